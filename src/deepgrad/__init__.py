@@ -1,0 +1,61 @@
+"""deepgrad: a complete deep learning system written from scratch on NumPy.
+
+>>> import deepgrad as dg
+>>> x = dg.tensor([[1.0, 2.0]], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad
+tensor([[2., 4.]])
+"""
+
+from numpy import bool_, float16, float32, float64, int32, int64, uint8  # noqa: F401
+
+from . import backend
+from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
+from .backend import get_default_dtype, manual_seed, set_backend, set_default_dtype
+from .functional import (
+    abs,
+    concat,
+    exp,
+    log,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    pad,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    split,
+    sqrt,
+    stack,
+    sum,
+    tanh,
+    transpose,
+    where,
+)
+from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
+from .tensor import (
+    Tensor,
+    arange,
+    as_tensor,
+    eye,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from . import functional  # noqa: E402,I001
+
+__version__ = "0.1.0"

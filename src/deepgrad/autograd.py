@@ -1,0 +1,364 @@
+"""The autograd core: differentiable :class:`Function` nodes, grad mode, and the reverse pass.
+
+A graph is recorded while code runs (define-by-run). Every operation on tensors is a
+:class:`Function`: its ``forward`` works on raw arrays, its ``backward`` works on
+:class:`~deepgrad.tensor.Tensor` objects, so that the backward pass is itself made of
+differentiable operations and can be differentiated again (``create_graph=True``).
+
+How a gradient flows (the chain rule, one node at a time):
+
+1. ``y = f(x)`` records ``y._creator = f`` and ``f.inputs = (x,)``.
+2. ``y.backward()`` sorts the nodes so that each node's ``backward`` runs once, after all of
+   its consumers have added their contribution to its output gradient (reverse topological
+   order; iterative, so a chain of 100,000 operations is fine).
+3. ``f.backward(gy)`` returns ``dL/dx = gy * df/dx`` for each input; contributions of an
+   input used several times are summed.
+4. Unless ``retain_graph=True``, each node drops its inputs and saved arrays as soon as it has
+   run, so the graph's memory is released during the pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tensor import Tensor
+
+
+#: set by deepgrad.tensor: builds a Tensor from an array, its creator and output index
+_make_tensor: Callable[[Any, Any, int], Any] = None  # type: ignore[assignment]
+
+
+class _GradMode:
+    enabled: bool = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are currently recorded for differentiation."""
+    return _GradMode.enabled
+
+
+class _SetGradMode:
+    """Context manager / decorator that sets grad mode and restores it afterwards."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self._prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """Disable graph recording: ``with dg.no_grad(): y = model(x)`` (also a decorator)."""
+
+    mode = False
+
+
+class enable_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """Re-enable graph recording inside a ``no_grad`` block (also a decorator)."""
+
+    mode = True
+
+
+class Function:
+    """A differentiable operation: ``forward`` on arrays, ``backward`` on tensors.
+
+    Subclasses implement ``forward(*arrays) -> array | tuple[array, ...]`` and
+    ``backward(*grad_outputs: Tensor) -> Tensor | None | tuple[Tensor | None, ...]`` (one
+    gradient per input, ``None`` where an input needs none). In ``backward``,
+    ``self.inputs`` holds the input tensors, ``self.needs_input_grad[i]`` says whether input
+    ``i`` wants a gradient (skip the work when it does not), and ``self.output()`` returns the
+    output tensor when ``keep_output = True`` is set on the class.
+    Call an instance on tensors: ``Exp()(x)``.
+    """
+
+    #: set to True in subclasses whose backward uses their own output (``exp``, ``tanh``...)
+    keep_output = False
+
+    inputs: tuple[Tensor, ...] | None
+    needs_input_grad: tuple[bool, ...]
+    grad_outputs: list | None
+    _outputs: Any
+
+    def __call__(self, *inputs: Tensor) -> Any:
+        make = _make_tensor
+        ys = self.forward(*[x.data for x in inputs])
+        if _GradMode.enabled:
+            needs = tuple(x.requires_grad for x in inputs)
+            if True in needs:
+                self.inputs = inputs
+                self.needs_input_grad = needs
+                self.grad_outputs = None
+                if isinstance(ys, tuple):
+                    outs = tuple(make(y, self, i) for i, y in enumerate(ys))
+                    self.n_outputs = len(ys)
+                    if self.keep_output:
+                        self._outputs = [weakref.ref(o) for o in outs]
+                    return outs
+                self.n_outputs = 1
+                out = make(ys, self, 0)
+                if self.keep_output:
+                    self._outputs = weakref.ref(out)
+                return out
+        if isinstance(ys, tuple):
+            return tuple(make(y, None, 0) for y in ys)
+        return make(ys, None, 0)
+
+    def output(self, i: int = 0) -> Tensor:
+        """The ``i``-th output tensor (requires ``keep_output = True`` on the class)."""
+        out = self._outputs[i] if isinstance(self._outputs, list) else self._outputs
+        if isinstance(out, weakref.ref):
+            out = out()
+        if out is None:  # only reachable for an unused output of a multi-output op
+            raise RuntimeError(f"{type(self).__name__}: output {i} was freed before backward")
+        return out
+
+    def _pin_outputs(self, pin: bool) -> None:
+        """Hold the outputs strongly while a backward pass runs (weakly otherwise, so that a
+        graph that is never differentiated holds no reference cycle)."""
+        o = self._outputs
+        if pin:
+            self._outputs = [r() for r in o] if isinstance(o, list) else o()
+        else:
+            self._outputs = [weakref.ref(t) for t in o] if isinstance(o, list) else weakref.ref(o)
+
+    def forward(self, *xs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, *gys: Tensor) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+
+    def _release(self) -> None:
+        """Drop inputs and saved arrays (called after this node's backward has run)."""
+        self.__dict__.clear()
+        self.inputs = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def _toposort(root: Function) -> list[Function]:
+    """Functions reachable from ``root``, consumers before producers (iterative DFS)."""
+    post: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(root, False)]
+    while stack:
+        fn, done = stack.pop()
+        if done:
+            post.append(fn)
+            continue
+        if id(fn) in visited:
+            continue
+        visited.add(id(fn))
+        stack.append((fn, True))
+        if fn.inputs is None:
+            raise RuntimeError(
+                "trying to backward through the graph a second time (its buffers were freed "
+                "by the first backward); call backward(retain_graph=True) the first time"
+            )
+        for x in fn.inputs:
+            c = x._creator
+            if c is not None and id(c) not in visited:
+                stack.append((c, False))
+    post.reverse()
+    return post
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[int, Any] | None = None,
+) -> None:
+    """Propagate ``grad_outputs`` from ``outputs`` back through the graph.
+
+    With ``capture=None`` the gradients of leaves that require grad are accumulated into
+    their ``.grad``. Otherwise ``capture`` maps ``id(tensor) -> None`` for the tensors whose
+    gradients are wanted (leaves or not); their gradients are stored there and no ``.grad``
+    is touched (this is :func:`grad`).
+    """
+    roots: list[Function] = []
+    for y, g in zip(outputs, grad_outputs):
+        if not y.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        fn = y._creator
+        if fn is None:  # a leaf: its gradient is the seed itself
+            _accumulate_leaf(y, g, capture)
+            continue
+        if fn.inputs is None:
+            _toposort(fn)  # raises the "second backward" error
+        if fn.grad_outputs is None:
+            fn.grad_outputs = [None] * fn.n_outputs
+        slot = fn.grad_outputs
+        slot[y._index] = g if slot[y._index] is None else slot[y._index] + g
+        roots.append(fn)
+    if not roots:
+        return
+    if len(roots) == 1:
+        order = _toposort(roots[0])
+    else:  # join the roots under a virtual node
+        sentinel = Function()
+        sentinel.inputs = tuple(y for y in outputs if y._creator is not None)
+        order = _toposort(sentinel)[1:]
+
+    for fn in order:
+        if fn.keep_output and fn.inputs is not None:
+            fn._pin_outputs(True)
+    prev = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for fn in order:
+            gys = fn.grad_outputs
+            fn.grad_outputs = None
+            if gys is None:
+                if not retain_graph:
+                    fn._release()
+                elif fn.keep_output:
+                    fn._pin_outputs(False)
+                continue
+            if capture is not None:
+                retained = fn.__dict__.get("_capture_slots")
+                if retained:
+                    for i, key in retained:
+                        if gys[i] is not None:
+                            capture[key] = gys[i]
+            retain = fn.__dict__.get("_retain_grad")
+            if retain:
+                for i, ref in retain:
+                    t = ref()
+                    if t is not None and gys[i] is not None:
+                        t.grad = gys[i] if create_graph else gys[i].detach()
+            gxs = fn.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
+                if gx is None or not need:
+                    continue
+                if gx.shape != x.shape:
+                    raise RuntimeError(
+                        f"{type(fn).__name__}.backward returned a gradient of shape "
+                        f"{gx.shape} for an input of shape {x.shape}"
+                    )
+                c = x._creator
+                if c is None:
+                    _accumulate_leaf(x, gx, capture)
+                else:
+                    slot = c.grad_outputs
+                    if slot is None:
+                        slot = c.grad_outputs = [None] * c.n_outputs
+                    i = x._index
+                    slot[i] = gx if slot[i] is None else slot[i] + gx
+            if not retain_graph:
+                fn._release()
+            elif fn.keep_output:
+                fn._pin_outputs(False)
+    finally:
+        _GradMode.enabled = prev
+
+
+def _accumulate_leaf(x: Tensor, g: Tensor, capture: dict[int, Any] | None) -> None:
+    if capture is not None:
+        key = id(x)
+        if key in capture:
+            capture[key] = g if capture[key] is None else capture[key] + g
+        return
+    if not _GradMode.enabled:
+        g = g.detach() if g._creator is not None else g
+    x.grad = g if x.grad is None else x.grad + g
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
+
+    ``dg.grad(y, x)`` is ``dy/dx`` for a scalar ``y``; with ``create_graph=True`` the result
+    can be differentiated again (``dg.grad(dg.grad(y, x, create_graph=True)[0], x)`` gives
+    the second derivative). ``retain_graph`` defaults to ``create_graph``.
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor(3.0, requires_grad=True)
+    >>> (dydx,) = dg.grad(x ** 3, x, create_graph=True)
+    >>> dydx.item(), dg.grad(dydx, x)[0].item()
+    (27.0, 18.0)
+    """
+    from .tensor import Tensor
+
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    seeds = _seed_grads(outs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture: dict[int, Any] = {id(x): None for x in ins}
+    marked: list[Function] = []
+    for x in ins:
+        if not x.requires_grad:
+            raise RuntimeError("dg.grad: one of the inputs does not require grad")
+        c = x._creator
+        if c is not None:  # a non-leaf input: read its gradient when its creator runs
+            c.__dict__.setdefault("_capture_slots", []).append((x._index, id(x)))
+            marked.append(c)
+    try:
+        run_backward(outs, seeds, retain_graph, create_graph, capture)
+    finally:
+        for c in marked:
+            c.__dict__.pop("_capture_slots", None)
+    result = []
+    for x in ins:
+        g = capture[id(x)]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                "dg.grad: one of the inputs was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
+    from .tensor import Tensor, ones_like
+
+    if grad_outputs is None:
+        seeds = []
+        for y in outs:
+            if y.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; the output has "
+                    f"shape {y.shape}: pass a gradient of that shape (backward(grad=...))"
+                )
+            seeds.append(ones_like(y))
+        return seeds
+    gs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    if len(gs) != len(outs):
+        raise ValueError(f"got {len(gs)} grad_outputs for {len(outs)} outputs")
+    seeds = []
+    for y, g in zip(outs, gs):
+        g = g if isinstance(g, Tensor) else Tensor(g, dtype=y.dtype)
+        if g.shape != y.shape:
+            raise RuntimeError(
+                f"gradient of shape {g.shape} given for an output of shape {y.shape}"
+            )
+        seeds.append(g)
+    return seeds

@@ -1,0 +1,123 @@
+"""The array backend: which array module computes (NumPy, or CuPy on a GPU), the default
+floating dtype, and the random state.
+
+Everything numeric in the engine goes through :data:`xp` (read it as ``backend.xp`` at call
+time, never bind it at import), so the same code runs on NumPy and on CuPy.
+
+>>> import deepgrad as dg
+>>> dg.backend.name()
+'numpy'
+>>> dg.get_default_dtype()
+dtype('float32')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import numpy
+
+#: The active array module (``numpy`` or ``cupy``).
+xp: ModuleType = numpy
+
+_default_dtype = numpy.dtype(numpy.float32)
+_rng: Any = numpy.random.default_rng()
+_seed: int | None = None
+
+
+def name() -> str:
+    """Name of the active array module: ``"numpy"`` or ``"cupy"``."""
+    return xp.__name__.split(".")[0]
+
+
+def set_backend(backend: str) -> None:
+    """Select the array module: ``"numpy"`` (default) or ``"cupy"`` (needs a GPU and CuPy).
+
+    Tensors created before the switch keep their arrays; create models after switching.
+    """
+    global xp, _rng
+    if backend == "numpy":
+        xp = numpy
+    elif backend == "cupy":
+        try:
+            cupy = importlib.import_module("cupy")
+            cupy.cuda.runtime.getDeviceCount()
+        except Exception as exc:  # ImportError, or CUDA runtime errors without a GPU
+            raise RuntimeError(
+                f"backend 'cupy' was asked for but is not usable here ({exc}); "
+                "install cupy-cuda12x on a machine with an NVIDIA GPU, or use 'numpy'"
+            ) from exc
+        xp = cupy
+    else:
+        raise ValueError(f"unknown backend {backend!r}; expected 'numpy' or 'cupy'")
+    _rng = xp.random.default_rng(_seed)
+
+
+@contextlib.contextmanager
+def using(backend: str) -> Iterator[None]:
+    """Context manager that switches the backend and restores the previous one on exit."""
+    previous = name()
+    set_backend(backend)
+    try:
+        yield
+    finally:
+        set_backend(previous)
+
+
+def get_default_dtype() -> numpy.dtype:
+    """The floating dtype given to tensors made from Python floats (float32 by default)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the default floating dtype (``float32`` or ``float64``)."""
+    global _default_dtype
+    d = numpy.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"default dtype must be a floating dtype, got {d}")
+    _default_dtype = d
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every random draw of deepgrad (initializers, dropout, ``rand``/``randn``)."""
+    global _rng, _seed
+    if not isinstance(seed, (int, numpy.integer)) or seed < 0:
+        raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
+    _seed = int(seed)
+    _rng = xp.random.default_rng(_seed)
+
+
+def rng() -> Any:
+    """The generator behind every random draw (a ``numpy.random.Generator`` on NumPy)."""
+    return _rng
+
+
+def get_rng_state() -> dict:
+    """The generator's state, for checkpoints (a JSON-able dict on NumPy)."""
+    return _rng.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state returned by :func:`get_rng_state`."""
+    _rng.bit_generator.state = state
+
+
+def special(fn_name: str) -> Any:
+    """A function of ``scipy.special`` (or ``cupyx.scipy.special`` on CuPy), e.g. ``erf``."""
+    if name() == "cupy":
+        mod = importlib.import_module("cupyx.scipy.special")
+    else:
+        mod = importlib.import_module("scipy.special")
+    return getattr(mod, fn_name)
+
+
+def to_numpy(a: Any) -> numpy.ndarray:
+    """Copy an array of the active module to host NumPy (no copy on NumPy)."""
+    if isinstance(a, numpy.ndarray):
+        return a
+    get = getattr(a, "get", None)
+    return get() if get is not None else numpy.asarray(a)

@@ -1,0 +1,327 @@
+"""Elementwise arithmetic with NumPy broadcasting.
+
+Each backward multiplies the incoming gradient by the local derivative and then sums it back
+to the input's shape (``sum_to``), undoing broadcasting:
+
+=============  ================================  =====================================
+function       forward                           local derivatives
+=============  ================================  =====================================
+add            a + b                             1, 1
+sub            a - b                             1, -1
+mul            a * b                             b, a
+div            a / b                             1/b, -a/b²
+pow            a ** c                            c a^(c-1)   (and a^b ln a for a tensor b)
+exp            e^x                               e^x
+log            ln x                              1/x
+sqrt           √x                                1/(2√x)
+abs            |x|                               sign(x)
+maximum        max(a, b)                         1 where a wins (½ each on ties)
+clip           min(max(x, lo), hi)               1 inside [lo, hi], 0 outside
+where          c ? a : b                         c, ¬c
+=============  ================================  =====================================
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .shape import sum_to
+
+
+def _const(v: Any, like: Tensor | None) -> Tensor:
+    """Wrap a non-tensor operand; Python scalars take the tensor's dtype (float32 stays
+    float32), ints meeting an int tensor stay ints."""
+    if isinstance(v, Tensor):
+        return v
+    if isinstance(v, numbers.Number) and like is not None:
+        kind = like.data.dtype.kind
+        if kind in "fc" or isinstance(v, numbers.Integral):
+            return Tensor._from_op(backend.xp.asarray(v, dtype=like.data.dtype), None, 0)
+        return Tensor._from_op(backend.xp.asarray(v, dtype=backend.get_default_dtype()), None, 0)
+    return Tensor(v)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if not isinstance(a, Tensor):
+        a = _const(a, b)
+    if not isinstance(b, Tensor):
+        b = _const(b, a)
+    return a, b
+
+
+def _mask(cond: Any, like: Tensor) -> Tensor:
+    """A constant 0/1 tensor of ``like``'s dtype (no gradient flows through a mask)."""
+    return Tensor._from_op(cond.astype(like.data.dtype), None, 0)
+
+
+class Add(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (sum_to(gy, a.shape) if na else None, sum_to(gy, b.shape) if nb else None)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b`` (broadcasting)."""
+    return Add()(*_pair(a, b))
+
+
+class Sub(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (sum_to(gy, a.shape) if na else None, sum_to(-gy, b.shape) if nb else None)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """``a - b`` (broadcasting)."""
+    return Sub()(*_pair(a, b))
+
+
+class Mul(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        return (sum_to(gy * b, a.shape) if na else None, sum_to(gy * a, b.shape) if nb else None)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """``a * b`` (broadcasting)."""
+    return Mul()(*_pair(a, b))
+
+
+class Div(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return a / b
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy / b, a.shape) if na else None
+        gb = sum_to(-gy * a / (b * b), b.shape) if nb else None
+        return ga, gb
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """``a / b`` (true division, broadcasting)."""
+    return Div()(*_pair(a, b))
+
+
+class Neg(Function):
+    def forward(self, x: Any) -> Any:
+        return -x
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return -gy
+
+
+def neg(x: Tensor) -> Tensor:
+    """``-x``."""
+    return Neg()(x)
+
+
+class PowScalar(Function):
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> Any:
+        if self.c == 2:
+            return x * x
+        return x**self.c
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        c = self.c
+        if c == 2:
+            return gy * x * 2
+        if c == 1:
+            return gy
+        return gy * c * x ** (c - 1)
+
+
+class Pow(Function):
+    keep_output = True
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return a**b
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy * b * a ** (b - 1), a.shape) if na else None
+        gb = sum_to(gy * self.output() * log(a), b.shape) if nb else None
+        return ga, gb
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
+    """``a ** b``; a Python number exponent uses the cheaper rule ``c a^(c-1)``."""
+    if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
+        return PowScalar(b)(a)
+    return Pow()(*_pair(a, b))
+
+
+class Exp(Function):
+    keep_output = True
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.exp(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * self.output()
+
+
+def exp(x: Tensor) -> Tensor:
+    """``e^x``."""
+    return Exp()(x)
+
+
+class Log(Function):
+    def forward(self, x: Any) -> Any:
+        return backend.xp.log(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy / self.inputs[0]
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm ``ln x``."""
+    return Log()(x)
+
+
+class Sqrt(Function):
+    keep_output = True
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.sqrt(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy / (self.output() * 2)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """``√x``."""
+    return Sqrt()(x)
+
+
+class Abs(Function):
+    def forward(self, x: Any) -> Any:
+        return backend.xp.abs(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * _mask(backend.xp.sign(self.inputs[0].data), gy)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    """``|x|`` (derivative ``sign(x)``, 0 at 0)."""
+    return Abs()(x)
+
+
+class Maximum(Function):
+    def __init__(self, take_max: bool) -> None:
+        self.take_max = take_max
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return backend.xp.maximum(a, b) if self.take_max else backend.xp.minimum(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        wins = a.data > b.data if self.take_max else a.data < b.data
+        ties = a.data == b.data
+        wa = wins + 0.5 * ties
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy * _mask(wa, gy), a.shape) if na else None
+        gb = sum_to(gy * _mask(1.0 - wa, gy), b.shape) if nb else None
+        return ga, gb
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise ``max(a, b)``; on ties the gradient is split in half."""
+    return Maximum(True)(*_pair(a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise ``min(a, b)``; on ties the gradient is split in half."""
+    return Maximum(False)(*_pair(a, b))
+
+
+class Clip(Function):
+    def __init__(self, lo: Any, hi: Any) -> None:
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.clip(x, self.lo, self.hi)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0].data
+        inside = backend.xp.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            inside &= x >= self.lo
+        if self.hi is not None:
+            inside &= x <= self.hi
+        return gy * _mask(inside, gy)
+
+
+def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Limit values to ``[min, max]`` (either may be None); gradient 1 inside, 0 outside."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return Clip(min, max)(x)
+
+
+class Where(Function):
+    def __init__(self, cond: Any) -> None:
+        self.cond = cond
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return backend.xp.where(self.cond, a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy * _mask(self.cond, gy), a.shape) if na else None
+        gb = sum_to(gy * _mask(~self.cond, gy), b.shape) if nb else None
+        return ga, gb
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` is true, else ``b`` (broadcasting all three)."""
+    c = cond.data if isinstance(cond, Tensor) else backend.xp.asarray(cond)
+    if c.dtype != bool:
+        c = c.astype(bool)
+    return Where(c)(*_pair(a, b))
+
+
+class AsType(Function):
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = dtype
+
+    def forward(self, x: Any) -> Any:
+        return x.astype(self.dtype)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return astype(gy, self.inputs[0].dtype)
+
+
+def astype(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` cast to ``dtype`` (gradients flow between floating dtypes)."""
+    dtype = numpy.dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    if dtype.kind not in "fc":
+        return Tensor._from_op(x.data.astype(dtype), None, 0)
+    return AsType(dtype)(x)

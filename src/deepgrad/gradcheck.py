@@ -1,0 +1,155 @@
+"""Numerical differentiation and gradient checking.
+
+The central difference ``(f(x + ε) - f(x - ε)) / 2ε`` approximates ``∂f/∂x`` with error
+``O(ε²)``; backpropagation gives the exact derivative in one backward pass. Comparing the two
+is how every differentiable function of deepgrad is tested, and how a learner checks their own.
+
+>>> import deepgrad as dg
+>>> x = dg.randn(3, 4, dtype="float64", requires_grad=True)
+>>> bool(dg.gradcheck(lambda t: (t.tanh() * t).sum(), x))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy
+
+from . import backend
+from .autograd import grad, no_grad
+from .tensor import Tensor
+
+
+def _scalar(out: Any, proj: list) -> Tensor:
+    """Reduce a function's output(s) to one number ``Σ out ⊙ v`` with fixed random ``v``."""
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    outs = [o for o in outs if isinstance(o, Tensor) and o.dtype.kind in "fc"]
+    if not proj:
+        rng = numpy.random.default_rng(0)
+        for o in outs:
+            proj.append(Tensor(backend.xp.asarray(rng.standard_normal(o.shape)), dtype=o.dtype))
+    total = None
+    for o, v in zip(outs, proj):
+        s = (o * v).sum()
+        total = s if total is None else total + s
+    return total
+
+
+def numerical_grad(f: Callable[..., Any], *inputs: Tensor, eps: float = 1e-6) -> list[Any]:
+    """Central-difference gradient of ``f`` at ``inputs``, one array per input.
+
+    ``f`` must return a scalar tensor; for a non-scalar output this is the gradient of its
+    sum. Each element costs two evaluations of ``f``, so keep inputs small (and float64).
+    """
+
+    def total(*xs: Tensor) -> float:
+        out = f(*xs)
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        return float(sum(float(o.data.sum()) for o in outs))
+
+    return _numerical(total, inputs, eps)
+
+
+def _numerical(total: Callable[..., float], inputs: tuple[Tensor, ...], eps: float) -> list:
+    grads = []
+    with no_grad():
+        for x in inputs:
+            g = numpy.zeros(x.shape, dtype=numpy.float64)
+            flat = x.data.reshape(-1)
+            for i in range(flat.size):
+                old = flat[i].item()
+                flat[i] = old + eps
+                fp = total(*inputs)
+                flat[i] = old - eps
+                fm = total(*inputs)
+                flat[i] = old
+                g.reshape(-1)[i] = (fp - fm) / (2 * eps)
+            grads.append(g)
+    return grads
+
+
+@dataclass
+class GradcheckResult:
+    """Outcome of :func:`gradcheck`: the worst disagreement between backprop and numerics."""
+
+    ok: bool
+    max_abs_error: float
+    max_rel_error: float
+    input_index: int
+    element_index: tuple[int, ...]
+    analytic: float
+    numerical: float
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        return (
+            f"gradcheck {'passed' if self.ok else 'FAILED'}: worst at input {self.input_index}, "
+            f"element {self.element_index}: backprop {self.analytic:.8g} vs numerical "
+            f"{self.numerical:.8g} (abs error {self.max_abs_error:.3g}, "
+            f"rel error {self.max_rel_error:.3g})"
+        )
+
+
+class GradcheckError(AssertionError):
+    """Raised by :func:`gradcheck` when backprop and numerical gradients disagree."""
+
+
+def gradcheck(
+    f: Callable[..., Any],
+    *inputs: Tensor,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> GradcheckResult:
+    """Compare backpropagated and central-difference gradients of ``f`` at ``inputs``.
+
+    Non-scalar outputs are reduced with a fixed random projection ``Σ f(x) ⊙ v``, so every
+    element of the Jacobian takes part. Only inputs with ``requires_grad`` are checked. An
+    element passes when ``|backprop - numerical| <= atol + rtol |numerical|``. Use float64
+    inputs (float32 rounding swamps the differences).
+
+    Returns a :class:`GradcheckResult` (truthy when it passed) naming the worst input and
+    element; raises :class:`GradcheckError` with that report on failure unless
+    ``raise_exception=False``.
+    """
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad")
+    proj: list = []
+    out = _scalar(f(*inputs), proj)
+    analytic = grad(out, [inputs[i] for i in checked], allow_unused=True)
+
+    def total(*xs: Tensor) -> float:
+        return float(_scalar(f(*xs), proj).item())
+
+    numeric = _numerical(total, tuple(inputs[i] for i in checked), eps)
+    worst = GradcheckResult(True, 0.0, 0.0, -1, (), 0.0, 0.0)
+    worst_excess = -numpy.inf
+    for i, a, n in zip(checked, analytic, numeric):
+        a_arr = numpy.zeros_like(n) if a is None else backend.to_numpy(a.data).astype(numpy.float64)
+        if a_arr.size == 0:
+            continue
+        err = numpy.abs(a_arr - n)
+        excess = err - (atol + rtol * numpy.abs(n))
+        j = int(numpy.argmax(excess))
+        if excess.flat[j] > worst_excess:
+            worst_excess = float(excess.flat[j])
+            idx = numpy.unravel_index(j, n.shape) if n.ndim else ()
+            worst = GradcheckResult(
+                ok=bool(worst_excess <= 0),
+                max_abs_error=float(err.max()),
+                max_rel_error=float((err / numpy.maximum(numpy.abs(n), 1e-12)).flat[j]),
+                input_index=i,
+                element_index=tuple(int(k) for k in idx),
+                analytic=float(a_arr.flat[j]),
+                numerical=float(n.flat[j]),
+            )
+    if not worst.ok and raise_exception:
+        raise GradcheckError(str(worst))
+    return worst

@@ -1,0 +1,556 @@
+"""The :class:`Tensor`: an array, an optional gradient, and a link to the operation that made it.
+
+>>> import deepgrad as dg
+>>> x = dg.tensor([[1.0, 2.0]], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad
+tensor([[2., 4.]])
+
+Operators (``+ - * / ** @``, comparisons, indexing) and methods (``sum``, ``reshape``,
+``exp``...) call the differentiable functions of :mod:`deepgrad.functional`; the graph
+machinery (``backward``) lives in :mod:`deepgrad.autograd`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from . import autograd, backend
+
+Scalar = int | float | bool
+ShapeLike = int | Sequence[int]
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    Attributes
+    ----------
+    data : array
+        The values (a NumPy or CuPy array).
+    grad : Tensor or None
+        ``dL/dself`` after ``L.backward()``, for leaves with ``requires_grad``.
+    requires_grad : bool
+        Whether operations on this tensor are recorded for differentiation.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_creator", "_index", "__weakref__")
+    # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        arr = _as_array(data, dtype)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating point tensors can require gradients, got dtype {arr.dtype}"
+            )
+        self.data = arr
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self._creator: autograd.Function | None = None
+        self._index = 0
+
+    @classmethod
+    def _from_op(cls, data: Any, creator: autograd.Function | None, index: int) -> Tensor:
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = creator is not None
+        t._creator = creator
+        t._index = index
+        return t
+
+    # ---- attributes -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements (``numel``)."""
+        return self.data.size
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user, not by an operation that records a graph."""
+        return self._creator is None
+
+    @property
+    def grad_fn(self) -> autograd.Function | None:
+        """The operation that produced this tensor (None for leaves)."""
+        return self._creator
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        """The tensor with its axes reversed."""
+        return F.transpose(self)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        body = numpy.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (backend.get_default_dtype(), numpy.int64, numpy.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self._creator is not None:
+            extra += f", grad_fn={type(self._creator).__name__}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # ---- conversion -------------------------------------------------------------------
+    def numpy(self) -> numpy.ndarray:
+        """The values as a NumPy array (shares memory on the CPU; no graph)."""
+        return backend.to_numpy(self.data)
+
+    def item(self) -> Scalar:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.data.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, cut from the graph (``requires_grad=False``)."""
+        return Tensor._from_op(self.data, None, 0)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable between floating dtypes)."""
+        return F.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        return F.astype(self, numpy.float32)
+
+    def double(self) -> Tensor:
+        return F.astype(self, numpy.float64)
+
+    def long(self) -> Tensor:
+        return F.astype(self, numpy.int64)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns ``self``."""
+        if self._creator is not None and not requires_grad:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating point tensors can require gradients, got dtype {self.dtype}"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` of this non-leaf tensor after ``backward``."""
+        if self._creator is None:
+            return
+        import weakref
+
+        self._creator.__dict__.setdefault("_retain_grad", []).append(
+            (self._index, weakref.ref(self))
+        )
+
+    # ---- autograd ---------------------------------------------------------------------
+    def backward(
+        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Accumulate ``d self / d leaf`` into the ``.grad`` of every leaf that requires grad.
+
+        ``grad`` is the gradient flowing in (``dL/dself``); it may be omitted only when this
+        tensor has a single element. ``retain_graph`` keeps the graph for another backward;
+        ``create_graph`` records the backward pass so gradients can be differentiated again.
+        """
+        seeds = autograd._seed_grads([self], grad)
+        autograd.run_backward([self], seeds, retain_graph or create_graph, create_graph)
+
+    # ---- operators ----------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return F.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return F.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return F.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return F.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return F.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return F.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return F.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return F.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return F.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return F.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return F.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return F.getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                "in-place assignment to a tensor that requires grad; do it under dg.no_grad() "
+                "or build a new tensor with dg.where / concat"
+            )
+        self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+
+    def _compare(self, other: Any, op: Any) -> Tensor:
+        o = other.data if isinstance(other, Tensor) else other
+        return Tensor._from_op(op(self.data, o), None, 0)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, numpy.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, numpy.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, numpy.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, numpy.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, numpy.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, numpy.greater_equal)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._from_op(~self.data, None, 0)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, numpy.logical_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, numpy.logical_or)
+
+    # ---- methods (thin calls into deepgrad.functional) ----------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.min(self, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        return F.var(self, axis, keepdims, correction)
+
+    def std(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        return F.std(self, axis, keepdims, correction)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.logsumexp(self, axis, keepdims)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return Tensor._from_op(self.data.argmax(axis=axis, keepdims=keepdims), None, 0)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return Tensor._from_op(self.data.argmin(axis=axis, keepdims=keepdims), None, 0)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return F.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return F.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute axes: ``t.transpose()`` reverses them; ``t.transpose(0, 1)`` swaps two
+        (PyTorch's convention for two arguments); a full permutation works too."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if len(axes) == 2:
+            return F.swapaxes(self, axes[0], axes[1])
+        return F.transpose(self, axes or None)
+
+    def permute(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return F.transpose(self, axes)
+
+    def swapaxes(self, a: int, b: int) -> Tensor:
+        return F.swapaxes(self, a, b)
+
+    def expand(self, *shape: Any) -> Tensor:
+        return F.broadcast_to(self, shape[0] if len(shape) == 1 else shape)
+
+    def broadcast_to(self, shape: ShapeLike) -> Tensor:
+        return F.broadcast_to(self, shape)
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        return F.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        return F.unsqueeze(self, axis)
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        return F.flatten(self, start_axis, end_axis)
+
+    def exp(self) -> Tensor:
+        return F.exp(self)
+
+    def log(self) -> Tensor:
+        return F.log(self)
+
+    def sqrt(self) -> Tensor:
+        return F.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return F.abs(self)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return F.clip(self, min, max)
+
+    def relu(self) -> Tensor:
+        return F.relu(self)
+
+    def sigmoid(self) -> Tensor:
+        return F.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return F.tanh(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return F.log_softmax(self, axis)
+
+    def matmul(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+
+autograd._make_tensor = Tensor._from_op
+
+
+def _index_arrays(index: Any) -> Any:
+    """Replace tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _as_array(data: Any, dtype: Any = None) -> Any:
+    """Convert ``data`` to an array of the active backend.
+
+    Python floats become the default dtype (float32), Python ints int64, bools bool; arrays
+    keep their dtype unless ``dtype`` is given (as in ``torch.tensor``).
+    """
+    xp = backend.xp
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return xp.asarray(data, dtype=dtype)
+    if isinstance(data, (xp.ndarray, numpy.ndarray, numpy.generic)):
+        return xp.asarray(data)
+    if isinstance(data, bool):
+        return xp.asarray(data)
+    if isinstance(data, numbers.Integral):
+        return xp.asarray(data, dtype=numpy.int64)
+    if isinstance(data, numbers.Real):
+        return xp.asarray(data, dtype=backend.get_default_dtype())
+    try:
+        arr = numpy.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"cannot make a tensor from ragged or mixed data: {exc}") from None
+    if arr.dtype == object:
+        raise TypeError(f"cannot make a tensor from data of type {type(data).__name__}")
+    if arr.dtype.kind == "f":
+        arr = arr.astype(backend.get_default_dtype(), copy=False)
+    elif arr.dtype.kind in "iu" and arr.dtype != numpy.uint8:
+        arr = arr.astype(numpy.int64, copy=False)
+    return xp.asarray(arr)
+
+
+# ---- creation -------------------------------------------------------------------------------
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """``data`` as a tensor, without copying when it already is one (or an array of
+    the right dtype)."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+        return data
+    return Tensor(_as_array(data, dtype))
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (nested lists, scalars or arrays).
+
+    >>> tensor([1.0, 2.0]).dtype
+    dtype('float32')
+    >>> tensor([1, 2]).dtype
+    dtype('int64')
+    """
+    arr = _as_array(data, dtype)
+    if isinstance(data, Tensor) or arr is data:
+        arr = arr.copy()
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def _shape(shape: tuple) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _dtype(dtype: Any) -> Any:
+    return backend.get_default_dtype() if dtype is None else dtype
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return Tensor(backend.xp.zeros(_shape(shape), _dtype(dtype)), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return Tensor(backend.xp.ones(_shape(shape), _dtype(dtype)), requires_grad)
+
+
+def full(
+    shape: ShapeLike, fill_value: Scalar, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor filled with ``fill_value``."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return Tensor(backend.xp.full(shape, fill_value, _dtype(dtype)), requires_grad)
+
+
+def arange(
+    start: Scalar, stop: Scalar | None = None, step: Scalar = 1, dtype: Any = None
+) -> Tensor:
+    """Evenly spaced values in ``[start, stop)``; integer arguments give int64."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, numbers.Integral) for v in (start, stop, step))
+        dtype = numpy.int64 if ints else backend.get_default_dtype()
+    return Tensor(backend.xp.arange(start, stop, step, dtype=dtype))
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n × m``)."""
+    return Tensor(backend.xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in ``[0, 1)`` from deepgrad's seeded generator."""
+    d = numpy.dtype(_dtype(dtype))
+    return Tensor(backend.rng().random(_shape(shape), dtype=d), requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from deepgrad's seeded generator."""
+    d = numpy.dtype(_dtype(dtype))
+    return Tensor(backend.rng().standard_normal(_shape(shape), dtype=d), requires_grad)
+
+
+def randint(low: int, high: int, shape: ShapeLike) -> Tensor:
+    """Integers uniform in ``[low, high)`` (int64)."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return Tensor(backend.rng().integers(low, high, shape, dtype=numpy.int64))
+
+
+def _like(x: Tensor, dtype: Any) -> Any:
+    return x.dtype if dtype is None else dtype
+
+
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(backend.xp.zeros(x.shape, _like(x, dtype)), requires_grad)
+
+
+def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(backend.xp.ones(x.shape, _like(x, dtype)), requires_grad)
+
+
+def full_like(
+    x: Tensor, fill_value: Scalar, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return Tensor(backend.xp.full(x.shape, fill_value, _like(x, dtype)), requires_grad)
+
+
+def rand_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(x.shape, dtype=_like(x, dtype), requires_grad=requires_grad)
+
+
+def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(x.shape, dtype=_like(x, dtype), requires_grad=requires_grad)
+
+
+from . import functional as F  # noqa: E402  (methods above call into it at run time)
