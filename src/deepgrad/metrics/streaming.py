@@ -1,0 +1,654 @@
+"""Streaming metrics for training loops: ``update`` per batch, ``result`` per epoch.
+
+Each metric keeps small sufficient statistics (sums, counts, a confusion matrix; only
+:class:`AUC` keeps every score, to be exact) and computes its value from them in
+``result()``, so updating batch after batch gives the plain function's value on all the
+batches at once. Note the argument order: ``update(y_pred, y_true)``, predictions first
+like a loss ``loss_fn(pred, target)``; the plain functions take scikit-learn's
+``(y_true, y_pred)``.
+
+Example
+-------
+>>> import numpy as np
+>>> acc = Accuracy()
+>>> acc.update(np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([0, 0]))
+>>> acc.update(np.array([[0.3, 0.7]]), np.array([1]))
+>>> round(acc.result(), 4)
+0.6667
+>>> get("mse").name
+'mse'
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from deepgrad.metrics._inputs import as_array, class_labels, sample_weights
+from deepgrad.metrics.classification import (
+    AVERAGES,
+    AccuracyKind,
+    accuracy_correct,
+    auc_from_scores,
+    confusion_counts,
+    normalize_confusion,
+    prf_from_confusion,
+    roc_inputs,
+    top_k_correct,
+)
+from deepgrad.metrics.regression import (
+    error_sums,
+    merge_r2_moments,
+    r2_from_moments,
+    r2_moments,
+)
+
+__all__ = [
+    "AUC",
+    "Accuracy",
+    "BinaryAccuracy",
+    "CategoricalAccuracy",
+    "ConfusionMatrix",
+    "F1Score",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "Metric",
+    "Precision",
+    "R2Score",
+    "Recall",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "TopKAccuracy",
+    "get",
+]
+
+State = dict[str, Any]
+
+
+class Metric:
+    """Base class of streaming metrics.
+
+    A subclass lists its state in ``_state`` (names of attributes holding floats or
+    arrays), sets them in ``reset()``, adds to them in ``update()`` and reads them in
+    ``result()``; ``state_dict()``/``load_state_dict()`` then come for free.
+
+    Attributes
+    ----------
+    name : str
+        Key of the metric in training logs (``"accuracy"``, ``"val_accuracy"``, ...).
+    """
+
+    default_name: ClassVar[str] = "metric"
+    _state: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or self.default_name
+        self.reset()
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        """Add one batch: predictions ``y_pred``, targets ``y_true``, optional ``(N,)`` weights."""
+        raise NotImplementedError
+
+    def result(self) -> float | np.ndarray:
+        """The metric over everything seen since the last ``reset()``."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget every batch (called at the start of each epoch)."""
+        raise NotImplementedError
+
+    def state_dict(self) -> State:
+        """The accumulated state as plain floats and arrays (copies), to save and resume."""
+        out: State = {}
+        for key in self._state:
+            value = getattr(self, key)
+            out[key] = value.copy() if isinstance(value, np.ndarray) else value
+        return out
+
+    def load_state_dict(self, state: State) -> None:
+        """Restore a state written by ``state_dict()``; the keys must match exactly."""
+        expected, given = set(self._state), set(state)
+        if expected != given:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: expected keys {sorted(expected)}, got "
+                f"{sorted(given)} (missing {sorted(expected - given)}, unexpected "
+                f"{sorted(given - expected)})"
+            )
+        for key in self._state:
+            current = getattr(self, key)
+            value = state[key]
+            if isinstance(current, np.ndarray) or isinstance(value, np.ndarray):
+                value = np.array(
+                    value, dtype=current.dtype if isinstance(current, np.ndarray) else None
+                )
+            elif isinstance(current, bool):
+                value = bool(value)
+            elif isinstance(current, int):
+                value = int(value)
+            else:
+                value = float(value)
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class Mean(Metric):
+    """Running weighted mean ``sum_i w_i v_i / sum_i w_i`` of the values given (the loss).
+
+    ``update(values, sample_weight=None)`` takes a scalar or an array of values (and
+    weights broadcastable to them); NaN propagates to the result so it can be seen.
+
+    >>> m = Mean(name="loss")
+    >>> m.update(2.0, sample_weight=3); m.update(1.0)
+    >>> m.result()
+    1.75
+    """
+
+    default_name = "mean"
+    _state = ("total", "weight")
+
+    def reset(self) -> None:
+        self.total = 0.0
+        self.weight = 0.0
+
+    def update(self, values: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
+        v = np.asarray(as_array(values, "values", self.name), dtype=np.float64)
+        if sample_weight is None:
+            w = np.ones_like(v)
+        else:
+            w = np.asarray(as_array(sample_weight, "sample_weight", self.name), np.float64)
+            try:
+                w = np.broadcast_to(w, v.shape)
+            except ValueError:
+                raise ValueError(
+                    f"{self.name}: sample_weight of shape {w.shape} does not fit values of "
+                    f"shape {v.shape}"
+                ) from None
+        self.total += float(np.sum(w * v))
+        self.weight += float(np.sum(w))
+
+    def result(self) -> float:
+        return self.total / self.weight if self.weight else 0.0
+
+
+class _CorrectFraction(Metric):
+    """Weighted fraction of per-sample hits; subclasses say what a hit is."""
+
+    _state = ("correct", "weight")
+
+    def reset(self) -> None:
+        self.correct = 0.0
+        self.weight = 0.0
+
+    def _hits(self, y_pred: Any, y_true: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        hit = self._hits(y_pred, y_true)
+        w = sample_weights(sample_weight, hit.shape[0], self.name)
+        self.correct += float(hit.sum() if w is None else np.dot(w, hit))
+        self.weight += float(hit.shape[0] if w is None else w.sum())
+
+    def result(self) -> float:
+        return self.correct / self.weight if self.weight else 0.0
+
+
+class Accuracy(_CorrectFraction):
+    """Accuracy that reads the task from the shapes (see :func:`~deepgrad.metrics.accuracy`).
+
+    * ``y_pred`` ``(N,)``/``(N, 1)`` scores: binary, ``p > threshold`` (logits with
+      ``from_logits=True``: ``z > 0``);
+    * ``y_pred`` ``(N, C)`` and ``y_true`` ``(N,)`` labels: sparse categorical (argmax);
+    * ``y_pred`` ``(N, C)`` and ``y_true`` ``(N, C)`` one-hot: categorical (argmax of both).
+
+    Parameters
+    ----------
+    threshold : float
+        Probability above which a binary prediction is 1.
+    from_logits : bool
+        Binary predictions are logits.
+    name : str, optional
+    """
+
+    default_name = "accuracy"
+    _kind: ClassVar[AccuracyKind] = "auto"
+
+    def __init__(
+        self, threshold: float = 0.5, from_logits: bool = False, name: str | None = None
+    ) -> None:
+        self.threshold = threshold
+        self.from_logits = from_logits
+        super().__init__(name)
+
+    def _hits(self, y_pred: Any, y_true: Any) -> np.ndarray:
+        return accuracy_correct(
+            y_true,
+            y_pred,
+            kind=self._kind,
+            threshold=self.threshold,
+            from_logits=self.from_logits,
+            where=self.name,
+        )
+
+
+class BinaryAccuracy(Accuracy):
+    """Binary accuracy: ``[p > threshold] = y`` per output (``z > 0`` for logits), averaged.
+
+    ``y_pred`` and ``y_true`` of the same shape, ``(N,)``, ``(N, 1)`` or multi-label ``(N, C)``
+    (a sample scores the fraction of its C outputs that are right); ``y_true`` holds 0/1.
+    """
+
+    default_name = "binary_accuracy"
+    _kind = "binary"
+
+
+class CategoricalAccuracy(Accuracy):
+    """Categorical accuracy: ``argmax(y_pred) = argmax(y_true)`` for one-hot ``(N, C)`` targets."""
+
+    default_name = "categorical_accuracy"
+    _kind = "categorical"
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name=name)
+
+
+class SparseCategoricalAccuracy(Accuracy):
+    """Sparse categorical accuracy: ``argmax(y_pred) = y`` for ``(N,)`` integer targets."""
+
+    default_name = "sparse_categorical_accuracy"
+    _kind = "sparse"
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name=name)
+
+
+class TopKAccuracy(_CorrectFraction):
+    """Top-k accuracy: the true class is among the ``k`` highest of the ``(N, C)`` scores.
+
+    Parameters
+    ----------
+    k : int
+        Number of top classes that count (default 5).
+    name : str, optional
+    """
+
+    default_name = "top_k_accuracy"
+
+    def __init__(self, k: int = 5, name: str | None = None) -> None:
+        self.k = k
+        super().__init__(name)
+
+    def _hits(self, y_pred: Any, y_true: Any) -> np.ndarray:
+        return top_k_correct(y_true, y_pred, self.k, self.name)
+
+
+class ConfusionMatrix(Metric):
+    """Streaming confusion matrix ``M[i, j]``: (weighted) count of class i predicted as j.
+
+    Labels, binary scores or ``(N, C)`` class scores are reduced to labels as in
+    :func:`~deepgrad.metrics.confusion_matrix`. Without ``num_classes`` the matrix grows to
+    the largest class seen. ``result()`` is an int64 array, float64 when weighted or
+    normalized.
+
+    Parameters
+    ----------
+    num_classes : int, optional
+    threshold, from_logits : float, bool
+        How binary scores become labels.
+    normalize : {"true", "pred", "all"}, optional
+    name : str, optional
+    """
+
+    default_name = "confusion_matrix"
+    _state = ("confusion", "seen", "weighted")
+
+    def __init__(
+        self,
+        num_classes: int | None = None,
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        normalize: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.num_classes = num_classes
+        self.threshold = threshold
+        self.from_logits = from_logits
+        self.normalize = normalize
+        super().__init__(name)
+
+    def reset(self) -> None:
+        c = self.num_classes or 0
+        self.confusion = np.zeros((c, c))
+        self.seen = np.zeros(c, dtype=bool)
+        self.weighted = False
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        true, pred, classes = class_labels(
+            y_true,
+            y_pred,
+            self.name,
+            threshold=self.threshold,
+            from_logits=self.from_logits,
+            num_classes=self.num_classes,
+        )
+        if true.shape[0] == 0:
+            return
+        w = sample_weights(sample_weight, true.shape[0], self.name)
+        c = max(self.confusion.shape[0], classes or 0, int(max(true.max(), pred.max())) + 1)
+        if c > self.confusion.shape[0]:
+            old = self.confusion.shape[0]
+            grown = np.zeros((c, c))
+            grown[:old, :old] = self.confusion
+            self.confusion = grown
+            self.seen = np.concatenate([self.seen, np.zeros(c - old, dtype=bool)])
+        cm, seen = confusion_counts(true, pred, c, w)
+        self.confusion += cm
+        self.seen |= seen
+        self.weighted = self.weighted or w is not None
+
+    def result(self) -> np.ndarray:
+        if self.normalize is not None:
+            return normalize_confusion(self.confusion, self.normalize, self.name)
+        return self.confusion.copy() if self.weighted else self.confusion.astype(np.int64)
+
+
+class _PRF(ConfusionMatrix):
+    _which: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        average: str = "binary",
+        pos_label: int = 1,
+        num_classes: int | None = None,
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        zero_division: float = 0.0,
+        name: str | None = None,
+    ) -> None:
+        if average not in AVERAGES:
+            raise ValueError(f"{type(self).__name__}: average must be one of {AVERAGES}")
+        self.average = average
+        self.pos_label = pos_label
+        self.zero_division = zero_division
+        super().__init__(num_classes, threshold, from_logits, None, name)
+
+    def result(self) -> float:  # type: ignore[override]
+        if not self.seen.any():
+            return 0.0
+        values = prf_from_confusion(
+            self.confusion, self.seen, self.average, self.pos_label, self.zero_division, self.name
+        )
+        return values[self._which]
+
+
+_PRF_DOC = """
+
+    Parameters
+    ----------
+    average : {"binary", "macro", "micro", "weighted"}
+        As in :func:`~deepgrad.metrics.precision`; ``binary`` needs labels 0/1.
+    pos_label : int
+        Positive class for ``binary``.
+    num_classes : int, optional
+    threshold, from_logits : float, bool
+        How binary scores become labels; ``(N, C)`` scores use argmax.
+    zero_division : float
+        Value of a ratio with a zero denominator.
+    name : str, optional
+
+    The state is a C x C confusion matrix, so any average can be computed exactly.
+    """
+
+
+class Precision(_PRF):
+    """Streaming precision ``TP / (TP + FP)``."""
+
+    __doc__ = (__doc__ or "") + _PRF_DOC
+    default_name = "precision"
+    _which = 0
+
+
+class Recall(_PRF):
+    """Streaming recall ``TP / (TP + FN)``."""
+
+    __doc__ = (__doc__ or "") + _PRF_DOC
+    default_name = "recall"
+    _which = 1
+
+
+class F1Score(_PRF):
+    """Streaming F1 ``2 TP / (2 TP + FP + FN)``."""
+
+    __doc__ = (__doc__ or "") + _PRF_DOC
+    default_name = "f1"
+    _which = 2
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class AUC(Metric):
+    """Exact streaming ROC-AUC: keeps every score and label, computes at ``result()``.
+
+    Binary for ``(N,)``/``(N, 1)`` scores (column 1 of ``(N, 2)``), one-vs-rest for
+    ``(N, C)``, as :func:`~deepgrad.metrics.roc_auc`. With ``from_logits=True``, ``(N, C)``
+    logits go through a softmax first (binary logits need nothing: the sigmoid keeps
+    their order). ``result()`` is NaN while a class lacks positives or negatives, rather
+    than an error that would stop a training loop.
+
+    Parameters
+    ----------
+    average : {"macro", "weighted"}
+    from_logits : bool
+    name : str, optional
+    """
+
+    default_name = "auc"
+    _state = ("labels", "scores", "weights")
+
+    def __init__(
+        self, average: str = "macro", from_logits: bool = False, name: str | None = None
+    ) -> None:
+        if average not in ("macro", "weighted"):
+            raise ValueError(f"AUC: average must be 'macro' or 'weighted', got {average!r}")
+        self.average = average
+        self.from_logits = from_logits
+        super().__init__(name)
+
+    def reset(self) -> None:
+        empty = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [empty]
+
+    def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Concatenate the batches kept so far (once; later calls reuse the result)."""
+        if len(self._parts) > 1:
+            parts = [p for p in self._parts if p[0].size] or self._parts[:1]
+            if len({p[1].shape[1:] for p in parts}) > 1:
+                shapes = sorted({str(p[1].shape[1:]) for p in parts})
+                raise ValueError(f"{self.name}: batches gave scores of different widths {shapes}")
+            self._parts = [tuple(np.concatenate([p[i] for p in parts]) for i in range(3))]  # type: ignore[list-item]
+        return self._parts[0]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._gather()[0]
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self._gather()[1]
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self._gather()[2]
+
+    def load_state_dict(self, state: State) -> None:
+        expected, given = set(self._state), set(state)
+        if expected != given:
+            raise ValueError(
+                f"AUC.load_state_dict: expected keys {sorted(expected)}, got {sorted(given)}"
+            )
+        self._parts = [
+            (
+                np.array(state["labels"], dtype=np.int64),
+                np.array(state["scores"], dtype=np.float64),
+                np.array(state["weights"], dtype=np.float64),
+            )
+        ]
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        yp = as_array(y_pred, "y_pred", self.name)
+        if self.from_logits and yp.ndim == 2 and yp.shape[1] > 1:
+            yp = _softmax(yp.astype(np.float64))
+        true, scores = roc_inputs(y_true, yp, self.name)
+        w = sample_weights(sample_weight, true.shape[0], self.name)
+        self._parts.append((true, scores, np.ones(true.shape[0]) if w is None else w))
+
+    def result(self) -> float:
+        true, scores, w = self._gather()
+        if true.size == 0:
+            return 0.0
+        try:
+            return auc_from_scores(true, scores, w, self.average, self.name)
+        except ValueError:
+            return float("nan")
+
+
+class _ErrorMean(Metric):
+    _power: ClassVar[int] = 2
+    _state = ("weight", "sums")
+
+    def reset(self) -> None:
+        self.weight = 0.0
+        self.sums = np.zeros(0)
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        weight, sums = error_sums(y_true, y_pred, sample_weight, self._power, self.name)
+        if self.sums.size and sums.shape != self.sums.shape:
+            raise ValueError(
+                f"{self.name}: this batch has {sums.shape[0]} outputs, earlier ones had "
+                f"{self.sums.shape[0]}"
+            )
+        self.sums = sums if not self.sums.size else self.sums + sums
+        self.weight += weight
+
+    def _per_output(self) -> np.ndarray:
+        return self.sums / self.weight
+
+    def result(self) -> float:
+        if self.weight == 0:
+            return 0.0
+        return float(self._per_output().mean())
+
+
+class MeanSquaredError(_ErrorMean):
+    """Streaming MSE ``sum_i w_i (y_i - p_i)^2 / sum_i w_i`` (averaged over outputs)."""
+
+    default_name = "mse"
+    _power = 2
+
+
+class RootMeanSquaredError(_ErrorMean):
+    """Streaming RMSE ``sqrt(MSE)`` per output, averaged over outputs."""
+
+    default_name = "rmse"
+    _power = 2
+
+    def _per_output(self) -> np.ndarray:
+        return np.sqrt(self.sums / self.weight)
+
+
+class MeanAbsoluteError(_ErrorMean):
+    """Streaming MAE ``sum_i w_i |y_i - p_i| / sum_i w_i`` (averaged over outputs)."""
+
+    default_name = "mae"
+    _power = 1
+
+
+class R2Score(Metric):
+    """Streaming R² ``1 - SSE / M2``, averaged over outputs (see :func:`r2_score`).
+
+    Keeps the count, total weight, weighted mean of the targets, their sum of squared
+    deviations M2 and the residual sum SSE, merged batch by batch with Chan et al.'s
+    parallel update (no ``sum y^2 - (sum y)^2`` cancellation).
+    """
+
+    default_name = "r2"
+    _state = ("count", "weight", "mean", "m2", "sse")
+
+    def reset(self) -> None:
+        self.count = 0
+        self.weight = 0.0
+        self.mean = np.zeros(0)
+        self.m2 = np.zeros(0)
+        self.sse = np.zeros(0)
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        batch = r2_moments(y_true, y_pred, sample_weight, self.name)
+        if batch[0] == 0:
+            return
+        if self.count == 0:
+            merged = batch
+        else:
+            if batch[2].shape != self.mean.shape:
+                raise ValueError(
+                    f"{self.name}: this batch has {batch[2].shape[0]} outputs, earlier ones had "
+                    f"{self.mean.shape[0]}"
+                )
+            merged = merge_r2_moments(
+                (self.count, self.weight, self.mean, self.m2, self.sse), batch
+            )
+        self.count, self.weight, self.mean, self.m2, self.sse = merged
+
+    def result(self) -> float:
+        if self.count == 0:
+            return 0.0
+        return float(r2_from_moments(self.count, self.m2, self.sse))
+
+
+_REGISTRY: dict[str, type[Metric]] = {
+    "accuracy": Accuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_accuracy": TopKAccuracy,
+    "precision": Precision,
+    "recall": Recall,
+    "f1": F1Score,
+    "auc": AUC,
+    "mse": MeanSquaredError,
+    "rmse": RootMeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "r2": R2Score,
+}
+_SHORT_FORMS = {"acc": "accuracy", "top5": "top_k_accuracy"}
+
+
+def get(name_or_metric: str | Metric | type[Metric]) -> Metric:
+    """Resolve a metric given by name (a new instance), class (instantiated) or instance (as is).
+
+    Names: ``accuracy``, ``binary_accuracy``, ``categorical_accuracy``,
+    ``sparse_categorical_accuracy``, ``top_k_accuracy`` (k=5), ``precision``, ``recall``,
+    ``f1``, ``auc``, ``mse``, ``rmse``, ``mae``, ``r2``; short forms ``acc`` and ``top5``.
+
+    >>> get("acc")
+    Accuracy(name='accuracy')
+    """
+    if isinstance(name_or_metric, Metric):
+        return name_or_metric
+    if isinstance(name_or_metric, type) and issubclass(name_or_metric, Metric):
+        return name_or_metric()
+    if not isinstance(name_or_metric, str):
+        raise TypeError(
+            f"metrics.get: expected a metric name or a Metric, got {type(name_or_metric).__name__}"
+        )
+    key = name_or_metric.strip().lower()
+    key = _SHORT_FORMS.get(key, key)
+    if key not in _REGISTRY:
+        known = ", ".join(sorted([*_REGISTRY, *_SHORT_FORMS]))
+        raise ValueError(f"metrics.get: unknown metric {name_or_metric!r}; known names: {known}")
+    return _REGISTRY[key]()
