@@ -37,6 +37,7 @@ from .functional import (
     transpose,
     where,
 )
+from . import nn
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
 from .tensor import (
     Tensor,

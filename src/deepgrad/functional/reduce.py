@@ -27,7 +27,7 @@ def _axes(axis: Axis, ndim: int, fn: str) -> tuple[int, ...] | None:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"{fn}: axis {a} is out of range for a tensor with {ndim} dims")
         out.append(a % ndim if ndim else 0)
     return tuple(out)
@@ -74,7 +74,7 @@ class Mean(Function):
         for i, s in enumerate(shape):
             if self.axes is None or i in self.axes:
                 n *= s
-        return _expand(gy * (1.0 / max(n, 1)), shape, self.axes)
+        return _expand(gy * (1.0 / builtins.max(n, 1)), shape, self.axes)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:

@@ -1,0 +1,9 @@
+"""Neural-network building blocks: ``Module``, ``Parameter``, layers, losses, initializers."""
+
+from . import init
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .container import ModuleDict, ModuleList, Sequential
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .module import Module
+from .parameter import Parameter

@@ -1,0 +1,177 @@
+"""Weight initializers (in place, PyTorch's names), and how layers pick one by name.
+
+=====================  ==========================================  ===========================
+initializer            distribution                                use with
+=====================  ==========================================  ===========================
+normal_(std=0.01)      N(0, std²)                                  the guides' "Gaussian 0.01"
+xavier_uniform_        U(-a, a), a = gain·√(6 / (fan_in + fan_out)) sigmoid, tanh (Glorot)
+xavier_normal_         N(0, gain² · 2 / (fan_in + fan_out))         sigmoid, tanh
+kaiming_uniform_       U(-b, b), b = gain·√(3 / fan)                 ReLU (He)
+kaiming_normal_        N(0, gain² / fan), gain = √2 for ReLU        ReLU (He)
+orthogonal_            a (semi-)orthogonal matrix × gain            recurrent weights
+=====================  ==========================================  ===========================
+
+Xavier is ``√(2 / (fan_in + fan_out))`` (Glorot & Bengio, 2010), not ``√(1 / n)``.
+For a weight of shape ``(out, in, *kernel)``: ``fan_in = in · Πkernel``,
+``fan_out = out · Πkernel``.
+
+>>> import deepgrad as dg
+>>> w = dg.zeros(256, 784)
+>>> _ = dg.nn.init.kaiming_normal_(w, nonlinearity="relu")
+>>> round(float(w.numpy().std()), 3)  # √(2/784) ≈ 0.0505
+0.05
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .. import backend
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+Initializer = Callable[[Tensor], Tensor]
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for an activation (PyTorch's table): 1 for linear/sigmoid,
+    5/3 for tanh, √2 for ReLU, √(2 / (1 + slope²)) for leaky ReLU, 3/4 for SELU."""
+    linear = {"linear", "identity", "sigmoid", "conv1d", "conv2d", "conv_transpose2d"}
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+
+
+def fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight shaped ``(out, in, *kernel)``."""
+    if t.ndim < 2:
+        raise ValueError(f"fan in/out needs a tensor with at least 2 dims, got shape {t.shape}")
+    receptive = 1
+    for s in t.shape[2:]:
+        receptive *= s
+    return t.shape[1] * receptive, t.shape[0] * receptive
+
+
+def _fill(t: Tensor, values: Any) -> Tensor:
+    with no_grad():
+        t.data[...] = backend.xp.asarray(values, dtype=t.dtype)
+    return t
+
+
+def _rng() -> Any:
+    return backend.rng()
+
+
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill with samples of U(a, b)."""
+    return _fill(t, _rng().uniform(a, b, t.shape))
+
+
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill with samples of N(mean, std²); ``normal_(w, std=0.01)`` is the guides' init."""
+    return _fill(t, _rng().normal(mean, std, t.shape))
+
+
+def constant_(t: Tensor, value: float) -> Tensor:
+    """Fill with ``value``."""
+    return _fill(t, value)
+
+
+def zeros_(t: Tensor) -> Tensor:
+    return _fill(t, 0.0)
+
+
+def ones_(t: Tensor) -> Tensor:
+    return _fill(t, 1.0)
+
+
+def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot uniform: U(-a, a) with ``a = gain · √(6 / (fan_in + fan_out))``."""
+    fi, fo = fan_in_and_fan_out(t)
+    a = gain * math.sqrt(6.0 / (fi + fo))
+    return uniform_(t, -a, a)
+
+
+def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot normal: N(0, σ²) with ``σ = gain · √(2 / (fan_in + fan_out))``."""
+    fi, fo = fan_in_and_fan_out(t)
+    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fi + fo)))
+
+
+def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+    fi, fo = fan_in_and_fan_out(t)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fi if mode == "fan_in" else fo
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(
+    t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
+    """He uniform: U(-b, b) with ``b = gain · √(3 / fan)`` (``a`` is the leaky slope)."""
+    bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
+    return uniform_(t, -bound, bound)
+
+
+def kaiming_normal_(
+    t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
+    """He normal: N(0, σ²) with ``σ = gain / √fan`` (``√(2 / fan_in)`` for ReLU)."""
+    return normal_(t, 0.0, _kaiming_std(t, a, mode, nonlinearity))
+
+
+def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
+    """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed) times ``gain``."""
+    if t.ndim < 2:
+        raise ValueError(f"orthogonal_ needs at least 2 dims, got shape {t.shape}")
+    rows = t.shape[0]
+    cols = t.numel() // rows
+    flat = _rng().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = backend.xp.linalg.qr(flat)
+    q = q * backend.xp.sign(backend.xp.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(t, gain * q.reshape(t.shape))
+
+
+_BY_NAME: dict[str, Callable[[Tensor], Tensor]] = {
+    "zeros": zeros_,
+    "ones": ones_,
+    "normal": lambda t: normal_(t, 0.0, 0.01),
+    "xavier_uniform": xavier_uniform_,
+    "xavier_normal": xavier_normal_,
+    "kaiming_uniform": lambda t: kaiming_uniform_(t, nonlinearity="relu"),
+    "kaiming_normal": lambda t: kaiming_normal_(t, nonlinearity="relu"),
+    "orthogonal": orthogonal_,
+}
+
+
+def get(init: str | Initializer) -> Initializer:
+    """Resolve an initializer given by name or as a callable ``f(tensor)`` (in place).
+
+    Names: ``"normal"`` (N(0, 0.01²), the guides' Gaussian), ``"xavier_uniform"``,
+    ``"xavier_normal"``, ``"kaiming_uniform"``, ``"kaiming_normal"`` (He, for ReLU),
+    ``"orthogonal"``, ``"zeros"``, ``"ones"``.
+    """
+    if callable(init):
+        return init
+    try:
+        return _BY_NAME[init]
+    except KeyError:
+        raise ValueError(
+            f"unknown initializer {init!r}; expected one of {sorted(_BY_NAME)} or a callable"
+        ) from None

@@ -1,0 +1,344 @@
+"""``Module``: the base class of layers and models.
+
+Assigning a :class:`Parameter` or a ``Module`` to an attribute registers it; nothing else is
+needed. Registration order is assignment order, so ``parameters()`` and ``state_dict()`` are
+deterministic and match PyTorch's names (``"0.weight"``, ``"encoder.layers.1.bias"``).
+
+Every module can also be trained Keras-style (``compile`` / ``fit`` / ``evaluate`` /
+``predict`` / ``summary`` / ``save``): those methods forward to :mod:`deepgrad.train`, the
+layer above, which is imported only when they are called.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+from .parameter import Parameter
+
+
+class Module:
+    """Base class: subclass it, create parameters and sub-modules in ``__init__``, write
+    ``forward``; call the module (``model(x)``) to run it."""
+
+    training: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Record each module's constructor arguments (``self._init_args``), which is what
+        ``get_config`` returns and how a saved architecture is rebuilt without pickle."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def recording_init(self: Module, *args: Any, **kw: Any) -> None:
+            if "_init_args" not in self.__dict__:  # the most derived class records
+                self.__dict__["_init_args"] = (args, kw)
+            init(self, *args, **kw)
+
+        cls.__init__ = recording_init  # type: ignore[method-assign]
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments this module was built with, by name."""
+        args, kw = self.__dict__.get("_init_args", ((), {}))
+        sig = inspect.signature(type(self).__init__)
+        bound = sig.bind(self, *args, **kw)
+        out = dict(bound.arguments)
+        out.pop("self", None)
+        return out
+
+    def __init__(self) -> None:
+        d = self.__dict__
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent"] = set()
+        d["_modules"] = OrderedDict()
+        d["training"] = True
+
+    # ---- registration ---------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called "
+                f"(call super().__init__() first in {type(self).__name__}.__init__)"
+            )
+        params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
+        if isinstance(value, Parameter):
+            modules.pop(name, None)
+            buffers.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            buffers.pop(name, None)
+            modules[name] = value
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} to parameter {name!r} "
+                    "(expected a Parameter or None)"
+                )
+            params[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                value = Tensor(value)
+            buffers[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to sub-module {name!r}")
+            modules[name] = None
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for reg in ("_parameters", "_buffers", "_modules"):
+            self.__dict__[reg].pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or a ``None`` placeholder, e.g. ``bias=False``) as ``name``."""
+        if param is None:
+            self._parameters[name] = None
+            object.__setattr__(self, name, None)
+        else:
+            setattr(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Register state that is not learned (``running_mean``); persistent buffers are part
+        of ``state_dict``."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(tensor)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the sub-module ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    # ---- running ------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ---- traversal ------------------------------------------------------------------------
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module and every descendant, depth first."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            yield name, m
+            children = [
+                (f"{name}.{n}" if name else n, c) for n, c in m._modules.items() if c is not None
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for n, c in self._modules.items():
+            if c is not None:
+                yield n, c
+
+    def children(self) -> Iterator[Module]:
+        for _, c in self.named_children():
+            yield c
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """``(name, parameter)`` in registration order; shared parameters appear once."""
+        seen: set[int] = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, m in mods:
+            for n, p in m._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mname}.{n}" if mname else n), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        for mname, m in self.named_modules(prefix):
+            for n, b in m._buffers.items():
+                if b is not None:
+                    yield (f"{mname}.{n}" if mname else n), b
+
+    def buffers(self) -> Iterator[Tensor]:
+        for _, b in self.named_buffers():
+            yield b
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every sub-module (children first) and on ``self``."""
+        for c in self.children():
+            c.apply(fn)
+        fn(self)
+        return self
+
+    # ---- modes and gradients ----------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch norm uses batch statistics)."""
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off, batch norm uses running statistics)."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (``False``) or unfreeze every parameter, e.g. for transfer learning."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to None."""
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, dtype: Any) -> Module:
+        """Cast floating parameters and buffers to ``dtype`` in place (``model.to("float64")``
+        before a gradient check)."""
+        dt = numpy.dtype(dtype)
+        for m in self.modules():
+            for reg in (m._parameters, m._buffers):
+                for t in reg.values():
+                    if t is not None and t.dtype.kind == "f":
+                        t.data = t.data.astype(dt)
+                        t.grad = None
+        return self
+
+    def double(self) -> Module:
+        return self.to(numpy.float64)
+
+    def float(self) -> Module:
+        return self.to(numpy.float32)
+
+    # ---- state ------------------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, numpy.ndarray]:
+        """Parameters and persistent buffers by name, as NumPy copies (safe to keep as a
+        snapshot: later training does not change them)."""
+        out: OrderedDict[str, numpy.ndarray] = OrderedDict()
+        for mname, m in self.named_modules():
+            for n, p in m._parameters.items():
+                if p is not None:
+                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(p.data).copy()
+            for n, b in m._buffers.items():
+                if b is not None and n not in m._non_persistent:
+                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(b.data).copy()
+        return out
+
+    def _state_tensors(self) -> OrderedDict[str, Tensor]:
+        out: OrderedDict[str, Tensor] = OrderedDict()
+        for mname, m in self.named_modules():
+            for n, p in m._parameters.items():
+                if p is not None:
+                    out[f"{mname}.{n}" if mname else n] = p
+            for n, b in m._buffers.items():
+                if b is not None and n not in m._non_persistent:
+                    out[f"{mname}.{n}" if mname else n] = b
+        return out
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> Module:
+        """Copy values into parameters and buffers by name.
+
+        Values may be NumPy arrays, deepgrad tensors, or anything with ``.numpy()`` /
+        ``__array__`` (a PyTorch tensor). With ``strict`` a missing or unexpected key is an
+        error; a shape mismatch always is, naming the key and both shapes.
+        """
+        own = self._state_tensors()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+        for k, t in own.items():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            if hasattr(v, "detach") and hasattr(v, "numpy") and not isinstance(v, Tensor):
+                v = v.detach().cpu().numpy()  # a torch tensor
+            arr = v.data if isinstance(v, Tensor) else numpy.asarray(v)
+            if tuple(arr.shape) != tuple(t.shape):
+                raise ValueError(
+                    f"load_state_dict for {type(self).__name__}: {k!r} has shape "
+                    f"{tuple(arr.shape)} in the state dict but {tuple(t.shape)} in the model"
+                )
+            t.data = backend.xp.asarray(arr, dtype=t.dtype).copy()
+        return self
+
+    # ---- display --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for n, c in self._modules.items():
+            sub = repr(c).replace("\n", "\n  ")
+            lines.append(f"  ({n}): {sub}")
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+    # ---- the training API (deepgrad.train, imported on first use) ----------------------------
+    def compile(self, *args: Any, **kwargs: Any) -> Module:
+        """Attach an optimizer, a loss and metrics for :meth:`fit` (see deepgrad.train)."""
+        from ..train import api
+
+        return api.compile(self, *args, **kwargs)
+
+    def fit(self, *args: Any, **kwargs: Any) -> Any:
+        """Train Keras-style; returns a ``History`` (see deepgrad.train)."""
+        from ..train import api
+
+        return api.fit(self, *args, **kwargs)
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+        """Loss and metrics on data, in eval mode, without a graph."""
+        from ..train import api
+
+        return api.evaluate(self, *args, **kwargs)
+
+    def predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Model outputs as a NumPy array, batched, in eval mode, without a graph."""
+        from ..train import api
+
+        return api.predict(self, *args, **kwargs)
+
+    def summary(self, *args: Any, **kwargs: Any) -> Any:
+        """Print every layer with its output shape and parameter counts."""
+        from ..train import api
+
+        return api.summary(self, *args, **kwargs)
+
+    def save(self, path: Any, **kwargs: Any) -> None:
+        """Save architecture, weights and optimizer state to one file (never pickle)."""
+        from ..train import api
+
+        return api.save(self, path, **kwargs)
