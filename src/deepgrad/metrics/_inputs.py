@@ -175,8 +175,9 @@ def class_labels(
         check_finite(yt, "y_true", where)
         true = np.argmax(yt, axis=1).astype(np.int64)
     elif yt.ndim == 1:
-        true = int_labels(yt, "y_true", where, classes)
-        if yp.ndim == 1 and yp.dtype.kind == "f" and true.size and true.max() > 1:
+        binary_scores = yp.ndim == 1 and yp.dtype.kind == "f"
+        true = int_labels(yt, "y_true", where, None if binary_scores else classes)
+        if binary_scores and true.size and true.max() > 1:
             raise ValueError(
                 f"{where}: y_pred of shape {yp.shape} with floating dtype is read as binary "
                 f"scores, but y_true has class label {int(true.max())}; pass predicted "

@@ -118,7 +118,7 @@ def accuracy_correct(
         else:
             pred = _check_binary_targets(yp, where)
         hit = (true == pred).astype(np.float64)
-        return hit.reshape(hit.shape[0], -1).mean(axis=1)
+        return hit if hit.ndim == 1 else hit.reshape(hit.shape[0], -1).mean(axis=1)
     if yp.ndim != 2:
         raise ValueError(
             f"{where}: {kind} accuracy needs y_pred of shape (N, C) class scores, got {yp.shape}"

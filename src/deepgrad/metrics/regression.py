@@ -44,8 +44,10 @@ def regression_inputs(y_true: Any, y_pred: Any, where: str) -> tuple[np.ndarray,
         )
     if yt2.dtype.kind not in "biuf" or yp2.dtype.kind not in "biuf":
         raise ValueError(f"{where}: y_true and y_pred must be numeric")
-    yt2 = yt2.astype(np.float64).reshape(yt2.shape[0], -1)
-    yp2 = yp2.astype(np.float64).reshape(yp2.shape[0], -1)
+    yt2 = yt2.astype(np.float64)
+    yp2 = yp2.astype(np.float64)
+    if yt2.ndim == 1:
+        yt2, yp2 = yt2[:, None], yp2[:, None]
     check_finite(yt2, "y_true", where)
     check_finite(yp2, "y_pred", where)
     return yt2, yp2
@@ -168,26 +170,36 @@ def mean_absolute_error(
 
 
 def r2_moments(
-    y_true: Any, y_pred: Any, sample_weight: Any, where: str = "r2_score"
+    y_true: Any,
+    y_pred: Any,
+    sample_weight: Any,
+    where: str = "r2_score",
+    shift: np.ndarray | None = None,
 ) -> tuple[int, float, np.ndarray, np.ndarray, np.ndarray]:
     """Sufficient statistics of R²: ``(n, W, mean, M2, SSE)``.
 
-    ``n`` samples, total weight ``W``, per-output weighted mean of ``y_true``, its weighted
-    sum of squared deviations ``M2 = sum_i w_i (y_i - mean)^2`` and the residual sum
-    ``SSE = sum_i w_i (y_i - p_i)^2`` (each ``(D,)``). Batches combine with
-    :func:`merge_r2_moments`.
+    ``n`` samples, total weight ``W``, per-output weighted mean of ``y_true - shift``, the
+    weighted sum of squared deviations ``M2 = sum_i w_i (y_i - mean)^2`` and the residual
+    sum ``SSE = sum_i w_i (y_i - p_i)^2`` (each ``(D,)``). Batches combine with
+    :func:`merge_r2_moments`; a ``shift`` near the data (the first batch's mean) keeps the
+    means small, so that their differences stay exact even for targets like ``1e6 + x``.
     """
     yt, yp = regression_inputs(y_true, y_pred, where)
-    n = yt.shape[0]
+    n, d = yt.shape
     w = sample_weights(sample_weight, n, where)
     w = np.ones(n) if w is None else w
     total = float(w.sum())
     if total == 0:
-        d = yt.shape[1]
         return n, 0.0, np.zeros(d), np.zeros(d), np.zeros(d)
+    sse = w @ (yt - yp) ** 2
+    if shift is not None:
+        if shift.shape != (d,):
+            raise ValueError(
+                f"{where}: this batch has {d} output(s), earlier ones had {shift.shape[0]}"
+            )
+        yt = yt - shift
     mean = (w @ yt) / total
     m2 = w @ (yt - mean) ** 2
-    sse = w @ (yt - yp) ** 2
     return n, total, mean, m2, sse
 
 

@@ -572,33 +572,35 @@ class MeanAbsoluteError(_ErrorMean):
 class R2Score(Metric):
     """Streaming R² ``1 - SSE / M2``, averaged over outputs (see :func:`r2_score`).
 
-    Keeps the count, total weight, weighted mean of the targets, their sum of squared
-    deviations M2 and the residual sum SSE, merged batch by batch with Chan et al.'s
-    parallel update (no ``sum y^2 - (sum y)^2`` cancellation).
+    Keeps the count, total weight, weighted mean of the targets (relative to the first
+    batch's mean, ``shift``), their sum of squared deviations M2 and the residual sum SSE,
+    merged batch by batch with Chan et al.'s parallel update: no ``sum y^2 - (sum y)^2``
+    cancellation, exact to rounding even for targets like ``1e6 + x``.
     """
 
     default_name = "r2"
-    _state = ("count", "weight", "mean", "m2", "sse")
+    _state = ("count", "weight", "shift", "mean", "m2", "sse")
 
     def reset(self) -> None:
         self.count = 0
         self.weight = 0.0
+        self.shift = np.zeros(0)  # the first batch's mean; `mean` is relative to it
         self.mean = np.zeros(0)
         self.m2 = np.zeros(0)
         self.sse = np.zeros(0)
 
     def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
-        batch = r2_moments(y_true, y_pred, sample_weight, self.name)
-        if batch[0] == 0:
-            return
         if self.count == 0:
-            merged = batch
+            batch = r2_moments(y_true, y_pred, sample_weight, self.name)
+            if batch[0] == 0:
+                return
+            n, total, mean, m2, sse = batch
+            self.shift = mean
+            merged = (n, total, np.zeros_like(mean), m2, sse)
         else:
-            if batch[2].shape != self.mean.shape:
-                raise ValueError(
-                    f"{self.name}: this batch has {batch[2].shape[0]} outputs, earlier ones had "
-                    f"{self.mean.shape[0]}"
-                )
+            batch = r2_moments(y_true, y_pred, sample_weight, self.name, self.shift)
+            if batch[0] == 0:
+                return
             merged = merge_r2_moments(
                 (self.count, self.weight, self.mean, self.m2, self.sse), batch
             )
