@@ -583,3 +583,34 @@ def test_bad_parameters() -> None:
         metrics.accuracy([0, 1], [0.1, 0.9], threshold=1.5)
     with pytest.raises(ValueError, match="0 samples"):
         metrics.accuracy(np.zeros(0), np.zeros(0))
+
+
+def test_streaming_shape_changes_between_batches_are_named() -> None:
+    mse = MeanSquaredError()
+    mse.update(np.zeros((3, 2)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="3 outputs, earlier ones had 2"):
+        mse.update(np.zeros((3, 3)), np.zeros((3, 3)))
+    r2 = R2Score()
+    r2.update(np.arange(3.0), np.arange(3.0))
+    with pytest.raises(ValueError, match="2 output"):
+        r2.update(np.zeros((3, 2)), np.zeros((3, 2)))
+    auc = AUC()
+    auc.update(np.array([0.2, 0.8]), np.array([0, 1]))
+    auc.update(softmax(np.zeros((3, 3))), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="different widths"):
+        auc.result()
+    with pytest.raises(ValueError, match="does not fit values"):
+        Mean().update(np.zeros(3), sample_weight=np.ones(2))
+
+
+def test_auc_streaming_nan_when_one_class_and_logits_softmaxed() -> None:
+    auc = AUC()
+    auc.update(np.array([0.2, 0.8]), np.array([1, 1]))
+    assert np.isnan(auc.result())
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(40, 3)) * 2
+    y = np.concatenate([np.arange(3), rng.integers(0, 3, 37)])
+    auc = AUC(from_logits=True)
+    auc.update(z, y)
+    expected = skm.roc_auc_score(y, softmax(z), multi_class="ovr")
+    assert auc.result() == pytest.approx(expected)

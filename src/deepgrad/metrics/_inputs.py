@@ -20,7 +20,9 @@ def as_array(x: Any, what: str, where: str) -> np.ndarray:
     if isinstance(x, np.ndarray):
         return x
     if callable(getattr(x, "numpy", None)):
-        x = x.numpy()
+        x = x.numpy()  # deepgrad / PyTorch tensors
+    elif type(x).__module__.startswith("cupy") and callable(getattr(x, "get", None)):
+        x = x.get()  # a CuPy array, copied to the host
     try:
         arr = np.asarray(x)
     except Exception as exc:  # pragma: no cover - exotic objects

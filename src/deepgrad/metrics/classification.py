@@ -235,25 +235,20 @@ def prf_from_confusion(
         f = _divide(2 * tp_k, true_k + pred_k, zero_division)
         return float(p[0]), float(r[0]), float(f[0])
     labels = np.flatnonzero(seen)
+    if labels.size == 0:
+        return float("nan"), float("nan"), float("nan")
     tp, pred_sum, true_sum = tp[labels], pred_sum[labels], true_sum[labels]
     if average == "micro":
-        tp, pred_sum, true_sum = (
-            tp.sum(keepdims=True),
-            pred_sum.sum(keepdims=True),
-            true_sum.sum(keepdims=True),
-        )
+        tp, pred_sum, true_sum = tp.sum(), pred_sum.sum(), true_sum.sum()
     p = _divide(tp, pred_sum, zero_division)
     r = _divide(tp, true_sum, zero_division)
     f = _divide(2 * tp, true_sum + pred_sum, zero_division)
-    if labels.size == 0:
-        return float("nan"), float("nan"), float("nan")
     if average == "weighted":
         total = true_sum.sum()
         if total == 0:
-            z = float(zero_division)
-            return z, z, z
-        return tuple(float(np.dot(true_sum, v) / total) for v in (p, r, f))  # type: ignore[return-value]
-    return float(p.mean()), float(r.mean()), float(f.mean())
+            return float(zero_division), float(zero_division), float(zero_division)
+        p, r, f = (np.dot(true_sum, v) / total for v in (p, r, f))
+    return float(np.mean(p)), float(np.mean(r)), float(np.mean(f))
 
 
 def binary_auc(labels: np.ndarray, scores: np.ndarray, w: np.ndarray | None) -> float:
