@@ -614,3 +614,51 @@ def test_auc_streaming_nan_when_one_class_and_logits_softmaxed() -> None:
     auc.update(z, y)
     expected = skm.roc_auc_score(y, softmax(z), multi_class="ovr")
     assert auc.result() == pytest.approx(expected)
+
+
+def test_deepgrad_tensors_are_accepted() -> None:
+    import deepgrad as dg
+
+    logits = dg.tensor([[0.2, 0.8], [0.9, 0.1], [0.3, 0.7]], requires_grad=True)
+    target = dg.tensor([1, 1, 1])
+    assert metrics.accuracy(target, logits) == pytest.approx(2 / 3)
+    acc = metrics.get("accuracy")
+    acc.update(logits, target)
+    assert acc.result() == pytest.approx(2 / 3)
+
+
+def test_metrics_use_numpy_only() -> None:
+    """The metrics never import the engine (tensor, autograd, nn, ...): only NumPy."""
+    import ast
+    import pathlib
+
+    package = pathlib.Path(metrics.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+                assert node.level == 0, path
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in {"__future__", "typing", "numpy"} or name.startswith(
+                    "deepgrad.metrics"
+                ), (path.name, name)
+
+
+def test_zero_weights_keep_labels_present_like_sklearn() -> None:
+    y = np.array([0, 1, 2, 2, 1, 0])
+    pred = np.array([0, 2, 2, 1, 1, 0])
+    w = np.array([1.0, 0.0, 2.0, 1.0, 0.0, 1.0])
+    for average in ("macro", "micro", "weighted"):
+        expected = skm.f1_score(y, pred, average=average, sample_weight=w, zero_division=0)
+        assert metrics.f1_score(y, pred, average=average, sample_weight=w) == pytest.approx(
+            expected
+        )
+        f1 = F1Score(average=average)
+        f1.update(pred[:3], y[:3], w[:3])
+        f1.update(pred[3:], y[3:], w[3:])
+        assert f1.result() == pytest.approx(expected)
