@@ -19,7 +19,7 @@ from typing import Any
 import numpy
 
 from . import backend
-from .autograd import grad, no_grad
+from .autograd import grad
 from .tensor import Tensor
 
 
@@ -54,20 +54,21 @@ def numerical_grad(f: Callable[..., Any], *inputs: Tensor, eps: float = 1e-6) ->
 
 
 def _numerical(total: Callable[..., float], inputs: tuple[Tensor, ...], eps: float) -> list:
+    # grad mode stays on: ``f`` may itself differentiate (``dg.grad`` inside ``f``)
     grads = []
-    with no_grad():
-        for x in inputs:
-            g = numpy.zeros(x.shape, dtype=numpy.float64)
-            flat = x.data.reshape(-1)
-            for i in range(flat.size):
-                old = flat[i].item()
-                flat[i] = old + eps
-                fp = total(*inputs)
-                flat[i] = old - eps
-                fm = total(*inputs)
-                flat[i] = old
-                g.reshape(-1)[i] = (fp - fm) / (2 * eps)
-            grads.append(g)
+    for x in inputs:
+        g = numpy.zeros(x.shape, dtype=numpy.float64)
+        x.data = backend.xp.ascontiguousarray(x.data)  # so that ``flat`` is a view
+        flat = x.data.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i].item()
+            flat[i] = old + eps
+            fp = total(*inputs)
+            flat[i] = old - eps
+            fm = total(*inputs)
+            flat[i] = old
+            g.reshape(-1)[i] = (fp - fm) / (2 * eps)
+        grads.append(g)
     return grads
 
 

@@ -34,6 +34,16 @@ from .elementwise import (
     where,
 )
 from .linalg import linear, matmul
+from .loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
 from .reduce import logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -52,12 +62,3 @@ from .shape import (
     transpose,
     unsqueeze,
 )
-
-__all__ = [
-    "abs", "add", "astype", "broadcast_to", "clip", "concat", "div", "elu", "erf", "exp",
-    "expand", "flatten", "gelu", "getitem", "leaky_relu", "linear", "log", "log_softmax",
-    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pad",
-    "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "softplus", "split", "sqrt",
-    "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh", "transpose",
-    "unsqueeze", "var", "where",
-]  # fmt: skip

@@ -5,5 +5,16 @@ from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax
 from .container import ModuleDict, ModuleList, Sequential
 from .flatten import Flatten
 from .linear import Identity, Linear
+from . import loss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
 from .module import Module
 from .parameter import Parameter
