@@ -662,3 +662,14 @@ def test_zero_weights_keep_labels_present_like_sklearn() -> None:
         f1.update(pred[:3], y[:3], w[:3])
         f1.update(pred[3:], y[3:], w[3:])
         assert f1.result() == pytest.approx(expected)
+
+
+def test_load_state_dict_accepts_arrays_for_scalars() -> None:
+    """A state read back from a file may hold 0-d arrays where floats were written."""
+    acc = Accuracy()
+    acc.update(np.array([0.9, 0.1]), np.array([1, 1]))
+    restored = Accuracy()
+    restored.load_state_dict({k: np.asarray(v) for k, v in acc.state_dict().items()})
+    assert isinstance(restored.correct, float)
+    restored.update(np.array([0.8]), np.array([1]))
+    assert restored.result() == pytest.approx(2 / 3)

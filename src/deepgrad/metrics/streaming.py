@@ -119,10 +119,9 @@ class Metric:
         for key in self._state:
             current = getattr(self, key)
             value = state[key]
-            if isinstance(current, np.ndarray) or isinstance(value, np.ndarray):
-                value = np.array(
-                    value, dtype=current.dtype if isinstance(current, np.ndarray) else None
-                )
+            # keep each entry's kind: arrays stay arrays, counters plain Python numbers
+            if isinstance(current, np.ndarray):
+                value = np.array(value, dtype=current.dtype)
             elif isinstance(current, bool):
                 value = bool(value)
             elif isinstance(current, int):
