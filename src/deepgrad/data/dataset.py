@@ -1,0 +1,363 @@
+"""Datasets: the things a :class:`~deepgrad.data.DataLoader` draws samples from.
+
+Two kinds, as in PyTorch:
+
+- **map-style** (:class:`Dataset`): ``len(ds)`` samples, ``ds[i]`` returns sample ``i``.
+  :class:`ArrayDataset` wraps NumPy arrays and serves whole batches by fancy indexing.
+- **iterable** (:class:`IterableDataset`): ``iter(ds)`` yields samples one after the other;
+  for streams and generators whose length is unknown or infinite.
+
+A dataset that changes from one epoch to the next (a fresh random set of sequences for
+every epoch, say) defines ``set_epoch(epoch)``; the loader calls it before each epoch.
+:class:`EpochDataset` and :class:`GeneratorDataset` build such datasets from a function of
+the epoch number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "ArrayDataset",
+    "Subset",
+    "EpochDataset",
+    "GeneratorDataset",
+    "as_array",
+    "collate",
+]
+
+
+def as_array(value: Any, name: str = "array", where: str = "deepgrad.data") -> np.ndarray:
+    """Convert ``value`` to a NumPy array, refusing ragged nested lists with a clear error.
+
+    Parameters
+    ----------
+    value : array-like
+        A NumPy array, or a (nested) list/tuple of numbers or strings.
+    name : str
+        What the value is, for the error message (``"x"``, ``"labels"``).
+    where : str
+        Which function is asking, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` itself when it already is an array, else ``numpy.asarray(value)``.
+
+    Examples
+    --------
+    >>> as_array([[1, 2], [3, 4]]).shape
+    (2, 2)
+    """
+    if isinstance(value, np.ndarray):
+        return value
+    try:
+        arr = np.asarray(value)
+    except ValueError as err:  # NumPy >= 1.24 refuses inhomogeneous nested lists
+        lengths = _row_lengths(value)
+        detail = f" (row lengths {lengths})" if lengths else ""
+        raise ValueError(
+            f"{where}: {name} is ragged{detail}: every sample must have the same shape; "
+            "pad sequences first (see deepgrad.data.pad_sequences)"
+        ) from err
+    if arr.dtype == object:
+        lengths = _row_lengths(value)
+        raise ValueError(
+            f"{where}: {name} is ragged (row lengths {lengths}): every sample must have the "
+            "same shape; pad sequences first (see deepgrad.data.pad_sequences)"
+        )
+    return arr
+
+
+def _row_lengths(value: Any, limit: int = 8) -> list[int] | None:
+    try:
+        lengths = [len(row) for row in value]
+    except TypeError:
+        return None
+    distinct = sorted(set(lengths))
+    return distinct[:limit]
+
+
+def collate(samples: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch.
+
+    A sample is an array (or number), or a tuple of them; the batch is an array with a
+    new leading axis, or a tuple of such arrays, one per field.
+
+    Parameters
+    ----------
+    samples : sequence
+        ``B`` samples, all of the same structure and shapes.
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+        Batch arrays of shape ``(B, *sample_shape)``.
+
+    Examples
+    --------
+    >>> xb, yb = collate([(np.zeros(3), 1), (np.ones(3), 0)])
+    >>> xb.shape, yb.tolist()
+    ((2, 3), [1, 0])
+    """
+    if len(samples) == 0:
+        raise ValueError("collate: cannot build a batch from zero samples")
+    first = samples[0]
+    if isinstance(first, tuple):
+        return tuple(_stack([s[i] for s in samples], f"field {i}") for i in range(len(first)))
+    return _stack(list(samples), "sample")
+
+
+def _stack(values: list[Any], what: str) -> np.ndarray:
+    try:
+        return np.stack([np.asarray(v) for v in values])
+    except ValueError as err:
+        shapes = sorted({np.shape(v) for v in values})
+        raise ValueError(
+            f"collate: the samples' {what} have different shapes {shapes[:6]}; "
+            "all samples in a batch must have the same shape"
+        ) from err
+
+
+class Dataset:
+    """Map-style dataset: ``len(ds)`` samples, ``ds[i]`` gives sample ``i``.
+
+    Subclasses define ``__len__`` and ``__getitem__``. A sample is an array or a tuple of
+    arrays (typically ``(x, y)``). :meth:`get_batch` gathers several samples at once; the
+    default stacks ``ds[i]`` for each index, and array-backed datasets override it with
+    one fancy-indexing gather.
+    """
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        """Return the samples at ``indices`` stacked into a batch (see :func:`collate`)."""
+        return collate([self[int(i)] for i in indices])
+
+
+class IterableDataset:
+    """Iterable dataset: ``iter(ds)`` yields samples (arrays or tuples of arrays).
+
+    Subclasses define ``__iter__``; they may define ``__len__`` when the number of samples
+    is known, and ``set_epoch(epoch)`` to change what they yield from epoch to epoch.
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+
+class ArrayDataset(Dataset):
+    """A dataset of NumPy arrays that share their first axis (PyTorch's ``TensorDataset``).
+
+    Sample ``i`` is ``(a[i] for a in arrays)``; a batch is gathered from every array by
+    one fancy-indexing operation, without a Python loop over samples.
+
+    Parameters
+    ----------
+    *arrays : array-like
+        One or more arrays of shapes ``(N, ...)``: features, labels, weights, ...
+
+    Raises
+    ------
+    ValueError
+        If no array is given, an array is ragged or a scalar, or the arrays do not all have
+        ``N`` samples.
+
+    Examples
+    --------
+    >>> ds = ArrayDataset(np.arange(12).reshape(6, 2), np.arange(6))
+    >>> len(ds), ds[1][0].tolist(), int(ds[1][1])
+    (6, [2, 3], 1)
+    >>> xb, yb = ds.get_batch(np.array([4, 0]))
+    >>> xb.tolist(), yb.tolist()
+    ([[8, 9], [0, 1]], [4, 0])
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("ArrayDataset: give at least one array, e.g. ArrayDataset(x, y)")
+        names = ["x", "y"] + [f"array {i}" for i in range(2, len(arrays))]
+        converted = []
+        for name, a in zip(names, arrays):
+            arr = as_array(a, name, "ArrayDataset")
+            if arr.ndim == 0:
+                raise ValueError(
+                    f"ArrayDataset: {name} is a scalar; expected an array of shape (N, ...)"
+                )
+            converted.append(arr)
+        lengths = [len(a) for a in converted]
+        if len(set(lengths)) != 1:
+            described = ", ".join(f"{n}: {k}" for n, k in zip(names, lengths))
+            raise ValueError(
+                "ArrayDataset: all arrays must have the same number of samples "
+                f"(first axis); got {described}"
+            )
+        self.arrays: tuple[np.ndarray, ...] = tuple(converted)
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: int) -> Any:
+        if len(self.arrays) == 1:
+            return self.arrays[0][index]
+        return tuple(a[index] for a in self.arrays)
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        if len(self.arrays) == 1:
+            return self.arrays[0][indices]
+        return tuple(a[indices] for a in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{a.shape} {a.dtype}" for a in self.arrays)
+        return f"ArrayDataset({shapes})"
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A map-style dataset.
+    indices : array-like of int
+        Positions in ``dataset``.
+
+    Examples
+    --------
+    >>> sub = Subset(ArrayDataset(np.arange(10)), [7, 3])
+    >>> len(sub), int(sub[0])
+    (2, 7)
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = len(dataset)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(
+                f"Subset: indices must lie in [0, {n}) for a dataset of {n} samples; "
+                f"got min {idx.min()}, max {idx.max()}"
+            )
+        self.dataset = dataset
+        self.indices = idx
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        return self.dataset.get_batch(self.indices[indices])
+
+
+class EpochDataset(Dataset):
+    """A map-style dataset rebuilt for every epoch by ``factory(epoch)``.
+
+    The loader calls :meth:`set_epoch` before each epoch; the dataset then serves what
+    ``factory(epoch)`` returned (a :class:`Dataset`, or a tuple of arrays that is wrapped
+    in an :class:`ArrayDataset`). This is the guides' "a different dataset for every
+    iteration", e.g. fresh random sine waves for an LSTM autoencoder each epoch.
+
+    Parameters
+    ----------
+    factory : callable
+        ``factory(epoch: int) -> Dataset | tuple of arrays``.
+
+    Examples
+    --------
+    >>> ds = EpochDataset(lambda epoch: (np.full((4, 1), epoch),))
+    >>> ds.set_epoch(3)
+    >>> len(ds), int(ds[0][0])
+    (4, 3)
+    """
+
+    def __init__(self, factory: Callable[[int], Any]) -> None:
+        self.factory = factory
+        self.epoch: int | None = None
+        self._current: Dataset | None = None
+
+    def set_epoch(self, epoch: int) -> None:
+        """Build (or rebuild) the dataset of ``epoch``."""
+        if epoch == self.epoch and self._current is not None:
+            return
+        made = self.factory(epoch)
+        if isinstance(made, tuple):
+            made = ArrayDataset(*made)
+        elif isinstance(made, np.ndarray):
+            made = ArrayDataset(made)
+        if not isinstance(made, Dataset):
+            raise TypeError(
+                "EpochDataset: factory(epoch) must return a Dataset or a tuple of arrays; "
+                f"got {type(made).__name__}"
+            )
+        self.epoch = epoch
+        self._current = made
+
+    @property
+    def current(self) -> Dataset:
+        """The dataset of the current epoch (epoch 0 if no epoch was set yet)."""
+        if self._current is None:
+            self.set_epoch(0)
+        assert self._current is not None
+        return self._current
+
+    def __len__(self) -> int:
+        return len(self.current)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.current[index]
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        return self.current.get_batch(indices)
+
+
+class GeneratorDataset(IterableDataset):
+    """An iterable dataset whose samples come from ``generator_fn(epoch)``.
+
+    Each epoch calls ``generator_fn(epoch)`` afresh, so a stream can differ from one epoch
+    to the next (new random samples) or replay the same data.
+
+    Parameters
+    ----------
+    generator_fn : callable
+        ``generator_fn(epoch: int) -> iterable of samples``.
+    length : int, optional
+        Number of samples per epoch, if known (makes ``len()`` work).
+
+    Examples
+    --------
+    >>> ds = GeneratorDataset(lambda epoch: ((np.array([i]), epoch) for i in range(3)))
+    >>> [int(y) for _, y in ds]
+    [0, 0, 0]
+    >>> ds.set_epoch(2)
+    >>> [int(y) for _, y in ds]
+    [2, 2, 2]
+    """
+
+    def __init__(
+        self, generator_fn: Callable[[int], Iterable[Any]], length: int | None = None
+    ) -> None:
+        self.generator_fn = generator_fn
+        self.length = length
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next iteration yield the samples of ``epoch``."""
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.generator_fn(self.epoch))
+
+    def __len__(self) -> int:
+        if self.length is None:
+            raise TypeError("GeneratorDataset: length unknown; pass length= to make len() work")
+        return self.length

@@ -1,0 +1,190 @@
+"""Tabular data from CSV files, as float32 feature matrices (pandas is used if installed)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["load_csv", "CSVTable", "MISSING_MARKERS"]
+
+#: Cell values read as missing (NaN).
+MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "?")
+
+
+class CSVTable(NamedTuple):
+    """What :func:`load_csv` returns: ``x, y, feature_names = load_csv(...)``."""
+
+    x: np.ndarray
+    y: np.ndarray | None
+    feature_names: list[str]
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    target: str | int | None = None,
+    *,
+    columns: list[str | int] | None = None,
+    delimiter: str = ",",
+    header: bool = True,
+    engine: str = "auto",
+) -> CSVTable:
+    """Read a CSV file into a float32 feature matrix and an optional target column.
+
+    Missing cells (empty, ``NA``, ``NaN``, ``?``, ... see :data:`MISSING_MARKERS`) become
+    NaN; fill them with :class:`deepgrad.data.SimpleImputer`.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    target : str or int, optional
+        Name (or index) of the target column, returned separately as ``y``.
+    columns : list of str or int, optional
+        Feature columns to keep (default: every column but the target). All of them must
+        be numeric.
+    delimiter : str
+        Field separator.
+    header : bool
+        Whether the first row holds column names (else they are ``"0"``, ``"1"``, ...).
+    engine : {"auto", "numpy", "pandas"}
+        ``"auto"`` uses pandas when it is installed; both give the same arrays.
+
+    Returns
+    -------
+    CSVTable
+        ``x`` ``(N, F)`` float32; ``y`` ``(N,)``: int64 if every target value is a whole
+        number, float32 if numeric, str otherwise (encode with ``LabelEncoder``), or None
+        without a target; ``feature_names`` the ``F`` column names.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If a row has the wrong number of fields, a column is unknown, or a feature cell is
+        not a number (the message names the row and column).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load_csv: file not found: {path}")
+    if engine not in ("auto", "numpy", "pandas"):
+        raise ValueError(f"load_csv: engine must be 'auto', 'numpy' or 'pandas'; got {engine!r}")
+    if engine == "auto":
+        try:
+            import pandas  # noqa: F401
+
+            engine = "pandas"
+        except ImportError:
+            engine = "numpy"
+    names, cells = (_read_pandas if engine == "pandas" else _read_numpy)(path, delimiter, header)
+    target_index = None if target is None else _column_index(names, target, path, "target")
+    if columns is None:
+        feature_idx = [i for i in range(len(names)) if i != target_index]
+    else:
+        feature_idx = [_column_index(names, c, path, "feature") for c in columns]
+    x = np.empty((cells.shape[0], len(feature_idx)), dtype=np.float32)
+    for j, i in enumerate(feature_idx):
+        values = _to_numbers(cells[:, i])
+        if values is None:
+            row = _first_non_number(cells[:, i])
+            raise ValueError(
+                f"load_csv: {path}: column {names[i]!r} is not numeric (row {row + 1} of the "
+                f"data holds {cells[row, i]!r}); pick numeric columns with columns=, or "
+                "encode this one first (deepgrad.data.OneHotEncoder)"
+            )
+        x[:, j] = values
+    y = None if target_index is None else _target_array(cells[:, target_index])
+    return CSVTable(x, y, [names[i] for i in feature_idx])
+
+
+def _read_numpy(path: Path, delimiter: str, header: bool) -> tuple[list[str], np.ndarray]:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [row for row in csv.reader(f, delimiter=delimiter) if row]
+    if not rows:
+        raise ValueError(f"load_csv: {path} is empty")
+    names = [n.strip() for n in rows[0]] if header else [str(i) for i in range(len(rows[0]))]
+    data = rows[1:] if header else rows
+    width = len(names)
+    for k, row in enumerate(data):
+        if len(row) != width:
+            line = k + (2 if header else 1)
+            raise ValueError(
+                f"load_csv: {path}: line {line} has {len(row)} fields, expected {width} "
+                f"(like the {'header' if header else 'first line'})"
+            )
+    cells = np.array(data, dtype=object).reshape(len(data), width)
+    return names, cells
+
+
+def _read_pandas(path: Path, delimiter: str, header: bool) -> tuple[list[str], np.ndarray]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            header=0 if header else None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+        )
+    except pd.errors.ParserError as err:
+        raise ValueError(f"load_csv: {path}: {err}") from err
+    except pd.errors.EmptyDataError as err:
+        raise ValueError(f"load_csv: {path} is empty") from err
+    names = [str(c).strip() for c in frame.columns]
+    if not header:
+        names = [str(i) for i in range(len(names))]
+    return names, frame.to_numpy(dtype=object)
+
+
+def _column_index(names: list[str], column: str | int, path: Path, role: str) -> int:
+    if isinstance(column, int | np.integer) and not isinstance(column, bool):
+        if -len(names) <= column < len(names):
+            return int(column) % len(names)
+    elif column in names:
+        return names.index(column)
+    raise ValueError(
+        f"load_csv: {path}: {role} column {column!r} not found; the columns are {names}"
+    )
+
+
+def _missing_mask(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    stripped = np.array([str(c).strip() for c in cells], dtype=object)
+    return np.isin(stripped, MISSING_MARKERS), stripped
+
+
+def _to_numbers(cells: np.ndarray) -> np.ndarray | None:
+    missing, stripped = _missing_mask(cells)
+    out = np.full(len(cells), np.nan, dtype=np.float64)
+    try:
+        out[~missing] = stripped[~missing].astype(np.float64)
+    except ValueError:
+        return None
+    return out
+
+
+def _first_non_number(cells: np.ndarray) -> int:
+    for i, c in enumerate(cells):
+        text = str(c).strip()
+        if text in MISSING_MARKERS:
+            continue
+        try:
+            float(text)
+        except ValueError:
+            return i
+    return 0
+
+
+def _target_array(cells: np.ndarray) -> np.ndarray:
+    values = _to_numbers(cells)
+    if values is None:
+        return np.array([str(c).strip() for c in cells])
+    finite = values[np.isfinite(values)]
+    if finite.size == values.size and np.all(finite == np.round(finite)):
+        return values.astype(np.int64)
+    return values.astype(np.float32)

@@ -1,0 +1,281 @@
+"""DataLoader: cut a dataset into mini-batches of NumPy arrays, epoch after epoch.
+
+Each epoch of a map-style dataset visits every sample exactly once: the indices
+``0 .. N-1`` are (optionally) permuted and cut into consecutive batches, so batches are
+drawn *without* replacement. Array-backed datasets gather each batch with a single
+fancy-indexing operation. Iterable datasets are read in order and grouped into batches.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from deepgrad.data.dataset import ArrayDataset, Dataset, IterableDataset, collate
+
+__all__ = ["DataLoader", "make_rng"]
+
+
+def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """Return a NumPy ``Generator``: ``seed`` itself if it is one, else ``default_rng(seed)``.
+
+    Examples
+    --------
+    >>> bool(make_rng(0).integers(100) == make_rng(0).integers(100))
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and not isinstance(seed, int | np.integer):
+        raise TypeError(
+            f"seed must be an int, a numpy.random.Generator or None; got {type(seed).__name__}"
+        )
+    return np.random.default_rng(seed)
+
+
+class DataLoader:
+    """Iterate over a dataset in mini-batches of NumPy arrays.
+
+    Parameters
+    ----------
+    dataset : Dataset, IterableDataset, array or tuple of arrays
+        What to draw from. Arrays (``x`` or ``(x, y, ...)``) are wrapped in an
+        :class:`~deepgrad.data.ArrayDataset`. Any object with ``__len__`` and
+        ``__getitem__`` is used as a map-style dataset, any other iterable as a stream.
+        If the dataset has ``set_epoch(epoch)``, it is called before every epoch.
+    batch_size : int
+        Samples per batch ``B``.
+    shuffle : bool
+        Permute the samples anew at the start of every epoch (map-style datasets only).
+    drop_last : bool
+        Drop the last batch when it has fewer than ``batch_size`` samples.
+    seed : int, numpy.random.Generator or None
+        Source of the shuffling order. With an int, epoch ``e`` uses the permutation of
+        ``default_rng([seed, e])``, so an epoch's order does not depend on how many epochs
+        ran before (resuming reproduces it); a ``Generator`` is drawn from in sequence;
+        ``None`` draws fresh entropy once.
+    transform : callable, optional
+        Applied to the input (first field) of every sample, ``x_i -> x_i``, before batching.
+    batch_transform : callable, optional
+        Applied to the input (first field) of every batch, ``(B, ...) -> (B, ...)``, e.g.
+        an augmentation pipeline from :mod:`deepgrad.data.augmentation`. Labels and other
+        fields are passed through untouched.
+    prefetch : int
+        When > 0, a background thread prepares up to ``prefetch`` batches ahead while the
+        consumer trains on the current one.
+
+    Yields
+    ------
+    numpy.ndarray or tuple of numpy.ndarray
+        Batches of shape ``(B, ...)``, one array per field of the samples.
+
+    Examples
+    --------
+    >>> x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    >>> loader = DataLoader((x, y), batch_size=2)
+    >>> len(loader), [yb.tolist() for _, yb in loader]
+    (3, [[0, 1], [2, 3], [4]])
+    >>> loader = DataLoader((x, y), batch_size=2, shuffle=True, seed=0, drop_last=True)
+    >>> len(loader), sum(len(yb) for _, yb in loader)
+    (2, 4)
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        *,
+        drop_last: bool = False,
+        seed: int | np.random.Generator | None = None,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        batch_transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        prefetch: int = 0,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+            raise TypeError(f"DataLoader: batch_size must be an int; got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be >= 1; got {batch_size}")
+        if prefetch < 0:
+            raise ValueError(f"DataLoader: prefetch must be >= 0; got {prefetch}")
+        self.dataset = _as_dataset(dataset)
+        if shuffle and not _is_map_style(self.dataset):
+            raise ValueError(
+                "DataLoader: shuffle=True needs a map-style dataset (with __len__ and "
+                f"__getitem__); {type(self.dataset).__name__} is a stream. Shuffle inside "
+                "the stream, or collect it into an ArrayDataset"
+            )
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.seed = seed
+        self.transform = transform
+        self.batch_transform = batch_transform
+        self.prefetch = int(prefetch)
+        self.epoch = 0
+        self._rng = None if isinstance(seed, int | np.integer) else make_rng(seed)
+
+    # ------------------------------------------------------------------ epochs
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next iteration be epoch ``epoch`` (for resuming a training run)."""
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        """Batches per epoch: ``ceil(N / B)``, or ``floor(N / B)`` with ``drop_last``."""
+        try:
+            n = len(self.dataset)
+        except TypeError as err:
+            raise TypeError(
+                f"DataLoader: the number of batches is unknown because "
+                f"{type(self.dataset).__name__} has no length"
+            ) from err
+        if self.drop_last:
+            return n // self.batch_size
+        return math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        epoch = self.epoch
+        self.epoch += 1
+        set_epoch = getattr(self.dataset, "set_epoch", None)
+        if callable(set_epoch):
+            set_epoch(epoch)
+        if _is_map_style(self.dataset):
+            batches = self._map_batches(epoch)
+        else:
+            batches = self._stream_batches()
+        if self.prefetch:
+            return _prefetched(batches, self.prefetch)
+        return batches
+
+    # ----------------------------------------------------------------- batches
+    def _order(self, n: int, epoch: int) -> np.ndarray:
+        if not self.shuffle:
+            return np.arange(n)
+        rng = self._rng if self._rng is not None else np.random.default_rng([self.seed, epoch])
+        return rng.permutation(n)
+
+    def _map_batches(self, epoch: int) -> Iterator[Any]:
+        ds = self.dataset
+        n = len(ds)
+        order = self._order(n, epoch)
+        stop = n - n % self.batch_size if self.drop_last else n
+        get_batch = getattr(ds, "get_batch", None)
+        for start in range(0, stop, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            if callable(get_batch):
+                batch = get_batch(idx)
+            else:
+                batch = collate([ds[int(i)] for i in idx])
+            if self.transform is not None:
+                batch = _map_first(batch, self._transform_each)
+            yield self._finish(batch)
+
+    def _stream_batches(self) -> Iterator[Any]:
+        buffer: list[Any] = []
+        for sample in self.dataset:
+            buffer.append(sample)
+            if len(buffer) == self.batch_size:
+                yield self._finish(self._collate_stream(buffer))
+                buffer = []
+        if buffer and not self.drop_last:
+            yield self._finish(self._collate_stream(buffer))
+
+    def _collate_stream(self, samples: list[Any]) -> Any:
+        batch = collate(samples)
+        if self.transform is not None:
+            batch = _map_first(batch, self._transform_each)
+        return batch
+
+    def _transform_each(self, xb: np.ndarray) -> np.ndarray:
+        assert self.transform is not None
+        return np.stack([np.asarray(self.transform(xi)) for xi in xb])
+
+    def _finish(self, batch: Any) -> Any:
+        if self.batch_transform is not None:
+            batch = _map_first(batch, self.batch_transform)
+        return batch
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last})"
+        )
+
+
+def _as_dataset(dataset: Any) -> Any:
+    if isinstance(dataset, Dataset | IterableDataset):
+        return dataset
+    if isinstance(dataset, np.ndarray):
+        return ArrayDataset(dataset)
+    if isinstance(dataset, tuple) and dataset and all(_is_array_like(a) for a in dataset):
+        return ArrayDataset(*dataset)
+    if hasattr(dataset, "__iter__") or _is_map_style(dataset):
+        return dataset
+    raise TypeError(
+        "DataLoader: dataset must be a Dataset, an IterableDataset, an array or a tuple of "
+        f"arrays (x, y); got {type(dataset).__name__}"
+    )
+
+
+def _is_array_like(value: Any) -> bool:
+    return isinstance(value, np.ndarray | list)
+
+
+def _is_map_style(dataset: Any) -> bool:
+    if isinstance(dataset, IterableDataset):
+        return False
+    return hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")
+
+
+def _map_first(batch: Any, fn: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """Apply ``fn`` to the input field of a batch, leaving the other fields untouched."""
+    if isinstance(batch, tuple):
+        return (fn(batch[0]), *batch[1:])
+    return fn(batch)
+
+
+_DONE = object()
+
+
+def _prefetched(batches: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Run ``batches`` in a background thread, keeping up to ``depth`` batches ready."""
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for batch in batches:
+                if not put(("batch", batch)):
+                    return
+            put(("done", _DONE))
+        except BaseException as err:  # handed to the consumer, re-raised there
+            put(("error", err))
+
+    worker = threading.Thread(target=work, name="deepgrad-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "batch":
+                yield item
+            elif kind == "done":
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+        worker.join()

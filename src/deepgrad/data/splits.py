@@ -1,0 +1,192 @@
+"""Splitting data: hold-out splits (train/validation/test) and K-fold splitters.
+
+These wrap scikit-learn's splitters, which are well tested; deepgrad adds the
+train/validation/test form, ``seed=`` naming and clearer errors. The splitters are
+scikit-learn objects, so they also work with scikit-learn's own tools.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn import model_selection as _skms
+
+from deepgrad.data.dataset import as_array
+
+__all__ = ["train_test_split", "KFold", "StratifiedKFold"]
+
+
+def _num_samples(arrays: tuple[Any, ...]) -> int:
+    lengths = []
+    for i, a in enumerate(arrays):
+        if isinstance(a, list | tuple):
+            lengths.append(len(a))
+        else:
+            arr = as_array(a, f"array {i}", "train_test_split")
+            if arr.ndim == 0:
+                raise ValueError(f"train_test_split: array {i} is a scalar; expected (N, ...)")
+            lengths.append(len(arr))
+    if len(set(lengths)) != 1:
+        raise ValueError(
+            "train_test_split: all arrays must have the same number of samples; got lengths "
+            f"{lengths}"
+        )
+    return lengths[0]
+
+
+def _take(a: Any, idx: np.ndarray) -> Any:
+    if isinstance(a, list):
+        return [a[i] for i in idx]
+    if isinstance(a, tuple):
+        return tuple(a[i] for i in idx)
+    return np.asarray(a)[idx]
+
+
+def train_test_split(
+    *arrays: Any,
+    test_size: float | int | None = 0.25,
+    val_size: float | int | None = None,
+    train_size: float | int | None = None,
+    stratify: Any = None,
+    shuffle: bool = True,
+    seed: int | None = 0,
+) -> list[Any]:
+    """Split arrays into random train and test (and optionally validation) parts.
+
+    Parameters
+    ----------
+    *arrays : array-like
+        Arrays (or lists) with the same number of samples ``N``.
+    test_size, val_size : float or int, optional
+        Fraction of the *whole* data (float in (0, 1)) or number of samples (int) for the
+        test and validation parts. Without ``val_size`` there is no validation part.
+    train_size : float or int, optional
+        Size of the training part (default: the rest).
+    stratify : array-like, optional
+        Class labels ``(N,)``; every part then keeps the class proportions.
+    shuffle : bool
+        Shuffle before splitting (stratification requires it).
+    seed : int or None
+        Random seed.
+
+    Returns
+    -------
+    list
+        ``[a_train, a_test, b_train, b_test, ...]`` as scikit-learn's, or with
+        ``val_size``: ``[a_train, a_val, a_test, b_train, b_val, b_test, ...]``.
+
+    Examples
+    --------
+    >>> x, y = np.arange(20).reshape(10, 2), np.arange(10)
+    >>> x_tr, x_va, x_te, y_tr, y_va, y_te = train_test_split(x, y, test_size=0.2, val_size=0.2)
+    >>> len(y_tr), len(y_va), len(y_te)
+    (6, 2, 2)
+    """
+    if not arrays:
+        raise ValueError("train_test_split: give at least one array")
+    n = _num_samples(arrays)
+    strat = None
+    if stratify is not None:
+        strat = as_array(stratify, "stratify", "train_test_split")
+        if len(strat) != n:
+            raise ValueError(
+                f"train_test_split: stratify has {len(strat)} labels but the arrays have {n} "
+                "samples"
+            )
+    index = np.arange(n)
+    if val_size is None:
+        train_idx, test_idx = _skms.train_test_split(
+            index,
+            test_size=test_size,
+            train_size=train_size,
+            stratify=strat,
+            shuffle=shuffle,
+            random_state=seed,
+        )
+        parts = (train_idx, test_idx)
+    else:
+        test_n = _count(test_size, n, "test_size")
+        val_n = _count(val_size, n, "val_size")
+        train_n = n - test_n - val_n if train_size is None else _count(train_size, n, "train_size")
+        if train_n < 1 or train_n + val_n + test_n > n:
+            raise ValueError(
+                f"train_test_split: with {n} samples, test {test_n} + validation {val_n} + "
+                f"train {train_n} do not fit; make the parts smaller"
+            )
+        rest_idx, test_idx = _skms.train_test_split(
+            index,
+            test_size=test_n,
+            train_size=train_n + val_n,
+            stratify=strat,
+            shuffle=shuffle,
+            random_state=seed,
+        )
+        train_idx, val_idx = _skms.train_test_split(
+            rest_idx,
+            test_size=val_n,
+            train_size=train_n,
+            stratify=None if strat is None else strat[rest_idx],
+            shuffle=shuffle,
+            random_state=None if seed is None else seed + 1,
+        )
+        parts = (train_idx, val_idx, test_idx)
+    return [_take(a, idx) for a in arrays for idx in parts]
+
+
+def _count(size: float | int | None, n: int, name: str) -> int:
+    if size is None:
+        raise ValueError(f"train_test_split: {name} is needed together with val_size")
+    if isinstance(size, float):
+        if not 0.0 < size < 1.0:
+            raise ValueError(f"train_test_split: a float {name} must be in (0, 1); got {size}")
+        return int(np.ceil(size * n)) if name != "train_size" else int(np.floor(size * n))
+    if size < 1 or size >= n:
+        raise ValueError(f"train_test_split: an int {name} must be in [1, {n}); got {size}")
+    return int(size)
+
+
+class KFold(_skms.KFold):
+    """K-fold cross-validation splitter (scikit-learn's, with ``seed=``).
+
+    ``split(x)`` yields ``n_splits`` pairs ``(train_index, test_index)``; every sample is
+    in exactly one test fold.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of folds ``K >= 2``.
+    shuffle : bool
+        Shuffle the samples before cutting them into folds.
+    seed : int, optional
+        Random seed of the shuffle.
+
+    Examples
+    --------
+    >>> [test.tolist() for _, test in KFold(3).split(np.zeros(6))]
+    [[0, 1], [2, 3], [4, 5]]
+    """
+
+    def __init__(self, n_splits: int = 5, *, shuffle: bool = False, seed: int | None = None):
+        super().__init__(n_splits, shuffle=shuffle, random_state=seed if shuffle else None)
+        self.seed = seed
+
+
+class StratifiedKFold(_skms.StratifiedKFold):
+    """K-fold splitter whose folds keep the class proportions (scikit-learn's, ``seed=``).
+
+    ``split(x, y)`` yields ``(train_index, test_index)`` pairs.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of folds; each class needs at least this many samples.
+    shuffle : bool
+        Shuffle each class's samples before cutting them into folds.
+    seed : int, optional
+        Random seed of the shuffle.
+    """
+
+    def __init__(self, n_splits: int = 5, *, shuffle: bool = False, seed: int | None = None):
+        super().__init__(n_splits, shuffle=shuffle, random_state=seed if shuffle else None)
+        self.seed = seed

@@ -1,0 +1,239 @@
+"""Text to integer sequences: a word tokenizer with a vocabulary, and sequence padding."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Self
+
+import numpy as np
+
+__all__ = ["Tokenizer", "pad_sequences"]
+
+
+class Tokenizer:
+    """Split texts into words and map them to integer ids through a learned vocabulary.
+
+    Id 0 is the padding token and id 1 the unknown token; the vocabulary words follow,
+    most frequent first (ties in order of first appearance).
+
+    Parameters
+    ----------
+    max_size : int, optional
+        Keep at most this many ids in total (including padding and unknown).
+    min_freq : int
+        Keep only words seen at least this many times in ``fit``.
+    lower : bool
+        Lower-case texts before splitting.
+    pattern : str
+        Regular expression of a word; the default keeps letters, digits and inner
+        apostrophes, and drops punctuation and HTML line breaks.
+    pad_token, unk_token : str
+        Names of ids 0 and 1.
+
+    Attributes
+    ----------
+    word_index : dict[str, int]
+        Word -> id.
+    index_word : list[str]
+        Id -> word.
+
+    Examples
+    --------
+    >>> tok = Tokenizer().fit(["the cat sat", "the dog"])
+    >>> tok.transform(["the cat ran"])
+    [[2, 3, 1]]
+    >>> tok.inverse_transform([[2, 3, 1]])
+    ['the cat <unk>']
+    """
+
+    def __init__(
+        self,
+        *,
+        max_size: int | None = None,
+        min_freq: int = 1,
+        lower: bool = True,
+        pattern: str = r"[^\W_]+(?:'[^\W_]+)*",
+        pad_token: str = "<pad>",
+        unk_token: str = "<unk>",
+    ) -> None:
+        if max_size is not None and max_size < 2:
+            raise ValueError(
+                f"Tokenizer: max_size must be >= 2 (padding and unknown ids); got {max_size}"
+            )
+        if min_freq < 1:
+            raise ValueError(f"Tokenizer: min_freq must be >= 1; got {min_freq}")
+        self.max_size = max_size
+        self.min_freq = min_freq
+        self.lower = lower
+        self.pattern = pattern
+        self.pad_token = pad_token
+        self.unk_token = unk_token
+        self._regex = re.compile(pattern)
+        self.index_word: list[str] = []
+        self.word_index: dict[str, int] = {}
+        self.word_counts: dict[str, int] = {}
+
+    @property
+    def pad_id(self) -> int:
+        """Id of the padding token (0)."""
+        return 0
+
+    @property
+    def unk_id(self) -> int:
+        """Id of the unknown token (1)."""
+        return 1
+
+    def __len__(self) -> int:
+        """Vocabulary size, including the padding and unknown tokens."""
+        return len(self.index_word)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Split one text into words (lower-cased if ``lower``)."""
+        if not isinstance(text, str):
+            raise TypeError(f"Tokenizer: expected a string; got {type(text).__name__}")
+        text = re.sub(r"<br\s*/?>", " ", text)
+        if self.lower:
+            text = text.lower()
+        return self._regex.findall(text)
+
+    def fit(self, texts: Iterable[str]) -> Self:
+        """Build the vocabulary from ``texts``; returns ``self``."""
+        if isinstance(texts, str):
+            raise TypeError("Tokenizer.fit: expected a list of texts, got a single string")
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(self.tokenize(text))
+        self.word_counts = dict(counts)
+        # Counter.most_common keeps first-appearance order among equal counts.
+        words = [w for w, c in counts.most_common() if c >= self.min_freq]
+        words = [w for w in words if w not in (self.pad_token, self.unk_token)]
+        if self.max_size is not None:
+            words = words[: self.max_size - 2]
+        self.index_word = [self.pad_token, self.unk_token, *words]
+        self.word_index = {w: i for i, w in enumerate(self.index_word)}
+        return self
+
+    def _check_fitted(self) -> None:
+        if not self.index_word:
+            raise RuntimeError("Tokenizer is not fitted yet: call Tokenizer.fit(texts) first")
+
+    def transform(self, texts: Iterable[str]) -> list[list[int]]:
+        """Map each text to its list of word ids (unknown words -> ``unk_id``)."""
+        self._check_fitted()
+        if isinstance(texts, str):
+            raise TypeError("Tokenizer.transform: expected a list of texts, got a single string")
+        get = self.word_index.get
+        return [[get(w, 1) for w in self.tokenize(t)] for t in texts]
+
+    def fit_transform(self, texts: Sequence[str]) -> list[list[int]]:
+        """``fit(texts)`` then ``transform(texts)``."""
+        return self.fit(texts).transform(texts)
+
+    def inverse_transform(self, sequences: Iterable[Iterable[int]]) -> list[str]:
+        """Map id sequences back to space-joined words, skipping padding."""
+        self._check_fitted()
+        n = len(self.index_word)
+        out = []
+        for seq in sequences:
+            words = []
+            for i in np.asarray(seq, dtype=np.int64).reshape(-1).tolist():
+                if not 0 <= i < n:
+                    raise ValueError(f"Tokenizer: id {i} is outside the vocabulary [0, {n})")
+                if i != 0:
+                    words.append(self.index_word[i])
+            out.append(" ".join(words))
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        """Configuration and vocabulary, as JSON-able values."""
+        return {
+            "class": "Tokenizer",
+            "max_size": self.max_size,
+            "min_freq": self.min_freq,
+            "lower": self.lower,
+            "pattern": self.pattern,
+            "pad_token": self.pad_token,
+            "unk_token": self.unk_token,
+            "index_word": list(self.index_word),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> Self:
+        """Restore what :meth:`state_dict` returned; returns ``self``."""
+        for key in ("max_size", "min_freq", "lower", "pattern", "pad_token", "unk_token"):
+            if key in state:
+                setattr(self, key, state[key])
+        self._regex = re.compile(self.pattern)
+        self.index_word = list(state["index_word"])
+        self.word_index = {w: i for i, w in enumerate(self.index_word)}
+        return self
+
+
+def pad_sequences(
+    sequences: Iterable[Sequence[Any]],
+    maxlen: int | None = None,
+    *,
+    dtype: Any = np.int64,
+    padding: str = "pre",
+    truncating: str = "pre",
+    value: float = 0,
+) -> np.ndarray:
+    """Pad (and truncate) sequences to one length, like Keras's ``pad_sequences``.
+
+    Parameters
+    ----------
+    sequences : iterable of sequences
+        ``N`` lists (or arrays) of ids or numbers, of any lengths.
+    maxlen : int, optional
+        Output length ``T`` (default: the longest sequence).
+    dtype : numpy dtype
+        Output dtype.
+    padding : {"pre", "post"}
+        Pad at the start or at the end.
+    truncating : {"pre", "post"}
+        Drop the start or the end of sequences longer than ``maxlen``.
+    value : float
+        Padding value.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, T)`` array (``(N, T, ...)`` if the elements are arrays).
+
+    Examples
+    --------
+    >>> pad_sequences([[1, 2, 3], [4]], maxlen=2).tolist()
+    [[2, 3], [0, 4]]
+    >>> pad_sequences([[1, 2, 3], [4]], padding="post", truncating="post").tolist()
+    [[1, 2, 3], [4, 0, 0]]
+    """
+    if padding not in ("pre", "post"):
+        raise ValueError(f"pad_sequences: padding must be 'pre' or 'post'; got {padding!r}")
+    if truncating not in ("pre", "post"):
+        raise ValueError(f"pad_sequences: truncating must be 'pre' or 'post'; got {truncating!r}")
+    seqs = [np.asarray(s) for s in sequences]
+    for i, s in enumerate(seqs):
+        if s.ndim == 0:
+            raise ValueError(f"pad_sequences: sequence {i} is a scalar ({s!r}), not a sequence")
+    lengths = [len(s) for s in seqs]
+    if maxlen is None:
+        maxlen = max(lengths, default=0)
+    if maxlen < 0:
+        raise ValueError(f"pad_sequences: maxlen must be >= 0; got {maxlen}")
+    trailing = next((s.shape[1:] for s in seqs if len(s)), ())
+    out = np.full((len(seqs), maxlen, *trailing), value, dtype=dtype)
+    for i, s in enumerate(seqs):
+        if not len(s) or maxlen == 0:
+            continue
+        if s.shape[1:] != trailing:
+            raise ValueError(
+                f"pad_sequences: sequence {i} has elements of shape {s.shape[1:]}, "
+                f"expected {trailing}"
+            )
+        kept = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        if padding == "post":
+            out[i, : len(kept)] = kept
+        else:
+            out[i, maxlen - len(kept) :] = kept
+    return out
