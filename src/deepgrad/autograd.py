@@ -251,11 +251,14 @@ def run_backward(
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 if gx is None or not need:
                     continue
-                if gx.shape != x.shape:
+                gd, xd = gx.data, x.data
+                if gd.shape != xd.shape:
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
+                if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
+                    gx = gx.astype(xd.dtype)  # mixed-dtype ops: grad in the input's dtype
                 c = x._creator
                 if c is None:
                     _accumulate_leaf(x, gx, capture)
@@ -350,7 +353,7 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
                 )
             seeds.append(ones_like(y))
         return seeds
-    gs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    gs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
     if len(gs) != len(outs):
         raise ValueError(f"got {len(gs)} grad_outputs for {len(outs)} outputs")
     seeds = []

@@ -36,23 +36,40 @@ from .shape import sum_to
 
 def _const(v: Any, like: Tensor | None) -> Tensor:
     """Wrap a non-tensor operand; Python scalars take the tensor's dtype (float32 stays
-    float32), ints meeting an int tensor stay ints."""
+    float32), ints meeting an int tensor stay ints, an int meeting a bool tensor is int64 and
+    a float meeting an integer tensor takes the default float dtype (as in PyTorch)."""
     if isinstance(v, Tensor):
         return v
     if isinstance(v, numbers.Number) and like is not None:
-        kind = like.data.dtype.kind
-        if kind in "fc" or isinstance(v, numbers.Integral):
-            return Tensor._from_op(backend.xp.asarray(v, dtype=like.data.dtype), None, 0)
-        return Tensor._from_op(backend.xp.asarray(v, dtype=backend.get_default_dtype()), None, 0)
+        dt = like.data.dtype
+        if dt.kind in "fc" or (
+            isinstance(v, numbers.Integral) and (dt.kind != "b" or isinstance(v, bool))
+        ):
+            dtype = dt
+        elif isinstance(v, numbers.Integral):
+            dtype = numpy.dtype(numpy.int64)
+        else:
+            dtype = backend.get_default_dtype()
+        return Tensor._from_op(backend.xp.asarray(v, dtype=dtype), None, 0)
     return Tensor(v)
 
 
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    if not isinstance(a, Tensor):
-        a = _const(a, b)
-    if not isinstance(b, Tensor):
-        b = _const(b, a)
-    return a, b
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return a, b
+        return _meet_scalar(a, b), _const(b, a)
+    if isinstance(b, Tensor):
+        return _const(a, b), _meet_scalar(b, a)
+    return Tensor(a), Tensor(b)
+
+
+def _meet_scalar(t: Tensor, v: Any) -> Tensor:
+    """An integer/bool tensor meeting a Python float is computed in the default float dtype
+    (``int_tensor * 0.5`` is float32, as in PyTorch; NumPy would give float64)."""
+    if t.data.dtype.kind in "iub" and isinstance(v, float):
+        return Tensor._from_op(t.data.astype(backend.get_default_dtype()), None, 0)
+    return t
 
 
 def _mask(cond: Any, like: Tensor) -> Tensor:
@@ -118,8 +135,14 @@ class Div(Function):
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b`` (true division, broadcasting)."""
-    return Div()(*_pair(a, b))
+    """``a / b`` (true division, broadcasting; integer operands give the default float
+    dtype, as in PyTorch)."""
+    a, b = _pair(a, b)
+    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
+        dt = backend.get_default_dtype()
+        a = Tensor._from_op(a.data.astype(dt), None, 0)
+        b = Tensor._from_op(b.data.astype(dt), None, 0)
+    return Div()(a, b)
 
 
 class Neg(Function):

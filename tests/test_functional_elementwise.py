@@ -1,0 +1,328 @@
+"""Elementwise functions: gradcheck over broadcast shapes, agreement with PyTorch in float64
+and float32 (values, gradients, dtypes), scalar promotion rules, ``ndarray ⊕ Tensor``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+FAST = settings(max_examples=15, deadline=None)
+TWO_SHAPES = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+THREE_SHAPES = hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3)
+
+
+def normal(rng, shape, dtype=np.float64):
+    return np.asarray(rng.standard_normal(shape)).astype(dtype)
+
+
+def positive(rng, shape, dtype=np.float64):
+    return np.asarray(rng.uniform(0.5, 2.0, shape)).astype(dtype)
+
+
+def leaves(*arrays):
+    return [dg.tensor(a, requires_grad=True) for a in arrays]
+
+
+# name -> (deepgrad function, torch function (given the torch module), input makers)
+BINARY = {
+    "add": (F.add, lambda t: t.add, (normal, normal)),
+    "sub": (F.sub, lambda t: t.sub, (normal, normal)),
+    "mul": (F.mul, lambda t: t.mul, (normal, normal)),
+    "div": (F.div, lambda t: t.div, (normal, positive)),
+    "pow": (F.pow, lambda t: t.pow, (positive, normal)),
+    "maximum": (F.maximum, lambda t: t.maximum, (normal, normal)),
+    "minimum": (F.minimum, lambda t: t.minimum, (normal, normal)),
+    "op+": (lambda a, b: a + b, lambda t: lambda a, b: a + b, (normal, normal)),
+    "op-": (lambda a, b: a - b, lambda t: lambda a, b: a - b, (normal, normal)),
+    "op*": (lambda a, b: a * b, lambda t: lambda a, b: a * b, (normal, normal)),
+    "op/": (lambda a, b: a / b, lambda t: lambda a, b: a / b, (normal, positive)),
+    "op**": (lambda a, b: a**b, lambda t: lambda a, b: a**b, (positive, normal)),
+}
+
+UNARY = {
+    "neg": (F.neg, lambda t: t.neg, normal),
+    "op-unary": (lambda x: -x, lambda t: lambda x: -x, normal),
+    "exp": (F.exp, lambda t: t.exp, normal),
+    "log": (F.log, lambda t: t.log, positive),
+    "sqrt": (F.sqrt, lambda t: t.sqrt, positive),
+    "abs": (F.abs, lambda t: t.abs, normal),
+    "clip": (lambda x: F.clip(x, -0.5, 0.7), lambda t: lambda x: x.clip(-0.5, 0.7), normal),
+    "clip_min": (lambda x: F.clip(x, min=0.1), lambda t: lambda x: x.clip(min=0.1), normal),
+    "clip_max": (lambda x: F.clip(x, max=0.1), lambda t: lambda x: x.clip(max=0.1), normal),
+    "pow2": (lambda x: x**2, lambda t: lambda x: x**2, normal),
+    "pow3": (lambda x: x**3, lambda t: lambda x: x**3, normal),
+    "pow1": (lambda x: x**1, lambda t: lambda x: x**1, normal),
+    "pow0": (lambda x: x**0, lambda t: lambda x: x**0, normal),
+    "pow-1": (lambda x: x**-1, lambda t: lambda x: x**-1, positive),
+    "pow0.5": (lambda x: x**0.5, lambda t: lambda x: x**0.5, positive),
+    "rpow": (lambda x: 2.0**x, lambda t: lambda x: 2.0**x, normal),
+    "radd": (lambda x: 1.5 + x, lambda t: lambda x: 1.5 + x, normal),
+    "rsub": (lambda x: 1.5 - x, lambda t: lambda x: 1.5 - x, normal),
+    "rmul": (lambda x: 1.5 * x, lambda t: lambda x: 1.5 * x, normal),
+    "rdiv": (lambda x: 1.5 / x, lambda t: lambda x: 1.5 / x, positive),
+    "square_chain": (
+        lambda x: (x * x - x / 3.0 + 1) * F.exp(-x),
+        lambda t: lambda x: (x * x - x / 3.0 + 1) * t.exp(-x),
+        normal,
+    ),
+}
+
+
+# ---- gradient checks (float64, hypothesis over broadcasting, 0-d and size-1 shapes) --------
+@pytest.mark.parametrize("name", sorted(BINARY))
+@FAST
+@given(shapes=TWO_SHAPES, seed=st.integers(0, 2**16))
+def test_binary_gradcheck(name, shapes, seed):
+    fn, _, makers = BINARY[name]
+    rng = np.random.default_rng(seed)
+    a, b = leaves(*(m(rng, s) for m, s in zip(makers, shapes.input_shapes)))
+    assert dg.gradcheck(fn, a, b)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@FAST
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+def test_unary_gradcheck(name, shape, seed):
+    fn, _, maker = UNARY[name]
+    rng = np.random.default_rng(seed)
+    (x,) = leaves(maker(rng, shape))
+    assert dg.gradcheck(fn, x)
+
+
+@FAST
+@given(shapes=THREE_SHAPES, seed=st.integers(0, 2**16))
+def test_where_gradcheck(shapes, seed):
+    rng = np.random.default_rng(seed)
+    cs, as_, bs = shapes.input_shapes
+    cond = np.asarray(rng.random(cs) > 0.5)
+    a, b = leaves(normal(rng, as_), normal(rng, bs))
+    assert dg.gradcheck(lambda a, b: F.where(cond, a, b), a, b)
+    assert dg.gradcheck(lambda a, b: F.where(dg.tensor(cond), a, b), a, b)
+
+
+def test_gradcheck_only_one_input_requires_grad(rng):
+    a = dg.tensor(normal(rng, (2, 3)), requires_grad=True)
+    b = dg.tensor(normal(rng, (3,)))
+    assert dg.gradcheck(lambda a: a * b + b / (a * a + 1), a)
+    b.requires_grad_()
+    a.requires_grad_(False)
+    assert dg.gradcheck(lambda b: a * b + b / (a * a + 1), b)
+
+
+# ---- against PyTorch ------------------------------------------------------------------------
+def check_against_torch(torch, fn, tfn, arrays, dtype, rng):
+    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == np.float64 else {"rtol": 2e-5, "atol": 1e-6}
+    arrays = [a.astype(dtype) for a in arrays]
+    xs = leaves(*arrays)
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, ty = fn(*xs), tfn(*ts)
+    assert y.dtype == dtype, f"output dtype {y.dtype} for inputs of dtype {dtype}"
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    g = normal(rng, y.shape, dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    for x, t in zip(xs, ts):
+        assert x.grad is not None and x.grad.dtype == dtype
+        assert x.grad.shape == x.shape
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), **tol)
+
+
+BROADCAST_CASES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((1,), ())]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shapes", BROADCAST_CASES)
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_matches_torch(torch, rng, name, shapes, dtype):
+    fn, tfn, makers = BINARY[name]
+    arrays = [m(rng, s) for m, s in zip(makers, shapes)]
+    check_against_torch(torch, fn, tfn(torch), arrays, dtype, rng)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(), (1,), (3, 4), (2, 1, 3)])
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_matches_torch(torch, rng, name, shape, dtype):
+    fn, tfn, maker = UNARY[name]
+    check_against_torch(torch, fn, tfn(torch), [maker(rng, shape)], dtype, rng)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_where_matches_torch(torch, rng, dtype):
+    cond = rng.random((3, 1)) > 0.5
+    check_against_torch(
+        torch,
+        lambda a, b: F.where(cond, a, b),
+        lambda a, b: torch.where(torch.tensor(cond), a, b),
+        [normal(rng, (3, 4)), normal(rng, (4,))],
+        dtype,
+        rng,
+    )
+
+
+def test_maximum_ties_split_the_gradient():
+    a = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = dg.tensor([1.0, 5.0, 0.0], requires_grad=True)
+    F.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 1.0, 0.0])
+    a.grad = b.grad = None
+    F.minimum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 0.0, 1.0])
+
+
+def test_abs_gradient_is_zero_at_zero():
+    x = dg.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    F.abs(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [-1.0, 0.0, 1.0])
+
+
+def test_clip_needs_a_bound():
+    with pytest.raises(ValueError, match="clip"):
+        F.clip(dg.ones(2))
+
+
+# ---- dtypes ---------------------------------------------------------------------------------
+PY_SCALAR_OPS = [
+    lambda x: x + 2.5,
+    lambda x: 2.5 + x,
+    lambda x: x - 2,
+    lambda x: 2 - x,
+    lambda x: x * 0.1,
+    lambda x: 0.1 * x,
+    lambda x: x / 3,
+    lambda x: 3.0 / (x * x + 1),
+    lambda x: (x * x + 1) ** 2.5,
+    lambda x: 1.5**x,
+    lambda x: F.maximum(x, 0.3),
+    lambda x: F.minimum(0.3, x),
+    lambda x: F.where(x.data > 0, x, 0.0),
+    lambda x: F.clip(x, -0.5, 0.5),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op", range(len(PY_SCALAR_OPS)))
+def test_python_scalars_never_promote(rng, op, dtype):
+    x = dg.tensor(normal(rng, (3, 4), dtype), requires_grad=True)
+    y = PY_SCALAR_OPS[op](x)
+    assert y.dtype == dtype
+    y.sum().backward()
+    assert x.grad.dtype == dtype
+
+
+def test_numpy_scalars_of_the_same_dtype_keep_float32():
+    x = dg.tensor(np.ones(3, np.float32), requires_grad=True)
+    y = x * np.float32(2.0) + np.float32(1.0)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_int_tensors_stay_int():
+    i = dg.tensor([1, 2, 3])
+    assert i.dtype == np.int64
+    for y in (i + 1, i - 1, i * 2, 2 * i, -i, i**2, F.maximum(i, 2), F.abs(-i), F.clip(i, 1, 2)):
+        assert y.dtype == np.int64, y
+    assert (i + i).dtype == np.int64
+    np.testing.assert_array_equal((i * 2).numpy(), [2, 4, 6])
+
+
+def test_int_tensor_with_python_float_becomes_default_float():
+    i = dg.tensor([1, 2, 3])
+    assert (i * 0.5).dtype == dg.get_default_dtype()
+    assert (i + 0.5).dtype == dg.get_default_dtype()
+
+
+def test_int_true_division_gives_default_float():
+    i = dg.tensor([1, 2, 3])
+    assert (i / 2).dtype == dg.get_default_dtype()
+    assert (i / i).dtype == dg.get_default_dtype()
+    np.testing.assert_allclose((i / 2).numpy(), [0.5, 1.0, 1.5])
+
+
+def test_float32_and_float64_tensors_mix_like_numpy():
+    a = dg.tensor(np.ones(2, np.float32), requires_grad=True)
+    b = dg.tensor(np.ones(2, np.float64), requires_grad=True)
+    y = a * b
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert a.grad.dtype == np.float32  # gradients come back in each input's dtype
+    assert b.grad.dtype == np.float64
+
+
+# ---- ndarray ⊕ Tensor ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, t: a + t,
+        lambda a, t: a - t,
+        lambda a, t: a * t,
+        lambda a, t: a / t,
+        lambda a, t: a**t,
+    ],
+)
+def test_ndarray_on_the_left_returns_a_tensor(rng, op):
+    arr = positive(rng, (3, 4))
+    t = dg.tensor(positive(rng, (4,)), requires_grad=True)
+    y = op(arr, t)
+    assert isinstance(y, dg.Tensor)
+    np.testing.assert_allclose(y.numpy(), op(arr, t.numpy()))
+    y.sum().backward()
+    assert t.grad.shape == (4,)
+
+
+def test_ndarray_scalar_on_the_left_returns_a_tensor():
+    t = dg.tensor([1.0, 2.0])
+    y = np.float32(2.0) * t
+    assert isinstance(y, dg.Tensor)
+    np.testing.assert_allclose(y.numpy(), [2.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, t: a < t,
+        lambda a, t: a <= t,
+        lambda a, t: a > t,
+        lambda a, t: a >= t,
+        lambda a, t: a == t,
+        lambda a, t: a != t,
+    ],
+)
+def test_comparisons_with_ndarray_on_the_left(op):
+    arr = np.array([1.0, 2.0, 3.0])
+    t = dg.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    y = op(arr, t)
+    assert isinstance(y, dg.Tensor)
+    assert y.dtype == np.bool_ and not y.requires_grad
+    np.testing.assert_array_equal(y.numpy(), op(arr, t.numpy()))
+
+
+def test_comparisons_are_not_differentiable():
+    x = dg.tensor([1.0, -1.0], requires_grad=True)
+    for y in (x > 0, x < 0, x == 1, x != 1, x >= 0, x <= 0, (x > 0) & (x < 2), (x > 0) | (x < 0)):
+        assert y.dtype == np.bool_ and not y.requires_grad and y.grad_fn is None
+    np.testing.assert_array_equal((~(x > 0)).numpy(), [False, True])
+
+
+def test_bool_tensors_meet_ints_and_floats_like_torch():
+    x = dg.tensor([1.0, -1.0])
+    m = x > 0
+    assert (m * 2).dtype == np.int64
+    np.testing.assert_array_equal((m * 2).numpy(), [2, 0])
+    assert (m * 0.5).dtype == dg.get_default_dtype()
+    assert (m & True).dtype == np.bool_
+
+
+def test_two_python_numbers():
+    assert F.add(1, 2).item() == 3
+    assert F.mul(1.5, 2.0).dtype == dg.get_default_dtype()
