@@ -1,0 +1,292 @@
+"""Module system, Linear, activation modules, initializers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn
+from deepgrad.nn import init
+
+
+class Encoder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.act = nn.Tanh()
+        self.fc2 = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class AutoEncoder(nn.Module):
+    """Subclassed encoder-decoder with a lazily sized decoder: no build step needed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = Encoder()
+        self.decoder = nn.Sequential(nn.Linear(None, 8), nn.ReLU(), nn.Linear(8, 4))
+        self.scale = nn.Parameter(dg.ones(1))
+        self.register_buffer("calls", dg.zeros(1))
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x)) * self.scale
+
+
+def test_registration_order_and_names_are_deterministic():
+    m = AutoEncoder()
+    m(dg.randn(2, 4))
+    names = [n for n, _ in m.named_parameters()]
+    assert names == [
+        "scale",
+        "encoder.fc1.weight",
+        "encoder.fc1.bias",
+        "encoder.fc2.weight",
+        "encoder.fc2.bias",
+        "decoder.0.weight",
+        "decoder.0.bias",
+        "decoder.2.weight",
+        "decoder.2.bias",
+    ]
+    assert list(m.state_dict()) == names[:1] + ["calls"] + names[1:]  # as in PyTorch
+    assert [type(c).__name__ for c in m.children()] == ["Encoder", "Sequential"]
+    assert len(list(m.modules())) == 1 + 4 + 4
+    assert m.decoder[0].weight.shape == (8, 3)
+
+
+def test_shared_parameters_are_listed_once():
+    lin = nn.Linear(3, 3)
+    m = nn.Sequential(lin, nn.ReLU(), lin)
+    assert len(list(m.parameters())) == 2
+
+
+def test_state_dict_round_trip_and_snapshot_semantics():
+    dg.manual_seed(1)
+    a = AutoEncoder()
+    x = dg.randn(5, 4)
+    ya = a(x).numpy()
+    sd = a.state_dict()
+    a.encoder.fc1.weight.data += 1.0  # a snapshot is not changed by later updates
+    assert not np.allclose(sd["encoder.fc1.weight"], a.encoder.fc1.weight.numpy())
+    dg.manual_seed(2)
+    b = AutoEncoder()
+    b(x)
+    b.load_state_dict(sd)
+    np.testing.assert_array_equal(b(x).numpy(), ya)
+
+
+def test_load_state_dict_errors_name_keys_and_shapes():
+    m = nn.Sequential(nn.Linear(3, 2))
+    sd = m.state_dict()
+    with pytest.raises(KeyError, match=r"missing keys \['0.bias'\]"):
+        m.load_state_dict({"0.weight": sd["0.weight"]})
+    with pytest.raises(KeyError, match=r"unexpected keys \['extra'\]"):
+        m.load_state_dict({**sd, "extra": np.zeros(1)})
+    with pytest.raises(ValueError, match=r"'0.weight' has shape \(3, 2\).*\(2, 3\)"):
+        m.load_state_dict({**sd, "0.weight": np.zeros((3, 2))})
+    m.load_state_dict({"0.weight": sd["0.weight"]}, strict=False)
+
+
+def test_torch_state_dict_loads_one_to_one():
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    m = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    m.load_state_dict(tm.state_dict())
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    np.testing.assert_allclose(
+        m(dg.tensor(x)).numpy(), tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_train_eval_and_freezing():
+    m = AutoEncoder()
+    m.eval()
+    assert not any(mod.training for mod in m.modules())
+    m.train()
+    assert all(mod.training for mod in m.modules())
+    m.encoder.requires_grad_(False)
+    x = dg.randn(3, 4)
+    m(x).sum().backward()
+    assert m.encoder.fc1.weight.grad is None
+    assert m.decoder[0].weight.grad is not None
+    m.zero_grad()
+    assert all(p.grad is None for p in m.parameters())
+
+
+def test_repr_is_a_tree():
+    r = repr(AutoEncoder())
+    assert "(encoder): Encoder(" in r
+    assert "(fc1): Linear(in_features=4, out_features=8, bias=True)" in r
+    assert "(decoder): Sequential(" in r
+
+
+def test_assigning_before_init_is_a_clear_error():
+    class Bad(nn.Module):
+        def __init__(self) -> None:
+            self.fc = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match="super"):
+        Bad()
+
+
+def test_get_config_records_constructor_arguments():
+    assert nn.Linear(3, 4, bias=False).get_config() == {
+        "in_features": 3,
+        "out_features": 4,
+        "bias": False,
+    }
+    assert nn.LeakyReLU(0.2).get_config() == {"negative_slope": 0.2}
+
+
+def test_containers():
+    ml = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
+    md = nn.ModuleDict({"a": nn.Linear(2, 3)})
+    holder = nn.Module()
+    holder.ml, holder.md = ml, md
+    assert [n for n, _ in holder.named_parameters()] == [
+        "ml.0.weight",
+        "ml.0.bias",
+        "ml.1.weight",
+        "ml.1.bias",
+        "md.a.weight",
+        "md.a.bias",
+    ]
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert isinstance(seq[0:2], nn.Sequential) and len(seq[0:2]) == 2
+    with pytest.raises(TypeError, match="not a Module"):
+        nn.Sequential(nn.Linear(2, 2), "relu")
+
+
+@pytest.mark.parametrize("batch_shape", [(5,), (2, 3), ()])
+def test_linear_shapes_gradcheck_and_torch(batch_shape):
+    torch = pytest.importorskip("torch")
+    m = nn.Linear(4, 3).double()
+    x = dg.tensor(np.random.default_rng(0).standard_normal((*batch_shape, 4)), requires_grad=True)
+    assert m(x).shape == (*batch_shape, 3)
+    assert dg.gradcheck(lambda a, w, b: dg.functional.linear(a, w, b), x, m.weight, m.bias)
+    tm = torch.nn.Linear(4, 3).double()
+    tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    y = m(x)
+    ty = tm(tx)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(m.bias.grad.numpy(), tm.bias.grad.numpy(), rtol=1e-10)
+
+
+def test_linear_errors_and_lazy():
+    m = nn.Linear(4, 3)
+    with pytest.raises(
+        ValueError, match=r"Linear\(4, 3\): expected input with last axis 4, got shape \(2, 5\)"
+    ):
+        m(dg.zeros(2, 5))
+    lazy = nn.Linear(None, 3)
+    assert list(lazy.parameters()) == []
+    assert lazy(dg.zeros(2, 7)).shape == (2, 3)
+    assert lazy.weight.shape == (3, 7)
+    with pytest.raises(ValueError, match="positive"):
+        nn.Linear(0, 3)
+
+
+def test_linear_default_init_is_pytorchs_uniform():
+    dg.manual_seed(0)
+    m = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    w = m.weight.numpy()
+    assert w.dtype == np.float32
+    assert w.min() >= -bound and w.max() <= bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.002
+
+
+@pytest.mark.parametrize(
+    "name, std",
+    [
+        ("normal", 0.01),
+        ("xavier_normal", math.sqrt(2 / (300 + 400))),
+        ("xavier_uniform", math.sqrt(2 / (300 + 400))),
+        ("kaiming_normal", math.sqrt(2 / 400)),
+        ("kaiming_uniform", math.sqrt(2 / 400)),
+    ],
+)
+def test_initializers_have_the_documented_scale(name, std):
+    dg.manual_seed(0)
+    m = nn.Linear(400, 300, weight_init=name, bias_init="zeros")
+    assert m.weight.numpy().std() == pytest.approx(std, rel=0.03)
+    assert not m.bias.numpy().any()
+
+
+def test_init_functions():
+    w = dg.zeros(64, 32)
+    init.orthogonal_(w)
+    np.testing.assert_allclose(w.numpy().T @ w.numpy(), np.eye(32), atol=1e-5)
+    init.constant_(w, 0.5)
+    assert (w.numpy() == 0.5).all()
+    assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
+    assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    with pytest.raises(ValueError, match="unknown initializer"):
+        init.get("glorot")
+    conv_w = dg.zeros(16, 3, 3, 3)
+    assert init.fan_in_and_fan_out(conv_w) == (27, 144)
+
+
+def test_same_seed_same_model():
+    dg.manual_seed(5)
+    a = nn.Linear(3, 3).state_dict()
+    dg.manual_seed(5)
+    b = nn.Linear(3, 3).state_dict()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+@pytest.mark.parametrize(
+    "module, fn",
+    [
+        (nn.ReLU(), "relu"),
+        (nn.LeakyReLU(0.1), "leaky_relu"),
+        (nn.ELU(), "elu"),
+        (nn.GELU(), "gelu"),
+        (nn.Sigmoid(), "sigmoid"),
+        (nn.Tanh(), "tanh"),
+        (nn.Softplus(), "softplus"),
+        (nn.Softmax(), "softmax"),
+        (nn.LogSoftmax(), "log_softmax"),
+    ],
+)
+def test_activation_modules_match_torch(module, fn):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 5))
+    tmod = {
+        "relu": torch.nn.ReLU(),
+        "leaky_relu": torch.nn.LeakyReLU(0.1),
+        "elu": torch.nn.ELU(),
+        "gelu": torch.nn.GELU(),
+        "sigmoid": torch.nn.Sigmoid(),
+        "tanh": torch.nn.Tanh(),
+        "softplus": torch.nn.Softplus(),
+        "softmax": torch.nn.Softmax(dim=-1),
+        "log_softmax": torch.nn.LogSoftmax(dim=-1),
+    }[fn]
+    a = dg.tensor(x, requires_grad=True)
+    ta = torch.tensor(x, requires_grad=True)
+    y, ty = module(a), tmod(ta)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-7, atol=1e-12)
+    g = np.random.default_rng(1).standard_normal(x.shape)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-7, atol=1e-12)
+    assert dg.gradcheck(module, dg.tensor(x, requires_grad=True))
+
+
+def test_flatten_and_identity():
+    x = dg.randn(2, 3, 4, 5)
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
+    assert nn.Identity()(x) is x
