@@ -12,6 +12,8 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
@@ -27,9 +29,10 @@ def _axes(axis: Axis, ndim: int, fn: str) -> tuple[int, ...] | None:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{fn}: axis {a} is out of range for a tensor with {ndim} dims")
-        out.append(a % ndim if ndim else 0)
+        if ndim:  # a 0-d tensor accepts axis 0 / -1 (as in PyTorch) and reduces nothing
+            out.append(a % ndim)
     return tuple(out)
 
 
@@ -139,7 +142,8 @@ class LogSumExp(Function):
         xp = backend.xp
         m = x.max(axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        with numpy.errstate(divide="ignore"):  # an all -inf slice gives -inf, as in PyTorch
+            y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         if not self.keepdims:
             y = y.squeeze(axis=self.axes) if self.axes is not None else y.reshape(())
         return y

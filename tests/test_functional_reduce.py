@@ -1,0 +1,188 @@
+"""Reductions (sum mean max min var std logsumexp) with axis/keepdims, negative axes and
+tuples: gradcheck, PyTorch agreement in float64/float32, ties, stability, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+FAST = settings(max_examples=15, deadline=None)
+
+REDUCTIONS = {
+    "sum": F.sum,
+    "mean": F.mean,
+    "max": F.max,
+    "min": F.min,
+    "var": F.var,
+    "std": F.std,
+    "var0": lambda x, axis=None, keepdims=False: F.var(x, axis, keepdims, correction=0),
+    "logsumexp": F.logsumexp,
+}
+
+
+def _size(shape, axis):
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes]))
+
+
+@st.composite
+def shape_and_axis(draw, min_dims=0):
+    shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=3, min_side=1, max_side=3))
+    nd = len(shape)
+    choices = [st.none()]
+    if nd:
+        choices.append(st.integers(-nd, nd - 1))
+        choices.append(
+            st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True).map(
+                lambda axes: tuple(a - nd if i % 2 else a for i, a in enumerate(axes))
+            )
+        )
+    axis = draw(st.one_of(*choices))
+    return shape, axis
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@FAST
+@given(sa=shape_and_axis(), keepdims=st.booleans(), seed=st.integers(0, 2**16))
+def test_reduction_gradcheck(name, sa, keepdims, seed):
+    shape, axis = sa
+    fn = REDUCTIONS[name]
+    if name in ("var", "std") and _size(shape, axis) < 2:
+        return  # unbiased variance of one element is undefined (n - 1 = 0)
+    rng = np.random.default_rng(seed)
+    x = dg.tensor(np.asarray(rng.standard_normal(shape)), requires_grad=True)
+    y = fn(x, axis, keepdims)
+    expected = np.asarray(np.sum(np.zeros(shape), axis=axis, keepdims=keepdims)).shape
+    assert y.shape == expected
+    assert dg.gradcheck(lambda t: fn(t, axis, keepdims), x)
+
+
+TORCH = {
+    "sum": lambda t, x, d, k: x.sum(dim=d, keepdim=k),
+    "mean": lambda t, x, d, k: x.mean(dim=d, keepdim=k),
+    "max": lambda t, x, d, k: t.amax(x, dim=d if d is not None else (), keepdim=k),
+    "min": lambda t, x, d, k: t.amin(x, dim=d if d is not None else (), keepdim=k),
+    "var": lambda t, x, d, k: t.var(x, dim=d, keepdim=k, correction=1),
+    "std": lambda t, x, d, k: t.std(x, dim=d, keepdim=k, correction=1),
+    "var0": lambda t, x, d, k: t.var(x, dim=d, keepdim=k, correction=0),
+    "logsumexp": lambda t, x, d, k: t.logsumexp(
+        x, dim=d if d is not None else tuple(range(x.ndim)), keepdim=k
+    ),
+}
+
+CASES = [
+    ((3, 4, 5), None, False),
+    ((3, 4, 5), None, True),
+    ((3, 4, 5), 0, False),
+    ((3, 4, 5), -1, True),
+    ((3, 4, 5), (0, 2), False),
+    ((3, 4, 5), (-1, 0), True),
+    ((3, 4, 5), (0, 1, 2), False),
+    ((6,), 0, False),
+    ((2, 1, 3), 1, False),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("name", sorted(TORCH))
+def test_reduction_matches_torch(torch, rng, name, case, dtype):
+    shape, axis, keepdims = case
+    if name in ("var", "std") and _size(shape, axis) < 2:
+        pytest.skip("unbiased variance of one element")
+    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
+    a = rng.standard_normal(shape).astype(dtype)
+    x = dg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    y = REDUCTIONS[name](x, axis, keepdims)
+    ty = TORCH[name](torch, t, axis, keepdims)
+    assert y.dtype == dtype and y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    g = np.asarray(rng.standard_normal(y.shape)).astype(dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    assert x.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), **tol)
+
+
+def test_zero_dim_input():
+    x = dg.tensor(np.float64(1.5), requires_grad=True)
+    for name in ("sum", "mean", "max", "min", "logsumexp"):
+        fn = REDUCTIONS[name]
+        for axis in (None, 0, -1, (0,)):
+            y = fn(x, axis)
+            assert y.shape == ()
+            assert y.item() == pytest.approx(1.5)
+        assert dg.gradcheck(lambda t, fn=fn: fn(t, 0, True), x)
+
+
+@pytest.mark.parametrize("fn", [F.max, F.min])
+def test_ties_share_the_gradient_like_torch_amax(torch, fn):
+    a = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    x = dg.tensor(a, requires_grad=True)
+    fn(x, axis=1).sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    (t.amax(dim=1) if fn is F.max else t.amin(dim=1)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+    if fn is F.max:
+        np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+
+
+def test_tensor_methods_match_functions(rng):
+    x = dg.tensor(rng.standard_normal((3, 4)))
+    for name in ("sum", "mean", "max", "min", "var", "std", "logsumexp"):
+        m = getattr(x, name)(axis=-1, keepdims=True)
+        f = REDUCTIONS[name](x, -1, True)
+        np.testing.assert_array_equal(m.numpy(), f.numpy())
+    np.testing.assert_array_equal(x.argmax(axis=1).numpy(), x.numpy().argmax(axis=1))
+    np.testing.assert_array_equal(x.argmin().numpy(), x.numpy().argmin())
+
+
+@pytest.mark.parametrize("v", [1000.0, -1000.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_is_stable(v, dtype):
+    x = dg.tensor(np.array([[v, v - 1.0, v - 2.0], [v, v, v]], dtype), requires_grad=True)
+    y = F.logsumexp(x, axis=1)
+    expected = v + np.log(np.array([1 + np.exp(-1) + np.exp(-2), 3.0]))
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+    y.sum().backward()
+    g = x.grad.numpy()
+    assert np.all(np.isfinite(g)) and g.dtype == dtype
+    # float32 keeps ~5 digits of x - logsumexp(x) at |x| = 1000
+    np.testing.assert_allclose(
+        g.sum(axis=1), [1.0, 1.0], rtol=1e-6 if dtype == np.float64 else 1e-4
+    )
+
+
+def test_logsumexp_of_minus_infinity_rows():
+    x = dg.tensor(np.array([[-np.inf, -np.inf], [0.0, -np.inf]]))
+    y = F.logsumexp(x, axis=1).numpy()
+    assert y[0] == -np.inf and y[1] == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_bad_axis_is_named(name):
+    x = dg.ones(2, 3)
+    with pytest.raises(ValueError, match=r"axis 2 is out of range for a tensor with 2 dims"):
+        REDUCTIONS[name](x, 2)
+    with pytest.raises(ValueError, match=r"axis -3"):
+        REDUCTIONS[name](x, (0, -3))
+
+
+def test_max_of_empty_tensor_raises():
+    with pytest.raises(ValueError, match="empty"):
+        F.max(dg.zeros(0))
+
+
+def test_int_sum_stays_int():
+    i = dg.tensor([[1, 2], [3, 4]])
+    assert F.sum(i).dtype == np.int64 and F.sum(i).item() == 10
+    assert F.max(i, 1).dtype == np.int64
