@@ -1,0 +1,270 @@
+"""The benchmark suite: deepgrad side by side with PyTorch (and DeZero if installed), one
+process per framework and workload, rounds alternating between them; ratios, peak memory, the
+machine's GEMM ceiling; results written to ``benchmarks/RESULTS.md``.
+
+Run from the repository root: ``python -m benchmarks`` (``--quick`` for a run under two
+minutes, ``--only cnn,lstm`` for a subset, ``--no-write`` to leave RESULTS.md alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib.util
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .workloads import BATCH, WORKLOADS, mlp_flops_per_step
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+TARGETS = {  # issue 6: (must reach, aim for), as deepgrad ÷ PyTorch throughput
+    "mlp": (1.0, 1.2),
+    "tiny_mlp": (2.0, 4.0),
+    "cnn": (0.6, 1.0),
+    "cnn_predict": (0.6, 1.0),
+    "lstm": (0.6, 1.0),
+    "transformer": (0.5, 1.0),
+}
+
+
+class Worker:
+    def __init__(self, framework: str, workload: str, threads: int) -> None:
+        self.framework = framework
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + str(ROOT))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.worker", framework, workload, str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        line = self.proc.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise RuntimeError(f"{framework} worker for {workload} failed to start")
+        self.base_kib = int(line[1])
+
+    def run(self, n: int) -> float:
+        self.proc.stdin.write(f"{n}\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def peak_kib(self) -> int:
+        self.proc.stdin.write("mem\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def frameworks() -> list[str]:
+    out = ["deepgrad"]
+    if importlib.util.find_spec("torch") is not None:
+        out.append("pytorch")
+    return out
+
+
+def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[str, Any]:
+    """Median samples/s per framework over alternating rounds, and peak memory."""
+    workers = {fw: Worker(fw, name, threads) for fw in frameworks()}
+    try:
+        steps = {}
+        for fw, w in workers.items():  # calibrate: steps for about round_s seconds
+            t = w.run(2) / 2
+            steps[fw] = max(2, int(round_s / max(t, 1e-6)))
+        rates: dict[str, list[float]] = {fw: [] for fw in workers}
+        for r in range(rounds):
+            order = list(workers) if r % 2 == 0 else list(reversed(workers))
+            for fw in order:
+                secs = workers[fw].run(steps[fw])
+                rates[fw].append(steps[fw] * BATCH[name] / secs)
+        out: dict[str, Any] = {}
+        for fw, w in workers.items():
+            out[fw] = {
+                "samples_per_s": statistics.median(rates[fw]),
+                "min": min(rates[fw]),
+                "max": max(rates[fw]),
+                "peak_mib": w.peak_kib() / 1024,
+                "model_mib": (w.peak_kib() - w.base_kib) / 1024,
+            }
+        return out
+    finally:
+        for w in workers.values():
+            w.close()
+
+
+def gemm_gflops(m: int, k: int, n: int, seconds: float = 0.5) -> float:
+    """float32 GEMM throughput of NumPy's BLAS for an (m×k)·(k×n) product."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    a @ b
+    reps, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        a @ b
+        reps += 1
+    return 2.0 * m * k * n * reps / (time.perf_counter() - t0) / 1e9
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            i = infos[0]
+            blas = f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)"
+    except Exception:  # noqa: BLE001 - informative only
+        pass
+    versions = f"Python {platform.python_version()}, NumPy {np.__version__}"
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        versions += f", PyTorch {torch.__version__}"
+    import deepgrad
+
+    versions += f", deepgrad {deepgrad.__version__}"
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "blas": blas, "versions": versions}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="fewer, shorter rounds (< 2 minutes)")
+    p.add_argument("--only", default="", help="comma-separated workloads (default: all)")
+    p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--no-write", action="store_true", help="do not rewrite RESULTS.md")
+    args = p.parse_args(argv)
+    names = [n for n in args.only.split(",") if n] or list(WORKLOADS)
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        p.error(f"unknown workloads {unknown}; choose from {list(WORKLOADS)}")
+    rounds = args.rounds or (3 if args.quick else 7)
+    round_s = 0.4 if args.quick else 1.5
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
+    results: dict[str, Any] = {"workloads": {}, "machine": machine()}
+    for name in names:
+        print(f"== {name}: {WORKLOADS[name]}", flush=True)
+        try:
+            res = run_workload(name, rounds, round_s, args.threads)
+        except Exception as exc:  # noqa: BLE001 - a missing layer must not sink the suite
+            print(f"   skipped: {exc}", flush=True)
+            continue
+        results["workloads"][name] = res
+        for fw, r in res.items():
+            print(
+                f"   {fw:9s} {r['samples_per_s']:10.0f} samples/s  peak {r['peak_mib']:.0f} MiB",
+                flush=True,
+            )
+    gemm = {
+        "1024x1024x1024": gemm_gflops(1024, 1024, 1024),
+        "128x784x256 (MLP layer 1)": gemm_gflops(128, 784, 256),
+        "128x256x256 (MLP layer 2)": gemm_gflops(128, 256, 256),
+    }
+    results["gemm"] = gemm
+    extra = _extras(args.quick)
+    results.update(extra)
+    table = report(results, args)
+    print(table)
+    if not args.no_write:
+        RESULTS.write_text(table)
+        print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return results
+
+
+def _extras(quick: bool) -> dict[str, Any]:
+    """Engine overhead and data-loader throughput, where those benchmarks exist."""
+    out: dict[str, Any] = {}
+    for key, mod in (("engine", "benchmarks.bench_engine"), ("data", "benchmarks.bench_data")):
+        try:
+            m = importlib.import_module(mod)
+            fn = getattr(m, "results", None) or getattr(m, "run", None)
+            if fn is not None:
+                out[key] = fn(quick=quick) if "quick" in fn.__code__.co_varnames else fn()
+        except Exception as exc:  # noqa: BLE001
+            out[key] = {"error": str(exc)}
+    return out
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> str:
+    m = results["machine"]
+    cmd = "python -m benchmarks" + (" --quick" if args.quick else "")
+    if args.only:
+        cmd += f" --only {args.only}"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Produced by `{cmd}` on {_dt.date.today().isoformat()}.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores; BLAS: {m['blas']}",
+        f"- Versions: {m['versions']}",
+        f"- Threads: {args.threads} for every framework; float32; median of alternating rounds "
+        "after a warm-up, each framework in its own process. Absolute figures drift ±30 % on "
+        "this shared machine: read the ratios.",
+        "",
+        "## Training throughput (samples per second)",
+        "",
+        "| workload | deepgrad | PyTorch | deepgrad ÷ PyTorch | target (must / aim) | "
+        "peak MiB deepgrad / PyTorch |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, res in results["workloads"].items():
+        d = res.get("deepgrad", {})
+        t = res.get("pytorch")
+        ratio = d["samples_per_s"] / t["samples_per_s"] if t else float("nan")
+        must, aim = TARGETS.get(name, (float("nan"), float("nan")))
+        verdict = "met" if ratio >= must else "NOT met"
+        tp = f"{t['samples_per_s']:,.0f}" if t else "—"
+        mem = f"{d['peak_mib']:.0f} / {t['peak_mib']:.0f}" if t else f"{d['peak_mib']:.0f} / —"
+        lines.append(
+            f"| {WORKLOADS[name]} | {d['samples_per_s']:,.0f} | {tp} | **{ratio:.2f}×** | "
+            f"{must}× / {aim}× ({verdict}) | {mem} |"
+        )
+    lines += ["", "## The machine's ceiling: NumPy float32 GEMM", ""]
+    lines += ["| shape | GFLOP/s |", "|---|---|"]
+    for shape, g in results["gemm"].items():
+        lines.append(f"| {shape} | {g:.0f} |")
+    mlp = results["workloads"].get("mlp", {}).get("deepgrad")
+    if mlp:
+        achieved = mlp["samples_per_s"] / BATCH["mlp"] * mlp_flops_per_step() / 1e9
+        frac = achieved / results["gemm"]["128x784x256 (MLP layer 1)"]
+        lines += [
+            "",
+            f"The deepgrad MLP step runs its GEMMs at {achieved:.0f} GFLOP/s overall, "
+            f"{frac:.0%} of NumPy's GEMM rate at the first layer's shape.",
+        ]
+    for key, title in (("engine", "Engine overhead"), ("data", "Data loading")):
+        if key in results and results[key]:
+            lines += ["", f"## {title}", "", "```", _fmt(results[key]), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(d: Any) -> str:
+    if isinstance(d, dict):
+        return "\n".join(f"{k}: {_fmt(v)}" for k, v in d.items())
+    if isinstance(d, float):
+        return f"{d:.4g}"
+    return str(d)

@@ -1,0 +1,53 @@
+"""One framework, one workload, in a process of its own: the suite sends it round requests.
+
+Protocol (lines on stdin/stdout): the worker prints ``ready <rss_kib>`` after building the model
+and a warm-up; for each line ``<n>`` it runs ``n`` steps and prints the seconds they took; for
+``mem`` it prints its peak resident memory in KiB; it exits at end of input.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main() -> None:
+    framework, workload, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if framework == "pytorch":
+        import torch
+
+        torch.set_num_threads(threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    sys.path.insert(0, ".")
+    from benchmarks.workloads import BUILDERS
+
+    base = _rss_kib()
+    step, _ = BUILDERS[framework](workload)
+    for _ in range(3):
+        step()
+    print(f"ready {base}", flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == "mem":
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+            continue
+        n = int(cmd)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step()
+        print(f"{time.perf_counter() - t0:.9f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
