@@ -38,6 +38,7 @@ from .functional import (
     where,
 )
 from . import nn
+from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
 from .tensor import (
     Tensor,

@@ -1,0 +1,61 @@
+"""Optimizers, learning-rate schedules and gradient clipping.
+
+>>> import deepgrad as dg
+>>> from deepgrad import optim
+>>> w = dg.tensor([1.0, -2.0], requires_grad=True)
+>>> opt = optim.SGD([w], lr=0.1)
+>>> (w ** 2).sum().backward()
+>>> opt.step()
+>>> w
+tensor([ 0.8, -1.6], requires_grad=True)
+
+Optimizers can be built without parameters and bound later (what ``model.compile`` does)::
+
+    opt = optim.Adam(lr=1e-3)
+    opt.bind(model.parameters())
+"""
+
+from .adadelta import AdaDelta
+from .adagrad import AdaGrad
+from .adam import Adam, AdamW, Nadam
+from .clip import clip_grad_norm_, clip_grad_value_
+from .optimizer import Optimizer, get
+from .rmsprop import RMSProp
+from .schedules import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+)
+from .sgd import SGD, Momentum
+
+__all__ = [
+    "SGD",
+    "AdaDelta",
+    "AdaGrad",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "Momentum",
+    "MultiStepLR",
+    "Nadam",
+    "OneCycleLR",
+    "Optimizer",
+    "RMSProp",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "get",
+]

@@ -1,0 +1,95 @@
+"""AdaGrad: per-coordinate learning rates that shrink with the accumulated squared gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi et al., 2011), PyTorch's ``Adagrad`` rule. At step ``t`` (from 1)::
+
+        g  ← g + weight_decay · w                   (if weight_decay)
+        η_t = lr / (1 + (t − 1) · lr_decay)
+        h  ← h + g²                                 (h starts at initial_accumulator_value)
+        w  ← w − η_t · g / (√h + eps)
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of group dicts, optional
+    lr : float
+        Learning rate (default 0.01).
+    lr_decay : float
+        Decay of the learning rate with the step count (default 0).
+    weight_decay : float
+        L2 penalty added to the gradient (default 0).
+    initial_accumulator_value : float
+        Starting value of ``h`` (default 0).
+    eps : float
+        Added to ``√h`` (default 1e-10).
+
+    State per parameter: ``step``, ``sum`` (``h``).
+    """
+
+    name = "adagrad"
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 0.01,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        super().__init__(
+            params,
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        for key in ("lr_decay", "initial_accumulator_value"):
+            if group.get(key, 0) < 0:
+                raise ValueError(f"AdaGrad: invalid {key}={group[key]!r}; expected >= 0")
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        self._require_bound()
+        xp = backend.xp
+        for group in self.param_groups:
+            lr, lr_decay, wd, eps = (
+                group["lr"],
+                group["lr_decay"],
+                group["weight_decay"],
+                group["eps"],
+            )
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w, g = p.data, p.grad.data
+                state = self.state.get(p)
+                if not state:
+                    h = xp.full_like(w, group["initial_accumulator_value"])
+                    state = self.state[p] = {"step": 0, "sum": h}
+                state["step"] += 1
+                h = state["sum"]
+                if wd:
+                    g = w * wd
+                    g += p.grad.data
+                clr = lr / (1 + (state["step"] - 1) * lr_decay)
+                tmp = self._tmp(p)
+                xp.multiply(g, g, out=tmp)
+                h += tmp
+                xp.sqrt(h, out=tmp)
+                tmp += eps
+                xp.divide(g, tmp, out=tmp)
+                tmp *= clr
+                w -= tmp

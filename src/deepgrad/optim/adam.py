@@ -1,0 +1,247 @@
+"""Adam and its relatives: :class:`Adam` (L2 decay), :class:`AdamW` (decoupled), :class:`Nadam`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), PyTorch's rule. At step ``t`` (from 1)::
+
+        g ← g + weight_decay · w                      (coupled L2, if weight_decay)
+        m ← β1 · m + (1 − β1) · g
+        v ← β2 · v + (1 − β2) · g²
+        v̂ = max(v̂, v) if amsgrad, else v
+        w ← w − lr / (1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + eps)
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of group dicts, optional
+    lr : float
+        Learning rate (default 1e-3).
+    betas : (float, float)
+        Decay rates ``(β1, β2)`` of the moment estimates, each in [0, 1) (default (0.9, 0.999)).
+    eps : float
+        Added to the denominator (default 1e-8).
+    weight_decay : float
+        L2 penalty added to the gradient (default 0). For decoupled decay use :class:`AdamW`.
+    amsgrad : bool
+        Use the running maximum of ``v`` (AMSGrad).
+
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v), ``max_exp_avg_sq``.
+    """
+
+    name = "adam"
+    _decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_betas(type(self).__name__, group)
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        self._require_bound()
+        xp = backend.xp
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            wd, amsgrad = group["weight_decay"], group["amsgrad"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w, g = p.data, p.grad.data
+                state = self.state.get(p)
+                if not state:
+                    state = self.state[p] = {
+                        "step": 0,
+                        "exp_avg": xp.zeros_like(w),
+                        "exp_avg_sq": xp.zeros_like(w),
+                    }
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = xp.zeros_like(w)
+                t = state["step"] = state["step"] + 1
+                if wd:
+                    if self._decoupled:
+                        w *= 1.0 - lr * wd
+                    else:
+                        g = w * wd
+                        g += p.grad.data
+                m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._tmp(p)
+                m *= beta1
+                xp.multiply(g, 1.0 - beta1, out=tmp)
+                m += tmp
+                v *= beta2
+                xp.multiply(g, g, out=tmp)
+                tmp *= 1.0 - beta2
+                v += tmp
+                if amsgrad:
+                    v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                step_size = lr / (1.0 - beta1**t)
+                xp.sqrt(v, out=tmp)
+                tmp /= math.sqrt(1.0 - beta2**t)
+                tmp += eps
+                xp.divide(m, tmp, out=tmp)
+                tmp *= step_size
+                w -= tmp
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), PyTorch's ``AdamW``::
+
+        w ← w · (1 − lr · weight_decay)          then the Adam step on the raw gradient
+
+    The decay shrinks the weights directly instead of entering the gradient, so it is not
+    rescaled by Adam's per-coordinate step sizes. Same parameters as :class:`Adam`, with
+    ``weight_decay`` defaulting to 0.01.
+    """
+
+    name = "adamw"
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat, 2016), PyTorch's ``NAdam`` rule. At step ``t``::
+
+        g ← g + weight_decay · w                   (or w ← w · (1 − lr · weight_decay)
+                                                    if decoupled_weight_decay)
+        μ_t = β1 · (1 − ½ · 0.96^(t · momentum_decay)),   Π_t = μ_1 ⋯ μ_t
+        m ← β1 · m + (1 − β1) · g
+        v ← β2 · v + (1 − β2) · g²
+        d = √(v / (1 − β2ᵗ)) + eps
+        w ← w − lr · (1 − μ_t) / (1 − Π_t) · g / d − lr · μ_{t+1} / (1 − Π_t μ_{t+1}) · m / d
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of group dicts, optional
+    lr : float
+        Learning rate (default 2e-3).
+    betas : (float, float)
+        ``(β1, β2)``, each in [0, 1) (default (0.9, 0.999)).
+    eps : float
+        Added to the denominator (default 1e-8).
+    weight_decay : float
+        Weight decay (default 0), coupled L2 unless ``decoupled_weight_decay``.
+    momentum_decay : float
+        The momentum schedule's ψ (default 4e-3).
+    decoupled_weight_decay : bool
+        Decay the weights directly, as AdamW does (NAdamW).
+
+    State per parameter: ``step``, ``mu_product`` (Π_t), ``exp_avg``, ``exp_avg_sq``.
+    """
+
+    name = "nadam"
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_betas("Nadam", group)
+        if group.get("momentum_decay", 0) < 0:
+            raise ValueError(
+                f"Nadam: invalid momentum_decay={group['momentum_decay']!r}; expected >= 0"
+            )
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        self._require_bound()
+        xp = backend.xp
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            wd, psi = group["weight_decay"], group["momentum_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w, g = p.data, p.grad.data
+                state = self.state.get(p)
+                if not state:
+                    state = self.state[p] = {
+                        "step": 0,
+                        "mu_product": 1.0,
+                        "exp_avg": xp.zeros_like(w),
+                        "exp_avg_sq": xp.zeros_like(w),
+                    }
+                t = state["step"] = state["step"] + 1
+                if wd:
+                    if group["decoupled_weight_decay"]:
+                        w *= 1.0 - lr * wd
+                    else:
+                        g = w * wd
+                        g += p.grad.data
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+                mu_product = state["mu_product"] = state["mu_product"] * mu
+                m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._tmp(p)
+                m *= beta1
+                xp.multiply(g, 1.0 - beta1, out=tmp)
+                m += tmp
+                v *= beta2
+                xp.multiply(g, g, out=tmp)
+                tmp *= 1.0 - beta2
+                v += tmp
+                update = m * (lr * mu_next / (1.0 - mu_product * mu_next))
+                xp.multiply(g, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+                update += tmp
+                xp.divide(v, 1.0 - beta2**t, out=tmp)
+                xp.sqrt(tmp, out=tmp)
+                tmp += eps
+                update /= tmp
+                w -= update
+
+
+def _check_betas(name: str, group: dict[str, Any]) -> None:
+    betas = group.get("betas")
+    if betas is None:
+        return
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, b in enumerate(betas):
+        if not (isinstance(b, (int, float)) and 0.0 <= b < 1.0):
+            raise ValueError(
+                f"{name}: invalid beta{i + 1}={b!r} in betas; expected a value in [0, 1)"
+            )

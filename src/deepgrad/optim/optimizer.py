@@ -1,0 +1,346 @@
+"""The :class:`Optimizer` base: parameter groups, late binding, ``zero_grad``, ``state_dict``.
+
+An optimizer holds *parameter groups*: a list of dicts, each with ``"params"`` (a list of
+tensors) and that group's hyperparameters (``"lr"``, ``"momentum"``...), as in PyTorch::
+
+    opt = optim.SGD([{"params": model.body.parameters()},
+                     {"params": model.head.parameters(), "lr": 1e-2}], lr=1e-3, momentum=0.9)
+    opt.param_groups[1]["lr"]      # 0.01; schedules set it the same way
+
+**Late binding.** The Keras-style API builds an optimizer before the model has parameters
+(``model.compile(optimizer=optim.Adam(lr=1e-3))``). Without ``params`` the optimizer holds one
+empty placeholder group with its hyperparameters; :meth:`Optimizer.bind` (or
+:meth:`~Optimizer.add_param_group`) attaches the parameters later, and the placeholder's
+hyperparameters (including what a schedule already wrote there) carry over to the new groups.
+
+**State** (moment estimates, step counts) is kept per parameter in ``opt.state[p]``; the saved
+form (:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the groups
+(0, 1, 2... in group order), never by ``id()``, and holds only NumPy arrays, ints, floats,
+bools and tuples, so it can be written as safetensors + JSON and training resumes exactly.
+
+Updates run in place on ``p.data`` and the state arrays, in the parameter's dtype, with NumPy
+ufuncs writing into preallocated buffers (``out=``). ``p.grad`` is never modified (it may be
+shared between tensors); weight decay goes into a temporary.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+
+_registry: dict[str, type[Optimizer]] = {}
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or of dicts, optional
+        The tensors to optimize, or parameter groups (dicts with ``"params"`` and per-group
+        hyperparameters). ``None`` builds an unbound optimizer; see :meth:`bind`.
+    **defaults
+        The hyperparameters, used by every group that does not set its own.
+
+    Subclasses set ``name`` (the key of :func:`get`), validate hyperparameters in
+    :meth:`_check_group` and implement :meth:`step`.
+    """
+
+    #: The registry key of the optimizer (``optim.get("adam")``).
+    name: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("name"):
+            _registry[cls.name] = cls
+
+    def __init__(self, params: Iterable[Any] | None = None, **defaults: Any) -> None:
+        self._check_group(defaults)
+        self.defaults = defaults
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self._scratch: dict[Tensor, Any] = {}
+        self._pending_state: dict[str, Any] | None = None
+        # the placeholder group of an unbound optimizer: hyperparameters, no parameters yet
+        self.param_groups: list[dict[str, Any]] = [{"params": [], **defaults}]
+        if params is not None:
+            self.bind(params)
+
+    # ---- hyperparameter checks -------------------------------------------------------------
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise ``ValueError`` for an invalid hyperparameter of ``group`` (subclasses extend)."""
+        lr = group.get("lr")
+        if lr is not None and not (isinstance(lr, (int, float)) and lr >= 0):
+            raise ValueError(
+                f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected >= 0"
+            )
+        eps = group.get("eps")
+        if eps is not None and not eps >= 0:
+            raise ValueError(f"{type(self).__name__}: invalid eps={eps!r}; expected >= 0")
+        wd = group.get("weight_decay")
+        if wd is not None and not wd >= 0:
+            raise ValueError(f"{type(self).__name__}: invalid weight_decay={wd!r}; expected >= 0")
+
+    def _check_range(self, group: dict[str, Any], key: str, lo: float, hi: float) -> None:
+        """Check ``lo <= group[key] < hi`` (a common test of momentum-like coefficients)."""
+        v = group.get(key)
+        if v is not None and not (lo <= v < hi):
+            raise ValueError(
+                f"{type(self).__name__}: invalid {key}={v!r}; expected a value in [{lo}, {hi})"
+            )
+
+    # ---- parameters --------------------------------------------------------------------------
+    @property
+    def is_bound(self) -> bool:
+        """True once the optimizer has parameters."""
+        return any(g["params"] for g in self.param_groups)
+
+    def _all_params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def bind(self, params: Iterable[Any]) -> Optimizer:
+        """Attach the parameters to an optimizer built without them; returns ``self``.
+
+        ``params`` is an iterable of tensors or of parameter-group dicts. The placeholder
+        group's hyperparameters become the defaults of the new groups (so a learning rate that
+        a schedule wrote before binding is kept). Binding the same parameters again is a no-op
+        (``fit`` may bind on every call); other parameters raise ``RuntimeError``. A state
+        loaded with :meth:`load_state_dict` before binding is applied now.
+        """
+        groups = _as_groups(params, type(self).__name__)
+        if self.is_bound:
+            new = [p for g in groups for p in g["params"]]
+            old = self._all_params()
+            if len(new) == len(old) and all(a is b for a, b in zip(new, old, strict=True)):
+                return self
+            raise RuntimeError(
+                f"{type(self).__name__} is already bound to {len(old)} parameters; use "
+                "add_param_group() to add more, or build a new optimizer"
+            )
+        for g in groups:
+            self.add_param_group(g)
+        if self._pending_state is not None:
+            pending, self._pending_state = self._pending_state, None
+            self.load_state_dict(pending)
+        return self
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group (a dict with ``"params"`` and optional hyperparameters).
+
+        Missing hyperparameters come from the defaults (for an unbound optimizer, from its
+        placeholder group, which the first group replaces).
+        """
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(
+                f"{type(self).__name__}.add_param_group expects a dict with a 'params' key, "
+                f"got {type(param_group).__name__}"
+            )
+        name = type(self).__name__
+        params = _as_param_list(param_group["params"], name)
+        if not params:
+            raise ValueError(f"{name} got an empty parameter list")
+        defaults: dict[str, Any] = self.defaults
+        if not self.is_bound:
+            # the placeholder's hyperparameters (lr possibly set by a schedule) are the defaults
+            defaults = {k: v for k, v in self.param_groups[0].items() if k != "params"}
+            if "lr" in param_group:
+                defaults.pop("initial_lr", None)
+            self.param_groups = []
+        group = {k: v for k, v in param_group.items() if k != "params"}
+        for k, v in defaults.items():
+            group.setdefault(k, v)
+        self._check_group(group)
+        seen = {id(p) for p in self._all_params()}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one group")
+        group["params"] = params
+        self.param_groups.append(group)
+
+    def zero_grad(self) -> None:
+        """Set ``.grad`` of every parameter to ``None``."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def _require_bound(self) -> None:
+        if not self.is_bound:
+            name = type(self).__name__
+            raise RuntimeError(
+                f"{name}.step() was called before the optimizer was given parameters: pass "
+                f"them at construction ({name}(model.parameters(), ...)) or call "
+                f"opt.bind(model.parameters()) first (model.compile/fit does this)"
+            )
+
+    def _tmp(self, p: Tensor) -> Any:
+        """A scratch array shaped like ``p`` (kept between steps; not part of the state)."""
+        buf = self._scratch.get(p)
+        if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype:
+            buf = backend.xp.empty_like(p.data)
+            self._scratch[p] = buf
+        return buf
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient (implemented by each optimizer)."""
+        raise NotImplementedError
+
+    # ---- state -----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state: ``{"state": {index: {...}}, "param_groups": [...]}``.
+
+        ``index`` is the parameter's position over all groups in order; each group lists the
+        indices of its parameters under ``"params"``. Arrays are copied to NumPy.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for g in self.param_groups:
+            packed = {k: v for k, v in g.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in g["params"]]
+            groups.append(packed)
+        state: dict[int, dict[str, Any]] = {}
+        for g in self.param_groups:
+            for p in g["params"]:
+                st = self.state.get(p)
+                if st:
+                    state[index[id(p)]] = {
+                        k: (backend.to_numpy(v).copy() if hasattr(v, "shape") else v)
+                        for k, v in st.items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by :meth:`state_dict` (ints may come back as string keys and
+        tuples as lists, as after JSON). Before binding it is kept and applied by :meth:`bind`.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(
+                f"{name}.load_state_dict expects a dict with 'state' and 'param_groups'"
+            )
+        if not self.is_bound:
+            self._pending_state = copy.deepcopy(state_dict)
+            return
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the state has {len(saved_groups)} parameter groups, "
+                f"the optimizer {len(self.param_groups)}"
+            )
+        params: list[Tensor] = []
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters "
+                    f"in the state, {len(group['params'])} in the optimizer"
+                )
+            params.extend(group["params"])
+        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+            for k, v in saved.items():
+                if k == "params":
+                    continue
+                if isinstance(v, list) and isinstance(self.defaults.get(k), tuple):
+                    v = tuple(v)
+                group[k] = v
+        xp = backend.xp
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for key, st in state_dict["state"].items():
+            idx = int(key)
+            if not 0 <= idx < len(params):
+                raise ValueError(f"{name}.load_state_dict: state for parameter {idx} out of range")
+            p = params[idx]
+            entry: dict[str, Any] = {}
+            for k, v in st.items():
+                if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
+                    if tuple(v.shape) != p.data.shape:
+                        raise ValueError(
+                            f"{name}.load_state_dict: state {k!r} of parameter {idx} has shape "
+                            f"{tuple(v.shape)}, the parameter {p.data.shape}"
+                        )
+                    entry[k] = xp.array(v, dtype=p.data.dtype, copy=True)
+                elif isinstance(v, (numpy.integer, int)) and not isinstance(v, bool):
+                    entry[k] = int(v)
+                elif isinstance(v, (numpy.floating, float)) or hasattr(v, "shape"):
+                    entry[k] = float(v)
+                else:
+                    entry[k] = v
+            new_state[p] = entry
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(k for k in g if k != "params"):
+                lines.append(f"    {k}: {g[k]}")
+        return "\n".join(lines) + "\n)"
+
+
+def _as_param_list(params: Any, name: str) -> list[Tensor]:
+    if isinstance(params, Tensor):
+        return [params]
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{name}: parameters must be an ordered sequence, not a set")
+    if hasattr(params, "parameters") and callable(params.parameters):
+        raise TypeError(f"{name}: pass model.parameters(), not the model itself")
+    try:
+        out = list(params)
+    except TypeError:
+        raise TypeError(
+            f"{name}: params must be an iterable of Tensors, got {type(params).__name__}"
+        ) from None
+    for p in out:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}")
+        if not p.is_leaf:
+            raise ValueError(f"{name} can't optimize a non-leaf Tensor")
+        if p.data.dtype.kind != "f":
+            raise TypeError(f"{name} can only optimize floating tensors, got dtype {p.dtype}")
+    return out
+
+
+def _as_groups(params: Any, name: str) -> list[dict[str, Any]]:
+    if isinstance(params, Tensor):
+        return [{"params": [params]}]
+    if hasattr(params, "parameters") and callable(params.parameters):
+        raise TypeError(f"{name}: pass model.parameters(), not the model itself")
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{name}: parameters must be an ordered sequence, not a set")
+    items = list(params)
+    if not items:
+        raise ValueError(f"{name} got an empty parameter list")
+    if all(isinstance(g, dict) for g in items):
+        return [dict(g) for g in items]
+    return [{"params": items}]
+
+
+def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> Optimizer:
+    """Resolve an optimizer: an instance is returned as is; a name (``"sgd"``, ``"momentum"``,
+    ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ``"adadelta"``, ``"nadam"``) or a
+    class is built, unbound, with ``kwargs`` (``get("adam", lr=1e-3)``)."""
+    if isinstance(name_or_optimizer, Optimizer):
+        if kwargs:
+            raise ValueError("optim.get: keyword arguments given with an optimizer instance")
+        return name_or_optimizer
+    if isinstance(name_or_optimizer, type) and issubclass(name_or_optimizer, Optimizer):
+        return name_or_optimizer(**kwargs)
+    if isinstance(name_or_optimizer, str):
+        cls = _registry.get(name_or_optimizer.lower())
+        if cls is None:
+            raise ValueError(
+                f"unknown optimizer {name_or_optimizer!r}; expected one of {sorted(_registry)}"
+            )
+        return cls(**kwargs)
+    raise TypeError(
+        f"optim.get expects a name, an Optimizer class or instance, got "
+        f"{type(name_or_optimizer).__name__}"
+    )
+
+
+def _bias_correction_sqrt(beta2: float, step: int) -> float:
+    """``sqrt(1 - beta2**step)`` (Adam's second-moment bias correction)."""
+    return math.sqrt(1.0 - beta2**step)

@@ -1,0 +1,115 @@
+"""RMSProp: gradients divided by a running root-mean-square of their recent magnitudes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Hinton, 2012), PyTorch's ``RMSprop`` rule::
+
+        g ← g + weight_decay · w                      (if weight_decay)
+        s ← alpha · s + (1 − alpha) · g²
+        if centered:  a ← alpha · a + (1 − alpha) · g;   d = √(s − a²) + eps
+        else:                                             d = √s + eps
+        if momentum:  b ← momentum · b + g / d;   w ← w − lr · b
+        else:         w ← w − lr · g / d
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of group dicts, optional
+    lr : float
+        Learning rate (default 0.01).
+    alpha : float
+        Smoothing constant of the squared-gradient average, in [0, 1) (default 0.99).
+    eps : float
+        Added to the root-mean-square (default 1e-8).
+    weight_decay : float
+        L2 penalty added to the gradient (default 0).
+    momentum : float
+        Momentum factor (default 0).
+    centered : bool
+        Divide by an estimate of the gradient's variance instead of its second moment.
+
+    State per parameter: ``step``, ``square_avg``, ``momentum_buffer``, ``grad_avg``.
+    """
+
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        self._check_range(group, "alpha", 0.0, 1.0 + 1e-12)
+        if group.get("momentum", 0) < 0:
+            raise ValueError(f"RMSProp: invalid momentum={group['momentum']!r}; expected >= 0")
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        self._require_bound()
+        xp = backend.xp
+        for group in self.param_groups:
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            wd, mom, centered = group["weight_decay"], group["momentum"], group["centered"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w, g = p.data, p.grad.data
+                state = self.state.get(p)
+                if not state:
+                    state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(w)}
+                    if mom > 0:
+                        state["momentum_buffer"] = xp.zeros_like(w)
+                    if centered:
+                        state["grad_avg"] = xp.zeros_like(w)
+                state["step"] += 1
+                if wd:
+                    g = w * wd
+                    g += p.grad.data
+                s, tmp = state["square_avg"], self._tmp(p)
+                s *= alpha
+                xp.multiply(g, g, out=tmp)
+                tmp *= 1.0 - alpha
+                s += tmp
+                if centered:
+                    a = state["grad_avg"]
+                    xp.subtract(g, a, out=tmp)  # a.lerp_(g, 1 − alpha)
+                    tmp *= 1.0 - alpha
+                    a += tmp
+                    xp.multiply(a, a, out=tmp)
+                    xp.subtract(s, tmp, out=tmp)
+                    xp.sqrt(tmp, out=tmp)
+                else:
+                    xp.sqrt(s, out=tmp)
+                tmp += eps
+                xp.divide(g, tmp, out=tmp)
+                if mom > 0:
+                    b = state["momentum_buffer"]
+                    b *= mom
+                    b += tmp
+                    xp.multiply(b, lr, out=tmp)
+                else:
+                    tmp *= lr
+                w -= tmp

@@ -1,0 +1,153 @@
+"""Stochastic gradient descent: :class:`SGD` (PyTorch's rule) and :class:`Momentum` (the guides')."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum, Nesterov momentum and L2 decay.
+
+    PyTorch's update, per parameter ``w`` with gradient ``g``::
+
+        g ← g + weight_decay · w                          (if weight_decay)
+        b ← g                     at the first step       (if momentum)
+        b ← momentum · b + (1 − dampening) · g   after
+        g ← g + momentum · b  if nesterov, else  g ← b
+        w ← w − lr · g
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of group dicts, optional (see :class:`Optimizer`)
+    lr : float
+        Learning rate ``η`` (default 0.01).
+    momentum, dampening : float
+        Momentum factor and its dampening (default 0).
+    weight_decay : float
+        L2 penalty coefficient, added to the gradient (default 0).
+    nesterov : bool
+        Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+
+    State per parameter: ``momentum_buffer``.
+    """
+
+    name = "sgd"
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+        )
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        if group.get("momentum", 0) < 0:
+            raise ValueError(f"SGD: invalid momentum={group['momentum']!r}; expected >= 0")
+        if group.get("nesterov") and (group.get("momentum", 0) <= 0 or group.get("dampening", 0)):
+            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0")
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        self._require_bound()
+        xp = backend.xp
+        for group in self.param_groups:
+            lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
+            wd, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w, g = p.data, p.grad.data
+                if wd:
+                    g = w * wd
+                    g += p.grad.data
+                tmp = self._tmp(p)
+                if mom:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = g.copy()
+                    else:
+                        buf *= mom
+                        if damp:
+                            xp.multiply(g, 1.0 - damp, out=tmp)
+                            buf += tmp
+                        else:
+                            buf += g
+                    if nesterov:
+                        xp.multiply(buf, mom, out=tmp)
+                        tmp += g
+                        tmp *= lr
+                    else:
+                        xp.multiply(buf, lr, out=tmp)
+                else:
+                    xp.multiply(g, lr, out=tmp)
+                w -= tmp
+
+
+class Momentum(Optimizer):
+    """Momentum SGD as the guides write it ("Deep Learning from Scratch")::
+
+        v ← momentum · v − lr · g          (v starts at 0)
+        w ← w + v
+
+    Relation to :class:`SGD` with momentum: PyTorch keeps ``b ← momentum · b + g`` and steps
+    ``w ← w − lr · b``, i.e. ``v = −lr · b``. The two give the same parameters while ``lr`` is
+    constant; when a schedule changes ``lr``, ``Momentum`` applies the new rate to new gradients
+    only, while ``SGD`` rescales the whole accumulated buffer.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of group dicts, optional
+    lr : float
+        Learning rate (default 0.01).
+    momentum : float
+        The decay ``α`` of the velocity, in [0, 1) (default 0.9).
+
+    State per parameter: ``velocity``.
+    """
+
+    name = "momentum"
+
+    def __init__(
+        self, params: Iterable[Any] | None = None, lr: float = 0.01, momentum: float = 0.9
+    ) -> None:
+        super().__init__(params, lr=lr, momentum=momentum)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        self._check_range(group, "momentum", 0.0, 1.0)
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        self._require_bound()
+        xp = backend.xp
+        for group in self.param_groups:
+            lr, mom = group["lr"], group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                v = state.get("velocity")
+                if v is None:
+                    v = state["velocity"] = xp.zeros_like(p.data)
+                tmp = self._tmp(p)
+                v *= mom
+                xp.multiply(p.grad.data, lr, out=tmp)
+                v -= tmp
+                p.data += v

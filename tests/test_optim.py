@@ -1,0 +1,439 @@
+"""Optimizers: equality with PyTorch's over ten steps, state round trips, late binding, clipping."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import optim
+
+SHAPES = [(4, 3), (3,), (2, 2, 2)]
+
+# (deepgrad class, kwargs, torch class name)
+CASES = [
+    ("SGD", {"lr": 0.1}, "SGD"),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}, "SGD"),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5, "weight_decay": 0.01}, "SGD"),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}, "SGD"),
+    ("AdaGrad", {"lr": 0.1}, "Adagrad"),
+    (
+        "AdaGrad",
+        {
+            "lr": 0.1,
+            "lr_decay": 0.01,
+            "weight_decay": 0.1,
+            "initial_accumulator_value": 0.5,
+            "eps": 1e-6,
+        },
+        "Adagrad",
+    ),
+    ("RMSProp", {"lr": 0.01}, "RMSprop"),
+    ("RMSProp", {"lr": 0.01, "alpha": 0.9, "centered": True}, "RMSprop"),
+    ("RMSProp", {"lr": 0.01, "momentum": 0.8, "weight_decay": 0.1}, "RMSprop"),
+    ("RMSProp", {"lr": 0.01, "momentum": 0.8, "centered": True, "eps": 1e-4}, "RMSprop"),
+    ("Adam", {"lr": 0.01}, "Adam"),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}, "Adam"),
+    ("Adam", {"lr": 0.01, "amsgrad": True, "eps": 1e-6}, "Adam"),
+    ("AdamW", {"lr": 0.01}, "AdamW"),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.5, "amsgrad": True}, "AdamW"),
+    ("AdaDelta", {}, "Adadelta"),
+    ("AdaDelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1}, "Adadelta"),
+    ("Nadam", {}, "NAdam"),
+    ("Nadam", {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01}, "NAdam"),
+    ("Nadam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, "NAdam"),
+]
+IDS = [f"{c}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for c, kw, _ in CASES]
+
+
+def _problem(dtype, steps=10, seed=0, none_at=()):
+    """Initial parameters and a fixed sequence of gradients (None where listed)."""
+    rng = np.random.default_rng(seed)
+    init = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = []
+    for t in range(steps):
+        gs = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+        grads.append([None if (t, i) in none_at else g for i, g in enumerate(gs)])
+    return init, grads
+
+
+def _run_dg(cls_name, kwargs, init, grads, opt=None):
+    params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    opt = getattr(optim, cls_name)(params, **kwargs)
+    for gs in grads:
+        for p, g in zip(params, gs, strict=True):
+            p.grad = None if g is None else dg.Tensor(g.copy())
+        opt.step()
+    return params, opt
+
+
+def _run_torch(torch, cls_name, kwargs, init, grads):
+    params = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+    opt = getattr(torch.optim, cls_name)(params, **kwargs)
+    for gs in grads:
+        for p, g in zip(params, gs, strict=True):
+            p.grad = None if g is None else torch.tensor(g.copy())
+        opt.step()
+    return params
+
+
+@pytest.fixture
+def torch64():
+    torch = pytest.importorskip("torch")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch keeps Nadam's mu_product in this dtype
+    yield torch
+    torch.set_default_dtype(old)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "torch_name"), CASES, ids=IDS)
+def test_matches_torch_float64(torch64, name, kwargs, torch_name):
+    init, grads = _problem(np.float64, none_at={(3, 1), (4, 1), (7, 0)})
+    ours, _ = _run_dg(name, kwargs, init, grads)
+    theirs = _run_torch(torch64, torch_name, kwargs, init, grads)
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "torch_name"), CASES, ids=IDS)
+def test_matches_torch_float32_and_stays_float32(name, kwargs, torch_name):
+    torch = pytest.importorskip("torch")
+    init, grads = _problem(np.float32)
+    ours, opt = _run_dg(name, kwargs, init, grads)
+    theirs = _run_torch(torch, torch_name, kwargs, init, grads)
+    for p, q in zip(ours, theirs, strict=True):
+        assert p.data.dtype == np.float32
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for st in opt.state.values():
+        for k, v in st.items():
+            if isinstance(v, np.ndarray):
+                assert v.dtype == np.float32, k
+
+
+def test_param_groups_match_torch(torch64):
+    init, grads = _problem(np.float64)
+
+    def groups(ps):
+        return [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.05, "betas": (0.5, 0.9)}]
+
+    ps = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    opt = optim.Adam(groups(ps), lr=0.01, weight_decay=0.1)
+    assert opt.param_groups[1]["lr"] == 0.05 and opt.param_groups[1]["weight_decay"] == 0.1
+    qs = [torch64.tensor(a.copy(), requires_grad=True) for a in init]
+    topt = torch64.optim.Adam(groups(qs), lr=0.01, weight_decay=0.1)
+    for gs in grads:
+        for p, q, g in zip(ps, qs, gs, strict=True):
+            p.grad, q.grad = dg.Tensor(g), torch64.tensor(g)
+        opt.step()
+        topt.step()
+    for p, q in zip(ps, qs, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)
+
+
+def test_momentum_follows_the_guides_formula():
+    init, grads = _problem(np.float64)
+    ours, _ = _run_dg("Momentum", {"lr": 0.05, "momentum": 0.8}, init, grads)
+    w = [a.copy() for a in init]
+    v = [np.zeros_like(a) for a in init]
+    for gs in grads:
+        for i, g in enumerate(gs):
+            v[i] = 0.8 * v[i] - 0.05 * g
+            w[i] = w[i] + v[i]
+    for p, expected in zip(ours, w, strict=True):
+        np.testing.assert_allclose(p.data, expected, rtol=1e-12)
+    # with a constant lr it equals PyTorch-style SGD momentum
+    sgd, _ = _run_dg("SGD", {"lr": 0.05, "momentum": 0.8}, init, grads)
+    for p, q in zip(ours, sgd, strict=True):
+        np.testing.assert_allclose(p.data, q.data, rtol=1e-10)
+
+
+def test_momentum_keeps_velocity_when_lr_changes():
+    w = dg.Tensor(np.array([1.0]), requires_grad=True)
+    opt = optim.Momentum([w], lr=0.1, momentum=0.5)
+    w.grad = dg.Tensor(np.array([1.0]))
+    opt.step()  # v = -0.1
+    opt.param_groups[0]["lr"] = 1.0
+    opt.step()  # v = -0.05 - 1.0
+    np.testing.assert_allclose(w.data, [1.0 - 0.1 - 1.05])
+
+
+def test_grad_is_not_modified_in_place():
+    init, grads = _problem(np.float32, steps=3)
+    params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    for name, kwargs, _ in CASES:
+        opt = getattr(optim, name)(params, **kwargs)
+        for gs in grads:
+            for p, g in zip(params, gs, strict=True):
+                p.grad = dg.Tensor(g.copy())
+            opt.step()
+            for p, g in zip(params, gs, strict=True):
+                np.testing.assert_array_equal(p.grad.data, g)
+
+
+def _through_json(state):
+    """Write a state dict as JSON + a dict of arrays (as a safetensors checkpoint would) and
+    read it back."""
+    arrays = {}
+
+    def enc(x, path):
+        if isinstance(x, np.ndarray):
+            arrays[path] = x.copy()
+            return {"__array__": path}
+        if isinstance(x, dict):
+            return {str(k): enc(v, f"{path}.{k}") for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [enc(v, f"{path}.{i}") for i, v in enumerate(x)]
+        assert isinstance(x, (int, float, bool, str)) or x is None, type(x)
+        return x
+
+    text = json.dumps(enc(state, "s"))
+
+    def dec(x):
+        if isinstance(x, dict):
+            if "__array__" in x:
+                return arrays[x["__array__"]]
+            return {k: dec(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [dec(v) for v in x]
+        return x
+
+    return dec(json.loads(text))
+
+
+@pytest.mark.parametrize(("name", "kwargs", "torch_name"), CASES, ids=IDS)
+def test_state_dict_round_trip_resumes_exactly(name, kwargs, torch_name):
+    init, grads = _problem(np.float32, none_at={(2, 1)})
+    straight, _ = _run_dg(name, kwargs, init, grads)
+    first, opt = _run_dg(name, kwargs, init, grads[:5])
+    state = _through_json(opt.state_dict())
+    params = [dg.Tensor(p.data.copy(), requires_grad=True) for p in first]
+    fresh = getattr(optim, name)(params, **kwargs)
+    fresh.load_state_dict(state)
+    for gs in grads[5:]:
+        for p, g in zip(params, gs, strict=True):
+            p.grad = None if g is None else dg.Tensor(g.copy())
+        fresh.step()
+    for p, q in zip(params, straight, strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_state_dict_is_keyed_by_position_and_copied():
+    init, grads = _problem(np.float32, steps=2)
+    params, opt = _run_dg("Adam", {"lr": 0.1}, init, grads)
+    sd = opt.state_dict()
+    assert sorted(sd["state"]) == [0, 1, 2]
+    assert sd["param_groups"][0]["params"] == [0, 1, 2]
+    assert sd["state"][0]["step"] == 2
+    before = sd["state"][0]["exp_avg"].copy()
+    for p in params:
+        p.grad = dg.Tensor(np.ones_like(p.data))
+    opt.step()
+    np.testing.assert_array_equal(sd["state"][0]["exp_avg"], before)
+
+
+def test_load_state_dict_errors():
+    init, grads = _problem(np.float32, steps=2)
+    _, opt = _run_dg("Adam", {}, init, grads)
+    sd = opt.state_dict()
+    other = optim.Adam([dg.Tensor(np.zeros((4, 3), np.float32), requires_grad=True)])
+    with pytest.raises(ValueError, match="group 0 has 3 parameters"):
+        other.load_state_dict(sd)
+    wrong = [dg.Tensor(np.zeros((5,), np.float32), requires_grad=True) for _ in range(3)]
+    with pytest.raises(ValueError, match="shape"):
+        optim.Adam(wrong).load_state_dict(sd)
+    with pytest.raises(ValueError, match="param_groups"):
+        opt.load_state_dict({"state": {}})
+
+
+def test_late_binding():
+    init, grads = _problem(np.float32)
+    expected, _ = _run_dg("Adam", {"lr": 0.01}, init, grads)
+    opt = optim.Adam(lr=0.01)
+    assert not opt.is_bound
+    with pytest.raises(RuntimeError, match="bind"):
+        opt.step()
+    params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    assert opt.bind(params) is opt
+    opt.bind(params)  # the same parameters again: no-op (fit may bind on every call)
+    with pytest.raises(RuntimeError, match="already bound"):
+        opt.bind([dg.Tensor(np.zeros(2), requires_grad=True)])
+    for gs in grads:
+        for p, g in zip(params, gs, strict=True):
+            p.grad = dg.Tensor(g)
+        opt.step()
+    for p, q in zip(params, expected, strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_late_binding_keeps_placeholder_hyperparameters_and_pending_state():
+    init, grads = _problem(np.float32)
+    straight, _ = _run_dg("SGD", {"lr": 0.05, "momentum": 0.9}, init, grads)
+    first, opt = _run_dg("SGD", {"lr": 0.05, "momentum": 0.9}, init, grads[:5])
+    state = opt.state_dict()
+    late = optim.SGD(lr=0.5, momentum=0.9)
+    late.param_groups[0]["lr"] = 0.05  # e.g. written by a schedule before binding
+    late.load_state_dict(state)  # kept until bind
+    params = [dg.Tensor(p.data.copy(), requires_grad=True) for p in first]
+    late.bind(params)
+    assert late.param_groups[0]["lr"] == 0.05
+    for gs in grads[5:]:
+        for p, g in zip(params, gs, strict=True):
+            p.grad = dg.Tensor(g)
+        late.step()
+    for p, q in zip(params, straight, strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_add_param_group_binds_an_unbound_optimizer():
+    a = dg.Tensor(np.ones(3, np.float32), requires_grad=True)
+    b = dg.Tensor(np.ones(2, np.float32), requires_grad=True)
+    opt = optim.SGD(lr=0.1)
+    opt.add_param_group({"params": [a]})
+    opt.add_param_group({"params": b, "lr": 1.0})
+    assert len(opt.param_groups) == 2 and opt.param_groups[1]["lr"] == 1.0
+    a.grad = dg.Tensor(np.ones(3, np.float32))
+    b.grad = dg.Tensor(np.ones(2, np.float32))
+    opt.step()
+    np.testing.assert_allclose(a.data, 0.9)
+    np.testing.assert_allclose(b.data, 0.0)
+    with pytest.raises(ValueError, match="more than one group"):
+        opt.add_param_group({"params": [a]})
+
+
+def test_zero_grad_sets_none_and_missing_grads_are_skipped():
+    a = dg.Tensor(np.ones(3), requires_grad=True)
+    b = dg.Tensor(np.ones(3), requires_grad=True)
+    opt = optim.Adam([a, b], lr=0.1)
+    (a * 2.0).sum().backward()
+    opt.step()
+    assert b.grad is None and np.all(b.data == 1.0) and b not in opt.state
+    opt.zero_grad()
+    assert a.grad is None
+
+
+def test_get_resolves_names():
+    for name, cls in [
+        ("sgd", optim.SGD),
+        ("momentum", optim.Momentum),
+        ("adagrad", optim.AdaGrad),
+        ("rmsprop", optim.RMSProp),
+        ("adam", optim.Adam),
+        ("adamw", optim.AdamW),
+        ("adadelta", optim.AdaDelta),
+        ("nadam", optim.Nadam),
+    ]:
+        opt = optim.get(name, lr=0.5)
+        assert type(opt) is cls and opt.param_groups[0]["lr"] == 0.5 and not opt.is_bound
+    opt = optim.Adam()
+    assert optim.get(opt) is opt
+    assert isinstance(optim.get(optim.SGD), optim.SGD)
+    with pytest.raises(ValueError, match="adadelta.*sgd"):
+        optim.get("adamax")
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "match"),
+    [
+        (optim.SGD, {"lr": -0.1}, "learning rate"),
+        (optim.Adam, {"lr": -1e-3}, "learning rate"),
+        (optim.Adam, {"betas": (1.0, 0.999)}, "beta1"),
+        (optim.Nadam, {"betas": (0.9, -0.1)}, "beta2"),
+        (optim.AdamW, {"betas": (0.9,)}, "pair"),
+        (optim.Adam, {"eps": -1.0}, "eps"),
+        (optim.Adam, {"weight_decay": -0.1}, "weight_decay"),
+        (optim.SGD, {"momentum": -0.5}, "momentum"),
+        (optim.SGD, {"nesterov": True}, "nesterov"),
+        (optim.Momentum, {"momentum": 1.5}, "momentum"),
+        (optim.RMSProp, {"alpha": -0.1}, "alpha"),
+        (optim.AdaDelta, {"rho": 1.5}, "rho"),
+        (optim.AdaGrad, {"lr_decay": -1.0}, "lr_decay"),
+    ],
+)
+def test_bad_hyperparameters_raise(cls, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cls(**kwargs)
+
+
+def test_bad_params_raise():
+    w = dg.Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="empty"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="set"):
+        optim.SGD({w}, lr=0.1)
+    with pytest.raises(TypeError, match="Tensors"):
+        optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.SGD([w * 2.0], lr=0.1)
+    with pytest.raises(ValueError, match="more than one group"):
+        optim.SGD([w, w], lr=0.1)
+    with pytest.raises(ValueError, match="learning rate"):
+        optim.SGD([{"params": [w], "lr": -1.0}], lr=0.1)
+
+
+# ---- gradient clipping ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 1e3])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    torch = pytest.importorskip("torch")
+    _, grads = _problem(np.float32, steps=1)
+    ps = [dg.Tensor(np.zeros_like(g), requires_grad=True) for g in grads[0]]
+    qs = [torch.zeros(g.shape, requires_grad=True) for g in grads[0]]
+    for p, q, g in zip(ps, qs, grads[0], strict=True):
+        p.grad, q.grad = dg.Tensor(g.copy()), torch.tensor(g.copy())
+    total = optim.clip_grad_norm_(ps, max_norm, norm_type)
+    ttotal = torch.nn.utils.clip_grad_norm_(qs, max_norm, norm_type)
+    assert isinstance(total, float)
+    np.testing.assert_allclose(total, ttotal.item(), rtol=1e-5)
+    for p, q in zip(ps, qs, strict=True):
+        assert p.grad.data.dtype == np.float32
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_grad_value_matches_torch():
+    torch = pytest.importorskip("torch")
+    _, grads = _problem(np.float32, steps=1)
+    ps = [dg.Tensor(np.zeros_like(g), requires_grad=True) for g in grads[0]]
+    qs = [torch.zeros(g.shape, requires_grad=True) for g in grads[0]]
+    for p, q, g in zip(ps, qs, grads[0], strict=True):
+        p.grad, q.grad = dg.Tensor(g.copy()), torch.tensor(g.copy())
+    optim.clip_grad_value_(ps, 0.3)
+    torch.nn.utils.clip_grad_value_(qs, 0.3)
+    for p, q in zip(ps, qs, strict=True):
+        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+
+
+def test_clip_does_not_scale_a_shared_gradient_twice():
+    g = np.array([3.0, 4.0])
+    a = dg.Tensor(np.zeros(2), requires_grad=True)
+    b = dg.Tensor(np.zeros(2), requires_grad=True)
+    a.grad = b.grad = dg.Tensor(g)  # one gradient array shared by two tensors
+    total = optim.clip_grad_norm_([a, b], 1.0)
+    np.testing.assert_allclose(total, np.sqrt(50.0))
+    np.testing.assert_allclose(a.grad.data, g / np.sqrt(50.0), rtol=1e-5)
+    np.testing.assert_allclose(b.grad.data, g / np.sqrt(50.0), rtol=1e-5)
+    np.testing.assert_array_equal(g, [3.0, 4.0])
+    with pytest.raises(ValueError, match="max_norm"):
+        optim.clip_grad_norm_([a], -1.0)
+
+
+def test_trains_a_small_model():
+    """End to end: Adam fits a linear regression with a hand-written loop."""
+    dg.manual_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3)).astype(np.float32)
+    y = X @ np.array([[1.0], [-2.0], [0.5]], np.float32) + 0.3
+    model = dg.nn.Linear(3, 1)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    sched = optim.StepLR(opt, step_size=100, gamma=0.5)
+    xb, yb = dg.tensor(X), dg.tensor(y)
+    for _ in range(300):
+        opt.zero_grad()
+        loss = ((model(xb) - yb) ** 2).mean()
+        loss.backward()
+        opt.step()
+        sched.step()
+    assert loss.item() < 1e-4
