@@ -58,7 +58,8 @@ def _numerical(total: Callable[..., float], inputs: tuple[Tensor, ...], eps: flo
     grads = []
     for x in inputs:
         g = numpy.zeros(x.shape, dtype=numpy.float64)
-        x.data = backend.xp.ascontiguousarray(x.data)  # so that ``flat`` is a view
+        if not x.data.flags.c_contiguous:  # so that ``flat`` is a view
+            x.data = x.data.copy()  # (not ascontiguousarray: it makes 0-d arrays 1-d)
         flat = x.data.reshape(-1)
         for i in range(flat.size):
             old = flat[i].item()

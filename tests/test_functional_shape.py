@@ -1,0 +1,377 @@
+"""Shape functions: reshape, transpose/permute, swapaxes, broadcast_to/expand, squeeze,
+unsqueeze, concat, stack, split, getitem, pad, flatten — gradcheck, PyTorch agreement in
+float64/float32, indexing forms, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+FAST = settings(max_examples=15, deadline=None)
+SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+def leaf(rng, shape, dtype=np.float64):
+    return dg.tensor(np.asarray(rng.standard_normal(shape)).astype(dtype), requires_grad=True)
+
+
+# ---- gradient checks (hypothesis) -----------------------------------------------------------
+@FAST
+@given(shape=SHAPES, seed=st.integers(0, 2**16), data=st.data())
+def test_reshape_and_flatten_gradcheck(shape, seed, data):
+    x = leaf(np.random.default_rng(seed), shape)
+    target = data.draw(st.permutations(shape)).copy() if shape else []
+    assert dg.gradcheck(lambda t: F.reshape(t, tuple(target[::-1])), x)
+    assert dg.gradcheck(lambda t: F.reshape(t, -1), x)
+    assert dg.gradcheck(lambda t: F.flatten(t), x)
+    if len(shape) >= 2:
+        assert dg.gradcheck(lambda t: F.flatten(t, 1), x)
+        assert dg.gradcheck(lambda t: F.flatten(t, -2, -1), x)
+
+
+@FAST
+@given(shape=SHAPES, seed=st.integers(0, 2**16), data=st.data())
+def test_transpose_gradcheck(shape, seed, data):
+    x = leaf(np.random.default_rng(seed), shape)
+    nd = len(shape)
+    perm = data.draw(st.permutations(range(nd)))
+    perm = [p - nd if i % 2 else p for i, p in enumerate(perm)]  # some negative axes
+    y = F.transpose(x, perm)
+    assert y.shape == np.transpose(np.zeros(shape), perm).shape
+    assert dg.gradcheck(lambda t: F.transpose(t, perm), x)
+    assert dg.gradcheck(lambda t: F.transpose(t), x)
+    if nd >= 2:
+        assert dg.gradcheck(lambda t: F.swapaxes(t, 0, -1), x)
+        assert dg.gradcheck(lambda t: t.permute(*perm), x)
+
+
+@st.composite
+def broadcast_pair(draw):
+    """(source shape, target shape) with the source broadcastable to the target."""
+    target = draw(SHAPES)
+    lead = draw(st.integers(0, len(target)))
+    src = tuple(1 if draw(st.booleans()) else s for s in target[lead:])
+    return src, target
+
+
+@FAST
+@given(pair=broadcast_pair(), seed=st.integers(0, 2**16))
+def test_broadcast_to_gradcheck(pair, seed):
+    src, target = pair
+    x = leaf(np.random.default_rng(seed), src)
+    assert F.broadcast_to(x, target).shape == target
+    assert dg.gradcheck(lambda t: F.broadcast_to(t, target), x)
+    assert dg.gradcheck(lambda t: F.sum_to(F.broadcast_to(t, target) * 2.0, src), x)
+
+
+@FAST
+@given(shape=SHAPES, seed=st.integers(0, 2**16), data=st.data())
+def test_squeeze_unsqueeze_gradcheck(shape, seed, data):
+    x = leaf(np.random.default_rng(seed), shape)
+    nd = len(shape)
+    a = data.draw(st.integers(-nd - 1, nd))
+    y = F.unsqueeze(x, a)
+    assert y.shape == np.expand_dims(np.zeros(shape), a).shape
+    assert dg.gradcheck(lambda t: F.unsqueeze(t, a), x)
+    assert dg.gradcheck(lambda t: F.squeeze(F.unsqueeze(t, a), a), x)
+    assert dg.gradcheck(lambda t: F.squeeze(t), x)
+
+
+@FAST
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
+    n=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_concat_stack_split_gradcheck(shape, n, seed, data):
+    rng = np.random.default_rng(seed)
+    nd = len(shape)
+    axis = data.draw(st.integers(-nd, nd - 1))
+    sizes = [data.draw(st.integers(1, 3)) for _ in range(n)]
+    parts = []
+    for s in sizes:
+        sh = list(shape)
+        sh[axis] = s
+        parts.append(leaf(rng, tuple(sh)))
+    y = F.concat(parts, axis)
+    assert y.shape[axis] == sum(sizes)
+    assert dg.gradcheck(lambda *ts: F.concat(ts, axis), *parts)
+    same = [leaf(rng, shape) for _ in range(n)]
+    new_axis = data.draw(st.integers(-nd - 1, nd))
+    assert dg.gradcheck(lambda *ts: F.stack(ts, new_axis), *same)
+    x = leaf(rng, y.shape)
+    assert dg.gradcheck(lambda t: F.split(t, sizes, axis), x)
+    assert dg.gradcheck(lambda t: F.split(t, 2, axis), x)
+
+
+@FAST
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_getitem_basic_indices_gradcheck(shape, seed, data):
+    x = leaf(np.random.default_rng(seed), shape)
+    index = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    y = x[index]
+    np.testing.assert_array_equal(y.numpy(), x.numpy()[index])
+    if y.size:
+        assert dg.gradcheck(lambda t: t[index], x)
+
+
+@FAST
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_getitem_integer_arrays_gradcheck(shape, seed, data):
+    x = leaf(np.random.default_rng(seed), shape)
+    index = data.draw(hnp.integer_array_indices(shape, result_shape=SHAPES))
+    np.testing.assert_array_equal(x[index].numpy(), x.numpy()[index])
+    assert dg.gradcheck(lambda t: t[index], x)
+
+
+@FAST
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_pad_gradcheck(shape, seed, data):
+    x = leaf(np.random.default_rng(seed), shape)
+    pw = [(data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))) for _ in shape]
+    y = F.pad(x, pw, value=0.5)
+    np.testing.assert_array_equal(y.numpy(), np.pad(x.numpy(), pw, constant_values=0.5))
+    assert dg.gradcheck(lambda t: F.pad(t, pw), x)
+    assert dg.gradcheck(lambda t: F.pad(t, 1), x)
+
+
+# ---- against PyTorch ------------------------------------------------------------------------
+CASES = {
+    "reshape": ((2, 3, 4), lambda x: F.reshape(x, (4, -1)), lambda t: t.reshape(4, -1)),
+    "reshape_method": ((2, 3, 4), lambda x: x.reshape(6, 4), lambda t: t.reshape(6, 4)),
+    "view": ((2, 3, 4), lambda x: x.view(-1), lambda t: t.view(-1)),
+    "reshape_0d": ((1, 1), lambda x: F.reshape(x, ()), lambda t: t.reshape(())),
+    "transpose": ((2, 3, 4), lambda x: F.transpose(x, (2, 0, 1)), lambda t: t.permute(2, 0, 1)),
+    "permute_neg": ((2, 3, 4), lambda x: x.permute(-1, 0, -2), lambda t: t.permute(-1, 0, -2)),
+    "T": ((3, 4), lambda x: x.T, lambda t: t.T),
+    "transpose_pair": ((2, 3, 4), lambda x: x.transpose(0, 2), lambda t: t.transpose(0, 2)),
+    "swapaxes": ((2, 3, 4), lambda x: F.swapaxes(x, -1, 0), lambda t: t.swapaxes(-1, 0)),
+    "broadcast_to": (
+        (3, 1),
+        lambda x: F.broadcast_to(x, (2, 3, 4)),
+        lambda t: t.broadcast_to(2, 3, 4),
+    ),
+    "expand": ((3, 1), lambda x: x.expand(2, -1, 4), lambda t: t.expand(2, -1, 4)),
+    "squeeze": ((1, 3, 1), lambda x: F.squeeze(x), lambda t: t.squeeze()),
+    "squeeze_neg": ((1, 3, 1), lambda x: x.squeeze(-1), lambda t: t.squeeze(-1)),
+    "squeeze_tuple": ((1, 3, 1), lambda x: x.squeeze((0, 2)), lambda t: t.squeeze((0, 2))),
+    "unsqueeze": ((2, 3), lambda x: F.unsqueeze(x, -1), lambda t: t.unsqueeze(-1)),
+    "unsqueeze_0": ((2, 3), lambda x: x.unsqueeze(0), lambda t: t.unsqueeze(0)),
+    "flatten": ((2, 3, 4), lambda x: F.flatten(x, 1), lambda t: t.flatten(1)),
+    "flatten_mid": ((2, 3, 4, 5), lambda x: x.flatten(1, -2), lambda t: t.flatten(1, -2)),
+    "getitem_int": ((4, 5), lambda x: x[1], lambda t: t[1]),
+    "getitem_neg_int": ((4, 5), lambda x: x[-1, -2], lambda t: t[-1, -2]),
+    "getitem_slice": ((4, 5), lambda x: x[1:3, ::2], lambda t: t[1:3, ::2]),
+    "getitem_none": ((4, 5), lambda x: x[None, :, None, 1], lambda t: t[None, :, None, 1]),
+    "getitem_ellipsis": ((2, 3, 4), lambda x: x[..., 1:], lambda t: t[..., 1:]),
+    "getitem_ellipsis_int": ((2, 3, 4), lambda x: x[0, ...], lambda t: t[0, ...]),
+    "getitem_list": ((4, 5), lambda x: x[[0, 2, 2, 0]], lambda t: t[[0, 2, 2, 0]]),
+    "getitem_array_pair": (
+        (4, 5),
+        lambda x: x[np.array([0, 1, 1]), np.array([4, 4, 4])],
+        lambda t: t[[0, 1, 1], [4, 4, 4]],
+    ),
+    "getitem_array_slice": (
+        (4, 5),
+        lambda x: x[:, np.array([[1, 1], [3, 0]])],
+        lambda t: t[:, [[1, 1], [3, 0]]],
+    ),
+    "getitem_tensor_index": (
+        (4, 5),
+        lambda x: x[dg.tensor([3, 3, 1])],
+        lambda t: t[[3, 3, 1]],
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_shape_function_matches_torch(torch, rng, name, dtype):
+    shape, fn, tfn = CASES[name]
+    a = rng.standard_normal(shape).astype(dtype)
+    x = dg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    y, ty = fn(x), tfn(t)
+    assert y.shape == tuple(ty.shape) and y.dtype == dtype
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    g = np.asarray(rng.standard_normal(y.shape)).astype(dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    assert x.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_concat_stack_split_match_torch(torch, rng, axis, dtype):
+    arrays = [rng.standard_normal((2, 3)).astype(dtype) for _ in range(3)]
+    for fn, tfn in (
+        (lambda xs: F.concat(xs, axis), lambda ts: torch.cat(ts, axis)),
+        (lambda xs: F.stack(xs, axis), lambda ts: torch.stack(ts, axis)),
+    ):
+        xs = [dg.tensor(a, requires_grad=True) for a in arrays]
+        ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+        y, ty = fn(xs), tfn(ts)
+        np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+        g = rng.standard_normal(y.shape).astype(dtype)
+        y.backward(dg.tensor(g))
+        ty.backward(torch.tensor(g))
+        for x, t in zip(xs, ts):
+            assert x.grad.dtype == dtype
+            np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    a = rng.standard_normal((4, 5)).astype(dtype)
+    x = dg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    parts, tparts = F.split(x, 2, axis), torch.split(t, 2, axis)
+    assert len(parts) == len(tparts)
+    for p, tp in zip(parts, tparts):
+        np.testing.assert_array_equal(p.numpy(), tp.detach().numpy())
+    # only the first and last piece are used: the middle one gets zeros
+    (parts[0].sum() * 2 + (parts[-1] ** 2).sum()).backward()
+    (tparts[0].sum() * 2 + (tparts[-1] ** 2).sum()).backward()
+    assert x.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_split_sections_match_torch(torch, rng):
+    a = rng.standard_normal((6, 2))
+    x, t = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    parts, tparts = F.split(x, [1, 3, 2]), torch.split(t, [1, 3, 2])
+    assert [p.shape for p in parts] == [tuple(p.shape) for p in tparts]
+    (parts[1] * parts[1]).sum().backward()
+    (tparts[1] * tparts[1]).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_pad_matches_torch(torch, rng):
+    a = rng.standard_normal((2, 3, 4))
+    x, t = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y = F.pad(x, ((0, 0), (1, 2), (3, 0)), value=-1.0)
+    ty = torch.nn.functional.pad(t, (3, 0, 1, 2), value=-1.0)  # last axis first
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    g = rng.standard_normal(y.shape)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+# ---- indexing -------------------------------------------------------------------------------
+def test_repeated_integer_indices_accumulate():
+    x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
+    y = dg.tensor(np.zeros((3, 2)), requires_grad=True)
+    (y[np.array([1, 1]), np.array([0, 0])] * dg.tensor([2.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[0, 0], [7, 0], [0, 0]])
+
+
+def test_boolean_masks(rng):
+    a = rng.standard_normal((3, 4))
+    x = dg.tensor(a, requires_grad=True)
+    mask = a > 0
+    for m in (mask, dg.tensor(mask), x > 0):
+        x.grad = None
+        y = x[m]
+        np.testing.assert_array_equal(y.numpy(), a[mask])
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), mask.astype(float))
+    rows = np.array([True, False, True])
+    np.testing.assert_array_equal(x[rows].numpy(), a[rows])
+    assert dg.gradcheck(lambda t: t[rows, 1:] * 3.0, x)
+    assert dg.gradcheck(lambda t: t[mask], x)
+
+
+def test_boolean_mask_matches_torch(torch, rng):
+    a = rng.standard_normal((3, 4))
+    mask = a > 0
+    x, t = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (x[mask] ** 2).sum().backward()
+    (t[torch.tensor(mask)] ** 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_getitem_double_backward():
+    x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = dg.grad((x[[0, 0, 1]] ** 3).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [6.0, 12.0, 0.0])  # 2·3x², 3x², 0
+    (h,) = dg.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [12.0, 12.0, 0.0])
+
+
+def test_iterating_and_len():
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert len(x) == 2
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].shape == (2,)
+    (rows[0] * rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[3.0, 4.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="0-d"):
+        len(dg.tensor(1.0))
+
+
+def test_setitem_under_no_grad_and_refused_on_grad_tensor():
+    x = dg.zeros(3)
+    x[1] = 5.0
+    x[dg.tensor([0])] = dg.tensor([2.0])
+    np.testing.assert_array_equal(x.numpy(), [2.0, 5.0, 0.0])
+    w = dg.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        w[0] = 1.0
+    with dg.no_grad():
+        w[0] = 1.0
+    assert w.numpy()[0] == 1.0
+
+
+# ---- errors -------------------------------------------------------------------------------
+def test_reshape_incompatible_names_both_shapes():
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) \(6 elements\) into shape \(4, 2\)"):
+        F.reshape(dg.ones(2, 3), (4, 2))
+
+
+def test_shape_errors():
+    x = dg.ones(2, 3)
+    with pytest.raises(ValueError, match="not a permutation"):
+        F.transpose(x, (0, 0))
+    with pytest.raises(ValueError, match="swapaxes: axis 2"):
+        F.swapaxes(x, 0, 2)
+    with pytest.raises(ValueError, match=r"cannot broadcast shape \(2, 3\) to \(4, 3\)"):
+        F.broadcast_to(x, (4, 3))
+    with pytest.raises(ValueError, match="squeeze: axis 1 has size 3"):
+        F.squeeze(x, 1)
+    with pytest.raises(ValueError, match="unsqueeze: axis 3"):
+        F.unsqueeze(x, 3)
+    with pytest.raises(ValueError, match=r"concat: shapes \(2, 3\) and \(2, 4\) differ"):
+        F.concat([x, dg.ones(2, 4)], 0)
+    with pytest.raises(ValueError, match="stack: all tensors need one shape"):
+        F.stack([x, dg.ones(3, 2)])
+    with pytest.raises(ValueError, match="at least one"):
+        F.concat([])
+    with pytest.raises(ValueError, match=r"do not add up to 3"):
+        F.split(x, [1, 1], axis=1)
+    with pytest.raises(ValueError, match="split_size must be positive"):
+        F.split(x, 0)
+    with pytest.raises(IndexError, match=r"tensor of shape \(2, 3\)"):
+        x[5]
+    with pytest.raises(ValueError, match="pad: expected 2"):
+        F.pad(x, ((1, 1),))
+    with pytest.raises(ValueError, match="flatten: axis 2"):
+        F.flatten(x, 2)
