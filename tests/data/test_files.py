@@ -1,0 +1,402 @@
+"""File loaders on small files written in the real formats; downloads without a network."""
+
+import gzip
+import hashlib
+import io
+import tarfile
+import urllib.error
+
+import numpy as np
+import pytest
+
+import deepgrad.data.download as download_mod
+from deepgrad.data import (
+    CIFAR10_CLASSES,
+    ChecksumError,
+    DownloadError,
+    download_url,
+    file_hash,
+    get_cache_dir,
+    load_cifar10,
+    load_csv,
+    load_imdb,
+    load_mnist,
+    read_cifar10_batch,
+    read_idx,
+    verify_checksum,
+    write_idx,
+)
+from deepgrad.data.download import extract_tar
+
+# ------------------------------------------------------------------------- IDX
+
+
+def idx_bytes(arr: np.ndarray, code: int) -> bytes:
+    """Independent IDX writer, byte by byte, as the format specifies."""
+    header = bytes([0, 0, code, arr.ndim]) + b"".join(d.to_bytes(4, "big") for d in arr.shape)
+    return header + arr.astype(arr.dtype.newbyteorder(">")).tobytes()
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_images_and_labels(tmp_path, gz):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 5).astype(np.uint8)
+    for name, arr in (("images-idx3-ubyte", images), ("labels-idx1-ubyte", labels)):
+        data = idx_bytes(arr, 0x08)
+        path = tmp_path / (name + (".gz" if gz else ""))
+        path.write_bytes(gzip.compress(data) if gz else data)
+        out = read_idx(path)
+        assert out.dtype == np.uint8 and out.shape == arr.shape
+        np.testing.assert_array_equal(out, arr)
+
+
+@pytest.mark.parametrize(
+    "dtype,code",
+    [(np.int8, 0x09), (np.int16, 0x0B), (np.int32, 0x0C), (np.float32, 0x0D), (np.float64, 0x0E)],
+)
+def test_idx_types_round_trip(tmp_path, dtype, code):
+    arr = (np.arange(24).reshape(2, 3, 4) - 5).astype(dtype)
+    path = write_idx(tmp_path / "a.idx", arr)
+    assert path.read_bytes() == idx_bytes(arr, code)  # byte-exact with the spec
+    out = read_idx(path)
+    assert out.dtype == np.dtype(dtype) and out.dtype.isnative
+    np.testing.assert_array_equal(out, arr)
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "a.idx.gz", arr)), arr)
+
+
+def test_idx_errors_name_the_file_and_the_sizes(tmp_path):
+    arr = np.zeros((10, 4, 4), np.uint8)
+    good = idx_bytes(arr, 0x08)
+    truncated = tmp_path / "train-images-idx3-ubyte"
+    truncated.write_bytes(good[:-7])
+    with pytest.raises(
+        ValueError,
+        match=rf"{truncated.name}: IDX file truncated: expected "
+        rf"{len(good)} bytes .* got {len(good) - 7} bytes",
+    ):
+        read_idx(truncated)
+    extra = tmp_path / "extra-idx3-ubyte"
+    extra.write_bytes(good + b"\0")
+    with pytest.raises(ValueError, match="trailing bytes"):
+        read_idx(extra)
+    magic = tmp_path / "magic"
+    magic.write_bytes(b"\x12\x34" + good[2:])
+    with pytest.raises(ValueError, match="bad IDX magic number 0x12340803"):
+        read_idx(magic)
+    code = tmp_path / "code"
+    code.write_bytes(b"\0\0\x07\x03" + good[4:])
+    with pytest.raises(ValueError, match="bad IDX magic"):
+        read_idx(code)
+    header = tmp_path / "header"
+    header.write_bytes(good[:9])
+    with pytest.raises(ValueError, match="truncated IDX header: expected 16 bytes"):
+        read_idx(header)
+    gz = tmp_path / "cut.gz"
+    gz.write_bytes(gzip.compress(good)[:-20])
+    with pytest.raises(ValueError, match=r"cut.gz: the gzip stream is truncated"):
+        read_idx(gz)
+    with pytest.raises(FileNotFoundError, match="IDX file not found: .*missing"):
+        read_idx(tmp_path / "missing")
+    with pytest.raises(ValueError, match="cannot store dtype int64"):
+        write_idx(tmp_path / "x", np.zeros(3, np.int64))
+
+
+def write_mnist_folder(folder, n_train=12, n_test=5, gz=True, seed=0):
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = {}
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        x = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        y = (np.arange(n) % 10).astype(np.uint8)
+        suffix = ".gz" if gz else ""
+        write_idx(folder / f"{prefix}-images-idx3-ubyte{suffix}", x)
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte{suffix}", y)
+        parts[prefix] = (x, y)
+    return parts
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_load_mnist_from_a_folder(tmp_path, gz):
+    parts = write_mnist_folder(tmp_path / "mnist", gz=gz)
+    (x_tr, y_tr), (x_te, y_te) = load_mnist(tmp_path / "mnist", verify=False)
+    assert x_tr.shape == (12, 1, 28, 28) and x_tr.dtype == np.float32
+    assert y_tr.dtype == np.int64 and x_te.shape == (5, 1, 28, 28)
+    np.testing.assert_allclose(x_tr[:, 0], parts["train"][0] / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(y_te, parts["t10k"][1])
+    (flat, _), _ = load_mnist(tmp_path / "mnist", verify=False, flat=True, normalize=False)
+    assert flat.shape == (12, 784) and flat.dtype == np.uint8
+    # our small files are not the published ones
+    with pytest.raises(ChecksumError, match="MD5 checksum mismatch for MNIST"):
+        load_mnist(tmp_path / "mnist")
+
+
+def test_load_mnist_missing_files_says_where_to_put_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPGRAD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEEPGRAD_MNIST", raising=False)
+    with pytest.raises(FileNotFoundError, match=r"not found in .*cache.*mnist.*download=True"):
+        load_mnist()
+    # labels of the wrong length are refused
+    folder = tmp_path / "bad"
+    write_mnist_folder(folder)
+    write_idx(folder / "train-labels-idx1-ubyte.gz", np.zeros(11, np.uint8))
+    with pytest.raises(ValueError, match="has 12 images but train-labels-idx1-ubyte.gz has 11"):
+        load_mnist(folder, verify=False)
+
+
+# -------------------------------------------------------------------- download
+
+
+def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPGRAD_CACHE", str(tmp_path))
+    assert get_cache_dir() == tmp_path
+    assert get_cache_dir("x") == tmp_path / "x"
+    monkeypatch.delenv("DEEPGRAD_CACHE")
+    assert str(get_cache_dir()).endswith(".cache/deepgrad")
+
+
+def test_download_from_file_url_verifies_and_is_atomic(tmp_path):
+    source = tmp_path / "src.bin"
+    source.write_bytes(b"hello deepgrad" * 1000)
+    md5 = hashlib.md5(source.read_bytes()).hexdigest()
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    dest = tmp_path / "cache" / "sub" / "file.bin"
+    assert download_url(source.as_uri(), dest, md5=md5, sha256=sha) == dest
+    assert dest.read_bytes() == source.read_bytes()
+    assert file_hash(dest) == md5 and file_hash(dest, "sha256") == sha
+    verify_checksum(dest, md5=md5.upper())
+    # a wrong checksum leaves nothing behind, not even a temporary file
+    other = tmp_path / "cache" / "other.bin"
+    with pytest.raises(ChecksumError, match="MD5 checksum mismatch.*discarded"):
+        download_url(source.as_uri(), other, md5="0" * 32)
+    assert not other.exists()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["sub"]
+    assert [p.name for p in (tmp_path / "cache" / "sub").iterdir()] == ["file.bin"]
+    # an existing file is verified, not fetched again
+    dest.write_bytes(b"corrupt")
+    with pytest.raises(ChecksumError, match="file.bin: MD5 checksum mismatch"):
+        download_url(source.as_uri(), dest, md5=md5)
+
+
+def test_download_failure_says_where_to_put_the_file(tmp_path, monkeypatch):
+    def offline(url, timeout):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(download_mod, "urlopen", offline)
+    dest = tmp_path / "x.gz"
+    with pytest.raises(
+        DownloadError,
+        match=rf"could not download http://example.invalid/x.gz.*"
+        rf"put it at {dest}",
+    ):
+        download_url("http://example.invalid/x.gz", dest)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_download_leaves_no_partial_file(tmp_path, monkeypatch):
+    class Broken(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell() > 10:
+                raise ConnectionResetError("connection reset")
+            return super().read(11)
+
+    monkeypatch.setattr(download_mod, "urlopen", lambda url, timeout: Broken(b"x" * 100))
+    with pytest.raises(ConnectionResetError):
+        download_url("http://example.invalid/big", tmp_path / "big")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mnist_download_with_a_mirror(tmp_path, monkeypatch):
+    import deepgrad.data.datasets.mnist as mnist_mod
+
+    mirror = tmp_path / "mirror"
+    write_mnist_folder(mirror)
+    sums = {p.name: file_hash(p) for p in mirror.iterdir()}
+    monkeypatch.setattr(mnist_mod, "MNIST_MIRRORS", ["file:///nonexistent/", mirror.as_uri()])
+    monkeypatch.setattr(mnist_mod, "MNIST_MD5", sums)
+    monkeypatch.setenv("DEEPGRAD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEEPGRAD_MNIST", raising=False)
+    (x, y), _ = load_mnist(download=True)
+    assert x.shape == (12, 1, 28, 28)
+    assert sorted(p.name for p in (tmp_path / "cache" / "mnist").iterdir()) == sorted(sums)
+
+
+def test_extract_tar_skips_unsafe_members(tmp_path):
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (
+            ("ok/a.txt", b"a"),
+            ("../evil.txt", b"e"),
+            ("/abs.txt", b"x"),
+            ("ok/skip.bin", b"s"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("ok/link")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/etc/passwd"
+        tar.addfile(link)
+    out = extract_tar(archive, tmp_path / "out", keep=lambda n: n.endswith(".txt") or "link" in n)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["ok", "ok/a.txt"]
+    assert not (tmp_path / "evil.txt").exists()
+
+
+# ---------------------------------------------------------------------- CIFAR
+
+
+def write_cifar_batch(path, n, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    images = rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8)
+    records = np.concatenate([labels[:, None], images.reshape(n, -1)], axis=1)
+    path.write_bytes(records.tobytes())
+    return images, labels
+
+
+def test_cifar10_binary_batches(tmp_path):
+    folder = tmp_path / "cifar-10-batches-bin"
+    folder.mkdir()
+    written = [write_cifar_batch(folder / f"data_batch_{i}.bin", 4, i) for i in range(1, 6)]
+    test_x, test_y = write_cifar_batch(folder / "test_batch.bin", 3, 99)
+    x, y = read_cifar10_batch(folder / "data_batch_2.bin")
+    np.testing.assert_array_equal(x, written[1][0])
+    np.testing.assert_array_equal(y, written[1][1])
+    assert x.dtype == np.uint8 and y.dtype == np.int64
+    # red plane first: byte 1 of a record is the top-left red pixel
+    raw = (folder / "data_batch_2.bin").read_bytes()
+    assert raw[1] == x[0, 0, 0, 0] and raw[1 + 1024] == x[0, 1, 0, 0]
+    for root in (tmp_path, folder):
+        (x_tr, y_tr), (x_te, y_te) = load_cifar10(root)
+        assert x_tr.shape == (20, 3, 32, 32) and x_tr.dtype == np.float32
+        np.testing.assert_array_equal(y_te, test_y)
+        np.testing.assert_allclose(x_te * 255, test_x, atol=1e-4)
+    assert len(CIFAR10_CLASSES) == 10
+
+
+def test_cifar10_errors(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\0" * (3073 * 2 + 5))
+    with pytest.raises(ValueError, match=r"multiple of 3073 bytes.*got 6151 bytes"):
+        read_cifar10_batch(bad)
+    label = tmp_path / "label.bin"
+    label.write_bytes(b"\x0c" + b"\0" * 3072)
+    with pytest.raises(ValueError, match="label 12"):
+        read_cifar10_batch(label)
+    monkeypatch.setenv("DEEPGRAD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEEPGRAD_CIFAR10", raising=False)
+    with pytest.raises(FileNotFoundError, match=r"cifar-10-binary.tar.gz.*download=True"):
+        load_cifar10()
+
+
+def test_cifar10_download_and_extract(tmp_path, monkeypatch):
+    import deepgrad.data.datasets.cifar as cifar_mod
+
+    staging = tmp_path / "staging" / "cifar-10-batches-bin"
+    staging.mkdir(parents=True)
+    for name in [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]:
+        write_cifar_batch(staging / name, 2, 0)
+    (staging / "readme.html").write_text("not extracted")
+    archive = tmp_path / "cifar-10-binary.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(staging, arcname="cifar-10-batches-bin")
+    monkeypatch.setattr(cifar_mod, "CIFAR10_URL", archive.as_uri())
+    monkeypatch.setattr(cifar_mod, "CIFAR10_MD5", file_hash(archive))
+    monkeypatch.setenv("DEEPGRAD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEEPGRAD_CIFAR10", raising=False)
+    (x, _), (xt, _) = load_cifar10(download=True, normalize=False)
+    assert x.shape == (10, 3, 32, 32) and xt.shape == (2, 3, 32, 32) and x.dtype == np.uint8
+    extracted = tmp_path / "cache" / "cifar-10" / "cifar-10-batches-bin"
+    assert not (extracted / "readme.html").exists()
+
+
+# ----------------------------------------------------------------------- IMDB
+
+
+def write_imdb(root):
+    reviews = {}
+    for split in ("train", "test"):
+        for label, polarity in enumerate(("neg", "pos")):
+            folder = root / "aclImdb" / split / polarity
+            folder.mkdir(parents=True)
+            for i in range(3):
+                rating = 8 if label else 2
+                text = f"{split} {polarity} review {i}<br />great" if label else f"{split} bad {i}"
+                (folder / f"{i}_{rating}.txt").write_text(text, encoding="utf-8")
+                reviews[text] = label
+    (root / "aclImdb" / "train" / "unsup").mkdir()
+    return reviews
+
+
+def test_imdb_folder_layout(tmp_path):
+    reviews = write_imdb(tmp_path)
+    (tr_x, tr_y), (te_x, te_y) = load_imdb(tmp_path, shuffle=False)
+    assert len(tr_x) == 6 and tr_y.dtype == np.int64
+    assert tr_y.tolist() == [0, 0, 0, 1, 1, 1]
+    assert tr_x[3] == "train pos review 0<br />great"
+    for texts, labels in ((tr_x, tr_y), (te_x, te_y)):
+        assert all(reviews[t] == label for t, label in zip(texts, labels))
+    (sx, sy), _ = load_imdb(tmp_path / "aclImdb", seed=1)
+    assert sorted(sx) == sorted(tr_x) and all(reviews[t] == label for t, label in zip(sx, sy))
+    with pytest.raises(FileNotFoundError, match=r"aclImdb/\{train,test\}/\{pos,neg\}"):
+        load_imdb(tmp_path / "nothing")
+
+
+def test_imdb_download(tmp_path, monkeypatch):
+    import deepgrad.data.datasets.imdb as imdb_mod
+
+    write_imdb(tmp_path / "staging")
+    archive = tmp_path / "aclImdb_v1.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "staging" / "aclImdb", arcname="aclImdb")
+    monkeypatch.setattr(imdb_mod, "IMDB_URL", archive.as_uri())
+    monkeypatch.setattr(imdb_mod, "IMDB_MD5", file_hash(archive))
+    monkeypatch.setenv("DEEPGRAD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEEPGRAD_IMDB", raising=False)
+    (x, y), _ = load_imdb(download=True)
+    assert len(x) == 6 and sorted(y.tolist()) == [0, 0, 0, 1, 1, 1]
+
+
+# ------------------------------------------------------------------------ CSV
+
+CSV = """area,rooms,city,price
+50.5,2,Paris,300
+70,,Lyon,250.5
+NA,4,Paris,410
+"""
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv(tmp_path, engine):
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "houses.csv"
+    path.write_text(CSV)
+    x, y, names = load_csv(path, target="price", columns=["area", "rooms"], engine=engine)
+    assert names == ["area", "rooms"] and x.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(x), [[0, 0], [0, 1], [1, 0]])
+    assert x[0].tolist() == [50.5, 2.0]
+    assert y.dtype == np.float32 and y.tolist() == [300, 250.5, 410]
+    table = load_csv(path, target="city", columns=[0, 1], engine=engine)
+    assert table.y.tolist() == ["Paris", "Lyon", "Paris"]
+    ints = load_csv(path, target=1, columns=["price"], engine=engine)
+    assert ints.y is not None and ints.y.dtype == np.float32  # a missing value: not all ints
+    with pytest.raises(
+        ValueError, match=r"column 'city' is not numeric \(row 1 of the data holds 'Paris'\)"
+    ):
+        load_csv(path, target="price", engine=engine)
+    with pytest.raises(ValueError, match=r"target column 'cost' not found; the columns are"):
+        load_csv(path, target="cost", engine=engine)
+
+
+def test_load_csv_without_header_and_errors(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("1;2;0\n3;4;1\n")
+    x, y, names = load_csv(path, target=-1, delimiter=";", header=False, engine="numpy")
+    assert x.tolist() == [[1, 2], [3, 4]] and y.dtype == np.int64 and names == ["0", "1"]
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3\n")
+    with pytest.raises(ValueError, match="line 3 has 1 fields, expected 2"):
+        load_csv(ragged, engine="numpy")
+    with pytest.raises(FileNotFoundError, match="file not found"):
+        load_csv(tmp_path / "nope.csv")
