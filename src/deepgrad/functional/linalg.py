@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import _pair
@@ -40,22 +42,33 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
-    if a.ndim == 1:
-        return reshape(matmul(reshape(a, (1, a.shape[0])), b), _drop(b.shape, -2))
-    if b.ndim == 1:
-        return reshape(matmul(a, reshape(b, (b.shape[0], 1))), a.shape[:-1])
-    if a.shape[-1] != b.shape[-2]:
+    sa, sb = a.shape, b.shape
+    k_b = sb[-2] if len(sb) > 1 else sb[0]
+    if sa[-1] != k_b:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} are not aligned: {a.shape[-1]} (last axis "
-            f"of a) != {b.shape[-2]} (second-to-last axis of b)"
+            f"matmul: shapes {sa} and {sb} are not aligned: {sa[-1]} (last axis of a) != "
+            f"{k_b} ({'second-to-last' if len(sb) > 1 else 'only'} axis of b)"
         )
-    return MatMul()(a, b)
-
-
-def _drop(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
-    s = list(shape)
-    del s[axis]
-    return tuple(s)
+    if len(sa) > 2 or len(sb) > 2:
+        try:
+            numpy.broadcast_shapes(sa[:-2], sb[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: shapes {sa} and {sb} have batch axes {sa[:-2]} and {sb[:-2]} that "
+                "do not broadcast"
+            ) from None
+    if len(sa) > 1 and len(sb) > 1:
+        return MatMul()(a, b)
+    # 1-D operands: a row (a) or a column (b), the added axis removed from the result
+    a2 = reshape(a, (1, sa[0])) if len(sa) == 1 else a
+    b2 = reshape(b, (sb[0], 1)) if len(sb) == 1 else b
+    y = MatMul()(a2, b2)
+    shape = list(y.shape)
+    if len(sb) == 1:
+        del shape[-1]
+    if len(sa) == 1:
+        del shape[-1 if len(sb) == 1 else -2]
+    return reshape(y, tuple(shape))
 
 
 class Linear(Function):

@@ -1,0 +1,173 @@
+"""``matmul`` (1-D operands, batched broadcasting) and fused ``linear``: gradcheck, PyTorch
+agreement in float64/float32, ``ndarray @ Tensor``, errors naming both shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+FAST = settings(max_examples=15, deadline=None)
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3,)),
+    ((2, 3), (3, 4)),
+    ((1, 3), (3, 1)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((5, 2, 3), (5, 3, 4)),
+    ((5, 1, 2, 3), (4, 3, 2)),
+    ((1, 2, 3), (4, 3, 2)),
+    ((3,), (2, 3, 4)),
+    ((2, 2, 3), (3,)),
+]
+
+
+def leaf(rng, shape, dtype=np.float64):
+    return dg.tensor(np.asarray(rng.standard_normal(shape)).astype(dtype), requires_grad=True)
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES)
+def test_matmul_gradcheck(rng, shapes):
+    a, b = leaf(rng, shapes[0]), leaf(rng, shapes[1])
+    y = a @ b
+    assert y.shape == np.matmul(np.zeros(shapes[0]), np.zeros(shapes[1])).shape
+    assert dg.gradcheck(F.matmul, a, b)
+
+
+@FAST
+@given(
+    batch=st.lists(st.integers(1, 2), max_size=2),
+    bcast=st.lists(st.booleans(), max_size=2),
+    n=st.integers(1, 3),
+    k=st.integers(1, 3),
+    m=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_matmul_batched_broadcasting_gradcheck(batch, bcast, n, k, m, seed):
+    rng = np.random.default_rng(seed)
+    b_batch = [1 if f else s for s, f in zip(batch, bcast)] + batch[len(bcast) :]
+    a = leaf(rng, (*batch, n, k))
+    b = leaf(rng, (*b_batch[1:], k, m))  # fewer leading axes on b, some of size 1
+    assert dg.gradcheck(F.matmul, a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES)
+def test_matmul_matches_torch(torch, rng, shapes, dtype):
+    tol = {"rtol": 1e-10} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-5}
+    a0 = rng.standard_normal(shapes[0]).astype(dtype)
+    b0 = rng.standard_normal(shapes[1]).astype(dtype)
+    a, b = dg.tensor(a0, requires_grad=True), dg.tensor(b0, requires_grad=True)
+    ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    y, ty = a @ b, ta @ tb
+    assert y.dtype == dtype and y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    g = np.asarray(rng.standard_normal(y.shape)).astype(dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    for x, t in ((a, ta), (b, tb)):
+        assert x.grad.dtype == dtype and x.grad.shape == x.shape
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), **tol)
+
+
+LINEAR_CASES = [((4,), True), ((5, 4), True), ((5, 4), False), ((2, 5, 4), True), ((1, 4), True)]
+
+
+@pytest.mark.parametrize("case", LINEAR_CASES)
+def test_linear_gradcheck(rng, case):
+    shape, bias = case
+    x, w = leaf(rng, shape), leaf(rng, (3, 4))
+    if bias:
+        b = leaf(rng, (3,))
+        assert dg.gradcheck(F.linear, x, w, b)
+    else:
+        assert dg.gradcheck(F.linear, x, w)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", LINEAR_CASES)
+def test_linear_matches_torch(torch, rng, case, dtype):
+    shape, bias = case
+    tol = {"rtol": 1e-10} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-5}
+    arrays = [
+        rng.standard_normal(s).astype(dtype) for s in (shape, (3, 4), (3,))[: 3 if bias else 2]
+    ]
+    xs = [dg.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, ty = F.linear(*xs), torch.nn.functional.linear(*ts)
+    assert y.dtype == dtype and y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    for x, t in zip(xs, ts):
+        assert x.grad.dtype == dtype
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), **tol)
+
+
+def test_linear_only_some_inputs_need_grad(rng):
+    x = dg.tensor(rng.standard_normal((5, 4)))
+    w = leaf(rng, (3, 4))
+    b = dg.tensor(rng.standard_normal(3))
+    F.linear(x, w, b).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.ones((5, 3)).T @ x.numpy())
+    assert b.grad is None and x.grad is None
+
+
+def test_matmul_double_backward_matches_torch(torch, rng):
+    a0, b0 = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    a, b = dg.tensor(a0, requires_grad=True), dg.tensor(b0, requires_grad=True)
+    ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    (ga,) = dg.grad(((a @ b).tanh()).sum(), a, create_graph=True)
+    (tga,) = torch.autograd.grad(((ta @ tb).tanh()).sum(), ta, create_graph=True)
+    (ga * ga).sum().backward()
+    (tga * tga).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-10)
+
+
+def test_ndarray_matmul_tensor_returns_a_tensor(rng):
+    arr = rng.standard_normal((2, 3))
+    t = leaf(rng, (3, 4))
+    y = arr @ t
+    assert isinstance(y, dg.Tensor)
+    np.testing.assert_allclose(y.numpy(), arr @ t.numpy())
+    y.sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), arr.T @ np.ones((2, 4)))
+    z = t.T @ arr.T
+    assert isinstance(z, dg.Tensor) and z.shape == (4, 2)
+
+
+def test_matmul_shape_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\) and \(4, 5\)"):
+        dg.ones(2, 3) @ dg.ones(4, 5)
+    with pytest.raises(ValueError, match=r"\(7, 2, 3\) and \(5, 4\)"):
+        F.matmul(dg.ones(7, 2, 3), dg.ones(5, 4))
+    with pytest.raises(ValueError, match=r"\(3,\) and \(4,\)"):
+        F.matmul(dg.ones(3), dg.ones(4))
+    with pytest.raises(ValueError, match=r"matmul: .*\(2, 3\).*\(\)"):
+        F.matmul(dg.ones(2, 3), dg.tensor(2.0))
+
+
+def test_matmul_batch_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 2, 3\) and \(3, 3, 4\)"):
+        F.matmul(dg.ones(2, 2, 3), dg.ones(3, 3, 4))
+
+
+def test_linear_shape_mismatch_is_clear():
+    with pytest.raises(ValueError, match=r"linear: input of shape \(5, 3\).*weight of shape"):
+        F.linear(dg.ones(5, 3), dg.ones(2, 4))
+
+
+def test_matmul_int_tensors():
+    a = dg.tensor([[1, 2], [3, 4]])
+    y = a @ a
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y.numpy(), [[7, 10], [15, 22]])
