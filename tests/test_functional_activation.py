@@ -1,0 +1,165 @@
+"""Activations (relu leaky_relu elu gelu sigmoid tanh softmax log_softmax softplus erf):
+gradcheck, PyTorch agreement in float64/float32, stability at ±1000, double backward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+FAST = settings(max_examples=15, deadline=None)
+
+# name -> (deepgrad function, torch function given the torch module)
+ACTIVATIONS = {
+    "relu": (F.relu, lambda t: t.relu),
+    "leaky_relu": (F.leaky_relu, lambda t: t.nn.functional.leaky_relu),
+    "leaky_relu_0.2": (
+        lambda x: F.leaky_relu(x, 0.2),
+        lambda t: lambda x: t.nn.functional.leaky_relu(x, 0.2),
+    ),
+    "elu": (F.elu, lambda t: t.nn.functional.elu),
+    "elu_0.5": (lambda x: F.elu(x, 0.5), lambda t: lambda x: t.nn.functional.elu(x, 0.5)),
+    "gelu": (F.gelu, lambda t: t.nn.functional.gelu),
+    "gelu_tanh": (
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda t: lambda x: t.nn.functional.gelu(x, approximate="tanh"),
+    ),
+    "sigmoid": (F.sigmoid, lambda t: t.sigmoid),
+    "tanh": (F.tanh, lambda t: t.tanh),
+    "softplus": (F.softplus, lambda t: t.nn.functional.softplus),
+    "erf": (F.erf, lambda t: t.erf),
+    "softmax": (F.softmax, lambda t: lambda x: t.softmax(x, -1)),
+    "softmax_0": (lambda x: F.softmax(x, 0), lambda t: lambda x: t.softmax(x, 0)),
+    "log_softmax": (F.log_softmax, lambda t: lambda x: t.log_softmax(x, -1)),
+    "log_softmax_0": (lambda x: F.log_softmax(x, 0), lambda t: lambda x: t.log_softmax(x, 0)),
+    "softmax_method": (lambda x: x.softmax(-1), lambda t: lambda x: x.softmax(-1)),
+    "log_softmax_method": (lambda x: x.log_softmax(-1), lambda t: lambda x: x.log_softmax(-1)),
+}
+NEEDS_AXIS = {"softmax", "softmax_0", "log_softmax", "log_softmax_0"}
+NEEDS_AXIS |= {"softmax_method", "log_softmax_method"}
+
+
+def _away_from_kinks(a):
+    """Move values off 0, where relu/leaky_relu/elu are not differentiable."""
+    return np.where(np.abs(a) < 1e-3, 0.1, a)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@FAST
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+def test_activation_gradcheck(name, shape, seed):
+    if name in NEEDS_AXIS and not shape:
+        shape = (1,)
+    fn = ACTIVATIONS[name][0]
+    a = _away_from_kinks(np.asarray(np.random.default_rng(seed).standard_normal(shape) * 2))
+    x = dg.tensor(a, requires_grad=True)
+    assert dg.gradcheck(fn, x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_matches_torch(torch, rng, name, shape, dtype):
+    if name in NEEDS_AXIS and not shape:
+        pytest.skip("softmax needs an axis")
+    fn, tfn = ACTIVATIONS[name]
+    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
+    a = _away_from_kinks(np.asarray(rng.standard_normal(shape) * 3)).astype(dtype)
+    x = dg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    y, ty = fn(x), tfn(torch)(t)
+    assert y.dtype == dtype and y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    g = np.asarray(rng.standard_normal(y.shape)).astype(dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    assert x.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_double_backward_matches_torch(torch, rng, name):
+    fn, tfn = ACTIVATIONS[name]
+    a = _away_from_kinks(rng.standard_normal((3, 4)) * 2)
+    x = dg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    v = rng.standard_normal((3, 4))
+    (g,) = dg.grad((fn(x) * dg.tensor(v)).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad((tfn(torch)(t) * torch.tensor(v)).sum(), t, create_graph=True)
+    (tg * tg).sum().backward()
+    expected = np.zeros_like(a) if t.grad is None else t.grad.numpy()
+    if not g.requires_grad:  # piecewise-linear: the first derivative is a constant of x
+        np.testing.assert_array_equal(expected, 0.0)
+        return
+    (g * g).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-9, atol=1e-12)
+
+
+# ---- numerical stability ------------------------------------------------------------------
+EXTREMES = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "name", ["sigmoid", "softplus", "softmax", "log_softmax", "tanh", "elu", "gelu", "gelu_tanh"]
+)
+def test_stable_at_plus_minus_1000(torch, name, dtype):
+    fn, tfn = ACTIVATIONS[name]
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        x = dg.tensor(EXTREMES.astype(dtype), requires_grad=True)
+        y = fn(x)
+        y.backward(dg.ones_like(y))
+    t = torch.tensor(EXTREMES.astype(dtype), requires_grad=True)
+    ty = tfn(torch)(t)
+    ty.backward(torch.ones_like(ty))
+    assert np.all(np.isfinite(y.numpy())) and np.all(np.isfinite(x.grad.numpy()))
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sigmoid_softplus_exact_values_at_extremes():
+    x = dg.tensor(np.array([-1000.0, 1000.0]))
+    np.testing.assert_array_equal(F.sigmoid(x).numpy(), [0.0, 1.0])
+    np.testing.assert_array_equal(F.softplus(x).numpy(), [0.0, 1000.0])
+
+
+def test_softmax_rows_with_huge_logits():
+    x = dg.tensor(np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 1000.0]]), requires_grad=True)
+    p = F.softmax(x, axis=1).numpy()
+    np.testing.assert_allclose(p, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-12)
+    ls = F.log_softmax(x, axis=1)
+    np.testing.assert_allclose(ls.numpy()[0], [0.0, -1000.0, -2000.0])
+    ls[:, 0].sum().backward()
+    assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(x.grad.numpy().sum(axis=1), [0.0, 0.0], atol=1e-12)
+
+
+def test_tanh_second_derivative():
+    a = np.linspace(-2, 2, 9)
+    x = dg.tensor(a, requires_grad=True)
+    (d1,) = dg.grad(F.tanh(x).sum(), x, create_graph=True)
+    (d2,) = dg.grad(d1.sum(), x)
+    th = np.tanh(a)
+    np.testing.assert_allclose(d1.numpy(), 1 - th**2, rtol=1e-12)
+    np.testing.assert_allclose(d2.numpy(), -2 * th * (1 - th**2), rtol=1e-10, atol=1e-14)
+
+
+def test_relu_gradient_at_zero_is_zero():
+    x = dg.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    F.relu(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="softmax: axis 2 is out of range"):
+        F.softmax(dg.ones(2, 3), axis=2)
+    with pytest.raises(ValueError, match="log_softmax: axis -3"):
+        F.log_softmax(dg.ones(2, 3), axis=-3)
+    with pytest.raises(ValueError, match="gelu: approximate must be"):
+        F.gelu(dg.ones(2), approximate="fast")
