@@ -62,3 +62,4 @@ from .shape import (
     transpose,
     unsqueeze,
 )
+from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell; from .embedding import embedding  # noqa: E702

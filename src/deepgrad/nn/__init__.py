@@ -18,3 +18,4 @@ from .loss import (
 )
 from .module import Module
 from .parameter import Parameter
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell; from .embedding import Embedding; from .packing import PackedSequence, pack_padded_sequence, pad_packed_sequence  # noqa: E702

@@ -1,0 +1,819 @@
+"""Recurrent networks: Elman RNN, LSTM and GRU cells, and fused whole-sequence functions.
+
+The cells (one time step; ``x (B, in)``, ``h, c (B, H)``), in PyTorch's gate layout:
+
+=====  ==========================================================================
+RNN    h' = act(W_ih x + b_ih + W_hh h + b_hh)                act = tanh or relu
+LSTM   [i, f, g, o] = W_ih x + b_ih + W_hh h + b_hh            (weights (4H, in), (4H, H))
+       i, f, o = σ(·);  g = tanh(·);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')
+GRU    [r, z] = σ(W_i[rz] x + b_i[rz] + W_h[rz] h + b_h[rz])  (weights (3H, in), (3H, H))
+       n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn));  h' = (1 - z) ⊙ n + z ⊙ h
+=====  ==========================================================================
+
+:func:`rnn_cell`, :func:`lstm_cell` and :func:`gru_cell` are written out from primitive
+operations: the readable reference, differentiable to any order.
+
+:func:`rnn`, :func:`lstm` and :func:`gru` run whole sequences through stacked,
+optionally bidirectional layers. Each layer and direction is **one fused graph node**
+(:class:`LSTMSequence`, :class:`GRUSequence`, :class:`RNNSequence`) that fuses:
+
+* the input projection of all time steps as one matrix product before the loop;
+* per step, one product ``W_hh @ h`` for all gates, with gates stored as contiguous blocks
+  (the state is kept transposed, ``(H, B)``, so every gate is a contiguous slab);
+* backpropagation through time as one pass with one product per step for ``dh``; the
+  pre-activation gradients of all steps are stacked and the weight gradients are one
+  matrix product each at the end (``dW_ih = Σ_t dA_t x_tᵀ``, ``dW_hh = Σ_t dA_t h_{t-1}ᵀ``).
+
+Internally the sigmoid gates are evaluated as ``σ(a) = (tanh(a/2) + 1) / 2`` with the halving
+folded into a scaled copy of the weights, so one ``tanh`` call activates all gates.
+
+Double backward through the fused sequence functions is not supported (it raises
+``NotImplementedError``); use the cells in a Python loop where second derivatives are needed.
+
+Variable-length batches: pass ``lengths`` (one length per sample). Outputs past a sample's
+length are zero, its final state is the state at its last valid step, and the reverse
+direction starts at its last valid step, exactly as PyTorch's packed sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .activation import relu, sigmoid, tanh
+from .linalg import linear
+from .shape import concat, getitem, split, stack, swapaxes, unsqueeze
+
+# ---------------------------------------------------------------------------------------
+# cells, from primitives
+# ---------------------------------------------------------------------------------------
+
+
+def rnn_cell(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    nonlinearity: str = "tanh",
+) -> Tensor:
+    """One Elman RNN step ``h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)``.
+
+    Shapes: ``x (B, in)``, ``h (B, H)``, ``w_ih (H, in)``, ``w_hh (H, H)``, biases ``(H,)``
+    → ``h' (B, H)``. ``nonlinearity`` is ``"tanh"`` or ``"relu"``.
+    """
+    a = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
+    if nonlinearity == "tanh":
+        return tanh(a)
+    if nonlinearity == "relu":
+        return relu(a)
+    raise ValueError(f"rnn_cell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+
+
+def lstm_cell(
+    x: Tensor,
+    h: Tensor,
+    c: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """One LSTM step; returns ``(h', c')``.
+
+    ``[i, f, g, o] = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh`` (gate blocks of ``H`` columns),
+    ``c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)``, ``h' = σ(o) ⊙ tanh(c')``.
+    Shapes: ``x (B, in)``, ``h, c (B, H)``, ``w_ih (4H, in)``, ``w_hh (4H, H)``,
+    biases ``(4H,)``.
+    """
+    gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
+    i, f, g, o = split(gates, h.shape[-1], axis=-1)  # chunks of H columns
+    c2 = sigmoid(f) * c + sigmoid(i) * tanh(g)
+    return sigmoid(o) * tanh(c2), c2
+
+
+def gru_cell(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """One GRU step (PyTorch's form, the reset gate applied after ``W_hn``).
+
+    ``r = σ(x_r + h_r)``, ``z = σ(x_z + h_z)``, ``n = tanh(x_n + r ⊙ h_n)``,
+    ``h' = (1 - z) ⊙ n + z ⊙ h``, where ``[x_r, x_z, x_n] = x W_ihᵀ + b_ih`` and
+    ``[h_r, h_z, h_n] = h W_hhᵀ + b_hh``. Shapes: ``w_ih (3H, in)``, ``w_hh (3H, H)``.
+    """
+    H = h.shape[-1]
+    xr, xz, xn = split(linear(x, w_ih, b_ih), H, axis=-1)
+    hr, hz, hn = split(linear(h, w_hh, b_hh), H, axis=-1)
+    r = sigmoid(xr + hr)
+    z = sigmoid(xz + hz)
+    n = tanh(xn + r * hn)
+    return n + z * (h - n)
+
+
+# ---------------------------------------------------------------------------------------
+# fused whole-sequence functions (one layer, one direction)
+# ---------------------------------------------------------------------------------------
+
+
+class _FusedGrad(Function):
+    """Carries the gradients computed by a fused sequence's backward into the graph, so
+    that ``create_graph=True`` records a node; differentiating that node again raises."""
+
+    def __init__(self, compute: Any, name: str) -> None:
+        self.compute, self.name = compute, name
+
+    def forward(self, *xs: Any) -> Any:
+        return self.compute()
+
+    def backward(self, *gys: Tensor) -> Any:
+        raise NotImplementedError(
+            f"double backward of {self.name} is not supported; for second derivatives run "
+            "the cell functions (lstm_cell, gru_cell, rnn_cell) in a loop"
+        )
+
+
+class _SequenceFunction(Function):
+    """Shared machinery of the fused sequence functions.
+
+    Inputs: ``x (T, B, in)``, the initial state(s) ``(B, H)``, ``w_ih``, ``w_hh`` and,
+    when ``has_bias``, ``b_ih``, ``b_hh``. ``batch_sizes[t]`` is the number of samples still
+    running at step ``t`` (samples sorted by decreasing length; ``None``: all of them).
+    """
+
+    n_states = 1
+    name = "sequence"
+
+    def __init__(self, reverse: bool = False, batch_sizes: Sequence[int] | None = None) -> None:
+        self.reverse = reverse
+        self.batch_sizes = None if batch_sizes is None else [int(b) for b in batch_sizes]
+
+    def _steps(self, T: int) -> list[tuple[int, int, int, int]]:
+        """``(t, prev_slot, new_slot, active)`` in processing order; state slot ``s`` of the
+        ``(T + 1, H, B)`` history holds the state before (forward) / after (reverse) step
+        ``s``, so the output at step ``t`` is slot ``t + 1`` (forward) or ``t`` (reverse)."""
+        bs = self.batch_sizes
+        out = []
+        for t in range(T - 1, -1, -1) if self.reverse else range(T):
+            p, n = (t + 1, t) if self.reverse else (t, t + 1)
+            out.append((t, p, n, bs[t] if bs is not None else self.B))
+        return out
+
+    def _outputs(self, Hs: Any) -> Any:
+        """The ``(T, B, H)`` output: the new state of each step, zero past each length."""
+        xp = backend.xp
+        hist = Hs[:-1] if self.reverse else Hs[1:]
+        out = xp.ascontiguousarray(hist.transpose(0, 2, 1))
+        if self.batch_sizes is not None:
+            for t, b in enumerate(self.batch_sizes):
+                if b < self.B:
+                    out[t, b:] = 0
+        return out
+
+    def _prev_states(self, Hs: Any) -> Any:
+        """``(T, H, B)``: the state each step started from."""
+        return Hs[1:] if self.reverse else Hs[:-1]
+
+    def backward(self, *gys: Tensor | None) -> tuple:
+        arrays = [None if g is None else g.data for g in gys]
+        needed = [i for i, n in enumerate(self.needs_input_grad) if n]
+        res = _FusedGrad(lambda: self._grads(arrays, needed), self.name)(*self.inputs)
+        grads: list[Any] = [None] * len(self.inputs)
+        for i, g in zip(needed, res):
+            grads[i] = g
+        return tuple(grads)
+
+    def _weight_grads(self, dA: Any, x: Any, Hprev: Any, needed: list[int], dB_hh: Any = None):
+        """Input, weight and bias gradients from the stacked pre-activation gradients
+        ``dA (T, G, B)`` (one GEMM each); ``dB_hh`` replaces ``dA`` for the recurrent side
+        when it differs (GRU)."""
+        xp = backend.xp
+        T, G, B = dA.shape
+        k = self.n_states
+        out: dict[int, Any] = {}
+        d2 = xp.ascontiguousarray(dA.transpose(1, 0, 2)).reshape(G, T * B)
+        w_ih = self.inputs[k + 1].data
+        if 0 in needed:
+            out[0] = (d2.T @ self._internal_rows(w_ih)).reshape(T, B, -1)
+        if k + 1 in needed:
+            out[k + 1] = d2 @ x.reshape(T * B, -1)
+        dh2 = d2
+        if dB_hh is not None:
+            dh2 = xp.ascontiguousarray(dB_hh.transpose(1, 0, 2)).reshape(G, T * B)
+        if k + 2 in needed:
+            hp = xp.ascontiguousarray(Hprev.transpose(1, 0, 2)).reshape(-1, T * B)
+            out[k + 2] = dh2 @ hp.T
+        if k + 3 in needed:
+            out[k + 3] = d2.sum(axis=1)
+        if k + 4 in needed:
+            out[k + 4] = dh2.sum(axis=1)
+        for i in (k + 1, k + 2, k + 3, k + 4):
+            if i in out:
+                out[i] = self._perm_rows_back(out[i])
+        return out
+
+    # gate-row permutation between PyTorch's layout and the internal one (LSTM overrides)
+    def _internal_rows(self, w: Any) -> Any:
+        """The rows of ``w`` (PyTorch's gate order) in the internal gate order."""
+        return w
+
+    def _perm_rows_back(self, g: Any) -> Any:
+        """A gradient in the internal gate order, back in PyTorch's row order."""
+        return g
+
+
+class LSTMSequence(_SequenceFunction):
+    """One LSTM layer over a whole sequence, in one graph node.
+
+    ``forward(x, h0, c0, w_ih, w_hh[, b_ih, b_hh])`` with ``x (T, B, in)``, ``h0, c0 (B, H)``
+    returns ``(output (T, B, H), h_n (B, H), c_n (B, H))``.
+    """
+
+    n_states = 2
+    name = "LSTMSequence"
+
+    def forward(self, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, *bias: Any) -> Any:
+        xp = backend.xp
+        T, B, _ = x.shape
+        H = w_hh.shape[1]
+        self.B, self.H = B, H
+        dt = x.dtype
+        # internal gate order i, f, o, g: the three sigmoid gates form one block
+        perm = xp.concatenate(
+            [xp.arange(0, 2 * H), xp.arange(3 * H, 4 * H), xp.arange(2 * H, 3 * H)]
+        )
+        self.perm = perm
+        wih = w_ih[perm]
+        wih[: 3 * H] *= 0.5
+        whh = w_hh[perm]
+        self.whh_p = whh.copy()  # unscaled, for dh = W_hhᵀ dA in backward
+        whh[: 3 * H] *= 0.5
+        A = xp.matmul(wih, x.transpose(0, 2, 1))  # (T, 4H, B): all input projections
+        if bias:
+            b = (bias[0] + bias[1])[perm]
+            b[: 3 * H] *= 0.5
+            A += b[:, None]
+        Hs = xp.empty((T + 1, H, B), dt)
+        Cs = xp.empty((T + 1, H, B), dt)
+        TC = xp.empty((T, H, B), dt)
+        first = T if self.reverse else 0
+        Hs[first] = h0.T
+        Cs[first] = c0.T
+        tmp = xp.empty((4 * H, B), dt)
+        tmp2 = xp.empty((H, B), dt)
+        tanh_, mul, matmul = xp.tanh, xp.multiply, xp.matmul
+        H3 = 3 * H
+        for t, p, n, b in self._steps(T):
+            if b == B:
+                G = A[t]
+                matmul(whh, Hs[p], out=tmp)
+                G += tmp
+                tanh_(G, out=G)
+                S = G[:H3]
+                S *= 0.5
+                S += 0.5
+                c = Cs[n]
+                mul(G[H : 2 * H], Cs[p], out=c)
+                mul(G[:H], G[H3:], out=tmp2)
+                c += tmp2
+                tc = TC[t]
+                tanh_(c, out=tc)
+                mul(G[2 * H : H3], tc, out=Hs[n])
+            else:
+                G = A[t][:, :b]
+                g_ = matmul(whh, Hs[p][:, :b])
+                G += g_
+                tanh_(G, out=G)
+                S = G[:H3]
+                S *= 0.5
+                S += 0.5
+                c = Cs[n][:, :b]
+                mul(G[H : 2 * H], Cs[p][:, :b], out=c)
+                c += G[:H] * G[H3:]
+                tc = TC[t][:, :b]
+                tanh_(c, out=tc)
+                mul(G[2 * H : H3], tc, out=Hs[n][:, :b])
+                Hs[n][:, b:] = Hs[p][:, b:]
+                Cs[n][:, b:] = Cs[p][:, b:]
+        self.A, self.Hs, self.Cs, self.TC = A, Hs, Cs, TC
+        last = 0 if self.reverse else T
+        return self._outputs(Hs), xp.ascontiguousarray(Hs[last].T), xp.ascontiguousarray(Cs[last].T)
+
+    def _internal_rows(self, w: Any) -> Any:
+        return w[self.perm]
+
+    def _perm_rows_back(self, g: Any) -> Any:
+        out = backend.xp.empty_like(g)
+        out[self.perm] = g
+        return out
+
+    def _grads(self, gys: list, needed: list[int]) -> tuple:
+        xp = backend.xp
+        gout, ghn, gcn = gys
+        x = self.inputs[0].data
+        A, Hs, Cs, TC = self.A, self.Hs, self.Cs, self.TC
+        T, B, H = x.shape[0], self.B, self.H
+        dt = x.dtype
+        H2, H3 = 2 * H, 3 * H
+        dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
+        dc = xp.zeros((H, B), dt) if gcn is None else xp.ascontiguousarray(gcn.T)
+        goutT = None if gout is None else gout.transpose(0, 2, 1)
+        full = self.batch_sizes is None
+        dA = xp.empty((T, 4 * H, B), dt) if full else xp.zeros((T, 4 * H, B), dt)
+        t1 = xp.empty((H, B), dt)
+        t3 = xp.empty((H3, B), dt)
+        whhT = self.whh_p.T
+        mul, matmul = xp.multiply, xp.matmul
+        for t, p, _n, b in reversed(self._steps(T)):
+            if b == B:
+                if goutT is not None:
+                    dh += goutT[t]
+                G, D, tc = A[t], dA[t], TC[t]
+                i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
+                mul(dh, tc, out=D[H2:H3])  # d o
+                mul(tc, tc, out=t1)  # dc += dh ⊙ o ⊙ (1 - tc²)
+                xp.subtract(1, t1, out=t1)
+                t1 *= o
+                t1 *= dh
+                dc += t1
+                mul(dc, g, out=D[:H])  # d i
+                mul(dc, Cs[p], out=D[H:H2])  # d f
+                mul(dc, i, out=D[H3:])  # d g
+                dc *= f
+                xp.subtract(1, G[:H3], out=t3)  # σ' = σ (1 - σ)
+                t3 *= G[:H3]
+                D[:H3] *= t3
+                mul(g, g, out=t1)  # tanh' = 1 - g²
+                xp.subtract(1, t1, out=t1)
+                D[H3:] *= t1
+                matmul(whhT, D, out=dh)
+            else:
+                dhb, dcb = dh[:, :b], dc[:, :b]
+                if goutT is not None:
+                    dhb += goutT[t][:, :b]
+                G, D, tc = A[t][:, :b], dA[t][:, :b], TC[t][:, :b]
+                i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
+                D[H2:H3] = dhb * tc
+                dcb += dhb * o * (1 - tc * tc)
+                D[:H] = dcb * g
+                D[H:H2] = dcb * Cs[p][:, :b]
+                D[H3:] = dcb * i * (1 - g * g)
+                dcb *= f
+                D[:H3] *= G[:H3] * (1 - G[:H3])
+                dh[:, :b] = whhT @ D
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed)
+        if 1 in needed:
+            out[1] = xp.ascontiguousarray(dh.T)
+        if 2 in needed:
+            out[2] = xp.ascontiguousarray(dc.T)
+        return tuple(out[i] for i in needed)
+
+
+class GRUSequence(_SequenceFunction):
+    """One GRU layer over a whole sequence, in one graph node.
+
+    ``forward(x, h0, w_ih, w_hh[, b_ih, b_hh])`` with ``x (T, B, in)``, ``h0 (B, H)`` returns
+    ``(output (T, B, H), h_n (B, H))``.
+    """
+
+    name = "GRUSequence"
+
+    def forward(self, x: Any, h0: Any, w_ih: Any, w_hh: Any, *bias: Any) -> Any:
+        xp = backend.xp
+        T, B, _ = x.shape
+        H = w_hh.shape[1]
+        self.B, self.H = B, H
+        dt = x.dtype
+        H2 = 2 * H
+        wih = w_ih.copy()
+        wih[:H2] *= 0.5
+        whh = w_hh.copy()
+        whh[:H2] *= 0.5
+        A = xp.matmul(wih, x.transpose(0, 2, 1))  # (T, 3H, B)
+        if bias:
+            bi = bias[0].copy()
+            bi[:H2] += bias[1][:H2]  # r, z: both biases add up; b_hn stays inside r ⊙ (·)
+            bi[:H2] *= 0.5
+            A += bi[:, None]
+            bhn = bias[1][H2:, None]
+        else:
+            bhn = None
+        Hs = xp.empty((T + 1, H, B), dt)
+        HN = xp.empty((T, H, B), dt)  # W_hn h + b_hn, needed for dr
+        Hs[T if self.reverse else 0] = h0.T
+        tmp = xp.empty((3 * H, B), dt)
+        tmp2 = xp.empty((H, B), dt)
+        tanh_, mul, matmul = xp.tanh, xp.multiply, xp.matmul
+        for t, p, n, b in self._steps(T):
+            if b == B:
+                G = A[t]
+                matmul(whh, Hs[p], out=tmp)
+                RZ = G[:H2]
+                RZ += tmp[:H2]
+                tanh_(RZ, out=RZ)
+                RZ *= 0.5
+                RZ += 0.5
+                hn = HN[t]
+                if bhn is None:
+                    hn[...] = tmp[H2:]
+                else:
+                    xp.add(tmp[H2:], bhn, out=hn)
+                N = G[H2:]
+                mul(G[:H], hn, out=tmp2)
+                N += tmp2
+                tanh_(N, out=N)
+                hp, hnew = Hs[p], Hs[n]
+                xp.subtract(hp, N, out=hnew)  # h' = n + z ⊙ (h - n)
+                hnew *= G[H:H2]
+                hnew += N
+            else:
+                G = A[t][:, :b]
+                g_ = matmul(whh, Hs[p][:, :b])
+                RZ = G[:H2]
+                RZ += g_[:H2]
+                tanh_(RZ, out=RZ)
+                RZ *= 0.5
+                RZ += 0.5
+                hn = HN[t][:, :b]
+                hn[...] = g_[H2:] if bhn is None else g_[H2:] + bhn
+                N = G[H2:]
+                N += G[:H] * hn
+                tanh_(N, out=N)
+                hp = Hs[p][:, :b]
+                Hs[n][:, :b] = N + G[H:H2] * (hp - N)
+                Hs[n][:, b:] = Hs[p][:, b:]
+        self.A, self.Hs, self.HN = A, Hs, HN
+        last = 0 if self.reverse else T
+        return self._outputs(Hs), xp.ascontiguousarray(Hs[last].T)
+
+    def _grads(self, gys: list, needed: list[int]) -> tuple:
+        xp = backend.xp
+        gout, ghn = gys
+        x = self.inputs[0].data
+        A, Hs, HN = self.A, self.Hs, self.HN
+        T, B, H = x.shape[0], self.B, self.H
+        dt = x.dtype
+        H2 = 2 * H
+        dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
+        goutT = None if gout is None else gout.transpose(0, 2, 1)
+        full = self.batch_sizes is None
+        dA = xp.empty((T, 3 * H, B), dt) if full else xp.zeros((T, 3 * H, B), dt)
+        dAh = xp.empty((T, 3 * H, B), dt) if full else xp.zeros((T, 3 * H, B), dt)
+        t1 = xp.empty((H, B), dt)
+        t2 = xp.empty((H2, B), dt)
+        whhT = self.inputs[3].data.T
+        mul, matmul = xp.multiply, xp.matmul
+        for t, p, _n, b in reversed(self._steps(T)):
+            if b == B:
+                if goutT is not None:
+                    dh += goutT[t]
+                G, D, Dh = A[t], dA[t], dAh[t]
+                r, z, n = G[:H], G[H:H2], G[H2:]
+                hp = Hs[p]
+                xp.subtract(hp, n, out=t1)  # dz = dh ⊙ (h - n)
+                mul(dh, t1, out=D[H:H2])
+                xp.subtract(1, z, out=t1)  # dn = dh ⊙ (1 - z) ⊙ (1 - n²)
+                mul(dh, t1, out=D[H2:])
+                mul(n, n, out=t1)
+                xp.subtract(1, t1, out=t1)
+                D[H2:] *= t1
+                mul(D[H2:], r, out=Dh[H2:])  # d(W_hn h + b_hn) = dn ⊙ r
+                mul(D[H2:], HN[t], out=D[:H])  # dr = dn ⊙ hn
+                xp.subtract(1, G[:H2], out=t2)
+                t2 *= G[:H2]
+                D[:H2] *= t2
+                Dh[:H2] = D[:H2]
+                dh *= z
+                matmul(whhT, Dh, out=t1)
+                dh += t1
+            else:
+                dhb = dh[:, :b]
+                if goutT is not None:
+                    dhb += goutT[t][:, :b]
+                G, D, Dh = A[t][:, :b], dA[t][:, :b], dAh[t][:, :b]
+                r, z, n = G[:H], G[H:H2], G[H2:]
+                D[H:H2] = dhb * (Hs[p][:, :b] - n)
+                D[H2:] = dhb * (1 - z) * (1 - n * n)
+                Dh[H2:] = D[H2:] * r
+                D[:H] = D[H2:] * HN[t][:, :b]
+                D[:H2] *= G[:H2] * (1 - G[:H2])
+                Dh[:H2] = D[:H2]
+                dh[:, :b] = dhb * z + whhT @ Dh
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, dB_hh=dAh)
+        if 1 in needed:
+            out[1] = xp.ascontiguousarray(dh.T)
+        return tuple(out[i] for i in needed)
+
+
+class RNNSequence(_SequenceFunction):
+    """One Elman RNN layer (tanh or relu) over a whole sequence, in one graph node.
+
+    ``forward(x, h0, w_ih, w_hh[, b_ih, b_hh])`` returns ``(output (T, B, H), h_n (B, H))``.
+    """
+
+    name = "RNNSequence"
+
+    def __init__(
+        self,
+        nonlinearity: str = "tanh",
+        reverse: bool = False,
+        batch_sizes: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__(reverse, batch_sizes)
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.relu = nonlinearity == "relu"
+
+    def forward(self, x: Any, h0: Any, w_ih: Any, w_hh: Any, *bias: Any) -> Any:
+        xp = backend.xp
+        T, B, _ = x.shape
+        H = w_hh.shape[1]
+        self.B, self.H = B, H
+        A = xp.matmul(w_ih, x.transpose(0, 2, 1))  # (T, H, B)
+        if bias:
+            A += (bias[0] + bias[1])[:, None]
+        Hs = xp.empty((T + 1, H, B), x.dtype)
+        Hs[T if self.reverse else 0] = h0.T
+        tmp = xp.empty((H, B), x.dtype)
+        for t, p, n, b in self._steps(T):
+            if b == B:
+                xp.matmul(w_hh, Hs[p], out=tmp)
+                xp.add(A[t], tmp, out=Hs[n])
+                if self.relu:
+                    xp.maximum(Hs[n], 0, out=Hs[n])
+                else:
+                    xp.tanh(Hs[n], out=Hs[n])
+            else:
+                a = A[t][:, :b] + w_hh @ Hs[p][:, :b]
+                Hs[n][:, :b] = xp.maximum(a, 0) if self.relu else xp.tanh(a)
+                Hs[n][:, b:] = Hs[p][:, b:]
+        self.Hs = Hs
+        last = 0 if self.reverse else T
+        return self._outputs(Hs), xp.ascontiguousarray(Hs[last].T)
+
+    def _grads(self, gys: list, needed: list[int]) -> tuple:
+        xp = backend.xp
+        gout, ghn = gys
+        x = self.inputs[0].data
+        Hs = self.Hs
+        T, B, H = x.shape[0], self.B, self.H
+        dt = x.dtype
+        dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
+        goutT = None if gout is None else gout.transpose(0, 2, 1)
+        full = self.batch_sizes is None
+        dA = xp.empty((T, H, B), dt) if full else xp.zeros((T, H, B), dt)
+        whhT = self.inputs[3].data.T
+        for t, _p, n, b in reversed(self._steps(T)):
+            if b == B:
+                if goutT is not None:
+                    dh += goutT[t]
+                D, hn = dA[t], Hs[n]
+                if self.relu:
+                    xp.multiply(dh, hn > 0, out=D)
+                else:
+                    xp.multiply(hn, hn, out=D)
+                    xp.subtract(1, D, out=D)
+                    D *= dh
+                xp.matmul(whhT, D, out=dh)
+            else:
+                dhb = dh[:, :b]
+                if goutT is not None:
+                    dhb += goutT[t][:, :b]
+                hn = Hs[n][:, :b]
+                D = dhb * (hn > 0) if self.relu else dhb * (1 - hn * hn)
+                dA[t][:, :b] = D
+                dh[:, :b] = whhT @ D
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed)
+        if 1 in needed:
+            out[1] = xp.ascontiguousarray(dh.T)
+        return tuple(out[i] for i in needed)
+
+
+# ---------------------------------------------------------------------------------------
+# stacked, bidirectional, variable-length drivers
+# ---------------------------------------------------------------------------------------
+
+
+class _TakeAlong(Function):
+    """``x`` reordered along ``axis`` by a permutation; the backward applies the inverse."""
+
+    def __init__(self, order: Any, axis: int) -> None:
+        self.order, self.axis = backend.xp.asarray(order), axis
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.take(x, self.order, axis=self.axis)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _TakeAlong(backend.xp.argsort(self.order), self.axis)(gy)
+
+
+def _batch_sizes(lengths: Any, T: int, B: int, fn: str) -> tuple[Any, list[int] | None]:
+    """Validate ``lengths``; return ``(order, batch_sizes)`` where ``order`` sorts the batch
+    by decreasing length (``None`` when it already is sorted)."""
+    lens = numpy.asarray(backend.to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths))
+    if lens.ndim != 1 or lens.shape[0] != B or lens.dtype.kind not in "iu":
+        raise ValueError(
+            f"{fn}: lengths must be {B} integers (one per sample), got "
+            f"{'dtype ' + str(lens.dtype) if lens.dtype.kind not in 'iu' else 'shape ' + str(lens.shape)}"
+        )
+    if B and (lens.min() < 1 or lens.max() > T):
+        raise ValueError(
+            f"{fn}: lengths must lie in [1, {T}] (the padded sequence length), got "
+            f"min {lens.min()}, max {lens.max()}"
+        )
+    order = numpy.argsort(-lens, kind="stable")
+    sorted_lens = lens[order]
+    bs = (sorted_lens[None, :] > numpy.arange(T)[:, None]).sum(axis=1)
+    if numpy.array_equal(order, numpy.arange(B)):
+        order = None
+    return order, [int(b) for b in bs]
+
+
+def _run(
+    mode: str,
+    x: Tensor,
+    hx: Any,
+    weights: Sequence[Sequence[Tensor]],
+    num_layers: int,
+    bidirectional: bool,
+    dropout: float,
+    training: bool,
+    batch_first: bool,
+    lengths: Any,
+    nonlinearity: str,
+) -> tuple[Tensor, Any]:
+    xp = backend.xp
+    fn = mode
+    D = 2 if bidirectional else 1
+    if len(weights) != num_layers * D:
+        raise ValueError(f"{fn}: expected {num_layers * D} weight groups, got {len(weights)}")
+    if x.ndim != 3:
+        raise ValueError(f"{fn}: expected a 3-d input (T, B, features), got shape {x.shape}")
+    in_size = weights[0][0].shape[1]
+    if x.shape[-1] != in_size:
+        raise ValueError(
+            f"{fn}: expected input with last axis (input_size) {in_size}, got shape {x.shape}"
+        )
+    if x.dtype != weights[0][0].dtype:
+        raise TypeError(
+            f"{fn}: input dtype {x.dtype} does not match the parameters' dtype "
+            f"{weights[0][0].dtype}; cast one of them (x.float() / module.double())"
+        )
+    if batch_first:
+        x = swapaxes(x, 0, 1)
+    T, B = x.shape[0], x.shape[1]
+    H = weights[0][1].shape[1]
+    lstm_mode = mode == "LSTM"
+    if hx is not None:
+        want = (num_layers * D, B, H)
+        states = hx if lstm_mode else (hx,)
+        if lstm_mode and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError(f"{fn}: hx must be a tuple (h0, c0), got {type(hx).__name__}")
+        for name, s in zip(("h0", "c0"), states):
+            if not isinstance(s, Tensor) or s.shape != want:
+                got = s.shape if isinstance(s, Tensor) else type(s).__name__
+                raise ValueError(
+                    f"{fn}: expected {name} of shape (num_layers * num_directions, batch, "
+                    f"hidden_size) = {want}, got {got}"
+                )
+    if hx is None:
+        zero = Tensor._from_op(xp.zeros((B, H), x.dtype), None, 0)
+        h0s = [zero] * (num_layers * D)
+        c0s = h0s if lstm_mode else None
+        h_all = c_all = None
+    else:
+        h_all, c_all = hx if lstm_mode else (hx, None)
+    order = batch_sizes = None
+    if lengths is not None:
+        order, batch_sizes = _batch_sizes(lengths, T, B, fn)
+        if order is not None:
+            x = _TakeAlong(order, 1)(x)
+            if h_all is not None:
+                h_all = _TakeAlong(order, 1)(h_all)
+            if c_all is not None:
+                c_all = _TakeAlong(order, 1)(c_all)
+    if h_all is not None:
+        h0s = [getitem(h_all, k) for k in range(num_layers * D)]
+        c0s = [getitem(c_all, k) for k in range(num_layers * D)] if lstm_mode else None
+
+    hns, cns = [], []
+    inp = x
+    for layer in range(num_layers):
+        outs = []
+        for d in range(D):
+            k = layer * D + d
+            ws = list(weights[k])
+            rev = d == 1
+            if lstm_mode:
+                f = LSTMSequence(rev, batch_sizes)
+                out, hn, cn = f(inp, h0s[k], c0s[k], *ws)
+                cns.append(cn)
+            elif mode == "GRU":
+                out, hn = GRUSequence(rev, batch_sizes)(inp, h0s[k], *ws)
+            else:
+                out, hn = RNNSequence(nonlinearity, rev, batch_sizes)(inp, h0s[k], *ws)
+            outs.append(out)
+            hns.append(hn)
+        inp = outs[0] if D == 1 else concat(outs, axis=2)
+        if dropout > 0 and training and layer < num_layers - 1:
+            keep = backend.rng().random(inp.shape) >= dropout
+            mask = xp.asarray(keep, dtype=inp.dtype) * inp.dtype.type(1.0 / (1.0 - dropout))
+            inp = inp * Tensor._from_op(mask, None, 0)
+    output = inp
+    h_n = unsqueeze(hns[0], 0) if len(hns) == 1 else stack(hns, 0)
+    c_n = None
+    if lstm_mode:
+        c_n = unsqueeze(cns[0], 0) if len(cns) == 1 else stack(cns, 0)
+    if order is not None:
+        inv = numpy.argsort(order)
+        output = _TakeAlong(inv, 1)(output)
+        h_n = _TakeAlong(inv, 1)(h_n)
+        if c_n is not None:
+            c_n = _TakeAlong(inv, 1)(c_n)
+    if batch_first:
+        output = swapaxes(output, 0, 1)
+    return output, ((h_n, c_n) if lstm_mode else h_n)
+
+
+def lstm(
+    x: Tensor,
+    hx: tuple[Tensor, Tensor] | None,
+    weights: Sequence[Sequence[Tensor]],
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+    training: bool = False,
+    batch_first: bool = False,
+    lengths: Any = None,
+) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """A stacked (optionally bidirectional) LSTM over a whole sequence.
+
+    ``x (T, B, in)`` (``(B, T, in)`` with ``batch_first``); ``hx = (h0, c0)``, each
+    ``(num_layers · D, B, H)`` with ``D = 2`` if bidirectional, or ``None`` for zeros;
+    ``weights[layer · D + direction] = (w_ih, w_hh[, b_ih, b_hh])`` in PyTorch's layout.
+    Returns ``(output (T, B, D·H), (h_n, c_n))``. ``dropout`` applies (inverted, in
+    training) to the outputs of every layer but the last. ``lengths`` (``B`` ints) marks
+    padded variable-length sequences (see the module docstring).
+    """
+    out, (h, c) = _run(
+        "LSTM", x, hx, weights, num_layers, bidirectional, dropout, training, batch_first,
+        lengths, "tanh",
+    )  # fmt: skip
+    return out, (h, c)
+
+
+def gru(
+    x: Tensor,
+    hx: Tensor | None,
+    weights: Sequence[Sequence[Tensor]],
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+    training: bool = False,
+    batch_first: bool = False,
+    lengths: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """A stacked (optionally bidirectional) GRU; arguments as :func:`lstm` with
+    ``hx = h0 (num_layers · D, B, H)`` and weights ``(3H, in)``, ``(3H, H)``.
+    Returns ``(output (T, B, D·H), h_n)``."""
+    return _run(
+        "GRU", x, hx, weights, num_layers, bidirectional, dropout, training, batch_first,
+        lengths, "tanh",
+    )  # fmt: skip
+
+
+def rnn(
+    x: Tensor,
+    hx: Tensor | None,
+    weights: Sequence[Sequence[Tensor]],
+    num_layers: int = 1,
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+    training: bool = False,
+    batch_first: bool = False,
+    lengths: Any = None,
+    nonlinearity: str = "tanh",
+) -> tuple[Tensor, Tensor]:
+    """A stacked (optionally bidirectional) Elman RNN (``tanh`` or ``relu``); arguments as
+    :func:`lstm` with ``hx = h0`` and weights ``(H, in)``, ``(H, H)``.
+    Returns ``(output (T, B, D·H), h_n)``."""
+    return _run(
+        "RNN", x, hx, weights, num_layers, bidirectional, dropout, training, batch_first,
+        lengths, nonlinearity,
+    )  # fmt: skip
+
+
+__all__ = [
+    "GRUSequence", "LSTMSequence", "RNNSequence", "gru", "gru_cell", "lstm", "lstm_cell",
+    "rnn", "rnn_cell",
+]  # fmt: skip

@@ -1,0 +1,85 @@
+"""``Embedding``: a learned lookup table of vectors, one row per token id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from .. import functional as F
+from ..autograd import no_grad
+from ..tensor import Tensor
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Embedding(Module):
+    """``y = weight[indices]``: integer ids ``(*)`` → vectors ``(*, embedding_dim)``.
+
+    ``weight`` is ``(num_embeddings, embedding_dim)``, initialized ``N(0, 1)`` as in PyTorch.
+    ``padding_idx`` names a row that starts at zero and never receives a gradient (the
+    padding token of variable-length batches).
+
+    >>> import deepgrad as dg
+    >>> emb = dg.nn.Embedding(10, 3, padding_idx=0)
+    >>> emb(dg.tensor([[1, 2, 0]])).shape
+    (1, 3, 3)
+    >>> emb.weight.numpy()[0].tolist()
+    [0.0, 0.0, 0.0]
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None
+    ) -> None:
+        super().__init__()
+        if num_embeddings <= 0 or embedding_dim <= 0:
+            raise ValueError(
+                f"Embedding: num_embeddings and embedding_dim must be positive, got "
+                f"{num_embeddings}, {embedding_dim}"
+            )
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(
+                    f"Embedding: padding_idx must be in [-{num_embeddings}, {num_embeddings}), "
+                    f"got {padding_idx}"
+                )
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = padding_idx
+        dt = backend.get_default_dtype()
+        self.weight = Parameter(backend.xp.empty((num_embeddings, embedding_dim), dt))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """``N(0, 1)`` for every row, zeros for the padding row."""
+        init.normal_(self.weight, 0.0, 1.0)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight.data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(
+        cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
+    ) -> Embedding:
+        """An ``Embedding`` holding a copy of ``embeddings (V, D)``; ``freeze`` stops training."""
+        w = embeddings.data if isinstance(embeddings, Tensor) else backend.xp.asarray(embeddings)
+        if w.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: expected a 2-d table, got {w.shape}")
+        emb = cls(w.shape[0], w.shape[1], padding_idx)
+        emb.weight = Parameter(w.copy())
+        emb.weight.requires_grad_(not freeze)
+        return emb
+
+    def forward(self, indices: Any) -> Tensor:
+        try:
+            return F.embedding(indices, self.weight, self.padding_idx)
+        except (IndexError, TypeError) as exc:
+            msg = str(exc).replace("embedding:", f"{self._label()}:", 1)
+            raise type(exc)(msg) from None
+
+    def _label(self) -> str:
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")

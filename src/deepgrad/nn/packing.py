@@ -1,0 +1,172 @@
+"""Packed variable-length sequences, as PyTorch's ``torch.nn.utils.rnn``.
+
+A padded batch ``(T, B, *)`` with per-sample ``lengths`` is packed into
+``data (Σ lengths, *)``: the samples sorted by decreasing length, then time step by time step
+the rows still running (``batch_sizes[t]`` of them). :class:`~deepgrad.nn.RNN`,
+:class:`~deepgrad.nn.LSTM` and :class:`~deepgrad.nn.GRU` accept a :class:`PackedSequence`
+and return one; the simpler way is ``lstm(padded, lengths=lengths)``, which gives the same
+numbers on the padded layout (zeros past each length).
+
+>>> import deepgrad as dg
+>>> x = dg.randn(5, 3, 2)                                 # T=5, B=3, 2 features
+>>> p = dg.nn.pack_padded_sequence(x, [5, 2, 3], enforce_sorted=False)
+>>> p.data.shape, p.batch_sizes.tolist()
+((10, 2), [3, 3, 2, 1, 1])
+>>> y, lengths = dg.nn.pad_packed_sequence(p)
+>>> y.shape, lengths.tolist()
+((5, 3, 2), [5, 2, 3])
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy
+
+from .. import backend
+from .. import functional as F
+from ..autograd import Function
+from ..tensor import Tensor, as_tensor
+
+
+class PackedSequence(NamedTuple):
+    """``data (Σ lengths, *)``; ``batch_sizes (T,)`` (int64, NumPy); ``sorted_indices``
+    (the batch order by decreasing length, or None when the input was sorted) and
+    ``unsorted_indices`` (its inverse)."""
+
+    data: Tensor
+    batch_sizes: numpy.ndarray
+    sorted_indices: numpy.ndarray | None = None
+    unsorted_indices: numpy.ndarray | None = None
+
+
+class _Gather(Function):
+    """``rows = x[index]`` along the first axis of ``x (N, *)``, distinct indices; the
+    backward scatters."""
+
+    def __init__(self, index: Any, n: int) -> None:
+        self.index, self.n = index, n
+
+    def forward(self, x: Any) -> Any:
+        return x[self.index]
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _Scatter(self.index, self.n, 0.0)(gy)
+
+
+class _Scatter(Function):
+    """``out (N, *)`` filled with ``fill``, ``out[index] = rows`` (distinct indices)."""
+
+    def __init__(self, index: Any, n: int, fill: float) -> None:
+        self.index, self.n, self.fill = index, n, fill
+
+    def forward(self, rows: Any) -> Any:
+        out = backend.xp.full((self.n,) + rows.shape[1:], self.fill, dtype=rows.dtype)
+        out[self.index] = rows
+        return out
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _Gather(self.index, self.n)(gy)
+
+
+def _lengths_array(lengths: Any, B: int, fn: str) -> numpy.ndarray:
+    lens = numpy.asarray(backend.to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths))
+    if lens.ndim != 1 or lens.shape[0] != B or lens.dtype.kind not in "iu":
+        raise ValueError(f"{fn}: expected {B} integer lengths, got {lens.tolist()!r}")
+    if B and lens.min() < 1:
+        raise ValueError(f"{fn}: every length must be at least 1, got {lens.tolist()}")
+    return lens.astype(numpy.int64)
+
+
+def _flat_index(sorted_indices: numpy.ndarray, batch_sizes: numpy.ndarray, B: int) -> Any:
+    """Row ``t·B + sample`` of the ``(T·B, *)`` padded layout for each packed row."""
+    idx = [t * B + sorted_indices[:b] for t, b in enumerate(batch_sizes)]
+    return backend.xp.asarray(numpy.concatenate(idx) if idx else numpy.zeros(0, numpy.int64))
+
+
+def pack_padded_sequence(
+    input: Any,  # noqa: A002 - PyTorch's name
+    lengths: Any,
+    batch_first: bool = False,
+    enforce_sorted: bool = True,
+) -> PackedSequence:
+    """Pack a padded batch ``(T, B, *)`` (``(B, T, *)`` with ``batch_first``) whose sample
+    ``b`` is ``lengths[b]`` steps long. With ``enforce_sorted`` the lengths must be
+    decreasing; otherwise the batch is sorted (and remembered in ``sorted_indices``).
+    Differentiable with respect to ``input``."""
+    x = as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"pack_padded_sequence: expected at least 2 dims, got shape {x.shape}")
+    if batch_first:
+        x = F.swapaxes(x, 0, 1)
+    T, B = x.shape[0], x.shape[1]
+    lens = _lengths_array(lengths, B, "pack_padded_sequence")
+    if B and lens.max() > T:
+        raise ValueError(
+            f"pack_padded_sequence: a length {lens.max()} exceeds the padded length {T}"
+        )
+    if enforce_sorted:
+        if numpy.any(numpy.diff(lens) > 0):
+            raise ValueError(
+                f"pack_padded_sequence: lengths {lens.tolist()} are not sorted in decreasing "
+                "order; sort the batch or pass enforce_sorted=False"
+            )
+        sorted_idx = None
+        order = numpy.arange(B)
+    else:
+        order = numpy.argsort(-lens, kind="stable")
+        sorted_idx = order
+    Tmax = int(lens.max()) if B else 0
+    batch_sizes = (lens[None, :] > numpy.arange(Tmax)[:, None]).sum(axis=1).astype(numpy.int64)
+    flat = _flat_index(order, batch_sizes, B)
+    x2 = F.reshape(x, (T * B,) + x.shape[2:])
+    data = _Gather(flat, T * B)(x2)
+    unsorted = None if sorted_idx is None else numpy.argsort(sorted_idx)
+    return PackedSequence(data, batch_sizes, sorted_idx, unsorted)
+
+
+def pad_packed_sequence(
+    sequence: PackedSequence,
+    batch_first: bool = False,
+    padding_value: float = 0.0,
+    total_length: int | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Inverse of :func:`pack_padded_sequence`: ``(padded (T, B, *), lengths (B,))`` in the
+    original batch order; ``T = max(lengths)`` or ``total_length``."""
+    data, batch_sizes, sorted_idx = sequence.data, sequence.batch_sizes, sequence.sorted_indices
+    bs = numpy.asarray(batch_sizes, dtype=numpy.int64)
+    T = len(bs)
+    B = int(bs[0]) if T else 0
+    if total_length is not None:
+        if total_length < T:
+            raise ValueError(
+                f"pad_packed_sequence: total_length {total_length} is shorter than the longest "
+                f"sequence ({T})"
+            )
+        T = total_length
+    order = numpy.arange(B) if sorted_idx is None else numpy.asarray(sorted_idx)
+    flat = _flat_index(order, bs, B)
+    out = _Scatter(flat, T * B, padding_value)(data)
+    out = F.reshape(out, (T, B) + data.shape[1:])
+    lens_sorted = (bs[None, :] > numpy.arange(B)[:, None]).sum(axis=1)
+    lens = numpy.empty(B, numpy.int64)
+    lens[order] = lens_sorted
+    if batch_first:
+        out = F.swapaxes(out, 0, 1)
+    return out, Tensor(lens)
+
+
+def _unpack_for_rnn(seq: PackedSequence) -> tuple[Tensor, numpy.ndarray, tuple]:
+    """A packed sequence as ``(padded (T, B, *), lengths, info)`` for the recurrent layers."""
+    x, lens = pad_packed_sequence(seq)
+    return x, lens.numpy(), (seq.batch_sizes, seq.sorted_indices, seq.unsorted_indices)
+
+
+def _pack_like(out: Tensor, info: tuple) -> PackedSequence:
+    """Pack a layer's padded output ``(T, B, *)`` like the packed input it came from."""
+    batch_sizes, sorted_idx, unsorted = info
+    T, B = out.shape[0], out.shape[1]
+    order = numpy.arange(B) if sorted_idx is None else numpy.asarray(sorted_idx)
+    flat = _flat_index(order, numpy.asarray(batch_sizes), B)
+    data = _Gather(flat, T * B)(F.reshape(out, (T * B,) + out.shape[2:]))
+    return PackedSequence(data, batch_sizes, sorted_idx, unsorted)

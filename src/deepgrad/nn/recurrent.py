@@ -1,0 +1,373 @@
+"""Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` (whole sequences) and their cells.
+
+Signatures, parameter names and layouts are PyTorch's, so a PyTorch ``state_dict`` loads
+one-to-one: for layer ``k`` (suffix ``_reverse`` for the backward direction)
+``weight_ih_l{k} (G·H, in)``, ``weight_hh_l{k} (G·H, H)``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
+``(G·H,)`` with ``G = 1`` (RNN), ``4`` (LSTM: gates i, f, g, o) or ``3`` (GRU: r, z, n).
+Default init is PyTorch's: every parameter ``U(-1/√H, 1/√H)``.
+
+Padded variable-length batches: ``lstm(x, lengths=lengths)`` (or a
+:class:`~deepgrad.nn.PackedSequence` from :func:`~deepgrad.nn.pack_padded_sequence`) gives
+zero outputs past each length and final states taken at each sample's last valid step, as
+PyTorch's packed sequences do. The math lives in :mod:`deepgrad.functional.recurrent`.
+
+>>> import deepgrad as dg
+>>> lstm = dg.nn.LSTM(28, 128, batch_first=True)
+>>> out, (h_n, c_n) = lstm(dg.randn(64, 28, 28))
+>>> out.shape, h_n.shape, c_n.shape
+((64, 28, 128), (1, 64, 128), (1, 64, 128))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import backend
+from .. import functional as F
+from ..functional import recurrent as R
+from ..tensor import Tensor, as_tensor
+from . import init
+from .module import Module
+from .packing import PackedSequence, _pack_like, _unpack_for_rnn
+from .parameter import Parameter
+
+_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+class _RNNBase(Module):
+    """Shared construction and forward of :class:`RNN`, :class:`LSTM` and :class:`GRU`."""
+
+    mode = "RNN"
+
+    def _setup(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int,
+        bias: bool,
+        batch_first: bool,
+        dropout: float,
+        bidirectional: bool,
+        nonlinearity: str = "tanh",
+    ) -> None:
+        name = type(self).__name__
+        if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
+            raise ValueError(
+                f"{name}: input_size, hidden_size and num_layers must be positive, got "
+                f"{input_size}, {hidden_size}, {num_layers}"
+            )
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.nonlinearity = bidirectional, nonlinearity
+        D = 2 if bidirectional else 1
+        G = _GATES[self.mode] * hidden_size
+        dt = backend.get_default_dtype()
+        xp = backend.xp
+        bound = 1.0 / math.sqrt(hidden_size)
+        self._names: list[list[str]] = []
+        for layer in range(num_layers):
+            in_size = input_size if layer == 0 else hidden_size * D
+            for d in range(D):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
+                shapes = [(G, in_size), (G, hidden_size)]
+                if bias:
+                    names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
+                    shapes += [(G,), (G,)]
+                for n, s in zip(names, shapes):
+                    p = Parameter(xp.empty(s, dt))
+                    init.uniform_(p, -bound, bound)
+                    setattr(self, n, p)
+                self._names.append(names)
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """Parameters per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
+        return [[getattr(self, n) for n in names] for names in self._names]
+
+    def flatten_parameters(self) -> None:
+        """No-op (PyTorch compatibility: parameters are always usable as they are)."""
+
+    def _label(self) -> str:
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
+
+    def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> Any:  # noqa: A002
+        """Run the whole sequence.
+
+        Shapes: ``input (T, B, input_size)`` (``(B, T, input_size)`` with ``batch_first``,
+        or unbatched ``(T, input_size)``), or a :class:`PackedSequence`; ``hx``:
+        ``h0 (num_layers·D, B, H)`` (LSTM: ``(h0, c0)``), zeros when omitted;
+        ``lengths``: ``B`` ints for padded variable-length batches.
+        Returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) with
+        ``output (T, B, D·H)`` and ``h_n (num_layers·D, B, H)``; D = 2 if bidirectional.
+        """
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            if lengths is not None:
+                raise ValueError(f"{self._label()}: pass lengths or a PackedSequence, not both")
+            x, lengths, packed_info = _unpack_for_rnn(input)
+            batch_first = False
+        else:
+            x = as_tensor(input)
+            batch_first = self.batch_first
+        if x.ndim not in (2, 3):
+            raise ValueError(
+                f"{self._label()}: expected a 3-d input (batch_first={self.batch_first}) or an "
+                f"unbatched 2-d one (T, {self.input_size}), got shape {x.shape}"
+            )
+        if x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self._label()}: expected input with last axis (input_size) "
+                f"{self.input_size}, got shape {x.shape}"
+            )
+        unbatched = x.ndim == 2
+        lstm_mode = self.mode == "LSTM"
+        if unbatched:
+            x = F.unsqueeze(x, 0 if batch_first else 1)
+            if hx is not None:
+                hx = _map_states(hx, lambda s: F.unsqueeze(as_tensor(s), 1), lstm_mode, self)
+            if lengths is not None:
+                lengths = [lengths] if isinstance(lengths, int) else lengths
+        elif hx is not None:
+            hx = _map_states(hx, as_tensor, lstm_mode, self)
+        try:
+            out, state = R._run(
+                self.mode, x, hx, self.all_weights, self.num_layers, self.bidirectional,
+                self.dropout, self.training, batch_first, lengths, self.nonlinearity,
+            )  # fmt: skip
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(str(exc).replace(f"{self.mode}:", f"{self._label()}:", 1)) from None
+        if unbatched:
+            out = F.squeeze(out, 0 if batch_first else 1)
+            state = _map_states(state, lambda s: F.squeeze(s, 1), lstm_mode, self)
+        if packed:
+            out = _pack_like(out, packed_info)
+        return out, state
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.mode == "RNN" and self.nonlinearity != "tanh":
+            s += f", nonlinearity={self.nonlinearity!r}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+def _map_states(hx: Any, f: Any, lstm_mode: bool, layer: Any) -> Any:
+    if lstm_mode:
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(
+                f"{layer._label()}: hx must be a tuple (h0, c0), got {type(hx).__name__}"
+            )
+        return (f(hx[0]), f(hx[1]))
+    return f(hx)
+
+
+class RNN(_RNNBase):
+    """Elman RNN: ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``, act = tanh or relu.
+
+    Parameters as PyTorch's ``torch.nn.RNN``; see :class:`_RNNBase.forward` for shapes.
+    """
+
+    mode = "RNN"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        super().__init__()
+        self._setup(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            nonlinearity,
+        )  # fmt: skip
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory (Hochreiter & Schmidhuber, 1997), PyTorch's ``torch.nn.LSTM``.
+
+    ``[i, f, g, o] = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``;
+    ``c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)``; ``h_t = σ(o) ⊙ tanh(c_t)``.
+    ``forward(x, (h0, c0)=None, lengths=None) -> (output, (h_n, c_n))``. Each layer and
+    direction runs as one fused graph node (double backward through it is not supported).
+    ``proj_size`` is not supported.
+    """
+
+    mode = "LSTM"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        super().__init__()
+        self._setup(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit (Cho et al., 2014), PyTorch's ``torch.nn.GRU`` form:
+    ``r, z = σ(·)``, ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``,
+    ``h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}``. ``forward(x, h0=None, lengths=None) -> (output, h_n)``.
+    """
+
+    mode = "GRU"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        super().__init__()
+        self._setup(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+
+
+# ---------------------------------------------------------------------------------------
+# cells
+# ---------------------------------------------------------------------------------------
+
+
+class _CellBase(Module):
+    gates = 1
+
+    def _setup(self, input_size: int, hidden_size: int, bias: bool) -> None:
+        name = type(self).__name__
+        if input_size <= 0 or hidden_size <= 0:
+            raise ValueError(
+                f"{name}: input_size and hidden_size must be positive, got "
+                f"{input_size}, {hidden_size}"
+            )
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        G = self.gates * hidden_size
+        dt = backend.get_default_dtype()
+        bound = 1.0 / math.sqrt(hidden_size)
+        shapes = {"weight_ih": (G, input_size), "weight_hh": (G, hidden_size)}
+        if bias:
+            shapes.update(bias_ih=(G,), bias_hh=(G,))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        for n, s in shapes.items():
+            p = Parameter(backend.xp.empty(s, dt))
+            init.uniform_(p, -bound, bound)
+            setattr(self, n, p)
+
+    def _prepare(self, input: Any, hx: Any, n_states: int) -> tuple[Tensor, list, bool]:  # noqa: A002
+        """Check shapes; add a batch axis to unbatched input; zeros for missing states."""
+        x = as_tensor(input)
+        label = f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
+        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{label}: expected input of shape (batch, {self.input_size}) or "
+                f"({self.input_size},), got {x.shape}"
+            )
+        unbatched = x.ndim == 1
+        if unbatched:
+            x = F.unsqueeze(x, 0)
+        B = x.shape[0]
+        if hx is None:
+            z = Tensor._from_op(backend.xp.zeros((B, self.hidden_size), x.dtype), None, 0)
+            return x, [z] * n_states, unbatched
+        states = list(hx) if n_states == 2 else [hx]
+        if n_states == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError(f"{label}: hx must be a tuple (h, c), got {type(hx).__name__}")
+        out = []
+        want = (self.hidden_size,) if unbatched else (B, self.hidden_size)
+        for s in states:
+            s = as_tensor(s)
+            if s.shape != want:
+                raise ValueError(f"{label}: expected a hidden state of shape {want}, got {s.shape}")
+            out.append(F.unsqueeze(s, 0) if unbatched else s)
+        return x, out, unbatched
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """One Elman RNN step: ``h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)``.
+
+    ``forward(x (B, in), h (B, H) = zeros) -> h' (B, H)`` (unbatched ``(in,)`` works too).
+    """
+
+    gates = 1
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
+    ) -> None:
+        super().__init__()
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+            )
+        self.nonlinearity = nonlinearity
+        self._setup(input_size, hidden_size, bias)
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
+        x, (h,), unbatched = self._prepare(input, hx, 1)
+        h2 = R.rnn_cell(
+            x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity
+        )
+        return F.squeeze(h2, 0) if unbatched else h2
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step: ``forward(x (B, in), (h, c) = zeros) -> (h', c')``, each ``(B, H)``;
+    gates i, f, g, o as in :class:`LSTM`."""
+
+    gates = 4
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+        super().__init__()
+        self._setup(input_size, hidden_size, bias)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        x, (h, c), unbatched = self._prepare(input, hx, 2)
+        h2, c2 = R.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if unbatched:
+            return F.squeeze(h2, 0), F.squeeze(c2, 0)
+        return h2, c2
+
+
+class GRUCell(_CellBase):
+    """One GRU step: ``forward(x (B, in), h (B, H) = zeros) -> h' (B, H)``; gates r, z, n
+    as in :class:`GRU`."""
+
+    gates = 3
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+        super().__init__()
+        self._setup(input_size, hidden_size, bias)
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
+        x, (h,), unbatched = self._prepare(input, hx, 1)
+        h2 = R.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return F.squeeze(h2, 0) if unbatched else h2

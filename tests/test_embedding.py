@@ -1,0 +1,96 @@
+"""Embedding: lookup, scatter-add gradient, padding_idx, PyTorch equality, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+def test_shape_and_dtype(shape, rng):
+    emb = nn.Embedding(10, 6)
+    idx = rng.integers(0, 10, shape)
+    y = emb(idx)
+    assert y.shape == (*shape, 6) and y.dtype == np.float32
+    np.testing.assert_array_equal(y.numpy(), emb.weight.numpy()[idx])
+    y.sum().backward()
+    assert emb.weight.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0, 3, -1])
+def test_matches_pytorch(torch, padding_idx, rng):
+    t_emb = torch.nn.Embedding(7, 4, padding_idx=padding_idx)
+    d_emb = nn.Embedding(7, 4, padding_idx=padding_idx)
+    if padding_idx is not None:
+        assert np.all(d_emb.weight.numpy()[padding_idx] == 0)
+    d_emb.load_state_dict({"weight": t_emb.weight.detach().numpy()})
+    idx = rng.integers(0, 7, (5, 6))
+    idx[0, :3] = 3  # repeated ids and the padding id
+    idx[1, 0] = 6
+    v = rng.standard_normal((5, 6, 4)).astype(np.float32)
+    t_y = t_emb(torch.tensor(idx))
+    (t_y * torch.tensor(v)).sum().backward()
+    d_y = d_emb(dg.tensor(idx))
+    (d_y * dg.tensor(v)).sum().backward()
+    np.testing.assert_allclose(d_y.numpy(), t_y.detach().numpy())
+    np.testing.assert_allclose(
+        d_emb.weight.grad.numpy(), t_emb.weight.grad.numpy(), rtol=1e-5, atol=1e-6
+    )
+    if padding_idx is not None:
+        assert np.all(d_emb.weight.grad.numpy()[padding_idx] == 0)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1])
+def test_gradcheck_and_double_backward(padding_idx, rng):
+    dg.set_default_dtype("float64")
+    w = dg.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    idx = np.array([[0, 1, 1], [4, 2, 1]])
+    # the padding row's gradient is zero by definition, so check the others numerically
+    plain = np.where(idx == padding_idx, 0 if padding_idx else 3, idx)
+    dg.gradcheck(lambda w: dg.functional.embedding(plain, w, padding_idx), w)
+
+    def grad_of_square(w):  # the backward (scatter) is differentiable again
+        y = dg.functional.embedding(idx, w, padding_idx)
+        (g,) = dg.grad((y * y * y).sum(), w, create_graph=True)
+        return g
+
+    dg.gradcheck(grad_of_square, w)
+
+
+def test_empty_indices_and_add_at_fallback_agree(rng):
+    from deepgrad.functional.embedding import _scatter_rows
+
+    idx = rng.integers(0, 50, 1000)
+    rows = rng.standard_normal((1000, 8)).astype(np.float32)
+    ref = np.zeros((50, 8), np.float32)
+    np.add.at(ref, idx, rows)
+    np.testing.assert_allclose(_scatter_rows(idx, rows, 50), ref, rtol=1e-5, atol=1e-5)
+    emb = nn.Embedding(4, 2)
+    y = emb(np.zeros((0,), np.int64))
+    assert y.shape == (0, 2)
+    y.sum().backward()
+    assert np.all(emb.weight.grad.numpy() == 0)
+
+
+def test_from_pretrained():
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    emb = nn.Embedding.from_pretrained(table)
+    assert not emb.weight.requires_grad
+    np.testing.assert_array_equal(emb(dg.tensor([2])).numpy(), table[[2]])
+    assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
+
+
+def test_errors_name_layer_expected_and_actual():
+    emb = nn.Embedding(10, 3)
+    with pytest.raises(IndexError, match=r"Embedding\(10, 3\).*10.*0 <= index < 10"):
+        emb(dg.tensor([1, 10]))
+    with pytest.raises(IndexError, match="index -1"):
+        emb(np.array([-1]))
+    with pytest.raises(TypeError, match=r"Embedding\(10, 3\).*integers.*float32"):
+        emb(dg.tensor([1.0]))
+    with pytest.raises(ValueError, match="padding_idx"):
+        nn.Embedding(10, 3, padding_idx=10)
+    assert "padding_idx=9" in repr(nn.Embedding(10, 3, padding_idx=-1))
