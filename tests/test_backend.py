@@ -1,0 +1,99 @@
+"""The backend: NumPy by default, a clear error for CuPy where it is not usable, default
+dtype, seeding and the generator's state."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import backend
+
+
+def test_numpy_is_the_default():
+    assert backend.name() == "numpy"
+    assert backend.xp is np
+    assert isinstance(dg.ones(2).data, np.ndarray)
+
+
+def _cupy_usable() -> bool:
+    if importlib.util.find_spec("cupy") is None:
+        return False
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(_cupy_usable(), reason="CuPy with a GPU is available here")
+def test_cupy_without_cupy_raises_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"backend 'cupy'.*not usable.*'numpy'"):
+        dg.set_backend("cupy")
+    assert backend.name() == "numpy"  # unchanged after the failure
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="unknown backend 'jax'"):
+        dg.set_backend("jax")
+
+
+def test_using_restores_the_previous_backend():
+    with backend.using("numpy"):
+        assert backend.name() == "numpy"
+    assert backend.name() == "numpy"
+
+
+def test_default_dtype():
+    assert dg.get_default_dtype() == np.float32
+    assert dg.tensor(1.0).dtype == np.float32
+    assert dg.randn(2).dtype == np.float32
+    dg.set_default_dtype(np.float64)
+    assert dg.tensor([1.0]).dtype == np.float64
+    assert dg.zeros(2).dtype == np.float64
+    assert dg.nn.Linear(2, 3).weight.dtype == np.float64
+    with pytest.raises(TypeError, match="floating dtype"):
+        dg.set_default_dtype(np.int32)
+
+
+def test_manual_seed_reproduces_every_draw():
+    def draws():
+        return (
+            dg.randn(3, 2).numpy(),
+            dg.rand(4).numpy(),
+            dg.randint(0, 10, (5,)).numpy(),
+            dg.nn.Linear(4, 3).weight.numpy(),
+        )
+
+    dg.manual_seed(123)
+    first = draws()
+    dg.manual_seed(123)
+    second = draws()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    dg.manual_seed(124)
+    assert not np.array_equal(dg.randn(3, 2).numpy(), first[0])
+
+
+def test_manual_seed_rejects_bad_seeds():
+    for bad in (-1, 1.5, "1"):
+        with pytest.raises(ValueError, match="manual_seed"):
+            dg.manual_seed(bad)
+
+
+def test_rng_state_round_trip():
+    state = backend.get_rng_state()
+    a = dg.randn(4).numpy()
+    backend.set_rng_state(state)
+    np.testing.assert_array_equal(dg.randn(4).numpy(), a)
+    assert backend.rng() is backend.rng()
+
+
+def test_special_and_to_numpy():
+    erf = backend.special("erf")
+    assert erf(0.0) == 0.0
+    a = np.arange(3)
+    assert backend.to_numpy(a) is a
