@@ -1,0 +1,352 @@
+"""The Tensor: creation functions, attributes, conversion, repr, operators, a dtype sweep
+through every function, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+
+# ---- creation -------------------------------------------------------------------------------
+def test_tensor_from_python_data():
+    assert dg.tensor(1.5).dtype == np.float32 and dg.tensor(1.5).shape == ()
+    assert dg.tensor(3).dtype == np.int64
+    assert dg.tensor(True).dtype == np.bool_
+    assert dg.tensor([[1.0, 2.0], [3.0, 4.0]]).shape == (2, 2)
+    assert dg.tensor([1, 2]).dtype == np.int64
+    assert dg.tensor([1.0, 2], dtype=np.float64).dtype == np.float64
+    assert dg.tensor([1, 2], dtype="float32").dtype == np.float32
+
+
+def test_tensor_from_arrays_keeps_dtype_and_copies():
+    a = np.arange(3, dtype=np.float64)
+    t = dg.tensor(a)
+    assert t.dtype == np.float64
+    a[0] = 99
+    assert t.numpy()[0] == 0  # a copy
+    u = dg.tensor(t)
+    u.data[1] = 7
+    assert t.numpy()[1] == 1
+    assert dg.tensor(np.uint8(3)).dtype == np.uint8
+    assert dg.tensor(np.array([1, 2], np.int32)).dtype == np.int32
+
+
+def test_as_tensor_does_not_copy():
+    t = dg.tensor([1.0, 2.0])
+    assert dg.as_tensor(t) is t
+    assert dg.as_tensor(t, dtype=np.float64).dtype == np.float64
+
+
+def test_bad_data():
+    with pytest.raises(ValueError, match="ragged"):
+        dg.tensor([[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match="cannot make a tensor"):
+        dg.tensor({"a": 1})
+
+
+@pytest.mark.parametrize(
+    "make, shape, dtype, value",
+    [
+        (lambda: dg.zeros(2, 3), (2, 3), np.float32, 0.0),
+        (lambda: dg.zeros((2, 3)), (2, 3), np.float32, 0.0),
+        (lambda: dg.ones(4, dtype=np.float64), (4,), np.float64, 1.0),
+        (lambda: dg.ones([2, 2]), (2, 2), np.float32, 1.0),
+        (lambda: dg.full((2, 2), 7.0), (2, 2), np.float32, 7.0),
+        (lambda: dg.full(3, 2, dtype=np.int64), (3,), np.int64, 2),
+        (lambda: dg.zeros(()), (), np.float32, 0.0),
+    ],
+)
+def test_constant_creation(make, shape, dtype, value):
+    t = make()
+    assert t.shape == shape and t.dtype == dtype
+    assert np.all(t.numpy() == value)
+    assert not t.requires_grad and t.grad is None and t.is_leaf
+
+
+def test_arange_and_eye():
+    assert dg.arange(5).dtype == np.int64
+    np.testing.assert_array_equal(dg.arange(5).numpy(), np.arange(5))
+    np.testing.assert_array_equal(dg.arange(1, 7, 2).numpy(), [1, 3, 5])
+    a = dg.arange(0, 1, 0.25)
+    assert a.dtype == np.float32
+    np.testing.assert_allclose(a.numpy(), [0, 0.25, 0.5, 0.75])
+    assert dg.arange(3, dtype=np.float64).dtype == np.float64
+    np.testing.assert_array_equal(dg.eye(3).numpy(), np.eye(3))
+    assert dg.eye(2, 3).shape == (2, 3) and dg.eye(2).dtype == np.float32
+
+
+def test_random_creation():
+    r = dg.rand(1000)
+    assert r.dtype == np.float32 and r.shape == (1000,)
+    assert 0 <= r.numpy().min() and r.numpy().max() < 1
+    n = dg.randn(2000, dtype=np.float64)
+    assert n.dtype == np.float64
+    assert abs(n.numpy().mean()) < 0.1 and abs(n.numpy().std() - 1) < 0.1
+    i = dg.randint(3, 6, (100,))
+    assert i.dtype == np.int64 and set(i.numpy().tolist()) == {3, 4, 5}
+    assert dg.randint(0, 2, 4).shape == (4,)
+    w = dg.randn(2, 3, requires_grad=True)
+    assert w.requires_grad
+
+
+def test_like_functions():
+    x = dg.tensor(np.zeros((2, 3), np.float64))
+    for fn in (dg.zeros_like, dg.ones_like, dg.rand_like, dg.randn_like):
+        y = fn(x)
+        assert y.shape == (2, 3) and y.dtype == np.float64
+        assert fn(x, dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(dg.ones_like(x).numpy(), 1.0)
+    np.testing.assert_array_equal(dg.full_like(x, 3.0).numpy(), 3.0)
+    assert dg.zeros_like(x, requires_grad=True).requires_grad
+
+
+def test_manual_seed_gives_the_same_randn_and_linear_init():
+    dg.manual_seed(7)
+    a, la = dg.randn(3, 4).numpy(), dg.nn.Linear(5, 2)
+    dg.manual_seed(7)
+    b, lb = dg.randn(3, 4).numpy(), dg.nn.Linear(5, 2)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(la.weight.numpy(), lb.weight.numpy())
+    np.testing.assert_array_equal(la.bias.numpy(), lb.bias.numpy())
+
+
+# ---- attributes and conversion ------------------------------------------------------------
+def test_attributes():
+    t = dg.tensor(np.zeros((2, 3, 4), np.float32), requires_grad=True)
+    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size == 24 and t.numel() == 24
+    assert t.dtype == np.float32 and t.requires_grad and t.grad is None
+    assert t.is_leaf and t.grad_fn is None
+    y = t * 2
+    assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
+    assert "Mul" in repr(y.grad_fn)
+
+
+def test_numpy_item_tolist():
+    t = dg.tensor([[1.0, 2.0]])
+    a = t.numpy()
+    assert isinstance(a, np.ndarray)
+    a[0, 0] = 5.0
+    assert t.numpy()[0, 0] == 5.0  # shares memory
+    assert dg.tensor(2.5).item() == 2.5 and isinstance(dg.tensor(2.5).item(), float)
+    assert dg.tensor([3]).item() == 3 and isinstance(dg.tensor([3]).item(), int)
+    with pytest.raises(ValueError, match=r"one element.*\(1, 2\)"):
+        t.item()
+    assert t.tolist() == [[5.0, 2.0]]
+    assert float(dg.tensor(1.5)) == 1.5 and int(dg.tensor(2)) == 2
+    assert [10, 20, 30][dg.tensor(1)] == 20
+    with pytest.raises(TypeError):
+        [1, 2][dg.tensor(1.0)]
+
+
+def test_bool_of_tensors():
+    assert bool(dg.tensor(1.0)) and not bool(dg.tensor([0.0]))
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(dg.ones(2))
+
+
+def test_detach_shares_data_and_cuts_the_graph():
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert d.data is y.data
+    (d * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0])
+
+
+def test_astype_and_casts():
+    x = dg.tensor([1.5, 2.5], requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 5.0])
+    assert x.astype(np.float32) is x
+    i = x.astype(np.int64)
+    assert i.dtype == np.int64 and not i.requires_grad
+    assert x.double().dtype == np.float64 and x.long().dtype == np.int64
+    assert dg.tensor([1, 2]).float().dtype == np.float32
+    z = dg.tensor([1.5, 2.5], dtype=np.float64, requires_grad=True)
+    (g,) = dg.grad((z.astype(np.float32) ** 2).sum(), z)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g.numpy(), [3.0, 5.0])
+
+
+def test_repr():
+    assert repr(dg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(dg.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(dg.tensor([1.0], dtype=np.float64)) == "tensor([1.], dtype=float64)"
+    assert repr(dg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    x = dg.tensor([1.0], requires_grad=True)
+    assert repr(x * 2) == "tensor([2.], grad_fn=Mul)"
+    assert "\n" in repr(dg.zeros(2, 2))  # a matrix prints on rows, like NumPy
+
+
+def test_requires_grad_on_int_tensor_is_refused():
+    with pytest.raises(TypeError, match="floating point.*int64"):
+        dg.tensor([1, 2], requires_grad=True)
+    with pytest.raises(TypeError, match="floating point"):
+        dg.tensor([1, 2]).requires_grad_()
+    with pytest.raises(TypeError, match="floating point"):
+        dg.zeros(2, dtype=np.int64, requires_grad=True)
+
+
+def test_requires_grad_():
+    x = dg.tensor([1.0, 2.0])
+    assert x.requires_grad_() is x and x.requires_grad
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    x.requires_grad_(False)
+    assert not (x * x).requires_grad
+    y = dg.tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_hash_and_identity():
+    a, b = dg.tensor([1.0]), dg.tensor([1.0])
+    assert len({a, b}) == 2
+    assert {a: 1}[a] == 1
+
+
+# ---- operators --------------------------------------------------------------------------------
+def test_operators_call_functions():
+    a = dg.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    b = dg.tensor(np.array([0.5, 2.0]))
+    pairs = [
+        (a + b, F.add(a, b)),
+        (a - b, F.sub(a, b)),
+        (a * b, F.mul(a, b)),
+        (a / b, F.div(a, b)),
+        (a**b, F.pow(a, b)),
+        (a @ b, F.matmul(a, b)),
+        (-a, F.neg(a)),
+        (+a, a),
+        (abs(-a), a),
+        (a.T, F.transpose(a)),
+    ]
+    for got, expected in pairs:
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_methods_call_functions(rng):
+    a = dg.tensor(rng.uniform(0.5, 2.0, (2, 3)))
+    for name in ("exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh"):
+        np.testing.assert_array_equal(getattr(a, name)().numpy(), getattr(F, name)(a).numpy())
+    np.testing.assert_array_equal(a.clip(0.7, 1.2).numpy(), F.clip(a, 0.7, 1.2).numpy())
+    np.testing.assert_array_equal(a.matmul(a.T).numpy(), (a @ a.T).numpy())
+    assert a.swapaxes(0, 1).shape == (3, 2) and a.broadcast_to((4, 2, 3)).shape == (4, 2, 3)
+
+
+# ---- dtype sweep: float32 stays float32 through every function ---------------------------------
+SWEEP = {
+    "add": lambda x, y: x + y,
+    "sub": lambda x, y: x - y,
+    "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / (y * y + 1.0),
+    "neg": lambda x, y: -x,
+    "pow": lambda x, y: (x * x + 1.0) ** y,
+    "pow_scalar": lambda x, y: x**3 + x**2 + (x * x + 1.0) ** 0.5,
+    "rpow": lambda x, y: 2.0**x,
+    "exp": lambda x, y: F.exp(x),
+    "log": lambda x, y: F.log(x * x + 1.0),
+    "sqrt": lambda x, y: F.sqrt(x * x + 1.0),
+    "abs": lambda x, y: F.abs(x),
+    "maximum": lambda x, y: F.maximum(x, y),
+    "minimum": lambda x, y: F.minimum(x, 0.0),
+    "clip": lambda x, y: F.clip(x, -0.5, 0.5),
+    "where": lambda x, y: F.where(x.data > 0, x, y),
+    "sum": lambda x, y: F.sum(x, 1),
+    "mean": lambda x, y: F.mean(x, (0, 1)),
+    "max": lambda x, y: F.max(x, -1),
+    "min": lambda x, y: F.min(x),
+    "var": lambda x, y: F.var(x, 0),
+    "std": lambda x, y: F.std(x, 1, keepdims=True),
+    "logsumexp": lambda x, y: F.logsumexp(x, -1),
+    "reshape": lambda x, y: F.reshape(x, (-1,)),
+    "transpose": lambda x, y: F.transpose(x),
+    "permute": lambda x, y: F.permute(x, (1, 0)),
+    "swapaxes": lambda x, y: F.swapaxes(x, 0, 1),
+    "broadcast_to": lambda x, y: F.broadcast_to(x, (2, 3, 4)),
+    "expand": lambda x, y: F.expand(x[:, :1], (3, 4)),
+    "squeeze": lambda x, y: F.squeeze(x[:1]),
+    "unsqueeze": lambda x, y: F.unsqueeze(x, 1),
+    "concat": lambda x, y: F.concat([x, y], 0),
+    "stack": lambda x, y: F.stack([x, y], -1),
+    "split": lambda x, y: F.split(x, 2, 1)[1],
+    "getitem": lambda x, y: x[[0, 0, 2], 1:],
+    "getitem_mask": lambda x, y: x[x.data > 0],
+    "pad": lambda x, y: F.pad(x, 1),
+    "flatten": lambda x, y: F.flatten(x),
+    "matmul": lambda x, y: x @ y.T,
+    "matmul_1d": lambda x, y: x[0] @ y[0],
+    "linear": lambda x, y: F.linear(x, y, y[0, :3]),
+    "relu": lambda x, y: F.relu(x),
+    "leaky_relu": lambda x, y: F.leaky_relu(x, 0.1),
+    "elu": lambda x, y: F.elu(x),
+    "gelu": lambda x, y: F.gelu(x),
+    "gelu_tanh": lambda x, y: F.gelu(x, approximate="tanh"),
+    "sigmoid": lambda x, y: F.sigmoid(x),
+    "tanh": lambda x, y: F.tanh(x),
+    "softmax": lambda x, y: F.softmax(x, -1),
+    "log_softmax": lambda x, y: F.log_softmax(x, 0),
+    "softplus": lambda x, y: F.softplus(x),
+    "erf": lambda x, y: F.erf(x),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(SWEEP))
+def test_dtype_is_preserved_through_every_function(rng, name, dtype):
+    x = dg.tensor(rng.standard_normal((3, 4)).astype(dtype), requires_grad=True)
+    y = dg.tensor(rng.standard_normal((3, 4)).astype(dtype), requires_grad=True)
+    out = SWEEP[name](x, y)
+    assert out.dtype == dtype, f"{name}: output {out.dtype}"
+    # first and second order: gradients (and gradients of gradients) keep the dtype
+    gx = dg.grad((out * out).sum(), [x, y], create_graph=True, allow_unused=True)
+    for g in gx:
+        assert g is None or g.dtype == dtype, f"{name}: gradient {g.dtype}"
+    total = sum((g * g).sum() for g in gx if g is not None and g.requires_grad)
+    if isinstance(total, dg.Tensor):
+        total.backward()
+        for t in (x, y):
+            assert t.grad is None or t.grad.dtype == dtype, f"{name}: 2nd order {t.grad.dtype}"
+
+
+# ---- clear errors -------------------------------------------------------------------------------
+def test_backward_on_non_scalar_without_grad_says_so():
+    x = dg.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2, 3\).*backward\(grad="):
+        (x * 2).backward()
+
+
+def test_backward_with_a_grad_of_the_wrong_shape():
+    x = dg.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient of shape \(3,\).*shape \(2, 3\)"):
+        (x * 2).backward(dg.ones(3))
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        dg.ones(1).backward()
+
+
+def test_backward_with_an_array_grad():
+    x = dg.ones(2, requires_grad=True)
+    (x * 3).backward(np.array([1.0, 2.0], np.float32))
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0])
+    assert x.grad.dtype == np.float32
+
+
+def test_reshape_error_and_bad_axis():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(5,\)"):
+        dg.ones(2, 3).reshape(5)
+    with pytest.raises(ValueError, match="axis 3 is out of range for a tensor with 2 dims"):
+        dg.ones(2, 3).sum(axis=3)
+    with pytest.raises(ValueError, match="axis -3"):
+        dg.ones(2, 3).mean(axis=-3)
