@@ -61,3 +61,7 @@ from .tensor import (
 from . import functional  # noqa: E402,I001
 
 __version__ = "0.1.0"
+
+from . import io, train  # noqa: E402
+from .io import register  # noqa: E402
+from .train import History, callbacks, load_model  # noqa: E402

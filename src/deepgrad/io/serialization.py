@@ -1,0 +1,588 @@
+"""Saving and loading models: one zip file, JSON + safetensors, never pickle.
+
+A model file (``model.save("net.dg")``) is a zip archive holding
+
+``config.json``
+    the format tag and version, the architecture (registered class names and constructor
+    arguments, nested for containers), the input shape that built lazy layers, and the compile
+    information (optimizer class and hyperparameters, loss, metrics);
+``weights.safetensors``
+    parameters and persistent buffers by their ``state_dict`` names;
+``state.safetensors``
+    the arrays of any other state (the optimizer's moments; for a training backup, callbacks'
+    best weights), referenced from ``config.json`` as ``{"__array__": key}``.
+
+Loading never executes anything from the file: there is no pickle, and the architecture may
+only name classes of :mod:`deepgrad.io.registry`. Entries are checked before they are inflated
+(declared size, compression ratio), and a truncated or corrupted file raises
+:class:`ModelFileError` saying so. Files are written to a temporary file in the target's folder
+and moved into place with ``os.replace``, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy
+
+from .. import backend
+from . import registry
+
+FORMAT = "deepgrad"
+FORMAT_VERSION = 1
+CONFIG = "config.json"
+WEIGHTS = "weights.safetensors"
+STATE = "state.safetensors"
+_ENTRIES = (CONFIG, WEIGHTS, STATE)
+
+#: largest JSON entry accepted (bytes, inflated)
+MAX_CONFIG_BYTES = 64 * 2**20
+#: largest array entry accepted (bytes, inflated); raise it for models larger than this
+MAX_ENTRY_BYTES = 16 * 2**30
+#: largest inflated/compressed ratio accepted for entries over 1 MiB (deflate's limit is ~1032;
+#: real JSON compresses ~10×, float weights ~1.1×; zip bombs need far more)
+MAX_COMPRESSION_RATIO = 100.0
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read: not a deepgrad file, truncated, corrupted, refused."""
+
+
+# ---- atomic writes ------------------------------------------------------------------------------
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
+    """Call ``write(f)`` on a temporary binary file next to ``path``, then rename it onto
+    ``path`` (``os.replace`` is atomic on POSIX and Windows): readers see the old file or the
+    new one, never a partial one."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable (best effort; not possible everywhere)
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+# ---- JSON-able values ------------------------------------------------------------------------------
+def _encode_value(v: Any, where: str) -> Any:
+    """A constructor argument as JSON: tuples, modules, dtypes and small arrays tagged."""
+    from ..nn import Module
+
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, numpy.generic):
+        return v.item()
+    if isinstance(v, Module):
+        return module_to_config(v)
+    if isinstance(v, tuple):
+        return {"__tuple__": [_encode_value(x, where) for x in v]}
+    if isinstance(v, list):
+        return [_encode_value(x, where) for x in v]
+    if isinstance(v, OrderedDict):
+        return {"__odict__": [[str(k), _encode_value(x, where)] for k, x in v.items()]}
+    if isinstance(v, dict):
+        if not all(isinstance(k, str) for k in v):
+            raise TypeError(f"{where}: dict arguments must have string keys to be saved")
+        return {"__dict__": {k: _encode_value(x, where) for k, x in v.items()}}
+    if isinstance(v, numpy.dtype) or (isinstance(v, type) and issubclass(v, numpy.generic)):
+        return {"__dtype__": numpy.dtype(v).name}
+    if hasattr(v, "shape") and hasattr(v, "dtype"):
+        arr = backend.to_numpy(getattr(v, "data", v))
+        if arr.size > 65536:
+            raise TypeError(f"{where}: an array argument of {arr.size} elements is too large")
+        return {"__ndarray__": arr.tolist(), "dtype": arr.dtype.name}
+    raise TypeError(
+        f"{where} is a {type(v).__name__}, which a saved architecture cannot hold (only numbers, "
+        "strings, bools, None, lists, tuples, dicts, dtypes, small arrays and modules). Give the "
+        "layer JSON-able constructor arguments (e.g. an initializer's name instead of a "
+        "function), or save only the weights with save_weights"
+    )
+
+
+def _decode_value(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_decode_value(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if "class" in v and set(v) <= {"class", "config"}:
+        return module_from_config(v)
+    if set(v) == {"__tuple__"}:
+        return tuple(_decode_value(x) for x in v["__tuple__"])
+    if set(v) == {"__odict__"}:
+        return OrderedDict((str(k), _decode_value(x)) for k, x in v["__odict__"])
+    if set(v) == {"__dict__"}:
+        return {str(k): _decode_value(x) for k, x in v["__dict__"].items()}
+    if set(v) == {"__dtype__"}:
+        return numpy.dtype(_safe_dtype(v["__dtype__"]))
+    if set(v) == {"__ndarray__", "dtype"}:
+        return numpy.asarray(v["__ndarray__"], dtype=_safe_dtype(v["dtype"]))
+    return {str(k): _decode_value(x) for k, x in v.items()}
+
+
+def _safe_dtype(name: Any) -> numpy.dtype:
+    dt = numpy.dtype(str(name))
+    if dt.kind not in "biuf":  # never object dtypes (which could hold arbitrary Python objects)
+        raise ModelFileError(f"refusing dtype {name!r} in a model file")
+    return dt
+
+
+# ---- architecture ------------------------------------------------------------------------------
+def module_to_config(module: Any) -> dict[str, Any]:
+    """The architecture of ``module`` as a JSON-able dict ``{"class": name, "config": args}``.
+
+    ``name`` is the class's registry name; ``args`` are the constructor arguments
+    (``module.get_config()``), with sub-modules (``Sequential``'s children, a model's
+    ``encoder=...`` argument) nested in the same form. :func:`module_from_config` inverts it.
+
+    >>> import deepgrad as dg
+    >>> module_to_config(dg.nn.Sequential(dg.nn.Linear(2, 3), dg.nn.ReLU()))
+    {'class': 'Sequential', 'config': {'modules': [{'class': 'Linear', 'config': {'in_features': 2, 'out_features': 3}}, {'class': 'ReLU', 'config': {}}]}}
+    """
+    cls = type(module)
+    name = registry.name_of(cls)
+    if name is None:
+        raise TypeError(
+            f"{cls.__qualname__} is not a registered layer class, so its architecture cannot be "
+            "saved: decorate it with @dg.register (and import it before loading), or save only "
+            "the weights with save_weights"
+        )
+    args = module.get_config()
+    sig = inspect.signature(cls.__init__)
+    config: dict[str, Any] = {}
+    for key, value in args.items():
+        where = f"{name} argument {key!r}"
+        param = sig.parameters.get(key)
+        if param is not None and param.kind is inspect.Parameter.VAR_POSITIONAL:
+            config[key] = [_encode_value(x, where) for x in value]
+        elif param is not None and param.kind is inspect.Parameter.VAR_KEYWORD:
+            config[key] = {"__dict__": {k: _encode_value(x, where) for k, x in value.items()}}
+        else:
+            config[key] = _encode_value(value, where)
+    return {"class": name, "config": config}
+
+
+def module_from_config(config: dict[str, Any]) -> Any:
+    """Build a module from :func:`module_to_config`'s form (also written by hand, e.g. in a
+    TOML file: ``{"class": "Linear", "config": {"in_features": 4, "out_features": 2}}``;
+    ``config`` may be omitted for a layer with no arguments). Only registered classes are
+    built; their weights are freshly initialized."""
+    if not isinstance(config, dict) or "class" not in config:
+        raise ModelFileError(
+            f"a layer must be given as {{'class': name, 'config': {{...}}}}, got {config!r:.200}"
+        )
+    unknown = set(config) - {"class", "config"}
+    if unknown:
+        raise ModelFileError(f"unexpected keys {sorted(unknown)} in the layer {config['class']!r}")
+    try:
+        cls = registry.get_class(config["class"])
+    except KeyError as e:
+        raise ModelFileError(e.args[0]) from None
+    raw = config.get("config") or {}
+    if not isinstance(raw, dict):
+        raise ModelFileError(f"the config of {config['class']!r} must be a dict")
+    sig = inspect.signature(cls.__init__)
+    params = [p for n, p in sig.parameters.items() if n != "self"]
+    names = {p.name for p in params}
+    has_var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    extra = set(raw) - names
+    if extra and not has_var_kw:
+        raise ModelFileError(
+            f"{config['class']} has no constructor argument(s) {sorted(extra)}; it takes "
+            f"{[p.name for p in params]}"
+        )
+    has_var_pos = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for p in params:
+        if p.name not in raw:
+            if has_var_pos and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+                if p.default is inspect.Parameter.empty:
+                    raise ModelFileError(f"{config['class']}: missing argument {p.name!r}")
+                args.append(p.default)
+            continue
+        value = raw[p.name]
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            if not isinstance(value, list):
+                raise ModelFileError(f"{config['class']}: {p.name!r} must be a list")
+            args.extend(_decode_value(x) for x in value)
+        elif p.kind is inspect.Parameter.VAR_KEYWORD:
+            kwargs.update(_decode_value(value))
+        elif p.kind is inspect.Parameter.POSITIONAL_ONLY or (
+            has_var_pos and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        ):
+            args.append(_decode_value(value))
+        else:
+            kwargs[p.name] = _decode_value(value)
+    for key in extra:
+        kwargs[key] = _decode_value(raw[key])
+    try:
+        return cls(*args, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"could not build {config['class']} from its config: {e}") from e
+
+
+# ---- state (nested dicts/lists of arrays and numbers) ------------------------------------------
+def pack_state(obj: Any, arrays: dict[str, numpy.ndarray], prefix: str) -> Any:
+    """Split ``obj`` (dicts, lists, tuples, numbers, strings, arrays) into JSON and arrays:
+    each array goes into ``arrays`` under a key derived from ``prefix`` and is replaced by
+    ``{"__array__": key}``; :func:`unpack_state` inverts it (tuples and non-string dict keys
+    survive)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, numpy.generic) or (hasattr(obj, "shape") and hasattr(obj, "dtype")):
+        arr = numpy.array(backend.to_numpy(getattr(obj, "data", obj)), copy=True, order="C")
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"cannot save an array of dtype {arr.dtype} ({prefix})")
+        key = prefix
+        while key in arrays:
+            key += "_"
+        arrays[key] = arr
+        return {"__array__": key, "scalar": isinstance(obj, numpy.generic)}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [pack_state(x, arrays, f"{prefix}.{i}") for i, x in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [pack_state(x, arrays, f"{prefix}.{i}") for i, x in enumerate(obj)]
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj):
+            return {"__dict__": {k: pack_state(v, arrays, f"{prefix}.{k}") for k, v in obj.items()}}
+        items = []
+        for k, v in obj.items():
+            if not isinstance(k, (str, int, float, bool)) and k is not None:
+                raise TypeError(f"cannot save a dict key of type {type(k).__name__} ({prefix})")
+            items.append([k, pack_state(v, arrays, f"{prefix}.{k}")])
+        return {"__items__": items}
+    raise TypeError(f"cannot save a {type(obj).__name__} in a state ({prefix})")
+
+
+def unpack_state(obj: Any, arrays: dict[str, numpy.ndarray]) -> Any:
+    """Inverse of :func:`pack_state`."""
+    if isinstance(obj, list):
+        return [unpack_state(x, arrays) for x in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "__array__" in obj:
+        key = obj["__array__"]
+        if key not in arrays:
+            raise ModelFileError(f"the file references an array {key!r} that it does not hold")
+        arr = arrays[key]
+        return arr[()] if obj.get("scalar") else arr
+    if "__tuple__" in obj:
+        return tuple(unpack_state(x, arrays) for x in obj["__tuple__"])
+    if "__dict__" in obj:
+        return {k: unpack_state(v, arrays) for k, v in obj["__dict__"].items()}
+    if "__items__" in obj:
+        return {k: unpack_state(v, arrays) for k, v in obj["__items__"]}
+    raise ModelFileError(f"unexpected entry in a saved state: {sorted(obj)}")
+
+
+# ---- archives ----------------------------------------------------------------------------------
+def _st_bytes(arrays: dict[str, numpy.ndarray], metadata: dict[str, str] | None = None) -> bytes:
+    from safetensors.numpy import save
+
+    out = {k: v if v.flags.c_contiguous else numpy.array(v, order="C") for k, v in arrays.items()}
+    return save(out, metadata=metadata)
+
+
+def _st_load(data: bytes, what: str) -> dict[str, numpy.ndarray]:
+    from safetensors.numpy import load
+
+    try:
+        return load(data)
+    except Exception as e:  # SafetensorError, a malformed header, ...
+        raise ModelFileError(f"{what} is corrupted (safetensors could not read it: {e})") from e
+
+
+def write_archive(
+    path: str | os.PathLike,
+    config: dict[str, Any],
+    weights: dict[str, numpy.ndarray] | None = None,
+    state: dict[str, numpy.ndarray] | None = None,
+) -> None:
+    """Write a deepgrad zip (``config.json`` + ``weights.safetensors`` [+ ``state.safetensors``])
+    atomically."""
+    head = {"format": FORMAT, "format_version": FORMAT_VERSION}
+    head.update(config)
+    text = json.dumps(head, indent=1, allow_nan=True).encode()
+
+    def write(f: Any) -> None:
+        with zipfile.ZipFile(f, "w") as zf:
+            zf.writestr(CONFIG, text, compress_type=zipfile.ZIP_DEFLATED)
+            if weights is not None:
+                zf.writestr(WEIGHTS, _st_bytes(weights), compress_type=zipfile.ZIP_STORED)
+            if state:
+                zf.writestr(STATE, _st_bytes(state), compress_type=zipfile.ZIP_STORED)
+
+    atomic_write(path, write)
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Any) -> bytes:
+    if info.flag_bits & 0x1:
+        raise ModelFileError(f"{path}: entry {info.filename!r} is encrypted")
+    if info.file_size > limit:
+        raise ModelFileError(
+            f"{path}: entry {info.filename!r} declares {info.file_size} bytes, over the limit of "
+            f"{limit} (refused before inflating it)"
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:
+        raise ModelFileError(
+            f"{path}: entry {info.filename!r} would inflate {ratio:.0f}× ({info.compress_size} → "
+            f"{info.file_size} bytes); refusing a suspected zip bomb"
+        )
+    with zf.open(info) as f:
+        data = f.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise ModelFileError(f"{path}: entry {info.filename!r} has the wrong size")
+    return data
+
+
+def read_archive(
+    path: str | os.PathLike,
+) -> tuple[dict[str, Any], dict[str, numpy.ndarray] | None, dict[str, numpy.ndarray]]:
+    """Read and check a deepgrad zip: ``(config, weights or None, state arrays)``.
+
+    Raises :class:`ModelFileError` for anything that is not an intact deepgrad file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no model file at {str(path)!r}")
+    with open(p, "rb") as f:
+        magic = f.read(4)
+    if magic[:1] == b"\x80" or magic[:2] in (b"(d", b"(l", b"}q", b"]q"):
+        raise ModelFileError(
+            f"{path} looks like a Python pickle (e.g. from torch.save or pickle.dump); deepgrad "
+            "never unpickles, as loading a pickle can run arbitrary code. Save the weights as "
+            "safetensors and load them with load_weights"
+        )
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = {i.filename: i for i in zf.infolist()}
+            if CONFIG not in infos:
+                held = sorted(infos)[:8]
+                hint = ""
+                if any(n.endswith(".pkl") or "data.pkl" in n for n in infos):
+                    hint = (
+                        " — it holds a pickle (a PyTorch checkpoint?), which deepgrad never "
+                        "loads, as unpickling can run arbitrary code"
+                    )
+                raise ModelFileError(
+                    f"{path} is a zip archive but not a deepgrad model file (no {CONFIG}; it "
+                    f"holds {held}){hint}"
+                )
+            raw = _read_entry(zf, infos[CONFIG], MAX_CONFIG_BYTES, path)
+            try:
+                config = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise ModelFileError(f"{path}: {CONFIG} is not valid JSON ({e})") from e
+            if not isinstance(config, dict) or config.get("format") != FORMAT:
+                raise ModelFileError(f"{path}: {CONFIG} is not a deepgrad config")
+            version = config.get("format_version")
+            if not isinstance(version, int) or version > FORMAT_VERSION:
+                raise ModelFileError(
+                    f"{path} has format version {version!r}; this deepgrad reads up to "
+                    f"{FORMAT_VERSION} — upgrade deepgrad"
+                )
+            weights = None
+            if WEIGHTS in infos:
+                data = _read_entry(zf, infos[WEIGHTS], MAX_ENTRY_BYTES, path)
+                weights = _st_load(data, f"{path}: {WEIGHTS}")
+            state: dict[str, numpy.ndarray] = {}
+            if STATE in infos:
+                data = _read_entry(zf, infos[STATE], MAX_ENTRY_BYTES, path)
+                state = _st_load(data, f"{path}: {STATE}")
+    except zipfile.BadZipFile as e:
+        raise ModelFileError(
+            f"{path} is not a readable deepgrad model file (a zip archive holding {CONFIG} and "
+            f"{WEIGHTS}): it is truncated or corrupted ({e})"
+        ) from e
+    except (EOFError, OSError, RuntimeError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        if isinstance(e, ModelFileError):
+            raise
+        import zlib
+
+        if isinstance(e, zlib.error):
+            raise ModelFileError(f"{path} is corrupted (zlib: {e})") from e
+        raise
+    return config, weights, state
+
+
+# ---- models ------------------------------------------------------------------------------------
+def _float_dtype(model: Any) -> numpy.dtype | None:
+    for p in model.parameters():
+        if p.dtype.kind == "f":
+            return numpy.dtype(p.dtype)
+    return None
+
+
+def input_spec(model: Any) -> dict[str, Any] | None:
+    """The per-sample input shape and dtype recorded at the model's first ``fit``/``predict``/
+    ``summary`` (how lazy layers get built when loading)."""
+    return model.__dict__.get("_dg_input_spec")
+
+
+def build_lazy(model: Any, spec: dict[str, Any] | None) -> None:
+    """Run one forward pass on a zero batch of ``spec``'s shape under ``no_grad`` in eval mode
+    (no running statistics change), which gives lazy layers (``Linear(None, n)``) their
+    parameters."""
+    if not spec:
+        return
+    from ..autograd import no_grad
+    from ..tensor import Tensor
+
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with no_grad():
+            x = backend.xp.zeros((1, *spec["shape"]), dtype=_safe_dtype(spec["dtype"]))
+            model(Tensor._from_op(x, None, 0))
+    finally:
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+    model.__dict__["_dg_input_spec"] = spec
+
+
+def model_config(model: Any, input_shape: Any = None) -> dict[str, Any]:
+    """Everything ``config.json`` says about ``model`` except compile information."""
+    spec = input_spec(model)
+    if input_shape is not None:
+        spec = {
+            "shape": [int(s) for s in input_shape],
+            "dtype": (spec or {}).get("dtype", "float32"),
+        }
+    dt = _float_dtype(model)
+    return {
+        "kind": "model",
+        "deepgrad_version": _version(),
+        "model": module_to_config(model),
+        "input": spec,
+        "dtype": dt.name if dt is not None else None,
+    }
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _apply_weights(model: Any, weights: dict[str, numpy.ndarray], where: str) -> None:
+    own = model.state_dict()
+    missing = [k for k in own if k not in weights]
+    unexpected = [k for k in weights if k not in own]
+    if missing or unexpected:
+        hint = ""
+        if unexpected and not missing:
+            hint = (
+                " — the model has layers without parameters yet (lazy layers such as "
+                "Linear(None, n)); run it once on a batch (or pass input_shape) before loading"
+            )
+        raise ModelFileError(
+            f"{where}: the weights do not match the model: missing {missing[:10]}, unexpected "
+            f"{unexpected[:10]}{hint}"
+        )
+    model.load_state_dict(weights)
+
+
+def build_model(
+    config: dict[str, Any], weights: dict[str, numpy.ndarray] | None, where: str
+) -> Any:
+    """Rebuild a model from a read ``config.json`` and its weights."""
+    from ..nn import Module
+
+    arch = config.get("model")
+    model = module_from_config(arch)
+    if not isinstance(model, Module):
+        raise ModelFileError(f"{where}: the architecture is not a Module")
+    dt = config.get("dtype")
+    if dt is not None and _float_dtype(model) not in (None, numpy.dtype(_safe_dtype(dt))):
+        model.to(_safe_dtype(dt))
+    spec = config.get("input")
+    if spec:
+        if dt is not None and numpy.dtype(_safe_dtype(spec["dtype"])).kind == "f":
+            spec = {**spec, "dtype": _safe_dtype(dt).name}
+        build_lazy(model, spec)
+        if dt is not None and _float_dtype(model) != numpy.dtype(_safe_dtype(dt)):
+            model.to(_safe_dtype(dt))  # lazily built parameters came in the default dtype
+    if weights is not None:
+        _apply_weights(model, weights, where)
+    return model
+
+
+def save_weights(model: Any, path: str | os.PathLike) -> None:
+    """Write the model's ``state_dict`` to a plain ``.safetensors`` file (atomically), with the
+    recorded input shape in its metadata so lazy layers can be built when loading."""
+    spec = input_spec(model)
+    meta = {"format": FORMAT}
+    if spec:
+        meta["input"] = json.dumps(spec)
+    data = _st_bytes(dict(model.state_dict()), metadata=meta)
+    atomic_write(path, lambda f: f.write(data))
+
+
+def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> Any:
+    """Load weights written by :func:`save_weights` (any safetensors file with matching names,
+    or a full model file from ``save``) into ``model``; returns ``model``."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no weights file at {str(path)!r}")
+    if zipfile.is_zipfile(p):
+        config, weights, _ = read_archive(p)
+        if weights is None:
+            raise ModelFileError(f"{path} holds no weights")
+        spec = config.get("input")
+    else:
+        if p.stat().st_size > MAX_ENTRY_BYTES:
+            raise ModelFileError(f"{path} is larger than the limit of {MAX_ENTRY_BYTES} bytes")
+        data = p.read_bytes()
+        if data[:1] == b"\x80":
+            raise ModelFileError(
+                f"{path} looks like a Python pickle; deepgrad never unpickles (it can run code)"
+            )
+        weights = _st_load(data, str(path))
+        spec = None
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(p), framework="numpy") as f:
+                meta = f.metadata() or {}
+            if "input" in meta:
+                spec = json.loads(meta["input"])
+        except Exception:  # metadata is optional
+            spec = None
+    if spec and input_spec(model) is None:
+        own = model.state_dict()
+        if any(k not in own for k in weights):
+            build_lazy(model, spec)
+    if strict:
+        _apply_weights(model, weights, str(path))
+    else:
+        model.load_state_dict(weights, strict=False)
+    return model

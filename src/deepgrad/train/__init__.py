@@ -1,0 +1,40 @@
+"""Keras-style training: ``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``summary`` /
+``save``, callbacks, ``History``, progress display, and the input checks that explain mistakes.
+
+Every :class:`~deepgrad.nn.Module` has these as methods (``model.fit(x, y, epochs=5)``).
+"""
+
+from . import callbacks
+from .api import (
+    compile,
+    evaluate,
+    fit,
+    load_model,
+    load_weights,
+    model_from_config,
+    predict,
+    save,
+    save_weights,
+    summary,
+)
+from .callback import Callback, CallbackList
+from .history import History
+from .loop import Trainer
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "History",
+    "Trainer",
+    "callbacks",
+    "compile",
+    "evaluate",
+    "fit",
+    "load_model",
+    "load_weights",
+    "model_from_config",
+    "predict",
+    "save",
+    "save_weights",
+    "summary",
+]

@@ -1,0 +1,716 @@
+"""The Keras-style training API: ``compile``, ``fit``, ``evaluate``, ``predict``, ``summary``,
+``save`` / ``load_model``, ``save_weights`` / ``load_weights``.
+
+Each takes the model first; every :class:`~deepgrad.nn.Module` forwards its methods of the
+same names here (``model.fit(...)`` is ``api.fit(model, ...)``).
+
+>>> import numpy as np, deepgrad as dg
+>>> from deepgrad import nn
+>>> x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+>>> y = (x[:, 0] > 0).astype("int64")
+>>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+>>> _ = model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"])
+>>> history = model.fit(x, y, epochs=3, batch_size=16, verbose=0, seed=0)
+>>> len(history.history["loss"]), history.params["steps"]
+(3, 4)
+>>> sorted(model.evaluate(x, y))
+['accuracy', 'loss']
+>>> model.predict(x[:5]).shape
+(5, 2)
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import no_grad
+from ..tensor import Tensor
+from . import checks
+from .callback import Callback, CallbackList
+from .compiled import Compiled, get_compiled, set_compiled
+from .history import History
+from .hooks import forward_hooks
+from .loop import Trainer, _device, model_dtype, run_eval
+from .progress import resolve_verbose
+from .sources import ArraySource, LoaderSource
+from .summary import summary as _summary
+
+__all__ = [
+    "compile",
+    "evaluate",
+    "fit",
+    "load_model",
+    "load_weights",
+    "model_from_config",
+    "predict",
+    "save",
+    "save_weights",
+    "summary",
+]
+
+
+# ---- compile -------------------------------------------------------------------------------------
+def _resolve_metric(spec: Any, loss_name: str | None) -> Any:
+    from .. import metrics as M
+
+    if isinstance(spec, str) and loss_name == "bce_with_logits":
+        key = spec.strip().lower()
+        if key in ("accuracy", "acc", "binary_accuracy"):
+            return M.BinaryAccuracy(
+                from_logits=True, name="accuracy" if key != "binary_accuracy" else None
+            )
+    if (
+        isinstance(spec, str)
+        and spec.strip().lower() in ("auc",)
+        and loss_name == "bce_with_logits"
+    ):
+        return M.get("auc")
+    return M.get(spec)
+
+
+def compile(  # noqa: A001 - Keras's name
+    model: Any,
+    optimizer: Any = "rmsprop",
+    loss: Any = None,
+    metrics: list[Any] | None = None,
+) -> Any:
+    """Attach an optimizer, a loss and metrics to ``model`` for :func:`fit`.
+
+    Parameters
+    ----------
+    optimizer : str or Optimizer
+        A name of :func:`deepgrad.optim.get` (``"adam"``, ``"sgd"``, ``"rmsprop"``...; Keras's
+        default ``"rmsprop"``) or an optimizer, possibly built without parameters
+        (``optim.Adam(lr=1e-3)``): ``fit`` binds it to the model's parameters after the first
+        forward pass has built lazy layers.
+    loss : str, loss module or callable
+        A name of :func:`deepgrad.nn.loss.get` (``"cross_entropy"``, ``"bce_with_logits"``,
+        ``"mse"``, ``"mae"``...), a loss module (``nn.CrossEntropyLoss(label_smoothing=0.1)``)
+        or a function ``loss(pred, target) -> Tensor``. Named losses and loss modules let
+        ``fit`` check the targets before training.
+    metrics : list of str or Metric
+        Names of :func:`deepgrad.metrics.get` (``"accuracy"``, ``"f1"``, ``"mae"``...) or
+        streaming metrics. With ``bce_with_logits``, ``"accuracy"`` thresholds logits at 0.
+
+    Returns
+    -------
+    The model (so ``model.compile(...).fit(...)`` chains).
+    """
+    from ..nn import loss as nnloss
+    from ..optim import get as get_optimizer
+
+    opt = get_optimizer(optimizer)
+    if loss is None:
+        raise ValueError(
+            "compile: loss is required, e.g. loss='cross_entropy' for classification with "
+            "integer labels, 'bce_with_logits' for binary 0/1 labels, 'mse' or 'mae' for "
+            "regression"
+        )
+    loss_fn = nnloss.get(loss)
+    loss_name = nnloss.name_of(loss_fn)
+    loss_kind = nnloss.KIND.get(loss_name) if loss_name else None
+    specs = list(metrics or [])
+    if isinstance(metrics, str):
+        specs = [metrics]
+    resolved = [_resolve_metric(s, loss_name) for s in specs]
+    names = [m.name for m in resolved]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ValueError(f"compile: metric names must be distinct and not 'loss', got {names}")
+    set_compiled(model, Compiled(opt, loss_fn, loss_name, loss_kind, resolved, specs))
+    return model
+
+
+# ---- data --------------------------------------------------------------------------------------
+def _is_arrays(x: Any) -> bool:
+    return (
+        isinstance(x, (np.ndarray, list, Tensor))
+        or hasattr(x, "__array__")
+        or (hasattr(x, "detach") and hasattr(x, "numpy"))
+    )
+
+
+def _as_loader(x: Any, batch_size: int, shuffle: bool, seed: int) -> Any:
+    from ..data import DataLoader, Dataset, IterableDataset
+
+    if isinstance(x, (Dataset, IterableDataset)):
+        return DataLoader(
+            x, batch_size=batch_size, shuffle=shuffle and isinstance(x, Dataset), seed=seed
+        )
+    if not hasattr(x, "__iter__"):
+        raise TypeError(
+            "x must be an array (with y), a Dataset, or a loader yielding (x, y) batches; got "
+            f"{type(x).__name__}"
+        )
+    return x
+
+
+def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
+    if y.dtype.kind in "iu" and y.ndim == 1:
+        labels = y
+    elif y.ndim == 2 and y.shape[1] > 1:
+        labels = y.argmax(axis=1)
+    else:
+        labels = np.asarray(y).reshape(len(y), -1)[:, 0].round().astype(np.int64)
+    keys = [int(k) for k in class_weight]
+    if not keys:
+        return np.ones(len(y))
+    table = np.ones(max(max(keys), int(labels.max(initial=0))) + 1)
+    for k, v in class_weight.items():
+        if int(k) < 0:
+            raise ValueError(f"{where}: class_weight keys must be class indices >= 0, got {k}")
+        table[int(k)] = float(v)
+    return table[labels]
+
+
+def _array_source(
+    model: Any,
+    x: Any,
+    y: Any,
+    sw: Any,
+    compiled: Compiled | None,
+    batch_size: int,
+    shuffle: bool,
+    where: str,
+    need_y: bool = True,
+) -> tuple[ArraySource, np.ndarray, np.ndarray | None]:
+    dtype = model_dtype(model)
+    xa = checks.to_numpy(x, "x", where)
+    ya = None if y is None else checks.to_numpy(y, "y", where)
+    if ya is None and need_y:
+        raise ValueError(f"{where}: y (the targets) is required with array inputs x")
+    wa = None if sw is None else checks.to_numpy(sw, "sample_weight", where).astype(dtype)
+    checks.check_lengths(xa, ya, wa, where)
+    checks.check_finite(xa, "x", where)
+    xa = checks.input_array(xa, model, dtype)
+    if ya is not None:
+        kind = compiled.loss_kind if compiled else None
+        name = compiled.loss_name if compiled else None
+        ya = checks.prepare_targets(ya, kind, name, dtype, where)
+    if wa is not None:
+        checks.check_finite(wa, "sample_weight", where)
+    return ArraySource(xa, ya, wa, batch_size, shuffle), xa, ya
+
+
+def _check_batch_size(batch_size: Any, where: str) -> int:
+    if batch_size is None:
+        return 32
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+    return int(batch_size)
+
+
+def _build_and_check(
+    model: Any, source: Any, compiled: Compiled, where: str, full_y: np.ndarray | None
+) -> None:
+    """Forward the first batch (no graph, eval mode): builds lazy layers, records the input
+    shape, and turns shape mistakes into errors naming the layer, expected and actual."""
+    xb, yb, _ = source.first()
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with no_grad(), forward_hooks(model):
+            out = model(Tensor._from_op(_device(xb), None, 0))
+    except (ValueError, TypeError, RuntimeError, IndexError) as e:
+        if e.args and isinstance(e.args[0], str):
+            e.args = (
+                f"{where}: the inputs (a batch of shape {tuple(xb.shape)}) do not fit the model: "
+                f"{e.args[0]}",
+                *e.args[1:],
+            )
+        raise
+    finally:
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+    model.__dict__["_dg_input_spec"] = {"shape": list(xb.shape[1:]), "dtype": xb.dtype.name}
+    if yb is None or not isinstance(out, Tensor):
+        return
+    kind, name = compiled.loss_kind, compiled.loss_name
+    checks.check_prediction_shape(tuple(out.shape), yb, kind, name, where)
+    if kind == "multiclass":
+        ignore = getattr(compiled.loss, "ignore_index", None)
+        checks.check_labels(full_y if full_y is not None else yb, out.shape[1], name, where, ignore)
+
+
+# ---- fit -----------------------------------------------------------------------------------------
+def fit(
+    model: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    epochs: int = 1,
+    batch_size: int | None = None,
+    verbose: int | str = "auto",
+    callbacks: list[Callback] | None = None,
+    validation_split: float = 0.0,
+    validation_data: Any = None,
+    shuffle: bool = True,
+    class_weight: dict[int, float] | None = None,
+    sample_weight: Any = None,
+    initial_epoch: int = 0,
+    seed: int | None = None,
+    validation_batch_size: int | None = None,
+    validation_freq: int = 1,
+) -> History:
+    """Train ``model`` Keras-style; returns a :class:`History`.
+
+    Vocabulary: an **epoch** is one pass over the training data; a **step** (iteration) is one
+    mini-batch update — forward, loss, backward, optimizer step. An epoch has
+    ``ceil(samples / batch_size)`` steps (the last batch may be smaller); each epoch draws
+    every sample exactly once (batches *without* replacement). (Some guides write
+    "epochs = samples / batch_size": that number is the steps per epoch, not epochs.)
+
+    Parameters
+    ----------
+    x : array, Dataset or loader
+        Inputs ``(N, ...)`` (NumPy array, list, tensor) with targets ``y``; or a
+        :class:`deepgrad.data.Dataset` (batched here with ``batch_size``/``shuffle``); or any
+        iterable of ``(x, y)`` / ``(x, y, sample_weight)`` NumPy batches with ``len()`` (a
+        :class:`deepgrad.data.DataLoader`), used as it is (its own batch size and shuffling).
+        Float inputs become float32 (the model's dtype); integer class labels stay int64.
+    y : array
+        Targets ``(N,)`` / ``(N, k)`` when ``x`` is an array.
+    epochs : int
+        Train until this epoch (0-based counting: with ``initial_epoch=2, epochs=5`` three
+        more epochs run).
+    batch_size : int
+        Samples per step (default 32).
+    verbose : 0, 1, 2 or "auto"
+        0 silent; 1 a progress bar per epoch in a terminal, else one line per epoch; 2 one line
+        per epoch.
+    callbacks : list of Callback
+        See :mod:`deepgrad.callbacks`.
+    validation_split : float
+        Fraction (0..1) of the samples held out for validation: the **last** ones, in the order
+        given, taken **before** any shuffling (Keras's rule) — shuffle your data first if it is
+        sorted (by class, by time). The split is the same on every call.
+    validation_data : (x_val, y_val[, w_val]) or loader
+        Evaluated after every epoch (``val_loss``, ``val_<metric>``); overrides
+        ``validation_split``.
+    shuffle : bool
+        Reshuffle the training samples every epoch (arrays and Datasets).
+    class_weight : dict
+        ``{class: weight}`` multiplying each sample's loss by its class's weight.
+    sample_weight : array
+        ``(N,)`` weights of the samples' losses. Weighted losses are ``Σ wᵢ lossᵢ / batch``.
+    initial_epoch : int
+        Epoch to start at (to continue a run).
+    seed : int
+        Seeds the run: the shuffling order of epoch ``e`` is ``default_rng([seed, e])``, and
+        deepgrad's generator (dropout, lazily built layers) is reseeded with ``seed``. The same
+        seed gives the same run bit for bit on the CPU. ``None`` draws one.
+    validation_batch_size : int
+        Batch size of validation (default ``batch_size``).
+    validation_freq : int
+        Validate every this many epochs.
+
+    Returns
+    -------
+    History
+        ``history.history`` maps ``loss``, each metric, ``val_loss``, ``val_<metric>`` and
+        ``lr`` to per-epoch lists; ``history.epoch`` lists the epochs; also ``model.history``.
+    """
+    where = "fit"
+    compiled = get_compiled(model, where)
+    batch_size = _check_batch_size(batch_size, where)
+    v = resolve_verbose(verbose)
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2**63))
+    else:
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"fit: seed must be a non-negative int, got {seed!r}")
+        seed = int(seed)
+        backend.manual_seed(seed)
+    dtype = model_dtype(model)
+    full_y = None
+    val_source = None
+    if x is None:
+        raise ValueError("fit: no training data (x) given")
+    if _is_arrays(x):
+        xa = checks.to_numpy(x, "x", where)
+        ya = None if y is None else checks.to_numpy(y, "y", where)
+        if ya is None:
+            raise ValueError("fit: y (the targets) is required with array inputs x")
+        wa = (
+            None
+            if sample_weight is None
+            else checks.to_numpy(sample_weight, "sample_weight", where)
+        )
+        checks.check_lengths(xa, ya, wa, where)
+        if class_weight is not None:
+            ycw = checks.prepare_targets(ya, compiled.loss_kind, compiled.loss_name, dtype, where)
+            cw = _class_weights(ycw, class_weight, where)
+            wa = cw if wa is None else wa * cw
+        if validation_split and validation_data is None:
+            split_at = int(math.ceil(len(xa) * (1.0 - validation_split)))
+            if split_at <= 0 or split_at >= len(xa):
+                raise ValueError(
+                    f"fit: validation_split={validation_split} leaves no training or no validation "
+                    f"samples out of {len(xa)}"
+                )
+            validation_data = (xa[split_at:], ya[split_at:]) + (
+                () if wa is None else (wa[split_at:],)
+            )
+            xa, ya = xa[:split_at], ya[:split_at]
+            wa = None if wa is None else wa[:split_at]
+        source, _, full_y = _array_source(model, xa, ya, wa, compiled, batch_size, shuffle, where)
+    else:
+        if y is not None:
+            raise ValueError(
+                "fit: y must not be given when x is a Dataset or a loader (it yields the targets)"
+            )
+        if validation_split:
+            raise ValueError(
+                "fit: validation_split needs array inputs; with a Dataset or loader pass "
+                "validation_data (e.g. from deepgrad.data.train_test_split)"
+            )
+        if class_weight is not None or sample_weight is not None:
+            raise ValueError(
+                "fit: class_weight / sample_weight need array inputs; a loader can yield "
+                "(x, y, sample_weight) batches instead"
+            )
+        loader = _as_loader(x, batch_size, shuffle, seed)
+        source = LoaderSource(
+            loader, model, dtype, compiled.loss_kind, compiled.loss_name, where, True
+        )
+    if validation_data is not None:
+        val_source = _eval_source(
+            model,
+            validation_data,
+            None,
+            compiled,
+            validation_batch_size or batch_size,
+            "fit (validation_data)",
+        )
+    _build_and_check(model, source, compiled, where, full_y)
+    if (
+        val_source is not None
+        and isinstance(val_source, ArraySource)
+        and compiled.loss_kind == "multiclass"
+    ):
+        _build_and_check(model, val_source, compiled, "fit (validation_data)", val_source.y)
+    params = [p for p in model.parameters()]
+    if not params:
+        raise ValueError("fit: the model has no parameters to train")
+    opt = compiled.optimizer
+    if not opt.is_bound:
+        opt.bind(params)
+    history = History()
+    user = list(callbacks or [])
+    backups = [cb for cb in user if type(cb).__name__ == "BackupAndRestore"]
+    ordered = [history] + [cb for cb in user if cb not in backups] + backups
+    run_params = {
+        "epochs": int(epochs),
+        "steps": source.steps,
+        "batch_size": batch_size,
+        "samples": getattr(source, "n", None),
+        "verbose": v,
+    }
+    history.params = run_params
+    cbl = CallbackList(ordered, model, run_params)
+    model.__dict__["history"] = history
+    trainer = Trainer(
+        model,
+        compiled,
+        source,
+        val_source,
+        int(epochs),
+        int(initial_epoch),
+        cbl,
+        history,
+        v,
+        seed,
+        validation_freq,
+    )
+    return trainer.run()
+
+
+def _eval_source(
+    model: Any,
+    data: Any,
+    y: Any,
+    compiled: Compiled,
+    batch_size: int,
+    where: str,
+    need_y: bool = True,
+    sample_weight: Any = None,
+) -> Any:
+    if isinstance(data, tuple) and y is None and data and _is_arrays(data[0]):
+        if len(data) not in (2, 3):
+            raise ValueError(
+                f"{where}: expected (x, y) or (x, y, sample_weight), got {len(data)} items"
+            )
+        x, y = data[0], data[1]
+        sw = data[2] if len(data) == 3 else sample_weight
+        return _array_source(model, x, y, sw, compiled, batch_size, False, where, need_y)[0]
+    if _is_arrays(data):
+        return _array_source(
+            model, data, y, sample_weight, compiled, batch_size, False, where, need_y
+        )[0]
+    loader = _as_loader(data, batch_size, False, 0)
+    dt = model_dtype(model)
+    kind = compiled.loss_kind if compiled else None
+    name = compiled.loss_name if compiled else None
+    return LoaderSource(loader, model, dt, kind, name, where, need_y)
+
+
+# ---- evaluate / predict ----------------------------------------------------------------------------
+def evaluate(
+    model: Any,
+    x: Any = None,
+    y: Any = None,
+    *,
+    batch_size: int | None = None,
+    verbose: int | str = 0,
+    sample_weight: Any = None,
+) -> dict[str, float]:
+    """Loss and metrics of ``model`` on ``(x, y)`` (or a Dataset / loader of ``(x, y)``
+    batches), in eval mode (dropout off, batch norm on running statistics), without a graph.
+
+    Returns ``{"loss": ..., "<metric>": ...}``; the loss is the mean over all samples."""
+    where = "evaluate"
+    compiled = get_compiled(model, where)
+    batch_size = _check_batch_size(batch_size, where)
+    source = _eval_source(model, x, y, compiled, batch_size, where, True, sample_weight)
+    metrics = compiled.fresh_metrics()
+    logs = run_eval(model, source, compiled, metrics)
+    if resolve_verbose(verbose):
+        from .progress import format_logs
+
+        print("Evaluate - " + format_logs(logs))
+    return logs
+
+
+def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int | str = 0) -> Any:
+    """The model's outputs for ``x`` as a NumPy array ``(N, ...)``, computed in batches of
+    ``batch_size`` in eval mode under ``no_grad`` (a tuple of arrays for models returning
+    tuples). Batch norm uses running statistics, so a sample's row does not depend on the
+    other samples of its batch. ``x`` may be an array, a Dataset, or a loader (of ``x`` or
+    ``(x, y)`` batches)."""
+    where = "predict"
+    batch_size = _check_batch_size(batch_size, where)
+    compiled = model.__dict__.get("_dg_compiled")
+    if _is_arrays(x):
+        source = _array_source(model, x, None, None, None, batch_size, False, where, need_y=False)[
+            0
+        ]
+    else:
+        source = (
+            _eval_source(model, x, None, compiled, batch_size, where, need_y=False)
+            if compiled
+            else LoaderSource(
+                _as_loader(x, batch_size, False, 0),
+                model,
+                model_dtype(model),
+                None,
+                None,
+                where,
+                False,
+            )
+        )
+    outs: list[Any] = []
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    first = True
+    try:
+        with no_grad():
+            for xb, _, _ in source.batches(0, 0):
+                if first:
+                    with forward_hooks(model):
+                        out = model(Tensor._from_op(_device(xb), None, 0))
+                    model.__dict__.setdefault(
+                        "_dg_input_spec", {"shape": list(xb.shape[1:]), "dtype": xb.dtype.name}
+                    )
+                    first = False
+                else:
+                    out = model(Tensor._from_op(_device(xb), None, 0))
+                if isinstance(out, (tuple, list)):
+                    outs.append(tuple(backend.to_numpy(o.data) for o in out))
+                else:
+                    outs.append(backend.to_numpy(out.data))
+    finally:
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+    if resolve_verbose(verbose):
+        print(f"Predict - {len(outs)} steps")
+    if not outs:
+        return np.zeros((0,))
+    if isinstance(outs[0], tuple):
+        return tuple(np.concatenate([o[i] for o in outs]) for i in range(len(outs[0])))
+    return np.concatenate(outs)
+
+
+def summary(model: Any, input_shape: Any = None, dtype: Any = None, print_fn: Any = print) -> str:
+    """Print each layer with its output shape and trainable/frozen parameter counts (see
+    :func:`deepgrad.train.summary.summary`)."""
+    return _summary(model, input_shape, dtype, print_fn)
+
+
+# ---- save / load -------------------------------------------------------------------------------------
+def _metric_spec(m: Any) -> dict[str, Any]:
+    args = {}
+    try:
+        sig = inspect.signature(type(m).__init__)
+        for name in sig.parameters:
+            if name in ("self", "name"):
+                continue
+            v = getattr(m, name, None)
+            if isinstance(v, (bool, int, float, str)) or v is None:
+                args[name] = v
+    except (TypeError, ValueError):
+        pass
+    return {"class": type(m).__name__, "name": m.name, "args": args}
+
+
+def _metric_from_spec(spec: dict[str, Any]) -> Any:
+    from .. import metrics as M
+
+    cls = getattr(M, str(spec.get("class")), None)
+    if not (isinstance(cls, type) and issubclass(cls, M.Metric)):
+        from ..io import ModelFileError
+
+        raise ModelFileError(f"unknown metric class {spec.get('class')!r} in the model file")
+    args = {
+        k: v
+        for k, v in (spec.get("args") or {}).items()
+        if isinstance(v, (bool, int, float, str)) or v is None
+    }
+    sig = inspect.signature(cls.__init__)
+    args = {k: v for k, v in args.items() if k in sig.parameters}
+    if "name" in sig.parameters:
+        args["name"] = spec.get("name")
+    m = cls(**args)
+    m.name = spec.get("name") or m.name
+    return m
+
+
+def _compile_config(
+    model: Any, include_optimizer: bool, arrays: dict[str, np.ndarray]
+) -> dict[str, Any] | None:
+    from ..io import module_to_config, pack_state
+    from ..nn import Module
+
+    c = model.__dict__.get("_dg_compiled")
+    if c is None:
+        return None
+    opt = c.optimizer
+    loss_cfg = None
+    if isinstance(c.loss, Module):
+        try:
+            loss_cfg = module_to_config(c.loss)
+        except TypeError:
+            loss_cfg = None
+    out: dict[str, Any] = {
+        "optimizer": {
+            "name": getattr(opt, "name", None),
+            "class": type(opt).__name__,
+            "defaults": pack_state(dict(opt.defaults), arrays, "optimizer.defaults"),
+        },
+        "loss": loss_cfg,
+        "metrics": [_metric_spec(m) for m in c.metrics],
+    }
+    if include_optimizer and opt.is_bound:
+        out["optimizer_state"] = pack_state(opt.state_dict(), arrays, "optimizer.state")
+    return out
+
+
+def save(
+    model: Any, path: str | os.PathLike, *, include_optimizer: bool = True, input_shape: Any = None
+) -> None:
+    """Save ``model`` to one file (a zip of ``config.json`` + ``weights.safetensors`` + the
+    optimizer state), atomically; never pickle. :func:`load_model` rebuilds it — with its
+    compile settings and optimizer state, so ``fit`` continues exactly. The model's classes
+    must be deepgrad's or registered with ``@dg.register``; lazy layers need the input shape,
+    recorded by ``fit``/``predict``/``summary`` or given as ``input_shape``."""
+    from ..io import serialization as S
+
+    arrays: dict[str, np.ndarray] = {}
+    config = S.model_config(model, input_shape)
+    config["compile"] = _compile_config(model, include_optimizer, arrays)
+    S.write_archive(path, config, dict(model.state_dict()), arrays)
+
+
+def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa: A002
+    """Load a model written by :func:`save` (architecture, weights and — with ``compile`` —
+    optimizer, loss, metrics and optimizer state). Nothing from the file is executed: only
+    registered layer classes are built; a file that is not an intact deepgrad model raises
+    :class:`deepgrad.io.ModelFileError`."""
+    from ..io import ModelFileError, module_from_config, unpack_state
+    from ..io import serialization as S
+
+    config, weights, arrays = S.read_archive(path)
+    if config.get("kind") != "model":
+        raise ModelFileError(f"{path} is a deepgrad {config.get('kind')!r} file, not a saved model")
+    model = S.build_model(config, weights, str(path))
+    cc = config.get("compile")
+    if compile and cc:
+        from ..optim import get as get_optimizer
+
+        o = cc["optimizer"]
+        defaults = unpack_state(o["defaults"], arrays)
+        try:
+            opt = get_optimizer(o["name"] or o["class"].lower(), **defaults)
+        except (ValueError, TypeError) as e:
+            raise ModelFileError(
+                f"{path}: cannot rebuild the optimizer {o.get('class')!r}: {e}"
+            ) from e
+        loss = module_from_config(cc["loss"]) if cc.get("loss") else None
+        if loss is None:
+            return model  # a custom loss function: compile again by hand
+        metrics = [_metric_from_spec(s) for s in cc.get("metrics", [])]
+        compile_(model, opt, loss, metrics)
+        if "optimizer_state" in cc:
+            opt.bind(list(model.parameters()))
+            opt.load_state_dict(unpack_state(cc["optimizer_state"], arrays))
+    return model
+
+
+compile_ = compile
+
+
+def save_weights(model: Any, path: str | os.PathLike) -> None:
+    """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically."""
+    from ..io import save_weights as _sw
+
+    _sw(model, path)
+
+
+def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> Any:
+    """Load weights from a ``.safetensors`` file (or a saved model file) into ``model``."""
+    from ..io import load_weights as _lw
+
+    return _lw(model, path, strict)
+
+
+def model_from_config(config: Any) -> Any:
+    """Build a model (fresh weights) from an architecture config: a dict
+    ``{"class": "Sequential", "config": {"modules": [{"class": "Linear", "config": {...}},
+    ...]}}`` (as written by ``save``, or by hand in a JSON/TOML file), or a JSON string.
+    Only registered classes can be named."""
+    import json
+
+    from ..io import module_from_config
+
+    if isinstance(config, str):
+        config = json.loads(config)
+    if isinstance(config, dict) and "model" in config and "class" not in config:
+        config = config["model"]
+    return module_from_config(config)
+
+
+# keep the Module method names importable from here (model.save_weights is not forwarded by
+# nn.Module; call deepgrad.train.save_weights(model, path))
+_ = CallbackList

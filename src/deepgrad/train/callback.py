@@ -1,0 +1,130 @@
+"""The callback API: :class:`Callback` (subclass it) and :class:`CallbackList` (what ``fit``
+calls).
+
+``fit`` calls, in order::
+
+    on_train_begin
+      on_epoch_begin(epoch)                 epoch counts from 0 (printed as "Epoch 1/E")
+        on_batch_begin(step) / on_batch_end(step, logs)   once per mini-batch update
+      on_epoch_end(epoch, logs)             logs: loss, metrics, val_loss, val_<metric>, lr
+    on_train_end
+
+A callback reads and changes training through ``self.model`` (set ``self.model.stop_training =
+True`` to stop after the current step/epoch) and ``self.params`` (``epochs``, ``steps``,
+``batch_size``, ``samples``, ``verbose``). A callback whose state must survive an interrupted
+run (a best value, a wait count) returns it from ``state_dict()`` (arrays, numbers, strings,
+lists, dicts) and takes it back in ``load_state_dict()``; :class:`~deepgrad.train.callbacks.
+BackupAndRestore` saves and restores it with the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+class Callback:
+    """Base class of callbacks: override the hooks you need (they all do nothing here).
+
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(f"epoch {epoch + 1}: loss {logs['loss']:.3f}")
+    """
+
+    model: Any = None
+    params: dict[str, Any]
+    #: the running training loop (set by ``fit``), for callbacks that save training position
+    trainer: Any = None
+
+    def set_model(self, model: Any) -> None:
+        """Called by ``fit`` before training with the model being trained."""
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Called by ``fit`` before training with ``epochs``, ``steps``, ``batch_size``..."""
+        self.params = params
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Before the first epoch."""
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """After the last epoch (also when stopped early); ``logs`` are the last epoch's."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """At the start of epoch ``epoch`` (0-based)."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """After epoch ``epoch`` and its validation; ``logs`` has the epoch's averages."""
+
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Before mini-batch ``batch`` (0-based within the epoch)."""
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """After the update of mini-batch ``batch``; ``logs`` has ``loss`` (this batch's) and
+        ``size`` (its number of samples)."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to save for resuming (``{}``: nothing)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+def _overrides(cb: Callback, name: str) -> bool:
+    return name in cb.__dict__ or getattr(type(cb), name) is not getattr(Callback, name)
+
+
+class CallbackList:
+    """The callbacks of one ``fit`` call, dispatched in order.
+
+    Only callbacks that override a per-batch hook are called per batch, so a training run
+    without such callbacks pays nothing per step for the mechanism.
+    """
+
+    def __init__(self, callbacks: Iterable[Callback], model: Any, params: dict[str, Any]) -> None:
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    f"callbacks must be Callback instances, got {type(cb).__name__} (did you pass "
+                    "the class instead of an instance, e.g. EarlyStopping instead of "
+                    "EarlyStopping()?)"
+                )
+            cb.set_model(model)
+            cb.set_params(params)
+        self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
+        self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+
+    @property
+    def wants_batches(self) -> bool:
+        """Whether any callback has a per-batch hook."""
+        return bool(self._batch_begin or self._batch_end)
+
+    def set_trainer(self, trainer: Any) -> None:
+        for cb in self.callbacks:
+            cb.trainer = trainer
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_train_begin(logs)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._batch_begin:
+            cb.on_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._batch_end:
+            cb.on_batch_end(batch, logs)

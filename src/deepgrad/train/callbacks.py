@@ -1,0 +1,703 @@
+"""Callbacks for ``fit``, Keras's set: stop early, checkpoint, schedule the learning rate,
+log to CSV and TensorBoard, stop on NaN, and back up a run so a killed one resumes exactly.
+
+>>> import deepgrad as dg
+>>> cbs = [dg.callbacks.EarlyStopping(patience=3, restore_best_weights=True),
+...        dg.callbacks.ReduceLROnPlateau(factor=0.5, patience=2)]
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy
+
+from .callback import Callback, CallbackList
+from .compiled import get_compiled, get_lr, set_lr
+from .history import History
+
+__all__ = [
+    "BackupAndRestore",
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "TensorBoard",
+    "TerminateOnNaN",
+]
+
+_MAX_WORDS = ("acc", "auc", "f1", "precision", "recall", "r2")
+
+
+def _resolve_mode(mode: str, monitor: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode != "auto":
+        return mode
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    return "max" if any(w in name for w in _MAX_WORDS) else "min"
+
+
+class _Monitor:
+    """Shared logic of callbacks that watch one logged quantity."""
+
+    def _init_monitor(self, monitor: str, mode: str, min_delta: float) -> None:
+        self.monitor = monitor
+        self.mode = _resolve_mode(mode, monitor)
+        self.min_delta = abs(float(min_delta))
+        self._warned = False
+
+    def _worst(self) -> float:
+        return math.inf if self.mode == "min" else -math.inf
+
+    def _better(self, current: float, reference: float) -> bool:
+        if self.mode == "min":
+            return current < reference - self.min_delta
+        return current > reference + self.min_delta
+
+    def _current(self, logs: dict[str, Any] | None) -> float | None:
+        v = (logs or {}).get(self.monitor)
+        if v is None:
+            if not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"{type(self).__name__}: the monitored quantity {self.monitor!r} is not in "
+                    f"the logs (available: {sorted(logs or {})}); pass validation data for "
+                    "val_* quantities, or monitor another one",
+                    stacklevel=3,
+                )
+            return None
+        return float(v)
+
+
+class EarlyStopping(_Monitor, Callback):
+    """Stop training when ``monitor`` has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str
+        A logged quantity (default ``"val_loss"``).
+    min_delta : float
+        An improvement is a change larger than this.
+    patience : int
+        Epochs without improvement before stopping.
+    verbose : int
+        1 prints a line when stopping and when restoring.
+    mode : {"auto", "min", "max"}
+        "auto" maximizes accuracies, AUC, F1, precision, recall, R² and minimizes the rest.
+    baseline : float, optional
+        Training stops unless the quantity beats this within ``patience`` epochs.
+    restore_best_weights : bool
+        At the end of training — stopped early *or* out of epochs — put back the weights of
+        the best epoch.
+    start_from_epoch : int
+        Epochs to wait before watching (warm-up).
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
+        self._init_monitor(monitor, mode, min_delta)
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.baseline = baseline
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        self._reset()
+
+    def _reset(self) -> None:
+        self.wait = 0
+        self.stopped_epoch = -1
+        self.best = self._worst()
+        self.best_epoch = -1
+        self.best_weights: dict[str, numpy.ndarray] | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._reset()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        current = self._current(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = dict(self.model.state_dict())
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._better(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = dict(self.model.state_dict())
+            if self.baseline is None or self._better(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.stopped_epoch >= 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(f"Restoring the weights of the best epoch ({self.best_epoch + 1}).")
+            self.model.load_state_dict(self.best_weights)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "best_weights": self.best_weights,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait = int(state["wait"])
+        self.stopped_epoch = int(state["stopped_epoch"])
+        self.best = float(state["best"])
+        self.best_epoch = int(state["best_epoch"])
+        bw = state.get("best_weights")
+        self.best_weights = None if bw is None else {k: numpy.asarray(v) for k, v in bw.items()}
+
+
+class ModelCheckpoint(_Monitor, Callback):
+    """Save the model (or its weights) after epochs, atomically (temporary file + rename).
+
+    Parameters
+    ----------
+    filepath : str
+        May hold ``{epoch}`` (1-based) and logged quantities with formats:
+        ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.dg"``.
+    monitor, mode, min_delta
+        What "best" means (see :class:`EarlyStopping`).
+    save_best_only : bool
+        Save only when ``monitor`` improves (a fixed ``filepath`` then always holds the best).
+    save_weights_only : bool
+        Write only the weights (a ``.safetensors`` file) instead of the full model.
+    save_freq : "epoch" or int
+        Save every epoch, or every ``save_freq`` steps.
+    verbose : int
+        1 prints a line per save.
+    """
+
+    def __init__(
+        self,
+        filepath: str | os.PathLike,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+        min_delta: float = 0.0,
+    ) -> None:
+        self.filepath = os.fspath(filepath)
+        self._init_monitor(monitor, mode, min_delta)
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        self.save_freq = save_freq
+        self.best = self._worst()
+        self._steps = 0
+        self._epoch = 0
+        self.last_saved: str | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.save_freq == "epoch":
+            return
+        self._steps += 1
+        if self._steps % self.save_freq == 0:
+            self._save(self._epoch, dict(logs or {}), batch=batch)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.save_freq == "epoch":
+            self._save(epoch, dict(logs or {}))
+
+    def _save(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> None:
+        if self.save_best_only:
+            current = self._current(logs)
+            if current is None or not self._better(current, self.best):
+                return
+            self.best = current
+        try:
+            path = self.filepath.format(epoch=epoch + 1, batch=(batch or 0) + 1, **logs)
+        except KeyError as e:
+            raise KeyError(
+                f"ModelCheckpoint: filepath {self.filepath!r} names {e.args[0]!r}, which is not "
+                f"in the logs {sorted(logs)}"
+            ) from None
+        from . import api
+
+        if self.save_weights_only:
+            api.save_weights(self.model, path)
+        else:
+            api.save(self.model, path)
+        self.last_saved = path
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {path}")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "steps": self._steps}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = float(state["best"])
+        self._steps = int(state.get("steps", 0))
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate from a schedule.
+
+    Parameters
+    ----------
+    schedule : schedule object or callable
+        A :mod:`deepgrad.optim` schedule (anything with ``step()``, built on the compiled
+        optimizer): stepped after every epoch (or every step with ``interval="step"``), so the
+        first epoch runs at the initial rate. Or a function ``epoch -> lr`` (or Keras's
+        ``(epoch, lr) -> lr``), called at the start of each epoch (0-based).
+    interval : {"epoch", "step"}
+        When a schedule object is stepped.
+    monitor : str
+        For schedules whose ``step`` takes a metric (``ReduceLROnPlateau``): the quantity.
+    verbose : int
+        1 prints the rate when it changes.
+    """
+
+    def __init__(
+        self,
+        schedule: Any,
+        verbose: int = 0,
+        interval: str = "epoch",
+        monitor: str = "val_loss",
+    ) -> None:
+        if interval not in ("epoch", "step"):
+            raise ValueError(f"interval must be 'epoch' or 'step', got {interval!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+        self.interval = interval
+        self.monitor = monitor
+        self._is_object = hasattr(schedule, "step") and not inspect.isfunction(schedule)
+        if not self._is_object and not callable(schedule):
+            raise TypeError(
+                "LearningRateScheduler: schedule must be a deepgrad.optim schedule or a function "
+                f"epoch -> lr, got {type(schedule).__name__}"
+            )
+        self._takes_metric = False
+        self._fn_arity = 1
+        if self._is_object:
+            try:
+                sig = inspect.signature(schedule.step)
+                req = [
+                    p
+                    for p in sig.parameters.values()
+                    if p.default is inspect.Parameter.empty
+                    and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                ]
+                self._takes_metric = (
+                    bool(req) or "metric" in sig.parameters or ("metrics" in sig.parameters)
+                )
+            except (TypeError, ValueError):
+                pass
+        else:
+            try:
+                n = len(inspect.signature(schedule).parameters)
+                self._fn_arity = 2 if n >= 2 else 1
+            except (TypeError, ValueError):
+                self._fn_arity = 1
+
+    def _optimizer(self) -> Any:
+        return get_compiled(self.model, "LearningRateScheduler").optimizer
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._is_object:
+            return
+        opt = self._optimizer()
+        old = get_lr(opt)
+        lr = self.schedule(epoch) if self._fn_arity == 1 else self.schedule(epoch, old)
+        lr = float(lr)
+        if not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"LearningRateScheduler: the schedule gave lr={lr} at epoch {epoch}")
+        set_lr(opt, lr)
+        if self.verbose and lr != old:
+            print(f"Epoch {epoch + 1}: learning rate set to {lr:.6g}")
+
+    def _step(self, logs: dict[str, Any] | None) -> None:
+        if self._takes_metric:
+            v = (logs or {}).get(self.monitor)
+            if v is None:
+                return
+            self.schedule.step(float(v))
+        else:
+            self.schedule.step()
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._is_object and self.interval == "step":
+            self._step(logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._is_object and self.interval == "epoch":
+            old = get_lr(self._optimizer())
+            self._step(logs)
+            new = get_lr(self._optimizer())
+            if self.verbose and new != old:
+                print(f"Epoch {epoch + 1}: learning rate set to {new:.6g}")
+
+    def state_dict(self) -> dict[str, Any]:
+        sd = getattr(self.schedule, "state_dict", None)
+        return {"schedule": sd()} if self._is_object and callable(sd) else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "schedule" in state:
+            self.schedule.load_state_dict(state["schedule"])
+
+
+class ReduceLROnPlateau(_Monitor, Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+
+    After ``patience`` epochs without an improvement larger than ``min_delta``:
+    ``lr ← max(lr · factor, min_lr)``, then wait ``cooldown`` epochs before watching again.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
+        if not 0.0 < factor < 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        self._init_monitor(monitor, mode, min_delta)
+        self.factor = float(factor)
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.cooldown = int(cooldown)
+        self.min_lr = float(min_lr)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = self._worst()
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._reset()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        current = self._current(logs)
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._better(current, self.best):
+            self.best = current
+            self.wait = 0
+            return
+        if self.cooldown_counter > 0:
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
+            old = get_lr(opt)
+            new = max(old * self.factor, self.min_lr)
+            if old - new > 1e-12 * max(old, 1.0):
+                set_lr(opt, new)
+                if logs is not None and "lr" in logs:
+                    logs["lr"] = new
+                if self.verbose:
+                    print(
+                        f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.6g}"
+                    )
+            self.cooldown_counter = self.cooldown
+            self.wait = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = float(state["best"])
+        self.wait = int(state["wait"])
+        self.cooldown_counter = int(state["cooldown_counter"])
+
+
+class CSVLogger(Callback):
+    """Append one row per epoch (``epoch`` 1-based, then every logged quantity) to a CSV file,
+    flushed as it goes so a crashed run keeps its rows.
+
+    ``append=True`` keeps an existing file's rows (for continuing a run).
+    """
+
+    def __init__(
+        self, filename: str | os.PathLike, separator: str = ",", append: bool = False
+    ) -> None:
+        self.filename = os.fspath(filename)
+        self.sep = separator
+        self.append = append
+        self.keys: list[str] | None = None
+        self.rows: list[str] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        path = Path(self.filename)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.rows = []
+        self.keys = None
+        if self.append and path.exists() and path.stat().st_size > 0:
+            lines = path.read_text().splitlines()
+            if lines:
+                self.keys = lines[0].split(self.sep)[1:]
+                self.rows = lines
+        else:
+            path.write_text("")
+
+    def _fmt(self, v: Any) -> str:
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = list(logs)
+            self.rows.append(self.sep.join(["epoch", *self.keys]))
+            header = True
+        else:
+            header = False
+        row = self.sep.join([str(epoch + 1), *(self._fmt(logs.get(k, "")) for k in self.keys)])
+        self.rows.append(row)
+        with open(self.filename, "a") as f:
+            if header:
+                f.write(self.rows[-2] + "\n")
+            f.write(row + "\n")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"keys": self.keys, "rows": list(self.rows)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.keys = state.get("keys")
+        self.rows = list(state.get("rows", []))
+        text = "".join(r + "\n" for r in self.rows)
+        from ..io import atomic_write
+
+        atomic_write(self.filename, lambda f: f.write(text.encode()))
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch's loss is NaN or infinite."""
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: invalid loss {loss}, terminating training")
+            self.model.stop_training = True
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, **hooks: Callable[..., Any]) -> None:
+        names = (
+            "on_train_begin",
+            "on_train_end",
+            "on_epoch_begin",
+            "on_epoch_end",
+            "on_batch_begin",
+            "on_batch_end",
+        )
+        for k, fn in hooks.items():
+            if k not in names:
+                raise TypeError(f"LambdaCallback: unknown hook {k!r}; expected one of {names}")
+            setattr(self, k, fn)
+
+
+class TensorBoard(Callback):
+    """Write TensorBoard event files: per-epoch scalars (``epoch_loss``, ``epoch_accuracy``...,
+    training ones under ``log_dir/train``, validation ones under ``log_dir/validation``, as
+    Keras does), optional weight histograms every ``histogram_freq`` epochs, and with
+    ``update_freq=N`` the loss every N steps (``batch_loss``). View with
+    ``tensorboard --logdir log_dir``. Needs the ``tensorboard`` package (its protobufs and
+    event writer; TensorFlow is not needed)."""
+
+    def __init__(
+        self,
+        log_dir: str | os.PathLike = "logs",
+        histogram_freq: int = 0,
+        update_freq: str | int = "epoch",
+    ) -> None:
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = int(histogram_freq)
+        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
+            raise ValueError(f"update_freq must be 'epoch' or a positive int, got {update_freq!r}")
+        self.update_freq = update_freq
+        self._writers: dict[str, Any] = {}
+        self._global_step = 0
+
+    def _writer(self, which: str) -> Any:
+        w = self._writers.get(which)
+        if w is None:
+            try:
+                from tensorboard.summary.writer.event_file_writer import EventFileWriter
+            except ImportError as e:
+                raise ImportError(
+                    "TensorBoard callback needs the tensorboard package: pip install tensorboard"
+                ) from e
+            path = os.path.join(self.log_dir, which)
+            os.makedirs(path, exist_ok=True)
+            w = self._writers[which] = EventFileWriter(path)
+        return w
+
+    def _scalar(self, which: str, tag: str, value: float, step: int) -> None:
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        summ = Summary(value=[Summary.Value(tag=tag, simple_value=float(value))])
+        self._writer(which).add_event(Event(wall_time=time.time(), step=int(step), summary=summ))
+
+    def _histogram(self, tag: str, values: numpy.ndarray, step: int) -> None:
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
+
+        v = numpy.asarray(values, dtype=numpy.float64).reshape(-1)
+        if v.size == 0:
+            return
+        counts, edges = numpy.histogram(v, bins=30)
+        hist = HistogramProto(
+            min=float(v.min()),
+            max=float(v.max()),
+            num=float(v.size),
+            sum=float(v.sum()),
+            sum_squares=float(numpy.dot(v, v)),
+            bucket_limit=[float(e) for e in edges[1:]],
+            bucket=[float(c) for c in counts],
+        )
+        summ = Summary(value=[Summary.Value(tag=tag, histo=hist)])
+        self._writer("train").add_event(Event(wall_time=time.time(), step=int(step), summary=summ))
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._global_step += 1
+        if self.update_freq != "epoch" and self._global_step % self.update_freq == 0:
+            loss = (logs or {}).get("loss")
+            if loss is not None:
+                self._scalar("train", "batch_loss", loss, self._global_step)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for k, v in (logs or {}).items():
+            if k.startswith("val_"):
+                self._scalar("validation", "epoch_" + k[4:], v, epoch)
+            else:
+                self._scalar("train", "epoch_" + ("learning_rate" if k == "lr" else k), v, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            for name, p in self.model.named_parameters():
+                self._histogram(name, p.numpy(), epoch)
+        for w in self._writers.values():
+            w.flush()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"global_step": self._global_step}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._global_step = int(state.get("global_step", 0))
+
+
+class BackupAndRestore(Callback):
+    """Back up a training run so that, killed at any point, it resumes where it was.
+
+    At the end of every epoch (and every ``save_freq`` steps when it is an int) the model's
+    weights and buffers, the optimizer state, every callback's state (History, EarlyStopping's
+    best and wait count, ModelCheckpoint's best, schedules...), the random generator, the
+    running loss and metric accumulators and the position (epoch, step) are written atomically
+    to ``backup_dir/backup.dg``. When ``fit`` starts with that file present, it restores all of
+    it and continues from that step: with the same ``seed`` (the shuffling order of an epoch
+    depends only on ``(seed, epoch)``), the resumed run ends with exactly the weights of an
+    uninterrupted one. The file is deleted when training completes
+    (``delete_checkpoint=False`` keeps it).
+
+    Run the same script again after a crash: ``fit(..., callbacks=[BackupAndRestore("bk")])``.
+    """
+
+    FILENAME = "backup.dg"
+
+    def __init__(
+        self,
+        backup_dir: str | os.PathLike,
+        save_freq: str | int = "epoch",
+        delete_checkpoint: bool = True,
+    ) -> None:
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self.restored_from: tuple[int, int] | None = None
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.backup_dir, self.FILENAME)
+
+    def restore(self, trainer: Any) -> bool:
+        """Load the backup into the running ``trainer`` if there is one (called by ``fit``)."""
+        if not os.path.exists(self.path):
+            return False
+        from ..io import read_archive, unpack_state
+
+        config, weights, arrays = read_archive(self.path)
+        if config.get("kind") != "backup":
+            raise ValueError(f"{self.path} is not a training backup")
+        state = unpack_state(config["training"], arrays)
+        trainer.load_training_state(state, weights or {})
+        self.restored_from = (int(state["epoch"]), int(state["step"]))
+        return True
+
+    def _save(self) -> None:
+        from ..io import pack_state, write_archive
+
+        arrays: dict[str, numpy.ndarray] = {}
+        state = self.trainer.training_state(exclude=self)
+        packed = pack_state(state, arrays, "t")
+        weights = dict(self.model.state_dict())
+        write_archive(self.path, {"kind": "backup", "training": packed}, weights, arrays)
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.save_freq != "epoch" and self.trainer.global_step % self.save_freq == 0:
+            self._save()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._save()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.delete_checkpoint and os.path.exists(self.path):
+            os.remove(self.path)

@@ -1,0 +1,100 @@
+"""``History``: what ``fit`` returns — the per-epoch logs, like Keras's.
+
+>>> h = History()
+>>> h.on_train_begin()
+>>> h.on_epoch_end(0, {"loss": 0.9, "val_loss": 1.0})
+>>> h.on_epoch_end(1, {"loss": 0.5, "val_loss": 0.7})
+>>> h.history["val_loss"], h.epoch
+([1.0, 0.7], [0, 1])
+>>> h.best("val_loss")
+(1, 0.7)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from typing import Any
+
+from .callback import Callback
+
+
+class History(Callback):
+    """The record of a training run.
+
+    Attributes
+    ----------
+    history : dict[str, list[float]]
+        One list per logged quantity (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+        ``lr``...), one entry per epoch, Keras's layout.
+    epoch : list[int]
+        The (0-based) epoch index of each entry.
+    params : dict
+        ``epochs``, ``steps`` (per epoch), ``batch_size``, ``samples``, ``verbose``.
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.params = {}
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        # a History handed to several fit() calls keeps accumulating, like Keras's model.history
+        pass
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch.append(int(epoch))
+        n = len(self.epoch) - 1
+        for k, v in (logs or {}).items():
+            col = self.history.setdefault(k, [math.nan] * n)
+            col.append(float(v))
+        for col in self.history.values():  # a quantity missing this epoch (validation_freq)
+            if len(col) < n + 1:
+                col.append(math.nan)
+
+    def best(self, monitor: str = "val_loss", mode: str = "auto") -> tuple[int, float]:
+        """``(epoch, value)`` of the best entry of ``monitor`` (min, or max for accuracies...)."""
+        from .callbacks import _resolve_mode
+
+        vals = self.history.get(monitor)
+        if not vals:
+            raise KeyError(f"History has no {monitor!r}; it has {sorted(self.history)}")
+        op = max if _resolve_mode(mode, monitor) == "max" else min
+        i = op(
+            (i for i, v in enumerate(vals) if not math.isnan(v)), key=lambda i: vals[i], default=0
+        )
+        return self.epoch[i], vals[i]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"epoch": [...], "history": {...}, "params": {...}}`` (JSON-able)."""
+        return {
+            "epoch": list(self.epoch),
+            "history": {k: list(v) for k, v in self.history.items()},
+            "params": dict(self.params),
+        }
+
+    def to_json(self, path: str | os.PathLike) -> None:
+        """Write :meth:`to_dict` as JSON."""
+        with open(path, "w") as f:
+            json.dump(self.to_dict(), f, indent=1)
+
+    def to_csv(self, path: str | os.PathLike) -> None:
+        """Write one row per epoch: ``epoch`` (1-based, as printed) and every quantity."""
+        keys = list(self.history)
+        with open(path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["epoch", *keys])
+            for i, e in enumerate(self.epoch):
+                w.writerow([e + 1, *(repr(self.history[k][i]) for k in keys)])
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epoch": list(self.epoch), "history": {k: list(v) for k, v in self.history.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch = [int(e) for e in state["epoch"]]
+        self.history = {k: [float(x) for x in v] for k, v in state["history"].items()}
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"

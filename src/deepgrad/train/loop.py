@@ -1,0 +1,292 @@
+"""The training loop behind ``fit``, and the evaluation / prediction passes.
+
+Vocabulary (the guides' exactly): an **epoch** is one pass over the training data; a **step**
+is one mini-batch update (forward, loss, backward, optimizer step); an epoch has
+``ceil(samples / batch_size)`` steps.
+
+One step is::
+
+    out = model(xb); loss = loss_fn(out, yb); opt.zero_grad(); loss.backward(); opt.step()
+
+plus a float read of the loss and the metrics' update on the NumPy output. Per-batch callback
+hooks are called only when a callback defines them, and the progress bar computes its
+running values only when it refreshes.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .callback import CallbackList
+from .compiled import Compiled, get_lr
+from .history import History
+from .progress import EpochProgress
+
+
+def model_dtype(model: Any) -> np.dtype:
+    """The floating dtype the model computes in (its first floating parameter's, else the
+    default)."""
+    for p in model.parameters():
+        if p.dtype.kind == "f":
+            return np.dtype(p.dtype)
+    return np.dtype(backend.get_default_dtype())
+
+
+def _device(a: Any) -> Any:
+    if a is None or backend.xp is np:
+        return a
+    return backend.xp.asarray(a)
+
+
+def per_sample_loss(loss: Any) -> Any:
+    """The loss with ``reduction="none"`` (for sample weights), or a clear error."""
+    if hasattr(loss, "reduction") and hasattr(loss, "forward"):
+        c = copy.copy(loss)
+        c.__dict__["reduction"] = "none"
+        return c
+    try:
+        if "reduction" in inspect.signature(loss).parameters:
+            return functools.partial(loss, reduction="none")
+    except (TypeError, ValueError):
+        pass
+    raise TypeError(
+        "sample_weight / class_weight need per-sample losses: compile with a deepgrad loss (a "
+        "name like 'cross_entropy' or a loss module) or a function that takes reduction='none'"
+    )
+
+
+def weighted_loss(loss_none: Any, out: Tensor, yb: Any, wb: np.ndarray) -> Tensor:
+    """``Σ_i w_i loss_i / N`` over the batch (Keras's weighting: divided by the batch size)."""
+    per = loss_none(out, yb)
+    n = out.shape[0]
+    if per.ndim > 1:
+        per = per.reshape(n, -1).mean(axis=1)
+    w = Tensor._from_op(_device(np.asarray(wb, dtype=per.dtype)), None, 0)
+    return (per * w).sum() * (1.0 / n)
+
+
+def _scalar_results(metrics: list[Any]) -> dict[str, float]:
+    out = {}
+    for m in metrics:
+        r = m.result()
+        if np.ndim(r) == 0:
+            out[m.name] = float(r)
+    return out
+
+
+def run_eval(
+    model: Any, source: Any, compiled: Compiled, metrics: list[Any], prefix: str = ""
+) -> dict[str, float]:
+    """Loss and metrics of ``model`` over ``source``, in eval mode, without a graph.
+
+    The loss is the sample-weighted mean over all samples (``Σ_b n_b loss_b / N``)."""
+    loss_fn = compiled.loss
+    loss_none = None
+    for m in metrics:
+        m.reset()
+    total = 0.0
+    count = 0
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    to_np = backend.to_numpy
+    try:
+        with no_grad():
+            for xb, yb, wb in source.batches(0, 0):
+                out = model(Tensor._from_op(_device(xb), None, 0))
+                ydev = _device(yb)
+                if wb is None:
+                    loss = loss_fn(out, ydev)
+                else:
+                    if loss_none is None:
+                        loss_none = per_sample_loss(loss_fn)
+                    loss = weighted_loss(loss_none, out, ydev, wb)
+                n = len(xb)
+                total += float(loss.data) * n
+                count += n
+                if metrics:
+                    od = to_np(out.data)
+                    for m in metrics:
+                        m.update(od, yb)
+    finally:
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+    logs = {prefix + "loss": total / count if count else float("nan")}
+    logs.update(_scalar_results(metrics))
+    return logs
+
+
+class Trainer:
+    """One ``fit`` call: the loop, its position and accumulators (what a backup saves)."""
+
+    def __init__(
+        self,
+        model: Any,
+        compiled: Compiled,
+        source: Any,
+        val_source: Any,
+        epochs: int,
+        initial_epoch: int,
+        callbacks: CallbackList,
+        history: History,
+        verbose: int,
+        seed: int,
+        validation_freq: int = 1,
+    ) -> None:
+        self.model = model
+        self.compiled = compiled
+        self.source = source
+        self.val_source = val_source
+        self.epochs = epochs
+        self.callbacks = callbacks
+        self.history = history
+        self.verbose = verbose
+        self.seed = seed
+        self.validation_freq = validation_freq
+        self.metrics = compiled.fresh_metrics()
+        self.val_metrics = compiled.fresh_metrics("val_") if val_source is not None else []
+        self.epoch = initial_epoch
+        self.step = 0
+        self.global_step = 0
+        self.loss_sum = 0.0
+        self.count = 0
+        self._loss_none: Any = None
+        self.logs: dict[str, float] = {}
+
+    # ---- running values ---------------------------------------------------------------------
+    def running_logs(self) -> dict[str, float]:
+        logs = {"loss": self.loss_sum / self.count if self.count else float("nan")}
+        logs.update(_scalar_results(self.metrics))
+        return logs
+
+    # ---- backup / restore ------------------------------------------------------------------
+    def training_state(self, exclude: Any = None) -> dict[str, Any]:
+        """Everything needed to continue from here, except the weights."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "global_step": self.global_step,
+            "seed": self.seed,
+            "loss_sum": self.loss_sum,
+            "count": self.count,
+            "metrics": [m.state_dict() for m in self.metrics],
+            "optimizer": self.compiled.optimizer.state_dict(),
+            "rng": backend.get_rng_state(),
+            "callbacks": [
+                {"class": type(cb).__name__, "state": cb.state_dict()}
+                for cb in self.callbacks.callbacks
+                if cb is not exclude
+            ],
+        }
+
+    def load_training_state(self, state: dict[str, Any], weights: dict[str, Any]) -> None:
+        """Restore what :meth:`training_state` (and the weights) saved."""
+        self.model.load_state_dict(weights)
+        self.compiled.optimizer.load_state_dict(state["optimizer"])
+        backend.set_rng_state(state["rng"])
+        self.epoch = int(state["epoch"])
+        self.step = int(state["step"])
+        self.global_step = int(state["global_step"])
+        if int(state["seed"]) != self.seed:
+            self.seed = int(state["seed"])
+        self.loss_sum = float(state["loss_sum"])
+        self.count = int(state["count"])
+        for m, s in zip(self.metrics, state["metrics"]):
+            m.load_state_dict(s)
+        saved = state["callbacks"]
+        own = [cb for cb in self.callbacks.callbacks if type(cb).__name__ != "BackupAndRestore"]
+        if [s["class"] for s in saved] != [type(cb).__name__ for cb in own]:
+            warnings.warn(
+                "BackupAndRestore: the callbacks differ from the backed-up run's "
+                f"({[s['class'] for s in saved]} vs {[type(cb).__name__ for cb in own]}); "
+                "their states are restored where the classes match in order",
+                stacklevel=2,
+            )
+        for cb, s in zip(own, saved):
+            if type(cb).__name__ == s["class"]:
+                cb.load_state_dict(s["state"])
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def run(self) -> History:
+        model, compiled, cbs = self.model, self.compiled, self.callbacks
+        opt, loss_fn = compiled.optimizer, compiled.loss
+        metrics = self.metrics
+        model.__dict__["stop_training"] = False
+        cbs.set_trainer(self)
+        modes = [(m, m.training) for m in model.modules()]
+        logs: dict[str, float] = {}
+        try:
+            cbs.on_train_begin()
+            for cb in cbs.callbacks:
+                restore = getattr(cb, "restore", None)
+                if callable(restore) and type(cb).__name__ == "BackupAndRestore":
+                    restore(self)
+            want_batches = cbs.wants_batches
+            to_np = backend.to_numpy
+            source = self.source
+            steps = source.steps
+            while self.epoch < self.epochs and not model.__dict__.get("stop_training"):
+                epoch = self.epoch
+                cbs.on_epoch_begin(epoch)
+                start = self.step
+                if start == 0:
+                    self.loss_sum, self.count = 0.0, 0
+                    for m in metrics:
+                        m.reset()
+                model.train()
+                prog = EpochProgress(
+                    epoch, self.epochs, steps, self.verbose, self.running_logs, initial=start
+                )
+                for xb, yb, wb in source.batches(epoch, start, self.seed):
+                    if want_batches:
+                        cbs.on_batch_begin(self.step)
+                    out = model(Tensor._from_op(_device(xb), None, 0))
+                    if wb is None:
+                        loss = loss_fn(out, _device(yb))
+                    else:
+                        if self._loss_none is None:
+                            self._loss_none = per_sample_loss(loss_fn)
+                        loss = weighted_loss(self._loss_none, out, _device(yb), wb)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    lv = float(loss.data)
+                    n = len(xb)
+                    self.loss_sum += lv * n
+                    self.count += n
+                    if metrics:
+                        od = to_np(out.data)
+                        for m in metrics:
+                            m.update(od, yb)
+                    self.step += 1
+                    self.global_step += 1
+                    prog.step()
+                    if want_batches:
+                        cbs.on_batch_end(
+                            self.step - 1, {"batch": self.step - 1, "size": n, "loss": lv}
+                        )
+                        if model.__dict__.get("stop_training"):
+                            break
+                logs = self.running_logs()
+                if self.val_source is not None and (epoch + 1) % self.validation_freq == 0:
+                    logs.update(
+                        run_eval(model, self.val_source, compiled, self.val_metrics, "val_")
+                    )
+                logs["lr"] = get_lr(opt)
+                prog.close(logs)
+                self.epoch, self.step = epoch + 1, 0
+                self.logs = logs
+                cbs.on_epoch_end(epoch, logs)
+            cbs.on_train_end(logs)
+        finally:
+            for m, mode in modes:
+                m.__dict__["training"] = mode
+        return self.history

@@ -1,0 +1,141 @@
+"""Where ``fit`` gets its mini-batches: arrays (batched here) or a loader (an iterable of
+``(x, y)`` / ``(x, y, sample_weight)`` NumPy batches, like :class:`deepgrad.data.DataLoader`).
+
+Arrays are converted once (inputs to the model's float dtype, labels to int64) and cut into
+``ceil(N / batch_size)`` batches per epoch, without replacement; with ``shuffle`` the order of
+epoch ``e`` is the permutation of ``numpy.random.default_rng([seed, e])``, which depends on
+nothing else — what makes an interrupted run resumable mid-epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import checks
+
+Batch = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+class ArraySource:
+    """Mini-batches cut from arrays ``x``, ``y`` (optional), ``w`` (optional sample weights)."""
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray | None,
+        w: np.ndarray | None,
+        batch_size: int,
+        shuffle: bool,
+    ) -> None:
+        self.x, self.y, self.w = x, y, w
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.n = len(x)
+        self.steps = math.ceil(self.n / self.batch_size)
+
+    def first(self) -> Batch:
+        b = self.batch_size
+        return (
+            self.x[:b],
+            None if self.y is None else self.y[:b],
+            None if self.w is None else self.w[:b],
+        )
+
+    def batches(self, epoch: int = 0, start: int = 0, seed: int = 0) -> Iterator[Batch]:
+        x, y, w, b = self.x, self.y, self.w, self.batch_size
+        if self.shuffle:
+            order = np.random.default_rng([seed, epoch]).permutation(self.n)
+            for s in range(start, self.steps):
+                idx = order[s * b : (s + 1) * b]
+                yield x[idx], (None if y is None else y[idx]), (None if w is None else w[idx])
+        else:
+            for s in range(start, self.steps):
+                sl = slice(s * b, (s + 1) * b)
+                yield x[sl], (None if y is None else y[sl]), (None if w is None else w[sl])
+
+
+class LoaderSource:
+    """Mini-batches from a loader; each batch is converted like arrays are.
+
+    ``set_epoch(epoch)`` is called on the loader before each epoch when it has one (so a
+    seeded :class:`~deepgrad.data.DataLoader` shuffles each epoch reproducibly), and a resumed
+    epoch skips the batches already done.
+    """
+
+    def __init__(
+        self,
+        loader: Any,
+        model: Any,
+        dtype: np.dtype,
+        kind: str | None,
+        loss_name: str | None,
+        where: str,
+        need_y: bool,
+    ) -> None:
+        self.loader = loader
+        self.model = model
+        self.dtype = dtype
+        self.kind, self.loss_name, self.where = kind, loss_name, where
+        self.need_y = need_y
+        try:
+            self.steps: int | None = len(loader)
+        except TypeError:
+            self.steps = None
+        self._checked = False
+
+    def convert(self, batch: Any) -> Batch:
+        if isinstance(batch, dict):
+            raise TypeError(f"{self.where}: batches must be (x, y) tuples, got a dict")
+        if isinstance(batch, (tuple, list)):
+            if len(batch) == 1:
+                xb, yb, wb = batch[0], None, None
+            elif len(batch) == 2:
+                (xb, yb), wb = batch, None
+            elif len(batch) == 3:
+                xb, yb, wb = batch
+            else:
+                raise ValueError(
+                    f"{self.where}: a batch must be (x, y) or (x, y, sample_weight), got a "
+                    f"{len(batch)}-tuple"
+                )
+        else:
+            xb, yb, wb = batch, None, None
+        if yb is None and self.need_y:
+            raise ValueError(
+                f"{self.where}: the loader yields inputs only; training and evaluation need (x, y) "
+                "batches"
+            )
+        xb = checks.input_array(checks.to_numpy(xb, "x", self.where), self.model, self.dtype)
+        if not self._checked:
+            checks.check_finite(xb, "x (first batch)", self.where)
+        if yb is not None:
+            yb = checks.prepare_targets(
+                checks.to_numpy(yb, "y", self.where),
+                self.kind,
+                self.loss_name,
+                self.dtype,
+                self.where,
+            )
+            checks.check_lengths(xb, yb, None, self.where)
+        if wb is not None:
+            wb = np.asarray(checks.to_numpy(wb, "sample_weight", self.where), dtype=self.dtype)
+        self._checked = True
+        return xb, yb, wb
+
+    def first(self) -> Batch:
+        for batch in self.loader:
+            return self.convert(batch)
+        raise ValueError(f"{self.where}: the loader yielded no batch")
+
+    def batches(self, epoch: int = 0, start: int = 0, seed: int = 0) -> Iterator[Batch]:
+        set_epoch = getattr(self.loader, "set_epoch", None)
+        if callable(set_epoch):
+            set_epoch(epoch)
+        for s, batch in enumerate(self.loader):
+            if s < start:
+                continue
+            yield self.convert(batch)

@@ -1,0 +1,209 @@
+"""``model.summary(input_shape)``: every layer with its output shape and parameter counts.
+
+The output shapes come from one forward pass on a zero batch, under ``no_grad`` and in eval
+mode (no running statistic changes), with temporary forward hooks on every module — so it works
+the same for ``Sequential`` and for subclassed models, before any training, and builds lazy
+layers (``Linear(None, n)``) on the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .hooks import forward_hooks
+
+
+@dataclass
+class LayerRow:
+    """One line of the summary."""
+
+    name: str
+    type: str
+    output_shape: Any
+    params: int
+    trainable: int
+    calls: int = 1
+
+    @property
+    def frozen(self) -> int:
+        return self.params - self.trainable
+
+
+@dataclass
+class SummaryInfo:
+    """What :func:`summary` prints."""
+
+    model_name: str
+    rows: list[LayerRow]
+    total: int
+    trainable: int
+    buffers: int
+
+    @property
+    def frozen(self) -> int:
+        return self.total - self.trainable
+
+
+def _shape_of(out: Any) -> Any:
+    if isinstance(out, Tensor) or hasattr(out, "shape"):
+        return ("None", *tuple(out.shape)[1:])
+    if isinstance(out, (tuple, list)):
+        return [_shape_of(o) for o in out]
+    return type(out).__name__
+
+
+def _fmt_shape(s: Any) -> str:
+    if isinstance(s, tuple):
+        return "(" + ", ".join(str(d) for d in s) + ")"
+    if isinstance(s, list):
+        return "[" + ", ".join(_fmt_shape(x) for x in s) + "]"
+    return str(s)
+
+
+def _own_counts(m: Any) -> tuple[int, int]:
+    total = trainable = 0
+    for p in m.parameters(recurse=False):
+        total += p.size
+        if p.requires_grad:
+            trainable += p.size
+    return total, trainable
+
+
+def summarize(model: Any, input_shape: Any = None, dtype: Any = None) -> SummaryInfo:
+    """Collect the rows of the summary (see :func:`summary`)."""
+    from .loop import model_dtype
+
+    spec = model.__dict__.get("_dg_input_spec")
+    if input_shape is None and spec is not None:
+        input_shape = spec["shape"]
+        dtype = dtype or spec["dtype"]
+    rows: dict[int, LayerRow] = {}
+    order: list[int] = []
+    named = {id(m): n for n, m in model.named_modules()}
+
+    def show(m: Any) -> bool:
+        has_children = any(True for _ in m.children())
+        return not has_children or any(True for _ in m.parameters(recurse=False))
+
+    if input_shape is not None:
+        if isinstance(input_shape, int):
+            input_shape = (input_shape,)
+        shape = tuple(int(s) for s in input_shape)
+        dt = np.dtype(dtype) if dtype is not None else model_dtype(model)
+
+        def after(name: str, m: Any, inputs: tuple, out: Any) -> None:
+            if not name or not show(m):
+                return
+            key = id(m)
+            if key in rows:
+                rows[key].calls += 1
+                return
+            rows[key] = LayerRow(name, type(m).__name__, _shape_of(out), 0, 0)
+            order.append(key)
+
+        modes = [(m, m.training) for m in model.modules()]
+        model.eval()
+        try:
+            with no_grad(), forward_hooks(model, after):
+                model(Tensor._from_op(backend.xp.zeros((1, *shape), dtype=dt), None, 0))
+        finally:
+            for m, mode in modes:
+                m.__dict__["training"] = mode
+        model.__dict__["_dg_input_spec"] = {"shape": list(shape), "dtype": dt.name}
+    # counts (after the forward: lazy layers now have parameters); modules not called last
+    for name, m in model.named_modules():
+        if not name or not show(m):
+            continue
+        key = id(m)
+        if key not in rows:
+            rows[key] = LayerRow(
+                name, type(m).__name__, "?" if input_shape is None else "-", 0, 0, 0
+            )
+            order.append(key)
+        rows[key].params, rows[key].trainable = _own_counts(m)
+        rows[key].name = named[key]
+    total = sum(p.size for p in model.parameters())
+    trainable = sum(p.size for p in model.parameters() if p.requires_grad)
+    buffers = sum(b.size for b in model.buffers())
+    return SummaryInfo(type(model).__name__, [rows[k] for k in order], total, trainable, buffers)
+
+
+def format_summary(info: SummaryInfo) -> str:
+    """The summary as text (Keras's layout, with a frozen-parameter column)."""
+    head = ("Layer (type)", "Output shape", "Params", "Trainable")
+    body = [
+        (
+            f"{r.name} ({r.type})" + (f" ×{r.calls}" if r.calls > 1 else ""),
+            _fmt_shape(r.output_shape),
+            f"{r.params:,}",
+            f"{r.trainable:,}",
+        )
+        for r in info.rows
+    ]
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)
+    ]
+    widths[0] = max(widths[0], 28)
+
+    def line(cells: tuple[str, ...]) -> str:
+        return (
+            cells[0].ljust(widths[0])
+            + "  "
+            + cells[1].ljust(widths[1])
+            + "  "
+            + cells[2].rjust(widths[2])
+            + "  "
+            + cells[3].rjust(widths[3])
+        ).rstrip()
+
+    rule = "─" * len(line(tuple("x" * w for w in widths)))
+    out = [f'Model: "{info.model_name}"', rule, line(head), "═" * len(rule)]
+    out += [line(b) for b in body]
+    out.append(rule)
+    out.append(f"Total params: {info.total:,}")
+    out.append(f"Trainable params: {info.trainable:,}")
+    out.append(f"Frozen params: {info.frozen:,}")
+    if info.buffers:
+        out.append(f"Buffers (running statistics, not learned): {info.buffers:,}")
+    out.append(rule)
+    return "\n".join(out)
+
+
+def summary(
+    model: Any,
+    input_shape: Any = None,
+    dtype: Any = None,
+    print_fn: Callable[[str], Any] | None = print,
+) -> str:
+    """Print every layer of ``model`` with its output shape and parameter counts.
+
+    Parameters
+    ----------
+    input_shape : tuple of int, optional
+        Shape of one sample, without the batch axis (``(1, 28, 28)`` for MNIST images,
+        ``(64,)`` for 64 features). Needed for output shapes (and to build lazy layers); when
+        omitted, the shape seen by the last ``fit``/``predict``/``summary`` is used, or shapes
+        print as ``?``.
+    dtype : dtype, optional
+        Of the zero batch (default the model's float dtype; ``int64`` for token ids).
+    print_fn : callable or None
+        Where each line goes (default ``print``); ``None`` prints nothing.
+
+    Returns
+    -------
+    str
+        The summary text. Output shapes show the batch axis as ``None``; ``Params`` counts the
+        layer's own parameters, ``Trainable`` those that are not frozen
+        (``requires_grad=False``).
+    """
+    text = format_summary(summarize(model, input_shape, dtype))
+    if print_fn is not None:
+        print_fn(text)
+    return text
