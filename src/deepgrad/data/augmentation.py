@@ -82,22 +82,44 @@ def _per_image(value: Any, n: int, dtype: Any, name: str) -> np.ndarray:
     return arr
 
 
+_BORDER = 2  # pixels of fill around a padded batch: room for a bilinear neighbour
+
+
+def _pad_flat(x: np.ndarray, fill: float) -> np.ndarray:
+    """``x`` with a border of ``fill`` on every side, flattened (a copy)."""
+    n, c, h, w = x.shape
+    b = _BORDER
+    padded = np.full((n, c, h + 2 * b, w + 2 * b), fill, dtype=x.dtype)
+    padded[:, :, b:-b, b:-b] = x
+    return padded.reshape(-1)
+
+
+def _flat_index(shape: tuple[int, ...], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Indices into a flattened padded batch of pixel (rows, cols) in every channel.
+
+    ``rows``/``cols`` are integer image coordinates broadcastable to ``(N, Ho, Wo)``. They
+    are clipped to ``[-2, h]`` x ``[-2, w]``: any point outside the image lands on the
+    fill border, and so does its right/lower neighbour (index + 1, index + row stride).
+    """
+    n, c, h, w = shape
+    b = _BORDER
+    hp, wp = h + 2 * b, w + 2 * b
+    r = np.clip(rows, -b, h) + b
+    q = np.clip(cols, -b, w) + b
+    index = r * wp + q + (np.arange(n) * (c * hp * wp)).reshape(n, 1, 1)
+    index = index[:, None]
+    if c > 1:
+        index = index + (np.arange(c) * (hp * wp)).reshape(1, c, 1, 1)
+    return index
+
+
 def _gather(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> np.ndarray:
     """``out[n, c, i, j] = x[n, c, rows[n, i, j], cols[n, i, j]]``, ``fill`` outside.
 
-    ``rows``/``cols`` are integer arrays broadcastable to ``(N, H_out, W_out)``.
+    ``rows``/``cols`` are integer arrays broadcastable to ``(N, H_out, W_out)``. The batch
+    is padded with a border of ``fill`` and read with one flat ``take``.
     """
-    n, c, h, w = x.shape
-    rows, cols = np.broadcast_arrays(rows, cols)
-    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-    r = np.clip(rows, 0, h - 1)[:, None]
-    q = np.clip(cols, 0, w - 1)[:, None]
-    batch = np.arange(n)[:, None, None, None]
-    channel = np.arange(c)[None, :, None, None]
-    out = x[batch, channel, r, q]
-    if not inside.all():
-        out = np.where(inside[:, None], out, np.asarray(fill, dtype=x.dtype))
-    return out
+    return _pad_flat(x, fill).take(_flat_index(x.shape, rows, cols))
 
 
 # ---------------------------------------------------------------------- functional
@@ -176,26 +198,30 @@ def affine_transform(
     if m.shape != (n, 2, 3):
         raise ValueError(f"affine_transform: expected matrices of shape ({n}, 2, 3); got {m.shape}")
     cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
-    yo = (np.arange(h) - cy)[None, :, None]
-    xo = (np.arange(w) - cx)[None, None, :]
-    a = m[:, :, :, None, None]
-    src_x = a[:, 0, 0] * xo + a[:, 0, 1] * yo + a[:, 0, 2] + cx
-    src_y = a[:, 1, 0] * xo + a[:, 1, 1] * yo + a[:, 1, 2] + cy
+    work_dtype = np.float64 if arr.dtype == np.float64 else np.float32
+    yo = (np.arange(h, dtype=work_dtype) - cy)[None, :, None]
+    xo = (np.arange(w, dtype=work_dtype) - cx)[None, None, :]
+    a = m.astype(work_dtype)[:, :, :, None, None]
+    src_x = a[:, 0, 0] * xo + (a[:, 0, 1] * yo + (a[:, 0, 2] + cx))
+    src_y = a[:, 1, 0] * xo + (a[:, 1, 1] * yo + (a[:, 1, 2] + cy))
     if interpolation == "nearest":
-        out = _gather(arr, np.rint(src_y).astype(np.int64), np.rint(src_x).astype(np.int64), fill)
+        rows = np.rint(np.clip(src_y, -2, h)).astype(np.intp)
+        cols = np.rint(np.clip(src_x, -2, w)).astype(np.intp)
+        out = _gather(arr, rows, cols, fill)
     else:
-        work = arr.astype(_work_dtype(arr), copy=False)
-        x0 = np.floor(src_x)
-        y0 = np.floor(src_y)
-        wx = (src_x - x0).astype(work.dtype)[:, None]
-        wy = (src_y - y0).astype(work.dtype)[:, None]
-        x0 = x0.astype(np.int64)
-        y0 = y0.astype(np.int64)
-        top = _gather(work, y0, x0, fill) * (1 - wx) + _gather(work, y0, x0 + 1, fill) * wx
-        bottom = (
-            _gather(work, y0 + 1, x0, fill) * (1 - wx) + _gather(work, y0 + 1, x0 + 1, fill) * wx
-        )
-        out = _cast_like(top * (1 - wy) + bottom * wy, arr)
+        work = arr.astype(work_dtype, copy=False)
+        x0 = np.floor(np.clip(src_x, -2, w))
+        y0 = np.floor(np.clip(src_y, -2, h))
+        wx = (src_x - x0)[:, None]
+        wy = (src_y - y0)[:, None]
+        flat = _pad_flat(work, fill)
+        i00 = _flat_index(arr.shape, y0.astype(np.intp), x0.astype(np.intp))
+        row = w + 2 * _BORDER
+        v00, v01 = flat.take(i00), flat.take(i00 + 1)
+        v10, v11 = flat.take(i00 + row), flat.take(i00 + (row + 1))
+        top = v00 + (v01 - v00) * wx
+        bottom = v10 + (v11 - v10) * wx
+        out = _cast_like(top + (bottom - top) * wy, arr)
     return out[0] if single else out
 
 
