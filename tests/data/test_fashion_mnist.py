@@ -18,6 +18,7 @@ from deepgrad.data import (
     ChecksumError,
     find_fashion_mnist,
     load_fashion_mnist,
+    read_idx,
     write_idx,
 )
 
@@ -97,7 +98,7 @@ def test_missing_files_error_says_how_to_get_them(isolated):
 
 def test_checksum_accepts_the_published_gz_or_its_content(isolated, monkeypatch):
     folder = fake_set(isolated / "set")
-    with pytest.raises(ChecksumError, match="train-images-idx3-ubyte.gz: MD5 checksum mismatch"):
+    with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.gz: MD5 checksum mismatch"):
         load_fashion_mnist(folder)
     # A repackager re-compressed the files: the gzip bytes differ, the content matches.
     contents = {
@@ -167,5 +168,4 @@ def test_real_files_corrupted_copy_fails_the_checksum(tmp_path):
     labels.write_bytes(gzip.compress(bytes(data)) if labels.suffix == ".gz" else bytes(data))
     with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.*MD5 checksum mismatch"):
         load_fashion_mnist(tmp_path)
-    (_, y), _ = load_fashion_mnist(tmp_path, verify=False)
-    assert np.bincount(y).tolist() != [6000] * 10
+    assert np.bincount(read_idx(labels)).tolist() != [6000] * 10

@@ -263,8 +263,8 @@ def load_idx_set(
             if found is None:
                 raise FileNotFoundError(f"{dataset}: {stem}.gz (or {stem}) not found in {folder}")
             paths.append(found)
+        labels = read_verified_idx(paths[1], checksums, dataset)  # small: fail fast
         images = read_verified_idx(paths[0], checksums, dataset)
-        labels = read_verified_idx(paths[1], checksums, dataset)
         if images.ndim != 3 or labels.ndim != 1:
             raise ValueError(
                 f"{dataset}: expected images of shape (N, H, W) and labels of shape (N,) in "
