@@ -16,6 +16,7 @@ import deepgrad.data.datasets.fashion_mnist as fm
 from deepgrad.data import (
     FASHION_MNIST_CLASSES,
     ChecksumError,
+    DownloadError,
     find_fashion_mnist,
     load_fashion_mnist,
     read_idx,
@@ -169,3 +170,12 @@ def test_real_files_corrupted_copy_fails_the_checksum(tmp_path):
     with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.*MD5 checksum mismatch"):
         load_fashion_mnist(tmp_path)
     assert np.bincount(read_idx(labels)).tolist() != [6000] * 10
+
+
+def test_download_without_network_says_how_to_get_the_files(isolated, monkeypatch):
+    monkeypatch.setattr(fm, "FASHION_MNIST_MIRRORS", [(isolated / "no-such-mirror").as_uri()])
+    with pytest.raises(
+        DownloadError, match=r"Put the four IDX .gz files in .*cache.*apt-get install"
+    ):
+        load_fashion_mnist(download=True)
+    assert not list((isolated / "cache" / "fashion-mnist").glob("*.gz"))

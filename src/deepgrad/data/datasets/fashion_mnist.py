@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from deepgrad.data.datasets.idx import download_idx_set, has_idx_set, load_idx_set
-from deepgrad.data.download import get_cache_dir
+from deepgrad.data.download import DownloadError, get_cache_dir
 
 __all__ = [
     "load_fashion_mnist",
@@ -173,7 +173,13 @@ def load_fashion_mnist(
                 f"{get_cache_dir('fashion-mnist')} (or set ${FASHION_MNIST_ENV}), or pass "
                 "download=True on a machine with a network"
             )
-        download_idx_set(target, FASHION_MNIST_MIRRORS, FASHION_MNIST_MD5, "Fashion-MNIST")
+        try:
+            download_idx_set(target, FASHION_MNIST_MIRRORS, FASHION_MNIST_MD5, "Fashion-MNIST")
+        except DownloadError as err:
+            raise DownloadError(
+                f"{err}. Offline, `apt-get install dataset-fashion-mnist` (Debian/Ubuntu) "
+                "installs them where deepgrad finds them"
+            ) from err
         folder = target
     return load_idx_set(
         folder,
