@@ -65,3 +65,7 @@ __version__ = "0.1.0"
 from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
 from .train import History, callbacks, load_model  # noqa: E402
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__ + ".callbacks"] = callbacks  # `from deepgrad.callbacks import ...` works
+del _sys

@@ -128,6 +128,8 @@ def compile(  # noqa: A001 - Keras's name
 
 # ---- data --------------------------------------------------------------------------------------
 def _is_arrays(x: Any) -> bool:
+    if isinstance(x, list) and x and isinstance(x[0], tuple):
+        return not any(hasattr(a, "shape") for a in x[0])  # a list of (x, y) batches is a loader
     return (
         isinstance(x, (np.ndarray, list, Tensor))
         or hasattr(x, "__array__")

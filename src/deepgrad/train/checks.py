@@ -97,8 +97,8 @@ def _value_range(y: np.ndarray) -> str:
 def _regression_advice(loss_name: str) -> str:
     return (
         f"{loss_name} is a classification loss; for a continuous target (a price, a "
-        "measurement) use a regression loss: compile(loss='mse') or 'mae', with one output unit "
-        "and no sigmoid/softmax"
+        "measurement) use a regression loss, compile(loss='mse') or compile(loss='mae'), with "
+        "one output unit and no sigmoid/softmax"
     )
 
 

@@ -1,0 +1,271 @@
+"""Callbacks: early stopping, checkpoints, schedules, CSV and TensorBoard logs, NaN stop."""
+
+from __future__ import annotations
+
+import csv
+import os
+import zipfile
+
+import numpy as np
+import pytest
+from deepgrad.callbacks import (
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TensorBoard,
+    TerminateOnNaN,
+)
+
+import deepgrad as dg
+from deepgrad import nn, optim
+
+
+def overfitting_task(seed=0):
+    """Few noisy training samples, a wide model and a large rate: the validation loss falls,
+    then rises."""
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=(10, 3))
+    x = rng.normal(size=(200, 10))
+    y = (x @ w + rng.normal(scale=2.0, size=(200, 3))).argmax(1)
+    return (x[:50], y[:50]), (x[50:], y[50:])
+
+
+def wide():
+    return nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 3))
+
+
+def test_early_stopping_restores_best_weights_when_epochs_run_out():
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.Adam(lr=0.01), "cross_entropy")
+    es = EarlyStopping(monitor="val_loss", patience=100, restore_best_weights=True)
+    h = model.fit(
+        x, y, epochs=25, batch_size=10, validation_data=val, verbose=0, seed=0, callbacks=[es]
+    )
+    vl = h.history["val_loss"]
+    assert len(vl) == 25  # ran out of epochs, never stopped
+    assert 0 < int(np.argmin(vl)) < 24  # the best epoch is not the last (else the test is moot)
+    # bit-identical to the best epoch's (evaluated in the same batches as fit's validation)
+    assert model.evaluate(*val, batch_size=10)["loss"] == min(vl)
+
+
+def test_early_stopping_stops_and_restores():
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.Adam(lr=0.01), "cross_entropy", ["accuracy"])
+    es = EarlyStopping(patience=2, restore_best_weights=True, verbose=1)
+    h = model.fit(
+        x, y, epochs=100, batch_size=10, validation_data=val, verbose=0, seed=0, callbacks=[es]
+    )
+    vl = h.history["val_loss"]
+    best = int(np.argmin(vl))
+    assert len(vl) == best + 3  # stopped after `patience` epochs without improvement
+    assert es.stopped_epoch == len(vl) - 1 and best > 0
+    assert model.evaluate(*val, batch_size=10)["loss"] == min(vl)
+
+
+def test_early_stopping_modes_and_min_delta():
+    assert EarlyStopping(monitor="val_accuracy").mode == "max"
+    assert EarlyStopping(monitor="val_loss").mode == "min"
+    assert EarlyStopping(monitor="r2").mode == "max"
+    (x, y), _ = overfitting_task()
+    model = wide().compile(optim.SGD(lr=0.0), "cross_entropy")  # nothing improves
+    h = model.fit(
+        x,
+        y,
+        epochs=10,
+        verbose=0,
+        callbacks=[EarlyStopping(monitor="loss", patience=2, min_delta=1e-6)],
+    )
+    assert h.epoch == [0, 1, 2]
+    with pytest.warns(UserWarning, match="val_loss.*not in the logs"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[EarlyStopping()])
+
+
+def test_model_checkpoint_formats_names_and_keeps_the_best(tmp_path):
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.Adam(lr=0.05), "cross_entropy")
+    every = ModelCheckpoint(tmp_path / "m-{epoch:02d}-{val_loss:.3f}.dg", save_best_only=False)
+    best = ModelCheckpoint(tmp_path / "best.dg", save_best_only=True, verbose=1)
+    weights = ModelCheckpoint(tmp_path / "w{epoch}.safetensors", save_weights_only=True)
+    h = model.fit(
+        x, y, epochs=12, batch_size=10, validation_data=val, verbose=0, seed=0,
+        callbacks=[every, best, weights],
+    )  # fmt: skip
+    vl = h.history["val_loss"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert f"m-01-{vl[0]:.3f}.dg" in names and f"m-12-{vl[11]:.3f}.dg" in names
+    assert "w12.safetensors" in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    restored = dg.load_model(tmp_path / "best.dg")
+    assert restored.evaluate(*val)["loss"] == pytest.approx(min(vl), rel=1e-6)
+    assert best.best == min(vl)
+    m2 = wide()
+    m2.load_weights(tmp_path / "w12.safetensors") if hasattr(m2, "load_weights") else (
+        dg.train.load_weights(m2, tmp_path / "w12.safetensors")
+    )
+    np.testing.assert_array_equal(m2.predict(x), model.predict(x))
+
+
+def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.Adam(lr=0.05), "cross_entropy")
+    path = tmp_path / "ckpt.dg"
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(path)], validation_data=val)
+    before = path.read_bytes()
+    replaced = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        replaced.append((os.path.basename(src), os.path.basename(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(path)], validation_data=val)
+    assert replaced and replaced[-1][1] == "ckpt.dg" and replaced[-1][0].endswith(".tmp")
+    assert path.read_bytes() != before
+    # a crash while writing leaves the previous file intact and no temporary file behind
+    good = path.read_bytes()
+    real_writestr = zipfile.ZipFile.writestr
+
+    def crash(self, name, data, *a, **kw):
+        if name == "weights.safetensors":
+            raise KeyboardInterrupt("killed while writing")
+        return real_writestr(self, name, data, *a, **kw)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", crash)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(path)], validation_data=val)
+    monkeypatch.undo()
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.dg"]
+    dg.load_model(path)
+
+
+def test_learning_rate_scheduler_with_an_optim_schedule():
+    (x, y), _ = overfitting_task()
+    opt = optim.SGD(lr=0.1)
+    sched = optim.StepLR(opt, step_size=2, gamma=0.5)
+    model = wide().compile(opt, "cross_entropy")
+    h = model.fit(x, y, epochs=5, verbose=0, callbacks=[LearningRateScheduler(sched)])
+    assert h.history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])  # epoch 0: initial
+
+
+def test_learning_rate_scheduler_per_step():
+    (x, y), _ = overfitting_task()
+    opt = optim.SGD(lr=0.1)
+    sched = optim.ExponentialLR(opt, gamma=0.5)
+    model = wide().compile(opt, "cross_entropy")
+    seen = []
+    probe = dg.callbacks.LambdaCallback(
+        on_batch_begin=lambda b, logs: seen.append(opt.param_groups[0]["lr"])
+    )
+    model.fit(
+        x, y, epochs=1, batch_size=10, verbose=0,
+        callbacks=[probe, LearningRateScheduler(sched, interval="step")],
+    )  # fmt: skip
+    assert seen == pytest.approx([0.1, 0.05, 0.025, 0.0125, 0.00625])
+
+
+def test_learning_rate_scheduler_with_functions():
+    (x, y), _ = overfitting_task()
+    model = wide().compile(optim.SGD(lr=0.3), "cross_entropy")
+    h = model.fit(
+        x, y, epochs=3, verbose=0, callbacks=[LearningRateScheduler(lambda e: 0.1 * 0.5**e)]
+    )
+    assert h.history["lr"] == pytest.approx([0.1, 0.05, 0.025])
+    h = model.fit(
+        x, y, epochs=3, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: lr * 0.1)]
+    )
+    assert h.history["lr"] == pytest.approx([0.0025, 0.00025, 0.000025])
+
+
+def test_plateau_schedule_object_gets_the_metric():
+    (x, y), val = overfitting_task()
+    opt = optim.SGD(lr=0.0)
+    sched = optim.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    opt.param_groups[0]["lr"] = 0.0
+    model = wide().compile(opt, "cross_entropy")
+    model.fit(
+        x, y, epochs=2, verbose=0, validation_data=val, callbacks=[LearningRateScheduler(sched)]
+    )
+    assert sched.state_dict()  # stepped without error with the monitored value
+
+
+def test_reduce_lr_on_plateau():
+    model = wide().compile(optim.SGD(lr=0.8), "cross_entropy")
+    cb = ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, cooldown=1, min_lr=0.15)
+    cb.set_model(model)
+    cb.on_train_begin()
+    lrs = []
+    for epoch, v in enumerate([1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]):
+        cb.on_epoch_end(epoch, {"val_loss": v})
+        lrs.append(model.__dict__["_dg_compiled"].optimizer.param_groups[0]["lr"])
+    # Keras's rule: after a reduction, `cooldown` epochs where waiting is reset
+    assert lrs == pytest.approx([0.8, 0.8, 0.8, 0.4, 0.4, 0.2, 0.2, 0.15, 0.15])
+    cb.on_epoch_end(9, {"val_loss": 0.95})
+    cb.on_epoch_end(10, {"val_loss": 0.95})
+    assert model.__dict__["_dg_compiled"].optimizer.param_groups[0]["lr"] == pytest.approx(0.15)
+
+
+def test_csv_logger(tmp_path):
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.Adam(lr=0.01), "cross_entropy", ["accuracy"])
+    path = tmp_path / "log.csv"
+    h = model.fit(x, y, epochs=3, verbose=0, validation_data=val, callbacks=[CSVLogger(path)])
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert [float(r["val_loss"]) for r in rows] == h.history["val_loss"]
+    assert set(rows[0]) == {"epoch", *h.history}
+
+
+def test_tensorboard_event_files_read_back(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.Adam(lr=0.01), "cross_entropy", ["accuracy"])
+    tb = TensorBoard(tmp_path / "tb", histogram_freq=1, update_freq=2)
+    h = model.fit(x, y, epochs=3, batch_size=10, verbose=0, validation_data=val, callbacks=[tb])
+    train = EventAccumulator(str(tmp_path / "tb" / "train"), size_guidance={"histograms": 0})
+    train.Reload()
+    tags = train.Tags()
+    assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate", "batch_loss"} <= set(
+        tags["scalars"]
+    )
+    assert [e.step for e in train.Scalars("epoch_loss")] == [0, 1, 2]
+    assert [e.value for e in train.Scalars("epoch_loss")] == pytest.approx(
+        h.history["loss"], rel=1e-6
+    )
+    assert "0.weight" in tags["histograms"]
+    hist = train.Histograms("0.weight")[0].histogram_value
+    assert hist.num == 640
+    valid = EventAccumulator(str(tmp_path / "tb" / "validation"))
+    valid.Reload()
+    assert [e.value for e in valid.Scalars("epoch_loss")] == pytest.approx(
+        h.history["val_loss"], rel=1e-6
+    )
+
+
+def test_terminate_on_nan(capsys):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 3)) * 100, rng.normal(size=(64, 1)) * 1e3
+    model = nn.Sequential(nn.Linear(3, 1)).compile(optim.SGD(lr=1e6), "mse")
+    with np.errstate(all="ignore"):
+        h = model.fit(x, y, epochs=20, batch_size=8, verbose=0, callbacks=[TerminateOnNaN()])
+    assert len(h.epoch) < 20
+    assert "invalid loss" in capsys.readouterr().out
+
+
+def test_callback_state_dicts_roundtrip():
+    es = EarlyStopping(patience=3)
+    es.wait, es.best, es.best_epoch = 2, 0.5, 4
+    es2 = EarlyStopping(patience=3)
+    es2.load_state_dict(es.state_dict())
+    assert (es2.wait, es2.best, es2.best_epoch) == (2, 0.5, 4)
+    mc = ModelCheckpoint("x.dg", save_best_only=True)
+    mc.best = 0.25
+    mc2 = ModelCheckpoint("x.dg", save_best_only=True)
+    mc2.load_state_dict(mc.state_dict())
+    assert mc2.best == 0.25

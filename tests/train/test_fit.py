@@ -1,0 +1,392 @@
+"""compile / fit / evaluate / predict: the Keras surface, its vocabulary and its guarantees."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn, optim
+from deepgrad.train import Callback
+
+
+def blobs(n=120, d=6, c=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=3.0, size=(c, d))
+    y = rng.integers(0, c, n)
+    x = centers[y] + rng.normal(size=(n, d))
+    return x, y
+
+
+def mlp(d=6, c=3, hidden=16):
+    return nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, c))
+
+
+class Recorder(Callback):
+    """Records each step's batch (the samples' first feature identifies them)."""
+
+    def __init__(self):
+        self.sizes = []
+        self.epochs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+    def on_batch_end(self, batch, logs=None):
+        self.sizes.append(logs["size"])
+
+
+def test_compile_with_names_and_objects():
+    x, y = blobs()
+    m1 = mlp().compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"])
+    m2 = mlp().compile(
+        optimizer=optim.Adam(lr=1e-3), loss=nn.CrossEntropyLoss(), metrics=[dg.metrics.Accuracy()]
+    )
+    h1 = m1.fit(x, y, epochs=2, verbose=0, seed=0)
+    h2 = m2.fit(x, y, epochs=2, verbose=0, seed=0)
+    assert set(h1.history) == set(h2.history) == {"loss", "accuracy", "lr"}
+    assert h1.epoch == [0, 1]
+
+
+def test_steps_per_epoch_is_ceil_and_batches_cover_every_sample_once():
+    x, y = blobs(n=70)
+    x = x.copy()
+    x[:, 0] = np.arange(70)  # identify samples by their first feature
+    seen: list[list[int]] = []
+
+    class Ids(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append([])
+
+    model = mlp()
+    model.compile("sgd", "cross_entropy")
+    orig_forward = model.forward
+
+    def spy(xb):
+        if dg.is_grad_enabled() and model.training:
+            seen[-1].extend(int(v) for v in xb.numpy()[:, 0])
+        return orig_forward(xb)
+
+    model.__dict__["forward"] = spy
+    rec = Recorder()
+    h = model.fit(x, y, epochs=3, batch_size=32, verbose=0, seed=1, callbacks=[Ids(), rec])
+    assert h.params["steps"] == math.ceil(70 / 32) == 3
+    assert rec.sizes == [32, 32, 6] * 3
+    for ids in seen:  # without replacement: a permutation of all samples
+        assert sorted(ids) == list(range(70))
+    assert seen[0] != seen[1]  # reshuffled each epoch
+    assert seen[0] != list(range(70))
+
+
+def test_no_shuffle_keeps_order():
+    x, y = blobs(n=40)
+    x = x.copy()
+    x[:, 0] = np.arange(40)
+    order = []
+    model = mlp()
+    model.compile("sgd", "cross_entropy")
+    f = model.forward
+
+    def spy(xb):
+        if dg.is_grad_enabled():
+            order.extend(int(v) for v in xb.numpy()[:, 0])
+        return f(xb)
+
+    model.__dict__["forward"] = spy
+    model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    assert order == list(range(40))
+
+
+def test_inputs_become_float32_and_labels_int64():
+    x, y = blobs()
+    dtypes = []
+    model = mlp()
+    model.compile("sgd", "cross_entropy")
+    f = model.forward
+
+    def spy(xb):
+        dtypes.append(xb.dtype)
+        return f(xb)
+
+    model.__dict__["forward"] = spy
+    model.fit(x.astype(np.float64), y.astype(np.int32), epochs=1, verbose=0)
+    assert set(dtypes) == {np.dtype(np.float32)}
+    assert all(p.dtype == np.float32 for p in model.parameters())
+
+
+def test_lazy_layers_are_built_before_the_optimizer_is_bound():
+    x, y = blobs(d=5)
+
+    class Net(nn.Module):  # a subclassed model with a lazy layer: no build step needed
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Linear(None, 8)
+            self.head = nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.head(self.body(x).relu())
+
+    model = Net()
+    assert model.body.weight is None
+    model.compile(optim.Adam(lr=1e-2), "cross_entropy", ["accuracy"])
+    w0 = None
+    h = model.fit(x, y, epochs=5, verbose=0, seed=0)
+    w0 = model.body.weight
+    assert w0 is not None and w0.shape == (8, 5)
+    opt = model.__dict__["_dg_compiled"].optimizer
+    assert any(p is w0 for g in opt.param_groups for p in g["params"])
+    assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_history_like_keras_and_model_history():
+    x, y = blobs()
+    model = mlp().compile("adam", "cross_entropy", ["accuracy"])
+    h = model.fit(x, y, epochs=3, validation_data=(x[:30], y[:30]), verbose=0, seed=0)
+    assert model.history is h
+    assert list(h.history) == ["loss", "accuracy", "val_loss", "val_accuracy", "lr"]
+    assert all(len(v) == 3 for v in h.history.values())
+    assert h.epoch == [0, 1, 2]
+    assert h.params["epochs"] == 3 and h.params["batch_size"] == 32
+
+
+def test_initial_epoch_continues_counting():
+    x, y = blobs()
+    model = mlp().compile("adam", "cross_entropy")
+    h = model.fit(x, y, epochs=5, initial_epoch=3, verbose=0)
+    assert h.epoch == [3, 4]
+
+
+def test_same_seed_same_run_bit_for_bit():
+    x, y = blobs()
+
+    def run():
+        dg.manual_seed(123)
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+        model.compile(optim.Adam(lr=1e-2), "cross_entropy", ["accuracy"])
+        h = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.2, verbose=0, seed=7)
+        return model.state_dict(), h.history
+
+    (s1, h1), (s2, h2) = run(), run()
+    for k in s1:
+        assert np.array_equal(s1[k], s2[k]), k
+    assert h1 == h2
+    # and a different seed gives a different run
+    dg.manual_seed(123)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+    model.compile(optim.Adam(lr=1e-2), "cross_entropy")
+    model.fit(x, y, epochs=3, batch_size=16, validation_split=0.2, verbose=0, seed=8)
+    assert not np.array_equal(model.state_dict()["0.weight"], s1["0.weight"])
+
+
+def test_validation_split_takes_the_last_fraction_before_shuffling():
+    x, y = blobs(n=100)
+    x = x.copy()
+    x[:, 0] = np.arange(100)
+    model = mlp().compile("sgd", "cross_entropy")
+    f = model.forward
+    train_ids, val_ids = set(), set()
+
+    def spy(xb):
+        ids = {int(v) for v in xb.numpy()[:, 0]}
+        if dg.is_grad_enabled():
+            train_ids.update(ids)
+        elif not model.training:
+            val_ids.update(ids)
+        return f(xb)
+
+    model.__dict__["forward"] = spy
+    h = model.fit(x, y, epochs=2, validation_split=0.25, shuffle=True, verbose=0, seed=0)
+    assert train_ids == set(range(75))
+    assert set(range(75, 100)) <= val_ids
+    assert h.params["samples"] == 75
+    # the validation loss is that of the last 25 samples
+    assert h.history["val_loss"][-1] == pytest.approx(
+        model.evaluate(x[75:], y[75:])["loss"], rel=1e-6
+    )
+
+
+def test_evaluate_returns_dict_and_predict_numpy():
+    x, y = blobs()
+    model = mlp().compile(
+        "adam", "cross_entropy", ["accuracy", dg.metrics.F1Score(average="macro")]
+    )
+    model.fit(x, y, epochs=2, verbose=0, seed=0)
+    res = model.evaluate(x, y, batch_size=7)
+    assert set(res) == {"loss", "accuracy", "f1"}
+    p = model.predict(x, batch_size=7)
+    assert isinstance(p, np.ndarray) and p.shape == (120, 3)
+    logits = model(dg.tensor(x.astype(np.float32))).numpy()
+    np.testing.assert_allclose(p, logits, rtol=1e-5, atol=1e-6)
+    acc = (p.argmax(1) == y).mean()
+    assert res["accuracy"] == pytest.approx(acc)
+    from deepgrad.functional import cross_entropy
+
+    full = cross_entropy(dg.tensor(logits), y).item()
+    assert res["loss"] == pytest.approx(full, rel=1e-5)
+
+
+def test_predict_in_eval_mode_without_graph_and_batch_independent():
+    x, y = blobs(n=50)
+    model = nn.Sequential(
+        nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 3)
+    )
+    model.compile("adam", "cross_entropy")
+    model.fit(x, y, epochs=2, batch_size=10, verbose=0, seed=0)
+    model.train()
+    batch = model.predict(x, batch_size=50)
+    single = np.concatenate([model.predict(x[i : i + 1]) for i in range(len(x))])
+    np.testing.assert_allclose(batch, single, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(model.predict(x), batch)  # no dropout: deterministic
+    assert model.training  # the mode is restored
+    out = dg.nn.Module.__call__  # predict builds no graph
+    del out
+    with dg.no_grad():
+        pass
+
+
+def test_fit_accepts_a_dataloader_and_a_dataset():
+    from deepgrad.data import ArrayDataset, DataLoader
+
+    x, y = blobs()
+    loader = DataLoader(ArrayDataset(x.astype(np.float32), y), batch_size=16, shuffle=True, seed=0)
+    model = mlp().compile(optim.Adam(lr=1e-2), "cross_entropy", ["accuracy"])
+    rec = Recorder()
+    h = model.fit(loader, epochs=3, verbose=0, validation_data=loader, callbacks=[rec])
+    assert h.params["steps"] == len(loader) == 8
+    assert len(rec.sizes) == 24
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    assert "val_accuracy" in h.history
+    model2 = mlp().compile(optim.Adam(lr=1e-2), "cross_entropy")
+    h2 = model2.fit(ArrayDataset(x, y), epochs=2, batch_size=40, verbose=0, seed=0)
+    assert h2.params["steps"] == 3
+    assert model2.evaluate(loader)["loss"] > 0
+    assert model2.predict(loader).shape == (120, 3)
+
+
+def test_plain_iterable_of_batches():
+    x, y = blobs(n=64)
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    model = mlp().compile("adam", "cross_entropy")
+    h = model.fit(batches, epochs=2, verbose=0)
+    assert h.params["steps"] == 4 and len(h.history["loss"]) == 2
+
+
+def test_sample_and_class_weights():
+    x, y = blobs()
+    base = mlp()
+    state = base.state_dict()
+
+    def run(**kw):
+        m = mlp()
+        m.load_state_dict(state)
+        m.compile(optim.SGD(lr=0.1), "cross_entropy")
+        return m.fit(x, y, epochs=1, batch_size=120, verbose=0, seed=0, **kw), m
+
+    h_plain, _ = run()
+    h_ones, _ = run(sample_weight=np.ones(120))
+    assert h_plain.history["loss"] == pytest.approx(h_ones.history["loss"], rel=1e-6)
+    h_cw, _ = run(class_weight={0: 2.0, 1: 2.0, 2: 2.0})
+    assert h_cw.history["loss"][0] == pytest.approx(2 * h_plain.history["loss"][0], rel=1e-5)
+    # weight 0 on a class removes it from the loss: Σ w l / N
+    sw = (y != 0).astype(float)
+    h_sw, _ = run(sample_weight=sw)
+    m = mlp()
+    m.load_state_dict(state)
+    from deepgrad.functional import cross_entropy
+
+    per = cross_entropy(m(dg.tensor(x.astype(np.float32))), y, reduction="none").numpy()
+    assert h_sw.history["loss"][0] == pytest.approx(float((per * sw).sum() / 120), rel=1e-5)
+
+
+def test_hand_written_loop_side_by_side():
+    x, y = blobs()
+    xt, yt = x.astype(np.float32), y
+    dg.manual_seed(0)
+    a = mlp()
+    dg.manual_seed(0)
+    b = mlp()
+    opt = optim.SGD(a.parameters(), lr=0.1)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(3):  # full-batch steps by hand
+        opt.zero_grad()
+        loss = loss_fn(a(dg.tensor(xt)), yt)
+        loss.backward()
+        opt.step()
+    b.compile(optim.SGD(lr=0.1), "cross_entropy")
+    b.fit(x, y, epochs=3, batch_size=120, shuffle=False, verbose=0)
+    for k, v in a.state_dict().items():
+        np.testing.assert_allclose(v, b.state_dict()[k], rtol=1e-6, atol=1e-7)
+    # and the hand loop keeps working on a model that was fit
+    opt2 = optim.SGD(b.parameters(), lr=0.1)
+    opt2.zero_grad()
+    loss_fn(b(dg.tensor(xt)), yt).backward()
+    opt2.step()
+
+
+def test_regression_and_binary():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(128, 3))
+    y = (x @ np.array([1.0, -2.0, 0.5]) + 3.0).reshape(-1, 1)
+    model = nn.Sequential(nn.Linear(3, 1)).compile(optim.Adam(lr=0.1), "mse", ["mae", "r2"])
+    h = model.fit(x, y, epochs=30, batch_size=32, verbose=0, seed=0)
+    assert h.history["loss"][-1] < 0.05 * h.history["loss"][0]
+    assert model.evaluate(x, y)["r2"] > 0.95
+    yb = (x[:, 0] > 0).astype(np.float32).reshape(-1, 1)
+    clf = nn.Sequential(nn.Linear(3, 1)).compile(
+        optim.Adam(lr=0.1), "bce_with_logits", ["accuracy"]
+    )
+    h = clf.fit(x, yb, epochs=20, verbose=0, seed=0)
+    assert h.history["accuracy"][-1] > 0.9
+
+
+def test_one_hot_targets_with_cross_entropy_are_accepted():
+    x, y = blobs()
+    onehot = np.eye(3)[y]
+    dg.manual_seed(0)
+    a = mlp().compile(optim.SGD(lr=0.1), "cross_entropy", ["accuracy"])
+    dg.manual_seed(0)
+    b = mlp().compile(optim.SGD(lr=0.1), "cross_entropy", ["accuracy"])
+    ha = a.fit(x, y, epochs=2, verbose=0, seed=0)
+    hb = b.fit(x, onehot, epochs=2, verbose=0, seed=0)
+    assert ha.history["loss"] == pytest.approx(hb.history["loss"], rel=1e-5)
+    assert ha.history["accuracy"] == pytest.approx(hb.history["accuracy"])
+    # (N, 1) integer labels are read as (N,)
+    c = mlp().compile("sgd", "cross_entropy")
+    c.fit(x, y.reshape(-1, 1), epochs=1, verbose=0)
+
+
+def test_stop_training_from_a_callback():
+    x, y = blobs()
+
+    class StopAt(Callback):
+        def on_batch_end(self, batch, logs=None):
+            if batch == 1:
+                self.model.stop_training = True
+
+    model = mlp().compile("adam", "cross_entropy")
+    h = model.fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[StopAt()])
+    assert h.epoch == [0]
+
+
+def test_callback_hooks_order():
+    x, y = blobs(n=20)
+    calls = []
+    cb = dg.callbacks.LambdaCallback(
+        on_train_begin=lambda logs: calls.append("train_begin"),
+        on_epoch_begin=lambda e, logs: calls.append(f"epoch_begin{e}"),
+        on_batch_begin=lambda b, logs: calls.append(f"b{b}"),
+        on_batch_end=lambda b, logs: calls.append(f"e{b}"),
+        on_epoch_end=lambda e, logs: calls.append(f"epoch_end{e}"),
+        on_train_end=lambda logs: calls.append("train_end"),
+    )
+    mlp().compile("sgd", "cross_entropy").fit(
+        x, y, epochs=2, batch_size=10, verbose=0, callbacks=[cb]
+    )
+    assert calls == [
+        "train_begin",
+        "epoch_begin0", "b0", "e0", "b1", "e1", "epoch_end0",
+        "epoch_begin1", "b0", "e0", "b1", "e1", "epoch_end1",
+        "train_end",
+    ]  # fmt: skip
