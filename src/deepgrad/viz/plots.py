@@ -316,8 +316,9 @@ def plot_heatmap(
     m = np.asarray(matrix, dtype=np.float64)
     im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     if annotate:
-        mid = (np.nanmax(m) + np.nanmin(m)) / 2
         for (i, j), v in np.ndenumerate(m):
+            r, g, b, _ = im.cmap(im.norm(v))
+            light = 0.299 * r + 0.587 * g + 0.114 * b > 0.55
             ax.text(
                 j,
                 i,
@@ -325,7 +326,7 @@ def plot_heatmap(
                 ha="center",
                 va="center",
                 fontsize=8,
-                color="white" if v < mid else "black",
+                color="black" if light else "white",
             )
     ax.set_xticks(range(m.shape[1]))
     ax.set_yticks(range(m.shape[0]))
