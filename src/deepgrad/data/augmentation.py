@@ -3,8 +3,8 @@
 Every augmentation draws its random parameters per image from its own seeded
 ``numpy.random.Generator``: the same seed gives the same sequence of batches, and every
 call (every epoch) gives new variations. No Python loop runs over the images: geometric
-transforms build one sampling grid per image and gather all pixels of the batch with a
-single fancy-indexing operation (nearest or bilinear interpolation).
+transforms build one sampling grid per image and gather the pixels of the whole batch at
+once by fancy indexing (nearest or bilinear interpolation).
 
 Use them as a DataLoader's ``batch_transform`` (labels are passed through untouched)::
 
@@ -168,7 +168,8 @@ def affine_transform(
     For output pixel ``p = (x, y)`` (column, row) with ``c`` the image centre, the value
     is read at ``A_n (p - c) + t_n + c`` in input image ``n``, where ``matrices[n] =
     [A_n | t_n]`` is ``2 x 3`` in ``(x, y)`` order. The sampling grids of the whole batch
-    are built at once and gathered with one fancy-indexing operation.
+    are built at once and read from the fill-padded batch with flat ``take``s: one for
+    nearest interpolation, one per neighbour for bilinear.
 
     Parameters
     ----------
