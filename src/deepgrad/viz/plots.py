@@ -207,8 +207,8 @@ def plot_histograms(
     *,
     ncols: int = 3,
     bins: int | Sequence[float] = 30,
-    range_: tuple[float, float] | None = None,
-    xlabel: str = "activation value",
+    range_: tuple[float, float] | Mapping[str, tuple[float, float]] | None = None,
+    xlabel: str | Mapping[str, str] = "activation value",
     ylabel: str = "fraction of units",
     title: str = "",
     logy: bool = False,
@@ -216,7 +216,8 @@ def plot_histograms(
     """A grid of panels, each with overlaid step histograms (e.g. one per layer).
 
     ``panels`` maps a panel title to ``{series name: values}``; the series' histograms are
-    normalised to fractions so panels compare at a glance.
+    normalised to fractions so panels compare at a glance. ``range_`` and ``xlabel`` may be
+    given per panel (mappings keyed by panel title).
     """
     n = len(panels)
     ncols = min(ncols, n)
@@ -226,13 +227,14 @@ def plot_histograms(
         ax = axes.flat[i]
         for j, (name, values) in enumerate(series.items()):
             v = np.asarray(values, dtype=np.float64).ravel()
-            counts, edges = np.histogram(v, bins=bins, range=range_)
+            rng_ = range_.get(panel) if isinstance(range_, Mapping) else range_
+            counts, edges = np.histogram(v, bins=bins, range=rng_)
             frac = counts / max(v.size, 1)
             ax.stairs(frac, edges, color=COLORS[j % len(COLORS)], linewidth=1.5, label=name)
         if logy:
             ax.set_yscale("log")
         ax.set_title(panel)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(xlabel.get(panel, "") if isinstance(xlabel, Mapping) else xlabel)
         ax.set_ylabel(ylabel)
         if i == 0 and len(series) > 1:
             ax.legend(loc="best", framealpha=0.85)
