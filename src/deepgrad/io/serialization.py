@@ -579,8 +579,11 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
             spec = None
     if spec and input_spec(model) is None:
         own = model.state_dict()
-        if any(k not in own for k in weights):
-            build_lazy(model, spec)
+        if all(k in weights for k in own) and any(k not in own for k in weights):
+            try:  # lazy layers without parameters yet: build them from the recorded shape
+                build_lazy(model, spec)
+            except (ValueError, TypeError, RuntimeError):
+                pass  # not this model's input: the mismatch is reported below
     if strict:
         _apply_weights(model, weights, str(path))
     else:

@@ -1,0 +1,139 @@
+"""BackupAndRestore: a run killed with SIGKILL mid-epoch resumes and ends exactly where an
+uninterrupted run with the same seed ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn, optim
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time
+    import numpy as np
+    import deepgrad as dg
+    from deepgrad import nn, optim
+
+    backup, out, kill_at, marker = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 6))
+    y = rng.integers(0, 3, 96)
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(None, 3))
+    model.compile(optim.Adam(lr=1e-2), "cross_entropy", ["accuracy"])
+    sched = optim.StepLR(model.__dict__["_dg_compiled"].optimizer, step_size=1, gamma=0.7)
+
+
+    class PauseAt(dg.train.Callback):
+        def on_batch_end(self, batch, logs=None):
+            if kill_at and self.trainer.global_step == kill_at:
+                open(marker, "w").close()
+                time.sleep(120)  # the parent kills us here, mid-epoch
+
+
+    es = dg.callbacks.EarlyStopping(monitor="loss", patience=50)
+    cbs = [
+        PauseAt(),
+        es,
+        dg.callbacks.LearningRateScheduler(sched),
+        dg.callbacks.BackupAndRestore(backup, save_freq=2),
+    ]
+    h = model.fit(x, y, epochs=4, batch_size=16, validation_split=0.25, seed=11, verbose=0,
+                  callbacks=cbs)
+    np.savez(out + ".npz", **model.state_dict())
+    with open(out + ".json", "w") as f:
+        json.dump({"history": h.history, "epoch": h.epoch, "es": [es.best, es.wait]}, f)
+    """
+)
+
+
+def _run(tmp: Path, name: str, backup: str, kill_at: int = 0) -> subprocess.Popen:
+    script = tmp / "train.py"
+    script.write_text(SCRIPT)
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    src = str(Path(dg.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen(
+        [sys.executable, str(script), backup, str(tmp / name), str(kill_at), str(tmp / "marker")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _finish(p: subprocess.Popen) -> None:
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err.decode()[-3000:]
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path):
+    reference = _run(tmp_path, "reference", str(tmp_path / "bk_ref"))
+    victim = _run(tmp_path, "resumed", str(tmp_path / "bk"), kill_at=9)  # epoch 2, step 4 of 6
+    marker = tmp_path / "marker"
+    deadline = time.time() + 120
+    while not marker.exists():
+        assert victim.poll() is None, victim.communicate()[1].decode()[-3000:]
+        assert time.time() < deadline, "the training subprocess never reached the kill point"
+        time.sleep(0.05)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert victim.returncode == -signal.SIGKILL
+    assert (tmp_path / "bk" / "backup.dg").exists()  # written at step 8, mid-epoch
+    assert not (tmp_path / "resumed.npz").exists()
+    _finish(reference)
+    resumed = _run(tmp_path, "resumed", str(tmp_path / "bk"))  # the same command, run again
+    _finish(resumed)
+    ref_w, res_w = np.load(tmp_path / "reference.npz"), np.load(tmp_path / "resumed.npz")
+    assert set(ref_w.files) == set(res_w.files)
+    for k in ref_w.files:
+        np.testing.assert_array_equal(res_w[k], ref_w[k], err_msg=k)
+    ref = json.loads((tmp_path / "reference.json").read_text())
+    res = json.loads((tmp_path / "resumed.json").read_text())
+    assert res == ref  # history (all 4 epochs), EarlyStopping's best and wait count
+    assert ref["history"]["lr"] == pytest.approx([0.01, 0.007, 0.0049, 0.00343])
+    assert not (tmp_path / "bk" / "backup.dg").exists()  # deleted once training completed
+
+
+def test_backup_restores_in_process(tmp_path):
+    """Stop a run mid-epoch (an exception), run fit again: same weights as one run."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 4)), rng.integers(0, 2, 40)
+
+    def make():
+        dg.manual_seed(0)
+        m = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        return m.compile(optim.SGD(lr=0.1, momentum=0.9), "cross_entropy", ["accuracy"])
+
+    class Crash(dg.train.Callback):
+        def __init__(self, at):
+            self.at = at
+
+        def on_batch_end(self, batch, logs=None):
+            if self.trainer.global_step == self.at:
+                raise KeyboardInterrupt
+
+    ref = make()
+    h_ref = ref.fit(x, y, epochs=3, batch_size=8, seed=1, verbose=0, callbacks=[Crash(-1)])
+    m = make()
+    bk = dg.callbacks.BackupAndRestore(tmp_path, save_freq=1)
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(x, y, epochs=3, batch_size=8, seed=1, verbose=0, callbacks=[Crash(7), bk])
+    m2 = make()  # a fresh process would rebuild the model like this
+    bk2 = dg.callbacks.BackupAndRestore(tmp_path, save_freq=1)
+    h = m2.fit(x, y, epochs=3, batch_size=8, seed=1, verbose=0, callbacks=[Crash(-1), bk2])
+    assert bk2.restored_from == (1, 1)  # the backup of step 6 (5 steps per epoch)
+    assert h.history == h_ref.history
+    for k, v in ref.state_dict().items():
+        np.testing.assert_array_equal(m2.state_dict()[k], v)
