@@ -63,3 +63,4 @@ from .shape import (
     unsqueeze,
 )
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell; from .embedding import embedding  # noqa: E702
+from .normalization import batch_norm, layer_norm; from .dropout import dropout, dropout2d; from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E702

@@ -19,3 +19,4 @@ from .loss import (
 from .module import Module
 from .parameter import Parameter
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell; from .embedding import Embedding; from .packing import PackedSequence, pack_padded_sequence, pad_packed_sequence  # noqa: E702
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm; from .dropout import Dropout, Dropout2d; from .attention import MultiheadAttention; from .transformer import TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, generate_square_subsequent_mask; from .positional import LearnedPositionalEncoding, SinusoidalPositionalEncoding  # noqa: E702

@@ -1,0 +1,95 @@
+"""Dropout, inverted: zero each element with probability ``p`` in training and scale the
+survivors by ``1 / (1 - p)``, so the expected value is unchanged and evaluation is the identity.
+
+=============  ==============================================  ================================
+function       forward (training)                              derivative
+=============  ==============================================  ================================
+dropout        x ⊙ m / (1 - p),  m_i ~ Bernoulli(1 - p)         m / (1 - p)   (the same mask)
+dropout2d      the same, one m per (sample, channel) map        m / (1 - p)
+=============  ==============================================  ================================
+
+The mask is drawn from deepgrad's seeded generator (``dg.manual_seed``) and kept in the
+input's dtype (a float32 input never meets a float64 array). ``p = 1`` gives zeros; outside
+training, or with ``p = 0``, the input itself is returned (no node is recorded).
+
+>>> import deepgrad as dg
+>>> dg.manual_seed(0)
+>>> x = dg.ones(2, 4)
+>>> y = dg.functional.dropout(x, 0.5)
+>>> sorted(set(y.numpy().ravel().tolist()))   # survivors are scaled by 1 / (1 - 0.5)
+[0.0, 2.0]
+>>> dg.functional.dropout(x, 0.5, training=False) is x
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def _check_p(p: float, fn: str) -> None:
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{fn}: dropout probability p must be a number in [0, 1], got {p!r}")
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any) -> Any:
+    """A scaled keep-mask: ``1 / (1 - p)`` with probability ``1 - p``, else 0 (in ``dtype``).
+
+    Drawn from :func:`deepgrad.backend.rng`; used by dropout and by attention dropout.
+    """
+    dt = numpy.dtype(dtype)
+    if p >= 1.0:
+        return backend.xp.zeros(shape, dt)
+    draw_dt = dt if dt in (numpy.float32, numpy.float64) else numpy.dtype(numpy.float32)
+    u = backend.rng().random(shape, dtype=draw_dt)
+    keep = (u >= draw_dt.type(p)).astype(dt)
+    keep *= dt.type(1.0 / (1.0 - p))
+    return keep
+
+
+class Dropout(Function):
+    """``y = x ⊙ m`` for a fixed scaled mask ``m`` (broadcast against ``x``)."""
+
+    def __init__(self, mask: Any) -> None:
+        self.mask = mask
+
+    def forward(self, x: Any) -> Any:
+        return x * self.mask
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * Tensor._from_op(self.mask, None, 0)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: in training, each element is zeroed with probability ``p`` and the
+    rest are multiplied by ``1 / (1 - p)``; otherwise ``x`` is returned unchanged.
+
+    Shapes: any → the same shape.
+    """
+    _check_p(p, "dropout")
+    if not training or p == 0.0:
+        return x
+    if x.dtype.kind != "f":
+        raise TypeError(f"dropout: expected a floating tensor, got dtype {x.dtype}")
+    return Dropout(dropout_mask(x.shape, p, x.dtype))(x)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel dropout (spatial dropout): zero whole feature maps ``x[n, c]`` with probability
+    ``p`` and scale the kept ones by ``1 / (1 - p)``.
+
+    Shapes: ``(N, C, H, W)`` or ``(C, H, W)`` → the same shape.
+    """
+    _check_p(p, "dropout2d")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected input (N, C, H, W) or (C, H, W), got {x.shape}")
+    if not training or p == 0.0:
+        return x
+    mask_shape = x.shape[:-2] + (1, 1)
+    return Dropout(dropout_mask(mask_shape, p, x.dtype))(x)

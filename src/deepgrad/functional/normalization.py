@@ -1,0 +1,343 @@
+"""Normalization: ``batch_norm`` (statistics over the batch, per channel) and ``layer_norm``
+(statistics over the last axes, per sample). Both are fused nodes: one forward, one backward.
+
+For the normalized values ``x̂ = (x - μ) / √(σ² + ε)`` (biased variance σ²) and
+``y = γ x̂ + β``, with ``g = γ ⊙ dL/dy`` and means ``⟨·⟩`` taken over the ``n`` elements that
+share one ``μ``:
+
+    dL/dx = (g - ⟨g⟩ - x̂ ⟨g x̂⟩) / √(σ² + ε)        (statistics computed from x)
+    dL/dx = g / √(σ_run² + ε)                        (batch norm in eval: fixed statistics)
+    dL/dγ = Σ dL/dy ⊙ x̂,   dL/dβ = Σ dL/dy         (summed over everything but the feature)
+
+The fused backward works on arrays (row means of ``(M, n)`` matrices are matrix-vector
+products, which NumPy runs far faster than ``mean(axis=-1)`` over short rows). When the
+backward itself is being recorded (``create_graph=True``, for gradients of gradients) the
+same formulas are evaluated with tensor operations instead, so double backward works.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .. import backend
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .reduce import mean
+from .reduce import sum as tsum
+from .shape import reshape
+
+
+def _const(a: Any) -> Tensor:
+    return Tensor._from_op(a, None, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# layer norm
+# ---------------------------------------------------------------------------------------------
+class LayerNorm(Function):
+    """Fused layer norm over the last axes: inputs ``x`` and optionally ``weight``/``bias``
+    (flags ``has_w``/``has_b`` say which are present)."""
+
+    def __init__(self, n: int, eps: float, has_w: bool, has_b: bool) -> None:
+        self.n, self.eps, self.has_w, self.has_b = n, eps, has_w, has_b
+
+    def forward(self, x: Any, *params: Any) -> Any:
+        xp = backend.xp
+        n = self.n
+        x2 = x.reshape(-1, n)
+        avg = xp.full((n,), 1.0 / n, dtype=x.dtype)  # row means as GEMV: x2 @ avg
+        xc = x2 - (x2 @ avg)[:, None]
+        var = (xc * xc) @ avg
+        var += self.eps
+        rstd = xp.sqrt(var)
+        xp.divide(1.0, rstd, out=rstd)
+        xc *= rstd[:, None]  # xc is now x̂
+        self.xhat, self.rstd, self.avg = xc, rstd, avg
+        if not (self.has_w or self.has_b):
+            return xc.reshape(x.shape)
+        i = 0
+        if self.has_w:
+            y = xc * params[0].reshape(n)
+            i = 1
+        else:
+            y = xc.copy()
+        if self.has_b:
+            y += params[i].reshape(n)
+        return y.reshape(x.shape)
+
+    def backward(self, gy: Tensor) -> tuple:
+        if is_grad_enabled():
+            return self._backward_graph(gy)
+        xp = backend.xp
+        n = self.n
+        need = self.needs_input_grad
+        inputs = self.inputs
+        xhat, rstd, avg = self.xhat, self.rstd, self.avg
+        g2 = gy.data.reshape(-1, n)
+        out: list[Any] = [None] * len(inputs)
+        i = 1
+        if self.has_w:
+            w = inputs[1].data.reshape(n)
+            if need[1]:
+                ones_m = xp.ones((g2.shape[0],), dtype=g2.dtype)
+                out[1] = _const((ones_m @ (g2 * xhat)).reshape(inputs[1].shape))
+            i = 2
+        if self.has_b and need[i]:
+            ones_m = xp.ones((g2.shape[0],), dtype=g2.dtype)
+            out[i] = _const((ones_m @ g2).reshape(inputs[i].shape))
+        if need[0]:
+            g = g2 * w if self.has_w else g2
+            a = g @ avg
+            c = (g * xhat) @ avg
+            gx = xhat * c[:, None]
+            xp.subtract(g, gx, out=gx)
+            gx -= a[:, None]
+            gx *= rstd[:, None]
+            out[0] = _const(gx.reshape(inputs[0].shape))
+        return tuple(out)
+
+    def _backward_graph(self, gy: Tensor) -> tuple:
+        """The same gradients from tensor operations (differentiable again)."""
+        x = self.inputs[0]
+        n, need = self.n, self.needs_input_grad
+        x2 = reshape(x, (-1, n))
+        xc = x2 - mean(x2, -1, keepdims=True)
+        rstd = (mean(xc * xc, -1, keepdims=True) + self.eps) ** -0.5
+        xhat = xc * rstd
+        g2 = reshape(gy, (-1, n))
+        out: list[Any] = [None] * len(self.inputs)
+        i = 1
+        g = g2
+        if self.has_w:
+            w = self.inputs[1]
+            g = g2 * reshape(w, (n,))
+            if need[1]:
+                out[1] = reshape(tsum(g2 * xhat, 0), w.shape)
+            i = 2
+        if self.has_b and need[i]:
+            out[i] = reshape(tsum(g2, 0), self.inputs[i].shape)
+        if need[0]:
+            gx = (g - mean(g, -1, keepdims=True) - xhat * mean(g * xhat, -1, keepdims=True)) * rstd
+            out[0] = reshape(gx, x.shape)
+        return tuple(out)
+
+
+def layer_norm(
+    x: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalization over the last ``len(normalized_shape)`` axes:
+    ``y = (x - μ) / √(σ² + eps) ⊙ weight + bias`` with ``μ``, ``σ²`` (biased) per sample.
+
+    Shapes: ``x (*, *normalized_shape)``, ``weight``/``bias`` ``normalized_shape`` → ``y`` like
+    ``x``.
+
+    >>> import deepgrad as dg
+    >>> y = dg.functional.layer_norm(dg.tensor([[1.0, 2.0, 3.0]]), 3)
+    >>> [round(v, 4) for v in y.numpy()[0].tolist()]
+    [-1.2247, 0.0, 1.2247]
+    """
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
+        raise ValueError(
+            f"layer_norm: expected input with trailing shape {ns} (normalized_shape), "
+            f"got input of shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"layer_norm: expected a floating tensor, got dtype {x.dtype}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != ns:
+            raise ValueError(
+                f"layer_norm: {name} must have shape {ns} (normalized_shape), got {p.shape}"
+            )
+    params = [p for p in (weight, bias) if p is not None]
+    return LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)(x, *params)
+
+
+# ---------------------------------------------------------------------------------------------
+# batch norm
+# ---------------------------------------------------------------------------------------------
+class BatchNorm(Function):
+    """Fused batch norm on ``x`` viewed as ``(N, C, L)``; optional ``weight``/``bias`` ``(C,)``.
+
+    In training the statistics come from the batch (``batch_mean``/``batch_var`` are left on
+    the node for the running averages); otherwise ``mean``/``var`` are the given arrays.
+    """
+
+    def __init__(
+        self, training: bool, eps: float, has_w: bool, has_b: bool, mean: Any, var: Any
+    ) -> None:
+        self.training, self.eps, self.has_w, self.has_b = training, eps, has_w, has_b
+        self.mean, self.var = mean, var
+
+    def forward(self, x: Any, *params: Any) -> Any:
+        xp = backend.xp
+        c = x.shape[1]
+        x3 = x.reshape(x.shape[0], c, -1)
+        if self.training:
+            cnt = x3.shape[0] * x3.shape[2]
+            mu = x3.sum(axis=(0, 2)) * (1.0 / cnt)
+            xc = x3 - mu[:, None]
+            var = (xc * xc).sum(axis=(0, 2)) * (1.0 / cnt)
+            self.batch_mean, self.batch_var = mu, var
+        else:
+            mu = xp.asarray(self.mean, dtype=x.dtype)
+            var = xp.asarray(self.var, dtype=x.dtype)
+            xc = x3 - mu[:, None]
+        rstd = 1.0 / xp.sqrt(var + self.eps)
+        xc *= rstd[:, None]  # x̂
+        self.xhat, self.rstd = xc, rstd
+        y = xc
+        i = 0
+        if self.has_w:
+            y = xc * params[0][:, None]
+            i = 1
+        if self.has_b:
+            y = y + params[i][:, None] if y is xc else _iadd(y, params[i][:, None])
+        return y.reshape(x.shape)
+
+    def backward(self, gy: Tensor) -> tuple:
+        if is_grad_enabled():
+            return self._backward_graph(gy)
+        need = self.needs_input_grad
+        inputs = self.inputs
+        xhat, rstd = self.xhat, self.rstd
+        g3 = gy.data.reshape(xhat.shape)
+        out: list[Any] = [None] * len(inputs)
+        i = 1
+        if self.has_w:
+            w = inputs[1].data
+            if need[1]:
+                out[1] = _const((g3 * xhat).sum(axis=(0, 2)))
+            i = 2
+        if self.has_b and need[i]:
+            out[i] = _const(g3.sum(axis=(0, 2)))
+        if need[0]:
+            scale = rstd * w if self.has_w else rstd
+            if self.training:
+                cnt = g3.shape[0] * g3.shape[2]
+                a = g3.sum(axis=(0, 2)) * (1.0 / cnt)
+                c = (g3 * xhat).sum(axis=(0, 2)) * (1.0 / cnt)
+                gx = xhat * c[:, None]
+                backend.xp.subtract(g3, gx, out=gx)
+                gx -= a[:, None]
+                gx *= scale[:, None]
+            else:
+                gx = g3 * scale[:, None]
+            out[0] = _const(gx.reshape(inputs[0].shape))
+        return tuple(out)
+
+    def _backward_graph(self, gy: Tensor) -> tuple:
+        """The same gradients from tensor operations (differentiable again)."""
+        x = self.inputs[0]
+        need = self.needs_input_grad
+        n, c = x.shape[0], x.shape[1]
+        x3 = reshape(x, (n, c, -1))
+        if self.training:
+            xc = x3 - mean(x3, (0, 2), keepdims=True)
+            rstd = (mean(xc * xc, (0, 2), keepdims=True) + self.eps) ** -0.5
+        else:
+            xc = x3 - _const(self.mean.astype(x.dtype, copy=False).reshape(c, 1))
+            rstd = _const(
+                (1.0 / backend.xp.sqrt(self.var + self.eps)).astype(x.dtype).reshape(c, 1)
+            )
+        xhat = xc * rstd
+        g3 = reshape(gy, x3.shape)
+        out: list[Any] = [None] * len(self.inputs)
+        i = 1
+        g = g3
+        if self.has_w:
+            w = self.inputs[1]
+            g = g3 * reshape(w, (c, 1))
+            if need[1]:
+                out[1] = tsum(g3 * xhat, (0, 2))
+            i = 2
+        if self.has_b and need[i]:
+            out[i] = tsum(g3, (0, 2))
+        if need[0]:
+            if self.training:
+                gx = g - mean(g, (0, 2), keepdims=True)
+                gx = (gx - xhat * mean(g * xhat, (0, 2), keepdims=True)) * rstd
+            else:
+                gx = g * rstd
+            out[0] = reshape(gx, x.shape)
+        return tuple(out)
+
+
+def _iadd(a: Any, b: Any) -> Any:
+    a += b
+    return a
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization per channel (axis 1): ``y = (x - μ) / √(σ² + eps) ⊙ weight + bias``.
+
+    In training ``μ``, ``σ²`` are the batch's mean and biased variance over every axis but 1,
+    and the running statistics (when given) are updated in place as PyTorch does:
+    ``running = (1 - momentum) · running + momentum · batch``, with the *unbiased* batch
+    variance ``σ² · n / (n - 1)`` for ``running_var``. Outside training the running
+    statistics normalize (they must be given).
+
+    Shapes: ``x (N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``; ``running_*``, ``weight``, ``bias``
+    ``(C,)`` → ``y`` like ``x``.
+    """
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input (N, C, *), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"batch_norm: expected a floating tensor, got dtype {x.dtype}")
+    c = x.shape[1]
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(
+                f"batch_norm: {name} must have shape ({c},) for an input with {c} channels "
+                f"(axis 1 of {x.shape}), got {t.shape}"
+            )
+    cnt = x.size // c if c else 0
+    if training and cnt <= 1:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input "
+            f"of shape {x.shape}"
+        )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are needed outside training")
+    fn = BatchNorm(
+        training,
+        float(eps),
+        weight is not None,
+        bias is not None,
+        None if training else running_mean.data,
+        None if training else running_var.data,
+    )
+    params = [p for p in (weight, bias) if p is not None]
+    y = fn(x, *params)
+    if training and momentum is not None:
+        m = float(momentum)
+        if running_mean is not None:
+            rm = running_mean.data
+            rm *= 1.0 - m
+            rm += (m * fn.batch_mean).astype(rm.dtype, copy=False)
+        if running_var is not None:
+            rv = running_var.data
+            rv *= 1.0 - m
+            rv += (fn.batch_var * (m * cnt / (cnt - 1))).astype(rv.dtype, copy=False)
+    return y

@@ -1,0 +1,138 @@
+"""``MultiheadAttention``: a thin module over
+:func:`deepgrad.functional.attention.multi_head_attention_forward`, with PyTorch's parameter
+names and layouts so that a ``torch.nn.MultiheadAttention`` state dict loads one-to-one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..functional.attention import multi_head_attention_forward
+from ..tensor import Tensor
+from . import init
+from .linear import Linear
+from .module import Module
+from .parameter import Parameter
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention ``softmax(Q Kᵀ / √D + M) V`` over ``num_heads`` heads of size
+    ``D = embed_dim / num_heads``, with input and output projections.
+
+    Parameters (PyTorch's): ``in_proj_weight (3E, E)`` packing ``[W_q; W_k; W_v]`` and
+    ``in_proj_bias (3E,)``; when ``kdim`` or ``vdim`` differ from ``embed_dim``,
+    ``q_proj_weight (E, E)``, ``k_proj_weight (E, kdim)``, ``v_proj_weight (E, vdim)`` instead
+    of ``in_proj_weight``; ``out_proj`` a ``Linear(E, E)``. Initialization as in PyTorch:
+    Xavier-uniform projections, zero biases, ``out_proj.weight`` as a ``Linear``'s.
+
+    ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False) -> (output, weights)``.
+    Shapes (``batch_first=False``): ``query (L, N, E)``, ``key (S, N, kdim)``,
+    ``value (S, N, vdim)`` (``(N, L, E)``… with ``batch_first=True``; 2-D for one unbatched
+    sequence); ``key_padding_mask (N, S)``; ``attn_mask (L, S)`` or ``(N·num_heads, L, S)``.
+    Boolean masks: **True = masked out**; float masks are added to the scores. ``is_causal``
+    without ``attn_mask`` applies a causal mask. Returns the output (shaped like ``query``) and
+    the attention weights ``(N, L, S)`` averaged over heads (``(N, H, L, S)`` with
+    ``average_attn_weights=False``; None when ``need_weights=False``). Dropout (probability
+    ``dropout``) acts on the attention weights in training.
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        batch_first: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+    ) -> None:
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(
+                f"MultiheadAttention: embed_dim and num_heads must be positive, got "
+                f"embed_dim={embed_dim}, num_heads={num_heads}"
+            )
+        if embed_dim % num_heads:
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
+                f"({num_heads})"
+            )
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        self.embed_dim = embed_dim
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        xp, dt = backend.xp, backend.get_default_dtype()
+        e = embed_dim
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(xp.empty((3 * e, e), dt))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        else:
+            self.q_proj_weight = Parameter(xp.empty((e, e), dt))
+            self.k_proj_weight = Parameter(xp.empty((e, self.kdim), dt))
+            self.v_proj_weight = Parameter(xp.empty((e, self.vdim), dt))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(xp.zeros((3 * e,), dt))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(e, e, bias=bias)
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
+
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: Any = None,
+        need_weights: bool = True,
+        attn_mask: Any = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
+        return multi_head_attention_forward(
+            query,
+            key,
+            value,
+            self.num_heads,
+            self.in_proj_weight,
+            self.in_proj_bias,
+            self.out_proj.weight,
+            self.out_proj.bias,
+            q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight,
+            key_padding_mask=key_padding_mask,
+            need_weights=need_weights,
+            attn_mask=attn_mask,
+            average_attn_weights=average_attn_weights,
+            is_causal=is_causal,
+            dropout_p=self.dropout,
+            training=self.training,
+            batch_first=self.batch_first,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, "
+            f"batch_first={self.batch_first}"
+        )

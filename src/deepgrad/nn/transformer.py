@@ -1,0 +1,315 @@
+"""The Transformer's encoder and decoder stacks, with PyTorch's signatures, sub-module names and
+computation order, so that a ``torch.nn.TransformerEncoder``/``TransformerDecoder`` state dict
+loads one-to-one.
+
+Encoder layer (``norm_first=False``, the original "post-norm" Transformer):
+
+    x = norm1(x + dropout1(self_attn(x, x, x)))
+    x = norm2(x + dropout2(linear2(dropout(activation(linear1(x))))))
+
+with ``norm_first=True`` ("pre-norm"): ``x = x + dropout1(self_attn(norm1(x)))``,
+``x = x + dropout2(ff(norm2(x)))``. The decoder layer adds cross-attention over ``memory``
+(``multihead_attn``, ``norm2``, ``dropout2``) between the two, its feed-forward block using
+``norm3``/``dropout3``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy
+
+from .. import backend
+from .. import functional as F
+from ..tensor import Tensor
+from .attention import MultiheadAttention
+from .container import ModuleList
+from .dropout import Dropout
+from .linear import Linear
+from .module import Module
+from .normalization import LayerNorm
+
+
+def generate_square_subsequent_mask(sz: int, dtype: Any = None) -> Tensor:
+    """The causal mask ``(sz, sz)`` of ``torch.nn.Transformer.generate_square_subsequent_mask``:
+    ``-inf`` above the diagonal (position ``i`` cannot attend to ``j > i``), 0 elsewhere, as a
+    float mask to pass as ``attn_mask``/``tgt_mask``.
+
+    >>> generate_square_subsequent_mask(3).numpy().tolist()
+    [[0.0, -inf, -inf], [0.0, 0.0, -inf], [0.0, 0.0, 0.0]]
+    """
+    dt = numpy.dtype(backend.get_default_dtype() if dtype is None else dtype)
+    xp = backend.xp
+    out = xp.zeros((sz, sz), dt)
+    out[xp.triu(xp.ones((sz, sz), dtype=bool), 1)] = -numpy.inf
+    return Tensor(out)
+
+
+def _activation(activation: str | Callable) -> Callable:
+    if callable(activation):
+        return activation
+    if activation == "relu":
+        return F.relu
+    if activation == "gelu":
+        return F.gelu
+    raise ValueError(f"Transformer layer: activation must be 'relu' or 'gelu', got {activation!r}")
+
+
+def _check_input(x: Tensor, d_model: int, layer: str, name: str) -> None:
+    if x.ndim not in (2, 3) or x.shape[-1] != d_model:
+        raise ValueError(
+            f"{layer}(d_model={d_model}): expected {name} of shape (S, N, {d_model}), "
+            f"(N, S, {d_model}) with batch_first or (S, {d_model}), got {x.shape}"
+        )
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention followed by a position-wise feed-forward network, each wrapped in a
+    residual connection, dropout and layer normalization (see the module docstring).
+
+    Shapes: ``src (S, N, d_model)`` (``(N, S, d_model)`` with ``batch_first``) → the same.
+    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``; masks as in
+    :class:`MultiheadAttention` (boolean True = masked out, or float added).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first
+        )
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.d_model = d_model
+        self.batch_first = batch_first
+        self.activation = _activation(activation)
+
+    def forward(
+        self,
+        src: Tensor,
+        src_mask: Any = None,
+        src_key_padding_mask: Any = None,
+        is_causal: bool = False,
+    ) -> Tensor:
+        _check_input(src, self.d_model, "TransformerEncoderLayer", "src")
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._ff_block(self.norm2(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+            x = self.norm2(x + self._ff_block(x))
+        return x
+
+    def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Tensor:  # fmt: skip
+        x = self.self_attn(
+            x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+            need_weights=False, is_causal=is_causal,
+        )[0]  # fmt: skip
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout2(x)
+
+
+class TransformerDecoderLayer(Module):
+    """Masked self-attention, cross-attention over the encoder's ``memory``, and a
+    feed-forward network, each with a residual connection, dropout and layer normalization.
+
+    Shapes: ``tgt (T, N, d_model)``, ``memory (S, N, d_model)`` (batch first with
+    ``batch_first``) → like ``tgt``. ``forward(tgt, memory, tgt_mask=None, memory_mask=None,
+    tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
+    memory_is_causal=False)``.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first
+        )
+        self.multihead_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first
+        )
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.d_model = d_model
+        self.batch_first = batch_first
+        self.activation = _activation(activation)
+
+    def forward(
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Any = None,
+        memory_mask: Any = None,
+        tgt_key_padding_mask: Any = None,
+        memory_key_padding_mask: Any = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        _check_input(tgt, self.d_model, "TransformerDecoderLayer", "tgt")
+        _check_input(memory, self.d_model, "TransformerDecoderLayer", "memory")
+        x = tgt
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(
+                self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal
+            )
+            x = x + self._ff_block(self.norm3(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+            x = self.norm2(
+                x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
+            )  # fmt: skip
+            x = self.norm3(x + self._ff_block(x))
+        return x
+
+    def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Tensor:  # fmt: skip
+        x = self.self_attn(
+            x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+            need_weights=False, is_causal=is_causal,
+        )[0]  # fmt: skip
+        return self.dropout1(x)
+
+    def _mha_block(
+        self, x: Tensor, mem: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool
+    ) -> Tensor:
+        x = self.multihead_attn(
+            x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+            need_weights=False, is_causal=is_causal,
+        )[0]  # fmt: skip
+        return self.dropout2(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout3(x)
+
+
+class TransformerEncoder(Module):
+    """A stack of ``num_layers`` copies of ``encoder_layer`` (``layers.0``, ``layers.1``…,
+    each with its own parameters), followed by ``norm`` when given.
+
+    ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)``: shapes as the layer.
+    ``enable_nested_tensor`` and ``mask_check`` are accepted for PyTorch compatibility (no
+    effect).
+    """
+
+    def __init__(
+        self,
+        encoder_layer: TransformerEncoderLayer,
+        num_layers: int,
+        norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
+    ) -> None:
+        super().__init__()
+        if not isinstance(encoder_layer, Module):
+            raise TypeError(
+                f"TransformerEncoder: encoder_layer must be a Module, got {type(encoder_layer).__name__}"
+            )
+        if num_layers < 1:
+            raise ValueError(f"TransformerEncoder: num_layers must be >= 1, got {num_layers}")
+        self.layers = ModuleList(copy.deepcopy(encoder_layer) for _ in range(num_layers))
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def forward(
+        self,
+        src: Tensor,
+        mask: Any = None,
+        src_key_padding_mask: Any = None,
+        is_causal: bool | None = None,
+    ) -> Tensor:
+        x = src
+        for layer in self.layers:
+            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                      is_causal=bool(is_causal))  # fmt: skip
+        if self.norm is not None:
+            x = self.norm(x)
+        return x
+
+
+class TransformerDecoder(Module):
+    """A stack of ``num_layers`` copies of ``decoder_layer``, followed by ``norm`` when given.
+
+    ``forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False)``.
+    """
+
+    def __init__(
+        self,
+        decoder_layer: TransformerDecoderLayer,
+        num_layers: int,
+        norm: Module | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(decoder_layer, Module):
+            raise TypeError(
+                f"TransformerDecoder: decoder_layer must be a Module, got {type(decoder_layer).__name__}"
+            )
+        if num_layers < 1:
+            raise ValueError(f"TransformerDecoder: num_layers must be >= 1, got {num_layers}")
+        self.layers = ModuleList(copy.deepcopy(decoder_layer) for _ in range(num_layers))
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def forward(
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Any = None,
+        memory_mask: Any = None,
+        tgt_key_padding_mask: Any = None,
+        memory_key_padding_mask: Any = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        x = tgt
+        for layer in self.layers:
+            x = layer(
+                x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                tgt_key_padding_mask=tgt_key_padding_mask,
+                memory_key_padding_mask=memory_key_padding_mask,
+                tgt_is_causal=bool(tgt_is_causal), memory_is_causal=memory_is_causal,
+            )  # fmt: skip
+        if self.norm is not None:
+            x = self.norm(x)
+        return x

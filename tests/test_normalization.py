@@ -1,0 +1,237 @@
+"""batch_norm / layer_norm and BatchNorm1d, BatchNorm2d, LayerNorm: float64 gradient checks
+(first and second order), equality with PyTorch (outputs, every gradient, running statistics),
+state dicts, dtypes and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.functional as F
+from deepgrad import nn
+
+
+def _t64(rng, *shape, grad=True):
+    return dg.tensor(rng.standard_normal(shape), requires_grad=grad)
+
+
+# ---- layer norm -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shape, ns", [((3, 4), (4,)), ((2, 3, 4), (3, 4)), ((2, 2, 5), (5,)), ((6,), (6,))]
+)
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_gradcheck(rng, shape, ns, affine):
+    x = _t64(rng, *shape)
+    if affine:
+        w, b = _t64(rng, *ns), _t64(rng, *ns)
+        dg.gradcheck(lambda x, w, b: F.layer_norm(x, ns, w, b, 1e-5), x, w, b)
+    else:
+        dg.gradcheck(lambda x: F.layer_norm(x, ns, eps=1e-3), x)
+
+
+def test_layer_norm_weight_only_and_double_backward(rng):
+    x, w, b = _t64(rng, 3, 4), _t64(rng, 4), _t64(rng, 4)
+    dg.gradcheck(lambda x, w: F.layer_norm(x, 4, w), x, w)
+    v = dg.tensor(rng.standard_normal((3, 4)))
+
+    def first(x, w, b):
+        y = F.layer_norm(x, 4, w, b)
+        return dg.grad((y * v).sum(), [x, w, b], create_graph=True)
+
+    dg.gradcheck(first, x, w, b)
+    # the recorded (graph) backward equals the fused one
+    fused = [g.numpy() for g in dg.grad((F.layer_norm(x, 4, w, b) * v).sum(), [x, w, b])]
+    for a, g in zip(fused, first(x, w, b)):
+        np.testing.assert_allclose(a, g.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("ns", [(8,), (3, 8)])
+def test_layer_norm_matches_torch(torch, rng, ns):
+    ln = nn.LayerNorm(list(ns) if len(ns) > 1 else ns[0], eps=1e-5)
+    tln = torch.nn.LayerNorm(ns)
+    with torch.no_grad():
+        tln.weight.normal_()
+        tln.bias.normal_()
+    ln.load_state_dict({k: v.detach().numpy() for k, v in tln.state_dict().items()})
+    x = rng.standard_normal((4, 3, 8)).astype(np.float32) * 3 + 1
+    g = rng.standard_normal((4, 3, 8)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    xd = dg.tensor(x, requires_grad=True)
+    yt, yd = tln(xt), ln(xd)
+    assert yd.dtype == np.float32 and yd.shape == (4, 3, 8)
+    np.testing.assert_allclose(yd.numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    yt.backward(torch.tensor(g))
+    yd.backward(dg.tensor(g))
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        ln.weight.grad.numpy(), tln.weight.grad.numpy(), rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_allclose(ln.bias.grad.numpy(), tln.bias.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert ln.weight.grad.dtype == np.float32 and xd.grad.dtype == np.float32
+
+
+def test_layer_norm_module_options_and_errors(rng):
+    ln = nn.LayerNorm(4, elementwise_affine=False)
+    assert list(ln.parameters()) == [] and ln.state_dict() == {}
+    y = ln(dg.tensor(rng.standard_normal((2, 4)))).numpy()
+    np.testing.assert_allclose(y.mean(-1), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(-1), 1, rtol=1e-3)
+    assert list(nn.LayerNorm(4, bias=False).state_dict()) == ["weight"]
+    ln = nn.LayerNorm([3, 4]).double()
+    x = dg.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    dg.gradcheck(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), x, ln.weight, ln.bias)
+    with pytest.raises(ValueError, match=r"LayerNorm\(\[3, 4\]\).*\(3, 4\).*\(2, 4, 3\)"):
+        ln(dg.zeros(2, 4, 3))
+    with pytest.raises(ValueError, match=r"layer_norm: weight must have shape \(4,\)"):
+        F.layer_norm(dg.zeros(2, 4), 4, dg.ones(3))
+    with pytest.raises(ValueError, match="normalized_shape"):
+        nn.LayerNorm(0)
+
+
+# ---- batch norm: functional -------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(4, 3), (3, 2, 5), (2, 3, 2, 2)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_gradcheck(rng, shape, training):
+    c = shape[1]
+    x, w, b = _t64(rng, *shape), _t64(rng, c), _t64(rng, c)
+    rm = dg.tensor(rng.standard_normal(c))
+    rv = dg.tensor(rng.uniform(0.5, 2.0, c))
+
+    def f(x, w, b):
+        return F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.0)
+
+    dg.gradcheck(f, x, w, b)
+    dg.gradcheck(lambda x: F.batch_norm(x, rm, rv, training=training, momentum=0.0), x)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_double_backward(rng, training):
+    x, w, b = _t64(rng, 4, 2, 3), _t64(rng, 2), _t64(rng, 2)
+    rm, rv = dg.zeros(2, dtype="float64"), dg.ones(2, dtype="float64") * 1.5
+    v = dg.tensor(rng.standard_normal((4, 2, 3)))
+
+    def first(x, w, b):
+        y = F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.0)
+        return dg.grad((y * v).sum(), [x, w, b], create_graph=True)
+
+    dg.gradcheck(first, x, w, b)
+    y = F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.0)
+    fused = dg.grad((y * v).sum(), [x, w, b])
+    for a, g in zip(fused, first(x, w, b)):
+        np.testing.assert_allclose(a.numpy(), g.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_batch_norm_functional_updates_running_stats_like_torch(torch, rng):
+    x = rng.standard_normal((6, 3, 4)).astype(np.float32)
+    rm, rv = dg.zeros(3), dg.ones(3)
+    trm, trv = torch.zeros(3), torch.ones(3)
+    y = F.batch_norm(dg.tensor(x), rm, rv, training=True, momentum=0.2)
+    yt = torch.nn.functional.batch_norm(torch.tensor(x), trm, trv, training=True, momentum=0.2)
+    np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-5, atol=1e-6)
+    assert rm.dtype == np.float32 and rv.dtype == np.float32
+
+
+# ---- batch norm: layers vs PyTorch ---------------------------------------------------------------
+def _copy_bn(torch, ours, theirs):
+    with torch.no_grad():
+        if theirs.weight is not None:
+            theirs.weight.uniform_(0.5, 1.5)
+            theirs.bias.normal_()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+
+
+@pytest.mark.parametrize(
+    "cls, shape",
+    [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (4, 3, 3, 2))],
+)
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_layers_match_torch_over_steps(torch, rng, cls, shape, momentum):
+    ours = getattr(nn, cls)(3, momentum=momentum)
+    theirs = getattr(torch.nn, cls)(3, momentum=momentum)
+    _copy_bn(torch, ours, theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for step in range(4):
+        x = (rng.standard_normal(shape) * (step + 1) + step).astype(np.float32)
+        g = rng.standard_normal(shape).astype(np.float32)
+        xt = torch.tensor(x, requires_grad=True)
+        xd = dg.tensor(x, requires_grad=True)
+        yt, yd = theirs(xt), ours(xd)
+        np.testing.assert_allclose(yd.numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        theirs.zero_grad()
+        ours.zero_grad()
+        yt.backward(torch.tensor(g))
+        yd.backward(dg.tensor(g))
+        np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-4)  # fmt: skip
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-4, atol=1e-4)  # fmt: skip
+    sd, tsd = ours.state_dict(), theirs.state_dict()
+    for k in tsd:
+        np.testing.assert_allclose(sd[k], tsd[k].numpy(), rtol=1e-5, atol=1e-6)
+    assert sd["num_batches_tracked"].dtype == np.int64 and int(sd["num_batches_tracked"]) == 4
+    # eval uses the running statistics
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal(shape).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    xd = dg.tensor(x, requires_grad=True)
+    yt, yd = theirs(xt), ours(xd)
+    np.testing.assert_allclose(yd.numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    yt.sum().backward()
+    yd.sum().backward()
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert int(ours.num_batches_tracked.item()) == 4  # not advanced in eval
+
+
+@pytest.mark.parametrize("affine, track", [(False, True), (True, False), (False, False)])
+def test_batch_norm_options_match_torch(torch, rng, affine, track):
+    ours = nn.BatchNorm2d(2, affine=affine, track_running_stats=track)
+    theirs = torch.nn.BatchNorm2d(2, affine=affine, track_running_stats=track)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for mode in ("train", "eval"):
+        getattr(ours, mode)()
+        getattr(theirs, mode)()
+        x = rng.standard_normal((3, 2, 2, 2)).astype(np.float32)
+        np.testing.assert_allclose(
+            ours(dg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-4, atol=1e-5
+        )  # fmt: skip
+
+
+def test_batch_norm_layer_gradcheck_inputs_and_parameters(rng):
+    bn = nn.BatchNorm1d(3).double()
+    with dg.no_grad():
+        bn.weight.data[...] = rng.uniform(0.5, 1.5, 3)
+        bn.bias.data[...] = rng.standard_normal(3)
+    x = _t64(rng, 4, 3, 2)
+    bn.momentum = 0.0  # keep the running statistics fixed during the check
+    dg.gradcheck(lambda x, w, b: bn(x), x, bn.weight, bn.bias)
+    bn.eval()
+    dg.gradcheck(lambda x, w, b: bn(x), x, bn.weight, bn.bias)
+    assert bn(x).dtype == np.float64
+
+
+def test_batch_norm_errors():
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected 3 channels.*\(4, 5\)"):
+        nn.BatchNorm1d(3)(dg.zeros(4, 5))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\).*\(N, C, H, W\).*3-D"):
+        nn.BatchNorm2d(3)(dg.zeros(4, 3, 5))
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\).*\(N, C\) or \(N, C, L\).*4-D"):
+        nn.BatchNorm1d(3)(dg.zeros(1, 3, 2, 2))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(dg.zeros(1, 3))
+    nn.BatchNorm1d(3).eval()(dg.zeros(1, 3))  # fine in eval
+    with pytest.raises(ValueError, match=r"running_mean must have shape \(3,\)"):
+        F.batch_norm(dg.zeros(2, 3), dg.zeros(4), dg.ones(3), training=True)
+    with pytest.raises(ValueError, match="num_features"):
+        nn.BatchNorm2d(0)
+
+
+def test_batch_norm_float32_stays_float32(rng):
+    bn = nn.BatchNorm2d(3)
+    x = dg.tensor(rng.standard_normal((2, 3, 4, 4)).astype(np.float32), requires_grad=True)
+    y = bn(x)
+    y.sum().backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+    assert bn.weight.grad.dtype == np.float32 and bn.running_var.dtype == np.float32
