@@ -5,7 +5,8 @@ Linear(128, 10), cross-entropy, Adam; float32; both frameworks on 2 threads, in 
 alternating rounds. Prints samples/s per round, the median ratio deepgrad / PyTorch, and a
 breakdown of one deepgrad step (forward, backward, optimizer).
 
-Run: ``.venv/bin/python benchmarks/bench_lstm_dev.py [--steps 30] [--rounds 5] [--profile]``
+Run: ``.venv/bin/python benchmarks/bench_lstm_dev.py [--steps 30] [--rounds 5] [--profile]
+[--cell gru]`` (``--cell`` swaps the LSTM for a GRU or tanh RNN of the same size).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import numpy as np
 
 T, FEATURES, HIDDEN, BATCH, CLASSES = 28, 28, 128, 64, 10
+CELL = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 
 
 def _data(n: int = 8) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -30,7 +32,7 @@ def _data(n: int = 8) -> list[tuple[np.ndarray, np.ndarray]]:
     ]
 
 
-def build_deepgrad():
+def build_deepgrad(cell: str = "lstm"):
     import deepgrad as dg
     from deepgrad import nn, optim
 
@@ -39,12 +41,12 @@ def build_deepgrad():
     class Model(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.lstm = nn.LSTM(FEATURES, HIDDEN, batch_first=True)
+            self.lstm = getattr(nn, CELL[cell])(FEATURES, HIDDEN, batch_first=True)
             self.fc = nn.Linear(HIDDEN, CLASSES)
 
         def forward(self, x):
-            _, (h, _) = self.lstm(x)
-            return self.fc(h[-1])
+            _, h = self.lstm(x)
+            return self.fc((h[0] if cell == "lstm" else h)[-1])
 
     model = Model()
     opt = optim.Adam(model.parameters(), lr=1e-3)
@@ -70,7 +72,7 @@ def build_deepgrad():
     return step
 
 
-def build_torch():
+def build_torch(cell: str = "lstm"):
     import torch
 
     torch.manual_seed(0)
@@ -78,12 +80,12 @@ def build_torch():
     class Model(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.lstm = torch.nn.LSTM(FEATURES, HIDDEN, batch_first=True)
+            self.lstm = getattr(torch.nn, CELL[cell])(FEATURES, HIDDEN, batch_first=True)
             self.fc = torch.nn.Linear(HIDDEN, CLASSES)
 
         def forward(self, x):
-            _, (h, _) = self.lstm(x)
-            return self.fc(h[-1])
+            _, h = self.lstm(x)
+            return self.fc((h[0] if cell == "lstm" else h)[-1])
 
     model = Model()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -114,6 +116,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30, help="training steps per round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cell", choices=sorted(CELL), default="lstm")
     ap.add_argument("--profile", action="store_true", help="cProfile 20 deepgrad steps")
     args = ap.parse_args()
 
@@ -122,7 +125,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)
-    dg_step, t_step = build_deepgrad(), build_torch()
+    dg_step, t_step = build_deepgrad(args.cell), build_torch(args.cell)
     for _ in range(5):  # warm-up
         dg_step()
         t_step()

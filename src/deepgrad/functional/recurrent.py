@@ -216,7 +216,8 @@ class _SequenceFunction(Function):
         if k + 3 in needed:
             out[k + 3] = d2.sum(axis=1)
         if k + 4 in needed:
-            out[k + 4] = dh2.sum(axis=1)
+            same = dh2 is d2 and k + 3 in out
+            out[k + 4] = out[k + 3].copy() if same else dh2.sum(axis=1)
         for i in (k + 1, k + 2, k + 3, k + 4):
             if i in out:
                 out[i] = self._perm_rows_back(out[i])
