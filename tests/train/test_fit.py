@@ -390,3 +390,22 @@ def test_callback_hooks_order():
         "epoch_begin1", "b0", "e0", "b1", "e1", "epoch_end1",
         "train_end",
     ]  # fmt: skip
+
+
+def test_fast_accuracy_update_equals_the_metric():
+    from deepgrad.train.loop import metric_updaters
+
+    rng = np.random.default_rng(0)
+    for metric in (dg.metrics.Accuracy(), dg.metrics.SparseCategoricalAccuracy()):
+        ref = dg.metrics.get(type(metric))
+        (fast,) = metric_updaters([metric])
+        for _ in range(3):
+            p, y = rng.normal(size=(17, 4)).astype(np.float32), rng.integers(0, 4, 17)
+            fast(p, y)
+            ref.update(p, y)
+        assert metric.result() == ref.result()
+        assert metric.state_dict() == ref.state_dict()
+    binary = dg.metrics.Accuracy()
+    (fast,) = metric_updaters([binary])
+    fast(np.array([[0.9], [0.2]]), np.array([[1.0], [1.0]]))  # not the fast case: general path
+    assert binary.result() == 0.5

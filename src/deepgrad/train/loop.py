@@ -74,6 +74,29 @@ def weighted_loss(loss_none: Any, out: Tensor, yb: Any, wb: np.ndarray) -> Tenso
     return (per * w).sum() * (1.0 / n)
 
 
+def metric_updaters(metrics: list[Any]) -> list[Any]:
+    """``update(y_pred, y_true)`` per metric, with a fast path for (sparse) accuracy on
+    ``(N, C)`` scores against ``(N,)`` integer labels — the common case, where the general
+    update's input checks would cost more than the count itself."""
+    from ..metrics import Accuracy, SparseCategoricalAccuracy
+
+    out = []
+    for m in metrics:
+        if type(m) in (Accuracy, SparseCategoricalAccuracy):
+
+            def update(od: Any, yb: Any, m: Any = m) -> None:
+                if od.ndim == 2 and od.shape[1] > 1 and yb.ndim == 1 and yb.dtype.kind in "iu":
+                    m.correct += float(np.count_nonzero(od.argmax(axis=1) == yb))
+                    m.weight += float(yb.shape[0])
+                else:
+                    m.update(od, yb)
+
+            out.append(update)
+        else:
+            out.append(m.update)
+    return out
+
+
 def _scalar_results(metrics: list[Any]) -> dict[str, float]:
     out = {}
     for m in metrics:
@@ -98,6 +121,7 @@ def run_eval(
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     to_np = backend.to_numpy
+    updaters = metric_updaters(metrics)
     try:
         with no_grad():
             for xb, yb, wb in source.batches(0, 0):
@@ -114,8 +138,8 @@ def run_eval(
                 count += n
                 if metrics:
                     od = to_np(out.data)
-                    for m in metrics:
-                        m.update(od, yb)
+                    for update in updaters:
+                        update(od, yb)
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode
@@ -230,6 +254,7 @@ class Trainer:
                 if callable(restore) and type(cb).__name__ == "BackupAndRestore":
                     restore(self)
             want_batches = cbs.wants_batches
+            updaters = metric_updaters(metrics)
             to_np = backend.to_numpy
             source = self.source
             steps = source.steps
@@ -264,8 +289,8 @@ class Trainer:
                     self.count += n
                     if metrics:
                         od = to_np(out.data)
-                        for m in metrics:
-                            m.update(od, yb)
+                        for update in updaters:
+                            update(od, yb)
                     self.step += 1
                     self.global_step += 1
                     prog.step()

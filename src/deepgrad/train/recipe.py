@@ -1,0 +1,418 @@
+"""Training recipes: a TOML/JSON-able description of a whole run (data, model, optimizer,
+schedule, training, callbacks) and the function that carries it out — what ``deepgrad train``
+runs.
+
+A recipe is a dict with these sections (all optional but ``model``; see ``examples/*.toml``)::
+
+    [data]        name = "digits" | "iris" | "wine" | "breast_cancer" | "diabetes" |
+                         "fashion-mnist" | "mnist" | "moons" | "circles" | "spirals" |
+                         "house_prices" | "csv"
+                  path, target (csv / mnist), test_size = 0.25, scale = "standard" | "minmax" |
+                  "none", flat = false, subset = N (first N training samples), seed
+    [model]       zoo = "LeNet5" with [model.args], or [[model.layers]] entries
+                  {type = "Conv2d", args = [1, 16, 3], padding = 1, ...} (a Sequential)
+    [optimizer]   name = "adam", lr = 1e-3, ...            (deepgrad.optim.get)
+    [schedule]    name = "CosineAnnealingLR", T_max = 20, interval = "epoch" | "step"
+    [training]    epochs, batch_size, loss, metrics, validation_split, seed, verbose
+    [callbacks]   early_stopping = {patience = 3, restore_best_weights = true},
+                  reduce_lr_on_plateau = {...}, checkpoint = true, csv_logger = true,
+                  tensorboard = false, backup = true
+    [augment]     transforms = ["shift", "rotation"], shift = 2, degrees = 10 (images)
+
+Outputs (in ``out_dir``): ``model.dg`` (architecture + weights + optimizer state),
+``history.csv``, ``history.json``, ``metrics.json`` (test set), ``training_curves.png``,
+``confusion_matrix.png`` (classification), ``recipe.json`` (the recipe, for ``evaluate`` and
+``predict``) and ``preprocessing.json`` (fitted scalers).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
+DEFAULT_RECIPE: dict[str, Any] = {
+    "name": "digits-cnn",
+    "data": {"name": "digits", "test_size": 0.25, "seed": 0},
+    "model": {
+        "layers": [
+            {"type": "Conv2d", "args": [1, 16, 3], "padding": 1},
+            {"type": "ReLU"},
+            {"type": "MaxPool2d", "args": [2]},
+            {"type": "Conv2d", "args": [16, 32, 3], "padding": 1},
+            {"type": "ReLU"},
+            {"type": "MaxPool2d", "args": [2]},
+            {"type": "Flatten"},
+            {"type": "Linear", "args": [128, 64]},
+            {"type": "ReLU"},
+            {"type": "Dropout", "args": [0.25]},
+            {"type": "Linear", "args": [64, 10]},
+        ]
+    },
+    "optimizer": {"name": "adam", "lr": 2e-3},
+    "training": {
+        "epochs": 15,
+        "batch_size": 32,
+        "loss": "cross_entropy",
+        "metrics": ["accuracy"],
+        "validation_split": 0.1,
+        "seed": 0,
+    },
+    "callbacks": {
+        "early_stopping": {"patience": 4, "restore_best_weights": True},
+        "csv_logger": True,
+    },
+}
+
+CLASSIFICATION_SETS = {
+    "digits",
+    "iris",
+    "wine",
+    "breast_cancer",
+    "fashion-mnist",
+    "mnist",
+    "moons",
+    "circles",
+    "spirals",
+}
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot be run, with what was expected and what came."""
+
+
+def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
+    """Read a recipe from a ``.toml`` or ``.json`` file (``None``: the default recipe)."""
+    if path is None:
+        return copy.deepcopy(DEFAULT_RECIPE)
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"recipe file {p} does not exist")
+    if p.suffix == ".json":
+        recipe = json.loads(p.read_text())
+    else:
+        import tomllib
+
+        try:
+            recipe = tomllib.loads(p.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise RecipeError(f"{p}: not valid TOML: {e}") from None
+    if "model" not in recipe:
+        raise RecipeError(f"{p}: a recipe needs a [model] section")
+    recipe.setdefault("name", p.stem)
+    return recipe
+
+
+# ---- data -------------------------------------------------------------------------------------
+def load_data(spec: dict[str, Any]) -> dict[str, Any]:
+    """The train and test arrays a recipe's ``[data]`` section describes, scaled as asked.
+
+    Returns a dict with ``x_train, y_train, x_test, y_test``, ``task`` ("classification" or
+    "regression"), ``class_names`` (or None), and ``preprocessing`` (fitted scaler states).
+    """
+    from .. import data as D
+
+    name = spec.get("name", "digits")
+    seed = int(spec.get("seed", 0))
+    test_size = float(spec.get("test_size", 0.25))
+    flat = bool(spec.get("flat", False))
+    class_names = None
+    pre_split = None
+    if name == "digits":
+        x, y = D.load_digits(flat=flat)
+    elif name in ("iris", "wine", "breast_cancer", "diabetes"):
+        x, y = getattr(D, f"load_{name}")()
+    elif name == "fashion-mnist":
+        (xt, yt), (xs, ys) = D.load_fashion_mnist(spec.get("path"), flat=flat)
+        pre_split = (xt, yt, xs, ys)
+        class_names = list(D.FASHION_MNIST_CLASSES)
+    elif name == "mnist":
+        (xt, yt), (xs, ys) = D.load_mnist(spec.get("path"), flat=flat)
+        pre_split = (xt, yt, xs, ys)
+    elif name in ("moons", "circles", "spirals"):
+        x, y = getattr(D, f"make_{name}")(int(spec.get("n_samples", 500)), seed=seed)
+    elif name == "house_prices":
+        x, y = D.make_house_prices(int(spec.get("n_samples", 1000)), seed=seed)
+    elif name == "csv":
+        if "path" not in spec or "target" not in spec:
+            raise RecipeError("data: name = 'csv' needs 'path' and 'target' (the label column)")
+        table = D.load_csv(spec["path"], target=spec["target"])
+        x, y = table.x, table.y
+    else:
+        raise RecipeError(
+            f"data: unknown dataset {name!r}; expected digits, iris, wine, breast_cancer, "
+            "diabetes, fashion-mnist, mnist, moons, circles, spirals, house_prices or csv"
+        )
+    task = spec.get("task") or ("classification" if name in CLASSIFICATION_SETS else "regression")
+    if pre_split is None:
+        strat = y if task == "classification" else None
+        x_train, x_test, y_train, y_test = D.train_test_split(
+            x, y, test_size=test_size, stratify=strat, seed=seed
+        )
+    else:
+        x_train, y_train, x_test, y_test = pre_split
+    if "subset" in spec:
+        n = int(spec["subset"])
+        x_train, y_train = x_train[:n], y_train[:n]
+    if "test_subset" in spec:
+        n = int(spec["test_subset"])
+        x_test, y_test = x_test[:n], y_test[:n]
+    x_train = np.asarray(x_train, dtype=np.float32)
+    x_test = np.asarray(x_test, dtype=np.float32)
+    preprocessing: dict[str, Any] = {}
+    if np.isnan(x_train).any():
+        imp = D.SimpleImputer(strategy="median").fit(x_train)
+        x_train, x_test = imp.transform(x_train), imp.transform(x_test)
+        preprocessing["imputer"] = imp.state_dict()
+    scale = spec.get("scale", "standard" if x_train.ndim == 2 else "none")
+    if scale != "none":
+        scaler_cls = {"standard": D.StandardScaler, "minmax": D.MinMaxScaler}.get(scale)
+        if scaler_cls is None:
+            raise RecipeError(f"data: scale must be 'standard', 'minmax' or 'none', got {scale!r}")
+        sc = scaler_cls().fit(x_train)  # fitted on training data only
+        x_train, x_test = sc.transform(x_train), sc.transform(x_test)
+        preprocessing["scaler"] = {"kind": scale, "state": sc.state_dict()}
+    if task == "classification":
+        y_train = np.asarray(y_train, dtype=np.int64)
+        y_test = np.asarray(y_test, dtype=np.int64)
+    else:
+        y_train = np.asarray(y_train, dtype=np.float32)
+        y_test = np.asarray(y_test, dtype=np.float32)
+    return {
+        "x_train": x_train.astype(np.float32),
+        "y_train": y_train,
+        "x_test": x_test.astype(np.float32),
+        "y_test": y_test,
+        "task": task,
+        "class_names": class_names,
+        "preprocessing": preprocessing,
+    }
+
+
+def apply_preprocessing(x: np.ndarray, preprocessing: dict[str, Any]) -> np.ndarray:
+    """Apply the fitted imputer/scaler recorded by :func:`load_data` to new inputs."""
+    from .. import data as D
+
+    x = np.asarray(x, dtype=np.float32)
+    if "imputer" in preprocessing:
+        imp = D.SimpleImputer()
+        imp.load_state_dict(preprocessing["imputer"])
+        x = imp.transform(x)
+    if "scaler" in preprocessing:
+        kind = preprocessing["scaler"]["kind"]
+        sc = {"standard": D.StandardScaler, "minmax": D.MinMaxScaler}[kind]()
+        sc.load_state_dict(preprocessing["scaler"]["state"])
+        x = sc.transform(x)
+    return x.astype(np.float32)
+
+
+# ---- model, optimizer, callbacks ------------------------------------------------------------
+def build_model(spec: dict[str, Any]) -> Any:
+    """A model from a recipe's ``[model]`` section: a zoo model or a Sequential of layers."""
+    from .. import models, nn
+
+    if "zoo" in spec:
+        cls = getattr(models, spec["zoo"], None)
+        if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+            raise RecipeError(
+                f"model: unknown zoo model {spec['zoo']!r}; expected one of {models.__all__}"
+            )
+        return cls(**spec.get("args", {}))
+    if "layers" in spec:
+        layers = []
+        for i, entry in enumerate(spec["layers"]):
+            entry = dict(entry)
+            kind = entry.pop("type", None)
+            cls = getattr(nn, kind, None) if isinstance(kind, str) else None
+            if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+                raise RecipeError(f"model.layers[{i}]: unknown layer type {kind!r}")
+            args = entry.pop("args", [])
+            try:
+                layers.append(cls(*args, **entry))
+            except TypeError as e:
+                raise RecipeError(f"model.layers[{i}] ({kind}): {e}") from None
+        return nn.Sequential(*layers)
+    if "class" in spec:  # an architecture config as written by save()
+        from .api import model_from_config
+
+        return model_from_config(spec)
+    raise RecipeError("model: give 'zoo' (a deepgrad.models class) or a list of 'layers'")
+
+
+def build_optimizer(spec: dict[str, Any]) -> Any:
+    from .. import optim
+
+    spec = dict(spec or {"name": "adam"})
+    name = spec.pop("name", "adam")
+    if "betas" in spec:
+        spec["betas"] = tuple(spec["betas"])
+    return optim.get(name, **spec)
+
+
+def build_callbacks(
+    spec: dict[str, Any], schedule: dict[str, Any] | None, optimizer: Any, out: Path
+) -> list[Any]:
+    from .. import optim
+    from . import callbacks as C
+
+    cbs: list[Any] = []
+    spec = spec or {}
+    if schedule:
+        schedule = dict(schedule)
+        name = schedule.pop("name")
+        interval = schedule.pop("interval", "epoch")
+        cls = getattr(optim, name, None)
+        if cls is None or name == "ReduceLROnPlateau":
+            raise RecipeError(
+                f"schedule: unknown schedule {name!r} (ReduceLROnPlateau is a callback: "
+                "[callbacks] reduce_lr_on_plateau = {...})"
+            )
+        cbs.append(C.LearningRateScheduler(cls(optimizer, **schedule), interval=interval))
+    if spec.get("early_stopping"):
+        cfg = spec["early_stopping"] if isinstance(spec["early_stopping"], dict) else {}
+        cbs.append(C.EarlyStopping(**cfg))
+    if spec.get("reduce_lr_on_plateau"):
+        cfg = spec["reduce_lr_on_plateau"]
+        cbs.append(C.ReduceLROnPlateau(**(cfg if isinstance(cfg, dict) else {})))
+    if spec.get("checkpoint"):
+        cfg = spec["checkpoint"] if isinstance(spec["checkpoint"], dict) else {}
+        cfg.setdefault("save_best_only", True)
+        cbs.append(C.ModelCheckpoint(str(out / "checkpoint.dg"), **cfg))
+    if spec.get("csv_logger", True):
+        cbs.append(C.CSVLogger(str(out / "history.csv")))
+    if spec.get("tensorboard"):
+        cbs.append(C.TensorBoard(str(out / "tensorboard")))
+    if spec.get("backup"):
+        cbs.append(C.BackupAndRestore(str(out / "backup")))
+    cbs.append(C.TerminateOnNaN())
+    return cbs
+
+
+def build_augmentation(spec: dict[str, Any] | None, seed: int) -> Callable | None:
+    """A batch transform from a recipe's ``[augment]`` section (images only)."""
+    if not spec:
+        return None
+    from .. import data as D
+
+    makers = {
+        "hflip": lambda: D.RandomHorizontalFlip(),
+        "shift": lambda: D.RandomShift(spec.get("shift", 2)),
+        "rotation": lambda: D.RandomRotation(spec.get("degrees", 10)),
+        "zoom": lambda: D.RandomZoom(tuple(spec.get("zoom", (0.9, 1.1)))),
+        "noise": lambda: D.GaussianNoise(spec.get("noise_std", 0.05)),
+        "cutout": lambda: D.Cutout(spec.get("cutout", 4)),
+    }
+    parts = []
+    for t in spec.get("transforms", []):
+        if t not in makers:
+            raise RecipeError(f"augment: unknown transform {t!r}; expected one of {sorted(makers)}")
+        parts.append(makers[t]())
+    return D.Compose(parts, seed=seed) if parts else None
+
+
+# ---- the run ------------------------------------------------------------------------------------
+def run(
+    recipe: dict[str, Any],
+    out_dir: str | os.PathLike,
+    *,
+    epochs: int | None = None,
+    verbose: Any = "auto",
+    print_fn: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Carry out a recipe: load data, build and train the model, evaluate it on the test set,
+    and write the model, history, metrics and plots into ``out_dir``. Returns the test
+    metrics (plus ``"epochs"`` run and ``"seconds"``)."""
+    import deepgrad as dg
+
+    from .. import data as D
+    from ..viz import training as VT
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tr = dict(recipe.get("training", {}))
+    seed = int(tr.get("seed", 0))
+    dg.manual_seed(seed)
+    ds = load_data(recipe.get("data", {}))
+    model = build_model(recipe["model"])
+    optimizer = build_optimizer(recipe.get("optimizer", {}))
+    loss = tr.get("loss", "cross_entropy" if ds["task"] == "classification" else "mse")
+    metrics = tr.get("metrics", ["accuracy"] if ds["task"] == "classification" else ["mae"])
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    callbacks = build_callbacks(recipe.get("callbacks", {}), recipe.get("schedule"), optimizer, out)
+    n_epochs = int(epochs if epochs is not None else tr.get("epochs", 10))
+    batch_size = int(tr.get("batch_size", 32))
+    aug = build_augmentation(recipe.get("augment"), seed)
+    print_fn(
+        f"deepgrad train: {recipe.get('name', 'run')} — {len(ds['x_train'])} training and "
+        f"{len(ds['x_test'])} test samples, {n_epochs} epochs of "
+        f"{-(-len(ds['x_train']) // batch_size)} steps (batch size {batch_size})"
+    )
+    t0 = time.perf_counter()
+    fit_kw: dict[str, Any] = {
+        "epochs": n_epochs,
+        "callbacks": callbacks,
+        "verbose": tr.get("verbose", verbose),
+        "seed": seed,
+    }
+    if aug is not None:  # augmentation runs per batch inside a DataLoader
+        val_split = float(tr.get("validation_split", 0.0))
+        n_val = int(round(len(ds["x_train"]) * val_split))
+        xtr, ytr = ds["x_train"], ds["y_train"]
+        if n_val:
+            fit_kw["validation_data"] = (xtr[-n_val:], ytr[-n_val:])
+            xtr, ytr = xtr[:-n_val], ytr[:-n_val]
+        loader = D.DataLoader(
+            D.ArrayDataset(xtr, ytr),
+            batch_size=batch_size,
+            shuffle=True,
+            seed=seed,
+            batch_transform=aug,
+        )
+        history = model.fit(loader, **fit_kw)
+    else:
+        history = model.fit(
+            ds["x_train"],
+            ds["y_train"],
+            batch_size=batch_size,
+            validation_split=float(tr.get("validation_split", 0.0)),
+            **fit_kw,
+        )
+    seconds = time.perf_counter() - t0
+    results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
+    results = {k: float(v) for k, v in results.items()}
+    results["epochs"] = len(history.epoch)
+    results["seconds"] = round(seconds, 2)
+    model.save(out / "model.dg")
+    (out / "history.json").write_text(json.dumps(history.history, indent=2))
+    (out / "metrics.json").write_text(json.dumps(results, indent=2))
+    (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
+    (out / "preprocessing.json").write_text(
+        json.dumps(ds["preprocessing"], indent=2, default=_jsonable)
+    )
+    VT.plot_history(history.history, out / "training_curves.png", title=recipe.get("name", ""))
+    if ds["task"] == "classification":
+        pred = model.predict(ds["x_test"], batch_size=256).argmax(axis=1)
+        from ..metrics import confusion_matrix
+
+        n_classes = int(max(ds["y_test"].max(), pred.max())) + 1
+        cm = confusion_matrix(ds["y_test"], pred, num_classes=n_classes)
+        VT.plot_confusion_matrix(cm, out / "confusion_matrix.png", class_names=ds["class_names"])
+    shown = ", ".join(f"{k} {v:.4f}" for k, v in results.items() if k not in ("epochs", "seconds"))
+    print_fn(f"test: {shown} ({results['epochs']} epochs, {seconds:.1f} s)")
+    print_fn(f"wrote {out}/: model.dg, history.csv, history.json, metrics.json, plots")
+    return results
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    raise TypeError(f"not JSON-able: {type(v).__name__}")
