@@ -3,10 +3,24 @@ grad mode restored afterwards; ``torch`` skips a test where PyTorch is not insta
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import deepgrad as dg
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Several test processes share the cores: one BLAS thread each. Multi-threaded BLAS on an
+    # oversubscribed machine spins and stalls (10-20x slower GEMMs), and so would PyTorch.
+    threadpool_limits(1)
+    try:
+        import torch as _torch
+
+        _torch.set_num_threads(1)
+    except ImportError:
+        pass
 
 
 @pytest.fixture(autouse=True)
