@@ -135,6 +135,7 @@ def _as_tensor(a: np.ndarray) -> Tensor:
     return Tensor._from_op(backend.xp.asarray(a), None, 0)
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")  # a diverged model: NaN
 @no_grad()
 def evaluate(
     model: nn.Module,
@@ -186,6 +187,8 @@ class TrainLog:
 
     step_loss: list[float] = field(default_factory=list)
     epochs: list[dict[str, float]] = field(default_factory=list)
+    #: True if the loss became NaN/inf (training stopped there; the lab shows divergence)
+    diverged: bool = False
 
     def series(self, key: str) -> list[float]:
         """One per-epoch value (``"train_loss"``, ``"val_accuracy"``...) as a list."""
@@ -214,8 +217,43 @@ def train(
     data, the last one possibly cut short). After each epoch the model is evaluated on every
     ``eval_sets`` entry (``{"train": (x, y), "val": (x, y)}`` → ``train_loss``,
     ``train_accuracy``, ``val_loss``…). ``augment`` transforms each input batch (NumPy).
-    ``on_epoch_end(epoch, logs)`` may return True to stop.
+    ``on_epoch_end(epoch, logs)`` may return True to stop. A loss that becomes NaN or
+    infinite stops training quietly and sets ``log.diverged`` (some experiments show exactly
+    that: a too-large initial scale or learning rate).
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _train(
+            model,
+            x,
+            y,
+            optimizer,
+            epochs,
+            steps,
+            batch_size,
+            loss_fn,
+            eval_sets,
+            accuracy,
+            augment,
+            rng,
+            on_epoch_end,
+        )
+
+
+def _train(
+    model,
+    x,
+    y,
+    optimizer,
+    epochs,
+    steps,
+    batch_size,
+    loss_fn,
+    eval_sets,
+    accuracy,
+    augment,
+    rng,
+    on_epoch_end,
+) -> TrainLog:
     if (epochs is None) == (steps is None):
         raise ValueError("train: give exactly one of epochs and steps")
     rng = rng if rng is not None else np.random.default_rng(0)
@@ -235,15 +273,19 @@ def train(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            log.step_loss.append(float(loss.item()))
+            value = float(loss.item())
+            log.step_loss.append(value)
             done += 1
+            if not np.isfinite(value):
+                log.diverged = True
+                break
         logs: dict[str, float] = {"epoch": epoch + 1, "steps": done}
         for name, (xe, ye) in (eval_sets or {}).items():
             for k, v in evaluate(model, xe, ye, loss_fn=loss_fn, accuracy=accuracy).items():
                 logs[f"{name}_{k}"] = v
         log.epochs.append(logs)
         epoch += 1
-        if on_epoch_end is not None and on_epoch_end(epoch - 1, logs):
+        if log.diverged or (on_epoch_end is not None and on_epoch_end(epoch - 1, logs)):
             break
     return log
 
