@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend, optim
 from ..functional import binary_cross_entropy_with_logits
 from ..viz.plots import COLORS, new_figure, plot_bars
-from .experiment import Claim, Context, Outcome, experiment, fmt
+from .experiment import Claim, Context, Outcome, experiment
 from .training import train
 
 
@@ -48,7 +48,14 @@ def loss_choice(ctx: Context) -> Outcome:
     for name, loss in (("MSE", "mse"), ("MAE", "mae")):
         m = model()
         m.compile(optimizer=optim.Adam(lr=3e-3), loss=loss)
-        m.fit(x_tr, ((y_tr - mu) / sd).reshape(-1, 1), epochs=epochs, batch_size=32, verbose=0, seed=ctx.seed)
+        m.fit(
+            x_tr,
+            ((y_tr - mu) / sd).reshape(-1, 1),
+            epochs=epochs,
+            batch_size=32,
+            verbose=0,
+            seed=ctx.seed,
+        )
         preds[name] = m.predict(x_te, verbose=0).ravel() * sd + mu
     # binary cross-entropy, asked for through the training API on the raw prices
     m = model()
@@ -61,9 +68,15 @@ def loss_choice(ctx: Context) -> Outcome:
     # ... and forced through the bare loss function, which has no way to refuse
     m = model()
     log = train(
-        m, x_tr, y_tr.reshape(-1, 1).astype(np.float32), optim.Adam(lr=3e-3),
-        epochs=max(epochs // 4, 5), batch_size=32, loss_fn=binary_cross_entropy_with_logits,
-        accuracy=False, rng=ctx.rng(1),
+        m,
+        x_tr,
+        y_tr.reshape(-1, 1).astype(np.float32),
+        optim.Adam(lr=3e-3),
+        epochs=max(epochs // 4, 5),
+        batch_size=32,
+        loss_fn=binary_cross_entropy_with_logits,
+        accuracy=False,
+        rng=ctx.rng(1),
     )
     from .training import predict
 
@@ -73,18 +86,44 @@ def loss_choice(ctx: Context) -> Outcome:
     # cross-entropy on targets rescaled to [0, 1] (a valid use: minimized at p = y)
     m = model()
     m.compile(optimizer=optim.Adam(lr=3e-3), loss="bce_with_logits")
-    m.fit(x_tr, ((y_tr - lo) / (hi - lo)).reshape(-1, 1), epochs=epochs, batch_size=32, verbose=0, seed=ctx.seed)
+    m.fit(
+        x_tr,
+        ((y_tr - lo) / (hi - lo)).reshape(-1, 1),
+        epochs=epochs,
+        batch_size=32,
+        verbose=0,
+        seed=ctx.seed,
+    )
     logits = m.predict(x_te, verbose=0).ravel().astype(np.float64)
     preds["BCE on [0, 1]-scaled prices"] = lo + (hi - lo) / (1.0 + np.exp(-logits))
     for name, p in preds.items():
         metrics[name] = {"mae": float(np.mean(np.abs(p - y_te))), "r2": _r2(y_te, p)}
-    metrics["BCE on raw prices"] = {"mae": float(np.mean(np.abs(raw_p - y_te))), "r2": _r2(y_te, raw_p)}
+    metrics["BCE on raw prices"] = {
+        "mae": float(np.mean(np.abs(raw_p - y_te))),
+        "r2": _r2(y_te, raw_p),
+    }
 
-    fig, axes = new_figure(1, 3, panel_size=(4.9, 4.0), title="House prices: the loss must fit the target")
+    fig, axes = new_figure(
+        1, 3, panel_size=(4.9, 4.0), title="House prices: the loss must fit the target"
+    )
     ax = axes[0, 0]
     for i, (name, p) in enumerate(preds.items()):
-        ax.scatter(y_te, p, s=10, alpha=0.6, color=COLORS[i], label=f"{name} (R² {metrics[name]['r2']:.2f})")
-    ax.scatter(y_te, raw_p, s=10, alpha=0.6, color=COLORS[3], label=f"BCE on raw prices (R² {metrics['BCE on raw prices']['r2']:.1f})")
+        ax.scatter(
+            y_te,
+            p,
+            s=10,
+            alpha=0.6,
+            color=COLORS[i],
+            label=f"{name} (R² {metrics[name]['r2']:.2f})",
+        )
+    ax.scatter(
+        y_te,
+        raw_p,
+        s=10,
+        alpha=0.6,
+        color=COLORS[3],
+        label=f"BCE on raw prices (R² {metrics['BCE on raw prices']['r2']:.1f})",
+    )
     lim = [min(y_te.min(), 0), y_te.max()]
     ax.plot(lim, lim, "k--", linewidth=1, label="perfect prediction")
     ax.set_xlabel("true price (thousands)")
@@ -98,16 +137,27 @@ def loss_choice(ctx: Context) -> Outcome:
     ax.set_xlabel("step")
     ax.set_ylabel("binary cross-entropy (raw prices)")
     ax.set_title("BCE on prices is unbounded below")
-    ax.annotate("fit(loss='bce_with_logits') refuses this\nwith advice: use 'mse' or 'mae'", xy=(0.04, 0.06), xycoords="axes fraction", fontsize=9, bbox={"boxstyle": "round", "fc": "white", "ec": "#999"})
+    ax.annotate(
+        "fit(loss='bce_with_logits') refuses this\nwith advice: use 'mse' or 'mae'",
+        xy=(0.04, 0.06),
+        xycoords="axes fraction",
+        fontsize=9,
+        bbox={"boxstyle": "round", "fc": "white", "ec": "#999"},
+    )
     plot_bars(
         axes[0, 2],
-        {k.replace(" prices", "").replace("BCE on ", "BCE\n"): {"test MAE": v["mae"]} for k, v in metrics.items()},
+        {
+            k.replace(" prices", "").replace("BCE on ", "BCE\n"): {"test MAE": v["mae"]}
+            for k, v in metrics.items()
+        },
         ylabel="mean absolute error (thousands)",
         title="Test error by loss",
     )
     ctx.savefig(fig)
 
-    mse, mae, bce01, bcer = (metrics[k] for k in ("MSE", "MAE", "BCE on [0, 1]-scaled prices", "BCE on raw prices"))
+    mse, mae, bce01, bcer = (
+        metrics[k] for k in ("MSE", "MAE", "BCE on [0, 1]-scaled prices", "BCE on raw prices")
+    )
     claims = [
         Claim(
             "Binary cross-entropy is very inappropriate for house price prediction; it is for "
@@ -115,7 +165,10 @@ def loss_choice(ctx: Context) -> Outcome:
             "guide A",
             "fit(loss='bce_with_logits') on prices raises an error advising 'mse'/'mae', and BCE "
             "forced on raw prices gives a loss below 0 and an R² < 0",
-            api_error is not None and "mse" in api_error and min(finite[-5:] or [0]) < 0 and bcer["r2"] < 0,
+            api_error is not None
+            and "mse" in api_error
+            and min(finite[-5:] or [0]) < 0
+            and bcer["r2"] < 0,
             f"fit says: {api_error}",
         ),
         Claim(
