@@ -6,7 +6,8 @@ file cannot make deepgrad import or call anything that was not registered on pur
 
 Known classes are
 
-* every public :class:`~deepgrad.nn.Module` subclass exported by :mod:`deepgrad.nn` (looked up
+* every public :class:`~deepgrad.nn.Module` subclass exported by :mod:`deepgrad.nn` or the model
+  zoo :mod:`deepgrad.models` (looked up
   when needed, so layers added to ``nn`` later are known without a list to maintain);
 * classes registered by the user with ``@dg.register`` (or ``deepgrad.io.register``).
 
@@ -28,15 +29,16 @@ _user: dict[str, type] = {}
 
 
 def _builtin() -> dict[str, type]:
-    from .. import nn
+    from .. import models, nn
 
     out: dict[str, type] = {}
-    for name in dir(nn):
-        if name.startswith("_"):
-            continue
-        obj = getattr(nn, name)
-        if isinstance(obj, type) and issubclass(obj, nn.Module):
-            out[name] = obj
+    for mod in (nn, models):
+        for name in dir(mod):
+            if name.startswith("_"):
+                continue
+            obj = getattr(mod, name)
+            if isinstance(obj, type) and issubclass(obj, nn.Module):
+                out[name] = obj
     return out
 
 

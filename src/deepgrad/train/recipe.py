@@ -8,7 +8,8 @@ A recipe is a dict with these sections (all optional but ``model``; see ``exampl
                          "fashion-mnist" | "mnist" | "moons" | "circles" | "spirals" |
                          "house_prices" | "csv"
                   path, target (csv / mnist), test_size = 0.25, scale = "standard" | "minmax" |
-                  "none", flat = false, subset = N (first N training samples), seed
+                  "none", flat = false, reshape = [8, 8] (per sample), subset = N (first N
+                  training samples), test_subset = N, seed
     [model]       zoo = "LeNet5" with [model.args], or [[model.layers]] entries
                   {type = "Conv2d", args = [1, 16, 3], padding = 1, ...} (a Sequential)
     [optimizer]   name = "adam", lr = 1e-3, ...            (deepgrad.optim.get)
@@ -166,6 +167,15 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
         x_test, y_test = x_test[:n], y_test[:n]
     x_train = np.asarray(x_train, dtype=np.float32)
     x_test = np.asarray(x_test, dtype=np.float32)
+    if "reshape" in spec:  # e.g. images (N, 1, 8, 8) read as sequences of rows: [8, 8]
+        shape = tuple(int(s) for s in spec["reshape"])
+        try:
+            x_train = x_train.reshape(len(x_train), *shape)
+            x_test = x_test.reshape(len(x_test), *shape)
+        except ValueError:
+            raise RecipeError(
+                f"data: cannot reshape samples of shape {x_train.shape[1:]} to {shape}"
+            ) from None
     preprocessing: dict[str, Any] = {}
     if np.isnan(x_train).any():
         imp = D.SimpleImputer(strategy="median").fit(x_train)
@@ -182,9 +192,9 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     if task == "classification":
         y_train = np.asarray(y_train, dtype=np.int64)
         y_test = np.asarray(y_test, dtype=np.int64)
-    else:
-        y_train = np.asarray(y_train, dtype=np.float32)
-        y_test = np.asarray(y_test, dtype=np.float32)
+    else:  # one target per sample: (N, 1), the shape of a model with one output
+        y_train = np.asarray(y_train, dtype=np.float32).reshape(len(y_train), -1)
+        y_test = np.asarray(y_test, dtype=np.float32).reshape(len(y_test), -1)
     return {
         "x_train": x_train.astype(np.float32),
         "y_train": y_train,
@@ -351,8 +361,7 @@ def run(
     aug = build_augmentation(recipe.get("augment"), seed)
     print_fn(
         f"deepgrad train: {recipe.get('name', 'run')} — {len(ds['x_train'])} training and "
-        f"{len(ds['x_test'])} test samples, {n_epochs} epochs of "
-        f"{-(-len(ds['x_train']) // batch_size)} steps (batch size {batch_size})"
+        f"{len(ds['x_test'])} test samples; {n_epochs} epochs, batch size {batch_size}"
     )
     t0 = time.perf_counter()
     fit_kw: dict[str, Any] = {

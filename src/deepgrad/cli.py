@@ -1,0 +1,166 @@
+"""The ``deepgrad`` command: ``train | evaluate | predict | summary | lab | bench``.
+
+``deepgrad train [RECIPE.toml]`` trains what a recipe describes (see
+:mod:`deepgrad.train.recipe`; without one, a small CNN on the bundled digits) and writes the
+model, its history and plots into ``--out`` (default ``runs/<recipe name>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .train import recipe as R
+
+    recipe = R.load_recipe(args.recipe)
+    out = Path(args.out or Path("runs") / recipe.get("name", "run"))
+    R.run(recipe, out, epochs=args.epochs, verbose=args.verbose)
+    return 0
+
+
+def _run_dir(model_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    folder = model_path.parent
+    recipe_file = folder / "recipe.json"
+    if not recipe_file.is_file():
+        raise SystemExit(
+            f"deepgrad: {recipe_file} not found — evaluate needs the recipe that trained the "
+            "model (written by `deepgrad train` beside model.dg); pass --recipe FILE"
+        )
+    pre = folder / "preprocessing.json"
+    return json.loads(recipe_file.read_text()), (
+        json.loads(pre.read_text()) if pre.is_file() else {}
+    )
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from . import load_model
+    from .train import recipe as R
+
+    model_path = Path(args.model)
+    if args.recipe:
+        recipe = R.load_recipe(args.recipe)
+    else:
+        recipe, _ = _run_dir(model_path)
+    model = load_model(model_path)
+    ds = R.load_data(recipe.get("data", {}))
+    results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
+    for k, v in results.items():
+        print(f"{k}: {v:.4f}")
+    return 0
+
+
+def _load_input(path: Path) -> np.ndarray:
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            return z[z.files[0]]
+    if path.suffix in (".csv", ".txt"):
+        return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    raise SystemExit(f"deepgrad predict: expected a .npy, .npz or .csv input, got {path.name}")
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from . import load_model
+    from .train import recipe as R
+
+    model_path = Path(args.model)
+    model = load_model(model_path, compile=False)
+    x = _load_input(Path(args.input))
+    pre_file = model_path.parent / "preprocessing.json"
+    if pre_file.is_file():
+        x = R.apply_preprocessing(x, json.loads(pre_file.read_text()))
+    out = model.predict(x.astype(np.float32), batch_size=256)
+    if args.proba or out.ndim != 2 or out.shape[1] == 1:
+        result = out
+    else:
+        result = out.argmax(axis=1)
+    if args.output:
+        np.savetxt(args.output, np.atleast_2d(result.T).T, delimiter=",", fmt="%.6g")
+        print(f"wrote {len(result)} predictions to {args.output}")
+    else:
+        for row in np.atleast_1d(result):
+            print(row if np.ndim(row) == 0 else ",".join(f"{v:.6g}" for v in np.ravel(row)))
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from . import load_model
+    from .train import recipe as R
+
+    path = Path(args.target)
+    if path.suffix in (".toml", ".json"):
+        recipe = R.load_recipe(path)
+        model = R.build_model(recipe["model"])
+        ds = R.load_data({**recipe.get("data", {}), "subset": 2, "test_subset": 2})
+        model.summary(input_shape=ds["x_train"].shape[1:])
+    else:
+        model = load_model(path, compile=False)
+        model.summary()
+    return 0
+
+
+def _lab(argv: list[str]) -> int:
+    from . import lab
+
+    return int(lab.main(argv) or 0)
+
+
+def _bench(argv: list[str]) -> int:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "benchmarks" / "suite.py").is_file():
+        raise SystemExit(
+            "deepgrad bench: the benchmark suite lives in the repository's benchmarks/ folder; "
+            "run it from a checkout of deepgrad"
+        )
+    env = dict(os.environ, PYTHONPATH=f"{root / 'src'}{os.pathsep}{root}")
+    return subprocess.call([sys.executable, "-m", "benchmarks", *argv], cwd=root, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "lab":  # the lab and the bench parse their own options
+        return _lab(argv[1:])
+    if argv and argv[0] == "bench":
+        return _bench(argv[1:])
+    p = argparse.ArgumentParser(prog="deepgrad", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train what a recipe describes (default: CNN on digits)")
+    t.add_argument("recipe", nargs="?", help="a .toml or .json recipe (see examples/)")
+    t.add_argument("--out", help="output folder (default runs/<recipe name>)")
+    t.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    t.add_argument("--verbose", default="auto", help="0 silent, 1 progress bar, 2 one line/epoch")
+    e = sub.add_parser("evaluate", help="evaluate a saved model on its recipe's test set")
+    e.add_argument("model")
+    e.add_argument("--recipe", help="the recipe (default: recipe.json beside the model)")
+    pr = sub.add_parser("predict", help="predict for inputs in a .npy/.npz/.csv file")
+    pr.add_argument("model")
+    pr.add_argument("input")
+    pr.add_argument("--output", help="write predictions as CSV here")
+    pr.add_argument("--proba", action="store_true", help="print raw outputs, not classes")
+    s = sub.add_parser("summary", help="layers, output shapes and parameter counts")
+    s.add_argument("target", help="a saved model or a recipe")
+    sub.add_parser("lab", help="the guides' experiments: deepgrad lab --help")
+    sub.add_parser("bench", help="the benchmark suite: deepgrad bench --help")
+    args = p.parse_args(argv)
+    if isinstance(getattr(args, "verbose", None), str) and args.verbose.isdigit():
+        args.verbose = int(args.verbose)
+    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "summary": _summary}
+    try:
+        return handlers[args.command](args)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"deepgrad {args.command}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
