@@ -240,10 +240,17 @@ def test_predict_in_eval_mode_without_graph_and_batch_independent():
     np.testing.assert_allclose(batch, single, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(model.predict(x), batch)  # no dropout: deterministic
     assert model.training  # the mode is restored
-    out = dg.nn.Module.__call__  # predict builds no graph
-    del out
-    with dg.no_grad():
-        pass
+    grads = []
+    f = model.forward
+
+    def spy(xb):
+        out = f(xb)
+        grads.append(out.requires_grad)
+        return out
+
+    model.__dict__["forward"] = spy
+    model.predict(x)
+    assert grads == [False, False]  # no graph is recorded
 
 
 def test_fit_accepts_a_dataloader_and_a_dataset():

@@ -36,6 +36,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "TensorBoard",
     "TerminateOnNaN",
+    "get",
 ]
 
 _MAX_WORDS = ("acc", "auc", "f1", "precision", "recall", "r2")
@@ -701,3 +702,23 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.delete_checkpoint and os.path.exists(self.path):
             os.remove(self.path)
+
+
+def get(spec: str | dict[str, Any] | Callback, **kwargs: Any) -> Callback:
+    """A callback from a class name and arguments, for configuration files:
+    ``get("EarlyStopping", patience=3)`` or ``get({"name": "EarlyStopping", "patience": 3})``
+    (a TOML ``[[callbacks]]`` table); an instance is returned as is. Only the callbacks of this
+    module can be named.
+
+    >>> get({"name": "ReduceLROnPlateau", "factor": 0.5}).factor
+    0.5
+    """
+    if isinstance(spec, Callback):
+        return spec
+    if isinstance(spec, dict):
+        kwargs = {**{k: v for k, v in spec.items() if k != "name"}, **kwargs}
+        spec = spec.get("name")  # type: ignore[assignment]
+    names = [n for n in __all__ if n not in ("Callback", "CallbackList", "History", "get")]
+    if not isinstance(spec, str) or spec not in names:
+        raise ValueError(f"unknown callback {spec!r}; expected one of {names}")
+    return globals()[spec](**kwargs)

@@ -153,13 +153,11 @@ def prepare_targets(
                 "targets. " + _regression_advice(name)
             )
         return yf
-    if y.dtype.kind in "fbiu":
-        yf = np.asarray(y, dtype=dtype) if y.dtype.kind != "f" or kind is not None else y
-        if yf.dtype.kind == "f" and yf.dtype != dtype and kind is not None:
-            yf = yf.astype(dtype)
-        check_finite(yf, "y", where)
-        return yf
-    return y
+    if kind is None and y.dtype.kind in "iu":  # a custom loss: integer targets stay labels
+        return np.asarray(y, dtype=np.int64)
+    yf = np.asarray(y, dtype=dtype)  # regression, distributions, custom losses: floats
+    check_finite(yf, "y", where)
+    return yf
 
 
 def check_labels(
