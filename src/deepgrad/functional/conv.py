@@ -1,0 +1,617 @@
+"""Convolution as matrix multiplication: ``conv1d``, ``conv2d``, ``conv_transpose1d``,
+``conv_transpose2d``.
+
+Shapes (PyTorch's, channels first): ``conv2d(x, w)`` takes ``x (N, C, H, W)`` and a weight
+``w (O, C/groups, kh, kw)`` and gives ``y (N, O, Ho, Wo)`` with
+
+    y[n, o, i, j] = b[o] + Σ_{c, p, q} w[o, c, p, q] · xpad[n, g·C/groups + c, i·sh + p·dh, j·sw + q·dw]
+    Ho = ⌊(H + pad_top + pad_bottom - dh·(kh - 1) - 1) / sh⌋ + 1      (the same for Wo)
+
+How it is computed (one GEMM per layer over the whole batch, per group):
+
+1. **im2col**: the padded input is viewed through strides as ``(C, kh, kw, N, Ho, Wo)`` (no
+   copy) and copied once into the column matrix ``cols (C·kh·kw, N·Ho·Wo)``.
+2. **GEMM**: ``y_t = W (O, C·kh·kw) @ cols`` gives the output as ``(O, N, Ho, Wo)``; one copy
+   puts it in ``(N, O, Ho, Wo)`` order and adds the bias in the same pass.
+
+For stride 1 the column matrix keeps the padded row width ``Wp`` instead of ``Wo`` ("junk
+columns"): every kernel tap is then one contiguous shift of the flattened padded image, so
+im2col copies and col2im adds run over long contiguous rows; the ``Wp - Wo`` extra columns per
+row cost a little GEMM work and are dropped (forward) or zeroed (backward).
+
+Convolution is bilinear, and three operations close under differentiation:
+
+=====================  ========================================  =============================
+operation              computes                                  is
+=====================  ========================================  =============================
+``conv(x, w)``         ``y = W @ im2col(x)``                      the forward
+``conv_t(y, w)``       ``x = col2im(Wᵀ @ y_t)``                   ``∂/∂x`` of conv, and the
+                                                                  transposed convolution
+``conv_wgrad(x, y)``   ``w = y_t @ im2col(x)ᵀ``                   ``∂/∂w`` of conv
+=====================  ========================================  =============================
+
+col2im adds each tap's slice of the column gradient into the padded image: ``kh·kw``
+strided slice-adds, no scatter over pixels. Each operation's backward is written with the
+other two (``∂ conv_t / ∂y = conv``, ``∂ conv_wgrad / ∂x = conv_t(y, ·)`` ...), so gradients
+of any order work, and ``conv_transpose2d`` is the same machinery read the other way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import backend
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .reduce import sum as _sum
+from .shape import reshape
+
+IntPair = int | Sequence[int]
+
+#: reduction length ``C/groups·kh·kw`` below which columns are batch-major (one GEMM per
+#: sample); at or above it, one GEMM over the whole batch. Both paths are exact; tests set it
+#: to 0 or a large number to exercise each.
+BATCH_MAJOR_BELOW_K = 32
+
+
+# ---- argument handling -----------------------------------------------------------------------
+def _pair(v: IntPair, name: str, fn: str, n: int = 2) -> tuple[int, ...]:
+    if isinstance(v, (int,)) and not isinstance(v, bool):
+        return (int(v),) * n
+    try:
+        t = tuple(int(a) for a in v)  # type: ignore[union-attr]
+    except TypeError:
+        raise TypeError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
+    if len(t) != n:
+        raise ValueError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+def _padding4(
+    padding: IntPair | str, kernel: tuple[int, int], dilation: tuple[int, int], stride: Any, fn: str
+) -> tuple[int, int, int, int]:
+    """``(top, bottom, left, right)`` from an int, a pair, ``"valid"`` or ``"same"``."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if tuple(stride) != (1, 1):
+                raise ValueError(f"{fn}: padding='same' needs stride 1, got stride {stride}")
+            th, tw = dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)
+            return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+        raise ValueError(
+            f"{fn}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}"
+        )
+    ph, pw = _pair(padding, "padding", fn)
+    if ph < 0 or pw < 0:
+        raise ValueError(f"{fn}: padding must be non-negative, got {padding!r}")
+    return (ph, ph, pw, pw)
+
+
+def _positive(t: tuple[int, ...], name: str, fn: str) -> None:
+    if min(t) < 1:
+        raise ValueError(f"{fn}: {name} must be positive, got {t if len(set(t)) > 1 else t[0]}")
+
+
+class _Geom:
+    """Everything about one convolution's shapes: input ``(N, C, H, W)``, weight
+    ``(O, C/G, kh, kw)``, stride, dilation, padding ``(top, bottom, left, right)``, output
+    ``(Ho, Wo)``, and the column layout (``rw``: columns per output row, ``Wp`` for the
+    stride-1 "junk column" layout, else ``Wo``)."""
+
+    __slots__ = (
+        "N", "C", "H", "W", "O", "G", "kh", "kw", "sh", "sw", "dh", "dw",
+        "pt", "pb", "pl", "pr", "Hp", "Wp", "Ho", "Wo", "junk", "rw", "L", "plane", "bm",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        x_shape: tuple[int, ...],
+        w_shape: tuple[int, ...],
+        stride: tuple[int, int],
+        padding: tuple[int, int, int, int],
+        dilation: tuple[int, int],
+        groups: int,
+    ) -> None:
+        self.N, self.C, self.H, self.W = x_shape
+        self.O, _, self.kh, self.kw = w_shape
+        self.G = groups
+        self.sh, self.sw = stride
+        self.dh, self.dw = dilation
+        self.pt, self.pb, self.pl, self.pr = padding
+        self.Hp = self.H + self.pt + self.pb
+        self.Wp = self.W + self.pl + self.pr
+        self.Ho = (self.Hp - self.dh * (self.kh - 1) - 1) // self.sh + 1
+        self.Wo = (self.Wp - self.dw * (self.kw - 1) - 1) // self.sw + 1
+        # junk columns pay off when they are a small share of each row
+        self.junk = (
+            self.sh == 1 and self.sw == 1 and self.Wp > self.Wo and 4 * self.Wo >= 3 * self.Wp
+        )
+        self.rw = self.Wp if self.junk else self.Wo
+        self.L = self.Ho * self.rw
+        # flat length of one padded plane, with slack so the last tap's shifted row fits
+        self.plane = self.Hp * self.Wp + (self.kw - 1) * self.dw
+        # batch-major columns (N, K, L) with one small GEMM per sample when the reduction
+        # K = C/G·kh·kw is short (BLAS runs a (O, K) @ (K, N·L) product with K < 32 slowly);
+        # otherwise one GEMM over the whole batch with columns (K, N·L)
+        self.bm = (self.C // groups) * self.kh * self.kw < BATCH_MAJOR_BELOW_K
+
+    def key(self) -> tuple:
+        return (
+            (self.sh, self.sw), (self.pt, self.pb, self.pl, self.pr), (self.dh, self.dw), self.G,
+        )  # fmt: skip
+
+
+def _check_fits(g: _Geom, fn: str) -> None:
+    eh, ew = g.dh * (g.kh - 1) + 1, g.dw * (g.kw - 1) + 1
+    if eh > g.Hp or ew > g.Wp:
+        raise ValueError(
+            f"{fn}: kernel size {g.kh}x{g.kw} (extent {eh}x{ew} with dilation {g.dh}x{g.dw}) is "
+            f"larger than the padded input {g.Hp}x{g.Wp} (input {g.H}x{g.W}, padding "
+            f"top/bottom {g.pt}/{g.pb}, left/right {g.pl}/{g.pr})"
+        )
+
+
+# ---- array kernels -----------------------------------------------------------------------------
+def _as_strided(a: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+    return backend.xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+
+
+def _im2col(x: Any, g: _Geom) -> Any:
+    """``x (N, C, H, W)`` → columns, C-contiguous, rows in ``(c, p, q)`` order:
+    ``(N, C·kh·kw, L)`` (batch-major) or ``(C·kh·kw, N·L)``."""
+    xp = backend.xp
+    N, C = g.N, g.C
+    it = x.itemsize
+    if g.junk:
+        buf = xp.zeros((N, C, g.plane), x.dtype)
+        img = buf[:, :, : g.Hp * g.Wp].reshape(N, C, g.Hp, g.Wp)
+        img[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W] = x
+        sN, sC = buf.strides[0], buf.strides[1]
+        taps = (g.kh, g.kw, g.L)
+        tstr = (g.dh * g.Wp * it, g.dw * it, it)
+    else:
+        if g.pt or g.pb or g.pl or g.pr:
+            buf = xp.zeros((N, C, g.Hp, g.Wp), x.dtype)
+            buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W] = x
+        else:
+            buf = x
+        sN, sC, sH, sW = buf.strides
+        taps = (g.kh, g.kw, g.Ho, g.Wo)
+        tstr = (g.dh * sH, g.dw * sW, g.sh * sH, g.sw * sW)
+    if g.bm:
+        view = _as_strided(buf, (N, C, *taps[:2], *taps[2:]), (sN, sC, *tstr[:2], *tstr[2:]))
+    else:
+        view = _as_strided(buf, (C, *taps[:2], N, *taps[2:]), (sC, *tstr[:2], sN, *tstr[2:]))
+    cols = xp.empty(view.shape, x.dtype)
+    cols[...] = view
+    K = C * g.kh * g.kw
+    return cols.reshape(N, K, g.L) if g.bm else cols.reshape(K, N * g.L)
+
+
+def _to_cols_layout(y: Any, g: _Geom) -> Any:
+    """An output-shaped array ``y (N, O, Ho, Wo)`` → the column layout, ``(N, O, L)`` or
+    ``(O, N·L)`` (junk columns zero)."""
+    xp = backend.xp
+    if g.bm:
+        if not g.junk:
+            return xp.ascontiguousarray(y).reshape(g.N, g.O, g.L)
+        out = xp.empty((g.N, g.O, g.Ho, g.rw), y.dtype)
+        out[..., : g.Wo] = y
+        out[..., g.Wo :] = 0
+        return out.reshape(g.N, g.O, g.L)
+    if g.junk:
+        out = xp.empty((g.O, g.N, g.Ho, g.rw), y.dtype)
+        out[..., : g.Wo] = y.transpose(1, 0, 2, 3)
+        out[..., g.Wo :] = 0
+    else:
+        out = xp.empty((g.O, g.N, g.Ho, g.Wo), y.dtype)
+        out[...] = y.transpose(1, 0, 2, 3)
+    return out.reshape(g.O, g.N * g.L)
+
+
+def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
+    """Column layout → ``(N, O, Ho, Wo)``, adding ``bias (O,)`` in the same pass."""
+    xp = backend.xp
+    if g.bm:
+        if not g.junk:  # the GEMM's output is already (N, O, Ho, Wo)
+            if bias is not None:
+                yt += bias.reshape(g.O, 1)
+            return yt.reshape(g.N, g.O, g.Ho, g.Wo)
+        src = yt.reshape(g.N, g.O, g.Ho, g.rw)[..., : g.Wo]
+    else:
+        src = yt.reshape(g.O, g.N, g.Ho, g.rw)[..., : g.Wo].transpose(1, 0, 2, 3)
+    out = xp.empty((g.N, g.O, g.Ho, g.Wo), yt.dtype)
+    if bias is None:
+        out[...] = src
+    else:
+        xp.add(src, bias.reshape(g.O, 1, 1), out=out)
+    return out
+
+
+def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
+    """Adjoint of :func:`_im2col`: columns → ``x (N, C, H, W)``; each kernel tap's slice is
+    added into the padded image (``kh·kw`` slice-adds), plus ``bias (C,)``."""
+    xp = backend.xp
+    N, C = g.N, g.C
+    lead = (N, C) if g.bm else (C, N)
+    if g.junk:
+        if g.bm:
+            c = cols.reshape(N, C, g.kh, g.kw, g.L)
+        else:
+            c = cols.reshape(C, g.kh, g.kw, N, g.L).transpose(0, 3, 1, 2, 4)
+        buf = xp.zeros((*lead, g.plane), cols.dtype)
+        for p in range(g.kh):
+            for q in range(g.kw):
+                off = p * g.dh * g.Wp + q * g.dw
+                buf[:, :, off : off + g.L] += c[:, :, p, q]
+        img = buf[:, :, : g.Hp * g.Wp].reshape(*lead, g.Hp, g.Wp)
+    else:
+        if g.bm:
+            c = cols.reshape(N, C, g.kh, g.kw, g.Ho, g.Wo)
+        else:
+            c = cols.reshape(C, g.kh, g.kw, N, g.Ho, g.Wo).transpose(0, 3, 1, 2, 4, 5)
+        img = xp.zeros((*lead, g.Hp, g.Wp), cols.dtype)
+        eh, ew = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1
+        for p in range(g.kh):
+            for q in range(g.kw):
+                h0, w0 = p * g.dh, q * g.dw
+                img[:, :, h0 : h0 + eh : g.sh, w0 : w0 + ew : g.sw] += c[:, :, p, q]
+    src = img[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W]
+    if not g.bm:
+        src = src.transpose(1, 0, 2, 3)
+    out = xp.empty((N, C, g.H, g.W), cols.dtype)
+    if bias is None:
+        out[...] = src
+    else:
+        xp.add(src, bias.reshape(C, 1, 1), out=out)
+    return out
+
+
+def _gemm(w: Any, cols: Any, g: _Geom) -> Any:
+    """Grouped ``W (O, C/G·kh·kw) @ cols`` → ``(N, O, L)`` or ``(O, N·L)``."""
+    G = g.G
+    w2 = w.reshape(g.O, -1)
+    if g.bm:
+        if G == 1:
+            return w2 @ cols
+        r = w2.reshape(G, g.O // G, -1) @ cols.reshape(g.N, G, -1, g.L)
+        return r.reshape(g.N, g.O, g.L)
+    if G == 1:
+        return w2 @ cols
+    return (w2.reshape(G, g.O // G, -1) @ cols.reshape(G, -1, cols.shape[-1])).reshape(g.O, -1)
+
+
+def _gemm_tn(w: Any, yt: Any, g: _Geom) -> Any:
+    """Grouped ``Wᵀ @ y_t`` → columns ``(N, C·kh·kw, L)`` or ``(C·kh·kw, N·L)``."""
+    G = g.G
+    w2 = w.reshape(g.O, -1)
+    if G == 1:
+        return w2.T @ yt
+    wg = w2.reshape(G, g.O // G, -1).transpose(0, 2, 1)
+    if g.bm:
+        return (wg @ yt.reshape(g.N, G, g.O // G, g.L)).reshape(g.N, -1, g.L)
+    return (wg @ yt.reshape(G, g.O // G, -1)).reshape(-1, yt.shape[-1])
+
+
+def _gemm_nt(yt: Any, cols: Any, g: _Geom) -> Any:
+    """Grouped ``Σ y_t @ colsᵀ`` → weight-shaped ``(O, C/G, kh, kw)``."""
+    G = g.G
+    wshape = (g.O, g.C // G, g.kh, g.kw)
+    if g.bm:
+        # per sample (K, L) @ (L, O/G), summed over the batch
+        c = cols.reshape(g.N, G, -1, g.L)
+        r = (c @ yt.reshape(g.N, G, g.O // G, g.L).transpose(0, 1, 3, 2)).sum(axis=0)
+        return r.transpose(0, 2, 1).reshape(wshape)
+    if G == 1:
+        return (yt @ cols.T).reshape(wshape)
+    M = yt.shape[-1]
+    r = yt.reshape(G, g.O // G, M) @ cols.reshape(G, -1, M).transpose(0, 2, 1)
+    return r.reshape(wshape)
+
+
+# ---- the three differentiable operations ------------------------------------------------------
+class Conv2dFunction(Function):
+    """``y = conv2d(x, w) + b``; ``∂x = conv_t(gy, w)``, ``∂w = conv_wgrad(x, gy)``,
+    ``∂b = Σ_{n,i,j} gy``."""
+
+    def __init__(self, g: _Geom) -> None:
+        self.g = g
+
+    def __call__(self, *inputs: Tensor) -> Any:
+        # keep the column matrix for the weight gradient only when one will be wanted
+        self.keep_cols = is_grad_enabled() and inputs[1].requires_grad
+        return super().__call__(*inputs)
+
+    def forward(self, x: Any, w: Any, b: Any = None) -> Any:
+        g = self.g
+        cols = _im2col(x, g)
+        if self.keep_cols:
+            self.cols = cols
+        return _from_cols_layout(_gemm(w, cols, g), g, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        g = self.g
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        has_b = len(need) > 2
+        gyt = _to_cols_layout(gy.data, g)
+        gx = gw = gb = None
+        if need[0]:
+            gx = ConvTranspose2dFunction(g, gyt)(gy, w)
+        if need[1]:
+            gw = Conv2dWeightGradFunction(g, self.__dict__.get("cols"), gyt)(x, gy)
+        if has_b and need[2]:
+            if is_grad_enabled():
+                gb = _sum(gy, (0, 2, 3))
+            else:
+                gb = Tensor._from_op(gyt.sum(axis=-1).reshape(-1, g.O).sum(axis=0), None, 0)
+        return (gx, gw, gb) if has_b else (gx, gw)
+
+
+class ConvTranspose2dFunction(Function):
+    """``x = conv_t(y, w) + b``, the adjoint of ``conv2d`` in its input, for the geometry
+    ``g`` (``y (N, O, Ho, Wo)``, ``w (O, C/G, kh, kw)`` → ``x (N, C, H, W)``).
+    ``∂y = conv2d(gx, w)``, ``∂w = conv_wgrad(gx, y)``, ``∂b = Σ_{n,i,j} gx``."""
+
+    def __init__(self, g: _Geom, yt: Any = None) -> None:
+        self.g = g
+        self.yt = yt  # the input already in column layout (a hint from Conv2d's backward)
+
+    def __call__(self, *inputs: Tensor) -> Any:
+        self.keep_yt = is_grad_enabled() and inputs[1].requires_grad
+        return super().__call__(*inputs)
+
+    def forward(self, y: Any, w: Any, b: Any = None) -> Any:
+        g = self.g
+        yt = self.yt if self.yt is not None else _to_cols_layout(y, g)
+        self.yt = yt if self.keep_yt else None
+        return _col2im(_gemm_tn(w, yt, g), g, b)
+
+    def backward(self, gx: Tensor) -> tuple:
+        g = self.g
+        y, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        has_b = len(need) > 2
+        gy = gw = gb = None
+        cols = None
+        if need[0] or need[1]:
+            cols = _im2col(gx.data, g)
+        if need[0]:
+            gy = Conv2dFunction(g)(gx, w) if is_grad_enabled() else _conv_from_cols(cols, w, g)
+        if need[1]:
+            gw = Conv2dWeightGradFunction(g, cols, self.yt)(gx, y)
+        if has_b and need[2]:
+            gb = _sum(gx, (0, 2, 3))
+        return (gy, gw, gb) if has_b else (gy, gw)
+
+
+def _conv_from_cols(cols: Any, w: Tensor, g: _Geom) -> Tensor:
+    return Tensor._from_op(_from_cols_layout(_gemm(w.data, cols, g), g, None), None, 0)
+
+
+class Conv2dWeightGradFunction(Function):
+    """``w = conv_wgrad(x, gy)``: ``Σ_n gy_t @ im2col(x)ᵀ``, the adjoint of ``conv2d`` in its
+    weight. ``∂x = conv_t(gy, gw')``, ``∂gy = conv2d(x, gw')``."""
+
+    def __init__(self, g: _Geom, cols: Any = None, yt: Any = None) -> None:
+        self.g = g
+        self.cols, self.yt = cols, yt
+
+    def forward(self, x: Any, gy: Any) -> Any:
+        g = self.g
+        cols = self.cols if self.cols is not None else _im2col(x, g)
+        yt = self.yt if self.yt is not None else _to_cols_layout(gy, g)
+        self.cols = self.yt = None
+        return _gemm_nt(yt, cols, g)
+
+    def backward(self, ggw: Tensor) -> tuple:
+        g = self.g
+        x, gy = self.inputs
+        need = self.needs_input_grad
+        gx = ConvTranspose2dFunction(g)(gy, ggw) if need[0] else None
+        ggy = Conv2dFunction(g)(x, ggw) if need[1] else None
+        return gx, ggy
+
+
+# ---- public functions ------------------------------------------------------------------------
+def _check_conv_args(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, fn: str,
+                     nd: int, transposed: bool) -> None:  # fmt: skip
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{fn}: input and weight must be Tensors")
+    if x.ndim != nd + 2:
+        dims = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+        raise ValueError(f"{fn}: expected a {nd + 2}-D input {dims}, got shape {x.shape}")
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{fn}: expected a {nd + 2}-D weight, got shape {weight.shape}")
+    if groups < 1:
+        raise ValueError(f"{fn}: groups must be positive, got {groups}")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"{fn}: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
+    C = x.shape[1]
+    if transposed:
+        if weight.shape[0] != C:
+            raise ValueError(
+                f"{fn}: weight of shape {weight.shape} expects {weight.shape[0]} input "
+                f"channels, got input of shape {x.shape} ({C} channels)"
+            )
+        if C % groups:
+            raise ValueError(f"{fn}: {C} input channels are not divisible by groups={groups}")
+        out_ch = weight.shape[1] * groups
+    else:
+        if C != weight.shape[1] * groups:
+            raise ValueError(
+                f"{fn}: weight of shape {weight.shape} with groups={groups} expects "
+                f"{weight.shape[1] * groups} input channels, got input of shape {x.shape} "
+                f"({C} channels)"
+            )
+        if weight.shape[0] % groups:
+            raise ValueError(
+                f"{fn}: {weight.shape[0]} output channels are not divisible by groups={groups}"
+            )
+        out_ch = weight.shape[0]
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            raise TypeError(f"{fn}: bias must be a Tensor or None")
+        if bias.shape != (out_ch,):
+            raise ValueError(f"{fn}: expected a bias of shape ({out_ch},), got {bias.shape}")
+        if bias.dtype != x.dtype:
+            raise TypeError(f"{fn}: bias dtype {bias.dtype} differs from input dtype {x.dtype}")
+
+
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntPair = 1,
+    padding: IntPair | str = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch).
+
+    ``y[n, o] = bias[o] + Σ_c Σ_{p,q} weight[o, c, p, q] · xpad[n, c_g, i·sh + p·dh, j·sw + q·dw]``
+    over the input channels ``c`` of ``o``'s group.
+
+    Parameters
+    ----------
+    x : ``(N, C, H, W)``
+    weight : ``(O, C/groups, kh, kw)``
+    bias : ``(O,)`` or None
+    stride, dilation : int or ``(h, w)``
+    padding : int, ``(h, w)``, ``"valid"`` (0) or ``"same"`` (output size = input size;
+        stride 1; an odd total padding puts the extra row/column at the bottom/right)
+    groups : input and output channels split into ``groups`` independent convolutions
+
+    Returns
+    -------
+    ``(N, O, Ho, Wo)`` with ``Ho = ⌊(H + 2·ph - dh·(kh-1) - 1) / sh⌋ + 1``.
+    """
+    fn = "conv2d"
+    _check_conv_args(x, weight, bias, groups, fn, 2, False)
+    stride_t = _pair(stride, "stride", fn)
+    dil = _pair(dilation, "dilation", fn)
+    _positive(stride_t, "stride", fn)
+    _positive(dil, "dilation", fn)
+    pad = _padding4(padding, weight.shape[2:], dil, stride_t, fn)
+    g = _Geom(x.shape, weight.shape, stride_t, pad, dil, groups)
+    _check_fits(g, fn)
+    if bias is None:
+        return Conv2dFunction(g)(x, weight)
+    return Conv2dFunction(g)(x, weight, bias)
+
+
+def conv_transpose2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+    output_padding: IntPair = 0,
+    groups: int = 1,
+    dilation: IntPair = 1,
+) -> Tensor:
+    """2-D transposed convolution ("deconvolution"): the gradient of ``conv2d`` with respect
+    to its input, used to upsample (argument order as PyTorch's, ``groups`` before
+    ``dilation``).
+
+    Each input pixel ``x[n, i, h, w]`` adds ``x · weight[i, :, p, q]`` at output position
+    ``(h·sh - ph + p·dh, w·sw - pw + q·dw)``.
+
+    Parameters
+    ----------
+    x : ``(N, Cin, H, W)``
+    weight : ``(Cin, Cout/groups, kh, kw)``
+    bias : ``(Cout,)`` or None
+    output_padding : extra rows/columns on the bottom/right of the output (``< stride`` or
+        ``< dilation``), to pick among the output sizes that a strided conv2d maps to ``H``.
+
+    Returns
+    -------
+    ``(N, Cout, Hout, Wout)`` with ``Hout = (H - 1)·sh - 2·ph + dh·(kh - 1) + oph + 1``.
+    """
+    fn = "conv_transpose2d"
+    _check_conv_args(x, weight, bias, groups, fn, 2, True)
+    st = _pair(stride, "stride", fn)
+    dil = _pair(dilation, "dilation", fn)
+    _positive(st, "stride", fn)
+    _positive(dil, "dilation", fn)
+    ph, pw = _pair(padding, "padding", fn)
+    oph, opw = _pair(output_padding, "output_padding", fn)
+    if min(ph, pw, oph, opw) < 0:
+        raise ValueError(f"{fn}: padding and output_padding must be non-negative")
+    if not ((oph < st[0] or oph < dil[0]) and (opw < st[1] or opw < dil[1])):
+        raise ValueError(
+            f"{fn}: output_padding {(oph, opw)} must be smaller than the stride {st} or the "
+            f"dilation {dil}"
+        )
+    N, Cin, H, W = x.shape
+    kh, kw = weight.shape[2:]
+    Hout = (H - 1) * st[0] - 2 * ph + dil[0] * (kh - 1) + oph + 1
+    Wout = (W - 1) * st[1] - 2 * pw + dil[1] * (kw - 1) + opw + 1
+    if Hout < 1 or Wout < 1:
+        raise ValueError(
+            f"{fn}: the output size {Hout}x{Wout} is not positive (input {H}x{W}, kernel "
+            f"{kh}x{kw}, stride {st}, padding {(ph, pw)})"
+        )
+    Cout = weight.shape[1] * groups
+    g = _Geom((N, Cout, Hout, Wout), (Cin, Cout // groups, kh, kw), st, (ph, ph, pw, pw), dil,
+              groups)  # fmt: skip
+    if (g.Ho, g.Wo) != (H, W):  # pragma: no cover - guaranteed by the output_padding check
+        raise AssertionError(f"{fn}: geometry mismatch {(g.Ho, g.Wo)} vs {(H, W)}")
+    if bias is None:
+        return ConvTranspose2dFunction(g)(x, weight)
+    return ConvTranspose2dFunction(g)(x, weight, bias)
+
+
+def conv1d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] | str = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D convolution: ``x (N, C, L)``, ``weight (O, C/groups, k)``, ``bias (O,)`` →
+    ``(N, O, Lo)``, ``Lo = ⌊(L + 2p - d·(k-1) - 1) / s⌋ + 1``; computed as a ``conv2d`` over
+    an image of height 1. ``padding`` may be ``"same"`` or ``"valid"``."""
+    fn = "conv1d"
+    _check_conv_args(x, weight, bias, groups, fn, 1, False)
+    s = _pair(stride, "stride", fn, 1)[0]
+    d = _pair(dilation, "dilation", fn, 1)[0]
+    p: Any = padding if isinstance(padding, str) else (0, _pair(padding, "padding", fn, 1)[0])
+    N, C, L = x.shape
+    O, Cg, k = weight.shape
+    try:
+        y = conv2d(reshape(x, (N, C, 1, L)), reshape(weight, (O, Cg, 1, k)), bias, (1, s), p,
+                   (1, d), groups)  # fmt: skip
+    except ValueError as e:
+        raise ValueError(str(e).replace("conv2d", fn)) from None
+    return reshape(y, (N, O, y.shape[-1]))
+
+
+def conv_transpose1d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    groups: int = 1,
+    dilation: int = 1,
+) -> Tensor:
+    """1-D transposed convolution: ``x (N, Cin, L)``, ``weight (Cin, Cout/groups, k)`` →
+    ``(N, Cout, (L-1)·s - 2p + d·(k-1) + output_padding + 1)``."""
+    fn = "conv_transpose1d"
+    _check_conv_args(x, weight, bias, groups, fn, 1, True)
+    N, C, L = x.shape
+    Ci, Cg, k = weight.shape
+    s = _pair(stride, "stride", fn, 1)[0]
+    p = _pair(padding, "padding", fn, 1)[0]
+    op = _pair(output_padding, "output_padding", fn, 1)[0]
+    d = _pair(dilation, "dilation", fn, 1)[0]
+    y = conv_transpose2d(reshape(x, (N, C, 1, L)), reshape(weight, (Ci, Cg, 1, k)), bias,
+                         (1, s), (0, p), (0, op), groups, (1, d))  # fmt: skip
+    return reshape(y, (N, y.shape[1], y.shape[-1]))

@@ -1,0 +1,431 @@
+"""Pooling: ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d`` (and global pooling),
+``max_pool1d``, ``avg_pool1d``.
+
+Shapes (PyTorch's): ``x (N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
+
+    Ho = ⌊(H + 2·ph - dh·(kh - 1) - 1) / sh⌋ + 1        (⌈…⌉ with ceil_mode; a window must
+                                                          start inside the input or left padding)
+
+Every window is read as ``kh·kw`` strided views of the (padded) input, one per kernel tap,
+combined elementwise: ``y = max(tap₀, tap₁, …)`` or ``y = Σ tapₖ / divisor``. Elementwise
+``maximum``/``add`` over views is much faster in NumPy than a reduction over small trailing
+window axes, and nothing is copied when there is no padding.
+
+Gradients:
+
+* max: ``gx`` receives ``gy`` at the position of each window's maximum; on ties the first
+  tap in row-major window order wins (as PyTorch's CPU kernel). The positions are recomputed
+  from the saved input and output in the backward pass (``tap == y``), so inference stores
+  nothing. The backward is a linear "scatter" whose own backward is the matching "gather",
+  so gradients of any order work.
+* average: ``gx`` adds ``gy / divisor`` into every tap's slice (``kh·kw`` slice-adds); its
+  backward is the average pooling again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .linalg import matmul
+from .reduce import mean
+from .shape import reshape
+
+IntPair = int | Sequence[int]
+
+
+def _pair(v: Any, name: str, fn: str, n: int = 2) -> tuple[int, ...]:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v,) * n
+    try:
+        t = tuple(int(a) for a in v)
+    except TypeError:
+        raise TypeError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
+    if len(t) != n:
+        raise ValueError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+class _PoolGeom:
+    """Shapes of one pooling: input ``(N, C, H, W)``, kernel, stride, padding, dilation, output
+    ``(Ho, Wo)``, and the padded extent ``(Hp, Wp)`` (ceil mode may need extra bottom/right
+    padding)."""
+
+    __slots__ = ("N", "C", "H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw",
+                 "Ho", "Wo", "Hp", "Wp", "padded")  # fmt: skip
+
+    def __init__(self, shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
+                 padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool,
+                 fn: str) -> None:  # fmt: skip
+        self.N, self.C, self.H, self.W = shape
+        self.kh, self.kw = kernel
+        self.sh, self.sw = stride
+        self.ph, self.pw = padding
+        self.dh, self.dw = dilation
+        outs, ext = [], []
+        for size, k, s, p, d, axis in (
+            (self.H, self.kh, self.sh, self.ph, self.dh, "height"),
+            (self.W, self.kw, self.sw, self.pw, self.dw, "width"),
+        ):
+            extent = d * (k - 1) + 1
+            if 2 * p > extent:
+                raise ValueError(
+                    f"{fn}: padding {p} must be at most half of the kernel extent {extent} "
+                    f"(kernel {k}, dilation {d})"
+                )
+            if extent > size + 2 * p:
+                raise ValueError(
+                    f"{fn}: kernel size {k} (extent {extent} with dilation {d}) is larger than "
+                    f"the padded input {axis} {size + 2 * p} (input {size}, padding {p})"
+                )
+            span = size + 2 * p - extent
+            o = (span + (s - 1 if ceil_mode else 0)) // s + 1
+            if ceil_mode and (o - 1) * s >= size + p:
+                o -= 1
+            outs.append(o)
+            ext.append(max(size + 2 * p, (o - 1) * s + extent))
+        self.Ho, self.Wo = outs
+        self.Hp, self.Wp = ext
+        self.padded = (self.Hp, self.Wp) != (self.H, self.W)
+
+    def taps(self, src: Any) -> list[Any]:
+        """The ``kh·kw`` strided views ``(N, C, Ho, Wo)`` of a padded-shape array, in
+        row-major window order."""
+        eh, ew = self.sh * (self.Ho - 1) + 1, self.sw * (self.Wo - 1) + 1
+        out = []
+        for p in range(self.kh):
+            for q in range(self.kw):
+                h0, w0 = p * self.dh, q * self.dw
+                out.append(src[:, :, h0 : h0 + eh : self.sh, w0 : w0 + ew : self.sw])
+        return out
+
+    def pad(self, x: Any, value: float) -> Any:
+        """``x`` in a padded-shape array (``x`` itself when there is no padding)."""
+        if not self.padded:
+            return x
+        buf = backend.xp.full((self.N, self.C, self.Hp, self.Wp), value, dtype=x.dtype)
+        buf[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W] = x
+        return buf
+
+    def crop(self, buf: Any) -> Any:
+        if not self.padded:
+            return buf
+        return backend.xp.ascontiguousarray(
+            buf[:, :, self.ph : self.ph + self.H, self.pw : self.pw + self.W]
+        )
+
+    def overlapping(self) -> bool:
+        return self.dh * (self.kh - 1) >= self.sh or self.dw * (self.kw - 1) >= self.sw
+
+
+def _check_input(x: Tensor, fn: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{fn}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating input, got dtype {x.dtype}")
+
+
+# ---- max pooling -------------------------------------------------------------------------------
+class MaxPool2dFunction(Function):
+    """``y = max over each window``; backward scatters ``gy`` to each window's first maximum."""
+
+    def __init__(self, g: _PoolGeom) -> None:
+        self.g = g
+
+    def forward(self, x: Any) -> Any:
+        xp = backend.xp
+        src = self.g.pad(x, -numpy.inf)
+        taps = self.g.taps(src)
+        if len(taps) == 1:
+            y = taps[0].copy()
+        else:
+            y = xp.maximum(taps[0], taps[1])
+            for t in taps[2:]:
+                xp.maximum(y, t, out=y)
+        self.src, self.y = src, y
+        return y
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _MaxPoolScatter(self.g, self.src, self.y)(gy)
+
+
+class _MaxPoolScatter(Function):
+    """``gy (N, C, Ho, Wo)`` → ``gx (N, C, H, W)``: each value goes to its window's argmax."""
+
+    def __init__(self, g: _PoolGeom, src: Any, y: Any) -> None:
+        self.g, self.src, self.y = g, src, y
+
+    def forward(self, gy: Any) -> Any:
+        xp = backend.xp
+        g, y = self.g, self.y
+        shape = (g.N, g.C, g.Hp, g.Wp) if g.padded else (g.N, g.C, g.H, g.W)
+        overlap = g.overlapping()
+        # every element written exactly once: no need to zero the buffer first
+        covered = not overlap and (g.sh * g.Ho, g.sw * g.Wo) == shape[2:]
+        buf = xp.empty(shape, gy.dtype) if covered else xp.zeros(shape, gy.dtype)
+        taps = g.taps(self.src)
+        dst = g.taps(buf)
+        rest = gy.copy() if len(taps) > 1 else gy  # gradient not yet given to a tap
+        last = len(taps) - 1
+        for k, (t, d) in enumerate(zip(taps, dst)):
+            # multiply by the 0/1 mask (much faster in NumPy than a masked copy)
+            if overlap:
+                share = rest * (t == y)
+                d += share
+            else:
+                share = xp.multiply(rest, t == y, out=d)
+            if k < last:
+                rest -= share
+        return g.crop(buf)
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return _MaxPoolGather(self.g, self.src, self.y)(ggx)
+
+
+class _MaxPoolGather(Function):
+    """Adjoint of :class:`_MaxPoolScatter`: ``(N, C, H, W)`` → the value at each window's
+    argmax ``(N, C, Ho, Wo)``."""
+
+    def __init__(self, g: _PoolGeom, src: Any, y: Any) -> None:
+        self.g, self.src, self.y = g, src, y
+
+    def forward(self, a: Any) -> Any:
+        xp = backend.xp
+        g, y = self.g, self.y
+        vals = g.taps(g.pad(a, 0.0))
+        out = xp.zeros(y.shape, a.dtype)
+        # reverse order: the first tap in window order writes last and wins ties
+        for t, v in zip(reversed(g.taps(self.src)), reversed(vals)):
+            xp.copyto(out, v, where=t == y)
+        return out
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _MaxPoolScatter(self.g, self.src, self.y)(gy)
+
+
+def max_pool2d(
+    x: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """2-D max pooling: ``y[n, c, i, j] = max_{p,q} xpad[n, c, i·sh + p·dh, j·sw + q·dw]``
+    (padding with -∞).
+
+    Parameters
+    ----------
+    x : ``(N, C, H, W)``
+    kernel_size : int or ``(kh, kw)``
+    stride : defaults to ``kernel_size``
+    padding : at most half the kernel extent; ``dilation`` spaces the window's taps;
+    ceil_mode : round the output size up (windows may run past the bottom/right border)
+
+    Returns
+    -------
+    ``(N, C, Ho, Wo)``.
+    """
+    fn = "max_pool2d"
+    _check_input(x, fn)
+    k = _pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None else _pair(stride, "stride", fn)
+    p = _pair(padding, "padding", fn)
+    d = _pair(dilation, "dilation", fn)
+    if min(k + s + d) < 1 or min(p) < 0:
+        raise ValueError(
+            f"{fn}: kernel_size, stride and dilation must be positive and padding non-negative, "
+            f"got kernel_size={k}, stride={s}, padding={p}, dilation={d}"
+        )
+    return MaxPool2dFunction(_PoolGeom(x.shape, k, s, p, d, ceil_mode, fn))(x)
+
+
+def max_pool1d(
+    x: Tensor,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """1-D max pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``."""
+    _check_1d(x, "max_pool1d")
+    N, C, L = x.shape
+    k = _pair(kernel_size, "kernel_size", "max_pool1d", 1)[0]
+    s = k if stride is None else _pair(stride, "stride", "max_pool1d", 1)[0]
+    y = max_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), (1, dilation), ceil_mode)
+    return reshape(y, (N, C, y.shape[-1]))
+
+
+def _check_1d(x: Tensor, fn: str) -> None:
+    if not isinstance(x, Tensor) or x.ndim != 3:
+        raise ValueError(
+            f"{fn}: expected a 3-D input (N, C, L), got shape {getattr(x, 'shape', x)}"
+        )
+
+
+# ---- average pooling ---------------------------------------------------------------------------
+def _avg_scale(g: _PoolGeom, count_include_pad: bool, divisor_override: int | None,
+               dtype: Any) -> Any:  # fmt: skip
+    """``1 / divisor`` per output position (a Python float when it is the same everywhere),
+    as PyTorch: windows are clipped to the padded input; ``count_include_pad=False`` counts
+    only input pixels."""
+    if divisor_override is not None:
+        return 1.0 / divisor_override
+
+    def sizes(n_out: int, s: int, p: int, k: int, size: int) -> numpy.ndarray:
+        start = numpy.arange(n_out) * s - p
+        end = numpy.minimum(start + k, size + p)
+        if count_include_pad:
+            return end - start
+        return numpy.minimum(end, size) - numpy.maximum(start, 0)
+
+    hs = sizes(g.Ho, g.sh, g.ph, g.kh, g.H)
+    ws = sizes(g.Wo, g.sw, g.pw, g.kw, g.W)
+    if (hs == hs[0]).all() and (ws == ws[0]).all():
+        return 1.0 / float(hs[0] * ws[0])
+    return backend.xp.asarray(1.0 / numpy.outer(hs, ws), dtype=dtype)
+
+
+class AvgPool2dFunction(Function):
+    """``y = Σ_taps xpad_tap · scale``; backward is :class:`_AvgPoolAdjoint`."""
+
+    def __init__(self, g: _PoolGeom, scale: Any) -> None:
+        self.g, self.scale = g, scale
+
+    def forward(self, x: Any) -> Any:
+        taps = self.g.taps(self.g.pad(x, 0.0))
+        y = taps[0] + taps[1] if len(taps) > 1 else taps[0].copy()
+        for t in taps[2:]:
+            y += t
+        y *= self.scale
+        return y
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _AvgPoolAdjoint(self.g, self.scale)(gy)
+
+
+class _AvgPoolAdjoint(Function):
+    """``gy`` → ``gx``: ``gy · scale`` added into every tap's slice of the padded input."""
+
+    def __init__(self, g: _PoolGeom, scale: Any) -> None:
+        self.g, self.scale = g, scale
+
+    def forward(self, gy: Any) -> Any:
+        xp = backend.xp
+        g = self.g
+        gs = gy * self.scale
+        shape = (g.N, g.C, g.Hp, g.Wp) if g.padded else (g.N, g.C, g.H, g.W)
+        buf = xp.zeros(shape, gy.dtype)
+        overlap = g.overlapping()
+        for d in g.taps(buf):
+            if overlap:
+                d += gs
+            else:
+                d[...] = gs
+        return g.crop(buf)
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return AvgPool2dFunction(self.g, self.scale)(ggx)
+
+
+def avg_pool2d(
+    x: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """2-D average pooling: ``y[n, c, i, j] = Σ_{p,q} xpad[n, c, i·sh + p, j·sw + q] / divisor``.
+
+    The divisor is the window's size clipped to the padded input (``count_include_pad=True``,
+    PyTorch's default), the number of input pixels in it (``False``), or
+    ``divisor_override``. Shapes as :func:`max_pool2d`.
+    """
+    fn = "avg_pool2d"
+    _check_input(x, fn)
+    k = _pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None else _pair(stride, "stride", fn)
+    p = _pair(padding, "padding", fn)
+    if min(k + s) < 1 or min(p) < 0:
+        raise ValueError(
+            f"{fn}: kernel_size and stride must be positive and padding non-negative, got "
+            f"kernel_size={k}, stride={s}, padding={p}"
+        )
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
+    g = _PoolGeom(x.shape, k, s, p, (1, 1), ceil_mode, fn)
+    return AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, x.dtype))(x)
+
+
+def avg_pool1d(
+    x: Tensor,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """1-D average pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``."""
+    _check_1d(x, "avg_pool1d")
+    N, C, L = x.shape
+    k = _pair(kernel_size, "kernel_size", "avg_pool1d", 1)[0]
+    s = k if stride is None else _pair(stride, "stride", "avg_pool1d", 1)[0]
+    y = avg_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), ceil_mode,
+                   count_include_pad)  # fmt: skip
+    return reshape(y, (N, C, y.shape[-1]))
+
+
+# ---- adaptive average pooling --------------------------------------------------------------------
+def _adaptive_matrix(n_in: int, n_out: int, dtype: Any) -> Tensor:
+    """``(n_out, n_in)`` averaging matrix of PyTorch's adaptive windows
+    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)``."""
+    m = numpy.zeros((n_out, n_in))
+    for i in range(n_out):  # over output positions of one axis, not pixels
+        a = (i * n_in) // n_out
+        b = -((-(i + 1) * n_in) // n_out)
+        m[i, a:b] = 1.0 / (b - a)
+    return Tensor._from_op(backend.xp.asarray(m, dtype=dtype), None, 0)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
+    """Average pooling to a fixed output size ``(Ho, Wo)`` whatever the input size: output
+    ``(i, j)`` averages rows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)`` and the matching columns (PyTorch's
+    windows). ``output_size=1`` is global average pooling; ``None`` keeps that axis.
+
+    ``(N, C, H, W)`` → ``(N, C, Ho, Wo)``. When ``Ho`` divides ``H`` (and ``Wo`` divides
+    ``W``) this is ``avg_pool2d`` with kernel = stride = ``H/Ho``; otherwise it is
+    ``A_h @ x @ A_wᵀ`` with averaging matrices.
+    """
+    fn = "adaptive_avg_pool2d"
+    _check_input(x, fn)
+    if isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    if len(output_size) != 2:
+        raise ValueError(f"{fn}: output_size must be an int or a pair, got {output_size!r}")
+    N, C, H, W = x.shape
+    Ho = H if output_size[0] is None else int(output_size[0])
+    Wo = W if output_size[1] is None else int(output_size[1])
+    if Ho < 1 or Wo < 1:
+        raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
+    if (Ho, Wo) == (H, W):
+        return x
+    if (Ho, Wo) == (1, 1):
+        return mean(x, (2, 3), keepdims=True)
+    if H % Ho == 0 and W % Wo == 0:
+        return avg_pool2d(x, (H // Ho, W // Wo))
+    y = x
+    if Wo != W:
+        y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
+    if Ho != H:
+        y = matmul(_adaptive_matrix(H, Ho, x.dtype), y)
+    return y

@@ -1,0 +1,138 @@
+"""Resizing images and sequences: ``interpolate`` (nearest, linear, bilinear), as PyTorch.
+
+Both modes are linear maps applied separably, one per spatial axis:
+``y = A_h @ x @ A_wᵀ`` with ``A (out, in)`` an interpolation matrix, so the gradient is
+``A_hᵀ @ gy @ A_w`` (and the second derivative exists) through ``matmul``.
+
+* ``nearest``: output index ``i`` copies input ``min(⌊i·scale⌋, in - 1)`` with
+  ``scale = in/out`` (or ``1/scale_factor`` when a scale factor is given). An integer scale
+  factor is a plain repeat (broadcast + reshape; its gradient sums each block).
+* ``linear``/``bilinear``: source coordinate ``src = i·(in-1)/(out-1)`` with
+  ``align_corners=True``, else ``max((i + ½)·scale - ½, 0)``; output ``i`` mixes inputs
+  ``⌊src⌋`` and ``⌊src⌋ + 1`` with weights ``1 - λ`` and ``λ = src - ⌊src⌋``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+from .linalg import matmul
+from .shape import broadcast_to, reshape
+
+
+def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor: float | None,
+            ) -> numpy.ndarray:  # fmt: skip
+    """The ``(n_out, n_in)`` interpolation matrix of one axis."""
+    m = numpy.zeros((n_out, n_in))
+    rows = numpy.arange(n_out)
+    if mode == "nearest":
+        scale = 1.0 / scale_factor if scale_factor else n_in / n_out
+        f32 = numpy.float32
+        src = numpy.minimum(numpy.floor(rows.astype(f32) * f32(scale)).astype(int), n_in - 1)
+        m[rows, src] = 1.0
+    else:
+        if align_corners:
+            scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+            s = rows * scale
+        else:
+            scale = 1.0 / scale_factor if scale_factor else n_in / n_out
+            s = numpy.maximum((rows + 0.5) * scale - 0.5, 0.0)
+        i0 = numpy.minimum(numpy.floor(s).astype(int), n_in - 1)
+        i1 = numpy.minimum(i0 + 1, n_in - 1)
+        lam = s - i0
+        numpy.add.at(m, (rows, i0), 1.0 - lam)
+        numpy.add.at(m, (rows, i1), lam)
+    return m
+
+
+def interpolate(
+    x: Tensor,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """Resize ``x (N, C, L)`` or ``(N, C, H, W)`` to ``size`` or by ``scale_factor``.
+
+    Parameters
+    ----------
+    size : output spatial size (an int for every axis, or one per axis)
+    scale_factor : multiplier(s) of the spatial size (output ``⌊in · scale⌋``)
+    mode : ``"nearest"``, ``"linear"`` (3-D input) or ``"bilinear"`` (4-D input)
+    align_corners : for linear modes: map the corner pixels' centres onto each other
+        (``True``) or the corners' edges (``False``, the default)
+
+    Returns
+    -------
+    ``(N, C, *size)``.
+    """
+    fn = "interpolate"
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
+        raise ValueError(
+            f"{fn}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
+            f"{getattr(x, 'shape', type(x).__name__)}"
+        )
+    nd = x.ndim - 2
+    allowed = {"nearest", "linear" if nd == 1 else "bilinear"}
+    if mode not in allowed:
+        raise ValueError(f"{fn}: mode {mode!r} is not supported for a {x.ndim}-D input; "
+                         f"expected one of {sorted(allowed)}")  # fmt: skip
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(f"{fn}: align_corners can only be set with a linear mode")
+    align = bool(align_corners)
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{fn}: give exactly one of size and scale_factor")
+    in_sizes = x.shape[2:]
+    factors: tuple[float | None, ...]
+    if size is not None:
+        sizes = (size,) * nd if isinstance(size, int) else tuple(int(s) for s in size)
+        factors = (None,) * nd
+    else:
+        factors = (
+            (float(scale_factor),) * nd  # type: ignore[arg-type]
+            if isinstance(scale_factor, (int, float))
+            else tuple(float(f) for f in scale_factor)  # type: ignore[union-attr]
+        )
+        if len(factors) != nd or min(factors) <= 0:  # type: ignore[type-var]
+            raise ValueError(f"{fn}: expected {nd} positive scale factor(s), got {scale_factor!r}")
+        sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))  # type: ignore[operator]
+    if len(sizes) != nd or min(sizes) < 1:
+        raise ValueError(f"{fn}: expected {nd} positive output size(s), got {sizes}")
+
+    N, C = x.shape[:2]
+    # nearest with integer factors: a repeat of every pixel
+    if mode == "nearest" and all(o % n == 0 for o, n in zip(sizes, in_sizes)):
+        reps = [o // n for o, n in zip(sizes, in_sizes)]
+        if all(f is None or f == r for f, r in zip(factors, reps)):
+            expanded = [N, C]
+            for n in in_sizes:
+                expanded += [n, 1]
+            full = [N, C]
+            for n, r in zip(in_sizes, reps):
+                full += [n, r]
+            y = broadcast_to(reshape(x, tuple(expanded)), tuple(full))
+            return reshape(y, (N, C, *sizes))
+
+    # last axis: y @ A_wᵀ; height axis (4-D): A_h @ y; an identity matrix is skipped
+    y = x
+    mw = _matrix(in_sizes[-1], sizes[-1], mode, align, factors[-1])
+    if not _is_identity(mw):
+        y = matmul(y, _const(mw.T, x))
+    if nd == 2:
+        mh = _matrix(in_sizes[0], sizes[0], mode, align, factors[0])
+        if not _is_identity(mh):
+            y = matmul(_const(mh, x), y)
+    return y
+
+
+def _is_identity(m: numpy.ndarray) -> bool:
+    return m.shape[0] == m.shape[1] and bool((m == numpy.eye(m.shape[0])).all())
+
+
+def _const(m: numpy.ndarray, like: Tensor) -> Tensor:
+    return Tensor._from_op(backend.xp.asarray(m, dtype=like.dtype), None, 0)

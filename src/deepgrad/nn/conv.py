@@ -1,0 +1,326 @@
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``.
+
+Thin holders of PyTorch-shaped parameters around :mod:`deepgrad.functional.conv`:
+
+==================  =====================================  ====================
+layer               ``weight``                             ``bias``
+==================  =====================================  ====================
+``Conv2d``          ``(out, in/groups, kh, kw)``            ``(out,)``
+``Conv1d``          ``(out, in/groups, k)``                 ``(out,)``
+``ConvTranspose2d`` ``(in, out/groups, kh, kw)``            ``(out,)``
+``ConvTranspose1d`` ``(in, out/groups, k)``                 ``(out,)``
+==================  =====================================  ====================
+
+Default initialization is PyTorch's: ``kaiming_uniform_(a=√5)`` for the weight, i.e.
+``U(-1/√fan_in, 1/√fan_in)`` with ``fan_in = weight.shape[1] · Πkernel``, and the same bound
+for the bias. ``weight_init``/``bias_init`` take a name of :func:`deepgrad.nn.init.get`
+(``"kaiming_normal"``, ``"xavier_uniform"``...) or a callable. ``in_channels=None`` infers the
+input channels at the first call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .. import backend
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _tuple(v: Any, n: int, name: str, layer: str) -> tuple[int, ...]:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v,) * n
+    t = tuple(int(a) for a in v)
+    if len(t) != n:
+        raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
+    return t
+
+
+class _ConvNd(Module):
+    """Shared parameter handling of the convolution layers."""
+
+    _nd = 2
+    _transposed = False
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int],
+        padding: int | Sequence[int] | str,
+        dilation: int | Sequence[int],
+        groups: int,
+        bias: bool,
+        weight_init: Any,
+        bias_init: Any,
+        output_padding: int | Sequence[int] = 0,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        nd = self._nd
+        if out_channels <= 0 or (in_channels is not None and in_channels <= 0):
+            raise ValueError(
+                f"{name}: channels must be positive, got in={in_channels}, out={out_channels}"
+            )
+        if groups <= 0:
+            raise ValueError(f"{name}: groups must be positive, got {groups}")
+        if out_channels % groups or (in_channels is not None and in_channels % groups):
+            raise ValueError(
+                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
+                f"both be divisible by groups ({groups})"
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = _tuple(stride, nd, "stride", name)
+        self.dilation = _tuple(dilation, nd, "dilation", name)
+        if min(self.kernel_size + self.stride + self.dilation) < 1:
+            raise ValueError(
+                f"{name}: kernel_size, stride and dilation must be positive, got "
+                f"kernel_size={self.kernel_size}, stride={self.stride}, dilation={self.dilation}"
+            )
+        if isinstance(padding, str):
+            if padding not in ("same", "valid") or self._transposed:
+                raise ValueError(
+                    f"{name}: padding must be an int, a tuple"
+                    f"{'' if self._transposed else ', same or valid'}, got {padding!r}"
+                )
+            if padding == "same" and self.stride != (1,) * nd:
+                raise ValueError(f"{name}: padding='same' needs stride 1, got {self.stride}")
+            self.padding: Any = padding
+        else:
+            self.padding = _tuple(padding, nd, "padding", name)
+        self.output_padding = _tuple(output_padding, nd, "output_padding", name)
+        self.groups = groups
+        self._use_bias = bias
+        self._weight_init = weight_init
+        self._bias_init = bias_init
+        self.weight: Parameter | None
+        self.bias: Parameter | None
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
+        if in_channels is not None:
+            self._build(in_channels)
+
+    def _weight_shape(self, in_channels: int) -> tuple[int, ...]:
+        if self._transposed:
+            return (in_channels, self.out_channels // self.groups, *self.kernel_size)
+        return (self.out_channels, in_channels // self.groups, *self.kernel_size)
+
+    def _build(self, in_channels: int) -> None:
+        if in_channels % self.groups:
+            raise ValueError(
+                f"{type(self).__name__}: in_channels ({in_channels}) must be divisible by "
+                f"groups ({self.groups})"
+            )
+        dt = backend.get_default_dtype()
+        xp = backend.xp
+        self.in_channels = in_channels
+        self.weight = Parameter(xp.empty(self._weight_shape(in_channels), dt))
+        fan_in, _ = init.fan_in_and_fan_out(self.weight)
+        bound = 1 / math.sqrt(fan_in)
+        if self._weight_init is None:
+            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        else:
+            init.get(self._weight_init)(self.weight)
+        if self._use_bias:
+            self.bias = Parameter(xp.empty((self.out_channels,), dt))
+            if self._bias_init is None:
+                init.uniform_(self.bias, -bound, bound)
+            else:
+                init.get(self._bias_init)(self.bias)
+
+    def _check(self, x: Tensor) -> None:
+        nd = self._nd
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self._short()}: expected a Tensor, got {type(x).__name__}")
+        if self.weight is None:
+            if x.ndim != nd + 2:
+                raise ValueError(
+                    f"{self._short()}: expected a {nd + 2}-D input {self._dims()}, got shape "
+                    f"{x.shape}"
+                )
+            self._build(x.shape[1])
+        if x.ndim != nd + 2 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"{self._short()}: expected input of shape {self._dims(self.in_channels)}, got "
+                f"{x.shape}"
+            )
+
+    def _dims(self, c: Any = "C") -> str:
+        return f"(N, {c}, L)" if self._nd == 1 else f"(N, {c}, H, W)"
+
+    def _short(self) -> str:
+        k = self.kernel_size[0] if len(set(self.kernel_size)) == 1 else self.kernel_size
+        return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={k})"
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * self._nd:
+            s += f", padding={self.padding}"
+        if self._transposed and self.output_padding != (0,) * self._nd:
+            s += f", output_padding={self.output_padding}"
+        if self.dilation != (1,) * self._nd:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if not self._use_bias:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution layer: ``y = conv2d(x, weight) + bias``.
+
+    Shapes: input ``(N, in_channels, H, W)`` → output ``(N, out_channels, Ho, Wo)``,
+    ``Ho = ⌊(H + 2·ph - dh·(kh-1) - 1) / sh⌋ + 1``; ``weight (out, in/groups, kh, kw)``,
+    ``bias (out,)``. ``padding`` may be an int, a pair, ``"same"`` or ``"valid"``.
+
+    >>> import deepgrad as dg
+    >>> conv = dg.nn.Conv2d(1, 16, 3, padding=1)
+    >>> conv(dg.zeros(8, 1, 28, 28)).shape
+    (8, 16, 28, 28)
+    """
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, weight_init, bias_init)  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        try:
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                            self.groups)  # fmt: skip
+        except ValueError as e:
+            raise ValueError(f"{self._short()}: {e}") from None
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution layer (over sequences): ``y = conv1d(x, weight) + bias``.
+
+    Shapes: input ``(N, in_channels, L)`` → output ``(N, out_channels, Lo)``,
+    ``Lo = ⌊(L + 2p - d·(k-1) - 1) / s⌋ + 1``; ``weight (out, in/groups, k)``, ``bias (out,)``.
+    """
+
+    _nd = 1
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, weight_init, bias_init)  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        p = self.padding if isinstance(self.padding, str) else self.padding[0]
+        try:
+            return F.conv1d(x, self.weight, self.bias, self.stride[0], p, self.dilation[0],
+                            self.groups)  # fmt: skip
+        except ValueError as e:
+            raise ValueError(f"{self._short()}: {e}") from None
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution layer (learned upsampling), the adjoint of ``Conv2d``.
+
+    Shapes: input ``(N, in_channels, H, W)`` → output ``(N, out_channels, Hout, Wout)``,
+    ``Hout = (H-1)·sh - 2·ph + dh·(kh-1) + output_padding_h + 1``;
+    ``weight (in, out/groups, kh, kw)`` (PyTorch's layout), ``bias (out,)``.
+
+    >>> import deepgrad as dg
+    >>> up = dg.nn.ConvTranspose2d(16, 8, 2, stride=2)
+    >>> up(dg.zeros(4, 16, 7, 7)).shape
+    (4, 8, 14, 14)
+    """
+
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] = 0,
+        output_padding: int | Sequence[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | Sequence[int] = 1,
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, weight_init, bias_init, output_padding)  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        try:
+            return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                      self.output_padding, self.groups, self.dilation)  # fmt: skip
+        except ValueError as e:
+            raise ValueError(f"{self._short()}: {e}") from None
+
+
+class ConvTranspose1d(_ConvNd):
+    """1-D transposed convolution layer: input ``(N, in, L)`` → ``(N, out, Lout)``,
+    ``Lout = (L-1)·s - 2p + d·(k-1) + output_padding + 1``; ``weight (in, out/groups, k)``."""
+
+    _nd = 1
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] = 0,
+        output_padding: int | Sequence[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | Sequence[int] = 1,
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, weight_init, bias_init, output_padding)  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check(x)
+        try:
+            return F.conv_transpose1d(x, self.weight, self.bias, self.stride[0],
+                                          self.padding[0], self.output_padding[0], self.groups,
+                                          self.dilation[0])  # fmt: skip
+        except ValueError as e:
+            raise ValueError(f"{self._short()}: {e}") from None

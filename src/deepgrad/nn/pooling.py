@@ -1,0 +1,172 @@
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (global pooling with
+``output_size=1``), ``MaxPool1d``, ``AvgPool1d``.
+
+No parameters; the math is in :mod:`deepgrad.functional.pooling`. Input ``(N, C, H, W)``
+(``(N, C, L)`` for the 1-D layers); ``stride`` defaults to ``kernel_size``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import functional as F
+from ..tensor import Tensor
+from .module import Module
+
+IntPair = int | Sequence[int]
+
+
+def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Tensor:
+    try:
+        return fn(x, *args)
+    except ValueError as e:
+        raise ValueError(f"{layer._short()}: {e}") from None  # type: ignore[attr-defined]
+
+
+class MaxPool2d(Module):
+    """Max over each ``kernel_size`` window: ``(N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
+    ``Ho = ⌊(H + 2·padding - dilation·(k-1) - 1) / stride⌋ + 1`` (⌈…⌉ with ``ceil_mode``).
+    The gradient goes to each window's maximum (the first one on ties).
+
+    >>> import deepgrad as dg
+    >>> dg.nn.MaxPool2d(2)(dg.zeros(8, 16, 28, 28)).shape
+    (8, 16, 14, 14)
+    """
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        padding: IntPair = 0,
+        dilation: IntPair = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.max_pool2d, x, self.kernel_size, self.stride, self.padding,
+                    self.dilation, self.ceil_mode)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"MaxPool2d(kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")  # fmt: skip
+
+
+class AvgPool2d(Module):
+    """Mean over each ``kernel_size`` window: ``(N, C, H, W)`` → ``(N, C, Ho, Wo)``
+    (``Ho`` as :class:`MaxPool2d` without dilation). ``count_include_pad=True`` (PyTorch's
+    default) divides by the window size including zero padding; ``divisor_override`` fixes
+    the divisor."""
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        padding: IntPair = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.avg_pool2d, x, self.kernel_size, self.stride, self.padding,
+                    self.ceil_mode, self.count_include_pad, self.divisor_override)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"AvgPool2d(kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed ``output_size`` ``(Ho, Wo)`` for any input size (PyTorch's
+    windows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)``). ``AdaptiveAvgPool2d(1)`` is global average pooling:
+    ``(N, C, H, W)`` → ``(N, C, 1, 1)``; ``None`` in ``output_size`` keeps that axis."""
+
+    def __init__(self, output_size: int | Sequence[int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.adaptive_avg_pool2d, x, self.output_size)
+
+    def _short(self) -> str:
+        return f"AdaptiveAvgPool2d(output_size={self.output_size})"
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class MaxPool1d(Module):
+    """Max over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)``."""
+
+    def __init__(
+        self,
+        kernel_size: int,
+        stride: int | None = None,
+        padding: int = 0,
+        dilation: int = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.max_pool1d, x, self.kernel_size, self.stride, self.padding,
+                    self.dilation, self.ceil_mode)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"MaxPool1d(kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(Module):
+    """Mean over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)``."""
+
+    def __init__(
+        self,
+        kernel_size: int,
+        stride: int | None = None,
+        padding: int = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.avg_pool1d, x, self.kernel_size, self.stride, self.padding,
+                    self.ceil_mode, self.count_include_pad)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"AvgPool1d(kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -1,0 +1,45 @@
+"""``Upsample``: resize images or sequences (nearest, linear, bilinear), PyTorch's layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import functional as F
+from ..tensor import Tensor
+from .module import Module
+
+
+class Upsample(Module):
+    """Resize ``(N, C, H, W)`` (or ``(N, C, L)``) to ``size`` or by ``scale_factor`` with
+    :func:`deepgrad.functional.interpolate` (``mode`` ``"nearest"``, ``"bilinear"`` or
+    ``"linear"``; ``align_corners`` for the linear modes). No parameters.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.Upsample(scale_factor=2, mode="bilinear")(dg.zeros(1, 3, 4, 4)).shape
+    (1, 3, 8, 8)
+    """
+
+    def __init__(
+        self,
+        size: int | Sequence[int] | None = None,
+        scale_factor: float | Sequence[float] | None = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+    ) -> None:
+        super().__init__()
+        if (size is None) == (scale_factor is None):
+            raise ValueError("Upsample: give exactly one of size and scale_factor")
+        self.size = size
+        self.scale_factor = scale_factor
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x: Tensor) -> Tensor:
+        try:
+            return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners)
+        except ValueError as e:
+            raise ValueError(f"Upsample(mode={self.mode!r}): {e}") from None
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode={self.mode!r}"
