@@ -1,0 +1,143 @@
+"""Experiment ``lstm-autoencoder``: an LSTM autoencoder on sine-wave sequences, with a
+different data set drawn for every epoch.
+
+``deepgrad.models.LSTMAutoencoder`` encodes a sequence ``(T, 1)`` into the final hidden state of
+an LSTM and decodes it back with a second LSTM. It is trained with ``model.fit`` twice: once
+on one fixed set of waves, once on a :class:`deepgrad.data.EpochDataset` whose factory draws
+fresh random waves (``make_sine_waves(seed=epoch)``) every epoch — the guide's "a different
+data set for each iteration" — and both are judged on waves neither has seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, optim
+from ..viz.plots import COLORS, new_figure, plot_curves
+from .experiment import Claim, Context, Outcome, experiment, fmt
+
+
+@experiment("lstm-autoencoder", "LSTM autoencoder with a fresh data set every epoch")
+def lstm_autoencoder(ctx: Context) -> Outcome:
+    from ..data import EpochDataset, make_sine_waves
+    from ..models import LSTMAutoencoder
+
+    n, t = (64, 16) if ctx.quick else (256, 40)
+    hidden = 24 if ctx.quick else 32
+    epochs = 25 if ctx.quick else 60
+    base = 1000 * (ctx.seed + 1)
+    x_fixed, _ = make_sine_waves(n, t, seed=base)
+    x_val, _ = make_sine_waves(128, t, seed=base + 999_999)
+
+    def build():
+        backend.manual_seed(ctx.seed)
+        m = LSTMAutoencoder(1, hidden_size=hidden)
+        m.compile(optimizer=optim.Adam(lr=1e-2), loss="mse")
+        return m
+
+    fixed = build()
+    h_fixed = fixed.fit(
+        x_fixed,
+        x_fixed,
+        epochs=epochs,
+        batch_size=8,
+        validation_data=(x_val, x_val),
+        verbose=0,
+        seed=ctx.seed,
+    ).history
+
+    def fresh_waves(epoch: int):
+        x, _ = make_sine_waves(n, t, seed=base + 1 + epoch)
+        return x, x
+
+    fresh = build()
+    h_fresh = fresh.fit(
+        EpochDataset(fresh_waves),
+        epochs=epochs,
+        batch_size=8,
+        validation_data=(x_val, x_val),
+        verbose=0,
+        seed=ctx.seed,
+    ).history
+    rec = fresh.predict(x_val[:4], verbose=0)
+    seen = len({fresh_waves(e)[0].tobytes() for e in range(min(epochs, 3))})
+    baseline = float(np.mean((x_val - x_val.mean()) ** 2))
+
+    fig, axes = new_figure(
+        1,
+        3,
+        panel_size=(4.8, 3.8),
+        title=f"LSTM autoencoder (hidden {hidden}) on sine waves of {t} steps",
+    )
+    plot_curves(
+        {
+            "fixed set: training": h_fixed["loss"],
+            "fixed set: unseen waves": h_fixed["val_loss"],
+            "fresh set each epoch: training": h_fresh["loss"],
+            "fresh set each epoch: unseen waves": h_fresh["val_loss"],
+        },
+        ax=axes[0, 0],
+        xlabel="epoch",
+        ylabel="reconstruction MSE",
+        title="Loss per epoch",
+        logy=True,
+        styles={
+            "fixed set: training": {"linestyle": "--", "color": COLORS[0]},
+            "fixed set: unseen waves": {"color": COLORS[0]},
+            "fresh set each epoch: training": {"linestyle": "--", "color": COLORS[1]},
+            "fresh set each epoch: unseen waves": {"color": COLORS[1]},
+        },
+    )
+    for k, ax in enumerate(axes[0, 1:]):
+        for j in range(2):
+            i = 2 * k + j
+            ax.plot(x_val[i, :, 0], color=COLORS[j], linewidth=2, label=f"wave {i + 1}")
+            ax.plot(
+                rec[i, :, 0],
+                color=COLORS[j],
+                linestyle="--",
+                linewidth=2,
+                label=f"wave {i + 1} reconstructed",
+            )
+        ax.set_xlabel("time step")
+        ax.set_ylabel("value")
+        ax.set_title("Unseen waves and reconstructions")
+        ax.legend(loc="best", fontsize=7)
+    ctx.savefig(fig)
+
+    gap_fixed = h_fixed["val_loss"][-1] - h_fixed["loss"][-1]
+    gap_fresh = h_fresh["val_loss"][-1] - h_fresh["loss"][-1]
+    claims = [
+        Claim(
+            "An LSTM autoencoder can be trained on a different data set in each iteration.",
+            "guide A",
+            "the epochs really see different waves, and the reconstruction error of unseen waves "
+            "ends below 30% of predicting the mean",
+            seen == min(epochs, 3) and h_fresh["val_loss"][-1] < 0.3 * baseline,
+            f"unseen-wave MSE {fmt(h_fresh['val_loss'][-1])} vs {fmt(baseline)} for the mean",
+        ),
+        Claim(
+            "A fresh data set each iteration uses more data and enhances generalization.",
+            "guide A",
+            "on unseen waves, the model trained on fresh waves has a lower error than the one "
+            "trained on one fixed set, and a smaller train–unseen gap",
+            h_fresh["val_loss"][-1] < h_fixed["val_loss"][-1] and gap_fresh < gap_fixed,
+            f"unseen-wave MSE {fmt(h_fresh['val_loss'][-1])} (fresh) vs "
+            f"{fmt(h_fixed['val_loss'][-1])} (fixed); gaps {fmt(gap_fresh)} vs {fmt(gap_fixed)}",
+        ),
+    ]
+    summary = (
+        f"Drawing {n} new waves every epoch (EpochDataset) gives an unseen-wave reconstruction "
+        f"error of {fmt(h_fresh['val_loss'][-1])} against {fmt(h_fixed['val_loss'][-1])} for "
+        f"one fixed set of {n} waves, after {epochs} epochs (predicting the mean: {fmt(baseline)})."
+    )
+    numbers = {
+        "n_per_epoch": n,
+        "seq_len": t,
+        "hidden": hidden,
+        "epochs": epochs,
+        "mean_baseline_mse": baseline,
+        "fixed": {"loss": h_fixed["loss"], "val_loss": h_fixed["val_loss"]},
+        "fresh": {"loss": h_fresh["loss"], "val_loss": h_fresh["val_loss"]},
+    }
+    return Outcome(numbers, claims, summary)
