@@ -188,7 +188,9 @@ def test_fused_sequence_matches_cell_loop(rng):
 # ---------------------------------------------------------------------------------------
 
 
-def _compare(torch, mode, kw, T=5, B=3, I=4, H=3, with_hx=True, lengths=None, seed=0):
+def _compare(
+    torch, mode, kw, T=5, B=3, I=4, H=3, with_hx=True, lengths=None, seed=0, zero_hx=False
+):
     rng = np.random.default_rng(seed)
     L = kw.get("num_layers", 1)
     D = 2 if kw.get("bidirectional") else 1
@@ -198,6 +200,8 @@ def _compare(torch, mode, kw, T=5, B=3, I=4, H=3, with_hx=True, lengths=None, se
     copy_from_torch(d_mod, t_mod)
     xs = rng.standard_normal((B, T, I) if bf else (T, B, I))
     hs = states(mode, L * D, B, H, rng) if with_hx else ()
+    if zero_hx:  # zero initial states that still want their gradient
+        hs = tuple(np.zeros_like(h) for h in hs)
 
     tx = torch.tensor(xs, requires_grad=True)
     ths = [torch.tensor(h, requires_grad=True) for h in hs]
@@ -250,6 +254,7 @@ def _compare(torch, mode, kw, T=5, B=3, I=4, H=3, with_hx=True, lengths=None, se
 def test_matches_pytorch(torch, mode, kw):
     _compare(torch, mode, kw)
     _compare(torch, mode, kw, with_hx=False, seed=1)
+    _compare(torch, mode, kw, zero_hx=True, seed=2, T=1)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -212,7 +212,11 @@ class _SequenceFunction(Function):
             dh2 = xp.ascontiguousarray(dB_hh.transpose(1, 0, 2)).reshape(G, T * B)
         if k + 2 in needed:
             hp = xp.ascontiguousarray(Hprev.transpose(1, 0, 2)).reshape(-1, T * B)
-            out[k + 2] = dh2 @ hp.T
+            if self.h0_zero:  # the first step's h_prev is 0: leave its columns out
+                cols = slice(B, None) if not self.reverse else slice(0, (T - 1) * B)
+                out[k + 2] = dh2[:, cols] @ hp[:, cols].T
+            else:
+                out[k + 2] = dh2 @ hp.T
         if k + 3 in needed:
             out[k + 3] = d2.sum(axis=1)
         if k + 4 in needed:
@@ -274,11 +278,13 @@ class LSTMSequence(_SequenceFunction):
         tmp2 = xp.empty((H, B), dt)
         tanh_, mul, matmul = xp.tanh, xp.multiply, xp.matmul
         H3 = 3 * H
-        for t, p, n, b in self._steps(T):
+        skip = self.h0_zero = not h0.any()  # W_hh @ 0 = 0: skip the first product
+        for j, (t, p, n, b) in enumerate(self._steps(T)):
             if b == B:
                 G = A[t]
-                matmul(whh, Hs[p], out=tmp)
-                G += tmp
+                if j or not skip:
+                    matmul(whh, Hs[p], out=tmp)
+                    G += tmp
                 tanh_(G, out=G)
                 S = G[:H3]
                 S *= 0.5
@@ -335,7 +341,7 @@ class LSTMSequence(_SequenceFunction):
         t3 = xp.empty((H3, B), dt)
         whhT = self.whh_p.T
         mul, matmul = xp.multiply, xp.matmul
-        for t, p, _n, b in reversed(self._steps(T)):
+        for j, (t, p, _n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
@@ -357,7 +363,8 @@ class LSTMSequence(_SequenceFunction):
                 mul(g, g, out=t1)  # tanh' = 1 - g²
                 xp.subtract(1, t1, out=t1)
                 D[H3:] *= t1
-                matmul(whhT, D, out=dh)
+                if j < T - 1 or 1 in needed:
+                    matmul(whhT, D, out=dh)
             else:
                 dhb, dcb = dh[:, :b], dc[:, :b]
                 if goutT is not None:
@@ -415,10 +422,14 @@ class GRUSequence(_SequenceFunction):
         tmp = xp.empty((3 * H, B), dt)
         tmp2 = xp.empty((H, B), dt)
         tanh_, mul, matmul = xp.tanh, xp.multiply, xp.matmul
-        for t, p, n, b in self._steps(T):
+        skip = self.h0_zero = not h0.any()  # W_hh @ 0 = 0: skip the first product
+        for j, (t, p, n, b) in enumerate(self._steps(T)):
             if b == B:
                 G = A[t]
-                matmul(whh, Hs[p], out=tmp)
+                if j or not skip:
+                    matmul(whh, Hs[p], out=tmp)
+                else:
+                    tmp.fill(0)
                 RZ = G[:H2]
                 RZ += tmp[:H2]
                 tanh_(RZ, out=RZ)
@@ -474,7 +485,7 @@ class GRUSequence(_SequenceFunction):
         t2 = xp.empty((H2, B), dt)
         whhT = self.inputs[3].data.T
         mul, matmul = xp.multiply, xp.matmul
-        for t, p, _n, b in reversed(self._steps(T)):
+        for j, (t, p, _n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
@@ -495,8 +506,9 @@ class GRUSequence(_SequenceFunction):
                 D[:H2] *= t2
                 Dh[:H2] = D[:H2]
                 dh *= z
-                matmul(whhT, Dh, out=t1)
-                dh += t1
+                if j < T - 1 or 1 in needed:
+                    matmul(whhT, Dh, out=t1)
+                    dh += t1
             else:
                 dhb = dh[:, :b]
                 if goutT is not None:
@@ -546,9 +558,13 @@ class RNNSequence(_SequenceFunction):
         Hs = xp.empty((T + 1, H, B), x.dtype)
         Hs[T if self.reverse else 0] = h0.T
         tmp = xp.empty((H, B), x.dtype)
-        for t, p, n, b in self._steps(T):
+        skip = self.h0_zero = not h0.any()  # W_hh @ 0 = 0: skip the first product
+        for j, (t, p, n, b) in enumerate(self._steps(T)):
             if b == B:
-                xp.matmul(w_hh, Hs[p], out=tmp)
+                if j or not skip:
+                    xp.matmul(w_hh, Hs[p], out=tmp)
+                else:
+                    tmp.fill(0)
                 xp.add(A[t], tmp, out=Hs[n])
                 if self.relu:
                     xp.maximum(Hs[n], 0, out=Hs[n])
@@ -574,7 +590,7 @@ class RNNSequence(_SequenceFunction):
         full = self.batch_sizes is None
         dA = xp.empty((T, H, B), dt) if full else xp.zeros((T, H, B), dt)
         whhT = self.inputs[3].data.T
-        for t, _p, n, b in reversed(self._steps(T)):
+        for j, (t, _p, n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
@@ -585,7 +601,8 @@ class RNNSequence(_SequenceFunction):
                     xp.multiply(hn, hn, out=D)
                     xp.subtract(1, D, out=D)
                     D *= dh
-                xp.matmul(whhT, D, out=dh)
+                if j < T - 1 or 1 in needed:
+                    xp.matmul(whhT, D, out=dh)
             else:
                 dhb = dh[:, :b]
                 if goutT is not None:
