@@ -232,7 +232,8 @@ def build_model(spec: dict[str, Any]) -> Any:
         cls = getattr(models, spec["zoo"], None)
         if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
             raise RecipeError(
-                f"model: unknown zoo model {spec['zoo']!r}; expected one of {models.__all__}"
+                f"model: unknown zoo model {spec['zoo']!r}; expected one of "
+                f"{sorted(n for n in dir(models) if n[0].isupper())}"
             )
         return cls(**spec.get("args", {}))
     if "layers" in spec:

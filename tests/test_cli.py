@@ -1,0 +1,121 @@
+"""The ``deepgrad`` command and its recipes: the main job, evaluate, predict, summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepgrad import cli
+from deepgrad.train import recipe as R
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert cli.main(["train", "--out", str(out), "--epochs", "3", "--verbose", "0"]) == 0
+    return out
+
+
+def test_default_train_writes_model_history_metrics_and_plots(trained):
+    for name in (
+        "model.dg",
+        "history.csv",
+        "history.json",
+        "metrics.json",
+        "recipe.json",
+        "training_curves.png",
+        "confusion_matrix.png",
+    ):
+        assert (trained / name).is_file(), name
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert metrics["epochs"] == 3
+    assert metrics["accuracy"] > 0.5  # three epochs of a CNN on digits: well above chance
+    history = json.loads((trained / "history.json").read_text())
+    assert len(history["loss"]) == 3 and "val_accuracy" in history
+    assert (trained / "training_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_reproduces_the_test_metrics(trained, capsys):
+    assert cli.main(["evaluate", str(trained / "model.dg")]) == 0
+    out = capsys.readouterr().out
+    acc = float(out.split("accuracy:")[1].split()[0])
+    saved = json.loads((trained / "metrics.json").read_text())["accuracy"]
+    assert acc == pytest.approx(saved, abs=1e-4)
+
+
+def test_predict_from_npy_and_csv(trained, tmp_path, capsys):
+    from deepgrad.data import load_digits
+
+    x, y = load_digits()
+    np.save(tmp_path / "x.npy", x[:20])
+    assert cli.main(["predict", str(trained / "model.dg"), str(tmp_path / "x.npy")]) == 0
+    printed = [int(v) for v in capsys.readouterr().out.split()]
+    assert len(printed) == 20 and all(0 <= v < 10 for v in printed)
+    assert np.mean(np.array(printed) == y[:20]) > 0.5
+    out_csv = tmp_path / "pred.csv"
+    cli.main(["predict", str(trained / "model.dg"), str(tmp_path / "x.npy"), "--output", str(out_csv), "--proba"])  # fmt: skip
+    assert np.loadtxt(out_csv, delimiter=",").shape == (20, 10)
+
+
+def test_summary_of_model_and_recipe(trained, capsys):
+    assert cli.main(["summary", str(trained / "model.dg")]) == 0
+    assert "Conv2d" in capsys.readouterr().out
+    assert cli.main(["summary", str(ROOT / "examples" / "digits_lstm.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "LSTM" in out and "Total params" in out
+
+
+@pytest.mark.parametrize("name", ["digits_cnn", "diabetes_mlp", "digits_lstm"])
+def test_example_recipes_run(name, tmp_path):
+    recipe = R.load_recipe(ROOT / "examples" / f"{name}.toml")
+    recipe["data"]["subset"] = 200
+    results = R.run(recipe, tmp_path, epochs=1, verbose=0, print_fn=lambda s: None)
+    assert results["epochs"] == 1 and np.isfinite(results["loss"])
+    assert (tmp_path / "model.dg").is_file()
+
+
+def test_regression_recipe_keeps_preprocessing_for_predict(tmp_path, capsys):
+    recipe = R.load_recipe(ROOT / "examples" / "diabetes_mlp.toml")
+    R.run(recipe, tmp_path, epochs=2, verbose=0, print_fn=lambda s: None)
+    pre = json.loads((tmp_path / "preprocessing.json").read_text())
+    assert pre["scaler"]["kind"] == "standard"
+    from deepgrad.data import load_diabetes
+
+    x, _ = load_diabetes()
+    np.savetxt(tmp_path / "x.csv", x[:4], delimiter=",")
+    assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.csv")]) == 0
+    values = [float(v) for v in capsys.readouterr().out.split()]
+    assert len(values) == 4 and all(np.isfinite(values))
+
+
+def test_bad_recipes_give_clear_errors(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[model]\nzoo = "NoSuchNet"\n')
+    assert cli.main(["train", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "unknown zoo model 'NoSuchNet'" in capsys.readouterr().err
+    bad.write_text('[data]\nname = "cifar100"\n[model]\nzoo = "MLP"\n')
+    assert cli.main(["train", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "unknown dataset 'cifar100'" in capsys.readouterr().err
+    bad.write_text("[data]\nname = \n")
+    assert cli.main(["train", str(bad)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+    assert cli.main(["train", str(tmp_path / "missing.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    bad.write_text('[model]\nlayers = [{type = "Linear", args = [4]}]\n')
+    with pytest.raises(R.RecipeError, match=r"model.layers\[0\] \(Linear\)"):
+        R.build_model(R.load_recipe(bad)["model"])
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).parent / "deepgrad"
+    if not exe.exists():
+        pytest.skip("the deepgrad console script is not installed in this environment")
+    r = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "train" in r.stdout
