@@ -27,7 +27,8 @@ from typing import Any
 # importing each experiment's module registers it (the order is the report's order)
 from . import gradients, optimizer_paths, optimizers, weight_init, overfitting, batch_norm  # noqa: F401
 from . import adagrad_logreg, loss_choice, early_stopping, augmentation  # noqa: F401
-from . import hyperparameter_search, attention, lstm_autoencoder, cluster_then_label  # noqa: F401
+from . import hyperparameter_search, attention, lstm_autoencoder  # noqa: F401
+from . import cluster_then_label, transfer  # noqa: F401
 from .experiment import DATASETS, RUNS, SPECS, Claim, Context, Outcome, load_results
 from .report import write_report
 
