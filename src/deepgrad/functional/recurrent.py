@@ -146,8 +146,8 @@ class _FusedGrad(Function):
 class _SequenceFunction(Function):
     """Shared machinery of the fused sequence functions.
 
-    Inputs: ``x (T, B, in)``, the initial state(s) ``(B, H)``, ``w_ih``, ``w_hh`` and,
-    when ``has_bias``, ``b_ih``, ``b_hh``. ``batch_sizes[t]`` is the number of samples still
+    Inputs: ``x (T, B, in)``, the initial state(s) ``(B, H)``, ``w_ih``, ``w_hh`` and
+    optionally ``b_ih``, ``b_hh`` (PyTorch's layouts). ``batch_sizes[t]`` is the number of samples still
     running at step ``t`` (samples sorted by decreasing length; ``None``: all of them).
     """
 
