@@ -100,7 +100,8 @@ def cluster_then_label(ctx: Context) -> Outcome:
         title="Labels from clusters vs true labels",
         ylim=(0, 1.1),
     )
-    axes[0, 2].axhline(0.1, color="black", linestyle=":", label="chance")
+    axes[0, 2].axhline(0.1, color="black", linestyle=":", label="chance (0.1)")
+    axes[0, 2].legend(loc="upper left", fontsize=9)
     ctx.savefig(fig)
 
     a_code = acc["autoencoder code (32 numbers)"]
