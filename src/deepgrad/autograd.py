@@ -95,28 +95,38 @@ class Function:
     _outputs: Any
 
     def __call__(self, *inputs: Tensor) -> Any:
+        # the hot path of the engine: one- and two-input calls avoid building lists
         make = _make_tensor
-        ys = self.forward(*[x.data for x in inputs])
-        if _GradMode.enabled:
-            needs = tuple(x.requires_grad for x in inputs)
-            if True in needs:
-                self.inputs = inputs
-                self.needs_input_grad = needs
-                self.grad_outputs = None
-                if isinstance(ys, tuple):
-                    outs = tuple(make(y, self, i) for i, y in enumerate(ys))
-                    self.n_outputs = len(ys)
-                    if self.keep_output:
-                        self._outputs = [weakref.ref(o) for o in outs]
-                    return outs
-                self.n_outputs = 1
-                out = make(ys, self, 0)
-                if self.keep_output:
-                    self._outputs = weakref.ref(out)
-                return out
-        if isinstance(ys, tuple):
-            return tuple(make(y, None, 0) for y in ys)
-        return make(ys, None, 0)
+        n = len(inputs)
+        if n == 1:
+            x = inputs[0]
+            ys = self.forward(x.data)
+            record = x.requires_grad and _GradMode.enabled
+        elif n == 2:
+            a, b = inputs
+            ys = self.forward(a.data, b.data)
+            record = (a.requires_grad or b.requires_grad) and _GradMode.enabled
+        else:
+            ys = self.forward(*[x.data for x in inputs])
+            record = _GradMode.enabled and True in [x.requires_grad for x in inputs]
+        if not record:  # nothing to differentiate: plain constant outputs, no graph
+            if type(ys) is tuple:
+                return tuple([make(y, None, 0) for y in ys])
+            return make(ys, None, 0)
+        self.inputs = inputs
+        self.needs_input_grad = tuple([x.requires_grad for x in inputs])
+        self.grad_outputs = None
+        if type(ys) is tuple:
+            outs = tuple([make(y, self, i) for i, y in enumerate(ys)])
+            self.n_outputs = len(ys)
+            if self.keep_output:
+                self._outputs = [weakref.ref(o) for o in outs]
+            return outs
+        self.n_outputs = 1
+        out = make(ys, self, 0)
+        if self.keep_output:
+            self._outputs = weakref.ref(out)
+        return out
 
     def output(self, i: int = 0) -> Tensor:
         """The ``i``-th output tensor (requires ``keep_output = True`` on the class)."""
@@ -152,28 +162,34 @@ class Function:
 
 
 def _toposort(root: Function) -> list[Function]:
-    """Functions reachable from ``root``, consumers before producers (iterative DFS)."""
+    """Functions reachable from ``root``, consumers before producers (iterative DFS).
+
+    Nodes that keep their outputs get them pinned (held strongly) for the pass."""
     post: list[Function] = []
-    visited: set[int] = set()
+    visited: set[Function] = set()
     stack: list[tuple[Function, bool]] = [(root, False)]
+    pop, push, seen = stack.pop, stack.append, visited.add
     while stack:
-        fn, done = stack.pop()
+        fn, done = pop()
         if done:
             post.append(fn)
             continue
-        if id(fn) in visited:
+        if fn in visited:
             continue
-        visited.add(id(fn))
-        stack.append((fn, True))
-        if fn.inputs is None:
+        seen(fn)
+        push((fn, True))
+        inputs = fn.inputs
+        if inputs is None:
             raise RuntimeError(
                 "trying to backward through the graph a second time (its buffers were freed "
                 "by the first backward); call backward(retain_graph=True) the first time"
             )
-        for x in fn.inputs:
+        if fn.keep_output:
+            fn._pin_outputs(True)
+        for x in inputs:
             c = x._creator
-            if c is not None and id(c) not in visited:
-                stack.append((c, False))
+            if c is not None and c not in visited:
+                push((c, False))
     post.reverse()
     return post
 
@@ -218,9 +234,6 @@ def run_backward(
         sentinel.inputs = tuple(y for y in outputs if y._creator is not None)
         order = _toposort(sentinel)[1:]
 
-    for fn in order:
-        if fn.keep_output and fn.inputs is not None:
-            fn._pin_outputs(True)
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
@@ -233,20 +246,21 @@ def run_backward(
                 elif fn.keep_output:
                     fn._pin_outputs(False)
                 continue
+            attrs = fn.__dict__
             if capture is not None:
-                retained = fn.__dict__.get("_capture_slots")
+                retained = attrs.get("_capture_slots")
                 if retained:
                     for i, key in retained:
                         if gys[i] is not None:
                             capture[key] = gys[i]
-            retain = fn.__dict__.get("_retain_grad")
+            retain = attrs.get("_retain_grad")
             if retain:
                 for i, ref in retain:
                     t = ref()
                     if t is not None and gys[i] is not None:
                         t.grad = gys[i] if create_graph else gys[i].detach()
             gxs = fn.backward(*gys)
-            if not isinstance(gxs, tuple):
+            if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 if gx is None or not need:

@@ -397,7 +397,19 @@ class Tensor:
         return F.matmul(self, other)
 
 
-autograd._make_tensor = Tensor._from_op
+def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Tensor:
+    """``Tensor._from_op`` as a plain function: the engine calls it for every output."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = creator is not None
+    t._creator = creator
+    t._index = index
+    return t
+
+
+_new = object.__new__
+autograd._make_tensor = _make_tensor
 
 
 def _index_arrays(index: Any) -> Any:
