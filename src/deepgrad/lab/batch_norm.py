@@ -88,10 +88,10 @@ def batch_norm(ctx: Context) -> Outcome:
         ),
     ]
     summary = (
-        f"With batch normalization the network trains at every initial scale from 1 to "
-        f"{scales[-1]:.0e} (training accuracy {bn.min():.2f}–{bn.max():.2f} after {epochs} "
-        f"epochs); without it, accuracy ranges {plain.min():.2f}–{plain.max():.2f} and "
-        f"batch norm is ahead at {wins} of {len(scales)} scales."
+        f"Over initial weight scales from 1 to {scales[-1]:.0e}, the training accuracy after "
+        f"{epochs} epochs is {bn.min():.2f}–{bn.max():.2f} (mean {bn.mean():.2f}) with batch "
+        f"normalization and {plain.min():.2f}–{plain.max():.2f} (mean {plain.mean():.2f}) "
+        f"without; batch norm is ahead at {wins} of {len(scales)} scales."
     )
     numbers = {
         "dataset": data.name,

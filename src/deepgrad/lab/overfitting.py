@@ -116,9 +116,10 @@ def overfitting(ctx: Context) -> Outcome:
     summary = (
         f"Trained on {n_train} images, the plain network reaches {none['train_accuracy']:.0%} "
         f"training accuracy but {none['test_accuracy']:.0%} on the test set (gap "
-        f"{none['gap']:.3f}); weight decay cuts the gap to {wdn['gap']:.3f} and dropout to "
-        f"{dpn['gap']:.3f}, with test accuracies {wdn['test_accuracy']:.0%} and "
-        f"{dpn['test_accuracy']:.0%}."
+        f"{none['gap']:.3f}); with weight decay the gap is {wdn['gap']:.3f}"
+        f" ({'smaller' if wdn['gap'] < none['gap'] else 'not smaller'}), with dropout "
+        f"{dpn['gap']:.3f} ({'smaller' if dpn['gap'] < none['gap'] else 'not smaller'}), at "
+        f"test accuracies {wdn['test_accuracy']:.0%} and {dpn['test_accuracy']:.0%}."
     )
     numbers = {
         "dataset": data.name,
