@@ -121,15 +121,17 @@ def _workloads(torch: Any) -> dict[str, tuple[Callable, Callable, int, int]]:
     }
 
 
-def run(repeats: int = 7, warmup: int = 2) -> dict[str, Any]:
+def run(repeats: int = 7, warmup: int = 2, threads: int | None = None) -> dict[str, Any]:
     """Time every workload on deepgrad and PyTorch; return a JSON-able dict.
+
+    ``threads`` sets PyTorch's thread count (default: the number of BLAS threads NumPy uses).
 
     ``results[name]`` holds ``deepgrad_ms`` and ``torch_ms`` (median per call),
     ``deepgrad_us_per_op`` / ``torch_us_per_op`` and ``speed`` (torch time / deepgrad time).
     """
     import torch
 
-    threads = blas_threads()
+    threads = blas_threads() if threads is None else threads
     torch.set_num_threads(threads)
     out: dict[str, Any] = {
         "machine": f"{platform.processor() or platform.machine()}, {platform.system()}",
@@ -137,6 +139,7 @@ def run(repeats: int = 7, warmup: int = 2) -> dict[str, Any]:
         "torch": torch.__version__,
         "deepgrad": dg.__version__,
         "threads": threads,
+        "blas_threads": blas_threads(),
         "repeats": repeats,
         "results": {},
     }
@@ -200,9 +203,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Command-line entry: run the benchmarks and print the table."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--threads", type=int, default=None, help="PyTorch threads (default: BLAS's)")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = p.parse_args(argv)
-    res = run(repeats=args.repeats)
+    res = run(repeats=args.repeats, threads=args.threads)
     print(format_table(res, markdown=args.markdown))
     return res
 
