@@ -194,7 +194,7 @@ def format_table(res: dict[str, Any], markdown: bool = False) -> str:
         lines += [fmt.format(*r) for r in rows]
     note = (
         f"(speed = PyTorch time / deepgrad time; median of {res['repeats']} alternating "
-        f"repeats; {res['threads']} BLAS thread(s); torch {res['torch']}, numpy {res['numpy']})"
+        f"repeats; PyTorch on {res['threads']} thread(s), NumPy BLAS on {res['blas_threads']}; torch {res['torch']}, numpy {res['numpy']})"
     )
     return "\n".join(lines) + "\n" + note
 
