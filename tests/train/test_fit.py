@@ -359,6 +359,10 @@ def test_one_hot_targets_with_cross_entropy_are_accepted():
     hb = b.fit(x, onehot, epochs=2, verbose=0, seed=0)
     assert ha.history["loss"] == pytest.approx(hb.history["loss"], rel=1e-5)
     assert ha.history["accuracy"] == pytest.approx(hb.history["accuracy"])
+    dg.manual_seed(0)
+    d = mlp().compile(optim.SGD(lr=0.1), "cross_entropy", ["accuracy"])
+    hd = d.fit(x, onehot.astype(np.int64), epochs=2, verbose=0, seed=0)  # integer one-hot
+    assert hd.history["loss"] == pytest.approx(ha.history["loss"], rel=1e-5)
     # (N, 1) integer labels are read as (N,)
     c = mlp().compile("sgd", "cross_entropy")
     c.fit(x, y.reshape(-1, 1), epochs=1, verbose=0)

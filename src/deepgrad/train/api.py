@@ -237,6 +237,21 @@ def _build_and_check(
     if yb is None or not isinstance(out, Tensor):
         return
     kind, name = compiled.loss_kind, compiled.loss_name
+    if (
+        kind == "multiclass"
+        and yb.dtype.kind in "iu"
+        and out.ndim == 2
+        and tuple(yb.shape) == tuple(out.shape)
+        and out.shape[1] > 1
+    ):  # integer one-hot rows: class probabilities
+        ys = source.y if isinstance(source, ArraySource) else yb
+        if ys.min() >= 0 and ys.max() <= 1 and np.all(ys.sum(axis=1) == 1):
+            dt = model_dtype(model)
+            if isinstance(source, ArraySource):
+                source.y = source.y.astype(dt)
+            else:
+                source.int_onehot = True
+            return
     checks.check_prediction_shape(tuple(out.shape), yb, kind, name, where)
     if kind == "multiclass":
         ignore = getattr(compiled.loss, "ignore_index", None)

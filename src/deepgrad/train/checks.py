@@ -128,9 +128,6 @@ def prepare_targets(
                     + _regression_advice(name)
                 )
             return np.asarray(y, dtype=dtype)
-        if y.ndim >= 2 and y.dtype.kind in "iu" and y.shape[-1] > 1 and set(np.unique(y)) <= {0, 1}:
-            if y.ndim == 2 and np.all(y.sum(axis=1) == 1):
-                return np.asarray(y, dtype=dtype)  # one-hot integers: probabilities
         if y.dtype.kind == "f":
             check_finite(y, "y", where)
             if y.size and not np.all(y == np.round(y)):

@@ -86,6 +86,8 @@ class LoaderSource:
         except TypeError:
             self.steps = None
         self._checked = False
+        #: integer one-hot rows (N, C) are read as class probabilities (set by fit's checks)
+        self.int_onehot = False
 
     def convert(self, batch: Any) -> Batch:
         if isinstance(batch, dict):
@@ -121,6 +123,8 @@ class LoaderSource:
                 self.where,
             )
             checks.check_lengths(xb, yb, None, self.where)
+            if self.int_onehot and yb.dtype.kind in "iu":
+                yb = yb.astype(self.dtype)
         if wb is not None:
             wb = np.asarray(checks.to_numpy(wb, "sample_weight", self.where), dtype=self.dtype)
         self._checked = True
