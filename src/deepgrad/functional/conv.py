@@ -14,10 +14,14 @@ How it is computed (one GEMM per layer over the whole batch, per group):
 2. **GEMM**: ``y_t = W (O, C·kh·kw) @ cols`` gives the output as ``(O, N, Ho, Wo)``; one copy
    puts it in ``(N, O, Ho, Wo)`` order and adds the bias in the same pass.
 
-For stride 1 the column matrix keeps the padded row width ``Wp`` instead of ``Wo`` ("junk
-columns"): every kernel tap is then one contiguous shift of the flattened padded image, so
-im2col copies and col2im adds run over long contiguous rows; the ``Wp - Wo`` extra columns per
-row cost a little GEMM work and are dropped (forward) or zeroed (backward).
+With a short reduction (``C·kh·kw < 32``, e.g. a first layer on 1-channel images) the
+columns are batch-major instead, ``(N, C·kh·kw, Ho·Wo)``, and the GEMM runs once per sample
+(BLAS is slow on a ``(O, 9) @ (9, N·Ho·Wo)`` product); its output is then already in
+``(N, O, Ho, Wo)`` order.
+
+Large scratch buffers (padded images, column matrices, re-laid-out GEMM results) are reused
+from step to step (:class:`_Scratch`): on the machines measured, the page faults of freshly
+allocated memory cost more than the arithmetic.
 
 Convolution is bilinear, and three operations close under differentiation:
 
@@ -97,12 +101,12 @@ def _positive(t: tuple[int, ...], name: str, fn: str) -> None:
 class _Geom:
     """Everything about one convolution's shapes: input ``(N, C, H, W)``, weight
     ``(O, C/G, kh, kw)``, stride, dilation, padding ``(top, bottom, left, right)``, output
-    ``(Ho, Wo)``, and the column layout (``rw``: columns per output row, ``Wp`` for the
-    stride-1 "junk column" layout, else ``Wo``)."""
+    ``(Ho, Wo)`` (``L = Ho·Wo`` columns per sample), and the column layout (``bm``:
+    batch-major)."""
 
     __slots__ = (
         "N", "C", "H", "W", "O", "G", "kh", "kw", "sh", "sw", "dh", "dw",
-        "pt", "pb", "pl", "pr", "Hp", "Wp", "Ho", "Wo", "junk", "rw", "L", "plane", "bm",
+        "pt", "pb", "pl", "pr", "Hp", "Wp", "Ho", "Wo", "L", "bm",
     )  # fmt: skip
 
     def __init__(
@@ -124,14 +128,7 @@ class _Geom:
         self.Wp = self.W + self.pl + self.pr
         self.Ho = (self.Hp - self.dh * (self.kh - 1) - 1) // self.sh + 1
         self.Wo = (self.Wp - self.dw * (self.kw - 1) - 1) // self.sw + 1
-        # junk columns pay off when they are a small share of each row
-        self.junk = (
-            self.sh == 1 and self.sw == 1 and self.Wp > self.Wo and 4 * self.Wo >= 3 * self.Wp
-        )
-        self.rw = self.Wp if self.junk else self.Wo
-        self.L = self.Ho * self.rw
-        # flat length of one padded plane, with slack so the last tap's shifted row fits
-        self.plane = self.Hp * self.Wp + (self.kw - 1) * self.dw
+        self.L = self.Ho * self.Wo
         # batch-major columns (N, K, L) with one small GEMM per sample when the reduction
         # K = C/G·kh·kw is short (BLAS runs a (O, K) @ (K, N·L) product with K < 32 slowly);
         # otherwise one GEMM over the whole batch with columns (K, N·L)
@@ -158,70 +155,98 @@ def _as_strided(a: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any
     return backend.xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
 
 
-def _im2col(x: Any, g: _Geom) -> Any:
+class _Scratch:
+    """A small pool of reusable arrays for buffers that die inside the step that made them
+    (padded images, GEMM outputs that are re-laid out, column matrices and their gradients).
+
+    Why: a large array freshly taken from the allocator costs a page fault per 4 KiB page on
+    first touch, and glibc returns freed heap memory to the system between steps, so the
+    same buffers fault again every step; on the machines measured that cost (about 0.6 ms
+    per MB) exceeded the arithmetic. Reusing buffers keeps their pages mapped. Arrays are
+    keyed by shape, dtype and a tag (a tag's buffer may carry an invariant, such as zero
+    borders); at most two per key and :data:`LIMIT` bytes in all are kept.
+    """
+
+    LIMIT = 256 << 20
+    BIG = 64 << 20  # arrays above this size are never kept
+
+    def __init__(self) -> None:
+        self.free: dict[tuple, list] = {}
+        self.nbytes = 0
+
+    def take(self, shape: tuple[int, ...], dtype: Any, tag: Any = None) -> tuple[Any, bool]:
+        """An array of ``shape`` (contents undefined, or zeros if new) and whether it is new."""
+        key = (backend.xp, shape, dtype, tag)
+        lst = self.free.get(key)
+        if lst:
+            a = lst.pop()
+            self.nbytes -= a.nbytes
+            return a, False
+        return backend.xp.zeros(shape, dtype), True
+
+    def give(self, a: Any, tag: Any = None) -> None:
+        """Return an array that nothing else references any more."""
+        if a.nbytes > self.BIG or self.nbytes + a.nbytes > self.LIMIT:
+            return
+        key = (backend.xp, a.shape, a.dtype, tag)
+        lst = self.free.setdefault(key, [])
+        if len(lst) < 2:
+            lst.append(a)
+            self.nbytes += a.nbytes
+
+    def clear(self) -> None:
+        self.free.clear()
+        self.nbytes = 0
+
+
+SCRATCH = _Scratch()
+
+
+def _im2col(x: Any, g: _Geom, pooled: bool = False) -> Any:
     """``x (N, C, H, W)`` → columns, C-contiguous, rows in ``(c, p, q)`` order:
-    ``(N, C·kh·kw, L)`` (batch-major) or ``(C·kh·kw, N·L)``."""
-    xp = backend.xp
+    ``(N, C·kh·kw, L)`` (batch-major) or ``(C·kh·kw, N·L)``. With ``pooled`` the columns come
+    from :data:`SCRATCH` (give them back when done)."""
     N, C = g.N, g.C
-    it = x.itemsize
-    if g.junk:
-        buf = xp.zeros((N, C, g.plane), x.dtype)
-        img = buf[:, :, : g.Hp * g.Wp].reshape(N, C, g.Hp, g.Wp)
-        img[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W] = x
-        sN, sC = buf.strides[0], buf.strides[1]
-        taps = (g.kh, g.kw, g.L)
-        tstr = (g.dh * g.Wp * it, g.dw * it, it)
-    else:
-        if g.pt or g.pb or g.pl or g.pr:
-            buf = xp.zeros((N, C, g.Hp, g.Wp), x.dtype)
-            buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W] = x
-        else:
-            buf = x
-        sN, sC, sH, sW = buf.strides
-        taps = (g.kh, g.kw, g.Ho, g.Wo)
-        tstr = (g.dh * sH, g.dw * sW, g.sh * sH, g.sw * sW)
+    buf = x
+    # the padded image: a scratch buffer whose border stays zero (only the interior is written)
+    pad_tag = ("pad", g.pt, g.pl, g.H, g.W)
+    if g.pt or g.pb or g.pl or g.pr:
+        buf, _ = SCRATCH.take((N, C, g.Hp, g.Wp), x.dtype, pad_tag)
+        buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W] = x
+    sN, sC, sH, sW = buf.strides
+    taps = (g.kh, g.kw, g.Ho, g.Wo)
+    tstr = (g.dh * sH, g.dw * sW, g.sh * sH, g.sw * sW)
     if g.bm:
         view = _as_strided(buf, (N, C, *taps[:2], *taps[2:]), (sN, sC, *tstr[:2], *tstr[2:]))
     else:
         view = _as_strided(buf, (C, *taps[:2], N, *taps[2:]), (sC, *tstr[:2], sN, *tstr[2:]))
-    cols = xp.empty(view.shape, x.dtype)
-    cols[...] = view
     K = C * g.kh * g.kw
-    return cols.reshape(N, K, g.L) if g.bm else cols.reshape(K, N * g.L)
+    shape = (N, K, g.L) if g.bm else (K, N * g.L)
+    cols = SCRATCH.take(shape, x.dtype)[0] if pooled else backend.xp.empty(shape, x.dtype)
+    cols.reshape(view.shape)[...] = view
+    if buf is not x:
+        SCRATCH.give(buf, pad_tag)
+    return cols
 
 
-def _to_cols_layout(y: Any, g: _Geom) -> Any:
+def _to_cols_layout(y: Any, g: _Geom) -> tuple[Any, bool]:
     """An output-shaped array ``y (N, O, Ho, Wo)`` → the column layout, ``(N, O, L)`` or
-    ``(O, N·L)`` (junk columns zero)."""
-    xp = backend.xp
+    ``(O, N·L)``, and whether the result is a :data:`SCRATCH` buffer."""
     if g.bm:
-        if not g.junk:
-            return xp.ascontiguousarray(y).reshape(g.N, g.O, g.L)
-        out = xp.empty((g.N, g.O, g.Ho, g.rw), y.dtype)
-        out[..., : g.Wo] = y
-        out[..., g.Wo :] = 0
-        return out.reshape(g.N, g.O, g.L)
-    if g.junk:
-        out = xp.empty((g.O, g.N, g.Ho, g.rw), y.dtype)
-        out[..., : g.Wo] = y.transpose(1, 0, 2, 3)
-        out[..., g.Wo :] = 0
-    else:
-        out = xp.empty((g.O, g.N, g.Ho, g.Wo), y.dtype)
-        out[...] = y.transpose(1, 0, 2, 3)
-    return out.reshape(g.O, g.N * g.L)
+        return backend.xp.ascontiguousarray(y).reshape(g.N, g.O, g.L), False
+    out, _ = SCRATCH.take((g.O, g.N, g.Ho, g.Wo), y.dtype)
+    out[...] = y.transpose(1, 0, 2, 3)
+    return out.reshape(g.O, g.N * g.L), True
 
 
 def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
     """Column layout → ``(N, O, Ho, Wo)``, adding ``bias (O,)`` in the same pass."""
     xp = backend.xp
-    if g.bm:
-        if not g.junk:  # the GEMM's output is already (N, O, Ho, Wo)
-            if bias is not None:
-                yt += bias.reshape(g.O, 1)
-            return yt.reshape(g.N, g.O, g.Ho, g.Wo)
-        src = yt.reshape(g.N, g.O, g.Ho, g.rw)[..., : g.Wo]
-    else:
-        src = yt.reshape(g.O, g.N, g.Ho, g.rw)[..., : g.Wo].transpose(1, 0, 2, 3)
+    if g.bm:  # the GEMM's output is already (N, O, Ho, Wo)
+        if bias is not None:
+            yt += bias.reshape(g.O, 1)
+        return yt.reshape(g.N, g.O, g.Ho, g.Wo)
+    src = yt.reshape(g.O, g.N, g.Ho, g.Wo).transpose(1, 0, 2, 3)
     out = xp.empty((g.N, g.O, g.Ho, g.Wo), yt.dtype)
     if bias is None:
         out[...] = src
@@ -232,33 +257,23 @@ def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
 
 def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
     """Adjoint of :func:`_im2col`: columns → ``x (N, C, H, W)``; each kernel tap's slice is
-    added into the padded image (``kh·kw`` slice-adds), plus ``bias (C,)``."""
+    added into the padded image (``kh·kw`` strided slice-adds), plus ``bias (C,)``."""
     xp = backend.xp
     N, C = g.N, g.C
-    lead = (N, C) if g.bm else (C, N)
-    if g.junk:
-        if g.bm:
-            c = cols.reshape(N, C, g.kh, g.kw, g.L)
-        else:
-            c = cols.reshape(C, g.kh, g.kw, N, g.L).transpose(0, 3, 1, 2, 4)
-        buf = xp.zeros((*lead, g.plane), cols.dtype)
-        for p in range(g.kh):
-            for q in range(g.kw):
-                off = p * g.dh * g.Wp + q * g.dw
-                buf[:, :, off : off + g.L] += c[:, :, p, q]
-        img = buf[:, :, : g.Hp * g.Wp].reshape(*lead, g.Hp, g.Wp)
+    if g.bm:
+        c = cols.reshape(N, C, g.kh, g.kw, g.Ho, g.Wo)
+        buf, new = SCRATCH.take((N, C, g.Hp, g.Wp), cols.dtype)
     else:
-        if g.bm:
-            c = cols.reshape(N, C, g.kh, g.kw, g.Ho, g.Wo)
-        else:
-            c = cols.reshape(C, g.kh, g.kw, N, g.Ho, g.Wo).transpose(0, 3, 1, 2, 4, 5)
-        img = xp.zeros((*lead, g.Hp, g.Wp), cols.dtype)
-        eh, ew = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1
-        for p in range(g.kh):
-            for q in range(g.kw):
-                h0, w0 = p * g.dh, q * g.dw
-                img[:, :, h0 : h0 + eh : g.sh, w0 : w0 + ew : g.sw] += c[:, :, p, q]
-    src = img[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W]
+        c = cols.reshape(C, g.kh, g.kw, N, g.Ho, g.Wo).transpose(0, 3, 1, 2, 4, 5)
+        buf, new = SCRATCH.take((C, N, g.Hp, g.Wp), cols.dtype)
+    if not new:
+        buf.fill(0)
+    eh, ew = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1
+    for p in range(g.kh):
+        for q in range(g.kw):
+            h0, w0 = p * g.dh, q * g.dw
+            buf[:, :, h0 : h0 + eh : g.sh, w0 : w0 + ew : g.sw] += c[:, :, p, q]
+    src = buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W]
     if not g.bm:
         src = src.transpose(1, 0, 2, 3)
     out = xp.empty((N, C, g.H, g.W), cols.dtype)
@@ -266,13 +281,17 @@ def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
         out[...] = src
     else:
         xp.add(src, bias.reshape(C, 1, 1), out=out)
+    SCRATCH.give(buf)
     return out
 
 
 def _gemm(w: Any, cols: Any, g: _Geom) -> Any:
-    """Grouped ``W (O, C/G·kh·kw) @ cols`` → ``(N, O, L)`` or ``(O, N·L)``."""
+    """Grouped ``W (O, C/G·kh·kw) @ cols`` → ``(N, O, L)`` or ``(O, N·L)`` (a
+    :data:`SCRATCH` buffer unless it is already the final ``(N, O, Ho, Wo)`` output)."""
     G = g.G
     w2 = w.reshape(g.O, -1)
+    if G == 1 and not g.bm:
+        return backend.xp.matmul(w2, cols, out=SCRATCH.take((g.O, g.N * g.L), cols.dtype)[0])
     if g.bm:
         if G == 1:
             return w2 @ cols
@@ -288,7 +307,9 @@ def _gemm_tn(w: Any, yt: Any, g: _Geom) -> Any:
     G = g.G
     w2 = w.reshape(g.O, -1)
     if G == 1:
-        return w2.T @ yt
+        K = w2.shape[1]
+        shape = (g.N, K, g.L) if g.bm else (K, g.N * g.L)
+        return backend.xp.matmul(w2.T, yt, out=SCRATCH.take(shape, yt.dtype)[0])
     wg = w2.reshape(G, g.O // G, -1).transpose(0, 2, 1)
     if g.bm:
         return (wg @ yt.reshape(g.N, G, g.O // G, g.L)).reshape(g.N, -1, g.L)
@@ -312,6 +333,14 @@ def _gemm_nt(yt: Any, cols: Any, g: _Geom) -> Any:
 
 
 # ---- the three differentiable operations ------------------------------------------------------
+def _from_gemm(yt: Any, g: _Geom, bias: Any) -> Any:
+    """``(N, O, Ho, Wo)`` output from a GEMM result, recycling the GEMM buffer."""
+    y = _from_cols_layout(yt, g, bias)
+    if not g.bm and g.G == 1:
+        SCRATCH.give(yt)
+    return y
+
+
 class Conv2dFunction(Function):
     """``y = conv2d(x, w) + b``; ``∂x = conv_t(gy, w)``, ``∂w = conv_wgrad(x, gy)``,
     ``∂b = Σ_{n,i,j} gy``."""
@@ -326,17 +355,20 @@ class Conv2dFunction(Function):
 
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
         g = self.g
-        cols = _im2col(x, g)
+        cols = _im2col(x, g, pooled=True)
+        y = _from_gemm(_gemm(w, cols, g), g, b)
         if self.keep_cols:
-            self.cols = cols
-        return _from_cols_layout(_gemm(w, cols, g), g, b)
+            self.cols = cols  # back to the pool when this node is released
+        else:
+            SCRATCH.give(cols)
+        return y
 
     def backward(self, gy: Tensor) -> tuple:
         g = self.g
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
         has_b = len(need) > 2
-        gyt = _to_cols_layout(gy.data, g)
+        gyt, gyt_pooled = _to_cols_layout(gy.data, g)
         gx = gw = gb = None
         if need[0]:
             gx = ConvTranspose2dFunction(g, gyt)(gy, w)
@@ -347,7 +379,15 @@ class Conv2dFunction(Function):
                 gb = _sum(gy, (0, 2, 3))
             else:
                 gb = Tensor._from_op(gyt.sum(axis=-1).reshape(-1, g.O).sum(axis=0), None, 0)
+        if gyt_pooled and not is_grad_enabled():  # no recorded node holds it
+            SCRATCH.give(gyt)
         return (gx, gw, gb) if has_b else (gx, gw)
+
+    def _release(self) -> None:
+        cols = self.__dict__.get("cols")
+        if cols is not None:
+            SCRATCH.give(cols)
+        super()._release()
 
 
 class ConvTranspose2dFunction(Function):
@@ -365,9 +405,20 @@ class ConvTranspose2dFunction(Function):
 
     def forward(self, y: Any, w: Any, b: Any = None) -> Any:
         g = self.g
-        yt = self.yt if self.yt is not None else _to_cols_layout(y, g)
+        pooled = False
+        if self.yt is not None:
+            yt = self.yt
+        else:
+            yt, pooled = _to_cols_layout(y, g)
+            pooled = pooled and not self.keep_yt  # a kept buffer now belongs to this node
+        gcols = _gemm_tn(w, yt, g)
+        x = _col2im(gcols, g, b)
+        if g.G == 1:
+            SCRATCH.give(gcols)
+        if pooled:
+            SCRATCH.give(yt)
         self.yt = yt if self.keep_yt else None
-        return _col2im(_gemm_tn(w, yt, g), g, b)
+        return x
 
     def backward(self, gx: Tensor) -> tuple:
         g = self.g
@@ -375,20 +426,21 @@ class ConvTranspose2dFunction(Function):
         need = self.needs_input_grad
         has_b = len(need) > 2
         gy = gw = gb = None
-        cols = None
         if need[0] or need[1]:
-            cols = _im2col(gx.data, g)
-        if need[0]:
-            gy = Conv2dFunction(g)(gx, w) if is_grad_enabled() else _conv_from_cols(cols, w, g)
-        if need[1]:
-            gw = Conv2dWeightGradFunction(g, cols, self.yt)(gx, y)
+            graph = is_grad_enabled()
+            cols = _im2col(gx.data, g, pooled=not graph)
+            if need[0]:
+                if graph:
+                    gy = Conv2dFunction(g)(gx, w)
+                else:
+                    gy = Tensor._from_op(_from_gemm(_gemm(w.data, cols, g), g, None), None, 0)
+            if need[1]:
+                gw = Conv2dWeightGradFunction(g, cols, self.yt)(gx, y)
+            if not graph:
+                SCRATCH.give(cols)
         if has_b and need[2]:
             gb = _sum(gx, (0, 2, 3))
         return (gy, gw, gb) if has_b else (gy, gw)
-
-
-def _conv_from_cols(cols: Any, w: Tensor, g: _Geom) -> Tensor:
-    return Tensor._from_op(_from_cols_layout(_gemm(w.data, cols, g), g, None), None, 0)
 
 
 class Conv2dWeightGradFunction(Function):
@@ -401,10 +453,18 @@ class Conv2dWeightGradFunction(Function):
 
     def forward(self, x: Any, gy: Any) -> Any:
         g = self.g
-        cols = self.cols if self.cols is not None else _im2col(x, g)
-        yt = self.yt if self.yt is not None else _to_cols_layout(gy, g)
+        cols = self.cols if self.cols is not None else _im2col(x, g, pooled=True)
+        if self.yt is not None:
+            yt, pooled = self.yt, False
+        else:
+            yt, pooled = _to_cols_layout(gy, g)
+        w = _gemm_nt(yt, cols, g)
+        if self.cols is None:
+            SCRATCH.give(cols)
+        if pooled:
+            SCRATCH.give(yt)
         self.cols = self.yt = None
-        return _gemm_nt(yt, cols, g)
+        return w
 
     def backward(self, ggw: Tensor) -> tuple:
         g = self.g

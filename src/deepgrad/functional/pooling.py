@@ -30,8 +30,9 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from .conv import SCRATCH
 from .linalg import matmul
 from .reduce import mean
 from .shape import reshape
@@ -139,6 +140,10 @@ class MaxPool2dFunction(Function):
     def __init__(self, g: _PoolGeom) -> None:
         self.g = g
 
+    def __call__(self, x: Tensor) -> Any:
+        self.train = is_grad_enabled() and x.requires_grad
+        return super().__call__(x)
+
     def forward(self, x: Any) -> Any:
         xp = backend.xp
         src = self.g.pad(x, -numpy.inf)
@@ -149,7 +154,8 @@ class MaxPool2dFunction(Function):
             y = xp.maximum(taps[0], taps[1])
             for t in taps[2:]:
                 xp.maximum(y, t, out=y)
-        self.src, self.y = src, y
+        if self.train:
+            self.src, self.y = src, y
         return y
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -172,17 +178,23 @@ class _MaxPoolScatter(Function):
         buf = xp.empty(shape, gy.dtype) if covered else xp.zeros(shape, gy.dtype)
         taps = g.taps(self.src)
         dst = g.taps(buf)
-        rest = gy.copy() if len(taps) > 1 else gy  # gradient not yet given to a tap
+        # scratch buffers: the gradient not yet given to a tap, and the mask of one tap
+        rest, _ = SCRATCH.take(gy.shape, gy.dtype)
+        rest[...] = gy
+        mask, _ = SCRATCH.take(gy.shape, numpy.dtype(bool))
         last = len(taps) - 1
         for k, (t, d) in enumerate(zip(taps, dst)):
+            xp.equal(t, y, out=mask)
             # multiply by the 0/1 mask (much faster in NumPy than a masked copy)
             if overlap:
-                share = rest * (t == y)
+                share = rest * mask
                 d += share
             else:
-                share = xp.multiply(rest, t == y, out=d)
+                share = xp.multiply(rest, mask, out=d)
             if k < last:
                 rest -= share
+        SCRATCH.give(rest)
+        SCRATCH.give(mask)
         return g.crop(buf)
 
     def backward(self, ggx: Tensor) -> Tensor:
