@@ -57,25 +57,50 @@ class Adam(Optimizer):
         _check_betas(type(self).__name__, group)
 
     def step(self) -> None:
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient.
+
+        When every parameter of a group has a gradient (the usual case) the group is updated
+        at once on flat buffers (see :meth:`Optimizer._fused_group`); otherwise parameter by
+        parameter. Both run :meth:`_direction`, the rule above.
+        """
         self._require_bound()
         xp = backend.xp
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, amsgrad = group["weight_decay"], group["amsgrad"]
+        for gi, group in enumerate(self.param_groups):
+            lr, wd, amsgrad = group["lr"], group["weight_decay"], group["amsgrad"]
+            keys = (
+                ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+                if amsgrad
+                else ("exp_avg", "exp_avg_sq")
+            )
+            fused = self._fused_group(gi, group, keys)
+            if fused is not None:
+                t = 0
+                for p in group["params"]:
+                    st = self.state[p]
+                    t = st["step"] = st["step"] + 1
+                g = fused.gather_grads()
+                if wd:
+                    for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
+                        if self._decoupled:
+                            p.data *= 1.0 - lr * wd
+                        else:
+                            xp.multiply(p.data, wd, out=tv)
+                            gv += tv
+                st = fused.state
+                self._direction(g, st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq"),
+                                fused.tmp, group, t)  # fmt: skip
+                fused.subtract_tmp()
+                continue
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 w, g = p.data, p.grad.data
                 state = self.state.get(p)
                 if not state:
-                    state = self.state[p] = {
-                        "step": 0,
-                        "exp_avg": xp.zeros_like(w),
-                        "exp_avg_sq": xp.zeros_like(w),
-                    }
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = xp.zeros_like(w)
+                    state = self.state[p] = {"step": 0}
+                for k in keys:
+                    if k not in state:
+                        state[k] = xp.zeros_like(w)
                 t = state["step"] = state["step"] + 1
                 if wd:
                     if self._decoupled:
@@ -83,23 +108,31 @@ class Adam(Optimizer):
                     else:
                         g = w * wd
                         g += p.grad.data
-                m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._tmp(p)
-                m *= beta1
-                xp.multiply(g, 1.0 - beta1, out=tmp)
-                m += tmp
-                v *= beta2
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                v += tmp
-                if amsgrad:
-                    v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                step_size = lr / (1.0 - beta1**t)
-                xp.sqrt(v, out=tmp)
-                tmp /= math.sqrt(1.0 - beta2**t)
-                tmp += eps
-                xp.divide(m, tmp, out=tmp)
-                tmp *= step_size
+                tmp = self._tmp(p)
+                self._direction(g, state["exp_avg"], state["exp_avg_sq"],
+                                state.get("max_exp_avg_sq"), tmp, group, t)  # fmt: skip
                 w -= tmp
+
+    @staticmethod
+    def _direction(g: Any, m: Any, v: Any, vmax: Any, tmp: Any, group: dict, t: int) -> None:
+        """Update the moments ``m``, ``v`` (and ``vmax``) in place with the gradient ``g`` and
+        write the step ``lr / (1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + eps)`` into ``tmp``."""
+        xp = backend.xp
+        (beta1, beta2), eps = group["betas"], group["eps"]
+        m *= beta1
+        xp.multiply(g, 1.0 - beta1, out=tmp)
+        m += tmp
+        v *= beta2
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v += tmp
+        if vmax is not None:
+            v = xp.maximum(vmax, v, out=vmax)
+        xp.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1.0 - beta2**t)
+        tmp += eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= group["lr"] / (1.0 - beta1**t)
 
 
 class AdamW(Adam):
