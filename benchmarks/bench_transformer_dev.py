@@ -5,9 +5,11 @@ The workload of issue 6: ``TransformerEncoder`` of 2 layers (d_model 64, 4 heads
 batch 32 × sequence 32. Both frameworks run in this one process, alternating rounds, PyTorch on
 2 threads; the ratio of medians is what to read (the machine is shared and noisy).
 
-    python benchmarks/bench_transformer_dev.py [--rounds 7] [--steps 30] [--profile]
+    python benchmarks/bench_transformer_dev.py [--rounds 7] [--steps 30] [--threads 2] [--profile]
 
-``--profile`` prints a cProfile of deepgrad's steps instead.
+``--threads`` sets PyTorch's threads and NumPy's BLAS threads (through threadpoolctl) alike;
+on a busy shared machine ``--threads 1`` gives steadier ratios. ``--profile`` prints a
+cProfile of deepgrad's steps instead.
 """
 
 from __future__ import annotations
@@ -63,10 +65,10 @@ def deepgrad_step() -> Callable[[], None]:
     return step
 
 
-def torch_step() -> Callable[[], None]:
+def torch_step(threads: int) -> Callable[[], None]:
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
 
     class Encoder(torch.nn.Module):
@@ -107,8 +109,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
     dg_step = deepgrad_step()
     if args.profile:
         import cProfile
@@ -123,7 +129,7 @@ def main() -> None:
         pr.disable()
         pstats.Stats(pr).sort_stats("tottime").print_stats(30)
         return
-    th_step = torch_step()
+    th_step = torch_step(args.threads)
     for _ in range(5):
         dg_step()
         th_step()
@@ -133,6 +139,7 @@ def main() -> None:
         t_th.append(_time(th_step, args.steps))
     md, mt = statistics.median(t_dg), statistics.median(t_th)
     ratios = [b / a for a, b in zip(t_dg, t_th)]
+    print(f"threads: {args.threads}, rounds: {args.rounds} x {args.steps} steps")
     print(f"deepgrad: {md * 1e3:7.2f} ms/step  {B / md:8.0f} samples/s")
     print(f"PyTorch : {mt * 1e3:7.2f} ms/step  {B / mt:8.0f} samples/s")
     print(
