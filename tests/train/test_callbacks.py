@@ -252,10 +252,15 @@ def test_terminate_on_nan(capsys):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 3)) * 100, rng.normal(size=(64, 1)) * 1e3
     model = nn.Sequential(nn.Linear(3, 1)).compile(optim.SGD(lr=1e6), "mse")
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), pytest.warns(UserWarning, match="diverged"):
         h = model.fit(x, y, epochs=20, batch_size=8, verbose=0, callbacks=[TerminateOnNaN()])
     assert len(h.epoch) < 20
     assert "invalid loss" in capsys.readouterr().out
+    model = nn.Sequential(nn.Linear(3, 1)).compile(optim.SGD(lr=1e6), "mse")
+    with np.errstate(all="ignore"), pytest.warns(UserWarning, match="diverged") as rec:
+        h = model.fit(x, y, epochs=5, batch_size=8, verbose=0)  # warned once, not stopped
+    assert len(h.epoch) == 5
+    assert len([w for w in rec if "diverged" in str(w.message)]) == 1
 
 
 def test_callback_state_dicts_roundtrip():

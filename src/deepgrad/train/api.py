@@ -330,6 +330,14 @@ def fit(
     validation_freq : int
         Validate every this many epochs.
 
+    Checks made before the first step (each a clear error): ``x``/``y`` lengths, NaN/Inf in
+    inputs and targets, the first batch against the model (the layer that rejects it is named),
+    predictions against targets (shapes; class labels in range and integral for
+    cross-entropy; no continuous targets for classification losses). With a loader only its
+    first batch is checked before training; later batches meet the loss's own checks. A loss
+    that becomes NaN/Inf is warned about (``TerminateOnNaN`` stops at once). Metrics are
+    computed without sample weights, the loss with them.
+
     Returns
     -------
     History
@@ -686,7 +694,14 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa
             ) from e
         loss = module_from_config(cc["loss"]) if cc.get("loss") else None
         if loss is None:
-            return model  # a custom loss function: compile again by hand
+            import warnings
+
+            warnings.warn(
+                f"{path}: the model was compiled with a custom loss function, which a file "
+                "cannot hold; the model is loaded uncompiled: call model.compile(...) again",
+                stacklevel=2,
+            )
+            return model
         metrics = [_metric_from_spec(s) for s in cc.get("metrics", [])]
         compile_(model, opt, loss, metrics)
         if "optimizer_state" in cc:

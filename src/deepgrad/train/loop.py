@@ -254,6 +254,7 @@ class Trainer:
                 if callable(restore) and type(cb).__name__ == "BackupAndRestore":
                     restore(self)
             want_batches = cbs.wants_batches
+            warned_nan = False
             updaters = metric_updaters(metrics)
             to_np = backend.to_numpy
             source = self.source
@@ -307,6 +308,15 @@ class Trainer:
                     )
                 logs["lr"] = get_lr(opt)
                 prog.close(logs)
+                if not warned_nan and not np.isfinite(logs["loss"]):
+                    warned_nan = True
+                    warnings.warn(
+                        f"fit: the training loss is {logs['loss']} in epoch {epoch + 1}: training "
+                        "diverged (lower the learning rate, scale the inputs and targets, or clip "
+                        "gradients); add callbacks.TerminateOnNaN() to stop at the first bad step",
+                        UserWarning,
+                        stacklevel=3,
+                    )
                 self.epoch, self.step = epoch + 1, 0
                 self.logs = logs
                 cbs.on_epoch_end(epoch, logs)
