@@ -21,3 +21,4 @@ from .parameter import Parameter
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell; from .embedding import Embedding; from .packing import PackedSequence, pack_padded_sequence, pad_packed_sequence  # noqa: E702
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm; from .dropout import Dropout, Dropout2d; from .attention import MultiheadAttention; from .transformer import TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, generate_square_subsequent_mask; from .positional import LearnedPositionalEncoding, SinusoidalPositionalEncoding  # noqa: E702
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d; from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d; from .upsample import Upsample  # noqa: E702
+from .regularization import l1_penalty, l2_penalty
