@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _floats
 
 
 class AdaDelta(Optimizer):
@@ -47,14 +47,14 @@ class AdaDelta(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        self._check_range(group, "rho", 0.0, 1.0 + 1e-12)
+        self._check_range(group, "rho", 0.0, 1.0, closed=True)
 
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
         self._require_bound()
         xp = backend.xp
         for group in self.param_groups:
-            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            lr, rho, eps, wd = _floats(group, "lr", "rho", "eps", "weight_decay")
             for p in group["params"]:
                 if p.grad is None:
                     continue

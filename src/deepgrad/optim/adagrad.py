@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _floats
 
 
 class AdaGrad(Optimizer):
@@ -65,12 +65,7 @@ class AdaGrad(Optimizer):
         self._require_bound()
         xp = backend.xp
         for group in self.param_groups:
-            lr, lr_decay, wd, eps = (
-                group["lr"],
-                group["lr_decay"],
-                group["weight_decay"],
-                group["eps"],
-            )
+            lr, lr_decay, wd, eps = _floats(group, "lr", "lr_decay", "weight_decay", "eps")
             for p in group["params"]:
                 if p.grad is None:
                     continue

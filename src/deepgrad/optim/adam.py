@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _floats
 
 
 class Adam(Optimizer):
@@ -66,7 +67,8 @@ class Adam(Optimizer):
         self._require_bound()
         xp = backend.xp
         for gi, group in enumerate(self.param_groups):
-            lr, wd, amsgrad = group["lr"], group["weight_decay"], group["amsgrad"]
+            lr, wd = _floats(group, "lr", "weight_decay")
+            amsgrad = group["amsgrad"]
             keys = (
                 ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
                 if amsgrad
@@ -118,7 +120,8 @@ class Adam(Optimizer):
         """Update the moments ``m``, ``v`` (and ``vmax``) in place with the gradient ``g`` and
         write the step ``lr / (1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + eps)`` into ``tmp``."""
         xp = backend.xp
-        (beta1, beta2), eps = group["betas"], group["eps"]
+        beta1, beta2 = (float(b) for b in group["betas"])
+        lr, eps = _floats(group, "lr", "eps")
         m *= beta1
         xp.multiply(g, 1.0 - beta1, out=tmp)
         m += tmp
@@ -132,7 +135,7 @@ class Adam(Optimizer):
         tmp /= math.sqrt(1.0 - beta2**t)
         tmp += eps
         xp.divide(m, tmp, out=tmp)
-        tmp *= group["lr"] / (1.0 - beta1**t)
+        tmp *= lr / (1.0 - beta1**t)
 
 
 class AdamW(Adam):
@@ -225,8 +228,8 @@ class Nadam(Optimizer):
         self._require_bound()
         xp = backend.xp
         for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, psi = group["weight_decay"], group["momentum_decay"]
+            beta1, beta2 = (float(b) for b in group["betas"])
+            lr, eps, wd, psi = _floats(group, "lr", "eps", "weight_decay", "momentum_decay")
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -274,7 +277,7 @@ def _check_betas(name: str, group: dict[str, Any]) -> None:
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
     for i, b in enumerate(betas):
-        if not (isinstance(b, (int, float)) and 0.0 <= b < 1.0):
+        if not (isinstance(b, numbers.Real) and 0.0 <= b < 1.0):
             raise ValueError(
                 f"{name}: invalid beta{i + 1}={b!r} in betas; expected a value in [0, 1)"
             )

@@ -26,7 +26,7 @@ shared between tensors); weight decay goes into a temporary.
 from __future__ import annotations
 
 import copy
-import math
+import numbers
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -77,7 +77,7 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ``ValueError`` for an invalid hyperparameter of ``group`` (subclasses extend)."""
         lr = group.get("lr")
-        if lr is not None and not (isinstance(lr, (int, float)) and lr >= 0):
+        if lr is not None and not (isinstance(lr, numbers.Real) and lr >= 0):
             raise ValueError(
                 f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected >= 0"
             )
@@ -88,12 +88,18 @@ class Optimizer:
         if wd is not None and not wd >= 0:
             raise ValueError(f"{type(self).__name__}: invalid weight_decay={wd!r}; expected >= 0")
 
-    def _check_range(self, group: dict[str, Any], key: str, lo: float, hi: float) -> None:
-        """Check ``lo <= group[key] < hi`` (a common test of momentum-like coefficients)."""
+    def _check_range(
+        self, group: dict[str, Any], key: str, lo: float, hi: float, closed: bool = False
+    ) -> None:
+        """Check ``lo <= group[key] < hi`` (``<= hi`` if ``closed``), e.g. a momentum factor."""
         v = group.get(key)
-        if v is not None and not (lo <= v < hi):
+        if v is None:
+            return
+        ok = isinstance(v, numbers.Real) and lo <= v and (v <= hi if closed else v < hi)
+        if not ok:
+            interval = f"[{lo}, {hi}{']' if closed else ')'}"
             raise ValueError(
-                f"{type(self).__name__}: invalid {key}={v!r}; expected a value in [{lo}, {hi})"
+                f"{type(self).__name__}: invalid {key}={v!r}; expected a value in {interval}"
             )
 
     # ---- parameters --------------------------------------------------------------------------
@@ -431,6 +437,7 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
     )
 
 
-def _bias_correction_sqrt(beta2: float, step: int) -> float:
-    """``sqrt(1 - beta2**step)`` (Adam's second-moment bias correction)."""
-    return math.sqrt(1.0 - beta2**step)
+def _floats(group: dict[str, Any], *keys: str) -> list[float]:
+    """The group's hyperparameters as Python floats: a NumPy float64 scalar would turn a
+    float32 update into a float64 computation (NumPy 2 promotion); a Python float does not."""
+    return [float(group[k]) for k in keys]

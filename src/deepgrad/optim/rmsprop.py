@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _floats
 
 
 class RMSProp(Optimizer):
@@ -62,7 +62,7 @@ class RMSProp(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        self._check_range(group, "alpha", 0.0, 1.0 + 1e-12)
+        self._check_range(group, "alpha", 0.0, 1.0, closed=True)
         if group.get("momentum", 0) < 0:
             raise ValueError(f"RMSProp: invalid momentum={group['momentum']!r}; expected >= 0")
 
@@ -71,8 +71,10 @@ class RMSProp(Optimizer):
         self._require_bound()
         xp = backend.xp
         for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            wd, mom, centered = group["weight_decay"], group["momentum"], group["centered"]
+            lr, alpha, eps, wd, mom = _floats(
+                group, "lr", "alpha", "eps", "weight_decay", "momentum"
+            )
+            centered = group["centered"]
             for p in group["params"]:
                 if p.grad is None:
                     continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _floats
 
 
 class SGD(Optimizer):
@@ -67,8 +67,8 @@ class SGD(Optimizer):
         self._require_bound()
         xp = backend.xp
         for group in self.param_groups:
-            lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov = group["weight_decay"], group["nesterov"]
+            lr, mom, damp, wd = _floats(group, "lr", "momentum", "dampening", "weight_decay")
+            nesterov = group["nesterov"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -138,7 +138,7 @@ class Momentum(Optimizer):
         self._require_bound()
         xp = backend.xp
         for group in self.param_groups:
-            lr, mom = group["lr"], group["momentum"]
+            lr, mom = _floats(group, "lr", "momentum")
             for p in group["params"]:
                 if p.grad is None:
                     continue
