@@ -60,9 +60,9 @@ class Adam(Optimizer):
     def step(self) -> None:
         """One update of every parameter that has a gradient.
 
-        When every parameter of a group has a gradient (the usual case) the group is updated
-        at once on flat buffers (see :meth:`Optimizer._fused_group`); otherwise parameter by
-        parameter. Both run :meth:`_direction`, the rule above.
+        When the parameters of a group that have a gradient share their step count (the usual
+        case) they are updated at once on flat buffers (see :meth:`Optimizer._fused_group`);
+        otherwise parameter by parameter. Both run :meth:`_direction`, the rule above.
         """
         self._require_bound()
         xp = backend.xp
@@ -77,7 +77,7 @@ class Adam(Optimizer):
             fused = self._fused_group(gi, group, keys)
             if fused is not None:
                 t = 0
-                for p in group["params"]:
+                for p in fused.params:
                     st = self.state[p]
                     t = st["step"] = st["step"] + 1
                 g = fused.gather_grads()

@@ -193,23 +193,27 @@ class Optimizer:
         return buf
 
     def _fused_group(self, index: int, group: dict[str, Any], keys: tuple[str, ...]) -> Any:
-        """The group's state as flat buffers, for an update of all its parameters at once.
+        """The state of the group's parameters that have a gradient, as flat buffers, for an
+        update of them all at once.
 
         Small models spend their optimizer time in per-call overhead (a dozen NumPy calls per
         parameter); the same elementwise math on one concatenation of the group costs a dozen
         calls in all. Returns a :class:`_FusedGroup` whose ``state[key]`` flat arrays back
         ``self.state[p][key]`` (views, so the per-parameter state stays what is saved), or
-        ``None`` when the fused path does not apply: a parameter without a gradient, mixed
-        dtypes, or different step counts (the per-parameter loop then runs).
+        ``None`` when the fused path does not apply: no gradient at all, mixed dtypes, or
+        different step counts (the per-parameter loop then runs). Parameters without a
+        gradient (frozen ones) are left out; when that set changes the buffers are rebuilt.
         """
-        params = group["params"]
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return None
         dtype = params[0].data.dtype
         fused = self._fused.get(index)
         if fused is not None and not fused.matches(params, dtype, keys):
             fused = None
         step = None
         for i, p in enumerate(params):
-            if p.grad is None or p.data.dtype != dtype or p.grad.data.shape != p.data.shape:
+            if p.data.dtype != dtype or p.grad.data.shape != p.data.shape:
                 return None
             st = self.state.get(p)
             s = st["step"] if st else 0
