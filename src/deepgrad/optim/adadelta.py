@@ -49,41 +49,26 @@ class AdaDelta(Optimizer):
         super()._check_group(group)
         self._check_range(group, "rho", 0.0, 1.0, closed=True)
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient."""
-        self._require_bound()
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return ("square_avg", "acc_delta")
+
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """Update ``s`` and ``u`` with ``g``; ``tmp ← lr · Δ``."""
         xp = backend.xp
-        for group in self.param_groups:
-            lr, rho, eps, wd = _floats(group, "lr", "rho", "eps", "weight_decay")
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w, g = p.data, p.grad.data
-                state = self.state.get(p)
-                if not state:
-                    state = self.state[p] = {
-                        "step": 0,
-                        "square_avg": xp.zeros_like(w),
-                        "acc_delta": xp.zeros_like(w),
-                    }
-                state["step"] += 1
-                if wd:
-                    g = w * wd
-                    g += p.grad.data
-                s, u, tmp = state["square_avg"], state["acc_delta"], self._tmp(p)
-                s *= rho
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1.0 - rho
-                s += tmp
-                delta = u + eps  # a fresh array: Δ is needed while tmp is reused
-                xp.sqrt(delta, out=delta)
-                xp.add(s, eps, out=tmp)
-                xp.sqrt(tmp, out=tmp)
-                delta /= tmp
-                delta *= g
-                u *= rho
-                xp.multiply(delta, delta, out=tmp)
-                tmp *= 1.0 - rho
-                u += tmp
-                delta *= lr
-                w -= delta
+        lr, rho, eps = _floats(group, "lr", "rho", "eps")
+        s, u = state["square_avg"], state["acc_delta"]
+        s *= rho
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - rho
+        s += tmp
+        delta = u + eps  # a fresh array: Δ is needed while tmp is reused
+        xp.sqrt(delta, out=delta)
+        xp.add(s, eps, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        delta /= tmp
+        delta *= g
+        u *= rho
+        xp.multiply(delta, delta, out=tmp)
+        tmp *= 1.0 - rho
+        u += tmp
+        xp.multiply(delta, lr, out=tmp)

@@ -60,31 +60,20 @@ class AdaGrad(Optimizer):
             if group.get(key, 0) < 0:
                 raise ValueError(f"AdaGrad: invalid {key}={group[key]!r}; expected >= 0")
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient."""
-        self._require_bound()
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return ("sum",)
+
+    def _initial_value(self, key: str, group: dict[str, Any]) -> float:
+        return float(group["initial_accumulator_value"])
+
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """``h ← h + g²``; ``tmp ← lr / (1 + (t − 1) · lr_decay) · g / (√h + eps)``."""
         xp = backend.xp
-        for group in self.param_groups:
-            lr, lr_decay, wd, eps = _floats(group, "lr", "lr_decay", "weight_decay", "eps")
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w, g = p.data, p.grad.data
-                state = self.state.get(p)
-                if not state:
-                    h = xp.full_like(w, group["initial_accumulator_value"])
-                    state = self.state[p] = {"step": 0, "sum": h}
-                state["step"] += 1
-                h = state["sum"]
-                if wd:
-                    g = w * wd
-                    g += p.grad.data
-                clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                tmp = self._tmp(p)
-                xp.multiply(g, g, out=tmp)
-                h += tmp
-                xp.sqrt(h, out=tmp)
-                tmp += eps
-                xp.divide(g, tmp, out=tmp)
-                tmp *= clr
-                w -= tmp
+        lr, lr_decay, eps = _floats(group, "lr", "lr_decay", "eps")
+        h = state["sum"]
+        xp.multiply(g, g, out=tmp)
+        h += tmp
+        xp.sqrt(h, out=tmp)
+        tmp += eps
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr / (1 + (t - 1) * lr_decay)

@@ -38,7 +38,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    _decoupled = False
+    _decoupled_decay = False
 
     def __init__(
         self,
@@ -57,71 +57,21 @@ class Adam(Optimizer):
         super()._check_group(group)
         _check_betas(type(self).__name__, group)
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient.
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        if group["amsgrad"]:
+            return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+        return ("exp_avg", "exp_avg_sq")
 
-        When the parameters of a group that have a gradient share their step count (the usual
-        case) they are updated at once on flat buffers (see :meth:`Optimizer._fused_group`);
-        otherwise parameter by parameter. Both run :meth:`_direction`, the rule above.
-        """
-        self._require_bound()
-        xp = backend.xp
-        for gi, group in enumerate(self.param_groups):
-            lr, wd = _floats(group, "lr", "weight_decay")
-            amsgrad = group["amsgrad"]
-            keys = (
-                ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
-                if amsgrad
-                else ("exp_avg", "exp_avg_sq")
-            )
-            fused = self._fused_group(gi, group, keys)
-            if fused is not None:
-                t = 0
-                for p in fused.params:
-                    st = self.state[p]
-                    t = st["step"] = st["step"] + 1
-                g = fused.gather_grads()
-                if wd:
-                    for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
-                        if self._decoupled:
-                            p.data *= 1.0 - lr * wd
-                        else:
-                            xp.multiply(p.data, wd, out=tv)
-                            gv += tv
-                st = fused.state
-                self._direction(g, st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq"),
-                                fused.tmp, group, t)  # fmt: skip
-                fused.subtract_tmp()
-                continue
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w, g = p.data, p.grad.data
-                state = self.state.get(p)
-                if not state:
-                    state = self.state[p] = {"step": 0}
-                for k in keys:
-                    if k not in state:
-                        state[k] = xp.zeros_like(w)
-                t = state["step"] = state["step"] + 1
-                if wd:
-                    if self._decoupled:
-                        w *= 1.0 - lr * wd
-                    else:
-                        g = w * wd
-                        g += p.grad.data
-                tmp = self._tmp(p)
-                self._direction(g, state["exp_avg"], state["exp_avg_sq"],
-                                state.get("max_exp_avg_sq"), tmp, group, t)  # fmt: skip
-                w -= tmp
+    def _decoupled(self, group: dict[str, Any]) -> bool:
+        return self._decoupled_decay
 
-    @staticmethod
-    def _direction(g: Any, m: Any, v: Any, vmax: Any, tmp: Any, group: dict, t: int) -> None:
-        """Update the moments ``m``, ``v`` (and ``vmax``) in place with the gradient ``g`` and
-        write the step ``lr / (1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + eps)`` into ``tmp``."""
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """Update ``m``, ``v`` (and ``v̂``) with ``g``; ``tmp ← lr / (1 − β1ᵗ) · m / (√v̂ /
+        √(1 − β2ᵗ) + eps)``."""
         xp = backend.xp
         beta1, beta2 = (float(b) for b in group["betas"])
         lr, eps = _floats(group, "lr", "eps")
+        m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
         xp.multiply(g, 1.0 - beta1, out=tmp)
         m += tmp
@@ -129,8 +79,8 @@ class Adam(Optimizer):
         xp.multiply(g, g, out=tmp)
         tmp *= 1.0 - beta2
         v += tmp
-        if vmax is not None:
-            v = xp.maximum(vmax, v, out=vmax)
+        if group["amsgrad"]:
+            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         xp.sqrt(v, out=tmp)
         tmp /= math.sqrt(1.0 - beta2**t)
         tmp += eps
@@ -149,7 +99,7 @@ class AdamW(Adam):
     """
 
     name = "adamw"
-    _decoupled = True
+    _decoupled_decay = True
 
     def __init__(
         self,

@@ -50,7 +50,9 @@ class Optimizer:
         The hyperparameters, used by every group that does not set its own.
 
     Subclasses set ``name`` (the key of :func:`get`), validate hyperparameters in
-    :meth:`_check_group` and implement :meth:`step`.
+    :meth:`_check_group`, and write their rule in :meth:`_direction` (with :meth:`_state_keys`
+    naming its state arrays); :meth:`step` runs it (a rule that does not fit, such as SGD's
+    buffer started from the first gradient, overrides :meth:`step`).
     """
 
     #: The registry key of the optimizer (``optim.get("adam")``).
@@ -205,7 +207,7 @@ class Optimizer:
         gradient (frozen ones) are left out; when that set changes the buffers are rebuilt.
         """
         params = [p for p in group["params"] if p.grad is not None]
-        if not params:
+        if not params or not keys:
             return None
         dtype = params[0].data.dtype
         fused = self._fused.get(index)
@@ -225,7 +227,7 @@ class Optimizer:
                 fused = None  # the state was replaced since the buffers were built
         if fused is not None:
             return fused
-        fused = _FusedGroup(params, keys)
+        fused = _FusedGroup(params, keys, [self._initial_value(k, group) for k in keys])
         for p, sl in zip(params, fused.slices, strict=True):
             st = self.state.get(p)
             if not st:
@@ -239,9 +241,78 @@ class Optimizer:
         self._fused[index] = fused
         return fused
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient (implemented by each optimizer)."""
+    # ---- the update ------------------------------------------------------------------------
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        """Names of the per-parameter state arrays the rule needs under ``group``'s options."""
+        return ()
+
+    def _initial_value(self, key: str, group: dict[str, Any]) -> float:
+        """Starting value of the state array ``key`` (0 unless the rule says otherwise)."""
+        return 0.0
+
+    def _decoupled(self, group: dict[str, Any]) -> bool:
+        """Whether ``weight_decay`` shrinks the weights directly (AdamW) instead of entering
+        the gradient as an L2 term."""
+        return False
+
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """The rule: update the state arrays in place from the gradient ``g`` (weight decay
+        already added) at step ``t`` (from 1) and write the step into ``tmp``: the caller then
+        does ``w ← w − tmp``. Arrays are a parameter's, or the flat concatenation of a group's.
+        """
         raise NotImplementedError
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient: ``w ← w − direction``.
+
+        Weight decay is applied first (``g ← g + weight_decay · w`` into a temporary, or
+        ``w ← w · (1 − lr · weight_decay)`` when decoupled), then :meth:`_direction` runs. When
+        the group's parameters that have a gradient share their step count (the usual case)
+        they are updated at once on flat buffers (:meth:`_fused_group`), else one by one.
+        """
+        self._require_bound()
+        xp = backend.xp
+        for gi, group in enumerate(self.param_groups):
+            keys = self._state_keys(group)
+            lr, wd = float(group["lr"]), float(group.get("weight_decay", 0.0))
+            decoupled = wd and self._decoupled(group)
+            fused = self._fused_group(gi, group, keys)
+            if fused is not None:
+                t = 0
+                for p in fused.params:
+                    st = self.state[p]
+                    t = st["step"] = st["step"] + 1
+                g = fused.gather_grads()
+                if wd:
+                    for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
+                        if decoupled:
+                            p.data *= 1.0 - lr * wd
+                        else:
+                            xp.multiply(p.data, wd, out=tv)
+                            gv += tv
+                self._direction(g, fused.state, fused.tmp, group, t)
+                fused.subtract_tmp()
+                continue
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w, g = p.data, p.grad.data
+                state = self.state.get(p)
+                if not state:
+                    state = self.state[p] = {"step": 0}
+                for k in keys:
+                    if k not in state:
+                        state[k] = xp.full_like(w, self._initial_value(k, group))
+                t = state["step"] = state["step"] + 1
+                if wd:
+                    if decoupled:
+                        w *= 1.0 - lr * wd
+                    else:
+                        g = w * wd
+                        g += p.grad.data
+                tmp = self._tmp(p)
+                self._direction(g, state, tmp, group, t)
+                w -= tmp
 
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -339,7 +410,7 @@ class _FusedGroup:
     """Flat buffers of one parameter group: its state arrays (``state[key]``), the gathered
     gradient ``g``, a scratch ``tmp``, and each parameter's slice of them."""
 
-    def __init__(self, params: list[Tensor], keys: tuple[str, ...]) -> None:
+    def __init__(self, params: list[Tensor], keys: tuple[str, ...], initial: list[float]) -> None:
         xp = backend.xp
         dtype = params[0].data.dtype
         self.params = list(params)
@@ -351,7 +422,7 @@ class _FusedGroup:
         for p in params:
             self.slices.append(slice(start, start + p.data.size))
             start += p.data.size
-        self.state = {k: xp.zeros(start, dtype=dtype) for k in keys}
+        self.state = {k: xp.full(start, v, dtype=dtype) for k, v in zip(keys, initial, strict=True)}
         self.g = xp.empty(start, dtype=dtype)
         self.tmp = xp.empty(start, dtype=dtype)
         self.tmp_views = [

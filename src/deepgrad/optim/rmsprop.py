@@ -66,52 +66,39 @@ class RMSProp(Optimizer):
         if group.get("momentum", 0) < 0:
             raise ValueError(f"RMSProp: invalid momentum={group['momentum']!r}; expected >= 0")
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient."""
-        self._require_bound()
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        keys = ("square_avg",)
+        if group["momentum"] > 0:
+            keys += ("momentum_buffer",)
+        if group["centered"]:
+            keys += ("grad_avg",)
+        return keys
+
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """Update the averages with ``g``; ``tmp ← lr · g / d`` (or ``lr · b`` with momentum)."""
         xp = backend.xp
-        for group in self.param_groups:
-            lr, alpha, eps, wd, mom = _floats(
-                group, "lr", "alpha", "eps", "weight_decay", "momentum"
-            )
-            centered = group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w, g = p.data, p.grad.data
-                state = self.state.get(p)
-                if not state:
-                    state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(w)}
-                    if mom > 0:
-                        state["momentum_buffer"] = xp.zeros_like(w)
-                    if centered:
-                        state["grad_avg"] = xp.zeros_like(w)
-                state["step"] += 1
-                if wd:
-                    g = w * wd
-                    g += p.grad.data
-                s, tmp = state["square_avg"], self._tmp(p)
-                s *= alpha
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1.0 - alpha
-                s += tmp
-                if centered:
-                    a = state["grad_avg"]
-                    xp.subtract(g, a, out=tmp)  # a.lerp_(g, 1 − alpha)
-                    tmp *= 1.0 - alpha
-                    a += tmp
-                    xp.multiply(a, a, out=tmp)
-                    xp.subtract(s, tmp, out=tmp)
-                    xp.sqrt(tmp, out=tmp)
-                else:
-                    xp.sqrt(s, out=tmp)
-                tmp += eps
-                xp.divide(g, tmp, out=tmp)
-                if mom > 0:
-                    b = state["momentum_buffer"]
-                    b *= mom
-                    b += tmp
-                    xp.multiply(b, lr, out=tmp)
-                else:
-                    tmp *= lr
-                w -= tmp
+        lr, alpha, eps, mom = _floats(group, "lr", "alpha", "eps", "momentum")
+        s = state["square_avg"]
+        s *= alpha
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - alpha
+        s += tmp
+        if group["centered"]:
+            a = state["grad_avg"]
+            xp.subtract(g, a, out=tmp)  # a.lerp_(g, 1 − alpha)
+            tmp *= 1.0 - alpha
+            a += tmp
+            xp.multiply(a, a, out=tmp)
+            xp.subtract(s, tmp, out=tmp)
+            xp.sqrt(tmp, out=tmp)
+        else:
+            xp.sqrt(s, out=tmp)
+        tmp += eps
+        xp.divide(g, tmp, out=tmp)
+        if mom > 0:
+            b = state["momentum_buffer"]
+            b *= mom
+            b += tmp
+            xp.multiply(b, lr, out=tmp)
+        else:
+            tmp *= lr

@@ -119,7 +119,7 @@ class Momentum(Optimizer):
     momentum : float
         The decay ``α`` of the velocity, in [0, 1) (default 0.9).
 
-    State per parameter: ``velocity``.
+    State per parameter: ``step``, ``velocity``.
     """
 
     name = "momentum"
@@ -133,21 +133,15 @@ class Momentum(Optimizer):
         super()._check_group(group)
         self._check_range(group, "momentum", 0.0, 1.0)
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient."""
-        self._require_bound()
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return ("velocity",)
+
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """``v ← momentum · v − lr · g``; ``tmp ← −v`` (so that ``w ← w − tmp = w + v``)."""
         xp = backend.xp
-        for group in self.param_groups:
-            lr, mom = _floats(group, "lr", "momentum")
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.setdefault(p, {})
-                v = state.get("velocity")
-                if v is None:
-                    v = state["velocity"] = xp.zeros_like(p.data)
-                tmp = self._tmp(p)
-                v *= mom
-                xp.multiply(p.grad.data, lr, out=tmp)
-                v -= tmp
-                p.data += v
+        lr, mom = _floats(group, "lr", "momentum")
+        v = state["velocity"]
+        v *= mom
+        xp.multiply(g, lr, out=tmp)
+        v -= tmp
+        xp.negative(v, out=tmp)
