@@ -243,6 +243,47 @@ def test_conv1d_matches_torch(torch, rng):
     )
 
 
+def test_non_contiguous_input_and_repeated_steps(torch, rng, layout):
+    """A transposed (strided) input, and several forward/backward rounds through the reused
+    scratch buffers (including retain_graph and two forwards before one backward), give
+    PyTorch's numbers every time."""
+    base = rng.standard_normal((2, 3, 7, 6)).astype(np.float32)
+    x = base.transpose(0, 1, 3, 2)  # (2, 3, 6, 7), not contiguous
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    for padding in (0, 1):
+        _compare(
+            torch,
+            lambda x, w, padding=padding: F.conv2d(x, w, padding=padding),
+            lambda x, w, padding=padding: torch.nn.functional.conv2d(x, w, padding=padding),
+            [x, w],
+        )
+    conv = nn.Conv2d(3, 4, 3, padding=1)
+    tconv = torch.nn.Conv2d(3, 4, 3, padding=1)
+    conv.load_state_dict({k: v.detach().numpy() for k, v in tconv.state_dict().items()})
+    x1 = rng.standard_normal((2, 3, 6, 7)).astype(np.float32)
+    x2 = rng.standard_normal((2, 3, 6, 7)).astype(np.float32)
+    for _ in range(3):
+        conv.zero_grad()
+        tconv.zero_grad()
+        loss = (conv(dg.tensor(x1)) ** 2).sum() + (conv(dg.tensor(x2)) * 3).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        tl = (tconv(torch.tensor(x1)) ** 2).sum() + (tconv(torch.tensor(x2)) * 3).sum()
+        tl.backward(retain_graph=True)
+        tl.backward()
+        _close(conv.weight.grad.numpy(), tconv.weight.grad.numpy())
+        _close(conv.bias.grad.numpy(), tconv.bias.grad.numpy())
+    up = nn.ConvTranspose2d(3, 2, 2, stride=2)
+    tup = torch.nn.ConvTranspose2d(3, 2, 2, stride=2)
+    up.load_state_dict({k: v.detach().numpy() for k, v in tup.state_dict().items()})
+    for _ in range(2):
+        up.zero_grad()
+        tup.zero_grad()
+        (up(dg.tensor(x1)) ** 2).sum().backward()
+        (tup(torch.tensor(x1)) ** 2).sum().backward()
+        _close(up.weight.grad.numpy(), tup.weight.grad.numpy())
+
+
 def test_input_only_and_weight_only_gradients(rng):
     x = _t(rng, 2, 3, 6, 6)
     w = _t(rng, 4, 3, 3, 3, grad=False)

@@ -410,7 +410,9 @@ class ConvTranspose2dFunction(Function):
             yt = self.yt
         else:
             yt, pooled = _to_cols_layout(y, g)
-            pooled = pooled and not self.keep_yt  # a kept buffer now belongs to this node
+            if pooled and self.keep_yt:  # kept by this node: back to the pool on release
+                self.yt_owned = True
+                pooled = False
         gcols = _gemm_tn(w, yt, g)
         x = _col2im(gcols, g, b)
         if g.G == 1:
@@ -441,6 +443,11 @@ class ConvTranspose2dFunction(Function):
         if has_b and need[2]:
             gb = _sum(gx, (0, 2, 3))
         return (gy, gw, gb) if has_b else (gy, gw)
+
+    def _release(self) -> None:
+        if self.__dict__.get("yt_owned") and self.yt is not None:
+            SCRATCH.give(self.yt)
+        super()._release()
 
 
 class Conv2dWeightGradFunction(Function):
