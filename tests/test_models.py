@@ -60,10 +60,16 @@ def test_mlp_options_and_errors():
 
 
 def test_lenet5_learns_digits(digits):
+    """LeNet-5 reaches 97 % on the held-out quarter with Adam and a cosine schedule (fit API)."""
     xtr, xte, ytr, yte = digits
     dg.manual_seed(0)
-    m = train(models.LeNet5(), xtr.reshape(-1, 1, 8, 8), ytr, epochs=12, lr=2e-3)
-    assert accuracy(m, xte.reshape(-1, 1, 8, 8), yte) >= 0.97
+    m = models.LeNet5()
+    opt = optim.Adam(lr=3e-3)
+    m.compile(opt, "cross_entropy", ["accuracy"])
+    schedule = dg.callbacks.LearningRateScheduler(optim.CosineAnnealingLR(opt, T_max=30))
+    m.fit(xtr.reshape(-1, 1, 8, 8), ytr, epochs=30, batch_size=32, verbose=0, seed=0,
+          callbacks=[schedule])  # fmt: skip
+    assert m.evaluate(xte.reshape(-1, 1, 8, 8), yte, verbose=0)["accuracy"] >= 0.97
 
 
 def test_lenet5_on_28x28_shape():

@@ -93,7 +93,7 @@ class TransformerClassifier(nn.Module):
             self.embed = nn.Embedding(vocab_size, d_model, padding_idx=padding_idx)
         else:
             self.embed = nn.Linear(input_size, d_model)
-        self.pos = nn.SinusoidalPositionalEncoding(d_model, max_len)
+        self.pos = nn.SinusoidalPositionalEncoding(d_model, max_len, batch_first=True)
         layer = nn.TransformerEncoderLayer(
             d_model, nhead, dim_feedforward, dropout=dropout, batch_first=True
         )

@@ -36,6 +36,11 @@ class Sequential(Module):
             return Sequential(*mods[idx])
         return mods[idx]
 
+    def __setitem__(self, idx: int, module: Module) -> None:
+        """Replace the ``idx``-th module (keeping its name), e.g. to swap a layer."""
+        names = list(self._modules)
+        self.add_module(names[idx], _check(module, names[idx]))
+
     def __len__(self) -> int:
         return len(self._modules)
 

@@ -18,7 +18,7 @@ For a weight of shape ``(out, in, *kernel)``: ``fan_in = in · Πkernel``,
 >>> import deepgrad as dg
 >>> w = dg.zeros(256, 784)
 >>> _ = dg.nn.init.kaiming_normal_(w, nonlinearity="relu")
->>> round(float(w.numpy().std()), 3)  # √(2/784) ≈ 0.0505
+>>> round(float(w.numpy().std()), 2)  # √(2/784) ≈ 0.0505
 0.05
 """
 
