@@ -397,7 +397,9 @@ def test_streaming_regression_equals_plain(seed, n, outputs, cuts, weighted, off
         (R2Score, metrics.r2_score),
     ]:
         got = stream(cls(), p, y, w, cuts)
-        assert got == pytest.approx(fn(y, p, sample_weight=w), rel=1e-9, abs=1e-12), cls
+        # R² = 1 - SS_res / SS_tot: with the 1e6 offset, y's last ~10 digits carry the signal,
+        # so an R² near 0 agrees to ~1e-10 absolute, not relative
+        assert got == pytest.approx(fn(y, p, sample_weight=w), rel=1e-9, abs=1e-9), cls
 
 
 def test_mean_is_a_running_weighted_average() -> None:
