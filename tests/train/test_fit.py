@@ -420,3 +420,19 @@ def test_fast_accuracy_update_equals_the_metric():
     (fast,) = metric_updaters([binary])
     fast(np.array([[0.9], [0.2]]), np.array([[1.0], [1.0]]))  # not the fast case: general path
     assert binary.result() == 0.5
+
+
+def test_logit_metrics_threshold_at_zero_with_bce_with_logits():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = (x[:, 0] > 0.3).astype(np.float32).reshape(-1, 1)
+    model = nn.Sequential(nn.Linear(3, 1)).compile(
+        optim.Adam(lr=0.1), "bce_with_logits", ["accuracy", "precision", "f1"]
+    )
+    model.fit(x, y, epochs=15, verbose=0, seed=0)
+    res = model.evaluate(x, y)
+    logits = model.predict(x)
+    pred = (logits > 0).astype(np.float32)
+    assert res["accuracy"] == pytest.approx(float((pred == y).mean()))
+    tp = float(((pred == 1) & (y == 1)).sum())
+    assert res["precision"] == pytest.approx(tp / float(pred.sum()))

@@ -57,21 +57,18 @@ __all__ = [
 
 # ---- compile -------------------------------------------------------------------------------------
 def _resolve_metric(spec: Any, loss_name: str | None) -> Any:
+    """A metric from a name or object; with ``bce_with_logits`` the outputs are logits, so
+    named thresholded metrics (accuracy, precision, recall, F1) threshold at 0."""
     from .. import metrics as M
 
+    m = M.get(spec)
     if isinstance(spec, str) and loss_name == "bce_with_logits":
-        key = spec.strip().lower()
-        if key in ("accuracy", "acc", "binary_accuracy"):
-            return M.BinaryAccuracy(
-                from_logits=True, name="accuracy" if key != "binary_accuracy" else None
-            )
-    if (
-        isinstance(spec, str)
-        and spec.strip().lower() in ("auc",)
-        and loss_name == "bce_with_logits"
-    ):
-        return M.get("auc")
-    return M.get(spec)
+        if type(m) is M.Accuracy:
+            return M.BinaryAccuracy(from_logits=True, name="accuracy")
+        if "from_logits" in inspect.signature(type(m).__init__).parameters:
+            kw = {"average": m.average} if hasattr(m, "average") else {}
+            return type(m)(from_logits=True, name=m.name, **kw)
+    return m
 
 
 def compile(  # noqa: A001 - Keras's name
