@@ -1,0 +1,497 @@
+"""Fashion-MNIST end to end: each example recipe (``examples/fashion_mnist_*.toml``) trained in
+deepgrad and, with the same architecture and recipe, in PyTorch — side by side, epoch by epoch.
+
+For every recipe both frameworks get
+- the same data (the recipe's ``[data]`` section through :func:`deepgrad.train.recipe.load_data`,
+  the same training part when the recipe holds out a validation split),
+- the same initial weights (deepgrad builds the model after ``dg.manual_seed(seed)`` exactly as
+  ``deepgrad train`` does; its state dict is copied into the PyTorch module),
+- the same mini-batches in the same order (``numpy.random.default_rng([seed, epoch])``, the
+  permutation ``fit`` draws), the same loss, optimizer, learning rate and schedule.
+Dropout masks differ (each framework draws its own). Augmentation and callbacks other than
+the schedule are not reproduced: the example recipes use neither.
+
+The two frameworks alternate epoch by epoch (deepgrad first on even epochs, PyTorch first on
+odd ones), so both see the same machine load. After every epoch each model is evaluated on
+the 10,000 test images (not timed). Recorded per recipe: test accuracy after each epoch, the
+training seconds of each epoch, and the **time-to-accuracy ratio**: the target is deepgrad's
+final test accuracy; each framework's time to target is its cumulative training time at the
+first epoch whose test accuracy reaches it; ratio = PyTorch's time ÷ deepgrad's time (above 1:
+deepgrad got there sooner). When PyTorch never reaches the target in the recipe's epochs the
+ratio is written as a lower bound (PyTorch's total time ÷ deepgrad's time, ``">"``).
+
+Run::
+
+    .venv/bin/python benchmarks/fashion_mnist.py                   # all recipes, full data
+    .venv/bin/python benchmarks/fashion_mnist.py examples/fashion_mnist_cnn.toml \\
+        --subset 5000 --epochs 2 --json /tmp/fm.json --md /tmp/fm.md  # a quick check
+
+Writes ``benchmarks/fashion_mnist_results.json`` (all numbers) and ``benchmarks/
+FASHION_MNIST.md`` (the table) unless told otherwise. Threads: ``--threads 2`` sets OpenBLAS
+(deepgrad) and ``torch.set_num_threads`` equally. The machine's load average is recorded
+before and after each recipe: on a shared machine read the ratios, not the absolute seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: the published benchmark rows each example recipe is measured against
+#: (github.com/zalandoresearch/fashion-mnist, "Benchmark"; scikit-learn's MLPClassifier rows)
+PUBLISHED: dict[str, dict[str, Any]] = {
+    "fashion-mnist-mlp": {"row": "MLPClassifier (scikit-learn)", "accuracy": [0.871, 0.877]},
+    "fashion-mnist-cnn": {"row": "2 Conv + pooling", "accuracy": [0.876, 0.916]},
+    "fashion-mnist-cnn-bn": {"row": "2 Conv + pooling + BN", "accuracy": [0.934]},
+    "fashion-mnist-cnn3": {"row": "3 Conv + pooling + 2 FC + dropout", "accuracy": [0.926]},
+    "fashion-mnist-gru": {"row": "GRU + SVM", "accuracy": [0.888]},
+}
+
+
+def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("recipes", nargs="*", help="recipe files (default: examples/fashion_mnist_*)")
+    p.add_argument("--subset", type=int, default=None, help="first N training images only")
+    p.add_argument("--test-subset", type=int, default=None, help="first N test images only")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipes' epochs")
+    p.add_argument("--threads", type=int, default=2, help="BLAS / torch threads (default 2)")
+    p.add_argument(
+        "--frameworks", default="deepgrad,pytorch", help="comma-separated: deepgrad,pytorch"
+    )
+    p.add_argument("--json", default=str(ROOT / "benchmarks" / "fashion_mnist_results.json"))
+    p.add_argument("--md", default=str(ROOT / "benchmarks" / "FASHION_MNIST.md"))
+    return p.parse_args(argv)
+
+
+def _set_threads(n: int) -> None:
+    # before NumPy is imported, so OpenBLAS starts with n threads
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover - not on Linux
+        return "n/a"
+
+
+# ---- deepgrad ---------------------------------------------------------------------------------
+class DeepgradRun:
+    """The recipe's model trained with ``model.fit``, one epoch per call."""
+
+    name = "deepgrad"
+
+    def __init__(self, recipe: dict[str, Any], x: Any, y: Any, seed: int, tmp: Path) -> None:
+        import deepgrad as dg
+        from deepgrad.train import recipe as R
+
+        tr = recipe.get("training", {})
+        dg.manual_seed(seed)  # as `deepgrad train` does before building the model
+        self.model = R.build_model(recipe["model"])
+        optimizer = R.build_optimizer(recipe.get("optimizer", {}))
+        self.model.compile(optimizer=optimizer, loss=tr.get("loss", "cross_entropy"),
+                           metrics=["accuracy"])  # fmt: skip
+        self.callbacks = R.build_callbacks(
+            {"csv_logger": False}, recipe.get("schedule"), optimizer, tmp
+        )
+        self.x, self.y, self.seed = x, y, seed
+        self.batch_size = int(tr.get("batch_size", 32))
+        with dg.no_grad():  # materialise lazy layers (e.g. Linear(None, ...)) for the copy
+            self.model.eval()
+            self.model(dg.tensor(x[:2]))
+            self.model.train()
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.model.state_dict()
+
+    def train_epoch(self, epoch: int) -> float:
+        t0 = time.perf_counter()
+        self.model.fit(self.x, self.y, epochs=epoch + 1, initial_epoch=epoch,
+                       batch_size=self.batch_size, verbose=0, seed=self.seed,
+                       callbacks=self.callbacks)  # fmt: skip
+        return time.perf_counter() - t0
+
+    def accuracy(self, x: Any, y: Any) -> float:
+        return float(self.model.evaluate(x, y, batch_size=1000)["accuracy"])
+
+
+# ---- PyTorch ----------------------------------------------------------------------------------
+def torch_module(dg_model: Any) -> Any:
+    """The PyTorch module with the same structure and parameter names as ``dg_model``
+    (Sequential of the recipes' layer types, the zoo's ``MLP`` and ``RNNClassifier``)."""
+    import torch
+
+    tnn = torch.nn
+    kind = type(dg_model).__name__
+    if kind == "Sequential":
+        return tnn.Sequential(*(torch_module(m) for m in dg_model))
+    if kind == "MLP":
+
+        class MLP(tnn.Module):
+            def __init__(self, layers: Any) -> None:
+                super().__init__()
+                self.layers = layers
+
+            def forward(self, x: Any) -> Any:
+                return self.layers(x)
+
+        return MLP(torch_module(dg_model.layers))
+    if kind == "RNNClassifier":
+        if dg_model.embedding is not None or dg_model.bidirectional:
+            raise NotImplementedError("RNNClassifier: only features in, one direction")
+
+        class RNNClassifier(tnn.Module):
+            def __init__(self, rnn: Any, fc: Any) -> None:
+                super().__init__()
+                self.rnn, self.fc = rnn, fc
+
+            def forward(self, x: Any) -> Any:
+                _, state = self.rnn(x)
+                h = state[0] if isinstance(state, tuple) else state
+                return self.fc(h[-1])
+
+        return RNNClassifier(torch_module(dg_model.rnn), torch_module(dg_model.fc))
+    cfg = dict(dg_model.get_config())
+    for k in ("weight_init", "bias_init"):
+        cfg.pop(k, None)
+    if kind == "Linear":  # lazy in_features: the materialised weight knows
+        cfg["in_features"] = int(dg_model.weight.shape[1])
+    if kind == "Conv2d" and cfg.get("in_channels") is None:
+        cfg["in_channels"] = int(dg_model.weight.shape[1]) * int(cfg.get("groups", 1))
+    cls = getattr(tnn, kind, None)
+    if cls is None:
+        raise NotImplementedError(f"no PyTorch counterpart for deepgrad layer {kind}")
+    return cls(**cfg)
+
+
+class TorchRun:
+    """The same model, recipe and batches in PyTorch's own training loop."""
+
+    name = "pytorch"
+
+    def __init__(
+        self, recipe: dict[str, Any], x: Any, y: Any, seed: int, state: dict[str, Any],
+        dg_model: Any,
+    ) -> None:  # fmt: skip
+        import numpy as np
+        import torch
+
+        torch.manual_seed(seed)
+        self.torch, self.np = torch, np
+        self.model = torch_module(dg_model)
+        sd = {k: torch.from_numpy(np.array(v)) for k, v in state.items()}
+        missing, unexpected = self.model.load_state_dict(sd, strict=False)
+        missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+        if missing or unexpected:
+            raise RuntimeError(f"state dicts differ: missing {missing}, unexpected {unexpected}")
+        tr = recipe.get("training", {})
+        if tr.get("loss", "cross_entropy") != "cross_entropy":
+            raise NotImplementedError("only cross_entropy recipes are compared")
+        self.opt = self._optimizer(dict(recipe.get("optimizer", {"name": "adam"})))
+        self.sched, self.interval = self._schedule(recipe.get("schedule"))
+        self.x = torch.from_numpy(np.ascontiguousarray(x))
+        self.y = torch.from_numpy(np.ascontiguousarray(y))
+        self.n, self.seed = len(x), seed
+        self.batch_size = int(tr.get("batch_size", 32))
+
+    def _optimizer(self, spec: dict[str, Any]) -> Any:
+        o = self.torch.optim
+        name = spec.pop("name", "adam").lower()
+        if "betas" in spec:
+            spec["betas"] = tuple(spec["betas"])
+        params = self.model.parameters()
+        if name in ("adam", "adamw", "sgd", "rmsprop", "nadam", "adagrad"):
+            cls = {"adam": o.Adam, "adamw": o.AdamW, "sgd": o.SGD, "rmsprop": o.RMSprop,
+                   "nadam": o.NAdam, "adagrad": o.Adagrad}[name]  # fmt: skip
+            return cls(params, **spec)
+        if name == "momentum":
+            return o.SGD(params, momentum=spec.pop("momentum", 0.9), **spec)
+        raise NotImplementedError(f"optimizer {name!r} has no PyTorch counterpart here")
+
+    def _schedule(self, spec: dict[str, Any] | None) -> tuple[Any, str]:
+        if not spec:
+            return None, "epoch"
+        spec = dict(spec)
+        name, interval = spec.pop("name"), spec.pop("interval", "epoch")
+        cls = getattr(self.torch.optim.lr_scheduler, name, None)
+        if cls is None:
+            raise NotImplementedError(f"schedule {name!r} has no PyTorch counterpart")
+        return cls(self.opt, **spec), interval
+
+    def train_epoch(self, epoch: int) -> float:
+        torch, F = self.torch, self.torch.nn.functional
+        t0 = time.perf_counter()
+        self.model.train()
+        order = torch.from_numpy(self.np.random.default_rng([self.seed, epoch]).permutation(self.n))
+        b = self.batch_size
+        for s in range(0, self.n, b):
+            idx = order[s : s + b]
+            xb, yb = self.x[idx], self.y[idx]
+            self.opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(self.model(xb), yb)
+            loss.backward()
+            self.opt.step()
+            if self.sched is not None and self.interval == "step":
+                self.sched.step()
+        if self.sched is not None and self.interval == "epoch":
+            self.sched.step()
+        if not bool(torch.isfinite(loss)):
+            raise FloatingPointError(f"PyTorch: loss became {float(loss)} in epoch {epoch + 1}")
+        return time.perf_counter() - t0
+
+    def accuracy(self, x: Any, y: Any) -> float:
+        torch = self.torch
+        self.model.eval()
+        correct = 0
+        with torch.no_grad():
+            for s in range(0, len(x), 1000):
+                out = self.model(torch.from_numpy(x[s : s + 1000]))
+                correct += int((out.argmax(1).numpy() == y[s : s + 1000]).sum())
+        return correct / len(x)
+
+
+# ---- one recipe, both frameworks ------------------------------------------------------------
+def time_to(accuracies: list[float], seconds: list[float], target: float) -> float | None:
+    """Cumulative training seconds at the first epoch whose accuracy reaches ``target``."""
+    total = 0.0
+    for acc, sec in zip(accuracies, seconds):
+        total += sec
+        if acc >= target - 1e-12:
+            return total
+    return None
+
+
+def bench_recipe(path: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    from deepgrad.train import recipe as R
+
+    recipe = R.load_recipe(path)
+    if recipe.get("augment"):
+        raise NotImplementedError(f"{path}: augmentation is not reproduced in PyTorch here")
+    data_spec = dict(recipe.get("data", {}))
+    if args.subset:
+        data_spec["subset"] = args.subset
+    if args.test_subset:
+        data_spec["test_subset"] = args.test_subset
+    ds = R.load_data(data_spec)
+    tr = recipe.get("training", {})
+    seed = int(tr.get("seed", 0))
+    epochs = int(args.epochs or tr.get("epochs", 10))
+    x, y = ds["x_train"], ds["y_train"]
+    n_val = int(round(len(x) * float(tr.get("validation_split", 0.0))))
+    if n_val:  # fit holds out the last part (Keras's rule): train both on the rest
+        x, y = x[:-n_val], y[:-n_val]
+    xs, ys = ds["x_test"], ds["y_test"]
+    wanted = args.frameworks.split(",")
+    dg_run = DeepgradRun(recipe, x, y, seed, tmp)
+    runs: list[Any] = []
+    if "deepgrad" in wanted:
+        runs.append(dg_run)
+    if "pytorch" in wanted:
+        runs.append(TorchRun(recipe, x, y, seed, dg_run.state_dict(), dg_run.model))
+    name = recipe.get("name", Path(path).stem)
+    print(f"{name}: {len(x)} training / {len(xs)} test samples, {epochs} epochs, "
+          f"load {_load()}", flush=True)  # fmt: skip
+    rec: dict[str, Any] = {r.name: {"test_accuracy": [], "epoch_seconds": []} for r in runs}
+    load_before = _load()
+    for epoch in range(epochs):
+        for r in runs if epoch % 2 == 0 else runs[::-1]:
+            sec = r.train_epoch(epoch)
+            acc = r.accuracy(xs, ys)
+            rec[r.name]["epoch_seconds"].append(round(sec, 3))
+            rec[r.name]["test_accuracy"].append(round(acc, 4))
+        line = "  ".join(
+            f"{k} {v['test_accuracy'][-1]:.4f} ({v['epoch_seconds'][-1]:.1f} s)"
+            for k, v in rec.items()
+        )
+        print(f"  epoch {epoch + 1:>2}/{epochs}: {line}", flush=True)
+    for v in rec.values():
+        v["final_accuracy"] = v["test_accuracy"][-1]
+        v["best_accuracy"] = max(v["test_accuracy"])
+        v["train_seconds"] = round(sum(v["epoch_seconds"]), 2)
+    out: dict[str, Any] = {
+        "recipe": os.path.relpath(path, ROOT) if os.path.isabs(path) else path,
+        "name": name,
+        "published": PUBLISHED.get(name),
+        "train_samples": len(x),
+        "test_samples": len(xs),
+        "epochs": epochs,
+        "batch_size": int(tr.get("batch_size", 32)),
+        "optimizer": recipe.get("optimizer", {}),
+        "schedule": recipe.get("schedule"),
+        "parameters": int(sum(p.size for p in dg_run.model.parameters())),
+        "load_average_before": load_before,
+        "load_average_after": _load(),
+        **rec,
+    }
+    if "deepgrad" in rec and "pytorch" in rec:
+        d, t = rec["deepgrad"], rec["pytorch"]
+        target = d["final_accuracy"]
+        t_dg = time_to(d["test_accuracy"], d["epoch_seconds"], target)
+        t_pt = time_to(t["test_accuracy"], t["epoch_seconds"], target)
+        out["target_accuracy"] = target
+        out["deepgrad_seconds_to_target"] = None if t_dg is None else round(t_dg, 2)
+        out["pytorch_seconds_to_target"] = None if t_pt is None else round(t_pt, 2)
+        if t_pt is not None:
+            out["time_to_accuracy_ratio"] = round(t_pt / t_dg, 3)
+            out["pytorch_reached_target"] = True
+        else:  # a lower bound: PyTorch needed longer than all its epochs
+            out["time_to_accuracy_ratio"] = round(t["train_seconds"] / t_dg, 3)
+            out["pytorch_reached_target"] = False
+        out["epoch_time_ratio"] = round(t["train_seconds"] / d["train_seconds"], 3)
+    return out
+
+
+# ---- report -----------------------------------------------------------------------------------
+def _published(p: dict[str, Any] | None) -> str:
+    if not p:
+        return "—"
+    a = p["accuracy"]
+    return f"{p['row']}: {a[0]:.3f}" + (f"–{a[1]:.3f}" if len(a) > 1 else "")
+
+
+def _vs_published(acc: float, p: dict[str, Any] | None) -> str:
+    if not p:
+        return ""
+    lo, hi = min(p["accuracy"]), max(p["accuracy"])
+    if acc >= hi:
+        return f"reached (+{acc - hi:.3f})"
+    if acc >= lo:
+        return "within the published range"
+    return f"short by {lo - acc:.3f}"
+
+
+def _minutes(s: float | None) -> str:
+    if s is None:
+        return "—"
+    return f"{s / 60:.1f} min" if s >= 120 else f"{s:.0f} s"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        "## Fashion-MNIST",
+        "",
+        "The example recipes `examples/fashion_mnist_*.toml` (run any with `deepgrad train "
+        "RECIPE`) on the full data (60,000 training images, the 10,000 test images), against "
+        "the rows of the dataset's published benchmark table; and, with the same architecture, "
+        "initial weights, mini-batch order, optimizer, learning rate, schedule and seed, in "
+        f"PyTorch {m.get('torch', '?')} (CPU) — one run, the two frameworks alternating epoch by "
+        f"epoch. {m['threads']} threads each (OpenBLAS for deepgrad, `torch.set_num_threads` "
+        f"for PyTorch) on {m['cpus']} cores; {m['date']}.",
+        "",
+        "| recipe | published row | deepgrad test acc. (epochs) | vs. published | deepgrad "
+        "train time | PyTorch test acc. | PyTorch time to deepgrad's acc. | time-to-acc. ratio"
+        " | epoch-time ratio | load avg. |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["runs"]:
+        d, t = r.get("deepgrad"), r.get("pytorch")
+        if d is None:
+            continue
+        ratio = "—"
+        if t is not None:
+            q = r["time_to_accuracy_ratio"]
+            ratio = f"{q:.2f}×" if r["pytorch_reached_target"] else f"> {q:.2f}×"
+        lines.append(
+            f"| `{r['recipe']}` | {_published(r['published'])} | "
+            f"{d['final_accuracy']:.4f} ({r['epochs']}) | "
+            f"{_vs_published(d['final_accuracy'], r['published'])} | "
+            f"{_minutes(d['train_seconds'])} | "
+            + (f"{t['final_accuracy']:.4f} | " if t else "— | ")
+            + (
+                (
+                    _minutes(r["pytorch_seconds_to_target"])
+                    if r["pytorch_reached_target"]
+                    else f"not in {r['epochs']} epochs ({_minutes(t['train_seconds'])})"
+                )
+                if t
+                else "—"
+            )
+            + f" | {ratio} | "
+            + (f"{r['epoch_time_ratio']:.2f}× | " if t else "— | ")
+            + f"{r['load_average_before']} |"
+        )
+    lines += [
+        "",
+        "Time-to-accuracy ratio = PyTorch's training time to reach deepgrad's final test "
+        "accuracy ÷ deepgrad's (above 1: deepgrad got there sooner); times are cumulative "
+        "training seconds at the end of the first epoch whose test accuracy reaches the target "
+        "(evaluation not timed), so the granularity is one epoch. Epoch-time ratio = PyTorch's "
+        "total training time ÷ deepgrad's for the same epochs (throughput, independent of "
+        "where the accuracies land). Load average: the machine's 1/5/15-minute load before "
+        "the recipe ran (it is shared; absolute seconds drift, the side-by-side ratios less).",
+        "",
+        "Test accuracy after each epoch (deepgrad / PyTorch):",
+        "",
+    ]
+    for r in results["runs"]:
+        d, t = r.get("deepgrad"), r.get("pytorch")
+        if d is None:
+            continue
+        accs = " ".join(f"{a:.3f}" for a in d["test_accuracy"])
+        lines.append(f"- `{r['name']}` deepgrad: {accs}")
+        if t is not None:
+            accs = " ".join(f"{a:.3f}" for a in t["test_accuracy"])
+            lines.append(f"  PyTorch: {accs}")
+    if results.get("notes"):
+        lines += ["", *results["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = _parse_args(argv)
+    _set_threads(args.threads)
+    import tempfile
+
+    import numpy as np
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)
+    torch.set_num_threads(args.threads)
+    recipes = args.recipes or sorted(glob.glob(str(ROOT / "examples" / "fashion_mnist_*.toml")))
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "threads": args.threads,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "torch": torch.__version__,
+            "platform": platform.platform(),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "subset": args.subset,
+            "test_subset": args.test_subset,
+        },
+        "runs": [],
+    }
+    if Path(args.json).is_file() and args.recipes:  # add to / replace rows of earlier runs
+        try:
+            old = json.loads(Path(args.json).read_text())
+            keep = {os.path.relpath(os.path.abspath(p), ROOT) for p in recipes}
+            results["runs"] = [r for r in old.get("runs", []) if r["recipe"] not in keep]
+        except (ValueError, KeyError):
+            pass
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in recipes:
+            path = os.path.relpath(os.path.abspath(path), ROOT)
+            results["runs"].append(bench_recipe(str(ROOT / path), args, Path(tmp)))
+            results["runs"][-1]["recipe"] = path
+            results["runs"].sort(key=lambda r: r["recipe"])
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+            Path(args.md).write_text(markdown(results))
+    print(f"wrote {args.json} and {args.md}")
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
