@@ -290,3 +290,12 @@ def test_flatten_and_identity():
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     assert nn.Identity()(x) is x
+
+
+def test_save_and_load_weights_methods(tmp_path):
+    a = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    a.save_weights(tmp_path / "w.safetensors")
+    b = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    assert b.load_weights(tmp_path / "w.safetensors") is b
+    x = dg.randn(5, 3)
+    np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())

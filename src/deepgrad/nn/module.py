@@ -342,3 +342,15 @@ class Module:
         from ..train import api
 
         return api.save(self, path, **kwargs)
+
+    def save_weights(self, path: Any) -> None:
+        """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically."""
+        from ..train import api
+
+        return api.save_weights(self, path)
+
+    def load_weights(self, path: Any, strict: bool = True) -> Module:
+        """Load weights saved by :meth:`save_weights` (or from a saved model file)."""
+        from ..train import api
+
+        return api.load_weights(self, path, strict)
