@@ -134,11 +134,6 @@ class _Geom:
         # otherwise one GEMM over the whole batch with columns (K, N·L)
         self.bm = (self.C // groups) * self.kh * self.kw < BATCH_MAJOR_BELOW_K
 
-    def key(self) -> tuple:
-        return (
-            (self.sh, self.sw), (self.pt, self.pb, self.pl, self.pr), (self.dh, self.dw), self.G,
-        )  # fmt: skip
-
 
 def _check_fits(g: _Geom, fn: str) -> None:
     eh, ew = g.dh * (g.kh - 1) + 1, g.dw * (g.kw - 1) + 1
@@ -297,8 +292,6 @@ def _gemm(w: Any, cols: Any, g: _Geom) -> Any:
             return w2 @ cols
         r = w2.reshape(G, g.O // G, -1) @ cols.reshape(g.N, G, -1, g.L)
         return r.reshape(g.N, g.O, g.L)
-    if G == 1:
-        return w2 @ cols
     return (w2.reshape(G, g.O // G, -1) @ cols.reshape(G, -1, cols.shape[-1])).reshape(g.O, -1)
 
 
