@@ -69,6 +69,7 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--json", default=str(ROOT / "benchmarks" / "fashion_mnist_results.json"))
     p.add_argument("--md", default=str(ROOT / "benchmarks" / "FASHION_MNIST.md"))
+    p.add_argument("--note", action="append", default=[], help="a line for the report's notes")
     return p.parse_args(argv)
 
 
@@ -329,6 +330,8 @@ def bench_recipe(path: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
         "optimizer": recipe.get("optimizer", {}),
         "schedule": recipe.get("schedule"),
         "parameters": int(sum(p.size for p in dg_run.model.parameters())),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "threads": args.threads,
         "load_average_before": load_before,
         "load_average_after": _load(),
         **rec,
@@ -386,12 +389,12 @@ def markdown(results: dict[str, Any]) -> str:
         "the rows of the dataset's published benchmark table; and, with the same architecture, "
         "initial weights, mini-batch order, optimizer, learning rate, schedule and seed, in "
         f"PyTorch {m.get('torch', '?')} (CPU) — one run, the two frameworks alternating epoch by "
-        f"epoch. {m['threads']} threads each (OpenBLAS for deepgrad, `torch.set_num_threads` "
-        f"for PyTorch) on {m['cpus']} cores; {m['date']}.",
+        "epoch, the same number of threads each (OpenBLAS for deepgrad, `torch.set_num_threads` "
+        f"for PyTorch; column *threads*) on {m['cpus']} cores; {m['date']}.",
         "",
         "| recipe | published row | deepgrad test acc. (epochs) | vs. published | deepgrad "
         "train time | PyTorch test acc. | PyTorch time to deepgrad's acc. | time-to-acc. ratio"
-        " | epoch-time ratio | load avg. |",
+        " | epoch-time ratio | threads · load |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["runs"]:
@@ -419,7 +422,7 @@ def markdown(results: dict[str, Any]) -> str:
             )
             + f" | {ratio} | "
             + (f"{r['epoch_time_ratio']:.2f}× | " if t else "— | ")
-            + f"{r['load_average_before']} |"
+            + f"{r.get('threads', m['threads'])} · {r['load_average_before'].split()[0]} |"
         )
     lines += [
         "",
@@ -428,7 +431,7 @@ def markdown(results: dict[str, Any]) -> str:
         "training seconds at the end of the first epoch whose test accuracy reaches the target "
         "(evaluation not timed), so the granularity is one epoch. Epoch-time ratio = PyTorch's "
         "total training time ÷ deepgrad's for the same epochs (throughput, independent of "
-        "where the accuracies land). Load average: the machine's 1/5/15-minute load before "
+        "where the accuracies land). Load: the machine's 1-minute load average before "
         "the recipe ran (it is shared; absolute seconds drift, the side-by-side ratios less).",
         "",
         "Test accuracy after each epoch (deepgrad / PyTorch):",
@@ -473,12 +476,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "test_subset": args.test_subset,
         },
         "runs": [],
+        "notes": list(args.note),
     }
     if Path(args.json).is_file() and args.recipes:  # add to / replace rows of earlier runs
         try:
             old = json.loads(Path(args.json).read_text())
             keep = {os.path.relpath(os.path.abspath(p), ROOT) for p in recipes}
             results["runs"] = [r for r in old.get("runs", []) if r["recipe"] not in keep]
+            results["notes"] = old.get("notes", []) + [
+                n for n in args.note if n not in old.get("notes", [])
+            ]
         except (ValueError, KeyError):
             pass
     with tempfile.TemporaryDirectory() as tmp:

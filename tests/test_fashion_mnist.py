@@ -126,7 +126,9 @@ def test_benchmark_runs_both_frameworks_side_by_side(cached_loader, tmp_path, to
     import argparse
 
     bench = _bench_module()
-    args = argparse.Namespace(subset=512, test_subset=256, epochs=2, frameworks="deepgrad,pytorch")
+    args = argparse.Namespace(
+        subset=512, test_subset=256, epochs=2, threads=1, frameworks="deepgrad,pytorch"
+    )
     r = bench.bench_recipe(str(ROOT / "examples" / "fashion_mnist_mlp.toml"), args, tmp_path)
     for fw in ("deepgrad", "pytorch"):
         assert len(r[fw]["test_accuracy"]) == 2 and len(r[fw]["epoch_seconds"]) == 2
