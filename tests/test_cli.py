@@ -119,3 +119,10 @@ def test_console_script_is_installed():
         pytest.skip("the deepgrad console script is not installed in this environment")
     r = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "train" in r.stdout
+
+
+def test_digits_cnn_example_is_the_default_recipe():
+    example = R.load_recipe(ROOT / "examples" / "digits_cnn.toml")
+    assert {k: v for k, v in example.items() if k != "name"} == {
+        k: v for k, v in R.DEFAULT_RECIPE.items() if k != "name"
+    }

@@ -57,9 +57,10 @@ DEFAULT_RECIPE: dict[str, Any] = {
             {"type": "Linear", "args": [64, 10]},
         ]
     },
-    "optimizer": {"name": "adam", "lr": 2e-3},
+    "optimizer": {"name": "adam", "lr": 3e-3},
+    "schedule": {"name": "CosineAnnealingLR", "T_max": 20},
     "training": {
-        "epochs": 15,
+        "epochs": 20,
         "batch_size": 32,
         "loss": "cross_entropy",
         "metrics": ["accuracy"],
@@ -67,7 +68,7 @@ DEFAULT_RECIPE: dict[str, Any] = {
         "seed": 0,
     },
     "callbacks": {
-        "early_stopping": {"patience": 4, "restore_best_weights": True},
+        "early_stopping": {"patience": 8, "restore_best_weights": True},
         "csv_logger": True,
     },
 }
