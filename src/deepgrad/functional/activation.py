@@ -13,6 +13,10 @@ softplus       log(1 + eˣ) = max(x,0) + log1p(e^-|x|)       sigmoid(x)
 softmax        e^(x - max) / Σ e^(x - max)                  y ⊙ (g - Σ g y)
 log_softmax    x - logsumexp(x)                             g - eʸ Σ g
 =============  ===========================================  ===============================
+
+``relu``, ``sigmoid`` and ``tanh`` (the hot activations) compute a first-order backward directly
+on arrays, in one pass; under ``create_graph=True`` the same derivative is built from
+differentiable operations, so higher-order gradients work.
 """
 
 from __future__ import annotations
@@ -21,10 +25,15 @@ import math
 from typing import Any
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _mask, exp, where
 from .reduce import sum
+
+
+def _const(a: Any) -> Tensor:
+    """A gradient computed directly on arrays (first-order backward: no graph is recorded)."""
+    return Tensor._from_op(a, None, 0)
 
 
 class ReLU(Function):
@@ -34,7 +43,10 @@ class ReLU(Function):
         return backend.xp.maximum(x, 0)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * _mask(self.output().data > 0, gy)
+        positive = self.output().data > 0
+        if is_grad_enabled():  # create_graph: through differentiable ops
+            return gy * _mask(positive, gy)
+        return _const(gy.data * positive)  # one pass, no float copy of the mask
 
 
 def relu(x: Tensor) -> Tensor:
@@ -126,7 +138,10 @@ class Sigmoid(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        return gy * y * (1.0 - y)
+        if is_grad_enabled():
+            return gy * y * (1.0 - y)
+        yd = y.data
+        return _const(gy.data * yd * (1 - yd))  # one node instead of three
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -142,7 +157,10 @@ class Tanh(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        return gy * (1.0 - y * y)
+        if is_grad_enabled():
+            return gy * (1.0 - y * y)
+        yd = y.data
+        return _const(gy.data * (1 - yd * yd))
 
 
 def tanh(x: Tensor) -> Tensor:
