@@ -62,6 +62,11 @@ from .shape import (
     transpose,
     unsqueeze,
 )
-from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell; from .embedding import embedding  # noqa: E702
-from .normalization import batch_norm, layer_norm; from .dropout import dropout, dropout2d; from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E702
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d; from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d; from .upsample import interpolate  # noqa: E702
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .dropout import dropout, dropout2d
+from .embedding import embedding
+from .normalization import batch_norm, layer_norm
+from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
+from .upsample import interpolate
