@@ -299,3 +299,16 @@ def test_save_and_load_weights_methods(tmp_path):
     assert b.load_weights(tmp_path / "w.safetensors") is b
     x = dg.randn(5, 3)
     np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
+
+
+def test_a_module_accepts_a_numpy_array():
+    m = nn.Linear(4, 2)
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_array_equal(m(x).numpy(), m(dg.tensor(x)).numpy())
+
+
+def test_tensor_from_strings_is_refused():
+    with pytest.raises(TypeError, match="cannot make a tensor"):
+        dg.tensor("abc")
+    with pytest.raises(TypeError, match="cannot make a tensor"):
+        dg.tensor([object()])

@@ -444,8 +444,11 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
         arr = numpy.asarray(data)
     except ValueError as exc:
         raise ValueError(f"cannot make a tensor from ragged or mixed data: {exc}") from None
-    if arr.dtype == object:
-        raise TypeError(f"cannot make a tensor from data of type {type(data).__name__}")
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(
+            f"cannot make a tensor from data of type {type(data).__name__} (dtype {arr.dtype}); "
+            "expected numbers, nested lists of numbers, or an array"
+        )
     if arr.dtype.kind == "f":
         arr = arr.astype(backend.get_default_dtype(), copy=False)
     elif arr.dtype.kind in "iu" and arr.dtype != numpy.uint8:

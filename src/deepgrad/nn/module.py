@@ -132,6 +132,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and type(args[0]) is numpy.ndarray:  # model(array) works, as in Keras
+            args = (Tensor(args[0]), *args[1:])
         return self.forward(*args, **kwargs)
 
     # ---- traversal ------------------------------------------------------------------------
