@@ -221,6 +221,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     cmd = "python -m benchmarks" + (" --quick" if args.quick else "")
     if args.only:
         cmd += f" --only {args.only}"
+    if args.threads != min(2, os.cpu_count() or 1):
+        cmd += f" --threads {args.threads}"
     lines = [
         "# Benchmark results",
         "",
@@ -288,4 +290,17 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         for name, rate in results["data"].items():
             times = f"{rate / cnn:.0f}×" if cnn else "—"
             lines.append(f"| {name} | {rate:,.0f} | {times} |")
+    fm = ROOT / "benchmarks" / "FASHION_MNIST.md"
+    lines += [
+        "",
+        "## Fashion-MNIST: accuracy and time to accuracy",
+        "",
+        "Full-size runs of the `examples/fashion_mnist_*.toml` recipes against the published "
+        "benchmark rows, side by side with PyTorch: "
+        + (
+            "see [FASHION_MNIST.md](FASHION_MNIST.md) (made by `python benchmarks/fashion_mnist.py`)."
+            if fm.is_file()
+            else "run `python benchmarks/fashion_mnist.py` (writes FASHION_MNIST.md)."
+        ),
+    ]
     return "\n".join(lines) + "\n"

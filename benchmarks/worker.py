@@ -26,6 +26,7 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(threads)
+    import numpy  # noqa: F401 - load BLAS first: threadpool_limits only limits loaded libraries
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
