@@ -25,6 +25,7 @@ Run::
     .venv/bin/python benchmarks/fashion_mnist.py                   # all recipes, full data
     .venv/bin/python benchmarks/fashion_mnist.py examples/fashion_mnist_cnn.toml \\
         --subset 5000 --epochs 2 --json /tmp/fm.json --md /tmp/fm.md  # a quick check
+    .venv/bin/python benchmarks/fashion_mnist.py --merge /tmp/a.json /tmp/b.json  # rows run apart
 
 Writes ``benchmarks/fashion_mnist_results.json`` (all numbers) and ``benchmarks/
 FASHION_MNIST.md`` (the table) unless told otherwise. Threads: ``--threads 2`` sets OpenBLAS
@@ -70,6 +71,9 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json", default=str(ROOT / "benchmarks" / "fashion_mnist_results.json"))
     p.add_argument("--md", default=str(ROOT / "benchmarks" / "FASHION_MNIST.md"))
     p.add_argument("--note", action="append", default=[], help="a line for the report's notes")
+    p.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="only merge these result files' rows in"
+    )
     return p.parse_args(argv)
 
 
@@ -447,12 +451,37 @@ def markdown(results: dict[str, Any]) -> str:
             accs = " ".join(f"{a:.3f}" for a in t["test_accuracy"])
             lines.append(f"  PyTorch: {accs}")
     if results.get("notes"):
-        lines += ["", *results["notes"]]
+        lines += ["", "Notes:", "", *(f"- {n}" for n in results["notes"])]
     return "\n".join(lines) + "\n"
+
+
+def merge(files: list[str], json_path: str, md_path: str, notes: list[str]) -> dict[str, Any]:
+    """Rows of other result files (runs made separately, e.g. in parallel) replace the same
+    recipes' rows in ``json_path``; the table is rewritten. Nothing is run."""
+    target = Path(json_path)
+    results = json.loads(target.read_text()) if target.is_file() else {"machine": {}, "runs": []}
+    for f in files:
+        other = json.loads(Path(f).read_text())
+        if not results.get("machine"):
+            results["machine"] = other.get("machine", {})
+        new = {r["recipe"]: r for r in other.get("runs", [])}
+        results["runs"] = [r for r in results["runs"] if r["recipe"] not in new]
+        results["runs"] += list(new.values())
+        for n in other.get("notes", []):
+            if n not in results.setdefault("notes", []):
+                results["notes"].append(n)
+    results["runs"].sort(key=lambda r: r["recipe"])
+    results.setdefault("notes", []).extend(n for n in notes if n not in results["notes"])
+    target.write_text(json.dumps(results, indent=2) + "\n")
+    Path(md_path).write_text(markdown(results))
+    print(f"wrote {json_path} and {md_path}")
+    return results
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.json, args.md, args.note)
     _set_threads(args.threads)
     import tempfile
 
