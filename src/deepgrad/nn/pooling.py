@@ -24,15 +24,8 @@ def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Tensor:
         raise ValueError(f"{layer._short()}: {e}") from None  # type: ignore[attr-defined]
 
 
-class MaxPool2d(Module):
-    """Max over each ``kernel_size`` window: ``(N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
-    ``Ho = ⌊(H + 2·padding - dilation·(k-1) - 1) / stride⌋ + 1`` (⌈…⌉ with ``ceil_mode``).
-    The gradient goes to each window's maximum (the first one on ties).
-
-    >>> import deepgrad as dg
-    >>> dg.nn.MaxPool2d(2)(dg.zeros(8, 16, 28, 28)).shape
-    (8, 16, 14, 14)
-    """
+class _MaxPoolNd(Module):
+    """Max pooling, shared by the 1-D and 2-D layers (``_fn`` is the function)."""
 
     def __init__(
         self,
@@ -49,16 +42,31 @@ class MaxPool2d(Module):
         self.dilation = dilation
         self.ceil_mode = ceil_mode
 
+    _fn: Any
+
     def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.max_pool2d, x, self.kernel_size, self.stride, self.padding,
+        return _run(self, self._fn, x, self.kernel_size, self.stride, self.padding,
                     self.dilation, self.ceil_mode)  # fmt: skip
 
     def _short(self) -> str:
-        return f"MaxPool2d(kernel_size={self.kernel_size})"
+        return f"{type(self).__name__}(kernel_size={self.kernel_size})"
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")  # fmt: skip
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over each ``kernel_size`` window: ``(N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
+    ``Ho = ⌊(H + 2·padding - dilation·(k-1) - 1) / stride⌋ + 1`` (⌈…⌉ with ``ceil_mode``).
+    The gradient goes to each window's maximum (the first one on ties).
+
+    >>> import deepgrad as dg
+    >>> dg.nn.MaxPool2d(2)(dg.zeros(8, 16, 28, 28)).shape
+    (8, 16, 14, 14)
+    """
+
+    _fn = staticmethod(F.max_pool2d)
 
 
 class AvgPool2d(Module):
@@ -114,33 +122,11 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-class MaxPool1d(Module):
-    """Max over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)``."""
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)`` (the arguments are
+    single ints)."""
 
-    def __init__(
-        self,
-        kernel_size: int,
-        stride: int | None = None,
-        padding: int = 0,
-        dilation: int = 1,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.dilation = dilation
-        self.ceil_mode = ceil_mode
-
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.max_pool1d, x, self.kernel_size, self.stride, self.padding,
-                    self.dilation, self.ceil_mode)  # fmt: skip
-
-    def _short(self) -> str:
-        return f"MaxPool1d(kernel_size={self.kernel_size})"
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    _fn = staticmethod(F.max_pool1d)
 
 
 class AvgPool1d(Module):
