@@ -73,15 +73,24 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 class Linear(Function):
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
+        lead = x.shape[:-1]
+        if x.ndim != 2:  # one 2-D GEMM over all leading axes, not a batched loop of small ones
+            x = x.reshape(-1, x.shape[-1])
         y = x @ w.T
         if b is not None:
             y += b
-        return y
+        return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
 
     def backward(self, gy: Tensor) -> tuple:
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
-        gx = matmul(gy, w) if need[0] else None
+        gx = None
+        if need[0]:
+            gx = (
+                matmul(gy, w)
+                if gy.ndim == 2
+                else reshape(matmul(reshape(gy, (-1, gy.shape[-1])), w), x.shape)
+            )
         gw = gb = None
         if need[1] or (len(need) > 2 and need[2]):
             gy2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
