@@ -1,24 +1,27 @@
 """Fashion-MNIST end to end: each example recipe (``examples/fashion_mnist_*.toml``) trained in
 deepgrad and, with the same architecture and recipe, in PyTorch — side by side, epoch by epoch.
 
-For every recipe both frameworks get
-- the same data (the recipe's ``[data]`` section through :func:`deepgrad.train.recipe.load_data`,
-  the same training part when the recipe holds out a validation split),
-- the same initial weights (deepgrad builds the model after ``dg.manual_seed(seed)`` exactly as
-  ``deepgrad train`` does; its state dict is copied into the PyTorch module),
-- the same mini-batches in the same order (``numpy.random.default_rng([seed, epoch])``, the
-  permutation ``fit`` draws), the same loss, optimizer, learning rate and schedule.
-Dropout masks differ (each framework draws its own). Augmentation and callbacks other than
-the schedule are not reproduced: the example recipes use neither.
+deepgrad trains each recipe exactly as ``deepgrad train`` does: the same data, model, seed and
+one ``fit`` call (:func:`deepgrad.train.recipe.prepare` sets both up), so the accuracies here
+are the ones ``deepgrad train RECIPE`` prints. A callback trains PyTorch beside it with
+- the same initial weights (deepgrad's state dict, copied when training begins),
+- the same mini-batches in the same order: ``fit``'s permutation ``numpy.random.default_rng(
+  [seed, epoch])``, or, for a recipe with an ``[augment]`` section, the very batches
+  deepgrad's DataLoader augmented (recorded as deepgrad trains on them),
+- the same loss, optimizer, learning rate and schedule.
+Dropout masks differ (each framework draws its own). Callbacks other than the schedule are
+not reproduced: the example recipes use none.
 
-The two frameworks alternate epoch by epoch (deepgrad first on even epochs, PyTorch first on
-odd ones), so both see the same machine load. After every epoch each model is evaluated on
-the 10,000 test images (not timed). Recorded per recipe: test accuracy after each epoch, the
-training seconds of each epoch, and the **time-to-accuracy ratio**: the target is deepgrad's
-final test accuracy; each framework's time to target is its cumulative training time at the
-first epoch whose test accuracy reaches it; ratio = PyTorch's time ÷ deepgrad's time (above 1:
-deepgrad got there sooner). When PyTorch never reaches the target in the recipe's epochs the
-ratio is written as a lower bound (PyTorch's total time ÷ deepgrad's time, ``">"``).
+The two frameworks alternate epoch by epoch (PyTorch after deepgrad on even epochs, before it
+on odd ones), so both see the same machine load; with augmentation PyTorch always goes second
+(it needs deepgrad's batches), and deepgrad's epoch time includes augmenting its batches while
+PyTorch's does not. After every epoch each model is evaluated on the 10,000 test images (not
+timed). Recorded per recipe: test accuracy after each epoch, the training seconds of each
+epoch, and the **time-to-accuracy ratio**: the target is deepgrad's final test accuracy; each
+framework's time to target is its cumulative training time at the first epoch whose test
+accuracy reaches it; ratio = PyTorch's time ÷ deepgrad's time (above 1: deepgrad got there
+sooner). When PyTorch never reaches the target in the recipe's epochs the ratio is written as
+a lower bound (PyTorch's total time ÷ deepgrad's time, ``">"``).
 
 Run::
 
@@ -91,43 +94,73 @@ def _load() -> str:
 
 
 # ---- deepgrad ---------------------------------------------------------------------------------
-class DeepgradRun:
-    """The recipe's model trained with ``model.fit``, one epoch per call."""
+class Recorder:
+    """The recipe's DataLoader, keeping the batches of the epoch being trained, so that PyTorch
+    trains on exactly the (augmented) batches deepgrad saw. ``fit`` calls ``set_epoch`` before
+    every epoch: the record starts anew there."""
 
-    name = "deepgrad"
+    def __init__(self, loader: Any) -> None:
+        self.loader, self.batches = loader, []
 
-    def __init__(self, recipe: dict[str, Any], x: Any, y: Any, seed: int, tmp: Path) -> None:
-        import deepgrad as dg
-        from deepgrad.train import recipe as R
+    def __len__(self) -> int:
+        return len(self.loader)
 
-        tr = recipe.get("training", {})
-        dg.manual_seed(seed)  # as `deepgrad train` does before building the model
-        self.model = R.build_model(recipe["model"])
-        optimizer = R.build_optimizer(recipe.get("optimizer", {}))
-        self.model.compile(optimizer=optimizer, loss=tr.get("loss", "cross_entropy"),
-                           metrics=["accuracy"])  # fmt: skip
-        self.callbacks = R.build_callbacks(
-            {"csv_logger": False}, recipe.get("schedule"), optimizer, tmp
-        )
-        self.x, self.y, self.seed = x, y, seed
-        self.batch_size = int(tr.get("batch_size", 32))
-        with dg.no_grad():  # materialise lazy layers (e.g. Linear(None, ...)) for the copy
-            self.model.eval()
-            self.model(dg.tensor(x[:2]))
-            self.model.train()
+    def set_epoch(self, epoch: int) -> None:
+        self.loader.set_epoch(epoch)
+        self.batches = []
 
-    def state_dict(self) -> dict[str, Any]:
-        return self.model.state_dict()
+    def __iter__(self) -> Any:
+        for batch in self.loader:
+            self.batches.append(batch)
+            yield batch
 
-    def train_epoch(self, epoch: int) -> float:
-        t0 = time.perf_counter()
-        self.model.fit(self.x, self.y, epochs=epoch + 1, initial_epoch=epoch,
-                       batch_size=self.batch_size, verbose=0, seed=self.seed,
-                       callbacks=self.callbacks)  # fmt: skip
-        return time.perf_counter() - t0
 
-    def accuracy(self, x: Any, y: Any) -> float:
-        return float(self.model.evaluate(x, y, batch_size=1000)["accuracy"])
+def side_by_side(make_torch: Any, xs: Any, ys: Any, recorder: Recorder | None, epochs: int,
+                 rec: dict[str, Any]) -> Any:  # fmt: skip
+    """A deepgrad callback that builds the PyTorch run with ``make_torch()`` when training
+    begins (after ``fit`` has built any lazy layer, so the weights copied are the ones
+    deepgrad trains), times each deepgrad epoch (``on_epoch_begin`` to
+    ``on_epoch_end``), evaluates the model on the test set (not timed) and trains PyTorch's
+    epoch beside it: before deepgrad's on odd epochs and after it on even ones, so both see
+    the same machine load — or always after it when PyTorch needs deepgrad's recorded
+    (augmented) batches."""
+    from deepgrad.train.callback import Callback
+
+    def record(name: str, sec: float, acc: float) -> None:
+        rec[name]["epoch_seconds"].append(round(sec, 3))
+        rec[name]["test_accuracy"].append(round(acc, 4))
+
+    torch_run = None
+
+    class SideBySide(Callback):
+        def on_train_begin(self, logs: Any = None) -> None:
+            nonlocal torch_run
+            if make_torch is not None:
+                torch_run = make_torch()
+
+        def torch_epoch(self, epoch: int) -> None:
+            if torch_run is not None:
+                sec = torch_run.train_epoch(epoch, None if recorder is None else recorder.batches)
+                record("pytorch", sec, torch_run.accuracy(xs, ys))
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            if epoch % 2 == 1 and recorder is None:
+                self.torch_epoch(epoch)
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            sec = time.perf_counter() - self.t0
+            acc = float(self.model.evaluate(xs, ys, batch_size=1000, verbose=0)["accuracy"])
+            record("deepgrad", sec, acc)
+            if epoch % 2 == 0 or recorder is not None:
+                self.torch_epoch(epoch)
+            line = "  ".join(
+                f"{k} {v['test_accuracy'][-1]:.4f} ({v['epoch_seconds'][-1]:.1f} s)"
+                for k, v in rec.items()
+            )
+            print(f"  epoch {epoch + 1:>2}/{epochs}: {line}", flush=True)
+
+    return SideBySide()
 
 
 # ---- PyTorch ----------------------------------------------------------------------------------
@@ -205,7 +238,7 @@ class TorchRun:
         self.opt = self._optimizer(dict(recipe.get("optimizer", {"name": "adam"})))
         self.sched, self.interval = self._schedule(recipe.get("schedule"))
         self.x = torch.from_numpy(np.ascontiguousarray(x))
-        self.y = torch.from_numpy(np.ascontiguousarray(y))
+        self.y = torch.from_numpy(np.ascontiguousarray(y)).long()
         self.n, self.seed = len(x), seed
         self.batch_size = int(tr.get("batch_size", 32))
 
@@ -233,15 +266,26 @@ class TorchRun:
             raise NotImplementedError(f"schedule {name!r} has no PyTorch counterpart")
         return cls(self.opt, **spec), interval
 
-    def train_epoch(self, epoch: int) -> float:
+    def _batches(self, epoch: int) -> Any:
+        """``fit``'s batches of epoch ``epoch``: the permutation ``default_rng([seed, epoch])``."""
+        order = self.torch.from_numpy(
+            self.np.random.default_rng([self.seed, epoch]).permutation(self.n)
+        )
+        for s in range(0, self.n, self.batch_size):
+            idx = order[s : s + self.batch_size]
+            yield self.x[idx], self.y[idx]
+
+    def train_epoch(self, epoch: int, batches: list[Any] | None = None) -> float:
+        """One epoch on ``fit``'s batch order, or on ``batches`` (NumPy ``(x, y)`` pairs,
+        e.g. deepgrad's augmented ones); returns its training seconds."""
         torch, F = self.torch, self.torch.nn.functional
         t0 = time.perf_counter()
         self.model.train()
-        order = torch.from_numpy(self.np.random.default_rng([self.seed, epoch]).permutation(self.n))
-        b = self.batch_size
-        for s in range(0, self.n, b):
-            idx = order[s : s + b]
-            xb, yb = self.x[idx], self.y[idx]
+        if batches is None:
+            pairs = self._batches(epoch)
+        else:
+            pairs = ((torch.from_numpy(x), torch.from_numpy(y).long()) for x, y in batches)
+        for xb, yb in pairs:
             self.opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(self.model(xb), yb)
             loss.backward()
@@ -277,48 +321,47 @@ def time_to(accuracies: list[float], seconds: list[float], target: float) -> flo
 
 
 def bench_recipe(path: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Train one recipe in deepgrad exactly as ``deepgrad train`` does (one ``fit`` call, see
+    :func:`deepgrad.train.recipe.prepare`) with PyTorch trained beside it by a callback."""
     from deepgrad.train import recipe as R
 
     recipe = R.load_recipe(path)
-    if recipe.get("augment"):
-        raise NotImplementedError(f"{path}: augmentation is not reproduced in PyTorch here")
     data_spec = dict(recipe.get("data", {}))
     if args.subset:
         data_spec["subset"] = args.subset
     if args.test_subset:
         data_spec["test_subset"] = args.test_subset
     ds = R.load_data(data_spec)
+    training = R.prepare(recipe, ds, tmp, epochs=args.epochs, verbose=0,
+                         callbacks={"csv_logger": False})  # fmt: skip
+    model, seed, epochs = training.model, training.seed, training.epochs
     tr = recipe.get("training", {})
-    seed = int(tr.get("seed", 0))
-    epochs = int(args.epochs or tr.get("epochs", 10))
+    if tr.get("validation_split"):
+        raise NotImplementedError(f"{path}: compare recipes without a validation split")
     x, y = ds["x_train"], ds["y_train"]
-    n_val = int(round(len(x) * float(tr.get("validation_split", 0.0))))
-    if n_val:  # fit holds out the last part (Keras's rule): train both on the rest
-        x, y = x[:-n_val], y[:-n_val]
     xs, ys = ds["x_test"], ds["y_test"]
+    recorder = None
+    if recipe.get("augment"):  # PyTorch trains on the batches deepgrad's loader augmented
+        recorder = Recorder(training.fit_args[0])
+        training.fit_args = (recorder,)
     wanted = args.frameworks.split(",")
-    dg_run = DeepgradRun(recipe, x, y, seed, tmp)
-    runs: list[Any] = []
-    if "deepgrad" in wanted:
-        runs.append(dg_run)
+    if "deepgrad" not in wanted:
+        raise ValueError("--frameworks: deepgrad drives the batches; name deepgrad")
+    make_torch = None
     if "pytorch" in wanted:
-        runs.append(TorchRun(recipe, x, y, seed, dg_run.state_dict(), dg_run.model))
+
+        def make_torch() -> TorchRun:
+            return TorchRun(recipe, x, y, seed, model.state_dict(), model)
+
     name = recipe.get("name", Path(path).stem)
     print(f"{name}: {len(x)} training / {len(xs)} test samples, {epochs} epochs, "
           f"load {_load()}", flush=True)  # fmt: skip
-    rec: dict[str, Any] = {r.name: {"test_accuracy": [], "epoch_seconds": []} for r in runs}
+    rec: dict[str, Any] = {"deepgrad": {"test_accuracy": [], "epoch_seconds": []}}
+    if make_torch is not None:
+        rec["pytorch"] = {"test_accuracy": [], "epoch_seconds": []}
     load_before = _load()
-    for epoch in range(epochs):
-        for r in runs if epoch % 2 == 0 else runs[::-1]:
-            sec = r.train_epoch(epoch)
-            acc = r.accuracy(xs, ys)
-            rec[r.name]["epoch_seconds"].append(round(sec, 3))
-            rec[r.name]["test_accuracy"].append(round(acc, 4))
-        line = "  ".join(
-            f"{k} {v['test_accuracy'][-1]:.4f} ({v['epoch_seconds'][-1]:.1f} s)"
-            for k, v in rec.items()
-        )
-        print(f"  epoch {epoch + 1:>2}/{epochs}: {line}", flush=True)
+    training.fit_kwargs["callbacks"].append(side_by_side(make_torch, xs, ys, recorder, epochs, rec))
+    training.fit()
     for v in rec.values():
         v["final_accuracy"] = v["test_accuracy"][-1]
         v["best_accuracy"] = max(v["test_accuracy"])
@@ -333,7 +376,8 @@ def bench_recipe(path: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
         "batch_size": int(tr.get("batch_size", 32)),
         "optimizer": recipe.get("optimizer", {}),
         "schedule": recipe.get("schedule"),
-        "parameters": int(sum(p.size for p in dg_run.model.parameters())),
+        "parameters": int(sum(p.size for p in model.parameters())),
+        "augment": recipe.get("augment"),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "threads": args.threads,
         "load_average_before": load_before,

@@ -139,3 +139,71 @@ def test_benchmark_runs_both_frameworks_side_by_side(cached_loader, tmp_path, to
     assert bench.time_to([0.5, 0.6], [1.0, 2.0], 0.7) is None
     text = bench.markdown({"machine": {"cpus": 2, "threads": 2, "date": "today"}, "runs": [r]})
     assert "## Fashion-MNIST" in text and "fashion_mnist_mlp.toml" in text
+
+
+SMALL_AUGMENTED = {
+    "name": "fm-small-augmented",
+    "data": {"name": "fashion-mnist", "subset": 768, "test_subset": 256},
+    "model": {
+        "layers": [
+            {"type": "Conv2d", "args": [1, 4, 3], "padding": 1},
+            {"type": "ReLU"},
+            {"type": "MaxPool2d", "args": [2]},
+            {"type": "Flatten"},
+            {"type": "Linear", "args": [None, 32]},  # lazy: built by fit's first batch
+            {"type": "ReLU"},
+            {"type": "Dropout", "args": [0.3]},
+            {"type": "Linear", "args": [32, 10]},
+        ]
+    },
+    "optimizer": {"name": "adam", "lr": 0.003},
+    "schedule": {"name": "CosineAnnealingLR", "T_max": 3},
+    "augment": {"transforms": ["hflip", "shift"], "shift": 2},
+    "training": {"epochs": 3, "batch_size": 64, "seed": 3},
+}
+
+
+def test_benchmark_trains_deepgrad_exactly_as_deepgrad_train(cached_loader, tmp_path, torch):
+    """The benchmark's deepgrad accuracies are the ones ``deepgrad train`` gets (same seed,
+    dropout stream, augmented batches, lazy-layer weights), and PyTorch trains on the very
+    batches deepgrad's loader augmented."""
+    import argparse
+
+    bench = _bench_module()
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(SMALL_AUGMENTED))
+    args = argparse.Namespace(
+        subset=None, test_subset=None, epochs=None, threads=1, frameworks="deepgrad,pytorch"
+    )
+    seen: list[int] = []
+    real_epoch = bench.TorchRun.train_epoch
+
+    def spy(self, epoch, batches=None):
+        assert batches is not None and len(batches) == 12  # ceil(768 / 64), this epoch's
+        seen.append(sum(len(b[0]) for b in batches))
+        return real_epoch(self, epoch, batches)
+
+    bench.TorchRun.train_epoch = spy
+    r = bench.bench_recipe(str(path), args, tmp_path / "bench")
+    assert seen == [768, 768, 768]
+    assert r["augment"] == SMALL_AUGMENTED["augment"]
+    assert len(r["pytorch"]["test_accuracy"]) == 3
+    ran = R.run(
+        json.loads(path.read_text()), tmp_path / "train", verbose=0, print_fn=lambda s: None
+    )
+    assert r["deepgrad"]["final_accuracy"] == pytest.approx(ran["accuracy"], abs=1e-4)
+
+
+def test_recorder_keeps_the_batches_of_the_epoch_being_trained():
+    bench = _bench_module()
+    x = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1)
+    loader = D.DataLoader(D.ArrayDataset(x, np.arange(10)), batch_size=4, shuffle=True, seed=0)
+    rec = bench.Recorder(loader)
+    assert len(rec) == 3
+    next(iter(rec))  # fit's up-front check of the first batch
+    rec.set_epoch(1)
+    got = list(rec)
+    assert len(rec.batches) == 3 and all(a is b for a, b in zip(got, rec.batches))
+    order = np.concatenate([b[1] for b in rec.batches])
+    assert sorted(order) == list(range(10))
+    np.testing.assert_array_equal(order, np.random.default_rng([0, 1]).permutation(10))

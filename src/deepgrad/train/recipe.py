@@ -33,6 +33,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -330,50 +331,64 @@ def build_augmentation(spec: dict[str, Any] | None, seed: int) -> Callable | Non
 
 
 # ---- the run ------------------------------------------------------------------------------------
-def run(
+@dataclass
+class Training:
+    """A recipe made ready to train: the compiled model and the ``fit`` call that trains it.
+
+    ``model.fit(*fit_args, **fit_kwargs)`` is what :func:`run` calls; a caller may add
+    callbacks to ``fit_kwargs["callbacks"]`` first (``benchmarks/fashion_mnist.py`` does, to
+    train PyTorch beside it on the same batches)."""
+
+    model: Any
+    optimizer: Any
+    fit_args: tuple
+    fit_kwargs: dict[str, Any]
+    epochs: int
+    batch_size: int
+    seed: int
+
+    def fit(self) -> Any:
+        return self.model.fit(*self.fit_args, **self.fit_kwargs)
+
+
+def prepare(
     recipe: dict[str, Any],
+    ds: dict[str, Any],
     out_dir: str | os.PathLike,
     *,
     epochs: int | None = None,
     verbose: Any = "auto",
-    print_fn: Callable[[str], None] = print,
-) -> dict[str, Any]:
-    """Carry out a recipe: load data, build and train the model, evaluate it on the test set,
-    and write the model, history, metrics and plots into ``out_dir``. Returns the test
-    metrics (plus ``"epochs"`` run and ``"seconds"``)."""
+    callbacks: dict[str, Any] | None = None,
+) -> Training:
+    """Seed deepgrad, build and compile the recipe's model, and set up its ``fit`` call on the
+    data ``ds`` (from :func:`load_data`): arrays with ``validation_split``, or — with an
+    ``[augment]`` section — a seeded :class:`~deepgrad.data.DataLoader` whose batches are
+    augmented. ``callbacks`` replaces the recipe's ``[callbacks]`` section."""
     import deepgrad as dg
 
     from .. import data as D
-    from ..viz import training as VT
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     tr = dict(recipe.get("training", {}))
     seed = int(tr.get("seed", 0))
     dg.manual_seed(seed)
-    ds = load_data(recipe.get("data", {}))
     model = build_model(recipe["model"])
     optimizer = build_optimizer(recipe.get("optimizer", {}))
     loss = tr.get("loss", "cross_entropy" if ds["task"] == "classification" else "mse")
     metrics = tr.get("metrics", ["accuracy"] if ds["task"] == "classification" else ["mae"])
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
-    callbacks = build_callbacks(recipe.get("callbacks", {}), recipe.get("schedule"), optimizer, out)
+    cb_spec = recipe.get("callbacks", {}) if callbacks is None else callbacks
+    cbs = build_callbacks(cb_spec, recipe.get("schedule"), optimizer, Path(out_dir))
     n_epochs = int(epochs if epochs is not None else tr.get("epochs", 10))
     batch_size = int(tr.get("batch_size", 32))
     aug = build_augmentation(recipe.get("augment"), seed)
-    print_fn(
-        f"deepgrad train: {recipe.get('name', 'run')} — {len(ds['x_train'])} training and "
-        f"{len(ds['x_test'])} test samples; {n_epochs} epochs, batch size {batch_size}"
-    )
-    t0 = time.perf_counter()
     fit_kw: dict[str, Any] = {
         "epochs": n_epochs,
-        "callbacks": callbacks,
+        "callbacks": cbs,
         "verbose": tr.get("verbose", verbose),
         "seed": seed,
     }
+    val_split = float(tr.get("validation_split", 0.0))
     if aug is not None:  # augmentation runs per batch inside a DataLoader
-        val_split = float(tr.get("validation_split", 0.0))
         n_val = int(round(len(ds["x_train"]) * val_split))
         xtr, ytr = ds["x_train"], ds["y_train"]
         if n_val:
@@ -386,15 +401,39 @@ def run(
             seed=seed,
             batch_transform=aug,
         )
-        history = model.fit(loader, **fit_kw)
+        args: tuple = (loader,)
     else:
-        history = model.fit(
-            ds["x_train"],
-            ds["y_train"],
-            batch_size=batch_size,
-            validation_split=float(tr.get("validation_split", 0.0)),
-            **fit_kw,
-        )
+        args = (ds["x_train"], ds["y_train"])
+        fit_kw["batch_size"] = batch_size
+        fit_kw["validation_split"] = val_split
+    return Training(model, optimizer, args, fit_kw, n_epochs, batch_size, seed)
+
+
+def run(
+    recipe: dict[str, Any],
+    out_dir: str | os.PathLike,
+    *,
+    epochs: int | None = None,
+    verbose: Any = "auto",
+    print_fn: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Carry out a recipe: load data, build and train the model, evaluate it on the test set,
+    and write the model, history, metrics and plots into ``out_dir``. Returns the test
+    metrics (plus ``"epochs"`` run and ``"seconds"``)."""
+    from ..viz import training as VT
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ds = load_data(recipe.get("data", {}))
+    training = prepare(recipe, ds, out, epochs=epochs, verbose=verbose)
+    model = training.model
+    print_fn(
+        f"deepgrad train: {recipe.get('name', 'run')} — {len(ds['x_train'])} training and "
+        f"{len(ds['x_test'])} test samples; {training.epochs} epochs, batch size "
+        f"{training.batch_size}"
+    )
+    t0 = time.perf_counter()
+    history = training.fit()
     seconds = time.perf_counter() - t0
     results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
     results = {k: float(v) for k, v in results.items()}
