@@ -6,6 +6,7 @@ The cells (one time step; ``x (B, in)``, ``h, c (B, H)``), in PyTorch's gate lay
 RNN    h' = act(W_ih x + b_ih + W_hh h + b_hh)                act = tanh or relu
 LSTM   [i, f, g, o] = W_ih x + b_ih + W_hh h + b_hh            (weights (4H, in), (4H, H))
        i, f, o = σ(·);  g = tanh(·);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')
+       with projection (proj_size P < H):  h' = W_hr (o ⊙ tanh(c'))  (W_hr (P, H))
 GRU    [r, z] = σ(W_i[rz] x + b_i[rz] + W_h[rz] h + b_h[rz])  (weights (3H, in), (3H, H))
        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn));  h' = (1 - z) ⊙ n + z ⊙ h
 =====  ==========================================================================
@@ -240,18 +241,26 @@ class _SequenceFunction(Function):
 class LSTMSequence(_SequenceFunction):
     """One LSTM layer over a whole sequence, in one graph node.
 
-    ``forward(x, h0, c0, w_ih, w_hh[, b_ih, b_hh])`` with ``x (T, B, in)``, ``h0, c0 (B, H)``
-    returns ``(output (T, B, H), h_n (B, H), c_n (B, H))``.
+    ``forward(x, h0, c0, w_ih, w_hh[, b_ih, b_hh][, w_hr])`` with ``x (T, B, in)``,
+    ``h0 (B, P)``, ``c0 (B, H)`` returns ``(output (T, B, P), h_n (B, P), c_n (B, H))``.
+    Without ``w_hr``, ``P = H``. With the projection ``w_hr (P, H)`` (PyTorch's
+    ``proj_size = P < H``) the state is ``h_t = W_hr (σ(o) ⊙ tanh(c_t))`` and ``w_hh`` is
+    ``(4H, P)``; an odd number of weights (3 or 5) means the last one is ``w_hr``.
     """
 
     n_states = 2
     name = "LSTMSequence"
 
-    def forward(self, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, *bias: Any) -> Any:
+    def forward(self, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, *rest: Any) -> Any:
         xp = backend.xp
         T, B, _ = x.shape
-        H = w_hh.shape[1]
-        self.B, self.H = B, H
+        proj = len(rest) % 2 == 1
+        self.proj = proj
+        whr = rest[-1] if proj else None
+        bias = rest[:-1] if proj else rest
+        H = w_hh.shape[0] // 4
+        P = w_hh.shape[1]  # the state size: proj_size, or H without projection
+        self.B, self.H, self.P = B, H, P
         dt = x.dtype
         # internal gate order i, f, o, g: the three sigmoid gates form one block
         perm = xp.concatenate(
@@ -268,9 +277,13 @@ class LSTMSequence(_SequenceFunction):
             b = (bias[0] + bias[1])[perm]
             b[: 3 * H] *= 0.5
             A += b[:, None]
-        Hs = xp.empty((T + 1, H, B), dt)
+        Hs = xp.empty((T + 1, P, B), dt)
         Cs = xp.empty((T + 1, H, B), dt)
         TC = xp.empty((T, H, B), dt)
+        # with projection: M[t] = σ(o) ⊙ tanh(c_t) (H, B), kept for dW_hr = Σ_t dh_t M_tᵀ;
+        # zeros past each length so that the padded columns add nothing there
+        full = self.batch_sizes is None
+        M = (xp.empty if full else xp.zeros)((T, H, B), dt) if proj else None
         first = T if self.reverse else 0
         Hs[first] = h0.T
         Cs[first] = c0.T
@@ -295,7 +308,11 @@ class LSTMSequence(_SequenceFunction):
                 c += tmp2
                 tc = TC[t]
                 tanh_(c, out=tc)
-                mul(G[2 * H : H3], tc, out=Hs[n])
+                if proj:
+                    mul(G[2 * H : H3], tc, out=M[t])
+                    matmul(whr, M[t], out=Hs[n])
+                else:
+                    mul(G[2 * H : H3], tc, out=Hs[n])
             else:
                 G = A[t][:, :b]
                 g_ = matmul(whh, Hs[p][:, :b])
@@ -309,10 +326,15 @@ class LSTMSequence(_SequenceFunction):
                 c += G[:H] * G[H3:]
                 tc = TC[t][:, :b]
                 tanh_(c, out=tc)
-                mul(G[2 * H : H3], tc, out=Hs[n][:, :b])
+                if proj:
+                    m = M[t][:, :b]
+                    mul(G[2 * H : H3], tc, out=m)
+                    Hs[n][:, :b] = whr @ m
+                else:
+                    mul(G[2 * H : H3], tc, out=Hs[n][:, :b])
                 Hs[n][:, b:] = Hs[p][:, b:]
                 Cs[n][:, b:] = Cs[p][:, b:]
-        self.A, self.Hs, self.Cs, self.TC = A, Hs, Cs, TC
+        self.A, self.Hs, self.Cs, self.TC, self.M = A, Hs, Cs, TC, M
         last = 0 if self.reverse else T
         return self._outputs(Hs), xp.ascontiguousarray(Hs[last].T), xp.ascontiguousarray(Cs[last].T)
 
@@ -328,11 +350,13 @@ class LSTMSequence(_SequenceFunction):
         xp = backend.xp
         gout, ghn, gcn = gys
         x = self.inputs[0].data
-        A, Hs, Cs, TC = self.A, self.Hs, self.Cs, self.TC
-        T, B, H = x.shape[0], self.B, self.H
+        A, Hs, Cs, TC, M = self.A, self.Hs, self.Cs, self.TC, self.M
+        T, B, H, P = x.shape[0], self.B, self.H, self.P
         dt = x.dtype
         H2, H3 = 2 * H, 3 * H
-        dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
+        proj = self.proj
+        ir = len(self.inputs) - 1  # index of w_hr among the inputs (with projection)
+        dh = xp.zeros((P, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         dc = xp.zeros((H, B), dt) if gcn is None else xp.ascontiguousarray(gcn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
@@ -340,18 +364,29 @@ class LSTMSequence(_SequenceFunction):
         t1 = xp.empty((H, B), dt)
         t3 = xp.empty((H3, B), dt)
         whhT = self.whh_p.T
+        if proj:  # dm = W_hrᵀ dh: the gradient of σ(o) ⊙ tanh(c) (H, B)
+            whrT = self.inputs[ir].data.T
+            dm = xp.empty((H, B), dt)
+            want_hr = ir in needed
+            DR = (xp.empty if full else xp.zeros)((T, P, B), dt) if want_hr else None
+        else:
+            dm = dh  # no projection: the state is σ(o) ⊙ tanh(c) itself
         mul, matmul = xp.multiply, xp.matmul
         for j, (t, p, _n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
+                if proj:
+                    if want_hr:
+                        DR[t] = dh
+                    matmul(whrT, dh, out=dm)
                 G, D, tc = A[t], dA[t], TC[t]
                 i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
-                mul(dh, tc, out=D[H2:H3])  # d o
-                mul(tc, tc, out=t1)  # dc += dh ⊙ o ⊙ (1 - tc²)
+                mul(dm, tc, out=D[H2:H3])  # d o
+                mul(tc, tc, out=t1)  # dc += dm ⊙ o ⊙ (1 - tc²)
                 xp.subtract(1, t1, out=t1)
                 t1 *= o
-                t1 *= dh
+                t1 *= dm
                 dc += t1
                 mul(dc, g, out=D[:H])  # d i
                 mul(dc, Cs[p], out=D[H:H2])  # d f
@@ -369,17 +404,25 @@ class LSTMSequence(_SequenceFunction):
                 dhb, dcb = dh[:, :b], dc[:, :b]
                 if goutT is not None:
                     dhb += goutT[t][:, :b]
+                dmb = dhb
+                if proj:
+                    if want_hr:
+                        DR[t][:, :b] = dhb
+                    dmb = whrT @ dhb
                 G, D, tc = A[t][:, :b], dA[t][:, :b], TC[t][:, :b]
                 i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
-                D[H2:H3] = dhb * tc
-                dcb += dhb * o * (1 - tc * tc)
+                D[H2:H3] = dmb * tc
+                dcb += dmb * o * (1 - tc * tc)
                 D[:H] = dcb * g
                 D[H:H2] = dcb * Cs[p][:, :b]
                 D[H3:] = dcb * i * (1 - g * g)
                 dcb *= f
                 D[:H3] *= G[:H3] * (1 - G[:H3])
                 dh[:, :b] = whhT @ D
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed)
+        needed_w = [i for i in needed if not (proj and i == ir)]
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed_w)
+        if proj and want_hr:  # dW_hr = Σ_t dh_t M_tᵀ, one GEMM over all steps
+            out[ir] = xp.tensordot(DR, M, axes=([0, 2], [0, 2]))
         if 1 in needed:
             out[1] = xp.ascontiguousarray(dh.T)
         if 2 in needed:
@@ -690,24 +733,29 @@ def _run(
     if batch_first:
         x = swapaxes(x, 0, 1)
     T, B = x.shape[0], x.shape[1]
-    H = weights[0][1].shape[1]
     lstm_mode = mode == "LSTM"
+    P = weights[0][1].shape[1]  # size of h: hidden_size, or proj_size (LSTM projection)
+    H = weights[0][1].shape[0] // 4 if lstm_mode else P  # size of c
     if hx is not None:
-        want = (num_layers * D, B, H)
         states = hx if lstm_mode else (hx,)
         if lstm_mode and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"{fn}: hx must be a tuple (h0, c0), got {type(hx).__name__}")
-        for name, s in zip(("h0", "c0"), states):
+        for name, s, size in zip(("h0", "c0"), states, (P, H)):
+            want = (num_layers * D, B, size)
             if not isinstance(s, Tensor) or s.shape != want:
                 got = s.shape if isinstance(s, Tensor) else type(s).__name__
+                what = "proj_size" if name == "h0" and P != H else "hidden_size"
                 raise ValueError(
                     f"{fn}: expected {name} of shape (num_layers * num_directions, batch, "
-                    f"hidden_size) = {want}, got {got}"
+                    f"{what}) = {want}, got {got}"
                 )
     if hx is None:
-        zero = Tensor._from_op(xp.zeros((B, H), x.dtype), None, 0)
+        zero = Tensor._from_op(xp.zeros((B, P), x.dtype), None, 0)
         h0s = [zero] * (num_layers * D)
-        c0s = h0s if lstm_mode else None
+        c0s = None
+        if lstm_mode:
+            czero = zero if P == H else Tensor._from_op(xp.zeros((B, H), x.dtype), None, 0)
+            c0s = [czero] * (num_layers * D)
         h_all = c_all = None
     else:
         h_all, c_all = hx if lstm_mode else (hx, None)
@@ -778,8 +826,13 @@ def lstm(
 
     ``x (T, B, in)`` (``(B, T, in)`` with ``batch_first``); ``hx = (h0, c0)``, each
     ``(num_layers · D, B, H)`` with ``D = 2`` if bidirectional, or ``None`` for zeros;
-    ``weights[layer · D + direction] = (w_ih, w_hh[, b_ih, b_hh])`` in PyTorch's layout.
-    Returns ``(output (T, B, D·H), (h_n, c_n))``. ``dropout`` applies (inverted, in
+    ``weights[layer · D + direction] = (w_ih, w_hh[, b_ih, b_hh][, w_hr])`` in PyTorch's
+    layout. With the projection ``w_hr (P, H)`` (PyTorch's ``proj_size``),
+    ``h_t = W_hr (σ(o) ⊙ tanh(c_t))``: ``w_hh`` is ``(4H, P)``, ``h0``/``h_n`` are
+    ``(num_layers · D, B, P)`` (``c0``/``c_n`` keep ``H``), layers above the first take
+    ``D·P`` inputs and the output is ``(T, B, D·P)``.
+    Returns ``(output (T, B, D·H), (h_n, c_n))`` (``D·P`` with projection). ``dropout``
+    applies (inverted, in
     training) to the outputs of every layer but the last. ``lengths`` (``B`` ints) marks
     padded variable-length sequences (see the module docstring).
     """

@@ -4,7 +4,9 @@ Signatures, parameter names and layouts are PyTorch's, so a PyTorch ``state_dict
 one-to-one: for layer ``k`` (suffix ``_reverse`` for the backward direction)
 ``weight_ih_l{k} (G·H, in)``, ``weight_hh_l{k} (G·H, H)``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
 ``(G·H,)`` with ``G = 1`` (RNN), ``4`` (LSTM: gates i, f, g, o) or ``3`` (GRU: r, z, n).
-Default init is PyTorch's: every parameter ``U(-1/√H, 1/√H)``.
+An LSTM with ``proj_size = P > 0`` adds ``weight_hr_l{k} (P, H)`` after the biases, and its
+``weight_hh_l{k}`` is ``(4H, P)``. Default init is PyTorch's: every parameter
+``U(-1/√H, 1/√H)``.
 
 Padded variable-length batches: ``lstm(x, lengths=lengths)`` (or a
 :class:`~deepgrad.nn.PackedSequence` from :func:`~deepgrad.nn.pack_padded_sequence`) gives
@@ -50,6 +52,7 @@ class _RNNBase(Module):
         dropout: float,
         bidirectional: bool,
         nonlinearity: str = "tanh",
+        proj_size: int = 0,
     ) -> None:
         name = type(self).__name__
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
@@ -61,9 +64,23 @@ class _RNNBase(Module):
             raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int):
+            raise TypeError(f"{name}: proj_size must be an int, got {type(proj_size).__name__}")
+        if proj_size < 0:
+            raise ValueError(
+                f"{name}: proj_size should be a positive integer or zero to disable "
+                f"projections, got {proj_size}"
+            )
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"{name}: proj_size has to be smaller than hidden_size, got proj_size="
+                f"{proj_size} and hidden_size={hidden_size}"
+            )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional, self.nonlinearity = bidirectional, nonlinearity
+        self.proj_size = proj_size
+        P = proj_size if proj_size > 0 else hidden_size  # size of h (and of each output)
         D = 2 if bidirectional else 1
         G = _GATES[self.mode] * hidden_size
         dt = backend.get_default_dtype()
@@ -71,14 +88,17 @@ class _RNNBase(Module):
         bound = 1.0 / math.sqrt(hidden_size)
         self._names: list[list[str]] = []
         for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size * D
+            in_size = input_size if layer == 0 else P * D
             for d in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
                 names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
-                shapes = [(G, in_size), (G, hidden_size)]
+                shapes = [(G, in_size), (G, P)]
                 if bias:
                     names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
                     shapes += [(G,), (G,)]
+                if proj_size > 0:
+                    names.append(f"weight_hr{sfx}")
+                    shapes.append((proj_size, hidden_size))
                 for n, s in zip(names, shapes):
                     p = Parameter(xp.empty(s, dt))
                     init.uniform_(p, -bound, bound)
@@ -87,7 +107,7 @@ class _RNNBase(Module):
 
     @property
     def all_weights(self) -> list[list[Parameter]]:
-        """Parameters per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh], ...]``."""
+        """Parameters per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh(, w_hr)], ...]``."""
         return [[getattr(self, n) for n in names] for names in self._names]
 
     def flatten_parameters(self) -> None:
@@ -105,6 +125,8 @@ class _RNNBase(Module):
         ``lengths``: ``B`` ints for padded variable-length batches.
         Returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) with
         ``output (T, B, D·H)`` and ``h_n (num_layers·D, B, H)``; D = 2 if bidirectional.
+        An LSTM with ``proj_size = P > 0`` has ``h0``, ``h_n`` ``(num_layers·D, B, P)`` and
+        ``output (T, B, D·P)``; ``c0``, ``c_n`` keep ``H``.
         """
         packed = isinstance(input, PackedSequence)
         if packed:
@@ -151,6 +173,8 @@ class _RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.mode == "RNN" and self.nonlinearity != "tanh":
@@ -207,9 +231,12 @@ class LSTM(_RNNBase):
 
     ``[i, f, g, o] = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``;
     ``c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)``; ``h_t = σ(o) ⊙ tanh(c_t)``.
+    With ``proj_size = P`` (``0 < P < hidden_size``) the state is projected,
+    ``h_t = W_hr (σ(o) ⊙ tanh(c_t))`` with ``weight_hr_l{k} (P, H)``, as PyTorch's: ``h0``,
+    ``h_n`` and each output direction have size ``P``, ``c0``, ``c_n`` keep ``H``.
     ``forward(x, (h0, c0)=None, lengths=None) -> (output, (h_n, c_n))``. Each layer and
-    direction runs as one fused graph node (double backward through it is not supported).
-    ``proj_size`` is not supported.
+    direction (projection included) runs as one fused graph node (double backward through
+    it is not supported).
     """
 
     mode = "LSTM"
@@ -223,9 +250,13 @@ class LSTM(_RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
     ) -> None:
         super().__init__()
-        self._setup(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        self._setup(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            proj_size=proj_size,
+        )  # fmt: skip
 
 
 class GRU(_RNNBase):
