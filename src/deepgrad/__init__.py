@@ -69,3 +69,19 @@ import sys as _sys  # noqa: E402
 
 _sys.modules[__name__ + ".callbacks"] = callbacks  # `from deepgrad.callbacks import ...` works
 del _sys
+
+#: subpackages imported on first use (``dg.data.load_digits()`` after ``import deepgrad as dg``)
+#: rather than at ``import deepgrad``: plotting pulls in matplotlib, the lab its experiments
+_LAZY = ("data", "metrics", "models", "viz", "lab", "cli")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

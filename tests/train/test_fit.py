@@ -436,3 +436,50 @@ def test_logit_metrics_threshold_at_zero_with_bce_with_logits():
     assert res["accuracy"] == pytest.approx(float((pred == y).mean()))
     tp = float(((pred == 1) & (y == 1)).sum())
     assert res["precision"] == pytest.approx(tp / float(pred.sum()))
+
+
+def test_weighted_metrics_use_sample_and_class_weights_plain_metrics_do_not():
+    """Keras's rule: ``metrics`` ignore sample/class weights, ``weighted_metrics`` apply them
+    (Σ w [ŷ = y] / Σ w); a name in both lists is logged as ``weighted_<name>``."""
+    x, y = blobs(90)
+    model = mlp()
+    model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"],
+                  weighted_metrics=["accuracy", dg.metrics.F1Score(average="macro")])  # fmt: skip
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0, seed=0)
+    w = np.where(np.arange(90) % 3 == 0, 5.0, 0.5)
+    res = model.evaluate(x, y, sample_weight=w, batch_size=32)
+    hit = model.predict(x).argmax(axis=1) == y
+    assert res["accuracy"] == pytest.approx(hit.mean(), abs=1e-6)
+    assert res["weighted_accuracy"] == pytest.approx((w * hit).sum() / w.sum(), abs=1e-6)
+    assert "f1" in res and "weighted_f1" not in res  # only weighted: keeps its own name
+    # class_weight weights the weighted metrics while training (first epoch's logs)
+    model2 = mlp()
+    model2.compile(optimizer="adam", loss="cross_entropy", weighted_metrics=["accuracy"])
+    h = model2.fit(x, y, epochs=1, batch_size=90, verbose=0, seed=0, shuffle=False,
+                   class_weight={0: 1.0, 1: 0.0, 2: 0.0})  # fmt: skip
+    assert {"loss", "accuracy"} <= set(h.history) and "weighted_accuracy" not in h.history
+    # and a loader's (x, y, w) batches reach them too
+    batches = [(x[:45], y[:45], w[:45]), (x[45:], y[45:], w[45:])]
+    r2 = model.evaluate(batches)
+    assert r2["weighted_accuracy"] == pytest.approx(res["weighted_accuracy"], abs=1e-6)
+    assert r2["accuracy"] == pytest.approx(res["accuracy"], abs=1e-6)
+
+
+def test_weighted_metric_under_class_weight_counts_only_weighted_classes():
+    x, y = blobs(90)
+    model = mlp()
+    # lr 0: the model does not change during the epoch, so the logged training accuracy is
+    # the accuracy of the initial model on class 0 only
+    model.compile(optimizer=optim.SGD(lr=0.0), loss="cross_entropy",
+                  weighted_metrics=["accuracy"])  # fmt: skip
+    h = model.fit(x, y, epochs=1, batch_size=30, verbose=0, seed=0,
+                  class_weight={0: 1.0, 1: 0.0, 2: 0.0})  # fmt: skip
+    pred0 = model.predict(x).argmax(axis=1)
+    m0 = y == 0
+    assert h.history["accuracy"][0] == pytest.approx((pred0[m0] == 0).mean(), abs=1e-6)
+
+
+def test_compile_rejects_duplicate_weighted_metric_names():
+    model = mlp()
+    with pytest.raises(ValueError, match="distinct"):
+        model.compile(optimizer="sgd", loss="cross_entropy", weighted_metrics=["mae", "mae"])

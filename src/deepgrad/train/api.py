@@ -21,6 +21,7 @@ same names here (``model.fit(...)`` is ``api.fit(model, ...)``).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import os
@@ -76,6 +77,7 @@ def compile(  # noqa: A001 - Keras's name
     optimizer: Any = "rmsprop",
     loss: Any = None,
     metrics: list[Any] | None = None,
+    weighted_metrics: list[Any] | None = None,
 ) -> Any:
     """Attach an optimizer, a loss and metrics to ``model`` for :func:`fit`.
 
@@ -94,6 +96,12 @@ def compile(  # noqa: A001 - Keras's name
     metrics : list of str or Metric
         Names of :func:`deepgrad.metrics.get` (``"accuracy"``, ``"f1"``, ``"mae"``...) or
         streaming metrics. With ``bce_with_logits``, ``"accuracy"`` thresholds logits at 0.
+        As in Keras, these ignore ``sample_weight`` and ``class_weight``.
+    weighted_metrics : list of str or Metric
+        Metrics weighted by ``sample_weight`` / ``class_weight`` in ``fit`` and
+        ``evaluate`` (and by the third element of ``(x, y, w)`` loader batches):
+        e.g. weighted accuracy ``Σ w_i [ŷ_i = y_i] / Σ w_i``. A name that is also among
+        ``metrics`` is logged as ``"weighted_" + name`` (Keras's rule).
 
     Returns
     -------
@@ -112,14 +120,24 @@ def compile(  # noqa: A001 - Keras's name
     loss_fn = nnloss.get(loss)
     loss_name = nnloss.name_of(loss_fn)
     loss_kind = nnloss.KIND.get(loss_name) if loss_name else None
-    specs = list(metrics or [])
-    if isinstance(metrics, str):
-        specs = [metrics]
+    specs = [metrics] if isinstance(metrics, str) else list(metrics or [])
+    wspecs = (
+        [weighted_metrics] if isinstance(weighted_metrics, str) else list(weighted_metrics or [])
+    )
     resolved = [_resolve_metric(s, loss_name) for s in specs]
+    plain = {m.name for m in resolved}
+    for spec in wspecs:
+        m = _resolve_metric(spec, loss_name)
+        if m in resolved:  # the same object in both lists: keep them apart
+            m = copy.deepcopy(m)
+        m.weighted = True
+        if m.name in plain:
+            m.name = "weighted_" + m.name
+        resolved.append(m)
     names = [m.name for m in resolved]
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"compile: metric names must be distinct and not 'loss', got {names}")
-    set_compiled(model, Compiled(opt, loss_fn, loss_name, loss_kind, resolved, specs))
+    set_compiled(model, Compiled(opt, loss_fn, loss_name, loss_kind, resolved, specs + wspecs))
     return model
 
 

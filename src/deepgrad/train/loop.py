@@ -75,25 +75,35 @@ def weighted_loss(loss_none: Any, out: Tensor, yb: Any, wb: np.ndarray) -> Tenso
 
 
 def metric_updaters(metrics: list[Any]) -> list[Any]:
-    """``update(y_pred, y_true)`` per metric, with a fast path for (sparse) accuracy on
-    ``(N, C)`` scores against ``(N,)`` integer labels — the common case, where the general
-    update's input checks would cost more than the count itself."""
+    """``update(y_pred, y_true, sample_weight)`` per metric: metrics compiled as
+    ``weighted_metrics`` (``m.weighted``) get the batch's weights, the others ignore them
+    (Keras's rule). Unweighted (sparse) accuracy on ``(N, C)`` scores against ``(N,)`` integer
+    labels — the common case — takes a fast path, where the general update's input checks
+    would cost more than the count itself."""
     from ..metrics import Accuracy, SparseCategoricalAccuracy
 
     out = []
     for m in metrics:
-        if type(m) in (Accuracy, SparseCategoricalAccuracy):
+        if getattr(m, "weighted", False):
 
-            def update(od: Any, yb: Any, m: Any = m) -> None:
+            def update(od: Any, yb: Any, wb: Any = None, m: Any = m) -> None:
+                m.update(od, yb, wb)
+
+        elif type(m) in (Accuracy, SparseCategoricalAccuracy):
+
+            def update(od: Any, yb: Any, wb: Any = None, m: Any = m) -> None:
                 if od.ndim == 2 and od.shape[1] > 1 and yb.ndim == 1 and yb.dtype.kind in "iu":
                     m.correct += float(np.count_nonzero(od.argmax(axis=1) == yb))
                     m.weight += float(yb.shape[0])
                 else:
                     m.update(od, yb)
 
-            out.append(update)
         else:
-            out.append(m.update)
+
+            def update(od: Any, yb: Any, wb: Any = None, m: Any = m) -> None:
+                m.update(od, yb)
+
+        out.append(update)
     return out
 
 
@@ -139,7 +149,7 @@ def run_eval(
                 if metrics:
                     od = to_np(out.data)
                     for update in updaters:
-                        update(od, yb)
+                        update(od, yb, wb)
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode
@@ -291,7 +301,7 @@ class Trainer:
                     if metrics:
                         od = to_np(out.data)
                         for update in updaters:
-                            update(od, yb)
+                            update(od, yb, wb)
                     self.step += 1
                     self.global_step += 1
                     prog.step()
