@@ -328,9 +328,93 @@ class Pad(Function):
         return getitem(gy, index)
 
 
-def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0) -> Tensor:
-    """Pad with a constant: ``pad_width`` is NumPy's (an int for every side, or one
-    ``(before, after)`` pair per axis)."""
+#: ``pad`` modes other than ``"constant"``, with NumPy's name for each
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+class PadMode(Function):
+    """Pad by copying the input's own values (``mode`` reflect, replicate or circular).
+
+    Along each axis of size ``n`` padded by ``(b, a)``, output position ``k`` (``0 <= k <
+    b + n + a``) reads input position ``src(k - b)``, with ``src(i)`` = ``i`` inside and
+
+    * reflect: ``-i`` left, ``2(n-1) - i`` right (the edge itself is not repeated);
+    * replicate: ``0`` left, ``n - 1`` right;
+    * circular: ``i mod n``.
+
+    The axes are independent, so the map is a gather; its backward is the matching scatter
+    (:class:`PadModeAdjoint`), whose backward is this gather again."""
+
+    def __init__(self, pad_width: tuple, mode: str) -> None:
+        self.pad_width, self.mode = pad_width, mode
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.pad(x, self.pad_width, mode=_PAD_MODES[self.mode])
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return PadModeAdjoint(self.pad_width, self.mode)(gy)
+
+
+class PadModeAdjoint(Function):
+    """Adjoint of :class:`PadMode`: ``gy`` (padded shape) → ``gx`` (input shape), each padded
+    position's value added to the input position it was copied from, one axis at a time."""
+
+    def __init__(self, pad_width: tuple, mode: str) -> None:
+        self.pad_width, self.mode = pad_width, mode
+
+    def forward(self, gy: Any) -> Any:
+        g = gy
+        for axis, (b, a) in enumerate(self.pad_width):
+            if b or a:
+                g = self._fold(g, axis, b, a)
+        return g
+
+    def _fold(self, g: Any, axis: int, b: int, a: int) -> Any:
+        """Fold the ``b`` leading and ``a`` trailing positions of ``axis`` back onto the
+        ``n`` inner ones."""
+        n = g.shape[axis] - b - a
+
+        def at(sl: slice) -> tuple:
+            return (slice(None),) * axis + (sl,)
+
+        gx = g[at(slice(b, b + n))].copy()
+        left, right = g[at(slice(0, b))], g[at(slice(b + n, b + n + a))]
+        if self.mode == "replicate":
+            if b:
+                gx[at(slice(0, 1))] += left.sum(axis=axis, keepdims=True)
+            if a:
+                gx[at(slice(n - 1, n))] += right.sum(axis=axis, keepdims=True)
+        elif self.mode == "reflect":  # left k -> b - k, right b + n + k -> n - 2 - k
+            if b:
+                gx[at(slice(1, b + 1))] += backend.xp.flip(left, axis)
+            if a:
+                gx[at(slice(n - 1 - a, n - 1))] += backend.xp.flip(right, axis)
+        else:  # circular: left k -> n - b + k, right b + n + k -> k
+            if b:
+                gx[at(slice(n - b, n))] += left
+            if a:
+                gx[at(slice(0, a))] += right
+        return gx
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return PadMode(self.pad_width, self.mode)(ggx)
+
+
+def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0, mode: str = "constant") -> Tensor:
+    """Pad ``x``: ``pad_width`` is NumPy's (an int for every side, or one ``(before, after)``
+    pair per axis).
+
+    ``mode`` (PyTorch's names):
+
+    * ``"constant"``: fill with ``value``;
+    * ``"reflect"``: mirror at the edge without repeating it (``[1 2 3]`` padded by 2 →
+      ``[3 2 1 2 3 2 1]``); each padding must be smaller than the axis;
+    * ``"replicate"``: repeat the edge value (``[1 1 1 2 3 3 3]``);
+    * ``"circular"``: wrap around (``[2 3 1 2 3 1 2]``); each padding at most the axis size.
+
+    Shape ``(..., n, ...)`` → ``(..., before + n + after, ...)``; the gradient adds each padded
+    position's gradient into the input position it copies.
+    """
     if isinstance(pad_width, int):
         pw = ((pad_width, pad_width),) * x.ndim
     else:
@@ -339,4 +423,25 @@ def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0) -> Tensor:
         raise ValueError(
             f"pad: expected {x.ndim} non-negative (before, after) pairs, got {pad_width!r}"
         )
-    return Pad(pw, value)(x)
+    if mode == "constant":
+        return Pad(pw, value)(x)
+    if mode not in _PAD_MODES:
+        raise ValueError(
+            f"pad: mode must be one of 'constant', 'reflect', 'replicate', 'circular', got {mode!r}"
+        )
+    for axis, ((b, a), n) in enumerate(zip(pw, x.shape)):
+        if not (b or a):
+            continue
+        if n == 0:
+            raise ValueError(
+                f"pad: mode {mode!r} cannot pad axis {axis} of size 0 (input shape {x.shape})"
+            )
+        if (mode == "reflect" and max(b, a) >= n) or (mode == "circular" and max(b, a) > n):
+            need = "smaller than" if mode == "reflect" else "at most"
+            raise ValueError(
+                f"pad: mode {mode!r} needs each padding {need} the axis size, got padding "
+                f"{(b, a)} on axis {axis} of size {n} (input shape {x.shape})"
+            )
+    if not any(b or a for b, a in pw):
+        return x
+    return PadMode(pw, mode)(x)
