@@ -16,7 +16,9 @@ from ..tensor import Tensor, _index_arrays, as_tensor
 
 
 def _norm_axis(axis: int, ndim: int, fn: str) -> int:
-    if not -ndim <= axis < max(ndim, 1):
+    # a 0-d tensor accepts axis 0 and -1, as PyTorch's (it wraps dims as if ndim were 1)
+    n = max(ndim, 1)
+    if not -n <= axis < n:
         raise ValueError(f"{fn}: axis {axis} is out of range for a tensor with {ndim} dims")
     return axis % ndim if ndim else 0
 
@@ -101,6 +103,8 @@ def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     """Exchange axes ``a`` and ``b``."""
     _norm_axis(a, x.ndim, "swapaxes")
     _norm_axis(b, x.ndim, "swapaxes")
+    if x.ndim == 0:  # swapping axis 0 / -1 of a 0-d tensor: itself, as PyTorch's
+        return x
     return SwapAxes(a, b)(x)
 
 
@@ -159,6 +163,8 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     else:
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         axes = {_norm_axis(a, x.ndim, "squeeze") for a in axes}
+        if x.ndim == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: itself, as PyTorch's
+            return x
         for a in axes:
             if x.shape[a] != 1:
                 raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1")
@@ -174,7 +180,9 @@ def unsqueeze(x: Tensor, axis: int) -> Tensor:
 
 def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge axes ``start_axis..end_axis`` into one (``flatten(x, 1)`` keeps the batch)."""
-    if x.ndim == 0:
+    if x.ndim == 0:  # PyTorch: 0-d → (1,), for dims 0 / -1 only
+        _norm_axis(start_axis, 0, "flatten")
+        _norm_axis(end_axis, 0, "flatten")
         return reshape(x, (1,))
     s = _norm_axis(start_axis, x.ndim, "flatten")
     e = _norm_axis(end_axis, x.ndim, "flatten")
@@ -415,6 +423,13 @@ def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0, mode: str = "c
     Shape ``(..., n, ...)`` → ``(..., before + n + after, ...)``; the gradient adds each padded
     position's gradient into the input position it copies.
     """
+    if x.ndim == 0:  # as PyTorch's F.pad: nothing to pad is a no-op, anything else an error
+        if not isinstance(pad_width, int) and len(pad_width) == 0:
+            return x
+        raise ValueError(
+            f"pad: cannot pad a 0-d tensor (shape ()): it has no axes; got pad_width "
+            f"{pad_width!r} (reshape it to 1-d first)"
+        )
     if isinstance(pad_width, int):
         pw = ((pad_width, pad_width),) * x.ndim
     else:
