@@ -233,8 +233,13 @@ class TorchRun:
         if missing or unexpected:
             raise RuntimeError(f"state dicts differ: missing {missing}, unexpected {unexpected}")
         tr = recipe.get("training", {})
-        if tr.get("loss", "cross_entropy") != "cross_entropy":
-            raise NotImplementedError("only cross_entropy recipes are compared")
+        loss = tr.get("loss", "cross_entropy")
+        loss = dict(loss) if isinstance(loss, dict) else {"name": loss}
+        self.label_smoothing = float(loss.pop("label_smoothing", 0.0))
+        if loss != {"name": "cross_entropy"}:
+            raise NotImplementedError(
+                f"only cross_entropy recipes (with label_smoothing) are compared, got {loss}"
+            )
         self.opt = self._optimizer(dict(recipe.get("optimizer", {"name": "adam"})))
         self.sched, self.interval = self._schedule(recipe.get("schedule"))
         self.x = torch.from_numpy(np.ascontiguousarray(x))
@@ -287,7 +292,7 @@ class TorchRun:
             pairs = ((torch.from_numpy(x), torch.from_numpy(y).long()) for x, y in batches)
         for xb, yb in pairs:
             self.opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(self.model(xb), yb)
+            loss = F.cross_entropy(self.model(xb), yb, label_smoothing=self.label_smoothing)
             loss.backward()
             self.opt.step()
             if self.sched is not None and self.interval == "step":

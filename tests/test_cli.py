@@ -126,3 +126,28 @@ def test_digits_cnn_example_is_the_default_recipe():
     assert {k: v for k, v in example.items() if k != "name"} == {
         k: v for k, v in R.DEFAULT_RECIPE.items() if k != "name"
     }
+
+
+def test_recipe_loss_with_options(tmp_path, capsys):
+    """``[training] loss`` may be a table: the loss module's options (label smoothing here)."""
+    loss = R.build_loss({"name": "cross_entropy", "label_smoothing": 0.1})
+    assert type(loss).__name__ == "CrossEntropyLoss" and loss.label_smoothing == 0.1
+    assert type(R.build_loss("mse")).__name__ == "MSELoss"
+    with pytest.raises(R.RecipeError, match=r"unknown option\(s\) \['smoothing'\]"):
+        R.build_loss({"name": "cross_entropy", "smoothing": 0.1})
+    with pytest.raises(R.RecipeError, match="needs a name"):
+        R.build_loss({"label_smoothing": 0.1})
+    with pytest.raises(R.RecipeError, match="unknown loss 'xent'"):
+        R.build_loss("xent")
+    recipe = R.load_recipe(ROOT / "examples" / "digits_cnn.toml")
+    recipe["data"]["subset"] = 200
+    recipe["training"]["loss"] = {"name": "cross_entropy", "label_smoothing": 0.2}
+    results = R.run(recipe, tmp_path, epochs=1, verbose=0, print_fn=lambda s: None)
+    assert np.isfinite(results["loss"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[model]\nlayers = [{type = "Flatten"}, {type = "Linear", args = [64, 10]}]\n'
+        '[training]\nloss = {name = "mse", beta = 2}\n'
+    )
+    assert cli.main(["train", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "unknown option(s) ['beta']" in capsys.readouterr().err

@@ -3,6 +3,7 @@ used by ``compile(loss="cross_entropy")``."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from .. import functional as F
@@ -144,18 +145,28 @@ KIND: dict[str, str] = {
 }
 
 
-def get(loss: str | Module | Any) -> Any:
+def get(loss: str | Module | Any, **kwargs: Any) -> Any:
     """Resolve a loss given by name (``"mse"``, ``"mae"``, ``"huber"``, ``"bce"``,
     ``"bce_with_logits"``, ``"cross_entropy"``, ``"nll"``, ``"kl_div"``), as a module, or as
-    a callable ``loss(pred, target) -> Tensor``."""
+    a callable ``loss(pred, target) -> Tensor``. ``kwargs`` go to a named loss's module
+    (``get("cross_entropy", label_smoothing=0.1)``)."""
     if isinstance(loss, str):
-        try:
-            return _BY_NAME[loss]()
-        except KeyError:
+        if loss not in _BY_NAME:
             raise ValueError(
                 f"unknown loss {loss!r}; expected one of {sorted(_BY_NAME)}, a loss module or "
                 "a callable"
+            )
+        cls = _BY_NAME[loss]
+        try:
+            inspect.signature(cls).bind(**kwargs)
+        except TypeError:
+            allowed = [n for n in inspect.signature(cls).parameters if n != "self"]
+            raise ValueError(
+                f"loss {loss!r}: unknown option(s) {sorted(kwargs)}; it takes {allowed}"
             ) from None
+        return cls(**kwargs)
+    if kwargs:
+        raise ValueError(f"loss options {sorted(kwargs)} need a loss given by name")
     if callable(loss):
         return loss
     raise TypeError(f"loss must be a name, a module or a callable, got {type(loss).__name__}")

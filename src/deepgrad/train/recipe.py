@@ -15,6 +15,7 @@ A recipe is a dict with these sections (all optional but ``model``; see ``exampl
     [optimizer]   name = "adam", lr = 1e-3, ...            (deepgrad.optim.get)
     [schedule]    name = "CosineAnnealingLR", T_max = 20, interval = "epoch" | "step"
     [training]    epochs, batch_size, loss, metrics, validation_split, seed, verbose
+                  (loss: a name, or {name = "cross_entropy", label_smoothing = 0.1})
     [callbacks]   early_stopping = {patience = 3, restore_best_weights = true},
                   reduce_lr_on_plateau = {...}, checkpoint = true, csv_logger = true,
                   tensorboard = false, backup = true
@@ -269,6 +270,28 @@ def build_optimizer(spec: dict[str, Any]) -> Any:
     return optim.get(name, **spec)
 
 
+def build_loss(spec: str | dict[str, Any]) -> Any:
+    """The loss of ``[training] loss``: a name, or a table with ``name`` and the loss
+    module's options (``{name = "cross_entropy", label_smoothing = 0.1}``)."""
+    from ..nn import loss as nnloss
+
+    if isinstance(spec, dict):
+        spec = dict(spec)
+        if "name" not in spec:
+            raise RecipeError(f"training: loss table needs a name, got {spec}")
+        name = spec.pop("name")
+        try:
+            return nnloss.get(name, **spec)
+        except ValueError as e:
+            raise RecipeError(f"training: {e}") from None
+    if not isinstance(spec, str):
+        raise RecipeError(f"training: loss must be a name or a table, got {spec!r}")
+    try:
+        return nnloss.get(spec)
+    except ValueError as e:
+        raise RecipeError(f"training: {e}") from None
+
+
 def build_callbacks(
     spec: dict[str, Any], schedule: dict[str, Any] | None, optimizer: Any, out: Path
 ) -> list[Any]:
@@ -373,7 +396,7 @@ def prepare(
     dg.manual_seed(seed)
     model = build_model(recipe["model"])
     optimizer = build_optimizer(recipe.get("optimizer", {}))
-    loss = tr.get("loss", "cross_entropy" if ds["task"] == "classification" else "mse")
+    loss = build_loss(tr.get("loss", "cross_entropy" if ds["task"] == "classification" else "mse"))
     metrics = tr.get("metrics", ["accuracy"] if ds["task"] == "classification" else ["mae"])
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     cb_spec = recipe.get("callbacks", {}) if callbacks is None else callbacks
