@@ -16,6 +16,12 @@ Default initialization is PyTorch's: ``kaiming_uniform_(a=√5)`` for the weight
 for the bias. ``weight_init``/``bias_init`` take a name of :func:`deepgrad.nn.init.get`
 (``"kaiming_normal"``, ``"xavier_uniform"``...) or a callable. ``in_channels=None`` infers the
 input channels at the first call.
+
+``padding_mode`` (``Conv1d``/``Conv2d``, PyTorch's): ``"zeros"`` (the default) pads with
+zeros inside the convolution; ``"reflect"``, ``"replicate"`` and ``"circular"`` pad the input
+explicitly with :func:`deepgrad.functional.pad` and then convolve without padding, as
+PyTorch's ``_conv_forward`` does (``padding="same"`` included). The transposed layers only
+support ``"zeros"``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter
+
+#: the ``padding_mode`` values of the convolution layers (PyTorch's)
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(v: Any, n: int, name: str, layer: str) -> tuple[int, ...]:
@@ -60,10 +69,21 @@ class _ConvNd(Module):
         weight_init: Any,
         bias_init: Any,
         output_padding: int | Sequence[int] = 0,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
         name = type(self).__name__
         nd = self._nd
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"{name}: padding_mode must be one of "
+                f"{', '.join(repr(m) for m in PADDING_MODES)}, got {padding_mode!r}"
+            )
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: only padding_mode='zeros' is supported (as in PyTorch), got "
+                f"{padding_mode!r}"
+            )
         if out_channels <= 0 or (in_channels is not None and in_channels <= 0):
             raise ValueError(
                 f"{name}: channels must be positive, got in={in_channels}, out={out_channels}"
@@ -97,6 +117,7 @@ class _ConvNd(Module):
         else:
             self.padding = _tuple(padding, nd, "padding", name)
         self.output_padding = _tuple(output_padding, nd, "output_padding", name)
+        self.padding_mode = padding_mode
         self.groups = groups
         self._use_bias = bias
         self._weight_init = weight_init
@@ -153,6 +174,21 @@ class _ConvNd(Module):
                 f"{x.shape}"
             )
 
+    def _pad_input(self, x: Tensor) -> tuple[Tensor, Any]:
+        """``(input, padding)`` for the convolution function: unchanged for ``"zeros"``;
+        otherwise the input padded by ``padding_mode`` (``"same"``: ``d·(k-1)`` in all, the
+        odd one at the end) and a padding of 0, as PyTorch's ``_conv_forward``."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        if self.padding == "same":
+            total = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            widths = tuple((t // 2, t - t // 2) for t in total)
+        elif self.padding == "valid":
+            widths = ((0, 0),) * self._nd
+        else:
+            widths = tuple((p, p) for p in self.padding)
+        return F.pad(x, ((0, 0), (0, 0), *widths), mode=self.padding_mode), (0,) * self._nd
+
     def _dims(self, c: Any = "C") -> str:
         return f"(N, {c}, L)" if self._nd == 1 else f"(N, {c}, H, W)"
 
@@ -175,6 +211,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if not self._use_bias:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -183,7 +221,8 @@ class Conv2d(_ConvNd):
 
     Shapes: input ``(N, in_channels, H, W)`` → output ``(N, out_channels, Ho, Wo)``,
     ``Ho = ⌊(H + 2·ph - dh·(kh-1) - 1) / sh⌋ + 1``; ``weight (out, in/groups, kh, kw)``,
-    ``bias (out,)``. ``padding`` may be an int, a pair, ``"same"`` or ``"valid"``.
+    ``bias (out,)``. ``padding`` may be an int, a pair, ``"same"`` or ``"valid"``;
+    ``padding_mode`` is ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
 
     >>> import deepgrad as dg
     >>> conv = dg.nn.Conv2d(1, 16, 3, padding=1)
@@ -201,16 +240,19 @@ class Conv2d(_ConvNd):
         dilation: int | Sequence[int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, weight_init, bias_init)  # fmt: skip
+                         groups, bias, weight_init, bias_init,
+                         padding_mode=padding_mode)  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
         try:
-            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+            x, padding = self._pad_input(x)
+            return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                             self.groups)  # fmt: skip
         except ValueError as e:
             raise ValueError(f"{self._short()}: {e}") from None
@@ -221,6 +263,7 @@ class Conv1d(_ConvNd):
 
     Shapes: input ``(N, in_channels, L)`` → output ``(N, out_channels, Lo)``,
     ``Lo = ⌊(L + 2p - d·(k-1) - 1) / s⌋ + 1``; ``weight (out, in/groups, k)``, ``bias (out,)``.
+    ``padding_mode`` is ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
     """
 
     _nd = 1
@@ -235,16 +278,19 @@ class Conv1d(_ConvNd):
         dilation: int | Sequence[int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, weight_init, bias_init)  # fmt: skip
+                         groups, bias, weight_init, bias_init,
+                         padding_mode=padding_mode)  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
-        p = self.padding if isinstance(self.padding, str) else self.padding[0]
         try:
+            x, padding = self._pad_input(x)
+            p = padding if isinstance(padding, str) else padding[0]
             return F.conv1d(x, self.weight, self.bias, self.stride[0], p, self.dilation[0],
                             self.groups)  # fmt: skip
         except ValueError as e:
@@ -277,11 +323,13 @@ class ConvTranspose2d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         dilation: int | Sequence[int] = 1,
+        padding_mode: str = "zeros",
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, weight_init, bias_init, output_padding)  # fmt: skip
+                         groups, bias, weight_init, bias_init, output_padding,
+                         padding_mode)  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
@@ -310,11 +358,13 @@ class ConvTranspose1d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         dilation: int | Sequence[int] = 1,
+        padding_mode: str = "zeros",
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, weight_init, bias_init, output_padding)  # fmt: skip
+                         groups, bias, weight_init, bias_init, output_padding,
+                         padding_mode)  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)
