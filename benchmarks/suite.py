@@ -4,6 +4,10 @@ machine's GEMM ceiling; results written to ``benchmarks/RESULTS.md``.
 
 Run from the repository root: ``python -m benchmarks`` (``--quick`` for a run under two
 minutes, ``--only cnn,lstm`` for a subset, ``--no-write`` to leave RESULTS.md alone).
+
+For the developer at work on a layer: ``python -m benchmarks --profile cnn [--steps 50]``
+profiles deepgrad's training step of one workload (cProfile, in this process; the functions
+that cost the most, by their own time and with what they call) instead of running the suite.
 """
 
 from __future__ import annotations
@@ -155,7 +159,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--no-write", action="store_true", help="do not rewrite RESULTS.md")
+    p.add_argument("--profile", metavar="WORKLOAD", help="profile deepgrad's step of WORKLOAD")
+    p.add_argument("--steps", type=int, default=50, help="steps profiled (with --profile)")
     args = p.parse_args(argv)
+    if args.profile:
+        if args.profile not in WORKLOADS:
+            p.error(f"unknown workload {args.profile!r}; choose from {list(WORKLOADS)}")
+        return profile(args.profile, args.steps, args.threads)
     names = [n for n in args.only.split(",") if n] or list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
@@ -193,6 +203,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         RESULTS.write_text(table)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     return results
+
+
+def profile(name: str, steps: int, threads: int, top: int = 25) -> dict[str, Any]:
+    """cProfile of ``steps`` deepgrad steps of workload ``name`` (after 3 warm-up steps):
+    prints the ``top`` functions by own time and by cumulative time; returns the seconds."""
+    import cProfile
+    import io
+    import pstats
+
+    from threadpoolctl import threadpool_limits
+
+    from .workloads import build_deepgrad
+
+    threadpool_limits(threads)
+    step, batch = build_deepgrad(name)
+    for _ in range(3):
+        step()
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for _ in range(steps):
+        step()
+    prof.disable()
+    seconds = time.perf_counter() - t0
+    print(f"{name}: {WORKLOADS[name]} — {steps} steps, {seconds / steps * 1e3:.2f} ms/step "
+          f"under the profiler, {threads} thread(s)")  # fmt: skip
+    for key in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).strip_dirs().sort_stats(key).print_stats(top)
+        print(out.getvalue())
+    return {"workload": name, "steps": steps, "seconds": seconds, "batch": batch}
 
 
 def _extras(quick: bool) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""The benchmark suite's pieces (never timed here): each workload builds and steps in both
+frameworks with the same parameter count, and ``--profile`` profiles a workload."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import suite, workloads
+
+
+@pytest.mark.parametrize("name", list(workloads.WORKLOADS))
+def test_workload_builds_and_steps_in_both_frameworks(name, torch):
+    dg_model, t_model = workloads.deepgrad_model(name), workloads.torch_model(name)
+    step, batch = workloads.build_deepgrad(name)
+    step()
+    assert batch == workloads.BATCH[name]
+    tstep, _ = workloads.build_torch(name)
+    tstep()
+    import deepgrad as dg
+
+    x = dg.tensor(workloads._pool(name, 1)[0][0])
+    with dg.no_grad():
+        dg_model(x)  # builds lazy layers, if any
+    n_dg = sum(p.size for p in dg_model.parameters())
+    assert n_dg == sum(p.numel() for p in t_model.parameters())
+
+
+def test_profile_one_workload(capsys):
+    out = suite.main(["--profile", "tiny_mlp", "--steps", "2", "--threads", "1"])
+    assert out["workload"] == "tiny_mlp" and out["steps"] == 2 and out["seconds"] > 0
+    assert "ms/step" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        suite.main(["--profile", "no_such_workload"])
