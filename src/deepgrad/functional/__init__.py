@@ -67,6 +67,15 @@ from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .embedding import embedding
 from .normalization import batch_norm, layer_norm
-from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .upsample import interpolate

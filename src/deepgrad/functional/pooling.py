@@ -1,5 +1,6 @@
 """Pooling: ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d`` (and global pooling),
-``max_pool1d``, ``avg_pool1d``.
+``adaptive_max_pool2d``, and the 1-D forms ``max_pool1d``, ``avg_pool1d``,
+``adaptive_avg_pool1d``, ``adaptive_max_pool1d``.
 
 Shapes (PyTorch's): ``x (N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
 
@@ -20,10 +21,15 @@ Gradients:
   so gradients of any order work.
 * average: ``gx`` adds ``gy / divisor`` into every tap's slice (``kh·kw`` slice-adds); its
   backward is the average pooling again.
+* adaptive max: the windows differ in size and may overlap, so the forward gathers every
+  window (padded to the largest by repeating its last row/column, which leaves the maximum
+  unchanged) and records the flat position ``h·W + w`` of each window's first maximum; the
+  backward adds ``gy`` at those positions (a scatter whose backward is the gather).
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -420,15 +426,8 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     """
     fn = "adaptive_avg_pool2d"
     _check_input(x, fn)
-    if isinstance(output_size, int):
-        output_size = (output_size, output_size)
-    if len(output_size) != 2:
-        raise ValueError(f"{fn}: output_size must be an int or a pair, got {output_size!r}")
     N, C, H, W = x.shape
-    Ho = H if output_size[0] is None else int(output_size[0])
-    Wo = W if output_size[1] is None else int(output_size[1])
-    if Ho < 1 or Wo < 1:
-        raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
+    Ho, Wo = _adaptive_output(output_size, (H, W), fn)
     if (Ho, Wo) == (H, W):
         return x
     if (Ho, Wo) == (1, 1):
@@ -441,3 +440,179 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     if Ho != H:
         y = matmul(_adaptive_matrix(H, Ho, x.dtype), y)
     return y
+
+
+def adaptive_avg_pool1d(x: Tensor, output_size: int | Sequence[int]) -> Tensor:
+    """Average pooling of a sequence to a fixed length ``Lo``: output ``i`` averages
+    ``x[..., ⌊i·L/Lo⌋ : ⌈(i+1)·L/Lo⌉]`` (PyTorch's windows). ``(N, C, L)`` → ``(N, C, Lo)``;
+    ``output_size`` is an int or a 1-tuple."""
+    fn = "adaptive_avg_pool1d"
+    _check_1d(x, fn)
+    _check_float(x, fn)
+    N, C, L = x.shape
+    (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
+    y = adaptive_avg_pool2d(reshape(x, (N, C, 1, L)), (1, Lo))
+    return reshape(y, (N, C, Lo))
+
+
+# ---- adaptive max pooling ----------------------------------------------------------------------
+def _check_float(x: Tensor, fn: str) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating input, got dtype {x.dtype}")
+
+
+def _adaptive_output(
+    output_size: Any, in_sizes: tuple[int, ...], fn: str, allow_none: bool = True
+) -> tuple[int, ...]:
+    """The output size per pooled axis from ``output_size`` (an int for every axis, or one
+    entry per axis; ``None`` keeps that axis's input size where ``allow_none``)."""
+    n = len(in_sizes)
+    what = "an int" if n == 1 else f"an int or a tuple of {n} ints or None"
+    if n == 1:
+        what += " or a tuple of 1 int"
+    if isinstance(output_size, numbers.Integral) and not isinstance(output_size, bool):
+        out = (int(output_size),) * n
+    else:
+        try:
+            items = tuple(output_size)
+        except TypeError:
+            raise TypeError(f"{fn}: output_size must be {what}, got {output_size!r}") from None
+        if len(items) != n:
+            raise ValueError(f"{fn}: output_size must be {what}, got {output_size!r}")
+        for v in items:
+            ok = isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            if not ok and not (v is None and allow_none):
+                raise TypeError(f"{fn}: output_size must be {what}, got {output_size!r}")
+        out = tuple(size if v is None else int(v) for v, size in zip(items, in_sizes))
+    if min(out) < 1:
+        raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
+    if min(in_sizes) < 1:
+        raise ValueError(f"{fn}: expected non-empty pooled axes, got sizes {in_sizes}")
+    return out
+
+
+def _adaptive_windows(n_in: int, n_out: int) -> Any:
+    """``(n_out, k)`` input positions of PyTorch's adaptive windows ``[⌊i·n_in/n_out⌋,
+    ⌈(i+1)·n_in/n_out⌉)``, each padded to the longest ``k`` by repeating its last position."""
+    i = numpy.arange(n_out)
+    start = (i * n_in) // n_out
+    end = -((-(i + 1) * n_in) // n_out)
+    k = int((end - start).max())
+    return backend.xp.asarray(numpy.minimum(start[:, None] + numpy.arange(k), end[:, None] - 1))
+
+
+class AdaptiveMaxPool2dFunction(Function):
+    """``y[n, c, i, j] = max of x[n, c]`` over the window rows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)`` and
+    columns ``[⌊j·W/Wo⌋, ⌈(j+1)·W/Wo⌉)``; ``self.index`` keeps the flat position ``h·W + w`` of
+    each window's first maximum (row-major, as PyTorch). Backward: :class:`_PlaneScatter`."""
+
+    def __init__(self, out_hw: tuple[int, int]) -> None:
+        self.out_hw = out_hw
+
+    def forward(self, x: Any) -> Any:
+        xp = backend.xp
+        N, C, H, W = x.shape
+        Ho, Wo = self.out_hw
+        ih, iw = _adaptive_windows(H, Ho), _adaptive_windows(W, Wo)
+        kh, kw = ih.shape[1], iw.shape[1]
+        # (N, C, Ho, Wo, kh, kw): every window, gathered once
+        win = x[:, :, ih[:, None, :, None], iw[None, :, None, :]].reshape(N, C, Ho, Wo, kh * kw)
+        k = win.argmax(axis=-1)
+        y = xp.take_along_axis(win, k[..., None], axis=-1)[..., 0]
+        r, c = xp.divmod(k, kw)
+        h = ih[xp.arange(Ho)[:, None], r]
+        w = iw[xp.arange(Wo)[None, :], c]
+        self.index = h * W + w
+        self.in_hw = (H, W)
+        return y
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _PlaneScatter(self.index, self.in_hw)(gy)
+
+
+class _PlaneScatter(Function):
+    """``gy (N, C, Ho, Wo)`` → ``gx (N, C, H, W)``: ``gx[n, c].flat[index[n, c, i, j]] +=
+    gy[n, c, i, j]`` (windows may share a maximum, so values add up)."""
+
+    def __init__(self, index: Any, in_hw: tuple[int, int]) -> None:
+        self.index, self.in_hw = index, in_hw
+
+    def forward(self, gy: Any) -> Any:
+        xp = backend.xp
+        N, C = gy.shape[:2]
+        H, W = self.in_hw
+        plane = H * W
+        flat = self.index.reshape(N * C, -1) + (xp.arange(N * C) * plane)[:, None]
+        gx = xp.bincount(flat.ravel(), weights=gy.ravel(), minlength=N * C * plane)
+        return gx.astype(gy.dtype, copy=False).reshape(N, C, H, W)
+
+    def backward(self, ggx: Tensor) -> Tensor:
+        return _PlaneGather(self.index)(ggx)
+
+
+class _PlaneGather(Function):
+    """Adjoint of :class:`_PlaneScatter`: ``a (N, C, H, W)`` → ``a[n, c].flat[index]``."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def forward(self, a: Any) -> Any:
+        N, C, H, W = a.shape
+        src = a.reshape(N, C, H * W)
+        out = backend.xp.take_along_axis(src, self.index.reshape(N, C, -1), axis=2)
+        return out.reshape(self.index.shape)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _PlaneScatter(self.index, self.inputs[0].shape[2:])(gy)
+
+
+def _adaptive_max(x: Tensor, out_hw: tuple[int, int], return_indices: bool) -> Any:
+    f = AdaptiveMaxPool2dFunction(out_hw)
+    y = f(x)
+    if not return_indices:
+        return y
+    return y, Tensor._from_op(f.index.astype(numpy.int64, copy=False), None, 0)
+
+
+def adaptive_max_pool2d(
+    x: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling to a fixed output size ``(Ho, Wo)`` whatever the input size: output
+    ``(i, j)`` is the maximum over rows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)`` and columns
+    ``[⌊j·W/Wo⌋, ⌈(j+1)·W/Wo⌉)`` (PyTorch's windows; they overlap when the sizes do not
+    divide, and repeat input pixels when the output is larger than the input).
+
+    Parameters
+    ----------
+    x : ``(N, C, H, W)``
+    output_size : int or ``(Ho, Wo)``; ``None`` keeps that axis's size
+    return_indices : also return the position of each maximum, as PyTorch
+
+    Returns
+    -------
+    ``y (N, C, Ho, Wo)``, or ``(y, indices)`` with ``indices (N, C, Ho, Wo)`` int64, the flat
+    position ``h·W + w`` of each window's first maximum (row-major). The gradient goes to
+    those positions (adding up where windows share a maximum).
+    """
+    fn = "adaptive_max_pool2d"
+    _check_input(x, fn)
+    H, W = x.shape[2:]
+    return _adaptive_max(x, _adaptive_output(output_size, (H, W), fn), return_indices)
+
+
+def adaptive_max_pool1d(
+    x: Tensor, output_size: int | Sequence[int], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling of a sequence to a fixed length ``Lo``: output ``i`` is the maximum of
+    ``x[..., ⌊i·L/Lo⌋ : ⌈(i+1)·L/Lo⌉]``. ``(N, C, L)`` → ``(N, C, Lo)`` (and the int64
+    positions ``(N, C, Lo)`` of the maxima with ``return_indices``)."""
+    fn = "adaptive_max_pool1d"
+    _check_1d(x, fn)
+    _check_float(x, fn)
+    N, C, L = x.shape
+    (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
+    out = _adaptive_max(reshape(x, (N, C, 1, L)), (1, Lo), return_indices)
+    if not return_indices:
+        return reshape(out, (N, C, Lo))
+    y, idx = out
+    return reshape(y, (N, C, Lo)), reshape(idx, (N, C, Lo))
