@@ -1,5 +1,6 @@
 """Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (global pooling with
-``output_size=1``), ``MaxPool1d``, ``AvgPool1d``.
+``output_size=1``), ``AdaptiveMaxPool2d``, ``MaxPool1d``, ``AvgPool1d``, ``AdaptiveAvgPool1d``,
+``AdaptiveMaxPool1d``.
 
 No parameters; the math is in :mod:`deepgrad.functional.pooling`. Input ``(N, C, H, W)``
 (``(N, C, L)`` for the 1-D layers); ``stride`` defaults to ``kernel_size``.
@@ -156,3 +157,78 @@ class AvgPool1d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of a sequence to a fixed length: ``(N, C, L)`` → ``(N, C, Lo)``, output
+    ``i`` averaging ``[⌊i·L/Lo⌋, ⌈(i+1)·L/Lo⌉)``. ``AdaptiveAvgPool1d(1)`` is global average
+    pooling over time.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.AdaptiveAvgPool1d(4)(dg.zeros(2, 8, 30)).shape
+    (2, 8, 4)
+    """
+
+    def __init__(self, output_size: int | Sequence[int]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.adaptive_avg_pool1d, x, self.output_size)
+
+    def _short(self) -> str:
+        return f"AdaptiveAvgPool1d(output_size={self.output_size})"
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """Adaptive max pooling, shared by the 1-D and 2-D layers (``_fn`` is the function)."""
+
+    _fn: Any
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return _run(self, self._fn, x, self.output_size, self.return_indices)
+
+    def _short(self) -> str:
+        return f"{type(self).__name__}(output_size={self.output_size})"
+
+    def extra_repr(self) -> str:
+        s = f"output_size={self.output_size}"
+        return s + (", return_indices=True" if self.return_indices else "")
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed ``output_size`` ``(Ho, Wo)`` for any input size: ``(N, C, H, W)``
+    → ``(N, C, Ho, Wo)``, window ``(i, j)`` covering rows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)`` and the
+    matching columns (PyTorch's). ``None`` in ``output_size`` keeps that axis;
+    ``return_indices=True`` also returns the int64 flat positions ``h·W + w`` of the maxima.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.AdaptiveMaxPool2d((3, None))(dg.zeros(2, 4, 10, 7)).shape
+    (2, 4, 3, 7)
+    """
+
+    _fn = staticmethod(F.adaptive_max_pool2d)
+
+    def __init__(
+        self, output_size: int | Sequence[int | None], return_indices: bool = False
+    ) -> None:
+        super().__init__(output_size, return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling of a sequence to a fixed length: ``(N, C, L)`` → ``(N, C, Lo)``, output
+    ``i`` the maximum over ``[⌊i·L/Lo⌋, ⌈(i+1)·L/Lo⌉)``; ``return_indices=True`` also returns
+    the int64 positions of the maxima."""
+
+    _fn = staticmethod(F.adaptive_max_pool1d)
+
+    def __init__(self, output_size: int | Sequence[int], return_indices: bool = False) -> None:
+        super().__init__(output_size, return_indices)

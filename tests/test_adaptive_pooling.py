@@ -1,0 +1,229 @@
+"""adaptive_max_pool1d/2d, adaptive_avg_pool1d and the layers AdaptiveMaxPool1d/2d,
+AdaptiveAvgPool1d: equality with PyTorch (values, indices, input gradients; non-divisible
+sizes, outputs larger than the input, ``None`` axes, ties), float64 gradient checks (first and
+second order), shapes, save/config round trips and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.functional as F
+from deepgrad import nn
+
+# (input spatial size, output_size): divisible, non-divisible (overlapping windows), output
+# larger than the input, global, None keeping an axis
+CASES_2D = [
+    ((6, 8), (3, 4)),
+    ((7, 9), (3, 4)),
+    ((5, 5), (7, 8)),
+    ((10, 3), 1),
+    ((4, 6), (None, 4)),
+    ((5, 7), (2, None)),
+    ((1, 1), (3, 2)),
+    ((9, 4), 4),
+]
+CASES_1D = [(8, 4), (9, 4), (5, 7), (10, 1), (7, 7), (1, 3), (11, (3,))]
+
+
+def _compare(torch, fn_dg, fn_t, x, indices=False, tol=1e-12):
+    """Outputs (and indices) and input gradients of ``fn_dg`` and ``fn_t`` on ``x`` agree."""
+    xd = dg.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    yd, yt = fn_dg(xd), fn_t(xt)
+    if indices:
+        (yd, id_), (yt, it) = yd, yt
+        assert id_.dtype == np.int64 and id_.shape == tuple(it.shape)
+        np.testing.assert_array_equal(id_.numpy(), it.numpy())
+    assert yd.shape == tuple(yt.shape)
+    assert yd.dtype == x.dtype
+    np.testing.assert_allclose(yd.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
+    g = np.random.default_rng(1).standard_normal(yd.shape).astype(x.dtype)
+    yd.backward(dg.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
+
+
+# ---- adaptive max pooling, 2-D -------------------------------------------------------------
+@pytest.mark.parametrize("size, out", CASES_2D)
+def test_adaptive_max_pool2d_matches_torch(torch, rng, size, out):
+    x = rng.standard_normal((2, 3, *size))
+    tf = torch.nn.functional
+    _compare(torch, lambda t: F.adaptive_max_pool2d(t, out),
+             lambda t: tf.adaptive_max_pool2d(t, out), x)  # fmt: skip
+    _compare(torch, lambda t: F.adaptive_max_pool2d(t, out, return_indices=True),
+             lambda t: tf.adaptive_max_pool2d(t, out, return_indices=True), x,
+             indices=True)  # fmt: skip
+
+
+def test_adaptive_max_pool2d_ties_match_torch(torch, rng):
+    """Few distinct values: the first maximum in row-major window order wins, as in PyTorch
+    (values, indices and gradients)."""
+    x = np.round(rng.standard_normal((2, 3, 9, 7))).astype(np.float32)
+    for out in [(4, 3), (2, 2), (12, 9)]:
+        _compare(torch, lambda t, o=out: F.adaptive_max_pool2d(t, o, True),
+                 lambda t, o=out: torch.nn.functional.adaptive_max_pool2d(t, o, True), x,
+                 indices=True, tol=1e-6)  # fmt: skip
+
+
+def test_adaptive_max_pool2d_float32(torch, rng):
+    x = rng.standard_normal((2, 4, 7, 5)).astype(np.float32)
+    _compare(torch, lambda t: F.adaptive_max_pool2d(t, (3, 2)),
+             lambda t: torch.nn.functional.adaptive_max_pool2d(t, (3, 2)), x,
+             tol=1e-6)  # fmt: skip
+
+
+@pytest.mark.parametrize("out", [(3, 4), (6, 7), (2, None), 1])
+def test_adaptive_max_pool2d_gradcheck(rng, out):
+    # continuous random values: no ties inside a window
+    x = dg.tensor(rng.standard_normal((2, 2, 5, 5)), requires_grad=True)
+    assert dg.gradcheck(lambda t: F.adaptive_max_pool2d(t, out), x)
+
+
+def test_adaptive_max_pool2d_double_backward(rng):
+    x = dg.tensor(rng.standard_normal((2, 2, 5, 6)), requires_grad=True)
+
+    def first(t):
+        y = F.adaptive_max_pool2d(t, (3, 4))
+        (g,) = dg.grad((y**3).sum(), [t], create_graph=True)
+        return (g * g).sum()
+
+    assert dg.gradcheck(first, x)
+
+
+def test_adaptive_max_pool2d_overlapping_windows_add_gradients():
+    # L = 3 → 2 outputs: windows [0, 2) and [1, 3) share position 1, the maximum of both
+    x = dg.tensor([[[[0.0, 5.0, 1.0]]]], requires_grad=True)
+    y = F.adaptive_max_pool2d(x, (1, 2))
+    np.testing.assert_array_equal(y.numpy(), [[[[5.0, 5.0]]]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 2.0, 0.0]]]])
+
+
+# ---- 1-D functions -----------------------------------------------------------------------------
+@pytest.mark.parametrize("length, out", CASES_1D)
+def test_adaptive_max_pool1d_matches_torch(torch, rng, length, out):
+    x = rng.standard_normal((2, 3, length))
+    tf = torch.nn.functional
+    _compare(torch, lambda t: F.adaptive_max_pool1d(t, out),
+             lambda t: tf.adaptive_max_pool1d(t, out), x)  # fmt: skip
+    _compare(torch, lambda t: F.adaptive_max_pool1d(t, out, True),
+             lambda t: tf.adaptive_max_pool1d(t, out, True), x, indices=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("length, out", CASES_1D)
+def test_adaptive_avg_pool1d_matches_torch(torch, rng, length, out):
+    x = rng.standard_normal((2, 3, length))
+    _compare(torch, lambda t: F.adaptive_avg_pool1d(t, out),
+             lambda t: torch.nn.functional.adaptive_avg_pool1d(t, out), x)  # fmt: skip
+
+
+@pytest.mark.parametrize("out", [3, 4, 9, 1])
+def test_adaptive_pool1d_gradcheck(rng, out):
+    x = dg.tensor(rng.standard_normal((2, 2, 7)), requires_grad=True)
+    assert dg.gradcheck(lambda t: F.adaptive_max_pool1d(t, out), x)
+    assert dg.gradcheck(lambda t: F.adaptive_avg_pool1d(t, out), x)
+
+
+# ---- layers ------------------------------------------------------------------------------------
+def test_layer_shapes():
+    assert nn.AdaptiveMaxPool2d(1)(dg.zeros(2, 4, 9, 7)).shape == (2, 4, 1, 1)
+    assert nn.AdaptiveMaxPool2d((3, None))(dg.zeros(2, 4, 10, 7)).shape == (2, 4, 3, 7)
+    assert nn.AdaptiveMaxPool2d((12, 2))(dg.zeros(1, 2, 5, 5)).shape == (1, 2, 12, 2)
+    assert nn.AdaptiveMaxPool1d(4)(dg.zeros(2, 8, 30)).shape == (2, 8, 4)
+    assert nn.AdaptiveAvgPool1d(5)(dg.zeros(2, 8, 3)).shape == (2, 8, 5)
+    y, idx = nn.AdaptiveMaxPool1d(3, return_indices=True)(dg.zeros(2, 8, 10))
+    assert y.shape == idx.shape == (2, 8, 3) and idx.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda m: m.AdaptiveMaxPool2d((3, 4)), (2, 3, 7, 9)),
+        (lambda m: m.AdaptiveMaxPool2d((None, 2), return_indices=True), (2, 3, 5, 5)),
+        (lambda m: m.AdaptiveMaxPool1d(4), (2, 3, 9)),
+        (lambda m: m.AdaptiveMaxPool1d(6, return_indices=True), (2, 3, 4)),
+        (lambda m: m.AdaptiveAvgPool1d(4), (2, 3, 9)),
+        (lambda m: m.AdaptiveAvgPool1d(1), (2, 3, 9)),
+    ],
+)
+def test_layers_match_torch(torch, rng, make, shape):
+    layer, tlayer = make(nn), make(torch.nn)
+    indices = getattr(layer, "return_indices", False)
+    _compare(torch, layer, tlayer, rng.standard_normal(shape), indices=indices)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [nn.AdaptiveMaxPool2d((2, 3)), nn.AdaptiveMaxPool1d(3), nn.AdaptiveAvgPool1d(3)],
+    ids=["max2d", "max1d", "avg1d"],
+)
+def test_layers_gradcheck(rng, layer):
+    shape = (2, 2, 5, 4) if isinstance(layer, nn.AdaptiveMaxPool2d) else (2, 2, 7)
+    x = dg.tensor(rng.standard_normal(shape), requires_grad=True)
+    assert dg.gradcheck(layer, x)
+
+
+def test_layers_repr_and_config_round_trip(tmp_path, rng):
+    layer = nn.AdaptiveMaxPool2d((3, None), return_indices=True)
+    assert repr(layer) == "AdaptiveMaxPool2d(output_size=(3, None), return_indices=True)"
+    assert repr(nn.AdaptiveAvgPool1d(4)) == "AdaptiveAvgPool1d(output_size=4)"
+    assert layer.get_config() == {"output_size": (3, None), "return_indices": True}
+    for m in [layer, nn.AdaptiveMaxPool1d(5), nn.AdaptiveAvgPool1d(2)]:
+        again = dg.io.module_from_config(dg.io.module_to_config(m))
+        assert type(again) is type(m) and again.get_config() == m.get_config()
+    # a saved model with the new layers loads and computes the same
+    model = nn.Sequential(
+        nn.Conv1d(2, 4, 3), nn.AdaptiveMaxPool1d(5), nn.AdaptiveAvgPool1d(2), nn.Flatten()
+    )
+    model.save(tmp_path / "m.dg")
+    loaded = dg.load_model(tmp_path / "m.dg")
+    x = dg.tensor(rng.standard_normal((3, 2, 11)).astype(np.float32))
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+
+
+# ---- errors ------------------------------------------------------------------------------------
+def test_wrong_ndim():
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 4-D input.*\(2, 3, 4\)"):
+        F.adaptive_max_pool2d(dg.zeros(2, 3, 4), 2)
+    with pytest.raises(ValueError, match=r"adaptive_max_pool1d: expected a 3-D input.*\(2, 3\)"):
+        F.adaptive_max_pool1d(dg.zeros(2, 3), 2)
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool1d: expected a 3-D input"):
+        F.adaptive_avg_pool1d(dg.zeros(1, 2, 3, 4), 2)
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(output_size=2\): .*4-D input"):
+        nn.AdaptiveMaxPool2d(2)(dg.zeros(3, 4))
+
+
+@pytest.mark.parametrize("out", [0, -1, (0, 2), (2, -3)])
+def test_output_size_must_be_positive(out):
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: output_size must be positive"):
+        F.adaptive_max_pool2d(dg.zeros(1, 1, 4, 4), out)
+
+
+@pytest.mark.parametrize("fn", [F.adaptive_max_pool1d, F.adaptive_avg_pool1d])
+def test_1d_output_size_errors(fn):
+    name = fn.__name__
+    with pytest.raises(ValueError, match=rf"{name}: output_size must be positive, got 0"):
+        fn(dg.zeros(1, 1, 4), 0)
+    with pytest.raises(ValueError, match=rf"{name}: output_size must be an int.*\(2, 2\)"):
+        fn(dg.zeros(1, 1, 4), (2, 2))
+    with pytest.raises(TypeError, match=rf"{name}: output_size must be an int.*None"):
+        fn(dg.zeros(1, 1, 4), None)
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool1d\(output_size=-2\): .*positive"):
+        nn.AdaptiveMaxPool1d(-2)(dg.zeros(1, 1, 4))
+
+
+def test_other_bad_input():
+    with pytest.raises(
+        ValueError, match=r"output_size must be an int or a tuple of 2.*\(1, 2, 3\)"
+    ):
+        F.adaptive_max_pool2d(dg.zeros(1, 1, 4, 4), (1, 2, 3))
+    with pytest.raises(TypeError, match=r"output_size must be an int or a tuple of 2.*2\.5"):
+        F.adaptive_max_pool2d(dg.zeros(1, 1, 4, 4), (2.5, 2))
+    with pytest.raises(TypeError, match=r"adaptive_max_pool2d: expected a floating input"):
+        F.adaptive_max_pool2d(dg.tensor(np.zeros((1, 1, 4, 4), dtype=np.int64)), 2)
+    with pytest.raises(TypeError, match=r"adaptive_max_pool1d: expected a floating input"):
+        F.adaptive_max_pool1d(dg.tensor(np.zeros((1, 1, 4), dtype=np.int64)), 2)
+    with pytest.raises(ValueError, match=r"expected non-empty pooled axes, got sizes \(0, 4\)"):
+        F.adaptive_max_pool2d(dg.zeros(1, 1, 0, 4), 2)
