@@ -348,3 +348,187 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
     if dtype.kind not in "fc":
         return Tensor._from_op(x.data.astype(dtype), None, 0)
     return AsType(dtype)(x)
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """PyTorch's ``clamp``: ``min(max(x, min), max)``, either bound optional (not both).
+
+    Number bounds are :func:`clip` (gradient 1 where ``min <= x <= max``, else 0). A tensor
+    bound broadcasts and receives the gradient where it is the value taken."""
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return clip(x, min, max)
+    if min is None and max is None:  # pragma: no cover - excluded above
+        raise ValueError("clamp: at least one of min and max must be given")
+    y = x
+    if min is not None:
+        y = where(_data(y) < _data(min), min, y)
+    if max is not None:
+        y = where(_data(y) > _data(max), max, y)
+    return y
+
+
+def _data(v: Any) -> Any:
+    return v.data if isinstance(v, Tensor) else v
+
+
+def _floating(x: Tensor) -> Tensor:
+    """An integer/bool tensor as the default float dtype (``sin`` of ints is float, as in
+    PyTorch); a floating tensor unchanged."""
+    if x.data.dtype.kind in "iub":
+        return Tensor._from_op(x.data.astype(backend.get_default_dtype()), None, 0)
+    return x
+
+
+class PiecewiseConstant(Function):
+    """``sign``, ``floor``, ``ceil``, ``round``: steps whose derivative is 0 wherever it
+    exists; the gradient is 0 everywhere, as in PyTorch."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    def forward(self, x: Any) -> Any:
+        return self.fn(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return Tensor._from_op(backend.xp.zeros_like(gy.data), None, 0)
+
+
+def sign(x: Tensor) -> Tensor:
+    """``-1, 0, 1`` for negative, zero, positive elements (gradient 0)."""
+    if x.data.dtype.kind == "b":
+        return Tensor._from_op(x.data.copy(), None, 0)
+    return PiecewiseConstant(backend.xp.sign)(x)
+
+
+def floor(x: Tensor) -> Tensor:
+    """Largest integer ``<= x`` (gradient 0; integer tensors are returned unchanged)."""
+    if x.data.dtype.kind in "iub":
+        return Tensor._from_op(x.data.copy(), None, 0)
+    return PiecewiseConstant(backend.xp.floor)(x)
+
+
+def ceil(x: Tensor) -> Tensor:
+    """Smallest integer ``>= x`` (gradient 0; integer tensors are returned unchanged)."""
+    if x.data.dtype.kind in "iub":
+        return Tensor._from_op(x.data.copy(), None, 0)
+    return PiecewiseConstant(backend.xp.ceil)(x)
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+    """Round to ``decimals`` decimal places, halves to even (``round(2.5) = 2``, as PyTorch
+    and NumPy); gradient 0. Integer tensors are returned unchanged."""
+    if x.data.dtype.kind in "iub":
+        return Tensor._from_op(x.data.copy(), None, 0)
+    return PiecewiseConstant(lambda a: backend.xp.round(a, decimals))(x)
+
+
+class Sin(Function):
+    def forward(self, x: Any) -> Any:
+        return backend.xp.sin(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * cos(self.inputs[0])
+
+
+def sin(x: Tensor) -> Tensor:
+    """``sin x`` (derivative ``cos x``)."""
+    return Sin()(_floating(x))
+
+
+class Cos(Function):
+    def forward(self, x: Any) -> Any:
+        return backend.xp.cos(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return -(gy * sin(self.inputs[0]))
+
+
+def cos(x: Tensor) -> Tensor:
+    """``cos x`` (derivative ``-sin x``)."""
+    return Cos()(_floating(x))
+
+
+class Log1p(Function):
+    def forward(self, x: Any) -> Any:
+        return backend.xp.log1p(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy / (self.inputs[0] + 1)
+
+
+def log1p(x: Tensor) -> Tensor:
+    """``ln(1 + x)``, accurate for small ``x`` (derivative ``1 / (1 + x)``)."""
+    return Log1p()(_floating(x))
+
+
+class Expm1(Function):
+    keep_output = True
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.expm1(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * (self.output() + 1)
+
+
+def expm1(x: Tensor) -> Tensor:
+    """``e^x - 1``, accurate for small ``x`` (derivative ``e^x = y + 1``)."""
+    return Expm1()(_floating(x))
+
+
+def square(x: Tensor) -> Tensor:
+    """``x²`` (derivative ``2x``; integer tensors stay integer, as in PyTorch)."""
+    return PowScalar(2)(x)
+
+
+class Rsqrt(Function):
+    keep_output = True
+
+    def forward(self, x: Any) -> Any:
+        return 1 / backend.xp.sqrt(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        y = self.output()
+        return gy * (y * y * y) * -0.5
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """``1 / √x`` (derivative ``-y³ / 2``)."""
+    return Rsqrt()(_floating(x))
+
+
+class Reciprocal(Function):
+    keep_output = True
+
+    def forward(self, x: Any) -> Any:
+        return 1 / x
+
+    def backward(self, gy: Tensor) -> Tensor:
+        y = self.output()
+        return -(gy * y * y)
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    """``1 / x`` (derivative ``-1/x² = -y²``)."""
+    return Reciprocal()(_floating(x))
+
+
+def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` where the boolean ``mask`` is true, ``x`` elsewhere (``mask`` broadcasts
+    with ``x``; ``value`` is a number or a 0-d tensor, which then gets the gradient of the
+    positions it fills)."""
+    m = mask.data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
+    if m.dtype != bool:
+        raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype {m.dtype}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ValueError(
+            f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
+        )
+    try:
+        numpy.broadcast_shapes(m.shape, x.shape)
+    except ValueError:
+        raise ValueError(
+            f"masked_fill: mask of shape {m.shape} does not broadcast with the input of shape "
+            f"{x.shape}"
+        ) from None
+    return where(m, value, x)

@@ -7,14 +7,16 @@ batch axes). ``linear(x, W, b) = x @ Wᵀ + b`` is one node whose backward is th
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import numpy
 
+from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import _pair
-from .shape import reshape, sum_to, swapaxes
+from .shape import broadcast_to, reshape, sum_to, swapaxes
 
 
 class MatMul(Function):
@@ -116,3 +118,154 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is None:
         return Linear()(x, weight)
     return Linear()(x, weight, bias)
+
+
+# ---- einsum and PyTorch's fixed-rank products -------------------------------------------------
+def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Explicit per-operand terms and output term of ``subscripts``, with each ``...`` spelt
+    out in fresh letters (broadcast right-aligned) and the implicit output (``...`` then the
+    letters seen once, sorted) made explicit. Checks counts, ranks and letter sizes."""
+    eq = subscripts.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(
+            f"einsum: {subscripts!r} names {len(terms)} operands but {len(shapes)} were given"
+        )
+    for t in [*terms, rhs]:
+        bad = set(t.replace("...", "")) - set(string.ascii_letters)
+        if bad or t.count("...") > 1:
+            raise ValueError(f"einsum: invalid subscripts {subscripts!r} (term {t!r})")
+    n_ell = []  # the number of dims each operand's "..." stands for
+    for t, shape in zip(terms, shapes):
+        n_named = len(t.replace("...", ""))
+        if ("..." in t and len(shape) < n_named) or ("..." not in t and len(shape) != n_named):
+            raise ValueError(
+                f"einsum: operand of shape {shape} has {len(shape)} dims but term {t!r} of "
+                f"{subscripts!r} names {n_named}"
+            )
+        n_ell.append(len(shape) - n_named)
+    free = [c for c in string.ascii_letters if c not in eq]
+    ell = "".join(free[: max(n_ell)])
+    terms = [t.replace("...", ell[len(ell) - e :]) for t, e in zip(terms, n_ell)]
+    if arrow:  # an explicit output without "..." sums the broadcast dims away
+        rhs = rhs.replace("...", ell)
+    else:
+        joined = lhs.replace("...", "").replace(",", "")
+        rhs = ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    sizes: dict[str, int] = {}
+    for t, shape in zip(terms, shapes):
+        for c, s in zip(t, shape):
+            if sizes.get(c, 1) != 1 and s not in (1, sizes[c]):
+                raise ValueError(
+                    f"einsum: subscript {c!r} has size {s} in an operand of shape {shape} but "
+                    f"size {sizes[c]} elsewhere in {subscripts!r}"
+                )
+            if s != 1 or c not in sizes:
+                sizes[c] = s
+    for c in rhs:
+        if c not in sizes:
+            raise ValueError(
+                f"einsum: output subscript {c!r} of {subscripts!r} appears in no operand"
+            )
+        if rhs.count(c) > 1:
+            raise ValueError(f"einsum: output subscript {c!r} of {subscripts!r} is repeated")
+    return terms, rhs
+
+
+class Einsum(Function):
+    def __init__(self, terms: list[str], out: str) -> None:
+        self.terms, self.out = terms, out
+
+    def forward(self, *xs: Any) -> Any:
+        eq = ",".join(self.terms) + "->" + self.out
+        return backend.xp.einsum(eq, *xs, optimize=len(xs) > 1)
+
+    def backward(self, gy: Tensor) -> tuple:
+        return tuple(
+            self._grad(k, gy) if need else None for k, need in enumerate(self.needs_input_grad)
+        )
+
+    def _grad(self, k: int, gy: Tensor) -> Tensor:
+        """``dL/dx_k``: the einsum of ``gy`` with the other operands onto ``x_k``'s term.
+
+        Letters only ``x_k`` has (summed within it) are broadcast back afterwards; a letter
+        repeated in ``x_k``'s term (a diagonal) is put back on the diagonal with identity
+        matrices; dims of ``x_k`` broadcast from size 1 are summed back (``sum_to``)."""
+        x = self.inputs[k]
+        term = self.terms[k]
+        others = [(t, v) for j, (t, v) in enumerate(zip(self.terms, self.inputs)) if j != k]
+        seen = set(self.out).union(*[set(t) for t, _ in others])
+        unique = "".join(dict.fromkeys(term))
+        kept = "".join(c for c in unique if c in seen)
+        operands = [gy] + [v for _, v in others]
+        eq = ",".join([self.out] + [t for t, _ in others]) + "->" + kept
+        g = einsum(eq, *operands)
+        size = {c: s for c, s in zip(term, x.shape)}
+        dims = {c: s for c, s in zip(kept, g.shape)}
+        if kept != unique:  # letters summed inside x_k alone: size 1 here, broadcast below
+            g = reshape(g, tuple(dims.get(c, 1) for c in unique))
+        # x_k's sizes where g has 1 (those letters summed in x_k alone, or broadcast from 1)
+        g = broadcast_to(
+            g, tuple(dims.get(c, 1) if dims.get(c, 1) != 1 else size[c] for c in unique)
+        )
+        if len(unique) != len(term):  # repeated letters: g onto the diagonal(s)
+            free = [c for c in string.ascii_letters if c not in set(self.out).union(*self.terms)]
+            spelt, deltas, ops = "", [], []
+            dim = {c: s for c, s in zip(unique, g.shape)}
+            for c in term:
+                if c in spelt:
+                    f = free.pop(0)
+                    deltas.append(c + f)
+                    eye = backend.xp.eye(dim[c], dtype=g.data.dtype)
+                    ops.append(Tensor._from_op(eye, None, 0))
+                    spelt += f
+                else:
+                    spelt += c
+            g = einsum(",".join([unique, *deltas]) + "->" + spelt, g, *ops)
+        return sum_to(g, x.shape)
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """Einstein summation (NumPy's / PyTorch's ``einsum``): ``einsum("ij,jk->ik", a, b)`` is
+    ``a @ b``; letters absent from the output are summed, ``...`` stands for broadcast dims,
+    a letter repeated in one operand takes its diagonal, and without ``->`` the output is
+    ``...`` then the letters seen once, in alphabetical order.
+
+    The gradient for operand ``k`` is again an einsum: of the output gradient with the other
+    operands, onto ``k``'s subscripts (so higher-order gradients work)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = [o if isinstance(o, Tensor) else Tensor(o) for o in operands]
+    if not ts:
+        raise ValueError("einsum: expected at least one operand")
+    terms, out = _parse_einsum(subscripts, [t.shape for t in ts])
+    return Einsum(terms, out)(*ts)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """Outer product of two vectors: ``y[i, j] = a[i] b[j]``, shape ``(n,), (m,) → (n, m)``."""
+    a, b = _pair(a, b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return reshape(a, (a.shape[0], 1)) * reshape(b, (1, b.shape[0]))
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product without broadcasting: ``(B, n, k) @ (B, k, m) → (B, n, m)``."""
+    a, b = _pair(a, b)
+    if a.ndim != 3 or b.ndim != 3:
+        raise ValueError(f"bmm: expected two 3-D tensors, got shapes {a.shape} and {b.shape}")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"bmm: shapes {a.shape} and {b.shape} do not fit (B, n, k) @ (B, k, m)")
+    return matmul(a, b)
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product of two vectors of one length: ``Σ_i a_i b_i`` (a 0-d tensor)."""
+    a, b = _pair(a, b)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise ValueError(
+            f"dot: expected two 1-D tensors of one length, got shapes {a.shape} and {b.shape}"
+        )
+    return matmul(a, b)

@@ -17,8 +17,8 @@ import numpy
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _mask, exp, sqrt
-from .shape import broadcast_to, reshape
+from .elementwise import _mask, abs, exp, sign, sqrt, where
+from .shape import broadcast_to, concat, flip, getitem, movedim, reshape, unsqueeze
 
 Axis = int | Sequence[int] | None
 
@@ -157,3 +157,205 @@ class LogSumExp(Function):
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``log Σ e^x`` computed stably as ``m + log Σ e^(x - m)`` with ``m = max x``."""
     return LogSumExp(_axes(axis, x.ndim, "logsumexp"), keepdims)(x)
+
+
+# ---- PyTorch's other reductions and scans -----------------------------------------------------
+def _dim(dim: int, ndim: int, fn: str) -> int:
+    """One axis in ``[-ndim, ndim)`` (0 and -1 for a 0-d tensor), as a non-negative int."""
+    if not isinstance(dim, int):
+        raise TypeError(f"{fn}: dim must be one int, got {dim!r}")
+    axes = _axes(dim, ndim, fn)
+    return axes[0] if axes else 0
+
+
+def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
+    """``Σ_{j >= i} g_j`` along ``axis``: the adjoint of a cumulative sum."""
+    return flip(cumsum(flip(g, axis), axis), axis)
+
+
+class CumSum(Function):
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return x.cumsum(axis=self.axis)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _reverse_cumsum(gy, self.axis)
+
+
+def cumsum(x: Tensor, dim: int) -> Tensor:
+    """Running sum along ``dim``: ``y_i = Σ_{j <= i} x_j`` (same shape; integer and bool
+    tensors give int64). Gradient ``dx_i = Σ_{j >= i} dy_j``."""
+    axis = _dim(dim, x.ndim, "cumsum")
+    if x.ndim == 0:
+        return reshape(CumSum(0)(reshape(x, (1,))), ())
+    return CumSum(axis)(x)
+
+
+class CumProd(Function):
+    keep_output = True
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return x.cumprod(axis=self.axis)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        if not (x.data == 0).any():  # dx_i = Σ_{j >= i} dy_j y_j / x_i
+            return _reverse_cumsum(gy * self.output(), self.axis) / x
+        return _cumprod_grad_with_zeros(x, gy, self.axis)
+
+
+def _cumprod_grad_with_zeros(x: Tensor, gy: Tensor, axis: int) -> Tensor:
+    """``dx_k = Σ_{j >= k} dy_j Π_{i <= j, i != k} x_i`` without dividing by ``x`` (exact
+    when ``x`` holds zeros): ``O(n²)`` in the length ``n`` of ``axis``. With ``x`` moved to
+    the last axis, ``X[..., k, i] = x_i`` for ``i != k`` and ``1`` on the diagonal, so
+    ``cumprod(X)[..., k, j] = Π_{i <= j, i != k} x_i``."""
+    xp = backend.xp
+    n = x.shape[axis]
+    xm, gm = movedim(x, axis, -1), movedim(gy, axis, -1)
+    rows = broadcast_to(unsqueeze(xm, -2), xm.shape[:-1] + (n, n))
+    others = cumprod(where(xp.eye(n, dtype=bool), 1.0, rows), -1)
+    upper = _mask(xp.triu(xp.ones((n, n))), gy)  # j >= k
+    gx = sum(unsqueeze(gm, -2) * others * upper, -1)
+    return movedim(gx, -1, axis)
+
+
+def cumprod(x: Tensor, dim: int) -> Tensor:
+    """Running product along ``dim``: ``y_i = Π_{j <= i} x_j`` (same shape).
+
+    Gradient ``dx_i = Σ_{j >= i} dy_j Π_{k <= j, k != i} x_k``: computed as
+    ``Σ_{j >= i} dy_j y_j / x_i`` (``O(n)``) when ``x`` has no zero, and by the exact
+    ``O(n²)`` product (no division) when it has one — correct at zeros, as PyTorch's."""
+    axis = _dim(dim, x.ndim, "cumprod")
+    if x.ndim == 0:
+        return reshape(CumProd(0)(reshape(x, (1,))), ())
+    return CumProd(axis)(x)
+
+
+class Prod(Function):
+    def __init__(self, axis: int, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x: Any) -> Any:
+        return x.prod(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        return _expand(gy, x.shape, (self.axis,)) * _product_of_others(x, self.axis)
+
+
+def _product_of_others(x: Tensor, axis: int) -> Tensor:
+    """``Π_{j != i} x_j`` along ``axis`` for every ``i``, as the product of the exclusive
+    running products from the left and from the right (no division, so exact at zeros)."""
+    n = x.shape[axis]
+    if n <= 1:
+        return Tensor._from_op(backend.xp.ones(x.shape, x.data.dtype), None, 0)
+    xm = movedim(x, axis, -1)
+    one = Tensor._from_op(backend.xp.ones(xm.shape[:-1] + (1,), x.data.dtype), None, 0)
+    left = cumprod(concat([one, getitem(xm, (..., slice(0, n - 1)))], -1), -1)
+    right = flip(cumprod(concat([one, getitem(flip(xm, -1), (..., slice(0, n - 1)))], -1), -1), -1)
+    return movedim(left * right, -1, axis)
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Product of the elements along ``dim`` (all of them when None): ``y = Π x_i``.
+
+    Gradient ``dx_i = dy Π_{j != i} x_j``, computed without division (exact at zeros)."""
+    if dim is None:
+        y = Prod(0, False)(reshape(x, -1))
+        return reshape(y, (1,) * x.ndim) if keepdim else y
+    axis = _dim(dim, x.ndim, "prod")
+    if x.ndim == 0:
+        return reshape(Prod(0, False)(reshape(x, (1,))), ())
+    return Prod(axis, keepdim)(x)
+
+
+def amax(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """Largest element over ``dim`` (all dims when None or ``()``); the gradient is split
+    evenly among tied maxima, as PyTorch's ``amax``."""
+    return Max(_axes(dim if dim != () else None, x.ndim, "amax"), keepdim, True)(x)
+
+
+def amin(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """Smallest element over ``dim`` (all dims when None or ``()``); the gradient is split
+    evenly among tied minima, as PyTorch's ``amin``."""
+    return Max(_axes(dim if dim != () else None, x.ndim, "amin"), keepdim, False)(x)
+
+
+def all(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
+    axes = _axes(dim, x.ndim, "all")
+    return Tensor._from_op(backend.xp.asarray(x.data.all(axis=axes, keepdims=keepdim)), None, 0)
+
+
+def any(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether some element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
+    axes = _axes(dim, x.ndim, "any")
+    return Tensor._from_op(backend.xp.asarray(x.data.any(axis=axes, keepdims=keepdim)), None, 0)
+
+
+class VectorNorm(Function):
+    keep_output = True
+
+    def __init__(self, p: float, axes: tuple[int, ...] | None, keepdims: bool) -> None:
+        self.p, self.axes, self.keepdims = p, axes, keepdims
+
+    def forward(self, x: Any) -> Any:
+        xp, p = backend.xp, self.p
+        if p == 2:
+            return xp.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdims))
+        return (xp.abs(x) ** p).sum(axis=self.axes, keepdims=self.keepdims) ** (1.0 / p)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        # dy/dx_i = sign(x_i) |x_i|^(p-1) / y^(p-1); 0 where y = 0 (PyTorch's subgradient)
+        x, p = self.inputs[0], self.p
+        kept = _kept_shape(x.shape, self.axes)
+        y = reshape(self.output(), kept)
+        zero = y.data == 0
+        y_safe = where(zero, 1.0, y)
+        if p == 2:
+            scale, local = _gy_over(gy, y_safe, zero, kept, 1.0), x
+        elif p < 1:  # |x|^(p-1) blows up at x = 0, where PyTorch takes 0
+            xz = x.data == 0
+            local = sign(x) * where(xz, 0.0, abs(where(xz, 1.0, x)) ** (p - 1))
+            scale = _gy_over(gy, y_safe, zero, kept, p - 1)
+        else:
+            local = sign(x) * abs(x) ** (p - 1)
+            scale = _gy_over(gy, y_safe, zero, kept, p - 1)
+        return broadcast_to(scale, x.shape) * local
+
+
+def _gy_over(gy: Tensor, y_safe: Tensor, zero: Any, kept: tuple[int, ...], q: float) -> Tensor:
+    """``gy / y^q`` on the kept shape, 0 where the norm ``y`` is 0."""
+    s = reshape(gy, kept) / (y_safe if q == 1 else y_safe**q)
+    return where(zero, 0.0, s)
+
+
+def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """Vector ``p``-norm over ``dim`` (all elements when None; PyTorch's
+    ``linalg.vector_norm``): ``(Σ |x_i|^p)^(1/p)``; ``p = inf`` is ``max |x_i|``, ``-inf``
+    ``min |x_i|``, ``0`` the number of nonzero elements.
+
+    Gradients as PyTorch's: ``x / ‖x‖`` for ``p = 2`` and
+    ``sign(x) |x|^(p-1) / ‖x‖^(p-1)`` in general, 0 where the norm is 0; ``sign(x)`` for
+    ``p = 1``; for ``±inf`` split evenly among the tied extreme elements; 0 for ``p = 0``."""
+    if x.data.dtype.kind not in "fc":
+        raise TypeError(f"norm: expected a floating point tensor, got dtype {x.dtype}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"norm: p must be a number (vector norm), got {p!r}")
+    axes = _axes(dim if dim != () else None, x.ndim, "norm")
+    if p == numpy.inf:
+        return amax(abs(x), axes, keepdim)
+    if p == -numpy.inf:
+        return amin(abs(x), axes, keepdim)
+    if p == 0:  # sign(|x|) is 1 for nonzero elements and has gradient 0
+        return sum(sign(abs(x)), axes, keepdim)
+    if p == 1:
+        return sum(abs(x), axes, keepdim)
+    if p < 0:
+        raise ValueError(f"norm: p must be 0, positive or ±inf, got {p}")
+    return VectorNorm(float(p), axes, keepdim)(x)

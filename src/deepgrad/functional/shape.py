@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, _index_arrays, as_tensor
@@ -21,6 +23,21 @@ def _norm_axis(axis: int, ndim: int, fn: str) -> int:
     if not -n <= axis < n:
         raise ValueError(f"{fn}: axis {axis} is out of range for a tensor with {ndim} dims")
     return axis % ndim if ndim else 0
+
+
+def _norm_dims(dims: int | Sequence[int], ndim: int, fn: str) -> tuple[int, ...]:
+    """Normalise one axis or several (each in ``[-ndim, ndim)``), refusing repeats as PyTorch
+    does (``squeeze(x, (0, -3))`` on a 3-d tensor names axis 0 twice)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    out: list[int] = []
+    for d in dims:
+        a = _norm_axis(d, ndim, fn)
+        if a in out:
+            raise ValueError(
+                f"{fn}: axis {a} appears multiple times in {dims} (a tensor with {ndim} dims)"
+            )
+        out.append(a)
+    return tuple(out)
 
 
 def sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
@@ -161,8 +178,7 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     if axis is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        axes = {_norm_axis(a, x.ndim, "squeeze") for a in axes}
+        axes = set(_norm_dims(axis, x.ndim, "squeeze"))
         if x.ndim == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: itself, as PyTorch's
             return x
         for a in axes:
@@ -173,8 +189,13 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
 
 
 def unsqueeze(x: Tensor, axis: int) -> Tensor:
-    """Insert an axis of size 1 at position ``axis``."""
-    a = _norm_axis(axis, x.ndim + 1, "unsqueeze")
+    """Insert an axis of size 1 at position ``axis`` (``-x.ndim - 1 <= axis <= x.ndim``)."""
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError(
+            f"unsqueeze: axis {axis} is out of range for a tensor with {x.ndim} dims "
+            f"(expected an axis in [{-x.ndim - 1}, {x.ndim}])"
+        )
+    a = axis % (x.ndim + 1)
     return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
 
 
@@ -186,6 +207,11 @@ def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return reshape(x, (1,))
     s = _norm_axis(start_axis, x.ndim, "flatten")
     e = _norm_axis(end_axis, x.ndim, "flatten")
+    if s > e:
+        raise ValueError(
+            f"flatten: start_axis {start_axis} cannot come after end_axis {end_axis} "
+            f"(axes {s} and {e} of a tensor with {x.ndim} dims)"
+        )
     size = 1
     for d in x.shape[s : e + 1]:
         size *= d
@@ -460,3 +486,268 @@ def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0, mode: str = "c
     if not any(b or a for b, a in pw):
         return x
     return PadMode(pw, mode)(x)
+
+
+# ---- PyTorch's other movement functions -------------------------------------------------------
+class Flip(Function):
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.flip(x, self.axes)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return Flip(self.axes)(gy)
+
+
+def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """Reverse the order of elements along ``dims``: ``y[..., i, ...] = x[..., n-1-i, ...]``
+    (same shape; its own inverse, so the gradient is the flipped gradient)."""
+    axes = _norm_dims(dims, x.ndim, "flip")
+    if x.ndim == 0 or not axes:
+        return x
+    return Flip(axes)(x)
+
+
+class Roll(Function):
+    def __init__(self, shifts: tuple[int, ...], axes: tuple[int, ...]) -> None:
+        self.shifts, self.axes = shifts, axes
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.roll(x, self.shifts, self.axes)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return Roll(tuple(-s for s in self.shifts), self.axes)(gy)
+
+
+def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """Shift elements circularly: ``y[..., (i + s) mod n, ...] = x[..., i, ...]`` along each
+    of ``dims`` by the matching entry of ``shifts``; with ``dims=None`` the flattened tensor
+    is rolled and the shape restored (PyTorch's ``roll``). The gradient rolls back by ``-s``."""
+    sh = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(sh) != 1:
+            raise ValueError(f"roll: with dims=None, shifts must be one int, got {shifts!r}")
+        return reshape(Roll(sh, (0,))(reshape(x, -1)), x.shape)
+    ds = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(sh) != len(ds):
+        raise ValueError(
+            f"roll: shifts and dims must align, got {len(sh)} shifts {sh} and {len(ds)} dims {ds}"
+        )
+    axes = tuple(_norm_axis(d, x.ndim, "roll") for d in ds)
+    if x.ndim == 0 or not axes:
+        return x
+    return Roll(sh, axes)(x)
+
+
+#: PyTorch's name for :func:`concat`
+cat = concat
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split ``x`` along ``dim`` into ``chunks`` pieces of ``ceil(n / chunks)`` elements (the
+    last one smaller; fewer pieces when ``n`` does not fill them, as in PyTorch)."""
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    if x.ndim == 0:
+        raise ValueError("chunk: expected a tensor with at least 1 dim, got a 0-d tensor")
+    axis = _norm_axis(dim, x.ndim, "chunk")
+    n = x.shape[axis]
+    if n == 0:  # PyTorch: `chunks` empty pieces
+        return split(x, [0] * chunks, axis)
+    return split(x, -(-n // chunks), axis)
+
+
+def repeat(x: Tensor, sizes: int | Sequence[int]) -> Tensor:
+    """Tile ``x`` ``sizes[d]`` times along each dim (PyTorch's ``Tensor.repeat``, NumPy's
+    ``tile``); ``len(sizes) >= x.ndim``, extra counts add leading dims.
+
+    Shape ``(s_0, ..., s_k)`` → ``(r_0 s_0, ..., r_k s_k)``. Built as reshape to
+    ``(1, s_0, 1, s_1, ...)``, broadcast to ``(r_0, s_0, r_1, s_1, ...)`` and reshape, so the
+    gradient sums the copies."""
+    reps = (sizes,) if isinstance(sizes, int) else tuple(sizes)
+    if len(reps) < x.ndim:
+        raise ValueError(
+            f"repeat: expected at least {x.ndim} repeat counts (one per dim of a tensor of "
+            f"shape {x.shape}), got {reps}"
+        )
+    if any(r < 0 for r in reps):
+        raise ValueError(f"repeat: repeat counts must be non-negative, got {reps}")
+    shape = (1,) * (len(reps) - x.ndim) + x.shape
+    spread = tuple(v for s in shape for v in (1, s))
+    copies = tuple(v for r, s in zip(reps, shape) for v in (r, s))
+    out = tuple(r * s for r, s in zip(reps, shape))
+    if out == x.shape:
+        return x
+    return reshape(broadcast_to(reshape(x, spread), copies), out)
+
+
+def tile(x: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """PyTorch's ``tile``: :func:`repeat`, with ``dims`` padded by leading 1s when it has
+    fewer entries than ``x`` has dims."""
+    reps = (dims,) if isinstance(dims, int) else tuple(dims)
+    return repeat(x, (1,) * (x.ndim - len(reps)) + reps)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start .. start + length - 1`` along ``dim`` (``start`` may be negative)."""
+    if x.ndim == 0:
+        raise ValueError("narrow: cannot be applied to a 0-d tensor")
+    axis = _norm_axis(dim, x.ndim, "narrow")
+    n = x.shape[axis]
+    if not -n <= start <= n:
+        raise ValueError(f"narrow: start {start} is out of range [{-n}, {n}] for axis {axis}")
+    start = start + n if start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(
+            f"narrow: start ({start}) + length ({length}) exceeds the size {n} of axis {axis} "
+            f"(shape {x.shape})"
+        )
+    return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """Move dims ``source`` to positions ``destination``; the others keep their order."""
+    src = _norm_dims(source, x.ndim, "movedim")
+    dst = _norm_dims(destination, x.ndim, "movedim")
+    if len(src) != len(dst):
+        raise ValueError(
+            f"movedim: source {source} and destination {destination} need the same number of dims"
+        )
+    if x.ndim == 0:
+        return x
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dim ``dim`` into several of shape ``sizes`` (one entry may be -1): the inverse
+    of :func:`flatten`."""
+    sizes = tuple(sizes)
+    if x.ndim == 0:
+        raise ValueError("unflatten: cannot be applied to a 0-d tensor")
+    if not sizes:
+        raise ValueError("unflatten: sizes must be non-empty")
+    axis = _norm_axis(dim, x.ndim, "unflatten")
+    n = x.shape[axis]
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
+        raise ValueError(f"unflatten: sizes may hold one -1 and no other negative, got {sizes}")
+    if -1 in sizes:
+        if known == 0 or n % known:
+            raise ValueError(
+                f"unflatten: sizes {sizes} cannot fill axis {axis} of size {n} (shape {x.shape})"
+            )
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    elif known != n:
+        raise ValueError(
+            f"unflatten: sizes {sizes} multiply to {known}, not to the size {n} of axis {axis} "
+            f"(shape {x.shape})"
+        )
+    return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1 :])
+
+
+# ---- gathering by integer index (gradients scatter-add through GetItemGrad) -----------------
+def _index_array(index: Any, fn: str) -> Any:
+    """The array of an integer index tensor (any other dtype is refused)."""
+    arr = index.data if isinstance(index, Tensor) else backend.xp.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{fn}: index must be an integer tensor (int64, as in PyTorch), got dtype {arr.dtype}"
+        )
+    return arr
+
+
+def _check_bounds(idx: Any, n: int, axis: int, fn: str) -> None:
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
+        raise IndexError(f"{fn}: index {bad} is out of bounds for axis {axis} of size {n}")
+
+
+def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+    """PyTorch's ``gather``: ``y[i][j][k] = x[index[i][j][k]][j][k]`` for ``dim=0`` (the
+    index replaces the coordinate along ``dim``).
+
+    ``index`` is an integer tensor with ``x``'s number of dims, no larger than ``x`` along the
+    other dims, with entries in ``[0, x.shape[dim])``; the output has ``index``'s shape. The
+    gradient adds each output gradient into the element it was read from."""
+    idx = _index_array(index, "gather")
+    if x.ndim == 0 and idx.ndim <= 1:  # as PyTorch: a 0-d tensor acts as a 1-element vector
+        _norm_axis(dim, 0, "gather")
+        _check_bounds(idx, 1, 0, "gather")
+        return reshape(gather(reshape(x, (1,)), 0, idx.reshape(-1)), idx.shape)
+    axis = _norm_axis(dim, x.ndim, "gather")
+    if idx.ndim != x.ndim:
+        raise ValueError(
+            f"gather: index of shape {idx.shape} has {idx.ndim} dims but the input of shape "
+            f"{x.shape} has {x.ndim}: they need the same number of dims"
+        )
+    for d, (i, s) in enumerate(zip(idx.shape, x.shape)):
+        if d != axis and i > s:
+            raise ValueError(
+                f"gather: index of shape {idx.shape} is larger than the input of shape "
+                f"{x.shape} along axis {d} (only axis {axis} may differ)"
+            )
+    _check_bounds(idx, x.shape[axis], axis, "gather")
+    xp = backend.xp
+    full = tuple(
+        idx
+        if d == axis
+        else xp.arange(idx.shape[d]).reshape([-1 if e == d else 1 for e in range(x.ndim)])
+        for d in range(x.ndim)
+    )
+    return GetItem(full)(x)
+
+
+def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
+    """The slices of ``x`` at positions ``index`` (1-D integer) along ``dim``: shape of ``x``
+    with ``dim`` of size ``len(index)``; repeated indices add their gradients."""
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D (or 0-d), got shape {idx.shape}")
+    axis = _norm_axis(dim, x.ndim, "index_select")
+    _check_bounds(idx, x.shape[axis] if x.ndim else 1, axis, "index_select")
+    if x.ndim == 0:  # PyTorch: a 0-d input gives its single element, 0-d
+        return reshape(GetItem(idx.reshape(-1))(reshape(x, (1,))), ())
+    return GetItem((slice(None),) * axis + (idx.reshape(-1),))(x)
+
+
+def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
+    """PyTorch's ``take_along_dim`` (NumPy's ``take_along_axis``): :func:`gather` where
+    ``x`` and ``indices`` broadcast against each other outside ``dim`` and negative indices
+    count from the end. With ``dim=None`` both are flattened first."""
+    idx = _index_array(indices, "take_along_dim")
+    if dim is None:
+        x, idx, axis = reshape(x, -1), idx.reshape(-1), 0
+    else:
+        if idx.ndim != x.ndim:
+            raise ValueError(
+                f"take_along_dim: input of shape {x.shape} and indices of shape {idx.shape} "
+                "need the same number of dims"
+            )
+        axis = _norm_axis(dim, x.ndim, "take_along_dim")
+    if x.ndim == 0:
+        return gather(x, 0, idx)
+    n = x.shape[axis]
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
+        raise IndexError(
+            f"take_along_dim: index {bad} is out of bounds for axis {axis} of size {n}"
+        )
+    idx = backend.xp.where(idx < 0, idx + n, idx)
+    xs, js = list(x.shape), list(idx.shape)
+    xs[axis] = js[axis] = 1
+    try:
+        common = numpy.broadcast_shapes(tuple(xs), tuple(js))
+    except ValueError:
+        raise ValueError(
+            f"take_along_dim: input of shape {x.shape} and indices of shape {idx.shape} do not "
+            f"broadcast outside axis {axis}"
+        ) from None
+    xb = broadcast_to(x, common[:axis] + (n,) + common[axis + 1 :])
+    ib = backend.xp.broadcast_to(idx, common[:axis] + (idx.shape[axis],) + common[axis + 1 :])
+    return gather(xb, axis, ib)
