@@ -396,6 +396,131 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor:
         return F.matmul(self, other)
 
+    # PyTorch's names for the rest of deepgrad.functional (same semantics as torch.Tensor's)
+    def pow(self, exponent: Any) -> Tensor:
+        return F.pow(self, exponent)
+
+    def neg(self) -> Tensor:
+        return F.neg(self)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return F.flip(self, _dims(dims))
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return F.roll(self, shifts, dims)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        return F.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
+        return F.split(self, split_size_or_sections, dim)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile along each dim: ``x.repeat(2, 1)`` or ``x.repeat((2, 1))`` (PyTorch's)."""
+        return F.repeat(self, _dims(sizes))
+
+    def tile(self, *dims: Any) -> Tensor:
+        return F.tile(self, _dims(dims))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        return F.narrow(self, dim, start, length)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return F.movedim(self, source, destination)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        return F.unflatten(self, dim, sizes)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        return F.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return F.index_select(self, dim, index)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        return F.take_along_dim(self, indices, dim)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return F.masked_fill(self, mask, value)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``Tensor.where``)."""
+        return F.where(condition, self, other)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return F.clamp(self, min, max)
+
+    def sign(self) -> Tensor:
+        return F.sign(self)
+
+    def floor(self) -> Tensor:
+        return F.floor(self)
+
+    def ceil(self) -> Tensor:
+        return F.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return F.round(self, decimals)
+
+    def sin(self) -> Tensor:
+        return F.sin(self)
+
+    def cos(self) -> Tensor:
+        return F.cos(self)
+
+    def log1p(self) -> Tensor:
+        return F.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return F.expm1(self)
+
+    def square(self) -> Tensor:
+        return F.square(self)
+
+    def rsqrt(self) -> Tensor:
+        return F.rsqrt(self)
+
+    def reciprocal(self) -> Tensor:
+        return F.reciprocal(self)
+
+    def cumsum(self, dim: int) -> Tensor:
+        return F.cumsum(self, dim)
+
+    def cumprod(self, dim: int) -> Tensor:
+        return F.cumprod(self, dim)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return F.prod(self, dim, keepdim)
+
+    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.norm(self, p, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.amin(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.any(self, dim, keepdim)
+
+    def outer(self, other: Any) -> Tensor:
+        return F.outer(self, other)
+
+    def bmm(self, other: Any) -> Tensor:
+        return F.bmm(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        return F.dot(self, other)
+
+
+def _dims(args: tuple) -> Any:
+    """``f(1, 2)`` and ``f((1, 2))`` alike: the dims of a varargs method."""
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+
 
 def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Tensor:
     """``Tensor._from_op`` as a plain function: the engine calls it for every output."""
