@@ -167,18 +167,30 @@ def test_lstm_autoencoder_on_sine_waves():
 
 
 def test_gan_learns_a_gaussian():
-    """The generator's samples move to the real data's mean and spread."""
+    """The generator's samples move to the real data's mean and spread. A GAN's generator
+    circles the target rather than settling on it (its mean swings by about ±0.7 here from one
+    checkpoint to the next, and where a given step lands depends on the last bits of the
+    arithmetic), so the check is on the average over the second half of training."""
     rng = np.random.default_rng(0)
     dg.manual_seed(0)
     g = models.Generator(latent_dim=4, out_features=2, hidden=32, output="linear")
     d = models.Discriminator(in_features=2, hidden=32)
     opt_g = optim.Adam(g.parameters(), lr=2e-3, betas=(0.5, 0.999))
     opt_d = optim.Adam(d.parameters(), lr=2e-3, betas=(0.5, 0.999))
-    for _ in range(600):
+    with dg.no_grad():
+        start = g.sample(1000).numpy().mean(0)
+    means, stds = [], []
+    for step in range(600):
         real = rng.normal([3.0, -2.0], 0.5, (64, 2)).astype(np.float32)
         loss_d, loss_g = models.gan_step(g, d, real, opt_g, opt_d)
+        if step >= 300 and step % 20 == 19:
+            with dg.no_grad():
+                s = g.sample(1000).numpy()
+            means.append(s.mean(0))
+            stds.append(s.std(0).mean())
     assert np.isfinite(loss_d) and np.isfinite(loss_g)
-    with dg.no_grad():
-        s = g.sample(2000).numpy()
-    np.testing.assert_allclose(s.mean(0), [3.0, -2.0], atol=0.5)
-    assert 0.15 < s.std(0).mean() < 1.5
+    target = np.array([3.0, -2.0])
+    assert np.linalg.norm(start - target) > 2.5  # it starts far away ...
+    np.testing.assert_allclose(np.mean(means, axis=0), target, atol=0.4)  # ... and gets there
+    assert max(np.linalg.norm(m - target) for m in means) < 1.5  # without running off
+    assert 0.15 < np.mean(stds) < 1.0  # real spread: 0.5
