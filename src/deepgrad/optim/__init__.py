@@ -17,10 +17,14 @@ Optimizers can be built without parameters and bound later (what ``model.compile
 
 from .adadelta import AdaDelta
 from .adagrad import AdaGrad
-from .adam import Adam, AdamW, Nadam
+from .adam import Adam, AdamW, NAdam, Nadam
+from .adamax import Adamax
+from .asgd import ASGD
 from .clip import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer, get
+from .radam import RAdam
 from .rmsprop import RMSProp
+from .rprop import Rprop
 from .schedules import (
     CosineAnnealingLR,
     ExponentialLR,
@@ -36,11 +40,13 @@ from .schedules import (
 from .sgd import SGD, Momentum
 
 __all__ = [
+    "ASGD",
     "SGD",
     "AdaDelta",
     "AdaGrad",
     "Adam",
     "AdamW",
+    "Adamax",
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
@@ -48,11 +54,14 @@ __all__ = [
     "LinearLR",
     "Momentum",
     "MultiStepLR",
+    "NAdam",
     "Nadam",
     "OneCycleLR",
     "Optimizer",
+    "RAdam",
     "RMSProp",
     "ReduceLROnPlateau",
+    "Rprop",
     "SequentialLR",
     "StepLR",
     "clip_grad_norm_",

@@ -12,6 +12,7 @@ from .optimizer import Optimizer, _floats
 class AdaDelta(Optimizer):
     """AdaDelta (Zeiler, 2012), PyTorch's ``Adadelta`` rule::
 
+        g ← −g                                        (if maximize)
         g ← g + weight_decay · w                      (if weight_decay)
         s ← rho · s + (1 − rho) · g²
         Δ = √(u + eps) / √(s + eps) · g
@@ -29,6 +30,8 @@ class AdaDelta(Optimizer):
         Added inside both square roots (default 1e-6).
     weight_decay : float
         L2 penalty added to the gradient (default 0).
+    maximize : bool
+        Ascend: the rule sees ``−g`` (keyword only).
 
     State per parameter: ``step``, ``square_avg`` (``s``), ``acc_delta`` (``u``).
     """
@@ -42,8 +45,12 @@ class AdaDelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
+        super().__init__(
+            params, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

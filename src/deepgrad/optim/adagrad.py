@@ -12,6 +12,7 @@ from .optimizer import Optimizer, _floats
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al., 2011), PyTorch's ``Adagrad`` rule. At step ``t`` (from 1)::
 
+        g  ← −g                                     (if maximize)
         g  ← g + weight_decay · w                   (if weight_decay)
         η_t = lr / (1 + (t − 1) · lr_decay)
         h  ← h + g²                                 (h starts at initial_accumulator_value)
@@ -30,6 +31,8 @@ class AdaGrad(Optimizer):
         Starting value of ``h`` (default 0).
     eps : float
         Added to ``√h`` (default 1e-10).
+    maximize : bool
+        Ascend: the rule sees ``−g`` (keyword only).
 
     State per parameter: ``step``, ``sum`` (``h``).
     """
@@ -44,6 +47,8 @@ class AdaGrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -52,6 +57,7 @@ class AdaGrad(Optimizer):
             weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value,
             eps=eps,
+            maximize=maximize,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Adam and its relatives: :class:`Adam` (L2 decay), :class:`AdamW` (decoupled), :class:`Nadam`."""
+"""Adam and its relatives: :class:`Adam` (L2 decay), :class:`AdamW` (decoupled), :class:`Nadam`
+(also under PyTorch's name :data:`NAdam`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, _floats
+from .optimizer import Optimizer, _floats, _signed_grad
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015), PyTorch's rule. At step ``t`` (from 1)::
 
-        g ← g + weight_decay · w                      (coupled L2, if weight_decay)
+        g ← −g                                        (if maximize)
+        g ← g + weight_decay · w                      (coupled L2, if weight_decay; or
+                                                       w ← w · (1 − lr · weight_decay) if
+                                                       decoupled_weight_decay)
         m ← β1 · m + (1 − β1) · g
         v ← β2 · v + (1 − β2) · g²
         v̂ = max(v̂, v) if amsgrad, else v
@@ -33,6 +37,10 @@ class Adam(Optimizer):
         L2 penalty added to the gradient (default 0). For decoupled decay use :class:`AdamW`.
     amsgrad : bool
         Use the running maximum of ``v`` (AMSGrad).
+    maximize : bool
+        Ascend: the rule sees ``−g`` (keyword only, as the next one).
+    decoupled_weight_decay : bool
+        Decay the weights directly (``Adam(..., decoupled_weight_decay=True)`` is AdamW).
 
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v), ``max_exp_avg_sq``.
     """
@@ -48,9 +56,19 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__(
-            params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+            params,
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -63,7 +81,7 @@ class Adam(Optimizer):
         return ("exp_avg", "exp_avg_sq")
 
     def _decoupled(self, group: dict[str, Any]) -> bool:
-        return self._decoupled_decay
+        return self._decoupled_decay or bool(group.get("decoupled_weight_decay", False))
 
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """Update ``m``, ``v`` (and ``v̂``) with ``g``; ``tmp ← lr / (1 − β1ᵗ) · m / (√v̂ /
@@ -94,8 +112,8 @@ class AdamW(Adam):
         w ← w · (1 − lr · weight_decay)          then the Adam step on the raw gradient
 
     The decay shrinks the weights directly instead of entering the gradient, so it is not
-    rescaled by Adam's per-coordinate step sizes. Same parameters as :class:`Adam`, with
-    ``weight_decay`` defaulting to 0.01.
+    rescaled by Adam's per-coordinate step sizes. Same parameters as :class:`Adam` (but
+    ``decoupled_weight_decay``, always on), with ``weight_decay`` defaulting to 0.01.
     """
 
     name = "adamw"
@@ -109,13 +127,26 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        Optimizer.__init__(
+            self,
+            params,
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
 
 
 class Nadam(Optimizer):
-    """Adam with Nesterov momentum (Dozat, 2016), PyTorch's ``NAdam`` rule. At step ``t``::
+    """Adam with Nesterov momentum (Dozat, 2016), PyTorch's ``NAdam`` rule (:data:`NAdam` is
+    the same class under PyTorch's name). At step ``t``::
 
+        g ← −g                                     (if maximize)
         g ← g + weight_decay · w                   (or w ← w · (1 − lr · weight_decay)
                                                     if decoupled_weight_decay)
         μ_t = β1 · (1 − ½ · 0.96^(t · momentum_decay)),   Π_t = μ_1 ⋯ μ_t
@@ -139,6 +170,8 @@ class Nadam(Optimizer):
         The momentum schedule's ψ (default 4e-3).
     decoupled_weight_decay : bool
         Decay the weights directly, as AdamW does (NAdamW).
+    maximize : bool
+        Ascend: the rule sees ``−g`` (keyword only).
 
     State per parameter: ``step``, ``mu_product`` (Π_t), ``exp_avg``, ``exp_avg_sq``.
     """
@@ -154,6 +187,8 @@ class Nadam(Optimizer):
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -163,6 +198,7 @@ class Nadam(Optimizer):
             weight_decay=weight_decay,
             momentum_decay=momentum_decay,
             decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -180,10 +216,12 @@ class Nadam(Optimizer):
         for group in self.param_groups:
             beta1, beta2 = (float(b) for b in group["betas"])
             lr, eps, wd, psi = _floats(group, "lr", "eps", "weight_decay", "momentum_decay")
+            decoupled = bool(group["decoupled_weight_decay"])
+            maximize = bool(group.get("maximize", False))
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w, g = p.data, p.grad.data
+                w = p.data
                 state = self.state.get(p)
                 if not state:
                     state = self.state[p] = {
@@ -193,12 +231,7 @@ class Nadam(Optimizer):
                         "exp_avg_sq": xp.zeros_like(w),
                     }
                 t = state["step"] = state["step"] + 1
-                if wd:
-                    if group["decoupled_weight_decay"]:
-                        w *= 1.0 - lr * wd
-                    else:
-                        g = w * wd
-                        g += p.grad.data
+                g = _signed_grad(p.grad.data, maximize, wd, w, decoupled, lr)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
                 mu_product = state["mu_product"] = state["mu_product"] * mu
@@ -218,6 +251,10 @@ class Nadam(Optimizer):
                 tmp += eps
                 update /= tmp
                 w -= update
+
+
+#: PyTorch's name of :class:`Nadam` (the same class: ``optim.get("nadam")`` builds it).
+NAdam = Nadam
 
 
 def _check_betas(name: str, group: dict[str, Any]) -> None:

@@ -265,8 +265,9 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient: ``w ← w − direction``.
 
-        Weight decay is applied first (``g ← g + weight_decay · w`` into a temporary, or
-        ``w ← w · (1 − lr · weight_decay)`` when decoupled), then :meth:`_direction` runs. When
+        With ``maximize`` the gradient is negated first (``g ← −g``, PyTorch's rule: the step
+        ascends). Weight decay is applied next (``g ← g + weight_decay · w`` into a temporary,
+        or ``w ← w · (1 − lr · weight_decay)`` when decoupled), then :meth:`_direction` runs. When
         the group's parameters that have a gradient share their step count (the usual case)
         they are updated at once on flat buffers (:meth:`_fused_group`), else one by one.
         """
@@ -276,6 +277,7 @@ class Optimizer:
             keys = self._state_keys(group)
             lr, wd = float(group["lr"]), float(group.get("weight_decay", 0.0))
             decoupled = wd and self._decoupled(group)
+            maximize = bool(group.get("maximize", False))
             fused = self._fused_group(gi, group, keys)
             if fused is not None:
                 t = 0
@@ -283,6 +285,8 @@ class Optimizer:
                     st = self.state[p]
                     t = st["step"] = st["step"] + 1
                 g = fused.gather_grads()
+                if maximize:
+                    xp.negative(g, out=g)
                 if wd:
                     for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
                         if decoupled:
@@ -304,12 +308,7 @@ class Optimizer:
                     if k not in state:
                         state[k] = xp.full_like(w, self._initial_value(k, group))
                 t = state["step"] = state["step"] + 1
-                if wd:
-                    if decoupled:
-                        w *= 1.0 - lr * wd
-                    else:
-                        g = w * wd
-                        g += p.grad.data
+                g = _signed_grad(g, maximize, wd, w, decoupled, lr)
                 tmp = self._tmp(p)
                 self._direction(g, state, tmp, group, t)
                 w -= tmp
@@ -491,8 +490,9 @@ def _as_groups(params: Any, name: str) -> list[dict[str, Any]]:
 
 def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> Optimizer:
     """Resolve an optimizer: an instance is returned as is; a name (``"sgd"``, ``"momentum"``,
-    ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ``"adadelta"``, ``"nadam"``) or a
-    class is built, unbound, with ``kwargs`` (``get("adam", lr=1e-3)``)."""
+    ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ``"adadelta"``, ``"nadam"``,
+    ``"adamax"``, ``"radam"``, ``"rprop"``, ``"asgd"``; any case) or a class is built, unbound,
+    with ``kwargs`` (``get("adam", lr=1e-3)``)."""
     if isinstance(name_or_optimizer, Optimizer):
         if kwargs:
             raise ValueError("optim.get: keyword arguments given with an optimizer instance")
@@ -510,6 +510,22 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
         f"optim.get expects a name, an Optimizer class or instance, got "
         f"{type(name_or_optimizer).__name__}"
     )
+
+
+def _signed_grad(g: Any, maximize: bool, wd: float, w: Any, decoupled: bool, lr: float) -> Any:
+    """The gradient a rule sees: ``−g`` with ``maximize``, plus ``weight_decay · w`` (coupled
+    L2), in a new array when either applies (``p.grad`` is never written). Decoupled decay
+    shrinks ``w`` in place instead: ``w ← w · (1 − lr · weight_decay)``."""
+    if maximize:
+        g = backend.xp.negative(g)
+    if wd:
+        if decoupled:
+            w *= 1.0 - lr * wd
+        else:
+            decayed = w * wd
+            decayed += g
+            g = decayed
+    return g
 
 
 def _floats(group: dict[str, Any], *keys: str) -> list[float]:

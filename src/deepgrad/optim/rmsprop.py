@@ -12,6 +12,7 @@ from .optimizer import Optimizer, _floats
 class RMSProp(Optimizer):
     """RMSProp (Hinton, 2012), PyTorch's ``RMSprop`` rule::
 
+        g ← −g                                        (if maximize)
         g ← g + weight_decay · w                      (if weight_decay)
         s ← alpha · s + (1 − alpha) · g²
         if centered:  a ← alpha · a + (1 − alpha) · g;   d = √(s − a²) + eps
@@ -34,6 +35,8 @@ class RMSProp(Optimizer):
         Momentum factor (default 0).
     centered : bool
         Divide by an estimate of the gradient's variance instead of its second moment.
+    maximize : bool
+        Ascend: the rule sees ``−g`` (keyword only).
 
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer``, ``grad_avg``.
     """
@@ -49,6 +52,8 @@ class RMSProp(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -58,6 +63,7 @@ class RMSProp(Optimizer):
             weight_decay=weight_decay,
             momentum=momentum,
             centered=centered,
+            maximize=maximize,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, _floats
+from .optimizer import Optimizer, _floats, _signed_grad
 
 
 class SGD(Optimizer):
@@ -14,6 +14,7 @@ class SGD(Optimizer):
 
     PyTorch's update, per parameter ``w`` with gradient ``g``::
 
+        g ← −g                                            (if maximize)
         g ← g + weight_decay · w                          (if weight_decay)
         b ← g                     at the first step       (if momentum)
         b ← momentum · b + (1 − dampening) · g   after
@@ -31,6 +32,8 @@ class SGD(Optimizer):
         L2 penalty coefficient, added to the gradient (default 0).
     nesterov : bool
         Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+    maximize : bool
+        Ascend instead of descend: the update uses ``−g`` (keyword only).
 
     State per parameter: ``momentum_buffer``.
     """
@@ -45,6 +48,8 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -53,6 +58,7 @@ class SGD(Optimizer):
             dampening=dampening,
             weight_decay=weight_decay,
             nesterov=nesterov,
+            maximize=maximize,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -68,14 +74,12 @@ class SGD(Optimizer):
         xp = backend.xp
         for group in self.param_groups:
             lr, mom, damp, wd = _floats(group, "lr", "momentum", "dampening", "weight_decay")
-            nesterov = group["nesterov"]
+            nesterov, maximize = group["nesterov"], bool(group.get("maximize", False))
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w, g = p.data, p.grad.data
-                if wd:
-                    g = w * wd
-                    g += p.grad.data
+                w = p.data
+                g = _signed_grad(p.grad.data, maximize, wd, w, False, lr)
                 tmp = self._tmp(p)
                 if mom:
                     state = self.state.setdefault(p, {})
