@@ -18,7 +18,16 @@ abs            |x|                               sign(x)
 maximum        max(a, b)                         1 where a wins (½ each on ties)
 clip           min(max(x, lo), hi)               1 inside [lo, hi], 0 outside
 where          c ? a : b                         c, ¬c
+sin, cos       sin x, cos x                      cos x, -sin x
+log1p, expm1   ln(1 + x), e^x - 1                1/(1 + x), e^x
+rsqrt          1/√x                              -y³/2
+reciprocal     1/x                               -y²
+sign, floor,   steps                             0 (PyTorch's gradient everywhere)
+ceil, round
 =============  ================================  =====================================
+
+``clamp`` is PyTorch's name for ``clip`` (tensor bounds allowed), ``square`` is ``x ** 2`` and
+``masked_fill`` is ``where(mask, value, x)``.
 """
 
 from __future__ import annotations

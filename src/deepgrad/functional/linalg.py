@@ -1,4 +1,5 @@
-"""Matrix products: ``matmul`` (batched, broadcasting) and the fused affine map ``linear``.
+"""Matrix products: ``matmul`` (batched, broadcasting), the fused affine map ``linear``,
+``einsum`` and PyTorch's fixed-rank ``outer``, ``bmm``, ``dot``.
 
 For ``Y = A @ B``: ``dL/dA = dL/dY @ Bᵀ`` and ``dL/dB = Aᵀ @ dL/dY`` (summed over broadcast
 batch axes). ``linear(x, W, b) = x @ Wᵀ + b`` is one node whose backward is three products:

@@ -1,4 +1,5 @@
-"""Reductions over axes: sum, mean, max, min, var, std, logsumexp.
+"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, and PyTorch's prod, norm,
+amax/amin, all/any; the running scans cumsum and cumprod.
 
 The backward of a reduction spreads the incoming gradient back over the reduced axes
 (``broadcast_to`` after restoring them as size-1 axes): evenly for ``sum``/``mean`` (÷ n),

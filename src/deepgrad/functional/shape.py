@@ -1,8 +1,12 @@
-"""Shape functions: reshape, transpose, broadcasting, squeeze, concat/stack/split, indexing, pad.
+"""Shape functions: reshape, transpose, broadcasting, squeeze, concat/stack/split, indexing, pad,
+and PyTorch's flip, roll, cat, chunk, repeat/tile, narrow, movedim, unflatten, gather,
+index_select, take_along_dim.
 
 Each moves or copies elements without arithmetic, so each backward is the inverse movement:
 ``reshape`` back, the inverse permutation, ``sum_to`` for ``broadcast_to`` (and vice versa),
-scatter for ``getitem``, slicing for ``pad``/``concat``.
+scatter for ``getitem`` (and ``gather``/``index_select``/``take_along_dim``, which are
+``getitem`` with integer-array indices), slicing for ``pad``/``concat``, the same flip for
+``flip``, the opposite shift for ``roll``.
 """
 
 from __future__ import annotations
