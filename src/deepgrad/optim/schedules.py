@@ -14,8 +14,11 @@ Construction performs step 0: the learning rate of the first epoch is the schedu
 0 (the initial ``lr`` for all but :class:`LinearLR` warm-up, which starts at
 ``start_factor · lr``). Every schedule here except :class:`ReduceLROnPlateau` is a closed form
 ``lr(base_lr, epoch)`` of the base rate (``group["initial_lr"]``, recorded at construction) and
-the step count, so its whole state is ``last_epoch`` and resuming is exact. One schedule drives
-an optimizer; to chain them (warm-up then decay) use :class:`SequentialLR`.
+the step count, so its whole state is ``last_epoch`` and resuming is exact (the exceptions:
+:class:`MultiplicativeLR`, which multiplies the current rate, and :class:`CyclicLR` and
+:class:`CosineAnnealingWarmRestarts`, which keep their own counters in their state). One schedule
+drives an optimizer; to run them one after the other (warm-up then decay) use
+:class:`SequentialLR`, to compose them at every step :class:`ChainedScheduler`.
 
 Schedules work with an optimizer built without parameters (``optim.Adam(lr=1e-3)`` before
 ``model.compile``): they act on its placeholder group, whose values carry over when the
@@ -25,6 +28,7 @@ parameters are bound.
 from __future__ import annotations
 
 import math
+import numbers
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -41,6 +45,10 @@ class LRScheduler:
 
     #: attributes not saved by :meth:`state_dict` (objects, functions)
     _unsaved: tuple[str, ...] = ("optimizer",)
+    #: set by :class:`ChainedScheduler`: ``step()`` then applies :meth:`_chain_lr`
+    _chained: bool = False
+    #: true during the step that construction performs (PyTorch's ``_is_initial``)
+    _is_initial: bool = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -62,7 +70,11 @@ class LRScheduler:
         self._last_lr: list[float] = []
 
     def _initial_step(self) -> None:
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            del self._is_initial
 
     @property
     def base_lrs(self) -> list[float]:
@@ -73,16 +85,37 @@ class LRScheduler:
         """The learning rates of the groups at ``self.last_epoch``."""
         raise NotImplementedError
 
+    def _chain_lr(self) -> list[float]:
+        """The learning rates at ``self.last_epoch`` as PyTorch's recursive ("chainable")
+        ``get_lr`` computes them: from the groups' *current* rates, so that schedules composed
+        by :class:`ChainedScheduler` multiply. The closed form (:meth:`get_lr`) for schedules
+        that are closed forms in PyTorch too (:class:`LambdaLR`, :class:`OneCycleLR`...)."""
+        return self.get_lr()
+
     def step(self) -> None:
         """Advance one epoch (or batch) and write the new learning rates into the groups."""
-        self._set_epoch(self.last_epoch + 1)
+        if self._chained:
+            self.last_epoch += 1
+            self._apply(self._chain_lr())
+        else:
+            self._set_epoch(self.last_epoch + 1)
 
     def _set_epoch(self, epoch: int) -> None:
         self.last_epoch = epoch
-        lrs = self.get_lr()
+        self._apply(self.get_lr())
+
+    def _apply(self, lrs: list[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
             group["lr"] = lr
         self._last_lr = list(lrs)
+
+    def _replay_initial(self) -> None:
+        """Redo the step of construction in chained form (see :class:`ChainedScheduler`)."""
+        self._is_initial = True
+        try:
+            self._apply(self._chain_lr())
+        finally:
+            del self._is_initial
 
     def get_last_lr(self) -> list[float]:
         """The learning rates the schedule last set (one per parameter group)."""
@@ -148,6 +181,13 @@ class StepLR(LRScheduler):
         factor = self.gamma ** (self.last_epoch // self.step_size)
         return [base * factor for base in self.base_lrs]
 
+    def _chain_lr(self) -> list[float]:
+        """``lr · gamma`` at the non-zero multiples of ``step_size``, else ``lr``."""
+        e = self.last_epoch
+        if e == 0 or e % self.step_size != 0:
+            return _current(self)
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+
 
 class MultiStepLR(LRScheduler):
     """``lr = base_lr · gamma^k``, ``k`` = the number of milestones ≤ epoch (counted with
@@ -169,6 +209,13 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** bisect_right(self.milestones, self.last_epoch)
         return [base * factor for base in self.base_lrs]
 
+    def _chain_lr(self) -> list[float]:
+        """``lr · gamma^n`` where the epoch is a milestone ``n`` times, else ``lr``."""
+        n = self.milestones.count(self.last_epoch)
+        if n == 0:
+            return _current(self)
+        return [g["lr"] * self.gamma**n for g in self.optimizer.param_groups]
+
 
 class ExponentialLR(LRScheduler):
     """Exponential decay: ``lr = base_lr · gamma^epoch``."""
@@ -181,6 +228,12 @@ class ExponentialLR(LRScheduler):
     def get_lr(self) -> list[float]:
         factor = self.gamma**self.last_epoch
         return [base * factor for base in self.base_lrs]
+
+    def _chain_lr(self) -> list[float]:
+        """``lr · gamma`` (``lr`` at the step of construction)."""
+        if self._is_initial:
+            return _current(self)
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -204,6 +257,19 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         c = (1.0 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2.0
         return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
+
+    def _chain_lr(self) -> list[float]:
+        """PyTorch's recursion ``lr ← eta_min + (lr − eta_min) · (1 + cos(π e / T_max)) /
+        (1 + cos(π (e − 1) / T_max))``, with an additive step where the cosine restarts."""
+        e, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
+        groups = self.optimizer.param_groups
+        if self._is_initial:
+            return _current(self)
+        if (e - 1 - t_max) % (2 * t_max) == 0:
+            rise = (1 - math.cos(math.pi / t_max)) / 2
+            return [g["lr"] + (base - eta_min) * rise for base, g in zip(self.base_lrs, groups)]
+        ratio = (1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max))
+        return [ratio * (g["lr"] - eta_min) + eta_min for g in groups]
 
 
 class LinearLR(LRScheduler):
@@ -239,6 +305,17 @@ class LinearLR(LRScheduler):
         f = self.start_factor + (self.end_factor - self.start_factor) * t / self.total_iters
         return [base * f for base in self.base_lrs]
 
+    def _chain_lr(self) -> list[float]:
+        """``lr · start_factor`` at step 0, then the ratio of consecutive factors."""
+        e, start, end = self.last_epoch, self.start_factor, self.end_factor
+        groups = self.optimizer.param_groups
+        if e == 0:
+            return [g["lr"] * start for g in groups]
+        if self._is_initial or e > self.total_iters:
+            return _current(self)
+        f = 1.0 + (end - start) / (self.total_iters * start + (e - 1) * (end - start))
+        return [g["lr"] * f for g in groups]
+
 
 class SequentialLR(LRScheduler):
     """Run ``schedulers[i]`` from ``milestones[i-1]`` on (each restarting at its step 0), e.g.
@@ -261,7 +338,9 @@ class SequentialLR(LRScheduler):
         if not schedulers:
             raise ValueError("SequentialLR expects at least one scheduler")
         for i, s in enumerate(schedulers):
-            if not isinstance(s, LRScheduler) or isinstance(s, (ReduceLROnPlateau, SequentialLR)):
+            if not isinstance(s, LRScheduler) or isinstance(
+                s, (ReduceLROnPlateau, SequentialLR, ChainedScheduler)
+            ):
                 raise ValueError(
                     f"SequentialLR: scheduler {i} ({type(s).__name__}) cannot be sequenced"
                 )
@@ -282,8 +361,13 @@ class SequentialLR(LRScheduler):
             group["lr"] = group["initial_lr"]
         idx = bisect_right(self._milestones, self.last_epoch)
         start = self._milestones[idx - 1] if idx > 0 else 0
-        self._schedulers[idx]._set_epoch(self.last_epoch - start)
-        self._last_lr = self._schedulers[idx]._last_lr
+        first = self._schedulers[idx]
+        first._is_initial = True  # the step of construction (MultiplicativeLR keeps the rate)
+        try:
+            first._set_epoch(self.last_epoch - start)
+        finally:
+            del first._is_initial
+        self._last_lr = first._last_lr
 
     def step(self) -> None:
         """Advance one step, in the scheduler whose interval contains the new step."""
@@ -547,6 +631,445 @@ class ReduceLROnPlateau(LRScheduler):
     @property
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
+
+
+class ConstantLR(LRScheduler):
+    """The rate times a constant ``factor`` for the first ``total_iters`` steps, then the base
+    rate::
+
+        lr = base_lr · factor   if epoch < total_iters,   else base_lr
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if not (isinstance(factor, numbers.Real) and 0.0 <= factor <= 1.0):
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor!r}")
+        if not (isinstance(total_iters, int) and total_iters > 0):
+            raise ValueError(f"ConstantLR: total_iters must be a positive int, got {total_iters!r}")
+        super().__init__(optimizer, last_epoch)
+        self.factor = factor
+        self.total_iters = total_iters
+        self._initial_step()
+
+    def get_lr(self) -> list[float]:
+        f = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base * f for base in self.base_lrs]
+
+    def _chain_lr(self) -> list[float]:
+        """``lr · factor`` at step 0, ``lr / factor`` at ``total_iters``, else ``lr``."""
+        e, groups = self.last_epoch, self.optimizer.param_groups
+        if e == 0:
+            return [g["lr"] * self.factor for g in groups]
+        if e != self.total_iters:
+            return _current(self)
+        return [g["lr"] * (1.0 / self.factor) for g in groups]
+
+
+class PolynomialLR(LRScheduler):
+    """Polynomial decay of the rate over ``total_iters`` steps::
+
+        lr = base_lr · (1 − min(epoch, total_iters) / total_iters)^power
+
+    It reaches 0 at ``total_iters`` (with ``power > 0``) and stays there.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        if not (isinstance(total_iters, int) and total_iters > 0):
+            raise ValueError(
+                f"PolynomialLR: total_iters must be a positive int, got {total_iters!r}"
+            )
+        if not (isinstance(power, numbers.Real) and power >= 0):
+            raise ValueError(f"PolynomialLR: power must be a number >= 0, got {power!r}")
+        super().__init__(optimizer, last_epoch)
+        self.total_iters = total_iters
+        self.power = power
+        self._initial_step()
+
+    def get_lr(self) -> list[float]:
+        f = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base * f for base in self.base_lrs]
+
+    def _chain_lr(self) -> list[float]:
+        """``lr`` times the ratio of consecutive factors (``lr`` after ``total_iters``)."""
+        e, n = self.last_epoch, self.total_iters
+        if self._is_initial or e > n:
+            return _current(self)
+        f = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [g["lr"] * f for g in self.optimizer.param_groups]
+
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply the current rate by ``lr_lambda(epoch)`` at every step (not at construction)::
+
+        lr ← lr · lr_lambda(epoch)
+
+    ``lr_lambda`` is a function or one per group. Unlike the closed-form schedules this one
+    reads the rate it changes, so resuming needs the optimizer's state (which holds the rate)
+    as well as this one's; the functions are not part of :meth:`state_dict`.
+    """
+
+    _unsaved = ("optimizer", "lr_lambdas")
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"MultiplicativeLR expects a deepgrad Optimizer, got {type(optimizer).__name__}"
+            )
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"MultiplicativeLR: expected {n} lr_lambdas, got {len(lr_lambda)}")
+            fns = list(lr_lambda)
+        else:
+            fns = [lr_lambda] * n
+        for fn in fns:
+            if not callable(fn):
+                raise TypeError(
+                    f"MultiplicativeLR: lr_lambda should be a function, got {type(fn).__name__}"
+                )
+        super().__init__(optimizer, last_epoch)
+        self.lr_lambdas = fns
+        self._initial_step()
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return _current(self)
+        groups = self.optimizer.param_groups
+        fns = self.lr_lambdas
+        if len(fns) == 1:  # built on an unbound optimizer's placeholder group
+            fns = fns * len(groups)
+        return [g["lr"] * fn(self.last_epoch) for fn, g in zip(fns, groups, strict=True)]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter, 2017)::
+
+        lr = eta_min + (base_lr − eta_min) · (1 + cos(π · T_cur / T_i)) / 2
+
+    ``T_cur`` counts the steps since the last restart; a restart happens when it reaches
+    ``T_i``, the current period, which starts at ``T_0`` and is multiplied by ``T_mult`` at
+    every restart. ``step()`` advances by one; ``step(epoch)`` jumps to ``epoch``, which may
+    be fractional (``step(epoch + i / iters)`` once per batch), as in PyTorch.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,  # noqa: N803 - PyTorch's names
+        T_mult: int = 1,  # noqa: N803
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        if not (isinstance(T_0, int) and T_0 > 0):
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: T_0 must be a positive int, got {T_0!r}"
+            )
+        if not (isinstance(T_mult, int) and T_mult >= 1):
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: T_mult must be an int >= 1, got {T_mult!r}"
+            )
+        if not isinstance(eta_min, numbers.Real):
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: eta_min must be a number, got {eta_min!r}"
+            )
+        super().__init__(optimizer, last_epoch)
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur: float = last_epoch
+        self._initial_step()
+
+    def get_lr(self) -> list[float]:
+        c = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Advance one step, or go to ``epoch`` (a float >= 0) when given."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if not epoch >= 0:
+                raise ValueError(
+                    f"CosineAnnealingWarmRestarts: expected a non-negative epoch, got {epoch!r}"
+                )
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**n
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        self._apply(self.get_lr())
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, 2017), stepped once per batch.
+
+    The rate goes from ``base_lr`` up to ``max_lr`` over ``step_size_up`` steps and back
+    over ``step_size_down`` (default: the same), the height of the cycle scaled by a policy::
+
+        cycle = ⌊1 + epoch / (up + down)⌋,   x = 1 + epoch / (up + down) − cycle
+        s = x / r if x ≤ r else (x − 1) / (r − 1)          (r = up / (up + down))
+        lr = base_lr + (max_lr − base_lr) · s · scale
+
+    ``mode="triangular"``: scale 1; ``"triangular2"``: scale ``1 / 2^(cycle − 1)`` (halved
+    every cycle); ``"exp_range"``: scale ``gamma^epoch``. A custom ``scale_fn(x)`` replaces the
+    mode, evaluated at ``cycle`` or at the step count (``scale_mode="cycle"`` or
+    ``"iterations"``); it is not part of :meth:`state_dict`.
+
+    With ``cycle_momentum`` (the default) the momentum — or Adam's β1 — moves the other way,
+    from ``max_momentum`` down to ``base_momentum`` and back; an optimizer with neither
+    (AdaGrad...) raises ``ValueError`` (pass ``cycle_momentum=False``).
+    """
+
+    _unsaved = ("optimizer", "_scale_fn_custom")
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.8,
+        max_momentum: float | Sequence[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"CyclicLR expects a deepgrad Optimizer, got {type(optimizer).__name__}"
+            )
+        if not (isinstance(step_size_up, numbers.Real) and step_size_up > 0):
+            raise ValueError(f"CyclicLR: step_size_up must be > 0, got {step_size_up!r}")
+        if step_size_down is not None and not (
+            isinstance(step_size_down, numbers.Real) and step_size_down >= 0
+        ):
+            raise ValueError(f"CyclicLR: step_size_down must be >= 0, got {step_size_down!r}")
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(
+                "CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give "
+                f"scale_fn), got {mode!r}"
+            )
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"CyclicLR: scale_fn must be callable, got {type(scale_fn).__name__}")
+        groups = optimizer.param_groups
+        base_lrs = _per_group("base_lr", base_lr, len(groups))
+        if last_epoch == -1:
+            for group, lr in zip(groups, base_lrs, strict=True):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", max_lr, len(groups))
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        if scale_fn is None:
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    f"CyclicLR: cycle_momentum=True needs an optimizer with momentum or betas "
+                    f"(PyTorch: optimizer must support momentum or beta1 with `cycle_momentum` "
+                    f"option enabled); {type(optimizer).__name__} has neither (pass "
+                    "cycle_momentum=False)"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", base_momentum, len(groups))
+            self.max_momentums = _per_group("max_momentum", max_momentum, len(groups))
+            if last_epoch == -1:
+                moms = zip(groups, self.max_momentums, self.base_momentums, strict=True)
+                for group, mm, bm in moms:
+                    self._set_momentum(group, mm)
+                    group["max_momentum"] = mm
+                    group["base_momentum"] = bm
+        super().__init__(optimizer, last_epoch)
+        self._base_lrs = base_lrs
+        self._initial_step()
+
+    @property
+    def base_lrs(self) -> list[float]:  # type: ignore[override]
+        """The lower bounds of the cycles (``base_lr``), one per group."""
+        return self._base_lrs
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def scale_fn(self, x: float) -> float:
+        """The policy's scale of the cycle's height at ``x`` (a cycle or a step count)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        """The rates at ``last_epoch``; sets the momenta too with ``cycle_momentum``."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        groups = self.optimizer.param_groups
+        # PyTorch assigns base_lrs after its constructor's step, which used the groups'
+        # initial_lr: base_lr unless another schedule had set it first
+        bases = [g["initial_lr"] for g in groups] if self._is_initial else self.base_lrs
+        pairs = zip(_expand(bases, groups), _expand(self.max_lrs, groups), strict=True)
+        lrs = [base + (top - base) * scale_factor * scale for base, top in pairs]
+        if self.cycle_momentum:
+            pairs = zip(
+                _expand(self.base_momentums, groups),
+                _expand(self.max_momentums, groups),
+                strict=True,
+            )
+            moms = [top - (top - base) * scale_factor * scale for base, top in pairs]
+            for group, m in zip(groups, moms, strict=True):
+                self._set_momentum(group, m)
+        return lrs
+
+
+class ChainedScheduler(LRScheduler):
+    """Compose schedules: every ``step()`` steps each of ``schedulers`` in order, each one
+    changing the rate the previous one left (PyTorch's ``ChainedScheduler``), e.g. a constant
+    warm-up factor on top of an exponential decay::
+
+        warm = optim.ConstantLR(opt, factor=0.1, total_iters=2)
+        decay = optim.ExponentialLR(opt, gamma=0.9)
+        sched = optim.ChainedScheduler([warm, decay])
+
+    The chained schedules switch to PyTorch's recursive forms (:meth:`LRScheduler._chain_lr`:
+    StepLR multiplies the current rate by ``gamma``, and so on), so that their effects
+    multiply; those that are closed forms in PyTorch too (:class:`LambdaLR`,
+    :class:`CyclicLR`, :class:`OneCycleLR`, :class:`CosineAnnealingWarmRestarts`) overwrite
+    the rate. Construction redoes the schedules' first steps in that form, from the groups'
+    ``initial_lr``. Give the schedules freshly built. :class:`ReduceLROnPlateau` and
+    :class:`SequentialLR` cannot be chained.
+    """
+
+    _unsaved = ("optimizer", "_schedulers")
+
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler")
+        if optimizer is None:
+            optimizer = getattr(schedulers[0], "optimizer", None)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"ChainedScheduler expects a deepgrad Optimizer, got {type(optimizer).__name__}"
+            )
+        for i, s in enumerate(schedulers):
+            if not isinstance(s, LRScheduler):
+                raise TypeError(
+                    f"ChainedScheduler: scheduler {i} is a {type(s).__name__}, not a schedule"
+                )
+            if isinstance(s, (ReduceLROnPlateau, SequentialLR)):
+                raise ValueError(
+                    f"ChainedScheduler: scheduler {i} ({type(s).__name__}) cannot be chained"
+                )
+            if s.optimizer is not optimizer:
+                raise ValueError(
+                    f"ChainedScheduler: scheduler {i} ({type(s).__name__}) belongs to another "
+                    "optimizer"
+                )
+        self.optimizer = optimizer
+        self._schedulers = list(schedulers)
+        for s in self._schedulers:
+            s._chained = True
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self._replay_initial()
+        self.last_epoch = 0
+        self._last_lr = _current(self)
+
+    def _replay_initial(self) -> None:
+        for s in self._schedulers:
+            s._replay_initial()
+
+    def step(self) -> None:
+        """Step every schedule, in order."""
+        for s in self._schedulers:
+            s.step()
+        self.last_epoch += 1
+        self._last_lr = _current(self)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Own attributes plus the schedules' states under ``"_schedulers"``."""
+        state = super().state_dict()
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        subs = state.pop("_schedulers")
+        if len(subs) != len(self._schedulers):
+            raise ValueError(
+                f"ChainedScheduler.load_state_dict: the state has {len(subs)} schedules, this "
+                f"chain {len(self._schedulers)}"
+            )
+        self.__dict__.update(state)
+        for s, sd in zip(self._schedulers, subs, strict=True):
+            s.load_state_dict(sd)
+
+
+def _current(sched: LRScheduler) -> list[float]:
+    """The groups' current learning rates."""
+    return [g["lr"] for g in sched.optimizer.param_groups]
+
+
+def _expand(values: list[float], groups: list[dict[str, Any]]) -> list[float]:
+    """Per-group values given for an unbound optimizer's one placeholder group, repeated for
+    the groups that binding created (the placeholder's values are every group's)."""
+    if len(values) == 1 and len(groups) > 1:
+        return values * len(groups)
+    return values
 
 
 def _per_group(name: str, value: Any, n: int) -> list[float]:
