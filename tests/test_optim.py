@@ -330,7 +330,7 @@ def test_get_resolves_names():
     assert optim.get(opt) is opt
     assert isinstance(optim.get(optim.SGD), optim.SGD)
     with pytest.raises(ValueError, match="adadelta.*sgd"):
-        optim.get("adamax")
+        optim.get("adamz")
 
 
 @pytest.mark.parametrize(
