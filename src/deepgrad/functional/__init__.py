@@ -5,16 +5,30 @@ operators dispatch to.
 """
 
 from .activation import (
+    celu,
     elu,
     erf,
     gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
     leaky_relu,
     log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
     relu,
+    relu6,
+    selu,
     sigmoid,
+    silu,
     softmax,
+    softmin,
     softplus,
+    softsign,
     tanh,
+    tanhshrink,
+    threshold,
 )
 from .elementwise import (
     abs,

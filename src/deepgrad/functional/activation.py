@@ -12,6 +12,20 @@ tanh           tanh x                                       1 - y²
 softplus       log(1 + eˣ) = max(x,0) + log1p(e^-|x|)       sigmoid(x)
 softmax        e^(x - max) / Σ e^(x - max)                  y ⊙ (g - Σ g y)
 log_softmax    x - logsumexp(x)                             g - eʸ Σ g
+silu           x σ(x)                                       σ(x)(1 + x(1 - σ(x)))
+mish           x tanh(softplus x)                           t + x σ(x)(1 - t²),  t = tanh sp
+selu           s·elu(x, a)   (s, a: SELU's constants)        s or s·a eˣ
+celu           x if x > 0 else a(e^(x/a) - 1)               1 or e^(x/a)
+prelu          x if x > 0 else w·x   (w per channel)        1 or w;   ∂/∂w: min(x, 0)
+hardtanh       clip(x, lo, hi)                              1[lo < x < hi]
+relu6          hardtanh(x, 0, 6)                            1[0 < x < 6]
+hardsigmoid    clip(x + 3, 0, 6) / 6                        1/6 · 1[-3 < x < 3]
+hardswish      x · clip(x + 3, 0, 6) / 6                    0, x/3 + ½, 1  (x ≤ -3, < 3, ≥ 3)
+softsign       x / (1 + |x|)                                1 / (1 + |x|)²
+logsigmoid     -softplus(-x)   (no overflow)                σ(-x)
+tanhshrink     x - tanh x                                   tanh² x
+softmin        softmax(-x)                                  (through softmax)
+threshold      x if x > t else v                            1[x > t]
 =============  ===========================================  ===============================
 
 ``relu``, ``sigmoid`` and ``tanh`` (the hot activations) compute a first-order backward directly
@@ -27,8 +41,9 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import _mask, exp, where
+from .elementwise import _mask, abs, exp, where
 from .reduce import sum
+from .shape import reshape
 
 
 def _const(a: Any) -> Tensor:
@@ -128,13 +143,24 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+def _sigmoid(x: Any) -> Any:
+    """``1 / (1 + e⁻ˣ)`` on an array, through ``e^-|x|`` (in (0, 1]: never overflows)."""
+    xp = backend.xp
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softplus(x: Any) -> Any:
+    """``log(1 + eˣ) = max(x, 0) + log1p(e^-|x|)`` on an array, without overflow."""
+    xp = backend.xp
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
 class Sigmoid(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        xp = backend.xp
-        e = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return _sigmoid(x)
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
@@ -170,8 +196,7 @@ def tanh(x: Tensor) -> Tensor:
 
 class Softplus(Function):
     def forward(self, x: Any) -> Any:
-        xp = backend.xp
-        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        return _softplus(x)
 
     def backward(self, gy: Tensor) -> Tensor:
         return gy * sigmoid(self.inputs[0])
@@ -230,3 +255,241 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 def _check_axis(x: Tensor, axis: int, fn: str) -> None:
     if not -x.ndim <= axis < max(x.ndim, 1):
         raise ValueError(f"{fn}: axis {axis} is out of range for a tensor with {x.ndim} dims")
+
+
+# ---------------------------------------------------------------------------------------------
+# more activations (PyTorch's names, defaults and derivatives at the kinks)
+# ---------------------------------------------------------------------------------------------
+class SiLU(Function):
+    def forward(self, x: Any) -> Any:
+        return x * _sigmoid(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        if is_grad_enabled():
+            s = sigmoid(x)
+            return gy * s * (1.0 + x * (1.0 - s))
+        xd = x.data
+        s = _sigmoid(xd)
+        return _const(gy.data * s * (1 + xd * (1 - s)))
+
+
+def silu(x: Tensor) -> Tensor:
+    """Sigmoid linear unit (swish): ``silu(x) = x σ(x)``, ``σ`` the logistic function.
+
+    Derivative ``σ(x) (1 + x (1 - σ(x)))``. Shapes: any → the same.
+    """
+    return SiLU()(x)
+
+
+class Mish(Function):
+    def forward(self, x: Any) -> Any:
+        return x * backend.xp.tanh(_softplus(x))
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        if is_grad_enabled():
+            t = tanh(softplus(x))
+            return gy * (t + x * sigmoid(x) * (1.0 - t * t))
+        xd = x.data
+        t = backend.xp.tanh(_softplus(xd))
+        return _const(gy.data * (t + xd * _sigmoid(xd) * (1 - t * t)))
+
+
+def mish(x: Tensor) -> Tensor:
+    """Mish: ``mish(x) = x tanh(softplus(x))`` (softplus computed without overflow).
+
+    Derivative ``t + x σ(x) (1 - t²)`` with ``t = tanh(softplus(x))``. Shapes: any → the same.
+    """
+    return Mish()(x)
+
+
+#: SELU's constants (Klambauer et al. 2017), as in PyTorch
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Tensor) -> Tensor:
+    """Scaled exponential linear unit:
+    ``selu(x) = scale · (x if x > 0 else alpha (eˣ - 1))`` with ``alpha ≈ 1.6733`` and
+    ``scale ≈ 1.0507`` (:data:`SELU_ALPHA`, :data:`SELU_SCALE`), i.e. ``scale · elu(x, alpha)``.
+
+    The derivative at 0 is ``scale · alpha`` (the left branch), as in PyTorch. Shapes: any →
+    the same.
+    """
+    return elu(x, SELU_ALPHA) * SELU_SCALE
+
+
+class CELU(Function):
+    keep_output = True
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: Any) -> Any:
+        xp = backend.xp
+        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0) / self.alpha))
+
+    def backward(self, gy: Tensor) -> Tensor:
+        pos = self.inputs[0].data > 0
+        return where(pos, gy, gy * (self.output() * (1.0 / self.alpha) + 1.0))
+
+
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable ELU:
+    ``celu(x) = max(0, x) + min(0, alpha (e^(x/alpha) - 1))``.
+
+    Derivative 1 for ``x > 0``, ``e^(x/alpha)`` otherwise (1 at 0). ``alpha`` must not be 0.
+    Shapes: any → the same.
+    """
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+    return CELU(float(alpha))(x)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """Parametric ReLU: ``prelu(x) = x if x > 0 else weight · x``, with a learnable slope.
+
+    Shapes: ``x`` any; ``weight`` a scalar or 1-D tensor of 1 element (shared), or of ``C``
+    elements for ``x (N, C, *)``, one slope per channel (axis 1, as in PyTorch). The gradient
+    is ``1`` or ``weight`` for ``x`` (``weight`` at 0) and ``Σ min(x, 0) · g`` for ``weight``.
+    """
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    if weight.ndim > 1:
+        raise ValueError(
+            f"prelu: expected weight to be a scalar or 1-D tensor, got shape {weight.shape}"
+        )
+    if weight.dtype != x.dtype:
+        raise TypeError(
+            f"prelu: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}"
+        )
+    if weight.size != 1:
+        if x.ndim == 0:
+            raise ValueError(
+                f"prelu: a 0-d input takes a single slope, got weight of shape {weight.shape}"
+            )
+        channels = x.shape[1] if x.ndim > 1 else 1
+        if weight.size != channels:
+            raise ValueError(
+                f"prelu: expected weight with 1 or {channels} elements (the channels, axis 1 of "
+                f"input shape {x.shape}), got {weight.size}"
+            )
+    shape = [1] * x.ndim
+    if x.ndim > 1:
+        shape[1] = weight.size
+    w = reshape(weight, tuple(shape))
+    return where(x.data > 0, x, x * w)
+
+
+class Hardtanh(Function):
+    def __init__(self, lo: float, hi: float) -> None:
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.clip(x, x.dtype.type(self.lo), x.dtype.type(self.hi))
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0].data
+        return gy * _mask((x > self.lo) & (x < self.hi), gy)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``hardtanh(x) = min(max(x, min_val), max_val)``; the gradient is 1 strictly inside
+    ``(min_val, max_val)`` and 0 elsewhere, at the bounds included (PyTorch's).
+
+    Shapes: any → the same.
+    """
+    if min_val > max_val:
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
+    return Hardtanh(min_val, max_val)(x)
+
+
+def relu6(x: Tensor) -> Tensor:
+    """``relu6(x) = min(max(x, 0), 6)`` (:func:`hardtanh` on ``[0, 6]``: gradient 0 at 0 and 6).
+
+    Shapes: any → the same.
+    """
+    return Hardtanh(0.0, 6.0)(x)
+
+
+class Hardsigmoid(Function):
+    def forward(self, x: Any) -> Any:
+        return backend.xp.clip(x + 3, 0, 6) / x.dtype.type(6)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0].data
+        return gy * _mask((x > -3) & (x < 3), gy) * (1.0 / 6.0)
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """Piecewise-linear sigmoid: ``hardsigmoid(x) = min(max(x + 3, 0), 6) / 6``; gradient
+    ``1/6`` for ``-3 < x < 3``, else 0.
+
+    Shapes: any → the same.
+    """
+    return Hardsigmoid()(x)
+
+
+class Hardswish(Function):
+    def forward(self, x: Any) -> Any:
+        return x * backend.xp.clip(x + 3, 0, 6) / x.dtype.type(6)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        xd = x.data
+        local = where(xd <= -3, 0.0, where(xd < 3, x * (1.0 / 3.0) + 0.5, 1.0))
+        return gy * local
+
+
+def hardswish(x: Tensor) -> Tensor:
+    """``hardswish(x) = x · min(max(x + 3, 0), 6) / 6`` (MobileNetV3).
+
+    Derivative (PyTorch's, at the kinks too): 0 for ``x ≤ -3``, ``x/3 + 1/2`` for
+    ``-3 < x < 3``, 1 for ``x ≥ 3``. Shapes: any → the same.
+    """
+    return Hardswish()(x)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """``softsign(x) = x / (1 + |x|)``; derivative ``1 / (1 + |x|)²``. Shapes: any → the same."""
+    return x / (abs(x) + 1.0)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """``logsigmoid(x) = log σ(x) = -softplus(-x)``, stable for large ``|x|`` (no
+    ``log(0)``); derivative ``σ(-x)``. Shapes: any → the same."""
+    return -softplus(-x)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """``tanhshrink(x) = x - tanh(x)``; derivative ``tanh²(x)``. Shapes: any → the same."""
+    return x - tanh(x)
+
+
+def softmin(x: Tensor, axis: int = -1) -> Tensor:
+    """``softmin(x) = softmax(-x)`` along ``axis`` (default the last, as :func:`softmax`):
+    ``e^(-x_i) / Σ_j e^(-x_j)``. Shapes: any with ``ndim ≥ 1`` → the same."""
+    _check_axis(x, axis, "softmin")
+    return Softmax(axis)(-x)
+
+
+class Threshold(Function):
+    def __init__(self, threshold: float, value: float) -> None:
+        self.threshold, self.value = threshold, value
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.where(x > self.threshold, x, x.dtype.type(self.value))
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * _mask(self.inputs[0].data > self.threshold, gy)
+
+
+def threshold(x: Tensor, threshold: float, value: float) -> Tensor:
+    """``threshold(x) = x if x > threshold else value``; gradient ``1[x > threshold]``.
+
+    Shapes: any → the same.
+    """
+    return Threshold(threshold, value)(x)

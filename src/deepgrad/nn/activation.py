@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from .. import backend
 from .. import functional as F
 from ..tensor import Tensor
 from .module import Module
+from .parameter import Parameter
 
 
 class ReLU(Module):
@@ -94,3 +96,183 @@ class LogSoftmax(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.axis)
+
+
+# ``inplace`` is accepted for PyTorch compatibility and ignored (tensors are not modified in
+# place), as in :class:`~deepgrad.nn.Dropout`.
+
+
+class SiLU(Module):
+    """Sigmoid linear unit (swish) ``x σ(x)``. Shapes: any → the same."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.silu(x)
+
+
+class Mish(Module):
+    """``x tanh(softplus(x))``. Shapes: any → the same."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.mish(x)
+
+
+class SELU(Module):
+    """``scale · elu(x, alpha)`` with SELU's fixed constants. Shapes: any → the same."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.selu(x)
+
+
+class CELU(Module):
+    """``max(0, x) + min(0, alpha (e^(x/alpha) - 1))``. Shapes: any → the same."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if alpha == 0:
+            raise ValueError("CELU: alpha cannot be 0 (it divides x)")
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class PReLU(Module):
+    """Parametric ReLU ``x if x > 0 else a · x`` with a learnable slope ``a``: one shared
+    (``num_parameters=1``) or one per channel (``num_parameters=C`` for input ``(N, C, *)``),
+    each starting at ``init``.
+
+    Shapes: any → the same; ``weight`` ``(num_parameters,)``.
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int):
+            raise TypeError(f"PReLU: num_parameters must be an int, got {num_parameters!r}")
+        if num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be positive, got {num_parameters}")
+        self.num_parameters = num_parameters
+        self.init = init
+        xp = backend.xp
+        self.weight = Parameter(xp.full((num_parameters,), init, backend.get_default_dtype()))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Hardtanh(Module):
+    """``min(max(x, min_val), max_val)``; needs ``max_val > min_val``. Shapes: any → the same."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if not max_val > min_val:
+            raise ValueError(
+                f"{type(self).__name__}: max_val ({max_val}) must be greater than min_val "
+                f"({min_val})"
+            )
+        self.min_val, self.max_val = min_val, max_val
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    """``min(max(x, 0), 6)``. Shapes: any → the same."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.relu6(x)
+
+
+class Hardsigmoid(Module):
+    """``min(max(x + 3, 0), 6) / 6``. Shapes: any → the same."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardsigmoid(x)
+
+
+class Hardswish(Module):
+    """``x · min(max(x + 3, 0), 6) / 6``. Shapes: any → the same."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardswish(x)
+
+
+class Softsign(Module):
+    """``x / (1 + |x|)``. Shapes: any → the same."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softsign(x)
+
+
+class LogSigmoid(Module):
+    """``log σ(x) = -softplus(-x)``, stable. Shapes: any → the same."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.logsigmoid(x)
+
+
+class Tanhshrink(Module):
+    """``x - tanh(x)``. Shapes: any → the same."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.tanhshrink(x)
+
+
+class Softmin(Module):
+    """``softmax(-x)`` along ``axis`` (default the last, as :class:`Softmax`)."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmin(x, self.axis)
+
+
+class Threshold(Module):
+    """``x if x > threshold else value``. Shapes: any → the same."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value = threshold, value
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
