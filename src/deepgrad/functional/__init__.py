@@ -121,7 +121,15 @@ from .attention import multi_head_attention_forward, scaled_dot_product_attentio
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .embedding import embedding
-from .normalization import batch_norm, layer_norm
+from .normalization import (
+    batch_norm,
+    cosine_similarity,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    normalize,
+    pairwise_distance,
+)
 from .pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

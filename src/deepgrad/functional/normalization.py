@@ -1,5 +1,8 @@
 """Normalization: ``batch_norm`` (statistics over the batch, per channel) and ``layer_norm``
 (statistics over the last axes, per sample). Both are fused nodes: one forward, one backward.
+``group_norm`` (per sample and group of channels) and ``instance_norm`` (per sample and
+channel) reuse the layer-norm node on a reshaped input; ``normalize``, ``cosine_similarity``
+and ``pairwise_distance`` work on vectors along one axis.
 
 For the normalized values ``x̂ = (x - μ) / √(σ² + ε)`` (biased variance σ²) and
 ``y = γ x̂ + β``, with ``g = γ ⊙ dL/dy`` and means ``⟨·⟩`` taken over the ``n`` elements that
@@ -21,12 +24,15 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .reduce import mean
+from .elementwise import clip
+from .reduce import mean, norm
 from .reduce import sum as tsum
-from .shape import reshape
+from .shape import broadcast_to, reshape
 
 
 def _const(a: Any) -> Tensor:
@@ -357,3 +363,193 @@ def batch_norm(
             rv *= 1.0 - m
             rv += (fn.batch_var * (m * cnt / (cnt - 1))).astype(rv.dtype, copy=False)
     return y
+
+
+# ---------------------------------------------------------------------------------------------
+# group norm and instance norm
+# ---------------------------------------------------------------------------------------------
+def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """``y ⊙ weight + bias`` with ``weight``/``bias`` ``(C,)`` broadcast over axis 1 of ``y``."""
+    shape = (y.shape[1],) + (1,) * (y.ndim - 2)
+    if weight is not None:
+        y = y * reshape(weight, shape)
+    if bias is not None:
+        y = y + reshape(bias, shape)
+    return y
+
+
+def _check_channel_params(fn: str, x: Tensor, **params: Tensor | None) -> None:
+    c = x.shape[1]
+    for name, t in params.items():
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(
+                f"{fn}: {name} must have shape ({c},) for an input with {c} channels "
+                f"(axis 1 of {x.shape}), got {t.shape}"
+            )
+
+
+def group_norm(
+    x: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Group normalization (Wu & He 2018): the channels are split into ``num_groups`` groups
+    and each sample's group is normalized by its own statistics,
+    ``y = (x - μ_ng) / √(σ²_ng + eps) ⊙ weight_c + bias_c`` (biased variance ``σ²`` over the
+    group's channels and spatial positions), the same in training and eval.
+
+    Shapes: ``x (N, C, *)`` with ``C`` divisible by ``num_groups``; ``weight``, ``bias``
+    ``(C,)`` → ``y`` like ``x``. ``num_groups=1`` normalizes each sample as a whole (layer
+    norm over ``(C, *)``), ``num_groups=C`` each channel alone (instance norm).
+    """
+    fn = "group_norm"
+    if x.ndim < 2:
+        raise ValueError(
+            f"{fn}: expected input (N, C, *) with at least 2 dims, got shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating tensor, got dtype {x.dtype}")
+    if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups <= 0:
+        raise ValueError(f"{fn}: num_groups must be a positive int, got {num_groups!r}")
+    n, c = x.shape[0], x.shape[1]
+    if c % num_groups:
+        raise ValueError(
+            f"{fn}: expected the number of channels to be divisible by num_groups, got input "
+            f"of shape {x.shape} ({c} channels) and num_groups={num_groups}"
+        )
+    _check_channel_params(fn, x, weight=weight, bias=bias)
+    spatial = math.prod(x.shape[2:])
+    if n * (c // num_groups) * spatial == 1:  # PyTorch's check, word for word
+        raise ValueError(
+            f"{fn}: expected more than 1 value per channel when training, got input of shape "
+            f"{x.shape}"
+        )
+    per_group = (c // num_groups) * spatial
+    xh = layer_norm(reshape(x, (n, num_groups, per_group)), per_group, eps=eps)
+    return _affine(reshape(xh, x.shape), weight, bias)
+
+
+def instance_norm(
+    x: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Instance normalization (Ulyanov et al. 2016): each sample's channel is normalized by
+    its own statistics over the spatial axes,
+    ``y = (x - μ_nc) / √(σ²_nc + eps) ⊙ weight_c + bias_c`` (biased variance).
+
+    With ``use_input_stats`` (the default) the running statistics, when given, move as
+    PyTorch's do: ``running = (1 - momentum) · running + momentum · mean_n(stat_nc)`` with
+    the unbiased variance ``σ² · L / (L - 1)`` (``L`` spatial positions); otherwise the running
+    statistics normalize (they must be given).
+
+    Shapes: ``x (N, C, *)``; ``running_*``, ``weight``, ``bias`` ``(C,)`` → ``y`` like ``x``.
+    """
+    fn = "instance_norm"
+    if x.ndim < 2:
+        raise ValueError(
+            f"{fn}: expected input (N, C, *) with at least 2 dims, got shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating tensor, got dtype {x.dtype}")
+    _check_channel_params(
+        fn, x, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                f"{fn}: running_mean and running_var are needed when use_input_stats=False"
+            )
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    n, c = x.shape[0], x.shape[1]
+    spatial = math.prod(x.shape[2:])
+    if spatial <= 1:
+        raise ValueError(
+            f"{fn}: expected more than 1 spatial element when training (statistics per sample "
+            f"and channel), got input of shape {x.shape}"
+        )
+    xh = layer_norm(reshape(x, (n, c, spatial)), spatial, eps=eps)
+    if running_mean is not None or running_var is not None:
+        x3 = x.data.reshape(n, c, spatial)
+        m = float(momentum)
+        for run, stat in (
+            (running_mean, lambda: x3.mean(axis=2)),
+            (running_var, lambda: x3.var(axis=2, ddof=1)),
+        ):
+            if run is not None:
+                r = run.data
+                r *= 1.0 - m
+                r += (m * stat().mean(axis=0)).astype(r.dtype, copy=False)
+    return _affine(reshape(xh, x.shape), weight, bias)
+
+
+# ---------------------------------------------------------------------------------------------
+# vectors along one axis: normalize, cosine similarity, pairwise distance
+# ---------------------------------------------------------------------------------------------
+def _clamp_min_straight_through(t: Tensor, lo: float) -> Tensor:
+    """``max(t, lo)`` in value, with the gradient of ``t`` itself (identity even where
+    clamped): PyTorch clamps a copy under ``no_grad`` in ``cosine_similarity`` and
+    ``gaussian_nll_loss``, and this reproduces its gradients."""
+    d = t.data
+    shift = backend.xp.maximum(d, d.dtype.type(lo)) - d
+    return t + Tensor._from_op(shift, None, 0)
+
+
+def _broadcast_shape(fn: str, *tensors: Tensor) -> tuple[int, ...]:
+    try:
+        return tuple(numpy.broadcast_shapes(*(t.shape for t in tensors)))
+    except ValueError:
+        shapes = " and ".join(str(t.shape) for t in tensors)
+        raise ValueError(f"{fn}: input shapes {shapes} do not broadcast together") from None
+
+
+def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``x`` divided by its ``p``-norm along ``dim``: ``y = x / max(‖x‖_p, eps)`` (PyTorch's
+    ``F.normalize``; rows of ``(N, D)`` by default). The gradient through the clamp is 0
+    where ``‖x‖_p < eps``.
+
+    Shapes: any with ``ndim ≥ 1`` (``dim`` in range) → the same.
+    """
+    if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
+        raise ValueError(f"normalize: dim {dim} is out of range for a tensor with {x.ndim} dims")
+    denom = clip(norm(x, p, dim, keepdim=True), eps, None)
+    return x / denom
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim``:
+    ``Σ (x1 / max(‖x1‖, eps)) ⊙ (x2 / max(‖x2‖, eps))`` — each side divided by its own norm
+    first, as PyTorch does (stable, and in [-1, 1]); the clamp passes gradients through as
+    PyTorch's does.
+
+    Shapes: ``x1``, ``x2`` broadcasting to a common shape → that shape without ``dim``.
+    """
+    fn = "cosine_similarity"
+    shape = _broadcast_shape(fn, x1, x2)
+    nd = len(shape)
+    if not -max(nd, 1) <= dim < max(nd, 1):
+        raise ValueError(f"{fn}: dim {dim} is out of range for inputs with {nd} dims {shape}")
+    x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
+    n1 = _clamp_min_straight_through(norm(x1, 2, dim, keepdim=True), eps)
+    n2 = _clamp_min_straight_through(norm(x2, 2, dim, keepdim=True), eps)
+    return tsum((x1 / n1) * (x2 / n2), dim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """``p``-norm distance between matching rows: ``‖x1 - x2 + eps‖_p`` over the last axis
+    (``eps`` keeps the gradient defined where the rows coincide), as PyTorch's.
+
+    Shapes: ``x1 (N, D)``, ``x2 (N, D)`` (or ``(D,)``; broadcasting) → ``(N,)`` (``(N, 1)``
+    with ``keepdim``).
+    """
+    shape = _broadcast_shape("pairwise_distance", x1, x2)
+    return norm(x1 - x2 + eps, p, max(len(shape) - 1, 0), keepdim)

@@ -44,7 +44,14 @@ from .loss import (
     NLLLoss,
 )
 from .module import Module
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+)
 from .packing import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from .parameter import Parameter
 from .pooling import (

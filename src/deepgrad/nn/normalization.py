@@ -1,21 +1,28 @@
-"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm`` (thin modules over
+"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``,
+``InstanceNorm1d`` and ``InstanceNorm2d`` (thin modules over
 :mod:`deepgrad.functional.normalization`), with PyTorch's parameters and buffers."""
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy
 
 from .. import backend
-from ..functional.normalization import batch_norm, layer_norm
+from ..functional.normalization import batch_norm, group_norm, instance_norm, layer_norm
+from ..functional.shape import squeeze, unsqueeze
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
 
 
-class _BatchNorm(Module):
+class _NormBase(Module):
+    """Parameters and buffers shared by batch and instance norm: ``weight`` (ones) and
+    ``bias`` (zeros) ``(C,)`` when ``affine`` (``bias=False`` drops the bias), and
+    ``running_mean``, ``running_var``, ``num_batches_tracked`` when ``track_running_stats``."""
+
     _expected_ndims: tuple[int, ...] = ()
     _shape_text = ""
 
@@ -26,6 +33,8 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -39,7 +48,10 @@ class _BatchNorm(Module):
         xp, dt = backend.xp, backend.get_default_dtype()
         if affine:
             self.weight = Parameter(xp.ones((num_features,), dt))
-            self.bias = Parameter(xp.zeros((num_features,), dt))
+            if bias:
+                self.bias = Parameter(xp.zeros((num_features,), dt))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -59,6 +71,14 @@ class _BatchNorm(Module):
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
     def forward(self, x: Tensor) -> Tensor:
         name = type(self).__name__
         if x.ndim not in self._expected_ndims:
@@ -87,12 +107,6 @@ class _BatchNorm(Module):
             use_batch,
             factor,
             self.eps,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -168,3 +182,140 @@ class LayerNorm(Module):
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
         )
+
+
+class GroupNorm(Module):
+    """Group normalization: the ``num_channels`` channels are split into ``num_groups`` groups,
+    each normalized per sample, ``y = (x - E[x]) / √(Var[x] + eps) · weight + bias``
+    (statistics over a group's channels and positions, biased variance), the same in
+    training and eval; no running statistics.
+
+    Shapes: input ``(N, C, *)`` → the same; ``weight`` (ones) and ``bias`` (zeros) ``(C,)``
+    when ``affine`` (``bias=False`` drops the bias).
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        for arg, v in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise ValueError(f"GroupNorm: {arg} must be a positive int, got {v!r}")
+        if num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
+            )
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps = eps
+        self.affine = affine
+        xp, dt = backend.xp, backend.get_default_dtype()
+        if affine:
+            self.weight = Parameter(xp.ones((num_channels,), dt))
+            if bias:
+                self.bias = Parameter(xp.zeros((num_channels,), dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.affine and (x.ndim < 2 or x.shape[1] != self.num_channels):
+            raise ValueError(
+                f"GroupNorm({self.num_groups}, {self.num_channels}): expected input (N, "
+                f"{self.num_channels}, *) ({self.num_channels} channels on axis 1), got input "
+                f"of shape {x.shape}"
+            )
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class _InstanceNorm(_NormBase):
+    _no_batch_ndim = 0
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        name = f"{type(self).__name__}({self.num_features})"
+        if x.ndim not in self._expected_ndims:
+            raise ValueError(
+                f"{name}: expected input of shape {self._shape_text}, got {x.ndim}-D input of "
+                f"shape {x.shape}"
+            )
+        axis = x.ndim - self._no_batch_ndim  # the channel axis
+        if x.shape[axis] != self.num_features:
+            msg = (
+                f"{name}: expected {self.num_features} channels (axis {axis}), got input of "
+                f"shape {x.shape}"
+            )
+            if self.affine or self.track_running_stats:
+                raise ValueError(msg)
+            warnings.warn(  # as PyTorch: without parameters or buffers num_features is unused
+                msg + "; num_features is not used (affine=False, track_running_stats=False)",
+                stacklevel=2,
+            )
+        unbatched = x.ndim == self._no_batch_ndim
+        if unbatched:
+            x = unsqueeze(x, 0)
+        y = instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
+        return squeeze(y, 0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of sequences: each sample's channel is normalized by its own
+    mean and (biased) variance over the length ``L``,
+    ``y = (x - E[x]) / √(Var[x] + eps) · weight + bias``.
+
+    PyTorch's defaults: ``affine=False`` (no ``weight``/``bias``) and
+    ``track_running_stats=False`` (the input's statistics in training and eval). With
+    ``track_running_stats=True`` the buffers ``running_mean``/``running_var`` move by
+    ``momentum`` toward the batch's mean over samples of the per-instance mean and unbiased
+    variance in training, and normalize in eval mode (as :class:`BatchNorm1d`'s do).
+
+    Shapes: ``(N, C, L)`` or unbatched ``(C, L)`` → the same.
+    """
+
+    _expected_ndims = (2, 3)
+    _no_batch_ndim = 2
+    _shape_text = "(N, C, L) or (C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of images ``(N, C, H, W)`` (or unbatched ``(C, H, W)``), per
+    sample and channel over ``H × W``; parameters, buffers and defaults as
+    :class:`InstanceNorm1d`."""
+
+    _expected_ndims = (3, 4)
+    _no_batch_ndim = 3
+    _shape_text = "(N, C, H, W) or (C, H, W)"
