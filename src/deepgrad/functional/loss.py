@@ -12,6 +12,17 @@ binary_cross_entropy_       (1 - y)·x + (1 + (w₊ - 1)y)·softplus(-x)   (no o
 cross_entropy               -Σ_c a_c log softmax(x)_c          (fused: ∂/∂x = p Σa - a)
 nll_loss                    -w_t · logp_t
 kl_div                      y (log y - input)                  (input = log-probabilities)
+smooth_l1_loss              ½d²/β if |d| < β else |d| - ½β,    d = x - y
+multi_margin_loss           Σ_{i≠t} w_t max(0, margin - x_t + x_i)^p / C   (multiclass SVM)
+hinge_embedding_loss        x if y = 1, max(0, margin - x) if y = -1
+margin_ranking_loss         max(0, -y (x₁ - x₂) + margin)
+cosine_embedding_loss       1 - cos(x₁, x₂) if y = 1, max(0, cos(x₁, x₂) - margin) if y = -1
+soft_margin_loss            log(1 + e^(-y x)) = softplus(-y x)
+multilabel_soft_margin_     Σ_c w_c [(1 - y_c) x_c + softplus(-x_c)] / C   (per sample)
+  loss
+poisson_nll_loss            eˣ - y x  (log_input) or x - y log(x + ε); + Stirling if full
+gaussian_nll_loss           ½ (log max(v, ε) + (x - y)² / max(v, ε)) [+ ½ log 2π]
+triplet_margin_loss         max(0, ‖a - p‖ - ‖a - n‖ + margin)   (‖·‖ pairwise_distance)
 ==========================  ================================================================
 
 ``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``, as in PyTorch. Pointwise
@@ -21,6 +32,8 @@ otherwise broadcast silently to ``(N, N)``.
 
 from __future__ import annotations
 
+import builtins
+import math
 from typing import Any
 
 import numpy
@@ -28,10 +41,11 @@ import numpy
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .activation import log_softmax, softmax, softplus
-from .elementwise import abs, clip, where
+from .activation import log_softmax, relu, softmax, softplus
+from .elementwise import abs, clip, exp, log, minimum, sqrt, where
+from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwise_distance
 from .reduce import mean, sum
-from .shape import reshape, transpose
+from .shape import reshape, take_along_dim, transpose, unsqueeze
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -396,14 +410,395 @@ def kl_div(
     return _reduce(loss, reduction, fn)
 
 
+# ---------------------------------------------------------------------------------------------
+# more losses (PyTorch's names, defaults and gradients at the hinges)
+# ---------------------------------------------------------------------------------------------
+def _check_reduction(reduction: str, fn: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _float_target(t: Any, like: Tensor, fn: str) -> Tensor:
+    """Targets (labels ±1, counts, values) as a constant tensor in ``like``'s float dtype."""
+    arr = t.data if isinstance(t, Tensor) else backend.xp.asarray(t)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: expected numeric targets, got dtype {arr.dtype}")
+    return Tensor._from_op(arr.astype(like.dtype, copy=False), None, 0)
+
+
+def smooth_l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """Smooth L1 loss (Fast R-CNN): ``½ d² / beta`` where ``|d| < beta``, ``|d| - ½ beta``
+    elsewhere, ``d = input - target`` (``beta = 0`` is the L1 loss; Huber loss divided by
+    ``beta``).
+
+    Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
+    ``reduction="none"``.
+    """
+    fn = "smooth_l1_loss"
+    if beta < 0:
+        raise ValueError(f"{fn}: beta must be non-negative, got {beta}")
+    _check_reduction(reduction, fn)
+    y = _target(target, input, fn)
+    _same_shape(input, y, fn)
+    d = input - y
+    ad = abs(d)
+    if beta == 0:
+        return _reduce(ad, reduction, fn)
+    loss = where(ad.data < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    return _reduce(loss, reduction, fn)
+
+
+def multi_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multiclass hinge loss (the multiclass SVM loss of CS231n, Weston-Watkins form):
+    ``loss_n = Σ_{i ≠ t} w_t · max(0, margin - x[t] + x[i])^p / C`` for the scores ``x`` of
+    sample ``n`` and its label ``t``; ``p`` is 1 or 2, ``w`` the optional class weights.
+
+    A class exactly at the margin (``margin - x[t] + x[i] = 0``) adds no gradient, as in
+    PyTorch. The mean is over samples (unweighted).
+
+    Shapes: ``input (N, C)`` with integer ``target (N,)`` in ``[0, C)`` → a scalar, or
+    ``(N,)`` with ``reduction="none"``; or ``input (C,)`` with one label.
+    """
+    fn = "multi_margin_loss"
+    if isinstance(p, bool) or p not in (1, 2):
+        raise ValueError(f"{fn}: p must be 1 or 2, got {p!r}")
+    _check_reduction(reduction, fn)
+    if input.ndim not in (1, 2) or input.shape[-1] == 0:
+        raise ValueError(
+            f"{fn}: expected input of shape (N, C) or (C,) with C > 0, got shape {input.shape}"
+        )
+    xp = backend.xp
+    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: target must hold integer class labels, got dtype {t.dtype}")
+    c = input.shape[-1]
+    out_shape = t.shape
+    if input.ndim == 2:
+        if t.shape != input.shape[:1]:
+            raise ValueError(
+                f"{fn}: target must have shape ({input.shape[0]},), one label per row of input "
+                f"{input.shape}, got {t.shape}"
+            )
+        x = input
+    else:
+        if t.shape not in ((), (1,)):
+            raise ValueError(
+                f"{fn}: input of shape {input.shape} is one sample: target must have shape () "
+                f"or (1,), got {t.shape}"
+            )
+        x = reshape(input, (1, c))
+    t = t.reshape(-1).astype(numpy.int64)
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= c):
+        v = int(t[(t < 0) | (t >= c)][0])
+        raise ValueError(
+            f"{fn}: class label {v} is out of range for {c} classes (expected labels in "
+            f"[0, {c - 1}])"
+        )
+    n = x.shape[0]
+    coef = xp.full(x.shape, 1.0 / c, x.dtype)  # 1/C for the other classes, 0 for the label
+    coef[xp.arange(n), t] = 0
+    if weight is not None:
+        w = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
+        if w.shape != (c,):
+            raise ValueError(f"{fn}: weight must have shape ({c},) (one per class), got {w.shape}")
+        coef *= w.astype(x.dtype)[t][:, None]
+    h = relu(x - take_along_dim(x, t[:, None], 1) + margin)
+    if p == 2:
+        h = h * h
+    per = reshape(sum(h * Tensor._from_op(coef, None, 0), axis=1), out_shape)
+    return _reduce(per, reduction, fn)
+
+
+def hinge_embedding_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    margin: float = 1.0,
+    reduction: str = "mean",
+) -> Tensor:
+    """Hinge embedding loss for labels ``y = ±1`` (``input`` typically a distance):
+    ``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1`` (PyTorch's form: a label
+    that is neither adds both terms).
+
+    Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
+    ``reduction="none"``.
+    """
+    fn = "hinge_embedding_loss"
+    _check_reduction(reduction, fn)
+    y = _float_target(target, input, fn)
+    _same_shape(input, y, fn)
+    yd = y.data
+    loss = where(yd != 1, clip(margin - input, 0, None), 0.0) + where(yd != -1, input, 0.0)
+    return _reduce(loss, reduction, fn)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Any,
+    margin: float = 0.0,
+    reduction: str = "mean",
+) -> Tensor:
+    """Ranking loss ``max(0, -y (x₁ - x₂) + margin)``: ``y = 1`` asks for ``x₁`` ranked above
+    ``x₂`` by ``margin``, ``y = -1`` the reverse.
+
+    Shapes: ``input1``, ``input2`` and ``target`` the same shape ``(N,)`` (or any) → a
+    scalar, or that shape with ``reduction="none"``.
+    """
+    fn = "margin_ranking_loss"
+    _check_reduction(reduction, fn)
+    y = _float_target(target, input1, fn)
+    if not input1.shape == input2.shape == y.shape:
+        raise ValueError(
+            f"{fn}: input1, input2 and target must have the same shape, got {input1.shape}, "
+            f"{input2.shape} and {y.shape}"
+        )
+    loss = clip(-y * (input1 - input2) + margin, 0, None)
+    return _reduce(loss, reduction, fn)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Any,
+    margin: float = 0.0,
+    reduction: str = "mean",
+) -> Tensor:
+    """Cosine embedding loss: ``1 - cos(x₁, x₂)`` where ``y = 1`` (pull together),
+    ``max(0, cos(x₁, x₂) - margin)`` where ``y = -1`` (push apart), with PyTorch's
+    ``cos = Σ x₁x₂ / √((Σ x₁² + 1e-12)(Σ x₂² + 1e-12))``.
+
+    Shapes: ``input1``, ``input2`` ``(N, D)`` with ``target (N,)`` of ±1 → a scalar, or
+    ``(N,)`` with ``reduction="none"``; or ``(D,)`` inputs with a 0-d target.
+    """
+    fn = "cosine_embedding_loss"
+    _check_reduction(reduction, fn)
+    y = _float_target(target, input1, fn)
+    if y.ndim not in (0, 1):
+        raise ValueError(
+            f"{fn}: expected a 0-d or 1-d target (one label per pair), got shape {y.shape}"
+        )
+    want = 2 if y.ndim == 1 else 1
+    if input1.ndim != want or input2.ndim != want:
+        raise ValueError(
+            f"{fn}: a {y.ndim}-d target expects {want}-d inputs, got inputs of shapes "
+            f"{input1.shape} and {input2.shape}"
+        )
+    if input1.shape != input2.shape or input1.shape[: y.ndim] != y.shape:
+        raise ValueError(
+            f"{fn}: expected inputs of the same shape and a target of shape "
+            f"{input1.shape[: y.ndim]}, got {input1.shape}, {input2.shape} and {y.shape}"
+        )
+    axis = y.ndim
+    eps = 1e-12  # PyTorch's EPSILON
+    prod = sum(input1 * input2, axis)
+    mag1 = sum(input1 * input1, axis) + eps
+    mag2 = sum(input2 * input2, axis) + eps
+    cos = prod / sqrt(mag1 * mag2)
+    yd = y.data
+    loss = where(yd == 1, 1.0 - cos, 0.0) + where(yd == -1, clip(cos - margin, 0, None), 0.0)
+    return _reduce(loss, reduction, fn)
+
+
+def soft_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    reduction: str = "mean",
+) -> Tensor:
+    """Two-class logistic loss for labels ``y = ±1``: ``log(1 + e^(-y x))``, computed as
+    ``softplus(-y x)`` (no overflow).
+
+    Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
+    ``reduction="none"``.
+    """
+    fn = "soft_margin_loss"
+    _check_reduction(reduction, fn)
+    y = _float_target(target, input, fn)
+    _same_shape(input, y, fn)
+    return _reduce(softplus(-y * input), reduction, fn)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-label one-versus-all logistic loss, averaged over the ``C`` classes:
+    ``loss_n = -Σ_c w_c [y_c log σ(x_c) + (1 - y_c) log σ(-x_c)] / C``, computed as
+    ``Σ_c w_c [(1 - y_c) x_c + softplus(-x_c)] / C`` (no overflow).
+
+    Shapes: ``input (N, C)`` (classes last; ``(C,)`` for one sample) and 0/1 ``target`` of
+    the same shape; ``weight`` broadcasting to the input (usually ``(C,)``) → a scalar, or
+    ``(N,)`` with ``reduction="none"``.
+    """
+    fn = "multilabel_soft_margin_loss"
+    _check_reduction(reduction, fn)
+    if input.ndim < 1:
+        raise ValueError(f"{fn}: expected input (N, C) or (C,), got shape {input.shape}")
+    y = _float_target(target, input, fn)
+    _same_shape(input, y, fn)
+    loss = (1.0 - y) * input + softplus(-input)
+    if weight is not None:
+        w = _float_target(weight, input, fn)
+        try:
+            fits = numpy.broadcast_shapes(w.shape, input.shape) == input.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"{fn}: weight of shape {w.shape} does not broadcast to the input's shape "
+                f"{input.shape} (expected ({input.shape[-1]},), one per class)"
+            )
+        loss = loss * w
+    per = sum(loss, -1) * (1.0 / input.shape[-1])
+    return _reduce(per, reduction, fn)
+
+
+def poisson_nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of counts ``y ~ Poisson(λ)``: ``e^x - y x`` for
+    ``log_input`` (``x = log λ``), else ``x - y log(x + eps)`` (``x = λ``). ``full`` adds the
+    Stirling term ``y log y - y + ½ log(2π y)`` where ``y > 1``.
+
+    Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
+    ``reduction="none"``.
+    """
+    fn = "poisson_nll_loss"
+    _check_reduction(reduction, fn)
+    y = _float_target(target, input, fn)
+    _same_shape(input, y, fn)
+    if log_input:
+        loss = exp(input) - y * input
+    else:
+        loss = input - y * log(input + eps)
+    if full:
+        xp = backend.xp
+        yd = y.data
+        big = yd > 1
+        ys = xp.where(big, yd, 1)
+        stirling = xp.where(big, ys * xp.log(ys) - ys + 0.5 * xp.log(2 * math.pi * ys), 0)
+        loss = loss + Tensor._from_op(stirling.astype(input.dtype, copy=False), None, 0)
+    return _reduce(loss, reduction, fn)
+
+
+def gaussian_nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    var: Any,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of ``target ~ N(input, var)``:
+    ``½ (log max(var, eps) + (input - target)² / max(var, eps))``, plus ``½ log 2π`` with
+    ``full``. As in PyTorch the clamp at ``eps`` does not stop the gradient to ``var``.
+
+    Shapes: ``input`` and ``target`` the same shape ``(N, *)``; ``var`` that shape
+    (heteroscedastic), that shape with one axis of size 1 or without its last axis (shared
+    along it), or a number → a scalar, or ``(N, *)`` with ``reduction="none"``.
+    """
+    fn = "gaussian_nll_loss"
+    y = _target(target, input, fn)
+    _same_shape(input, y, fn)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError(f"{fn}: var must be non-negative, got {var}")
+        v = Tensor._from_op(backend.xp.full(input.shape, var, input.dtype), None, 0)
+    else:
+        v = var if isinstance(var, Tensor) else _float_target(var, input, fn)
+        if v.size and bool((v.data < 0).any()):
+            raise ValueError(f"{fn}: var has negative entries (variances must be >= 0)")
+        if v.shape != input.shape:
+            if input.shape[:-1] == v.shape:
+                v = unsqueeze(v, -1)
+            elif not (
+                v.ndim == input.ndim
+                and builtins.sum(b for a, b in zip(input.shape, v.shape) if a != b) == 1
+            ):
+                raise ValueError(
+                    f"{fn}: var of shape {v.shape} does not fit input of shape {input.shape}: "
+                    f"expected {input.shape} (one variance per element), {input.shape[:-1]} or "
+                    "the input's shape with one axis of size 1 (one shared along that axis)"
+                )
+    _check_reduction(reduction, fn)
+    v = _clamp_min_straight_through(v, eps)
+    d = input - y
+    loss = (log(v) + d * d / v) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, fn)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """Triplet loss ``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the
+    :func:`~deepgrad.functional.pairwise_distance` (``‖x₁ - x₂ + eps‖_p`` over the last
+    axis); ``swap`` uses ``min(d(a, n), d(p, n))`` for the negative distance (Balntas et al.).
+
+    Shapes: ``anchor``, ``positive``, ``negative`` ``(N, D)`` (or ``(D,)``; the same number
+    of dims, broadcasting) → a scalar, or ``(N,)`` with ``reduction="none"``.
+    """
+    fn = "triplet_margin_loss"
+    if margin <= 0:
+        raise ValueError(f"{fn}: margin must be greater than 0, got {margin}")
+    _check_reduction(reduction, fn)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(
+            f"{fn}: the anchor, positive and negative tensors must have the same number of "
+            f"dims, got {anchor.ndim}-d, {positive.ndim}-d and {negative.ndim}-d inputs"
+        )
+    _broadcast_shape(fn, anchor, positive, negative)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(clip(d_pos + margin - d_neg, 0, None), reduction, fn)
+
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
     "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
     "huber_loss",
     "kl_div",
     "l1_loss",
     "log_softmax",
+    "margin_ranking_loss",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
 ]

@@ -121,6 +121,145 @@ class KLDivLoss(_Loss):
         return L.kl_div(input, target, self.reduction, self.log_target)
 
 
+class SmoothL1Loss(_Loss):
+    """``½ d² / beta`` for ``|d| < beta``, ``|d| - ½ beta`` beyond (``d = input - target``)."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class MultiMarginLoss(_Loss):
+    """Multiclass hinge (SVM) loss ``Σ_{i≠t} w_t max(0, margin - x_t + x_i)^p / C`` of scores
+    ``(N, C)`` against integer labels ``(N,)``; ``p`` is 1 or 2."""
+
+    def __init__(
+        self, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        if isinstance(p, bool) or p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+        if weight is not None and getattr(weight, "ndim", 1) != 1:
+            raise ValueError(
+                f"MultiMarginLoss: weight must be 1-D (one per class), got shape {weight.shape}"
+            )
+        self.p, self.margin, self.weight = p, margin, weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1``."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(0, -y (x₁ - x₂) + margin)``: called as ``loss(input1, input2, target)``."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return L.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """``1 - cos(x₁, x₂)`` where ``y = 1``, ``max(0, cos(x₁, x₂) - margin)`` where ``y = -1``:
+    called as ``loss(input1, input2, target)``."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return L.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """Logistic loss ``log(1 + e^(-y x))`` for labels ``y = ±1``."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.soft_margin_loss(input, target, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """Per-class logistic loss of scores ``(N, C)`` against 0/1 targets ``(N, C)``, averaged
+    over the classes (optionally weighted)."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood: ``eˣ - y x`` (``log_input``) or ``x - y log(x + eps)``;
+    ``full`` adds the Stirling term."""
+
+    def __init__(
+        self,
+        log_input: bool = True,
+        full: bool = False,
+        eps: float = 1e-8,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.poisson_nll_loss(
+            input, target, self.log_input, self.full, self.eps, self.reduction
+        )
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood ``½ (log var + (x - y)² / var)``: called as
+    ``loss(input, target, var)``."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target: Any, var: Any) -> Tensor:  # noqa: A002
+        return L.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the ``p``-norm distance: called as
+    ``loss(anchor, positive, negative)``."""
+
+    def __init__(
+        self,
+        margin: float = 1.0,
+        p: float = 2.0,
+        eps: float = 1e-6,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return L.triplet_margin_loss(
+            anchor, positive, negative, self.margin, self.p, self.eps, self.swap, self.reduction
+        )
+
+
 _BY_NAME: dict[str, type[_Loss]] = {
     "mse": MSELoss,
     "mae": L1Loss,
@@ -130,7 +269,15 @@ _BY_NAME: dict[str, type[_Loss]] = {
     "cross_entropy": CrossEntropyLoss,
     "nll": NLLLoss,
     "kl_div": KLDivLoss,
+    "smooth_l1": SmoothL1Loss,
+    "multi_margin": MultiMarginLoss,
+    "hinge_embedding": HingeEmbeddingLoss,
+    "soft_margin": SoftMarginLoss,
+    "multilabel_soft_margin": MultiLabelSoftMarginLoss,
+    "poisson_nll": PoissonNLLLoss,
 }
+# MarginRankingLoss, CosineEmbeddingLoss, GaussianNLLLoss and TripletMarginLoss take three
+# tensors, not (predictions, targets), so ``compile``/``fit`` cannot call them: no names here.
 
 #: what each named loss is for: "classification" losses need class labels / probabilities
 KIND: dict[str, str] = {
@@ -142,6 +289,13 @@ KIND: dict[str, str] = {
     "cross_entropy": "multiclass",
     "nll": "multiclass",
     "kl_div": "distribution",
+    "smooth_l1": "regression",
+    "multi_margin": "multiclass",  # integer labels (N,) against scores (N, C)
+    # targets of ±1 with the predictions' shape: checked as regression targets (floats, shape)
+    "hinge_embedding": "regression",
+    "soft_margin": "regression",
+    "multilabel_soft_margin": "binary",  # 0/1 per class, the predictions' shape
+    "poisson_nll": "regression",  # counts
 }
 
 
