@@ -39,6 +39,7 @@ import math
 from typing import Any
 
 from .. import backend
+from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _mask, abs, exp, where
@@ -225,6 +226,7 @@ class Softmax(Function):
         return gyy - y * sum(gyy, self.axis, keepdims=True)
 
 
+@torch_names
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``axis``."""
     _check_axis(x, axis, "softmax")
@@ -246,6 +248,7 @@ class LogSoftmax(Function):
         return gy - exp(self.output()) * sum(gy, self.axis, keepdims=True)
 
 
+@torch_names
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``: log-probabilities without overflow."""
     _check_axis(x, axis, "log_softmax")
@@ -469,6 +472,7 @@ def tanhshrink(x: Tensor) -> Tensor:
     return x - tanh(x)
 
 
+@torch_names
 def softmin(x: Tensor, axis: int = -1) -> Tensor:
     """``softmin(x) = softmax(-x)`` along ``axis`` (default the last, as :func:`softmax`):
     ``e^(-x_i) / Σ_j e^(-x_j)``. Shapes: any with ``ndim ≥ 1`` → the same."""

@@ -1,0 +1,122 @@
+"""Both spellings of an argument: NumPy's (``axis``, ``keepdims``) and PyTorch's (``dim``,
+``keepdim``).
+
+:func:`torch_names` wraps a function so that a keyword argument may also be passed under its
+other library's name:
+
+=================  =====================================================================
+parameter          also accepted as
+=================  =====================================================================
+``axis``           ``dim``
+``dim``            ``axis``
+``keepdims``       ``keepdim``
+``keepdim``        ``keepdims``
+``start_axis``     ``start_dim``
+``end_axis``       ``end_dim``
+``correction``     ``unbiased`` (a bool: ``True`` → 1, ``False`` → 0) and ``ddof``
+=================  =====================================================================
+
+plus any pairs given to the decorator (``@torch_names(axis="dims")`` for ``flip(x, dims)``).
+Positional use is unchanged. Naming one argument twice (``sum(x, 1, dim=1)``,
+``sum(x, axis=1, dim=1)``) is a ``TypeError`` that names both spellings.
+
+This module imports nothing from deepgrad, so :mod:`deepgrad.tensor` can use it too.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy
+
+Fn = TypeVar("Fn", bound=Callable[..., Any])
+
+#: parameter name → the other names it is also accepted under
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "axis": ("dim",),
+    "dim": ("axis",),
+    "keepdims": ("keepdim",),
+    "keepdim": ("keepdims",),
+    "start_axis": ("start_dim",),
+    "end_axis": ("end_dim",),
+    "correction": ("unbiased", "ddof"),
+}
+
+
+def _unbiased(value: Any, fn: str) -> int:
+    """PyTorch's ``unbiased`` flag as a ``correction``: ``True`` → 1 (÷ n-1), ``False`` → 0."""
+    if not isinstance(value, (bool, numpy.bool_)):
+        raise TypeError(f"{fn}(): unbiased must be a bool, got {value!r}")
+    return 1 if value else 0
+
+
+_CONVERT: dict[str, Callable[[Any, str], Any]] = {"unbiased": _unbiased}
+
+
+def torch_names(fn: Fn | None = None, /, **extra: str) -> Any:
+    """Decorator: let ``fn`` take each of its parameters under the other library's name too
+    (the table above), plus ``alias="parameter"`` pairs given in ``extra``.
+
+    Use bare (``@torch_names``) or with extra pairs (``@torch_names(axis="dims")``); it works
+    on methods too. The docstring gets a line naming the accepted spellings."""
+
+    def decorate(f: Fn) -> Fn:
+        return _wrap(f, extra)
+
+    return decorate if fn is None else decorate(fn)
+
+
+def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
+    name = fn.__qualname__
+    params = inspect.signature(fn).parameters
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    # alias → (parameter, its position when it may be passed positionally, converter)
+    table: dict[str, tuple[str, int | None, Callable[[Any, str], Any] | None]] = {}
+    for i, p in enumerate(params.values()):
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        alias_names = _SYNONYMS.get(p.name, ()) + tuple(a for a, c in extra.items() if c == p.name)
+        for alias in alias_names:
+            if alias not in params:
+                pos = i if p.kind in positional else None
+                table[alias] = (p.name, pos, _CONVERT.get(alias))
+    unknown = [f"{a}={c!r}" for a, c in extra.items() if c not in params]
+    if unknown or not table:
+        raise TypeError(f"torch_names: {name} has no parameter to alias ({', '.join(unknown)})")
+    aliases = frozenset(table)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs and not aliases.isdisjoint(kwargs):
+            kwargs = _rename(kwargs, len(args), table, name)
+        return fn(*args, **kwargs)
+
+    pairs = ", ".join(f"``{a}`` for ``{c}``" for a, (c, _, _) in table.items())
+    note = f"Also accepts {pairs} (NumPy's and PyTorch's names for one argument)."
+    wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
+    return wrapper  # type: ignore[return-value]
+
+
+def _rename(kwargs: dict[str, Any], nargs: int, table: dict, name: str) -> dict[str, Any]:
+    """``kwargs`` with each alias replaced by its parameter's own name; a ``TypeError`` when
+    one argument comes under two names (or positionally and under its alias)."""
+    out: dict[str, Any] = {}
+    spelled: dict[str, str] = {}  # parameter → the name it was passed as
+    for key, value in kwargs.items():
+        param, pos, convert = table.get(key, (key, None, None))
+        if param in spelled:
+            raise TypeError(
+                f"{name}() got both {spelled[param]!r} and {key!r}: they are two names for "
+                "one argument; pass one"
+            )
+        if pos is not None and nargs > pos:
+            raise TypeError(
+                f"{name}() got {param!r} positionally and {key!r} as a keyword: they are two "
+                "names for one argument; pass one"
+            )
+        spelled[param] = key
+        out[param] = convert(value, name) if convert is not None else value
+    return out
