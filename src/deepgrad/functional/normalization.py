@@ -27,6 +27,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import clip
@@ -510,6 +511,7 @@ def _broadcast_shape(fn: str, *tensors: Tensor) -> tuple[int, ...]:
         raise ValueError(f"{fn}: input shapes {shapes} do not broadcast together") from None
 
 
+@torch_names
 def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """``x`` divided by its ``p``-norm along ``dim``: ``y = x / max(‖x‖_p, eps)`` (PyTorch's
     ``F.normalize``; rows of ``(N, D)`` by default). The gradient through the clamp is 0
@@ -523,6 +525,7 @@ def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Te
     return x / denom
 
 
+@torch_names
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim``:
     ``Σ (x1 / max(‖x1‖, eps)) ⊙ (x2 / max(‖x2‖, eps))`` — each side divided by its own norm
@@ -542,6 +545,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return tsum((x1 / n1) * (x2 / n2), dim)
 
 
+@torch_names
 def pairwise_distance(
     x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:

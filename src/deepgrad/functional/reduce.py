@@ -16,6 +16,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import _mask, abs, exp, sign, sqrt, where
@@ -60,6 +61,7 @@ class Sum(Function):
         return _expand(gy, self.inputs[0].shape, self.axes)
 
 
+@torch_names
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum of elements over ``axis`` (all when None)."""
     return Sum(_axes(axis, x.ndim, "sum"), keepdims)(x)
@@ -81,6 +83,7 @@ class Mean(Function):
         return _expand(gy * (1.0 / builtins.max(n, 1)), shape, self.axes)
 
 
+@torch_names
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis``: ``Σx / n``."""
     return Mean(_axes(axis, x.ndim, "mean"), keepdims)(x)
@@ -106,16 +109,21 @@ class Max(Function):
         return _expand(gy, x.shape, self.axes) * _mask(share, gy)
 
 
+@torch_names
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Largest element over ``axis`` (gradient split evenly among ties)."""
+    """Largest element over ``axis`` (gradient split evenly among ties). Only the values,
+    also with ``dim=`` (``torch.max(x, dim)`` returns indices too: see ``Tensor.argmax``)."""
     return Max(_axes(axis, x.ndim, "max"), keepdims, True)(x)
 
 
+@torch_names
 def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Smallest element over ``axis`` (gradient split evenly among ties)."""
+    """Smallest element over ``axis`` (gradient split evenly among ties). Only the values,
+    also with ``dim=`` (``torch.min(x, dim)`` returns indices too: see ``Tensor.argmin``)."""
     return Max(_axes(axis, x.ndim, "min"), keepdims, False)(x)
 
 
+@torch_names
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
     """Variance ``Σ(x - mean)² / (n - correction)``; ``correction=1`` (the default, as in
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
@@ -128,6 +136,7 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 
     return sum(d * d, axes, keepdims) * (1.0 / builtins.max(n - correction, 1))
 
 
+@torch_names
 def std(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
     """Standard deviation ``√var``."""
     return sqrt(var(x, axis, keepdims, correction))
@@ -155,6 +164,7 @@ class LogSumExp(Function):
         return _expand(gy, x.shape, self.axes) * exp(x - reshape(self.output(), kept))
 
 
+@torch_names
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``log Σ e^x`` computed stably as ``m + log Σ e^(x - m)`` with ``m = max x``."""
     return LogSumExp(_axes(axis, x.ndim, "logsumexp"), keepdims)(x)
@@ -185,6 +195,7 @@ class CumSum(Function):
         return _reverse_cumsum(gy, self.axis)
 
 
+@torch_names
 def cumsum(x: Tensor, dim: int) -> Tensor:
     """Running sum along ``dim``: ``y_i = Σ_{j <= i} x_j`` (same shape; integer and bool
     tensors give int64). Gradient ``dx_i = Σ_{j >= i} dy_j``."""
@@ -225,6 +236,7 @@ def _cumprod_grad_with_zeros(x: Tensor, gy: Tensor, axis: int) -> Tensor:
     return movedim(gx, -1, axis)
 
 
+@torch_names
 def cumprod(x: Tensor, dim: int) -> Tensor:
     """Running product along ``dim``: ``y_i = Π_{j <= i} x_j`` (same shape).
 
@@ -262,6 +274,7 @@ def _product_of_others(x: Tensor, axis: int) -> Tensor:
     return movedim(left * right, -1, axis)
 
 
+@torch_names
 def prod(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Product of the elements along ``dim`` (all of them when None): ``y = Π x_i``.
 
@@ -275,24 +288,28 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return Prod(axis, keepdim)(x)
 
 
+@torch_names
 def amax(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Largest element over ``dim`` (all dims when None or ``()``); the gradient is split
     evenly among tied maxima, as PyTorch's ``amax``."""
     return Max(_axes(dim if dim != () else None, x.ndim, "amax"), keepdim, True)(x)
 
 
+@torch_names
 def amin(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Smallest element over ``dim`` (all dims when None or ``()``); the gradient is split
     evenly among tied minima, as PyTorch's ``amin``."""
     return Max(_axes(dim if dim != () else None, x.ndim, "amin"), keepdim, False)(x)
 
 
+@torch_names
 def all(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether every element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
     axes = _axes(dim, x.ndim, "all")
     return Tensor._from_op(backend.xp.asarray(x.data.all(axis=axes, keepdims=keepdim)), None, 0)
 
 
+@torch_names
 def any(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether some element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
     axes = _axes(dim, x.ndim, "any")
@@ -336,6 +353,7 @@ def _gy_over(gy: Tensor, y_safe: Tensor, zero: Any, kept: tuple[int, ...], q: fl
     return where(zero, 0.0, s)
 
 
+@torch_names
 def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Vector ``p``-norm over ``dim`` (all elements when None; PyTorch's
     ``linalg.vector_norm``): ``(Σ |x_i|^p)^(1/p)``; ``p = inf`` is ``max |x_i|``, ``-inf``

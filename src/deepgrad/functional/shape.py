@@ -17,6 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, _index_arrays, as_tensor
 
@@ -97,6 +98,7 @@ class Transpose(Function):
         return transpose(gy, tuple(inv))
 
 
+@torch_names(dims="axes")
 def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes of ``x`` (reverse them when ``axes`` is None)."""
     if axes is not None:
@@ -177,6 +179,7 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return SumTo(tuple(shape))(x)
 
 
+@torch_names
 def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     """Remove axes of size 1 (all of them, or the given ones)."""
     if axis is None:
@@ -192,6 +195,7 @@ def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
     return reshape(x, shape)
 
 
+@torch_names
 def unsqueeze(x: Tensor, axis: int) -> Tensor:
     """Insert an axis of size 1 at position ``axis`` (``-x.ndim - 1 <= axis <= x.ndim``)."""
     if not -x.ndim - 1 <= axis <= x.ndim:
@@ -203,6 +207,7 @@ def unsqueeze(x: Tensor, axis: int) -> Tensor:
     return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
 
 
+@torch_names
 def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """Merge axes ``start_axis..end_axis`` into one (``flatten(x, 1)`` keeps the batch)."""
     if x.ndim == 0:  # PyTorch: 0-d → (1,), for dims 0 / -1 only
@@ -239,6 +244,7 @@ class Concat(Function):
         return tuple(out)
 
 
+@torch_names
 def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     ts = [as_tensor(t) for t in tensors]
@@ -255,6 +261,7 @@ def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return Concat(axis)(*ts)
 
 
+@torch_names
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
     ts = [as_tensor(t) for t in tensors]
@@ -288,6 +295,7 @@ class Split(Function):
         return concat(parts, self.axis)
 
 
+@torch_names
 def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0) -> tuple:
     """Split ``x`` along ``axis`` into chunks of ``split_size`` (an int, PyTorch's meaning) or
     into pieces of the listed sizes."""
@@ -504,6 +512,7 @@ class Flip(Function):
         return Flip(self.axes)(gy)
 
 
+@torch_names(axis="dims")
 def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims``: ``y[..., i, ...] = x[..., n-1-i, ...]``
     (same shape; its own inverse, so the gradient is the flipped gradient)."""
@@ -524,6 +533,7 @@ class Roll(Function):
         return Roll(tuple(-s for s in self.shifts), self.axes)(gy)
 
 
+@torch_names(axis="dims")
 def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
     """Shift elements circularly: ``y[..., (i + s) mod n, ...] = x[..., i, ...]`` along each
     of ``dims`` by the matching entry of ``shifts``; with ``dims=None`` the flattened tensor
@@ -548,6 +558,7 @@ def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
 cat = concat
 
 
+@torch_names
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split ``x`` along ``dim`` into ``chunks`` pieces of ``ceil(n / chunks)`` elements (the
     last one smaller; fewer pieces when ``n`` does not fill them, as in PyTorch)."""
@@ -593,6 +604,7 @@ def tile(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     return repeat(x, (1,) * (x.ndim - len(reps)) + reps)
 
 
+@torch_names
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start .. start + length - 1`` along ``dim`` (``start`` may be negative)."""
     if x.ndim == 0:
@@ -626,6 +638,7 @@ def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[
     return transpose(x, order)
 
 
+@torch_names
 def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split dim ``dim`` into several of shape ``sizes`` (one entry may be -1): the inverse
     of :func:`flatten`."""
@@ -672,6 +685,7 @@ def _check_bounds(idx: Any, n: int, axis: int, fn: str) -> None:
         raise IndexError(f"{fn}: index {bad} is out of bounds for axis {axis} of size {n}")
 
 
+@torch_names
 def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     """PyTorch's ``gather``: ``y[i][j][k] = x[index[i][j][k]][j][k]`` for ``dim=0`` (the
     index replaces the coordinate along ``dim``).
@@ -707,6 +721,7 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
     return GetItem(full)(x)
 
 
+@torch_names
 def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     """The slices of ``x`` at positions ``index`` (1-D integer) along ``dim``: shape of ``x``
     with ``dim`` of size ``len(index)``; repeated indices add their gradients."""
@@ -720,6 +735,7 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     return GetItem((slice(None),) * axis + (idx.reshape(-1),))(x)
 
 
+@torch_names
 def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     """PyTorch's ``take_along_dim`` (NumPy's ``take_along_axis``): :func:`gather` where
     ``x`` and ``indices`` broadcast against each other outside ``dim`` and negative indices
