@@ -20,6 +20,7 @@ from typing import Any
 import numpy
 
 from . import autograd, backend
+from ._names import torch_names
 
 Scalar = int | float | bool
 ShapeLike = int | Sequence[int]
@@ -298,30 +299,39 @@ class Tensor:
         return self._compare(other, numpy.logical_or)
 
     # ---- methods (thin calls into deepgrad.functional) ----------------------------------
+    @torch_names
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return F.sum(self, axis, keepdims)
 
+    @torch_names
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return F.mean(self, axis, keepdims)
 
+    @torch_names
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return F.max(self, axis, keepdims)
 
+    @torch_names
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return F.min(self, axis, keepdims)
 
+    @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         return F.var(self, axis, keepdims, correction)
 
+    @torch_names
     def std(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         return F.std(self, axis, keepdims, correction)
 
+    @torch_names
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return F.logsumexp(self, axis, keepdims)
 
+    @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return Tensor._from_op(self.data.argmax(axis=axis, keepdims=keepdims), None, 0)
 
+    @torch_names
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return Tensor._from_op(self.data.argmin(axis=axis, keepdims=keepdims), None, 0)
 
@@ -354,12 +364,15 @@ class Tensor:
     def broadcast_to(self, shape: ShapeLike) -> Tensor:
         return F.broadcast_to(self, shape)
 
+    @torch_names
     def squeeze(self, axis: Any = None) -> Tensor:
         return F.squeeze(self, axis)
 
+    @torch_names
     def unsqueeze(self, axis: int) -> Tensor:
         return F.unsqueeze(self, axis)
 
+    @torch_names
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return F.flatten(self, start_axis, end_axis)
 
@@ -387,9 +400,11 @@ class Tensor:
     def tanh(self) -> Tensor:
         return F.tanh(self)
 
+    @torch_names
     def softmax(self, axis: int = -1) -> Tensor:
         return F.softmax(self, axis)
 
+    @torch_names
     def log_softmax(self, axis: int = -1) -> Tensor:
         return F.log_softmax(self, axis)
 
@@ -403,15 +418,24 @@ class Tensor:
     def neg(self) -> Tensor:
         return F.neg(self)
 
-    def flip(self, *dims: Any) -> Tensor:
-        return F.flip(self, _dims(dims))
+    @torch_names(axis="dims")
+    def flip(self, *args: Any, dims: Any = None) -> Tensor:
+        """Reverse along ``x.flip(0, 1)``, ``x.flip((0, 1))`` or ``x.flip(dims=(0, 1))``."""
+        if args and dims is not None:
+            raise TypeError(
+                f"Tensor.flip() got dims both positionally {args} and as a keyword {dims!r}"
+            )
+        return F.flip(self, _dims(args) if dims is None else dims)
 
+    @torch_names(axis="dims")
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         return F.roll(self, shifts, dims)
 
+    @torch_names
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return F.chunk(self, chunks, dim)
 
+    @torch_names
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
         return F.split(self, split_size_or_sections, dim)
 
@@ -422,21 +446,26 @@ class Tensor:
     def tile(self, *dims: Any) -> Tensor:
         return F.tile(self, _dims(dims))
 
+    @torch_names
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         return F.narrow(self, dim, start, length)
 
     def movedim(self, source: Any, destination: Any) -> Tensor:
         return F.movedim(self, source, destination)
 
+    @torch_names
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
         return F.unflatten(self, dim, sizes)
 
+    @torch_names
     def gather(self, dim: int, index: Any) -> Tensor:
         return F.gather(self, dim, index)
 
+    @torch_names
     def index_select(self, dim: int, index: Any) -> Tensor:
         return F.index_select(self, dim, index)
 
+    @torch_names
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
         return F.take_along_dim(self, indices, dim)
 
@@ -483,27 +512,35 @@ class Tensor:
     def reciprocal(self) -> Tensor:
         return F.reciprocal(self)
 
+    @torch_names
     def cumsum(self, dim: int) -> Tensor:
         return F.cumsum(self, dim)
 
+    @torch_names
     def cumprod(self, dim: int) -> Tensor:
         return F.cumprod(self, dim)
 
+    @torch_names
     def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return F.prod(self, dim, keepdim)
 
+    @torch_names
     def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
         return F.norm(self, p, dim, keepdim)
 
+    @torch_names
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return F.amax(self, dim, keepdim)
 
+    @torch_names
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return F.amin(self, dim, keepdim)
 
+    @torch_names
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return F.all(self, dim, keepdim)
 
+    @torch_names
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return F.any(self, dim, keepdim)
 
