@@ -61,7 +61,9 @@ def torch_names(fn: Fn | None = None, /, **extra: str) -> Any:
     (the table above), plus ``alias="parameter"`` pairs given in ``extra``.
 
     Use bare (``@torch_names``) or with extra pairs (``@torch_names(axis="dims")``); it works
-    on methods too. The docstring gets a line naming the accepted spellings."""
+    on methods too. The docstring gets a line naming the accepted spellings. On a constructor
+    (``__init__``) the aliases also appear in the signature, as keyword-only parameters, so
+    that a module built as ``Softmax(dim=1)`` saves and rebuilds from its config."""
 
     def decorate(f: Fn) -> Fn:
         return _wrap(f, extra)
@@ -94,10 +96,29 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
             kwargs = _rename(kwargs, len(args), table, name)
         return fn(*args, **kwargs)
 
+    if fn.__name__ == "__init__":
+        wrapper.__signature__ = _with_aliases(inspect.signature(fn), table)  # type: ignore[attr-defined]
     pairs = ", ".join(f"``{a}`` for ``{c}``" for a, (c, _, _) in table.items())
     note = f"Also accepts {pairs} (NumPy's and PyTorch's names for one argument)."
     wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
     return wrapper  # type: ignore[return-value]
+
+
+def _with_aliases(sig: inspect.Signature, table: dict) -> inspect.Signature:
+    """``sig`` with each alias added as a keyword-only parameter (the default and annotation
+    of the parameter it names), so that code binding a constructor's recorded arguments to
+    its signature (``Module.get_config``, ``module_from_config``) accepts either name."""
+    params = list(sig.parameters.values())
+    var_kw = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    params = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    for alias, (param, _, _) in table.items():
+        p = sig.parameters[param]
+        params.append(
+            inspect.Parameter(
+                alias, inspect.Parameter.KEYWORD_ONLY, default=p.default, annotation=p.annotation
+            )
+        )
+    return sig.replace(parameters=params + var_kw)
 
 
 def _rename(kwargs: dict[str, Any], nargs: int, table: dict, name: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import backend
 from .. import functional as F
+from .._names import torch_names
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
@@ -77,8 +78,9 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    """Softmax along ``axis`` (default the last)."""
+    """Softmax along ``axis`` (or ``dim``, PyTorch's name; default the last)."""
 
+    @torch_names
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = axis
@@ -88,8 +90,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Log-softmax along ``axis`` (default the last)."""
+    """Log-softmax along ``axis`` (or ``dim``, PyTorch's name; default the last)."""
 
+    @torch_names
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = axis
@@ -253,8 +256,9 @@ class Tanhshrink(Module):
 
 
 class Softmin(Module):
-    """``softmax(-x)`` along ``axis`` (default the last, as :class:`Softmax`)."""
+    """``softmax(-x)`` along ``axis`` (or ``dim``; default the last, as :class:`Softmax`)."""
 
+    @torch_names
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = axis

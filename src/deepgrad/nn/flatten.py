@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from .. import functional as F
+from .._names import torch_names
 from ..tensor import Tensor
 from .module import Module
 
 
 class Flatten(Module):
-    """``(N, *dims)`` → ``(N, Πdims)`` for the default ``start_axis=1, end_axis=-1``."""
+    """``(N, *dims)`` → ``(N, Πdims)`` for the default ``start_axis=1, end_axis=-1``
+    (``start_dim``/``end_dim``, PyTorch's names, are accepted too)."""
 
+    @torch_names
     def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
         self.start_axis, self.end_axis = start_axis, end_axis
