@@ -151,3 +151,47 @@ def test_recipe_loss_with_options(tmp_path, capsys):
     )
     assert cli.main(["train", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "unknown option(s) ['beta']" in capsys.readouterr().err
+
+
+def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_path, capsys):
+    """A CSV whose target holds text labels is a classification task (classes in sorted
+    order); missing cells are filled with the training medians, in training and in
+    ``deepgrad predict``, which reads a CSV by column name and prints the class names."""
+    rng = np.random.default_rng(0)
+    n = 120
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    label = np.where(a + b > 0, "yes", "no")
+    rows = ["a,b,label"] + [
+        f"{'' if i % 17 == 0 else f'{x:.4f}'},{y:.4f},{lab}"
+        for i, (x, y, lab) in enumerate(zip(a, b, label))
+    ]
+    data = tmp_path / "table.csv"
+    data.write_text("\n".join(rows) + "\n")
+    recipe = tmp_path / "csv.toml"
+    recipe.write_text(
+        f'[data]\nname = "csv"\npath = "{data}"\ntarget = "label"\n'
+        '[model]\nlayers = [{type = "Linear", args = [2, 16]}, {type = "ReLU"}, '
+        '{type = "Linear", args = [16, 2]}]\n'
+        '[optimizer]\nname = "adam"\nlr = 0.02\n[training]\nepochs = 30\nbatch_size = 16\n'
+    )
+    out = tmp_path / "run"
+    assert cli.main(["train", str(recipe), "--out", str(out), "--verbose", "0"]) == 0
+    pre = json.loads((out / "preprocessing.json").read_text())
+    assert pre["classes"] == ["no", "yes"] and pre["features"] == ["a", "b"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["accuracy"] > 0.85, metrics
+    capsys.readouterr()
+    new = tmp_path / "new.csv"  # other column order, a gap, no label column
+    new.write_text("b,a\n2.0,2.0\n-2.0,-2.0\n-2.0,\n")
+    assert cli.main(["predict", str(out / "model.dg"), str(new)]) == 0
+    assert capsys.readouterr().out.split() == ["yes", "no", "no"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n")
+    with pytest.raises(SystemExit, match="feature column 'a' not found"):
+        cli.main(["predict", str(out / "model.dg"), str(bad)])
+    with pytest.raises(SystemExit, match="does not exist"):
+        cli.main(["predict", str(out / "model.dg"), str(tmp_path / "none.csv")])
+    text = recipe.read_text()
+    recipe.write_text(text.replace('target = "label"', 'target = "label"\ntask = "regression"'))
+    assert cli.main(["train", str(recipe), "--out", str(tmp_path / "r2")]) == 2
+    assert "holds text labels" in capsys.readouterr().err

@@ -58,14 +58,33 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_input(path: Path) -> np.ndarray:
+def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
+    """Inputs for ``predict``: a ``.npy``/``.npz`` array, or a CSV — by column name when
+    the model was trained on a CSV (``features``: its feature columns; other columns, such as
+    the target, are ignored), else every column, with or without a header row."""
+    if not path.is_file():
+        raise SystemExit(f"deepgrad predict: input file {path} does not exist")
     if path.suffix == ".npy":
         return np.load(path, allow_pickle=False)
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as z:
             return z[z.files[0]]
     if path.suffix in (".csv", ".txt"):
-        return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+        from . import data as D
+
+        with open(path, encoding="utf-8") as f:
+            first = f.readline().split(",")
+        try:
+            [float(v) for v in first if v.strip()]
+            header = False
+        except ValueError:
+            header = True
+        try:
+            if features is not None and header:
+                return D.load_csv(path, columns=features).x
+            return D.load_csv(path, header=header).x
+        except (ValueError, KeyError) as e:
+            raise SystemExit(f"deepgrad predict: {e}") from None
     raise SystemExit(f"deepgrad predict: expected a .npy, .npz or .csv input, got {path.name}")
 
 
@@ -75,17 +94,20 @@ def _predict(args: argparse.Namespace) -> int:
 
     model_path = Path(args.model)
     model = load_model(model_path, compile=False)
-    x = _load_input(Path(args.input))
     pre_file = model_path.parent / "preprocessing.json"
-    if pre_file.is_file():
-        x = R.apply_preprocessing(x, json.loads(pre_file.read_text()))
+    pre = json.loads(pre_file.read_text()) if pre_file.is_file() else {}
+    x = _load_input(Path(args.input), pre.get("features"))
+    x = R.apply_preprocessing(x, pre)
     out = model.predict(x.astype(np.float32), batch_size=256)
     if args.proba or out.ndim != 2 or out.shape[1] == 1:
         result = out
     else:
         result = out.argmax(axis=1)
+        if "classes" in pre:  # text labels of a CSV target
+            result = np.asarray(pre["classes"])[result]
     if args.output:
-        np.savetxt(args.output, np.atleast_2d(result.T).T, delimiter=",", fmt="%.6g")
+        fmt = "%s" if result.dtype.kind in "US" else "%.6g"
+        np.savetxt(args.output, np.atleast_2d(result.T).T, delimiter=",", fmt=fmt)
         print(f"wrote {len(result)} predictions to {args.output}")
     else:
         for row in np.atleast_1d(result):

@@ -9,7 +9,9 @@ A recipe is a dict with these sections (all optional but ``model``; see ``exampl
                          "house_prices" | "csv"
                   path, target (csv / mnist), test_size = 0.25, scale = "standard" | "minmax" |
                   "none", flat = false, reshape = [8, 8] (per sample), subset = N (first N
-                  training samples), test_subset = N, seed
+                  training samples), test_subset = N, seed, task = "classification" |
+                  "regression" (csv: a target of text labels is classification, its
+                  classes numbered in sorted order; missing cells get training medians)
     [model]       zoo = "LeNet5" with [model.args], or [[model.layers]] entries
                   {type = "Conv2d", args = [1, 16, 3], padding = 1, ...} (a Sequential)
     [optimizer]   name = "adam", lr = 1e-3, ...            (deepgrad.optim.get)
@@ -129,6 +131,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     flat = bool(spec.get("flat", False))
     class_names = None
     pre_split = None
+    features: list[str] | None = None
     if name == "digits":
         x, y = D.load_digits(flat=flat)
     elif name in ("iris", "wine", "breast_cancer", "diabetes"):
@@ -149,12 +152,24 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
             raise RecipeError("data: name = 'csv' needs 'path' and 'target' (the label column)")
         table = D.load_csv(spec["path"], target=spec["target"])
         x, y = table.x, table.y
+        features = list(table.feature_names)
+        if y.dtype.kind in "USO":  # text labels ("yes"/"no", "setosa"...): classes 0..K-1
+            if spec.get("task", "classification") != "classification":
+                raise RecipeError(
+                    f"data: the target column {spec['target']!r} holds text labels (e.g. "
+                    f"{str(y[0])!r}); that is a classification task, got task = "
+                    f"{spec['task']!r}"
+                )
+            classes, y = np.unique(y, return_inverse=True)
+            class_names = [str(c) for c in classes]
     else:
         raise RecipeError(
             f"data: unknown dataset {name!r}; expected digits, iris, wine, breast_cancer, "
             "diabetes, fashion-mnist, mnist, moons, circles, spirals, house_prices or csv"
         )
-    task = spec.get("task") or ("classification" if name in CLASSIFICATION_SETS else "regression")
+    task = spec.get("task") or (
+        "classification" if name in CLASSIFICATION_SETS or class_names is not None else "regression"
+    )
     if pre_split is None:
         strat = y if task == "classification" else None
         x_train, x_test, y_train, y_test = D.train_test_split(
@@ -180,7 +195,13 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
                 f"data: cannot reshape samples of shape {x_train.shape[1:]} to {shape}"
             ) from None
     preprocessing: dict[str, Any] = {}
-    if np.isnan(x_train).any():
+    if features is not None:  # what `deepgrad predict` reads from a CSV with a header
+        preprocessing["features"] = features
+    if name == "csv" and class_names is not None:  # what it prints for class k
+        preprocessing["classes"] = class_names
+    # missing values: medians of the training data fill them, here and in `deepgrad predict`
+    # (always fitted for a CSV, whose new rows may have gaps the training rows had not)
+    if name == "csv" or np.isnan(x_train).any() or np.isnan(x_test).any():
         imp = D.SimpleImputer(strategy="median").fit(x_train)
         x_train, x_test = imp.transform(x_train), imp.transform(x_test)
         preprocessing["imputer"] = imp.state_dict()
