@@ -1,0 +1,704 @@
+"""Both libraries' argument names: every function and Tensor method that takes NumPy's
+``axis``/``keepdims``/``start_axis``/``end_axis`` also takes PyTorch's ``dim``/``keepdim``/
+``start_dim``/``end_dim`` (and ``unbiased`` for var/std), and those named the PyTorch way take
+NumPy's names too. Each alias gives PyTorch's values and gradients (float64) and the same as
+the other spelling; naming one argument twice is a TypeError naming both spellings."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.functional as F
+from deepgrad import nn
+from deepgrad.io import module_from_config, module_to_config
+
+
+def _randn(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+#: gather / take_along_dim index for a (2, 3, 4) input along dim 1; index_select's along dim 1
+IDX3 = np.array([[[2, 0, 1, 1], [0, 0, 2, 1]], [[1, 2, 0, 0], [2, 1, 1, 0]]])
+SEL = np.array([2, 0, 2])
+
+
+def _run(fn, arrays, lib, *lead):
+    """Outputs (as a tuple) of ``fn(*lead, *leaves)`` on fresh leaves of ``arrays`` in ``lib``
+    (dg or torch), and the leaves."""
+    xs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*lead, *xs)
+    return (y if isinstance(y, tuple) else (y,)), xs
+
+
+def _backward(ys, xs, lib):
+    rng = np.random.default_rng(1)
+    total = sum((y * lib.tensor(rng.standard_normal(tuple(y.shape)))).sum() for y in ys)
+    total.backward()
+    return [x.grad.numpy() for x in xs]
+
+
+def _check(torch, alias, numpy_name, torch_fn, arrays, grad=True):
+    """``alias`` (the other library's spelling in deepgrad) equals ``torch_fn(torch, ...)`` and ``numpy_name`` (the
+    other spelling) in values and, when ``grad``, input gradients; then a gradient check."""
+    ys, xs = _run(alias, arrays, dg)
+    rs, rxs = _run(numpy_name, arrays, dg)
+    ts, txs = _run(torch_fn, arrays, torch, torch)
+    assert len(ys) == len(rs) == len(ts)
+    for y, r, t in zip(ys, rs, ts):
+        assert y.shape == r.shape == tuple(t.shape)
+        np.testing.assert_array_equal(y.numpy(), r.numpy())
+        np.testing.assert_allclose(y.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    if not grad:
+        return
+    gy, gr, gt = _backward(ys, xs, dg), _backward(rs, rxs, dg), _backward(ts, txs, torch)
+    for a, b, c in zip(gy, gr, gt):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    assert dg.gradcheck(alias, *[dg.tensor(a, requires_grad=True) for a in arrays])
+
+
+# (id, deepgrad with the alias, deepgrad with the parameter's own name, torch, input shapes)
+FUNCTIONS = [
+    (
+        "sum dim keepdim",
+        lambda x: F.sum(x, dim=1, keepdim=True),
+        lambda x: F.sum(x, axis=1, keepdims=True),
+        lambda T, t: t.sum(dim=1, keepdim=True),
+        [(2, 3, 4)],
+    ),
+    (
+        "mean dim tuple",
+        lambda x: F.mean(x, dim=(0, 2)),
+        lambda x: F.mean(x, axis=(0, 2)),
+        lambda T, t: t.mean(dim=(0, 2)),
+        [(2, 3, 4)],
+    ),
+    (
+        "var unbiased=False",
+        lambda x: F.var(x, dim=0, unbiased=False),
+        lambda x: F.var(x, axis=0, correction=0),
+        lambda T, t: t.var(dim=0, unbiased=False),
+        [(3, 4)],
+    ),
+    (
+        "var unbiased=True keepdim",
+        lambda x: F.var(x, dim=1, keepdim=True, unbiased=True),
+        lambda x: F.var(x, 1, True, 1),
+        lambda T, t: t.var(dim=1, keepdim=True, unbiased=True),
+        [(3, 4)],
+    ),
+    (
+        "var ddof",
+        lambda x: F.var(x, dim=1, ddof=0),
+        lambda x: F.var(x, 1, correction=0),
+        lambda T, t: t.var(dim=1, correction=0),
+        [(3, 4)],
+    ),
+    (
+        "std unbiased=False",
+        lambda x: F.std(x, dim=1, unbiased=False, keepdim=True),
+        lambda x: F.std(x, axis=1, correction=0, keepdims=True),
+        lambda T, t: t.std(dim=1, unbiased=False, keepdim=True),
+        [(3, 4)],
+    ),
+    (
+        "max dim",
+        lambda x: F.max(x, dim=1, keepdim=True),
+        lambda x: F.max(x, axis=1, keepdims=True),
+        lambda T, t: t.max(dim=1, keepdim=True).values,
+        [(3, 4)],
+    ),
+    (
+        "min dim",
+        lambda x: F.min(x, dim=0),
+        lambda x: F.min(x, axis=0),
+        lambda T, t: t.min(dim=0).values,
+        [(3, 4)],
+    ),
+    (
+        "amax axis keepdims",
+        lambda x: F.amax(x, axis=1, keepdims=True),
+        lambda x: F.amax(x, dim=1, keepdim=True),
+        lambda T, t: t.amax(dim=1, keepdim=True),
+        [(3, 4)],
+    ),
+    (
+        "amin axis",
+        lambda x: F.amin(x, axis=(0, 1)),
+        lambda x: F.amin(x, dim=(0, 1)),
+        lambda T, t: t.amin(dim=(0, 1)),
+        [(2, 3, 4)],
+    ),
+    (
+        "logsumexp dim",
+        lambda x: F.logsumexp(x, dim=1, keepdim=True),
+        lambda x: F.logsumexp(x, axis=1, keepdims=True),
+        lambda T, t: t.logsumexp(dim=1, keepdim=True),
+        [(3, 4)],
+    ),
+    (
+        "prod axis",
+        lambda x: F.prod(x, axis=1, keepdims=True),
+        lambda x: F.prod(x, dim=1, keepdim=True),
+        lambda T, t: t.prod(dim=1, keepdim=True),
+        [(3, 4)],
+    ),
+    (
+        "cumsum axis",
+        lambda x: F.cumsum(x, axis=1),
+        lambda x: F.cumsum(x, dim=1),
+        lambda T, t: t.cumsum(dim=1),
+        [(3, 4)],
+    ),
+    (
+        "cumprod axis",
+        lambda x: F.cumprod(x, axis=0),
+        lambda x: F.cumprod(x, dim=0),
+        lambda T, t: t.cumprod(dim=0),
+        [(3, 4)],
+    ),
+    (
+        "norm axis keepdims",
+        lambda x: F.norm(x, 2, axis=1, keepdims=True),
+        lambda x: F.norm(x, 2, dim=1, keepdim=True),
+        lambda T, t: t.norm(p=2, dim=1, keepdim=True),
+        [(3, 4)],
+    ),
+    (
+        "softmax dim",
+        lambda x: F.softmax(x, dim=0),
+        lambda x: F.softmax(x, axis=0),
+        lambda T, t: t.softmax(dim=0),
+        [(3, 4)],
+    ),
+    (
+        "log_softmax dim",
+        lambda x: F.log_softmax(x, dim=1),
+        lambda x: F.log_softmax(x, axis=1),
+        lambda T, t: t.log_softmax(dim=1),
+        [(3, 4)],
+    ),
+    (
+        "softmin dim",
+        lambda x: F.softmin(x, dim=0),
+        lambda x: F.softmin(x, axis=0),
+        lambda T, t: T.nn.functional.softmin(t, dim=0),
+        [(3, 4)],
+    ),
+    (
+        "squeeze dim",
+        lambda x: F.squeeze(x, dim=1),
+        lambda x: F.squeeze(x, axis=1),
+        lambda T, t: t.squeeze(dim=1),
+        [(2, 1, 3)],
+    ),
+    (
+        "unsqueeze dim",
+        lambda x: F.unsqueeze(x, dim=-1),
+        lambda x: F.unsqueeze(x, axis=-1),
+        lambda T, t: t.unsqueeze(dim=-1),
+        [(2, 3)],
+    ),
+    (
+        "cat dim",
+        lambda x, y: F.cat([x, y], dim=1),
+        lambda x, y: F.concat([x, y], axis=1),
+        lambda T, x, y: T.cat([x, y], dim=1),
+        [(2, 3), (2, 2)],
+    ),
+    (
+        "stack dim",
+        lambda x, y: F.stack([x, y], dim=1),
+        lambda x, y: F.stack([x, y], axis=1),
+        lambda T, x, y: T.stack([x, y], dim=1),
+        [(2, 3), (2, 3)],
+    ),
+    (
+        "split dim",
+        lambda x: F.split(x, 2, dim=1),
+        lambda x: F.split(x, 2, axis=1),
+        lambda T, t: t.split(2, dim=1),
+        [(2, 5)],
+    ),
+    (
+        "chunk axis",
+        lambda x: F.chunk(x, 2, axis=1),
+        lambda x: F.chunk(x, 2, dim=1),
+        lambda T, t: t.chunk(2, dim=1),
+        [(2, 5)],
+    ),
+    (
+        "flatten start_dim",
+        lambda x: F.flatten(x, start_dim=1),
+        lambda x: F.flatten(x, start_axis=1),
+        lambda T, t: t.flatten(start_dim=1),
+        [(2, 3, 4)],
+    ),
+    (
+        "flatten start_dim end_dim",
+        lambda x: F.flatten(x, start_dim=0, end_dim=1),
+        lambda x: F.flatten(x, start_axis=0, end_axis=1),
+        lambda T, t: t.flatten(start_dim=0, end_dim=1),
+        [(2, 3, 4)],
+    ),
+    (
+        "flip axis",
+        lambda x: F.flip(x, axis=(0, 2)),
+        lambda x: F.flip(x, dims=(0, 2)),
+        lambda T, t: t.flip(dims=(0, 2)),
+        [(2, 3, 4)],
+    ),
+    (
+        "roll axis",
+        lambda x: F.roll(x, 1, axis=1),
+        lambda x: F.roll(x, 1, dims=1),
+        lambda T, t: t.roll(1, dims=1),
+        [(2, 3)],
+    ),
+    (
+        "permute dims",
+        lambda x: F.permute(x, dims=(2, 0, 1)),
+        lambda x: F.transpose(x, axes=(2, 0, 1)),
+        lambda T, t: t.permute(dims=(2, 0, 1)),
+        [(2, 3, 4)],
+    ),
+    (
+        "gather axis",
+        lambda x: F.gather(x, axis=1, index=dg.tensor(IDX3)),
+        lambda x: F.gather(x, dim=1, index=dg.tensor(IDX3)),
+        lambda T, t: t.gather(dim=1, index=T.tensor(IDX3)),
+        [(2, 3, 4)],
+    ),
+    (
+        "index_select axis",
+        lambda x: F.index_select(x, axis=1, index=dg.tensor(SEL)),
+        lambda x: F.index_select(x, dim=1, index=dg.tensor(SEL)),
+        lambda T, t: t.index_select(dim=1, index=T.tensor(SEL)),
+        [(2, 3)],
+    ),
+    (
+        "narrow axis",
+        lambda x: F.narrow(x, axis=1, start=1, length=2),
+        lambda x: F.narrow(x, dim=1, start=1, length=2),
+        lambda T, t: t.narrow(dim=1, start=1, length=2),
+        [(2, 4)],
+    ),
+    (
+        "unflatten axis",
+        lambda x: F.unflatten(x, axis=1, sizes=(2, 3)),
+        lambda x: F.unflatten(x, dim=1, sizes=(2, 3)),
+        lambda T, t: t.unflatten(1, (2, 3)),
+        [(2, 6)],
+    ),
+    (
+        "take_along_dim axis",
+        lambda x: F.take_along_dim(x, dg.tensor(IDX3), axis=1),
+        lambda x: F.take_along_dim(x, dg.tensor(IDX3), dim=1),
+        lambda T, t: t.take_along_dim(T.tensor(IDX3), dim=1),
+        [(2, 3, 4)],
+    ),
+    (
+        "normalize axis",
+        lambda x: F.normalize(x, axis=0),
+        lambda x: F.normalize(x, dim=0),
+        lambda T, t: T.nn.functional.normalize(t, dim=0),
+        [(3, 4)],
+    ),
+    (
+        "cosine_similarity axis",
+        lambda x, y: F.cosine_similarity(x, y, axis=0),
+        lambda x, y: F.cosine_similarity(x, y, dim=0),
+        lambda T, x, y: T.nn.functional.cosine_similarity(x, y, dim=0),
+        [(3, 4), (3, 4)],
+    ),
+    (
+        "pairwise_distance keepdims",
+        lambda x, y: F.pairwise_distance(x, y, keepdims=True),
+        lambda x, y: F.pairwise_distance(x, y, keepdim=True),
+        lambda T, x, y: T.nn.functional.pairwise_distance(x, y, keepdim=True),
+        [(3, 4), (3, 4)],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "alias, own, tfn, shapes", [c[1:] for c in FUNCTIONS], ids=[c[0] for c in FUNCTIONS]
+)
+def test_functional_alias_matches_torch_and_own_name(torch, alias, own, tfn, shapes):
+    arrays = [_randn(*s, seed=i) for i, s in enumerate(shapes)]
+    _check(torch, alias, own, tfn, arrays)
+
+
+METHODS = [
+    (
+        "sum",
+        lambda x: x.sum(dim=1, keepdim=True),
+        lambda x: x.sum(axis=1, keepdims=True),
+        lambda T, t: t.sum(dim=1, keepdim=True),
+    ),
+    (
+        "mean",
+        lambda x: x.mean(dim=(0, 2)),
+        lambda x: x.mean(axis=(0, 2)),
+        lambda T, t: t.mean(dim=(0, 2)),
+    ),
+    (
+        "var unbiased=False",
+        lambda x: x.var(dim=0, unbiased=False),
+        lambda x: x.var(axis=0, correction=0),
+        lambda T, t: t.var(dim=0, unbiased=False),
+    ),
+    (
+        "std unbiased keepdim",
+        lambda x: x.std(dim=2, unbiased=True, keepdim=True),
+        lambda x: x.std(axis=2, correction=1, keepdims=True),
+        lambda T, t: t.std(dim=2, unbiased=True, keepdim=True),
+    ),
+    (
+        "max",
+        lambda x: x.max(dim=1),
+        lambda x: x.max(axis=1),
+        lambda T, t: t.max(dim=1).values,
+    ),
+    (
+        "min keepdim",
+        lambda x: x.min(dim=0, keepdim=True),
+        lambda x: x.min(axis=0, keepdims=True),
+        lambda T, t: t.min(dim=0, keepdim=True).values,
+    ),
+    (
+        "amax",
+        lambda x: x.amax(axis=0, keepdims=True),
+        lambda x: x.amax(dim=0, keepdim=True),
+        lambda T, t: t.amax(dim=0, keepdim=True),
+    ),
+    (
+        "amin",
+        lambda x: x.amin(axis=2),
+        lambda x: x.amin(dim=2),
+        lambda T, t: t.amin(dim=2),
+    ),
+    (
+        "logsumexp",
+        lambda x: x.logsumexp(dim=1),
+        lambda x: x.logsumexp(axis=1),
+        lambda T, t: t.logsumexp(dim=1),
+    ),
+    (
+        "prod",
+        lambda x: x.prod(axis=1, keepdims=True),
+        lambda x: x.prod(dim=1, keepdim=True),
+        lambda T, t: t.prod(dim=1, keepdim=True),
+    ),
+    (
+        "cumsum",
+        lambda x: x.cumsum(axis=1),
+        lambda x: x.cumsum(dim=1),
+        lambda T, t: t.cumsum(dim=1),
+    ),
+    (
+        "cumprod",
+        lambda x: x.cumprod(axis=2),
+        lambda x: x.cumprod(dim=2),
+        lambda T, t: t.cumprod(dim=2),
+    ),
+    (
+        "norm",
+        lambda x: x.norm(axis=(1, 2), keepdims=True),
+        lambda x: x.norm(dim=(1, 2), keepdim=True),
+        lambda T, t: t.norm(dim=(1, 2), keepdim=True),
+    ),
+    (
+        "softmax",
+        lambda x: x.softmax(dim=1),
+        lambda x: x.softmax(axis=1),
+        lambda T, t: t.softmax(dim=1),
+    ),
+    (
+        "log_softmax",
+        lambda x: x.log_softmax(dim=0),
+        lambda x: x.log_softmax(axis=0),
+        lambda T, t: t.log_softmax(dim=0),
+    ),
+    (
+        "squeeze",
+        lambda x: x[:, :1].squeeze(dim=1),
+        lambda x: x[:, :1].squeeze(axis=1),
+        lambda T, t: t[:, :1].squeeze(dim=1),
+    ),
+    (
+        "unsqueeze",
+        lambda x: x.unsqueeze(dim=1),
+        lambda x: x.unsqueeze(axis=1),
+        lambda T, t: t.unsqueeze(dim=1),
+    ),
+    (
+        "flatten",
+        lambda x: x.flatten(start_dim=1),
+        lambda x: x.flatten(start_axis=1),
+        lambda T, t: t.flatten(start_dim=1),
+    ),
+    (
+        "flatten end_dim",
+        lambda x: x.flatten(end_dim=1),
+        lambda x: x.flatten(end_axis=1),
+        lambda T, t: t.flatten(end_dim=1),
+    ),
+    (
+        "flip dims",
+        lambda x: x.flip(dims=(0, 2)),
+        lambda x: x.flip(0, 2),
+        lambda T, t: t.flip(dims=(0, 2)),
+    ),
+    (
+        "flip axis",
+        lambda x: x.flip(axis=1),
+        lambda x: x.flip((1,)),
+        lambda T, t: t.flip(1),
+    ),
+    (
+        "roll",
+        lambda x: x.roll(2, axis=2),
+        lambda x: x.roll(2, dims=2),
+        lambda T, t: t.roll(2, dims=2),
+    ),
+    (
+        "chunk",
+        lambda x: x.chunk(2, axis=2),
+        lambda x: x.chunk(2, dim=2),
+        lambda T, t: t.chunk(2, dim=2),
+    ),
+    (
+        "split",
+        lambda x: x.split(1, axis=0),
+        lambda x: x.split(1, dim=0),
+        lambda T, t: t.split(1, dim=0),
+    ),
+    (
+        "gather",
+        lambda x: x.gather(axis=1, index=dg.tensor(IDX3)),
+        lambda x: x.gather(dim=1, index=dg.tensor(IDX3)),
+        lambda T, t: t.gather(dim=1, index=T.tensor(IDX3)),
+    ),
+    (
+        "index_select",
+        lambda x: x.index_select(axis=1, index=dg.tensor(SEL)),
+        lambda x: x.index_select(dim=1, index=dg.tensor(SEL)),
+        lambda T, t: t.index_select(dim=1, index=T.tensor(SEL)),
+    ),
+    (
+        "narrow",
+        lambda x: x.narrow(axis=2, start=1, length=2),
+        lambda x: x.narrow(dim=2, start=1, length=2),
+        lambda T, t: t.narrow(dim=2, start=1, length=2),
+    ),
+    (
+        "unflatten",
+        lambda x: x.unflatten(axis=2, sizes=(2, 2)),
+        lambda x: x.unflatten(dim=2, sizes=(2, 2)),
+        lambda T, t: t.unflatten(2, (2, 2)),
+    ),
+    (
+        "take_along_dim",
+        lambda x: x.take_along_dim(dg.tensor(IDX3), axis=1),
+        lambda x: x.take_along_dim(dg.tensor(IDX3), dim=1),
+        lambda T, t: t.take_along_dim(T.tensor(IDX3), dim=1),
+    ),
+]
+
+
+@pytest.mark.parametrize("alias, own, tfn", [m[1:] for m in METHODS], ids=[m[0] for m in METHODS])
+def test_tensor_method_alias_matches_torch_and_own_name(torch, alias, own, tfn):
+    _check(torch, alias, own, tfn, [_randn(2, 3, 4)])
+
+
+@pytest.mark.parametrize(
+    "alias, own, tfn",
+    [
+        (
+            lambda x: x.argmax(dim=1),
+            lambda x: x.argmax(axis=1),
+            lambda T, t: t.argmax(dim=1),
+        ),
+        (
+            lambda x: x.argmin(dim=2, keepdim=True),
+            lambda x: x.argmin(axis=2, keepdims=True),
+            lambda T, t: t.argmin(dim=2, keepdim=True),
+        ),
+        (
+            lambda x: (x > 0).all(axis=1),
+            lambda x: (x > 0).all(dim=1),
+            lambda T, t: (t > 0).all(dim=1),
+        ),
+        (
+            lambda x: (x > 0).any(axis=(0, 2), keepdims=True),
+            lambda x: (x > 0).any(dim=(0, 2), keepdim=True),
+            lambda T, t: (t > 0).any(dim=(0, 2), keepdim=True),
+        ),
+        (
+            lambda x: F.all(x > 0, axis=2, keepdims=True),
+            lambda x: F.all(x > 0, dim=2, keepdim=True),
+            lambda T, t: (t > 0).all(dim=2, keepdim=True),
+        ),
+        (
+            lambda x: F.any(x > 0, axis=0),
+            lambda x: F.any(x > 0, dim=0),
+            lambda T, t: (t > 0).any(dim=0),
+        ),
+    ],
+    ids=["argmax", "argmin keepdim", "Tensor.all", "Tensor.any", "F.all", "F.any"],
+)
+def test_non_differentiable_alias_matches_torch(torch, alias, own, tfn):
+    _check(torch, alias, own, tfn, [_randn(2, 3, 4)], grad=False)
+
+
+def test_var_dim_unbiased_false_equals_torch(torch):
+    a = _randn(5, 3)
+    y = dg.tensor(a).var(dim=0, unbiased=False)
+    np.testing.assert_allclose(y.numpy(), torch.tensor(a).var(dim=0, unbiased=False).numpy())
+    np.testing.assert_allclose(y.numpy(), a.var(axis=0))  # the population variance
+
+
+# ---- nn layers ------------------------------------------------------------------------------
+LAYERS = [
+    ("Softmax", lambda: nn.Softmax(dim=1), lambda T: T.nn.Softmax(dim=1)),
+    ("LogSoftmax", lambda: nn.LogSoftmax(dim=0), lambda T: T.nn.LogSoftmax(dim=0)),
+    ("Softmin", lambda: nn.Softmin(dim=2), lambda T: T.nn.Softmin(dim=2)),
+    ("Flatten", lambda: nn.Flatten(start_dim=0, end_dim=1), lambda T: T.nn.Flatten(0, 1)),
+    ("Flatten default", lambda: nn.Flatten(), lambda T: T.nn.Flatten()),
+    ("Flatten start_dim", lambda: nn.Flatten(start_dim=2), lambda T: T.nn.Flatten(start_dim=2)),
+]
+
+
+@pytest.mark.parametrize("make, tmake", [c[1:] for c in LAYERS], ids=[c[0] for c in LAYERS])
+def test_layers_take_torch_names(torch, make, tmake):
+    a = _randn(2, 3, 4)
+    layer, tlayer = make(), tmake(torch)
+    ys, xs = _run(layer, [a], dg)
+    ts, txs = _run(tlayer, [a], torch)
+    assert ys[0].shape == tuple(ts[0].shape)
+    np.testing.assert_allclose(ys[0].numpy(), ts[0].detach().numpy(), rtol=1e-12, atol=1e-12)
+    for g, tg in zip(_backward(ys, xs, dg), _backward(ts, txs, torch)):
+        np.testing.assert_allclose(g, tg, rtol=1e-12, atol=1e-12)
+    assert dg.gradcheck(layer, dg.tensor(a, requires_grad=True))
+
+
+def test_layer_built_with_torch_names_saves_and_rebuilds():
+    x = dg.tensor(_randn(2, 3, 4))
+    for layer in [nn.Softmax(dim=1), nn.LogSoftmax(dim=0), nn.Flatten(start_dim=0, end_dim=1)]:
+        config = module_to_config(layer)
+        rebuilt = module_from_config(config)
+        np.testing.assert_array_equal(rebuilt(x).numpy(), layer(x).numpy())
+    # a hand-written config may use either name
+    assert module_from_config({"class": "Softmax", "config": {"dim": 0}}).axis == 0
+    assert module_from_config({"class": "Flatten", "config": {"start_axis": 2}}).start_axis == 2
+
+
+def test_layers_keep_their_numpy_names():
+    assert nn.Softmax(0).axis == 0
+    assert nn.Softmax(axis=1).axis == 1
+    f = nn.Flatten(0, 2)
+    assert (f.start_axis, f.end_axis) == (0, 2)
+
+
+# ---- both spellings at once -----------------------------------------------------------------
+X = dg.tensor(_randn(2, 3, 4))
+BOTH = [
+    ("sum axis+dim", lambda: F.sum(X, axis=1, dim=1), ("axis", "dim")),
+    ("sum positional+dim", lambda: F.sum(X, 1, dim=1), ("axis", "dim")),
+    (
+        "mean keepdims+keepdim",
+        lambda: F.mean(X, keepdims=True, keepdim=True),
+        ("keepdims", "keepdim"),
+    ),
+    (
+        "var correction+unbiased",
+        lambda: F.var(X, correction=0, unbiased=False),
+        ("correction", "unbiased"),
+    ),
+    ("var unbiased+ddof", lambda: F.var(X, unbiased=True, ddof=1), ("unbiased", "ddof")),
+    (
+        "std positional correction",
+        lambda: F.std(X, 0, False, 1, unbiased=True),
+        ("correction", "unbiased"),
+    ),
+    ("flatten start", lambda: F.flatten(X, 1, start_dim=1), ("start_axis", "start_dim")),
+    ("flatten end", lambda: F.flatten(X, end_dim=-1, end_axis=-1), ("end_axis", "end_dim")),
+    ("cumsum dim+axis", lambda: F.cumsum(X, 1, axis=1), ("dim", "axis")),
+    ("amax keepdim", lambda: F.amax(X, 0, keepdim=True, keepdims=True), ("keepdim", "keepdims")),
+    ("norm", lambda: F.norm(X, 2, 1, axis=1), ("dim", "axis")),
+    ("softmax", lambda: F.softmax(X, axis=0, dim=0), ("axis", "dim")),
+    ("cat", lambda: F.cat([X, X], 0, dim=0), ("axis", "dim")),
+    ("stack", lambda: F.stack([X, X], dim=0, axis=0), ("dim", "axis")),
+    ("split", lambda: F.split(X, 1, 0, dim=0), ("axis", "dim")),
+    ("flip", lambda: F.flip(X, dims=0, axis=0), ("dims", "axis")),
+    ("roll", lambda: F.roll(X, 1, 0, axis=0), ("dims", "axis")),
+    ("gather", lambda: F.gather(X, 1, dg.tensor(IDX3), axis=1), ("dim", "axis")),
+    ("squeeze", lambda: F.squeeze(X, axis=0, dim=0), ("axis", "dim")),
+    ("Tensor.sum", lambda: X.sum(1, dim=1), ("axis", "dim")),
+    ("Tensor.var", lambda: X.var(unbiased=False, correction=0), ("unbiased", "correction")),
+    ("Tensor.argmax", lambda: X.argmax(axis=0, dim=0), ("axis", "dim")),
+    ("Tensor.flatten", lambda: X.flatten(start_axis=1, start_dim=1), ("start_axis", "start_dim")),
+    ("Tensor.softmax", lambda: X.softmax(0, dim=0), ("axis", "dim")),
+    ("Tensor.flip kwargs", lambda: X.flip(dims=0, axis=0), ("dims", "axis")),
+    ("Tensor.flip positional", lambda: X.flip(0, dims=0), ("dims",)),
+    ("Tensor.cumsum", lambda: X.cumsum(dim=0, axis=0), ("dim", "axis")),
+    ("nn.Softmax", lambda: nn.Softmax(axis=0, dim=0), ("axis", "dim")),
+    ("nn.Flatten", lambda: nn.Flatten(1, start_dim=1), ("start_axis", "start_dim")),
+]
+
+
+@pytest.mark.parametrize("call, names", [c[1:] for c in BOTH], ids=[c[0] for c in BOTH])
+def test_both_spellings_is_a_type_error_naming_both(call, names):
+    with pytest.raises(TypeError) as info:
+        call()
+    for name in names:
+        assert name in str(info.value)
+
+
+def test_unbiased_must_be_a_bool():
+    with pytest.raises(TypeError, match="unbiased must be a bool, got 1"):
+        F.var(X, unbiased=1)
+    with pytest.raises(TypeError, match="unbiased must be a bool"):
+        X.std(dim=0, unbiased="no")
+
+
+def test_unknown_keyword_is_still_a_type_error():
+    with pytest.raises(TypeError, match="dims"):
+        F.sum(X, dims=1)
+
+
+# ---- signatures and docstrings ------------------------------------------------------------
+def test_signatures_unchanged_and_docstrings_name_both():
+    assert list(inspect.signature(F.sum).parameters) == ["x", "axis", "keepdims"]
+    assert list(inspect.signature(dg.Tensor.var).parameters) == [
+        "self",
+        "axis",
+        "keepdims",
+        "correction",
+    ]
+    assert list(inspect.signature(F.cumsum).parameters) == ["x", "dim"]
+    for fn, names in [
+        (F.sum, ("``dim`` for ``axis``", "``keepdim`` for ``keepdims``")),
+        (F.var, ("``unbiased`` for ``correction``",)),
+        (F.flatten, ("``start_dim`` for ``start_axis``", "``end_dim`` for ``end_axis``")),
+        (F.cumsum, ("``axis`` for ``dim``",)),
+        (F.flip, ("``axis`` for ``dims``",)),
+        (dg.Tensor.softmax, ("``dim`` for ``axis``",)),
+    ]:
+        for n in names:
+            assert n in fn.__doc__, (fn, n)
+    assert F.sum.__doc__.startswith("Sum of elements")  # the original text comes first
+
+
+def test_positional_use_unchanged():
+    a = _randn(2, 3, 4)
+    x = dg.tensor(a)
+    np.testing.assert_allclose(F.sum(x, 1, True).numpy(), a.sum(1, keepdims=True))
+    np.testing.assert_allclose(x.var(0, False, 0).numpy(), a.var(0))
+    np.testing.assert_allclose(F.flatten(x, 1, 2).numpy(), a.reshape(2, 12))
+    np.testing.assert_allclose(F.softmax(x, 0).numpy().sum(0), np.ones((3, 4)))
