@@ -439,11 +439,14 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "The example recipes `examples/fashion_mnist_*.toml` (run any with `deepgrad train "
         "RECIPE`) on the full data (60,000 training images, the 10,000 test images), against "
-        "the rows of the dataset's published benchmark table; and, with the same architecture, "
-        "initial weights, mini-batch order, optimizer, learning rate, schedule and seed, in "
-        f"PyTorch {m.get('torch', '?')} (CPU) — one run, the two frameworks alternating epoch by "
-        "epoch, the same number of threads each (OpenBLAS for deepgrad, `torch.set_num_threads` "
-        f"for PyTorch; column *threads*) on {m['cpus']} cores; {m['date']}.",
+        "the rows of the dataset's published benchmark table — deepgrad trained exactly as "
+        "`deepgrad train` trains it, so its accuracies are the ones that command prints; and, "
+        "with the same architecture, initial weights, mini-batches (for the recipes with "
+        "augmentation: the very batches deepgrad's loader augmented), loss, optimizer, "
+        f"learning rate, schedule and seed, in PyTorch {m.get('torch', '?')} (CPU) — one run, "
+        "the two frameworks taking turns epoch by epoch, the same number of threads each "
+        "(OpenBLAS for deepgrad, `torch.set_num_threads` for PyTorch; column *threads*) on "
+        f"{m['cpus']} cores; {m['date']}.",
         "",
         "| recipe | published row | deepgrad test acc. (epochs) | vs. published | deepgrad "
         "train time | PyTorch test acc. | PyTorch time to deepgrad's acc. | time-to-acc. ratio"
