@@ -137,6 +137,12 @@ def test_benchmark_runs_both_frameworks_side_by_side(cached_loader, tmp_path, to
     assert r["time_to_accuracy_ratio"] > 0 and r["epoch_time_ratio"] > 0
     assert bench.time_to([0.5, 0.7, 0.8], [1.0, 2.0, 3.0], 0.7) == 3.0
     assert bench.time_to([0.5, 0.6], [1.0, 2.0], 0.7) is None
+    row = {
+        "published": {"row": "x", "accuracy": [0.6, 0.7]},
+        "deepgrad": {"test_accuracy": [0.5, 0.71], "epoch_seconds": [10.0, 20.0]},
+        "pytorch": {"test_accuracy": [0.5, 0.69], "epoch_seconds": [5.0, 5.0]},
+    }
+    assert bench._to_published(row) == "30 s (ep. 2) / —"  # the top figure, 0.7, is the target
     text = bench.markdown({"machine": {"cpus": 2, "threads": 2, "date": "today"}, "runs": [r]})
     assert "## Fashion-MNIST" in text and "fashion_mnist_mlp.toml" in text
 
