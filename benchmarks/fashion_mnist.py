@@ -531,6 +531,40 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary_lines(results: dict[str, Any]) -> list[str]:
+    """The short table for ``benchmarks/RESULTS.md``: each recipe's test accuracy against its
+    published row, deepgrad's training time and the time-to-accuracy ratio against PyTorch
+    (the full table, per-epoch accuracies and notes: ``FASHION_MNIST.md``)."""
+    m = results.get("machine", {})
+    lines = [
+        f"`python benchmarks/fashion_mnist.py` ({m.get('date', '?')}; "
+        f"{m.get('threads', '?')} thread(s) each, {m.get('cpus', '?')} cores; details, "
+        "per-epoch accuracies and notes in [FASHION_MNIST.md](FASHION_MNIST.md)):",
+        "",
+        "| recipe | published row | deepgrad test acc. (epochs) | vs. published | deepgrad "
+        "train time | PyTorch test acc. | time-to-acc. ratio | epoch-time ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results.get("runs", []):
+        d, t = r.get("deepgrad"), r.get("pytorch")
+        if d is None:
+            continue
+        ratio = epoch = "—"
+        if t is not None:
+            q = r["time_to_accuracy_ratio"]
+            ratio = f"{q:.2f}×" if r["pytorch_reached_target"] else f"> {q:.2f}×"
+            epoch = f"{r['epoch_time_ratio']:.2f}×"
+        lines.append(
+            f"| `{Path(r['recipe']).name}` | {_published(r['published'])} | "
+            f"{d['final_accuracy']:.4f} ({r['epochs']}) | "
+            f"{_vs_published(d['final_accuracy'], r['published'])} | "
+            f"{_minutes(d['train_seconds'])} | "
+            + (f"{t['final_accuracy']:.4f}" if t else "—")
+            + f" | {ratio} | {epoch} |"
+        )
+    return lines
+
+
 def merge(files: list[str], json_path: str, md_path: str, notes: list[str]) -> dict[str, Any]:
     """Rows of other result files (runs made separately, e.g. in parallel) replace the same
     recipes' rows in ``json_path``; the table is rewritten. Nothing is run."""

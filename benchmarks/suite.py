@@ -205,6 +205,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return results
 
 
+def fashion_mnist_section() -> list[str]:
+    """RESULTS.md's Fashion-MNIST section, from ``benchmarks/fashion_mnist_results.json``
+    (written by ``python benchmarks/fashion_mnist.py``, which takes an hour: not rerun here)."""
+    import json
+
+    from .fashion_mnist import summary_lines
+
+    head = ["## Fashion-MNIST: accuracy and time to accuracy", ""]
+    path = ROOT / "benchmarks" / "fashion_mnist_results.json"
+    if not path.is_file():
+        return head + ["Run `python benchmarks/fashion_mnist.py` (writes FASHION_MNIST.md)."]
+    return head + summary_lines(json.loads(path.read_text()))
+
+
 def profile(name: str, steps: int, threads: int, top: int = 25) -> dict[str, Any]:
     """cProfile of ``steps`` deepgrad steps of workload ``name`` (after 3 warm-up steps):
     prints the ``top`` functions by own time and by cumulative time; returns the seconds."""
@@ -331,17 +345,5 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         for name, rate in results["data"].items():
             times = f"{rate / cnn:.0f}×" if cnn else "—"
             lines.append(f"| {name} | {rate:,.0f} | {times} |")
-    fm = ROOT / "benchmarks" / "FASHION_MNIST.md"
-    lines += [
-        "",
-        "## Fashion-MNIST: accuracy and time to accuracy",
-        "",
-        "Full-size runs of the `examples/fashion_mnist_*.toml` recipes against the published "
-        "benchmark rows, side by side with PyTorch: "
-        + (
-            "see [FASHION_MNIST.md](FASHION_MNIST.md) (made by `python benchmarks/fashion_mnist.py`)."
-            if fm.is_file()
-            else "run `python benchmarks/fashion_mnist.py` (writes FASHION_MNIST.md)."
-        ),
-    ]
+    lines += ["", *fashion_mnist_section()]
     return "\n".join(lines) + "\n"

@@ -31,3 +31,21 @@ def test_profile_one_workload(capsys):
     assert "ms/step" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         suite.main(["--profile", "no_such_workload"])
+
+
+def test_results_md_fashion_mnist_section_comes_from_the_committed_results():
+    """RESULTS.md's Fashion-MNIST table is rendered from benchmarks/fashion_mnist_results.json:
+    every example recipe, its published row, and the time-to-accuracy ratio."""
+    import json
+    from pathlib import Path
+
+    root = Path(suite.__file__).resolve().parent
+    results = json.loads((root / "fashion_mnist_results.json").read_text())
+    section = "\n".join(suite.fashion_mnist_section())
+    for run in results["runs"]:
+        assert Path(run["recipe"]).name in section
+        assert f"{run['deepgrad']['final_accuracy']:.4f}" in section
+    for example in sorted((root.parent / "examples").glob("fashion_mnist_*.toml")):
+        assert example.name in section
+    assert "time-to-acc. ratio" in section
+    assert section in (root / "RESULTS.md").read_text()
