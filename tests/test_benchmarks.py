@@ -4,7 +4,6 @@ frameworks with the same parameter count, and ``--profile`` profiles a workload.
 from __future__ import annotations
 
 import pytest
-
 from benchmarks import suite, workloads
 
 

@@ -143,3 +143,14 @@ def test_gradcheck_of_a_function_that_differentiates_inside():
         return g  # 3t²
 
     assert dg.gradcheck(first_derivative, x)
+
+
+def test_inputs_as_one_tuple_like_pytorch():
+    x = dg.tensor(np.linspace(-1, 1, 5), dtype=dg.float64, requires_grad=True)
+    w = dg.tensor(np.linspace(0.5, 2, 5), dtype=dg.float64, requires_grad=True)
+    assert dg.gradcheck(lambda a, b: (a * b).sum(), (x, w))
+    assert dg.gradcheck(lambda a, b: (a * b).sum(), [x, w])
+    (gx, gw) = dg.numerical_grad(lambda a, b: (a * b).sum(), (x, w))
+    np.testing.assert_allclose(gx, w.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"no input requires grad \(got ndarray\)"):
+        dg.gradcheck(lambda a: a.sum(), np.ones(3))

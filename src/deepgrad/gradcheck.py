@@ -43,7 +43,9 @@ def numerical_grad(f: Callable[..., Any], *inputs: Tensor, eps: float = 1e-6) ->
 
     ``f`` must return a scalar tensor; for a non-scalar output this is the gradient of its
     sum. Each element costs two evaluations of ``f``, so keep inputs small (and float64).
+    The inputs may also come as one tuple or list (PyTorch's ``gradcheck(f, (x, w))``).
     """
+    inputs = _as_inputs(inputs, "numerical_grad")
 
     def total(*xs: Tensor) -> float:
         out = f(*xs)
@@ -51,6 +53,13 @@ def numerical_grad(f: Callable[..., Any], *inputs: Tensor, eps: float = 1e-6) ->
         return float(sum(float(o.data.sum()) for o in outs))
 
     return _numerical(total, inputs, eps)
+
+
+def _as_inputs(inputs: tuple[Any, ...], fn: str) -> tuple[Tensor, ...]:
+    """``(x, w)`` given as ``f, x, w`` or, PyTorch's way, as ``f, (x, w)``."""
+    if len(inputs) == 1 and isinstance(inputs[0], (tuple, list)):
+        inputs = tuple(inputs[0])
+    return inputs
 
 
 def _numerical(total: Callable[..., float], inputs: tuple[Tensor, ...], eps: float) -> list:
@@ -112,17 +121,22 @@ def gradcheck(
     """Compare backpropagated and central-difference gradients of ``f`` at ``inputs``.
 
     Non-scalar outputs are reduced with a fixed random projection ``Σ f(x) ⊙ v``, so every
-    element of the Jacobian takes part. Only inputs with ``requires_grad`` are checked. An
-    element passes when ``|backprop - numerical| <= atol + rtol |numerical|``. Use float64
+    element of the Jacobian takes part. Only inputs with ``requires_grad`` are checked (they
+    may come as separate arguments or, PyTorch's way, as one tuple/list). An element passes when ``|backprop - numerical| <= atol + rtol |numerical|``. Use float64
     inputs (float32 rounding swamps the differences).
 
     Returns a :class:`GradcheckResult` (truthy when it passed) naming the worst input and
     element; raises :class:`GradcheckError` with that report on failure unless
     ``raise_exception=False``.
     """
+    inputs = _as_inputs(inputs, "gradcheck")
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input requires grad")
+        kinds = ", ".join(type(x).__name__ for x in inputs)
+        raise ValueError(
+            f"gradcheck: no input requires grad (got {kinds}); inputs to check are tensors made "
+            "with dg.tensor(..., dtype=dg.float64, requires_grad=True)"
+        )
     proj: list = []
     out = _scalar(f(*inputs), proj)
     analytic = grad(out, [inputs[i] for i in checked], allow_unused=True)

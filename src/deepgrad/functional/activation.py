@@ -196,16 +196,31 @@ def tanh(x: Tensor) -> Tensor:
 
 
 class Softplus(Function):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        self.beta, self.threshold = beta, threshold
+
     def forward(self, x: Any) -> Any:
-        return _softplus(x)
+        if self.beta == 1.0 and self.threshold == math.inf:
+            return _softplus(x)
+        z = x * self.beta
+        y = _softplus(z) / self.beta
+        self.linear = z > self.threshold
+        return backend.xp.where(self.linear, x, y).astype(x.dtype, copy=False)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * sigmoid(self.inputs[0])
+        x = self.inputs[0]
+        if self.beta == 1.0 and self.threshold == math.inf:
+            return gy * sigmoid(x)
+        return gy * where(self.linear, 1.0, sigmoid(x * self.beta))
 
 
-def softplus(x: Tensor) -> Tensor:
-    """``log(1 + eˣ)``, a smooth ReLU, computed without overflow."""
-    return Softplus()(x)
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """PyTorch's softplus: ``log(1 + e^(βx)) / β``, a smooth ReLU computed without overflow,
+    and ``x`` itself where ``βx > threshold`` (the two agree there to float precision).
+    Derivative ``σ(βx)`` (1 on the linear part). Any shape."""
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    return Softplus(float(beta), float(threshold))(x)
 
 
 class Softmax(Function):

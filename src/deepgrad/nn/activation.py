@@ -71,10 +71,20 @@ class Tanh(Module):
 
 
 class Softplus(Module):
-    """``log(1 + eˣ)``."""
+    """``log(1 + e^(βx)) / β``, linear where ``βx > threshold`` (PyTorch's defaults: β = 1,
+    threshold = 20)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        if beta <= 0:
+            raise ValueError(f"Softplus: beta must be positive, got {beta}")
+        self.beta, self.threshold = beta, threshold
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softplus(x)
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):
