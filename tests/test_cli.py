@@ -195,3 +195,16 @@ def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_pa
     recipe.write_text(text.replace('target = "label"', 'target = "label"\ntask = "regression"'))
     assert cli.main(["train", str(recipe), "--out", str(tmp_path / "r2")]) == 2
     assert "holds text labels" in capsys.readouterr().err
+
+
+def test_cli_argument_errors_and_version(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.startswith("deepgrad ")
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "--epochs", "0"])
+    assert (
+        e.value.code == 2 and "expected a positive whole number, got 0" in capsys.readouterr().err
+    )
+    with pytest.raises(SystemExit, match="no model file at"):
+        cli.main(["evaluate", str(tmp_path / "missing.dg")])

@@ -46,6 +46,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .train import recipe as R
 
     model_path = Path(args.model)
+    if not model_path.is_file():
+        raise SystemExit(f"deepgrad evaluate: no model file at {str(model_path)!r}")
     if args.recipe:
         recipe = R.load_recipe(args.recipe)
     else:
@@ -148,6 +150,24 @@ def _bench(argv: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "benchmarks", *argv], cwd=root, env=env)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
+    return value
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "lab":  # the lab and the bench parse their own options
@@ -155,11 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "bench":
         return _bench(argv[1:])
     p = argparse.ArgumentParser(prog="deepgrad", description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", action="version", version=f"deepgrad {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train what a recipe describes (default: CNN on digits)")
     t.add_argument("recipe", nargs="?", help="a .toml or .json recipe (see examples/)")
     t.add_argument("--out", help="output folder (default runs/<recipe name>)")
-    t.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    t.add_argument("--epochs", type=_positive_int, help="override the recipe's epochs")
     t.add_argument("--verbose", default="auto", help="0 silent, 1 progress bar, 2 one line/epoch")
     e = sub.add_parser("evaluate", help="evaluate a saved model on its recipe's test set")
     e.add_argument("model")
