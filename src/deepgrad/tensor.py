@@ -173,6 +173,46 @@ class Tensor:
     def long(self) -> Tensor:
         return F.astype(self, numpy.int64)
 
+    def int(self) -> Tensor:
+        return F.astype(self, numpy.int32)
+
+    def bool(self) -> Tensor:
+        return Tensor._from_op(self.data.astype(bool), None, 0)
+
+    def to(self, target: Any) -> Tensor:
+        """PyTorch's ``to``: a dtype (``dg.float64``, ``"float32"``) casts; ``"cpu"`` (the
+        device deepgrad's NumPy backend runs on) returns the tensor itself."""
+        if isinstance(target, str) and target.split(":")[0] == "cpu":
+            return self
+        try:
+            dtype = numpy.dtype(target)
+        except TypeError:
+            raise TypeError(f"to(): expected a dtype or 'cpu', got {target!r}") from None
+        return F.astype(self, dtype)
+
+    def clone(self) -> Tensor:
+        """A copy with its own data; differentiable (the gradient flows back unchanged)."""
+        if self.requires_grad and autograd.is_grad_enabled():
+            return F.add(self, 0)
+        return Tensor._from_op(self.data.copy(), None, 0)
+
+    def contiguous(self) -> Tensor:
+        """This tensor (NumPy handles any memory layout; kept for PyTorch code)."""
+        return self
+
+    def dim(self) -> int:
+        """The number of axes (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    def isnan(self) -> Tensor:
+        return Tensor._from_op(backend.xp.isnan(self.data), None, 0)
+
+    def isinf(self) -> Tensor:
+        return Tensor._from_op(backend.xp.isinf(self.data), None, 0)
+
+    def isfinite(self) -> Tensor:
+        return Tensor._from_op(backend.xp.isfinite(self.data), None, 0)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns ``self``."""
         if self._creator is not None and not requires_grad:
@@ -266,6 +306,107 @@ class Tensor:
                 "or build a new tensor with dg.where / concat"
             )
         self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+
+    # ---- in place: PyTorch's `p -= lr * p.grad` under no_grad ------------------------------
+    def _records(self, other: Any = None) -> bool:
+        """Whether an operation on ``self`` (and ``other``) would be recorded in a graph."""
+        return autograd.is_grad_enabled() and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        )
+
+    def _in_place(self, ufunc: Any, other: Any, what: str) -> Tensor:
+        """``self.data <- ufunc(self.data, other)`` in the tensor's own memory and dtype."""
+        if self._records(other):
+            raise RuntimeError(
+                f"{what}: an in-place operation on a tensor that takes part in the graph "
+                f"(shape {self.shape}) would corrupt its gradients; do it under dg.no_grad() "
+                "(e.g. a hand-written parameter update) or write the out-of-place form"
+            )
+        o = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, o, out=self.data, casting="same_kind")
+        except ValueError as e:  # broadcasting would change this tensor's shape
+            oshape = getattr(o, "shape", ())
+            raise ValueError(
+                f"{what}: cannot update a tensor of shape {self.shape} in place with one of "
+                f"shape {tuple(oshape)} ({e})"
+            ) from None
+        except TypeError as e:  # e.g. a float into an integer tensor
+            raise TypeError(f"{what}: {e}") from None
+        return self
+
+    def _augmented(self, ufunc: Any, other: Any, out_of_place: Any, what: str) -> Tensor:
+        """``self op= other``: in place when no graph is recorded (under ``no_grad``, or for
+        tensors that need no gradient); otherwise the out-of-place result (``x = x + y``), as
+        a graph node must not change under its consumers. A leaf that requires grad cannot
+        be updated in place while the graph is recorded (PyTorch's rule)."""
+        if self._records(other):
+            if self._creator is None and self.requires_grad:
+                raise RuntimeError(
+                    f"{what}: a leaf tensor that requires grad is used in an in-place operation; "
+                    "update parameters under dg.no_grad() (with dg.no_grad(): p -= lr * p.grad)"
+                )
+            return out_of_place(self, other)
+        return self._in_place(ufunc, other, what)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._augmented(backend.xp.add, other, F.add, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._augmented(backend.xp.subtract, other, F.sub, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._augmented(backend.xp.multiply, other, F.mul, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._augmented(backend.xp.true_divide, other, F.div, "/=")
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph)."""
+        return self._in_place(
+            backend.xp.add, other if alpha == 1 else _scaled(other, alpha), "add_"
+        )
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """In place ``self -= alpha * other``."""
+        return self._in_place(
+            backend.xp.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_"
+        )
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._in_place(backend.xp.multiply, other, "mul_")
+
+    def div_(self, other: Any) -> Tensor:
+        return self._in_place(backend.xp.true_divide, other, "div_")
+
+    def copy_(self, src: Any) -> Tensor:
+        """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype)."""
+        if self._records(src):
+            return self._in_place(None, src, "copy_")  # raises
+        o = src.data if isinstance(src, Tensor) else src
+        backend.xp.copyto(self.data, backend.xp.asarray(o), casting="same_kind")
+        return self
+
+    def fill_(self, value: Any) -> Tensor:
+        return self.copy_(value)
+
+    def zero_(self) -> Tensor:
+        return self.copy_(0)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """In place ``clamp``: values below ``min`` become ``min``, above ``max`` ``max``."""
+        if self._records():
+            return self._in_place(None, None, "clamp_")  # raises
+        backend.xp.clip(self.data, min, max, out=self.data)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with draws from U(a, b) (deepgrad's generator: ``dg.manual_seed`` applies)."""
+        return self.copy_(backend.rng().uniform(a, b, self.shape).astype(self.dtype))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with draws from N(mean, std²) (deepgrad's generator)."""
+        return self.copy_(backend.rng().normal(mean, std, self.shape).astype(self.dtype))
 
     def _compare(self, other: Any, op: Any) -> Tensor:
         o = other.data if isinstance(other, Tensor) else other
@@ -572,6 +713,10 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
 
 _new = object.__new__
 autograd._make_tensor = _make_tensor
+
+
+def _scaled(other: Any, alpha: float) -> Any:
+    return (other.data if isinstance(other, Tensor) else other) * alpha
 
 
 def _index_arrays(index: Any) -> Any:

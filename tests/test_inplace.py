@@ -1,0 +1,130 @@
+"""In-place updates as PyTorch code writes them: ``with no_grad(): p -= lr * p.grad``, the
+``add_``/``mul_``/``fill_``/``uniform_`` family, and the rule that protects the graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn
+
+
+def test_hand_written_sgd_updates_parameters_in_place_like_pytorch(torch):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    w0, b0 = rng.normal(size=(3, 1)), np.zeros(1)
+    w = dg.tensor(w0, dtype=dg.float64, requires_grad=True)
+    b = dg.tensor(b0, dtype=dg.float64, requires_grad=True)
+    tw = torch.tensor(w0, requires_grad=True)
+    tb = torch.tensor(b0, requires_grad=True)
+    for _ in range(5):
+        loss = ((dg.tensor(x) @ w + b - dg.tensor(y)) ** 2).mean()
+        loss.backward()
+        with dg.no_grad():
+            w -= 0.1 * w.grad
+            b -= 0.1 * b.grad
+        w.grad = b.grad = None
+        tloss = ((torch.tensor(x) @ tw + tb - torch.tensor(y)) ** 2).mean()
+        tloss.backward()
+        with torch.no_grad():
+            tw -= 0.1 * tw.grad
+            tb -= 0.1 * tb.grad
+        tw.grad = tb.grad = None
+    np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.numpy(), tb.detach().numpy(), rtol=1e-12)
+    assert w.requires_grad and w.grad_fn is None  # still the same leaf
+
+
+def test_module_parameters_update_through_the_loop_variable():
+    model = nn.Linear(2, 1)
+    before = model.weight.numpy().copy()
+    model(dg.randn(4, 2)).sum().backward()
+    with dg.no_grad():
+        for p in model.parameters():
+            p -= 0.5 * p.grad
+            p *= 1.0
+            p /= 1.0
+            p += 0.0
+    np.testing.assert_allclose(model.weight.numpy(), before - 0.5 * model.weight.grad.numpy())
+
+
+def test_leaf_requiring_grad_refuses_in_place_while_recording():
+    w = dg.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w -= 1.0
+    for call in (lambda: w.add_(1.0), lambda: w.zero_(), lambda: w.clamp_(0, 1)):
+        with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
+            call()
+
+
+def test_recorded_augmented_assignment_is_out_of_place_and_differentiable(torch):
+    """``h += b`` inside a forward (graph recorded) keeps the graph right: PyTorch's value
+    and gradient; the tensor that was ``h`` before is not changed."""
+    a = dg.tensor([1.0, 2.0], requires_grad=True)
+    h = a * 2
+    old = h
+    h += a
+    h *= a
+    h.sum().backward()
+    ta = torch.tensor([1.0, 2.0], requires_grad=True)
+    th = ta * 2
+    th += ta
+    th *= ta
+    th.sum().backward()
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy())
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(old.numpy(), [2.0, 4.0])
+    total = dg.zeros(())
+    total += (a * a).sum()  # accumulating a loss: total now requires grad
+    assert total.requires_grad
+
+
+def test_in_place_family_values_dtypes_and_errors():
+    x = dg.ones(2, 3)
+    assert x.add_(dg.ones(3), alpha=2) is x
+    np.testing.assert_allclose(x.numpy(), 3.0)
+    x.sub_(1).mul_(2).div_(4)
+    np.testing.assert_allclose(x.numpy(), 1.0)
+    x.copy_(np.arange(3.0))
+    np.testing.assert_allclose(x.numpy(), [[0, 1, 2], [0, 1, 2]])
+    x.clamp_(min=0.5, max=1.5)
+    np.testing.assert_allclose(x.numpy(), [[0.5, 1, 1.5], [0.5, 1, 1.5]])
+    assert x.fill_(7).zero_().numpy().sum() == 0 and x.dtype == np.float32
+    dg.manual_seed(3)
+    u = dg.zeros(1000).uniform_(-2, 2)
+    dg.manual_seed(3)
+    assert np.array_equal(u.numpy(), dg.zeros(1000).uniform_(-2, 2).numpy())
+    assert u.dtype == np.float32 and -2 <= u.numpy().min() and u.numpy().max() < 2
+    n = dg.zeros(20000).normal_(1.0, 0.5)
+    assert abs(n.numpy().mean() - 1.0) < 0.02 and abs(n.numpy().std() - 0.5) < 0.02
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) in place with one of shape \(4, 2, 3\)"):
+        x += dg.ones(4, 2, 3)
+    i = dg.tensor([1, 2])
+    with pytest.raises(TypeError, match="Cannot cast"):
+        i += 0.5
+    with dg.no_grad():
+        lin = nn.Linear(2, 2)
+        lin.weight.fill_(0.25)
+    np.testing.assert_allclose(lin.weight.numpy(), 0.25)
+
+
+def test_small_pytorch_conveniences(torch):
+    t = dg.randn(2, 3)
+    assert t.dim() == 2
+    assert t.to("float64").dtype == np.float64 and t.to("cpu") is t and t.contiguous() is t
+    with pytest.raises(TypeError, match="expected a dtype or 'cpu'"):
+        t.to(object())
+    w = dg.randn(3, requires_grad=True)
+    c = w.clone()
+    (c * c).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * w.numpy(), rtol=1e-6)
+    d = dg.ones(2).clone()
+    d += 1
+    assert dg.ones(2).numpy().sum() == 2 and d.numpy().sum() == 4
+    v = dg.tensor([1.0, np.nan, np.inf, -np.inf])
+    assert v.isnan().tolist() == [False, True, False, False]
+    assert v.isinf().tolist() == [False, False, True, True]
+    assert v.isfinite().tolist() == [True, False, False, False]
+    assert dg.tensor([1.5, -2.0]).int().tolist() == [1, -2]
+    assert dg.tensor([0.0, 2.0]).bool().tolist() == [False, True]
