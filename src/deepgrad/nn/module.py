@@ -134,7 +134,42 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and type(args[0]) is numpy.ndarray:  # model(array) works, as in Keras
             args = (Tensor(args[0]), *args[1:])
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_dg_hooks")
+        if not hooks:
+            return self.forward(*args, **kwargs)
+        for kind, hook in list(hooks.values()):
+            if kind == "pre":
+                new = hook(self, args)
+                if new is not None:
+                    args = new if isinstance(new, tuple) else (new,)
+        out = self.forward(*args, **kwargs)
+        for kind, hook in list(hooks.values()):
+            if kind == "post":
+                new = hook(self, args, out)
+                if new is not None:
+                    out = new
+        return out
+
+    # ---- hooks (PyTorch's) --------------------------------------------------------------------
+    def _add_hook(self, kind: str, hook: Callable[..., Any]) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_dg_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (kind, hook)
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward``; a non-None result (a tuple,
+        or one value) replaces the positional inputs. Returns a handle whose ``remove()``
+        unregisters the hook (also usable as a ``with`` block)."""
+        return self._add_hook("pre", hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward`` (e.g. to record a
+        layer's activations); a non-None result replaces the output. Returns a handle whose
+        ``remove()`` unregisters it."""
+        return self._add_hook("post", hook)
 
     # ---- traversal ------------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -191,6 +226,36 @@ class Module:
     def buffers(self) -> Iterator[Tensor]:
         for _, b in self.named_buffers():
             yield b
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at the dotted path ``target`` (``"encoder.layers.0"``; ``""`` is
+        this module)."""
+        m: Module = self
+        if not target:
+            return m
+        walked = []
+        for part in target.split("."):
+            child = m._modules.get(part)
+            if child is None:
+                where = ".".join(walked) or type(self).__name__
+                raise AttributeError(
+                    f"{where} has no sub-module {part!r}; its sub-modules are "
+                    f"{sorted(k for k, v in m._modules.items() if v is not None)}"
+                )
+            walked.append(part)
+            m = child
+        return m
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"fc.weight"``)."""
+        mod_path, _, name = target.rpartition(".")
+        m = self.get_submodule(mod_path)
+        if name not in m._parameters or m._parameters[name] is None:
+            raise AttributeError(
+                f"{mod_path or type(self).__name__} has no parameter {name!r}; its parameters "
+                f"are {sorted(m._parameters)}"
+            )
+        return m._parameters[name]
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module (children first) and on ``self``."""
@@ -356,3 +421,23 @@ class Module:
         from ..train import api
 
         return api.load_weights(self, path, strict)
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` takes the hook away."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
