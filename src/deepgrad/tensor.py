@@ -613,6 +613,15 @@ class Tensor:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         return F.masked_fill(self, mask, value)
 
+    def sort(self, dim: int = -1, descending: bool = False, **kwargs: Any) -> Any:
+        return F.sort(self, dim, descending, **kwargs)
+
+    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
+        return F.argsort(self, dim, descending)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return F.topk(self, k, dim, largest, sorted)
+
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``Tensor.where``)."""
         return F.where(condition, self, other)

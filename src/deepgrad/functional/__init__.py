@@ -99,6 +99,8 @@ from .reduce import (
     var,
 )
 from .shape import (
+    SortResult,
+    argsort,
     broadcast_to,
     cat,
     chunk,
@@ -119,10 +121,12 @@ from .shape import (
     split,
     squeeze,
     stack,
+    sort,
     sum_to,
     swapaxes,
     take_along_dim,
     tile,
+    topk,
     transpose,
     unflatten,
     unsqueeze,

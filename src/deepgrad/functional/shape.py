@@ -771,3 +771,58 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     xb = broadcast_to(x, common[:axis] + (n,) + common[axis + 1 :])
     ib = backend.xp.broadcast_to(idx, common[:axis] + (idx.shape[axis],) + common[axis + 1 :])
     return gather(xb, axis, ib)
+
+
+class SortResult(tuple):
+    """``(values, indices)`` of :func:`sort` and :func:`topk`, also readable by name as
+    PyTorch's ``torch.return_types`` (``.values``, ``.indices``)."""
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+
+@torch_names
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> SortResult:
+    """The values of ``x`` sorted along ``dim`` (ascending, or ``descending``), and the int64
+    positions they came from: ``values = take_along_dim(x, indices, dim)``. Ties keep their
+    order (a stable sort). The gradient of ``values`` flows back to the positions read."""
+    axis = _norm_axis(dim, max(x.ndim, 1), "sort")
+    if x.ndim == 0:
+        return SortResult((x, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
+    data = -x.data if descending else x.data
+    if descending and x.dtype.kind == "b":
+        data = ~x.data
+    idx = backend.xp.argsort(data, axis=axis, kind="stable").astype(numpy.int64)
+    return SortResult((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
+
+
+def argsort(x: Tensor, dim: int = -1, descending: bool = False) -> Tensor:
+    """The int64 positions that sort ``x`` along ``dim`` (stable)."""
+    return sort(x, dim, descending)[1]
+
+
+@torch_names
+def topk(
+    x: Tensor,
+    k: int,
+    dim: int = -1,
+    largest: bool = True,
+    sorted: bool = True,  # noqa: A002
+) -> SortResult:
+    """The ``k`` largest (or smallest) values along ``dim`` and their int64 positions, largest
+    first (PyTorch's ``topk``); differentiable in the values. Ties: the earlier position
+    first."""
+    axis = _norm_axis(dim, max(x.ndim, 1), "topk")
+    n = x.shape[axis] if x.ndim else 1
+    if not isinstance(k, (int, numpy.integer)) or not 0 <= k <= n:
+        raise ValueError(f"topk: k must be a whole number in [0, {n}] for dim {dim}, got {k!r}")
+    values, idx = sort(x, axis, descending=largest)
+    if x.ndim == 0:
+        return SortResult((values, idx))
+    sl = (slice(None),) * axis + (slice(0, int(k)),)
+    return SortResult((values[sl], Tensor._from_op(idx.data[sl], None, 0)))
