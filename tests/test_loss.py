@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
+from deepgrad import functional as F
 from deepgrad import nn
 from deepgrad.functional import loss as L
 
@@ -163,3 +164,32 @@ def test_loss_modules_and_registry():
         nn.loss.get("hinge")
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="avg")
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (4, 5, 3), (2, 5, 3, 2)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_any_dims_with_weights_and_ignore_index(shape, reduction, torch):
+    """nll_loss takes one sample (C,), (N, C) and (N, C, d1, ...) as PyTorch does."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=shape)
+    tshape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    t = rng.integers(0, 5, tshape)
+    if t.ndim:
+        t.flat[0] = 2  # an ignored position
+    w = np.arange(1.0, 6.0)
+    a = dg.tensor(x, requires_grad=True)
+    loss = F.nll_loss(F.log_softmax(a, axis=0 if len(shape) == 1 else 1), t, weight=w,
+                      ignore_index=2, reduction=reduction)  # fmt: skip
+    ta = torch.tensor(x, requires_grad=True)
+    tl = torch.nn.functional.nll_loss(
+        torch.log_softmax(ta, 0 if len(shape) == 1 else 1), torch.from_numpy(t),
+        weight=torch.from_numpy(w), ignore_index=2, reduction=reduction,
+    )  # fmt: skip
+    if len(shape) == 1 and t == 2 and reduction == "mean":
+        return  # 0/0 in both
+    np.testing.assert_allclose(loss.numpy(), tl.detach().numpy(), rtol=1e-10, atol=1e-12)
+    loss.sum().backward()
+    tl.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="target for input of shape"):
+        F.nll_loss(a, np.zeros((7,), dtype=np.int64))

@@ -358,16 +358,31 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood ``-w_t · input[t]`` of log-probabilities ``input (N, C)``
-    (``log_softmax`` output) at integer labels ``target (N,)``."""
+    (``log_softmax`` output) at integer labels ``target (N,)``; also, as PyTorch, one sample
+    ``(C,)`` with a 0-d target, and ``(N, C, d1, ...)`` with targets ``(N, d1, ...)`` (per
+    position; ``reduction="none"`` keeps that shape). ``"mean"`` divides by the summed
+    weights of the counted targets."""
     fn = "nll_loss"
-    if input.ndim != 2:
-        raise ValueError(f"{fn}: expected input of shape (N, C), got {input.shape}")
+    if input.ndim < 1:
+        raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got ()")
     xp = backend.xp
-    n, c = input.shape
     t = target.data if isinstance(target, Tensor) else xp.asarray(target)
-    if t.shape != (n,):
-        raise ValueError(f"{fn}: target must have shape ({n},), got {t.shape}")
-    t = _check_labels(t, c, ignore_index, fn, input.shape)
+    if input.ndim == 1:
+        expected: tuple = ()
+    else:
+        expected = input.shape[:1] + input.shape[2:]
+    if t.shape != expected:
+        raise ValueError(
+            f"{fn}: target for input of shape {input.shape} must have shape {expected}, got "
+            f"{t.shape}"
+        )
+    x = input
+    if x.ndim == 1:
+        x = reshape(x, (1, x.shape[0]))
+    elif x.ndim > 2:  # classes last, positions flattened: (N·d..., C)
+        x = reshape(transpose(x, (0, *range(2, x.ndim), 1)), (-1, x.shape[1]))
+    n, c = x.shape
+    t = _check_labels(t.reshape(-1), c, ignore_index, fn, input.shape)
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     w = (
@@ -375,12 +390,16 @@ def nll_loss(
         if weight is None
         else xp.asarray(weight.data if isinstance(weight, Tensor) else weight, input.dtype)
     )
+    if w.shape != (c,):
+        raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
     wt = w[safe] * valid
     a = xp.zeros((n, c), input.dtype)
     a[xp.arange(n), safe] = wt
-    per = -sum(input * Tensor._from_op(a, None, 0), axis=1)
+    per = -sum(x * Tensor._from_op(a, None, 0), axis=1)
     if reduction == "mean":
         return sum(per) * (1.0 / float(wt.sum()))
+    if reduction == "none":
+        return reshape(per, expected)
     return _reduce(per, reduction, fn)
 
 
