@@ -36,8 +36,10 @@ from deepgrad.data.dataset import (
     EpochDataset,
     GeneratorDataset,
     IterableDataset,
+    ConcatDataset,
     Subset,
     collate,
+    random_split,
 )
 from deepgrad.data.datasets import (
     CIFAR10_CLASSES,
@@ -97,10 +99,12 @@ __all__ = [
     "Dataset",
     "IterableDataset",
     "ArrayDataset",
+    "ConcatDataset",
     "Subset",
     "EpochDataset",
     "GeneratorDataset",
     "collate",
+    "random_split",
     "DataLoader",
     # bundled and synthetic data
     "load_digits",

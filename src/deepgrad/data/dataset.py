@@ -259,6 +259,105 @@ class Subset(Dataset):
         return self.dataset.get_batch(self.indices[indices])
 
 
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets one after the other (PyTorch's name):
+    index ``i`` of the whole is index ``i - offset_k`` of the ``k``-th part.
+
+    >>> both = ConcatDataset([ArrayDataset(np.arange(3)), ArrayDataset(np.arange(10, 12))])
+    >>> len(both), int(both[3]), both.get_batch(np.array([4, 0])).tolist()
+    (5, 10, [11, 0])
+    """
+
+    def __init__(self, datasets: Sequence[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: expected at least one dataset, got none")
+        for k, d in enumerate(self.datasets):
+            if isinstance(d, IterableDataset) or not hasattr(d, "__len__"):
+                raise TypeError(
+                    f"ConcatDataset: part {k} ({type(d).__name__}) is not a map-style dataset "
+                    "with __len__ and __getitem__"
+                )
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return int(self.cumulative_sizes[-1])
+
+    def _locate(self, index: int) -> tuple[int, int]:
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        index %= n
+        k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        return k, index - (self.cumulative_sizes[k - 1] if k else 0)
+
+    def __getitem__(self, index: int) -> Any:
+        k, i = self._locate(int(index))
+        return self.datasets[k][i]
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        if not all(callable(getattr(d, "get_batch", None)) for d in self.datasets):
+            return collate([self[int(i)] for i in indices])
+        idx = np.asarray(indices, dtype=np.int64) % len(self)
+        part = np.searchsorted(self.cumulative_sizes, idx, side="right")
+        starts = np.concatenate([[0], self.cumulative_sizes[:-1]])
+        pieces, where = [], []
+        for k in np.unique(part):
+            sel = np.flatnonzero(part == k)
+            pieces.append(self.datasets[k].get_batch(idx[sel] - starts[k]))
+            where.append(sel)
+        order = np.argsort(np.concatenate(where), kind="stable")
+
+        def join(parts: list[Any]) -> Any:
+            if isinstance(parts[0], tuple):
+                return tuple(join([p[f] for p in parts]) for f in range(len(parts[0])))
+            return np.concatenate([np.asarray(p) for p in parts])[order]
+
+        return join(pieces)
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[float], seed: int | np.random.Generator | None = None
+) -> list[Subset]:
+    """Split a map-style dataset into non-overlapping random :class:`Subset` s (PyTorch's
+    ``random_split``). ``lengths`` are sizes summing to ``len(dataset)``, or fractions
+    summing to 1 (each part gets ``floor(f·n)`` samples and the remainder goes one by one to
+    the first parts, PyTorch's rule). ``seed`` makes the split reproducible.
+
+    >>> a, b = random_split(ArrayDataset(np.arange(10)), [0.8, 0.2], seed=0)
+    >>> len(a), len(b), sorted(np.concatenate([a.indices, b.indices]).tolist()) == list(range(10))
+    (8, 2, True)
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: lengths is empty")
+    if all(isinstance(v, (int, np.integer)) for v in lengths):
+        sizes = [int(v) for v in lengths]
+        if any(v < 0 for v in sizes) or sum(sizes) != n:
+            raise ValueError(
+                f"random_split: sizes {sizes} must be non-negative and sum to the dataset's "
+                f"{n} samples (sum {sum(sizes)})"
+            )
+    else:
+        fracs = [float(v) for v in lengths]
+        if any(not 0 <= f <= 1 for f in fracs) or abs(sum(fracs) - 1) > 1e-6:
+            raise ValueError(
+                f"random_split: fractions {fracs} must lie in [0, 1] and sum to 1 "
+                f"(sum {sum(fracs):g})"
+            )
+        sizes = [int(np.floor(n * f)) for f in fracs]
+        for k in range(n - sum(sizes)):
+            sizes[k % len(sizes)] += 1
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    out, start = [], 0
+    for size in sizes:
+        out.append(Subset(dataset, perm[start : start + size]))
+        start += size
+    return out
+
+
 class EpochDataset(Dataset):
     """A map-style dataset rebuilt for every epoch by ``factory(epoch)``.
 

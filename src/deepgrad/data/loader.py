@@ -68,6 +68,9 @@ class DataLoader:
     prefetch : int
         When > 0, a background thread prepares up to ``prefetch`` batches ahead while the
         consumer trains on the current one.
+    collate_fn : callable, optional
+        Builds a batch from the list of a batch's samples (PyTorch's hook, e.g. to pad
+        sequences of different lengths); the default stacks each field into an array.
 
     Yields
     ------
@@ -96,6 +99,7 @@ class DataLoader:
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         batch_transform: Callable[[np.ndarray], np.ndarray] | None = None,
         prefetch: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise TypeError(f"DataLoader: batch_size must be an int; got {batch_size!r}")
@@ -117,6 +121,9 @@ class DataLoader:
         self.transform = transform
         self.batch_transform = batch_transform
         self.prefetch = int(prefetch)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable; got {collate_fn!r}")
+        self.collate_fn = collate_fn
         self.epoch = 0
         self._rng = None if isinstance(seed, int | np.integer) else make_rng(seed)
 
@@ -167,7 +174,9 @@ class DataLoader:
         get_batch = getattr(ds, "get_batch", None)
         for start in range(0, stop, self.batch_size):
             idx = order[start : start + self.batch_size]
-            if callable(get_batch):
+            if self.collate_fn is not None:
+                batch = self.collate_fn([ds[int(i)] for i in idx])
+            elif callable(get_batch):
                 batch = get_batch(idx)
             else:
                 batch = collate([ds[int(i)] for i in idx])
@@ -186,7 +195,7 @@ class DataLoader:
             yield self._finish(self._collate_stream(buffer))
 
     def _collate_stream(self, samples: list[Any]) -> Any:
-        batch = collate(samples)
+        batch = (self.collate_fn or collate)(samples)
         if self.transform is not None:
             batch = _map_first(batch, self._transform_each)
         return batch
