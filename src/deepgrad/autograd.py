@@ -209,6 +209,7 @@ def run_backward(
     is touched (this is :func:`grad`).
     """
     roots: list[Function] = []
+    pending: dict[int, list[Any]] = {}
     for y, g in zip(outputs, grad_outputs):
         if not y.requires_grad:
             raise RuntimeError(
@@ -216,7 +217,7 @@ def run_backward(
             )
         fn = y._creator
         if fn is None:  # a leaf: its gradient is the seed itself
-            _accumulate_leaf(y, g, capture)
+            _accumulate_leaf(y, g, capture, pending)
             continue
         if fn.inputs is None:
             _toposort(fn)  # raises the "second backward" error
@@ -226,6 +227,7 @@ def run_backward(
         slot[y._index] = g if slot[y._index] is None else slot[y._index] + g
         roots.append(fn)
     if not roots:
+        _flush_hooked_leaves(pending, capture)
         return
     if len(roots) == 1:
         order = _toposort(roots[0])
@@ -247,6 +249,11 @@ def run_backward(
                     fn._pin_outputs(False)
                 continue
             attrs = fn.__dict__
+            hooks = attrs.get("_grad_hooks")
+            if hooks:
+                for i, hs in hooks.items():
+                    if hs and gys[i] is not None:
+                        gys[i] = _hooked(hs, gys[i])
             if capture is not None:
                 retained = attrs.get("_capture_slots")
                 if retained:
@@ -275,7 +282,7 @@ def run_backward(
                     gx = gx.astype(xd.dtype)  # mixed-dtype ops: grad in the input's dtype
                 c = x._creator
                 if c is None:
-                    _accumulate_leaf(x, gx, capture)
+                    _accumulate_leaf(x, gx, capture, pending)
                 else:
                     slot = c.grad_outputs
                     if slot is None:
@@ -286,11 +293,102 @@ def run_backward(
                 fn._release()
             elif fn.keep_output:
                 fn._pin_outputs(False)
+        _flush_hooked_leaves(pending, capture)
     finally:
         _GradMode.enabled = prev
 
 
-def _accumulate_leaf(x: Tensor, g: Tensor, capture: dict[int, Any] | None) -> None:
+def _flush_hooked_leaves(pending: dict[int, list[Any]], capture: dict[int, Any] | None) -> None:
+    """Run the hooks of leaves on their total gradient of this pass, then accumulate it."""
+    for x, g in pending.values():
+        hooks = _leaf_hooks(x)
+        _accumulate_leaf(x, _hooked(hooks, g) if hooks else g, capture)
+
+
+class RemovableHandle:
+    """What ``register_hook`` / ``register_forward_hook`` return: ``remove()`` takes the hook
+    away (also on leaving a ``with`` block)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+#: gradient hooks of leaf tensors: ``id(tensor) -> (weakref, {handle id: hook})``
+#: (a Tensor has no ``__dict__``; a non-leaf's hooks live on its creator)
+_LEAF_HOOKS: dict[int, tuple[Any, dict[int, Callable[[Any], Any]]]] = {}
+
+
+def register_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHandle:
+    """Call ``hook(grad)`` each time the gradient with respect to ``t`` is computed; a
+    non-None result replaces that gradient (what reaches ``t.grad`` and flows further
+    back). PyTorch's ``Tensor.register_hook``."""
+    if not callable(hook):
+        raise TypeError(f"register_hook: a hook must be callable, got {type(hook).__name__}")
+    if not t.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if t._creator is None:
+        key = id(t)
+        entry = _LEAF_HOOKS.get(key)
+        if entry is None or entry[0]() is not t:
+            ref = weakref.ref(t, lambda _r, key=key: _LEAF_HOOKS.pop(key, None))
+            entry = _LEAF_HOOKS[key] = (ref, {})
+        hooks = entry[1]
+    else:
+        per_output = t._creator.__dict__.setdefault("_grad_hooks", {})
+        hooks = per_output.setdefault(t._index, {})
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _hooked(hooks: dict[int, Callable[[Any], Any]], g: Tensor) -> Tensor:
+    for hook in list(hooks.values()):
+        new = hook(g)
+        if new is not None:
+            if tuple(new.shape) != tuple(g.shape):
+                raise RuntimeError(
+                    f"a gradient hook returned shape {tuple(new.shape)} for a gradient of "
+                    f"shape {tuple(g.shape)}"
+                )
+            g = new
+    return g
+
+
+def _leaf_hooks(x: Tensor) -> dict[int, Callable[[Any], Any]] | None:
+    entry = _LEAF_HOOKS.get(id(x))
+    if entry is not None and entry[0]() is x and entry[1]:
+        return entry[1]
+    return None
+
+
+def _accumulate_leaf(
+    x: Tensor,
+    g: Tensor,
+    capture: dict[int, Any] | None,
+    pending: dict[int, list[Any]] | None = None,
+) -> None:
+    """Add ``g`` to the leaf's ``.grad`` (or to ``capture``). A leaf with gradient hooks
+    collects its contributions in ``pending`` first: its hooks see the total, once."""
+    if pending is not None and _LEAF_HOOKS and _leaf_hooks(x) is not None:
+        slot = pending.get(id(x))
+        if slot is None:
+            pending[id(x)] = [x, g]
+        else:
+            slot[1] = slot[1] + g
+        return
     if capture is not None:
         key = id(x)
         if key in capture:

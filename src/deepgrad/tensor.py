@@ -227,6 +227,11 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` whenever the gradient with respect to this tensor is computed;
+        a non-None result replaces it. Returns a handle with ``remove()``."""
+        return autograd.register_hook(self, hook)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` of this non-leaf tensor after ``backward``."""
         if self._creator is None:

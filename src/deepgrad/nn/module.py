@@ -20,6 +20,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from ..autograd import RemovableHandle
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -421,23 +422,3 @@ class Module:
         from ..train import api
 
         return api.load_weights(self, path, strict)
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``remove()`` takes the hook away."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: OrderedDict) -> None:
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
