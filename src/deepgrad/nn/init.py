@@ -148,6 +148,51 @@ def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
     return _fill(t, gain * q.reshape(t.shape))
 
 
+def trunc_normal_(
+    t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> Tensor:
+    """Fill with samples of N(mean, std²) restricted to ``[a, b]`` (absolute bounds, as
+    PyTorch's ``trunc_normal_``): draws outside are redrawn, so the values follow the
+    truncated normal exactly."""
+    if std < 0 or a >= b:
+        raise ValueError(f"trunc_normal_: need std >= 0 and a < b, got std={std}, a={a}, b={b}")
+    if not a <= mean <= b and std > 0:
+        lo, hi = (a - mean) / std, (b - mean) / std
+        if min(abs(lo), abs(hi)) > 6:
+            raise ValueError(f"trunc_normal_: [{a}, {b}] lies beyond 6 std of the mean {mean}")
+    rng = _rng()
+    out = rng.normal(mean, std, t.shape)
+    bad = (out < a) | (out > b)
+    while bad.any():
+        out[bad] = rng.normal(mean, std, int(bad.sum()))
+        bad = (out < a) | (out > b)
+    return _fill(t, out)
+
+
+def eye_(t: Tensor) -> Tensor:
+    """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
+    if t.ndim != 2:
+        raise ValueError(f"eye_ needs a 2-D tensor, got shape {t.shape}")
+    return _fill(t, backend.xp.eye(*t.shape))
+
+
+def dirac_(t: Tensor, groups: int = 1) -> Tensor:
+    """A convolution kernel ``(out, in/groups, k...)`` that passes its input through: a 1 at
+    the kernel's centre for ``out == in`` within each group (PyTorch's ``dirac_``)."""
+    if t.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_ needs a 3-, 4- or 5-D tensor, got shape {t.shape}")
+    out_ch = t.shape[0]
+    if out_ch % groups:
+        raise ValueError(f"dirac_: out channels {out_ch} not divisible by groups {groups}")
+    per = out_ch // groups
+    w = backend.xp.zeros(t.shape)
+    centre = tuple(k // 2 for k in t.shape[2:])
+    for g in range(groups):
+        for d in range(min(per, t.shape[1])):
+            w[(g * per + d, d, *centre)] = 1.0
+    return _fill(t, w)
+
+
 _BY_NAME: dict[str, Callable[[Tensor], Tensor]] = {
     "zeros": zeros_,
     "ones": ones_,

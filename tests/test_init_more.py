@@ -1,0 +1,42 @@
+"""trunc_normal_, eye_, dirac_ as in torch.nn.init."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.nn import init
+
+
+@pytest.mark.parametrize("shape, groups", [((3, 4, 3, 3), 1), ((4, 2, 3), 2), ((2, 2, 3, 3, 3), 1)])
+def test_dirac_equals_torch_and_passes_the_input_through(shape, groups, torch):
+    w = dg.zeros(*shape)
+    init.dirac_(w, groups)
+    tw = torch.zeros(*shape)
+    torch.nn.init.dirac_(tw, groups)
+    np.testing.assert_array_equal(w.numpy(), tw.numpy())
+    if shape == (3, 4, 3, 3):
+        conv = dg.nn.Conv2d(4, 3, 3, padding=1, bias=False)
+        init.dirac_(conv.weight)
+        x = dg.randn(1, 4, 5, 5)
+        np.testing.assert_allclose(conv(x).numpy(), x.numpy()[:, :3])
+
+
+def test_eye_and_trunc_normal():
+    w = dg.zeros(3, 5)
+    np.testing.assert_array_equal(init.eye_(w).numpy(), np.eye(3, 5))
+    dg.manual_seed(0)
+    t = init.trunc_normal_(dg.zeros(100_000), mean=0.5, std=1.0, a=-1.0, b=1.0).numpy()
+    assert t.dtype == np.float32 and t.min() >= -1.0 and t.max() <= 1.0
+    # moments of N(0.5, 1) truncated to [-1, 1]: mean 0.1439, std 0.5296
+    assert abs(t.mean() - 0.1439) < 0.01 and abs(t.std() - 0.5296) < 0.01
+    dg.manual_seed(0)
+    again = init.trunc_normal_(dg.zeros(100_000), mean=0.5, std=1.0, a=-1.0, b=1.0).numpy()
+    np.testing.assert_array_equal(t, again)
+    with pytest.raises(ValueError, match="needs a 2-D tensor"):
+        init.eye_(dg.zeros(2, 2, 2))
+    with pytest.raises(ValueError, match="a < b"):
+        init.trunc_normal_(dg.zeros(3), a=1.0, b=-1.0)
+    with pytest.raises(ValueError, match="not divisible by groups"):
+        init.dirac_(dg.zeros(3, 1, 3), groups=2)
