@@ -44,46 +44,66 @@ def _scatter_rows(idx: Any, rows: Any, n: int) -> Any:
 
 
 class Embedding(Function):
-    def __init__(self, indices: Any, padding_idx: int | None) -> None:
-        self.indices, self.padding_idx = indices, padding_idx
+    def __init__(self, indices: Any, padding_idx: int | None, scale_grad: bool = False) -> None:
+        self.indices, self.padding_idx, self.scale_grad = indices, padding_idx, scale_grad
 
     def forward(self, weight: Any) -> Any:
         return weight[self.indices]
 
     def backward(self, gy: Tensor) -> Tensor:
-        return EmbeddingGrad(self.indices, self.padding_idx, self.inputs[0].shape[0])(gy)
+        n = self.inputs[0].shape[0]
+        return EmbeddingGrad(self.indices, self.padding_idx, n, self.scale_grad)(gy)
 
 
 class EmbeddingGrad(Function):
-    """The scatter-add of ``gy`` rows into a ``(num_embeddings, D)`` table (padding row 0);
-    its own backward is the lookup again, so double backward works."""
+    """The scatter-add of ``gy`` rows into a ``(num_embeddings, D)`` table (padding row 0;
+    with ``scale_grad`` each row divided by how often its index occurs in the batch); its
+    own backward is the lookup again, so double backward works."""
 
-    def __init__(self, indices: Any, padding_idx: int | None, n: int) -> None:
+    def __init__(self, indices: Any, padding_idx: int | None, n: int, scale_grad: bool) -> None:
         self.indices, self.padding_idx, self.n = indices, padding_idx, n
+        self.scale_grad = scale_grad
+
+    def _row_scale(self, dtype: Any) -> Any:
+        """``(n, 1)``: 0 for the padding row, ``1 / count`` (or 1) for the others."""
+        xp = backend.xp
+        scale = xp.ones((self.n, 1), dtype)
+        if self.scale_grad:
+            counts = xp.bincount(self.indices.reshape(-1), minlength=self.n)
+            scale[:, 0] = 1.0 / xp.maximum(counts, 1)
+        if self.padding_idx is not None:
+            scale[self.padding_idx] = 0
+        return scale
 
     def forward(self, gy: Any) -> Any:
         D = gy.shape[-1]
         gw = _scatter_rows(self.indices.reshape(-1), gy.reshape(-1, D), self.n)
-        if self.padding_idx is not None:
+        if self.scale_grad:
+            gw *= self._row_scale(gw.dtype)
+        elif self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return gw
 
     def backward(self, ggw: Tensor) -> Tensor:
-        if self.padding_idx is not None:
-            ggw = ggw * _row_mask(ggw, self.padding_idx)
+        if self.padding_idx is not None or self.scale_grad:
+            ggw = ggw * Tensor._from_op(self._row_scale(ggw.dtype), None, 0)
         return Embedding(self.indices, None)(ggw)
 
 
-def _row_mask(t: Tensor, row: int) -> Tensor:
-    m = backend.xp.ones((t.shape[0], 1), t.dtype)
-    m[row] = 0
-    return Tensor._from_op(m, None, 0)
-
-
-def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(
+    indices: Any,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+) -> Tensor:
     """Look up rows: ``indices (*)`` integers in ``[0, num_embeddings)`` and
     ``weight (num_embeddings, D)`` give ``(*, D)``. ``padding_idx`` (may be negative) names a
-    row that receives no gradient."""
+    row that receives no gradient. As PyTorch: ``max_norm`` first rescales, in place, each
+    looked-up row whose ``norm_type``-norm exceeds it to that norm
+    (``w_v ← w_v · max_norm / (‖w_v‖ + 1e-7)``); ``scale_grad_by_freq`` divides each row's
+    gradient by how often its index occurs in ``indices``."""
     xp = backend.xp
     idx = indices.data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
@@ -103,4 +123,14 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> T
         if not -V <= padding_idx < V:
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {V} rows")
         padding_idx %= V
-    return Embedding(idx, padding_idx)(weight)
+    if max_norm is not None:
+        if max_norm <= 0:
+            raise ValueError(f"embedding: max_norm must be positive, got {max_norm}")
+        rows = xp.unique(idx.reshape(-1))
+        w = weight.data
+        norms = xp.linalg.norm(w[rows].astype(numpy.float64), ord=norm_type, axis=1)
+        big = norms > max_norm
+        if big.any():  # in place, outside the graph (PyTorch's embedding_renorm_)
+            scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+            w[rows[big]] *= scale[:, None]
+    return Embedding(idx, padding_idx, bool(scale_grad_by_freq))(weight)

@@ -29,7 +29,13 @@ class Embedding(Module):
     """
 
     def __init__(
-        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
     ) -> None:
         super().__init__()
         if num_embeddings <= 0 or embedding_dim <= 0:
@@ -44,8 +50,12 @@ class Embedding(Module):
                     f"got {padding_idx}"
                 )
             padding_idx %= num_embeddings
+        if max_norm is not None and max_norm <= 0:
+            raise ValueError(f"Embedding: max_norm must be positive, got {max_norm}")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
         dt = backend.get_default_dtype()
         self.weight = Parameter(backend.xp.empty((num_embeddings, embedding_dim), dt))
         self.reset_parameters()
@@ -72,7 +82,14 @@ class Embedding(Module):
 
     def forward(self, indices: Any) -> Tensor:
         try:
-            return F.embedding(indices, self.weight, self.padding_idx)
+            return F.embedding(
+                indices,
+                self.weight,
+                self.padding_idx,
+                self.max_norm,
+                self.norm_type,
+                self.scale_grad_by_freq,
+            )
         except (IndexError, TypeError) as exc:
             msg = str(exc).replace("embedding:", f"{self._label()}:", 1)
             raise type(exc)(msg) from None
@@ -82,4 +99,7 @@ class Embedding(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        s += f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        s += f", max_norm={self.max_norm}" if self.max_norm is not None else ""
+        s += f", norm_type={self.norm_type}" if self.norm_type != 2.0 else ""
+        return s + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")
