@@ -190,7 +190,17 @@ class _ConvNd(Module):
         return F.pad(x, ((0, 0), (0, 0), *widths), mode=self.padding_mode), (0,) * self._nd
 
     def _dims(self, c: Any = "C") -> str:
-        return f"(N, {c}, L)" if self._nd == 1 else f"(N, {c}, H, W)"
+        return f"(N, {c}, L) or ({c}, L)" if self._nd == 1 else f"(N, {c}, H, W) or ({c}, H, W)"
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(N, C, *spatial)`` → ``(N, out, *spatial')``; one unbatched sample
+        ``(C, *spatial)`` gives ``(out, *spatial')``, as in PyTorch."""
+        if isinstance(x, Tensor) and x.ndim == self._nd + 1:
+            return F.squeeze(self._forward(F.unsqueeze(x, 0)), 0)
+        return self._forward(x)
+
+    def _forward(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
 
     def _short(self) -> str:
         k = self.kernel_size[0] if len(set(self.kernel_size)) == 1 else self.kernel_size
@@ -248,7 +258,7 @@ class Conv2d(_ConvNd):
                          groups, bias, weight_init, bias_init,
                          padding_mode=padding_mode)  # fmt: skip
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor) -> Tensor:
         self._check(x)
         try:
             x, padding = self._pad_input(x)
@@ -286,7 +296,7 @@ class Conv1d(_ConvNd):
                          groups, bias, weight_init, bias_init,
                          padding_mode=padding_mode)  # fmt: skip
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor) -> Tensor:
         self._check(x)
         try:
             x, padding = self._pad_input(x)
@@ -331,7 +341,7 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, weight_init, bias_init, output_padding,
                          padding_mode)  # fmt: skip
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor) -> Tensor:
         self._check(x)
         try:
             return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
@@ -366,7 +376,7 @@ class ConvTranspose1d(_ConvNd):
                          groups, bias, weight_init, bias_init, output_padding,
                          padding_mode)  # fmt: skip
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor) -> Tensor:
         self._check(x)
         try:
             return F.conv_transpose1d(x, self.weight, self.bias, self.stride[0],

@@ -18,11 +18,22 @@ from .module import Module
 IntPair = int | Sequence[int]
 
 
-def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Tensor:
+def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Any:
+    """``fn(x, *args)`` with the layer named in errors; an unbatched input ``(C, *spatial)``
+    (PyTorch accepts one) runs as a batch of one and comes back unbatched."""
+    unbatched = isinstance(x, Tensor) and x.ndim == layer._spatial + 1  # type: ignore[attr-defined]
     try:
-        return fn(x, *args)
+        out = fn(F.unsqueeze(x, 0) if unbatched else x, *args)
     except ValueError as e:
-        raise ValueError(f"{layer._short()}: {e}") from None  # type: ignore[attr-defined]
+        msg = str(e)
+        if "expected a" in msg:
+            msg += f" (or an unbatched {layer._spatial + 1}-D input)"  # type: ignore[attr-defined]
+        raise ValueError(f"{layer._short()}: {msg}") from None  # type: ignore[attr-defined]
+    if not unbatched:
+        return out
+    if isinstance(out, tuple):
+        return tuple(F.squeeze(o, 0) for o in out)
+    return F.squeeze(out, 0)
 
 
 class _MaxPoolNd(Module):
@@ -67,6 +78,8 @@ class MaxPool2d(_MaxPoolNd):
     (8, 16, 14, 14)
     """
 
+    _spatial = 2
+
     _fn = staticmethod(F.max_pool2d)
 
 
@@ -75,6 +88,8 @@ class AvgPool2d(Module):
     (``Ho`` as :class:`MaxPool2d` without dilation). ``count_include_pad=True`` (PyTorch's
     default) divides by the window size including zero padding; ``divisor_override`` fixes
     the divisor."""
+
+    _spatial = 2
 
     def __init__(
         self,
@@ -109,6 +124,8 @@ class AdaptiveAvgPool2d(Module):
     windows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)``). ``AdaptiveAvgPool2d(1)`` is global average pooling:
     ``(N, C, H, W)`` → ``(N, C, 1, 1)``; ``None`` in ``output_size`` keeps that axis."""
 
+    _spatial = 2
+
     def __init__(self, output_size: int | Sequence[int | None]) -> None:
         super().__init__()
         self.output_size = output_size
@@ -127,11 +144,15 @@ class MaxPool1d(_MaxPoolNd):
     """Max over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)`` (the arguments are
     single ints)."""
 
+    _spatial = 1
+
     _fn = staticmethod(F.max_pool1d)
 
 
 class AvgPool1d(Module):
     """Mean over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)``."""
+
+    _spatial = 1
 
     def __init__(
         self,
@@ -168,6 +189,8 @@ class AdaptiveAvgPool1d(Module):
     >>> dg.nn.AdaptiveAvgPool1d(4)(dg.zeros(2, 8, 30)).shape
     (2, 8, 4)
     """
+
+    _spatial = 1
 
     def __init__(self, output_size: int | Sequence[int]) -> None:
         super().__init__()
@@ -215,6 +238,8 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     (2, 4, 3, 7)
     """
 
+    _spatial = 2
+
     _fn = staticmethod(F.adaptive_max_pool2d)
 
     def __init__(
@@ -227,6 +252,8 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of a sequence to a fixed length: ``(N, C, L)`` → ``(N, C, Lo)``, output
     ``i`` the maximum over ``[⌊i·L/Lo⌋, ⌈(i+1)·L/Lo⌉)``; ``return_indices=True`` also returns
     the int64 positions of the maxima."""
+
+    _spatial = 1
 
     _fn = staticmethod(F.adaptive_max_pool1d)
 
