@@ -319,14 +319,17 @@ class Tensor:
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
         )
 
-    def _in_place(self, ufunc: Any, other: Any, what: str) -> Tensor:
-        """``self.data <- ufunc(self.data, other)`` in the tensor's own memory and dtype."""
+    def _refuse_if_recorded(self, other: Any, what: str) -> None:
         if self._records(other):
             raise RuntimeError(
                 f"{what}: an in-place operation on a tensor that takes part in the graph "
                 f"(shape {self.shape}) would corrupt its gradients; do it under dg.no_grad() "
                 "(e.g. a hand-written parameter update) or write the out-of-place form"
             )
+
+    def _in_place(self, ufunc: Any, other: Any, what: str) -> Tensor:
+        """``self.data <- ufunc(self.data, other)`` in the tensor's own memory and dtype."""
+        self._refuse_if_recorded(other, what)
         o = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(self.data, o, out=self.data, casting="same_kind")
@@ -386,8 +389,7 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype)."""
-        if self._records(src):
-            return self._in_place(None, src, "copy_")  # raises
+        self._refuse_if_recorded(src, "copy_")
         o = src.data if isinstance(src, Tensor) else src
         backend.xp.copyto(self.data, backend.xp.asarray(o), casting="same_kind")
         return self
@@ -400,8 +402,7 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         """In place ``clamp``: values below ``min`` become ``min``, above ``max`` ``max``."""
-        if self._records():
-            return self._in_place(None, None, "clamp_")  # raises
+        self._refuse_if_recorded(None, "clamp_")
         backend.xp.clip(self.data, min, max, out=self.data)
         return self
 
