@@ -317,7 +317,31 @@ class LinearLR(LRScheduler):
         return [g["lr"] * f for g in groups]
 
 
-class SequentialLR(LRScheduler):
+class _ComposedLR(LRScheduler):
+    """A schedule made of other schedules (``self._schedulers``): its state holds theirs."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Own attributes plus the schedules' states under ``"_schedulers"``."""
+        state = super().state_dict()
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        subs = state.pop("_schedulers")
+        if len(subs) != len(self._schedulers):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the state has {len(subs)} schedules, "
+                f"this one {len(self._schedulers)}"
+            )
+        self.__dict__.update(state)
+        for s, sd in zip(self._schedulers, subs, strict=True):
+            s.load_state_dict(sd)
+
+
+class SequentialLR(_ComposedLR):
     """Run ``schedulers[i]`` from ``milestones[i-1]`` on (each restarting at its step 0), e.g.
     warm-up then decay::
 
@@ -379,19 +403,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler._last_lr
-
-    def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus the sub-schedulers' states under ``"_schedulers"``."""
-        state = super().state_dict()
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        subs = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for s, sd in zip(self._schedulers, subs, strict=True):
-            s.load_state_dict(sd)
 
 
 class OneCycleLR(LRScheduler):
@@ -974,7 +985,7 @@ class CyclicLR(LRScheduler):
         return lrs
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_ComposedLR):
     """Compose schedules: every ``step()`` steps each of ``schedulers`` in order, each one
     changing the rate the previous one left (PyTorch's ``ChainedScheduler``), e.g. a constant
     warm-up factor on top of an exponential decay::
@@ -1039,24 +1050,6 @@ class ChainedScheduler(LRScheduler):
             s.step()
         self.last_epoch += 1
         self._last_lr = _current(self)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus the schedules' states under ``"_schedulers"``."""
-        state = super().state_dict()
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        subs = state.pop("_schedulers")
-        if len(subs) != len(self._schedulers):
-            raise ValueError(
-                f"ChainedScheduler.load_state_dict: the state has {len(subs)} schedules, this "
-                f"chain {len(self._schedulers)}"
-            )
-        self.__dict__.update(state)
-        for s, sd in zip(self._schedulers, subs, strict=True):
-            s.load_state_dict(sd)
 
 
 def _current(sched: LRScheduler) -> list[float]:
