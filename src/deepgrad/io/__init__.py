@@ -5,6 +5,7 @@ The user-facing functions are ``model.save(path)``, ``deepgrad.load_model(path)`
 information); this package holds the file format and the registry they use.
 """
 
+from .onnx import export_onnx
 from .registry import get_class, name_of, register, registered, unregister
 from .serialization import (
     ModelFileError,
@@ -22,6 +23,7 @@ from .serialization import (
 __all__ = [
     "ModelFileError",
     "atomic_write",
+    "export_onnx",
     "get_class",
     "load_weights",
     "module_from_config",
