@@ -213,3 +213,288 @@ def test_training_mode_is_restored(tmp_path, rng):
     model.eval()
     export_onnx(model, tmp_path / "m.onnx", _f32(rng, 2, 4))
     assert not model.training
+
+
+# ---- recurrent and attention models -------------------------------------------------------------
+def test_lstm_autoencoder(tmp_path, rng):
+    model = models.LSTMAutoencoder(3, 5)
+    proto = roundtrip(tmp_path, model, _f32(rng, 2, 4, 3), _f32(rng, 3, 4, 3))
+    assert _ops(proto).count("LSTM") == 2
+
+
+@pytest.mark.parametrize(
+    "cell, layers, bidirectional, op",
+    [("lstm", 2, True, "LSTM"), ("gru", 1, False, "GRU"), ("rnn", 1, True, "RNN")],
+)
+def test_rnn_classifier(tmp_path, rng, cell, layers, bidirectional, op):
+    model = models.RNNClassifier(
+        3, 5, input_size=3, cell=cell, num_layers=layers, bidirectional=bidirectional
+    )
+    proto = roundtrip(tmp_path, model, _f32(rng, 2, 4, 3), _f32(rng, 3, 4, 3))
+    assert _ops(proto).count(op) == layers * (2 if bidirectional else 1)
+
+
+def test_rnn_classifier_on_token_ids(tmp_path, rng):
+    model = models.RNNClassifier(3, 4, vocab_size=10, embedding_dim=6)
+    ids = rng.integers(0, 10, size=(2, 5))
+    proto = roundtrip(tmp_path, model, ids, rng.integers(0, 10, size=(4, 5)))
+    assert "Gather" in _ops(proto)
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
+
+
+class _LSTMWithState(nn.Module):
+    """All three outputs of an LSTM, from a given initial state ``(N, H)`` (every input has
+    its batch on axis 0)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, batch_first=True)
+
+    def forward(self, x, h0, c0):
+        return self.lstm(x, (h0[None], c0[None]))
+
+
+def test_lstm_outputs_and_initial_state_as_inputs(tmp_path, rng):
+    def batch(n):
+        return (_f32(rng, n, 5, 3), _f32(rng, n, 4), _f32(rng, n, 4))
+
+    roundtrip(tmp_path, _LSTMWithState(), batch(2), batch(3), names=("x", "h0", "c0"),
+              output_names=("y", "h", "c"))  # fmt: skip
+
+
+def test_transformer_classifier(tmp_path, rng):
+    model = models.TransformerClassifier(
+        3, input_size=4, d_model=8, nhead=2, num_layers=1, dim_feedforward=16
+    )
+    proto = roundtrip(tmp_path, model, _f32(rng, 2, 5, 4), _f32(rng, 3, 5, 4))
+    assert "LayerNormalization" in _ops(proto) and "Softmax" in _ops(proto)
+
+
+def test_transformer_classifier_on_token_ids(tmp_path, rng):
+    kw = dict(vocab_size=10, d_model=8, nhead=2, num_layers=1, dim_feedforward=8)
+    model = models.TransformerClassifier(3, padding_idx=None, **kw)
+    roundtrip(tmp_path, model, rng.integers(0, 10, (2, 5)), rng.integers(0, 10, (3, 5)))
+    # the padding mask is computed from x.data, outside the graph: refused, not baked in
+    padded = models.TransformerClassifier(3, padding_idx=0, **kw)
+    for dynamic in (True, False):
+        with pytest.raises(NotImplementedError, match="key_padding_mask"):
+            export_onnx(padded, tmp_path / "p.onnx", rng.integers(0, 10, (2, 5)),
+                        dynamic_batch=dynamic)  # fmt: skip
+    assert not (tmp_path / "p.onnx").exists()
+
+
+class _CausalEncoder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True)
+
+    def forward(self, x):
+        mask = nn.generate_square_subsequent_mask(x.shape[1])
+        return self.layer(x, src_mask=mask)
+
+
+def test_causal_self_attention(tmp_path, rng):
+    roundtrip(tmp_path, _CausalEncoder(), _f32(rng, 2, 4, 8), _f32(rng, 1, 4, 8))
+
+
+# ---- layers one by one --------------------------------------------------------------------------
+_ACTIVATIONS = [
+    nn.ReLU(), nn.LeakyReLU(0.1), nn.ELU(0.7), nn.CELU(1.3), nn.SELU(), nn.GELU(),
+    nn.GELU("tanh"), nn.SiLU(), nn.Mish(), nn.Sigmoid(), nn.Tanh(), nn.Softplus(),
+    nn.Softplus(2.0, 5.0), nn.Softsign(), nn.LogSigmoid(), nn.Tanhshrink(),
+    nn.Hardtanh(-0.5, 0.7), nn.ReLU6(), nn.Hardsigmoid(), nn.Hardswish(),
+    nn.Threshold(0.1, -2.0), nn.Softmax(1), nn.LogSoftmax(1), nn.Softmin(1), nn.PReLU(4),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("act", _ACTIVATIONS, ids=lambda m: type(m).__name__)
+def test_activations(tmp_path, rng, act):
+    model = nn.Sequential(nn.Linear(3, 4), act)
+    roundtrip(tmp_path, model, 3 * _f32(rng, 5, 3), 3 * _f32(rng, 2, 3))
+
+
+@pytest.mark.parametrize("opset, fused", [(17, False), (20, True)])
+def test_gelu_is_one_node_from_opset_20(tmp_path, rng, opset, fused):
+    proto = roundtrip(tmp_path, nn.Sequential(nn.GELU()), _f32(rng, 4, 3), opset=opset)
+    assert ("Gelu" in _ops(proto)) == fused
+    assert proto.opset_import[0].version == opset
+
+
+_IMAGE_LAYERS = [
+    nn.MaxPool2d(2), nn.MaxPool2d(3, 2, 1), nn.MaxPool2d(2, ceil_mode=True),
+    nn.MaxPool2d(3, 1, dilation=2), nn.AvgPool2d(2), nn.AvgPool2d(3, 2, 1),
+    nn.AvgPool2d(3, 2, 1, count_include_pad=False), nn.AvgPool2d(3, 2, 1, ceil_mode=True),
+    nn.AvgPool2d(2, divisor_override=3), nn.AdaptiveAvgPool2d(1), nn.AdaptiveAvgPool2d(3),
+    nn.AdaptiveMaxPool2d(1), nn.AdaptiveMaxPool2d((3, 2)), nn.Upsample(scale_factor=2),
+    nn.Upsample(size=(9, 10), mode="bilinear"),
+    nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+    nn.Conv2d(2, 4, 3, stride=2, padding=1, groups=2), nn.Conv2d(2, 3, 3, padding="same", dilation=2),
+    nn.Conv2d(2, 3, 2, padding=1, padding_mode="reflect"),
+    nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(2),
+    nn.GroupNorm(1, 2), nn.InstanceNorm2d(2, affine=True), nn.LayerNorm((7, 7)), nn.Dropout2d(0.3),
+    nn.Flatten(),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer", _IMAGE_LAYERS, ids=lambda m: repr(m)[:60])
+def test_image_layers(tmp_path, rng, layer):
+    model = _warm(nn.Sequential(layer), _f32(rng, 4, 2, 7, 7))
+    roundtrip(tmp_path, model, _f32(rng, 3, 2, 7, 7), _f32(rng, 1, 2, 7, 7))
+
+
+_SEQUENCE_LAYERS = [
+    nn.Conv1d(2, 3, 3, padding=1), nn.ConvTranspose1d(2, 3, 3, stride=2), nn.MaxPool1d(2),
+    nn.AvgPool1d(3, 2), nn.AdaptiveAvgPool1d(4), nn.AdaptiveMaxPool1d(4), nn.BatchNorm1d(2),
+    nn.InstanceNorm1d(2), nn.Upsample(scale_factor=2, mode="linear"), nn.LayerNorm(9),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer", _SEQUENCE_LAYERS, ids=lambda m: repr(m)[:60])
+def test_sequence_layers(tmp_path, rng, layer):
+    model = _warm(nn.Sequential(layer), _f32(rng, 4, 2, 9))
+    roundtrip(tmp_path, model, _f32(rng, 3, 2, 9), _f32(rng, 1, 2, 9))
+
+
+def test_batchnorm1d_on_features(tmp_path, rng):
+    model = _warm(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, affine=False)), _f32(rng, 8, 3))
+    roundtrip(tmp_path, model, _f32(rng, 3, 3), _f32(rng, 5, 3))
+
+
+# ---- custom forward code ------------------------------------------------------------------------
+class _Lambda(nn.Module):
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return self.fn(self.fc(x))
+
+
+_EYE = np.eye(6, dtype=np.float32)
+_CUSTOM = {
+    "arithmetic": lambda h: (h * 2 + 1) / (h.abs() + 1) - h**3 + 2 ** h.tanh() - (-h).exp().log1p(),
+    "roots": lambda h: (h * h + 1).sqrt() + F.rsqrt(h * h + 1) + F.reciprocal(h * h + 2) + F.expm1(h),
+    "pow": lambda h: F.pow(h.abs() + 1, h) + (h * h + 1) ** 0.5 + (h * h + 1) ** -1,
+    "max_min_clip": lambda h: F.maximum(h, 0.3) + F.minimum(h, h * 2) + h.clip(-0.5, 0.5)
+    + F.clamp(h, min=0.1),
+    "steps": lambda h: h.sin() + h.cos() + F.sign(h) + F.floor(h) + F.ceil(h) + F.round(h)
+    + F.round(h, 1),
+    "reshape_transpose": lambda h: h.reshape(-1, 2, 3).transpose((0, 2, 1)).reshape(h.shape[0], 6)
+    @ dg.tensor(_EYE),
+    "batched_matmul": lambda h: F.matmul(h.reshape(h.shape[0], 2, 3), h.reshape(h.shape[0], 3, 2))
+    .reshape(h.shape[0], 4),
+    "concat_stack": lambda h: F.concat([h, h * 2, F.stack([h, h], 1).reshape(h.shape[0], 12)], 1),
+    "split_chunk": lambda h: F.split(h, [2, 4], 1)[1] * F.chunk(h, 2, 1)[0].sum(1, keepdims=True),
+    "slicing": lambda h: h[:, 1:5:2] + h[:, -2:] + h[:, None, 3] + h[..., 0:1] + h[:, ::-1][:, :2],
+    "index": lambda h: h[:, 2] + h[:, [0, 3, 3, 1]].sum(1),
+    "reductions": lambda h: h.mean(1, keepdims=True) + h.sum(1, keepdims=True)
+    + h.max(1, keepdims=True) + h.min(1, keepdims=True) + h.var(1, keepdims=True)
+    + h.std(1, keepdims=True) + F.logsumexp(h, 1, keepdims=True),
+    "reduce_all": lambda h: h - h.mean() + h.sum() * 0.01 + F.logsumexp(h, 1)[:, None],
+    "scans_norms": lambda h: F.cumsum(h, 1) + F.prod(h, 1, keepdim=True)
+    + (F.norm(h, 2, 1) + F.norm(h, 1, 1) + F.norm(h, 3, 1))[:, None],
+    "where_constant_mask": lambda h: F.where(np.array([1, 0, 1, 1, 0, 0], bool), h, -h)
+    + F.masked_fill(h, np.array([1, 0, 1, 0, 1, 0], bool), 0.0),
+    "where_on_values": lambda h: F.where(h.data > 0, h, h * 0.5) + F.clamp(h, min=h * 0.5),
+    "pads": lambda h: (F.pad(h.reshape(-1, 2, 3), ((0, 0), (1, 0), (1, 2)), value=0.5)
+    + F.pad(h.reshape(-1, 2, 3), ((0, 0), (1, 0), (1, 2)), mode="replicate")).reshape(h.shape[0], 18),
+    "flip_roll": lambda h: F.flip(h, 1) + F.roll(h, 2, 1),
+    "einsum": lambda h: F.einsum("bi,bj->bij", h, h).reshape(h.shape[0], 36),
+    "broadcast_repeat": lambda h: F.broadcast_to(h[:, None, :], (h.shape[0], 3, 6))
+    .reshape(h.shape[0], 18) + F.repeat(h, (1, 3)),
+    "batch_sized_constant": lambda h: h + dg.ones((h.shape[0], 1)),
+    "normalize_cosine": lambda h: F.normalize(h, dim=1) + F.cosine_similarity(h, h * 2 + 1)[:, None],
+    "softmax_over_batch": lambda h: F.softmax(h, 0),
+    "casts": lambda h: h.astype(np.float64).astype(np.float32),
+    "attention": lambda h: F.scaled_dot_product_attention(
+        h.reshape(-1, 2, 3), h.reshape(-1, 2, 3), h.reshape(-1, 2, 3), is_causal=True
+    )[0].reshape(h.shape[0], 6),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(_CUSTOM))
+def test_custom_forward(tmp_path, rng, name):
+    roundtrip(tmp_path, _Lambda(_CUSTOM[name]), _f32(rng, 4, 6), _f32(rng, 1, 6), _f32(rng, 7, 6))
+
+
+class _TwoInTwoOut(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(3, 2)
+        self.b = nn.Linear(4, 2)
+
+    def forward(self, x, y):
+        return self.a(x) + self.b(y), x
+
+
+def test_several_inputs_and_outputs(tmp_path, rng):
+    proto = roundtrip(tmp_path, _TwoInTwoOut(), (_f32(rng, 3, 3), _f32(rng, 3, 4)),
+                      (_f32(rng, 5, 3), _f32(rng, 5, 4)), names=("x", "y"),
+                      output_names=("s", "x_out"))  # fmt: skip
+    assert [o.name for o in proto.graph.output] == ["s", "x_out"]
+
+
+def test_fixed_batch(tmp_path, rng):
+    proto = roundtrip(tmp_path, models.MLP(4, [8], 3), _f32(rng, 3, 4), dynamic_batch=False)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims] == [3, 4]
+
+
+def test_float64_model(tmp_path, rng):
+    dg.set_default_dtype(np.float64)
+    model = models.MLP(4, [8], 3)
+    x = rng.normal(size=(3, 4))
+    proto = roundtrip(tmp_path, model, x, rng.normal(size=(2, 4)))
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+
+
+def test_node_names_follow_the_modules(tmp_path, rng):
+    model = _warm(models.LeNet5(1, 10, padding=2), _f32(rng, 2, 1, 8, 8))
+    proto = roundtrip(tmp_path, model, _f32(rng, 2, 1, 8, 8))
+    conv_names = [n.name for n in proto.graph.node if n.op_type == "Conv"]
+    assert any("features.0" in n for n in conv_names)
+
+
+# ---- what cannot be exported --------------------------------------------------------------------
+class _ValueFromData(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.fc(x) * float(x.data.mean())  # a number read from the data: a constant
+
+
+@pytest.mark.parametrize("dynamic", [True, False])
+def test_values_read_from_the_data_are_refused(tmp_path, rng, dynamic):
+    with pytest.raises(NotImplementedError, match="outside the recorded graph"):
+        export_onnx(_ValueFromData(), tmp_path / "m.onnx", _f32(rng, 3, 3), dynamic_batch=dynamic)
+
+
+class _Branchy(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        h = self.fc(x)
+        return h.exp() if x.shape[0] > 2 else h.tanh()  # control flow on the batch size
+
+
+def test_control_flow_on_the_batch_size_is_refused(tmp_path, rng):
+    with pytest.raises(NotImplementedError, match="the graph"):
+        export_onnx(_Branchy(), tmp_path / "m.onnx", _f32(rng, 2, 3))
+    export_onnx(_Branchy(), tmp_path / "m.onnx", _f32(rng, 2, 3), dynamic_batch=False)
+
+
+def test_where_on_a_condition_computed_outside_the_graph_is_refused(tmp_path, rng):
+    model = _Lambda(lambda h: F.where(h.data > 0.1, h, h * 0.5))  # 0.1 is not in the graph
+    with pytest.raises(NotImplementedError, match="where"):
+        export_onnx(model, tmp_path / "m.onnx", _f32(rng, 4, 6))
+
+
+def test_training_mode_dropout_in_forward_is_refused(tmp_path, rng):
+    model = _Lambda(lambda h: F.dropout(h, 0.5, training=True))
+    with pytest.raises(NotImplementedError, match="Dropout"):
+        export_onnx(model, tmp_path / "m.onnx", _f32(rng, 2, 6))

@@ -132,11 +132,11 @@ def export_onnx(
     was_training = model.training
     model.eval()
     try:
-        outs_a = _run(model, inputs)
-        if dynamic_batch:
-            outs_b = _run(model, [_grow_batch(x) for x in inputs])
-        else:
-            outs_b = outs_a
+        outs_a = _run(model, inputs, "example_input")
+        # the twin trace: one more sample (dynamic batch) or the samples in another order;
+        # what differs between the traces is what depends on the batch size or on the data
+        twin = "example_input with one more sample" if dynamic_batch else "example_input rotated"
+        outs_b = _run(model, [_twin_input(x, dynamic_batch) for x in inputs], twin)
     finally:
         model.train(was_training)
     ins_a, ys_a = outs_a
@@ -149,7 +149,7 @@ def export_onnx(
     if len(ys_b) != len(ys_a):
         raise NotImplementedError(
             f"export_onnx: {type(model).__name__} returns a different number of tensors for "
-            "another batch size; export with dynamic_batch=False"
+            "another input (control flow that depends on the data or the batch size)"
         )
 
     names: dict[int, str] = {}
@@ -200,13 +200,21 @@ def _as_inputs(example_input: Any) -> list[Tensor]:
     return out
 
 
-def _grow_batch(x: Tensor) -> Tensor:
-    """``x`` with one more sample (its first repeated): the second trace's input."""
-    idx = numpy.concatenate([numpy.arange(x.shape[0]), [0]])
-    return Tensor(x.data[backend.xp.asarray(idx)])
+def _twin_input(x: Tensor, dynamic: bool) -> Tensor:
+    """The second trace's input: ``x`` with its first sample repeated at the end (dynamic
+    batch), or with its samples rotated by one (its values along the last axis, for a single
+    sample), so that the same shape holds other data."""
+    xp = backend.xp
+    if dynamic:
+        idx = numpy.concatenate([numpy.arange(x.shape[0]), [0]])
+        return Tensor(x.data[xp.asarray(idx)])
+    if x.ndim == 0:
+        return x
+    axis = 0 if x.shape[0] > 1 else x.ndim - 1
+    return Tensor(xp.roll(x.data, 1, axis=axis))
 
 
-def _run(model: Any, inputs: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+def _run(model: Any, inputs: list[Tensor], what: str) -> tuple[list[Tensor], list[Tensor]]:
     """Run ``model`` with the graph recorded; float inputs require grad so that every
     operation on them is recorded."""
     ins = [
@@ -219,8 +227,12 @@ def _run(model: Any, inputs: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
     except (ValueError, TypeError, IndexError) as e:
         shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
         raise ValueError(
-            f"export_onnx: running {type(model).__name__} on example_input of shape {shapes} "
-            f"failed: {e}"
+            f"export_onnx: running {type(model).__name__} on {what} of shape {shapes} failed: {e}"
+            + (
+                " (with dynamic_batch=True every input has its batch on axis 0)"
+                if "one more sample" in what
+                else ""
+            )
         ) from e
     outs: list[Tensor] = []
 
@@ -270,6 +282,7 @@ class _Exporter:
         self.used: set[str] = set()
         self.values: dict[tuple[int, int], str] = {}  # (id(fn), output index) -> name
         self.consts: dict[int, str] = {}  # id(tensor or array) -> initializer name
+        self.casts: dict[str, str] = {}
         self.input_ids: dict[int, str] = {}
         self.batch_name: str | None = None
         self.n_a = self.n_b = 0
@@ -316,8 +329,9 @@ class _Exporter:
         ``k·N`` / ``k·(N+1)`` are ``_Sym(k)``; anything else cannot be exported."""
         da, db = tuple(int(d) for d in da), tuple(int(d) for d in db)
         if len(da) != len(db):
-            raise self.batch_error(f"{what} has {len(da)} dims for one batch size, {len(db)} "
-                                   "for another")  # fmt: skip
+            raise self.batch_error(
+                f"{what} has {len(da)} dims for one batch size, {len(db)} for another"
+            )
         out: list[int | _Sym] = []
         for a, b in zip(da, db):
             if a == b:
@@ -327,13 +341,37 @@ class _Exporter:
             if k > 0 and a == k * self.n_a and b == k * self.n_b:
                 out.append(_Sym(k))
             else:
+                if not self.dynamic:
+                    raise self.data_error(f"{what} {da}")
                 raise self.batch_error(f"{what} {da} depends on the batch size non-linearly")
         return out
 
+    def int_input(self, a: Any, b: Any) -> Tensor | None:
+        """The integer graph input whose values an index array ``a`` (twin ``b``) holds."""
+        for xa, xb in zip(self.inputs_a, self.inputs_b):
+            if (
+                xa.dtype.kind in "iu"
+                and numpy.shape(a) == xa.shape
+                and numpy.shape(b) == xb.shape
+                and (a is xa.data or _same(a, xa.data))
+                and (b is xb.data or _same(b, xb.data))
+            ):
+                return xa
+        return None
+
     def batch_error(self, msg: str) -> NotImplementedError:
+        """Something that depends on the batch size in a way the exporter cannot express."""
         return NotImplementedError(
             f"export_onnx: {self.model_name}: {msg}; export with dynamic_batch=False to fix "
             "the batch size"
+        )
+
+    def data_error(self, msg: str) -> NotImplementedError:
+        """Something computed from the input's values outside the recorded graph."""
+        why = "the input's values or the batch size" if self.dynamic else "the input's values"
+        return NotImplementedError(
+            f"export_onnx: {self.model_name}: {msg} depends on {why} but is computed outside "
+            "the recorded graph (from .data or NumPy), so it cannot be exported"
         )
 
     def batch(self) -> str:
@@ -402,9 +440,7 @@ class _Exporter:
             dims = self.dims(a_np.shape, b_np.shape, "a constant of shape")
             shape = self.shape_value(dims, reshape=False)
             return self.node("Expand", [self.init(flat_a[:1].reshape(()), "fill"), shape])
-        raise self.batch_error(
-            f"a constant of shape {a_np.shape} computed inside forward changes with the batch size"
-        )
+        raise self.data_error(f"a constant of shape {a_np.shape} made in forward")
 
     def array_const(self, a: Any, b: Any, what: str, hint: str) -> str:
         """An array held by a Function (a mask, an index) as an initializer; it must not
@@ -412,7 +448,7 @@ class _Exporter:
         if a is None:
             return ""
         if b is not a and not (numpy.shape(a) == numpy.shape(b) and _same(a, b)):
-            raise self.batch_error(f"the {what} changes with the batch size")
+            raise self.data_error(f"the {what}")
         name = self.param_names.get(id(a))
         if name is not None and id(a) in self.consts:
             return self.consts[id(a)]
@@ -448,6 +484,8 @@ class _Exporter:
             self.depends[id(fa)] = any(
                 id(x) in self.input_ids or (x._creator is not None and self.depends[id(x._creator)])
                 for x in fa.inputs
+            ) or any(  # a lookup by the indices of an integer input (not a graph input)
+                self.int_input(a, b) is not None for a, b in _held_indices(fa, twin[id(fa)])
             )
         for fa in order:
             if self.depends[id(fa)]:
@@ -503,15 +541,16 @@ class _Exporter:
         self.inits = [t for t in self.inits if t.name in live]
 
     def shape_info(self, ta: Tensor, tb: Tensor) -> list[Any]:
+        """The dims of a graph input/output: an int, ``"batch"``, ``"batch*k"`` or unknown."""
         out: list[Any] = []
         for a, b in zip(ta.shape, tb.shape):
-            if a == b:
+            k = b - a
+            if not k:
                 out.append(int(a))
-            elif self.n_b - self.n_a and (b - a) * self.n_a == a and b - a == 1:
-                out.append("batch")
+            elif k > 0 and a == k * self.n_a:
+                out.append("batch" if k == 1 else f"batch*{k}")
             else:
-                k = b - a
-                out.append(f"batch*{k}" if k > 0 and a == k * self.n_a else None)
+                out.append(None)
         return out
 
     def pair(
@@ -533,7 +572,7 @@ class _Exporter:
                 continue
             if id(ta) in self.input_ids:
                 if id(tb) not in self.input_ids_b:
-                    raise self.batch_error("the graph changes with the batch size")
+                    raise self.data_error("the graph")
                 continue
             if fa is None or id(fa) in seen:
                 continue
@@ -543,9 +582,7 @@ class _Exporter:
                 or len(fb.inputs) != len(fa.inputs)
                 or (ta._index != tb._index)
             ):
-                raise self.batch_error(
-                    f"the graph changes with the batch size (at {type(fa).__name__})"
-                )
+                raise self.data_error(f"the graph (at {type(fa).__name__})")
             seen.add(id(fa))
             twin[id(fa)] = fb
             stack.append((ta, tb, True))
@@ -604,6 +641,16 @@ class _Exporter:
 
     def squeeze(self, x: str, axes: Sequence[int]) -> str:
         return self.node("Squeeze", [x, self.ints(axes)])
+
+
+def _resolve(shape: Sequence[int], target: Sequence[int]) -> tuple[int, ...]:
+    """``target`` with its ``-1`` (if any) replaced by the size that keeps ``prod(shape)``."""
+    target = tuple(int(t) for t in target)
+    if -1 not in target:
+        return target
+    known = math.prod(t for t in target if t != -1)
+    rest = math.prod(shape) // known if known else 0
+    return tuple(rest if t == -1 else t for t in target)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -877,8 +924,8 @@ def _rules() -> dict[type, Rule]:
 
     # ---- shapes
     def reshape(ex: _Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
-        out_a = numpy.empty(fa.inputs[0].shape, dtype=bool).reshape(fa.shape).shape
-        out_b = numpy.empty(fb.inputs[0].shape, dtype=bool).reshape(fb.shape).shape
+        out_a = _resolve(fa.inputs[0].shape, fa.shape)
+        out_b = _resolve(fb.inputs[0].shape, fb.shape)
         dims = ex.dims(out_a, out_b, "a reshape target")
         return ex.node("Reshape", [ins[0], ex.shape_value(dims, reshape=True)])
 
@@ -1047,13 +1094,22 @@ def _rules() -> dict[type, Rule]:
         Ho, Wo = fa.out_hw
         if (Ho, Wo) == (1, 1):
             return ex.node("GlobalMaxPool", ins)
-        if H % Ho or W % Wo:
-            raise NotImplementedError(
-                f"export_onnx: {ex.model_name}: AdaptiveMaxPool2dFunction from {(H, W)} to "
-                f"{(Ho, Wo)} (windows of unequal sizes) has no ONNX translation"
-            )
-        k = [H // Ho, W // Wo]
-        return ex.node("MaxPool", ins, kernel_shape=k, strides=k)
+        if H % Ho == 0 and W % Wo == 0:
+            k = [H // Ho, W // Wo]
+            return ex.node("MaxPool", ins, kernel_shape=k, strides=k)
+        # PyTorch's windows [⌊i·n/m⌋, ⌈(i+1)·n/m⌉) differ in size: the maximum over a
+        # rectangle is the maximum over its rows of the maxima over its columns
+        y = ins[0]
+        for axis, n, m in ((2, H, Ho), (3, W, Wo)):
+            if n == m:
+                continue
+            parts = []
+            for i in range(m):
+                a, b = (i * n) // m, -((-(i + 1) * n) // m)
+                window = ex.node("Slice", [y, ex.ints([a]), ex.ints([b]), ex.ints([axis])])
+                parts.append(ex.reduce("ReduceMax", window, [axis], True))
+            y = ex.node("Concat", parts, axis=axis)
+        return y
 
     rules[P.AdaptiveMaxPool2dFunction] = adaptive_max
 
@@ -1120,20 +1176,32 @@ def _rules() -> dict[type, Rule]:
     return rules
 
 
+def _held_indices(fa: Any, fb: Any) -> list[tuple[Any, Any]]:
+    """The integer index arrays a Function holds (an embedding's indices, the array of an
+    indexing ``x[ids]``), paired with their twins."""
+    name = type(fa).__name__
+    if name == "Embedding":
+        return [(fa.indices, fb.indices)]
+    if name == "GetItem":
+        items = fa.index if isinstance(fa.index, tuple) else (fa.index,)
+        items_b = fb.index if isinstance(fb.index, tuple) else (fb.index,)
+        return [(a, b) for a, b in zip(items, items_b) if _is_array(a) and _is_array(b)]
+    return []
+
+
 def _index_source(ex: _Exporter, a: Any, b: Any) -> str:
     """An integer index array held by a Function: an integer graph input (compared by value:
     the model may have cast it) or a constant."""
-    for xa, xb in zip(ex.inputs_a, ex.inputs_b):
-        if (
-            xa.dtype.kind in "iu"
-            and numpy.shape(a) == xa.shape
-            and numpy.shape(b) == xb.shape
-            and _same(a, xa.data)
-            and _same(b, xb.data)
-        ):
-            name = ex.input_ids[id(xa)]
-            return ex.node("Cast", [name], to=_onnx_dtype(ex.helper, numpy.int64))
-    return ex.array_const(a, b, "index array", "indices")
+    x = ex.int_input(a, b)
+    if x is None:
+        return ex.array_const(a, b, "index array", "indices")
+    name = ex.input_ids[id(x)]
+    if x.dtype == numpy.int64:
+        return name
+    key = f"cast:{name}"
+    if key not in ex.casts:
+        ex.casts[key] = ex.node("Cast", [name], to=_onnx_dtype(ex.helper, numpy.int64))
+    return ex.casts[key]
 
 
 def _where_condition(ex: _Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
@@ -1225,7 +1293,7 @@ def _getitem(ex: _Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
             y = ex.node("Gather", [y, ex.const(int(it), numpy.int64, "index")], axis=pos)
             continue
         # one integer array: its dims replace the axis
-        idx = ex.array_const(it, items_b[k], "index array", "indices")
+        idx = _index_source(ex, it, items_b[k])
         y = ex.node("Gather", [y, idx], axis=pos)
         pos += numpy.ndim(it)
     return y
@@ -1353,6 +1421,10 @@ def _mha(ex: _Exporter, fa: Any, fb: Any, ins: list[str]) -> list[str]:
             heads.append(ex.node("Transpose", [x4], perm=perm))
     qh, kh, vh = heads
     kt = ex.node("Transpose", [kh], perm=[0, 1, 3, 2])
+    m = fa.mask
+    L = fa.inputs[0].shape[1 if bf else 0]
+    if m is not None and (m.shape[0] != 1 or (m.shape[2] == 1 and L > 1)):
+        raise ex.data_error(f"a per-sample attention mask of shape {m.shape} (key_padding_mask)")
     mask = ex.array_const(fa.mask, fb.mask, "attention mask", "attn_mask")
     p = _scores(ex, qh, kt, fa.scale, mask, d)
     yh = ex.node("MatMul", [p, vh])  # (N, H, L, D)
