@@ -121,6 +121,23 @@ def test_bce_with_logits_binary_classifier():
     assert est.score(X, labels) > 0.95
 
 
+def test_bce_with_logits_and_one_logit_per_sample_of_shape_n():
+    X, y = load_iris(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[y < 2]), y[y < 2]
+
+    class Flat(nn.Module):
+        def __init__(self, n_features_in_):
+            super().__init__()
+            self.lin = nn.Linear(n_features_in_, 1)
+
+        def forward(self, x):
+            return self.lin(x).reshape(-1)  # (N,)
+
+    est = DeepgradClassifier(Flat, loss="bce_with_logits", lr=5e-2, epochs=5, seed=0).fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.shape == (len(X), 2) and est.score(X, y) > 0.95
+
+
 def test_bce_on_probabilities(iris):
     X, y = iris
     Xb, yb = X[y != "virginica"], y[y != "virginica"]
@@ -151,6 +168,13 @@ def test_regressor_multi_output(regression):
     assert reg.n_outputs_ == 2
     assert reg.predict(X[:5]).shape == (5, 2)
     assert reg.score(X, Y) > 0.9
+
+
+def test_regressor_validation_data_targets_are_shaped_like_the_training_ones(regression):
+    X, y = regression
+    reg = DeepgradRegressor(linear_reg, epochs=2, seed=0, metrics=["mae"])
+    reg.fit(X[:150], y[:150], validation_data=(X[150:], y[150:]))
+    assert len(reg.history_["val_mae"]) == 2
 
 
 def test_regressor_column_target_keeps_its_shape(regression):

@@ -529,7 +529,7 @@ class DeepgradClassifier(ClassifierMixin, _DeepgradEstimator):
         bad = self.classes_[idx] != ya
         if np.any(bad):
             raise ValueError(
-                f"{where}: label {ya[bad][0]!r} is not among the classes of y "
+                f"{where}: label {ya[bad][:1].tolist()[0]!r} is not among the classes of y "
                 f"{self.classes_.tolist()}"
             )
         return idx.astype(np.int64)
@@ -690,11 +690,11 @@ class DeepgradRegressor(RegressorMixin, _DeepgradEstimator):
         return out
 
 
-DeepgradClassifier.__doc__ = DeepgradClassifier.__doc__.replace(
-    "{params}",
-    _PARAMS_DOC.format(meta="``n_classes_``", loss="``'cross_entropy'``", score="accuracy"),
-)
-DeepgradRegressor.__doc__ = DeepgradRegressor.__doc__.replace(
-    "{params}",
-    _PARAMS_DOC.format(meta="``n_outputs_``", loss="``'mse'``", score="R²"),
-)
+for _cls, _meta, _loss, _score in (
+    (DeepgradClassifier, "``n_classes_``", "``'cross_entropy'``", "accuracy"),
+    (DeepgradRegressor, "``n_outputs_``", "``'mse'``", "R²"),
+):
+    if _cls.__doc__:  # None under python -OO
+        _doc = _PARAMS_DOC.format(meta=_meta, loss=_loss, score=_score)
+        _cls.__doc__ = _cls.__doc__.replace("{params}", _doc)
+del _cls, _meta, _loss, _score
