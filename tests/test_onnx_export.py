@@ -189,6 +189,23 @@ def test_example_input_against_the_recorded_input_shape(tmp_path, rng):
         export_onnx(model, tmp_path / "m.onnx", _f32(rng, 2, 1, 4))
 
 
+def test_missing_onnx_package(tmp_path, rng, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'deepgrad\[onnx\]'"):
+        export_onnx(models.MLP(4, [8], 3), tmp_path / "m.onnx", _f32(rng, 2, 4))
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("opset", [17, 18, 21])
+def test_opsets(tmp_path, rng, opset):
+    """Reductions take their axes as an input from opset 18: both forms are written."""
+    model = _Lambda(_CUSTOM["reductions"])
+    proto = roundtrip(tmp_path, model, _f32(rng, 3, 6), _f32(rng, 2, 6), opset=opset)
+    assert proto.opset_import[0].version == opset
+
+
 def test_bad_arguments(tmp_path, rng):
     model = models.MLP(4, [8], 3)
     x = _f32(rng, 2, 4)
@@ -206,10 +223,12 @@ def test_bad_arguments(tmp_path, rng):
 
 
 def test_training_mode_is_restored(tmp_path, rng):
-    model = models.MLP(4, [8], 3, dropout=0.5)
+    model = models.MLP(4, [8], 3, dropout=0.5, batch_norm=True)
     model.train()
+    frozen = [m for m in model.modules() if isinstance(m, nn.BatchNorm1d)][0]
+    frozen.eval()
     export_onnx(model, tmp_path / "m.onnx", _f32(rng, 2, 4))
-    assert model.training and all(m.training for m in model.modules())
+    assert [m.training for m in model.modules()] == [m is not frozen for m in model.modules()]
     model.eval()
     export_onnx(model, tmp_path / "m.onnx", _f32(rng, 2, 4))
     assert not model.training
@@ -378,6 +397,7 @@ _CUSTOM = {
     "pow": lambda h: F.pow(h.abs() + 1, h) + (h * h + 1) ** 0.5 + (h * h + 1) ** -1,
     "max_min_clip": lambda h: F.maximum(h, 0.3) + F.minimum(h, h * 2) + h.clip(-0.5, 0.5)
     + F.clamp(h, min=0.1),
+    "clip_array_bounds": lambda h: h.clip(np.linspace(-1, 0, 6, dtype=np.float32), 0.5),
     "steps": lambda h: h.sin() + h.cos() + F.sign(h) + F.floor(h) + F.ceil(h) + F.round(h)
     + F.round(h, 1),
     "reshape_transpose": lambda h: h.reshape(-1, 2, 3).transpose((0, 2, 1)).reshape(h.shape[0], 6)

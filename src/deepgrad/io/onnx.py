@@ -129,7 +129,7 @@ def export_onnx(
                 f"{inputs[0].shape}"
             )
 
-    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         outs_a = _run(model, inputs, "example_input")
@@ -137,8 +137,9 @@ def export_onnx(
         # what differs between the traces is what depends on the batch size or on the data
         twin = "example_input with one more sample" if dynamic_batch else "example_input rotated"
         outs_b = _run(model, [_twin_input(x, dynamic_batch) for x in inputs], twin)
-    finally:
-        model.train(was_training)
+    finally:  # each module's own mode back (a frozen batch norm stays in eval)
+        for m, mode in modes:
+            m.__dict__["training"] = mode
     ins_a, ys_a = outs_a
     ins_b, ys_b = outs_b
     if len(output_names) != len(ys_a):
@@ -283,6 +284,7 @@ class _Exporter:
         self.values: dict[tuple[int, int], str] = {}  # (id(fn), output index) -> name
         self.consts: dict[int, str] = {}  # id(tensor or array) -> initializer name
         self.casts: dict[str, str] = {}
+        self.small: dict[tuple, str] = {}
         self.input_ids: dict[int, str] = {}
         self.batch_name: str | None = None
         self.n_a = self.n_b = 0
@@ -317,8 +319,13 @@ class _Exporter:
         return name
 
     def const(self, value: Any, dtype: Any = numpy.int64, hint: str = "const") -> str:
-        """A small constant initializer (shapes, axes, scalars)."""
-        return self.init(numpy.asarray(value, dtype=dtype), hint)
+        """A small constant initializer (shapes, axes, scalars), one per distinct value."""
+        arr = numpy.asarray(value, dtype=dtype)
+        key = (hint, arr.dtype.str, arr.shape, arr.tobytes())
+        name = self.small.get(key)
+        if name is None:
+            name = self.small[key] = self.init(arr, hint)
+        return name
 
     def ints(self, values: Sequence[int]) -> str:
         return self.const(list(values), numpy.int64, "ints")
@@ -419,13 +426,26 @@ class _Exporter:
         if name is not None:
             return name
         a, b = ta.data, tb.data
-        pname = self.param_names.get(id(ta)) or self.param_names.get(id(a))
         if tb is not ta and not (a.shape == b.shape and _same(a, b)):
             name = self.dynamic_fill(a, b)
         else:
-            name = self.init(a, pname or "const")
+            name = self.init(a, self.const_name(ta))
         self.consts[id(ta)] = name
         return name
+
+    def const_name(self, t: Tensor) -> str:
+        """A parameter's or buffer's name; for a value computed from parameters only (a
+        reshaped weight), the first parameter's name and the operation; else ``const``."""
+        name = self.param_names.get(id(t)) or self.param_names.get(id(t.data))
+        if name is not None:
+            return name
+        fn = t._creator
+        if fn is not None and fn.inputs:
+            for x in fn.inputs:
+                n = self.param_names.get(id(x))
+                if n is not None:
+                    return f"{n}.{type(fn).__name__.lower()}"
+        return "const"
 
     def dynamic_fill(self, a: Any, b: Any) -> str:
         """A constant whose shape follows the batch size: allowed when it holds one value."""
@@ -449,10 +469,9 @@ class _Exporter:
             return ""
         if b is not a and not (numpy.shape(a) == numpy.shape(b) and _same(a, b)):
             raise self.data_error(f"the {what}")
-        name = self.param_names.get(id(a))
-        if name is not None and id(a) in self.consts:
+        if id(a) in self.consts:
             return self.consts[id(a)]
-        out = self.init(a, name or hint)
+        out = self.init(a, self.param_names.get(id(a)) or hint)
         self.consts[id(a)] = out
         return out
 
@@ -766,12 +785,15 @@ def _rules() -> dict[type, Rule]:
 
     rules[E.Maximum] = maximum
 
-    def clip(ex: _Exporter, fa: Any, fb: Any, ins: list[str], lo: Any = None,
-             hi: Any = None) -> str:  # fmt: skip
-        lo = fa.lo if lo is None and hasattr(fa, "lo") else lo
-        hi = fa.hi if hi is None and hasattr(fa, "hi") else hi
+    def clip(ex: _Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
         d = dt(fa)
-        bounds = [ex.scalar(v, d) if v is not None else "" for v in (lo, hi)]
+        if numpy.ndim(fa.lo) or numpy.ndim(fa.hi):  # array bounds: Clip takes scalars only
+            y = ins[0]
+            for v, op in ((fa.lo, "Max"), (fa.hi, "Min")):
+                if v is not None:
+                    y = ex.node(op, [y, ex.init(numpy.asarray(backend.to_numpy(v), d), "bound")])
+            return y
+        bounds = [ex.scalar(v, d) if v is not None else "" for v in (fa.lo, fa.hi)]
         while bounds and bounds[-1] == "":
             bounds.pop()
         return ex.node("Clip", [ins[0], *bounds])
