@@ -316,6 +316,30 @@ def test_causal_self_attention(tmp_path, rng):
     roundtrip(tmp_path, _CausalEncoder(), _f32(rng, 2, 4, 8), _f32(rng, 1, 4, 8))
 
 
+class _CrossAttention(nn.Module):
+    """Cross-attention (separate projections) and self-attention (packed), with weights."""
+
+    def __init__(self, batch_first: bool) -> None:
+        super().__init__()
+        self.att = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+        self.k = nn.Linear(8, 8)
+
+    def forward(self, x):
+        y, w = self.att(x, self.k(x), x)
+        y2, w2 = self.att(x, x, x, average_attn_weights=False)
+        return y + y2, w, w2
+
+
+def test_multihead_attention_batch_first(tmp_path, rng):
+    roundtrip(tmp_path, _CrossAttention(True), _f32(rng, 2, 4, 8), _f32(rng, 3, 4, 8),
+              output_names=("y", "w", "w_heads"))  # fmt: skip
+
+
+def test_multihead_attention_sequence_first(tmp_path, rng):
+    roundtrip(tmp_path, _CrossAttention(False), _f32(rng, 4, 2, 8), dynamic_batch=False,
+              output_names=("y", "w", "w_heads"))  # fmt: skip
+
+
 # ---- layers one by one --------------------------------------------------------------------------
 _ACTIVATIONS = [
     nn.ReLU(), nn.LeakyReLU(0.1), nn.ELU(0.7), nn.CELU(1.3), nn.SELU(), nn.GELU(),
@@ -467,6 +491,15 @@ def test_float64_model(tmp_path, rng):
     x = rng.normal(size=(3, 4))
     proto = roundtrip(tmp_path, model, x, rng.normal(size=(2, 4)))
     assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+
+
+def test_float64_example_for_a_float32_model(tmp_path, rng):
+    """A NumPy float64 batch is cast to the model's dtype, as ``predict`` does."""
+    model = models.MLP(4, [8], 3)
+    proto = roundtrip(tmp_path, model, rng.normal(size=(3, 4)).astype(np.float32))
+    path = export_onnx(model, tmp_path / "m64.onnx", rng.normal(size=(3, 4)))
+    assert onnx.load(path).graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
 
 
 def test_node_names_follow_the_modules(tmp_path, rng):

@@ -17,10 +17,21 @@ elementwise math) is therefore exported as computed; a Function without a transl
   ``Gemm`` (or ``MatMul`` + ``Add``), embedding → ``Gather``, the fused recurrent layers →
   ``LSTM``/``GRU``/``RNN`` (gates reordered: PyTorch's ``i f g o`` is ONNX's ``i o f c``,
   ``r z n`` is ``z r h`` with ``linear_before_reset=1``), attention → ``MatMul``/``Softmax``.
-* A dynamic batch (``dynamic_batch=True``) is found by tracing twice, with batch ``N`` and
-  ``N + 1``: every shape recorded in the graph (a ``reshape`` target, a ``broadcast_to``
-  shape) that differs between the traces is ``k · N`` and is written as ``-1`` or computed
-  from the input's shape at run time; anything else that depends on the batch size is refused.
+* The second trace also tells what the recorded graph does not hold: with batch ``N + 1``
+  (``dynamic_batch=True``; the first sample repeated) or with the samples rotated (a fixed
+  batch), every shape recorded in the graph (a ``reshape`` target, a ``broadcast_to`` shape)
+  that differs between the traces is ``k · N`` and is written as ``-1`` or computed from the
+  input's shape at run time; a constant that differs (a number read with ``.data`` or
+  ``item()``, a mask made with NumPy from the input's values) is refused, unless it is one
+  value repeated over a batch-sized shape (``zeros(N, H)``, written as ``Expand``), or the
+  condition of a ``where`` that is a comparison of its operands (``x > 0`` as in ``prelu``).
+  Control flow that changes the graph is refused too.
+
+Not exported (each raises :class:`NotImplementedError` saying what): operations without a
+rule below, training-mode randomness (the model runs in eval mode), recurrent layers with
+per-sample lengths or ``proj_size``, a per-sample attention mask (``key_padding_mask``).
+Every input has its batch on axis 0. A row of attention scores that is masked out entirely
+gives 0 in deepgrad and NaN in ONNX's ``Softmax``.
 
 ONNX runtimes are not needed: :func:`export_onnx` checks the model with
 ``onnx.checker.check_model``; the tests run it with ``onnx.reference.ReferenceEvaluator``.
@@ -81,13 +92,19 @@ def export_onnx(
     ------
     NotImplementedError
         for an operation the exporter does not translate (named in the message), or for a
-        value that depends on the batch size in a way a static graph cannot express.
+        value computed from the input outside the recorded graph (see the module docstring).
     ImportError
         when the ``onnx`` package is missing (``pip install 'deepgrad[onnx]'``).
+
+    Example (then ``onnxruntime.InferenceSession("lenet.onnx").run(None, {"input": x})``)::
+
+        model = dg.models.LeNet5()
+        model.fit(X, y, epochs=5)
+        dg.io.export_onnx(model, "lenet.onnx", X[:1])
     """
     try:
         import onnx
-    except ImportError as e:  # pragma: no cover - depends on the environment
+    except ImportError as e:
         raise ImportError("export_onnx needs the onnx package: pip install 'deepgrad[onnx]'") from e
     from ..nn.module import Module
 
@@ -103,7 +120,7 @@ def export_onnx(
             f"export_onnx: opset must be an int in [{MIN_OPSET}, {max_opset}] (the installed "
             f"onnx {onnx.__version__} supports up to {max_opset}), got {opset!r}"
         )
-    inputs = _as_inputs(example_input)
+    inputs = _as_inputs(example_input, _model_dtype(model))
     input_names = _names(input_names, "input_names")
     output_names = _names(output_names, "output_names")
     if len(input_names) != len(inputs):
@@ -163,7 +180,7 @@ def export_onnx(
 
     ex = _Exporter(onnx, opset, dynamic_batch, names, type(model).__name__)
     proto = ex.build(ins_a, ins_b, list(input_names), ys_a, ys_b, list(output_names))
-    onnx.checker.check_model(proto)
+    onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()
     atomic_write(path, lambda f: f.write(data))
     return Path(path)
@@ -181,7 +198,18 @@ def _names(names: Any, what: str) -> tuple[str, ...]:
     return out
 
 
-def _as_inputs(example_input: Any) -> list[Tensor]:
+def _model_dtype(model: Any) -> numpy.dtype:
+    """The floating dtype the model computes in (its first floating parameter's, else the
+    default), as ``fit``/``predict`` use it."""
+    for p in model.parameters():
+        if p.dtype.kind == "f":
+            return numpy.dtype(p.dtype)
+    return numpy.dtype(backend.get_default_dtype())
+
+
+def _as_inputs(example_input: Any, dtype: numpy.dtype) -> list[Tensor]:
+    """The example inputs as tensors; floating ones in the model's dtype (a float64 NumPy
+    batch for a float32 model is exported as float32, as ``predict`` would cast it)."""
     items = list(example_input) if isinstance(example_input, (tuple, list)) else [example_input]
     if not items:
         raise ValueError("export_onnx: example_input is empty")
@@ -197,6 +225,8 @@ def _as_inputs(example_input: Any) -> list[Tensor]:
                 ) from None
         if x.dtype.kind not in "fiub":
             raise TypeError(f"export_onnx: unsupported example_input dtype {x.dtype}")
+        if x.dtype.kind == "f" and x.dtype != dtype:
+            x = Tensor(x.data.astype(dtype))
         out.append(x)
     return out
 
