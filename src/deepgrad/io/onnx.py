@@ -727,6 +727,9 @@ Rule = Callable[[_Exporter, Any, Any, list[str]], Any]
 
 
 def _rules() -> dict[type, Rule]:
+    """For each Function class, how its forward is written in ONNX: a rule gets the exporter,
+    the Function of each trace (``fa``, ``fb``: their hyperparameters and input shapes) and the
+    ONNX names of its inputs, adds nodes and returns the name(s) of the output(s)."""
     from importlib import import_module
 
     def mod(name: str) -> Any:  # the submodule (the package exports functions of these names)
