@@ -185,10 +185,10 @@ def test_layers_repr_and_config_round_trip(tmp_path, rng):
 
 # ---- errors ------------------------------------------------------------------------------------
 def test_wrong_ndim():
-    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 4-D input.*\(2, 3, 4\)"):
-        F.adaptive_max_pool2d(dg.zeros(2, 3, 4), 2)
-    with pytest.raises(ValueError, match=r"adaptive_max_pool1d: expected a 3-D input.*\(2, 3\)"):
-        F.adaptive_max_pool1d(dg.zeros(2, 3), 2)
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 4-D input.*\(3, 4\)"):
+        F.adaptive_max_pool2d(dg.zeros(3, 4), 2)
+    with pytest.raises(ValueError, match=r"adaptive_max_pool1d: expected a 3-D input.*\(3,\)"):
+        F.adaptive_max_pool1d(dg.zeros(3), 2)
     with pytest.raises(ValueError, match=r"adaptive_avg_pool1d: expected a 3-D input"):
         F.adaptive_avg_pool1d(dg.zeros(1, 2, 3, 4), 2)
     with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(output_size=2\): .*4-D input"):

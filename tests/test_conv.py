@@ -440,7 +440,7 @@ def test_functional_errors():
     with pytest.raises(ValueError, match="not divisible by groups"):
         F.conv2d(x, dg.zeros(3, 2, 3, 3), groups=2)
     with pytest.raises(ValueError, match="4-D input"):
-        F.conv2d(dg.zeros(4, 6, 6), dg.zeros(3, 4, 3, 3))
+        F.conv2d(dg.zeros(6, 6), dg.zeros(3, 4, 3, 3))
     with pytest.raises(ValueError, match=r"bias of shape \(3,\)"):
         F.conv2d(x, dg.zeros(3, 4, 3, 3), dg.zeros(4))
     with pytest.raises(ValueError, match="'same' needs stride 1"):

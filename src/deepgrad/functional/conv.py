@@ -7,6 +7,9 @@ Shapes (PyTorch's, channels first): ``conv2d(x, w)`` takes ``x (N, C, H, W)`` an
     y[n, o, i, j] = b[o] + Σ_{c, p, q} w[o, c, p, q] · xpad[n, g·C/groups + c, i·sh + p·dh, j·sw + q·dw]
     Ho = ⌊(H + pad_top + pad_bottom - dh·(kh - 1) - 1) / sh⌋ + 1      (the same for Wo)
 
+Every function also takes one unbatched sample ``(C, *spatial)``, as PyTorch's do, and gives
+``(O, *spatial')``: it runs as a batch of one (:func:`unbatched`).
+
 How it is computed (one GEMM per layer over the whole batch, per group):
 
 1. **im2col**: the padded input is viewed through strides as ``(C, kh, kw, N, Ho, Wo)`` (no
@@ -476,20 +479,35 @@ class Conv2dWeightGradFunction(Function):
 
 
 # ---- public functions ------------------------------------------------------------------------
+def unbatched(f: Any, x: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """``f`` on one unbatched sample ``x (C, *spatial)``, as PyTorch's convolution and pooling
+    functions accept it: ``x`` runs as a batch of one, ``(1, C, *spatial)``, and the batch axis
+    is removed from the result (from each result when ``f`` returns a tuple)."""
+    out = f(reshape(x, (1, *x.shape)), *args, **kwargs)
+    if isinstance(out, tuple):
+        return tuple(reshape(o, o.shape[1:]) for o in out)
+    return reshape(out, out.shape[1:])
+
+
+def input_dims(nd: int) -> str:
+    """The accepted input forms of an ``nd``-D convolution or pooling, for error messages."""
+    spatial = "L" if nd == 1 else "H, W"
+    return f"a {nd + 2}-D input (N, C, {spatial}) or an unbatched {nd + 1}-D input (C, {spatial})"
+
+
 def _check_conv_args(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, fn: str,
                      nd: int, transposed: bool) -> None:  # fmt: skip
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{fn}: input and weight must be Tensors")
-    if x.ndim != nd + 2:
-        dims = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
-        raise ValueError(f"{fn}: expected a {nd + 2}-D input {dims}, got shape {x.shape}")
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{fn}: expected {input_dims(nd)}, got shape {x.shape}")
     if weight.ndim != nd + 2:
         raise ValueError(f"{fn}: expected a {nd + 2}-D weight, got shape {weight.shape}")
     if groups < 1:
         raise ValueError(f"{fn}: groups must be positive, got {groups}")
     if x.dtype != weight.dtype:
         raise TypeError(f"{fn}: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
-    C = x.shape[1]
+    C = x.shape[-nd - 1]
     if transposed:
         if weight.shape[0] != C:
             raise ValueError(
@@ -536,7 +554,7 @@ def conv2d(
 
     Parameters
     ----------
-    x : ``(N, C, H, W)``
+    x : ``(N, C, H, W)``, or one unbatched sample ``(C, H, W)``
     weight : ``(O, C/groups, kh, kw)``
     bias : ``(O,)`` or None
     stride, dilation : int or ``(h, w)``
@@ -546,10 +564,13 @@ def conv2d(
 
     Returns
     -------
-    ``(N, O, Ho, Wo)`` with ``Ho = ⌊(H + 2·ph - dh·(kh-1) - 1) / sh⌋ + 1``.
+    ``(N, O, Ho, Wo)`` (``(O, Ho, Wo)`` for an unbatched input) with
+    ``Ho = ⌊(H + 2·ph - dh·(kh-1) - 1) / sh⌋ + 1``.
     """
     fn = "conv2d"
     _check_conv_args(x, weight, bias, groups, fn, 2, False)
+    if x.ndim == 3:
+        return unbatched(conv2d, x, weight, bias, stride, padding, dilation, groups)
     stride_t = _pair(stride, "stride", fn)
     dil = _pair(dilation, "dilation", fn)
     _positive(stride_t, "stride", fn)
@@ -581,7 +602,7 @@ def conv_transpose2d(
 
     Parameters
     ----------
-    x : ``(N, Cin, H, W)``
+    x : ``(N, Cin, H, W)``, or one unbatched sample ``(Cin, H, W)``
     weight : ``(Cin, Cout/groups, kh, kw)``
     bias : ``(Cout,)`` or None
     output_padding : extra rows/columns on the bottom/right of the output (``< stride`` or
@@ -589,10 +610,14 @@ def conv_transpose2d(
 
     Returns
     -------
-    ``(N, Cout, Hout, Wout)`` with ``Hout = (H - 1)·sh - 2·ph + dh·(kh - 1) + oph + 1``.
+    ``(N, Cout, Hout, Wout)`` (``(Cout, Hout, Wout)`` for an unbatched input) with
+    ``Hout = (H - 1)·sh - 2·ph + dh·(kh - 1) + oph + 1``.
     """
     fn = "conv_transpose2d"
     _check_conv_args(x, weight, bias, groups, fn, 2, True)
+    if x.ndim == 3:
+        return unbatched(conv_transpose2d, x, weight, bias, stride, padding, output_padding,
+                         groups, dilation)  # fmt: skip
     st = _pair(stride, "stride", fn)
     dil = _pair(dilation, "dilation", fn)
     _positive(st, "stride", fn)
@@ -636,9 +661,12 @@ def conv1d(
 ) -> Tensor:
     """1-D convolution: ``x (N, C, L)``, ``weight (O, C/groups, k)``, ``bias (O,)`` →
     ``(N, O, Lo)``, ``Lo = ⌊(L + 2p - d·(k-1) - 1) / s⌋ + 1``; computed as a ``conv2d`` over
-    an image of height 1. ``padding`` may be ``"same"`` or ``"valid"``."""
+    an image of height 1. ``padding`` may be ``"same"`` or ``"valid"``. One unbatched sample
+    ``(C, L)`` gives ``(O, Lo)``."""
     fn = "conv1d"
     _check_conv_args(x, weight, bias, groups, fn, 1, False)
+    if x.ndim == 2:
+        return unbatched(conv1d, x, weight, bias, stride, padding, dilation, groups)
     s = _pair(stride, "stride", fn, 1)[0]
     d = _pair(dilation, "dilation", fn, 1)[0]
     p: Any = padding if isinstance(padding, str) else (0, _pair(padding, "padding", fn, 1)[0])
@@ -663,9 +691,13 @@ def conv_transpose1d(
     dilation: int = 1,
 ) -> Tensor:
     """1-D transposed convolution: ``x (N, Cin, L)``, ``weight (Cin, Cout/groups, k)`` →
-    ``(N, Cout, (L-1)·s - 2p + d·(k-1) + output_padding + 1)``."""
+    ``(N, Cout, (L-1)·s - 2p + d·(k-1) + output_padding + 1)``; one unbatched sample
+    ``(Cin, L)`` gives ``(Cout, Lout)``."""
     fn = "conv_transpose1d"
     _check_conv_args(x, weight, bias, groups, fn, 1, True)
+    if x.ndim == 2:
+        return unbatched(conv_transpose1d, x, weight, bias, stride, padding, output_padding,
+                         groups, dilation)  # fmt: skip
     N, C, L = x.shape
     Ci, Cg, k = weight.shape
     s = _pair(stride, "stride", fn, 1)[0]

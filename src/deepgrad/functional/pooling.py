@@ -2,7 +2,8 @@
 ``adaptive_max_pool2d``, and the 1-D forms ``max_pool1d``, ``avg_pool1d``,
 ``adaptive_avg_pool1d``, ``adaptive_max_pool1d``.
 
-Shapes (PyTorch's): ``x (N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
+Shapes (PyTorch's): ``x (N, C, H, W)`` → ``(N, C, Ho, Wo)`` (one unbatched sample
+``(C, H, W)`` → ``(C, Ho, Wo)``, and likewise ``(C, L)`` for the 1-D forms) with
 
     Ho = ⌊(H + 2·ph - dh·(kh - 1) - 1) / sh⌋ + 1        (⌈…⌉ with ceil_mode; a window must
                                                           start inside the input or left padding)
@@ -38,7 +39,7 @@ import numpy
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .conv import SCRATCH
+from .conv import SCRATCH, input_dims, unbatched
 from .linalg import matmul
 from .reduce import mean
 from .shape import reshape
@@ -133,8 +134,8 @@ class _PoolGeom:
 def _check_input(x: Tensor, fn: str) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
-    if x.ndim != 4:
-        raise ValueError(f"{fn}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{fn}: expected {input_dims(2)}, got shape {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"{fn}: expected a floating input, got dtype {x.dtype}")
 
@@ -241,7 +242,7 @@ def max_pool2d(
 
     Parameters
     ----------
-    x : ``(N, C, H, W)``
+    x : ``(N, C, H, W)``, or one unbatched sample ``(C, H, W)`` (the result is unbatched too)
     kernel_size : int or ``(kh, kw)``
     stride : defaults to ``kernel_size``
     padding : at most half the kernel extent; ``dilation`` spaces the window's taps;
@@ -253,6 +254,8 @@ def max_pool2d(
     """
     fn = "max_pool2d"
     _check_input(x, fn)
+    if x.ndim == 3:
+        return unbatched(max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode)
     k = _pair(kernel_size, "kernel_size", fn)
     s = k if stride is None else _pair(stride, "stride", fn)
     p = _pair(padding, "padding", fn)
@@ -273,8 +276,11 @@ def max_pool1d(
     dilation: int = 1,
     ceil_mode: bool = False,
 ) -> Tensor:
-    """1-D max pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``."""
+    """1-D max pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``, or unbatched
+    ``(C, L)`` → ``(C, Lo)``."""
     _check_1d(x, "max_pool1d")
+    if x.ndim == 2:
+        return unbatched(max_pool1d, x, kernel_size, stride, padding, dilation, ceil_mode)
     N, C, L = x.shape
     k = _pair(kernel_size, "kernel_size", "max_pool1d", 1)[0]
     s = k if stride is None else _pair(stride, "stride", "max_pool1d", 1)[0]
@@ -283,10 +289,8 @@ def max_pool1d(
 
 
 def _check_1d(x: Tensor, fn: str) -> None:
-    if not isinstance(x, Tensor) or x.ndim != 3:
-        raise ValueError(
-            f"{fn}: expected a 3-D input (N, C, L), got shape {getattr(x, 'shape', x)}"
-        )
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise ValueError(f"{fn}: expected {input_dims(1)}, got shape {getattr(x, 'shape', x)}")
 
 
 # ---- average pooling ---------------------------------------------------------------------------
@@ -371,6 +375,9 @@ def avg_pool2d(
     """
     fn = "avg_pool2d"
     _check_input(x, fn)
+    if x.ndim == 3:
+        return unbatched(avg_pool2d, x, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad, divisor_override)  # fmt: skip
     k = _pair(kernel_size, "kernel_size", fn)
     s = k if stride is None else _pair(stride, "stride", fn)
     p = _pair(padding, "padding", fn)
@@ -393,8 +400,11 @@ def avg_pool1d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
 ) -> Tensor:
-    """1-D average pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``."""
+    """1-D average pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``, or unbatched
+    ``(C, L)`` → ``(C, Lo)``."""
     _check_1d(x, "avg_pool1d")
+    if x.ndim == 2:
+        return unbatched(avg_pool1d, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
     N, C, L = x.shape
     k = _pair(kernel_size, "kernel_size", "avg_pool1d", 1)[0]
     s = k if stride is None else _pair(stride, "stride", "avg_pool1d", 1)[0]
@@ -426,6 +436,8 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     """
     fn = "adaptive_avg_pool2d"
     _check_input(x, fn)
+    if x.ndim == 3:
+        return unbatched(adaptive_avg_pool2d, x, output_size)
     N, C, H, W = x.shape
     Ho, Wo = _adaptive_output(output_size, (H, W), fn)
     if (Ho, Wo) == (H, W):
@@ -449,6 +461,8 @@ def adaptive_avg_pool1d(x: Tensor, output_size: int | Sequence[int]) -> Tensor:
     fn = "adaptive_avg_pool1d"
     _check_1d(x, fn)
     _check_float(x, fn)
+    if x.ndim == 2:
+        return unbatched(adaptive_avg_pool1d, x, output_size)
     N, C, L = x.shape
     (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
     y = adaptive_avg_pool2d(reshape(x, (N, C, 1, L)), (1, Lo))
@@ -584,7 +598,7 @@ def adaptive_max_pool2d(
 
     Parameters
     ----------
-    x : ``(N, C, H, W)``
+    x : ``(N, C, H, W)``, or one unbatched sample ``(C, H, W)`` (the result is unbatched too)
     output_size : int or ``(Ho, Wo)``; ``None`` keeps that axis's size
     return_indices : also return the position of each maximum, as PyTorch
 
@@ -596,6 +610,8 @@ def adaptive_max_pool2d(
     """
     fn = "adaptive_max_pool2d"
     _check_input(x, fn)
+    if x.ndim == 3:
+        return unbatched(adaptive_max_pool2d, x, output_size, return_indices)
     H, W = x.shape[2:]
     return _adaptive_max(x, _adaptive_output(output_size, (H, W), fn), return_indices)
 
@@ -609,6 +625,8 @@ def adaptive_max_pool1d(
     fn = "adaptive_max_pool1d"
     _check_1d(x, fn)
     _check_float(x, fn)
+    if x.ndim == 2:
+        return unbatched(adaptive_max_pool1d, x, output_size, return_indices)
     N, C, L = x.shape
     (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
     out = _adaptive_max(reshape(x, (N, C, 1, L)), (1, Lo), return_indices)

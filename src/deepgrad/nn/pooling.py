@@ -3,7 +3,8 @@
 ``AdaptiveMaxPool1d``.
 
 No parameters; the math is in :mod:`deepgrad.functional.pooling`. Input ``(N, C, H, W)``
-(``(N, C, L)`` for the 1-D layers); ``stride`` defaults to ``kernel_size``.
+(``(N, C, L)`` for the 1-D layers), or one unbatched sample ``(C, H, W)`` (``(C, L)``) that
+gives an unbatched output, as in PyTorch; ``stride`` defaults to ``kernel_size``.
 """
 
 from __future__ import annotations
@@ -19,21 +20,12 @@ IntPair = int | Sequence[int]
 
 
 def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Any:
-    """``fn(x, *args)`` with the layer named in errors; an unbatched input ``(C, *spatial)``
-    (PyTorch accepts one) runs as a batch of one and comes back unbatched."""
-    unbatched = isinstance(x, Tensor) and x.ndim == layer._spatial + 1  # type: ignore[attr-defined]
+    """``fn(x, *args)`` with the layer named in errors (the functions take an unbatched
+    sample ``(C, *spatial)`` too, as PyTorch's)."""
     try:
-        out = fn(F.unsqueeze(x, 0) if unbatched else x, *args)
+        return fn(x, *args)
     except ValueError as e:
-        msg = str(e)
-        if "expected a" in msg:
-            msg += f" (or an unbatched {layer._spatial + 1}-D input)"  # type: ignore[attr-defined]
-        raise ValueError(f"{layer._short()}: {msg}") from None  # type: ignore[attr-defined]
-    if not unbatched:
-        return out
-    if isinstance(out, tuple):
-        return tuple(F.squeeze(o, 0) for o in out)
-    return F.squeeze(out, 0)
+        raise ValueError(f"{layer._short()}: {e}") from None  # type: ignore[attr-defined]
 
 
 class _MaxPoolNd(Module):
@@ -78,8 +70,6 @@ class MaxPool2d(_MaxPoolNd):
     (8, 16, 14, 14)
     """
 
-    _spatial = 2
-
     _fn = staticmethod(F.max_pool2d)
 
 
@@ -88,8 +78,6 @@ class AvgPool2d(Module):
     (``Ho`` as :class:`MaxPool2d` without dilation). ``count_include_pad=True`` (PyTorch's
     default) divides by the window size including zero padding; ``divisor_override`` fixes
     the divisor."""
-
-    _spatial = 2
 
     def __init__(
         self,
@@ -124,8 +112,6 @@ class AdaptiveAvgPool2d(Module):
     windows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)``). ``AdaptiveAvgPool2d(1)`` is global average pooling:
     ``(N, C, H, W)`` → ``(N, C, 1, 1)``; ``None`` in ``output_size`` keeps that axis."""
 
-    _spatial = 2
-
     def __init__(self, output_size: int | Sequence[int | None]) -> None:
         super().__init__()
         self.output_size = output_size
@@ -144,15 +130,11 @@ class MaxPool1d(_MaxPoolNd):
     """Max over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)`` (the arguments are
     single ints)."""
 
-    _spatial = 1
-
     _fn = staticmethod(F.max_pool1d)
 
 
 class AvgPool1d(Module):
     """Mean over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)``."""
-
-    _spatial = 1
 
     def __init__(
         self,
@@ -189,8 +171,6 @@ class AdaptiveAvgPool1d(Module):
     >>> dg.nn.AdaptiveAvgPool1d(4)(dg.zeros(2, 8, 30)).shape
     (2, 8, 4)
     """
-
-    _spatial = 1
 
     def __init__(self, output_size: int | Sequence[int]) -> None:
         super().__init__()
@@ -238,8 +218,6 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     (2, 4, 3, 7)
     """
 
-    _spatial = 2
-
     _fn = staticmethod(F.adaptive_max_pool2d)
 
     def __init__(
@@ -252,8 +230,6 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of a sequence to a fixed length: ``(N, C, L)`` → ``(N, C, Lo)``, output
     ``i`` the maximum over ``[⌊i·L/Lo⌋, ⌈(i+1)·L/Lo⌉)``; ``return_indices=True`` also returns
     the int64 positions of the maxima."""
-
-    _spatial = 1
 
     _fn = staticmethod(F.adaptive_max_pool1d)
 
