@@ -152,7 +152,7 @@ class _RNNBase(Module):
         if unbatched:
             x = F.unsqueeze(x, 0 if batch_first else 1)
             if hx is not None:
-                hx = _map_states(hx, lambda s: F.unsqueeze(as_tensor(s), 1), lstm_mode, self)
+                hx = self._batch_states(hx)
             if lengths is not None:
                 lengths = [lengths] if isinstance(lengths, int) else lengths
         elif hx is not None:
@@ -170,6 +170,26 @@ class _RNNBase(Module):
         if packed:
             out = _pack_like(out, packed_info)
         return out, state
+
+    def _batch_states(self, hx: Any) -> Any:
+        """The states of an unbatched input, ``h0 (num_layers·D, H)`` (LSTM: ``(h0, c0)``),
+        checked and given a batch axis of one: ``(num_layers·D, 1, H)``."""
+        lstm_mode = self.mode == "LSTM"
+        states = _map_states(hx, as_tensor, lstm_mode, self)
+        rows = self.num_layers * (2 if self.bidirectional else 1)
+        h_size = (
+            ("proj_size", self.proj_size) if self.proj_size else ("hidden_size", self.hidden_size)
+        )
+        wanted = [("h0", *h_size), ("c0", "hidden_size", self.hidden_size)][: 1 + lstm_mode]
+        out = []
+        for (name, size_name, size), s in zip(wanted, states if lstm_mode else (states,)):
+            if s.shape != (rows, size):
+                raise ValueError(
+                    f"{self._label()}: expected {name} of shape (num_layers * num_directions, "
+                    f"{size_name}) = {(rows, size)} for an unbatched 2-d input, got {s.shape}"
+                )
+            out.append(F.unsqueeze(s, 1))
+        return tuple(out) if lstm_mode else out[0]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
