@@ -80,8 +80,8 @@ def interpolate(
     nd = x.ndim - 2
     allowed = {"nearest", "linear" if nd == 1 else "bilinear"}
     if mode not in allowed:
-        raise ValueError(f"{fn}: mode {mode!r} is not supported for a {x.ndim}-D input; "
-                         f"expected one of {sorted(allowed)}")  # fmt: skip
+        raise ValueError(f"{fn}: mode {mode!r} is not supported for a {x.ndim}-D input of "
+                         f"shape {x.shape}; expected one of {sorted(allowed)}")  # fmt: skip
     if mode == "nearest" and align_corners is not None:
         raise ValueError(f"{fn}: align_corners can only be set with a linear mode")
     align = bool(align_corners)

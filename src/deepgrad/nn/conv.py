@@ -162,13 +162,12 @@ class _ConvNd(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{self._short()}: expected a Tensor, got {type(x).__name__}")
         if self.weight is None:
-            if x.ndim != nd + 2:
+            if x.ndim not in (nd + 1, nd + 2):
                 raise ValueError(
-                    f"{self._short()}: expected a {nd + 2}-D input {self._dims()}, got shape "
-                    f"{x.shape}"
+                    f"{self._short()}: expected input of shape {self._dims()}, got {x.shape}"
                 )
-            self._build(x.shape[1])
-        if x.ndim != nd + 2 or x.shape[1] != self.in_channels:
+            self._build(x.shape[-nd - 1])
+        if x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != self.in_channels:
             raise ValueError(
                 f"{self._short()}: expected input of shape {self._dims(self.in_channels)}, got "
                 f"{x.shape}"
@@ -195,11 +194,13 @@ class _ConvNd(Module):
     def forward(self, x: Tensor) -> Tensor:
         """``(N, C, *spatial)`` → ``(N, out, *spatial')``; one unbatched sample
         ``(C, *spatial)`` gives ``(out, *spatial')``, as in PyTorch."""
-        if isinstance(x, Tensor) and x.ndim == self._nd + 1:
+        self._check(x)
+        if x.ndim == self._nd + 1:
             return F.squeeze(self._forward(F.unsqueeze(x, 0)), 0)
         return self._forward(x)
 
     def _forward(self, x: Tensor) -> Tensor:
+        """The batched forward: ``x (N, C, *spatial)``, already checked."""
         raise NotImplementedError
 
     def _short(self) -> str:
@@ -259,7 +260,6 @@ class Conv2d(_ConvNd):
                          padding_mode=padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         try:
             x, padding = self._pad_input(x)
             return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
@@ -297,7 +297,6 @@ class Conv1d(_ConvNd):
                          padding_mode=padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         try:
             x, padding = self._pad_input(x)
             p = padding if isinstance(padding, str) else padding[0]
@@ -342,7 +341,6 @@ class ConvTranspose2d(_ConvNd):
                          padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         try:
             return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                       self.output_padding, self.groups, self.dilation)  # fmt: skip
@@ -377,7 +375,6 @@ class ConvTranspose1d(_ConvNd):
                          padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
-        self._check(x)
         try:
             return F.conv_transpose1d(x, self.weight, self.bias, self.stride[0],
                                           self.padding[0], self.output_padding[0], self.groups,
