@@ -186,7 +186,8 @@ class _ConvNd(Module):
             widths = ((0, 0),) * self._nd
         else:
             widths = tuple((p, p) for p in self.padding)
-        return F.pad(x, ((0, 0), (0, 0), *widths), mode=self.padding_mode), (0,) * self._nd
+        lead = ((0, 0),) * (x.ndim - self._nd)  # batch (if any) and channels
+        return F.pad(x, (*lead, *widths), mode=self.padding_mode), (0,) * self._nd
 
     def _dims(self, c: Any = "C") -> str:
         return f"(N, {c}, L) or ({c}, L)" if self._nd == 1 else f"(N, {c}, H, W) or ({c}, H, W)"
@@ -195,12 +196,10 @@ class _ConvNd(Module):
         """``(N, C, *spatial)`` → ``(N, out, *spatial')``; one unbatched sample
         ``(C, *spatial)`` gives ``(out, *spatial')``, as in PyTorch."""
         self._check(x)
-        if x.ndim == self._nd + 1:
-            return F.squeeze(self._forward(F.unsqueeze(x, 0)), 0)
         return self._forward(x)
 
     def _forward(self, x: Tensor) -> Tensor:
-        """The batched forward: ``x (N, C, *spatial)``, already checked."""
+        """The convolution of ``x``, already checked (the functions take both forms)."""
         raise NotImplementedError
 
     def _short(self) -> str:
