@@ -48,3 +48,41 @@ def test_results_md_fashion_mnist_section_comes_from_the_committed_results():
         assert example.name in section
     assert "time-to-acc. ratio" in section
     assert section in (root / "RESULTS.md").read_text()
+
+
+def test_idle_worker_is_stopped_between_its_rounds():
+    """No two frameworks' processes run at once: a worker is stopped (state T) except while it
+    answers a request, so an idle thread pool cannot spin beside the measured one."""
+    import os
+    import signal
+
+    if not hasattr(signal, "SIGSTOP"):
+        pytest.skip("no SIGSTOP on this platform")
+
+    def state(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+
+    w = suite.Worker("deepgrad", "tiny_mlp", 1)
+    try:
+        assert state(w.proc.pid) == "T"
+        assert w.run(2) > 0
+        assert state(w.proc.pid) == "T"
+        assert w.peak_kib() > 0
+    finally:
+        w.close()
+    assert w.proc.returncode == 0
+    assert os.environ.get("OMP_NUM_THREADS") != "bogus"  # the parent's environment is untouched
+
+
+def test_results_md_keeps_one_section_per_machine_kind():
+    text = suite.merge_results("", "CPU A", "## Machine: CPU A\n\nold A\n")
+    text = suite.merge_results(text, "CPU B", "## Machine: CPU B\n\nB\n\n## Fashion-MNIST: x\n\nfm\n")
+    text = suite.merge_results(text, "CPU A", "## Machine: CPU A\n\nnew A\n")
+    assert "new A" in text and "old A" not in text and "\nB\n" in text
+    assert text.count("## Machine:") == 2 and text.count("## Fashion-MNIST") == 1
+    assert text.index("## Fashion-MNIST") > text.index("## Machine: CPU B")
+    committed = (suite.ROOT / "benchmarks" / "RESULTS.md").read_text()
+    assert suite.merge_results(committed, "AMD EPYC", "## Machine: AMD EPYC\n\nz\n").count(
+        "## Machine:"
+    ) == committed.count("## Machine:")
