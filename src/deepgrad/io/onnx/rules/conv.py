@@ -1,0 +1,107 @@
+"""ONNX rules for convolution and pooling: Conv, ConvTranspose, MaxPool, AveragePool, adaptive pooling."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy
+
+from .... import backend
+from ....functional import conv as C
+from ....functional import pooling as P
+from ..common import Rule, dt
+
+if TYPE_CHECKING:
+    from ..graph import Exporter
+
+RULES: dict[type, Rule] = {}
+
+
+def conv(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    g = fa.g
+    return ex.node(
+        "Conv", ins, kernel_shape=[g.kh, g.kw], strides=[g.sh, g.sw],
+        pads=[g.pt, g.pl, g.pb, g.pr], dilations=[g.dh, g.dw], group=g.G,
+    )  # fmt: skip
+
+
+RULES[C.Conv2dFunction] = conv
+
+
+def conv_t(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    g = fa.g  # the geometry of the conv2d this is the adjoint of: (H, W) is the output
+    oph = g.H - (g.sh * (g.Ho - 1) + g.dh * (g.kh - 1) + 1 - g.pt - g.pb)
+    opw = g.W - (g.sw * (g.Wo - 1) + g.dw * (g.kw - 1) + 1 - g.pl - g.pr)
+    return ex.node(
+        "ConvTranspose", ins, kernel_shape=[g.kh, g.kw], strides=[g.sh, g.sw],
+        pads=[g.pt, g.pl, g.pb, g.pr], dilations=[g.dh, g.dw], group=g.G,
+        output_padding=[oph, opw],
+    )  # fmt: skip
+
+
+RULES[C.ConvTranspose2dFunction] = conv_t
+
+
+def ceil_mode(g: Any) -> int:
+    floor = [(n + 2 * p - d * (k - 1) - 1) // s + 1
+             for n, p, d, k, s in ((g.H, g.ph, g.dh, g.kh, g.sh), (g.W, g.pw, g.dw, g.kw, g.sw))]  # fmt: skip
+    return 0 if floor == [g.Ho, g.Wo] else 1
+
+
+def max_pool(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    g = fa.g
+    return ex.node(
+        "MaxPool", ins, kernel_shape=[g.kh, g.kw], strides=[g.sh, g.sw],
+        pads=[g.ph, g.pw, g.ph, g.pw], dilations=[g.dh, g.dw], ceil_mode=ceil_mode(g),
+    )  # fmt: skip
+
+
+RULES[P.MaxPool2dFunction] = max_pool
+
+
+def avg_pool(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    g = fa.g
+    attrs = dict(kernel_shape=[g.kh, g.kw], strides=[g.sh, g.sw],
+                 pads=[g.ph, g.pw, g.ph, g.pw], ceil_mode=ceil_mode(g))  # fmt: skip
+    scale = fa.scale
+    full = 1.0 / (g.kh * g.kw)
+    if isinstance(scale, float):
+        y = ex.node("AveragePool", ins, count_include_pad=1, **attrs)
+        if scale != full:  # divisor_override
+            y = ex.node("Mul", [y, ex.scalar(scale / full, dt(fa))])
+        return y
+    exclude = P._avg_scale(g, False, None, numpy.float64)
+    if not isinstance(exclude, float) and numpy.allclose(backend.to_numpy(scale), exclude):
+        return ex.node("AveragePool", ins, count_include_pad=0, **attrs)
+    # windows clipped at the padded border (ceil mode): sum, then PyTorch's divisors
+    y = ex.node("AveragePool", ins, count_include_pad=1, **attrs)
+    return ex.node("Mul", [y, ex.init(backend.to_numpy(scale) / full, "avg_pool_scale")])
+
+
+RULES[P.AvgPool2dFunction] = avg_pool
+
+
+def adaptive_max(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    H, W = fa.inputs[0].shape[2:]
+    Ho, Wo = fa.out_hw
+    if (Ho, Wo) == (1, 1):
+        return ex.node("GlobalMaxPool", ins)
+    if H % Ho == 0 and W % Wo == 0:
+        k = [H // Ho, W // Wo]
+        return ex.node("MaxPool", ins, kernel_shape=k, strides=k)
+    # PyTorch's windows [⌊i·n/m⌋, ⌈(i+1)·n/m⌉) differ in size: the maximum over a
+    # rectangle is the maximum over its rows of the maxima over its columns
+    y = ins[0]
+    for axis, n, m in ((2, H, Ho), (3, W, Wo)):
+        if n == m:
+            continue
+        parts = []
+        for i in range(m):
+            a, b = (i * n) // m, -((-(i + 1) * n) // m)
+            window = ex.node("Slice", [y, ex.ints([a]), ex.ints([b]), ex.ints([axis])])
+            parts.append(ex.reduce("ReduceMax", window, [axis], True))
+        y = ex.node("Concat", parts, axis=axis)
+    return y
+
+
+RULES[P.AdaptiveMaxPool2dFunction] = adaptive_max
