@@ -16,6 +16,7 @@ the identical trajectory, and from the same start it learns just as well.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -95,6 +96,66 @@ def attention_swap(ctx: Context) -> Outcome:
     swapped_same = _train(x, target, init, True, steps, 0.02)
     renamed_gap = float(np.max(np.abs(np.array(normal) - np.array(swapped_renamed))))
 
+    _figure(ctx, a_np, a_sw_np, normal, swapped_renamed, swapped_same)
+
+    learn_ok = normal[-1] < 0.2 * normal[0] and swapped_same[-1] < 0.2 * swapped_same[0]
+    claims = [
+        Claim(
+            "In attention, Q and K can be interchanged: the score depends only on their dot "
+            "product, not on their order.",
+            "guide A",
+            "outputs of softmax(QKᵀ)V and softmax(KQᵀ)V equal (max difference < 1e-6)",
+            out_diff < 1e-6,
+            f"the scores are exactly transposed (max |KQᵀ − (QKᵀ)ᵀ| = {fmt(scores_transposed)}), "
+            f"but the outputs differ by up to {fmt(out_diff)}: the row softmax of the "
+            f"transposed scores is the column softmax of the original "
+            f"(max difference {fmt(swapped_is_column_softmax)})",
+        ),
+        Claim(
+            "Self-attention with learned projections can learn either way round.",
+            "lab",
+            "the swapped layer started from renamed weights follows the same losses (< 1e-9), "
+            "and from the same start both reach < 20% of their initial loss",
+            renamed_gap < 1e-9 and learn_ok,
+            f"renamed: max loss difference {fmt(renamed_gap)}; final loss normal "
+            f"{fmt(normal[-1])}, swapped {fmt(swapped_same[-1])} (from {fmt(normal[0])})",
+        ),
+    ]
+    summary = (
+        f"Swapping Q and K transposes the scores, so the softmax normalizes over queries instead "
+        f"of keys and the outputs change (by up to {fmt(out_diff)}); only a self-attention layer "
+        f"with learned W_q, W_k is indifferent, because the swap just renames its weights "
+        f"(identical training, loss difference {fmt(renamed_gap)})."
+    )
+    numbers = {
+        "max_scores_minus_transpose": scores_transposed,
+        "max_output_difference": out_diff,
+        "max_weights_swapped_minus_transpose": weights_diff,
+        "max_swapped_minus_column_softmax": swapped_is_column_softmax,
+        "row_sums_original": a_np.sum(axis=1).tolist(),
+        "row_sums_swapped_transposed": a_sw_np.T.sum(axis=1).tolist(),
+        "cross_attention_swap_error": cross_error,
+        "learning": {
+            "steps": steps,
+            "normal_final": normal[-1],
+            "swapped_renamed_final": swapped_renamed[-1],
+            "swapped_same_start_final": swapped_same[-1],
+            "initial": normal[0],
+            "renamed_max_difference": renamed_gap,
+        },
+        "curves": {
+            "normal": normal,
+            "swapped_renamed": swapped_renamed,
+            "swapped_same": swapped_same,
+        },
+    }
+    return Outcome(numbers, claims, summary)
+
+
+def _figure(
+    ctx: Context, a_np: Any, a_sw_np: Any, normal: Any, swapped_renamed: Any, swapped_same: Any
+) -> None:
+    """Attention weights and outputs before and after swapping the roles of Q and K."""
     fig, axes = new_figure(
         1,
         4,
@@ -151,56 +212,3 @@ def attention_swap(ctx: Context) -> Outcome:
         styles={"swapped, weights renamed": {"linestyle": "--", "linewidth": 2.5}},
     )
     ctx.savefig(fig)
-
-    learn_ok = normal[-1] < 0.2 * normal[0] and swapped_same[-1] < 0.2 * swapped_same[0]
-    claims = [
-        Claim(
-            "In attention, Q and K can be interchanged: the score depends only on their dot "
-            "product, not on their order.",
-            "guide A",
-            "outputs of softmax(QKᵀ)V and softmax(KQᵀ)V equal (max difference < 1e-6)",
-            out_diff < 1e-6,
-            f"the scores are exactly transposed (max |KQᵀ − (QKᵀ)ᵀ| = {fmt(scores_transposed)}), "
-            f"but the outputs differ by up to {fmt(out_diff)}: the row softmax of the "
-            f"transposed scores is the column softmax of the original "
-            f"(max difference {fmt(swapped_is_column_softmax)})",
-        ),
-        Claim(
-            "Self-attention with learned projections can learn either way round.",
-            "lab",
-            "the swapped layer started from renamed weights follows the same losses (< 1e-9), "
-            "and from the same start both reach < 20% of their initial loss",
-            renamed_gap < 1e-9 and learn_ok,
-            f"renamed: max loss difference {fmt(renamed_gap)}; final loss normal "
-            f"{fmt(normal[-1])}, swapped {fmt(swapped_same[-1])} (from {fmt(normal[0])})",
-        ),
-    ]
-    summary = (
-        f"Swapping Q and K transposes the scores, so the softmax normalizes over queries instead "
-        f"of keys and the outputs change (by up to {fmt(out_diff)}); only a self-attention layer "
-        f"with learned W_q, W_k is indifferent, because the swap just renames its weights "
-        f"(identical training, loss difference {fmt(renamed_gap)})."
-    )
-    numbers = {
-        "max_scores_minus_transpose": scores_transposed,
-        "max_output_difference": out_diff,
-        "max_weights_swapped_minus_transpose": weights_diff,
-        "max_swapped_minus_column_softmax": swapped_is_column_softmax,
-        "row_sums_original": a_np.sum(axis=1).tolist(),
-        "row_sums_swapped_transposed": a_sw_np.T.sum(axis=1).tolist(),
-        "cross_attention_swap_error": cross_error,
-        "learning": {
-            "steps": steps,
-            "normal_final": normal[-1],
-            "swapped_renamed_final": swapped_renamed[-1],
-            "swapped_same_start_final": swapped_same[-1],
-            "initial": normal[0],
-            "renamed_max_difference": renamed_gap,
-        },
-        "curves": {
-            "normal": normal,
-            "swapped_renamed": swapped_renamed,
-            "swapped_same": swapped_same,
-        },
-    }
-    return Outcome(numbers, claims, summary)

@@ -9,6 +9,8 @@ same batches; a held-out test set (used by neither) judges the result.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend, optim
@@ -68,46 +70,7 @@ def early_stopping(ctx: Context) -> Outcome:
     ran = len(h_es["val_loss"])
     restored = stopper.best_epoch + 1
 
-    fig, axes = new_figure(
-        1,
-        2,
-        panel_size=(5.6, 4.0),
-        title=f"Early stopping (patience {patience}, restore best weights): {n_fit} digits, MLP 2 × 256, Adam",
-    )
-    plot_curves(
-        {"training loss": h_full["loss"], "validation loss": h_full["val_loss"]},
-        ax=axes[0, 0],
-        xlabel="epoch",
-        ylabel="cross-entropy",
-        title=f"Without early stopping: {epochs} epochs",
-        marks={
-            f"lowest validation loss (epoch {best_epoch_full})": (
-                best_epoch_full,
-                float(val_full.min()),
-                "#2ca02c",
-            )
-        },
-        logy=True,
-    )
-    ax = axes[0, 1]
-    plot_curves(
-        {"training loss": h_es["loss"], "validation loss": h_es["val_loss"]},
-        ax=ax,
-        xlabel="epoch",
-        ylabel="cross-entropy",
-        title=f"With early stopping: stopped after epoch {ran}",
-        marks={
-            f"restored weights (epoch {restored})": (
-                restored,
-                float(h_es["val_loss"][restored - 1]),
-                "#2ca02c",
-            )
-        },
-        logy=True,
-    )
-    ax.axvline(ran, color="#d62728", linestyle=":", label="stopped")
-    ax.legend(loc="best", fontsize=8)
-    ctx.savefig(fig)
+    _figure(ctx, best_epoch_full, epochs, h_es, h_full, n_fit, patience, ran, restored, val_full)
 
     claims = [
         Claim(
@@ -152,3 +115,58 @@ def early_stopping(ctx: Context) -> Outcome:
         "history_with": {k: h_es[k] for k in ("loss", "val_loss")},
     }
     return Outcome(numbers, claims, summary)
+
+
+def _figure(
+    ctx: Context,
+    best_epoch_full: Any,
+    epochs: Any,
+    h_es: Any,
+    h_full: Any,
+    n_fit: Any,
+    patience: Any,
+    ran: Any,
+    restored: Any,
+    val_full: Any,
+) -> None:
+    """Training and validation curves with the epoch early stopping chose."""
+    fig, axes = new_figure(
+        1,
+        2,
+        panel_size=(5.6, 4.0),
+        title=f"Early stopping (patience {patience}, restore best weights): {n_fit} digits, MLP 2 × 256, Adam",
+    )
+    plot_curves(
+        {"training loss": h_full["loss"], "validation loss": h_full["val_loss"]},
+        ax=axes[0, 0],
+        xlabel="epoch",
+        ylabel="cross-entropy",
+        title=f"Without early stopping: {epochs} epochs",
+        marks={
+            f"lowest validation loss (epoch {best_epoch_full})": (
+                best_epoch_full,
+                float(val_full.min()),
+                "#2ca02c",
+            )
+        },
+        logy=True,
+    )
+    ax = axes[0, 1]
+    plot_curves(
+        {"training loss": h_es["loss"], "validation loss": h_es["val_loss"]},
+        ax=ax,
+        xlabel="epoch",
+        ylabel="cross-entropy",
+        title=f"With early stopping: stopped after epoch {ran}",
+        marks={
+            f"restored weights (epoch {restored})": (
+                restored,
+                float(h_es["val_loss"][restored - 1]),
+                "#2ca02c",
+            )
+        },
+        logy=True,
+    )
+    ax.axvline(ran, color="#d62728", linestyle=":", label="stopped")
+    ax.legend(loc="best", fontsize=8)
+    ctx.savefig(fig)

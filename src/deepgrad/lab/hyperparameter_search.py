@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -87,6 +88,54 @@ def hyperparameter_search(ctx: Context) -> Outcome:
     )
     fold_acc = [f["accuracy"] for f in cv.folds]
 
+    _figure(ctx, budget, fold_acc, folds, grid, rand, winner)
+
+    n_lr_grid, n_lr_rand = len({t["lr"] for t in grid}), len({t["lr"] for t in rand})
+    claims = [
+        Claim(
+            "Random search samples the hyperparameter space instead of trying every combination.",
+            "guide D",
+            "with the same budget, random search tries more distinct learning rates than the grid",
+            n_lr_rand > n_lr_grid,
+            f"{n_lr_rand} vs {n_lr_grid} distinct learning rates; best validation accuracy: random "
+            f"{best_rand['val_accuracy']:.3f}, grid {best_grid['val_accuracy']:.3f}",
+        ),
+        Claim(
+            "Cross-validation assesses a model by training and validating on several splits.",
+            "guide D",
+            f"{folds} folds give {folds} different accuracies (std > 0); the single validation "
+            "split lies within the folds' range ± 0.05",
+            len(fold_acc) == folds
+            and np.std(fold_acc) > 0
+            and min(fold_acc) - 0.05 <= winner["val_accuracy"] <= max(fold_acc) + 0.05,
+            f"folds {', '.join(f'{a:.3f}' for a in fold_acc)}; single split {winner['val_accuracy']:.3f}",
+        ),
+    ]
+    summary = (
+        f"With {budget} trainings each, the grid's best validation accuracy is "
+        f"{best_grid['val_accuracy']:.3f} and random search's {best_rand['val_accuracy']:.3f} "
+        f"({n_lr_rand} distinct learning rates instead of {n_lr_grid}); {folds}-fold "
+        f"cross-validation puts the winner at {np.mean(fold_acc):.3f} ± {np.std(fold_acc):.3f}."
+    )
+    numbers = {
+        "epochs": epochs,
+        "budget": budget,
+        "grid": grid,
+        "random": rand,
+        "best_grid": best_grid,
+        "best_random": best_rand,
+        "winner": winner,
+        "cv_fold_accuracy": fold_acc,
+        "cv_mean": float(np.mean(fold_acc)),
+        "cv_std": float(np.std(fold_acc)),
+    }
+    return Outcome(numbers, claims, summary)
+
+
+def _figure(
+    ctx: Context, budget: Any, fold_acc: Any, folds: Any, grid: Any, rand: Any, winner: Any
+) -> None:
+    """The search results: scores per trial and the searched space."""
     fig, axes = new_figure(
         1,
         3,
@@ -143,44 +192,3 @@ def hyperparameter_search(ctx: Context) -> Outcome:
     ax.set_title(f"Winner (lr {winner['lr']:.2g}, wd {winner['weight_decay']:.2g}) by k-fold")
     ax.legend(loc="lower right", fontsize=8)
     ctx.savefig(fig)
-
-    n_lr_grid, n_lr_rand = len({t["lr"] for t in grid}), len({t["lr"] for t in rand})
-    claims = [
-        Claim(
-            "Random search samples the hyperparameter space instead of trying every combination.",
-            "guide D",
-            "with the same budget, random search tries more distinct learning rates than the grid",
-            n_lr_rand > n_lr_grid,
-            f"{n_lr_rand} vs {n_lr_grid} distinct learning rates; best validation accuracy: random "
-            f"{best_rand['val_accuracy']:.3f}, grid {best_grid['val_accuracy']:.3f}",
-        ),
-        Claim(
-            "Cross-validation assesses a model by training and validating on several splits.",
-            "guide D",
-            f"{folds} folds give {folds} different accuracies (std > 0); the single validation "
-            "split lies within the folds' range ± 0.05",
-            len(fold_acc) == folds
-            and np.std(fold_acc) > 0
-            and min(fold_acc) - 0.05 <= winner["val_accuracy"] <= max(fold_acc) + 0.05,
-            f"folds {', '.join(f'{a:.3f}' for a in fold_acc)}; single split {winner['val_accuracy']:.3f}",
-        ),
-    ]
-    summary = (
-        f"With {budget} trainings each, the grid's best validation accuracy is "
-        f"{best_grid['val_accuracy']:.3f} and random search's {best_rand['val_accuracy']:.3f} "
-        f"({n_lr_rand} distinct learning rates instead of {n_lr_grid}); {folds}-fold "
-        f"cross-validation puts the winner at {np.mean(fold_acc):.3f} ± {np.std(fold_acc):.3f}."
-    )
-    numbers = {
-        "epochs": epochs,
-        "budget": budget,
-        "grid": grid,
-        "random": rand,
-        "best_grid": best_grid,
-        "best_random": best_rand,
-        "winner": winner,
-        "cv_fold_accuracy": fold_acc,
-        "cv_mean": float(np.mean(fold_acc)),
-        "cv_std": float(np.std(fold_acc)),
-    }
-    return Outcome(numbers, claims, summary)

@@ -12,6 +12,8 @@ lets it happen, as shown. With targets rescaled to [0, 1], cross-entropy *is* mi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend, optim
@@ -103,6 +105,31 @@ def loss_choice(ctx: Context) -> Outcome:
         "r2": _r2(y_te, raw_p),
     }
 
+    finite = _figure(ctx, bce_raw_losses, metrics, preds, raw_p, y_te)
+
+    bce01, bcer, claims, mae, mse = _claims(api_error, finite, metrics)
+    summary = (
+        f"MSE and MAE fit the prices (test R² {mse['r2']:.2f} and {mae['r2']:.2f}); binary "
+        f"cross-entropy on raw prices is refused by fit with advice to use 'mse' or 'mae', and "
+        f"forced through the bare loss it falls below zero towards −∞ while predicting values "
+        f"under 1 (R² {bcer['r2']:.1f}); on prices rescaled to [0, 1] it works (R² {bce01['r2']:.2f})."
+    )
+    numbers = {
+        "n_samples": n,
+        "epochs": epochs,
+        "test_metrics": metrics,
+        "fit_error_for_bce_on_prices": api_error,
+        "bce_raw_loss_first_last": [bce_raw_losses[0], bce_raw_losses[-1]],
+        "bce_raw_diverged": log.diverged,
+        "bce_raw_max_prediction": float(np.nanmax(raw_p)),
+    }
+    return Outcome(numbers, claims, summary)
+
+
+def _figure(
+    ctx: Context, bce_raw_losses: Any, metrics: Any, preds: Any, raw_p: Any, y_te: Any
+) -> Any:
+    """Predicted against true prices per loss, BCE's loss on raw prices, test MAE by loss."""
     fig, axes = new_figure(
         1, 3, panel_size=(4.9, 4.0), title="House prices: the loss must fit the target"
     )
@@ -154,7 +181,11 @@ def loss_choice(ctx: Context) -> Outcome:
         title="Test error by loss",
     )
     ctx.savefig(fig)
+    return finite
 
+
+def _claims(api_error: Any, finite: Any, metrics: Any) -> tuple[Any, ...]:
+    """The guides' claims about the loss for regression, checked on the test metrics."""
     mse, mae, bce01, bcer = (
         metrics[k] for k in ("MSE", "MAE", "BCE on [0, 1]-scaled prices", "BCE on raw prices")
     )
@@ -187,19 +218,4 @@ def loss_choice(ctx: Context) -> Outcome:
             "at p = y, so it works, though MSE/MAE are the natural choices",
         ),
     ]
-    summary = (
-        f"MSE and MAE fit the prices (test R² {mse['r2']:.2f} and {mae['r2']:.2f}); binary "
-        f"cross-entropy on raw prices is refused by fit with advice to use 'mse' or 'mae', and "
-        f"forced through the bare loss it falls below zero towards −∞ while predicting values "
-        f"under 1 (R² {bcer['r2']:.1f}); on prices rescaled to [0, 1] it works (R² {bce01['r2']:.2f})."
-    )
-    numbers = {
-        "n_samples": n,
-        "epochs": epochs,
-        "test_metrics": metrics,
-        "fit_error_for_bce_on_prices": api_error,
-        "bce_raw_loss_first_last": [bce_raw_losses[0], bce_raw_losses[-1]],
-        "bce_raw_diverged": log.diverged,
-        "bce_raw_max_prediction": float(np.nanmax(raw_p)),
-    }
-    return Outcome(numbers, claims, summary)
+    return bce01, bcer, claims, mae, mse

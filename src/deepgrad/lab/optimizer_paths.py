@@ -12,6 +12,7 @@ a sweep over learning rates shows how much the ranking depends on the step size.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -105,31 +106,7 @@ def optimizer_paths(ctx: Context) -> Outcome:
     )
     ctx.savefig(fig)
 
-    fig2, axes = new_figure(
-        1, 2, panel_size=(5.4, 3.9), title="How fast, and how sensitive to the learning rate"
-    )
-    plot_curves(
-        {f"{n} (lr {BOOK_LR[n]:g})": c for n, c in curves.items()},
-        x=np.arange(long_steps + 1),
-        ax=axes[0, 0],
-        xlabel="step",
-        ylabel="f(x, y)  (log scale)",
-        title="Loss per step at the book's learning rates",
-        logy=True,
-    )
-    axes[0, 0].set_ylim(bottom=1e-16)
-    ax = axes[0, 1]
-    for i, (n, vals) in enumerate(sweep.items()):
-        ys = [np.nan if v is None else max(v, 1e-30) for v in vals]
-        ax.plot(lrs, ys, "-o", markersize=3, color=COLORS[i], label=n)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_ylim(bottom=1e-16)
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel(f"f after {steps} steps (log; gaps: diverged)")
-    ax.set_title("Final loss against the learning rate")
-    ax.legend(loc="best")
-    ctx.savefig(fig2, "sweep")
+    _sweep_figure(ctx, curves, long_steps, lrs, steps, sweep)
 
     ranking = sorted(final, key=final.get)
     tuned_ranking = sorted(best, key=lambda n: best[n]["loss"])
@@ -187,3 +164,34 @@ def optimizer_paths(ctx: Context) -> Outcome:
         "adam_beats_sgd_lrs": beats_lrs,
     }
     return Outcome(numbers, claims, summary)
+
+
+def _sweep_figure(
+    ctx: Context, curves: Any, long_steps: Any, lrs: Any, steps: Any, sweep: Any
+) -> None:
+    """Loss per step at the book's rates, and the final loss over a sweep of learning rates."""
+    fig2, axes = new_figure(
+        1, 2, panel_size=(5.4, 3.9), title="How fast, and how sensitive to the learning rate"
+    )
+    plot_curves(
+        {f"{n} (lr {BOOK_LR[n]:g})": c for n, c in curves.items()},
+        x=np.arange(long_steps + 1),
+        ax=axes[0, 0],
+        xlabel="step",
+        ylabel="f(x, y)  (log scale)",
+        title="Loss per step at the book's learning rates",
+        logy=True,
+    )
+    axes[0, 0].set_ylim(bottom=1e-16)
+    ax = axes[0, 1]
+    for i, (n, vals) in enumerate(sweep.items()):
+        ys = [np.nan if v is None else max(v, 1e-30) for v in vals]
+        ax.plot(lrs, ys, "-o", markersize=3, color=COLORS[i], label=n)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=1e-16)
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"f after {steps} steps (log; gaps: diverged)")
+    ax.set_title("Final loss against the learning rate")
+    ax.legend(loc="best")
+    ctx.savefig(fig2, "sweep")

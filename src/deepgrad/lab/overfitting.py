@@ -10,6 +10,8 @@ not assumed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import backend, optim
 from ..viz.plots import new_figure, plot_curves
 from .experiment import Claim, Context, Outcome, experiment
@@ -44,31 +46,7 @@ def overfitting(ctx: Context) -> Outcome:
             rng=ctx.rng(1),
         )
 
-    fig, axes = new_figure(
-        1,
-        len(logs),
-        panel_size=(4.6, 3.8),
-        sharey=True,
-        title=f"{n_train} training images of {data.name}, MLP 6 × 100 ReLU, SGD lr {lr:g}",
-    )
-    for ax, (name, log) in zip(axes[0], logs.items(), strict=True):
-        plot_curves(
-            {"train": log.series("train_accuracy"), "test": log.series("test_accuracy")},
-            ax=ax,
-            xlabel="epoch",
-            ylabel="accuracy",
-            title=name,
-        )
-        last = log.epochs[-1]
-        ax.annotate(
-            f"gap {last['train_accuracy'] - last['test_accuracy']:.3f}",
-            xy=(0.97, 0.05),
-            xycoords="axes fraction",
-            ha="right",
-            fontsize=11,
-            bbox={"boxstyle": "round", "fc": "white", "ec": "#999"},
-        )
-    ctx.savefig(fig)
+    _figure(ctx, data, logs, lr, n_train)
 
     final = {
         name: {
@@ -138,3 +116,32 @@ def overfitting(ctx: Context) -> Outcome:
         },
     }
     return Outcome(numbers, claims, summary)
+
+
+def _figure(ctx: Context, data: Any, logs: Any, lr: Any, n_train: Any) -> None:
+    """Training and validation curves per cure for overfitting."""
+    fig, axes = new_figure(
+        1,
+        len(logs),
+        panel_size=(4.6, 3.8),
+        sharey=True,
+        title=f"{n_train} training images of {data.name}, MLP 6 × 100 ReLU, SGD lr {lr:g}",
+    )
+    for ax, (name, log) in zip(axes[0], logs.items(), strict=True):
+        plot_curves(
+            {"train": log.series("train_accuracy"), "test": log.series("test_accuracy")},
+            ax=ax,
+            xlabel="epoch",
+            ylabel="accuracy",
+            title=name,
+        )
+        last = log.epochs[-1]
+        ax.annotate(
+            f"gap {last['train_accuracy'] - last['test_accuracy']:.3f}",
+            xy=(0.97, 0.05),
+            xycoords="axes fraction",
+            ha="right",
+            fontsize=11,
+            bbox={"boxstyle": "round", "fc": "white", "ec": "#999"},
+        )
+    ctx.savefig(fig)

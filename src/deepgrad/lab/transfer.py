@@ -10,6 +10,8 @@ the same number of epochs; the test set of 5–9 judges them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend, nn, optim
@@ -104,31 +106,7 @@ def transfer(ctx: Context) -> Outcome:
     }
     frozen_unchanged = all(not p.requires_grad for p in body.parameters())
 
-    fig, axes = new_figure(
-        1,
-        2,
-        panel_size=(5.4, 4.0),
-        title=f"Digits 5–9 from {per_class} examples each: transfer from a CNN trained on 0–4",
-    )
-    plot_curves(
-        {
-            "transfer (frozen features, new head)": h_tr["val_accuracy"],
-            "transfer (all layers fine-tuned)": h_ft["val_accuracy"],
-            "same CNN from scratch": h_sc["val_accuracy"],
-        },
-        ax=axes[0, 0],
-        xlabel="epoch",
-        ylabel="test accuracy on digits 5–9",
-        title=f"{per_class * 5} training images",
-    )
-    plot_bars(
-        axes[0, 1],
-        {k: {"test accuracy": v} for k, v in acc.items()},
-        ylabel="test accuracy on digits 5–9",
-        title=f"After {epochs} epochs",
-        ylim=(0, 1.1),
-    )
-    ctx.savefig(fig)
+    _figure(ctx, acc, epochs, h_ft, h_sc, h_tr, per_class)
 
     t, s, ft = acc["transfer (frozen features)"], acc["from scratch"], acc["transfer (fine-tuned)"]
     claims = [
@@ -172,3 +150,34 @@ def transfer(ctx: Context) -> Outcome:
         },
     }
     return Outcome(numbers, claims, summary)
+
+
+def _figure(
+    ctx: Context, acc: Any, epochs: Any, h_ft: Any, h_sc: Any, h_tr: Any, per_class: Any
+) -> None:
+    """Accuracy of transfer against training from scratch, by number of labelled images."""
+    fig, axes = new_figure(
+        1,
+        2,
+        panel_size=(5.4, 4.0),
+        title=f"Digits 5–9 from {per_class} examples each: transfer from a CNN trained on 0–4",
+    )
+    plot_curves(
+        {
+            "transfer (frozen features, new head)": h_tr["val_accuracy"],
+            "transfer (all layers fine-tuned)": h_ft["val_accuracy"],
+            "same CNN from scratch": h_sc["val_accuracy"],
+        },
+        ax=axes[0, 0],
+        xlabel="epoch",
+        ylabel="test accuracy on digits 5–9",
+        title=f"{per_class * 5} training images",
+    )
+    plot_bars(
+        axes[0, 1],
+        {k: {"test accuracy": v} for k, v in acc.items()},
+        ylabel="test accuracy on digits 5–9",
+        title=f"After {epochs} epochs",
+        ylim=(0, 1.1),
+    )
+    ctx.savefig(fig)

@@ -14,6 +14,8 @@ with SGD (the book's setting) and with Adam (the setting one guide states).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import backend, optim
@@ -55,28 +57,7 @@ def _stats(acts: list[np.ndarray], act: str) -> dict[str, list[float]]:
 @experiment("weight-init", "Weight initialization: activations and training", uses_dataset=True)
 def weight_init(ctx: Context) -> Outcome:
     # ---- part 1: histograms
-    stats: dict[str, dict[str, dict]] = {}
-    panels, ranges, xlabels = {}, {}, {}
-    n_samples = 500 if ctx.quick else 1000
-    for init_name, init in INITS.items():
-        stats[init_name] = {}
-        for act in ACTS:
-            acts = activations(init, act, n=n_samples, seed=ctx.seed)
-            stats[init_name][act] = _stats(acts, act)
-            key = f"{init_name} · {act}"
-            shown = [a[a > 0] if act == "ReLU" else a for a in acts]
-            panels[key] = {f"layer {i + 1}": v for i, v in enumerate(shown)}
-            ranges[key] = RANGES[act]
-            xlabels[key] = "activation (non-zero only)" if act == "ReLU" else "activation"
-    fig = plot_histograms(
-        panels,
-        ncols=3,
-        bins=30,
-        range_=ranges,
-        xlabel=xlabels,
-        title="Activations of five layers of 100 units for each weight initialization",
-    )
-    ctx.savefig(fig, "histograms")
+    stats = _histograms(ctx)
 
     # ---- part 2: training with ReLU
     data = load_images(ctx.dataset, seed=ctx.seed, n_train=None)
@@ -114,22 +95,7 @@ def weight_init(ctx: Context) -> Outcome:
             final[opt_name][init_name] = float(np.mean(log.step_loss[-tail:]))
             test_acc[opt_name][init_name] = evaluate(model, data.x_test, data.y_test)["accuracy"]
 
-    fig2, axes = new_figure(
-        1,
-        2,
-        panel_size=(5.4, 3.9),
-        title=f"Training an MLP (4 × 100 ReLU) on {data.name} with each initialization",
-    )
-    for i, opt_name in enumerate(setups):
-        plot_curves(
-            curves[opt_name],
-            ax=axes[0, i],
-            xlabel="iteration",
-            ylabel="training loss (cross-entropy)",
-            title=opt_name,
-            smooth_window=max(steps // 50, 1),
-        )
-    ctx.savefig(fig2, "training")
+    _training_figure(ctx, curves, data, setups, steps)
 
     s = stats
     he_relu, xa_relu, small_relu = (
@@ -202,3 +168,51 @@ def weight_init(ctx: Context) -> Outcome:
         },
     }
     return Outcome(numbers, claims, summary)
+
+
+def _training_figure(ctx: Context, curves: Any, data: Any, setups: Any, steps: Any) -> None:
+    """Training curves for each initialization."""
+    fig2, axes = new_figure(
+        1,
+        2,
+        panel_size=(5.4, 3.9),
+        title=f"Training an MLP (4 × 100 ReLU) on {data.name} with each initialization",
+    )
+    for i, opt_name in enumerate(setups):
+        plot_curves(
+            curves[opt_name],
+            ax=axes[0, i],
+            xlabel="iteration",
+            ylabel="training loss (cross-entropy)",
+            title=opt_name,
+            smooth_window=max(steps // 50, 1),
+        )
+    ctx.savefig(fig2, "training")
+
+
+def _histograms(ctx: Context) -> dict[str, dict[str, dict]]:
+    """Part 1: histograms of the activations of five layers for each initialization and
+    activation function; returns their statistics per layer."""
+    stats: dict[str, dict[str, dict]] = {}
+    panels, ranges, xlabels = {}, {}, {}
+    n_samples = 500 if ctx.quick else 1000
+    for init_name, init in INITS.items():
+        stats[init_name] = {}
+        for act in ACTS:
+            acts = activations(init, act, n=n_samples, seed=ctx.seed)
+            stats[init_name][act] = _stats(acts, act)
+            key = f"{init_name} · {act}"
+            shown = [a[a > 0] if act == "ReLU" else a for a in acts]
+            panels[key] = {f"layer {i + 1}": v for i, v in enumerate(shown)}
+            ranges[key] = RANGES[act]
+            xlabels[key] = "activation (non-zero only)" if act == "ReLU" else "activation"
+    fig = plot_histograms(
+        panels,
+        ncols=3,
+        bins=30,
+        range_=ranges,
+        xlabel=xlabels,
+        title="Activations of five layers of 100 units for each weight initialization",
+    )
+    ctx.savefig(fig, "histograms")
+    return stats
