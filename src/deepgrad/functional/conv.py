@@ -51,10 +51,9 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from .arguments import IntTuple, int_tuple
 from .reduce import sum as _sum
 from .shape import reshape
-
-IntPair = int | Sequence[int]
 
 #: reduction length ``C/groups·kh·kw`` below which columns are batch-major (one GEMM per
 #: sample); at or above it, one GEMM over the whole batch. Both paths are exact; tests set it
@@ -63,20 +62,12 @@ BATCH_MAJOR_BELOW_K = 32
 
 
 # ---- argument handling -----------------------------------------------------------------------
-def _pair(v: IntPair, name: str, fn: str, n: int = 2) -> tuple[int, ...]:
-    if isinstance(v, (int,)) and not isinstance(v, bool):
-        return (int(v),) * n
-    try:
-        t = tuple(int(a) for a in v)  # type: ignore[union-attr]
-    except TypeError:
-        raise TypeError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
-    if len(t) != n:
-        raise ValueError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    return t
-
-
 def _padding4(
-    padding: IntPair | str, kernel: tuple[int, int], dilation: tuple[int, int], stride: Any, fn: str
+    padding: IntTuple | str,
+    kernel: tuple[int, int],
+    dilation: tuple[int, int],
+    stride: Any,
+    fn: str,
 ) -> tuple[int, int, int, int]:
     """``(top, bottom, left, right)`` from an int, a pair, ``"valid"`` or ``"same"``."""
     if isinstance(padding, str):
@@ -90,7 +81,7 @@ def _padding4(
         raise ValueError(
             f"{fn}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}"
         )
-    ph, pw = _pair(padding, "padding", fn)
+    ph, pw = int_tuple(padding, 2, "padding", fn)
     if ph < 0 or pw < 0:
         raise ValueError(f"{fn}: padding must be non-negative, got {padding!r}")
     return (ph, ph, pw, pw)
@@ -542,9 +533,9 @@ def conv2d(
     x: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
-    stride: IntPair = 1,
-    padding: IntPair | str = 0,
-    dilation: IntPair = 1,
+    stride: IntTuple = 1,
+    padding: IntTuple | str = 0,
+    dilation: IntTuple = 1,
     groups: int = 1,
 ) -> Tensor:
     """2-D convolution (cross-correlation, as in PyTorch).
@@ -571,8 +562,8 @@ def conv2d(
     _check_conv_args(x, weight, bias, groups, fn, 2, False)
     if x.ndim == 3:
         return unbatched(conv2d, x, weight, bias, stride, padding, dilation, groups)
-    stride_t = _pair(stride, "stride", fn)
-    dil = _pair(dilation, "dilation", fn)
+    stride_t = int_tuple(stride, 2, "stride", fn)
+    dil = int_tuple(dilation, 2, "dilation", fn)
     _positive(stride_t, "stride", fn)
     _positive(dil, "dilation", fn)
     pad = _padding4(padding, weight.shape[2:], dil, stride_t, fn)
@@ -587,11 +578,11 @@ def conv_transpose2d(
     x: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
-    stride: IntPair = 1,
-    padding: IntPair = 0,
-    output_padding: IntPair = 0,
+    stride: IntTuple = 1,
+    padding: IntTuple = 0,
+    output_padding: IntTuple = 0,
     groups: int = 1,
-    dilation: IntPair = 1,
+    dilation: IntTuple = 1,
 ) -> Tensor:
     """2-D transposed convolution ("deconvolution"): the gradient of ``conv2d`` with respect
     to its input, used to upsample (argument order as PyTorch's, ``groups`` before
@@ -618,12 +609,12 @@ def conv_transpose2d(
     if x.ndim == 3:
         return unbatched(conv_transpose2d, x, weight, bias, stride, padding, output_padding,
                          groups, dilation)  # fmt: skip
-    st = _pair(stride, "stride", fn)
-    dil = _pair(dilation, "dilation", fn)
+    st = int_tuple(stride, 2, "stride", fn)
+    dil = int_tuple(dilation, 2, "dilation", fn)
     _positive(st, "stride", fn)
     _positive(dil, "dilation", fn)
-    ph, pw = _pair(padding, "padding", fn)
-    oph, opw = _pair(output_padding, "output_padding", fn)
+    ph, pw = int_tuple(padding, 2, "padding", fn)
+    oph, opw = int_tuple(output_padding, 2, "output_padding", fn)
     if min(ph, pw, oph, opw) < 0:
         raise ValueError(f"{fn}: padding and output_padding must be non-negative")
     if not ((oph < st[0] or oph < dil[0]) and (opw < st[1] or opw < dil[1])):
@@ -667,9 +658,9 @@ def conv1d(
     _check_conv_args(x, weight, bias, groups, fn, 1, False)
     if x.ndim == 2:
         return unbatched(conv1d, x, weight, bias, stride, padding, dilation, groups)
-    s = _pair(stride, "stride", fn, 1)[0]
-    d = _pair(dilation, "dilation", fn, 1)[0]
-    p: Any = padding if isinstance(padding, str) else (0, _pair(padding, "padding", fn, 1)[0])
+    s = int_tuple(stride, 1, "stride", fn)[0]
+    d = int_tuple(dilation, 1, "dilation", fn)[0]
+    p: Any = padding if isinstance(padding, str) else (0, int_tuple(padding, 1, "padding", fn)[0])
     N, C, L = x.shape
     O, Cg, k = weight.shape
     try:
@@ -700,10 +691,10 @@ def conv_transpose1d(
                          groups, dilation)  # fmt: skip
     N, C, L = x.shape
     Ci, Cg, k = weight.shape
-    s = _pair(stride, "stride", fn, 1)[0]
-    p = _pair(padding, "padding", fn, 1)[0]
-    op = _pair(output_padding, "output_padding", fn, 1)[0]
-    d = _pair(dilation, "dilation", fn, 1)[0]
+    s = int_tuple(stride, 1, "stride", fn)[0]
+    p = int_tuple(padding, 1, "padding", fn)[0]
+    op = int_tuple(output_padding, 1, "output_padding", fn)[0]
+    d = int_tuple(dilation, 1, "dilation", fn)[0]
     y = conv_transpose2d(reshape(x, (N, C, 1, L)), reshape(weight, (Ci, Cg, 1, k)), bias,
                          (1, s), (0, p), (0, op), groups, (1, d))  # fmt: skip
     return reshape(y, (N, y.shape[1], y.shape[-1]))

@@ -39,24 +39,11 @@ import numpy
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from .arguments import IntTuple, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
 from .linalg import matmul
 from .reduce import mean
 from .shape import reshape
-
-IntPair = int | Sequence[int]
-
-
-def _pair(v: Any, name: str, fn: str, n: int = 2) -> tuple[int, ...]:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return (v,) * n
-    try:
-        t = tuple(int(a) for a in v)
-    except TypeError:
-        raise TypeError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}") from None
-    if len(t) != n:
-        raise ValueError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    return t
 
 
 class _PoolGeom:
@@ -231,10 +218,10 @@ class _MaxPoolGather(Function):
 
 def max_pool2d(
     x: Tensor,
-    kernel_size: IntPair,
-    stride: IntPair | None = None,
-    padding: IntPair = 0,
-    dilation: IntPair = 1,
+    kernel_size: IntTuple,
+    stride: IntTuple | None = None,
+    padding: IntTuple = 0,
+    dilation: IntTuple = 1,
     ceil_mode: bool = False,
 ) -> Tensor:
     """2-D max pooling: ``y[n, c, i, j] = max_{p,q} xpad[n, c, i·sh + p·dh, j·sw + q·dw]``
@@ -256,10 +243,10 @@ def max_pool2d(
     _check_input(x, fn)
     if x.ndim == 3:
         return unbatched(max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode)
-    k = _pair(kernel_size, "kernel_size", fn)
-    s = k if stride is None else _pair(stride, "stride", fn)
-    p = _pair(padding, "padding", fn)
-    d = _pair(dilation, "dilation", fn)
+    k = int_tuple(kernel_size, 2, "kernel_size", fn)
+    s = k if stride is None else int_tuple(stride, 2, "stride", fn)
+    p = int_tuple(padding, 2, "padding", fn)
+    d = int_tuple(dilation, 2, "dilation", fn)
     if min(k + s + d) < 1 or min(p) < 0:
         raise ValueError(
             f"{fn}: kernel_size, stride and dilation must be positive and padding non-negative, "
@@ -282,8 +269,8 @@ def max_pool1d(
     if x.ndim == 2:
         return unbatched(max_pool1d, x, kernel_size, stride, padding, dilation, ceil_mode)
     N, C, L = x.shape
-    k = _pair(kernel_size, "kernel_size", "max_pool1d", 1)[0]
-    s = k if stride is None else _pair(stride, "stride", "max_pool1d", 1)[0]
+    k = int_tuple(kernel_size, 1, "kernel_size", "max_pool1d")[0]
+    s = k if stride is None else int_tuple(stride, 1, "stride", "max_pool1d")[0]
     y = max_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), (1, dilation), ceil_mode)
     return reshape(y, (N, C, y.shape[-1]))
 
@@ -360,9 +347,9 @@ class _AvgPoolAdjoint(Function):
 
 def avg_pool2d(
     x: Tensor,
-    kernel_size: IntPair,
-    stride: IntPair | None = None,
-    padding: IntPair = 0,
+    kernel_size: IntTuple,
+    stride: IntTuple | None = None,
+    padding: IntTuple = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
@@ -378,9 +365,9 @@ def avg_pool2d(
     if x.ndim == 3:
         return unbatched(avg_pool2d, x, kernel_size, stride, padding, ceil_mode,
                          count_include_pad, divisor_override)  # fmt: skip
-    k = _pair(kernel_size, "kernel_size", fn)
-    s = k if stride is None else _pair(stride, "stride", fn)
-    p = _pair(padding, "padding", fn)
+    k = int_tuple(kernel_size, 2, "kernel_size", fn)
+    s = k if stride is None else int_tuple(stride, 2, "stride", fn)
+    p = int_tuple(padding, 2, "padding", fn)
     if min(k + s) < 1 or min(p) < 0:
         raise ValueError(
             f"{fn}: kernel_size and stride must be positive and padding non-negative, got "
@@ -406,8 +393,8 @@ def avg_pool1d(
     if x.ndim == 2:
         return unbatched(avg_pool1d, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
     N, C, L = x.shape
-    k = _pair(kernel_size, "kernel_size", "avg_pool1d", 1)[0]
-    s = k if stride is None else _pair(stride, "stride", "avg_pool1d", 1)[0]
+    k = int_tuple(kernel_size, 1, "kernel_size", "avg_pool1d")[0]
+    s = k if stride is None else int_tuple(stride, 1, "stride", "avg_pool1d")[0]
     y = avg_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), ceil_mode,
                    count_include_pad)  # fmt: skip
     return reshape(y, (N, C, y.shape[-1]))

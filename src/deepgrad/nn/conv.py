@@ -32,6 +32,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
+from ..functional.arguments import int_tuple
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -39,15 +40,6 @@ from .parameter import Parameter
 
 #: the ``padding_mode`` values of the convolution layers (PyTorch's)
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _tuple(v: Any, n: int, name: str, layer: str) -> tuple[int, ...]:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return (v,) * n
-    t = tuple(int(a) for a in v)
-    if len(t) != n:
-        raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    return t
 
 
 class _ConvNd(Module):
@@ -97,9 +89,9 @@ class _ConvNd(Module):
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", name)
-        self.stride = _tuple(stride, nd, "stride", name)
-        self.dilation = _tuple(dilation, nd, "dilation", name)
+        self.kernel_size = int_tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = int_tuple(stride, nd, "stride", name)
+        self.dilation = int_tuple(dilation, nd, "dilation", name)
         if min(self.kernel_size + self.stride + self.dilation) < 1:
             raise ValueError(
                 f"{name}: kernel_size, stride and dilation must be positive, got "
@@ -115,8 +107,8 @@ class _ConvNd(Module):
                 raise ValueError(f"{name}: padding='same' needs stride 1, got {self.stride}")
             self.padding: Any = padding
         else:
-            self.padding = _tuple(padding, nd, "padding", name)
-        self.output_padding = _tuple(output_padding, nd, "output_padding", name)
+            self.padding = int_tuple(padding, nd, "padding", name)
+        self.output_padding = int_tuple(output_padding, nd, "output_padding", name)
         self.padding_mode = padding_mode
         self.groups = groups
         self._use_bias = bias
