@@ -40,6 +40,7 @@ from .hooks import forward_hooks
 from .loop import Trainer, _device, model_dtype, run_eval
 from .progress import resolve_verbose
 from .sources import ArraySource, LoaderSource
+from .strategy import get_strategy
 from .summary import summary as _summary
 
 __all__ = [
@@ -475,7 +476,7 @@ def fit(
         seed,
         validation_freq,
     )
-    return trainer.run()
+    return get_strategy().trainer(trainer).run()
 
 
 def _eval_source(

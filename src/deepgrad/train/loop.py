@@ -248,10 +248,49 @@ class Trainer:
             if type(cb).__name__ == s["class"]:
                 cb.load_state_dict(s["state"])
 
+    # ---- the parts of an epoch (a data-parallel trainer overrides these) ----------------------
+    def resume(self) -> None:
+        """Restore the backup of a ``BackupAndRestore`` callback, if it has one (at train
+        begin)."""
+        for cb in self.callbacks.callbacks:
+            restore = getattr(cb, "restore", None)
+            if callable(restore) and type(cb).__name__ == "BackupAndRestore":
+                restore(self)
+
+    def train_step(self, xb: Any, yb: Any, wb: Any) -> tuple[float, int, Tensor]:
+        """One update on a batch: forward, loss, ``zero_grad``, backward, ``opt.step()``.
+        Returns ``(loss value, batch size, output)``."""
+        out = self.model(Tensor._from_op(_device(xb), None, 0))
+        loss_fn = self.compiled.loss
+        if wb is None:
+            loss = loss_fn(out, _device(yb))
+        else:
+            if self._loss_none is None:
+                self._loss_none = per_sample_loss(loss_fn)
+            loss = weighted_loss(self._loss_none, out, _device(yb), wb)
+        self.compiled.optimizer.zero_grad()
+        loss.backward()
+        lv = self.apply_gradients(float(loss.data), len(xb))
+        return lv, len(xb), out
+
+    def apply_gradients(self, loss_value: float, n: int) -> float:
+        """``opt.step()`` on the gradients just computed from ``n`` samples whose loss was
+        ``loss_value``; returns the loss to log for the step."""
+        self.compiled.optimizer.step()
+        return loss_value
+
+    def epoch_logs(self) -> dict[str, float]:
+        """The epoch's training loss and metrics (what ``on_epoch_end`` receives)."""
+        return self.running_logs()
+
+    def validate(self) -> dict[str, float]:
+        """``val_loss`` and ``val_<metric>`` on the validation data."""
+        return run_eval(self.model, self.val_source, self.compiled, self.val_metrics, "val_")
+
     # ---- the loop ------------------------------------------------------------------------------
     def run(self) -> History:
         model, compiled, cbs = self.model, self.compiled, self.callbacks
-        opt, loss_fn = compiled.optimizer, compiled.loss
+        opt = compiled.optimizer
         metrics = self.metrics
         model.__dict__["stop_training"] = False
         cbs.set_trainer(self)
@@ -259,15 +298,13 @@ class Trainer:
         logs: dict[str, float] = {}
         try:
             cbs.on_train_begin()
-            for cb in cbs.callbacks:
-                restore = getattr(cb, "restore", None)
-                if callable(restore) and type(cb).__name__ == "BackupAndRestore":
-                    restore(self)
+            self.resume()
             want_batches = cbs.wants_batches
             warned_nan = False
             updaters = metric_updaters(metrics)
             to_np = backend.to_numpy
             source = self.source
+            train_step = self.train_step
             steps = source.steps
             while self.epoch < self.epochs and not model.__dict__.get("stop_training"):
                 epoch = self.epoch
@@ -284,21 +321,10 @@ class Trainer:
                 for xb, yb, wb in source.batches(epoch, start, self.seed):
                     if want_batches:
                         cbs.on_batch_begin(self.step)
-                    out = model(Tensor._from_op(_device(xb), None, 0))
-                    if wb is None:
-                        loss = loss_fn(out, _device(yb))
-                    else:
-                        if self._loss_none is None:
-                            self._loss_none = per_sample_loss(loss_fn)
-                        loss = weighted_loss(self._loss_none, out, _device(yb), wb)
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    lv = float(loss.data)
-                    n = len(xb)
+                    lv, n, out = train_step(xb, yb, wb)
                     self.loss_sum += lv * n
                     self.count += n
-                    if metrics:
+                    if metrics and n:
                         od = to_np(out.data)
                         for update in updaters:
                             update(od, yb, wb)
@@ -311,11 +337,9 @@ class Trainer:
                         )
                         if model.__dict__.get("stop_training"):
                             break
-                logs = self.running_logs()
+                logs = self.epoch_logs()
                 if self.val_source is not None and (epoch + 1) % self.validation_freq == 0:
-                    logs.update(
-                        run_eval(model, self.val_source, compiled, self.val_metrics, "val_")
-                    )
+                    logs.update(self.validate())
                 logs["lr"] = get_lr(opt)
                 prog.close(logs)
                 if not warned_nan and not np.isfinite(logs["loss"]):
