@@ -23,7 +23,15 @@ def _train(args: argparse.Namespace) -> int:
 
     recipe = R.load_recipe(args.recipe)
     out = Path(args.out or Path("runs") / recipe.get("name", "run"))
-    R.run(recipe, out, epochs=args.epochs, verbose=args.verbose)
+    print_fn = print
+    from .distributed.comm import launched_by_mpi
+
+    if launched_by_mpi() > 1:  # `mpirun -n N deepgrad train`: data-parallel, rank 0 reports
+        from . import distributed
+
+        if not distributed.init().is_main:
+            print_fn = lambda *a, **k: None  # noqa: E731
+    R.run(recipe, out, epochs=args.epochs, verbose=args.verbose, print_fn=print_fn)
     return 0
 
 

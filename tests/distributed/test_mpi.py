@@ -112,3 +112,73 @@ def test_a_failing_or_hanging_rank_ends_the_job_with_a_clear_error(tmp_path, mod
         assert "ending the job on all 2 ranks" in out
     else:
         assert "rank 0/2: waited more than 2 s in the barrier of the test" in out, out
+
+
+RECIPE = """
+name = "digits-mlp-2ranks"
+[data]
+name = "digits"
+test_size = 0.25
+seed = 0
+[model]
+zoo = "MLP"
+args = { in_features = 64, hidden = [16], out_features = 10 }
+[optimizer]
+name = "adam"
+lr = 0.01
+[training]
+epochs = 2
+batch_size = 32
+validation_split = 0.1
+seed = 0
+[callbacks]
+checkpoint = true
+"""
+
+
+def test_mpirun_deepgrad_train_recipe(tmp_path):
+    """``mpirun -n 2 deepgrad train recipe.toml``: a global batch of 2 × 32, one report (rank
+    0's), the run's files written once; the model equals one process's on batch 64."""
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(RECIPE)
+    e = dict(
+        os.environ,
+        OMPI_ALLOW_RUN_AS_ROOT="1",
+        OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MPLBACKEND="Agg",
+    )
+    cli = [sys.executable, "-m", "deepgrad.cli"]
+    cmd = [
+        MPIRUN,
+        "-n",
+        "2",
+        "--oversubscribe",
+        *cli,
+        "train",
+        str(recipe),
+        "--out",
+        str(tmp_path / "run"),
+        "--verbose",
+        "0",
+    ]
+    r = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("deepgrad train: digits-mlp-2ranks") == 1, r.stdout
+    assert "batch size 32 per rank × 2 ranks = 64" in r.stdout
+    assert r.stdout.count("test: ") == 1
+    for f in ("model.dg", "history.csv", "metrics.json", "checkpoint.dg"):
+        assert (tmp_path / "run" / f).is_file(), f
+
+    from deepgrad import load_model
+    from deepgrad.train import recipe as R
+
+    spec = R.load_recipe(recipe)
+    spec["training"]["batch_size"] = 64
+    ds = R.load_data(spec["data"])
+    one = R.prepare(spec, ds, tmp_path / "one", verbose=0, callbacks={"csv_logger": False})
+    one.fit()
+    got = load_model(tmp_path / "run" / "model.dg")
+    for (k, a), b in zip(got.state_dict().items(), one.model.state_dict().values()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=k)

@@ -96,8 +96,9 @@ def merged_state(metric: Any, states: list[dict[str, Any]]) -> dict[str, Any]:
     if isinstance(metric, M.R2Score):
         return _merge_r2(states)
     if isinstance(metric, M.AUC):
+        live = [s for s in states if np.asarray(s["labels"]).size] or states[:1]
         return {
-            k: np.concatenate([np.asarray(s[k]) for s in states])
+            k: np.concatenate([np.asarray(s[k]) for s in live])
             for k in ("labels", "scores", "weights")
         }
     if isinstance(metric, _SUMMED):

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from .strategy import get_strategy
+
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
 DEFAULT_RECIPE: dict[str, Any] = {
     "name": "digits-cnn",
@@ -471,10 +473,12 @@ def run(
     ds = load_data(recipe.get("data", {}))
     training = prepare(recipe, ds, out, epochs=epochs, verbose=verbose)
     model = training.model
+    ranks = get_strategy().size  # > 1 under `mpirun` (deepgrad.distributed)
+    per_rank = f" per rank × {ranks} ranks = {training.batch_size * ranks}" if ranks > 1 else ""
     print_fn(
         f"deepgrad train: {recipe.get('name', 'run')} — {len(ds['x_train'])} training and "
         f"{len(ds['x_test'])} test samples; {training.epochs} epochs, batch size "
-        f"{training.batch_size}"
+        f"{training.batch_size}{per_rank}"
     )
     t0 = time.perf_counter()
     history = training.fit()
@@ -483,6 +487,8 @@ def run(
     results = {k: float(v) for k, v in results.items()}
     results["epochs"] = len(history.epoch)
     results["seconds"] = round(seconds, 2)
+    if not get_strategy().is_main:  # data-parallel: rank 0 alone writes the run's files
+        return results
     model.save(out / "model.dg")
     (out / "history.json").write_text(json.dumps(history.history, indent=2))
     (out / "metrics.json").write_text(json.dumps(results, indent=2))
