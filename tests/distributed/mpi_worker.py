@@ -226,6 +226,35 @@ def checks(out: Path) -> None:
         for k, v in hs[1].history.items():
             assert np.allclose(hs[0].history[k], v, rtol=1e-5, atol=1e-6), (k, hs[0].history[k], v)
 
+    @check("loader_input_is_sharded_by_batches")
+    def _():
+        from deepgrad.data import ArrayDataset, DataLoader
+
+        x, y = data(50)
+        loader = DataLoader(ArrayDataset(x, y), batch_size=8, shuffle=True, seed=0)
+        model = mlp()
+        model.compile(optimizer="adam", loss="cross_entropy", metrics=["accuracy"])
+        h = model.fit(loader, epochs=2, seed=0, verbose=0, validation_data=data(9, seed=2))
+        assert h.params["steps"] == 4, h.params  # 7 batches over 2 ranks
+        both = comm.allgather_object((weights(model), h.history))
+        close(both[0][0], both[1][0], "replicas")
+        assert both[0][1] == both[1][1] and np.isfinite(h.history["loss"]).all()
+
+    @check("batchnorm_and_dropout_replicas_agree")
+    def _():
+        # per-rank batch statistics and dropout masks during the epoch; at its end the
+        # replicas hold the same weights and (rank 0's) running statistics
+        x, y = data(40)
+        dg.manual_seed(0)
+        model = nn.Sequential(
+            nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3)
+        )
+        model.compile(optimizer="adam", loss="cross_entropy")
+        model.fit(x, y, epochs=2, batch_size=8, seed=0, verbose=0)
+        both = comm.allgather_object(weights(model))
+        for k in both[0]:
+            assert np.array_equal(both[0][k], both[1][k]), k
+
     (out / f"rank{rank}.json").write_text(json.dumps(report))
 
 

@@ -71,7 +71,7 @@ def test_two_ranks_train_as_one_process_on_the_doubled_batch(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     for rank in (0, 1):
         report = json.loads((tmp_path / f"rank{rank}.json").read_text())
-        assert len(report) == 8, report
+        assert len(report) == 10, report
         failed = {k: v for k, v in report.items() if v}
         assert not failed, f"rank {rank}:\n" + "\n".join(f"{k}:\n{v}" for k, v in failed.items())
 
