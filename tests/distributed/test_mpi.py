@@ -130,7 +130,7 @@ args = { in_features = 64, hidden = [16], out_features = 10 }
 name = "adam"
 lr = 0.01
 [training]
-epochs = 2
+epochs = 1
 batch_size = 32
 validation_split = 0.1
 seed = 0

@@ -43,7 +43,7 @@ def data():
 
 
 def objective(trial, kill_dir=None):
-    """Train a small MLP for 4 epochs; report val_loss each epoch (pruning)."""
+    """Train a small MLP for 3 epochs; report val_loss each epoch (pruning)."""
     import deepgrad as dg
 
     if kill_dir is not None:
@@ -65,7 +65,7 @@ def objective(trial, kill_dir=None):
         else []
     )
     h = model.fit(
-        x, y, epochs=4, batch_size=16, validation_split=0.3, seed=0, verbose=0, callbacks=cbs
+        x, y, epochs=3, batch_size=16, validation_split=0.3, seed=0, verbose=0, callbacks=cbs
     )
     trial.set_user_attr("history", h.history["val_loss"])
     return h.history["val_loss"][-1]
@@ -78,29 +78,40 @@ def objective_killing(kill_dir):
     return f
 
 
-@pytest.fixture(scope="module")
-def client():
+def start_cluster():
+    """A LocalCluster of 2 single-threaded worker processes. A task may be on a worker that
+    dies once (allowed-failures 1); one task per worker at a time, so that a death concerns
+    only the task it killed."""
     import dask
 
-    # a task may be on a worker that dies once; one task per worker at a time, so that a
-    # death concerns only the task it killed
     cfg = {
         "distributed.scheduler.allowed-failures": 1,
         "distributed.scheduler.worker-saturation": 1.0,
     }
     with dask.config.set(cfg):
-        c = S.local_cluster(n_workers=2, threads_per_worker=1, blas_threads=1)
-    yield c
-    c.close()
-    c.cluster.close()
+        return S.local_cluster(n_workers=2, threads_per_worker=1, blas_threads=1)
 
 
-def test_workers_blas_threads_are_capped(client):
+def test_search_on_a_local_dask_cluster(tmp_path):
+    """One cluster for every check (starting one is the slow part): BLAS capped on the
+    workers, GridSearchCV, the Optuna pruning search, and a killed worker's trial."""
+    client = start_cluster()
+    try:
+        check_workers_blas_threads_are_capped(client)
+        check_grid_search_on_dask_scores_each_candidate_as_alone(client)
+        check_optuna_pruning_search_scores_each_trial_as_alone(client, tmp_path / "a")
+        check_a_killed_worker_trial_is_retried_or_reported(client, tmp_path / "b")
+    finally:
+        client.close()
+        client.cluster.close()
+
+
+def check_workers_blas_threads_are_capped(client):
     assert set(client.run(S.blas_threads).values()) == {1}
     assert len(client.scheduler_info()["workers"]) == 2
 
 
-def test_grid_search_on_dask_scores_each_candidate_as_alone(client):
+def check_grid_search_on_dask_scores_each_candidate_as_alone(client):
     from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
     from deepgrad.train import DeepgradClassifier
@@ -131,27 +142,32 @@ def _check_alone(result):
             assert t.value == pytest.approx(alone_value, rel=1e-6)
 
 
-def test_optuna_pruning_search_on_dask_scores_each_trial_as_alone(client, tmp_path):
+def check_optuna_pruning_search_scores_each_trial_as_alone(client, tmp_path):
+    tmp_path.mkdir()
     pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
     result = S.optuna_search(
         objective,
-        6,
+        5,
         client=client,
         pruner=pruner,
         storage=tmp_path / "journal.log",
         sampler=optuna.samplers.TPESampler(seed=0),
         study_name="t1",
     )
-    assert len(result.completed) + len(result.pruned) == 6 and not result.failed
+    assert len(result.completed) + len(result.pruned) == 5 and not result.failed
+    for t in result.study.trials:  # a pruned trial stopped before its last epoch
+        if t.state.name == "PRUNED":
+            assert len(t.intermediate_values) < 3
     assert result.best_value == min(result.completed.values())
     _check_alone(result)
 
 
-def test_a_killed_worker_trial_is_retried_or_reported(client, tmp_path):
+def check_a_killed_worker_trial_is_retried_or_reported(client, tmp_path):
     """Trial 0's worker is killed (SIGKILL) the first time: the scheduler runs the trial
     again on a live worker and it completes with its value alone. Trial 1 raises: it is
     marked FAIL on the study and reported with its reason, not lost (a trial whose workers
     keep dying ends the same way, with Dask's KilledWorker as the reason)."""
+    tmp_path.mkdir()
     result = S.optuna_search(
         objective_killing(str(tmp_path)),
         3,

@@ -241,8 +241,9 @@ def optuna_search(
     ``MedianPruner(n_warmup_steps=1)``) stopping bad trials early.
 
     The trials' parameters are drawn here (``study.ask()``, with ``sampler``, e.g.
-    ``optuna.samplers.TPESampler(seed=0)``) and the results told here, so a trial whose task
-    is lost is never left running: it is retried by Dask or marked ``FAIL``. The workers
+    ``optuna.samplers.TPESampler(seed=0)``) — a new trial each time one ends, so the sampler
+    learns from the finished ones — and the results told here, so a trial whose task is lost
+    is never left running: it is retried by Dask or marked ``FAIL``. The workers
     report per-epoch values into ``storage`` (an Optuna journal file: the default, a new one in
     a temporary folder; on several machines a path on a shared filesystem, or a database URL
     such as ``"postgresql://..."``), which the pruner reads. ``objective`` must be picklable
@@ -267,9 +268,15 @@ def optuna_search(
         load_if_exists=True,
     )
     result = SearchResult(study)
-    futures = {}
-    for _ in range(n_trials):
+    futures: dict[Any, Any] = {}
+    TS = optuna.trial.TrialState
+    in_flight = max(1, int(sum(client.nthreads().values())))
+    asked = 0
+
+    def submit() -> Any:
+        nonlocal asked
         trial = study.ask()
+        asked += 1
         fut = client.submit(
             _run_trial,
             objective,
@@ -282,9 +289,13 @@ def optuna_search(
             key=f"deepgrad-trial-{study_name}-{trial.number}",
         )
         futures[fut] = trial
-    TS = optuna.trial.TrialState
-    for fut in as_completed(list(futures)):
-        trial = futures[fut]
+        return fut
+
+    # as many trials at once as the workers run tasks: each new one is asked after a result
+    # came in, so the sampler learns from the finished trials
+    pending = as_completed([submit() for _ in range(min(in_flight, n_trials))])
+    for fut in pending:
+        trial = futures.pop(fut)
         try:
             state, value = fut.result()
         except Exception as e:  # noqa: BLE001 - reported in the result, and on the study
@@ -292,13 +303,15 @@ def optuna_search(
             study.tell(trial, state=TS.FAIL)
             study.set_user_attr(f"failure_{trial.number}", reason)
             result.failed[trial.number] = reason
-            continue
-        if state == "complete":
-            study.tell(trial, value)
-            result.completed[trial.number] = value
         else:
-            study.tell(trial, state=TS.PRUNED)
-            frozen = study._storage.get_trial(trial._trial_id)
-            iv = frozen.intermediate_values
-            result.pruned[trial.number] = iv[max(iv)] if iv else None
+            if state == "complete":
+                study.tell(trial, value)
+                result.completed[trial.number] = value
+            else:
+                study.tell(trial, state=TS.PRUNED)
+                frozen = study._storage.get_trial(trial._trial_id)
+                iv = frozen.intermediate_values
+                result.pruned[trial.number] = iv[max(iv)] if iv else None
+        if asked < n_trials:
+            pending.add(submit())
     return result
