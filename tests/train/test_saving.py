@@ -168,11 +168,17 @@ def test_pickle_payloads_never_execute(tmp_path):
         zf.writestr("config.json", json.dumps(evil))
         zf.writestr("weights.safetensors", weights)
         zf.writestr("data.pkl", blob)
-    with pytest.raises(ModelFileError, match="'os.system' is not a registered layer class"):
+    with pytest.raises(ModelFileError, match=r"unexpected entries \['data.pkl'\]"):
         dg.load_model(tmp_path / "evil.dg")
+    with zipfile.ZipFile(tmp_path / "evil1.dg", "w") as zf:
+        zf.writestr("config.json", json.dumps(evil))
+        zf.writestr("weights.safetensors", weights)
+    with pytest.raises(ModelFileError, match="'os.system' is not a registered layer class"):
+        dg.load_model(tmp_path / "evil1.dg")
     evil2 = dict(cfg, model={"class": "Sequential", "config": {"modules": [{"class": "eval"}]}})
     with zipfile.ZipFile(tmp_path / "evil2.dg", "w") as zf:
         zf.writestr("config.json", json.dumps(evil2))
+        zf.writestr("weights.safetensors", weights)
     with pytest.raises(ModelFileError, match="'eval' is not a registered"):
         dg.load_model(tmp_path / "evil2.dg")
     assert not os.path.exists(marker)

@@ -2,14 +2,17 @@
 
 The user-facing functions are ``model.save(path)``, ``deepgrad.load_model(path)``,
 ``model.save_weights`` / ``load_weights`` (in :mod:`deepgrad.train`, which adds the compile
-information); this package holds the file format and the registry they use.
+information); this package holds the file format and the registry they use, and the checked readers of
+untrusted files (:mod:`deepgrad.io.safe_read`) that every loader goes through.
 """
 
+from .budget import AllocationRefused, allocation_budget
 from .onnx import export_onnx
 from .registry import get_class, name_of, register, registered, unregister
 from .serialization import (
     ModelFileError,
     atomic_write,
+    clean_stale_tmp,
     load_weights,
     module_from_config,
     module_to_config,
@@ -19,22 +22,39 @@ from .serialization import (
     unpack_state,
     write_archive,
 )
+from .safe_read import (
+    TensorInfo,
+    load_safetensors,
+    read_json,
+    read_zip_entry,
+    safetensors_header,
+    zip_entries,
+)
 
 __all__ = [
+    "AllocationRefused",
     "ModelFileError",
+    "TensorInfo",
+    "allocation_budget",
     "atomic_write",
+    "clean_stale_tmp",
     "export_onnx",
     "get_class",
+    "load_safetensors",
     "load_weights",
     "module_from_config",
     "module_to_config",
     "name_of",
     "pack_state",
     "read_archive",
+    "read_json",
+    "read_zip_entry",
     "register",
     "registered",
+    "safetensors_header",
     "save_weights",
     "unpack_state",
     "unregister",
     "write_archive",
+    "zip_entries",
 ]

@@ -97,8 +97,16 @@ def get_class(name: str) -> type:
         raise TypeError(f"a class name must be a string, got {type(name).__name__}")
     c = _user.get(name) or _builtin().get(name)
     if c is None:
+        import difflib
+
+        known = sorted(registered())
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        lower = {k.lower(): k for k in known}
+        if name.lower() in lower and lower[name.lower()] not in close:
+            close.insert(0, lower[name.lower()])
+        hint = f"did you mean {' or '.join(repr(k) for k in close)}? " if close else ""
         raise KeyError(
-            f"{name!r} is not a registered layer class; known: {sorted(registered())}. A saved "
+            f"{name[:80]!r} is not a registered layer class; {hint}known: {known}. A saved "
             "model may only name deepgrad's layers or classes registered with @dg.register "
             "(never an import path) — import and register your class before loading"
         )

@@ -25,6 +25,7 @@ import inspect
 import json
 import os
 import tempfile
+import threading
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,7 +35,16 @@ from typing import Any
 import numpy
 
 from .. import backend
-from . import registry
+from . import budget, registry
+from .safe_read import (
+    MAX_COMPRESSION_RATIO,  # noqa: F401  (its old home; the limit lives in safe_read)
+    ModelFileError,
+    load_safetensors,
+    read_json,
+    read_zip_entry,
+    safetensors_metadata,
+    zip_entries,
+)
 
 FORMAT = "deepgrad"
 FORMAT_VERSION = 1
@@ -44,27 +54,86 @@ STATE = "state.safetensors"
 _ENTRIES = (CONFIG, WEIGHTS, STATE)
 
 #: largest JSON entry accepted (bytes, inflated)
-MAX_CONFIG_BYTES = 64 * 2**20
+MAX_CONFIG_BYTES = 16 * 2**20
 #: largest array entry accepted (bytes, inflated); raise it for models larger than this
 MAX_ENTRY_BYTES = 16 * 2**30
-#: largest inflated/compressed ratio accepted for entries over 1 MiB (deflate's limit is ~1032;
-#: real JSON compresses ~10×, float weights ~1.1×; zip bombs need far more)
-MAX_COMPRESSION_RATIO = 100.0
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be read: not a deepgrad file, truncated, corrupted, refused."""
+#: most layers one config may declare
+MAX_MODULES = 50_000
+#: most elements of the per-sample ``input`` shape that builds lazy layers
+MAX_INPUT_ELEMENTS = 2**24
+#: age after which a temporary file of an interrupted save, whose writer cannot be identified,
+#: is removed by the next save to the same path (seconds)
+STALE_TMP_SECONDS = 3600.0
 
 
 # ---- atomic writes ------------------------------------------------------------------------------
+_writing: set[str] = set()  # temporary files this process is writing now
+_writing_lock = threading.Lock()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or cannot tell: keep its file
+    return True
+
+
+def clean_stale_tmp(path: str | os.PathLike) -> list[Path]:
+    """Remove temporary files that interrupted saves to ``path`` left in its folder
+    (``.<name>.<pid>.<random>.tmp``): those whose writing process has ended, and any of unknown
+    origin older than :data:`STALE_TMP_SECONDS`. Files being written now are kept. Returns the
+    removed paths. :func:`atomic_write` calls it before every save."""
+    import time
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    removed = []
+    try:
+        candidates = list(folder.glob(f".{_glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    now = time.time()
+    for tmp in candidates:
+        if str(tmp) in _writing:
+            continue
+        parts = tmp.name[len(path.name) + 2 : -len(".tmp")].split(".")
+        pid = int(parts[0]) if len(parts) == 2 and parts[0].isdigit() else None
+        try:
+            if pid is not None:
+                stale = not _pid_alive(pid) or pid == os.getpid()
+            else:
+                stale = now - tmp.stat().st_mtime > STALE_TMP_SECONDS
+            if stale:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            pass
+    return removed
+
+
+def _glob_escape(name: str) -> str:
+    """``name`` with glob's special characters escaped."""
+    import glob
+
+    return glob.escape(name)
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
     """Call ``write(f)`` on a temporary binary file next to ``path``, then rename it onto
     ``path`` (``os.replace`` is atomic on POSIX and Windows): readers see the old file or the
-    new one, never a partial one."""
+    new one, never a partial one. The temporary file is removed if ``write`` fails; one that a
+    killed process left behind is removed by the next save to the same path
+    (:func:`clean_stale_tmp`)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    with _writing_lock:
+        clean_stale_tmp(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
+        _writing.add(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -77,6 +146,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
         except FileNotFoundError:
             pass
         raise
+    finally:
+        _writing.discard(tmp)
     try:  # make the rename itself durable (best effort; not possible everywhere)
         dfd = os.open(folder, os.O_RDONLY)
         try:
@@ -143,11 +214,29 @@ def _decode_value(v: Any) -> Any:
     return {str(k): _decode_value(x) for k, x in v.items()}
 
 
+#: the dtypes a model file may name (never object dtypes, which could hold Python objects)
+SAFE_DTYPES = (
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+)
+
+
 def _safe_dtype(name: Any) -> numpy.dtype:
-    dt = numpy.dtype(str(name))
-    if dt.kind not in "biuf":  # never object dtypes (which could hold arbitrary Python objects)
-        raise ModelFileError(f"refusing dtype {name!r} in a model file")
-    return dt
+    if not isinstance(name, str) or name not in SAFE_DTYPES:
+        raise ModelFileError(
+            f"refusing dtype {name!r:.60} in a model file; expected one of {list(SAFE_DTYPES)}"
+        )
+    return numpy.dtype(name)
 
 
 # ---- architecture ------------------------------------------------------------------------------
@@ -189,21 +278,46 @@ def module_from_config(config: dict[str, Any]) -> Any:
     """Build a module from :func:`module_to_config`'s form (also written by hand, e.g. in a
     TOML file: ``{"class": "Linear", "config": {"in_features": 4, "out_features": 2}}``;
     ``config`` may be omitted for a layer with no arguments). Only registered classes are
-    built; their weights are freshly initialized."""
+    built; their weights are freshly initialized. Anything malformed raises
+    :class:`ModelFileError` naming the layer."""
     if not isinstance(config, dict) or "class" not in config:
         raise ModelFileError(
             f"a layer must be given as {{'class': name, 'config': {{...}}}}, got {config!r:.200}"
         )
+    name = config["class"]
+    if not isinstance(name, str):
+        raise ModelFileError(
+            f"a layer's 'class' must be a registered class name (a string), got "
+            f"{type(name).__name__} {name!r:.60}"
+        )
     unknown = set(config) - {"class", "config"}
     if unknown:
-        raise ModelFileError(f"unexpected keys {sorted(unknown)} in the layer {config['class']!r}")
+        raise ModelFileError(f"unexpected keys {sorted(unknown)} in the layer {name!r}")
     try:
-        cls = registry.get_class(config["class"])
+        cls = registry.get_class(name)
     except KeyError as e:
         raise ModelFileError(e.args[0]) from None
-    raw = config.get("config") or {}
+    raw = config.get("config")
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
-        raise ModelFileError(f"the config of {config['class']!r} must be a dict")
+        raise ModelFileError(
+            f"the config of {name!r} must be a dict of constructor arguments, got "
+            f"{type(raw).__name__}"
+        )
+    try:
+        with budget.building(name):
+            args, kwargs = _constructor_arguments(cls, name, raw)
+            return cls(*args, **kwargs)
+    except ModelFileError:
+        raise
+    except (Exception, RecursionError, MemoryError) as e:
+        raise ModelFileError(
+            f"could not build {name} from its config: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _constructor_arguments(cls: type, name: str, raw: dict[str, Any]) -> tuple[list, dict]:
+    """The positional and keyword arguments ``raw`` gives ``cls``'s constructor (decoded)."""
     sig = inspect.signature(cls.__init__)
     params = [p for n, p in sig.parameters.items() if n != "self"]
     names = {p.name for p in params}
@@ -211,7 +325,7 @@ def module_from_config(config: dict[str, Any]) -> Any:
     extra = set(raw) - names
     if extra and not has_var_kw:
         raise ModelFileError(
-            f"{config['class']} has no constructor argument(s) {sorted(extra)}; it takes "
+            f"{name} has no constructor argument(s) {sorted(extra)}; it takes "
             f"{[p.name for p in params]}"
         )
     has_var_pos = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
@@ -221,28 +335,28 @@ def module_from_config(config: dict[str, Any]) -> Any:
         if p.name not in raw:
             if has_var_pos and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
                 if p.default is inspect.Parameter.empty:
-                    raise ModelFileError(f"{config['class']}: missing argument {p.name!r}")
+                    raise ModelFileError(f"{name}: missing argument {p.name!r}")
                 args.append(p.default)
             continue
         value = raw[p.name]
         if p.kind is inspect.Parameter.VAR_POSITIONAL:
             if not isinstance(value, list):
-                raise ModelFileError(f"{config['class']}: {p.name!r} must be a list")
+                raise ModelFileError(f"{name}: {p.name!r} must be a list")
             args.extend(_decode_value(x) for x in value)
         elif p.kind is inspect.Parameter.VAR_KEYWORD:
-            kwargs.update(_decode_value(value))
+            decoded = _decode_value(value)
+            if not isinstance(decoded, dict):
+                raise ModelFileError(f"{name}: {p.name!r} must be a dict")
+            kwargs.update(decoded)
         elif p.kind is inspect.Parameter.POSITIONAL_ONLY or (
             has_var_pos and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
         ):
             args.append(_decode_value(value))
         else:
             kwargs[p.name] = _decode_value(value)
-    for key in extra:
+    for key in sorted(extra):
         kwargs[key] = _decode_value(raw[key])
-    try:
-        return cls(*args, **kwargs)
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(f"could not build {config['class']} from its config: {e}") from e
+    return args, kwargs
 
 
 # ---- state (nested dicts/lists of arrays and numbers) ------------------------------------------
@@ -279,24 +393,35 @@ def pack_state(obj: Any, arrays: dict[str, numpy.ndarray], prefix: str) -> Any:
 
 
 def unpack_state(obj: Any, arrays: dict[str, numpy.ndarray]) -> Any:
-    """Inverse of :func:`pack_state`."""
+    """Inverse of :func:`pack_state`; a malformed state raises :class:`ModelFileError`."""
     if isinstance(obj, list):
         return [unpack_state(x, arrays) for x in obj]
     if not isinstance(obj, dict):
         return obj
     if "__array__" in obj:
         key = obj["__array__"]
-        if key not in arrays:
-            raise ModelFileError(f"the file references an array {key!r} that it does not hold")
+        if not isinstance(key, str) or key not in arrays:
+            raise ModelFileError(f"the file references an array {key!r:.80} that it does not hold")
         arr = arrays[key]
         return arr[()] if obj.get("scalar") else arr
-    if "__tuple__" in obj:
+    if "__tuple__" in obj and isinstance(obj["__tuple__"], list):
         return tuple(unpack_state(x, arrays) for x in obj["__tuple__"])
-    if "__dict__" in obj:
+    if "__dict__" in obj and isinstance(obj["__dict__"], dict):
         return {k: unpack_state(v, arrays) for k, v in obj["__dict__"].items()}
-    if "__items__" in obj:
-        return {k: unpack_state(v, arrays) for k, v in obj["__items__"]}
-    raise ModelFileError(f"unexpected entry in a saved state: {sorted(obj)}")
+    if "__items__" in obj and isinstance(obj["__items__"], list):
+        out = {}
+        for item in obj["__items__"]:
+            if not (
+                isinstance(item, list)
+                and len(item) == 2
+                and (item[0] is None or isinstance(item[0], (str, int, float, bool)))
+            ):
+                raise ModelFileError(
+                    f"a saved state's items must be [key, value] pairs, got {item!r:.80}"
+                )
+            out[item[0]] = unpack_state(item[1], arrays)
+        return out
+    raise ModelFileError(f"unexpected entry in a saved state: {sorted(obj)[:8]}")
 
 
 # ---- archives ----------------------------------------------------------------------------------
@@ -305,15 +430,6 @@ def _st_bytes(arrays: dict[str, numpy.ndarray], metadata: dict[str, str] | None 
 
     out = {k: v if v.flags.c_contiguous else numpy.array(v, order="C") for k, v in arrays.items()}
     return save(out, metadata=metadata)
-
-
-def _st_load(data: bytes, what: str) -> dict[str, numpy.ndarray]:
-    from safetensors.numpy import load
-
-    try:
-        return load(data)
-    except Exception as e:  # SafetensorError, a malformed header, ...
-        raise ModelFileError(f"{what} is corrupted (safetensors could not read it: {e})") from e
 
 
 def write_archive(
@@ -339,25 +455,13 @@ def write_archive(
     atomic_write(path, write)
 
 
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: Any) -> bytes:
-    if info.flag_bits & 0x1:
-        raise ModelFileError(f"{path}: entry {info.filename!r} is encrypted")
-    if info.file_size > limit:
+def _refuse_pickle(path: Any, magic: bytes) -> None:
+    if magic[:1] == b"\x80" or magic[:2] in (b"(d", b"(l", b"}q", b"]q"):
         raise ModelFileError(
-            f"{path}: entry {info.filename!r} declares {info.file_size} bytes, over the limit of "
-            f"{limit} (refused before inflating it)"
+            f"{path} looks like a Python pickle (e.g. from torch.save or pickle.dump); deepgrad "
+            "never unpickles, as loading a pickle can run arbitrary code. Save the weights as "
+            "safetensors and load them with load_weights"
         )
-    ratio = info.file_size / max(info.compress_size, 1)
-    if info.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:
-        raise ModelFileError(
-            f"{path}: entry {info.filename!r} would inflate {ratio:.0f}× ({info.compress_size} → "
-            f"{info.file_size} bytes); refusing a suspected zip bomb"
-        )
-    with zf.open(info) as f:
-        data = f.read(info.file_size + 1)
-    if len(data) != info.file_size:
-        raise ModelFileError(f"{path}: entry {info.filename!r} has the wrong size")
-    return data
 
 
 def read_archive(
@@ -365,22 +469,19 @@ def read_archive(
 ) -> tuple[dict[str, Any], dict[str, numpy.ndarray] | None, dict[str, numpy.ndarray]]:
     """Read and check a deepgrad zip: ``(config, weights or None, state arrays)``.
 
-    Raises :class:`ModelFileError` for anything that is not an intact deepgrad file.
+    Every entry is checked before it is inflated and every safetensors header before an array
+    is made (:mod:`deepgrad.io.safe_read`): anything that is not an intact deepgrad file raises
+    :class:`ModelFileError`, after work bounded by the file's real size.
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
     with open(p, "rb") as f:
-        magic = f.read(4)
-    if magic[:1] == b"\x80" or magic[:2] in (b"(d", b"(l", b"}q", b"]q"):
-        raise ModelFileError(
-            f"{path} looks like a Python pickle (e.g. from torch.save or pickle.dump); deepgrad "
-            "never unpickles, as loading a pickle can run arbitrary code. Save the weights as "
-            "safetensors and load them with load_weights"
-        )
+        _refuse_pickle(path, f.read(4))
+    size = p.stat().st_size
     try:
         with zipfile.ZipFile(p) as zf:
-            infos = {i.filename: i for i in zf.infolist()}
+            infos = zip_entries(zf, path)
             if CONFIG not in infos:
                 held = sorted(infos)[:8]
                 hint = ""
@@ -393,27 +494,25 @@ def read_archive(
                     f"{path} is a zip archive but not a deepgrad model file (no {CONFIG}; it "
                     f"holds {held}){hint}"
                 )
-            raw = _read_entry(zf, infos[CONFIG], MAX_CONFIG_BYTES, path)
-            try:
-                config = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise ModelFileError(f"{path}: {CONFIG} is not valid JSON ({e})") from e
+            zip_entries(zf, path, allowed=_ENTRIES)
+            raw = read_zip_entry(zf, infos[CONFIG], MAX_CONFIG_BYTES, path, size)
+            config = read_json(raw, f"{path}: {CONFIG}")
             if not isinstance(config, dict) or config.get("format") != FORMAT:
                 raise ModelFileError(f"{path}: {CONFIG} is not a deepgrad config")
             version = config.get("format_version")
-            if not isinstance(version, int) or version > FORMAT_VERSION:
+            if type(version) is not int or version > FORMAT_VERSION:
                 raise ModelFileError(
-                    f"{path} has format version {version!r}; this deepgrad reads up to "
+                    f"{path} has format version {version!r:.40}; this deepgrad reads up to "
                     f"{FORMAT_VERSION} — upgrade deepgrad"
                 )
             weights = None
             if WEIGHTS in infos:
-                data = _read_entry(zf, infos[WEIGHTS], MAX_ENTRY_BYTES, path)
-                weights = _st_load(data, f"{path}: {WEIGHTS}")
+                data = read_zip_entry(zf, infos[WEIGHTS], MAX_ENTRY_BYTES, path, size)
+                weights = load_safetensors(data, f"{path}: {WEIGHTS}")
             state: dict[str, numpy.ndarray] = {}
             if STATE in infos:
-                data = _read_entry(zf, infos[STATE], MAX_ENTRY_BYTES, path)
-                state = _st_load(data, f"{path}: {STATE}")
+                data = read_zip_entry(zf, infos[STATE], MAX_ENTRY_BYTES, path, size)
+                state = load_safetensors(data, f"{path}: {STATE}")
     except zipfile.BadZipFile as e:
         raise ModelFileError(
             f"{path} is not a readable deepgrad model file (a zip archive holding {CONFIG} and "
@@ -423,13 +522,16 @@ def read_archive(
         if isinstance(e, FileNotFoundError):
             raise
         raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from e
+    except ModelFileError:
+        raise
     except Exception as e:
-        if isinstance(e, ModelFileError):
-            raise
         import zlib
 
         if isinstance(e, zlib.error):
             raise ModelFileError(f"{path} is corrupted (zlib: {e})") from e
+        if isinstance(e, (ValueError, NotImplementedError, OverflowError)):
+            # zipfile's own complaints (an unsupported compression method, a bad header field)
+            raise ModelFileError(f"{path} is corrupted ({type(e).__name__}: {e})") from e
         raise
     return config, weights, state
 
@@ -446,6 +548,37 @@ def input_spec(model: Any) -> dict[str, Any] | None:
     """The per-sample input shape and dtype recorded at the model's first ``fit``/``predict``/
     ``summary`` (how lazy layers get built when loading)."""
     return model.__dict__.get("_dg_input_spec")
+
+
+def check_input_spec(spec: Any, where: str) -> dict[str, Any] | None:
+    """A recorded ``input`` spec ``{"shape": [per-sample dims], "dtype": name}`` checked: at
+    most 8 positive dims of at most :data:`MAX_INPUT_ELEMENTS` elements in all, a safe dtype."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or set(spec) != {"shape", "dtype"}:
+        raise ModelFileError(
+            f"{where}: 'input' must be {{'shape': [...], 'dtype': name}}, got {spec!r:.100}"
+        )
+    shape = spec["shape"]
+    if (
+        not isinstance(shape, list)
+        or len(shape) > 8
+        or not all(type(s) is int and s >= 1 for s in shape)
+    ):
+        raise ModelFileError(
+            f"{where}: the input shape must be a list of at most 8 positive integers, got "
+            f"{shape!r:.100}"
+        )
+    n = 1
+    for s_ in shape:
+        n *= s_
+    if n > MAX_INPUT_ELEMENTS:
+        raise ModelFileError(
+            f"{where}: the input shape {tuple(shape)} has {n:,} elements per sample, over the "
+            f"limit of {MAX_INPUT_ELEMENTS:,}"
+        )
+    _safe_dtype(spec["dtype"])
+    return spec
 
 
 def build_lazy(model: Any, spec: dict[str, Any] | None) -> None:
@@ -508,31 +641,90 @@ def _apply_weights(model: Any, weights: dict[str, numpy.ndarray], where: str) ->
             f"{where}: the weights do not match the model: missing {missing[:10]}, unexpected "
             f"{unexpected[:10]}{hint}"
         )
+    check_weights(own, weights, where)
     model.load_state_dict(weights)
+
+
+def check_weights(own: dict[str, Any], weights: dict[str, numpy.ndarray], where: str) -> None:
+    """Refuse (:class:`ModelFileError`) a weight whose shape differs from the model's, or a
+    non-float array for a float parameter."""
+    for k, t in own.items():
+        if k not in weights:
+            continue
+        w = weights[k]
+        if tuple(w.shape) != tuple(t.shape):
+            raise ModelFileError(
+                f"{where}: {k!r} has shape {tuple(w.shape)} in the weights but the architecture "
+                f"declares {tuple(t.shape)}"
+            )
+        if numpy.dtype(t.dtype).kind == "f" and w.dtype.kind != "f":
+            raise ModelFileError(
+                f"{where}: {k!r} is {w.dtype} in the weights but a floating parameter in the model"
+            )
+
+
+def _count_layers(arch: Any) -> int:
+    n = 0
+    level = [arch]
+    while level:
+        nxt: list[Any] = []
+        for v in level:
+            if type(v) is dict:
+                n += "class" in v
+                nxt.extend(v.values())
+            elif type(v) is list:
+                nxt.extend(v)
+        level = nxt
+    return n
 
 
 def build_model(
     config: dict[str, Any], weights: dict[str, numpy.ndarray] | None, where: str
 ) -> Any:
-    """Rebuild a model from a read ``config.json`` and its weights."""
+    """Rebuild a model from a read ``config.json`` and its weights.
+
+    Work is bounded by the file: at most :data:`MAX_MODULES` layers; the layers (and the lazy
+    ones built from the recorded ``input`` shape) may allocate no more than the weights hold
+    plus a small slack (:func:`deepgrad.io.budget.allocation_budget`); every parameter's shape
+    is compared with the weights' before they are loaded. Anything else: :class:`ModelFileError`.
+    """
     from ..nn import Module
 
+    if weights is None:
+        raise ModelFileError(f"{where} holds no {WEIGHTS}: it is not a complete model file")
     arch = config.get("model")
-    model = module_from_config(arch)
-    if not isinstance(model, Module):
-        raise ModelFileError(f"{where}: the architecture is not a Module")
+    if not isinstance(arch, dict):
+        raise ModelFileError(f"{where}: the file holds no architecture ('model' is {arch!r:.60})")
+    if _count_layers(arch) > MAX_MODULES:
+        raise ModelFileError(f"{where}: the architecture declares over {MAX_MODULES} layers")
     dt = config.get("dtype")
-    if dt is not None and _float_dtype(model) not in (None, numpy.dtype(_safe_dtype(dt))):
-        model.to(_safe_dtype(dt))
-    spec = config.get("input")
-    if spec:
-        if dt is not None and numpy.dtype(_safe_dtype(spec["dtype"])).kind == "f":
-            spec = {**spec, "dtype": _safe_dtype(dt).name}
-        build_lazy(model, spec)
-        if dt is not None and _float_dtype(model) != numpy.dtype(_safe_dtype(dt)):
-            model.to(_safe_dtype(dt))  # lazily built parameters came in the default dtype
-    if weights is not None:
-        _apply_weights(model, weights, where)
+    if dt is not None:
+        _safe_dtype(dt)
+    spec = check_input_spec(config.get("input"), where)
+    held = sum(int(w.size) for w in weights.values())
+    calls = 4 * len(weights) + budget.SLACK_CALLS
+    with budget.allocation_budget(held + budget.SLACK_ELEMENTS, where, calls):
+        model = module_from_config(arch)
+        if not isinstance(model, Module):
+            raise ModelFileError(f"{where}: the architecture is not a Module")
+        check_weights(model.state_dict(), weights, where)  # before lazy layers run
+        if dt is not None and _float_dtype(model) not in (None, numpy.dtype(_safe_dtype(dt))):
+            model.to(_safe_dtype(dt))
+        if spec:
+            if dt is not None and numpy.dtype(_safe_dtype(spec["dtype"])).kind == "f":
+                spec = {**spec, "dtype": _safe_dtype(dt).name}
+            try:
+                build_lazy(model, spec)
+            except ModelFileError:
+                raise
+            except (Exception, RecursionError, MemoryError) as e:
+                raise ModelFileError(
+                    f"{where}: the model does not run on its recorded input shape "
+                    f"{tuple(spec['shape'])} ({type(e).__name__}: {e})"
+                ) from e
+            if dt is not None and _float_dtype(model) != numpy.dtype(_safe_dtype(dt)):
+                model.to(_safe_dtype(dt))  # lazily built parameters came in the default dtype
+    _apply_weights(model, weights, where)
     return model
 
 
@@ -549,7 +741,8 @@ def save_weights(model: Any, path: str | os.PathLike) -> None:
 
 def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> Any:
     """Load weights written by :func:`save_weights` (any safetensors file with matching names,
-    or a full model file from ``save``) into ``model``; returns ``model``."""
+    or a full model file from ``save``) into ``model``; returns ``model``. The file is checked
+    (:mod:`deepgrad.io.safe_read`) before any array is made."""
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no weights file at {str(path)!r}")
@@ -562,21 +755,19 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
         if p.stat().st_size > MAX_ENTRY_BYTES:
             raise ModelFileError(f"{path} is larger than the limit of {MAX_ENTRY_BYTES} bytes")
         data = p.read_bytes()
-        if data[:1] == b"\x80":
-            raise ModelFileError(
-                f"{path} looks like a Python pickle; deepgrad never unpickles (it can run code)"
-            )
-        weights = _st_load(data, str(path))
+        _refuse_pickle(path, data[:4])
+        weights = load_safetensors(data, str(path))
         spec = None
-        try:
-            from safetensors import safe_open
-
-            with safe_open(str(p), framework="numpy") as f:
-                meta = f.metadata() or {}
-            if "input" in meta:
-                spec = json.loads(meta["input"])
-        except Exception:  # metadata is optional
-            spec = None
+        meta = safetensors_metadata(data, str(path))
+        if "input" in meta:
+            try:
+                spec = read_json(meta["input"].encode(), f"{path}: input metadata")
+            except ModelFileError:
+                spec = None  # metadata is optional
+    try:
+        spec = check_input_spec(spec, str(path))
+    except ModelFileError:
+        spec = None
     if spec and input_spec(model) is None:
         own = model.state_dict()
         if all(k in weights for k in own) and any(k not in own for k in weights):
@@ -587,5 +778,6 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
     if strict:
         _apply_weights(model, weights, str(path))
     else:
+        check_weights(model.state_dict(), weights, str(path))
         model.load_state_dict(weights, strict=False)
     return model

@@ -58,12 +58,13 @@ class SinusoidalPositionalEncoding(Module):
                 f"d_model={d_model}, max_len={max_len}"
             )
         self.d_model, self.max_len, self.batch_first = d_model, max_len, batch_first
-        pos = numpy.arange(max_len, dtype=numpy.float64)[:, None]
-        div = numpy.exp(numpy.arange(0, d_model, 2, dtype=numpy.float64) * (-math.log(10000.0) / d_model))  # fmt: skip
-        pe = numpy.zeros((max_len, d_model))
-        pe[:, 0::2] = numpy.sin(pos * div)
-        pe[:, 1::2] = numpy.cos(pos * div[: d_model // 2])
-        arr = backend.xp.asarray(pe.astype(backend.get_default_dtype()))
+        xp = backend.xp  # allocated through the backend (bounded when a model file is loaded)
+        pe = xp.zeros((max_len, d_model), dtype=numpy.float64)
+        pos = xp.arange(max_len, dtype=numpy.float64)[:, None]
+        div = xp.exp(xp.arange(0, d_model, 2, dtype=numpy.float64) * (-math.log(10000.0) / d_model))  # fmt: skip
+        pe[:, 0::2] = xp.sin(pos * div)
+        pe[:, 1::2] = xp.cos(pos * div[: d_model // 2])
+        arr = pe.astype(backend.get_default_dtype())
         self.register_buffer("pe", Tensor(arr), persistent=False)
         self.p = dropout
 

@@ -687,43 +687,73 @@ def save(
 def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa: A002
     """Load a model written by :func:`save` (architecture, weights and — with ``compile`` —
     optimizer, loss, metrics and optimizer state). Nothing from the file is executed: only
-    registered layer classes are built; a file that is not an intact deepgrad model raises
-    :class:`deepgrad.io.ModelFileError`."""
-    from ..io import ModelFileError, module_from_config, unpack_state
+    registered layer classes are built, and the work is bounded by the file's real size; a
+    file that is not an intact deepgrad model raises :class:`deepgrad.io.ModelFileError`
+    naming the problem."""
+    from ..io import ModelFileError
     from ..io import serialization as S
 
     config, weights, arrays = S.read_archive(path)
     if config.get("kind") != "model":
-        raise ModelFileError(f"{path} is a deepgrad {config.get('kind')!r} file, not a saved model")
+        raise ModelFileError(
+            f"{path} is a deepgrad {config.get('kind')!r:.40} file, not a saved model"
+        )
     model = S.build_model(config, weights, str(path))
     cc = config.get("compile")
     if compile and cc:
-        from ..optim import get as get_optimizer
-
-        o = cc["optimizer"]
-        defaults = unpack_state(o["defaults"], arrays)
         try:
-            opt = get_optimizer(o["name"] or o["class"].lower(), **defaults)
-        except (ValueError, TypeError) as e:
+            _restore_compile(model, cc, arrays, path)
+        except ModelFileError:
+            raise
+        except (Exception, RecursionError) as e:
             raise ModelFileError(
-                f"{path}: cannot rebuild the optimizer {o.get('class')!r}: {e}"
+                f"{path}: the compile information is malformed ({type(e).__name__}: {e})"
             ) from e
-        loss = module_from_config(cc["loss"]) if cc.get("loss") else None
-        if loss is None:
-            import warnings
-
-            warnings.warn(
-                f"{path}: the model was compiled with a custom loss function, which a file "
-                "cannot hold; the model is loaded uncompiled: call model.compile(...) again",
-                stacklevel=2,
-            )
-            return model
-        metrics = [_metric_from_spec(s) for s in cc.get("metrics", [])]
-        compile_(model, opt, loss, metrics)
-        if "optimizer_state" in cc:
-            opt.bind(list(model.parameters()))
-            opt.load_state_dict(unpack_state(cc["optimizer_state"], arrays))
     return model
+
+
+def _restore_compile(model: Any, cc: Any, arrays: dict[str, np.ndarray], path: Any) -> None:
+    """Compile ``model`` as the file's ``compile`` section says, with its optimizer state."""
+    from ..io import ModelFileError, module_from_config, unpack_state
+    from ..optim import get as get_optimizer
+
+    if not isinstance(cc, dict) or not isinstance(cc.get("optimizer"), dict):
+        raise ModelFileError(f"{path}: 'compile' must hold an 'optimizer' table")
+    o = cc["optimizer"]
+    name = o.get("name") or o.get("class")
+    if not isinstance(name, str):
+        raise ModelFileError(f"{path}: the optimizer's name must be a string, got {name!r:.60}")
+    defaults = unpack_state(o.get("defaults", {"__dict__": {}}), arrays)
+    if not isinstance(defaults, dict):
+        raise ModelFileError(f"{path}: the optimizer's defaults must be a table")
+    try:
+        opt = get_optimizer(o.get("name") or name.lower(), **defaults)
+    except (ValueError, TypeError) as e:
+        raise ModelFileError(f"{path}: cannot rebuild the optimizer {name!r}: {e}") from e
+    loss = module_from_config(cc["loss"]) if cc.get("loss") else None
+    if loss is None:
+        import warnings
+
+        warnings.warn(
+            f"{path}: the model was compiled with a custom loss function, which a file "
+            "cannot hold; the model is loaded uncompiled: call model.compile(...) again",
+            stacklevel=3,
+        )
+        return
+    specs = cc.get("metrics", [])
+    if not isinstance(specs, list) or not all(isinstance(m, dict) for m in specs):
+        raise ModelFileError(f"{path}: 'metrics' must be a list of tables")
+    metrics = [_metric_from_spec(m) for m in specs]
+    compile_(model, opt, loss, metrics)
+    if "optimizer_state" in cc:
+        state = unpack_state(cc["optimizer_state"], arrays)
+        opt.bind(list(model.parameters()))
+        try:
+            opt.load_state_dict(state)
+        except (Exception, RecursionError) as e:
+            raise ModelFileError(
+                f"{path}: the optimizer state is malformed ({type(e).__name__}: {e})"
+            ) from e
 
 
 compile_ = compile
