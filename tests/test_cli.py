@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import deepgrad as dg
 from deepgrad import cli
 from deepgrad.train import recipe as R
 
@@ -84,8 +85,9 @@ def test_example_recipes_run(name, tmp_path):
 def test_regression_recipe_keeps_preprocessing_for_predict(tmp_path, capsys):
     recipe = R.load_recipe(ROOT / "examples" / "diabetes_mlp.toml")
     R.run(recipe, tmp_path, epochs=2, verbose=0, print_fn=lambda s: None)
-    pre = json.loads((tmp_path / "preprocessing.json").read_text())
-    assert pre["scaler"]["kind"] == "standard"
+    pre = dg.load_model(tmp_path / "model.dg").preprocessing
+    assert [type(t).__name__ for _, t in pre.steps] == ["StandardScaler"]
+    assert not (tmp_path / "preprocessing.json").exists()  # the model file holds it
     from deepgrad.data import load_diabetes
 
     x, _ = load_diabetes()
@@ -93,6 +95,71 @@ def test_regression_recipe_keeps_preprocessing_for_predict(tmp_path, capsys):
     assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.csv")]) == 0
     values = [float(v) for v in capsys.readouterr().out.split()]
     assert len(values) == 4 and all(np.isfinite(values))
+
+
+IRIS = (
+    '[data]\nname = "iris"\n[model]\nlayers = [{type = "Linear", args = [4, 16]}, '
+    '{type = "ReLU"}, {type = "Linear", args = [16, 3]}]\n[optimizer]\nname = "adam"\n'
+    "lr = 0.02\n[training]\nepochs = 25\nbatch_size = 16\n"
+)
+
+
+def test_the_model_file_alone_predicts_as_the_run_did(tmp_path, capsys):
+    """An iris model copied alone elsewhere predicts the same classes as in its run folder:
+    the fitted scaler travels inside model.dg (it once lived in preprocessing.json beside it,
+    and the copy silently predicted `2 2 2 2 2` for `0 0 0 0 0`)."""
+    from deepgrad.data import load_iris
+
+    recipe = tmp_path / "iris.toml"
+    recipe.write_text(IRIS)
+    run = tmp_path / "run"
+    assert cli.main(["train", str(recipe), "--out", str(run), "--verbose", "0"]) == 0
+    x, y = load_iris()
+    np.save(tmp_path / "x.npy", x[::10])
+    capsys.readouterr()
+    assert cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")]) == 0
+    in_run = capsys.readouterr().out.split()
+    alone = tmp_path / "elsewhere"
+    alone.mkdir()
+    (alone / "model.dg").write_bytes((run / "model.dg").read_bytes())
+    assert cli.main(["predict", str(alone / "model.dg"), str(tmp_path / "x.npy")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.split() == in_run and captured.err == ""
+    assert np.mean(np.array(in_run, int) == y[::10]) > 0.85
+    assert cli.main(["evaluate", str(alone / "model.dg")]) == 0  # the data spec travels too
+    assert "accuracy:" in capsys.readouterr().out
+
+
+def test_old_run_folders_and_files_without_preprocessing(tmp_path, capsys):
+    """A model file written before files held their preprocessing: its run's
+    preprocessing.json is still read; without it, predict says what is missing, and refuses
+    when the recipe beside it says the inputs were scaled."""
+    from deepgrad.data import StandardScaler, load_iris
+
+    recipe = tmp_path / "iris.toml"
+    recipe.write_text(IRIS.replace("epochs = 25", "epochs = 2"))
+    run = tmp_path / "run"
+    assert cli.main(["train", str(recipe), "--out", str(run), "--verbose", "0"]) == 0
+    model = dg.load_model(run / "model.dg")
+    sc = model.preprocessing.steps[0][1]
+    del model.preprocessing
+    model.save(run / "model.dg")  # as an old run wrote it: no preprocessing inside
+    x, _ = load_iris()
+    np.save(tmp_path / "x.npy", x[:5])
+    capsys.readouterr()
+    with pytest.raises(SystemExit, match="neither the model file nor a preprocessing.json"):
+        cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")])
+    assert isinstance(sc, StandardScaler)
+    legacy = {"scaler": {"kind": "standard", "state": {k: np.asarray(v).tolist() if k != "class" else v for k, v in sc.state_dict().items()}}}  # fmt: skip
+    (run / "preprocessing.json").write_text(json.dumps(legacy))
+    assert cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")]) == 0
+    expected = model.predict(sc.transform(x[:5]).astype(np.float32)).argmax(1)
+    assert capsys.readouterr().out.split() == [str(v) for v in expected]
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "model.dg").write_bytes((run / "model.dg").read_bytes())
+    assert cli.main(["predict", str(alone / "model.dg"), str(tmp_path / "x.npy")]) == 0
+    assert "records no preprocessing; inputs are used as given" in capsys.readouterr().err
 
 
 def test_bad_recipes_give_clear_errors(tmp_path, capsys):
@@ -176,8 +243,9 @@ def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_pa
     )
     out = tmp_path / "run"
     assert cli.main(["train", str(recipe), "--out", str(out), "--verbose", "0"]) == 0
-    pre = json.loads((out / "preprocessing.json").read_text())
-    assert pre["classes"] == ["no", "yes"] and pre["features"] == ["a", "b"]
+    pre = dg.load_model(out / "model.dg").preprocessing  # inside the model file
+    assert pre.classes == ["no", "yes"] and pre.features == ["a", "b"]
+    assert [name for name, _ in pre.steps] == ["imputer", "scaler"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["accuracy"] > 0.85, metrics
     capsys.readouterr()

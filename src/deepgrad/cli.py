@@ -35,18 +35,19 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_dir(model_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    folder = model_path.parent
-    recipe_file = folder / "recipe.json"
+def _data_spec(model: Any, model_path: Path) -> dict[str, Any]:
+    """The ``[data]`` section that trained ``model``: from the model file's own record, else
+    (models written before files held it) from ``recipe.json`` beside it."""
+    pre = getattr(model, "preprocessing", None)
+    if pre is not None and pre.data is not None:
+        return pre.data
+    recipe_file = model_path.parent / "recipe.json"
     if not recipe_file.is_file():
         raise SystemExit(
-            f"deepgrad: {recipe_file} not found — evaluate needs the recipe that trained the "
-            "model (written by `deepgrad train` beside model.dg); pass --recipe FILE"
+            f"deepgrad: {model_path} does not record its training data, and {recipe_file} is "
+            "not there — evaluate needs the recipe that trained the model; pass --recipe FILE"
         )
-    pre = folder / "preprocessing.json"
-    return json.loads(recipe_file.read_text()), (
-        json.loads(pre.read_text()) if pre.is_file() else {}
-    )
+    return json.loads(recipe_file.read_text()).get("data", {})
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -56,16 +57,47 @@ def _evaluate(args: argparse.Namespace) -> int:
     model_path = Path(args.model)
     if not model_path.is_file():
         raise SystemExit(f"deepgrad evaluate: no model file at {str(model_path)!r}")
-    if args.recipe:
-        recipe = R.load_recipe(args.recipe)
-    else:
-        recipe, _ = _run_dir(model_path)
     model = load_model(model_path)
-    ds = R.load_data(recipe.get("data", {}))
+    if args.recipe:
+        data_spec = R.load_recipe(args.recipe).get("data", {})
+    else:
+        data_spec = _data_spec(model, model_path)
+    ds = R.load_data(data_spec)
     results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
     for k, v in results.items():
         print(f"{k}: {v:.4f}")
     return 0
+
+
+def _preprocessing(model: Any, model_path: Path) -> Any:
+    """What turns ``predict``'s raw inputs into the model's: the model file's own record; else
+    an old run's ``preprocessing.json`` beside it; else ``None``, after saying so (stderr), or
+    refusing when the recipe beside it says the inputs were scaled."""
+    from .data import Preprocessing
+
+    pre = getattr(model, "preprocessing", None)
+    if isinstance(pre, Preprocessing):
+        return pre
+    sidecar = model_path.parent / "preprocessing.json"
+    if sidecar.is_file():
+        return Preprocessing.from_legacy(json.loads(sidecar.read_text()))
+    recipe_file = model_path.parent / "recipe.json"
+    if recipe_file.is_file():
+        data = json.loads(recipe_file.read_text()).get("data", {})
+        if data.get("scale", "standard") != "none":
+            raise SystemExit(
+                f"deepgrad predict: {model_path} was trained by a recipe that scales its inputs "
+                f"(scale = {data.get('scale', 'standard')!r}), but neither the model file nor a "
+                "preprocessing.json beside it holds the fitted scaler; predictions on raw inputs "
+                "would be wrong. Retrain the model with this deepgrad (its file then holds the "
+                "scaler), or put the run's preprocessing.json beside it"
+            )
+    print(
+        f"deepgrad predict: warning: {model_path} records no preprocessing; inputs are used as "
+        "given. If the model was trained on scaled or imputed data, these predictions are wrong",
+        file=sys.stderr,
+    )
+    return None
 
 
 def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
@@ -100,21 +132,20 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
 
 def _predict(args: argparse.Namespace) -> int:
     from . import load_model
-    from .train import recipe as R
 
     model_path = Path(args.model)
     model = load_model(model_path, compile=False)
-    pre_file = model_path.parent / "preprocessing.json"
-    pre = json.loads(pre_file.read_text()) if pre_file.is_file() else {}
-    x = _load_input(Path(args.input), pre.get("features"))
-    x = R.apply_preprocessing(x, pre)
+    pre = _preprocessing(model, model_path)
+    x = _load_input(Path(args.input), pre.features if pre is not None else None)
+    if pre is not None:
+        x = pre.transform(x)
     out = model.predict(x.astype(np.float32), batch_size=256)
     if args.proba or out.ndim != 2 or out.shape[1] == 1:
         result = out
     else:
         result = out.argmax(axis=1)
-        if "classes" in pre:  # text labels of a CSV target
-            result = np.asarray(pre["classes"])[result]
+        if pre is not None and pre.classes is not None:  # class names, e.g. a CSV's labels
+            result = pre.class_names(result)
     if args.output:
         fmt = "%s" if result.dtype.kind in "US" else "%.6g"
         np.savetxt(args.output, np.atleast_2d(result.T).T, delimiter=",", fmt=fmt)

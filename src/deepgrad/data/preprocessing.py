@@ -12,6 +12,7 @@ except by :class:`SimpleImputer`, whose job it is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "OneHotEncoder",
     "LabelEncoder",
     "SimpleImputer",
+    "Preprocessing",
     "to_categorical",
 ]
 
@@ -608,6 +610,85 @@ class SimpleImputer(Transformer):
         rows, cols = np.nonzero(missing)
         out[rows, cols] = self.statistics_[cols]
         return out
+
+
+# ------------------------------------------------------------- a model's record
+@dataclass
+class Preprocessing:
+    """What turns raw inputs into a model's inputs, and its outputs into answers: saved inside
+    the model file (``model.preprocessing``), so that the file alone is enough to predict.
+
+    Parameters
+    ----------
+    steps : list of (name, transformer)
+        Fitted transformers applied in order by :meth:`transform` (e.g. ``("imputer",
+        SimpleImputer)``, then ``("scaler", StandardScaler)``); an empty list means the model
+        takes the raw inputs as they are.
+    features : list of str, optional
+        The input columns, in order (a model trained on a CSV: ``deepgrad predict`` reads a CSV
+        by these column names).
+    classes : list of str, optional
+        The name of output class ``k`` (``deepgrad predict`` prints names, not indices).
+    task : {"classification", "regression"}, optional
+    data : dict, optional
+        Where the training data came from (a recipe's ``[data]`` section): ``deepgrad
+        evaluate`` rebuilds the test set from it.
+
+    Examples
+    --------
+    >>> sc = StandardScaler().fit(np.array([[0.0], [2.0]]))
+    >>> pre = Preprocessing(steps=[("scaler", sc)], classes=["no", "yes"])
+    >>> pre.transform(np.array([[2.0]])).tolist(), pre.class_names([1, 0]).tolist()
+    ([[1.0]], ['yes', 'no'])
+    """
+
+    steps: list[tuple[str, Any]] = field(default_factory=list)
+    features: list[str] | None = None
+    classes: list[str] | None = None
+    task: str | None = None
+    data: dict[str, Any] | None = None
+
+    def transform(self, x: Any) -> np.ndarray:
+        """Apply every step to raw inputs ``x`` ``(N, F)``; float32 out."""
+        out = np.asarray(x, dtype=np.float32)
+        for _, step in self.steps:
+            out = np.asarray(step.transform(out), dtype=np.float32)
+        return out
+
+    def class_names(self, indices: Any) -> np.ndarray:
+        """The names of class ``indices`` (the indices themselves when no names are known)."""
+        idx = np.asarray(indices)
+        if self.classes is None:
+            return idx
+        return np.asarray(self.classes)[idx]
+
+    @classmethod
+    def from_legacy(cls, state: dict[str, Any]) -> Preprocessing:
+        """Read the ``preprocessing.json`` that ``deepgrad train`` wrote beside ``model.dg``
+        before the model file held its preprocessing: ``{"features", "classes", "imputer":
+        state, "scaler": {"kind", "state"}}``."""
+        if not isinstance(state, dict):
+            raise ValueError(f"preprocessing.json must hold a JSON object, got {state!r:.60}")
+        steps: list[tuple[str, Any]] = []
+        if "imputer" in state:
+            steps.append(("imputer", _legacy_step(SimpleImputer, state["imputer"])))
+        if "scaler" in state:
+            kind = state["scaler"].get("kind")
+            scaler = {"standard": StandardScaler, "minmax": MinMaxScaler}.get(kind)
+            if scaler is None:
+                raise ValueError(f"preprocessing.json: unknown scaler kind {kind!r}")
+            steps.append(("scaler", _legacy_step(scaler, state["scaler"].get("state", {}))))
+        return cls(steps=steps, features=state.get("features"), classes=state.get("classes"))
+
+
+def _legacy_step(cls: type, state: dict[str, Any]) -> Any:
+    t = cls()
+    t.load_state_dict(state)
+    for name in t._fitted:
+        value = getattr(t, name)
+        if isinstance(value, list):
+            setattr(t, name, np.asarray(value, dtype=np.float64))
+    return t
 
 
 # ---------------------------------------------------------------------- labels

@@ -673,7 +673,9 @@ def save(
 ) -> None:
     """Save ``model`` to one file (a zip of ``config.json`` + ``weights.safetensors`` + the
     optimizer state), atomically; never pickle. :func:`load_model` rebuilds it — with its
-    compile settings and optimizer state, so ``fit`` continues exactly. The model's classes
+    compile settings and optimizer state, so ``fit`` continues exactly, and with
+    ``model.preprocessing`` (a :class:`deepgrad.data.Preprocessing`: fitted scalers, feature and
+    class names) when the model has one. The model's classes
     must be deepgrad's or registered with ``@dg.register``; lazy layers need the input shape,
     recorded by ``fit``/``predict``/``summary`` or given as ``input_shape``."""
     from ..io import serialization as S
@@ -681,12 +683,20 @@ def save(
     arrays: dict[str, np.ndarray] = {}
     config = S.model_config(model, input_shape)
     config["compile"] = _compile_config(model, include_optimizer, arrays)
+    from ..data import Preprocessing
+
+    pre = model.__dict__.get("preprocessing")
+    if isinstance(pre, Preprocessing):
+        from ..io.transformers import preprocessing_to_config
+
+        config["preprocessing"] = preprocessing_to_config(pre, arrays, "preprocessing")
     S.write_archive(path, config, dict(model.state_dict()), arrays)
 
 
 def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa: A002
-    """Load a model written by :func:`save` (architecture, weights and — with ``compile`` —
-    optimizer, loss, metrics and optimizer state). Nothing from the file is executed: only
+    """Load a model written by :func:`save` (architecture, weights, ``model.preprocessing``
+    when the file holds one, and — with ``compile`` — optimizer, loss, metrics and optimizer
+    state). Nothing from the file is executed: only
     registered layer classes are built, and the work is bounded by the file's real size; a
     file that is not an intact deepgrad model raises :class:`deepgrad.io.ModelFileError`
     naming the problem."""
@@ -699,6 +709,16 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa
             f"{path} is a deepgrad {config.get('kind')!r:.40} file, not a saved model"
         )
     model = S.build_model(config, weights, str(path))
+    if config.get("preprocessing") is not None:
+        from ..io.transformers import preprocessing_from_config
+
+        pre = preprocessing_from_config(config["preprocessing"], arrays, str(path))
+        if "preprocessing" in model._modules:
+            raise ModelFileError(
+                f"{path}: the model has a layer named 'preprocessing', where the file's "
+                "preprocessing record would go"
+            )
+        model.preprocessing = pre
     cc = config.get("compile")
     if compile and cc:
         try:

@@ -23,10 +23,12 @@ A recipe is a dict with these sections (all optional but ``model``; see ``exampl
                   tensorboard = false, backup = true
     [augment]     transforms = ["shift", "rotation"], shift = 2, degrees = 10 (images)
 
-Outputs (in ``out_dir``): ``model.dg`` (architecture + weights + optimizer state),
-``history.csv``, ``history.json``, ``metrics.json`` (test set), ``training_curves.png``,
-``confusion_matrix.png`` (classification), ``recipe.json`` (the recipe, for ``evaluate`` and
-``predict``) and ``preprocessing.json`` (fitted scalers).
+Outputs (in ``out_dir``): ``model.dg`` (architecture + weights + optimizer state + the
+preprocessing ``predict`` and ``evaluate`` need: fitted imputer/scaler, feature and class names,
+the ``[data]`` section), ``history.csv``, ``history.json``, ``metrics.json`` (test set),
+``training_curves.png``, ``confusion_matrix.png`` (classification) and ``recipe.json`` (the
+recipe). Older runs kept the fitted scalers in ``preprocessing.json`` beside ``model.dg``;
+``deepgrad predict`` still reads it for a model file without its own.
 """
 
 from __future__ import annotations
@@ -123,7 +125,8 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     """The train and test arrays a recipe's ``[data]`` section describes, scaled as asked.
 
     Returns a dict with ``x_train, y_train, x_test, y_test``, ``task`` ("classification" or
-    "regression"), ``class_names`` (or None), and ``preprocessing`` (fitted scaler states).
+    "regression"), ``class_names`` (or None), and ``preprocessing`` (a
+    :class:`~deepgrad.data.Preprocessing` with the fitted steps).
     """
     from .. import data as D
 
@@ -196,17 +199,17 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
             raise RecipeError(
                 f"data: cannot reshape samples of shape {x_train.shape[1:]} to {shape}"
             ) from None
-    preprocessing: dict[str, Any] = {}
-    if features is not None:  # what `deepgrad predict` reads from a CSV with a header
-        preprocessing["features"] = features
-    if name == "csv" and class_names is not None:  # what it prints for class k
-        preprocessing["classes"] = class_names
+    # what `deepgrad predict` needs, saved inside the model file: the CSV's feature columns
+    # (read by name), the class names it prints, and the fitted steps below
+    preprocessing = D.Preprocessing(
+        features=features, classes=class_names, task=task, data=copy.deepcopy(spec)
+    )
     # missing values: medians of the training data fill them, here and in `deepgrad predict`
     # (always fitted for a CSV, whose new rows may have gaps the training rows had not)
     if name == "csv" or np.isnan(x_train).any() or np.isnan(x_test).any():
         imp = D.SimpleImputer(strategy="median").fit(x_train)
         x_train, x_test = imp.transform(x_train), imp.transform(x_test)
-        preprocessing["imputer"] = imp.state_dict()
+        preprocessing.steps.append(("imputer", imp))
     scale = spec.get("scale", "standard" if x_train.ndim == 2 else "none")
     if scale != "none":
         scaler_cls = {"standard": D.StandardScaler, "minmax": D.MinMaxScaler}.get(scale)
@@ -214,7 +217,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
             raise RecipeError(f"data: scale must be 'standard', 'minmax' or 'none', got {scale!r}")
         sc = scaler_cls().fit(x_train)  # fitted on training data only
         x_train, x_test = sc.transform(x_train), sc.transform(x_test)
-        preprocessing["scaler"] = {"kind": scale, "state": sc.state_dict()}
+        preprocessing.steps.append(("scaler", sc))
     if task == "classification":
         y_train = np.asarray(y_train, dtype=np.int64)
         y_test = np.asarray(y_test, dtype=np.int64)
@@ -232,21 +235,15 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def apply_preprocessing(x: np.ndarray, preprocessing: dict[str, Any]) -> np.ndarray:
-    """Apply the fitted imputer/scaler recorded by :func:`load_data` to new inputs."""
+def apply_preprocessing(x: np.ndarray, preprocessing: Any) -> np.ndarray:
+    """Apply the fitted steps recorded by :func:`load_data` (a
+    :class:`~deepgrad.data.Preprocessing`, or the dict of an old ``preprocessing.json``) to new
+    inputs."""
     from .. import data as D
 
-    x = np.asarray(x, dtype=np.float32)
-    if "imputer" in preprocessing:
-        imp = D.SimpleImputer()
-        imp.load_state_dict(preprocessing["imputer"])
-        x = imp.transform(x)
-    if "scaler" in preprocessing:
-        kind = preprocessing["scaler"]["kind"]
-        sc = {"standard": D.StandardScaler, "minmax": D.MinMaxScaler}[kind]()
-        sc.load_state_dict(preprocessing["scaler"]["state"])
-        x = sc.transform(x)
-    return x.astype(np.float32)
+    if not isinstance(preprocessing, D.Preprocessing):
+        preprocessing = D.Preprocessing.from_legacy(preprocessing)
+    return preprocessing.transform(x)
 
 
 # ---- model, optimizer, callbacks ------------------------------------------------------------
@@ -489,13 +486,11 @@ def run(
     results["seconds"] = round(seconds, 2)
     if not get_strategy().is_main:  # data-parallel: rank 0 alone writes the run's files
         return results
+    model.preprocessing = ds["preprocessing"]  # saved inside model.dg: the file alone predicts
     model.save(out / "model.dg")
     (out / "history.json").write_text(json.dumps(history.history, indent=2))
     (out / "metrics.json").write_text(json.dumps(results, indent=2))
     (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
-    (out / "preprocessing.json").write_text(
-        json.dumps(ds["preprocessing"], indent=2, default=_jsonable)
-    )
     VT.plot_history(history.history, out / "training_curves.png", title=recipe.get("name", ""))
     if ds["task"] == "classification":
         pred = model.predict(ds["x_test"], batch_size=256).argmax(axis=1)
@@ -508,11 +503,3 @@ def run(
     print_fn(f"test: {shown} ({results['epochs']} epochs, {seconds:.1f} s)")
     print_fn(f"wrote {out}/: model.dg, history.csv, history.json, metrics.json, plots")
     return results
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, np.generic):
-        return v.item()
-    raise TypeError(f"not JSON-able: {type(v).__name__}")

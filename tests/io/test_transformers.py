@@ -1,0 +1,112 @@
+"""A model's preprocessing travels inside its model file: every allow-listed transformer
+round-trips with its fitted state; a file cannot name anything else."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn
+from deepgrad.data import (
+    LabelEncoder,
+    MinMaxScaler,
+    Normalizer,
+    OneHotEncoder,
+    Preprocessing,
+    SimpleImputer,
+    StandardScaler,
+)
+from deepgrad.io import ModelFileError
+
+X = np.array([[1.0, 5.0, 0.0], [3.0, np.nan, 2.0], [2.0, 7.0, 4.0]])
+
+
+def roundtrip(tmp_path, pre: Preprocessing) -> Preprocessing:
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.preprocessing = pre
+    model.save(tmp_path / "m.dg")
+    return dg.load_model(tmp_path / "m.dg").preprocessing
+
+
+def test_every_transformer_roundtrips(tmp_path):
+    imp = SimpleImputer(strategy="median").fit(X)
+    xi = imp.transform(X)
+    steps = [
+        ("imputer", imp),
+        ("standard", StandardScaler(with_mean=False).fit(xi)),
+        ("minmax", MinMaxScaler((-1.0, 2.0), clip=True).fit(xi)),
+        ("normalizer", Normalizer("l1").fit(xi)),
+    ]
+    pre = Preprocessing(steps, features=["a", "b", "c"], classes=["x", "y"], task="classification", data={"name": "csv"})  # fmt: skip
+    back = roundtrip(tmp_path, pre)
+    assert [n for n, _ in back.steps] == [n for n, _ in steps]
+    assert (back.features, back.classes, back.task, back.data) == (["a", "b", "c"], ["x", "y"], "classification", {"name": "csv"})  # fmt: skip
+    np.testing.assert_array_equal(back.transform(X), pre.transform(X))
+    for (_, a), (_, b) in zip(pre.steps, back.steps):
+        assert type(a) is type(b) and repr(a) == repr(b)
+    cats = np.array([["red", "s"], ["green", "m"], ["red", "l"]])
+    enc = OneHotEncoder(handle_unknown="ignore").fit(cats)
+    lab = LabelEncoder().fit(["cat", "dog", "bird"])
+    back = roundtrip(tmp_path, Preprocessing([("onehot", enc), ("labels", lab)]))
+    np.testing.assert_array_equal(back.steps[0][1].transform(cats), enc.transform(cats))
+    assert back.steps[1][1].inverse_transform([0, 2]).tolist() == ["bird", "dog"]
+
+
+def test_a_model_without_preprocessing_has_none_and_foreign_steps_cannot_be_saved(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.save(tmp_path / "m.dg")
+    assert not hasattr(dg.load_model(tmp_path / "m.dg"), "preprocessing")
+
+    class Mine:
+        def transform(self, x):
+            return x
+
+    model.preprocessing = Preprocessing([("mine", Mine())])
+    with pytest.raises(TypeError, match="cannot be saved in a model file"):
+        model.save(tmp_path / "m2.dg")
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (
+            lambda p: p["steps"][0].update({"class": "StandardScalar"}),
+            "did you mean 'StandardScaler'",
+        ),  # fmt: skip
+        (lambda p: p["steps"][0].update({"class": "os.system"}), "not a preprocessing step"),
+        (lambda p: p["steps"][0]["fitted"].update({"__class__": 1}), "unexpected"),
+        (
+            lambda p: p["steps"][0]["params"].update({"with_mean": {"__import__": "os"}}),
+            "unexpected value",
+        ),  # fmt: skip
+        (
+            lambda p: p["steps"][0]["fitted"].update({"mean_": {"__array__": "nope"}}),
+            "unexpected value",
+        ),  # fmt: skip
+        (lambda p: p["steps"][0]["fitted"].update({"mean_": [1.0, 2.0]}), "1-D numeric array"),
+        (lambda p: p["steps"][0]["fitted"].update({"n_features_in_": 7}), "values for 7 features"),
+        (lambda p: p["steps"][0]["fitted"].update({"n_features_in_": "3"}), "must be a count"),
+        (lambda p: p.update({"steps": 5}), "must be a list"),
+        (lambda p: p.update({"classes": [1, 2]}), "list of strings"),
+        (lambda p: p.update({"task": "magic"}), "not a task"),
+        (lambda p: p.update({"evil": 1}), "must be a table of"),
+    ],
+)
+def test_hostile_preprocessing_is_refused(tmp_path, change, match):
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.preprocessing = Preprocessing([("scaler", StandardScaler().fit(np.nan_to_num(X)))])
+    model.save(tmp_path / "m.dg")
+    with zipfile.ZipFile(tmp_path / "m.dg") as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    cfg = json.loads(entries["config.json"])
+    change(cfg["preprocessing"])
+    entries["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(tmp_path / "bad.dg", "w") as zf:
+        for n, d in entries.items():
+            zf.writestr(n, d)
+    with pytest.raises(ModelFileError, match=match):
+        dg.load_model(tmp_path / "bad.dg")
