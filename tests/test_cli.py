@@ -150,7 +150,9 @@ def test_old_run_folders_and_files_without_preprocessing(tmp_path, capsys):
     with pytest.raises(SystemExit, match="neither the model file nor a preprocessing.json"):
         cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")])
     assert isinstance(sc, StandardScaler)
-    legacy = {"scaler": {"kind": "standard", "state": {k: np.asarray(v).tolist() if k != "class" else v for k, v in sc.state_dict().items()}}}  # fmt: skip
+    state = {"class": "StandardScaler", "with_mean": True, "with_std": True, "n_features_in_": 4}
+    state.update({k: getattr(sc, k).tolist() for k in ("mean_", "var_", "scale_")})
+    legacy = {"scaler": {"kind": "standard", "state": state}}  # as older runs wrote it
     (run / "preprocessing.json").write_text(json.dumps(legacy))
     assert cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")]) == 0
     expected = model.predict(sc.transform(x[:5]).astype(np.float32)).argmax(1)

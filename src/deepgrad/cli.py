@@ -80,7 +80,9 @@ def _preprocessing(model: Any, model_path: Path) -> Any:
         return pre
     sidecar = model_path.parent / "preprocessing.json"
     if sidecar.is_file():
-        return Preprocessing.from_legacy(json.loads(sidecar.read_text()))
+        from .io.transformers import preprocessing_from_legacy
+
+        return preprocessing_from_legacy(json.loads(sidecar.read_text()), str(sidecar))
     recipe_file = model_path.parent / "recipe.json"
     if recipe_file.is_file():
         data = json.loads(recipe_file.read_text()).get("data", {})

@@ -72,10 +72,13 @@ def test_stratified_splits_keep_class_proportions():
 
 def test_split_errors():
     x, y = labelled(10)
-    with pytest.raises(ValueError, match=r"same number of samples; got lengths \[10, 9\]"):
+    # scikit-learn's messages
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[10, 9\]"):
         train_test_split(x, y[:9])
-    with pytest.raises(ValueError, match="stratify has 9 labels"):
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[10, 9\]"):
         train_test_split(x, y, stratify=y[:9])
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[10, 10, 9\]"):
+        train_test_split(x, y, stratify=y[:9], val_size=2, test_size=2)
     with pytest.raises(ValueError, match="do not fit"):
         train_test_split(x, test_size=0.5, val_size=0.5)
 

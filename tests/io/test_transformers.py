@@ -110,3 +110,21 @@ def test_hostile_preprocessing_is_refused(tmp_path, change, match):
             zf.writestr(n, d)
     with pytest.raises(ModelFileError, match=match):
         dg.load_model(tmp_path / "bad.dg")
+
+
+#: a preprocessing.json exactly as `deepgrad train` wrote it before model files held it
+LEGACY = '{"features": ["a", "b"], "classes": ["no", "yes"], "imputer": {"class": "SimpleImputer", "strategy": "median", "fill_value": null, "missing_values": "nan", "statistics_": [2.0, 5.0], "n_features_in_": 2}, "scaler": {"kind": "minmax", "state": {"class": "MinMaxScaler", "feature_range": [0.0, 1.0], "clip": false, "data_min_": [1.0, 4.0], "data_max_": [3.0, 7.0], "data_range_": [2.0, 3.0], "scale_": [0.5, 0.3333333333333333], "min_": [-0.5, -1.3333333333333333], "n_features_in_": 2}}}'  # fmt: skip
+
+
+def test_old_preprocessing_json_reads_into_the_same_transform():
+    from deepgrad.io.transformers import preprocessing_from_legacy
+
+    pre = preprocessing_from_legacy(json.loads(LEGACY), "preprocessing.json")
+    assert (pre.features, pre.classes) == (["a", "b"], ["no", "yes"])
+    out = pre.transform(np.array([[np.nan, 6.0], [2.5, np.nan]]))
+    # what deepgrad's own transformers computed for these rows
+    np.testing.assert_allclose(out, [[0.5, 0.6666667], [0.75, 0.3333333]], rtol=1e-6)
+    bad = json.loads(LEGACY)
+    bad["scaler"]["state"]["scale_"] = [0.5]
+    with pytest.raises(ModelFileError, match="has 1 values for 2 features"):
+        preprocessing_from_legacy(bad, "preprocessing.json")

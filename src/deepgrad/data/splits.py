@@ -1,8 +1,9 @@
 """Splitting data: hold-out splits (train/validation/test) and K-fold splitters.
 
-These wrap scikit-learn's splitters, which are well tested; deepgrad adds the
-train/validation/test form, ``seed=`` naming and clearer errors. The splitters are
-scikit-learn objects, so they also work with scikit-learn's own tools.
+These are scikit-learn's splitters; deepgrad adds the train/validation/test form of
+:func:`train_test_split` (``val_size``) and ``seed=`` naming (with a fixed default, so a split
+is reproducible unless asked otherwise). The splitters are scikit-learn objects, so they also
+work with scikit-learn's own tools.
 """
 
 from __future__ import annotations
@@ -11,36 +12,9 @@ from typing import Any
 
 import numpy as np
 from sklearn import model_selection as _skms
-
-from deepgrad.data.dataset import as_array
+from sklearn.utils import check_consistent_length
 
 __all__ = ["train_test_split", "KFold", "StratifiedKFold"]
-
-
-def _num_samples(arrays: tuple[Any, ...]) -> int:
-    lengths = []
-    for i, a in enumerate(arrays):
-        if isinstance(a, list | tuple):
-            lengths.append(len(a))
-        else:
-            arr = as_array(a, f"array {i}", "train_test_split")
-            if arr.ndim == 0:
-                raise ValueError(f"train_test_split: array {i} is a scalar; expected (N, ...)")
-            lengths.append(len(arr))
-    if len(set(lengths)) != 1:
-        raise ValueError(
-            "train_test_split: all arrays must have the same number of samples; got lengths "
-            f"{lengths}"
-        )
-    return lengths[0]
-
-
-def _take(a: Any, idx: np.ndarray) -> Any:
-    if isinstance(a, list):
-        return [a[i] for i in idx]
-    if isinstance(a, tuple):
-        return tuple(a[i] for i in idx)
-    return np.asarray(a)[idx]
 
 
 def train_test_split(
@@ -52,7 +26,8 @@ def train_test_split(
     shuffle: bool = True,
     seed: int | None = 0,
 ) -> list[Any]:
-    """Split arrays into random train and test (and optionally validation) parts.
+    """Split arrays into random train and test (and optionally validation) parts:
+    scikit-learn's ``train_test_split`` (``random_state=seed``), plus ``val_size``.
 
     Parameters
     ----------
@@ -85,53 +60,48 @@ def train_test_split(
     """
     if not arrays:
         raise ValueError("train_test_split: give at least one array")
-    n = _num_samples(arrays)
-    strat = None
-    if stratify is not None:
-        strat = as_array(stratify, "stratify", "train_test_split")
-        if len(strat) != n:
-            raise ValueError(
-                f"train_test_split: stratify has {len(strat)} labels but the arrays have {n} "
-                "samples"
-            )
-    index = np.arange(n)
+    common = {"shuffle": shuffle}
     if val_size is None:
-        train_idx, test_idx = _skms.train_test_split(
-            index,
+        return _skms.train_test_split(
+            *arrays,
             test_size=test_size,
             train_size=train_size,
-            stratify=strat,
-            shuffle=shuffle,
+            stratify=stratify,
             random_state=seed,
+            **common,
         )
-        parts = (train_idx, test_idx)
-    else:
-        test_n = _count(test_size, n, "test_size")
-        val_n = _count(val_size, n, "val_size")
-        train_n = n - test_n - val_n if train_size is None else _count(train_size, n, "train_size")
-        if train_n < 1 or train_n + val_n + test_n > n:
-            raise ValueError(
-                f"train_test_split: with {n} samples, test {test_n} + validation {val_n} + "
-                f"train {train_n} do not fit; make the parts smaller"
-            )
-        rest_idx, test_idx = _skms.train_test_split(
-            index,
-            test_size=test_n,
-            train_size=train_n + val_n,
-            stratify=strat,
-            shuffle=shuffle,
-            random_state=seed,
+    check_consistent_length(*arrays, *(() if stratify is None else (stratify,)))
+    n = len(arrays[0])
+    test_n = _count(test_size, n, "test_size")
+    val_n = _count(val_size, n, "val_size")
+    train_n = n - test_n - val_n if train_size is None else _count(train_size, n, "train_size")
+    if train_n < 1 or train_n + val_n + test_n > n:
+        raise ValueError(
+            f"train_test_split: with {n} samples, test {test_n} + validation {val_n} + "
+            f"train {train_n} do not fit; make the parts smaller"
         )
-        train_idx, val_idx = _skms.train_test_split(
-            rest_idx,
-            test_size=val_n,
-            train_size=train_n,
-            stratify=None if strat is None else strat[rest_idx],
-            shuffle=shuffle,
-            random_state=None if seed is None else seed + 1,
-        )
-        parts = (train_idx, val_idx, test_idx)
-    return [_take(a, idx) for a in arrays for idx in parts]
+    extra = () if stratify is None else (stratify,)
+    parts = _skms.train_test_split(
+        *arrays,
+        *extra,
+        test_size=test_n,
+        train_size=train_n + val_n,
+        stratify=stratify,
+        random_state=seed,
+        **common,
+    )
+    rest, test = parts[0::2], parts[1::2]
+    strat_rest = rest.pop() if extra else None
+    parts = _skms.train_test_split(
+        *rest,
+        test_size=val_n,
+        train_size=train_n,
+        stratify=strat_rest,
+        random_state=None if seed is None else seed + 1,
+        **common,
+    )
+    train, val = parts[0::2], parts[1::2]
+    return [p for trio in zip(train, val, test) for p in trio]
 
 
 def _count(size: float | int | None, n: int, name: str) -> int:

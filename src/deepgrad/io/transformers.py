@@ -22,6 +22,7 @@ read from the file.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy
@@ -29,35 +30,74 @@ import numpy
 from .safe_read import ModelFileError
 
 
-def _table() -> dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]]:
-    """class name -> (class, constructor parameters, fitted attributes) that a file may set."""
-    from ..data import preprocessing as P
+@dataclass(frozen=True)
+class Allowed:
+    """One transformer class a model file may name: its constructor parameters and fitted
+    attributes that a file may set (nothing else is read), and which attributes hold one value
+    per input feature (their length is checked against ``n_features_in_``)."""
 
-    out = {}
-    for cls in (
-        P.StandardScaler,
-        P.MinMaxScaler,
-        P.Normalizer,
-        P.OneHotEncoder,
-        P.LabelEncoder,
-        P.SimpleImputer,
-    ):
-        out[cls.__name__] = (cls, tuple(cls._params), tuple(cls._fitted))
-    return out
+    cls: type
+    params: tuple[str, ...]
+    fitted: tuple[str, ...]
+    per_feature: tuple[str, ...] = ()
 
 
-#: the transformer classes a model file may name (built when first needed)
-TRANSFORMERS: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {}
+def _table() -> dict[str, Allowed]:
+    from sklearn import preprocessing as skp
 
-#: fitted attributes holding one value per input feature (their length is checked)
-PER_FEATURE = {"mean_", "var_", "scale_", "data_min_", "data_max_", "data_range_", "min_",
-               "statistics_"}  # fmt: skip
+    from .. import data as P  # the names users import
+
+    scaler = ("mean_", "var_", "scale_")
+    minmax = ("min_", "scale_", "data_min_", "data_max_", "data_range_")
+    onehot = ("categories", "drop", "sparse_output", "dtype", "handle_unknown", "min_frequency",
+              "max_categories", "feature_name_combiner")  # fmt: skip
+    common = ("n_features_in_", "feature_names_in_")
+    return {
+        "StandardScaler": Allowed(
+            P.StandardScaler,
+            ("copy", "with_mean", "with_std"),
+            (*scaler, "n_samples_seen_", *common),
+            scaler,
+        ),
+        "MinMaxScaler": Allowed(
+            P.MinMaxScaler,
+            ("feature_range", "copy", "clip"),
+            (*minmax, "n_samples_seen_", *common),
+            minmax,
+        ),
+        "Normalizer": Allowed(P.Normalizer, ("norm", "copy"), common),
+        "SimpleImputer": Allowed(
+            P.SimpleImputer,
+            ("missing_values", "strategy", "fill_value", "copy", "keep_empty_features"),
+            ("statistics_", *common),
+            ("statistics_",),
+        ),
+        "LabelEncoder": Allowed(P.LabelEncoder, (), ("classes_",)),
+        "OneHotEncoder": Allowed(P.OneHotEncoder, onehot, ("categories_", *common)),
+        "sklearn.OneHotEncoder": Allowed(skp.OneHotEncoder, onehot, ("categories_", *common)),
+    }
 
 
-def _transformers() -> dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]]:
+#: the transformer classes a model file may name (filled when first needed)
+TRANSFORMERS: dict[str, Allowed] = {}
+
+#: most input features a restored transformer may declare
+MAX_FEATURES = 2**20
+#: most cells of the small table a OneHotEncoder is refitted on when restored
+MAX_ONEHOT_CELLS = 2**22
+
+
+def _transformers() -> dict[str, Allowed]:
     if not TRANSFORMERS:
         TRANSFORMERS.update(_table())
     return TRANSFORMERS
+
+
+def _name_of(t: Any) -> str | None:
+    for name, allowed in _transformers().items():
+        if type(t) is allowed.cls:
+            return name
+    return None
 
 
 # ---- values ------------------------------------------------------------------------------------
@@ -74,8 +114,14 @@ def _encode(v: Any, arrays: dict[str, numpy.ndarray], key: str) -> Any:
         if v.dtype.kind in "biuf":
             arrays[key] = numpy.ascontiguousarray(v)
             return {"__array__": key}
-        if v.ndim == 1 and all(isinstance(x, str) for x in v.tolist()):
-            return {"__strings__": [str(x) for x in v.tolist()]}
+        items = v.tolist() if v.ndim == 1 else None
+        if items is not None and all(isinstance(x, str) for x in items):
+            return {"__strings__": [str(x) for x in items]}
+        if items is not None and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in items
+        ):  # numbers in an object array (SimpleImputer's "constant" statistics)
+            arrays[key] = numpy.asarray(items, dtype=numpy.float64)
+            return {"__array__": key}
         raise TypeError(f"{key}: cannot save an array of dtype {v.dtype} in a model file")
     if isinstance(v, tuple):
         return {"__tuple__": [_encode(x, arrays, f"{key}.{i}") for i, x in enumerate(v)]}
@@ -106,29 +152,99 @@ def _decode(v: Any, arrays: dict[str, numpy.ndarray], where: str) -> Any:
 
 # ---- transformers ------------------------------------------------------------------------------
 def transformer_to_config(t: Any, arrays: dict[str, numpy.ndarray], prefix: str) -> dict:
-    """``{"class", "params", "fitted"}`` of an allow-listed transformer (arrays into
-    ``arrays``); ``TypeError`` for a class the allow-list does not hold."""
-    name = type(t).__name__
-    entry = _transformers().get(name)
-    if entry is None or type(t) is not entry[0]:
+    """``{"class", "params", "fitted"}`` of an allow-listed, fitted transformer (arrays into
+    ``arrays``); ``TypeError`` for a class or a setting the allow-list does not hold."""
+    name = _name_of(t)
+    if name is None:
         raise TypeError(
             f"a {type(t).__qualname__} cannot be saved in a model file; the preprocessing steps "
             f"a file may hold are {sorted(_transformers())}"
         )
-    _, params, fitted = entry
+    allowed = _transformers()[name]
+    if getattr(t, "add_indicator", False) or getattr(t, "min_frequency", None) is not None:
+        raise TypeError(f"{name}: add_indicator / min_frequency cannot be saved in a model file")
+    if getattr(t, "max_categories", None) is not None:
+        raise TypeError(f"{name}: max_categories cannot be saved in a model file")
+    params = t.get_params(deep=False)
     return {
         "class": name,
-        "params": {p: _encode(getattr(t, p), arrays, f"{prefix}.{p}") for p in params},
+        "params": {p: _encode(params[p], arrays, f"{prefix}.{p}") for p in allowed.params},
         "fitted": {
             a: _encode(getattr(t, a), arrays, f"{prefix}.{a}")
-            for a in fitted
-            if getattr(t, a, None) is not None
+            for a in allowed.fitted
+            if hasattr(t, a)
         },
     }
 
 
+def _synthetic(name: str, t: Any, values: dict[str, Any], where: str) -> Any:
+    """A small table that ``t.fit`` accepts, of the width and dtype the saved statistics say,
+    so that scikit-learn itself sets every internal attribute of its version; the saved public
+    statistics then replace what this fit learned."""
+    if name.endswith("OneHotEncoder"):
+        cats = values["categories_"]
+        rows = max((len(c) for c in cats), default=0)
+        if rows == 0 or rows * len(cats) > MAX_ONEHOT_CELLS:
+            raise ModelFileError(f"{where}: {name} has {rows} × {len(cats)} categories")
+        numeric = all(c.dtype.kind in "biuf" for c in cats)
+        table = numpy.empty((rows, len(cats)), dtype=numpy.float64 if numeric else object)
+        for j, c in enumerate(cats):
+            table[:, j] = numpy.resize(c, rows)
+        return table
+    n = values.get("n_features_in_")
+    if type(n) is not int or not 1 <= n <= MAX_FEATURES:
+        raise ModelFileError(
+            f"{where}: {name}.n_features_in_ must be a count of features (1..{MAX_FEATURES}), "
+            f"got {n!r:.40}"
+        )
+    dtype = numpy.float64
+    stats = values.get("statistics_")
+    if isinstance(stats, numpy.ndarray) and stats.dtype.kind == "f":
+        dtype = stats.dtype
+    fill = 0.0
+    missing = getattr(t, "missing_values", None)
+    if isinstance(missing, (int, float)) and missing == 0:
+        fill = 1.0
+    return numpy.full((2, n), fill, dtype=dtype)
+
+
+def _check_fitted(name: str, allowed: Allowed, values: dict[str, Any], where: str) -> None:
+    n = values.get("n_features_in_")
+    if "n_features_in_" in values and (type(n) is not int or not 1 <= n <= MAX_FEATURES):
+        raise ModelFileError(
+            f"{where}: {name}.n_features_in_ must be a count of features (1..{MAX_FEATURES}), "
+            f"got {n!r:.40}"
+        )
+    for k in allowed.per_feature:
+        v = values.get(k)
+        if v is None:
+            continue
+        if not (isinstance(v, numpy.ndarray) and v.dtype.kind in "biuf" and v.ndim == 1):
+            raise ModelFileError(f"{where}: {name}.{k} must be a 1-D numeric array")
+        if len(v) != n:
+            raise ModelFileError(f"{where}: {name}.{k} has {len(v)} values for {n!r:.20} features")
+    if "categories_" in values:
+        cats = values["categories_"]
+        if not (
+            isinstance(cats, list)
+            and all(isinstance(c, numpy.ndarray) and c.ndim == 1 for c in cats)
+        ):
+            raise ModelFileError(f"{where}: {name}.categories_ must be a list of 1-D arrays")
+        if n is not None and len(cats) != n:
+            raise ModelFileError(f"{where}: {name} has categories for {len(cats)} of {n} features")
+    if "classes_" in values and not (
+        isinstance(values["classes_"], numpy.ndarray) and values["classes_"].ndim == 1
+    ):
+        raise ModelFileError(f"{where}: {name}.classes_ must be a 1-D array")
+    names = values.get("feature_names_in_")
+    if names is not None and not (isinstance(names, numpy.ndarray) and len(names) == n):
+        raise ModelFileError(f"{where}: {name}.feature_names_in_ must name {n!r:.20} features")
+
+
 def transformer_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where: str) -> Any:
-    """Rebuild a transformer written by :func:`transformer_to_config`, checking everything."""
+    """Rebuild a transformer written by :func:`transformer_to_config`, checking everything:
+    the class must be allow-listed, the parameters and fitted attributes its listed ones, every
+    per-feature statistic a 1-D numeric array of ``n_features_in_`` values."""
     if not isinstance(cfg, dict) or set(cfg) != {"class", "params", "fitted"}:
         raise ModelFileError(f"{where}: a step must be {{'class', 'params', 'fitted'}}")
     name = cfg["class"]
@@ -140,36 +256,29 @@ def transformer_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where: s
             f"{where}: {name!r:.60} is not a preprocessing step a model file may hold{hint}; "
             f"known: {sorted(table)}"
         )
-    cls, params, fitted = table[name]
-    for part, allowed in (("params", params), ("fitted", fitted)):
-        if not isinstance(cfg[part], dict) or set(cfg[part]) - set(allowed):
-            extra = sorted(set(cfg[part]) - set(allowed)) if isinstance(cfg[part], dict) else []
+    allowed = table[name]
+    for part, keys in (("params", allowed.params), ("fitted", allowed.fitted)):
+        if not isinstance(cfg[part], dict) or set(cfg[part]) - set(keys):
+            extra = sorted(set(cfg[part]) - set(keys)) if isinstance(cfg[part], dict) else []
             raise ModelFileError(
-                f"{where}: {name} {part} must be a table of {list(allowed)}; unexpected {extra}"
+                f"{where}: {name} {part} must be a table of {list(keys)}; unexpected {extra}"
             )
     kwargs = {k: _decode(v, arrays, f"{where}: {name}.{k}") for k, v in cfg["params"].items()}
-    if "feature_range" in kwargs and isinstance(kwargs["feature_range"], list):
-        kwargs["feature_range"] = tuple(kwargs["feature_range"])
-    try:
-        t = cls(**kwargs)
-    except Exception as e:
-        raise ModelFileError(f"{where}: cannot build {name}: {type(e).__name__}: {e}") from e
     values = {k: _decode(v, arrays, f"{where}: {name}.{k}") for k, v in cfg["fitted"].items()}
-    n = values.get("n_features_in_")
-    if n is not None and (type(n) is not int or n < 0):
-        raise ModelFileError(f"{where}: {name}.n_features_in_ must be a count, got {n!r:.40}")
+    _check_fitted(name, allowed, values, where)
+    if name.endswith("OneHotEncoder"):
+        if "categories_" not in values:
+            raise ModelFileError(f"{where}: {name} holds no categories_")
+        kwargs["categories"] = values["categories_"]
+    try:
+        t = allowed.cls(**kwargs)
+        if name != "LabelEncoder":
+            t.fit(_synthetic(name, t, values, where))
+    except ModelFileError:
+        raise
+    except Exception as e:
+        raise ModelFileError(f"{where}: cannot rebuild {name}: {type(e).__name__}: {e}") from e
     for k, v in values.items():
-        if k in PER_FEATURE:
-            if not (isinstance(v, numpy.ndarray) and v.dtype.kind in "biuf" and v.ndim == 1):
-                raise ModelFileError(f"{where}: {name}.{k} must be a 1-D numeric array")
-            if n is not None and len(v) != n:
-                raise ModelFileError(f"{where}: {name}.{k} has {len(v)} values for {n} features")
-            v = v.astype(numpy.float64)
-        elif k == "categories_":
-            if not (isinstance(v, list) and all(isinstance(c, numpy.ndarray) for c in v)):
-                raise ModelFileError(f"{where}: {name}.categories_ must be a list of arrays")
-        elif k == "classes_" and not isinstance(v, numpy.ndarray):
-            raise ModelFileError(f"{where}: {name}.classes_ must be an array")
         setattr(t, k, v)
     return t
 
@@ -228,3 +337,57 @@ def preprocessing_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where:
         task=task,
         data=data,
     )
+
+
+# ---- preprocessing.json of older runs ------------------------------------------------------------
+_LEGACY = {
+    "StandardScaler": (("with_mean", "with_std"), ("mean_", "var_", "scale_")),
+    "MinMaxScaler": (
+        ("feature_range", "clip"),
+        ("data_min_", "data_max_", "data_range_", "scale_", "min_"),
+    ),  # fmt: skip
+    "SimpleImputer": (("strategy", "fill_value", "missing_values"), ("statistics_",)),
+}
+
+
+def _legacy_step(state: Any, where: str, arrays: dict[str, numpy.ndarray], i: int) -> dict:
+    if not isinstance(state, dict) or state.get("class") not in _LEGACY:
+        raise ModelFileError(f"{where}: step {i} is not a scaler or imputer state")
+    name = state["class"]
+    params, stats = _LEGACY[name]
+    out: dict[str, Any] = {"class": name, "params": {}, "fitted": {}}
+    for p in params:
+        if p in state:
+            v = state[p]
+            if p == "missing_values" and v == "nan":
+                v = float("nan")
+            out["params"][p] = {"__tuple__": v} if p == "feature_range" else v
+    if name == "SimpleImputer":  # deepgrad's own imputer filled empty features with 0
+        out["params"]["keep_empty_features"] = True
+    for k in stats:
+        v = state.get(k)
+        if not isinstance(v, list) or not all(isinstance(x, (int, float)) for x in v):
+            raise ModelFileError(f"{where}: {name}.{k} must be a list of numbers")
+        arrays[f"legacy.{i}.{k}"] = numpy.asarray(v, dtype=numpy.float64)
+        out["fitted"][k] = {"__array__": f"legacy.{i}.{k}"}
+    out["fitted"]["n_features_in_"] = state.get("n_features_in_")
+    return out
+
+
+def preprocessing_from_legacy(state: Any, where: str) -> Any:
+    """The :class:`~deepgrad.data.Preprocessing` of the ``preprocessing.json`` that ``deepgrad
+    train`` wrote beside ``model.dg`` before model files held it (``{"features", "classes",
+    "imputer": state, "scaler": {"kind", "state"}}``), checked as a model file's is."""
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{where} must hold a JSON object")
+    arrays: dict[str, numpy.ndarray] = {}
+    steps = []
+    if "imputer" in state:
+        steps.append({"name": "imputer", **_legacy_step(state["imputer"], where, arrays, 0)})
+    if "scaler" in state:
+        sc = state["scaler"]
+        if not isinstance(sc, dict):
+            raise ModelFileError(f"{where}: 'scaler' must be a table")
+        steps.append({"name": "scaler", **_legacy_step(sc.get("state"), where, arrays, 1)})
+    cfg = {"steps": steps, "features": state.get("features"), "classes": state.get("classes")}
+    return preprocessing_from_config(cfg, arrays, where)

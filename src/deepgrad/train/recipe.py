@@ -207,7 +207,8 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     # missing values: medians of the training data fill them, here and in `deepgrad predict`
     # (always fitted for a CSV, whose new rows may have gaps the training rows had not)
     if name == "csv" or np.isnan(x_train).any() or np.isnan(x_test).any():
-        imp = D.SimpleImputer(strategy="median").fit(x_train)
+        # an all-missing feature is kept (filled with 0), so the model's input width is fixed
+        imp = D.SimpleImputer(strategy="median", keep_empty_features=True).fit(x_train)
         x_train, x_test = imp.transform(x_train), imp.transform(x_test)
         preprocessing.steps.append(("imputer", imp))
     scale = spec.get("scale", "standard" if x_train.ndim == 2 else "none")
@@ -242,7 +243,9 @@ def apply_preprocessing(x: np.ndarray, preprocessing: Any) -> np.ndarray:
     from .. import data as D
 
     if not isinstance(preprocessing, D.Preprocessing):
-        preprocessing = D.Preprocessing.from_legacy(preprocessing)
+        from ..io.transformers import preprocessing_from_legacy
+
+        preprocessing = preprocessing_from_legacy(preprocessing, "preprocessing")
     return preprocessing.transform(x)
 
 
