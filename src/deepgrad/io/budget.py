@@ -4,15 +4,18 @@ deepgrad allocate more than the file's weights hold.
 Layers allocate their parameters and buffers through the backend's array module
 (``backend.xp.empty((out, in))``...). While :func:`allocation_budget` is active in a thread,
 ``backend.xp`` answers that thread's *allocating* calls (``empty``, ``zeros``, ``ones``,
-``full``, ``eye``, ``arange``...) only while the elements asked for, summed over the calls, stay
-within the budget, and only for a bounded number of calls; the call that would exceed it
+``full``, ``eye``, ``arange``...) only while the elements of the arrays they made that are still
+alive stay within the budget, and only for a bounded number of such arrays (a freed array gives
+its share back, so a forward pass's temporaries do not add up); the call that would exceed it
 raises :class:`AllocationRefused` (a :class:`~deepgrad.io.ModelFileError`) *before* anything is
 allocated, naming the shape and the layer being built. Other threads, and every other
 function of the array module, are not affected.
 
 Loading sets the budget to the number of elements in the file's weights plus a small slack
 (non-persistent buffers such as positional encodings are not in the file), so a 443-byte file
-declaring ``Linear(20000, 20000)`` is refused at once instead of allocating 1.6 GB.
+declaring ``Linear(20000, 20000)`` is refused at once instead of allocating 1.6 GB. Building lazy
+layers runs the model once on one sample; the budget is extended for its activations
+(:data:`deepgrad.io.serialization.LAZY_ACTIVATION_FACTOR`).
 
 >>> import deepgrad as dg
 >>> with allocation_budget(100, "a demo file"):
@@ -29,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,6 +71,29 @@ class _Budget:
         self.where = where
         self.total = elements
         self.layer: list[str] = []
+        self.finalizers: list[weakref.finalize] = []
+
+    def track(self, array: Any, n: int) -> None:
+        """Give ``n`` elements (and a call) back when ``array`` is freed: the budget bounds what
+        is alive at once, so a forward pass's temporaries do not add up."""
+        try:
+            self.finalizers.append(weakref.finalize(array, self.give, n))
+        except TypeError:  # an object without weak references: stays counted
+            pass
+
+    def extend(self, elements: int) -> None:
+        """Allow ``elements`` more (e.g. for the activations of a forward pass)."""
+        self.left += int(elements)
+        self.total += int(elements)
+
+    def give(self, n: int) -> None:
+        self.left += n
+        self.calls += 1
+
+    def close(self) -> None:
+        for f in self.finalizers:
+            f.detach()
+        self.finalizers.clear()
 
     def take(self, n: int, shape: Any) -> None:
         self.calls -= 1
@@ -105,10 +132,13 @@ class _GuardedXP:
 
             def guarded(*args: Any, **kwargs: Any) -> Any:
                 b = getattr(_local, "budget", None)
-                if b is not None:
-                    n, shape = _request(name, args, kwargs)
-                    b.take(n, shape)
-                return fn(*args, **kwargs)
+                if b is None:
+                    return fn(*args, **kwargs)
+                n, shape = _request(name, args, kwargs)
+                b.take(n, shape)
+                out = fn(*args, **kwargs)
+                b.track(out, n)
+                return out
 
             return guarded
         return fn
@@ -144,8 +174,8 @@ def _request(name: str, args: tuple, kwargs: dict) -> tuple[int, Any]:
 
 @contextlib.contextmanager
 def allocation_budget(elements: int, where: str, calls: int | None = None) -> Iterator[Any]:
-    """Within this block, this thread's layer construction may allocate at most ``elements``
-    array elements in all (through ``backend.xp``) in at most ``calls`` calls (default
+    """Within this block, this thread's layer construction may hold at most ``elements`` array
+    elements alive at once (allocated through ``backend.xp``), in at most ``calls`` arrays (default
     :data:`SLACK_CALLS`); ``where`` names the file in the error."""
     global _installed, _saved_xp
     b = _Budget(int(elements), SLACK_CALLS if calls is None else int(calls), where)
@@ -160,6 +190,7 @@ def allocation_budget(elements: int, where: str, calls: int | None = None) -> It
         yield b
     finally:
         _local.budget = outer
+        b.close()
         with _lock:
             _installed -= 1
             if _installed == 0:

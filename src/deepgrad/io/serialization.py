@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import tempfile
 import threading
@@ -61,6 +62,9 @@ MAX_ENTRY_BYTES = 16 * 2**30
 MAX_MODULES = 50_000
 #: most elements of the per-sample ``input`` shape that builds lazy layers
 MAX_INPUT_ELEMENTS = 2**24
+#: building lazy layers runs the model once on one sample of the recorded input shape; its
+#: activations may hold this many times the sample's elements beyond the weights (live at once)
+LAZY_ACTIVATION_FACTOR = 256
 #: age after which a temporary file of an interrupted save, whose writer cannot be identified,
 #: is removed by the next save to the same path (seconds)
 STALE_TMP_SECONDS = 3600.0
@@ -683,10 +687,13 @@ def build_model(
 ) -> Any:
     """Rebuild a model from a read ``config.json`` and its weights.
 
-    Work is bounded by the file: at most :data:`MAX_MODULES` layers; the layers (and the lazy
-    ones built from the recorded ``input`` shape) may allocate no more than the weights hold
-    plus a small slack (:func:`deepgrad.io.budget.allocation_budget`); every parameter's shape
-    is compared with the weights' before they are loaded. Anything else: :class:`ModelFileError`.
+    Work is bounded by the file: at most :data:`MAX_MODULES` layers; building them may hold no
+    more than the weights' elements plus a small slack alive at once
+    (:func:`deepgrad.io.budget.allocation_budget`); every parameter's shape is compared with the
+    weights' before anything runs. Only a model with lazy layers (weights the freshly built
+    layers do not have yet) is run once on one sample of its recorded ``input`` shape, with
+    :data:`LAZY_ACTIVATION_FACTOR` × that sample's elements more allowed for the activations.
+    Anything else: :class:`ModelFileError`.
     """
     from ..nn import Module
 
@@ -703,27 +710,36 @@ def build_model(
     spec = check_input_spec(config.get("input"), where)
     held = sum(int(w.size) for w in weights.values())
     calls = 4 * len(weights) + budget.SLACK_CALLS
-    with budget.allocation_budget(held + budget.SLACK_ELEMENTS, where, calls):
+    with budget.allocation_budget(held + budget.SLACK_ELEMENTS, where, calls) as allowance:
         model = module_from_config(arch)
         if not isinstance(model, Module):
             raise ModelFileError(f"{where}: the architecture is not a Module")
-        check_weights(model.state_dict(), weights, where)  # before lazy layers run
         if dt is not None and _float_dtype(model) not in (None, numpy.dtype(_safe_dtype(dt))):
             model.to(_safe_dtype(dt))
-        if spec:
-            if dt is not None and numpy.dtype(_safe_dtype(spec["dtype"])).kind == "f":
-                spec = {**spec, "dtype": _safe_dtype(dt).name}
+        own = model.state_dict()
+        check_weights(own, weights, where)  # before lazy layers run
+        if spec and dt is not None and numpy.dtype(_safe_dtype(spec["dtype"])).kind == "f":
+            spec = {**spec, "dtype": _safe_dtype(dt).name}
+        if spec and all(k in weights for k in own) and any(k not in own for k in weights):
+            # lazy layers (Linear(None, n)) get their parameters from one forward pass on the
+            # recorded input shape; its activations may exceed the weights, within a bound
+            allowance.extend(LAZY_ACTIVATION_FACTOR * math.prod(spec["shape"]))
             try:
                 build_lazy(model, spec)
             except ModelFileError:
                 raise
             except (Exception, RecursionError, MemoryError) as e:
+                cause = e.__cause__ or e.__context__
+                if isinstance(cause, ModelFileError):  # a layer re-raised the refusal
+                    raise cause from None
                 raise ModelFileError(
                     f"{where}: the model does not run on its recorded input shape "
                     f"{tuple(spec['shape'])} ({type(e).__name__}: {e})"
                 ) from e
             if dt is not None and _float_dtype(model) != numpy.dtype(_safe_dtype(dt)):
                 model.to(_safe_dtype(dt))  # lazily built parameters came in the default dtype
+        elif spec:
+            model.__dict__["_dg_input_spec"] = spec
     _apply_weights(model, weights, where)
     return model
 
