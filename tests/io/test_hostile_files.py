@@ -593,3 +593,27 @@ def test_a_legitimate_forward_pass_is_not_counted_against_the_budget(tmp_path, m
     allocated["n"] = 0
     assert dg.load_model(tmp_path / "big.dg")[0].weight.shape == (64, 1, 3, 3)
     assert allocated["n"] < 1000
+
+
+def test_the_budget_binds_only_the_loading_thread():
+    import threading
+
+    from deepgrad import backend
+    from deepgrad.io import AllocationRefused, allocation_budget
+
+    done = threading.Event()
+    other: dict = {}
+
+    def elsewhere():
+        done.wait(5)
+        other["shape"] = backend.xp.zeros((1000, 1000)).shape  # not refused: not loading
+
+    t = threading.Thread(target=elsewhere)
+    t.start()
+    with allocation_budget(100, "here"):
+        with pytest.raises(AllocationRefused, match=r"shape \(1000, 1000\)"):
+            backend.xp.zeros((1000, 1000))
+        done.set()
+        t.join(5)
+    assert other["shape"] == (1000, 1000)
+    assert backend.xp is np  # the array module is restored
