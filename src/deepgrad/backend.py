@@ -1,6 +1,13 @@
 """The array backend: which array module computes (NumPy, or CuPy on a GPU), the default
 floating dtype, and the random state.
 
+One random-number tree: :func:`manual_seed` seeds the global generator (:func:`rng`), which
+draws initial weights, dropout masks and ``rand``/``randn`` directly; every other component
+that needs a stream of its own — ``fit``'s shuffling, a :class:`~deepgrad.data.DataLoader`'s
+epochs, an augmentation, ``random_split`` — seeds it with an int drawn from the global
+generator (:func:`draw_seed`, installed as the data package's seed source). So after the same
+``manual_seed`` the same program draws the same numbers, as after ``torch.manual_seed``.
+
 Everything numeric in the engine goes through :data:`xp` (read it as ``backend.xp`` at call
 time, never bind it at import), so the same code runs on NumPy and on CuPy.
 
@@ -111,7 +118,9 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def manual_seed(seed: int) -> None:
-    """Seed every random draw of deepgrad (initializers, dropout, ``rand``/``randn``)."""
+    """Seed every random draw of deepgrad: initializers and lazily built layers, dropout,
+    ``rand``/``randn``, and — through :func:`draw_seed` — ``fit``'s shuffling, DataLoader
+    shuffling, augmentations and ``random_split`` that were given no seed of their own."""
     global _rng, _seed
     if not isinstance(seed, (int, numpy.integer)) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
@@ -122,6 +131,43 @@ def manual_seed(seed: int) -> None:
 def rng() -> Any:
     """The generator behind every random draw (a ``numpy.random.Generator`` on NumPy)."""
     return _rng
+
+
+def draw_seed() -> int:
+    """An int in ``[0, 2**62)`` drawn from the global generator, to seed a component's own
+    stream (a child of the one tree: determined by :func:`manual_seed`).
+
+    >>> import deepgrad as dg
+    >>> dg.manual_seed(0); a = dg.backend.draw_seed()
+    >>> dg.manual_seed(0); a == dg.backend.draw_seed()
+    True
+    """
+    return int(_rng.integers(0, 2**62))
+
+
+@contextlib.contextmanager
+def fork_rng(seed: int) -> Iterator[None]:
+    """Run a block on a generator seeded with ``seed``, then give the global stream back exactly
+    where it was (PyTorch's ``torch.random.fork_rng`` with a seed): draws inside the block are
+    decided by ``seed`` alone, and draws after it are the same as if the block had not run.
+
+    >>> import deepgrad as dg
+    >>> dg.manual_seed(1); before = dg.rand(2)
+    >>> dg.manual_seed(1)
+    >>> with dg.backend.fork_rng(5):
+    ...     _ = dg.rand(100)
+    >>> bool((dg.rand(2) == before).all())
+    True
+    """
+    global _rng, _seed
+    if not isinstance(seed, (int, numpy.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"fork_rng expects a non-negative int seed, got {seed!r}")
+    saved = (_rng, _seed)
+    _rng, _seed = xp.random.default_rng(int(seed)), int(seed)
+    try:
+        yield
+    finally:
+        _rng, _seed = saved
 
 
 def get_rng_state() -> dict:
@@ -149,3 +195,13 @@ def to_numpy(a: Any) -> numpy.ndarray:
         return a
     get = getattr(a, "get", None)
     return get() if get is not None else numpy.asarray(a)
+
+
+def _install_data_seed_source() -> None:
+    """Make the NumPy-only data package draw its unseeded streams from this tree."""
+    from deepgrad.data import seeding
+
+    seeding.set_seed_source(draw_seed)
+
+
+_install_data_seed_source()

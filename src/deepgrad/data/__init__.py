@@ -10,90 +10,103 @@ NumPy only: this package never imports deepgrad's engine; it yields NumPy arrays
 ((32, 1, 8, 8), (32,))
 """
 
-from deepgrad.data.augmentation import (
-    Augmentation,
-    Compose,
-    Cutout,
-    GaussianNoise,
-    RandomAffine,
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomHorizontalFlip,
-    RandomRotation,
-    RandomShift,
-    RandomVerticalFlip,
-    RandomZoom,
-    affine_transform,
-    rotate,
-    translate,
-    zoom,
-)
-from deepgrad.data.cross_validation import CrossValidationResult, cross_validate
-from deepgrad.data.dataset import (
-    ArrayDataset,
-    Dataset,
-    EpochDataset,
-    GeneratorDataset,
-    IterableDataset,
-    ConcatDataset,
-    Subset,
-    collate,
-    random_split,
-)
-from deepgrad.data.datasets import (
-    CIFAR10_CLASSES,
-    FASHION_MNIST_CLASSES,
-    FASHION_MNIST_MD5,
-    HOUSE_PRICES_FEATURES,
-    IMDB_CLASSES,
-    MNIST_MD5,
-    CSVTable,
-    find_fashion_mnist,
-    load_breast_cancer,
-    load_cifar10,
-    load_csv,
-    load_diabetes,
-    load_digits,
-    load_fashion_mnist,
-    load_imdb,
-    load_iris,
-    load_mnist,
-    load_wine,
-    make_circles,
-    make_house_prices,
-    make_linear_regression,
-    make_moons,
-    make_polynomial_regression,
-    make_sine_waves,
-    make_spirals,
-    parse_idx,
-    read_cifar10_batch,
-    read_idx,
-    write_idx,
-)
-from deepgrad.data.download import (
-    ChecksumError,
-    DownloadError,
-    download_url,
-    file_hash,
-    get_cache_dir,
-    verify_checksum,
-)
-from deepgrad.data.loader import DataLoader
-from deepgrad.data.preprocessing import (
-    LabelEncoder,
-    MinMaxScaler,
-    Normalizer,
-    OneHotEncoder,
-    Preprocessing,
-    SimpleImputer,
-    StandardScaler,
-    Transformer,
-    to_categorical,
-)
-from deepgrad.data.splits import KFold, StratifiedKFold, train_test_split
-from deepgrad.data.text import Tokenizer, pad_sequences
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Each public name is imported from its module on first use (PEP 562), so that importing one
+# module of the package (``deepgrad.data.seeding``, which the backend imports) stays cheap and
+# scikit-learn (behind the splitters) loads only when a splitter is used.
+_WHERE: dict[str, str] = {
+    # deepgrad.data.augmentation
+    "Augmentation": "deepgrad.data.augmentation",
+    "Compose": "deepgrad.data.augmentation",
+    "Cutout": "deepgrad.data.augmentation",
+    "GaussianNoise": "deepgrad.data.augmentation",
+    "RandomAffine": "deepgrad.data.augmentation",
+    "RandomBrightness": "deepgrad.data.augmentation",
+    "RandomContrast": "deepgrad.data.augmentation",
+    "RandomCrop": "deepgrad.data.augmentation",
+    "RandomHorizontalFlip": "deepgrad.data.augmentation",
+    "RandomRotation": "deepgrad.data.augmentation",
+    "RandomShift": "deepgrad.data.augmentation",
+    "RandomVerticalFlip": "deepgrad.data.augmentation",
+    "RandomZoom": "deepgrad.data.augmentation",
+    "affine_transform": "deepgrad.data.augmentation",
+    "rotate": "deepgrad.data.augmentation",
+    "translate": "deepgrad.data.augmentation",
+    "zoom": "deepgrad.data.augmentation",
+    # deepgrad.data.cross_validation
+    "CrossValidationResult": "deepgrad.data.cross_validation",
+    "cross_validate": "deepgrad.data.cross_validation",
+    # deepgrad.data.dataset
+    "ArrayDataset": "deepgrad.data.dataset",
+    "Dataset": "deepgrad.data.dataset",
+    "EpochDataset": "deepgrad.data.dataset",
+    "GeneratorDataset": "deepgrad.data.dataset",
+    "IterableDataset": "deepgrad.data.dataset",
+    "ConcatDataset": "deepgrad.data.dataset",
+    "Subset": "deepgrad.data.dataset",
+    "collate": "deepgrad.data.dataset",
+    "random_split": "deepgrad.data.dataset",
+    # deepgrad.data.datasets
+    "CIFAR10_CLASSES": "deepgrad.data.datasets",
+    "FASHION_MNIST_CLASSES": "deepgrad.data.datasets",
+    "FASHION_MNIST_MD5": "deepgrad.data.datasets",
+    "HOUSE_PRICES_FEATURES": "deepgrad.data.datasets",
+    "IMDB_CLASSES": "deepgrad.data.datasets",
+    "MNIST_MD5": "deepgrad.data.datasets",
+    "CSVTable": "deepgrad.data.datasets",
+    "find_fashion_mnist": "deepgrad.data.datasets",
+    "load_breast_cancer": "deepgrad.data.datasets",
+    "load_cifar10": "deepgrad.data.datasets",
+    "load_csv": "deepgrad.data.datasets",
+    "load_diabetes": "deepgrad.data.datasets",
+    "load_digits": "deepgrad.data.datasets",
+    "load_fashion_mnist": "deepgrad.data.datasets",
+    "load_imdb": "deepgrad.data.datasets",
+    "load_iris": "deepgrad.data.datasets",
+    "load_mnist": "deepgrad.data.datasets",
+    "load_wine": "deepgrad.data.datasets",
+    "make_circles": "deepgrad.data.datasets",
+    "make_house_prices": "deepgrad.data.datasets",
+    "make_linear_regression": "deepgrad.data.datasets",
+    "make_moons": "deepgrad.data.datasets",
+    "make_polynomial_regression": "deepgrad.data.datasets",
+    "make_sine_waves": "deepgrad.data.datasets",
+    "make_spirals": "deepgrad.data.datasets",
+    "parse_idx": "deepgrad.data.datasets",
+    "read_cifar10_batch": "deepgrad.data.datasets",
+    "read_idx": "deepgrad.data.datasets",
+    "write_idx": "deepgrad.data.datasets",
+    # deepgrad.data.download
+    "ChecksumError": "deepgrad.data.download",
+    "DownloadError": "deepgrad.data.download",
+    "download_url": "deepgrad.data.download",
+    "file_hash": "deepgrad.data.download",
+    "get_cache_dir": "deepgrad.data.download",
+    "verify_checksum": "deepgrad.data.download",
+    # deepgrad.data.loader
+    "DataLoader": "deepgrad.data.loader",
+    # deepgrad.data.preprocessing
+    "LabelEncoder": "deepgrad.data.preprocessing",
+    "MinMaxScaler": "deepgrad.data.preprocessing",
+    "Normalizer": "deepgrad.data.preprocessing",
+    "OneHotEncoder": "deepgrad.data.preprocessing",
+    "Preprocessing": "deepgrad.data.preprocessing",
+    "SimpleImputer": "deepgrad.data.preprocessing",
+    "StandardScaler": "deepgrad.data.preprocessing",
+    "Transformer": "deepgrad.data.preprocessing",
+    "to_categorical": "deepgrad.data.preprocessing",
+    # deepgrad.data.splits
+    "KFold": "deepgrad.data.splits",
+    "StratifiedKFold": "deepgrad.data.splits",
+    "train_test_split": "deepgrad.data.splits",
+    # deepgrad.data.text
+    "Tokenizer": "deepgrad.data.text",
+    "pad_sequences": "deepgrad.data.text",
+}
 
 __all__ = [
     # datasets and loading
@@ -150,9 +163,9 @@ __all__ = [
     "MinMaxScaler",
     "Normalizer",
     "OneHotEncoder",
+    "Preprocessing",
     "LabelEncoder",
     "SimpleImputer",
-    "Preprocessing",
     "to_categorical",
     "Tokenizer",
     "pad_sequences",
@@ -181,3 +194,21 @@ __all__ = [
     "cross_validate",
     "CrossValidationResult",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        try:
+            return importlib.import_module(f"{__name__}.{name}")  # a submodule
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -290,7 +290,9 @@ class Augmentation:
     Parameters
     ----------
     seed : int, numpy.random.Generator or None
-        Source of the random parameters.
+        Source of the random parameters; ``None`` seeds the augmentation's own generator
+        with an int drawn from deepgrad's global generator when it is made (so
+        ``dg.manual_seed`` decides it; :mod:`deepgrad.data.seeding`).
 
     Subclasses implement ``apply(x, rng)`` for a batch ``(N, C, H, W)``; ``__call__``
     also accepts a single image ``(C, H, W)``.

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from deepgrad.data.seeding import draw_seed
+
 __all__ = [
     "Dataset",
     "IterableDataset",
@@ -322,7 +324,8 @@ def random_split(
     """Split a map-style dataset into non-overlapping random :class:`Subset` s (PyTorch's
     ``random_split``). ``lengths`` are sizes summing to ``len(dataset)``, or fractions
     summing to 1 (each part gets ``floor(f·n)`` samples and the remainder goes one by one to
-    the first parts, PyTorch's rule). ``seed`` makes the split reproducible.
+    the first parts, PyTorch's rule). ``seed`` makes the split reproducible; ``None`` draws
+    one from deepgrad's global generator (``dg.manual_seed`` decides it).
 
     >>> a, b = random_split(ArrayDataset(np.arange(10)), [0.8, 0.2], seed=0)
     >>> len(a), len(b), sorted(np.concatenate([a.indices, b.indices]).tolist()) == list(range(10))
@@ -349,7 +352,11 @@ def random_split(
         sizes = [int(np.floor(n * f)) for f in fracs]
         for k in range(n - sum(sizes)):
             sizes[k % len(sizes)] += 1
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = (
+        seed
+        if isinstance(seed, np.random.Generator)
+        else np.random.default_rng(draw_seed() if seed is None else seed)
+    )
     perm = rng.permutation(n)
     out, start = [], 0
     for size in sizes:

@@ -17,12 +17,15 @@ from typing import Any
 import numpy as np
 
 from deepgrad.data.dataset import ArrayDataset, Dataset, IterableDataset, collate
+from deepgrad.data.seeding import draw_seed
 
 __all__ = ["DataLoader", "make_rng"]
 
 
 def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """Return a NumPy ``Generator``: ``seed`` itself if it is one, else ``default_rng(seed)``.
+    """Return a NumPy ``Generator``: ``seed`` itself if it is one, else ``default_rng(seed)``;
+    ``None`` seeds it from :func:`~deepgrad.data.seeding.draw_seed` (so ``dg.manual_seed``
+    decides it).
 
     Examples
     --------
@@ -35,7 +38,7 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
         raise TypeError(
             f"seed must be an int, a numpy.random.Generator or None; got {type(seed).__name__}"
         )
-    return np.random.default_rng(seed)
+    return np.random.default_rng(draw_seed() if seed is None else seed)
 
 
 class DataLoader:
@@ -58,7 +61,8 @@ class DataLoader:
         Source of the shuffling order. With an int, epoch ``e`` uses the permutation of
         ``default_rng([seed, e])``, so an epoch's order does not depend on how many epochs
         ran before (resuming reproduces it); a ``Generator`` is drawn from in sequence;
-        ``None`` draws fresh entropy once.
+        ``None`` draws the int once, from deepgrad's global generator, when the loader is
+        first iterated (PyTorch's rule: ``dg.manual_seed`` decides the shuffling).
     transform : callable, optional
         Applied to the input (first field) of every sample, ``x_i -> x_i``, before batching.
     batch_transform : callable, optional
@@ -125,7 +129,9 @@ class DataLoader:
             raise TypeError(f"DataLoader: collate_fn must be callable; got {collate_fn!r}")
         self.collate_fn = collate_fn
         self.epoch = 0
-        self._rng = None if isinstance(seed, int | np.integer) else make_rng(seed)
+        make_rng(0 if seed is None else seed)  # checks the type
+        self._rng = seed if isinstance(seed, np.random.Generator) else None
+        self._base_seed = None if seed is None or self._rng is not None else int(seed)
 
     # ------------------------------------------------------------------ epochs
     def set_epoch(self, epoch: int) -> None:
@@ -148,6 +154,8 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         epoch = self.epoch
         self.epoch += 1
+        if self.shuffle and self._rng is None and self._base_seed is None:
+            self._base_seed = draw_seed()  # here, not in a prefetching thread
         set_epoch = getattr(self.dataset, "set_epoch", None)
         if callable(set_epoch):
             set_epoch(epoch)
@@ -163,7 +171,9 @@ class DataLoader:
     def _order(self, n: int, epoch: int) -> np.ndarray:
         if not self.shuffle:
             return np.arange(n)
-        rng = self._rng if self._rng is not None else np.random.default_rng([self.seed, epoch])
+        rng = (
+            self._rng if self._rng is not None else np.random.default_rng([self._base_seed, epoch])
+        )
         return rng.permutation(n)
 
     def _map_batches(self, epoch: int) -> Iterator[Any]:

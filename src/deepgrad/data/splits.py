@@ -14,6 +14,8 @@ import numpy as np
 from sklearn import model_selection as _skms
 from sklearn.utils import check_consistent_length
 
+from deepgrad.data.seeding import draw_seed
+
 __all__ = ["train_test_split", "KFold", "StratifiedKFold"]
 
 
@@ -43,7 +45,8 @@ def train_test_split(
     shuffle : bool
         Shuffle before splitting (stratification requires it).
     seed : int or None
-        Random seed.
+        Random seed; ``None`` draws one from deepgrad's global generator (``dg.manual_seed``
+        decides it).
 
     Returns
     -------
@@ -60,6 +63,8 @@ def train_test_split(
     """
     if not arrays:
         raise ValueError("train_test_split: give at least one array")
+    if seed is None and shuffle:
+        seed = draw_seed() % (2**32 - 1)  # scikit-learn's random_state range (and seed + 1)
     common = {"shuffle": shuffle}
     if val_size is None:
         return _skms.train_test_split(
@@ -129,7 +134,8 @@ class KFold(_skms.KFold):
     shuffle : bool
         Shuffle the samples before cutting them into folds.
     seed : int, optional
-        Random seed of the shuffle.
+        Random seed of the shuffle; ``None`` draws one from deepgrad's global generator
+        (``dg.manual_seed`` decides it) when the splitter is made.
 
     Examples
     --------
@@ -138,7 +144,7 @@ class KFold(_skms.KFold):
     """
 
     def __init__(self, n_splits: int = 5, *, shuffle: bool = False, seed: int | None = None):
-        super().__init__(n_splits, shuffle=shuffle, random_state=seed if shuffle else None)
+        super().__init__(n_splits, shuffle=shuffle, random_state=_shuffle_seed(shuffle, seed))
         self.seed = seed
 
 
@@ -154,9 +160,17 @@ class StratifiedKFold(_skms.StratifiedKFold):
     shuffle : bool
         Shuffle each class's samples before cutting them into folds.
     seed : int, optional
-        Random seed of the shuffle.
+        Random seed of the shuffle; ``None`` draws one from deepgrad's global generator
+        (``dg.manual_seed`` decides it) when the splitter is made.
     """
 
     def __init__(self, n_splits: int = 5, *, shuffle: bool = False, seed: int | None = None):
-        super().__init__(n_splits, shuffle=shuffle, random_state=seed if shuffle else None)
+        super().__init__(n_splits, shuffle=shuffle, random_state=_shuffle_seed(shuffle, seed))
         self.seed = seed
+
+
+def _shuffle_seed(shuffle: bool, seed: int | None) -> int | None:
+    """The splitter's ``random_state``: none without shuffling, else ``seed`` or a drawn one."""
+    if not shuffle:
+        return None
+    return draw_seed() % 2**32 if seed is None else seed  # scikit-learn's range

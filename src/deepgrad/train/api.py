@@ -22,9 +22,11 @@ same names here (``model.fit(...)`` is ``api.fit(model, ...)``).
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -275,6 +277,29 @@ def _build_and_check(
 
 
 # ---- fit -----------------------------------------------------------------------------------------
+def _seeded_run(fit_fn: Callable[..., History]) -> Callable[..., History]:
+    """``fit``'s place in the random-number tree (see :mod:`deepgrad.backend`).
+
+    ``seed=None`` (the default) draws the run's shuffling seed from the global generator and
+    lets dropout, augmentation and lazily built layers draw from it too, so ``dg.manual_seed``
+    decides the whole run. An explicit ``seed`` runs the fit inside
+    ``backend.fork_rng(seed)``: every draw of the run is decided by ``seed`` alone, and the
+    global stream is left where it was (code after ``fit`` draws as if it had not run).
+    """
+
+    @functools.wraps(fit_fn)
+    def run(*args: Any, seed: int | None = None, **kwargs: Any) -> History:
+        if seed is None:
+            return fit_fn(*args, seed=backend.draw_seed(), **kwargs)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"fit: seed must be a non-negative int, got {seed!r}")
+        with backend.fork_rng(int(seed)):
+            return fit_fn(*args, seed=int(seed), **kwargs)
+
+    return run
+
+
+@_seeded_run
 def fit(
     model: Any,
     x: Any = None,
@@ -339,8 +364,12 @@ def fit(
         Epoch to start at (to continue a run).
     seed : int
         Seeds the run: the shuffling order of epoch ``e`` is ``default_rng([seed, e])``, and
-        deepgrad's generator (dropout, lazily built layers) is reseeded with ``seed``. The same
-        seed gives the same run bit for bit on the CPU. ``None`` draws one.
+        the run's other draws (dropout, lazily built layers) come from a generator seeded with
+        ``seed`` (``backend.fork_rng``); deepgrad's global stream is left where it was, so
+        code after ``fit`` draws as if the run had not happened. The same seed gives the same
+        run bit for bit on the CPU. ``None`` (the default) draws the seed from the global
+        generator and trains on it, so ``dg.manual_seed(s)`` before the program decides the
+        whole run, as Keras's ``set_random_seed`` does.
     validation_batch_size : int
         Batch size of validation (default ``batch_size``).
     validation_freq : int
@@ -368,13 +397,7 @@ def fit(
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    else:
-        if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"fit: seed must be a non-negative int, got {seed!r}")
-        seed = int(seed)
-        backend.manual_seed(seed)
+    assert seed is not None  # @_seeded_run gave the run its seed
     dtype = model_dtype(model)
     full_y = None
     val_source = None
