@@ -68,7 +68,7 @@ class AdaDelta(Optimizer):
         xp.multiply(g, g, out=tmp)
         tmp *= 1.0 - rho
         s += tmp
-        delta = u + eps  # a fresh array: Δ is needed while tmp is reused
+        delta = xp.add(u, eps, out=xp.empty_like(u))  # Δ is needed while tmp is reused
         xp.sqrt(delta, out=delta)
         xp.add(s, eps, out=tmp)
         xp.sqrt(tmp, out=tmp)

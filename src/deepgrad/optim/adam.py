@@ -243,7 +243,9 @@ class Nadam(Optimizer):
                 xp.multiply(g, g, out=tmp)
                 tmp *= 1.0 - beta2
                 v += tmp
-                update = m * (lr * mu_next / (1.0 - mu_product * mu_next))
+                update = xp.multiply(
+                    m, lr * mu_next / (1.0 - mu_product * mu_next), out=xp.empty_like(m)
+                )
                 xp.multiply(g, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
                 update += tmp
                 xp.divide(v, 1.0 - beta2**t, out=tmp)

@@ -512,17 +512,32 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
     )
 
 
+def _as_array(a: Any) -> Any:
+    """``a`` as an array of the active module (a 0-d array for a scalar).
+
+    A 0-d parameter's gradient arrives as a NumPy *scalar*, and NumPy's ufuncs return scalars
+    for 0-d operands; an update such as ``buf *= momentum`` on a scalar rebinds a local name
+    instead of writing the optimizer's state. So the rules get arrays, and every array they
+    keep or write is made with ``out=`` or ``empty_like`` (never by a bare ufunc call).
+    """
+    xp = backend.xp
+    return a if isinstance(a, xp.ndarray) else xp.asarray(a)
+
+
 def _signed_grad(g: Any, maximize: bool, wd: float, w: Any, decoupled: bool, lr: float) -> Any:
-    """The gradient a rule sees: ``−g`` with ``maximize``, plus ``weight_decay · w`` (coupled
-    L2), in a new array when either applies (``p.grad`` is never written). Decoupled decay
-    shrinks ``w`` in place instead: ``w ← w · (1 − lr · weight_decay)``."""
+    """The gradient a rule sees, as an array of the parameter's shape: ``−g`` with
+    ``maximize``, plus ``weight_decay · w`` (coupled L2), in a new array when either applies
+    (``p.grad`` is never written). Decoupled decay shrinks ``w`` in place instead:
+    ``w ← w · (1 − lr · weight_decay)``."""
+    xp = backend.xp
+    g = _as_array(g)
     if maximize:
-        g = backend.xp.negative(g)
+        g = xp.negative(g, out=xp.empty_like(g))
     if wd:
         if decoupled:
             w *= 1.0 - lr * wd
         else:
-            decayed = w * wd
+            decayed = xp.multiply(w, wd, out=xp.empty_like(w))
             decayed += g
             g = decayed
     return g
