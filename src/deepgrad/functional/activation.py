@@ -226,11 +226,13 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 class Softmax(Function):
     keep_output = True
 
-    def __init__(self, axis: int) -> None:
+    def __init__(self, axis: int | None) -> None:
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
+        if x.size == 0:  # an empty input (also along the axis) gives an empty output, as torch
+            return xp.empty_like(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
@@ -244,18 +246,19 @@ class Softmax(Function):
 @torch_names
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``axis``."""
-    _check_axis(x, axis, "softmax")
-    return Softmax(axis)(x)
+    return Softmax(_check_axis(x, axis, "softmax"))(x)
 
 
 class LogSoftmax(Function):
     keep_output = True
 
-    def __init__(self, axis: int) -> None:
+    def __init__(self, axis: int | None) -> None:
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
+        if x.size == 0:
+            return xp.empty_like(x)
         z = x - x.max(axis=self.axis, keepdims=True)
         return z - xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
 
@@ -266,13 +269,18 @@ class LogSoftmax(Function):
 @torch_names
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``: log-probabilities without overflow."""
-    _check_axis(x, axis, "log_softmax")
-    return LogSoftmax(axis)(x)
+    return LogSoftmax(_check_axis(x, axis, "log_softmax"))(x)
 
 
-def _check_axis(x: Tensor, axis: int, fn: str) -> None:
-    if not -x.ndim <= axis < max(x.ndim, 1):
-        raise ValueError(f"{fn}: axis {axis} is out of range for a tensor with {x.ndim} dims")
+def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
+    """The axis as a non-negative int; ``None`` for a 0-d tensor, whose only element is its
+    own softmax (PyTorch accepts ``dim`` 0 or -1 there: the result is 1, or 0 for the log)."""
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
+        raise ValueError(
+            f"{fn}: axis {axis} is out of range for a tensor with {x.ndim} dims "
+            f"(expected one in [{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}])"
+        )
+    return axis % x.ndim if x.ndim else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,9 +498,8 @@ def tanhshrink(x: Tensor) -> Tensor:
 @torch_names
 def softmin(x: Tensor, axis: int = -1) -> Tensor:
     """``softmin(x) = softmax(-x)`` along ``axis`` (default the last, as :func:`softmax`):
-    ``e^(-x_i) / Σ_j e^(-x_j)``. Shapes: any with ``ndim ≥ 1`` → the same."""
-    _check_axis(x, axis, "softmin")
-    return Softmax(axis)(-x)
+    ``e^(-x_i) / Σ_j e^(-x_j)``. Shapes: any → the same (a 0-d input gives 1)."""
+    return Softmax(_check_axis(x, axis, "softmin"))(-x)
 
 
 class Threshold(Function):

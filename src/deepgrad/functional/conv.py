@@ -470,6 +470,21 @@ class Conv2dWeightGradFunction(Function):
 
 
 # ---- public functions ------------------------------------------------------------------------
+class _EmptyBatch(Function):
+    """A convolution of an empty batch (``N = 0``), as PyTorch's: an empty output of the
+    right shape, and zero gradients for the weight and bias (no sample contributed)."""
+
+    def __init__(self, out_shape: tuple[int, ...]) -> None:
+        self.out_shape = out_shape
+
+    def forward(self, x: Any, *params: Any) -> Any:
+        return backend.xp.zeros(self.out_shape, dtype=x.dtype)
+
+    def backward(self, gy: Tensor) -> tuple:
+        xp = backend.xp
+        return tuple(Tensor(xp.zeros(t.shape, dtype=t.data.dtype)) for t in self.inputs)
+
+
 def unbatched(f: Any, x: Tensor, *args: Any, **kwargs: Any) -> Any:
     """``f`` on one unbatched sample ``x (C, *spatial)``, as PyTorch's convolution and pooling
     functions accept it: ``x`` runs as a batch of one, ``(1, C, *spatial)``, and the batch axis
@@ -569,6 +584,8 @@ def conv2d(
     pad = _padding4(padding, weight.shape[2:], dil, stride_t, fn)
     g = _Geom(x.shape, weight.shape, stride_t, pad, dil, groups)
     _check_fits(g, fn)
+    if g.N == 0:
+        return _EmptyBatch((0, g.O, g.Ho, g.Wo))(x, weight, *(() if bias is None else (bias,)))
     if bias is None:
         return Conv2dFunction(g)(x, weight)
     return Conv2dFunction(g)(x, weight, bias)
@@ -636,6 +653,8 @@ def conv_transpose2d(
               groups)  # fmt: skip
     if (g.Ho, g.Wo) != (H, W):  # pragma: no cover - guaranteed by the output_padding check
         raise AssertionError(f"{fn}: geometry mismatch {(g.Ho, g.Wo)} vs {(H, W)}")
+    if N == 0:
+        return _EmptyBatch((0, Cout, Hout, Wout))(x, weight, *(() if bias is None else (bias,)))
     if bias is None:
         return ConvTranspose2dFunction(g)(x, weight)
     return ConvTranspose2dFunction(g)(x, weight, bias)

@@ -183,6 +183,8 @@ class PowScalar(Function):
             return gy * x * 2
         if c == 1:
             return gy
+        if c == 0:  # x⁰ = 1 is constant, also at x = 0 (not 0 · 0⁻¹): PyTorch's rule
+            return Tensor(backend.xp.zeros(x.shape, dtype=x.data.dtype))
         return gy * c * x ** (c - 1)
 
 
@@ -193,10 +195,19 @@ class Pow(Function):
         return a**b
 
     def backward(self, gy: Tensor) -> tuple:
+        """``∂a = b · a^(b-1)``, 0 where ``b = 0``; ``∂b = a^b · ln a``, 0 where ``a = 0`` and
+        ``b ≥ 0`` (PyTorch's rules: ``0⁰ = 1`` has gradient 0 in both)."""
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        ga = sum_to(gy * b * a ** (b - 1), a.shape) if na else None
-        gb = sum_to(gy * self.output() * log(a), b.shape) if nb else None
+        ga = gb = None
+        if na:
+            b_zero = b.data == 0
+            base = where(b_zero, 1.0, a)  # no 0^(-1) computed where the result is masked
+            ga = sum_to(where(b_zero, 0.0, gy * b * base ** (b - 1)), a.shape)
+        if nb:
+            a_zero = (a.data == 0) & (b.data >= 0)
+            ln_a = log(where(a_zero, 1.0, a))  # ln 1 = 0 where a = 0 and b ≥ 0
+            gb = sum_to(gy * self.output() * ln_a, b.shape)
         return ga, gb
 
 

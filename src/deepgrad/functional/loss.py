@@ -247,9 +247,11 @@ def cross_entropy(
     """Cross-entropy of logits against class labels or class probabilities (PyTorch's
     semantics, incl. ``weight``, ``ignore_index`` and ``label_smoothing``).
 
-    Shapes: ``input (N, C)`` or ``(N, C, d1, ...)``; ``target`` integer labels ``(N,)`` /
-    ``(N, d1, ...)`` with values in ``[0, C)``, or probabilities with the input's shape.
-    The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``.
+    Shapes: ``input (N, C)`` or ``(N, C, d1, ...)``, or one sample ``(C,)``; ``target``
+    integer labels ``(N,)`` / ``(N, d1, ...)`` (``()`` for one sample) with values in
+    ``[0, C)``, or probabilities with the input's shape (``ignore_index`` then refused, as in
+    PyTorch). The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``; the
+    mean of an empty batch is NaN, as PyTorch's.
     """
     fn = "cross_entropy"
     if reduction not in _REDUCTIONS:
@@ -260,6 +262,14 @@ def cross_entropy(
         raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
     xp = backend.xp
     t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    # class probabilities: a float target of the input's shape (also one sample's (C,))
+    probs = t.dtype.kind == "f" and t.shape == input.shape
+    if probs and ignore_index >= 0:
+        raise ValueError(
+            f"{fn}: ignore_index={ignore_index} is not supported with class-probability "
+            f"targets (a float target of the input's shape {input.shape}), as in PyTorch; "
+            "leave ignore_index at its default (-100), or give integer class labels"
+        )
     x = input
     if x.ndim == 1:  # a single sample (C,)
         x = reshape(x, (1, x.shape[0]))
@@ -269,9 +279,6 @@ def cross_entropy(
     if rest:  # move classes last and flatten (N, C, d...) -> (N·d..., C)
         axes = (0, *range(2, x.ndim), 1)
         x = reshape(transpose(x, axes), (-1, c))
-    probs = t.dtype.kind == "f" and t.shape == input.shape and (input.ndim > 1 or t.ndim == 1)
-    if probs and input.ndim == 1:
-        t = t.reshape(1, -1)
     w = None
     if weight is not None:
         w = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
@@ -288,7 +295,7 @@ def cross_entropy(
             q = q * (1 - label_smoothing) + label_smoothing / c
         coef = q * w if w is not None else q
         labels = None
-        scale = xp.asarray(1.0 / n if reduction == "mean" else 1.0, dt)
+        scale = xp.asarray(1.0 / n if reduction == "mean" and n else 1.0, dt)
     else:
         labels = _check_labels(t, c, ignore_index, fn, input.shape)
         expected = input.shape[:1] + rest if input.ndim > 1 else (1,)
@@ -319,6 +326,8 @@ def cross_entropy(
             scale = (valid * scale).astype(dt) if not valid.all() else scale
             labels = safe
     out = SoftmaxCrossEntropy(labels, coef, scale, reduction != "none")(x)
+    if reduction == "mean" and n == 0:  # the mean of no losses: NaN, as PyTorch's (0 / 0)
+        out = out + float("nan")
     if reduction == "none":
         out = reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
     return out

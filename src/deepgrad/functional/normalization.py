@@ -12,6 +12,11 @@ share one ``μ``:
     dL/dx = g / √(σ_run² + ε)                        (batch norm in eval: fixed statistics)
     dL/dγ = Σ dL/dy ⊙ x̂,   dL/dβ = Σ dL/dy         (summed over everything but the feature)
 
+The mean is taken of the input shifted by one of its own values (each row's or channel's
+first), ``μ = x₀ + ⟨x - x₀⟩``, so ``x - μ`` is computed as ``(x - x₀) - ⟨x - x₀⟩``: exactly 0
+for a constant input (whose normalized value is then exactly 0, as PyTorch's), and with less
+cancellation when the values sit far from 0.
+
 The fused backward works on arrays (row means of ``(M, n)`` matrices are matrix-vector
 products, which NumPy runs far faster than ``mean(axis=-1)`` over short rows). When the
 backward itself is being recorded (``create_graph=True``, for gradients of gradients) the
@@ -55,7 +60,8 @@ class LayerNorm(Function):
         n = self.n
         x2 = x.reshape(-1, n)
         avg = xp.full((n,), 1.0 / n, dtype=x.dtype)  # row means as GEMV: x2 @ avg
-        xc = x2 - (x2 @ avg)[:, None]
+        xc = x2 - x2[:, :1]  # shifted by each row's first value (see _shifted)
+        xc -= (xc @ avg)[:, None]
         var = (xc * xc) @ avg
         var += self.eps
         rstd = xp.sqrt(var)
@@ -113,6 +119,7 @@ class LayerNorm(Function):
         x = self.inputs[0]
         n, need = self.n, self.needs_input_grad
         x2 = reshape(x, (-1, n))
+        x2 = x2 - _const(x2.data[:, :1])  # the forward's shift (x - μ does not depend on it)
         xc = x2 - mean(x2, -1, keepdims=True)
         rstd = (mean(xc * xc, -1, keepdims=True) + self.eps) ** -0.5
         xhat = xc * rstd
@@ -192,9 +199,13 @@ class BatchNorm(Function):
         x3 = x.reshape(x.shape[0], c, -1)
         if self.training:
             cnt = x3.shape[0] * x3.shape[2]
-            mu = _chan_sum(x3) * (1.0 / cnt)
-            xc = x3 - mu[:, None]
+            pivot = x3[:1, :, :1]  # each channel's first value (see the module's notes)
+            xc = x3 - pivot
+            mu = _chan_sum(xc) * (1.0 / cnt)
+            xc -= mu[:, None]
             var = _chan_sum(xc * xc) * (1.0 / cnt)
+            if pivot.size:
+                mu += pivot.reshape(-1)
             self.batch_mean, self.batch_var = mu, var
         else:
             mu = xp.asarray(self.mean, dtype=x.dtype)
@@ -255,6 +266,7 @@ class BatchNorm(Function):
         n, c = x.shape[0], x.shape[1]
         x3 = reshape(x, (n, c, -1))
         if self.training:
+            x3 = x3 - _const(x3.data[:1, :, :1])  # the forward's shift
             xc = x3 - mean(x3, (0, 2), keepdims=True)
             rstd = (mean(xc * xc, (0, 2), keepdims=True) + self.eps) ** -0.5
         else:

@@ -10,6 +10,7 @@ onto the arg-max elements for ``max``/``min`` (split evenly on ties), and by the
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _mask, abs, exp, sign, sqrt, where
+from .elementwise import _mask, abs, exp, sign, where
 from .shape import broadcast_to, concat, flip, getitem, movedim, reshape, unsqueeze
 
 Axis = int | Sequence[int] | None
@@ -50,6 +51,38 @@ def _expand(gy: Tensor, shape: tuple[int, ...], axes: tuple[int, ...] | None) ->
     return broadcast_to(reshape(gy, _kept_shape(shape, axes)), shape)
 
 
+def _reduced_size(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    """How many elements each output element of a reduction over ``axes`` reduces."""
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None, keepdims: bool) -> tuple:
+    """The output shape of a reduction of ``shape`` over ``axes``."""
+    if keepdims:
+        return _kept_shape(shape, axes)
+    return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
+
+
+def _refuse_empty_reduction(shape: tuple[int, ...], axes: tuple[int, ...] | None, fn: str) -> None:
+    """Raise where the max/min of no elements would be asked for (PyTorch raises too); a
+    reduction over non-empty axes of an empty tensor is allowed and gives an empty result."""
+    if axes is None or not axes:
+        raise ValueError(
+            f"{fn}: cannot reduce an empty tensor of shape {shape} over all its dims (the "
+            f"{fn} of no elements is undefined); give a dim whose size is not 0"
+        )
+    for a in axes:
+        if shape[a] == 0:
+            raise ValueError(
+                f"{fn}: cannot reduce over dim {a} of size 0 (shape {shape}): the {fn} of no "
+                "elements is undefined (the tensor is empty); reduce over a non-empty dim"
+            )
+
+
 class Sum(Function):
     def __init__(self, axes: tuple[int, ...] | None, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
@@ -72,6 +105,10 @@ class Mean(Function):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x: Any) -> Any:
+        if _reduced_size(x.shape, self.axes) == 0:  # the mean of no elements: NaN, as torch
+            return backend.xp.full(
+                _reduced_shape(x.shape, self.axes, self.keepdims), numpy.nan, x.dtype
+            )
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -97,7 +134,7 @@ class Max(Function):
 
     def forward(self, x: Any) -> Any:
         if x.size == 0:
-            raise ValueError(f"{'max' if self.take_max else 'min'}: empty tensor")
+            _refuse_empty_reduction(x.shape, self.axes, "max" if self.take_max else "min")
         f = x.max if self.take_max else x.min
         return f(axis=self.axes, keepdims=self.keepdims)
 
@@ -123,23 +160,94 @@ def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa
     return Max(_axes(axis, x.ndim, "min"), keepdims, False)(x)
 
 
+def _pivot(a: Any, axes: tuple[int, ...] | None) -> Any:
+    """The first element of every slice a reduction over ``axes`` reduces (keepdims shape)."""
+    if axes is None:
+        return a.reshape(-1)[:1].reshape((1,) * a.ndim)
+    return a[tuple(slice(0, 1) if i in axes else slice(None) for i in range(a.ndim))]
+
+
+class Var(Function):
+    """``Σ(x - mean)² / (n - correction)``; backward ``2 (x - mean) / (n - correction)``.
+
+    ``x - mean`` is computed from ``x`` shifted by one of its own values, ``(x - x₀) -
+    ⟨x - x₀⟩``: exactly 0 for a constant input (variance 0 and gradient 0, as PyTorch's), and
+    with less cancellation when the values sit far from 0. With ``n - correction ≤ 0`` (one
+    element and the unbiased estimate, or none at all) the value is NaN (``0 / 0``) or
+    ``inf``, as in PyTorch, whose backward then divides by ``n - correction`` itself.
+    """
+
+    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool, dof: int) -> None:
+        self.axes, self.keepdims, self.dof = axes, keepdims, dof
+
+    def forward(self, x: Any) -> Any:
+        xp = backend.xp
+        shape = _reduced_shape(x.shape, self.axes, self.keepdims)
+        if x.size == 0:
+            return xp.full(shape, numpy.nan, x.dtype)
+        d = x - _pivot(x, self.axes)
+        d -= d.mean(axis=self.axes, keepdims=True)
+        ss = (d * d).sum(axis=self.axes, keepdims=self.keepdims)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return xp.asarray(ss / x.dtype.type(builtins.max(self.dof, 0))).reshape(shape)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        if x.size == 0:
+            return Tensor(backend.xp.zeros(x.shape, x.data.dtype))
+        shifted = x - Tensor(_pivot(x.data, self.axes))
+        d = shifted - mean(shifted, self.axes, keepdims=True)
+        whole = self.axes is None or x.ndim == 0
+        if self.dof > 0 or (self.dof < 0 and not whole):
+            return _expand(gy, x.shape, self.axes) * d * (2.0 / self.dof)
+        # PyTorch's rules where 2 / (n - correction) is not finite: over the whole tensor,
+        # NaN where x = mean and inf elsewhere; over dims, 2 / 0 = inf times x - mean
+        with numpy.errstate(invalid="ignore"):  # 0 · inf: NaN, as in PyTorch
+            xp = backend.xp
+            factor = xp.where(d.data == 0, numpy.nan, numpy.inf) if whole else d.data * numpy.inf
+            g = _expand(gy, x.shape, self.axes).data * factor
+        return Tensor(g.astype(x.dtype, copy=False))
+
+
 @torch_names
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
     """Variance ``Σ(x - mean)² / (n - correction)``; ``correction=1`` (the default, as in
-    PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    PyTorch) is the unbiased estimate, ``correction=0`` the population variance. With
+    ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its warning."""
     axes = _axes(axis, x.ndim, "var")
-    n = 1
-    for i, s in enumerate(x.shape):
-        if axes is None or i in axes:
-            n *= s
-    d = x - mean(x, axes, keepdims=True)
-    return sum(d * d, axes, keepdims) * (1.0 / builtins.max(n - correction, 1))
+    dof = _reduced_size(x.shape, axes) - int(correction)
+    if dof <= 0:
+        warnings.warn(
+            f"var/std: degrees of freedom {dof} <= 0 (the reduction has "
+            f"{_reduced_size(x.shape, axes)} elements, correction={correction}): the result "
+            "is NaN or inf, as PyTorch's",
+            UserWarning,
+            stacklevel=2,
+        )
+    return Var(axes, keepdims, dof)(x)
+
+
+class _StdFromVar(Function):
+    """``√v`` whose gradient is 0 where ``v = 0`` (PyTorch's ``std`` backward): the standard
+    deviation of a constant input has gradient 0, not ``1 / 0``."""
+
+    keep_output = True
+
+    def forward(self, v: Any) -> Any:
+        return backend.xp.sqrt(v)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        y = self.output()
+        zero = y.data == 0
+        safe = where(zero, 1.0, y)
+        return where(zero, 0.0, gy / (safe * 2.0))
 
 
 @torch_names
 def std(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-    """Standard deviation ``√var``."""
-    return sqrt(var(x, axis, keepdims, correction))
+    """Standard deviation ``√var``; its gradient is 0 where it is 0 (a constant input), as
+    PyTorch's."""
+    return _StdFromVar()(var(x, axis, keepdims, correction))
 
 
 class LogSumExp(Function):
@@ -150,6 +258,8 @@ class LogSumExp(Function):
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
+        if _reduced_size(x.shape, self.axes) == 0:  # log Σ over no elements: log 0 = -inf
+            return xp.full(_reduced_shape(x.shape, self.axes, self.keepdims), -numpy.inf, x.dtype)
         m = x.max(axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         with numpy.errstate(divide="ignore"):  # an all -inf slice gives -inf, as in PyTorch

@@ -1,0 +1,247 @@
+"""Numerics at the edges, as PyTorch 2.13: empty batches (conv, amax/max over a dim, softmax,
+log_softmax, logsumexp, cross-entropy), var/std with too few elements and of a constant input,
+pow's gradient at 0⁰, normalization of a constant input, softmax of a 0-d tensor, and
+cross-entropy's unbatched probability targets and ignore_index refusal."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _pair(a, dtype=np.float64):
+    a = np.asarray(a, dtype=dtype)
+    return dg.tensor(a.copy(), requires_grad=True), torch.tensor(a.copy(), requires_grad=True)
+
+
+def _same(y, ty, xs=(), txs=(), grad=True):
+    """Values, shapes, dtypes and (after ``sum().backward()``) input gradients agree."""
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-7)
+    if not grad:
+        return
+    y.sum().backward()
+    ty.sum().backward()
+    for x, tx in zip(xs, txs, strict=True):
+        assert x.grad is not None and x.grad.shape == tuple(tx.grad.shape)
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+# ---- empty batches ----------------------------------------------------------------------------
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize(
+    ("fn", "tfn", "xshape", "wshape", "kw"),
+    [
+        ("conv2d", TF.conv2d, (0, 3, 5, 5), (4, 3, 3, 3), {"padding": 1}),
+        ("conv2d", TF.conv2d, (0, 4, 5, 5), (4, 2, 3, 3), {"groups": 2, "stride": 2}),
+        ("conv1d", TF.conv1d, (0, 3, 6), (4, 3, 3), {}),
+        ("conv_transpose2d", TF.conv_transpose2d, (0, 3, 4, 4), (3, 4, 3, 3), {"stride": 2}),
+        ("conv_transpose1d", TF.conv_transpose1d, (0, 3, 4), (3, 4, 3), {}),
+    ],
+)
+def test_convolution_of_an_empty_batch(fn, tfn, xshape, wshape, kw, bias):
+    rng = np.random.default_rng(0)
+    x, tx = _pair(rng.standard_normal(xshape))
+    w, tw = _pair(rng.standard_normal(wshape))
+    out_c = wshape[1] * kw.get("groups", 1) if "transpose" in fn else wshape[0]
+    b, tb = _pair(rng.standard_normal(out_c)) if bias else (None, None)
+    y, ty = getattr(F, fn)(x, w, b, **kw), tfn(tx, tw, tb, **kw)
+    _same(y, ty, [x, w] + ([b] if bias else []), [tx, tw] + ([tb] if bias else []))
+
+
+def test_the_conv_layers_take_an_empty_batch():
+    conv = dg.nn.Conv2d(3, 4, 3)
+    assert conv(dg.zeros(0, 3, 8, 8)).shape == (0, 4, 6, 6)
+
+
+@pytest.mark.parametrize("name", ["amax", "amin"])
+def test_amax_over_a_nonempty_dim_of_an_empty_tensor(name):
+    x, tx = _pair(np.zeros((0, 3)))
+    _same(getattr(dg, name)(x, 1), getattr(torch, name)(tx, 1), [x], [tx])
+    x, tx = _pair(np.zeros((2, 0, 3)))
+    _same(getattr(dg, name)(x, 2, keepdim=True), getattr(torch, name)(tx, 2, keepdim=True))
+
+
+def test_max_over_an_empty_dim_is_refused_clearly():
+    x = dg.zeros(0, 3)
+    with pytest.raises(ValueError, match=r"cannot reduce over dim 0 of size 0 \(shape \(0, 3\)\)"):
+        dg.amax(x, 0)
+    with pytest.raises(ValueError, match=r"empty tensor of shape \(0, 3\) over all its dims"):
+        dg.amax(x)
+    with pytest.raises(ValueError, match="cannot reduce over dim 0 of size 0"):
+        dg.max(x, 0)
+    assert dg.max(x, 1).shape == (0,)  # over the non-empty dim: fine, as torch's values
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_of_an_empty_input(name, dim):
+    x, tx = _pair(np.zeros((0, 3)))
+    _same(getattr(F, name)(x, dim), getattr(TF, name)(tx, dim), [x], [tx])
+
+
+@pytest.mark.parametrize("dim", [0, 1, (0, 1)])
+def test_logsumexp_of_an_empty_input(dim):
+    x, tx = _pair(np.zeros((0, 3)))
+    y, ty = dg.logsumexp(x, dim), torch.logsumexp(tx, dim)
+    _same(y, ty, [x], [tx])
+    if dim == 0:
+        assert np.all(y.numpy() == -np.inf)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("kind", ["labels", "weighted", "probs", "spatial"])
+def test_cross_entropy_of_an_empty_batch(kind, reduction):
+    shape = (0, 5, 3) if kind == "spatial" else (0, 5)
+    x, tx = _pair(np.zeros(shape), np.float32)
+    kw = {"reduction": reduction}
+    if kind == "probs":
+        t = np.zeros(shape, np.float32)
+    else:
+        t = np.zeros((0, 3) if kind == "spatial" else (0,), np.int64)
+    if kind == "weighted":
+        kw["weight"] = np.arange(1.0, 6.0, dtype=np.float32)
+    tkw = {**kw, "weight": torch.tensor(kw["weight"])} if "weight" in kw else kw
+    y = F.cross_entropy(x, dg.tensor(t), **kw)
+    ty = TF.cross_entropy(tx, torch.tensor(t), **tkw)
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())  # NaN for the mean
+    y.sum().backward()
+    ty.sum().backward()
+    assert x.grad.shape == shape
+
+
+# ---- var / std ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("correction", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("shape", "dim"), [((), None), ((1,), None), ((0,), None), ((3, 1), 1), ((2, 0), 0), ((2,), 0)]
+)
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_and_std_with_few_elements_match_torch(name, shape, dim, correction):
+    a = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape) * 1.5
+    x, tx = _pair(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # both warn: degrees of freedom <= 0
+        y = getattr(F, name)(x, dim, correction=correction)
+        ty = getattr(torch, name)(tx, dim, correction=correction)
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_var_with_too_few_elements_warns_as_torch():
+    with pytest.warns(UserWarning, match=r"degrees of freedom 0 <= 0 .*1 elements"):
+        assert np.isnan(dg.tensor([2.0]).var().item())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("shape", "dim"), [((5,), None), ((3, 4), 0), ((3, 4), 1), ((1, 6), 1)])
+def test_std_of_a_constant_input_has_gradient_zero(shape, dim, dtype):
+    """The standard deviation is exactly 0 and so is its gradient (PyTorch's rule masks the
+    gradient where the std is 0; its own std of 0.7s is sometimes 1e-17, not 0, and then its
+    gradient is ±1/√(n(n-1)): deepgrad's shifted mean makes the std exactly 0)."""
+    x, tx = _pair(np.full(shape, 0.7), dtype)
+    y, ty = F.std(x, dim), torch.std(tx, dim)
+    assert np.all(y.numpy() == 0)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-6)
+    y.sum().backward()
+    assert np.all(x.grad.numpy() == 0)
+    z = dg.tensor(np.zeros(shape, dtype), requires_grad=True)  # where torch's std is 0 too
+    tz = torch.zeros(shape, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True)
+    _same(F.std(z, dim), torch.std(tz, dim), [z], [tz])
+
+
+# ---- pow at 0⁰ ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("exponent", [0.0, 0, 1.0, 2.0, 3.0, 0.5, -1.0])
+def test_pow_gradient_at_zero_with_a_number_exponent(exponent):
+    x, tx = _pair([0.0, 1.5, -2.0] if float(exponent).is_integer() else [0.0, 1.5, 2.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _same(x**exponent, tx**exponent, [x], [tx])
+
+
+def test_pow_gradient_at_zero_with_a_tensor_exponent():
+    base = [0.0, 0.0, 0.0, 2.0, 0.0]
+    expo = [0.0, 2.0, 1.0, 0.0, 3.0]
+    a, ta = _pair(base)
+    b, tb = _pair(expo)
+    _same(a**b, ta**tb, [a, b], [ta, tb])
+    assert a.grad.numpy()[0] == 0 and b.grad.numpy()[0] == 0  # 0⁰: gradient 0 in both
+
+
+# ---- normalization of a constant input ---------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value", [0.1, 1 / 3, -2.7, 1000.1, 3e-5])
+def test_normalization_of_a_constant_input_is_exactly_zero(value, dtype):
+    x = dg.tensor(np.full((4, 3, 37, 2), value, dtype))
+    assert np.all(F.layer_norm(x, (37, 2)).numpy() == 0)
+    assert np.all(F.batch_norm(x, None, None, training=True).numpy() == 0)
+    assert np.all(F.group_norm(x, 3).numpy() == 0)
+    assert np.all(F.instance_norm(x).numpy() == 0)
+    assert np.all(dg.nn.LayerNorm(2)(x).numpy() == 0)
+    bn = dg.nn.BatchNorm2d(3)
+    assert np.all(bn(x).numpy() == 0)
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.full(3, 0.1 * value), rtol=1e-6)
+
+
+def test_statistics_stay_accurate_far_from_zero():
+    """The shifted mean keeps float32 statistics of values far from 0 accurate: batch norm of
+    1000 + 0.01·z is within 1e-5 of the float64 result (PyTorch's float32 is off by ~3e-3)."""
+    a = (np.random.default_rng(0).standard_normal((8, 3, 5)) * 0.01 + 1000.0).astype(np.float32)
+    exact = F.batch_norm(dg.tensor(a.astype(np.float64)), None, None, training=True).numpy()
+    y = F.batch_norm(dg.tensor(a), None, None, training=True).numpy()
+    np.testing.assert_allclose(y, exact, atol=1e-5)
+    z = F.layer_norm(dg.tensor(a), (5,)).numpy()
+    np.testing.assert_allclose(z, F.layer_norm(dg.tensor(a.astype(np.float64)), (5,)).numpy(),
+                               atol=1e-5)  # fmt: skip
+    v = F.var(dg.tensor(a), 2).numpy()
+    np.testing.assert_allclose(v, np.var(a.astype(np.float64), 2, ddof=1), rtol=1e-4)
+
+
+# ---- softmax of a 0-d tensor -------------------------------------------------------------------
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_of_a_0d_tensor(name, dim):
+    x, tx = _pair(1.5)
+    _same(getattr(F, name)(x, dim), getattr(TF, name)(tx, dim), [x], [tx])
+    with pytest.raises(ValueError, match=r"axis 1 is out of range .*expected one in \[-1, 0\]"):
+        getattr(F, name)(x, 1)
+
+
+# ---- cross-entropy's unbatched probability targets and ignore_index ----------------------------
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("weight", [None, [1.0, 2.0, 0.5, 1.0, 3.0]])
+def test_unbatched_cross_entropy_with_probability_targets(weight, label_smoothing):
+    rng = np.random.default_rng(1)
+    x, tx = _pair(rng.standard_normal(5))
+    p = rng.random(5)
+    p /= p.sum()
+    kw = {"label_smoothing": label_smoothing}
+    y = F.cross_entropy(x, dg.tensor(p), weight=None if weight is None else dg.tensor(weight), **kw)
+    ty = TF.cross_entropy(
+        tx, torch.tensor(p), weight=None if weight is None else torch.tensor(weight), **kw
+    )
+    _same(y, ty, [x], [tx])
+    loss = dg.nn.CrossEntropyLoss()
+    assert loss(x, dg.tensor(p)).shape == ()
+
+
+@pytest.mark.parametrize("shape", [(5,), (2, 5), (2, 5, 3)])
+def test_probability_targets_refuse_ignore_index(shape):
+    x = dg.zeros(*shape)
+    p = dg.ones(*shape) / 5
+    with pytest.raises(ValueError, match="ignore_index=1 is not supported with class-prob"):
+        F.cross_entropy(x, p, ignore_index=1)
+    with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+        TF.cross_entropy(torch.zeros(shape), torch.ones(shape) / 5, ignore_index=1)
+    # a negative ignore_index (PyTorch's default -100 among them) is accepted, as torch does
+    assert np.isfinite(F.cross_entropy(x, p, ignore_index=-1).item())
