@@ -1,4 +1,5 @@
-"""ONNX rules for reductions: sum, mean (global average pooling), max/min, logsumexp, cumsum, prod, norms."""
+"""ONNX rules for reductions: sum, mean (global average pooling), max/min, logsumexp, var/std,
+cumsum, prod, norms."""
 
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ def logsumexp(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 
 
 RULES[Re.LogSumExp] = logsumexp
+
+
+def var(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    """``Σ (x - mean)² / (n - correction)`` (the shift deepgrad centres on is exact algebra:
+    the plain form is exported)."""
+    d = ex.node("Sub", [ins[0], ex.reduce("ReduceMean", ins[0], fa.axes, True)])
+    ss = ex.reduce("ReduceSum", ex.node("Mul", [d, d]), fa.axes, fa.keepdims)
+    return ex.node("Div", [ss, ex.scalar(float(max(fa.dof, 0)), dt(fa))])
+
+
+RULES[Re.Var] = var
+RULES[Re._StdFromVar] = lambda ex, fa, fb, ins: ex.node("Sqrt", ins)
 RULES[Re.CumSum] = lambda ex, fa, fb, ins: ex.node(
     "CumSum", [ins[0], ex.const(int(fa.axis), numpy.int64, "axis")]
 )
