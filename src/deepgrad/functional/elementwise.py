@@ -172,9 +172,22 @@ class PowScalar(Function):
         self.c = c
 
     def forward(self, x: Any) -> Any:
-        if self.c == 2:
+        """``x ** c``, through the same special forms as PyTorch's kernel (``x·x``, ``x·x·x``,
+        ``√x``, ``1/√x``, ``1/x``, ``1/(x·x)``), so that signed zeros and infinities agree:
+        ``(-0.0) ** -0.5`` is ``-inf`` there, as ``1/√(-0.0)``, where ``pow`` gives ``inf``."""
+        xp, c = backend.xp, self.c
+        if c == 2:
             return x * x
-        return x**self.c
+        if c == 3:
+            return x * x * x
+        if x.dtype.kind != "f":
+            return x**c
+        if c == 0.5:
+            return xp.sqrt(x)
+        if c in (-0.5, -1, -2):
+            d = xp.sqrt(x) if c == -0.5 else (x if c == -1 else x * x)
+            return xp.divide(x.dtype.type(1), d)
+        return x**c
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]

@@ -35,6 +35,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from .conv import _EmptyBatch
 from .elementwise import clip
 from .reduce import mean, norm
 from .reduce import sum as tsum
@@ -348,7 +349,7 @@ def batch_norm(
                 f"(axis 1 of {x.shape}), got {t.shape}"
             )
     cnt = x.size // c if c else 0
-    if training and cnt <= 1:
+    if training and cnt == 1:  # PyTorch's check (an empty batch passes: see below)
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "
             f"of shape {x.shape}"
@@ -364,6 +365,8 @@ def batch_norm(
         None if training else running_var.data,
     )
     params = [p for p in (weight, bias) if p is not None]
+    if training and cnt == 0:  # an empty batch: an empty output, statistics left as they are
+        return _EmptyBatch(x.shape)(x, *params)
     y = fn(x, *params)
     if training and momentum is not None:
         m = float(momentum)

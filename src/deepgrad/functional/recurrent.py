@@ -205,14 +205,15 @@ class _SequenceFunction(Function):
         d2 = xp.ascontiguousarray(dA.transpose(1, 0, 2)).reshape(G, T * B)
         w_ih = self.inputs[k + 1].data
         if 0 in needed:
-            out[0] = (d2.T @ self._internal_rows(w_ih)).reshape(T, B, -1)
+            gx = d2.T @ self._internal_rows(w_ih)  # explicit sizes: B may be 0
+            out[0] = gx.reshape(T, B, gx.shape[-1])
         if k + 1 in needed:
-            out[k + 1] = d2 @ x.reshape(T * B, -1)
+            out[k + 1] = d2 @ x.reshape(T * B, x.shape[-1])
         dh2 = d2
         if dB_hh is not None:
             dh2 = xp.ascontiguousarray(dB_hh.transpose(1, 0, 2)).reshape(G, T * B)
         if k + 2 in needed:
-            hp = xp.ascontiguousarray(Hprev.transpose(1, 0, 2)).reshape(-1, T * B)
+            hp = xp.ascontiguousarray(Hprev.transpose(1, 0, 2)).reshape(Hprev.shape[1], T * B)
             if self.h0_zero:  # the first step's h_prev is 0: leave its columns out
                 cols = slice(B, None) if not self.reverse else slice(0, (T - 1) * B)
                 out[k + 2] = dh2[:, cols] @ hp[:, cols].T
