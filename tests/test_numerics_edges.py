@@ -245,3 +245,23 @@ def test_probability_targets_refuse_ignore_index(shape):
         TF.cross_entropy(torch.zeros(shape), torch.ones(shape) / 5, ignore_index=1)
     # a negative ignore_index (PyTorch's default -100 among them) is accepted, as torch does
     assert np.isfinite(F.cross_entropy(x, p, ignore_index=-1).item())
+
+
+def test_batch_norm_of_an_empty_batch_leaves_the_statistics():
+    bn, tbn = dg.nn.BatchNorm2d(2), torch.nn.BatchNorm2d(2)
+    x, tx = _pair(np.zeros((0, 2, 3, 3)), np.float32)
+    _same(bn(x), tbn(tx), [x], [tx])
+    np.testing.assert_array_equal(bn.weight.grad.numpy(), tbn.weight.grad.numpy())
+    np.testing.assert_array_equal(bn.running_mean.numpy(), tbn.running_mean.numpy())
+    np.testing.assert_array_equal(bn.running_var.numpy(), tbn.running_var.numpy())
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(dg.zeros(1, 2, 1, 1))  # one value per channel is still refused, as torch does
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_recurrent_layers_take_an_empty_batch(cls):
+    layer = getattr(dg.nn, cls)(3, 2, batch_first=True, bidirectional=True)
+    tlayer = getattr(torch.nn, cls)(3, 2, batch_first=True, bidirectional=True)
+    x, tx = _pair(np.zeros((0, 4, 3)), np.float32)
+    _same(layer(x)[0], tlayer(tx)[0], [x], [tx])
+    assert np.all(layer.weight_hh_l0.grad.numpy() == 0)
