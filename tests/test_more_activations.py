@@ -57,7 +57,6 @@ ACTIVATIONS = {
         (),
     ),
 }
-NEEDS_AXIS = {"softmin", "softmin_0"}
 
 # every kink of every function above, and a few ordinary values
 EDGES = np.array([-6.0, -3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 6.0, 7.5])
@@ -83,8 +82,6 @@ def _away_from(a, kinks, gap=1e-3):
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_matches_torch_values_and_gradients(torch, rng, name, shape, dtype):
     """Values and gradients equal PyTorch's, at the kinks (0, ±3, 6, thresholds) included."""
-    if name in NEEDS_AXIS and not shape:
-        pytest.skip("softmin needs an axis")
     fn, tfn, kinks = ACTIVATIONS[name]
     tol = {"rtol": 1e-12, "atol": 1e-14} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
     if name == "hardsigmoid" and dtype == np.float64:
@@ -106,8 +103,6 @@ def test_matches_torch_values_and_gradients(torch, rng, name, shape, dtype):
 @FAST
 @given(shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
 def test_gradcheck(name, shape, seed):
-    if name in NEEDS_AXIS and not shape:
-        shape = (1,)
     fn, _, kinks = ACTIVATIONS[name]
     a = _away_from(np.random.default_rng(seed).standard_normal(shape) * 3, kinks)
     assert dg.gradcheck(fn, dg.tensor(a, requires_grad=True))
