@@ -227,7 +227,7 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 
     return Var(axes, keepdims, dof)(x)
 
 
-class _StdFromVar(Function):
+class StdFromVar(Function):
     """``√v`` whose gradient is 0 where ``v = 0`` (PyTorch's ``std`` backward): the standard
     deviation of a constant input has gradient 0, not ``1 / 0``."""
 
@@ -247,7 +247,7 @@ class _StdFromVar(Function):
 def std(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
     """Standard deviation ``√var``; its gradient is 0 where it is 0 (a constant input), as
     PyTorch's."""
-    return _StdFromVar()(var(x, axis, keepdims, correction))
+    return StdFromVar()(var(x, axis, keepdims, correction))
 
 
 class LogSumExp(Function):
