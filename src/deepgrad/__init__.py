@@ -111,7 +111,7 @@ del _sys
 
 #: subpackages imported on first use (``dg.data.load_digits()`` after ``import deepgrad as dg``)
 #: rather than at ``import deepgrad``: plotting pulls in matplotlib, the lab its experiments
-_LAZY = ("data", "metrics", "models", "viz", "lab", "cli")
+_LAZY = ("data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli")
 
 
 def __getattr__(name: str) -> object:
@@ -124,3 +124,27 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+def _moved(module: object, names: dict[str, str]) -> None:
+    """Deprecated aliases for names that moved to a higher floor: ``module.name`` still works,
+    with a ``DeprecationWarning`` naming the new home (the lower floor cannot import it
+    itself; the package root, which assembles the public API, wires the alias)."""
+
+    def __getattr__(name: str) -> object:
+        if name in names:
+            import importlib
+            import warnings
+
+            warnings.warn(
+                f"{module.__name__}.{name} moved to {names[name]}.{name}; import it from there",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return getattr(importlib.import_module(names[name]), name)
+        raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+
+
+_moved(train, {n: "deepgrad.integrations" for n in ("DeepgradClassifier", "DeepgradRegressor")})

@@ -114,7 +114,7 @@ def check_workers_blas_threads_are_capped(client):
 def check_grid_search_on_dask_scores_each_candidate_as_alone(client):
     from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
-    from deepgrad.train import DeepgradClassifier
+    from deepgrad.integrations import DeepgradClassifier
 
     x, y = data()
     est = DeepgradClassifier(mlp, lr=1e-2, epochs=3, batch_size=16, seed=0)

@@ -3,7 +3,7 @@
 Two ways, one engine (Dask: a laptop's processes or a cluster's machines, same code):
 
 * :func:`fit_search` — scikit-learn's ``GridSearchCV`` / ``RandomizedSearchCV`` over
-  :class:`~deepgrad.train.DeepgradClassifier` / ``DeepgradRegressor``, their
+  :class:`~deepgrad.integrations.DeepgradClassifier` / ``DeepgradRegressor``, their
   ``(candidate, fold)`` fits spread over the workers by joblib's Dask backend. Every
   candidate trains to the end; the result is scikit-learn's ``cv_results_``.
 * :func:`optuna_search` — an Optuna study whose trials run as Dask tasks, each training a

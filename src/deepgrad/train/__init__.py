@@ -24,8 +24,6 @@ from .loop import Trainer
 __all__ = [
     "Callback",
     "CallbackList",
-    "DeepgradClassifier",
-    "DeepgradRegressor",
     "History",
     "Trainer",
     "callbacks",
@@ -40,19 +38,3 @@ __all__ = [
     "save_weights",
     "summary",
 ]
-
-#: the scikit-learn estimators (``estimators.py``) import scikit-learn, which would make
-#: ``import deepgrad`` several times slower: they are imported on first use
-_LAZY = ("DeepgradClassifier", "DeepgradRegressor")
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        from . import estimators
-
-        return getattr(estimators, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))

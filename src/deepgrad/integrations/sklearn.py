@@ -20,7 +20,7 @@ A model function may also ask for what the data tell, by naming these parameters
 >>> from sklearn.pipeline import make_pipeline
 >>> from sklearn.preprocessing import StandardScaler
 >>> from deepgrad import nn
->>> from deepgrad.train import DeepgradClassifier
+>>> from deepgrad.integrations import DeepgradClassifier
 >>> def mlp(n_features_in_, n_classes_, hidden=16):
 ...     return nn.Sequential(
 ...         nn.Linear(n_features_in_, hidden), nn.ReLU(), nn.Linear(hidden, n_classes_))
@@ -44,7 +44,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .. import backend
-from . import checks
+from ..train import checks
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data
@@ -352,9 +352,9 @@ class _DeepgradEstimator(BaseEstimator):
 
     # ---- fit / forward ------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, fit_params: dict[str, Any]) -> Any:
-        from .api import compile as compile_model
-        from .api import fit as fit_model
-        from .api import predict as predict_model
+        from ..train.api import compile as compile_model
+        from ..train.api import fit as fit_model
+        from ..train.api import predict as predict_model
 
         cls = type(self).__name__
         where = f"{cls}.fit"
@@ -408,7 +408,7 @@ class _DeepgradEstimator(BaseEstimator):
 
     def _forward(self, X: Any, method: str) -> np.ndarray:
         """The fitted model's outputs for ``X`` (eval mode, no graph), as a NumPy array."""
-        from .api import predict as predict_model
+        from ..train.api import predict as predict_model
 
         check_is_fitted(self)
         Xa = self._check_X(X, f"{type(self).__name__}.{method}", reset=False)

@@ -21,7 +21,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import deepgrad as dg
 from deepgrad import nn, optim
-from deepgrad.train import DeepgradClassifier, DeepgradRegressor
+from deepgrad.integrations import DeepgradClassifier, DeepgradRegressor
 from deepgrad.train.compiled import get_compiled
 
 
@@ -521,3 +521,13 @@ if "expected_failed_checks" in inspect.signature(parametrize_with_checks).parame
     @parametrize_with_checks(_CHECKED, expected_failed_checks=lambda est: EXPECTED_FAILED)
     def test_sklearn_estimator_checks(estimator, check):
         check(estimator)
+
+
+def test_the_old_import_path_still_works_and_says_where_the_estimators_went():
+    import deepgrad.train
+
+    with pytest.warns(DeprecationWarning, match="moved to deepgrad.integrations"):
+        old = deepgrad.train.DeepgradClassifier
+    assert old is DeepgradClassifier
+    with pytest.raises(AttributeError):
+        deepgrad.train.NoSuchEstimator  # noqa: B018
