@@ -1,12 +1,15 @@
 """Saving and loading: the layer registry, safetensors + JSON model files (never pickle).
 
 The user-facing functions are ``model.save(path)``, ``deepgrad.load_model(path)``,
-``model.save_weights`` / ``load_weights`` (in :mod:`deepgrad.train`, which adds the compile
-information); this package holds the file format and the registry they use, and the checked readers of
-untrusted files (:mod:`deepgrad.io.safe_read`) that every loader goes through.
+``model.save_weights`` / ``load_weights`` (:mod:`.model_file`: what a model file holds,
+compile settings and preprocessing included); this package also holds the file format and the
+registry they use, the checked readers of untrusted files (:mod:`.safe_read`) that every loader
+goes through, and ONNX export (:mod:`.onnx`).
 """
 
 from .budget import AllocationRefused, allocation_budget
+from .model_file import load_model, model_from_config
+from .model_file import save as save_model
 from .onnx import export_onnx
 from .registry import get_class, name_of, register, registered, unregister
 from .serialization import (
@@ -40,9 +43,11 @@ __all__ = [
     "clean_stale_tmp",
     "export_onnx",
     "get_class",
+    "load_model",
     "load_safetensors",
     "load_weights",
     "module_from_config",
+    "model_from_config",
     "module_to_config",
     "name_of",
     "pack_state",
@@ -52,6 +57,7 @@ __all__ = [
     "register",
     "registered",
     "safetensors_header",
+    "save_model",
     "save_weights",
     "unpack_state",
     "unregister",

@@ -1,0 +1,227 @@
+"""The model file: ``save`` / ``load_model`` (the whole model: architecture, weights, compile
+settings and optimizer state, and ``model.preprocessing``), ``save_weights`` / ``load_weights``,
+and ``model_from_config``.
+
+The format (a zip of ``config.json`` + ``weights.safetensors``, never pickle) and its checked
+readers live in :mod:`.serialization` and :mod:`.safe_read`; this module decides what a model
+file holds. ``model.save(path)`` and ``deepgrad.load_model(path)`` are the user's names for
+these; ``deepgrad.train`` re-exports them.
+
+>>> import deepgrad as dg, tempfile, os
+>>> model = dg.nn.Sequential(dg.nn.Linear(3, 2))
+>>> _ = model.compile(optimizer="sgd", loss="mse")
+>>> path = os.path.join(tempfile.mkdtemp(), "m.dg")
+>>> save(model, path)
+>>> type(load_model(path)).__name__
+'Sequential'
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any
+
+import numpy as np
+
+from .safe_read import ModelFileError
+from .serialization import load_weights as _load_weights
+from .serialization import module_from_config, module_to_config, pack_state, unpack_state
+from .serialization import save_weights as _save_weights
+
+__all__ = ["load_model", "load_weights", "model_from_config", "save", "save_weights"]
+
+
+def _metric_spec(m: Any) -> dict[str, Any]:
+    args = {}
+    try:
+        sig = inspect.signature(type(m).__init__)
+        for name in sig.parameters:
+            if name in ("self", "name"):
+                continue
+            v = getattr(m, name, None)
+            if isinstance(v, (bool, int, float, str)) or v is None:
+                args[name] = v
+    except (TypeError, ValueError):
+        pass
+    return {"class": type(m).__name__, "name": m.name, "args": args}
+
+
+def _metric_from_spec(spec: dict[str, Any]) -> Any:
+    from .. import metrics as M
+
+    cls = getattr(M, str(spec.get("class")), None)
+    if not (isinstance(cls, type) and issubclass(cls, M.Metric)):
+        raise ModelFileError(f"unknown metric class {spec.get('class')!r} in the model file")
+    args = {
+        k: v
+        for k, v in (spec.get("args") or {}).items()
+        if isinstance(v, (bool, int, float, str)) or v is None
+    }
+    sig = inspect.signature(cls.__init__)
+    args = {k: v for k, v in args.items() if k in sig.parameters}
+    if "name" in sig.parameters:
+        args["name"] = spec.get("name")
+    m = cls(**args)
+    m.name = spec.get("name") or m.name
+    return m
+
+
+def _compile_config(
+    model: Any, include_optimizer: bool, arrays: dict[str, np.ndarray]
+) -> dict[str, Any] | None:
+    from ..nn import Module
+
+    c = model.__dict__.get("_dg_compiled")
+    if c is None:
+        return None
+    opt = c.optimizer
+    loss_cfg = None
+    if isinstance(c.loss, Module):
+        try:
+            loss_cfg = module_to_config(c.loss)
+        except TypeError:
+            loss_cfg = None
+    out: dict[str, Any] = {
+        "optimizer": {
+            "name": getattr(opt, "name", None),
+            "class": type(opt).__name__,
+            "defaults": pack_state(dict(opt.defaults), arrays, "optimizer.defaults"),
+        },
+        "loss": loss_cfg,
+        "metrics": [_metric_spec(m) for m in c.metrics],
+    }
+    if include_optimizer and opt.is_bound:
+        out["optimizer_state"] = pack_state(opt.state_dict(), arrays, "optimizer.state")
+    return out
+
+
+def save(
+    model: Any, path: str | os.PathLike, *, include_optimizer: bool = True, input_shape: Any = None
+) -> None:
+    """Save ``model`` to one file (a zip of ``config.json`` + ``weights.safetensors`` + the
+    optimizer state), atomically; never pickle. :func:`load_model` rebuilds it — with its
+    compile settings and optimizer state, so ``fit`` continues exactly, and with
+    ``model.preprocessing`` (a :class:`deepgrad.data.Preprocessing`: fitted scalers, feature and
+    class names) when the model has one. The model's classes
+    must be deepgrad's or registered with ``@dg.register``; lazy layers need the input shape,
+    recorded by ``fit``/``predict``/``summary`` or given as ``input_shape``."""
+    from . import serialization as S
+
+    arrays: dict[str, np.ndarray] = {}
+    config = S.model_config(model, input_shape)
+    config["compile"] = _compile_config(model, include_optimizer, arrays)
+    from ..data import Preprocessing
+
+    pre = model.__dict__.get("preprocessing")
+    if isinstance(pre, Preprocessing):
+        from .transformers import preprocessing_to_config
+
+        config["preprocessing"] = preprocessing_to_config(pre, arrays, "preprocessing")
+    S.write_archive(path, config, dict(model.state_dict()), arrays)
+
+
+def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa: A002
+    """Load a model written by :func:`save` (architecture, weights, ``model.preprocessing``
+    when the file holds one, and — with ``compile`` — optimizer, loss, metrics and optimizer
+    state). Nothing from the file is executed: only
+    registered layer classes are built, and the work is bounded by the file's real size; a
+    file that is not an intact deepgrad model raises :class:`deepgrad.io.ModelFileError`
+    naming the problem."""
+    from . import serialization as S
+
+    config, weights, arrays = S.read_archive(path)
+    if config.get("kind") != "model":
+        raise ModelFileError(
+            f"{path} is a deepgrad {config.get('kind')!r:.40} file, not a saved model"
+        )
+    model = S.build_model(config, weights, str(path))
+    if config.get("preprocessing") is not None:
+        from .transformers import preprocessing_from_config
+
+        pre = preprocessing_from_config(config["preprocessing"], arrays, str(path))
+        if "preprocessing" in model._modules:
+            raise ModelFileError(
+                f"{path}: the model has a layer named 'preprocessing', where the file's "
+                "preprocessing record would go"
+            )
+        model.preprocessing = pre
+    cc = config.get("compile")
+    if compile and cc:
+        try:
+            _restore_compile(model, cc, arrays, path)
+        except ModelFileError:
+            raise
+        except (Exception, RecursionError) as e:
+            raise ModelFileError(
+                f"{path}: the compile information is malformed ({type(e).__name__}: {e})"
+            ) from e
+    return model
+
+
+def _restore_compile(model: Any, cc: Any, arrays: dict[str, np.ndarray], path: Any) -> None:
+    """Compile ``model`` as the file's ``compile`` section says, with its optimizer state."""
+    from ..optim import get as get_optimizer
+    from ..train.api import compile as compile_model
+
+    if not isinstance(cc, dict) or not isinstance(cc.get("optimizer"), dict):
+        raise ModelFileError(f"{path}: 'compile' must hold an 'optimizer' table")
+    o = cc["optimizer"]
+    name = o.get("name") or o.get("class")
+    if not isinstance(name, str):
+        raise ModelFileError(f"{path}: the optimizer's name must be a string, got {name!r:.60}")
+    defaults = unpack_state(o.get("defaults", {"__dict__": {}}), arrays)
+    if not isinstance(defaults, dict):
+        raise ModelFileError(f"{path}: the optimizer's defaults must be a table")
+    try:
+        opt = get_optimizer(o.get("name") or name.lower(), **defaults)
+    except (ValueError, TypeError) as e:
+        raise ModelFileError(f"{path}: cannot rebuild the optimizer {name!r}: {e}") from e
+    loss = module_from_config(cc["loss"]) if cc.get("loss") else None
+    if loss is None:
+        import warnings
+
+        warnings.warn(
+            f"{path}: the model was compiled with a custom loss function, which a file "
+            "cannot hold; the model is loaded uncompiled: call model.compile(...) again",
+            stacklevel=3,
+        )
+        return
+    specs = cc.get("metrics", [])
+    if not isinstance(specs, list) or not all(isinstance(m, dict) for m in specs):
+        raise ModelFileError(f"{path}: 'metrics' must be a list of tables")
+    metrics = [_metric_from_spec(m) for m in specs]
+    compile_model(model, opt, loss, metrics)
+    if "optimizer_state" in cc:
+        state = unpack_state(cc["optimizer_state"], arrays)
+        opt.bind(list(model.parameters()))
+        try:
+            opt.load_state_dict(state)
+        except (Exception, RecursionError) as e:
+            raise ModelFileError(
+                f"{path}: the optimizer state is malformed ({type(e).__name__}: {e})"
+            ) from e
+
+
+def save_weights(model: Any, path: str | os.PathLike) -> None:
+    """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically."""
+    _save_weights(model, path)
+
+
+def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> Any:
+    """Load weights from a ``.safetensors`` file (or a saved model file) into ``model``."""
+    return _load_weights(model, path, strict)
+
+
+def model_from_config(config: Any) -> Any:
+    """Build a model (fresh weights) from an architecture config: a dict
+    ``{"class": "Sequential", "config": {"modules": [{"class": "Linear", "config": {...}},
+    ...]}}`` (as written by ``save``, or by hand in a JSON/TOML file), or a JSON string.
+    Only registered classes can be named."""
+    import json
+
+    if isinstance(config, str):
+        config = json.loads(config)
+    if isinstance(config, dict) and "model" in config and "class" not in config:
+        config = config["model"]
+    return module_from_config(config)
