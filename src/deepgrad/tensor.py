@@ -890,4 +890,7 @@ def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
     return randn(x.shape, dtype=_like(x, dtype), requires_grad=requires_grad)
 
 
-from . import functional as F  # noqa: E402  (methods above call into it at run time)
+#: The functional package, which the methods above call at run time (``x.sum()`` is
+#: ``F.sum(x)``). It sits a floor above the engine, so the engine does not import it:
+#: ``deepgrad.functional`` installs itself here when it is imported (``import deepgrad`` does).
+F: Any = None

@@ -156,3 +156,12 @@ from .pooling import (
 )
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .upsample import interpolate
+
+# the Tensor's methods call the functions of this package: give them to the engine (which
+# sits below and does not import it; see deepgrad.tensor.F)
+import sys as _sys  # noqa: E402
+
+from .. import tensor as _tensor  # noqa: E402
+
+_tensor.F = _sys.modules[__name__]
+del _sys, _tensor

@@ -22,10 +22,11 @@ import numpy
 from .. import backend
 from ..autograd import RemovableHandle
 from ..tensor import Tensor
+from .keras import KerasMethods
 from .parameter import Parameter
 
 
-class Module:
+class Module(KerasMethods):
     """Base class: subclass it, create parameters and sub-modules in ``__init__``, write
     ``forward``; call the module (``model(x)``) to run it."""
 
@@ -373,52 +374,3 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n" + "\n".join(lines) + "\n)"
-
-    # ---- the training API (deepgrad.train, imported on first use) ----------------------------
-    def compile(self, *args: Any, **kwargs: Any) -> Module:
-        """Attach an optimizer, a loss and metrics for :meth:`fit` (see deepgrad.train)."""
-        from ..train import api
-
-        return api.compile(self, *args, **kwargs)
-
-    def fit(self, *args: Any, **kwargs: Any) -> Any:
-        """Train Keras-style; returns a ``History`` (see deepgrad.train)."""
-        from ..train import api
-
-        return api.fit(self, *args, **kwargs)
-
-    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
-        """Loss and metrics on data, in eval mode, without a graph."""
-        from ..train import api
-
-        return api.evaluate(self, *args, **kwargs)
-
-    def predict(self, *args: Any, **kwargs: Any) -> Any:
-        """Model outputs as a NumPy array, batched, in eval mode, without a graph."""
-        from ..train import api
-
-        return api.predict(self, *args, **kwargs)
-
-    def summary(self, *args: Any, **kwargs: Any) -> Any:
-        """Print every layer with its output shape and parameter counts."""
-        from ..train import api
-
-        return api.summary(self, *args, **kwargs)
-
-    def save(self, path: Any, **kwargs: Any) -> None:
-        """Save architecture, weights and optimizer state to one file (never pickle)."""
-        from ..train import api
-
-        return api.save(self, path, **kwargs)
-
-    def save_weights(self, path: Any) -> None:
-        """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically."""
-        from ..train import api
-
-        return api.save_weights(self, path)
-
-    def load_weights(self, path: Any, strict: bool = True) -> Module:
-        """Load weights saved by :meth:`save_weights` (or from a saved model file)."""
-        from ..train import api
-
-        return api.load_weights(self, path, strict)

@@ -624,3 +624,18 @@ def summary(model: Any, input_shape: Any = None, dtype: Any = None, print_fn: An
 
 
 _ = CallbackList
+
+
+def _describe_module_methods() -> None:
+    """Every Module's ``compile``/``fit``/... show these functions' signatures and docstrings
+    (``help(model.fit)``); see :mod:`deepgrad.nn.keras`."""
+    from ..io import model_file
+    from ..nn import keras
+
+    for fn in (compile, fit, evaluate, predict, summary):
+        keras.describe(fn.__name__, fn)
+    for fn in (model_file.save, model_file.save_weights, model_file.load_weights):
+        keras.describe(fn.__name__, fn)
+
+
+_describe_module_methods()

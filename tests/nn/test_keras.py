@@ -1,0 +1,51 @@
+"""Module's Keras methods: delegated to deepgrad.train / deepgrad.io, described by them."""
+
+from __future__ import annotations
+
+import inspect
+import pydoc
+
+import numpy as np
+
+import deepgrad as dg
+from deepgrad import nn
+from deepgrad.io import model_file
+from deepgrad.train import api
+
+
+def test_help_shows_the_real_signature_and_docstring():
+    model = nn.Linear(2, 1)
+    for name, impl in [
+        ("compile", api.compile),
+        ("fit", api.fit),
+        ("evaluate", api.evaluate),
+        ("predict", api.predict),
+        ("summary", api.summary),
+        ("save", model_file.save),
+        ("save_weights", model_file.save_weights),
+        ("load_weights", model_file.load_weights),
+    ]:
+        got = list(inspect.signature(getattr(model, name)).parameters)
+        want = list(inspect.signature(impl).parameters)[1:]  # less the model
+        assert got == want, name
+        assert getattr(model, name).__doc__ == impl.__doc__, name
+    text = pydoc.render_doc(model.fit, renderer=pydoc.plaintext)
+    assert "epochs" in text and "validation_split" in text and "*args" not in text
+
+
+def test_the_methods_do_the_work_of_their_implementations(tmp_path):
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 1))
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.predict(x).shape == (32, 1)
+    model.save(tmp_path / "m.dg")
+    again = dg.load_model(tmp_path / "m.dg")
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    model.save_weights(tmp_path / "w.safetensors")
+    fresh = nn.Sequential(nn.Linear(3, 1))
+    fresh.load_weights(tmp_path / "w.safetensors")
+    np.testing.assert_array_equal(fresh.predict(x), model.predict(x))
