@@ -3,7 +3,9 @@ process per framework and workload, rounds alternating between them; ratios, pea
 machine's GEMM ceiling; results written to ``benchmarks/RESULTS.md``.
 
 Run from the repository root: ``python -m benchmarks`` (``--quick`` for a run under two
-minutes, ``--only cnn,lstm`` for a subset, ``--no-write`` to leave RESULTS.md alone).
+minutes, ``--only cnn,lstm`` for a subset, ``--no-write`` to leave RESULTS.md alone). A
+``--quick`` run never writes RESULTS.md (its numbers are not the published ones): it prints
+the table, or writes it where ``--out`` says; ``--out`` also redirects a full run.
 
 For the developer at work on a layer: ``python -m benchmarks --profile cnn [--steps 50]``
 profiles deepgrad's training step of one workload (cProfile, in this process; the functions
@@ -220,6 +222,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--no-write", action="store_true", help="do not rewrite RESULTS.md")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the results table here (a --quick run otherwise only prints it; a full "
+        "run otherwise rewrites benchmarks/RESULTS.md)",
+    )
     p.add_argument("--profile", metavar="WORKLOAD", help="profile deepgrad's step of WORKLOAD")
     p.add_argument("--steps", type=int, default=50, help="steps profiled (with --profile)")
     args = p.parse_args(argv)
@@ -267,11 +275,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results.update(extra)
     table = report(results, args)
     print(table)
-    if not args.no_write:
+    target = results_path(args)
+    if target == RESULTS:  # RESULTS.md keeps one section per machine kind
         text = RESULTS.read_text() if RESULTS.is_file() else ""
         RESULTS.write_text(merge_results(text, results["machine"]["cpu"], table))
         print(f"wrote {RESULTS.relative_to(ROOT)}")
+    elif target is not None:
+        target.write_text(table)
+        print(f"wrote {target}")
     return results
+
+
+def results_path(args: argparse.Namespace) -> Path | None:
+    """Where the table goes: ``--out`` when given; else RESULTS.md for a full run (unless
+    ``--no-write``); never RESULTS.md for a ``--quick`` run, whose numbers it would replace."""
+    if args.out:
+        return Path(args.out)
+    if args.quick or args.no_write:
+        return None
+    return RESULTS
 
 
 def fashion_mnist_section() -> list[str]:

@@ -482,7 +482,7 @@ def test_get_resolves_names_classes_and_instances() -> None:
     inst = Recall(average="macro")
     assert metrics.get(inst) is inst
     assert isinstance(metrics.get(R2Score), R2Score)
-    with pytest.raises(ValueError, match="unknown metric 'accuracyy'.*known names:.*sparse_cat"):
+    with pytest.raises(ValueError, match=r"unknown metric .accuracyy.; did you mean .accuracy.\? Known names:.*sparse_cat"):
         metrics.get("accuracyy")
     with pytest.raises(TypeError):
         metrics.get(3)  # type: ignore[arg-type]

@@ -459,7 +459,7 @@ def test_registry_names_kinds_and_options():
     with pytest.raises(ValueError, match=r"loss 'poisson_nll': unknown option\(s\) \['beta'\]"):
         nn.loss.get("poisson_nll", beta=1.0)
     # three-tensor losses cannot be compile()'s loss(pred, target): not registered by name
-    assert "triplet_margin" not in nn.loss._BY_NAME and "gaussian_nll" not in nn.loss.KIND
+    assert "triplet_margin" not in nn.loss_names.TABLE and "gaussian_nll" not in nn.loss.KIND
 
 
 def test_compile_fit_with_multi_margin(rng):

@@ -2,7 +2,12 @@
 
 ``deepgrad train [RECIPE.toml]`` trains what a recipe describes (see
 :mod:`deepgrad.train.recipe`; without one, a small CNN on the bundled digits) and writes the
-model, its history and plots into ``--out`` (default ``runs/<recipe name>``).
+model, its history and plots into ``--out`` (default ``runs/<recipe name>``);
+``deepgrad train --help-recipe`` prints the recipe reference. ``python -m deepgrad`` is the
+same command.
+
+Every subcommand reports a problem the same way: one line ``deepgrad CMD: what is wrong`` on
+standard error, exit status 2.
 """
 
 from __future__ import annotations
@@ -18,9 +23,18 @@ from typing import Any
 import numpy as np
 
 
+class CLIError(Exception):
+    """A problem the command reports as ``deepgrad CMD: message`` (exit status 2)."""
+
+
 def _train(args: argparse.Namespace) -> int:
     from .train import recipe as R
 
+    if args.help_recipe:
+        from .train import recipe_schema
+
+        print(recipe_schema.reference())
+        return 0
     recipe = R.load_recipe(args.recipe)
     out = Path(args.out or Path("runs") / recipe.get("name", "run"))
     print_fn = print
@@ -35,35 +49,55 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_spec(model: Any, model_path: Path) -> dict[str, Any]:
-    """The ``[data]`` section that trained ``model``: from the model file's own record, else
-    (models written before files held it) from ``recipe.json`` beside it."""
+def _load_model_file(model_path: Path, *, compile: bool) -> Any:  # noqa: A002
+    """The model in ``model_path``, checked before anything else is read."""
+    import warnings
+
+    from . import load_model
+
+    if not model_path.is_file():
+        raise CLIError(f"no model file at {str(model_path)!r}")
+    with warnings.catch_warnings():  # a custom loss: loaded uncompiled, said where it matters
+        warnings.simplefilter("ignore")
+        return load_model(model_path, compile=compile)
+
+
+def _data_spec(model: Any, model_path: Path) -> tuple[dict[str, Any], str]:
+    """The ``[data]`` section that trained ``model`` and where it was read: the model file's
+    own record, else (models written before files held it) ``recipe.json`` beside it."""
     pre = getattr(model, "preprocessing", None)
     if pre is not None and pre.data is not None:
-        return pre.data
+        return pre.data, "the model file's record"
     recipe_file = model_path.parent / "recipe.json"
     if not recipe_file.is_file():
-        raise SystemExit(
-            f"deepgrad: {model_path} does not record its training data, and {recipe_file} is "
-            "not there — evaluate needs the recipe that trained the model; pass --recipe FILE"
+        raise CLIError(
+            f"{model_path} does not record its training data, and {recipe_file} is not there "
+            "— evaluate needs the recipe that trained the model; pass --recipe FILE"
         )
-    return json.loads(recipe_file.read_text()).get("data", {})
+    return json.loads(recipe_file.read_text()).get("data", {}), str(recipe_file)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from . import load_model
     from .train import recipe as R
 
     model_path = Path(args.model)
-    if not model_path.is_file():
-        raise SystemExit(f"deepgrad evaluate: no model file at {str(model_path)!r}")
-    model = load_model(model_path)
+    model = _load_model_file(model_path, compile=True)  # the model file first
     if args.recipe:
-        data_spec = R.load_recipe(args.recipe).get("data", {})
+        data_spec, source = R.load_recipe(args.recipe).get("data", {}), args.recipe
     else:
-        data_spec = _data_spec(model, model_path)
+        data_spec, source = _data_spec(model, model_path)
     ds = R.load_data(data_spec)
     results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
+    name = data_spec.get("name", "digits")
+    how = (
+        "its own test split"
+        if name in ("fashion-mnist", "mnist")
+        else f"test_size {data_spec.get('test_size', 0.25)}, seed {data_spec.get('seed', 0)}"
+    )
+    print(
+        f"deepgrad evaluate: {model_path} on the test part of {name!r} ({len(ds['x_test'])} "
+        f"samples; {how}; data as in {source})"
+    )
     for k, v in results.items():
         print(f"{k}: {v:.4f}")
     return 0
@@ -87,8 +121,8 @@ def _preprocessing(model: Any, model_path: Path) -> Any:
     if recipe_file.is_file():
         data = json.loads(recipe_file.read_text()).get("data", {})
         if data.get("scale", "standard") != "none":
-            raise SystemExit(
-                f"deepgrad predict: {model_path} was trained by a recipe that scales its inputs "
+            raise CLIError(
+                f"{model_path} was trained by a recipe that scales its inputs "
                 f"(scale = {data.get('scale', 'standard')!r}), but neither the model file nor a "
                 "preprocessing.json beside it holds the fitted scaler; predictions on raw inputs "
                 "would be wrong. Retrain the model with this deepgrad (its file then holds the "
@@ -107,7 +141,7 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
     the model was trained on a CSV (``features``: its feature columns; other columns, such as
     the target, are ignored), else every column, with or without a header row."""
     if not path.is_file():
-        raise SystemExit(f"deepgrad predict: input file {path} does not exist")
+        raise CLIError(f"input file {path} does not exist")
     if path.suffix == ".npy":
         return np.load(path, allow_pickle=False)
     if path.suffix == ".npz":
@@ -128,21 +162,57 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
                 return D.load_csv(path, columns=features).x
             return D.load_csv(path, header=header).x
         except (ValueError, KeyError) as e:
-            raise SystemExit(f"deepgrad predict: {e}") from None
-    raise SystemExit(f"deepgrad predict: expected a .npy, .npz or .csv input, got {path.name}")
+            raise CLIError(str(e)) from None
+    raise CLIError(f"expected a .npy, .npz or .csv input, got {path.name}")
+
+
+def _probabilities(out: np.ndarray, loss: Any) -> np.ndarray:
+    """Class probabilities from a model's outputs, by what its loss says they are: softmax of
+    logits, sigmoid of binary logits, exp of log-probabilities; a single binary column
+    becomes two, ``[1 - p, p]``, so that every row sums to 1."""
+    from .nn.loss_names import name_of, output_kind
+
+    kind = output_kind(loss) if loss is not None else None
+    if kind is None:
+        raise CLIError(
+            "--proba: the model file does not record a deepgrad loss, so whether its outputs "
+            "are logits or probabilities is unknown; leave out --proba to print raw outputs"
+        )
+    if kind == "values":
+        raise CLIError(
+            f"--proba: the model was trained with loss {name_of(loss)!r}, whose outputs are "
+            "values, not class scores; leave out --proba"
+        )
+    x = out.astype(np.float64)
+    if kind == "logits":
+        x = np.exp(x - x.max(axis=-1, keepdims=True))
+        p = x / x.sum(axis=-1, keepdims=True)
+    elif kind == "binary_logits":
+        p = 1.0 / (1.0 + np.exp(-x))
+    elif kind == "log_probabilities":
+        p = np.exp(x)
+    else:  # already probabilities
+        p = x
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = np.concatenate([1.0 - p, p], axis=1)
+    return p
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from . import load_model
+    from .train.compiled import _KEY
 
     model_path = Path(args.model)
-    model = load_model(model_path, compile=False)
+    model = _load_model_file(model_path, compile=True)
+    compiled = model.__dict__.get(_KEY)
+    loss = compiled.loss if compiled is not None else None
     pre = _preprocessing(model, model_path)
     x = _load_input(Path(args.input), pre.features if pre is not None else None)
     if pre is not None:
         x = pre.transform(x)
     out = model.predict(x.astype(np.float32), batch_size=256)
-    if args.proba or out.ndim != 2 or out.shape[1] == 1:
+    if args.proba:
+        result = _probabilities(out, loss)
+    elif out.ndim != 2 or out.shape[1] == 1:
         result = out
     else:
         result = out.argmax(axis=1)
@@ -159,17 +229,18 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from . import load_model
     from .train import recipe as R
 
     path = Path(args.target)
+    if not path.is_file():
+        raise CLIError(f"no model or recipe file at {str(path)!r}")
     if path.suffix in (".toml", ".json"):
         recipe = R.load_recipe(path)
         model = R.build_model(recipe["model"])
         ds = R.load_data({**recipe.get("data", {}), "subset": 2, "test_subset": 2})
         model.summary(input_shape=ds["x_train"].shape[1:])
     else:
-        model = load_model(path, compile=False)
+        model = _load_model_file(path, compile=False)
         model.summary()
     return 0
 
@@ -183,11 +254,17 @@ def _lab(argv: list[str]) -> int:
 def _bench(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[2]
     if not (root / "benchmarks" / "suite.py").is_file():
-        raise SystemExit(
+        print(
             "deepgrad bench: the benchmark suite lives in the repository's benchmarks/ folder; "
-            "run it from a checkout of deepgrad"
+            "run it from a checkout of deepgrad",
+            file=sys.stderr,
         )
-    env = dict(os.environ, PYTHONPATH=f"{root / 'src'}{os.pathsep}{root}")
+        return 2
+    env = dict(
+        os.environ,
+        PYTHONPATH=f"{root / 'src'}{os.pathsep}{root}",
+        DEEPGRAD_BENCH_PROG="deepgrad bench",
+    )
     return subprocess.call([sys.executable, "-m", "benchmarks", *argv], cwd=root, env=env)
 
 
@@ -222,7 +299,16 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("recipe", nargs="?", help="a .toml or .json recipe (see examples/)")
     t.add_argument("--out", help="output folder (default runs/<recipe name>)")
     t.add_argument("--epochs", type=_positive_int, help="override the recipe's epochs")
-    t.add_argument("--verbose", default="auto", help="0 silent, 1 progress bar, 2 one line/epoch")
+    t.add_argument(
+        "--verbose",
+        default=None,
+        help="0 silent, 1 progress bar, 2 one line/epoch (default: the recipe's, else auto)",
+    )
+    t.add_argument(
+        "--help-recipe",
+        action="store_true",
+        help="print the recipe reference (sections, keys, types, defaults) and exit",
+    )
     e = sub.add_parser("evaluate", help="evaluate a saved model on its recipe's test set")
     e.add_argument("model")
     e.add_argument("--recipe", help="the recipe (default: recipe.json beside the model)")
@@ -230,7 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("model")
     pr.add_argument("input")
     pr.add_argument("--output", help="write predictions as CSV here")
-    pr.add_argument("--proba", action="store_true", help="print raw outputs, not classes")
+    pr.add_argument(
+        "--proba",
+        action="store_true",
+        help="print class probabilities (rows sum to 1), not classes",
+    )
     s = sub.add_parser("summary", help="layers, output shapes and parameter counts")
     s.add_argument("target", help="a saved model or a recipe")
     sub.add_parser("lab", help="the guides' experiments: deepgrad lab --help")
@@ -241,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "summary": _summary}
     try:
         return handlers[args.command](args)
-    except (FileNotFoundError, ValueError) as e:
+    except (CLIError, OSError, ValueError) as e:
         print(f"deepgrad {args.command}: {e}", file=sys.stderr)
         return 2
 

@@ -42,7 +42,7 @@ def test_main_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtur
     with pytest.raises(SystemExit):
         lab.main(["gradients", "--dataset", "cifar"])
     assert lab.main(["gradients", "--seed", "-1", "--out", str(tmp_path)]) == 2
-    assert lab.main(["report", "--out", str(tmp_path / "empty")]) == 1
+    assert lab.main(["report", "--out", str(tmp_path / "empty")]) == 2
     capsys.readouterr()
 
 
@@ -54,7 +54,7 @@ def test_missing_fashion_mnist_is_explained(tmp_path: Path, monkeypatch, capsys)
         pytest.skip("Fashion-MNIST is installed here; the missing-data path is not reachable")
     assert (
         lab.main(["optimizers", "--quick", "--dataset", "fashion-mnist", "--out", str(tmp_path)])
-        == 1
+        == 2
     )
     assert "dataset-fashion-mnist" in capsys.readouterr().err
 

@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = load_results(args.out)
         if not results:
             print(f"deepgrad lab: no experiment results (*.json) in {args.out}", file=sys.stderr)
-            return 1
+            return 2
         print(write_report(args.out, results))
         return 0
     try:
@@ -132,6 +132,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  - {c['claim']} ({c['source']}): {verdict} — {c['detail']}")
             print(f"figures: {', '.join(res['figures'])}; numbers: {args.out}/{args.name}.json")
     except FileNotFoundError as exc:  # e.g. Fashion-MNIST not on disk: the message says how
-        print(f"deepgrad lab {args.name}: {exc}", file=sys.stderr)
-        return 1
+        print(f"deepgrad lab: {args.name}: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -626,7 +626,22 @@ _REGISTRY: dict[str, type[Metric]] = {
     "mae": MeanAbsoluteError,
     "r2": R2Score,
 }
-_SHORT_FORMS = {"acc": "accuracy", "top5": "top_k_accuracy"}
+#: other names of the same metrics: short forms, and Keras's and scikit-learn's names
+_SHORT_FORMS = {
+    "acc": "accuracy",
+    "top5": "top_k_accuracy",
+    "sparse_top_k_categorical_accuracy": "top_k_accuracy",  # Keras's (k = 5, labels)
+    "mean_squared_error": "mse",
+    "mean_absolute_error": "mae",
+    "root_mean_squared_error": "rmse",
+    "f1_score": "f1",
+    "r2_score": "r2",
+}
+
+
+def names() -> list[str]:
+    """Every metric name :func:`get` accepts (with the other names of the same metrics)."""
+    return sorted([*_REGISTRY, *_SHORT_FORMS])
 
 
 def get(name_or_metric: str | Metric | type[Metric]) -> Metric:
@@ -634,7 +649,10 @@ def get(name_or_metric: str | Metric | type[Metric]) -> Metric:
 
     Names: ``accuracy``, ``binary_accuracy``, ``categorical_accuracy``,
     ``sparse_categorical_accuracy``, ``top_k_accuracy`` (k=5), ``precision``, ``recall``,
-    ``f1``, ``auc``, ``mse``, ``rmse``, ``mae``, ``r2``; short forms ``acc`` and ``top5``.
+    ``f1``, ``auc``, ``mse``, ``rmse``, ``mae``, ``r2``; short forms ``acc`` and ``top5``;
+    Keras's and scikit-learn's names of the same metrics (``mean_squared_error``,
+    ``mean_absolute_error``, ``root_mean_squared_error``, ``f1_score``, ``r2_score``,
+    ``sparse_top_k_categorical_accuracy``).
 
     >>> get("acc")
     Accuracy(name='accuracy')
@@ -650,6 +668,12 @@ def get(name_or_metric: str | Metric | type[Metric]) -> Metric:
     key = name_or_metric.strip().lower()
     key = _SHORT_FORMS.get(key, key)
     if key not in _REGISTRY:
-        known = ", ".join(sorted([*_REGISTRY, *_SHORT_FORMS]))
-        raise ValueError(f"metrics.get: unknown metric {name_or_metric!r}; known names: {known}")
+        import difflib
+
+        close = difflib.get_close_matches(key, names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "."
+        known = ", ".join(names())
+        raise ValueError(
+            f"metrics.get: unknown metric {name_or_metric!r}{hint} Known names: {known}"
+        )
     return _REGISTRY[key]()

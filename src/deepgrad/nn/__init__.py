@@ -1,6 +1,6 @@
 """Neural-network building blocks: ``Module``, ``Parameter``, layers, losses, initializers."""
 
-from . import init, loss
+from . import init, loss, loss_names
 from .activation import (
     CELU,
     ELU,
@@ -32,6 +32,15 @@ from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten
+from .keras_loss import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    Hinge,
+    KLDivergence,
+    LogCosh,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+)
 from .linear import Identity, Linear
 from .loss import (
     BCELoss,

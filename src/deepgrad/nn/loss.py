@@ -1,9 +1,9 @@
-"""Loss modules (thin wrappers of :mod:`deepgrad.functional.loss`) and the name registry
-used by ``compile(loss="cross_entropy")``."""
+"""Loss modules (thin wrappers of :mod:`deepgrad.functional.loss`); ``get`` resolves the
+names of ``compile(loss="cross_entropy")`` from the one table in
+:mod:`deepgrad.nn.loss_names` (deepgrad's, PyTorch's and Keras's names)."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from .. import functional as F
@@ -260,78 +260,10 @@ class TripletMarginLoss(_Loss):
         )
 
 
-_BY_NAME: dict[str, type[_Loss]] = {
-    "mse": MSELoss,
-    "mae": L1Loss,
-    "huber": HuberLoss,
-    "bce": BCELoss,
-    "bce_with_logits": BCEWithLogitsLoss,
-    "cross_entropy": CrossEntropyLoss,
-    "nll": NLLLoss,
-    "kl_div": KLDivLoss,
-    "smooth_l1": SmoothL1Loss,
-    "multi_margin": MultiMarginLoss,
-    "hinge_embedding": HingeEmbeddingLoss,
-    "soft_margin": SoftMarginLoss,
-    "multilabel_soft_margin": MultiLabelSoftMarginLoss,
-    "poisson_nll": PoissonNLLLoss,
-}
-# MarginRankingLoss, CosineEmbeddingLoss, GaussianNLLLoss and TripletMarginLoss take three
-# tensors, not (predictions, targets), so ``compile``/``fit`` cannot call them: no names here.
-
-#: what each named loss is for: "classification" losses need class labels / probabilities
-KIND: dict[str, str] = {
-    "mse": "regression",
-    "mae": "regression",
-    "huber": "regression",
-    "bce": "binary",
-    "bce_with_logits": "binary",
-    "cross_entropy": "multiclass",
-    "nll": "multiclass",
-    "kl_div": "distribution",
-    "smooth_l1": "regression",
-    "multi_margin": "multiclass",  # integer labels (N,) against scores (N, C)
-    # targets of ±1 with the predictions' shape: checked as regression targets (floats, shape)
-    "hinge_embedding": "regression",
-    "soft_margin": "regression",
-    "multilabel_soft_margin": "binary",  # 0/1 per class, the predictions' shape
-    "poisson_nll": "regression",  # counts
-}
-
-
-def get(loss: str | Module | Any, **kwargs: Any) -> Any:
-    """Resolve a loss given by name (``"mse"``, ``"mae"``, ``"huber"``, ``"bce"``,
-    ``"bce_with_logits"``, ``"cross_entropy"``, ``"nll"``, ``"kl_div"``), as a module, or as
-    a callable ``loss(pred, target) -> Tensor``. ``kwargs`` go to a named loss's module
-    (``get("cross_entropy", label_smoothing=0.1)``)."""
-    if isinstance(loss, str):
-        if loss not in _BY_NAME:
-            raise ValueError(
-                f"unknown loss {loss!r}; expected one of {sorted(_BY_NAME)}, a loss module or "
-                "a callable"
-            )
-        cls = _BY_NAME[loss]
-        try:
-            inspect.signature(cls).bind(**kwargs)
-        except TypeError:
-            allowed = [n for n in inspect.signature(cls).parameters if n != "self"]
-            raise ValueError(
-                f"loss {loss!r}: unknown option(s) {sorted(kwargs)}; it takes {allowed}"
-            ) from None
-        return cls(**kwargs)
-    if kwargs:
-        raise ValueError(f"loss options {sorted(kwargs)} need a loss given by name")
-    if callable(loss):
-        return loss
-    raise TypeError(f"loss must be a name, a module or a callable, got {type(loss).__name__}")
-
-
-def name_of(loss: Any) -> str | None:
-    """The registry name of a loss module (None for custom callables)."""
-    for n, cls in _BY_NAME.items():
-        if type(loss) is cls:
-            return n
-    return None
-
+# The names compile(loss=...) accepts — deepgrad's, PyTorch's and Keras's — live in one table,
+# :mod:`deepgrad.nn.loss_names`; ``get``, ``name_of`` and ``KIND`` read it. MarginRankingLoss,
+# CosineEmbeddingLoss, GaussianNLLLoss and TripletMarginLoss take three tensors, not
+# (predictions, targets), so ``compile``/``fit`` cannot call them: no names there.
+from .loss_names import KIND, get, name_of  # noqa: E402
 
 del F

@@ -502,8 +502,12 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
     if isinstance(name_or_optimizer, str):
         cls = _registry.get(name_or_optimizer.lower())
         if cls is None:
+            from .._choices import did_you_mean
+
+            hint = did_you_mean(name_or_optimizer, _registry)
             raise ValueError(
-                f"unknown optimizer {name_or_optimizer!r}; expected one of {sorted(_registry)}"
+                f"unknown optimizer {name_or_optimizer!r}{hint}; expected one of "
+                f"{sorted(_registry)}"
             )
         return cls(**kwargs)
     raise TypeError(

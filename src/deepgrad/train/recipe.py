@@ -2,7 +2,10 @@
 schedule, training, callbacks) and the function that carries it out — what ``deepgrad train``
 runs.
 
-A recipe is a dict with these sections (all optional but ``model``; see ``examples/*.toml``)::
+A recipe is a dict with these sections (all optional but ``model``; see ``examples/*.toml``).
+Its schema — every key, type, range, default and meaning — is declared once, in
+:mod:`deepgrad.train.recipe_schema`; :func:`load_recipe` and :func:`run` refuse a recipe that
+does not follow it before any work (``deepgrad train --help-recipe`` prints the reference)::
 
     [data]        name = "digits" | "iris" | "wine" | "breast_cancer" | "diabetes" |
                          "fashion-mnist" | "mnist" | "moons" | "circles" | "spirals" |
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -44,6 +48,9 @@ from typing import Any
 
 import numpy as np
 
+from .._choices import unknown_choice
+from . import recipe_schema as S
+from .recipe_schema import RecipeError
 from .strategy import get_strategy
 
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
@@ -94,8 +101,12 @@ CLASSIFICATION_SETS = {
 }
 
 
-class RecipeError(ValueError):
-    """A recipe that cannot be run, with what was expected and what came."""
+__all__ = ["DEFAULT_RECIPE", "RecipeError", "load_recipe", "prepare", "run", "validate"]
+
+
+def validate(recipe: Any, source: str = "recipe") -> dict[str, Any]:
+    """Check a recipe against :mod:`~deepgrad.train.recipe_schema` (see there)."""
+    return S.validate(recipe, source)
 
 
 def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
@@ -106,7 +117,10 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
     if not p.is_file():
         raise FileNotFoundError(f"recipe file {p} does not exist")
     if p.suffix == ".json":
-        recipe = json.loads(p.read_text())
+        try:
+            recipe = json.loads(p.read_text())
+        except json.JSONDecodeError as e:
+            raise RecipeError(f"{p}: not valid JSON: {e}") from None
     else:
         import tomllib
 
@@ -114,8 +128,7 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
             recipe = tomllib.loads(p.read_text())
         except tomllib.TOMLDecodeError as e:
             raise RecipeError(f"{p}: not valid TOML: {e}") from None
-    if "model" not in recipe:
-        raise RecipeError(f"{p}: a recipe needs a [model] section")
+    S.validate(recipe, str(p))
     recipe.setdefault("name", p.stem)
     return recipe
 
@@ -130,10 +143,10 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     """
     from .. import data as D
 
-    name = spec.get("name", "digits")
-    seed = int(spec.get("seed", 0))
-    test_size = float(spec.get("test_size", 0.25))
-    flat = bool(spec.get("flat", False))
+    name = spec.get("name", S.default("data", "name"))
+    seed = spec.get("seed", S.default("data", "seed"))
+    test_size = spec.get("test_size", S.default("data", "test_size"))
+    flat = spec.get("flat", S.default("data", "flat"))
     class_names = None
     pre_split = None
     features: list[str] | None = None
@@ -255,21 +268,19 @@ def build_model(spec: dict[str, Any]) -> Any:
     from .. import models, nn
 
     if "zoo" in spec:
-        cls = getattr(models, spec["zoo"], None)
-        if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-            raise RecipeError(
-                f"model: unknown zoo model {spec['zoo']!r}; expected one of "
-                f"{sorted(n for n in dir(models) if n[0].isupper())}"
-            )
-        return cls(**spec.get("args", {}))
+        zoo = S.zoo_models()
+        if spec["zoo"] not in zoo:
+            raise RecipeError(f"model: {unknown_choice('zoo model', spec['zoo'], zoo)}")
+        return getattr(models, spec["zoo"])(**spec.get("args", {}))
     if "layers" in spec:
         layers = []
         for i, entry in enumerate(spec["layers"]):
             entry = dict(entry)
             kind = entry.pop("type", None)
-            cls = getattr(nn, kind, None) if isinstance(kind, str) else None
-            if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-                raise RecipeError(f"model.layers[{i}]: unknown layer type {kind!r}")
+            kinds = S.layer_types()
+            if kind not in kinds:
+                raise RecipeError(f"model.layers[{i}]: {unknown_choice('layer type', kind, kinds)}")
+            cls = getattr(nn, kind)
             args = entry.pop("args", [])
             try:
                 layers.append(cls(*args, **entry))
@@ -316,8 +327,15 @@ def build_loss(spec: str | dict[str, Any]) -> Any:
 
 
 def build_callbacks(
-    spec: dict[str, Any], schedule: dict[str, Any] | None, optimizer: Any, out: Path
+    spec: dict[str, Any],
+    schedule: dict[str, Any] | None,
+    optimizer: Any,
+    out: Path,
+    verbose: int = 1,
 ) -> list[Any]:
+    """The callbacks of a recipe's ``[callbacks]`` and ``[schedule]`` sections. Early
+    stopping and learning-rate reduction say what they do (``verbose``, unless their table
+    sets it): 0 for a silent run."""
     from .. import optim
     from . import callbacks as C
 
@@ -326,25 +344,31 @@ def build_callbacks(
     if schedule:
         schedule = dict(schedule)
         name = schedule.pop("name")
-        interval = schedule.pop("interval", "epoch")
-        cls = getattr(optim, name, None)
-        if cls is None or name == "ReduceLROnPlateau":
+        interval = schedule.pop("interval", S.default("schedule", "interval"))
+        if name == "ReduceLROnPlateau":
             raise RecipeError(
-                f"schedule: unknown schedule {name!r} (ReduceLROnPlateau is a callback: "
-                "[callbacks] reduce_lr_on_plateau = {...})"
+                "schedule: ReduceLROnPlateau is a callback in a recipe: [callbacks] "
+                "reduce_lr_on_plateau = {...}"
             )
+        names = S.schedule_names()
+        if name not in names:
+            raise RecipeError(f"schedule: {unknown_choice('schedule', name, names)}")
+        cls = getattr(optim, name)
         cbs.append(C.LearningRateScheduler(cls(optimizer, **schedule), interval=interval))
-    if spec.get("early_stopping"):
-        cfg = spec["early_stopping"] if isinstance(spec["early_stopping"], dict) else {}
+    if spec.get("early_stopping"):  # say what they do (Keras's verbose=1) unless told not to
+        cfg = dict(spec["early_stopping"]) if isinstance(spec["early_stopping"], dict) else {}
+        cfg.setdefault("verbose", verbose)
         cbs.append(C.EarlyStopping(**cfg))
     if spec.get("reduce_lr_on_plateau"):
         cfg = spec["reduce_lr_on_plateau"]
-        cbs.append(C.ReduceLROnPlateau(**(cfg if isinstance(cfg, dict) else {})))
+        cfg = dict(cfg) if isinstance(cfg, dict) else {}
+        cfg.setdefault("verbose", verbose)
+        cbs.append(C.ReduceLROnPlateau(**cfg))
     if spec.get("checkpoint"):
-        cfg = spec["checkpoint"] if isinstance(spec["checkpoint"], dict) else {}
+        cfg = dict(spec["checkpoint"]) if isinstance(spec["checkpoint"], dict) else {}
         cfg.setdefault("save_best_only", True)
         cbs.append(C.ModelCheckpoint(str(out / "checkpoint.dg"), **cfg))
-    if spec.get("csv_logger", True):
+    if spec.get("csv_logger", S.default("callbacks", "csv_logger")):
         cbs.append(C.CSVLogger(str(out / "history.csv")))
     if spec.get("tensorboard"):
         cbs.append(C.TensorBoard(str(out / "tensorboard")))
@@ -392,6 +416,8 @@ class Training:
     epochs: int
     batch_size: int
     seed: int
+    n_train: int = 0  #: samples trained on (after the validation part is held out)
+    n_val: int = 0  #: samples held out for validation
 
     def fit(self) -> Any:
         return self.model.fit(*self.fit_args, **self.fit_kwargs)
@@ -403,19 +429,21 @@ def prepare(
     out_dir: str | os.PathLike,
     *,
     epochs: int | None = None,
-    verbose: Any = "auto",
+    verbose: Any = None,
     callbacks: dict[str, Any] | None = None,
 ) -> Training:
     """Seed deepgrad, build and compile the recipe's model, and set up its ``fit`` call on the
     data ``ds`` (from :func:`load_data`): arrays with ``validation_split``, or — with an
     ``[augment]`` section — a seeded :class:`~deepgrad.data.DataLoader` whose batches are
-    augmented. ``callbacks`` replaces the recipe's ``[callbacks]`` section."""
+    augmented. ``callbacks`` replaces the recipe's ``[callbacks]`` section; ``verbose``
+    (when not None) the recipe's ``[training] verbose``."""
     import deepgrad as dg
 
     from .. import data as D
 
+    S.validate(recipe)
     tr = dict(recipe.get("training", {}))
-    seed = int(tr.get("seed", 0))
+    seed = tr.get("seed", S.default("training", "seed"))
     dg.manual_seed(seed)
     model = build_model(recipe["model"])
     optimizer = build_optimizer(recipe.get("optimizer", {}))
@@ -423,19 +451,25 @@ def prepare(
     metrics = tr.get("metrics", ["accuracy"] if ds["task"] == "classification" else ["mae"])
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     cb_spec = recipe.get("callbacks", {}) if callbacks is None else callbacks
-    cbs = build_callbacks(cb_spec, recipe.get("schedule"), optimizer, Path(out_dir))
-    n_epochs = int(epochs if epochs is not None else tr.get("epochs", 10))
-    batch_size = int(tr.get("batch_size", 32))
+    if verbose is None:
+        verbose = tr.get("verbose", S.default("training", "verbose"))
+    cbs = build_callbacks(
+        cb_spec, recipe.get("schedule"), optimizer, Path(out_dir), 0 if verbose == 0 else 1
+    )
+    n_epochs = int(epochs if epochs is not None else tr.get("epochs", S.default("training", "epochs")))
+    batch_size = tr.get("batch_size", S.default("training", "batch_size"))
     aug = build_augmentation(recipe.get("augment"), seed)
     fit_kw: dict[str, Any] = {
         "epochs": n_epochs,
         "callbacks": cbs,
-        "verbose": tr.get("verbose", verbose),
+        "verbose": verbose,
         "seed": seed,
     }
-    val_split = float(tr.get("validation_split", 0.0))
+    val_split = tr.get("validation_split", S.default("training", "validation_split"))
+    n_all = len(ds["x_train"])
+    # the last samples are held out, as fit(validation_split=...) and Keras do
+    n_val = n_all - int(math.ceil(n_all * (1.0 - val_split))) if val_split else 0
     if aug is not None:  # augmentation runs per batch inside a DataLoader
-        n_val = int(round(len(ds["x_train"]) * val_split))
         xtr, ytr = ds["x_train"], ds["y_train"]
         if n_val:
             fit_kw["validation_data"] = (xtr[-n_val:], ytr[-n_val:])
@@ -452,7 +486,9 @@ def prepare(
         args = (ds["x_train"], ds["y_train"])
         fit_kw["batch_size"] = batch_size
         fit_kw["validation_split"] = val_split
-    return Training(model, optimizer, args, fit_kw, n_epochs, batch_size, seed)
+    return Training(
+        model, optimizer, args, fit_kw, n_epochs, batch_size, seed, n_all - n_val, n_val
+    )
 
 
 def run(
@@ -460,7 +496,7 @@ def run(
     out_dir: str | os.PathLike,
     *,
     epochs: int | None = None,
-    verbose: Any = "auto",
+    verbose: Any = None,
     print_fn: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Carry out a recipe: load data, build and train the model, evaluate it on the test set,
@@ -468,6 +504,7 @@ def run(
     metrics (plus ``"epochs"`` run and ``"seconds"``)."""
     from ..viz import training as VT
 
+    S.validate(recipe)  # refused before any work
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ds = load_data(recipe.get("data", {}))
@@ -475,10 +512,14 @@ def run(
     model = training.model
     ranks = get_strategy().size  # > 1 under `mpirun` (deepgrad.distributed)
     per_rank = f" per rank × {ranks} ranks = {training.batch_size * ranks}" if ranks > 1 else ""
+    held = (
+        f"{training.n_train} training, {training.n_val} validation"
+        if training.n_val
+        else f"{training.n_train} training"
+    )
     print_fn(
-        f"deepgrad train: {recipe.get('name', 'run')} — {len(ds['x_train'])} training and "
-        f"{len(ds['x_test'])} test samples; {training.epochs} epochs, batch size "
-        f"{training.batch_size}{per_rank}"
+        f"deepgrad train: {recipe.get('name', 'run')} — {held} and {len(ds['x_test'])} test "
+        f"samples; {training.epochs} epochs, batch size {training.batch_size}{per_rank}"
     )
     t0 = time.perf_counter()
     history = training.fit()

@@ -1,0 +1,38 @@
+"""The message for a name that is not one of the valid choices: what came, the nearest valid
+name (``difflib``'s closest match, ignoring case) and the valid ones.
+
+>>> unknown_choice("optimizer", "adma", ["sgd", "adam", "adamw"])
+"unknown optimizer 'adma'; did you mean 'adam'? Valid: 'adam', 'adamw', 'sgd'"
+
+This module imports nothing from deepgrad, so every layer of the package can use it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+
+def nearest(name: Any, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Up to ``n`` valid names closest to ``name`` (case ignored), best first; ``[]`` when
+    none is close, or when ``name`` is not a string."""
+    if not isinstance(name, str):
+        return []
+    pool = list(choices)
+    lowered = {c.lower(): c for c in pool}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=cutoff)
+    return [lowered[h] for h in hits]
+
+
+def did_you_mean(name: Any, choices: Iterable[str], quote: str = "'{}'") -> str:
+    """``"; did you mean 'epochs'?"`` for the nearest valid name, or ``""``."""
+    hit = nearest(name, choices)
+    return f"; did you mean {quote.format(hit[0])}?" if hit else ""
+
+
+def unknown_choice(kind: str, name: Any, choices: Iterable[str]) -> str:
+    """``"unknown KIND 'name'; did you mean 'x'? Valid: 'a', 'b'"`` (choices sorted)."""
+    pool = sorted(set(choices))
+    valid = ", ".join(repr(c) for c in pool)
+    return f"unknown {kind} {name!r}{did_you_mean(name, pool) or '.'} Valid: {valid}"
