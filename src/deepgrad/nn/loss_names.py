@@ -127,17 +127,16 @@ def _rows() -> list[LossName]:
                  "counts, same shape", {"log_input": False, "eps": 1e-7},
                  "Keras's: p - y log(p + 1e-7), p the rate itself (not its log)")
     )
-    # a name listed twice (huber, hinge: the same in deepgrad and Keras) keeps its first row
-    seen: set[str] = set()
-    out = []
+    # a name shared by deepgrad and PyTorch or Keras (cross_entropy, kl_div, mse, huber) is
+    # one row, marked as theirs too
+    out: dict[str, LossName] = {}
     for r in rows:
-        if r.name not in seen:
-            seen.add(r.name)
-            out.append(r)
-        elif r.origin == "Keras":  # mark the shared name as Keras's too
-            i = next(j for j, o in enumerate(out) if o.name == r.name)
-            out[i] = LossName(**{**out[i].__dict__, "origin": out[i].origin + ", Keras"})
-    return out
+        if r.name not in out:
+            out[r.name] = r
+        else:
+            first = out[r.name]
+            out[r.name] = LossName(**{**first.__dict__, "origin": f"{first.origin}, {r.origin}"})
+    return list(out.values())
 
 
 TABLE: dict[str, LossName] = {r.name: r for r in _rows()}

@@ -60,13 +60,18 @@ __all__ = [
 
 
 # ---- compile -------------------------------------------------------------------------------------
-def _resolve_metric(spec: Any, loss_name: str | None) -> Any:
-    """A metric from a name or object; with ``bce_with_logits`` the outputs are logits, so
-    named thresholded metrics (accuracy, precision, recall, F1) threshold at 0."""
+def _resolve_metric(spec: Any, loss_name: str | None, loss: Any = None) -> Any:
+    """A metric from a name or object; with ``bce_with_logits`` (or Keras's
+    ``binary_crossentropy(from_logits=True)``) the outputs are logits, so named thresholded
+    metrics (accuracy, precision, recall, F1) threshold at 0."""
     from .. import metrics as M
+    from ..nn.loss_names import output_kind
 
     m = M.get(spec)
-    if isinstance(spec, str) and loss_name == "bce_with_logits":
+    logits = loss_name == "bce_with_logits" or (
+        loss_name == "binary_crossentropy" and output_kind(loss) == "binary_logits"
+    )
+    if isinstance(spec, str) and logits:
         if type(m) is M.Accuracy:
             return M.BinaryAccuracy(from_logits=True, name="accuracy")
         if "from_logits" in inspect.signature(type(m).__init__).parameters:
@@ -92,8 +97,13 @@ def compile(  # noqa: A001 - Keras's name
         (``optim.Adam(lr=1e-3)``): ``fit`` binds it to the model's parameters after the first
         forward pass has built lazy layers.
     loss : str, loss module or callable
-        A name of :func:`deepgrad.nn.loss.get` (``"cross_entropy"``, ``"bce_with_logits"``,
-        ``"mse"``, ``"mae"``...), a loss module (``nn.CrossEntropyLoss(label_smoothing=0.1)``)
+        A name of the one table of loss names, :mod:`deepgrad.nn.loss_names`: deepgrad's
+        (``"cross_entropy"``, ``"bce_with_logits"``, ``"mse"``, ``"mae"``...), PyTorch's
+        functional names (``"mse_loss"``, ``"binary_cross_entropy_with_logits"``...) and
+        Keras's (``"mean_squared_error"``, ``"sparse_categorical_crossentropy"``...; Keras's
+        cross-entropies take probabilities unless ``from_logits=True``: pass
+        ``nn.loss.get("categorical_crossentropy", from_logits=True)`` for a model that outputs
+        logits). Or a loss module (``nn.CrossEntropyLoss(label_smoothing=0.1)``)
         or a function ``loss(pred, target) -> Tensor``. Named losses and loss modules let
         ``fit`` check the targets before training.
     metrics : list of str or Metric
@@ -127,10 +137,10 @@ def compile(  # noqa: A001 - Keras's name
     wspecs = (
         [weighted_metrics] if isinstance(weighted_metrics, str) else list(weighted_metrics or [])
     )
-    resolved = [_resolve_metric(s, loss_name) for s in specs]
+    resolved = [_resolve_metric(s, loss_name, loss_fn) for s in specs]
     plain = {m.name for m in resolved}
     for spec in wspecs:
-        m = _resolve_metric(spec, loss_name)
+        m = _resolve_metric(spec, loss_name, loss_fn)
         if m in resolved:  # the same object in both lists: keep them apart
             m = copy.deepcopy(m)
         m.weighted = True

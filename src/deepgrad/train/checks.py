@@ -227,6 +227,11 @@ def check_prediction_shape(
             )
         elif len(ys) == len(out_shape) + 1 and ys[-1] == 1:
             hint = f"; flatten the targets: y.reshape(-1) gives {ys[:-1]}"
+        elif loss_name == "categorical_crossentropy" and ys == out_shape[:1]:
+            hint = (
+                "; categorical_crossentropy (Keras's) takes one-hot rows: for integer labels "
+                "use loss='sparse_categorical_crossentropy'"
+            )
         elif kind == "binary" and len(out_shape) == 2 and out_shape[-1] > 1:
             hint = (
                 f"; for {out_shape[-1]} exclusive classes use loss='cross_entropy' with integer "
