@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import sys
 
 import numpy as np
 
@@ -89,17 +91,58 @@ def test_plain_line_per_epoch_when_not_a_terminal(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_progress_bar_in_a_terminal(capsys, monkeypatch):
-    monkeypatch.setattr(progress, "is_terminal", lambda stream: True)
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a console does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _screen(raw: str) -> list[str]:
+    """What a terminal shows: each carriage return redraws the line in place."""
+    return [ANSI.sub("", ln.split("\r")[-1]).rstrip() for ln in raw.split("\n") if ln]
+
+
+def test_progress_bar_in_a_terminal_has_keras_layout(monkeypatch):
     monkeypatch.setattr(progress, "REFRESH_S", 0.0)
+    monkeypatch.setattr(sys, "stdout", term := _Terminal())
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
     model = nn.Sequential(nn.Linear(3, 2)).compile("adam", "cross_entropy", ["accuracy"])
     model.fit(x, y, epochs=2, batch_size=16, validation_data=(x, y))
-    out = capsys.readouterr().out
-    assert "Epoch 1/2: " in out and "Epoch 2/2: " in out
-    assert "3/3 [" in out and "step/s" in out
-    assert "loss=" in out and "val_accuracy=" in out
+    raw = term.getvalue()
+    assert "\x1b[32m━" in raw  # the done part is green, as Keras's
+    screen = _screen(raw)
+    assert screen[0] == "Epoch 1/2" and screen[2] == "Epoch 2/2" and len(screen) == 4
+    final = (
+        r"3/3 ━{20} \d+s \d+(us|ms|s)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4} - "
+        r"val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4} - lr: 0\.001"
+    )
+    assert re.fullmatch(final, screen[1]), screen[1]
+    assert re.fullmatch(final, screen[3]), screen[3]
+    # while the epoch runs: the steps so far, a part-filled bar, the time left
+    states = [ANSI.sub("", part) for part in raw.split("\n")[1].split("\r") if part]
+    assert re.match(r"1/3 ━{6}━{14} \d+s \d+(us|ms|s)/step - loss: ", states[1]), states
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(sys, "stdout", term := _Terminal())
+    model.fit(x, y, epochs=1, batch_size=16)
+    assert "\x1b" not in term.getvalue()
+    assert _screen(term.getvalue())[1].startswith("3/3 ━━━━━━━━━━━━━━━━━━━━ ")
+
+
+def test_keras_time_formats():
+    assert progress.format_time_per_step(0.016) == "16ms/step"
+    assert progress.format_time_per_step(2.4) == "2s/step"
+    assert progress.format_time_per_step(0.00042) == "420us/step"
+    assert progress.format_duration(5.2) == "5s"
+    assert progress.format_duration(125) == "2:05"
+    assert progress.format_duration(3725) == "1:02:05"
+    assert progress.bar_line(19, 38, 1.0, 0.016, {"loss": 0.0709}, color=False) == (
+        "19/38 ━━━━━━━━━━────────── 1s 16ms/step - loss: 0.0709"
+    )
 
 
 def test_to_dot_structure(tmp_path):

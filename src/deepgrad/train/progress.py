@@ -1,20 +1,24 @@
-"""Progress display of ``fit``: a tqdm bar per epoch in a terminal, one plain line per epoch
+"""Progress display of ``fit``: Keras's live bar in a terminal, one plain line per epoch
 elsewhere (CI logs, files, notebooks' captured output), nothing with ``verbose=0``.
 
-A terminal bar reads like Keras's::
+In a terminal, each epoch has a title line and a bar redrawn in place, Keras's layout::
 
-    Epoch 3/20: 45/45 [=============>      ] 00:01<00:00 35.2step/s, loss=0.3121, accuracy=0.9052
+    Epoch 3/20
+    12/45 ━━━━━━━━━━━━━━━━━━━━ 1s 28ms/step - loss: 0.3121 - accuracy: 0.9052
 
-and, when the epoch ends, the same line with the validation results. A plain line::
+(during the epoch the time is the estimated time left; at its end, the time it took, and the
+validation results join the line). The bar is green for steps done, grey for steps to come
+(plain ``━``/``─`` with ``NO_COLOR`` set). Off a terminal, one line per epoch::
 
     Epoch 3/20 - 45/45 steps - 1.3s (28.4ms/step) - loss: 0.3121 - accuracy: 0.9052 - val_loss: 0.3410
 
-The bar is refreshed at most every ``REFRESH_S`` seconds, and the running metrics are computed
+The bar is redrawn at most every ``REFRESH_S`` seconds, and the running metrics are computed
 only then, so the display costs next to nothing per step.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +26,9 @@ from typing import Any, TextIO
 
 #: seconds between two refreshes of a bar's running values
 REFRESH_S = 0.2
+#: characters of the bar (Keras's width)
+BAR_WIDTH = 20
+_BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
 
 def is_terminal(stream: Any) -> bool:
@@ -44,6 +51,57 @@ def format_logs(logs: dict[str, Any], sep: str = " - ", kv: str = ": ") -> str:
             s = str(v)
         parts.append(f"{k}{kv}{s}")
     return sep.join(parts)
+
+
+def format_time_per_step(seconds: float) -> str:
+    """Keras's ``16ms/step``: whole seconds, milliseconds or microseconds per step."""
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+def format_duration(seconds: float) -> str:
+    """``7s``, ``2:05`` or ``1:02:05`` (Keras's elapsed time and ETA)."""
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds >= 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{seconds:.0f}s"
+
+
+def bar_line(
+    done: int,
+    total: int | None,
+    seconds: float,
+    per_step: float,
+    logs: dict[str, Any],
+    *,
+    color: bool,
+) -> str:
+    """One state of the terminal bar, Keras's layout:
+    ``38/38 ━━━━━━━━━━━━━━━━━━━━ 1s 16ms/step - loss: 0.0709 - accuracy: 0.9786``.
+    ``seconds`` is the time taken (at the end of an epoch) or the estimated time left."""
+    if total is not None:
+        width = len(str(total))
+        count = f"{done:>{width}d}/{total}"
+        filled = min(BAR_WIDTH, int(BAR_WIDTH * done / total)) if total else BAR_WIDTH
+        if color:
+            bar = (
+                f"{_BOLD}{count}{_RESET} "
+                + (f"{_GREEN}{'━' * filled}{_RESET}" if filled else "")
+                + f"{_GREY}{'━' * (BAR_WIDTH - filled)}{_RESET}"
+            )
+        else:
+            bar = f"{count} {'━' * filled}{'─' * (BAR_WIDTH - filled)}"
+    else:
+        bar = f"{_BOLD}{done}{_RESET}" if color else str(done)
+    when = format_duration(seconds)
+    line = f"{bar} {_BOLD + when + _RESET if color else when} {format_time_per_step(per_step)}"
+    if logs:
+        line += " - " + format_logs(logs)
+    return line
 
 
 def resolve_verbose(verbose: Any) -> int:
@@ -92,42 +150,42 @@ class EpochProgress:
         self.initial = initial
         self.t0 = time.perf_counter()
         self._next = self.t0 + REFRESH_S
-        self.bar = None
-        if verbose == 1 and is_terminal(self.stream):
-            from tqdm.auto import tqdm
+        self.live = verbose == 1 and is_terminal(self.stream)
+        self.color = self.live and not os.environ.get("NO_COLOR")
+        self._width = 0  # characters of the last bar drawn (a shorter one pads over it)
+        if self.live:
+            print(f"Epoch {epoch + 1}/{epochs}", file=self.stream, flush=True)
+            self._draw(self.running() if initial else {}, final=False)
 
-            self.bar = tqdm(
-                total=steps,
-                initial=initial,
-                desc=f"Epoch {epoch + 1}/{epochs}",
-                unit="step",
-                file=self.stream,
-                leave=True,
-                dynamic_ncols=True,
-                mininterval=REFRESH_S,
-                bar_format="{desc}: {n_fmt}/{total_fmt} [{bar:24}] {elapsed}<{remaining} "
-                "{rate_fmt}{postfix}",
-                ascii=" =",
-            )
+    def _draw(self, logs: dict[str, Any], final: bool) -> None:
+        elapsed = time.perf_counter() - self.t0
+        n = self.done - self.initial
+        per = elapsed / n if n else 0.0
+        if final or self.steps is None:
+            seconds = elapsed
+        else:
+            seconds = per * max(self.steps - self.done, 0)
+        line = bar_line(self.done, self.steps, seconds, per, logs, color=self.color)
+        pad = " " * max(self._width - len(line), 0)
+        self._width = len(line)
+        self.stream.write("\r" + line + pad + ("\n" if final else ""))
+        self.stream.flush()
 
     def step(self) -> None:
         """One step done (cheap: a counter, and a clock read when a bar is shown)."""
         self.done += 1
-        bar = self.bar
-        if bar is not None:
-            bar.update(1)
+        if self.live:
             now = time.perf_counter()
             if now >= self._next:
                 self._next = now + REFRESH_S
-                bar.set_postfix_str(format_logs(self.running(), ", ", "="), refresh=True)
+                self._draw(self.running(), final=False)
 
     def close(self, logs: dict[str, Any]) -> None:
         """End the epoch: the bar's final values, or the plain line."""
         if self.verbose == 0:
             return
-        if self.bar is not None:
-            self.bar.set_postfix_str(format_logs(logs, ", ", "="), refresh=False)
-            self.bar.close()
+        if self.live:
+            self._draw(logs, final=True)
             return
         elapsed = time.perf_counter() - self.t0
         n = self.done - self.initial
