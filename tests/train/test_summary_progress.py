@@ -178,3 +178,64 @@ def test_to_dot_structure(tmp_path):
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     loss.backward()
     assert "freed by backward" in to_dot(loss)
+
+
+class _Recurrent(nn.Module):
+    """Tuples inside tuples, sequence-first and batch-first layers, a bidirectional stack."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(6, 5, num_layers=2, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(10, 4)  # sequence-first: (T, N, F)
+        self.attn = nn.MultiheadAttention(4, 2, batch_first=False)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)
+        seq, _ = self.gru(out.transpose(0, 1))
+        a, _ = self.attn(seq, seq, seq)
+        return self.fc(a[-1])
+
+
+def _fill(shape, n):
+    if isinstance(shape, tuple):
+        return tuple(n if d == "None" else d for d in shape)
+    if isinstance(shape, list):
+        return [_fill(s, n) for s in shape]
+    return shape
+
+
+def test_summary_shapes_are_the_shapes_layers_really_return():
+    """Every row of the summary, its None replaced by a batch size, is the shape that layer
+    returns in a real forward pass with that batch (tuples of states included)."""
+    from deepgrad import models
+    from deepgrad.train.hooks import forward_hooks
+    from deepgrad.train.summary import _shape_of
+
+    cases = [
+        (nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)), (4,)),
+        (models.LeNet5(), (1, 28, 28)),
+        (models.RNNClassifier(num_classes=3, input_size=6, hidden_size=5, cell="lstm"), (7, 6)),
+        (models.RNNClassifier(num_classes=3, input_size=6, hidden_size=5, cell="gru"), (7, 6)),
+        (_Recurrent(), (7, 6)),
+    ]
+    for model, shape in cases:
+        rows = {r.name: r.output_shape for r in summarize(model, input_shape=shape).rows}
+        seen = {}
+
+        def grab(name, m, inputs, out, seen=seen):
+            seen.setdefault(name, _shape_of(out))
+
+        model.eval()
+        with forward_hooks(model, grab):
+            model(dg.zeros((3, *shape)))
+        for name, shown in rows.items():
+            if shown == "-":  # not called (MultiheadAttention uses out_proj's weights itself)
+                assert name not in seen
+                continue
+            assert _fill(shown, 3) == seen[name], (type(model).__name__, name, shown)
+    rows = {r.name: r.output_shape for r in summarize(_Recurrent(), input_shape=(7, 6)).rows}
+    assert rows["lstm"] == [("None", 7, 10), [(4, "None", 5), (4, "None", 5)]]
+    assert rows["gru"] == [(7, "None", 4), (1, "None", 4)]
+    text = _Recurrent().summary(input_shape=(7, 6), print_fn=None)
+    assert "[(None, 7, 10), [(4, None, 5), (4, None, 5)]]" in text

@@ -1,9 +1,12 @@
 """``model.summary(input_shape)``: every layer with its output shape and parameter counts.
 
-The output shapes come from one forward pass on a zero batch, under ``no_grad`` and in eval
-mode (no running statistic changes), with temporary forward hooks on every module — so it works
-the same for ``Sequential`` and for subclassed models, before any training, and builds lazy
-layers (``Linear(None, n)``) on the way.
+The output shapes come from forward passes on zero batches of one and of two samples, under
+``no_grad`` and in eval mode (no running statistic changes), with temporary forward hooks on
+every module — so it works the same for ``Sequential`` and for subclassed models, before any
+training, and builds lazy layers (``Linear(None, n)``) on the way. An axis whose size follows
+the batch size prints as ``None``, wherever it is: an LSTM's ``h`` is ``(num_layers, None,
+H)``, a sequence-first output ``(T, None, H)``; every other axis prints its real size, and a
+layer that returns a tuple prints each part.
 """
 
 from __future__ import annotations
@@ -52,11 +55,21 @@ class SummaryInfo:
 
 
 def _shape_of(out: Any) -> Any:
+    """The shapes in a layer's output: a tuple per tensor, a list per tuple/list of them."""
     if isinstance(out, Tensor) or hasattr(out, "shape"):
-        return ("None", *tuple(out.shape)[1:])
+        return tuple(int(d) for d in out.shape)
     if isinstance(out, (tuple, list)):
         return [_shape_of(o) for o in out]
     return type(out).__name__
+
+
+def _batch_axes(one: Any, two: Any) -> Any:
+    """The shapes of a batch of one with ``"None"`` on the axes that grew in a batch of two."""
+    if isinstance(one, tuple) and isinstance(two, tuple) and len(one) == len(two):
+        return tuple("None" if a != b else a for a, b in zip(one, two))
+    if isinstance(one, list) and isinstance(two, list) and len(one) == len(two):
+        return [_batch_axes(a, b) for a, b in zip(one, two)]
+    return one
 
 
 def _fmt_shape(s: Any) -> str:
@@ -98,6 +111,8 @@ def summarize(model: Any, input_shape: Any = None, dtype: Any = None) -> Summary
         shape = tuple(int(s) for s in input_shape)
         dt = np.dtype(dtype) if dtype is not None else model_dtype(model)
 
+        second: dict[int, Any] = {}
+
         def after(name: str, m: Any, inputs: tuple, out: Any) -> None:
             if not name or not show(m):
                 return
@@ -108,14 +123,23 @@ def summarize(model: Any, input_shape: Any = None, dtype: Any = None) -> Summary
             rows[key] = LayerRow(name, type(m).__name__, _shape_of(out), 0, 0)
             order.append(key)
 
+        def after_two(name: str, m: Any, inputs: tuple, out: Any) -> None:
+            if name and show(m):
+                second.setdefault(id(m), _shape_of(out))
+
         modes = [(m, m.training) for m in model.modules()]
         model.eval()
         try:
-            with no_grad(), forward_hooks(model, after):
-                model(Tensor._from_op(backend.xp.zeros((1, *shape), dtype=dt), None, 0))
+            with no_grad():
+                with forward_hooks(model, after):
+                    model(Tensor._from_op(backend.xp.zeros((1, *shape), dtype=dt), None, 0))
+                with forward_hooks(model, after_two):
+                    model(Tensor._from_op(backend.xp.zeros((2, *shape), dtype=dt), None, 0))
         finally:
             for m, mode in modes:
                 m.__dict__["training"] = mode
+        for key, row in rows.items():
+            row.output_shape = _batch_axes(row.output_shape, second.get(key))
         model.__dict__["_dg_input_spec"] = {"shape": list(shape), "dtype": dt.name}
     # counts (after the forward: lazy layers now have parameters); modules not called last
     for name, m in model.named_modules():
@@ -199,7 +223,8 @@ def summary(
     Returns
     -------
     str
-        The summary text. Output shapes show the batch axis as ``None``; ``Params`` counts the
+        The summary text. Output shapes show the batch axis as ``None`` (found where it
+        is: the axes whose size follows the batch size); ``Params`` counts the
         layer's own parameters, ``Trainable`` those that are not frozen
         (``requires_grad=False``).
     """
