@@ -274,3 +274,59 @@ def test_callback_state_dicts_roundtrip():
     mc2 = ModelCheckpoint("x.dg", save_best_only=True)
     mc2.load_state_dict(mc.state_dict())
     assert mc2.best == 0.25
+
+
+def _two_group_model():
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    opt = dg.optim.SGD(
+        [{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.01}],
+        lr=0.1,
+    )
+    model.compile(opt, loss="cross_entropy")
+    rng = np.random.default_rng(0)
+    return model, opt, rng.normal(size=(24, 3)), rng.integers(0, 2, 24)
+
+
+def test_schedules_keep_each_parameter_groups_own_rate():
+    """A schedule epoch -> lr sets the first group's rate and scales the others from their
+    own base, as PyTorch's schedulers scale each group (it used to overwrite every group)."""
+    model, opt, x, y = _two_group_model()
+    seen = []
+    cb = dg.callbacks.LearningRateScheduler(lambda epoch: 0.1 * 0.5**epoch)
+    rec = dg.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: seen.append([g["lr"] for g in opt.param_groups])
+    )
+    model.fit(x, y, epochs=3, batch_size=8, callbacks=[cb, rec], verbose=0)
+    np.testing.assert_allclose(seen, [[0.1, 0.01], [0.05, 0.005], [0.025, 0.0025]])
+    # a schedule object steps every group from its own base (PyTorch's own rule)
+    model, opt, x, y = _two_group_model()
+    sched = dg.callbacks.LearningRateScheduler(dg.optim.StepLR(opt, step_size=1, gamma=0.5))
+    model.fit(x, y, epochs=2, batch_size=8, callbacks=[sched], verbose=0)
+    np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [0.025, 0.0025])
+
+
+def test_reduce_lr_on_plateau_scales_every_group(capsys):
+    model, opt, x, y = _two_group_model()
+    cb = dg.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0,
+                                        verbose=1)
+    hist = model.fit(x, y, epochs=3, batch_size=8, callbacks=[cb], verbose=0)
+    np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [0.025, 0.0025])
+    assert hist.history["lr"] == pytest.approx([0.1, 0.1, 0.05])  # the rate each epoch ran at
+    assert "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.025" in capsys.readouterr().out
+
+
+def test_early_stopping_says_where_it_stopped_and_which_weights_it_restored(capsys):
+    model, opt, x, y = _two_group_model()
+    losses = iter([1.0, 0.5, 0.7, 0.8, 0.9, 1.0])
+    fake = dg.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: logs.__setitem__("val_loss", next(losses))
+    )
+    es = dg.callbacks.EarlyStopping(patience=2, restore_best_weights=True, verbose=1)
+    hist = model.fit(x, y, epochs=6, batch_size=8, callbacks=[fake, es], verbose=0)
+    out = capsys.readouterr().out.splitlines()
+    assert len(hist.epoch) == 4
+    assert out == [
+        "Epoch 4: early stopping",
+        "Restoring model weights from the end of the best epoch: 2.",
+    ]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy
 
 from .callback import Callback, CallbackList
-from .compiled import get_compiled, get_lr, set_lr
+from .compiled import get_compiled, get_lr, scale_lr, set_lr
 from .history import History
 
 __all__ = [
@@ -95,7 +95,9 @@ class EarlyStopping(_Monitor, Callback):
     patience : int
         Epochs without improvement before stopping.
     verbose : int
-        1 prints a line when stopping and when restoring.
+        1 prints what it did, Keras's lines: ``Epoch 12: early stopping`` (the epoch it
+        stopped at, 1-based) and ``Restoring model weights from the end of the best epoch:
+        7.`` (``deepgrad train`` recipes set 1 unless told otherwise).
     mode : {"auto", "min", "max"}
         "auto" maximizes accuracies, AUC, F1, precision, recall, R² and minimizes the rest.
     baseline : float, optional
@@ -161,7 +163,10 @@ class EarlyStopping(_Monitor, Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
-                print(f"Restoring the weights of the best epoch ({self.best_epoch + 1}).")
+                print(
+                    "Restoring model weights from the end of the best epoch: "
+                    f"{self.best_epoch + 1}."
+                )
             self.model.load_state_dict(self.best_weights)
 
     def state_dict(self) -> dict[str, Any]:
@@ -280,7 +285,9 @@ class LearningRateScheduler(Callback):
         A :mod:`deepgrad.optim` schedule (anything with ``step()``, built on the compiled
         optimizer): stepped after every epoch (or every step with ``interval="step"``), so the
         first epoch runs at the initial rate. Or a function ``epoch -> lr`` (or Keras's
-        ``(epoch, lr) -> lr``), called at the start of each epoch (0-based).
+        ``(epoch, lr) -> lr``), called at the start of each epoch (0-based): its rate is the
+        first parameter group's, and the other groups keep their proportion to it (each
+        group's own base rate, as PyTorch's schedulers scale each group).
     interval : {"epoch", "step"}
         When a schedule object is stepped.
     monitor : str
@@ -381,7 +388,8 @@ class ReduceLROnPlateau(_Monitor, Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     After ``patience`` epochs without an improvement larger than ``min_delta``:
-    ``lr ← max(lr · factor, min_lr)``, then wait ``cooldown`` epochs before watching again.
+    ``lr ← max(lr · factor, min_lr)`` in every parameter group (each from its own rate, as
+    PyTorch's), then wait ``cooldown`` epochs before watching again.
     """
 
     def __init__(
@@ -429,10 +437,8 @@ class ReduceLROnPlateau(_Monitor, Callback):
         self.wait += 1
         if self.wait >= self.patience:
             opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
-            old = get_lr(opt)
-            new = max(old * self.factor, self.min_lr)
-            if old - new > 1e-12 * max(old, 1.0):
-                set_lr(opt, new)
+            if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate
+                new = get_lr(opt)
                 if logs is not None and "lr" in logs:
                     logs["lr"] = new
                 if self.verbose:
