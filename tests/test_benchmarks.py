@@ -86,3 +86,18 @@ def test_results_md_keeps_one_section_per_machine_kind():
     assert suite.merge_results(committed, "AMD EPYC", "## Machine: AMD EPYC\n\nz\n").count(
         "## Machine:"
     ) == committed.count("## Machine:")
+
+
+def test_a_quick_run_never_rewrites_results_md(tmp_path):
+    """``deepgrad bench --quick`` prints its table, or writes it where --out says: the
+    published RESULTS.md is rewritten only by a full run."""
+    import argparse
+
+    def args(**kw):
+        return argparse.Namespace(**{"quick": False, "no_write": False, "out": None, **kw})
+
+    assert suite.results_path(args(quick=True)) is None
+    assert suite.results_path(args(quick=True, out=str(tmp_path / "q.md"))) == tmp_path / "q.md"
+    assert suite.results_path(args()) == suite.RESULTS
+    assert suite.results_path(args(no_write=True)) is None
+    assert suite.results_path(args(out=str(tmp_path / "f.md"))) == tmp_path / "f.md"

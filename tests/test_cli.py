@@ -282,3 +282,112 @@ def test_cli_argument_errors_and_version(tmp_path, capsys):
     )
     assert cli.main(["evaluate", str(tmp_path / "missing.dg")]) == 2
     assert "deepgrad evaluate: no model file at" in capsys.readouterr().err
+
+
+def test_python_m_deepgrad_is_the_command():
+    r = subprocess.run(
+        [sys.executable, "-m", "deepgrad", "train", "--help-recipe"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "[training]" in r.stdout and "epochs  int  default: 10" in r.stdout
+    assert "sparse_categorical_crossentropy" in r.stdout  # the loss table
+    r = subprocess.run(
+        [sys.executable, "-m", "deepgrad", "evaluate", "nowhere.dg"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and r.stderr.startswith("deepgrad evaluate: no model file at")
+
+
+def test_predict_proba_prints_probabilities(trained, tmp_path, capsys):
+    from deepgrad.data import load_digits
+
+    x, _ = load_digits()
+    np.save(tmp_path / "x.npy", x[:6])
+    model = str(trained / "model.dg")
+    assert cli.main(["predict", model, str(tmp_path / "x.npy"), "--proba"]) == 0
+    rows = [[float(v) for v in ln.split(",")] for ln in capsys.readouterr().out.split()]
+    p = np.asarray(rows)
+    assert p.shape == (6, 10) and (p >= 0).all()
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
+    assert cli.main(["predict", model, str(tmp_path / "x.npy")]) == 0
+    classes = [int(v) for v in capsys.readouterr().out.split()]
+    assert classes == list(p.argmax(1))
+
+
+def test_predict_proba_of_a_regression_model_is_refused(tmp_path, capsys):
+    recipe = R.load_recipe(ROOT / "examples" / "diabetes_mlp.toml")
+    R.run(recipe, tmp_path, epochs=1, verbose=0, print_fn=lambda s: None)
+    np.save(tmp_path / "x.npy", np.zeros((2, 10), np.float32))
+    assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy"), "--proba"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("deepgrad predict: --proba: the model was trained with loss 'mse'")
+
+
+def test_binary_probabilities_have_two_columns_that_sum_to_one():
+    from deepgrad import nn
+
+    p = cli._probabilities(np.array([[0.0], [2.0]]), nn.loss.get("bce_with_logits"))
+    np.testing.assert_allclose(p, [[0.5, 0.5], [1 - 1 / (1 + np.exp(-2)), 1 / (1 + np.exp(-2))]])
+    p = cli._probabilities(np.array([[0.2, 0.8]]), nn.loss.get("categorical_crossentropy"))
+    np.testing.assert_allclose(p, [[0.2, 0.8]])  # a softmax model's outputs, as they are
+    p = cli._probabilities(np.log([[0.3, 0.7]]), nn.loss.get("nll"))
+    np.testing.assert_allclose(p, [[0.3, 0.7]])
+
+
+def test_evaluate_reads_the_model_file_first_and_says_what_it_scored(trained, tmp_path, capsys):
+    broken = tmp_path / "model.dg"
+    broken.write_bytes(b"not a model")  # no recipe.json beside it either
+    assert cli.main(["evaluate", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("deepgrad evaluate: ") and "recipe.json" not in err
+    assert cli.main(["evaluate", str(trained / "model.dg")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"deepgrad evaluate: {trained / 'model.dg'} on the test part of 'digits'")
+    assert "(450 samples; test_size 0.25, seed 0; recipe " in out[0]
+
+
+def test_every_subcommand_reports_errors_the_same_way(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[model]\nzoo = "LeNet5"\n[training]\nepcohs = 3\n')
+    calls = {
+        "train": ["train", str(bad)],
+        "evaluate": ["evaluate", str(tmp_path / "none.dg")],
+        "predict": ["predict", str(tmp_path / "none.dg"), str(tmp_path / "x.npy")],
+        "summary": ["summary", str(tmp_path / "none.dg")],
+    }
+    for cmd, argv in calls.items():
+        assert cli.main(argv) == 2, cmd
+        err = capsys.readouterr().err
+        assert err.startswith(f"deepgrad {cmd}: ") and err.count("\n") == 1, err
+    assert cli.main(["train", str(bad)]) == 2
+    assert "did you mean 'epochs'?" in capsys.readouterr().err
+
+
+def test_train_header_counts_samples_and_early_stopping_says_what_it_did(tmp_path, capsys):
+    recipe = {
+        "name": "digits-mlp",
+        "data": {"name": "digits", "flat": True, "subset": 100},
+        "model": {"zoo": "MLP", "args": {"in_features": 64, "hidden": [16], "out_features": 10}},
+        "training": {"epochs": 3, "validation_split": 0.1},
+        "callbacks": {
+            "early_stopping": {"patience": 0, "min_delta": 10.0, "restore_best_weights": True}
+        },
+    }
+    lines = []
+    R.run(recipe, tmp_path, verbose=2, print_fn=lines.append)
+    # validation_split 0.1 of 100: the last 10 are held out, as fit does
+    assert lines[0].startswith(
+        "deepgrad train: digits-mlp — 90 training, 10 validation and 450 test samples; 3 epochs"
+    )
+    out = capsys.readouterr().out
+    assert "Epoch 2: early stopping" in out
+    assert "Restoring model weights from the end of the best epoch: 1." in out
+    # a silent run stays silent: its callbacks are built quiet
+    ds = R.load_data(recipe["data"])
+    cbs = R.prepare(recipe, ds, tmp_path, verbose=0).fit_kwargs["callbacks"]
+    assert [cb.verbose for cb in cbs if type(cb).__name__ == "EarlyStopping"] == [0]
