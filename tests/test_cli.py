@@ -222,7 +222,10 @@ def test_recipe_loss_with_options(tmp_path, capsys):
         '[training]\nloss = {name = "mse", beta = 2}\n'
     )
     assert cli.main(["train", str(bad), "--out", str(tmp_path / "o")]) == 2
-    assert "[training] loss (mse): unknown option 'beta'. It takes: reduction" in capsys.readouterr().err
+    assert (
+        "[training] loss (mse): unknown option 'beta'. It takes: reduction"
+        in capsys.readouterr().err
+    )
 
 
 def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_path, capsys):
@@ -323,7 +326,9 @@ def test_predict_proba_of_a_regression_model_is_refused(tmp_path, capsys):
     recipe = R.load_recipe(ROOT / "examples" / "diabetes_mlp.toml")
     R.run(recipe, tmp_path, epochs=1, verbose=0, print_fn=lambda s: None)
     np.save(tmp_path / "x.npy", np.zeros((2, 10), np.float32))
-    assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy"), "--proba"]) == 2
+    assert (
+        cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy"), "--proba"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("deepgrad predict: --proba: the model was trained with loss 'mse'")
 
@@ -347,7 +352,9 @@ def test_evaluate_reads_the_model_file_first_and_says_what_it_scored(trained, tm
     assert err.startswith("deepgrad evaluate: ") and "recipe.json" not in err
     assert cli.main(["evaluate", str(trained / "model.dg")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"deepgrad evaluate: {trained / 'model.dg'} on the test part of 'digits'")
+    assert out[0].startswith(
+        f"deepgrad evaluate: {trained / 'model.dg'} on the test part of 'digits'"
+    )
     assert "(450 samples; test_size 0.25, seed 0; recipe " in out[0]
 
 

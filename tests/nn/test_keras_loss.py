@@ -91,8 +91,9 @@ def keras_reference() -> list[dict]:
         tp = torch.tensor(pred, dtype=torch.float64, requires_grad=True)
         value = keras.losses.get(name)(torch.tensor(y), tp, **kopts).mean()
         value.backward()
-        out.append({"name": name, "options": opts, "value": value.item(),
-                    "grad": tp.grad.numpy().tolist()})
+        out.append(
+            {"name": name, "options": opts, "value": value.item(), "grad": tp.grad.numpy().tolist()}
+        )
     return out
 
 
@@ -181,7 +182,9 @@ def test_compile_with_keras_names_trains_like_the_deepgrad_equivalent():
     # binary: Keras's from_logits=True is bce_with_logits; accuracy thresholds logits at 0
     yb = (x[:, 0] > 0).astype(np.float32)[:, None]
     c = nn.Sequential(nn.Linear(4, 1))
-    c.compile("sgd", loss=nn.loss.get("binary_crossentropy", from_logits=True), metrics=["accuracy"])
+    c.compile(
+        "sgd", loss=nn.loss.get("binary_crossentropy", from_logits=True), metrics=["accuracy"]
+    )
     h = c.fit(x, yb, epochs=1, verbose=0)
     pred = (c.predict(x) > 0).astype(np.float32)
     assert c.evaluate(x, yb, verbose=0)["accuracy"] == pytest.approx(float((pred == yb).mean()))

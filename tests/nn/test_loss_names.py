@@ -77,11 +77,16 @@ def test_every_name_resolves_and_records_its_canonical_name_and_kind():
 
 
 def test_unknown_names_and_options_name_the_nearest():
-    with pytest.raises(ValueError, match="unknown loss 'mean_squared_eror'; did you mean 'mean_squared_error'"):
+    with pytest.raises(
+        ValueError, match="unknown loss 'mean_squared_eror'; did you mean 'mean_squared_error'"
+    ):
         nn.loss.get("mean_squared_eror")
     with pytest.raises(ValueError, match="did you mean 'categorical_crossentropy'"):
         dg.nn.Sequential(nn.Linear(2, 2)).compile("sgd", loss="categorical_crossentopy")
-    with pytest.raises(ValueError, match=r"unknown option\(s\) \['label_smoothin'\]; did you mean 'label_smoothing'"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown option\(s\) \['label_smoothin'\]; did you mean 'label_smoothing'",
+    ):
         nn.loss.get("cross_entropy", label_smoothin=0.1)
 
 
@@ -97,12 +102,22 @@ def test_compile_accepts_keras_and_pytorch_names():
 
 def test_recipes_and_docs_read_the_same_table():
     assert S.loss_names() == LN.names()
-    S.validate({"model": {"zoo": "LeNet5"}, "training": {"loss": "sparse_categorical_crossentropy"}})
     S.validate(
-        {"model": {"zoo": "LeNet5"}, "training": {"loss": {"name": "categorical_crossentropy", "from_logits": True}}}
+        {"model": {"zoo": "LeNet5"}, "training": {"loss": "sparse_categorical_crossentropy"}}
+    )
+    S.validate(
+        {
+            "model": {"zoo": "LeNet5"},
+            "training": {"loss": {"name": "categorical_crossentropy", "from_logits": True}},
+        }
     )
     with pytest.raises(S.RecipeError, match="from_logit'; did you mean 'from_logits'"):
-        S.validate({"model": {"zoo": "LeNet5"}, "training": {"loss": {"name": "binary_crossentropy", "from_logit": True}}})
+        S.validate(
+            {
+                "model": {"zoo": "LeNet5"},
+                "training": {"loss": {"name": "binary_crossentropy", "from_logit": True}},
+            }
+        )
     md = S.markdown()
     text = S.reference()
     for name in LN.names():

@@ -308,8 +308,9 @@ def test_schedules_keep_each_parameter_groups_own_rate():
 
 def test_reduce_lr_on_plateau_scales_every_group(capsys):
     model, opt, x, y = _two_group_model()
-    cb = dg.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0,
-                                        verbose=1)
+    cb = dg.callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.5, patience=0, min_delta=10.0, verbose=1
+    )
     hist = model.fit(x, y, epochs=3, batch_size=8, callbacks=[cb], verbose=0)
     np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [0.025, 0.0025])
     assert hist.history["lr"] == pytest.approx([0.1, 0.1, 0.05])  # the rate each epoch ran at

@@ -37,9 +37,18 @@ def test_every_example_recipe_validates():
         ({"training": {"validation_split": 1.0}}, "validation_split must be in [0, 1), got 1"),
         ({"data": {"test_size": 0}}, "test_size must be in (0, 1), got 0"),
         ({"training": {"seed": True}}, "seed must be an integer, got a boolean (true)"),
-        ({"training": {"verbose": 3}}, 'verbose must be one of 0, 1, 2, "auto", got an integer (3)'),
-        ({"training": {"metrics": ["acuracy"]}}, "unknown metric 'acuracy'; did you mean 'accuracy'?"),
-        ({"training": {"loss": "categorical_crossentropi"}}, "did you mean 'categorical_crossentropy'?"),
+        (
+            {"training": {"verbose": 3}},
+            'verbose must be one of 0, 1, 2, "auto", got an integer (3)',
+        ),
+        (
+            {"training": {"metrics": ["acuracy"]}},
+            "unknown metric 'acuracy'; did you mean 'accuracy'?",
+        ),
+        (
+            {"training": {"loss": "categorical_crossentropi"}},
+            "did you mean 'categorical_crossentropy'?",
+        ),
         (
             {"training": {"loss": {"name": "cross_entropy", "label_smoothin": 0.1}}},
             "unknown option 'label_smoothin'; did you mean 'label_smoothing'?",
@@ -49,9 +58,15 @@ def test_every_example_recipe_validates():
         ({"data": {"name": "csv", "path": "x.csv"}}, "needs 'path' and 'target'"),
         ({"optimizer": {"name": "rmsprp"}}, "unknown optimizer 'rmsprp'; did you mean 'rmsprop'?"),
         ({"optimizer": {"name": "sgd", "momentun": 0.9}}, "did you mean 'momentum'?"),
-        ({"optimizer": {"name": "sgd", "momentum": "0.9"}}, 'momentum must be a number, got a string'),
+        (
+            {"optimizer": {"name": "sgd", "momentum": "0.9"}},
+            "momentum must be a number, got a string",
+        ),
         ({"optimizer": {"lr": -0.1}}, "lr must be > 0, got -0.1"),
-        ({"schedule": {"name": "CosineAnealingLR", "T_max": 3}}, "did you mean 'CosineAnnealingLR'?"),
+        (
+            {"schedule": {"name": "CosineAnealingLR", "T_max": 3}},
+            "did you mean 'CosineAnnealingLR'?",
+        ),
         ({"schedule": {"name": "StepLR", "step_sise": 3}}, "did you mean 'step_size'?"),
         ({"schedule": {"name": "StepLR"}}, "missing a required argument: 'step_size'"),
         ({"schedule": {"name": "ReduceLROnPlateau"}}, "reduce_lr_on_plateau = {"),
@@ -77,7 +92,10 @@ def test_bad_recipes_are_refused_naming_the_key_and_the_nearest_name(recipe, mes
         ({"zoo": "MPL"}, "unknown zoo model 'MPL'; did you mean 'MLP'?"),
         ({"zoo": "MLP", "args": {"hiden": [3]}}, "unknown option 'hiden'; did you mean 'hidden'?"),
         ({"layers": [{"type": "Linaer", "args": [2, 3]}]}, "did you mean 'Linear'?"),
-        ({"layers": [{"type": "Conv2d", "args": [1, 2, 3], "paddin": 1}]}, "did you mean 'padding'?"),
+        (
+            {"layers": [{"type": "Conv2d", "args": [1, 2, 3], "paddin": 1}]},
+            "did you mean 'padding'?",
+        ),
         ({"layers": [{"type": "Linear", "args": 4}]}, "args must be a list"),
         ({"layers": [{"args": [2]}]}, "a layer needs a type"),
         ({"zoo": "MLP", "layers": []}, "give exactly one of 'zoo'"),
@@ -100,7 +118,9 @@ def test_a_bad_recipe_is_refused_before_any_work(tmp_path, monkeypatch):
     assert not (tmp_path / "model.dg").exists()
     bad = tmp_path / "bad.toml"
     bad.write_text('[model]\nzoo = "LeNet5"\n[trainig]\nepochs = 2\n')
-    with pytest.raises(S.RecipeError, match=r"unknown section \[trainig\]; did you mean \[training\]"):
+    with pytest.raises(
+        S.RecipeError, match=r"unknown section \[trainig\]; did you mean \[training\]"
+    ):
         R.load_recipe(bad)
 
 
@@ -122,3 +142,21 @@ def test_reference_and_markdown_list_every_section_and_key():
             assert key.doc.split(":")[0] in md
     assert "| `epochs` | int | 10 | Passes over the training data. (≥ 1) |" in md
     assert "| `categorical_crossentropy` |" in md  # the loss table, from the same source
+
+
+def test_apis_that_take_names_offer_the_nearest_one():
+    import deepgrad as dg
+
+    calls = [
+        (lambda: dg.optim.get("adamm"), "unknown optimizer 'adamm'; did you mean 'adam'?"),
+        (lambda: dg.nn.loss.get("mse_los"), "unknown loss 'mse_los'; did you mean 'mse_loss'?"),
+        (lambda: dg.metrics.get("acurracy"), "did you mean 'accuracy'?"),
+        (lambda: dg.nn.init.get("xavier_unifrom"), "did you mean 'xavier_uniform'?"),
+        (lambda: dg.callbacks.get("EarlyStoping"), "did you mean 'EarlyStopping'?"),
+        (lambda: dg.io.get_class("Linaer"), "did you mean 'Linear'?"),
+        (lambda: dg.models.MLP(4, [3], 2, activation="rellu"), "did you mean 'relu'?"),
+    ]
+    for call, message in calls:
+        with pytest.raises((ValueError, KeyError)) as e:
+            call()
+        assert message in str(e.value)

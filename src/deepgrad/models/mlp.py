@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import nn
+from .._choices import did_you_mean
 from ..tensor import Tensor
 
 _ACTIVATIONS = {
@@ -24,7 +25,8 @@ def make_activation(name: str) -> nn.Module:
         return _ACTIVATIONS[name]()
     except KeyError:
         raise ValueError(
-            f"unknown activation {name!r}; expected one of {sorted(_ACTIVATIONS)}"
+            f"unknown activation {name!r}{did_you_mean(name, _ACTIVATIONS) or '.'} Expected one "
+            f"of {sorted(_ACTIVATIONS)}"
         ) from None
 
 

@@ -217,6 +217,9 @@ def get(init: str | Initializer) -> Initializer:
     try:
         return _BY_NAME[init]
     except KeyError:
+        from .._choices import did_you_mean
+
         raise ValueError(
-            f"unknown initializer {init!r}; expected one of {sorted(_BY_NAME)} or a callable"
+            f"unknown initializer {init!r}{did_you_mean(init, _BY_NAME) or '.'} Expected one "
+            f"of {sorted(_BY_NAME)} or a callable"
         ) from None

@@ -94,7 +94,9 @@ class _FromLogits(_KerasLoss):
     ) -> None:
         super().__init__(reduction)
         if not isinstance(from_logits, bool):
-            raise TypeError(f"{type(self).__name__}: from_logits must be a bool, got {from_logits!r}")
+            raise TypeError(
+                f"{type(self).__name__}: from_logits must be a bool, got {from_logits!r}"
+            )
         if not 0.0 <= float(label_smoothing) <= 1.0:
             raise ValueError(
                 f"{type(self).__name__}: label_smoothing must be in [0, 1], got {label_smoothing}"
@@ -115,7 +117,7 @@ class _FromLogits(_KerasLoss):
                 f"{name} (Keras's contract) takes probabilities, {want}, unless "
                 f"from_logits=True; the predictions hold values in {_value_range(p)}, which "
                 f"look like logits. End the model with {last}, or pass from_logits=True "
-                f"(in a recipe: loss = {{name = \"{name}\", from_logits = true}})"
+                f'(in a recipe: loss = {{name = "{name}", from_logits = true}})'
             )
 
     def extra_repr(self) -> str:
@@ -136,9 +138,7 @@ class BinaryCrossentropy(_FromLogits):
             per = F.binary_cross_entropy_with_logits(input, y, reduction="none")
         else:
             self._refuse_non_probabilities(input, upper=True)
-            per = F.binary_cross_entropy(
-                F.clip(input, EPSILON, 1.0 - EPSILON), y, reduction="none"
-            )
+            per = F.binary_cross_entropy(F.clip(input, EPSILON, 1.0 - EPSILON), y, reduction="none")
         return self._reduce(F.mean(per, -1) if per.ndim else per)
 
 

@@ -264,6 +264,6 @@ class TripletMarginLoss(_Loss):
 # :mod:`deepgrad.nn.loss_names`; ``get``, ``name_of`` and ``KIND`` read it. MarginRankingLoss,
 # CosineEmbeddingLoss, GaussianNLLLoss and TripletMarginLoss take three tensors, not
 # (predictions, targets), so ``compile``/``fit`` cannot call them: no names there.
-from .loss_names import KIND, get, name_of  # noqa: E402
+from .loss_names import KIND, get, name_of  # noqa: E402, F401 (re-exported)
 
 del F

@@ -53,80 +53,75 @@ class LossName:
     note: str = ""
 
 
+_V, _SAME = "values", "values, same shape"
+_P, _PL = "probabilities", "probabilities (from_logits=True: logits)"
+_PM1 = "±1 (or 0/1), same shape"
+_K01 = "Keras's: 0/1 labels read as -1/+1"
+
+# canonical name, module, kind, predictions, targets, PyTorch's name, Keras's names, origin,
+# note — a canonical name is deepgrad's (origin "deepgrad") or Keras's own (origin "Keras")
+# fmt: off
+_ROWS: tuple[tuple[Any, ...], ...] = (
+    ("mse", L.MSELoss, "regression", _V, _SAME, "mse_loss", ("mean_squared_error", "mse"),
+     "deepgrad", ""),
+    ("mae", L.L1Loss, "regression", _V, _SAME, "l1_loss", ("mean_absolute_error", "mae"),
+     "deepgrad", ""),
+    ("huber", L.HuberLoss, "regression", _V, _SAME, "huber_loss", ("huber",), "deepgrad",
+     "Keras's and PyTorch's: delta = 1"),
+    ("smooth_l1", L.SmoothL1Loss, "regression", _V, _SAME, "smooth_l1_loss", (), "deepgrad", ""),
+    ("bce", L.BCELoss, "binary", _P, "0/1 or probabilities, same shape",
+     "binary_cross_entropy", (), "deepgrad", "PyTorch's: logs clamped at -100, no clipping"),
+    ("bce_with_logits", L.BCEWithLogitsLoss, "binary", "logits",
+     "0/1 or probabilities, same shape", "binary_cross_entropy_with_logits", (), "deepgrad", ""),
+    ("cross_entropy", L.CrossEntropyLoss, "multiclass", "logits",
+     "integer labels (N,) or probabilities (N, C)", "cross_entropy", (), "deepgrad", ""),
+    ("nll", L.NLLLoss, "multiclass", "log-probabilities", "integer labels (N,)", "nll_loss", (),
+     "deepgrad", ""),
+    ("kl_div", L.KLDivLoss, "distribution", "log-probabilities", "probabilities, same shape",
+     "kl_div", (), "deepgrad", "PyTorch's: input is log-probabilities"),
+    ("multi_margin", L.MultiMarginLoss, "multiclass", "scores", "integer labels (N,)",
+     "multi_margin_loss", (), "deepgrad", ""),
+    ("hinge_embedding", L.HingeEmbeddingLoss, "regression", "scores", "±1, same shape",
+     "hinge_embedding_loss", (), "deepgrad", ""),
+    ("soft_margin", L.SoftMarginLoss, "regression", "scores", "±1, same shape",
+     "soft_margin_loss", (), "deepgrad", ""),
+    ("multilabel_soft_margin", L.MultiLabelSoftMarginLoss, "binary", "logits",
+     "0/1 per class (N, C)", "multilabel_soft_margin_loss", (), "deepgrad", ""),
+    ("poisson_nll", L.PoissonNLLLoss, "regression", "log-rates", "counts, same shape",
+     "poisson_nll_loss", (), "deepgrad", ""),
+    ("binary_crossentropy", K.BinaryCrossentropy, "binary", _PL,
+     "0/1 or probabilities, same shape", None, (), "Keras",
+     "Keras's: p clipped to [1e-7, 1 - 1e-7]; refuses values outside [0, 1]"),
+    ("categorical_crossentropy", K.CategoricalCrossentropy, "distribution", _PL,
+     "one-hot rows or probabilities (N, C)", None, (), "Keras",
+     "Keras's: rows rescaled to sum 1, clipped; refuses negative values"),
+    ("sparse_categorical_crossentropy", K.SparseCategoricalCrossentropy, "multiclass", _PL,
+     "integer labels (N,)", None, (), "Keras",
+     "Keras's: as categorical_crossentropy, with integer labels"),
+    ("kl_divergence", K.KLDivergence, "distribution", _P, "probabilities, same shape", None,
+     ("kld", "kullback_leibler_divergence"), "Keras",
+     "Keras's: both sides probabilities clipped to [1e-7, 1] (unlike kl_div)"),
+    ("hinge", K.Hinge, "regression", "scores", _PM1, None, (), "Keras", _K01),
+    ("squared_hinge", K.SquaredHinge, "regression", "scores", _PM1, None, (), "Keras", _K01),
+    ("log_cosh", K.LogCosh, "regression", _V, _SAME, None, ("logcosh",), "Keras", ""),
+)
+# fmt: on
+
+
 def _rows() -> list[LossName]:
     rows: list[LossName] = []
-
-    def add(
-        canonical: str,
-        cls: type,
-        kind: str,
-        predictions: str,
-        targets: str,
-        torch: str | None = None,
-        keras: tuple[str, ...] = (),
-        note: str = "",
-        origin: str = "deepgrad",
-    ) -> None:
-        rows.append(LossName(canonical, cls, canonical, origin, kind, predictions, targets, note=note))
+    for canonical, cls, kind, preds, targets, torch, keras, origin, note in _ROWS:
+        rows.append(LossName(canonical, cls, canonical, origin, kind, preds, targets, note=note))
         if torch:
-            rows.append(LossName(torch, cls, canonical, "PyTorch", kind, predictions, targets, note=note))
+            rows.append(LossName(torch, cls, canonical, "PyTorch", kind, preds, targets, note=note))
         for k in keras:
-            rows.append(LossName(k, cls, canonical, "Keras", kind, predictions, targets, note=note))
-
-    add("mse", L.MSELoss, "regression", "values", "values, same shape", "mse_loss",
-        ("mean_squared_error", "mse"))
-    add("mae", L.L1Loss, "regression", "values", "values, same shape", "l1_loss",
-        ("mean_absolute_error", "mae"))
-    add("huber", L.HuberLoss, "regression", "values", "values, same shape", "huber_loss",
-        ("huber",), "Keras's and PyTorch's: delta = 1")
-    add("smooth_l1", L.SmoothL1Loss, "regression", "values", "values, same shape",
-        "smooth_l1_loss")
-    add("bce", L.BCELoss, "binary", "probabilities", "0/1 or probabilities, same shape",
-        "binary_cross_entropy", note="PyTorch's: logs clamped at -100, no clipping")
-    add("bce_with_logits", L.BCEWithLogitsLoss, "binary", "logits",
-        "0/1 or probabilities, same shape", "binary_cross_entropy_with_logits")
-    add("cross_entropy", L.CrossEntropyLoss, "multiclass", "logits",
-        "integer labels (N,) or probabilities (N, C)", "cross_entropy")
-    add("nll", L.NLLLoss, "multiclass", "log-probabilities", "integer labels (N,)", "nll_loss")
-    add("kl_div", L.KLDivLoss, "distribution", "log-probabilities",
-        "probabilities, same shape", "kl_div", note="PyTorch's: input is log-probabilities")
-    add("multi_margin", L.MultiMarginLoss, "multiclass", "scores", "integer labels (N,)",
-        "multi_margin_loss")
-    add("hinge_embedding", L.HingeEmbeddingLoss, "regression", "scores", "±1, same shape",
-        "hinge_embedding_loss")
-    add("soft_margin", L.SoftMarginLoss, "regression", "scores", "±1, same shape",
-        "soft_margin_loss")
-    add("multilabel_soft_margin", L.MultiLabelSoftMarginLoss, "binary", "logits",
-        "0/1 per class (N, C)", "multilabel_soft_margin_loss")
-    add("poisson_nll", L.PoissonNLLLoss, "regression", "log-rates", "counts, same shape",
-        "poisson_nll_loss")
-    # Keras's own contracts
-    add("binary_crossentropy", K.BinaryCrossentropy, "binary",
-        "probabilities (from_logits=True: logits)", "0/1 or probabilities, same shape",
-        note="Keras's: p clipped to [1e-7, 1 - 1e-7]; refuses values outside [0, 1]",
-        origin="Keras")
-    add("categorical_crossentropy", K.CategoricalCrossentropy, "distribution",
-        "probabilities (from_logits=True: logits)", "one-hot rows or probabilities (N, C)",
-        note="Keras's: rows rescaled to sum 1, clipped; refuses negative values",
-        origin="Keras")
-    add("sparse_categorical_crossentropy", K.SparseCategoricalCrossentropy, "multiclass",
-        "probabilities (from_logits=True: logits)", "integer labels (N,)",
-        note="Keras's: as categorical_crossentropy, with integer labels", origin="Keras")
-    add("kl_divergence", K.KLDivergence, "distribution", "probabilities",
-        "probabilities, same shape", keras=("kld", "kullback_leibler_divergence"),
-        note="Keras's: both sides probabilities clipped to [1e-7, 1] (unlike kl_div)",
-        origin="Keras")
-    add("hinge", K.Hinge, "regression", "scores", "±1 (or 0/1), same shape",
-        note="Keras's: 0/1 labels read as -1/+1", origin="Keras")
-    add("squared_hinge", K.SquaredHinge, "regression", "scores", "±1 (or 0/1), same shape",
-        note="Keras's: 0/1 labels read as -1/+1", origin="Keras")
-    add("log_cosh", K.LogCosh, "regression", "values", "values, same shape",
-        keras=("logcosh",), origin="Keras")
+            rows.append(LossName(k, cls, canonical, "Keras", kind, preds, targets, note=note))
+    # Keras's poisson is PyTorch's Poisson loss on the rate itself, with Keras's epsilon
     rows.append(
         LossName("poisson", L.PoissonNLLLoss, "poisson_nll", "Keras", "regression", "rates",
                  "counts, same shape", {"log_input": False, "eps": 1e-7},
                  "Keras's: p - y log(p + 1e-7), p the rate itself (not its log)")
-    )
+    )  # fmt: skip
     # a name shared by deepgrad and PyTorch or Keras (cross_entropy, kl_div, mse, huber) is
     # one row, marked as theirs too
     out: dict[str, LossName] = {}
@@ -213,8 +208,11 @@ def output_kind(loss: Any) -> str | None:
         return "logits"
     if name in ("bce_with_logits", "multilabel_soft_margin"):
         return "binary_logits"
-    if name in ("binary_crossentropy", "categorical_crossentropy",
-                "sparse_categorical_crossentropy"):
+    if name in (
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+    ):
         if getattr(loss, "from_logits", False):
             return "binary_logits" if name == "binary_crossentropy" else "logits"
         return "probabilities"
@@ -230,8 +228,15 @@ def reference() -> str:
     rows = sorted(TABLE.values(), key=lambda r: (r.canonical, r.name != r.canonical, r.name))
     head = ("name", "same as", "from", "predictions", "targets")
     body = [
-        (r.name, "" if r.name == r.canonical and not r.fixed else r.canonical
-         + (f" {r.fixed}" if r.fixed else ""), r.origin, r.predictions, r.targets)
+        (
+            r.name,
+            ""
+            if r.name == r.canonical and not r.fixed
+            else r.canonical + (f" {r.fixed}" if r.fixed else ""),
+            r.origin,
+            r.predictions,
+            r.targets,
+        )
         for r in rows
     ]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]

@@ -504,10 +504,9 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
         if cls is None:
             from .._choices import did_you_mean
 
-            hint = did_you_mean(name_or_optimizer, _registry)
+            hint = did_you_mean(name_or_optimizer, _registry) or "."
             raise ValueError(
-                f"unknown optimizer {name_or_optimizer!r}{hint}; expected one of "
-                f"{sorted(_registry)}"
+                f"unknown optimizer {name_or_optimizer!r}{hint} Expected one of {sorted(_registry)}"
             )
         return cls(**kwargs)
     raise TypeError(

@@ -726,5 +726,8 @@ def get(spec: str | dict[str, Any] | Callback, **kwargs: Any) -> Callback:
         spec = spec.get("name")  # type: ignore[assignment]
     names = [n for n in __all__ if n not in ("Callback", "CallbackList", "History", "get")]
     if not isinstance(spec, str) or spec not in names:
-        raise ValueError(f"unknown callback {spec!r}; expected one of {names}")
+        from .._choices import did_you_mean
+
+        hint = did_you_mean(spec, names) or "."
+        raise ValueError(f"unknown callback {spec!r}{hint} Expected one of {names}")
     return globals()[spec](**kwargs)

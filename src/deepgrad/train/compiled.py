@@ -94,8 +94,8 @@ def set_lr(optimizer: Any, lr: float) -> None:
     """
     bases = _bases(optimizer)
     lr = float(lr)
-    for g, base in zip(optimizer.param_groups, bases):
-        g["lr"] = lr if bases[0] == 0 else lr * base / bases[0]
+    for i, (g, base) in enumerate(zip(optimizer.param_groups, bases)):
+        g["lr"] = lr if i == 0 or bases[0] == 0 else lr * base / bases[0]
 
 
 def scale_lr(optimizer: Any, factor: float, min_lr: float = 0.0) -> bool:

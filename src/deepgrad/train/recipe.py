@@ -456,7 +456,9 @@ def prepare(
     cbs = build_callbacks(
         cb_spec, recipe.get("schedule"), optimizer, Path(out_dir), 0 if verbose == 0 else 1
     )
-    n_epochs = int(epochs if epochs is not None else tr.get("epochs", S.default("training", "epochs")))
+    n_epochs = int(
+        epochs if epochs is not None else tr.get("epochs", S.default("training", "epochs"))
+    )
     batch_size = tr.get("batch_size", S.default("training", "batch_size"))
     aug = build_augmentation(recipe.get("augment"), seed)
     fit_kw: dict[str, Any] = {

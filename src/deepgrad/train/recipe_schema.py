@@ -8,7 +8,7 @@ value of the wrong type (``epochs = "20"``, ``batch_size = 32.5``: nothing is co
 value out of range, or an unknown dataset, zoo model, layer, optimizer, schedule, loss,
 metric or transform.
 
->>> validate({"model": {"zoo": "MLP"}, "training": {"epcohs": 3}})
+>>> validate({"model": {"zoo": "LeNet5"}, "training": {"epcohs": 3}})
 Traceback (most recent call last):
 ...
 deepgrad.train.recipe_schema.RecipeError: recipe: [training] has no key 'epcohs'; did you mean 'epochs'? Valid keys: batch_size, epochs, loss, metrics, seed, validation_split, verbose
@@ -122,7 +122,13 @@ DATASETS = (
     "csv",
 )
 #: schedule classes a recipe cannot build: they take functions or other schedules
-_NOT_IN_RECIPES = ("LRScheduler", "LambdaLR", "MultiplicativeLR", "ChainedScheduler", "SequentialLR")
+_NOT_IN_RECIPES = (
+    "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
+    "ChainedScheduler",
+    "SequentialLR",
+)
 TRANSFORMS = ("hflip", "shift", "rotation", "zoom", "noise", "cutout")
 
 
@@ -133,7 +139,8 @@ def zoo_models() -> list[str]:
     return sorted(
         n
         for n in dir(models)
-        if n[0].isupper() and isinstance(getattr(models, n), type)
+        if n[0].isupper()
+        and isinstance(getattr(models, n), type)
         and issubclass(getattr(models, n), nn.Module)
     )
 
@@ -193,7 +200,9 @@ def _check_loss(value: Any, where: str) -> None:
 
     if isinstance(value, dict):
         if "name" not in value:
-            raise RecipeError(f"{where}: a loss table needs a name, e.g. {{name = \"cross_entropy\"}}")
+            raise RecipeError(
+                f'{where}: a loss table needs a name, e.g. {{name = "cross_entropy"}}'
+            )
         name = value["name"]
         opts = {k: v for k, v in value.items() if k != "name"}
     else:
@@ -221,7 +230,9 @@ def _check_layers(value: list[dict[str, Any]], where: str) -> None:
         here = f"{where}[{i}]"
         kind = entry.get("type")
         if kind is None:
-            raise RecipeError(f"{here}: a layer needs a type, e.g. {{type = \"Linear\", args = [4, 2]}}")
+            raise RecipeError(
+                f'{here}: a layer needs a type, e.g. {{type = "Linear", args = [4, 2]}}'
+            )
         if kind not in kinds:
             raise RecipeError(f"{here}: {unknown_choice('layer type', kind, kinds)}")
         args = entry.get("args", [])
@@ -275,8 +286,11 @@ def _check_model(section: dict[str, Any], where: str) -> None:
     if "zoo" in section:
         from .. import models
 
-        check_options(f"{where} args ({section['zoo']})", getattr(models, section["zoo"]),
-                      section.get("args", {}))
+        check_options(
+            f"{where} args ({section['zoo']})",
+            getattr(models, section["zoo"]),
+            section.get("args", {}),
+        )
 
 
 def _optimizer_options(section: dict[str, Any]) -> tuple[str, Any, tuple[str, ...]] | None:
@@ -306,31 +320,66 @@ SECTIONS: tuple[Section, ...] = (
         "data",
         "The data set, how it is split into training and test parts, and how it is scaled.",
         (
-            Key("name", "str", "The data set: bundled with scikit-learn (digits, iris, wine, "
+            Key(
+                "name",
+                "str",
+                "The data set: bundled with scikit-learn (digits, iris, wine, "
                 "breast_cancer, diabetes), generated (moons, circles, spirals, house_prices), "
-                "Fashion-MNIST/MNIST IDX files, or a CSV file.", "digits", choices=DATASETS,
-                what="dataset"),
-            Key("path", "str", "Folder of the IDX files (fashion-mnist, mnist), or the CSV "
-                "file (csv)."),
+                "Fashion-MNIST/MNIST IDX files, or a CSV file.",
+                "digits",
+                choices=DATASETS,
+                what="dataset",
+            ),
+            Key(
+                "path",
+                "str",
+                "Folder of the IDX files (fashion-mnist, mnist), or the CSV file (csv).",
+            ),
             Key("target", "str", "csv: the label column."),
-            Key("task", "str", "classification or regression; by default from the data set "
+            Key(
+                "task",
+                "str",
+                "classification or regression; by default from the data set "
                 "(csv: text labels are classification, numbered in sorted order).",
-                default_doc="from the data set", choices=("classification", "regression")),
-            Key("test_size", "float", "Fraction held out as the test set (stratified for "
-                "classification); fashion-mnist and mnist come split.", 0.25, low=0, high=1,
-                open_low=True, open_high=True),
+                default_doc="from the data set",
+                choices=("classification", "regression"),
+            ),
+            Key(
+                "test_size",
+                "float",
+                "Fraction held out as the test set (stratified for "
+                "classification); fashion-mnist and mnist come split.",
+                0.25,
+                low=0,
+                high=1,
+                open_low=True,
+                open_high=True,
+            ),
             Key("seed", "int", "Seed of the split and of generated data sets.", 0, low=0),
-            Key("scale", "str", "Scaling fitted on the training part: z-scores (standard), "
-                "[0, 1] (minmax) or none.", default_doc='"standard" for tables, "none" for '
-                "images and sequences", choices=("standard", "minmax", "none")),
-            Key("flat", "bool", "Images as flat vectors (N, H·W) instead of (N, 1, H, W).",
-                False),
-            Key("reshape", "list[int]", "Shape of one sample after loading, e.g. [8, 8] reads "
-                "an 8×8 image as 8 steps of 8 features."),
+            Key(
+                "scale",
+                "str",
+                "Scaling fitted on the training part: z-scores (standard), "
+                "[0, 1] (minmax) or none.",
+                default_doc='"standard" for tables, "none" for images and sequences',
+                choices=("standard", "minmax", "none"),
+            ),
+            Key("flat", "bool", "Images as flat vectors (N, H·W) instead of (N, 1, H, W).", False),
+            Key(
+                "reshape",
+                "list[int]",
+                "Shape of one sample after loading, e.g. [8, 8] reads "
+                "an 8×8 image as 8 steps of 8 features.",
+            ),
             Key("subset", "int", "Keep only the first N training samples.", low=1),
             Key("test_subset", "int", "Keep only the first N test samples.", low=1),
-            Key("n_samples", "int", "Size of a generated data set (moons, circles, spirals: "
-                "500; house_prices: 1000).", default_doc="500 / 1000", low=1),
+            Key(
+                "n_samples",
+                "int",
+                "Size of a generated data set (moons, circles, spirals: 500; house_prices: 1000).",
+                default_doc="500 / 1000",
+                low=1,
+            ),
         ),
         check=_check_data,
     ),
@@ -339,15 +388,28 @@ SECTIONS: tuple[Section, ...] = (
         "The network: a zoo model with its arguments, a list of layers (a Sequential), or an "
         "architecture config as written by save().",
         (
-            Key("zoo", "str", "A network of deepgrad.models.", choices=zoo_models,
-                what="zoo model"),
-            Key("args", "table", "The zoo model's arguments, e.g. {in_features = 10, "
-                "hidden = [32], out_features = 1}."),
-            Key("layers", "list[table]", "Layers in order: {type = \"Conv2d\", args = [1, 16, "
+            Key(
+                "zoo", "str", "A network of deepgrad.models.", choices=zoo_models, what="zoo model"
+            ),
+            Key(
+                "args",
+                "table",
+                "The zoo model's arguments, e.g. {in_features = 10, "
+                "hidden = [32], out_features = 1}.",
+            ),
+            Key(
+                "layers",
+                "list[table]",
+                'Layers in order: {type = "Conv2d", args = [1, 16, '
                 "3], padding = 1}; type is a deepgrad.nn layer, args its positional "
-                "arguments, other keys its keyword arguments.", check=_check_layers),
-            Key("class", "str", "An architecture config's class (with config), as in a saved "
-                "model's config.json."),
+                "arguments, other keys its keyword arguments.",
+                check=_check_layers,
+            ),
+            Key(
+                "class",
+                "str",
+                "An architecture config's class (with config), as in a saved model's config.json.",
+            ),
             Key("config", "table", "The config that goes with class."),
         ),
         required=True,
@@ -358,10 +420,23 @@ SECTIONS: tuple[Section, ...] = (
         "The optimizer; keys other than name are its options (lr, momentum, betas, "
         "weight_decay...), checked against its constructor.",
         (
-            Key("name", "str", "A deepgrad.optim optimizer (any case).", "adam",
-                choices=optimizer_names, what="optimizer", ignore_case=True),
-            Key("lr", "float", "The learning rate.", default_doc="the optimizer's", low=0,
-                open_low=True),
+            Key(
+                "name",
+                "str",
+                "A deepgrad.optim optimizer (any case).",
+                "adam",
+                choices=optimizer_names,
+                what="optimizer",
+                ignore_case=True,
+            ),
+            Key(
+                "lr",
+                "float",
+                "The learning rate.",
+                default_doc="the optimizer's",
+                low=0,
+                open_low=True,
+            ),
         ),
         options=_optimizer_options,
     ),
@@ -370,11 +445,21 @@ SECTIONS: tuple[Section, ...] = (
         "A learning-rate schedule of deepgrad.optim, stepped after every epoch (or step); "
         "keys other than name and interval are its arguments (T_max, step_size, gamma...).",
         (
-            Key("name", "str", "The schedule's class.",
+            Key(
+                "name",
+                "str",
+                "The schedule's class.",
                 choices=lambda: [*schedule_names(), "ReduceLROnPlateau"],
-                check=_check_schedule_name, what="schedule"),
-            Key("interval", "str", "When the schedule is stepped.", "epoch",
-                choices=("epoch", "step")),
+                check=_check_schedule_name,
+                what="schedule",
+            ),
+            Key(
+                "interval",
+                "str",
+                "When the schedule is stepped.",
+                "epoch",
+                choices=("epoch", "step"),
+            ),
         ),
         options=_schedule_options,
     ),
@@ -384,21 +469,43 @@ SECTIONS: tuple[Section, ...] = (
         (
             Key("epochs", "int", "Passes over the training data.", 10, low=1),
             Key("batch_size", "int", "Samples per step.", 32, low=1),
-            Key("loss", "str|table", "A loss name (deepgrad's, Keras's or PyTorch's: see the "
+            Key(
+                "loss",
+                "str|table",
+                "A loss name (deepgrad's, Keras's or PyTorch's: see the "
                 "loss table), or a table with name and the loss's options: {name = "
-                "\"cross_entropy\", label_smoothing = 0.1}.",
+                '"cross_entropy", label_smoothing = 0.1}.',
                 default_doc='"cross_entropy" (classification), "mse" (regression)',
-                check=_check_loss),
-            Key("metrics", "list[str]|str", "Metrics logged each epoch.",
+                check=_check_loss,
+            ),
+            Key(
+                "metrics",
+                "list[str]|str",
+                "Metrics logged each epoch.",
                 default_doc='["accuracy"] (classification), ["mae"] (regression)',
-                check=_check_metrics),
-            Key("validation_split", "float", "Fraction of the training data held out for "
-                "validation (the last samples, as Keras).", 0.0, low=0, high=1,
-                open_high=True),
-            Key("seed", "int", "Seed of the weights, shuffling, dropout and augmentation.", 0,
-                low=0),
-            Key("verbose", "int|str", "0 silent, 1 a progress bar (a line per epoch off a "
-                "terminal), 2 a line per epoch, \"auto\".", "auto", choices=(0, 1, 2, "auto")),
+                check=_check_metrics,
+            ),
+            Key(
+                "validation_split",
+                "float",
+                "Fraction of the training data held out for "
+                "validation (the last samples, as Keras).",
+                0.0,
+                low=0,
+                high=1,
+                open_high=True,
+            ),
+            Key(
+                "seed", "int", "Seed of the weights, shuffling, dropout and augmentation.", 0, low=0
+            ),
+            Key(
+                "verbose",
+                "int|str",
+                "0 silent, 1 a progress bar (a line per epoch off a "
+                'terminal), 2 a line per epoch, "auto".',
+                "auto",
+                choices=(0, 1, 2, "auto"),
+            ),
         ),
     ),
     Section(
@@ -407,32 +514,54 @@ SECTIONS: tuple[Section, ...] = (
         "defaults; false (or absent) turns it off. Early stopping and learning-rate reduction "
         "print what they do (verbose = 1) unless told verbose = 0.",
         (
-            Key("early_stopping", "bool|table", "Stop when the monitored quantity stops "
+            Key(
+                "early_stopping",
+                "bool|table",
+                "Stop when the monitored quantity stops "
                 "improving: {patience = 3, restore_best_weights = true, monitor = "
-                "\"val_loss\"}.", False, check=_check_callback("EarlyStopping")),
-            Key("reduce_lr_on_plateau", "bool|table", "Multiply the learning rate by factor "
+                '"val_loss"}.',
+                False,
+                check=_check_callback("EarlyStopping"),
+            ),
+            Key(
+                "reduce_lr_on_plateau",
+                "bool|table",
+                "Multiply the learning rate by factor "
                 "when the monitored quantity stops improving: {factor = 0.5, patience = 3}.",
-                False, check=_check_callback("ReduceLROnPlateau")),
-            Key("checkpoint", "bool|table", "Save the best model to checkpoint.dg in the "
-                "output folder (save_best_only = true unless given).", False,
-                check=_check_callback("ModelCheckpoint", skip=("filepath",))),
+                False,
+                check=_check_callback("ReduceLROnPlateau"),
+            ),
+            Key(
+                "checkpoint",
+                "bool|table",
+                "Save the best model to checkpoint.dg in the "
+                "output folder (save_best_only = true unless given).",
+                False,
+                check=_check_callback("ModelCheckpoint", skip=("filepath",)),
+            ),
             Key("csv_logger", "bool", "Write history.csv, a row per epoch.", True),
             Key("tensorboard", "bool", "Write TensorBoard logs to tensorboard/.", False),
-            Key("backup", "bool", "Back up every epoch to backup/ so a killed run resumes.",
-                False),
+            Key("backup", "bool", "Back up every epoch to backup/ so a killed run resumes.", False),
         ),
     ),
     Section(
         "augment",
         "Random image transforms applied to each training batch (images only).",
         (
-            Key("transforms", "list[str]", "Transforms in order.", [], choices=TRANSFORMS,
-                what="transform"),
+            Key(
+                "transforms",
+                "list[str]",
+                "Transforms in order.",
+                [],
+                choices=TRANSFORMS,
+                what="transform",
+            ),
             Key("shift", "int", "shift: the most pixels moved.", 2, low=0),
             Key("degrees", "float", "rotation: the largest angle.", 10, low=0),
             Key("zoom", "list[float]", "zoom: the [smallest, largest] scale.", [0.9, 1.1]),
-            Key("noise_std", "float", "noise: the Gaussian noise's standard deviation.", 0.05,
-                low=0),
+            Key(
+                "noise_std", "float", "noise: the Gaussian noise's standard deviation.", 0.05, low=0
+            ),
             Key("cutout", "int", "cutout: the side of the square erased.", 4, low=1),
         ),
     ),
@@ -440,8 +569,12 @@ SECTIONS: tuple[Section, ...] = (
 
 #: keys of the recipe itself (outside any section)
 TOP_KEYS: tuple[Key, ...] = (
-    Key("name", "str", "The run's name: outputs go to runs/<name> unless --out says.",
-        default_doc="the file's name"),
+    Key(
+        "name",
+        "str",
+        "The run's name: outputs go to runs/<name> unless --out says.",
+        default_doc="the file's name",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SECTIONS}
@@ -544,12 +677,13 @@ def _check_value(key: Key, value: Any, where: str) -> None:
                     what = key.what or key.name
                     raise RecipeError(f"{where}: {unknown_choice(what, item, names)}")
                 shown = ", ".join(_toml(c) for c in choices)
-                raise RecipeError(f"{where}: {key.name} must be one of {shown}, got {_describe(item)}")
+                raise RecipeError(
+                    f"{where}: {key.name} must be one of {shown}, got {_describe(item)}"
+                )
     if _is_number(value) and (key.low is not None or key.high is not None):
-        bad = (
-            key.low is not None
-            and (value <= key.low if key.open_low else value < key.low)
-        ) or (key.high is not None and (value >= key.high if key.open_high else value > key.high))
+        bad = (key.low is not None and (value <= key.low if key.open_low else value < key.low)) or (
+            key.high is not None and (value >= key.high if key.open_high else value > key.high)
+        )
         if bad:
             raise RecipeError(f"{where}: {key.name} must be {key.range_text()}, got {value:g}")
     if key.check is not None:
@@ -630,7 +764,9 @@ def check_options(
             )
     placeholders = {n: None for n in skip if n in sig.parameters}
     try:
-        bound = sig.bind(*args, **options, **{k: v for k, v in placeholders.items() if k not in options})
+        bound = sig.bind(
+            *args, **options, **{k: v for k, v in placeholders.items() if k not in options}
+        )
     except TypeError as e:
         raise RecipeError(f"{what}: {e} (it takes: {', '.join(named)})") from None
     for key, value in bound.arguments.items():
@@ -695,12 +831,17 @@ def _validate_section(sec: Section, values: dict[str, Any], where: str) -> None:
             if k.name == "name" and k.default is None and "name" not in values:
                 raise RecipeError(f"{where}: name is required: {k.doc.lower()}")
         what, cls, skip = sec.options(values)  # type: ignore[misc]
-        declared_opts = {k: v for k, v in values.items() if k in declared and k not in ("name", "interval")}
+        declared_opts = {
+            k: v for k, v in values.items() if k in declared and k not in ("name", "interval")
+        }
         try:
             check_options(f"{where} {what}", cls, {**declared_opts, **extra}, skip=skip)
         except RecipeError as e:
             if extra and "unknown option" in str(e):
-                names = [*declared, *[n for n in inspect.signature(cls).parameters if n not in skip]]
+                names = [
+                    *declared,
+                    *[n for n in inspect.signature(cls).parameters if n not in skip],
+                ]
                 bad = next(k for k in extra if f"unknown option {k!r}" in str(e))
                 raise RecipeError(
                     f"{where} has no key {bad!r}{did_you_mean(bad, names) or '.'} Valid keys: "
@@ -721,8 +862,7 @@ def reference() -> str:
     """The recipe reference as plain text: every section and key with its type, default,
     range, choices and documentation (``deepgrad train --help-recipe`` prints it)."""
     lines = [
-        "deepgrad recipes: a TOML (or JSON) file of the sections below; only [model] is "
-        "required.",
+        "deepgrad recipes: a TOML (or JSON) file of the sections below; only [model] is required.",
         "Unknown sections and keys, values of the wrong type and out-of-range values are "
         "refused before any work.",
         "",
