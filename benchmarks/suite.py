@@ -216,7 +216,9 @@ def machine() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    # "deepgrad bench" when run by that command, so its errors read like the others'
+    prog = os.environ.get("DEEPGRAD_BENCH_PROG", "python -m benchmarks")
+    p = argparse.ArgumentParser(prog=prog, description=__doc__)
     p.add_argument("--quick", action="store_true", help="fewer, shorter rounds (< 2 minutes)")
     p.add_argument("--only", default="", help="comma-separated workloads (default: all)")
     p.add_argument("--rounds", type=int, default=None)
