@@ -453,8 +453,9 @@ def prepare(
     cb_spec = recipe.get("callbacks", {}) if callbacks is None else callbacks
     if verbose is None:
         verbose = tr.get("verbose", S.default("training", "verbose"))
+    speak = verbose != 0 and get_strategy().is_main  # under mpirun, rank 0 alone prints
     cbs = build_callbacks(
-        cb_spec, recipe.get("schedule"), optimizer, Path(out_dir), 0 if verbose == 0 else 1
+        cb_spec, recipe.get("schedule"), optimizer, Path(out_dir), 1 if speak else 0
     )
     n_epochs = int(
         epochs if epochs is not None else tr.get("epochs", S.default("training", "epochs"))
