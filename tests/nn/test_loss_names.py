@@ -35,6 +35,7 @@ def _pair(name: str, rng: np.random.Generator):
     return x, rng.standard_normal((5, 3))
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # torch's kl_div notice
 def test_pytorch_functional_names_compute_what_torch_computes():
     rng = np.random.default_rng(0)
     torch_rows = [r for r in LN.TABLE.values() if "PyTorch" in r.origin]
