@@ -147,8 +147,10 @@ def test_old_run_folders_and_files_without_preprocessing(tmp_path, capsys):
     x, _ = load_iris()
     np.save(tmp_path / "x.npy", x[:5])
     capsys.readouterr()
-    with pytest.raises(SystemExit, match="neither the model file nor a preprocessing.json"):
-        cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")])
+    assert cli.main(["predict", str(run / "model.dg"), str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("deepgrad predict: ")
+    assert "neither the model file nor a preprocessing.json" in err
     assert isinstance(sc, StandardScaler)
     state = {"class": "StandardScaler", "with_mean": True, "with_std": True, "n_features_in_": 4}
     state.update({k: getattr(sc, k).tolist() for k in ("mean_", "var_", "scale_")})
@@ -355,7 +357,7 @@ def test_evaluate_reads_the_model_file_first_and_says_what_it_scored(trained, tm
     assert out[0].startswith(
         f"deepgrad evaluate: {trained / 'model.dg'} on the test part of 'digits'"
     )
-    assert "(450 samples; test_size 0.25, seed 0; recipe " in out[0]
+    assert "(450 samples; test_size 0.25, seed 0; data as in the model file's record)" in out[0]
 
 
 def test_every_subcommand_reports_errors_the_same_way(tmp_path, capsys):
