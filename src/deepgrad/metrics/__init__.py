@@ -28,6 +28,7 @@ from deepgrad.metrics.regression import (
     r2_score,
     root_mean_squared_error,
 )
+from deepgrad.metrics.report import classification_report
 from deepgrad.metrics.streaming import (
     AUC,
     Accuracy,
@@ -66,6 +67,7 @@ __all__ = [
     "SparseCategoricalAccuracy",
     "TopKAccuracy",
     "accuracy",
+    "classification_report",
     "confusion_matrix",
     "f1_score",
     "get",

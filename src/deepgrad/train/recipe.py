@@ -540,12 +540,16 @@ def run(
     (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
     VT.plot_history(history.history, out / "training_curves.png", title=recipe.get("name", ""))
     if ds["task"] == "classification":
-        pred = model.predict(ds["x_test"], batch_size=256).argmax(axis=1)
+        scores = model.predict(ds["x_test"], batch_size=256)
+        pred = scores.argmax(axis=1)
         from ..metrics import confusion_matrix
 
         n_classes = int(max(ds["y_test"].max(), pred.max())) + 1
         cm = confusion_matrix(ds["y_test"], pred, num_classes=n_classes)
         VT.plot_confusion_matrix(cm, out / "confusion_matrix.png", class_names=ds["class_names"])
+        from ..viz.evaluation import write_classification_evaluation
+
+        write_classification_evaluation(ds["y_test"], scores, out, class_names=ds["class_names"])
     shown = ", ".join(f"{k} {v:.4f}" for k, v in results.items() if k not in ("epochs", "seconds"))
     print_fn(f"test: {shown} ({results['epochs']} epochs, {seconds:.1f} s)")
     print_fn(f"wrote {out}/: model.dg, history.csv, history.json, metrics.json, plots")
