@@ -4,13 +4,14 @@ The user-facing functions are ``model.save(path)``, ``deepgrad.load_model(path)`
 ``model.save_weights`` / ``load_weights`` (:mod:`.model_file`: what a model file holds,
 compile settings and preprocessing included); this package also holds the file format and the
 registry they use, the checked readers of untrusted files (:mod:`.safe_read`) that every loader
-goes through, and ONNX export (:mod:`.onnx`).
+goes through, and ONNX export (:mod:`.onnx`) and import (:func:`load_onnx`, :mod:`.onnx_import`).
 """
 
 from .budget import AllocationRefused, allocation_budget
 from .model_file import load_model, model_from_config
 from .model_file import save as save_model
 from .onnx import export_onnx
+from .onnx_import import load_onnx
 from .registry import get_class, name_of, register, registered, unregister
 from .serialization import (
     ModelFileError,
@@ -44,6 +45,7 @@ __all__ = [
     "export_onnx",
     "get_class",
     "load_model",
+    "load_onnx",
     "load_safetensors",
     "load_weights",
     "module_from_config",

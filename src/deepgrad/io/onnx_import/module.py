@@ -1,0 +1,176 @@
+"""``load_onnx``: an ONNX model as a deepgrad :class:`~deepgrad.nn.Module`.
+
+The module keeps the ONNX graph's nodes in order and, in ``forward``, runs them one after
+the other, each through its handler (see :mod:`.registry`). Floating-point initializers
+become :class:`~deepgrad.nn.Parameter` s (trainable; ``state_dict`` keys are the ONNX names
+with characters other than letters, digits and ``_`` replaced by ``_``), integer and boolean
+ones become buffers. Every operator is checked when the model is loaded: a model that uses
+an operator deepgrad has no handler for is refused with the whole list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections import Counter
+from typing import Any
+
+import numpy
+
+from ...nn.module import Module
+from ...nn.parameter import Parameter
+from ...tensor import Tensor
+from .registry import HANDLERS, Node, OnnxImportError
+
+_DOMAINS = ("", "ai.onnx")
+
+
+def _attr_value(a: Any) -> Any:
+    from onnx import AttributeProto, helper, numpy_helper
+
+    if a.type == AttributeProto.TENSOR:
+        return numpy_helper.to_array(a.t)
+    if a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
+        return a  # control flow: no handler reads it
+    v = helper.get_attribute_value(a)
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, list) and v and isinstance(v[0], bytes):
+        return [s.decode() for s in v]
+    return v
+
+
+def _safe(name: str) -> str:
+    s = re.sub(r"\W", "_", name)
+    return s if s and not s[0].isdigit() else "p_" + s
+
+
+def check_supported(model: Any) -> None:
+    """Raise :class:`OnnxImportError` listing every operator of ``model`` (an ONNX
+    ``ModelProto``) that deepgrad cannot run, with the nearest supported names."""
+    missing: Counter[str] = Counter()
+    for node in model.graph.node:
+        key = node.op_type if node.domain in _DOMAINS else f"{node.domain}.{node.op_type}"
+        if node.domain not in _DOMAINS or node.op_type not in HANDLERS:
+            missing[key] += 1
+    if missing:
+        parts = []
+        for name, n in sorted(missing.items()):
+            near = difflib.get_close_matches(name, HANDLERS, n=2)
+            hint = f" (nearest supported: {', '.join(near)})" if near else ""
+            parts.append(f"{name} ×{n}{hint}")
+        raise OnnxImportError(
+            f"load_onnx: the model uses {len(missing)} operator(s) deepgrad cannot import: "
+            + "; ".join(parts)
+            + f". Supported: {', '.join(sorted(HANDLERS))}"
+        )
+
+
+def _as_value(x: Any) -> Any:
+    """A graph input as a tensor (a list of arrays, an ONNX sequence, as a list of tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [_as_value(v) for v in x]
+    return Tensor(numpy.asarray(x))
+
+
+class OnnxModule(Module):
+    """A deepgrad module that runs an ONNX graph (build it with :func:`load_onnx`).
+
+    ``forward(*inputs)`` takes the graph's inputs in order (tensors or arrays) and returns its
+    output (a tuple when the graph has several). ``input_names`` / ``output_names`` name them.
+    """
+
+    def __init__(self, model: Any) -> None:
+        from onnx import numpy_helper
+
+        super().__init__()
+        check_supported(model)
+        graph = model.graph
+        opsets = {o.domain: o.version for o in model.opset_import}
+        self.opset = int(opsets.get("", opsets.get("ai.onnx", 1)))
+        self._names: dict[str, str] = {}
+        inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+        for name, arr in inits.items():
+            attr = _safe(name)
+            while attr in self._names.values():
+                attr += "_"
+            self._names[name] = attr
+            if arr.dtype.kind == "f":
+                self.register_parameter(attr, Parameter(numpy.array(arr)))
+            else:
+                self.register_buffer(attr, Tensor(numpy.array(arr)))
+        self.input_names = [i.name for i in graph.input if i.name not in inits]
+        self.output_names = [o.name for o in graph.output]
+        self._nodes: list[tuple[Node, list[str], list[str]]] = []
+        for k, n in enumerate(graph.node):
+            attrs = {a.name: _attr_value(a) for a in n.attribute}
+            ctx = Node(n.op_type, n.name or f"{n.op_type}_{k}", attrs, self.opset, len(n.output))
+            self._nodes.append((ctx, list(n.input), list(n.output)))
+
+    def forward(self, *inputs: Any) -> Any:
+        if len(inputs) != len(self.input_names):
+            raise TypeError(
+                f"OnnxModule: the graph takes {len(self.input_names)} input(s) "
+                f"{self.input_names}, got {len(inputs)}"
+            )
+        env: dict[str, Any] = {}
+        for onnx_name, attr in self._names.items():
+            env[onnx_name] = getattr(self, attr)
+        for name, x in zip(self.input_names, inputs):
+            env[name] = _as_value(x)
+        for ctx, ins, outs in self._nodes:
+            ctx.module = self
+            args = [env[i] if i else None for i in ins]
+            result = HANDLERS[ctx.op_type](ctx, args)
+            if not isinstance(result, (list, tuple)):
+                result = [result]
+            for name, value in zip(outs, result):
+                if name:
+                    env[name] = value
+        out = tuple(env[n] for n in self.output_names)
+        return out[0] if len(out) == 1 else out
+
+    def extra_repr(self) -> str:
+        ops = Counter(ctx.op_type for ctx, _, _ in self._nodes)
+        shown = ", ".join(f"{k}×{v}" for k, v in ops.most_common())
+        return f"opset={self.opset}, nodes={len(self._nodes)} ({shown})"
+
+
+def load_onnx(path: Any) -> OnnxModule:
+    """Build a deepgrad module from an ONNX model: a file path, bytes, or a loaded
+    ``onnx.ModelProto``.
+
+    The module runs in eval mode by default (``Dropout`` is the identity,
+    ``BatchNormalization`` uses its running statistics) and its float weights are
+    parameters, so it can be fine-tuned. Operators deepgrad has no handler for are listed
+    in an :class:`OnnxImportError` before anything runs.
+
+    Example::
+
+        net = deepgrad.io.load_onnx("resnet.onnx")
+        y = net(x)                      # x: (N, 3, H, W) float32
+    """
+    try:
+        import onnx
+    except ImportError as e:  # pragma: no cover - the onnx extra
+        raise ImportError("load_onnx needs the onnx package: pip install 'deepgrad[onnx]'") from e
+    from . import ops  # noqa: F401 - fills the handler table
+
+    if isinstance(path, onnx.ModelProto):
+        model = path
+    elif isinstance(path, (bytes, bytearray)):
+        model = onnx.load_from_string(bytes(path))
+    elif isinstance(path, (str, os.PathLike)):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"load_onnx: no such file: {os.fspath(path)!r}")
+        model = onnx.load(os.fspath(path))
+    else:
+        raise TypeError(
+            f"load_onnx: expected a path, bytes or onnx.ModelProto, got {type(path).__name__}"
+        )
+    module = OnnxModule(model)
+    module.eval()
+    return module

@@ -1,0 +1,80 @@
+"""The table of ONNX operators the importer knows: ``op_type -> handler``.
+
+A handler takes the node's :class:`Node` context (its attributes, opset and the module that
+runs it) and the node's inputs — :class:`~deepgrad.tensor.Tensor` values, ``None`` for an
+omitted optional input — and returns one tensor or a list (one per output). Float tensors go
+through deepgrad's differentiable functions, so an imported model can be trained further;
+integer and boolean tensors (shapes, indices, masks) are computed as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy
+
+from ...tensor import Tensor
+
+Handler = Callable[["Node", list[Any]], Any]
+
+#: op_type -> handler, filled by the op-family modules
+HANDLERS: dict[str, Handler] = {}
+
+
+def op(*names: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of the ONNX operators ``names``."""
+
+    def deco(fn: Handler) -> Handler:
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+
+    return deco
+
+
+class OnnxImportError(NotImplementedError):
+    """An ONNX model (or one of its nodes) that deepgrad cannot import, saying what and why."""
+
+
+@dataclass
+class Node:
+    """What a handler sees of one ONNX node: ``op_type``, ``name``, its attributes as Python
+    values (``attrs``), the opset of its domain, the number of outputs asked for, and the
+    module that runs it (for ``training``)."""
+
+    op_type: str
+    name: str
+    attrs: dict[str, Any]
+    opset: int
+    n_outputs: int
+    module: Any = field(default=None, repr=False)
+
+    def attr(self, key: str, default: Any = None) -> Any:
+        return self.attrs.get(key, default)
+
+    def fail(self, why: str) -> OnnxImportError:
+        return OnnxImportError(f"ONNX {self.op_type} node {self.name!r}: {why}")
+
+
+def array(v: Any) -> numpy.ndarray:
+    """The NumPy array of a tensor (or array-like): shapes, axes, indices read by a handler."""
+    if isinstance(v, Tensor):
+        return numpy.asarray(v.numpy())
+    return numpy.asarray(v)
+
+
+def ints(v: Any) -> list[int]:
+    """A 1-D integer input (``shape``, ``axes``, ``pads`` ...) as a list of Python ints."""
+    return [int(i) for i in array(v).reshape(-1)]
+
+
+def wrap(a: Any, dtype: Any = None) -> Tensor:
+    """A tensor holding ``a`` (as ``dtype`` if given), without gradient."""
+    arr = numpy.asarray(a, dtype=dtype)
+    return Tensor(arr)
+
+
+def is_float(t: Any) -> bool:
+    return numpy.dtype(t.dtype).kind == "f"

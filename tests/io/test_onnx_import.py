@@ -1,0 +1,173 @@
+"""ONNX import: ``deepgrad.io.load_onnx`` on the zoo's exported models (export → import → the
+same outputs), the exported models in onnxruntime (two batch sizes), gradients through an
+imported model, and the error that lists unsupported operators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+
+import deepgrad as dg  # noqa: E402
+from deepgrad import models  # noqa: E402
+from deepgrad.io import export_onnx, load_onnx  # noqa: E402
+from deepgrad.io.onnx_import import OnnxImportError, OnnxModule  # noqa: E402
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def _f32(rng, *shape):
+    return rng.normal(size=shape).astype(np.float32)
+
+
+def _run(model, x):
+    model.eval()
+    with dg.no_grad():
+        y = model(dg.tensor(x))
+    return y[0].numpy() if isinstance(y, tuple) else y.numpy()
+
+
+def _warm(model, x):
+    model.train()
+    with dg.no_grad():
+        model(dg.tensor(x))
+    model.eval()
+    return model
+
+
+def _zoo(rng):
+    """(name, model, two example batches of different sizes)."""
+    img = lambda n, c=1, s=8: _f32(rng, n, c, s, s)  # noqa: E731
+    seq = lambda n: _f32(rng, n, 4, 3)  # noqa: E731
+    return [
+        ("MLP", models.MLP(4, [8, 8], 3, activation="tanh"), _f32(rng, 2, 4), _f32(rng, 5, 4)),
+        ("MLP-bn", _warm(models.MLP(4, [8], 3, dropout=0.5, batch_norm=True), _f32(rng, 16, 4)),
+         _f32(rng, 2, 4), _f32(rng, 3, 4)),
+        ("LeNet5", _warm(models.LeNet5(1, 10, padding=2), img(2)), img(2), img(3)),
+        ("VGG", _warm(models.VGG(1, 5, stages=((4,), (8,)), hidden=16), img(8)), img(2), img(3)),
+        ("ResNet", _warm(models.ResNet(1, 5, blocks=(1, 1), widths=(4, 8)), img(8)), img(2),
+         img(3)),
+        ("ConvAutoencoder", models.ConvAutoencoder(1, 4, 2), img(2), img(3)),
+        ("DenseAutoencoder", models.DenseAutoencoder(12, (8,), 3), _f32(rng, 2, 12),
+         _f32(rng, 3, 12)),
+        ("LSTMAutoencoder", models.LSTMAutoencoder(3, 5), seq(2), seq(3)),
+        ("RNNClassifier-lstm", models.RNNClassifier(3, 5, input_size=3, num_layers=2,
+                                                   bidirectional=True), seq(2), seq(3)),
+        ("RNNClassifier-gru", models.RNNClassifier(3, 5, input_size=3, cell="gru"), seq(2),
+         seq(3)),
+        ("Transformer", models.TransformerClassifier(3, input_size=4, d_model=8, nhead=2,
+                                                     num_layers=1, dim_feedforward=16),
+         _f32(rng, 2, 5, 4), _f32(rng, 3, 5, 4)),
+        ("Generator", models.Generator(4, 6, 8), _f32(rng, 2, 4), _f32(rng, 3, 4)),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    out = []
+    for name, model, a, b in _zoo(rng):
+        path = export_onnx(model, tmp_path_factory.mktemp(name) / "m.onnx", a)
+        out.append((name, model, path, a, b))
+    return out
+
+
+def test_round_trip_gives_the_same_outputs_for_the_zoo(exported):
+    for name, model, path, a, b in exported:
+        net = load_onnx(path)
+        assert isinstance(net, OnnxModule)
+        for x in (a, b):  # two batch sizes (the exported graph has a dynamic batch)
+            with dg.no_grad():
+                got = net(dg.tensor(x))
+            got = got[0] if isinstance(got, tuple) else got
+            np.testing.assert_allclose(got.numpy(), _run(model, x), rtol=RTOL, atol=ATOL,
+                                       err_msg=name)  # fmt: skip
+
+
+def test_exported_models_run_in_onnxruntime(exported):
+    ort = pytest.importorskip("onnxruntime")
+    for name, model, path, a, b in exported:
+        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        feed = sess.get_inputs()[0].name
+        for x in (a, b):
+            got = sess.run(None, {feed: x})[0]
+            np.testing.assert_allclose(got, _run(model, x), rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+def test_imported_weights_are_parameters_and_train(tmp_path):
+    rng = np.random.default_rng(1)
+    model = models.LeNet5(1, 10, padding=2)
+    x = _f32(rng, 4, 1, 8, 8)
+    net = load_onnx(export_onnx(model, tmp_path / "m.onnx", x))
+    params = dict(net.named_parameters())
+    assert len(params) == len(list(model.parameters()))
+    assert sum(p.numpy().size for p in params.values()) == sum(
+        p.numpy().size for p in model.parameters()
+    )
+    net.train()
+    loss = dg.functional.cross_entropy(net(dg.tensor(x)), dg.tensor(np.arange(4)))
+    loss.backward()
+    assert all(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0 for p in params.values())
+    # the same gradient as the original model's
+    model.train()
+    loss2 = dg.functional.cross_entropy(model(dg.tensor(x)), dg.tensor(np.arange(4)))
+    loss2.backward()
+    np.testing.assert_allclose(
+        sorted(float(np.abs(p.grad.numpy()).sum()) for p in params.values()),
+        sorted(float(np.abs(p.grad.numpy()).sum()) for p in model.parameters()),
+        rtol=1e-4,
+    )
+
+
+def _model(nodes, inputs, outputs, inits=()):
+    from onnx import helper
+
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_unsupported_operators_are_listed_before_anything_runs():
+    from onnx import TensorProto, helper
+
+    vi = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [2])  # noqa: E731
+    nodes = [
+        helper.make_node("Relu", ["x"], ["a"]),
+        helper.make_node("Hardmax", ["a"], ["b"]),
+        helper.make_node("LpPool", ["b"], ["c"], kernel_shape=[1]),
+        helper.make_node("Hardmax", ["c"], ["y"]),
+    ]
+    with pytest.raises(OnnxImportError) as e:
+        load_onnx(_model(nodes, [vi("x")], [vi("y")]))
+    msg = str(e.value)
+    assert "2 operator(s)" in msg and "Hardmax ×2" in msg and "LpPool ×1" in msg
+    assert "nearest supported: " in msg and "Relu" in msg  # names what is supported
+
+
+def test_bad_path_and_type():
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_onnx("/nonexistent/model.onnx")
+    with pytest.raises(TypeError, match="ModelProto"):
+        load_onnx(3)
+
+
+def test_attention_shaped_subgraph():
+    """MatMul → scale → Softmax → MatMul (what an exported attention layer holds)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(2)
+    q, k, v = (_f32(rng, 2, 3, 4) for _ in range(3))
+    nodes = [
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 2, 1]),
+        helper.make_node("MatMul", ["q", "kt"], ["s"]),
+        helper.make_node("Mul", ["s", "scale"], ["ss"]),
+        helper.make_node("Softmax", ["ss"], ["p"], axis=-1),
+        helper.make_node("MatMul", ["p", "v"], ["y"]),
+    ]
+    vi = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [2, 3, 4])  # noqa: E731
+    scale = numpy_helper.from_array(np.array(0.5, np.float32), "scale")
+    net = load_onnx(_model(nodes, [vi("q"), vi("k"), vi("v")], [vi("y")], [scale]))
+    s = q @ k.transpose(0, 2, 1) * 0.5
+    p = np.exp(s - s.max(-1, keepdims=True))
+    want = (p / p.sum(-1, keepdims=True)) @ v
+    np.testing.assert_allclose(net(q, k, v).numpy(), want, rtol=1e-5, atol=1e-6)
