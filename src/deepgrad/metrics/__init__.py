@@ -22,6 +22,13 @@ from deepgrad.metrics.classification import (
     roc_auc,
     top_k_accuracy,
 )
+from deepgrad.metrics.detection import (
+    average_precision,
+    batched_nms,
+    box_iou,
+    mean_average_precision,
+    nms,
+)
 from deepgrad.metrics.regression import (
     mean_absolute_error,
     mean_squared_error,
@@ -29,6 +36,12 @@ from deepgrad.metrics.regression import (
     root_mean_squared_error,
 )
 from deepgrad.metrics.report import classification_report
+from deepgrad.metrics.segmentation import (
+    iou_per_class,
+    mean_iou,
+    pixel_accuracy,
+    segmentation_confusion,
+)
 from deepgrad.metrics.streaming import (
     AUC,
     Accuracy,
@@ -67,16 +80,25 @@ __all__ = [
     "SparseCategoricalAccuracy",
     "TopKAccuracy",
     "accuracy",
+    "average_precision",
+    "batched_nms",
+    "box_iou",
     "classification_report",
     "confusion_matrix",
     "f1_score",
     "get",
+    "iou_per_class",
+    "mean_iou",
     "mean_absolute_error",
+    "mean_average_precision",
     "mean_squared_error",
+    "pixel_accuracy",
+    "nms",
     "precision",
     "r2_score",
     "recall",
     "roc_auc",
+    "segmentation_confusion",
     "root_mean_squared_error",
     "top_k_accuracy",
 ]

@@ -4,11 +4,13 @@
 ``TransformerClassifier``, ``DenseAutoencoder``, ``ConvAutoencoder``, ``LSTMAutoencoder``,
 and a small GAN (``Generator``, ``Discriminator``, ``gan_step``); torchvision's ImageNet
 architectures with its parameter names (``resnet18``, ``resnet34``, ``vgg11``, ``vgg16``) and
-``load_pretrained`` (weights from safetensors).
+``load_pretrained`` (weights from safetensors); ``UNet`` for semantic segmentation; ``CenterNet`` (a tiny one-stage detector; its
+``encode_targets`` / ``decode`` in :mod:`deepgrad.models.detector`).
 """
 
 from .autoencoder import ConvAutoencoder, DenseAutoencoder, LSTMAutoencoder
 from .cnn import VGG, BasicBlock, LeNet5, ResNet
+from .detector import CenterNet, CenterNetLoss
 from .gan import Discriminator, Generator, gan_step
 from .imagenet import (
     ImageNetBasicBlock,
@@ -22,3 +24,4 @@ from .imagenet import (
 )
 from .mlp import MLP, make_activation
 from .sequence import RNNClassifier, TransformerClassifier
+from .unet import UNet

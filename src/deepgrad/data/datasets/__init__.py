@@ -18,6 +18,11 @@ from deepgrad.data.datasets.fashion_mnist import (
 from deepgrad.data.datasets.idx import parse_idx, read_idx, write_idx
 from deepgrad.data.datasets.imdb import IMDB_CLASSES, load_imdb
 from deepgrad.data.datasets.mnist import MNIST_MD5, load_mnist
+from deepgrad.data.datasets.shapes import (
+    SHAPE_CLASSES,
+    make_shapes_detection,
+    make_shapes_segmentation,
+)
 from deepgrad.data.datasets.synthetic import (
     HOUSE_PRICES_FEATURES,
     make_circles,
@@ -30,6 +35,9 @@ from deepgrad.data.datasets.synthetic import (
 )
 
 __all__ = [
+    "SHAPE_CLASSES",
+    "make_shapes_detection",
+    "make_shapes_segmentation",
     "load_digits",
     "load_iris",
     "load_wine",
