@@ -30,8 +30,11 @@ Outputs (in ``out_dir``): ``model.dg`` (architecture + weights + optimizer state
 preprocessing ``predict`` and ``evaluate`` need: fitted imputer/scaler, feature and class names,
 the ``[data]`` section), ``history.csv``, ``history.json``, ``metrics.json`` (test set),
 ``training_curves.png``, ``confusion_matrix.png`` (classification) and ``recipe.json`` (the
-recipe). Older runs kept the fitted scalers in ``preprocessing.json`` beside ``model.dg``;
-``deepgrad predict`` still reads it for a model file without its own.
+recipe); for classification also ``roc_curve.png``, ``precision_recall.png``,
+``calibration.png`` and ``classification_report.txt`` / ``.json``
+(:func:`deepgrad.viz.evaluation.write_classification_evaluation`). Older runs kept the fitted
+scalers in ``preprocessing.json`` beside ``model.dg``; ``deepgrad predict`` still reads it for a
+model file without its own.
 """
 
 from __future__ import annotations
