@@ -60,6 +60,14 @@ def _zoo(rng):
                                                      num_layers=1, dim_feedforward=16),
          _f32(rng, 2, 5, 4), _f32(rng, 3, 5, 4)),
         ("Generator", models.Generator(4, 6, 8), _f32(rng, 2, 4), _f32(rng, 3, 4)),
+        ("UNet", models.UNet(1, 4, base=4, depth=2), img(2, 1, 16), img(3, 1, 16)),
+        ("UNet-bilinear", models.UNet(1, 4, base=4, depth=2, upsample="bilinear"),
+         img(2, 1, 16), img(3, 1, 16)),
+        ("CenterNet", models.CenterNet(1, 3, width=4), img(2, 1, 32), img(3, 1, 32)),
+        ("ImageNetResNet", models.ImageNetResNet((1, 1, 1, 1), 5, widths=(4, 8, 8, 8)),
+         img(2, 3, 32), img(3, 3, 32)),
+        ("ImageNetVGG-bn", models.ImageNetVGG([4, "M", 8, "M"], 5, batch_norm=True, hidden=8),
+         img(2, 3, 16), img(3, 3, 16)),
     ]  # fmt: skip
 
 
