@@ -52,3 +52,11 @@ def test_the_core_operators_pass_all_their_single_node_tests(results, op):
     assert mine, op
     fails = [f"{r.name}: {r.error}" for r in mine if not r.passed and "3d" not in r.name]
     assert not fails
+
+
+@pytest.mark.parametrize(
+    "name", ["light_resnet50", "light_inception_v1", "light_shufflenet", "light_densenet121"]
+)
+def test_real_architectures_give_the_stored_outputs(name):
+    r = T.light_model(name)
+    assert r.passed, r.error

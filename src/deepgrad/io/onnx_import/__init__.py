@@ -19,8 +19,6 @@ from .registry import HANDLERS, OnnxImportError
 
 def supported_operators() -> list[str]:
     """The ONNX operators (default domain) that :func:`load_onnx` can import, sorted."""
-    from . import ops  # noqa: F401 - fills the table
-
     return sorted(HANDLERS)
 
 

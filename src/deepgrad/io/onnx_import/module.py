@@ -21,6 +21,7 @@ import numpy
 from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...tensor import Tensor
+from . import ops  # noqa: F401 - fills the handler table
 from .registry import HANDLERS, Node, OnnxImportError
 
 _DOMAINS = ("", "ai.onnx")
@@ -134,8 +135,8 @@ class OnnxModule(Module):
         return out[0] if len(out) == 1 else out
 
     def extra_repr(self) -> str:
-        ops = Counter(ctx.op_type for ctx, _, _ in self._nodes)
-        shown = ", ".join(f"{k}×{v}" for k, v in ops.most_common())
+        counts = Counter(ctx.op_type for ctx, _, _ in self._nodes)
+        shown = ", ".join(f"{k}×{v}" for k, v in counts.most_common())
         return f"opset={self.opset}, nodes={len(self._nodes)} ({shown})"
 
 
@@ -157,8 +158,6 @@ def load_onnx(path: Any) -> OnnxModule:
         import onnx
     except ImportError as e:  # pragma: no cover - the onnx extra
         raise ImportError("load_onnx needs the onnx package: pip install 'deepgrad[onnx]'") from e
-    from . import ops  # noqa: F401 - fills the handler table
-
     if isinstance(path, onnx.ModelProto):
         model = path
     elif isinstance(path, (bytes, bytearray)):

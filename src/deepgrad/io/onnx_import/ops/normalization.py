@@ -92,3 +92,21 @@ def _lp_norm(node: Node, ins: list[Any]) -> Tensor:
         norm = F.sqrt(F.sum(x * x, axis=axis, keepdims=True))
     safe = F.where(array(norm) == 0, wrap(1.0, dtype=x.dtype), norm)
     return x / safe
+
+
+@op("LRN")
+def _lrn(node: Node, ins: list[Any]) -> Tensor:
+    """Local response normalization across channels (AlexNet's): ``y = x / (bias + α/size ·
+    Σ_{c' near c} x_{c'}²)^β``, the window ``[c - ⌊(size-1)/2⌋, c + ⌈(size-1)/2⌉]``."""
+    x = ins[0]
+    size = int(node.attr("size"))
+    alpha, beta = float(node.attr("alpha", 1e-4)), float(node.attr("beta", 0.75))
+    bias = float(node.attr("bias", 1.0))
+    lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
+    sq = F.pad(x * x, [(0, 0), (lo, hi)] + [(0, 0)] * (x.ndim - 2))
+    c = x.shape[1]
+    total = sq[:, 0:c]
+    for k in range(1, size):
+        total = total + sq[:, k : k + c]
+    scale = total * wrap(alpha / size, dtype=x.dtype) + wrap(bias, dtype=x.dtype)
+    return x / scale ** wrap(beta, dtype=x.dtype)
