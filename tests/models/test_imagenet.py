@@ -169,3 +169,7 @@ def test_mismatched_files_and_pickles_are_refused(tmp_path):
         models.load_pretrained(model, tmp_path / "shape.safetensors")
     with pytest.raises(FileNotFoundError):
         models.load_pretrained(model, tmp_path / "none.safetensors")
+    data = (tmp_path / "shape.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[: len(data) - 8])  # truncated
+    with pytest.raises(ValueError, match="cut.safetensors"):
+        models.load_pretrained(model, tmp_path / "cut.safetensors")

@@ -195,28 +195,26 @@ def load_pretrained(model: nn.Module, path: str | os.PathLike, strict: bool = Tr
     ``state_dict`` saved with ``safetensors.torch.save_file``) and return the model.
 
     Keys and shapes must match (with ``strict``, every key both ways); a mismatch raises,
-    naming the keys and, for a missing key, the nearest key in the file. The file is read with
-    ``safetensors`` only: a pickle (``.pt``/``.pth``) is refused, never unpickled — convert it
-    once with torch (``docs/pretrained.md``).
+    naming the keys and, for a missing key, the nearest key in the file. The file is read by
+    :func:`deepgrad.io.safe_read.load_safetensors` (its header checked against the bytes; a
+    malformed file raises ``ModelFileError``); a pickle (``.pt``/``.pth``) is refused, never
+    unpickled — convert it once with torch (``docs/pretrained.md``).
     """
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
+    from ..io.safe_read import load_safetensors
 
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_pretrained: no such file: {path!r}")
     with open(path, "rb") as f:
-        head = f.read(2)
-    if head[:1] == b"\x80" or head == b"PK":
+        data = f.read()
+    if data[:1] == b"\x80" or data[:2] == b"PK":
         raise ValueError(
             f"load_pretrained: {path!r} is a PyTorch pickle/zip file, not safetensors; deepgrad "
             "never unpickles (it can run code). Convert it once with torch: "
             "safetensors.torch.save_file(torch.load(p, weights_only=True), 'model.safetensors')"
         )
-    try:
-        state: dict[str, Any] = load_file(path)
-    except SafetensorError as e:
-        raise ValueError(f"load_pretrained: {path!r} is not a safetensors file: {e}") from None
+    # the checked reader: the header is validated against the bytes before any array is made
+    state: dict[str, Any] = load_safetensors(data, path)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
