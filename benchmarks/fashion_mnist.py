@@ -2,7 +2,7 @@
 deepgrad and, with the same architecture and recipe, in PyTorch — side by side, epoch by epoch.
 
 deepgrad trains each recipe exactly as ``deepgrad train`` does: the same data, model, seed and
-one ``fit`` call (:func:`deepgrad.train.recipe.prepare` sets both up), so the accuracies here
+one ``fit`` call (:func:`deepgrad.app.recipe.prepare` sets both up), so the accuracies here
 are the ones ``deepgrad train RECIPE`` prints. A callback trains PyTorch beside it with
 - the same initial weights (deepgrad's state dict, copied when training begins),
 - the same mini-batches in the same order: ``fit``'s permutation ``numpy.random.default_rng(
@@ -327,8 +327,8 @@ def time_to(accuracies: list[float], seconds: list[float], target: float) -> flo
 
 def bench_recipe(path: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     """Train one recipe in deepgrad exactly as ``deepgrad train`` does (one ``fit`` call, see
-    :func:`deepgrad.train.recipe.prepare`) with PyTorch trained beside it by a callback."""
-    from deepgrad.train import recipe as R
+    :func:`deepgrad.app.recipe.prepare`) with PyTorch trained beside it by a callback."""
+    from deepgrad.app import recipe as R
 
     recipe = R.load_recipe(path)
     data_spec = dict(recipe.get("data", {}))

@@ -12,7 +12,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import cli
-from deepgrad.train import recipe as R
+from deepgrad.app import recipe as R
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ import pytest
 import deepgrad as dg
 from deepgrad import cli, nn, optim
 from deepgrad import data as D
-from deepgrad.train import recipe as R
+from deepgrad.app import recipe as R
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("fashion_mnist_*.toml"))

@@ -136,15 +136,27 @@ def _moved(module: object, names: dict[str, str]) -> None:
             import importlib
             import warnings
 
+            home = names[name]
             warnings.warn(
-                f"{module.__name__}.{name} moved to {names[name]}.{name}; import it from there",
+                f"{module.__name__}.{name} moved to {home}.{name}; import it from there",
                 DeprecationWarning,
                 stacklevel=2,
             )
-            return getattr(importlib.import_module(names[name]), name)
+            new = importlib.import_module(home)
+            if not hasattr(new, name):  # a submodule of the new home
+                importlib.import_module(f"{home}.{name}")
+            return getattr(new, name)
         raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
 
     module.__getattr__ = __getattr__  # type: ignore[attr-defined]
 
 
-_moved(train, {n: "deepgrad.integrations" for n in ("DeepgradClassifier", "DeepgradRegressor")})
+_moved(
+    train,
+    {
+        "DeepgradClassifier": "deepgrad.integrations",
+        "DeepgradRegressor": "deepgrad.integrations",
+        "recipe": "deepgrad.app",
+        "recipe_schema": "deepgrad.app",
+    },
+)

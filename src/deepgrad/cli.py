@@ -1,7 +1,7 @@
 """The ``deepgrad`` command: ``train | evaluate | predict | summary | lab | bench``.
 
 ``deepgrad train [RECIPE.toml]`` trains what a recipe describes (see
-:mod:`deepgrad.train.recipe`; without one, a small CNN on the bundled digits) and writes the
+:mod:`deepgrad.app.recipe`; without one, a small CNN on the bundled digits) and writes the
 model, its history and plots into ``--out`` (default ``runs/<recipe name>``);
 ``deepgrad train --help-recipe`` prints the recipe reference. ``python -m deepgrad`` is the
 same command.
@@ -28,10 +28,10 @@ class CLIError(Exception):
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import recipe as R
+    from .app import recipe as R
 
     if args.help_recipe:
-        from .train import recipe_schema
+        from .app import recipe_schema
 
         print(recipe_schema.reference())
         return 0
@@ -78,7 +78,7 @@ def _data_spec(model: Any, model_path: Path) -> tuple[dict[str, Any], str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .train import recipe as R
+    from .app import recipe as R
 
     model_path = Path(args.model)
     model = _load_model_file(model_path, compile=True)  # the model file first
@@ -229,7 +229,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .train import recipe as R
+    from .app import recipe as R
 
     path = Path(args.target)
     if not path.is_file():

@@ -175,7 +175,7 @@ def test_mpirun_deepgrad_train_recipe(tmp_path):
         assert (tmp_path / "run" / f).is_file(), f
 
     from deepgrad import load_model
-    from deepgrad.train import recipe as R
+    from deepgrad.app import recipe as R
 
     spec = R.load_recipe(recipe)
     spec["training"]["batch_size"] = 64

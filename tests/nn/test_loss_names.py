@@ -11,7 +11,7 @@ import torch.nn.functional as TF
 import deepgrad as dg
 from deepgrad import nn
 from deepgrad.nn import loss_names as LN
-from deepgrad.train import recipe_schema as S
+from deepgrad.app import recipe_schema as S
 
 
 def _pair(name: str, rng: np.random.Generator):

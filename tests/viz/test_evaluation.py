@@ -137,7 +137,7 @@ def test_write_classification_evaluation_files(tmp_path):
 
 
 def test_train_recipe_writes_the_evaluation(tmp_path):
-    from deepgrad.train import recipe as R
+    from deepgrad.app import recipe as R
 
     recipe = {
         "name": "iris-mlp",

@@ -11,7 +11,7 @@ metric or transform.
 >>> validate({"model": {"zoo": "LeNet5"}, "training": {"epcohs": 3}})
 Traceback (most recent call last):
 ...
-deepgrad.train.recipe_schema.RecipeError: recipe: [training] has no key 'epcohs'; did you mean 'epochs'? Valid keys: batch_size, epochs, loss, metrics, seed, validation_split, verbose
+deepgrad.app.recipe_schema.RecipeError: recipe: [training] has no key 'epcohs'; did you mean 'epochs'? Valid keys: batch_size, epochs, loss, metrics, seed, validation_split, verbose
 >>> default("training", "batch_size")
 32
 
@@ -247,7 +247,7 @@ def _check_layers(value: list[dict[str, Any]], where: str) -> None:
 def _check_callback(cls_name: str, skip: tuple[str, ...] = ()) -> Callable[[Any, str], None]:
     def check(value: Any, where: str) -> None:
         if isinstance(value, dict):
-            from . import callbacks as C
+            from ..train import callbacks as C
 
             check_options(where, getattr(C, cls_name), value, skip=skip)
 

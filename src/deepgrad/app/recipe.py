@@ -4,7 +4,7 @@ runs.
 
 A recipe is a dict with these sections (all optional but ``model``; see ``examples/*.toml``).
 Its schema — every key, type, range, default and meaning — is declared once, in
-:mod:`deepgrad.train.recipe_schema`; :func:`load_recipe` and :func:`run` refuse a recipe that
+:mod:`deepgrad.app.recipe_schema`; :func:`load_recipe` and :func:`run` refuse a recipe that
 does not follow it before any work (``deepgrad train --help-recipe`` prints the reference)::
 
     [data]        name = "digits" | "iris" | "wine" | "breast_cancer" | "diabetes" |
@@ -52,9 +52,9 @@ from typing import Any
 import numpy as np
 
 from .._choices import unknown_choice
+from ..train.strategy import get_strategy
 from . import recipe_schema as S
 from .recipe_schema import RecipeError
-from .strategy import get_strategy
 
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
 DEFAULT_RECIPE: dict[str, Any] = {
@@ -108,7 +108,7 @@ __all__ = ["DEFAULT_RECIPE", "RecipeError", "load_recipe", "prepare", "run", "va
 
 
 def validate(recipe: Any, source: str = "recipe") -> dict[str, Any]:
-    """Check a recipe against :mod:`~deepgrad.train.recipe_schema` (see there)."""
+    """Check a recipe against :mod:`~deepgrad.app.recipe_schema` (see there)."""
     return S.validate(recipe, source)
 
 
@@ -291,7 +291,7 @@ def build_model(spec: dict[str, Any]) -> Any:
                 raise RecipeError(f"model.layers[{i}] ({kind}): {e}") from None
         return nn.Sequential(*layers)
     if "class" in spec:  # an architecture config as written by save()
-        from .api import model_from_config
+        from ..io.model_file import model_from_config
 
         return model_from_config(spec)
     raise RecipeError("model: give 'zoo' (a deepgrad.models class) or a list of 'layers'")
@@ -340,7 +340,7 @@ def build_callbacks(
     stopping and learning-rate reduction say what they do (``verbose``, unless their table
     sets it): 0 for a silent run."""
     from .. import optim
-    from . import callbacks as C
+    from ..train import callbacks as C
 
     cbs: list[Any] = []
     spec = spec or {}

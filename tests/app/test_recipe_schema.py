@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deepgrad.train import recipe as R
-from deepgrad.train import recipe_schema as S
+from deepgrad.app import recipe as R
+from deepgrad.app import recipe_schema as S
 
 ROOT = Path(__file__).resolve().parents[2]
 MLP = {"zoo": "MLP", "args": {"in_features": 64, "hidden": [8], "out_features": 10}}
