@@ -198,33 +198,42 @@ def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
     return table[labels]
 
 
-def _array_source(
-    model: Any,
-    x: Any,
-    y: Any,
-    sw: Any,
-    compiled: Compiled | None,
-    batch_size: int,
-    shuffle: bool,
-    where: str,
-    need_y: bool = True,
-) -> tuple[ArraySource, np.ndarray, np.ndarray | None]:
-    dtype = model_dtype(model)
+def _arrays(
+    x: Any, y: Any, sw: Any, where: str, need_y: bool = True
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """``x``, ``y`` and the sample weights as NumPy arrays of one length (checked once)."""
     xa = checks.to_numpy(x, "x", where)
     ya = None if y is None else checks.to_numpy(y, "y", where)
     if ya is None and need_y:
         raise ValueError(f"{where}: y (the targets) is required with array inputs x")
-    wa = None if sw is None else checks.to_numpy(sw, "sample_weight", where).astype(dtype)
+    wa = None if sw is None else checks.to_numpy(sw, "sample_weight", where)
     checks.check_lengths(xa, ya, wa, where)
+    return xa, ya, wa
+
+
+def _array_source(
+    model: Any,
+    arrays: tuple[np.ndarray, np.ndarray | None, np.ndarray | None],
+    compiled: Compiled | None,
+    batch_size: int,
+    shuffle: bool,
+    where: str,
+    targets_ready: bool = False,
+) -> ArraySource:
+    """Batches of checked arrays (from :func:`_arrays`): finite inputs in the model's dtype,
+    targets prepared for the loss (unless ``targets_ready``), finite weights."""
+    xa, ya, wa = arrays
+    dtype = model_dtype(model)
     checks.check_finite(xa, "x", where)
     xa = checks.input_array(xa, model, dtype)
-    if ya is not None:
+    if ya is not None and not targets_ready:
         kind = compiled.loss_kind if compiled else None
         name = compiled.loss_name if compiled else None
         ya = checks.prepare_targets(ya, kind, name, dtype, where)
     if wa is not None:
+        wa = wa.astype(dtype)
         checks.check_finite(wa, "sample_weight", where)
-    return ArraySource(xa, ya, wa, batch_size, shuffle), xa, ya
+    return ArraySource(xa, ya, wa, batch_size, shuffle)
 
 
 def _check_batch_size(batch_size: Any, where: str) -> int:
@@ -284,6 +293,68 @@ def _build_and_check(
     if kind == "multiclass":
         ignore = getattr(compiled.loss, "ignore_index", None)
         checks.check_labels(full_y if full_y is not None else yb, out.shape[1], name, where, ignore)
+
+
+def _training_source(
+    model: Any,
+    compiled: Compiled,
+    x: Any,
+    y: Any,
+    sample_weight: Any,
+    class_weight: dict[int, float] | None,
+    validation_split: float,
+    validation_data: Any,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+) -> tuple[Any, np.ndarray | None, Any]:
+    """``fit``'s training batches, its full targets (for the label check) and its validation
+    data: arrays are converted and length-checked once, the targets prepared once (class
+    weights read them), and ``validation_split`` takes the last samples before shuffling."""
+    where = "fit"
+    if not _is_arrays(x):
+        if y is not None:
+            raise ValueError(
+                "fit: y must not be given when x is a Dataset or a loader (it yields the targets)"
+            )
+        if validation_split:
+            raise ValueError(
+                "fit: validation_split needs array inputs; with a Dataset or loader pass "
+                "validation_data (e.g. from deepgrad.data.train_test_split)"
+            )
+        if class_weight is not None or sample_weight is not None:
+            raise ValueError(
+                "fit: class_weight / sample_weight need array inputs; a loader can yield "
+                "(x, y, sample_weight) batches instead"
+            )
+        loader = _as_loader(x, batch_size, shuffle, seed)
+        dtype = model_dtype(model)
+        kind, name = compiled.loss_kind, compiled.loss_name
+        return LoaderSource(loader, model, dtype, kind, name, where, True), None, validation_data
+    xa, ya, wa = _arrays(x, y, sample_weight, where)
+    yp = None  # the targets prepared for the loss, when class weights need them first
+    if class_weight is not None:
+        yp = checks.prepare_targets(
+            ya, compiled.loss_kind, compiled.loss_name, model_dtype(model), where
+        )
+        cw = _class_weights(yp, class_weight, where)
+        wa = cw if wa is None else wa * cw
+    if validation_split and validation_data is None:
+        split_at = int(math.ceil(len(xa) * (1.0 - validation_split)))
+        if split_at <= 0 or split_at >= len(xa):
+            raise ValueError(
+                f"fit: validation_split={validation_split} leaves no training or no validation "
+                f"samples out of {len(xa)}"
+            )
+        validation_data = (xa[split_at:], ya[split_at:]) + (() if wa is None else (wa[split_at:],))
+        xa, ya = xa[:split_at], ya[:split_at]
+        yp = None if yp is None else yp[:split_at]
+        wa = None if wa is None else wa[:split_at]
+    ready = yp is not None
+    source = _array_source(
+        model, (xa, yp if ready else ya, wa), compiled, batch_size, shuffle, where, ready
+    )
+    return source, source.y, validation_data
 
 
 # ---- fit -----------------------------------------------------------------------------------------
@@ -408,58 +479,13 @@ def fit(
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
     assert seed is not None  # @_seeded_run gave the run its seed
-    dtype = model_dtype(model)
-    full_y = None
-    val_source = None
     if x is None:
         raise ValueError("fit: no training data (x) given")
-    if _is_arrays(x):
-        xa = checks.to_numpy(x, "x", where)
-        ya = None if y is None else checks.to_numpy(y, "y", where)
-        if ya is None:
-            raise ValueError("fit: y (the targets) is required with array inputs x")
-        wa = (
-            None
-            if sample_weight is None
-            else checks.to_numpy(sample_weight, "sample_weight", where)
-        )
-        checks.check_lengths(xa, ya, wa, where)
-        if class_weight is not None:
-            ycw = checks.prepare_targets(ya, compiled.loss_kind, compiled.loss_name, dtype, where)
-            cw = _class_weights(ycw, class_weight, where)
-            wa = cw if wa is None else wa * cw
-        if validation_split and validation_data is None:
-            split_at = int(math.ceil(len(xa) * (1.0 - validation_split)))
-            if split_at <= 0 or split_at >= len(xa):
-                raise ValueError(
-                    f"fit: validation_split={validation_split} leaves no training or no validation "
-                    f"samples out of {len(xa)}"
-                )
-            validation_data = (xa[split_at:], ya[split_at:]) + (
-                () if wa is None else (wa[split_at:],)
-            )
-            xa, ya = xa[:split_at], ya[:split_at]
-            wa = None if wa is None else wa[:split_at]
-        source, _, full_y = _array_source(model, xa, ya, wa, compiled, batch_size, shuffle, where)
-    else:
-        if y is not None:
-            raise ValueError(
-                "fit: y must not be given when x is a Dataset or a loader (it yields the targets)"
-            )
-        if validation_split:
-            raise ValueError(
-                "fit: validation_split needs array inputs; with a Dataset or loader pass "
-                "validation_data (e.g. from deepgrad.data.train_test_split)"
-            )
-        if class_weight is not None or sample_weight is not None:
-            raise ValueError(
-                "fit: class_weight / sample_weight need array inputs; a loader can yield "
-                "(x, y, sample_weight) batches instead"
-            )
-        loader = _as_loader(x, batch_size, shuffle, seed)
-        source = LoaderSource(
-            loader, model, dtype, compiled.loss_kind, compiled.loss_name, where, True
-        )
+    source, full_y, validation_data = _training_source(
+        model, compiled, x, y, sample_weight, class_weight, validation_split, validation_data,
+        batch_size, shuffle, seed,
+    )  # fmt: skip
+    val_source = None
     if validation_data is not None:
         val_source = _eval_source(
             model,
@@ -483,33 +509,36 @@ def fit(
     if not opt.is_bound:
         opt.bind(params)
     history = History()
+    cbl = _callback_list(model, history, callbacks, int(epochs), source, batch_size, v)
+    trainer = Trainer(model, compiled, source, val_source, int(epochs), int(initial_epoch), cbl,
+                      history, v, seed, validation_freq)  # fmt: skip
+    return get_strategy().trainer(trainer).run()
+
+
+def _callback_list(
+    model: Any,
+    history: History,
+    callbacks: list[Callback] | None,
+    epochs: int,
+    source: Any,
+    batch_size: int,
+    verbose: int,
+) -> CallbackList:
+    """The run's callbacks: the History first, the user's in their order, BackupAndRestore
+    last (it saves what the others have done at the end of an epoch)."""
     user = list(callbacks or [])
     backups = [cb for cb in user if type(cb).__name__ == "BackupAndRestore"]
     ordered = [history] + [cb for cb in user if cb not in backups] + backups
     run_params = {
-        "epochs": int(epochs),
+        "epochs": epochs,
         "steps": source.steps,
         "batch_size": batch_size,
         "samples": getattr(source, "n", None),
-        "verbose": v,
+        "verbose": verbose,
     }
     history.params = run_params
-    cbl = CallbackList(ordered, model, run_params)
     model.__dict__["history"] = history
-    trainer = Trainer(
-        model,
-        compiled,
-        source,
-        val_source,
-        int(epochs),
-        int(initial_epoch),
-        cbl,
-        history,
-        v,
-        seed,
-        validation_freq,
-    )
-    return get_strategy().trainer(trainer).run()
+    return CallbackList(ordered, model, run_params)
 
 
 def _eval_source(
@@ -529,11 +558,11 @@ def _eval_source(
             )
         x, y = data[0], data[1]
         sw = data[2] if len(data) == 3 else sample_weight
-        return _array_source(model, x, y, sw, compiled, batch_size, False, where, need_y)[0]
+        arrays = _arrays(x, y, sw, where, need_y)
+        return _array_source(model, arrays, compiled, batch_size, False, where)
     if _is_arrays(data):
-        return _array_source(
-            model, data, y, sample_weight, compiled, batch_size, False, where, need_y
-        )[0]
+        arrays = _arrays(data, y, sample_weight, where, need_y)
+        return _array_source(model, arrays, compiled, batch_size, False, where)
     loader = _as_loader(data, batch_size, False, 0)
     dt = model_dtype(model)
     kind = compiled.loss_kind if compiled else None
@@ -578,9 +607,8 @@ def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int |
     batch_size = _check_batch_size(batch_size, where)
     compiled = model.__dict__.get("_dg_compiled")
     if _is_arrays(x):
-        source = _array_source(model, x, None, None, None, batch_size, False, where, need_y=False)[
-            0
-        ]
+        arrays = _arrays(x, None, None, where, need_y=False)
+        source = _array_source(model, arrays, None, batch_size, False, where)
     else:
         source = (
             _eval_source(model, x, None, compiled, batch_size, where, need_y=False)
