@@ -198,6 +198,37 @@ def test_conv2d_matches_torch(torch, rng, layout, n, cin, cout, hw, k, kw):
 
 
 @pytest.mark.parametrize(
+    "k, kw",
+    [
+        (3, {"padding": 1}),
+        ((3, 5), {"padding": "same", "dilation": (1, 2), "groups": 2}),
+        ((2, 4), {"padding": "same"}),  # uneven: one more column of padding on the right
+        ((3, 1), {"padding": (2, 0)}),  # a 1-wide kernel: nothing wraps
+    ],
+)
+def test_conv2d_flat_rows_equal_general_path(rng, layout, monkeypatch, k, kw):
+    """im2col/col2im through flat image rows (stride 1, Wo = W) give the general path's
+    output and gradients bit for bit, NaN-free where out-of-image taps wrap."""
+    kh, kk = (k, k) if isinstance(k, int) else k
+    x = rng.standard_normal((3, 4, 6, 7)).astype(np.float32)
+    w = rng.standard_normal((6, 4 // kw.get("groups", 1), kh, kk)).astype(np.float32)
+    gy = None
+    results = []
+    for flat in (True, False):
+        monkeypatch.setattr(conv_mod, "FLAT_ROWS", flat)
+        xt, wt = dg.tensor(x, requires_grad=True), dg.tensor(w, requires_grad=True)
+        y = F.conv2d(xt, wt, **kw)
+        assert y.shape[-1] == x.shape[-1]  # the flat path applies
+        if gy is None:
+            gy = rng.standard_normal(y.shape).astype(np.float32)
+        y.backward(dg.tensor(gy))
+        results.append((y.numpy(), xt.grad.numpy(), wt.grad.numpy()))
+    for a, b in zip(*results):
+        assert np.isfinite(a).all()
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
     "kw",
     [
         {},

@@ -38,7 +38,10 @@ operation              computes                                  is
 =====================  ========================================  =============================
 
 col2im adds each tap's slice of the column gradient into the padded image: ``kh·kw``
-strided slice-adds, no scatter over pixels. Each operation's backward is written with the
+strided slice-adds, no scatter over pixels. With stride 1 and an output as wide as the input
+(a ``"same"`` convolution) both im2col and col2im read each image as one flat run of rows, so
+every tap is one contiguous run (:func:`_flat_rows`): long inner loops instead of ``Wo``-long
+ones, the same numbers bit for bit. Each operation's backward is written with the
 other two (``∂ conv_t / ∂y = conv``, ``∂ conv_wgrad / ∂x = conv_t(y, ·)`` ...), so gradients
 of any order work, and ``conv_transpose2d`` is the same machinery read the other way.
 """
@@ -59,6 +62,10 @@ from .shape import reshape
 #: sample); at or above it, one GEMM over the whole batch. Both paths are exact; tests set it
 #: to 0 or a large number to exercise each.
 BATCH_MAJOR_BELOW_K = 32
+
+#: use flat image rows (:func:`_flat_rows`) in im2col/col2im wherever the geometry allows;
+#: tests switch it off to check that both paths give the same numbers bit for bit.
+FLAT_ROWS = True
 
 
 # ---- argument handling -----------------------------------------------------------------------
@@ -196,6 +203,8 @@ def _im2col(x: Any, g: _Geom, pooled: bool = False) -> Any:
     ``(N, C·kh·kw, L)`` (batch-major) or ``(C·kh·kw, N·L)``. With ``pooled`` the columns come
     from :data:`SCRATCH` (give them back when done)."""
     N, C = g.N, g.C
+    if _flat_rows(g):
+        return _im2col_flat(x, g, pooled)
     buf = x
     # the padded image: a scratch buffer whose border stays zero (only the interior is written)
     pad_tag = ("pad", g.pt, g.pl, g.H, g.W)
@@ -216,6 +225,105 @@ def _im2col(x: Any, g: _Geom, pooled: bool = False) -> Any:
     if buf is not x:
         SCRATCH.give(buf, pad_tag)
     return cols
+
+
+def _flat_rows(g: _Geom) -> bool:
+    """Whether im2col/col2im can read each image as one flat run of rows: stride 1 and an
+    output as wide as the input (``Wo = W``, e.g. a 3×3 ``"same"`` convolution).
+
+    Then tap ``(p, q)`` of output pixel ``(i, j)`` sits at flat position ``(i + p·dh)·W + j +
+    q·dw − pl`` of the image padded in height only, so each tap is one contiguous run of
+    ``Ho·W`` values; the positions a run reads or writes past the left or right border wrap
+    into the neighbouring row, and exactly those column entries are zeroed (:func:`_wrapped`).
+    NumPy runs these long inner loops several times faster than ``Wo``-long rows.
+    """
+    return FLAT_ROWS and g.sh == 1 and g.sw == 1 and g.Wo == g.W
+
+
+def _flat_len(g: _Geom) -> int:
+    """Length of one flat image buffer: ``pl`` slack, ``Hp`` rows of ``W``, ``pr`` slack."""
+    return g.pl + g.Hp * g.W + g.pr
+
+
+def _wrapped(cols6: Any, g: _Geom, q_axis: int) -> None:
+    """Zero the column entries of taps whose flat run wrapped past the left or right border:
+    for tap column ``q`` with shift ``d = q·dw − pl``, output columns ``j < −d`` or
+    ``j ≥ W − d``. ``cols6`` has the kernel-column axis at ``q_axis`` and ``Wo`` last."""
+    for q in range(g.kw):
+        d = q * g.dw - g.pl
+        if d:
+            js = slice(0, -d) if d < 0 else slice(g.W - d, g.W)
+            index = [slice(None)] * cols6.ndim
+            index[q_axis], index[-1] = q, js
+            cols6[tuple(index)] = 0
+
+
+def _im2col_flat(x: Any, g: _Geom, pooled: bool) -> Any:
+    """:func:`_im2col` through flat image rows (:func:`_flat_rows`)."""
+    N, C, W = g.N, g.C, g.W
+    F = _flat_len(g)
+    tag = ("flat", g.pt, g.pl, g.H, W)
+    buf, _ = SCRATCH.take((N, C, F), x.dtype, tag)  # zero outside the image: stays so
+    start = g.pl + g.pt * W
+    buf[:, :, start : start + g.H * W] = x.reshape(N, C, g.H * W)
+    sN, sC, s1 = buf.strides
+    run, tap = g.Ho * W, (g.kh, g.kw)
+    tstr = (g.dh * W * s1, g.dw * s1)
+    if g.bm:
+        view = _as_strided(buf, (N, C, *tap, run), (sN, sC, *tstr, s1))
+    else:
+        view = _as_strided(buf, (C, *tap, N, run), (sC, *tstr, sN, s1))
+    K = C * g.kh * g.kw
+    shape = (N, K, g.L) if g.bm else (K, N * g.L)
+    cols = SCRATCH.take(shape, x.dtype)[0] if pooled else backend.xp.empty(shape, x.dtype)
+    cols.reshape(view.shape)[...] = view
+    SCRATCH.give(buf, tag)
+    if g.bm:
+        _wrapped(cols.reshape(N, C, g.kh, g.kw, g.Ho, W), g, 3)
+    else:
+        _wrapped(cols.reshape(C, g.kh, g.kw, N, g.Ho, W), g, 2)
+    return cols
+
+
+def _col2im_flat(cols: Any, g: _Geom, bias: Any) -> Any:
+    """:func:`_col2im` through flat image rows (:func:`_flat_rows`); zeroes the wrapped
+    entries of ``cols`` (a scratch GEMM result) in place. Every image position receives its
+    taps' values in the same order as in the general path, so the sums are the same."""
+    N, C, W = g.N, g.C, g.W
+    run = g.Ho * W
+    if g.bm:
+        _wrapped(cols.reshape(N, C, g.kh, g.kw, g.Ho, W), g, 3)
+        c = cols.reshape(N, C, g.kh, g.kw, run)
+        buf, new = SCRATCH.take((N, C, _flat_len(g)), cols.dtype)
+    else:
+        _wrapped(cols.reshape(C, g.kh, g.kw, N, g.Ho, W), g, 2)
+        c = cols.reshape(C, g.kh, g.kw, N, run)
+        buf, new = SCRATCH.take((C, N, _flat_len(g)), cols.dtype)
+    if not new:
+        buf.fill(0)
+    for p in range(g.kh):
+        for q in range(g.kw):
+            s0 = p * g.dh * W + q * g.dw
+            tap = c[:, :, p, q] if g.bm else c[:, p, q]
+            buf[:, :, s0 : s0 + run] += tap
+    start = g.pl + g.pt * W
+    src = buf[:, :, start : start + g.H * W].reshape(buf.shape[0], buf.shape[1], g.H, W)
+    return _image_out(src, buf, g, bias)
+
+
+def _image_out(src: Any, buf: Any, g: _Geom, bias: Any) -> Any:
+    """The image ``(N, C, H, W)`` from col2im's cropped buffer ``src`` (``(C, N, H, W)``
+    unless batch-major) plus ``bias (C,)``; the scratch ``buf`` goes back to the pool."""
+    xp = backend.xp
+    if not g.bm:
+        src = src.transpose(1, 0, 2, 3)
+    out = xp.empty((g.N, g.C, g.H, g.W), buf.dtype)
+    if bias is None:
+        out[...] = src
+    else:
+        xp.add(src, bias.reshape(g.C, 1, 1), out=out)
+    SCRATCH.give(buf)
+    return out
 
 
 def _to_cols_layout(y: Any, g: _Geom) -> tuple[Any, bool]:
@@ -246,8 +354,10 @@ def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
 
 def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
     """Adjoint of :func:`_im2col`: columns → ``x (N, C, H, W)``; each kernel tap's slice is
-    added into the padded image (``kh·kw`` strided slice-adds), plus ``bias (C,)``."""
-    xp = backend.xp
+    added into the padded image (``kh·kw`` strided slice-adds), plus ``bias (C,)``. ``cols``
+    is consumed: its entries for out-of-image taps may be zeroed in place."""
+    if _flat_rows(g):
+        return _col2im_flat(cols, g, bias)
     N, C = g.N, g.C
     if g.bm:
         c = cols.reshape(N, C, g.kh, g.kw, g.Ho, g.Wo)
@@ -262,16 +372,7 @@ def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
         for q in range(g.kw):
             h0, w0 = p * g.dh, q * g.dw
             buf[:, :, h0 : h0 + eh : g.sh, w0 : w0 + ew : g.sw] += c[:, :, p, q]
-    src = buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W]
-    if not g.bm:
-        src = src.transpose(1, 0, 2, 3)
-    out = xp.empty((N, C, g.H, g.W), cols.dtype)
-    if bias is None:
-        out[...] = src
-    else:
-        xp.add(src, bias.reshape(C, 1, 1), out=out)
-    SCRATCH.give(buf)
-    return out
+    return _image_out(buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W], buf, g, bias)
 
 
 def _gemm(w: Any, cols: Any, g: _Geom) -> Any:
