@@ -331,9 +331,10 @@ def _to_cols_layout(y: Any, g: _Geom) -> tuple[Any, bool]:
     ``(O, N·L)``, and whether the result is a :data:`SCRATCH` buffer."""
     if g.bm:
         return backend.xp.ascontiguousarray(y).reshape(g.N, g.O, g.L), False
-    out, _ = SCRATCH.take((g.O, g.N, g.Ho, g.Wo), y.dtype)
-    out[...] = y.transpose(1, 0, 2, 3)
-    return out.reshape(g.O, g.N * g.L), True
+    # taken in the shape it is given back in (the GEMM buffers' key), so that it is reused
+    out, _ = SCRATCH.take((g.O, g.N * g.L), y.dtype)
+    out.reshape(g.O, g.N, g.Ho, g.Wo)[...] = y.transpose(1, 0, 2, 3)
+    return out, True
 
 
 def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
