@@ -112,6 +112,23 @@ def test_linear_matches_torch(torch, rng, case, dtype):
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), **tol)
 
 
+@pytest.mark.parametrize("case", [*LINEAR_CASES, ((0, 4), True)])
+def test_linear_first_order_backward_equals_the_recorded_one(rng, case):
+    """The first-order backward (plain arrays, no nodes) gives the recorded backward's
+    gradients (``create_graph=True``, through differentiable ops) bit for bit."""
+    shape, bias = case
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in (shape, (3, 4), (3,))]
+    gy = rng.standard_normal(shape[:-1] + (3,)).astype(np.float32)
+    grads = []
+    for create_graph in (False, True):
+        xs = [dg.tensor(a, requires_grad=True) for a in arrays[: 3 if bias else 2]]
+        y = F.linear(*xs)
+        y.backward(dg.tensor(gy), create_graph=create_graph)
+        grads.append([x.grad.numpy() for x in xs])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_linear_only_some_inputs_need_grad(rng):
     x = dg.tensor(rng.standard_normal((5, 4)))
     w = leaf(rng, (3, 4))
