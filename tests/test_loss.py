@@ -33,11 +33,14 @@ def _both(fn_dg, fn_t, x, *args, **kw):
     "kw",
     [{}, {"label_smoothing": 0.1}, {"weight": "w"}, {"weight": "w", "label_smoothing": 0.3}],
 )
-def test_cross_entropy_labels_matches_torch(reduction, kw):
+@pytest.mark.parametrize("ignored", [-100, None, 2])  # a label ignored, none, one in range
+def test_cross_entropy_labels_matches_torch(reduction, kw, ignored):
     x = rng.standard_normal((7, 5))
     t = rng.integers(0, 5, 7)
-    t[3] = -100
     kw = dict(kw)
+    if ignored is not None:
+        t[3] = ignored
+        kw["ignore_index"] = ignored
     if kw.get("weight") == "w":
         kw["weight"] = rng.random(5) + 0.1
     _both(L.cross_entropy, TF.cross_entropy, x, t, reduction=reduction, **kw)

@@ -306,25 +306,31 @@ def cross_entropy(
             )
         labels = labels.reshape(-1)
         valid = labels != ignore_index
-        safe = xp.where(valid, labels, 0)
-        wt = w[safe] if w is not None else xp.ones(n, dt)
-        wt = wt * valid
-        if label_smoothing == 0 and w is None:
+        if n and w is None and not label_smoothing and valid.all():
+            # the common case, every label counted with weight 1: the general branch's numbers
+            # (a mean divides by n) without its per-sample weight arrays
             coef = None
+            scale = xp.asarray(1.0 / n if reduction == "mean" else 1.0, dt)
         else:
-            coef = xp.zeros((n, c), dt)
-            coef[xp.arange(n), safe] = (1 - label_smoothing) * wt
-            if label_smoothing:
-                row = (w if w is not None else xp.ones(c, dt)) * (label_smoothing / c)
-                coef += row[None, :] * valid[:, None]
-        if reduction == "mean":
-            denom = float(wt.sum())
-            scale = xp.asarray(1.0 / denom if denom > 0 else float("nan"), dt)
-        else:
-            scale = xp.asarray(1.0, dt)
-        if coef is None:
-            scale = (valid * scale).astype(dt) if not valid.all() else scale
-            labels = safe
+            safe = xp.where(valid, labels, 0)
+            wt = w[safe] if w is not None else xp.ones(n, dt)
+            wt = wt * valid
+            if label_smoothing == 0 and w is None:
+                coef = None
+            else:
+                coef = xp.zeros((n, c), dt)
+                coef[xp.arange(n), safe] = (1 - label_smoothing) * wt
+                if label_smoothing:
+                    row = (w if w is not None else xp.ones(c, dt)) * (label_smoothing / c)
+                    coef += row[None, :] * valid[:, None]
+            if reduction == "mean":
+                denom = float(wt.sum())
+                scale = xp.asarray(1.0 / denom if denom > 0 else float("nan"), dt)
+            else:
+                scale = xp.asarray(1.0, dt)
+            if coef is None:
+                scale = (valid * scale).astype(dt) if not valid.all() else scale
+                labels = safe
     out = SoftmaxCrossEntropy(labels, coef, scale, reduction != "none")(x)
     if reduction == "mean" and n == 0:  # the mean of no losses: NaN, as PyTorch's (0 / 0)
         out = out + float("nan")
@@ -348,7 +354,7 @@ def _check_labels(t: Any, c: int, ignore_index: int, fn: str, shape: tuple) -> A
         t = t.astype(numpy.int64)
     elif t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: targets must be integer labels, got dtype {t.dtype}")
-    if t.size:
+    if t.size and not (t.min() >= 0 and t.max() < c):  # else every label is in range
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bool(xp.any(bad)):
             v = int(t[bad].reshape(-1)[0])
