@@ -36,7 +36,7 @@ def main(epochs: int = 30, batch_size: int = 32, lr: float = 0.1, seed: int = 0)
             loss.backward()
             with dg.no_grad():
                 for p in params:  # plain SGD: w <- w - lr * dL/dw
-                    p.data -= lr * p.grad.data
+                    p._data -= lr * p.grad._data
             total += loss.item() * len(idx)
         if epoch % 10 == 0 or epoch == 1:
             print(f"epoch {epoch:3d}  loss {total / len(x_train):.4f}")

@@ -15,7 +15,7 @@ from deepgrad import backend
 def test_numpy_is_the_default():
     assert backend.name() == "numpy"
     assert backend.xp is np
-    assert isinstance(dg.ones(2).data, np.ndarray)
+    assert isinstance(dg.ones(2)._data, np.ndarray)
 
 
 def _cupy_usable() -> bool:

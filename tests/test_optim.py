@@ -208,7 +208,7 @@ def test_state_dict_round_trip_resumes_exactly(name, kwargs, torch_name):
     straight, _ = _run_dg(name, kwargs, init, grads)
     first, opt = _run_dg(name, kwargs, init, grads[:5])
     state = _through_json(opt.state_dict())
-    params = [dg.Tensor(p.data.copy(), requires_grad=True) for p in first]
+    params = [dg.Tensor(p.numpy().copy(), requires_grad=True) for p in first]
     fresh = getattr(optim, name)(params, **kwargs)
     fresh.load_state_dict(state)
     for gs in grads[5:]:
@@ -275,7 +275,7 @@ def test_late_binding_keeps_placeholder_hyperparameters_and_pending_state():
     late = optim.SGD(lr=0.5, momentum=0.9)
     late.param_groups[0]["lr"] = 0.05  # e.g. written by a schedule before binding
     late.load_state_dict(state)  # kept until bind
-    params = [dg.Tensor(p.data.copy(), requires_grad=True) for p in first]
+    params = [dg.Tensor(p.numpy().copy(), requires_grad=True) for p in first]
     late.bind(params)
     assert late.param_groups[0]["lr"] == 0.05
     for gs in grads[5:]:
@@ -308,7 +308,7 @@ def test_zero_grad_sets_none_and_missing_grads_are_skipped():
     opt = optim.Adam([a, b], lr=0.1)
     (a * 2.0).sum().backward()
     opt.step()
-    assert b.grad is None and np.all(b.data == 1.0) and b not in opt.state
+    assert b.grad is None and np.all(b.numpy() == 1.0) and b not in opt.state
     opt.zero_grad()
     assert a.grad is None
 

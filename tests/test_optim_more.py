@@ -238,7 +238,7 @@ def test_state_dict_round_trip_mid_run_continues_identically(name, kwargs, torch
     straight, _ = _run_dg(name, kwargs, second, init, grads)
     first, opt = _run_dg(name, kwargs, second, init, grads[:12])
     state = _through_json(opt.state_dict())
-    params = [dg.Tensor(p.data.copy(), requires_grad=True) for p in first]
+    params = [dg.Tensor(p.numpy().copy(), requires_grad=True) for p in first]
     fresh = getattr(optim, name)(_groups(params, second), **kwargs)
     fresh.load_state_dict(state)
     assert fresh.param_groups[1] == opt.param_groups[1] | {"params": params[2:]}

@@ -18,7 +18,7 @@ def _params(dtype=np.float64, seed=0):
 
 def test_values():
     ps = _params()
-    arrays = [p.data for p in ps]
+    arrays = [p.numpy() for p in ps]
     np.testing.assert_allclose(nn.l1_penalty(ps).item(), sum(np.abs(a).sum() for a in arrays))
     np.testing.assert_allclose(nn.l2_penalty(ps).item(), sum((a**2).sum() for a in arrays))
     assert nn.l2_penalty(ps[0]).shape == ()
@@ -41,7 +41,7 @@ def test_gradients_and_double_backward():
     ps = _params()
     (nn.l1_penalty(ps) + 0.5 * nn.l2_penalty(ps)).backward()
     for p in ps:
-        np.testing.assert_allclose(p.grad.data, np.sign(p.data) + p.data)
+        np.testing.assert_allclose(p.grad.data, np.sign(p.numpy()) + p.numpy())
     w = ps[0]
     (g,) = dg.grad(nn.l2_penalty(w), w, create_graph=True)
     (gg,) = dg.grad(g.sum(), w)
@@ -51,7 +51,7 @@ def test_gradients_and_double_backward():
 def test_matches_torch():
     torch = pytest.importorskip("torch")
     ps = _params()
-    qs = [torch.tensor(p.data, requires_grad=True) for p in ps]
+    qs = [torch.tensor(p.numpy(), requires_grad=True) for p in ps]
     (0.3 * nn.l1_penalty(ps) + 0.7 * nn.l2_penalty(ps)).backward()
     (0.3 * sum(q.abs().sum() for q in qs) + 0.7 * sum((q**2).sum() for q in qs)).backward()
     for p, q in zip(ps, qs, strict=True):

@@ -152,7 +152,7 @@ def test_detach_shares_data_and_cuts_the_graph():
     y = x * 3
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert d.data is y.data
+    assert d._data is y._data
     (d * x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0])
 

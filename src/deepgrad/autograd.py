@@ -100,14 +100,14 @@ class Function:
         n = len(inputs)
         if n == 1:
             x = inputs[0]
-            ys = self.forward(x.data)
+            ys = self.forward(x._data)
             record = x.requires_grad and _GradMode.enabled
         elif n == 2:
             a, b = inputs
-            ys = self.forward(a.data, b.data)
+            ys = self.forward(a._data, b._data)
             record = (a.requires_grad or b.requires_grad) and _GradMode.enabled
         else:
-            ys = self.forward(*[x.data for x in inputs])
+            ys = self.forward(*[x._data for x in inputs])
             record = _GradMode.enabled and True in [x.requires_grad for x in inputs]
         if not record:  # nothing to differentiate: plain constant outputs, no graph
             if type(ys) is tuple:
@@ -272,7 +272,7 @@ def run_backward(
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 if gx is None or not need:
                     continue
-                gd, xd = gx.data, x.data
+                gd, xd = gx._data, x._data
                 if gd.shape != xd.shape:
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape "

@@ -50,7 +50,7 @@ def numerical_grad(f: Callable[..., Any], *inputs: Tensor, eps: float = 1e-6) ->
     def total(*xs: Tensor) -> float:
         out = f(*xs)
         outs = out if isinstance(out, (tuple, list)) else (out,)
-        return float(sum(float(o.data.sum()) for o in outs))
+        return float(sum(float(o._data.sum()) for o in outs))
 
     return _numerical(total, inputs, eps)
 
@@ -67,9 +67,9 @@ def _numerical(total: Callable[..., float], inputs: tuple[Tensor, ...], eps: flo
     grads = []
     for x in inputs:
         g = numpy.zeros(x.shape, dtype=numpy.float64)
-        if not x.data.flags.c_contiguous:  # so that ``flat`` is a view
-            x.data = x.data.copy()  # (not ascontiguousarray: it makes 0-d arrays 1-d)
-        flat = x.data.reshape(-1)
+        if not x._data.flags.c_contiguous:  # so that ``flat`` is a view
+            x._data = x._data.copy()  # (not ascontiguousarray: it makes 0-d arrays 1-d)
+        flat = x._data.reshape(-1)
         for i in range(flat.size):
             old = flat[i].item()
             flat[i] = old + eps
@@ -148,7 +148,9 @@ def gradcheck(
     worst = GradcheckResult(True, 0.0, 0.0, -1, (), 0.0, 0.0)
     worst_excess = -numpy.inf
     for i, a, n in zip(checked, analytic, numeric):
-        a_arr = numpy.zeros_like(n) if a is None else backend.to_numpy(a.data).astype(numpy.float64)
+        a_arr = (
+            numpy.zeros_like(n) if a is None else backend.to_numpy(a._data).astype(numpy.float64)
+        )
         if a_arr.size == 0:
             continue
         err = numpy.abs(a_arr - n)

@@ -31,15 +31,17 @@ class Tensor:
 
     Attributes
     ----------
-    data : array
-        The values (a NumPy or CuPy array).
+    data : Tensor
+        The values as a tensor sharing this one's memory, cut from the graph (PyTorch's
+        ``.data``: ``p.data.add_(p.grad, alpha=-lr)`` updates ``p``; ``p.data = t`` replaces
+        its values). The array itself (NumPy or CuPy) is ``_data``, what the engine reads.
     grad : Tensor or None
         ``dL/dself`` after ``L.backward()``, for leaves with ``requires_grad``.
     requires_grad : bool
         Whether operations on this tensor are recorded for differentiation.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_creator", "_index", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_creator", "_index", "__weakref__")
     # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
     __array_ufunc__ = None
 
@@ -49,7 +51,7 @@ class Tensor:
             raise TypeError(
                 f"only floating point tensors can require gradients, got dtype {arr.dtype}"
             )
-        self.data = arr
+        self._data = arr
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._creator: autograd.Function | None = None
@@ -58,7 +60,7 @@ class Tensor:
     @classmethod
     def _from_op(cls, data: Any, creator: autograd.Function | None, index: int) -> Tensor:
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = creator is not None
         t._creator = creator
@@ -67,25 +69,34 @@ class Tensor:
 
     # ---- attributes -------------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor sharing its memory, detached from the graph."""
+        return Tensor._from_op(self._data, None, 0)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else backend.xp.asarray(value)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
         """Number of elements (``numel``)."""
-        return self.data.size
+        return self._data.size
 
     def numel(self) -> int:
         """Number of elements."""
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> numpy.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -103,19 +114,19 @@ class Tensor:
         return F.transpose(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
 
     def __repr__(self) -> str:
-        body = numpy.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        body = numpy.array2string(backend.to_numpy(self._data), separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (backend.get_default_dtype(), numpy.int64, numpy.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (backend.get_default_dtype(), numpy.int64, numpy.bool_):
+            extra += f", dtype={self._data.dtype}"
         if self._creator is not None:
             extra += f", grad_fn={type(self._creator).__name__}"
         elif self.requires_grad:
@@ -123,11 +134,11 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -136,7 +147,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be an index")
         return int(self.item())
 
@@ -145,20 +156,29 @@ class Tensor:
     # ---- conversion -------------------------------------------------------------------
     def numpy(self) -> numpy.ndarray:
         """The values as a NumPy array (shares memory on the CPU; no graph)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
+        """NumPy's protocol: ``numpy.asarray(t)`` is ``t.numpy()`` (no copy on the CPU)."""
+        a = backend.to_numpy(self._data)
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        return a.copy() if copy else a
 
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.data.shape}")
-        return self.data.item()
+        if self._data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element, got shape {self._data.shape}"
+            )
+        return self._data.item()
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, cut from the graph (``requires_grad=False``)."""
-        return Tensor._from_op(self.data, None, 0)
+        return Tensor._from_op(self._data, None, 0)
 
     def astype(self, dtype: Any) -> Tensor:
         """Cast to ``dtype`` (differentiable between floating dtypes)."""
@@ -177,7 +197,7 @@ class Tensor:
         return F.astype(self, numpy.int32)
 
     def bool(self) -> Tensor:
-        return Tensor._from_op(self.data.astype(bool), None, 0)
+        return Tensor._from_op(self._data.astype(bool), None, 0)
 
     def to(self, target: Any) -> Tensor:
         """PyTorch's ``to``: a dtype (``dg.float64``, ``"float32"``) casts; ``"cpu"`` (the
@@ -194,7 +214,7 @@ class Tensor:
         """A copy with its own data; differentiable (the gradient flows back unchanged)."""
         if self.requires_grad and autograd.is_grad_enabled():
             return F.add(self, 0)
-        return Tensor._from_op(self.data.copy(), None, 0)
+        return Tensor._from_op(self._data.copy(), None, 0)
 
     def contiguous(self) -> Tensor:
         """This tensor (NumPy handles any memory layout; kept for PyTorch code)."""
@@ -202,22 +222,22 @@ class Tensor:
 
     def dim(self) -> int:
         """The number of axes (PyTorch's name for ``ndim``)."""
-        return self.data.ndim
+        return self._data.ndim
 
     def isnan(self) -> Tensor:
-        return Tensor._from_op(backend.xp.isnan(self.data), None, 0)
+        return Tensor._from_op(backend.xp.isnan(self._data), None, 0)
 
     def isinf(self) -> Tensor:
-        return Tensor._from_op(backend.xp.isinf(self.data), None, 0)
+        return Tensor._from_op(backend.xp.isinf(self._data), None, 0)
 
     def isfinite(self) -> Tensor:
-        return Tensor._from_op(backend.xp.isfinite(self.data), None, 0)
+        return Tensor._from_op(backend.xp.isfinite(self._data), None, 0)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns ``self``."""
         if self._creator is not None and not requires_grad:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -310,7 +330,7 @@ class Tensor:
                 "in-place assignment to a tensor that requires grad; do it under dg.no_grad() "
                 "or build a new tensor with dg.where / concat"
             )
-        self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+        self._data[_index_arrays(index)] = value._data if isinstance(value, Tensor) else value
 
     # ---- in place: PyTorch's `p -= lr * p.grad` under no_grad ------------------------------
     def _records(self, other: Any = None) -> bool:
@@ -328,11 +348,11 @@ class Tensor:
             )
 
     def _in_place(self, ufunc: Any, other: Any, what: str) -> Tensor:
-        """``self.data <- ufunc(self.data, other)`` in the tensor's own memory and dtype."""
+        """``self._data <- ufunc(self._data, other)`` in the tensor's own memory and dtype."""
         self._refuse_if_recorded(other, what)
-        o = other.data if isinstance(other, Tensor) else other
+        o = other._data if isinstance(other, Tensor) else other
         try:
-            ufunc(self.data, o, out=self.data, casting="same_kind")
+            ufunc(self._data, o, out=self._data, casting="same_kind")
         except ValueError as e:  # broadcasting would change this tensor's shape
             oshape = getattr(o, "shape", ())
             raise ValueError(
@@ -390,8 +410,8 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype)."""
         self._refuse_if_recorded(src, "copy_")
-        o = src.data if isinstance(src, Tensor) else src
-        backend.xp.copyto(self.data, backend.xp.asarray(o), casting="same_kind")
+        o = src._data if isinstance(src, Tensor) else src
+        backend.xp.copyto(self._data, backend.xp.asarray(o), casting="same_kind")
         return self
 
     def fill_(self, value: Any) -> Tensor:
@@ -403,7 +423,7 @@ class Tensor:
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         """In place ``clamp``: values below ``min`` become ``min``, above ``max`` ``max``."""
         self._refuse_if_recorded(None, "clamp_")
-        backend.xp.clip(self.data, min, max, out=self.data)
+        backend.xp.clip(self._data, min, max, out=self._data)
         return self
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
@@ -415,8 +435,8 @@ class Tensor:
         return self.copy_(backend.rng().normal(mean, std, self.shape).astype(self.dtype))
 
     def _compare(self, other: Any, op: Any) -> Tensor:
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor._from_op(op(self.data, o), None, 0)
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor._from_op(op(self._data, o), None, 0)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, numpy.equal)
@@ -437,7 +457,7 @@ class Tensor:
         return self._compare(other, numpy.greater_equal)
 
     def __invert__(self) -> Tensor:
-        return Tensor._from_op(~self.data, None, 0)
+        return Tensor._from_op(~self._data, None, 0)
 
     def __and__(self, other: Any) -> Tensor:
         return self._compare(other, numpy.logical_and)
@@ -476,11 +496,11 @@ class Tensor:
 
     @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._from_op(self.data.argmax(axis=axis, keepdims=keepdims), None, 0)
+        return Tensor._from_op(self._data.argmax(axis=axis, keepdims=keepdims), None, 0)
 
     @torch_names
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._from_op(self.data.argmin(axis=axis, keepdims=keepdims), None, 0)
+        return Tensor._from_op(self._data.argmin(axis=axis, keepdims=keepdims), None, 0)
 
     def reshape(self, *shape: Any) -> Tensor:
         return F.reshape(self, shape[0] if len(shape) == 1 else shape)
@@ -718,7 +738,7 @@ def _dims(args: tuple) -> Any:
 def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Tensor:
     """``Tensor._from_op`` as a plain function: the engine calls it for every output."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t.requires_grad = creator is not None
     t._creator = creator
@@ -731,15 +751,15 @@ autograd._make_tensor = _make_tensor
 
 
 def _scaled(other: Any, alpha: float) -> Any:
-    return (other.data if isinstance(other, Tensor) else other) * alpha
+    return (other._data if isinstance(other, Tensor) else other) * alpha
 
 
 def _index_arrays(index: Any) -> Any:
     """Replace tensors inside an index by their arrays."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     return index
 
 
@@ -751,7 +771,7 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
     """
     xp = backend.xp
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return xp.asarray(data, dtype=dtype)
     if isinstance(data, (xp.ndarray, numpy.ndarray, numpy.generic)):

@@ -59,10 +59,10 @@ class ReLU(Function):
         return backend.xp.maximum(x, 0)
 
     def backward(self, gy: Tensor) -> Tensor:
-        positive = self.output().data > 0
+        positive = self.output()._data > 0
         if is_grad_enabled():  # create_graph: through differentiable ops
             return gy * _mask(positive, gy)
-        return _const(gy.data * positive)  # one pass, no float copy of the mask
+        return _const(gy._data * positive)  # one pass, no float copy of the mask
 
 
 def relu(x: Tensor) -> Tensor:
@@ -78,7 +78,7 @@ class LeakyReLU(Function):
         return backend.xp.where(x > 0, x, x * self.slope)
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         return gy * _mask(backend.xp.where(x > 0, 1.0, self.slope), gy)
 
 
@@ -98,7 +98,7 @@ class ELU(Function):
         return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
 
     def backward(self, gy: Tensor) -> Tensor:
-        pos = self.inputs[0].data > 0
+        pos = self.inputs[0]._data > 0
         return where(pos, gy, gy * (self.output() + self.alpha))
 
 
@@ -167,8 +167,8 @@ class Sigmoid(Function):
         y = self.output()
         if is_grad_enabled():
             return gy * y * (1.0 - y)
-        yd = y.data
-        return _const(gy.data * yd * (1 - yd))  # one node instead of three
+        yd = y._data
+        return _const(gy._data * yd * (1 - yd))  # one node instead of three
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -186,8 +186,8 @@ class Tanh(Function):
         y = self.output()
         if is_grad_enabled():
             return gy * (1.0 - y * y)
-        yd = y.data
-        return _const(gy.data * (1 - yd * yd))
+        yd = y._data
+        return _const(gy._data * (1 - yd * yd))
 
 
 def tanh(x: Tensor) -> Tensor:
@@ -295,9 +295,9 @@ class SiLU(Function):
         if is_grad_enabled():
             s = sigmoid(x)
             return gy * s * (1.0 + x * (1.0 - s))
-        xd = x.data
+        xd = x._data
         s = _sigmoid(xd)
-        return _const(gy.data * s * (1 + xd * (1 - s)))
+        return _const(gy._data * s * (1 + xd * (1 - s)))
 
 
 def silu(x: Tensor) -> Tensor:
@@ -317,9 +317,9 @@ class Mish(Function):
         if is_grad_enabled():
             t = tanh(softplus(x))
             return gy * (t + x * sigmoid(x) * (1.0 - t * t))
-        xd = x.data
+        xd = x._data
         t = backend.xp.tanh(_softplus(xd))
-        return _const(gy.data * (t + xd * _sigmoid(xd) * (1 - t * t)))
+        return _const(gy._data * (t + xd * _sigmoid(xd) * (1 - t * t)))
 
 
 def mish(x: Tensor) -> Tensor:
@@ -357,7 +357,7 @@ class CELU(Function):
         return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0) / self.alpha))
 
     def backward(self, gy: Tensor) -> Tensor:
-        pos = self.inputs[0].data > 0
+        pos = self.inputs[0]._data > 0
         return where(pos, gy, gy * (self.output() * (1.0 / self.alpha) + 1.0))
 
 
@@ -405,7 +405,7 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     if x.ndim > 1:
         shape[1] = weight.size
     w = reshape(weight, tuple(shape))
-    return where(x.data > 0, x, x * w)
+    return where(x._data > 0, x, x * w)
 
 
 class Hardtanh(Function):
@@ -416,7 +416,7 @@ class Hardtanh(Function):
         return backend.xp.clip(x, x.dtype.type(self.lo), x.dtype.type(self.hi))
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         return gy * _mask((x > self.lo) & (x < self.hi), gy)
 
 
@@ -446,7 +446,7 @@ class Hardsigmoid(Function):
         return backend.xp.clip(x + 3, 0, 6) / x.dtype.type(6)
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         return gy * _mask((x > -3) & (x < 3), gy) * (1.0 / 6.0)
 
 
@@ -465,7 +465,7 @@ class Hardswish(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
-        xd = x.data
+        xd = x._data
         local = where(xd <= -3, 0.0, where(xd < 3, x * (1.0 / 3.0) + 0.5, 1.0))
         return gy * local
 
@@ -510,7 +510,7 @@ class Threshold(Function):
         return backend.xp.where(x > self.threshold, x, x.dtype.type(self.value))
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * _mask(self.inputs[0].data > self.threshold, gy)
+        return gy * _mask(self.inputs[0]._data > self.threshold, gy)
 
 
 def threshold(x: Tensor, threshold: float, value: float) -> Tensor:

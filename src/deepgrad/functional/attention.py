@@ -50,7 +50,7 @@ def additive_mask(mask: Any, dtype: Any, where: str) -> Any:
     """An attention mask as an additive array of ``dtype``: a boolean mask gives ``-inf`` where
     it is True (masked out) and 0 elsewhere; a float mask is cast."""
     xp = backend.xp
-    m = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else xp.asarray(mask)
     dt = numpy.dtype(dtype)
     if m.dtype == numpy.bool_:
         out = xp.zeros(m.shape, dt)
@@ -218,9 +218,9 @@ class Attention(Function):
         if is_grad_enabled():
             return _attn_backward_graph(gy, gp, q, k, v, self.scale, self.mask, self.drop, need)
         grads = _attn_backward(
-            None if gy is None else gy.data,
-            None if gp is None else gp.data,
-            q.data, k.data, v.data, self.a, self.p, self.drop, self.scale, need,
+            None if gy is None else gy._data,
+            None if gp is None else gp._data,
+            q._data, k._data, v._data, self.a, self.p, self.drop, self.scale, need,
         )  # fmt: skip
         return tuple(
             None if g is None else _const(sum_to_array(g, x.shape))
@@ -369,9 +369,9 @@ class MultiHeadAttentionCore(Function):
         if is_grad_enabled():
             return self._backward_graph(gy, gp)
         xp = backend.xp
-        xs = [x.data for x in self.inputs]
+        xs = [x._data for x in self.inputs]
         qh, kh, vh = self._split(tuple(xs))
-        gyh = None if gy is None else _heads(gy.data, self.h, self.bf)
+        gyh = None if gy is None else _heads(gy._data, self.h, self.bf)
         if len(xs) == 1:
             g = xp.empty(xs[0].shape, xs[0].dtype)
             outs = _packed_heads(g, self.h, self.bf)
@@ -388,7 +388,7 @@ class MultiHeadAttentionCore(Function):
                 None if gr is None else _heads(gr, self.h, self.bf) for gr in grads
             )  # fmt: skip
         _attn_backward(
-            gyh, None if gp is None else gp.data, qh, kh, vh, self.a, self.p, self.drop,
+            gyh, None if gp is None else gp._data, qh, kh, vh, self.a, self.p, self.drop,
             self.scale, need, outs,
         )  # fmt: skip
         if g is not None:
@@ -548,4 +548,4 @@ def multi_head_attention_forward(
 
 
 def _arr(m: Any) -> Any:
-    return m.data if isinstance(m, Tensor) else backend.xp.asarray(m)
+    return m._data if isinstance(m, Tensor) else backend.xp.asarray(m)

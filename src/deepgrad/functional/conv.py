@@ -457,7 +457,7 @@ class Conv2dFunction(Function):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
         has_b = len(need) > 2
-        gyt, gyt_pooled = _to_cols_layout(gy.data, g)
+        gyt, gyt_pooled = _to_cols_layout(gy._data, g)
         gx = gw = gb = None
         if need[0]:
             gx = ConvTranspose2dFunction(g, gyt)(gy, w)
@@ -519,12 +519,12 @@ class ConvTranspose2dFunction(Function):
         gy = gw = gb = None
         if need[0] or need[1]:
             graph = is_grad_enabled()
-            cols = _im2col(gx.data, g, pooled=not graph)
+            cols = _im2col(gx._data, g, pooled=not graph)
             if need[0]:
                 if graph:
                     gy = Conv2dFunction(g)(gx, w)
                 else:
-                    gy = Tensor._from_op(_from_gemm(_gemm(w.data, cols, g), g, None), None, 0)
+                    gy = Tensor._from_op(_from_gemm(_gemm(w._data, cols, g), g, None), None, 0)
             if need[1]:
                 gw = Conv2dWeightGradFunction(g, cols, self.yt)(gx, y)
             if not graph:

@@ -50,7 +50,7 @@ def _const(v: Any, like: Tensor | None) -> Tensor:
     if isinstance(v, Tensor):
         return v
     if isinstance(v, numbers.Number) and like is not None:
-        dt = like.data.dtype
+        dt = like._data.dtype
         if dt.kind in "fc" or (
             isinstance(v, numbers.Integral) and (dt.kind != "b" or isinstance(v, bool))
         ):
@@ -76,14 +76,14 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 def _meet_scalar(t: Tensor, v: Any) -> Tensor:
     """An integer/bool tensor meeting a Python float is computed in the default float dtype
     (``int_tensor * 0.5`` is float32, as in PyTorch; NumPy would give float64)."""
-    if t.data.dtype.kind in "iub" and isinstance(v, float):
-        return Tensor._from_op(t.data.astype(backend.get_default_dtype()), None, 0)
+    if t._data.dtype.kind in "iub" and isinstance(v, float):
+        return Tensor._from_op(t._data.astype(backend.get_default_dtype()), None, 0)
     return t
 
 
 def _mask(cond: Any, like: Tensor) -> Tensor:
     """A constant 0/1 tensor of ``like``'s dtype (no gradient flows through a mask)."""
-    return Tensor._from_op(cond.astype(like.data.dtype), None, 0)
+    return Tensor._from_op(cond.astype(like._data.dtype), None, 0)
 
 
 class Add(Function):
@@ -147,10 +147,10 @@ def div(a: Any, b: Any) -> Tensor:
     """``a / b`` (true division, broadcasting; integer operands give the default float
     dtype, as in PyTorch)."""
     a, b = _pair(a, b)
-    if a.data.dtype.kind in "iub" and b.data.dtype.kind in "iub":
+    if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub":
         dt = backend.get_default_dtype()
-        a = Tensor._from_op(a.data.astype(dt), None, 0)
-        b = Tensor._from_op(b.data.astype(dt), None, 0)
+        a = Tensor._from_op(a._data.astype(dt), None, 0)
+        b = Tensor._from_op(b._data.astype(dt), None, 0)
     return Div()(a, b)
 
 
@@ -279,7 +279,7 @@ class Abs(Function):
         return backend.xp.abs(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * _mask(backend.xp.sign(self.inputs[0].data), gy)
+        return gy * _mask(backend.xp.sign(self.inputs[0]._data), gy)
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
@@ -296,8 +296,8 @@ class Maximum(Function):
 
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
-        wins = a.data > b.data if self.take_max else a.data < b.data
-        ties = a.data == b.data
+        wins = a._data > b._data if self.take_max else a._data < b._data
+        ties = a._data == b._data
         wa = wins + 0.5 * ties
         na, nb = self.needs_input_grad
         ga = sum_to(gy * _mask(wa, gy), a.shape) if na else None
@@ -323,7 +323,7 @@ class Clip(Function):
         return backend.xp.clip(x, self.lo, self.hi)
 
     def backward(self, gy: Tensor) -> Tensor:
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         inside = backend.xp.ones(x.shape, dtype=bool)
         if self.lo is not None:
             inside &= x >= self.lo
@@ -356,7 +356,7 @@ class Where(Function):
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``cond`` is true, else ``b`` (broadcasting all three)."""
-    c = cond.data if isinstance(cond, Tensor) else backend.xp.asarray(cond)
+    c = cond._data if isinstance(cond, Tensor) else backend.xp.asarray(cond)
     if c.dtype != bool:
         c = c.astype(bool)
     return Where(c)(*_pair(a, b))
@@ -379,7 +379,7 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
     if x.dtype == dtype:
         return x
     if dtype.kind not in "fc":
-        return Tensor._from_op(x.data.astype(dtype), None, 0)
+        return Tensor._from_op(x._data.astype(dtype), None, 0)
     return AsType(dtype)(x)
 
 
@@ -401,14 +401,14 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 
 
 def _data(v: Any) -> Any:
-    return v.data if isinstance(v, Tensor) else v
+    return v._data if isinstance(v, Tensor) else v
 
 
 def _floating(x: Tensor) -> Tensor:
     """An integer/bool tensor as the default float dtype (``sin`` of ints is float, as in
     PyTorch); a floating tensor unchanged."""
-    if x.data.dtype.kind in "iub":
-        return Tensor._from_op(x.data.astype(backend.get_default_dtype()), None, 0)
+    if x._data.dtype.kind in "iub":
+        return Tensor._from_op(x._data.astype(backend.get_default_dtype()), None, 0)
     return x
 
 
@@ -423,35 +423,35 @@ class PiecewiseConstant(Function):
         return self.fn(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return Tensor._from_op(backend.xp.zeros_like(gy.data), None, 0)
+        return Tensor._from_op(backend.xp.zeros_like(gy._data), None, 0)
 
 
 def sign(x: Tensor) -> Tensor:
     """``-1, 0, 1`` for negative, zero, positive elements (gradient 0)."""
-    if x.data.dtype.kind == "b":
-        return Tensor._from_op(x.data.copy(), None, 0)
+    if x._data.dtype.kind == "b":
+        return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(backend.xp.sign)(x)
 
 
 def floor(x: Tensor) -> Tensor:
     """Largest integer ``<= x`` (gradient 0; integer tensors are returned unchanged)."""
-    if x.data.dtype.kind in "iub":
-        return Tensor._from_op(x.data.copy(), None, 0)
+    if x._data.dtype.kind in "iub":
+        return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(backend.xp.floor)(x)
 
 
 def ceil(x: Tensor) -> Tensor:
     """Smallest integer ``>= x`` (gradient 0; integer tensors are returned unchanged)."""
-    if x.data.dtype.kind in "iub":
-        return Tensor._from_op(x.data.copy(), None, 0)
+    if x._data.dtype.kind in "iub":
+        return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(backend.xp.ceil)(x)
 
 
 def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
     """Round to ``decimals`` decimal places, halves to even (``round(2.5) = 2``, as PyTorch
     and NumPy); gradient 0. Integer tensors are returned unchanged."""
-    if x.data.dtype.kind in "iub":
-        return Tensor._from_op(x.data.copy(), None, 0)
+    if x._data.dtype.kind in "iub":
+        return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(lambda a: backend.xp.round(a, decimals))(x)
 
 
@@ -550,7 +550,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where the boolean ``mask`` is true, ``x`` elsewhere (``mask`` broadcasts
     with ``x``; ``value`` is a number or a 0-d tensor, which then gets the gradient of the
     positions it fills)."""
-    m = mask.data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
     if m.dtype != bool:
         raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor) and value.ndim != 0:

@@ -105,7 +105,7 @@ def embedding(
     (``w_v ← w_v · max_norm / (‖w_v‖ + 1e-7)``); ``scale_grad_by_freq`` divides each row's
     gradient by how often its index occurs in ``indices``."""
     xp = backend.xp
-    idx = indices.data if isinstance(indices, Tensor) else xp.asarray(indices)
+    idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}")
@@ -127,7 +127,7 @@ def embedding(
         if max_norm <= 0:
             raise ValueError(f"embedding: max_norm must be positive, got {max_norm}")
         rows = xp.unique(idx.reshape(-1))
-        w = weight.data
+        w = weight._data
         norms = xp.linalg.norm(w[rows].astype(numpy.float64), ord=norm_type, axis=1)
         big = norms > max_norm
         if big.any():  # in place, outside the graph (PyTorch's embedding_renorm_)

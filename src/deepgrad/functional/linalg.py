@@ -236,7 +236,7 @@ class Einsum(Function):
                 if c in spelt:
                     f = free.pop(0)
                     deltas.append(c + f)
-                    eye = backend.xp.eye(dim[c], dtype=g.data.dtype)
+                    eye = backend.xp.eye(dim[c], dtype=g._data.dtype)
                     ops.append(Tensor._from_op(eye, None, 0))
                     spelt += f
                 else:

@@ -53,7 +53,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _target(t: Any, like: Tensor, fn: str) -> Tensor:
     """Targets as a constant tensor (no gradient), floating ones in ``like``'s dtype."""
     if isinstance(t, Tensor):
-        arr = t.data
+        arr = t._data
     else:
         arr = backend.xp.asarray(t)
     if arr.dtype.kind == "f" and arr.dtype != like.dtype:
@@ -117,7 +117,7 @@ def huber_loss(
     _same_shape(input, y, "huber_loss")
     d = input - y
     ad = abs(d)
-    small = ad.data < delta
+    small = ad._data < delta
     loss = where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
     return _reduce(loss, reduction, "huber_loss")
 
@@ -150,13 +150,13 @@ def binary_cross_entropy(
     y = _target(target, input, "binary_cross_entropy")
     _same_shape(input, y, "binary_cross_entropy")
     xp = backend.xp
-    if input.size and (xp.any(input.data < 0) or xp.any(input.data > 1)):
+    if input.size and (xp.any(input._data < 0) or xp.any(input._data > 1)):
         raise ValueError(
             "binary_cross_entropy: input must be probabilities in [0, 1]; got values in "
-            f"[{float(input.data.min()):g}, {float(input.data.max()):g}] — apply sigmoid, or "
+            f"[{float(input._data.min()):g}, {float(input._data.max()):g}] — apply sigmoid, or "
             "use binary_cross_entropy_with_logits on raw scores"
         )
-    loss = BinaryCrossEntropy(y.data)(input)
+    loss = BinaryCrossEntropy(y._data)(input)
     if weight is not None:
         loss = loss * _target(weight, input, "binary_cross_entropy")
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -214,7 +214,7 @@ class SoftmaxCrossEntropy(Function):
         x = self.inputs[0]
         n = x.shape[0]
         scale = self.scale if xp.ndim(self.scale) == 0 else self.scale[:, None]
-        g = gy.data if self.reduce_sum else gy.data[:, None]
+        g = gy._data if self.reduce_sum else gy._data[:, None]
         if is_grad_enabled():  # create_graph: express through differentiable ops
             p = softmax(x, axis=1)
             gyt = gy if self.reduce_sum else reshape(gy, (n, 1))
@@ -261,7 +261,7 @@ def cross_entropy(
     if input.ndim < 1:
         raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
     xp = backend.xp
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     # class probabilities: a float target of the input's shape (also one sample's (C,))
     probs = t.dtype.kind == "f" and t.shape == input.shape
     if probs and ignore_index >= 0:
@@ -281,7 +281,7 @@ def cross_entropy(
         x = reshape(transpose(x, axes), (-1, c))
     w = None
     if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
+        w = weight._data if isinstance(weight, Tensor) else xp.asarray(weight)
         if w.shape != (c,):
             raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
         w = w.astype(x.dtype)
@@ -381,7 +381,7 @@ def nll_loss(
     if input.ndim < 1:
         raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got ()")
     xp = backend.xp
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if input.ndim == 1:
         expected: tuple = ()
     else:
@@ -403,7 +403,7 @@ def nll_loss(
     w = (
         xp.ones(c, input.dtype)
         if weight is None
-        else xp.asarray(weight.data if isinstance(weight, Tensor) else weight, input.dtype)
+        else xp.asarray(weight._data if isinstance(weight, Tensor) else weight, input.dtype)
     )
     if w.shape != (c,):
         raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
@@ -432,10 +432,10 @@ def kl_div(
     _same_shape(input, y, fn)
     xp = backend.xp
     if log_target:
-        ylogy = xp.exp(y.data) * y.data
-        yv = Tensor._from_op(xp.exp(y.data), None, 0)
+        ylogy = xp.exp(y._data) * y._data
+        yv = Tensor._from_op(xp.exp(y._data), None, 0)
     else:
-        yd = y.data
+        yd = y._data
         ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(input.dtype)
         yv = y
     loss = Tensor._from_op(ylogy, None, 0) - yv * input
@@ -454,7 +454,7 @@ def _check_reduction(reduction: str, fn: str) -> None:
 
 def _float_target(t: Any, like: Tensor, fn: str) -> Tensor:
     """Targets (labels ±1, counts, values) as a constant tensor in ``like``'s float dtype."""
-    arr = t.data if isinstance(t, Tensor) else backend.xp.asarray(t)
+    arr = t._data if isinstance(t, Tensor) else backend.xp.asarray(t)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{fn}: expected numeric targets, got dtype {arr.dtype}")
     return Tensor._from_op(arr.astype(like.dtype, copy=False), None, 0)
@@ -483,7 +483,7 @@ def smooth_l1_loss(
     ad = abs(d)
     if beta == 0:
         return _reduce(ad, reduction, fn)
-    loss = where(ad.data < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    loss = where(ad._data < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
     return _reduce(loss, reduction, fn)
 
 
@@ -514,7 +514,7 @@ def multi_margin_loss(
             f"{fn}: expected input of shape (N, C) or (C,) with C > 0, got shape {input.shape}"
         )
     xp = backend.xp
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: target must hold integer class labels, got dtype {t.dtype}")
     c = input.shape[-1]
@@ -544,7 +544,7 @@ def multi_margin_loss(
     coef = xp.full(x.shape, 1.0 / c, x.dtype)  # 1/C for the other classes, 0 for the label
     coef[xp.arange(n), t] = 0
     if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else xp.asarray(weight)
+        w = weight._data if isinstance(weight, Tensor) else xp.asarray(weight)
         if w.shape != (c,):
             raise ValueError(f"{fn}: weight must have shape ({c},) (one per class), got {w.shape}")
         coef *= w.astype(x.dtype)[t][:, None]
@@ -572,7 +572,7 @@ def hinge_embedding_loss(
     _check_reduction(reduction, fn)
     y = _float_target(target, input, fn)
     _same_shape(input, y, fn)
-    yd = y.data
+    yd = y._data
     loss = where(yd != 1, clip(margin - input, 0, None), 0.0) + where(yd != -1, input, 0.0)
     return _reduce(loss, reduction, fn)
 
@@ -640,7 +640,7 @@ def cosine_embedding_loss(
     mag1 = sum(input1 * input1, axis) + eps
     mag2 = sum(input2 * input2, axis) + eps
     cos = prod / sqrt(mag1 * mag2)
-    yd = y.data
+    yd = y._data
     loss = where(yd == 1, 1.0 - cos, 0.0) + where(yd == -1, clip(cos - margin, 0, None), 0.0)
     return _reduce(loss, reduction, fn)
 
@@ -725,7 +725,7 @@ def poisson_nll_loss(
         loss = input - y * log(input + eps)
     if full:
         xp = backend.xp
-        yd = y.data
+        yd = y._data
         big = yd > 1
         ys = xp.where(big, yd, 1)
         stirling = xp.where(big, ys * xp.log(ys) - ys + 0.5 * xp.log(2 * math.pi * ys), 0)
@@ -758,7 +758,7 @@ def gaussian_nll_loss(
         v = Tensor._from_op(backend.xp.full(input.shape, var, input.dtype), None, 0)
     else:
         v = var if isinstance(var, Tensor) else _float_target(var, input, fn)
-        if v.size and bool((v.data < 0).any()):
+        if v.size and bool((v._data < 0).any()):
             raise ValueError(f"{fn}: var has negative entries (variances must be >= 0)")
         if v.shape != input.shape:
             if input.shape[:-1] == v.shape:

@@ -89,13 +89,13 @@ class LayerNorm(Function):
         need = self.needs_input_grad
         inputs = self.inputs
         xhat, rstd, avg = self.xhat, self.rstd, self.avg
-        g2 = gy.data.reshape(-1, n)
+        g2 = gy._data.reshape(-1, n)
         out: list[Any] = [None] * len(inputs)
         ones_m = xp.ones((g2.shape[0],), dtype=g2.dtype)
         gxh = g2 * xhat  # dL/dy ⊙ x̂: gives dL/dγ and, times γ/n, ⟨g x̂⟩
         i = 1
         if self.has_w:
-            w = inputs[1].data.reshape(n)
+            w = inputs[1]._data.reshape(n)
             if need[1]:
                 out[1] = _const((ones_m @ gxh).reshape(inputs[1].shape))
             i = 2
@@ -230,7 +230,7 @@ class BatchNorm(Function):
         need = self.needs_input_grad
         inputs = self.inputs
         xhat, rstd = self.xhat, self.rstd
-        g3 = gy.data.reshape(xhat.shape)
+        g3 = gy._data.reshape(xhat.shape)
         out: list[Any] = [None] * len(inputs)
         i = 1
         gsum = gxsum = None
@@ -239,7 +239,7 @@ class BatchNorm(Function):
         if self.training or (self.has_w and need[1]):
             gxsum = _chan_sum(g3 * xhat)  # Σ dL/dy ⊙ x̂ per channel
         if self.has_w:
-            w = inputs[1].data
+            w = inputs[1]._data
             if need[1]:
                 out[1] = _const(gxsum)
             i = 2
@@ -361,8 +361,8 @@ def batch_norm(
         float(eps),
         weight is not None,
         bias is not None,
-        None if training else running_mean.data,
-        None if training else running_var.data,
+        None if training else running_mean._data,
+        None if training else running_var._data,
     )
     params = [p for p in (weight, bias) if p is not None]
     if training and cnt == 0:  # an empty batch: an empty output, statistics left as they are
@@ -371,11 +371,11 @@ def batch_norm(
     if training and momentum is not None:
         m = float(momentum)
         if running_mean is not None:
-            rm = running_mean.data
+            rm = running_mean._data
             rm *= 1.0 - m
             rm += (m * fn.batch_mean).astype(rm.dtype, copy=False)
         if running_var is not None:
-            rv = running_var.data
+            rv = running_var._data
             rv *= 1.0 - m
             rv += (fn.batch_var * (m * cnt / (cnt - 1))).astype(rv.dtype, copy=False)
     return y
@@ -493,14 +493,14 @@ def instance_norm(
         )
     xh = layer_norm(reshape(x, (n, c, spatial)), spatial, eps=eps)
     if running_mean is not None or running_var is not None:
-        x3 = x.data.reshape(n, c, spatial)
+        x3 = x._data.reshape(n, c, spatial)
         m = float(momentum)
         for run, stat in (
             (running_mean, lambda: x3.mean(axis=2)),
             (running_var, lambda: x3.var(axis=2, ddof=1)),
         ):
             if run is not None:
-                r = run.data
+                r = run._data
                 r *= 1.0 - m
                 r += (m * stat().mean(axis=0)).astype(r.dtype, copy=False)
     return _affine(reshape(xh, x.shape), weight, bias)
@@ -513,7 +513,7 @@ def _clamp_min_straight_through(t: Tensor, lo: float) -> Tensor:
     """``max(t, lo)`` in value, with the gradient of ``t`` itself (identity even where
     clamped): PyTorch clamps a copy under ``no_grad`` in ``cosine_similarity`` and
     ``gaussian_nll_loss``, and this reproduces its gradients."""
-    d = t.data
+    d = t._data
     shift = backend.xp.maximum(d, d.dtype.type(lo)) - d
     return t + Tensor._from_op(shift, None, 0)
 

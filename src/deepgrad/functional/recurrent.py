@@ -186,7 +186,7 @@ class _SequenceFunction(Function):
         return Hs[1:] if self.reverse else Hs[:-1]
 
     def backward(self, *gys: Tensor | None) -> tuple:
-        arrays = [None if g is None else g.data for g in gys]
+        arrays = [None if g is None else g._data for g in gys]
         needed = [i for i, n in enumerate(self.needs_input_grad) if n]
         res = _FusedGrad(lambda: self._grads(arrays, needed), self.name)(*self.inputs)
         grads: list[Any] = [None] * len(self.inputs)
@@ -203,7 +203,7 @@ class _SequenceFunction(Function):
         k = self.n_states
         out: dict[int, Any] = {}
         d2 = xp.ascontiguousarray(dA.transpose(1, 0, 2)).reshape(G, T * B)
-        w_ih = self.inputs[k + 1].data
+        w_ih = self.inputs[k + 1]._data
         if 0 in needed:
             gx = d2.T @ self._internal_rows(w_ih)  # explicit sizes: B may be 0
             out[0] = gx.reshape(T, B, gx.shape[-1])
@@ -350,7 +350,7 @@ class LSTMSequence(_SequenceFunction):
     def _grads(self, gys: list, needed: list[int]) -> tuple:
         xp = backend.xp
         gout, ghn, gcn = gys
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         A, Hs, Cs, TC, M = self.A, self.Hs, self.Cs, self.TC, self.M
         T, B, H, P = x.shape[0], self.B, self.H, self.P
         dt = x.dtype
@@ -366,7 +366,7 @@ class LSTMSequence(_SequenceFunction):
         t3 = xp.empty((H3, B), dt)
         whhT = self.whh_p.T
         if proj:  # dm = W_hrᵀ dh: the gradient of σ(o) ⊙ tanh(c) (H, B)
-            whrT = self.inputs[ir].data.T
+            whrT = self.inputs[ir]._data.T
             dm = xp.empty((H, B), dt)
             want_hr = ir in needed
             DR = (xp.empty if full else xp.zeros)((T, P, B), dt) if want_hr else None
@@ -515,7 +515,7 @@ class GRUSequence(_SequenceFunction):
     def _grads(self, gys: list, needed: list[int]) -> tuple:
         xp = backend.xp
         gout, ghn = gys
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         A, Hs, HN = self.A, self.Hs, self.HN
         T, B, H = x.shape[0], self.B, self.H
         dt = x.dtype
@@ -527,7 +527,7 @@ class GRUSequence(_SequenceFunction):
         dAh = xp.empty((T, 3 * H, B), dt) if full else xp.zeros((T, 3 * H, B), dt)
         t1 = xp.empty((H, B), dt)
         t2 = xp.empty((H2, B), dt)
-        whhT = self.inputs[3].data.T
+        whhT = self.inputs[3]._data.T
         mul, matmul = xp.multiply, xp.matmul
         for j, (t, p, _n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
@@ -625,7 +625,7 @@ class RNNSequence(_SequenceFunction):
     def _grads(self, gys: list, needed: list[int]) -> tuple:
         xp = backend.xp
         gout, ghn = gys
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         Hs = self.Hs
         T, B, H = x.shape[0], self.B, self.H
         dt = x.dtype
@@ -633,7 +633,7 @@ class RNNSequence(_SequenceFunction):
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
         dA = xp.empty((T, H, B), dt) if full else xp.zeros((T, H, B), dt)
-        whhT = self.inputs[3].data.T
+        whhT = self.inputs[3]._data.T
         for j, (t, _p, n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
@@ -682,7 +682,9 @@ class _TakeAlong(Function):
 def _batch_sizes(lengths: Any, T: int, B: int, fn: str) -> tuple[Any, list[int] | None]:
     """Validate ``lengths``; return ``(order, batch_sizes)`` where ``order`` sorts the batch
     by decreasing length (``None`` when it already is sorted)."""
-    lens = numpy.asarray(backend.to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths))
+    lens = numpy.asarray(
+        backend.to_numpy(lengths._data if isinstance(lengths, Tensor) else lengths)
+    )
     if lens.ndim != 1 or lens.shape[0] != B or lens.dtype.kind not in "iu":
         raise ValueError(
             f"{fn}: lengths must be {B} integers (one per sample), got "

@@ -141,7 +141,7 @@ class Max(Function):
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
-        hit = x.data == self.output().data.reshape(kept)
+        hit = x._data == self.output()._data.reshape(kept)
         share = hit / hit.sum(axis=self.axes, keepdims=True)
         return _expand(gy, x.shape, self.axes) * _mask(share, gy)
 
@@ -326,7 +326,7 @@ class CumProd(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
-        if not (x.data == 0).any():  # dx_i = Σ_{j >= i} dy_j y_j / x_i
+        if not (x._data == 0).any():  # dx_i = Σ_{j >= i} dy_j y_j / x_i
             return _reverse_cumsum(gy * self.output(), self.axis) / x
         return _cumprod_grad_with_zeros(x, gy, self.axis)
 
@@ -376,9 +376,9 @@ def _product_of_others(x: Tensor, axis: int) -> Tensor:
     running products from the left and from the right (no division, so exact at zeros)."""
     n = x.shape[axis]
     if n <= 1:
-        return Tensor._from_op(backend.xp.ones(x.shape, x.data.dtype), None, 0)
+        return Tensor._from_op(backend.xp.ones(x.shape, x._data.dtype), None, 0)
     xm = movedim(x, axis, -1)
-    one = Tensor._from_op(backend.xp.ones(xm.shape[:-1] + (1,), x.data.dtype), None, 0)
+    one = Tensor._from_op(backend.xp.ones(xm.shape[:-1] + (1,), x._data.dtype), None, 0)
     left = cumprod(concat([one, getitem(xm, (..., slice(0, n - 1)))], -1), -1)
     right = flip(cumprod(concat([one, getitem(flip(xm, -1), (..., slice(0, n - 1)))], -1), -1), -1)
     return movedim(left * right, -1, axis)
@@ -416,14 +416,14 @@ def amin(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
 def all(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether every element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
     axes = _axes(dim, x.ndim, "all")
-    return Tensor._from_op(backend.xp.asarray(x.data.all(axis=axes, keepdims=keepdim)), None, 0)
+    return Tensor._from_op(backend.xp.asarray(x._data.all(axis=axes, keepdims=keepdim)), None, 0)
 
 
 @torch_names
 def any(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether some element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
     axes = _axes(dim, x.ndim, "any")
-    return Tensor._from_op(backend.xp.asarray(x.data.any(axis=axes, keepdims=keepdim)), None, 0)
+    return Tensor._from_op(backend.xp.asarray(x._data.any(axis=axes, keepdims=keepdim)), None, 0)
 
 
 class VectorNorm(Function):
@@ -443,12 +443,12 @@ class VectorNorm(Function):
         x, p = self.inputs[0], self.p
         kept = _kept_shape(x.shape, self.axes)
         y = reshape(self.output(), kept)
-        zero = y.data == 0
+        zero = y._data == 0
         y_safe = where(zero, 1.0, y)
         if p == 2:
             scale, local = _gy_over(gy, y_safe, zero, kept, 1.0), x
         elif p < 1:  # |x|^(p-1) blows up at x = 0, where PyTorch takes 0
-            xz = x.data == 0
+            xz = x._data == 0
             local = sign(x) * where(xz, 0.0, abs(where(xz, 1.0, x)) ** (p - 1))
             scale = _gy_over(gy, y_safe, zero, kept, p - 1)
         else:
@@ -472,7 +472,7 @@ def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Te
     Gradients as PyTorch's: ``x / ‖x‖`` for ``p = 2`` and
     ``sign(x) |x|^(p-1) / ‖x‖^(p-1)`` in general, 0 where the norm is 0; ``sign(x)`` for
     ``p = 1``; for ``±inf`` split evenly among the tied extreme elements; 0 for ``p = 0``."""
-    if x.data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc":
         raise TypeError(f"norm: expected a floating point tensor, got dtype {x.dtype}")
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"norm: p must be a number (vector norm), got {p!r}")

@@ -671,7 +671,7 @@ def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 # ---- gathering by integer index (gradients scatter-add through GetItemGrad) -----------------
 def _index_array(index: Any, fn: str) -> Any:
     """The array of an integer index tensor (any other dtype is refused)."""
-    arr = index.data if isinstance(index, Tensor) else backend.xp.asarray(index)
+    arr = index._data if isinstance(index, Tensor) else backend.xp.asarray(index)
     if arr.dtype.kind not in "iu":
         raise TypeError(
             f"{fn}: index must be an integer tensor (int64, as in PyTorch), got dtype {arr.dtype}"
@@ -794,9 +794,9 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
     axis = _norm_axis(dim, max(x.ndim, 1), "sort")
     if x.ndim == 0:
         return SortResult((x, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
-    data = -x.data if descending else x.data
+    data = -x._data if descending else x._data
     if descending and x.dtype.kind == "b":
-        data = ~x.data
+        data = ~x._data
     idx = backend.xp.argsort(data, axis=axis, kind="stable").astype(numpy.int64)
     return SortResult((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
 
@@ -825,4 +825,4 @@ def topk(
     if x.ndim == 0:
         return SortResult((values, idx))
     sl = (slice(None),) * axis + (slice(0, int(k)),)
-    return SortResult((values[sl], Tensor._from_op(idx.data[sl], None, 0)))
+    return SortResult((values[sl], Tensor._from_op(idx._data[sl], None, 0)))

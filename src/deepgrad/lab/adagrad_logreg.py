@@ -29,7 +29,7 @@ class ScratchAdaGrad:
 
     def __init__(self, params: list[Tensor], lr: float = 0.1, eps: float = 1e-10) -> None:
         self.params, self.lr, self.eps = params, lr, eps
-        self.h = [backend.xp.zeros_like(p.data) for p in params]
+        self.h = [backend.xp.zeros_like(p._data) for p in params]
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -37,9 +37,9 @@ class ScratchAdaGrad:
 
     def step(self) -> None:
         for p, h in zip(self.params, self.h, strict=True):
-            g = p.grad.data
+            g = p.grad._data
             h += g * g
-            p.data -= self.lr * g / (backend.xp.sqrt(h) + self.eps)
+            p._data -= self.lr * g / (backend.xp.sqrt(h) + self.eps)
 
 
 def make_blobs(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -74,15 +74,15 @@ def fit(x, y, make_opt, epochs: int, batch: int, seed: int, snapshots=()):
             opt.step()
         losses.append(full_loss())
         if epoch in snapshots:
-            snaps[epoch] = (w.data.copy(), b.data.copy())
-    return losses, snaps, (w.data.copy(), b.data.copy())
+            snaps[epoch] = (w._data.copy(), b._data.copy())
+    return losses, snaps, (w._data.copy(), b._data.copy())
 
 
 def _proba(wb):
     w, b = wb
 
     def f(pts: np.ndarray) -> np.ndarray:
-        return backend.to_numpy(sigmoid(tensor(pts) @ tensor(w) + tensor(b)).data)
+        return backend.to_numpy(sigmoid(tensor(pts) @ tensor(w) + tensor(b))._data)
 
     return f
 

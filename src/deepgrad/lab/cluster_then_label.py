@@ -52,8 +52,8 @@ def cluster_then_label(ctx: Context) -> Outcome:
     hist = ae.fit(x, x, epochs=epochs, batch_size=32, verbose=0, seed=ctx.seed).history
     ae.eval()
     with no_grad():
-        codes = backend.to_numpy(ae.encode(tensor(x)).data)
-        recon = backend.to_numpy(ae(tensor(x[:10])).data)
+        codes = backend.to_numpy(ae.encode(tensor(x))._data)
+        recon = backend.to_numpy(ae(tensor(x[:10]))._data)
     features = {
         "autoencoder code (32 numbers)": codes,
         "raw pixels (64 numbers)": x.reshape(len(x), -1),

@@ -51,8 +51,8 @@ def descend(name: str, lr: float, steps: int) -> np.ndarray:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        path[t + 1] = p.data
-        if not np.all(np.abs(p.data) < 1e6):
+        path[t + 1] = p._data
+        if not np.all(np.abs(p._data) < 1e6):
             break
     return path
 

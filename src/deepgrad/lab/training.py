@@ -156,7 +156,7 @@ def evaluate(
             yb = y[i : i + batch_size]
             total += float(loss_fn(out, yb).item()) * len(yb)
             if accuracy:
-                pred = backend.to_numpy(out.data).argmax(axis=1)
+                pred = backend.to_numpy(out._data).argmax(axis=1)
                 correct += int((pred == yb).sum())
     finally:
         model.train(was_training)
@@ -173,7 +173,7 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> np.ndarr
     model.eval()
     try:
         outs = [
-            backend.to_numpy(model(_as_tensor(x[i : i + batch_size])).data)
+            backend.to_numpy(model(_as_tensor(x[i : i + batch_size]))._data)
             for i in range(0, len(x), batch_size)
         ]
     finally:

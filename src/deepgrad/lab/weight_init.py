@@ -39,7 +39,7 @@ def activations(init, act, n: int = 1000, width: int = 100, layers: int = 5, see
     for _ in range(layers):
         w = zeros(width, width)
         (init if callable(init) else nninit.get(init))(w)
-        a = ACTS[act](matmul(type(w)._from_op(a, None, 0), w)).data
+        a = ACTS[act](matmul(type(w)._from_op(a, None, 0), w))._data
         out.append(backend.to_numpy(a))
     return out
 

@@ -103,7 +103,7 @@ class TransformerClassifier(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         mask = None
         if self.padding_idx is not None:
-            mask = x.data == self.padding_idx  # True: padding, ignored by attention
+            mask = x._data == self.padding_idx  # True: padding, ignored by attention
         h = self.encoder(self.pos(self.embed(x)), src_key_padding_mask=mask)
         if mask is None:
             pooled = h.mean(axis=1)

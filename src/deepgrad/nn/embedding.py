@@ -65,14 +65,14 @@ class Embedding(Module):
         init.normal_(self.weight, 0.0, 1.0)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight._data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(
         cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
     ) -> Embedding:
         """An ``Embedding`` holding a copy of ``embeddings (V, D)``; ``freeze`` stops training."""
-        w = embeddings.data if isinstance(embeddings, Tensor) else backend.xp.asarray(embeddings)
+        w = embeddings._data if isinstance(embeddings, Tensor) else backend.xp.asarray(embeddings)
         if w.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-d table, got {w.shape}")
         emb = cls(w.shape[0], w.shape[1], padding_idx)

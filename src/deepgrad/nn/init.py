@@ -65,7 +65,7 @@ def fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
 
 def _fill(t: Tensor, values: Any) -> Tensor:
     with no_grad():
-        t.data[...] = backend.xp.asarray(values, dtype=t.dtype)
+        t._data[...] = backend.xp.asarray(values, dtype=t.dtype)
     return t
 
 

@@ -296,7 +296,7 @@ class Module(KerasMethods):
             for reg in (m._parameters, m._buffers):
                 for t in reg.values():
                     if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(dt)
+                        t._data = t._data.astype(dt)
                         t.grad = None
         return self
 
@@ -314,10 +314,10 @@ class Module(KerasMethods):
         for mname, m in self.named_modules():
             for n, p in m._parameters.items():
                 if p is not None:
-                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(p.data).copy()
+                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(p._data).copy()
             for n, b in m._buffers.items():
                 if b is not None and n not in m._non_persistent:
-                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(b.data).copy()
+                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(b._data).copy()
         return out
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
@@ -352,13 +352,13 @@ class Module(KerasMethods):
             v = state_dict[k]
             if hasattr(v, "detach") and hasattr(v, "numpy") and not isinstance(v, Tensor):
                 v = v.detach().cpu().numpy()  # a torch tensor
-            arr = v.data if isinstance(v, Tensor) else numpy.asarray(v)
+            arr = v._data if isinstance(v, Tensor) else numpy.asarray(v)
             if tuple(arr.shape) != tuple(t.shape):
                 raise ValueError(
                     f"load_state_dict for {type(self).__name__}: {k!r} has shape "
                     f"{tuple(arr.shape)} in the state dict but {tuple(t.shape)} in the model"
                 )
-            t.data = backend.xp.asarray(arr, dtype=t.dtype).copy()
+            t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
         return self
 
     # ---- display --------------------------------------------------------------------------

@@ -70,7 +70,9 @@ class _Scatter(Function):
 
 
 def _lengths_array(lengths: Any, B: int, fn: str) -> numpy.ndarray:
-    lens = numpy.asarray(backend.to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths))
+    lens = numpy.asarray(
+        backend.to_numpy(lengths._data if isinstance(lengths, Tensor) else lengths)
+    )
     if lens.ndim != 1 or lens.shape[0] != B or lens.dtype.kind not in "iu":
         raise ValueError(f"{fn}: expected {B} integer lengths, got {lens.tolist()!r}")
     if B and lens.min() < 1:

@@ -221,7 +221,7 @@ class Nadam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w = p.data
+                w = p._data
                 state = self.state.get(p)
                 if not state:
                     state = self.state[p] = {
@@ -231,7 +231,7 @@ class Nadam(Optimizer):
                         "exp_avg_sq": xp.zeros_like(w),
                     }
                 t = state["step"] = state["step"] + 1
-                g = _signed_grad(p.grad.data, maximize, wd, w, decoupled, lr)
+                g = _signed_grad(p.grad._data, maximize, wd, w, decoupled, lr)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
                 mu_product = state["mu_product"] = state["mu_product"] * mu

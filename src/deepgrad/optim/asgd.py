@@ -83,7 +83,7 @@ class ASGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w = p.data
+                w = p._data
                 state = self.state.get(p)
                 if not state:
                     state = self.state[p] = {
@@ -93,7 +93,7 @@ class ASGD(Optimizer):
                         "ax": xp.zeros_like(w),
                     }
                 t = state["step"] = state["step"] + 1
-                g = _signed_grad(p.grad.data, maximize, wd, w, False, lr)
+                g = _signed_grad(p.grad._data, maximize, wd, w, False, lr)
                 eta, mu = float(state["eta"]), float(state["mu"])
                 tmp = self._tmp(p)
                 w *= 1.0 - lambd * eta

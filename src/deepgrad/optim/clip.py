@@ -38,18 +38,18 @@ def clip_grad_norm_(
     xp = backend.xp
     norm_type = float(norm_type)
     if math.isinf(norm_type):
-        total = max(float(xp.abs(p.grad.data).max(initial=0.0)) for p in params)
+        total = max(float(xp.abs(p.grad._data).max(initial=0.0)) for p in params)
     elif norm_type == 2.0:
-        total = math.sqrt(sum(_sumsq(p.grad.data) for p in params))
+        total = math.sqrt(sum(_sumsq(p.grad._data) for p in params))
     else:
         norms = [
-            float(xp.sum(xp.abs(p.grad.data) ** norm_type)) ** (1.0 / norm_type) for p in params
+            float(xp.sum(xp.abs(p.grad._data) ** norm_type)) ** (1.0 / norm_type) for p in params
         ]
         total = sum(n**norm_type for n in norms) ** (1.0 / norm_type)
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            p.grad = Tensor._from_op(p.grad.data * coef, None, 0)
+            p.grad = Tensor._from_op(p.grad._data * coef, None, 0)
     return total
 
 
@@ -64,4 +64,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
     xp = backend.xp
     for p in _params_with_grad(parameters):
-        p.grad = Tensor._from_op(xp.clip(p.grad.data, -clip_value, clip_value), None, 0)
+        p.grad = Tensor._from_op(xp.clip(p.grad._data, -clip_value, clip_value), None, 0)

@@ -18,7 +18,7 @@ form (:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the 
 (0, 1, 2... in group order), never by ``id()``, and holds only NumPy arrays, ints, floats,
 bools and tuples, so it can be written as safetensors + JSON and training resumes exactly.
 
-Updates run in place on ``p.data`` and the state arrays, in the parameter's dtype, with NumPy
+Updates run in place on ``p._data`` and the state arrays, in the parameter's dtype, with NumPy
 ufuncs writing into preallocated buffers (``out=``). ``p.grad`` is never modified (it may be
 shared between tensors); weight decay goes into a temporary.
 """
@@ -189,8 +189,8 @@ class Optimizer:
     def _tmp(self, p: Tensor) -> Any:
         """A scratch array shaped like ``p`` (kept between steps; not part of the state)."""
         buf = self._scratch.get(p)
-        if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype:
-            buf = backend.xp.empty_like(p.data)
+        if buf is None or buf.shape != p._data.shape or buf.dtype != p._data.dtype:
+            buf = backend.xp.empty_like(p._data)
             self._scratch[p] = buf
         return buf
 
@@ -209,13 +209,13 @@ class Optimizer:
         params = [p for p in group["params"] if p.grad is not None]
         if not params or not keys:
             return None
-        dtype = params[0].data.dtype
+        dtype = params[0]._data.dtype
         fused = self._fused.get(index)
         if fused is not None and not fused.matches(params, dtype, keys):
             fused = None
         step = None
         for i, p in enumerate(params):
-            if p.data.dtype != dtype or p.grad.data.shape != p.data.shape:
+            if p._data.dtype != dtype or p.grad._data.shape != p._data.shape:
                 return None
             st = self.state.get(p)
             s = st["step"] if st else 0
@@ -233,7 +233,7 @@ class Optimizer:
             if not st:
                 st = self.state[p] = {"step": 0}
             for k in keys:
-                view = fused.state[k][sl].reshape(p.data.shape)
+                view = fused.state[k][sl].reshape(p._data.shape)
                 if k in st:
                     view[...] = st[k]
                 st[k] = view
@@ -290,9 +290,9 @@ class Optimizer:
                 if wd:
                     for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
                         if decoupled:
-                            p.data *= 1.0 - lr * wd
+                            p._data *= 1.0 - lr * wd
                         else:
-                            xp.multiply(p.data, wd, out=tv)
+                            xp.multiply(p._data, wd, out=tv)
                             gv += tv
                 self._direction(g, fused.state, fused.tmp, group, t)
                 fused.subtract_tmp()
@@ -300,7 +300,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w, g = p.data, p.grad.data
+                w, g = p._data, p.grad._data
                 state = self.state.get(p)
                 if not state:
                     state = self.state[p] = {"step": 0}
@@ -380,12 +380,12 @@ class Optimizer:
             entry: dict[str, Any] = {}
             for k, v in st.items():
                 if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
-                    if tuple(v.shape) != p.data.shape:
+                    if tuple(v.shape) != p._data.shape:
                         raise ValueError(
                             f"{name}.load_state_dict: state {k!r} of parameter {idx} has shape "
-                            f"{tuple(v.shape)}, the parameter {p.data.shape}"
+                            f"{tuple(v.shape)}, the parameter {p._data.shape}"
                         )
-                    entry[k] = xp.array(v, dtype=p.data.dtype, copy=True)
+                    entry[k] = xp.array(v, dtype=p._data.dtype, copy=True)
                 elif isinstance(v, (numpy.integer, int)) and not isinstance(v, bool):
                     entry[k] = int(v)
                 elif isinstance(v, (numpy.floating, float)) or hasattr(v, "shape"):
@@ -411,7 +411,7 @@ class _FusedGroup:
 
     def __init__(self, params: list[Tensor], keys: tuple[str, ...], initial: list[float]) -> None:
         xp = backend.xp
-        dtype = params[0].data.dtype
+        dtype = params[0]._data.dtype
         self.params = list(params)
         self.keys = keys
         self.dtype = dtype
@@ -419,16 +419,16 @@ class _FusedGroup:
         self.slices = []
         start = 0
         for p in params:
-            self.slices.append(slice(start, start + p.data.size))
-            start += p.data.size
+            self.slices.append(slice(start, start + p._data.size))
+            start += p._data.size
         self.state = {k: xp.full(start, v, dtype=dtype) for k, v in zip(keys, initial, strict=True)}
         self.g = xp.empty(start, dtype=dtype)
         self.tmp = xp.empty(start, dtype=dtype)
         self.tmp_views = [
-            self.tmp[sl].reshape(p.data.shape) for p, sl in zip(params, self.slices, strict=True)
+            self.tmp[sl].reshape(p._data.shape) for p, sl in zip(params, self.slices, strict=True)
         ]
         self.g_views = [
-            self.g[sl].reshape(p.data.shape) for p, sl in zip(params, self.slices, strict=True)
+            self.g[sl].reshape(p._data.shape) for p, sl in zip(params, self.slices, strict=True)
         ]
 
     def matches(self, params: list[Tensor], dtype: Any, keys: tuple[str, ...]) -> bool:
@@ -441,13 +441,13 @@ class _FusedGroup:
 
     def gather_grads(self) -> Any:
         """Copy every parameter's gradient into the flat ``g`` (one call) and return it."""
-        backend.xp.concatenate([p.grad.data.reshape(-1) for p in self.params], out=self.g)
+        backend.xp.concatenate([p.grad._data.reshape(-1) for p in self.params], out=self.g)
         return self.g
 
     def subtract_tmp(self) -> None:
         """``w ← w − tmp`` for every parameter (its slice of the flat update)."""
         for p, u in zip(self.params, self.tmp_views, strict=True):
-            p.data -= u
+            p._data -= u
 
 
 def _as_param_list(params: Any, name: str) -> list[Tensor]:
@@ -468,7 +468,7 @@ def _as_param_list(params: Any, name: str) -> list[Tensor]:
             raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}")
         if not p.is_leaf:
             raise ValueError(f"{name} can't optimize a non-leaf Tensor")
-        if p.data.dtype.kind != "f":
+        if p._data.dtype.kind != "f":
             raise TypeError(f"{name} can only optimize floating tensors, got dtype {p.dtype}")
     return out
 

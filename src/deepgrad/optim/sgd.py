@@ -78,8 +78,8 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                w = p.data
-                g = _signed_grad(p.grad.data, maximize, wd, w, False, lr)
+                w = p._data
+                g = _signed_grad(p.grad._data, maximize, wd, w, False, lr)
                 tmp = self._tmp(p)
                 if mom:
                     state = self.state.setdefault(p, {})

@@ -640,9 +640,9 @@ def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int |
                 else:
                     out = model(Tensor._from_op(_device(xb), None, 0))
                 if isinstance(out, (tuple, list)):
-                    outs.append(tuple(backend.to_numpy(o.data) for o in out))
+                    outs.append(tuple(backend.to_numpy(o._data) for o in out))
                 else:
-                    outs.append(backend.to_numpy(out.data))
+                    outs.append(backend.to_numpy(out._data))
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode

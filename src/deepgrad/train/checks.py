@@ -26,7 +26,7 @@ def to_numpy(v: Any, name: str, where: str = "fit") -> np.ndarray:
     if hasattr(v, "detach") and hasattr(v, "numpy") and not hasattr(v, "_creator"):
         v = v.detach().cpu().numpy()  # a torch tensor
     elif hasattr(v, "data") and hasattr(v, "_creator"):
-        v = backend.to_numpy(v.data)  # a deepgrad tensor
+        v = backend.to_numpy(v._data)  # a deepgrad tensor
     try:
         a = np.asarray(v)
     except (ValueError, TypeError) as e:

@@ -144,10 +144,10 @@ def run_eval(
                         loss_none = per_sample_loss(loss_fn)
                     loss = weighted_loss(loss_none, out, ydev, wb)
                 n = len(xb)
-                total += float(loss.data) * n
+                total += float(loss._data) * n
                 count += n
                 if metrics:
-                    od = to_np(out.data)
+                    od = to_np(out._data)
                     for update in updaters:
                         update(od, yb, wb)
     finally:
@@ -270,7 +270,7 @@ class Trainer:
             loss = weighted_loss(self._loss_none, out, _device(yb), wb)
         self.compiled.optimizer.zero_grad()
         loss.backward()
-        lv = self.apply_gradients(float(loss.data), len(xb))
+        lv = self.apply_gradients(float(loss._data), len(xb))
         return lv, len(xb), out
 
     def apply_gradients(self, loss_value: float, n: int) -> float:
@@ -325,7 +325,7 @@ class Trainer:
                     self.loss_sum += lv * n
                     self.count += n
                     if metrics and n:
-                        od = to_np(out.data)
+                        od = to_np(out._data)
                         for update in updaters:
                             update(od, yb, wb)
                     self.step += 1

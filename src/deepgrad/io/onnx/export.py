@@ -100,10 +100,10 @@ def export_onnx(
     names: dict[int, str] = {}
     for n, p in model.named_parameters():
         names.setdefault(id(p), n)
-        names.setdefault(id(p.data), n)
+        names.setdefault(id(p._data), n)
     for n, b in model.named_buffers():
         names.setdefault(id(b), n)
-        names.setdefault(id(b.data), n)
+        names.setdefault(id(b._data), n)
 
     ex = Exporter(onnx, opset, dynamic_batch, names, type(model).__name__)
     proto = ex.build(ins_a, ins_b, list(input_names), ys_a, ys_b, list(output_names))
@@ -204,7 +204,7 @@ def _as_inputs(example_input: Any, dtype: numpy.dtype) -> list[Tensor]:
         if x.dtype.kind not in "fiub":
             raise TypeError(f"export_onnx: unsupported example_input dtype {x.dtype}")
         if x.dtype.kind == "f" and x.dtype != dtype:
-            x = Tensor(x.data.astype(dtype))
+            x = Tensor(x._data.astype(dtype))
         out.append(x)
     return out
 
@@ -216,18 +216,18 @@ def _twin_input(x: Tensor, dynamic: bool) -> Tensor:
     xp = backend.xp
     if dynamic:
         idx = numpy.concatenate([numpy.arange(x.shape[0]), [0]])
-        return Tensor(x.data[xp.asarray(idx)])
+        return Tensor(x._data[xp.asarray(idx)])
     if x.ndim == 0:
         return x
     axis = 0 if x.shape[0] > 1 else x.ndim - 1
-    return Tensor(xp.roll(x.data, 1, axis=axis))
+    return Tensor(xp.roll(x._data, 1, axis=axis))
 
 
 def _run(model: Any, inputs: list[Tensor], what: str) -> tuple[list[Tensor], list[Tensor]]:
     """Run ``model`` with the graph recorded; float inputs require grad so that every
     operation on them is recorded."""
     ins = [
-        Tensor(x.data, requires_grad=x.dtype.kind == "f") if x.dtype.kind == "f" else x.detach()
+        Tensor(x._data, requires_grad=x.dtype.kind == "f") if x.dtype.kind == "f" else x.detach()
         for x in inputs
     ]
     try:

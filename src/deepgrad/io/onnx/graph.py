@@ -118,8 +118,8 @@ class Exporter:
                 xa.dtype.kind in "iu"
                 and numpy.shape(a) == xa.shape
                 and numpy.shape(b) == xb.shape
-                and (a is xa.data or same_values(a, xa.data))
-                and (b is xb.data or same_values(b, xb.data))
+                and (a is xa._data or same_values(a, xa._data))
+                and (b is xb._data or same_values(b, xb._data))
             ):
                 return xa
         return None
@@ -183,7 +183,7 @@ class Exporter:
         name = self.consts.get(id(ta))
         if name is not None:
             return name
-        a, b = ta.data, tb.data
+        a, b = ta._data, tb._data
         if tb is not ta and not (a.shape == b.shape and same_values(a, b)):
             name = self.dynamic_fill(a, b)
         else:
@@ -194,7 +194,7 @@ class Exporter:
     def const_name(self, t: Tensor) -> str:
         """A parameter's or buffer's name; for a value computed from parameters only (a
         reshaped weight), the first parameter's name and the operation; else ``const``."""
-        name = self.param_names.get(id(t)) or self.param_names.get(id(t.data))
+        name = self.param_names.get(id(t)) or self.param_names.get(id(t._data))
         if name is not None:
             return name
         fn = t._creator

@@ -157,8 +157,8 @@ _COMPARISONS = (
 def _comparison(ex: Exporter, fa: Any, fb: Any, ca: Any, cb: Any, ins: list[str]) -> str | None:
     """``op(operand_i, 0)`` or ``op(operand_i, operand_j)`` that reproduces the condition in
     both traces, as an ONNX node; None when none does."""
-    xs_a = [backend.to_numpy(x.data) for x in fa.inputs]
-    xs_b = [backend.to_numpy(x.data) for x in fb.inputs]
+    xs_a = [backend.to_numpy(x._data) for x in fa.inputs]
+    xs_b = [backend.to_numpy(x._data) for x in fb.inputs]
     zero = numpy.zeros((), dtype=fa.inputs[0].dtype)
     for i in range(2):
         for rhs in ("zero", 1 - i):

@@ -38,7 +38,7 @@ def _recurrent(op: str, gate_order: list[int]) -> Rule:
                 raise NotImplementedError(
                     f"export_onnx: {ex.model_name}: {name} with weights computed from the input"
                 )
-        w_ih, w_hh = (backend.to_numpy(w.data) for w in ws[:2])
+        w_ih, w_hh = (backend.to_numpy(w._data) for w in ws[:2])
         H = w_hh.shape[1] if op != "LSTM" else w_hh.shape[0] // 4
         n_gates = len(gate_order)
 
@@ -51,14 +51,14 @@ def _recurrent(op: str, gate_order: list[int]) -> Rule:
         Rw = ex.init(reorder(w_hh)[None], f"{ex.param_names.get(id(ws[1]), op.lower())}.onnx")
         B = ""
         if len(ws) >= 4:
-            b = numpy.concatenate([reorder(backend.to_numpy(ws[2].data)),
-                                   reorder(backend.to_numpy(ws[3].data))])  # fmt: skip
+            b = numpy.concatenate([reorder(backend.to_numpy(ws[2]._data)),
+                                   reorder(backend.to_numpy(ws[3]._data))])  # fmt: skip
             B = ex.init(b[None], f"{ex.param_names.get(id(ws[2]), op.lower() + '.bias')}.onnx")
         states = []
         for i in range(1, k + 1):
             s = fa.inputs[i]
             const = s._creator is None or not ex.depends.get(id(s._creator))
-            if const and id(s) not in ex.input_ids and not backend.to_numpy(s.data).any():
+            if const and id(s) not in ex.input_ids and not backend.to_numpy(s._data).any():
                 states.append("")  # zeros: ONNX's default initial state
             else:
                 states.append(ex.unsqueeze(ins[i], [0]))
