@@ -381,7 +381,7 @@ def bench_recipe(path: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
         "batch_size": int(tr.get("batch_size", 32)),
         "optimizer": recipe.get("optimizer", {}),
         "schedule": recipe.get("schedule"),
-        "parameters": int(sum(p.size for p in model.parameters())),
+        "parameters": int(sum(p.numel() for p in model.parameters())),
         "augment": recipe.get("augment"),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "threads": args.threads,

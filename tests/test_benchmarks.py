@@ -20,7 +20,7 @@ def test_workload_builds_and_steps_in_both_frameworks(name, torch):
     x = dg.tensor(workloads._pool(name, 1)[0][0])
     with dg.no_grad():
         dg_model(x)  # builds lazy layers, if any
-    n_dg = sum(p.size for p in dg_model.parameters())
+    n_dg = sum(p.numel() for p in dg_model.parameters())
     assert n_dg == sum(p.numel() for p in t_model.parameters())
 
 

@@ -116,7 +116,7 @@ def test_manual_seed_gives_the_same_randn_and_linear_init():
 # ---- attributes and conversion ------------------------------------------------------------
 def test_attributes():
     t = dg.tensor(np.zeros((2, 3, 4), np.float32), requires_grad=True)
-    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size == 24 and t.numel() == 24
+    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size() == (2, 3, 4) and t.size(-1) == 4 and t.numel() == 24
     assert t.dtype == np.float32 and t.requires_grad and t.grad is None
     assert t.is_leaf and t.grad_fn is None
     y = t * 2

@@ -42,3 +42,20 @@ def test_data_copy_and_assignment_update_the_parameter(lib):
     np.testing.assert_allclose(np.asarray(p.detach()), -np.ones((2, 3)))
     p.data.fill_(0.25)
     assert p.sum().item() == 1.5
+
+
+# ---- size() / numel() --------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(), (0,), (2, 3), (2, 0, 4)])
+def test_size_is_torchs(shape):
+    t, d = torch.zeros(shape), dg.zeros(shape)
+    assert d.size() == t.size() and isinstance(d.size(), tuple)
+    assert d.numel() == t.numel() and d.size().numel() == t.size().numel()
+    assert repr(d.size()) == repr(t.size()).replace("torch", "deepgrad")
+    for dim in range(-len(shape), len(shape)):
+        assert d.size(dim) == t.size(dim) and isinstance(d.size(dim), int)
+    for dim in (len(shape), -len(shape) - 1):
+        with pytest.raises(IndexError):
+            t.size(dim)
+        with pytest.raises(IndexError, match="out of range"):
+            d.size(dim)
+    assert d.size()[1:] == t.size()[1:] and type(d.size()[1:]) is dg.Size

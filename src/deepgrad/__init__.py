@@ -80,6 +80,7 @@ from . import nn
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
 from .tensor import (
+    Size,
     Tensor,
     arange,
     as_tensor,

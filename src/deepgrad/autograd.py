@@ -458,7 +458,7 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
     if grad_outputs is None:
         seeds = []
         for y in outs:
-            if y.size != 1:
+            if y._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; the output has "
                     f"shape {y.shape}: pass a gradient of that shape (backward(grad=...))"

@@ -23,6 +23,30 @@ from . import autograd, backend
 from ._names import torch_names
 
 Scalar = int | float | bool
+
+
+class Size(tuple):
+    """A tensor's shape, as ``torch.Size``: a tuple of ints with ``numel()``.
+
+    >>> import deepgrad as dg
+    >>> s = dg.zeros(2, 3).size()
+    >>> s, s == (2, 3), s.numel()
+    (deepgrad.Size([2, 3]), True, 6)
+    """
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"deepgrad.Size({list(self)})"
+
+    def __getitem__(self, index: Any) -> Any:
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
 ShapeLike = int | Sequence[int]
 
 
@@ -85,10 +109,19 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def size(self) -> int:
-        """Number of elements (``numel``)."""
-        return self._data.size
+    def size(self, dim: int | None = None) -> Any:
+        """PyTorch's ``size``: the shape as a :class:`Size` (a tuple), or the length of one
+        axis as an int (``x.size(0)``, ``x.size(-1)``). The element count is ``numel()``."""
+        shape = self._data.shape
+        if dim is None:
+            return Size(shape)
+        n = len(shape)
+        if not -n <= dim < n:
+            raise IndexError(
+                f"size(): dim {dim} is out of range for a tensor of shape {shape} "
+                + (f"(expected a dim in [{-n}, {n - 1}])" if n else "(it has no dims)")
+            )
+        return shape[dim]
 
     def numel(self) -> int:
         """Number of elements."""

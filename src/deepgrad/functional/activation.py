@@ -390,20 +390,20 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         raise TypeError(
             f"prelu: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}"
         )
-    if weight.size != 1:
+    if weight.numel() != 1:
         if x.ndim == 0:
             raise ValueError(
                 f"prelu: a 0-d input takes a single slope, got weight of shape {weight.shape}"
             )
         channels = x.shape[1] if x.ndim > 1 else 1
-        if weight.size != channels:
+        if weight.numel() != channels:
             raise ValueError(
                 f"prelu: expected weight with 1 or {channels} elements (the channels, axis 1 of "
-                f"input shape {x.shape}), got {weight.size}"
+                f"input shape {x.shape}), got {weight.numel()}"
             )
     shape = [1] * x.ndim
     if x.ndim > 1:
-        shape[1] = weight.size
+        shape[1] = weight.numel()
     w = reshape(weight, tuple(shape))
     return where(x._data > 0, x, x * w)
 

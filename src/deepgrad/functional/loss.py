@@ -150,7 +150,7 @@ def binary_cross_entropy(
     y = _target(target, input, "binary_cross_entropy")
     _same_shape(input, y, "binary_cross_entropy")
     xp = backend.xp
-    if input.size and (xp.any(input._data < 0) or xp.any(input._data > 1)):
+    if input._data.size and (xp.any(input._data < 0) or xp.any(input._data > 1)):
         raise ValueError(
             "binary_cross_entropy: input must be probabilities in [0, 1]; got values in "
             f"[{float(input._data.min()):g}, {float(input._data.max()):g}] — apply sigmoid, or "
@@ -758,7 +758,7 @@ def gaussian_nll_loss(
         v = Tensor._from_op(backend.xp.full(input.shape, var, input.dtype), None, 0)
     else:
         v = var if isinstance(var, Tensor) else _float_target(var, input, fn)
-        if v.size and bool((v._data < 0).any()):
+        if v._data.size and bool((v._data < 0).any()):
             raise ValueError(f"{fn}: var has negative entries (variances must be >= 0)")
         if v.shape != input.shape:
             if input.shape[:-1] == v.shape:

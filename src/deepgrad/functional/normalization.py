@@ -348,7 +348,7 @@ def batch_norm(
                 f"batch_norm: {name} must have shape ({c},) for an input with {c} channels "
                 f"(axis 1 of {x.shape}), got {t.shape}"
             )
-    cnt = x.size // c if c else 0
+    cnt = x._data.size // c if c else 0
     if training and cnt == 1:  # PyTorch's check (an empty batch passes: see below)
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "

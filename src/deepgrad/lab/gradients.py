@@ -64,7 +64,7 @@ def gradients(ctx: Context) -> Outcome:
         t_bp = _best_time(backprop, 5)
         diff = max(float(np.max(np.abs(a - b))) for a, b in zip(num, bp, strict=True))
         scale = max(float(np.max(np.abs(b))) for b in bp)
-        n_params = sum(p.size for p in params)
+        n_params = sum(p.numel() for p in params)
         rows.append(
             {
                 "hidden": h,

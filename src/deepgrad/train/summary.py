@@ -83,9 +83,9 @@ def _fmt_shape(s: Any) -> str:
 def _own_counts(m: Any) -> tuple[int, int]:
     total = trainable = 0
     for p in m.parameters(recurse=False):
-        total += p.size
+        total += p.numel()
         if p.requires_grad:
-            trainable += p.size
+            trainable += p.numel()
     return total, trainable
 
 
@@ -153,9 +153,9 @@ def summarize(model: Any, input_shape: Any = None, dtype: Any = None) -> Summary
             order.append(key)
         rows[key].params, rows[key].trainable = _own_counts(m)
         rows[key].name = named[key]
-    total = sum(p.size for p in model.parameters())
-    trainable = sum(p.size for p in model.parameters() if p.requires_grad)
-    buffers = sum(b.size for b in model.buffers())
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    buffers = sum(b.numel() for b in model.buffers())
     return SummaryInfo(type(model).__name__, [rows[k] for k in order], total, trainable, buffers)
 
 
