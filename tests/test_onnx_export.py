@@ -433,7 +433,7 @@ _CUSTOM = {
     "slicing": lambda h: h[:, 1:5:2] + h[:, -2:] + h[:, None, 3] + h[..., 0:1] + h[:, ::-1][:, :2],
     "index": lambda h: h[:, 2] + h[:, [0, 3, 3, 1]].sum(1),
     "reductions": lambda h: h.mean(1, keepdims=True) + h.sum(1, keepdims=True)
-    + h.max(1, keepdims=True) + h.min(1, keepdims=True) + h.var(1, keepdims=True)
+    + h.amax(1, keepdim=True) + h.amin(1, keepdim=True) + h.var(1, keepdims=True)
     + h.std(1, keepdims=True) + F.logsumexp(h, 1, keepdims=True),
     "reduce_all": lambda h: h - h.mean() + h.sum() * 0.01 + F.logsumexp(h, 1)[:, None],
     "scans_norms": lambda h: F.cumsum(h, 1) + F.prod(h, 1, keepdim=True)

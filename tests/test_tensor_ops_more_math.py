@@ -197,10 +197,11 @@ def test_all_any_match_pytorch(torch, fn, dim, keepdim):
     assert np.array_equal(getattr(dg.tensor(a), fn)(dim, keepdim).numpy(), ref.numpy())
 
 
-def test_max_method_keeps_its_values_only_behaviour():
-    # Tensor.max(dim) returns the values (as before), not PyTorch's (values, indices)
+def test_max_method_returns_torchs_values_and_indices():
     x = dg.tensor(B)
-    np.testing.assert_array_equal(x.max(1).numpy(), B.max(1))
+    values, indices = x.max(1)
+    np.testing.assert_array_equal(values.numpy(), B.max(1))
+    np.testing.assert_array_equal(indices.numpy(), B.argmax(1))
     np.testing.assert_array_equal(x.amax(1).numpy(), B.max(1))
 
 

@@ -107,15 +107,15 @@ FUNCTIONS = [
     ),
     (
         "max dim",
-        lambda x: F.max(x, dim=1, keepdim=True),
-        lambda x: F.max(x, axis=1, keepdims=True),
+        lambda x: F.max(x, dim=1, keepdim=True).values,
+        lambda x: F.max(x, axis=1, keepdims=True).values,
         lambda T, t: t.max(dim=1, keepdim=True).values,
         [(3, 4)],
     ),
     (
         "min dim",
-        lambda x: F.min(x, dim=0),
-        lambda x: F.min(x, axis=0),
+        lambda x: F.min(x, dim=0).values,
+        lambda x: F.min(x, axis=0).values,
         lambda T, t: t.min(dim=0).values,
         [(3, 4)],
     ),
@@ -360,14 +360,14 @@ METHODS = [
     ),
     (
         "max",
-        lambda x: x.max(dim=1),
-        lambda x: x.max(axis=1),
+        lambda x: x.max(dim=1).values,
+        lambda x: x.max(axis=1).values,
         lambda T, t: t.max(dim=1).values,
     ),
     (
         "min keepdim",
-        lambda x: x.min(dim=0, keepdim=True),
-        lambda x: x.min(axis=0, keepdims=True),
+        lambda x: x.min(dim=0, keepdim=True).values,
+        lambda x: x.min(axis=0, keepdims=True).values,
         lambda T, t: t.min(dim=0, keepdim=True).values,
     ),
     (

@@ -47,6 +47,8 @@ class Size(tuple):
     def __getitem__(self, index: Any) -> Any:
         out = tuple.__getitem__(self, index)
         return Size(out) if isinstance(index, slice) else out
+
+
 ShapeLike = int | Sequence[int]
 
 
@@ -508,12 +510,15 @@ class Tensor:
         return F.mean(self, axis, keepdims)
 
     @torch_names
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.max(self, axis, keepdims)
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """``x.max()`` the largest element; ``x.max(dim)`` the pair ``(values, indices)``;
+        ``x.max(other)`` the elementwise maximum (PyTorch's three forms)."""
+        return F.max(self, dim, keepdim)
 
     @torch_names
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.min(self, axis, keepdims)
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """``x.min()``, ``x.min(dim)`` → ``(values, indices)``, ``x.min(other)``."""
+        return F.min(self, dim, keepdim)
 
     @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:

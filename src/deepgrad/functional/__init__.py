@@ -99,7 +99,7 @@ from .reduce import (
     var,
 )
 from .shape import (
-    SortResult,
+    ValuesIndices,
     argsort,
     broadcast_to,
     cat,

@@ -20,8 +20,18 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _mask, abs, exp, sign, where
-from .shape import broadcast_to, concat, flip, getitem, movedim, reshape, unsqueeze
+from .elementwise import _mask, abs, exp, maximum, minimum, sign, where
+from .shape import (
+    ValuesIndices,
+    broadcast_to,
+    concat,
+    flip,
+    gather,
+    getitem,
+    movedim,
+    reshape,
+    unsqueeze,
+)
 
 Axis = int | Sequence[int] | None
 
@@ -146,18 +156,65 @@ class Max(Function):
         return _expand(gy, x.shape, self.axes) * _mask(share, gy)
 
 
-@torch_names
-def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Largest element over ``axis`` (gradient split evenly among ties). Only the values,
-    also with ``dim=`` (``torch.max(x, dim)`` returns indices too: see ``Tensor.argmax``)."""
-    return Max(_axes(axis, x.ndim, "max"), keepdims, True)(x)
+def _max_min(x: Tensor, dim: Any, keepdim: bool, take_max: bool) -> Any:
+    """PyTorch's ``max``/``min``: the value over all elements, the ``(values, indices)`` pair
+    along one ``dim``, or the elementwise extreme when ``dim`` is a tensor (``other``)."""
+    fn = "max" if take_max else "min"
+    if isinstance(dim, Tensor):  # torch.max(input, other)
+        if keepdim:
+            raise TypeError(f"{fn}(input, other) takes no keepdim")
+        return maximum(x, dim) if take_max else minimum(x, dim)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{fn}(): keepdim needs a dim (for all dims use amax/amin)")
+        return Max(None, False, take_max)(x)
+    if not isinstance(dim, (int, numpy.integer)) or isinstance(dim, bool):
+        raise TypeError(
+            f"{fn}(): dim must be one int (the pair (values, indices) is along one dim), got "
+            f"{dim!r}; for several dims use {'amax' if take_max else 'amin'}(x, dim)"
+        )
+    axis = _dim(int(dim), x.ndim, fn)
+    if x.ndim == 0:
+        idx = backend.xp.zeros((), numpy.int64)
+        return ValuesIndices((x, Tensor._from_op(idx, None, 0)))
+    if x.shape[axis] == 0:
+        raise IndexError(
+            f"{fn}(): cannot take the {fn} along dim {dim} of size 0 (tensor of shape {x.shape})"
+        )
+    arg = x._data.argmax if take_max else x._data.argmin
+    idx = arg(axis=axis, keepdims=True).astype(numpy.int64, copy=False)
+    values = gather(x, axis, idx)  # the gradient goes to the chosen element (as PyTorch's)
+    if not keepdim:
+        values, idx = reshape(values, x.shape[:axis] + x.shape[axis + 1 :]), idx.squeeze(axis)
+    return ValuesIndices((values, Tensor._from_op(idx, None, 0)))
 
 
 @torch_names
-def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Smallest element over ``axis`` (gradient split evenly among ties). Only the values,
-    also with ``dim=`` (``torch.min(x, dim)`` returns indices too: see ``Tensor.argmin``)."""
-    return Max(_axes(axis, x.ndim, "min"), keepdims, False)(x)
+def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """PyTorch's ``max``, in its three forms:
+
+    - ``max(x)``: the largest element (a 0-d tensor; the gradient is split evenly among
+      tied maxima);
+    - ``max(x, dim, keepdim=False)``: the pair ``(values, indices)`` along ``dim`` (named,
+      as ``torch.return_types.max``; the index of the first maximum; the gradient goes to
+      that element);
+    - ``max(x, other)`` with a tensor ``other``: the elementwise :func:`maximum`.
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> values, indices = x.max(1)
+    >>> values.tolist(), indices.tolist(), x.max().item()
+    ([5.0, 7.0], [1, 0], 7.0)
+    """
+    return _max_min(x, dim, keepdim, True)
+
+
+@torch_names
+def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """PyTorch's ``min``: ``min(x)`` the smallest element, ``min(x, dim)`` the pair
+    ``(values, indices)``, ``min(x, other)`` the elementwise :func:`minimum` (see
+    :func:`max`)."""
+    return _max_min(x, dim, keepdim, False)
 
 
 def _pivot(a: Any, axes: tuple[int, ...] | None) -> Any:

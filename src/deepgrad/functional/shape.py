@@ -773,9 +773,13 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     return gather(xb, axis, ib)
 
 
-class SortResult(tuple):
-    """``(values, indices)`` of :func:`sort` and :func:`topk`, also readable by name as
-    PyTorch's ``torch.return_types`` (``.values``, ``.indices``)."""
+class ValuesIndices(tuple):
+    """``(values, indices)`` of :func:`sort`, :func:`topk` and ``max``/``min`` along a dim:
+    a pair that unpacks (``values, idx = x.max(1)``) and reads by name as PyTorch's
+    ``torch.return_types`` (``.values``, ``.indices``)."""
+
+    def __repr__(self) -> str:
+        return f"ValuesIndices(values={self[0]!r}, indices={self[1]!r})"
 
     @property
     def values(self) -> Tensor:
@@ -787,18 +791,18 @@ class SortResult(tuple):
 
 
 @torch_names
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> SortResult:
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> ValuesIndices:
     """The values of ``x`` sorted along ``dim`` (ascending, or ``descending``), and the int64
     positions they came from: ``values = take_along_dim(x, indices, dim)``. Ties keep their
     order (a stable sort). The gradient of ``values`` flows back to the positions read."""
     axis = _norm_axis(dim, max(x.ndim, 1), "sort")
     if x.ndim == 0:
-        return SortResult((x, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
+        return ValuesIndices((x, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
     data = -x._data if descending else x._data
     if descending and x.dtype.kind == "b":
         data = ~x._data
     idx = backend.xp.argsort(data, axis=axis, kind="stable").astype(numpy.int64)
-    return SortResult((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
+    return ValuesIndices((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
 
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False) -> Tensor:
@@ -813,7 +817,7 @@ def topk(
     dim: int = -1,
     largest: bool = True,
     sorted: bool = True,  # noqa: A002
-) -> SortResult:
+) -> ValuesIndices:
     """The ``k`` largest (or smallest) values along ``dim`` and their int64 positions, largest
     first (PyTorch's ``topk``); differentiable in the values. Ties: the earlier position
     first."""
@@ -823,6 +827,6 @@ def topk(
         raise ValueError(f"topk: k must be a whole number in [0, {n}] for dim {dim}, got {k!r}")
     values, idx = sort(x, axis, descending=largest)
     if x.ndim == 0:
-        return SortResult((values, idx))
+        return ValuesIndices((values, idx))
     sl = (slice(None),) * axis + (slice(0, int(k)),)
-    return SortResult((values[sl], Tensor._from_op(idx._data[sl], None, 0)))
+    return ValuesIndices((values[sl], Tensor._from_op(idx._data[sl], None, 0)))
