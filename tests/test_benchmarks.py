@@ -77,7 +77,9 @@ def test_idle_worker_is_stopped_between_its_rounds():
 
 def test_results_md_keeps_one_section_per_machine_kind():
     text = suite.merge_results("", "CPU A", "## Machine: CPU A\n\nold A\n")
-    text = suite.merge_results(text, "CPU B", "## Machine: CPU B\n\nB\n\n## Fashion-MNIST: x\n\nfm\n")
+    text = suite.merge_results(
+        text, "CPU B", "## Machine: CPU B\n\nB\n\n## Fashion-MNIST: x\n\nfm\n"
+    )
     text = suite.merge_results(text, "CPU A", "## Machine: CPU A\n\nnew A\n")
     assert "new A" in text and "old A" not in text and "\nB\n" in text
     assert text.count("## Machine:") == 2 and text.count("## Fashion-MNIST") == 1

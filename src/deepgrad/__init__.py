@@ -7,9 +7,10 @@
 tensor([[2., 4.]])
 """
 
-from numpy import bool_, float16, float32, float64, int32, int64, uint8  # noqa: F401
+from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 
-from . import backend
+from . import backend, cuda
+from .devices import device
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
 from .backend import get_default_dtype, manual_seed, set_backend, set_default_dtype
 from .functional import (
@@ -73,6 +74,8 @@ from .functional import (
     sort,
     argsort,
     transpose,
+    tril,
+    triu,
     unflatten,
     where,
 )
@@ -84,16 +87,24 @@ from .tensor import (
     Tensor,
     arange,
     as_tensor,
+    empty,
+    empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
+    linspace,
+    logspace,
+    multinomial,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -115,7 +126,28 @@ del _sys
 _LAZY = ("data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli")
 
 
+#: PyTorch's dtype names that are also Python builtins' names (``dg.float``, ``dg.int``...):
+#: served here rather than bound at import, so ``from deepgrad import *`` cannot shadow the
+#: builtins
+_DTYPES = {
+    "float": float32,
+    "double": float64,
+    "half": float16,
+    "long": int64,
+    "int": int32,
+    "short": int16,
+    "bool": bool_,
+}
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a deepgrad tensor."""
+    return isinstance(obj, Tensor)
+
+
 def __getattr__(name: str) -> object:
+    if name in _DTYPES:
+        return _DTYPES[name]
     if name in _LAZY:
         import importlib
 
@@ -124,7 +156,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_DTYPES))
 
 
 def _moved(module: object, names: dict[str, str]) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy
 
 from . import autograd, backend
+from . import devices as _device
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -234,16 +235,63 @@ class Tensor:
     def bool(self) -> Tensor:
         return Tensor._from_op(self._data.astype(bool), None, 0)
 
-    def to(self, target: Any) -> Tensor:
-        """PyTorch's ``to``: a dtype (``dg.float64``, ``"float32"``) casts; ``"cpu"`` (the
-        device deepgrad's NumPy backend runs on) returns the tensor itself."""
-        if isinstance(target, str) and target.split(":")[0] == "cpu":
-            return self
-        try:
-            dtype = numpy.dtype(target)
-        except TypeError:
-            raise TypeError(f"to(): expected a dtype or 'cpu', got {target!r}") from None
+    def half(self) -> Tensor:
+        """Cast to float16 (NumPy computes in it, slowly: it is for storage and tests)."""
+        return F.astype(self, numpy.float16)
+
+    def type(self, dtype: Any = None) -> Any:
+        """PyTorch's ``type``: without an argument the type name (``'deepgrad.FloatTensor'``,
+        ``'deepgrad.cuda.LongTensor'``...); with a dtype (or such a name) the cast tensor."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
+            cuda = ".cuda" if self.device.type == "cuda" else ""
+            return f"deepgrad{cuda}.{name}"
+        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
+            short = dtype.rsplit(".", 1)[-1]
+            dtype = next(d for d, n in _TYPE_NAMES.items() if n == short)
         return F.astype(self, dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other``'s dtype."""
+        return F.astype(self, other.dtype)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.dtype.itemsize
+
+    # ---- device ---------------------------------------------------------------------------
+    @property
+    def device(self) -> _device.device:
+        """Where the array lives: ``device(type='cpu')`` (NumPy) or ``cuda:N`` (CuPy)."""
+        return _device.of_array(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(other)`` (its device and dtype), ``to(device=..., dtype=...)``. Differentiable;
+        returns the tensor itself when nothing changes."""
+        dev, dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        out = self
+        if dev is not None:
+            out = _to_device(out, dev)
+        if dtype is not None:
+            out = F.astype(out, dtype)
+        return out
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (itself when it is there)."""
+        return _to_device(self, _device.device("cpu"))
+
+    def cuda(self, device: Any = None, **kwargs: Any) -> Tensor:
+        """This tensor on a GPU (through CuPy); a clear error where CUDA is not available."""
+        dev = _device.device("cuda", device) if isinstance(device, int) else device
+        return _to_device(self, _device.device(dev or "cuda"))
 
     def clone(self) -> Tensor:
         """A copy with its own data; differentiable (the gradient flows back unchanged)."""
@@ -251,13 +299,29 @@ class Tensor:
             return F.add(self, 0)
         return Tensor._from_op(self._data.copy(), None, 0)
 
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order (``x.t()`` does not)."""
+        return bool(self._data.flags.c_contiguous)
+
     def contiguous(self) -> Tensor:
-        """This tensor (NumPy handles any memory layout; kept for PyTorch code)."""
-        return self
+        """This tensor when it is contiguous, else a row-major copy (differentiable)."""
+        return self if self.is_contiguous() else F.contiguous(self)
 
     def dim(self) -> int:
         """The number of axes (PyTorch's name for ``ndim``)."""
         return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.3f}"``: a 0-d tensor formats as its number (as in PyTorch)."""
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
 
     def isnan(self) -> Tensor:
         return Tensor._from_op(backend.xp.isnan(self._data), None, 0)
@@ -436,6 +500,32 @@ class Tensor:
             backend.xp.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_"
         )
 
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        """In place ``self += weight * (end - self)`` (an exponential moving average step)."""
+        e = end._data if isinstance(end, Tensor) else end
+        w = weight._data if isinstance(weight, Tensor) else weight
+        return self._in_place(backend.xp.add, w * (e - self._data), "lerp_")
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """In place ``self += value * tensor1 * tensor2``."""
+        return self._in_place(backend.xp.add, _scaled(tensor1, value) * _arr(tensor2), "addcmul_")
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """In place ``self += value * tensor1 / tensor2``."""
+        return self._in_place(backend.xp.add, _scaled(tensor1, value) / _arr(tensor2), "addcdiv_")
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """In place: ``value`` where ``mask`` is True."""
+        self._refuse_if_recorded(None, "masked_fill_")
+        m = backend.xp.broadcast_to(_arr(mask), self.shape)
+        self._data[m] = _arr(value)
+        return self
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place."""
+        self._creator, self.requires_grad = None, False
+        return self
+
     def mul_(self, other: Any) -> Tensor:
         return self._in_place(backend.xp.multiply, other, "mul_")
 
@@ -490,6 +580,29 @@ class Tensor:
 
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, numpy.greater_equal)
+
+    def eq(self, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other
+
+    def equal(self, other: Any) -> bool:
+        """True when ``other`` has this shape and the same values."""
+        o = other._data if isinstance(other, Tensor) else backend.xp.asarray(other)
+        return self._data.shape == o.shape and bool((self._data == o).all())
 
     def __invert__(self) -> Tensor:
         return Tensor._from_op(~self._data, None, 0)
@@ -615,6 +728,74 @@ class Tensor:
 
     def matmul(self, other: Any) -> Tensor:
         return F.matmul(self, other)
+
+    def mm(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return F.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return F.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def maximum(self, other: Any) -> Tensor:
+        return F.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return F.minimum(self, other)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of 2 dims or fewer, returned as it is)."""
+        if self._data.ndim > 2:
+            raise ValueError(
+                f"t() expects a tensor with <= 2 dims, got shape {self.shape}; "
+                "use transpose(dim0, dim1) or permute"
+            )
+        return F.transpose(self) if self._data.ndim == 2 else self
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return F.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return F.reshape(self, other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return F.broadcast_to(self, other.shape)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return F.triu(self, diagonal)
+
+    # ---- new tensors like this one (its dtype and device unless given) ---------------------
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, **kw: Any) -> Tensor:
+        return zeros(*size, dtype=_or(dtype, self.dtype), device=_or(device, self.device), **kw)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, **kw: Any) -> Tensor:
+        return ones(*size, dtype=_or(dtype, self.dtype), device=_or(device, self.device), **kw)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, **kw: Any) -> Tensor:
+        return empty(*size, dtype=_or(dtype, self.dtype), device=_or(device, self.device), **kw)
+
+    def new_full(
+        self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None, **kw: Any
+    ) -> Tensor:
+        return full(
+            size, fill_value, dtype=_or(dtype, self.dtype), device=_or(device, self.device), **kw
+        )
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, **kw: Any) -> Tensor:
+        """A new leaf tensor of ``data`` (a copy), with this tensor's dtype unless given."""
+        return tensor(data, dtype=_or(dtype, self.dtype), device=_or(device, self.device), **kw)
 
     # PyTorch's names for the rest of deepgrad.functional (same semantics as torch.Tensor's)
     def pow(self, exponent: Any) -> Tensor:
@@ -788,6 +969,48 @@ _new = object.__new__
 autograd._make_tensor = _make_tensor
 
 
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _arr(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+#: PyTorch's type names (``x.type()``) for each dtype
+_TYPE_NAMES = {
+    numpy.dtype(numpy.float32): "FloatTensor",
+    numpy.dtype(numpy.float64): "DoubleTensor",
+    numpy.dtype(numpy.float16): "HalfTensor",
+    numpy.dtype(numpy.int64): "LongTensor",
+    numpy.dtype(numpy.int32): "IntTensor",
+    numpy.dtype(numpy.int16): "ShortTensor",
+    numpy.dtype(numpy.int8): "CharTensor",
+    numpy.dtype(numpy.uint8): "ByteTensor",
+    numpy.dtype(numpy.bool_): "BoolTensor",
+}
+
+
+class _ToDevice(autograd.Function):
+    """Copy to another device; the gradient is copied back."""
+
+    def __init__(self, target: Any, source: Any) -> None:
+        self.target, self.source = target, source
+
+    def forward(self, x: Any) -> Any:
+        return _device.move(x, self.target)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return _ToDevice(self.source, self.target)(gy)
+
+
+def _to_device(x: Tensor, target: Any) -> Tensor:
+    here = x.device
+    if here.type == target.type and (target.index is None or target.index == here.index):
+        return x
+    return _ToDevice(target, here)(x)
+
+
 def _scaled(other: Any, alpha: float) -> Any:
     return (other._data if isinstance(other, Tensor) else other) * alpha
 
@@ -837,15 +1060,57 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
 
 
 # ---- creation -------------------------------------------------------------------------------
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+# PyTorch's signatures: sizes as varargs or one sequence (``zeros(2, 3)``, ``zeros((2, 3))``,
+# ``zeros(size=(2, 3))``), and the keywords ``dtype``, ``device``, ``requires_grad`` (plus
+# ``generator`` for random draws; ``layout``, ``pin_memory``, ``memory_format`` are accepted
+# and have no effect on a NumPy array).
+_IGNORED = ("layout", "pin_memory", "memory_format", "out")
+
+
+def _options(where: str, kwargs: dict) -> None:
+    """Refuse keywords PyTorch's creation functions do not take; accept its no-op ones."""
+    for k, v in list(kwargs.items()):
+        if k in _IGNORED:
+            if k == "out" and v is not None:
+                raise TypeError(f"{where}: out= is not supported; use the returned tensor")
+            kwargs.pop(k)
+    if kwargs:
+        import difflib
+
+        k = sorted(kwargs)[0]
+        near = difflib.get_close_matches(k, ("dtype", "device", "requires_grad", "generator"))
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise TypeError(f"{where}() got an unexpected keyword argument {k!r}{hint}")
+
+
+def _leaf(arr: Any, device: Any, requires_grad: bool, where: str) -> Tensor:
+    """A leaf tensor of array ``arr``, moved to ``device`` when one is named."""
+    if device is not None:
+        arr = _device.move(arr, _device.device(device))
+    t = Tensor(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _gen(generator: Any) -> Any:
+    """The generator to draw from: ``generator`` when given, else deepgrad's seeded one."""
+    if generator is None:
+        return backend.rng()
+    return getattr(generator, "_generator", generator)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, without copying when it already is one (or an array of
-    the right dtype)."""
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+    the right dtype and device)."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype) and device is None:
         return data
-    return Tensor(_as_array(data, dtype))
+    return _leaf(_as_array(data, dtype), device, False, "as_tensor")
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kwargs: Any
+) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (nested lists, scalars or arrays).
 
     >>> tensor([1.0, 2.0]).dtype
@@ -853,99 +1118,452 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     >>> tensor([1, 2]).dtype
     dtype('int64')
     """
+    _options("tensor", kwargs)
     arr = _as_array(data, dtype)
     if isinstance(data, Tensor) or arr is data:
         arr = arr.copy()
-    return Tensor(arr, requires_grad=requires_grad)
+    return _leaf(arr, device, requires_grad, "tensor")
 
 
-def _shape(shape: tuple) -> tuple[int, ...]:
+def from_numpy(a: numpy.ndarray) -> Tensor:
+    """A tensor sharing the memory of NumPy array ``a`` (writes to either show in both), with
+    its dtype, as ``torch.from_numpy``.
+
+    >>> import numpy as np
+    >>> a = np.zeros(2)
+    >>> t = from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t.tolist(), t.dtype
+    ([5.0, 0.0], dtype('float64'))
+    """
+    if not isinstance(a, numpy.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(a).__name__}")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: cannot make a tensor of dtype {a.dtype}")
+    return Tensor._from_op(a, None, 0)
+
+
+def _shape(shape: tuple, size: Any = None, where: str = "size") -> tuple[int, ...]:
+    """The size of a creation function: varargs ``(2, 3)``, one sequence ``((2, 3),)``, or
+    the ``size=`` keyword."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{where}: the size was given both positionally and as size=")
+        shape = (size,)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    out = []
+    for s in shape:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if isinstance(s, bool) or not isinstance(s, (int, numpy.integer)) or s < 0:
+            raise TypeError(
+                f"{where}: a size must be non-negative ints (as varargs or one tuple), got "
+                f"{shape!r}"
+            )
+        out.append(int(s))
+    return tuple(out)
 
 
 def _dtype(dtype: Any) -> Any:
-    return backend.get_default_dtype() if dtype is None else dtype
+    return backend.get_default_dtype() if dtype is None else numpy.dtype(dtype)
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return Tensor(backend.xp.zeros(_shape(shape), _dtype(dtype)), requires_grad)
+    shape = _sized("zeros", size, kw)
+    return _leaf(backend.xp.zeros(shape, _dtype(dtype)), device, requires_grad, "zeros")
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
     """A tensor of ones."""
-    return Tensor(backend.xp.ones(_shape(shape), _dtype(dtype)), requires_grad)
+    shape = _sized("ones", size, kw)
+    return _leaf(backend.xp.ones(shape, _dtype(dtype)), device, requires_grad, "ones")
+
+
+def empty(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
+    """A tensor of the given size whose values are not set (zeros here: NumPy's
+    uninitialised memory would make runs irreproducible)."""
+    shape = _sized("empty", size, kw)
+    return _leaf(backend.xp.zeros(shape, _dtype(dtype)), device, requires_grad, "empty")
+
+
+def _sized(where: str, size: tuple, kw: dict) -> tuple[int, ...]:
+    kw = dict(kw)
+    given = kw.pop("size", None)
+    _options(where, kw)
+    return _shape(size, given, where)
+
+
+def _fill_dtype(fill_value: Any) -> Any:
+    """PyTorch's dtype for a fill value: bool, int64 for an int, the default float else."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if isinstance(fill_value, (bool, numpy.bool_)):
+        return numpy.bool_
+    if isinstance(fill_value, (int, numpy.integer)):
+        return numpy.int64
+    return backend.get_default_dtype()
 
 
 def full(
-    shape: ShapeLike, fill_value: Scalar, dtype: Any = None, requires_grad: bool = False
+    size: Any,
+    fill_value: Scalar,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
 ) -> Tensor:
-    """A tensor filled with ``fill_value``."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(backend.xp.full(shape, fill_value, _dtype(dtype)), requires_grad)
+    """A tensor filled with ``fill_value``; its dtype follows the value as in PyTorch (an int
+    gives int64, a bool bool, a float the default float dtype) unless ``dtype`` is given."""
+    _options("full", kw)
+    shape = _shape((size,), None, "full")
+    dt = _fill_dtype(fill_value) if dtype is None else dtype
+    return _leaf(backend.xp.full(shape, fill_value, dt), device, requires_grad, "full")
 
 
 def arange(
-    start: Scalar, stop: Scalar | None = None, step: Scalar = 1, dtype: Any = None
+    start: Scalar,
+    end: Scalar | None = None,
+    step: Scalar = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
 ) -> Tensor:
-    """Evenly spaced values in ``[start, stop)``; integer arguments give int64."""
-    if stop is None:
-        start, stop = 0, start
+    """Evenly spaced values in ``[start, end)``; integer arguments give int64."""
+    end = kw.pop("stop", end)
+    _options("arange", kw)
+    if end is None:
+        start, end = 0, start
     if dtype is None:
-        ints = all(isinstance(v, numbers.Integral) for v in (start, stop, step))
+        ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = numpy.int64 if ints else backend.get_default_dtype()
-    return Tensor(backend.xp.arange(start, stop, step, dtype=dtype))
+    arr = backend.xp.arange(start, end, step, dtype=dtype)
+    return _leaf(arr, device, requires_grad, "arange")
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """``steps`` values evenly spaced from ``start`` to ``end`` (both included).
+
+    >>> linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    _options("linspace", kw)
+    if isinstance(steps, bool) or not isinstance(steps, (int, numpy.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    arr = numpy.linspace(float(start), float(end), int(steps)).astype(_dtype(dtype))
+    return _leaf(backend.xp.asarray(arr), device, requires_grad, "linspace")
+
+
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """``base ** linspace(start, end, steps)``.
+
+    >>> logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    _options("logspace", kw)
+    if isinstance(steps, bool) or not isinstance(steps, (int, numpy.integer)) or steps < 0:
+        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
+    arr = (float(base) ** numpy.linspace(float(start), float(end), int(steps))).astype(
+        _dtype(dtype)
+    )
+    return _leaf(backend.xp.asarray(arr), device, requires_grad, "logspace")
+
+
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
     """The identity matrix (``n × m``)."""
-    return Tensor(backend.xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    _options("eye", kw)
+    return _leaf(backend.xp.eye(n, m, dtype=_dtype(dtype)), device, requires_grad, "eye")
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in ``[0, 1)`` from deepgrad's seeded generator."""
+def rand(
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """Uniform samples in ``[0, 1)`` from deepgrad's seeded generator (or ``generator``)."""
+    shape = _sized("rand", size, kw)
     d = numpy.dtype(_dtype(dtype))
-    return Tensor(backend.rng().random(_shape(shape), dtype=d), requires_grad)
+    return _leaf(_gen(generator).random(shape, dtype=d), device, requires_grad, "rand")
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from deepgrad's seeded generator."""
+def randn(
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """Standard normal samples from deepgrad's seeded generator (or ``generator``)."""
+    shape = _sized("randn", size, kw)
     d = numpy.dtype(_dtype(dtype))
-    return Tensor(backend.rng().standard_normal(_shape(shape), dtype=d), requires_grad)
+    arr = _gen(generator).standard_normal(shape, dtype=d)
+    return _leaf(arr, device, requires_grad, "randn")
 
 
-def randint(low: int, high: int, shape: ShapeLike) -> Tensor:
-    """Integers uniform in ``[low, high)`` (int64)."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(backend.rng().integers(low, high, shape, dtype=numpy.int64))
+def randint(
+    *args: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """Integers uniform in ``[low, high)`` (int64): PyTorch's ``randint(high, size)`` and
+    ``randint(low, high, size)`` (also with ``low=``, ``high=``, ``size=`` keywords).
+
+    >>> randint(5, (2, 3)).shape, randint(3, 5, (4,)).dtype
+    ((2, 3), dtype('int64'))
+    """
+    pos = list(args)
+    size, high, low = kw.pop("size", None), kw.pop("high", None), kw.pop("low", None)
+    _options("randint", kw)
+    if size is None and pos:
+        size = pos.pop()
+    if high is None and pos:
+        high = pos.pop()
+    if low is None:
+        low = pos.pop() if pos else 0
+    if pos or size is None or high is None:
+        raise TypeError(
+            "randint: expected randint(high, size) or randint(low, high, size) (or the "
+            f"keywords low=, high=, size=), got {len(args)} positional arguments"
+        )
+    if high <= low:
+        raise ValueError(f"randint: the range [low, high) = [{low}, {high}) is empty")
+    shape = _shape((size,), None, "randint")
+    dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
+    arr = _gen(generator).integers(low, high, shape, dtype=numpy.int64).astype(dt, copy=False)
+    return _leaf(arr, device, requires_grad, "randint")
+
+
+def randperm(
+    n: int,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """A random permutation of ``0 … n-1`` (int64)."""
+    _options("randperm", kw)
+    dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
+    arr = _gen(generator).permutation(int(n)).astype(dt)
+    return _leaf(arr, device, requires_grad, "randperm")
+
+
+def multinomial(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Draw ``num_samples`` category indices from each row of non-negative weights
+    ``input`` (``(C,)`` → ``(num_samples,)``, ``(N, C)`` → ``(N, num_samples)``, int64),
+    with probability proportional to the weights; without ``replacement`` a category is
+    drawn at most once per row. Seeded by ``dg.manual_seed`` (or ``generator``).
+
+    >>> import deepgrad as dg
+    >>> dg.multinomial(dg.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
+    [1, 1]
+    """
+    w = backend.to_numpy(input._data if isinstance(input, Tensor) else numpy.asarray(input))
+    if w.ndim not in (1, 2) or w.dtype.kind not in "fiu":
+        raise ValueError(
+            f"multinomial: expected a 1-d or 2-d tensor of weights, got shape {w.shape} "
+            f"and dtype {w.dtype}"
+        )
+    rows = numpy.atleast_2d(w).astype(numpy.float64)
+    if not numpy.all(numpy.isfinite(rows)) or (rows < 0).any():
+        raise ValueError("multinomial: the weights must be finite and non-negative")
+    sums = rows.sum(axis=1)
+    if (sums <= 0).any():
+        raise ValueError("multinomial: every row of weights needs a positive sum")
+    k = int(num_samples)
+    if k <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+    nonzero = int((rows > 0).sum(axis=1).min())
+    if not replacement and k > nonzero:
+        raise ValueError(
+            f"multinomial: cannot draw {k} samples without replacement from a row with "
+            f"{nonzero} nonzero weights"
+        )
+    g = _gen(generator)
+    p = rows / sums[:, None]
+    if replacement:  # inverse CDF, all rows at once
+        cdf = numpy.cumsum(p, axis=1)
+        cdf[:, -1] = 1.0
+        u = numpy.asarray(backend.to_numpy(g.random((rows.shape[0], k))))
+        out = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2)
+        out = numpy.minimum(out, rows.shape[1] - 1)
+    else:  # Gumbel top-k: the k largest log p + Gumbel noise are a draw without replacement
+        with numpy.errstate(divide="ignore"):
+            logp = numpy.log(p)
+        u = numpy.asarray(backend.to_numpy(g.random(rows.shape)))
+        keys = logp - numpy.log(-numpy.log(numpy.clip(u, 1e-300, 1.0)))
+        out = numpy.argsort(-keys, axis=1, kind="stable")[:, :k]
+    out = out.astype(numpy.int64)
+    return Tensor(backend.xp.asarray(out[0] if w.ndim == 1 else out))
 
 
 def _like(x: Tensor, dtype: Any) -> Any:
-    return x.dtype if dtype is None else dtype
+    return x.dtype if dtype is None else numpy.dtype(dtype)
 
 
-def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(backend.xp.zeros(x.shape, _like(x, dtype)), requires_grad)
+def _like_device(x: Tensor, device: Any) -> Any:
+    return x.device if device is None else device
 
 
-def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(backend.xp.ones(x.shape, _like(x, dtype)), requires_grad)
+def zeros_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    _options("zeros_like", kw)
+    arr = backend.xp.zeros(input.shape, _like(input, dtype))
+    return _leaf(arr, _like_device(input, device), requires_grad, "zeros_like")
+
+
+def ones_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    _options("ones_like", kw)
+    arr = backend.xp.ones(input.shape, _like(input, dtype))
+    return _leaf(arr, _like_device(input, device), requires_grad, "ones_like")
+
+
+def empty_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """Like :func:`empty`: zeros of ``input``'s shape (and dtype and device)."""
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad, **kw)
 
 
 def full_like(
-    x: Tensor, fill_value: Scalar, dtype: Any = None, requires_grad: bool = False
+    input: Tensor,  # noqa: A002
+    fill_value: Scalar,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
 ) -> Tensor:
-    return Tensor(backend.xp.full(x.shape, fill_value, _like(x, dtype)), requires_grad)
+    _options("full_like", kw)
+    arr = backend.xp.full(input.shape, fill_value, _like(input, dtype))
+    return _leaf(arr, _like_device(input, device), requires_grad, "full_like")
 
 
-def rand_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(x.shape, dtype=_like(x, dtype), requires_grad=requires_grad)
+def rand_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    return rand(
+        input.shape,
+        dtype=_like(input, dtype),
+        device=_like_device(input, device),
+        requires_grad=requires_grad,
+        **kw,
+    )
 
 
-def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(x.shape, dtype=_like(x, dtype), requires_grad=requires_grad)
+def randn_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    return randn(
+        input.shape,
+        dtype=_like(input, dtype),
+        device=_like_device(input, device),
+        requires_grad=requires_grad,
+        **kw,
+    )
+
+
+def randint_like(
+    input: Tensor,  # noqa: A002
+    low: int,
+    high: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """``randint`` with ``input``'s shape (``randint_like(x, high)`` or ``(x, low, high)``)."""
+    if high is None:
+        low, high = 0, low
+    return randint(
+        low,
+        high,
+        input.shape,
+        dtype=_like(input, dtype),
+        device=_like_device(input, device),
+        requires_grad=requires_grad,
+        **kw,
+    )
 
 
 #: The functional package, which the methods above call at run time (``x.sum()`` is

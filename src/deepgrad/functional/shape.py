@@ -362,6 +362,54 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         raise IndexError(f"getitem: {exc} (tensor of shape {x.shape})") from None
 
 
+class Contiguous(Function):
+    """A row-major copy; the gradient passes through unchanged."""
+
+    def forward(self, x: Any) -> Any:
+        return x.copy(order="C")
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy
+
+
+def contiguous(x: Tensor) -> Tensor:
+    """``x``'s values in a row-major (C-contiguous) array."""
+    return Contiguous()(x)
+
+
+def _tri_mask(x: Tensor, diagonal: int, lower: bool, fn: str) -> Any:
+    if x.ndim < 2:
+        raise ValueError(f"{fn}: expected a tensor with at least 2 dims, got shape {x.shape}")
+    n, m = x.shape[-2:]
+    if lower:  # j <= i + diagonal
+        return backend.xp.tri(n, m, k=int(diagonal), dtype=bool)
+    return ~backend.xp.tri(n, m, k=int(diagonal) - 1, dtype=bool)  # j >= i + diagonal
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims: ``x[..., i, j]`` where ``j <= i + diagonal``,
+    0 elsewhere (the gradient likewise).
+
+    >>> import deepgrad as dg
+    >>> dg.tril(dg.ones(2, 3)).tolist()
+    [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+    """
+    return _keep_where(x, _tri_mask(x, diagonal, True, "tril"))
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims: ``x[..., i, j]`` where ``j >= i + diagonal``,
+    0 elsewhere."""
+    return _keep_where(x, _tri_mask(x, diagonal, False, "triu"))
+
+
+def _keep_where(x: Tensor, keep: Any) -> Tensor:
+    from .elementwise import where
+
+    zero = Tensor._from_op(backend.xp.zeros((), x.dtype), None, 0)
+    return where(keep, x, zero)
+
+
 class Pad(Function):
     def __init__(self, pad_width: tuple, value: float) -> None:
         self.pad_width, self.value = pad_width, value

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, devices
 from ..autograd import RemovableHandle
 from ..tensor import Tensor
 from .keras import KerasMethods
@@ -288,17 +288,30 @@ class Module(KerasMethods):
         for p in self.parameters():
             p.grad = None
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to ``dtype`` in place (``model.to("float64")``
-        before a gradient check)."""
-        dt = numpy.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``Module.to``, in place: ``to(dtype)`` casts the floating parameters and
+        buffers (``model.to(dg.float64)`` before a gradient check), ``to(device)`` moves them
+        all (``"cpu"``; ``"cuda"`` through CuPy), ``to(device, dtype)`` both."""
+        dev, dtype = devices.parse_to(args, kwargs, f"{type(self).__name__}.to")
         for m in self.modules():
             for reg in (m._parameters, m._buffers):
                 for t in reg.values():
-                    if t is not None and t.dtype.kind == "f":
-                        t._data = t._data.astype(dt)
+                    if t is None:
+                        continue
+                    if dev is not None:
+                        t._data = devices.move(t._data, dev)
+                        if t.grad is not None:
+                            t.grad._data = devices.move(t.grad._data, dev)
+                    if dtype is not None and t.dtype.kind == "f" and t.dtype != dtype:
+                        t._data = t._data.astype(dtype)
                         t.grad = None
         return self
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> Module:
+        return self.to("cuda" if device is None else devices.device("cuda", device))
 
     def double(self) -> Module:
         return self.to(numpy.float64)
