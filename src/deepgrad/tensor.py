@@ -429,7 +429,14 @@ class Tensor:
                 "in-place assignment to a tensor that requires grad; do it under dg.no_grad() "
                 "or build a new tensor with dg.where / concat"
             )
-        self._data[_index_arrays(index)] = value._data if isinstance(value, Tensor) else value
+        from .functional.shape import _pytorch_index
+
+        basic, advanced = _pytorch_index(_index_arrays(index), self._data.ndim)
+        v = value._data if isinstance(value, Tensor) else value
+        if advanced is None:
+            self._data[basic] = v
+        else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
+            self._data[basic][advanced] = v
 
     # ---- in place: PyTorch's `p -= lr * p.grad` under no_grad ------------------------------
     def _records(self, other: Any = None) -> bool:
