@@ -19,10 +19,11 @@ def _t(rng, *shape, dtype=np.float64, grad=True):
 # ---- scaled dot-product attention -----------------------------------------------------------------
 def test_sdpa_shapes_and_weights_sum_to_one(rng):
     q, k, v = _t(rng, 2, 3, 5, 4), _t(rng, 2, 3, 7, 4), _t(rng, 2, 3, 7, 6)
-    y, w = F.scaled_dot_product_attention(q, k, v)
+    y, w = F.attention_with_weights(q, k, v)
     assert y.shape == (2, 3, 5, 6) and w.shape == (2, 3, 5, 7)
     np.testing.assert_allclose(w.numpy().sum(-1), 1.0, rtol=1e-12)
-    y1, _ = F.scaled_dot_product_attention(q, _t(rng, 1, 1, 7, 4), _t(rng, 7, 6))  # broadcast
+    y1 = F.scaled_dot_product_attention(q, _t(rng, 1, 1, 7, 4), _t(rng, 7, 6))  # broadcast
+    assert isinstance(y1, dg.Tensor)  # the output alone, as PyTorch's
     assert y1.shape == (2, 3, 5, 6)
 
 
@@ -36,15 +37,15 @@ def _sdpa_ref(q, k, v, mask_add, scale):
 
 def test_sdpa_matches_a_reference_with_masks(rng):
     q, k, v = _t(rng, 2, 4, 3), _t(rng, 2, 5, 3), _t(rng, 2, 5, 2)
-    bool_mask = rng.random((4, 5)) < 0.3
-    bool_mask[:, 0] = False
+    bool_mask = rng.random((4, 5)) > 0.3  # True = takes part (PyTorch's convention)
+    bool_mask[:, 0] = True
     float_mask = rng.standard_normal((2, 4, 5))
-    for mask, add in ((bool_mask, np.where(bool_mask, -np.inf, 0.0)), (float_mask, float_mask)):
-        y, w = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    for mask, add in ((bool_mask, np.where(bool_mask, 0.0, -np.inf)), (float_mask, float_mask)):
+        y, w = F.attention_with_weights(q, k, v, attn_mask=mask)
         ry, rw = _sdpa_ref(q.numpy(), k.numpy(), v.numpy(), add, 1 / np.sqrt(3))
         np.testing.assert_allclose(y.numpy(), ry, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(w.numpy(), rw, rtol=1e-12, atol=1e-12)
-    _, w = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    _, w = F.attention_with_weights(q, k, v, is_causal=True)
     assert np.all(w.numpy()[:, np.triu_indices(4, 1, 5)[0], np.triu_indices(4, 1, 5)[1]] == 0)
 
 
@@ -54,9 +55,9 @@ def test_sdpa_matches_torch(torch, rng):
     mask[:, 0] = False
     tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
     dq, dk, dv = (dg.tensor(a, requires_grad=True) for a in (q, k, v))
-    # torch's boolean mask means "take part": pass the complement
+    # a boolean mask means "takes part", in both
     ty = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(~mask))
-    y, _ = F.scaled_dot_product_attention(dq, dk, dv, attn_mask=mask)
+    y = F.scaled_dot_product_attention(dq, dk, dv, attn_mask=dg.tensor(~mask))
     assert y.dtype == np.float32
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     g = rng.standard_normal(y.shape).astype(np.float32)
@@ -72,15 +73,13 @@ def test_sdpa_gradcheck(rng, mask_kind):
     q, k, v = _t(rng, 2, 3, 4), _t(rng, 2, 4, 4), _t(rng, 2, 4, 3)
     mask = None
     if mask_kind == "bool":
-        mask = rng.random((2, 3, 4)) < 0.4
-        mask[..., 1] = False
+        mask = rng.random((2, 3, 4)) > 0.4
+        mask[..., 1] = True
     elif mask_kind == "float":
         mask = rng.standard_normal((3, 4))
 
     def f(q, k, v):
-        return F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask, is_causal=mask_kind == "causal"
-        )
+        return F.attention_with_weights(q, k, v, attn_mask=mask, is_causal=mask_kind == "causal")
 
     dg.gradcheck(f, q, k, v)  # both outputs (output and weights) take part
 
@@ -90,22 +89,22 @@ def test_sdpa_gradcheck_with_dropout_and_broadcast(rng):
 
     def f(q, k, v):
         dg.manual_seed(3)
-        return F.scaled_dot_product_attention(q, k, v, dropout_p=0.4)
+        return F.attention_with_weights(q, k, v, dropout_p=0.4)
 
     dg.gradcheck(f, q, k, v)
 
 
 def test_sdpa_double_backward(rng):
     q, k, v = _t(rng, 2, 3, 2), _t(rng, 2, 3, 2), _t(rng, 2, 3, 2)
-    mask = np.array([[False, False, True], [False, True, False], [False, False, False]])
+    mask = ~np.array([[False, False, True], [False, True, False], [False, False, False]])
     gy, gw = dg.tensor(rng.standard_normal((2, 3, 2))), dg.tensor(rng.standard_normal((2, 3, 3)))
 
     def first(q, k, v):
-        y, w = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        y, w = F.attention_with_weights(q, k, v, attn_mask=mask)
         return dg.grad((y * gy).sum() + (w * gw).sum(), [q, k, v], create_graph=True)
 
     dg.gradcheck(first, q, k, v)
-    y, w = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    y, w = F.attention_with_weights(q, k, v, attn_mask=mask)
     fused = dg.grad((y * gy).sum() + (w * gw).sum(), [q, k, v])
     for a, b in zip(fused, first(q, k, v)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
@@ -113,9 +112,9 @@ def test_sdpa_double_backward(rng):
 
 def test_fully_masked_rows_give_zeros_not_nan(rng):
     q, k, v = _t(rng, 3, 2), _t(rng, 4, 2), _t(rng, 4, 2)
-    mask = np.zeros((3, 4), bool)
-    mask[1] = True
-    y, w = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    mask = np.ones((3, 4), bool)
+    mask[1] = False  # no key takes part for query 1
+    y, w = F.attention_with_weights(q, k, v, attn_mask=mask)
     assert np.isfinite(y.numpy()).all()
     np.testing.assert_array_equal(w.numpy()[1], 0)
     np.testing.assert_array_equal(y.numpy()[1], 0)
@@ -129,7 +128,7 @@ def test_softmax_stays_exact_when_rows_have_very_different_scales(torch, rng):
     q[0, 0] *= 60.0
     k = rng.standard_normal((1, 5, 8)).astype(np.float32) * 4
     v = rng.standard_normal((1, 5, 3)).astype(np.float32)
-    _, w = F.scaled_dot_product_attention(dg.tensor(q), dg.tensor(k), dg.tensor(v))
+    _, w = F.attention_with_weights(dg.tensor(q), dg.tensor(k), dg.tensor(v))
     tw = torch.softmax(torch.tensor(q) @ torch.tensor(k).transpose(1, 2) / np.sqrt(8), -1)
     np.testing.assert_allclose(w.numpy(), tw.numpy(), rtol=1e-5, atol=1e-7)
 
@@ -308,3 +307,82 @@ def test_mha_errors():
         mha(dg.zeros(2, 5, 6), x, x)
     with pytest.raises(ValueError, match="batch size"):
         mha(x, dg.zeros(3, 5, 8), dg.zeros(3, 5, 8))
+
+
+# ---- scaled_dot_product_attention: PyTorch's contract --------------------------------------
+@pytest.mark.parametrize(
+    "case",
+    [
+        {},
+        {"mask": "bool"},
+        {"mask": "bool_full_row"},
+        {"mask": "float"},
+        {"is_causal": True},
+        {"scale": 0.3},
+        {"mask": "bool", "scale": 2.0},
+        {"gqa": True},
+        {"L": 0},
+    ],
+)
+def test_sdpa_contract_matches_torch(torch, rng, case):
+    L = case.get("L", 4)
+    hk = 1 if case.get("gqa") else 2
+    q = rng.standard_normal((2, 2, L, 3))
+    k, v = rng.standard_normal((2, hk, 5, 3)), rng.standard_normal((2, hk, 5, 2))
+    kw = {k_: case[k_] for k_ in ("is_causal", "scale") if k_ in case}
+    if case.get("gqa"):
+        kw["enable_gqa"] = True
+    tmask = dmask = None
+    if case.get("mask", "").startswith("bool"):
+        m = rng.random((L, 5)) > 0.4
+        m[:, 0] = True
+        if case["mask"] == "bool_full_row" and L:
+            m[1] = False  # a query with no key: zeros, in both
+        tmask, dmask = torch.tensor(m), dg.tensor(m)
+    elif case.get("mask") == "float":
+        m = rng.standard_normal((L, 5))
+        tmask, dmask = torch.tensor(m), dg.tensor(m)
+    ts = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    ds = [dg.tensor(a, requires_grad=True) for a in (q, k, v)]
+    ty = torch.nn.functional.scaled_dot_product_attention(*ts, attn_mask=tmask, **kw)
+    y = F.scaled_dot_product_attention(*ds, attn_mask=dmask, **kw)
+    assert isinstance(y, dg.Tensor) and y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    ty.backward(torch.tensor(g))
+    y.backward(dg.tensor(g))
+    for d, t in zip(ds, ts):
+        np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+    if L:
+        fresh = [dg.tensor(a, requires_grad=True) for a in (q, k, v)]
+        assert dg.gradcheck(
+            lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=dmask, **kw), fresh
+        )
+
+
+def test_sdpa_positional_order_is_torchs(torch, rng):
+    q = rng.standard_normal((1, 3, 2))
+    m = np.tril(np.ones((3, 3), bool))
+    y = F.scaled_dot_product_attention(
+        dg.tensor(q), dg.tensor(q), dg.tensor(q), dg.tensor(m), 0.0, False, scale=0.5
+    )
+    t = torch.tensor(q)
+    ty = torch.nn.functional.scaled_dot_product_attention(
+        t, t, t, torch.tensor(m), 0.0, False, scale=0.5
+    )
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-12)
+
+
+def test_mha_keeps_its_own_mask_convention(torch, rng):
+    # nn.MultiheadAttention: key_padding_mask / attn_mask True = masked out (PyTorch's own)
+    ours, theirs = _pair(torch, 4, 2, batch_first=True)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    pad = np.array([[False, False, True], [False, True, True]])
+    causal = np.triu(np.ones((3, 3), bool), 1)
+    y, w = ours(
+        dg.tensor(x), dg.tensor(x), dg.tensor(x), key_padding_mask=dg.tensor(pad), attn_mask=causal
+    )
+    tx = torch.tensor(x)
+    ty, tw = theirs(tx, tx, tx, key_padding_mask=torch.tensor(pad), attn_mask=torch.tensor(causal))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-5, atol=1e-6)

@@ -134,7 +134,11 @@ from .shape import (
     unflatten,
     unsqueeze,
 )
-from .attention import multi_head_attention_forward, scaled_dot_product_attention
+from .attention import (
+    attention_with_weights,
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .embedding import embedding

@@ -5,10 +5,12 @@ For queries ``Q (…, L, E)``, keys ``K (…, S, E)`` and values ``V (…, S, Ev
     A = softmax(Q Kᵀ · scale + M)        (…, L, S)   scale = 1/√E unless given
     Y = (A ⊙ D) V                        (…, L, Ev)  D: the scaled dropout mask (or 1)
 
-``M`` is the additive mask: a **boolean mask marks positions that are masked out** (``True``
-→ ``-inf``; the convention of ``torch.nn.MultiheadAttention``, the opposite of
-``torch.nn.functional.scaled_dot_product_attention``), a float mask is added as it is. A row
-whose keys are all masked out gets weights 0 (and output 0) instead of NaN.
+``M`` is the additive mask. A boolean mask is read as PyTorch reads it in each place:
+in :func:`scaled_dot_product_attention` (and :func:`attention_with_weights`) **True = takes part** (False
+→ ``-inf``); in :func:`multi_head_attention_forward` (``nn.MultiheadAttention``, the
+Transformer layers) ``attn_mask``/``key_padding_mask`` **True = masked out**. A float mask is
+added as it is. A row whose keys are all masked out gets weights 0 (and output 0), as
+PyTorch's ``scaled_dot_product_attention`` gives.
 
 Backward, with ``P = A ⊙ D`` and ``G = dL/dY`` (plus ``dL/dP`` when the weights are used):
 
@@ -38,7 +40,17 @@ from .dropout import _check_p, dropout_mask
 from .linalg import linear, matmul
 from .reduce import mean
 from .reduce import sum as tsum
-from .shape import concat, getitem, reshape, sum_to, sum_to_array, swapaxes, transpose, unsqueeze
+from .shape import (
+    broadcast_to,
+    concat,
+    getitem,
+    reshape,
+    sum_to,
+    sum_to_array,
+    swapaxes,
+    transpose,
+    unsqueeze,
+)
 
 
 def _const(a: Any) -> Tensor:
@@ -81,6 +93,8 @@ def _softmax_rows(s: Any, masked: bool) -> Any:
     ``-inf`` give 0."""
     xp = backend.xp
     dt = s.dtype
+    if s.size == 0:  # no queries or no keys: nothing to normalize
+        return s
     # One shift per score matrix (a long contiguous reduction, ~10x faster than a max over
     # short rows); rows whose sum then falls below e^-40 are redone with their own maximum.
     m = s.max(axis=(-2, -1), keepdims=True) if s.ndim >= 2 else s.max(keepdims=True)
@@ -233,24 +247,51 @@ def scaled_dot_product_attention(
     key: Tensor,
     value: Tensor,
     attn_mask: Any = None,
-    is_causal: bool = False,
     dropout_p: float = 0.0,
+    is_causal: bool = False,
+    *,
     scale: float | None = None,
-) -> tuple[Tensor, Tensor]:
-    """``softmax(Q Kᵀ / √E + M) V`` and the attention weights.
+    enable_gqa: bool = False,
+) -> Tensor:
+    """PyTorch's ``scaled_dot_product_attention``: ``softmax(Q Kᵀ · scale + M) V``.
 
     Shapes: ``query (…, L, E)``, ``key (…, S, E)``, ``value (…, S, Ev)`` (leading axes
-    broadcast) → ``(output (…, L, Ev), weights (…, L, S))``.
-
-    ``attn_mask``: boolean (**True = masked out**, as in ``nn.MultiheadAttention``) or float
-    (added to the scores), broadcastable to ``(…, L, S)``. ``is_causal`` hides key ``j > i``
-    from query ``i`` (combined with ``attn_mask`` when both are given). ``dropout_p`` drops
-    attention weights (applied whenever it is > 0: pass 0 in evaluation); the returned weights
-    are the ones after dropout, as PyTorch's ``MultiheadAttention`` returns them.
+    broadcast) → ``(…, L, Ev)``. ``attn_mask``: boolean (**True = takes part**, as in
+    PyTorch) or float (added to the scores), broadcastable to ``(…, L, S)``. ``is_causal``
+    hides key ``j > i`` from query ``i`` (combined with ``attn_mask`` when both are given).
+    ``dropout_p`` drops attention weights whenever it is > 0 (pass 0 in evaluation);
+    ``scale`` defaults to ``1/√E``. ``enable_gqa``: ``key``/``value`` may have fewer heads
+    (axis -3) than ``query``, each shared by a group of query heads.
+    :func:`attention_with_weights` returns the weights too.
 
     >>> import deepgrad as dg
     >>> q = dg.ones(1, 2, 4)
-    >>> y, w = dg.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+    >>> dg.functional.scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    (1, 2, 4)
+    """
+    return attention_with_weights(
+        query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa
+    )[0]
+
+
+def attention_with_weights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Any = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    *,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> tuple[Tensor, Tensor]:
+    """:func:`scaled_dot_product_attention` that also returns the attention weights:
+    ``(output (…, L, Ev), weights (…, L, S))`` (after dropout, as ``nn.MultiheadAttention``
+    returns them). Same arguments and mask convention (boolean True = takes part).
+
+    >>> import deepgrad as dg
+    >>> q = dg.ones(1, 2, 4)
+    >>> y, w = dg.functional.attention_with_weights(q, q, q, is_causal=True)
     >>> w.numpy()[0].tolist()
     [[1.0, 0.0], [0.5, 0.5]]
     """
@@ -260,6 +301,8 @@ def scaled_dot_product_attention(
             raise ValueError(f"{fn}: {name} must have at least 2 dims (…, seq, features), got {t.shape}")  # fmt: skip
         if t.dtype.kind != "f":
             raise TypeError(f"{fn}: {name} must be floating, got dtype {t.dtype}")
+    if enable_gqa:
+        key, value = _share_heads(query, key, fn), _share_heads(query, value, fn)
     if query.shape[-1] != key.shape[-1]:
         raise ValueError(
             f"{fn}: query and key need the same feature size, got query {query.shape} and "
@@ -283,7 +326,8 @@ def scaled_dot_product_attention(
     dt = query.dtype
     mask = None
     if attn_mask is not None:
-        mask = additive_mask(attn_mask, dt, fn)
+        m = attn_mask._data if isinstance(attn_mask, Tensor) else backend.xp.asarray(attn_mask)
+        mask = additive_mask(~m if m.dtype == numpy.bool_ else m, dt, fn)  # True = takes part
         if _broadcast_to_or_none(mask.shape, scores_shape) is None:
             raise ValueError(
                 f"{fn}: attn_mask of shape {tuple(mask.shape)} does not broadcast to the "
@@ -295,6 +339,21 @@ def scaled_dot_product_attention(
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     drop = dropout_mask(scores_shape, dropout_p, dt) if dropout_p > 0 else None
     return Attention(scale, mask, drop)(query, key, value)
+
+
+def _share_heads(query: Tensor, kv: Tensor, fn: str) -> Tensor:
+    """``kv (…, Hk, S, E)`` repeated to the query's ``Hq`` heads (each kv head serves
+    ``Hq / Hk`` consecutive query heads), as PyTorch's ``enable_gqa``."""
+    if query.ndim < 3 or kv.ndim < 3:
+        raise ValueError(f"{fn}: enable_gqa needs a heads axis (…, H, L, E), got {kv.shape}")
+    hq, hk = query.shape[-3], kv.shape[-3]
+    if hq == hk:
+        return kv
+    if hq % hk:
+        raise ValueError(f"{fn}: enable_gqa needs the query's {hq} heads to be a multiple of {hk}")
+    g = hq // hk
+    expanded = broadcast_to(unsqueeze(kv, -3), (*kv.shape[:-2], g, *kv.shape[-2:]))
+    return reshape(expanded, (*kv.shape[:-3], hq, *kv.shape[-2:]))
 
 
 def _broadcast_to_or_none(shape: tuple, target: tuple) -> tuple | None:
