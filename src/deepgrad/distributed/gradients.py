@@ -39,7 +39,7 @@ __all__ = ["GradientReducer", "broadcast_model", "broadcast_optimizer_state"]
 class _Bucket:
     def __init__(self, params: list[Any], dtype: np.dtype, extras: int = 0) -> None:
         self.params = params
-        self.shapes = [tuple(p.data.shape) for p in params]
+        self.shapes = [tuple(p._data.shape) for p in params]
         sizes = [int(np.prod(s)) for s in self.shapes]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.numel = int(self.offsets[-1])
@@ -74,12 +74,12 @@ class GradientReducer:
         self.buckets: list[_Bucket] = []
         by_dtype: dict[np.dtype, list[Any]] = {}
         for p in reversed(trainable):  # backward produces the last layers' gradients first
-            by_dtype.setdefault(np.dtype(p.data.dtype), []).append(p)
+            by_dtype.setdefault(np.dtype(p._data.dtype), []).append(p)
         for dtype, ps in by_dtype.items():
             cur: list[Any] = []
             size = 0
             for p in ps:
-                nbytes = p.data.size * dtype.itemsize
+                nbytes = p._data.size * dtype.itemsize
                 if cur and size + nbytes > limit:
                     self.buckets.append(_Bucket(cur, dtype))
                     cur, size = [], 0
@@ -138,7 +138,7 @@ class GradientReducer:
                     seg.fill(0)
                     buf[n + i] = 0
                 else:
-                    np.multiply(to_np(g.data).reshape(-1), w, out=seg, casting="unsafe")
+                    np.multiply(to_np(g._data).reshape(-1), w, out=seg, casting="unsafe")
                     buf[n + i] = 1
             comm.allreduce_sum_(buf, f"allreduce of gradient bucket {k + 1}/{len(self.buckets)}")
             if k == 0 and self.extras:
@@ -149,10 +149,10 @@ class GradientReducer:
                     continue
                 seg = buf[off[i] : off[i + 1]].reshape(b.shapes[i])
                 g = p.grad
-                if g is not None and backend.xp is np and g.data.dtype == seg.dtype:
-                    g.data[...] = seg
+                if g is not None and backend.xp is np and g._data.dtype == seg.dtype:
+                    g._data[...] = seg
                 else:
-                    p.grad = Tensor._from_op(backend.xp.asarray(seg.astype(p.data.dtype)), None, 0)
+                    p.grad = Tensor._from_op(backend.xp.asarray(seg.astype(p._data.dtype)), None, 0)
         return out
 
 
@@ -166,13 +166,13 @@ def broadcast_model(model: Any, comm: Communicator | None = None, root: int = 0)
         return
     tensors = list(model.parameters()) + list(model.buffers())
     for k, t in enumerate(tensors):
-        arr = t.data
+        arr = t._data
         if backend.xp is np and arr.flags.c_contiguous:
             comm.bcast_(arr, root, f"broadcast of the weights ({k + 1}/{len(tensors)})")
         else:
             host = np.ascontiguousarray(backend.to_numpy(arr))
             comm.bcast_(host, root, f"broadcast of the weights ({k + 1}/{len(tensors)})")
-            t.data[...] = backend.xp.asarray(host)
+            t._data[...] = backend.xp.asarray(host)
 
 
 def broadcast_optimizer_state(

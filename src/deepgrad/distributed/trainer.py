@@ -223,14 +223,14 @@ class DataParallelTrainer(Trainer):
     def epoch_logs(self) -> dict[str, float]:
         # batch-norm running statistics: rank 0's for everyone (validation, checkpoints)
         for k, b in enumerate(self.model.buffers()):
-            if b.data.dtype.kind != "f":
+            if b._data.dtype.kind != "f":
                 continue
-            if backend.xp is np and b.data.flags.c_contiguous:
-                self.comm.bcast_(b.data, 0, f"broadcast of buffer {k + 1}")
+            if backend.xp is np and b._data.flags.c_contiguous:
+                self.comm.bcast_(b._data, 0, f"broadcast of buffer {k + 1}")
             else:
-                host = np.ascontiguousarray(backend.to_numpy(b.data))
+                host = np.ascontiguousarray(backend.to_numpy(b._data))
                 self.comm.bcast_(host, 0, f"broadcast of buffer {k + 1}")
-                b.data[...] = backend.xp.asarray(host)
+                b._data[...] = backend.xp.asarray(host)
         return self._merged_logs(self.loss_sum, self.count, self.metrics, "")
 
     def validate(self) -> dict[str, float]:
