@@ -1460,7 +1460,11 @@ def _like(x: Tensor, dtype: Any) -> Any:
 
 
 def _like_device(x: Tensor, device: Any) -> Any:
-    return x.device if device is None else device
+    """The device for a ``*_like`` tensor: ``device``, else ``x``'s when it is not where the
+    active backend creates arrays."""
+    if device is not None:
+        return device
+    return None if isinstance(x._data, backend.xp.ndarray) else x.device
 
 
 def zeros_like(
