@@ -584,7 +584,7 @@ class _EmptyBatch(Function):
 
     def backward(self, gy: Tensor) -> tuple:
         xp = backend.xp
-        return tuple(Tensor(xp.zeros(t.shape, dtype=t.data.dtype)) for t in self.inputs)
+        return tuple(Tensor(xp.zeros(t.shape, dtype=t._data.dtype)) for t in self.inputs)
 
 
 def unbatched(f: Any, x: Tensor, *args: Any, **kwargs: Any) -> Any:

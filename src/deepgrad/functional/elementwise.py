@@ -197,7 +197,7 @@ class PowScalar(Function):
         if c == 1:
             return gy
         if c == 0:  # x⁰ = 1 is constant, also at x = 0 (not 0 · 0⁻¹): PyTorch's rule
-            return Tensor(backend.xp.zeros(x.shape, dtype=x.data.dtype))
+            return Tensor(backend.xp.zeros(x.shape, dtype=x._data.dtype))
         return gy * c * x ** (c - 1)
 
 
@@ -214,11 +214,11 @@ class Pow(Function):
         na, nb = self.needs_input_grad
         ga = gb = None
         if na:
-            b_zero = b.data == 0
+            b_zero = b._data == 0
             base = where(b_zero, 1.0, a)  # no 0^(-1) computed where the result is masked
             ga = sum_to(where(b_zero, 0.0, gy * b * base ** (b - 1)), a.shape)
         if nb:
-            a_zero = (a.data == 0) & (b.data >= 0)
+            a_zero = (a._data == 0) & (b._data >= 0)
             ln_a = log(where(a_zero, 1.0, a))  # ln 1 = 0 where a = 0 and b ≥ 0
             gb = sum_to(gy * self.output() * ln_a, b.shape)
         return ga, gb

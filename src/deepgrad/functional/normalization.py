@@ -120,7 +120,7 @@ class LayerNorm(Function):
         x = self.inputs[0]
         n, need = self.n, self.needs_input_grad
         x2 = reshape(x, (-1, n))
-        x2 = x2 - _const(x2.data[:, :1])  # the forward's shift (x - μ does not depend on it)
+        x2 = x2 - _const(x2._data[:, :1])  # the forward's shift (x - μ does not depend on it)
         xc = x2 - mean(x2, -1, keepdims=True)
         rstd = (mean(xc * xc, -1, keepdims=True) + self.eps) ** -0.5
         xhat = xc * rstd
@@ -267,7 +267,7 @@ class BatchNorm(Function):
         n, c = x.shape[0], x.shape[1]
         x3 = reshape(x, (n, c, -1))
         if self.training:
-            x3 = x3 - _const(x3.data[:1, :, :1])  # the forward's shift
+            x3 = x3 - _const(x3._data[:1, :, :1])  # the forward's shift
             xc = x3 - mean(x3, (0, 2), keepdims=True)
             rstd = (mean(xc * xc, (0, 2), keepdims=True) + self.eps) ** -0.5
         else:

@@ -250,9 +250,9 @@ class Var(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
-        if x.size == 0:
-            return Tensor(backend.xp.zeros(x.shape, x.data.dtype))
-        shifted = x - Tensor(_pivot(x.data, self.axes))
+        if x._data.size == 0:
+            return Tensor(backend.xp.zeros(x.shape, x._data.dtype))
+        shifted = x - Tensor(_pivot(x._data, self.axes))
         d = shifted - mean(shifted, self.axes, keepdims=True)
         whole = self.axes is None or x.ndim == 0
         if self.dof > 0 or (self.dof < 0 and not whole):
@@ -261,8 +261,8 @@ class Var(Function):
         # NaN where x = mean and inf elsewhere; over dims, 2 / 0 = inf times x - mean
         with numpy.errstate(invalid="ignore"):  # 0 · inf: NaN, as in PyTorch
             xp = backend.xp
-            factor = xp.where(d.data == 0, numpy.nan, numpy.inf) if whole else d.data * numpy.inf
-            g = _expand(gy, x.shape, self.axes).data * factor
+            factor = xp.where(d._data == 0, numpy.nan, numpy.inf) if whole else d._data * numpy.inf
+            g = _expand(gy, x.shape, self.axes)._data * factor
         return Tensor(g.astype(x.dtype, copy=False))
 
 
@@ -295,7 +295,7 @@ class StdFromVar(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        zero = y.data == 0
+        zero = y._data == 0
         safe = where(zero, 1.0, y)
         return where(zero, 0.0, gy / (safe * 2.0))
 
