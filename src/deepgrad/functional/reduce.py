@@ -178,9 +178,7 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, take_max: bool) -> Any:
         idx = backend.xp.zeros((), numpy.int64)
         return ValuesIndices((x, Tensor._from_op(idx, None, 0)))
     if x.shape[axis] == 0:
-        raise IndexError(
-            f"{fn}(): cannot take the {fn} along dim {dim} of size 0 (tensor of shape {x.shape})"
-        )
+        _refuse_empty_reduction(x.shape, (axis,), fn)
     arg = x._data.argmax if take_max else x._data.argmin
     idx = arg(axis=axis, keepdims=True).astype(numpy.int64, copy=False)
     values = gather(x, axis, idx)  # the gradient goes to the chosen element (as PyTorch's)
