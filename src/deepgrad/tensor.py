@@ -429,8 +429,6 @@ class Tensor:
                 "in-place assignment to a tensor that requires grad; do it under dg.no_grad() "
                 "or build a new tensor with dg.where / concat"
             )
-        from .functional.shape import _pytorch_index
-
         basic, advanced = _pytorch_index(_index_arrays(index), self._data.ndim)
         v = value._data if isinstance(value, Tensor) else value
         if advanced is None:
@@ -1029,6 +1027,73 @@ def _index_arrays(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     return index
+
+
+def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
+    """``index`` as ``(basic, advanced)`` following PyTorch's rule: ``x[index]`` is
+    ``x[basic][advanced]`` (``advanced`` None when one NumPy index gives the same result).
+
+    PyTorch applies integers, slices, ``None`` and ``...`` first (an integer *selects*,
+    removing its dim, as a 0-d integer tensor does), then the index arrays on what is left,
+    as NumPy does for arrays alone: their result dims go where the arrays were when they are
+    next to each other, else to the front. NumPy counts integers as index arrays when any
+    array is present, which moves or transposes dims (``a[0, :, [0, 1]]`` on ``(2, 3, 4)``:
+    PyTorch ``(3, 2)``, NumPy ``(2, 3)``). Lists are index arrays; ``True``/``False`` add a
+    dim of size 1/0 that takes part as an index array."""
+    xp = backend.xp
+    items = list(index) if isinstance(index, tuple) else [index]
+    has_array = has_special = False
+    for k, it in enumerate(items):
+        if isinstance(it, list):
+            it = xp.asarray(it) if it else xp.zeros(0, numpy.int64)
+        if isinstance(it, (numpy.ndarray, xp.ndarray)) and it.ndim == 0:
+            it = bool(it) if it.dtype == numpy.bool_ else int(it) if it.dtype.kind in "iu" else it
+        elif isinstance(it, numpy.integer):
+            it = int(it)
+        elif isinstance(it, numpy.bool_):
+            it = bool(it)
+        items[k] = it
+        if isinstance(it, bool):
+            has_array = has_special = True
+        elif it is None or isinstance(it, int):
+            has_special = True
+        elif not (it is Ellipsis or isinstance(it, slice)):
+            has_array = True
+    if not has_array or not has_special:
+        return (tuple(items) if isinstance(index, tuple) or len(items) != 1 else items[0]), None
+
+    def dims(it: Any) -> int:
+        if it is None or it is Ellipsis or isinstance(it, bool):
+            return 0
+        if isinstance(it, (int, slice)):
+            return 1
+        return it.ndim if it.dtype == numpy.bool_ else 1
+
+    used = sum(dims(it) for it in items)
+    if used > ndim:
+        raise IndexError(f"too many indices: {used} dims indexed, the tensor has {ndim}")
+    basic: list[Any] = []
+    advanced: list[Any] = []
+    seen_ellipsis = False
+    for it in items:
+        if it is Ellipsis:
+            if seen_ellipsis:
+                raise IndexError("an index can only have a single ellipsis ('...')")
+            seen_ellipsis = True
+            basic += [slice(None)] * (ndim - used)
+            advanced += [slice(None)] * (ndim - used)
+        elif isinstance(it, bool):
+            basic.append(None)
+            advanced.append(xp.zeros(1 if it else 0, numpy.int64))
+        elif isinstance(it, int):
+            basic.append(it)
+        elif it is None or isinstance(it, slice):
+            basic.append(it)
+            advanced.append(slice(None))
+        else:
+            basic += [slice(None)] * dims(it)
+            advanced.append(it)
+    return tuple(basic), tuple(advanced)
 
 
 def _as_array(data: Any, dtype: Any = None) -> Any:

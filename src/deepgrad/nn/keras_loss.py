@@ -48,7 +48,7 @@ EPSILON = 1e-7
 
 
 def _floats(t: Any, like: Tensor) -> Tensor:
-    arr = t.data if isinstance(t, Tensor) else backend.xp.asarray(t)
+    arr = t._data if isinstance(t, Tensor) else backend.xp.asarray(t)
     return Tensor._from_op(backend.xp.asarray(arr, dtype=like.dtype), None, 0)
 
 
@@ -62,7 +62,7 @@ def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
 
 
 def _value_range(x: Tensor) -> str:
-    return f"[{float(x.data.min()):g}, {float(x.data.max()):g}]"
+    return f"[{float(x._data.min()):g}, {float(x._data.max()):g}]"
 
 
 class _KerasLoss(Module):
@@ -105,9 +105,9 @@ class _FromLogits(_KerasLoss):
         self.label_smoothing = float(label_smoothing)
 
     def _refuse_non_probabilities(self, p: Tensor, upper: bool) -> None:
-        if p.size == 0:
+        if p._data.size == 0:
             return
-        d = p.data
+        d = p._data
         bad = bool((d < 0).any()) or (upper and bool((d > 1).any()))
         if bad:
             want = "in [0, 1]" if upper else "non-negative"
@@ -181,7 +181,7 @@ class SparseCategoricalCrossentropy(_FromLogits):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         xp = backend.xp
-        t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+        t = target._data if isinstance(target, Tensor) else xp.asarray(target)
         if t.ndim == input.ndim and t.shape[-1] == 1:
             t = t[..., 0]
         if t.dtype.kind == "f":
@@ -229,7 +229,7 @@ class KLDivergence(_KerasLoss):
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         y = _floats(target, input)
         _same_shape(input, y, "kl_divergence")
-        if input.size and bool((input.data < 0).any()):
+        if input._data.size and bool((input._data < 0).any()):
             raise ValueError(
                 "kl_divergence (Keras's contract) takes probabilities; the predictions hold "
                 f"values in {_value_range(input)}. End the model with Softmax (PyTorch's "
@@ -241,7 +241,7 @@ class KLDivergence(_KerasLoss):
 
 
 def _hinge_labels(y: Tensor) -> Tensor:
-    d = y.data
+    d = y._data
     if d.size and bool(((d == 0) | (d == 1)).all()):
         return y * 2.0 - 1.0
     return y
