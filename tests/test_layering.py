@@ -3,7 +3,7 @@
 Floors, bottom to top (docs/architecture.md explains each):
 
     backend   the array module (NumPy/CuPy), dtypes, the random-number tree
-    engine    tensor.py, autograd.py, gradcheck.py
+    engine    tensor.py, autograd.py, gradcheck.py, devices.py
     functional  differentiable functions
     nn, optim, utils              layers, optimizers, PyTorch's data adapter
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
@@ -26,7 +26,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
     {"backend", "_names", "_choices"},
-    {"tensor", "autograd", "gradcheck"},
+    {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "amp", "backends", "onnx"},
     {"train", "io", "models"},
