@@ -110,9 +110,9 @@ class Linear(Function):
         """The same three products on plain arrays, for a first-order backward (no graph
         to record): small models spend most of a step in per-node overhead, and this skips
         the ``matmul``/``swapaxes`` nodes. The numbers are those of :meth:`backward`."""
-        x, w = self.inputs[0].data, self.inputs[1].data
+        x, w = self.inputs[0]._data, self.inputs[1]._data
         need = self.needs_input_grad
-        g2 = gy.data.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy.data
+        g2 = gy._data.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy._data
         grads: list[Any] = [None] * len(need)
         if need[0]:
             grads[0] = (g2 @ w).reshape(x.shape)
