@@ -99,6 +99,7 @@ def run_page(text: str, workdir: Path, *, quick: bool, name: str = "page") -> di
     meta, body = split_front_matter(text)
     knobs = (meta.get("quick") or {}) if quick else {}
     outputs: list[str] = []
+    times: list[float] = []
     error = None
     namespace: dict[str, Any] = {"__name__": "__main__"}
     workdir.mkdir(parents=True, exist_ok=True)
@@ -110,6 +111,7 @@ def run_page(text: str, workdir: Path, *, quick: bool, name: str = "page") -> di
         for i, m in enumerate(blocks(body), 1):
             code = _apply_quick(_dedent(m.group("code"), m.group("indent")), knobs)
             buf = io.StringIO()
+            tb = time.process_time()
             try:
                 compiled = compile(code, f"<{name} block {i}>", "exec")
                 with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
@@ -127,6 +129,7 @@ def run_page(text: str, workdir: Path, *, quick: bool, name: str = "page") -> di
                 if "matplotlib.pyplot" in sys.modules:
                     matplotlib.pyplot.close("all")
             outputs.append(buf.getvalue())
+            times.append(round(time.process_time() - tb, 2))
     finally:
         os.chdir(cwd)
     figures = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*.png"))
@@ -134,6 +137,7 @@ def run_page(text: str, workdir: Path, *, quick: bool, name: str = "page") -> di
         "outputs": outputs,
         "figures": figures,
         "seconds": round(time.perf_counter() - t0, 2),
+        "cpu_seconds_per_block": times,
         "error": error,
         "quick": quick,
     }
@@ -249,7 +253,9 @@ if __name__ == "__main__":  # python docs/hooks/run_pages.py docs/tutorials/x.md
         res = run_page(Path(page).read_text(encoding="utf-8"), work, quick=args.quick, name=page)
         for i, out in enumerate(res["outputs"], 1):
             print(f"--- {page} block {i}\n{out}", end="")
-        print(f"--- {page}: {res['seconds']} s, figures {res['figures']} in {work}")
+        print(
+            f"--- {page}: {res['seconds']} s (CPU per block {res['cpu_seconds_per_block']}), figures {res['figures']} in {work}"
+        )
         if res["error"]:
             print(res["error"])
             status = 1

@@ -56,6 +56,10 @@ def built_site(docs_root: Path) -> dict:
                 DEEPGRAD_DOCS_REPORT=str(docs_root / "report.json"),
                 NO_MKDOCS_2_WARNING="1",
                 MPLBACKEND="Agg",
+                # one BLAS thread: the machine's cores are shared with the other tests
+                OMP_NUM_THREADS="1",
+                OPENBLAS_NUM_THREADS="1",
+                MKL_NUM_THREADS="1",
             )
             proc = subprocess.run(
                 [

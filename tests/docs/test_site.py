@@ -50,7 +50,8 @@ def test_page_code_runs(page: str, request: pytest.FixtureRequest, tmp_path: Pat
     assert outcome["error"] is None, outcome["error"]
     text = (DOCS / page).read_text(encoding="utf-8")
     for fig in outcome["figures"]:  # a figure the code makes is one the page shows
-        assert f"]({fig})" in text, f"{page} writes {fig} but does not show it"
+        if "/" not in fig:  # (files a command writes into its own folders may go unshown)
+            assert f"]({fig})" in text, f"{page} writes {fig} but does not show it"
 
 
 def test_quick_knobs_replace_only_whole_assignments(tmp_path: Path):
@@ -122,5 +123,6 @@ def test_tutorials_show_the_figures_they_make(built_site: dict):
         html = (site / page.replace(".md", ".html")).read_text(encoding="utf-8")
         folder = (site / page).parent
         for fig in outcome["figures"]:
-            assert f'src="{fig}"' in html, f"{page}: {fig} not shown"
             assert (folder / fig).is_file(), f"{page}: {fig} not published"
+            if "/" not in fig:
+                assert f'src="{fig}"' in html, f"{page}: {fig} not shown"
