@@ -62,11 +62,19 @@ def public_names(mod: types.ModuleType) -> list[str]:
     """The module's public names: ``__all__`` where it has one, else its non-underscore,
     non-module attributes (submodules are private files unless listed in MODULES)."""
     names = getattr(mod, "__all__", None)
-    if names is None:
+    if names is None:  # what the module (or, for a package, its files) defines, not imports
+        home = mod.__name__
+        inside = home + "." if hasattr(mod, "__path__") and home != "deepgrad" else home
         names = [
             n
             for n in dir(mod)
-            if not n.startswith("_") and not isinstance(getattr(mod, n), types.ModuleType)
+            if not n.startswith("_")
+            and not isinstance(getattr(mod, n), types.ModuleType)
+            and (
+                not (inspect.isclass(getattr(mod, n)) or inspect.isfunction(getattr(mod, n)))
+                or str(getattr(getattr(mod, n), "__module__", "")).startswith(inside)
+                or str(getattr(getattr(mod, n), "__module__", "")) == home
+            )
         ]
     return sorted(n for n in names if not isinstance(getattr(mod, n, None), types.ModuleType))
 

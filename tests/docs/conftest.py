@@ -78,7 +78,7 @@ def built_site(docs_root: Path) -> dict:
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=600,
+                timeout=900,
             )
             report_file = docs_root / "report.json"
             report = json.loads(report_file.read_text()) if report_file.is_file() else {}
