@@ -45,6 +45,8 @@ MODULES: list[tuple[str, str, str]] = [
         "Callbacks for `fit`: early stopping, checkpoints, logging.",
     ),
     ("io", "deepgrad.io", "Saving and loading models and weights; ONNX export."),
+    ("integrations", "deepgrad.integrations", "scikit-learn estimators around deepgrad models."),
+    ("distributed", "deepgrad.distributed", "Data-parallel training on MPI; distributed search."),
     ("models", "deepgrad.models", "The model zoo."),
     ("viz", "deepgrad.viz", "Plots and the computation graph as DOT."),
     ("lab", "deepgrad.lab", "The guides' experiments, their claims and the HTML report."),
@@ -97,6 +99,38 @@ def _documentable(obj: Any) -> bool:
     return True
 
 
+_GRIFFE: dict[str, Any] = {}
+
+
+def _defining_path(path: str, name: str, obj: Any) -> str:
+    """Where a lazily exported object is defined (a module below ``path``)."""
+    import sys
+
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    for mod_name, module in sorted(sys.modules.items()):
+        if mod_name.startswith(path + ".") and vars(module).get(name) is obj:
+            return f"{mod_name}.{name}"
+    return f"{path}.{name}"
+
+
+def static_names(path: str) -> set[str]:
+    """The names mkdocstrings can see in a module without running it (what its source
+    defines or imports); names a module hands out lazily through ``__getattr__`` are not."""
+    import griffe
+
+    if "pkg" not in _GRIFFE:
+        _GRIFFE["pkg"] = griffe.load(
+            "deepgrad", search_paths=[str(ROOT / "src")], resolve_aliases=False
+        )
+    pkg = _GRIFFE["pkg"]
+    try:
+        obj = pkg if path == "deepgrad" else pkg[path.removeprefix("deepgrad.")]
+        return set(obj.members)
+    except (KeyError, griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return set()
+
+
 def build_plan() -> dict[str, list[tuple[str, str, str | None]]]:
     """page → [(name, identifier, home page or None when rendered here)], grouped later."""
     homes: dict[int, tuple[str, str]] = {}  # id(obj) -> (page, identifier)
@@ -116,10 +150,10 @@ def build_plan() -> dict[str, list[tuple[str, str, str | None]]]:
                 home_page, ident = homes[key]
                 rows.append((name, ident, home_page))
                 continue
-            if name in vars(mod):
+            if name in static_names(path):
                 ident = f"{path}.{name}"
             else:  # exported lazily (module __getattr__): griffe needs the defining module
-                ident = f"{obj.__module__}.{obj.__qualname__}"
+                ident = _defining_path(path, name, obj)
             if hashable_obj:
                 homes[key] = (page, ident)
             rows.append((name, ident, None))
@@ -215,9 +249,10 @@ def benchmarks_page() -> str:
         "Speed side by side with PyTorch 2.13 on the same machine, in one run "
         "(`python -m benchmarks`), and the real-data Fashion-MNIST runs "
         "(`python benchmarks/fashion_mnist.py`). The tables below are the files "
-        "`benchmarks/RESULTS.md` and `benchmarks/FASHION_MNIST.md` as committed."
+        "`benchmarks/RESULTS.md`, `benchmarks/FASHION_MNIST.md` and "
+        "`benchmarks/DISTRIBUTED.md` as committed."
     )
-    for name in ("RESULTS.md", "FASHION_MNIST.md"):
+    for name in ("RESULTS.md", "FASHION_MNIST.md", "DISTRIBUTED.md"):
         path = ROOT / "benchmarks" / name
         if not path.is_file():
             continue
@@ -225,7 +260,8 @@ def benchmarks_page() -> str:
         text = re.sub(r"^(#+) ", r"#\1 ", text, flags=re.M)  # one level down
         # relative links inside those files point into the repository, not the site
         text = re.sub(r"\]\((?!https?:|#)([^)]+)\)", r"](#)", text)
-        parts += ["", f"<!-- benchmarks/{name} -->", "", text]
+        anchor = name.removesuffix(".md").lower().replace("_", "-")
+        parts += ["", f'<a id="{anchor}"></a>', "", text]
     return "\n".join(parts)
 
 

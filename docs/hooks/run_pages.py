@@ -65,7 +65,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 def blocks(body: str) -> list[re.Match[str]]:
-    """The page's executable blocks (``python``/``py`` fences without ``no-run``)."""
+    """The page's executable blocks: ``python``/``py`` fences. A block written
+    ```` ```{.python .no-run} ```` is shown, highlighted, and not run (it needs what the build
+    machine has not: MPI, a GPU)."""
     return [m for m in BLOCK.finditer(body) if "no-run" not in m.group("info")]
 
 
