@@ -6,6 +6,8 @@ every PNG the page writes (``fig.savefig("curves.png")``) is published next to t
 ``![...](curves.png)`` shows the figure the code just made. A block that raises fails the
 build, naming the page, the block and the traceback: the pages' code runs as written.
 
+A block fenced ```` ```{.python .no-run} ```` is shown but not run (code that needs MPI or a GPU).
+
 Quick mode (``DEEPGRAD_DOCS_QUICK=1``, what the test suite uses): a page may list, in its
 front matter, smaller values for its upper-case knobs::
 
@@ -107,6 +109,10 @@ def run_page(text: str, workdir: Path, *, quick: bool, name: str = "page") -> di
     workdir.mkdir(parents=True, exist_ok=True)
     cwd = os.getcwd()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    import deepgrad as dg
+
+    dtype = dg.get_default_dtype()
+    dg.manual_seed(0)  # every page starts from the same state, as in a fresh session
     t0 = time.perf_counter()
     os.chdir(workdir)
     try:
@@ -134,6 +140,7 @@ def run_page(text: str, workdir: Path, *, quick: bool, name: str = "page") -> di
             times.append(round(time.process_time() - tb, 2))
     finally:
         os.chdir(cwd)
+        dg.set_default_dtype(dtype)
     figures = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*.png"))
     return {
         "outputs": outputs,
