@@ -6,7 +6,9 @@
   moving a private file changes nothing here. A name exported by several modules (``dg.relu``
   is ``dg.functional.relu``) is rendered once, at its home page, and linked from the others.
 - ``reference/cli.md`` from the argparse parsers' ``--help`` (``deepgrad``, each subcommand).
-- ``reference/benchmarks.md`` includes ``benchmarks/RESULTS.md`` and ``FASHION_MNIST.md``.
+- ``reference/benchmarks.md`` includes ``benchmarks/RESULTS.md``, ``FASHION_MNIST.md`` and
+  ``DISTRIBUTED.md``.
+- ``reference/recipes.md`` from the recipe schema's own Markdown renderer.
 
 Nothing here is hand-maintained: a new public name appears on the next build.
 """
@@ -265,6 +267,27 @@ def benchmarks_page() -> str:
     return "\n".join(parts)
 
 
+def recipes_page() -> str:
+    """The recipe format, rendered from the one declared schema that ``deepgrad train``
+    checks every recipe against (the same text as ``deepgrad train --help-recipe``)."""
+    from deepgrad.app import recipe_schema
+
+    text = recipe_schema.markdown()
+    intro = (
+        "`deepgrad train RECIPE` carries out what a recipe describes; the "
+        "[how-to](../how-to/recipes.md) walks through one. This page is generated from the "
+        "schema that checks every recipe, so it lists exactly the keys `deepgrad train` "
+        "accepts.\n\n"
+        "A run writes into its output folder (`--out`, default `runs/<name>`): `model.dg` "
+        "(architecture, weights, optimizer state), `history.csv`/`history.json`, "
+        "`metrics.json` (test set), `training_curves.png`, for classification the confusion "
+        "matrix and the evaluation files, and `recipe.json` (the recipe, for `evaluate` "
+        "and `predict`).\n\n"
+    )
+    head, _, rest = text.partition("\n\n")  # after the title
+    return head.replace("# Recipe reference", "# Recipe format") + "\n\n" + intro + rest
+
+
 def generated_pages() -> dict[str, str]:
     plan = build_plan()
     pages = {
@@ -273,6 +296,7 @@ def generated_pages() -> dict[str, str]:
     }
     pages["reference/cli.md"] = cli_page()
     pages["reference/benchmarks.md"] = benchmarks_page()
+    pages["reference/recipes.md"] = recipes_page()
     return pages
 
 
