@@ -137,3 +137,35 @@ def test_backup_restores_in_process(tmp_path):
     assert h.history == h_ref.history
     for k, v in ref.state_dict().items():
         np.testing.assert_array_equal(m2.state_dict()[k], v)
+
+
+def test_backup_found_by_declared_capability_not_class_name(tmp_path):
+    """A subclass of BackupAndRestore (another class name), given before the other callbacks,
+    is still run last, restored at train begin and left out of the saved callback states."""
+    from deepgrad.train.callback import backup_callbacks
+
+    class MyBackup(dg.callbacks.BackupAndRestore):
+        pass
+
+    class Other(dg.train.Callback):
+        pass
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    dg.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 2)).compile(optim.SGD(lr=0.1), "cross_entropy")
+    bk, other = MyBackup(tmp_path, delete_checkpoint=False), Other()
+    assert backup_callbacks([other, bk]) == [bk]
+    seen = []
+
+    class Order(dg.train.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append([type(cb).__name__ for cb in self.trainer.callbacks.callbacks])
+
+    m.fit(x, y, epochs=1, batch_size=10, verbose=0, callbacks=[bk, other, Order()])
+    assert seen[0][-1] == "MyBackup"  # run last, after the user's others
+    assert (tmp_path / "backup.dg").exists()
+    m2 = nn.Sequential(nn.Linear(3, 2)).compile(optim.SGD(lr=0.1), "cross_entropy")
+    bk2 = MyBackup(tmp_path)
+    m2.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[bk2, Other(), Order()])
+    assert bk2.restored_from == (1, 0)  # resumed after the first run's epoch

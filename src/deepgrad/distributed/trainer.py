@@ -42,17 +42,10 @@ from .gradients import GradientReducer, broadcast_model
 from .metrics import merge_into
 from .sharding import EMPTY, ShardedSource, shard_rows
 
-#: callbacks that only write files: run on rank 0 alone
-MAIN_RANK_ONLY = ("ModelCheckpoint", "CSVLogger", "TensorBoard", "BackupAndRestore")
-
-
 def main_rank_only(cb: Any) -> bool:
-    """Whether callback ``cb`` runs on rank 0 only (it writes files, or says so with
-    ``main_rank_only = True``)."""
-    flag = getattr(cb, "main_rank_only", None)
-    if flag is not None:
-        return bool(flag)
-    return type(cb).__name__ in MAIN_RANK_ONLY
+    """Whether callback ``cb`` runs on rank 0 only: it declares ``main_rank_only = True``
+    (deepgrad's callbacks that write files do)."""
+    return bool(getattr(cb, "main_rank_only", False))
 
 
 def rank_seed(seed: int, epoch: int, rank: int) -> int:

@@ -35,7 +35,7 @@ from ..autograd import no_grad
 from ..io.model_file import load_model, load_weights, model_from_config, save, save_weights  # noqa: F401 - re-exported: the user-facing names of deepgrad.train
 from ..tensor import Tensor
 from . import checks
-from .callback import Callback, CallbackList
+from .callback import Callback, CallbackList, backup_callbacks
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
@@ -527,7 +527,7 @@ def _callback_list(
     """The run's callbacks: the History first, the user's in their order, BackupAndRestore
     last (it saves what the others have done at the end of an epoch)."""
     user = list(callbacks or [])
-    backups = [cb for cb in user if type(cb).__name__ == "BackupAndRestore"]
+    backups = backup_callbacks(user)
     ordered = [history] + [cb for cb in user if cb not in backups] + backups
     run_params = {
         "epochs": epochs,

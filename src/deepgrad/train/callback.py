@@ -35,6 +35,14 @@ class Callback:
     params: dict[str, Any]
     #: the running training loop (set by ``fit``), for callbacks that save training position
     trainer: Any = None
+    #: a declared capability: this callback backs the run up and restores it
+    #: (:class:`~deepgrad.train.callbacks.BackupAndRestore`); ``fit`` runs such callbacks last,
+    #: calls their ``restore(trainer)`` at train begin and leaves them out of the saved states.
+    #: Found with :func:`backup_callbacks`, never by class name.
+    restores_training: bool = False
+    #: a declared capability: the callback writes files, so a data-parallel run calls it on
+    #: rank 0 alone (``ModelCheckpoint``, ``CSVLogger``, ``TensorBoard``, ``BackupAndRestore``)
+    main_rank_only: bool = False
 
     def set_model(self, model: Any) -> None:
         """Called by ``fit`` before training with the model being trained."""
@@ -69,6 +77,18 @@ class Callback:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
+
+
+def backup_callbacks(callbacks: Iterable[Callback]) -> list[Callback]:
+    """The callbacks that back up and restore the run (``restores_training``), in order.
+
+    >>> class Backup(Callback):
+    ...     restores_training = True
+    >>> cbs = [Callback(), Backup()]
+    >>> backup_callbacks(cbs) == [cbs[1]]
+    True
+    """
+    return [cb for cb in callbacks if getattr(cb, "restores_training", False)]
 
 
 def _overrides(cb: Callback, name: str) -> bool:

@@ -207,6 +207,8 @@ class ModelCheckpoint(_Monitor, Callback):
         1 prints a line per save.
     """
 
+    main_rank_only = True  # writes files: rank 0 alone in data-parallel training
+
     def __init__(
         self,
         filepath: str | os.PathLike,
@@ -464,6 +466,8 @@ class CSVLogger(Callback):
     ``append=True`` keeps an existing file's rows (for continuing a run).
     """
 
+    main_rank_only = True  # writes files: rank 0 alone in data-parallel training
+
     def __init__(
         self, filename: str | os.PathLike, separator: str = ",", append: bool = False
     ) -> None:
@@ -553,6 +557,8 @@ class TensorBoard(Callback):
     ``update_freq=N`` the loss every N steps (``batch_loss``). View with
     ``tensorboard --logdir log_dir``. Needs the ``tensorboard`` package (its protobufs and
     event writer; TensorFlow is not needed)."""
+
+    main_rank_only = True  # writes files: rank 0 alone in data-parallel training
 
     def __init__(
         self,
@@ -656,7 +662,10 @@ class BackupAndRestore(Callback):
     Run the same script again after a crash: ``fit(..., callbacks=[BackupAndRestore("bk")])``.
     """
 
+    main_rank_only = True  # writes files: rank 0 alone in data-parallel training
+
     FILENAME = "backup.dg"
+    restores_training = True
 
     def __init__(
         self,

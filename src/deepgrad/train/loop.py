@@ -26,7 +26,7 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .callback import CallbackList
+from .callback import CallbackList, backup_callbacks
 from .compiled import Compiled, get_lr
 from .history import History
 from .progress import EpochProgress
@@ -236,7 +236,8 @@ class Trainer:
         for m, s in zip(self.metrics, state["metrics"]):
             m.load_state_dict(s)
         saved = state["callbacks"]
-        own = [cb for cb in self.callbacks.callbacks if type(cb).__name__ != "BackupAndRestore"]
+        backups = backup_callbacks(self.callbacks.callbacks)
+        own = [cb for cb in self.callbacks.callbacks if cb not in backups]
         if [s["class"] for s in saved] != [type(cb).__name__ for cb in own]:
             warnings.warn(
                 "BackupAndRestore: the callbacks differ from the backed-up run's "
@@ -252,10 +253,8 @@ class Trainer:
     def resume(self) -> None:
         """Restore the backup of a ``BackupAndRestore`` callback, if it has one (at train
         begin)."""
-        for cb in self.callbacks.callbacks:
-            restore = getattr(cb, "restore", None)
-            if callable(restore) and type(cb).__name__ == "BackupAndRestore":
-                restore(self)
+        for cb in backup_callbacks(self.callbacks.callbacks):
+            cb.restore(self)
 
     def train_step(self, xb: Any, yb: Any, wb: Any) -> tuple[float, int, Tensor]:
         """One update on a batch: forward, loss, ``zero_grad``, backward, ``opt.step()``.
