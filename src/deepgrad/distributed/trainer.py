@@ -42,6 +42,7 @@ from .gradients import GradientReducer, broadcast_model
 from .metrics import merge_into
 from .sharding import EMPTY, ShardedSource, shard_rows
 
+
 def main_rank_only(cb: Any) -> bool:
     """Whether callback ``cb`` runs on rank 0 only: it declares ``main_rank_only = True``
     (deepgrad's callbacks that write files do)."""
