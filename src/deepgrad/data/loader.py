@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from deepgrad.data.dataset import ArrayDataset, Dataset, IterableDataset, collate
-from deepgrad.data.seeding import draw_seed
+from deepgrad.data.seeding import draw_seed, epoch_order
 
 __all__ = ["DataLoader", "make_rng"]
 
@@ -171,10 +171,9 @@ class DataLoader:
     def _order(self, n: int, epoch: int) -> np.ndarray:
         if not self.shuffle:
             return np.arange(n)
-        rng = (
-            self._rng if self._rng is not None else np.random.default_rng([self._base_seed, epoch])
-        )
-        return rng.permutation(n)
+        if self._rng is not None:  # a Generator given as seed: its own stream, epoch after epoch
+            return self._rng.permutation(n)
+        return epoch_order(n, self._base_seed, epoch)
 
     def _map_batches(self, epoch: int) -> Iterator[Any]:
         ds = self.dataset

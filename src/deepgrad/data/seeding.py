@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["draw_seed", "set_seed_source"]
+__all__ = ["draw_seed", "epoch_order", "set_seed_source"]
 
 _source: Callable[[], int] | None = None
 
@@ -39,3 +39,19 @@ def draw_seed() -> int:
     if _source is not None:
         return int(_source())
     return int(np.random.SeedSequence().entropy % (2**63))
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The shuffled order of ``n`` samples in epoch ``epoch``: the permutation of
+    ``numpy.random.default_rng([seed, epoch])``.
+
+    deepgrad's one shuffling rule (the :class:`~deepgrad.data.DataLoader`, ``fit`` on arrays
+    and its data-parallel shards all use it): an epoch's order depends on ``(seed, epoch)``
+    alone, not on how many epochs ran before, so a run resumed mid-epoch sees the same order.
+
+    >>> epoch_order(5, seed=0, epoch=1).tolist() == epoch_order(5, 0, 1).tolist()
+    True
+    >>> sorted(epoch_order(5, 0, 2).tolist())
+    [0, 1, 2, 3, 4]
+    """
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(int(n))

@@ -70,10 +70,7 @@ class ShardedSource:
     def _array_batches(self, epoch: int, start: int, seed: int) -> Iterator[Any]:
         src, G, r = self.source, self.global_batch, self.rank
         x, y, w = src.x, src.y, src.w
-        if src.shuffle:
-            order = np.random.default_rng([seed, epoch]).permutation(self.n)
-        else:
-            order = np.arange(self.n)
+        order = src.order(epoch, seed)  # the one process's order (data.seeding.epoch_order)
         for s in range(start, self.steps or 0):
             chunk = order[s * G : (s + 1) * G]
             sizes = split_sizes(len(chunk), self.size)

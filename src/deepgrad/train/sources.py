@@ -3,8 +3,9 @@
 
 Arrays are converted once (inputs to the model's float dtype, labels to int64) and cut into
 ``ceil(N / batch_size)`` batches per epoch, without replacement; with ``shuffle`` the order of
-epoch ``e`` is the permutation of ``numpy.random.default_rng([seed, e])``, which depends on
-nothing else — what makes an interrupted run resumable mid-epoch.
+epoch ``e`` is :func:`deepgrad.data.seeding.epoch_order` (the permutation of
+``numpy.random.default_rng([seed, e])``, the data package's one shuffling rule), which depends
+on nothing else — what makes an interrupted run resumable mid-epoch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.seeding import epoch_order
 from . import checks
 
 Batch = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
@@ -45,10 +47,14 @@ class ArraySource:
             None if self.w is None else self.w[:b],
         )
 
+    def order(self, epoch: int, seed: int) -> np.ndarray:
+        """The sample order of ``epoch``: shuffled by ``(seed, epoch)``, or ``0 … N−1``."""
+        return epoch_order(self.n, seed, epoch) if self.shuffle else np.arange(self.n)
+
     def batches(self, epoch: int = 0, start: int = 0, seed: int = 0) -> Iterator[Batch]:
         x, y, w, b = self.x, self.y, self.w, self.batch_size
         if self.shuffle:
-            order = np.random.default_rng([seed, epoch]).permutation(self.n)
+            order = self.order(epoch, seed)
             for s in range(start, self.steps):
                 idx = order[s * b : (s + 1) * b]
                 yield x[idx], (None if y is None else y[idx]), (None if w is None else w[idx])
