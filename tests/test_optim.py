@@ -473,3 +473,35 @@ def test_fused_update_with_a_frozen_parameter_matches_torch(torch64):
     assert opt._fused and ours[1] not in opt.state  # the fast path ran over the other two
     for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_nadam_fills_the_template_and_resumes_exactly():
+    """NAdam is a _direction of the optimizer template (no step of its own, Adam's moments);
+    its momentum product is a function of the step, so a state_dict round trip mid-run gives
+    the uninterrupted run's weights; a group of several parameters (fused path) matches the
+    one-by-one path."""
+    from deepgrad.optim.optimizer import Optimizer
+
+    assert optim.NAdam.step is Optimizer.step
+    rng = np.random.default_rng(0)
+    grads = [[rng.normal(size=s) for s in [(3, 2), (4,)]] for _ in range(6)]
+
+    def run(split, fused=True):
+        ps = [dg.nn.Parameter(dg.tensor(np.ones(s))) for s in [(3, 2), (4,)]]
+        groups = [{"params": ps}] if fused else [{"params": [p]} for p in ps]
+        opt = optim.NAdam(groups, lr=0.05, weight_decay=0.01)
+        for i, gs in enumerate(grads):
+            if i == split:
+                sd = opt.state_dict()
+                opt = optim.NAdam(groups, lr=0.05, weight_decay=0.01)
+                opt.load_state_dict(sd)
+            for p, g in zip(ps, gs):
+                p.grad = dg.tensor(g)
+            opt.step()
+        return [p.data.copy() for p in ps]
+
+    ref = run(-1)
+    for a, b in zip(ref, run(3)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(ref, run(-1, fused=False)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

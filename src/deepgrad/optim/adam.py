@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, _floats, _signed_grad
+from .optimizer import Optimizer, _floats
 
 
 class Adam(Optimizer):
@@ -90,13 +90,7 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group["betas"])
         lr, eps = _floats(group, "lr", "eps")
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        xp.multiply(g, 1.0 - beta1, out=tmp)
-        m += tmp
-        v *= beta2
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1.0 - beta2
-        v += tmp
+        _moments(g, m, v, tmp, beta1, beta2)
         if group["amsgrad"]:
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         xp.sqrt(v, out=tmp)
@@ -173,7 +167,9 @@ class Nadam(Optimizer):
     maximize : bool
         Ascend: the rule sees ``−g`` (keyword only).
 
-    State per parameter: ``step``, ``mu_product`` (Π_t), ``exp_avg``, ``exp_avg_sq``.
+    State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` (Π_t is a function of the step:
+    :func:`_mu_schedule`). The update goes through the optimizer template
+    (:meth:`Optimizer.step` → :meth:`_direction`) like Adam's, with Adam's moments.
     """
 
     name = "nadam"
@@ -209,50 +205,72 @@ class Nadam(Optimizer):
                 f"Nadam: invalid momentum_decay={group['momentum_decay']!r}; expected >= 0"
             )
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient."""
-        self._require_bound()
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return ("exp_avg", "exp_avg_sq")
+
+    def _decoupled(self, group: dict[str, Any]) -> bool:
+        return bool(group.get("decoupled_weight_decay", False))
+
+    def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
+        """Adam's moments (:func:`_moments`), then ``tmp ← (c_m · m + c_g · g) / d`` with the
+        momentum schedule's coefficients ``c_m = lr · μ_{t+1} / (1 − Π_t μ_{t+1})`` and
+        ``c_g = lr · (1 − μ_t) / (1 − Π_t)``."""
         xp = backend.xp
-        for group in self.param_groups:
-            beta1, beta2 = (float(b) for b in group["betas"])
-            lr, eps, wd, psi = _floats(group, "lr", "eps", "weight_decay", "momentum_decay")
-            decoupled = bool(group["decoupled_weight_decay"])
-            maximize = bool(group.get("maximize", False))
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w = p._data
-                state = self.state.get(p)
-                if not state:
-                    state = self.state[p] = {
-                        "step": 0,
-                        "mu_product": 1.0,
-                        "exp_avg": xp.zeros_like(w),
-                        "exp_avg_sq": xp.zeros_like(w),
-                    }
-                t = state["step"] = state["step"] + 1
-                g = _signed_grad(p.grad._data, maximize, wd, w, decoupled, lr)
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-                mu_product = state["mu_product"] = state["mu_product"] * mu
-                m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._tmp(p)
-                m *= beta1
-                xp.multiply(g, 1.0 - beta1, out=tmp)
-                m += tmp
-                v *= beta2
-                xp.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                v += tmp
-                update = xp.multiply(
-                    m, lr * mu_next / (1.0 - mu_product * mu_next), out=xp.empty_like(m)
-                )
-                xp.multiply(g, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
-                update += tmp
-                xp.divide(v, 1.0 - beta2**t, out=tmp)
-                xp.sqrt(tmp, out=tmp)
-                tmp += eps
-                update /= tmp
-                w -= update
+        beta1, beta2 = (float(b) for b in group["betas"])
+        lr, eps, psi = _floats(group, "lr", "eps", "momentum_decay")
+        mu, mu_next, mu_product = _mu_schedule(beta1, psi, t)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        _moments(g, m, v, tmp, beta1, beta2)
+        update = xp.multiply(m, lr * mu_next / (1.0 - mu_product * mu_next))
+        xp.multiply(g, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+        update += tmp
+        xp.divide(v, 1.0 - beta2**t, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        tmp += eps
+        xp.divide(update, tmp, out=tmp)
+
+
+def _moments(g: Any, m: Any, v: Any, tmp: Any, beta1: float, beta2: float) -> None:
+    """Adam's moment estimates, in place: ``m ← β1 · m + (1 − β1) · g``,
+    ``v ← β2 · v + (1 − β2) · g²`` (``tmp`` is scratch). Shared by :class:`Adam` and
+    :class:`Nadam`."""
+    xp = backend.xp
+    m *= beta1
+    xp.multiply(g, 1.0 - beta1, out=tmp)
+    m += tmp
+    v *= beta2
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta2
+    v += tmp
+
+
+#: ``(β1, ψ) -> (t, Π_t)``: the last NAdam momentum product computed, extended step by step
+#: (multiplied in step order: the same floats as the running product PyTorch keeps per
+#: parameter as ``mu_product``; an earlier step recomputes from Π_0 = 1)
+_MU_PRODUCTS: dict[tuple[float, float], tuple[int, float]] = {}
+
+
+def _mu_schedule(beta1: float, psi: float, t: int) -> tuple[float, float, float]:
+    """NAdam's ``(μ_t, μ_{t+1}, Π_t)`` with ``μ_i = β1 · (1 − ½ · 0.96^(i · ψ))`` and
+    ``Π_t = μ_1 ⋯ μ_t``: functions of the step alone, so the state needs no ``mu_product``
+    and a group's parameters update together on the template's fused path.
+
+    >>> mu, mu_next, prod = _mu_schedule(0.9, 4e-3, 1)
+    >>> prod == mu
+    True
+    """
+
+    def mu_at(i: int) -> float:
+        return beta1 * (1.0 - 0.5 * 0.96 ** (i * psi))
+
+    i, product = _MU_PRODUCTS.get((beta1, psi), (0, 1.0))
+    if i > t:
+        i, product = 0, 1.0
+    while i < t:
+        i += 1
+        product *= mu_at(i)
+    _MU_PRODUCTS[(beta1, psi)] = (t, product)
+    return mu_at(t), mu_at(t + 1), product
 
 
 #: PyTorch's name of :class:`Nadam` (the same class: ``optim.get("nadam")`` builds it).
