@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .optimizer import Optimizer
+from .plateau import Plateau, plateau_attribute
 
 
 class LRScheduler:
@@ -549,14 +550,37 @@ class OneCycleLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the rate by ``factor`` when a metric has stopped improving.
+    """Multiply the rate by ``factor`` when a metric has stopped improving (PyTorch's).
 
     ``step(metric)`` after each evaluation: if the metric has not improved on the best seen
     (``mode="min"``: below ``best · (1 − threshold)`` with ``threshold_mode="rel"``, or
     ``best − threshold`` with ``"abs"``; ``"max"`` mirrors) for more than ``patience`` calls,
     every group's rate becomes ``max(lr · factor, min_lr)`` (changes below ``eps`` are ignored)
-    and ``cooldown`` calls pass before counting again.
+    and ``cooldown`` calls pass before counting again. The counting is
+    :class:`~deepgrad.optim.plateau.Plateau`'s ``rule="torch"``, the logic the Keras-style
+    callback :class:`deepgrad.callbacks.ReduceLROnPlateau` shares (with Keras's rule).
     """
+
+    _unsaved = ("optimizer", "_plateau")
+    #: the tracker's attributes, shown and saved under PyTorch's names
+    _PLATEAU = (
+        "mode",
+        "patience",
+        "threshold",
+        "threshold_mode",
+        "cooldown",
+        "best",
+        "num_bad_epochs",
+        "cooldown_counter",
+    )
+    mode = plateau_attribute("mode")
+    patience = plateau_attribute("patience")
+    threshold = plateau_attribute("threshold")
+    threshold_mode = plateau_attribute("threshold_mode")
+    cooldown = plateau_attribute("cooldown")
+    best = plateau_attribute("best")
+    num_bad_epochs = plateau_attribute("num_bad_epochs")
+    cooldown_counter = plateau_attribute("cooldown_counter")
 
     def __init__(
         self,
@@ -592,42 +616,20 @@ class ReduceLROnPlateau(LRScheduler):
             self.min_lrs = [float(v) for v in min_lr]
         else:
             self.min_lrs = [float(min_lr)]
-        self.mode = mode
+        self._plateau = Plateau(mode, patience, threshold, threshold_mode, cooldown, rule="torch")
         self.factor = factor
-        self.patience = patience
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-        self.cooldown = cooldown
         self.eps = eps
         self.last_epoch = 0
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self.cooldown_counter = 0
         self._last_lr = [g["lr"] for g in optimizer.param_groups]
 
     def is_better(self, a: float, best: float) -> bool:
         """Whether metric ``a`` improves on ``best`` by more than the threshold."""
-        if self.mode == "min":
-            if self.threshold_mode == "rel":
-                return a < best * (1.0 - self.threshold)
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
+        return self._plateau.is_better(a, best)
 
     def step(self, metrics: float) -> None:  # type: ignore[override]
         """Record one value of the monitored metric and reduce the rate if it has plateaued."""
-        current = float(metrics)
         self.last_epoch += 1
-        if self.is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
+        if self._plateau.step(float(metrics)):
             groups = self.optimizer.param_groups
             min_lrs = self.min_lrs * len(groups) if len(self.min_lrs) == 1 else self.min_lrs
             for group, min_lr in zip(groups, min_lrs, strict=True):
@@ -635,13 +637,22 @@ class ReduceLROnPlateau(LRScheduler):
                 new = max(old * self.factor, min_lr)
                 if old - new > self.eps:
                     group["lr"] = new
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
     @property
     def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
+        return self._plateau.in_cooldown
+
+    def state_dict(self) -> dict[str, Any]:
+        """The schedule's attributes and the tracker's (PyTorch's keys)."""
+        return {**super().state_dict(), **{k: getattr(self, k) for k in self._PLATEAU}}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for k in self._PLATEAU:
+            if k in state:
+                setattr(self, k, state.pop(k))
+        super().load_state_dict(state)
 
 
 class ConstantLR(LRScheduler):

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy
 
+from ..optim.plateau import Plateau, plateau_attribute
 from .callback import Callback, CallbackList
 from .compiled import get_compiled, get_lr, scale_lr, set_lr
 from .history import History
@@ -387,12 +388,22 @@ class LearningRateScheduler(Callback):
 
 
 class ReduceLROnPlateau(_Monitor, Callback):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving (Keras's).
 
     After ``patience`` epochs without an improvement larger than ``min_delta``:
     ``lr ← max(lr · factor, min_lr)`` in every parameter group (each from its own rate, as
-    PyTorch's), then wait ``cooldown`` epochs before watching again.
+    PyTorch's), then wait ``cooldown`` epochs before watching again. The counting is
+    :class:`~deepgrad.optim.plateau.Plateau`'s ``rule="keras"`` — the plateau logic the
+    PyTorch-style schedule :class:`deepgrad.optim.ReduceLROnPlateau` shares; Keras's names and
+    counting differ from PyTorch's (acting after ``patience`` bad epochs, not more than
+    ``patience``; ``min_delta`` absolute; see that module's table).
     """
+
+    best = plateau_attribute("best")
+    wait = plateau_attribute("num_bad_epochs", "Epochs without improvement (Keras's name).")
+    cooldown_counter = plateau_attribute("cooldown_counter")
+    patience = plateau_attribute("patience")
+    cooldown = plateau_attribute("cooldown")
 
     def __init__(
         self,
@@ -409,46 +420,29 @@ class ReduceLROnPlateau(_Monitor, Callback):
             raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
         self._init_monitor(monitor, mode, min_delta)
         self.factor = float(factor)
-        self.patience = int(patience)
         self.verbose = verbose
-        self.cooldown = int(cooldown)
         self.min_lr = float(min_lr)
-        self._reset()
+        self._plateau = Plateau(
+            self.mode, int(patience), self.min_delta, "abs", int(cooldown), rule="keras"
+        )
 
     def _reset(self) -> None:
-        self.best = self._worst()
-        self.wait = 0
-        self.cooldown_counter = 0
+        self._plateau.reset()
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = self._current(logs)
-        if current is None:
+        if current is None or not self._plateau.step(current):
             return
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if self._better(current, self.best):
-            self.best = current
-            self.wait = 0
-            return
-        if self.cooldown_counter > 0:
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
-            if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate
-                new = get_lr(opt)
-                if logs is not None and "lr" in logs:
-                    logs["lr"] = new
-                if self.verbose:
-                    print(
-                        f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.6g}"
-                    )
-            self.cooldown_counter = self.cooldown
-            self.wait = 0
+        opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
+        if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate
+            new = get_lr(opt)
+            if logs is not None and "lr" in logs:
+                logs["lr"] = new
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.6g}")
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
