@@ -33,6 +33,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .lr import _per_group, base_lrs, scale_lr
 from .optimizer import Optimizer
 from .plateau import Plateau, plateau_attribute
 
@@ -80,7 +81,7 @@ class LRScheduler:
     @property
     def base_lrs(self) -> list[float]:
         """The base learning rate of every group (``group["initial_lr"]``)."""
-        return [g.setdefault("initial_lr", g["lr"]) for g in self.optimizer.param_groups]
+        return base_lrs(self.optimizer)
 
     def get_lr(self) -> list[float]:
         """The learning rates of the groups at ``self.last_epoch``."""
@@ -630,13 +631,8 @@ class ReduceLROnPlateau(LRScheduler):
         """Record one value of the monitored metric and reduce the rate if it has plateaued."""
         self.last_epoch += 1
         if self._plateau.step(float(metrics)):
-            groups = self.optimizer.param_groups
-            min_lrs = self.min_lrs * len(groups) if len(self.min_lrs) == 1 else self.min_lrs
-            for group, min_lr in zip(groups, min_lrs, strict=True):
-                old = float(group["lr"])
-                new = max(old * self.factor, min_lr)
-                if old - new > self.eps:
-                    group["lr"] = new
+            min_lrs = self.min_lrs if len(self.min_lrs) > 1 else self.min_lrs[0]
+            scale_lr(self.optimizer, self.factor, min_lrs, self.eps)
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
     @property
@@ -1074,11 +1070,3 @@ def _expand(values: list[float], groups: list[dict[str, Any]]) -> list[float]:
     if len(values) == 1 and len(groups) > 1:
         return values * len(groups)
     return values
-
-
-def _per_group(name: str, value: Any, n: int) -> list[float]:
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
-        return [float(v) for v in value]
-    return [float(value)] * n

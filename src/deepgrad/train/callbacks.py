@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy
 
+from ..optim.lr import get_lr, scale_lr, set_lr
 from ..optim.plateau import Plateau, plateau_attribute
 from .callback import Callback, CallbackList
-from .compiled import get_compiled, get_lr, scale_lr, set_lr
+from .compiled import get_compiled
 from .history import History
 
 __all__ = [

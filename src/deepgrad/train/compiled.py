@@ -10,6 +10,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..optim.lr import get_lr, scale_lr, set_lr  # noqa: F401 - the per-group rates live in optim.lr
+
 _KEY = "_dg_compiled"
 
 
@@ -66,46 +68,3 @@ def set_compiled(model: Any, compiled: Compiled | None) -> None:
         model.__dict__.pop(_KEY, None)
     else:
         model.__dict__[_KEY] = compiled
-
-
-def get_lr(optimizer: Any) -> float:
-    """The learning rate of the optimizer's first parameter group (the one a Keras-style
-    schedule ``epoch -> lr`` speaks of; :func:`set_lr` keeps the others in proportion)."""
-    return float(optimizer.param_groups[0]["lr"])
-
-
-def _bases(optimizer: Any) -> list[float]:
-    """Each group's base rate, ``group["initial_lr"]``, recorded the first time (as PyTorch's
-    schedulers record it)."""
-    return [float(g.setdefault("initial_lr", g["lr"])) for g in optimizer.param_groups]
-
-
-def set_lr(optimizer: Any, lr: float) -> None:
-    """Set the first group's learning rate to ``lr`` and every other group's in proportion to
-    its own base rate, as PyTorch's schedulers scale each group's base: group ``g`` gets
-    ``lr · initial_lr_g / initial_lr_0``. (A first group whose base is 0 cannot give a
-    proportion: every group then gets ``lr``.)
-
-    >>> import deepgrad as dg
-    >>> w, b = dg.nn.Parameter(dg.zeros(2)), dg.nn.Parameter(dg.zeros(1))
-    >>> opt = dg.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
-    >>> set_lr(opt, 0.05); [g["lr"] for g in opt.param_groups]
-    [0.05, 0.005]
-    """
-    bases = _bases(optimizer)
-    lr = float(lr)
-    for i, (g, base) in enumerate(zip(optimizer.param_groups, bases)):
-        g["lr"] = lr if i == 0 or bases[0] == 0 else lr * base / bases[0]
-
-
-def scale_lr(optimizer: Any, factor: float, min_lr: float = 0.0) -> bool:
-    """Multiply every group's learning rate by ``factor``, none below ``min_lr``, as
-    PyTorch's ``ReduceLROnPlateau`` does group by group; whether any rate changed."""
-    changed = False
-    for g in optimizer.param_groups:
-        old = float(g["lr"])
-        new = max(old * factor, min_lr)
-        if old - new > 1e-12 * max(old, 1.0):
-            g["lr"] = new
-            changed = True
-    return changed

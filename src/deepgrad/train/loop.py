@@ -25,9 +25,10 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
+from ..optim.lr import get_lr
 from ..tensor import Tensor
 from .callback import CallbackList, backup_callbacks
-from .compiled import Compiled, get_lr
+from .compiled import Compiled
 from .history import History
 from .progress import EpochProgress
 
