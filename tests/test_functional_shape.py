@@ -42,10 +42,10 @@ def test_transpose_gradcheck(shape, seed, data):
     nd = len(shape)
     perm = data.draw(st.permutations(range(nd)))
     perm = [p - nd if i % 2 else p for i, p in enumerate(perm)]  # some negative axes
-    y = F.transpose(x, perm)
+    y = F.permute(x, perm)
     assert y.shape == np.transpose(np.zeros(shape), perm).shape
-    assert dg.gradcheck(lambda t: F.transpose(t, perm), x)
-    assert dg.gradcheck(lambda t: F.transpose(t), x)
+    assert dg.gradcheck(lambda t: F.permute(t, perm), x)
+    assert dg.gradcheck(lambda t: t.T, x)
     if nd >= 2:
         assert dg.gradcheck(lambda t: F.swapaxes(t, 0, -1), x)
         assert dg.gradcheck(lambda t: t.permute(*perm), x)
@@ -160,7 +160,7 @@ CASES = {
     "reshape_method": ((2, 3, 4), lambda x: x.reshape(6, 4), lambda t: t.reshape(6, 4)),
     "view": ((2, 3, 4), lambda x: x.view(-1), lambda t: t.view(-1)),
     "reshape_0d": ((1, 1), lambda x: F.reshape(x, ()), lambda t: t.reshape(())),
-    "transpose": ((2, 3, 4), lambda x: F.transpose(x, (2, 0, 1)), lambda t: t.permute(2, 0, 1)),
+    "transpose": ((2, 3, 4), lambda x: F.permute(x, (2, 0, 1)), lambda t: t.permute(2, 0, 1)),
     "permute_neg": ((2, 3, 4), lambda x: x.permute(-1, 0, -2), lambda t: t.permute(-1, 0, -2)),
     "T": ((3, 4), lambda x: x.T, lambda t: t.T),
     "transpose_pair": ((2, 3, 4), lambda x: x.transpose(0, 2), lambda t: t.transpose(0, 2)),
@@ -350,7 +350,7 @@ def test_reshape_incompatible_names_both_shapes():
 def test_shape_errors():
     x = dg.ones(2, 3)
     with pytest.raises(ValueError, match="not a permutation"):
-        F.transpose(x, (0, 0))
+        F.permute(x, (0, 0))
     with pytest.raises(ValueError, match="swapaxes: axis 2"):
         F.swapaxes(x, 0, 2)
     with pytest.raises(ValueError, match=r"cannot broadcast shape \(2, 3\) to \(4, 3\)"):
@@ -375,3 +375,33 @@ def test_shape_errors():
         F.pad(x, ((1, 1),))
     with pytest.raises(ValueError, match="flatten: axis 2"):
         F.flatten(x, 2)
+
+
+def test_module_level_names_carry_torchs_contract():
+    """transpose swaps two dims (torch.transpose); NumPy's permutation form is refused with a
+    pointer to permute; expand is not a torch function (deprecated, says broadcast_to)."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for d0, d1 in [(0, 2), (-1, 1), (1, 1)]:
+        np.testing.assert_array_equal(
+            dg.transpose(dg.tensor(a), d0, d1).numpy(),
+            torch.transpose(torch.tensor(a), d0, d1).numpy(),
+        )
+    np.testing.assert_array_equal(
+        dg.permute(dg.tensor(a), (2, 0, 1)).numpy(), torch.permute(torch.tensor(a), (2, 0, 1))
+    )
+    np.testing.assert_array_equal(
+        dg.broadcast_to(dg.tensor(a[:, :1]), (-1, 3, 4)).numpy(),
+        torch.broadcast_to(torch.tensor(a[:, :1]), (-1, 3, 4)).numpy(),
+    )
+    x = dg.tensor(a)
+    for bad in [
+        lambda: F.transpose(x),
+        lambda: F.transpose(x, (2, 0, 1)),
+        lambda: dg.transpose(x, 1),
+    ]:
+        with pytest.raises(TypeError, match=r"swaps two dims.*use permute\(x, dims\)"):
+            bad()
+    with pytest.warns(DeprecationWarning, match="broadcast_to"):
+        assert F.expand(dg.tensor(a[:, :1]), (2, 3, 4)).shape == (2, 3, 4)
+    assert not hasattr(torch, "expand")  # why deepgrad's module-level expand goes

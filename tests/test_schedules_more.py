@@ -332,8 +332,8 @@ def test_errors():
 
 def test_recipes_find_the_new_schedules(tmp_path):
     """A recipe's [schedule] names a class of deepgrad.optim: the new ones are found."""
-    from deepgrad.train import callbacks as C
     from deepgrad.app.recipe import build_callbacks
+    from deepgrad.train import callbacks as C
 
     for spec in [
         {"name": "CosineAnnealingWarmRestarts", "T_0": 5, "T_mult": 2},

@@ -262,7 +262,7 @@ FUNCTIONS = [
     (
         "permute dims",
         lambda x: F.permute(x, dims=(2, 0, 1)),
-        lambda x: F.transpose(x, axes=(2, 0, 1)),
+        lambda x: F.permute(x, (2, 0, 1)),
         lambda T, t: t.permute(dims=(2, 0, 1)),
         [(2, 3, 4)],
     ),

@@ -38,16 +38,16 @@ OK = [
     ("reshape(-1)", lambda x: F.reshape(x, -1), lambda t: t.reshape(-1)),
     ("reshape(1, 1)", lambda x: x.reshape(1, 1), lambda t: t.reshape(1, 1)),
     ("reshape(-1, 1, 1)", lambda x: x.reshape(-1, 1, 1), lambda t: t.reshape(-1, 1, 1)),
-    ("transpose()", lambda x: F.transpose(x), lambda t: t.permute(())),
+    ("T", lambda x: x.T, lambda t: t.permute(())),
     ("transpose(0, 0)", lambda x: x.transpose(0, 0), lambda t: t.transpose(0, 0)),
     ("transpose(-1, 0)", lambda x: x.transpose(-1, 0), lambda t: t.transpose(-1, 0)),
     ("swapaxes(0, -1)", lambda x: F.swapaxes(x, 0, -1), lambda t: t.swapaxes(0, -1)),
     ("permute(())", lambda x: F.permute(x, ()), lambda t: t.permute(())),
     ("Tensor.permute()", lambda x: x.permute(()), lambda t: t.permute(())),
-    ("expand(())", lambda x: F.expand(x, ()), lambda t: t.expand(())),
+    ("expand(())", lambda x: F.broadcast_to(x, ()), lambda t: t.expand(())),
     ("expand(3)", lambda x: x.expand(3), lambda t: t.expand(3)),
     ("expand(2, 3)", lambda x: x.expand(2, 3), lambda t: t.expand(2, 3)),
-    ("expand(0)", lambda x: F.expand(x, 0), lambda t: t.expand(0)),
+    ("expand(0)", lambda x: F.broadcast_to(x, 0), lambda t: t.expand(0)),
     ("pad(())", lambda x: F.pad(x, ()), lambda t: _torch_pad(t, ())),
 ]
 
@@ -114,7 +114,7 @@ GRAD = [
     ("transpose(-1, 0)", lambda x: x.transpose(-1, 0) * 2.0),
     ("swapaxes(0, 0)", lambda x: F.swapaxes(x, 0, 0) * 2.0),
     ("permute(())", lambda x: F.permute(x, ()) * 2.0),
-    ("expand(2, 3)", lambda x: F.expand(x, (2, 3)) * dg.tensor(np.arange(6.0).reshape(2, 3))),
+    ("expand(2, 3)", lambda x: F.broadcast_to(x, (2, 3)) * dg.tensor(np.arange(6.0).reshape(2, 3))),
 ]
 
 
@@ -131,7 +131,7 @@ def test_gradients_match_pytorch(torch):
     ty = t.squeeze(-1).transpose(0, -1).flatten(0, 0).squeeze(0).unsqueeze(-1).expand(2, 4)
     (ty * torch.arange(8.0, dtype=torch.float64).reshape(2, 4)).sum().backward()
     x = dg.tensor(1.25, dtype="float64", requires_grad=True)
-    y = F.expand(
+    y = F.broadcast_to(
         F.unsqueeze(F.squeeze(F.flatten(x.squeeze(-1).transpose(0, -1), 0, 0), 0), -1), (2, 4)
     )
     (y * dg.tensor(np.arange(8.0).reshape(2, 4))).sum().backward()

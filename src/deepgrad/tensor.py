@@ -147,7 +147,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         """The tensor with its axes reversed."""
-        return F.transpose(self)
+        return F.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -671,12 +671,12 @@ class Tensor:
             axes = tuple(axes[0])
         if len(axes) == 2:
             return F.swapaxes(self, axes[0], axes[1])
-        return F.transpose(self, axes or None)
+        return F.permute(self, axes or tuple(range(self.ndim - 1, -1, -1)))
 
     def permute(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return F.transpose(self, axes)
+        return F.permute(self, axes)
 
     def swapaxes(self, a: int, b: int) -> Tensor:
         return F.swapaxes(self, a, b)
@@ -764,7 +764,7 @@ class Tensor:
                 f"t() expects a tensor with <= 2 dims, got shape {self.shape}; "
                 "use transpose(dim0, dim1) or permute"
             )
-        return F.transpose(self) if self._data.ndim == 2 else self
+        return F.transpose(self, 0, 1) if self._data.ndim == 2 else self
 
     def view_as(self, other: Tensor) -> Tensor:
         return F.reshape(self, other.shape)

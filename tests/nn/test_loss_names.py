@@ -10,8 +10,8 @@ import torch.nn.functional as TF
 
 import deepgrad as dg
 from deepgrad import nn
-from deepgrad.nn import loss_names as LN
 from deepgrad.app import recipe_schema as S
+from deepgrad.nn import loss_names as LN
 
 
 def _pair(name: str, rng: np.random.Generator):

@@ -44,11 +44,11 @@ from .shape import (
     broadcast_to,
     concat,
     getitem,
+    permute,
     reshape,
     sum_to,
     sum_to_array,
     swapaxes,
-    transpose,
     unsqueeze,
 )
 
@@ -393,13 +393,13 @@ def _merge(yh: Any, batch_first: bool) -> Any:
 def _merge_t(y: Tensor, batch_first: bool) -> Tensor:
     n, h, l_len, d = y.shape
     perm = (0, 2, 1, 3) if batch_first else (2, 0, 1, 3)
-    return reshape(transpose(y, perm), (n, l_len, h * d) if batch_first else (l_len, n, h * d))
+    return reshape(permute(y, perm), (n, l_len, h * d) if batch_first else (l_len, n, h * d))
 
 
 def _heads_t(x: Tensor, h: int, batch_first: bool) -> Tensor:
     a, b, e = x.shape
     x4 = reshape(x, (a, b, h, e // h))
-    return transpose(x4, (0, 2, 1, 3) if batch_first else (1, 2, 0, 3))
+    return permute(x4, (0, 2, 1, 3) if batch_first else (1, 2, 0, 3))
 
 
 class MultiHeadAttentionCore(Function):

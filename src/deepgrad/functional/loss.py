@@ -45,7 +45,7 @@ from .activation import log_softmax, relu, softmax, softplus
 from .elementwise import abs, clip, exp, log, minimum, sqrt, where
 from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwise_distance
 from .reduce import mean, sum
-from .shape import reshape, take_along_dim, transpose, unsqueeze
+from .shape import permute, reshape, take_along_dim, unsqueeze
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -278,7 +278,7 @@ def cross_entropy(
     c = x.shape[1]
     if rest:  # move classes last and flatten (N, C, d...) -> (N·d..., C)
         axes = (0, *range(2, x.ndim), 1)
-        x = reshape(transpose(x, axes), (-1, c))
+        x = reshape(permute(x, axes), (-1, c))
     w = None
     if weight is not None:
         w = weight._data if isinstance(weight, Tensor) else xp.asarray(weight)
@@ -395,7 +395,7 @@ def nll_loss(
     if x.ndim == 1:
         x = reshape(x, (1, x.shape[0]))
     elif x.ndim > 2:  # classes last, positions flattened: (N·d..., C)
-        x = reshape(transpose(x, (0, *range(2, x.ndim), 1)), (-1, x.shape[1]))
+        x = reshape(permute(x, (0, *range(2, x.ndim), 1)), (-1, x.shape[1]))
     n, c = x.shape
     t = _check_labels(t.reshape(-1), c, ignore_index, fn, input.shape)
     valid = t != ignore_index

@@ -82,33 +82,64 @@ def reshape(x: Tensor, shape: int | Sequence[int]) -> Tensor:
     return Reshape(shape)(x)
 
 
-class Transpose(Function):
-    def __init__(self, axes: tuple[int, ...] | None) -> None:
-        self.axes = axes
+class Permute(Function):
+    def __init__(self, dims: tuple[int, ...]) -> None:
+        self.dims = dims
 
     def forward(self, x: Any) -> Any:
-        return x.transpose(self.axes)
+        return x.transpose(self.dims)
 
     def backward(self, gy: Tensor) -> Tensor:
-        if self.axes is None:
-            return transpose(gy)
-        inv = [0] * len(self.axes)
-        for i, a in enumerate(self.axes):
-            inv[a % len(self.axes)] = i
-        return transpose(gy, tuple(inv))
+        inv = [0] * len(self.dims)
+        for i, a in enumerate(self.dims):
+            inv[a % len(self.dims)] = i
+        return permute(gy, tuple(inv))
 
 
-@torch_names(dims="axes")
-def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes of ``x`` (reverse them when ``axes`` is None)."""
-    if axes is not None:
-        axes = tuple(axes)
-        if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dims")
-    return Transpose(axes)(x)
+def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
+    """The dims of ``x`` reordered: output dim ``i`` is input dim ``dims[i]`` (``torch.permute``;
+    NumPy calls it ``transpose(x, axes)``).
+
+    >>> import deepgrad as dg
+    >>> permute(dg.zeros((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
+    dims = tuple(int(d) for d in dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)) or len(dims) != x.ndim:
+        raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} dims")
+    return Permute(dims)(x)
 
 
-permute = transpose
+def _reversed_dims(x: Tensor) -> Tensor:
+    """``x`` with its dims reversed (``Tensor.T``; NumPy's ``transpose(x)``)."""
+    return permute(x, tuple(range(x.ndim - 1, -1, -1)))
+
+
+_NO_DIM: Any = object()
+
+
+def transpose(x: Tensor, dim0: int = _NO_DIM, dim1: int = _NO_DIM) -> Tensor:
+    """``x`` with dims ``dim0`` and ``dim1`` exchanged (``torch.transpose``; the same function
+    as :func:`swapaxes`). NumPy's ``transpose(x)`` / ``transpose(x, axes)`` — a permutation of
+    all dims — is refused with a pointer to :func:`permute`, never silently taken.
+
+    >>> import deepgrad as dg
+    >>> transpose(dg.zeros((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
+    if (
+        dim0 is _NO_DIM
+        or dim1 is _NO_DIM
+        or not isinstance(dim0, (int, numpy.integer))
+        or not isinstance(dim1, (int, numpy.integer))
+    ):
+        given = ", ".join(repr(d) for d in (dim0, dim1) if d is not _NO_DIM)
+        raise TypeError(
+            f"transpose(x, dim0, dim1) swaps two dims, as torch.transpose does; got "
+            f"transpose(x{', ' + given if given else ''}). For a permutation of all dims "
+            "(NumPy's transpose(x, axes)) use permute(x, dims); to reverse the dims, x.T"
+        )
+    return swapaxes(x, int(dim0), int(dim1))
 
 
 class SwapAxes(Function):
@@ -149,7 +180,7 @@ class BroadcastTo(Function):
 
 def broadcast_to(x: Tensor, shape: int | Sequence[int]) -> Tensor:
     """``x`` repeated along size-1 (or new leading) axes to ``shape`` (a read-only view).
-    ``-1`` keeps an axis's size (PyTorch's ``expand``)."""
+    ``-1`` keeps an axis's size (``torch.broadcast_to``, which is ``Tensor.expand``)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     lead = len(shape) - x.ndim
     shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
@@ -158,7 +189,18 @@ def broadcast_to(x: Tensor, shape: int | Sequence[int]) -> Tensor:
     return BroadcastTo(shape)(x)
 
 
-expand = broadcast_to
+def expand(x: Tensor, shape: int | Sequence[int]) -> Tensor:
+    """Deprecated: PyTorch has ``expand`` only as a method (``x.expand(*sizes)``); the function
+    is :func:`broadcast_to`."""
+    import warnings
+
+    warnings.warn(
+        "deepgrad.functional.expand is deprecated: torch has no module-level expand; use "
+        "broadcast_to(x, shape) (torch.broadcast_to) or the method x.expand(*sizes)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return broadcast_to(x, shape)
 
 
 class SumTo(Function):
@@ -685,7 +727,7 @@ def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[
     order = [a for a in range(x.ndim) if a not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return transpose(x, order)
+    return permute(x, order)
 
 
 @torch_names

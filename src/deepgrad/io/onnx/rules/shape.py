@@ -40,13 +40,12 @@ def reshape(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 RULES[S.Reshape] = reshape
 
 
-def transpose(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+def permute(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     n = fa.inputs[0].ndim
-    perm = list(range(n))[::-1] if fa.axes is None else [int(a) % n for a in fa.axes]
-    return ex.node("Transpose", ins, perm=perm)
+    return ex.node("Transpose", ins, perm=[int(a) % n for a in fa.dims])
 
 
-RULES[S.Transpose] = transpose
+RULES[S.Permute] = permute
 
 
 def swapaxes(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
