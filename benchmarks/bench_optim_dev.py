@@ -26,8 +26,8 @@ CASES = [
     ("Adam", {"lr": 1e-3}, "Adam"),
     ("AdamW", {"lr": 1e-3}, "AdamW"),
     ("SGD", {"lr": 0.01, "momentum": 0.9}, "SGD"),
-    ("RMSProp", {"lr": 0.01}, "RMSprop"),
-    ("Nadam", {"lr": 1e-3}, "NAdam"),
+    ("RMSprop", {"lr": 0.01}, "RMSprop"),
+    ("NAdam", {"lr": 1e-3}, "NAdam"),
 ]
 
 

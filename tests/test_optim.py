@@ -18,9 +18,9 @@ CASES = [
     ("SGD", {"lr": 0.1, "momentum": 0.9}, "SGD"),
     ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5, "weight_decay": 0.01}, "SGD"),
     ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}, "SGD"),
-    ("AdaGrad", {"lr": 0.1}, "Adagrad"),
+    ("Adagrad", {"lr": 0.1}, "Adagrad"),
     (
-        "AdaGrad",
+        "Adagrad",
         {
             "lr": 0.1,
             "lr_decay": 0.01,
@@ -30,20 +30,20 @@ CASES = [
         },
         "Adagrad",
     ),
-    ("RMSProp", {"lr": 0.01}, "RMSprop"),
-    ("RMSProp", {"lr": 0.01, "alpha": 0.9, "centered": True}, "RMSprop"),
-    ("RMSProp", {"lr": 0.01, "momentum": 0.8, "weight_decay": 0.1}, "RMSprop"),
-    ("RMSProp", {"lr": 0.01, "momentum": 0.8, "centered": True, "eps": 1e-4}, "RMSprop"),
+    ("RMSprop", {"lr": 0.01}, "RMSprop"),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "centered": True}, "RMSprop"),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.8, "weight_decay": 0.1}, "RMSprop"),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.8, "centered": True, "eps": 1e-4}, "RMSprop"),
     ("Adam", {"lr": 0.01}, "Adam"),
     ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1}, "Adam"),
     ("Adam", {"lr": 0.01, "amsgrad": True, "eps": 1e-6}, "Adam"),
     ("AdamW", {"lr": 0.01}, "AdamW"),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.5, "amsgrad": True}, "AdamW"),
-    ("AdaDelta", {}, "Adadelta"),
-    ("AdaDelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1}, "Adadelta"),
-    ("Nadam", {}, "NAdam"),
-    ("Nadam", {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01}, "NAdam"),
-    ("Nadam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, "NAdam"),
+    ("Adadelta", {}, "Adadelta"),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1}, "Adadelta"),
+    ("NAdam", {}, "NAdam"),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01}, "NAdam"),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, "NAdam"),
 ]
 IDS = [f"{c}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for c, kw, _ in CASES]
 
@@ -83,7 +83,7 @@ def _run_torch(torch, cls_name, kwargs, init, grads):
 def torch64():
     torch = pytest.importorskip("torch")
     old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)  # torch keeps Nadam's mu_product in this dtype
+    torch.set_default_dtype(torch.float64)  # torch keeps NAdam's mu_product in this dtype
     yield torch
     torch.set_default_dtype(old)
 
@@ -317,12 +317,12 @@ def test_get_resolves_names():
     for name, cls in [
         ("sgd", optim.SGD),
         ("momentum", optim.Momentum),
-        ("adagrad", optim.AdaGrad),
-        ("rmsprop", optim.RMSProp),
+        ("adagrad", optim.Adagrad),
+        ("rmsprop", optim.RMSprop),
         ("adam", optim.Adam),
         ("adamw", optim.AdamW),
-        ("adadelta", optim.AdaDelta),
-        ("nadam", optim.Nadam),
+        ("adadelta", optim.Adadelta),
+        ("nadam", optim.NAdam),
     ]:
         opt = optim.get(name, lr=0.5)
         assert type(opt) is cls and opt.param_groups[0]["lr"] == 0.5 and not opt.is_bound
@@ -339,16 +339,16 @@ def test_get_resolves_names():
         (optim.SGD, {"lr": -0.1}, "learning rate"),
         (optim.Adam, {"lr": -1e-3}, "learning rate"),
         (optim.Adam, {"betas": (1.0, 0.999)}, "beta1"),
-        (optim.Nadam, {"betas": (0.9, -0.1)}, "beta2"),
+        (optim.NAdam, {"betas": (0.9, -0.1)}, "beta2"),
         (optim.AdamW, {"betas": (0.9,)}, "pair"),
         (optim.Adam, {"eps": -1.0}, "eps"),
         (optim.Adam, {"weight_decay": -0.1}, "weight_decay"),
         (optim.SGD, {"momentum": -0.5}, "momentum"),
         (optim.SGD, {"nesterov": True}, "nesterov"),
         (optim.Momentum, {"momentum": 1.5}, "momentum"),
-        (optim.RMSProp, {"alpha": -0.1}, "alpha"),
-        (optim.AdaDelta, {"rho": 1.5}, "rho"),
-        (optim.AdaGrad, {"lr_decay": -1.0}, "lr_decay"),
+        (optim.RMSprop, {"alpha": -0.1}, "alpha"),
+        (optim.Adadelta, {"rho": 1.5}, "rho"),
+        (optim.Adagrad, {"lr_decay": -1.0}, "lr_decay"),
     ],
 )
 def test_bad_hyperparameters_raise(cls, kwargs, match):

@@ -73,15 +73,15 @@ CASES = [
         {"momentum": 0.5},
     ),
     ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3}, "SGD", {"dampening": 0.0}),
-    ("AdaGrad", {"lr": 0.1, "maximize": True, "weight_decay": 0.1}, "Adagrad", {"lr": 0.05}),
+    ("Adagrad", {"lr": 0.1, "maximize": True, "weight_decay": 0.1}, "Adagrad", {"lr": 0.05}),
     (
-        "RMSProp",
+        "RMSprop",
         {"lr": 0.01, "momentum": 0.8, "centered": True, "maximize": True},
         "RMSprop",
         {"centered": False},
     ),
-    ("RMSProp", {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1}, "RMSprop", {"alpha": 0.9}),
-    ("AdaDelta", {"lr": 0.5, "maximize": True, "weight_decay": 0.1}, "Adadelta", {"rho": 0.8}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1}, "RMSprop", {"alpha": 0.9}),
+    ("Adadelta", {"lr": 0.5, "maximize": True, "weight_decay": 0.1}, "Adadelta", {"rho": 0.8}),
 ]
 IDS = [
     f"{c}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}-{i}"
@@ -181,11 +181,29 @@ def test_maximize_ascends_the_mirrored_descent(torch64):
             np.testing.assert_array_equal(p.data, q.data, err_msg=name)
 
 
-def test_nadam_is_nadam_under_both_names():
-    assert optim.NAdam is optim.Nadam
+def test_old_optimizer_names_are_deprecated_aliases_of_pytorchs():
+    """One name per thing: PyTorch's (NAdam, Adagrad, Adadelta, RMSprop); the old spellings
+    still resolve to the same class, with a DeprecationWarning naming the new one."""
+    import warnings
+
+    for old, new in [
+        ("Nadam", "NAdam"),
+        ("AdaGrad", "Adagrad"),
+        ("AdaDelta", "Adadelta"),
+        ("RMSProp", "RMSprop"),
+    ]:
+        with pytest.warns(DeprecationWarning, match=f"use deepgrad.optim.{new}"):
+            assert getattr(optim, old) is getattr(optim, new)
+        assert old not in optim.__all__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in optim.__all__:  # the public names warn nothing
+            getattr(optim, name)
+    with pytest.raises(AttributeError, match="no attribute 'Adamm'"):
+        optim.Adamm  # noqa: B018
     opt = optim.NAdam()
     assert opt.defaults["momentum_decay"] == 4e-3 and opt.defaults["lr"] == 2e-3
-    assert type(optim.get("NAdam")) is optim.Nadam
+    assert type(optim.get("NAdam")) is optim.NAdam
 
 
 def test_defaults_are_pytorchs(torch):

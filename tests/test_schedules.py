@@ -92,7 +92,7 @@ def test_one_cycle_refuses_steps_past_the_end():
     with pytest.raises(ValueError, match="total_steps"):
         s.step()
     with pytest.raises(ValueError, match="momentum or betas"):
-        optim.OneCycleLR(optim.AdaGrad(lr=0.1), max_lr=1.0, total_steps=10)
+        optim.OneCycleLR(optim.Adagrad(lr=0.1), max_lr=1.0, total_steps=10)
     with pytest.raises(ValueError, match="total_steps"):
         optim.OneCycleLR(opt, max_lr=1.0)
 

@@ -21,7 +21,7 @@ def _opt_pair(torch, cls="SGD", lrs=LRS):
     ps = [dg.Tensor(np.zeros(2), requires_grad=True) for _ in lrs]
     qs = [torch.zeros(2, requires_grad=True) for _ in lrs]
     kwargs = {"momentum": 0.9} if cls == "SGD" else {}
-    tcls = {"SGD": "SGD", "Adam": "Adam", "AdaGrad": "Adagrad"}[cls]
+    tcls = {"SGD": "SGD", "Adam": "Adam", "Adagrad": "Adagrad"}[cls]
     ours = getattr(optim, cls)([{"params": [p], "lr": lr} for p, lr in zip(ps, lrs)], **kwargs)
     theirs = getattr(torch.optim, tcls)(
         [{"params": [q], "lr": lr} for q, lr in zip(qs, lrs)], **kwargs
@@ -273,15 +273,15 @@ def test_chained_scheduler_steps_every_schedule_and_multiplies():
 def test_cycle_momentum_needs_momentum_or_betas(torch):
     w = dg.Tensor(np.zeros(1), requires_grad=True)
     with pytest.raises(ValueError, match="momentum or beta"):
-        optim.CyclicLR(optim.AdaGrad([w], lr=0.1), base_lr=0.01, max_lr=0.1)
+        optim.CyclicLR(optim.Adagrad([w], lr=0.1), base_lr=0.01, max_lr=0.1)
     with pytest.raises(ValueError, match="momentum or beta"):  # PyTorch refuses it too
         q = torch.zeros(1, requires_grad=True)
         torch.optim.lr_scheduler.CyclicLR(torch.optim.Adagrad([q]), base_lr=0.01, max_lr=0.1)
-    s = optim.CyclicLR(optim.AdaGrad([w], lr=0.1), 0.01, 0.1, cycle_momentum=False)
+    s = optim.CyclicLR(optim.Adagrad([w], lr=0.1), 0.01, 0.1, cycle_momentum=False)
     s.step()
     assert s.get_last_lr() == [pytest.approx(0.01 + 0.09 / 2000)]
-    # optimizers that have momentum (RMSProp, the guides' Momentum) or betas (Adamax) work
-    for opt in (optim.RMSProp([w]), optim.Momentum([w]), optim.Adamax([w])):
+    # optimizers that have momentum (RMSprop, the guides' Momentum) or betas (Adamax) work
+    for opt in (optim.RMSprop([w]), optim.Momentum([w]), optim.Adamax([w])):
         optim.CyclicLR(opt, 0.01, 0.1, step_size_up=2).step()
         g = opt.param_groups[0]
         assert (g["betas"][0] if "betas" in g else g["momentum"]) == pytest.approx(0.85)

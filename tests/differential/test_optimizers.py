@@ -29,14 +29,14 @@ OPTIMIZERS = {
              "maximize": st.booleans()}
         ),
     ),
-    "AdaGrad": (
+    "Adagrad": (
         "Adagrad",
         st.fixed_dictionaries(
             {"lr": LR, "lr_decay": st.sampled_from([0.0, 0.01]), "weight_decay": WD,
              "initial_accumulator_value": st.sampled_from([0.0, 0.1])}
         ),
     ),
-    "RMSProp": (
+    "RMSprop": (
         "RMSprop",
         st.fixed_dictionaries(
             {"lr": LR, "alpha": st.sampled_from([0.9, 0.99]), "weight_decay": WD,
@@ -55,7 +55,7 @@ OPTIMIZERS = {
         st.fixed_dictionaries({"lr": LR, "betas": BETAS, "weight_decay": WD,
                                "amsgrad": st.booleans()}),
     ),
-    "Nadam": (
+    "NAdam": (
         "NAdam",
         st.fixed_dictionaries(
             {"lr": LR, "betas": BETAS, "weight_decay": WD,
@@ -70,7 +70,7 @@ OPTIMIZERS = {
         ),
     ),
     "Adamax": ("Adamax", st.fixed_dictionaries({"lr": LR, "betas": BETAS, "weight_decay": WD})),
-    "AdaDelta": (
+    "Adadelta": (
         "Adadelta",
         st.fixed_dictionaries(
             {"lr": st.sampled_from([0.1, 1.0]), "rho": st.sampled_from([0.5, 0.9]),

@@ -9,7 +9,7 @@ so every coordinate gets its own step size, large while its gradients have been 
 shrinking as they accumulate. It trains ``p = sigmoid(x·w + b)`` on two Gaussian blobs whose
 features have different scales; the figure shows the decision boundary moving over the epochs
 and the loss against plain SGD at the same learning rate. The hand-written version is checked
-against ``deepgrad.optim.AdaGrad`` (same losses to 1e-12), and a sweep over learning rates shows
+against ``deepgrad.optim.Adagrad`` (same losses to 1e-12), and a sweep over learning rates shows
 where AdaGrad's advantage over SGD holds and where it does not.
 """
 
@@ -102,7 +102,7 @@ def adagrad_logreg(ctx: Context) -> Outcome:
     sgd, sgd_snaps, sgd_final = fit(
         x, y, lambda ps: optim.SGD(ps, lr=lr), epochs, batch, ctx.seed, snaps_at
     )
-    lib, _, _ = fit(x, y, lambda ps: optim.AdaGrad(ps, lr=lr), epochs, batch, ctx.seed)
+    lib, _, _ = fit(x, y, lambda ps: optim.Adagrad(ps, lr=lr), epochs, batch, ctx.seed)
     same_as_library = float(np.max(np.abs(np.array(ada) - np.array(lib))))
 
     lrs = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0] if ctx.quick else list(np.logspace(-3, 0.5, 15))
@@ -134,14 +134,14 @@ def adagrad_logreg(ctx: Context) -> Outcome:
         {
             f"AdaGrad (from scratch), lr {lr}": ada,
             f"SGD, lr {lr}": sgd,
-            "optim.AdaGrad (library)": lib,
+            "optim.Adagrad (library)": lib,
         },
         x=np.arange(epochs + 1),
         ax=axes[0, 1],
         xlabel="epoch",
         ylabel="cross-entropy on the training set",
         title="Loss per epoch",
-        styles={"optim.AdaGrad (library)": {"linestyle": ":", "linewidth": 3, "color": "black"}},
+        styles={"optim.Adagrad (library)": {"linestyle": ":", "linewidth": 3, "color": "black"}},
     )
     ax = axes[0, 2]
     ax.plot(lrs, sweep["AdaGrad"], "-o", color=COLORS[0], label="AdaGrad")
@@ -172,13 +172,13 @@ def adagrad_logreg(ctx: Context) -> Outcome:
         Claim(
             "AdaGrad can be implemented from scratch in a few lines.",
             "guide A",
-            "the hand-written AdaGrad gives the same losses as deepgrad.optim.AdaGrad (< 1e-12)",
+            "the hand-written AdaGrad gives the same losses as deepgrad.optim.Adagrad (< 1e-12)",
             same_as_library < 1e-12,
             f"max difference {fmt(same_as_library)}",
         ),
     ]
     summary = (
-        f"The six-line AdaGrad matches deepgrad.optim.AdaGrad to {fmt(same_as_library)} and, at "
+        f"The six-line AdaGrad matches deepgrad.optim.Adagrad to {fmt(same_as_library)} and, at "
         f"lr {lr}, reaches a loss of {fmt(ada[-1])} against SGD's {fmt(sgd[-1])} "
         f"({acc:.0%} training accuracy); over the sweep it converges faster than SGD at "
         f"{sum(wins)} of {len(lrs)} rates"

@@ -15,15 +15,15 @@ Optimizers can be built without parameters and bound later (what ``model.compile
     opt.bind(model.parameters())
 """
 
-from .adadelta import AdaDelta
-from .adagrad import AdaGrad
-from .adam import Adam, AdamW, NAdam, Nadam
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW, NAdam
 from .adamax import Adamax
 from .asgd import ASGD
 from .clip import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer, get
 from .radam import RAdam
-from .rmsprop import RMSProp
+from .rmsprop import RMSprop
 from .rprop import Rprop
 from .schedules import (
     ChainedScheduler,
@@ -48,8 +48,8 @@ from .sgd import SGD, Momentum
 __all__ = [
     "ASGD",
     "SGD",
-    "AdaDelta",
-    "AdaGrad",
+    "Adadelta",
+    "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
@@ -66,12 +66,11 @@ __all__ = [
     "MultiStepLR",
     "MultiplicativeLR",
     "NAdam",
-    "Nadam",
     "OneCycleLR",
     "Optimizer",
     "PolynomialLR",
     "RAdam",
-    "RMSProp",
+    "RMSprop",
     "ReduceLROnPlateau",
     "Rprop",
     "SequentialLR",
@@ -80,3 +79,24 @@ __all__ = [
     "clip_grad_value_",
     "get",
 ]
+
+
+#: Old names, PyTorch's since: each is the same class as its PyTorch name (deprecated; one
+#: name per thing). ``Nadam`` was also Keras's name, but not Keras's contract (PyTorch's
+#: arguments and defaults: ``lr=2e-3``, ``eps=1e-8``).
+_DEPRECATED = {"AdaGrad": "Adagrad", "AdaDelta": "Adadelta", "RMSProp": "RMSprop", "Nadam": "NAdam"}
+
+
+def __getattr__(name: str) -> type:
+    new = _DEPRECATED.get(name)
+    if new is None:
+        raise AttributeError(f"module 'deepgrad.optim' has no attribute {name!r}")
+    import warnings
+
+    warnings.warn(
+        f"deepgrad.optim.{name} is deprecated: use deepgrad.optim.{new} (PyTorch's name, the "
+        "same class)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return globals()[new]

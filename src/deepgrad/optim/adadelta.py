@@ -1,4 +1,4 @@
-"""AdaDelta: step sizes from the ratio of running RMS of updates and of gradients (no lr needed)."""
+"""Adadelta: step sizes from the ratio of running RMS of updates and of gradients (no lr needed)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from .. import backend
 from .optimizer import Optimizer, _floats
 
 
-class AdaDelta(Optimizer):
-    """AdaDelta (Zeiler, 2012), PyTorch's ``Adadelta`` rule::
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler, 2012), PyTorch's ``Adadelta`` rule::
 
         g ← −g                                        (if maximize)
         g ← g + weight_decay · w                      (if weight_decay)

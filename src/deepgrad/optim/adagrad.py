@@ -1,4 +1,4 @@
-"""AdaGrad: per-coordinate learning rates that shrink with the accumulated squared gradients."""
+"""Adagrad: per-coordinate learning rates that shrink with the accumulated squared gradients."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from .. import backend
 from .optimizer import Optimizer, _floats
 
 
-class AdaGrad(Optimizer):
-    """AdaGrad (Duchi et al., 2011), PyTorch's ``Adagrad`` rule. At step ``t`` (from 1)::
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011), PyTorch's ``Adagrad`` rule. At step ``t`` (from 1)::
 
         g  ← −g                                     (if maximize)
         g  ← g + weight_decay · w                   (if weight_decay)
@@ -64,7 +64,7 @@ class AdaGrad(Optimizer):
         super()._check_group(group)
         for key in ("lr_decay", "initial_accumulator_value"):
             if group.get(key, 0) < 0:
-                raise ValueError(f"AdaGrad: invalid {key}={group[key]!r}; expected >= 0")
+                raise ValueError(f"Adagrad: invalid {key}={group[key]!r}; expected >= 0")
 
     def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
         return ("sum",)

@@ -1,5 +1,5 @@
-"""Adam and its relatives: :class:`Adam` (L2 decay), :class:`AdamW` (decoupled), :class:`Nadam`
-(also under PyTorch's name :data:`NAdam`)."""
+"""Adam and its relatives: :class:`Adam` (L2 decay), :class:`AdamW` (decoupled), :class:`NAdam`
+(Nesterov momentum)."""
 
 from __future__ import annotations
 
@@ -136,9 +136,9 @@ class AdamW(Adam):
         )
 
 
-class Nadam(Optimizer):
-    """Adam with Nesterov momentum (Dozat, 2016), PyTorch's ``NAdam`` rule (:data:`NAdam` is
-    the same class under PyTorch's name). At step ``t``::
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat, 2016), PyTorch's ``NAdam`` (its arguments and
+    defaults; Keras's ``Nadam`` is the same rule with other defaults). At step ``t``::
 
         g ← −g                                     (if maximize)
         g ← g + weight_decay · w                   (or w ← w · (1 − lr · weight_decay)
@@ -199,10 +199,10 @@ class Nadam(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        _check_betas("Nadam", group)
+        _check_betas("NAdam", group)
         if group.get("momentum_decay", 0) < 0:
             raise ValueError(
-                f"Nadam: invalid momentum_decay={group['momentum_decay']!r}; expected >= 0"
+                f"NAdam: invalid momentum_decay={group['momentum_decay']!r}; expected >= 0"
             )
 
     def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
@@ -233,7 +233,7 @@ class Nadam(Optimizer):
 def _moments(g: Any, m: Any, v: Any, tmp: Any, beta1: float, beta2: float) -> None:
     """Adam's moment estimates, in place: ``m ← β1 · m + (1 − β1) · g``,
     ``v ← β2 · v + (1 − β2) · g²`` (``tmp`` is scratch). Shared by :class:`Adam` and
-    :class:`Nadam`."""
+    :class:`NAdam`."""
     xp = backend.xp
     m *= beta1
     xp.multiply(g, 1.0 - beta1, out=tmp)
@@ -271,10 +271,6 @@ def _mu_schedule(beta1: float, psi: float, t: int) -> tuple[float, float, float]
         product *= mu_at(i)
     _MU_PRODUCTS[(beta1, psi)] = (t, product)
     return mu_at(t), mu_at(t + 1), product
-
-
-#: PyTorch's name of :class:`Nadam` (the same class: ``optim.get("nadam")`` builds it).
-NAdam = Nadam
 
 
 def _check_betas(name: str, group: dict[str, Any]) -> None:

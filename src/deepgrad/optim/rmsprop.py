@@ -1,4 +1,4 @@
-"""RMSProp: gradients divided by a running root-mean-square of their recent magnitudes."""
+"""RMSprop: gradients divided by a running root-mean-square of their recent magnitudes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from .. import backend
 from .optimizer import Optimizer, _floats
 
 
-class RMSProp(Optimizer):
-    """RMSProp (Hinton, 2012), PyTorch's ``RMSprop`` rule::
+class RMSprop(Optimizer):
+    """RMSprop (Hinton, 2012), PyTorch's ``RMSprop`` rule::
 
         g ← −g                                        (if maximize)
         g ← g + weight_decay · w                      (if weight_decay)
@@ -70,7 +70,7 @@ class RMSProp(Optimizer):
         super()._check_group(group)
         self._check_range(group, "alpha", 0.0, 1.0, closed=True)
         if group.get("momentum", 0) < 0:
-            raise ValueError(f"RMSProp: invalid momentum={group['momentum']!r}; expected >= 0")
+            raise ValueError(f"RMSprop: invalid momentum={group['momentum']!r}; expected >= 0")
 
     def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
         keys = ("square_avg",)

@@ -864,7 +864,7 @@ class CyclicLR(LRScheduler):
 
     With ``cycle_momentum`` (the default) the momentum — or Adam's β1 — moves the other way,
     from ``max_momentum`` down to ``base_momentum`` and back; an optimizer with neither
-    (AdaGrad...) raises ``ValueError`` (pass ``cycle_momentum=False``).
+    (Adagrad...) raises ``ValueError`` (pass ``cycle_momentum=False``).
     """
 
     _unsaved = ("optimizer", "_scale_fn_custom")
