@@ -118,6 +118,7 @@ __version__ = "0.1.0"
 
 from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
+from .io.checkpoint import load, save  # noqa: E402
 from .train import History, callbacks, load_model  # noqa: E402
 import sys as _sys  # noqa: E402
 
@@ -126,7 +127,7 @@ del _sys
 
 #: subpackages imported on first use (``dg.data.load_digits()`` after ``import deepgrad as dg``)
 #: rather than at ``import deepgrad``: plotting pulls in matplotlib, the lab its experiments
-_LAZY = ("data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli")
+_LAZY = ("data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli", "utils")
 
 
 #: PyTorch's dtype names that are also Python builtins' names (``dg.float``, ``dg.int``...):

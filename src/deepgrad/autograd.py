@@ -20,6 +20,7 @@ How a gradient flows (the chain rule, one node at a time):
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -88,6 +89,28 @@ class Function:
 
     #: set to True in subclasses whose backward uses their own output (``exp``, ``tanh``...)
     keep_output = False
+    #: True for subclasses written with PyTorch's protocol (static ``forward(ctx, ...)``)
+    _ctx_protocol = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forward = inspect.getattr_static(cls, "forward", None)
+        if isinstance(forward, staticmethod):
+            cls._ctx_protocol = True
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run the function, recording it for differentiation (PyTorch's ``Function.apply``).
+
+        For a subclass with PyTorch's protocol (static ``forward(ctx, *args)`` and
+        ``backward(ctx, *grad_outputs)``) this is the way to call it; for one of deepgrad's
+        own (``forward`` on arrays) it is the same as ``cls()(*tensors)``.
+        """
+        if not cls._ctx_protocol:
+            if kwargs:
+                raise TypeError(f"{cls.__name__}.apply takes tensors, not keyword arguments")
+            return cls()(*args)
+        return _apply_ctx_function(cls, args, kwargs)
 
     inputs: tuple[Tensor, ...] | None
     needs_input_grad: tuple[bool, ...]
@@ -95,6 +118,11 @@ class Function:
     _outputs: Any
 
     def __call__(self, *inputs: Tensor) -> Any:
+        if self._ctx_protocol:
+            raise RuntimeError(
+                f"{type(self).__name__} has a static forward(ctx, ...) (PyTorch's protocol): "
+                f"call it as {type(self).__name__}.apply(...), not by making an instance"
+            )
         # the hot path of the engine: one- and two-input calls avoid building lists
         make = _make_tensor
         n = len(inputs)
@@ -159,6 +187,138 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+class FunctionCtx:
+    """The ``ctx`` that PyTorch-protocol functions receive in ``forward`` and ``backward``.
+
+    ``ctx.save_for_backward(*tensors)`` keeps tensors for ``backward`` (read them back as
+    ``ctx.saved_tensors``); ``ctx.needs_input_grad[i]`` says whether the ``i``-th argument of
+    ``forward`` wants a gradient; ``ctx.mark_non_differentiable(*outputs)`` marks outputs that
+    never get one (indices, masks); ``ctx.set_materialize_grads(False)`` lets ``backward``
+    receive ``None`` instead of zeros for an output that was not used. Other attributes
+    (``ctx.scale = 2``) can hold anything else ``backward`` needs.
+    """
+
+    def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
+        self.needs_input_grad = needs_input_grad
+        self._saved: tuple[Any, ...] = ()
+        self._non_differentiable: set[int] = set()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` (or ``None``) for ``backward``."""
+        from .tensor import Tensor
+
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    "save_for_backward can only save tensors or None, got "
+                    f"{type(t).__name__}; store other values as ctx attributes (ctx.k = ...)"
+                )
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What ``save_for_backward`` kept, in order."""
+        return self._saved
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare outputs that need no gradient (their ``requires_grad`` is False)."""
+        self._non_differentiable.update(id(o) for o in outputs)
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Accepted for PyTorch's protocol (in-place outputs need no marking here)."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether ``backward`` gets zeros (default) or ``None`` for unused outputs."""
+        self.materialize_grads = bool(value)
+
+
+class _CtxNode(Function):
+    """The graph node of one call of a PyTorch-protocol function: runs its ``backward``."""
+
+    def backward(self, *gys: Any) -> Any:
+        from . import backend
+        from .tensor import Tensor
+
+        ctx, fn_cls, positions, n_args = self.ctx, self.fn_cls, self.positions, self.n_args
+        if ctx.materialize_grads:
+            gys = tuple(
+                Tensor(backend.xp.zeros(*self.out_like[i])) if g is None and self.out_like[i]
+                else g
+                for i, g in enumerate(gys)
+            )
+        grads = fn_cls.backward(ctx, *gys)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) < n_args or any(g is not None for g in grads[n_args:]):
+            raise RuntimeError(
+                f"function {fn_cls.__name__}.backward returned an incorrect number of gradients "
+                f"(expected {n_args}, got {len(grads)}): one per argument of forward, None for "
+                "those that need none"
+            )
+        out = []
+        for k, pos in enumerate(positions):
+            g = grads[pos]
+            if g is not None and not isinstance(g, Tensor):
+                g = Tensor(g, dtype=self.inputs[k].dtype)
+            out.append(g)
+        for pos, g in enumerate(grads[:n_args]):
+            if g is not None and pos not in positions:
+                raise RuntimeError(
+                    f"function {fn_cls.__name__}.backward returned a gradient for argument {pos}, "
+                    "which is not a tensor; return None there"
+                )
+        return tuple(out)
+
+
+#: one node class per PyTorch-protocol function, named ``<Name>Backward`` (what ``grad_fn`` shows)
+_NODE_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict) -> Any:
+    """Run a PyTorch-protocol function: ``forward`` without recording, then one graph node
+    whose ``backward`` calls the class's ``backward(ctx, *grad_outputs)``."""
+    from .tensor import Tensor
+
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx = FunctionCtx(needs)
+    custom_setup = inspect.getattr_static(cls, "setup_context", None) is not None
+    prev = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        if custom_setup:  # PyTorch 2's style: forward(*args) and setup_context(ctx, inputs, out)
+            result = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, result)  # type: ignore[attr-defined]
+        else:
+            result = cls.forward(ctx, *args, **kwargs)
+    finally:
+        _GradMode.enabled = prev
+    single = not isinstance(result, tuple)
+    outs = (result,) if single else result
+    record = prev and any(needs)
+    node = _CtxNode() if record else None
+    made = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            made.append(o)  # a non-tensor output passes through
+            continue
+        differentiable = record and id(o) not in ctx._non_differentiable and o.dtype.kind in "fc"
+        made.append(_make_tensor(o.data, node, i) if differentiable else o.detach())
+    if node is not None:
+        node.inputs = tuple(args[i] for i in positions)
+        node.needs_input_grad = tuple(needs[i] for i in positions)
+        node.grad_outputs = None
+        node.n_outputs = len(outs)
+        node.ctx, node.fn_cls, node.positions, node.n_args = ctx, cls, positions, len(args)
+        node.out_like = [(o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outs]
+        node_cls = _NODE_CLASSES.get(cls)
+        if node_cls is None:
+            node_cls = _NODE_CLASSES[cls] = type(cls.__name__ + "Backward", (_CtxNode,), {})
+        node.__class__ = node_cls
+    return made[0] if single else tuple(made)
 
 
 def _toposort(root: Function) -> list[Function]:

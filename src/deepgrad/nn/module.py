@@ -283,10 +283,14 @@ class Module(KerasMethods):
             p.requires_grad = requires_grad
         return self
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's ``.grad`` to None (PyTorch's default), or to zeros with
+        ``set_to_none=False``."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad.data), None, 0)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """PyTorch's ``Module.to``, in place: ``to(dtype)`` casts the floating parameters and

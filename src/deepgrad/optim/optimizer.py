@@ -26,6 +26,7 @@ shared between tensors); weight decay goes into a temporary.
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ from typing import Any, ClassVar
 import numpy
 
 from .. import backend
+from ..autograd import enable_grad
 from ..tensor import Tensor
 
 _registry: dict[str, type[Optimizer]] = {}
@@ -62,6 +64,9 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("name"):
             _registry[cls.name] = cls
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_takes_closure", False):
+            cls.step = _with_closure(step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any] | None = None, **defaults: Any) -> None:
         self._check_group(defaults)
@@ -171,11 +176,15 @@ class Optimizer:
         group["params"] = params
         self.param_groups.append(group)
 
-    def zero_grad(self) -> None:
-        """Set ``.grad`` of every parameter to ``None``."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set ``.grad`` of every parameter to ``None`` (PyTorch's default), or to zeros with
+        ``set_to_none=False`` (a new zero tensor: a gradient array may be shared)."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad.data), None, 0)
 
     def _require_bound(self) -> None:
         if not self.is_bound:
@@ -450,6 +459,29 @@ class _FusedGroup:
             p._data -= u
 
 
+def _with_closure(step: Any) -> Any:
+    """Give an optimizer's ``step()`` PyTorch's ``step(closure=None)``: the closure (which
+    re-evaluates the model and returns the loss, calling ``backward``) runs first, with
+    gradients enabled, and its loss is returned."""
+
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, closure: Any = None) -> Any:
+        loss = None
+        if closure is not None:
+            if not callable(closure):
+                raise TypeError(
+                    f"{type(self).__name__}.step: closure must be callable (a function that "
+                    f"recomputes the loss and calls backward), got {type(closure).__name__}"
+                )
+            with enable_grad():
+                loss = closure()
+        step(self)
+        return loss
+
+    wrapper._takes_closure = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def _as_param_list(params: Any, name: str) -> list[Tensor]:
     if isinstance(params, Tensor):
         return [params]
@@ -550,3 +582,6 @@ def _floats(group: dict[str, Any], *keys: str) -> list[float]:
     """The group's hyperparameters as Python floats: a NumPy float64 scalar would turn a
     float32 update into a float64 computation (NumPy 2 promotion); a Python float does not."""
     return [float(group[k]) for k in keys]
+
+
+Optimizer.step = _with_closure(Optimizer.step)  # type: ignore[method-assign]

@@ -1,0 +1,290 @@
+"""``dg.save(obj, f)`` / ``dg.load(f)``: what PyTorch programs save with ``torch.save``, in a
+safe format — one safetensors file, never pickle.
+
+``obj`` may nest dicts (any str/int/float/bool/None keys; ``OrderedDict`` kept), lists, tuples,
+tensors, NumPy arrays and scalars, Python numbers, strings, bools and ``None``: a model's
+``state_dict()``, an optimizer's, a checkpoint dict ``{"epoch": 3, "model": ..., "optimizer":
+..., "loss": 0.12}``. :func:`load` returns the same structure (tensors as tensors with their
+``requires_grad``, arrays as arrays, numbers as numbers).
+
+The file is a plain safetensors file: every array is stored under its path in ``obj``
+(a state dict's own names, e.g. ``fc.weight``; ``model.fc.weight`` inside a checkpoint dict), and
+the structure is JSON in the header's ``__metadata__`` under ``deepgrad.structure``. Any
+safetensors reader can open it, and :func:`load` also reads safetensors files written elsewhere
+(``safetensors.torch.save_file``), returning a dict of tensors.
+
+Loading a file runs no code from it, and refuses a hostile file before allocating: the header
+length is checked against the file's size and a limit, every tensor's dtype (numbers and bools
+only), shape and byte range against the file, and the structure's JSON against a size and
+nesting limit. A pickle (what ``torch.save`` writes) is refused with a message saying so.
+
+>>> import io, deepgrad as dg
+>>> buf = io.BytesIO()
+>>> dg.save({"epoch": 3, "w": dg.ones(2), "hist": [0.5, (1, None)]}, buf)
+>>> _ = buf.seek(0)
+>>> dg.load(buf)
+{'epoch': 3, 'w': tensor([1., 1.]), 'hist': [0.5, (1, None)]}
+"""
+
+from __future__ import annotations
+
+
+import json
+import os
+import struct
+from collections import OrderedDict
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+from .serialization import ModelFileError, atomic_write
+
+__all__ = ["load", "save", "MAX_HEADER_BYTES", "MAX_DEPTH"]
+
+#: the tag of deepgrad's structure in the safetensors metadata
+STRUCTURE_KEY = "deepgrad.structure"
+FORMAT = "deepgrad.checkpoint"
+FORMAT_VERSION = 1
+#: largest safetensors header accepted (bytes): names, shapes and the structure's JSON
+MAX_HEADER_BYTES = 64 * 2**20
+#: deepest nesting of the saved structure accepted
+MAX_DEPTH = 64
+
+#: safetensors dtypes deepgrad reads (numbers and bools; never objects)
+_DTYPES = {
+    "BOOL": numpy.dtype(bool),
+    "U8": numpy.dtype(numpy.uint8),
+    "I8": numpy.dtype(numpy.int8),
+    "U16": numpy.dtype(numpy.uint16),
+    "I16": numpy.dtype(numpy.int16),
+    "U32": numpy.dtype(numpy.uint32),
+    "I32": numpy.dtype(numpy.int32),
+    "U64": numpy.dtype(numpy.uint64),
+    "I64": numpy.dtype(numpy.int64),
+    "F16": numpy.dtype(numpy.float16),
+    "F32": numpy.dtype(numpy.float32),
+    "F64": numpy.dtype(numpy.float64),
+}
+
+
+# ---- save ------------------------------------------------------------------------------------
+def _pack(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"dg.save: the object nests deeper than {MAX_DEPTH} levels at {path!r}")
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    kind = None
+    if isinstance(obj, Tensor):
+        kind, arr = "tensor", backend.to_numpy(obj.data)
+    elif isinstance(obj, numpy.ndarray):
+        kind, arr = "ndarray", obj
+    elif isinstance(obj, numpy.generic):
+        kind, arr = "scalar", numpy.asarray(obj)
+    elif hasattr(obj, "__cuda_array_interface__") and hasattr(obj, "get"):  # a CuPy array
+        kind, arr = "ndarray", backend.to_numpy(obj)
+    if kind is not None:
+        if arr.dtype.kind not in "biuf" or arr.dtype not in _DTYPES.values():
+            raise TypeError(f"dg.save: cannot save an array of dtype {arr.dtype} ({path!r})")
+        key = path or "_"
+        while key in arrays:
+            key += "_"
+        arrays[key] = numpy.ascontiguousarray(arr)
+        node: dict[str, Any] = {"__" + kind + "__": key}
+        if kind == "tensor" and obj.requires_grad:
+            node["requires_grad"] = True
+        return node
+    sub = f"{path}." if path else ""
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_pack(v, f"{sub}{i}", arrays, depth + 1) for i, v in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [_pack(v, f"{sub}{i}", arrays, depth + 1) for i, v in enumerate(obj)]
+    if isinstance(obj, dict):
+        tag = "__odict__" if isinstance(obj, OrderedDict) else "__dict__"
+        items = []
+        for k, v in obj.items():
+            if not (k is None or isinstance(k, (str, int, float, bool))):
+                raise TypeError(
+                    f"dg.save: a dict key must be a str, number, bool or None; got a "
+                    f"{type(k).__name__} at {path or 'the top'!r}"
+                )
+            items.append([k, _pack(v, f"{sub}{k}", arrays, depth + 1)])
+        return {tag: items}
+    raise TypeError(
+        f"dg.save: cannot save a {type(obj).__name__} at {path or 'the top'!r}. deepgrad saves "
+        "tensors, NumPy arrays, numbers, strings, bools, None, and dicts/lists/tuples of them "
+        "(state_dict()s, never pickled objects): save a module's state_dict(), not the module"
+    )
+
+
+def save(obj: Any, f: str | os.PathLike | Any, **kwargs: Any) -> None:
+    """Write ``obj`` (tensors, arrays, numbers, strings, ``None``, and dicts/lists/tuples of
+    them) to ``f`` (a path, written atomically, or a binary file object) as a safetensors file.
+
+    PyTorch's ``pickle_module``/``pickle_protocol``/``_use_new_zipfile_serialization`` are
+    accepted and ignored (deepgrad never pickles).
+    """
+    unknown = set(kwargs) - {"pickle_module", "pickle_protocol", "_use_new_zipfile_serialization", "_disable_byteorder_record"}  # fmt: skip
+    if unknown:
+        raise TypeError(f"dg.save() got unexpected keyword arguments {sorted(unknown)}")
+    from safetensors.numpy import save as st_save
+
+    arrays: dict[str, numpy.ndarray] = {}
+    structure = _pack(obj, "", arrays, 0)
+    meta = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        STRUCTURE_KEY: json.dumps(structure, allow_nan=True, separators=(",", ":")),
+    }
+    data = st_save(arrays, metadata=meta)
+    if hasattr(f, "write"):
+        f.write(data)
+    else:
+        atomic_write(f, lambda fh: fh.write(data))
+
+
+# ---- load ------------------------------------------------------------------------------------
+def _read_all(f: Any) -> tuple[bytes, str]:
+    if hasattr(f, "read"):
+        return f.read(), getattr(f, "name", "<file object>")
+    name = os.fspath(f)
+    if not os.path.isfile(name):
+        raise FileNotFoundError(f"dg.load: no file at {name!r}")
+    with open(name, "rb") as fh:
+        return fh.read(), name
+
+
+def _refuse_pickle(data: bytes, name: str) -> None:
+    if data[:1] == b"\x80" or data[:2] in (b"(d", b"(l", b"}q", b"]q") or data[:4] == b"PK\x03\x04":
+        raise ModelFileError(
+            f"{name} is not a safetensors file: it looks like a pickle or a zip of pickles (what "
+            "torch.save writes). deepgrad never unpickles, as loading a pickle can run arbitrary "
+            "code. In PyTorch, convert it once: safetensors.torch.save_file(torch.load(path), "
+            "'weights.safetensors'), then dg.load('weights.safetensors')"
+        )
+
+
+def _check_header(data: bytes, name: str) -> dict[str, Any]:
+    """Parse and check the safetensors header against the file before any array is made."""
+    if len(data) < 8:
+        raise ModelFileError(f"{name} is too short to be a safetensors file ({len(data)} bytes)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > MAX_HEADER_BYTES or 8 + n > len(data):
+        raise ModelFileError(
+            f"{name}: the safetensors header declares {n} bytes, but the file holds "
+            f"{len(data) - 8} after the length field (limit {MAX_HEADER_BYTES}); the file is "
+            "truncated or not a safetensors file"
+        )
+    try:
+        header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ModelFileError(f"{name}: the safetensors header is not valid JSON ({e})") from e
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{name}: the safetensors header is not a JSON object")
+    body = len(data) - 8 - n
+    for key, info in header.items():
+        if key == "__metadata__":
+            if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
+                raise ModelFileError(f"{name}: __metadata__ must map strings to strings")
+            continue
+        ok = isinstance(info, dict) and info.get("dtype") in _DTYPES
+        shape, offsets = (info.get("shape"), info.get("data_offsets")) if ok else (None, None)
+        ok = ok and isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)
+        ok = ok and isinstance(offsets, list) and len(offsets) == 2
+        ok = ok and all(isinstance(o, int) for o in offsets)
+        if not ok:
+            raise ModelFileError(
+                f"{name}: tensor {key!r} has a malformed entry {str(info)[:200]} (expected a dtype "
+                f"among {sorted(_DTYPES)}, a shape and data_offsets)"
+            )
+        begin, end = offsets
+        size = int(numpy.prod(shape, dtype=object)) * _DTYPES[info["dtype"]].itemsize
+        if not 0 <= begin <= end <= body or end - begin != size:
+            raise ModelFileError(
+                f"{name}: tensor {key!r} declares bytes [{begin}, {end}) for shape {shape} "
+                f"({size} bytes), but the file's data section holds {body} bytes"
+            )
+    return header
+
+
+def _unpack(node: Any, arrays: dict[str, numpy.ndarray], depth: int, name: str) -> Any:
+    if depth > MAX_DEPTH:
+        raise ModelFileError(f"{name}: the saved structure nests deeper than {MAX_DEPTH} levels")
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [_unpack(v, arrays, depth + 1, name) for v in node]
+    if isinstance(node, dict) and len(node) >= 1:
+        tag = next(iter(node))
+        value = node[tag]
+        if tag in ("__tensor__", "__ndarray__", "__scalar__"):
+            if not isinstance(value, str) or value not in arrays:
+                raise ModelFileError(f"{name}: the structure names an array {value!r} it lacks")
+            arr = arrays[value]
+            if tag == "__scalar__":
+                return arr[()]
+            if tag == "__ndarray__":
+                return arr
+            return Tensor(backend.xp.asarray(arr), requires_grad=bool(node.get("requires_grad")))
+        if tag == "__tuple__" and isinstance(value, list):
+            return tuple(_unpack(v, arrays, depth + 1, name) for v in value)
+        if tag in ("__dict__", "__odict__") and isinstance(value, list):
+            out: dict[Any, Any] = OrderedDict() if tag == "__odict__" else {}
+            for item in value:
+                if not (isinstance(item, list) and len(item) == 2):
+                    raise ModelFileError(f"{name}: a malformed dict entry in the structure")
+                k = item[0]
+                if not (k is None or isinstance(k, (str, int, float, bool))):
+                    raise ModelFileError(f"{name}: a dict key of type {type(k).__name__}")
+                out[k] = _unpack(item[1], arrays, depth + 1, name)
+            return out
+    raise ModelFileError(f"{name}: unexpected entry in the saved structure: {str(node)[:100]}")
+
+
+def load(
+    f: str | os.PathLike | Any,
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    **pickle_load_args: Any,
+) -> Any:
+    """Read what :func:`save` wrote (or any safetensors file: a dict of tensors by name).
+
+    ``map_location`` is accepted for PyTorch's signature: tensors are created on deepgrad's
+    active backend whatever it names (``"cpu"``, a device, a dict or a function).
+    ``weights_only`` is accepted and always holds: loading never runs code from the file.
+    ``mmap`` is accepted and ignored. Raises :class:`~deepgrad.io.ModelFileError` for a file that
+    is not an intact safetensors file (and for a pickle, which deepgrad never loads).
+    """
+    if pickle_module is not None or pickle_load_args:
+        raise TypeError("dg.load: deepgrad never unpickles; pickle_module and its options are "
+                        "not accepted")  # fmt: skip
+    data, name = _read_all(f)
+    _refuse_pickle(data, name)
+    header = _check_header(data, name)
+    from safetensors.numpy import load as st_load
+
+    try:
+        arrays = st_load(data)
+    except Exception as e:  # SafetensorError: overlapping or misordered ranges, ...
+        raise ModelFileError(f"{name} is corrupted (safetensors could not read it: {e})") from e
+    meta = header.get("__metadata__") or {}
+    text = meta.get(STRUCTURE_KEY)
+    if text is None:  # a safetensors file from elsewhere: its tensors by name
+        return {k: Tensor(backend.xp.asarray(v)) for k, v in arrays.items()}
+    version = meta.get("format_version", "")
+    if not version.isdigit() or int(version) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{name} has checkpoint format version {version!r}; this deepgrad reads up to "
+            f"{FORMAT_VERSION} — upgrade deepgrad"
+        )
+    try:
+        structure = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise ModelFileError(f"{name}: the saved structure is not valid JSON ({e})") from e
+    return _unpack(structure, arrays, 0, name)
+
+

@@ -1,0 +1,527 @@
+"""PyTorch's data API (``torch.utils.data``), yielding tensors: ``Dataset``,
+``TensorDataset``, ``DataLoader``, ``random_split``, ``Subset``, ``ConcatDataset``, samplers and
+``default_collate``.
+
+An adapter above :mod:`deepgrad.data` (which stays NumPy-only): the batching, shuffling and
+``drop_last`` logic is :class:`deepgrad.data.DataLoader`'s, run over the dataset with
+:func:`default_collate` as its collate function, which turns samples into tensors as PyTorch's
+does. A program written for ``torch.utils.data`` runs unchanged::
+
+    from deepgrad.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+    for xb, yb in loader:          # two tensors per batch
+        ...
+
+Randomness: with ``shuffle=True`` (or :func:`random_split`, :class:`RandomSampler`) and no
+``generator``, each epoch's order is drawn from deepgrad's global generator, so
+``dg.manual_seed(s)`` makes it reproducible (the numbers differ from PyTorch's: the two
+libraries' random streams differ). ``generator`` may be a ``numpy.random.Generator``, an int
+seed, or an object with a ``numpy.random.Generator`` under ``.rng``.
+
+``num_workers > 0`` prepares up to ``prefetch_factor · num_workers`` batches ahead in one
+background thread, in order, so the batches are identical to ``num_workers=0``;
+``pin_memory``, ``persistent_workers``, ``worker_init_fn``, ``timeout`` and
+``multiprocessing_context`` are accepted for PyTorch's signature and have no effect.
+
+>>> import deepgrad as dg
+>>> from deepgrad.utils.data import DataLoader, TensorDataset
+>>> ds = TensorDataset(dg.arange(6.0).reshape(3, 2), dg.tensor([0, 1, 0]))
+>>> [(xb.shape, yb.tolist()) for xb, yb in DataLoader(ds, batch_size=2)]
+[((2, 2), [0, 1]), ((1, 2), [0])]
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..data import ConcatDataset, Dataset, IterableDataset, Subset
+from ..data import DataLoader as _NumpyLoader
+from ..data import random_split as _numpy_random_split
+from ..data.loader import _prefetched
+from ..tensor import Tensor
+
+__all__ = [
+    "BatchSampler",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
+    "random_split",
+]
+
+
+# ---- randomness ------------------------------------------------------------------------------
+def _numpy_rng(generator: Any) -> np.random.Generator:
+    """The NumPy generator behind ``generator``: a fresh one seeded from deepgrad's global
+    generator when ``None`` (so ``dg.manual_seed`` governs it)."""
+    if generator is None:
+        return np.random.default_rng(int(backend.rng().integers(2**63)))
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
+        return np.random.default_rng(int(generator))
+    inner = getattr(generator, "rng", None)
+    inner = inner() if callable(inner) else inner
+    if isinstance(inner, np.random.Generator):
+        return inner
+    raise TypeError(
+        "generator must be None, an int seed, a numpy.random.Generator or an object holding one "
+        f"under .rng; got {type(generator).__name__}"
+    )
+
+
+# ---- collation -------------------------------------------------------------------------------
+def default_convert(data: Any) -> Any:
+    """PyTorch's ``default_convert``: NumPy arrays and scalars inside ``data`` become tensors;
+    dicts, tuples, named tuples and lists keep their structure; anything else is unchanged
+    (what the loader applies to each sample when ``batch_size=None``)."""
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind in "biuf":
+        return Tensor(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        return type(data)({k: default_convert(v) for k, v in data.items()})  # type: ignore[call-arg]
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(v) for v in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(default_convert(v) for v in data)
+    return data
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch, as PyTorch's ``default_collate``.
+
+    Tensors and NumPy arrays are stacked into a tensor ``(B, *shape)`` (their dtype kept);
+    Python floats become a float64 tensor, ints an int64 tensor, bools a bool tensor; strings
+    stay a list; a dict becomes a dict of batches, a named tuple a named tuple of batches, and a
+    tuple or list of fields a **list** of batches (PyTorch's rule).
+
+    >>> import numpy as np
+    >>> xb, yb = default_collate([(np.zeros(2), 1), (np.ones(2), 0)])
+    >>> xb.shape, xb.dtype, yb.tolist(), yb.dtype
+    ((2, 2), dtype('float64'), [1, 0], dtype('int64'))
+    >>> default_collate([{"x": 1.5, "name": "a"}, {"x": 2.5, "name": "b"}])["x"].dtype
+    dtype('float64')
+    """
+    if len(batch) == 0:
+        raise ValueError("default_collate: cannot build a batch from zero samples")
+    elem = batch[0]
+    xp = backend.xp
+    if isinstance(elem, Tensor):
+        _same_shapes([t.shape for t in batch], "tensors")
+        return Tensor(xp.stack([t.data for t in batch]))
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind not in "biuf":
+            raise TypeError(f"default_collate: cannot make a tensor from dtype {elem.dtype}")
+        _same_shapes([np.shape(a) for a in batch], "arrays")
+        return Tensor(xp.asarray(np.stack(batch)))
+    if isinstance(elem, np.generic):
+        return Tensor(xp.asarray(np.array(batch)))
+    if isinstance(elem, bool):
+        return Tensor(xp.asarray(batch, dtype=bool))
+    if isinstance(elem, int):
+        return Tensor(xp.asarray(batch, dtype=np.int64))
+    if isinstance(elem, float):
+        return Tensor(xp.asarray(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        out = {k: default_collate([d[k] for d in batch]) for k in elem}
+        try:
+            return type(elem)(out)  # type: ignore[call-arg]
+        except TypeError:
+            return out
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        sizes = {len(s) for s in batch}
+        if len(sizes) != 1:
+            raise RuntimeError("each element in list of batch should be of equal size")
+        return [default_collate(list(s)) for s in zip(*batch)]
+    raise TypeError(
+        "default_collate: batch must contain tensors, NumPy arrays, numbers, dicts or lists; "
+        f"found {type(elem).__name__}"
+    )
+
+
+def _same_shapes(shapes: list[Any], what: str) -> None:
+    distinct = sorted({tuple(s) for s in shapes})
+    if len(distinct) > 1:
+        raise RuntimeError(
+            f"default_collate: stack expects each of the {what} to be equal size, got shapes "
+            f"{distinct[:6]}; pad them in a collate_fn (e.g. nn.utils.rnn.pad_sequence)"
+        )
+
+
+# ---- datasets --------------------------------------------------------------------------------
+class TensorDataset(Dataset):
+    """Tensors sharing their first axis: sample ``i`` is ``(t[i] for t in tensors)``
+    (PyTorch's ``TensorDataset``). The loader gathers a batch from every tensor at once.
+
+    >>> import deepgrad as dg
+    >>> ds = TensorDataset(dg.zeros(4, 3), dg.arange(4))
+    >>> len(ds), ds[1][0].shape, ds[1][1].item()
+    (4, (3,), 1)
+    """
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: give at least one tensor, e.g. TensorDataset(x, y)")
+        ts = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        sizes = [t.shape[0] if t.ndim else None for t in ts]
+        if None in sizes or len(set(sizes)) != 1:
+            raise ValueError(
+                f"TensorDataset: size mismatch between tensors: first dimensions {sizes}; every "
+                "tensor needs the same number of samples along its first axis"
+            )
+        self.tensors = ts
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        return tuple(Tensor._from_op(t.data[index], None, 0) for t in self.tensors)
+
+    def get_batch(self, indices: np.ndarray) -> list[Tensor]:
+        """The samples at ``indices`` as a batch (a list of tensors, as ``default_collate``
+        makes of tuples), gathered by one fancy index per tensor."""
+        idx = backend.xp.asarray(indices)
+        return [Tensor._from_op(t.data[idx], None, 0) for t in self.tensors]
+
+
+def _batches_fast(dataset: Any) -> bool:
+    """Whether ``dataset.get_batch`` yields what ``default_collate`` of its samples would."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    return isinstance(dataset, TensorDataset)
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[int | float], generator: Any = None
+) -> list[Subset]:
+    """Split ``dataset`` into non-overlapping random :class:`Subset` s of the given sizes (or
+    fractions summing to 1), PyTorch's ``random_split``; the order comes from ``generator``
+    (default: deepgrad's global generator, so ``dg.manual_seed`` fixes it).
+
+    >>> import deepgrad as dg
+    >>> a, b = random_split(TensorDataset(dg.arange(10)), [7, 3])
+    >>> len(a), len(b)
+    (7, 3)
+    """
+    return _numpy_random_split(dataset, lengths, seed=_numpy_rng(generator))
+
+
+# ---- samplers --------------------------------------------------------------------------------
+class Sampler:
+    """Base of the samplers: ``iter(sampler)`` yields dataset indices (PyTorch's ``Sampler``)."""
+
+    def __init__(self, data_source: Any = None) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+
+class SequentialSampler(Sampler):
+    """Indices ``0, 1, ..., len(data_source) - 1``."""
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random permutation of the indices each epoch (or ``num_samples`` indices drawn with
+    replacement when ``replacement=True``)."""
+
+    def __init__(
+        self,
+        data_source: Any,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(data_source)
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else int(self._num_samples)
+
+    def __iter__(self) -> Iterator[int]:
+        rng = _numpy_rng(self.generator)
+        n = len(self.data_source)
+        if self.replacement:
+            return iter(rng.integers(0, n, self.num_samples).tolist())
+        reps = math.ceil(self.num_samples / max(n, 1))
+        order = np.concatenate([rng.permutation(n) for _ in range(reps)]) if n else []
+        return iter(list(order[: self.num_samples]))
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a random order each epoch."""
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        super().__init__(None)
+        self.indices = list(indices)
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        perm = _numpy_rng(self.generator).permutation(len(self.indices))
+        return iter([self.indices[i] for i in perm])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        num_samples: int,
+        replacement: bool = True,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(None)
+        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        if w.ndim != 1 or (w < 0).any() or not w.sum() > 0:
+            raise ValueError(
+                "WeightedRandomSampler: weights must be a 1-d sequence of non-negative numbers "
+                "with a positive sum"
+            )
+        self.weights, self.num_samples, self.replacement = w, int(num_samples), replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        rng = _numpy_rng(self.generator)
+        p = self.weights / self.weights.sum()
+        return iter(rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one shorter
+    unless ``drop_last``).
+
+    >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
+        super().__init__(None)
+        _check_batch_size(batch_size)
+        self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batch: list[int] = []
+        for i in self.sampler:
+            batch.append(int(i))
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)  # type: ignore[arg-type]
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"batch_size must be a positive int; got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int; got {batch_size}")
+
+
+def get_worker_info() -> None:
+    """``None``: samples are always read in the main process (PyTorch's value there)."""
+    return None
+
+
+# ---- the loader ------------------------------------------------------------------------------
+class DataLoader:
+    """Iterate over a dataset in batches of tensors (PyTorch's ``DataLoader``).
+
+    Parameters
+    ----------
+    dataset : map-style (``len``/``[]``) or iterable dataset
+        The samples: tensors, NumPy arrays, numbers, or dicts/tuples/lists of them.
+    batch_size : int or None
+        Samples per batch (``None``: samples one by one, converted to tensors).
+    shuffle : bool
+        A new random order every epoch (drawn from ``generator``, default deepgrad's global
+        generator).
+    sampler, batch_sampler : iterable, optional
+        Where the indices (or lists of indices) come from, instead of ``shuffle``.
+    num_workers : int
+        ``> 0`` prepares batches ahead in a background thread (same batches, same order).
+    collate_fn : callable, optional
+        Builds a batch from a list of samples; default :func:`default_collate`.
+    drop_last : bool
+        Drop the last incomplete batch.
+    generator : optional
+        Source of the shuffling order (see the module docstring).
+
+    Yields
+    ------
+    What ``collate_fn`` returns: for ``(x, y)`` samples a list ``[xb, yb]`` of tensors
+    ``(B, ...)``, which unpacks as ``for xb, yb in loader``.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[Sequence[int]] | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        generator: Any = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(
+                f"num_workers option should be a non-negative integer; got {num_workers!r}"
+            )
+        if prefetch_factor is not None and num_workers == 0:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing. Let "
+                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+            )
+        iterable = isinstance(dataset, IterableDataset) or not (
+            hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")
+        )
+        if iterable and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError(
+                "DataLoader with an IterableDataset: expected unspecified shuffle, sampler and "
+                f"batch_sampler options, got shuffle={shuffle}, sampler={sampler}, "
+                f"batch_sampler={batch_sampler}"
+            )
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                    "sampler, and drop_last"
+                )
+            batch_size, drop_last = None, False
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError(
+                    "batch_size=None option disables auto-batching and is mutually exclusive "
+                    "with drop_last"
+                )
+        else:
+            _check_batch_size(batch_size)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"collate_fn must be callable; got {collate_fn!r}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = bool(shuffle)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.num_workers = num_workers
+        self.collate_fn = collate_fn
+        self.drop_last = drop_last
+        self.generator = generator
+        self.prefetch_factor = 2 if prefetch_factor is None else int(prefetch_factor)
+        self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
+        self.persistent_workers = persistent_workers
+        self._iterable = iterable
+
+    def __len__(self) -> int:
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)  # type: ignore[arg-type]
+        if self.batch_size is None:
+            return n
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        batches = self._batches()
+        if self.num_workers > 0:
+            return _prefetched(batches, self.prefetch_factor * self.num_workers)
+        return batches
+
+    def _batches(self) -> Iterator[Any]:
+        ds = self.dataset
+        if self.batch_size is None:  # no auto-batching: samples converted one by one
+            convert = self.collate_fn or default_convert
+            source = iter(ds) if self._iterable else (ds[i] for i in self._indices())
+            return (convert(s) for s in source)
+        if self.batch_sampler is not None or self.sampler is not None:
+            index_batches = (
+                self.batch_sampler
+                if self.batch_sampler is not None
+                else BatchSampler(self.sampler, self.batch_size, self.drop_last)  # type: ignore[arg-type]
+            )
+            return (self._fetch(list(b)) for b in index_batches)
+        # deepgrad.data's loader: its order, shuffling and drop_last; our collation
+        fast = self.collate_fn is None and _batches_fast(ds)
+        inner = _NumpyLoader(
+            ds,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            drop_last=self.drop_last,
+            seed=_numpy_rng(self.generator) if self.shuffle else None,
+            collate_fn=None if fast else (self.collate_fn or default_collate),
+        )
+        return iter(inner)
+
+    def _indices(self) -> Iterator[int]:
+        if self.sampler is not None:
+            return iter(self.sampler)
+        n = len(self.dataset)
+        if self.shuffle:
+            return iter(_numpy_rng(self.generator).permutation(n).tolist())
+        return iter(range(n))
+
+    def _fetch(self, indices: list[int]) -> Any:
+        if self.collate_fn is None and _batches_fast(self.dataset):
+            return self.dataset.get_batch(np.asarray(indices, dtype=np.int64))
+        return (self.collate_fn or default_collate)([self.dataset[i] for i in indices])
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, num_workers={self.num_workers})"
+        )
