@@ -11,7 +11,15 @@ from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, u
 
 from . import backend, cuda
 from .devices import device
-from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import (
+    Function,
+    enable_grad,
+    grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import get_default_dtype, manual_seed, set_backend, set_default_dtype
 from .functional import (
     abs,
@@ -119,6 +127,11 @@ __version__ = "0.1.0"
 from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
 from .io.checkpoint import load, save  # noqa: E402
+from . import amp, backends, onnx  # noqa: E402
+from .amp import autocast  # noqa: E402
+from .compiler import compile  # noqa: E402
+from .printing import set_printoptions  # noqa: E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .train import History, callbacks, load_model  # noqa: E402
 import sys as _sys  # noqa: E402
 

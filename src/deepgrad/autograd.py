@@ -43,9 +43,17 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """Context manager / decorator that sets grad mode and restores it afterwards."""
+    """Context manager / decorator that sets grad mode and restores it afterwards
+    (``@dg.no_grad()`` and ``@dg.no_grad`` both decorate)."""
 
     mode = True
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments, got {orig_func!r}")
+        return cls()(orig_func)
 
     def __enter__(self) -> None:
         self._prev = _GradMode.enabled
@@ -73,6 +81,71 @@ class enable_grad(_SetGradMode):  # noqa: N801 - PyTorch's name
     """Re-enable graph recording inside a ``no_grad`` block (also a decorator)."""
 
     mode = True
+
+
+class inference_mode(_SetGradMode):  # noqa: N801 - PyTorch's name
+    """``no_grad`` under PyTorch's other name (``mode=False`` records as usual); a context
+    manager or a decorator. deepgrad has no separate inference tensors."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):
+            return cls()(mode)
+        self = object.__new__(cls)
+        self.mode = not bool(mode)
+        return self
+
+    def __init__(self, mode: Any = True) -> None:
+        pass
+
+    def __call__(self, fn: Callable) -> Callable:
+        enabled = not self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Turn graph recording on or off: at once when called (``dg.set_grad_enabled(False)``), and
+    back to the previous mode when used as a context manager leaves its block
+    (``with dg.set_grad_enabled(is_train):``), as PyTorch's does.
+
+    >>> import deepgrad as dg
+    >>> with dg.set_grad_enabled(False):
+    ...     dg.is_grad_enabled()
+    False
+    >>> dg.is_grad_enabled()
+    True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = _GradMode.enabled
+        self.mode = bool(mode)
+        _GradMode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        _GradMode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self._prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        _GradMode.enabled = self._prev  # as a decorator it applies only during calls
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = _GradMode.enabled
+            _GradMode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _GradMode.enabled = prev
+
+        return wrapper
 
 
 class Function:
@@ -245,8 +318,7 @@ class _CtxNode(Function):
         ctx, fn_cls, positions, n_args = self.ctx, self.fn_cls, self.positions, self.n_args
         if ctx.materialize_grads:
             gys = tuple(
-                Tensor(backend.xp.zeros(*self.out_like[i])) if g is None and self.out_like[i]
-                else g
+                Tensor(backend.xp.zeros(*self.out_like[i])) if g is None and self.out_like[i] else g
                 for i, g in enumerate(gys)
             )
         grads = fn_cls.backward(ctx, *gys)

@@ -256,8 +256,8 @@ def test_same_seed_same_model():
         (nn.Sigmoid(), "sigmoid"),
         (nn.Tanh(), "tanh"),
         (nn.Softplus(), "softplus"),
-        (nn.Softmax(), "softmax"),
-        (nn.LogSoftmax(), "log_softmax"),
+        (nn.Softmax(dim=-1), "softmax"),
+        (nn.LogSoftmax(dim=-1), "log_softmax"),
     ],
 )
 def test_activation_modules_match_torch(module, fn):

@@ -386,8 +386,8 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
         p.grad, q.grad = dg.Tensor(g.copy()), torch.tensor(g.copy())
     total = optim.clip_grad_norm_(ps, max_norm, norm_type)
     ttotal = torch.nn.utils.clip_grad_norm_(qs, max_norm, norm_type)
-    assert isinstance(total, float)
-    np.testing.assert_allclose(total, ttotal.item(), rtol=1e-5)
+    assert isinstance(total, dg.Tensor) and total.shape == () and total.dtype == np.float32
+    np.testing.assert_allclose(total.item(), ttotal.item(), rtol=1e-5)
     for p, q in zip(ps, qs, strict=True):
         assert p.grad.data.dtype == np.float32
         np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-5, atol=1e-7)
@@ -412,7 +412,7 @@ def test_clip_does_not_scale_a_shared_gradient_twice():
     b = dg.Tensor(np.zeros(2), requires_grad=True)
     a.grad = b.grad = dg.Tensor(g)  # one gradient array shared by two tensors
     total = optim.clip_grad_norm_([a, b], 1.0)
-    np.testing.assert_allclose(total, np.sqrt(50.0))
+    np.testing.assert_allclose(total.item(), np.sqrt(50.0))
     np.testing.assert_allclose(a.grad.data, g / np.sqrt(50.0), rtol=1e-5)
     np.testing.assert_allclose(b.grad.data, g / np.sqrt(50.0), rtol=1e-5)
     np.testing.assert_array_equal(g, [3.0, 4.0])

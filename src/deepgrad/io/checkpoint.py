@@ -28,7 +28,6 @@ nesting limit. A pickle (what ``torch.save`` writes) is refused with a message s
 
 from __future__ import annotations
 
-
 import json
 import os
 import struct
@@ -286,5 +285,3 @@ def load(
     except (ValueError, RecursionError) as e:
         raise ModelFileError(f"{name}: the saved structure is not valid JSON ({e})") from e
     return _unpack(structure, arrays, 0, name)
-
-

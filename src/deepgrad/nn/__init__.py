@@ -87,6 +87,7 @@ from .positional import LearnedPositionalEncoding, SinusoidalPositionalEncoding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .regularization import l1_penalty, l2_penalty
 from .transformer import (
+    Transformer,
     TransformerDecoder,
     TransformerDecoderLayer,
     TransformerEncoder,
@@ -94,3 +95,4 @@ from .transformer import (
     generate_square_subsequent_mask,
 )
 from .upsample import Upsample
+from . import parallel, utils

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from .. import backend
 from .. import functional as F
 from .._names import torch_names
@@ -11,7 +14,11 @@ from .parameter import Parameter
 
 
 class ReLU(Module):
-    """``max(x, 0)``."""
+    """``max(x, 0)``. ``inplace`` is accepted (see below) and ignored."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
@@ -20,9 +27,10 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """``x`` if positive else ``negative_slope · x``."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
@@ -34,9 +42,10 @@ class LeakyReLU(Module):
 class ELU(Module):
     """``x`` if positive else ``alpha (eˣ - 1)``."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return F.elu(x, self.alpha)
@@ -87,32 +96,50 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+def _implicit_axis(name: str, ndim: int) -> int:
+    """PyTorch's legacy axis for a softmax built without ``dim``: 0 for 0-, 1- and 3-d input,
+    else 1 (with PyTorch's deprecation warning)."""
+    axis = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        f"dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return axis
+
+
 class Softmax(Module):
-    """Softmax along ``axis`` (or ``dim``, PyTorch's name; default the last)."""
+    """Softmax along ``axis`` (or ``dim``, PyTorch's name). Without one, PyTorch's legacy rule
+    picks it (axis 0 for 0-, 1- and 3-d input, else 1) and warns, as PyTorch does."""
 
     @torch_names
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | None = None) -> None:
         super().__init__()
         self.axis = axis
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.axis)
+        axis = _implicit_axis("softmax", x.ndim) if self.axis is None else self.axis
+        return F.softmax(x, axis)
 
 
 class LogSoftmax(Module):
-    """Log-softmax along ``axis`` (or ``dim``, PyTorch's name; default the last)."""
+    """Log-softmax along ``axis`` (or ``dim``, PyTorch's name; without one, as
+    :class:`Softmax`)."""
 
     @torch_names
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | None = None) -> None:
         super().__init__()
         self.axis = axis
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, self.axis)
+        axis = _implicit_axis("log_softmax", x.ndim) if self.axis is None else self.axis
+        return F.log_softmax(x, axis)
 
 
-# ``inplace`` is accepted for PyTorch compatibility and ignored (tensors are not modified in
-# place), as in :class:`~deepgrad.nn.Dropout`.
+# ``inplace`` is accepted for PyTorch compatibility and ignored: the layer returns a new tensor
+# and leaves its input as it was, as in :class:`~deepgrad.nn.Dropout` (a program that reads the
+# input after an in-place activation would see the old values: listed in the README's table).
 
 
 class SiLU(Module):
@@ -173,7 +200,9 @@ class PReLU(Module):
     Shapes: any → the same; ``weight`` ``(num_parameters,)``.
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None
+    ) -> None:
         super().__init__()
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, int):
             raise TypeError(f"PReLU: num_parameters must be an int, got {num_parameters!r}")
@@ -182,7 +211,8 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         xp = backend.xp
-        self.weight = Parameter(xp.full((num_parameters,), init, backend.get_default_dtype()))
+        dt = backend.get_default_dtype() if dtype is None else dtype
+        self.weight = Parameter(xp.full((num_parameters,), init, dt))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.prelu(x, self.weight)
@@ -266,15 +296,16 @@ class Tanhshrink(Module):
 
 
 class Softmin(Module):
-    """``softmax(-x)`` along ``axis`` (or ``dim``; default the last, as :class:`Softmax`)."""
+    """``softmax(-x)`` along ``axis`` (or ``dim``; without one, as :class:`Softmax`)."""
 
     @torch_names
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | None = None) -> None:
         super().__init__()
         self.axis = axis
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmin(x, self.axis)
+        axis = _implicit_axis("softmin", x.ndim) if self.axis is None else self.axis
+        return F.softmin(x, axis)
 
 
 class Threshold(Module):

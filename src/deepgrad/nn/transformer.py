@@ -313,3 +313,118 @@ class TransformerDecoder(Module):
         if self.norm is not None:
             x = self.norm(x)
         return x
+
+
+class Transformer(Module):
+    """The full encoder-decoder Transformer (Vaswani et al., 2017) with PyTorch's signature,
+    sub-module names (``encoder.layers.0.self_attn...``, ``encoder.norm``, ``decoder.norm``) and
+    initialization (Xavier-uniform for every parameter with more than one axis), so that a
+    ``torch.nn.Transformer`` state dict loads one-to-one.
+
+    ``forward(src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
+    src_key_padding_mask=None, tgt_key_padding_mask=None, memory_key_padding_mask=None,
+    src_is_causal=None, tgt_is_causal=None, memory_is_causal=False)``:
+    ``memory = encoder(src)``, ``out = decoder(tgt, memory)``. Shapes: ``src (S, N, E)``,
+    ``tgt (T, N, E)`` → ``(T, N, E)`` (batch first with ``batch_first``; unbatched ``(S, E)``
+    also works). ``device``/``dtype`` are accepted (``dtype`` casts the parameters).
+
+    >>> import deepgrad as dg
+    >>> model = Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+    ...                     dim_feedforward=16, dropout=0.0)
+    >>> model(dg.randn(5, 3, 8), dg.randn(4, 3, 8)).shape
+    (4, 3, 8)
+    """
+
+    def __init__(
+        self,
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable = "relu",
+        custom_encoder: Module | None = None,
+        custom_decoder: Module | None = None,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            layer = TransformerEncoderLayer(
+                d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                batch_first, norm_first, bias,
+            )  # fmt: skip
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+            self.encoder = TransformerEncoder(layer, num_encoder_layers, norm)
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            layer = TransformerDecoderLayer(
+                d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                batch_first, norm_first, bias,
+            )  # fmt: skip
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+            self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+        self._reset_parameters()
+        if dtype is not None:
+            self.to(dtype)
+
+    def _reset_parameters(self) -> None:
+        from .init import xavier_uniform_
+
+        for p in self.parameters():
+            if p.ndim > 1:
+                xavier_uniform_(p)
+
+    generate_square_subsequent_mask = staticmethod(generate_square_subsequent_mask)
+
+    def forward(
+        self,
+        src: Tensor,
+        tgt: Tensor,
+        src_mask: Any = None,
+        tgt_mask: Any = None,
+        memory_mask: Any = None,
+        src_key_padding_mask: Any = None,
+        tgt_key_padding_mask: Any = None,
+        memory_key_padding_mask: Any = None,
+        src_is_causal: bool | None = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        batched = src.ndim == 3
+        if batched and tgt.ndim == 3:
+            axis = 0 if self.batch_first else 1
+            if src.shape[axis] != tgt.shape[axis]:
+                raise RuntimeError(
+                    f"Transformer: the batch number of src and tgt must be equal; got src "
+                    f"{src.shape} and tgt {tgt.shape} (batch axis {axis})"
+                )
+        elif src.ndim != tgt.ndim:
+            raise RuntimeError(
+                f"Transformer: src and tgt must both be batched (3-d) or unbatched (2-d); got "
+                f"src {src.shape} and tgt {tgt.shape}"
+            )
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise RuntimeError(
+                f"Transformer: the feature number of src and tgt must be equal to d_model="
+                f"{self.d_model}; got src {src.shape} and tgt {tgt.shape}"
+            )
+        memory = self.encoder(
+            src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+            is_causal=src_is_causal,
+        )  # fmt: skip
+        return self.decoder(
+            tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal,
+        )  # fmt: skip

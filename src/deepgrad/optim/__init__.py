@@ -20,7 +20,8 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW, NAdam
 from .adamax import Adamax
 from .asgd import ASGD
-from .clip import clip_grad_norm_, clip_grad_value_
+from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+from .lbfgs import LBFGS
 from .optimizer import Optimizer, get
 from .radam import RAdam
 from .rmsprop import RMSprop
@@ -44,6 +45,7 @@ from .schedules import (
     StepLR,
 )
 from .sgd import SGD, Momentum
+from . import lr_scheduler
 
 __all__ = [
     "ASGD",
@@ -59,6 +61,7 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "CyclicLR",
     "ExponentialLR",
+    "LBFGS",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
@@ -78,6 +81,7 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "get",
+    "lr_scheduler",
 ]
 
 

@@ -1,0 +1,42 @@
+"""Parameters as one flat vector and back (PyTorch's ``nn.utils.parameters_to_vector`` /
+``vector_to_parameters``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ... import backend
+from ...tensor import Tensor
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """The parameters' values flattened and concatenated, in order: a new ``(Σ numel,)`` tensor
+    (a copy, not connected to the graph).
+
+    >>> import deepgrad as dg
+    >>> parameters_to_vector([dg.ones(2, 2), dg.zeros(1)]).tolist()
+    [1.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    params = list(parameters)
+    if not params:
+        raise ValueError("parameters_to_vector: got no parameters")
+    return Tensor(backend.xp.concatenate([p.data.reshape(-1) for p in params]))
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive slices of ``vec`` into the parameters' values (in place), the inverse of
+    :func:`parameters_to_vector`."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected vec to be a Tensor, but got: {type(vec).__name__}")
+    params = list(parameters)
+    total = sum(p.data.size for p in params)
+    if vec.ndim != 1 or vec.data.size != total:
+        raise ValueError(
+            f"vector_to_parameters: vec has shape {tuple(vec.shape)}, the parameters hold "
+            f"{total} values; expected shape ({total},)"
+        )
+    offset = 0
+    for p in params:
+        n = p.data.size
+        p.data[...] = vec.data[offset : offset + n].reshape(p.data.shape)
+        offset += n

@@ -1,0 +1,346 @@
+"""L-BFGS: a quasi-Newton method that re-evaluates the loss through a closure (PyTorch's
+``LBFGS``, with its optional strong-Wolfe line search)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .. import backend
+from ..autograd import enable_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+def _cubic_interpolate(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: Any = None
+) -> float:
+    """The minimizer of the cubic through ``(x1, f1, g1)`` and ``(x2, f2, g2)``, clamped to
+    ``bounds`` (default ``[min(x1, x2), max(x1, x2)]``); their midpoint when it has none."""
+    lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square >= 0:
+        d2 = d2_square**0.5
+        if x1 <= x2:
+            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(min_pos, lo), hi)
+    return (lo + hi) / 2.0
+
+
+def _strong_wolfe(
+    obj_func: Callable[[float], tuple[float, Any]],
+    t: float,
+    d: Any,
+    f: float,
+    g: Any,
+    gtd: float,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, Any, float, int]:
+    """A step ``t`` along ``d`` meeting the strong Wolfe conditions
+    ``f(t) <= f + c1·t·gtd`` and ``|g(t)·d| <= −c2·gtd`` (bracketing, then zooming with cubic
+    interpolation; Nocedal & Wright, Algorithm 3.5-3.6, as PyTorch does it). Returns
+    ``(f_new, g_new, t, evaluations)``."""
+    xp = backend.xp
+    d_norm = float(xp.abs(d).max())
+    g = g.copy()
+    f_new, g_new = obj_func(t)
+    ls_func_evals = 1
+    gtd_new = float(g_new.dot(d))
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
+    done = False
+    ls_iter = 0
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
+            done = True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            break
+        min_step, max_step = t + 0.01 * (t - t_prev), t * 10
+        tmp = t
+        t = _cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step)
+        )
+        t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
+        f_new, g_new = obj_func(t)
+        ls_func_evals += 1
+        gtd_new = float(g_new.dot(d))
+        ls_iter += 1
+    if ls_iter == max_ls:
+        bracket, bracket_f, bracket_g = [0.0, t], [f, f_new], [g, g_new]
+
+    insuf_progress = False
+    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
+        eps = 0.1 * (max(bracket) - min(bracket))
+        if min(max(bracket) - t, t - min(bracket)) < eps:
+            if insuf_progress or t >= max(bracket) or t <= min(bracket):
+                if abs(t - max(bracket)) < abs(t - min(bracket)):
+                    t = max(bracket) - eps
+                else:
+                    t = min(bracket) + eps
+                insuf_progress = False
+            else:
+                insuf_progress = True
+        else:
+            insuf_progress = False
+        f_new, g_new = obj_func(t)
+        ls_func_evals += 1
+        gtd_new = float(g_new.dot(d))
+        ls_iter += 1
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
+            bracket[high_pos], bracket_f[high_pos] = t, f_new
+            bracket_g[high_pos], bracket_gtd[high_pos] = g_new.copy(), gtd_new
+            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
+                bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
+                bracket_g[high_pos] = bracket_g[low_pos]
+                bracket_gtd[high_pos] = bracket_gtd[low_pos]
+            bracket[low_pos], bracket_f[low_pos] = t, f_new
+            bracket_g[low_pos], bracket_gtd[low_pos] = g_new.copy(), gtd_new
+    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
+
+
+class LBFGS(Optimizer):
+    """Limited-memory BFGS (PyTorch's ``LBFGS``): ``step(closure)`` runs up to ``max_iter``
+    iterations, each moving along ``d = −H·g`` where ``H`` approximates the inverse Hessian from
+    the last ``history_size`` pairs ``(s, y) = (Δw, Δg)`` (the two-loop recursion, scaled by
+    ``H₀ = sᵀy / yᵀy``). The step is ``lr`` (the first one ``min(1, 1/‖g‖₁)·lr``), or found by a
+    strong-Wolfe line search with ``line_search_fn="strong_wolfe"``.
+
+    ``closure()`` must clear the gradients, compute the loss, call ``backward()`` and return the
+    loss; it is called several times per step. All parameters form one group and must be
+    floating tensors. Stops early when ``max|g| <= tolerance_grad``, or a step or the change of
+    the loss falls under ``tolerance_change``, or after ``max_eval`` evaluations (default
+    ``1.25·max_iter``). Returns the first evaluation's loss.
+
+    >>> import deepgrad as dg
+    >>> w = dg.tensor([1.5, -0.5], dtype=dg.float64, requires_grad=True)
+    >>> opt = LBFGS([w], line_search_fn="strong_wolfe")
+    >>> def closure():
+    ...     opt.zero_grad()
+    ...     loss = ((w - dg.tensor([3.0, 2.0], dtype=dg.float64)) ** 2).sum()
+    ...     loss.backward()
+    ...     return loss
+    >>> _ = opt.step(closure)
+    >>> [round(v, 6) for v in w.tolist()]
+    [3.0, 2.0]
+    """
+
+    name = "lbfgs"
+
+    def __init__(
+        self,
+        params: Iterable[Any] | None = None,
+        lr: float = 1.0,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        if line_search_fn not in (None, "strong_wolfe"):
+            raise ValueError(
+                f"LBFGS: line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}"
+            )
+        super().__init__(
+            params, lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change, history_size=history_size,
+            line_search_fn=line_search_fn,
+        )  # fmt: skip
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        if self.is_bound:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        super().add_param_group(param_group)
+
+    def _params(self) -> list[Tensor]:
+        self._require_bound()
+        return self.param_groups[0]["params"]
+
+    def _gather_flat_grad(self) -> Any:
+        xp = backend.xp
+        parts = [
+            xp.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.data.reshape(-1)
+            for p in self._params()
+        ]
+        return xp.concatenate(parts)
+
+    def _add_grad(self, step_size: float, update: Any) -> None:
+        offset = 0
+        for p in self._params():
+            n = p.data.size
+            p.data += (
+                (step_size * update[offset : offset + n])
+                .reshape(p.data.shape)
+                .astype(p.data.dtype, copy=False)
+            )
+            offset += n
+
+    def _set_params(self, values: list[Any]) -> None:
+        for p, v in zip(self._params(), values, strict=True):
+            p.data[...] = v
+
+    def _evaluate(self, closure: Callable[[], Any]) -> float:
+        with enable_grad():
+            return float(closure())
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
+        """Run up to ``max_iter`` L-BFGS iterations; returns the loss ``closure()`` gave first."""
+        if closure is None:
+            raise RuntimeError(
+                "LBFGS.step needs a closure that re-evaluates the model and returns the loss: "
+                "opt.step(closure) with def closure(): opt.zero_grad(); loss = ...; "
+                "loss.backward(); return loss"
+            )
+        xp = backend.xp
+        group = self.param_groups[0]
+        lr = float(group["lr"])
+        max_iter, max_eval = int(group["max_iter"]), int(group["max_eval"])
+        tolerance_grad = float(group["tolerance_grad"])
+        tolerance_change = float(group["tolerance_change"])
+        history_size, line_search_fn = int(group["history_size"]), group["line_search_fn"]
+        params = self._params()
+        state = self.state.setdefault(params[0], {})
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+
+        with enable_grad():
+            orig_loss = closure()
+        loss = float(orig_loss)
+        current_evals = 1
+        state["func_evals"] += 1
+        flat_grad = self._gather_flat_grad()
+        if float(xp.abs(flat_grad).max(initial=0.0)) <= tolerance_grad:
+            return orig_loss
+
+        d, t = state.get("d"), state.get("t")
+        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+        h_diag = state.get("H_diag")
+        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            if state["n_iter"] == 1:
+                d = -flat_grad
+                old_dirs, old_stps, ro = [], [], []
+                h_diag = 1.0
+            else:
+                y = flat_grad - prev_flat_grad
+                s = d * t
+                ys = float(y.dot(s))
+                if ys > 1e-10:
+                    if len(old_dirs) == history_size:
+                        old_dirs.pop(0)
+                        old_stps.pop(0)
+                        ro.pop(0)
+                    old_dirs.append(y)
+                    old_stps.append(s)
+                    ro.append(1.0 / ys)
+                    h_diag = ys / float(y.dot(y))
+                num_old = len(old_dirs)
+                al = [0.0] * num_old
+                q = -flat_grad
+                for i in range(num_old - 1, -1, -1):
+                    al[i] = float(old_stps[i].dot(q)) * ro[i]
+                    q = q - al[i] * old_dirs[i]
+                d = r = q * h_diag
+                for i in range(num_old):
+                    be_i = float(old_dirs[i].dot(r)) * ro[i]
+                    r += (al[i] - be_i) * old_stps[i]
+            prev_flat_grad = flat_grad.copy()
+            prev_loss = loss
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / float(xp.abs(flat_grad).sum())) * lr
+            else:
+                t = lr
+            gtd = float(flat_grad.dot(d))
+            if gtd > -tolerance_change:
+                break
+
+            ls_func_evals = 0
+            if line_search_fn is not None:
+                x_init = [p.data.copy() for p in params]
+
+                def obj_func(step: float, x_init: list[Any] = x_init, d: Any = d) -> tuple:
+                    self._add_grad(step, d)
+                    value = self._evaluate(closure)
+                    grad = self._gather_flat_grad()
+                    self._set_params(x_init)
+                    return value, grad
+
+                loss, flat_grad, t, ls_func_evals = _strong_wolfe(
+                    obj_func, t, d, loss, flat_grad, gtd
+                )
+                self._add_grad(t, d)
+                opt_cond = float(xp.abs(flat_grad).max()) <= tolerance_grad
+            else:
+                self._add_grad(t, d)
+                opt_cond = False
+                if n_iter != max_iter:
+                    loss = self._evaluate(closure)
+                    flat_grad = self._gather_flat_grad()
+                    opt_cond = float(xp.abs(flat_grad).max()) <= tolerance_grad
+                    ls_func_evals = 1
+            current_evals += ls_func_evals
+            state["func_evals"] += ls_func_evals
+
+            if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+                break
+            if float(xp.abs(d * t).max()) <= tolerance_change:
+                break
+            if abs(loss - prev_loss) < tolerance_change:
+                break
+
+        state.update(
+            d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
+            prev_flat_grad=prev_flat_grad, prev_loss=prev_loss,
+        )  # fmt: skip
+        return orig_loss
+
+    step._takes_closure = True  # type: ignore[attr-defined]
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by :meth:`state_dict` (its direction and history are flat
+        vectors over all parameters, kept as saved)."""
+        if not self.is_bound:
+            self._pending_state = copy.deepcopy(state_dict)
+            return
+        for k, v in state_dict["param_groups"][0].items():
+            if k != "params":
+                self.param_groups[0][k] = v
+        xp = backend.xp
+        self.state = {}
+        for key, st in state_dict["state"].items():
+            p = self._params()[int(key)]
+            self.state[p] = {
+                k: [xp.array(a) for a in v] if isinstance(v, list)
+                else (xp.array(v) if hasattr(v, "shape") and getattr(v, "ndim", 0) else v)
+                for k, v in st.items()
+            }  # fmt: skip
