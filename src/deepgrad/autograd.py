@@ -335,6 +335,17 @@ class _CtxNode(Function):
             g = grads[pos]
             if g is not None and not isinstance(g, Tensor):
                 g = Tensor(g, dtype=self.inputs[k].dtype)
+            shape = self.inputs[k].shape
+            if g is not None and g.shape != shape:  # a broadcast gradient: summed, as torch
+                from .functional.shape import sum_to
+
+                try:
+                    g = sum_to(g, shape)
+                except ValueError:
+                    raise RuntimeError(
+                        f"function {fn_cls.__name__}.backward returned a gradient of shape "
+                        f"{g.shape} for argument {pos}, which has shape {shape}"
+                    ) from None
             out.append(g)
         for pos, g in enumerate(grads[:n_args]):
             if g is not None and pos not in positions:

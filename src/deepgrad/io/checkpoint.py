@@ -89,7 +89,7 @@ def _pack(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> 
         key = path or "_"
         while key in arrays:
             key += "_"
-        arrays[key] = numpy.ascontiguousarray(arr)
+        arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
         node: dict[str, Any] = {"__" + kind + "__": key}
         if kind == "tensor" and obj.requires_grad:
             node["requires_grad"] = True

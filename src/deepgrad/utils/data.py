@@ -109,7 +109,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
     Tensors and NumPy arrays are stacked into a tensor ``(B, *shape)`` (their dtype kept);
     Python floats become a float64 tensor, ints an int64 tensor, bools a bool tensor; strings
-    stay a list; a dict becomes a dict of batches, a named tuple a named tuple of batches, and a
+    stay as they came (a list, or a tuple inside a tuple of fields); a dict becomes a dict of batches, a named tuple a named tuple of batches, and a
     tuple or list of fields a **list** of batches (PyTorch's rule).
 
     >>> import numpy as np
@@ -140,7 +140,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, float):
         return Tensor(xp.asarray(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, collections.abc.Mapping):
         out = {k: default_collate([d[k] for d in batch]) for k in elem}
         try:
@@ -148,12 +148,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
         except TypeError:
             return out
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         sizes = {len(s) for s in batch}
         if len(sizes) != 1:
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(s)) for s in zip(*batch)]
+        return [default_collate(s) for s in zip(*batch)]
     raise TypeError(
         "default_collate: batch must contain tensors, NumPy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}"
@@ -484,7 +484,7 @@ class DataLoader:
 
     def _batches(self) -> Iterator[Any]:
         ds = self.dataset
-        if self.batch_size is None:  # no auto-batching: samples converted one by one
+        if self.batch_size is None and self.batch_sampler is None:  # samples one by one
             convert = self.collate_fn or default_convert
             source = iter(ds) if self._iterable else (ds[i] for i in self._indices())
             return (convert(s) for s in source)

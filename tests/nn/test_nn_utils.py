@@ -1,0 +1,71 @@
+"""nn.utils: clip_grad_norm_ (a total-norm tensor, as torch), clip_grad_value_,
+parameters_to_vector / vector_to_parameters, the rnn path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn
+
+
+def _pair(torch, grads):
+    ps = [dg.zeros(g.shape, dtype=g.dtype, requires_grad=True) for g in grads]
+    qs = [torch.zeros(g.shape, dtype=getattr(torch, g.dtype.name), requires_grad=True) for g in grads]  # fmt: skip
+    for p, q, g in zip(ps, qs, grads):
+        p.grad, q.grad = dg.tensor(g), torch.tensor(g)
+    return ps, qs
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.0, float("inf")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clip_grad_norm_matches_torch(torch, norm_type, dtype):
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=(3, 4)).astype(dtype), rng.normal(size=(5,)).astype(dtype)]
+    ps, qs = _pair(torch, grads)
+    total = nn.utils.clip_grad_norm_(ps, 1.0, norm_type=norm_type, foreach=True)
+    ttotal = torch.nn.utils.clip_grad_norm_(qs, 1.0, norm_type=norm_type, foreach=None)
+    assert isinstance(total, dg.Tensor) and total.shape == () and total.dtype == dtype
+    np.testing.assert_allclose(total.item(), ttotal.item(), rtol=1e-6)
+    for p, q in zip(ps, qs):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+    assert f"{float(total):.3f}" == f"{ttotal.item():.3f}"
+
+
+def test_clip_grad_norm_nonfinite_and_empty(torch):
+    (p,) = [dg.zeros(2, requires_grad=True)]
+    p.grad = dg.tensor([float("inf"), 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+    assert nn.utils.clip_grad_norm_([dg.zeros(2, requires_grad=True)], 1.0).item() == 0.0
+    with pytest.raises(ValueError, match="max_norm"):
+        nn.utils.clip_grad_norm_([p], -1.0)
+
+
+def test_clip_grad_value_matches_torch(torch):
+    grads = [np.linspace(-2, 2, 7)]
+    ps, qs = _pair(torch, grads)
+    nn.utils.clip_grad_value_(ps, 0.5, foreach=False)
+    torch.nn.utils.clip_grad_value_(qs, 0.5)
+    np.testing.assert_array_equal(ps[0].grad.numpy(), qs[0].grad.numpy())
+
+
+def test_parameters_to_vector_round_trip(torch):
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    model.load_state_dict({k: v.detach().numpy() for k, v in tmodel.state_dict().items()})
+    vec = nn.utils.parameters_to_vector(model.parameters())
+    tvec = torch.nn.utils.parameters_to_vector(tmodel.parameters())
+    np.testing.assert_array_equal(vec.numpy(), tvec.detach().numpy())
+    nn.utils.vector_to_parameters(vec * 0 + 1, model.parameters())
+    assert all(np.all(p.numpy() == 1) for p in model.parameters())
+    with pytest.raises(ValueError, match="expected shape"):
+        nn.utils.vector_to_parameters(dg.zeros(3), model.parameters())
+
+
+def test_rnn_path():
+    from deepgrad.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    assert pack_padded_sequence is nn.pack_padded_sequence
+    assert pad_packed_sequence is nn.pad_packed_sequence

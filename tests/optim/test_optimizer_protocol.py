@@ -1,0 +1,106 @@
+"""PyTorch's optimizer protocol on every optimizer: step(closure) returns the closure's loss
+and matches torch; zero_grad(set_to_none=...); the torch spellings and module paths."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import optim
+
+_OPTS = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("Adam", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.01}),
+    ("RAdam", {"lr": 0.01}),
+    ("Adamax", {"lr": 0.01}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adadelta", {"lr": 1.0}),
+    ("RMSprop", {"lr": 0.01}),
+    ("Rprop", {"lr": 0.01}),
+    ("ASGD", {"lr": 0.01}),
+]
+
+
+@pytest.mark.parametrize("name, kw", _OPTS)
+def test_step_with_closure_matches_torch(torch, name, kw):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=8)
+    losses = {}
+    for lib, mod in ((dg, optim), (torch, torch.optim)):
+        w = lib.tensor(np.zeros(3), requires_grad=True)
+        X, Y = lib.tensor(x), lib.tensor(y)
+        opt = getattr(mod, name)([w], **kw)
+
+        def closure(opt=opt, w=w, X=X, Y=Y):
+            opt.zero_grad()
+            loss = ((X @ w - Y) ** 2).mean()
+            loss.backward()
+            return loss
+
+        got = []
+        for _ in range(4):
+            loss = opt.step(closure)
+            got.append(loss.item())
+        assert opt.step() is None or lib is torch
+        losses[lib.__name__] = got
+    np.testing.assert_allclose(losses["deepgrad"], losses["torch"], rtol=1e-7)
+
+
+def test_closure_runs_with_grad_enabled_and_must_be_callable():
+    w = dg.zeros(2, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+
+    def closure():
+        assert dg.is_grad_enabled()
+        loss = (w + 1).sum()
+        loss.backward()
+        return loss
+
+    with dg.no_grad():
+        assert opt.step(closure).item() == 2.0
+    np.testing.assert_allclose(w.numpy(), [-0.1, -0.1], rtol=1e-6)
+    with pytest.raises(TypeError, match="callable"):
+        opt.step(3)
+
+
+def test_zero_grad_set_to_none(torch):
+    w = dg.ones(2, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    shared = dg.tensor([1.0, 2.0])
+    w.grad = shared
+    opt.zero_grad(set_to_none=False)
+    assert w.grad.tolist() == [0.0, 0.0] and shared.tolist() == [1.0, 2.0]
+    opt.zero_grad()
+    assert w.grad is None
+    model = dg.nn.Linear(2, 1)
+    model(dg.ones(1, 2)).sum().backward()
+    model.zero_grad(set_to_none=False)
+    assert model.weight.grad.tolist() == [[0.0, 0.0]]
+    model.zero_grad()
+    assert model.weight.grad is None
+    assert inspect.signature(optim.Optimizer.zero_grad).parameters["set_to_none"].default is True
+    assert inspect.signature(torch.optim.Optimizer.zero_grad).parameters["set_to_none"].default
+
+
+def test_torch_spellings_and_lr_scheduler_path(torch):
+    assert optim.Adadelta is optim.AdaDelta and optim.Adagrad is optim.AdaGrad
+    assert optim.RMSprop is optim.RMSProp
+    from deepgrad.optim import lr_scheduler
+
+    for name in lr_scheduler.__all__:
+        ours = inspect.signature(getattr(lr_scheduler, name))
+        theirs = inspect.signature(getattr(torch.optim.lr_scheduler, name))
+        assert [(p.name, p.default) for p in ours.parameters.values()] == [
+            (p.name, p.default) for p in theirs.parameters.values()
+        ], name
+    w = dg.zeros(1, requires_grad=True)
+    opt = optim.SGD([w], lr=1.0)
+    sched = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    opt.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.5]

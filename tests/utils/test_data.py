@@ -1,0 +1,183 @@
+"""deepgrad.utils.data: PyTorch's data API yielding tensors, batch for batch as torch's."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.utils import data as du
+
+
+def _as_np(batch):
+    if isinstance(batch, dg.Tensor):
+        return ("T", batch.numpy().dtype.name, batch.numpy().tolist())
+    if hasattr(batch, "detach"):  # a torch tensor
+        a = batch.numpy()
+        return ("T", a.dtype.name, a.tolist())
+    if isinstance(batch, dict):
+        return {k: _as_np(v) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return (type(batch).__name__, [_as_np(v) for v in batch])
+    if isinstance(batch, (list, tuple)):
+        return (type(batch).__name__, [_as_np(v) for v in batch])
+    return batch
+
+
+Point = namedtuple("Point", "x y")
+
+
+class _Samples:
+    """A map-style dataset of mixed samples, written once for both libraries."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __len__(self):
+        return 7
+
+    def __getitem__(self, i):
+        x = np.arange(3, dtype=np.float32) + i
+        if self.kind == "tuple":
+            return x, i
+        if self.kind == "dict":
+            return {"x": x, "label": i, "w": 0.5 * i, "name": f"s{i}", "flag": bool(i % 2)}
+        if self.kind == "list":
+            return [x, np.int64(i)]
+        return Point(x, float(i))
+
+
+@pytest.mark.parametrize("kind", ["tuple", "dict", "list", "named"])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_batches_match_torch(torch, kind, drop_last):
+    tl = torch.utils.data.DataLoader(_Samples(kind), batch_size=3, drop_last=drop_last)
+    dl = du.DataLoader(_Samples(kind), batch_size=3, drop_last=drop_last)
+    assert len(dl) == len(tl)
+    assert [_as_np(b) for b in dl] == [_as_np(b) for b in tl]
+
+
+def test_default_collate_matches_torch(torch):
+    for batch in (
+        [1, 2],
+        [1.5, 2.5],
+        [True, False],
+        [np.float32(1), np.float32(2)],
+        [np.zeros((2, 2), np.float64), np.ones((2, 2), np.float64)],
+        [dg.tensor([1, 2]), dg.tensor([3, 4])],
+        ["a", "b"],
+        [(1, "a"), (2, "b")],
+    ):
+        tbatch = [torch.tensor(b.numpy()) if isinstance(b, dg.Tensor) else b for b in batch]
+        assert _as_np(du.default_collate(batch)) == _as_np(
+            torch.utils.data.default_collate(tbatch)
+        )
+
+
+def test_tensor_dataset_and_fast_path(torch):
+    x = np.random.default_rng(0).normal(size=(10, 2))
+    y = np.arange(10)
+    dl = du.DataLoader(du.TensorDataset(dg.tensor(x), dg.tensor(y)), batch_size=4)
+    tl = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=4
+    )
+    assert [_as_np(b) for b in dl] == [_as_np(b) for b in tl]
+    xb, yb = next(iter(dl))
+    assert isinstance(xb, dg.Tensor) and xb.dtype == np.float64 and yb.dtype == np.int64
+    with pytest.raises(ValueError, match="size mismatch"):
+        du.TensorDataset(dg.zeros(3), dg.zeros(4))
+
+
+def test_shuffle_is_a_permutation_seeded_by_manual_seed():
+    ds = du.TensorDataset(dg.arange(20))
+
+    def order():
+        return [v for (b,) in du.DataLoader(ds, batch_size=6, shuffle=True) for v in b.tolist()]
+
+    dg.manual_seed(3)
+    a, b = order(), order()
+    assert sorted(a) == list(range(20)) and a != list(range(20))
+    assert a != b  # a new order each epoch
+    dg.manual_seed(3)
+    assert order() == a  # reproducible from the seed
+    gen = np.random.default_rng(5)
+    c = [v for (bt,) in du.DataLoader(ds, batch_size=6, shuffle=True, generator=gen) for v in bt.tolist()]  # fmt: skip
+    assert sorted(c) == list(range(20))
+
+
+@pytest.mark.parametrize("num_workers", [1, 2])
+def test_num_workers_gives_the_same_batches(num_workers):
+    ds = _Samples("dict")
+    dg.manual_seed(1)
+    ref = [_as_np(b) for b in du.DataLoader(ds, batch_size=2, shuffle=True)]
+    dg.manual_seed(1)
+    loader = du.DataLoader(ds, batch_size=2, shuffle=True, num_workers=num_workers,
+                           persistent_workers=True, pin_memory=True)  # fmt: skip
+    assert [_as_np(b) for b in loader] == ref
+
+
+def test_samplers_and_batch_sampler(torch):
+    ds = _Samples("tuple")
+    seq = list(du.DataLoader(ds, batch_size=2, sampler=du.SequentialSampler(ds)))
+    assert _as_np(seq) == _as_np(list(du.DataLoader(ds, batch_size=2)))
+    bs = du.BatchSampler(du.SequentialSampler(ds), batch_size=3, drop_last=True)
+    assert list(bs) == list(
+        torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(ds), 3, True)
+    )
+    got = [b[1].tolist() for b in du.DataLoader(ds, batch_sampler=[[0, 5], [2]])]
+    assert got == [[0, 5], [2]]
+    sub = [b[1].item() for b in du.DataLoader(ds, sampler=du.SubsetRandomSampler([1, 4, 6]))]
+    assert sorted(sub) == [1, 4, 6]
+    w = [b[1].item() for b in du.DataLoader(ds, sampler=du.WeightedRandomSampler([0, 0, 1, 0, 0, 0, 0], 4))]  # fmt: skip
+    assert w == [2, 2, 2, 2]
+    assert len(list(du.RandomSampler(ds))) == 7
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        du.DataLoader(ds, sampler=du.SequentialSampler(ds), shuffle=True)
+
+
+def test_batch_size_none_and_iterable_dataset(torch):
+    ds = _Samples("tuple")
+    one = next(iter(du.DataLoader(ds, batch_size=None)))
+    assert isinstance(one[0], dg.Tensor) and one[1] == 0
+
+    class Stream(du.IterableDataset):
+        def __iter__(self):
+            return iter([(np.float32(i), i) for i in range(5)])
+
+    got = [_as_np(b) for b in du.DataLoader(Stream(), batch_size=2)]
+
+    class TStream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter([(np.float32(i), i) for i in range(5)])
+
+    assert got == [_as_np(b) for b in torch.utils.data.DataLoader(TStream(), batch_size=2)]
+    with pytest.raises(ValueError, match="IterableDataset"):
+        du.DataLoader(Stream(), shuffle=True)
+
+
+def test_random_split_subset_concat():
+    ds = du.TensorDataset(dg.arange(10))
+    dg.manual_seed(0)
+    a, b = du.random_split(ds, [0.7, 0.3])
+    assert (len(a), len(b)) == (7, 3)
+    got = sorted(int(a[i][0].item()) for i in range(7)) + sorted(int(b[i][0].item()) for i in range(3))
+    assert sorted(got) == list(range(10))
+    dg.manual_seed(0)
+    a2, _ = du.random_split(ds, [7, 3])
+    assert list(a2.indices) == list(a.indices)
+    both = du.ConcatDataset([du.Subset(ds, [1, 2]), ds])
+    assert len(both) == 12 and both[2][0].item() == 0
+    xs = [b[0].tolist() for b in du.DataLoader(both, batch_size=5)]
+    assert xs[0] == [1, 2, 0, 1, 2]
+
+
+def test_errors_are_clear():
+    with pytest.raises(ValueError, match="positive"):
+        du.DataLoader(_Samples("tuple"), batch_size=0)
+    with pytest.raises(ValueError, match="num_workers"):
+        du.DataLoader(_Samples("tuple"), num_workers=-1)
+    with pytest.raises(RuntimeError, match="equal size"):
+        du.default_collate([np.zeros(2), np.zeros(3)])
+    with pytest.raises(TypeError, match="generator"):
+        du.DataLoader(_Samples("tuple"), shuffle=True, generator="x").__iter__()
