@@ -70,9 +70,7 @@ def test_default_collate_matches_torch(torch):
         [(1, "a"), (2, "b")],
     ):
         tbatch = [torch.tensor(b.numpy()) if isinstance(b, dg.Tensor) else b for b in batch]
-        assert _as_np(du.default_collate(batch)) == _as_np(
-            torch.utils.data.default_collate(tbatch)
-        )
+        assert _as_np(du.default_collate(batch)) == _as_np(torch.utils.data.default_collate(tbatch))
 
 
 def test_tensor_dataset_and_fast_path(torch):
@@ -161,7 +159,9 @@ def test_random_split_subset_concat():
     dg.manual_seed(0)
     a, b = du.random_split(ds, [0.7, 0.3])
     assert (len(a), len(b)) == (7, 3)
-    got = sorted(int(a[i][0].item()) for i in range(7)) + sorted(int(b[i][0].item()) for i in range(3))
+    got = sorted(int(a[i][0].item()) for i in range(7)) + sorted(
+        int(b[i][0].item()) for i in range(3)
+    )
     assert sorted(got) == list(range(10))
     dg.manual_seed(0)
     a2, _ = du.random_split(ds, [7, 3])
