@@ -41,6 +41,7 @@ from .functional import (
     einsum,
     exp,
     expm1,
+    flatten,
     flip,
     floor,
     gather,

@@ -96,3 +96,11 @@ from .transformer import (
 )
 from .upsample import Upsample
 from . import parallel, utils
+
+# ``import deepgrad.nn.functional as F`` (PyTorch's path) is deepgrad.functional itself
+import sys as _sys
+
+from .. import functional
+
+_sys.modules[__name__ + ".functional"] = functional
+del _sys
