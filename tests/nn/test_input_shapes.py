@@ -122,9 +122,10 @@ ACCEPTED = [
                                                ((-2, -1), (2, 3)), ((1, 1), (2, 3)), ((0, 0), ())]),
     *(_case(n, (), {"dim": d}, s) for n in ("Softmax", "LogSoftmax", "Softmin")
       for d, s in [(0, ()), (0, (4,)), (-1, (4,)), (1, (2, 4)), (0, (2, 3, 4)), (1, (2, 3, 4, 5))]),
-    # the default axis is the last one (as dim=-1; PyTorch's deprecated dim=None differs on 3-D+)
-    *(_case(n, (), {}, s, tkwargs={"dim": -1}) for n in ("Softmax", "LogSoftmax", "Softmin")
-      for s in [(4,), (2, 4), (2, 3, 4)]),
+    # without dim, PyTorch's legacy implicit axis (0 for 1-d and 3-d input, else 1), with its
+    # deprecation warning
+    *(_case(n, (), {}, s) for n in ("Softmax", "LogSoftmax", "Softmin")
+      for s in [(4,), (2, 4), (2, 3, 4), (2, 3, 4, 5)]),
     *(_case("PReLU", a, {}, s) for a, s in [((), ()), ((), (3,)), ((3,), (2, 3)), ((3,), (2, 3, 4))]),
     *(_case(n, (), {}, s) for n in ("ReLU", "GELU", "Tanh", "SiLU") for s in [(), (3,), (2, 3, 4)]),
     *(_case("Dropout", (), {}, s, train=False) for s in [(), (3,), (2, 3, 4)]),
