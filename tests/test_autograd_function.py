@@ -215,3 +215,8 @@ def test_deepgrad_style_functions_still_work_and_have_apply():
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([0.0, 1.0]), rtol=1e-6)
     assert Exp()(dg.tensor([0.0])).item() == 1.0
+
+
+def test_gradcheck_under_torchs_path():
+    x = dg.tensor([0.5, -1.0], dtype=dg.float64, requires_grad=True)
+    assert dg.autograd.gradcheck(lambda t: (t.tanh() * t).sum(), (x,))

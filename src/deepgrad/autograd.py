@@ -720,3 +720,13 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
             )
         seeds.append(g)
     return seeds
+
+
+def __getattr__(name: str) -> Any:
+    """``dg.autograd.gradcheck`` (PyTorch's path) is :func:`deepgrad.gradcheck`, loaded on use
+    (it imports the tensor module, which imports this one)."""
+    if name == "gradcheck":
+        from .gradcheck import gradcheck
+
+        return gradcheck
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
