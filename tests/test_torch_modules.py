@@ -29,6 +29,15 @@ def test_cudnn_flags_are_settable():
     cudnn.deterministic = True
     assert not cudnn.is_available() and not dg.backends.mps.is_available()
     cudnn.benchmark = cudnn.deterministic = False
+    dg.backends.cuda.matmul.allow_tf32 = True
+    dg.set_float32_matmul_precision("high")
+    assert dg.get_float32_matmul_precision() == "high"
+    dg.set_float32_matmul_precision("highest")
+    with pytest.raises(ValueError, match="highest"):
+        dg.set_float32_matmul_precision("low")
+    dg.use_deterministic_algorithms(True)
+    assert dg.are_deterministic_algorithms_enabled()
+    dg.use_deterministic_algorithms(False)
 
 
 def test_data_parallel_is_a_pass_through(torch):

@@ -130,6 +130,12 @@ from .io import register  # noqa: E402
 from .io.checkpoint import load, save  # noqa: E402
 from . import amp, backends, onnx  # noqa: E402
 from .amp import autocast  # noqa: E402
+from .backends import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from .compiler import compile  # noqa: E402
 from .printing import set_printoptions  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402

@@ -69,3 +69,21 @@ def test_rnn_path():
 
     assert pack_padded_sequence is nn.pack_padded_sequence
     assert pad_packed_sequence is nn.pad_packed_sequence
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("padding_side", ["right", "left"])
+def test_pad_sequence_matches_torch(torch, batch_first, padding_side):
+    from deepgrad.nn.utils.rnn import pad_sequence
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(n, 3)) for n in (4, 1, 3)]
+    ours = pad_sequence([dg.tensor(a) for a in arrays], batch_first, -1.0, padding_side)
+    theirs = torch.nn.utils.rnn.pad_sequence(
+        [torch.tensor(a) for a in arrays], batch_first, -1.0, padding_side
+    )
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    xs = [dg.tensor(a, requires_grad=True) for a in arrays]
+    assert dg.gradcheck(lambda *t: pad_sequence(list(t), batch_first, 2.0, padding_side), xs)
+    with pytest.raises(ValueError, match="sequence 1"):
+        pad_sequence([dg.zeros(2, 3), dg.zeros(2, 4)])

@@ -172,3 +172,40 @@ def _pack_like(out: Tensor, info: tuple) -> PackedSequence:
     flat = _flat_index(order, numpy.asarray(batch_sizes), B)
     data = _Gather(flat, T * B)(F.reshape(out, (T * B,) + out.shape[2:]))
     return PackedSequence(data, batch_sizes, sorted_idx, unsorted)
+
+
+def pad_sequence(
+    sequences: Any,
+    batch_first: bool = False,
+    padding_value: float = 0.0,
+    padding_side: str = "right",
+) -> Tensor:
+    """Stack tensors of different lengths ``(L_i, *)`` into one ``(L_max, B, *)`` tensor
+    (``(B, L_max, *)`` with ``batch_first``), filling the missing steps with ``padding_value``
+    after each sequence (before it with ``padding_side="left"``): PyTorch's
+    ``nn.utils.rnn.pad_sequence``, differentiable.
+
+    >>> import deepgrad as dg
+    >>> pad_sequence([dg.tensor([1, 2, 3]), dg.tensor([4])], batch_first=True).tolist()
+    [[1, 2, 3], [4, 0, 0]]
+    """
+    if padding_side not in ("right", "left"):
+        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")  # fmt: skip
+    seqs = [sequences] if isinstance(sequences, Tensor) else list(sequences)
+    if not seqs:
+        raise ValueError("pad_sequence: received an empty list of sequences")
+    seqs = [s if isinstance(s, Tensor) else as_tensor(s) for s in seqs]
+    trailing = seqs[0].shape[1:]
+    for i, s in enumerate(seqs):
+        if s.ndim == 0 or s.shape[1:] != trailing:
+            raise ValueError(
+                f"pad_sequence: every sequence must be (L, *{trailing}); sequence {i} has shape "
+                f"{s.shape}"
+            )
+    longest = max(s.shape[0] for s in seqs)
+    padded = []
+    for s in seqs:
+        n = longest - s.shape[0]
+        width = ((n, 0) if padding_side == "left" else (0, n),) + ((0, 0),) * len(trailing)
+        padded.append(F.pad(s, width, value=padding_value) if n else s)
+    return F.stack(padded, axis=0 if batch_first else 1)
