@@ -170,6 +170,7 @@ class Function:
         forward = inspect.getattr_static(cls, "forward", None)
         if isinstance(forward, staticmethod):
             cls._ctx_protocol = True
+            cls.__call__ = _refuse_instance_call  # type: ignore[method-assign]
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -191,11 +192,6 @@ class Function:
     _outputs: Any
 
     def __call__(self, *inputs: Tensor) -> Any:
-        if self._ctx_protocol:
-            raise RuntimeError(
-                f"{type(self).__name__} has a static forward(ctx, ...) (PyTorch's protocol): "
-                f"call it as {type(self).__name__}.apply(...), not by making an instance"
-            )
         # the hot path of the engine: one- and two-input calls avoid building lists
         make = _make_tensor
         n = len(inputs)
@@ -260,6 +256,14 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _refuse_instance_call(self: Function, *args: Any, **kwargs: Any) -> Any:
+    name = type(self).__name__
+    raise RuntimeError(
+        f"{name} has a static forward(ctx, ...) (PyTorch's protocol): call it as "
+        f"{name}.apply(...), not by making an instance"
+    )
 
 
 class FunctionCtx:
