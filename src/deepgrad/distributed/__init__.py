@@ -23,6 +23,14 @@ from .comm import Communicator, DistributedError, init, launched_by_mpi, world
 from .gradients import GradientReducer, broadcast_model, broadcast_optimizer_state
 from .metrics import merge_into, merged_state
 from .optimizer import DistributedOptimizer, batches
+from .process_group import (
+    destroy_process_group,
+    get_rank,
+    get_world_size,
+    init_process_group,
+    is_available,
+    is_initialized,
+)
 from .sharding import ShardedSource
 from .trainer import DataParallel, DataParallelTrainer, main_rank_only
 
@@ -56,6 +64,12 @@ __all__ = [
     "broadcast_model",
     "broadcast_optimizer_state",
     "broadcast_parameters",
+    "destroy_process_group",
+    "get_rank",
+    "get_world_size",
+    "init_process_group",
+    "is_available",
+    "is_initialized",
     "init",
     "is_main",
     "launched_by_mpi",
