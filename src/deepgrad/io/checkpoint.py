@@ -13,10 +13,10 @@ the structure is JSON in the header's ``__metadata__`` under ``deepgrad.structur
 safetensors reader can open it, and :func:`load` also reads safetensors files written elsewhere
 (``safetensors.torch.save_file``), returning a dict of tensors.
 
-Loading a file runs no code from it, and refuses a hostile file before allocating: the header
-length is checked against the file's size and a limit, every tensor's dtype (numbers and bools
-only), shape and byte range against the file, and the structure's JSON against a size and
-nesting limit. A pickle (what ``torch.save`` writes) is refused with a message saying so.
+Loading a file runs no code from it, and refuses a hostile file before allocating, with
+:mod:`deepgrad.io.safe_read`'s checks: the header length against the file's size and a limit,
+every tensor's dtype (numbers and bools only), shape and byte range against the file, and the
+structure's JSON against nesting and duplicate keys. A pickle (what ``torch.save`` writes) is refused with a message saying so.
 
 >>> import io, deepgrad as dg
 >>> buf = io.BytesIO()
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 from collections import OrderedDict
 from typing import Any
 
@@ -38,34 +37,27 @@ import numpy
 
 from .. import backend
 from ..tensor import Tensor
-from .serialization import ModelFileError, atomic_write
+from .safe_read import (
+    SAFETENSORS_DTYPES,
+    ModelFileError,
+    load_safetensors,
+    read_json,
+    safetensors_header,
+    safetensors_metadata,
+)
+from .serialization import atomic_write
 
-__all__ = ["load", "save", "MAX_HEADER_BYTES", "MAX_DEPTH"]
+__all__ = ["load", "save", "MAX_DEPTH"]
 
 #: the tag of deepgrad's structure in the safetensors metadata
 STRUCTURE_KEY = "deepgrad.structure"
 FORMAT = "deepgrad.checkpoint"
 FORMAT_VERSION = 1
-#: largest safetensors header accepted (bytes): names, shapes and the structure's JSON
-MAX_HEADER_BYTES = 64 * 2**20
 #: deepest nesting of the saved structure accepted
 MAX_DEPTH = 64
 
-#: safetensors dtypes deepgrad reads (numbers and bools; never objects)
-_DTYPES = {
-    "BOOL": numpy.dtype(bool),
-    "U8": numpy.dtype(numpy.uint8),
-    "I8": numpy.dtype(numpy.int8),
-    "U16": numpy.dtype(numpy.uint16),
-    "I16": numpy.dtype(numpy.int16),
-    "U32": numpy.dtype(numpy.uint32),
-    "I32": numpy.dtype(numpy.int32),
-    "U64": numpy.dtype(numpy.uint64),
-    "I64": numpy.dtype(numpy.int64),
-    "F16": numpy.dtype(numpy.float16),
-    "F32": numpy.dtype(numpy.float32),
-    "F64": numpy.dtype(numpy.float64),
-}
+#: the dtypes a checkpoint holds (numbers and bools; never objects): safetensors' own
+_DTYPES = frozenset(numpy.dtype(d).newbyteorder("=") for d in SAFETENSORS_DTYPES.values())
 
 
 # ---- save ------------------------------------------------------------------------------------
@@ -84,7 +76,7 @@ def _pack(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> 
     elif hasattr(obj, "__cuda_array_interface__") and hasattr(obj, "get"):  # a CuPy array
         kind, arr = "ndarray", backend.to_numpy(obj)
     if kind is not None:
-        if arr.dtype.kind not in "biuf" or arr.dtype not in _DTYPES.values():
+        if arr.dtype.kind not in "biuf" or arr.dtype.newbyteorder("=") not in _DTYPES:
             raise TypeError(f"dg.save: cannot save an array of dtype {arr.dtype} ({path!r})")
         key = path or "_"
         while key in arrays:
@@ -164,49 +156,6 @@ def _refuse_pickle(data: bytes, name: str) -> None:
         )
 
 
-def _check_header(data: bytes, name: str) -> dict[str, Any]:
-    """Parse and check the safetensors header against the file before any array is made."""
-    if len(data) < 8:
-        raise ModelFileError(f"{name} is too short to be a safetensors file ({len(data)} bytes)")
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > MAX_HEADER_BYTES or 8 + n > len(data):
-        raise ModelFileError(
-            f"{name}: the safetensors header declares {n} bytes, but the file holds "
-            f"{len(data) - 8} after the length field (limit {MAX_HEADER_BYTES}); the file is "
-            "truncated or not a safetensors file"
-        )
-    try:
-        header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ModelFileError(f"{name}: the safetensors header is not valid JSON ({e})") from e
-    if not isinstance(header, dict):
-        raise ModelFileError(f"{name}: the safetensors header is not a JSON object")
-    body = len(data) - 8 - n
-    for key, info in header.items():
-        if key == "__metadata__":
-            if not isinstance(info, dict) or not all(isinstance(v, str) for v in info.values()):
-                raise ModelFileError(f"{name}: __metadata__ must map strings to strings")
-            continue
-        ok = isinstance(info, dict) and info.get("dtype") in _DTYPES
-        shape, offsets = (info.get("shape"), info.get("data_offsets")) if ok else (None, None)
-        ok = ok and isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)
-        ok = ok and isinstance(offsets, list) and len(offsets) == 2
-        ok = ok and all(isinstance(o, int) for o in offsets)
-        if not ok:
-            raise ModelFileError(
-                f"{name}: tensor {key!r} has a malformed entry {str(info)[:200]} (expected a dtype "
-                f"among {sorted(_DTYPES)}, a shape and data_offsets)"
-            )
-        begin, end = offsets
-        size = int(numpy.prod(shape, dtype=object)) * _DTYPES[info["dtype"]].itemsize
-        if not 0 <= begin <= end <= body or end - begin != size:
-            raise ModelFileError(
-                f"{name}: tensor {key!r} declares bytes [{begin}, {end}) for shape {shape} "
-                f"({size} bytes), but the file's data section holds {body} bytes"
-            )
-    return header
-
-
 def _unpack(node: Any, arrays: dict[str, numpy.ndarray], depth: int, name: str) -> Any:
     if depth > MAX_DEPTH:
         raise ModelFileError(f"{name}: the saved structure nests deeper than {MAX_DEPTH} levels")
@@ -263,14 +212,9 @@ def load(
                         "not accepted")  # fmt: skip
     data, name = _read_all(f)
     _refuse_pickle(data, name)
-    header = _check_header(data, name)
-    from safetensors.numpy import load as st_load
-
-    try:
-        arrays = st_load(data)
-    except Exception as e:  # SafetensorError: overlapping or misordered ranges, ...
-        raise ModelFileError(f"{name} is corrupted (safetensors could not read it: {e})") from e
-    meta = header.get("__metadata__") or {}
+    header = safetensors_header(data, name)  # checked against the file before any array
+    arrays = load_safetensors(data, name, header)
+    meta = safetensors_metadata(data, name)
     text = meta.get(STRUCTURE_KEY)
     if text is None:  # a safetensors file from elsewhere: its tensors by name
         return {k: Tensor(backend.xp.asarray(v)) for k, v in arrays.items()}
@@ -280,8 +224,6 @@ def load(
             f"{name} has checkpoint format version {version!r}; this deepgrad reads up to "
             f"{FORMAT_VERSION} — upgrade deepgrad"
         )
-    try:
-        structure = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise ModelFileError(f"{name}: the saved structure is not valid JSON ({e})") from e
+    # each level of the saved object is at most three levels of JSON ({"__dict__": [[k, v]]})
+    structure = read_json(text.encode(), f"{name}: the saved structure", max_depth=3 * MAX_DEPTH + 3)  # fmt: skip
     return _unpack(structure, arrays, 0, name)
