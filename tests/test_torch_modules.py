@@ -149,3 +149,17 @@ def test_grad_modes_as_context_managers_and_decorators():
         return t * 2
 
     assert dg.is_grad_enabled() and not off(x).requires_grad
+
+
+def test_cuda_amp_path():
+    from deepgrad.cuda.amp import GradScaler, autocast
+
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        ctx = autocast()
+    with ctx:
+        pass
+    with autocast(enabled=False):
+        pass
+    with pytest.warns(UserWarning, match="Disabling"):
+        scaler = GradScaler(init_scale=1024.0)
+    assert scaler.get_scale() == 1.0 and dg.cuda.amp.GradScaler is GradScaler

@@ -130,6 +130,11 @@ from .io import register  # noqa: E402
 from .io.checkpoint import load, save  # noqa: E402
 from . import amp, backends, onnx  # noqa: E402
 from .amp import autocast  # noqa: E402
+import sys as _sys  # noqa: E402
+
+cuda.amp = amp.cuda_amp  # type: ignore[attr-defined]
+_sys.modules[__name__ + ".cuda.amp"] = amp.cuda_amp  # `from deepgrad.cuda.amp import GradScaler`
+del _sys
 from .backends import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,

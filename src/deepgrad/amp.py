@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import functools
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -123,3 +124,37 @@ class GradScaler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Accepted (a disabled scaler has no state)."""
+
+
+class _CudaAutocast(autocast):
+    """``torch.cuda.amp.autocast(enabled=True, dtype=torch.float16, cache_enabled=True)``:
+    :class:`autocast` on ``"cuda"`` (disabled here, with PyTorch's warning)."""
+
+    def __init__(self, enabled: bool = True, dtype: Any = None, cache_enabled: bool = True) -> None:
+        super().__init__("cuda", dtype, enabled, cache_enabled)
+
+
+class _CudaGradScaler(GradScaler):
+    """``torch.cuda.amp.GradScaler(init_scale=2.**16, ...)``: :class:`GradScaler` for
+    ``"cuda"`` (disabled here, an identity)."""
+
+    def __init__(
+        self,
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+        enabled: bool = True,
+    ) -> None:
+        super().__init__(
+            "cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled
+        )
+
+
+#: ``deepgrad.cuda.amp`` (PyTorch's older path ``torch.cuda.amp``): the same, with that path's
+#: signatures (no ``device_type`` argument)
+cuda_amp = types.ModuleType(
+    "deepgrad.cuda.amp", "PyTorch's torch.cuda.amp path (see deepgrad.amp)."
+)
+cuda_amp.autocast = _CudaAutocast  # type: ignore[attr-defined]
+cuda_amp.GradScaler = _CudaGradScaler  # type: ignore[attr-defined]

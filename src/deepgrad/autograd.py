@@ -393,7 +393,7 @@ def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict
             made.append(o)  # a non-tensor output passes through
             continue
         differentiable = record and id(o) not in ctx._non_differentiable and o.dtype.kind in "fc"
-        made.append(_make_tensor(o.data, node, i) if differentiable else o.detach())
+        made.append(_make_tensor(o._data, node, i) if differentiable else o.detach())
     if node is not None:
         node.inputs = tuple(args[i] for i in positions)
         node.needs_input_grad = tuple(needs[i] for i in positions)

@@ -4,7 +4,6 @@ pass counting correct predictions, and its state dict saved and loaded back."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 
 def cnn_classifier(torch, nn, F, optim, data, init, path, images, labels):
@@ -79,7 +78,6 @@ def cnn_classifier(torch, nn, F, optim, data, init, path, images, labels):
     return log
 
 
-@pytest.mark.xfail(strict=True, reason="needs parity-tensor: Tensor.eq, Tensor.view_as")
 def test_cnn_classifier(portability):
     rng = np.random.default_rng(0)
     images = rng.normal(size=(64, 1, 8, 8))

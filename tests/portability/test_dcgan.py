@@ -5,7 +5,6 @@ updates per batch with ``fake.detach()``."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 
 def dcgan(torch, nn, F, optim, data, init, path, images):
@@ -102,7 +101,6 @@ def dcgan(torch, nn, F, optim, data, init, path, images):
     return log
 
 
-@pytest.mark.xfail(strict=True, reason="needs parity-tensor: Tensor.size(0)")
 def test_dcgan(portability):
     rng = np.random.default_rng(0)
     images = np.tanh(rng.normal(size=(24, 1, 16, 16)))

@@ -3,8 +3,6 @@ linear, log-softmax) trained with SGD on two sentences."""
 
 from __future__ import annotations
 
-import pytest
-
 
 def lstm_tagger(torch, nn, F, optim, data, init, path):
     def prepare_sequence(seq, to_ix):
@@ -64,6 +62,5 @@ def lstm_tagger(torch, nn, F, optim, data, init, path):
     return losses
 
 
-@pytest.mark.xfail(strict=True, reason="needs parity-tensor: dtype name dg.long")
 def test_lstm_tagger(portability):
     portability.assert_same(lstm_tagger)

@@ -4,7 +4,6 @@ sine wave step by step (plus a future horizon), trained with LBFGS through a clo
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 
 def lstmcell_sine(torch, nn, F, optim, data, init, path, waves):
@@ -68,9 +67,6 @@ def lstmcell_sine(torch, nn, F, optim, data, init, path, waves):
     return log
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs parity-tensor: Tensor.size(0), dg.double, dg.from_numpy"
-)
 def test_lstmcell_lbfgs(portability):
     T, L, N = 20, 16, 5
     x = np.empty((N, L), np.float64)

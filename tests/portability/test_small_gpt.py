@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 
 def small_gpt(torch, nn, F, optim, data, init, path, tokens):
@@ -171,7 +170,6 @@ def small_gpt(torch, nn, F, optim, data, init, path, tokens):
     return log
 
 
-@pytest.mark.xfail(strict=True, reason="needs parity-tensor: Tensor.size(), dg.tril, dg.long")
 def test_small_gpt(portability):
     rng = np.random.default_rng(0)
     tokens = rng.integers(0, 11, size=200)

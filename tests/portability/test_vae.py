@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 
 def vae(torch, nn, F, optim, data, init, path, images):
@@ -71,7 +70,6 @@ def vae(torch, nn, F, optim, data, init, path, images):
     return log
 
 
-@pytest.mark.xfail(strict=True, reason="needs parity-tensor: Tensor.cpu()")
 def test_vae(portability):
     rng = np.random.default_rng(0)
     images = (rng.random(size=(48, 1, 8, 8)) > 0.5).astype(np.float64)

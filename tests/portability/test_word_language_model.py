@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 
 def word_language_model(torch, nn, F, optim, data, init, path, tokens, ntokens):
@@ -110,10 +109,6 @@ def word_language_model(torch, nn, F, optim, data, init, path, tokens, ntokens):
     return log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs parity-tensor: Tensor.size(0), Tensor.t(), Tensor.new_zeros, p.data.add_",
-)
 def test_word_language_model(portability):
     rng = np.random.default_rng(0)
     tokens = rng.integers(0, 12, size=160)

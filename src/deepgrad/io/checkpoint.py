@@ -68,7 +68,7 @@ def _pack(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> 
         return obj
     kind = None
     if isinstance(obj, Tensor):
-        kind, arr = "tensor", backend.to_numpy(obj.data)
+        kind, arr = "tensor", backend.to_numpy(obj._data)
     elif isinstance(obj, numpy.ndarray):
         kind, arr = "ndarray", obj
     elif isinstance(obj, numpy.generic):

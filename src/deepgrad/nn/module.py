@@ -290,7 +290,7 @@ class Module(KerasMethods):
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad.data), None, 0)
+                p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad._data), None, 0)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """PyTorch's ``Module.to``, in place: ``to(dtype)`` casts the floating parameters and

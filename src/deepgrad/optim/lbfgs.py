@@ -185,7 +185,7 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self) -> Any:
         xp = backend.xp
         parts = [
-            xp.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.data.reshape(-1)
+            xp.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
             for p in self._params()
         ]
         return xp.concatenate(parts)
@@ -193,17 +193,17 @@ class LBFGS(Optimizer):
     def _add_grad(self, step_size: float, update: Any) -> None:
         offset = 0
         for p in self._params():
-            n = p.data.size
-            p.data += (
+            n = p._data.size
+            p._data += (
                 (step_size * update[offset : offset + n])
-                .reshape(p.data.shape)
-                .astype(p.data.dtype, copy=False)
+                .reshape(p._data.shape)
+                .astype(p._data.dtype, copy=False)
             )
             offset += n
 
     def _set_params(self, values: list[Any]) -> None:
         for p, v in zip(self._params(), values, strict=True):
-            p.data[...] = v
+            p._data[...] = v
 
     def _evaluate(self, closure: Callable[[], Any]) -> float:
         with enable_grad():
@@ -286,7 +286,7 @@ class LBFGS(Optimizer):
 
             ls_func_evals = 0
             if line_search_fn is not None:
-                x_init = [p.data.copy() for p in params]
+                x_init = [p._data.copy() for p in params]
 
                 def obj_func(step: float, x_init: list[Any] = x_init, d: Any = d) -> tuple:
                     self._add_grad(step, d)

@@ -184,7 +184,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad.data), None, 0)
+                    p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad._data), None, 0)
 
     def _require_bound(self) -> None:
         if not self.is_bound:

@@ -125,7 +125,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     xp = backend.xp
     if isinstance(elem, Tensor):
         _same_shapes([t.shape for t in batch], "tensors")
-        return Tensor(xp.stack([t.data for t in batch]))
+        return Tensor(xp.stack([t._data for t in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind not in "biuf":
             raise TypeError(f"default_collate: cannot make a tensor from dtype {elem.dtype}")
@@ -196,13 +196,13 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(Tensor._from_op(t.data[index], None, 0) for t in self.tensors)
+        return tuple(Tensor._from_op(t._data[index], None, 0) for t in self.tensors)
 
     def get_batch(self, indices: np.ndarray) -> list[Tensor]:
         """The samples at ``indices`` as a batch (a list of tensors, as ``default_collate``
         makes of tuples), gathered by one fancy index per tensor."""
         idx = backend.xp.asarray(indices)
-        return [Tensor._from_op(t.data[idx], None, 0) for t in self.tensors]
+        return [Tensor._from_op(t._data[idx], None, 0) for t in self.tensors]
 
 
 def _batches_fast(dataset: Any) -> bool:
@@ -308,7 +308,7 @@ class WeightedRandomSampler(Sampler):
         generator: Any = None,
     ) -> None:
         super().__init__(None)
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1 or (w < 0).any() or not w.sum() > 0:
             raise ValueError(
                 "WeightedRandomSampler: weights must be a 1-d sequence of non-negative numbers "

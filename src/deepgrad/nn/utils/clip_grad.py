@@ -49,7 +49,7 @@ def clip_grad_norm_(
     xp = backend.xp
     if not params:
         return Tensor(xp.asarray(0.0, dtype=backend.get_default_dtype()))
-    dtype = params[0].grad.data.dtype
+    dtype = params[0].grad._data.dtype
     norm_type = float(norm_type)
     if math.isinf(norm_type):
         total = max(float(xp.abs(p.grad._data).max(initial=0.0)) for p in params)
@@ -69,7 +69,7 @@ def clip_grad_norm_(
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            p.grad = Tensor._from_op(p.grad.data * p.grad.data.dtype.type(coef), None, 0)
+            p.grad = Tensor._from_op(p.grad._data * p.grad._data.dtype.type(coef), None, 0)
     return Tensor(xp.asarray(total, dtype=dtype))
 
 

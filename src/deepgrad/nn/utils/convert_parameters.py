@@ -20,7 +20,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     params = list(parameters)
     if not params:
         raise ValueError("parameters_to_vector: got no parameters")
-    return Tensor(backend.xp.concatenate([p.data.reshape(-1) for p in params]))
+    return Tensor(backend.xp.concatenate([p._data.reshape(-1) for p in params]))
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
@@ -29,14 +29,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected vec to be a Tensor, but got: {type(vec).__name__}")
     params = list(parameters)
-    total = sum(p.data.size for p in params)
-    if vec.ndim != 1 or vec.data.size != total:
+    total = sum(p._data.size for p in params)
+    if vec.ndim != 1 or vec._data.size != total:
         raise ValueError(
             f"vector_to_parameters: vec has shape {tuple(vec.shape)}, the parameters hold "
             f"{total} values; expected shape ({total},)"
         )
     offset = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = vec.data[offset : offset + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = vec._data[offset : offset + n].reshape(p._data.shape)
         offset += n
