@@ -25,11 +25,11 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
-    {"backend", "_names", "_choices"},
+    {"backend", "_names", "_choices", "compiler", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
-    {"nn", "optim", "utils", "cuda", "amp", "backends", "onnx"},
-    {"train", "io", "models"},
+    {"nn", "optim", "utils", "cuda", "amp", "backends"},
+    {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
 ]

@@ -341,15 +341,13 @@ class _CtxNode(Function):
                 g = Tensor(g, dtype=self.inputs[k].dtype)
             shape = self.inputs[k].shape
             if g is not None and g.shape != shape:  # a broadcast gradient: summed, as torch
-                from .functional.shape import sum_to
-
-                try:
-                    g = sum_to(g, shape)
-                except ValueError:
+                reduced = _sum_to_shape(g, shape)
+                if reduced is None:
                     raise RuntimeError(
                         f"function {fn_cls.__name__}.backward returned a gradient of shape "
                         f"{g.shape} for argument {pos}, which has shape {shape}"
-                    ) from None
+                    )
+                g = reduced
             out.append(g)
         for pos, g in enumerate(grads[:n_args]):
             if g is not None and pos not in positions:
@@ -358,6 +356,20 @@ class _CtxNode(Function):
                     "which is not a tensor; return None there"
                 )
         return tuple(out)
+
+
+def _sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
+    """``g`` summed over the axes that broadcasting added to ``shape`` (differentiable, through
+    the tensor's own ``sum``), or ``None`` when ``shape`` does not broadcast to ``g.shape``."""
+    extra = g.ndim - len(shape)
+    if extra < 0 or any(b not in (1, a) for a, b in zip(g.shape[extra:], shape)):
+        return None
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, (a, b) in enumerate(zip(g.shape, shape)) if b == 1 and a != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
 
 
 #: one node class per PyTorch-protocol function, named ``<Name>Backward`` (what ``grad_fn`` shows)
