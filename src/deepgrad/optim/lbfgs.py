@@ -324,7 +324,6 @@ class LBFGS(Optimizer):
         )  # fmt: skip
         return orig_loss
 
-    step._takes_closure = True  # type: ignore[attr-defined]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by :meth:`state_dict` (its direction and history are flat

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import numbers
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -65,7 +66,9 @@ class Optimizer:
         if cls.__dict__.get("name"):
             _registry[cls.name] = cls
         step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "_takes_closure", False):
+        # a rule's plain step() gets PyTorch's step(closure=None); a step with arguments of its
+        # own (LBFGS's closure, a wrapper's share=) keeps its protocol
+        if step is not None and len(inspect.signature(step).parameters) == 1:
             cls.step = _with_closure(step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any] | None = None, **defaults: Any) -> None:
@@ -478,7 +481,6 @@ def _with_closure(step: Any) -> Any:
         step(self)
         return loss
 
-    wrapper._takes_closure = True  # type: ignore[attr-defined]
     return wrapper
 
 
