@@ -324,7 +324,6 @@ class LBFGS(Optimizer):
         )  # fmt: skip
         return orig_loss
 
-
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by :meth:`state_dict` (its direction and history are flat
         vectors over all parameters, kept as saved)."""
