@@ -88,8 +88,8 @@ def test_zero_grad_set_to_none(torch):
 
 
 def test_torch_spellings_and_lr_scheduler_path(torch):
-    assert optim.Adadelta is optim.AdaDelta and optim.Adagrad is optim.AdaGrad
-    assert optim.RMSprop is optim.RMSProp
+    for name in ("Adadelta", "Adagrad", "RMSprop", "LBFGS", "NAdam", "RAdam", "ASGD", "Rprop"):
+        assert getattr(optim, name).__name__ == name  # PyTorch's spellings
     from deepgrad.optim import lr_scheduler
 
     for name in lr_scheduler.__all__:
