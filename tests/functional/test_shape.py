@@ -371,7 +371,7 @@ def test_shape_errors():
         F.split(x, 0)
     with pytest.raises(IndexError, match=r"tensor of shape \(2, 3\)"):
         x[5]
-    with pytest.raises(ValueError, match="pad: expected 2"):
+    with pytest.raises(ValueError, match="pad: expected PyTorch.s flat pad tuple or 2"):
         F.pad(x, ((1, 1),))
     with pytest.raises(ValueError, match="flatten: axis 2"):
         F.flatten(x, 2)
@@ -405,3 +405,32 @@ def test_module_level_names_carry_torchs_contract():
     with pytest.warns(DeprecationWarning, match="broadcast_to"):
         assert F.expand(dg.tensor(a[:, :1]), (2, 3, 4)).shape == (2, 3, 4)
     assert not hasattr(torch, "expand")  # why deepgrad's module-level expand goes
+
+
+@pytest.mark.parametrize("pad", [(1, 2), (1, 2, 0, 1), (0, 0, 2, 1), (3, 0, 1, 1, 2, 0)])
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_reads_pytorchs_flat_tuple_from_the_last_axis(pad, mode, torch):
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float64)
+    if mode != "constant" and len(pad) > 4:
+        pytest.skip("PyTorch pads at most the last 3 dims of a 3-d input non-constantly")
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.pad(
+        xt, pad, mode=mode, **({"value": 0.5} if mode == "constant" else {})
+    )
+    xd = dg.tensor(x, requires_grad=True)
+    yd = F.pad(xd, pad, mode, **({"value": 0.5} if mode == "constant" else {}))
+    np.testing.assert_allclose(yd._data, yt.detach().numpy())
+    g = np.random.default_rng(1).normal(size=yt.shape)
+    yt.backward(torch.tensor(g))
+    (yd * dg.tensor(g)).sum().backward()
+    np.testing.assert_allclose(xd.grad._data, xt.grad.numpy())
+
+
+def test_pad_refuses_a_value_in_the_mode_position_and_odd_tuples():
+    x = dg.zeros(2, 3)
+    with pytest.raises(TypeError, match="third argument is the mode"):
+        F.pad(x, (1, 1), 0.5)
+    with pytest.raises(ValueError, match="even length up to 2 \\* ndim = 4"):
+        F.pad(x, (1, 1, 1))
+    with pytest.raises(ValueError, match="even length"):
+        F.pad(x, (1, 1, 1, 1, 1, 1))

@@ -80,7 +80,7 @@ BAD = [
         "pad(1)",
         lambda x: F.pad(x, 1),
         lambda t: _torch_pad(t, (1, 1)),
-        r"cannot pad a 0-d tensor \(shape \(\)\): it has no axes; got pad_width 1",
+        r"cannot pad a 0-d tensor \(shape \(\)\): it has no axes; got pad 1",
     ),
 ]
 

@@ -538,13 +538,46 @@ class PadModeAdjoint(Function):
         return PadMode(self.pad_width, self.mode)(ggx)
 
 
-def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0, mode: str = "constant") -> Tensor:
-    """Pad ``x``: ``pad_width`` is NumPy's (an int for every side, or one ``(before, after)``
-    pair per axis).
+def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
+    """One ``(before, after)`` pair per axis from any of ``pad``'s three forms."""
+    if isinstance(pad_width, (int, numpy.integer)) and not isinstance(pad_width, bool):
+        return ((int(pad_width), int(pad_width)),) * ndim
+    items = tuple(pad_width)
+    if items and all(
+        isinstance(p, (int, numpy.integer)) and not isinstance(p, bool) for p in items
+    ):  # PyTorch's flat tuple, from the last axis backwards
+        if len(items) % 2 or len(items) > 2 * ndim:
+            raise ValueError(
+                f"pad: PyTorch's pad tuple needs an even length up to 2 * ndim = {2 * ndim} "
+                f"(pairs from the last axis backwards), got {pad_width!r}"
+            )
+        pairs = [(int(items[i]), int(items[i + 1])) for i in range(0, len(items), 2)]
+        pw = [(0, 0)] * (ndim - len(pairs)) + pairs[::-1]
+    else:
+        pw = [tuple(p) if not isinstance(p, (int, numpy.integer)) else (p, p) for p in items]
+    if len(pw) != ndim or any(len(p) != 2 or min(p) < 0 for p in pw):
+        raise ValueError(
+            f"pad: expected PyTorch's flat pad tuple or {ndim} non-negative (before, after) "
+            f"pairs, got {pad_width!r}"
+        )
+    return tuple((int(b), int(a)) for b, a in pw)
+
+
+def pad(
+    x: Tensor, pad: int | Sequence, mode: str = "constant", value: float | None = None
+) -> Tensor:
+    """Pad ``x``, with PyTorch's signature ``pad(input, pad, mode="constant", value=None)``.
+
+    ``pad`` is PyTorch's flat tuple, read from the **last** axis backwards:
+    ``(left, right)`` pads the last axis, ``(left, right, top, bottom)`` the last two, and so
+    on (an even length up to ``2 · ndim``). Two other forms, which ``torch.nn.functional.pad``
+    refuses and so cannot be mistaken for it, are accepted too: NumPy's ``pad_width``, one
+    ``(before, after)`` pair per axis from the first (``((0, 0), (1, 2))``), and one int for
+    every side of every axis.
 
     ``mode`` (PyTorch's names):
 
-    * ``"constant"``: fill with ``value``;
+    * ``"constant"``: fill with ``value`` (0 when None);
     * ``"reflect"``: mirror at the edge without repeating it (``[1 2 3]`` padded by 2 →
       ``[3 2 1 2 3 2 1]``); each padding must be smaller than the axis;
     * ``"replicate"``: repeat the edge value (``[1 1 1 2 3 3 3]``);
@@ -552,22 +585,28 @@ def pad(x: Tensor, pad_width: int | Sequence, value: float = 0.0, mode: str = "c
 
     Shape ``(..., n, ...)`` → ``(..., before + n + after, ...)``; the gradient adds each padded
     position's gradient into the input position it copies.
+
+    >>> import deepgrad as dg
+    >>> pad(dg.zeros(2, 3), (1, 2)).shape        # the last axis: 1 + 3 + 2
+    (2, 6)
+    >>> pad(dg.zeros(2, 3), ((1, 1), (0, 0))).shape  # NumPy's pairs, first axis first
+    (4, 3)
     """
+    value = 0.0 if value is None else value
+    if isinstance(mode, (int, float)) and not isinstance(mode, bool):
+        raise TypeError(
+            f"pad: the third argument is the mode (PyTorch's order: pad(input, pad, mode, "
+            f"value)), got {mode!r}; pass value={mode!r} for a constant fill"
+        )
+    pad_width = pad
     if x.ndim == 0:  # as PyTorch's F.pad: nothing to pad is a no-op, anything else an error
         if not isinstance(pad_width, int) and len(pad_width) == 0:
             return x
         raise ValueError(
-            f"pad: cannot pad a 0-d tensor (shape ()): it has no axes; got pad_width "
+            f"pad: cannot pad a 0-d tensor (shape ()): it has no axes; got pad "
             f"{pad_width!r} (reshape it to 1-d first)"
         )
-    if isinstance(pad_width, int):
-        pw = ((pad_width, pad_width),) * x.ndim
-    else:
-        pw = tuple((p, p) if isinstance(p, int) else tuple(p) for p in pad_width)
-    if len(pw) != x.ndim or any(len(p) != 2 or min(p) < 0 for p in pw):
-        raise ValueError(
-            f"pad: expected {x.ndim} non-negative (before, after) pairs, got {pad_width!r}"
-        )
+    pw = _pad_pairs(pad_width, x.ndim)
     if mode == "constant":
         return Pad(pw, value)(x)
     if mode not in _PAD_MODES:
