@@ -1,24 +1,33 @@
-"""Both spellings of an argument: NumPy's (``axis``, ``keepdims``) and PyTorch's (``dim``,
-``keepdim``).
+"""One name per argument: PyTorch's (``dim``, ``keepdim``, ``correction``, ``start_dim``,
+``end_dim``, ``dims``) is the declared spelling in :mod:`deepgrad.tensor` and
+:mod:`deepgrad.functional`; the few other spellings PyTorch itself accepts are accepted through
+:func:`torch_names`, and only those.
 
-:func:`torch_names` wraps a function so that a keyword argument may also be passed under its
-other library's name:
+The accepted aliases — the NumPy names PyTorch's own argument parser takes (``torch.sum(x,
+axis=1, keepdims=True)``) and ``var``/``std``'s ``unbiased`` flag:
 
 =================  =====================================================================
 parameter          also accepted as
 =================  =====================================================================
-``axis``           ``dim``
 ``dim``            ``axis``
-``keepdims``       ``keepdim``
 ``keepdim``        ``keepdims``
-``start_axis``     ``start_dim``
-``end_axis``       ``end_dim``
-``correction``     ``unbiased`` (a bool: ``True`` → 1, ``False`` → 0) and ``ddof``
+``correction``     ``unbiased`` (a bool: ``True`` → 1, ``False`` → 0)
 =================  =====================================================================
 
-plus any pairs given to the decorator (``@torch_names(axis="dims")`` for ``flip(x, dims)``).
+Refused with a ``TypeError`` that names PyTorch's spelling (PyTorch refuses them too):
+
+=================  =====================================================================
+spelling           PyTorch's name
+=================  =====================================================================
+``start_axis``     ``start_dim``
+``end_axis``       ``end_dim``
+``ddof``           ``correction``
+``axis``           ``dims`` (``flip``, ``roll``)
+=================  =====================================================================
+
 Positional use is unchanged. Naming one argument twice (``sum(x, 1, dim=1)``,
-``sum(x, axis=1, dim=1)``) is a ``TypeError`` that names both spellings.
+``sum(x, axis=1, dim=1)``) is a ``TypeError`` that names both spellings. ``@torch_names(
+alias="parameter")`` adds a pair for one function (``transpose``'s ``dims`` for ``axes``).
 
 This module imports nothing from deepgrad, so :mod:`deepgrad.tensor` can use it too.
 """
@@ -34,15 +43,19 @@ import numpy
 
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
-#: parameter name → the other names it is also accepted under
+#: parameter name → the other names it is also accepted under (PyTorch accepts them too)
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "axis": ("dim",),
     "dim": ("axis",),
-    "keepdims": ("keepdim",),
     "keepdim": ("keepdims",),
-    "start_axis": ("start_dim",),
-    "end_axis": ("end_dim",),
-    "correction": ("unbiased", "ddof"),
+    "correction": ("unbiased",),
+}
+
+#: parameter name → spellings refused with a message naming the parameter (PyTorch refuses them)
+_REFUSED: dict[str, tuple[str, ...]] = {
+    "start_dim": ("start_axis",),
+    "end_dim": ("end_axis",),
+    "correction": ("ddof",),
+    "dims": ("axis",),
 }
 
 
@@ -57,13 +70,14 @@ _CONVERT: dict[str, Callable[[Any, str], Any]] = {"unbiased": _unbiased}
 
 
 def torch_names(fn: Fn | None = None, /, **extra: str) -> Any:
-    """Decorator: let ``fn`` take each of its parameters under the other library's name too
-    (the table above), plus ``alias="parameter"`` pairs given in ``extra``.
+    """Decorator: let ``fn`` take its ``dim``/``keepdim``/``correction`` under the aliases in
+    the table above too (plus ``alias="parameter"`` pairs given in ``extra``), and refuse the
+    spellings PyTorch refuses with a ``TypeError`` naming PyTorch's.
 
-    Use bare (``@torch_names``) or with extra pairs (``@torch_names(axis="dims")``); it works
+    Use bare (``@torch_names``) or with extra pairs (``@torch_names(dims="axes")``); it works
     on methods too. The docstring gets a line naming the accepted spellings. On a constructor
     (``__init__``) the aliases also appear in the signature, as keyword-only parameters, so
-    that a module built as ``Softmax(dim=1)`` saves and rebuilds from its config."""
+    that a module built as ``Softmax(axis=1)`` saves and rebuilds from its config."""
 
     def decorate(f: Fn) -> Fn:
         return _wrap(f, extra)
@@ -77,6 +91,7 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     # alias → (parameter, its position when it may be passed positionally, converter)
     table: dict[str, tuple[str, int | None, Callable[[Any, str], Any] | None]] = {}
+    refused: dict[str, str] = {}  # a spelling PyTorch refuses → the parameter it means
     for i, p in enumerate(params.values()):
         if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
@@ -85,22 +100,26 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
             if alias not in params:
                 pos = i if p.kind in positional else None
                 table[alias] = (p.name, pos, _CONVERT.get(alias))
+        refused.update((r, p.name) for r in _REFUSED.get(p.name, ()) if r not in params)
+    for r in refused.keys() & table.keys():
+        del refused[r]
     unknown = [f"{a}={c!r}" for a, c in extra.items() if c not in params]
-    if unknown or not table:
+    if unknown or not (table or refused):
         raise TypeError(f"torch_names: {name} has no parameter to alias ({', '.join(unknown)})")
-    aliases = frozenset(table)
+    aliases = frozenset(table) | frozenset(refused)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if kwargs and not aliases.isdisjoint(kwargs):
-            kwargs = _rename(kwargs, len(args), table, name)
+            kwargs = _rename(kwargs, len(args), table, refused, name)
         return fn(*args, **kwargs)
 
     if fn.__name__ == "__init__":
         wrapper.__signature__ = _with_aliases(inspect.signature(fn), table)  # type: ignore[attr-defined]
-    pairs = ", ".join(f"``{a}`` for ``{c}``" for a, (c, _, _) in table.items())
-    note = f"Also accepts {pairs} (NumPy's and PyTorch's names for one argument)."
-    wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
+    if table:
+        pairs = ", ".join(f"``{a}`` for ``{c}``" for a, (c, _, _) in table.items())
+        note = f"Also accepts {pairs}, as PyTorch does (see :mod:`deepgrad._names`)."
+        wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
     return wrapper  # type: ignore[return-value]
 
 
@@ -121,12 +140,20 @@ def _with_aliases(sig: inspect.Signature, table: dict) -> inspect.Signature:
     return sig.replace(parameters=params + var_kw)
 
 
-def _rename(kwargs: dict[str, Any], nargs: int, table: dict, name: str) -> dict[str, Any]:
+def _rename(
+    kwargs: dict[str, Any], nargs: int, table: dict, refused: dict[str, str], name: str
+) -> dict[str, Any]:
     """``kwargs`` with each alias replaced by its parameter's own name; a ``TypeError`` when
-    one argument comes under two names (or positionally and under its alias)."""
+    a refused spelling comes (naming PyTorch's) or one argument comes under two names (or
+    positionally and under its alias)."""
     out: dict[str, Any] = {}
     spelled: dict[str, str] = {}  # parameter → the name it was passed as
     for key, value in kwargs.items():
+        if key in refused:
+            raise TypeError(
+                f"{name}() got an unexpected keyword argument {key!r}: PyTorch's name, the "
+                f"one deepgrad uses, is {refused[key]!r}"
+            )
         param, pos, convert = table.get(key, (key, None, None))
         if param in spelled:
             raise TypeError(

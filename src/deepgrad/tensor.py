@@ -112,6 +112,7 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
+    @torch_names
     def size(self, dim: int | None = None) -> Any:
         """PyTorch's ``size``: the shape as a :class:`Size` (a tuple), or the length of one
         axis as an int (``x.size(0)``, ``x.size(-1)``). The element count is ``numel()``."""
@@ -620,12 +621,12 @@ class Tensor:
 
     # ---- methods (thin calls into deepgrad.functional) ----------------------------------
     @torch_names
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.sum(self, axis, keepdims)
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.sum(self, dim, keepdim)
 
     @torch_names
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.mean(self, axis, keepdims)
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.mean(self, dim, keepdim)
 
     @torch_names
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -639,24 +640,24 @@ class Tensor:
         return F.min(self, dim, keepdim)
 
     @torch_names
-    def var(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        return F.var(self, axis, keepdims, correction)
+    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+        return F.var(self, dim, keepdim, correction)
 
     @torch_names
-    def std(self, axis: Any = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        return F.std(self, axis, keepdims, correction)
+    def std(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+        return F.std(self, dim, keepdim, correction)
 
     @torch_names
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.logsumexp(self, axis, keepdims)
+    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.logsumexp(self, dim, keepdim)
 
     @torch_names
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._from_op(self._data.argmax(axis=axis, keepdims=keepdims), None, 0)
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return Tensor._from_op(self._data.argmax(axis=dim, keepdims=keepdim), None, 0)
 
     @torch_names
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._from_op(self._data.argmin(axis=axis, keepdims=keepdims), None, 0)
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return Tensor._from_op(self._data.argmin(axis=dim, keepdims=keepdim), None, 0)
 
     def reshape(self, *shape: Any) -> Tensor:
         return F.reshape(self, shape[0] if len(shape) == 1 else shape)
@@ -688,16 +689,16 @@ class Tensor:
         return F.broadcast_to(self, shape)
 
     @torch_names
-    def squeeze(self, axis: Any = None) -> Tensor:
-        return F.squeeze(self, axis)
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return F.squeeze(self, dim)
 
     @torch_names
-    def unsqueeze(self, axis: int) -> Tensor:
-        return F.unsqueeze(self, axis)
+    def unsqueeze(self, dim: int) -> Tensor:
+        return F.unsqueeze(self, dim)
 
     @torch_names
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-        return F.flatten(self, start_axis, end_axis)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return F.flatten(self, start_dim, end_dim)
 
     def exp(self) -> Tensor:
         return F.exp(self)
@@ -724,12 +725,12 @@ class Tensor:
         return F.tanh(self)
 
     @torch_names
-    def softmax(self, axis: int = -1) -> Tensor:
-        return F.softmax(self, axis)
+    def softmax(self, dim: int = -1) -> Tensor:
+        return F.softmax(self, dim)
 
     @torch_names
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return F.log_softmax(self, axis)
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        return F.log_softmax(self, dim)
 
     def matmul(self, other: Any) -> Tensor:
         return F.matmul(self, other)
@@ -809,7 +810,7 @@ class Tensor:
     def neg(self) -> Tensor:
         return F.neg(self)
 
-    @torch_names(axis="dims")
+    @torch_names
     def flip(self, *args: Any, dims: Any = None) -> Tensor:
         """Reverse along ``x.flip(0, 1)``, ``x.flip((0, 1))`` or ``x.flip(dims=(0, 1))``."""
         if args and dims is not None:
@@ -818,7 +819,7 @@ class Tensor:
             )
         return F.flip(self, _dims(args) if dims is None else dims)
 
-    @torch_names(axis="dims")
+    @torch_names
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         return F.roll(self, shifts, dims)
 
@@ -863,12 +864,15 @@ class Tensor:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         return F.masked_fill(self, mask, value)
 
+    @torch_names
     def sort(self, dim: int = -1, descending: bool = False, **kwargs: Any) -> Any:
         return F.sort(self, dim, descending, **kwargs)
 
+    @torch_names
     def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
         return F.argsort(self, dim, descending)
 
+    @torch_names
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
         return F.topk(self, k, dim, largest, sorted)
 

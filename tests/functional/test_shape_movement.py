@@ -272,17 +272,17 @@ def test_squeeze_refuses_a_repeated_axis(torch, shape, axes):
 def test_flatten_start_after_end_raises(torch):
     with pytest.raises(RuntimeError, match="start_dim cannot come after end_dim"):
         torch.zeros(2, 3, 4).flatten(2, 1)
-    with pytest.raises(ValueError, match="flatten: start_axis 2 cannot come after end_axis 1"):
+    with pytest.raises(ValueError, match="flatten: start_dim 2 cannot come after end_dim 1"):
         F.flatten(dg.zeros(2, 3, 4), 2, 1)
-    with pytest.raises(ValueError, match="start_axis -1 cannot come after end_axis 0"):
+    with pytest.raises(ValueError, match="start_dim -1 cannot come after end_dim 0"):
         dg.zeros(2, 3).flatten(-1, 0)
     assert dg.zeros(2, 3).flatten(-1, -1).shape == (2, 3)
 
 
 def test_unsqueeze_out_of_range_names_the_valid_range():
-    with pytest.raises(ValueError, match=r"axis 3 is out of range for a tensor with 2 dims "):
+    with pytest.raises(ValueError, match=r"dim 3 is out of range for a tensor with 2 dims "):
         F.unsqueeze(dg.zeros(2, 3), 3)
-    with pytest.raises(ValueError, match=r"expected an axis in \[-3, 2\]"):
+    with pytest.raises(ValueError, match=r"expected a dim in \[-3, 2\]"):
         F.unsqueeze(dg.zeros(2, 3), -4)
     assert F.unsqueeze(dg.zeros(2, 3), -3).shape == (1, 2, 3)
     assert F.unsqueeze(dg.zeros(2, 3), 2).shape == (2, 3, 1)

@@ -279,5 +279,5 @@ def test_errors():
     np.testing.assert_array_equal(F.hardtanh(dg.tensor([0.0, 3.0]), 1.0, 1.0).numpy(), [1, 1])
     with pytest.raises(ValueError, match=r"max_val \(1.0\) must be greater than min_val \(1.0\)"):
         nn.Hardtanh(1.0, 1.0)
-    with pytest.raises(ValueError, match="softmin: axis 2 is out of range"):
+    with pytest.raises(ValueError, match="softmin: dim 2 is out of range"):
         F.softmin(dg.ones(2, 3), axis=2)

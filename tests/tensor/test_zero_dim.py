@@ -65,8 +65,8 @@ def test_matches_pytorch(torch, name, fd, ft):
 BAD = [
     ("squeeze(1)", lambda x: F.squeeze(x, 1), lambda t: t.squeeze(1), "axis 1 is out of range"),
     ("squeeze(-2)", lambda x: F.squeeze(x, -2), lambda t: t.squeeze(-2), "axis -2 is out of"),
-    ("unsqueeze(1)", lambda x: F.unsqueeze(x, 1), lambda t: t.unsqueeze(1), "axis 1 is out"),
-    ("unsqueeze(-2)", lambda x: F.unsqueeze(x, -2), lambda t: t.unsqueeze(-2), "axis -2 is"),
+    ("unsqueeze(1)", lambda x: F.unsqueeze(x, 1), lambda t: t.unsqueeze(1), "dim 1 is out"),
+    ("unsqueeze(-2)", lambda x: F.unsqueeze(x, -2), lambda t: t.unsqueeze(-2), "dim -2 is"),
     ("flatten(1)", lambda x: F.flatten(x, 1), lambda t: t.flatten(1), "flatten: axis 1 is out"),
     ("flatten(0, 1)", lambda x: F.flatten(x, 0, 1), lambda t: t.flatten(0, 1), "axis 1 is out"),
     ("flatten(-2)", lambda x: F.flatten(x, -2), lambda t: t.flatten(-2), "axis -2 is out"),

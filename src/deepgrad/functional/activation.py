@@ -256,13 +256,13 @@ class Softmax(Function):
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
         gyy = gy * y
-        return gyy - y * sum(gyy, self.axis, keepdims=True)
+        return gyy - y * sum(gyy, self.axis, keepdim=True)
 
 
 @torch_names
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``axis``."""
-    return Softmax(_check_axis(x, axis, "softmax"))(x)
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``dim``."""
+    return Softmax(_check_axis(x, dim, "softmax"))(x)
 
 
 class LogSoftmax(Function):
@@ -279,13 +279,13 @@ class LogSoftmax(Function):
         return z - xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy - exp(self.output()) * sum(gy, self.axis, keepdims=True)
+        return gy - exp(self.output()) * sum(gy, self.axis, keepdim=True)
 
 
 @torch_names
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """``x - logsumexp(x)`` along ``axis``: log-probabilities without overflow."""
-    return LogSoftmax(_check_axis(x, axis, "log_softmax"))(x)
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``: log-probabilities without overflow."""
+    return LogSoftmax(_check_axis(x, dim, "log_softmax"))(x)
 
 
 def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
@@ -293,7 +293,7 @@ def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
     own softmax (PyTorch accepts ``dim`` 0 or -1 there: the result is 1, or 0 for the log)."""
     if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
         raise ValueError(
-            f"{fn}: axis {axis} is out of range for a tensor with {x.ndim} dims "
+            f"{fn}: dim {axis} is out of range for a tensor with {x.ndim} dims "
             f"(expected one in [{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}])"
         )
     return axis % x.ndim if x.ndim else None
@@ -512,10 +512,10 @@ def tanhshrink(x: Tensor) -> Tensor:
 
 
 @torch_names
-def softmin(x: Tensor, axis: int = -1) -> Tensor:
-    """``softmin(x) = softmax(-x)`` along ``axis`` (default the last, as :func:`softmax`):
+def softmin(x: Tensor, dim: int = -1) -> Tensor:
+    """``softmin(x) = softmax(-x)`` along ``dim`` (default the last, as :func:`softmax`):
     ``e^(-x_i) / Σ_j e^(-x_j)``. Shapes: any → the same (a 0-d input gives 1)."""
-    return Softmax(_check_axis(x, axis, "softmin"))(-x)
+    return Softmax(_check_axis(x, dim, "softmin"))(-x)
 
 
 class Threshold(Function):

@@ -105,9 +105,9 @@ class Sum(Function):
 
 
 @torch_names
-def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum of elements over ``axis`` (all when None)."""
-    return Sum(_axes(axis, x.ndim, "sum"), keepdims)(x)
+def sum(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Sum of elements over ``dim`` (an int or a tuple; all when None)."""
+    return Sum(_axes(dim, x.ndim, "sum"), keepdim)(x)
 
 
 class Mean(Function):
@@ -131,9 +131,9 @@ class Mean(Function):
 
 
 @torch_names
-def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``: ``Σx / n``."""
-    return Mean(_axes(axis, x.ndim, "mean"), keepdims)(x)
+def mean(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """Arithmetic mean over ``dim``: ``Σx / n``."""
+    return Mean(_axes(dim, x.ndim, "mean"), keepdim)(x)
 
 
 class Max(Function):
@@ -251,7 +251,7 @@ class Var(Function):
         if x._data.size == 0:
             return Tensor(backend.xp.zeros(x.shape, x._data.dtype))
         shifted = x - Tensor(_pivot(x._data, self.axes))
-        d = shifted - mean(shifted, self.axes, keepdims=True)
+        d = shifted - mean(shifted, self.axes, keepdim=True)
         whole = self.axes is None or x.ndim == 0
         if self.dof > 0 or (self.dof < 0 and not whole):
             return _expand(gy, x.shape, self.axes) * d * (2.0 / self.dof)
@@ -265,11 +265,11 @@ class Var(Function):
 
 
 @torch_names
-def var(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+def var(x: Tensor, dim: Axis = None, keepdim: bool = False, correction: int = 1) -> Tensor:
     """Variance ``Σ(x - mean)² / (n - correction)``; ``correction=1`` (the default, as in
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance. With
     ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its warning."""
-    axes = _axes(axis, x.ndim, "var")
+    axes = _axes(dim, x.ndim, "var")
     dof = _reduced_size(x.shape, axes) - int(correction)
     if dof <= 0:
         warnings.warn(
@@ -279,7 +279,7 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 
             UserWarning,
             stacklevel=2,
         )
-    return Var(axes, keepdims, dof)(x)
+    return Var(axes, keepdim, dof)(x)
 
 
 class StdFromVar(Function):
@@ -299,10 +299,10 @@ class StdFromVar(Function):
 
 
 @torch_names
-def std(x: Tensor, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+def std(x: Tensor, dim: Axis = None, keepdim: bool = False, correction: int = 1) -> Tensor:
     """Standard deviation ``√var``; its gradient is 0 where it is 0 (a constant input), as
     PyTorch's."""
-    return StdFromVar()(var(x, axis, keepdims, correction))
+    return StdFromVar()(var(x, dim, keepdim, correction))
 
 
 class LogSumExp(Function):
@@ -330,9 +330,9 @@ class LogSumExp(Function):
 
 
 @torch_names
-def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def logsumexp(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """``log Σ e^x`` computed stably as ``m + log Σ e^(x - m)`` with ``m = max x``."""
-    return LogSumExp(_axes(axis, x.ndim, "logsumexp"), keepdims)(x)
+    return LogSumExp(_axes(dim, x.ndim, "logsumexp"), keepdim)(x)
 
 
 # ---- PyTorch's other reductions and scans -----------------------------------------------------

@@ -222,46 +222,46 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 
 @torch_names
-def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
-    """Remove axes of size 1 (all of them, or the given ones)."""
-    if axis is None:
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Remove dims of size 1 (all of them, or the given ones)."""
+    if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
-        axes = set(_norm_dims(axis, x.ndim, "squeeze"))
+        axes = set(_norm_dims(dim, x.ndim, "squeeze"))
         if x.ndim == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: itself, as PyTorch's
             return x
         for a in axes:
             if x.shape[a] != 1:
-                raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1")
+                raise ValueError(f"squeeze: dim {a} has size {x.shape[a]}, not 1")
         shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
     return reshape(x, shape)
 
 
 @torch_names
-def unsqueeze(x: Tensor, axis: int) -> Tensor:
-    """Insert an axis of size 1 at position ``axis`` (``-x.ndim - 1 <= axis <= x.ndim``)."""
-    if not -x.ndim - 1 <= axis <= x.ndim:
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at position ``dim`` (``-x.ndim - 1 <= dim <= x.ndim``)."""
+    if not -x.ndim - 1 <= dim <= x.ndim:
         raise ValueError(
-            f"unsqueeze: axis {axis} is out of range for a tensor with {x.ndim} dims "
-            f"(expected an axis in [{-x.ndim - 1}, {x.ndim}])"
+            f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dims "
+            f"(expected a dim in [{-x.ndim - 1}, {x.ndim}])"
         )
-    a = axis % (x.ndim + 1)
+    a = dim % (x.ndim + 1)
     return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
 
 
 @torch_names
-def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-    """Merge axes ``start_axis..end_axis`` into one (``flatten(x, 1)`` keeps the batch)."""
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (``flatten(x, 1)`` keeps the batch)."""
     if x.ndim == 0:  # PyTorch: 0-d → (1,), for dims 0 / -1 only
-        _norm_axis(start_axis, 0, "flatten")
-        _norm_axis(end_axis, 0, "flatten")
+        _norm_axis(start_dim, 0, "flatten")
+        _norm_axis(end_dim, 0, "flatten")
         return reshape(x, (1,))
-    s = _norm_axis(start_axis, x.ndim, "flatten")
-    e = _norm_axis(end_axis, x.ndim, "flatten")
+    s = _norm_axis(start_dim, x.ndim, "flatten")
+    e = _norm_axis(end_dim, x.ndim, "flatten")
     if s > e:
         raise ValueError(
-            f"flatten: start_axis {start_axis} cannot come after end_axis {end_axis} "
-            f"(axes {s} and {e} of a tensor with {x.ndim} dims)"
+            f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
+            f"(dims {s} and {e} of a tensor with {x.ndim} dims)"
         )
     size = 1
     for d in x.shape[s : e + 1]:
@@ -287,32 +287,32 @@ class Concat(Function):
 
 
 @torch_names
-def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim."""
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("concat: expected at least one tensor")
-    axis = _norm_axis(axis, ts[0].ndim, "concat")
+    axis = _norm_axis(dim, ts[0].ndim, "concat")
     for t in ts[1:]:
         if t.ndim != ts[0].ndim or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != axis
         ):
             raise ValueError(
-                f"concat: shapes {ts[0].shape} and {t.shape} differ outside axis {axis}"
+                f"concat: shapes {ts[0].shape} and {t.shape} differ outside dim {axis}"
             )
     return Concat(axis)(*ts)
 
 
 @torch_names
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dim."""
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("stack: expected at least one tensor")
     for t in ts[1:]:
         if t.shape != ts[0].shape:
             raise ValueError(f"stack: all tensors need one shape, got {ts[0].shape} and {t.shape}")
-    a = _norm_axis(axis, ts[0].ndim + 1, "stack")
+    a = _norm_axis(dim, ts[0].ndim + 1, "stack")
     return concat([unsqueeze(t, a) for t in ts], a)
 
 
@@ -338,10 +338,10 @@ class Split(Function):
 
 
 @torch_names
-def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0) -> tuple:
-    """Split ``x`` along ``axis`` into chunks of ``split_size`` (an int, PyTorch's meaning) or
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+    """Split ``x`` along ``dim`` into chunks of ``split_size`` (an int, PyTorch's meaning) or
     into pieces of the listed sizes."""
-    axis = _norm_axis(axis, x.ndim, "split")
+    axis = _norm_axis(dim, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
@@ -643,7 +643,7 @@ class Flip(Function):
         return Flip(self.axes)(gy)
 
 
-@torch_names(axis="dims")
+@torch_names
 def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims``: ``y[..., i, ...] = x[..., n-1-i, ...]``
     (same shape; its own inverse, so the gradient is the flipped gradient)."""
@@ -664,7 +664,7 @@ class Roll(Function):
         return Roll(tuple(-s for s in self.shifts), self.axes)(gy)
 
 
-@torch_names(axis="dims")
+@torch_names
 def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
     """Shift elements circularly: ``y[..., (i + s) mod n, ...] = x[..., i, ...]`` along each
     of ``dims`` by the matching entry of ``shifts``; with ``dims=None`` the flattened tensor
@@ -728,6 +728,7 @@ def repeat(x: Tensor, sizes: int | Sequence[int]) -> Tensor:
     return reshape(broadcast_to(reshape(x, spread), copies), out)
 
 
+@torch_names
 def tile(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     """PyTorch's ``tile``: :func:`repeat`, with ``dims`` padded by leading 1s when it has
     fewer entries than ``x`` has dims."""
@@ -936,6 +937,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
     return ValuesIndices((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
 
 
+@torch_names
 def argsort(x: Tensor, dim: int = -1, descending: bool = False) -> Tensor:
     """The int64 positions that sort ``x`` along ``dim`` (stable)."""
     return sort(x, dim, descending)[1]

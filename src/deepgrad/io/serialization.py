@@ -278,6 +278,12 @@ def module_to_config(module: Any) -> dict[str, Any]:
     return {"class": name, "config": config}
 
 
+#: constructor arguments model files written by earlier versions name otherwise (read as now)
+_RENAMED_ARGUMENTS: dict[str, dict[str, str]] = {
+    "Flatten": {"start_axis": "start_dim", "end_axis": "end_dim"},  # PyTorch's names now
+}
+
+
 def module_from_config(config: dict[str, Any]) -> Any:
     """Build a module from :func:`module_to_config`'s form (also written by hand, e.g. in a
     TOML file: ``{"class": "Linear", "config": {"in_features": 4, "out_features": 2}}``;
@@ -308,6 +314,8 @@ def module_from_config(config: dict[str, Any]) -> Any:
             f"the config of {name!r} must be a dict of constructor arguments, got "
             f"{type(raw).__name__}"
         )
+    renamed = _RENAMED_ARGUMENTS.get(name, {})
+    raw = {renamed.get(k, k): v for k, v in raw.items()}
     try:
         with budget.building(name):
             args, kwargs = _constructor_arguments(cls, name, raw)

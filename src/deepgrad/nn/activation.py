@@ -96,8 +96,8 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-def _implicit_axis(name: str, ndim: int) -> int:
-    """PyTorch's legacy axis for a softmax built without ``dim``: 0 for 0-, 1- and 3-d input,
+def _implicit_dim(name: str, ndim: int) -> int:
+    """PyTorch's legacy dim for a softmax built without ``dim``: 0 for 0-, 1- and 3-d input,
     else 1 (with PyTorch's deprecation warning)."""
     axis = 0 if ndim in (0, 1, 3) else 1
     warnings.warn(
@@ -110,31 +110,36 @@ def _implicit_axis(name: str, ndim: int) -> int:
 
 
 class Softmax(Module):
-    """Softmax along ``axis`` (or ``dim``, PyTorch's name). Without one, PyTorch's legacy rule
-    picks it (axis 0 for 0-, 1- and 3-d input, else 1) and warns, as PyTorch does."""
+    """Softmax along ``dim`` (``axis`` is accepted too). Without one, PyTorch's legacy rule
+    picks it (dim 0 for 0-, 1- and 3-d input, else 1) and warns, as PyTorch does."""
 
     @torch_names
-    def __init__(self, axis: int | None = None) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        axis = _implicit_axis("softmax", x.ndim) if self.axis is None else self.axis
-        return F.softmax(x, axis)
+        dim = _implicit_dim("softmax", x.ndim) if self.dim is None else self.dim
+        return F.softmax(x, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Module):
-    """Log-softmax along ``axis`` (or ``dim``, PyTorch's name; without one, as
-    :class:`Softmax`)."""
+    """Log-softmax along ``dim`` (``axis`` is accepted too; without one, as :class:`Softmax`)."""
 
     @torch_names
-    def __init__(self, axis: int | None = None) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        axis = _implicit_axis("log_softmax", x.ndim) if self.axis is None else self.axis
-        return F.log_softmax(x, axis)
+        dim = _implicit_dim("log_softmax", x.ndim) if self.dim is None else self.dim
+        return F.log_softmax(x, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 # ``inplace`` is accepted for PyTorch compatibility and ignored: the layer returns a new tensor
@@ -296,16 +301,19 @@ class Tanhshrink(Module):
 
 
 class Softmin(Module):
-    """``softmax(-x)`` along ``axis`` (or ``dim``; without one, as :class:`Softmax`)."""
+    """``softmax(-x)`` along ``dim`` (``axis`` is accepted too; without one, as :class:`Softmax`)."""
 
     @torch_names
-    def __init__(self, axis: int | None = None) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        axis = _implicit_axis("softmin", x.ndim) if self.axis is None else self.axis
-        return F.softmin(x, axis)
+        dim = _implicit_dim("softmin", x.ndim) if self.dim is None else self.dim
+        return F.softmin(x, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class Threshold(Module):

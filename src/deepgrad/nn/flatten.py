@@ -1,4 +1,4 @@
-"""``Flatten``: merge axes (by default all but the batch axis)."""
+"""``Flatten``: merge dims (by default all but the batch dim)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ from .module import Module
 
 
 class Flatten(Module):
-    """``(N, *dims)`` → ``(N, Πdims)`` for the default ``start_axis=1, end_axis=-1``
-    (``start_dim``/``end_dim``, PyTorch's names, are accepted too)."""
+    """``(N, *dims)`` → ``(N, Πdims)`` for the default ``start_dim=1, end_dim=-1``."""
 
     @torch_names
-    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.flatten(x, self.start_axis, self.end_axis)
+        return F.flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
-        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
