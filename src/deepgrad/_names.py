@@ -22,12 +22,18 @@ spelling           PyTorch's name
 ``start_axis``     ``start_dim``
 ``end_axis``       ``end_dim``
 ``ddof``           ``correction``
-``axis``           ``dims`` (``flip``, ``roll``)
+``axis``           ``dims`` (``flip``, ``roll``, ``permute``, ``tile``)
 =================  =====================================================================
 
+deepgrad takes the aliases wherever a function, method or layer takes ``dim``/``keepdim``/
+``correction``; PyTorch's ``torch.*`` functions and most methods do too, while a few of its
+Python-level ones (``F.softmax``, ``Tensor.split``, ``Tensor.norm``, ``nn.Softmax``) refuse
+``axis`` — the README's table of differences says so.
+
 Positional use is unchanged. Naming one argument twice (``sum(x, 1, dim=1)``,
-``sum(x, axis=1, dim=1)``) is a ``TypeError`` that names both spellings. ``@torch_names(
-alias="parameter")`` adds a pair for one function (``transpose``'s ``dims`` for ``axes``).
+``sum(x, axis=1, dim=1)``) is a ``TypeError`` that names both spellings. A new alias is added
+here, to the table, only where PyTorch accepts it too (``@torch_names(alias="parameter")``
+adds one for a single function; nothing uses that now).
 
 This module imports nothing from deepgrad, so :mod:`deepgrad.tensor` can use it too.
 """
@@ -74,7 +80,7 @@ def torch_names(fn: Fn | None = None, /, **extra: str) -> Any:
     the table above too (plus ``alias="parameter"`` pairs given in ``extra``), and refuse the
     spellings PyTorch refuses with a ``TypeError`` naming PyTorch's.
 
-    Use bare (``@torch_names``) or with extra pairs (``@torch_names(dims="axes")``); it works
+    Use bare (``@torch_names``) or with extra pairs (``@torch_names(alias="param")``); it works
     on methods too. The docstring gets a line naming the accepted spellings. On a constructor
     (``__init__``) the aliases also appear in the signature, as keyword-only parameters, so
     that a module built as ``Softmax(axis=1)`` saves and rebuilds from its config."""

@@ -718,8 +718,6 @@ def test_positional_use_unchanged():
 # ---- the whole surface: PyTorch's names declared, its aliases accepted, the rest refused -----
 NUMPY_NAMES = {"axis", "keepdims", "start_axis", "end_axis", "ddof"}
 TORCH_NAMES = {"dim", "keepdim", "correction", "start_dim", "end_dim", "dims"}
-#: left for the module-level transpose/permute decision (issue 14): NumPy's ``axes`` still
-NOT_YET = {"transpose", "permute"}
 
 
 def _surface():
@@ -741,7 +739,6 @@ def _surface():
         (n, f)
         for n, f in out
         if set(inspect.signature(f).parameters) & (NUMPY_NAMES | TORCH_NAMES)
-        and n.split(".")[1] not in NOT_YET
     ]
 
 

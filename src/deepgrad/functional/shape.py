@@ -96,6 +96,7 @@ class Permute(Function):
         return permute(gy, tuple(inv))
 
 
+@torch_names
 def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
     """The dims of ``x`` reordered: output dim ``i`` is input dim ``dims[i]`` (``torch.permute``;
     NumPy calls it ``transpose(x, axes)``).
