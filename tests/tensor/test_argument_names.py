@@ -736,9 +736,7 @@ def _surface():
         if not name.startswith("_") and inspect.isfunction(fn):
             out.append((f"Tensor.{name}", fn))
     return [
-        (n, f)
-        for n, f in out
-        if set(inspect.signature(f).parameters) & (NUMPY_NAMES | TORCH_NAMES)
+        (n, f) for n, f in out if set(inspect.signature(f).parameters) & (NUMPY_NAMES | TORCH_NAMES)
     ]
 
 
