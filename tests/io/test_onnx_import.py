@@ -179,3 +179,36 @@ def test_attention_shaped_subgraph():
     p = np.exp(s - s.max(-1, keepdims=True))
     want = (p / p.sum(-1, keepdims=True)) @ v
     np.testing.assert_allclose(net(q, k, v).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_file_that_is_not_onnx_is_refused_clearly(tmp_path):
+    from deepgrad.io.onnx_import.registry import OnnxImportError
+
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\xff\x00 definitely not a protobuf model \x00" * 10)
+    with pytest.raises(OnnxImportError, match="is not an ONNX model"):
+        dg.io.load_onnx(bad)
+    with pytest.raises(OnnxImportError, match="is not an ONNX model"):
+        dg.io.load_onnx(b"\x08\x07")  # parses, but holds no graph
+
+
+def test_external_data_is_refused_not_followed(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from deepgrad.io.onnx_import.registry import OnnxImportError
+
+    w = onnx.numpy_helper.from_array(np.arange(4, dtype=np.float32).reshape(2, 2), "w")
+    node = helper.make_node("MatMul", ["x", "w"], ["y"])
+    graph = helper.make_graph(
+        [node], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
+        initializer=[w],
+    )  # fmt: skip
+    model = helper.make_model(graph)
+    path = tmp_path / "ext.onnx"
+    onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+              location="data.bin", size_threshold=0)  # fmt: skip
+    with pytest.raises(OnnxImportError, match="external files"):
+        dg.io.load_onnx(path)

@@ -161,15 +161,46 @@ def load_onnx(path: Any) -> OnnxModule:
     if isinstance(path, onnx.ModelProto):
         model = path
     elif isinstance(path, (bytes, bytearray)):
-        model = onnx.load_from_string(bytes(path))
+        model = _parse(onnx, lambda: onnx.load_from_string(bytes(path)), "the bytes given")
     elif isinstance(path, (str, os.PathLike)):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"load_onnx: no such file: {os.fspath(path)!r}")
-        model = onnx.load(os.fspath(path))
+        where = repr(os.fspath(path))
+        model = _parse(onnx, lambda: onnx.load(os.fspath(path), load_external_data=False), where)
     else:
         raise TypeError(
             f"load_onnx: expected a path, bytes or onnx.ModelProto, got {type(path).__name__}"
         )
+    _refuse_external_data(onnx, model)
     module = OnnxModule(model)
     module.eval()
     return module
+
+
+def _parse(onnx: Any, load: Any, where: str) -> Any:
+    """The parsed model, or an :class:`OnnxImportError` saying the input is not one. Parsing
+    a protobuf allocates no more than the bytes it reads; tensors stored outside the file
+    (external data) are not followed (see :func:`_refuse_external_data`)."""
+    try:
+        model = load()
+    except Exception as e:  # noqa: BLE001 - protobuf's DecodeError and friends
+        raise OnnxImportError(
+            f"load_onnx: {where} is not an ONNX model ({type(e).__name__}: {e})"
+        ) from e
+    if not isinstance(model, onnx.ModelProto) or not model.HasField("graph"):
+        raise OnnxImportError(f"load_onnx: {where} is not an ONNX model (no graph)")
+    return model
+
+
+def _refuse_external_data(onnx: Any, model: Any) -> None:
+    """Tensors kept in other files (``data_location = EXTERNAL``) name paths the model file
+    chooses: they are refused rather than opened, with the one-file conversion to use."""
+    external = onnx.TensorProto.EXTERNAL
+    names = [t.name for t in model.graph.initializer if t.data_location == external]
+    if names:
+        shown = ", ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else "")
+        raise OnnxImportError(
+            f"load_onnx: the model keeps {len(names)} tensor(s) in external files ({shown}); "
+            "deepgrad does not open files a model names. Convert it to one file first, with "
+            "onnx: onnx.save(onnx.load(path), 'one.onnx', save_as_external_data=False)"
+        )
