@@ -23,6 +23,13 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         pass
 
 
+#: ``DEEPGRAD_TEST_BACKEND=cupy`` runs the suite on the CuPy backend (tools/gpu_check.sh, issue
+#: 19); unset, the suite runs on NumPy, as CI does.
+_BACKEND = os.environ.get("DEEPGRAD_TEST_BACKEND", "numpy")
+if _BACKEND != "numpy":
+    dg.set_backend(_BACKEND)  # raises, naming what is missing, where CuPy or a GPU is absent
+
+
 @pytest.fixture(autouse=True)
 def _deepgrad_state():
     """Seed deepgrad, and restore the default dtype and grad mode after the test."""
