@@ -386,3 +386,18 @@ def test_mha_keeps_its_own_mask_convention(torch, rng):
     ty, tw = theirs(tx, tx, tx, key_padding_mask=torch.tensor(pad), attn_mask=torch.tensor(causal))
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sdpa_refuses_an_explicit_mask_with_is_causal_as_pytorch_does(torch):
+    q = np.zeros((1, 2, 4), np.float32)
+    mask = np.ones((2, 2), bool)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.scaled_dot_product_attention(
+            torch.from_numpy(q), torch.from_numpy(q), torch.from_numpy(q),
+            attn_mask=torch.from_numpy(mask), is_causal=True,
+        )  # fmt: skip
+    x = dg.tensor(q)
+    with pytest.raises(ValueError, match="attn_mask cannot be given with is_causal=True"):
+        F.scaled_dot_product_attention(x, x, x, attn_mask=mask, is_causal=True)
+    y, w = F.attention_with_weights(x, x, x, attn_mask=mask, is_causal=True)  # deepgrad's own
+    np.testing.assert_allclose(w._data[0], [[1.0, 0.0], [0.5, 0.5]])

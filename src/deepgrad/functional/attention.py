@@ -258,17 +258,23 @@ def scaled_dot_product_attention(
     Shapes: ``query (…, L, E)``, ``key (…, S, E)``, ``value (…, S, Ev)`` (leading axes
     broadcast) → ``(…, L, Ev)``. ``attn_mask``: boolean (**True = takes part**, as in
     PyTorch) or float (added to the scores), broadcastable to ``(…, L, S)``. ``is_causal``
-    hides key ``j > i`` from query ``i`` (combined with ``attn_mask`` when both are given).
+    hides key ``j > i`` from query ``i``.
     ``dropout_p`` drops attention weights whenever it is > 0 (pass 0 in evaluation);
     ``scale`` defaults to ``1/√E``. ``enable_gqa``: ``key``/``value`` may have fewer heads
-    (axis -3) than ``query``, each shared by a group of query heads.
-    :func:`attention_with_weights` returns the weights too.
+    (axis -3) than ``query``, each shared by a group of query heads. As PyTorch, an explicit
+    ``attn_mask`` together with ``is_causal=True`` is refused (combine them yourself, or use
+    :func:`attention_with_weights`, which adds the two and returns the weights too).
 
     >>> import deepgrad as dg
     >>> q = dg.ones(1, 2, 4)
     >>> dg.functional.scaled_dot_product_attention(q, q, q, is_causal=True).shape
     (1, 2, 4)
     """
+    if attn_mask is not None and is_causal:
+        raise ValueError(
+            "scaled_dot_product_attention: an explicit attn_mask cannot be given with "
+            "is_causal=True (PyTorch refuses it too); fold the causal mask into attn_mask"
+        )
     return attention_with_weights(
         query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa
     )[0]
