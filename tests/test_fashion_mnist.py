@@ -108,7 +108,7 @@ def test_example_recipe_builds_and_mirrors_in_pytorch(path, cached_loader, torch
     model = R.build_model(recipe["model"])
     model.eval()
     with dg.no_grad():
-        out = model(dg.tensor(ds["x_test"])).data
+        out = model(dg.tensor(ds["x_test"])).numpy()
     assert out.shape == (16, 10) and np.isfinite(out).all()
     tmodel = bench.torch_module(model)
     tmodel.load_state_dict(
