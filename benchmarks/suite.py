@@ -131,7 +131,8 @@ def frameworks() -> list[str]:
 def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[str, Any]:
     """Median samples/s per framework over alternating rounds, the paired ratio per round
     (deepgrad ÷ PyTorch, the two measured back to back), peak memory, and the plain PyTorch
-    loop's figure for comparison. Only one process runs at any moment."""
+    loop's median over the same rounds (it runs once per round, right after the two workers,
+    while both are stopped). Only one process runs at any moment."""
     workers = {fw: Worker(fw, name, threads) for fw in frameworks()}
     try:
         steps = {}
@@ -139,11 +140,16 @@ def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[s
             t = w.run(2) / 2
             steps[fw] = max(2, int(round_s / max(t, 1e-6)))
         rates: dict[str, list[float]] = {fw: [] for fw in workers}
+        plain: list[float] = []
         for r in range(rounds):
             order = list(workers) if r % 2 == 0 else list(reversed(workers))
             for fw in order:
                 secs = workers[fw].run(steps[fw])
                 rates[fw].append(steps[fw] * BATCH[name] / secs)
+            if "pytorch" in workers:  # the plain loop takes its turn in every round, alone
+                ref = reference_torch(name, threads, max(1.0, round_s))
+                if ref:
+                    plain.append(ref)
         out: dict[str, Any] = {}
         for fw, w in workers.items():
             peak = w.peak_kib()
@@ -165,9 +171,9 @@ def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[s
             "min": min(paired),
             "max": max(paired),
         }
-        ref = reference_torch(name, threads, max(1.0, round_s))
-        if ref:
-            out["reference_pytorch"] = ref
+        if plain:
+            out["reference_pytorch"] = statistics.median(plain)
+            out["reference_rates"] = plain
     return out
 
 
@@ -372,8 +378,9 @@ worker is stopped with SIGSTOP, so no BLAS or OpenMP pool spins beside the one m
 framework's threads are fixed before its libraries load (`OMP_NUM_THREADS`, `MKL_NUM_THREADS`,
 `OPENBLAS_NUM_THREADS`, then `torch.set_num_threads` / threadpoolctl). The ratio column is the
 median of the per-round paired ratios, with their spread; the "plain loop" column is PyTorch's
-figure from an ordinary training loop run alone afterwards (benchmarks/reference.py), which the
-suite's PyTorch median must match within ~10 % for the row to be trusted.
+figure from an ordinary training loop (benchmarks/reference.py), a fresh process that takes its
+turn alone in every round: its median (and the suite's PyTorch median's distance from it), which
+must agree within ~10 % for the row to be trusted.
 
 A speed claim holds only with the CPU it was measured on: each machine kind seen has its own
 section below, rewritten only by a run on that kind.

@@ -101,3 +101,42 @@ def test_a_quick_run_never_rewrites_results_md(tmp_path):
     assert suite.results_path(args()) == suite.RESULTS
     assert suite.results_path(args(no_write=True)) is None
     assert suite.results_path(args(out=str(tmp_path / "f.md"))) == tmp_path / "f.md"
+
+
+def test_plain_loop_takes_its_turn_in_every_round_while_the_workers_are_stopped(monkeypatch):
+    """The plain PyTorch loop is measured once per round, never beside a running worker, and
+    the row reports its median over the rounds (one run after all rounds scattered ±30 %)."""
+    events: list[str] = []
+
+    class FakeWorker:
+        base_kib = 0
+
+        def __init__(self, framework, workload, threads):
+            self.framework = framework
+
+        def run(self, n):
+            events.append(self.framework)
+            return 1.0
+
+        def peak_kib(self):
+            return 1024
+
+        def close(self):
+            pass
+
+    plain = iter([100.0, 300.0, 200.0])
+
+    def fake_reference(name, threads, seconds):
+        events.append("plain")
+        return next(plain)
+
+    monkeypatch.setattr(suite, "Worker", FakeWorker)
+    monkeypatch.setattr(suite, "reference_torch", fake_reference)
+    monkeypatch.setattr(suite, "frameworks", lambda: ["deepgrad", "pytorch"])
+    out = suite.run_workload("tiny_mlp", 3, 0.1, 1)
+    assert events[2:] == [  # after one calibration call each: dg, torch, plain; reversed; ...
+        *("deepgrad", "pytorch", "plain"),
+        *("pytorch", "deepgrad", "plain"),
+        *("deepgrad", "pytorch", "plain"),
+    ]
+    assert out["reference_pytorch"] == 200.0 and out["reference_rates"] == [100.0, 300.0, 200.0]
