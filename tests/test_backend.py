@@ -97,3 +97,39 @@ def test_special_and_to_numpy():
     assert erf(0.0) == 0.0
     a = np.arange(3)
     assert backend.to_numpy(a) is a
+
+
+_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+           "complex64", "complex128"]  # fmt: skip
+
+
+def test_promote_types_is_pytorchs_table(torch):
+    """Every pair of the dtypes both libraries have: deepgrad's promotion equals
+    ``torch.promote_types`` (NumPy's differs where integers meet floats)."""
+    from deepgrad import backend
+
+    for a in _DTYPES:
+        for b in _DTYPES:
+            want = str(torch.promote_types(getattr(torch, a), getattr(torch, b)))
+            assert f"torch.{backend.promote_types(a, b)}" == want, (a, b)
+
+
+@pytest.mark.parametrize("shapes", [((2,), ()), ((), (2,)), ((), ()), ((2,), (2,))])
+def test_result_type_is_pytorchs_rule(torch, shapes):
+    """Dimensioned tensors outrank 0-d tensors, which outrank Python numbers, unless the
+    lower operand's category is higher (``torch.result_type``). complex32 has no NumPy dtype:
+    float16 meeting a complex 0-d tensor or number is complex64 in deepgrad."""
+    from deepgrad import backend
+
+    sa, sb = shapes
+    for a in _DTYPES:
+        for b in _DTYPES:
+            want = str(torch.result_type(torch.zeros(sa, dtype=getattr(torch, a)),
+                                         torch.zeros(sb, dtype=getattr(torch, b))))  # fmt: skip
+            got = backend.result_type(np.zeros(sa, dtype=a), np.zeros(sb, dtype=b))
+            assert f"torch.{got}" == want.replace("complex32", "complex64"), (a, sa, b, sb)
+        for number in (True, 3, 2.5):
+            want = str(torch.result_type(torch.zeros(sa, dtype=getattr(torch, a)), number))
+            assert f"torch.{backend.result_type(np.zeros(sa, dtype=a), number)}" == want
+    with pytest.raises(TypeError, match="tensors, arrays or numbers"):
+        backend.result_type(np.zeros(2), "a")

@@ -20,7 +20,14 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from .backend import get_default_dtype, manual_seed, set_backend, set_default_dtype
+from .backend import (
+    get_default_dtype,
+    manual_seed,
+    promote_types,
+    result_type,
+    set_backend,
+    set_default_dtype,
+)
 from .functional import (
     abs,
     all,

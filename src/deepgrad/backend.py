@@ -117,6 +117,84 @@ def set_default_dtype(dtype: Any) -> None:
     _default_dtype = d
 
 
+def promote_types(a: Any, b: Any) -> numpy.dtype:
+    """The dtype two *tensors* of dtypes ``a`` and ``b`` combine to, by PyTorch's table
+    (``torch.promote_types``), which differs from NumPy's where integers meet floats: the
+    float type wins as it is (``int64, float32 -> float32``; NumPy says float64) and a float
+    meeting a complex keeps its precision (``float64, complex64 -> complex128``). Within one
+    category the wider type wins and bool gives way to anything, as in NumPy.
+
+    >>> import deepgrad as dg
+    >>> dg.promote_types("int64", "float32"), dg.promote_types("uint8", "int8")
+    (dtype('float32'), dtype('int16'))
+    """
+    da, db = numpy.dtype(a), numpy.dtype(b)
+    if da == db:
+        return da
+    ka, kb = da.kind, db.kind
+    if ka == "b" or kb == "b":
+        return db if ka == "b" else da
+    if ka in "iu" and kb in "fc":
+        return db
+    if kb in "iu" and ka in "fc":
+        return da
+    return numpy.promote_types(da, db)
+
+
+def _category(dt: numpy.dtype) -> int:
+    return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}.get(dt.kind, 2)
+
+
+def result_type(*operands: Any) -> numpy.dtype:
+    """The dtype of an elementwise operation on ``operands``, by PyTorch's rule
+    (``torch.result_type``): operands of higher priority decide the dtype — tensors with
+    dimensions, then 0-d tensors, then Python numbers — and a lower-priority operand counts
+    only where its category (bool < integer < float < complex) is higher. So
+    ``float32 tensor + int64 tensor`` and ``float32 tensor + float64 0-d tensor`` are float32,
+    ``int64 tensor + 0-d float64 tensor`` is float64, and ``int64 tensor + 1.5`` takes the
+    default float dtype. Arrays count as tensors; NumPy scalars as Python numbers.
+
+    >>> import deepgrad as dg
+    >>> dg.result_type(dg.ones(3), dg.tensor(2.0, dtype=dg.float64))
+    dtype('float32')
+    >>> dg.result_type(dg.tensor([1, 2]), 2.5)
+    dtype('float32')
+    """
+    groups: list[numpy.dtype | None] = [None, None, None]  # dimensioned, 0-d, numbers
+    for v in operands:
+        dt = getattr(v, "dtype", None)
+        if isinstance(v, (bool, int, float, complex, numpy.generic)) or dt is None:
+            if isinstance(v, (bool, numpy.bool_)):
+                dt = numpy.dtype(bool)
+            elif isinstance(v, (int, numpy.integer)):
+                dt = numpy.dtype(numpy.int64)
+            elif isinstance(v, (float, numpy.floating)):
+                dt = _default_dtype
+            elif isinstance(v, (complex, numpy.complexfloating)):
+                dt = numpy.dtype(numpy.complex64 if _default_dtype.itemsize == 4 else "c16")
+            else:
+                raise TypeError(f"result_type expects tensors, arrays or numbers, got {v!r}")
+            g = 2
+        else:
+            dt = numpy.dtype(dt)
+            g = 0 if len(getattr(v, "shape", ())) else 1
+        groups[g] = dt if groups[g] is None else promote_types(groups[g], dt)
+    out: numpy.dtype | None = None
+    for dt in groups:  # from the highest priority down
+        if dt is None:
+            continue
+        if out is None:
+            out = dt
+        elif _category(dt) > _category(out):
+            if _category(dt) == 3 and out.kind == "f":  # float meets a complex number
+                out = numpy.promote_types(out, numpy.complex64)
+            else:
+                out = dt if _category(out) > 0 else promote_types(out, dt)
+    if out is None:
+        raise TypeError("result_type expects at least one operand")
+    return out
+
+
 def manual_seed(seed: int) -> None:
     """Seed every random draw of deepgrad: initializers and lazily built layers, dropout,
     ``rand``/``randn``, and — through :func:`draw_seed` — ``fit``'s shuffling, DataLoader

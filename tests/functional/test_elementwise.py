@@ -259,6 +259,48 @@ def test_float32_and_float64_tensors_mix_like_numpy():
     assert b.grad.dtype == np.float64
 
 
+_MIXED = ["bool", "int64", "int32", "uint8", "float16", "float32", "float64"]
+_OPS = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "maximum": lambda m, a, b: m.maximum(a, b),
+    "where": lambda m, a, b: m.where(m.tensor([True, False, True]), a, b),
+}
+
+
+@pytest.mark.parametrize("op", list(_OPS))
+@pytest.mark.parametrize("shapes", [((3,), ()), ((), (3,)), ((3,), (3,))], ids=str)
+def test_mixed_dtypes_promote_as_in_pytorch(torch, op, shapes):
+    """Two tensors of different dtypes meet in PyTorch's dtype, not NumPy's: ``float32 +
+    int64`` stays float32 and a 0-d float64 tensor does not widen a float32 one."""
+    f = _OPS[op]
+    for da in _MIXED:
+        for db in _MIXED:
+            if op == "sub" and "bool" in (da, db):
+                continue  # PyTorch refuses bool subtraction
+            if op == "maximum" and da != db and "bool" in (da, db):
+                continue
+            va = (np.array([1, 2, 1]) if shapes[0] else np.array(2)).astype(da)
+            vb = (np.array([2, 3, 4]) if shapes[1] else np.array(3)).astype(db)
+            want = f(torch, torch.from_numpy(va), torch.from_numpy(vb))
+            got = f(dg, dg.tensor(va), dg.tensor(vb))
+            assert f"torch.{got.dtype}" == str(want.dtype), (op, da, shapes[0], db, shapes[1])
+            np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float))
+
+
+def test_a_cast_for_promotion_passes_the_gradient_back_in_each_dtype():
+    x = dg.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    s = dg.tensor(np.float64(3.0), requires_grad=True)  # 0-d: does not widen x
+    y = x * s + x * dg.tensor([1, 1])
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and s.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
+    assert float(s.grad.numpy()) == 3.0
+
+
 # ---- ndarray ⊕ Tensor ---------------------------------------------------------------------
 @pytest.mark.parametrize(
     "op",

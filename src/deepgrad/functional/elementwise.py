@@ -64,13 +64,29 @@ def _const(v: Any, like: Tensor | None) -> Tensor:
 
 
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype, PyTorch's (:func:`~deepgrad.backend.result_type`):
+    a Python number takes the tensor's dtype (see :func:`_const`); two tensors meet in the
+    dtype PyTorch gives them, not NumPy's (``float32 + int64`` and ``float32 + 0-d float64``
+    stay float32). A cast of a tensor that needs a gradient is recorded."""
     if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            return a, b
-        return _meet_scalar(a, b), _const(b, a)
-    if isinstance(b, Tensor):
-        return _const(a, b), _meet_scalar(b, a)
-    return Tensor(a), Tensor(b)
+        if not isinstance(b, Tensor):
+            if isinstance(b, numbers.Number):
+                return _meet_scalar(a, b), _const(b, a)
+            b = Tensor(b)
+    elif isinstance(b, Tensor):
+        if isinstance(a, numbers.Number):
+            return _const(a, b), _meet_scalar(b, a)
+        a = Tensor(a)
+    else:
+        return Tensor(a), Tensor(b)
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:
+        dt = backend.result_type(a._data, b._data)
+        if da != dt:
+            a = astype(a, dt)
+        if db != dt:
+            b = astype(b, dt)
+    return a, b
 
 
 def _meet_scalar(t: Tensor, v: Any) -> Tensor:
