@@ -89,11 +89,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     ds = R.load_data(data_spec)
     results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
     name = data_spec.get("name", "digits")
-    how = (
-        "its own test split"
-        if name in ("fashion-mnist", "mnist")
-        else f"test_size {data_spec.get('test_size', 0.25)}, seed {data_spec.get('seed', 0)}"
-    )
+    if name == "shapes":  # segmentation, detection: the task's metrics on masks or boxes
+        from .app import dense_tasks
+
+        results.update(dense_tasks.evaluate(model, ds).metrics)
+        how = f"{ds['task']}, held-out images generated with seed {data_spec.get('seed', 0)} + 1000"
+    elif name in ("fashion-mnist", "mnist"):
+        how = "its own test split"
+    else:
+        how = f"test_size {data_spec.get('test_size', 0.25)}, seed {data_spec.get('seed', 0)}"
     print(
         f"deepgrad evaluate: {model_path} on the test part of {name!r} ({len(ds['x_test'])} "
         f"samples; {how}; data as in {source})"
@@ -206,6 +210,14 @@ def _predict(args: argparse.Namespace) -> int:
     compiled = model.__dict__.get(_KEY)
     loss = compiled.loss if compiled is not None else None
     pre = _preprocessing(model, model_path)
+    if pre is not None and pre.task in ("segmentation", "detection"):
+        what = "class scores per pixel" if pre.task == "segmentation" else "box maps to decode"
+        raise CLIError(
+            f"{model_path} was trained for the {pre.task} task ({what}); predict prints a class "
+            "or values per sample and cannot show masks or boxes. Use `deepgrad evaluate "
+            f"{model_path}` for its metrics, or in Python dg.load_model(...).predict(x) (then "
+            "argmax over the classes, or deepgrad.models.detector.decode)"
+        )
     x = _load_input(Path(args.input), pre.features if pre is not None else None)
     if pre is not None:
         x = pre.transform(x)

@@ -9,12 +9,14 @@ does not follow it before any work (``deepgrad train --help-recipe`` prints the 
 
     [data]        name = "digits" | "iris" | "wine" | "breast_cancer" | "diabetes" |
                          "fashion-mnist" | "mnist" | "moons" | "circles" | "spirals" |
-                         "house_prices" | "csv"
+                         "house_prices" | "shapes" | "csv"
                   path, target (csv / mnist), test_size = 0.25, scale = "standard" | "minmax" |
                   "none", flat = false, reshape = [8, 8] (per sample), subset = N (first N
                   training samples), test_subset = N, seed, task = "classification" |
                   "regression" (csv: a target of text labels is classification, its
-                  classes numbered in sorted order; missing cells get training medians)
+                  classes numbered in sorted order; missing cells get training medians) |
+                  "segmentation" | "detection" (shapes: n_samples, test_samples, size,
+                  max_shapes, noise; see :mod:`deepgrad.app.dense_tasks`)
     [model]       zoo = "LeNet5" with [model.args], or [[model.layers]] entries
                   {type = "Conv2d", args = [1, 16, 3], padding = 1, ...} (a Sequential)
     [optimizer]   name = "adam", lr = 1e-3, ...            (deepgrad.optim.get)
@@ -32,7 +34,10 @@ the ``[data]`` section), ``history.csv``, ``history.json``, ``metrics.json`` (te
 ``training_curves.png``, ``confusion_matrix.png`` (classification) and ``recipe.json`` (the
 recipe); for classification also ``roc_curve.png``, ``precision_recall.png``,
 ``calibration.png`` and ``classification_report.txt`` / ``.json``
-(:func:`deepgrad.viz.evaluation.write_classification_evaluation`). Older runs kept the fitted
+(:func:`deepgrad.viz.evaluation.write_classification_evaluation`); for segmentation
+``segmentation.png`` (inputs, true and predicted masks) and the pixel confusion matrix, for
+detection ``detections.png`` (predicted and true boxes), their metrics (pixel accuracy and mean
+IoU; mAP@0.5) measured on the held-out images (:mod:`deepgrad.app.dense_tasks`). Older runs kept the fitted
 scalers in ``preprocessing.json`` beside ``model.dg``; ``deepgrad predict`` still reads it for a
 model file without its own.
 """
@@ -54,6 +59,7 @@ import numpy as np
 from .._choices import unknown_choice
 from ..train.strategy import get_strategy
 from . import recipe_schema as S
+from . import recipe_tasks as RT
 from .recipe_schema import RecipeError
 
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
@@ -91,17 +97,7 @@ DEFAULT_RECIPE: dict[str, Any] = {
     },
 }
 
-CLASSIFICATION_SETS = {
-    "digits",
-    "iris",
-    "wine",
-    "breast_cancer",
-    "fashion-mnist",
-    "mnist",
-    "moons",
-    "circles",
-    "spirals",
-}
+CLASSIFICATION_SETS = RT.CLASSIFICATION_SETS
 
 
 __all__ = ["DEFAULT_RECIPE", "RecipeError", "load_recipe", "prepare", "run", "validate"]
@@ -142,11 +138,16 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
 
     Returns a dict with ``x_train, y_train, x_test, y_test``, ``task`` ("classification" or
     "regression"), ``class_names`` (or None), and ``preprocessing`` (a
-    :class:`~deepgrad.data.Preprocessing` with the fitted steps).
+    :class:`~deepgrad.data.Preprocessing` with the fitted steps); the shapes data set's
+    segmentation and detection tasks: :func:`deepgrad.app.dense_tasks.load_shapes`.
     """
     from .. import data as D
 
     name = spec.get("name", S.default("data", "name"))
+    if name == "shapes":
+        from .dense_tasks import load_shapes
+
+        return load_shapes(spec)
     seed = spec.get("seed", S.default("data", "seed"))
     test_size = spec.get("test_size", S.default("data", "test_size"))
     flat = spec.get("flat", S.default("data", "flat"))
@@ -309,7 +310,8 @@ def build_optimizer(spec: dict[str, Any]) -> Any:
 
 def build_loss(spec: str | dict[str, Any]) -> Any:
     """The loss of ``[training] loss``: a name, or a table with ``name`` and the loss
-    module's options (``{name = "cross_entropy", label_smoothing = 0.1}``)."""
+    module's options (``{name = "cross_entropy", label_smoothing = 0.1}``); ``"centernet"``
+    is :class:`~deepgrad.models.CenterNetLoss` for the shapes' three object classes."""
     from ..nn import loss as nnloss
 
     if isinstance(spec, dict):
@@ -317,12 +319,18 @@ def build_loss(spec: str | dict[str, Any]) -> Any:
         if "name" not in spec:
             raise RecipeError(f"training: loss table needs a name, got {spec}")
         name = spec.pop("name")
+        if name == "centernet":
+            from ..models import CenterNetLoss
+
+            return CenterNetLoss(RT.SHAPES_CLASSES - 1, **spec)
         try:
             return nnloss.get(name, **spec)
         except ValueError as e:
             raise RecipeError(f"training: {e}") from None
     if not isinstance(spec, str):
         raise RecipeError(f"training: loss must be a name or a table, got {spec!r}")
+    if spec == "centernet":
+        return build_loss({"name": spec})
     try:
         return nnloss.get(spec)
     except ValueError as e:
@@ -450,8 +458,12 @@ def prepare(
     dg.manual_seed(seed)
     model = build_model(recipe["model"])
     optimizer = build_optimizer(recipe.get("optimizer", {}))
-    loss = build_loss(tr.get("loss", "cross_entropy" if ds["task"] == "classification" else "mse"))
-    metrics = tr.get("metrics", ["accuracy"] if ds["task"] == "classification" else ["mae"])
+    task = ds["task"]
+    default_loss = RT.TASK_LOSS.get(task, "cross_entropy" if task == "classification" else "mse")
+    loss = build_loss(tr.get("loss", default_loss))
+    metrics = tr.get("metrics", ["accuracy"] if task == "classification" else ["mae"])
+    if task in RT.DENSE_TASKS:  # their metrics are the held-out set's (dense_tasks.evaluate)
+        metrics = []
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     cb_spec = recipe.get("callbacks", {}) if callbacks is None else callbacks
     if verbose is None:
@@ -532,6 +544,12 @@ def run(
     seconds = time.perf_counter() - t0
     results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
     results = {k: float(v) for k, v in results.items()}
+    dense = None
+    if ds["task"] in RT.DENSE_TASKS:  # the task's metrics: masks or decoded boxes vs the truth
+        from . import dense_tasks
+
+        dense = dense_tasks.evaluate(model, ds, recipe.get("training", {}).get("metrics"))
+        results.update(dense.metrics)
     results["epochs"] = len(history.epoch)
     results["seconds"] = round(seconds, 2)
     if not get_strategy().is_main:  # data-parallel: rank 0 alone writes the run's files
@@ -539,9 +557,14 @@ def run(
     model.preprocessing = ds["preprocessing"]  # saved inside model.dg: the file alone predicts
     model.save(out / "model.dg")
     (out / "history.json").write_text(json.dumps(history.history, indent=2))
-    (out / "metrics.json").write_text(json.dumps(results, indent=2))
+    per_class = {"per_class": dense.per_class} if dense is not None else {}
+    (out / "metrics.json").write_text(json.dumps({**results, **per_class}, indent=2))
     (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
     VT.plot_history(history.history, out / "training_curves.png", title=recipe.get("name", ""))
+    if dense is not None:
+        from .dense_tasks import write_figures
+
+        write_figures(ds, dense, out)
     if ds["task"] == "classification":
         scores = model.predict(ds["x_test"], batch_size=256)
         pred = scores.argmax(axis=1)

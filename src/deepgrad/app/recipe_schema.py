@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._choices import did_you_mean, unknown_choice
+from .recipe_tasks import TASKS
 
 
 class RecipeError(ValueError):
@@ -119,6 +120,7 @@ DATASETS = (
     "circles",
     "spirals",
     "house_prices",
+    "shapes",
     "csv",
 )
 #: schedule classes a recipe cannot build: they take functions or other schedules
@@ -189,14 +191,18 @@ def loss_names() -> list[str]:
 
 
 def metric_names() -> list[str]:
+    """The metrics a recipe may name: deepgrad's streaming metrics (logged each epoch) and the
+    dense tasks' held-out metrics (:data:`~deepgrad.app.recipe_tasks.TASK_METRICS`)."""
     from ..metrics.streaming import names
+    from .recipe_tasks import TASK_METRICS
 
-    return names()
+    return sorted({*names(), *(m for ms in TASK_METRICS.values() for m in ms)})
 
 
 # ---- deeper checks ---------------------------------------------------------------------------
 def _check_loss(value: Any, where: str) -> None:
     from ..nn import loss_names as LN
+    from . import recipe_tasks
 
     if isinstance(value, dict):
         if "name" not in value:
@@ -209,8 +215,12 @@ def _check_loss(value: Any, where: str) -> None:
         name, opts = value, {}
     if not isinstance(name, str):
         raise RecipeError(f"{where}: the loss name must be a string, got {_describe(name)}")
+    if name in recipe_tasks.RECIPE_LOSSES:
+        recipe_tasks.check_loss(name, opts, where)
+        return
     if name not in LN.names():
-        raise RecipeError(f"{where}: {unknown_choice('loss', name, LN.names())}")
+        names = [*LN.names(), *recipe_tasks.RECIPE_LOSSES]
+        raise RecipeError(f"{where}: {unknown_choice('loss', name, names)}")
     cls, fixed = LN.resolve(name)
     check_options(f"{where} ({name})", cls, opts, skip=tuple(fixed))
 
@@ -259,7 +269,11 @@ def _check_data(section: dict[str, Any], where: str) -> None:
     only = {
         "path": ("fashion-mnist", "mnist", "csv"),
         "target": ("csv",),
-        "n_samples": ("moons", "circles", "spirals", "house_prices"),
+        "n_samples": ("moons", "circles", "spirals", "house_prices", "shapes"),
+        "test_samples": ("shapes",),
+        "size": ("shapes",),
+        "max_shapes": ("shapes",),
+        "noise": ("shapes",),
         "flat": ("digits", "fashion-mnist", "mnist"),
     }
     for key, sets in only.items():
@@ -324,8 +338,10 @@ SECTIONS: tuple[Section, ...] = (
                 "name",
                 "str",
                 "The data set: bundled with scikit-learn (digits, iris, wine, "
-                "breast_cancer, diabetes), generated (moons, circles, spirals, house_prices), "
-                "Fashion-MNIST/MNIST IDX files, or a CSV file.",
+                "breast_cancer, diabetes), generated (moons, circles, spirals, house_prices; "
+                "shapes: images of circles, squares and triangles with their masks and boxes, "
+                "for task = segmentation or detection), Fashion-MNIST/MNIST IDX files, or a CSV "
+                "file.",
                 "digits",
                 choices=DATASETS,
                 what="dataset",
@@ -339,10 +355,12 @@ SECTIONS: tuple[Section, ...] = (
             Key(
                 "task",
                 "str",
-                "classification or regression; by default from the data set "
-                "(csv: text labels are classification, numbered in sorted order).",
+                "classification or regression, by default from the data set (csv: text "
+                "labels are classification, numbered in sorted order); segmentation (a class "
+                "per pixel) or detection (a box and class per shape) with name = shapes, which "
+                "needs it.",
                 default_doc="from the data set",
-                choices=("classification", "regression"),
+                choices=TASKS,
             ),
             Key(
                 "test_size",
@@ -376,9 +394,39 @@ SECTIONS: tuple[Section, ...] = (
             Key(
                 "n_samples",
                 "int",
-                "Size of a generated data set (moons, circles, spirals: 500; house_prices: 1000).",
-                default_doc="500 / 1000",
+                "Size of a generated data set (moons, circles, spirals: 500; house_prices: "
+                "1000; shapes: 2000 training images).",
+                default_doc="500 / 1000 / 2000",
                 low=1,
+            ),
+            Key(
+                "test_samples",
+                "int",
+                "shapes: images in the held-out set, generated with seed + 1000.",
+                300,
+                low=1,
+            ),
+            Key(
+                "size",
+                "int",
+                "shapes: the images' side in pixels (a multiple of 2**depth for UNet, of 4 for "
+                "CenterNet).",
+                default_doc="32 (segmentation), 48 (detection)",
+                low=16,
+            ),
+            Key(
+                "max_shapes",
+                "int",
+                "shapes: the most shapes per image (1 to max_shapes, never overlapping).",
+                default_doc="2 (segmentation), 3 (detection)",
+                low=1,
+            ),
+            Key(
+                "noise",
+                "float",
+                "shapes: standard deviation of the Gaussian pixel noise.",
+                0.08,
+                low=0,
             ),
         ),
         check=_check_data,
@@ -389,13 +437,19 @@ SECTIONS: tuple[Section, ...] = (
         "architecture config as written by save().",
         (
             Key(
-                "zoo", "str", "A network of deepgrad.models.", choices=zoo_models, what="zoo model"
+                "zoo",
+                "str",
+                "A network of deepgrad.models (UNet for segmentation, CenterNet for detection).",
+                choices=zoo_models,
+                what="zoo model",
             ),
             Key(
                 "args",
                 "table",
-                "The zoo model's arguments, e.g. {in_features = 10, "
-                "hidden = [32], out_features = 1}.",
+                "The zoo model's arguments, e.g. {in_features = 10, hidden = [32], "
+                "out_features = 1}; UNet: {in_channels = 1, num_classes = 4, base = 8, depth = "
+                '3, upsample = "transpose"}; CenterNet: {in_channels = 1, num_classes = 3, '
+                "width = 16}.",
             ),
             Key(
                 "layers",
@@ -475,14 +529,19 @@ SECTIONS: tuple[Section, ...] = (
                 "A loss name (deepgrad's, Keras's or PyTorch's: see the "
                 "loss table), or a table with name and the loss's options: {name = "
                 '"cross_entropy", label_smoothing = 0.1}.',
-                default_doc='"cross_entropy" (classification), "mse" (regression)',
+                default_doc='"cross_entropy" (classification, segmentation: per pixel), '
+                '"mse" (regression), "centernet" (detection)',
                 check=_check_loss,
             ),
             Key(
                 "metrics",
                 "list[str]|str",
-                "Metrics logged each epoch.",
-                default_doc='["accuracy"] (classification), ["mae"] (regression)',
+                "Metrics logged each epoch (classification, regression); for segmentation "
+                "(pixel_accuracy, mean_iou) and detection (map50: VOC's AP at IoU 0.5, "
+                "map50_coco: COCO's 101-point AP) those reported on the held-out set; a "
+                "metric of another task is refused.",
+                default_doc='["accuracy"] (classification), ["mae"] (regression), all the '
+                "task's (segmentation, detection)",
                 check=_check_metrics,
             ),
             Key(
@@ -809,6 +868,9 @@ def validate(recipe: Any, source: str = "recipe") -> dict[str, Any]:
     for sec in SECTIONS:
         if sec.required and sec.name not in recipe:
             raise RecipeError(f"{source}: a recipe needs a [{sec.name}] section ({sec.doc})")
+    from . import recipe_tasks
+
+    recipe_tasks.check(recipe, source)  # what the sections mean together, for the task
     return recipe
 
 

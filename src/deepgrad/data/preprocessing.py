@@ -92,7 +92,7 @@ class Preprocessing:
         by these column names).
     classes : list of str, optional
         The name of output class ``k`` (``deepgrad predict`` prints names, not indices).
-    task : {"classification", "regression"}, optional
+    task : {"classification", "regression", "segmentation", "detection"}, optional
     data : dict, optional
         Where the training data came from (a recipe's ``[data]`` section): ``deepgrad
         evaluate`` rebuilds the test set from it.

@@ -325,7 +325,7 @@ def preprocessing_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where:
         rest = {k: v for k, v in s.items() if k != "name"}
         steps.append((s["name"], transformer_from_config(rest, arrays, f"{where}: step {i}")))
     task = cfg.get("task")
-    if task not in (None, "classification", "regression"):
+    if task not in (None, "classification", "regression", "segmentation", "detection"):
         raise ModelFileError(f"{where}: preprocessing task {task!r:.40} is not a task")
     data = cfg.get("data")
     if data is not None and not isinstance(data, dict):
