@@ -51,12 +51,12 @@ def load_shapes(spec: dict[str, Any]) -> dict[str, Any]:
     from ..data.datasets import SHAPE_CLASSES, make_shapes_detection, make_shapes_segmentation
 
     task = spec["task"]
-    seed = spec.get("seed", 0)
+    seed = shapes_value(spec, "seed")
     n_train = shapes_value(spec, "n_samples")
     n_test = shapes_value(spec, "test_samples")
     n_train = min(n_train, spec.get("subset", n_train))
     n_test = min(n_test, spec.get("test_subset", n_test))
-    kw = {"size": shapes_value(spec, "size"), "noise": spec.get("noise", 0.08)}
+    kw = {"size": shapes_value(spec, "size"), "noise": shapes_value(spec, "noise")}
     if task == "segmentation":
         make = make_shapes_segmentation
         kw["max_shapes"] = shapes_value(spec, "max_shapes")

@@ -49,10 +49,10 @@ TASK_MODEL = {"segmentation": "UNet", "detection": "CenterNet"}
 RECIPE_LOSSES = ("centernet",)
 #: classes of the shapes data set: background, circle, square, triangle
 SHAPES_CLASSES = 4
-#: the generated shapes' defaults per task (what make_shapes_segmentation/_detection take)
+#: the generated shapes' defaults that depend on the task (the others: the schema's)
 SHAPES_DEFAULTS: dict[str, dict[str, Any]] = {
-    "segmentation": {"n_samples": 2000, "test_samples": 300, "size": 32, "max_shapes": 2},
-    "detection": {"n_samples": 2000, "test_samples": 300, "size": 48, "max_shapes": 3},
+    "segmentation": {"n_samples": 2000, "size": 32, "max_shapes": 2},
+    "detection": {"n_samples": 2000, "size": 48, "max_shapes": 3},
 }
 #: the data sets whose own task is classification (the others' is regression)
 CLASSIFICATION_SETS = frozenset(
@@ -73,8 +73,15 @@ def task_of(data: dict[str, Any]) -> str | None:
 
 
 def shapes_value(data: dict[str, Any], key: str) -> Any:
-    """``[data] key`` of a shapes section, or its task's default (:data:`SHAPES_DEFAULTS`)."""
-    return data.get(key, SHAPES_DEFAULTS[data["task"]].get(key))
+    """``[data] key`` of a shapes section, or its task's default (:data:`SHAPES_DEFAULTS`),
+    or the schema's."""
+    if key in data:
+        return data[key]
+    if key in SHAPES_DEFAULTS[data["task"]]:
+        return SHAPES_DEFAULTS[data["task"]][key]
+    from .recipe_schema import default
+
+    return default("data", key)
 
 
 def _error(message: str) -> Exception:
@@ -126,7 +133,7 @@ def _check_model(model: dict[str, Any], data: dict[str, Any], task: str | None, 
     if task not in DENSE_TASKS:
         return
     want = TASK_MODEL[task]
-    if zoo is not None and zoo != want or (task == "detection" and zoo is None):
+    if (zoo is not None and zoo != want) or (task == "detection" and zoo is None):
         alt = " or [[model.layers]] ending in 4 class maps" if task == "segmentation" else ""
         got = f"zoo = {zoo!r}" if zoo else "a list of layers"
         raise _error(f"{src}: [model] the {task} task takes zoo = {want!r}{alt}; got {got}")
