@@ -36,10 +36,10 @@ recipe); for classification also ``roc_curve.png``, ``precision_recall.png``,
 ``calibration.png`` and ``classification_report.txt`` / ``.json``
 (:func:`deepgrad.viz.evaluation.write_classification_evaluation`); for segmentation
 ``segmentation.png`` (inputs, true and predicted masks) and the pixel confusion matrix, for
-detection ``detections.png`` (predicted and true boxes), their metrics (pixel accuracy and mean
-IoU; mAP@0.5) measured on the held-out images (:mod:`deepgrad.app.dense_tasks`). Older runs kept the fitted
-scalers in ``preprocessing.json`` beside ``model.dg``; ``deepgrad predict`` still reads it for a
-model file without its own.
+detection ``detections.png`` (predicted and true boxes), their metrics (pixel accuracy and
+mean IoU; mAP@0.5) measured on the held-out images (:mod:`deepgrad.app.dense_tasks`). Older
+runs kept the fitted scalers in ``preprocessing.json`` beside ``model.dg``; ``deepgrad
+predict`` still reads it for a model file without its own.
 """
 
 from __future__ import annotations
