@@ -21,6 +21,7 @@ from .autograd import (
     set_grad_enabled,
 )
 from .backend import (
+    Generator,
     get_default_dtype,
     manual_seed,
     promote_types,
@@ -97,6 +98,50 @@ from .functional import (
     triu,
     unflatten,
     where,
+)
+from .functional import log_softmax
+from .functional.torch_namespace import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    finfo,
+    iinfo,
+)
+from .functional.torch_namespace import (  # function forms of Tensor methods
+    add,
+    argmax,
+    argmin,
+    clip,
+    clone,
+    div,
+    eq,
+    equal,
+    ge,
+    gt,
+    is_floating_point,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lt,
+    mm,
+    mul,
+    ne,
+    neg,
+    numel,
+    pow,
+    squeeze,
+    std,
+    sub,
+    t,
+    unsqueeze,
+    var,
 )
 from . import nn
 from . import optim

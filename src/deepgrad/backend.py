@@ -206,6 +206,70 @@ def manual_seed(seed: int) -> None:
     _rng = xp.random.default_rng(_seed)
 
 
+class Generator:
+    """PyTorch's ``torch.Generator``: a random stream of its own, for the functions that take
+    ``generator=`` (``rand``/``randn``/``randint``/``randperm``/``multinomial``,
+    ``random_split``, ``DataLoader`` and the samplers). Drawing advances it; it starts at
+    PyTorch's default seed (67280421310721), so an unseeded one is reproducible too. The
+    numbers are NumPy's (PCG64), not PyTorch's, for the same seed.
+
+    >>> import deepgrad as dg
+    >>> g = dg.Generator().manual_seed(42)
+    >>> a = dg.rand(3, generator=g); b = dg.rand(3, generator=g.manual_seed(42))
+    >>> bool((a == b).all()), g.initial_seed()
+    (True, 42)
+    """
+
+    _DEFAULT_SEED = 67280421310721
+
+    def __init__(self, device: Any = "cpu") -> None:
+        dev = str(getattr(device, "type", device))
+        if dev.split(":")[0] not in ("cpu", "cuda"):
+            raise ValueError(f"Generator: device must be 'cpu' or 'cuda'; got {device!r}")
+        self.device = dev
+        self.manual_seed(self._DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed`` (a non-negative int); returns the generator."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
+            raise ValueError(f"Generator.manual_seed expects a non-negative int, got {seed!r}")
+        self._seed = int(seed)
+        self.rng = numpy.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        s = int(numpy.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        """The seed the stream was last started from."""
+        return self._seed
+
+    def get_state(self) -> dict:
+        """The stream's state (a dict, NumPy's PCG64 state; PyTorch returns a byte tensor)."""
+        return {"seed": self._seed, "bit_generator": self.rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> Generator:
+        """Restore a state from :meth:`get_state`; returns the generator."""
+        if not isinstance(state, dict) or set(state) != {"seed", "bit_generator"}:
+            raise TypeError(
+                "Generator.set_state expects the dict that get_state returned "
+                f"(keys 'seed', 'bit_generator'); got {type(state).__name__}"
+            )
+        self._seed = int(state["seed"])
+        self.rng.bit_generator.state = state["bit_generator"]
+        return self
+
+    @property
+    def _generator(self) -> Any:  # what the tensor factories draw from
+        return self.rng
+
+    def __repr__(self) -> str:
+        return f"<deepgrad.Generator device={self.device!r} initial_seed={self._seed}>"
+
+
 def rng() -> Any:
     """The generator behind every random draw (a ``numpy.random.Generator`` on NumPy)."""
     return _rng

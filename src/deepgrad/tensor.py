@@ -640,12 +640,26 @@ class Tensor:
         return F.min(self, dim, keepdim)
 
     @torch_names
-    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
-        return F.var(self, dim, keepdim, correction)
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Tensor:
+        return F.var(self, dim, unbiased, keepdim, correction=correction)
 
     @torch_names
-    def std(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
-        return F.std(self, dim, keepdim, correction)
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Tensor:
+        return F.std(self, dim, unbiased, keepdim, correction=correction)
 
     @torch_names
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:

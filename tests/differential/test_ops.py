@@ -137,11 +137,11 @@ REDUCTIONS = {
 }
 REDUCTIONS |= {
     "var": (
-        lambda x, d, k: F.var(x, d, k),
+        lambda x, d, k: F.var(x, d, keepdim=k),
         lambda x, d, k: torch.var(x, d, keepdim=k),
     ),
     "std": (
-        lambda x, d, k: F.std(x, d, k, correction=0),
+        lambda x, d, k: F.std(x, d, keepdim=k, correction=0),
         lambda x, d, k: torch.std(x, d, keepdim=k, correction=0),
     ),
     "norm": (

@@ -19,9 +19,9 @@ REDUCTIONS = {
     "mean": F.mean,
     "max": F.amax,
     "min": F.amin,
-    "var": F.var,
-    "std": F.std,
-    "var0": lambda x, axis=None, keepdims=False: F.var(x, axis, keepdims, correction=0),
+    "var": lambda x, axis=None, keepdims=False: F.var(x, axis, keepdim=keepdims),
+    "std": lambda x, axis=None, keepdims=False: F.std(x, axis, keepdim=keepdims),
+    "var0": lambda x, axis=None, keepdims=False: F.var(x, axis, keepdim=keepdims, correction=0),
     "logsumexp": F.logsumexp,
 }
 
@@ -185,3 +185,38 @@ def test_int_sum_stays_int():
     i = dg.tensor([[1, 2], [3, 4]])
     assert F.sum(i).dtype == np.int64 and F.sum(i).item() == 10
     assert F.max(i, 1).values.dtype == np.int64
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize(
+    "args, kw",
+    [
+        ((1, True), {}),  # PyTorch's second positional is unbiased, not keepdim
+        ((1, False), {}),
+        ((1, False, True), {}),
+        ((True,), {}),  # the unbiased-only overload: a bool is not a dim
+        ((False,), {}),
+        (((0, 1), True, True), {}),
+        ((), {"dim": 1, "unbiased": False}),
+        ((1,), {"keepdim": True, "correction": 0}),
+        ((), {}),
+        ((0,), {"correction": 2}),
+    ],
+    ids=str,
+)
+def test_var_std_positional_overloads_match_torch(torch, name, args, kw):
+    x = np.arange(12.0).reshape(3, 4) ** 1.5
+    for call in (lambda m, t: getattr(t, name)(*args, **kw),
+                 lambda m, t: getattr(m, name)(t, *args, **kw)):  # fmt: skip
+        want = call(torch, torch.tensor(x))
+        got = call(dg, dg.tensor(x))
+        assert got.shape == tuple(want.shape)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+def test_var_refuses_what_pytorch_refuses():
+    x = dg.ones(2, 3)
+    with pytest.raises(TypeError, match="unbiased must be a bool, got 1"):
+        x.var(1, 1)
+    with pytest.raises(TypeError, match="both 'correction' and 'unbiased'"):
+        x.std(1, True, correction=0)

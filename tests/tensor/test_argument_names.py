@@ -88,7 +88,7 @@ FUNCTIONS = [
     (
         "var unbiased=True keepdim",
         lambda x: F.var(x, dim=1, keepdim=True, unbiased=True),
-        lambda x: F.var(x, 1, True, 1),
+        lambda x: F.var(x, 1, True, True),  # PyTorch's order: dim, unbiased, keepdim
         lambda T, t: t.var(dim=1, keepdim=True, unbiased=True),
         [(3, 4)],
     ),
@@ -634,7 +634,7 @@ BOTH = [
     ),
     (
         "std positional correction",
-        lambda: F.std(X, 0, False, 1, unbiased=True),
+        lambda: F.std(X, 0, False, correction=1),
         ("correction", "unbiased"),
     ),
     ("flatten start", lambda: F.flatten(X, 1, start_dim=1), ("start_dim",)),
@@ -689,6 +689,7 @@ def test_signatures_are_torch_and_docstrings_name_the_aliases():
     assert list(inspect.signature(dg.Tensor.var).parameters) == [
         "self",
         "dim",
+        "unbiased",
         "keepdim",
         "correction",
     ]
@@ -696,7 +697,7 @@ def test_signatures_are_torch_and_docstrings_name_the_aliases():
     assert list(inspect.signature(F.flatten).parameters) == ["x", "start_dim", "end_dim"]
     for fn, names in [
         (F.sum, ("``axis`` for ``dim``", "``keepdims`` for ``keepdim``")),
-        (F.var, ("``unbiased`` for ``correction``",)),
+        (F.var, ("``axis`` for ``dim``", "unbiased")),
         (F.cumsum, ("``axis`` for ``dim``",)),
         (dg.Tensor.softmax, ("``axis`` for ``dim``",)),
     ]:

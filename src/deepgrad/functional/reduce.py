@@ -264,13 +264,47 @@ class Var(Function):
         return Tensor(g.astype(x.dtype, copy=False))
 
 
+def _correction(fn: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, int | float]:
+    """PyTorch's overloads of ``var``/``std``: ``(dim, unbiased, keepdim)`` positionally,
+    ``(unbiased)`` alone (``x.std(False)``), and ``correction`` keyword-only; so a bool in
+    the second place is never taken for ``keepdim``, nor a bool in the first for a ``dim``."""
+    if isinstance(dim, (bool, numpy.bool_)):  # x.var(False): the unbiased-only overload
+        if unbiased is not None:
+            raise TypeError(f"{fn}(): got a bool for dim and unbiased={unbiased!r}")
+        unbiased, dim = dim, None
+    if unbiased is None:
+        return dim, 1 if correction is None else correction
+    if correction is not None:
+        raise TypeError(
+            f"{fn}() got both 'correction' and 'unbiased': they are two names for one "
+            "argument; pass one"
+        )
+    if not isinstance(unbiased, (bool, numpy.bool_)):
+        raise TypeError(
+            f"{fn}(): unbiased must be a bool, got {unbiased!r} (it is PyTorch's second "
+            "positional argument: pass keepdim= and correction= by keyword)"
+        )
+    return dim, 1 if unbiased else 0
+
+
 @torch_names
-def var(x: Tensor, dim: Axis = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+def var(
+    x: Tensor,
+    dim: Axis = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | float | None = None,
+) -> Tensor:
     """Variance ``Σ(x - mean)² / (n - correction)``; ``correction=1`` (the default, as in
-    PyTorch) is the unbiased estimate, ``correction=0`` the population variance. With
-    ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its warning."""
+    PyTorch) is the unbiased estimate, ``correction=0`` the population variance, and
+    ``unbiased`` (a bool, PyTorch's second positional argument) says the same as 1 or 0:
+    ``x.var(1, False)`` is the population variance over dim 1, ``x.var(False)`` over all.
+    With ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its
+    warning."""
+    dim, correction = _correction("var", dim, unbiased, correction)
     axes = _axes(dim, x.ndim, "var")
-    dof = _reduced_size(x.shape, axes) - int(correction)
+    dof = _reduced_size(x.shape, axes) - correction
     if dof <= 0:
         warnings.warn(
             f"var/std: degrees of freedom {dof} <= 0 (the reduction has "
@@ -299,10 +333,18 @@ class StdFromVar(Function):
 
 
 @torch_names
-def std(x: Tensor, dim: Axis = None, keepdim: bool = False, correction: int = 1) -> Tensor:
-    """Standard deviation ``√var``; its gradient is 0 where it is 0 (a constant input), as
-    PyTorch's."""
-    return StdFromVar()(var(x, dim, keepdim, correction))
+def std(
+    x: Tensor,
+    dim: Axis = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | float | None = None,
+) -> Tensor:
+    """Standard deviation ``√var`` (the arguments as :func:`var`'s); its gradient is 0 where
+    it is 0 (a constant input), as PyTorch's."""
+    dim, correction = _correction("std", dim, unbiased, correction)
+    return StdFromVar()(var(x, dim, keepdim=keepdim, correction=correction))
 
 
 class LogSumExp(Function):

@@ -1,0 +1,187 @@
+"""PyTorch's top-level names that are other names' thin forms.
+
+Functions that are Tensor methods: PyTorch offers most methods twice, ``x.argmax(1)`` and
+``torch.argmax(x, 1)``; here every method listed in :data:`METHOD_FUNCTIONS` gets its
+function form, which calls the method and so keeps its contract (arguments, results, errors)
+exactly — one implementation, two spellings::
+
+    torch.name(input, *args, **kwargs)  ==  input.name(*args, **kwargs)
+
+The legacy typed constructors (``torch.FloatTensor``, ``torch.LongTensor``, …): called with
+sizes they make a zero tensor of that shape (PyTorch's is uninitialised), called with data a
+tensor of their dtype; ``isinstance(x, torch.FloatTensor)`` asks for a float32 tensor.
+``finfo`` / ``iinfo`` are NumPy's, with PyTorch's default for ``finfo()``.
+
+>>> import deepgrad as dg
+>>> x = dg.tensor([[1.0, 5.0], [7.0, 2.0]])
+>>> dg.argmax(x, 1).tolist(), dg.numel(x), isinstance(x, dg.FloatTensor)
+([1, 0], 4, True)
+>>> dg.LongTensor(2, 3).shape, dg.FloatTensor([1, 2]).dtype
+((2, 3), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+
+#: Tensor methods that PyTorch also has as ``torch.<name>(input, ...)`` and that deepgrad's
+#: top level does not define otherwise.
+METHOD_FUNCTIONS: tuple[str, ...] = (
+    "add",
+    "argmax",
+    "argmin",
+    "clip",
+    "clone",
+    "div",
+    "eq",
+    "equal",
+    "ge",
+    "gt",
+    "is_floating_point",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "lt",
+    "mm",
+    "mul",
+    "ne",
+    "neg",
+    "numel",
+    "pow",
+    "squeeze",
+    "std",
+    "sub",
+    "t",
+    "unsqueeze",
+    "var",
+)
+
+
+def _method_function(name: str) -> Any:
+    method = getattr(Tensor, name)
+
+    @functools.wraps(method)
+    def fn(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
+        if not isinstance(input, Tensor):
+            if name == "pow" and isinstance(input, (int, float)):  # torch.pow(2, x)
+                from .elementwise import pow as pow_
+
+                return pow_(input, *args, **kwargs)
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be a Tensor, not "
+                f"{type(input).__name__}; wrap it with deepgrad.tensor(...)"
+            )
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__qualname__ = name
+    fn.__module__ = __name__
+    fn.__doc__ = f"``deepgrad.{name}(input, ...)`` is ``input.{name}(...)``.\n\n" + (
+        method.__doc__ or ""
+    )
+    try:
+        sig = inspect.signature(method)
+        params = list(sig.parameters.values())
+        if params and params[0].name == "self":
+            params[0] = params[0].replace(name="input")
+        fn.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        pass
+    return fn
+
+
+def method_functions() -> dict[str, Any]:
+    """``{name: function}`` for :data:`METHOD_FUNCTIONS`."""
+    return {name: globals()[name] for name in METHOD_FUNCTIONS}
+
+
+add = _method_function("add")
+argmax = _method_function("argmax")
+argmin = _method_function("argmin")
+clip = _method_function("clip")
+clone = _method_function("clone")
+div = _method_function("div")
+eq = _method_function("eq")
+equal = _method_function("equal")
+ge = _method_function("ge")
+gt = _method_function("gt")
+is_floating_point = _method_function("is_floating_point")
+isfinite = _method_function("isfinite")
+isinf = _method_function("isinf")
+isnan = _method_function("isnan")
+le = _method_function("le")
+lt = _method_function("lt")
+mm = _method_function("mm")
+mul = _method_function("mul")
+ne = _method_function("ne")
+neg = _method_function("neg")
+numel = _method_function("numel")
+pow = _method_function("pow")
+squeeze = _method_function("squeeze")
+std = _method_function("std")
+sub = _method_function("sub")
+t = _method_function("t")
+unsqueeze = _method_function("unsqueeze")
+var = _method_function("var")
+
+
+class _TypedTensorMeta(type):
+    dtype: numpy.dtype
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args: Any, device: Any = None) -> Tensor:  # noqa: N805
+        if not args:
+            return Tensor(numpy.zeros((0,), dtype=cls.dtype))
+        if all(isinstance(a, (int, numpy.integer)) and not isinstance(a, bool) for a in args):
+            if any(a < 0 for a in args):
+                raise ValueError(f"{cls.__name__}: negative size in {args}")
+            return Tensor(numpy.zeros(tuple(int(a) for a in args), dtype=cls.dtype))
+        if len(args) == 1 and not isinstance(args[0], (int, float, bool, complex)):
+            data = args[0]
+            if isinstance(data, Tensor):
+                return data.to(cls.dtype)
+            return Tensor(numpy.array(data, dtype=cls.dtype))
+        raise TypeError(
+            f"{cls.__name__}(*sizes) or {cls.__name__}(data): expected ints (a shape) or one "
+            f"sequence/array of data; got {args!r}"
+        )
+
+
+def _typed(name: str, dtype: Any) -> type:
+    doc = (
+        f"PyTorch's legacy ``torch.{name}``: ``{name}(2, 3)`` is a {numpy.dtype(dtype)} zero "
+        f"tensor of shape (2, 3), ``{name}(data)`` a {numpy.dtype(dtype)} tensor of the data; "
+        f"``isinstance(x, {name})`` tells whether ``x`` is a {numpy.dtype(dtype)} tensor."
+    )
+    return _TypedTensorMeta(name, (), {"dtype": numpy.dtype(dtype), "__doc__": doc})
+
+
+FloatTensor = _typed("FloatTensor", numpy.float32)
+DoubleTensor = _typed("DoubleTensor", numpy.float64)
+HalfTensor = _typed("HalfTensor", numpy.float16)
+LongTensor = _typed("LongTensor", numpy.int64)
+IntTensor = _typed("IntTensor", numpy.int32)
+ShortTensor = _typed("ShortTensor", numpy.int16)
+CharTensor = _typed("CharTensor", numpy.int8)
+ByteTensor = _typed("ByteTensor", numpy.uint8)
+BoolTensor = _typed("BoolTensor", numpy.bool_)
+
+
+def finfo(type: Any = None) -> numpy.finfo:  # noqa: A002 - PyTorch's name
+    """Machine limits of a floating dtype (``eps``, ``max``, ``min``, ``tiny``,
+    ``resolution``, ``bits``): NumPy's ``finfo``; the default dtype when none is given."""
+    return numpy.finfo(backend.get_default_dtype() if type is None else type)
+
+
+def iinfo(type: Any) -> numpy.iinfo:  # noqa: A002 - PyTorch's name
+    """Machine limits of an integer dtype (``min``, ``max``, ``bits``): NumPy's ``iinfo``."""
+    return numpy.iinfo(type)

@@ -1,0 +1,142 @@
+"""PyTorch's top-level function forms of Tensor methods, the legacy typed constructors,
+finfo/iinfo, and ``deepgrad.Generator`` — each against PyTorch."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.functional.torch_namespace import METHOD_FUNCTIONS
+
+X = np.array([[1.0, -5.0, 3.0], [7.0, 2.0, np.nan]], dtype=np.float32)
+CALLS = {
+    "add": ((2.0,), {"alpha": 3}),
+    "argmax": ((1,), {}),
+    "argmin": ((), {"dim": 0, "keepdim": True}),
+    "clip": ((-1.0, 2.0), {}),
+    "clone": ((), {}),
+    "div": ((2.0,), {}),
+    "eq": ((3.0,), {}),
+    "equal": (("same",), {}),
+    "ge": ((2.0,), {}),
+    "gt": ((2.0,), {}),
+    "is_floating_point": ((), {}),
+    "isfinite": ((), {}),
+    "isinf": ((), {}),
+    "isnan": ((), {}),
+    "le": ((2.0,), {}),
+    "lt": ((2.0,), {}),
+    "mm": (("t",), {}),
+    "mul": ((-2.0,), {}),
+    "ne": ((3.0,), {}),
+    "neg": ((), {}),
+    "numel": ((), {}),
+    "pow": ((2,), {}),
+    "squeeze": ((), {}),
+    "std": ((), {"dim": 1}),
+    "sub": ((1.0,), {"alpha": 2}),
+    "t": ((), {}),
+    "unsqueeze": ((1,), {}),
+    "var": ((0,), {"keepdim": True}),
+}
+
+
+def test_every_listed_method_has_a_case():
+    assert sorted(CALLS) == sorted(METHOD_FUNCTIONS)
+
+
+@pytest.mark.parametrize("name", METHOD_FUNCTIONS)
+def test_function_form_equals_pytorchs(torch, name):
+    """``deepgrad.name(x, ...)`` gives what ``torch.name(x, ...)`` gives (values, dtype)."""
+    args, kw = CALLS[name]
+    x = X if name not in ("argmax", "argmin") else np.nan_to_num(X)
+    dx, tx = dg.tensor(x), torch.tensor(x)
+    dargs = [dx.t() if a == "t" else dx if a == "same" else a for a in args]
+    targs = [tx.t() if a == "t" else tx if a == "same" else a for a in args]
+    got = getattr(dg, name)(dx, *dargs, **kw)
+    want = getattr(torch, name)(tx, *targs, **kw)
+    if isinstance(want, torch.Tensor):
+        assert str(want.dtype) == f"torch.{got.dtype}"
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, equal_nan=True)
+    else:
+        assert got == want
+    sig = inspect.signature(getattr(dg, name))
+    assert next(iter(sig.parameters)) == "input"
+    assert f"input.{name}(" in getattr(dg, name).__doc__
+
+
+def test_function_form_refuses_a_non_tensor_like_pytorch():
+    with pytest.raises(TypeError, match="argument 'input' .* must be a Tensor, not list"):
+        dg.argmax([1, 2])
+    np.testing.assert_allclose(dg.pow(2, dg.tensor([1.0, 3.0])).numpy(), [2.0, 8.0])
+
+
+def test_typed_constructors_match_pytorch(torch):
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor",
+                 "BoolTensor", "HalfTensor", "ShortTensor", "CharTensor"):  # fmt: skip
+        d, t = getattr(dg, name), getattr(torch, name)
+        assert d(2, 3).shape == tuple(t(2, 3).shape) and not d(2, 3).numpy().any()
+        assert str(t([1, 0, 2]).dtype) == f"torch.{d([1, 0, 2]).dtype}"
+        np.testing.assert_array_equal(d([[1, 0, 2]]).numpy(), t([[1, 0, 2]]).numpy())
+        assert d().shape == (0,)
+        assert isinstance(d([1]), d) and isinstance(t([1]), t)
+    assert not isinstance(dg.ones(2, dtype=dg.float64), dg.FloatTensor)
+    assert not isinstance(np.ones(2, np.float32), dg.FloatTensor)
+    with pytest.raises(TypeError, match="expected ints"):
+        dg.FloatTensor(2.5)
+    with pytest.raises(ValueError, match="negative size"):
+        dg.LongTensor(-1)
+
+
+def test_finfo_iinfo_match_pytorch(torch):
+    assert dg.finfo().eps == torch.finfo().eps
+    for d in ("float16", "float32", "float64"):
+        a, b = dg.finfo(getattr(dg, d)), torch.finfo(getattr(torch, d))
+        assert (a.eps, a.max, a.min, a.tiny, a.bits) == (b.eps, b.max, b.min, b.tiny, b.bits)
+    assert dg.iinfo(dg.int32).max == torch.iinfo(torch.int32).max
+
+
+def test_generator_streams_are_their_own_and_reproducible(torch):
+    g = dg.Generator()
+    assert g.initial_seed() == torch.Generator().initial_seed()
+    a = dg.rand(4, generator=g)
+    b = dg.rand(4, generator=g)
+    assert not np.array_equal(a.numpy(), b.numpy())  # drawing advances it
+    state = g.get_state()
+    c = dg.randn(3, generator=g)
+    g.set_state(state)
+    np.testing.assert_array_equal(dg.randn(3, generator=g).numpy(), c.numpy())
+    dg.manual_seed(0)
+    before = dg.backend.get_rng_state()
+    dg.randperm(10, generator=dg.Generator().manual_seed(3))
+    assert dg.backend.get_rng_state() == before  # the global stream is untouched
+    p1 = dg.randperm(10, generator=dg.Generator().manual_seed(3)).tolist()
+    p2 = dg.randperm(10, generator=dg.Generator().manual_seed(3)).tolist()
+    assert p1 == p2 and sorted(p1) == list(range(10))
+    assert isinstance(g.seed(), int) and g.initial_seed() == g.get_state()["seed"]
+    with pytest.raises(ValueError, match="non-negative int"):
+        g.manual_seed(-1)
+    with pytest.raises(ValueError, match="'cpu' or 'cuda'"):
+        dg.Generator("mps")
+    with pytest.raises(TypeError, match="get_state returned"):
+        g.set_state({"x": 1})
+
+
+def test_generator_drives_random_split_and_dataloader():
+    from deepgrad.utils.data import DataLoader, TensorDataset, random_split
+
+    ds = TensorDataset(dg.arange(20.0))
+    a1, _ = random_split(ds, [0.5, 0.5], generator=dg.Generator().manual_seed(42))
+    a2, _ = random_split(ds, [0.5, 0.5], generator=dg.Generator().manual_seed(42))
+    assert list(a1.indices) == list(a2.indices)
+
+    def order(seed):
+        loader = DataLoader(
+            ds, batch_size=20, shuffle=True, generator=dg.Generator().manual_seed(seed)
+        )
+        return next(iter(loader))[0].tolist()
+
+    assert order(1) == order(1) != order(2)
