@@ -9,6 +9,8 @@ from .activation import (
     elu,
     erf,
     gelu,
+    glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -19,12 +21,14 @@ from .activation import (
     prelu,
     relu,
     relu6,
+    rrelu,
     selu,
     sigmoid,
     silu,
     softmax,
     softmin,
     softplus,
+    softshrink,
     softsign,
     tanh,
     tanhshrink,
@@ -60,7 +64,7 @@ from .elementwise import (
     sub,
     where,
 )
-from .linalg import bmm, dot, einsum, linear, matmul, outer
+from .linalg import bilinear, bmm, dot, einsum, linear, matmul, outer
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -139,15 +143,31 @@ from .attention import (
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from .dropout import dropout, dropout2d
-from .embedding import embedding
+from .conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
+from .dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from .embedding import embedding, embedding_bag
+from .fold import fold, unfold
 from .normalization import (
     batch_norm,
     cosine_similarity,
     group_norm,
     instance_norm,
     layer_norm,
+    local_response_norm,
     normalize,
     pairwise_distance,
 )
@@ -158,10 +178,13 @@ from .pooling import (
     adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
 )
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
+from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .upsample import interpolate
 
 # the Tensor's methods call the functions of this package: give them to the engine (which

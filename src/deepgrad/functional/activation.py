@@ -535,3 +535,69 @@ def threshold(x: Tensor, threshold: float, value: float) -> Tensor:
     Shapes: any → the same.
     """
     return Threshold(threshold, value)(x)
+
+
+def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """``softshrink(x) = x - λ`` if ``x > λ``, ``x + λ`` if ``x < -λ``, else 0 (PyTorch's
+    ``F.softshrink``; ``λ ≥ 0``); gradient ``1[|x| > λ]``. Shapes: any → the same.
+
+    >>> import deepgrad as dg
+    >>> softshrink(dg.tensor([-1.0, 0.2, 2.0]), 0.5)
+    tensor([-0.5000,  0.0000,  1.5000])
+    """
+    if not lambd >= 0:
+        raise ValueError(f"softshrink: lambd must be greater or equal to 0, got {lambd}")
+    xd = x._data
+    return where(xd > lambd, x - lambd, where(xd < -lambd, x + lambd, 0.0))
+
+
+def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """``hardshrink(x) = x`` if ``|x| > λ`` else 0 (PyTorch's ``F.hardshrink``); gradient
+    ``1[|x| > λ]``. Shapes: any → the same."""
+    xd = x._data
+    return where((xd > lambd) | (xd < -lambd), x, 0.0)
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: ``x`` split in halves ``a, b`` along ``dim``, ``a ⊙ σ(b)``.
+
+    Shapes: ``(*, 2n, *)`` → ``(*, n, *)``; the halved axis must be even (PyTorch's error
+    otherwise, and for a 0-d input)."""
+    if x.ndim == 0:
+        raise ValueError("glu: does not support scalars because halving size must be even")
+    axis = _check_axis(x, dim, "glu")
+    if x.shape[axis] % 2:
+        raise ValueError(
+            f"glu: halving dimension must be even, but dimension {axis} is size {x.shape[axis]}"
+        )
+    half = x.shape[axis] // 2
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(0, half)
+    a = x[tuple(index)]
+    index[axis] = slice(half, 2 * half)
+    return a * sigmoid(x[tuple(index)])
+
+
+def rrelu(
+    x: Tensor,
+    lower: float = 1.0 / 8.0,
+    upper: float = 1.0 / 3.0,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomized leaky ReLU (PyTorch's ``F.rrelu``): ``x`` if ``x > 0`` else ``a · x``.
+
+    In training each non-positive element draws its own slope ``a ~ U(lower, upper)`` from
+    deepgrad's seeded generator (``dg.manual_seed``), and the gradient there is ``a``; in
+    evaluation ``a = (lower + upper) / 2`` for every element (a leaky ReLU). ``inplace`` is
+    accepted and ignored. Shapes: any → the same."""
+    if lower > upper:
+        raise ValueError(f"rrelu: lower bound ({lower}) must not exceed upper bound ({upper})")
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2.0)
+    xd = x._data
+    if xd.dtype.kind != "f":
+        raise TypeError(f"rrelu: expected a floating tensor, got dtype {xd.dtype}")
+    draw = backend.rng().uniform(lower, upper, size=xd.shape).astype(xd.dtype)
+    slope = backend.xp.where(xd <= 0, draw, xd.dtype.type(1))
+    return x * _const(slope)

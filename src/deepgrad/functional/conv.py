@@ -1,5 +1,5 @@
-"""Convolution as matrix multiplication: ``conv1d``, ``conv2d``, ``conv_transpose1d``,
-``conv_transpose2d``.
+"""Convolution as matrix multiplication: ``conv1d``, ``conv2d``, ``conv3d``,
+``conv_transpose1d``, ``conv_transpose2d``, ``conv_transpose3d``.
 
 Shapes (PyTorch's, channels first): ``conv2d(x, w)`` takes ``x (N, C, H, W)`` and a weight
 ``w (O, C/groups, kh, kw)`` and gives ``y (N, O, Ho, Wo)`` with
@@ -56,7 +56,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .arguments import IntTuple, int_tuple
 from .reduce import sum as _sum
-from .shape import reshape
+from .shape import pad, permute, reshape, stack
 
 #: reduction length ``C/groups·kh·kw`` below which columns are batch-major (one GEMM per
 #: sample); at or above it, one GEMM over the whole batch. Both paths are exact; tests set it
@@ -599,7 +599,7 @@ def unbatched(f: Any, x: Tensor, *args: Any, **kwargs: Any) -> Any:
 
 def input_dims(nd: int) -> str:
     """The accepted input forms of an ``nd``-D convolution or pooling, for error messages."""
-    spatial = "L" if nd == 1 else "H, W"
+    spatial = {1: "L", 2: "H, W"}.get(nd, "D, H, W")
     return f"a {nd + 2}-D input (N, C, {spatial}) or an unbatched {nd + 1}-D input (C, {spatial})"
 
 
@@ -819,3 +819,152 @@ def conv_transpose1d(
     y = conv_transpose2d(reshape(x, (N, C, 1, L)), reshape(weight, (Ci, Cg, 1, k)), bias,
                          (1, s), (0, p), (0, op), groups, (1, d))  # fmt: skip
     return reshape(y, (N, y.shape[1], y.shape[-1]))
+
+
+# ---- 3-D: the depth taps gathered into channels, then one 2-D convolution ------------------------
+def _depth_padding(padding: IntTuple | str, k: tuple, d: tuple, s: tuple, fn: str) -> tuple:
+    """``((front, back), hw_padding)``: the depth padding and what conv2d gets for H, W."""
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(
+                f"{fn}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}"
+            )
+        if padding == "valid":
+            return (0, 0), 0
+        if tuple(s) != (1, 1, 1):
+            raise ValueError(f"{fn}: padding='same' needs stride 1, got stride {s}")
+        t = d[0] * (k[0] - 1)
+        return (t // 2, t - t // 2), "same"
+    p = int_tuple(padding, 3, "padding", fn)
+    if min(p) < 0:
+        raise ValueError(f"{fn}: padding must be non-negative, got {padding!r}")
+    return (p[0], p[0]), p[1:]
+
+
+def conv3d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntTuple = 1,
+    padding: IntTuple | str = 0,
+    dilation: IntTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-D convolution (cross-correlation, as PyTorch's ``F.conv3d``).
+
+    ``y[n, o, t, i, j] = b[o] + Σ_{c, a, p, q} w[o, c, a, p, q] · xpad[n, c_g, t·sd + a·dd,
+    i·sh + p·dh, j·sw + q·dw]``.
+
+    Computed with the 2-D machinery in one GEMM: the ``kd`` depth taps of every output
+    slice are gathered into channels (``(N·Do, kd·C, H, W)``, ordered per group), the weight
+    is read as ``(O, kd·C/groups, kh, kw)``, and :func:`conv2d` does the rest.
+
+    Parameters
+    ----------
+    x : ``(N, C, D, H, W)``, or one unbatched sample ``(C, D, H, W)``
+    weight : ``(O, C/groups, kd, kh, kw)``; bias ``(O,)`` or None
+    stride, dilation : int or ``(d, h, w)``; padding : int, ``(d, h, w)``, ``"valid"`` or
+        ``"same"`` (stride 1; an odd total puts the extra plane/row/column at the end)
+
+    Returns
+    -------
+    ``(N, O, Do, Ho, Wo)``, ``Do = ⌊(D + 2·pd - dd·(kd-1) - 1) / sd⌋ + 1`` (the same for H, W).
+    """
+    fn = "conv3d"
+    _check_conv_args(x, weight, bias, groups, fn, 3, False)
+    if x.ndim == 4:
+        return unbatched(conv3d, x, weight, bias, stride, padding, dilation, groups)
+    st = int_tuple(stride, 3, "stride", fn)
+    dil = int_tuple(dilation, 3, "dilation", fn)
+    _positive(st, "stride", fn)
+    _positive(dil, "dilation", fn)
+    (pf, pb), hw_pad = _depth_padding(padding, weight.shape[2:], dil, st, fn)
+    N, C, D, H, W = x.shape
+    O, Cg, kd, kh, kw = weight.shape
+    G = groups
+    Do = (D + pf + pb - dil[0] * (kd - 1) - 1) // st[0] + 1
+    if Do < 1:
+        raise ValueError(
+            f"{fn}: kernel depth {kd} (extent {dil[0] * (kd - 1) + 1} with dilation {dil[0]}) "
+            f"is larger than the padded input depth {D + pf + pb} (input shape {x.shape})"
+        )
+    xp_ = pad(x, (0, 0, 0, 0, pf, pb)) if pf or pb else x
+    last = st[0] * (Do - 1) + 1
+    taps = stack([xp_[:, :, a * dil[0] : a * dil[0] + last : st[0]] for a in range(kd)], 2)
+    taps = permute(reshape(taps, (N, G, Cg, kd, Do, H, W)), (0, 4, 1, 3, 2, 5, 6))
+    w2 = reshape(permute(weight, (0, 2, 1, 3, 4)), (O, kd * Cg, kh, kw))
+    try:
+        y = conv2d(reshape(taps, (N * Do, C * kd, H, W)), w2, None, st[1:], hw_pad, dil[1:], G)
+    except ValueError as e:
+        raise ValueError(str(e).replace("conv2d", fn)) from None
+    y = permute(reshape(y, (N, Do, O, *y.shape[2:])), (0, 2, 1, 3, 4))
+    return y if bias is None else y + reshape(bias, (O, 1, 1, 1))
+
+
+def conv_transpose3d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntTuple = 1,
+    padding: IntTuple = 0,
+    output_padding: IntTuple = 0,
+    groups: int = 1,
+    dilation: IntTuple = 1,
+) -> Tensor:
+    """3-D transposed convolution (PyTorch's ``F.conv_transpose3d``), the adjoint of
+    :func:`conv3d` in its input: each input voxel ``x[n, i, t, h, w]`` adds
+    ``x · weight[i, :, a, p, q]`` at ``(t·sd - pd + a·dd, h·sh - ph + p·dh, w·sw - pw + q·dw)``.
+
+    Computed as one :func:`conv_transpose2d` over ``(N·D, Cin, H, W)`` whose output channels
+    hold the ``kd`` depth taps (weight read as ``(Cin, kd·Cout/groups, kh, kw)``); each tap's
+    planes are then spread along depth with stride ``sd``, shifted by ``a·dd`` and summed.
+
+    Shapes: ``x (N, Cin, D, H, W)`` (or unbatched ``(Cin, D, H, W)``), ``weight
+    (Cin, Cout/groups, kd, kh, kw)``, ``bias (Cout,)`` → ``(N, Cout, Dout, Hout, Wout)``,
+    ``Dout = (D - 1)·sd - 2·pd + dd·(kd - 1) + output_padding_d + 1``.
+    """
+    fn = "conv_transpose3d"
+    _check_conv_args(x, weight, bias, groups, fn, 3, True)
+    if x.ndim == 4:
+        return unbatched(conv_transpose3d, x, weight, bias, stride, padding, output_padding,
+                         groups, dilation)  # fmt: skip
+    st = int_tuple(stride, 3, "stride", fn)
+    dil = int_tuple(dilation, 3, "dilation", fn)
+    _positive(st, "stride", fn)
+    _positive(dil, "dilation", fn)
+    pd = int_tuple(padding, 3, "padding", fn)
+    op = int_tuple(output_padding, 3, "output_padding", fn)
+    if min(pd + op) < 0:
+        raise ValueError(f"{fn}: padding and output_padding must be non-negative")
+    if not all(o < s or o < d for o, s, d in zip(op, st, dil)):
+        raise ValueError(
+            f"{fn}: output_padding {op} must be smaller than the stride {st} or the dilation {dil}"
+        )
+    N, Ci, D, H, W = x.shape
+    _, Cg, kd, kh, kw = weight.shape
+    G = groups
+    Dout = (D - 1) * st[0] - 2 * pd[0] + dil[0] * (kd - 1) + op[0] + 1
+    if Dout < 1:
+        raise ValueError(f"{fn}: the output depth {Dout} is not positive (input shape {x.shape})")
+    w2 = reshape(permute(weight, (0, 2, 1, 3, 4)), (Ci, kd * Cg, kh, kw))
+    x2 = reshape(permute(x, (0, 2, 1, 3, 4)), (N * D, Ci, H, W))
+    try:
+        z = conv_transpose2d(x2, w2, None, st[1:], pd[1:], op[1:], G, dil[1:])
+    except ValueError as e:
+        raise ValueError(str(e).replace("conv_transpose2d", fn)) from None
+    Ho, Wo = z.shape[2:]
+    # (N, D, G, kd, Cg, Ho, Wo) -> (kd, N, G·Cg, D, Ho, Wo): one block of planes per depth tap
+    z = reshape(permute(reshape(z, (N, D, G, kd, Cg, Ho, Wo)), (3, 0, 2, 4, 1, 5, 6)),
+                (kd, N, G * Cg, D, Ho, Wo))  # fmt: skip
+    span = st[0] * (D - 1) + 1
+    if st[0] > 1:  # spread the planes: D planes with sd - 1 zero planes between them
+        z = pad(reshape(z, (kd, N, G * Cg, D, 1, Ho * Wo)), (0, 0, 0, st[0] - 1))
+        z = reshape(z, (kd, N, G * Cg, D * st[0], Ho, Wo))[:, :, :, :span]
+    full = max(span + dil[0] * (kd - 1), pd[0] + Dout)
+    y = None
+    for a in range(kd):
+        front = a * dil[0]
+        za = pad(z[a], (0, 0, 0, 0, front, full - front - span))
+        y = za if y is None else y + za
+    y = y[:, :, pd[0] : pd[0] + Dout]
+    return y if bias is None else y + reshape(bias, (G * Cg, 1, 1, 1))

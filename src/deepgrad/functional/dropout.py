@@ -93,3 +93,80 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     mask_shape = x.shape[:-2] + (1, 1)
     return Dropout(dropout_mask(mask_shape, p, x.dtype))(x)
+
+
+def _channel_dropout(x: Tensor, p: float, training: bool, nd: int, fn: str) -> Tensor:
+    """Zero whole channels of ``(N, C, *spatial)`` or an unbatched ``(C, *spatial)`` with
+    ``nd`` spatial axes; the kept ones are scaled by ``1 / (1 - p)``."""
+    _check_p(p, fn)
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(
+            f"{fn}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
+            f"{x.shape}"
+        )
+    if not training or p == 0.0:
+        return x
+    mask_shape = x.shape[: x.ndim - nd] + (1,) * nd
+    return Dropout(dropout_mask(mask_shape, p, x.dtype))(x)
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel dropout of sequences: zero whole channels ``x[n, c]`` of ``(N, C, L)`` (or
+    ``(C, L)``) with probability ``p``, scale the kept ones by ``1 / (1 - p)``. ``inplace``
+    is accepted and ignored. Shapes: the same."""
+    return _channel_dropout(x, p, training, 1, "dropout1d")
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel dropout of volumes: zero whole channels of ``(N, C, D, H, W)`` (or
+    ``(C, D, H, W)``) with probability ``p``, scale the kept ones by ``1 / (1 - p)``.
+    Shapes: the same."""
+    return _channel_dropout(x, p, training, 3, "dropout3d")
+
+
+#: SELU's ``α·λ``: the value a "dropped" SELU activation takes (its negative saturation)
+_ALPHA = 1.7580993408473766
+
+
+def _alpha(x: Tensor, p: float, mask_shape: tuple[int, ...]) -> Tensor:
+    """``y = a·(x ⊙ m) + a·α'·(m - 1 + p)``, ``m ~ Bernoulli(1 - p)``, ``α' = 1.758…``,
+    ``a = ((α'²·p + 1)(1 - p))^(-1/2)`` (PyTorch's): keeps zero mean and unit variance of
+    SELU activations. Gradient ``a·m``."""
+    dt = x._data.dtype
+    if p >= 1.0:
+        return Dropout(backend.xp.zeros(mask_shape, dt))(x)
+    draw_dt = dt if dt in (numpy.float32, numpy.float64) else numpy.dtype(numpy.float32)
+    keep = (backend.rng().random(mask_shape, dtype=draw_dt) >= draw_dt.type(p)).astype(dt)
+    a = 1.0 / numpy.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
+    bias = ((keep - 1.0) * (_ALPHA * a) + _ALPHA * a * p).astype(dt)
+    return Dropout((keep * a).astype(dt))(x) + Tensor._from_op(bias, None, 0)
+
+
+def alpha_dropout(
+    x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """Alpha dropout (for SELU networks, PyTorch's ``F.alpha_dropout``; note
+    ``training=False`` by default, as there): each element is set to SELU's saturation value
+    with probability ``p`` and the result is rescaled so that mean and variance are kept.
+    Shapes: any → the same."""
+    _check_p(p, "alpha_dropout")
+    if not training or p == 0.0 or x.numel() == 0:
+        return x
+    return _alpha(x, p, x.shape)
+
+
+def feature_alpha_dropout(
+    x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """Alpha dropout of whole channels: one draw per ``x[n, c]`` of ``(N, C, *)`` (PyTorch's
+    ``F.feature_alpha_dropout``; ``training=False`` by default). Shapes: any with at least
+    2 dims → the same."""
+    _check_p(p, "feature_alpha_dropout")
+    if not training or p == 0.0 or x.numel() == 0:
+        return x
+    if x.ndim < 2:
+        raise ValueError(
+            f"feature_alpha_dropout: feature dropout requires at least 2 dimensions in the "
+            f"input, got shape {x.shape}"
+        )
+    return _alpha(x, p, x.shape[:2] + (1,) * (x.ndim - 2))

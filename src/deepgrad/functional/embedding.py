@@ -27,6 +27,8 @@ import numpy
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+from .elementwise import where
+from .shape import broadcast_to, cat, reshape
 
 
 def _scatter_rows(idx: Any, rows: Any, n: int) -> Any:
@@ -134,3 +136,128 @@ def embedding(
             scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
             w[rows[big]] *= scale[:, None]
     return Embedding(idx, padding_idx, bool(scale_grad_by_freq))(weight)
+
+
+def _bags(idx: Any, offsets: Any, include_last_offset: bool, fn: str) -> tuple[Any, Any, int]:
+    """The flat indices, each one's bag number, and the number of bags ``B``."""
+    xp = backend.xp
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(
+                f"{fn}: if input is 2D, then offsets has to be None, as input is treated as a "
+                f"mini-batch of fixed length sequences"
+            )
+        B, L = idx.shape
+        return idx.reshape(-1), xp.repeat(xp.arange(B), L), B
+    if idx.ndim != 1:
+        raise ValueError(f"{fn}: input has to be 1D or 2D, got shape {tuple(idx.shape)}")
+    if offsets is None:
+        raise ValueError(f"{fn}: offsets has to be a 1D Tensor but got None")
+    off = offsets._data if isinstance(offsets, Tensor) else xp.asarray(offsets)
+    if off.ndim != 1 or off.dtype.kind not in "iu":
+        raise ValueError(
+            f"{fn}: offsets has to be a 1D integer Tensor, got {off.dtype} {off.shape}"
+        )
+    n = idx.shape[0]
+    if off.size:
+        if int(off[0]) != 0:
+            raise ValueError(f"{fn}: offsets[0] has to be 0, got {int(off[0])}")
+        if int(off[-1]) > n or (off.size > 1 and bool((xp.diff(off) < 0).any())):
+            raise ValueError(
+                f"{fn}: offsets must be non-decreasing and at most the input's length {n}, "
+                f"got {off.tolist()}"
+            )
+    if include_last_offset and off.size and int(off[-1]) != n:
+        # PyTorch sums such a last bag to offsets[-1] but counts its mean to the end
+        raise ValueError(
+            f"{fn}: with include_last_offset=True, offsets[-1] must be the input's length {n}, "
+            f"got {int(off[-1])}"
+        )
+    B = max(off.size - 1, 0) if include_last_offset else off.size
+    ends = off[1 : B + 1] if include_last_offset else xp.append(off[1:], n)
+    bag = xp.repeat(xp.arange(B), ends - off[:B]) if B else xp.zeros(0, xp.int64)
+    return idx[: len(bag)], bag, B
+
+
+def embedding_bag(
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    offsets: Any = None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Sums, means or maxima of bags of embeddings, without the ``(*, D)`` intermediate of
+    :func:`embedding` (PyTorch's ``F.embedding_bag``).
+
+    Bags: the rows of a 2-D ``input (B, L)``, or for a 1-D ``input (n,)`` the runs
+    ``input[offsets[b] : offsets[b + 1]]`` (the last to the end; with
+    ``include_last_offset`` ``offsets`` has ``B + 1`` entries, the last the end).
+
+        sum:  y[b] = Σ_{i ∈ bag b} w_i · weight[input[i]]   (w_i = per_sample_weights, or 1)
+        mean: y[b] = Σ_{i ∈ bag b} weight[input[i]] / |bag b|
+        max:  y[b, d] = max_{i ∈ bag b} weight[input[i], d]
+
+    Entries equal to ``padding_idx`` are left out (not counted by ``mean``); an empty bag
+    gives zeros. ``max_norm`` renormalizes looked-up rows in place as :func:`embedding`;
+    ``sparse`` is accepted for PyTorch's signature (gradients are dense).
+
+    Shapes: ``weight (V, D)`` → ``(B, D)``. Gradients flow to ``weight`` (and to
+    ``per_sample_weights``).
+    """
+    fn = "embedding_bag"
+    xp = backend.xp
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{fn}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise ValueError(
+            f"{fn}: per_sample_weights is only supported for mode='sum' (got mode={mode!r})"
+        )
+    idx = input._data if isinstance(input, Tensor) else xp.asarray(input)
+    if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(idx.shape):
+        raise ValueError(
+            f"{fn}: per_sample_weights of shape {per_sample_weights.shape} must have the shape "
+            f"of input {tuple(idx.shape)}"
+        )
+    flat, bag, B = _bags(idx, offsets, include_last_offset, fn)
+    V, D = weight.shape if weight.ndim == 2 else (0, 0)
+    if padding_idx is not None:
+        if not -V <= padding_idx < V:
+            raise ValueError(f"{fn}: padding_idx {padding_idx} is out of range for {V} rows")
+        padding_idx %= V
+    keep = xp.ones(flat.shape, bool) if padding_idx is None else flat != padding_idx
+    rows = embedding(flat[keep], weight, None, max_norm, norm_type, scale_grad_by_freq)
+    bag = bag[keep]
+    if per_sample_weights is not None:
+        psw = reshape(per_sample_weights, (-1,))[: len(keep)]
+        rows = rows * reshape(psw[xp.nonzero(keep)[0]], (-1, 1))
+    if mode == "max":
+        return _bag_max(rows, bag, B)
+    total = EmbeddingGrad(bag, None, B, False)(rows)
+    if mode == "sum":
+        return total
+    counts = xp.bincount(bag, minlength=B).astype(total._data.dtype)
+    return total * Tensor._from_op(1.0 / xp.maximum(counts, 1)[:, None], None, 0)
+
+
+def _bag_max(rows: Tensor, bag: Any, B: int) -> Tensor:
+    """``y[b, d] = max over the rows of bag b`` (0 for an empty bag): the rows are laid out
+    in a ``(B, Lmax, D)`` block padded with -inf and the maximum is taken over axis 1 (the
+    gradient goes to the first maximum)."""
+    xp = backend.xp
+    D = rows.shape[1]
+    counts = xp.bincount(bag, minlength=B)[:B]
+    Lmax = int(counts.max()) if B else 0
+    if Lmax == 0:  # every bag empty: zeros, still attached to the table
+        return broadcast_to(rows.sum(0, keepdim=True) * 0.0, (B, D))
+    starts = xp.cumsum(counts) - counts
+    src = xp.full((B, Lmax), len(bag), xp.int64)  # len(bag) points at the -inf row
+    src[bag, xp.arange(len(bag)) - starts[bag]] = xp.arange(len(bag))
+    neg = Tensor._from_op(xp.full((1, D), -xp.inf, rows._data.dtype), None, 0)
+    y = cat([rows, neg], 0)[src].max(1)[0]
+    return where((counts == 0)[:, None], 0.0, y)

@@ -17,7 +17,7 @@ from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _pair
-from .shape import broadcast_to, reshape, sum_to, swapaxes
+from .shape import broadcast_to, permute, reshape, sum_to, swapaxes
 
 
 class MatMul(Function):
@@ -288,3 +288,37 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
             f"dot: expected two 1-D tensors of one length, got shapes {a.shape} and {b.shape}"
         )
     return matmul(a, b)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Bilinear map ``y[..., o] = Σ_{i,j} x1[..., i] · W[o, i, j] · x2[..., j] + b[o]``
+    (PyTorch's ``F.bilinear``).
+
+    Shapes: ``x1 (*, in1)``, ``x2 (*, in2)`` with the same leading dims, ``weight
+    (out, in1, in2)``, ``bias (out,)`` → ``(*, out)``. Computed as one GEMM,
+    ``x1 @ W'`` with ``W' (in1, out·in2)``, then a product with ``x2`` summed over ``in2``.
+    """
+    fn = "bilinear"
+    if input1.ndim == 0 or input2.ndim == 0:
+        raise ValueError(
+            f"{fn}: inputs must have at least 1 dim, got {input1.shape}, {input2.shape}"
+        )
+    if weight.ndim != 3:
+        raise ValueError(f"{fn}: expected a 3-D weight (out, in1, in2), got {weight.shape}")
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(
+            f"{fn}: input batch dimensions do not match: got {input1.shape[:-1]} and "
+            f"{input2.shape[:-1]}"
+        )
+    O, I, J = weight.shape
+    if input1.shape[-1] != I or input2.shape[-1] != J:
+        raise ValueError(
+            f"{fn}: input sizes {input1.shape[-1]}, {input2.shape[-1]} do not match the weight "
+            f"of shape {weight.shape} (expected in1={I}, in2={J})"
+        )
+    if bias is not None and bias.shape != (O,):
+        raise ValueError(f"{fn}: expected a bias of shape ({O},), got {bias.shape}")
+    t = matmul(input1, reshape(permute(weight, (1, 0, 2)), (I, O * J)))
+    t = reshape(t, (*input1.shape[:-1], O, J))
+    y = (t * reshape(input2, (*input2.shape[:-1], 1, J))).sum(-1)
+    return y if bias is None else y + bias

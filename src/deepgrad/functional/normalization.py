@@ -39,7 +39,7 @@ from .conv import _EmptyBatch
 from .elementwise import clip
 from .reduce import mean, norm
 from .reduce import sum as tsum
-from .shape import broadcast_to, reshape
+from .shape import broadcast_to, pad, reshape
 
 
 def _const(a: Any) -> Tensor:
@@ -572,3 +572,35 @@ def pairwise_distance(
     """
     shape = _broadcast_shape("pairwise_distance", x1, x2)
     return norm(x1 - x2 + eps, p, max(len(shape) - 1, 0), keepdim)
+
+
+# ---------------------------------------------------------------------------------------------
+# local response normalization (AlexNet's)
+# ---------------------------------------------------------------------------------------------
+def local_response_norm(
+    x: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """Normalization across neighbouring channels (AlexNet's, PyTorch's
+    ``F.local_response_norm``):
+
+        y[n, c] = x[n, c] / (k + α/size · Σ_{c' = c - ⌊size/2⌋}^{c + ⌈size/2⌉ - 1} x[n, c']²)^β
+
+    (channels outside ``[0, C)`` count as 0; the average always divides by ``size``).
+
+    Shapes: ``(N, C, *)`` with at least 3 dims → the same.
+    """
+    if x.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: expected 3D or higher dimensionality input (got {x.ndim} "
+            f"dimensions)"
+        )
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if x.numel() == 0:
+        return x
+    C = x.shape[1]
+    sq = pad(x * x, ((0, 0), (size // 2, (size - 1) // 2)) + ((0, 0),) * (x.ndim - 2))
+    window = sq[:, 0:C]
+    for j in range(1, size):
+        window = window + sq[:, j : j + C]
+    return x / (window * (alpha / size) + k) ** beta

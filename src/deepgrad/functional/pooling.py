@@ -627,3 +627,95 @@ def adaptive_max_pool1d(
         return reshape(out, (N, C, Lo))
     y, idx = out
     return reshape(y, (N, C, Lo)), reshape(idx, (N, C, Lo))
+
+
+# ---- 3-D pooling: separable into a 2-D pooling over (H, W) and one over D --------------------
+def _pool3d_args(x: Tensor, kernel_size: IntTuple, stride: IntTuple | None, padding: IntTuple,
+                 dilation: IntTuple, fn: str) -> tuple:  # fmt: skip
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
+    if x.ndim not in (4, 5):
+        raise ValueError(f"{fn}: expected {input_dims(3)}, got shape {x.shape}")
+    k = int_tuple(kernel_size, 3, "kernel_size", fn)
+    s = k if stride is None else int_tuple(stride, 3, "stride", fn)
+    p = int_tuple(padding, 3, "padding", fn)
+    d = int_tuple(dilation, 3, "dilation", fn)
+    if min(k + s + d) < 1 or min(p) < 0:
+        raise ValueError(
+            f"{fn}: kernel_size, stride and dilation must be positive and padding non-negative, "
+            f"got kernel_size={k}, stride={s}, padding={p}, dilation={d}"
+        )
+    return k, s, p, d
+
+
+def _separable(x: Tensor, pool2d: Any, hw: tuple, depth: tuple, fn: str) -> Tensor:
+    """``pool2d`` over (H, W) of every depth plane, then over D (as a ``(kd, 1)`` window on
+    ``(N, C, D, Ho·Wo)``). ``hw`` and ``depth`` are the two calls' other arguments."""
+    N, C, D, H, W = x.shape
+    name = pool2d.__name__
+    try:
+        y = pool2d(reshape(x, (N, C * D, H, W)), *hw)
+    except ValueError as e:
+        raise ValueError(str(e).replace(name, fn)) from None
+    Ho, Wo = y.shape[2:]
+    try:
+        y = pool2d(reshape(y, (N, C, D, Ho * Wo)), *depth)
+    except ValueError as e:
+        raise ValueError(str(e).replace(name, fn).replace("height", "depth")) from None
+    return reshape(y, (N, C, y.shape[2], Ho, Wo))
+
+
+def max_pool3d(
+    x: Tensor,
+    kernel_size: IntTuple,
+    stride: IntTuple | None = None,
+    padding: IntTuple = 0,
+    dilation: IntTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """3-D max pooling (PyTorch's ``F.max_pool3d``): ``y[n, c, t, i, j] = max over the
+    window of xpad[n, c, t·sd + a·dd, i·sh + p·dh, j·sw + q·dw]`` (padding with -∞).
+
+    A box maximum is a maximum over depth of maxima over (H, W), so this is
+    :func:`max_pool2d` twice; the gradient goes to the first maximum in (depth, row, column)
+    order, as PyTorch's. Shapes: ``(N, C, D, H, W)`` or ``(C, D, H, W)`` →
+    ``(N, C, Do, Ho, Wo)`` (sizes as :func:`max_pool2d` per axis). ``return_indices`` is not
+    supported (a clear error)."""
+    fn = "max_pool3d"
+    if return_indices:
+        raise NotImplementedError(f"{fn}: return_indices=True is not supported by deepgrad")
+    k, s, p, d = _pool3d_args(x, kernel_size, stride, padding, dilation, fn)
+    if x.ndim == 4:
+        return unbatched(max_pool3d, x, k, s, p, d, ceil_mode)
+    hw = (k[1:], s[1:], p[1:], d[1:], ceil_mode)
+    depth = ((k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1), ceil_mode)
+    return _separable(x, max_pool2d, hw, depth, fn)
+
+
+def avg_pool3d(
+    x: Tensor,
+    kernel_size: IntTuple,
+    stride: IntTuple | None = None,
+    padding: IntTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """3-D average pooling (PyTorch's ``F.avg_pool3d``): the window sum divided by the
+    window's size clipped to the padded input (``count_include_pad=True``), by the number of
+    input voxels in it (``False``), or by ``divisor_override``.
+
+    Each of these divisors is a product of one size per axis, so the mean is
+    :func:`avg_pool2d` over (H, W) and then over D. Shapes as :func:`max_pool3d`."""
+    fn = "avg_pool3d"
+    k, s, p, _ = _pool3d_args(x, kernel_size, stride, padding, 1, fn)
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
+    if x.ndim == 4:
+        return unbatched(avg_pool3d, x, k, s, p, ceil_mode, count_include_pad, divisor_override)
+    over = None if divisor_override is None else 1  # sums, divided at the end
+    hw = (k[1:], s[1:], p[1:], ceil_mode, count_include_pad, over)
+    depth = ((k[0], 1), (s[0], 1), (p[0], 0), ceil_mode, count_include_pad, over)
+    y = _separable(x, avg_pool2d, hw, depth, fn)
+    return y if divisor_override is None else y * (1.0 / divisor_override)

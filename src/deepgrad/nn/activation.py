@@ -329,3 +329,76 @@ class Threshold(Module):
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each pixel: ``(N, C, H, W)`` or ``(C, H, W)`` → the same
+    (softmax along dim -3, as PyTorch's)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got shape {x.shape}")
+        return F.softmax(x, -3)
+
+
+class GLU(Module):
+    """Gated linear unit ``a ⊙ σ(b)`` of the halves ``a, b`` of ``dim``:
+    ``(*, 2n, *)`` → ``(*, n, *)``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each non-positive element gets a slope drawn from
+    ``U(lower, upper)`` (deepgrad's seeded generator); in eval the slope is
+    ``(lower + upper) / 2``. Shapes: any → the same."""
+
+    def __init__(
+        self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False
+    ) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rrelu(x, self.lower, self.upper, self.training)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )
+
+
+class Softshrink(Module):
+    """``x - λ`` above ``λ``, ``x + λ`` below ``-λ``, 0 between. Shapes: any → the same."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Module):
+    """``x`` where ``|x| > λ``, else 0. Shapes: any → the same."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)

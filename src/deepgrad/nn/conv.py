@@ -182,7 +182,8 @@ class _ConvNd(Module):
         return F.pad(x, (*lead, *widths), mode=self.padding_mode), (0,) * self._nd
 
     def _dims(self, c: Any = "C") -> str:
-        return f"(N, {c}, L) or ({c}, L)" if self._nd == 1 else f"(N, {c}, H, W) or ({c}, H, W)"
+        spatial = {1: "L", 2: "H, W"}.get(self._nd, "D, H, W")
+        return f"(N, {c}, {spatial}) or ({c}, {spatial})"
 
     def forward(self, x: Tensor) -> Tensor:
         """``(N, C, *spatial)`` → ``(N, out, *spatial')``; one unbatched sample
@@ -370,5 +371,84 @@ class ConvTranspose1d(_ConvNd):
             return F.conv_transpose1d(x, self.weight, self.bias, self.stride[0],
                                           self.padding[0], self.output_padding[0], self.groups,
                                           self.dilation[0])  # fmt: skip
+        except ValueError as e:
+            raise ValueError(f"{self._short()}: {e}") from None
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution layer (volumes, video): ``y = conv3d(x, weight) + bias``.
+
+    Shapes: input ``(N, in_channels, D, H, W)`` (or unbatched ``(in_channels, D, H, W)``) →
+    ``(N, out_channels, Do, Ho, Wo)``, ``Do = ⌊(D + 2·pd - dd·(kd-1) - 1) / sd⌋ + 1`` (the
+    same for H, W); ``weight (out, in/groups, kd, kh, kw)``, ``bias (out,)``, initialized as
+    PyTorch's. ``padding`` may be an int, a triple, ``"same"`` or ``"valid"``;
+    ``padding_mode`` is ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.Conv3d(2, 4, 3, padding=1)(dg.zeros(1, 2, 4, 5, 5)).shape
+    (1, 4, 4, 5, 5)
+    """
+
+    _nd = 3
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] | str = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, weight_init, bias_init,
+                         padding_mode=padding_mode)  # fmt: skip
+
+    def _forward(self, x: Tensor) -> Tensor:
+        try:
+            x, padding = self._pad_input(x)
+            return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                            self.groups)  # fmt: skip
+        except ValueError as e:
+            raise ValueError(f"{self._short()}: {e}") from None
+
+
+class ConvTranspose3d(_ConvNd):
+    """3-D transposed convolution layer, the adjoint of ``Conv3d``: input
+    ``(N, in, D, H, W)`` → ``(N, out, Dout, Hout, Wout)``,
+    ``Dout = (D-1)·sd - 2·pd + dd·(kd-1) + output_padding_d + 1``;
+    ``weight (in, out/groups, kd, kh, kw)`` (PyTorch's layout), ``bias (out,)``."""
+
+    _nd = 3
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int | None,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] = 0,
+        output_padding: int | Sequence[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | Sequence[int] = 1,
+        padding_mode: str = "zeros",
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, weight_init, bias_init, output_padding,
+                         padding_mode)  # fmt: skip
+
+    def _forward(self, x: Tensor) -> Tensor:
+        try:
+            return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
+                                      self.output_padding, self.groups, self.dilation)  # fmt: skip
         except ValueError as e:
             raise ValueError(f"{self._short()}: {e}") from None

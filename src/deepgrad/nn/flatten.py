@@ -1,6 +1,8 @@
-"""``Flatten``: merge dims (by default all but the batch dim)."""
+"""``Flatten``: merge dims (by default all but the batch dim); ``Unflatten``: split one."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from .. import functional as F
 from .._names import torch_names
@@ -21,3 +23,23 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits axis ``dim`` into ``unflattened_size`` (PyTorch's ``nn.Unflatten``; one entry
+    may be -1): ``(N, 12)`` with ``Unflatten(1, (3, 4))`` → ``(N, 3, 4)``."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if isinstance(dim, str) or not isinstance(unflattened_size, (list, tuple)):
+            raise TypeError(
+                f"Unflatten: expected an int dim and a tuple or list of sizes, got dim={dim!r}, "
+                f"unflattened_size={unflattened_size!r} (named dims are not supported)"
+            )
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.unflatten(x, self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,4 +1,4 @@
-"""``Linear`` (fully connected / dense) and ``Identity``."""
+"""``Linear`` (fully connected / dense), ``Bilinear`` and ``Identity``."""
 
 from __future__ import annotations
 
@@ -84,10 +84,61 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer). Any arguments are accepted and
+    ignored, as PyTorch's (``nn.Identity(54, unused="x")``), so that it can stand in for a
+    layer without changing the call."""
 
-    def __init__(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
     def forward(self, x: Any) -> Any:
         return x
+
+
+class Bilinear(Module):
+    """Bilinear layer ``y = x1ᵀ W x2 + b``: ``y[..., o] = Σ_{i,j} x1[..., i] W[o, i, j]
+    x2[..., j] + b[o]`` (PyTorch's ``nn.Bilinear``).
+
+    Shapes: ``x1 (*, in1_features)``, ``x2 (*, in2_features)`` → ``(*, out_features)``;
+    ``weight (out_features, in1_features, in2_features)``, ``bias (out_features,)``, both
+    initialized ``U(-1/√in1, 1/√in1)`` as in PyTorch.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.Bilinear(3, 4, 2)(dg.zeros(5, 3), dg.zeros(5, 4)).shape
+    (5, 2)
+    """
+
+    def __init__(
+        self, in1_features: int, in2_features: int, out_features: int, bias: bool = True
+    ) -> None:
+        super().__init__()
+        if min(in1_features, in2_features, out_features) <= 0:
+            raise ValueError(
+                f"Bilinear: features must be positive, got in1={in1_features}, "
+                f"in2={in2_features}, out={out_features}"
+            )
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        dt = backend.get_default_dtype()
+        xp = backend.xp
+        bound = 1 / math.sqrt(in1_features)
+        self.weight = Parameter(xp.empty((out_features, in1_features, in2_features), dt))
+        init.uniform_(self.weight, -bound, bound)
+        self.bias: Parameter | None
+        if bias:
+            self.bias = Parameter(xp.empty((out_features,), dt))
+            init.uniform_(self.bias, -bound, bound)
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        try:
+            return F.bilinear(input1, input2, self.weight, self.bias)
+        except ValueError as e:
+            raise ValueError(f"Bilinear({self.extra_repr()}): {e}") from None
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 import numpy
 
 from .. import backend
-from ..functional.normalization import batch_norm, group_norm, instance_norm, layer_norm
+from ..functional.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+)
 from ..functional.shape import squeeze, unsqueeze
 from ..tensor import Tensor
 from .module import Module
@@ -319,3 +325,21 @@ class InstanceNorm2d(_InstanceNorm):
     _expected_ndims = (3, 4)
     _no_batch_ndim = 3
     _shape_text = "(N, C, H, W) or (C, H, W)"
+
+
+class LocalResponseNorm(Module):
+    """Normalization across neighbouring channels (AlexNet's):
+    ``y[n, c] = x[n, c] / (k + α/size · Σ_{|c' - c| within size} x[n, c']²)^β``.
+
+    No parameters. Shapes: ``(N, C, *)`` with at least 3 dims → the same.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -235,3 +235,59 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 
     def __init__(self, output_size: int | Sequence[int], return_indices: bool = False) -> None:
         super().__init__(output_size, return_indices)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over each ``kernel_size`` box: ``(N, C, D, H, W)`` → ``(N, C, Do, Ho, Wo)`` (or
+    unbatched ``(C, D, H, W)``), sizes as :class:`MaxPool2d` per axis. Arguments in
+    PyTorch's order (``return_indices`` before ``ceil_mode``); ``return_indices=True`` is not
+    supported (a clear error)."""
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        padding: IntPair = 0,
+        dilation: IntPair = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        if return_indices:
+            raise NotImplementedError("MaxPool3d: return_indices=True is not supported by deepgrad")
+        super().__init__(kernel_size, stride, padding, dilation, ceil_mode)
+        self.return_indices = return_indices
+
+    _fn = staticmethod(F.max_pool3d)
+
+
+class AvgPool3d(Module):
+    """Mean over each ``kernel_size`` box: ``(N, C, D, H, W)`` → ``(N, C, Do, Ho, Wo)`` (or
+    unbatched ``(C, D, H, W)``); ``count_include_pad`` and ``divisor_override`` as
+    :class:`AvgPool2d`."""
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        padding: IntPair = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.avg_pool3d, x, self.kernel_size, self.stride, self.padding,
+                    self.ceil_mode, self.count_include_pad, self.divisor_override)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"AvgPool3d(kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
