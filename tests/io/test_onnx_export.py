@@ -551,3 +551,62 @@ def test_training_mode_dropout_in_forward_is_refused(tmp_path, rng):
     model = _Lambda(lambda h: F.dropout(h, 0.5, training=True))
     with pytest.raises(NotImplementedError, match="Dropout"):
         export_onnx(model, tmp_path / "m.onnx", _f32(rng, 2, 6))
+
+
+# ---- PyTorch's newer layers (issue 13) --------------------------------------------------------
+NEW_LAYERS = {
+    "ZeroPad2d": (lambda: nn.ZeroPad2d((1, 0, 2, 1)), (2, 2, 4, 4)),
+    "ReflectionPad2d": (lambda: nn.ReflectionPad2d(1), (2, 2, 4, 4)),
+    "ConstantPad1d_crop": (lambda: nn.ConstantPad1d((-1, 2), 1.5), (2, 2, 4)),
+    "PixelShuffle": (lambda: nn.PixelShuffle(2), (2, 8, 3, 3)),
+    "PixelUnshuffle": (lambda: nn.PixelUnshuffle(2), (2, 2, 4, 4)),
+    "ChannelShuffle": (lambda: nn.ChannelShuffle(2), (2, 4, 3, 3)),
+    "Softmax2d": (lambda: nn.Softmax2d(), (2, 3, 4, 4)),
+    "GLU": (lambda: nn.GLU(), (2, 4)),
+    "RReLU": (lambda: nn.RReLU(), (2, 4)),
+    "Softshrink": (lambda: nn.Softshrink(), (2, 4)),
+    "AlphaDropout": (lambda: nn.AlphaDropout(), (2, 4)),
+    "LocalResponseNorm": (lambda: nn.LocalResponseNorm(2), (2, 4, 3, 3)),
+    "Unflatten": (lambda: nn.Unflatten(1, (2, 2)), (2, 4)),
+    "Conv3d": (lambda: nn.Conv3d(2, 3, 3, padding=1), (2, 2, 4, 4, 4)),
+    "ConvTranspose3d": (lambda: nn.ConvTranspose3d(2, 3, 3, stride=2), (2, 2, 3, 3, 3)),
+    "MaxPool3d": (lambda: nn.MaxPool3d(2), (2, 2, 4, 4, 4)),
+    "AvgPool3d": (lambda: nn.AvgPool3d(2), (2, 2, 4, 4, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_LAYERS))
+def test_newer_layers_export(tmp_path, rng, name):
+    make, shape = NEW_LAYERS[name]
+    roundtrip(tmp_path, nn.Sequential(make()), _f32(rng, *shape), _f32(rng, *shape))
+
+
+class _TwoInputs(nn.Module):
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        return self.layer(x, x * 0.5 + 1.0)
+
+
+@pytest.mark.parametrize(
+    "layer", [nn.Bilinear(4, 4, 2), nn.CosineSimilarity(), nn.PairwiseDistance()]
+)
+def test_newer_two_input_layers_export(tmp_path, rng, layer):
+    roundtrip(tmp_path, _TwoInputs(layer), _f32(rng, 2, 4))
+
+
+@pytest.mark.parametrize(
+    "make, example, named",
+    [
+        (lambda: nn.Unfold(2), (2, 2, 4, 4), "Unfold"),
+        (lambda: nn.Fold((4, 4), 2), (2, 8, 9), "Fold"),
+        (lambda: nn.CircularPad1d(1), (2, 2, 4), "circular padding"),
+        (lambda: nn.Hardshrink(), (2, 4), "where"),
+    ],
+)
+def test_newer_layers_without_translation_are_refused_by_name(tmp_path, rng, make, example, named):
+    with pytest.raises(NotImplementedError, match=named):
+        export_onnx(nn.Sequential(make()), tmp_path / "m.onnx", dg.tensor(_f32(rng, *example)))
+    assert not (tmp_path / "m.onnx").exists()

@@ -134,6 +134,30 @@ ACCEPTED = [
     _case("Upsample", (), {"size": 5, "mode": "linear"}, (2, 3, 4)),
     _case("Upsample", (), {"size": (5, 3), "mode": "bilinear", "align_corners": True}, (2, 3, 4, 4)),
     _case("Identity", (), {}, ()),
+    # PyTorch's newer layers (issue 13)
+    *(_case("Conv3d", (3, 4, 3), kw, s) for s in [(2, 3, 5, 5, 5), (3, 5, 5, 5), (0, 3, 5, 5, 5)]
+      for kw in [{}, {"padding": "same", "padding_mode": "reflect"}, {"stride": 2, "dilation": (1, 2, 1)}]),
+    *(_case("ConvTranspose3d", (3, 2, 3), {"stride": 2, "output_padding": 1}, s)
+      for s in [(2, 3, 3, 3, 3), (3, 3, 3, 3)]),
+    *(_case("MaxPool3d", (2,), {"ceil_mode": True}, s) for s in [(2, 3, 5, 5, 5), (3, 5, 5, 5)]),
+    *(_case("AvgPool3d", (2,), {"count_include_pad": False, "padding": 1}, s)
+      for s in [(2, 3, 5, 5, 5), (3, 5, 5, 5)]),
+    *(_case("LocalResponseNorm", (3,), {}, s) for s in [(2, 5, 4), (2, 5, 3, 3), (2, 5, 2, 2, 2)]),
+    *(_case("PixelShuffle", (2,), {}, s) for s in [(2, 8, 3, 3), (8, 3, 3), (2, 1, 4, 2, 3)]),
+    *(_case("PixelUnshuffle", (2,), {}, s) for s in [(2, 2, 4, 6), (2, 4, 6)]),
+    *(_case("ChannelShuffle", (2,), {}, s) for s in [(2, 4, 3), (2, 4, 3, 3)]),
+    *(_case("Unfold", (2,), {"padding": 1}, s) for s in [(2, 3, 4, 4), (3, 4, 4)]),
+    *(_case("Fold", ((4, 5), 2), {}, s) for s in [(2, 8, 12), (8, 12)]),
+    *(_case("Softmax2d", (), {}, s) for s in [(2, 3, 4, 4), (3, 4, 4)]),
+    *(_case("GLU", (), kw, s) for kw, s in [({}, (4,)), ({}, (2, 3, 6)), ({"dim": 1}, (2, 4, 3))]),
+    *(_case(n, (), {}, s) for n in ("Softshrink", "Hardshrink") for s in [(), (3,), (2, 3, 4)]),
+    *(_case("RReLU", (), {}, s, train=False) for s in [(), (2, 3)]),
+    *(_case(n, (), {}, s, train=False) for n in ("AlphaDropout", "FeatureAlphaDropout")
+      for s in [(3,), (2, 3, 4)]),
+    *(_case("Dropout1d", (), {}, s, train=False) for s in [(2, 3, 4), (3, 4)]),
+    *(_case("Dropout3d", (), {}, s, train=False) for s in [(2, 3, 2, 2, 2), (3, 2, 2, 2)]),
+    *(_case("Unflatten", (1, (2, -1)), {}, s) for s in [(2, 6), (2, 4, 3)]),
+    _case("Identity", (54,), {"unused": "x"}, (2, 3)),
 ]  # fmt: skip
 
 
@@ -205,6 +229,21 @@ REJECTED = [
     ("Upsample", (), {"scale_factor": 2}, (3, 4)),
     ("Upsample", (), {"size": 5, "mode": "bilinear"}, (3, 4, 4)),
     ("PReLU", (3,), {}, (4, 2)),
+    ("Conv3d", (3, 4, 3), {}, (3, 5, 5)),
+    ("Conv3d", (3, 4, 3), {}, (2, 2, 5, 5, 5)),
+    ("ConvTranspose3d", (3, 4, 3), {}, (3, 5, 5)),
+    ("MaxPool3d", (2,), {}, (6, 6)),
+    ("AvgPool3d", (2,), {}, (1, 2, 3, 4, 6, 6)),
+    ("LocalResponseNorm", (2,), {}, (3, 4)),
+    ("PixelShuffle", (2,), {}, (4, 3)),
+    ("PixelShuffle", (2,), {}, (1, 6, 3, 3)),
+    ("PixelUnshuffle", (2,), {}, (1, 2, 3, 4)),
+    ("ChannelShuffle", (2,), {}, (2, 3, 4)),
+    ("Unfold", (2,), {}, (3, 4)),
+    ("Fold", ((4, 4), 2), {}, (1, 8, 8)),
+    ("Softmax2d", (), {}, (3, 4)),
+    ("GLU", (), {}, (2, 3)),
+    ("Dropout1d", (), {}, (2, 3, 4, 5)),
 ]
 
 

@@ -568,7 +568,8 @@ def glu(x: Tensor, dim: int = -1) -> Tensor:
     axis = _check_axis(x, dim, "glu")
     if x.shape[axis] % 2:
         raise ValueError(
-            f"glu: halving dimension must be even, but dimension {axis} is size {x.shape[axis]}"
+            f"glu: halving dimension must be even, but dimension {axis} is size {x.shape[axis]} "
+            f"(input shape {x.shape})"
         )
     half = x.shape[axis] // 2
     index = [slice(None)] * x.ndim

@@ -124,7 +124,7 @@ def fold(
     if k[0] * k[1] < 1 or CK % (k[0] * k[1]):
         raise ValueError(
             f"{fn}: expected size of input's dimension 1 to be divisible by the product of "
-            f"kernel_size, but got input.size(1)={CK} and kernel_size={k}"
+            f"kernel_size, but got input.size(1)={CK} and kernel_size={k} (input shape {x.shape})"
         )
     H, W = int_tuple(output_size, 2, "output_size", fn)
     g = _geometry((N, CK // (k[0] * k[1]), H, W), k, dilation, padding, stride, fn)
@@ -133,6 +133,6 @@ def fold(
             f"{fn}: given output_size={(H, W)}, kernel_size={k}, dilation={(g.dh, g.dw)}, "
             f"padding={(g.pt, g.pl)}, stride={(g.sh, g.sw)}, expected size of input's "
             f"dimension 2 to match the calculated number of sliding blocks {g.Ho} * {g.Wo} = "
-            f"{g.L}, but got input.size(2)={L}"
+            f"{g.L}, but got input.size(2)={L} (input shape {x.shape})"
         )
     return Fold(g)(x)

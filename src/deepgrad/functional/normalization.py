@@ -591,8 +591,8 @@ def local_response_norm(
     """
     if x.ndim < 3:
         raise ValueError(
-            f"local_response_norm: expected 3D or higher dimensionality input (got {x.ndim} "
-            f"dimensions)"
+            f"local_response_norm: expected 3D or higher dimensionality input (N, C, *), got "
+            f"shape {x.shape}"
         )
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")

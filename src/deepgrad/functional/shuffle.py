@@ -40,7 +40,8 @@ def pixel_shuffle(x: Tensor, upscale_factor: int) -> Tensor:
     if c % (r * r):
         raise ValueError(
             f"{fn}: expects its input's 'channel' dimension to be divisible by the square of "
-            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r} (input shape "
+            f"{x.shape})"
         )
     n = len(lead)
     y = reshape(x, (*lead, c // (r * r), r, r, h, w))
@@ -80,7 +81,7 @@ def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     if c % groups:
         raise ValueError(
             f"{fn}: number of channels must be divisible by groups, got {c} channels and "
-            f"{groups} groups"
+            f"{groups} groups (input shape {x.shape})"
         )
     y = reshape(x, (n, groups, c // groups, *rest))
     y = permute(y, (0, 2, 1, *range(3, x.ndim + 1)))
