@@ -17,8 +17,8 @@ class CosineSimilarity(Module):
     (``(N, D)`` → ``(N,)`` by default).
 
     >>> import deepgrad as dg
-    >>> dg.nn.CosineSimilarity()(dg.ones(2, 3), dg.ones(2, 3))
-    tensor([1., 1.])
+    >>> dg.nn.CosineSimilarity()(dg.tensor([[1.0, 0.0]]), dg.tensor([[0.0, 2.0]]))
+    tensor([0.])
     """
 
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
