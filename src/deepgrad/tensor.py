@@ -763,8 +763,8 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return F.mul(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return F.div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return F.div(self, other, rounding_mode=rounding_mode)
 
     def maximum(self, other: Any) -> Tensor:
         return F.maximum(self, other)
@@ -970,6 +970,261 @@ class Tensor:
 
     def dot(self, other: Any) -> Tensor:
         return F.dot(self, other)
+
+    # ---- PyTorch's further names (issue 13): operators, order statistics, indexing, ...; each
+    # a thin call into deepgrad.functional with torch.Tensor's arguments ----------------------
+    def __floordiv__(self, other: Any) -> Tensor:
+        return F.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return F.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return F.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return F.remainder(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._compare(
+            other, numpy.logical_xor if self.dtype.kind == "b" else numpy.bitwise_xor
+        )
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The last two dims swapped (a batch of transposed matrices)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: expects a tensor with at least 2 dims, got shape {self.shape}")
+        return F.swapaxes(self, -2, -1)
+
+    mH = mT  # real tensors: the conjugate transpose is the transpose
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return F.floor_divide(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return F.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return F.fmod(self, other)
+
+    def true_divide(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        return F.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        return F.clamp_max(self, max)
+
+    def clip_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self.clamp_(min, max)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return F.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return F.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return F.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other: Any) -> Tensor:
+        return F.kron(self, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return F.xlogy(self, other)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
+        return F.nan_to_num(self, nan, posinf, neginf)
+
+    def erf(self) -> Tensor:
+        return F.erf(self)
+
+    def erfc(self) -> Tensor:
+        return F.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return F.erfinv(self)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        return F.dist(self, other, p)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        return F.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        return F.allclose(self, other, rtol, atol, equal_nan)
+
+    @torch_names
+    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return F.median(self, dim, keepdim)
+
+    @torch_names
+    def nanmedian(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return F.nanmedian(self, dim, keepdim)
+
+    @torch_names
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return F.kthvalue(self, k, dim, keepdim)
+
+    @torch_names
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return F.mode(self, dim, keepdim)
+
+    def quantile(
+        self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear"
+    ) -> Tensor:
+        return F.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(
+        self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear"
+    ) -> Tensor:
+        return F.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    @torch_names
+    def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.nanmean(self, dim, keepdim)
+
+    @torch_names
+    def nansum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return F.nansum(self, dim, keepdim)
+
+    @torch_names
+    def aminmax(self, *, dim: Any = None, keepdim: bool = False) -> Any:
+        return F.aminmax(self, dim=dim, keepdim=keepdim)
+
+    @torch_names
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return F.logcumsumexp(self, dim)
+
+    @torch_names
+    def cummax(self, dim: int) -> Any:
+        return F.cummax(self, dim)
+
+    @torch_names
+    def cummin(self, dim: int) -> Any:
+        return F.cummin(self, dim)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        return F.diff(self, n, dim, prepend, append)
+
+    @torch_names
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return F.count_nonzero(self, dim)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return F.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        return F.argwhere(self)
+
+    def unique(
+        self,
+        sorted: bool = True,
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim: Any = None,
+    ) -> Any:  # noqa: A002
+        return F.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        return F.histc(self, bins, min, max)
+
+    @torch_names
+    def unbind(self, dim: int = 0) -> tuple:
+        return F.unbind(self, dim)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return F.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return F.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return F.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self) -> Tensor:
+        return F.trace(self)
+
+    @torch_names
+    def scatter(
+        self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
+    ) -> Tensor:
+        return F.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    @torch_names
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        return F.scatter_add(self, dim, index, src)
+
+    @torch_names
+    def scatter_reduce(
+        self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        return F.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    @torch_names
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        return F.index_add(self, dim, index, source, alpha=alpha)
+
+    @torch_names
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        return F.index_fill(self, dim, index, value)
+
+    def _write(self, result: Tensor, what: str) -> Tensor:
+        """The in-place form of an out-of-place result: its values copied into this tensor."""
+        backend.xp.copyto(self._data, result._data, casting="same_kind")
+        return self
+
+    def scatter_(
+        self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
+    ) -> Tensor:
+        self._refuse_if_recorded(src, "scatter_")
+        return self._write(
+            F.scatter(self.detach(), dim, index, _detached(src), value=value, reduce=reduce),
+            "scatter_",
+        )
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        self._refuse_if_recorded(src, "scatter_add_")
+        return self._write(F.scatter_add(self.detach(), dim, index, _detached(src)), "scatter_add_")
+
+    def scatter_reduce_(
+        self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        self._refuse_if_recorded(src, "scatter_reduce_")
+        out = F.scatter_reduce(
+            self.detach(), dim, index, _detached(src), reduce, include_self=include_self
+        )
+        return self._write(out, "scatter_reduce_")
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        self._refuse_if_recorded(source, "index_add_")
+        return self._write(
+            F.index_add(self.detach(), dim, index, _detached(source), alpha=alpha), "index_add_"
+        )
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        self._refuse_if_recorded(value, "index_fill_")
+        return self._write(F.index_fill(self.detach(), dim, index, _detached(value)), "index_fill_")
+
+    def nan_to_num_(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
+        self._refuse_if_recorded(None, "nan_to_num_")
+        return self._write(F.nan_to_num(self.detach(), nan, posinf, neginf), "nan_to_num_")
+
+
+def _detached(x: Any) -> Any:
+    return x.detach() if isinstance(x, Tensor) else x
 
 
 def _dims(args: tuple) -> Any:

@@ -42,19 +42,28 @@ from .elementwise import (
     clamp,
     clip,
     cos,
+    addcdiv,
+    addcmul,
+    clamp_max,
+    clamp_min,
     div,
     exp,
     expm1,
     floor,
+    floor_divide,
+    fmod,
+    lerp,
     log,
     log1p,
     masked_fill,
     maximum,
     minimum,
     mul,
+    nan_to_num,
     neg,
     pow,
     reciprocal,
+    remainder,
     round,
     rsqrt,
     sign,
@@ -64,7 +73,21 @@ from .elementwise import (
     sub,
     where,
 )
-from .linalg import bilinear, bmm, dot, einsum, linear, matmul, outer
+from .linalg import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bilinear,
+    bmm,
+    dot,
+    einsum,
+    kron,
+    linear,
+    matmul,
+    outer,
+    tensordot,
+)
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -89,18 +112,27 @@ from .reduce import (
     all,
     amax,
     amin,
+    aminmax,
     any,
+    cummax,
+    cummin,
     cumprod,
     cumsum,
+    diff,
+    logcumsumexp,
     logsumexp,
     max,
     mean,
     min,
+    nanmean,
+    nansum,
     norm,
     prod,
     std,
+    std_mean,
     sum,
     var,
+    var_mean,
 )
 from .shape import (
     ValuesIndices,
@@ -135,9 +167,17 @@ from .shape import (
     tril,
     triu,
     transpose,
+    unbind,
     unflatten,
     unsqueeze,
 )
+from .comparison import allclose, equal, isclose
+from .diagonal import diag, diag_embed, diagonal, trace, tril_indices, triu_indices
+from .distance import cdist, dist
+from .order import kthvalue, median, mode, nanmedian, nanquantile, quantile
+from .scatter import index_add, index_fill, scatter, scatter_add, scatter_reduce
+from .search import argwhere, bucketize, count_nonzero, histc, nonzero, searchsorted, unique
+from .special import erfc, erfinv, xlogy
 from .attention import (
     attention_with_weights,
     multi_head_attention_forward,
@@ -159,7 +199,7 @@ from .dropout import (
     dropout3d,
     feature_alpha_dropout,
 )
-from .embedding import embedding, embedding_bag
+from .embedding import embedding, embedding_bag, one_hot
 from .fold import fold, unfold
 from .normalization import (
     batch_norm,

@@ -159,9 +159,22 @@ class Div(Function):
         return ga, gb
 
 
-def div(a: Any, b: Any) -> Tensor:
+def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
     """``a / b`` (true division, broadcasting; integer operands give the default float
-    dtype, as in PyTorch)."""
+    dtype, as in PyTorch). PyTorch's ``rounding_mode``: ``"trunc"`` rounds the quotient
+    toward zero and ``"floor"`` down, keeping integer dtypes (gradient 0 for both, as
+    PyTorch's; an integer divided by 0 raises).
+
+    >>> import deepgrad as dg
+    >>> dg.div(dg.tensor([-7, 7]), 2, rounding_mode="trunc").tolist()
+    [-3, 3]
+    """
+    if rounding_mode is not None:
+        if rounding_mode not in _ROUNDING:
+            raise ValueError(
+                f"div: rounding_mode must be one of {_ROUNDING}, got {rounding_mode!r}"
+            )
+        return _rounded(a, b, rounding_mode, "div")
     a, b = _pair(a, b)
     if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub":
         dt = backend.get_default_dtype()
@@ -581,3 +594,208 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
             f"{x.shape}"
         ) from None
     return where(m, value, x)
+
+
+# ---- division with rounding; remainders ---------------------------------------------------
+def _refuse_int_zero(a: Tensor, b: Tensor, fn: str) -> None:
+    """Integer division by zero raises (PyTorch's ``ZeroDivisionError``); floats give inf/NaN."""
+    if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub" and (b._data == 0).any():
+        raise ZeroDivisionError(f"{fn}: integer division by zero (a float tensor gives inf/NaN)")
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    """``a / b`` rounded toward zero: ``trunc(a / b)`` for floats; exact for integers."""
+    xp = backend.xp
+    if a.dtype.kind == "f":
+        return xp.trunc(a / b)
+    q = xp.floor_divide(a, b)
+    return q + ((xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))).astype(q.dtype)
+
+
+class RoundedDiv(Function):
+    """``div(a, b, rounding_mode="floor"|"trunc")``: a step in both operands, gradient 0 (as
+    PyTorch's); ``floor_divide``/``//`` has no derivative there (PyTorch raises too)."""
+
+    def __init__(self, mode: str, differentiable: bool = True) -> None:
+        self.mode, self.differentiable = mode, differentiable
+
+    def forward(self, a: Any, b: Any) -> Any:
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            if self.mode == "floor":
+                return backend.xp.floor_divide(a, b)
+            return _trunc_divide(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        if not self.differentiable:
+            raise RuntimeError(
+                "the derivative of floor_divide (//) is not implemented (as in PyTorch); use "
+                "div(a, b, rounding_mode='floor'), whose gradient is 0"
+            )
+        a, b = self.inputs
+        z = backend.xp.zeros
+        return (
+            Tensor._from_op(z(a.shape, a._data.dtype), None, 0),
+            Tensor._from_op(z(b.shape, b._data.dtype), None, 0),
+        )
+
+
+def _rounded(a: Any, b: Any, mode: str, fn: str, differentiable: bool = True) -> Tensor:
+    if a is None or b is None:
+        raise TypeError(f"{fn}: needs two operands")
+    a, b = _pair(a, b)
+    if a._data.dtype.kind == "b" and b._data.dtype.kind == "b":
+        raise TypeError(f"{fn}: not defined for two bool tensors (PyTorch refuses it too)")
+    _refuse_int_zero(a, b, fn)
+    return RoundedDiv(mode, differentiable)(a, b)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's names
+    """``input // other``: the quotient rounded down, ``floor(a / b)`` computed as Python's
+    float ``//`` (``-7 // 2 = -4``; ``1 // 0.1 = 9``, as PyTorch). Integer operands stay
+    integers; dividing an integer by 0 raises. Not differentiable (PyTorch's ``//`` is not);
+    :func:`div` with ``rounding_mode="floor"`` has gradient 0.
+
+    >>> import deepgrad as dg
+    >>> (dg.tensor([-7, 7]) // 2).tolist()
+    [-4, 3]
+    """
+    return _rounded(input, other, "floor", "floor_divide", differentiable=False)
+
+
+class Remainder(Function):
+    """``remainder`` (Python's ``%``: the sign of the divisor) or ``fmod`` (C's: the sign of
+    the dividend): ``a - b·q`` with ``q`` the floor (trunc) quotient; ``∂a = 1``, ``∂b = -q``."""
+
+    def __init__(self, python_sign: bool) -> None:
+        self.python_sign = python_sign
+
+    def forward(self, a: Any, b: Any) -> Any:
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            f = backend.xp.remainder if self.python_sign else backend.xp.fmod
+            return f(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy, a.shape) if na else None
+        gb = None
+        if nb:
+            mode = "floor" if self.python_sign else "trunc"
+            q = RoundedDiv(mode)(Tensor._from_op(a._data, None, 0), b.detach())
+            gb = sum_to(-gy * q, b.shape)
+        return ga, gb
+
+
+def _remainder(a: Any, b: Any, python_sign: bool, fn: str) -> Tensor:
+    a, b = _pair(a, b)
+    _refuse_int_zero(a, b, fn)
+    return Remainder(python_sign)(a, b)
+
+
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input % other``, Python's modulo: ``a - b·floor(a / b)``, with the sign of ``b``
+    (``-7 % 3 = 2``). Gradient ``1`` for ``a`` and ``-floor(a / b)`` for ``b``.
+
+    >>> import deepgrad as dg
+    >>> (dg.tensor([-7.0, 7.0]) % 3).tolist()
+    [2.0, 1.0]
+    """
+    return _remainder(input, other, True, "remainder")
+
+
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """C's remainder: ``a - b·trunc(a / b)``, with the sign of ``a`` (``fmod(-7, 3) = -1``).
+    Gradient ``1`` for ``a`` and ``-trunc(a / b)`` for ``b``."""
+    return _remainder(input, other, False, "fmod")
+
+
+_ROUNDING = (None, "trunc", "floor")
+
+
+class Lerp(Function):
+    """``a + w (b - a)``, written as PyTorch's kernel writes it (``b - (b - a)(1 - w)`` for
+    ``w >= 0.5``, exact at ``w = 1``); ``∂a = 1 - w``, ``∂b = w``, ``∂w = b - a``."""
+
+    def forward(self, a: Any, b: Any, w: Any) -> Any:
+        xp = backend.xp
+        return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b, w = self.inputs
+        na, nb, nw = self.needs_input_grad
+        ga = sum_to(gy * (1 - w), a.shape) if na else None
+        gb = sum_to(gy * w, b.shape) if nb else None
+        gw = sum_to(gy * (b - a), w.shape) if nw else None
+        return ga, gb, gw
+
+
+def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:  # noqa: A002
+    """Linear interpolation ``input + weight · (end - input)`` (broadcasting all three;
+    ``weight`` a number or a tensor).
+
+    >>> import deepgrad as dg
+    >>> dg.lerp(dg.tensor([0.0, 10.0]), dg.tensor([10.0, 20.0]), 0.25).tolist()
+    [2.5, 12.5]
+    """
+    a, b = _pair(input, end)
+    if a._data.dtype.kind not in "fc":
+        raise TypeError(f"lerp: expects floating tensors, got dtype {a._data.dtype}")
+    w = _const(weight, a)
+    if w._data.dtype != a._data.dtype:
+        raise TypeError(
+            f"lerp: weight of dtype {w._data.dtype} does not match the input's {a._data.dtype}"
+        )
+    return Lerp()(a, b, w)
+
+
+def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value · tensor1 · tensor2`` (broadcasting)."""
+    return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
+
+
+def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value · tensor1 / tensor2`` (broadcasting; integer tensors are refused, as
+    PyTorch refuses them)."""
+    t1, t2 = _pair(tensor1, tensor2)
+    if t1._data.dtype.kind in "iub" and t2._data.dtype.kind in "iub":
+        raise TypeError(
+            "addcdiv: integer division of tensors is not supported (as in PyTorch); "
+            "use floating tensors or div(..., rounding_mode='trunc')"
+        )
+    q = div(t1, t2)
+    return add(input, mul(q, value) if value != 1 else q)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, min=min)``."""
+    return clamp(input, min, None)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, max=max)``."""
+    return clamp(input, None, max)
+
+
+class NanToNum(Function):
+    def __init__(self, nan: float, posinf: Any, neginf: Any) -> None:
+        self.nan, self.posinf, self.neginf = nan, posinf, neginf
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.nan_to_num(x, nan=self.nan, posinf=self.posinf, neginf=self.neginf)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * _mask(backend.xp.isfinite(self.inputs[0]._data), gy)
+
+
+def nan_to_num(
+    input: Tensor,  # noqa: A002
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor:
+    """NaN → ``nan``, +inf → ``posinf``, -inf → ``neginf`` (by default the dtype's largest and
+    lowest finite values). Gradient 1 at finite elements, 0 at the replaced ones. Integer and
+    bool tensors come back unchanged (a copy)."""
+    if input._data.dtype.kind in "iub":
+        return Tensor._from_op(input._data.copy(), None, 0)
+    return NanToNum(nan, posinf, neginf)(input)

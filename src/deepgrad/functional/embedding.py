@@ -261,3 +261,29 @@ def _bag_max(rows: Tensor, bag: Any, B: int) -> Tensor:
     neg = Tensor._from_op(xp.full((1, D), -xp.inf, rows._data.dtype), None, 0)
     y = cat([rows, neg], 0)[src].max(1)[0]
     return where((counts == 0)[:, None], 0.0, y)
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (int64) as one-hot rows: shape ``tensor.shape + (num_classes,)``, int64
+    (``num_classes=-1``: one more than the largest index). Not differentiable.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.functional.one_hot(dg.tensor([0, 2])).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
+    idx = tensor._data if isinstance(tensor, Tensor) else backend.xp.asarray(tensor)
+    if idx.dtype != numpy.int64:
+        raise TypeError(
+            f"one_hot: expects an int64 index tensor (PyTorch's LongTensor), got dtype {idx.dtype}"
+        )
+    if num_classes == -1:
+        if idx.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; give it")
+        num_classes = int(idx.max()) + 1
+    if idx.size and int(idx.min()) < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(idx.min())}")
+    if idx.size and int(idx.max()) >= num_classes:
+        raise ValueError(
+            f"one_hot: class values must be smaller than num_classes={num_classes}, got "
+            f"{int(idx.max())}"
+        )
+    out = (idx[..., None] == backend.xp.arange(num_classes)).astype(numpy.int64)
+    return Tensor._from_op(out, None, 0)

@@ -17,6 +17,7 @@ from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _pair
+from .reduce import sum as _sum
 from .shape import broadcast_to, permute, reshape, sum_to, swapaxes
 
 
@@ -322,3 +323,118 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     t = reshape(t, (*input1.shape[:-1], O, J))
     y = (t * reshape(input2, (*input2.shape[:-1], 1, J))).sum(-1)
     return y if bias is None else y + bias
+# ---- PyTorch's fused forms: beta·input + alpha·(product); tensordot; kron ------------------
+def _scaled_sum(input: Any, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """``beta · input + alpha · product``; with ``beta = 0`` the input is ignored (NaN in it
+    does not propagate), as in PyTorch."""
+    p = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return p
+    return (input if beta == 1 else input * beta) + p
+
+
+def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``beta · input + alpha · (mat1 @ mat2)``: ``(n, k) @ (k, m)``, ``input`` broadcasting
+    to ``(n, m)``.
+
+    >>> import deepgrad as dg
+    >>> dg.addmm(dg.ones(2, 2), dg.eye(2), dg.eye(2)).tolist()
+    [[2.0, 1.0], [1.0, 2.0]]
+    """
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"addmm: mat1 and mat2 must be 2-D, got {mat1.shape} and {mat2.shape}")
+    return _scaled_sum(input, matmul(mat1, mat2), beta, alpha)
+
+
+def addmv(input: Any, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta · input + alpha · (mat @ vec)``: ``(n, m) @ (m,)``."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise ValueError(f"addmv: expects a 2-D mat and a 1-D vec, got {mat.shape} and {vec.shape}")
+    return _scaled_sum(input, matmul(mat, vec), beta, alpha)
+
+
+def baddbmm(
+    input: Any,
+    batch1: Tensor,
+    batch2: Tensor,
+    *,
+    beta: Any = 1,
+    alpha: Any = 1,  # noqa: A002
+) -> Tensor:
+    """``beta · input + alpha · bmm(batch1, batch2)``: ``(B, n, k) @ (B, k, m)``."""
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(
+    input: Any,
+    batch1: Tensor,
+    batch2: Tensor,
+    *,
+    beta: Any = 1,
+    alpha: Any = 1,  # noqa: A002
+) -> Tensor:
+    """``beta · input + alpha · Σ_b batch1[b] @ batch2[b]``: the batch of products summed,
+    ``(n, m)``."""
+    return _scaled_sum(input, _sum(bmm(batch1, batch2), 0), beta, alpha)
+
+
+def _tensordot_dims(dims: Any, na: int, nb: int) -> tuple[list[int], list[int]]:
+    if isinstance(dims, (int, numpy.integer)):
+        if not 0 <= dims <= min(na, nb):
+            raise ValueError(f"tensordot: dims={dims} must be in [0, {min(na, nb)}]")
+        return list(range(na - dims, na)), list(range(dims))
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    try:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"tensordot: dims must be an int or a pair of dim lists ([1, 2], [0, 1]), got {dims!r}"
+        ) from None
+    if len(da) != len(db):
+        raise ValueError(f"tensordot: both sides need as many dims, got {da} and {db}")
+    return [d % na for d in da], [d % nb for d in db]
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sum of products over ``dims`` of ``a`` and of ``b``: an int ``d`` contracts ``a``'s
+    last ``d`` dims with ``b``'s first ``d``; a pair ``([…], […])`` names them. The output
+    has ``a``'s free dims, then ``b``'s (a permute, a reshape and one matrix product).
+
+    >>> import deepgrad as dg
+    >>> dg.tensordot(dg.ones(2, 3), dg.ones(3, 4), dims=1).shape
+    (2, 4)
+    """
+    a, b = _pair(a, b)
+    da, db = _tensordot_dims(dims, a.ndim, b.ndim)
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(
+                f"tensordot: dim {i} of a (size {a.shape[i]}) and dim {j} of b (size "
+                f"{b.shape[j]}) must match"
+            )
+    fa = [d for d in range(a.ndim) if d not in da]
+    fb = [d for d in range(b.ndim) if d not in db]
+    k = int(numpy.prod([a.shape[d] for d in da], dtype=numpy.int64))
+    am = reshape(permute(a, fa + da), (-1, k)) if a.ndim else reshape(a, (1, 1))
+    bm = reshape(permute(b, db + fb), (k, -1)) if b.ndim else reshape(b, (1, 1))
+    out = matmul(am, bm)
+    return reshape(out, tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The Kronecker product: ``y[i·p + k, j·q + l] = a[i, j] b[k, l]`` (any number of dims,
+    the fewer padded with leading 1s).
+
+    >>> import deepgrad as dg
+    >>> dg.kron(dg.tensor([1, 2]), dg.tensor([1, 10])).tolist()
+    [1, 10, 2, 20]
+    """
+    a, b = _pair(input, other)
+    n = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    ia = reshape(a, tuple(x for s in sa for x in (s, 1)))
+    ib = reshape(b, tuple(x for s in sb for x in (1, s)))
+    return reshape(ia * ib, tuple(p * q for p, q in zip(sa, sb)))

@@ -20,7 +20,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _mask, abs, exp, maximum, minimum, sign, where
+from .elementwise import _mask, abs, exp, log, maximum, minimum, sign, where
 from .shape import (
     ValuesIndices,
     broadcast_to,
@@ -585,3 +585,194 @@ def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Te
     if p < 0:
         raise ValueError(f"norm: p must be 0, positive or ±inf, got {p}")
     return VectorNorm(float(p), axes, keepdim)(x)
+
+
+# ---- NaN-ignoring reductions, paired statistics ---------------------------------------------
+@torch_names
+def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """:func:`sum` treating NaN as 0 (gradient 0 at the NaNs, 1 elsewhere)."""
+    if x._data.dtype.kind not in "fc":
+        return sum(x, dim, keepdim)
+    return sum(where(backend.xp.isnan(x._data), 0.0, x), dim, keepdim)
+
+
+@torch_names
+def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """The mean of the elements that are not NaN: ``nansum / count`` (NaN where every element
+    is NaN, as PyTorch's). Floating tensors only.
+
+    >>> import deepgrad as dg
+    >>> dg.tensor([1.0, float("nan"), 3.0]).nanmean().item()
+    2.0
+    """
+    if x._data.dtype.kind not in "fc":
+        raise TypeError(f"nanmean: expects a floating tensor, got dtype {x.dtype}")
+    axes = _axes(dim, x.ndim, "nanmean")
+    count = (~backend.xp.isnan(x._data)).sum(axis=axes, keepdims=keepdim)
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        return nansum(x, dim, keepdim) / Tensor._from_op(count.astype(x._data.dtype), None, 0)
+
+
+@torch_names
+def var_mean(
+    x: Tensor, dim: Axis = None, *, correction: int = 1, keepdim: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``(var(x, dim, correction), mean(x, dim))`` in one call, as ``torch.var_mean``."""
+    return var(x, dim, keepdim, correction), mean(x, dim, keepdim)
+
+
+@torch_names
+def std_mean(
+    x: Tensor, dim: Axis = None, *, correction: int = 1, keepdim: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``(std(x, dim, correction), mean(x, dim))`` in one call, as ``torch.std_mean``."""
+    return std(x, dim, keepdim, correction), mean(x, dim, keepdim)
+
+
+class MinMax(tuple):
+    """``(min, max)`` of :func:`aminmax`, read by name as ``torch.return_types.aminmax``."""
+
+    def __repr__(self) -> str:
+        return f"MinMax(min={self[0]!r}, max={self[1]!r})"
+
+    @property
+    def min(self) -> Tensor:  # noqa: A003
+        return self[0]
+
+    @property
+    def max(self) -> Tensor:  # noqa: A003
+        return self[1]
+
+
+@torch_names
+def aminmax(x: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+    """``(amin(x, dim), amax(x, dim))`` as the pair ``(min, max)``; ``dim`` one int or None
+    (all elements). The gradient of each is split evenly among tied elements."""
+    if dim is not None and not isinstance(dim, (int, numpy.integer)):
+        raise TypeError(f"aminmax: dim must be one int or None, got {dim!r}")
+    return MinMax((amin(x, dim, keepdim), amax(x, dim, keepdim)))
+
+
+# ---- more scans: log-cumulative-sum-exp, running extremes; finite differences ------------------
+class LogCumSumExp(Function):
+    """``y_i = log Σ_{j <= i} e^(x_j)``, accumulated by ``logaddexp`` (no overflow, no early
+    underflow). ``dx_i = Σ_{j >= i} dy_j e^(x_i - y_j)``, computed as PyTorch does in log
+    space, the positive and negative parts of ``dy`` apart."""
+
+    keep_output = True
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.logaddexp.accumulate(x, axis=self.axis)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x, y, axis = self.inputs[0], self.output(), self.axis
+        xp = backend.xp
+        g = gy._data
+        out = None
+        for part, sgn in ((g > 0, 1.0), (g < 0, -1.0)):
+            if not part.any():
+                continue
+            with numpy.errstate(divide="ignore"):
+                log_g = Tensor._from_op(xp.where(part, xp.log(xp.abs(g)), -numpy.inf), None, 0)
+            if gy.requires_grad:  # keep the graph through gy for higher orders
+                log_g = where(part, log(abs(where(part, gy, 1.0))), -numpy.inf)
+            rev = flip(logcumsumexp(flip(log_g - y, axis), axis), axis)
+            term = exp(rev + x) * sgn
+            out = term if out is None else out + term
+        if out is None:
+            return Tensor._from_op(xp.zeros(x.shape, x._data.dtype), None, 0)
+        return out
+
+
+@torch_names
+def logcumsumexp(x: Tensor, dim: int) -> Tensor:
+    """``log Σ_{j <= i} e^(x_j)`` along ``dim`` (same shape), stable at any magnitude.
+
+    >>> import deepgrad as dg
+    >>> [round(v, 4) for v in dg.logcumsumexp(dg.tensor([0.0, 0.0]), 0).tolist()]
+    [0.0, 0.6931]
+    """
+    if x._data.dtype.kind not in "fc":
+        raise TypeError(f"logcumsumexp: expects a floating tensor, got dtype {x.dtype}")
+    axis = _dim(dim, x.ndim, "logcumsumexp")
+    if x.ndim == 0:
+        return reshape(LogCumSumExp(0)(reshape(x, (1,))), ())
+    return LogCumSumExp(axis)(x)
+
+
+def _cum_extreme(x: Tensor, dim: int, take_max: bool) -> ValuesIndices:
+    """Running max/min and where it was last reached (ties: the later index; a NaN sticks),
+    as PyTorch's ``cummax``/``cummin``; the values' gradient goes to those indices."""
+    fn = "cummax" if take_max else "cummin"
+    axis = _dim(dim, x.ndim, fn)
+    if x.ndim == 0:
+        return ValuesIndices((x * 1, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
+    xp, a = backend.xp, x._data
+    if a.dtype.kind == "b":
+        run = xp.logical_or if take_max else xp.logical_and
+    else:  # NaN propagates, as in PyTorch
+        run = xp.maximum if take_max else xp.minimum
+    values = run.accumulate(a, axis=axis)
+    hit = a == values
+    if a.dtype.kind == "f":
+        hit |= xp.isnan(a)
+    pos = xp.arange(a.shape[axis]).reshape([-1 if d == axis else 1 for d in range(a.ndim)])
+    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis).astype(numpy.int64)
+    return ValuesIndices((gather(x, axis, idx), Tensor._from_op(idx, None, 0)))
+
+
+@torch_names
+def cummax(x: Tensor, dim: int) -> ValuesIndices:
+    """``(values, indices)``: the running maximum along ``dim`` and the index where it was
+    (last) reached.
+
+    >>> import deepgrad as dg
+    >>> v, i = dg.cummax(dg.tensor([1.0, 3.0, 2.0, 3.0]), 0)
+    >>> v.tolist(), i.tolist()
+    ([1.0, 3.0, 3.0, 3.0], [0, 1, 1, 3])
+    """
+    return _cum_extreme(x, dim, True)
+
+
+@torch_names
+def cummin(x: Tensor, dim: int) -> ValuesIndices:
+    """``(values, indices)``: the running minimum along ``dim`` (see :func:`cummax`)."""
+    return _cum_extreme(x, dim, False)
+
+
+def diff(
+    input: Tensor,  # noqa: A002 - PyTorch's names
+    n: int = 1,
+    dim: int = -1,
+    prepend: Tensor | None = None,
+    append: Tensor | None = None,
+) -> Tensor:
+    """The ``n``-th forward difference along ``dim``: ``y_i = x_{i+1} - x_i`` applied ``n``
+    times (``prepend``/``append`` are concatenated first); bool tensors give ``x_{i+1} ≠
+    x_i``. Shape: ``dim`` shrinks by ``n`` (to 0 at most).
+
+    >>> import deepgrad as dg
+    >>> dg.diff(dg.tensor([1, 4, 9, 16])).tolist()
+    [3, 5, 7]
+    """
+    if input.ndim == 0:
+        raise ValueError("diff: expects a tensor with at least 1 dim, got a 0-d tensor")
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"diff: order n must be a non-negative int, got {n!r}")
+    axis = _dim(dim, input.ndim, "diff")
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = concat(parts, axis) if len(parts) > 1 else input
+    for _ in range(n):
+        m = x.shape[axis]
+        if m == 0:
+            break
+        hi = getitem(x, (slice(None),) * axis + (slice(1, None),))
+        lo = getitem(x, (slice(None),) * axis + (slice(0, m - 1),))
+        if x._data.dtype.kind == "b":
+            x = Tensor._from_op(hi._data != lo._data, None, 0)
+        else:
+            x = hi - lo
+    return x

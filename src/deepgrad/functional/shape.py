@@ -360,6 +360,26 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     return Split(bounds, axis)(x)
 
 
+@torch_names
+def unbind(x: Tensor, dim: int = 0) -> tuple:
+    """The slices of ``x`` along ``dim``, that dim removed: a tuple of ``x.shape[dim]``
+    tensors (``x[i]`` for ``dim=0``). Differentiable; one graph node for all the slices.
+
+    >>> import deepgrad as dg
+    >>> [t.tolist() for t in dg.tensor([[1, 2], [3, 4]]).unbind(1)]
+    [[1, 3], [2, 4]]
+    """
+    if x.ndim == 0:
+        raise ValueError("unbind: expects a tensor with at least 1 dim, got a 0-d tensor")
+    axis = _norm_axis(dim, x.ndim, "unbind")
+    n = x.shape[axis]
+    if n == 0:
+        return ()
+    pieces = Split(list(range(1, n)), axis)(x)
+    rest = x.shape[:axis] + x.shape[axis + 1 :]
+    return tuple(reshape(p, rest) for p in pieces)
+
+
 def _is_advanced(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return any(not (i is None or i is Ellipsis or isinstance(i, (int, slice))) for i in items)

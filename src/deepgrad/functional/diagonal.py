@@ -1,0 +1,157 @@
+"""Diagonals: ``diagonal`` (read one), ``diag_embed`` (write one into zeros), ``diag`` (either,
+by the input's rank), ``trace``, and the coordinates of a triangle (``triu_indices``,
+``tril_indices``).
+
+``diagonal`` and ``diag_embed`` are each other's adjoint, so each one's backward is the
+other (higher-order gradients work): the diagonal with ``offset`` of the last two axes
+``(..., m, n)`` is ``x[..., i, i + offset]`` (``x[..., i - offset, i]`` for a negative one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .reduce import sum
+from .shape import _norm_axis, movedim
+
+
+def _diag_coords(m: int, n: int, offset: int) -> tuple[Any, Any]:
+    """Row and column indices of the ``offset`` diagonal of an ``m × n`` matrix."""
+    xp = backend.xp
+    length = max(0, min(m, n - offset) if offset >= 0 else min(m + offset, n))
+    i = xp.arange(length)
+    return (i, i + offset) if offset >= 0 else (i - offset, i)
+
+
+class LastDiagonal(Function):
+    """The ``offset`` diagonal of the last two axes: ``(..., m, n) -> (..., L)``."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def forward(self, x: Any) -> Any:
+        rows, cols = _diag_coords(x.shape[-2], x.shape[-1], self.offset)
+        return x[..., rows, cols]
+
+    def backward(self, gy: Tensor) -> Tensor:
+        m, n = self.inputs[0].shape[-2:]
+        return EmbedLastDiagonal(self.offset, m, n)(gy)
+
+
+class EmbedLastDiagonal(Function):
+    """``(..., L) -> (..., m, n)``: zeros with the last axis on the ``offset`` diagonal."""
+
+    def __init__(self, offset: int, m: int, n: int) -> None:
+        self.offset, self.m, self.n = offset, m, n
+
+    def forward(self, v: Any) -> Any:
+        out = backend.xp.zeros(v.shape[:-1] + (self.m, self.n), v.dtype)
+        rows, cols = _diag_coords(self.m, self.n, self.offset)
+        out[..., rows, cols] = v
+        return out
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return LastDiagonal(self.offset)(gy)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The ``offset`` diagonal of the matrices spanned by ``dim1`` and ``dim2`` (above the
+    main one for ``offset > 0``): those two dims are removed and the diagonal becomes the
+    last dim, as in PyTorch. Differentiable.
+
+    >>> import deepgrad as dg
+    >>> dg.arange(9).reshape(3, 3).diagonal(1).tolist()
+    [1, 5]
+    """
+    if input.ndim < 2:
+        raise ValueError(f"diagonal: expects at least 2 dims, got shape {input.shape}")
+    d1 = _norm_axis(dim1, input.ndim, "diagonal")
+    d2 = _norm_axis(dim2, input.ndim, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 cannot be the same dim, got {dim1}, {dim2}")
+    return LastDiagonal(int(offset))(movedim(input, (d1, d2), (-2, -1)))
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    """Matrices with ``input``'s last dim on their ``offset`` diagonal, zeros elsewhere: the
+    output has one more dim, of size ``n + |offset|`` at ``dim1`` and ``dim2`` (counted in the
+    output). The adjoint of :func:`diagonal`.
+
+    >>> import deepgrad as dg
+    >>> dg.diag_embed(dg.tensor([1, 2])).tolist()
+    [[1, 0], [0, 2]]
+    """
+    if input.ndim == 0:
+        raise ValueError("diag_embed: expects at least 1 dim, got a 0-d tensor")
+    nd = input.ndim + 1
+    d1, d2 = _norm_axis(dim1, nd, "diag_embed"), _norm_axis(dim2, nd, "diag_embed")
+    if d1 == d2:
+        raise ValueError(f"diag_embed: dim1 and dim2 cannot be the same dim, got {dim1}, {dim2}")
+    n = input.shape[-1] + abs(int(offset))
+    out = EmbedLastDiagonal(int(offset), n, n)(input)
+    return movedim(out, (-2, -1), (d1, d2))
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """PyTorch's ``diag``: of a 1-D tensor, the square matrix with it on the ``diagonal``-th
+    diagonal; of a 2-D tensor, that diagonal as a 1-D tensor.
+
+    >>> import deepgrad as dg
+    >>> dg.diag(dg.tensor([[1, 2], [3, 4]])).tolist()
+    [1, 4]
+    """
+    if input.ndim == 1:
+        return diag_embed(input, diagonal)
+    if input.ndim == 2:
+        return LastDiagonal(int(diagonal))(input)
+    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {input.shape}")
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    """The sum of the main diagonal of a 2-D tensor (integers sum to int64, as in PyTorch).
+
+    >>> import deepgrad as dg
+    >>> dg.tensor([[1.0, 2.0], [3.0, 4.0]]).trace().item()
+    5.0
+    """
+    if input.ndim != 2:
+        raise ValueError(f"trace: expects a 2-D tensor (a matrix), got shape {input.shape}")
+    d = LastDiagonal(0)(input)
+    if d._data.dtype.kind in "iub":
+        return Tensor._from_op(backend.xp.asarray(d._data.sum(dtype=numpy.int64)), None, 0)
+    return sum(d)
+
+
+def _triangle(row: int, col: int, offset: int, upper: bool, dtype: Any, fn: str) -> Tensor:
+    for name, v in (("row", row), ("col", col)):
+        if isinstance(v, bool) or not isinstance(v, (int, numpy.integer)) or v < 0:
+            raise ValueError(f"{fn}: {name} must be a non-negative int, got {v!r}")
+    xp = backend.xp
+    r, c = (xp.triu_indices if upper else xp.tril_indices)(int(row), int(offset), int(col))
+    dt = numpy.dtype(numpy.int64 if dtype is None else dtype)
+    return Tensor._from_op(xp.stack([r, c]).astype(dt).reshape(2, -1), None, 0)
+
+
+def triu_indices(
+    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None
+) -> Tensor:
+    """The ``(2, N)`` coordinates of the upper triangle (``j - i >= offset``) of a ``row ×
+    col`` matrix, row by row (int64 unless ``dtype`` is given).
+
+    >>> import deepgrad as dg
+    >>> dg.triu_indices(3, 3, 1).tolist()
+    [[0, 0, 1], [1, 2, 2]]
+    """
+    return _triangle(row, col, offset, True, dtype, "triu_indices")
+
+
+def tril_indices(
+    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None
+) -> Tensor:
+    """The ``(2, N)`` coordinates of the lower triangle (``j - i <= offset``), row by row."""
+    return _triangle(row, col, offset, False, dtype, "tril_indices")

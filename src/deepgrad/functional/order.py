@@ -1,0 +1,287 @@
+"""Order statistics: the median, the k-th smallest value, the mode and quantiles.
+
+Each reads a sorted copy of its input (a stable sort, NaN last, as PyTorch's). The values
+along a dim are gathered from the input, so their gradient goes to the element chosen (for
+the median of all elements: split evenly among the elements equal to it, as PyTorch's);
+quantiles interpolate two gathered values with :func:`~deepgrad.functional.lerp`.
+
+==============  ==========================================================================
+function        value
+==============  ==========================================================================
+median          the lower median: element ``(n - 1) // 2`` of the sorted values; NaN if any
+nanmedian       the same over the elements that are not NaN
+kthvalue        element ``k - 1`` of the sorted values (NaN counts as the largest)
+mode            the most frequent value (the smallest of those tied), at its last position
+quantile        ``lerp(s[⌊r⌋], s[⌈r⌉], r - ⌊r⌋)`` with ``r = q (n - 1)``; NaN if any NaN
+nanquantile     the same with ``n`` the number of elements that are not NaN
+==============  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from .._names import torch_names
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import _mask, lerp
+from .shape import ValuesIndices, _norm_axis, gather, movedim, reshape, squeeze, take_along_dim
+
+
+def _index(a: Any) -> Tensor:
+    return Tensor._from_op(backend.xp.asarray(a, dtype=numpy.int64), None, 0)
+
+
+class SelectEvenly(Function):
+    """One value picked from all of ``x`` (``value`` given); the gradient is split evenly
+    among the elements equal to it (NaN counts as equal to NaN), PyTorch's rule for the
+    median of a whole tensor."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.asarray(self.value, dtype=x.dtype)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]._data
+        xp = backend.xp
+        hit = (x == self.value) | (xp.isnan(x) & xp.isnan(self.value))
+        return gy * _mask(hit / max(int(hit.sum()), 1), gy)
+
+
+def _check_nonempty(x: Tensor, fn: str) -> None:
+    if x.numel() == 0:
+        raise IndexError(f"{fn}: cannot take the {fn} of an empty tensor (shape {x.shape})")
+
+
+def _sorted(a: Any, axis: int) -> Any:
+    """Stable argsort along ``axis`` with NaN last (NumPy's order, and PyTorch's)."""
+    return backend.xp.argsort(a, axis=axis, kind="stable")
+
+
+def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str) -> ValuesIndices:
+    """The element at sorted position ``pos`` (an int or an array broadcasting over the
+    other dims) along ``dim``, and its index in ``x``."""
+    axis = _norm_axis(dim, max(x.ndim, 1), fn)
+    if x.ndim == 0:
+        return ValuesIndices((x * 1, _index(0)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"{fn}: dim {dim} of the input of shape {x.shape} has size 0")
+    order = _sorted(x._data, axis)
+    xp = backend.xp
+    rest = x.shape[:axis] + x.shape[axis + 1 :]
+    where_ = xp.expand_dims(xp.broadcast_to(xp.asarray(pos, dtype=numpy.int64), rest), axis)
+    idx = xp.take_along_axis(order, where_, axis)
+    values = gather(x, axis, idx)
+    if not keepdim:
+        values, idx = squeeze(values, axis), idx.squeeze(axis)
+    return ValuesIndices((values, _index(idx)))
+
+
+@torch_names
+def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """PyTorch's ``median``: the lower median (element ``(n - 1) // 2`` in sorted order, not
+    the mean of the middle two).
+
+    - ``median(x)``: of all elements, a 0-d tensor (NaN if ``x`` holds a NaN);
+    - ``median(x, dim, keepdim=False)``: the pair ``(values, indices)`` along ``dim``.
+
+    >>> import deepgrad as dg
+    >>> dg.tensor([4.0, 1.0, 3.0, 2.0]).median().item()
+    2.0
+    """
+    return _median(x, dim, keepdim, ignore_nan=False)
+
+
+@torch_names
+def nanmedian(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """:func:`median` over the elements that are not NaN (NaN only where all of them are)."""
+    return _median(x, dim, keepdim, ignore_nan=True)
+
+
+def _median(x: Tensor, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
+    fn = "nanmedian" if ignore_nan else "median"
+    xp = backend.xp
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{fn}(): keepdim needs a dim")
+        _check_nonempty(x, fn)
+        flat = xp.sort(x._data.reshape(-1))  # NaN last
+        n = flat.size
+        if x._data.dtype.kind == "f":
+            valid = int((~xp.isnan(flat)).sum())
+            if ignore_nan:
+                n = valid  # all NaN: flat[0] is NaN
+            elif valid < n:
+                return SelectEvenly(numpy.nan)(x)
+        return SelectEvenly(flat[max(n - 1, 0) // 2])(x)
+    axis = _norm_axis(dim, max(x.ndim, 1), fn)
+    n = x.shape[axis] if x.ndim else 1
+    if ignore_nan and x._data.dtype.kind == "f" and x.ndim:
+        valid = (~xp.isnan(x._data)).sum(axis=axis)
+        return _pick(x, dim, keepdim, xp.maximum(valid - 1, 0) // 2, fn)
+    if not ignore_nan and x._data.dtype.kind == "f" and x.ndim:
+        nan = xp.isnan(x._data)
+        first_nan = xp.where(nan.any(axis=axis), n - nan.sum(axis=axis), (n - 1) // 2)
+        return _pick(x, dim, keepdim, first_nan, fn)
+    return _pick(x, dim, keepdim, (n - 1) // 2, fn)
+
+
+@torch_names
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)``: the ``k``-th smallest element along ``dim`` (``k`` from 1; NaN
+    counts as the largest). Tied values: the index of the ``k``-th in a stable sort.
+
+    >>> import deepgrad as dg
+    >>> dg.tensor([5.0, 1.0, 4.0]).kthvalue(2).values.item()
+    4.0
+    """
+    n = x.shape[_norm_axis(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, numpy.integer)) or not 1 <= k <= n:
+        raise IndexError(
+            f"kthvalue: k must be an int in [1, {n}] (the size of dim {dim}), got {k!r}"
+        )
+    return _pick(x, dim, keepdim, int(k) - 1, "kthvalue")
+
+
+@torch_names
+def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of several
+    equally frequent ones) and the last index where it occurs, as PyTorch's (on the CPU).
+
+    >>> import deepgrad as dg
+    >>> v, i = dg.tensor([2, 1, 2, 1, 3]).mode()
+    >>> v.item(), i.item()
+    (1, 3)
+    """
+    axis = _norm_axis(dim, max(x.ndim, 1), "mode")
+    if x.ndim == 0:
+        return ValuesIndices((x * 1, _index(0)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"mode: dim {dim} of the input of shape {x.shape} has size 0")
+    xp = backend.xp
+    a = xp.moveaxis(x._data, axis, -1)
+    n = a.shape[-1]
+    order = _sorted(a, -1)
+    s = xp.take_along_axis(a, order, -1)
+    new_run = xp.ones(s.shape, dtype=bool)
+    new_run[..., 1:] = s[..., 1:] != s[..., :-1]
+    if s.dtype.kind == "f":  # NaNs form one run, as equal values
+        new_run[..., 1:] &= ~(xp.isnan(s[..., 1:]) & xp.isnan(s[..., :-1]))
+    pos = xp.arange(n)
+    start = xp.maximum.accumulate(xp.where(new_run, pos, 0), axis=-1)
+    length = pos - start + 1  # the length of each run so far: its last element holds it all
+    best = xp.argmax(length, axis=-1)  # the first (smallest value) of the longest runs
+    last = xp.take_along_axis(order, best[..., None], -1)  # stable: its last occurrence
+    idx = xp.moveaxis(last, -1, axis)
+    values = gather(x, axis, idx)
+    if not keepdim:
+        values, idx = squeeze(values, axis), idx.squeeze(axis)
+    return ValuesIndices((values, _index(idx)))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(
+    input: Tensor,  # noqa: A002 - PyTorch's names
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """The ``q``-th quantiles along ``dim`` (all elements when None): with the sorted values
+    ``s`` and ``r = q (n - 1)``, ``lerp(s[⌊r⌋], s[⌈r⌉], r - ⌊r⌋)`` (``interpolation`` as
+    PyTorch's: ``"linear"``, ``"lower"``, ``"higher"``, ``"midpoint"``, ``"nearest"``). A
+    slice holding NaN gives NaN. ``q`` a number or a 1-D tensor in ``[0, 1]``; for a tensor
+    the output gains a first dim of ``len(q)``. Differentiable in ``input``.
+
+    >>> import deepgrad as dg
+    >>> dg.quantile(dg.tensor([0.0, 1.0, 2.0, 3.0]), 0.5).item()
+    1.5
+    """
+    return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=False)
+
+
+def nanquantile(
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """:func:`quantile` over the elements that are not NaN (NaN where all of them are)."""
+    return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=True)
+
+
+def _quantile_q(q: Any, x: Tensor, fn: str) -> tuple[Any, bool]:
+    """``q`` as a 1-D array of ``x``'s dtype, and whether it was a scalar."""
+    xp = backend.xp
+    qa = q._data if isinstance(q, Tensor) else xp.asarray(q, dtype=x._data.dtype)
+    if isinstance(q, Tensor) and q._data.dtype != x._data.dtype:
+        raise TypeError(f"{fn}: q of dtype {q.dtype} must have the input's dtype {x.dtype}")
+    if qa.ndim > 1:
+        raise ValueError(f"{fn}: q must be a number or a 1-D tensor, got shape {qa.shape}")
+    if qa.size and (bool((qa < 0).any()) or bool((qa > 1).any()) or bool(xp.isnan(qa).any())):
+        raise ValueError(f"{fn}: q values must be in the range [0, 1], got {qa.tolist()}")
+    return qa.reshape(-1), qa.ndim == 0
+
+
+def _quantile(
+    x: Tensor, q: Any, dim: int | None, keepdim: bool, interpolation: str, ignore_nan: bool
+) -> Tensor:
+    fn = "nanquantile" if ignore_nan else "quantile"
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"{fn}: expects a float32 or float64 input, got dtype {x.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(
+            f"{fn}: interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}"
+        )
+    qa, scalar = _quantile_q(q, x, fn)
+    _check_nonempty(x, fn)
+    xp = backend.xp
+    if dim is None:
+        axis, xs = 0, reshape(x, (-1,))
+        out_kept = (1,) * x.ndim
+    else:
+        axis = _norm_axis(dim, max(x.ndim, 1), fn)
+        xs = movedim(x, axis, -1) if x.ndim else reshape(x, (1,))
+        kept = list(x.shape)
+        if x.ndim:
+            kept[axis] = 1
+        out_kept = tuple(kept)
+    order = _sorted(xs._data, -1)
+    s = take_along_dim(xs, _index(order), -1)  # (..., n) sorted, NaN last
+    n = s.shape[-1]
+    nan = xp.isnan(s._data)
+    # ranks: (len(q), ..., 1)
+    qb = qa.reshape((-1,) + (1,) * s.ndim)
+    if ignore_nan:
+        ranks = qb * (xp.expand_dims((~nan).sum(-1), -1) - 1).astype(s._data.dtype)
+        ranks = xp.where(ranks < 0, 0, ranks)
+    else:
+        ranks = xp.where(xp.expand_dims(nan.any(-1), -1), n - 1, qb * (n - 1))
+    ranks = xp.broadcast_to(ranks, (len(qa),) + s.shape[:-1] + (1,))
+    if interpolation == "lower":
+        ranks = xp.floor(ranks)
+    elif interpolation == "higher":
+        ranks = xp.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = xp.round(ranks)
+    below = ranks.astype(numpy.int64)
+    sb = s.unsqueeze(0).expand(len(qa), *s.shape) if s.ndim else s
+    lo = gather(sb, -1, below)
+    if interpolation in ("linear", "midpoint"):
+        above = xp.ceil(ranks).astype(numpy.int64)
+        weight = xp.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        lo = lerp(lo, gather(sb, -1, above), Tensor._from_op(weight.astype(s._data.dtype), None, 0))
+    out = squeeze(lo, -1)  # (len(q), ...)
+    if keepdim:
+        out = reshape(out, (len(qa),) + out_kept)
+    return squeeze(out, 0) if scalar else out

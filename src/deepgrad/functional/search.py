@@ -1,0 +1,226 @@
+"""Where values are and how many: ``nonzero``/``argwhere``, ``count_nonzero``, ``unique``,
+``bucketize``/``searchsorted`` (binary search in sorted boundaries) and ``histc``.
+
+Their outputs are indices or counts (int64 by default, as PyTorch's; ``histc`` counts in the
+input's float dtype): none of them is differentiable, and none records a graph.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from .. import backend
+from .._names import torch_names
+from ..tensor import Tensor
+
+
+def _out(a: Any, dtype: Any = numpy.int64) -> Tensor:
+    return Tensor._from_op(backend.xp.asarray(a).astype(dtype, copy=False), None, 0)
+
+
+def _array(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else backend.xp.asarray(x)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002 - PyTorch's name
+    """The indices of the nonzero elements, in row-major order: an int64 tensor of shape
+    ``(count, ndim)``, or with ``as_tuple=True`` one 1-D tensor per dim (a 0-d input counts
+    as 1-D there, as in PyTorch).
+
+    >>> import deepgrad as dg
+    >>> dg.tensor([[0, 1], [2, 0]]).nonzero().tolist()
+    [[0, 1], [1, 0]]
+    """
+    a = _array(input)
+    if as_tuple:
+        return tuple(_out(i) for i in backend.xp.nonzero(a.reshape(-1) if a.ndim == 0 else a))
+    return _out(backend.xp.argwhere(a))
+
+
+def argwhere(input: Tensor) -> Tensor:  # noqa: A002
+    """``nonzero(input)``: the ``(count, ndim)`` int64 indices of the nonzero elements."""
+    return nonzero(input)
+
+
+@torch_names
+def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:  # noqa: A002
+    """The number of nonzero elements over ``dim`` (an int, a tuple, or all when None): int64.
+
+    >>> import deepgrad as dg
+    >>> dg.count_nonzero(dg.tensor([[0, 1], [2, 3]]), dim=0).tolist()
+    [1, 2]
+    """
+    a = _array(input)
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+        nd = max(a.ndim, 1)
+        for d in dims:
+            if not -nd <= d < nd:
+                raise IndexError(
+                    f"count_nonzero: dim {d} is out of range for a tensor with {a.ndim} dims"
+                )
+        if len(set(d % nd for d in dims)) != len(dims):
+            raise RuntimeError(f"count_nonzero: dim {dim} names a dim more than once")
+        dim = tuple(d % nd for d in dims) if a.ndim else None
+    return _out((a != 0).sum(axis=dim))
+
+
+def unique(
+    input: Tensor,  # noqa: A002
+    sorted: bool = True,  # noqa: A002
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct elements (or, with ``dim``, the distinct slices along ``dim``), in
+    ascending order, with optionally the inverse (where each element of ``input`` went:
+    ``output[inverse] == input``) and the count of each. NaNs are not equal to each other
+    (each is its own element), as in PyTorch. Returns a tensor, or a tuple when an extra
+    output is asked for. ``sorted=False`` gives ascending order too (PyTorch leaves the
+    order unspecified there; on the CPU it is ascending as well).
+
+    >>> import deepgrad as dg
+    >>> out, counts = dg.unique(dg.tensor([3, 1, 3]), return_counts=True)
+    >>> out.tolist(), counts.tolist()
+    ([1, 3], [1, 2])
+    """
+    a = _array(input)
+    xp = backend.xp
+    if dim is not None:
+        if a.ndim == 0:
+            raise IndexError(f"unique: dim {dim} given for a 0-d tensor")
+        nd = a.ndim
+        if not -nd <= dim < nd:
+            raise IndexError(f"unique: dim {dim} is out of range for a tensor with {nd} dims")
+        if a.shape[dim % nd] == 0 or a.size == 0:
+            u, inv, cnt = a, xp.zeros(a.shape[dim % nd], numpy.int64), xp.zeros(0, numpy.int64)
+            if a.shape[dim % nd]:
+                u = a[(slice(None),) * (dim % nd) + (slice(0, 1),)]
+                cnt = xp.asarray([a.shape[dim % nd]])
+        else:
+            u, inv, cnt = xp.unique(
+                a, return_inverse=True, return_counts=True, axis=dim % nd, equal_nan=False
+            )
+    else:
+        u, inv, cnt = xp.unique(
+            a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False
+        )
+        inv = inv.reshape(a.shape)
+    out: list[Tensor] = [Tensor._from_op(u, None, 0)]
+    if return_inverse:
+        out.append(_out(inv.reshape(-1) if dim is not None else inv))
+    if return_counts:
+        out.append(_out(cnt))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _side(right: bool, side: str | None, fn: str) -> str:
+    if side is None:
+        return "right" if right else "left"
+    if side not in ("left", "right"):
+        raise ValueError(f"{fn}: side must be 'left' or 'right', got {side!r}")
+    if right and side == "left":
+        raise ValueError(f"{fn}: side='left' and right=True contradict each other")
+    return side
+
+
+def searchsorted(
+    sorted_sequence: Tensor,
+    values: Any,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side: str | None = None,
+    sorter: Tensor | None = None,
+) -> Tensor:
+    """Where ``values`` would be inserted into ``sorted_sequence`` (sorted along its last dim)
+    to keep it sorted: the first such place (``side="left"``, ``a[i-1] < v <= a[i]``) or the
+    last (``right=True`` / ``side="right"``, ``a[i-1] <= v < a[i]``). A 1-D sequence serves
+    every value; an N-D one searches row by row, its leading dims matching ``values``'.
+    int64 (int32 with ``out_int32``); a number ``values`` gives a 0-d result.
+
+    >>> import deepgrad as dg
+    >>> dg.searchsorted(dg.tensor([1, 3, 5]), dg.tensor([0, 3, 6])).tolist()
+    [0, 1, 3]
+    """
+    xp = backend.xp
+    how = _side(right, side, "searchsorted")
+    seq = _array(sorted_sequence)
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, _array(sorter).astype(numpy.int64), -1)
+    scalar = isinstance(values, numbers.Number)
+    v = _array(values)
+    if seq.ndim == 0:
+        raise ValueError("searchsorted: sorted_sequence must have at least 1 dim, got a 0-d one")
+    dtype = numpy.int32 if out_int32 else numpy.int64
+    if seq.ndim == 1:
+        return _out(xp.searchsorted(seq, v, side=how), dtype)
+    if scalar or v.shape[:-1] != seq.shape[:-1]:
+        raise ValueError(
+            f"searchsorted: the boundaries of shape {seq.shape} and the values of shape "
+            f"{v.shape} must match in all dims but the last (or the boundaries be 1-D)"
+        )
+    rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
+    # one binary search per row: the rows have boundaries of their own
+    out = xp.stack([xp.searchsorted(s, r, side=how) for s, r in zip(rows_s, rows_v)])
+    return _out(out.reshape(v.shape), dtype)
+
+
+def bucketize(
+    input: Any,  # noqa: A002
+    boundaries: Tensor,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+) -> Tensor:
+    """The bucket of each element of ``input`` between the sorted 1-D ``boundaries``: ``i``
+    with ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``boundaries[i-1] <= x <
+    boundaries[i]``). Same shape as ``input``, int64 (int32 with ``out_int32``).
+
+    >>> import deepgrad as dg
+    >>> dg.bucketize(dg.tensor([0.5, 1.0, 7.0]), dg.tensor([1.0, 5.0])).tolist()
+    [0, 1, 2]
+    """
+    b = _array(boundaries)
+    if b.ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {b.shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """A histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's own range when
+    ``min == max``; widened by 1 each side if still equal). Elements outside, and NaN, are
+    not counted; ``max`` itself falls in the last bin. The counts have the input's float
+    dtype, as in PyTorch; integer inputs are refused, as there.
+
+    >>> import deepgrad as dg
+    >>> dg.histc(dg.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3).tolist()
+    [0.0, 2.0, 1.0, 0.0]
+    """
+    a = _array(input)
+    xp = backend.xp
+    if a.dtype.kind != "f":
+        raise TypeError(f"histc: expects a floating tensor, got dtype {a.dtype}")
+    if isinstance(bins, bool) or not isinstance(bins, (int, numpy.integer)) or bins <= 0:
+        raise ValueError(f"histc: bins must be a positive int, got {bins!r}")
+    lo, hi = a.dtype.type(min), a.dtype.type(max)
+    if lo > hi:
+        raise ValueError(f"histc: max ({max}) must be larger than or equal to min ({min})")
+    if lo == hi and a.size:
+        finite = a[~xp.isnan(a)]
+        if finite.size:
+            lo, hi = finite.min(), finite.max()
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (numpy.isfinite(lo) and numpy.isfinite(hi)):
+        raise ValueError(f"histc: range of [{lo}, {hi}] is not finite")
+    flat = a.reshape(-1)
+    inside = flat[(flat >= lo) & (flat <= hi)]
+    with numpy.errstate(invalid="ignore", over="ignore"):
+        pos = ((inside - lo) * a.dtype.type(bins) / (hi - lo)).astype(numpy.int64)
+    pos = xp.minimum(pos, bins - 1)  # max itself falls in the last bin
+    return _out(xp.bincount(pos, minlength=bins), a.dtype)
