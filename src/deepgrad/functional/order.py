@@ -109,7 +109,8 @@ def _median(x: Tensor, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
     if dim is None:
         if keepdim:
             raise TypeError(f"{fn}(): keepdim needs a dim")
-        _check_nonempty(x, fn)
+        if x.numel() == 0:  # the median of no elements: NaN, as PyTorch's
+            return SelectEvenly(numpy.nan)(x)
         flat = xp.sort(x._data.reshape(-1))  # NaN last
         n = flat.size
         if x._data.dtype.kind == "f":
