@@ -1082,11 +1082,13 @@ class Tensor:
     def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
         return F.mode(self, dim, keepdim)
 
+    @torch_names
     def quantile(
         self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear"
     ) -> Tensor:
         return F.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
+    @torch_names
     def nanquantile(
         self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear"
     ) -> Tensor:
@@ -1116,6 +1118,7 @@ class Tensor:
     def cummin(self, dim: int) -> Any:
         return F.cummin(self, dim)
 
+    @torch_names
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
         return F.diff(self, n, dim, prepend, append)
 
@@ -1129,6 +1132,7 @@ class Tensor:
     def argwhere(self) -> Tensor:
         return F.argwhere(self)
 
+    @torch_names
     def unique(
         self,
         sorted: bool = True,
@@ -1186,6 +1190,7 @@ class Tensor:
         backend.xp.copyto(self._data, result._data, casting="same_kind")
         return self
 
+    @torch_names
     def scatter_(
         self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
     ) -> Tensor:
@@ -1195,10 +1200,12 @@ class Tensor:
             "scatter_",
         )
 
+    @torch_names
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
         self._refuse_if_recorded(src, "scatter_add_")
         return self._write(F.scatter_add(self.detach(), dim, index, _detached(src)), "scatter_add_")
 
+    @torch_names
     def scatter_reduce_(
         self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
     ) -> Tensor:
@@ -1208,12 +1215,14 @@ class Tensor:
         )
         return self._write(out, "scatter_reduce_")
 
+    @torch_names
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         self._refuse_if_recorded(source, "index_add_")
         return self._write(
             F.index_add(self.detach(), dim, index, _detached(source), alpha=alpha), "index_add_"
         )
 
+    @torch_names
     def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
         self._refuse_if_recorded(value, "index_fill_")
         return self._write(F.index_fill(self.detach(), dim, index, _detached(value)), "index_fill_")

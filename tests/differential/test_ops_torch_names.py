@@ -24,6 +24,7 @@ TF = torch.nn.functional
 MODERATE = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0]
 TIES = [0.0, 1.0, -1.0, 2.0, 1.0]  # many equal values: ties in order statistics
 
+
 def _spread(m, x):
     """``x`` plus a small ramp: no ties, where PyTorch's sort (unstable beyond 16 elements)
     would give a tied element's gradient to another one than deepgrad's stable sort."""
@@ -220,9 +221,7 @@ def test_index_and_integer_ops(diff):
         "triu_indices": lambda m, x, n: m.triu_indices(3, 4, 1),
         "tril_indices": lambda m, x, n: m.tril_indices(4, 3, -1),
         "tril_indices_empty": lambda m, x, n: m.tril_indices(0, 3),
-        "one_hot": lambda m, x, n: TF.one_hot(n.abs(), 9)
-        if m is torch
-        else F.one_hot(n.abs(), 9),
+        "one_hot": lambda m, x, n: TF.one_hot(n.abs(), 9) if m is torch else F.one_hot(n.abs(), 9),
         "one_hot_infer": lambda m, x, n: (TF if m is torch else F).one_hot(m.tensor([[0], [3]])),
         "trace_int": lambda m, x, n: n[:, :4].trace(),
         "diag_int": lambda m, x, n: m.diag(n[0], -1),
@@ -305,8 +304,10 @@ def test_indexed_and_products(diff, name):
     s = rng.standard_normal((3, 5)).astype(np.float32) + 0.1
     idx = rng.integers(0, 5, (3, 5))
     diff.check(
-        lambda a, b: f(dg, a, b, dg.tensor(idx)), lambda a, b: f(torch, a, b, torch.tensor(idx)),
-        [x, s], name,
+        lambda a, b: f(dg, a, b, dg.tensor(idx)),
+        lambda a, b: f(torch, a, b, torch.tensor(idx)),
+        [x, s],
+        name,
     )
 
 

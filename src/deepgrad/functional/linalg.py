@@ -14,6 +14,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _pair
@@ -398,6 +399,7 @@ def _tensordot_dims(dims: Any, na: int, nb: int) -> tuple[list[int], list[int]]:
     return [d % na for d in da], [d % nb for d in db]
 
 
+@torch_names
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     """Sum of products over ``dims`` of ``a`` and of ``b``: an int ``d`` contracts ``a``'s
     last ``d`` dims with ``b``'s first ``d``; a pair ``([…], […])`` names them. The output

@@ -188,6 +188,7 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+@torch_names
 def quantile(
     input: Tensor,  # noqa: A002 - PyTorch's names
     q: Any,
@@ -209,6 +210,7 @@ def quantile(
     return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=False)
 
 
+@torch_names
 def nanquantile(
     input: Tensor,  # noqa: A002
     q: Any,

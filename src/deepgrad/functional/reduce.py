@@ -743,6 +743,7 @@ def cummin(x: Tensor, dim: int) -> ValuesIndices:
     return _cum_extreme(x, dim, False)
 
 
+@torch_names
 def diff(
     input: Tensor,  # noqa: A002 - PyTorch's names
     n: int = 1,

@@ -69,6 +69,7 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
     return _out((a != 0).sum(axis=dim))
 
 
+@torch_names
 def unique(
     input: Tensor,  # noqa: A002
     sorted: bool = True,  # noqa: A002
@@ -183,7 +184,7 @@ def bucketize(
 
     >>> import deepgrad as dg
     >>> dg.bucketize(dg.tensor([0.5, 1.0, 7.0]), dg.tensor([1.0, 5.0])).tolist()
-    [0, 1, 2]
+    [0, 0, 2]
     """
     b = _array(boundaries)
     if b.ndim != 1:
