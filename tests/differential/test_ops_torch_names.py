@@ -351,3 +351,46 @@ def test_integer_division_by_zero_raises_as_torch():
             op(torch)
         with pytest.raises(ZeroDivisionError):
             op(dg)
+
+
+def test_common_idioms(diff):
+    """Idioms of public PyTorch programs built on the new names: one-hot by ``scatter_``,
+    accuracy, label smoothing, counts by ``index_add``, masks, quantile clipping."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 5)).astype(np.float32)
+    lab = np.array([1, 0, 4, 2])
+    cases = {
+        "one_hot via scatter_": lambda m, x, y: m.zeros(4, 5).scatter_(1, y.unsqueeze(1), 1.0),
+        "one_hot float": lambda m, x, y: (m.nn.functional.one_hot(y, 5)).float(),
+        "torch.add": lambda m, x, y: m.add(x, 1.5),
+        "torch.mul": lambda m, x, y: m.mul(x, x),
+        "torch.squeeze": lambda m, x, y: m.squeeze(x[:1], 0),
+        "torch.unsqueeze": lambda m, x, y: m.unsqueeze(x, 1),
+        "torch.var": lambda m, x, y: m.var(x, 1),
+        "torch.std": lambda m, x, y: m.std(x, dim=0, keepdim=True),
+        "torch.clip": lambda m, x, y: m.clip(x, -0.5, 0.5),
+        "torch.softmax": lambda m, x, y: m.softmax(x, 1),
+        "torch.log_softmax": lambda m, x, y: m.log_softmax(x, dim=-1),
+        "accuracy": lambda m, x, y: (x.argmax(1) == y).float().mean(),
+        "label smoothing": lambda m, x, y: m.nn.functional.one_hot(y, 5) * 0.9 + 0.02,
+        "top5 correct": lambda m, x, y: x.topk(2, 1).indices.eq(y.view(-1, 1)).sum(),
+        "bincount-like": lambda m, x, y: m.zeros(5, dtype=m.long).index_add(
+            0, y, m.ones(4, dtype=m.long)
+        ),
+        "unique counts": lambda m, x, y: m.unique(y % 2, return_counts=True)[1],
+        "pairwise sq dist": lambda m, x, y: m.cdist(x, x).pow(2),
+        "mask diag": lambda m, x, y: x[:, :4].masked_fill(m.eye(4, dtype=m.bool), 0.0),
+        "cummax idx": lambda m, x, y: x.cummax(1).indices,
+        "x.div_ floor": lambda m, x, y: y.div(2, rounding_mode="floor"),
+        "x.T@x": lambda m, x, y: x.T @ x,
+        "frac via %": lambda m, x, y: x % 1,
+        "quantile clip": lambda m, x, y: x.clamp(max=m.quantile(x, 0.9)),
+        "nonzero mask": lambda m, x, y: m.nonzero(x > 1, as_tuple=True)[1],
+        "sort unique": lambda m, x, y: m.sort(m.unique(y)).values,
+        "median dim idx": lambda m, x, y: x.median(dim=1).indices,
+        "tril_indices gather": lambda m, x, y: x[:, :4][tuple(m.tril_indices(4, 4))],
+    }
+    for name, f in cases.items():
+        ours = f(dg, dg.tensor(a), dg.tensor(lab))
+        theirs = f(torch, torch.tensor(a), torch.tensor(lab))
+        diff.close(ours.numpy(), theirs.numpy(), name)
