@@ -261,6 +261,8 @@ def _bag_max(rows: Tensor, bag: Any, B: int) -> Tensor:
     neg = Tensor._from_op(xp.full((1, D), -xp.inf, rows._data.dtype), None, 0)
     y = cat([rows, neg], 0)[src].max(1)[0]
     return where((counts == 0)[:, None], 0.0, y)
+
+
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices (int64) as one-hot rows: shape ``tensor.shape + (num_classes,)``, int64
     (``num_classes=-1``: one more than the largest index). Not differentiable.

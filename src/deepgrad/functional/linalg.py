@@ -324,6 +324,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     t = reshape(t, (*input1.shape[:-1], O, J))
     y = (t * reshape(input2, (*input2.shape[:-1], 1, J))).sum(-1)
     return y if bias is None else y + bias
+
+
 # ---- PyTorch's fused forms: beta·input + alpha·(product); tensordot; kron ------------------
 def _scaled_sum(input: Any, product: Tensor, beta: Any, alpha: Any) -> Tensor:
     """``beta · input + alpha · product``; with ``beta = 0`` the input is ignored (NaN in it

@@ -615,18 +615,32 @@ def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
 
 @torch_names
 def var_mean(
-    x: Tensor, dim: Axis = None, *, correction: int = 1, keepdim: bool = False
+    x: Tensor,
+    dim: Axis = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | float | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """``(var(x, dim, correction), mean(x, dim))`` in one call, as ``torch.var_mean``."""
-    return var(x, dim, keepdim, correction), mean(x, dim, keepdim)
+    """``(var(x, ...), mean(x, dim))`` in one call, as ``torch.var_mean`` (the arguments
+    as :func:`var`'s, PyTorch's overloads included)."""
+    dim, correction = _correction("var_mean", dim, unbiased, correction)
+    return var(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
 
 
 @torch_names
 def std_mean(
-    x: Tensor, dim: Axis = None, *, correction: int = 1, keepdim: bool = False
+    x: Tensor,
+    dim: Axis = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | float | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """``(std(x, dim, correction), mean(x, dim))`` in one call, as ``torch.std_mean``."""
-    return std(x, dim, keepdim, correction), mean(x, dim, keepdim)
+    """``(std(x, ...), mean(x, dim))`` in one call, as ``torch.std_mean`` (the arguments
+    as :func:`std`'s, PyTorch's overloads included)."""
+    dim, correction = _correction("std_mean", dim, unbiased, correction)
+    return std(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
 
 
 class MinMax(tuple):
