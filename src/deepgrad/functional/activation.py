@@ -558,6 +558,7 @@ def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     return where((xd > lambd) | (xd < -lambd), x, 0.0)
 
 
+@torch_names
 def glu(x: Tensor, dim: int = -1) -> Tensor:
     """Gated linear unit: ``x`` split in halves ``a, b`` along ``dim``, ``a ⊙ σ(b)``.
 
