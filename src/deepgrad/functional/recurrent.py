@@ -18,12 +18,14 @@ operations: the readable reference, differentiable to any order.
 optionally bidirectional layers. Each layer and direction is **one fused graph node**
 (:class:`LSTMSequence`, :class:`GRUSequence`, :class:`RNNSequence`) that fuses:
 
-* the input projection of all time steps as one matrix product before the loop;
+* the input projection of all time steps as one (batched) matrix product before the loop,
+  the bias folded in as a last column against a row of ones;
 * per step, one product ``W_hh @ h`` for all gates, with gates stored as contiguous blocks
   (the state is kept transposed, ``(H, B)``, so every gate is a contiguous slab);
 * backpropagation through time as one pass with one product per step for ``dh``; the
-  pre-activation gradients of all steps are stacked and the weight gradients are one
-  matrix product each at the end (``dW_ih = Σ_t dA_t x_tᵀ``, ``dW_hh = Σ_t dA_t h_{t-1}ᵀ``).
+  pre-activation gradients of all steps are stacked as ``(G, T, B)`` (each step's block
+  stored from a scratch block) and the weight gradients come from one matrix product at the
+  end (``[dW_ih | dW_hh] = Σ_t dA_t [x_t; h_{t-1}]ᵀ``; GRU: one each, its recurrent side differs).
 
 Internally the sigmoid gates are evaluated as ``σ(a) = (tanh(a/2) + 1) / 2`` with the halving
 folded into a scaled copy of the weights, so one ``tanh`` call activates all gates.
@@ -194,31 +196,67 @@ class _SequenceFunction(Function):
             grads[i] = g
         return tuple(grads)
 
-    def _weight_grads(self, dA: Any, x: Any, Hprev: Any, needed: list[int], dB_hh: Any = None):
-        """Input, weight and bias gradients from the stacked pre-activation gradients
-        ``dA (T, G, B)`` (one GEMM each); ``dB_hh`` replaces ``dA`` for the recurrent side
-        when it differs (GRU)."""
+    def _input_projection(self, w: Any, b: Any, x: Any) -> Any:
+        """``A[t] = w x_tᵀ + b`` for all steps, ``(T, G, B)``: one batched product with the
+        bias folded in as a column of ``w`` against a row of ones (the bias is the last term
+        of each dot product, so ``A`` equals the product plus ``b`` added after it)."""
         xp = backend.xp
-        T, G, B = dA.shape
+        xt = x.transpose(0, 2, 1)
+        if b is None:
+            return xp.matmul(w, xt)
+        T, B, n_in = x.shape
+        xe = xp.empty((T, n_in + 1, B), x.dtype)
+        xe[:, :n_in] = xt
+        xe[:, n_in] = 1
+        return xp.matmul(xp.concatenate([w, b[:, None]], axis=1), xe)
+
+    def _weight_grads(
+        self, dA: Any, x: Any, Hprev: Any, needed: list[int], dB_hh: Any = None, gtb: bool = False
+    ):
+        """Input, weight and bias gradients from the stacked pre-activation gradients
+        ``dA (T, G, B)`` (``(G, T, B)`` with ``gtb``); ``dB_hh`` (same layout) replaces ``dA``
+        for the recurrent side when it differs (GRU). When the recurrent side shares ``dA``,
+        ``dW_ih = Σ_t dA_t x_t`` and ``dW_hh = Σ_t dA_t h_{t-1}ᵀ`` are one matrix product
+        over all steps, ``dA (G, T·B) @ [x | h_prev]ᵀ`` (``(in + P, T·B)``); otherwise one
+        product each. Bias gradients are NumPy sums (pairwise), not folded into a GEMM."""
+        xp = backend.xp
+        if gtb:  # already stacked as (G, T, B)
+            G, T, B = dA.shape
+            d2 = dA.reshape(G, T * B)
+        else:
+            T, G, B = dA.shape
+            d2 = xp.ascontiguousarray(dA.transpose(1, 0, 2)).reshape(G, T * B)
         k = self.n_states
         out: dict[int, Any] = {}
-        d2 = xp.ascontiguousarray(dA.transpose(1, 0, 2)).reshape(G, T * B)
         w_ih = self.inputs[k + 1]._data
         if 0 in needed:
             gx = d2.T @ self._internal_rows(w_ih)  # explicit sizes: B may be 0
             out[0] = gx.reshape(T, B, gx.shape[-1])
-        if k + 1 in needed:
-            out[k + 1] = d2 @ x.reshape(T * B, x.shape[-1])
+        n_in, P = x.shape[-1], Hprev.shape[1]
         dh2 = d2
-        if dB_hh is not None:
-            dh2 = xp.ascontiguousarray(dB_hh.transpose(1, 0, 2)).reshape(G, T * B)
-        if k + 2 in needed:
-            hp = xp.ascontiguousarray(Hprev.transpose(1, 0, 2)).reshape(Hprev.shape[1], T * B)
-            if self.h0_zero:  # the first step's h_prev is 0: leave its columns out
-                cols = slice(B, None) if not self.reverse else slice(0, (T - 1) * B)
-                out[k + 2] = dh2[:, cols] @ hp[:, cols].T
-            else:
-                out[k + 2] = dh2 @ hp.T
+        if dB_hh is not None and (k + 2 in needed or k + 4 in needed):
+            dh2 = (
+                dB_hh.reshape(G, T * B)
+                if gtb
+                else xp.ascontiguousarray(dB_hh.transpose(1, 0, 2)).reshape(G, T * B)
+            )
+        if dB_hh is None and k + 1 in needed and k + 2 in needed:
+            Z = xp.empty((n_in + P, T, B), d2.dtype)  # [x_t; h_{t-1}] for every step
+            Z[:n_in] = x.transpose(2, 0, 1)
+            Z[n_in:] = Hprev.transpose(1, 0, 2)
+            dW = d2 @ Z.reshape(n_in + P, T * B).T
+            out[k + 1] = xp.ascontiguousarray(dW[:, :n_in])
+            out[k + 2] = xp.ascontiguousarray(dW[:, n_in:])
+        else:
+            if k + 1 in needed:
+                out[k + 1] = d2 @ x.reshape(T * B, n_in)
+            if k + 2 in needed:
+                hp = xp.ascontiguousarray(Hprev.transpose(1, 0, 2)).reshape(P, T * B)
+                if self.h0_zero:  # the first step's h_prev is 0: leave its columns out
+                    cols = slice(B, None) if not self.reverse else slice(0, (T - 1) * B)
+                    out[k + 2] = dh2[:, cols] @ hp[:, cols].T
+                else:
+                    out[k + 2] = dh2 @ hp.T
         if k + 3 in needed:
             out[k + 3] = d2.sum(axis=1)
         if k + 4 in needed:
@@ -273,11 +311,11 @@ class LSTMSequence(_SequenceFunction):
         whh = w_hh[perm]
         self.whh_p = whh.copy()  # unscaled, for dh = W_hhᵀ dA in backward
         whh[: 3 * H] *= 0.5
-        A = xp.matmul(wih, x.transpose(0, 2, 1))  # (T, 4H, B): all input projections
+        b = None
         if bias:
             b = (bias[0] + bias[1])[perm]
             b[: 3 * H] *= 0.5
-            A += b[:, None]
+        A = self._input_projection(wih, b, x)  # (T, 4H, B): all input projections
         Hs = xp.empty((T + 1, P, B), dt)
         Cs = xp.empty((T + 1, H, B), dt)
         TC = xp.empty((T, H, B), dt)
@@ -361,7 +399,13 @@ class LSTMSequence(_SequenceFunction):
         dc = xp.zeros((H, B), dt) if gcn is None else xp.ascontiguousarray(gcn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        dA = xp.empty((T, 4 * H, B), dt) if full else xp.zeros((T, 4 * H, B), dt)
+        # full batches: each step's dA_t is built in a scratch block, then stored into
+        # dA (4H, T, B), the weight GEMMs' operand as it is (no transposing copy after the loop);
+        # ragged ones: dA (T, 4H, B), zero past each length
+        if full:
+            dA, Dscr = xp.empty((4 * H, T, B), dt), xp.empty((4 * H, B), dt)
+        else:
+            dA = xp.zeros((T, 4 * H, B), dt)
         t1 = xp.empty((H, B), dt)
         t3 = xp.empty((H3, B), dt)
         whhT = self.whh_p.T
@@ -381,7 +425,8 @@ class LSTMSequence(_SequenceFunction):
                     if want_hr:
                         DR[t] = dh
                     matmul(whrT, dh, out=dm)
-                G, D, tc = A[t], dA[t], TC[t]
+                G, tc = A[t], TC[t]
+                D = Dscr if full else dA[t]
                 i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
                 mul(dm, tc, out=D[H2:H3])  # d o
                 mul(tc, tc, out=t1)  # dc += dm ⊙ o ⊙ (1 - tc²)
@@ -395,10 +440,12 @@ class LSTMSequence(_SequenceFunction):
                 dc *= f
                 xp.subtract(1, G[:H3], out=t3)  # σ' = σ (1 - σ)
                 t3 *= G[:H3]
-                D[:H3] *= t3
                 mul(g, g, out=t1)  # tanh' = 1 - g²
                 xp.subtract(1, t1, out=t1)
+                D[:H3] *= t3
                 D[H3:] *= t1
+                if full:
+                    dA[:, t] = D
                 if j < T - 1 or 1 in needed:
                     matmul(whhT, D, out=dh)
             else:
@@ -421,7 +468,7 @@ class LSTMSequence(_SequenceFunction):
                 D[:H3] *= G[:H3] * (1 - G[:H3])
                 dh[:, :b] = whhT @ D
         needed_w = [i for i in needed if not (proj and i == ir)]
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed_w)
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed_w, gtb=full)
         if proj and want_hr:  # dW_hr = Σ_t dh_t M_tᵀ, one GEMM over all steps
             out[ir] = xp.tensordot(DR, M, axes=([0, 2], [0, 2]))
         if 1 in needed:
@@ -451,15 +498,13 @@ class GRUSequence(_SequenceFunction):
         wih[:H2] *= 0.5
         whh = w_hh.copy()
         whh[:H2] *= 0.5
-        A = xp.matmul(wih, x.transpose(0, 2, 1))  # (T, 3H, B)
+        bi = bhn = None
         if bias:
             bi = bias[0].copy()
             bi[:H2] += bias[1][:H2]  # r, z: both biases add up; b_hn stays inside r ⊙ (·)
             bi[:H2] *= 0.5
-            A += bi[:, None]
             bhn = bias[1][H2:, None]
-        else:
-            bhn = None
+        A = self._input_projection(wih, bi, x)  # (T, 3H, B)
         Hs = xp.empty((T + 1, H, B), dt)
         HN = xp.empty((T, H, B), dt)  # W_hn h + b_hn, needed for dr
         Hs[T if self.reverse else 0] = h0.T
@@ -523,8 +568,11 @@ class GRUSequence(_SequenceFunction):
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        dA = xp.empty((T, 3 * H, B), dt) if full else xp.zeros((T, 3 * H, B), dt)
-        dAh = xp.empty((T, 3 * H, B), dt) if full else xp.zeros((T, 3 * H, B), dt)
+        if full:  # stored as (3H, T, B) from scratch blocks, as in LSTMSequence
+            dA, dAh = xp.empty((3 * H, T, B), dt), xp.empty((3 * H, T, B), dt)
+            Dscr, Dhscr = xp.empty((3 * H, B), dt), xp.empty((3 * H, B), dt)
+        else:
+            dA, dAh = xp.zeros((T, 3 * H, B), dt), xp.zeros((T, 3 * H, B), dt)
         t1 = xp.empty((H, B), dt)
         t2 = xp.empty((H2, B), dt)
         whhT = self.inputs[3]._data.T
@@ -533,7 +581,8 @@ class GRUSequence(_SequenceFunction):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
-                G, D, Dh = A[t], dA[t], dAh[t]
+                G = A[t]
+                D, Dh = (Dscr, Dhscr) if full else (dA[t], dAh[t])
                 r, z, n = G[:H], G[H:H2], G[H2:]
                 hp = Hs[p]
                 xp.subtract(hp, n, out=t1)  # dz = dh ⊙ (h - n)
@@ -549,6 +598,9 @@ class GRUSequence(_SequenceFunction):
                 t2 *= G[:H2]
                 D[:H2] *= t2
                 Dh[:H2] = D[:H2]
+                if full:
+                    dA[:, t] = D
+                    dAh[:, t] = Dh
                 dh *= z
                 if j < T - 1 or 1 in needed:
                     matmul(whhT, Dh, out=t1)
@@ -566,7 +618,7 @@ class GRUSequence(_SequenceFunction):
                 D[:H2] *= G[:H2] * (1 - G[:H2])
                 Dh[:H2] = D[:H2]
                 dh[:, :b] = dhb * z + whhT @ Dh
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, dB_hh=dAh)
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, dB_hh=dAh, gtb=full)
         if 1 in needed:
             out[1] = xp.ascontiguousarray(dh.T)
         return tuple(out[i] for i in needed)
@@ -596,9 +648,7 @@ class RNNSequence(_SequenceFunction):
         T, B, _ = x.shape
         H = w_hh.shape[1]
         self.B, self.H = B, H
-        A = xp.matmul(w_ih, x.transpose(0, 2, 1))  # (T, H, B)
-        if bias:
-            A += (bias[0] + bias[1])[:, None]
+        A = self._input_projection(w_ih, (bias[0] + bias[1]) if bias else None, x)  # (T, H, B)
         Hs = xp.empty((T + 1, H, B), x.dtype)
         Hs[T if self.reverse else 0] = h0.T
         tmp = xp.empty((H, B), x.dtype)
@@ -632,19 +682,24 @@ class RNNSequence(_SequenceFunction):
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        dA = xp.empty((T, H, B), dt) if full else xp.zeros((T, H, B), dt)
+        if full:  # stored as (H, T, B) from a scratch block, as in LSTMSequence
+            dA, Dscr = xp.empty((H, T, B), dt), xp.empty((H, B), dt)
+        else:
+            dA = xp.zeros((T, H, B), dt)
         whhT = self.inputs[3]._data.T
         for j, (t, _p, n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
-                D, hn = dA[t], Hs[n]
+                D, hn = (Dscr if full else dA[t]), Hs[n]
                 if self.relu:
                     xp.multiply(dh, hn > 0, out=D)
                 else:
                     xp.multiply(hn, hn, out=D)
                     xp.subtract(1, D, out=D)
                     D *= dh
+                if full:
+                    dA[:, t] = D
                 if j < T - 1 or 1 in needed:
                     xp.matmul(whhT, D, out=dh)
             else:
@@ -655,7 +710,7 @@ class RNNSequence(_SequenceFunction):
                 D = dhb * (hn > 0) if self.relu else dhb * (1 - hn * hn)
                 dA[t][:, :b] = D
                 dh[:, :b] = whhT @ D
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed)
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, gtb=full)
         if 1 in needed:
             out[1] = xp.ascontiguousarray(dh.T)
         return tuple(out[i] for i in needed)
