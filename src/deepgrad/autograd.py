@@ -25,6 +25,8 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import backend
+
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
 
@@ -198,20 +200,28 @@ class Function:
         if n == 1:
             x = inputs[0]
             ys = self.forward(x._data)
-            record = x.requires_grad and _GradMode.enabled
+            needs: tuple[bool, ...] = (x.requires_grad,)
+            record = needs[0] and _GradMode.enabled
         elif n == 2:
             a, b = inputs
             ys = self.forward(a._data, b._data)
-            record = (a.requires_grad or b.requires_grad) and _GradMode.enabled
+            needs = (a.requires_grad, b.requires_grad)
+            record = (needs[0] or needs[1]) and _GradMode.enabled
+        elif n == 3:
+            a, b, c = inputs
+            ys = self.forward(a._data, b._data, c._data)
+            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+            record = (needs[0] or needs[1] or needs[2]) and _GradMode.enabled
         else:
             ys = self.forward(*[x._data for x in inputs])
-            record = _GradMode.enabled and True in [x.requires_grad for x in inputs]
+            needs = tuple([x.requires_grad for x in inputs])
+            record = _GradMode.enabled and True in needs
         if not record:  # nothing to differentiate: plain constant outputs, no graph
             if type(ys) is tuple:
                 return tuple([make(y, None, 0) for y in ys])
             return make(ys, None, 0)
         self.inputs = inputs
-        self.needs_input_grad = tuple([x.requires_grad for x in inputs])
+        self.needs_input_grad = needs
         self.grad_outputs = None
         if type(ys) is tuple:
             outs = tuple([make(y, self, i) for i, y in enumerate(ys)])
@@ -227,8 +237,10 @@ class Function:
 
     def output(self, i: int = 0) -> Tensor:
         """The ``i``-th output tensor (requires ``keep_output = True`` on the class)."""
-        out = self._outputs[i] if isinstance(self._outputs, list) else self._outputs
-        if isinstance(out, weakref.ref):
+        out = self._outputs
+        if type(out) is list:
+            out = out[i]
+        if type(out) is weakref.ref:  # pinned (a Tensor) while a backward pass runs
             out = out()
         if out is None:  # only reachable for an unused output of a multi-output op
             raise RuntimeError(f"{type(self).__name__}: output {i} was freed before backward")
@@ -316,7 +328,6 @@ class _CtxNode(Function):
     """The graph node of one call of a PyTorch-protocol function: runs its ``backward``."""
 
     def backward(self, *gys: Any) -> Any:
-        from . import backend
         from .tensor import Tensor
 
         ctx, fn_cls, positions, n_args = self.ctx, self.fn_cls, self.positions, self.n_args
@@ -541,7 +552,15 @@ def run_backward(
                     gx = gx.astype(xd.dtype)  # mixed-dtype ops: grad in the input's dtype
                 c = x._creator
                 if c is None:
-                    _accumulate_leaf(x, gx, capture, pending)
+                    if (
+                        capture is None
+                        and x.grad is None
+                        and not _LEAF_HOOKS
+                        and gx._creator is None
+                    ):
+                        x.grad = gx  # the common case of _accumulate_leaf, inlined
+                    else:
+                        _accumulate_leaf(x, gx, capture, pending)
                 else:
                     slot = c.grad_outputs
                     if slot is None:
@@ -712,18 +731,27 @@ def grad(
 
 
 def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
-    from .tensor import Tensor, ones_like
-
     if grad_outputs is None:
         seeds = []
+        xp = backend.xp
         for y in outs:
-            if y._data.size != 1:
+            d = y._data
+            if d.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; the output has "
                     f"shape {y.shape}: pass a gradient of that shape (backward(grad=...))"
                 )
-            seeds.append(ones_like(y))
+            if isinstance(d, xp.ndarray):  # ones_like(y) without its option parsing
+                one = xp.empty(d.shape, d.dtype)
+                one.fill(1)  # xp.ones(...) costs four times as much for one value
+                seeds.append(_make_tensor(one, None, 0))
+            else:  # an array of another device than the active backend's
+                from .tensor import ones_like
+
+                seeds.append(ones_like(y))
         return seeds
+    from .tensor import Tensor
+
     gs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
     if len(gs) != len(outs):
         raise ValueError(f"got {len(gs)} grad_outputs for {len(outs)} outputs")

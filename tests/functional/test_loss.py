@@ -83,6 +83,17 @@ def test_cross_entropy_bad_labels_are_refused():
         L.cross_entropy(x, [0, 1, 3, 0])
     with pytest.raises(ValueError, match="out of range"):
         L.cross_entropy(x, [0, -1, 2, 0])
+    for dtype in (np.int8, np.int16, np.int32, np.int64, np.uint8):  # one reduction checks
+        with pytest.raises(ValueError, match="label (3|-1) is out of range"):
+            L.cross_entropy(x, np.array([0, 3 if dtype == np.uint8 else -1, 2, 0], dtype))
+        with pytest.raises(ValueError, match="label (3|-1) is out of range"):
+            L.nll_loss(x, np.array([0, 3 if dtype == np.uint8 else -1, 2, 0], dtype))
+    # ignore_index among the labels (a class, or outside [0, C)) is left out of the mean
+    logits = dg.tensor(rng.standard_normal((4, 3)))
+    for ignore, labels in ((1, [0, 1, 2, 1]), (-100, [0, -100, 2, -100]), (7, [0, 7, 2, 7])):
+        got = L.cross_entropy(logits, labels, ignore_index=ignore)
+        want = L.cross_entropy(logits[np.array([0, 2])], [0, 2])
+        assert got.item() == pytest.approx(want.item(), rel=1e-12)
     with pytest.raises(ValueError, match="fractional.*regression loss"):
         L.cross_entropy(x, np.array([0.5, 1.2, 250000.0, 3.3]))
     with pytest.raises(ValueError, match="must have shape"):

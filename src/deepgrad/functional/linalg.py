@@ -112,17 +112,20 @@ class Linear(Function):
         """The same three products on plain arrays, for a first-order backward (no graph
         to record): small models spend most of a step in per-node overhead, and this skips
         the ``matmul``/``swapaxes`` nodes. The numbers are those of :meth:`backward`."""
-        x, w = self.inputs[0]._data, self.inputs[1]._data
+        inputs = self.inputs
+        x, w = inputs[0]._data, inputs[1]._data
         need = self.needs_input_grad
-        g2 = gy._data.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy._data
-        grads: list[Any] = [None] * len(need)
-        if need[0]:
-            grads[0] = (g2 @ w).reshape(x.shape)
+        g2 = gy._data
+        if g2.ndim != 2:
+            g2 = g2.reshape(-1, g2.shape[-1])
+        make = Tensor._from_op
+        gx = make((g2 @ w).reshape(x.shape), None, 0) if need[0] else None
+        gw = None
         if need[1]:
-            grads[1] = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
-        if len(need) > 2 and need[2]:
-            grads[2] = g2.sum(axis=0)
-        return tuple(None if a is None else Tensor._from_op(a, None, 0) for a in grads)
+            gw = make(g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x), None, 0)
+        if len(need) == 2:
+            return gx, gw
+        return gx, gw, make(g2.sum(axis=0), None, 0) if need[2] else None
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -202,7 +202,8 @@ class SoftmaxCrossEntropy(Function):
         s = e.sum(axis=1, keepdims=True)
         logp = z - xp.log(s)
         if self.coef is None:  # plain integer labels: pick one log-probability per row
-            per = -logp[xp.arange(x.shape[0]), self.labels]
+            self.rows = xp.arange(x.shape[0])  # kept for the backward's scatter
+            per = -logp[self.rows, self.labels]
         else:
             per = -(self.coef * logp).sum(axis=1)
         self.p = e / s
@@ -213,7 +214,7 @@ class SoftmaxCrossEntropy(Function):
         xp = backend.xp
         x = self.inputs[0]
         n = x.shape[0]
-        scale = self.scale if xp.ndim(self.scale) == 0 else self.scale[:, None]
+        scale = self.scale if self.scale.ndim == 0 else self.scale[:, None]
         g = gy._data if self.reduce_sum else gy._data[:, None]
         if is_grad_enabled():  # create_graph: express through differentiable ops
             p = softmax(x, axis=1)
@@ -229,7 +230,7 @@ class SoftmaxCrossEntropy(Function):
             return diff * Tensor._from_op(xp.asarray(scale, x.dtype), None, 0) * gyt
         if self.coef is None:
             gx = self.p.copy()
-            gx[xp.arange(n), self.labels] -= 1
+            gx[self.rows, self.labels] -= 1
         else:
             gx = self.p * self.coef.sum(axis=1, keepdims=True) - self.coef
         gx *= scale * g
@@ -297,7 +298,7 @@ def cross_entropy(
         labels = None
         scale = xp.asarray(1.0 / n if reduction == "mean" and n else 1.0, dt)
     else:
-        labels = _check_labels(t, c, ignore_index, fn, input.shape)
+        labels, in_range = _check_labels(t, c, ignore_index, fn, input.shape)
         expected = input.shape[:1] + rest if input.ndim > 1 else (1,)
         if t.shape != expected and not (input.ndim == 1 and t.shape == (1,)):
             raise ValueError(
@@ -305,13 +306,20 @@ def cross_entropy(
                 f"{expected}, got {t.shape}"
             )
         labels = labels.reshape(-1)
-        valid = labels != ignore_index
-        if n and w is None and not label_smoothing and valid.all():
+        # every label counts when all are classes and ignore_index is none of them
+        all_valid = in_range and not 0 <= ignore_index < c
+        valid = None
+        if not all_valid:
+            valid = labels != ignore_index
+            all_valid = bool(valid.all())
+        if n and w is None and not label_smoothing and all_valid:
             # the common case, every label counted with weight 1: the general branch's numbers
             # (a mean divides by n) without its per-sample weight arrays
             coef = None
             scale = xp.asarray(1.0 / n if reduction == "mean" else 1.0, dt)
         else:
+            if valid is None:
+                valid = labels != ignore_index
             safe = xp.where(valid, labels, 0)
             wt = w[safe] if w is not None else xp.ones(n, dt)
             wt = wt * valid
@@ -339,7 +347,10 @@ def cross_entropy(
     return out
 
 
-def _check_labels(t: Any, c: int, ignore_index: int, fn: str, shape: tuple) -> Any:
+def _check_labels(t: Any, c: int, ignore_index: int, fn: str, shape: tuple) -> tuple[Any, bool]:
+    """``t`` as integer labels, and whether every label is a class in ``[0, c)``; raises for
+    fractional or non-integer targets and for a label out of range that is not
+    ``ignore_index``."""
     xp = backend.xp
     if t.dtype.kind == "f":
         if t.size and not bool(xp.all(t == xp.round(t))):
@@ -354,15 +365,24 @@ def _check_labels(t: Any, c: int, ignore_index: int, fn: str, shape: tuple) -> A
         t = t.astype(numpy.int64)
     elif t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: targets must be integer labels, got dtype {t.dtype}")
-    if t.size and not (t.min() >= 0 and t.max() < c):  # else every label is in range
-        bad = (t != ignore_index) & ((t < 0) | (t >= c))
-        if bool(xp.any(bad)):
-            v = int(t[bad].reshape(-1)[0])
-            raise ValueError(
-                f"{fn}: class label {v} is out of range for {c} classes (expected labels in "
-                f"[0, {c - 1}])"
-            )
-    return t
+    if not t.size:
+        return t, True
+    # one reduction checks 0 <= t < c: seen as unsigned, negative labels are beyond c
+    top = t.view(_UNSIGNED[t.dtype.itemsize]).max() if t.dtype.kind == "i" else t.max()
+    if top < c:
+        return t, True
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))  # some label is out of range: which
+    if bool(xp.any(bad)):
+        v = int(t[bad].reshape(-1)[0])
+        raise ValueError(
+            f"{fn}: class label {v} is out of range for {c} classes (expected labels in "
+            f"[0, {c - 1}])"
+        )
+    return t, False
+
+
+#: the unsigned dtype of each integer size (a signed label seen as unsigned)
+_UNSIGNED = {1: numpy.uint8, 2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
 
 
 def nll_loss(
@@ -397,7 +417,7 @@ def nll_loss(
     elif x.ndim > 2:  # classes last, positions flattened: (N·d..., C)
         x = reshape(permute(x, (0, *range(2, x.ndim), 1)), (-1, x.shape[1]))
     n, c = x.shape
-    t = _check_labels(t.reshape(-1), c, ignore_index, fn, input.shape)
+    t, _ = _check_labels(t.reshape(-1), c, ignore_index, fn, input.shape)
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
     w = (

@@ -87,8 +87,9 @@ class Adam(Optimizer):
         """Update ``m``, ``v`` (and ``v̂``) with ``g``; ``tmp ← lr / (1 − β1ᵗ) · m / (√v̂ /
         √(1 − β2ᵗ) + eps)``."""
         xp = backend.xp
-        beta1, beta2 = (float(b) for b in group["betas"])
-        lr, eps = _floats(group, "lr", "eps")
+        betas = group["betas"]
+        beta1, beta2 = float(betas[0]), float(betas[1])
+        lr, eps = float(group["lr"]), float(group["eps"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
         _moments(g, m, v, tmp, beta1, beta2)
         if group["amsgrad"]:

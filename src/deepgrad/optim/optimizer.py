@@ -218,11 +218,13 @@ class Optimizer:
         different step counts (the per-parameter loop then runs). Parameters without a
         gradient (frozen ones) are left out; when that set changes the buffers are rebuilt.
         """
+        fused = self._fused.get(index)
+        if fused is not None and fused.still_valid(group["params"], keys, self.state):
+            return fused
         params = [p for p in group["params"] if p.grad is not None]
         if not params or not keys:
             return None
         dtype = params[0]._data.dtype
-        fused = self._fused.get(index)
         if fused is not None and not fused.matches(params, dtype, keys):
             fused = None
         step = None
@@ -238,6 +240,8 @@ class Optimizer:
             if fused is not None and (not st or st.get(keys[0]) is not fused.first_views[i]):
                 fused = None  # the state was replaced since the buffers were built
         if fused is not None:
+            fused.datas = [p._data for p in params]  # arrays replaced in place of the old
+            fused.states = [self.state[p] for p in params]  # and state dicts
             return fused
         fused = _FusedGroup(params, keys, [self._initial_value(k, group) for k in keys])
         for p, sl in zip(params, fused.slices, strict=True):
@@ -250,6 +254,8 @@ class Optimizer:
                     view[...] = st[k]
                 st[k] = view
             fused.first_views.append(st[keys[0]])
+            fused.states.append(st)
+        fused.datas = [p._data for p in params]
         self._fused[index] = fused
         return fused
 
@@ -283,9 +289,11 @@ class Optimizer:
         the group's parameters that have a gradient share their step count (the usual case)
         they are updated at once on flat buffers (:meth:`_fused_group`), else one by one.
         """
-        self._require_bound()
+        groups = self.param_groups
+        if not (groups and groups[0]["params"]):
+            self._require_bound()
         xp = backend.xp
-        for gi, group in enumerate(self.param_groups):
+        for gi, group in enumerate(groups):
             keys = self._state_keys(group)
             lr, wd = float(group["lr"]), float(group.get("weight_decay", 0.0))
             decoupled = wd and self._decoupled(group)
@@ -293,8 +301,7 @@ class Optimizer:
             fused = self._fused_group(gi, group, keys)
             if fused is not None:
                 t = 0
-                for p in fused.params:
-                    st = self.state[p]
+                for st in fused.states:  # the dicts of self.state (checked by _fused_group)
                     t = st["step"] = st["step"] + 1
                 g = fused.gather_grads()
                 if maximize:
@@ -428,6 +435,8 @@ class _FusedGroup:
         self.keys = keys
         self.dtype = dtype
         self.first_views: list[Any] = []  # state[keys[0]] of each parameter, to detect changes
+        self.states: list[dict[str, Any]] = []  # each parameter's state dict
+        self.datas: list[Any] = []  # each parameter's array when the buffers were built
         self.slices = []
         start = 0
         for p in params:
@@ -442,6 +451,34 @@ class _FusedGroup:
         self.g_views = [
             self.g[sl].reshape(p._data.shape) for p, sl in zip(params, self.slices, strict=True)
         ]
+
+    def still_valid(self, group_params: list[Tensor], keys: tuple[str, ...], state: dict) -> bool:
+        """The fast re-check of a step after one that used these buffers: the same group
+        parameters all have a gradient of their shape, the same arrays (so the same dtype),
+        the same state dicts holding these views, at one step count. When it says no, the
+        full check of :meth:`Optimizer._fused_group` decides."""
+        params = self.params
+        if keys is not self.keys and keys != self.keys or len(group_params) != len(params):
+            return False
+        step = None
+        for p, q, d, st, view in zip(
+            group_params, params, self.datas, self.states, self.first_views
+        ):
+            g = p.grad
+            if (
+                p is not q
+                or g is None
+                or p._data is not d
+                or g._data.shape != d.shape
+                or state.get(p) is not st
+                or st.get(keys[0]) is not view
+            ):
+                return False
+            if step is None:
+                step = st["step"]
+            elif st["step"] != step:
+                return False
+        return True
 
     def matches(self, params: list[Tensor], dtype: Any, keys: tuple[str, ...]) -> bool:
         return (
