@@ -25,6 +25,8 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy
+
 from . import backend
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -741,7 +743,8 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
                     f"grad can be implicitly created only for scalar outputs; the output has "
                     f"shape {y.shape}: pass a gradient of that shape (backward(grad=...))"
                 )
-            if isinstance(d, xp.ndarray):  # ones_like(y) without its option parsing
+            if isinstance(d, xp.ndarray) or (xp is numpy and isinstance(d, numpy.generic)):
+                # ones_like(y) without its option parsing (a sum gives a NumPy scalar)
                 one = xp.empty(d.shape, d.dtype)
                 one.fill(1)  # xp.ones(...) costs four times as much for one value
                 seeds.append(_make_tensor(one, None, 0))

@@ -1472,6 +1472,13 @@ def tensor(
     >>> tensor([1, 2]).dtype
     dtype('int64')
     """
+    if (
+        type(data) is backend.xp.ndarray
+        and dtype is None
+        and device is None
+        and not (kwargs or requires_grad)
+    ):
+        return _make_tensor(data.copy(), None, 0)  # an array of the backend: a copy of it
     _options("tensor", kwargs)
     arr = _as_array(data, dtype)
     if isinstance(data, Tensor) or arr is data:

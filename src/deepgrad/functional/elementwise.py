@@ -38,9 +38,9 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, _GradMode
 from ..tensor import Tensor
-from .shape import sum_to
+from .shape import sum_to, sum_to_array
 
 
 def _const(v: Any, like: Tensor | None) -> Tensor:
@@ -70,6 +70,11 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     stay float32). A cast of a tensor that needs a gradient is recorded."""
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):
+            tb = type(b)
+            if tb is float or tb is int:  # the common case of _const: a float tensor and a number
+                dt = a._data.dtype
+                if dt.kind == "f":
+                    return a, Tensor._from_op(backend.xp.asarray(b, dtype=dt), None, 0)
             if isinstance(b, numbers.Number):
                 return _meet_scalar(a, b), _const(b, a)
             b = Tensor(b)
@@ -95,6 +100,13 @@ def _meet_scalar(t: Tensor, v: Any) -> Tensor:
     if t._data.dtype.kind in "iub" and isinstance(v, float):
         return Tensor._from_op(t._data.astype(backend.get_default_dtype()), None, 0)
     return t
+
+
+def _grad(g: Any, shape: tuple[int, ...]) -> Tensor:
+    """A first-order gradient computed on arrays (no graph to record: ``create_graph`` is
+    off), summed back to ``shape`` where broadcasting expanded it. Small tensors spend most
+    of a backward pass in per-node overhead; the numbers are those of the tensor form."""
+    return Tensor._from_op(sum_to_array(g, shape), None, 0)
 
 
 def _mask(cond: Any, like: Tensor) -> Tensor:
@@ -124,6 +136,11 @@ class Sub(Function):
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
+        if not _GradMode.enabled:  # first order: on arrays
+            return (
+                sum_to(gy, a.shape) if na else None,
+                _grad(-gy._data, b._data.shape) if nb else None,
+            )
         return (sum_to(gy, a.shape) if na else None, sum_to(-gy, b.shape) if nb else None)
 
 
@@ -139,6 +156,12 @@ class Mul(Function):
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
+        if not _GradMode.enabled:  # first order: on arrays
+            g, ad, bd = gy._data, a._data, b._data
+            return (
+                _grad(g * bd, ad.shape) if na else None,
+                _grad(g * ad, bd.shape) if nb else None,
+            )
         return (sum_to(gy * b, a.shape) if na else None, sum_to(gy * a, b.shape) if nb else None)
 
 
@@ -154,6 +177,11 @@ class Div(Function):
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
+        if not _GradMode.enabled:  # first order: on arrays
+            g, ad, bd = gy._data, a._data, b._data
+            ga = _grad(g / bd, ad.shape) if na else None
+            gb = _grad(-g * ad / (bd * bd), bd.shape) if nb else None
+            return ga, gb
         ga = sum_to(gy / b, a.shape) if na else None
         gb = sum_to(-gy * a / (b * b), b.shape) if nb else None
         return ga, gb
@@ -188,6 +216,8 @@ class Neg(Function):
         return -x
 
     def backward(self, gy: Tensor) -> Tensor:
+        if not _GradMode.enabled:  # first order: on arrays
+            return Tensor._from_op(-gy._data, None, 0)
         return -gy
 
 
@@ -222,6 +252,8 @@ class PowScalar(Function):
         x = self.inputs[0]
         c = self.c
         if c == 2:
+            if not _GradMode.enabled:  # first order: on arrays
+                return Tensor._from_op(gy._data * x._data * 2, None, 0)
             return gy * x * 2
         if c == 1:
             return gy
@@ -267,6 +299,8 @@ class Exp(Function):
         return backend.xp.exp(x)
 
     def backward(self, gy: Tensor) -> Tensor:
+        if not _GradMode.enabled:  # first order: on arrays
+            return Tensor._from_op(gy._data * self.output()._data, None, 0)
         return gy * self.output()
 
 
@@ -308,6 +342,11 @@ class Abs(Function):
         return backend.xp.abs(x)
 
     def backward(self, gy: Tensor) -> Tensor:
+        g = gy._data
+        if not _GradMode.enabled:  # first order: on arrays
+            return Tensor._from_op(
+                g * backend.xp.sign(self.inputs[0]._data).astype(g.dtype), None, 0
+            )
         return gy * _mask(backend.xp.sign(self.inputs[0]._data), gy)
 
 

@@ -18,7 +18,7 @@ import numpy
 
 from .. import backend
 from .._names import torch_names
-from ..autograd import Function
+from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .elementwise import _mask, abs, exp, log, maximum, minimum, sign, where
 from .shape import (
@@ -101,7 +101,13 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return _expand(gy, self.inputs[0].shape, self.axes)
+        shape = self.inputs[0].shape
+        if not _GradMode.enabled:  # first order: the same broadcast view, made on arrays
+            g = gy._data.reshape(_kept_shape(shape, self.axes))
+            return Tensor._from_op(
+                g if g.shape == shape else backend.xp.broadcast_to(g, shape), None, 0
+            )
+        return _expand(gy, shape, self.axes)
 
 
 @torch_names
