@@ -190,9 +190,12 @@ class Function:
             return cls()(*args)
         return _apply_ctx_function(cls, args, kwargs)
 
-    inputs: tuple[Tensor, ...] | None
+    #: the input tensors while the node is part of a graph (``None`` once released)
+    inputs: tuple[Tensor, ...] | None = None
     needs_input_grad: tuple[bool, ...]
-    grad_outputs: list | None
+    #: the gradients flowing in during a backward pass, one slot per output
+    grad_outputs: list | None = None
+    n_outputs: int = 1
     _outputs: Any
 
     def __call__(self, *inputs: Tensor) -> Any:
@@ -224,14 +227,12 @@ class Function:
             return make(ys, None, 0)
         self.inputs = inputs
         self.needs_input_grad = needs
-        self.grad_outputs = None
         if type(ys) is tuple:
             outs = tuple([make(y, self, i) for i, y in enumerate(ys)])
             self.n_outputs = len(ys)
             if self.keep_output:
                 self._outputs = [weakref.ref(o) for o in outs]
             return outs
-        self.n_outputs = 1
         out = make(ys, self, 0)
         if self.keep_output:
             self._outputs = weakref.ref(out)
@@ -264,9 +265,9 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__} is not differentiable")
 
     def _release(self) -> None:
-        """Drop inputs and saved arrays (called after this node's backward has run)."""
+        """Drop inputs and saved arrays (called after this node's backward has run): the
+        class's ``inputs = None`` then shows that the node was released."""
         self.__dict__.clear()
-        self.inputs = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -439,17 +440,19 @@ def _toposort(root: Function) -> list[Function]:
     Nodes that keep their outputs get them pinned (held strongly) for the pass."""
     post: list[Function] = []
     visited: set[Function] = set()
-    stack: list[tuple[Function, bool]] = [(root, False)]
-    pop, push, seen = stack.pop, stack.append, visited.add
+    # a node to expand, or ``None`` over a node whose inputs have all been expanded
+    stack: list[Any] = [root]
+    pop, push, seen, finish = stack.pop, stack.append, visited.add, post.append
     while stack:
-        fn, done = pop()
-        if done:
-            post.append(fn)
+        fn = pop()
+        if fn is None:
+            finish(pop())
             continue
         if fn in visited:
             continue
         seen(fn)
-        push((fn, True))
+        push(fn)
+        push(None)
         inputs = fn.inputs
         if inputs is None:
             raise RuntimeError(
@@ -461,7 +464,7 @@ def _toposort(root: Function) -> list[Function]:
         for x in inputs:
             c = x._creator
             if c is not None and c not in visited:
-                push((c, False))
+                push(c)
     post.reverse()
     return post
 
@@ -554,13 +557,15 @@ def run_backward(
                     gx = gx.astype(xd.dtype)  # mixed-dtype ops: grad in the input's dtype
                 c = x._creator
                 if c is None:
-                    if (
-                        capture is None
-                        and x.grad is None
-                        and not _LEAF_HOOKS
-                        and gx._creator is None
-                    ):
-                        x.grad = gx  # the common case of _accumulate_leaf, inlined
+                    if capture is None and not _LEAF_HOOKS and gx._creator is None:
+                        # the common case of _accumulate_leaf, inlined
+                        old = x.grad
+                        if old is None:
+                            x.grad = gx
+                        elif create_graph or old._creator is not None:
+                            x.grad = old + gx
+                        else:  # no graph to record: the sum on arrays (a new array)
+                            x.grad = _make_tensor(old._data + gx._data, None, 0)
                     else:
                         _accumulate_leaf(x, gx, capture, pending)
                 else:
@@ -568,7 +573,13 @@ def run_backward(
                     if slot is None:
                         slot = c.grad_outputs = [None] * c.n_outputs
                     i = x._index
-                    slot[i] = gx if slot[i] is None else slot[i] + gx
+                    old = slot[i]
+                    if old is None:
+                        slot[i] = gx
+                    elif create_graph:
+                        slot[i] = old + gx
+                    else:  # no graph to record: the sum on arrays (a new array)
+                        slot[i] = _make_tensor(old._data + gx._data, None, 0)
             if not retain_graph:
                 fn._release()
             elif fn.keep_output:
