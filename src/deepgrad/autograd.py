@@ -584,7 +584,8 @@ def run_backward(
                 fn._release()
             elif fn.keep_output:
                 fn._pin_outputs(False)
-        _flush_hooked_leaves(pending, capture)
+        if pending:
+            _flush_hooked_leaves(pending, capture)
     finally:
         _GradMode.enabled = prev
 

@@ -207,3 +207,23 @@ def test_nll_loss_any_dims_with_weights_and_ignore_index(shape, reduction, torch
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="target for input of shape"):
         F.nll_loss(a, np.zeros((7,), dtype=np.int64))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_plain_label_path_equals_the_general_one(monkeypatch, dtype, reduction):
+    """Integer labels, no weights or smoothing take a shortcut (``_plain_labels``); its loss
+    and gradient are bit for bit those of the general path."""
+    r = np.random.default_rng(5)
+    x0 = r.standard_normal((7, 4)).astype(np.float32)
+    y = r.integers(0, 4, 7).astype(dtype)
+    out = []
+    for shortcut in (True, False):
+        if not shortcut:
+            monkeypatch.setattr(L, "_plain_labels", lambda *a: None)
+        x = dg.tensor(x0, requires_grad=True)
+        loss = L.cross_entropy(x, y, reduction=reduction)
+        loss.backward()
+        out.append((loss.numpy(), x.grad.numpy()))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])

@@ -213,10 +213,10 @@ class SoftmaxCrossEntropy(Function):
     def backward(self, gy: Tensor) -> Tensor:
         xp = backend.xp
         x = self.inputs[0]
-        n = x.shape[0]
         scale = self.scale if self.scale.ndim == 0 else self.scale[:, None]
         g = gy._data if self.reduce_sum else gy._data[:, None]
         if is_grad_enabled():  # create_graph: express through differentiable ops
+            n = x.shape[0]
             p = softmax(x, axis=1)
             gyt = gy if self.reduce_sum else reshape(gy, (n, 1))
             if self.coef is None:
@@ -234,7 +234,7 @@ class SoftmaxCrossEntropy(Function):
         else:
             gx = self.p * self.coef.sum(axis=1, keepdims=True) - self.coef
         gx *= scale * g
-        return Tensor._from_op(gx.astype(x.dtype, copy=False), None, 0)
+        return Tensor._from_op(gx.astype(x._data.dtype, copy=False), None, 0)
 
 
 def cross_entropy(
@@ -263,6 +263,10 @@ def cross_entropy(
         raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
     xp = backend.xp
     t = target._data if isinstance(target, Tensor) else xp.asarray(target)
+    if weight is None and not label_smoothing and reduction != "none":
+        plain = _plain_labels(input, t, ignore_index, reduction)
+        if plain is not None:
+            return plain
     # class probabilities: a float target of the input's shape (also one sample's (C,))
     probs = t.dtype.kind == "f" and t.shape == input.shape
     if probs and ignore_index >= 0:
@@ -345,6 +349,24 @@ def cross_entropy(
     if reduction == "none":
         out = reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
     return out
+
+
+def _plain_labels(x: Tensor, t: Any, ignore_index: int, reduction: str) -> Tensor | None:
+    """The common case of :func:`cross_entropy` at once: logits ``(N, C)`` with ``N > 0``,
+    integer labels ``(N,)`` all in ``[0, C)`` and none equal to ``ignore_index``, no weights,
+    no smoothing, a mean or a sum. Returns ``None`` for anything else (the general path then
+    checks and computes it); the numbers are the general path's."""
+    shape = x._data.shape
+    if len(shape) != 2 or t.shape != shape[:1] or t.dtype.kind not in "iu" or not shape[0]:
+        return None
+    n, c = shape
+    if 0 <= ignore_index < c:
+        return None
+    top = t.view(_UNSIGNED[t.dtype.itemsize]).max() if t.dtype.kind == "i" else t.max()
+    if not top < c:  # some label out of range: the general path says which
+        return None
+    scale = backend.xp.asarray(1.0 / n if reduction == "mean" else 1.0, x._data.dtype)
+    return SoftmaxCrossEntropy(t, None, scale, True)(x)
 
 
 def _check_labels(t: Any, c: int, ignore_index: int, fn: str, shape: tuple) -> tuple[Any, bool]:
