@@ -188,3 +188,21 @@ def test_relu_fast_paths_bit_identical_to_reference(dtype, layout):
         ref_g = ga * (ref_y > 0)
     np.testing.assert_array_equal(bits(y.numpy()), bits(ref_y))
     np.testing.assert_array_equal(bits(x.grad.numpy()), bits(ref_g))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sigmoid_forward_is_the_two_branch_form_bit_for_bit(dtype):
+    """``sigmoid`` picks its numerator before one division; the values (signs of zero, ±inf,
+    nan, subnormals included) are those of ``where(x ≥ 0, 1/(1+e), e/(1+e))``, e = e^-|x|."""
+    from deepgrad.functional.activation import _sigmoid
+
+    r = np.random.default_rng(0)
+    edges = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 88.7, -88.7, 1e4, -1e4]
+    x = np.concatenate([r.standard_normal(5000) * 10, edges]).astype(dtype)
+    e = np.exp(-np.abs(x))
+    want = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    got = _sigmoid(x)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert isinstance(_sigmoid(np.asarray(dtype(0.5))), np.ndarray)  # 0-d stays an array

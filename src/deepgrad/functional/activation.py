@@ -165,7 +165,7 @@ def _sigmoid(x: Any) -> Any:
     xp = backend.xp
     e = xp.exp(-xp.abs(x))
     # the numerator picked first: one division instead of two, the same quotients
-    y = xp.where(x >= 0, 1, e)
+    y = xp.where(x >= 0, e.dtype.type(1), e)  # a one of e's dtype: no promotion on any backend
     e += 1
     y /= e
     return y
