@@ -40,7 +40,7 @@ from typing import Any
 
 from .. import backend
 from .._names import torch_names
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _mask, abs, exp, where
 from .reduce import sum
@@ -73,12 +73,12 @@ class ReLU(Function):
     def backward(self, gy: Tensor) -> Tensor:
         xp = backend.xp
         y, g = self.output()._data, gy._data
-        if is_grad_enabled():  # create_graph: through differentiable ops
+        if _GradMode.enabled:  # create_graph: through differentiable ops
             return gy * _mask(y > 0, gy)
         if y.flags.c_contiguous and g.flags.c_contiguous and g.dtype == y.dtype:
             gx = xp.greater(y, 0, out=xp.empty(y.shape, y.dtype))  # the mask as 0.0/1.0
-            return _const(xp.multiply(g, gx, out=gx))
-        return _const(g * (y > 0))  # one pass, no float copy of the mask
+            return Tensor._from_op(xp.multiply(g, gx, out=gx), None, 0)
+        return Tensor._from_op(g * (y > 0), None, 0)  # one pass, no float copy of the mask
 
 
 def relu(x: Tensor) -> Tensor:

@@ -15,7 +15,7 @@ import numpy
 
 from .. import backend
 from .._names import torch_names
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _pair
 from .reduce import sum as _sum
@@ -87,7 +87,7 @@ class Linear(Function):
         return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
 
     def backward(self, gy: Tensor) -> tuple:
-        if not is_grad_enabled():
+        if not _GradMode.enabled:
             return self._backward_arrays(gy)
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
@@ -119,7 +119,10 @@ class Linear(Function):
         if g2.ndim != 2:
             g2 = g2.reshape(-1, g2.shape[-1])
         make = Tensor._from_op
-        gx = make((g2 @ w).reshape(x.shape), None, 0) if need[0] else None
+        gx = None
+        if need[0]:
+            gx = g2 @ w
+            gx = make(gx if x.ndim == 2 else gx.reshape(x.shape), None, 0)
         gw = None
         if need[1]:
             gw = make(g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x), None, 0)

@@ -39,7 +39,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .activation import log_softmax, relu, softmax, softplus
 from .elementwise import abs, clip, exp, log, minimum, sqrt, where
@@ -215,7 +215,7 @@ class SoftmaxCrossEntropy(Function):
         x = self.inputs[0]
         scale = self.scale if self.scale.ndim == 0 else self.scale[:, None]
         g = gy._data if self.reduce_sum else gy._data[:, None]
-        if is_grad_enabled():  # create_graph: express through differentiable ops
+        if _GradMode.enabled:  # create_graph: express through differentiable ops
             n = x.shape[0]
             p = softmax(x, axis=1)
             gyt = gy if self.reduce_sum else reshape(gy, (n, 1))

@@ -495,7 +495,7 @@ class _FusedGroup:
 
     def subtract_tmp(self) -> None:
         """``w ← w − tmp`` for every parameter (its slice of the flat update)."""
-        for p, u in zip(self.params, self.tmp_views, strict=True):
+        for p, u in zip(self.params, self.tmp_views):  # built together: same length
             p._data -= u
 
 
