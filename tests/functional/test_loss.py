@@ -209,7 +209,7 @@ def test_nll_loss_any_dims_with_weights_and_ignore_index(shape, reduction, torch
         F.nll_loss(a, np.zeros((7,), dtype=np.int64))
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.uint64])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_cross_entropy_plain_label_path_equals_the_general_one(monkeypatch, dtype, reduction):
     """Integer labels, no weights or smoothing take a shortcut (``_plain_labels``); its loss
