@@ -15,7 +15,7 @@ import numpy
 
 from .. import backend
 from .._names import torch_names
-from ..autograd import Function, _GradMode, is_grad_enabled
+from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .elementwise import _pair
 from .reduce import sum as _sum
