@@ -1,5 +1,7 @@
 """How many threads deepgrad's numerical work uses (PyTorch's ``set_num_threads`` /
-``get_num_threads``): the BLAS and OpenMP thread pools under NumPy, through threadpoolctl.
+``get_num_threads``): the BLAS and OpenMP thread pools under NumPy, through threadpoolctl,
+and deepgrad's own small pool for the elementwise passes around the GEMMs
+(:func:`parallel_chunks`), which follows the same setting.
 
 >>> import deepgrad as dg
 >>> n = dg.get_num_threads()
@@ -11,14 +13,29 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["get_num_threads", "set_num_threads"]
+from . import backend
+
+__all__ = ["get_num_threads", "parallel_chunks", "set_num_threads", "worker_count"]
 
 _limits: object = None
 
+#: tests force the number of workers of :func:`parallel_chunks` (``None``: the BLAS pool's)
+WORKERS: int | None = None
+
+#: the least work (in array elements) worth a chunk of its own: handing a chunk to a
+#: worker thread and waiting for it costs ~10-50 µs, a pass over 64k float32 values about
+#: as much; tests set it to 1 to split even tiny arrays
+MIN_CHUNK = 1 << 16
+
 
 def set_num_threads(n: int) -> None:
-    """Limit the BLAS/OpenMP thread pools to ``n`` threads (for the rest of the process)."""
+    """Limit the BLAS/OpenMP thread pools to ``n`` threads (for the rest of the process);
+    :func:`parallel_chunks` follows."""
     global _limits
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
@@ -33,3 +50,115 @@ def get_num_threads() -> int:
 
     counts = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
     return max(counts) if counts else (os.cpu_count() or 1)
+
+
+# ---- deepgrad's own pool -----------------------------------------------------------------------
+_blas: list[Any] | None = None  # threadpoolctl's BLAS controllers, found once
+
+
+def worker_count() -> int:
+    """Threads :func:`parallel_chunks` may use: the BLAS pool's current size (so
+    ``set_num_threads``, ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` /
+    ``OMP_NUM_THREADS`` all set it), 1 on a GPU backend; :data:`WORKERS` overrides.
+
+    Reads the BLAS library's own counter (under a microsecond), so it follows every change.
+    """
+    global _blas
+    if WORKERS is not None:
+        return max(1, WORKERS)
+    if backend.xp.__name__ != "numpy":
+        return 1
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:  # noqa: BLE001 - no threadpoolctl or no BLAS found: stay serial
+            _blas = []
+    return max([lib.get_num_threads() or 1 for lib in _blas], default=1)
+
+
+class _Pool:
+    """Persistent daemon worker threads, each fed through its own queue (C-level queues:
+    the cheapest hand-off the standard library offers)."""
+
+    def __init__(self) -> None:
+        self.inboxes: list[queue.SimpleQueue] = []
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.busy = threading.Lock()  # one parallel_chunks at a time; others run serially
+        self.ident: set[int] = set()
+
+    def grow(self, n: int) -> None:
+        while len(self.inboxes) < n:
+            inbox: queue.SimpleQueue = queue.SimpleQueue()
+            t = threading.Thread(target=self._work, args=(inbox,), daemon=True,
+                                 name=f"deepgrad-worker-{len(self.inboxes)}")  # fmt: skip
+            self.inboxes.append(inbox)
+            t.start()
+
+    def _work(self, inbox: queue.SimpleQueue) -> None:
+        self.ident.add(threading.get_ident())
+        while True:
+            fn, a, b = inbox.get()
+            try:
+                fn(a, b)
+                self.done.put(None)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller
+                self.done.put(e)
+
+
+_pool = _Pool()
+
+
+def _after_fork() -> None:  # a forked child has none of the parent's threads
+    global _pool
+    _pool = _Pool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def parallel_chunks(fn: Callable[[int, int], None], n: int, work: int | None = None) -> None:
+    """Run ``fn(a, b)`` over contiguous chunks ``[a, b)`` that cover ``range(n)``, on up to
+    :func:`worker_count` threads: the calling thread runs the first chunk, persistent workers
+    the others, and the call returns when all are done (an exception in any chunk is raised
+    here, after the others finish).
+
+    ``fn`` must write disjoint outputs per chunk and compute for its rows exactly what one
+    call ``fn(0, n)`` computes for them; then the result is bit for bit the serial one.
+    NumPy's ufuncs and copies release the GIL, so chunks of array work run in parallel.
+    ``work`` (elements touched in all, default ``n``) limits the split to chunks of at least
+    :data:`MIN_CHUNK` elements. With one worker, tiny work, a nested call or a call from
+    another thread while the pool is busy, this is exactly ``fn(0, n)``. Never call BLAS in
+    ``fn``: its own threads would compete with the pool's.
+
+    >>> import numpy as np
+    >>> x, y = np.arange(8.0), np.empty(8)
+    >>> parallel_chunks(lambda a, b: np.multiply(x[a:b], 2, out=y[a:b]), 8)
+    >>> y.tolist()
+    [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0]
+    """
+    k = min(worker_count(), n, max(1, (n if work is None else work) // max(1, MIN_CHUNK)))
+    pool = _pool
+    if k <= 1 or threading.get_ident() in pool.ident or not pool.busy.acquire(blocking=False):
+        if n > 0:
+            fn(0, n)
+        return
+    try:
+        pool.grow(k - 1)
+        bounds = [n * i // k for i in range(k + 1)]
+        for i in range(1, k):
+            pool.inboxes[i - 1].put((fn, bounds[i], bounds[i + 1]))
+        error: BaseException | None = None
+        try:
+            fn(0, bounds[1])
+        except BaseException as e:  # noqa: BLE001 - raised once the workers are done
+            error = e
+        for _ in range(1, k):
+            e = pool.done.get()
+            error = error or e
+        if error is not None:
+            raise error
+    finally:
+        pool.busy.release()

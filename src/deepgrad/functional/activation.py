@@ -42,6 +42,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
+from ..threads import parallel_chunks
 from .elementwise import _mask, abs, exp, where
 from .reduce import sum
 from .shape import reshape
@@ -67,7 +68,14 @@ class ReLU(Function):
     def forward(self, x: Any) -> Any:
         xp = backend.xp
         if x.flags.c_contiguous:
-            return xp.maximum(x, xp.zeros(x.shape, x.dtype))
+            y, xf = xp.empty(x.shape, x.dtype), x.reshape(-1)
+            yf = y.reshape(-1)
+
+            def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
+                xp.maximum(xf[a:b], xp.zeros(b - a, x.dtype), out=yf[a:b])
+
+            parallel_chunks(chunk, x.size)
+            return y
         return xp.maximum(x, 0)
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -76,8 +84,15 @@ class ReLU(Function):
         if _GradMode.enabled:  # create_graph: through differentiable ops
             return gy * _mask(y > 0, gy)
         if y.flags.c_contiguous and g.flags.c_contiguous and g.dtype == y.dtype:
-            gx = xp.greater(y, 0, out=xp.empty(y.shape, y.dtype))  # the mask as 0.0/1.0
-            return Tensor._from_op(xp.multiply(g, gx, out=gx), None, 0)
+            gx = xp.empty(y.shape, y.dtype)
+            yf, gf, gxf = y.reshape(-1), g.reshape(-1), gx.reshape(-1)
+
+            def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
+                xp.greater(yf[a:b], 0, out=gxf[a:b])  # the mask as 0.0/1.0
+                xp.multiply(gf[a:b], gxf[a:b], out=gxf[a:b])
+
+            parallel_chunks(chunk, y.size)
+            return Tensor._from_op(gx, None, 0)
         return Tensor._from_op(g * (y > 0), None, 0)  # one pass, no float copy of the mask
 
 

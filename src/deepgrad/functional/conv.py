@@ -54,6 +54,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from ..threads import parallel_chunks
 from .arguments import IntTuple, int_tuple
 from .reduce import sum as _sum
 from .shape import pad, permute, reshape, stack
@@ -259,71 +260,90 @@ def _wrapped(cols6: Any, g: _Geom, q_axis: int) -> None:
 
 
 def _im2col_flat(x: Any, g: _Geom, pooled: bool) -> Any:
-    """:func:`_im2col` through flat image rows (:func:`_flat_rows`)."""
+    """:func:`_im2col` through flat image rows (:func:`_flat_rows`); the batch is split
+    across :func:`~deepgrad.threads.parallel_chunks` (every sample's columns are copies of
+    its own image, so the chunks compute exactly what one pass computes)."""
     N, C, W = g.N, g.C, g.W
     F = _flat_len(g)
     tag = ("flat", g.pt, g.pl, g.H, W)
     buf, _ = SCRATCH.take((N, C, F), x.dtype, tag)  # zero outside the image: stays so
     start = g.pl + g.pt * W
-    buf[:, :, start : start + g.H * W] = x.reshape(N, C, g.H * W)
     sN, sC, s1 = buf.strides
     run, tap = g.Ho * W, (g.kh, g.kw)
     tstr = (g.dh * W * s1, g.dw * s1)
-    if g.bm:
-        view = _as_strided(buf, (N, C, *tap, run), (sN, sC, *tstr, s1))
-    else:
-        view = _as_strided(buf, (C, *tap, N, run), (sC, *tstr, sN, s1))
     K = C * g.kh * g.kw
     shape = (N, K, g.L) if g.bm else (K, N * g.L)
     cols = SCRATCH.take(shape, x.dtype)[0] if pooled else backend.xp.empty(shape, x.dtype)
-    cols.reshape(view.shape)[...] = view
-    SCRATCH.give(buf, tag)
     if g.bm:
-        _wrapped(cols.reshape(N, C, g.kh, g.kw, g.Ho, W), g, 3)
+        view = _as_strided(buf, (N, C, *tap, run), (sN, sC, *tstr, s1))
+        c5, c6 = cols.reshape(view.shape), cols.reshape(N, C, g.kh, g.kw, g.Ho, W)
     else:
-        _wrapped(cols.reshape(C, g.kh, g.kw, N, g.Ho, W), g, 2)
+        view = _as_strided(buf, (C, *tap, N, run), (sC, *tstr, sN, s1))
+        c5, c6 = cols.reshape(view.shape), cols.reshape(C, g.kh, g.kw, N, g.Ho, W)
+    n_ax = 0 if g.bm else 3  # the batch axis of view, c5 and c6
+
+    def chunk(a: int, b: int) -> None:
+        buf[a:b, :, start : start + g.H * W] = x[a:b].reshape(b - a, C, g.H * W)
+        rows = (slice(None),) * n_ax + (slice(a, b),)
+        c5[rows] = view[rows]
+        _wrapped(c6[rows], g, 3 if g.bm else 2)
+
+    parallel_chunks(chunk, N, cols.size)
+    SCRATCH.give(buf, tag)
     return cols
 
 
 def _col2im_flat(cols: Any, g: _Geom, bias: Any) -> Any:
     """:func:`_col2im` through flat image rows (:func:`_flat_rows`); zeroes the wrapped
     entries of ``cols`` (a scratch GEMM result) in place. Every image position receives its
-    taps' values in the same order as in the general path, so the sums are the same."""
+    taps' values in the same order as in the general path, so the sums are the same. The
+    batch is split across :func:`~deepgrad.threads.parallel_chunks` (each sample's sums in
+    the same order)."""
     N, C, W = g.N, g.C, g.W
     run = g.Ho * W
     if g.bm:
-        _wrapped(cols.reshape(N, C, g.kh, g.kw, g.Ho, W), g, 3)
+        c6 = cols.reshape(N, C, g.kh, g.kw, g.Ho, W)
         c = cols.reshape(N, C, g.kh, g.kw, run)
         buf, new = SCRATCH.take((N, C, _flat_len(g)), cols.dtype)
     else:
-        _wrapped(cols.reshape(C, g.kh, g.kw, N, g.Ho, W), g, 2)
+        c6 = cols.reshape(C, g.kh, g.kw, N, g.Ho, W)
         c = cols.reshape(C, g.kh, g.kw, N, run)
         buf, new = SCRATCH.take((C, N, _flat_len(g)), cols.dtype)
-    if not new:
-        buf.fill(0)
-    for p in range(g.kh):
-        for q in range(g.kw):
-            s0 = p * g.dh * W + q * g.dw
-            tap = c[:, :, p, q] if g.bm else c[:, p, q]
-            buf[:, :, s0 : s0 + run] += tap
     start = g.pl + g.pt * W
-    src = buf[:, :, start : start + g.H * W].reshape(buf.shape[0], buf.shape[1], g.H, W)
-    return _image_out(src, buf, g, bias)
+    out = backend.xp.empty((N, C, g.H, W), cols.dtype)
+
+    def chunk(a: int, b: int) -> None:
+        rows = slice(a, b)
+        if g.bm:
+            _wrapped(c6[rows], g, 3)
+            bb = buf[rows]
+        else:
+            _wrapped(c6[:, :, :, rows], g, 2)
+            bb = buf[:, rows]
+        if not new:
+            bb[...] = 0
+        for p in range(g.kh):
+            for q in range(g.kw):
+                s0 = p * g.dh * W + q * g.dw
+                tap = c[rows, :, p, q] if g.bm else c[:, p, q, rows]
+                bb[:, :, s0 : s0 + run] += tap
+        src = bb[:, :, start : start + g.H * W].reshape(bb.shape[0], bb.shape[1], g.H, W)
+        _image_out(src, g, bias, out[rows])
+
+    parallel_chunks(chunk, N, cols.size)
+    SCRATCH.give(buf)
+    return out
 
 
-def _image_out(src: Any, buf: Any, g: _Geom, bias: Any) -> Any:
-    """The image ``(N, C, H, W)`` from col2im's cropped buffer ``src`` (``(C, N, H, W)``
-    unless batch-major) plus ``bias (C,)``; the scratch ``buf`` goes back to the pool."""
-    xp = backend.xp
+def _image_out(src: Any, g: _Geom, bias: Any, out: Any) -> None:
+    """Write the image ``out (n, C, H, W)`` from col2im's cropped buffer ``src`` (``(C, n, H,
+    W)`` unless batch-major) plus ``bias (C,)``."""
     if not g.bm:
         src = src.transpose(1, 0, 2, 3)
-    out = xp.empty((g.N, g.C, g.H, g.W), buf.dtype)
     if bias is None:
         out[...] = src
     else:
-        xp.add(src, bias.reshape(g.C, 1, 1), out=out)
-    SCRATCH.give(buf)
-    return out
+        backend.xp.add(src, bias.reshape(g.C, 1, 1), out=out)
 
 
 def _to_cols_layout(y: Any, g: _Geom) -> tuple[Any, bool]:
@@ -333,23 +353,39 @@ def _to_cols_layout(y: Any, g: _Geom) -> tuple[Any, bool]:
         return backend.xp.ascontiguousarray(y).reshape(g.N, g.O, g.L), False
     # taken in the shape it is given back in (the GEMM buffers' key), so that it is reused
     out, _ = SCRATCH.take((g.O, g.N * g.L), y.dtype)
-    out.reshape(g.O, g.N, g.Ho, g.Wo)[...] = y.transpose(1, 0, 2, 3)
+    dst = out.reshape(g.O, g.N, g.Ho, g.Wo)
+
+    def chunk(a: int, b: int) -> None:
+        dst[:, a:b] = y[a:b].transpose(1, 0, 2, 3)
+
+    parallel_chunks(chunk, g.N, out.size)
     return out, True
 
 
 def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
-    """Column layout → ``(N, O, Ho, Wo)``, adding ``bias (O,)`` in the same pass."""
+    """Column layout → ``(N, O, Ho, Wo)``, adding ``bias (O,)`` in the same pass (the batch
+    split across :func:`~deepgrad.threads.parallel_chunks`)."""
     xp = backend.xp
     if g.bm:  # the GEMM's output is already (N, O, Ho, Wo)
         if bias is not None:
-            yt += bias.reshape(g.O, 1)
+            b2 = bias.reshape(g.O, 1)
+
+            def add_bias(a: int, b: int) -> None:
+                yt[a:b] += b2
+
+            parallel_chunks(add_bias, g.N, yt.size)
         return yt.reshape(g.N, g.O, g.Ho, g.Wo)
     src = yt.reshape(g.O, g.N, g.Ho, g.Wo).transpose(1, 0, 2, 3)
     out = xp.empty((g.N, g.O, g.Ho, g.Wo), yt.dtype)
-    if bias is None:
-        out[...] = src
-    else:
-        xp.add(src, bias.reshape(g.O, 1, 1), out=out)
+    b3 = None if bias is None else bias.reshape(g.O, 1, 1)
+
+    def chunk(a: int, b: int) -> None:
+        if b3 is None:
+            out[a:b] = src[a:b]
+        else:
+            xp.add(src[a:b], b3, out=out[a:b])
+
+    parallel_chunks(chunk, g.N, out.size)
     return out
 
 
@@ -373,7 +409,10 @@ def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
         for q in range(g.kw):
             h0, w0 = p * g.dh, q * g.dw
             buf[:, :, h0 : h0 + eh : g.sh, w0 : w0 + ew : g.sw] += c[:, :, p, q]
-    return _image_out(buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W], buf, g, bias)
+    out = backend.xp.empty((N, C, g.H, g.W), cols.dtype)
+    _image_out(buf[:, :, g.pt : g.pt + g.H, g.pl : g.pl + g.W], g, bias, out)
+    SCRATCH.give(buf)
+    return out
 
 
 def _gemm(w: Any, cols: Any, g: _Geom) -> Any:

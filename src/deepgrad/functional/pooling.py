@@ -39,6 +39,7 @@ import numpy
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from ..threads import parallel_chunks
 from .arguments import IntTuple, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
 from .linalg import matmul
@@ -140,14 +141,20 @@ class MaxPool2dFunction(Function):
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
-        src = self.g.pad(x, -numpy.inf)
-        taps = self.g.taps(src)
-        if len(taps) == 1:
-            y = taps[0].copy()
-        else:
-            y = xp.maximum(taps[0], taps[1])
+        g = self.g
+        src = g.pad(x, -numpy.inf)
+        y = xp.empty((g.N, g.C, g.Ho, g.Wo), x.dtype)
+
+        def chunk(a: int, b: int) -> None:  # samples a..b (the batch split across threads)
+            taps, ys = g.taps(src[a:b]), y[a:b]
+            if len(taps) == 1:
+                ys[...] = taps[0]
+                return
+            xp.maximum(taps[0], taps[1], out=ys)
             for t in taps[2:]:
-                xp.maximum(y, t, out=y)
+                xp.maximum(ys, t, out=ys)
+
+        parallel_chunks(chunk, g.N, src.size)
         if self.train:
             self.src, self.y = src, y
         return y
@@ -170,29 +177,32 @@ class _MaxPoolScatter(Function):
         # every element written exactly once: no need to zero the buffer first
         covered = not overlap and (g.sh * g.Ho, g.sw * g.Wo) == shape[2:]
         buf = xp.empty(shape, gy.dtype) if covered else xp.zeros(shape, gy.dtype)
-        taps = g.taps(self.src)
-        dst = g.taps(buf)
         # boolean scratch: tap k's window maxima not already taken by an earlier tap (the
         # first tap in window order wins ties), and the maxima taken so far; working on
         # 1-byte masks instead of subtracting the given share from a float copy of gy
         # reads and writes a quarter of the memory (A/B: 1.3-2.5x on this backward)
         first, _ = SCRATCH.take(gy.shape, numpy.dtype(bool))
         taken, _ = SCRATCH.take(gy.shape, numpy.dtype(bool), "taken")
-        last = len(taps) - 1
-        for k, (t, d) in enumerate(zip(taps, dst)):
-            xp.equal(t, y, out=first)
-            if k:
-                xp.greater(first, taken, out=first)  # first and not taken
-            if k < last:
+        last = g.kh * g.kw - 1
+
+        def chunk(a: int, b: int) -> None:  # samples a..b (the batch split across threads)
+            ys, gys, fst, tkn = y[a:b], gy[a:b], first[a:b], taken[a:b]
+            for k, (t, d) in enumerate(zip(g.taps(self.src[a:b]), g.taps(buf[a:b]))):
+                xp.equal(t, ys, out=fst)
                 if k:
-                    xp.logical_or(taken, first, out=taken)
+                    xp.greater(fst, tkn, out=fst)  # first and not taken
+                if k < last:
+                    if k:
+                        xp.logical_or(tkn, fst, out=tkn)
+                    else:
+                        tkn[...] = fst
+                # multiply by the 0/1 mask (much faster in NumPy than a masked copy)
+                if overlap:
+                    d += gys * fst
                 else:
-                    taken[...] = first
-            # multiply by the 0/1 mask (much faster in NumPy than a masked copy)
-            if overlap:
-                d += gy * first
-            else:
-                xp.multiply(gy, first, out=d)
+                    xp.multiply(gys, fst, out=d)
+
+        parallel_chunks(chunk, g.N, buf.size)
         SCRATCH.give(first)
         SCRATCH.give(taken, "taken")
         return g.crop(buf)

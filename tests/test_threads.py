@@ -1,0 +1,102 @@
+"""deepgrad's thread settings and its small pool for elementwise work (``parallel_chunks``):
+chunks cover the range exactly once, errors reach the caller, nested and single-worker calls
+run serially, and the worker count follows the BLAS pool."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from deepgrad import threads
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    """Force the pool's worker count (and split even tiny work)."""
+    monkeypatch.setattr(threads, "MIN_CHUNK", 1)
+
+    def force(n: int | None) -> None:
+        monkeypatch.setattr(threads, "WORKERS", n)
+
+    return force
+
+
+@pytest.mark.parametrize("n_workers, n", [(2, 10), (3, 10), (4, 3), (2, 1), (2, 0)])
+def test_chunks_cover_the_range_once(workers, n_workers, n):
+    workers(n_workers)
+    seen: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def fn(a: int, b: int) -> None:
+        with lock:
+            seen.append((a, b))
+
+    threads.parallel_chunks(fn, n)
+    assert sorted(seen) == sorted(set(seen))
+    covered = [i for a, b in seen for i in range(a, b)]
+    assert sorted(covered) == list(range(n))
+    assert len(seen) == (min(n_workers, n) if n else 0)
+
+
+def test_first_chunk_runs_in_the_calling_thread(workers):
+    workers(2)
+    where: dict[int, int] = {}
+    threads.parallel_chunks(lambda a, b: where.__setitem__(a, threading.get_ident()), 8)
+    assert where[0] == threading.get_ident()
+    assert where[4] != threading.get_ident()
+
+
+def test_one_worker_is_one_serial_call(workers):
+    workers(1)
+    calls: list[tuple[int, int]] = []
+    threads.parallel_chunks(lambda a, b: calls.append((a, b)), 100)
+    assert calls == [(0, 100)]
+
+
+def test_small_work_is_not_split(monkeypatch):
+    monkeypatch.setattr(threads, "WORKERS", 2)
+    calls: list[tuple[int, int]] = []
+    threads.parallel_chunks(lambda a, b: calls.append((a, b)), 64, work=threads.MIN_CHUNK - 1)
+    assert calls == [(0, 64)]
+
+
+@pytest.mark.parametrize("failing", [0, 5])
+def test_an_error_in_any_chunk_reaches_the_caller(workers, failing):
+    workers(2)
+
+    def fn(a: int, b: int) -> None:
+        if a == failing:
+            raise ValueError(f"chunk {a}")
+
+    with pytest.raises(ValueError, match=f"chunk {failing}"):
+        threads.parallel_chunks(fn, 10)
+    out = np.zeros(10)  # the pool still works afterwards
+    threads.parallel_chunks(lambda a, b: out.__setitem__(slice(a, b), 1.0), 10)
+    assert out.sum() == 10
+
+
+def test_nested_calls_run_serially(workers):
+    workers(2)
+    inner: list[list[tuple[int, int]]] = []
+
+    def outer(a: int, b: int) -> None:
+        calls: list[tuple[int, int]] = []
+        threads.parallel_chunks(lambda c, d: calls.append((c, d)), 6)
+        inner.append(calls)
+
+    threads.parallel_chunks(outer, 4)
+    assert len(inner) == 2
+    assert any(calls == [(0, 6)] for calls in inner)  # the worker's chunk: serial
+
+
+def test_worker_count_follows_the_blas_pool(monkeypatch):
+    monkeypatch.setattr(threads, "WORKERS", None)
+    with threadpool_limits(1):
+        assert threads.worker_count() == 1
+    with threadpool_limits(2):
+        assert threads.worker_count() in (1, 2)  # 1 where the BLAS is single-threaded
+    monkeypatch.setattr(threads, "WORKERS", 3)
+    assert threads.worker_count() == 3
