@@ -5,6 +5,7 @@ run serially, and the worker count follows the BLAS pool."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -44,9 +45,31 @@ def test_chunks_cover_the_range_once(workers, n_workers, n):
 def test_first_chunk_runs_in_the_calling_thread(workers):
     workers(2)
     where: dict[int, int] = {}
-    threads.parallel_chunks(lambda a, b: where.__setitem__(a, threading.get_ident()), 8)
+
+    def fn(a: int, b: int) -> None:
+        if a == 0:
+            time.sleep(0.05)  # time enough for the worker to take the other chunk
+        where[a] = threading.get_ident()
+
+    threads.parallel_chunks(fn, 8)
     assert where[0] == threading.get_ident()
     assert where[4] != threading.get_ident()
+
+
+def test_the_caller_runs_the_chunks_no_worker_started(workers):
+    """A worker kept busy (its core taken elsewhere) does not hold the call up."""
+    workers(2)
+    threads.parallel_chunks(lambda a, b: None, 2)  # the worker exists
+    release = threading.Event()
+    threads._pool.inboxes[0].put(threads._Task(lambda a, b: release.wait(10), 0, 1))
+    where: dict[int, int] = {}
+    threads.parallel_chunks(lambda a, b: where.__setitem__(a, threading.get_ident()), 8)
+    assert where == {0: threading.get_ident(), 4: threading.get_ident()}
+    release.set()
+    assert threads._pool.done.get(timeout=10) is None  # the blocking task's own report
+    out = np.zeros(8)
+    threads.parallel_chunks(lambda a, b: out.__setitem__(slice(a, b), 1.0), 8)
+    assert out.sum() == 8
 
 
 def test_one_worker_is_one_serial_call(workers):
@@ -100,3 +123,31 @@ def test_worker_count_follows_the_blas_pool(monkeypatch):
         assert threads.worker_count() in (1, 2)  # 1 where the BLAS is single-threaded
     monkeypatch.setattr(threads, "WORKERS", 3)
     assert threads.worker_count() == 3
+
+
+@pytest.mark.parametrize("opt_kw", [{}, {"amsgrad": True, "weight_decay": 0.01}])
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_fused_adam_split_across_workers_equals_serial(workers, name, opt_kw):
+    import deepgrad as dg
+
+    rng = np.random.default_rng(0)
+    shapes = [(7, 5), (5,), (3, 4, 2)]
+    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+
+    def train(n_workers: int) -> list[np.ndarray]:
+        workers(n_workers)
+        params = [dg.nn.Parameter(dg.tensor(a.copy())) for a in init]
+        opt = getattr(dg.optim, name)(params, lr=0.1, **opt_kw)
+        for gs in grads:
+            for p, gr in zip(params, gs):
+                p.grad = dg.tensor(gr)
+            opt.step()
+        return [p.numpy() for p in params] + [
+            opt.state[p][k] for p in params for k in ("exp_avg", "exp_avg_sq")
+        ]
+
+    serial = train(1)
+    for n in (2, 3):
+        for a, b in zip(serial, train(n)):
+            np.testing.assert_array_equal(a, b)

@@ -78,9 +78,22 @@ def worker_count() -> int:
     return max([lib.get_num_threads() or 1 for lib in _blas], default=1)
 
 
+class _Task:
+    """One chunk handed to a worker; whoever acquires ``claim`` first (the worker, or the
+    caller once it has finished its own chunk) runs it."""
+
+    __slots__ = ("fn", "a", "b", "claim", "here")
+
+    def __init__(self, fn: Callable[[int, int], None], a: int, b: int) -> None:
+        self.fn, self.a, self.b = fn, a, b
+        self.claim = threading.Lock()
+        self.here = False  # claimed by the caller (run there, or dropped after an error)
+
+
 class _Pool:
     """Persistent daemon worker threads, each fed through its own queue (C-level queues:
-    the cheapest hand-off the standard library offers)."""
+    the cheapest hand-off the standard library offers). A worker reports on ``done`` only
+    the tasks it claimed."""
 
     def __init__(self) -> None:
         self.inboxes: list[queue.SimpleQueue] = []
@@ -99,9 +112,11 @@ class _Pool:
     def _work(self, inbox: queue.SimpleQueue) -> None:
         self.ident.add(threading.get_ident())
         while True:
-            fn, a, b = inbox.get()
+            task = inbox.get()
+            if not task.claim.acquire(blocking=False):
+                continue  # the caller ran it already
             try:
-                fn(a, b)
+                task.fn(task.a, task.b)
                 self.done.put(None)
             except BaseException as e:  # noqa: BLE001 - handed to the caller
                 self.done.put(e)
@@ -148,14 +163,24 @@ def parallel_chunks(fn: Callable[[int, int], None], n: int, work: int | None = N
     try:
         pool.grow(k - 1)
         bounds = [n * i // k for i in range(k + 1)]
-        for i in range(1, k):
-            pool.inboxes[i - 1].put((fn, bounds[i], bounds[i + 1]))
+        tasks = [_Task(fn, bounds[i], bounds[i + 1]) for i in range(1, k)]
+        for inbox, task in zip(pool.inboxes, tasks):
+            inbox.put(task)
         error: BaseException | None = None
         try:
             fn(0, bounds[1])
+            # chunks no worker has started yet (its core busy elsewhere) run here: with no
+            # free core the call costs about what the serial one does
+            for task in reversed(tasks):
+                if task.claim.acquire(blocking=False):
+                    task.here = True
+                    fn(task.a, task.b)
         except BaseException as e:  # noqa: BLE001 - raised once the workers are done
             error = e
-        for _ in range(1, k):
+            for task in tasks:  # nothing more starts; the claimed ones are awaited below
+                if not task.here and task.claim.acquire(blocking=False):
+                    task.here = True
+        for _ in range(sum(not task.here for task in tasks)):
             e = pool.done.get()
             error = error or e
         if error is not None:

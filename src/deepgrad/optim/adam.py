@@ -47,6 +47,7 @@ class Adam(Optimizer):
 
     name = "adam"
     _decoupled_decay = False
+    _elementwise = True
 
     def __init__(
         self,

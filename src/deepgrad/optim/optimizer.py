@@ -37,6 +37,7 @@ import numpy
 from .. import backend
 from ..autograd import enable_grad
 from ..tensor import Tensor
+from ..threads import parallel_chunks
 
 _registry: dict[str, type[Optimizer]] = {}
 
@@ -273,6 +274,24 @@ class Optimizer:
         the gradient as an L2 term."""
         return False
 
+    #: whether :meth:`_direction` is elementwise (each entry of ``tmp`` and of the state
+    #: depends on the same entry of ``g`` and the state alone, no norms or sums), so that the
+    #: fused update may be split across deepgrad's worker threads with the same result
+    _elementwise: ClassVar[bool] = False
+
+    def _fused_direction(self, g: Any, fused: Any, group: dict, t: int) -> None:
+        """:meth:`_direction` on a group's flat buffers; an elementwise rule runs in chunks
+        across :func:`~deepgrad.threads.parallel_chunks` (the same numbers bit for bit)."""
+        if not self._elementwise:
+            self._direction(g, fused.state, fused.tmp, group, t)
+            return
+
+        def chunk(a: int, b: int) -> None:
+            state = {k: v[a:b] for k, v in fused.state.items()}
+            self._direction(g[a:b], state, fused.tmp[a:b], group, t)
+
+        parallel_chunks(chunk, g.size, 4 * g.size)
+
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """The rule: update the state arrays in place from the gradient ``g`` (weight decay
         already added) at step ``t`` (from 1) and write the step into ``tmp``: the caller then
@@ -313,7 +332,7 @@ class Optimizer:
                         else:
                             xp.multiply(p._data, wd, out=tv)
                             gv += tv
-                self._direction(g, fused.state, fused.tmp, group, t)
+                self._fused_direction(g, fused, group, t)
                 fused.subtract_tmp()
                 continue
             for p in group["params"]:
