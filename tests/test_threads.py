@@ -151,3 +151,18 @@ def test_fused_adam_split_across_workers_equals_serial(workers, name, opt_kw):
     for n in (2, 3):
         for a, b in zip(serial, train(n)):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_blocks_cover_the_range_in_small_calls(workers, n_workers):
+    workers(n_workers)
+    seen: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def fn(a: int, b: int) -> None:
+        with lock:
+            seen.append((a, b))
+
+    threads.parallel_chunks(fn, 10, work=1000, block=300)  # 3 rows per call
+    assert sorted(i for a, b in seen for i in range(a, b)) == list(range(10))
+    assert max(b - a for a, b in seen) == 3

@@ -134,7 +134,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-def parallel_chunks(fn: Callable[[int, int], None], n: int, work: int | None = None) -> None:
+def _blocked(fn: Callable[[int, int], None], rows: int) -> Callable[[int, int], None]:
+    """``fn`` over ``[a, b)`` as consecutive calls over at most ``rows`` rows each."""
+
+    def run(a: int, b: int) -> None:
+        for s in range(a, b, rows):
+            fn(s, min(b, s + rows))
+
+    return run
+
+
+def parallel_chunks(
+    fn: Callable[[int, int], None], n: int, work: int | None = None, block: int | None = None
+) -> None:
     """Run ``fn(a, b)`` over contiguous chunks ``[a, b)`` that cover ``range(n)``, on up to
     :func:`worker_count` threads: the calling thread runs the first chunk, persistent workers
     the others, and the call returns when all are done (an exception in any chunk is raised
@@ -144,9 +156,12 @@ def parallel_chunks(fn: Callable[[int, int], None], n: int, work: int | None = N
     call ``fn(0, n)`` computes for them; then the result is bit for bit the serial one.
     NumPy's ufuncs and copies release the GIL, so chunks of array work run in parallel.
     ``work`` (elements touched in all, default ``n``) limits the split to chunks of at least
-    :data:`MIN_CHUNK` elements. With one worker, tiny work, a nested call or a call from
-    another thread while the pool is busy, this is exactly ``fn(0, n)``. Never call BLAS in
-    ``fn``: its own threads would compete with the pool's.
+    :data:`MIN_CHUNK` elements. With ``block`` (elements), each thread runs its chunk as
+    consecutive calls over at most ``block`` elements' worth of rows: many passes over a
+    block that stays in cache instead of over arrays that do not. With one worker, tiny
+    work, a nested call or a call from another thread while the pool is busy, the chunk is
+    all of ``range(n)``. Never call BLAS in ``fn``: its own threads would compete with the
+    pool's.
 
     >>> import numpy as np
     >>> x, y = np.arange(8.0), np.empty(8)
@@ -154,7 +169,10 @@ def parallel_chunks(fn: Callable[[int, int], None], n: int, work: int | None = N
     >>> y.tolist()
     [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0]
     """
-    k = min(worker_count(), n, max(1, (n if work is None else work) // max(1, MIN_CHUNK)))
+    work = n if work is None else work
+    if block is not None and work > block and n > 1:
+        fn = _blocked(fn, max(1, n * block // work))
+    k = min(worker_count(), n, max(1, work // max(1, MIN_CHUNK)))
     pool = _pool
     if k <= 1 or threading.get_ident() in pool.ident or not pool.busy.acquire(blocking=False):
         if n > 0:

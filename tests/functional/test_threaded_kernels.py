@@ -82,7 +82,11 @@ def test_conv_transpose2d_threaded_equals_serial(monkeypatch):
         {"kernel_size": 2, "dilation": 2},
     ],
 )
-def test_max_pool2d_threaded_equals_serial(monkeypatch, kw):
+@pytest.mark.parametrize("block", [None, 100])
+def test_max_pool2d_threaded_equals_serial(monkeypatch, kw, block):
+    import deepgrad.functional.pooling as pool_mod
+
+    monkeypatch.setattr(pool_mod, "CACHE_BLOCK", block)  # 100: one or two samples a call
     rng = np.random.default_rng(0)
     x = rng.standard_normal((5, 3, 9, 10)).astype(np.float32)
     x[x < 0.3] = 0.0  # many tied maxima, as after a ReLU

@@ -46,6 +46,12 @@ from .linalg import matmul
 from .reduce import mean
 from .shape import reshape
 
+#: max pooling runs over the batch in blocks of at most this many input elements (per
+#: thread): its 4-16 passes over strided taps then reread a block still in the 2 MB L2 cache.
+#: A/B (forward + backward): 1.21x at (128, 32, 28, 28), 1.17x at (128, 64, 14, 14), 0.98-1.00x
+#: at the CNN benchmark's (64, 16, 28, 28) and (64, 32, 14, 14)
+CACHE_BLOCK = 1 << 19
+
 
 class _PoolGeom:
     """Shapes of one pooling: input ``(N, C, H, W)``, kernel, stride, padding, dilation, output
@@ -154,7 +160,7 @@ class MaxPool2dFunction(Function):
             for t in taps[2:]:
                 xp.maximum(ys, t, out=ys)
 
-        parallel_chunks(chunk, g.N, src.size)
+        parallel_chunks(chunk, g.N, src.size, CACHE_BLOCK)
         if self.train:
             self.src, self.y = src, y
         return y
@@ -202,7 +208,7 @@ class _MaxPoolScatter(Function):
                 else:
                     xp.multiply(gys, fst, out=d)
 
-        parallel_chunks(chunk, g.N, buf.size)
+        parallel_chunks(chunk, g.N, buf.size, CACHE_BLOCK)
         SCRATCH.give(first)
         SCRATCH.give(taken, "taken")
         return g.crop(buf)
