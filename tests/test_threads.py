@@ -166,3 +166,16 @@ def test_blocks_cover_the_range_in_small_calls(workers, n_workers):
     threads.parallel_chunks(fn, 10, work=1000, block=300)  # 3 rows per call
     assert sorted(i for a, b in seen for i in range(a, b)) == list(range(10))
     assert max(b - a for a, b in seen) == 3
+
+
+@pytest.mark.parametrize("value, expected", [("2", 2), ("1", 1), ("", None)])
+def test_the_worker_count_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("DEEPGRAD_NUM_WORKERS", value)
+    assert threads._workers_from_env() == expected
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_worker_count_in_the_environment_is_refused(monkeypatch, value):
+    monkeypatch.setenv("DEEPGRAD_NUM_WORKERS", value)
+    with pytest.raises(ValueError, match="DEEPGRAD_NUM_WORKERS must be a positive integer"):
+        threads._workers_from_env()

@@ -1,7 +1,11 @@
 """How many threads deepgrad's numerical work uses (PyTorch's ``set_num_threads`` /
 ``get_num_threads``): the BLAS and OpenMP thread pools under NumPy, through threadpoolctl,
 and deepgrad's own small pool for the elementwise passes around the GEMMs
-(:func:`parallel_chunks`), which follows the same setting.
+(:func:`parallel_chunks`: im2col/col2im, max pooling, ReLU, batch norm, Adam), which
+follows the same setting. NumPy releases the GIL inside ufuncs and copies, so those passes,
+split by batch rows, use the cores that BLAS uses during the GEMMs; the pool never runs
+during a BLAS call (separate phases), and each chunk computes exactly what the serial pass
+computes for its rows, so results do not depend on the thread count.
 
 >>> import deepgrad as dg
 >>> n = dg.get_num_threads()
@@ -24,8 +28,26 @@ __all__ = ["get_num_threads", "parallel_chunks", "set_num_threads", "worker_coun
 
 _limits: object = None
 
-#: tests force the number of workers of :func:`parallel_chunks` (``None``: the BLAS pool's)
-WORKERS: int | None = None
+
+def _workers_from_env() -> int | None:
+    """``DEEPGRAD_NUM_WORKERS`` (a positive integer; 1 turns the pool off), or ``None``."""
+    value = os.environ.get("DEEPGRAD_NUM_WORKERS")
+    if value is None or value.strip() == "":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(
+            f"DEEPGRAD_NUM_WORKERS must be a positive integer (1: no worker threads), got {value!r}"
+        )
+    return n
+
+
+#: the number of threads of :func:`parallel_chunks`, fixed (``None``: the BLAS pool's size);
+#: ``DEEPGRAD_NUM_WORKERS`` sets it at import, tests set it directly
+WORKERS: int | None = _workers_from_env()
 
 #: the least work (in array elements) worth a chunk of its own: handing a chunk to a
 #: worker thread and waiting for it costs ~10-50 µs, a pass over 64k float32 values about
@@ -59,7 +81,8 @@ _blas: list[Any] | None = None  # threadpoolctl's BLAS controllers, found once
 def worker_count() -> int:
     """Threads :func:`parallel_chunks` may use: the BLAS pool's current size (so
     ``set_num_threads``, ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` /
-    ``OMP_NUM_THREADS`` all set it), 1 on a GPU backend; :data:`WORKERS` overrides.
+    ``OMP_NUM_THREADS`` all set it), 1 on a GPU backend; :data:`WORKERS`
+    (``DEEPGRAD_NUM_WORKERS``) overrides.
 
     Reads the BLAS library's own counter (under a microsecond), so it follows every change.
     """

@@ -124,3 +124,36 @@ def test_cnn_training_step_threaded_equals_serial(monkeypatch):
         return out + [p.numpy() for p in model.parameters()]
 
     _assert_same_for_worker_counts(monkeypatch, step)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape", [(6, 3, 4, 5), (7, 4)])
+def test_batch_norm_threaded_and_blocked_equals_serial(monkeypatch, training, affine, shape):
+    import deepgrad.functional.normalization as norm_mod
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 3 + 2).astype(np.float32)
+    c = shape[1]
+    w = rng.standard_normal(c).astype(np.float32)
+    b = rng.standard_normal(c).astype(np.float32)
+    rm = rng.standard_normal(c).astype(np.float32)
+    rv = rng.random(c).astype(np.float32) + 0.5
+
+    def run():
+        ts = [dg.tensor(x, requires_grad=True)]
+        if affine:
+            ts += [dg.tensor(w, requires_grad=True), dg.tensor(b, requires_grad=True)]
+        y = F.batch_norm(ts[0], dg.tensor(rm.copy()), dg.tensor(rv.copy()),
+                         *ts[1:], training=training)  # fmt: skip
+        gy = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+        y.backward(dg.tensor(gy))
+        return [y.numpy()] + [t.grad.numpy() for t in ts]
+
+    results = []
+    for block in (None, 20):  # 20 elements: a sample or two per call
+        monkeypatch.setattr(norm_mod, "CACHE_BLOCK", block)
+        results += [_run_with_workers(monkeypatch, n, run) for n in (1, 2, 3)]
+    for other in results[1:]:
+        for a, b_ in zip(results[0], other):
+            np.testing.assert_array_equal(a, b_)

@@ -35,6 +35,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from ..threads import parallel_chunks
 from .conv import _EmptyBatch
 from .elementwise import clip
 from .reduce import mean, norm
@@ -198,46 +199,64 @@ class BatchNorm(Function):
         xp = backend.xp
         c = x.shape[1]
         x3 = x.reshape(x.shape[0], c, -1)
+        w = params[0][:, None] if self.has_w else None
+        b = params[1 if self.has_w else 0][:, None] if self.has_b else None
+        xc = xp.empty(x3.shape, x.dtype)
         if self.training:
             cnt = x3.shape[0] * x3.shape[2]
             pivot = x3[:1, :, :1]  # each channel's first value (see the module's notes)
-            xc = x3 - pivot
+            _rows(lambda i, j: xp.subtract(x3[i:j], pivot, out=xc[i:j]), xc)
             mu = _chan_sum(xc) * (1.0 / cnt)
-            xc -= mu[:, None]
-            var = _chan_sum(xc * xc) * (1.0 / cnt)
+            sq = xp.empty_like(xc)
+
+            def center(i: int, j: int) -> None:
+                xs = xc[i:j]
+                xs -= mu[:, None]
+                xp.multiply(xs, xs, out=sq[i:j])
+
+            _rows(center, xc)
+            var = _chan_sum(sq) * (1.0 / cnt)
             if pivot.size:
                 mu += pivot.reshape(-1)
             self.batch_mean, self.batch_var = mu, var
         else:
             mu = xp.asarray(self.mean, dtype=x.dtype)
             var = xp.asarray(self.var, dtype=x.dtype)
-            xc = x3 - mu[:, None]
+            _rows(lambda i, j: xp.subtract(x3[i:j], mu[:, None], out=xc[i:j]), xc)
         rstd = 1.0 / xp.sqrt(var + self.eps)
-        xc *= rstd[:, None]  # x̂
         self.xhat, self.rstd = xc, rstd
-        y = xc
-        i = 0
-        if self.has_w:
-            y = xc * params[0][:, None]
-            i = 1
-        if self.has_b:
-            y = y + params[i][:, None] if y is xc else _iadd(y, params[i][:, None])
+        y = xc if w is None and b is None else xp.empty_like(xc)
+
+        def scale(i: int, j: int) -> None:
+            xs = xc[i:j]
+            xs *= rstd[:, None]  # x̂
+            if w is not None:
+                xp.multiply(xs, w, out=y[i:j])
+                if b is not None:
+                    y[i:j] += b
+            elif b is not None:
+                xp.add(xs, b, out=y[i:j])
+
+        _rows(scale, xc)
         return y.reshape(x.shape)
 
     def backward(self, gy: Tensor) -> tuple:
         if is_grad_enabled():
             return self._backward_graph(gy)
+        xp = backend.xp
         need = self.needs_input_grad
         inputs = self.inputs
         xhat, rstd = self.xhat, self.rstd
         g3 = gy._data.reshape(xhat.shape)
         out: list[Any] = [None] * len(inputs)
         i = 1
-        gsum = gxsum = None
+        gsum = gxsum = buf = None
         if self.training or (self.has_b and need[-1]):
             gsum = _chan_sum(g3)  # Σ dL/dy per channel
         if self.training or (self.has_w and need[1]):
-            gxsum = _chan_sum(g3 * xhat)  # Σ dL/dy ⊙ x̂ per channel
+            buf = xp.empty(xhat.shape, g3.dtype)
+            _rows(lambda a, b: xp.multiply(g3[a:b], xhat[a:b], out=buf[a:b]), buf)
+            gxsum = _chan_sum(buf)  # Σ dL/dy ⊙ x̂ per channel
         if self.has_w:
             w = inputs[1]._data
             if need[1]:
@@ -246,17 +265,22 @@ class BatchNorm(Function):
         if self.has_b and need[i]:
             out[i] = _const(gsum)
         if need[0]:
-            scale = rstd * w if self.has_w else rstd
+            scale = (rstd * w if self.has_w else rstd)[:, None]
+            gx = xp.empty(xhat.shape, g3.dtype) if buf is None else buf
             if self.training:
                 cnt = g3.shape[0] * g3.shape[2]
-                a = gsum * (1.0 / cnt)
-                c = gxsum * (1.0 / cnt)
-                gx = xhat * c[:, None]
-                backend.xp.subtract(g3, gx, out=gx)
-                gx -= a[:, None]
-                gx *= scale[:, None]
+                a = (gsum * (1.0 / cnt))[:, None]
+                c = (gxsum * (1.0 / cnt))[:, None]
+
+                def grad(i: int, j: int) -> None:
+                    gs = xp.multiply(xhat[i:j], c, out=gx[i:j])
+                    xp.subtract(g3[i:j], gs, out=gs)
+                    gs -= a
+                    gs *= scale
+
+                _rows(grad, gx)
             else:
-                gx = g3 * scale[:, None]
+                _rows(lambda i, j: xp.multiply(g3[i:j], scale, out=gx[i:j]), gx)
             out[0] = _const(gx.reshape(inputs[0].shape))
         return tuple(out)
 
@@ -296,6 +320,18 @@ class BatchNorm(Function):
                 gx = g * rstd
             out[0] = reshape(gx, x.shape)
         return tuple(out)
+
+
+#: batch norm's elementwise passes run over the batch in blocks of at most this many
+#: elements (per thread, :func:`~deepgrad.threads.parallel_chunks`), so that consecutive
+#: passes find their block in cache
+CACHE_BLOCK = 1 << 19
+
+
+def _rows(fn: Any, a3: Any) -> None:
+    """``fn(i, j)`` over the samples of ``a3 (N, C, L)``, split across deepgrad's worker
+    threads and cache-sized blocks (each sample's values computed as in one call)."""
+    parallel_chunks(fn, a3.shape[0], a3.size, CACHE_BLOCK)
 
 
 def _chan_sum(a3: Any) -> Any:
