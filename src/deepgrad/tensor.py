@@ -53,6 +53,27 @@ class Size(tuple):
 ShapeLike = int | Sequence[int]
 
 
+class _Delegate:
+    """A method that calls the ``deepgrad.functional`` function of its own name with the
+    tensor as the first argument (``x.atan2(y)`` is ``F.atan2(x, y)``); it takes the name it
+    is bound to in the class body, and the function's docstring."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        setattr(owner, name, _delegating(name))
+
+
+def _delegating(name: str) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(F, name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``deepgrad.{name}(self, ...)``: see :func:`deepgrad.functional.{name}`."
+    return method
+
+
+_delegate = _Delegate()
+
+
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
@@ -614,10 +635,12 @@ class Tensor:
         return Tensor._from_op(~self._data, None, 0)
 
     def __and__(self, other: Any) -> Tensor:
-        return self._compare(other, numpy.logical_and)
+        """``&``: bitwise AND of integer/bool tensors (logical for bool), as PyTorch."""
+        return F.bitwise_and(self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return self._compare(other, numpy.logical_or)
+        """``|``: bitwise OR of integer/bool tensors (logical for bool), as PyTorch."""
+        return F.bitwise_or(self, other)
 
     # ---- methods (thin calls into deepgrad.functional) ----------------------------------
     @torch_names
@@ -985,11 +1008,6 @@ class Tensor:
     def __rmod__(self, other: Any) -> Tensor:
         return F.remainder(other, self)
 
-    def __xor__(self, other: Any) -> Tensor:
-        return self._compare(
-            other, numpy.logical_xor if self.dtype.kind == "b" else numpy.bitwise_xor
-        )
-
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The last two dims swapped (a batch of transposed matrices)."""
@@ -1007,9 +1025,6 @@ class Tensor:
 
     def fmod(self, other: Any) -> Tensor:
         return F.fmod(self, other)
-
-    def true_divide(self, other: Any) -> Tensor:
-        return F.div(self, other)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
         return F.clamp_min(self, min)
@@ -1230,6 +1245,34 @@ class Tensor:
     def nan_to_num_(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
         self._refuse_if_recorded(None, "nan_to_num_")
         return self._write(F.nan_to_num(self.detach(), nan, posinf, neginf), "nan_to_num_")
+
+    # ---- PyTorch's math, logical, shape, linalg and sampling methods: each one calls the
+    # deepgrad function of its name with this tensor first (``x.atan2(y)`` is
+    # ``deepgrad.atan2(x, y)``); the docstrings are the functions' own ---------------------
+    acos = asin = atan = atan2 = acosh = asinh = atanh = sinh = cosh = tan = _delegate
+    arccos = arcsin = arctan = arctan2 = arccosh = arcsinh = arctanh = _delegate
+    log2 = log10 = exp2 = trunc = fix = frac = logit = lgamma = digamma = sinc = _delegate
+    hypot = logaddexp = logaddexp2 = fmax = fmin = deg2rad = rad2deg = _delegate
+    heaviside = float_power = absolute = negative = multiply = subtract = _delegate
+    divide = true_divide = signbit = isneginf = isposinf = isreal = _delegate
+    logical_and = logical_or = logical_xor = logical_not = _delegate
+    bitwise_and = bitwise_or = bitwise_xor = bitwise_not = _delegate
+
+    def polygamma(self, n: int) -> Tensor:
+        """``ψₙ`` of this tensor (``deepgrad.polygamma(n, self)``)."""
+        return F.polygamma(n, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return F.bitwise_xor(self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return F.bitwise_and(other, self)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return F.bitwise_or(other, self)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return F.bitwise_xor(other, self)
 
 
 def _detached(x: Any) -> Any:

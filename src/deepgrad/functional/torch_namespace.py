@@ -45,9 +45,6 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "ge",
     "gt",
     "is_floating_point",
-    "isfinite",
-    "isinf",
-    "isnan",
     "le",
     "lt",
     "mm",
@@ -113,9 +110,6 @@ equal = _method_function("equal")
 ge = _method_function("ge")
 gt = _method_function("gt")
 is_floating_point = _method_function("is_floating_point")
-isfinite = _method_function("isfinite")
-isinf = _method_function("isinf")
-isnan = _method_function("isnan")
 le = _method_function("le")
 lt = _method_function("lt")
 mm = _method_function("mm")

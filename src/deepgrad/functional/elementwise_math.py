@@ -1,0 +1,470 @@
+"""Elementwise mathematical functions beyond arithmetic: inverse and hyperbolic trigonometry,
+logarithms and exponentials in other bases, the gamma family, and NaN-aware or numerically
+stable binary forms, under PyTorch's names and contracts.
+
+Each one-input function is a :class:`Unary` node: the forward runs on arrays, the derivative
+is written in tensor operations (so higher-order gradients work). Integer and bool inputs
+give the default float dtype, as in PyTorch.
+
+==============  ===============================  ============================================
+function        forward                          local derivative(s)
+==============  ===============================  ============================================
+tan             tan x                            1 + y²
+asin, acos      arcsin x, arccos x               ±1/√(1 - x²)
+atan            arctan x                         1/(1 + x²)
+sinh, cosh      sinh x, cosh x                   cosh x, sinh x
+asinh           arsinh x                         1/√(x² + 1)
+acosh           arcosh x                         1/√(x² - 1)
+atanh           artanh x                         1/(1 - x²)
+log2, log10     ln x / ln 2, ln x / ln 10        1/(x ln 2), 1/(x ln 10)
+exp2            2ˣ                               y ln 2
+lgamma          ln |Γ(x)|                        ψ(x)            (digamma)
+digamma         ψ(x)                             ψ₁(x)           (polygamma(1, ·))
+polygamma       ψₙ(x)                            ψₙ₊₁(x)
+sinc            sin(πx)/(πx), 1 at 0             (πx cos πx - sin πx)/(πx²), 0 at 0
+logit           ln(z/(1 - z)), z = clamp(x, ε)   1/(x(1 - x)) inside [ε, 1-ε], 0 outside
+                                                 (NaN outside [0, 1] without ε)
+atan2           arctan(a/b) in the right         b/(a² + b²), -a/(a² + b²)
+                quadrant
+hypot           √(a² + b²)                       a/y, b/y
+logaddexp       ln(eᵃ + eᵇ)                      1/(1 + e^(b-a)), 1/(1 + e^(a-b))
+logaddexp2      log₂(2ᵃ + 2ᵇ)                    1/(1 + 2^(b-a)), 1/(1 + 2^(a-b))
+fmax, fmin      max/min ignoring NaN             to a where a wins, ties or b is NaN; else b
+trunc (fix)     integer part                     0
+frac            x - trunc x                      1
+deg2rad         x π/180                          π/180
+rad2deg         x 180/π                          180/π
+float_power     a ** b in float64                as pow
+heaviside       0, values, 1 for x <, =, > 0     not differentiable (as in PyTorch)
+==============  ===============================  ============================================
+
+The aliases PyTorch keeps (``absolute``, ``negative``, ``multiply``, ``subtract``, ``divide``,
+``true_divide``, ``arctan2``, ``fix``) call the one function they name.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import (
+    PiecewiseConstant,
+    _floating,
+    _mask,
+    _pair,
+    abs,
+    astype,
+    cos,
+    div,
+    exp,
+    mul,
+    neg,
+    pow,
+    rsqrt,
+    sin,
+    sub,
+    where,
+)
+from .shape import sum_to
+
+
+class Unary(Function):
+    """``y = fn(x)`` with ``dy/dx = deriv(x, y)``, the derivative built from tensor operations
+    (so that it is differentiable in turn)."""
+
+    keep_output = True
+
+    def __init__(self, fn: Callable[[Any], Any], deriv: Callable[[Tensor, Tensor], Tensor]):
+        self.fn, self.deriv = fn, deriv
+
+    def forward(self, x: Any) -> Any:
+        with numpy.errstate(all="ignore"):  # NaN/inf outside the domain, as PyTorch: no warning
+            return self.fn(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * self.deriv(self.inputs[0], self.output())
+
+
+def _unary(x: Any, fn: Callable[[Any], Any], deriv: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+    return Unary(fn, deriv)(_floating(_tensor(x)))
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _ufunc(name: str) -> Callable[[Any], Any]:
+    return lambda a: getattr(backend.xp, name)(a)
+
+
+def _special(name: str) -> Callable[[Any], Any]:
+    """A ``scipy.special`` function that keeps the input's float dtype."""
+    return lambda a: backend.special(name)(a).astype(a.dtype, copy=False)
+
+
+def tan(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``tan x`` (derivative ``1 + tan² x``).
+
+    >>> import deepgrad as dg
+    >>> dg.tan(dg.tensor([0.0])).tolist()
+    [0.0]
+    """
+    return _unary(input, _ufunc("tan"), lambda x, y: y * y + 1.0)
+
+
+def asin(input: Tensor) -> Tensor:  # noqa: A002
+    """``arcsin x`` on ``[-1, 1]`` (NaN outside; derivative ``1/√(1 - x²)``)."""
+    return _unary(input, _ufunc("arcsin"), lambda x, y: rsqrt(1.0 - x * x))
+
+
+def acos(input: Tensor) -> Tensor:  # noqa: A002
+    """``arccos x`` on ``[-1, 1]`` (NaN outside; derivative ``-1/√(1 - x²)``)."""
+    return _unary(input, _ufunc("arccos"), lambda x, y: -rsqrt(1.0 - x * x))
+
+
+def atan(input: Tensor) -> Tensor:  # noqa: A002
+    """``arctan x`` (derivative ``1/(1 + x²)``)."""
+    return _unary(input, _ufunc("arctan"), lambda x, y: 1.0 / (x * x + 1.0))
+
+
+def sinh(input: Tensor) -> Tensor:  # noqa: A002
+    """``sinh x`` (derivative ``cosh x``)."""
+    return _unary(input, _ufunc("sinh"), lambda x, y: cosh(x))
+
+
+def cosh(input: Tensor) -> Tensor:  # noqa: A002
+    """``cosh x`` (derivative ``sinh x``)."""
+    return _unary(input, _ufunc("cosh"), lambda x, y: sinh(x))
+
+
+def asinh(input: Tensor) -> Tensor:  # noqa: A002
+    """``arsinh x`` (derivative ``1/√(x² + 1)``)."""
+    return _unary(input, _ufunc("arcsinh"), lambda x, y: rsqrt(x * x + 1.0))
+
+
+def acosh(input: Tensor) -> Tensor:  # noqa: A002
+    """``arcosh x`` for ``x ≥ 1`` (NaN below; derivative ``1/√(x² - 1)``)."""
+    return _unary(input, _ufunc("arccosh"), lambda x, y: rsqrt(x * x - 1.0))
+
+
+def atanh(input: Tensor) -> Tensor:  # noqa: A002
+    """``artanh x`` on ``(-1, 1)`` (±inf at ±1; derivative ``1/(1 - x²)``)."""
+    return _unary(input, _ufunc("arctanh"), lambda x, y: 1.0 / (1.0 - x * x))
+
+
+def log2(input: Tensor) -> Tensor:  # noqa: A002
+    """``log₂ x`` (derivative ``1/(x ln 2)``).
+
+    >>> import deepgrad as dg
+    >>> dg.log2(dg.tensor([8])).tolist()
+    [3.0]
+    """
+    return _unary(input, _ufunc("log2"), lambda x, y: 1.0 / (x * math.log(2.0)))
+
+
+def log10(input: Tensor) -> Tensor:  # noqa: A002
+    """``log₁₀ x`` (derivative ``1/(x ln 10)``)."""
+    return _unary(input, _ufunc("log10"), lambda x, y: 1.0 / (x * math.log(10.0)))
+
+
+def exp2(input: Tensor) -> Tensor:  # noqa: A002
+    """``2ˣ`` (derivative ``2ˣ ln 2``)."""
+    return _unary(input, _ufunc("exp2"), lambda x, y: y * math.log(2.0))
+
+
+def _lgamma_array(a: Any) -> Any:
+    y = backend.special("gammaln")(a).astype(a.dtype, copy=False)
+    return backend.xp.where(a == -backend.xp.inf, backend.xp.inf, y)  # Γ's pole at -inf
+
+
+def lgamma(input: Tensor) -> Tensor:  # noqa: A002
+    """``ln |Γ(x)|`` (inf at 0, the negative integers and ±inf; derivative ``digamma(x)``)."""
+    return _unary(input, _lgamma_array, lambda x, y: digamma(x))
+
+
+def digamma(input: Tensor) -> Tensor:  # noqa: A002
+    """``ψ(x) = d ln Γ(x)/dx`` (``-inf`` at ``+0``, ``inf`` at ``-0``, NaN at the negative
+    integers, as PyTorch; derivative ``polygamma(1, x)``)."""
+    return _unary(input, _special("psi"), lambda x, y: polygamma(1, x))
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
+    """``ψₙ(x)``, the ``n``-th derivative of ``digamma`` (``n ≥ 0``; derivative
+    ``polygamma(n + 1, x)``)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
+    if n == 0:
+        return digamma(input)
+
+    def fn(a: Any) -> Any:
+        return backend.special("polygamma")(int(n), a).astype(a.dtype, copy=False)
+
+    return _unary(input, fn, lambda x, y: polygamma(n + 1, x))
+
+
+def _sinc_array(a: Any) -> Any:
+    xp = backend.xp
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        px = a * a.dtype.type(math.pi)
+        y = xp.sin(px) / px
+    return xp.where(a == 0, a.dtype.type(1), y)
+
+
+def _sinc_deriv(x: Tensor, y: Tensor) -> Tensor:
+    zero = x._data == 0
+    xs = where(zero, 1.0, x)  # no 0/0 where the derivative is 0
+    px = xs * math.pi
+    d = (px * cos(px) - sin(px)) / (px * xs)
+    return where(zero, 0.0, d)
+
+
+def sinc(input: Tensor) -> Tensor:  # noqa: A002
+    """The normalized sinc ``sin(πx)/(πx)``, 1 at ``x = 0`` (derivative 0 there)."""
+    return _unary(input, _sinc_array, _sinc_deriv)
+
+
+class Logit(Function):
+    def __init__(self, eps: float | None) -> None:
+        self.eps = eps
+
+    def forward(self, x: Any) -> Any:
+        z = x if self.eps is None else backend.xp.clip(x, self.eps, 1 - self.eps)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return backend.xp.log(z / (1 - z))
+
+    def backward(self, gy: Tensor) -> Tensor:
+        """PyTorch's rule: ``1/(x(1 - x))`` inside, NaN (no ``eps``) or 0 (``eps``) outside."""
+        x = self.inputs[0]
+        lo, hi = (0.0, 1.0) if self.eps is None else (self.eps, 1 - self.eps)
+        outside = (x._data < lo) | (x._data > hi)
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # ±inf at 0 and 1, as PyTorch
+            d = gy / (x * (1.0 - x))
+        return where(outside, math.nan if self.eps is None else 0.0, d)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
+    """``ln(z/(1 - z))`` with ``z = clamp(x, eps, 1 - eps)`` (``z = x`` when ``eps`` is None:
+    NaN outside ``[0, 1]``, ∓inf at 0 and 1).
+
+    >>> import deepgrad as dg
+    >>> dg.logit(dg.tensor([0.5, 0.0]), eps=0.25).tolist()
+    [0.0, -1.0986123085021973]
+    """
+    return Logit(eps)(_floating(_tensor(input)))
+
+
+def trunc(input: Tensor) -> Tensor:  # noqa: A002
+    """The integer part, rounding toward zero (gradient 0; integer tensors unchanged)."""
+    x = _tensor(input)
+    if x._data.dtype.kind == "b":
+        raise TypeError("trunc: not implemented for bool tensors (as in PyTorch)")
+    if x._data.dtype.kind in "iu":
+        return Tensor._from_op(x._data.copy(), None, 0)
+    return PiecewiseConstant(backend.xp.trunc)(x)
+
+
+fix = trunc
+
+
+def frac(input: Tensor) -> Tensor:  # noqa: A002
+    """``x - trunc(x)``, keeping the sign of ``x`` (gradient 1; floating tensors only)."""
+    x = _tensor(input)
+    if x._data.dtype.kind not in "fc":
+        raise TypeError(f"frac: expected a floating tensor, got dtype {x.dtype} (as PyTorch)")
+    return Unary(lambda a: a - backend.xp.trunc(a), lambda x, y: 1.0)(x)  # type: ignore[arg-type]
+
+
+def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
+    """Degrees to radians, ``x · π/180``."""
+    return mul(_floating(_tensor(input)), math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
+    """Radians to degrees, ``x · 180/π``."""
+    return mul(_floating(_tensor(input)), 180.0 / math.pi)
+
+
+def _float_pair(a: Any, b: Any, fn: str, ints: bool) -> tuple[Tensor, Tensor]:
+    """Both operands promoted (PyTorch's rule); integer operands become the default float
+    dtype when ``ints``, else are refused as PyTorch refuses them."""
+    a, b = _pair(a, b)
+    if a._data.dtype.kind in "iub":
+        if not ints:
+            raise TypeError(f"{fn}: expected floating tensors, got dtype {a.dtype} (as PyTorch)")
+        a, b = _floating(a), _floating(b)
+    return a, b
+
+
+class Atan2(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return backend.xp.arctan2(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        r = 1.0 / (a * a + b * b)
+        ga = sum_to(gy * b * r, a.shape) if na else None
+        gb = sum_to(gy * -a * r, b.shape) if nb else None
+        return ga, gb
+
+
+def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``arctan(input/other)`` in the quadrant of the point ``(other, input)``, in ``[-π, π]``
+    (broadcasting; integer operands give the default float dtype).
+
+    >>> import deepgrad as dg
+    >>> round(dg.atan2(dg.tensor(1.0), dg.tensor(-1.0)).item(), 4)
+    2.3562
+    """
+    return Atan2()(*_float_pair(input, other, "atan2", ints=True))
+
+
+arctan2 = atan2
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+class Hypot(Function):
+    keep_output = True
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return backend.xp.hypot(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        g = gy / self.output()
+        return (sum_to(g * a, a.shape) if na else None, sum_to(g * b, b.shape) if nb else None)
+
+
+def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``√(input² + other²)`` without overflow (floating tensors, broadcasting)."""
+    return Hypot()(*_float_pair(input, other, "hypot", ints=False))
+
+
+class LogAddExp(Function):
+    def __init__(self, base2: bool) -> None:
+        self.base2 = base2
+
+    def forward(self, a: Any, b: Any) -> Any:
+        xp = backend.xp
+        return xp.logaddexp2(a, b) if self.base2 else xp.logaddexp(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        e = exp2 if self.base2 else exp
+        ga = sum_to(gy / (e(b - a) + 1.0), a.shape) if na else None
+        gb = sum_to(gy / (e(a - b) + 1.0), b.shape) if nb else None
+        return ga, gb
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``ln(e^input + e^other)``, stable for large operands (floating tensors)."""
+    return LogAddExp(False)(*_float_pair(input, other, "logaddexp", ints=False))
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``log₂(2^input + 2^other)``, stable for large operands (floating tensors)."""
+    return LogAddExp(True)(*_float_pair(input, other, "logaddexp2", ints=False))
+
+
+class FMax(Function):
+    def __init__(self, take_max: bool) -> None:
+        self.take_max = take_max
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return backend.xp.fmax(a, b) if self.take_max else backend.xp.fmin(a, b)
+
+    def backward(self, gy: Tensor) -> tuple:
+        """PyTorch's rule: the gradient goes to ``a`` where it wins, ties or ``b`` is NaN."""
+        a, b = self.inputs[0]._data, self.inputs[1]._data
+        to_a = ((a >= b) if self.take_max else (a <= b)) | backend.xp.isnan(b)
+        na, nb = self.needs_input_grad
+        ga = sum_to(gy * _mask(to_a, gy), a.shape) if na else None
+        gb = sum_to(gy * _mask(~to_a, gy), b.shape) if nb else None
+        return ga, gb
+
+
+def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise maximum that ignores NaN: NaN only where both are NaN (``maximum``
+    propagates NaN)."""
+    return FMax(True)(*_pair(input, other))
+
+
+def fmin(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise minimum that ignores NaN: NaN only where both are NaN."""
+    return FMax(False)(*_pair(input, other))
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
+    """The step ``0`` for ``x < 0``, ``values`` at ``x == 0``, ``1`` for ``x > 0`` (NaN gives
+    0, as PyTorch); ``input`` and a tensor ``values`` must share a dtype. Not differentiable."""
+    x = _tensor(input)
+    v = values if isinstance(values, Tensor) else Tensor(values, dtype=x.dtype)
+    if v.dtype != x.dtype:
+        raise TypeError(
+            f"heaviside: input and values must have one dtype, got {x.dtype} and {v.dtype}"
+        )
+    xp = backend.xp
+    out = xp.where(x._data == 0, v._data, (x._data > 0).astype(x.dtype))
+    return Tensor._from_op(xp.asarray(out, dtype=x.dtype), None, 0)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """``input ** exponent`` computed in float64 (the result is float64 whatever the inputs;
+    gradients flow back in the inputs' dtypes)."""
+    f64 = numpy.dtype(numpy.float64)
+    if isinstance(exponent, numbers.Number) and not isinstance(input, numbers.Number):
+        return pow(astype(_tensor(input), f64), float(exponent))
+    a = astype(_tensor(input), f64) if not isinstance(input, numbers.Number) else float(input)
+    b = astype(_tensor(exponent), f64)
+    return pow(a, b)
+
+
+# PyTorch's aliases of existing functions ------------------------------------------------------
+def absolute(input: Tensor) -> Tensor:  # noqa: A002
+    """Alias of :func:`abs`."""
+    return abs(input)
+
+
+def negative(input: Tensor) -> Tensor:  # noqa: A002
+    """Alias of :func:`neg`."""
+    return neg(input)
+
+
+def multiply(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Alias of :func:`mul`."""
+    return mul(input, other)
+
+
+def subtract(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """Alias of ``sub``: ``input - alpha · other``."""
+    return sub(input, other if alpha == 1 else mul(other, alpha))
+
+
+def divide(input: Any, other: Any, **kwargs: Any) -> Tensor:  # noqa: A002
+    """Alias of :func:`div` (its keywords too)."""
+    return div(input, other, **kwargs)
+
+
+def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Alias of :func:`div` without rounding: true division."""
+    return div(input, other)
+
+
+__all__ = [
+    "absolute", "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
+    "arctanh", "asin", "asinh", "atan", "atan2", "atanh", "cosh",
+    "deg2rad", "digamma", "divide", "exp2", "fix", "float_power", "fmax", "fmin", "frac",
+    "heaviside", "hypot", "lgamma", "log2", "log10", "logaddexp", "logaddexp2", "logit",
+    "multiply", "negative", "polygamma", "rad2deg", "sinc", "sinh", "subtract", "tan",
+    "true_divide", "trunc",
+]  # fmt: skip

@@ -1,0 +1,155 @@
+"""Truth-valued and bit-level elementwise functions: logical and bitwise operators and the
+predicates on values (NaN, infinities, the sign bit). None is differentiable: each result is
+a constant tensor (bool, or the integer dtype of a bitwise operation).
+
+==================  ===================================================================
+function            result
+==================  ===================================================================
+logical_and/or/xor  bool: the operands' truth (nonzero) combined; any dtypes, broadcasting
+logical_not         bool: ``x == 0``
+bitwise_and/or/xor  the promoted integer/bool dtype (PyTorch's rule); floats refused
+bitwise_not         ``~x`` (logical not for bool)
+isnan, isinf,       bool masks; integer tensors are finite, never NaN
+isfinite, isposinf,
+isneginf, isreal
+signbit             bool: the sign bit is set (true for -0.0 and negative NaN)
+==================  ===================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..tensor import Tensor
+from .elementwise import _pair
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _const(a: Any) -> Tensor:
+    return Tensor._from_op(a, None, 0)
+
+
+def _arrays(input: Any, other: Any) -> tuple[Any, Any]:  # noqa: A002
+    a = input._data if isinstance(input, Tensor) else backend.xp.asarray(input)
+    b = other._data if isinstance(other, Tensor) else backend.xp.asarray(other)
+    return a, b
+
+
+def logical_and(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``input ≠ 0 and other ≠ 0``, elementwise (bool, broadcasting).
+
+    >>> import deepgrad as dg
+    >>> dg.logical_and(dg.tensor([1, 0, 2]), dg.tensor([1.0, 1.0, 0.0])).tolist()
+    [True, False, False]
+    """
+    return _const(backend.xp.logical_and(*_arrays(input, other)))
+
+
+def logical_or(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input ≠ 0 or other ≠ 0``, elementwise (bool, broadcasting)."""
+    return _const(backend.xp.logical_or(*_arrays(input, other)))
+
+
+def logical_xor(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Exactly one of ``input``, ``other`` nonzero, elementwise (bool, broadcasting)."""
+    return _const(backend.xp.logical_xor(*_arrays(input, other)))
+
+
+def logical_not(input: Any) -> Tensor:  # noqa: A002
+    """``input == 0``, elementwise (bool)."""
+    return _const(backend.xp.logical_not(_t(input)._data))
+
+
+def _integral_pair(input: Any, other: Any, fn: str) -> tuple[Any, Any]:  # noqa: A002
+    a, b = _pair(input, other)
+    if a._data.dtype.kind not in "iub":
+        raise TypeError(f"{fn}: expected integer or bool tensors, got dtype {a.dtype} (as PyTorch)")
+    return a._data, b._data
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Bitwise AND of integer/bool tensors (logical AND for bool).
+
+    >>> import deepgrad as dg
+    >>> dg.bitwise_and(dg.tensor([12, 10]), 6).tolist()
+    [4, 2]
+    """
+    return _const(backend.xp.bitwise_and(*_integral_pair(input, other, "bitwise_and")))
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Bitwise OR of integer/bool tensors."""
+    return _const(backend.xp.bitwise_or(*_integral_pair(input, other, "bitwise_or")))
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Bitwise XOR of integer/bool tensors."""
+    return _const(backend.xp.bitwise_xor(*_integral_pair(input, other, "bitwise_xor")))
+
+
+def bitwise_not(input: Any) -> Tensor:  # noqa: A002
+    """``~x`` of an integer tensor (two's complement), logical NOT of a bool one."""
+    a = _t(input)._data
+    if a.dtype.kind not in "iub":
+        raise TypeError(
+            f"bitwise_not: expected an integer or bool tensor, got dtype {a.dtype} (as PyTorch)"
+        )
+    return _const(backend.xp.invert(a))
+
+
+def _float_test(input: Any, test: str, ints: bool) -> Tensor:  # noqa: A002
+    """``xp.<test>`` of a floating tensor; ``ints`` for every element of an integer one."""
+    a = _t(input)._data
+    if a.dtype.kind in "iub":
+        return _const(backend.xp.full(a.shape, ints))
+    return _const(getattr(backend.xp, test)(a))
+
+
+def isnan(input: Any) -> Tensor:  # noqa: A002
+    """True where the value is NaN."""
+    return _float_test(input, "isnan", False)
+
+
+def isinf(input: Any) -> Tensor:  # noqa: A002
+    """True where the value is ±inf."""
+    return _float_test(input, "isinf", False)
+
+
+def isfinite(input: Any) -> Tensor:  # noqa: A002
+    """True where the value is neither NaN nor ±inf."""
+    return _float_test(input, "isfinite", True)
+
+
+def isposinf(input: Any) -> Tensor:  # noqa: A002
+    """True where the value is +inf."""
+    return _float_test(input, "isposinf", False)
+
+
+def isneginf(input: Any) -> Tensor:  # noqa: A002
+    """True where the value is -inf."""
+    return _float_test(input, "isneginf", False)
+
+
+def isreal(input: Any) -> Tensor:  # noqa: A002
+    """True where the imaginary part is 0: everywhere for real tensors."""
+    a = _t(input)._data
+    return _const(backend.xp.isreal(a) if a.dtype.kind == "c" else backend.xp.full(a.shape, True))
+
+
+def signbit(input: Any) -> Tensor:  # noqa: A002
+    """True where the sign bit is set: negative values, ``-0.0``, negative NaN (bool)."""
+    a = _t(input)._data
+    if a.dtype.kind == "b":
+        return _const(backend.xp.zeros(a.shape, bool))
+    return _const(backend.xp.signbit(a) if a.dtype.kind == "f" else a < 0)
+
+
+__all__ = [
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "isfinite", "isinf", "isnan",
+    "isneginf", "isposinf", "isreal", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "signbit",
+]  # fmt: skip
