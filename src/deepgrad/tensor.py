@@ -1257,6 +1257,11 @@ class Tensor:
     divide = true_divide = signbit = isneginf = isposinf = isreal = _delegate
     logical_and = logical_or = logical_xor = logical_not = _delegate
     bitwise_and = bitwise_or = bitwise_xor = bitwise_not = _delegate
+    hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = rot90 = _delegate
+    fliplr = flipud = masked_select = take = select = narrow_copy = _delegate
+    select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
+    inverse = det = logdet = slogdet = _delegate
+    bernoulli = bernoulli_ = exponential_ = random_ = _delegate
 
     def polygamma(self, n: int) -> Tensor:
         """``ψₙ`` of this tensor (``deepgrad.polygamma(n, self)``)."""
@@ -1653,6 +1658,45 @@ def arange(
         dtype = numpy.int64 if ints else backend.get_default_dtype()
     arr = backend.xp.arange(start, end, step, dtype=dtype)
     return _leaf(arr, device, requires_grad, "arange")
+
+
+def tensor_range(
+    start: Scalar = 0,
+    end: Scalar | None = None,
+    step: Scalar = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """PyTorch's deprecated ``torch.range`` (``deepgrad.range``): ``start, start + step, …``
+    up to ``end`` *included*, in the default float dtype unless ``dtype``; it warns, as
+    PyTorch does, that ``arange`` (end excluded) is the function to use.
+
+    >>> import warnings, deepgrad as dg
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     dg.range(0, 3).tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    import warnings
+
+    _options("range", kw)
+    warnings.warn(
+        "range is deprecated and will be removed in a future release because its behavior is "
+        "inconsistent with Python's range builtin (as torch.range); use arange, which gives "
+        "values in [start, end)",
+        UserWarning,
+        stacklevel=2,
+    )
+    if end is None:
+        raise TypeError('range() missing the required argument "end" (as torch.range)')
+    if step == 0 or (end - start) * step < 0:
+        raise ValueError(f"range: step {step} does not lead from {start} to {end}")
+    n = int(numpy.floor((end - start) / step)) + 1
+    arr = (start + step * numpy.arange(n, dtype=numpy.float64)).astype(_dtype(dtype))
+    return _leaf(backend.xp.asarray(arr), device, requires_grad, "range")
 
 
 def linspace(

@@ -135,6 +135,52 @@ from .logical import (
     logical_xor,
     signbit,
 )
+from .grids import (
+    broadcast_shapes,
+    broadcast_tensors,
+    cartesian_prod,
+    combinations,
+    meshgrid,
+    vander,
+)
+from .integrate import (
+    cumulative_trapezoid,
+    trapezoid,
+    trapz,
+)
+from .joining import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    dsplit,
+    dstack,
+    hsplit,
+    hstack,
+    row_stack,
+    tensor_split,
+    vsplit,
+    vstack,
+)
+from .orientation import (
+    fliplr,
+    flipud,
+    moveaxis,
+    ravel,
+    rot90,
+)
+from .selection import (
+    masked_select,
+    narrow_copy,
+    repeat_interleave,
+    select,
+    select_scatter,
+    slice_scatter,
+    take,
+)
+from .decompositions import det, inverse, logdet, slogdet
+from .matrix_norms import matrix_norm, vector_norm
+from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
 from .linalg import (
     addbmm,
     addmm,
@@ -142,11 +188,15 @@ from .linalg import (
     baddbmm,
     bilinear,
     bmm,
+    cross,
     dot,
     einsum,
+    inner,
     kron,
+    linalg_cross,
     linear,
     matmul,
+    mv,
     outer,
     tensordot,
 )

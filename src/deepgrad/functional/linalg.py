@@ -9,6 +9,7 @@ batch axes). ``linear(x, W, b) = x @ Wᵀ + b`` is one node whose backward is th
 from __future__ import annotations
 
 import string
+import warnings
 from typing import Any
 
 import numpy
@@ -19,7 +20,7 @@ from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .elementwise import _pair
 from .reduce import sum as _sum
-from .shape import broadcast_to, permute, reshape, sum_to, swapaxes
+from .shape import broadcast_to, concat, permute, reshape, sum_to, swapaxes
 
 
 class MatMul(Function):
@@ -448,3 +449,80 @@ def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     ia = reshape(a, tuple(x for s in sa for x in (s, 1)))
     ib = reshape(b, tuple(x for s in sb for x in (1, s)))
     return reshape(ia * ib, tuple(p * q for p, q in zip(sa, sb)))
+
+
+def inner(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Inner product over the last dim: ``y[i…, j…] = Σ_k a[i…, k] b[j…, k]``, shape
+    ``a.shape[:-1] + b.shape[:-1]``; a 0-d operand multiplies the other.
+
+    >>> import deepgrad as dg
+    >>> dg.inner(dg.ones(2, 3), dg.ones(4, 3)).shape
+    (2, 4)
+    """
+    a, b = _pair(input, other)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"inner: the last dims must match, got shapes {a.shape} and {b.shape}")
+    k = a.shape[-1]
+    y = matmul(reshape(a, (-1, k)), swapaxes(reshape(b, (-1, k)), 0, 1))
+    return reshape(y, a.shape[:-1] + b.shape[:-1])
+
+
+def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    """Matrix-vector product: ``(n, m) @ (m,) → (n,)``."""
+    a, v = _pair(input, vec)
+    if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
+        raise ValueError(
+            f"mv: expected (n, m) and (m,) tensors, got shapes {a.shape} and {v.shape}"
+        )
+    return matmul(a, v)
+
+
+@torch_names
+def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
+    """Cross product of 3-vectors along ``dim`` (operands broadcast): ``torch.cross``. With
+    ``dim=None`` PyTorch's deprecated default is kept, with its warning: the first dim of
+    size 3. :func:`linalg_cross` (``deepgrad.linalg.cross``) takes ``dim=-1``."""
+    a, b = _pair(input, other)
+    if dim is None:
+        warnings.warn(
+            "cross: using it without specifying the dim arg is deprecated (as torch.cross); "
+            "pass dim explicitly or use deepgrad.linalg.cross",
+            UserWarning,
+            stacklevel=2,
+        )
+        shape = numpy.broadcast_shapes(a.shape, b.shape)
+        dim = next((i for i, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise ValueError(f"cross: no dim of size 3 in shapes {a.shape} and {b.shape}")
+    return linalg_cross(a, b, dim=dim)
+
+
+@torch_names
+def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """``torch.linalg.cross``: ``a × b`` along ``dim`` (size 3), broadcasting the operands:
+    ``(a₁b₂ - a₂b₁, a₂b₀ - a₀b₂, a₀b₁ - a₁b₀)``."""
+    a, b = _pair(input, other)
+    try:
+        shape = numpy.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"cross: shapes {a.shape} and {b.shape} do not broadcast") from None
+    if a.ndim != b.ndim:
+        raise ValueError(
+            f"cross: input and other need the same number of dims, got {a.shape} and {b.shape}"
+        )
+    if not -len(shape) <= dim < len(shape) or a.shape[dim] != 3 or b.shape[dim] != 3:
+        raise ValueError(
+            f"cross: dim {dim} must have size 3 in both operands, got shapes {a.shape} and "
+            f"{b.shape}"
+        )
+    axis = dim % len(shape)
+    a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+
+    def c(t: Tensor, i: int) -> Tensor:
+        return t[(slice(None),) * axis + (slice(i, i + 1),)]
+
+    parts = [c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
+             c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)]  # fmt: skip
+    return concat(parts, axis)

@@ -1,0 +1,422 @@
+"""Matrix functions and factorizations, batched over leading dims (``(*, n, n)``), with the
+standard derivative formulas (each written in differentiable operations, so higher-order
+gradients work):
+
+=========  ===============================  ===============================================
+function   forward                          gradient of the input(s) for upstream ``G``
+=========  ===============================  ===============================================
+inv        Y = A⁻¹                          -Yᵀ G Yᵀ
+det        d = det A                        g · adj(A)ᵀ  (= g d A⁻ᵀ when A is invertible;
+                                            through the SVD when it is not)
+slogdet    (sign, ln |det A|)               g A⁻ᵀ   (for ln |det A|; sign: none)
+logdet     ln det A (NaN if det < 0)        g A⁻ᵀ
+solve      X = A⁻¹ B                        G_B = A⁻ᵀ G,  G_A = -G_B Xᵀ
+cholesky   A = L Lᵀ (L lower)               L⁻ᵀ Φ(Lᵀ G) L⁻¹, Φ: lower part with halved
+                                            diagonal, made symmetric (Murray 2016)
+eigh       A = V diag(λ) Vᵀ (A symmetric)   V (diag(G_λ) + F ∘ ½(Vᵀ G_V - G_Vᵀ V)) Vᵀ,
+                                            F_ij = 1/(λ_j - λ_i) (i ≠ j)
+svdvals    s (singular values)              U diag(g) Vᵀ
+svd        A = U diag(s) Vᵀ (reduced)       PyTorch's svd_backward: U [(skew(UᵀG_U) S +
+                                            S skew(VᵀG_V)) / E + diag(G_s)] Vᵀ plus the
+                                            parts outside U's / V's span; E_jk = s_k² - s_j²
+qr         A = Q R (m ≥ n for gradients)    (G_Q + Q copyltu(M)) R⁻ᵀ, M = R G_Rᵀ - G_Qᵀ Q
+pinv       A⁺ = V diag(1/s) Uᵀ (s > cutoff) through svd
+=========  ===============================  ===============================================
+
+Only the lower triangle of ``A`` is read by ``cholesky`` and ``eigh`` (as PyTorch with its
+defaults; their gradients are PyTorch's symmetric ones); a singular matrix in ``inv``/``solve`` and a matrix that is not positive-definite
+in ``cholesky`` are refused with an error naming the function (PyTorch raises too).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor, as_tensor
+from .elementwise import _floating, _mask, astype, where
+from .linalg import matmul
+from .shape import sum_to, swapaxes, tril, unsqueeze
+
+
+def _mT(x: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the batched transpose
+    return swapaxes(x, -1, -2)
+
+
+def _square(a: Any, fn: str) -> Tensor:
+    x = _floating(as_tensor(a))
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{fn}: expected square matrices (*, n, n), got shape {x.shape}")
+    return x
+
+
+def _lapack(fn: str, call: Any, *args: Any) -> Any:
+    """Run a NumPy linear-algebra call, its ``LinAlgError`` re-raised naming ``fn``."""
+    try:
+        return call(*args)
+    except numpy.linalg.LinAlgError as err:
+        raise ValueError(f"{fn}: {err} (the matrix is singular or not positive-definite)") from None
+
+
+def _output(fn: Function, i: int, arrays: tuple) -> Tensor:
+    """Output ``i`` of a multi-output node: the tensor while the caller holds it (so that
+    higher-order gradients see it), else its values as a constant (an output that was
+    dropped had no gradient to pass on)."""
+    try:
+        return fn.output(i)
+    except RuntimeError:
+        return Tensor._from_op(arrays[i], None, 0)
+
+
+class Inv(Function):
+    keep_output = True
+
+    def forward(self, a: Any) -> Any:
+        return _lapack("inv", backend.xp.linalg.inv, a)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        yt = _mT(self.output())
+        return -matmul(matmul(yt, gy), yt)
+
+
+def inv(A: Tensor) -> Tensor:  # noqa: N803 - PyTorch's name
+    """The inverse of each square matrix ``A`` (``(*, n, n)``); a singular one is refused.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.inv(dg.tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+    return Inv()(_square(A, "inv"))
+
+
+def inverse(input: Tensor) -> Tensor:  # noqa: A002
+    """``torch.inverse``: :func:`inv`."""
+    return inv(input)
+
+
+def _adjugate_t(a: Any) -> Any:
+    """``adj(A)ᵀ`` for every matrix, singular ones included, through the SVD
+    ``A = U S Vᵀ``: ``adj(A) = det(U) det(V) · V diag(Π_{j≠i} s_j) Uᵀ``."""
+    xp = backend.xp
+    u, s, vt = xp.linalg.svd(a)
+    n = s.shape[-1]
+    ones = xp.ones(s.shape[:-1] + (1,), s.dtype)
+    before = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
+    after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
+    p = before * after if n else s
+    sign = xp.linalg.det(u) * xp.linalg.det(vt)
+    adj = (xp.swapaxes(vt, -1, -2) * p[..., None, :]) @ xp.swapaxes(u, -1, -2)
+    return xp.swapaxes(adj * sign[..., None, None], -1, -2)
+
+
+class Det(Function):
+    keep_output = True
+
+    def forward(self, a: Any) -> Any:
+        return backend.xp.linalg.det(a)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        a, d = self.inputs[0], self.output()
+        g = unsqueeze(unsqueeze(gy, -1), -1)
+        if bool((d._data != 0).all()):
+            return g * unsqueeze(unsqueeze(d, -1), -1) * _mT(inv(a))
+        return g * Tensor._from_op(_adjugate_t(a._data), None, 0)  # first order only
+
+
+def det(A: Tensor) -> Tensor:  # noqa: N803
+    """The determinant of each square matrix (``(*, n, n)`` → ``(*)``); differentiable also
+    at singular matrices (through the adjugate).
+
+    >>> import deepgrad as dg
+    >>> dg.det(dg.tensor([[1.0, 2.0], [3.0, 4.0]])).item()
+    -2.0
+    """
+    return Det()(_square(A, "det"))
+
+
+class SignLogAbsDet(NamedTuple):
+    """``(sign, logabsdet)`` of :func:`slogdet` (PyTorch's field names)."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+class LogAbsDet(Function):
+    def forward(self, a: Any) -> Any:
+        return backend.xp.linalg.slogdet(a)[1]
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return unsqueeze(unsqueeze(gy, -1), -1) * _mT(inv(self.inputs[0]))
+
+
+def slogdet(A: Tensor) -> SignLogAbsDet:  # noqa: N803
+    """``(sign, ln |det A|)``: the determinant's sign (0 for a singular matrix, whose
+    ``logabsdet`` is ``-inf``) and the log of its magnitude, without overflow."""
+    a = _square(A, "slogdet")
+    sign = backend.xp.linalg.slogdet(a._data)[0]
+    return SignLogAbsDet(Tensor._from_op(sign, None, 0), LogAbsDet()(a))
+
+
+def logdet(input: Tensor) -> Tensor:  # noqa: A002
+    """``ln det A``: NaN where the determinant is negative, ``-inf`` where it is 0."""
+    sign, logabs = slogdet(input)
+    return where(sign._data < 0, float("nan"), logabs)
+
+
+class Solve(Function):
+    def __init__(self, vector: bool) -> None:
+        self.vector = vector
+
+    def forward(self, a: Any, b: Any) -> Any:
+        if self.vector:
+            return _lapack("solve", backend.xp.linalg.solve, a, b[..., None])[..., 0]
+        return _lapack("solve", backend.xp.linalg.solve, a, b)
+
+    def backward(self, gx: Tensor) -> tuple:
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        gb = Solve(self.vector)(_mT(a), gx)
+        ga = None
+        if na:
+            x = solve(a, b)
+            gb2, x2 = (unsqueeze(gb, -1), unsqueeze(x, -1)) if self.vector else (gb, x)
+            ga = sum_to(-matmul(gb2, _mT(x2)), a.shape)
+        return ga, (sum_to(gb, b.shape) if nb else None)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
+    """The solution ``X`` of ``A X = B`` (``left=False``: ``X A = B``); ``B`` is a batch of
+    vectors when it is 1-D or has ``A``'s batch shape plus ``n`` (PyTorch's rule); batch dims
+    broadcast. A singular ``A`` is refused.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.solve(dg.tensor([[2.0, 0.0], [0.0, 4.0]]), dg.tensor([2.0, 2.0])).tolist()
+    [1.0, 0.5]
+    """
+    a = _square(A, "solve")
+    b = _floating(as_tensor(B))
+    dt = backend.result_type(a._data, b._data)
+    a, b = astype(a, dt), astype(b, dt)
+    if not left:
+        return _mT(solve(_mT(a), _mT(b)))
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    n = a.shape[-1]
+    if (b.shape[-1] if vector else b.shape[-2] if b.ndim >= 2 else -1) != n:
+        raise ValueError(f"solve: A of shape {a.shape} and B of shape {b.shape} do not fit")
+    return Solve(vector)(a, b)
+
+
+class Cholesky(Function):
+    keep_output = True
+
+    def forward(self, a: Any) -> Any:
+        return _lapack("cholesky", backend.xp.linalg.cholesky, a)
+
+    def backward(self, gl: Tensor) -> Tensor:
+        ell = self.output()
+        p = tril(matmul(_mT(ell), gl))
+        phi = (p + _mT(tril(p, -1))) * 0.5
+        li = inv(ell)
+        return matmul(matmul(_mT(li), phi), li)
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
+    """The Cholesky factor of each symmetric positive-definite matrix: lower ``L`` with
+    ``A = L Lᵀ`` (``upper``: ``U = Lᵀ``, ``A = Uᵀ U``). Only the lower triangle is read."""
+    a = _square(A, "cholesky")
+    ell = Cholesky()(a)
+    return _mT(ell) if upper else ell
+
+
+class EigH(Function):
+    keep_output = True
+
+    def forward(self, a: Any) -> Any:
+        w, v = backend.xp.linalg.eigh(a, UPLO="L")
+        self.arrays = (w, v)
+        return w, v
+
+    def backward(self, gw: Tensor | None, gv: Tensor | None) -> Tensor:
+        w, v = _output(self, 0, self.arrays), _output(self, 1, self.arrays)
+        xp = backend.xp
+        inner = 0.0
+        if gv is not None:
+            diff = unsqueeze(w, -2) - unsqueeze(w, -1)  # λ_j - λ_i
+            eye = xp.eye(w.shape[-1], dtype=bool)
+            f = 1.0 / where(eye, 1.0, diff)
+            f = f * _mask(~eye, f)
+            vtg = matmul(_mT(v), gv)
+            inner = f * ((vtg - _mT(vtg)) * 0.5)
+        if gw is not None:
+            inner = inner + unsqueeze(gw, -1) * Tensor._from_op(
+                xp.eye(w.shape[-1], dtype=w.dtype), None, 0
+            )
+        return matmul(matmul(v, inner), _mT(v))
+
+
+class EigResult(NamedTuple):
+    """``(eigenvalues, eigenvectors)`` of :func:`eigh` (PyTorch's field names)."""
+
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> EigResult:  # noqa: N803
+    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of each symmetric
+    matrix, read from its lower triangle (``UPLO="L"``, the only one supported). The
+    gradient is the standard one (undefined for repeated eigenvalues, as in PyTorch)."""
+    if UPLO != "L":
+        raise ValueError(f'eigh: only UPLO="L" is supported, got {UPLO!r}')
+    w, v = EigH()(_square(A, "eigh"))
+    return EigResult(w, v)
+
+
+class SVD(Function):
+    keep_output = True
+
+    def __init__(self, full_matrices: bool) -> None:
+        self.full = full_matrices
+
+    def forward(self, a: Any) -> Any:
+        u, s, vh = _lapack("svd", backend.xp.linalg.svd, a, self.full)
+        self.arrays = (u, s, vh)
+        return u, s, vh
+
+    def backward(self, gu: Tensor | None, gs: Tensor | None, gvh: Tensor | None) -> Tensor:
+        u, s, vh = (_output(self, i, self.arrays) for i in range(3))
+        m, n = self.inputs[0].shape[-2:]
+        if gu is None and gvh is None:
+            return matmul(u[..., : min(m, n)] * unsqueeze(gs, -2), vh[..., : min(m, n), :])
+        if self.full and m != n:
+            raise RuntimeError("svd: gradients of U and Vh need full_matrices=False (as PyTorch)")
+        return _svd_grad(u, s, vh, gu, gs, gvh, m, n)
+
+
+def _svd_grad(u: Tensor, s: Tensor, vh: Tensor, gu: Any, gs: Any, gvh: Any, m: int, n: int):
+    """PyTorch's ``svd_backward`` for the reduced SVD (see the table above)."""
+    xp = backend.xp
+    k = s.shape[-1]
+    s2 = s * s
+    eye = xp.eye(k, dtype=bool)
+    e = where(eye, 1.0, unsqueeze(s2, -2) - unsqueeze(s2, -1))
+    ga: Any = 0.0
+    if gu is not None:
+        uhgu = matmul(_mT(u), gu)
+        ga = (uhgu - _mT(uhgu)) * unsqueeze(s, -2)
+    if gvh is not None:
+        vhgv = matmul(vh, _mT(gvh))
+        ga = ga + unsqueeze(s, -1) * (vhgv - _mT(vhgv))
+    ga = ga / e
+    if gs is not None:
+        ga = ga + unsqueeze(gs, -1) * Tensor._from_op(xp.eye(k, dtype=s.dtype), None, 0)
+    if m > n and gu is not None:
+        gus = gu / unsqueeze(s, -2)
+        ga = matmul(u, ga) + gus - matmul(u, matmul(_mT(u), gus))
+        return matmul(ga, vh)
+    if m < n and gvh is not None:
+        sgvh = gvh / unsqueeze(s, -1)
+        ga = matmul(ga, vh) + sgvh - matmul(matmul(sgvh, _mT(vh)), vh)
+        return matmul(u, ga)
+    return matmul(matmul(u, ga), vh)
+
+
+class SVDResult(NamedTuple):
+    """``(U, S, Vh)`` of :func:`svd` (PyTorch's field names)."""
+
+    U: Tensor  # noqa: N815
+    S: Tensor  # noqa: N815
+    Vh: Tensor  # noqa: N815
+
+
+def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
+    """``A = U diag(S) Vh`` for each matrix (``(*, m, n)``), singular values descending.
+    ``full_matrices=False`` gives the reduced factors (``k = min(m, n)`` columns), which the
+    gradients of ``U``/``Vh`` need (as in PyTorch); the gradient of ``S`` alone needs neither.
+    Singular vectors are defined up to sign, so compare products, not factors."""
+    a = _floating(as_tensor(A))
+    if a.ndim < 2:
+        raise ValueError(f"svd: expected matrices (*, m, n), got shape {a.shape}")
+    return SVDResult(*SVD(bool(full_matrices))(a))
+
+
+def svdvals(A: Tensor) -> Tensor:  # noqa: N803
+    """The singular values of each matrix, descending (gradient ``U diag(g) Vh``)."""
+    return svd(A, full_matrices=False).S
+
+
+class QR(Function):
+    keep_output = True
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def forward(self, a: Any) -> Any:
+        q, r = backend.xp.linalg.qr(a, mode=self.mode)
+        self.arrays = (q, r)
+        return q, r
+
+    def backward(self, gq: Tensor | None, gr: Tensor | None) -> Tensor:
+        q, r = _output(self, 0, self.arrays), _output(self, 1, self.arrays)
+        m, n = self.inputs[0].shape[-2:]
+        if m < n or self.mode != "reduced":
+            raise RuntimeError(
+                "qr: gradients are implemented for mode='reduced' and m >= n; got mode="
+                f"{self.mode!r} and a {m}x{n} input"
+            )
+        mm: Any = 0.0
+        if gr is not None:
+            mm = matmul(r, _mT(gr))
+        if gq is not None:
+            mm = mm - matmul(_mT(gq), q)
+        copyltu = tril(mm) + _mT(tril(mm, -1))
+        b = matmul(q, copyltu) if gq is None else gq + matmul(q, copyltu)
+        return _mT(solve(r, _mT(b)))  # B R⁻ᵀ
+
+
+class QRResult(NamedTuple):
+    """``(Q, R)`` of :func:`qr` (PyTorch's field names)."""
+
+    Q: Tensor  # noqa: N815
+    R: Tensor  # noqa: N815
+
+
+def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
+    """``A = Q R`` with orthonormal columns ``Q`` and upper-triangular ``R`` (``mode``:
+    ``"reduced"``, ``"complete"``, or ``"r"`` for ``R`` alone with an empty ``Q``)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f'qr: mode must be "reduced", "complete" or "r", got {mode!r}')
+    a = _floating(as_tensor(A))
+    if a.ndim < 2:
+        raise ValueError(f"qr: expected matrices (*, m, n), got shape {a.shape}")
+    if mode == "r":
+        r = Tensor._from_op(backend.xp.linalg.qr(a._data, mode="r"), None, 0)
+        return QRResult(Tensor._from_op(backend.xp.zeros((0,), a.dtype), None, 0), r)
+    return QRResult(*QR(mode)(a))
+
+
+def pinv(
+    A: Tensor,  # noqa: N803
+    *,
+    atol: float | None = None,
+    rtol: float | None = None,
+    hermitian: bool = False,
+) -> Tensor:
+    """The Moore-Penrose pseudo-inverse, through the SVD: singular values at or below
+    ``max(atol, rtol · σ_max)`` count as 0 (``rtol`` defaults to ``eps · max(m, n)`` when
+    neither is given, as PyTorch). ``hermitian`` is accepted (the SVD serves both)."""
+    a = _floating(as_tensor(A))
+    if a.ndim < 2:
+        raise ValueError(f"pinv: expected matrices (*, m, n), got shape {a.shape}")
+    u, s, vh = svd(a, full_matrices=False)
+    if rtol is None:
+        rtol = (
+            0.0 if atol is not None and atol > 0 else numpy.finfo(a.dtype).eps * max(a.shape[-2:])
+        )
+    smax = s._data[..., :1] if s.shape[-1] else s._data
+    cutoff = backend.xp.maximum(atol or 0.0, rtol * smax)
+    keep = s._data > cutoff
+    s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
+    return matmul(_mT(vh) * unsqueeze(s_inv, -2), _mT(u))

@@ -1,0 +1,112 @@
+"""Norms of vectors and matrices under ``torch.linalg``'s names and rules:
+``vector_norm`` (the ``p``-norm of :func:`~deepgrad.functional.reduce.norm`), ``matrix_norm``
+and ``norm``, which picks one of the two from ``ord`` and ``dim`` as PyTorch does.
+
+==========  =========================================================================
+matrix ord  value over the two dims (rows ``-2``, columns ``-1`` by default)
+==========  =========================================================================
+"fro"       √(Σ a²)                    (vector 2-norm of the elements)
+"nuc"       Σ σᵢ                       (singular values; gradient through ``svdvals``)
+2, -2       σ_max, σ_min
+1, -1       max / min over columns of Σ_rows |a|
+inf, -inf   max / min over rows of Σ_columns |a|
+==========  =========================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._names import torch_names
+from ..tensor import Tensor, as_tensor
+from .decompositions import svdvals
+from .elementwise import abs, astype
+from .reduce import amax, amin, sum
+from .reduce import norm as _vector_norm
+from .shape import _norm_dims, movedim, unsqueeze
+
+
+@torch_names
+def vector_norm(
+    x: Tensor,
+    ord: float = 2,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,  # noqa: A002
+) -> Tensor:
+    """``(Σ |x|^ord)^(1/ord)`` over ``dim`` (all elements when None); ``ord`` ``inf``,
+    ``-inf``, ``0`` as in PyTorch. ``dtype`` casts ``x`` first.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.vector_norm(dg.tensor([3.0, 4.0])).item()
+    5.0
+    """
+    x = as_tensor(x)
+    if dtype is not None:
+        x = astype(x, dtype)
+    return _vector_norm(x, ord, dim, keepdim)
+
+
+@torch_names
+def matrix_norm(
+    A: Tensor,  # noqa: N803
+    ord: Any = "fro",  # noqa: A002
+    dim: tuple[int, int] = (-2, -1),
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Tensor:
+    """A matrix norm over the two dims ``dim`` (see the table above)."""
+    a = as_tensor(A)
+    if dtype is not None:
+        a = astype(a, dtype)
+    if a.ndim < 2:
+        raise ValueError(f"matrix_norm: expected matrices (*, m, n), got shape {a.shape}")
+    r, c = _norm_dims(tuple(dim), a.ndim, "matrix_norm")
+    if len((r, c)) != 2:
+        raise ValueError(f"matrix_norm: dim must name 2 dims, got {dim}")
+    if ord == "fro":
+        return _vector_norm(a, 2, (r, c), keepdim)
+    if ord in ("nuc", 2, -2):
+        s = svdvals(movedim(a, (r, c), (-2, -1)))
+        y = sum(s, -1) if ord == "nuc" else (amax(s, -1) if ord == 2 else amin(s, -1))
+        if keepdim:
+            for d in sorted((r, c)):
+                y = unsqueeze(y, d)
+        return y
+    if ord in (1, -1, math.inf, -math.inf):
+        inner, outer = (r, c) if ord in (1, -1) else (c, r)
+        sums = sum(abs(a), inner, keepdim=True)
+        y = amax(sums, outer, keepdim=True) if ord > 0 else amin(sums, outer, keepdim=True)
+        return y if keepdim else sum(y, (r, c))
+    raise ValueError(
+        f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}"
+    )
+
+
+@torch_names
+def linalg_norm(
+    A: Tensor,  # noqa: N803
+    ord: Any = None,  # noqa: A002
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Tensor:
+    """``torch.linalg.norm``: a vector norm when ``dim`` is an int (or ``A`` is 1-D), a
+    matrix norm when ``dim`` is a pair (or ``A`` is 2-D and ``ord`` is given); with
+    ``ord`` and ``dim`` both None, the 2-norm of all elements."""
+    a = as_tensor(A)
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and a.ndim == 2):
+        return matrix_norm(a, "fro" if ord is None else ord, dim or (-2, -1), keepdim, dtype=dtype)
+    if dim is None and ord is not None and a.ndim != 1:
+        raise ValueError(
+            f"norm: with ord={ord!r} and dim=None, A must be 1-D or 2-D, got {a.shape}"
+        )
+    if isinstance(ord, str):
+        raise ValueError(f"norm: ord={ord!r} is a matrix norm; it needs a pair of dims")
+    return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)

@@ -1,0 +1,175 @@
+"""Random draws with PyTorch's names: ``normal`` (its four overloads), ``bernoulli`` and
+``poisson``, and the in-place fills ``bernoulli_``, ``exponential_``, ``random_`` (Tensor
+methods). Every draw comes from deepgrad's seeded generator (``deepgrad.manual_seed`` decides
+it) unless a ``generator`` is given.
+
+A draw is not differentiable: the result is a constant (PyTorch gives ``normal``'s mean and
+std a zero gradient; here the result records no graph, so a backward through it is refused
+rather than silently zero).
+
+=================================  ==============================================
+call                               draw
+=================================  ==============================================
+normal(mean: Tensor, std: Tensor)  N(mean, std²), mean and std broadcast
+normal(mean: Tensor, std=1.0)      N(mean, std²), mean's shape
+normal(mean: float, std: Tensor)   N(mean, std²), std's shape
+normal(mean, std, size)            N(mean, std²) of ``size`` (default float dtype)
+bernoulli(input[, p])              1 with probability ``input`` (or ``p``), else 0
+poisson(input)                     Poisson(rate = input)
+x.bernoulli_(p=0.5)                ``x`` filled with Bernoulli(p) draws
+x.exponential_(lambd=1)            ``x`` filled with Exp(lambd) draws (mean 1/lambd)
+x.random_(from=0, to=None)         ``x`` filled with integers uniform in [from, to)
+=================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor, _gen, _leaf, _options, _shape
+
+
+def _floating_input(x: Any, fn: str) -> Any:
+    a = x._data if isinstance(x, Tensor) else backend.xp.asarray(x)
+    if a.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating tensor, got dtype {a.dtype} (as PyTorch)")
+    return a
+
+
+def _refuse_negative_std(std: Any) -> None:
+    s = std._data if isinstance(std, Tensor) else numpy.asarray(std)
+    if s.size and bool((s < 0).any()):
+        raise ValueError(f"normal: std must be >= 0, got {float(s.min())}")
+
+
+def normal(
+    mean: Any,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """Draws from N(mean, std²): ``mean`` and/or ``std`` tensors (broadcast together; the
+    result takes their dtype), or two numbers and a ``size`` (the default float dtype unless
+    ``dtype``).
+
+    >>> import deepgrad as dg
+    >>> dg.manual_seed(0)
+    >>> dg.normal(0.0, 1.0, size=(2, 3)).shape
+    (2, 3)
+    >>> dg.normal(dg.zeros(4), 2.0).shape
+    (4,)
+    """
+    _options("normal", kw)
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    _refuse_negative_std(std)
+    g = _gen(generator)
+    if not tensors:
+        if size is None:
+            raise TypeError(
+                "normal: with a number mean and std, give the size (normal(0, 1, (2, 3)))"
+            )
+        shape = _shape((size,), None, "normal")
+        dt = numpy.dtype(dtype) if dtype is not None else backend.get_default_dtype()
+        z = g.standard_normal(shape, dtype=dt if dt.kind == "f" else numpy.float64)
+        return _leaf((z * std + mean).astype(dt, copy=False), device, requires_grad, "normal")
+    if size is not None:
+        raise TypeError("normal: size is only taken with a number mean and std")
+    arrays = [_floating_input(t, "normal") for t in tensors]
+    dt = backend.result_type(*arrays)
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = numpy.broadcast_shapes(*(numpy.shape(v) for v in (m, s)))
+    z = g.standard_normal(shape, dtype=dt)
+    out = (z * backend.xp.asarray(s, dtype=dt) + backend.xp.asarray(m, dtype=dt)).astype(dt)
+    return _leaf(out, device, requires_grad, "normal")
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """1 with probability ``input`` (elementwise, in ``[0, 1]``), else 0, in ``input``'s
+    dtype; with ``p``, probability ``p`` everywhere (``input`` gives the shape and dtype).
+
+    >>> import deepgrad as dg
+    >>> dg.bernoulli(dg.tensor([0.0, 1.0])).tolist()
+    [0.0, 1.0]
+    """
+    a = _floating_input(input, "bernoulli")
+    prob = a if p is None else p
+    _check_probability(prob, "bernoulli")
+    u = _gen(generator).random(a.shape)
+    return Tensor(backend.xp.asarray(u < prob).astype(a.dtype))
+
+
+def _check_probability(p: Any, fn: str) -> None:
+    arr = p._data if isinstance(p, Tensor) else numpy.asarray(p)
+    if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):
+        raise ValueError(f"{fn}: probabilities must be in [0, 1], got values outside")
+
+
+def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
+    """Draws from Poisson(rate = ``input``) (elementwise, rates ``>= 0``), in ``input``'s
+    dtype."""
+    a = _floating_input(input, "poisson")
+    if a.size and bool((a < 0).any()):
+        raise ValueError("poisson: rates must be non-negative")
+    return Tensor(backend.xp.asarray(_gen(generator).poisson(a)).astype(a.dtype))
+
+
+def bernoulli_(x: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill ``x`` in place with Bernoulli(``p``) draws (``p`` a number or a tensor that
+    broadcasts to ``x``)."""
+    _check_probability(p, "bernoulli_")
+    prob = p._data if isinstance(p, Tensor) else p
+    u = _gen(generator).random(x.shape)
+    return x.copy_(backend.xp.asarray(u < prob).astype(x.dtype))
+
+
+def exponential_(x: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill floating ``x`` in place with Exp(``lambd``) draws (density ``λ e^(-λt)``)."""
+    _floating_input(x, "exponential_")
+    if not lambd > 0:
+        raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
+    e = _gen(generator).exponential(1.0 / lambd, x.shape)
+    return x.copy_(backend.xp.asarray(e).astype(x.dtype))
+
+
+def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
+    """Fill ``x`` in place with integers uniform in ``[from, to)``: ``random_()`` from 0 to
+    the dtype's largest exactly representable integer (``2^24`` for float32, ``2^53`` for
+    float64, the maximum for integers; 0..1 for bool), ``random_(to)`` or
+    ``random_(from, to)`` (also ``from_=``/``to=`` keywords)."""
+    lo, hi = kw.pop("from_", kw.pop("from", None)), kw.pop("to", None)
+    if kw:
+        raise TypeError(f"random_: unexpected keyword arguments {sorted(kw)}")
+    if len(args) == 1:
+        hi = args[0]
+    elif len(args) == 2:
+        lo, hi = args
+    elif args:
+        raise TypeError(
+            f"random_: expected random_(), random_(to) or random_(from, to), got {args}"
+        )
+    lo = 0 if lo is None else lo
+    if hi is None:
+        hi = _top(x.dtype)
+    if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral)) or hi <= lo:
+        raise ValueError(f"random_: expected integers from < to, got from={lo}, to={hi}")
+    draws = _gen(generator).integers(lo, hi, x.shape, dtype=numpy.int64)
+    return x.copy_(backend.xp.asarray(draws).astype(x.dtype))
+
+
+def _top(dtype: numpy.dtype) -> int:
+    """One past the largest integer ``random_()`` draws for ``dtype`` (PyTorch's range)."""
+    if dtype.kind == "b":
+        return 2
+    if dtype.kind == "f":
+        return 2 ** (numpy.finfo(dtype).nmant + 1) + 1
+    return int(numpy.iinfo(dtype).max)

@@ -1,0 +1,31 @@
+"""``deepgrad.linalg``: PyTorch's ``torch.linalg`` names for the matrix functions of
+:mod:`deepgrad.functional` (``dg.linalg.inv``, ``dg.linalg.solve``, ``dg.linalg.norm``...).
+
+A namespace only: each name is the one function of that name in ``deepgrad.functional``
+(``deepgrad.linalg.cross`` is :func:`~deepgrad.functional.linalg.linalg_cross`, whose ``dim``
+defaults to -1, and ``deepgrad.linalg.norm`` is :func:`~deepgrad.functional.matrix_norms.linalg_norm`).
+"""
+
+from __future__ import annotations
+
+from .functional.decompositions import (
+    cholesky,
+    det,
+    eigh,
+    inv,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+)
+from .functional.linalg import linalg_cross as cross
+from .functional.linalg import matmul
+from .functional.matrix_norms import linalg_norm as norm
+from .functional.matrix_norms import matrix_norm, vector_norm
+
+__all__ = [
+    "cholesky", "cross", "det", "eigh", "inv", "matmul", "matrix_norm", "norm", "pinv", "qr",
+    "slogdet", "solve", "svd", "svdvals", "vector_norm",
+]  # fmt: skip

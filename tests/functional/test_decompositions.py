@@ -1,0 +1,237 @@
+"""Matrix functions (``inv``/``inverse``, ``det``, ``slogdet``, ``logdet``, ``solve``,
+``cholesky``, ``eigh``, ``svd``/``svdvals``, ``qr``, ``pinv``) and norms (``vector_norm``,
+``matrix_norm``, ``linalg.norm``) under ``deepgrad.linalg`` and the top-level names, against
+PyTorch in float64: values, gradients (batched, singular and empty cases), float64 gradient
+checks and second-order gradients, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+
+def _check(torch, fd, ft, arrays, gradcheck=True, rtol=1e-12):
+    xs = [dg.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    ts = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    y, ty = fd(*xs), ft(*ts)
+    ys, tys = (y, ty) if isinstance(ty, tuple) else ((y,), (ty,))
+    assert len(ys) == len(tys)
+    for u, tu in zip(ys, tys, strict=True):
+        assert u.shape == tuple(tu.shape) and str(u.dtype) == str(tu.dtype).removeprefix("torch.")
+        np.testing.assert_allclose(u.numpy(), tu.detach().numpy(), rtol=rtol)
+    if not any(t.requires_grad for t in ts) or not tys[0].requires_grad:
+        return
+    w = [np.random.default_rng(i).standard_normal(u.shape) for i, u in enumerate(ys)]
+    sum((u * dg.tensor(v)).sum() for u, v in zip(ys, w)).backward()
+    sum((tu * torch.tensor(v)).sum() for tu, v in zip(tys, w)).backward()
+    for x, t in zip(xs, ts):
+        if t.requires_grad:
+            ref = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+            np.testing.assert_allclose(x.grad.numpy(), ref, rtol=rtol)
+    if gradcheck and all(a.size and a.dtype.kind == "f" for a in arrays):
+
+        def first(*a):  # the first output that has a gradient
+            out = fd(*a)
+            return next(u for u in (out if isinstance(out, tuple) else (out,)) if u.requires_grad)
+
+        assert dg.gradcheck(first, *[dg.tensor(a, requires_grad=True) for a in arrays])
+
+
+R = np.random.default_rng(0)
+SQ = R.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+SPD = SQ @ SQ.transpose(0, 2, 1) + np.eye(3)
+
+
+@pytest.mark.parametrize(
+    "a", [SQ, SQ[0], np.zeros((0, 2, 2)), np.array([[2.0]])], ids=["batch", "one", "empty", "1x1"]
+)
+def test_inv_det_slogdet_logdet_match_pytorch(torch, a):
+    _check(torch, dg.linalg.inv, torch.linalg.inv, [a])
+    _check(torch, dg.inverse, torch.inverse, [a])
+    _check(torch, lambda x: x.inverse(), lambda x: x.inverse(), [a])
+    _check(torch, dg.linalg.det, torch.linalg.det, [a])
+    _check(torch, dg.det, torch.det, [a])
+    _check(
+        torch, lambda x: tuple(dg.linalg.slogdet(x)), lambda x: tuple(torch.linalg.slogdet(x)), [a]
+    )
+    _check(torch, dg.logdet, torch.logdet, [a @ a.swapaxes(-1, -2) + np.eye(a.shape[-1])])
+
+
+def test_det_at_singular_matrices_and_refusals(torch):
+    sing = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    # the gradient of det is the cofactor matrix, nonzero at a rank n-1 matrix; PyTorch 2.13
+    # gives 0 there (its LU path multiplies by the computed det, 0): deepgrad gives the
+    # cofactors, checked against numerical differentiation
+    for m in (sing, np.zeros((3, 3)), np.diag([2.0, 0.0, 3.0])):
+        x = dg.tensor(m, requires_grad=True)
+        dg.det(x).backward()
+        num = dg.numerical_grad(lambda t: dg.det(t), dg.tensor(m))
+        np.testing.assert_allclose(x.grad.numpy(), num[0], atol=1e-6)
+        assert dg.det(dg.tensor(m)).item() == pytest.approx(
+            torch.det(torch.tensor(m)).item(), abs=1e-12
+        )
+    with pytest.raises(ValueError, match="inv"):
+        dg.linalg.inv(dg.tensor(sing))
+    with pytest.raises(ValueError, match="square"):
+        dg.linalg.det(dg.ones(2, 3))
+    neg = np.array([[0.0, 1.0], [1.0, 0.0]])  # det -1: logdet NaN, as PyTorch
+    np.testing.assert_array_equal(
+        dg.logdet(dg.tensor(neg)).numpy(), torch.logdet(torch.tensor(neg)).numpy()
+    )
+    s, la = dg.slogdet(dg.tensor(sing))
+    ts, tla = torch.slogdet(torch.tensor(sing))
+    assert s.item() == ts.item() and la.item() == tla.item() == -np.inf
+
+
+def test_det_inv_second_order(torch):
+    for f, tf in ((dg.det, torch.det), (dg.linalg.inv, torch.linalg.inv)):
+        x, t = dg.tensor(SQ[0], requires_grad=True), torch.tensor(SQ[0], requires_grad=True)
+        (g,) = dg.grad(f(x).sum(), x, create_graph=True)
+        (tg,) = torch.autograd.grad(tf(t).sum(), t, create_graph=True)
+        (gg,) = dg.grad((g * g).sum(), x)
+        (tgg,) = torch.autograd.grad((tg * tg).sum(), t)
+        np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("bshape", [(3,), (2, 3), (3, 2), (2, 3, 4), (1, 3, 2)])
+def test_solve_matches_pytorch(torch, bshape):
+    b = R.standard_normal(bshape)
+    _check(torch, dg.linalg.solve, torch.linalg.solve, [SQ, b])
+    if len(bshape) >= 2 and bshape[-2] == 3:
+        _check(torch, dg.linalg.solve, torch.linalg.solve, [SQ[0], b])
+    bl = R.standard_normal((2, 4, 3))
+    _check(torch, lambda x, y: dg.linalg.solve(x, y, left=False),
+           lambda x, y: torch.linalg.solve(x, y, left=False), [SQ, bl])  # fmt: skip
+    with pytest.raises(ValueError, match="fit"):
+        dg.linalg.solve(dg.tensor(SQ), dg.ones(4))
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_matches_pytorch(torch, upper):
+    _check(
+        torch,
+        lambda x: dg.linalg.cholesky(x, upper=upper),
+        lambda x: torch.linalg.cholesky(x, upper=upper),
+        [SPD],
+        gradcheck=False,
+    )
+    sym = lambda x: (x + x.mT) / 2 if hasattr(x, "mT") else (x + x.transpose(-1, -2)) / 2  # noqa: E731
+    assert dg.gradcheck(
+        lambda x: dg.linalg.cholesky(sym(x) + dg.tensor(SPD)),
+        dg.tensor(SQ * 0.1, requires_grad=True),
+    )
+    with pytest.raises(ValueError, match="cholesky"):
+        dg.linalg.cholesky(dg.tensor(-SPD))
+
+
+def test_eigh_matches_pytorch(torch):
+    def ours(x):
+        w, v = dg.linalg.eigh(x)
+        return w, v * dg.sign(v[..., :1, :])  # eigenvectors up to sign: fix it
+
+    def theirs(x):
+        w, v = torch.linalg.eigh(x)
+        return w, v * torch.sign(v[..., :1, :])
+
+    _check(torch, ours, theirs, [SPD], gradcheck=False)
+    _check(
+        torch,
+        lambda x: dg.linalg.eigh(x).eigenvalues,
+        lambda x: torch.linalg.eigh(x).eigenvalues,
+        [SPD],
+        gradcheck=False,
+    )
+    assert dg.gradcheck(
+        lambda x: dg.linalg.eigh(x + x.transpose(-1, -2)).eigenvalues,
+        dg.tensor(SQ, requires_grad=True),
+    )
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
+def test_svd_qr_pinv_match_pytorch(torch, shape):
+    a = R.standard_normal(shape)
+
+    def ours(x):
+        u, s, vh = dg.linalg.svd(x, full_matrices=False)
+        sg = dg.sign(u[..., :1, :])
+        return u * sg, s, vh * sg.transpose(-1, -2)
+
+    def theirs(x):
+        u, s, vh = torch.linalg.svd(x, full_matrices=False)
+        sg = torch.sign(u[..., :1, :])
+        return u * sg, s, vh * sg.mT
+
+    _check(torch, ours, theirs, [a], gradcheck=False)
+    _check(torch, dg.linalg.svdvals, torch.linalg.svdvals, [a])
+    _check(torch, dg.linalg.pinv, torch.linalg.pinv, [a])
+    full = dg.linalg.svd(dg.tensor(a))
+    assert [t.shape for t in full] == [tuple(t.shape) for t in torch.linalg.svd(torch.tensor(a))]
+    if shape[-2] >= shape[-1]:
+        _check(torch, lambda x: tuple(dg.linalg.qr(x)), lambda x: tuple(torch.linalg.qr(x)), [a])
+    for mode in ("complete", "r"):
+        q, r = dg.linalg.qr(dg.tensor(a), mode=mode)
+        tq, tr = torch.linalg.qr(torch.tensor(a), mode=mode)
+        assert q.shape == tuple(tq.shape) and r.shape == tuple(tr.shape)
+        np.testing.assert_allclose(np.abs(r.numpy()), np.abs(tr.numpy()), atol=1e-12)
+
+
+def test_pinv_of_rank_deficient_matrix(torch):
+    a = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])
+    _check(torch, dg.linalg.pinv, torch.linalg.pinv, [a], gradcheck=False)
+    _check(
+        torch,
+        lambda x: dg.linalg.pinv(x, atol=0.5),
+        lambda x: torch.linalg.pinv(x, atol=0.5),
+        [SQ[0]],
+    )
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_matrix_norm_matches_pytorch(torch, ord, keepdim):
+    a = R.standard_normal((2, 3, 4))
+    _check(torch, lambda x: dg.linalg.matrix_norm(x, ord, keepdim=keepdim),
+           lambda x: torch.linalg.matrix_norm(x, ord, keepdim=keepdim), [a])  # fmt: skip
+    _check(torch, lambda x: dg.linalg.matrix_norm(x, ord, dim=(0, 2)),
+           lambda x: torch.linalg.matrix_norm(x, ord, dim=(0, 2)), [a])  # fmt: skip
+    _check(
+        torch,
+        lambda x: dg.linalg.norm(x, ord, dim=(-1, 1)),
+        lambda x: torch.linalg.norm(x, ord, dim=(-1, 1)),
+        [a],
+    )
+
+
+@pytest.mark.parametrize("ord", [None, 1, 2, 3, np.inf, -np.inf, 0])
+def test_vector_and_linalg_norm_match_pytorch(torch, ord):
+    a = R.standard_normal((2, 3, 4))
+    v = 2 if ord is None else ord
+    _check(
+        torch,
+        lambda x: dg.linalg.vector_norm(x, v, dim=1),
+        lambda x: torch.linalg.vector_norm(x, v, dim=1),
+        [a],
+    )
+    _check(
+        torch, lambda x: dg.linalg.vector_norm(x, v), lambda x: torch.linalg.vector_norm(x, v), [a]
+    )
+    _check(torch, lambda x: dg.linalg.norm(x, ord, dim=-1, keepdim=True),
+           lambda x: torch.linalg.norm(x, ord, dim=-1, keepdim=True), [a])  # fmt: skip
+    _check(torch, lambda x: dg.linalg.norm(x, ord), lambda x: torch.linalg.norm(x, ord), [a[0, 0]])
+    if ord is None:
+        _check(torch, dg.linalg.norm, torch.linalg.norm, [a])
+    if ord in (None, 1, 2, np.inf, -np.inf):
+        _check(torch, lambda x: dg.linalg.norm(x, ord), lambda x: torch.linalg.norm(x, ord), [a[0]])
+    _check(torch, lambda x: dg.linalg.vector_norm(x, v, dtype=dg.float32),
+           lambda x: torch.linalg.vector_norm(x, v, dtype=torch.float32), [a.astype(np.float32)], gradcheck=False, rtol=1e-5)  # fmt: skip
+
+
+def test_norm_refusals():
+    with pytest.raises(ValueError, match="1-D or 2-D"):
+        dg.linalg.norm(dg.ones(2, 2, 2), 2)
+    with pytest.raises(ValueError, match="ord"):
+        dg.linalg.matrix_norm(dg.ones(2, 2), 3)
+    with pytest.raises(ValueError, match="matrices"):
+        dg.linalg.matrix_norm(dg.ones(2))
