@@ -1,5 +1,5 @@
 """Differential tests of the differentiable operations against PyTorch 2.13: elementwise
-(unary and broadcasting binary), activations, reductions and shape operations, on float32
+(unary and broadcasting binary, the further math of ``elementwise_math`` included), activations, reductions and shape operations, on float32
 arrays with 0-size axes, 0-d shapes, kinks, ties and float32's range ends."""
 
 from __future__ import annotations
@@ -49,6 +49,25 @@ UNARY = {
     "pow0": (lambda x: x**0, lambda x: x**0, None),
     "pow_half": (lambda x: x**0.5, lambda x: x**0.5, None),
     "pow_neg": (lambda x: x**-1.5, lambda x: x**-1.5, None),
+    # PyTorch's further elementwise math (deepgrad.functional.elementwise_math)
+    "tan": (dg.tan, torch.tan, MODERATE),
+    "asin": (dg.asin, torch.asin, None),
+    "acos": (dg.acos, torch.acos, None),
+    "atan": (dg.atan, torch.atan, None),
+    "sinh": (dg.sinh, torch.sinh, None),
+    "cosh": (dg.cosh, torch.cosh, None),
+    "asinh": (dg.asinh, torch.asinh, MODERATE),
+    "acosh": (dg.acosh, torch.acosh, None),
+    "atanh": (dg.atanh, torch.atanh, None),
+    "log2": (dg.log2, torch.log2, None),
+    "log10": (dg.log10, torch.log10, None),
+    "exp2": (dg.exp2, torch.exp2, None),
+    "trunc": (dg.trunc, torch.trunc, None),
+    "frac": (dg.frac, torch.frac, None),
+    "sinc": (dg.sinc, torch.sinc, MODERATE),
+    "logit": (dg.logit, torch.logit, None),
+    "deg2rad": (dg.deg2rad, torch.deg2rad, None),
+    "rad2deg": (dg.rad2deg, torch.rad2deg, None),
 }
 
 ACTIVATIONS = {
@@ -84,6 +103,12 @@ BINARY = {
         lambda a, b: dg.where(a > b, a, b),
         lambda a, b: torch.where(a > b, a, b),
     ),
+    "atan2": (dg.atan2, torch.atan2),
+    "hypot": (dg.hypot, torch.hypot),
+    "logaddexp": (dg.logaddexp, torch.logaddexp),
+    "logaddexp2": (dg.logaddexp2, torch.logaddexp2),
+    "fmax": (dg.fmax, torch.fmax),
+    "fmin": (dg.fmin, torch.fmin),
 }
 
 

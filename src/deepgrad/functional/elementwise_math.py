@@ -23,9 +23,10 @@ digamma         ψ(x)                             ψ₁(x)           (polygamma(
 polygamma       ψₙ(x)                            ψₙ₊₁(x)
 sinc            sin(πx)/(πx), 1 at 0             (πx cos πx - sin πx)/(πx²), 0 at 0
 logit           ln(z/(1 - z)), z = clamp(x, ε)   1/(x(1 - x)) inside [ε, 1-ε], 0 outside
-                                                 (NaN outside [0, 1] without ε)
-atan2           arctan(a/b) in the right         b/(a² + b²), -a/(a² + b²)
-                quadrant
+                                                 (NaN outside [0, 1] and g·inf at 0
+                                                 and 1 without ε, as PyTorch)
+atan2           arctan(a/b) in the right         b/(a² + b²), -a/(a² + b²); 0 where
+                quadrant                         a² + b² = 0 (PyTorch's value)
 hypot           √(a² + b²)                       a/y, b/y
 logaddexp       ln(eᵃ + eᵇ)                      1/(1 + e^(b-a)), 1/(1 + e^(a-b))
 logaddexp2      log₂(2ᵃ + 2ᵇ)                    1/(1 + 2^(b-a)), 1/(1 + 2^(a-b))
@@ -218,10 +219,13 @@ def _sinc_array(a: Any) -> Any:
 
 
 def _sinc_deriv(x: Tensor, y: Tensor) -> Tensor:
-    zero = x._data == 0
+    """``(πx cos πx - sin πx)/(πx²)``, 0 where ``πx²`` is 0 (also where it underflows, as
+    PyTorch)."""
+    den = x * x * math.pi
+    zero = den._data == 0
     xs = where(zero, 1.0, x)  # no 0/0 where the derivative is 0
     px = xs * math.pi
-    d = (px * cos(px) - sin(px)) / (px * xs)
+    d = (px * cos(px) - sin(px)) / where(zero, 1.0, den)
     return where(zero, 0.0, d)
 
 
@@ -246,6 +250,8 @@ class Logit(Function):
         outside = (x._data < lo) | (x._data > hi)
         with numpy.errstate(divide="ignore", invalid="ignore"):  # ±inf at 0 and 1, as PyTorch
             d = gy / (x * (1.0 - x))
+            if self.eps is None:  # PyTorch's kernel: g · inf at x = 0 and 1 (also at -0.0)
+                d = where((x._data == 0) | (x._data == 1), gy * math.inf, d)
         return where(outside, math.nan if self.eps is None else 0.0, d)
 
 
@@ -307,11 +313,15 @@ class Atan2(Function):
         return backend.xp.arctan2(a, b)
 
     def backward(self, gy: Tensor) -> tuple:
+        """``b/(a² + b²)`` and ``-a/(a² + b²)``; 0 where ``a² + b² = 0`` (PyTorch's value)."""
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        r = 1.0 / (a * a + b * b)
-        ga = sum_to(gy * b * r, a.shape) if na else None
-        gb = sum_to(gy * -a * r, b.shape) if nb else None
+        den = a * a + b * b
+        zero = den._data == 0
+        with numpy.errstate(over="ignore", invalid="ignore"):  # as PyTorch: inf/NaN past range
+            r = 1.0 / where(zero, 1.0, den)
+            ga = sum_to(where(zero, 0.0, gy * b * r), a.shape) if na else None
+            gb = sum_to(where(zero, 0.0, gy * -a * r), b.shape) if nb else None
         return ga, gb
 
 
@@ -327,8 +337,12 @@ def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 arctan2 = atan2
-arcsin, arccos, arctan = asin, acos, atan
-arcsinh, arccosh, arctanh = asinh, acosh, atanh
+arcsin = asin
+arccos = acos
+arctan = atan
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
 
 
 class Hypot(Function):
@@ -340,8 +354,9 @@ class Hypot(Function):
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        g = gy / self.output()
-        return (sum_to(g * a, a.shape) if na else None, sum_to(g * b, b.shape) if nb else None)
+        y = self.output()  # (g·a)/y, in PyTorch's order: no g/y overflow at subnormal y
+        ga = sum_to(gy * a / y, a.shape) if na else None
+        return ga, (sum_to(gy * b / y, b.shape) if nb else None)
 
 
 def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
