@@ -325,7 +325,6 @@ from .tensor import (
     randn_like,
     randperm,
     tensor,
-    tensor_range,
     zeros,
     zeros_like,
 )
@@ -386,6 +385,8 @@ def __getattr__(name: str) -> object:
     if name in _DTYPES:
         return _DTYPES[name]
     if name == "range":  # PyTorch's deprecated inclusive range, served like the dtype names
+        from .tensor import tensor_range
+
         return tensor_range
     if name in _LAZY:
         import importlib
