@@ -8,6 +8,8 @@ tensor([[2., 4.]])
 """
 
 from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
+from numpy import complex64, complex128  # noqa: F401
+from numpy import complex64 as cfloat, complex128 as cdouble  # noqa: F401
 
 from . import backend, cuda
 from .devices import device
@@ -75,6 +77,7 @@ from .functional import (  # noqa: I001
     bucketize,
     cartesian_prod,
     cat,
+    cat as concatenate,
     cdist,
     ceil,
     chunk,

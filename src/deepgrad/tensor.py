@@ -74,6 +74,35 @@ def _delegating(name: str) -> Any:
 _delegate = _Delegate()
 
 
+class _InPlace:
+    """PyTorch's in-place form ``x.name_(...)`` of a method ``x.name(...)``: the result is
+    written into ``x``'s own memory and dtype (a float result into an integer tensor is a
+    ``TypeError``, as in PyTorch) and ``x`` is returned. Refused while ``x`` (or a tensor
+    argument) takes part in a recorded graph, like every in-place operation in deepgrad."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        base = name[:-1]
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            other = next((a for a in args if isinstance(a, Tensor)), None)
+            self._refuse_if_recorded(other, name)
+            args = tuple(a.detach() if isinstance(a, Tensor) else a for a in args)
+            out = getattr(self.detach(), base)(*args, **kwargs)
+            if out.shape != self.shape:
+                raise RuntimeError(
+                    f"{name}: the result's shape {out.shape} differs from the tensor's "
+                    f"{self.shape} (an in-place operation cannot broadcast it)"
+                )
+            return self._write(out, name)
+
+        method.__name__ = method.__qualname__ = name
+        method.__doc__ = f"In place: ``x.{name}(...)`` writes ``x.{base}(...)`` into ``x``."
+        setattr(owner, name, method)
+
+
+_in_place_form = _InPlace()
+
+
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
@@ -1278,6 +1307,93 @@ class Tensor:
 
     def __rxor__(self, other: Any) -> Tensor:
         return F.bitwise_xor(other, self)
+
+    # ---- in-place forms of elementwise methods (``x.exp_()``), and the shape changers ----
+    exp_ = log_ = sqrt_ = abs_ = neg_ = sigmoid_ = tanh_ = relu_ = sin_ = cos_ = _in_place_form
+    tan_ = floor_ = ceil_ = round_ = trunc_ = frac_ = reciprocal_ = rsqrt_ = _in_place_form
+    square_ = sign_ = log1p_ = expm1_ = log2_ = log10_ = erf_ = erfinv_ = _in_place_form
+    asin_ = acos_ = atan_ = sinh_ = cosh_ = atan2_ = pow_ = fmod_ = remainder_ = _in_place_form
+    hypot_ = logit_ = fix_ = negative_ = absolute_ = _in_place_form
+
+    def _reshape_in_place(self, view: Any, what: str) -> Tensor:
+        self._refuse_if_recorded(None, what)
+        self._data = view
+        return self
+
+    def t_(self) -> Tensor:
+        """In place: this tensor becomes its transpose (0-, 1- or 2-d, as :meth:`t`)."""
+        return self._reshape_in_place(self.t()._data, "t_")
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """In place: swap two dims of this tensor."""
+        return self._reshape_in_place(self.transpose(dim0, dim1)._data, "transpose_")
+
+    swapaxes_ = swapdims_ = transpose_
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """PyTorch's alias of :meth:`transpose` with two dims."""
+        return self.transpose(dim0, dim1)
+
+    @torch_names
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        """In place: :meth:`squeeze`."""
+        return self._reshape_in_place(self.squeeze(dim)._data, "squeeze_")
+
+    @torch_names
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """In place: :meth:`unsqueeze`."""
+        return self._reshape_in_place(self.unsqueeze(dim)._data, "unsqueeze_")
+
+    def byte(self) -> Tensor:
+        return F.astype(self, numpy.uint8)
+
+    def char(self) -> Tensor:
+        return F.astype(self, numpy.int8)
+
+    def short(self) -> Tensor:
+        return F.astype(self, numpy.int16)
+
+    @torch_names
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dim (PyTorch's ``stride``)."""
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[dim]
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        """Sum over broadcast dims down to ``size`` (the reverse of :meth:`expand`)."""
+        shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+        return F.sum_to(self, tuple(int(v) for v in shape))
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Sliding windows along ``dimension``: that dim becomes ``(n - size) // step + 1``
+        windows and a new last dim holds each window's ``size`` values (PyTorch's
+        ``Tensor.unfold``); differentiable (an index gather).
+
+        >>> import deepgrad as dg
+        >>> dg.arange(5.0).unfold(0, 2, 2).tolist()
+        [[0.0, 1.0], [2.0, 3.0]]
+        """
+        d = dimension % max(self.ndim, 1)
+        n = self.shape[d] if self.ndim else 1
+        if size < 0 or size > n or step <= 0:
+            raise RuntimeError(
+                f"unfold: size {size} must lie in [0, {n}] (the length of dim {dimension}) "
+                f"and step {step} must be > 0"
+            )
+        starts = numpy.arange(0, n - size + 1, step)
+        idx = starts[:, None] + numpy.arange(size)[None, :]
+        if self.ndim == 0:
+            return F.reshape(self, (1,) * (size > 0) + (size,))[0 if size else slice(None)]
+        moved = F.movedim(self, d, -1)
+        return F.movedim(moved[..., idx], -2, d)
 
 
 def _detached(x: Any) -> Any:

@@ -43,7 +43,7 @@ from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
-from .elementwise import _mask, abs, exp, where
+from .elementwise import _floating, _mask, abs, exp, where
 from .reduce import sum
 from .shape import reshape
 
@@ -149,7 +149,7 @@ class Erf(Function):
 
 def erf(x: Tensor) -> Tensor:
     """The error function ``erf x = 2/√π ∫₀ˣ e^(-t²) dt``."""
-    return Erf()(x)
+    return Erf()(_floating(x))
 
 
 class GELU(Function):
@@ -208,7 +208,7 @@ class Sigmoid(Function):
 
 def sigmoid(x: Tensor) -> Tensor:
     """Logistic function ``1 / (1 + e⁻ˣ)``, stable at ±1000."""
-    return Sigmoid()(x)
+    return Sigmoid()(_floating(x))
 
 
 class Tanh(Function):
@@ -227,7 +227,7 @@ class Tanh(Function):
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh()(x)
+    return Tanh()(_floating(x))
 
 
 class Softplus(Function):

@@ -305,8 +305,8 @@ class Exp(Function):
 
 
 def exp(x: Tensor) -> Tensor:
-    """``e^x``."""
-    return Exp()(x)
+    """``e^x`` (of an integer tensor: in the default float dtype, as in PyTorch)."""
+    return Exp()(_floating(x))
 
 
 class Log(Function):
@@ -319,7 +319,7 @@ class Log(Function):
 
 def log(x: Tensor) -> Tensor:
     """Natural logarithm ``ln x``."""
-    return Log()(x)
+    return Log()(_floating(x))
 
 
 class Sqrt(Function):
@@ -334,7 +334,7 @@ class Sqrt(Function):
 
 def sqrt(x: Tensor) -> Tensor:
     """``√x``."""
-    return Sqrt()(x)
+    return Sqrt()(_floating(x))
 
 
 class Abs(Function):
