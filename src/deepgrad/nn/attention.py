@@ -35,6 +35,10 @@ class MultiheadAttention(Module):
     the attention weights ``(N, L, S)`` averaged over heads (``(N, H, L, S)`` with
     ``average_attn_weights=False``; None when ``need_weights=False``). Dropout (probability
     ``dropout``) acts on the attention weights in training.
+
+    The constructor takes PyTorch's arguments in PyTorch's order; ``add_bias_kv=True`` and
+    ``add_zero_attn=True`` are refused (NotImplementedError), ``device``/``dtype`` are the
+    factory keywords (:mod:`deepgrad.nn.factory`).
     """
 
     def __init__(
@@ -43,11 +47,23 @@ class MultiheadAttention(Module):
         num_heads: int,
         dropout: float = 0.0,
         bias: bool = True,
-        batch_first: bool = False,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
         kdim: int | None = None,
         vdim: int | None = None,
+        batch_first: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
+        for flag, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
+            if value:
+                raise NotImplementedError(
+                    f"MultiheadAttention: {flag}=True is not implemented in deepgrad (PyTorch's "
+                    f"{flag} appends learned or zero key/value positions); leave it False. "
+                    "Its place in the argument list is PyTorch's, so a positional call means "
+                    "the same as in PyTorch"
+                )
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(
                 f"MultiheadAttention: embed_dim and num_heads must be positive, got "

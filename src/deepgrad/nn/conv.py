@@ -132,7 +132,7 @@ class _ConvNd(Module):
                 f"{type(self).__name__}: in_channels ({in_channels}) must be divisible by "
                 f"groups ({self.groups})"
             )
-        dt = backend.get_default_dtype()
+        dt = self._param_dtype()
         xp = backend.xp
         self.in_channels = in_channels
         self.weight = Parameter(xp.empty(self._weight_shape(in_channels), dt))
@@ -244,6 +244,8 @@ class Conv2d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
@@ -281,6 +283,8 @@ class Conv1d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
@@ -325,6 +329,8 @@ class ConvTranspose2d(_ConvNd):
         bias: bool = True,
         dilation: int | Sequence[int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
@@ -359,6 +365,8 @@ class ConvTranspose1d(_ConvNd):
         bias: bool = True,
         dilation: int | Sequence[int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
@@ -402,6 +410,8 @@ class Conv3d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
@@ -439,6 +449,8 @@ class ConvTranspose3d(_ConvNd):
         bias: bool = True,
         dilation: int | Sequence[int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:

@@ -19,7 +19,9 @@ class Embedding(Module):
 
     ``weight`` is ``(num_embeddings, embedding_dim)``, initialized ``N(0, 1)`` as in PyTorch.
     ``padding_idx`` names a row that starts at zero and never receives a gradient (the
-    padding token of variable-length batches).
+    padding token of variable-length batches). PyTorch's ``sparse`` is accepted (the gradient
+    is dense; the numbers are the same), ``_weight`` gives the table (copied, as it is) and
+    ``_freeze=True`` stops its training; ``device``/``dtype`` are the factory keywords.
 
     >>> import deepgrad as dg
     >>> emb = dg.nn.Embedding(10, 3, padding_idx=0)
@@ -37,6 +39,11 @@ class Embedding(Module):
         max_norm: float | None = None,
         norm_type: float = 2.0,
         scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Any = None,
+        _freeze: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         if num_embeddings <= 0 or embedding_dim <= 0:
@@ -56,10 +63,20 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         self.max_norm, self.norm_type = max_norm, norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
-        dt = backend.get_default_dtype()
-        self.weight = Parameter(backend.xp.empty((num_embeddings, embedding_dim), dt))
-        self.reset_parameters()
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            dt = backend.get_default_dtype()
+            self.weight = Parameter(backend.xp.empty((num_embeddings, embedding_dim), dt))
+            self.reset_parameters()
+        else:  # PyTorch's: the given table as it is (no padding row zeroed)
+            w = _weight._data if isinstance(_weight, Tensor) else backend.xp.asarray(_weight)
+            if tuple(w.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"Embedding: shape of _weight {tuple(w.shape)} does not match "
+                    f"({num_embeddings}, {embedding_dim})"
+                )
+            self.weight = Parameter(w.copy())
+        self.weight.requires_grad_(not _freeze)
 
     def reset_parameters(self) -> None:
         """``N(0, 1)`` for every row, zeros for the padding row."""
@@ -135,6 +152,8 @@ class EmbeddingBag(Module):
         _weight: Any = None,
         include_last_offset: bool = False,
         padding_idx: int | None = None,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         name = "EmbeddingBag"

@@ -23,6 +23,7 @@ class Linear(Module):
     ``in_features=None`` infers the input size at the first call. Default initialization is
     PyTorch's: ``U(-1/√in, 1/√in)`` for weight and bias; pass ``weight_init`` (a name of
     :func:`deepgrad.nn.init.get` such as ``"kaiming_normal"``, or a callable) to change it.
+    ``device``/``dtype`` are PyTorch's factory keywords (:mod:`deepgrad.nn.factory`).
     """
 
     def __init__(
@@ -30,6 +31,8 @@ class Linear(Module):
         in_features: int | None,
         out_features: int,
         bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
         weight_init: Any = None,
         bias_init: Any = None,
     ) -> None:
@@ -51,7 +54,7 @@ class Linear(Module):
             self._build(in_features)
 
     def _build(self, in_features: int) -> None:
-        dt = backend.get_default_dtype()
+        dt = self._param_dtype()
         xp = backend.xp
         self.in_features = in_features
         self.weight = Parameter(xp.empty((self.out_features, in_features), dt))
@@ -115,7 +118,13 @@ class Bilinear(Module):
     """
 
     def __init__(
-        self, in1_features: int, in2_features: int, out_features: int, bias: bool = True
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         if min(in1_features, in2_features, out_features) <= 0:

@@ -22,6 +22,7 @@ import numpy
 from .. import backend, devices
 from ..autograd import RemovableHandle
 from ..tensor import Tensor
+from . import factory
 from .keras import KerasMethods
 from .parameter import Parameter
 
@@ -34,17 +35,32 @@ class Module(KerasMethods):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Record each module's constructor arguments (``self._init_args``), which is what
-        ``get_config`` returns and how a saved architecture is rebuilt without pickle."""
+        ``get_config`` returns and how a saved architecture is rebuilt without pickle; and
+        handle PyTorch's ``device=``/``dtype=`` for every constructor that declares them
+        (:mod:`deepgrad.nn.factory`)."""
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is None:
             return
 
+        sig = inspect.signature(init)
+        takes_factory = all(k in sig.parameters for k in factory.FACTORY_KWARGS)
+
         @functools.wraps(init)
         def recording_init(self: Module, *args: Any, **kw: Any) -> None:
             if "_init_args" not in self.__dict__:  # the most derived class records
                 self.__dict__["_init_args"] = (args, kw)
-            init(self, *args, **kw)
+            if not takes_factory:
+                init(self, *args, **kw)
+                return
+            bound = sig.bind_partial(self, *args, **kw).arguments
+            dev, dtype = factory.read(bound.get("device"), bound.get("dtype"), type(self).__name__)
+            if dtype is not None:
+                self.__dict__["_factory_dtype"] = dtype  # for a layer built at its first call
+            with factory.creating_in(dtype):
+                init(self, *args, **kw)
+            if dev is not None:
+                self.to(dev)
 
         cls.__init__ = recording_init  # type: ignore[method-assign]
 
@@ -55,7 +71,13 @@ class Module(KerasMethods):
         bound = sig.bind(self, *args, **kw)
         out = dict(bound.arguments)
         out.pop("self", None)
+        out.pop("device", None)  # where a model runs is the loader's choice, not its architecture
         return out
+
+    def _param_dtype(self) -> numpy.dtype:
+        """The dtype new parameters get: the constructor's ``dtype=``, else the default
+        (for layers that create their parameters at the first call)."""
+        return self.__dict__.get("_factory_dtype") or backend.get_default_dtype()
 
     def __init__(self) -> None:
         d = self.__dict__

@@ -53,6 +53,8 @@ class _RNNBase(Module):
         bidirectional: bool,
         nonlinearity: str = "tanh",
         proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         name = type(self).__name__
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
@@ -238,6 +240,8 @@ class RNN(_RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         self._setup(
@@ -271,6 +275,8 @@ class LSTM(_RNNBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         self._setup(
@@ -296,6 +302,8 @@ class GRU(_RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         self._setup(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
@@ -372,7 +380,13 @@ class RNNCell(_CellBase):
     gates = 1
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         if nonlinearity not in ("tanh", "relu"):
@@ -396,7 +410,14 @@ class LSTMCell(_CellBase):
 
     gates = 4
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         self._setup(input_size, hidden_size, bias)
 
@@ -414,7 +435,14 @@ class GRUCell(_CellBase):
 
     gates = 3
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         self._setup(input_size, hidden_size, bias)
 

@@ -85,6 +85,8 @@ class TransformerEncoderLayer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         self.self_attn = MultiheadAttention(
@@ -152,6 +154,8 @@ class TransformerDecoderLayer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         self.self_attn = MultiheadAttention(
@@ -326,7 +330,7 @@ class Transformer(Module):
     src_is_causal=None, tgt_is_causal=None, memory_is_causal=False)``:
     ``memory = encoder(src)``, ``out = decoder(tgt, memory)``. Shapes: ``src (S, N, E)``,
     ``tgt (T, N, E)`` → ``(T, N, E)`` (batch first with ``batch_first``; unbatched ``(S, E)``
-    also works). ``device``/``dtype`` are accepted (``dtype`` casts the parameters).
+    also works). ``device``/``dtype`` are the factory keywords (:mod:`deepgrad.nn.factory`).
 
     >>> import deepgrad as dg
     >>> model = Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
@@ -374,8 +378,6 @@ class Transformer(Module):
             self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
         self._reset_parameters()
-        if dtype is not None:
-            self.to(dtype)
 
     def _reset_parameters(self) -> None:
         from .init import xavier_uniform_
