@@ -25,7 +25,9 @@ gaussian_nll_loss           ½ (log max(v, ε) + (x - y)² / max(v, ε)) [+ ½ l
 triplet_margin_loss         max(0, ‖a - p‖ - ‖a - n‖ + margin)   (‖·‖ pairwise_distance)
 ==========================  ================================================================
 
-``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``, as in PyTorch. Pointwise
+``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``, as in PyTorch; PyTorch's legacy
+``size_average`` and ``reduce`` are taken in PyTorch's positions and read as it reads them
+(:mod:`deepgrad.functional.reduction`). Pointwise
 losses refuse inputs and targets of different shapes: ``(N, 1)`` against ``(N,)`` would
 otherwise broadcast silently to ``(N, N)``.
 """
@@ -45,6 +47,7 @@ from .activation import log_softmax, relu, softmax, softplus
 from .elementwise import abs, clip, exp, log, minimum, sqrt, where
 from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwise_distance
 from .reduce import mean, sum
+from .reduction import resolve as legacy_reduction
 from .shape import permute, reshape, take_along_dim, unsqueeze
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -88,19 +91,57 @@ def _reduce(loss: Tensor, reduction: str, fn: str) -> Tensor:
     raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Mean squared error ``mean((x - y)²)``."""
+def mse_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """Mean squared error ``mean((x - y)²)``; with ``weight`` (the input's shape) PyTorch's
+    weighted form ``Σ w (x - y)² / Σ w``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     y = _target(target, input, "mse_loss")
     _same_shape(input, y, "mse_loss")
     d = input - y
-    return _reduce(d * d, reduction, "mse_loss")
+    return _weighted_reduce(d * d, weight, input, reduction, "mse_loss")
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Mean absolute error ``mean|x - y|``."""
+def l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """Mean absolute error ``mean|x - y|``; with ``weight`` (the input's shape) PyTorch's
+    weighted form ``Σ w |x - y| / Σ w``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     y = _target(target, input, "l1_loss")
     _same_shape(input, y, "l1_loss")
-    return _reduce(abs(input - y), reduction, "l1_loss")
+    return _weighted_reduce(abs(input - y), weight, input, reduction, "l1_loss")
+
+
+def _weighted_reduce(
+    loss: Tensor, weight: Any, input: Tensor, reduction: str, fn: str, by_weight: bool = True
+) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``loss`` reduced; with ``weight`` (exactly the input's shape, as PyTorch requires)
+    ``w·loss`` reduced, the mean dividing by ``Σ w`` (``by_weight``) or by the count."""
+    if weight is None:
+        return _reduce(loss, reduction, fn)
+    w = _target(weight, input, fn)
+    if w.shape != input.shape:
+        raise ValueError(
+            f"{fn}: weight must have the input's shape {input.shape}, got {w.shape} "
+            "(Weights and input must have the same size.)"
+        )
+    _check_reduction(reduction, fn)
+    loss = loss * w
+    if reduction == "mean" and by_weight:
+        return sum(loss) / sum(w)
+    return _reduce(loss, reduction, fn)
 
 
 def huber_loss(
@@ -108,9 +149,11 @@ def huber_loss(
     target: Any,
     reduction: str = "mean",
     delta: float = 1.0,
+    weight: Any = None,
 ) -> Tensor:
     """Huber loss: quadratic ``½d²`` for ``|d| < delta``, linear ``delta(|d| - ½delta)``
-    beyond (robust to outliers)."""
+    beyond (robust to outliers); ``weight`` (the input's shape) multiplies each term, and the
+    mean stays a mean over the elements, as PyTorch's."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     y = _target(target, input, "huber_loss")
@@ -119,7 +162,7 @@ def huber_loss(
     ad = abs(d)
     small = ad._data < delta
     loss = where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
-    return _reduce(loss, reduction, "huber_loss")
+    return _weighted_reduce(loss, weight, input, reduction, "huber_loss", by_weight=False)
 
 
 class BinaryCrossEntropy(Function):
@@ -143,10 +186,13 @@ def binary_cross_entropy(
     input: Tensor,  # noqa: A002
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """``-[y log p + (1 - y) log(1 - p)]`` for probabilities ``p`` in [0, 1] (use
     :func:`binary_cross_entropy_with_logits` on raw scores: it is stabler)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     y = _target(target, input, "binary_cross_entropy")
     _same_shape(input, y, "binary_cross_entropy")
     xp = backend.xp
@@ -166,11 +212,14 @@ def binary_cross_entropy_with_logits(
     input: Tensor,  # noqa: A002
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable expression:
     ``(1 - y) x + (1 + (pos_weight - 1) y) · softplus(-x)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     y = _target(target, input, "binary_cross_entropy_with_logits")
     _same_shape(input, y, "binary_cross_entropy_with_logits")
     sp = softplus(-input)
@@ -244,7 +293,9 @@ def cross_entropy(
     input: Tensor,  # noqa: A002
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -257,6 +308,7 @@ def cross_entropy(
     PyTorch). The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``; the
     mean of an empty batch is NaN, as PyTorch's.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "cross_entropy"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
@@ -414,7 +466,9 @@ def nll_loss(
     input: Tensor,  # noqa: A002
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood ``-w_t · input[t]`` of log-probabilities ``input (N, C)``
@@ -422,6 +476,7 @@ def nll_loss(
     ``(C,)`` with a 0-d target, and ``(N, C, d1, ...)`` with targets ``(N, d1, ...)`` (per
     position; ``reduction="none"`` keeps that shape). ``"mean"`` divides by the summed
     weights of the counted targets."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "nll_loss"
     if input.ndim < 1:
         raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got ()")
@@ -466,12 +521,15 @@ def nll_loss(
 def kl_div(
     input: Tensor,  # noqa: A002
     target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor:
     """Kullback-Leibler divergence ``Σ y (log y - input)`` with ``input`` log-probabilities
     (PyTorch's convention); ``reduction="batchmean"`` divides by the batch size, which is
     the mathematically correct KL per sample."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "kl_div"
     y = _target(target, input, fn)
     _same_shape(input, y, fn)
@@ -508,6 +566,8 @@ def _float_target(t: Any, like: Tensor, fn: str) -> Tensor:
 def smooth_l1_loss(
     input: Tensor,  # noqa: A002
     target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor:
@@ -518,6 +578,7 @@ def smooth_l1_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "smooth_l1_loss"
     if beta < 0:
         raise ValueError(f"{fn}: beta must be non-negative, got {beta}")
@@ -538,6 +599,8 @@ def multi_margin_loss(
     p: int = 1,
     margin: float = 1.0,
     weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Multiclass hinge loss (the multiclass SVM loss of CS231n, Weston-Watkins form):
@@ -550,6 +613,7 @@ def multi_margin_loss(
     Shapes: ``input (N, C)`` with integer ``target (N,)`` in ``[0, C)`` → a scalar, or
     ``(N,)`` with ``reduction="none"``; or ``input (C,)`` with one label.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "multi_margin_loss"
     if isinstance(p, bool) or p not in (1, 2):
         raise ValueError(f"{fn}: p must be 1 or 2, got {p!r}")
@@ -604,6 +668,8 @@ def hinge_embedding_loss(
     input: Tensor,  # noqa: A002
     target: Any,
     margin: float = 1.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Hinge embedding loss for labels ``y = ±1`` (``input`` typically a distance):
@@ -613,6 +679,7 @@ def hinge_embedding_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "hinge_embedding_loss"
     _check_reduction(reduction, fn)
     y = _float_target(target, input, fn)
@@ -627,6 +694,8 @@ def margin_ranking_loss(
     input2: Tensor,
     target: Any,
     margin: float = 0.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Ranking loss ``max(0, -y (x₁ - x₂) + margin)``: ``y = 1`` asks for ``x₁`` ranked above
@@ -635,6 +704,7 @@ def margin_ranking_loss(
     Shapes: ``input1``, ``input2`` and ``target`` the same shape ``(N,)`` (or any) → a
     scalar, or that shape with ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "margin_ranking_loss"
     _check_reduction(reduction, fn)
     y = _float_target(target, input1, fn)
@@ -652,6 +722,8 @@ def cosine_embedding_loss(
     input2: Tensor,
     target: Any,
     margin: float = 0.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Cosine embedding loss: ``1 - cos(x₁, x₂)`` where ``y = 1`` (pull together),
@@ -661,6 +733,7 @@ def cosine_embedding_loss(
     Shapes: ``input1``, ``input2`` ``(N, D)`` with ``target (N,)`` of ±1 → a scalar, or
     ``(N,)`` with ``reduction="none"``; or ``(D,)`` inputs with a 0-d target.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "cosine_embedding_loss"
     _check_reduction(reduction, fn)
     y = _float_target(target, input1, fn)
@@ -693,6 +766,8 @@ def cosine_embedding_loss(
 def soft_margin_loss(
     input: Tensor,  # noqa: A002
     target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Two-class logistic loss for labels ``y = ±1``: ``log(1 + e^(-y x))``, computed as
@@ -701,6 +776,7 @@ def soft_margin_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "soft_margin_loss"
     _check_reduction(reduction, fn)
     y = _float_target(target, input, fn)
@@ -712,6 +788,8 @@ def multilabel_soft_margin_loss(
     input: Tensor,  # noqa: A002
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Multi-label one-versus-all logistic loss, averaged over the ``C`` classes:
@@ -722,6 +800,7 @@ def multilabel_soft_margin_loss(
     the same shape; ``weight`` broadcasting to the input (usually ``(C,)``) → a scalar, or
     ``(N,)`` with ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "multilabel_soft_margin_loss"
     _check_reduction(reduction, fn)
     if input.ndim < 1:
@@ -750,7 +829,9 @@ def poisson_nll_loss(
     target: Any,
     log_input: bool = True,
     full: bool = False,
+    size_average: bool | None = None,
     eps: float = 1e-8,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of counts ``y ~ Poisson(λ)``: ``e^x - y x`` for
@@ -760,6 +841,7 @@ def poisson_nll_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "poisson_nll_loss"
     _check_reduction(reduction, fn)
     y = _float_target(target, input, fn)
@@ -834,6 +916,8 @@ def triplet_margin_loss(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Triplet loss ``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the
@@ -843,6 +927,7 @@ def triplet_margin_loss(
     Shapes: ``anchor``, ``positive``, ``negative`` ``(N, D)`` (or ``(D,)``; the same number
     of dims, broadcasting) → a scalar, or ``(N,)`` with ``reduction="none"``.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "triplet_margin_loss"
     if margin <= 0:
         raise ValueError(f"{fn}: margin must be greater than 0, got {margin}")

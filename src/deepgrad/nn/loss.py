@@ -8,13 +8,17 @@ from typing import Any
 
 from .. import functional as F
 from ..functional import loss as L
+from ..functional.reduction import resolve as legacy_reduction
 from ..tensor import Tensor
 from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(
                 f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', "
@@ -30,48 +34,61 @@ class MSELoss(_Loss):
     """Mean squared error ``mean((x - y)²)`` — for regression."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.mse_loss(input, target, self.reduction)
+        return L.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """Mean absolute error ``mean|x - y|`` (MAE) — for regression, robust to outliers."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.l1_loss(input, target, self.reduction)
+        return L.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
     """Quadratic near zero, linear beyond ``delta``."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.huber_loss(input, target, self.reduction, self.delta)
+        return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (after a sigmoid)."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.binary_cross_entropy(input, target, self.weight, self.reduction)
+        return L.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid + binary cross-entropy on raw scores, in one stable expression."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        pos_weight: Any = None,
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.binary_cross_entropy_with_logits(
-            input, target, self.weight, self.reduction, self.pos_weight
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
 
 
@@ -82,16 +99,23 @@ class CrossEntropyLoss(_Loss):
     def __init__(
         self,
         weight: Any = None,
+        size_average: bool | None = None,
         ignore_index: int = -100,
+        reduce: bool | None = None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.cross_entropy(
-            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
         )
 
 
@@ -99,37 +123,57 @@ class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (after ``LogSoftmax``)."""
 
     def __init__(
-        self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
     ) -> None:
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.ignore_index = weight, ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+        return L.nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
 
 class KLDivLoss(_Loss):
     """KL divergence ``Σ y (log y - input)``, ``input`` being log-probabilities."""
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+    def __init__(
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        log_target: bool = False,
+    ) -> None:
         Module.__init__(self)
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none", "batchmean"):
             raise ValueError(f"KLDivLoss: unknown reduction {reduction!r}")
         self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.kl_div(input, target, self.reduction, self.log_target)
+        return L.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class SmoothL1Loss(_Loss):
     """``½ d² / beta`` for ``|d| < beta``, ``|d| - ½ beta`` beyond (``d = input - target``)."""
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.smooth_l1_loss(input, target, self.reduction, self.beta)
+        return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class MultiMarginLoss(_Loss):
@@ -137,9 +181,15 @@ class MultiMarginLoss(_Loss):
     ``(N, C)`` against integer labels ``(N,)``; ``p`` is 1 or 2."""
 
     def __init__(
-        self, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean"
+        self,
+        p: int = 1,
+        margin: float = 1.0,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
     ) -> None:
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         if isinstance(p, bool) or p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
         if weight is not None and getattr(weight, "ndim", 1) != 1:
@@ -149,60 +199,88 @@ class MultiMarginLoss(_Loss):
         self.p, self.margin, self.weight = p, margin, weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+        return L.multi_margin_loss(
+            input, target, self.p, self.margin, self.weight, reduction=self.reduction
+        )
 
 
 class HingeEmbeddingLoss(_Loss):
     """``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1``."""
 
-    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        margin: float = 1.0,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.hinge_embedding_loss(input, target, self.margin, self.reduction)
+        return L.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
 
 
 class MarginRankingLoss(_Loss):
     """``max(0, -y (x₁ - x₂) + margin)``: called as ``loss(input1, input2, target)``."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        margin: float = 0.0,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
-        return L.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+        return L.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
 
 
 class CosineEmbeddingLoss(_Loss):
     """``1 - cos(x₁, x₂)`` where ``y = 1``, ``max(0, cos(x₁, x₂) - margin)`` where ``y = -1``:
     called as ``loss(input1, input2, target)``."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        margin: float = 0.0,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
-        return L.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+        return L.cosine_embedding_loss(
+            input1, input2, target, self.margin, reduction=self.reduction
+        )
 
 
 class SoftMarginLoss(_Loss):
     """Logistic loss ``log(1 + e^(-y x))`` for labels ``y = ±1``."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.soft_margin_loss(input, target, self.reduction)
+        return L.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_Loss):
     """Per-class logistic loss of scores ``(N, C)`` against 0/1 targets ``(N, C)``, averaged
     over the classes (optionally weighted)."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return L.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+        return L.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
 
 
 class PoissonNLLLoss(_Loss):
@@ -213,15 +291,17 @@ class PoissonNLLLoss(_Loss):
         self,
         log_input: bool = True,
         full: bool = False,
+        size_average: bool | None = None,
         eps: float = 1e-8,
+        reduce: bool | None = None,
         reduction: str = "mean",
     ) -> None:
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.poisson_nll_loss(
-            input, target, self.log_input, self.full, self.eps, self.reduction
+            input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction
         )
 
 
@@ -230,7 +310,7 @@ class GaussianNLLLoss(_Loss):
     ``loss(input, target, var)``."""
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full, self.eps = full, eps
 
     def forward(self, input: Tensor, target: Any, var: Any) -> Tensor:  # noqa: A002
@@ -247,16 +327,25 @@ class TripletMarginLoss(_Loss):
         p: float = 2.0,
         eps: float = 1e-6,
         swap: bool = False,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
         reduction: str = "mean",
     ) -> None:
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         if margin <= 0:
             raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return L.triplet_margin_loss(
-            anchor, positive, negative, self.margin, self.p, self.eps, self.swap, self.reduction
+            anchor,
+            positive,
+            negative,
+            self.margin,
+            self.p,
+            self.eps,
+            self.swap,
+            reduction=self.reduction,
         )
 
 
