@@ -335,6 +335,7 @@ from .pooling import (
     max_pool2d,
     max_pool3d,
 )
+from .pool_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .upsample import interpolate

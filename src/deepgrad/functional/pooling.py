@@ -43,6 +43,7 @@ from ..threads import parallel_chunks
 from .arguments import IntTuple, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
 from .linalg import matmul
+from .pool_indices import window_argmax
 from .reduce import mean
 from .shape import reshape
 
@@ -245,7 +246,8 @@ def max_pool2d(
     padding: IntTuple = 0,
     dilation: IntTuple = 1,
     ceil_mode: bool = False,
-) -> Tensor:
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """2-D max pooling: ``y[n, c, i, j] = max_{p,q} xpad[n, c, i·sh + p·dh, j·sw + q·dw]``
     (padding with -∞).
 
@@ -256,15 +258,19 @@ def max_pool2d(
     stride : defaults to ``kernel_size``
     padding : at most half the kernel extent; ``dilation`` spaces the window's taps;
     ceil_mode : round the output size up (windows may run past the bottom/right border)
+    return_indices : also return where each maximum is (:mod:`.pool_indices`), as PyTorch
 
     Returns
     -------
-    ``(N, C, Ho, Wo)``.
+    ``(N, C, Ho, Wo)``, or ``(y, indices)`` with int64 ``indices (N, C, Ho, Wo)``: the flat
+    position ``h·W + w`` in the input plane of each window's first maximum.
     """
     fn = "max_pool2d"
     _check_input(x, fn)
     if x.ndim == 3:
-        return unbatched(max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode)
+        return unbatched(
+            max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        )
     k = int_tuple(kernel_size, 2, "kernel_size", fn)
     s = k if stride is None else int_tuple(stride, 2, "stride", fn)
     p = int_tuple(padding, 2, "padding", fn)
@@ -274,7 +280,10 @@ def max_pool2d(
             f"{fn}: kernel_size, stride and dilation must be positive and padding non-negative, "
             f"got kernel_size={k}, stride={s}, padding={p}, dilation={d}"
         )
-    return MaxPool2dFunction(_PoolGeom(x.shape, k, s, p, d, ceil_mode, fn))(x)
+    y = MaxPool2dFunction(_PoolGeom(x.shape, k, s, p, d, ceil_mode, fn))(x)
+    if not return_indices:
+        return y
+    return y, Tensor._from_op(window_argmax(x._data, y._data, k, s, p, d), None, 0)
 
 
 def max_pool1d(
@@ -284,17 +293,26 @@ def max_pool1d(
     padding: int = 0,
     dilation: int = 1,
     ceil_mode: bool = False,
-) -> Tensor:
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """1-D max pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``, or unbatched
-    ``(C, L)`` → ``(C, Lo)``."""
+    ``(C, L)`` → ``(C, Lo)``; with ``return_indices`` also the int64 position ``l`` of each
+    window's first maximum ``(N, C, Lo)``, as PyTorch."""
     _check_1d(x, "max_pool1d")
     if x.ndim == 2:
-        return unbatched(max_pool1d, x, kernel_size, stride, padding, dilation, ceil_mode)
+        return unbatched(
+            max_pool1d, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        )
     N, C, L = x.shape
     k = int_tuple(kernel_size, 1, "kernel_size", "max_pool1d")[0]
     s = k if stride is None else int_tuple(stride, 1, "stride", "max_pool1d")[0]
     y = max_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), (1, dilation), ceil_mode)
-    return reshape(y, (N, C, y.shape[-1]))
+    y = reshape(y, (N, C, y.shape[-1]))
+    if not return_indices:
+        return y
+    p = int_tuple(padding, 1, "padding", "max_pool1d")
+    d = int_tuple(dilation, 1, "dilation", "max_pool1d")
+    return y, Tensor._from_op(window_argmax(x._data, y._data, (k,), (s,), p, d), None, 0)
 
 
 def _check_1d(x: Tensor, fn: str) -> None:
@@ -689,24 +707,25 @@ def max_pool3d(
     dilation: IntTuple = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """3-D max pooling (PyTorch's ``F.max_pool3d``): ``y[n, c, t, i, j] = max over the
     window of xpad[n, c, t·sd + a·dd, i·sh + p·dh, j·sw + q·dw]`` (padding with -∞).
 
     A box maximum is a maximum over depth of maxima over (H, W), so this is
     :func:`max_pool2d` twice; the gradient goes to the first maximum in (depth, row, column)
     order, as PyTorch's. Shapes: ``(N, C, D, H, W)`` or ``(C, D, H, W)`` →
-    ``(N, C, Do, Ho, Wo)`` (sizes as :func:`max_pool2d` per axis). ``return_indices`` is not
-    supported (a clear error)."""
+    ``(N, C, Do, Ho, Wo)`` (sizes as :func:`max_pool2d` per axis). ``return_indices`` also
+    returns the int64 flat position ``(d·H + h)·W + w`` of each box's first maximum."""
     fn = "max_pool3d"
-    if return_indices:
-        raise NotImplementedError(f"{fn}: return_indices=True is not supported by deepgrad")
     k, s, p, d = _pool3d_args(x, kernel_size, stride, padding, dilation, fn)
     if x.ndim == 4:
-        return unbatched(max_pool3d, x, k, s, p, d, ceil_mode)
+        return unbatched(max_pool3d, x, k, s, p, d, ceil_mode, return_indices)
     hw = (k[1:], s[1:], p[1:], d[1:], ceil_mode)
     depth = ((k[0], 1), (s[0], 1), (p[0], 0), (d[0], 1), ceil_mode)
-    return _separable(x, max_pool2d, hw, depth, fn)
+    y = _separable(x, max_pool2d, hw, depth, fn)
+    if not return_indices:
+        return y
+    return y, Tensor._from_op(window_argmax(x._data, y._data, k, s, p, d), None, 0)
 
 
 def avg_pool3d(

@@ -116,6 +116,9 @@ from .pooling import (
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
 )
 from .positional import LearnedPositionalEncoding, SinusoidalPositionalEncoding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell

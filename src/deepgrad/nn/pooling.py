@@ -37,6 +37,7 @@ class _MaxPoolNd(Module):
         stride: IntPair | None = None,
         padding: IntPair = 0,
         dilation: IntPair = 1,
+        return_indices: bool = False,
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
@@ -44,13 +45,14 @@ class _MaxPoolNd(Module):
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
         self.dilation = dilation
+        self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
     _fn: Any
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         return _run(self, self._fn, x, self.kernel_size, self.stride, self.padding,
-                    self.dilation, self.ceil_mode)  # fmt: skip
+                    self.dilation, self.ceil_mode, self.return_indices)  # fmt: skip
 
     def _short(self) -> str:
         return f"{type(self).__name__}(kernel_size={self.kernel_size})"
@@ -63,7 +65,9 @@ class _MaxPoolNd(Module):
 class MaxPool2d(_MaxPoolNd):
     """Max over each ``kernel_size`` window: ``(N, C, H, W)`` → ``(N, C, Ho, Wo)`` with
     ``Ho = ⌊(H + 2·padding - dilation·(k-1) - 1) / stride⌋ + 1`` (⌈…⌉ with ``ceil_mode``).
-    The gradient goes to each window's maximum (the first one on ties).
+    The gradient goes to each window's maximum (the first one on ties). Arguments in
+    PyTorch's order: ``return_indices`` (also return the flat position ``h·W + w`` of each
+    maximum, for :class:`MaxUnpool2d`) comes before ``ceil_mode``.
 
     >>> import deepgrad as dg
     >>> dg.nn.MaxPool2d(2)(dg.zeros(8, 16, 28, 28)).shape
@@ -240,22 +244,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 class MaxPool3d(_MaxPoolNd):
     """Max over each ``kernel_size`` box: ``(N, C, D, H, W)`` → ``(N, C, Do, Ho, Wo)`` (or
     unbatched ``(C, D, H, W)``), sizes as :class:`MaxPool2d` per axis. Arguments in
-    PyTorch's order (``return_indices`` before ``ceil_mode``); ``return_indices=True`` is not
-    supported (a clear error)."""
-
-    def __init__(
-        self,
-        kernel_size: IntPair,
-        stride: IntPair | None = None,
-        padding: IntPair = 0,
-        dilation: IntPair = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        if return_indices:
-            raise NotImplementedError("MaxPool3d: return_indices=True is not supported by deepgrad")
-        super().__init__(kernel_size, stride, padding, dilation, ceil_mode)
-        self.return_indices = return_indices
+    PyTorch's order (``return_indices`` before ``ceil_mode``)."""
 
     _fn = staticmethod(F.max_pool3d)
 
@@ -291,3 +280,55 @@ class AvgPool3d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _MaxUnpoolNd(Module):
+    """Inverse of max pooling (PyTorch's ``nn.MaxUnpool1d/2d/3d``): ``forward(input, indices,
+    output_size=None)`` puts each value at the index its ``MaxPool(return_indices=True)``
+    returned, zeros elsewhere (:mod:`deepgrad.functional.pool_indices`)."""
+
+    _fn: Any
+
+    def __init__(
+        self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return _run(self, self._fn, input, indices, self.kernel_size, self.stride,
+                    self.padding, output_size)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"{type(self).__name__}(kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """``(N, C, Lo)`` values and indices → ``(N, C, L)``, ``L = (Lo - 1)·stride -
+    2·padding + kernel_size`` (or ``output_size``).
+
+    >>> import deepgrad as dg
+    >>> pool, unpool = dg.nn.MaxPool1d(2, return_indices=True), dg.nn.MaxUnpool1d(2)
+    >>> unpool(*pool(dg.tensor([[[1.0, 3.0, 2.0, 0.0]]]))).tolist()
+    [[[0.0, 3.0, 2.0, 0.0]]]
+    """
+
+    _fn = staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """``(N, C, Ho, Wo)`` values and indices → ``(N, C, H, W)`` (sizes as
+    :class:`MaxUnpool1d` per axis)."""
+
+    _fn = staticmethod(F.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """``(N, C, Do, Ho, Wo)`` values and indices → ``(N, C, D, H, W)``."""
+
+    _fn = staticmethod(F.max_unpool3d)

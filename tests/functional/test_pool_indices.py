@@ -1,0 +1,87 @@
+"""``max_pool1d/2d/3d(return_indices=True)`` and ``max_unpool1d/2d/3d`` against PyTorch."""
+
+from __future__ import annotations
+
+import deepgrad.nn.functional as F
+import numpy as np
+import pytest
+import torch
+
+import deepgrad as dg
+from deepgrad import nn
+
+CASES = [  # (nd, shape, kernel, stride, padding, dilation, ceil_mode)
+    (1, (2, 3, 9), 3, 2, 1, 1, False),
+    (1, (2, 3, 10), 2, None, 0, 2, True),
+    (2, (2, 3, 7, 8), 2, None, 0, 1, False),
+    (2, (2, 2, 9, 7), 3, 2, 1, 1, True),
+    (2, (1, 2, 8, 8), (3, 2), (2, 1), (1, 1), (1, 2), False),
+    (3, (2, 2, 5, 6, 5), 2, None, 0, 1, False),
+    (3, (1, 2, 6, 5, 7), 3, 2, 1, 1, True),
+]
+
+
+def _data(shape, ties: bool) -> np.ndarray:
+    rng = np.random.default_rng(len(shape))
+    x = rng.standard_normal(shape)
+    return np.round(x) if ties else x  # rounding makes many ties
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("case", CASES)
+def test_indices_match_torch(case, ties) -> None:
+    nd, shape, k, s, p, d, ceil = case
+    x = _data(shape, ties)
+    name = f"max_pool{nd}d"
+    y, i = getattr(F, name)(dg.tensor(x), k, s, p, d, ceil, True)
+    ty, ti = getattr(torch.nn.functional, name)(torch.tensor(x), k, s, p, d, ceil, True)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    assert i.dtype == np.int64
+    module = getattr(nn, f"MaxPool{nd}d")(k, s, p, d, True, ceil)  # torch's positions
+    my, mi = module(dg.tensor(x[0]))  # unbatched
+    np.testing.assert_array_equal(mi.numpy(), ti.numpy()[0])
+
+
+def test_indices_with_nan_and_minus_infinity_match_torch() -> None:
+    x = np.full((1, 1, 4, 4), -np.inf)
+    x[0, 0, 0, 1] = np.nan
+    x[0, 0, 3, 3] = 1.0
+    y, i = F.max_pool2d(dg.tensor(x), 3, 1, 1, return_indices=True)
+    ty, ti = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 1, 1, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_unpool_matches_torch_with_gradient(case) -> None:
+    nd, shape, k, s, p, d, ceil = case
+    if d not in (1, (1, 1)) or ceil:
+        pytest.skip("PyTorch's default unpool size assumes dilation 1 and floor mode")
+    x = _data(shape, False)
+    y, i = getattr(F, f"max_pool{nd}d")(dg.tensor(x), k, s, p, return_indices=True)
+    ty, ti = getattr(torch.nn.functional, f"max_pool{nd}d")(
+        torch.tensor(x), k, s, p, return_indices=True
+    )
+    yd = dg.tensor(y.numpy(), requires_grad=True)
+    yt = torch.tensor(ty.numpy(), requires_grad=True)
+    out = getattr(F, f"max_unpool{nd}d")(yd, i, k, s, p, output_size=shape[2:])
+    tout = getattr(torch.nn.functional, f"max_unpool{nd}d")(yt, ti, k, s, p, output_size=shape[2:])
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    w = np.random.default_rng(0).standard_normal(out.shape)
+    (out * dg.tensor(w)).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(yd.grad.numpy(), yt.grad.numpy(), rtol=1e-12)
+    module = getattr(nn, f"MaxUnpool{nd}d")(k, s, p)
+    np.testing.assert_array_equal(module(y, i, shape[2:]).numpy(), tout.detach().numpy())
+
+
+def test_unpool_gradcheck_and_errors() -> None:
+    x = np.random.default_rng(1).standard_normal((1, 2, 4, 4))
+    y, i = F.max_pool2d(dg.tensor(x), 2, return_indices=True)
+    yd = dg.tensor(y.numpy(), requires_grad=True)
+    assert dg.gradcheck(lambda a: F.max_unpool2d(a, i, 2), (yd,))
+    with pytest.raises(ValueError, match="indices must be integers"):
+        F.max_unpool2d(y, dg.tensor(i.numpy()[..., :1]), 2)
+    with pytest.raises(ValueError, match="output_size"):
+        F.max_unpool2d(y, i, 2, output_size=(9, 9))
