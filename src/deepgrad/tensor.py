@@ -791,12 +791,12 @@ class Tensor:
         return F.tanh(self)
 
     @torch_names
-    def softmax(self, dim: int = -1) -> Tensor:
-        return F.softmax(self, dim)
+    def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor:
+        return F.softmax(self, dim, dtype=dtype)
 
     @torch_names
-    def log_softmax(self, dim: int = -1) -> Tensor:
-        return F.log_softmax(self, dim)
+    def log_softmax(self, dim: int = -1, dtype: Any = None) -> Tensor:
+        return F.log_softmax(self, dim, dtype=dtype)
 
     def matmul(self, other: Any) -> Tensor:
         return F.matmul(self, other)

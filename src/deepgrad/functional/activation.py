@@ -31,12 +31,17 @@ threshold      x if x > t else v                            1[x > t]
 ``relu``, ``sigmoid`` and ``tanh`` (the hot activations) compute a first-order backward directly
 on arrays, in one pass; under ``create_graph=True`` the same derivative is built from
 differentiable operations, so higher-order gradients work.
+
+PyTorch's ``inplace=`` is accepted and has no effect: the result is a new tensor, the input
+is left as it was (as the modules' ``inplace``; README, "What differs, on purpose").
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+import numpy
 
 from .. import backend
 from .._names import torch_names
@@ -96,7 +101,7 @@ class ReLU(Function):
         return Tensor._from_op(g * (y > 0), None, 0)  # one pass, no float copy of the mask
 
 
-def relu(x: Tensor) -> Tensor:
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit ``max(x, 0)``."""
     return ReLU()(x)
 
@@ -113,7 +118,7 @@ class LeakyReLU(Function):
         return gy * _mask(backend.xp.where(x > 0, 1.0, self.slope), gy)
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for positive inputs, ``negative_slope · x`` otherwise."""
     return LeakyReLU(negative_slope)(x)
 
@@ -133,7 +138,7 @@ class ELU(Function):
         return where(pos, gy, gy * (self.output() + self.alpha))
 
 
-def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha (eˣ - 1)``."""
     return ELU(alpha)(x)
 
@@ -279,9 +284,21 @@ class Softmax(Function):
 
 
 @torch_names
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``dim``."""
+def softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``dim``; ``dtype`` casts ``x`` first,
+    as PyTorch (``_stacklevel`` is PyTorch's, unused)."""
+    x = _cast(x, dtype, "softmax")
     return Softmax(_check_axis(x, dim, "softmax"))(x)
+
+
+def _cast(x: Tensor, dtype: Any, fn: str) -> Tensor:
+    """``x`` in the floating ``dtype`` (a recorded cast), or ``x`` itself for ``None``."""
+    if dtype is None:
+        return x
+    dt = numpy.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{fn}: dtype must be a floating dtype, got {dt}")
+    return x if x.dtype == dt else x.to(dt)
 
 
 class LogSoftmax(Function):
@@ -302,8 +319,10 @@ class LogSoftmax(Function):
 
 
 @torch_names
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """``x - logsumexp(x)`` along ``dim``: log-probabilities without overflow."""
+def log_softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``: log-probabilities without overflow; ``dtype``
+    casts ``x`` first, as PyTorch."""
+    x = _cast(x, dtype, "log_softmax")
     return LogSoftmax(_check_axis(x, dim, "log_softmax"))(x)
 
 
@@ -335,7 +354,7 @@ class SiLU(Function):
         return _const(gy._data * s * (1 + xd * (1 - s)))
 
 
-def silu(x: Tensor) -> Tensor:
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish): ``silu(x) = x σ(x)``, ``σ`` the logistic function.
 
     Derivative ``σ(x) (1 + x (1 - σ(x)))``. Shapes: any → the same.
@@ -357,7 +376,7 @@ class Mish(Function):
         return _const(gy._data * (t + xd * _sigmoid(xd) * (1 - t * t)))
 
 
-def mish(x: Tensor) -> Tensor:
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
     """Mish: ``mish(x) = x tanh(softplus(x))`` (softplus computed without overflow).
 
     Derivative ``t + x σ(x) (1 - t²)`` with ``t = tanh(softplus(x))``. Shapes: any → the same.
@@ -370,7 +389,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(x: Tensor) -> Tensor:
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
     """Scaled exponential linear unit:
     ``selu(x) = scale · (x if x > 0 else alpha (eˣ - 1))`` with ``alpha ≈ 1.6733`` and
     ``scale ≈ 1.0507`` (:data:`SELU_ALPHA`, :data:`SELU_SCALE`), i.e. ``scale · elu(x, alpha)``.
@@ -396,7 +415,7 @@ class CELU(Function):
         return where(pos, gy, gy * (self.output() * (1.0 / self.alpha) + 1.0))
 
 
-def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Continuously differentiable ELU:
     ``celu(x) = max(0, x) + min(0, alpha (e^(x/alpha) - 1))``.
 
@@ -455,7 +474,9 @@ class Hardtanh(Function):
         return gy * _mask((x > self.lo) & (x < self.hi), gy)
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(
+    x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
     """``hardtanh(x) = min(max(x, min_val), max_val)``; the gradient is 1 strictly inside
     ``(min_val, max_val)`` and 0 elsewhere, at the bounds included (PyTorch's).
 
@@ -468,7 +489,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     return Hardtanh(min_val, max_val)(x)
 
 
-def relu6(x: Tensor) -> Tensor:
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
     """``relu6(x) = min(max(x, 0), 6)`` (:func:`hardtanh` on ``[0, 6]``: gradient 0 at 0 and 6).
 
     Shapes: any → the same.
@@ -485,7 +506,7 @@ class Hardsigmoid(Function):
         return gy * _mask((x > -3) & (x < 3), gy) * (1.0 / 6.0)
 
 
-def hardsigmoid(x: Tensor) -> Tensor:
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
     """Piecewise-linear sigmoid: ``hardsigmoid(x) = min(max(x + 3, 0), 6) / 6``; gradient
     ``1/6`` for ``-3 < x < 3``, else 0.
 
@@ -505,7 +526,7 @@ class Hardswish(Function):
         return gy * local
 
 
-def hardswish(x: Tensor) -> Tensor:
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
     """``hardswish(x) = x · min(max(x + 3, 0), 6) / 6`` (MobileNetV3).
 
     Derivative (PyTorch's, at the kinks too): 0 for ``x ≤ -3``, ``x/3 + 1/2`` for
@@ -531,9 +552,11 @@ def tanhshrink(x: Tensor) -> Tensor:
 
 
 @torch_names
-def softmin(x: Tensor, dim: int = -1) -> Tensor:
+def softmin(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """``softmin(x) = softmax(-x)`` along ``dim`` (default the last, as :func:`softmax`):
-    ``e^(-x_i) / Σ_j e^(-x_j)``. Shapes: any → the same (a 0-d input gives 1)."""
+    ``e^(-x_i) / Σ_j e^(-x_j)``; ``dtype`` casts ``x`` first. Shapes: any → the same (a 0-d
+    input gives 1)."""
+    x = _cast(x, dtype, "softmin")
     return Softmax(_check_axis(x, dim, "softmin"))(-x)
 
 
@@ -548,7 +571,7 @@ class Threshold(Function):
         return gy * _mask(self.inputs[0]._data > self.threshold, gy)
 
 
-def threshold(x: Tensor, threshold: float, value: float) -> Tensor:
+def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """``threshold(x) = x if x > threshold else value``; gradient ``1[x > threshold]``.
 
     Shapes: any → the same.

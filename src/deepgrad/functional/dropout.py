@@ -66,7 +66,7 @@ class Dropout(Function):
         return gy * Tensor._from_op(self.mask, None, 0)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: in training, each element is zeroed with probability ``p`` and the
     rest are multiplied by ``1 / (1 - p)``; otherwise ``x`` is returned unchanged.
 
@@ -80,7 +80,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return Dropout(dropout_mask(x.shape, p, x.dtype))(x)
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout (spatial dropout): zero whole feature maps ``x[n, c]`` with probability
     ``p`` and scale the kept ones by ``1 / (1 - p)``.
 

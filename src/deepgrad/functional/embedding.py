@@ -99,13 +99,15 @@ def embedding(
     max_norm: float | None = None,
     norm_type: float = 2.0,
     scale_grad_by_freq: bool = False,
+    sparse: bool = False,
 ) -> Tensor:
     """Look up rows: ``indices (*)`` integers in ``[0, num_embeddings)`` and
     ``weight (num_embeddings, D)`` give ``(*, D)``. ``padding_idx`` (may be negative) names a
     row that receives no gradient. As PyTorch: ``max_norm`` first rescales, in place, each
     looked-up row whose ``norm_type``-norm exceeds it to that norm
     (``w_v ← w_v · max_norm / (‖w_v‖ + 1e-7)``); ``scale_grad_by_freq`` divides each row's
-    gradient by how often its index occurs in ``indices``."""
+    gradient by how often its index occurs in ``indices``. ``sparse`` is accepted: the
+    gradient is dense (the same numbers as PyTorch's sparse one)."""
     xp = backend.xp
     idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]

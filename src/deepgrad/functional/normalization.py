@@ -563,13 +563,20 @@ def _broadcast_shape(fn: str, *tensors: Tensor) -> tuple[int, ...]:
 
 
 @torch_names
-def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+def normalize(
+    x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
+) -> Tensor:
     """``x`` divided by its ``p``-norm along ``dim``: ``y = x / max(‖x‖_p, eps)`` (PyTorch's
     ``F.normalize``; rows of ``(N, D)`` by default). The gradient through the clamp is 0
-    where ``‖x‖_p < eps``.
+    where ``‖x‖_p < eps``. PyTorch's ``out=`` is refused (use the returned tensor).
 
     Shapes: any with ``ndim ≥ 1`` (``dim`` in range) → the same.
     """
+    if out is not None:
+        raise TypeError(
+            "normalize: out= is not supported by deepgrad (results are new tensors); "
+            "assign the result instead: y = F.normalize(x, p, dim)"
+        )
     if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
         raise ValueError(f"normalize: dim {dim} is out of range for a tensor with {x.ndim} dims")
     denom = clip(norm(x, p, dim, keepdim=True), eps, None)

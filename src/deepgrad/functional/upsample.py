@@ -56,6 +56,8 @@ def interpolate(
     scale_factor: float | Sequence[float] | None = None,
     mode: str = "nearest",
     align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
 ) -> Tensor:
     """Resize ``x (N, C, L)`` or ``(N, C, H, W)`` to ``size`` or by ``scale_factor``.
 
@@ -66,6 +68,9 @@ def interpolate(
     mode : ``"nearest"``, ``"linear"`` (3-D input) or ``"bilinear"`` (4-D input)
     align_corners : for linear modes: map the corner pixels' centres onto each other
         (``True``) or the corners' edges (``False``, the default)
+    recompute_scale_factor : with ``scale_factor``, ``True`` maps coordinates by the
+        output/input size ratio instead of ``scale_factor`` itself (PyTorch's meaning)
+    antialias : PyTorch's anti-aliased downsampling; ``True`` is refused (not implemented)
 
     Returns
     -------
@@ -85,6 +90,15 @@ def interpolate(
     if mode == "nearest" and align_corners is not None:
         raise ValueError(f"{fn}: align_corners can only be set with a linear mode")
     align = bool(align_corners)
+    if antialias:
+        raise NotImplementedError(
+            f"{fn}: antialias=True is not implemented in deepgrad; leave it False (it changes "
+            "only downsampling in the bilinear/bicubic modes)"
+        )
+    if recompute_scale_factor and size is not None:
+        raise ValueError(
+            f"{fn}: recompute_scale_factor is not meaningful with an explicit size (as PyTorch)"
+        )
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{fn}: give exactly one of size and scale_factor")
     in_sizes = x.shape[2:]
@@ -101,6 +115,8 @@ def interpolate(
         if len(factors) != nd or min(factors) <= 0:  # type: ignore[type-var]
             raise ValueError(f"{fn}: expected {nd} positive scale factor(s), got {scale_factor!r}")
         sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))  # type: ignore[operator]
+        if recompute_scale_factor:
+            factors = (None,) * nd  # map by the sizes, as an explicit size does
     if len(sizes) != nd or min(sizes) < 1:
         raise ValueError(f"{fn}: expected {nd} positive output size(s), got {sizes}")
 

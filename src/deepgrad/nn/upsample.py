@@ -11,12 +11,13 @@ from .module import Module
 
 class Upsample(Module):
     """Resize ``(N, C, H, W)`` (or ``(N, C, L)``) to ``size`` or by ``scale_factor`` with
-    :func:`deepgrad.functional.interpolate` (``mode`` ``"nearest"``, ``"bilinear"`` or
-    ``"linear"``; ``align_corners`` for the linear modes). No parameters.
+        :func:`deepgrad.functional.interpolate` (``mode`` ``"nearest"``, ``"bilinear"`` or
+        ``"linear"``; ``align_corners`` for the linear modes; ``recompute_scale_factor`` as
+    PyTorch's). No parameters.
 
-    >>> import deepgrad as dg
-    >>> dg.nn.Upsample(scale_factor=2, mode="bilinear")(dg.zeros(1, 3, 4, 4)).shape
-    (1, 3, 8, 8)
+        >>> import deepgrad as dg
+        >>> dg.nn.Upsample(scale_factor=2, mode="bilinear")(dg.zeros(1, 3, 4, 4)).shape
+        (1, 3, 8, 8)
     """
 
     def __init__(
@@ -25,6 +26,7 @@ class Upsample(Module):
         scale_factor: float | Sequence[float] | None = None,
         mode: str = "nearest",
         align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
     ) -> None:
         super().__init__()
         if (size is None) == (scale_factor is None):
@@ -33,10 +35,12 @@ class Upsample(Module):
         self.scale_factor = scale_factor
         self.mode = mode
         self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, x: Tensor) -> Tensor:
         try:
-            return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners)
+            return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                                 self.recompute_scale_factor)  # fmt: skip
         except ValueError as e:
             raise ValueError(f"Upsample(mode={self.mode!r}): {e}") from None
 
