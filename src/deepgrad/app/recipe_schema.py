@@ -795,6 +795,10 @@ def _annotation_check(param: inspect.Parameter) -> tuple[str, Callable[[Any], bo
     return " or ".join(words), lambda v: any(t(v) for t in tests)
 
 
+#: constructor arguments a recipe may give but that error messages do not list
+DEPRECATED_OPTIONS = ("size_average", "reduce")
+
+
 def check_options(
     what: str,
     cls: Any,
@@ -815,6 +819,8 @@ def check_options(
     params = {n: p for n, p in sig.parameters.items() if n not in skip}
     var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
     named = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    # PyTorch's deprecated loss flags are accepted but not offered
+    named = [n for n in named if n not in DEPRECATED_OPTIONS]
     for key in options:
         if key not in params and not var_kw:
             raise RecipeError(
