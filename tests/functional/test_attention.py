@@ -144,12 +144,12 @@ def test_sdpa_errors():
 
 
 # ---- MultiheadAttention vs PyTorch ------------------------------------------------------------------
-def _pair(torch, e, h, **kw):
-    theirs = torch.nn.MultiheadAttention(e, h, **kw)
+def _pair(torch, e, h, *args, **kw):
+    theirs = torch.nn.MultiheadAttention(e, h, *args, **kw)
     with torch.no_grad():
         for p in theirs.parameters():
             p.normal_(0, 0.3)
-    ours = nn.MultiheadAttention(e, h, **kw)
+    ours = nn.MultiheadAttention(e, h, *args, **kw)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
@@ -227,6 +227,24 @@ def test_mha_cross_attention_kdim_vdim_and_no_bias(torch, rng):
     assert "in_proj_bias" not in ours.state_dict()
     _compare_mha(torch, rng, ours, theirs, [(4, 2, 8), (6, 2, 8), (6, 2, 8)], False,
                  dict(need_weights=False))  # fmt: skip
+
+
+@pytest.mark.parametrize("bias_kv,zero_attn", [(True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_mha_add_bias_kv_and_zero_attn_match_torch(torch, rng, bias_kv, zero_attn, batch_first):
+    n, l_len, s_len, e, h = 3, 4, 5, 8, 2
+    # positionally, in PyTorch's order: dropout, bias, add_bias_kv, add_zero_attn, kdim, vdim
+    ours, theirs = _pair(torch, e, h, dropout=0.0, bias=True, add_bias_kv=bias_kv,
+                         add_zero_attn=zero_attn, batch_first=batch_first)  # fmt: skip
+    assert (ours.bias_k is not None) == bias_kv
+    kpm = np.zeros((n, s_len), bool)
+    kpm[0, 3:] = True
+    am = np.triu(np.ones((l_len, s_len), bool), 2)
+    kw = dict(key_padding_mask=kpm, attn_mask=am, average_attn_weights=False)
+    bf = (lambda a, b: (b, a, e)) if batch_first else (lambda a, b: (a, b, e))
+    _compare_mha(torch, rng, ours, theirs, [bf(l_len, n), bf(s_len, n), bf(s_len, n)], False, kw)
+    ours, theirs = _pair(torch, e, h, 0.0, True, bias_kv, zero_attn, None, None, batch_first)
+    _compare_mha(torch, rng, ours, theirs, [bf(l_len, n)], True, {})
 
 
 def test_mha_unbatched_input(torch, rng):

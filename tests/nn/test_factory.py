@@ -102,9 +102,7 @@ def test_embedding_sparse_weight_and_freeze() -> None:
         nn.Embedding(4, 2, _weight=w)
 
 
-def test_multihead_attention_refuses_bias_kv_and_zero_attn() -> None:
-    with pytest.raises(NotImplementedError, match="add_bias_kv"):
-        nn.MultiheadAttention(4, 2, 0.0, True, True)
-    with pytest.raises(NotImplementedError, match="add_zero_attn"):
-        nn.MultiheadAttention(4, 2, add_zero_attn=True)
-    assert nn.MultiheadAttention(4, 2, 0.0, True, False, False, None, None, True).batch_first
+def test_multihead_attention_takes_torchs_order() -> None:
+    mha = nn.MultiheadAttention(4, 2, 0.0, True, True, True, None, None, True)
+    assert mha.batch_first and mha.add_zero_attn and tuple(mha.bias_k.shape) == (1, 1, 4)
+    assert not nn.MultiheadAttention(4, 2, batch_first=False).batch_first

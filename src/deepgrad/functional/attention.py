@@ -503,6 +503,9 @@ def multi_head_attention_forward(
     dropout_p: float = 0.0,
     training: bool = True,
     batch_first: bool = False,
+    bias_k: Tensor | None = None,
+    bias_v: Tensor | None = None,
+    add_zero_attn: bool = False,
 ) -> tuple[Tensor, Tensor | None]:
     """Multi-head attention as in ``torch.nn.MultiheadAttention``:
 
@@ -517,6 +520,9 @@ def multi_head_attention_forward(
     Boolean masks: True = masked out; float masks are added to the scores.
     Returns ``(output like query, weights)``: weights ``(N, L, S)`` averaged over heads, or
     ``(N, H, L, S)`` with ``average_attn_weights=False``, or None when not ``need_weights``.
+    ``bias_k``/``bias_v`` ``(1, 1, E)`` append one learned key/value position and
+    ``add_zero_attn`` one zero position after the projections, as PyTorch's (the masks get an
+    unmasked column each; the weights then have ``S + 1`` or ``S + 2`` columns).
     """
     fn = "MultiheadAttention"
     e = out_proj_weight.shape[0]
@@ -549,7 +555,8 @@ def multi_head_attention_forward(
         )
     dt = query.dtype
     # ---- projections
-    self_attn = query is key and key is value and in_proj_weight is not None
+    extra = (bias_k is not None) or add_zero_attn
+    self_attn = query is key and key is value and in_proj_weight is not None and not extra
     if self_attn:
         qkv = linear(query, in_proj_weight, in_proj_bias)
         inputs: tuple = (qkv,)
@@ -592,6 +599,10 @@ def multi_head_attention_forward(
             )
         kp = kp.reshape(n, 1, 1, s_len)
         mask = kp if mask is None else mask + kp
+    if extra:
+        inputs, mask, s_len = _extra_positions(
+            inputs, mask, bias_k, bias_v, add_zero_attn, batch_first, n, s_len
+        )
     _check_p(dropout_p, fn)
     drop = None
     if training and dropout_p > 0:
@@ -610,6 +621,38 @@ def multi_head_attention_forward(
     elif not batched:
         w = reshape(w, (h, l_len, s_len))
     return y, w
+
+
+def _extra_positions(
+    inputs: tuple, mask: Any, bias_k: Tensor | None, bias_v: Tensor | None,
+    add_zero_attn: bool, batch_first: bool, n: int, s_len: int,
+) -> tuple[tuple, Any, int]:  # fmt: skip
+    """PyTorch's ``add_bias_kv`` and ``add_zero_attn``: the projected ``(q, k, v)`` with
+    ``bias_k``/``bias_v`` and then a zero position appended to the keys and values along the
+    sequence axis, the additive ``mask`` with an unmasked (zero) column for each, and the new
+    key length."""
+    q, k, v = inputs
+    ax = 1 if batch_first else 0
+    e_k, e_v = k.shape[-1], v.shape[-1]
+    shape_k = (n, 1, e_k) if batch_first else (1, n, e_k)
+    shape_v = (n, 1, e_v) if batch_first else (1, n, e_v)
+    added = 0
+    if bias_k is not None:
+        if bias_v is None:
+            raise ValueError("MultiheadAttention: bias_k and bias_v must be given together")
+        k = concat([k, broadcast_to(reshape(bias_k, (1, 1, e_k)), shape_k)], ax)
+        v = concat([v, broadcast_to(reshape(bias_v, (1, 1, e_v)), shape_v)], ax)
+        added += 1
+    if add_zero_attn:
+        xp = backend.xp
+        # (1, 1, E) zeros broadcast in the graph: no constant of the batch's size
+        k = concat([k, broadcast_to(_const(xp.zeros((1, 1, e_k), k.dtype)), shape_k)], ax)
+        v = concat([v, broadcast_to(_const(xp.zeros((1, 1, e_v), v.dtype)), shape_v)], ax)
+        added += 1
+    if mask is not None:
+        pad = backend.xp.zeros((*mask.shape[:-1], added), mask.dtype)
+        mask = backend.xp.concatenate([mask, pad], axis=-1)
+    return (q, k, v), mask, s_len + added
 
 
 def _arr(m: Any) -> Any:

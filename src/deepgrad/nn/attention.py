@@ -36,9 +36,11 @@ class MultiheadAttention(Module):
     ``average_attn_weights=False``; None when ``need_weights=False``). Dropout (probability
     ``dropout``) acts on the attention weights in training.
 
-    The constructor takes PyTorch's arguments in PyTorch's order; ``add_bias_kv=True`` and
-    ``add_zero_attn=True`` are refused (NotImplementedError), ``device``/``dtype`` are the
-    factory keywords (:mod:`deepgrad.nn.factory`).
+    The constructor takes PyTorch's arguments in PyTorch's order: ``add_bias_kv`` adds the
+    parameters ``bias_k``, ``bias_v`` ``(1, 1, E)`` (Xavier-normal), a learned key/value
+    position appended to every sequence; ``add_zero_attn`` appends a zero one (as PyTorch's;
+    the weights then have one column more each); ``device``/``dtype`` are the factory keywords
+    (:mod:`deepgrad.nn.factory`).
     """
 
     def __init__(
@@ -56,14 +58,6 @@ class MultiheadAttention(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        for flag, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
-            if value:
-                raise NotImplementedError(
-                    f"MultiheadAttention: {flag}=True is not implemented in deepgrad (PyTorch's "
-                    f"{flag} appends learned or zero key/value positions); leave it False. "
-                    "Its place in the argument list is PyTorch's, so a positional call means "
-                    "the same as in PyTorch"
-                )
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(
                 f"MultiheadAttention: embed_dim and num_heads must be positive, got "
@@ -101,6 +95,15 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(e, e, bias=bias)
+        self.bias_k: Parameter | None
+        self.bias_v: Parameter | None
+        if add_bias_kv:
+            self.bias_k = Parameter(xp.empty((1, 1, e), dt))
+            self.bias_v = Parameter(xp.empty((1, 1, e), dt))
+        else:
+            self.register_parameter("bias_k", None)
+            self.register_parameter("bias_v", None)
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -113,6 +116,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def forward(
         self,
@@ -145,6 +151,9 @@ class MultiheadAttention(Module):
             dropout_p=self.dropout,
             training=self.training,
             batch_first=self.batch_first,
+            bias_k=self.bias_k,
+            bias_v=self.bias_v,
+            add_zero_attn=self.add_zero_attn,
         )
 
     def extra_repr(self) -> str:
