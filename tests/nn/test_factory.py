@@ -67,10 +67,13 @@ def test_linear_takes_torchs_positions_and_keeps_its_extras_after() -> None:
     assert t.weight.dtype == torch.float64
 
 
-def test_lazy_layer_builds_in_the_constructors_dtype() -> None:
-    m = nn.Linear(None, 2, dtype=dg.float64)
-    m(dg.zeros(1, 3))
-    assert m.weight.dtype == np.float64
+def test_lazy_layer_builds_in_the_constructors_dtype_and_device() -> None:
+    m = nn.Linear(None, 2, device="cpu", dtype=dg.float64)
+    m(dg.zeros(1, 3, dtype=dg.float64))
+    assert m.weight.dtype == np.float64 and m.weight.device == "cpu"
+    c = nn.Conv2d(None, 2, 3, dtype=dg.float64)
+    c(dg.zeros(1, 4, 5, 5, dtype=dg.float64))
+    assert c.weight.dtype == np.float64 and c.bias.dtype == np.float64
 
 
 def test_bad_factory_arguments_are_clear_errors() -> None:
@@ -81,6 +84,8 @@ def test_bad_factory_arguments_are_clear_errors() -> None:
     if not dg.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             nn.Linear(3, 4, device="cuda")
+        with pytest.raises(RuntimeError, match=r"Linear\(device='cuda'\): CUDA is not"):
+            nn.Linear(None, 4, device="cuda")  # refused before a lazy layer builds
 
 
 def test_config_keeps_dtype_and_leaves_device_out() -> None:

@@ -148,6 +148,7 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
             else:
                 init.get(self._bias_init)(self.bias)
+        self._place_new_parameters()
 
     def _check(self, x: Tensor) -> None:
         nd = self._nd

@@ -7,9 +7,10 @@ deepgrad's own extras such as ``weight_init``) gets them handled here, in one pl
 - ``dtype`` (a floating dtype) is the default dtype while the constructor runs, so the
   parameters and floating buffers are created in it, from the same initialization draws as
   ``dg.set_default_dtype(dtype)`` followed by the plain constructor;
-- ``device`` is read as :class:`deepgrad.device` reads it before anything is built, and the
-  finished module is moved there as ``module.to(device)`` moves it (``"cpu"`` always;
-  ``"cuda"`` through CuPy, otherwise the same clear error as ``.to("cuda")``).
+- ``device`` is read as :class:`deepgrad.device` reads it before anything is built (``"cuda"``
+  without a usable CuPy raises the same clear error as ``.to("cuda")``), and the finished
+  module is moved there as ``module.to(device)`` moves it; a layer that creates its
+  parameters at its first call moves them then.
 
 >>> import deepgrad as dg
 >>> dg.nn.Linear(3, 4, dtype=dg.float64).weight.dtype
@@ -34,6 +35,8 @@ def read(device: Any, dtype: Any, where: str) -> tuple[devices.device | None, nu
     """``(device or None, floating dtype or None)`` from a constructor's factory keywords, or a
     clear error naming ``where`` (the layer)."""
     dev = None if device is None else devices.device(device)
+    if dev is not None and dev.type == "cuda" and backend.name() != "cupy":
+        devices.cuda_module(f"{where}(device={str(dev)!r})")  # the error .to("cuda") gives
     if dtype is None:
         return dev, None
     try:

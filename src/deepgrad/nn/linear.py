@@ -70,6 +70,7 @@ class Linear(Module):
                 init.uniform_(self.bias, -bound, bound)
             else:
                 init.get(self._bias_init)(self.bias)
+        self._place_new_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
         w, shape = self.weight, x.shape

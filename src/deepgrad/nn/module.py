@@ -57,6 +57,8 @@ class Module(KerasMethods):
             dev, dtype = factory.read(bound.get("device"), bound.get("dtype"), type(self).__name__)
             if dtype is not None:
                 self.__dict__["_factory_dtype"] = dtype  # for a layer built at its first call
+            if dev is not None:
+                self.__dict__["_factory_device"] = dev
             with factory.creating_in(dtype):
                 init(self, *args, **kw)
             if dev is not None:
@@ -78,6 +80,13 @@ class Module(KerasMethods):
         """The dtype new parameters get: the constructor's ``dtype=``, else the default
         (for layers that create their parameters at the first call)."""
         return self.__dict__.get("_factory_dtype") or backend.get_default_dtype()
+
+    def _place_new_parameters(self) -> None:
+        """Move parameters made after the constructor (a layer built at its first call) to
+        the constructor's ``device=``, if one was given."""
+        dev = self.__dict__.get("_factory_device")
+        if dev is not None:
+            self.to(dev)
 
     def __init__(self) -> None:
         d = self.__dict__
