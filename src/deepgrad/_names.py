@@ -4,14 +4,14 @@
 :func:`torch_names`, and only those.
 
 The accepted aliases — the NumPy names PyTorch's own argument parser takes (``torch.sum(x,
-axis=1, keepdims=True)``) and ``var``/``std``'s ``unbiased`` flag:
+axis=1, keepdims=True)``); ``var``/``std``'s ``unbiased`` is a parameter of its own there, in
+PyTorch's position (see :func:`deepgrad.functional.var`):
 
 =================  =====================================================================
 parameter          also accepted as
 =================  =====================================================================
 ``dim``            ``axis``
 ``keepdim``        ``keepdims``
-``correction``     ``unbiased`` (a bool: ``True`` → 1, ``False`` → 0)
 =================  =====================================================================
 
 Refused with a ``TypeError`` that names PyTorch's spelling (PyTorch refuses them too):
@@ -45,15 +45,12 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import numpy
-
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 #: parameter name → the other names it is also accepted under (PyTorch accepts them too)
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "dim": ("axis",),
     "keepdim": ("keepdims",),
-    "correction": ("unbiased",),
 }
 
 #: parameter name → spellings refused with a message naming the parameter (PyTorch refuses them)
@@ -63,16 +60,6 @@ _REFUSED: dict[str, tuple[str, ...]] = {
     "correction": ("ddof",),
     "dims": ("axis",),
 }
-
-
-def _unbiased(value: Any, fn: str) -> int:
-    """PyTorch's ``unbiased`` flag as a ``correction``: ``True`` → 1 (÷ n-1), ``False`` → 0."""
-    if not isinstance(value, (bool, numpy.bool_)):
-        raise TypeError(f"{fn}(): unbiased must be a bool, got {value!r}")
-    return 1 if value else 0
-
-
-_CONVERT: dict[str, Callable[[Any, str], Any]] = {"unbiased": _unbiased}
 
 
 def torch_names(fn: Fn | None = None, /, **extra: str) -> Any:
@@ -95,8 +82,8 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
     name = fn.__qualname__
     params = inspect.signature(fn).parameters
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    # alias → (parameter, its position when it may be passed positionally, converter)
-    table: dict[str, tuple[str, int | None, Callable[[Any, str], Any] | None]] = {}
+    # alias → (parameter, its position when it may be passed positionally)
+    table: dict[str, tuple[str, int | None]] = {}
     refused: dict[str, str] = {}  # a spelling PyTorch refuses → the parameter it means
     for i, p in enumerate(params.values()):
         if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
@@ -105,7 +92,7 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
         for alias in alias_names:
             if alias not in params:
                 pos = i if p.kind in positional else None
-                table[alias] = (p.name, pos, _CONVERT.get(alias))
+                table[alias] = (p.name, pos)
         refused.update((r, p.name) for r in _REFUSED.get(p.name, ()) if r not in params)
     for r in refused.keys() & table.keys():
         del refused[r]
@@ -123,7 +110,7 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
     if fn.__name__ == "__init__":
         wrapper.__signature__ = _with_aliases(inspect.signature(fn), table)  # type: ignore[attr-defined]
     if table:
-        pairs = ", ".join(f"``{a}`` for ``{c}``" for a, (c, _, _) in table.items())
+        pairs = ", ".join(f"``{a}`` for ``{c}``" for a, (c, _) in table.items())
         note = f"Also accepts {pairs}, as PyTorch does (see :mod:`deepgrad._names`)."
         wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
     return wrapper  # type: ignore[return-value]
@@ -136,7 +123,7 @@ def _with_aliases(sig: inspect.Signature, table: dict) -> inspect.Signature:
     params = list(sig.parameters.values())
     var_kw = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
     params = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    for alias, (param, _, _) in table.items():
+    for alias, (param, _) in table.items():
         p = sig.parameters[param]
         params.append(
             inspect.Parameter(
@@ -160,7 +147,7 @@ def _rename(
                 f"{name}() got an unexpected keyword argument {key!r}: PyTorch's name, the "
                 f"one deepgrad uses, is {refused[key]!r}"
             )
-        param, pos, convert = table.get(key, (key, None, None))
+        param, pos = table.get(key, (key, None))
         if param in spelled:
             raise TypeError(
                 f"{name}() got both {spelled[param]!r} and {key!r}: they are two names for "
@@ -172,5 +159,5 @@ def _rename(
                 "names for one argument; pass one"
             )
         spelled[param] = key
-        out[param] = convert(value, name) if convert is not None else value
+        out[param] = value
     return out

@@ -1381,8 +1381,10 @@ class Tensor:
         >>> dg.arange(5.0).unfold(0, 2, 2).tolist()
         [[0.0, 1.0], [2.0, 3.0]]
         """
-        d = dimension % max(self.ndim, 1)
-        n = self.shape[d] if self.ndim else 1
+        if self.ndim == 0:  # a 0-d tensor unfolds as its 1-element vector, one dim fewer
+            return F.reshape(self, (1,)).unfold(dimension, size, step)[0]
+        d = dimension % self.ndim
+        n = self.shape[d]
         if size < 0 or size > n or step <= 0:
             raise RuntimeError(
                 f"unfold: size {size} must lie in [0, {n}] (the length of dim {dimension}) "
@@ -1390,8 +1392,6 @@ class Tensor:
             )
         starts = numpy.arange(0, n - size + 1, step)
         idx = starts[:, None] + numpy.arange(size)[None, :]
-        if self.ndim == 0:
-            return F.reshape(self, (1,) * (size > 0) + (size,))[0 if size else slice(None)]
         moved = F.movedim(self, d, -1)
         return F.movedim(moved[..., idx], -2, d)
 

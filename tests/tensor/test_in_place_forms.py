@@ -73,6 +73,10 @@ def test_unfold_matches_torch_values_and_gradients(torch, args):
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
     with pytest.raises(RuntimeError, match="unfold: size"):
         x.unfold(0, 3, 1)
+    for size in (0, 1):  # a 0-d tensor: its 1-element vector's windows, one dim fewer
+        assert dg.tensor(2.0).unfold(0, size, 1).shape == tuple(
+            torch.tensor(2.0).unfold(0, size, 1).shape
+        )
 
 
 def test_stride_nbytes_sum_to_size_and_casts(torch):
