@@ -128,6 +128,7 @@ def ab(fn: Callable[[], Any], pairs: int, workers: int = 2) -> dict[str, float]:
     for _ in range(5):
         fn()
     off, on, ratios = [], [], []
+    before = threads.WORKERS
     for i in range(pairs):
         res = {}
         for w in (1, workers) if i % 2 else (workers, 1):
@@ -138,7 +139,7 @@ def ab(fn: Callable[[], Any], pairs: int, workers: int = 2) -> dict[str, float]:
         off.append(res[1])
         on.append(res[workers])
         ratios.append(res[1] / res[workers])
-    threads.WORKERS = None
+    threads.WORKERS = before
     q = np.percentile(ratios, [25, 50, 75])
     return {"off_ms": float(np.median(off)) * 1e3, "on_ms": float(np.median(on)) * 1e3,
             "off_min_ms": min(off) * 1e3, "on_min_ms": min(on) * 1e3,

@@ -1,11 +1,18 @@
 """How many threads deepgrad's numerical work uses (PyTorch's ``set_num_threads`` /
-``get_num_threads``): the BLAS and OpenMP thread pools under NumPy, through threadpoolctl,
-and deepgrad's own small pool for the elementwise passes around the GEMMs
-(:func:`parallel_chunks`: im2col/col2im, max pooling, ReLU, batch norm, Adam), which
-follows the same setting. NumPy releases the GIL inside ufuncs and copies, so those passes,
-split by batch rows, use the cores that BLAS uses during the GEMMs; the pool never runs
-during a BLAS call (separate phases), and each chunk computes exactly what the serial pass
-computes for its rows, so results do not depend on the thread count.
+``get_num_threads``): the BLAS and OpenMP thread pools under NumPy, through threadpoolctl.
+
+deepgrad also has its own small pool for the elementwise passes around the GEMMs
+(:func:`parallel_chunks`: im2col/col2im, max pooling, ReLU, batch norm, Adam). NumPy
+releases the GIL inside ufuncs and copies, so those passes, split by batch rows, can use a
+second core; each chunk computes exactly what the serial pass computes for its rows, so
+results never depend on the worker count. The pool is **off by default**
+(:data:`WORKERS` = 1) and ``DEEPGRAD_NUM_WORKERS=2`` turns it on. Measured on a 2-core AMD
+EPYC (2026-12-03, ``benchmarks/bench_threads.py``): alone, the pooled kernels run up to
+1.6x faster, but the whole CNN training step ran 0.94x as fast with the pool as without it,
+because OpenBLAS's worker threads keep spinning for a while after each GEMM and the pool's
+worker has to share their core; with ``OPENBLAS_THREAD_TIMEOUT=4`` (OpenBLAS's threads
+sleep at once) the same step ran 1.16x faster with the pool, but that setting made
+the GEMM-bound MLP and LSTM 25-35 % slower.
 
 >>> import deepgrad as dg
 >>> n = dg.get_num_threads()
@@ -46,8 +53,9 @@ def _workers_from_env() -> int | None:
 
 
 #: the number of threads of :func:`parallel_chunks`, fixed (``None``: the BLAS pool's size);
-#: ``DEEPGRAD_NUM_WORKERS`` sets it at import, tests set it directly
-WORKERS: int | None = _workers_from_env()
+#: ``DEEPGRAD_NUM_WORKERS`` sets it at import, tests set it directly. Default 1 (the pool is
+#: off): see the module's docstring for why
+WORKERS: int | None = _workers_from_env() or 1
 
 #: the least work (in array elements) worth a chunk of its own: handing a chunk to a
 #: worker thread and waiting for it costs ~10-50 µs, a pass over 64k float32 values about
@@ -79,10 +87,10 @@ _blas: list[Any] | None = None  # threadpoolctl's BLAS controllers, found once
 
 
 def worker_count() -> int:
-    """Threads :func:`parallel_chunks` may use: the BLAS pool's current size (so
-    ``set_num_threads``, ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` /
-    ``OMP_NUM_THREADS`` all set it), 1 on a GPU backend; :data:`WORKERS`
-    (``DEEPGRAD_NUM_WORKERS``) overrides.
+    """Threads :func:`parallel_chunks` may use: :data:`WORKERS` (``DEEPGRAD_NUM_WORKERS``,
+    default 1); where it is ``None``, the BLAS pool's current size (so ``set_num_threads``,
+    ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``
+    all set it), 1 on a GPU backend.
 
     Reads the BLAS library's own counter (under a microsecond), so it follows every change.
     """
