@@ -238,10 +238,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     p.add_argument("--profile", metavar="WORKLOAD", help="profile deepgrad's step of WORKLOAD")
     p.add_argument("--steps", type=int, default=50, help="steps profiled (with --profile)")
+    p.add_argument(
+        "--profile-json", action="store_true", help="with --profile: one JSON line, the top rows"
+    )
     args = p.parse_args(argv)
     if args.profile:
         if args.profile not in WORKLOADS:
             p.error(f"unknown workload {args.profile!r}; choose from {list(WORKLOADS)}")
+        if args.profile_json:
+            import json
+
+            res = profile_rows(args.profile, args.steps, args.threads)
+            res.pop("prof")
+            print(json.dumps(res))
+            return res
         return profile(args.profile, args.steps, args.threads)
     names = [n for n in args.only.split(",") if n] or list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
@@ -279,6 +289,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "128x256x256 (MLP layer 2)": gemm_gflops(128, 256, 256),
     }
     results["gemm"] = gemm
+    results["profiles"] = profile_unmet(results, args.threads, args.quick)
     extra = _extras(args.quick)
     results.update(extra)
     table = report(results, args)
@@ -318,11 +329,47 @@ def fashion_mnist_section() -> list[str]:
     return head + summary_lines(json.loads(path.read_text()))
 
 
-def profile(name: str, steps: int, threads: int, top: int = 25) -> dict[str, Any]:
-    """cProfile of ``steps`` deepgrad steps of workload ``name`` (after 3 warm-up steps):
-    prints the ``top`` functions by own time and by cumulative time; returns the seconds."""
+def _qualnames(filename: str) -> dict[int, str]:
+    """``{first line: qualified name}`` of every function in a source file (a decorated
+    function under its ``def`` line and its first decorator's), ``{}`` if it cannot be read."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(filename).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    names: dict[int, str] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                q = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    for line in [child.lineno, *(d.lineno for d in child.decorator_list)]:
+                        names[line] = q
+                visit(child, q + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return names
+
+
+def _where(filename: str, line: int, func: str, cache: dict[str, dict[int, str]]) -> str:
+    """A profile entry as ``file.py:Qualified.name`` (built-ins as cProfile names them)."""
+    if line == 0 or not filename.endswith(".py"):
+        return func
+    if filename not in cache:
+        cache[filename] = _qualnames(filename)
+    return f"{Path(filename).name}:{cache[filename].get(line, func)}"
+
+
+def profile_rows(name: str, steps: int, threads: int, top: int = 8) -> dict[str, Any]:
+    """cProfile of ``steps`` deepgrad training steps of workload ``name`` (after 3 warm-up
+    steps): the step time under the profiler and the ``top`` functions by own time, each as
+    milliseconds per step (NumPy's ufuncs and copies count in the function that calls them;
+    the profiler's overhead inflates the many small calls, so read shares, not absolutes)."""
     import cProfile
-    import io
     import pstats
 
     from threadpoolctl import threadpool_limits
@@ -340,13 +387,80 @@ def profile(name: str, steps: int, threads: int, top: int = 25) -> dict[str, Any
         step()
     prof.disable()
     seconds = time.perf_counter() - t0
-    print(f"{name}: {WORKLOADS[name]} — {steps} steps, {seconds / steps * 1e3:.2f} ms/step "
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    cache: dict[str, dict[int, str]] = {}
+    own = sorted(((v[2], k) for k, v in stats.items()), reverse=True)[:top]
+    rows = [(_where(*k, cache), t / steps * 1e3) for t, k in own]
+    return {"workload": name, "steps": steps, "batch": batch, "threads": threads,
+            "ms_per_step": seconds / steps * 1e3, "rows": rows, "prof": prof}  # fmt: skip
+
+
+def profile(name: str, steps: int, threads: int, top: int = 25) -> dict[str, Any]:
+    """cProfile of ``steps`` deepgrad steps of workload ``name`` (after 3 warm-up steps):
+    prints the ``top`` functions by own time and by cumulative time; returns the seconds."""
+    import io
+    import pstats
+
+    res = profile_rows(name, steps, threads)
+    prof = res.pop("prof")
+    seconds = res["ms_per_step"] * steps / 1e3
+    print(f"{name}: {WORKLOADS[name]} — {steps} steps, {res['ms_per_step']:.2f} ms/step "
           f"under the profiler, {threads} thread(s)")  # fmt: skip
     for key in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(prof, stream=out).strip_dirs().sort_stats(key).print_stats(top)
         print(out.getvalue())
-    return {"workload": name, "steps": steps, "seconds": seconds, "batch": batch}
+    return {"workload": name, "steps": steps, "seconds": seconds, "batch": res["batch"]}
+
+
+def profile_unmet(results: dict[str, Any], threads: int, quick: bool) -> dict[str, Any]:
+    """For every workload below its must-reach ratio: deepgrad's step profiled in a fresh
+    process with the suite's thread settings (``profile_rows``, ~2 s of steps), for the
+    report's "where the step's time goes" tables."""
+    import json
+
+    out: dict[str, Any] = {}
+    for name, res in results["workloads"].items():
+        q, d = res.get("ratio"), res.get("deepgrad")
+        if not q or not d or q["median"] >= TARGETS.get(name, (0.0, 0.0))[0]:
+            continue
+        step_s = BATCH[name] / d["samples_per_s"]
+        steps = max(10, int((0.5 if quick else 2.0) / step_s))
+        cmd = [sys.executable, "-m", "benchmarks", "--profile", name, "--steps", str(steps),
+               "--threads", str(threads), "--profile-json"]  # fmt: skip
+        try:
+            run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
+                                 env=thread_env(threads), timeout=300, check=True)  # fmt: skip
+            out[name] = json.loads(run.stdout.strip().splitlines()[-1])
+        except (subprocess.SubprocessError, ValueError, IndexError) as exc:
+            print(f"   profile of {name} failed: {exc}", flush=True)
+    return out
+
+
+def profile_lines(profiles: dict[str, Any]) -> list[str]:
+    """RESULTS.md's tables of where deepgrad's step goes, one per workload below target."""
+    if not profiles:
+        return []
+    lines = [
+        "",
+        "### Where deepgrad's step goes, for the workloads below target",
+        "",
+        "cProfile of deepgrad's training step in a fresh process, same threads (`python -m "
+        "benchmarks --profile WORKLOAD` prints more): own time per step of the costliest "
+        "functions; NumPy's ufuncs, copies and BLAS calls count in the function that calls "
+        "them. The profiler slows the many small calls, so read the shares. What was tried, "
+        "kept or not: [PERF-LOG.md](PERF-LOG.md).",
+    ]
+    for name, p in profiles.items():
+        total = p["ms_per_step"]
+        lines += ["", f"{WORKLOADS[name]} — {total:.2f} ms per step under the profiler:", "",
+                  "| function | ms per step | share |", "|---|---|---|"]  # fmt: skip
+        shown = 0.0
+        for where, ms in p["rows"]:
+            shown += ms
+            lines.append(f"| `{where}` | {ms:.2f} | {ms / total:.0%} |")
+        lines.append(f"| everything else | {total - shown:.2f} | {(total - shown) / total:.0%} |")
+    return lines
 
 
 def _extras(quick: bool) -> dict[str, Any]:
@@ -459,6 +573,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"| {WORKLOADS[name]} | {d['samples_per_s']:,.0f} | {tp} | {refs} | "
             f"**{ratio:.2f}×**{spread} | {must}× / {aim}× ({verdict}) | {mem} |"
         )
+    lines += profile_lines(results.get("profiles", {}))
     lines += ["", "### The machine's ceiling: NumPy float32 GEMM", ""]
     lines += ["| shape | GFLOP/s |", "|---|---|"]
     for shape, g in results["gemm"].items():

@@ -32,6 +32,46 @@ def test_profile_one_workload(capsys):
         suite.main(["--profile", "no_such_workload"])
 
 
+def test_profile_rows_name_functions_by_their_qualified_names(capsys):
+    out = suite.main(["--profile", "cnn", "--steps", "2", "--threads", "1", "--profile-json"])
+    assert out["ms_per_step"] > 0 and len(out["rows"]) == 8
+    names = [where for where, _ in out["rows"]]
+    # a closure inside a method is named through its enclosing function and class
+    assert any(n.startswith("pooling.py:MaxPool2dFunction.forward") for n in names), names
+    assert all(ms >= 0 for _, ms in out["rows"])
+    assert '"rows"' in capsys.readouterr().out  # the JSON line the suite reads
+
+
+def test_the_report_shows_where_the_step_goes_for_a_workload_below_target():
+    profiles = {"cnn": {"ms_per_step": 10.0, "rows": [["conv.py:_gemm", 4.0], ["x", 1.0]]}}
+    lines = suite.profile_lines(profiles)
+    text = "\n".join(lines)
+    assert "### Where deepgrad's step goes" in text
+    assert "| `conv.py:_gemm` | 4.00 | 40% |" in text
+    assert "| everything else | 5.00 | 50% |" in text
+    assert suite.profile_lines({}) == []
+
+
+def test_only_workloads_below_target_are_profiled(monkeypatch):
+    calls = []
+
+    def fake_run(cmd, **kw):
+        calls.append(cmd[cmd.index("--profile") + 1])
+
+        class R:
+            stdout = '{"ms_per_step": 1.0, "rows": []}\n'
+
+        return R()
+
+    monkeypatch.setattr(suite.subprocess, "run", fake_run)
+    res = {"workloads": {
+        "mlp": {"ratio": {"median": 1.5}, "deepgrad": {"samples_per_s": 50_000}},
+        "lstm": {"ratio": {"median": 0.7}, "deepgrad": {"samples_per_s": 5_000}},
+    }}  # fmt: skip
+    out = suite.profile_unmet(res, threads=1, quick=True)
+    assert calls == ["lstm"] and out == {"lstm": {"ms_per_step": 1.0, "rows": []}}
+
+
 def test_results_md_fashion_mnist_section_comes_from_the_committed_results():
     """RESULTS.md's Fashion-MNIST table is rendered from benchmarks/fashion_mnist_results.json:
     every example recipe, its published row, and the time-to-accuracy ratio."""
