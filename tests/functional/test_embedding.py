@@ -94,3 +94,32 @@ def test_errors_name_layer_expected_and_actual():
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(10, 3, padding_idx=10)
     assert "padding_idx=9" in repr(nn.Embedding(10, 3, padding_idx=-1))
+
+
+def test_from_pretrained_takes_torchs_arguments(torch):
+    table = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32) * 3
+    idx = np.array([[1, 0, 3], [5, 5, 2]])
+    kw = dict(freeze=False, padding_idx=0, max_norm=1.5, norm_type=1.0, scale_grad_by_freq=True)
+    emb = nn.Embedding.from_pretrained(table, **kw)
+    ref = torch.nn.Embedding.from_pretrained(torch.tensor(table), **kw)
+    y, yr = emb(dg.tensor(idx)), ref(torch.tensor(idx))
+    np.testing.assert_allclose(y.numpy(), yr.detach().numpy(), rtol=1e-6)
+    (y * y).sum().backward()
+    (yr * yr).sum().backward()
+    np.testing.assert_allclose(emb.weight.grad.numpy(), ref.weight.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(emb.weight.numpy(), ref.weight.detach().numpy(), rtol=1e-6)
+    assert emb.padding_idx == 0 and emb.weight.requires_grad
+
+
+def test_embedding_bag_from_pretrained_as_torchs(torch):
+    table = np.random.default_rng(1).standard_normal((7, 3)).astype(np.float32)
+    inp, offsets = np.array([1, 2, 4, 5, 4, 3, 2, 6]), np.array([0, 3, 5])
+    for kw in (dict(mode="sum"), dict(mode="max", freeze=False), dict(padding_idx=2)):
+        bag = nn.EmbeddingBag.from_pretrained(table, **kw)
+        ref = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(table), **kw)
+        y = bag(dg.tensor(inp), dg.tensor(offsets))
+        yr = ref(torch.tensor(inp), torch.tensor(offsets))
+        np.testing.assert_allclose(y.numpy(), yr.detach().numpy(), rtol=1e-6)
+        assert bag.weight.requires_grad == ref.weight.requires_grad
+    with pytest.raises(ValueError, match="2-d table"):
+        nn.EmbeddingBag.from_pretrained(np.zeros(3, np.float32))

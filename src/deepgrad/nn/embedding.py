@@ -87,16 +87,22 @@ class Embedding(Module):
 
     @classmethod
     def from_pretrained(
-        cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
+        cls,
+        embeddings: Any,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
     ) -> Embedding:
-        """An ``Embedding`` holding a copy of ``embeddings (V, D)``; ``freeze`` stops training."""
+        """An ``Embedding`` holding a copy of ``embeddings (V, D)`` (PyTorch's signature);
+        ``freeze`` stops training; the other options are the constructor's."""
         w = embeddings._data if isinstance(embeddings, Tensor) else backend.xp.asarray(embeddings)
         if w.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-d table, got {w.shape}")
-        emb = cls(w.shape[0], w.shape[1], padding_idx)
-        emb.weight = Parameter(w.copy())
-        emb.weight.requires_grad_(not freeze)
-        return emb
+        return cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type,
+                   scale_grad_by_freq, sparse, _weight=w, _freeze=freeze)  # fmt: skip
 
     def forward(self, indices: Any) -> Tensor:
         try:
@@ -193,6 +199,29 @@ class EmbeddingBag(Module):
         if self.padding_idx is not None:
             with no_grad():
                 self.weight._data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Any,
+        freeze: bool = True,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        mode: str = "mean",
+        sparse: bool = False,
+        include_last_offset: bool = False,
+        padding_idx: int | None = None,
+    ) -> EmbeddingBag:
+        """An ``EmbeddingBag`` holding a copy of ``embeddings (V, D)`` (PyTorch's signature);
+        ``freeze`` stops training; the other options are the constructor's."""
+        w = embeddings._data if isinstance(embeddings, Tensor) else backend.xp.asarray(embeddings)
+        if w.ndim != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: expected a 2-d table, got {w.shape}")
+        bag = cls(w.shape[0], w.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                  w, include_last_offset, padding_idx)  # fmt: skip
+        bag.weight.requires_grad_(not freeze)
+        return bag
 
     def forward(
         self, input: Any, offsets: Any = None, per_sample_weights: Tensor | None = None
