@@ -176,3 +176,54 @@ def test_save_is_atomic(tmp_path):
         dg.save({"a": object()}, p)
     assert dg.load(p) == {"a": 1}
     assert [f.name for f in tmp_path.iterdir()] == ["ck.pt"]
+
+
+@pytest.mark.parametrize("first", [b"\x80", b"(d", b"(l"])  # ("}q", "]q": odd, and
+# safetensors pads its header to a multiple of 8 bytes)
+def test_a_safetensors_file_whose_header_length_starts_like_a_pickle_loads(tmp_path, first):
+    """A safetensors file starts with its header's length (8 bytes, little-endian): for one
+    length in 256 its first byte is 0x80, pickle's protocol opcode (and likewise for the
+    two-byte protocol-0 prefixes). Such files are no pickles and must load."""
+    from safetensors.numpy import save as st_save
+
+    import deepgrad.nn as nn
+    from deepgrad.io import serialization
+
+    want = int.from_bytes(first + b"\x00" * (8 - len(first)), "little")
+    model = nn.Linear(3, 2)
+    arrays = {k: np.asarray(v) for k, v in model.state_dict().items()}
+    for pad in range(70_000):
+        data = st_save(arrays, metadata={"pad": "x" * pad})
+        n = int.from_bytes(data[:8], "little")
+        if n % (256 ** len(first)) == want:
+            break
+    assert data[: len(first)] == first
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(data)
+    loaded = dg.load(path)  # a safetensors file from elsewhere: its tensors by name
+    np.testing.assert_array_equal(loaded["weight"].numpy(), arrays["weight"])
+    fresh = nn.Linear(3, 2)
+    serialization.load_weights(fresh, path)
+    np.testing.assert_array_equal(fresh.weight.numpy(), arrays["weight"])
+
+
+def test_dg_save_round_trips_whatever_its_header_length(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    seen = set()
+    for k in range(300):  # the header length walks through every value of its first byte
+        obj = {"epoch": 3, "name": "x" * k, "w": dg.tensor(np.arange(4.0, dtype=np.float32))}
+        dg.save(obj, path)
+        seen.add(path.read_bytes()[0])
+        back = dg.load(path)
+        assert back["name"] == obj["name"] and back["w"].numpy().tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert 0x80 in seen
+
+
+def test_a_real_pickle_is_still_refused(tmp_path):
+    import pickle
+
+    path = tmp_path / "p.pt"
+    for proto in (0, 2, 4, 5):
+        path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=proto))
+        with pytest.raises(ModelFileError, match="pickle"):
+            dg.load(path)

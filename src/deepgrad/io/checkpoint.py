@@ -41,6 +41,7 @@ from .safe_read import (
     SAFETENSORS_DTYPES,
     ModelFileError,
     load_safetensors,
+    looks_like_pickle,
     read_json,
     safetensors_header,
     safetensors_metadata,
@@ -147,7 +148,7 @@ def _read_all(f: Any) -> tuple[bytes, str]:
 
 
 def _refuse_pickle(data: bytes, name: str) -> None:
-    if data[:1] == b"\x80" or data[:2] in (b"(d", b"(l", b"}q", b"]q") or data[:4] == b"PK\x03\x04":
+    if looks_like_pickle(data):
         raise ModelFileError(
             f"{name} is not a safetensors file: it looks like a pickle or a zip of pickles (what "
             "torch.save writes). deepgrad never unpickles, as loading a pickle can run arbitrary "

@@ -205,6 +205,30 @@ class TensorInfo:
         return math.prod(self.shape)
 
 
+def looks_like_pickle(data: bytes | memoryview) -> bool:
+    """Whether a file starting with ``data`` is a Python pickle or a zip of pickles (what
+    ``torch.save`` and ``pickle.dump`` write): a pickle opcode prefix (protocol 2+ ``\\x80``,
+    protocol 0/1 ``(d``, ``(l``, ``}q``, ``]q``) or a zip's ``PK\\x03\\x04``, unless the bytes
+    are a plausible safetensors start (an 8-byte little-endian header length that fits, then
+    ``{``): a safetensors header's length is arbitrary, so its first byte is ``0x80`` for one
+    header length in 256, and such a file is no pickle.
+
+    >>> looks_like_pickle(b"\\x80\\x04\\x95\\x10\\x00\\x00\\x00\\x00\\x00")
+    True
+    >>> looks_like_pickle(b"\\x80\\x00\\x00\\x00\\x00\\x00\\x00\\x00{" + b" " * 127)
+    False
+    """
+    head = bytes(data[:9])
+    if not (head[:1] == b"\x80" or head[:2] in (b"(d", b"(l", b"}q", b"]q")
+            or head[:4] == b"PK\x03\x04"):  # fmt: skip
+        return False
+    if len(head) == 9 and head[8:9] == b"{":
+        (n,) = struct.unpack("<Q", head[:8])
+        if 2 <= n <= len(data) - 8:
+            return False
+    return True
+
+
 def safetensors_header(data: bytes | memoryview, what: str) -> dict[str, TensorInfo]:
     """Read and check the header of the safetensors bytes ``data`` without making any array.
 

@@ -41,6 +41,7 @@ from .safe_read import (
     MAX_COMPRESSION_RATIO,  # noqa: F401  (its old home; the limit lives in safe_read)
     ModelFileError,
     load_safetensors,
+    looks_like_pickle,
     read_json,
     read_zip_entry,
     safetensors_metadata,
@@ -467,8 +468,8 @@ def write_archive(
     atomic_write(path, write)
 
 
-def _refuse_pickle(path: Any, magic: bytes) -> None:
-    if magic[:1] == b"\x80" or magic[:2] in (b"(d", b"(l", b"}q", b"]q"):
+def _refuse_pickle(path: Any, data: bytes) -> None:
+    if looks_like_pickle(data) and data[:4] != b"PK\x03\x04":  # a zip is judged by its entries
         raise ModelFileError(
             f"{path} looks like a Python pickle (e.g. from torch.save or pickle.dump); deepgrad "
             "never unpickles, as loading a pickle can run arbitrary code. Save the weights as "
@@ -779,7 +780,7 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
         if p.stat().st_size > MAX_ENTRY_BYTES:
             raise ModelFileError(f"{path} is larger than the limit of {MAX_ENTRY_BYTES} bytes")
         data = p.read_bytes()
-        _refuse_pickle(path, data[:4])
+        _refuse_pickle(path, data)
         weights = load_safetensors(data, str(path))
         spec = None
         meta = safetensors_metadata(data, str(path))
