@@ -150,7 +150,11 @@ def side_by_side(make_torch: Any, xs: Any, ys: Any, recorder: Recorder | None, e
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             sec = time.perf_counter() - self.t0
-            acc = float(self.model.evaluate(xs, ys, batch_size=1000, verbose=0)["accuracy"])
+            acc = float(
+                self.model.evaluate(xs, ys, batch_size=1000, verbose=0, return_dict=True)[
+                    "accuracy"
+                ]
+            )
             record("deepgrad", sec, acc)
             if epoch % 2 == 0 or recorder is not None:
                 self.torch_epoch(epoch)

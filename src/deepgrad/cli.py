@@ -87,7 +87,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         data_spec, source = _data_spec(model, model_path)
     ds = R.load_data(data_spec)
-    results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
+    results = model.evaluate(
+        ds["x_test"], ds["y_test"], batch_size=256, verbose=0, return_dict=True
+    )
     name = data_spec.get("name", "digits")
     if name == "shapes":  # segmentation, detection: the task's metrics on masks or boxes
         from .app import dense_tasks

@@ -69,7 +69,9 @@ def test_lenet5_learns_digits(digits):
     schedule = dg.callbacks.LearningRateScheduler(optim.CosineAnnealingLR(opt, T_max=30))
     m.fit(xtr.reshape(-1, 1, 8, 8), ytr, epochs=30, batch_size=32, verbose=0, seed=0,
           callbacks=[schedule])  # fmt: skip
-    assert m.evaluate(xte.reshape(-1, 1, 8, 8), yte, verbose=0)["accuracy"] >= 0.97
+    assert (
+        m.evaluate(xte.reshape(-1, 1, 8, 8), yte, verbose=0, return_dict=True)["accuracy"] >= 0.97
+    )
 
 
 def test_lenet5_on_28x28_shape():

@@ -187,7 +187,9 @@ def test_compile_with_keras_names_trains_like_the_deepgrad_equivalent():
     )
     h = c.fit(x, yb, epochs=1, verbose=0)
     pred = (c.predict(x) > 0).astype(np.float32)
-    assert c.evaluate(x, yb, verbose=0)["accuracy"] == pytest.approx(float((pred == yb).mean()))
+    assert c.evaluate(x, yb, verbose=0, return_dict=True)["accuracy"] == pytest.approx(
+        float((pred == yb).mean())
+    )
     assert np.isfinite(h.history["loss"][0])
 
 

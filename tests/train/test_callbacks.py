@@ -47,7 +47,7 @@ def test_early_stopping_restores_best_weights_when_epochs_run_out():
     assert len(vl) == 25  # ran out of epochs, never stopped
     assert 0 < int(np.argmin(vl)) < 24  # the best epoch is not the last (else the test is moot)
     # bit-identical to the best epoch's (evaluated in the same batches as fit's validation)
-    assert model.evaluate(*val, batch_size=10)["loss"] == min(vl)
+    assert model.evaluate(*val, batch_size=10, return_dict=True)["loss"] == min(vl)
 
 
 def test_early_stopping_stops_and_restores():
@@ -61,7 +61,7 @@ def test_early_stopping_stops_and_restores():
     best = int(np.argmin(vl))
     assert len(vl) == best + 3  # stopped after `patience` epochs without improvement
     assert es.stopped_epoch == len(vl) - 1 and best > 0
-    assert model.evaluate(*val, batch_size=10)["loss"] == min(vl)
+    assert model.evaluate(*val, batch_size=10, return_dict=True)["loss"] == min(vl)
 
 
 def test_early_stopping_modes_and_min_delta():
@@ -98,7 +98,7 @@ def test_model_checkpoint_formats_names_and_keeps_the_best(tmp_path):
     assert "w12.safetensors" in names
     assert not [n for n in names if n.endswith(".tmp")]
     restored = dg.load_model(tmp_path / "best.dg")
-    assert restored.evaluate(*val)["loss"] == pytest.approx(min(vl), rel=1e-6)
+    assert restored.evaluate(*val, return_dict=True)["loss"] == pytest.approx(min(vl), rel=1e-6)
     assert best.best == min(vl)
     m2 = wide()
     m2.load_weights(tmp_path / "w12.safetensors") if hasattr(m2, "load_weights") else (

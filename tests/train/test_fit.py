@@ -203,7 +203,7 @@ def test_validation_split_takes_the_last_fraction_before_shuffling():
     assert h.params["samples"] == 75
     # the validation loss is that of the last 25 samples
     assert h.history["val_loss"][-1] == pytest.approx(
-        model.evaluate(x[75:], y[75:])["loss"], rel=1e-6
+        model.evaluate(x[75:], y[75:], return_dict=True)["loss"], rel=1e-6
     )
 
 
@@ -213,8 +213,14 @@ def test_evaluate_returns_dict_and_predict_numpy():
         "adam", "cross_entropy", ["accuracy", dg.metrics.F1Score(average="macro")]
     )
     model.fit(x, y, epochs=2, verbose=0, seed=0)
-    res = model.evaluate(x, y, batch_size=7)
+    res = model.evaluate(x, y, batch_size=7, return_dict=True)
     assert set(res) == {"loss", "accuracy", "f1"}
+    # Keras's default: [loss, *metrics] in compile order (so `loss, acc, f1 = ...` works)
+    assert model.evaluate(x, y, batch_size=7) == [res["loss"], res["accuracy"], res["f1"]]
+    with pytest.raises(TypeError, match="return_dict must be True or False"):
+        model.evaluate(x, y, return_dict="yes")
+    only_loss = mlp().compile("adam", "cross_entropy")
+    assert isinstance(only_loss.evaluate(x, y), float)  # no metrics: the loss alone
     p = model.predict(x, batch_size=7)
     assert isinstance(p, np.ndarray) and p.shape == (120, 3)
     logits = model(dg.tensor(x.astype(np.float32))).numpy()
@@ -268,7 +274,7 @@ def test_fit_accepts_a_dataloader_and_a_dataset():
     model2 = mlp().compile(optim.Adam(lr=1e-2), "cross_entropy")
     h2 = model2.fit(ArrayDataset(x, y), epochs=2, batch_size=40, verbose=0, seed=0)
     assert h2.params["steps"] == 3
-    assert model2.evaluate(loader)["loss"] > 0
+    assert model2.evaluate(loader, return_dict=True)["loss"] > 0
     assert model2.predict(loader).shape == (120, 3)
 
 
@@ -339,7 +345,7 @@ def test_regression_and_binary():
     model = nn.Sequential(nn.Linear(3, 1)).compile(optim.Adam(lr=0.1), "mse", ["mae", "r2"])
     h = model.fit(x, y, epochs=30, batch_size=32, verbose=0, seed=0)
     assert h.history["loss"][-1] < 0.05 * h.history["loss"][0]
-    assert model.evaluate(x, y)["r2"] > 0.95
+    assert model.evaluate(x, y, return_dict=True)["r2"] > 0.95
     yb = (x[:, 0] > 0).astype(np.float32).reshape(-1, 1)
     clf = nn.Sequential(nn.Linear(3, 1)).compile(
         optim.Adam(lr=0.1), "bce_with_logits", ["accuracy"]
@@ -430,7 +436,7 @@ def test_logit_metrics_threshold_at_zero_with_bce_with_logits():
         optim.Adam(lr=0.1), "bce_with_logits", ["accuracy", "precision", "f1"]
     )
     model.fit(x, y, epochs=15, verbose=0, seed=0)
-    res = model.evaluate(x, y)
+    res = model.evaluate(x, y, return_dict=True)
     logits = model.predict(x)
     pred = (logits > 0).astype(np.float32)
     assert res["accuracy"] == pytest.approx(float((pred == y).mean()))
@@ -447,7 +453,7 @@ def test_weighted_metrics_use_sample_and_class_weights_plain_metrics_do_not():
                   weighted_metrics=["accuracy", dg.metrics.F1Score(average="macro")])  # fmt: skip
     model.fit(x, y, epochs=3, batch_size=32, verbose=0, seed=0)
     w = np.where(np.arange(90) % 3 == 0, 5.0, 0.5)
-    res = model.evaluate(x, y, sample_weight=w, batch_size=32)
+    res = model.evaluate(x, y, sample_weight=w, batch_size=32, return_dict=True)
     hit = model.predict(x).argmax(axis=1) == y
     assert res["accuracy"] == pytest.approx(hit.mean(), abs=1e-6)
     assert res["weighted_accuracy"] == pytest.approx((w * hit).sum() / w.sum(), abs=1e-6)
@@ -460,7 +466,7 @@ def test_weighted_metrics_use_sample_and_class_weights_plain_metrics_do_not():
     assert {"loss", "accuracy"} <= set(h.history) and "weighted_accuracy" not in h.history
     # and a loader's (x, y, w) batches reach them too
     batches = [(x[:45], y[:45], w[:45]), (x[45:], y[45:], w[45:])]
-    r2 = model.evaluate(batches)
+    r2 = model.evaluate(batches, return_dict=True)
     assert r2["weighted_accuracy"] == pytest.approx(res["weighted_accuracy"], abs=1e-6)
     assert r2["accuracy"] == pytest.approx(res["accuracy"], abs=1e-6)
 

@@ -542,7 +542,9 @@ def run(
     t0 = time.perf_counter()
     history = training.fit()
     seconds = time.perf_counter() - t0
-    results = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0)
+    results = model.evaluate(
+        ds["x_test"], ds["y_test"], batch_size=256, verbose=0, return_dict=True
+    )
     results = {k: float(v) for k, v in results.items()}
     dense = None
     if ds["task"] in RT.DENSE_TASKS:  # the task's metrics: masks or decoded boxes vs the truth

@@ -80,7 +80,7 @@ def _call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _metrics(model: Any, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     if hasattr(model, "evaluate"):
-        result = _call(model.evaluate, x, y, verbose=0)
+        result = _call(model.evaluate, x, y, verbose=0, return_dict=True)
         if isinstance(result, Mapping):
             return {str(k): float(v) for k, v in result.items()}
         if np.ndim(result) == 0:

@@ -61,9 +61,9 @@ def early_stopping(ctx: Context) -> Outcome:
         verbose=0,
         seed=ctx.seed,
     ).history
-    test_full = full.evaluate(data.x_test, data.y_test, verbose=0)
-    test_es = es_model.evaluate(data.x_test, data.y_test, verbose=0)
-    val_es_restored = es_model.evaluate(x_val, y_val, verbose=0)
+    test_full = full.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+    test_es = es_model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+    val_es_restored = es_model.evaluate(x_val, y_val, verbose=0, return_dict=True)
 
     val_full = np.asarray(h_full["val_loss"])
     best_epoch_full = int(np.argmin(val_full)) + 1  # 1-based, as printed by fit

@@ -55,7 +55,7 @@ def transfer(ctx: Context) -> Outcome:
     pre = nn.Sequential(body, nn.Linear(128, 5))
     pre.compile(optimizer=optim.Adam(lr=2e-3), loss="cross_entropy", metrics=["accuracy"])
     pre.fit(x_tr[old_tr], y_tr[old_tr], epochs=pre_epochs, batch_size=32, verbose=0, seed=ctx.seed)
-    pre_acc = pre.evaluate(x_te[~new_te], y_te[~new_te], verbose=0)["accuracy"]
+    pre_acc = pre.evaluate(x_te[~new_te], y_te[~new_te], verbose=0, return_dict=True)["accuracy"]
 
     body_state = body.state_dict()
     backend.manual_seed(ctx.seed + 1)

@@ -13,7 +13,8 @@ same names here (``model.fit(...)`` is ``api.fit(model, ...)``).
 >>> history = model.fit(x, y, epochs=3, batch_size=16, verbose=0, seed=0)
 >>> len(history.history["loss"]), history.params["steps"]
 (3, 4)
->>> sorted(model.evaluate(x, y))
+>>> loss, acc = model.evaluate(x, y)          # Keras's: [loss, *metrics]
+>>> sorted(model.evaluate(x, y, return_dict=True))
 ['accuracy', 'loss']
 >>> model.predict(x[:5]).shape
 (5, 2)
@@ -579,11 +580,15 @@ def evaluate(
     batch_size: int | None = None,
     verbose: int | str = 0,
     sample_weight: Any = None,
-) -> dict[str, float]:
+    return_dict: bool = False,
+) -> float | list[float] | dict[str, float]:
     """Loss and metrics of ``model`` on ``(x, y)`` (or a Dataset / loader of ``(x, y)``
     batches), in eval mode (dropout off, batch norm on running statistics), without a graph.
 
-    Returns ``{"loss": ..., "<metric>": ...}``; the loss is the mean over all samples."""
+    Returns what Keras's ``evaluate`` returns: the loss (a float) when the model was compiled
+    without metrics, else the list ``[loss, metric, ...]`` in the order of
+    ``compile(metrics=...)`` (weighted metrics after them); with ``return_dict=True`` the dict
+    ``{"loss": ..., "<metric>": ...}``. The loss is the mean over all samples."""
     where = "evaluate"
     compiled = get_compiled(model, where)
     batch_size = _check_batch_size(batch_size, where)
@@ -594,7 +599,12 @@ def evaluate(
         from .progress import format_logs
 
         print("Evaluate - " + format_logs(logs))
-    return logs
+    if not isinstance(return_dict, bool):
+        raise TypeError(f"evaluate: return_dict must be True or False, got {return_dict!r}")
+    if return_dict:
+        return logs
+    values = list(logs.values())  # "loss" first, then the metrics in compile order
+    return values[0] if len(values) == 1 else values
 
 
 def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int | str = 0) -> Any:
