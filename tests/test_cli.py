@@ -400,3 +400,46 @@ def test_train_header_counts_samples_and_early_stopping_says_what_it_did(tmp_pat
     ds = R.load_data(recipe["data"])
     cbs = R.prepare(recipe, ds, tmp_path, verbose=0).fit_kwargs["callbacks"]
     assert [cb.verbose for cb in cbs if type(cb).__name__ == "EarlyStopping"] == [0]
+
+
+def test_predict_reads_npz_and_refuses_hostile_array_files(trained, tmp_path, capsys):
+    import struct
+    import zipfile
+
+    from deepgrad.data import load_digits
+
+    x, _ = load_digits()
+    model = str(trained / "model.dg")
+    np.save(tmp_path / "x.npy", x[:5])
+    assert cli.main(["predict", model, str(tmp_path / "x.npy")]) == 0
+    want = capsys.readouterr().out
+    for save in (np.savez, np.savez_compressed):
+        save(tmp_path / "x.npz", first=x[:5], other=np.zeros(3))
+        assert cli.main(["predict", model, str(tmp_path / "x.npz")]) == 0
+        assert capsys.readouterr().out == want
+
+    def refused(name: str, data: bytes, match: str) -> None:
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert cli.main(["predict", model, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("deepgrad predict: ") and match in err, err
+
+    # a header declaring 10^11 float64 over 16 bytes: refused, nothing allocated
+    hdr = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 100000), }"
+    hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
+    npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode() + bytes(16)
+    refused("huge.npy", npy, "declares an array of shape (1000000, 100000)")
+    # a truncated file, an object array (a pickle inside), not an array at all
+    refused("short.npy", (tmp_path / "x.npy").read_bytes()[:-8], "truncated or corrupted")
+    obj = tmp_path / "obj.npy"
+    np.save(obj, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    refused("obj.npy", obj.read_bytes(), "object arrays")
+    refused("text.npy", b"hello, world", "not a readable .npy array")
+    # an .npz whose array inflates 1000x: refused before inflating
+    bomb = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        buf = np.zeros((4096, 1024), np.float32)
+        with zf.open("x.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array(f, buf)
+    refused("bomb.npz", bomb.read_bytes(), "zip bomb")

@@ -148,11 +148,16 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
     the target, are ignored), else every column, with or without a header row."""
     if not path.is_file():
         raise CLIError(f"input file {path} does not exist")
-    if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            return z[z.files[0]]
+    if path.suffix in (".npy", ".npz"):
+        from .io.safe_read import ModelFileError, read_npy, read_npz_first
+        from .io.serialization import MAX_ENTRY_BYTES
+
+        try:  # checked before any array is made: no pickles, no more than the file holds
+            if path.suffix == ".npy":
+                return read_npy(path.read_bytes(), path)
+            return read_npz_first(path, MAX_ENTRY_BYTES)
+        except ModelFileError as e:
+            raise CLIError(str(e)) from None
     if path.suffix in (".csv", ".txt"):
         from . import data as D
 

@@ -335,3 +335,72 @@ def load_safetensors(
         arr = numpy.frombuffer(data, dtype=info.dtype, count=info.numel, offset=base + info.start)
         out[name] = arr.reshape(info.shape).astype(native, copy=True)
     return out
+
+
+# ---- NumPy's .npy / .npz -------------------------------------------------------------------------
+#: the most header bytes accepted in a .npy file (NumPy's own default limit)
+MAX_NPY_HEADER = 10_000
+
+
+def read_npy(data: bytes | memoryview, what: Any) -> numpy.ndarray:
+    """The array in the ``.npy`` bytes ``data``, checked before any array is made: the magic
+    string and version, a header of at most :data:`MAX_NPY_HEADER` bytes (parsed by NumPy's
+    literal parser, never unpickled), a numeric or boolean dtype (object arrays, which NumPy
+    stores as pickles, are refused), and exactly ``prod(shape) × itemsize`` data bytes — so
+    a header declaring a huge shape over a few bytes of data is refused instead of allocating
+    what it declares.
+
+    >>> import io, numpy as np
+    >>> buf = io.BytesIO(); np.save(buf, np.arange(6).reshape(2, 3))
+    >>> read_npy(buf.getvalue(), "x.npy").tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    import io
+
+    from numpy.lib import format as npformat
+
+    data = bytes(data)
+    fp = io.BytesIO(data)
+    try:
+        major, _minor = npformat.read_magic(fp)
+        read_header = (
+            npformat.read_array_header_1_0 if major == 1 else npformat.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(fp, max_header_size=MAX_NPY_HEADER)
+    except (ValueError, OSError, SyntaxError, TypeError) as exc:
+        raise ModelFileError(f"{what} is not a readable .npy array: {exc}") from None
+    if dtype.hasobject or dtype.kind not in "biuf":
+        raise ModelFileError(
+            f"{what} holds an array of dtype {dtype} (object arrays are stored as pickles and "
+            "never loaded); expected numbers or booleans"
+        )
+    want = math.prod(shape) * dtype.itemsize
+    held = len(data) - fp.tell()
+    if held != want:
+        raise ModelFileError(
+            f"{what} declares an array of shape {tuple(shape)} and dtype {dtype} ({want} bytes) "
+            f"but holds {held} bytes of data: it is truncated or corrupted"
+        )
+    arr = numpy.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=fp.tell())
+    return arr.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def read_npz_first(path: Any, limit: int) -> numpy.ndarray:
+    """The first array of the ``.npz`` archive at ``path`` (NumPy's ``savez`` order), its
+    entry inflated only after :func:`read_zip_entry`'s checks (declared size within ``limit``
+    and the file, no zip bomb) and read by :func:`read_npy`."""
+    import os
+
+    size = os.path.getsize(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelFileError(f"{path} is not a readable .npz archive: {exc}") from None
+    with zf:
+        infos = zip_entries(zf, path)
+        names = [n for n in infos if n.endswith(".npy")]
+        if not names:
+            raise ModelFileError(f"{path} holds no .npy array (entries: {sorted(infos)[:8]})")
+        return read_npy(
+            read_zip_entry(zf, infos[names[0]], limit, path, size), f"{path}:{names[0]}"
+        )
