@@ -443,3 +443,31 @@ def test_predict_reads_npz_and_refuses_hostile_array_files(trained, tmp_path, ca
         with zf.open("x.npy", "w", force_zip64=True) as f:
             np.lib.format.write_array(f, buf)
     refused("bomb.npz", bomb.read_bytes(), "zip bomb")
+
+
+def test_csv_recipe_picks_its_feature_columns_and_leaves_a_text_column_out(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=100), rng.normal(size=100)
+    rows = ["feat a,city,feat b,label"] + [
+        f'{x:.4f},"Paris, FR",{y:.4f},{int(x + y > 0)}' for x, y in zip(a, b)
+    ]
+    data = tmp_path / "table.csv"
+    data.write_text("\n".join(rows) + "\n")
+    recipe = tmp_path / "csv.toml"
+    body = (
+        '[model]\nlayers = [{type = "Linear", args = [2, 8]}, {type = "ReLU"}, '
+        '{type = "Linear", args = [8, 2]}]\n[training]\nepochs = 2\n'
+    )
+    recipe.write_text(f'[data]\nname = "csv"\npath = "{data}"\ntarget = "label"\n{body}')
+    assert cli.main(["train", str(recipe), "--out", str(tmp_path / "r0"), "--verbose", "0"]) == 2
+    assert "column 'city' is not numeric" in capsys.readouterr().err
+    recipe.write_text(
+        f'[data]\nname = "csv"\npath = "{data}"\ntarget = "label"\n'
+        f'columns = ["feat b", "feat a"]\n{body}'
+    )  # labels 0/1 are numbers: taken as a regression target, and the error says how to ask
+    assert cli.main(["train", str(recipe), "--out", str(tmp_path / "r1"), "--verbose", "0"]) == 2
+    assert 'set task = "classification" in [data]' in capsys.readouterr().err
+    recipe.write_text(recipe.read_text().replace("columns =", 'task = "classification"\ncolumns ='))
+    out = tmp_path / "r2"
+    assert cli.main(["train", str(recipe), "--out", str(out), "--verbose", "0"]) == 0
+    assert dg.load_model(out / "model.dg").preprocessing.features == ["feat b", "feat a"]

@@ -172,7 +172,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     elif name == "csv":
         if "path" not in spec or "target" not in spec:
             raise RecipeError("data: name = 'csv' needs 'path' and 'target' (the label column)")
-        table = D.load_csv(spec["path"], target=spec["target"])
+        table = D.load_csv(spec["path"], target=spec["target"], columns=spec.get("columns"))
         x, y = table.x, table.y
         features = list(table.feature_names)
         if y.dtype.kind in "USO":  # text labels ("yes"/"no", "setosa"...): classes 0..K-1
@@ -540,7 +540,17 @@ def run(
         f"samples; {training.epochs} epochs, batch size {training.batch_size}{per_rank}"
     )
     t0 = time.perf_counter()
-    history = training.fit()
+    try:
+        history = training.fit()
+    except ValueError as e:
+        spec = recipe.get("data", {})
+        if spec.get("name") == "csv" and "task" not in spec and ds["task"] == "regression":
+            raise RecipeError(
+                f"{e} (the task was taken as regression because the target column "
+                f"{spec.get('target')!r} holds numbers; for classes 0, 1, ... set task = "
+                '"classification" in [data])'
+            ) from None
+        raise
     seconds = time.perf_counter() - t0
     results = model.evaluate(
         ds["x_test"], ds["y_test"], batch_size=256, verbose=0, return_dict=True

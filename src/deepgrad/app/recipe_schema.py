@@ -389,6 +389,12 @@ SECTIONS: tuple[Section, ...] = (
                 "Shape of one sample after loading, e.g. [8, 8] reads "
                 "an 8×8 image as 8 steps of 8 features.",
             ),
+            Key(
+                "columns",
+                "list[str]",
+                "csv: the feature columns, by header name (default: every column but the "
+                "target); leave out text columns, which are not numbers.",
+            ),
             Key("subset", "int", "Keep only the first N training samples.", low=1),
             Key("test_subset", "int", "Keep only the first N test samples.", low=1),
             Key(
