@@ -36,10 +36,15 @@ from .shape import (
 Axis = int | Sequence[int] | None
 
 
-def _axes(axis: Axis, ndim: int, fn: str) -> tuple[int, ...] | None:
+def _axes(axis: Axis, ndim: int, fn: str, empty_is_all: bool = True) -> tuple[int, ...] | None:
+    """``axis`` as non-negative ints, None for all. An empty tuple or list reduces over all
+    dims, as in PyTorch (``x.sum(dim=())`` is ``x.sum()``), except for ``all``/``any``
+    (``empty_is_all=False``), where PyTorch reduces over none."""
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if not axes and empty_is_all:
+        return None
     out = []
     for a in axes:
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
@@ -93,12 +98,19 @@ def _refuse_empty_reduction(shape: tuple[int, ...], axes: tuple[int, ...] | None
             )
 
 
+def _acc(x: Any) -> Any:
+    """The dtype a sum or product of ``x`` accumulates in: int64 for the unsigned 8-32 bit
+    types, as PyTorch's (NumPy's would be uint64); None otherwise (NumPy's own: int64 for
+    bool and the signed ints, the input's for floats, as PyTorch's)."""
+    return numpy.int64 if x.dtype.kind == "u" and x.dtype.itemsize < 8 else None
+
+
 class Sum(Function):
     def __init__(self, axes: tuple[int, ...] | None, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x: Any) -> Any:
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        return x.sum(axis=self.axes, keepdims=self.keepdims, dtype=_acc(x))
 
     def backward(self, gy: Tensor) -> Tensor:
         shape = self.inputs[0].shape
@@ -402,7 +414,7 @@ class CumSum(Function):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        return x.cumsum(axis=self.axis)
+        return x.cumsum(axis=self.axis, dtype=_acc(x))
 
     def backward(self, gy: Tensor) -> Tensor:
         return _reverse_cumsum(gy, self.axis)
@@ -425,7 +437,7 @@ class CumProd(Function):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        return x.cumprod(axis=self.axis)
+        return x.cumprod(axis=self.axis, dtype=_acc(x))
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -467,7 +479,7 @@ class Prod(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x: Any) -> Any:
-        return x.prod(axis=self.axis, keepdims=self.keepdims)
+        return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=_acc(x))
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -505,28 +517,31 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 def amax(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Largest element over ``dim`` (all dims when None or ``()``); the gradient is split
     evenly among tied maxima, as PyTorch's ``amax``."""
-    return Max(_axes(dim if dim != () else None, x.ndim, "amax"), keepdim, True)(x)
+    return Max(_axes(dim, x.ndim, "amax"), keepdim, True)(x)
 
 
 @torch_names
 def amin(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Smallest element over ``dim`` (all dims when None or ``()``); the gradient is split
     evenly among tied minima, as PyTorch's ``amin``."""
-    return Max(_axes(dim if dim != () else None, x.ndim, "amin"), keepdim, False)(x)
+    return Max(_axes(dim, x.ndim, "amin"), keepdim, False)(x)
 
 
 @torch_names
 def all(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """Whether every element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
-    axes = _axes(dim, x.ndim, "all")
-    return Tensor._from_op(backend.xp.asarray(x._data.all(axis=axes, keepdims=keepdim)), None, 0)
+    """Whether every element over ``dim`` is nonzero (a bool tensor, uint8 for a uint8 input as
+    in PyTorch; not differentiable)."""
+    axes = _axes(dim, x.ndim, "all", empty_is_all=False)
+    y = backend.xp.asarray(x._data.all(axis=axes, keepdims=keepdim))
+    return Tensor._from_op(y.astype(x._data.dtype) if x._data.dtype == numpy.uint8 else y, None, 0)
 
 
 @torch_names
 def any(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether some element over ``dim`` is nonzero (a bool tensor; not differentiable)."""
-    axes = _axes(dim, x.ndim, "any")
-    return Tensor._from_op(backend.xp.asarray(x._data.any(axis=axes, keepdims=keepdim)), None, 0)
+    axes = _axes(dim, x.ndim, "any", empty_is_all=False)
+    y = backend.xp.asarray(x._data.any(axis=axes, keepdims=keepdim))
+    return Tensor._from_op(y.astype(x._data.dtype) if x._data.dtype == numpy.uint8 else y, None, 0)
 
 
 class VectorNorm(Function):
@@ -579,7 +594,7 @@ def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Te
         raise TypeError(f"norm: expected a floating point tensor, got dtype {x.dtype}")
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"norm: p must be a number (vector norm), got {p!r}")
-    axes = _axes(dim if dim != () else None, x.ndim, "norm")
+    axes = _axes(dim, x.ndim, "norm")
     if p == numpy.inf:
         return amax(abs(x), axes, keepdim)
     if p == -numpy.inf:

@@ -57,6 +57,7 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
     a = _array(input)
     if dim is not None:
         dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+        dims = dims or tuple(range(a.ndim))  # dim=() counts over all dims, as PyTorch's
         nd = max(a.ndim, 1)
         for d in dims:
             if not -nd <= d < nd:
