@@ -35,8 +35,18 @@ class LastDiagonal(Function):
         self.offset = offset
 
     def forward(self, x: Any) -> Any:
+        """A view of ``x``'s memory, as PyTorch's (``x.diagonal().fill_(1)`` writes into
+        ``x``): the diagonal is every ``(row stride + column stride)`` from its first
+        element."""
         rows, cols = _diag_coords(x.shape[-2], x.shape[-1], self.offset)
-        return x[..., rows, cols]
+        if not len(rows):
+            return x[..., rows, cols]
+        corner = x[..., int(rows[0]) :, int(cols[0]) :]
+        return backend.xp.lib.stride_tricks.as_strided(
+            corner,
+            corner.shape[:-2] + (len(rows),),
+            corner.strides[:-2] + (corner.strides[-2] + corner.strides[-1],),
+        )
 
     def backward(self, gy: Tensor) -> Tensor:
         m, n = self.inputs[0].shape[-2:]

@@ -224,17 +224,16 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 @torch_names
 def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
-    """Remove dims of size 1 (all of them, or the given ones)."""
+    """Remove dims of size 1 (all of them, or those of the given ones that have size 1)."""
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
         axes = set(_norm_dims(dim, x.ndim, "squeeze"))
         if x.ndim == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: itself, as PyTorch's
             return x
-        for a in axes:
-            if x.shape[a] != 1:
-                raise ValueError(f"squeeze: dim {a} has size {x.shape[a]}, not 1")
-        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+        # a named dim of another size than 1 stays, as in PyTorch (``x.squeeze(-1)`` of an
+        # (N, C) tensor is itself)
+        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes or s != 1)
     return reshape(x, shape)
 
 
@@ -293,6 +292,12 @@ def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("concat: expected at least one tensor")
+    dt = ts[0]._data.dtype
+    for t in ts[1:]:  # PyTorch's promotion (int64 with float32 is float32), not NumPy's
+        dt = backend.promote_types(dt, t._data.dtype)
+    # a 1-d empty tensor (``torch.tensor([])``) joins anything, as in PyTorch's cat
+    ts = [t for t in ts if t.shape != (0,)] or ts[:1]
+    ts = [t if t._data.dtype == dt else t.to(dt) for t in ts]
     axis = _norm_axis(dim, ts[0].ndim, "concat")
     for t in ts[1:]:
         if t.ndim != ts[0].ndim or any(
