@@ -13,6 +13,8 @@ machinery (``backward``) lives in :mod:`deepgrad.autograd`.
 
 from __future__ import annotations
 
+import builtins
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -589,10 +591,11 @@ class Tensor:
         return self._in_place(backend.xp.true_divide, other, "div_")
 
     def copy_(self, src: Any) -> Tensor:
-        """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype)."""
+        """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype as
+        PyTorch casts: a float into an integer tensor is truncated)."""
         self._refuse_if_recorded(src, "copy_")
         o = src._data if isinstance(src, Tensor) else src
-        backend.xp.copyto(self._data, backend.xp.asarray(o), casting="same_kind")
+        backend.xp.copyto(self._data, backend.xp.asarray(o), casting="unsafe")
         return self
 
     def fill_(self, value: Any) -> Tensor:
@@ -1467,12 +1470,30 @@ def _scaled(other: Any, alpha: float) -> Any:
 
 
 def _index_arrays(index: Any) -> Any:
-    """Replace tensors inside an index by their arrays."""
-    if isinstance(index, Tensor):
-        return index._data
+    """Replace tensors inside an index by their arrays, reading the index as PyTorch does: a
+    list (shorter than 32) holding a tensor, a sequence, a slice, ``...`` or ``None`` is a
+    tuple of indices (``x[[[0, 1], [1, 2]]]`` is ``x[[0, 1], [1, 2]]``, NumPy's old rule),
+    and a uint8 tensor is a boolean mask (PyTorch's deprecated byte masks)."""
+    if (
+        isinstance(index, list)
+        and len(index) < 32
+        and builtins.any(
+            isinstance(i, (Tensor, Sequence, slice, numpy.ndarray)) or i is None or i is Ellipsis
+            for i in index
+        )
+    ):
+        index = tuple(index)
     if isinstance(index, tuple):
-        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    return index
+        return tuple(_index_array(i) for i in index)
+    return _index_array(index)
+
+
+def _index_array(i: Any) -> Any:
+    if isinstance(i, Tensor):
+        i = i._data
+        if i.dtype == numpy.uint8:
+            return i.astype(bool)
+    return i
 
 
 def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
@@ -1769,10 +1790,21 @@ def arange(
     _options("arange", kw)
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = numpy.int64 if ints else backend.get_default_dtype()
-    arr = backend.xp.arange(start, end, step, dtype=dtype)
+    dtype = numpy.dtype(dtype)
+    if dtype.kind in "iub":  # PyTorch casts the bounds and step to the integer type first
+        start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype.kind in "iub":
+        arr = backend.xp.arange(start, end, step, dtype=dtype)
+    else:  # start + i·step in float64, as PyTorch's kernel (NumPy's float arange adds a
+        # rounded delta: float32 values drift by ~1e-6 over a few dozen steps)
+        n = builtins.max(math.ceil((end - start) / step), 0)  # PyTorch's length
+        arr = (start + backend.xp.arange(n, dtype=numpy.float64) * step).astype(dtype)
     return _leaf(arr, device, requires_grad, "arange")
 
 

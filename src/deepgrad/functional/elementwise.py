@@ -288,7 +288,7 @@ class Pow(Function):
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     """``a ** b``; a Python number exponent uses the cheaper rule ``c a^(c-1)``."""
     if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
-        return PowScalar(b)(a)
+        return PowScalar(b)(_meet_scalar(a, b))  # int ** 0.5: the default float dtype
     return Pow()(*_pair(a, b))
 
 
@@ -404,6 +404,8 @@ def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]`` (either may be None); gradient 1 inside, 0 outside."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
+    if isinstance(min, float) or isinstance(max, float):  # an int tensor: default float dtype
+        x = _meet_scalar(x, 0.0)
     return Clip(min, max)(x)
 
 
@@ -427,6 +429,9 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     c = cond._data if isinstance(cond, Tensor) else backend.xp.asarray(cond)
     if c.dtype != bool:
         c = c.astype(bool)
+    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):  # PyTorch's dtype:
+        dt = backend.result_type(a, b)  # where(c, 1, 0.5) is float32, where(c, 1, 0) int64
+        a, b = (Tensor._from_op(backend.xp.asarray(v, dtype=dt), None, 0) for v in (a, b))
     return Where(c)(*_pair(a, b))
 
 
@@ -632,7 +637,9 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
             f"masked_fill: mask of shape {m.shape} does not broadcast with the input of shape "
             f"{x.shape}"
         ) from None
-    return where(m, value, x)
+    if not isinstance(value, Tensor):  # cast first: 2.5 into an int64 tensor is 2
+        value = Tensor._from_op(backend.xp.asarray(value).astype(x._data.dtype), None, 0)
+    return astype(where(m, value, x), x.dtype)  # x's dtype, as PyTorch's
 
 
 # ---- division with rounding; remainders ---------------------------------------------------
