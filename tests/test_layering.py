@@ -28,7 +28,7 @@ FLOORS: list[set[str]] = [
     {"backend", "_names", "_choices", "compiler", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
-    {"nn", "optim", "utils", "cuda", "amp", "backends", "linalg"},
+    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},

@@ -11,7 +11,7 @@ from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, u
 from numpy import complex64, complex128  # noqa: F401
 from numpy import complex64 as cfloat, complex128 as cdouble  # noqa: F401
 
-from . import backend, cuda
+from . import accelerator, backend, cuda
 from .devices import device
 from .autograd import (
     Function,
