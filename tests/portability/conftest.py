@@ -39,19 +39,21 @@ class _SharedRandom(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lib, name)
 
-    def _make(self, values: np.ndarray, dtype: Any) -> Any:
+    def _make(self, values: np.ndarray, dtype: Any, requires_grad: bool = False) -> Any:
         lib = self._lib
-        return lib.tensor(values, dtype=dtype or lib.get_default_dtype())
+        return lib.tensor(
+            values, dtype=dtype or lib.get_default_dtype(), requires_grad=requires_grad
+        )
 
     @staticmethod
     def _shape(size: tuple) -> tuple:
         return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
 
-    def randn(self, *size: Any, dtype: Any = None, **_: Any) -> Any:
-        return self._make(self._rng.standard_normal(self._shape(size)), dtype)
+    def randn(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any) -> Any:
+        return self._make(self._rng.standard_normal(self._shape(size)), dtype, requires_grad)
 
-    def rand(self, *size: Any, dtype: Any = None, **_: Any) -> Any:
-        return self._make(self._rng.random(self._shape(size)), dtype)
+    def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any) -> Any:
+        return self._make(self._rng.random(self._shape(size)), dtype, requires_grad)
 
     def randn_like(self, t: Any, dtype: Any = None, **_: Any) -> Any:
         return self._make(self._rng.standard_normal(tuple(t.shape)), dtype or t.dtype)
