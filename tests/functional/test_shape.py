@@ -432,3 +432,25 @@ def test_pad_refuses_a_value_in_the_mode_position_and_odd_tuples():
         F.pad(x, (1, 1, 1))
     with pytest.raises(ValueError, match="even length"):
         F.pad(x, (1, 1, 1, 1, 1, 1))
+
+
+def test_element_index_is_a_view_as_in_torch(torch):
+    """``confusion[i][j] += 1`` (the char-RNN tutorial's confusion matrix) and ``y = x[2];
+    y += 1`` write into the indexed tensor, as PyTorch's views do; ``x[i]`` of a 1-d tensor
+    was a NumPy scalar, which ``+=`` refused."""
+
+    def run(lib):
+        c = lib.zeros(3, 3)
+        for i, j in [(0, 1), (0, 1), (2, 0)]:
+            c[i][j] += 1
+        c[1][2] *= 5.0  # 0 stays 0
+        x = lib.arange(4)
+        y = x[2]
+        y += 10
+        return c.numpy().copy(), x.numpy().copy(), tuple(y.shape), c[1][2].dtype == c.dtype
+
+    for got, expected in zip(run(dg), run(torch)):
+        np.testing.assert_array_equal(got, expected)
+    w = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (w[1][...] * 3).backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 3.0, 0.0])

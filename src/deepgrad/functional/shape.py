@@ -395,7 +395,12 @@ class GetItem(Function):
         self.index = index
 
     def forward(self, x: Any) -> Any:
-        return x[self.index]
+        y = x[self.index]
+        if not isinstance(y, backend.xp.ndarray):  # NumPy's scalar for an element: take the
+            # 0-d view instead, so that ``c[i][j] += 1`` writes into ``c`` as in PyTorch
+            idx = self.index if isinstance(self.index, tuple) else (self.index,)
+            y = x[(*idx, Ellipsis)]
+        return y
 
     def backward(self, gy: Tensor) -> Tensor:
         return GetItemGrad(self.index, self.inputs[0].shape)(gy)
