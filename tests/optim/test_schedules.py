@@ -37,6 +37,7 @@ def _build(sched_name, module, opt, kwargs):
 SCHEDULES = [
     ("StepLR", {"step_size": 7}),
     ("StepLR", {"step_size": 3, "gamma": 0.5}),
+    ("StepLR", {"step_size": 1.0, "gamma": 0.95}),  # the Transformer tutorial's float step
     ("MultiStepLR", {"milestones": [10, 30, 30, 80], "gamma": 0.5}),
     ("ExponentialLR", {"gamma": 0.95}),
     ("CosineAnnealingLR", {"T_max": 100}),
@@ -242,5 +243,7 @@ def test_sequential_lr_errors():
         optim.StepLR("sgd", 3)
     with pytest.raises(ValueError, match="step_size"):
         optim.StepLR(opt, 0)
+    with pytest.raises(ValueError, match="step_size must be a positive whole number"):
+        optim.StepLR(opt, 2.5)  # PyTorch's decay at ``epoch % 2.5 == 0`` is not followed
     with pytest.raises(ValueError, match="factor"):
         optim.ReduceLROnPlateau(opt, factor=1.5)

@@ -170,10 +170,16 @@ class StepLR(LRScheduler):
     """Step decay: ``lr = base_lr · gamma^⌊epoch / step_size⌋``."""
 
     def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+        self, optimizer: Optimizer, step_size: float, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        if not (isinstance(step_size, int) and step_size > 0):
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        # a whole number, also as a float: PyTorch's tutorial passes ``StepLR(opt, 1.0, 0.95)``
+        # (PyTorch takes any number; a fractional one decays where ``epoch % step_size == 0``)
+        if isinstance(step_size, bool) or not (
+            isinstance(step_size, numbers.Real) and step_size > 0 and step_size == int(step_size)
+        ):
+            raise ValueError(
+                f"StepLR: step_size must be a positive whole number, got {step_size!r}"
+            )
         super().__init__(optimizer, last_epoch)
         self.step_size = step_size
         self.gamma = gamma
