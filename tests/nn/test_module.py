@@ -312,3 +312,28 @@ def test_tensor_from_strings_is_refused():
         dg.tensor("abc")
     with pytest.raises(TypeError, match="cannot make a tensor"):
         dg.tensor([object()])
+
+
+def test_deepcopy_of_a_module_list_built_from_a_generator(torch):
+    """``nn.ModuleList(Block() for _ in range(n))`` (and ``nn.TransformerEncoder``, which
+    builds its layers that way) deep-copies, as the Transformer tutorial's ``best_model =
+    copy.deepcopy(model)`` needs: the recorded constructor arguments held a spent generator,
+    which cannot be copied."""
+    import copy
+
+    x = np.random.default_rng(0).normal(size=(5, 2, 4))
+    for lib in (torch, dg):
+        lib.manual_seed(0)
+        m = lib.nn.ModuleList(lib.nn.Linear(4, 4) for _ in range(3))
+        enc = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(4, 2, 8, 0.0), 2)
+        m2, enc2 = copy.deepcopy(m), copy.deepcopy(enc)
+        assert len(m2) == 3 and m2[0].weight is not m[0].weight
+        np.testing.assert_array_equal(m2[2].weight.detach().numpy(), m[2].weight.detach().numpy())
+        xt = lib.tensor(x, dtype=lib.float32)
+        np.testing.assert_allclose(
+            enc2(xt).detach().numpy(), enc(xt).detach().numpy(), rtol=1e-6, atol=1e-6
+        )
+        with lib.no_grad():
+            m2[0].weight.fill_(1.0)
+        assert float(m[0].weight.sum()) != 16.0
+    assert dg.nn.ModuleList(dg.nn.Linear(2, 2) for _ in range(2)).get_config()["modules"][1]

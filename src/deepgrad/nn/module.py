@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +26,11 @@ from ..tensor import Tensor
 from . import factory
 from .keras import KerasMethods
 from .parameter import Parameter
+
+
+def _items(a: Any) -> Any:
+    """A generator's items as a list; anything else as it is."""
+    return list(a) if isinstance(a, types.GeneratorType) else a
 
 
 class Module(KerasMethods):
@@ -48,6 +54,11 @@ class Module(KerasMethods):
 
         @functools.wraps(init)
         def recording_init(self: Module, *args: Any, **kw: Any) -> None:
+            if any(isinstance(a, types.GeneratorType) for a in (*args, *kw.values())):
+                # ``ModuleList(Block() for _ in range(n))``: a generator is consumed once and
+                # cannot be copied, so record (and pass) its items (``copy.deepcopy(model)``)
+                args = tuple(_items(a) for a in args)
+                kw = {k: _items(v) for k, v in kw.items()}
             if "_init_args" not in self.__dict__:  # the most derived class records
                 self.__dict__["_init_args"] = (args, kw)
             if not takes_factory:
