@@ -482,15 +482,6 @@ class Tensor:
                 "in-place assignment to a tensor that requires grad; do it under dg.no_grad() "
                 "or build a new tensor with dg.where / concat"
             )
-        if isinstance(value, Tensor) and value.requires_grad and autograd.is_grad_enabled():
-            # PyTorch records the copy (``outputs[t] = h`` puts ``outputs`` in the graph);
-            # deepgrad cannot, and writing the values alone would lose ``value``'s gradient
-            raise RuntimeError(
-                f"in-place assignment of a tensor that requires grad (shape {value.shape}) into "
-                f"one that does not (shape {self.shape}): its gradient would be lost; collect "
-                "the pieces in a list and build the tensor with dg.stack / dg.cat, or assign "
-                "value.detach() (or under dg.no_grad()) to cut the graph on purpose"
-            )
         basic, advanced = _pytorch_index(_index_arrays(index), self._data.ndim)
         v = value._data if isinstance(value, Tensor) else value
         if advanced is None:

@@ -149,26 +149,3 @@ def test_the_transposing_case_of_the_issue():
     d = dg.tensor(a)[0, :, [0, 0, 1]]
     assert d.shape == (3, 3) and d.tolist() == torch.tensor(a)[0, :, [0, 0, 1]].tolist()
     assert d.tolist() != a[0, :, [0, 0, 1]].tolist()  # NumPy's rule would transpose
-
-
-def test_assigning_a_value_that_requires_grad_is_refused_not_cut():
-    """``outputs[t] = h`` with ``h`` in the graph: PyTorch records the copy; deepgrad cannot,
-    and writing only the values would silently drop ``h``'s gradient (the seq2seq tutorial's
-    ``encoder_outputs[ei] = encoder_output[0, 0]`` trained its encoder on the hidden state
-    alone), so it raises; detached values, ``no_grad`` and plain values still assign."""
-    w = dg.ones(3, requires_grad=True)
-    outputs = dg.zeros(2, 3)
-    with pytest.raises(RuntimeError, match="gradient would be lost.*dg.stack"):
-        outputs[0] = w * 2
-    outputs[1] = (w * 2).detach()
-    with dg.no_grad():
-        outputs[0] = w * 3
-    np.testing.assert_array_equal(outputs.numpy(), [[3, 3, 3], [2, 2, 2]])
-    # the list form gives PyTorch's gradient
-    t = torch.ones(3, requires_grad=True)
-    tout = torch.zeros(2, 3)
-    tout[0] = t * 2
-    tout[1] = t * t
-    tout.sum().backward()
-    dg.stack([w * 2, w * w]).sum().backward()
-    np.testing.assert_array_equal(w.grad.numpy(), t.grad.numpy())
