@@ -139,7 +139,7 @@ class Tensor:
     @classmethod
     def _from_op(cls, data: Any, creator: autograd.Function | None, index: int) -> Tensor:
         t = object.__new__(cls)
-        t._data = data
+        t._data = numpy.asarray(data) if isinstance(data, numpy.generic) else data
         t.grad = None
         t.requires_grad = creator is not None
         t._creator = creator
@@ -1411,6 +1411,8 @@ def _dims(args: tuple) -> Any:
 def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Tensor:
     """``Tensor._from_op`` as a plain function: the engine calls it for every output."""
     t = _new(Tensor)
+    if isinstance(data, _GENERIC):  # NumPy's scalar of a 0-d result: a 0-d array, writable in
+        data = numpy.asarray(data)  # place (``total += loss``, ``x.data += 1``) as PyTorch's
     t._data = data
     t.grad = None
     t.requires_grad = creator is not None
@@ -1420,6 +1422,7 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
 
 
 _new = object.__new__
+_GENERIC = numpy.generic
 autograd._make_tensor = _make_tensor
 
 

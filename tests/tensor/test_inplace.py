@@ -128,3 +128,25 @@ def test_small_pytorch_conveniences(torch):
     assert v.isfinite().tolist() == [True, False, False, False]
     assert dg.tensor([1.5, -2.0]).int().tolist() == [1, -2]
     assert dg.tensor([0.0, 2.0]).bool().tolist() == [False, True]
+
+
+def test_in_place_on_a_0d_result_matches_torch(torch):
+    """A 0-d result of an operation (``0.0 + log(p)``, ``x.sum()``) is updated in place as in
+    PyTorch: makemore's ``log_likelihood += logprob`` after ``log_likelihood = 0.0`` held
+    NumPy's immutable scalar, which ``+=`` refused; ``.data`` shares it, ``fill_`` writes it."""
+
+    def run(lib):
+        p = lib.tensor([0.5, 0.25, 0.125])
+        total = 0.0
+        for i in range(3):
+            total += lib.log(p[i])
+        s = p.sum()
+        d = s.data
+        d += 1.0
+        m = p.max()
+        m.fill_(7.0)
+        k = lib.tensor([3, 4]).sum()
+        k -= 2
+        return [total.item(), s.item(), m.item(), k.item(), k.dtype == lib.int64]
+
+    np.testing.assert_allclose(run(dg), run(torch), rtol=1e-6)
