@@ -4,9 +4,9 @@ encoder (``batch_first``), the Bahdanau attention decoder (``Va(tanh(Wa(q) + Ua(
 ``target[:, i].unsqueeze(1)`` and greedy decoding through ``topk(1)``/``squeeze(-1).detach()``,
 ``NLLLoss`` on ``log_softmax`` outputs, two Adam optimizers; then the older decoder (attention
 weights from ``cat((embedded[0], hidden[0]), 1)``, ``bmm`` of ``unsqueeze(0)``s) stepped one
-token at a time with SGD (its ``encoder_outputs`` stacked from a list: deepgrad refuses
-the tutorial's ``encoder_outputs[ei] = encoder_output[0, 0]`` into a tensor that needs no
-gradient, which PyTorch records)."""
+token at a time with SGD (its ``encoder_outputs`` stacked from a list: deepgrad does not
+record the tutorial's ``encoder_outputs[ei] = encoder_output[0, 0]`` into a tensor that needs
+no gradient, as PyTorch does)."""
 
 from __future__ import annotations
 
@@ -196,8 +196,9 @@ def seq2seq(torch, nn, F, optim, data, init, path, pairs, n_words, max_length):
         input_length = input_tensor.size(0)
         target_length = target_tensor.size(0)
         # the tutorial writes ``encoder_outputs[ei] = encoder_output[0, 0]`` into
-        # ``torch.zeros(max_length, hidden_size)``, which deepgrad cannot record (it raises);
-        # the same tensor built from a list:
+        # ``torch.zeros(max_length, hidden_size)``, which deepgrad does not record (the values
+        # are written, the encoder's gradient through them is lost); the same tensor built
+        # from a list:
         outs = []
         loss = 0
         for ei in range(input_length):
