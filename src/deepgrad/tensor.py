@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -477,11 +478,20 @@ class Tensor:
         return F.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and autograd.is_grad_enabled():
+        recorded = autograd.is_grad_enabled() and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+        )
+        if not recorded:
+            self._assign(index, value)
+            return
+        if self._creator is None and self.requires_grad:
             raise RuntimeError(
-                "in-place assignment to a tensor that requires grad; do it under dg.no_grad() "
-                "or build a new tensor with dg.where / concat"
+                "in-place assignment to a leaf tensor that requires grad (PyTorch's rule); do "
+                "it under dg.no_grad() or build a new tensor with dg.where / dg.cat"
             )
+        _record_assignment(self, index, value)
+
+    def _assign(self, index: Any, value: Any) -> None:
         basic, advanced = _pytorch_index(_index_arrays(index), self._data.ndim)
         v = value._data if isinstance(value, Tensor) else value
         if advanced is None:
@@ -1419,6 +1429,87 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
     t._creator = creator
     t._index = index
     return t
+
+
+class _Assignment(autograd.Function):
+    """The graph node of a recorded ``x[index] = value``: ``x`` (the same object) becomes its
+    output, holding the written values. Backward: the value receives ``gy[index]`` (summed to
+    its shape, as broadcasting spread it), the tensor as it was before (``prev``) receives
+    ``gy`` with the written positions zeroed; they did not reach the result. Built by hand
+    (:func:`_record_assignment`), not through ``__call__``: the output already exists."""
+
+    def __init__(self, index: Any, shape: tuple[int, ...], dtype: Any, has_prev: bool,
+                 value: Tensor | None) -> None:  # fmt: skip
+        self.index, self.shape, self.dtype, self.has_prev = index, shape, dtype, has_prev
+        self.value_shape = None if value is None else value.shape
+        self.value_dtype = None if value is None else value.dtype
+
+    def backward(self, gy: Tensor) -> tuple:
+        out: list[Any] = []
+        if self.has_prev:
+            keep = backend.xp.ones(self.shape, self.dtype)
+            Tensor(keep)._assign(self.index, 0)
+            out.append(gy * Tensor(keep))
+        if self.value_shape is not None:
+            gv = gy[self.index]
+            if gv.shape != self.value_shape:
+                gv = gv.sum_to_size(*self.value_shape) if self.value_shape else gv.sum()
+            if gv.dtype != self.value_dtype:
+                gv = gv.to(self.value_dtype)
+            out.append(gv)
+        return tuple(out)
+
+
+#: the most graph nodes searched for earlier reads of a tensor assigned into
+_ASSIGN_SEARCH = 100_000
+
+
+def _record_assignment(t: Tensor, index: Any, value: Any) -> None:
+    """``t[index] = value`` recorded in the graph, as PyTorch records ``copy_`` into a slice:
+    ``t`` keeps its identity (and memory: views see the write) and becomes the output of an
+    :class:`_Assignment` node. When ``t`` was already a graph node, its state before the
+    write moves to a new tensor ``prev`` (a copy of the values, the old creator), and the
+    operations that read ``t`` to build ``value`` (``t[i] += v`` reads ``t[i]`` first) are
+    pointed at ``prev``, so the graph stays acyclic and they differentiate the values they
+    read. Operations that read ``t`` before the write and do not lead to ``value`` keep
+    reading ``t`` (see the README's table: PyTorch raises for them at backward)."""
+    v = value if isinstance(value, Tensor) else None
+    prev = None
+    if t._creator is not None:
+        readers = []  # nodes that read t on the way to value, found before anything changes
+        if v is not None and v._creator is not None:
+            seen, stack = set(), [v._creator]
+            while stack:
+                fn = stack.pop()
+                if id(fn) in seen:
+                    continue
+                seen.add(id(fn))
+                if len(seen) > _ASSIGN_SEARCH:
+                    raise RuntimeError(
+                        f"x[index] = value: the value's graph has over {_ASSIGN_SEARCH} nodes "
+                        "to search for earlier reads of x; build the result with dg.where / "
+                        "dg.cat / index_put instead"
+                    )
+                inputs = getattr(fn, "inputs", None) or ()
+                if any(i is t for i in inputs):
+                    readers.append(fn)
+                stack.extend(i._creator for i in inputs if i._creator is not None)
+        creator = t._creator
+        prev = Tensor._from_op(t._data.copy(), creator, t._index)
+        outs = getattr(creator, "_outputs", None)  # a creator that reads its own output
+        if isinstance(outs, list):
+            creator._outputs = [
+                weakref.ref(prev) if isinstance(o, weakref.ref) and o() is t else o for o in outs
+            ]
+        elif isinstance(outs, weakref.ref) and outs() is t:
+            creator._outputs = weakref.ref(prev)
+        for fn in readers:
+            fn.inputs = tuple(prev if i is t else i for i in fn.inputs)
+    t._assign(index, value)
+    node = _Assignment(index, t.shape, t._data.dtype, prev is not None, v)
+    node.inputs = tuple(x for x in (prev, v) if x is not None)
+    node.needs_input_grad = tuple(x.requires_grad for x in node.inputs)
+    t._creator, t._index, t.requires_grad = node, 0, True
 
 
 _new = object.__new__

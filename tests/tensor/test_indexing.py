@@ -149,3 +149,86 @@ def test_the_transposing_case_of_the_issue():
     d = dg.tensor(a)[0, :, [0, 0, 1]]
     assert d.shape == (3, 3) and d.tolist() == torch.tensor(a)[0, :, [0, 0, 1]].tolist()
     assert d.tolist() != a[0, :, [0, 0, 1]].tolist()  # NumPy's rule would transpose
+
+
+# ---- x[index] = value recorded in the graph (PyTorch's copy into a slice) ------------------------
+def _assignment_programs():
+    def rows(lib):  # the seq2seq tutorial: a constant buffer filled row by row
+        w = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        buf = lib.zeros(4, 3, dtype=lib.float64)
+        for i in range(2):
+            buf[i] = w[i] * (i + 1)
+        (buf.sum() * 2 + (buf**2).sum()).backward()
+        return [w.grad]
+
+    def minus_one(lib):  # makemore: dlogits[range(n), Yb] -= 1 on a non-leaf
+        x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+        d = x * 2 + 1
+        d[[0, 1], [1, 2]] -= 1
+        (d * lib.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]], dtype=lib.float64)).sum().backward()
+        return [x.grad, d]
+
+    def accumulate(lib):  # makemore: dC[ix] += demb[k] with repeated ix
+        w = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        dC = lib.zeros(5, dtype=lib.float64)
+        for k, ix in enumerate([0, 3, 0]):
+            dC[ix] += w[k] * 2
+        (dC * lib.arange(5, dtype=lib.float64)).sum().backward()
+        return [w.grad, dC]
+
+    def broadcast(lib):  # a value broadcast over a slice; a float32 value into float64
+        v = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = lib.zeros(3, 2, dtype=lib.float64)
+        h[1:] = v
+        (h * h).sum().backward()
+        return [v.grad]
+
+    def overwrite(lib):  # into a non-leaf that other values flow through
+        p = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        q = lib.tensor(5.0, dtype=lib.float64, requires_grad=True)
+        y = p * 3
+        y[1] = q * q
+        (y * p).sum().backward()
+        return [p.grad, q.grad, y]
+
+    def masked(lib):  # a boolean mask and a scalar into a recorded tensor
+        p = lib.tensor([1.0, -2.0, 3.0, -4.0], dtype=lib.float64, requires_grad=True)
+        y = p * p
+        y[p < 0] = 0.0
+        y.sum().backward()
+        return [p.grad, y]
+
+    return [rows, minus_one, accumulate, broadcast, overwrite, masked]
+
+
+@pytest.mark.parametrize("program", _assignment_programs(), ids=lambda f: f.__name__)
+def test_an_assignment_is_recorded_as_torch_records_it(program, torch):
+    for got, want in zip(program(dg), program(torch), strict=True):
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+
+
+def test_an_assignment_stays_in_place_and_refuses_a_leaf_that_requires_grad():
+    w = dg.tensor([1.0, 2.0], requires_grad=True)
+    buf = dg.zeros(3, 2)
+    row = buf[2]  # a view taken before the write sees it
+    buf[2] = w * 3
+    assert row.tolist() == [3.0, 6.0] and buf.requires_grad and buf.grad_fn is not None
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w[0] = 5.0
+    with dg.no_grad():  # not recorded: a plain write, as before
+        w[0] = 5.0
+    assert w.tolist() == [5.0, 2.0] and w.grad_fn is None
+
+
+def test_an_assignment_differentiates_numerically():
+    rng = np.random.default_rng(0)
+    a = dg.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    v = dg.tensor(rng.normal(size=(4,)), requires_grad=True)
+
+    def f(a, v):
+        y = a * 2
+        y[1] = v * v
+        y[[0, 2], 1:3] += v[:2]
+        return (y * y).sum()
+
+    assert dg.gradcheck(f, (a, v))

@@ -4,9 +4,8 @@ encoder (``batch_first``), the Bahdanau attention decoder (``Va(tanh(Wa(q) + Ua(
 ``target[:, i].unsqueeze(1)`` and greedy decoding through ``topk(1)``/``squeeze(-1).detach()``,
 ``NLLLoss`` on ``log_softmax`` outputs, two Adam optimizers; then the older decoder (attention
 weights from ``cat((embedded[0], hidden[0]), 1)``, ``bmm`` of ``unsqueeze(0)``s) stepped one
-token at a time with SGD (its ``encoder_outputs`` stacked from a list: deepgrad does not
-record the tutorial's ``encoder_outputs[ei] = encoder_output[0, 0]`` into a tensor that needs
-no gradient, as PyTorch does)."""
+token at a time with SGD (its ``encoder_outputs`` filled row by row with
+``encoder_outputs[ei] = encoder_output[0, 0]``, an assignment the graph records, as PyTorch's)."""
 
 from __future__ import annotations
 
@@ -195,17 +194,11 @@ def seq2seq(torch, nn, F, optim, data, init, path, pairs, n_words, max_length):
         decoder_optimizer.zero_grad()
         input_length = input_tensor.size(0)
         target_length = target_tensor.size(0)
-        # the tutorial writes ``encoder_outputs[ei] = encoder_output[0, 0]`` into
-        # ``torch.zeros(max_length, hidden_size)``, which deepgrad does not record (the values
-        # are written, the encoder's gradient through them is lost); the same tensor built
-        # from a list:
-        outs = []
+        encoder_outputs = torch.zeros(max_length, encoder.hidden_size, device=device)
         loss = 0
         for ei in range(input_length):
             encoder_output, encoder_hidden = encoder(input_tensor[ei], encoder_hidden)
-            outs.append(encoder_output[0, 0])
-        outs += [torch.zeros(encoder.hidden_size)] * (max_length - input_length)
-        encoder_outputs = torch.stack(outs)
+            encoder_outputs[ei] = encoder_output[0, 0]
         decoder_input = torch.tensor([[SOS_token]], device=device)
         decoder_hidden = encoder_hidden
         use_teacher_forcing = k % 2 == 0
