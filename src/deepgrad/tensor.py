@@ -686,12 +686,12 @@ class Tensor:
 
     # ---- methods (thin calls into deepgrad.functional) ----------------------------------
     @torch_names
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return F.sum(self, dim, keepdim)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return F.sum(self, dim, keepdim, dtype=dtype)
 
     @torch_names
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return F.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return F.mean(self, dim, keepdim, dtype=dtype)
 
     @torch_names
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -996,16 +996,16 @@ class Tensor:
         return F.reciprocal(self)
 
     @torch_names
-    def cumsum(self, dim: int) -> Tensor:
-        return F.cumsum(self, dim)
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return F.cumsum(self, dim, dtype=dtype)
 
     @torch_names
-    def cumprod(self, dim: int) -> Tensor:
-        return F.cumprod(self, dim)
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return F.cumprod(self, dim, dtype=dtype)
 
     @torch_names
-    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return F.prod(self, dim, keepdim)
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return F.prod(self, dim, keepdim, dtype=dtype)
 
     @torch_names
     def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1152,12 +1152,12 @@ class Tensor:
         return F.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
     @torch_names
-    def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return F.nanmean(self, dim, keepdim)
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return F.nanmean(self, dim, keepdim, dtype=dtype)
 
     @torch_names
-    def nansum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return F.nansum(self, dim, keepdim)
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return F.nansum(self, dim, keepdim, dtype=dtype)
 
     @torch_names
     def aminmax(self, *, dim: Any = None, keepdim: bool = False) -> Any:

@@ -685,7 +685,7 @@ def test_unknown_keyword_is_still_a_type_error():
 
 # ---- signatures and docstrings ------------------------------------------------------------
 def test_signatures_are_torch_and_docstrings_name_the_aliases():
-    assert list(inspect.signature(F.sum).parameters) == ["x", "dim", "keepdim"]
+    assert list(inspect.signature(F.sum).parameters) == ["x", "dim", "keepdim", "dtype"]
     assert list(inspect.signature(dg.Tensor.var).parameters) == [
         "self",
         "dim",
@@ -693,7 +693,7 @@ def test_signatures_are_torch_and_docstrings_name_the_aliases():
         "keepdim",
         "correction",
     ]
-    assert list(inspect.signature(F.cumsum).parameters) == ["x", "dim"]
+    assert list(inspect.signature(F.cumsum).parameters) == ["x", "dim", "dtype"]
     assert list(inspect.signature(F.flatten).parameters) == ["x", "start_dim", "end_dim"]
     for fn, names in [
         (F.sum, ("``axis`` for ``dim``", "``keepdims`` for ``keepdim``")),

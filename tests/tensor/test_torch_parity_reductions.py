@@ -168,3 +168,68 @@ def test_gradients_of_ties_match_torch(call):
     (call(x) * dg.tensor(w)).sum().backward()
     (call(t) * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+# ---- dtype= casts the input first (PyTorch's contract: the result has exactly that dtype) ----
+I8 = np.array([[100, 100, -3], [7, 100, 2]], dtype=np.int8)  # int8 sums wrap, as torch's
+DTYPE_CASES = {
+    "sum_int8_wraps": lambda L: L.tensor(I8).sum(dtype=L.int8),
+    "sum_dim_f64": lambda L: L.tensor(I8).sum(1, dtype=L.float64),
+    "sum_f32_to_f64": lambda L: L.tensor(A).sum((0, 2), keepdim=True, dtype=L.float64),
+    "sum_float_to_int": lambda L: L.tensor([1.5, 2.5, -0.5]).sum(dtype=L.int64),
+    "sum_bool_as_bool": lambda L: L.tensor([True, True]).sum(dtype=L.bool),
+    "sum_uint8": lambda L: L.tensor(np.array([200, 100], np.uint8)).sum(dtype=L.uint8),
+    "torch_sum": lambda L: L.sum(L.tensor(I8), 0, dtype=L.int16),
+    "mean_int_as_float": lambda L: L.tensor(I8).mean(dtype=L.float32),
+    "mean_dim_f64": lambda L: L.mean(L.tensor(A), 1, dtype=L.float64),
+    "prod_all": lambda L: L.tensor(I8).prod(dtype=L.float32),
+    "prod_dim_keepdim": lambda L: L.tensor(I8).prod(0, True, dtype=L.float64),
+    "prod_int8_wraps": lambda L: L.prod(L.tensor(I8), 1, dtype=L.int8),
+    "cumsum_int8_wraps": lambda L: L.cumsum(L.tensor(I8), 1, dtype=L.int8),
+    "cumsum_f64": lambda L: L.tensor(A).cumsum(2, dtype=L.float64),
+    "cumsum_0d": lambda L: L.tensor(3).cumsum(0, dtype=L.float32),
+    "cumprod_f16": lambda L: L.cumprod(L.tensor([1, 2, 3]), 0, dtype=L.float16),
+    "nansum_int_as_float": lambda L: L.nansum(L.tensor(I8), dtype=L.float32),
+    "nansum_f64": lambda L: L.tensor([1.0, float("nan"), 2.0]).nansum(dtype=L.float64),
+    "nanmean_f64": lambda L: L.tensor([1.0, float("nan"), 2.0]).nanmean(dtype=L.float64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DTYPE_CASES))
+def test_a_dtype_argument_casts_first_as_torch(name):
+    _same(DTYPE_CASES[name])
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "prod", "cumsum", "cumprod"])
+def test_a_dtype_argument_passes_the_gradient_back_to_the_input_dtype(op):
+    args = (1,) if op.startswith("cum") else ()
+    x = dg.tensor(A, requires_grad=True)
+    t = torch.tensor(A, requires_grad=True)
+    y, u = getattr(x, op)(*args, dtype=dg.float64), getattr(t, op)(*args, dtype=torch.float64)
+    assert y.dtype == np.float64
+    (y * y).sum().backward()
+    (u * u).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-5)
+    x64 = dg.tensor(A.astype(np.float64) / 3 + 0.5, requires_grad=True)
+    assert dg.gradcheck(lambda v: getattr(v, op)(*args, dtype=dg.float64), x64)
+
+
+@pytest.mark.parametrize("op", ["sum", "cumsum", "prod"])
+def test_an_integer_dtype_on_a_tensor_that_needs_a_gradient_raises_as_torch(op):
+    args = (0,) if op == "cumsum" else ()
+    with pytest.raises(RuntimeError):
+        getattr(torch.tensor([1.5], requires_grad=True), op)(*args, dtype=torch.int64)
+    with pytest.raises(RuntimeError, match="floating"):
+        getattr(dg.tensor([1.5], requires_grad=True), op)(*args, dtype=dg.int64)
+    with dg.no_grad():
+        assert getattr(dg.tensor([1.5], requires_grad=True), op)(
+            *args, dtype=dg.int64
+        ).tolist() in (1, [1])
+
+
+def test_mean_refuses_an_integer_dtype_as_torch():
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).mean(dtype=torch.int64)
+    with pytest.raises(TypeError, match="floating"):
+        dg.tensor([1, 2]).mean(dtype=dg.int64)

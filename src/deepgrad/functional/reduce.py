@@ -20,7 +20,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
-from .elementwise import _mask, abs, exp, log, maximum, minimum, sign, where
+from .elementwise import _mask, abs, astype, exp, log, maximum, minimum, sign, where
 from .shape import (
     ValuesIndices,
     broadcast_to,
@@ -98,19 +98,38 @@ def _refuse_empty_reduction(shape: tuple[int, ...], axes: tuple[int, ...] | None
             )
 
 
-def _acc(x: Any) -> Any:
-    """The dtype a sum or product of ``x`` accumulates in: int64 for the unsigned 8-32 bit
-    types, as PyTorch's (NumPy's would be uint64); None otherwise (NumPy's own: int64 for
-    bool and the signed ints, the input's for floats, as PyTorch's)."""
+def _acc(x: Any, given: Any = None) -> Any:
+    """The dtype a sum or product of ``x`` accumulates in: ``given`` (a ``dtype=``) when not
+    None; int64 for the unsigned 8-32 bit types, as PyTorch's (NumPy's would be uint64); None
+    otherwise (NumPy's own: int64 for bool and the signed ints, the input's for floats, as
+    PyTorch's)."""
+    if given is not None:
+        return given
     return numpy.int64 if x.dtype.kind == "u" and x.dtype.itemsize < 8 else None
 
 
+def _cast(x: Tensor, dtype: Any, fn: str) -> tuple[Tensor, Any]:
+    """PyTorch's ``dtype=`` of a reduction or scan: ``x`` cast to ``dtype`` first, and the
+    dtype to accumulate in (exactly ``dtype``: ``int8`` sums wrap, as PyTorch's); ``(x,
+    None)`` for None. A tensor that needs a gradient takes only a floating ``dtype`` (PyTorch
+    refuses the others too: a gradient cannot flow into an integer result)."""
+    if dtype is None:
+        return x, None
+    dt = numpy.dtype(dtype)
+    if dt.kind not in "fc" and x.requires_grad and _GradMode.enabled:
+        raise RuntimeError(
+            f"{fn}: dtype={dt} on a tensor that requires grad: gradients need a floating "
+            "dtype (cast with x.detach() first, or pick a float dtype)"
+        )
+    return astype(x, dt), dt
+
+
 class Sum(Function):
-    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool) -> None:
-        self.axes, self.keepdims = axes, keepdims
+    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool, acc: Any = None) -> None:
+        self.axes, self.keepdims, self.acc = axes, keepdims, acc
 
     def forward(self, x: Any) -> Any:
-        return x.sum(axis=self.axes, keepdims=self.keepdims, dtype=_acc(x))
+        return x.sum(axis=self.axes, keepdims=self.keepdims, dtype=_acc(x, self.acc))
 
     def backward(self, gy: Tensor) -> Tensor:
         shape = self.inputs[0].shape
@@ -123,9 +142,11 @@ class Sum(Function):
 
 
 @torch_names
-def sum(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    """Sum of elements over ``dim`` (an int or a tuple; all when None)."""
-    return Sum(_axes(dim, x.ndim, "sum"), keepdim)(x)
+def sum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+    """Sum of elements over ``dim`` (an int or a tuple; all when None); ``dtype`` casts ``x``
+    first and is the result's dtype."""
+    x, acc = _cast(x, dtype, "sum")
+    return Sum(_axes(dim, x.ndim, "sum"), keepdim, acc)(x)
 
 
 class Mean(Function):
@@ -149,8 +170,11 @@ class Mean(Function):
 
 
 @torch_names
-def mean(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """Arithmetic mean over ``dim``: ``Σx / n``."""
+def mean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Arithmetic mean over ``dim``: ``Σx / n``; ``dtype`` (a floating one) casts ``x`` first."""
+    if dtype is not None and numpy.dtype(dtype).kind not in "fc":
+        raise TypeError(f"mean: dtype must be a floating dtype, got {numpy.dtype(dtype)}")
+    x, _ = _cast(x, dtype, "mean")
     return Mean(_axes(dim, x.ndim, "mean"), keepdim)(x)
 
 
@@ -410,34 +434,35 @@ def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
 
 
 class CumSum(Function):
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
+    def __init__(self, axis: int, acc: Any = None) -> None:
+        self.axis, self.acc = axis, acc
 
     def forward(self, x: Any) -> Any:
-        return x.cumsum(axis=self.axis, dtype=_acc(x))
+        return x.cumsum(axis=self.axis, dtype=_acc(x, self.acc))
 
     def backward(self, gy: Tensor) -> Tensor:
         return _reverse_cumsum(gy, self.axis)
 
 
 @torch_names
-def cumsum(x: Tensor, dim: int) -> Tensor:
+def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Running sum along ``dim``: ``y_i = Σ_{j <= i} x_j`` (same shape; integer and bool
-    tensors give int64). Gradient ``dx_i = Σ_{j >= i} dy_j``."""
+    tensors give int64; ``dtype`` casts ``x`` first). Gradient ``dx_i = Σ_{j >= i} dy_j``."""
     axis = _dim(dim, x.ndim, "cumsum")
+    x, acc = _cast(x, dtype, "cumsum")
     if x.ndim == 0:
-        return reshape(CumSum(0)(reshape(x, (1,))), ())
-    return CumSum(axis)(x)
+        return reshape(CumSum(0, acc)(reshape(x, (1,))), ())
+    return CumSum(axis, acc)(x)
 
 
 class CumProd(Function):
     keep_output = True
 
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
+    def __init__(self, axis: int, acc: Any = None) -> None:
+        self.axis, self.acc = axis, acc
 
     def forward(self, x: Any) -> Any:
-        return x.cumprod(axis=self.axis, dtype=_acc(x))
+        return x.cumprod(axis=self.axis, dtype=_acc(x, self.acc))
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -462,24 +487,26 @@ def _cumprod_grad_with_zeros(x: Tensor, gy: Tensor, axis: int) -> Tensor:
 
 
 @torch_names
-def cumprod(x: Tensor, dim: int) -> Tensor:
+def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Running product along ``dim``: ``y_i = Π_{j <= i} x_j`` (same shape).
 
     Gradient ``dx_i = Σ_{j >= i} dy_j Π_{k <= j, k != i} x_k``: computed as
     ``Σ_{j >= i} dy_j y_j / x_i`` (``O(n)``) when ``x`` has no zero, and by the exact
-    ``O(n²)`` product (no division) when it has one — correct at zeros, as PyTorch's."""
+    ``O(n²)`` product (no division) when it has one — correct at zeros, as PyTorch's.
+    ``dtype`` casts ``x`` first and is the result's dtype."""
     axis = _dim(dim, x.ndim, "cumprod")
+    x, acc = _cast(x, dtype, "cumprod")
     if x.ndim == 0:
-        return reshape(CumProd(0)(reshape(x, (1,))), ())
-    return CumProd(axis)(x)
+        return reshape(CumProd(0, acc)(reshape(x, (1,))), ())
+    return CumProd(axis, acc)(x)
 
 
 class Prod(Function):
-    def __init__(self, axis: int, keepdims: bool) -> None:
-        self.axis, self.keepdims = axis, keepdims
+    def __init__(self, axis: int, keepdims: bool, acc: Any = None) -> None:
+        self.axis, self.keepdims, self.acc = axis, keepdims, acc
 
     def forward(self, x: Any) -> Any:
-        return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=_acc(x))
+        return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=_acc(x, self.acc))
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -500,17 +527,19 @@ def _product_of_others(x: Tensor, axis: int) -> Tensor:
 
 
 @torch_names
-def prod(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Product of the elements along ``dim`` (all of them when None): ``y = Π x_i``.
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product of the elements along ``dim`` (all of them when None): ``y = Π x_i``;
+    ``dtype`` casts ``x`` first and is the result's dtype.
 
     Gradient ``dx_i = dy Π_{j != i} x_j``, computed without division (exact at zeros)."""
+    x, acc = _cast(x, dtype, "prod")
     if dim is None:
-        y = Prod(0, False)(reshape(x, -1))
+        y = Prod(0, False, acc)(reshape(x, -1))
         return reshape(y, (1,) * x.ndim) if keepdim else y
     axis = _dim(dim, x.ndim, "prod")
     if x.ndim == 0:
-        return reshape(Prod(0, False)(reshape(x, (1,))), ())
-    return Prod(axis, keepdim)(x)
+        return reshape(Prod(0, False, acc)(reshape(x, (1,))), ())
+    return Prod(axis, keepdim, acc)(x)
 
 
 @torch_names
@@ -610,15 +639,21 @@ def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Te
 
 # ---- NaN-ignoring reductions, paired statistics ---------------------------------------------
 @torch_names
-def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """:func:`sum` treating NaN as 0 (gradient 0 at the NaNs, 1 elsewhere)."""
+def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """:func:`sum` treating NaN as 0 (gradient 0 at the NaNs, 1 elsewhere); ``dtype`` casts
+    ``x`` first."""
+    if dtype is not None:
+        x, _ = _cast(x, dtype, "nansum")
+        return (
+            nansum(x, dim, keepdim) if x.dtype.kind in "fc" else sum(x, dim, keepdim, dtype=dtype)
+        )
     if x._data.dtype.kind not in "fc":
         return sum(x, dim, keepdim)
     return sum(where(backend.xp.isnan(x._data), 0.0, x), dim, keepdim)
 
 
 @torch_names
-def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """The mean of the elements that are not NaN: ``nansum / count`` (NaN where every element
     is NaN, as PyTorch's). Floating tensors only.
 
@@ -626,6 +661,7 @@ def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     >>> dg.tensor([1.0, float("nan"), 3.0]).nanmean().item()
     2.0
     """
+    x, _ = _cast(x, dtype, "nanmean")
     if x._data.dtype.kind not in "fc":
         raise TypeError(f"nanmean: expects a floating tensor, got dtype {x.dtype}")
     axes = _axes(dim, x.ndim, "nanmean")
