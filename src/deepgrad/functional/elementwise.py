@@ -40,7 +40,11 @@ import numpy
 from .. import backend
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
+from .search import nonzero
 from .shape import sum_to, sum_to_array
+
+#: the default of ``where``'s ``a`` and ``b``: ``where(cond)`` alone is ``nonzero``
+_ONE_ARGUMENT: Any = object()
 
 
 def _const(v: Any, like: Tensor | None) -> Tensor:
@@ -424,8 +428,13 @@ class Where(Function):
         return ga, gb
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``cond`` is true, else ``b`` (broadcasting all three)."""
+def where(cond: Any, a: Any = _ONE_ARGUMENT, b: Any = _ONE_ARGUMENT) -> Any:
+    """``a`` where ``cond`` is true, else ``b`` (broadcasting all three). ``where(cond)``
+    alone is ``nonzero(cond, as_tuple=True)``, as PyTorch's: one int64 index tensor per dim."""
+    if a is _ONE_ARGUMENT and b is _ONE_ARGUMENT:
+        return nonzero(cond if isinstance(cond, Tensor) else Tensor(cond), as_tuple=True)
+    if a is _ONE_ARGUMENT or b is _ONE_ARGUMENT:
+        raise TypeError("where(condition, input, other) takes both input and other, or neither")
     c = cond._data if isinstance(cond, Tensor) else backend.xp.asarray(cond)
     if c.dtype != bool:
         c = c.astype(bool)
