@@ -1203,6 +1203,15 @@ class Tensor:
         return F.histc(self, bins, min, max)
 
     @torch_names
+    def unique_consecutive(
+        self, return_inverse: bool = False, return_counts: bool = False, dim: Any = None
+    ) -> Any:
+        return F.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        return F.bincount(self, weights, minlength)
+
+    @torch_names
     def unbind(self, dim: int = 0) -> tuple:
         return F.unbind(self, dim)
 

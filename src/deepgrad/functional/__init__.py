@@ -288,7 +288,17 @@ from .diagonal import diag, diag_embed, diagonal, trace, tril_indices, triu_indi
 from .distance import cdist, dist
 from .order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from .scatter import index_add, index_fill, scatter, scatter_add, scatter_reduce
-from .search import argwhere, bucketize, count_nonzero, histc, nonzero, searchsorted, unique
+from .search import (
+    argwhere,
+    bincount,
+    bucketize,
+    count_nonzero,
+    histc,
+    nonzero,
+    searchsorted,
+    unique,
+    unique_consecutive,
+)
 from .special import erfc, erfinv, xlogy
 from .attention import (
     attention_with_weights,

@@ -1,12 +1,15 @@
 """Where values are and how many: ``nonzero``/``argwhere``, ``count_nonzero``, ``unique``,
-``bucketize``/``searchsorted`` (binary search in sorted boundaries) and ``histc``.
+``unique_consecutive``, ``bincount``, ``bucketize``/``searchsorted`` (binary search in sorted
+boundaries) and ``histc``.
 
 Their outputs are indices or counts (int64 by default, as PyTorch's; ``histc`` counts in the
-input's float dtype): none of them is differentiable, and none records a graph.
+input's float dtype): none of them is differentiable, and none records a graph — except
+``bincount`` with weights, whose sums pass the gradient back to the weights.
 """
 
 from __future__ import annotations
 
+import builtins
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +18,7 @@ import numpy
 
 from .. import backend
 from .._names import torch_names
+from ..autograd import Function
 from ..tensor import Tensor
 
 
@@ -118,6 +122,107 @@ def unique(
     if return_counts:
         out.append(_out(cnt))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(
+    input: Tensor,  # noqa: A002
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """Each run of equal consecutive elements (or, with ``dim``, of equal consecutive slices
+    along ``dim``) collapsed to one, in order — PyTorch's ``unique_consecutive`` (``[1, 1, 2,
+    1]`` gives ``[1, 2, 1]``); optionally the inverse (the run each element, or slice, went to:
+    the input's shape, or 1-D with ``dim``) and the length of each run. NaNs are not equal to
+    each other. Returns a tensor, or a tuple when an extra output is asked for.
+
+    >>> import deepgrad as dg
+    >>> out, counts = dg.unique_consecutive(dg.tensor([1, 1, 2, 1]), return_counts=True)
+    >>> out.tolist(), counts.tolist()
+    ([1, 2, 1], [2, 1, 1])
+    """
+    a = _array(input)
+    xp = backend.xp
+    if dim is None:
+        rows = a.reshape(-1, 1)
+    else:
+        if a.ndim == 0:
+            raise IndexError(f"unique_consecutive: dim {dim} given for a 0-d tensor")
+        if not -a.ndim <= dim < a.ndim:
+            raise IndexError(
+                f"unique_consecutive: dim {dim} is out of range for a tensor with {a.ndim} dims"
+            )
+        dim %= a.ndim
+        if a.size == 0 and a.shape[dim]:
+            raise ValueError(
+                f"unique_consecutive: the tensor of shape {a.shape} has a dim of size 0 other "
+                f"than dim {dim}: its slices along dim {dim} cannot be compared"
+            )
+        rows = xp.moveaxis(a, dim, 0).reshape(a.shape[dim], a.size // builtins.max(a.shape[dim], 1))
+    n = rows.shape[0]
+    starts = xp.ones(n, dtype=bool)
+    starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)  # NaN != NaN: each NaN starts a run
+    if dim is None:
+        out = a.reshape(-1)[starts]
+    else:
+        out = xp.moveaxis(xp.moveaxis(a, dim, 0)[starts], 0, dim)
+    result: list[Tensor] = [Tensor._from_op(out, None, 0)]
+    if return_inverse:
+        inv = xp.cumsum(starts) - 1
+        result.append(_out(inv.reshape(a.shape) if dim is None else inv))
+    if return_counts:
+        result.append(_out(xp.diff(xp.append(xp.flatnonzero(starts), n))))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+class _BinCount(Function):
+    """The weighted count of each value: ``y[v] = Σ_{i: x_i = v} w_i``; ``dw_i = dy[x_i]``."""
+
+    def __init__(self, index: Any, length: int) -> None:
+        self.index, self.length = index, length
+
+    def forward(self, w: Any) -> Any:
+        return backend.xp.bincount(self.index, w, self.length).astype(w.dtype, copy=False)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy[Tensor._from_op(self.index, None, 0)]
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """How often each value ``0 … max(input)`` occurs in the 1-D non-negative integer
+    ``input`` (at least ``minlength`` bins): int64; with ``weights`` (1-D, one per element),
+    the sum of the weights of each value instead — float32 for float32 weights, float64 for
+    any other (PyTorch's rule), differentiable with respect to the weights (``dw_i = dy[x_i]``;
+    PyTorch's backward raises there).
+
+    >>> import deepgrad as dg
+    >>> dg.bincount(dg.tensor([1, 1, 3])).tolist()
+    [0, 2, 0, 1]
+    """
+    a = _array(input)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"bincount: expects an integer tensor, got dtype {a.dtype}")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise ValueError(
+            f"bincount: only 1-D non-negative integer inputs, got shape {a.shape}"
+            + (f" with minimum {a.min()}" if a.ndim == 1 else "")
+        )
+    if isinstance(minlength, bool) or not isinstance(minlength, (int, numpy.integer)):
+        raise TypeError(f"bincount: minlength must be an int, got {minlength!r}")
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength must be >= 0, got {minlength}")
+    length = builtins.max(int(minlength), int(a.max()) + 1 if a.size else 0)
+    index = a.astype(numpy.int64, copy=False)
+    if weights is None:
+        return _out(backend.xp.bincount(index, minlength=length))
+    w = weights if isinstance(weights, Tensor) else Tensor(weights)
+    if w.ndim != 1 or w.shape[0] != a.shape[0]:
+        raise ValueError(
+            f"bincount: weights must be 1-D with one weight per element of input (shape "
+            f"{a.shape}), got shape {w.shape}"
+        )
+    dtype = numpy.float32 if w.dtype == numpy.float32 else numpy.float64
+    return _BinCount(index, length)(w if w.dtype == dtype else w.to(dtype))
 
 
 def _side(right: bool, side: str | None, fn: str) -> str:
