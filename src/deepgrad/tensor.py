@@ -1293,6 +1293,45 @@ class Tensor:
         self._refuse_if_recorded(value, "index_fill_")
         return self._write(F.index_fill(self.detach(), dim, index, _detached(value)), "index_fill_")
 
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return F.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        self._refuse_if_recorded(values, "index_put_")
+        out = F.index_put(self.detach(), indices, _detached(values), accumulate)
+        return self._write(out, "index_put_")
+
+    @torch_names
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        return F.index_copy(self, dim, index, source)
+
+    @torch_names
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
+        self._refuse_if_recorded(source, "index_copy_")
+        return self._write(
+            F.index_copy(self.detach(), dim, index, _detached(source)), "index_copy_"
+        )
+
+    def masked_scatter(self, mask: Any, source: Any) -> Tensor:
+        return F.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
+        self._refuse_if_recorded(source, "masked_scatter_")
+        out = F.masked_scatter(self.detach(), mask, _detached(source))
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"masked_scatter_: the mask broadcasts the tensor of shape {self.shape} to "
+                f"{out.shape}; an in-place operation cannot change the tensor's shape"
+            )
+        return self._write(out, "masked_scatter_")
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        return F.put(self, index, source, accumulate)
+
+    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        self._refuse_if_recorded(source, "put_")
+        return self._write(F.put(self.detach(), index, _detached(source), accumulate), "put_")
+
     def nan_to_num_(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
         self._refuse_if_recorded(None, "nan_to_num_")
         return self._write(F.nan_to_num(self.detach(), nan, posinf, neginf), "nan_to_num_")

@@ -133,3 +133,139 @@ def test_unique_consecutive_refuses_what_torch_refuses():
             L.unique_consecutive(L.zeros(2, 0), dim=0)
         with pytest.raises(IndexError):
             L.unique_consecutive(L.zeros(2, 3), dim=2)
+
+
+# ---- indexed writes: index_put, index_copy, masked_scatter, put ---------------------------
+R = np.arange(12, dtype=np.float32).reshape(3, 4) / 4 - 1
+ROW_MASK = [[True, False, True, False]]
+WRITES = {
+    "index_put_rows": lambda L, x: x.index_put((L.tensor([0, 2]),), L.tensor([1.0, 2, 3, 4])),
+    "index_put_pairs": lambda L, x: x.index_put(
+        (L.tensor([0, 2, -1]), L.tensor([1, 3, 0])), L.tensor([5.0, 6, 7])
+    ),
+    "index_put_broadcast_value": lambda L, x: L.index_put(x, (L.tensor([1]),), L.tensor(9.0)),
+    "index_put_accumulate": lambda L, x: x.index_put(
+        (L.tensor([0, 0, 2]), L.tensor([1, 1, 1])), L.tensor([1.0, 2, 3]), accumulate=True
+    ),
+    "index_put_accumulate_rows": lambda L, x: x.index_put(
+        [L.tensor([0, 0])], L.tensor(5.0), accumulate=True
+    ),
+    "index_put_mask": lambda L, x: x.index_put((L.tensor(ROW_MASK * 3),), L.tensor(5.0)),
+    "index_put_row_mask": lambda L, x: x.index_put((L.tensor([True, False, True]),), x[0]),
+    "index_copy_dim1": lambda L, x: x.index_copy(1, L.tensor([3, 0]), L.ones(3, 2)),
+    "index_copy_dim0": lambda L, x: L.index_copy(x, 0, L.tensor([1]), L.ones(1, 4)),
+    "index_copy_neg_dim": lambda L, x: x.index_copy(-1, L.tensor([2]), L.zeros(3, 1)),
+    "masked_scatter": lambda L, x: x.masked_scatter(L.tensor(ROW_MASK), L.arange(10.0)),
+    "masked_scatter_broadcasts": lambda L, x: L.zeros(4).masked_scatter(
+        L.tensor([[True, False, True, False], [False, False, False, True]]), L.arange(10.0)
+    ),
+    "put": lambda L, x: x.put(L.tensor([[0, 5], [7, -1]]), L.tensor([1.0, 2, 3, 4])),
+    "put_accumulate": lambda L, x: L.put(x, L.tensor([0, 5, 5, -1]), L.ones(4), True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_indexed_writes_match_torch(name):
+    _same(lambda L: WRITES[name](L, L.tensor(R)))
+
+
+def test_indexed_writes_of_integers_and_0d():
+    _same(lambda L: L.tensor([1, 2, 3]).index_put((L.tensor([1]),), L.tensor(-7)))
+    _same(lambda L: L.zeros(()).index_copy(0, L.tensor([0]), L.tensor(3.0)))
+    _same(lambda L: L.zeros(()).index_copy(0, L.tensor([0]), L.tensor([3.0])))
+    _same(lambda L: L.tensor([[1, 2], [3, 4]]).put(L.tensor([3]), L.tensor([9]), True))
+
+
+SOURCE = np.linspace(-1, 1, 10)
+GRADS = {
+    "index_put": lambda L, x, v: x.index_put((L.tensor([0, 2]),), v[:4]),
+    "index_put_pairs": lambda L, x, v: x.index_put((L.tensor([0, 2]), L.tensor([1, 3])), v[:2]),
+    "index_put_broadcast": lambda L, x, v: x.index_put((L.tensor([1]), L.tensor([0, 3])), v[0]),
+    "index_put_accumulate": lambda L, x, v: x.index_put(
+        (L.tensor([0, 0, 2]), L.tensor([1, 1, 1])), v[:3], accumulate=True
+    ),
+    "index_put_mask": lambda L, x, v: x.index_put((L.tensor(ROW_MASK * 3),), v[:6]),
+    "index_copy": lambda L, x, v: x.index_copy(1, L.tensor([3, 0]), v[:6].reshape(3, 2)),
+    "masked_scatter": lambda L, x, v: x.masked_scatter(L.tensor(ROW_MASK), v),
+    "put": lambda L, x, v: x.put(L.tensor([0, 5, 11]), v[:3]),
+    "put_accumulate": lambda L, x, v: x.put(L.tensor([0, 5, 5]), v[:3], accumulate=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADS))
+def test_indexed_writes_gradients_match_torch(name):
+    weights = np.arange(12.0).reshape(3, 4)  # so that every output element counts differently
+    f = GRADS[name]
+    for d, t in _grads(
+        lambda L, x, v: f(L, x, v) * L.tensor(weights), R.astype(np.float64), SOURCE
+    ):
+        np.testing.assert_allclose(d, t, rtol=1e-12)
+    x = dg.tensor(R.astype(np.float64), requires_grad=True)
+    v = dg.tensor(SOURCE, requires_grad=True)
+    assert dg.gradcheck(lambda a, b: f(dg, a, b), x, v)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.zeros(3).index_put((L.tensor([0]),), L.tensor(1.0, dtype=L.float64)),
+        lambda L: L.zeros(3, 4).index_copy(1, L.tensor([3, 0]), L.ones(3, 3)),
+        lambda L: L.zeros(3, 4).index_copy(1, L.tensor([0]), L.ones(3, 1, dtype=L.float64)),
+        lambda L: L.zeros(4).masked_scatter(L.tensor([True, True]).repeat(2), L.ones(3)),
+        lambda L: L.zeros(4).masked_scatter(L.tensor([1, 0, 1, 0]), L.ones(4)),
+        lambda L: L.zeros(2, 3).put(L.tensor([0, 5]), L.ones(3)),
+        lambda L: L.zeros(2, 3).put(L.tensor([0, 6]), L.ones(2)),
+        lambda L: L.zeros(2, 3).put(L.tensor([0, 5]), L.ones(2, dtype=L.float64)),
+    ],
+)
+def test_indexed_writes_refuse_what_torch_refuses(call):
+    with pytest.raises((RuntimeError, IndexError)):
+        call(torch)
+    with pytest.raises((ValueError, TypeError, IndexError)):
+        call(dg)
+
+
+IN_PLACE = {
+    "index_put_": lambda L, x: x.index_put_((L.tensor([0, 2]),), L.tensor([1.0, 2, 3, 4])),
+    "index_put_accumulate": lambda L, x: x.index_put_(
+        (L.tensor([0, 0]),), L.tensor(1.0), accumulate=True
+    ),
+    "index_copy_": lambda L, x: x.index_copy_(1, L.tensor([3, 0]), L.ones(3, 2)),
+    "masked_scatter_": lambda L, x: x.masked_scatter_(L.tensor(ROW_MASK), L.arange(10.0)),
+    "put_": lambda L, x: x.put_(L.tensor([0, -1]), L.tensor([7.0, 8.0]), accumulate=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_indexed_writes_write_into_the_tensor_and_return_it(name):
+    for L in (torch, dg):
+        x = L.tensor(R)
+        assert IN_PLACE[name](L, x) is x
+    t, d = torch.tensor(R), dg.tensor(R)
+    IN_PLACE[name](torch, t), IN_PLACE[name](dg, d)
+    np.testing.assert_array_equal(d.numpy(), t.numpy())
+    x = dg.tensor(R)
+    view = x[1:]
+    IN_PLACE[name](dg, x)
+    np.testing.assert_array_equal(view.numpy(), x.numpy()[1:])  # the same memory
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_indexed_writes_are_refused_on_a_recorded_tensor(name):
+    # as deepgrad's other in-place methods (masked_fill_, index_fill_, scatter_): under
+    # no_grad they write, as PyTorch's do
+    x = dg.tensor(R, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        IN_PLACE[name](dg, x)
+    with pytest.raises(RuntimeError, match="in-place"):
+        IN_PLACE[name](dg, x * 1)
+    with dg.no_grad():
+        IN_PLACE[name](dg, x)
+    assert not np.array_equal(x.numpy(), R)
+
+
+def test_masked_scatter_in_place_cannot_broadcast_the_tensor():
+    with pytest.raises(RuntimeError):
+        torch.zeros(4).masked_scatter_(torch.tensor([[True] * 4] * 2), torch.ones(8))
+    with pytest.raises(RuntimeError, match="shape"):
+        dg.zeros(4).masked_scatter_(dg.tensor([[True] * 4] * 2), dg.ones(8))

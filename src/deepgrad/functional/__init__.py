@@ -287,7 +287,17 @@ from .comparison import allclose, equal, isclose
 from .diagonal import diag, diag_embed, diagonal, trace, tril_indices, triu_indices
 from .distance import cdist, dist
 from .order import kthvalue, median, mode, nanmedian, nanquantile, quantile
-from .scatter import index_add, index_fill, scatter, scatter_add, scatter_reduce
+from .scatter import (
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    masked_scatter,
+    put,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
 from .search import (
     argwhere,
     bincount,

@@ -17,12 +17,24 @@ scatter_reduce  out[index] = reduce(x?, src...)  (sum,       sum/mean: 1 (÷ cou
                                                              prod: out / x
 index_add       out = x;  out[:, index] += alpha · src       x: 1;  src: alpha · g[:, index]
 index_fill      x with ``value`` in the slices ``index``     (through ``where``)
+index_put       out = x;  out[indices] = values  (``+=``     x: 1 where not written (1 with
+                with ``accumulate``)                         accumulate);  values: g[indices]
+                                                             summed to their shape
+index_copy      index_put at ``[:, index]`` along ``dim``    (as index_put)
+masked_scatter  out = x;  out[mask] = source's first         x: 1 where not masked;  source:
+                ``mask.sum()`` elements, in order            g[mask] in those places, else 0
+put             index_put into ``x`` seen as 1-D             (as index_put)
 ==============  ===========================================  ==============================
+
+``index_put``'s ``indices`` are a tuple of index tensors, exactly what ``x[indices] = values``
+takes (integer tensors broadcast together; a bool tensor is a mask).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy
 
 from .. import backend
 from .._names import torch_names
@@ -33,9 +45,12 @@ from .shape import (
     _check_bounds,
     _index_array,
     _norm_axis,
+    broadcast_to,
     gather,
     getitem,
     index_select,
+    reshape,
+    sum_to,
 )
 
 _REDUCE = ("sum", "prod", "mean", "amax", "amin")
@@ -323,3 +338,144 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:  # no
             else value
         )
     return where(mask, value, input)
+
+
+class IndexPut(Function):
+    """``out = x; out[key] = v`` (``accumulate``: ``+=``, repeated positions adding up)."""
+
+    def __init__(self, key: tuple, accumulate: bool) -> None:
+        self.key, self.accumulate = key, accumulate
+
+    def forward(self, x: Any, v: Any) -> Any:
+        out = x.copy()
+        if self.accumulate:
+            backend.xp.add.at(out, self.key, v)
+        else:
+            out[self.key] = v
+        return out
+
+    def backward(self, gy: Tensor) -> tuple:
+        nx, nv = self.needs_input_grad
+        gx = gv = None
+        if nx:
+            gx = gy
+            if not self.accumulate:
+                kept = backend.xp.ones(gy.shape, dtype=bool)
+                kept[self.key] = False
+                gx = gy * _mask(kept, gy)
+        if nv:
+            gv = sum_to(getitem(gy, self.key), self.inputs[1].shape)
+        return gx, gv
+
+
+def _same_dtype(x: Tensor, values: Any, what: str, fn: str) -> Tensor:
+    if not isinstance(values, Tensor):
+        raise TypeError(f"{fn}: {what} must be a tensor, got {type(values).__name__}")
+    if values.dtype != x.dtype:
+        raise TypeError(
+            f"{fn}: {what} of dtype {values.dtype} must have the input's dtype {x.dtype} "
+            f"(cast it with .to({x.dtype}))"
+        )
+    return values
+
+
+def _index_key(indices: Any, fn: str) -> tuple:
+    """``index_put``'s tuple of index tensors as a NumPy index (a uint8 one is a mask)."""
+    if isinstance(indices, Tensor) or not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{fn}: indices must be a tuple of index tensors, got {indices!r}")
+    key = []
+    for i in indices:
+        a = i._data if isinstance(i, Tensor) else backend.xp.asarray(i)
+        if a.dtype == "uint8":
+            a = a.astype(bool)
+        if a.dtype.kind not in "iub":
+            raise TypeError(f"{fn}: indices must be integer or bool tensors, got dtype {a.dtype}")
+        key.append(a)
+    return tuple(key)
+
+
+def index_put(
+    input: Tensor,  # noqa: A002 - PyTorch's names
+    indices: Any,
+    values: Tensor,
+    accumulate: bool = False,
+) -> Tensor:
+    """``input`` with ``values`` (broadcast; the input's dtype) written at ``input[indices]``:
+    what ``x[indices] = values`` does, out of place. With ``accumulate`` the values add to
+    what is there, repeated positions adding up; without it one of the repeated writes wins.
+
+    >>> import deepgrad as dg
+    >>> dg.zeros(3).index_put((dg.tensor([0, 0]),), dg.tensor(1.0), accumulate=True).tolist()
+    [2.0, 0.0, 0.0]
+    """
+    key = _index_key(indices, "index_put")
+    return IndexPut(key, bool(accumulate))(input, _same_dtype(input, values, "values", "index_put"))
+
+
+@torch_names
+def index_copy(input: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:  # noqa: A002
+    """``input`` with the slices ``index`` (1-D) along ``dim`` replaced by ``source``'s
+    (``input``'s shape with ``len(index)`` along ``dim``; the input's dtype).
+
+    >>> import deepgrad as dg
+    >>> dg.zeros(2, 3).index_copy(1, dg.tensor([2]), dg.ones(2, 1)).tolist()
+    [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
+    """
+    axis, idx = _index_1d(input, dim, index, "index_copy")
+    source = _same_dtype(input, source, "source", "index_copy")
+    if input.ndim == 0:
+        return reshape(index_copy(reshape(input, (1,)), 0, idx, reshape(source, (-1,))), ())
+    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
+    if source.shape != want:
+        raise ValueError(
+            f"index_copy: source of shape {source.shape} must have shape {want} (the input's "
+            f"{input.shape} with len(index) = {idx.size} along dim {axis})"
+        )
+    return IndexPut((slice(None),) * axis + (idx,), False)(input, source)
+
+
+def masked_scatter(input: Tensor, mask: Any, source: Tensor) -> Tensor:  # noqa: A002
+    """``input`` with the places where ``mask`` (bool, broadcast with ``input``) is True
+    filled by ``source``'s elements in row-major order (``source`` needs at least as many as
+    the mask has True values; the input's dtype).
+
+    >>> import deepgrad as dg
+    >>> dg.zeros(4).masked_scatter(dg.tensor([True, False, True, False]), dg.tensor([1.0, 2.0, 3.0])).tolist()
+    [1.0, 0.0, 2.0, 0.0]
+    """
+    m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
+    if m.dtype != bool:
+        raise TypeError(f"masked_scatter: mask must be a bool tensor, got dtype {m.dtype}")
+    source = _same_dtype(input, source, "source", "masked_scatter")
+    shape = numpy.broadcast_shapes(input.shape, m.shape)
+    m = backend.xp.broadcast_to(m, shape)
+    n = int(m.sum())
+    if source.numel() < n:
+        raise ValueError(
+            f"masked_scatter: source has {source.numel()} elements, fewer than the mask's {n} "
+            "True values"
+        )
+    x = input if input.shape == shape else broadcast_to(input, shape)
+    return IndexPut((m,), False)(x, getitem(reshape(source, (-1,)), slice(0, n)))
+
+
+def put(input: Tensor, index: Any, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """``input`` seen as 1-D (row-major) with ``source``'s elements written at ``index``'s
+    (as many; negative ones count from the end); with ``accumulate`` they add up.
+
+    >>> import deepgrad as dg
+    >>> dg.zeros(2, 2).put(dg.tensor([3, 0]), dg.tensor([1.0, 2.0])).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
+    """
+    idx = _index_array(index, "put").reshape(-1)
+    source = _same_dtype(input, source, "source", "put")
+    if source.numel() != idx.size:
+        raise ValueError(
+            f"put: index has {idx.size} elements and source {source.numel()}; they must match"
+        )
+    n = input.numel()
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
+        raise IndexError(f"put: index {bad} is out of range for a tensor of {n} elements")
+    flat = IndexPut((idx,), bool(accumulate))(reshape(input, (-1,)), reshape(source, (-1,)))
+    return reshape(flat, input.shape)

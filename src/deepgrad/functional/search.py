@@ -124,6 +124,7 @@ def unique(
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@torch_names
 def unique_consecutive(
     input: Tensor,  # noqa: A002
     return_inverse: bool = False,
