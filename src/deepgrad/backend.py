@@ -195,6 +195,18 @@ def result_type(*operands: Any) -> numpy.dtype:
     return out
 
 
+def wrap_int(v: int, dtype: Any) -> int:
+    """The Python int ``v`` cast to the integer ``dtype`` with wrap-around, as PyTorch casts
+    one meeting an integer tensor in arithmetic and comparisons (``int8_tensor + 300`` adds
+    44; ``uint8_tensor > -1`` compares with 255). Beyond the 64-bit range ``v`` is returned as
+    it is, for NumPy to refuse (PyTorch refuses it too)."""
+    bits = numpy.dtype(dtype).itemsize * 8
+    if not -(1 << 63) <= v < (1 << 64) or (0 <= v and v >> (bits - 1) == 0):
+        return v
+    v %= 1 << bits
+    return v - (1 << bits) if numpy.dtype(dtype).kind == "i" and v >> (bits - 1) else v
+
+
 def manual_seed(seed: int) -> None:
     """Seed every random draw of deepgrad: initializers and lazily built layers, dropout,
     ``rand``/``randn``, and — through :func:`draw_seed` — ``fit``'s shuffling, DataLoader

@@ -630,6 +630,8 @@ class Tensor:
 
     def _compare(self, other: Any, op: Any) -> Tensor:
         o = other._data if isinstance(other, Tensor) else other
+        if type(o) is int and self._data.dtype.kind in "iu":  # PyTorch casts it, wrapping
+            o = backend.wrap_int(o, self._data.dtype)
         return Tensor._from_op(op(self._data, o), None, 0)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]

@@ -269,3 +269,38 @@ def test_masked_scatter_in_place_cannot_broadcast_the_tensor():
         torch.zeros(4).masked_scatter_(torch.tensor([[True] * 4] * 2), torch.ones(8))
     with pytest.raises(RuntimeError, match="shape"):
         dg.zeros(4).masked_scatter_(dg.tensor([[True] * 4] * 2), dg.ones(8))
+
+
+# ---- a Python int out of an integer tensor's range wraps, as PyTorch casts it -------------
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t + 300,
+        lambda t: 300 + t,
+        lambda t: t - 300,
+        lambda t: t * 200,
+        lambda t: t + (-1),
+        lambda t: t - 256,
+        lambda t: t + 2**63,
+        lambda t: t + 2**63 + 5,
+        lambda t: t + 2**40,
+        lambda t: t.add(300),
+        lambda t: t // 300,
+        lambda t: t == 300,
+        lambda t: t < 300,
+        lambda t: t > -1,
+        lambda t: t == 261,
+        lambda t: t.eq(300),
+        lambda t: t < 2**63,
+    ],
+)
+def test_a_python_int_out_of_range_wraps_as_torch(dtype, call):
+    _same(lambda L: call(L.tensor([5, 44, 100], dtype=getattr(L, dtype))))
+
+
+def test_a_python_int_beyond_64_bits_is_refused_as_torch():
+    with pytest.raises(OverflowError):
+        torch.tensor([1], dtype=torch.int8) + 2**64
+    with pytest.raises(OverflowError):
+        dg.tensor([1], dtype=dg.int8) + 2**64

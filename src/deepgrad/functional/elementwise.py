@@ -59,6 +59,8 @@ def _const(v: Any, like: Tensor | None) -> Tensor:
             isinstance(v, numbers.Integral) and (dt.kind != "b" or isinstance(v, bool))
         ):
             dtype = dt
+            if dt.kind in "iu" and not isinstance(v, bool):
+                v = backend.wrap_int(int(v), dt)
         elif isinstance(v, numbers.Integral):
             dtype = numpy.dtype(numpy.int64)
         else:
