@@ -744,7 +744,29 @@ class Tensor:
         return F.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def view(self, *shape: Any) -> Tensor:
+        """``view(shape)``: the same values in another shape; ``view(dtype)``: the same bytes
+        read as another dtype (PyTorch's; not differentiable): same itemsize, same shape; a
+        different one scales the last dim, which must then be contiguous."""
+        if len(shape) == 1 and isinstance(shape[0], (numpy.dtype, type, str)):
+            return self._view_dtype(numpy.dtype(shape[0]))
         return F.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def _view_dtype(self, dt: numpy.dtype) -> Tensor:
+        if dt == self._data.dtype:
+            return self
+        a, size = self._data, self._data.dtype.itemsize
+        if dt.itemsize != size:
+            what = f"to view {a.dtype} as {dt} (different element sizes)"
+            if a.ndim == 0:
+                raise RuntimeError(f"view: a 0-d tensor has no last dim {what}")
+            if a.strides[-1] != size and a.shape[-1] != 1:
+                raise RuntimeError(f"view: the last dim must be contiguous {what}")
+            if (a.shape[-1] * size) % dt.itemsize:
+                raise RuntimeError(
+                    f"view: the last dim's size {a.shape[-1]} must be divisible by "
+                    f"{dt.itemsize // size} {what}"
+                )
+        return Tensor._from_op(a.view(dt), None, 0)
 
     def transpose(self, *axes: Any) -> Tensor:
         """Permute axes: ``t.transpose()`` reverses them; ``t.transpose(0, 1)`` swaps two

@@ -304,3 +304,37 @@ def test_a_python_int_beyond_64_bits_is_refused_as_torch():
         torch.tensor([1], dtype=torch.int8) + 2**64
     with pytest.raises(OverflowError):
         dg.tensor([1], dtype=dg.int8) + 2**64
+
+
+# ---- view(dtype): the same bytes read as another dtype ------------------------------------
+F2 = [[1.0, 2.0], [3.0, -4.5]]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float16", "float64", "int16", "uint8"])
+def test_view_as_a_dtype_matches_torch(dtype):
+    _same(lambda L: L.tensor(F2).view(getattr(L, dtype)))
+
+
+def test_view_as_a_dtype_shares_memory_and_records_nothing():
+    _same(lambda L: L.tensor(F2).t().view(L.int32))
+    _same(lambda L: L.tensor(1.0).view(L.int32))
+    _same(lambda L: L.tensor([True, False]).view(L.uint8))
+    y = dg.tensor([1.0, 2.0])
+    y.view(dg.int32)[0] = 0
+    assert y.tolist() == [0.0, 2.0]
+    assert not dg.tensor(F2, requires_grad=True).view(dg.int32).requires_grad
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.tensor(F2).t().view(L.float64),
+        lambda L: L.tensor([1.0, 2.0, 3.0]).view(L.float64),
+        lambda L: L.tensor(1.0).view(L.float64),
+        lambda L: L.tensor(1.0).view(L.int16),
+    ],
+)
+def test_view_as_a_dtype_refuses_what_torch_refuses(call):
+    for L in (torch, dg):
+        with pytest.raises(RuntimeError):
+            call(L)
