@@ -1371,6 +1371,7 @@ class Tensor:
     divide = true_divide = signbit = isneginf = isposinf = isreal = _delegate
     logical_and = logical_or = logical_xor = logical_not = _delegate
     bitwise_and = bitwise_or = bitwise_xor = bitwise_not = _delegate
+    bitwise_left_shift = bitwise_right_shift = _delegate
     hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = rot90 = _delegate
     fliplr = flipud = masked_select = take = select = narrow_copy = _delegate
     select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
@@ -1392,6 +1393,18 @@ class Tensor:
 
     def __rxor__(self, other: Any) -> Tensor:
         return F.bitwise_xor(other, self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return F.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return F.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return F.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return F.bitwise_right_shift(other, self)
 
     # ---- in-place forms of elementwise methods (``x.exp_()``), and the shape changers ----
     exp_ = log_ = sqrt_ = abs_ = neg_ = sigmoid_ = tanh_ = relu_ = sin_ = cos_ = _in_place_form

@@ -338,3 +338,36 @@ def test_view_as_a_dtype_refuses_what_torch_refuses(call):
     for L in (torch, dg):
         with pytest.raises(RuntimeError):
             call(L)
+
+
+# ---- shifts --------------------------------------------------------------------------------
+SHIFTS = {
+    "lshift": lambda L: L.tensor([[1, 2]]) << 2,
+    "rlshift": lambda L: 3 << L.tensor([1, 2]),
+    "rshift_int8_negative": lambda L: L.tensor([-8, 8, -1], dtype=L.int8) >> 1,
+    "lshift_int8_wraps": lambda L: L.tensor([1, 2], dtype=L.int8) << 7,
+    "lshift_by_width": lambda L: L.tensor([1, 2]) << 64,
+    "lshift_negative": lambda L: L.tensor([1, 2]) << -1,
+    "rshift_by_more": lambda L: L.tensor([-1, 2]) >> 70,
+    "rshift_tensor_shifts": lambda L: L.tensor([-4, 4, -4]) >> L.tensor([-1, -1, 64]),
+    "lshift_tensor_shifts": lambda L: L.tensor([-4, 4, 3]) << L.tensor([-1, 63, 2]),
+    "uint8_by_int64": lambda L: L.tensor([1, 2], dtype=L.uint8) << L.tensor([1, 2]),
+    "uint8_rshift_out": lambda L: L.tensor([200, 3], dtype=L.uint8) >> 9,
+    "bool_by_int": lambda L: L.tensor([True]) << 1,
+    "function_left": lambda L: L.bitwise_left_shift(L.tensor([1, 2]), 3),
+    "function_right": lambda L: L.bitwise_right_shift(5, L.tensor([1, 2])),
+    "method": lambda L: L.tensor([1, 2], dtype=L.int16).bitwise_left_shift(L.tensor(3)),
+    "rrshift": lambda L: 64 >> L.tensor([1, 2, 3]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIFTS))
+def test_shifts_match_torch(name):
+    _same(SHIFTS[name])
+
+
+def test_shifts_of_floats_are_refused():
+    with pytest.raises(NotImplementedError):
+        torch.tensor([1.0]) << 1
+    with pytest.raises(TypeError, match="integer"):
+        dg.tensor([1.0]) << 1

@@ -120,8 +120,10 @@ from .elementwise_math import (
 )
 from .logical import (
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     isfinite,
     isinf,

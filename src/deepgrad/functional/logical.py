@@ -9,6 +9,8 @@ logical_and/or/xor  bool: the operands' truth (nonzero) combined; any dtypes, br
 logical_not         bool: ``x == 0``
 bitwise_and/or/xor  the promoted integer/bool dtype (PyTorch's rule); floats refused
 bitwise_not         ``~x`` (logical not for bool)
+bitwise_left_shift  ``<<``, ``>>`` of integer tensors; shifts out of ``[0, bits)`` give 0
+bitwise_right_shift (-1 for a negative signed input shifted right), as PyTorch's
 isnan, isinf,       bool masks; integer tensors are finite, never NaN
 isfinite, isposinf,
 isneginf, isreal
@@ -89,6 +91,43 @@ def bitwise_or(input: Any, other: Any) -> Tensor:  # noqa: A002
 def bitwise_xor(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Bitwise XOR of integer/bool tensors."""
     return _const(backend.xp.bitwise_xor(*_integral_pair(input, other, "bitwise_xor")))
+
+
+def _shift(input: Any, other: Any, left: bool) -> Tensor:  # noqa: A002
+    fn = "bitwise_left_shift" if left else "bitwise_right_shift"
+    a, b = _integral_pair(input, other, fn)
+    if a.dtype != b.dtype:  # a bool tensor meeting a Python int: int64, as PyTorch's
+        dt = backend.result_type(a, b)
+        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+    if a.dtype.kind == "b":
+        raise TypeError(f"{fn}: expected integer tensors, got two bool ones (as PyTorch)")
+    xp = backend.xp
+    bits = a.dtype.itemsize * 8
+    outside = (b < 0) | (b >= bits)  # PyTorch's: every bit shifted out (NumPy's is undefined)
+    s = xp.where(outside, 0, b).astype(a.dtype, copy=False)
+    y = xp.left_shift(a, s) if left else xp.right_shift(a, s)
+    if outside.any():
+        gone = 0 if left or a.dtype.kind == "u" else xp.where(a < 0, -1, 0)
+        y = xp.where(outside, gone, y).astype(y.dtype, copy=False)
+    return _const(y)
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input << other`` of integer tensors: ``input · 2^other`` wrapped to the dtype; a
+    shift by a negative amount or by the bit width or more gives 0, as PyTorch's.
+
+    >>> import deepgrad as dg
+    >>> dg.bitwise_left_shift(dg.tensor([1, 3]), 2).tolist()
+    [4, 12]
+    """
+    return _shift(input, other, True)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input >> other`` of integer tensors (arithmetic: the sign is kept); a shift by a
+    negative amount or by the bit width or more gives 0 (-1 for a negative signed input), as
+    PyTorch's."""
+    return _shift(input, other, False)
 
 
 def bitwise_not(input: Any) -> Tensor:  # noqa: A002
