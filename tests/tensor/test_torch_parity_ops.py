@@ -371,3 +371,58 @@ def test_shifts_of_floats_are_refused():
         torch.tensor([1.0]) << 1
     with pytest.raises(TypeError, match="integer"):
         dg.tensor([1.0]) << 1
+
+
+# ---- gradients at NaN, and norm's string forms, as PyTorch's ------------------------------------
+_NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "name, f, vals",
+    [
+        ("max", lambda L, x: x.max(), [[1.0, _NAN, 3.0]]),
+        ("max two NaNs", lambda L, x: x.max(), [[_NAN, 1.0, _NAN]]),
+        ("min", lambda L, x: x.min(), [[1.0, _NAN, 3.0]]),
+        ("max dim", lambda L, x: x.max(1)[0], [[[1.0, _NAN, 3.0], [4.0, 5.0, 6.0]]]),
+        ("amax", lambda L, x: x.amax(1), [[[1.0, _NAN, 3.0], [4.0, 6.0, 6.0]]]),
+        (
+            "maximum",
+            lambda L, x, y: L.maximum(x, y),
+            [[1.0, _NAN, 2.0, 3.0], [2.0, 2.0, 2.0, _NAN]],
+        ),
+        (
+            "minimum",
+            lambda L, x, y: L.minimum(x, y),
+            [[1.0, _NAN, 2.0, 3.0], [2.0, 2.0, 2.0, _NAN]],
+        ),
+        ("abs", lambda L, x: x.abs(), [[_NAN, -2.0, 0.0, 3.0]]),
+        ("relu", lambda L, x: L.relu(x), [[_NAN, 2.0, -1.0, 0.0]]),
+        ("relu 2-d", lambda L, x: L.relu(x), [[[_NAN, 2.0], [-1.0, -0.0]]]),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_gradients_at_nan_inputs_are_torchs(name, f, vals, torch):
+    grads = []
+    for lib in (dg, torch):
+        ts = [lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in vals]
+        f(lib, *ts).sum().backward()
+        grads.append([t.grad.numpy() for t in ts])
+    for got, want in zip(*grads, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_norm_fro_and_nuc_as_torchs(torch):
+    a = np.random.default_rng(3).normal(size=(3, 4, 5))
+    for p, dim in (("fro", None), ("fro", (0, 1)), ("fro", 2), ("nuc", (1, 2))):
+        x, xt = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        y, yt = x.norm(p=p, dim=dim), torch.norm(xt, p=p, dim=dim)
+        np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-10)
+        y.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-12)
+    m = dg.tensor(a[0])
+    assert m.norm("nuc").item() == pytest.approx(torch.tensor(a[0]).norm("nuc").item())
+    with pytest.raises(ValueError, match="'nuc' needs a 2-d tensor or two dims"):
+        dg.tensor(a).norm("nuc")
+    with pytest.raises(TypeError, match="p must be a number, 'fro' or 'nuc'"):
+        m.norm("max")

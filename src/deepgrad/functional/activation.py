@@ -59,14 +59,16 @@ def _const(a: Any) -> Tensor:
 
 
 class ReLU(Function):
-    """``y = max(x, 0)``; ``dL/dx = dL/dy · [y > 0]``.
+    """``y = max(x, 0)``; ``dL/dx = dL/dy · [y ≠ 0]`` (``y`` is never negative, so this is
+    ``[y > 0]`` except at NaN, whose gradient passes, as PyTorch's ``threshold_backward``
+    lets it: NaN ≤ 0 is false).
 
     On C-contiguous arrays both passes take NumPy's faster array-array loops: ``maximum``
     against a fresh zero array (calloc'd, cheap to make) runs 2-3.5x faster than against
     the scalar 0 (NumPy 2.4's scalar ``maximum`` loop is not vectorized), and the mask written as 0.0/1.0 floats
     then multiplied is 1.15-2x faster than multiplying by the boolean mask (which is cast
     element by element). The numbers are bit for bit those of ``maximum(x, 0)`` and
-    ``gy * (y > 0)``, which the other layouts use."""
+    ``gy * (y != 0)``, which the other layouts use."""
 
     keep_output = True
 
@@ -87,18 +89,18 @@ class ReLU(Function):
         xp = backend.xp
         y, g = self.output()._data, gy._data
         if _GradMode.enabled:  # create_graph: through differentiable ops
-            return gy * _mask(y > 0, gy)
+            return gy * _mask(y != 0, gy)
         if y.flags.c_contiguous and g.flags.c_contiguous and g.dtype == y.dtype:
             gx = xp.empty(y.shape, y.dtype)
             yf, gf, gxf = y.reshape(-1), g.reshape(-1), gx.reshape(-1)
 
             def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
-                xp.greater(yf[a:b], 0, out=gxf[a:b])  # the mask as 0.0/1.0
+                xp.not_equal(yf[a:b], 0, out=gxf[a:b])  # the mask as 0.0/1.0
                 xp.multiply(gf[a:b], gxf[a:b], out=gxf[a:b])
 
             parallel_chunks(chunk, y.size)
             return Tensor._from_op(gx, None, 0)
-        return Tensor._from_op(g * (y > 0), None, 0)  # one pass, no float copy of the mask
+        return Tensor._from_op(g * (y != 0), None, 0)  # one pass, no float copy of the mask
 
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:

@@ -349,11 +349,12 @@ class Abs(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         g = gy._data
+        sign = backend.xp.sign(self.inputs[0]._data)
+        if sign.dtype.kind in "fc":  # PyTorch's derivative at NaN is 0, not NaN
+            sign = backend.xp.nan_to_num(sign, nan=0.0)
         if not _GradMode.enabled:  # first order: on arrays
-            return Tensor._from_op(
-                g * backend.xp.sign(self.inputs[0]._data).astype(g.dtype), None, 0
-            )
-        return gy * _mask(backend.xp.sign(self.inputs[0]._data), gy)
+            return Tensor._from_op(g * sign.astype(g.dtype), None, 0)
+        return gy * _mask(sign, gy)
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
@@ -369,13 +370,14 @@ class Maximum(Function):
         return backend.xp.maximum(a, b) if self.take_max else backend.xp.minimum(a, b)
 
     def backward(self, gy: Tensor) -> tuple:
-        a, b = self.inputs
-        wins = a._data > b._data if self.take_max else a._data < b._data
-        ties = a._data == b._data
-        wa = wins + 0.5 * ties
+        # PyTorch's rule: each side gets the gradient unless it lost (half each on a tie);
+        # where either side is NaN neither lost, so both get it
+        a, b = self.inputs[0]._data, self.inputs[1]._data
+        half = 1.0 - 0.5 * (a == b)
+        a_lost, b_lost = (a < b, a > b) if self.take_max else (a > b, a < b)
         na, nb = self.needs_input_grad
-        ga = sum_to(gy * _mask(wa, gy), a.shape) if na else None
-        gb = sum_to(gy * _mask(1.0 - wa, gy), b.shape) if nb else None
+        ga = sum_to(gy * _mask(half * ~a_lost, gy), self.inputs[0].shape) if na else None
+        gb = sum_to(gy * _mask(half * ~b_lost, gy), self.inputs[1].shape) if nb else None
         return ga, gb
 
 

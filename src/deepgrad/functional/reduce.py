@@ -181,8 +181,12 @@ def mean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = Non
 class Max(Function):
     keep_output = True
 
-    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool, take_max: bool) -> None:
-        self.axes, self.keepdims, self.take_max = axes, keepdims, take_max
+    def __init__(
+        self, axes: tuple[int, ...] | None, keepdims: bool, take_max: bool, nan_wins: bool = False
+    ) -> None:
+        # nan_wins: x.max() / x.min() over all elements send the gradient to the NaNs that won
+        # (PyTorch's evenly_distribute_backward); amax/amin give NaN there, as PyTorch's do
+        self.axes, self.keepdims, self.take_max, self.nan_wins = axes, keepdims, take_max, nan_wins
 
     def forward(self, x: Any) -> Any:
         if x.size == 0:
@@ -193,8 +197,12 @@ class Max(Function):
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
-        hit = x._data == self.output()._data.reshape(kept)
-        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        out = self.output()._data.reshape(kept)
+        hit = x._data == out
+        if self.nan_wins and out.dtype.kind in "fc" and backend.xp.isnan(out).any():
+            hit |= backend.xp.isnan(x._data) & backend.xp.isnan(out)
+        with numpy.errstate(invalid="ignore", divide="ignore"):  # amax's NaN, as PyTorch's
+            share = hit / hit.sum(axis=self.axes, keepdims=True)
         return _expand(gy, x.shape, self.axes) * _mask(share, gy)
 
 
@@ -209,7 +217,7 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, take_max: bool) -> Any:
     if dim is None:
         if keepdim:
             raise TypeError(f"{fn}(): keepdim needs a dim (for all dims use amax/amin)")
-        return Max(None, False, take_max)(x)
+        return Max(None, False, take_max, nan_wins=True)(x)
     if not isinstance(dim, (int, numpy.integer)) or isinstance(dim, bool):
         raise TypeError(
             f"{fn}(): dim must be one int (the pair (values, indices) is along one dim), got "
@@ -611,18 +619,31 @@ def _gy_over(gy: Tensor, y_safe: Tensor, zero: Any, kept: tuple[int, ...], q: fl
 
 
 @torch_names
-def norm(x: Tensor, p: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Vector ``p``-norm over ``dim`` (all elements when None; PyTorch's
     ``linalg.vector_norm``): ``(Σ |x_i|^p)^(1/p)``; ``p = inf`` is ``max |x_i|``, ``-inf``
     ``min |x_i|``, ``0`` the number of nonzero elements.
+
+    ``p = "fro"`` is the 2-norm of the elements, ``p = "nuc"`` the nuclear norm of the matrices
+    over two ``dim`` (PyTorch's ``torch.norm`` forms).
 
     Gradients as PyTorch's: ``x / ‖x‖`` for ``p = 2`` and
     ``sign(x) |x|^(p-1) / ‖x‖^(p-1)`` in general, 0 where the norm is 0; ``sign(x)`` for
     ``p = 1``; for ``±inf`` split evenly among the tied extreme elements; 0 for ``p = 0``."""
     if x._data.dtype.kind not in "fc":
         raise TypeError(f"norm: expected a floating point tensor, got dtype {x.dtype}")
+    if p == "fro":  # PyTorch's torch.norm: the 2-norm of the elements over dim (all if None)
+        p = 2
+    elif p == "nuc":  # the sum of singular values of the matrices over dim (two axes)
+        from .matrix_norms import matrix_norm
+
+        if dim is None and x.ndim != 2:
+            raise ValueError(
+                f"norm: p='nuc' needs a 2-d tensor or two dims, got shape {x.shape} and dim=None"
+            )
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if isinstance(p, bool) or not isinstance(p, (int, float)):
-        raise TypeError(f"norm: p must be a number (vector norm), got {p!r}")
+        raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     axes = _axes(dim, x.ndim, "norm")
     if p == numpy.inf:
         return amax(abs(x), axes, keepdim)
