@@ -315,7 +315,7 @@ BAD = [
         "floating point tensor, got dtype int64",
     ),
     ("norm p", lambda: X.norm(-2), ValueError, "p must be 0, positive or ±inf"),
-    ("norm p str", lambda: X.norm("fro"), TypeError, "p must be a number"),
+    ("norm p str", lambda: X.norm("max"), TypeError, "p must be a number, 'fro' or 'nuc'"),
     ("norm axis", lambda: X.norm(2, 2), ValueError, "norm: axis 2 is out of range"),
     (
         "einsum count",
