@@ -309,6 +309,11 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     unsqueeze,
     var,
 )
+from .functional.out_argument import OUT_FUNCTIONS as _OUT_FUNCTIONS, with_out as _with_out
+
+for _name, _rule in _OUT_FUNCTIONS.items():  # PyTorch's out= on the top-level forms
+    globals()[_name] = _with_out(globals()[_name], _name, _rule)
+del _name, _rule
 from . import linalg, nn
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad

@@ -1,0 +1,164 @@
+"""PyTorch's ``out=`` keyword on the top-level functions (``dg.matmul(a, b, out=y)``).
+
+:func:`with_out` wraps a function so that ``fn(..., out=t)`` computes the result as usual and
+writes it into ``t``, PyTorch's contract:
+
+- ``t`` is returned (the same object) and keeps its identity and its memory, so views of it
+  and other references to it see the new values;
+- the result is cast to ``t``'s dtype where PyTorch allows it: most functions take any dtype
+  the result casts to without losing its kind (a float result is refused by an integer ``t``,
+  an integer or float one by a bool ``t``; float64 into float32 is fine); ``matmul``/``mm``/
+  ``bmm``, ``abs``, ``clamp`` and ``where`` want ``t``'s dtype to be the result's exactly;
+- ``sum`` computes in ``t``'s dtype, as with ``dtype=t.dtype`` (PyTorch's: a float sum into
+  an int64 ``t`` sums the truncated values);
+- a ``t`` of another shape is resized (its values replaced; other views of its old memory no
+  longer follow it), with PyTorch's ``UserWarning`` when it had elements;
+- while grad mode is on, an argument (or ``t``) that requires grad is refused with PyTorch's
+  ``RuntimeError``: functions with ``out=`` are not differentiated.
+
+``out=None`` (the default) is the function itself. Applied where the functions are exported
+(:mod:`deepgrad`'s top level); ``deepgrad.functional``'s functions take no ``out=``.
+
+>>> import deepgrad as dg
+>>> y = dg.zeros(2)
+>>> dg.add(dg.tensor([1.0, 2.0]), 1, out=y) is y, y.tolist()
+(True, [2.0, 3.0])
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from typing import Any
+
+import numpy
+
+from .. import autograd, backend
+from ..tensor import Tensor
+
+#: dtype rules: "cast" (PyTorch's ``canCast``: no float→integer, no →bool from a non-bool, no
+#: complex→real), "exact" (``out``'s dtype must be the result's) or "dtype" (``sum``: ``out``'s
+#: dtype is the one it computes in, as its ``dtype=``; a ``dtype=`` given too must be it; PyTorch's
+#: ``sum`` takes ``out=`` only with a ``dim``)
+CAST, EXACT, DTYPE = "cast", "exact", "dtype"
+
+
+def _can_cast(src: numpy.dtype, dst: numpy.dtype) -> bool:
+    """PyTorch's ``canCast``: a cast that does not lose the value's kind."""
+    if src.kind == "c" and dst.kind != "c":
+        return False
+    if src.kind == "f" and dst.kind in "biu":
+        return False
+    return not (src.kind != "b" and dst.kind == "b")
+
+
+def _requires_grad(args: Any) -> bool:
+    for a in args:
+        if isinstance(a, Tensor):
+            if a.requires_grad:
+                return True
+        elif isinstance(a, (list, tuple)) and _requires_grad(a):
+            return True
+    return False
+
+
+def write_out(name: str, result: Tensor, out: Any, rule: str = CAST) -> Tensor:
+    """Write ``result`` into ``out`` (PyTorch's rules above) and return ``out``."""
+    res = result._data
+    dst = out.dtype
+    if rule in (EXACT, DTYPE) and res.dtype != dst:
+        raise RuntimeError(
+            f"{name}(): expected the out tensor to have dtype {res.dtype}, but got {dst} "
+            "instead (PyTorch's rule: no cast for this function)"
+        )
+    if rule == CAST and not _can_cast(res.dtype, dst):
+        error = TypeError if name in ("cat", "concat", "concatenate", "stack") else RuntimeError
+        raise error(
+            f"{name}(): result type {res.dtype} can't be cast to the desired output type {dst}"
+        )
+    if out.shape != res.shape:
+        if out.numel():
+            warnings.warn(
+                f"{name}(): an output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(res.shape)}. PyTorch deprecates this; resize the out tensor to zero "
+                "elements first (or use the returned tensor)",
+                UserWarning,
+                stacklevel=3,
+            )
+        out._data = backend.xp.empty(res.shape, dtype=dst)
+    backend.xp.copyto(out._data, res, casting="unsafe")
+    return out
+
+
+def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
+    """``fn`` taking PyTorch's keyword-only ``out=`` too (see the module's docstring)."""
+    name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        if autograd.is_grad_enabled() and _requires_grad((*args, *kwargs.values(), out)):
+            raise RuntimeError(
+                f"{name}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad (call it without "
+                "out=, or under dg.no_grad())"
+            )
+        if rule == DTYPE:
+            if len(args) < 2 and kwargs.get("dim", kwargs.get("axis")) is None:
+                raise TypeError(f"{name}(): out= needs a dim, as in PyTorch: {name}(x, dim, out=t)")
+            if kwargs.get("dtype") is None:
+                kwargs["dtype"] = out.dtype
+            elif numpy.dtype(kwargs["dtype"]) != out.dtype:
+                raise RuntimeError(
+                    f"{name}(): expected the out tensor to have dtype "
+                    f"{numpy.dtype(kwargs['dtype'])} (its dtype=), but got {out.dtype} instead"
+                )
+        return write_out(name, fn(*args, **kwargs), out, rule)
+
+    try:
+        sig = inspect.signature(fn)
+        params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        var_kw = [p for p in sig.parameters.values() if p.kind is p.VAR_KEYWORD]
+        extra = inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)
+        wrapper.__signature__ = sig.replace(parameters=[*params, extra, *var_kw])  # type: ignore[attr-defined]
+    except (TypeError, ValueError):  # pragma: no cover - no signature to extend
+        pass
+    note = "Takes PyTorch's ``out=`` too (see :mod:`deepgrad.functional.out_argument`)."
+    wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
+    return wrapper
+
+
+#: top-level name → its dtype rule (PyTorch 2's, checked against torch)
+OUT_FUNCTIONS: dict[str, str] = {
+    "sum": DTYPE,
+    **dict.fromkeys(("matmul", "mm", "bmm", "abs", "absolute", "clamp", "clip", "where"), EXACT),
+    **dict.fromkeys(
+        (
+            "add",
+            "sub",
+            "subtract",
+            "mul",
+            "multiply",
+            "div",
+            "divide",
+            "true_divide",
+            "cat",
+            "concat",
+            "concatenate",
+            "stack",
+            "mean",
+            "exp",
+            "log",
+            "sqrt",
+            "pow",
+            "maximum",
+            "minimum",
+        ),
+        CAST,
+    ),
+}
