@@ -311,9 +311,13 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
 )
 from .functional.out_argument import OUT_FUNCTIONS as _OUT_FUNCTIONS, with_out as _with_out
 
+_wrapped: dict = {}  # one wrapper per function, so aliases stay one object (cat is concat)
 for _name, _rule in _OUT_FUNCTIONS.items():  # PyTorch's out= on the top-level forms
-    globals()[_name] = _with_out(globals()[_name], _name, _rule)
-del _name, _rule
+    _fn = globals()[_name]
+    if id(_fn) not in _wrapped:
+        _wrapped[id(_fn)] = _with_out(_fn, _name, _rule)
+    globals()[_name] = _wrapped[id(_fn)]
+del _name, _rule, _fn, _wrapped
 from . import linalg, nn
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
