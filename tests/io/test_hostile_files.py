@@ -68,11 +68,15 @@ def refused(
     path = tmp_path / "hostile.dg"
     path.write_bytes(data)
     load = loader or dg.load_model
-    t0 = time.perf_counter()
-    with pytest.raises(ModelFileError, match=match) as info:
-        load(path)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, f"took {elapsed:.2f} s to refuse: {info.value}"
+    elapsed = []
+    for _ in range(3):  # the fastest of up to 3 tries: a busy machine may stall one of them
+        t0 = time.perf_counter()
+        with pytest.raises(ModelFileError, match=match) as info:
+            load(path)
+        elapsed.append(time.perf_counter() - t0)
+        if elapsed[-1] < 1.0:
+            break
+    assert min(elapsed) < 1.0, f"took {min(elapsed):.2f} s to refuse: {info.value}"
     tracemalloc.start()  # again, measuring memory (tracemalloc slows Python several-fold)
     try:
         with pytest.raises(ModelFileError, match=match):
