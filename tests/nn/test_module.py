@@ -337,3 +337,37 @@ def test_deepcopy_of_a_module_list_built_from_a_generator(torch):
             m2[0].weight.fill_(1.0)
         assert float(m[0].weight.sum()) != 16.0
     assert dg.nn.ModuleList(dg.nn.Linear(2, 2) for _ in range(2)).get_config()["modules"][1]
+
+
+def test_load_state_dict_returns_torchs_incompatible_keys_and_raises_torchs_error(torch):
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    sd = m.state_dict()
+    res = m.load_state_dict(sd)
+    assert res == ([], []) and repr(res) == "<All keys matched successfully>"
+    del sd["2.bias"]
+    sd["extra"] = sd["0.bias"]
+    missing, unexpected = m.load_state_dict(sd, strict=False)  # PyTorch's unpacking
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    tres = tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=False)
+    assert (missing, unexpected) == (tres.missing_keys, tres.unexpected_keys)
+    for exc in (RuntimeError, KeyError):  # PyTorch's type, and deepgrad's before
+        with pytest.raises(exc, match=r"missing keys \['2.bias'\], unexpected keys \['extra'\]"):
+            m.load_state_dict(sd)
+
+
+def test_parameter_list_and_dict_register_as_torchs(torch):
+    import deepgrad as dg
+
+    ours = nn.Module()
+    ours.ws = nn.ParameterList([nn.Parameter(dg.zeros(2, 3)), dg.zeros(3)])
+    ours.d = nn.ParameterDict({"a": nn.Parameter(dg.zeros(1)), "b": dg.zeros(2)})
+    tm = torch.nn.Module()
+    tm.ws = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(2, 3)), torch.zeros(3)])
+    tm.d = torch.nn.ParameterDict({"a": torch.nn.Parameter(torch.zeros(1)), "b": torch.zeros(2)})
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert all(p.requires_grad for p in ours.parameters()) and len(ours.ws) == 2
+    ours.ws.append(dg.ones(1))
+    ours.d["c"] = dg.ones(4)
+    assert len(list(ours.parameters())) == 6 and "c" in ours.d and ours.ws[-1].shape == (1,)
+    with pytest.raises(TypeError, match="not a Parameter or Tensor"):
+        ours.ws.append([1.0])

@@ -16,7 +16,7 @@ import inspect
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy
 
@@ -31,6 +31,26 @@ from .parameter import Parameter
 def _items(a: Any) -> Any:
     """A generator's items as a list; anything else as it is."""
     return list(a) if isinstance(a, types.GeneratorType) else a
+
+
+class StateDictError(KeyError, RuntimeError):
+    """A state dict whose keys do not match the module's (``load_state_dict(strict=True)``):
+    a ``KeyError``, and a ``RuntimeError`` as PyTorch raises there."""
+
+    def __str__(self) -> str:  # the message itself, not KeyError's quoted repr
+        return str(self.args[0]) if self.args else ""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns (PyTorch's ``_IncompatibleKeys``)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
 
 
 class Module(KerasMethods):
@@ -390,18 +410,21 @@ class Module(KerasMethods):
                     out[f"{mname}.{n}" if mname else n] = b
         return out
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> Module:
-        """Copy values into parameters and buffers by name.
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> Any:
+        """Copy values into parameters and buffers by name; returns PyTorch's named tuple
+        ``(missing_keys, unexpected_keys)`` (so ``missing, unexpected =
+        model.load_state_dict(sd, strict=False)`` works as in PyTorch).
 
         Values may be NumPy arrays, deepgrad tensors, or anything with ``.numpy()`` /
         ``__array__`` (a PyTorch tensor). With ``strict`` a missing or unexpected key is an
-        error; a shape mismatch always is, naming the key and both shapes.
+        error (:class:`StateDictError`, a ``KeyError`` and PyTorch's ``RuntimeError``); a
+        shape mismatch always is, naming the key and both shapes.
         """
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(
+            raise StateDictError(
                 f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
                 f"unexpected keys {unexpected}"
             )
@@ -418,7 +441,7 @@ class Module(KerasMethods):
                     f"{tuple(arr.shape)} in the state dict but {tuple(t.shape)} in the model"
                 )
             t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
-        return self
+        return IncompatibleKeys(missing, unexpected)
 
     # ---- display --------------------------------------------------------------------------
     def extra_repr(self) -> str:
