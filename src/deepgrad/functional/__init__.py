@@ -344,6 +344,7 @@ from .normalization import (
     local_response_norm,
     normalize,
     pairwise_distance,
+    rms_norm,
 )
 from .pooling import (
     adaptive_avg_pool1d,

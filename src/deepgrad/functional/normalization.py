@@ -179,6 +179,39 @@ def layer_norm(
     return LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)(x, *params)
 
 
+def rms_norm(
+    x: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """Root-mean-square normalization over the last ``len(normalized_shape)`` axes (PyTorch's
+    ``F.rms_norm``): ``y = x / √(mean(x²) + eps) ⊙ weight``; ``eps`` defaults to the machine
+    epsilon of ``x``'s dtype, as PyTorch's. Built from differentiable operations, so
+    gradients of any order follow.
+
+    >>> import deepgrad as dg
+    >>> y = dg.functional.rms_norm(dg.tensor([[3.0, 4.0]]), 2)
+    >>> [round(v, 4) for v in y.numpy()[0].tolist()]
+    [0.8485, 1.1314]
+    """
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
+        raise ValueError(
+            f"rms_norm: expected input with trailing shape {ns} (normalized_shape), "
+            f"got input of shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"rms_norm: expected a floating tensor, got dtype {x.dtype}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise ValueError(f"rms_norm: weight must have shape {ns} (normalized_shape), got {weight.shape}")  # fmt: skip
+    e = float(numpy.finfo(x.dtype).eps) if eps is None else float(eps)
+    dims = tuple(range(x.ndim - k, x.ndim))
+    y = x * ((x * x).mean(dim=dims, keepdim=True) + e).rsqrt()
+    return y if weight is None else y * weight
+
+
 # ---------------------------------------------------------------------------------------------
 # batch norm
 # ---------------------------------------------------------------------------------------------

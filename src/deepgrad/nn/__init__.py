@@ -85,6 +85,7 @@ from .normalization import (
     InstanceNorm2d,
     LayerNorm,
     LocalResponseNorm,
+    RMSNorm,
 )
 from .padding import (
     CircularPad1d,

@@ -18,6 +18,7 @@ from ..functional.normalization import (
     instance_norm,
     layer_norm,
     local_response_norm,
+    rms_norm,
 )
 from ..functional.shape import squeeze, unsqueeze
 from ..tensor import Tensor
@@ -188,6 +189,44 @@ class LayerNorm(Module):
                 f"{self.normalized_shape}, got input of shape {x.shape}"
             )
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization (PyTorch's ``nn.RMSNorm``): ``y = x / √(mean(x²) + eps)
+    ⊙ weight`` over the last axes given by ``normalized_shape``; ``eps=None`` is the machine
+    epsilon of the input's dtype; ``weight`` (ones, shape ``normalized_shape``) is present
+    when ``elementwise_affine``.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.RMSNorm(4)(dg.ones(2, 4)).shape
+    (2, 4)
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
+            raise ValueError(f"RMSNorm: normalized_shape must be positive ints, got {normalized_shape!r}")  # fmt: skip
+        self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(backend.xp.ones(ns, backend.get_default_dtype()))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return (
