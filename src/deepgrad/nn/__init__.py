@@ -34,6 +34,7 @@ from .activation import (
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .lazy import LazyConv1d, LazyConv2d, LazyConv3d, LazyLinear
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import (
     AlphaDropout,
@@ -133,7 +134,7 @@ from .transformer import (
     TransformerEncoderLayer,
     generate_square_subsequent_mask,
 )
-from .upsample import Upsample
+from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import parallel, utils
 
 # ``import deepgrad.nn.functional as F`` (PyTorch's path) is deepgrad.functional itself

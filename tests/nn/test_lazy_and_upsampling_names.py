@@ -1,0 +1,43 @@
+"""PyTorch's Lazy* layers and UpsamplingNearest2d/UpsamplingBilinear2d under their names:
+shapes, outputs against torch with the same weights, and save/load of a model using them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import deepgrad as dg
+from deepgrad import nn
+
+
+def test_lazy_layers_take_their_input_size_from_the_first_batch(torch, tmp_path):
+    x = np.random.default_rng(0).normal(size=(2, 3, 8, 8)).astype(np.float32)
+    model = nn.Sequential(nn.LazyConv2d(4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.LazyLinear(5))
+    y = model(dg.tensor(x))
+    assert y.shape == (2, 5) and model[0].weight.shape == (4, 3, 3, 3)
+    assert model[3].weight.shape == (5, 4 * 8 * 8)
+    assert isinstance(model[0], nn.Conv2d) and isinstance(model[3], nn.Linear)
+    ref = torch.nn.Sequential(torch.nn.LazyConv2d(4, 3, padding=1), torch.nn.ReLU(),
+                              torch.nn.Flatten(), torch.nn.LazyLinear(5))  # fmt: skip
+    ref(torch.tensor(x))
+    ref.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    np.testing.assert_allclose(
+        y.numpy(), ref(torch.tensor(x)).detach().numpy(), rtol=1e-4, atol=1e-5
+    )
+    assert nn.LazyConv1d(2, 3)(dg.ones(1, 5, 7)).shape == (1, 2, 5)
+    assert nn.LazyConv3d(2, 1)(dg.ones(1, 3, 2, 2, 2)).shape == (1, 2, 2, 2, 2)
+    model.compile(optimizer="adam", loss="mse")
+    model.predict(x)  # records the input shape, so that loading can build the lazy layers
+    model.save(tmp_path / "lazy.dg")
+    back = dg.load_model(tmp_path / "lazy.dg")
+    np.testing.assert_array_equal(back(dg.tensor(x)).numpy(), y.numpy())
+
+
+def test_upsampling_layers_as_torchs(torch):
+    x = np.random.default_rng(1).normal(size=(1, 2, 3, 4)).astype(np.float32)
+    for ours, theirs in (
+        (nn.UpsamplingNearest2d(scale_factor=2), torch.nn.UpsamplingNearest2d(scale_factor=2)),
+        (nn.UpsamplingBilinear2d(size=(5, 7)), torch.nn.UpsamplingBilinear2d(size=(5, 7))),
+    ):
+        np.testing.assert_allclose(
+            ours(dg.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-5, atol=1e-6
+        )
