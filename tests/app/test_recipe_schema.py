@@ -153,7 +153,7 @@ def test_apis_that_take_names_offer_the_nearest_one():
         (lambda: dg.metrics.get("acurracy"), "did you mean 'accuracy'?"),
         (lambda: dg.nn.init.get("xavier_unifrom"), "did you mean 'xavier_uniform'?"),
         (lambda: dg.callbacks.get("EarlyStoping"), "did you mean 'EarlyStopping'?"),
-        (lambda: dg.io.get_class("Linaer"), "did you mean 'Linear'?"),
+        (lambda: dg.io.get_class("Linaer"), "did you mean 'Linear'"),
         (lambda: dg.models.MLP(4, [3], 2, activation="rellu"), "did you mean 'relu'?"),
     ]
     for call, message in calls:
