@@ -1581,6 +1581,7 @@ def _record_assignment(t: Tensor, index: Any, value: Any) -> None:
                 stack.extend(i._creator for i in inputs if i._creator is not None)
         creator = t._creator
         prev = Tensor._from_op(t._data.copy(), creator, t._index)
+        t._assign(index, value)  # first: if the write is refused, the graph is as it was
         outs = getattr(creator, "_outputs", None)  # a creator that reads its own output
         if isinstance(outs, list):
             creator._outputs = [
@@ -1590,7 +1591,8 @@ def _record_assignment(t: Tensor, index: Any, value: Any) -> None:
             creator._outputs = weakref.ref(prev)
         for fn in readers:
             fn.inputs = tuple(prev if i is t else i for i in fn.inputs)
-    t._assign(index, value)
+    else:
+        t._assign(index, value)
     node = _Assignment(index, t.shape, t._data.dtype, prev is not None, v)
     node.inputs = tuple(x for x in (prev, v) if x is not None)
     node.needs_input_grad = tuple(x.requires_grad for x in node.inputs)

@@ -232,3 +232,12 @@ def test_an_assignment_differentiates_numerically():
         return (y * y).sum()
 
     assert dg.gradcheck(f, (a, v))
+
+
+def test_a_refused_assignment_leaves_the_graph_as_it_was():
+    p = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = p * 2
+    with pytest.raises((ValueError, IndexError)):
+        y[0:2] = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)  # shape mismatch
+    y.sum().backward()
+    assert p.grad.tolist() == [2.0, 2.0, 2.0] and y.tolist() == [2.0, 4.0, 6.0]
