@@ -143,6 +143,24 @@ class LayerNorm(Function):
         return tuple(out)
 
 
+def _trailing_shape(x: Tensor, normalized_shape: Any, params: dict[str, Any], fn: str) -> tuple:
+    """``normalized_shape`` as a tuple, checked against ``x``'s trailing axes, ``x``'s dtype
+    (floating) and the shapes of the affine ``params`` (name → tensor or None)."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
+        raise ValueError(
+            f"{fn}: expected input with trailing shape {ns} (normalized_shape), "
+            f"got input of shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating tensor, got dtype {x.dtype}")
+    for name, p in params.items():
+        if p is not None and tuple(p.shape) != ns:
+            raise ValueError(f"{fn}: {name} must have shape {ns} (normalized_shape), got {p.shape}")  # fmt: skip
+    return ns
+
+
 def layer_norm(
     x: Tensor,
     normalized_shape: int | Sequence[int],
@@ -161,20 +179,7 @@ def layer_norm(
     >>> [round(v, 4) for v in y.numpy()[0].tolist()]
     [-1.2247, 0.0, 1.2247]
     """
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(ns)
-    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
-        raise ValueError(
-            f"layer_norm: expected input with trailing shape {ns} (normalized_shape), "
-            f"got input of shape {x.shape}"
-        )
-    if x.dtype.kind != "f":
-        raise TypeError(f"layer_norm: expected a floating tensor, got dtype {x.dtype}")
-    for name, p in (("weight", weight), ("bias", bias)):
-        if p is not None and tuple(p.shape) != ns:
-            raise ValueError(
-                f"layer_norm: {name} must have shape {ns} (normalized_shape), got {p.shape}"
-            )
+    ns = _trailing_shape(x, normalized_shape, {"weight": weight, "bias": bias}, "layer_norm")
     params = [p for p in (weight, bias) if p is not None]
     return LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)(x, *params)
 
@@ -195,19 +200,9 @@ def rms_norm(
     >>> [round(v, 4) for v in y.numpy()[0].tolist()]
     [0.8485, 1.1314]
     """
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(ns)
-    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
-        raise ValueError(
-            f"rms_norm: expected input with trailing shape {ns} (normalized_shape), "
-            f"got input of shape {x.shape}"
-        )
-    if x.dtype.kind != "f":
-        raise TypeError(f"rms_norm: expected a floating tensor, got dtype {x.dtype}")
-    if weight is not None and tuple(weight.shape) != ns:
-        raise ValueError(f"rms_norm: weight must have shape {ns} (normalized_shape), got {weight.shape}")  # fmt: skip
+    ns = _trailing_shape(x, normalized_shape, {"weight": weight}, "rms_norm")
     e = float(numpy.finfo(x.dtype).eps) if eps is None else float(eps)
-    dims = tuple(range(x.ndim - k, x.ndim))
+    dims = tuple(range(x.ndim - len(ns), x.ndim))
     y = x * ((x * x).mean(dim=dims, keepdim=True) + e).rsqrt()
     return y if weight is None else y * weight
 

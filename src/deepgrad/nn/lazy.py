@@ -26,11 +26,11 @@ class LazyLinear(Linear):
         super().__init__(None, out_features, bias)
 
 
-class LazyConv1d(Conv1d):
-    """``Conv1d(None, out_channels, ...)``: ``in_channels`` from the first input."""
+def _lazy_conv(base: type) -> type:
+    """``Lazy<base>``: ``base(None, out_channels, ...)`` under PyTorch's signature."""
 
     def __init__(
-        self,
+        self: Any,
         out_channels: int,
         kernel_size: Any,
         stride: Any = 1,
@@ -42,45 +42,15 @@ class LazyConv1d(Conv1d):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(None, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode)  # fmt: skip
+        base.__init__(self, None, out_channels, kernel_size, stride, padding, dilation, groups,
+                      bias, padding_mode)  # fmt: skip
+
+    name = "Lazy" + base.__name__
+    doc = f"``{base.__name__}(None, out_channels, ...)``: ``in_channels`` from the first input."
+    return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__,
+                                "__qualname__": name})  # fmt: skip
 
 
-class LazyConv2d(Conv2d):
-    """``Conv2d(None, out_channels, ...)``: ``in_channels`` from the first input."""
-
-    def __init__(
-        self,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(None, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode)  # fmt: skip
-
-
-class LazyConv3d(Conv3d):
-    """``Conv3d(None, out_channels, ...)``: ``in_channels`` from the first input."""
-
-    def __init__(
-        self,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(None, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode)  # fmt: skip
+LazyConv1d = _lazy_conv(Conv1d)
+LazyConv2d = _lazy_conv(Conv2d)
+LazyConv3d = _lazy_conv(Conv3d)

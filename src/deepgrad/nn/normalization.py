@@ -143,6 +143,14 @@ class BatchNorm2d(_BatchNorm):
     _shape_text = "(N, C, H, W)"
 
 
+def _normalized_shape(normalized_shape: Any, layer: str) -> tuple[int, ...]:
+    """A constructor's ``normalized_shape`` (an int or a sequence) as a tuple of positive ints."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
+        raise ValueError(f"{layer}: normalized_shape must be positive ints, got {normalized_shape!r}")  # fmt: skip
+    return ns
+
+
 class LayerNorm(Module):
     """Layer normalization over the last axes given by ``normalized_shape``:
     ``y = (x - E[x]) / √(Var[x] + eps) · weight + bias``, statistics per sample (biased
@@ -163,9 +171,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
-            raise ValueError(f"LayerNorm: normalized_shape must be positive ints, got {normalized_shape!r}")  # fmt: skip
+        ns = _normalized_shape(normalized_shape, "LayerNorm")
         self.normalized_shape = ns
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -216,9 +222,7 @@ class RMSNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
-            raise ValueError(f"RMSNorm: normalized_shape must be positive ints, got {normalized_shape!r}")  # fmt: skip
+        ns = _normalized_shape(normalized_shape, "RMSNorm")
         self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(backend.xp.ones(ns, backend.get_default_dtype()))
