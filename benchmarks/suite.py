@@ -218,6 +218,14 @@ def machine() -> dict[str, str]:
     import deepgrad
 
     versions += f", deepgrad {deepgrad.__version__}"
+    from deepgrad import kernels
+
+    if importlib.util.find_spec("numba") is None or not kernels.enabled():
+        versions += " (compiled kernels off: NumPy forms only)"
+    else:
+        import numba
+
+        versions += f" (compiled kernels on: numba {numba.__version__})"
     return {"cpu": cpu, "cores": str(os.cpu_count()), "blas": blas, "versions": versions}
 
 

@@ -8,7 +8,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from .. import backend
+from .. import backend, kernels
 from .optimizer import Optimizer, _floats
 
 
@@ -92,6 +92,8 @@ class Adam(Optimizer):
         beta1, beta2 = float(betas[0]), float(betas[1])
         lr, eps = float(group["lr"]), float(group["eps"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        if not group["amsgrad"] and kernels.adam_direction(g, m, v, tmp, beta1, beta2, lr, eps, t):
+            return  # the same floats as the lines below, in one compiled pass (deepgrad.kernels)
         _moments(g, m, v, tmp, beta1, beta2)
         if group["amsgrad"]:
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])

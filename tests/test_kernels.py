@@ -1,0 +1,162 @@
+"""deepgrad.kernels: every compiled kernel gives its NumPy form's numbers bit for bit, and
+falls back to that form (returning False, writing nothing) for what it does not take."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import kernels, nn, optim
+
+pytest.importorskip("numba")
+
+
+def _numpy_adam(g, m, v, tmp, beta1, beta2, lr, eps, t):
+    """Adam._direction's NumPy form (amsgrad off): the optimizer's own code, kernels off."""
+    group = {"betas": (beta1, beta2), "lr": lr, "eps": eps, "amsgrad": False}
+    before = kernels.set_enabled(False)
+    try:
+        optim.Adam._direction(None, g, {"exp_avg": m, "exp_avg_sq": v}, tmp, group, t)
+    finally:
+        kernels.set_enabled(before)
+
+
+def _state(rng, n, dtype):
+    g = rng.standard_normal(n).astype(dtype)
+    g[: n // 7] *= 1e-20  # tiny, huge and zero gradients and moments too
+    g[n // 7 : n // 5] *= 1e15
+    g[n // 5 : n // 4] = 0
+    m = (rng.standard_normal(n) * 0.1).astype(dtype)
+    v = np.abs(rng.standard_normal(n) * 0.01).astype(dtype)
+    v[: n // 9] = 0
+    return g, m, v
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [0, 1, 7, 1000, 65_537])
+@pytest.mark.parametrize("t", [1, 2, 10, 10_000])
+def test_adam_kernel_is_bit_identical_to_numpy(dtype, n, t):
+    rng = np.random.default_rng(n + t)
+    g, m, v = _state(rng, n, dtype)
+    args = (0.9, 0.999, 1e-3, 1e-8, t)
+    m1, v1, o1 = m.copy(), v.copy(), np.empty_like(g)
+    _numpy_adam(g, m1, v1, o1, *args)
+    m2, v2, o2 = m.copy(), v.copy(), np.empty_like(g)
+    assert kernels.adam_direction(g, m2, v2, o2, *args) is True
+    for a, b in ((m1, m2), (v1, v2), (o1, o2)):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
+def test_adam_kernel_matches_with_unusual_hyperparameters():
+    rng = np.random.default_rng(1)
+    g, m, v = _state(rng, 5000, np.float32)
+    for args in [
+        (0.0, 0.0, 1.0, 0.0, 3),
+        (0.5, 0.25, 0.1, 1e-3, 1),
+        (0.99, 0.9999, 3e-4, 1e-6, 50),
+    ]:
+        m1, v1, o1 = m.copy(), v.copy(), np.empty_like(g)
+        m2, v2, o2 = m.copy(), v.copy(), np.empty_like(g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            _numpy_adam(g, m1, v1, o1, *args)
+            assert kernels.adam_direction(g, m2, v2, o2, *args)
+        np.testing.assert_array_equal(o1, o2)  # nan where eps = 0 and v = 0 on both sides
+        np.testing.assert_array_equal(m1, m2)
+        np.testing.assert_array_equal(v1, v2)
+
+
+def test_adam_kernel_declines_what_it_does_not_take():
+    args = (0.9, 0.999, 1e-3, 1e-8, 1)
+    g = np.ones((4, 6), np.float32)
+    m, v, o = np.zeros_like(g), np.zeros_like(g), np.zeros_like(g)
+    # not contiguous, mixed dtypes, float16, integers, mismatched shapes: nothing written
+    cases = [
+        (g[:, ::2], m[:, ::2], v[:, ::2], o[:, ::2]),
+        (g, m.astype(np.float64), v, o),
+        (g.astype(np.float16), m.astype(np.float16), v.astype(np.float16), o.astype(np.float16)),
+        (g.astype(np.int32), m.astype(np.int32), v.astype(np.int32), o.astype(np.int32)),
+        (g, m[:2], v, o),
+    ]
+    for case in cases:
+        before = [a.copy() for a in case]
+        assert kernels.adam_direction(*case, *args) is False
+        for a, b in zip(case, before, strict=True):
+            np.testing.assert_array_equal(a, b)
+    # 2-D contiguous arrays are taken (as flat views)
+    assert kernels.adam_direction(g, m, v, o, *args) is True
+    np.testing.assert_allclose(m, 0.1, rtol=1e-6)
+
+
+def test_set_enabled_switches_to_the_numpy_form():
+    g = np.ones(3, np.float32)
+    m, v, o = np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32)
+    before = kernels.set_enabled(False)
+    try:
+        assert kernels.enabled() is False and kernels.available() is False
+        assert kernels.adam_direction(g, m, v, o, 0.9, 0.999, 1e-3, 1e-8, 1) is False
+        np.testing.assert_array_equal(m, 0)
+    finally:
+        kernels.set_enabled(before)
+    with pytest.raises(TypeError, match="True or False"):
+        kernels.set_enabled("numpy")
+
+
+def test_the_environment_variable_is_checked():
+    code = "import deepgrad.kernels as k; print(k.enabled())"
+    env = dict(os.environ, DEEPGRAD_KERNELS="numpy")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+    env["DEEPGRAD_KERNELS"] = "numbaa"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "DEEPGRAD_KERNELS='numbaa'" in out.stderr and "'numba'" in out.stderr
+
+
+def test_a_failing_kernel_warns_once_and_falls_back(monkeypatch):
+    def broken(*args):
+        raise TypeError("no matching definition")
+
+    monkeypatch.setattr(kernels, "_compiled", {"adam": broken})
+    g = np.ones(3, np.float32)
+    m, v, o = np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32)
+    with pytest.warns(RuntimeWarning, match="compiled adam kernel failed"):
+        assert kernels.adam_direction(g, m, v, o, 0.9, 0.999, 1e-3, 1e-8, 1) is False
+    assert "adam" not in kernels._compiled
+    assert kernels.adam_direction(g, m, v, o, 0.9, 0.999, 1e-3, 1e-8, 1) is False  # silent now
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.Adam(ps, lr=1e-2),
+        lambda ps: optim.Adam(ps, lr=1e-2, weight_decay=0.1, maximize=True),
+        lambda ps: optim.AdamW(ps, lr=1e-2, betas=(0.8, 0.99)),
+        lambda ps: optim.Adam(ps, lr=1e-2, amsgrad=True),
+    ],
+)
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+def test_training_with_and_without_kernels_gives_the_same_weights(make, dtype):
+    def run(use: bool):
+        before = kernels.set_enabled(use)
+        try:
+            dg.manual_seed(0)
+            model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)).to(dtype)
+            opt = make(model.parameters())
+            x = dg.randn(16, 5, dtype=dtype)
+            y = dg.randint(0, 3, (16,))
+            for _ in range(5):
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+            return [p.detach().numpy().copy() for p in model.parameters()]
+        finally:
+            kernels.set_enabled(before)
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
