@@ -160,3 +160,52 @@ def test_training_with_and_without_kernels_gives_the_same_weights(make, dtype):
 
     for a, b in zip(run(True), run(False), strict=True):
         np.testing.assert_array_equal(a, b, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"bias": False, "num_layers": 2},
+        {"bidirectional": True},
+        {"proj_size": 3},
+    ],
+)
+def test_lstm_with_and_without_kernels_gives_the_same_numbers(dtype, kwargs):
+    """The LSTM's gate kernels (forward and backward) against its NumPy form, bit for bit:
+    outputs, final states, and every gradient, from non-zero initial states."""
+
+    def run(use: bool):
+        before = kernels.set_enabled(use)
+        try:
+            dg.manual_seed(3)
+            lstm = nn.LSTM(4, 6, **kwargs).to(dtype)
+            x = dg.randn(5, 3, 4, dtype=dtype, requires_grad=True)
+            d = 2 if kwargs.get("bidirectional") else 1
+            layers = kwargs.get("num_layers", 1) * d
+            h0 = dg.randn(layers, 3, kwargs.get("proj_size", 6), dtype=dtype)
+            c0 = dg.randn(layers, 3, 6, dtype=dtype)
+            out, (h, c) = lstm(x, (h0, c0))
+            ((out * out).sum() + h.sum() * 2 + (c * c).sum()).backward()
+            grads = [p.grad.numpy().copy() for p in lstm.parameters()]
+            return [out.detach().numpy(), h.detach().numpy(), c.detach().numpy(),
+                    x.grad.numpy(), *grads]  # fmt: skip
+        finally:
+            kernels.set_enabled(before)
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
+def test_lstm_kernels_decline_what_they_do_not_take():
+    G = np.zeros((8, 3), np.float32)
+    c = np.zeros((2, 3), np.float32)
+    assert kernels.lstm_gates(G, c, c[:, :2]) is False  # shapes disagree
+    assert kernels.lstm_gates(G.astype(np.float16), c.astype(np.float16), c) is False
+    assert kernels.lstm_gates(G[:, ::2], c[:, ::2], c[:, ::2]) is False  # not contiguous
+    assert kernels.lstm_backward(G, c, c, c, c, G[:4]) is False
+    assert kernels.lstm_backward(G, c, c, c, c.astype(np.float64), G) is False
+    np.testing.assert_array_equal(G, 0)
+    assert kernels.lstm_gates(G, c, c.copy()) is True  # and they do take the right ones
+    assert kernels.lstm_backward(G, c, c, c, c.copy(), G.copy()) is True

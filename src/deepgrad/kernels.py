@@ -50,7 +50,14 @@ from typing import Any
 
 import numpy
 
-__all__ = ["adam_direction", "available", "enabled", "set_enabled"]
+__all__ = [
+    "adam_direction",
+    "available",
+    "enabled",
+    "lstm_backward",
+    "lstm_gates",
+    "set_enabled",
+]
 
 #: ``DEEPGRAD_KERNELS``: ``"numba"`` (the default, where numba is installed) or ``"numpy"``
 _CHOICES = ("numba", "numpy")
@@ -109,7 +116,35 @@ def _build() -> dict[str, Callable[..., Any]]:
             v[i] = vi
             out[i] = (mi / (math.sqrt(vi) / root2 + eps)) * step
 
-    return {"adam": adam}
+    @jit
+    def lstm_gates(G: Any, cp: Any, c: Any, k: Any) -> None:  # pragma: no cover - compiled
+        H, half = c.shape[0], k[1]
+        for r in range(3 * H):  # σ(z) = ½ tanh(z/2) + ½ (the rows hold tanh(z/2))
+            for b in range(G.shape[1]):
+                G[r, b] = G[r, b] * half + half
+        for r in range(H):
+            for b in range(G.shape[1]):
+                c[r, b] = G[H + r, b] * cp[r, b] + G[r, b] * G[3 * H + r, b]
+
+    @jit
+    def lstm_backward(
+        G: Any, tc: Any, cp: Any, dm: Any, dc: Any, D: Any, k: Any
+    ) -> None:  # pragma: no cover - compiled
+        H, one = dc.shape[0], k[0]
+        for r in range(H):
+            for b in range(dc.shape[1]):
+                i, f = G[r, b], G[H + r, b]
+                o, g = G[2 * H + r, b], G[3 * H + r, b]
+                t, d = tc[r, b], dm[r, b]
+                do = d * t
+                dcv = dc[r, b] + ((one - t * t) * o) * d
+                D[r, b] = (dcv * g) * ((one - i) * i)
+                D[H + r, b] = (dcv * cp[r, b]) * ((one - f) * f)
+                D[2 * H + r, b] = do * ((one - o) * o)
+                D[3 * H + r, b] = (dcv * i) * (one - g * g)
+                dc[r, b] = dcv * f
+
+    return {"adam": adam, "lstm_gates": lstm_gates, "lstm_backward": lstm_backward}
 
 
 def _kernels() -> dict[str, Callable[..., Any]]:
@@ -146,21 +181,8 @@ def _run(name: str, *args: Any) -> bool:
 
 def _flat(arrays: tuple[Any, ...]) -> list[Any] | None:
     """The arrays as 1-D views when they are NumPy arrays of one float dtype and shape, each
-    C-contiguous; else ``None``."""
-    first = arrays[0]
-    if type(first) is not numpy.ndarray or first.dtype not in _DTYPES:
-        return None
-    out = []
-    for a in arrays:
-        if (
-            type(a) is not numpy.ndarray
-            or a.dtype != first.dtype
-            or a.shape != first.shape
-            or not a.flags.c_contiguous
-        ):
-            return None
-        out.append(a.reshape(-1))
-    return out
+    C-contiguous (:func:`_same`); else ``None``."""
+    return [a.reshape(-1) for a in arrays] if _same(*arrays) else None
 
 
 def adam_direction(
@@ -202,3 +224,62 @@ def adam_direction(
         dtype=arrays[0].dtype,
     )
     return _run("adam", *arrays, c)
+
+
+def lstm_gates(G: Any, c_prev: Any, c: Any) -> bool:
+    """The LSTM cell's gates and cell state after ``G ← tanh(G)``, in place, or ``False`` to
+    say "run the NumPy form"::
+
+        G[:3H] ← ½ · G[:3H] + ½          (σ(z) = ½ tanh(z / 2) + ½: the rows i, f, o)
+        c ← f ⊙ c_prev + i ⊙ g           (g = G[3H:])
+
+    ``G (4H, B)``, ``c_prev`` and ``c`` ``(H, B)``, one float dtype, C-contiguous. The NumPy
+    form is in :meth:`deepgrad.functional.recurrent.LSTMSequence.forward`.
+    """
+    if not _enabled or not _same(G) or not _same(c_prev, c) or G.dtype != c.dtype:
+        return False
+    if G.shape != (4 * c.shape[0], c.shape[1]):
+        return False
+    return _run("lstm_gates", G, c_prev, c, _constants(G.dtype))
+
+
+def lstm_backward(G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any) -> bool:
+    """One LSTM step's backward through the gates, in place, or ``False`` to say "run the
+    NumPy form"; with the activated gates ``G = [i; f; o; g] (4H, B)``, ``tc = tanh(c)``, the
+    state's gradient ``dm`` and the cell's ``dc`` ``(H, B)``::
+
+        dc ← dc + (1 − tc²) ⊙ o ⊙ dm
+        D ← [dc ⊙ g ⊙ σ'(i); dc ⊙ c_prev ⊙ σ'(f); dm ⊙ tc ⊙ σ'(o); dc ⊙ i ⊙ (1 − g²)]
+        dc ← dc ⊙ f                       (σ'(s) = (1 − s) s, for the next step back)
+
+    All one float dtype and C-contiguous; ``D (4H, B)`` receives the pre-activation gradient.
+    The NumPy form is in :meth:`deepgrad.functional.recurrent.LSTMSequence._grads`.
+    """
+    if not _enabled or not _same(G, D) or not _same(tc, c_prev, dm, dc):
+        return False
+    if G.dtype != dc.dtype or G.shape != (4 * dc.shape[0], dc.shape[1]):
+        return False
+    return _run("lstm_backward", G, tc, c_prev, dm, dc, D, _constants(G.dtype))
+
+
+#: ``[1, ½]`` in each dtype: a Python literal in a compiled loop is float64 and would turn the
+#: loop's float32 arithmetic into float64 arithmetic (different roundings)
+_CONSTANTS = {dt: numpy.array([1.0, 0.5], dt) for dt in _DTYPES}
+
+
+def _constants(dtype: Any) -> Any:
+    return _CONSTANTS[numpy.dtype(dtype)]
+
+
+def _same(*arrays: Any) -> bool:
+    """NumPy arrays of one shape and one float dtype (float32/float64), each C-contiguous."""
+    first = arrays[0]
+    if type(first) is not numpy.ndarray or first.dtype not in _DTYPES:
+        return False
+    return all(
+        type(a) is numpy.ndarray
+        and a.dtype == first.dtype
+        and a.shape == first.shape
+        and a.flags.c_contiguous
+        for a in arrays
+    )

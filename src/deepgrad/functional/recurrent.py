@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from ..autograd import Function
 from ..tensor import Tensor
 from .activation import relu, sigmoid, tanh
@@ -338,13 +338,14 @@ class LSTMSequence(_SequenceFunction):
                     matmul(whh, Hs[p], out=tmp)
                     G += tmp
                 tanh_(G, out=G)
-                S = G[:H3]
-                S *= 0.5
-                S += 0.5
                 c = Cs[n]
-                mul(G[H : 2 * H], Cs[p], out=c)
-                mul(G[:H], G[H3:], out=tmp2)
-                c += tmp2
+                if not kernels.lstm_gates(G, Cs[p], c):  # else the same floats, compiled
+                    S = G[:H3]
+                    S *= 0.5
+                    S += 0.5
+                    mul(G[H : 2 * H], Cs[p], out=c)
+                    mul(G[:H], G[H3:], out=tmp2)
+                    c += tmp2
                 tc = TC[t]
                 tanh_(c, out=tc)
                 if proj:
@@ -427,23 +428,24 @@ class LSTMSequence(_SequenceFunction):
                     matmul(whrT, dh, out=dm)
                 G, tc = A[t], TC[t]
                 D = Dscr if full else dA[t]
-                i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
-                mul(dm, tc, out=D[H2:H3])  # d o
-                mul(tc, tc, out=t1)  # dc += dm ⊙ o ⊙ (1 - tc²)
-                xp.subtract(1, t1, out=t1)
-                t1 *= o
-                t1 *= dm
-                dc += t1
-                mul(dc, g, out=D[:H])  # d i
-                mul(dc, Cs[p], out=D[H:H2])  # d f
-                mul(dc, i, out=D[H3:])  # d g
-                dc *= f
-                xp.subtract(1, G[:H3], out=t3)  # σ' = σ (1 - σ)
-                t3 *= G[:H3]
-                mul(g, g, out=t1)  # tanh' = 1 - g²
-                xp.subtract(1, t1, out=t1)
-                D[:H3] *= t3
-                D[H3:] *= t1
+                if not kernels.lstm_backward(G, tc, Cs[p], dm, dc, D):  # else compiled
+                    i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
+                    mul(dm, tc, out=D[H2:H3])  # d o
+                    mul(tc, tc, out=t1)  # dc += dm ⊙ o ⊙ (1 - tc²)
+                    xp.subtract(1, t1, out=t1)
+                    t1 *= o
+                    t1 *= dm
+                    dc += t1
+                    mul(dc, g, out=D[:H])  # d i
+                    mul(dc, Cs[p], out=D[H:H2])  # d f
+                    mul(dc, i, out=D[H3:])  # d g
+                    dc *= f
+                    xp.subtract(1, G[:H3], out=t3)  # σ' = σ (1 - σ)
+                    t3 *= G[:H3]
+                    mul(g, g, out=t1)  # tanh' = 1 - g²
+                    xp.subtract(1, t1, out=t1)
+                    D[:H3] *= t3
+                    D[H3:] *= t1
                 if full:
                     dA[:, t] = D
                 if j < T - 1 or 1 in needed:
