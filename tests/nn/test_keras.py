@@ -49,3 +49,29 @@ def test_the_methods_do_the_work_of_their_implementations(tmp_path):
     fresh = nn.Sequential(nn.Linear(3, 1))
     fresh.load_weights(tmp_path / "w.safetensors")
     np.testing.assert_array_equal(fresh.predict(x), model.predict(x))
+
+
+def test_a_misspelt_or_keras_only_keyword_is_refused_with_what_to_do():
+    """Python's own TypeError names only the word that came; the Keras methods also name the
+    nearest valid one, or for Keras's own arguments what does the same in deepgrad."""
+    import numpy as np
+    import pytest
+
+    import deepgrad as dg
+
+    m = dg.nn.Sequential(dg.nn.Linear(3, 2))
+    m.compile(optimizer="adam", loss="cross_entropy")
+    x, y = np.zeros((4, 3), np.float32), np.zeros(4, np.int64)
+    with pytest.raises(TypeError, match="'epoch'; did you mean 'epochs'"):
+        m.fit(x, y, epoch=2, verbose=0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'foo'; it takes x, y, "):
+        m.fit(x, y, foo=1, verbose=0)
+    with pytest.raises(TypeError, match="steps_per_epoch= is not supported.*DataLoader"):
+        m.fit(x, y, steps_per_epoch=2, verbose=0)
+    with pytest.raises(TypeError, match="'metric'; did you mean 'metrics'"):
+        m.compile(optimizer="adam", loss="cross_entropy", metric=["accuracy"])
+    with pytest.raises(TypeError, match="steps= is not supported"):
+        m.predict(x, steps=1)
+    with pytest.raises(TypeError, match="'batchsize'; did you mean 'batch_size'"):
+        m.evaluate(x, y, batchsize=2)
+    assert m.fit(x, y, epochs=1, verbose=0).epoch == [0]  # valid keywords pass through

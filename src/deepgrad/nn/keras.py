@@ -15,9 +15,71 @@ signature (without the model) and docstring onto the method here when it is impo
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any
+
+_GENERATOR_WORKERS = (
+    "Keras's generator workers; give the method a deepgrad.data.DataLoader (its prefetch= "
+    "loads batches in a background thread)"
+)
+#: Keras arguments deepgrad's methods do not take, with what does the same here; refused with
+#: this explanation rather than accepted with a different result
+_KERAS_ONLY: dict[str, dict[str, str]] = {
+    "fit": {
+        "steps_per_epoch": "an epoch here is one pass over the training data; for fewer steps "
+        "per epoch pass fewer samples (x[:n], or deepgrad.data.Subset) or a DataLoader whose "
+        "len() is the number of steps you want",
+        "validation_steps": "pass only the validation samples to evaluate "
+        "(validation_data=(x_val[:n], y_val[:n]))",
+        "max_queue_size": _GENERATOR_WORKERS,
+        "workers": _GENERATOR_WORKERS,
+        "use_multiprocessing": _GENERATOR_WORKERS,
+    },
+    "evaluate": {
+        "steps": "pass only the samples to evaluate (x[:n], y[:n])",
+        "callbacks": "evaluate runs no callbacks here; call them around it",
+        "max_queue_size": _GENERATOR_WORKERS,
+        "workers": _GENERATOR_WORKERS,
+        "use_multiprocessing": _GENERATOR_WORKERS,
+    },
+    "predict": {
+        "steps": "pass only the samples to predict (x[:n])",
+        "callbacks": "predict runs no callbacks here; call them around it",
+        "max_queue_size": _GENERATOR_WORKERS,
+        "workers": _GENERATOR_WORKERS,
+        "use_multiprocessing": _GENERATOR_WORKERS,
+    },
+    "compile": {
+        "loss_weights": "a model has one loss here; weight and add several losses in one loss "
+        "function (loss=lambda y_pred, y: ...)",
+        "steps_per_execution": "each step runs on its own here (the same numbers as Keras's "
+        "default steps_per_execution=1); leave it out",
+    },
+}
+
+
+def _check_keywords(name: str, implementation: Callable[..., Any], kwargs: dict) -> None:
+    """Refuse a keyword ``implementation`` does not take, naming the nearest one it does
+    (``epoch`` → ``epochs``) or, for Keras's own arguments, what does the same here. Python's
+    own message would name only the word that came."""
+    params = inspect.signature(implementation).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    valid = [k for k, p in params.items() if k != "model" and p.kind is not p.VAR_POSITIONAL]
+    for key in kwargs:
+        if key in params:
+            continue
+        why = _KERAS_ONLY.get(name, {}).get(key)
+        if why is not None:
+            raise TypeError(f"{name}(): Keras's {key}= is not supported by deepgrad: {why}")
+        near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise TypeError(
+            f"{name}() got an unexpected keyword argument {key!r}; {hint}"
+            f"it takes {', '.join(valid)}"
+        )
 
 
 class KerasMethods:
@@ -29,24 +91,28 @@ class KerasMethods:
         """Attach an optimizer, a loss and metrics for :meth:`fit` (``deepgrad.train.compile``)."""
         from ..train import api
 
+        _check_keywords("compile", api.compile, kwargs)
         return api.compile(self, *args, **kwargs)
 
     def fit(self, *args: Any, **kwargs: Any) -> Any:
         """Train Keras-style; returns a ``History`` (``deepgrad.train.fit``)."""
         from ..train import api
 
+        _check_keywords("fit", api.fit, kwargs)
         return api.fit(self, *args, **kwargs)
 
     def evaluate(self, *args: Any, **kwargs: Any) -> Any:
         """Loss and metrics on data, in eval mode, without a graph (``deepgrad.train.evaluate``)."""
         from ..train import api
 
+        _check_keywords("evaluate", api.evaluate, kwargs)
         return api.evaluate(self, *args, **kwargs)
 
     def predict(self, *args: Any, **kwargs: Any) -> Any:
         """Model outputs as a NumPy array, batched, in eval mode (``deepgrad.train.predict``)."""
         from ..train import api
 
+        _check_keywords("predict", api.predict, kwargs)
         return api.predict(self, *args, **kwargs)
 
     def summary(self, *args: Any, **kwargs: Any) -> Any:
