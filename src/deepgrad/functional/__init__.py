@@ -333,6 +333,7 @@ from .dropout import (
     dropout3d,
     feature_alpha_dropout,
 )
+from .ctc import ctc_loss
 from .embedding import embedding, embedding_bag, one_hot
 from .fold import fold, unfold
 from .normalization import (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from ..functional import ctc as C
 from ..functional import loss as L
 from ..functional.reduction import resolve as legacy_reduction
 from ..tensor import Tensor
@@ -349,10 +350,34 @@ class TripletMarginLoss(_Loss):
         )
 
 
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (:func:`deepgrad.functional.ctc_loss`):
+    called as ``loss(log_probs, targets, input_lengths, target_lengths)``."""
+
+    def __init__(
+        self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
+    ) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(
+        self, log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any
+    ) -> Tensor:
+        return C.ctc_loss(
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            self.blank,
+            self.reduction,
+            self.zero_infinity,
+        )
+
+
 # The names compile(loss=...) accepts — deepgrad's, PyTorch's and Keras's — live in one table,
 # :mod:`deepgrad.nn.loss_names`; ``get``, ``name_of`` and ``KIND`` read it. MarginRankingLoss,
-# CosineEmbeddingLoss, GaussianNLLLoss and TripletMarginLoss take three tensors, not
-# (predictions, targets), so ``compile``/``fit`` cannot call them: no names there.
+# CosineEmbeddingLoss, GaussianNLLLoss and TripletMarginLoss take three tensors (CTCLoss four),
+# not (predictions, targets), so ``compile``/``fit`` cannot call them: no names there.
 from .loss_names import KIND, get, name_of  # noqa: E402, F401 (re-exported)
 
 del F

@@ -1,0 +1,239 @@
+"""F.ctc_loss and nn.CTCLoss against PyTorch's: values and gradients (through a log_softmax,
+the documented use) for each reduction, dtype and target layout, the edge cases (target length
+0, input length 0, repeated labels, impossible alignments with and without zero_infinity),
+the gradient with respect to log_probs itself (the derivative, checked numerically; PyTorch's
+adds exp(log_probs): README), and PyTorch's errors on bad input."""
+
+from __future__ import annotations
+
+import deepgrad.nn.functional as F
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import nn
+
+T, N, C, S = 12, 5, 6, 4
+
+
+def _case(rng):
+    """Logits, padded targets (row 1 repeats a label), and lengths: sample 2 has an empty
+    target, sample 4 a target too long for its input (impossible)."""
+    x = rng.standard_normal((T, N, C))
+    targets = rng.integers(1, C, (N, S))
+    targets[1, :3] = 2
+    input_lengths = np.array([12, 10, 7, 12, 3])
+    target_lengths = np.array([4, 3, 0, 2, 4])
+    return x, targets, input_lengths, target_lengths
+
+
+def _tol(dtype):
+    return {"rtol": 1e-10, "atol": 1e-12} if dtype == np.float64 else {"rtol": 2e-5, "atol": 2e-6}
+
+
+def _compare(torch, x, targets, il, tl, dtype=np.float64, **kw):
+    """Loss and logits gradient (through log_softmax) of deepgrad and PyTorch, compared."""
+    x = x.astype(dtype)
+    d = dg.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    as_torch = [torch.tensor(v) if isinstance(v, np.ndarray) else v for v in (targets, il, tl)]
+    out = F.ctc_loss(F.log_softmax(d, -1), dg.tensor(targets), *_lengths(il, tl), **kw)
+    want = torch.nn.functional.ctc_loss(t.log_softmax(-1), *as_torch, **kw)
+    assert out.shape == tuple(want.shape) and out.dtype == dtype
+    np.testing.assert_allclose(out.numpy(), want.detach().numpy(), **_tol(dtype))
+    g = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    out.backward(dg.tensor(g))
+    want.backward(torch.tensor(g))
+    np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), **_tol(dtype))
+    return out, d.grad
+
+
+def _lengths(il, tl):
+    return [dg.tensor(v) if isinstance(v, np.ndarray) else v for v in (il, tl)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_values_and_gradients_match_torch(torch, rng, dtype, reduction):
+    x, targets, il, tl = _case(rng)
+    ok = slice(0, 4)  # without the impossible sample: every gradient is finite
+    _compare(torch, x[:, ok], targets[ok], il[ok], tl[ok], dtype, reduction=reduction)
+    _compare(torch, x, targets, il, tl, dtype, reduction=reduction, zero_infinity=True)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_impossible_alignment_is_inf_with_nan_gradient_as_torch(torch, rng, reduction):
+    x, targets, il, tl = _case(rng)
+    out, grad = _compare(torch, x, targets, il, tl, reduction="none")
+    assert np.isinf(out.numpy()[4]) and np.isfinite(out.numpy()[:4]).all()
+    g = grad.numpy()
+    assert np.isnan(g[:3, 4]).all() and (g[3:, 4] == 0).all() and np.isfinite(g[:, :4]).all()
+    out, grad = _compare(torch, x, targets, il, tl, reduction=reduction, zero_infinity=True)
+    assert (grad.numpy()[:, 4] == 0).all()
+    zeroed = F.ctc_loss(dg.tensor(x), targets, il, tl, reduction="none", zero_infinity=True)
+    assert zeroed.numpy()[4] == 0
+
+
+def test_mean_divides_by_the_target_length_clamped_to_one(rng):
+    x, targets, il, tl = _case(rng)
+    lp = F.log_softmax(dg.tensor(x[:, :4]), -1)
+    per = F.ctc_loss(lp, targets[:4], il[:4], tl[:4], reduction="none").numpy()
+    mean = F.ctc_loss(lp, targets[:4], il[:4], tl[:4]).item()
+    np.testing.assert_allclose(mean, np.mean(per / np.maximum(tl[:4], 1)), rtol=1e-12)
+
+
+def test_targets_concatenated_and_lengths_as_tuples_lists_or_tensors(torch, rng):
+    x, targets, il, tl = _case(rng)
+    flat = np.concatenate([targets[i, : tl[i]] for i in range(N)])
+    padded = F.ctc_loss(dg.tensor(x), targets, il, tl, reduction="none")
+    for lengths in [(tuple(il.tolist()), tuple(tl.tolist())), (il.tolist(), tl.tolist())]:
+        got = F.ctc_loss(dg.tensor(x), dg.tensor(flat), *lengths, reduction="none")
+        np.testing.assert_array_equal(got.numpy(), padded.numpy())
+    _compare(torch, x, flat, tuple(il.tolist()), tuple(tl.tolist()), zero_infinity=True)
+    _compare(torch, x, flat.astype(np.int32), il.astype(np.int32), tl, zero_infinity=True)
+
+
+def test_repeated_labels_need_a_blank_between(torch):
+    lp = np.log(np.full((3, 1, 2), 0.5))
+    two = F.ctc_loss(dg.tensor(lp[:2]), [[1, 1]], [2], [2], reduction="none")
+    three = F.ctc_loss(dg.tensor(lp), [[1, 1]], [3], [2], reduction="none")
+    assert np.isinf(two.item())
+    np.testing.assert_allclose(three.item(), -np.log(0.5**3), rtol=1e-12)  # only 1, blank, 1
+    _compare(torch, lp, np.array([[1, 1]]), (3,), (2,))
+
+
+def test_empty_targets_and_empty_inputs_match_torch(torch, rng):
+    x = rng.standard_normal((5, 3, 4))
+    targets = np.array([[1, 2], [3, 3], [1, 1]])
+    out, grad = _compare(torch, x, targets, np.array([5, 0, 0]), np.array([0, 0, 2]),
+                         reduction="none")  # fmt: skip
+    blank_only = np.log(np.exp(x[:, 0]) / np.exp(x[:, 0]).sum(-1, keepdims=True))[:, 0].sum()
+    np.testing.assert_allclose(out.numpy()[:2], [-blank_only, 0], rtol=1e-12)
+    assert np.isinf(out.numpy()[2]) and (grad.numpy()[:, 1:] == 0).all()
+
+
+def test_unbatched_input_matches_torch(torch, rng):
+    x, targets, _, _ = _case(rng)
+    for reduction in ("none", "mean", "sum"):
+        out, _ = _compare(torch, x[:, 0], targets[0], (10,), (4,), reduction=reduction)
+        assert out.shape == ()
+        lengths = (dg.tensor(10), dg.tensor([4]))  # a 0-d or one-element tensor
+        again = F.ctc_loss(F.log_softmax(dg.tensor(x[:, 0]), -1), targets[0], *lengths,
+                           reduction=reduction)  # fmt: skip
+        np.testing.assert_array_equal(again.numpy(), out.numpy())
+
+
+def test_another_blank_matches_torch(torch, rng):
+    x, targets, il, tl = _case(rng)
+    targets = np.where(targets == C - 1, 0, targets)  # classes 0..C-2: blank is C-1
+    _compare(torch, x, targets, il, tl, blank=C - 1, zero_infinity=True)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_gradient_with_respect_to_log_probs_is_the_derivative(rng, reduction):
+    x, targets, il, tl = _case(rng)
+    ok = slice(0, 4)
+    lp = dg.tensor(x[:8, ok], requires_grad=True)  # raw values, not normalised
+    il = np.minimum(il[ok], 8)
+    assert dg.gradcheck(lambda a: F.ctc_loss(a, targets[ok], il, tl[ok], reduction=reduction), lp)
+    one = dg.tensor(x[:6, 0], requires_grad=True)
+    assert dg.gradcheck(lambda a: F.ctc_loss(a, targets[0, :2], (6,), (2,)), one)
+
+
+def test_torch_gradient_differs_by_exp_log_probs(torch, rng):
+    """PyTorch's gradient with respect to log_probs is deepgrad's plus exp(log_probs) (times
+    the output gradient) at the steps within each input (README)."""
+    x, targets, il, tl = _case(rng)
+    ok = slice(0, 4)
+    lp = x[:, ok] - np.log(np.exp(x[:, ok]).sum(-1, keepdims=True))
+    d = dg.tensor(lp, requires_grad=True)
+    t = torch.tensor(lp, requires_grad=True)
+    F.ctc_loss(d, targets[ok], il[ok], tl[ok], reduction="sum").backward()
+    tl_ = torch.tensor(tl[ok])
+    torch.nn.functional.ctc_loss(t, torch.tensor(targets[ok]), torch.tensor(il[ok]), tl_,
+                                 reduction="sum").backward()  # fmt: skip
+    live = np.arange(T)[:, None, None] < il[ok][None, :, None]
+    np.testing.assert_allclose(d.grad.numpy() + np.exp(lp) * live, t.grad.numpy(), atol=1e-12)
+
+
+def test_log_probs_of_minus_infinity_get_a_zero_gradient(rng):
+    with np.errstate(divide="ignore"):
+        lp = np.log(np.array([[0.5, 0.5, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [1, 0, 0]]))
+    a = dg.tensor(lp[:, None], requires_grad=True)
+    F.ctc_loss(a, [[1, 2]], [4], [2]).backward()
+    g = a.grad.numpy()[:, 0]
+    assert np.isfinite(g).all() and (g[np.isneginf(lp)] == 0).all()
+    np.testing.assert_allclose(g.sum(-1), -1 / 2)  # -1 per step, the mean over 2 labels
+
+
+def test_double_backward_raises_as_torch():
+    a = dg.tensor(np.zeros((3, 1, 3)), requires_grad=True)
+    (g,) = dg.autograd.grad(F.ctc_loss(a, [[1]], [3], [1]), [a], create_graph=True)
+    with pytest.raises(RuntimeError, match="double backward"):
+        g.sum().backward()
+
+
+def test_module_matches_torch(torch, rng):
+    x, targets, il, tl = _case(rng)
+    for kw in [{}, {"blank": 0, "reduction": "sum", "zero_infinity": True}]:
+        m, tm = nn.CTCLoss(**kw), torch.nn.CTCLoss(**kw)
+        got = m(dg.tensor(x), dg.tensor(targets), dg.tensor(il), dg.tensor(tl))
+        want = tm(*[torch.tensor(v) for v in (x, targets, il, tl)])
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    assert nn.CTCLoss(blank=2).blank == 2 and nn.CTCLoss().zero_infinity is False
+    with pytest.raises(ValueError, match="reduction"):
+        nn.CTCLoss(reduction="avg")
+
+
+def _errors(rng):
+    x = dg.tensor(rng.standard_normal((5, 2, 4)))
+    t = dg.tensor([[1, 2], [3, 3]])
+    return [
+        ((x[0, 0], t, [5, 4], [2, 2]), {}, ValueError, r"\(T, N, C\) or unbatched"),
+        ((x[None], t, [5, 4], [2, 2]), {}, ValueError, r"\(T, N, C\) or unbatched"),
+        ((x[:0], t, [0, 0], [2, 2]), {}, ValueError, "must not be empty"),
+        ((x.half(), t, [5, 4], [2, 2]), {}, TypeError, "float32 or float64"),
+        ((x, t, [6, 4], [2, 2]), {}, ValueError, "input_lengths must be at most T = 5, got 6"),
+        ((x, t, [5, -1], [2, 2]), {}, ValueError, "input_lengths must be non-negative"),
+        ((x, t, [5, 4], [2, -1]), {}, ValueError, "target_lengths must be non-negative"),
+        ((x, t, [5, 4, 3], [2, 2]), {}, ValueError, r"one length per sample \(2\), got 3"),
+        ((x, t, [5, 4], [2]), {}, ValueError, r"one length per sample \(2\), got 1"),
+        ((x, t, [5, 4], [3, 2]), {}, ValueError, "S >= max"),
+        ((x, dg.tensor([1, 2, 3]), [5, 4], [2, 2]), {}, ValueError, "sum\\(target_lengths\\)"),
+        ((x, t[None], [5, 4], [2, 2]), {}, ValueError, "padded \\(N, S\\) or concatenated"),
+        ((x, t, [5, 4], [2, 2]), {"blank": 4}, ValueError, "blank must be in the label range"),
+        ((x, t, [5, 4], [2, 2]), {"blank": -1}, ValueError, "blank must be in the label range"),
+        ((x, t, [5, 4], [2, 2]), {"blank": 1.0}, TypeError, "blank must be an int"),
+        ((x, t, [5, 4], [2, 2]), {"reduction": "avg"}, ValueError, "reduction must be one of"),
+        ((x, [[1, 4], [3, 3]], [5, 4], [2, 2]), {}, ValueError, "label 4 is out of range"),
+        ((x, [[1, -1], [3, 3]], [5, 4], [2, 2]), {}, ValueError, "label -1 is out of range"),
+        ((x, [[1, 0], [3, 3]], [5, 4], [2, 2]), {}, ValueError, "equals blank"),
+        ((x, [[1.5, 2], [3, 3]], [5, 4], [2, 2]), {}, ValueError, "fractional"),
+        ((x, t, dg.tensor([5.0, 4.0]), [2, 2]), {}, TypeError, "input_lengths must be integral"),
+        ((x, t, [5, 4], 2), {}, TypeError, "target_lengths must be a tensor or a tuple"),
+    ]
+
+
+def test_bad_inputs_raise_clear_errors(rng):
+    for args, kw, exc, match in _errors(rng):
+        with pytest.raises(exc, match=match):
+            F.ctc_loss(*args, **kw)
+
+
+def test_bad_inputs_are_refused_by_torch_too(torch, rng):
+    """Each refused call above is refused by PyTorch as well, except the labels it reads
+    unchecked and the fractional targets it truncates (README)."""
+    unchecked = {
+        "label 4 is out of range",
+        "label -1 is out of range",
+        "equals blank",
+        "fractional",
+    }
+    for args, kw, _, match in _errors(rng):
+        if match in unchecked:
+            continue
+        targs = [torch.tensor(a.numpy()) if isinstance(a, dg.Tensor) else a for a in args]
+        if isinstance(targs[1], list):
+            targs[1] = torch.tensor(targs[1])
+        with pytest.raises((RuntimeError, ValueError, TypeError, NotImplementedError)):
+            torch.nn.functional.ctc_loss(*targs, **kw)
