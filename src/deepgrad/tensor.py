@@ -1744,11 +1744,51 @@ def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
     return tuple(basic), tuple(advanced)
 
 
+def _default_complex() -> numpy.dtype:
+    """The complex dtype of Python complex numbers: complex64 beside a float32 default."""
+    return numpy.dtype(numpy.complex64 if backend.get_default_dtype().itemsize == 4 else "c16")
+
+
+def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
+    """The dtype ``torch.tensor`` gives a nested sequence: the promotion (``promote_types``)
+    of its elements' dtypes, a Python float counting as the default dtype, an int as int64, a
+    complex as the default complex dtype, and a NumPy scalar, array or tensor as its own
+    dtype (``[np.float64(2.5), 1.0]`` is float64, ``[np.int8(1), True]`` int8). ``None`` for
+    an element of another kind (the caller then reads NumPy's dtype)."""
+    python = {
+        bool: numpy.dtype(bool),
+        int: numpy.dtype(numpy.int64),
+        float: backend.get_default_dtype(),
+        complex: _default_complex(),
+    }
+    out: numpy.dtype | None = None
+    stack = [data]
+    while stack:
+        seq = stack.pop()
+        for tp in set(map(type, seq)):
+            if tp is list or tp is tuple:
+                stack.extend(x for x in seq if type(x) is tp)
+                continue
+            if tp in python:
+                dts = [python[tp]]
+            elif issubclass(tp, numpy.generic) and tp().dtype.kind in "biufc":
+                dts = [numpy.dtype(tp)]
+            elif issubclass(tp, (Tensor, numpy.ndarray, backend.xp.ndarray)):
+                dts = {x.dtype for x in seq if type(x) is tp}
+            else:
+                return None
+            for dt in dts:
+                out = dt if out is None else backend.promote_types(out, dt)
+    return backend.get_default_dtype() if out is None else out
+
+
 def _as_array(data: Any, dtype: Any = None) -> Any:
     """Convert ``data`` to an array of the active backend.
 
-    Python floats become the default dtype (float32), Python ints int64, bools bool; arrays
-    keep their dtype unless ``dtype`` is given (as in ``torch.tensor``).
+    Python floats become the default dtype (float32), Python ints int64, bools bool, complex
+    numbers the default complex dtype (complex64); arrays keep their dtype, and a sequence
+    takes its elements' dtypes promoted (:func:`_sequence_dtype`), unless ``dtype`` is given
+    (as in ``torch.tensor``).
     """
     xp = backend.xp
     if isinstance(data, Tensor):
@@ -1763,6 +1803,8 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
         return xp.asarray(data, dtype=numpy.int64)
     if isinstance(data, numbers.Real):
         return xp.asarray(data, dtype=backend.get_default_dtype())
+    if isinstance(data, numbers.Complex):
+        return xp.asarray(data, dtype=_default_complex())
     try:
         arr = numpy.asarray(data)
     except ValueError as exc:
@@ -1772,6 +1814,9 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
             f"cannot make a tensor from data of type {type(data).__name__} (dtype {arr.dtype}); "
             "expected numbers, nested lists of numbers, or an array"
         )
+    inferred = _sequence_dtype(data) if isinstance(data, (list, tuple)) else None
+    if inferred is not None:
+        return xp.asarray(arr.astype(inferred, copy=False))
     if arr.dtype.kind == "f":
         arr = arr.astype(backend.get_default_dtype(), copy=False)
     elif arr.dtype.kind in "iu" and arr.dtype != numpy.uint8:
@@ -1865,8 +1910,13 @@ def from_numpy(a: numpy.ndarray) -> Tensor:
     """
     if not isinstance(a, numpy.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype.kind not in "biuf":
+    if a.dtype.kind not in "biufc":
         raise TypeError(f"from_numpy: cannot make a tensor of dtype {a.dtype}")
+    if not a.dtype.isnative:
+        raise ValueError(
+            f"from_numpy: the array's byte order ({a.dtype}) is not the machine's; convert it "
+            "first with a.astype(a.dtype.newbyteorder('='))"
+        )
     return Tensor._from_op(a, None, 0)
 
 
