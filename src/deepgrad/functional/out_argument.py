@@ -13,6 +13,11 @@ writes it into ``t``, PyTorch's contract:
   an int64 ``t`` sums the truncated values);
 - a ``t`` of another shape is resized (its values replaced; other views of its old memory no
   longer follow it), with PyTorch's ``UserWarning`` when it had elements;
+- the functions that return a pair (``max``/``min`` along a dim, ``sort``, ``topk``,
+  ``kthvalue``, ``median``, ``nanmedian``, ``mode``, ``cummax``, ``cummin``, ``aminmax``) take
+  ``out=`` as a tuple (or list) of two tensors, each of the result's dtype exactly (int64 for
+  indices), and return the same named pair holding them; ``max(x)``/``max(x, other)`` (and
+  ``min``'s) take one tensor, under the cast rule;
 - while grad mode is on, an argument (or ``t``) that requires grad is refused with PyTorch's
   ``RuntimeError``: functions with ``out=`` are not differentiated.
 
@@ -42,6 +47,8 @@ from ..tensor import Tensor
 #: dtype is the one it computes in, as its ``dtype=``; a ``dtype=`` given too must be it; PyTorch's
 #: ``sum`` takes ``out=`` only with a ``dim``)
 CAST, EXACT, DTYPE = "cast", "exact", "dtype"
+#: the rule of the functions returning a pair: ``out`` a tuple of two tensors, each "exact"
+PAIR = "pair"
 
 
 def _can_cast(src: numpy.dtype, dst: numpy.dtype) -> bool:
@@ -92,6 +99,38 @@ def write_out(name: str, result: Tensor, out: Any, rule: str = CAST) -> Tensor:
     return out
 
 
+def write_pair(name: str, result: Any, out: Any) -> Any:
+    """Write the pair ``result`` (``values, indices``) into the two tensors of ``out`` and
+    return the same kind of pair holding them; a one-tensor result (``max(x)``,
+    ``max(x, other)``) goes into one tensor ``out`` under the cast rule."""
+    if not isinstance(result, tuple):
+        if name not in ("max", "min"):
+            raise TypeError(f"{name}(): out= needs a dim, as in PyTorch: {name}(x, dim, out=...)")
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"{name}(): this form returns one tensor: out must be a Tensor, not "
+                f"{type(out).__name__}"
+            )
+        return write_out(name, result, out, CAST)
+    if (
+        not isinstance(out, (tuple, list))
+        or len(out) != len(result)
+        or not all(isinstance(t, Tensor) for t in out)
+    ):
+        got = f"{len(out)} elements" if isinstance(out, (tuple, list)) else type(out).__name__
+        raise TypeError(f"{name}(): out must be a tuple of {len(result)} tensors, got {got}")
+    for r, o in zip(result, out):  # all checked before any is written
+        if r.dtype != o.dtype:
+            raise RuntimeError(
+                f"{name}(): expected the out tensors to have dtypes "
+                f"{tuple(str(r.dtype) for r in result)}, but got "
+                f"{tuple(str(o.dtype) for o in out)} instead (PyTorch's rule: no cast)"
+            )
+    for r, o in zip(result, out):
+        write_out(name, r, o, EXACT)
+    return type(result)(tuple(out))
+
+
 def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
     """``fn`` taking PyTorch's keyword-only ``out=`` too (see the module's docstring)."""
     name = name or fn.__name__
@@ -100,7 +139,7 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
     def wrapper(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if out is None:
             return fn(*args, **kwargs)
-        if not isinstance(out, Tensor):
+        if rule != PAIR and not isinstance(out, Tensor):
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
         if autograd.is_grad_enabled() and _requires_grad((*args, *kwargs.values(), out)):
             raise RuntimeError(
@@ -108,6 +147,8 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
                 "differentiation, but one of the arguments requires grad (call it without "
                 "out=, or under dg.no_grad())"
             )
+        if rule == PAIR:
+            return write_pair(name, fn(*args, **kwargs), out)
         if rule == DTYPE:
             if len(args) < 2 and kwargs.get("dim", kwargs.get("axis")) is None:
                 raise TypeError(f"{name}(): out= needs a dim, as in PyTorch: {name}(x, dim, out=t)")
@@ -136,6 +177,22 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
 #: top-level name → its dtype rule (PyTorch 2's, checked against torch)
 OUT_FUNCTIONS: dict[str, str] = {
     "sum": DTYPE,
+    **dict.fromkeys(
+        (
+            "max",
+            "min",
+            "sort",
+            "topk",
+            "kthvalue",
+            "median",
+            "nanmedian",
+            "mode",
+            "cummax",
+            "cummin",
+            "aminmax",
+        ),
+        PAIR,
+    ),  # fmt: skip
     **dict.fromkeys(("matmul", "mm", "bmm", "abs", "absolute", "clamp", "clip", "where"), EXACT),
     **dict.fromkeys(
         (
