@@ -14,10 +14,13 @@ skips a blank between two different labels (Graves et al., 2006). In log space:
 loop and over the batch and the extended target as arrays; the gradient is the posterior
 occupancy of each class at each step, gathered with one ``bincount``.
 
-The gradient is the derivative with respect to ``log_probs`` (checked by numerical
-differentiation). PyTorch's adds ``exp(log_probs)`` to it, the gradient with respect to the
-logits before a ``log_softmax``; the two agree on everything upstream of a ``log_softmax``,
-the documented use (README: the table of deliberate differences).
+The gradient given to ``log_probs`` is PyTorch's: ``exp(lp_t(c))`` minus that occupancy (at
+the steps within each input), which is the gradient with respect to the logits ``z`` of
+``lp = log_softmax(z)``, not the derivative with respect to ``lp`` itself (pytorch#52241). Through
+a ``log_softmax`` (the documented use) both give the same gradient to ``z``, since the occupancy
+sums to 1 over the classes at every step; on a leaf ``log_probs`` deepgrad gives PyTorch's
+numbers, so a numerical gradient check holds only through the ``log_softmax`` (README: the table
+of deliberate differences).
 """
 
 from __future__ import annotations
@@ -117,9 +120,10 @@ class CTCLoss(Function):
         return beta
 
     def _grad(self, gy: Any) -> Any:
-        """``∂loss/∂lp (T, N, C)`` scaled by ``gy (N,)``: the occupancy of each class, zero
-        past each input length; NaN (PyTorch's) for an impossible target, 0 with
-        ``zero_infinity``; 0 where ``log_probs`` is ``-inf`` (no path goes there)."""
+        """PyTorch's gradient ``(T, N, C)`` scaled by ``gy (N,)``: ``exp(lp)`` minus the
+        occupancy of each class, zero past each input length; NaN (PyTorch's) for an
+        impossible target, 0 with ``zero_infinity``; ``exp(-inf) - 0 = 0`` where ``log_probs``
+        is ``-inf`` (PyTorch: NaN there for the target's classes)."""
         xp = backend.xp
         T, N, n_ext = self.e.shape
         C = self.inputs[0].shape[2]
@@ -130,8 +134,14 @@ class CTCLoss(Function):
         cell = (xp.arange(T)[:, None, None] * N + xp.arange(N)[None, :, None]) * C
         flat = xp.bincount((cell + self.ext[None]).ravel(), occ.ravel(), T * N * C)
         g = -flat.reshape(T, N, C).astype(self.e.dtype)
+        # PyTorch's gradient: exp(lp) - occupancy at the steps within each input (the gradient
+        # with respect to log_softmax's logits; see the module's docstring); a sample whose
+        # loss zero_infinity zeroes gets none
+        live = xp.arange(T)[:, None] < self.il[None, :]
+        keep = live & ~inf[None, :] if self.zero_inf else live
+        lp = self.inputs[0]._data
+        g += xp.where(keep[:, :, None], xp.exp(lp), 0).astype(g.dtype)
         if not self.zero_inf and bool(inf.any()):
-            live = xp.arange(T)[:, None] < self.il[None, :]
             g = xp.where((live & inf[None, :])[:, :, None], xp.nan, g).astype(g.dtype)
         return g * gy.astype(g.dtype)[None, :, None]
 
