@@ -1,0 +1,277 @@
+"""Spatial transformers, as PyTorch's: ``affine_grid`` (the sampling grid of an affine map)
+and ``grid_sample`` (an image read at a grid of points, with interpolation).
+
+A grid holds normalized coordinates in ``[-1, 1]`` (``-1`` the left/top edge, ``+1`` the
+right/bottom), ``x`` (width) first. For an axis of ``n`` pixels the coordinate ``g`` becomes
+the pixel position
+
+    c = (g + 1) / 2 · (n - 1)        align_corners=True   (±1: the corner pixels' centres)
+    c = ((g + 1) · n - 1) / 2        align_corners=False  (±1: the corner pixels' outer edges)
+
+``padding_mode`` decides what lies outside: ``zeros`` reads 0 there, ``border`` clips ``c``
+to ``[0, n - 1]``, ``reflection`` reflects ``c`` at the border (the centres or edges, as
+``align_corners`` says) and then clips it. ``bilinear`` mixes the ``2^d`` neighbours with the
+weights ``∏ (1 - |c - corner|)``; ``nearest`` reads the pixel at ``c`` rounded (halves to
+even). Both are built from differentiable operations: the gradient reaches the input
+through the reads (repeated reads add up) and the grid through the bilinear weights
+(``nearest``'s is 0, as PyTorch's); clipping and reflection carry PyTorch's derivatives
+(0 where clipped, ±1 where reflected).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .linalg import matmul
+from .shape import getitem, reshape, transpose
+
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
+    "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
+    "documentation of grid_sample for details."
+)
+
+
+def _const(a: Any) -> Tensor:
+    return Tensor._from_op(a, None, 0)
+
+
+def _align(align_corners: bool | None) -> bool:
+    """PyTorch's default: ``None`` warns and means ``False``."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
+# ---------------------------------------------------------------------------------------------
+# affine_grid
+# ---------------------------------------------------------------------------------------------
+def _linspace(n: int, align: bool, dtype: Any) -> Any:
+    """The normalized coordinates of ``n`` pixel centres (0 for a single pixel)."""
+    xp = backend.xp
+    if n <= 1:
+        return xp.zeros((n,), dtype)
+    r = xp.linspace(-1.0, 1.0, n).astype(dtype)
+    return r if align else r * dtype.type((n - 1) / n)
+
+
+def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
+    """The sampling grid of a batch of affine maps, for :func:`grid_sample`:
+    ``grid[n, h, w] = θₙ @ (x_w, y_h, 1)`` with ``(x_w, y_h)`` the output pixels' normalized
+    coordinates (see the module's docstring for ``align_corners``).
+
+    Shapes: ``theta (N, 2, 3)`` and ``size = (N, C, H, W)`` → ``(N, H, W, 2)``; ``theta
+    (N, 3, 4)`` and ``size = (N, C, D, H, W)`` → ``(N, D, H, W, 3)``. Differentiable in
+    ``theta``.
+
+    >>> import deepgrad as dg
+    >>> theta = dg.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    >>> dg.nn.functional.affine_grid(theta, (1, 1, 2, 2), align_corners=True)[0, :, :, 0].tolist()
+    [[-1.0, 1.0], [-1.0, 1.0]]
+    """
+    align = _align(align_corners)
+    if theta.dtype.kind != "f":
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) not in (4, 5):
+        raise NotImplementedError(
+            "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+            f"respectively. Got size {list(size)}."
+        )
+    nd = len(size) - 2
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (nd, nd + 1):
+        raise ValueError(
+            f"Expected a batch of {nd}D affine matrices of shape Nx{nd}x{nd + 1} for size "
+            f"{list(size)}. Got {theta.shape}."
+        )
+    spatial = size[2:]
+    if align and min(spatial) == 1:
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+            "align_corners=True. This is not an intended use case of affine_grid. See the "
+            "documentation of affine_grid for details.",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+    if theta.shape[0] != size[0]:
+        raise ValueError(
+            f"affine_grid: theta has {theta.shape[0]} matrices but size asks for a batch of "
+            f"{size[0]}"
+        )
+    xp, dt = backend.xp, theta._data.dtype
+    base = xp.ones((*spatial, nd + 1), dt)  # (x, y[, z], 1) at every output pixel
+    for k in range(nd):  # coordinate k runs along spatial axis nd - 1 - k
+        axis = nd - 1 - k
+        shape = [1] * nd
+        shape[axis] = spatial[axis]
+        base[..., k] = _linspace(spatial[axis], align, dt).reshape(shape)
+    base = _const(base.reshape(1, -1, nd + 1))
+    grid = matmul(base, transpose(theta, 1, 2))  # (N, P, nd)
+    return reshape(grid, (size[0], *spatial, nd))
+
+
+# ---------------------------------------------------------------------------------------------
+# grid_sample
+# ---------------------------------------------------------------------------------------------
+class _PiecewiseLinear(Function):
+    """A value computed on arrays whose derivative is a given ``slope`` per element (the
+    clipped or reflected coordinate: slope 0 where clipped, ±1 where reflected)."""
+
+    def __init__(self, value: Any, slope: Any) -> None:
+        self.value, self.slope = value, slope
+
+    def forward(self, x: Any) -> Any:
+        return self.value
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * _const(self.slope)
+
+
+def _reflect(c: Any, n: int, align: bool) -> tuple[Any, Any]:
+    """``c`` reflected into the span (centres ``[0, n-1]`` or edges ``[-½, n-½]``) and the
+    derivative (±1), as PyTorch's ``reflect_coordinates``."""
+    xp = backend.xp
+    lo2, hi2 = (0, 2 * (n - 1)) if align else (-1, 2 * n - 1)
+    if lo2 == hi2:  # a single pixel with aligned corners: always its centre
+        return xp.zeros_like(c), xp.zeros_like(c)
+    low, span = lo2 / 2, (hi2 - lo2) / 2
+    d = c - low
+    sign = xp.where(d < 0, -1.0, 1.0).astype(c.dtype)
+    d = xp.abs(d)
+    extra = xp.fmod(d, span)
+    even = xp.floor(d / span) % 2 == 0
+    return xp.where(even, extra + low, span - extra + low), xp.where(even, sign, -sign)
+
+
+def _source_index(g: Tensor, n: int, padding_mode: str, align: bool) -> Tensor:
+    """The pixel position ``c`` along an axis of ``n`` pixels for normalized coordinates ``g``,
+    clipped or reflected as ``padding_mode`` says."""
+    c = (g + 1) / 2 * (n - 1) if align else ((g + 1) * n - 1) / 2
+    if padding_mode == "zeros":
+        return c
+    xp = backend.xp
+    a, slope = c._data, xp.ones_like(c._data)
+    if padding_mode == "reflection":
+        a, slope = _reflect(a, n, align)
+    inside = (a > 0) & (a < n - 1)  # PyTorch: derivative 0 on the clipping bounds themselves
+    value = xp.clip(a, 0, n - 1).astype(a.dtype)
+    return _PiecewiseLinear(value, slope * inside)(c)
+
+
+def _read(xf: Tensor, idx: Sequence[Any], sizes: Sequence[int]) -> tuple[Tensor, Any]:
+    """``xf (N, C, ∏sizes)`` read at the integer positions ``idx`` (one array ``(N, P)`` per
+    spatial axis) → ``(N, C, P)``, and the mask of the positions inside the input (outside
+    ones read pixel 0, to be zeroed by the caller)."""
+    xp = backend.xp
+    n = idx[0].shape[0]
+    valid = xp.ones(idx[0].shape, bool)
+    flat = xp.zeros(idx[0].shape, xp.int64)
+    for i, s in zip(idx, sizes):
+        valid &= (i >= 0) & (i < s)
+        flat = flat * s + xp.clip(i, 0, s - 1).astype(xp.int64)
+    flat = xp.where(valid, flat, 0)
+    batch = xp.arange(n).reshape(n, 1, 1)
+    channels = xp.arange(xf.shape[1]).reshape(1, -1, 1)
+    return getitem(xf, (batch, channels, flat[:, None, :])), valid
+
+
+def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:
+    fn = "nn.functional.grid_sample()"
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(
+            f"{fn}: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'"
+        )
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            f"{fn}: expected padding_mode to be 'zeros', 'border', or 'reflection', but got: "
+            f"'{padding_mode}'"
+        )
+    if mode == "bicubic":
+        raise NotImplementedError(
+            f"{fn}: mode='bicubic' is not implemented in deepgrad; use 'bilinear' or 'nearest'"
+        )
+    if x.ndim not in (4, 5) or grid.ndim != x.ndim:
+        raise ValueError(
+            f"{fn}: expected 4D or 5D input and grid with same number of dimensions, but got "
+            f"input with sizes {list(x.shape)} and grid with sizes {list(grid.shape)}"
+        )
+    if grid.shape[-1] != x.ndim - 2 or grid.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"{fn}: expected grid of shape (N, *out, {x.ndim - 2}) with the input's batch size "
+            f"N = {x.shape[0]}, but got input with sizes {list(x.shape)} and grid with sizes "
+            f"{list(grid.shape)}"
+        )
+    if min(x.shape[2:]) == 0:
+        raise ValueError(f"{fn}: expected input to have non-empty spatial dimensions, but "
+                         f"input has sizes {list(x.shape)}")  # fmt: skip
+    if x.dtype.kind != "f" or grid.dtype != x.dtype:
+        raise TypeError(f"{fn}: expected input and grid to have the same floating dtype, but "
+                        f"got {x.dtype} and {grid.dtype}")  # fmt: skip
+
+
+def grid_sample(
+    x: Tensor,
+    grid: Tensor,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """``x`` read at the normalized positions ``grid`` (PyTorch's ``F.grid_sample``):
+    ``y[n, c, h, w] = x[n, c]`` interpolated at ``grid[n, h, w] = (x, y)``.
+
+    Parameters
+    ----------
+    x : ``(N, C, H, W)`` (or ``(N, C, D, H, W)``, with ``bilinear`` then trilinear)
+    grid : ``(N, H_out, W_out, 2)`` (or ``(N, D_out, H_out, W_out, 3)``), ``x`` coordinate
+        first, values in ``[-1, 1]`` inside the input
+    mode : ``"bilinear"`` or ``"nearest"`` (``"bicubic"`` is refused: not implemented)
+    padding_mode : ``"zeros"``, ``"border"`` or ``"reflection"`` (see the module docstring)
+    align_corners : ``±1`` at the corner pixels' centres (``True``) or outer edges
+        (``False``; ``None`` warns and means ``False``, as PyTorch)
+
+    Returns
+    -------
+    ``(N, C, H_out, W_out)`` (or ``(N, C, D_out, H_out, W_out)``).
+
+    >>> import deepgrad as dg
+    >>> x = dg.arange(4.0).reshape(1, 1, 2, 2)
+    >>> grid = dg.tensor([[[[0.0, 0.0], [1.0, -1.0]]]])
+    >>> dg.nn.functional.grid_sample(x, grid, align_corners=True).tolist()
+    [[[[1.5, 1.0]]]]
+    """
+    _check_grid_sample(x, grid, mode, padding_mode)
+    align = _align(align_corners)
+    xp = backend.xp
+    nd, (n, ch), sizes = x.ndim - 2, x.shape[:2], x.shape[2:]
+    out_shape = grid.shape[1:-1]
+    g = reshape(grid, (n, -1, nd))
+    # one coordinate per spatial axis (axis j is the grid's component nd - 1 - j)
+    coords = [_source_index(g[:, :, nd - 1 - j], sizes[j], padding_mode, align) for j in range(nd)]
+    xf = reshape(x, (n, ch, math.prod(sizes)))
+    if mode == "nearest":
+        idx = [xp.round(c._data).astype(xp.int64) for c in coords]
+        values, valid = _read(xf, idx, sizes)
+        weight = _PiecewiseLinear(valid.astype(x._data.dtype), xp.zeros_like(coords[0]._data))
+        y = values * reshape(weight(coords[0]), (n, 1, -1))
+    else:
+        lows = [xp.floor(c._data) for c in coords]
+        y = None
+        for corner in itertools.product((0, 1), repeat=nd):
+            idx = [(lo + k).astype(xp.int64) for lo, k in zip(lows, corner)]
+            values, valid = _read(xf, idx, sizes)
+            weight = _const(valid.astype(x._data.dtype))
+            for c, lo, k in zip(coords, lows, corner):  # 1 - |c - corner| along each axis
+                weight = weight * (c - _const(lo) if k else _const(lo + 1) - c)
+            term = values * reshape(weight, (n, 1, -1))
+            y = term if y is None else y + term
+    return reshape(y, (n, ch, *out_shape))
