@@ -337,6 +337,7 @@ from .ctc import ctc_loss
 from .embedding import embedding, embedding_bag, one_hot
 from .fold import fold, unfold
 from .grid_sample import affine_grid, grid_sample
+from .gumbel import gumbel_softmax
 from .normalization import (
     batch_norm,
     cosine_similarity,
