@@ -338,6 +338,7 @@ from .embedding import embedding, embedding_bag, one_hot
 from .fold import fold, unfold
 from .grid_sample import affine_grid, grid_sample
 from .gumbel import gumbel_softmax
+from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from .normalization import (
     batch_norm,
     cosine_similarity,

@@ -1,4 +1,4 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (global pooling with
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``LPPool1d/2d/3d``, ``AdaptiveAvgPool2d`` (global pooling with
 ``output_size=1``), ``AdaptiveMaxPool2d``, ``MaxPool1d``, ``AvgPool1d``, ``AdaptiveAvgPool1d``,
 ``AdaptiveMaxPool1d``.
 
@@ -280,6 +280,66 @@ class AvgPool3d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _LPPoolNd(Module):
+    """Power-average pooling ``(Σ_window x^p)^(1/p)`` (``p = norm_type``; ∞ is max pooling
+    of ``|x|``), shared by the 1-, 2- and 3-D layers; ``stride=None`` means the kernel
+    size, kept as ``None`` (PyTorch's attribute)."""
+
+    _fn: Any
+
+    def __init__(
+        self,
+        norm_type: float,
+        kernel_size: IntPair,
+        stride: IntPair | None = None,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, self._fn, x, float(self.norm_type), self.kernel_size, self.stride,
+                    self.ceil_mode)  # fmt: skip
+
+    def _short(self) -> str:
+        return f"{type(self).__name__}(norm_type={self.norm_type}, kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling of sequences (:func:`~deepgrad.functional.lp_pool1d`):
+    ``(N, C, L)`` or ``(C, L)`` → ``(N, C, Lo)``, ``Lo = ⌊(L - k) / s⌋ + 1``.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.LPPool1d(2, 2)(dg.tensor([[[3.0, 4.0]]])).tolist()
+    [[[5.0]]]
+    """
+
+    _fn = staticmethod(F.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling of images (:func:`~deepgrad.functional.lp_pool2d`):
+    ``(N, C, H, W)`` or ``(C, H, W)`` → ``(N, C, Ho, Wo)``."""
+
+    _fn = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling of volumes (:func:`~deepgrad.functional.lp_pool3d`):
+    ``(N, C, D, H, W)`` or ``(C, D, H, W)`` → ``(N, C, Do, Ho, Wo)``."""
+
+    _fn = staticmethod(F.lp_pool3d)
 
 
 class _MaxUnpoolNd(Module):
