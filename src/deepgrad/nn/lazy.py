@@ -1,8 +1,11 @@
-"""PyTorch's ``Lazy*`` layers: the input size is taken from the first batch.
+"""PyTorch's ``Lazy*`` layers: the input size (features or channels) is taken from the
+first batch.
 
 deepgrad's own layers are lazy when their input size is ``None`` (``nn.Linear(None, 10)``,
 ``nn.Conv2d(None, 16, 3)``); these classes are the same layers under PyTorch's names and
-signatures (the input size left out): ``nn.LazyLinear(10)`` is ``nn.Linear(None, 10)``.
+signatures (the input size left out): ``nn.LazyLinear(10)`` is ``nn.Linear(None, 10)``,
+``nn.LazyBatchNorm2d()`` is ``nn.BatchNorm2d(None)``. As PyTorch's, the lazy instance norms
+default to ``affine=True`` and ``track_running_stats=True`` (the plain ones to ``False``).
 
 >>> import deepgrad as dg
 >>> layer = dg.nn.LazyLinear(3)
@@ -16,6 +19,14 @@ from typing import Any
 
 from .conv import Conv1d, Conv2d, Conv3d
 from .linear import Linear
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+)
 
 
 class LazyLinear(Linear):
@@ -54,3 +65,34 @@ def _lazy_conv(base: type) -> type:
 LazyConv1d = _lazy_conv(Conv1d)
 LazyConv2d = _lazy_conv(Conv2d)
 LazyConv3d = _lazy_conv(Conv3d)
+
+
+def _lazy_norm(base: type) -> type:
+    """``Lazy<base>``: ``base(None, ...)`` under PyTorch's signature (``affine`` and
+    ``track_running_stats`` default to True, also for the instance norms)."""
+
+    def __init__(
+        self: Any,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        base.__init__(self, None, eps, momentum, affine, track_running_stats, bias=bias)
+
+    name = "Lazy" + base.__name__
+    doc = f"``{base.__name__}(None, ...)``: ``num_features`` from the first input's channels."
+    return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__,
+                                "__qualname__": name})  # fmt: skip
+
+
+LazyBatchNorm1d = _lazy_norm(BatchNorm1d)
+LazyBatchNorm2d = _lazy_norm(BatchNorm2d)
+LazyBatchNorm3d = _lazy_norm(BatchNorm3d)
+LazyInstanceNorm1d = _lazy_norm(InstanceNorm1d)
+LazyInstanceNorm2d = _lazy_norm(InstanceNorm2d)
+LazyInstanceNorm3d = _lazy_norm(InstanceNorm3d)

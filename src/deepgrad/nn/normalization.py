@@ -1,5 +1,5 @@
-"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``,
-``InstanceNorm1d`` and ``InstanceNorm2d`` (thin modules over
+"""Normalization layers: ``BatchNorm1d/2d/3d``, ``LayerNorm``, ``GroupNorm``,
+``InstanceNorm1d/2d/3d`` (thin modules over
 :mod:`deepgrad.functional.normalization`), with PyTorch's parameters and buffers."""
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ from .parameter import Parameter
 class _NormBase(Module):
     """Parameters and buffers shared by batch and instance norm: ``weight`` (ones) and
     ``bias`` (zeros) ``(C,)`` when ``affine`` (``bias=False`` drops the bias), and
-    ``running_mean``, ``running_var``, ``num_batches_tracked`` when ``track_running_stats``."""
+    ``running_mean``, ``running_var``, ``num_batches_tracked`` when ``track_running_stats``.
+    ``num_features=None`` makes the layer lazy: they are made at the first call, for the
+    input's channels (PyTorch's ``LazyBatchNorm*`` / ``LazyInstanceNorm*``)."""
 
     _expected_ndims: tuple[int, ...] = ()
     _shape_text = ""
 
     def __init__(
         self,
-        num_features: int,
+        num_features: int | None,
         eps: float = 1e-5,
         momentum: float | None = 0.1,
         affine: bool = True,
@@ -48,35 +50,44 @@ class _NormBase(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if not isinstance(num_features, int) or num_features <= 0:
+        if num_features is not None and (not isinstance(num_features, int) or num_features <= 0):
             raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        xp, dt = backend.xp, backend.get_default_dtype()
-        if affine:
+        self._use_bias = bias
+        for p in ("weight", "bias"):
+            self.register_parameter(p, None)
+        for b in ("running_mean", "running_var", "num_batches_tracked"):
+            self.register_buffer(b, None)
+        if num_features is not None:
+            self._build(num_features)
+
+    def _build(self, num_features: int) -> None:
+        """The parameters and buffers for ``num_features`` channels (at construction, or at
+        the first call of a lazy layer, ``num_features=None``)."""
+        self.num_features = num_features
+        xp, dt = backend.xp, self._param_dtype()
+        if self.affine:
             self.weight = Parameter(xp.ones((num_features,), dt))
-            if bias:
+            if self._use_bias:
                 self.bias = Parameter(xp.zeros((num_features,), dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
+        if self.track_running_stats:
             self.register_buffer("running_mean", Tensor(xp.zeros((num_features,), dt)))
             self.register_buffer("running_var", Tensor(xp.ones((num_features,), dt)))
             self.register_buffer("num_batches_tracked", Tensor(xp.asarray(0, dtype=numpy.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        self._place_new_parameters()
+
+    def _build_from(self, x: Tensor, axis: int) -> None:
+        """A lazy layer's first call: ``num_features`` from ``x.shape[axis]``."""
+        if self.num_features is None:
+            self._build(x.shape[axis])
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""
-        if self.track_running_stats:
+        if self.running_mean is not None:
             self.running_mean._data[...] = 0
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
@@ -96,6 +107,7 @@ class _BatchNorm(_NormBase):
                 f"{name}({self.num_features}): expected input of shape {self._shape_text}, "
                 f"got {x.ndim}-D input of shape {x.shape}"
             )
+        self._build_from(x, 1)
         if x.shape[1] != self.num_features:
             raise ValueError(
                 f"{name}({self.num_features}): expected {self.num_features} channels (axis 1), "
@@ -141,6 +153,19 @@ class BatchNorm2d(_BatchNorm):
 
     _expected_ndims = (4,)
     _shape_text = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of volumes ``(N, C, D, H, W)`` per channel (see
+    :class:`BatchNorm1d` for the statistics, running averages and buffers).
+
+    >>> import deepgrad as dg
+    >>> dg.nn.BatchNorm3d(2)(dg.randn(3, 2, 4, 4, 4)).shape
+    (3, 2, 4, 4, 4)
+    """
+
+    _expected_ndims = (5,)
+    _shape_text = "(N, C, D, H, W)"
 
 
 def _normalized_shape(normalized_shape: Any, layer: str) -> tuple[int, ...]:
@@ -323,6 +348,7 @@ class _InstanceNorm(_NormBase):
                 f"shape {x.shape}"
             )
         axis = x.ndim - self._no_batch_ndim  # the channel axis
+        self._build_from(x, 1)  # PyTorch's lazy rule: input.size(1), also for an unbatched input
         if x.shape[axis] != self.num_features:
             msg = (
                 f"{name}: expected {self.num_features} channels (axis {axis}), got input of "
@@ -377,6 +403,16 @@ class InstanceNorm2d(_InstanceNorm):
     _expected_ndims = (3, 4)
     _no_batch_ndim = 3
     _shape_text = "(N, C, H, W) or (C, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of volumes ``(N, C, D, H, W)`` (or unbatched ``(C, D, H, W)``),
+    per sample and channel over ``D × H × W``; parameters, buffers and defaults as
+    :class:`InstanceNorm1d`."""
+
+    _expected_ndims = (4, 5)
+    _no_batch_ndim = 4
+    _shape_text = "(N, C, D, H, W) or (C, D, H, W)"
 
 
 class LocalResponseNorm(Module):

@@ -1,6 +1,6 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``LPPool1d/2d/3d``, ``AdaptiveAvgPool2d`` (global pooling with
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (global pooling with
 ``output_size=1``), ``AdaptiveMaxPool2d``, ``MaxPool1d``, ``AvgPool1d``, ``AdaptiveAvgPool1d``,
-``AdaptiveMaxPool1d``.
+``AdaptiveMaxPool1d``, the 3-D forms, and power-average pooling ``LPPool1d/2d/3d``.
 
 No parameters; the math is in :mod:`deepgrad.functional.pooling`. Input ``(N, C, H, W)``
 (``(N, C, L)`` for the 1-D layers), or one unbatched sample ``(C, H, W)`` (``(C, L)``) that
