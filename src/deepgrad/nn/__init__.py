@@ -32,6 +32,7 @@ from .activation import (
     Threshold,
 )
 from .attention import MultiheadAttention
+from .buffer import Buffer
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .lazy import (

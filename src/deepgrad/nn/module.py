@@ -24,6 +24,7 @@ from .. import backend, devices
 from ..autograd import RemovableHandle
 from ..tensor import Tensor
 from . import factory
+from .buffer import Buffer
 from .keras import KerasMethods
 from .parameter import Parameter
 
@@ -136,6 +137,13 @@ class Module(KerasMethods):
                 f"(call super().__init__() first in {type(self).__name__}.__init__)"
             )
         params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
+        if isinstance(value, Buffer) and name not in params and name not in modules:
+            # PyTorch 2's nn.Buffer registers itself (on a parameter's or sub-module's name
+            # it is refused below, as a plain tensor is)
+            if name not in buffers and hasattr(self, name):
+                raise KeyError(f"attribute '{name}' already exists")
+            self.register_buffer(name, value, value.persistent)
+            return
         if isinstance(value, Parameter):
             modules.pop(name, None)
             buffers.pop(name, None)
@@ -180,7 +188,9 @@ class Module(KerasMethods):
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(tensor)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
         object.__setattr__(self, name, tensor)
 
