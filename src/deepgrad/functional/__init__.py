@@ -34,6 +34,16 @@ from .activation import (
     tanhshrink,
     threshold,
 )
+from .activation_inplace import (
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    rrelu_,
+    selu_,
+    threshold_,
+)
 from .elementwise import (
     abs,
     add,

@@ -1,0 +1,71 @@
+"""F.relu_, elu_, leaky_relu_, hardtanh_, threshold_, celu_, selu_, rrelu_ against PyTorch:
+the same values written into the same tensor (and into the base of a view), integer tensors
+where PyTorch takes them, and the refusals of deepgrad's in-place rule while recording."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.nn import functional as F
+
+CALLS = [
+    ("relu_", ()),
+    ("elu_", ()),
+    ("elu_", (0.5,)),
+    ("leaky_relu_", ()),
+    ("leaky_relu_", (0.2,)),
+    ("hardtanh_", ()),
+    ("hardtanh_", (-0.5, 2.0)),
+    ("threshold_", (0.1, -7.0)),
+    ("celu_", ()),
+    ("celu_", (2.0,)),
+    ("selu_", ()),
+    ("rrelu_", ()),
+    ("rrelu_", (0.2, 0.4)),
+]
+
+
+@pytest.mark.parametrize("name,args", CALLS)
+@pytest.mark.parametrize("shape", [(3, 4), (), (0, 2), (2, 3, 5)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_as_torchs(torch, rng, name, args, shape, dtype):
+    x = rng.standard_normal(shape).astype(dtype)
+    a, b = dg.tensor(x), torch.tensor(x)
+    assert getattr(F, name)(a, *args) is a
+    assert getattr(torch.nn.functional, name)(b, *args) is b
+    assert a.dtype == dtype
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_views_integers_and_rrelu_training(torch):
+    base = dg.tensor([[-1.0, 2.0], [-3.0, 4.0]])
+    F.relu_(base[1])  # a view: its base changes, as in PyTorch
+    assert base.tolist() == [[-1.0, 2.0], [0.0, 4.0]]
+    for name, args in (("relu_", ()), ("hardtanh_", ()), ("threshold_", (1, 9))):
+        a, b = dg.tensor([-2, 0, 3]), torch.tensor([-2, 0, 3])
+        getattr(F, name)(a, *args)
+        getattr(torch.nn.functional, name)(b, *args)
+        assert a.tolist() == b.tolist() and a.dtype == np.int64
+    with pytest.raises(TypeError, match="elu_"):  # PyTorch: NotImplementedError for Long
+        F.elu_(dg.tensor([-2, 0, 3]))
+    x = dg.tensor(np.linspace(-2, 2, 50))
+    dg.manual_seed(4)
+    F.rrelu_(x, 0.1, 0.3, True)  # the same draws as the out-of-place form
+    dg.manual_seed(4)
+    expected = F.rrelu(dg.tensor(np.linspace(-2, 2, 50)), 0.1, 0.3, True)
+    np.testing.assert_array_equal(x.numpy(), expected.numpy())
+
+
+def test_in_place_and_autograd(torch):
+    leaf = dg.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="relu_"):  # PyTorch refuses a leaf too
+        F.relu_(leaf)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.relu_(torch.randn(3, requires_grad=True))
+    with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
+        F.elu_(leaf * 2)  # deepgrad's rule: no in-place change of a recorded node
+    with dg.no_grad():  # allowed there, as PyTorch's parameter edits
+        F.hardtanh_(leaf, 0.0, 0.5)
+    assert leaf.requires_grad and leaf.min().item() >= 0.0 and leaf.max().item() <= 0.5
