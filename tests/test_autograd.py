@@ -497,3 +497,49 @@ def test_backward_with_create_graph_records_the_gradient_graph():
     x.grad = None
     g.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [6.0, 12.0])
+
+
+def test_backward_takes_pytorchs_keyword_names():
+    torch = pytest.importorskip("torch")
+    got, want = [], []
+    for lib, out in ((dg, got), (torch, want)):
+        a = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        q = 3 * a**3
+        q.backward(gradient=lib.tensor([1.0, 0.5], dtype=lib.float64), retain_graph=None)
+        out.append(a.grad.tolist())
+    assert got == want
+
+
+def _graph_shape(fn):
+    """The graph below ``fn`` as nested tuples: 'leaf' (with the leaf's value) or None."""
+    shape = []
+    for node, index in fn.next_functions:
+        if node is None:
+            shape.append(None)
+        elif hasattr(node, "variable"):
+            shape.append(("leaf", node.variable.tolist()))
+        else:
+            shape.append((index, _graph_shape(node)))
+    return tuple(shape)
+
+
+def test_next_functions_follow_pytorchs_graph_structure():
+    torch = pytest.importorskip("torch")
+    shapes = []
+    for lib in (dg, torch):
+        w = lib.tensor([[1.0, 2.0]], dtype=lib.float64, requires_grad=True)
+        x = lib.tensor([[3.0], [4.0]], dtype=lib.float64)
+        loss = lib.relu(w @ x).sum()
+        shapes.append(_graph_shape(loss.grad_fn))
+        assert loss.grad_fn.next_functions[0][0].next_functions[0][0] is not None
+    assert shapes[0] == shapes[1]
+
+
+def test_next_functions_name_the_output_of_a_multi_output_node():
+    torch = pytest.importorskip("torch")
+    for lib in (dg, torch):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64, requires_grad=True)
+        a, b = x.split(2)
+        y = b * 2
+        node, index = y.grad_fn.next_functions[0]
+        assert index == 1 and node is b.grad_fn

@@ -258,6 +258,21 @@ class Function:
         else:
             self._outputs = [weakref.ref(t) for t in o] if isinstance(o, list) else weakref.ref(o)
 
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """PyTorch's view of the graph below this node: one ``(node, output_index)`` pair per
+        input, the node being the input's creator, an :class:`AccumulateGrad` for a leaf that
+        requires grad, or ``None`` for an input that needs no gradient. A node released by a
+        backward pass (without ``retain_graph``) no longer knows its inputs: ``()``."""
+        if self.inputs is None:
+            return ()
+        return tuple(
+            (x._creator, x._index)
+            if x._creator is not None
+            else ((AccumulateGrad(x), 0) if x.requires_grad else (None, 0))
+            for x in self.inputs
+        )
+
     def forward(self, *xs: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -271,6 +286,19 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+class AccumulateGrad:
+    """PyTorch's name for the end of a graph path: the leaf ``variable`` whose ``.grad`` a
+    backward pass accumulates into (what ``next_functions`` shows for a leaf)."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 def _refuse_instance_call(self: Function, *args: Any, **kwargs: Any) -> Any:
@@ -753,7 +781,7 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
             if d.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; the output has "
-                    f"shape {y.shape}: pass a gradient of that shape (backward(grad=...))"
+                    f"shape {y.shape}: pass a gradient of that shape (backward(gradient=...))"
                 )
             if isinstance(d, xp.ndarray) or (xp is numpy and isinstance(d, numpy.generic)):
                 # ones_like(y) without its option parsing (a sum gives a NumPy scalar)

@@ -417,16 +417,16 @@ class Tensor:
 
     # ---- autograd ---------------------------------------------------------------------
     def backward(
-        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate ``d self / d leaf`` into the ``.grad`` of every leaf that requires grad.
 
-        ``grad`` is the gradient flowing in (``dL/dself``); it may be omitted only when this
-        tensor has a single element. ``retain_graph`` keeps the graph for another backward;
+        ``gradient`` (PyTorch's name) is the gradient flowing in (``dL/dself``); it may be
+        omitted only when this tensor has a single element. ``retain_graph`` keeps the graph for another backward;
         ``create_graph`` records the backward pass so gradients can be differentiated again.
         """
-        seeds = autograd._seed_grads([self], grad)
-        autograd.run_backward([self], seeds, retain_graph or create_graph, create_graph)
+        seeds = autograd._seed_grads([self], gradient)
+        autograd.run_backward([self], seeds, bool(retain_graph or create_graph), create_graph)
 
     # ---- operators ----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:

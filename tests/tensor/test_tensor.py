@@ -327,7 +327,7 @@ def test_dtype_is_preserved_through_every_function(rng, name, dtype):
 # ---- clear errors -------------------------------------------------------------------------------
 def test_backward_on_non_scalar_without_grad_says_so():
     x = dg.ones(2, 3, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2, 3\).*backward\(grad="):
+    with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2, 3\).*backward\(gradient="):
         (x * 2).backward()
 
 
