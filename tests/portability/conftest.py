@@ -13,8 +13,9 @@ harness hooks that are not library code:
 
 Random draws that a program makes itself (``torch.randn`` noise for a GAN or a VAE) come from
 one NumPy stream, seeded the same way for both runs (the two libraries' generators differ), by
-handing the program a ``torch`` whose ``randn``/``randn_like``/``rand``/``rand_like`` read that
-stream; everything else is the real module. Layers that draw inside the library (dropout) are
+handing the program a ``torch`` whose ``randn``/``randn_like``/``rand``/``rand_like`` and
+``normal(mean, std, size)`` (numbers and a size) read that stream; everything else is the real
+module. Layers that draw inside the library (dropout) are
 given p = 0 by the programs. Runs are in float64 (``set_default_dtype``, restored afterwards)
 unless the program asks otherwise, so a real difference is not hidden by float32 rounding.
 """
@@ -54,6 +55,13 @@ class _SharedRandom(types.ModuleType):
 
     def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any) -> Any:
         return self._make(self._rng.random(self._shape(size)), dtype, requires_grad)
+
+    def normal(self, mean: Any = 0.0, std: Any = 1.0, size: Any = None, *args: Any,
+               dtype: Any = None, requires_grad: bool = False, **kwargs: Any) -> Any:  # fmt: skip
+        if size is None or not isinstance(mean, (int, float)) or not isinstance(std, (int, float)):
+            return self._lib.normal(mean, std, size, *args, **kwargs)
+        draw = mean + std * self._rng.standard_normal(tuple(size))
+        return self._make(draw, dtype, requires_grad)
 
     def randn_like(self, t: Any, dtype: Any = None, **_: Any) -> Any:
         return self._make(self._rng.standard_normal(tuple(t.shape)), dtype or t.dtype)
