@@ -543,3 +543,39 @@ def test_next_functions_name_the_output_of_a_multi_output_node():
         y = b * 2
         node, index = y.grad_fn.next_functions[0]
         assert index == 1 and node is b.grad_fn
+
+
+def test_variable_is_pytorchs_detached_tensor_sharing_data():
+    torch = pytest.importorskip("torch")
+    for lib in (dg, torch):
+        Variable = lib.autograd.Variable
+        t = lib.ones(2, dtype=lib.float64)
+        v = Variable(t)
+        assert v is not t and not v.requires_grad and v.is_leaf
+        assert isinstance(t, Variable) and isinstance(v, lib.Tensor)
+        v[0] = 5.0  # shares t's data
+        assert t.tolist() == [5.0, 1.0]
+        w = Variable(t, requires_grad=True)
+        assert w.requires_grad and not t.requires_grad
+        a = lib.ones(2, dtype=lib.float64, requires_grad=True) * 2
+        d = Variable(a)
+        assert d.grad_fn is None and d.is_leaf and not d.requires_grad
+        with pytest.warns(UserWarning, match="volatile"):
+            Variable(t, volatile=True)
+        with pytest.raises(TypeError, match="has to be a tensor"):
+            Variable(np.ones(2))
+
+
+def test_grad_takes_pytorchs_only_inputs_in_its_place():
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib in (dg, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = (x**3).sum()
+        # positional: outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs
+        (g,) = lib.autograd.grad(y, x, None, True, True, True)
+        (gg,) = lib.autograd.grad(g.sum(), x, only_inputs=True)
+        with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+            lib.autograd.grad(y, x, only_inputs=False)
+        got.append((g.tolist(), gg.tolist()))
+    assert got[0] == got[1]

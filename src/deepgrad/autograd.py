@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -725,13 +726,15 @@ def grad(
     grad_outputs: Tensor | Sequence[Tensor] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
     ``dg.grad(y, x)`` is ``dy/dx`` for a scalar ``y``; with ``create_graph=True`` the result
     can be differentiated again (``dg.grad(dg.grad(y, x, create_graph=True)[0], x)`` gives
-    the second derivative). ``retain_graph`` defaults to ``create_graph``.
+    the second derivative). ``retain_graph`` defaults to ``create_graph``. ``only_inputs``
+    is PyTorch's deprecated argument, in its place and ignored (warned when False, as PyTorch).
 
     >>> import deepgrad as dg
     >>> x = dg.tensor(3.0, requires_grad=True)
@@ -741,6 +744,14 @@ def grad(
     """
     from .tensor import Tensor
 
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use "
+            "torch.autograd.backward.",
+            FutureWarning,
+            stacklevel=2,
+        )
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     seeds = _seed_grads(outs, grad_outputs)
@@ -807,6 +818,36 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
             )
         seeds.append(g)
     return seeds
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        from .tensor import Tensor
+
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's deprecated ``Variable``, which PyTorch keeps for old programs (``from
+    torch.autograd import Variable``): ``Variable(t)`` is a new tensor sharing ``t``'s data,
+    detached from any graph, that requires grad only with ``requires_grad=True``; every
+    tensor is an instance. ``volatile`` has no effect (warned, as PyTorch does)."""
+
+    def __new__(cls, data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:
+        from .tensor import Tensor
+
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        if volatile:
+            warnings.warn(
+                "volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+        out = data.detach()
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
 
 
 def __getattr__(name: str) -> Any:
