@@ -15,9 +15,9 @@ Random draws that a program makes itself (``torch.randn`` noise for a GAN or a V
 one NumPy stream, seeded the same way for both runs (the two libraries' generators differ), by
 handing the program a ``torch`` whose ``randn``/``randn_like``/``rand``/``rand_like`` and
 ``normal(mean, std, size)`` (numbers and a size) read that stream; everything else is the real
-module. Layers that draw inside the library (dropout) are
-given p = 0 by the programs. Runs are in float64 (``set_default_dtype``, restored afterwards)
-unless the program asks otherwise, so a real difference is not hidden by float32 rounding.
+module. Layers that draw inside the library (dropout) are given p = 0 by the programs. Runs are
+in float64 (``set_default_dtype``, restored afterwards) unless the program asks otherwise, so a
+real difference is not hidden by float32 rounding.
 """
 
 from __future__ import annotations
