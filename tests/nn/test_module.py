@@ -371,3 +371,19 @@ def test_parameter_list_and_dict_register_as_torchs(torch):
     assert len(list(ours.parameters())) == 6 and "c" in ours.d and ours.ws[-1].shape == (1,)
     with pytest.raises(TypeError, match="not a Parameter or Tensor"):
         ours.ws.append([1.0])
+
+
+def test_a_sequential_slice_keeps_the_layer_names_as_pytorch():
+    torch = pytest.importorskip("torch")
+    names = []
+    for lib in (dg, torch):
+        seq = lib.nn.Sequential()
+        seq.add_module("conv_1", lib.nn.Conv2d(1, 2, 3))
+        seq.add_module("relu_1", lib.nn.ReLU())
+        seq.add_module("pool_1", lib.nn.MaxPool2d(2))
+        head = seq[: (1 + 1)]
+        assert type(head) is lib.nn.Sequential and head.conv_1 is seq[0]
+        names.append(([n for n, _ in head.named_children()], list(head.state_dict()),
+                      [n for n, _ in seq[1:][::-1].named_children()]))  # fmt: skip
+    assert names[0] == names[1] == (["conv_1", "relu_1"], ["conv_1.weight", "conv_1.bias"],
+                                    ["pool_1", "relu_1"])  # fmt: skip

@@ -13,7 +13,7 @@ class Sequential(Module):
     """Modules applied in order: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 2))``.
 
     Accepts modules as arguments (named ``"0"``, ``"1"``...) or one ``OrderedDict`` of named
-    modules. Indexing gives a module (or a ``Sequential`` for a slice).
+    modules. Indexing gives a module (or a ``Sequential`` of the same names for a slice).
     """
 
     def __init__(self, *modules: Module | OrderedDict) -> None:
@@ -31,10 +31,9 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, idx: int | slice) -> Any:
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            return Sequential(*mods[idx])
-        return mods[idx]
+        if isinstance(idx, slice):  # keeps the names, as PyTorch's (model[:i] of named layers)
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[idx]
 
     def __setitem__(self, idx: int, module: Module) -> None:
         """Replace the ``idx``-th module (keeping its name), e.g. to swap a layer."""
