@@ -375,7 +375,6 @@ from .pooling import (
 from .pool_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
-from .spatial_transform import affine_grid, grid_sample
 from .upsample import interpolate
 
 # the Tensor's methods call the functions of this package: give them to the engine (which
