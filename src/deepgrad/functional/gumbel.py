@@ -16,10 +16,12 @@ from __future__ import annotations
 import warnings
 
 from .. import backend
+from .._names import torch_names
 from ..tensor import Tensor
 from .activation import softmax
 
 
+@torch_names
 def gumbel_softmax(
     logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
 ) -> Tensor:
