@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy
 
-from . import autograd, backend
+from . import autograd, backend, printing
 from . import devices as _device
 from ._names import torch_names
 
@@ -213,15 +213,22 @@ class Tensor:
             yield self[i]
 
     def __repr__(self) -> str:
-        body = numpy.array2string(backend.to_numpy(self._data), separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (backend.get_default_dtype(), numpy.int64, numpy.bool_):
-            extra += f", dtype={self._data.dtype}"
-        if self._creator is not None:
-            extra += f", grad_fn={type(self._creator).__name__}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        """PyTorch's text for the same tensor (``deepgrad.printing``); the dtype prints as
+        NumPy names it (``dtype=float64``) and ``grad_fn=<...>`` names deepgrad's node."""
+        creator = self._creator
+        if creator is None:
+            grad_fn = None
+        elif isinstance(creator, autograd._CtxNode):  # as PyTorch names a custom Function's
+            grad_fn = f"{creator.fn_cls.__name__}Backward"
+        else:
+            grad_fn = type(creator).__name__
+        dev = _device.of_array(self._data)
+        return printing.tensor_repr(
+            backend.to_numpy(self._data),
+            grad_fn=grad_fn,
+            requires_grad=self.requires_grad,
+            device=None if dev.type == "cpu" else str(dev),
+        )
 
     def __bool__(self) -> bool:
         if self._data.size != 1:

@@ -587,7 +587,7 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
 
     >>> import deepgrad as dg
     >>> softshrink(dg.tensor([-1.0, 0.2, 2.0]), 0.5)
-    tensor([-0.5,  0. ,  1.5])
+    tensor([-0.5000,  0.0000,  1.5000])
     """
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be greater or equal to 0, got {lambd}")

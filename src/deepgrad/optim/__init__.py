@@ -7,7 +7,7 @@
 >>> (w ** 2).sum().backward()
 >>> opt.step()
 >>> w
-tensor([ 0.8, -1.6], requires_grad=True)
+tensor([ 0.8000, -1.6000], requires_grad=True)
 
 Optimizers can be built without parameters and bound later (what ``model.compile`` does)::
 
