@@ -30,8 +30,6 @@ from dataclasses import dataclass
 
 import numpy
 
-from . import backend
-
 __all__ = ["set_printoptions", "tensor_repr"]
 
 
@@ -194,6 +192,7 @@ def _with_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
 def tensor_repr(
     data: numpy.ndarray,
     *,
+    default_dtype: numpy.dtype,
     grad_fn: str | None = None,
     requires_grad: bool = False,
     device: str | None = None,
@@ -201,10 +200,11 @@ def tensor_repr(
     """``tensor(...)``, as PyTorch prints a tensor of these values: the values, then the
     suffixes PyTorch adds (``device=``, ``size=`` for an empty tensor that is not 1-d,
     ``dtype=`` unless it is the default float, its complex, int64 or bool, ``grad_fn=<...>``
-    or ``requires_grad=True``). ``data`` is a NumPy array."""
+    or ``requires_grad=True``). ``data`` is a NumPy array; ``default_dtype`` the float dtype
+    that needs no suffix."""
     prefix = "tensor("
     indent = len(prefix)
-    default = backend.get_default_dtype()
+    default = numpy.dtype(default_dtype)
     default_complex = numpy.dtype(numpy.complex128 if default.itemsize == 8 else numpy.complex64)
     suffixes = [f"device='{device}'"] if device is not None else []
     if data.size == 0:

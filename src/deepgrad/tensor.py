@@ -225,6 +225,7 @@ class Tensor:
         dev = _device.of_array(self._data)
         return printing.tensor_repr(
             backend.to_numpy(self._data),
+            default_dtype=backend.get_default_dtype(),
             grad_fn=grad_fn,
             requires_grad=self.requires_grad,
             device=None if dev.type == "cpu" else str(dev),
