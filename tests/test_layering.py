@@ -25,7 +25,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
-    {"backend", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
+    {"backend", "_errors", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg"},

@@ -170,9 +170,9 @@ def test_logsumexp_of_minus_infinity_rows():
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
 def test_bad_axis_is_named(name):
     x = dg.ones(2, 3)
-    with pytest.raises(ValueError, match=r"axis 2 is out of range for a tensor with 2 dims"):
+    with pytest.raises(ValueError, match=r"dim 2 is out of range for a tensor with 2 dims"):
         REDUCTIONS[name](x, 2)
-    with pytest.raises(ValueError, match=r"axis -3"):
+    with pytest.raises(ValueError, match=r"dim -3"):
         REDUCTIONS[name](x, (0, -3))
 
 
@@ -223,3 +223,29 @@ def test_var_refuses_what_pytorch_refuses():
         x.var(1, 1)
     with pytest.raises(TypeError, match="both 'correction' and 'unbiased'"):
         x.std(1, True, correction=0)
+
+
+def test_a_dim_out_of_range_is_pytorchs_index_error_and_names_the_range(torch):
+    """PyTorch raises IndexError ("Dimension out of range"); deepgrad's error is one (and
+    still a ValueError, its class before) and names the valid range."""
+    import deepgrad.nn.functional as F
+
+    x, t = dg.ones(2, 3), torch.ones(2, 3)
+    calls = [
+        (lambda m, a: m.sum(a, dim=2)),
+        (lambda m, a: m.softmax(a, dim=-3)),
+        (lambda m, a: m.cumsum(a, dim=2)),
+        (lambda m, a: m.flip(a, (2,))),
+        (lambda m, a: m.unsqueeze(a, 3)),
+        (lambda m, a: m.cat([a, a], 2)),
+        (lambda m, a: m.count_nonzero(a, dim=2)),
+    ]
+    for call in calls:
+        with pytest.raises(IndexError):
+            call(torch, t)
+        with pytest.raises(IndexError, match=r"out of range .* \(expected a dim in \[-\d, \d\]\)"):
+            call(dg, x)
+        with pytest.raises(ValueError):
+            call(dg, x)
+    with pytest.raises(IndexError, match=r"expected a dim in \[-2, 1\]"):
+        F.normalize(x, dim=2)

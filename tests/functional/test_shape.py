@@ -351,7 +351,7 @@ def test_shape_errors():
     x = dg.ones(2, 3)
     with pytest.raises(ValueError, match="not a permutation"):
         F.permute(x, (0, 0))
-    with pytest.raises(ValueError, match="swapaxes: axis 2"):
+    with pytest.raises(ValueError, match="swapaxes: dim 2"):
         F.swapaxes(x, 0, 2)
     with pytest.raises(ValueError, match=r"cannot broadcast shape \(2, 3\) to \(4, 3\)"):
         F.broadcast_to(x, (4, 3))
@@ -371,7 +371,7 @@ def test_shape_errors():
         x[5]
     with pytest.raises(ValueError, match="pad: expected PyTorch.s flat pad tuple or 2"):
         F.pad(x, ((1, 1),))
-    with pytest.raises(ValueError, match="flatten: axis 2"):
+    with pytest.raises(ValueError, match="flatten: dim 2"):
         F.flatten(x, 2)
 
 

@@ -291,10 +291,10 @@ def test_unsqueeze_out_of_range_names_the_valid_range():
 # ---- errors ---------------------------------------------------------------------------------
 X = dg.zeros(2, 3)
 BAD = [
-    ("flip axis out of range", lambda: X.flip(2), ValueError, "flip: axis 2 is out of range"),
+    ("flip axis out of range", lambda: X.flip(2), ValueError, "flip: dim 2 is out of range"),
     ("flip repeated", lambda: X.flip(0, -2), ValueError, "flip: axis 0 appears multiple"),
     ("roll misaligned", lambda: X.roll((1, 2), 0), ValueError, "shifts and dims must align"),
-    ("roll axis", lambda: X.roll(1, -3), ValueError, "roll: axis -3 is out of range"),
+    ("roll axis", lambda: X.roll(1, -3), ValueError, "roll: dim -3 is out of range"),
     ("chunk 0", lambda: X.chunk(0), ValueError, "chunks must be a positive int"),
     ("chunk 0-d", lambda: dg.chunk(dg.tensor(1.0), 1), ValueError, "at least 1 dim"),
     ("repeat too few", lambda: X.repeat(2), ValueError, r"at least 2 repeat counts.*\(2, 3\)"),
@@ -346,7 +346,7 @@ BAD = [
         "gather axis",
         lambda: X.gather(2, dg.tensor([[0]])),
         ValueError,
-        "gather: axis 2 is out of range",
+        "gather: dim 2 is out of range",
     ),
     ("index_select 2-D", lambda: X.index_select(0, dg.tensor([[0]])), ValueError, "1-D"),
     (

@@ -63,16 +63,16 @@ def test_matches_pytorch(torch, name, fd, ft):
 # calls PyTorch rejects on a 0-d tensor (it raises IndexError / RuntimeError; deepgrad
 # raises its ValueError that names the axis and the number of dims)
 BAD = [
-    ("squeeze(1)", lambda x: F.squeeze(x, 1), lambda t: t.squeeze(1), "axis 1 is out of range"),
-    ("squeeze(-2)", lambda x: F.squeeze(x, -2), lambda t: t.squeeze(-2), "axis -2 is out of"),
+    ("squeeze(1)", lambda x: F.squeeze(x, 1), lambda t: t.squeeze(1), "dim 1 is out of range"),
+    ("squeeze(-2)", lambda x: F.squeeze(x, -2), lambda t: t.squeeze(-2), "dim -2 is out of"),
     ("unsqueeze(1)", lambda x: F.unsqueeze(x, 1), lambda t: t.unsqueeze(1), "dim 1 is out"),
     ("unsqueeze(-2)", lambda x: F.unsqueeze(x, -2), lambda t: t.unsqueeze(-2), "dim -2 is"),
-    ("flatten(1)", lambda x: F.flatten(x, 1), lambda t: t.flatten(1), "flatten: axis 1 is out"),
-    ("flatten(0, 1)", lambda x: F.flatten(x, 0, 1), lambda t: t.flatten(0, 1), "axis 1 is out"),
-    ("flatten(-2)", lambda x: F.flatten(x, -2), lambda t: t.flatten(-2), "axis -2 is out"),
+    ("flatten(1)", lambda x: F.flatten(x, 1), lambda t: t.flatten(1), "flatten: dim 1 is out"),
+    ("flatten(0, 1)", lambda x: F.flatten(x, 0, 1), lambda t: t.flatten(0, 1), "dim 1 is out"),
+    ("flatten(-2)", lambda x: F.flatten(x, -2), lambda t: t.flatten(-2), "dim -2 is out"),
     ("reshape(2)", lambda x: F.reshape(x, 2), lambda t: t.reshape(2), "cannot reshape"),
-    ("transpose(0, 1)", lambda x: x.transpose(0, 1), lambda t: t.transpose(0, 1), "axis 1"),
-    ("swapaxes(1, 0)", lambda x: F.swapaxes(x, 1, 0), lambda t: t.swapaxes(1, 0), "axis 1"),
+    ("transpose(0, 1)", lambda x: x.transpose(0, 1), lambda t: t.transpose(0, 1), "dim 1"),
+    ("swapaxes(1, 0)", lambda x: F.swapaxes(x, 1, 0), lambda t: t.swapaxes(1, 0), "dim 1"),
     ("permute(0)", lambda x: x.permute(0), lambda t: t.permute(0), "not a permutation of 0"),
     ("permute(-1)", lambda x: x.permute(-1), lambda t: t.permute(-1), "not a permutation"),
     ("expand(-1)", lambda x: x.expand(-1), lambda t: t.expand(-1), "cannot broadcast"),

@@ -44,6 +44,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
@@ -332,10 +333,7 @@ def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
     """The axis as a non-negative int; ``None`` for a 0-d tensor, whose only element is its
     own softmax (PyTorch accepts ``dim`` 0 or -1 there: the result is 1, or 0 for the log)."""
     if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
-        raise ValueError(
-            f"{fn}: dim {axis} is out of range for a tensor with {x.ndim} dims "
-            f"(expected one in [{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}])"
-        )
+        raise dim_error(fn, axis, x.ndim)
     return axis % x.ndim if x.ndim else None
 
 

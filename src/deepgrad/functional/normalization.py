@@ -32,6 +32,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -606,7 +607,7 @@ def normalize(
             "assign the result instead: y = F.normalize(x, p, dim)"
         )
     if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
-        raise ValueError(f"normalize: dim {dim} is out of range for a tensor with {x.ndim} dims")
+        raise dim_error("normalize", dim, x.ndim)
     denom = clip(norm(x, p, dim, keepdim=True), eps, None)
     return x / denom
 
@@ -624,7 +625,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     shape = _broadcast_shape(fn, x1, x2)
     nd = len(shape)
     if not -max(nd, 1) <= dim < max(nd, 1):
-        raise ValueError(f"{fn}: dim {dim} is out of range for inputs with {nd} dims {shape}")
+        raise dim_error(fn, dim, nd, f"inputs of shape {shape}")
     x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
     n1 = _clamp_min_straight_through(norm(x1, 2, dim, keepdim=True), eps)
     n2 = _clamp_min_straight_through(norm(x2, 2, dim, keepdim=True), eps)

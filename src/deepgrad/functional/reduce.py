@@ -17,6 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
@@ -48,7 +49,7 @@ def _axes(axis: Axis, ndim: int, fn: str, empty_is_all: bool = True) -> tuple[in
     out = []
     for a in axes:
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{fn}: axis {a} is out of range for a tensor with {ndim} dims")
+            raise dim_error(fn, a, ndim)
         if ndim:  # a 0-d tensor accepts axis 0 / -1 (as in PyTorch) and reduces nothing
             out.append(a % ndim)
     return tuple(out)

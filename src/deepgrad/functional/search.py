@@ -17,6 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -65,9 +66,7 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
         nd = max(a.ndim, 1)
         for d in dims:
             if not -nd <= d < nd:
-                raise IndexError(
-                    f"count_nonzero: dim {d} is out of range for a tensor with {a.ndim} dims"
-                )
+                raise dim_error("count_nonzero", d, a.ndim)
         if len(set(d % nd for d in dims)) != len(dims):
             raise RuntimeError(f"count_nonzero: dim {dim} names a dim more than once")
         dim = tuple(d % nd for d in dims) if a.ndim else None
@@ -150,9 +149,7 @@ def unique_consecutive(
         if a.ndim == 0:
             raise IndexError(f"unique_consecutive: dim {dim} given for a 0-d tensor")
         if not -a.ndim <= dim < a.ndim:
-            raise IndexError(
-                f"unique_consecutive: dim {dim} is out of range for a tensor with {a.ndim} dims"
-            )
+            raise dim_error("unique_consecutive", dim, a.ndim)
         dim %= a.ndim
         if a.size == 0 and a.shape[dim]:
             raise ValueError(

@@ -17,6 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, _index_arrays, _pytorch_index, as_tensor
@@ -26,7 +27,7 @@ def _norm_axis(axis: int, ndim: int, fn: str) -> int:
     # a 0-d tensor accepts axis 0 and -1, as PyTorch's (it wraps dims as if ndim were 1)
     n = max(ndim, 1)
     if not -n <= axis < n:
-        raise ValueError(f"{fn}: axis {axis} is out of range for a tensor with {ndim} dims")
+        raise dim_error(fn, axis, ndim)
     return axis % ndim if ndim else 0
 
 
@@ -241,10 +242,7 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at position ``dim`` (``-x.ndim - 1 <= dim <= x.ndim``)."""
     if not -x.ndim - 1 <= dim <= x.ndim:
-        raise ValueError(
-            f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dims "
-            f"(expected a dim in [{-x.ndim - 1}, {x.ndim}])"
-        )
+        raise dim_error("unsqueeze", dim, x.ndim, extra=1 if x.ndim else 0)
     a = dim % (x.ndim + 1)
     return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
 

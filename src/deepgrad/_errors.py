@@ -1,0 +1,29 @@
+"""Exception classes that keep PyTorch's and deepgrad's earlier contracts at once.
+
+>>> import deepgrad as dg
+>>> try:
+...     dg.ones(2, 3).sum(dim=2)
+... except IndexError as e:  # PyTorch's class; also a ValueError, deepgrad's earlier one
+...     print(e)
+sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
+"""
+
+from __future__ import annotations
+
+__all__ = ["DimError", "dim_error"]
+
+
+class DimError(IndexError, ValueError):
+    """A ``dim`` outside ``[-ndim, ndim)``: PyTorch raises ``IndexError`` ("Dimension out of
+    range"); deepgrad raised ``ValueError`` before, so it is both."""
+
+
+def dim_error(fn: str, dim: int, ndim: int, what: str = "a tensor", extra: int = 0) -> DimError:
+    """The error for ``dim`` out of range in ``fn`` over an ``ndim``-dim input, naming the
+    valid range (``extra = 1`` where one more position is valid, as in ``unsqueeze``; a 0-d
+    input takes 0 and -1, as in PyTorch)."""
+    n = max(ndim, 1) + extra
+    return DimError(
+        f"{fn}: dim {dim} is out of range for {what} with {ndim} dims "
+        f"(expected a dim in [{-n}, {n - 1}])"
+    )
