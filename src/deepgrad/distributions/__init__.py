@@ -1,0 +1,35 @@
+"""``deepgrad.distributions``: PyTorch's ``torch.distributions`` — probability distributions
+with ``sample``/``rsample`` (reparameterized, gradients flow to the parameters),
+``log_prob``, ``entropy``, moments and ``kl_divergence``, for policy gradients (REINFORCE,
+actor-critic, PPO) and variational models (VAEs).
+
+>>> import deepgrad as dg
+>>> from deepgrad.distributions import Categorical
+>>> logits = dg.zeros(3, requires_grad=True)
+>>> m = Categorical(logits=logits)
+>>> a = m.sample()
+>>> (-m.log_prob(a)).backward()
+>>> logits.grad.shape
+(3,)
+
+Draws come from deepgrad's seeded generator (``dg.manual_seed`` decides them; the numbers are
+NumPy's, not PyTorch's, for the same seed). Validation of parameters and of ``log_prob``'s
+values is on by default, as in PyTorch.
+"""
+
+from . import constraints
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal", "Normal",
+    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Uniform", "constraints",
+    "kl_divergence", "register_kl",
+]  # fmt: skip
