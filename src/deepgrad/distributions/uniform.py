@@ -6,6 +6,7 @@ import math
 import numbers
 from typing import Any
 
+from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
@@ -76,9 +77,10 @@ class Uniform(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
-        lb = self.low.le(value).type_as(self.low)
-        ub = self.high.gt(value).type_as(self.low)
-        return (lb * ub).log() - (self.high - self.low).log()
+        inside = self.low.le(value) & self.high.gt(value)
+        # PyTorch's log(lb * ub): 0 inside, -inf outside, a constant (no log(0) warning here)
+        log_indicator = F.where(inside, 0.0, -math.inf).type_as(self.low)
+        return log_indicator - (self.high - self.low).log()
 
     def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
