@@ -133,7 +133,9 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def precision_matrix(self) -> Tensor:
         L = self._unbroadcasted_scale_tril  # noqa: N806
-        L_inv = _solve_tril(L, eye(L.shape[-1], dtype=L.dtype))  # noqa: N806
+        # PyTorch's cholesky_inverse: (L Lᵀ)⁻¹ as a function of the whole of L (its gradient
+        # is not confined to the lower triangle, unlike a triangular solve's)
+        L_inv = solve(L, eye(L.shape[-1], dtype=L.dtype))  # noqa: N806
         return F.matmul(L_inv.mT, L_inv).expand(self._matrix_shape())
 
     @property
