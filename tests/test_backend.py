@@ -133,3 +133,25 @@ def test_result_type_is_pytorchs_rule(torch, shapes):
             assert f"torch.{backend.result_type(np.zeros(sa, dtype=a), number)}" == want
     with pytest.raises(TypeError, match="tensors, arrays or numbers"):
         backend.result_type(np.zeros(2), "a")
+
+
+def test_floating_point_results_are_silent_as_in_pytorch():
+    """log(0), 1/0, sqrt(-1), exp(1000) and their gradients give inf/nan without NumPy's
+    RuntimeWarning (PyTorch prints nothing); the user's own NumPy code still warns. Run in a
+    fresh interpreter: this test suite turns deepgrad's RuntimeWarnings into errors."""
+    import subprocess
+    import sys
+
+    code = (
+        "import deepgrad as dg, numpy as np\n"
+        "x = dg.tensor([0.0, -1.0, 1000.0], requires_grad=True)\n"
+        "y = dg.log(x).sum() + dg.sqrt(x).sum() + (1 / x).sum() + dg.exp(x).sum()\n"
+        "y.backward()\n"
+        "print(dg.log(dg.zeros(1)).item(), (dg.ones(1) / 0).item())\n"
+        "np.log(np.zeros(1))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["-inf", "inf"]
+    # exactly one warning: the user's own np.log(0), attributed to their code
+    assert out.stderr.count("RuntimeWarning") == 1 and "<string>:6" in out.stderr, out.stderr

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import warnings
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -30,6 +31,18 @@ import numpy
 
 #: The active array module (``numpy`` or ``cupy``).
 xp: ModuleType = numpy
+
+# Floating-point results PyTorch returns silently (log(0) = -inf, 1/0 = inf, sqrt(-1) = nan,
+# exp(1000) = inf) make NumPy print "RuntimeWarning: divide by zero encountered in log"; inside
+# deepgrad's own modules they are results, as in PyTorch, not warnings. Only NumPy's
+# floating-point messages are silenced, and only where deepgrad's code made the call: the
+# user's own NumPy code warns as before, and deepgrad's other RuntimeWarnings still show.
+warnings.filterwarnings(
+    "ignore",
+    message=r"(divide by zero|invalid value|overflow|underflow) encountered in ",
+    category=RuntimeWarning,
+    module=r"deepgrad(\.|$)",
+)
 
 _default_dtype = numpy.dtype(numpy.float32)
 _rng: Any = numpy.random.default_rng()
