@@ -94,8 +94,9 @@ class _NormBase(Module):
 
     def extra_repr(self) -> str:
         return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"{self.num_features or 0}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={bool(self.affine and self._use_bias)}, "
+            f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -224,6 +225,7 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+            f", bias={self.bias is not None}"
         )
 
 
