@@ -5,7 +5,8 @@ Floors, bottom to top (docs/architecture.md explains each):
     backend   the array module (NumPy/CuPy), dtypes, the random-number tree
     engine    tensor.py, autograd.py, gradcheck.py, devices.py
     functional  differentiable functions
-    nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names
+    nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
+                                  PyTorch's small namespaces (testing)
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
                                   (which loads pretrained weights through io)
     viz, lab, integrations        plots; the guides' experiments; scikit-learn, MPI, search
@@ -28,7 +29,7 @@ FLOORS: list[set[str]] = [
     {"backend", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
-    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg"},
+    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "testing"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
