@@ -6,7 +6,7 @@ Floors, bottom to top (docs/architecture.md explains each):
     engine    tensor.py, autograd.py, gradcheck.py, devices.py
     functional  differentiable functions
     nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
-                                  PyTorch's small namespaces (testing)
+                                  PyTorch's small namespaces (testing, special)
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
                                   (which loads pretrained weights through io)
     viz, lab, integrations        plots; the guides' experiments; scikit-learn, MPI, search
@@ -29,7 +29,18 @@ FLOORS: list[set[str]] = [
     {"backend", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
-    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "testing"},
+    {
+        "nn",
+        "optim",
+        "utils",
+        "cuda",
+        "accelerator",
+        "amp",
+        "backends",
+        "linalg",
+        "testing",
+        "special",
+    },
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},

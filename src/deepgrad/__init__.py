@@ -318,7 +318,7 @@ for _name, _rule in _OUT_FUNCTIONS.items():  # PyTorch's out= on the top-level f
         _wrapped[id(_fn)] = _with_out(_fn, _name, _rule)
     globals()[_name] = _wrapped[id(_fn)]
 del _name, _rule, _fn, _wrapped
-from . import linalg, nn
+from . import linalg, nn, special
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
 from .tensor import (
