@@ -6,7 +6,8 @@ Floors, bottom to top (docs/architecture.md explains each):
     engine    tensor.py, autograd.py, gradcheck.py, devices.py
     functional  differentiable functions
     nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
-                                  PyTorch's small namespaces (testing, special)
+                                  PyTorch's small namespaces (testing, special,
+                                  autograd.functional)
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
                                   (which loads pretrained weights through io)
     viz, lab, integrations        plots; the guides' experiments; scikit-learn, MPI, search
@@ -29,22 +30,12 @@ FLOORS: list[set[str]] = [
     {"backend", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
-    {
-        "nn",
-        "optim",
-        "utils",
-        "cuda",
-        "accelerator",
-        "amp",
-        "backends",
-        "linalg",
-        "testing",
-        "special",
-    },
+    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "testing",
+     "special", "autograd_functional"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
-]
+]  # fmt: skip
 SIDE = {"data", "metrics"}  # NumPy-only: import no floor, importable from every floor
 #: the one declared seam: (importing module, imported floor)
 SEAMS = {("deepgrad.nn.keras", "train"), ("deepgrad.nn.keras", "io")}

@@ -369,6 +369,12 @@ from .backends import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from .compiler import compile  # noqa: E402
+from . import autograd, autograd_functional as _autograd_functional  # noqa: E402
+import sys as _sys  # noqa: E402
+
+autograd.functional = _autograd_functional  # type: ignore[attr-defined]
+_sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
+del _sys, _autograd_functional
 from .printing import set_printoptions  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .train import History, callbacks, load_model  # noqa: E402
