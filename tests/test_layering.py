@@ -6,7 +6,7 @@ Floors, bottom to top (docs/architecture.md explains each):
     engine    tensor.py, autograd.py, gradcheck.py, devices.py
     functional  differentiable functions
     nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
-                                  PyTorch's small namespaces (testing, special,
+                                  PyTorch's small namespaces (testing, special, func,
                                   autograd.functional)
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
                                   (which loads pretrained weights through io)
@@ -31,7 +31,7 @@ FLOORS: list[set[str]] = [
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "testing",
-     "special", "autograd_functional"},
+     "special", "autograd_functional", "func"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
