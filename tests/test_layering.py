@@ -27,7 +27,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
-    {"backend", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
+    {"backend", "_names", "_choices", "compiler", "jit", "kernels", "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "testing",

@@ -386,7 +386,7 @@ del _sys
 #: subpackages imported on first use (``dg.data.load_digits()`` after ``import deepgrad as dg``)
 #: rather than at ``import deepgrad``: plotting pulls in matplotlib, the lab its experiments
 _LAZY = ("data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli", "utils",
-         "testing", "func")  # fmt: skip
+         "testing", "func", "jit")  # fmt: skip
 
 
 #: PyTorch's dtype names that are also Python builtins' names (``dg.float``, ``dg.int``...):
