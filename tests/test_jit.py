@@ -3,6 +3,8 @@ the same inputs); save/load raise, naming deepgrad's model file."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -25,9 +27,11 @@ def test_script_and_trace_give_torchs_results(torch, rng):
             net(dg.tensor(a)).detach().numpy(), w.detach().numpy(), rtol=1e-5, atol=1e-6
         )
 
-    @dg.jit.script
-    def f(x):
-        return x * 2
+    with pytest.warns(DeprecationWarning, match="torch.jit.script` is deprecated"):
+
+        @dg.jit.script
+        def f(x):
+            return x * 2
 
     assert f(3) == 6
     assert dg.jit.ignore(f) is f and dg.jit.ignore(drop=True)(f) is f and dg.jit.unused(f) is f
@@ -43,3 +47,14 @@ def test_save_and_load_name_the_model_file(tmp_path):
             call()
     with pytest.raises(TypeError, match="Module or a function"):
         dg.jit.script(3)
+
+
+def test_deprecation_warnings_as_torch(torch):
+    msgs = []
+    for lib in (dg, torch):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            lib.jit.script(lib.nn.Linear(2, 2))
+            lib.jit.trace(lambda x: x * 2, lib.ones(1))
+        msgs.append({(x.category, str(x.message)) for x in w})
+    assert msgs[0] <= msgs[1] and len(msgs[0]) == 2

@@ -6,12 +6,16 @@ deepgrad's model file instead: ``jit.save`` and ``jit.load`` raise, naming it.
 >>> import deepgrad as dg
 >>> from deepgrad import nn
 >>> net = nn.Linear(2, 2)
->>> dg.jit.script(net) is net, dg.jit.trace(net, dg.randn(1, 2)) is net
+>>> import warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore", DeprecationWarning)  # PyTorch 2.13 deprecates both
+...     dg.jit.script(net) is net, dg.jit.trace(net, dg.randn(1, 2)) is net
 (True, True)
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +23,11 @@ __all__ = ["export", "ignore", "is_scripting", "is_tracing", "load", "save", "sc
 
 
 def _callable(obj: Any, where: str) -> Any:
+    warnings.warn(  # PyTorch 2.13's deprecation, the same category and text
+        f"`torch.jit.{where}` is deprecated. Please switch to `torch.compile` or `torch.export`.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
     if not callable(obj):
         raise TypeError(f"dg.jit.{where} expects a Module or a function, got {type(obj).__name__}")
     return obj
@@ -27,14 +36,14 @@ def _callable(obj: Any, where: str) -> Any:
 def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None,
            example_inputs: Any = None) -> Any:  # fmt: skip
     """Return ``obj`` (a module or function) unchanged: it runs as Python, with the same
-    results a scripted one gives."""
+    results a scripted one gives. Warns (``DeprecationWarning``) as PyTorch 2.13 does."""
     return _callable(obj, "script")
 
 
 def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> Any:
     """Return ``func`` unchanged (PyTorch's options are accepted and ignored). Unlike a
     PyTorch trace, data-dependent control flow is not frozen to the example's path: the
-    function keeps running as Python."""
+    function keeps running as Python. Warns (``DeprecationWarning``) as PyTorch 2.13 does."""
     return _callable(func, "trace")
 
 
