@@ -5,8 +5,10 @@ Floors, bottom to top (docs/architecture.md explains each):
     backend   the array module (NumPy/CuPy), dtypes, the random-number tree
     engine    tensor.py, autograd.py, gradcheck.py, devices.py
     functional  differentiable functions
-    nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names,
-    distributions                 torch.distributions (sample/rsample, log_prob, kl_divergence)
+    nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
+    distributions                 torch.distributions (sample/rsample, log_prob, kl_divergence);
+                                  PyTorch's small namespaces (testing, special, func,
+                                  autograd.functional)
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
                                   (which loads pretrained weights through io)
     viz, lab, integrations        plots; the guides' experiments; scikit-learn, MPI, search
@@ -26,14 +28,16 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
-    {"backend", "_errors", "_names", "_choices", "compiler", "kernels", "printing", "threads"},
+    {"backend", "_errors", "_names", "_choices", "compiler", "jit", "kernels", "printing",
+     "threads"},
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
-    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions"},
+    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",
+     "testing", "special", "autograd_functional", "func"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
-]
+]  # fmt: skip
 SIDE = {"data", "metrics"}  # NumPy-only: import no floor, importable from every floor
 #: the one declared seam: (importing module, imported floor)
 SEAMS = {("deepgrad.nn.keras", "train"), ("deepgrad.nn.keras", "io")}

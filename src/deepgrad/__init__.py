@@ -318,7 +318,7 @@ for _name, _rule in _OUT_FUNCTIONS.items():  # PyTorch's out= on the top-level f
         _wrapped[id(_fn)] = _with_out(_fn, _name, _rule)
     globals()[_name] = _wrapped[id(_fn)]
 del _name, _rule, _fn, _wrapped
-from . import linalg, nn
+from . import linalg, nn, special
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
 from .tensor import (
@@ -369,6 +369,12 @@ from .backends import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from .compiler import compile  # noqa: E402
+from . import autograd, autograd_functional as _autograd_functional  # noqa: E402
+import sys as _sys  # noqa: E402
+
+autograd.functional = _autograd_functional  # type: ignore[attr-defined]
+_sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
+del _sys, _autograd_functional
 from .printing import set_printoptions  # noqa: E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
 from .train import History, callbacks, load_model  # noqa: E402
@@ -381,7 +387,7 @@ del _sys
 #: rather than at ``import deepgrad``: plotting pulls in matplotlib, the lab its experiments
 _LAZY = (
     "data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli", "utils",
-    "distributions",
+    "distributions", "testing", "func", "jit",
 )  # fmt: skip
 
 
