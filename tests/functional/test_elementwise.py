@@ -402,3 +402,24 @@ def test_first_order_backward_on_arrays_equals_the_recorded_one(op):
         grads.append((a.grad.numpy().copy(), b.grad.numpy().copy()))
     for fast, recorded in zip(grads[0], grads[1]):
         np.testing.assert_array_equal(fast, recorded)
+
+
+def test_complex_numbers_and_bool_subtraction_as_pytorch(torch):
+    """A Python complex meeting a real tensor gives complex64 (complex128 beside float64), as
+    in PyTorch (it raised a TypeError); subtracting with a bool tensor is refused as PyTorch
+    refuses it."""
+    for name in ("float32", "float64", "int64", "bool"):
+        d = dg.ones(3, dtype=getattr(dg, name))
+        t = torch.ones(3, dtype=getattr(torch, name))
+        for f in (lambda a: a * 1j, lambda a: a + (2 - 3j), lambda a: (0.5 + 1j) * a):
+            y, w = f(d), f(t)
+            assert str(y.dtype) == str(w.dtype).replace("torch.", ""), name
+            np.testing.assert_allclose(y.numpy(), w.numpy())
+    m, mt = dg.tensor([True, False]), torch.tensor([True, False])
+    for f in (lambda a: a - 1, lambda a: 1 - a, lambda a: a - a, lambda a: a.sub(1.5)):
+        with pytest.raises(RuntimeError):
+            f(mt)
+        with pytest.raises(RuntimeError, match="bool tensor"):
+            f(m)
+    with pytest.raises(RuntimeError, match="logical_not"):
+        dg.ones(2) - True

@@ -250,7 +250,8 @@ def test_instance_norm_module_defaults_and_parameter_gradcheck(torch, rng):
     m = nn.InstanceNorm2d(3)
     assert m.weight is None and m.running_mean is None and list(m.state_dict()) == []
     assert repr(m) == (
-        "InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)"
+        "InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, "
+        "track_running_stats=False)"
     )
     dg.set_default_dtype("float64")
     m = nn.InstanceNorm1d(3, affine=True)

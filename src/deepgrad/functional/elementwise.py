@@ -50,11 +50,16 @@ _ONE_ARGUMENT: Any = object()
 def _const(v: Any, like: Tensor | None) -> Tensor:
     """Wrap a non-tensor operand; Python scalars take the tensor's dtype (float32 stays
     float32), ints meeting an int tensor stay ints, an int meeting a bool tensor is int64 and
-    a float meeting an integer tensor takes the default float dtype (as in PyTorch)."""
+    a float meeting an integer tensor takes the default float dtype, a complex number meeting
+    a real tensor complex64 (complex128 beside float64), as in PyTorch."""
     if isinstance(v, Tensor):
         return v
     if isinstance(v, numbers.Number) and like is not None:
         dt = like._data.dtype
+        if not isinstance(v, numbers.Real) and dt.kind != "c":  # 1j * x: complex64, or
+            double = dt == numpy.float64  # complex128 beside float64 (PyTorch's pairing)
+            dtype = numpy.dtype(numpy.complex128 if double else numpy.complex64)
+            return Tensor._from_op(backend.xp.asarray(v, dtype=dtype), None, 0)
         if dt.kind in "fc" or (
             isinstance(v, numbers.Integral) and (dt.kind != "b" or isinstance(v, bool))
         ):
@@ -102,9 +107,12 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 def _meet_scalar(t: Tensor, v: Any) -> Tensor:
     """An integer/bool tensor meeting a Python float is computed in the default float dtype
-    (``int_tensor * 0.5`` is float32, as in PyTorch; NumPy would give float64)."""
+    (``int_tensor * 0.5`` is float32, as in PyTorch; NumPy would give float64), meeting a
+    complex number in complex64."""
     if t._data.dtype.kind in "iub" and isinstance(v, float):
         return Tensor._from_op(t._data.astype(backend.get_default_dtype()), None, 0)
+    if t._data.dtype.kind in "iub" and not isinstance(v, numbers.Real):  # a complex number
+        return Tensor._from_op(t._data.astype(_const(v, t)._data.dtype), None, 0)
     return t
 
 
@@ -151,7 +159,19 @@ class Sub(Function):
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """``a - b`` (broadcasting)."""
+    """``a - b`` (broadcasting). A bool operand (tensor or Python ``bool``) is refused, as in
+    PyTorch: ``~mask`` or ``logical_not`` inverts a mask, ``^`` / ``logical_xor`` compares
+    two."""
+    for v in (a, b):
+        if v is True or v is False or (isinstance(v, Tensor) and v._data.dtype == numpy.bool_):
+            two = all(isinstance(u, Tensor) and u._data.dtype == numpy.bool_ for u in (a, b))
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported: use "
+                "the `^` or logical_xor() operator instead"
+                if two
+                else "Subtraction, the `-` operator, with a bool tensor is not supported: to "
+                "invert a mask, use the `~` or logical_not() operator instead"
+            )
     return Sub()(*_pair(a, b))
 
 
