@@ -213,7 +213,7 @@ def test_statistics_stay_accurate_far_from_zero():
 def test_softmax_of_a_0d_tensor(name, dim):
     x, tx = _pair(1.5)
     _same(getattr(F, name)(x, dim), getattr(TF, name)(tx, dim), [x], [tx])
-    with pytest.raises(ValueError, match=r"dim 1 is out of range .*expected one in \[-1, 0\]"):
+    with pytest.raises(ValueError, match=r"dim 1 is out of range .*expected a dim in \[-1, 0\]"):
         getattr(F, name)(x, 1)
 
 

@@ -206,10 +206,11 @@ class Div(Function):
         if not _GradMode.enabled:  # first order: on arrays
             g, ad, bd = gy._data, a._data, b._data
             ga = _grad(g / bd, ad.shape) if na else None
-            gb = _grad(-g * ad / (bd * bd), bd.shape) if nb else None
+            gb = _grad(-g * (ad / bd / bd), bd.shape) if nb else None
             return ga, gb
         ga = sum_to(gy / b, a.shape) if na else None
-        gb = sum_to(-gy * a / (b * b), b.shape) if nb else None
+        # -g · (a / b) / b, PyTorch's order (not a / b²): x / |x| then has gradient 0 exactly
+        gb = sum_to(-gy * (a / b / b), b.shape) if nb else None
         return ga, gb
 
 
