@@ -362,3 +362,32 @@ def test_bad_group_hyperparameters_raise():
         optim.Rprop([{"params": [a]}, {"params": [b], "etas": (0.0, 1.2)}])
     with pytest.raises(ValueError, match="beta1"):
         optim.RAdam([{"params": [a]}, {"params": [b], "betas": (1.0, 0.9)}])
+
+
+# PyTorch's implementation choices: every optimizer that has ``foreach`` (and the four with
+# ``fused``) accepts them, with the numbers of the default implementation
+FOREACH = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop", "Adagrad",
+           "Adadelta", "ASGD"]  # fmt: skip
+FUSED = ["SGD", "Adam", "AdamW", "Adagrad"]
+
+
+@pytest.mark.parametrize("name", FOREACH)
+def test_foreach_and_fused_are_accepted_and_change_nothing(torch64, name):
+    init, grads = _problem(np.float64, steps=6)
+    kwargs = {"lr": 0.01, "momentum": 0.9} if name in ("SGD", "RMSprop") else {"lr": 0.01}
+    choices = [{"foreach": True}, {"foreach": False}, {"foreach": None}]
+    choices += [{"fused": True}, {"fused": False}] if name in FUSED else []
+    for choice in choices:
+        ours, _ = _run_dg(name, {**kwargs, **choice}, {}, init, grads)
+        theirs, _ = _run_torch(torch64, name, {**kwargs, **choice}, {}, init, grads)
+        for p, q in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_foreach_and_fused_refused_as_pytorch_refuses_them():
+    with pytest.raises(RuntimeError, match="cannot be `True` together"):
+        optim.Adam([dg.zeros(2, requires_grad=True)], foreach=True, fused=True)
+    with pytest.raises(TypeError, match="foreach must be None, True or False"):
+        optim.SGD([dg.zeros(2, requires_grad=True)], lr=0.1, foreach="yes")
+    with pytest.raises(TypeError, match="fused"):
+        optim.RMSprop([dg.zeros(2, requires_grad=True)], fused=True)  # PyTorch has no fused RMSprop

@@ -48,6 +48,7 @@ class Adamax(Optimizer):
         weight_decay: float = 0.0,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -56,6 +57,7 @@ class Adamax(Optimizer):
             eps=eps,
             weight_decay=weight_decay,
             maximize=maximize,
+            foreach=foreach,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -55,6 +55,7 @@ class ASGD(Optimizer):
         weight_decay: float = 0.0,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -64,6 +65,7 @@ class ASGD(Optimizer):
             t0=t0,
             weight_decay=weight_decay,
             maximize=maximize,
+            foreach=foreach,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -42,6 +42,21 @@ from ..threads import parallel_chunks
 _registry: dict[str, type[Optimizer]] = {}
 
 
+def _check_implementation(name: str, defaults: dict[str, Any]) -> None:
+    """Check and remove PyTorch's implementation choices ``foreach`` and ``fused``.
+
+    PyTorch picks between a per-tensor loop, one ``foreach`` kernel over all tensors and one
+    ``fused`` kernel; the rule and its numbers are the same. Here one NumPy implementation
+    serves every choice, so a valid choice (``None``, ``True`` or ``False``) changes nothing.
+    """
+    choices = {k: defaults.pop(k) for k in ("foreach", "fused") if k in defaults}
+    for key, value in choices.items():
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{name}: {key} must be None, True or False, got {value!r}")
+    if choices.get("foreach") and choices.get("fused"):
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
 class Optimizer:
     """Base class of the optimizers.
 
@@ -73,6 +88,7 @@ class Optimizer:
             cls.step = _with_closure(step)  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any] | None = None, **defaults: Any) -> None:
+        _check_implementation(type(self).__name__, defaults)
         self._check_group(defaults)
         self.defaults = defaults
         self.state: dict[Tensor, dict[str, Any]] = {}

@@ -49,9 +49,15 @@ class Rprop(Optimizer):
         step_sizes: tuple[float, float] = (1e-6, 50),
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
         super().__init__(
-            params, lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize
+            params,
+            lr=lr,
+            etas=tuple(etas),
+            step_sizes=tuple(step_sizes),
+            maximize=maximize,
+            foreach=foreach,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
