@@ -1700,7 +1700,7 @@ def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
     items = list(index) if isinstance(index, tuple) else [index]
     has_array = has_special = False
     for k, it in enumerate(items):
-        if isinstance(it, list):
+        if isinstance(it, (list, range)):
             it = xp.asarray(it) if it else xp.zeros(0, numpy.int64)
         if isinstance(it, (numpy.ndarray, xp.ndarray)) and it.ndim == 0:
             it = bool(it) if it.dtype == numpy.bool_ else int(it) if it.dtype.kind in "iu" else it

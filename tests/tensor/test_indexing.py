@@ -144,6 +144,29 @@ def test_mixed_index_gradcheck(index):
     assert dg.gradcheck(lambda u: u[index], x)
 
 
+@pytest.mark.parametrize(
+    "items",
+    [
+        (range(2),),
+        (range(2), 1),
+        (1, range(1, 3)),
+        (range(2), 0, range(1, 3)),
+        (None, range(0)),
+        (Ellipsis, range(4), 2),
+        (slice(None), range(3), [0, 2, 1]),
+    ],  # fmt: skip
+    ids=str,
+)
+def test_a_range_is_an_index_array_next_to_integers(items):
+    """``x_[range(n), y] = x.max()`` with an int ``y`` (mnist_forward_forward): a ``range``
+    is a list of indices, wherever it stands."""
+    a = np.arange(np.prod(SHAPE), dtype=np.float64).reshape(SHAPE)
+    ours, theirs = dg.tensor(a), torch.tensor(a)
+    np.testing.assert_array_equal(ours[items].numpy(), theirs[items].numpy())
+    ours[items], theirs[items] = -1.0, -1.0
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_the_transposing_case_of_the_issue():
     a = np.arange(24).reshape(2, 3, 4)
     d = dg.tensor(a)[0, :, [0, 0, 1]]
