@@ -209,3 +209,54 @@ def test_lstm_kernels_decline_what_they_do_not_take():
     np.testing.assert_array_equal(G, 0)
     assert kernels.lstm_gates(G, c, c.copy()) is True  # and they do take the right ones
     assert kernels.lstm_backward(G, c, c, c, c.copy(), G.copy()) is True
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_update_is_the_direction_then_the_subtraction(dtype, monkeypatch):
+    """adam_update (w updated in place, per parameter) = adam_direction + w -= out, bit for
+    bit; and when its kernel fails on a later parameter, the rest finish in NumPy, the same."""
+    rng = np.random.default_rng(5)
+    shapes = [(7, 3), (11,), (2, 2, 5)]
+    params = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    states = [_state(rng, int(np.prod(s)), dtype) for s in shapes]
+    args = (0.9, 0.999, 1e-3, 1e-8, 3)
+    expected = []
+    for w, (g, m, v) in zip(params, states, strict=True):
+        m1, v1, out = m.copy(), v.copy(), np.empty_like(g)
+        _numpy_adam(g, m1, v1, out, *args)
+        expected.append((w - out.reshape(w.shape), m1, v1))
+
+    def quads():
+        return [(w.copy(), g.reshape(w.shape), m.copy().reshape(w.shape), v.copy().reshape(w.shape))
+                for w, (g, m, v) in zip(params, states, strict=True)]  # fmt: skip
+
+    got = quads()
+    assert kernels.adam_update(got, *args) is True
+    for (w, _, m, v), (ew, em, ev) in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(w, ew)
+        np.testing.assert_array_equal(m.ravel(), em)
+        np.testing.assert_array_equal(v.ravel(), ev)
+    compiled = dict(kernels._kernels())
+    calls = []
+
+    def fails_second(*a):
+        calls.append(1)
+        if len(calls) > 1:
+            raise TypeError("no matching definition")
+        compiled["adam_update"](*a)
+
+    monkeypatch.setattr(kernels, "_compiled", {**compiled, "adam_update": fails_second})
+    got = quads()
+    with pytest.warns(RuntimeWarning, match="adam_update kernel failed"):
+        assert kernels.adam_update(got, *args) is True
+    for (w, _, m, v), (ew, em, ev) in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(w, ew)
+        np.testing.assert_array_equal(m.ravel(), em)
+        np.testing.assert_array_equal(v.ravel(), ev)
+    # a quad it does not take: nothing written
+    bad = quads()
+    bad[1] = (bad[1][0][:, None], *bad[1][1:])
+    before = [q[0].copy() for q in bad]
+    assert kernels.adam_update(bad, *args) is False
+    for q, b in zip(bad, before, strict=True):
+        np.testing.assert_array_equal(q[0], b)

@@ -52,6 +52,7 @@ import numpy
 
 __all__ = [
     "adam_direction",
+    "adam_update",
     "available",
     "enabled",
     "lstm_backward",
@@ -117,6 +118,17 @@ def _build() -> dict[str, Callable[..., Any]]:
             out[i] = (mi / (math.sqrt(vi) / root2 + eps)) * step
 
     @jit
+    def adam_update(w: Any, g: Any, m: Any, v: Any, c: Any) -> None:  # pragma: no cover
+        beta1, a1, beta2, a2, root2, eps, step = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        for i in range(g.size):
+            gi = g[i]
+            mi = m[i] * beta1 + gi * a1
+            vi = v[i] * beta2 + (gi * gi) * a2
+            m[i] = mi
+            v[i] = vi
+            w[i] = w[i] - (mi / (math.sqrt(vi) / root2 + eps)) * step
+
+    @jit
     def lstm_gates(G: Any, cp: Any, c: Any, k: Any) -> None:  # pragma: no cover - compiled
         H, half = c.shape[0], k[1]
         for r in range(3 * H):  # σ(z) = ½ tanh(z/2) + ½ (the rows hold tanh(z/2))
@@ -144,7 +156,12 @@ def _build() -> dict[str, Callable[..., Any]]:
                 D[3 * H + r, b] = (dcv * i) * (one - g * g)
                 dc[r, b] = dcv * f
 
-    return {"adam": adam, "lstm_gates": lstm_gates, "lstm_backward": lstm_backward}
+    return {
+        "adam": adam,
+        "adam_update": adam_update,
+        "lstm_gates": lstm_gates,
+        "lstm_backward": lstm_backward,
+    }
 
 
 def _kernels() -> dict[str, Callable[..., Any]]:
@@ -185,6 +202,68 @@ def _flat(arrays: tuple[Any, ...]) -> list[Any] | None:
     return [a.reshape(-1) for a in arrays] if _same(*arrays) else None
 
 
+def _adam_constants(dtype: Any, beta1: float, beta2: float, lr: float, eps: float, t: int) -> Any:
+    """Adam's scalars in the arrays' dtype (as NumPy converts a Python float beside them):
+    ``[β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), eps, lr / (1 − β1ᵗ)]``."""
+    return numpy.array(
+        [beta1, 1.0 - beta1, beta2, 1.0 - beta2, math.sqrt(1.0 - beta2**t), eps,
+         lr / (1.0 - beta1**t)],
+        dtype=dtype,
+    )  # fmt: skip
+
+
+def adam_update(
+    quads: list[tuple[Any, Any, Any, Any]], beta1: float, beta2: float, lr: float, eps: float,
+    step: int,
+) -> bool:  # fmt: skip
+    """Adam's whole step for several parameters, each ``(w, g, m, v)`` in place::
+
+        m ← β1 · m + (1 − β1) · g;  v ← β2 · v + (1 − β2) · g²
+        w ← w − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
+
+    or ``False`` (nothing written) when any of them is not taken (see
+    :func:`adam_direction`). The same numbers as :func:`adam_direction` followed by
+    ``w -= out``, without the flat copies of the gradients and of the step.
+    """
+    if not _enabled or not quads:
+        return False
+    flat = []
+    for quad in quads:
+        arrays = _flat(quad)
+        if arrays is None or arrays[0].dtype != quads[0][0].dtype:
+            return False
+        flat.append(arrays)
+    if "adam_update" not in _kernels():
+        return False
+    c = _adam_constants(flat[0][0].dtype, beta1, beta2, lr, eps, step)
+    for k, (w, g, m, v) in enumerate(flat):
+        if not _run("adam_update", w, g, m, v, c):
+            if k == 0:
+                return False  # nothing written: the caller's NumPy form runs
+            for rest in flat[k:]:  # finish in NumPy, the same operations one pass each
+                _adam_numpy(*rest, c)
+            break
+    return True
+
+
+def _adam_numpy(w: Any, g: Any, m: Any, v: Any, c: Any) -> None:
+    """:func:`adam_update`'s kernel as NumPy passes (the optimizer's own form, with the
+    constants already in the arrays' dtype)."""
+    tmp = numpy.multiply(g, c[1])
+    m *= c[0]
+    m += tmp
+    v *= c[2]
+    numpy.multiply(g, g, out=tmp)
+    tmp *= c[3]
+    v += tmp
+    numpy.sqrt(v, out=tmp)
+    tmp /= c[4]
+    tmp += c[5]
+    numpy.divide(m, tmp, out=tmp)
+    tmp *= c[6]
+    w -= tmp
+
+
 def adam_direction(
     g: Any,
     m: Any,
@@ -211,19 +290,7 @@ def adam_direction(
     arrays = _flat((g, m, v, out))
     if arrays is None:
         return False
-    c = numpy.array(
-        [
-            beta1,
-            1.0 - beta1,
-            beta2,
-            1.0 - beta2,
-            math.sqrt(1.0 - beta2**step),
-            eps,
-            lr / (1.0 - beta1**step),
-        ],
-        dtype=arrays[0].dtype,
-    )
-    return _run("adam", *arrays, c)
+    return _run("adam", *arrays, _adam_constants(arrays[0].dtype, beta1, beta2, lr, eps, step))
 
 
 def lstm_gates(G: Any, c_prev: Any, c: Any) -> bool:

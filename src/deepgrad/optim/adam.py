@@ -88,6 +88,19 @@ class Adam(Optimizer):
     def _decoupled(self, group: dict[str, Any]) -> bool:
         return self._decoupled_decay or bool(group.get("decoupled_weight_decay", False))
 
+    def _fused_in_place(self, fused: Any, group: dict, t: int) -> bool:
+        """Adam's update of every parameter of the group in one compiled pass each
+        (:func:`deepgrad.kernels.adam_update`), where numba is installed and amsgrad is off."""
+        if group["amsgrad"] or not kernels.enabled():
+            return False
+        beta1, beta2 = (float(b) for b in group["betas"])
+        quads = [
+            (p._data, p.grad._data, st["exp_avg"], st["exp_avg_sq"])
+            for p, st in zip(fused.params, fused.states, strict=True)
+        ]
+        lr, eps = float(group["lr"]), float(group["eps"])
+        return kernels.adam_update(quads, beta1, beta2, lr, eps, t)
+
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """Update ``m``, ``v`` (and ``v̂``) with ``g``; ``tmp ← lr / (1 − β1ᵗ) · m / (√v̂ /
         √(1 − β2ᵗ) + eps)``."""

@@ -308,6 +308,13 @@ class Optimizer:
 
         parallel_chunks(chunk, g.size, 4 * g.size)
 
+    def _fused_in_place(self, fused: _FusedGroup, group: dict, t: int) -> bool:
+        """The whole update of a fused group, ``w ← w − direction``, straight from each
+        parameter's own gradient and state views, where the rule has a compiled kernel for it
+        (no flat copy of the gradients, no flat step): the same numbers as the flat path, or
+        ``False`` (nothing written) to run that path. Called without maximize or weight decay."""
+        return False
+
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """The rule: update the state arrays in place from the gradient ``g`` (weight decay
         already added) at step ``t`` (from 1) and write the step into ``tmp``: the caller then
@@ -338,6 +345,8 @@ class Optimizer:
                 t = 0
                 for st in fused.states:  # the dicts of self.state (checked by _fused_group)
                     t = st["step"] = st["step"] + 1
+                if not (maximize or wd) and self._fused_in_place(fused, group, t):
+                    continue
                 g = fused.gather_grads()
                 if maximize:
                     xp.negative(g, out=g)
