@@ -177,17 +177,22 @@ def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[s
     return out
 
 
-def gemm_gflops(m: int, k: int, n: int, seconds: float = 0.5) -> float:
-    """float32 GEMM throughput of NumPy's BLAS for an (m×k)·(k×n) product."""
+def gemm_gflops(m: int, k: int, n: int, seconds: float = 0.2, repeats: int = 5) -> float:
+    """float32 GEMM throughput of NumPy's BLAS for an (m×k)·(k×n) product: the best of
+    ``repeats`` timed windows (a ceiling is what the BLAS *can* reach: one window alone
+    swung 99–172 GFLOP/s on a shared VM)."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((m, k), dtype=np.float32)
     b = rng.standard_normal((k, n), dtype=np.float32)
     a @ b
-    reps, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        a @ b
-        reps += 1
-    return 2.0 * m * k * n * reps / (time.perf_counter() - t0) / 1e9
+    best = 0.0
+    for _ in range(repeats):
+        reps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            a @ b
+            reps += 1
+        best = max(best, 2.0 * m * k * n * reps / (time.perf_counter() - t0) / 1e9)
+    return best
 
 
 def machine() -> dict[str, str]:
@@ -291,11 +296,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ref = res.get("reference_pytorch")
             agree = f"; plain PyTorch loop alone {ref:,.0f} samples/s" if ref else ""
             print(f"   ratio {q['median']:.2f}x (rounds {q['min']:.2f}-{q['max']:.2f}){agree}")
-    gemm = {
-        "1024x1024x1024": gemm_gflops(1024, 1024, 1024),
-        "128x784x256 (MLP layer 1)": gemm_gflops(128, 784, 256),
-        "128x256x256 (MLP layer 2)": gemm_gflops(128, 256, 256),
-    }
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=args.threads, user_api="blas"):  # the workloads' threads
+        gemm = {
+            "1024x1024x1024": gemm_gflops(1024, 1024, 1024),
+            "128x784x256 (MLP layer 1)": gemm_gflops(128, 784, 256),
+            "128x256x256 (MLP layer 2)": gemm_gflops(128, 256, 256),
+        }
     results["gemm"] = gemm
     results["profiles"] = profile_unmet(results, args.threads, args.quick)
     extra = _extras(args.quick)
