@@ -2,7 +2,9 @@
 
 Protocol (lines on stdin/stdout): the worker prints ``ready <rss_kib>`` after building the model
 and a warm-up; for each line ``<n>`` it runs ``n`` steps and prints the seconds they took; for
-``mem`` it prints its peak resident memory in KiB; it exits at end of input.
+``mem`` it prints its peak resident memory in KiB; for ``gemm <m> <k> <n> <seconds>`` the
+GFLOP/s of NumPy's float32 GEMM at that shape in this process (same threads, same moment as
+its steps); it exits at end of input.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def main() -> None:
         cmd = line.strip()
         if cmd == "mem":
             print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+            continue
+        if cmd.startswith("gemm "):
+            from benchmarks.suite import gemm_gflops
+
+            m, k, n, seconds = cmd.split()[1:]
+            print(gemm_gflops(int(m), int(k), int(n), float(seconds), 1), flush=True)
             continue
         n = int(cmd)
         t0 = time.perf_counter()
