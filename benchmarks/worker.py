@@ -14,12 +14,26 @@ import sys
 import time
 
 
-def _rss_kib() -> int:
+def _status_kib(key: str = "VmRSS:") -> int:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key):
                 return int(line.split()[1])
     return 0
+
+
+def _rss_kib() -> int:
+    return _status_kib("VmRSS:")
+
+
+def _peak_kib() -> int:
+    """This process's peak resident memory: Linux's ``VmHWM``, which starts afresh at exec.
+    (``ru_maxrss`` does not: a child keeps the peak of the process it was forked from, so every
+    deepgrad worker reported the orchestrator's 232-282 MiB, whatever the workload used.)"""
+    try:
+        return _status_kib("VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:
@@ -43,7 +57,7 @@ def main() -> None:
     for line in sys.stdin:
         cmd = line.strip()
         if cmd == "mem":
-            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+            print(_peak_kib(), flush=True)
             continue
         if cmd.startswith("gemm "):
             from benchmarks.suite import gemm_gflops
