@@ -49,6 +49,23 @@ MODULES: list[tuple[str, str, str]] = [
     ("io", "deepgrad.io", "Saving and loading models and weights; ONNX export."),
     ("integrations", "deepgrad.integrations", "scikit-learn estimators around deepgrad models."),
     ("distributed", "deepgrad.distributed", "Data-parallel training on MPI; distributed search."),
+    (
+        "distributions",
+        "deepgrad.distributions",
+        "Probability distributions, PyTorch's `torch.distributions`: sample, rsample, log_prob, "
+        "kl_divergence.",
+    ),
+    ("special", "deepgrad.special", "PyTorch's `torch.special` names."),
+    (
+        "autograd.functional",
+        "deepgrad.autograd.functional",
+        "Jacobians, Hessians and vector products (`torch.autograd.functional`).",
+    ),
+    ("func", "deepgrad.func", "`functional_call`, `grad`, `grad_and_value` (`torch.func`)."),
+    ("testing", "deepgrad.testing", "`assert_close` and `make_tensor` (`torch.testing`)."),
+    ("utils.checkpoint", "deepgrad.utils.checkpoint", "`checkpoint`, `checkpoint_sequential`."),
+    ("jit", "deepgrad.jit", "`script` and `trace`: the module or function itself."),
+    ("kernels", "deepgrad.kernels", "The optional compiled kernels (numba)."),
     ("models", "deepgrad.models", "The model zoo."),
     ("viz", "deepgrad.viz", "Plots and the computation graph as DOT."),
     ("lab", "deepgrad.lab", "The guides' experiments, their claims and the HTML report."),
