@@ -289,6 +289,17 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
+class BackwardHookFunctionBackward(Function):
+    """The identity node that a module with full backward hooks puts around its tensor
+    inputs and outputs (PyTorch's ``BackwardHookFunction``): its outputs share their inputs'
+    memory, and its backward passes the gradients through ``on_backward(grads)``, set by
+    :mod:`deepgrad.nn.module`, which calls the module's hooks. Its outputs may not be
+    modified in place (PyTorch's rule: that would bypass the hooks)."""
+
+    def backward(self, *gys: Any) -> Any:
+        return self.on_backward(gys)
+
+
 class AccumulateGrad:
     """PyTorch's name for the end of a graph path: the leaf ``variable`` whose ``.grad`` a
     backward pass accumulates into (what ``next_functions`` shows for a leaf)."""

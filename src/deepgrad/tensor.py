@@ -492,6 +492,7 @@ class Tensor:
         if not recorded:
             self._assign(index, value)
             return
+        self._refuse_if_hooked()
         if self._creator is None and self.requires_grad:
             raise RuntimeError(
                 "in-place assignment to a leaf tensor that requires grad (PyTorch's rule); do "
@@ -514,8 +515,22 @@ class Tensor:
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
         )
 
+    def _refuse_if_hooked(self) -> None:
+        """PyTorch's error for an in-place change of a tensor that a module's full backward
+        hooks wrapped (it would bypass them)."""
+        if type(self._creator) is autograd.BackwardHookFunctionBackward:
+            raise RuntimeError(
+                f"Output {self._index} of BackwardHookFunction is a view and is being modified "
+                "inplace. This view was created inside a custom Function (or because an input "
+                "was returned as-is) and the autograd logic to handle view+inplace would "
+                "override the custom backward associated with the custom Function, leading to "
+                "incorrect gradients. This behavior is forbidden. You can fix this by cloning "
+                "the output of the custom Function."
+            )
+
     def _refuse_if_recorded(self, other: Any, what: str) -> None:
         if self._records(other):
+            self._refuse_if_hooked()
             raise RuntimeError(
                 f"{what}: an in-place operation on a tensor that takes part in the graph "
                 f"(shape {self.shape}) would corrupt its gradients; do it under dg.no_grad() "
@@ -544,6 +559,7 @@ class Tensor:
         a graph node must not change under its consumers. A leaf that requires grad cannot
         be updated in place while the graph is recorded (PyTorch's rule)."""
         if self._records(other):
+            self._refuse_if_hooked()
             if self._creator is None and self.requires_grad:
                 raise RuntimeError(
                     f"{what}: a leaf tensor that requires grad is used in an in-place operation; "

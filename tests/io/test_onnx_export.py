@@ -82,6 +82,14 @@ def test_mlp(tmp_path, rng):
     assert proto.graph.output[0].type.tensor_type.shape.dim[0].dim_param == "batch"
 
 
+def test_model_with_full_backward_hooks(tmp_path, rng):
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    model[0].register_full_backward_hook(lambda *a: None)
+    model[2].register_full_backward_pre_hook(lambda *a: None)
+    proto = roundtrip(tmp_path, model, _f32(rng, 5, 4), _f32(rng, 2, 4))
+    assert [op for op in _ops(proto) if op != "Identity"] == ["Gemm", "Tanh", "Gemm"]
+
+
 def test_mlp_with_batchnorm_and_dropout(tmp_path, rng):
     model = _warm(models.MLP(4, [8], 3, dropout=0.5, batch_norm=True), _f32(rng, 16, 4))
     proto = roundtrip(tmp_path, model, _f32(rng, 3, 4), _f32(rng, 7, 4))

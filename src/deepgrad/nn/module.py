@@ -14,14 +14,15 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy
 
-from .. import backend, devices
-from ..autograd import RemovableHandle
+from .. import autograd, backend, devices
+from ..autograd import BackwardHookFunctionBackward, RemovableHandle
 from ..tensor import Tensor
 from . import factory
 from .buffer import Buffer
@@ -52,6 +53,119 @@ class IncompatibleKeys(NamedTuple):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return f"IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+
+class _BackwardHook:
+    """One forward call's full backward hooks (PyTorch's ``torch.utils.hooks.BackwardHook``):
+    identity nodes around the module's tensor inputs and outputs; the output node records
+    (and lets the pre-hooks replace) ``grad_output``, the input node calls the hooks with
+    ``grad_input`` and that ``grad_output``."""
+
+    def __init__(self, module: Module, hooks: list, pre_hooks: list) -> None:
+        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
+        self.grad_outputs: tuple | None = None
+        self.n_inputs = self.n_outputs = -1
+        self.input_index: list[int] | None = None
+        self.output_index: list[int] | None = None
+
+    @staticmethod
+    def _pack(index: list[int], values: Any, size: int) -> tuple:
+        res: list[Any] = [None] * size
+        for i, v in zip(index, values):
+            res[i] = v
+        return tuple(res)
+
+    @staticmethod
+    def _wrap(args: tuple, on_backward: Callable[[tuple], Any]) -> tuple[tuple, list[int] | None]:
+        """``args`` with its tensors replaced by the outputs of one identity node (those that
+        need no gradient by constants sharing their memory), and the tensors' positions;
+        ``args`` itself and ``None`` when nothing would be recorded."""
+        index = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in index]
+        if not (autograd.is_grad_enabled() and any(t.requires_grad for t in tensors)):
+            return args, None
+        node = BackwardHookFunctionBackward()
+        node.inputs = tuple(tensors)
+        node.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        node.n_outputs = len(tensors)
+        node.grad_outputs = None
+        node.on_backward = on_backward
+        make = autograd._make_tensor
+        new = [make(t._data, node if t.requires_grad else None, k) for k, t in enumerate(tensors)]
+        out = list(args)
+        for i, t in zip(index, new):
+            out[i] = t
+        return (tuple(out) if type(args) is tuple else type(args)(*out)), index
+
+    def setup_input_hook(self, args: tuple) -> tuple:
+        def on_backward(gys: tuple) -> tuple:
+            from ..tensor import zeros_like
+
+            # PyTorch materializes the gradients of unused outputs of this node as zeros
+            like = [args[i] for i in index]
+            grads = tuple(zeros_like(t) if g is None else g for g, t in zip(gys, like))
+            if self.grad_outputs is None:  # the gradient did not come through the outputs
+                return grads
+            res = self._pack(index, grads, self.n_inputs)
+            for hook in self.hooks:
+                new = hook(self.module, res, self.grad_outputs)
+                if new is None:
+                    continue
+                if len(new) != len(res):
+                    raise RuntimeError(
+                        "Backward hook returned an invalid number of grad_input, "
+                        f"got {len(new)}, but expected {len(res)}"
+                    )
+                res = new
+            self.grad_outputs = None
+            return tuple(res[i] for i in index)
+
+        res, index = self._wrap(args, on_backward)
+        self.n_inputs = len(args)
+        self.input_index = index
+        return res
+
+    def setup_output_hook(self, result: Any) -> Any:
+        def on_backward(gys: tuple) -> tuple:
+            self.grad_outputs = self._pack(index, gys, self.n_outputs)
+            expected = len(self.grad_outputs)
+            for hook in self.pre_hooks:
+                new = hook(self.module, self.grad_outputs)
+                if new is None:
+                    continue
+                if len(new) != expected:
+                    raise RuntimeError(
+                        "Backward pre hook returned an invalid number of grad_output, "
+                        f"got {len(new)}, but expected {expected}"
+                    )
+                self.grad_outputs = new
+            local = self.grad_outputs
+            if self.input_index is None:  # no input requires grad: the hooks fire here
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to "
+                    "module outputs since no inputs require gradients. See "
+                    "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                    "#torch.nn.Module.register_full_backward_hook for more details.",
+                    UserWarning,
+                    stacklevel=5,
+                )
+                grad_inputs = self._pack([], [], self.n_inputs)
+                for hook in self.hooks:
+                    r = hook(self.module, grad_inputs, self.grad_outputs)
+                    if r is not None and not (isinstance(r, tuple) and all(el is None for el in r)):
+                        raise RuntimeError(
+                            "Backward hook for Modules where no input requires gradient should "
+                            "always return None or None for all gradients."
+                        )
+                self.grad_outputs = None
+            return tuple(local[i] for i in index)
+
+        single = not isinstance(result, tuple)
+        args = (result,) if single else result
+        res, index = self._wrap(args, on_backward)
+        self.n_outputs = len(args)
+        self.output_index = index
+        return res[0] if single else res
 
 
 class Module(KerasMethods):
@@ -211,17 +325,32 @@ class Module(KerasMethods):
         hooks = self.__dict__.get("_dg_hooks")
         if not hooks:
             return self.forward(*args, **kwargs)
-        for kind, hook in list(hooks.values()):
+        entries = list(hooks.values())
+        for kind, hook in entries:
             if kind == "pre":
                 new = hook(self, args)
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
+        bw_hooks = [h for kind, h in entries if kind == "bw"]
+        bw_pre_hooks = [h for kind, h in entries if kind == "bwpre"]
+        bw = _BackwardHook(self, bw_hooks, bw_pre_hooks) if bw_hooks or bw_pre_hooks else None
+        if bw is not None:
+            args = bw.setup_input_hook(args)
         out = self.forward(*args, **kwargs)
-        for kind, hook in list(hooks.values()):
+        for kind, hook in entries:
             if kind == "post":
                 new = hook(self, args, out)
                 if new is not None:
                     out = new
+        if bw is not None:
+            if not isinstance(out, (Tensor, tuple)):
+                warnings.warn(
+                    "For backward hooks to be called, module output should be a Tensor or a "
+                    f"tuple of Tensors but received {type(out)}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            out = bw.setup_output_hook(out)
         return out
 
     # ---- hooks (PyTorch's) --------------------------------------------------------------------
@@ -244,6 +373,46 @@ class Module(KerasMethods):
         layer's activations); a non-None result replaces the output. Returns a handle whose
         ``remove()`` unregisters it."""
         return self._add_hook("post", hook)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` once per forward call, during
+        backward, when the gradients with respect to the module's positional inputs have been
+        computed (e.g. Grad-CAM's gradients of a layer). Both are tuples with one entry per
+        positional input / output (``None`` for non-tensors and for outputs that received no
+        gradient); a non-None result, a tuple of the same length, replaces ``grad_input``.
+        When no input requires grad it fires with the output gradients and ``grad_input``
+        all ``None`` (warned, as PyTorch). As in PyTorch, ``forward`` then receives, and the
+        caller gets, new tensors sharing the inputs' / outputs' memory, which may not be
+        modified in place. Returns a handle whose ``remove()`` unregisters it."""
+        handle = self._add_hook("bw", hook)
+        if prepend:
+            self._dg_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` during backward as soon as the gradients with
+        respect to the module's outputs are known (one entry per output, ``None`` for
+        non-tensors and outputs without a gradient); a non-None result of the same length
+        replaces ``grad_output`` for the rest of the pass. Returns a handle whose
+        ``remove()`` unregisters it."""
+        handle = self._add_hook("bwpre", hook)
+        if prepend:
+            self._dg_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's deprecated module backward hook: not supported (its ``grad_input`` is
+        the gradients of whichever autograd node made the output, which depends on
+        PyTorch's internal graph); use :meth:`register_full_backward_hook`."""
+        raise NotImplementedError(
+            "register_backward_hook (deprecated in PyTorch) is not supported: its grad_input "
+            "depends on PyTorch's internal autograd nodes; use register_full_backward_hook, "
+            "whose grad_input is the gradient with respect to the module's inputs"
+        )
 
     # ---- traversal ------------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from .... import backend
+from .... import autograd, backend
 from ....functional import activation as A
 from ....functional import elementwise as E
 from ..common import Rule, binary, dt, onnx_dtype, same, same_values
@@ -175,3 +175,11 @@ def _comparison(ex: Exporter, fa: Any, fb: Any, ca: Any, cb: Any, ins: list[str]
                     r = ex.scalar(0, fa.inputs[0].dtype) if rhs == "zero" else ins[rhs]
                     return ex.node(op, [ins[i], r])
     return None
+
+
+def backward_hook_identity(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> list[str]:
+    """The identity node of a module's full backward hooks: each value passes through."""
+    return [ex.node("Identity", [i]) for i in ins]
+
+
+RULES[autograd.BackwardHookFunctionBackward] = backward_hook_identity
