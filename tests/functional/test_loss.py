@@ -156,6 +156,72 @@ def test_bce_with_logits_is_stable_at_extremes():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, -1.0, -0.5], rtol=1e-6)
 
 
+_F32, _F64 = "float32", "float64"
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize(
+    ("xdt", "ydt", "wdt", "pdt"),
+    [
+        (_F64, _F32, None, None),
+        (_F32, _F64, None, None),
+        (_F32, "float16", None, None),
+        (_F64, _F32, _F64, _F64),
+        (_F32, _F64, _F32, _F32),
+        (_F32, _F32, _F64, _F64),
+        (_F64, _F64, _F32, None),
+    ],
+)
+def test_bce_with_logits_has_the_targets_dtype_as_torch(xdt, ydt, wdt, pdt, reduction):
+    r = np.random.default_rng(3)
+    x, y = r.standard_normal((4, 3)), r.random((4, 3))
+    w, pw = r.random((4, 3)) + 0.5, r.random(3) + 0.5
+
+    def run(lib, fn):
+        dt = {n: getattr(lib, n) for n in (_F32, _F64, "float16")}
+        xt = lib.tensor(x, dtype=dt[xdt], requires_grad=True)
+        kw = {"reduction": reduction}
+        if wdt:
+            kw["weight"] = lib.tensor(w, dtype=dt[wdt])
+        if pdt:
+            kw["pos_weight"] = lib.tensor(pw, dtype=dt[pdt])
+        out = fn(xt, lib.tensor(y, dtype=dt[ydt]), **kw)
+        out.sum().backward()
+        return out, xt.grad
+
+    for fn, tfn in (
+        (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits),
+        (
+            lambda a, b, **kw: nn.BCEWithLogitsLoss(**kw)(a, b),
+            lambda a, b, **kw: torch.nn.BCEWithLogitsLoss(**kw)(a, b),
+        ),
+    ):
+        out, g = run(dg, fn)
+        tout, tg = run(torch, tfn)
+        assert str(out.dtype) == str(tout.dtype).replace("torch.", "") == ydt
+        assert str(g.dtype) == str(tg.dtype).replace("torch.", "") == xdt
+        tol = 2e-3 if "float16" in (ydt,) else 1e-6
+        np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=tol, atol=tol)
+
+
+def test_bce_weight_dtype_keeps_the_inputs_dtype_as_torch():
+    p, y = rng.random((3, 2)) * 0.8 + 0.1, rng.random((3, 2))
+    for dt, wdt in (("float32", "float64"), ("float64", "float32")):
+        out = F.binary_cross_entropy(
+            dg.tensor(p, dtype=getattr(dg, dt)),
+            dg.tensor(y, dtype=getattr(dg, dt)),
+            weight=dg.tensor(y, dtype=getattr(dg, wdt)),
+        )
+        tout = TF.binary_cross_entropy(
+            torch.tensor(p, dtype=getattr(torch, dt)),
+            torch.tensor(y, dtype=getattr(torch, dt)),
+            weight=torch.tensor(y, dtype=getattr(torch, wdt)),
+        )
+        assert str(out.dtype) == str(tout.dtype).replace("torch.", "") == dt
+        np.testing.assert_allclose(out.item(), tout.item(), rtol=1e-6)
+
+
 def test_shape_mismatch_n1_vs_n_is_an_error_naming_both_shapes():
     with pytest.raises(ValueError, match=r"\(5, 1\).*\(5,\).*N×N"):
         L.mse_loss(dg.zeros(5, 1), np.zeros(5))

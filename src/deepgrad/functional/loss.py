@@ -218,9 +218,17 @@ def binary_cross_entropy_with_logits(
     pos_weight: Any = None,
 ) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable expression:
-    ``(1 - y) x + (1 + (pos_weight - 1) y) · softplus(-x)``."""
+    ``(1 - y) x + (1 + (pos_weight - 1) y) · softplus(-x)``.
+
+    The loss has a floating target tensor's dtype, as PyTorch's (which computes it in place
+    in ``1 - target``): float64 logits against float32 targets give a float32 loss; the
+    dtypes of ``weight`` and ``pos_weight`` do not matter. Other targets (arrays, integers)
+    are taken in the input's dtype."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = _target(target, input, "binary_cross_entropy_with_logits")
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        y = target.detach() if target.requires_grad else target
+    else:
+        y = _target(target, input, "binary_cross_entropy_with_logits")
     _same_shape(input, y, "binary_cross_entropy_with_logits")
     sp = softplus(-input)
     if pos_weight is None:
@@ -230,6 +238,9 @@ def binary_cross_entropy_with_logits(
         loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
     if weight is not None:
         loss = loss * _target(weight, input, "binary_cross_entropy_with_logits")
+    out_dtype = y.dtype if y.dtype.kind == "f" else input.dtype
+    if loss.dtype != out_dtype:
+        loss = loss.to(out_dtype)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
