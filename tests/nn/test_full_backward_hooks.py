@@ -224,3 +224,26 @@ def test_gradients_through_hooked_module_gradcheck():
     m[1].register_full_backward_pre_hook(lambda mod, go: None)
     x = dg.randn(4, 3, dtype=dg.float64, requires_grad=True)
     assert dg.gradcheck(lambda t: m(t), (x,))
+
+
+def _passes(lib):
+    calls = []
+    lin = lib.nn.Linear(2, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor([[1.0, 2.0], [3.0, -1.0]]))
+        lin.bias.copy_(lib.tensor([0.5, -0.5]))
+    lin.register_full_backward_hook(lambda m, gi, go: calls.append(float(gi[0].detach().sum())))
+    x = lib.tensor([[1.0, -2.0]], requires_grad=True)
+    y = (lin(x) ** 2).sum()
+    y.backward(retain_graph=True)  # the hooks fire in each pass over the retained graph
+    y.backward()
+    grads = [x.grad.tolist()]
+    x.grad = None
+    (g,) = lib.autograd.grad((lin(x) ** 3).sum(), x, create_graph=True)
+    g.sum().backward()  # the second-order pass: the same calls as PyTorch
+    grads += [g.tolist(), x.grad.tolist()]
+    return calls, grads
+
+
+def test_retained_graph_and_double_backward_as_torch(torch):
+    assert _passes(dg) == _passes(torch)
