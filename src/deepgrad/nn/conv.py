@@ -154,7 +154,8 @@ class _ConvNd(Module):
         nd = self._nd
         if not isinstance(x, Tensor):
             raise TypeError(f"{self._short()}: expected a Tensor, got {type(x).__name__}")
-        if self.weight is None:
+        if "weight" in self._parameters and self._parameters["weight"] is None:  # lazy
+            # (not ``self.weight``: a parametrized weight is computed on every access)
             if x.ndim not in (nd + 1, nd + 2):
                 raise ValueError(
                     f"{self._short()}: expected input of shape {self._dims()}, got {x.shape}"

@@ -78,16 +78,17 @@ class Linear(Module):
             # the checks below and F.linear's passed: record the node directly
             b = self.bias
             return _LinearFn()(x, w) if b is None else _LinearFn()(x, w, b)
-        if self.weight is None:
+        if w is None:  # one access: a parametrized weight is computed on each
             if x.ndim == 0:
                 raise ValueError("Linear: input must have at least 1 dim")
             self._build(x.shape[-1])
+            w = self.weight
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): expected input with last "
                 f"axis {self.in_features}, got shape {x.shape}"
             )
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, w, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self._use_bias}"
