@@ -45,7 +45,7 @@ from .schedules import (
     StepLR,
 )
 from .sgd import SGD, Momentum
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 
 __all__ = [
     "ASGD",
@@ -82,6 +82,7 @@ __all__ = [
     "clip_grad_value_",
     "get",
     "lr_scheduler",
+    "swa_utils",
 ]
 
 
