@@ -259,6 +259,9 @@ class Module(KerasMethods):
             self.register_buffer(name, value, value.persistent)
             return
         if isinstance(value, Parameter):
+            if isinstance(getattr(type(self), name, None), property):
+                # a parametrized tensor (nn.utils.parametrize): PyTorch refuses a Parameter
+                raise KeyError(f"attribute '{name}' already exists")
             modules.pop(name, None)
             buffers.pop(name, None)
             params[name] = value

@@ -269,3 +269,15 @@ def test_train_eval_and_deepcopy():
     m2 = nn.Linear(3, 3).eval()
     parametrize.register_parametrization(m2, "weight", Scale())
     assert not m2.parametrizations.weight[0].training
+
+
+def test_assigning_a_parameter_to_a_parametrized_name_is_refused_as_torch(torch):
+    t = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2))
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        t.weight = torch.nn.Parameter(torch.ones(2, 3))
+    m = parametrizations.weight_norm(nn.Linear(3, 2))
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        m.weight = nn.Parameter(dg.ones(2, 3))
+    assert list(m.state_dict()) == list(t.state_dict())
+    m.weight = dg.ones(2, 3)  # a plain tensor goes through right_inverse, as in PyTorch
+    np.testing.assert_allclose(_np(m.weight), np.ones((2, 3)), rtol=1e-6)
