@@ -281,3 +281,23 @@ def test_assigning_a_parameter_to_a_parametrized_name_is_refused_as_torch(torch)
     assert list(m.state_dict()) == list(t.state_dict())
     m.weight = dg.ones(2, 3)  # a plain tensor goes through right_inverse, as in PyTorch
     np.testing.assert_allclose(_np(m.weight), np.ones((2, 3)), rtol=1e-6)
+
+
+def test_transfer_parametrizations_and_params_like_torch(torch):
+    src = parametrizations.weight_norm(nn.Linear(3, 2))
+    dst = parametrize.transfer_parametrizations_and_params(src, nn.Linear(3, 2))
+    tsrc = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2))
+    tdst = torch.nn.utils.parametrize.transfer_parametrizations_and_params(
+        tsrc, torch.nn.Linear(3, 2)
+    )
+    assert type(dst).__name__ == type(tdst).__name__ == "ParametrizedLinear"
+    assert list(dst.state_dict()) == list(tdst.state_dict())
+    assert dst.parametrizations.weight.original0 is src.parametrizations.weight.original0
+    assert dst.parametrizations.weight[0] is src.parametrizations.weight[0]
+    np.testing.assert_array_equal(_np(dst.weight), _np(src.weight))
+    # a name the target lacks is created from the source's value
+    extra = parametrize.register_parametrization(nn.Linear(3, 2), "bias", Scale())
+    to = parametrize.transfer_parametrizations_and_params(extra, nn.Identity(), "bias")
+    np.testing.assert_array_equal(_np(to.bias), _np(extra.bias))
+    plain = nn.Linear(3, 2)
+    assert parametrize.transfer_parametrizations_and_params(nn.Linear(3, 2), plain) is plain

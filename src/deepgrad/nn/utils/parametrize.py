@@ -27,6 +27,7 @@ __all__ = [
     "is_parametrized",
     "register_parametrization",
     "remove_parametrizations",
+    "transfer_parametrizations_and_params",
     "type_before_parametrizations",
 ]
 
@@ -334,3 +335,29 @@ def type_before_parametrizations(module: Module) -> type:
     if is_parametrized(module):
         return module.__class__.__bases__[0]
     return type(module)
+
+
+def transfer_parametrizations_and_params(
+    from_module: Module, to_module: Module, tensor_name: str | None = None
+) -> Module:
+    """Register ``from_module``'s parametrizations (all, or those on ``tensor_name``) on
+    ``to_module`` too, sharing the parametrization modules and the original tensors (a
+    missing parameter is first created from ``from_module``'s value). Does nothing when
+    ``from_module`` is not parametrized. Returns ``to_module``."""
+    if not is_parametrized(from_module):
+        return to_module
+    names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+    for name in names:
+        if not hasattr(to_module, name):
+            setattr(to_module, name, Parameter(getattr(from_module, name).detach()))
+        for param_func in from_module.parametrizations[name]:
+            register_parametrization(to_module, name, param_func)
+        src, dst = from_module.parametrizations[name], to_module.parametrizations[name]
+        if hasattr(src, "original"):
+            dst.original = src.original
+        else:
+            i = 0
+            while hasattr(src, f"original{i}"):
+                setattr(dst, f"original{i}", getattr(src, f"original{i}"))
+                i += 1
+    return to_module
