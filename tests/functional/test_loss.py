@@ -293,3 +293,21 @@ def test_cross_entropy_plain_label_path_equals_the_general_one(monkeypatch, dtyp
         out.append((loss.numpy(), x.grad.numpy()))
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_bce_with_logits_target_gradient_is_pytorchs(torch):
+    """A floating target that requires grad gets PyTorch's gradient (-x per element, scaled by
+    the reduction), in its own dtype too."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((2, 3)), rng.random((2, 3))
+    for tdt in (np.float64, np.float32):
+        xd, yd = dg.tensor(x, requires_grad=True), dg.tensor(y.astype(tdt), requires_grad=True)
+        xt, yt = (
+            torch.tensor(x, requires_grad=True),
+            torch.tensor(y.astype(tdt), requires_grad=True),
+        )
+        dg.nn.functional.binary_cross_entropy_with_logits(xd, yd).backward()
+        torch.nn.functional.binary_cross_entropy_with_logits(xt, yt).backward()
+        assert yd.grad.dtype == tdt
+        np.testing.assert_allclose(yd.grad.numpy(), yt.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-6)

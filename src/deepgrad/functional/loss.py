@@ -226,7 +226,7 @@ def binary_cross_entropy_with_logits(
     are taken in the input's dtype."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     if isinstance(target, Tensor) and target.dtype.kind == "f":
-        y = target.detach() if target.requires_grad else target
+        y = target  # its gradient flows, as PyTorch's (Bernoulli.log_prob(value) needs it)
     else:
         y = _target(target, input, "binary_cross_entropy_with_logits")
     _same_shape(input, y, "binary_cross_entropy_with_logits")
