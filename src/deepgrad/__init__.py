@@ -309,6 +309,9 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     unsqueeze,
     var,
 )
+
+# PyTorch's top-level in-place activations (torch.relu_(x) is F.relu_(x))
+from .functional import celu_, relu_, rrelu_, selu_, threshold_  # noqa: E402
 from .functional.out_argument import OUT_FUNCTIONS as _OUT_FUNCTIONS, with_out as _with_out
 
 _wrapped: dict = {}  # one wrapper per function, so aliases stay one object (cat is concat)

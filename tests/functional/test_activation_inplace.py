@@ -69,3 +69,20 @@ def test_in_place_and_autograd(torch):
     with dg.no_grad():  # allowed there, as PyTorch's parameter edits
         F.hardtanh_(leaf, 0.0, 0.5)
     assert leaf.requires_grad and leaf.min().item() >= 0.0 and leaf.max().item() <= 0.5
+
+
+def test_top_level_in_place_activations_are_pytorchs(torch):
+    """torch.relu_(x), torch.selu_, torch.celu_, torch.rrelu_, torch.threshold_ exist at the
+    top level too: the same functions as F's."""
+    import numpy as np
+
+    import deepgrad as dg
+    import deepgrad.functional as F
+
+    for name in ("relu_", "selu_", "celu_", "rrelu_", "threshold_"):
+        assert getattr(dg, name) is getattr(F, name) and hasattr(torch, name)
+    a = np.array([-1.5, 0.0, 2.0], np.float32)
+    x, t = dg.tensor(a), torch.tensor(a)
+    assert dg.threshold_(x, 0.5, 9.0) is x
+    torch.threshold_(t, 0.5, 9.0)
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
