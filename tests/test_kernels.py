@@ -260,3 +260,19 @@ def test_adam_update_is_the_direction_then_the_subtraction(dtype, monkeypatch):
     assert kernels.adam_update(bad, *args) is False
     for q, b in zip(bad, before, strict=True):
         np.testing.assert_array_equal(q[0], b)
+
+
+def test_kernels_that_cannot_be_built_fall_back_with_a_warning(monkeypatch):
+    """numba installed but unusable (no writable cache directory, say): one warning, then the
+    NumPy forms."""
+
+    def broken():
+        raise RuntimeError("cannot cache function: no locator available")
+
+    monkeypatch.setattr(kernels, "_compiled", None)
+    monkeypatch.setattr(kernels, "_build", broken)
+    g = np.ones(3, np.float32)
+    m, v, o = np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32)
+    with pytest.warns(RuntimeWarning, match="compiled kernels are unavailable"):
+        assert kernels.adam_direction(g, m, v, o, 0.9, 0.999, 1e-3, 1e-8, 1) is False
+    assert kernels.available() is False

@@ -171,7 +171,15 @@ def _kernels() -> dict[str, Callable[..., Any]]:
             if _compiled is None:
                 try:
                     _compiled = _build()
-                except ImportError:
+                except ImportError:  # no numba (or one that does not fit this NumPy)
+                    _compiled = {}
+                except Exception as e:  # e.g. numba finds no writable cache directory
+                    warnings.warn(
+                        f"deepgrad: the compiled kernels are unavailable ({type(e).__name__}: "
+                        f"{e}); using the NumPy forms",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
                     _compiled = {}
     return _compiled
 
