@@ -40,6 +40,10 @@ MAX_CASES = [
     {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True},
     {"kernel_size": 3, "stride": 3, "dilation": 2},
     {"kernel_size": 1},
+    # stride beyond the kernel: rows/columns between windows get no gradient (they were left
+    # uninitialised once, where the strided windows' ends met the input's)
+    {"kernel_size": 2, "stride": (3, 2)},
+    {"kernel_size": 2, "stride": 3, "padding": 1},
 ]
 
 

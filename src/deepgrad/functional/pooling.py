@@ -200,8 +200,12 @@ class _MaxPoolScatter(Function):
         g, y, tm = self.g, self.y, self.tm
         shape = (g.N, g.C, g.Hp, g.Wp) if g.padded else (g.N, g.C, g.H, g.W)
         overlap = g.overlapping()
-        # every element written exactly once: no need to zero the buffer first
-        covered = not overlap and (g.sh * g.Ho, g.sw * g.Wo) == shape[2:]
+        # every element written exactly once (the windows tile the plane: no gaps between
+        # them, none inside them, none left at the border): no need to zero the buffer first
+        covered = (
+            (g.kh == 1 or g.dh == 1) and (g.kw == 1 or g.dw == 1) and (g.sh, g.sw) == (g.kh, g.kw)
+            and (g.sh * g.Ho, g.sw * g.Wo) == shape[2:]
+        )  # fmt: skip
         buf = xp.empty(shape, gy.dtype) if covered else xp.zeros(shape, gy.dtype)
         # boolean scratch: tap k's window maxima not already taken by an earlier tap (the
         # first tap in window order wins ties), and the maxima taken so far; working on
