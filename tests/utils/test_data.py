@@ -181,3 +181,70 @@ def test_errors_are_clear():
         du.default_collate([np.zeros(2), np.zeros(3)])
     with pytest.raises(TypeError, match="generator"):
         du.DataLoader(_Samples("tuple"), shuffle=True, generator="x").__iter__()
+
+
+def test_batch_size_none_converts_a_tuple_sample_to_a_list(torch):
+    """PyTorch's ``default_convert`` turns a plain tuple into a list (named tuples stay)."""
+    x = np.arange(6, dtype=np.float32).reshape(3, 2)
+    ours = next(iter(du.DataLoader(du.TensorDataset(dg.tensor(x)), batch_size=None)))
+    theirs = next(iter(torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(x)), batch_size=None)))  # fmt: skip
+    assert type(ours) is type(theirs) is list
+    assert type(du.default_convert((1, np.ones(2)))) is list
+    Point = namedtuple("Point", "x y")
+    assert type(du.default_convert(Point(1, np.ones(2)))) is Point
+
+
+def test_random_sampler_yields_python_ints_and_checks_its_arguments(torch):
+    for kw in ({}, {"num_samples": 8}, {"num_samples": 3, "replacement": True}):
+        got = list(du.RandomSampler(range(5), **kw))
+        assert all(type(i) is int for i in got)
+        assert len(got) == len(list(torch.utils.data.RandomSampler(range(5), **kw)))
+    # without replacement, num_samples beyond the length repeats whole permutations
+    assert sorted(du.RandomSampler(range(5), num_samples=8))[:2] == [0, 0]
+    for kw, err in (({"num_samples": 0}, ValueError), ({"num_samples": 2.5}, ValueError),
+                    ({"replacement": 1}, TypeError)):  # fmt: skip
+        with pytest.raises(err):
+            torch.utils.data.RandomSampler(range(3), **kw)
+        with pytest.raises(err, match="RandomSampler"):
+            du.RandomSampler(range(3), **kw)
+
+
+def test_weighted_sampler_refuses_what_it_cannot_draw():
+    with pytest.raises(ValueError, match="without replacement from 2 indices"):
+        du.WeightedRandomSampler([0.1, 0.9, 0.0], 3, replacement=False)
+    with pytest.raises(ValueError, match="positive integer"):
+        du.WeightedRandomSampler([0.1, 0.9], 0)
+    with pytest.raises(TypeError, match="boolean"):
+        du.WeightedRandomSampler([0.1, 0.9], 2, replacement="no")
+    got = list(du.WeightedRandomSampler([0.1, 0.9, 0.0], 2, replacement=False))
+    assert sorted(got) == [0, 1] and all(type(i) is int for i in got)
+
+
+def test_dataset_addition_and_stack_dataset(torch):
+    x = np.arange(8, dtype=np.float32).reshape(4, 2)
+    both = du.TensorDataset(dg.tensor(x)) + du.TensorDataset(dg.tensor(x[:2]))
+    tboth = torch.utils.data.TensorDataset(torch.tensor(x)) + torch.utils.data.TensorDataset(
+        torch.tensor(x[:2])
+    )
+    assert isinstance(both, du.ConcatDataset) and len(both) == len(tboth) == 6
+    np.testing.assert_array_equal(both[5][0].numpy(), tboth[5][0].numpy())
+
+    labels = [0, 1, 1, 0]
+    ours = du.StackDataset(image=du.TensorDataset(dg.tensor(x)), label=labels)
+    theirs = torch.utils.data.StackDataset(
+        image=torch.utils.data.TensorDataset(torch.tensor(x)), label=labels
+    )
+    assert len(ours) == len(theirs) == 4 and ours[2]["label"] == theirs[2]["label"] == 1
+    for a, b in zip(
+        du.DataLoader(ours, batch_size=3), torch.utils.data.DataLoader(theirs, batch_size=3)
+    ):
+        assert a.keys() == b.keys()
+        np.testing.assert_array_equal(a["image"][0].numpy(), b["image"][0].numpy())
+        np.testing.assert_array_equal(a["label"].numpy(), b["label"].numpy())
+    pos = du.StackDataset(du.TensorDataset(dg.tensor(x)), labels)
+    assert isinstance(pos[1], tuple) and pos[1][1] == 1
+    with pytest.raises(ValueError, match="size mismatch"):
+        du.StackDataset(labels, labels[:2])
+    with pytest.raises(ValueError, match="not both"):
+        du.StackDataset(labels, label=labels)

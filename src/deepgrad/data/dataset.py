@@ -145,6 +145,11 @@ class Dataset:
         """Return the samples at ``indices`` stacked into a batch (see :func:`collate`)."""
         return collate([self[int(i)] for i in indices])
 
+    def __add__(self, other: Any) -> ConcatDataset:
+        """``a + b``: the samples of ``a`` then those of ``b`` (:class:`ConcatDataset`), as
+        PyTorch's ``Dataset.__add__``."""
+        return ConcatDataset([self, other])
+
 
 class IterableDataset:
     """Iterable dataset: ``iter(ds)`` yields samples (arrays or tuples of arrays).

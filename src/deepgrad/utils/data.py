@@ -55,6 +55,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
@@ -89,8 +90,9 @@ def _numpy_rng(generator: Any) -> np.random.Generator:
 # ---- collation -------------------------------------------------------------------------------
 def default_convert(data: Any) -> Any:
     """PyTorch's ``default_convert``: NumPy arrays and scalars inside ``data`` become tensors;
-    dicts, tuples, named tuples and lists keep their structure; anything else is unchanged
-    (what the loader applies to each sample when ``batch_size=None``)."""
+    dicts, named tuples and lists keep their structure, a plain tuple becomes a list (as
+    PyTorch's does); anything else is unchanged (what the loader applies to each sample when
+    ``batch_size=None``)."""
     if isinstance(data, Tensor):
         return data
     if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind in "biuf":
@@ -99,7 +101,9 @@ def default_convert(data: Any) -> Any:
         return type(data)({k: default_convert(v) for k, v in data.items()})  # type: ignore[call-arg]
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(v) for v in data))
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, tuple):  # a plain tuple becomes a list, as in PyTorch
+        return [default_convert(v) for v in data]
+    if isinstance(data, list):
         return type(data)(default_convert(v) for v in data)
     return data
 
@@ -205,6 +209,41 @@ class TensorDataset(Dataset):
         return [Tensor._from_op(t._data[idx], None, 0) for t in self.tensors]
 
 
+class StackDataset(Dataset):
+    """Several datasets of one length side by side (PyTorch's ``StackDataset``): sample ``i``
+    is ``(d[i] for d in datasets)`` when they are given positionally, or ``{name: d[i]}`` when
+    given by keyword.
+
+    >>> import deepgrad as dg
+    >>> ds = StackDataset(image=TensorDataset(dg.zeros(3, 2)), label=[0, 1, 1])
+    >>> len(ds), ds[2]["label"]
+    (3, 1)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "StackDataset: give the datasets either positionally (tuple samples) or by "
+                "keyword (dict samples), not both"
+            )
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: give at least one dataset")
+        sizes = [len(d) for d in parts]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"StackDataset: size mismatch between datasets: lengths {sizes}")
+        self.datasets: tuple[Any, ...] | dict[str, Any] = tuple(args) if args else dict(kwargs)
+        self._length = sizes[0]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+
 def _batches_fast(dataset: Any) -> bool:
     """Whether ``dataset.get_batch`` yields what ``default_collate`` of its samples would."""
     while isinstance(dataset, Subset):
@@ -260,9 +299,19 @@ class RandomSampler(Sampler):
         generator: Any = None,
     ) -> None:
         super().__init__(data_source)
+        if not isinstance(replacement, bool):
+            raise TypeError(
+                f"RandomSampler: replacement should be a boolean value, got {replacement!r}"
+            )
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        n = self.num_samples if num_samples is None else num_samples
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+            raise ValueError(
+                f"RandomSampler: num_samples should be a positive integer value, got "
+                f"num_samples={n!r}"
+            )
 
     @property
     def num_samples(self) -> int:
@@ -275,7 +324,7 @@ class RandomSampler(Sampler):
             return iter(rng.integers(0, n, self.num_samples).tolist())
         reps = math.ceil(self.num_samples / max(n, 1))
         order = np.concatenate([rng.permutation(n) for _ in range(reps)]) if n else []
-        return iter(list(order[: self.num_samples]))
+        return iter(np.asarray(order[: self.num_samples], dtype=np.int64).tolist())
 
     def __len__(self) -> int:
         return self.num_samples
@@ -313,6 +362,24 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(
                 "WeightedRandomSampler: weights must be a 1-d sequence of non-negative numbers "
                 "with a positive sum"
+            )
+        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or (
+            num_samples <= 0
+        ):
+            raise ValueError(
+                "WeightedRandomSampler: num_samples should be a positive integer value, got "
+                f"num_samples={num_samples!r}"
+            )
+        if not isinstance(replacement, bool):
+            raise TypeError(
+                "WeightedRandomSampler: replacement should be a boolean value, got "
+                f"{replacement!r}"
+            )
+        if not replacement and num_samples > int((w > 0).sum()):
+            raise ValueError(
+                f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
+                f"from {int((w > 0).sum())} indices of non-zero weight; pass replacement=True or "
+                "num_samples <= that number"
             )
         self.weights, self.num_samples, self.replacement = w, int(num_samples), replacement
         self.generator = generator
