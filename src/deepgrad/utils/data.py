@@ -363,8 +363,10 @@ class WeightedRandomSampler(Sampler):
                 "WeightedRandomSampler: weights must be a 1-d sequence of non-negative numbers "
                 "with a positive sum"
             )
-        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or (
-            num_samples <= 0
+        if (
+            isinstance(num_samples, bool)
+            or not isinstance(num_samples, (int, np.integer))
+            or (num_samples <= 0)
         ):
             raise ValueError(
                 "WeightedRandomSampler: num_samples should be a positive integer value, got "
@@ -372,8 +374,7 @@ class WeightedRandomSampler(Sampler):
             )
         if not isinstance(replacement, bool):
             raise TypeError(
-                "WeightedRandomSampler: replacement should be a boolean value, got "
-                f"{replacement!r}"
+                f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}"
             )
         if not replacement and num_samples > int((w > 0).sum()):
             raise ValueError(
