@@ -122,6 +122,8 @@ def read_json(
         raise ModelFileError(f"{what} nests deeper than {max_depth} levels") from None
     except ModelFileError as e:
         raise ModelFileError(f"{what}: {e}") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts (4300)
+        raise ModelFileError(f"{what} is not valid JSON ({e})") from None
     if json_depth(value, stop=max_depth) > max_depth:
         raise ModelFileError(f"{what} nests deeper than {max_depth} levels")
     return value
@@ -369,6 +371,10 @@ def read_npy(data: bytes | memoryview, what: Any) -> numpy.ndarray:
         shape, fortran, dtype = read_header(fp, max_header_size=MAX_NPY_HEADER)
     except (ValueError, OSError, SyntaxError, TypeError) as exc:
         raise ModelFileError(f"{what} is not a readable .npy array: {exc}") from None
+    if any(d < 0 for d in shape):
+        raise ModelFileError(
+            f"{what} declares an array of shape {tuple(shape)}; expected non-negative sizes"
+        )
     if dtype.hasobject or dtype.kind not in "biuf":
         raise ModelFileError(
             f"{what} holds an array of dtype {dtype} (object arrays are stored as pickles and "
