@@ -3,8 +3,11 @@
 import gzip
 import hashlib
 import io
+import struct
 import tarfile
+import tracemalloc
 import urllib.error
+import zlib
 
 import numpy as np
 import pytest
@@ -100,6 +103,39 @@ def test_idx_errors_name_the_file_and_the_sizes(tmp_path):
         read_idx(tmp_path / "missing")
     with pytest.raises(ValueError, match="cannot store dtype int64"):
         write_idx(tmp_path / "x", np.zeros(3, np.int64))
+
+
+def test_idx_dimensions_whose_product_overflows_int64(tmp_path):
+    # 65536**4 = 2**64 wrapped to 0 in int64, so the header alone passed the size check and
+    # NumPy failed to reshape; 2**31 items over an 8-byte file is refused the same way
+    path = tmp_path / "wrap-idx4-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 4]) + struct.pack(">4I", *[2**16] * 4))
+    with pytest.raises(
+        ValueError, match=r"IDX file truncated: expected 18446744073709551636 bytes"
+    ):
+        read_idx(path)
+    path.write_bytes(bytes([0, 0, 8, 1]) + struct.pack(">I", 2**31))
+    with pytest.raises(ValueError, match=r"truncated: expected 2147483656 bytes .* got 8 bytes"):
+        read_idx(path)
+
+
+def test_gzip_bomb_idx_is_refused_before_inflating_it(tmp_path):
+    n = 64 * 2**20  # a valid IDX file of 64 MiB of zeros, in about 64 KiB of gzip
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    stream = [packer.compress(bytes([0, 0, 8, 1]) + struct.pack(">I", n))]
+    chunk = bytes(2**20)
+    stream += [packer.compress(chunk) for _ in range(n // len(chunk))]
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(b"".join(stream) + packer.flush())
+    assert path.stat().st_size < n // 500
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="refusing a suspected gzip bomb"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2**20
 
 
 def write_mnist_folder(folder, n_train=12, n_test=5, gz=True, seed=0):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import math
 import os
 import struct
 import zlib
@@ -27,6 +29,10 @@ import numpy as np
 from deepgrad.data.download import ChecksumError, DownloadError, download_url
 
 __all__ = ["read_idx", "write_idx", "parse_idx", "IDX_TYPES"]
+
+#: most bytes a gzipped IDX file may inflate to, per byte on disk, once past 1 MiB (MNIST's
+#: files inflate about 5x; deflate allows about 1032x, which is what gzip bombs use)
+MAX_GZIP_RATIO = 100
 
 IDX_TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
@@ -52,13 +58,28 @@ def _read_file_bytes(path: Path) -> tuple[bytes, bytes]:
 def _decompress(stored: bytes, path: Path | str) -> bytes:
     if stored[:2] != b"\x1f\x8b":
         return stored
+    limit = max(2**20, MAX_GZIP_RATIO * len(stored))
     try:
-        return gzip.decompress(stored)
+        chunks, total = [], 0
+        with gzip.GzipFile(fileobj=io.BytesIO(stored)) as f:
+            while total <= limit:  # inflated in pieces, never past the limit
+                chunk = f.read(min(2**20, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        data = b"".join(chunks)
     except (EOFError, OSError, zlib.error) as err:
         raise ValueError(
             f"{path}: the gzip stream is truncated or corrupt ({err}); "
             f"the file has {len(stored)} bytes. Delete it and fetch it again"
         ) from err
+    if len(data) > limit:
+        raise ValueError(
+            f"{path}: the gzip stream inflates past {limit} bytes ({MAX_GZIP_RATIO}x the "
+            f"{len(stored)} bytes of the file); refusing a suspected gzip bomb"
+        )
+    return data
 
 
 def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
@@ -107,7 +128,7 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
         )
     dims = struct.unpack(f">{ndim}I", data[4:header])
     dtype = IDX_TYPES[code]
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(dims) * dtype.itemsize  # Python ints: no overflow
     if len(data) != expected:
         shape = "x".join(str(d) for d in dims)
         problem = "truncated" if len(data) < expected else "has trailing bytes"
