@@ -212,3 +212,60 @@ def test_external_data_is_refused_not_followed(tmp_path):
               location="data.bin", size_threshold=0)  # fmt: skip
     with pytest.raises(OnnxImportError, match="external files"):
         dg.io.load_onnx(path)
+
+
+def _one_node_model(node, initializers=()):
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [node], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=list(initializers),
+    )  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_external_data_in_a_constant_node_is_not_opened(tmp_path, monkeypatch):
+    """Only the graph's initializers were checked: a Constant node's tensor naming a file in
+    the working folder was read from there (onnx resolves it against '')."""
+    from onnx import TensorProto, helper
+
+    (tmp_path / "secret.bin").write_bytes(np.float32(42).tobytes())
+    monkeypatch.chdir(tmp_path)
+    value = TensorProto(name="c", data_type=TensorProto.FLOAT, dims=[1])
+    value.data_location = TensorProto.EXTERNAL
+    entry = value.external_data.add()
+    entry.key, entry.value = "location", "secret.bin"
+    node = helper.make_node("Constant", [], ["y"], value=value)
+    data = _one_node_model(node).SerializeToString()
+    with pytest.raises(OnnxImportError, match="node 'Constant', attribute 'value', tensor 'c' "
+                       "is kept in an external file"):  # fmt: skip
+        dg.io.load_onnx(data)
+
+
+@pytest.mark.parametrize(
+    ("dims", "raw", "match"),
+    [
+        ([2**20, 2**20], bytes(8), r"declares dims \(1048576, 1048576\) .* but holds 8 bytes"),
+        ([2**32, 2**32], b"", "declares dims"),  # 2**64 values: int64 would wrap to 0
+        ([-1, 2], bytes(8), r"has dims \(-1, 2\); expected non-negative sizes"),  # was loaded
+        ([3], bytes(4), r"does not hold the values its dims \(3,\) declare"),
+    ],
+)
+def test_initializers_that_lie_about_their_size(dims, raw, match):
+    from onnx import TensorProto, helper
+
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=dims, raw_data=raw)
+    model = _one_node_model(helper.make_node("Add", ["x", "w"], ["y"]), [w])
+    with pytest.raises(OnnxImportError, match=match):
+        dg.io.load_onnx(model.SerializeToString())
+
+
+def test_string_tensors_are_refused():
+    from onnx import TensorProto, helper
+
+    w = helper.make_tensor("w", TensorProto.STRING, [1], [b"abc"])
+    model = _one_node_model(helper.make_node("Identity", ["w"], ["y"]), [w])
+    with pytest.raises(OnnxImportError, match="initializer 'w' has data type STRING"):
+        dg.io.load_onnx(model.SerializeToString())

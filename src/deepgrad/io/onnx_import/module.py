@@ -11,6 +11,7 @@ an operator deepgrad has no handler for is refused with the whole list.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections import Counter
@@ -27,11 +28,50 @@ from .registry import HANDLERS, Node, OnnxImportError
 _DOMAINS = ("", "ai.onnx")
 
 
-def _attr_value(a: Any) -> Any:
-    from onnx import AttributeProto, helper, numpy_helper
+def tensor_array(t: Any, where: str) -> numpy.ndarray:
+    """The array of the ONNX ``TensorProto`` ``t``, checked first against what it holds: kept in
+    the file (external data names paths the model chooses: never opened), non-negative dims
+    declaring no more values than its bytes can hold (at least half a byte each), not strings;
+    anything else is an :class:`OnnxImportError` naming ``where``."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    what = f"load_onnx: {where} {t.name!r}"
+    if t.data_location == TensorProto.EXTERNAL:
+        raise OnnxImportError(
+            f"{what} is kept in an external file; deepgrad does not open files a model names. "
+            "Convert it to one file first, with onnx: "
+            "onnx.save(onnx.load(path), 'one.onnx', save_as_external_data=False)"
+        )
+    dims = tuple(t.dims)
+    if any(d < 0 for d in dims):
+        raise OnnxImportError(f"{what} has dims {dims}; expected non-negative sizes")
+    held = len(t.raw_data) if t.HasField("raw_data") else t.ByteSize()
+    if math.prod(dims) > 2 * held:
+        raise OnnxImportError(
+            f"{what} declares dims {dims} ({math.prod(dims)} values) but holds {held} bytes"
+        )
+    try:
+        kind = numpy.dtype(helper.tensor_dtype_to_np_dtype(t.data_type)).kind
+    except (KeyError, TypeError, ValueError):
+        kind = "?"
+    if kind in "OSU?" or t.data_type == TensorProto.UNDEFINED:  # strings are Python objects
+        name = TensorProto.DataType.Name(t.data_type) if t.data_type in TensorProto.DataType.values() else t.data_type  # fmt: skip
+        raise OnnxImportError(
+            f"{what} has data type {name}; deepgrad reads numbers and booleans, not strings"
+        )
+    try:
+        return numpy_helper.to_array(t)
+    except (ValueError, TypeError) as e:
+        raise OnnxImportError(
+            f"{what} does not hold the values its dims {dims} declare ({e})"
+        ) from None
+
+
+def _attr_value(a: Any, where: str = "a node") -> Any:
+    from onnx import AttributeProto, helper
 
     if a.type == AttributeProto.TENSOR:
-        return numpy_helper.to_array(a.t)
+        return tensor_array(a.t, f"{where}, attribute {a.name!r}, tensor")
     if a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
         return a  # control flow: no handler reads it
     v = helper.get_attribute_value(a)
@@ -85,15 +125,13 @@ class OnnxModule(Module):
     """
 
     def __init__(self, model: Any) -> None:
-        from onnx import numpy_helper
-
         super().__init__()
         check_supported(model)
         graph = model.graph
         opsets = {o.domain: o.version for o in model.opset_import}
         self.opset = int(opsets.get("", opsets.get("ai.onnx", 1)))
         self._names: dict[str, str] = {}
-        inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+        inits = {t.name: tensor_array(t, "initializer") for t in graph.initializer}
         for name, arr in inits.items():
             attr = _safe(name)
             while attr in self._names.values():
@@ -107,7 +145,8 @@ class OnnxModule(Module):
         self.output_names = [o.name for o in graph.output]
         self._nodes: list[tuple[Node, list[str], list[str]]] = []
         for k, n in enumerate(graph.node):
-            attrs = {a.name: _attr_value(a) for a in n.attribute}
+            where = f"node {n.name or n.op_type!r}"
+            attrs = {a.name: _attr_value(a, where) for a in n.attribute}
             ctx = Node(n.op_type, n.name or f"{n.op_type}_{k}", attrs, self.opset, len(n.output))
             self._nodes.append((ctx, list(n.input), list(n.output)))
 
