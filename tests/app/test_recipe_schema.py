@@ -160,3 +160,30 @@ def test_apis_that_take_names_offer_the_nearest_one():
         with pytest.raises((ValueError, KeyError)) as e:
             call()
         assert message in str(e.value)
+
+
+BASE = '[model]\nzoo = "MLP"\nargs = {in_features = 4, hidden = [8], out_features = 3}\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000, "not valid TOML: it nests too deeply"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "not valid JSON: it nests too deeply"),
+        ("big.toml", BASE + "[training]\nepochs = " + "9" * 5000, "not valid TOML: .*4300"),
+        ("big.json", '{"training": {"epochs": ' + "9" * 5000 + "}}", "not valid JSON: .*4300"),
+        ("latin1.toml", b'name = "caf\xe9"\n', "not UTF-8 text"),
+        ("twice.json", '{"model": {"zoo": "MLP"}, "model": {"zoo": "LeNet5"}}', "'model' appears twice"),
+        ("nan.toml", BASE + '[optimizer]\nname = "sgd"\nlr = nan\n', r"lr must be > 0, got nan"),
+        ("inf.toml", BASE + '[optimizer]\nname = "sgd"\nlr = inf\n', r"lr must be > 0, got inf"),
+        ("split.toml", BASE + "[training]\nvalidation_split = nan\n", "validation_split must be"),
+        ("split.json", '{"model": {"zoo": "LeNet5"}, "training": {"validation_split": NaN}}', "must be"),
+    ],
+)  # fmt: skip
+def test_hostile_recipe_files_are_a_recipe_error(tmp_path, name, text, message):
+    """Each was a RecursionError, a bare ValueError, a UnicodeDecodeError, a silently kept last
+    duplicate or a NaN/infinite rate passing the range check."""
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(S.RecipeError, match=message):
+        R.load_recipe(path)

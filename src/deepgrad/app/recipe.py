@@ -108,6 +108,15 @@ def validate(recipe: Any, source: str = "recipe") -> dict[str, Any]:
     return S.validate(recipe, source)
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"the key {k!r} appears twice in one table")
+        out[k] = v
+    return out
+
+
 def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
     """Read a recipe from a ``.toml`` or ``.json`` file (``None``: the default recipe)."""
     if path is None:
@@ -115,18 +124,22 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"recipe file {p} does not exist")
-    if p.suffix == ".json":
-        try:
-            recipe = json.loads(p.read_text())
-        except json.JSONDecodeError as e:
-            raise RecipeError(f"{p}: not valid JSON: {e}") from None
-    else:
-        import tomllib
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RecipeError(f"{p}: not UTF-8 text ({e})") from None
+    kind = "JSON" if p.suffix == ".json" else "TOML"
+    try:
+        if kind == "JSON":
+            recipe = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        else:
+            import tomllib
 
-        try:
-            recipe = tomllib.loads(p.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise RecipeError(f"{p}: not valid TOML: {e}") from None
+            recipe = tomllib.loads(text)
+    except RecursionError:
+        raise RecipeError(f"{p}: not valid {kind}: it nests too deeply") from None
+    except ValueError as e:  # the decode errors, and integers of over 4300 digits
+        raise RecipeError(f"{p}: not valid {kind}: {e}") from None
     S.validate(recipe, str(p))
     recipe.setdefault("name", p.stem)
     return recipe

@@ -24,6 +24,7 @@ refused the same way.
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -746,8 +747,10 @@ def _check_value(key: Key, value: Any, where: str) -> None:
                     f"{where}: {key.name} must be one of {shown}, got {_describe(item)}"
                 )
     if _is_number(value) and (key.low is not None or key.high is not None):
-        bad = (key.low is not None and (value <= key.low if key.open_low else value < key.low)) or (
-            key.high is not None and (value >= key.high if key.open_high else value > key.high)
+        bad = (
+            (not math.isfinite(value))
+            or (key.low is not None and (value <= key.low if key.open_low else value < key.low))
+            or (key.high is not None and (value >= key.high if key.open_high else value > key.high))
         )
         if bad:
             raise RecipeError(f"{where}: {key.name} must be {key.range_text()}, got {value:g}")
