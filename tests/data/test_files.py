@@ -436,3 +436,26 @@ def test_load_csv_without_header_and_errors(tmp_path):
         load_csv(ragged, engine="numpy")
     with pytest.raises(FileNotFoundError, match="file not found"):
         load_csv(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_hostile_files(tmp_path, engine):
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "h.csv"
+    # a whole target too large for int64 came back as -2**63, silently
+    path.write_text("a,y\n1,1e30\n2,3\n")
+    y = load_csv(path, target="y", engine=engine).y
+    assert y.dtype == np.float32 and y.tolist() == [np.float32(1e30), 3.0]
+    path.write_text("a,y\n1,9007199254740993\n2,3\n")  # past 2**53: not exact as a float
+    assert load_csv(path, target="y", engine=engine).y.dtype == np.float32
+    path.write_bytes(b"a,b\n1,caf\xe9\n")  # Latin-1: a bare UnicodeDecodeError before
+    with pytest.raises(ValueError, match=r"load_csv: .*h.csv is not UTF-8 text"):
+        load_csv(path, engine=engine)
+
+
+def test_load_csv_field_over_the_csv_modules_limit(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("a,b\n1,2\n3," + "4" * 200_000 + "\n")  # was _csv.Error, naming no file
+    with pytest.raises(ValueError, match=r"load_csv: .*long.csv: line 3: field larger than"):
+        load_csv(path, engine="numpy")

@@ -103,7 +103,13 @@ def load_csv(
 
 def _read_numpy(path: Path, delimiter: str, header: bool) -> tuple[list[str], np.ndarray]:
     with open(path, newline="", encoding="utf-8") as f:
-        rows = [row for row in csv.reader(f, delimiter=delimiter) if row]
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            rows = [row for row in reader if row]
+        except csv.Error as err:  # e.g. a field over csv.field_size_limit() characters
+            raise ValueError(f"load_csv: {path}: line {reader.line_num}: {err}") from None
+        except UnicodeDecodeError as err:
+            raise ValueError(f"load_csv: {path} is not UTF-8 text ({err})") from None
     if not rows:
         raise ValueError(f"load_csv: {path} is empty")
     names = [n.strip() for n in rows[0]] if header else [str(i) for i in range(len(rows[0]))]
@@ -136,6 +142,8 @@ def _read_pandas(path: Path, delimiter: str, header: bool) -> tuple[list[str], n
         raise ValueError(f"load_csv: {path}: {err}") from err
     except pd.errors.EmptyDataError as err:
         raise ValueError(f"load_csv: {path} is empty") from err
+    except UnicodeDecodeError as err:
+        raise ValueError(f"load_csv: {path} is not UTF-8 text ({err})") from None
     names = [str(c).strip() for c in frame.columns]
     if not header:
         names = [str(i) for i in range(len(names))]
@@ -185,6 +193,7 @@ def _target_array(cells: np.ndarray) -> np.ndarray:
     if values is None:
         return np.array([str(c).strip() for c in cells])
     finite = values[np.isfinite(values)]
-    if finite.size == values.size and np.all(finite == np.round(finite)):
+    whole = np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53)
+    if finite.size == values.size and whole:  # int64 only where every value is exact
         return values.astype(np.int64)
     return values.astype(np.float32)
