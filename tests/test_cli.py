@@ -471,3 +471,25 @@ def test_csv_recipe_picks_its_feature_columns_and_leaves_a_text_column_out(tmp_p
     out = tmp_path / "r2"
     assert cli.main(["train", str(recipe), "--out", str(out), "--verbose", "0"]) == 0
     assert dg.load_model(out / "model.dg").preprocessing.features == ["feat b", "feat a"]
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "text", "message"),
+    [
+        ("recipe.json", "[1]", "recipe.json must hold a JSON object with a 'data' table"),
+        ("recipe.json", '{"data": 5}', "recipe.json must hold a JSON object with a 'data' table"),
+        ("recipe.json", "[" * 100_000 + "]" * 100_000, "recipe.json nests deeper than"),
+        ("recipe.json", '{"data": {}, "data": {}}', "'data' appears twice"),
+        ("preprocessing.json", "[" * 100_000 + "]" * 100_000, "preprocessing.json nests deeper"),
+    ],
+)
+def test_predict_with_hostile_files_beside_the_model(tmp_path, capsys, sidecar, text, message):
+    """A model file without its scaler reads the files of an old run beside it: those were
+    parsed unchecked (AttributeError, RecursionError tracebacks)."""
+    model = dg.nn.Sequential(dg.nn.Linear(4, 3))
+    model.compile("adam", "cross_entropy")
+    model.save(tmp_path / "model.dg")
+    np.save(tmp_path / "x.npy", np.ones((2, 4), np.float32))
+    (tmp_path / sidecar).write_text(text)
+    assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy")]) == 2
+    assert message in capsys.readouterr().err

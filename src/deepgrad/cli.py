@@ -13,7 +13,6 @@ standard error, exit status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -74,7 +73,26 @@ def _data_spec(model: Any, model_path: Path) -> tuple[dict[str, Any], str]:
             f"{model_path} does not record its training data, and {recipe_file} is not there "
             "— evaluate needs the recipe that trained the model; pass --recipe FILE"
         )
-    return json.loads(recipe_file.read_text()).get("data", {}), str(recipe_file)
+    return _recipe_data(recipe_file), str(recipe_file)
+
+
+def _sidecar(path: Path) -> Any:
+    """The JSON of a file beside a model (checked: UTF-8, depth, duplicate keys)."""
+    from .io.safe_read import ModelFileError, read_json
+
+    try:
+        return read_json(path.read_bytes(), str(path))
+    except ModelFileError as e:
+        raise CLIError(str(e)) from None
+
+
+def _recipe_data(recipe_file: Path) -> dict[str, Any]:
+    """The ``[data]`` table of the ``recipe.json`` beside a model."""
+    recipe = _sidecar(recipe_file)
+    data = recipe.get("data", {}) if isinstance(recipe, dict) else None
+    if not isinstance(data, dict):
+        raise CLIError(f"{recipe_file} must hold a JSON object with a 'data' table")
+    return data
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -122,10 +140,10 @@ def _preprocessing(model: Any, model_path: Path) -> Any:
     if sidecar.is_file():
         from .io.transformers import preprocessing_from_legacy
 
-        return preprocessing_from_legacy(json.loads(sidecar.read_text()), str(sidecar))
+        return preprocessing_from_legacy(_sidecar(sidecar), str(sidecar))
     recipe_file = model_path.parent / "recipe.json"
     if recipe_file.is_file():
-        data = json.loads(recipe_file.read_text()).get("data", {})
+        data = _recipe_data(recipe_file)
         if data.get("scale", "standard") != "none":
             raise CLIError(
                 f"{model_path} was trained by a recipe that scales its inputs "
