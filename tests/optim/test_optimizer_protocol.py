@@ -104,3 +104,26 @@ def test_torch_spellings_and_lr_scheduler_path(torch):
     opt.step()
     sched.step()
     assert sched.get_last_lr() == [0.5]
+
+
+def test_a_one_element_tensor_learning_rate_is_taken_as_its_value(torch):
+    """PyTorch accepts ``lr=torch.tensor(0.01)``; the steps are the same numbers."""
+    from deepgrad import nn as dnn
+    from deepgrad import optim as doptim
+
+    w0 = np.array([[0.5, -1.0, 2.0]], np.float32)
+    tw = torch.nn.Parameter(torch.tensor(w0))
+    dw = dnn.Parameter(dg.tensor(w0))
+    topt = torch.optim.Adam([tw], lr=torch.tensor(0.01))
+    dopt = doptim.Adam([dw], lr=dg.tensor(0.01))
+    assert dopt.param_groups[0]["lr"] == float(np.float32(0.01))  # the tensor's value
+    for _ in range(3):
+        topt.zero_grad()
+        dopt.zero_grad()
+        (tw**2).sum().backward()
+        (dw**2).sum().backward()
+        topt.step()
+        dopt.step()
+    np.testing.assert_allclose(dw.detach().numpy(), tw.detach().numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="learning rate"):
+        doptim.SGD([dw], lr=dg.tensor([0.1, 0.2]))

@@ -104,6 +104,10 @@ class Optimizer:
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ``ValueError`` for an invalid hyperparameter of ``group`` (subclasses extend)."""
         lr = group.get("lr")
+        if isinstance(lr, Tensor) and lr.numel() == 1 and lr.dtype.kind == "f":
+            # PyTorch takes a one-element tensor (for capturable/compiled steps); its value is
+            # what counts here, kept as a Python float
+            lr = group["lr"] = float(lr.item())
         if lr is not None and not (isinstance(lr, numbers.Real) and lr >= 0):
             raise ValueError(
                 f"{type(self).__name__}: invalid learning rate lr={lr!r}; expected >= 0"
