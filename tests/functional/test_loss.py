@@ -311,3 +311,31 @@ def test_bce_with_logits_target_gradient_is_pytorchs(torch):
         assert yd.grad.dtype == tdt
         np.testing.assert_allclose(yd.grad.numpy(), yt.grad.numpy(), rtol=1e-6)
         np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
+
+
+_NO_WEIGHT = [
+    ({"ignore_index": 2}, [2, 2, 2, 2]),  # every label ignored: NaN, zero gradients
+    ({"weight": [1, 1, 0, 1, 1]}, [2, 2, 2, 2]),  # counted with weight 0: NaN where counted
+    ({"weight": [1, 1, 0, 1, 1], "ignore_index": 1}, [2, 2, 1, 1]),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, kw, target",
+    [("nll_loss", *case) for case in _NO_WEIGHT]
+    + [("cross_entropy", *case) for case in _NO_WEIGHT]
+    + [("cross_entropy", {"ignore_index": 2, "label_smoothing": 0.1}, [2, 2, 2, 2])],
+)
+def test_a_mean_over_no_weight_is_nan_with_torchs_gradients(torch, fn, kw, target):
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    grads = []
+    for lib in (torch, dg):
+        args = {
+            k: lib.tensor(np.array(v, np.float32)) if k == "weight" else v for k, v in kw.items()
+        }
+        xt = lib.tensor(x, requires_grad=True)
+        loss = getattr(lib.nn.functional, fn)(xt, lib.tensor(np.array(target)), **args)
+        loss.backward()
+        assert np.isnan(float(loss.detach()))
+        grads.append(xt.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])  # zeros, or NaN everywhere, as torch

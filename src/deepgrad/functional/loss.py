@@ -358,6 +358,7 @@ def cross_entropy(
         w = w.astype(x.dtype)
     dt = x.dtype
     n = x.shape[0]
+    none_counted = False
     if probs:
         q = t.astype(dt)
         if rest:
@@ -403,14 +404,21 @@ def cross_entropy(
                     coef += row[None, :] * valid[:, None]
             if reduction == "mean":
                 denom = float(wt.sum())
-                scale = xp.asarray(1.0 / denom if denom > 0 else float("nan"), dt)
+                # the mean is 0/0 = NaN when the weights of the counted labels sum to 0; as in
+                # PyTorch, the gradients are then 0 if every label is ignored (the NaN is added
+                # below), else NaN in the rows of the counted labels and 0 in the others
+                none_counted = not bool(valid.any())
+                if denom or none_counted:
+                    scale = xp.asarray(1.0 / denom if denom else 0.0, dt)
+                else:
+                    scale = xp.where(valid, xp.asarray(float("nan"), dt), xp.asarray(0.0, dt))
             else:
                 scale = xp.asarray(1.0, dt)
             if coef is None:
                 scale = (valid * scale).astype(dt) if not valid.all() else scale
                 labels = safe
     out = SoftmaxCrossEntropy(labels, coef, scale, reduction != "none")(x)
-    if reduction == "mean" and n == 0:  # the mean of no losses: NaN, as PyTorch's (0 / 0)
+    if reduction == "mean" and (n == 0 or none_counted):  # no losses: NaN (0 / 0), as PyTorch
         out = out + float("nan")
     if reduction == "none":
         out = reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
@@ -520,10 +528,19 @@ def nll_loss(
         raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
     wt = w[safe] * valid
     a = xp.zeros((n, c), input.dtype)
+    total = float(wt.sum())
+    if reduction == "mean" and total == 0:
+        # the mean is 0/0 = NaN; as PyTorch, the gradient is w_t / 0 (NaN) at each counted
+        # target and 0 elsewhere (all 0 when every target is ignored: the NaN is added)
+        with numpy.errstate(invalid="ignore", divide="ignore"):
+            a[xp.arange(n), safe] = xp.where(valid, wt / xp.asarray(total, wt.dtype), 0)
+        per = -sum(x * Tensor._from_op(a, None, 0), axis=1)
+        nan = Tensor._from_op(xp.asarray(numpy.nan, input.dtype), None, 0)
+        return sum(per) + nan if not valid.any() else sum(per)
     a[xp.arange(n), safe] = wt
     per = -sum(x * Tensor._from_op(a, None, 0), axis=1)
     if reduction == "mean":
-        return sum(per) * (1.0 / float(wt.sum()))
+        return sum(per) * (1.0 / total)
     if reduction == "none":
         return reshape(per, expected)
     return _reduce(per, reduction, fn)
