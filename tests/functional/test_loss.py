@@ -339,3 +339,76 @@ def test_a_mean_over_no_weight_is_nan_with_torchs_gradients(torch, fn, kw, targe
         assert np.isnan(float(loss.detach()))
         grads.append(xt.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0])  # zeros, or NaN everywhere, as torch
+
+
+_ML_TARGETS = np.array([[3, 0, -1, 1, 2], [1, -1, 0, 0, 0], [-1, 2, 2, 2, 2], [0, 1, 2, 3, 4],
+                        [3, 3, -1, 1, 2]])  # fmt: skip
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multilabel_margin_loss_matches_torch(torch, reduction):
+    """Labels before the first -1 (a repeated label counts twice, as PyTorch), every sample
+    form: (N, C), one sample (C,), an all-classes row, an empty list; module and function."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 5)).astype(np.float32)
+    x[4, 2] = x[4, 3] - 1.0  # a pair exactly at the margin: no gradient
+    for xs, ts in ((x, _ML_TARGETS), (x[0], _ML_TARGETS[0])):
+        xt = torch.tensor(xs, requires_grad=True)
+        xd = dg.tensor(xs, requires_grad=True)
+        yt = torch.nn.functional.multilabel_margin_loss(xt, torch.tensor(ts), reduction=reduction)
+        yd = nn.MultiLabelMarginLoss(reduction=reduction)(xd, dg.tensor(ts))
+        assert yd.shape == tuple(yt.shape)
+        np.testing.assert_allclose(yd.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
+        yt.sum().backward()
+        yd.sum().backward()
+        np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_multilabel_margin_loss_gradcheck_and_errors():
+    x = dg.tensor(np.random.default_rng(1).standard_normal((5, 5)), requires_grad=True)
+    assert dg.gradcheck(lambda z: F.multilabel_margin_loss(z, _ML_TARGETS), x)
+    with pytest.raises(ValueError, match="out of range for 5 classes"):
+        F.multilabel_margin_loss(x, np.array([[5, -1, 0, 0, 0]] * 5))
+    with pytest.raises(ValueError, match="the input's shape"):
+        F.multilabel_margin_loss(x, np.array([0, 1, -1, 0, 0]))
+    with pytest.raises(TypeError, match="integer class labels"):
+        F.multilabel_margin_loss(x, _ML_TARGETS.astype(np.float32))
+    # entries after the first -1 are not read (here out of range: no error)
+    F.multilabel_margin_loss(x, np.array([[1, -1, 99, -7, 5]] * 5))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("swap", [False, True])
+def test_triplet_margin_with_distance_loss_matches_torch(torch, reduction, swap):
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal((6, 4)).astype(np.float32) for _ in range(3)]
+    for dist in ("default", "cosine", "module"):
+        outs = []
+        for lib in (torch, dg):
+            ts = [lib.tensor(a, requires_grad=True) for a in arrays]
+            fn = {
+                "default": None,
+                "cosine": lambda u, v, lib=lib: 1 - lib.nn.functional.cosine_similarity(u, v),
+                "module": lib.nn.PairwiseDistance(p=1.0),
+            }[dist]
+            loss = lib.nn.TripletMarginWithDistanceLoss(
+                distance_function=fn, margin=0.7, swap=swap, reduction=reduction
+            )(*ts)
+            loss.sum().backward()
+            outs.append([loss.detach().numpy(), *(t.grad.numpy() for t in ts)])
+        for a, b in zip(outs[1], outs[0], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_triplet_margin_with_distance_loss_gradcheck_and_errors():
+    rng = np.random.default_rng(3)
+    a, p, n = (dg.tensor(rng.standard_normal((4, 3)), requires_grad=True) for _ in range(3))
+    assert dg.gradcheck(
+        lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, swap=True), (a, p, n)
+    )
+    with pytest.raises(ValueError, match="greater than 0"):
+        nn.TripletMarginWithDistanceLoss(margin=0)
+    with pytest.raises(TypeError, match="callable"):
+        F.triplet_margin_with_distance_loss(a, p, n, distance_function="euclidean")
+    with pytest.raises(TypeError):  # keyword-only, as in PyTorch
+        F.triplet_margin_with_distance_loss(a, p, n, None)

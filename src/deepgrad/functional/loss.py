@@ -23,6 +23,9 @@ multilabel_soft_margin_     Σ_c w_c [(1 - y_c) x_c + softplus(-x_c)] / C   (per
 poisson_nll_loss            eˣ - y x  (log_input) or x - y log(x + ε); + Stirling if full
 gaussian_nll_loss           ½ (log max(v, ε) + (x - y)² / max(v, ε)) [+ ½ log 2π]
 triplet_margin_loss         max(0, ‖a - p‖ - ‖a - n‖ + margin)   (‖·‖ pairwise_distance)
+triplet_margin_with_        max(0, d(a, p) - d(a, n) + margin)   (d any distance function)
+  distance_loss
+multilabel_margin_loss      Σ_{j ∈ T} Σ_{i ∉ T} max(0, 1 - (x_j - x_i)) / C   (T: the labels)
 ==========================  ================================================================
 
 ``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``, as in PyTorch; PyTorch's legacy
@@ -973,6 +976,111 @@ def triplet_margin_loss(
     return _reduce(clip(d_pos + margin - d_neg, 0, None), reduction, fn)
 
 
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function: Any = None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """Triplet loss with any distance: ``max(0, d(a, p) - d(a, n) + margin)``, ``d`` the
+    ``distance_function`` (a callable of two tensors giving one distance per sample; default
+    :func:`~deepgrad.functional.pairwise_distance`); ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    Shapes: ``anchor``, ``positive``, ``negative`` ``(N, D)`` or ``(D,)``, the same number of
+    dims → a scalar, or the distances' shape ``(N,)`` with ``reduction="none"``.
+
+    >>> import deepgrad as dg
+    >>> a, p, n = dg.zeros(2, 3), dg.ones(2, 3), dg.ones(2, 3) * 2
+    >>> float(triplet_margin_with_distance_loss(
+    ...     a, p, n, distance_function=lambda x, y: (x - y).abs().sum(-1), margin=1.0))
+    0.0
+    """
+    fn = "triplet_margin_with_distance_loss"
+    if not margin > 0:
+        raise ValueError(f"{fn}: margin must be greater than 0, got {margin}")
+    _check_reduction(reduction, fn)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(
+            f"{fn}: the anchor, positive and negative tensors must have the same number of "
+            f"dims, got {anchor.ndim}-d, {positive.ndim}-d and {negative.ndim}-d inputs"
+        )
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(
+            f"{fn}: distance_function must be a callable of two tensors (or None for "
+            f"pairwise_distance), got {type(distance_function).__name__}"
+        )
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = minimum(d_neg, dist(positive, negative))
+    return _reduce(clip(d_pos + margin - d_neg, 0, None), reduction, fn)
+
+
+def multilabel_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Multi-label hinge loss: ``loss_n = Σ_{j ∈ T_n} Σ_{i ∉ T_n} max(0, 1 - (x[j] - x[i])) / C``
+    where ``T_n`` is sample ``n``'s labels: the entries of ``target[n]`` before its first
+    ``-1`` (the rest is ignored; a label listed twice counts twice, as in PyTorch). A pair
+    exactly at the margin adds no gradient, as in PyTorch.
+
+    Shapes: ``input (N, C)`` or ``(C,)`` and an integer ``target`` of the same shape → a scalar,
+    or ``(N,)`` (``()``) with ``reduction="none"``.
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([[0.1, 0.2, 0.4, 0.8]])
+    >>> round(float(multilabel_margin_loss(x, dg.tensor([[3, 0, -1, 1]]))), 4)
+    0.85
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    fn = "multilabel_margin_loss"
+    _check_reduction(reduction, fn)
+    xp = backend.xp
+    t = target._data if isinstance(target, Tensor) else xp.asarray(target)
+    if input.ndim not in (1, 2) or input.shape[-1] == 0:
+        raise ValueError(
+            f"{fn}: expected input of shape (N, C) or (C,) with C > 0, got shape {input.shape}"
+        )
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{fn}: target must hold integer class labels (padded with -1), got dtype {t.dtype}"
+        )
+    if t.shape != input.shape:
+        raise ValueError(
+            f"{fn}: target must have the input's shape {input.shape} (labels, then -1 after "
+            f"the last), got {t.shape}"
+        )
+    c = input.shape[-1]
+    x = input if input.ndim == 2 else reshape(input, (1, c))
+    t = t.reshape(x.shape).astype(numpy.int64)
+    listed = xp.cumprod(t != -1, axis=1).astype(bool)  # the entries before the first -1
+    bad = listed & ((t < 0) | (t >= c))
+    if bad.any():
+        raise ValueError(
+            f"{fn}: class label {int(t[bad][0])} is out of range for {c} classes (expected "
+            f"labels in [0, {c - 1}], then -1 to end the list)"
+        )
+    rows, cols = xp.nonzero(listed)
+    count = xp.zeros(x.shape, x.dtype)  # how often each class is listed (PyTorch counts a
+    xp.add.at(count, (rows, t[rows, cols]), 1)  # repeated label once per listing)
+    # pairs (listed label j, class i not listed) of each sample, each weighted 1/C
+    pairs = count[:, :, None] * (count == 0)[:, None, :] / x.dtype.type(c)
+    z = relu(unsqueeze(x, 1) - unsqueeze(x, 2) + 1.0)  # z[n, j, i] = 1 - (x_j - x_i)
+    per = sum(z * Tensor._from_op(pairs, None, 0), axis=(1, 2))
+    if input.ndim == 1:
+        per = reshape(per, ())
+    return _reduce(per, reduction, fn)
+
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -987,10 +1095,12 @@ __all__ = [
     "margin_ranking_loss",
     "mse_loss",
     "multi_margin_loss",
+    "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "nll_loss",
     "poisson_nll_loss",
     "smooth_l1_loss",
     "soft_margin_loss",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]

@@ -350,6 +350,47 @@ class TripletMarginLoss(_Loss):
         )
 
 
+class TripletMarginWithDistanceLoss(_Loss):
+    """``max(0, d(a, p) - d(a, n) + margin)`` with any distance ``d`` (default
+    :func:`deepgrad.functional.pairwise_distance`): called as
+    ``loss(anchor, positive, negative)``; see
+    :func:`deepgrad.functional.triplet_margin_with_distance_loss`."""
+
+    def __init__(
+        self,
+        *,
+        distance_function: Any = None,
+        margin: float = 1.0,
+        swap: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(reduction=reduction)
+        if not margin > 0:
+            raise ValueError(
+                f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"
+            )
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return L.triplet_margin_with_distance_loss(
+            anchor,
+            positive,
+            negative,
+            distance_function=self.distance_function,
+            margin=self.margin,
+            swap=self.swap,
+            reduction=self.reduction,
+        )
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss of scores ``(N, C)`` against label lists ``(N, C)`` (each
+    row's labels, then ``-1``): see :func:`deepgrad.functional.multilabel_margin_loss`."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return L.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class CTCLoss(_Loss):
     """Connectionist temporal classification loss (:func:`deepgrad.functional.ctc_loss`):
     called as ``loss(log_probs, targets, input_lengths, target_lengths)``."""
