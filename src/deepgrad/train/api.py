@@ -311,7 +311,8 @@ def _training_source(
 ) -> tuple[Any, np.ndarray | None, Any]:
     """``fit``'s training batches, its full targets (for the label check) and its validation
     data: arrays are converted and length-checked once, the targets prepared once (class
-    weights read them), and ``validation_split`` takes the last samples before shuffling."""
+    weights read them), and ``validation_split`` takes the last samples before shuffling
+    (with their ``sample_weight``, but not ``class_weight``: Keras weights only training)."""
     where = "fit"
     if not _is_arrays(x):
         if y is not None:
@@ -333,13 +334,6 @@ def _training_source(
         kind, name = compiled.loss_kind, compiled.loss_name
         return LoaderSource(loader, model, dtype, kind, name, where, True), None, validation_data
     xa, ya, wa = _arrays(x, y, sample_weight, where)
-    yp = None  # the targets prepared for the loss, when class weights need them first
-    if class_weight is not None:
-        yp = checks.prepare_targets(
-            ya, compiled.loss_kind, compiled.loss_name, model_dtype(model), where
-        )
-        cw = _class_weights(yp, class_weight, where)
-        wa = cw if wa is None else wa * cw
     if validation_split and validation_data is None:
         split_at = int(math.ceil(len(xa) * (1.0 - validation_split)))
         if split_at <= 0 or split_at >= len(xa):
@@ -349,8 +343,14 @@ def _training_source(
             )
         validation_data = (xa[split_at:], ya[split_at:]) + (() if wa is None else (wa[split_at:],))
         xa, ya = xa[:split_at], ya[:split_at]
-        yp = None if yp is None else yp[:split_at]
         wa = None if wa is None else wa[:split_at]
+    yp = None  # the targets prepared for the loss, when class weights need them first
+    if class_weight is not None:  # the training samples only: validation is not class-weighted
+        yp = checks.prepare_targets(
+            ya, compiled.loss_kind, compiled.loss_name, model_dtype(model), where
+        )
+        cw = _class_weights(yp, class_weight, where)
+        wa = cw if wa is None else wa * cw
     ready = yp is not None
     source = _array_source(
         model, (xa, yp if ready else ya, wa), compiled, batch_size, shuffle, where, ready
@@ -439,7 +439,8 @@ def fit(
     shuffle : bool
         Reshuffle the training samples every epoch (arrays and Datasets).
     class_weight : dict
-        ``{class: weight}`` multiplying each sample's loss by its class's weight.
+        ``{class: weight}`` multiplying each training sample's loss by its class's weight (the
+        validation loss, from ``validation_split`` too, is not class-weighted: Keras's rule).
     sample_weight : array
         ``(N,)`` weights of the samples' losses. Weighted losses are ``Σ wᵢ lossᵢ / batch``.
     initial_epoch : int
