@@ -215,7 +215,7 @@ def test_csv_logger(tmp_path):
     h = model.fit(x, y, epochs=3, verbose=0, validation_data=val, callbacks=[CSVLogger(path)])
     with open(path) as f:
         rows = list(csv.DictReader(f))
-    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]  # Keras's: 0-based, as h.epoch
     assert [float(r["val_loss"]) for r in rows] == h.history["val_loss"]
     assert set(rows[0]) == {"epoch", *h.history}
 

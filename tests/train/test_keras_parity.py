@@ -106,3 +106,71 @@ def test_class_weight_with_validation_split_against_keras():
     _, h, _, _ = _cw_split_deepgrad()
     for k in KERAS_CW_SPLIT:
         np.testing.assert_allclose(h.history[k], hk.history[k], rtol=1e-5)
+
+
+# ---- ReduceLROnPlateau and CSVLogger ---------------------------------------------------------
+# Keras (3.15, torch backend): Dense(8, relu) -> Dense(1) from _weights(dout=1), SGD(0.05), "mse",
+#   fit(x, y, epochs=3, batch_size=8, shuffle=False, callbacks=[ReduceLROnPlateau(monitor="loss",
+#   patience=0, factor=0.5, min_delta=10), CSVLogger(path)])  ->  history["learning_rate"] and
+#   the CSV's learning_rate column are both [0.05, 0.05, 0.025] (the rate each epoch ran at), the
+#   CSV's epoch column is 0, 1, 2 and its columns are sorted.
+KERAS_PLATEAU_LR = [0.05, 0.05, 0.025]
+
+
+def _regression(n=40):
+    x, _, rng = _data(n)
+    return x, rng.normal(size=(n, 1)).astype("float32")
+
+
+def test_csv_logger_after_reduce_lr_on_plateau_logs_the_rate_each_epoch_ran_at(tmp_path):
+    import csv
+
+    from deepgrad import callbacks as C
+
+    x, y = _regression()
+    m = _deepgrad_mlp(_weights(dout=1)).compile(optim.SGD(lr=0.05), "mse")
+    path = tmp_path / "log.csv"
+    cbs = [C.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10),
+           C.CSVLogger(path)]  # fmt: skip
+    h = m.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, callbacks=cbs)
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    np.testing.assert_allclose(h.history["lr"], KERAS_PLATEAU_LR)
+    np.testing.assert_allclose([float(r["lr"]) for r in rows], KERAS_PLATEAU_LR)
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]  # Keras's CSVLogger counts from 0
+    assert list(rows[0]) == ["epoch", "loss", "lr", "val_loss", "val_lr"]  # as Keras's
+    np.testing.assert_allclose([float(r["loss"]) for r in rows], h.history["loss"])
+
+
+def test_csv_logger_writes_na_for_a_missing_quantity(tmp_path):
+    from deepgrad import callbacks as C
+
+    x, y = _regression()
+    m = _deepgrad_mlp(_weights(dout=1)).compile(optim.SGD(lr=0.05), "mse")
+    path = tmp_path / "log.csv"
+    m.fit(x, y, epochs=2, batch_size=8, verbose=0, validation_data=(x, y), validation_freq=2,
+          callbacks=[C.CSVLogger(path)])  # fmt: skip
+    lines = path.read_text().splitlines()
+    # Keras's header: the first epoch has no val_* quantity, so a val_ column for each
+    assert lines[0] == "epoch,loss,lr,val_loss,val_lr"
+    assert lines[1].endswith(",NA,NA") and lines[2].endswith(",NA")
+    assert not lines[2].endswith(",NA,NA")
+
+
+def test_reduce_lr_on_plateau_and_csv_logger_against_keras(tmp_path):
+    import csv
+
+    keras = _keras()
+    x, y = _regression()
+    km = _keras_mlp(keras, _weights(dout=1))
+    km.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    path = tmp_path / "k.csv"
+    cbs = [keras.callbacks.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10),
+           keras.callbacks.CSVLogger(str(path))]  # fmt: skip
+    hk = km.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, callbacks=cbs)
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    np.testing.assert_allclose(hk.history["learning_rate"], KERAS_PLATEAU_LR)
+    np.testing.assert_allclose([float(r["learning_rate"]) for r in rows], KERAS_PLATEAU_LR)
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]
+    assert list(rows[0]) == ["epoch", "learning_rate", "loss", "val_learning_rate", "val_loss"]

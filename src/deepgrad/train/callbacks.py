@@ -439,9 +439,9 @@ class ReduceLROnPlateau(_Monitor, Callback):
             return
         opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
         if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate
+            # logs["lr"] stays the rate this epoch ran at, for every callback (Keras's
+            # learning_rate); the new rate is the next epoch's
             new = get_lr(opt)
-            if logs is not None and "lr" in logs:
-                logs["lr"] = new
             if self.verbose:
                 print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.6g}")
 
@@ -455,8 +455,11 @@ class ReduceLROnPlateau(_Monitor, Callback):
 
 
 class CSVLogger(Callback):
-    """Append one row per epoch (``epoch`` 1-based, then every logged quantity) to a CSV file,
-    flushed as it goes so a crashed run keeps its rows.
+    """Append one row per epoch to a CSV file, Keras's layout: ``epoch`` (0-based, as the
+    callbacks and ``History.epoch`` count), then the first epoch's quantities in sorted order,
+    and when it has no ``val_*`` one a ``val_`` column for each (validation may start later,
+    under ``validation_freq``); ``NA`` where an epoch lacks a quantity. Flushed as it goes so a
+    crashed run keeps its rows.
 
     ``append=True`` keeps an existing file's rows (for continuing a run).
     """
@@ -493,12 +496,14 @@ class CSVLogger(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         if self.keys is None:
-            self.keys = list(logs)
+            self.keys = sorted(logs)
+            if not any(k.startswith("val_") for k in self.keys):  # Keras's: validation may
+                self.keys += ["val_" + k for k in self.keys]  # come later (validation_freq)
             self.rows.append(self.sep.join(["epoch", *self.keys]))
             header = True
         else:
             header = False
-        row = self.sep.join([str(epoch + 1), *(self._fmt(logs.get(k, "")) for k in self.keys)])
+        row = self.sep.join([str(epoch), *(self._fmt(logs.get(k, "NA")) for k in self.keys)])
         self.rows.append(row)
         with open(self.filename, "a") as f:
             if header:
