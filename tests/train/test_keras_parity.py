@@ -174,3 +174,53 @@ def test_reduce_lr_on_plateau_and_csv_logger_against_keras(tmp_path):
     np.testing.assert_allclose([float(r["learning_rate"]) for r in rows], KERAS_PLATEAU_LR)
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]
     assert list(rows[0]) == ["epoch", "learning_rate", "loss", "val_learning_rate", "val_loss"]
+
+
+# ---- metric names ------------------------------------------------------------------------------
+# Keras logs a metric given by name under that very string: compile(loss="mse", metrics=[
+#   "acc", "mean_absolute_error", "MAE", "AUC", "f1_score", "Precision"]) then fit(...,
+#   validation_split=0.25) gives history keys (Keras 3.15) sorted:
+KERAS_METRIC_KEYS = sorted(
+    ["loss", "acc", "mean_absolute_error", "MAE", "AUC", "f1_score", "Precision"]
+)
+_METRIC_SPECS = ["acc", "mean_absolute_error", "MAE", "AUC", "f1_score", "Precision"]
+
+
+def _binary(n=40):
+    x, _, _ = _data(n)
+    return x, (x[:, :1] > 0).astype("float32")
+
+
+def test_metrics_given_by_name_are_logged_under_that_name():
+    x, y = _binary()
+    m = _deepgrad_mlp(_weights(dout=1))
+    m.append(nn.Sigmoid())
+    m.compile(optim.SGD(lr=0.05), "mse", metrics=_METRIC_SPECS)
+    h = m.fit(x, y, epochs=1, batch_size=8, verbose=0, validation_split=0.25)
+    keys = [k for k in h.history if k != "lr"]
+    assert sorted(k for k in keys if not k.startswith("val_")) == KERAS_METRIC_KEYS
+    assert sorted(k[4:] for k in keys if k.startswith("val_")) == KERAS_METRIC_KEYS
+    assert sorted(m.evaluate(x, y, return_dict=True)) == KERAS_METRIC_KEYS
+
+
+def test_early_stopping_on_a_keras_metric_name():
+    from deepgrad import callbacks as C
+
+    x, y = _binary()
+    m = _deepgrad_mlp(_weights(dout=1))
+    m.append(nn.Sigmoid())
+    m.compile(optim.SGD(lr=0.0), "mse", metrics=["acc", "AUC"])  # lr 0: nothing improves
+    for monitor in ("val_acc", "val_AUC"):
+        es = C.EarlyStopping(monitor=monitor, patience=1)
+        assert es.mode == "max"
+        h = m.fit(x, y, epochs=10, verbose=0, validation_split=0.25, callbacks=[es])
+        assert h.epoch == [0, 1]  # monitored, not "missing from the logs"
+
+
+def test_metric_names_against_keras():
+    keras = _keras()
+    x, y = _binary()
+    km = _keras_mlp(keras, _weights(dout=1), activation="sigmoid")
+    km.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=_METRIC_SPECS)
+    hk = km.fit(x, y, epochs=1, batch_size=8, verbose=0, validation_split=0.25)
+    assert sorted(k for k in hk.history if not k.startswith("val_")) == KERAS_METRIC_KEYS

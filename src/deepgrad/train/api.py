@@ -64,7 +64,15 @@ __all__ = [
 def _resolve_metric(spec: Any, loss_name: str | None, loss: Any = None) -> Any:
     """A metric from a name or object; with ``bce_with_logits`` (or Keras's
     ``binary_crossentropy(from_logits=True)``) the outputs are logits, so named thresholded
-    metrics (accuracy, precision, recall, F1) threshold at 0."""
+    metrics (accuracy, precision, recall, F1) threshold at 0. A metric given by name is logged
+    under that name, as Keras logs it (``"acc"`` as ``acc``/``val_acc``, ``"AUC"`` as ``AUC``)."""
+    m = _metric_from_spec(spec, loss_name, loss)
+    if isinstance(spec, str):
+        m.name = spec
+    return m
+
+
+def _metric_from_spec(spec: Any, loss_name: str | None, loss: Any = None) -> Any:
     from .. import metrics as M
     from ..nn.loss_names import output_kind
 
@@ -109,8 +117,10 @@ def compile(  # noqa: A001 - Keras's name
         ``fit`` check the targets before training.
     metrics : list of str or Metric
         Names of :func:`deepgrad.metrics.get` (``"accuracy"``, ``"f1"``, ``"mae"``...) or
-        streaming metrics. With ``bce_with_logits``, ``"accuracy"`` thresholds logits at 0.
-        As in Keras, these ignore ``sample_weight`` and ``class_weight``.
+        streaming metrics. A name is logged as given, as Keras logs it (``"acc"`` gives
+        ``acc`` and ``val_acc``; a metric object logs its ``name``). With ``bce_with_logits``,
+        ``"accuracy"`` thresholds logits at 0. As in Keras, these ignore ``sample_weight`` and
+        ``class_weight``.
     weighted_metrics : list of str or Metric
         Metrics weighted by ``sample_weight`` / ``class_weight`` in ``fit`` and
         ``evaluate`` (and by the third element of ``(x, y, w)`` loader batches):

@@ -49,7 +49,7 @@ def _resolve_mode(mode: str, monitor: str) -> str:
         raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode != "auto":
         return mode
-    name = monitor[4:] if monitor.startswith("val_") else monitor
+    name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # "val_AUC" too
     return "max" if any(w in name for w in _MAX_WORDS) else "min"
 
 
