@@ -224,3 +224,91 @@ def test_metric_names_against_keras():
     km.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=_METRIC_SPECS)
     hk = km.fit(x, y, epochs=1, batch_size=8, verbose=0, validation_split=0.25)
     assert sorted(k for k in hk.history if not k.startswith("val_")) == KERAS_METRIC_KEYS
+
+
+# ---- per-batch logs --------------------------------------------------------------------------
+# Keras's batch logs hold the epoch's running loss and metrics, not the batch's own: _weights(),
+#   compile(SGD(0.1), SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]),
+#   fit(x[:48], y[:48], epochs=1, batch_size=16, shuffle=False, callbacks=[a Callback whose
+#   on_train_batch_end records logs])  (Keras 3.15, torch backend)
+KERAS_BATCH_LOGS = [
+    {"accuracy": 0.625, "loss": 0.6354633569717407},
+    {"accuracy": 0.5625, "loss": 0.6235706806182861},
+    {"accuracy": 0.5208333134651184, "loss": 0.6277391314506531},
+]
+
+
+def _batch_logs_deepgrad():
+    from deepgrad.train import Callback
+
+    seen = []
+
+    class Record(Callback):  # Keras's hook name
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(dict(logs))
+
+    x, y, _ = _data(48)
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy", ["accuracy"])
+    h = m.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0, callbacks=[Record()])
+    return seen, h
+
+
+def test_batch_logs_are_the_running_loss_and_metrics():
+    seen, h = _batch_logs_deepgrad()
+    assert [s["batch"] for s in seen] == [0, 1, 2]
+    for got, want in zip(seen, KERAS_BATCH_LOGS):
+        for k, v in want.items():
+            assert got[k] == pytest.approx(v, rel=1e-5), k
+    assert seen[-1]["loss"] == pytest.approx(h.history["loss"][0], rel=1e-12)
+
+
+def test_batch_logs_against_keras():
+    keras = _keras()
+    x, y, _ = _data(48)
+    km = _keras_mlp(keras, _weights())
+    km.compile(optimizer=keras.optimizers.SGD(0.1), metrics=["accuracy"],
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+    out = []
+    cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: out.append(logs))
+    km.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0, callbacks=[cb])
+    seen, _ = _batch_logs_deepgrad()
+    for got, want in zip(seen, out):
+        for k in ("loss", "accuracy"):
+            assert got[k] == pytest.approx(float(want[k]), rel=1e-5)
+
+
+def test_lambda_callback_takes_keras_batch_hook_names():
+    from deepgrad import callbacks as C
+
+    x, y, _ = _data(48)
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy")
+    calls = []
+    cb = C.LambdaCallback(on_train_batch_begin=lambda b, logs: calls.append(("begin", b)),
+                          on_train_batch_end=lambda b, logs: calls.append(("end", b)))  # fmt: skip
+    m.fit(x, y, epochs=1, batch_size=24, shuffle=False, verbose=0, callbacks=[cb])
+    assert calls == [("begin", 0), ("end", 0), ("begin", 1), ("end", 1)]
+
+
+def test_terminate_on_nan_raise_error():
+    from deepgrad import callbacks as C
+    from deepgrad.nn import functional as F
+
+    x, y, _ = _data(48)
+    calls = []
+
+    def loss(pred, target):  # NaN from the second batch on
+        calls.append(1)
+        value = F.cross_entropy(pred, target)
+        return value * float("nan") if len(calls) % 3 == 2 else value
+
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), loss)
+    ended = []
+    spy = C.LambdaCallback(on_train_end=lambda logs: ended.append(True))
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 1"):
+        m.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0,
+              callbacks=[C.TerminateOnNaN(raise_error=True), spy])  # fmt: skip
+    assert not ended  # Keras's: raised at once, no on_train_end
+    calls.clear()
+    h = m.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0,
+              callbacks=[C.TerminateOnNaN(), spy])  # fmt: skip
+    assert ended and h.epoch == [0]

@@ -5,7 +5,8 @@ calls).
 
     on_train_begin
       on_epoch_begin(epoch)                 epoch counts from 0 (printed as "Epoch 1/E")
-        on_batch_begin(step) / on_batch_end(step, logs)   once per mini-batch update
+        on_batch_begin(step) / on_batch_end(step, logs)   once per mini-batch update (Keras's
+                                            names on_train_batch_begin/_end work too)
       on_epoch_end(epoch, logs)             logs: loss, metrics, val_loss, val_<metric>, lr
     on_train_end
 
@@ -68,8 +69,17 @@ class Callback:
         """Before mini-batch ``batch`` (0-based within the epoch)."""
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """After the update of mini-batch ``batch``; ``logs`` has ``loss`` (this batch's) and
-        ``size`` (its number of samples)."""
+        """After the update of mini-batch ``batch``; ``logs`` has Keras's running values,
+        ``loss`` and each metric averaged over the epoch so far (not this batch's alone), and
+        ``batch`` and ``size`` (its number of samples)."""
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Keras's name of :meth:`on_batch_begin` (which it calls); override either."""
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Keras's name of :meth:`on_batch_end` (which it calls); override either."""
+        self.on_batch_end(batch, logs)
 
     def state_dict(self) -> dict[str, Any]:
         """State to save for resuming (``{}``: nothing)."""
@@ -113,8 +123,16 @@ class CallbackList:
                 )
             cb.set_model(model)
             cb.set_params(params)
-        self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_batch_begin")]
-        self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
+        self._batch_begin = [
+            cb
+            for cb in self.callbacks
+            if _overrides(cb, "on_batch_begin") or _overrides(cb, "on_train_batch_begin")
+        ]
+        self._batch_end = [
+            cb
+            for cb in self.callbacks
+            if _overrides(cb, "on_batch_end") or _overrides(cb, "on_train_batch_end")
+        ]
 
     @property
     def wants_batches(self) -> bool:
@@ -143,8 +161,8 @@ class CallbackList:
 
     def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._batch_begin:
-            cb.on_batch_begin(batch, logs)
+            cb.on_train_batch_begin(batch, logs)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._batch_end:
-            cb.on_batch_end(batch, logs)
+            cb.on_train_batch_end(batch, logs)

@@ -523,11 +523,21 @@ class CSVLogger(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as a batch's loss is NaN or infinite."""
+    """Stop training as soon as a batch's loss is NaN or infinite: after that batch (the
+    epoch's logs and ``on_train_end`` still run), or with ``raise_error=True`` (Keras's) at
+    once by raising ``RuntimeError``, so no ``on_train_end`` cleans up after it."""
+
+    def __init__(self, raise_error: bool = False) -> None:
+        self.raise_error = bool(raise_error)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
+            if self.raise_error:
+                raise RuntimeError(
+                    f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
+                    "Terminating training immediately."
+                )
             print(f"Batch {batch}: invalid loss {loss}, terminating training")
             self.model.stop_training = True
 
@@ -543,6 +553,8 @@ class LambdaCallback(Callback):
             "on_epoch_end",
             "on_batch_begin",
             "on_batch_end",
+            "on_train_batch_begin",
+            "on_train_batch_end",
         )
         for k, fn in hooks.items():
             if k not in names:

@@ -332,9 +332,9 @@ class Trainer:
                     self.global_step += 1
                     prog.step()
                     if want_batches:
-                        cbs.on_batch_end(
-                            self.step - 1, {"batch": self.step - 1, "size": n, "loss": lv}
-                        )
+                        # Keras's batch logs: the epoch's running loss and metrics so far
+                        blogs = {"batch": self.step - 1, "size": n, **self.running_logs()}
+                        cbs.on_batch_end(self.step - 1, blogs)
                         if model.__dict__.get("stop_training"):
                             break
                 logs = self.epoch_logs()
