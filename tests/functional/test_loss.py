@@ -412,3 +412,76 @@ def test_triplet_margin_with_distance_loss_gradcheck_and_errors():
         F.triplet_margin_with_distance_loss(a, p, n, distance_function="euclidean")
     with pytest.raises(TypeError):  # keyword-only, as in PyTorch
         F.triplet_margin_with_distance_loss(a, p, n, None)
+
+
+_LOSS_DTYPES = ["bool", "uint8", "int64", "float16", "float32", "float64"]
+
+
+def _dtype_outcome(m, fn, x, y):
+    """The loss's dtype and value, or "raise" where it refuses the pair of dtypes."""
+    try:
+        r = fn(x, y)
+    except (RuntimeError, TypeError, ValueError):
+        return "raise", None
+    return str(r.dtype).replace("torch.", ""), float(r)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "mse_loss",
+        "l1_loss",
+        "smooth_l1_loss",
+        "huber_loss",
+        "kl_div",
+        "poisson_nll_loss",
+        "soft_margin_loss",
+    ],
+)
+def test_loss_target_dtypes_raise_or_promote_as_torch(name):
+    # bce refuses any other target dtype; bce_with_logits integer/bool targets; l1 a bool
+    # target, kl_div any integer one; the others promote (mse(float32, float64) is float64)
+    x0 = np.array([0.2, 0.7, 0.4, 0.9])
+    y0 = np.array([1, 0, 0, 1])
+    for xd in ["float16", "float32", "float64"]:
+        for yd in _LOSS_DTYPES:
+            want = _dtype_outcome(
+                torch,
+                getattr(TF, name),
+                torch.tensor(x0.astype(xd)),
+                torch.tensor(y0.astype(yd)),
+            )
+            got = _dtype_outcome(
+                dg, getattr(F, name), dg.tensor(x0.astype(xd)), dg.tensor(y0.astype(yd))
+            )
+            assert got[0] == want[0], (name, xd, yd, got, want)
+            if want[1] is not None:
+                np.testing.assert_allclose(got[1], want[1], rtol=2e-3, err_msg=f"{xd} {yd}")
+
+
+def test_gaussian_nll_and_weights_promote_as_torch():
+    x = np.array([0.2, 0.7, 0.4])
+    y64, w64 = torch.tensor(x + 0.5), torch.ones(3, dtype=torch.float64)
+    tx = torch.tensor(x.astype("float32"))
+    dx = dg.tensor(x.astype("float32"))
+    assert F.gaussian_nll_loss(dx, dg.tensor(x + 0.5), dg.ones(3)).dtype == dg.float64
+    assert TF.gaussian_nll_loss(tx, y64, torch.ones(3)).dtype == torch.float64
+    assert F.mse_loss(dx, dx, weight=dg.ones(3, dtype=dg.float64)).dtype == dg.float64
+    assert TF.mse_loss(tx, tx, weight=w64).dtype == torch.float64
+    with pytest.raises(RuntimeError, match="bool"):
+        F.gaussian_nll_loss(dx, dg.tensor([True, False, True]), dg.ones(3))
+    with pytest.raises(RuntimeError, match="bool"):
+        F.binary_cross_entropy_with_logits(
+            dx, dg.ones(3), pos_weight=dg.tensor([True, False, True])
+        )
+
+
+def test_bce_of_two_dtypes_raises_naming_the_cast():
+    with pytest.raises(RuntimeError, match=r"target\.to\(input\.dtype\)"):
+        nn.BCELoss()(dg.full((3,), 0.5), dg.ones(3, dtype=dg.float64))
+    with pytest.raises(RuntimeError, match="int64"):
+        nn.BCEWithLogitsLoss()(dg.zeros(3), dg.tensor([1, 0, 1]))
+    # arrays (PyTorch takes tensors only) are still taken in the input's dtype
+    assert F.binary_cross_entropy(dg.full((3,), 0.5), np.ones(3)).dtype == dg.float32

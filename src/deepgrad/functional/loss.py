@@ -56,8 +56,12 @@ from .shape import permute, reshape, take_along_dim, unsqueeze
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _target(t: Any, like: Tensor, fn: str) -> Tensor:
-    """Targets as a constant tensor (no gradient), floating ones in ``like``'s dtype."""
+def _target(t: Any, like: Tensor, fn: str, promote: bool = False) -> Tensor:
+    """Targets as a constant tensor (no gradient), floating ones in ``like``'s dtype. With
+    ``promote`` a floating target *tensor* is kept as it is, so the loss takes the promoted
+    dtype of the two, as PyTorch's (``mse_loss`` of float32 and float64 is float64)."""
+    if promote and isinstance(t, Tensor) and t.dtype.kind == "f":
+        return t
     if isinstance(t, Tensor):
         arr = t._data
     else:
@@ -71,6 +75,16 @@ def _target(t: Any, like: Tensor, fn: str) -> Tensor:
         if not isinstance(t, Tensor)
         else (t if t.dtype == arr.dtype else Tensor._from_op(arr, None, 0))
     )
+
+
+def _refuse_bool(t: Any, fn: str, kinds: str = "b") -> None:
+    """PyTorch's refusal of a bool (or, with ``kinds="biu"``, any integer) target tensor where
+    its loss subtracts it (``l1_loss``, ``gaussian_nll_loss``) or takes its log (``kl_div``)."""
+    if isinstance(t, Tensor) and t.dtype.kind in kinds:
+        raise RuntimeError(
+            f"{fn}: a target tensor of dtype {t.dtype} is not supported (PyTorch refuses it "
+            "too); pass a floating target, e.g. target.to(input.dtype)"
+        )
 
 
 def _same_shape(x: Tensor, y: Tensor, fn: str) -> None:
@@ -105,7 +119,7 @@ def mse_loss(
     """Mean squared error ``mean((x - y)²)``; with ``weight`` (the input's shape) PyTorch's
     weighted form ``Σ w (x - y)² / Σ w``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = _target(target, input, "mse_loss")
+    y = _target(target, input, "mse_loss", promote=True)
     _same_shape(input, y, "mse_loss")
     d = input - y
     return _weighted_reduce(d * d, weight, input, reduction, "mse_loss")
@@ -122,7 +136,8 @@ def l1_loss(
     """Mean absolute error ``mean|x - y|``; with ``weight`` (the input's shape) PyTorch's
     weighted form ``Σ w |x - y| / Σ w``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    y = _target(target, input, "l1_loss")
+    _refuse_bool(target, "l1_loss")
+    y = _target(target, input, "l1_loss", promote=True)
     _same_shape(input, y, "l1_loss")
     return _weighted_reduce(abs(input - y), weight, input, reduction, "l1_loss")
 
@@ -134,7 +149,7 @@ def _weighted_reduce(
     ``w·loss`` reduced, the mean dividing by ``Σ w`` (``by_weight``) or by the count."""
     if weight is None:
         return _reduce(loss, reduction, fn)
-    w = _target(weight, input, fn)
+    w = _target(weight, input, fn, promote=True)
     if w.shape != input.shape:
         raise ValueError(
             f"{fn}: weight must have the input's shape {input.shape}, got {w.shape} "
@@ -196,6 +211,12 @@ def binary_cross_entropy(
     """``-[y log p + (1 - y) log(1 - p)]`` for probabilities ``p`` in [0, 1] (use
     :func:`binary_cross_entropy_with_logits` on raw scores: it is stabler)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    if isinstance(target, Tensor) and target.dtype != input.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: target dtype {target.dtype} differs from input dtype "
+            f"{input.dtype} (PyTorch refuses it: 'Found dtype ... but expected ...'); pass "
+            "target.to(input.dtype)"
+        )
     y = _target(target, input, "binary_cross_entropy")
     _same_shape(input, y, "binary_cross_entropy")
     xp = backend.xp
@@ -225,9 +246,16 @@ def binary_cross_entropy_with_logits(
 
     The loss has a floating target tensor's dtype, as PyTorch's (which computes it in place
     in ``1 - target``): float64 logits against float32 targets give a float32 loss; the
-    dtypes of ``weight`` and ``pos_weight`` do not matter. Other targets (arrays, integers)
-    are taken in the input's dtype."""
+    dtypes of ``weight`` and ``pos_weight`` do not matter. Integer and bool target tensors
+    raise, as PyTorch's; arrays and lists (which PyTorch refuses) are taken in the input's
+    dtype."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    for name, t in (("target", target), ("pos_weight", pos_weight)):
+        if isinstance(t, Tensor) and t.dtype.kind in ("biu" if name == "target" else "b"):
+            raise RuntimeError(
+                f"binary_cross_entropy_with_logits: a {name} tensor of dtype {t.dtype} is not "
+                f"supported (PyTorch refuses it too); pass {name}.to(input.dtype)"
+            )
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         y = target  # its gradient flows, as PyTorch's (Bernoulli.log_prob(value) needs it)
     else:
@@ -562,7 +590,8 @@ def kl_div(
     the mathematically correct KL per sample."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "kl_div"
-    y = _target(target, input, fn)
+    _refuse_bool(target, fn, "biu")
+    y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
     xp = backend.xp
     if log_target:
@@ -570,7 +599,8 @@ def kl_div(
         yv = Tensor._from_op(xp.exp(y._data), None, 0)
     else:
         yd = y._data
-        ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(input.dtype)
+        dt = backend.promote_types(input.dtype, y.dtype)
+        ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(dt)
         yv = y
     loss = Tensor._from_op(ylogy, None, 0) - yv * input
     if reduction == "batchmean":
@@ -614,7 +644,7 @@ def smooth_l1_loss(
     if beta < 0:
         raise ValueError(f"{fn}: beta must be non-negative, got {beta}")
     _check_reduction(reduction, fn)
-    y = _target(target, input, fn)
+    y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
     d = input - y
     ad = abs(d)
@@ -875,7 +905,8 @@ def poisson_nll_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "poisson_nll_loss"
     _check_reduction(reduction, fn)
-    y = _float_target(target, input, fn)
+    y = target if isinstance(target, Tensor) and target.dtype.kind == "f" else None
+    y = y if y is not None else _float_target(target, input, fn)  # a float tensor promotes
     _same_shape(input, y, fn)
     if log_input:
         loss = exp(input) - y * input
@@ -887,7 +918,7 @@ def poisson_nll_loss(
         big = yd > 1
         ys = xp.where(big, yd, 1)
         stirling = xp.where(big, ys * xp.log(ys) - ys + 0.5 * xp.log(2 * math.pi * ys), 0)
-        loss = loss + Tensor._from_op(stirling.astype(input.dtype, copy=False), None, 0)
+        loss = loss + Tensor._from_op(stirling.astype(loss.dtype, copy=False), None, 0)
     return _reduce(loss, reduction, fn)
 
 
@@ -908,7 +939,8 @@ def gaussian_nll_loss(
     along it), or a number → a scalar, or ``(N, *)`` with ``reduction="none"``.
     """
     fn = "gaussian_nll_loss"
-    y = _target(target, input, fn)
+    _refuse_bool(target, fn)
+    y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         if var < 0:
