@@ -485,3 +485,18 @@ def test_bce_of_two_dtypes_raises_naming_the_cast():
         nn.BCEWithLogitsLoss()(dg.zeros(3), dg.tensor([1, 0, 1]))
     # arrays (PyTorch takes tensors only) are still taken in the input's dtype
     assert F.binary_cross_entropy(dg.full((3,), 0.5), np.ones(3)).dtype == dg.float32
+
+
+@pytest.mark.parametrize("xd,pd", [("float32", "float64"), ("float64", "float32")])
+def test_cross_entropy_probabilities_promote_as_torch(xd, pd):
+    x0, p0 = rng.standard_normal((3, 4)), rng.dirichlet(np.ones(4), 3)
+    tx = torch.tensor(x0.astype(xd), requires_grad=True)
+    want = TF.cross_entropy(tx, torch.tensor(p0.astype(pd)))
+    want.backward()
+    dx = dg.tensor(x0.astype(xd), requires_grad=True)
+    got = F.cross_entropy(dx, dg.tensor(p0.astype(pd)))
+    got.backward()
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert dx.grad.dtype == dx.dtype
+    np.testing.assert_allclose(got.item(), want.item(), rtol=1e-6)
+    np.testing.assert_allclose(dx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)

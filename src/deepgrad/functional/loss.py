@@ -373,6 +373,8 @@ def cross_entropy(
             "leave ignore_index at its default (-100), or give integer class labels"
         )
     x = input
+    if probs and backend.promote_types(x.dtype, t.dtype) != x.dtype:
+        x = x.to(t.dtype)  # wider probabilities: the loss in their dtype, as PyTorch's
     if x.ndim == 1:  # a single sample (C,)
         x = reshape(x, (1, x.shape[0]))
         t = t.reshape((1,) + t.shape)
