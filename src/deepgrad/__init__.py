@@ -9,6 +9,7 @@ tensor([[2., 4.]])
 
 from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 from numpy import complex64, complex128  # noqa: F401
+from numpy import uint16, uint32, uint64  # noqa: F401  (PyTorch's limited-support dtypes)
 from numpy import complex64 as cfloat, complex128 as cdouble  # noqa: F401
 
 from . import accelerator, backend, cuda

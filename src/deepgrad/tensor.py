@@ -1806,6 +1806,36 @@ def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
     return backend.get_default_dtype() if out is None else out
 
 
+class IntOverflowError(OverflowError, ValueError, RuntimeError):
+    """A number that does not fit the tensor's integer dtype: PyTorch raises ``RuntimeError``
+    ("value cannot be converted to type uint8 without overflow") or, past int64,
+    ``ValueError``; deepgrad raised NumPy's ``OverflowError`` before, so it is all three."""
+
+
+def _refuse_array_dtype(dt: numpy.dtype) -> None:
+    """PyTorch's refusal of a NumPy array it has no dtype for (strings, objects, dates,
+    ``longdouble``)."""
+    if dt.kind not in "biufc" or dt.itemsize > (16 if dt.kind == "c" else 8):
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{dt.type.__name__}. The only supported "
+            "types are: float64, float32, float16, complex64, complex128, int64, int32, "
+            "int16, int8, uint64, uint32, uint16, uint8, and bool (convert it first, e.g. "
+            "a.astype(np.float64))"
+        )
+
+
+def _wrapped_ints(data: Any, d: numpy.dtype) -> Any:
+    """Python ints for an unsigned dtype narrower than 64 bits, as PyTorch takes them: any
+    value in ``[-max, max]``, a negative one wrapped (``tensor([-2], dtype=uint8)`` is 254);
+    beyond, or for another dtype, PyTorch's overflow error."""
+    arr = numpy.asarray(data)
+    if d.kind == "u" and d.itemsize < 8 and arr.dtype.kind in "iu" and arr.size:
+        top = (1 << (8 * d.itemsize)) - 1
+        if -top <= int(arr.min()) and int(arr.max()) <= top:
+            return arr.astype(d)
+    raise IntOverflowError(f"value cannot be converted to type {d} without overflow")
+
+
 def _as_array(data: Any, dtype: Any = None) -> Any:
     """Convert ``data`` to an array of the active backend.
 
@@ -1817,13 +1847,20 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
     xp = backend.xp
     if isinstance(data, Tensor):
         data = data._data
+    if isinstance(data, numpy.ndarray):
+        _refuse_array_dtype(data.dtype)
     if dtype is not None:
-        return xp.asarray(data, dtype=dtype)
+        try:
+            return xp.asarray(data, dtype=dtype)
+        except OverflowError:
+            return xp.asarray(_wrapped_ints(data, numpy.dtype(dtype)))
     if isinstance(data, (xp.ndarray, numpy.ndarray, numpy.generic)):
         return xp.asarray(data)
     if isinstance(data, bool):
         return xp.asarray(data)
     if isinstance(data, numbers.Integral):
+        if not -(1 << 63) <= data < 1 << 63:
+            raise IntOverflowError(f"Overflow when unpacking long long: {data} is beyond int64")
         return xp.asarray(data, dtype=numpy.int64)
     if isinstance(data, numbers.Real):
         return xp.asarray(data, dtype=backend.get_default_dtype())
@@ -1839,6 +1876,15 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
             "expected numbers, nested lists of numbers, or an array"
         )
     inferred = _sequence_dtype(data) if isinstance(data, (list, tuple)) else None
+    if (
+        inferred is not None
+        and inferred.kind in "biu"
+        and (arr.dtype.kind == "f" or arr.dtype == numpy.uint64 != inferred)
+    ):  # Python ints past int64, which NumPy read as uint64 or float64
+        raise IntOverflowError(
+            f"Overflow when unpacking long long: {int(arr.max())} is beyond int64; give "
+            "dtype=uint64 or a float dtype"
+        )
     if inferred is not None:
         return xp.asarray(arr.astype(inferred, copy=False))
     if arr.dtype.kind == "f":
@@ -1907,6 +1953,8 @@ def tensor(
     >>> tensor([1, 2]).dtype
     dtype('int64')
     """
+    if isinstance(data, numpy.ndarray):
+        _refuse_array_dtype(data.dtype)
     if (
         type(data) is backend.xp.ndarray
         and dtype is None
@@ -1934,8 +1982,7 @@ def from_numpy(a: numpy.ndarray) -> Tensor:
     """
     if not isinstance(a, numpy.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(a).__name__}")
-    if a.dtype.kind not in "biufc":
-        raise TypeError(f"from_numpy: cannot make a tensor of dtype {a.dtype}")
+    _refuse_array_dtype(a.dtype)
     if not a.dtype.isnative:
         raise ValueError(
             f"from_numpy: the array's byte order ({a.dtype}) is not the machine's; convert it "
@@ -2173,8 +2220,8 @@ def rand(
 ) -> Tensor:
     """Uniform samples in ``[0, 1)`` from deepgrad's seeded generator (or ``generator``)."""
     shape = _sized("rand", size, kw)
-    d = numpy.dtype(_dtype(dtype))
-    return _leaf(_gen(generator).random(shape, dtype=d), device, requires_grad, "rand")
+    arr = _draw("rand", _gen(generator), shape, numpy.dtype(_dtype(dtype)))
+    return _leaf(arr, device, requires_grad, "rand")
 
 
 def randn(
@@ -2187,9 +2234,34 @@ def randn(
 ) -> Tensor:
     """Standard normal samples from deepgrad's seeded generator (or ``generator``)."""
     shape = _sized("randn", size, kw)
-    d = numpy.dtype(_dtype(dtype))
-    arr = _gen(generator).standard_normal(shape, dtype=d)
+    arr = _draw("randn", _gen(generator), shape, numpy.dtype(_dtype(dtype)))
     return _leaf(arr, device, requires_grad, "randn")
+
+
+class _NoDraw(NotImplementedError, TypeError):
+    """``rand``/``randn`` of an integer or bool dtype: PyTorch's ``NotImplementedError``;
+    deepgrad raised NumPy's ``TypeError`` before, so it is both."""
+
+
+def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
+    """``rand``'s uniform ``[0, 1)`` or ``randn``'s standard normal draws in dtype ``d``:
+    float16 from 11 random bits (uniform, so never rounded up to 1) or a float32 draw (normal);
+    a complex dtype as PyTorch's, real and imaginary parts drawn apart (``randn``'s each of
+    variance ½, so the complex variance is 1)."""
+    if d.kind not in "fc":
+        raise _NoDraw(
+            f"{where}: cannot draw dtype {d} (PyTorch: not implemented for integer and bool "
+            f"dtypes); draw a float and convert, or use randint for integers"
+        )
+    part = numpy.dtype(f"f{d.itemsize // 2}") if d.kind == "c" else d
+    base = part if part.itemsize >= 4 else numpy.dtype(numpy.float32)
+    n = (*shape, 2) if d.kind == "c" else shape
+    if where == "rand":
+        arr = g.random(n, dtype=base) if part.itemsize >= 4 else g.integers(0, 2048, n) / 2048
+    else:
+        arr = g.standard_normal(n, dtype=base) * (math.sqrt(0.5) if d.kind == "c" else 1)
+    arr = arr.astype(part, copy=False)
+    return arr[..., 0] + 1j * arr[..., 1] if d.kind == "c" else arr
 
 
 def randint(

@@ -113,3 +113,70 @@ def test_from_numpy_refuses_a_foreign_byte_order_as_torch(torch):
         torch.from_numpy(a)
     with pytest.raises(ValueError, match="byte order"):
         dg.from_numpy(a)
+
+
+@pytest.mark.parametrize(
+    "data,dtype",
+    [([3, -2], "uint8"), (-255, "uint8"), ([-1, 7], "uint16"), ([-(2**32) + 1], "uint32"),
+     ([127, -128], "int8"), (np.array([300, -2]), "uint8"), ([1.7, -1.7], "int32")],
+)  # fmt: skip
+@pytest.mark.parametrize("fn", ["tensor", "as_tensor"])
+def test_ints_for_a_narrow_dtype_wrap_as_torch(torch, data, dtype, fn):
+    # PyTorch wraps a negative Python int into an unsigned dtype (-2 -> 254) within [-max, max]
+    want = getattr(torch, fn)(data, dtype=getattr(torch, dtype))
+    got = getattr(dg, fn)(data, dtype=getattr(dg, dtype))
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize(
+    "data,dtype",
+    [([300], "uint8"), ([-256], "uint8"), ([200], "int8"), ([-1.5], "uint8"), ([-1], "uint64"),
+     ([2**63], None), ([1, 2**63], None), (2**63, None), (-(2**63) - 1, None)],
+)  # fmt: skip
+def test_ints_that_do_not_fit_raise_as_torch(torch, data, dtype):
+    # [2**63] used to wrap silently to -2**63
+    with pytest.raises((RuntimeError, ValueError, OverflowError)):
+        torch.tensor(data, dtype=dtype and getattr(torch, dtype))
+    for err in (RuntimeError, ValueError, OverflowError):  # PyTorch's classes and NumPy's
+        with pytest.raises(err, match="overflow|Overflow"):
+            dg.tensor(data, dtype=dtype and getattr(dg, dtype))
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [np.array([1.0, 2.0], np.longdouble), np.array(["a", "b"]), np.array([1, "a"], object),
+     np.array([1, 2], object), np.array(["2020-01-01"], "datetime64[D]")],
+    ids=["longdouble", "str", "object", "object ints", "datetime"],
+)  # fmt: skip
+@pytest.mark.parametrize("fn", ["tensor", "as_tensor", "from_numpy"])
+def test_arrays_torch_has_no_dtype_for_raise(torch, arr, fn):
+    with pytest.raises(TypeError, match="can't convert np.ndarray"):
+        getattr(torch, fn)(arr)
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type numpy"):
+        getattr(dg, fn)(arr)
+
+
+@pytest.mark.parametrize("fn", ["rand", "randn"])
+@pytest.mark.parametrize("dtype", ["float16", "float64", "complex64", "complex128"])
+def test_rand_and_randn_draw_every_floating_dtype_as_torch(torch, fn, dtype):
+    t = getattr(torch, fn)(4000, dtype=getattr(torch, dtype))
+    d = getattr(dg, fn)(4000, dtype=getattr(dg, dtype))
+    assert str(d.dtype) == str(t.dtype).removeprefix("torch.")
+    a = d.numpy()
+    if fn == "rand":  # real and imaginary parts each uniform in [0, 1)
+        for part in (a.real, a.imag) if a.dtype.kind == "c" else (a,):
+            assert part.min() >= 0 and part.max() < 1 and abs(part.mean() - 0.5) < 0.05
+    else:  # variance 1 (a complex one split ½ and ½ between the parts, as torch's)
+        assert abs(np.var(a) - 1) < 0.1
+        if a.dtype.kind == "c":
+            assert abs(np.var(a.real) - 0.5) < 0.05
+    assert dg.rand_like(d).dtype == d.dtype
+
+
+@pytest.mark.parametrize("fn", ["rand", "randn"])
+def test_rand_of_an_integer_dtype_raises_as_torch(torch, fn):
+    with pytest.raises(NotImplementedError):
+        getattr(torch, fn)(2, dtype=torch.int64)
+    with pytest.raises(NotImplementedError, match="randint"):
+        getattr(dg, fn)(2, dtype=dg.int64)
