@@ -654,6 +654,8 @@ class Tensor:
 
     def _compare(self, other: Any, op: Any) -> Tensor:
         o = other._data if isinstance(other, Tensor) else other
+        if op not in (numpy.equal, numpy.not_equal):  # PyTorch does not order complex numbers
+            F.elementwise._refuse_complex_order(op.__name__, self, o)
         if type(o) is int and self._data.dtype.kind in "iu":  # PyTorch casts it, wrapping
             o = backend.wrap_int(o, self._data.dtype)
         return Tensor._from_op(op(self._data, o), None, 0)

@@ -293,6 +293,12 @@ class Pow(Function):
     keep_output = True
 
     def forward(self, a: Any, b: Any) -> Any:
+        if b.dtype.kind in "iu" and a.dtype.kind in "iu" and (b < 0).any():
+            # PyTorch's integer rule for a negative exponent: 1 for a base 1, ±1 for -1, else 0
+            xp = backend.xp
+            one = xp.ones((), a.dtype)
+            neg = xp.where(a == 1, one, xp.where(a == -1, xp.where(b % 2 == 0, one, -one), 0))
+            return xp.where(b < 0, neg, a ** xp.maximum(b, 0)).astype(a.dtype, copy=False)
         return a**b
 
     def backward(self, gy: Tensor) -> tuple:
@@ -315,8 +321,14 @@ class Pow(Function):
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     """``a ** b``; a Python number exponent uses the cheaper rule ``c a^(c-1)``."""
     if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
+        if a._data.dtype.kind == "b" and isinstance(b, numbers.Integral):
+            a = astype(a, numpy.int64)  # bool ** 2 is int64, as PyTorch's result_type
         return PowScalar(b)(_meet_scalar(a, b))  # int ** 0.5: the default float dtype
-    return Pow()(*_pair(a, b))
+    if isinstance(a, Tensor) and isinstance(b, bool) and a._data.dtype.kind == "b":
+        return a.clone() if b else a.clone().fill_(True)  # PyTorch's x ** True, x ** False
+    a, b = _pair(a, b)
+    _refuse_bool_pair(a, b, "pow")
+    return Pow()(a, b)
 
 
 class Exp(Function):
@@ -404,11 +416,13 @@ class Maximum(Function):
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise ``max(a, b)``; on ties the gradient is split in half."""
+    _refuse_complex_order("maximum", a, b)
     return Maximum(True)(*_pair(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise ``min(a, b)``; on ties the gradient is split in half."""
+    _refuse_complex_order("minimum", a, b)
     return Maximum(False)(*_pair(a, b))
 
 
@@ -433,6 +447,12 @@ def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]`` (either may be None); gradient 1 inside, 0 outside."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
+    _refuse_complex_order("clamp", x, min, max)
+    if x.dtype == bool and all(v is None or isinstance(v, bool) for v in (min, max)):
+        raise NotImplementedError(
+            "clamp: not implemented for a bool tensor with bool bounds (PyTorch refuses it "
+            "too); use x & bound / x | bound, or tensor bounds"
+        )
     if isinstance(min, float) or isinstance(max, float):  # an int tensor: default float dtype
         x = _meet_scalar(x, 0.0)
     return Clip(min, max)(x)
@@ -499,6 +519,7 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return clip(x, min, max)
     if min is None and max is None:  # pragma: no cover - excluded above
         raise ValueError("clamp: at least one of min and max must be given")
+    _refuse_complex_order("clamp", x, min, max)
     y = x
     if min is not None:
         y = where(_data(y) < _data(min), min, y)
@@ -766,8 +787,30 @@ class Remainder(Function):
         return ga, gb
 
 
+def _refuse_bool_pair(a: Tensor, b: Tensor, fn: str) -> None:
+    """PyTorch has no ``remainder``/``fmod``/``pow`` kernel for bool: two bool operands raise."""
+    if a._data.dtype.kind == "b" and b._data.dtype.kind == "b":
+        raise NotImplementedError(
+            f"{fn}: not implemented for two bool operands (PyTorch refuses it too); convert "
+            "one first, e.g. x.long()"
+        )
+
+
+def _refuse_complex_order(fn: str, *xs: Any) -> None:
+    """PyTorch does not order complex numbers: ``maximum``, ``minimum``, ``clamp`` and the
+    comparisons ``<``, ``<=``, ``>``, ``>=`` raise (NumPy would order them lexicographically)."""
+    for x in xs:
+        dt = getattr(x, "dtype", None)
+        if isinstance(x, complex) or (dt is not None and numpy.dtype(dt).kind == "c"):
+            raise NotImplementedError(
+                f"{fn}: not implemented for complex tensors (PyTorch refuses it too); compare "
+                "x.abs() or x.real instead"
+            )
+
+
 def _remainder(a: Any, b: Any, python_sign: bool, fn: str) -> Tensor:
     a, b = _pair(a, b)
+    _refuse_bool_pair(a, b, fn)
     _refuse_int_zero(a, b, fn)
     return Remainder(python_sign)(a, b)
 

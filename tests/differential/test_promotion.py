@@ -1,0 +1,83 @@
+"""Type promotion of the binary operators against PyTorch: every pair of dtypes, with the
+second operand a tensor, a 0-d tensor or a Python number, gives torch's result dtype and
+values, or raises where torch raises (bool ``%``/``**`` of two bools, an ordering of complex
+numbers)."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+torch = pytest.importorskip("torch")
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+          "complex64"]  # fmt: skip
+NUMBERS = {"bool": True, "int64": 2, "float32": 2.5, "complex64": 1 + 1j}
+OPS = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+    "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow,
+    "and": operator.and_, "or": operator.or_, "xor": operator.xor, "lshift": operator.lshift,
+    "rshift": operator.rshift, "eq": operator.eq, "lt": operator.lt, "ge": operator.ge,
+    "maximum": lambda m, a, b: m.maximum(a, b), "minimum": lambda m, a, b: m.minimum(a, b),
+    "atan2": lambda m, a, b: m.atan2(a, b), "fmod": lambda m, a, b: m.fmod(a, b),
+    "remainder": lambda m, a, b: m.remainder(a, b),
+    "where": lambda m, a, b: m.where(m.tensor([True, False, True]), a, b),
+    "clamp": lambda m, a, b: m.clamp(a, min=b), "clamp_max": lambda m, a, b: m.clamp(a, max=b),
+}  # fmt: skip
+TAKES_TENSORS_ONLY = ("maximum", "minimum", "atan2")  # torch refuses a Python number there
+
+
+def _operand(m, dtype, kind):
+    if kind == "number":
+        return NUMBERS[dtype]
+    base = np.array([3, -2, 5]) if dtype != "bool" else np.array([True, False, True])
+    a = base.astype(dtype) if kind == "tensor" else np.array(base[0]).astype(dtype)
+    return m.tensor(a)
+
+
+def _outcome(m, name, da, db, kind):
+    a, b = _operand(m, da, "tensor"), _operand(m, db, kind)
+    fn = OPS[name]
+    try:
+        with np.errstate(all="ignore"):
+            r = fn(a, b) if fn.__module__ == "_operator" else fn(m, a, b)
+    except (RuntimeError, TypeError, ValueError, ZeroDivisionError):
+        return "raise", None
+    return str(r.dtype).removeprefix("torch."), r.numpy()
+
+
+CASES = [(d, "tensor") for d in DTYPES] + [(d, "0-d") for d in DTYPES]
+CASES += [(d, "number") for d in NUMBERS]
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_binary_ops_promote_and_refuse_as_torch(name):
+    for da in DTYPES:
+        for db, kind in CASES:
+            if "float16" in (da, db) and "complex64" in (da, db):
+                continue  # torch's complex32 (ComplexHalf): NumPy has none (see README)
+            if kind == "number" and name in TAKES_TENSORS_ONLY:
+                continue  # deepgrad also takes a Python number there
+            want = _outcome(torch, name, da, db, kind)
+            got = _outcome(dg, name, da, db, kind)
+            assert got[0] == want[0], (name, da, db, kind, got, want)
+            if want[1] is not None:
+                np.testing.assert_allclose(
+                    got[1].astype(complex), want[1].astype(complex), rtol=1e-3,
+                    err_msg=f"{name} {da} {db} {kind}",
+                )  # fmt: skip
+
+
+def test_integer_pow_of_a_negative_exponent_tensor_is_torchs():
+    # torch: 1 for base 1, ±1 for base -1, else 0 (NumPy raises); bool ** int is int64
+    base, exp = [1, -1, -1, 2, 0, 3], [-3, -3, -2, -1, -2, 2]
+    want = torch.tensor(base) ** torch.tensor(exp)
+    got = dg.tensor(base) ** dg.tensor(exp)
+    assert got.tolist() == want.tolist() and got.dtype == dg.int64
+    for e in (2, True, False):
+        w, g = torch.tensor([True, False]) ** e, dg.tensor([True, False]) ** e
+        assert str(g.dtype) == str(w.dtype).removeprefix("torch.") and g.tolist() == w.tolist()
