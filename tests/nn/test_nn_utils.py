@@ -87,3 +87,40 @@ def test_pad_sequence_matches_torch(torch, batch_first, padding_side):
     assert dg.gradcheck(lambda *t: pad_sequence(list(t), batch_first, 2.0, padding_side), xs)
     with pytest.raises(ValueError, match="sequence 1"):
         pad_sequence([dg.zeros(2, 3), dg.zeros(2, 4)])
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_pack_sequence_and_unpack_match_torch(torch, enforce_sorted):
+    from deepgrad.nn.utils import rnn
+
+    rng = np.random.default_rng(1)
+    sizes = (4, 3, 1) if enforce_sorted else (2, 4, 1, 3)
+    arrays = [rng.normal(size=(n, 2)) for n in sizes]
+    ours = rnn.pack_sequence([dg.tensor(a) for a in arrays], enforce_sorted=enforce_sorted)
+    theirs = torch.nn.utils.rnn.pack_sequence([torch.tensor(a) for a in arrays], enforce_sorted)
+    np.testing.assert_array_equal(ours.data.numpy(), theirs.data.numpy())
+    assert list(ours.batch_sizes) == theirs.batch_sizes.tolist()
+    if enforce_sorted:
+        assert ours.sorted_indices is None and theirs.sorted_indices is None
+    else:
+        assert list(ours.sorted_indices) == theirs.sorted_indices.tolist()
+        assert list(ours.unsorted_indices) == theirs.unsorted_indices.tolist()
+    back = rnn.unpack_sequence(ours)
+    assert [b.shape for b in back] == [a.shape for a in arrays]
+    for b, a in zip(back, arrays):
+        np.testing.assert_array_equal(b.numpy(), a)
+    padded = rnn.pad_sequence([dg.tensor(a) for a in arrays])
+    tpadded = torch.nn.utils.rnn.pad_sequence([torch.tensor(a) for a in arrays])
+    got = rnn.unpad_sequence(padded, dg.tensor(list(sizes)))
+    want = torch.nn.utils.rnn.unpad_sequence(tpadded, torch.tensor(sizes))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+    xs = [dg.tensor(a, requires_grad=True) for a in arrays]
+    packed = rnn.pack_sequence(xs, enforce_sorted=enforce_sorted)
+    txs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    tpacked = torch.nn.utils.rnn.pack_sequence(txs, enforce_sorted)
+    ramp = np.arange(packed.data.shape[0] * 2.0).reshape(-1, 2)
+    (packed.data * dg.tensor(ramp)).sum().backward()
+    (tpacked.data * torch.tensor(ramp)).sum().backward()
+    for x, tx in zip(xs, txs):
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

@@ -209,3 +209,26 @@ def pad_sequence(
         width = ((n, 0) if padding_side == "left" else (0, n),) + ((0, 0),) * len(trailing)
         padded.append(F.pad(s, width, value=padding_value) if n else s)
     return F.stack(padded, axis=0 if batch_first else 1)
+
+
+def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a list of tensors ``(L_i, *)`` (PyTorch's ``nn.utils.rnn.pack_sequence``):
+    :func:`pad_sequence` then :func:`pack_padded_sequence` with their lengths."""
+    seqs = [s if isinstance(s, Tensor) else as_tensor(s) for s in sequences]
+    lengths = numpy.asarray([s.shape[0] if s.ndim else 0 for s in seqs], numpy.int64)
+    return pack_padded_sequence(pad_sequence(seqs), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False) -> list:
+    """The tensors ``(L_i, *)`` of a padded batch, ``lengths[i]`` steps each (PyTorch's
+    ``nn.utils.rnn.unpad_sequence``)."""
+    x = padded_sequences if batch_first else F.swapaxes(padded_sequences, 0, 1)
+    lens = _lengths_array(lengths, x.shape[0], "unpad_sequence")
+    return [x[i, : int(n)] for i, n in enumerate(lens)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list:
+    """The tensors ``(L_i, *)`` of a packed batch in their original order (PyTorch's
+    ``nn.utils.rnn.unpack_sequence``)."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
