@@ -387,3 +387,29 @@ def test_a_sequential_slice_keeps_the_layer_names_as_pytorch():
                       [n for n, _ in seq[1:][::-1].named_children()]))  # fmt: skip
     assert names[0] == names[1] == (["conv_1", "relu_1"], ["conv_1.weight", "conv_1.bias"],
                                     ["pool_1", "relu_1"])  # fmt: skip
+
+
+def test_state_dict_keeps_a_shared_module_under_each_name_as_torch():
+    # locuslab/TCN: self.conv1 is also self.net[0]; PyTorch saves and expects both key sets
+    torch = pytest.importorskip("torch")
+    built = {}
+    for lib in (torch, dg):
+
+        class Block(lib.nn.Module):
+            def __init__(self, lib=lib):
+                super().__init__()
+                self.conv1 = lib.nn.Conv1d(2, 3, 2)
+                self.net = lib.nn.Sequential(self.conv1, lib.nn.ReLU(), lib.nn.BatchNorm1d(3))
+                self.head = lib.nn.Linear(3, 1)
+                self.out = self.head
+
+        built[lib.__name__] = Block()
+    tmodel, model = built["torch"], built["deepgrad"]
+    assert list(model.state_dict()) == list(tmodel.state_dict())
+    assert [n for n, _ in model.named_modules(remove_duplicate=False)] == [
+        n for n, _ in tmodel.named_modules(remove_duplicate=False)
+    ]
+    assert [n for n, _ in model.named_modules()] == [n for n, _ in tmodel.named_modules()]
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in tmodel.named_parameters()]
+    model.load_state_dict({k: v.numpy() for k, v in tmodel.state_dict().items()})
+    np.testing.assert_array_equal(model.conv1.weight.numpy(), tmodel.conv1.weight.detach().numpy())

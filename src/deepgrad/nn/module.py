@@ -418,15 +418,20 @@ class Module(KerasMethods):
         )
 
     # ---- traversal ------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """``(name, module)`` for this module and every descendant, depth first."""
+    def named_modules(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module and every descendant, depth first; a module
+        held under several names comes once unless ``remove_duplicate=False`` (then once per
+        name, as PyTorch's)."""
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, m = stack.pop()
             if id(m) in seen:
                 continue
-            seen.add(id(m))
+            if remove_duplicate:
+                seen.add(id(m))
             yield name, m
             children = [
                 (f"{name}.{n}" if name else n, c) for n, c in m._modules.items() if c is not None
@@ -570,9 +575,10 @@ class Module(KerasMethods):
     # ---- state ------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, numpy.ndarray]:
         """Parameters and persistent buffers by name, as NumPy copies (safe to keep as a
-        snapshot: later training does not change them)."""
+        snapshot: later training does not change them). A module held under several names
+        (``self.conv1`` also in ``self.net``) is saved under each, as PyTorch's."""
         out: OrderedDict[str, numpy.ndarray] = OrderedDict()
-        for mname, m in self.named_modules():
+        for mname, m in self.named_modules(remove_duplicate=False):
             for n, p in m._parameters.items():
                 if p is not None:
                     out[f"{mname}.{n}" if mname else n] = backend.to_numpy(p._data).copy()
@@ -583,7 +589,7 @@ class Module(KerasMethods):
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
         out: OrderedDict[str, Tensor] = OrderedDict()
-        for mname, m in self.named_modules():
+        for mname, m in self.named_modules(remove_duplicate=False):
             for n, p in m._parameters.items():
                 if p is not None:
                     out[f"{mname}.{n}" if mname else n] = p
