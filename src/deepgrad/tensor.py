@@ -1306,36 +1306,52 @@ class Tensor:
         backend.xp.copyto(self._data, result._data, casting="same_kind")
         return self
 
+    def _write_op(self, source: Any, what: str, compute: Any) -> Tensor:
+        """The in-place form of ``compute(self, source)`` (an out-of-place function), written
+        into this tensor's memory. While a graph is recorded, a tensor outside the graph (no
+        creator, no gradient) that takes a source that needs one — PyTorch's
+        ``torch.zeros(n, d).index_add_(0, dst, messages)`` — becomes the result's graph
+        node, as in PyTorch; a write into a graph node or a leaf that requires grad is
+        refused."""
+        if not self._records(source):
+            return self._write(compute(self.detach(), _detached(source)), what)
+        if self.requires_grad or self._creator is not None:
+            self._refuse_if_recorded(source, what)
+        out = compute(Tensor(self._data.copy()), source)  # self's values before the write
+        self._write(out, what)
+        creator = out._creator
+        outs = getattr(creator, "_outputs", None)  # a creator that reads its own output
+        if isinstance(outs, weakref.ref) and outs() is out:
+            creator._outputs = weakref.ref(self)
+        self._creator, self._index, self.requires_grad = creator, out._index, True
+        return self
+
     @torch_names
     def scatter_(
         self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
     ) -> Tensor:
-        self._refuse_if_recorded(src, "scatter_")
-        return self._write(
-            F.scatter(self.detach(), dim, index, _detached(src), value=value, reduce=reduce),
-            "scatter_",
+        return self._write_op(
+            src, "scatter_", lambda t, s: F.scatter(t, dim, index, s, value=value, reduce=reduce)
         )
 
     @torch_names
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
-        self._refuse_if_recorded(src, "scatter_add_")
-        return self._write(F.scatter_add(self.detach(), dim, index, _detached(src)), "scatter_add_")
+        return self._write_op(src, "scatter_add_", lambda t, s: F.scatter_add(t, dim, index, s))
 
     @torch_names
     def scatter_reduce_(
         self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
     ) -> Tensor:
-        self._refuse_if_recorded(src, "scatter_reduce_")
-        out = F.scatter_reduce(
-            self.detach(), dim, index, _detached(src), reduce, include_self=include_self
+        return self._write_op(
+            src,
+            "scatter_reduce_",
+            lambda t, s: F.scatter_reduce(t, dim, index, s, reduce, include_self=include_self),
         )
-        return self._write(out, "scatter_reduce_")
 
     @torch_names
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
-        self._refuse_if_recorded(source, "index_add_")
-        return self._write(
-            F.index_add(self.detach(), dim, index, _detached(source), alpha=alpha), "index_add_"
+        return self._write_op(
+            source, "index_add_", lambda t, s: F.index_add(t, dim, index, s, alpha=alpha)
         )
 
     @torch_names
@@ -1347,9 +1363,9 @@ class Tensor:
         return F.index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-        self._refuse_if_recorded(values, "index_put_")
-        out = F.index_put(self.detach(), indices, _detached(values), accumulate)
-        return self._write(out, "index_put_")
+        return self._write_op(
+            values, "index_put_", lambda t, v: F.index_put(t, indices, v, accumulate)
+        )
 
     @torch_names
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
@@ -1357,10 +1373,7 @@ class Tensor:
 
     @torch_names
     def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
-        self._refuse_if_recorded(source, "index_copy_")
-        return self._write(
-            F.index_copy(self.detach(), dim, index, _detached(source)), "index_copy_"
-        )
+        return self._write_op(source, "index_copy_", lambda t, s: F.index_copy(t, dim, index, s))
 
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
         return F.masked_scatter(self, mask, source)
@@ -1379,8 +1392,7 @@ class Tensor:
         return F.put(self, index, source, accumulate)
 
     def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
-        self._refuse_if_recorded(source, "put_")
-        return self._write(F.put(self.detach(), index, _detached(source), accumulate), "put_")
+        return self._write_op(source, "put_", lambda t, s: F.put(t, index, s, accumulate))
 
     def nan_to_num_(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
         self._refuse_if_recorded(None, "nan_to_num_")

@@ -150,3 +150,41 @@ def test_in_place_on_a_0d_result_matches_torch(torch):
         return [total.item(), s.item(), m.item(), k.item(), k.dtype == lib.int64]
 
     np.testing.assert_allclose(run(dg), run(torch), rtol=1e-6)
+
+
+_INTO_FRESH = {
+    "index_add_": lambda m, z, s, i: z.index_add_(0, i, s, alpha=2),
+    "scatter_add_": lambda m, z, s, i: z.scatter_add_(0, i[:, None].expand(-1, 2), s),
+    "scatter_": lambda m, z, s, i: z.scatter_(0, m.tensor([[2, 0], [1, 2], [0, 1]]), s),
+    "scatter_reduce_": lambda m, z, s, i: z.scatter_reduce_(
+        0, i[:, None].expand(-1, 2), s, "amax", include_self=False
+    ),
+    "index_put_": lambda m, z, s, i: z.index_put_((i,), s, accumulate=True),
+    "index_copy_": lambda m, z, s, i: z.index_copy_(0, m.tensor([2, 0, 1]), s),
+    "put_": lambda m, z, s, i: z.put_(m.tensor([0, 5, 3, 1, 2, 4]), s, accumulate=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_INTO_FRESH))
+def test_scatter_into_a_fresh_tensor_from_a_source_in_the_graph_as_torch(torch, name):
+    # a GNN's aggregation: torch.zeros(n, d).index_add_(0, dst, messages), messages in the graph
+    def run(m):
+        w = m.tensor(np.arange(1.0, 7.0).reshape(3, 2), requires_grad=True)
+        z = m.full((4, 2), 0.5, dtype=m.float64)
+        out = _INTO_FRESH[name](m, z, w * w, m.tensor([3, 0, 3]))
+        assert out is z and z.requires_grad
+        (z * m.tensor(np.arange(8.0).reshape(4, 2))).sum().backward()
+        return z.detach().numpy(), w.grad.numpy()
+
+    (ours, gours), (theirs, gtheirs) = run(dg), run(torch)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(gours, gtheirs)
+
+
+def test_scatter_into_a_graph_node_or_a_leaf_that_requires_grad_is_still_refused():
+    w = dg.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 2
+    with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
+        h.index_add_(0, dg.tensor([1, 0]), w)
+    with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
+        w.scatter_add_(0, dg.tensor([1, 0]), dg.tensor([1.0, 1.0]))
