@@ -124,3 +124,14 @@ def test_pack_sequence_and_unpack_match_torch(torch, enforce_sorted):
     (tpacked.data * torch.tensor(ramp)).sum().backward()
     for x, tx in zip(xs, txs):
         np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_parameters_to_vector_is_differentiable_as_torch(torch):
+    # an L2 penalty written with parameters_to_vector reaches the parameters' gradients
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    model.load_state_dict({k: v.detach().numpy() for k, v in tmodel.state_dict().items()})
+    nn.utils.parameters_to_vector(model.parameters()).pow(2).sum().backward()
+    torch.nn.utils.parameters_to_vector(tmodel.parameters()).pow(2).sum().backward()
+    for p, q in zip(model.parameters(), tmodel.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)

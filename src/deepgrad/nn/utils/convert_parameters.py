@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ... import backend
+from ... import functional as F
 from ...tensor import Tensor
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """The parameters' values flattened and concatenated, in order: a new ``(Σ numel,)`` tensor
-    (a copy, not connected to the graph).
+    (a copy), differentiable as PyTorch's (``parameters_to_vector(m.parameters()).pow(2).sum()``
+    is an L2 penalty whose gradient reaches the parameters).
 
     >>> import deepgrad as dg
     >>> parameters_to_vector([dg.ones(2, 2), dg.zeros(1)]).tolist()
@@ -20,7 +21,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     params = list(parameters)
     if not params:
         raise ValueError("parameters_to_vector: got no parameters")
-    return Tensor(backend.xp.concatenate([p._data.reshape(-1) for p in params]))
+    return F.cat([F.reshape(p, (-1,)) for p in params])
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
