@@ -425,7 +425,22 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _SPARSE:
+        raise AttributeError(
+            f"deepgrad has no sparse tensors: torch.{name} is not provided (README, "
+            "deliberate differences); build the dense tensor instead (e.g. "
+            "zeros(n, n).index_put_((rows, cols), values, accumulate=True)) and use "
+            "@ / matmul where torch.sparse.mm would multiply: the same numbers"
+        )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+#: PyTorch's sparse-tensor names, refused with a pointer to the dense form
+_SPARSE = (
+    "sparse", "sparse_coo_tensor", "sparse_csr_tensor", "sparse_csc_tensor",
+    "sparse_bsr_tensor", "sparse_bsc_tensor", "sparse_compressed_tensor", "sparse_coo",
+    "sparse_csr",
+)  # fmt: skip
 
 
 def __dir__() -> list[str]:
