@@ -373,8 +373,6 @@ def cross_entropy(
             "leave ignore_index at its default (-100), or give integer class labels"
         )
     x = input
-    if probs and backend.promote_types(x.dtype, t.dtype) != x.dtype:
-        x = x.to(t.dtype)  # wider probabilities: the loss in their dtype, as PyTorch's
     if x.ndim == 1:  # a single sample (C,)
         x = reshape(x, (1, x.shape[0]))
         t = t.reshape((1,) + t.shape)
@@ -393,11 +391,20 @@ def cross_entropy(
     n = x.shape[0]
     none_counted = False
     if probs:
-        q = t.astype(dt)
+        q = t
         if rest:
             q = q.transpose((0, *range(2, q.ndim), 1)).reshape(-1, c)
-        if label_smoothing:
+        if label_smoothing:  # smoothed in the target's dtype, as PyTorch
             q = q * (1 - label_smoothing) + label_smoothing / c
+        if q.dtype != dt:
+            # PyTorch: -(log_softmax(x) · target · w), the product promoted (a float64 loss
+            # for float32 logits and float64 targets; float32 targets rounded as they came)
+            prod = log_softmax(x, 1) * Tensor._from_op(q if w is None else q * w, None, 0)
+            out = -sum(prod, 1)
+            if reduction == "none":
+                return reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
+            out = sum(out)
+            return out / n if reduction == "mean" else out
         coef = q * w if w is not None else q
         labels = None
         scale = xp.asarray(1.0 / n if reduction == "mean" and n else 1.0, dt)
