@@ -16,7 +16,7 @@ import inspect
 import types
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy
@@ -35,16 +35,17 @@ def _items(a: Any) -> Any:
     return list(a) if isinstance(a, types.GeneratorType) else a
 
 
-class StateDictError(KeyError, RuntimeError):
-    """A state dict whose keys do not match the module's (``load_state_dict(strict=True)``):
-    a ``KeyError``, and a ``RuntimeError`` as PyTorch raises there."""
+class StateDictError(KeyError, ValueError, RuntimeError):
+    """A state dict that does not fit the module (``load_state_dict``): missing or unexpected
+    keys (with ``strict=True``) and shape mismatches, all in one error; a ``RuntimeError`` as
+    PyTorch raises there (and the ``KeyError`` / ``ValueError`` deepgrad raised before)."""
 
     def __str__(self) -> str:  # the message itself, not KeyError's quoted repr
         return str(self.args[0]) if self.args else ""
 
 
-class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict`` returns (PyTorch's ``_IncompatibleKeys``)."""
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns (PyTorch's ``_IncompatibleKeys``, and its repr)."""
 
     missing_keys: list[str]
     unexpected_keys: list[str]
@@ -52,7 +53,28 @@ class IncompatibleKeys(NamedTuple):
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
+
+    __str__ = __repr__
+
+
+IncompatibleKeys = _IncompatibleKeys
+
+
+def _check_name(kind: str, module: Module, name: Any, registry: dict) -> None:
+    """PyTorch's checks on a name given to ``register_buffer`` / ``register_parameter`` /
+    ``add_module``: a string, not empty, no ``"."``, not another attribute of the module."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if name not in registry and hasattr(module, name):
+        raise KeyError(f"attribute '{name}' already exists")
 
 
 class _BackwardHook:
@@ -293,6 +315,14 @@ class Module(KerasMethods):
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or a ``None`` placeholder, e.g. ``bias=False``) as ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        _check_name("parameter", self, name, self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                "(nn.Parameter or None required; wrap a tensor as nn.Parameter(t))"
+            )
         if param is None:
             self._parameters[name] = None
             object.__setattr__(self, name, None)
@@ -302,6 +332,14 @@ class Module(KerasMethods):
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Register state that is not learned (``running_mean``); persistent buffers are part
         of ``state_dict``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        _check_name("buffer", self, name, self._buffers)
+        if tensor is not None and not isinstance(tensor, (Tensor, numpy.ndarray)):
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(a Tensor, a NumPy array or None required)"
+            )
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(tensor)
         self._buffers[name] = tensor
@@ -315,8 +353,13 @@ class Module(KerasMethods):
         """Register ``module`` as the sub-module ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        _check_name("module", self, name, self._modules)
         self._modules[name] = module
         object.__setattr__(self, name, module)
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias for :meth:`add_module`."""
+        self.add_module(name, module)
 
     # ---- running ------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -419,63 +462,74 @@ class Module(KerasMethods):
 
     # ---- traversal ------------------------------------------------------------------------
     def named_modules(
-        self, prefix: str = "", remove_duplicate: bool = True
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Module]]:
         """``(name, module)`` for this module and every descendant, depth first; a module
-        held under several names comes once unless ``remove_duplicate=False`` (then once per
-        name, as PyTorch's)."""
-        seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
-        while stack:
-            name, m = stack.pop()
-            if id(m) in seen:
+        registered twice is listed once unless ``remove_duplicate=False`` (PyTorch's)."""
+        if memo is None:
+            memo = set()
+        if self in memo:
+            return
+        if remove_duplicate:
+            memo.add(self)
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
                 continue
-            if remove_duplicate:
-                seen.add(id(m))
-            yield name, m
-            children = [
-                (f"{name}.{n}" if name else n, c) for n, c in m._modules.items() if c is not None
-            ]
-            stack.extend(reversed(children))
+            sub = prefix + ("." if prefix else "") + name
+            yield from module.named_modules(memo, sub, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(name, child)``; a child registered under two names is listed once."""
+        memo: set = set()
         for n, c in self._modules.items():
-            if c is not None:
+            if c is not None and c not in memo:
+                memo.add(c)
                 yield n, c
 
     def children(self) -> Iterator[Module]:
         for _, c in self.named_children():
             yield c
 
-    def named_parameters(
-        self, prefix: str = "", recurse: bool = True
-    ) -> Iterator[tuple[str, Parameter]]:
-        """``(name, parameter)`` in registration order; shared parameters appear once."""
-        seen: set[int] = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
+        memo: set[int] = set()
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mname, m in mods:
-            for n, p in m._parameters.items():
-                if p is None or id(p) in seen:
+            for n, v in m.__dict__[registry].items():
+                if v is None or id(v) in memo:
                     continue
-                seen.add(id(p))
-                yield (f"{mname}.{n}" if mname else n), p
+                if remove_duplicate:
+                    memo.add(id(v))
+                yield (f"{mname}.{n}" if mname else n), v
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """``(name, parameter)`` in registration order; shared parameters appear once unless
+        ``remove_duplicate=False``."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        for mname, m in self.named_modules(prefix):
-            for n, b in m._buffers.items():
-                if b is not None:
-                    yield (f"{mname}.{n}" if mname else n), b
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self) -> Iterator[Tensor]:
-        for _, b in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def get_submodule(self, target: str) -> Module:
@@ -508,6 +562,17 @@ class Module(KerasMethods):
             )
         return m._parameters[name]
 
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        mod_path, _, name = target.rpartition(".")
+        m = self.get_submodule(mod_path)
+        if name not in m._buffers or m._buffers[name] is None:
+            raise AttributeError(
+                f"{mod_path or type(self).__name__} has no buffer {name!r}; its buffers "
+                f"are {sorted(k for k, v in m._buffers.items() if v is not None)}"
+            )
+        return m._buffers[name]
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module (children first) and on ``self``."""
         for c in self.children():
@@ -517,9 +582,13 @@ class Module(KerasMethods):
 
     # ---- modes and gradients ----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Training mode (dropout active, batch norm uses batch statistics)."""
-        for m in self.modules():
-            m.__dict__["training"] = mode
+        """Training mode (dropout active, batch norm uses batch statistics), set on this
+        module and, through each child's own ``train``, on every descendant."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.__dict__["training"] = mode
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -573,50 +642,67 @@ class Module(KerasMethods):
         return self.to(numpy.float32)
 
     # ---- state ------------------------------------------------------------------------------
-    def state_dict(self) -> OrderedDict[str, numpy.ndarray]:
+    def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Module, str, Tensor]]:
+        """``(key, owner, name, tensor)`` for every parameter and persistent buffer, in
+        PyTorch's ``state_dict`` order: a module's parameters, its buffers, then its children
+        (a module or tensor registered under two names appears under both, as in PyTorch)."""
+        for n, p in self._parameters.items():
+            if p is not None:
+                yield prefix + n, self, n, p
+        for n, b in self._buffers.items():
+            if b is not None and n not in self._non_persistent:
+                yield prefix + n, self, n, b
+        for n, c in self._modules.items():
+            if c is not None:
+                yield from c._state_entries(prefix + n + ".")
+
+    def state_dict(
+        self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> Any:
         """Parameters and persistent buffers by name, as NumPy copies (safe to keep as a
-        snapshot: later training does not change them). A module held under several names
-        (``self.conv1`` also in ``self.net``) is saved under each, as PyTorch's."""
-        out: OrderedDict[str, numpy.ndarray] = OrderedDict()
-        for mname, m in self.named_modules(remove_duplicate=False):
-            for n, p in m._parameters.items():
-                if p is not None:
-                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(p._data).copy()
-            for n, b in m._buffers.items():
-                if b is not None and n not in m._non_persistent:
-                    out[f"{mname}.{n}" if mname else n] = backend.to_numpy(b._data).copy()
+        snapshot: later training does not change them); ``keep_vars=True`` gives the
+        parameter and buffer tensors themselves, as PyTorch's. ``prefix`` starts every key;
+        ``destination`` (a mapping) is filled and returned."""
+        if args:  # PyTorch's deprecated positional (destination, prefix, keep_vars)
+            if len(args) > 3:
+                raise TypeError(f"state_dict takes at most 3 positional arguments, got {len(args)}")
+            destination = args[0]
+            prefix = args[1] if len(args) > 1 else prefix
+            keep_vars = args[2] if len(args) > 2 else keep_vars
+        out: Any = OrderedDict() if destination is None else destination
+        for k, _, _, t in self._state_entries(prefix):
+            out[k] = t if keep_vars else backend.to_numpy(t._data).copy()
         return out
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
-        out: OrderedDict[str, Tensor] = OrderedDict()
-        for mname, m in self.named_modules(remove_duplicate=False):
-            for n, p in m._parameters.items():
-                if p is not None:
-                    out[f"{mname}.{n}" if mname else n] = p
-            for n, b in m._buffers.items():
-                if b is not None and n not in m._non_persistent:
-                    out[f"{mname}.{n}" if mname else n] = b
-        return out
+        return OrderedDict((k, t) for k, _, _, t in self._state_entries())
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> Any:
+    def load_state_dict(
+        self, state_dict: Any, strict: bool = True, assign: bool = False
+    ) -> _IncompatibleKeys:
         """Copy values into parameters and buffers by name; returns PyTorch's named tuple
-        ``(missing_keys, unexpected_keys)`` (so ``missing, unexpected =
+        ``_IncompatibleKeys(missing_keys, unexpected_keys)`` (so ``missing, unexpected =
         model.load_state_dict(sd, strict=False)`` works as in PyTorch).
 
         Values may be NumPy arrays, deepgrad tensors, or anything with ``.numpy()`` /
-        ``__array__`` (a PyTorch tensor). With ``strict`` a missing or unexpected key is an
-        error (:class:`StateDictError`, a ``KeyError`` and PyTorch's ``RuntimeError``); a
-        shape mismatch always is, naming the key and both shapes.
+        ``__array__`` (a PyTorch tensor). Every problem is collected into one
+        :class:`StateDictError` (PyTorch's ``RuntimeError``): missing and unexpected keys
+        with ``strict``, and shape mismatches always, naming the key and both shapes; the
+        module is left unchanged then. ``assign=True`` makes each parameter (or buffer) the
+        given tensor, with its dtype (a parameter keeps its ``requires_grad``), instead of
+        copying into it.
         """
-        own = self._state_tensors()
-        missing = [k for k in own if k not in state_dict]
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        entries = list(self._state_entries())
+        own = {k for k, *_ in entries}
+        missing = [k for k, *_ in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
+        errors = []
         if strict and (missing or unexpected):
-            raise StateDictError(
-                f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
-        for k, t in own.items():
+            errors.append(f"missing keys {missing}, unexpected keys {unexpected}")
+        values = {}
+        for k, _, _, t in entries:
             if k not in state_dict:
                 continue
             v = state_dict[k]
@@ -624,23 +710,64 @@ class Module(KerasMethods):
                 v = v.detach().cpu().numpy()  # a torch tensor
             arr = v._data if isinstance(v, Tensor) else numpy.asarray(v)
             if tuple(arr.shape) != tuple(t.shape):
-                raise ValueError(
-                    f"load_state_dict for {type(self).__name__}: {k!r} has shape "
-                    f"{tuple(arr.shape)} in the state dict but {tuple(t.shape)} in the model"
+                errors.append(
+                    f"{k!r} has shape {tuple(arr.shape)} in the state dict but "
+                    f"{tuple(t.shape)} in the model"
                 )
-            t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
-        return IncompatibleKeys(missing, unexpected)
+            values[k] = arr
+        if errors:
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
+        for k, owner, name, t in entries:
+            if k not in values:
+                continue
+            arr = values[k]
+            if not assign:
+                t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
+            elif isinstance(t, Parameter):
+                new = Parameter(backend.xp.asarray(arr), requires_grad=t.requires_grad)
+                owner.__dict__["_parameters"][name] = new
+                object.__setattr__(owner, name, new)
+            else:
+                new = Tensor(backend.xp.asarray(arr))
+                owner.__dict__["_buffers"][name] = new
+                object.__setattr__(owner, name, new)
+        return _IncompatibleKeys(missing, unexpected)
 
     # ---- display --------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
-        for n, c in self._modules.items():
-            sub = repr(c).replace("\n", "\n  ")
-            lines.append(f"  ({n}): {sub}")
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n" + "\n".join(lines) + "\n)"
+        # PyTorch's layout: a one-line extra_repr stays on the head line; otherwise each
+        # extra line and each child on a line of its own
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({k}): {_addindent(repr(c), 2)}" for k, c in self._modules.items()]
+        lines = extra_lines + child_lines
+        main = type(self).__name__ + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()))
+
+    def _reset_modules(self, items: list[tuple[str, Module | None]]) -> None:
+        """Replace the sub-modules by ``items`` (the containers' insert/delete renumbering)."""
+        for k in self._modules:
+            self.__dict__.pop(k, None)
+        self._modules.clear()
+        for k, m in items:
+            self._modules[k] = m
+            object.__setattr__(self, k, m)
+
+
+def _addindent(s: str, n: int) -> str:
+    """Indent every line but the first by ``n`` spaces (blank lines stay empty)."""
+    first, *rest = s.split("\n")
+    if not rest:
+        return s
+    return "\n".join([first, *((" " * n + ln) if ln.strip() else "" for ln in rest)])
