@@ -23,6 +23,9 @@ class ReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class LeakyReLU(Module):
     """``x`` if positive else ``negative_slope · x``."""
@@ -36,7 +39,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class ELU(Module):
@@ -51,7 +54,7 @@ class ELU(Module):
         return F.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):
@@ -63,6 +66,9 @@ class GELU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 class Sigmoid(Module):
@@ -157,6 +163,9 @@ class SiLU(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.silu(x)
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class Mish(Module):
     """``x tanh(softplus(x))``. Shapes: any → the same."""
@@ -168,6 +177,9 @@ class Mish(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.mish(x)
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class SELU(Module):
     """``scale · elu(x, alpha)`` with SELU's fixed constants. Shapes: any → the same."""
@@ -178,6 +190,9 @@ class SELU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.selu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class CELU(Module):
@@ -194,7 +209,7 @@ class CELU(Module):
         return F.celu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class PReLU(Module):
@@ -243,7 +258,9 @@ class Hardtanh(Module):
         return F.hardtanh(x, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else ""
+        )
 
 
 class ReLU6(Module):
@@ -255,6 +272,9 @@ class ReLU6(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu6(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Hardsigmoid(Module):
@@ -328,7 +348,9 @@ class Threshold(Module):
         return F.threshold(x, self.threshold, self.value)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else ""
+        )
 
 
 class Softmax2d(Module):

@@ -155,9 +155,3 @@ class MultiheadAttention(Module):
             bias_v=self.bias_v,
             add_zero_attn=self.add_zero_attn,
         )
-
-    def extra_repr(self) -> str:
-        return (
-            f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, "
-            f"batch_first={self.batch_first}"
-        )

@@ -27,9 +27,6 @@ class _Loss(Module):
             )
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
-
 
 class MSELoss(_Loss):
     """Mean squared error ``mean((x - y)²)`` — for regression."""

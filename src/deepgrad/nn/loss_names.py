@@ -14,7 +14,7 @@ probabilities, PyTorch's ``"kl_div"`` log-probabilities).
 >>> get("categorical_crossentropy", from_logits=True)
 CategoricalCrossentropy(from_logits=True, reduction='mean')
 >>> get("mean_squared_error")
-MSELoss(reduction='mean')
+MSELoss()
 >>> get("binary_crossentropy_with_logits")
 Traceback (most recent call last):
 ...

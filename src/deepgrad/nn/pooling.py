@@ -28,6 +28,11 @@ def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Any:
         raise ValueError(f"{layer._short()}: {e}") from None  # type: ignore[attr-defined]
 
 
+def _ntuple(v: Any, n: int) -> Any:
+    """``v`` as PyTorch's ``_single``/``_pair``/``_triple`` store it (for reprs)."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
 class _MaxPoolNd(Module):
     """Max pooling, shared by the 1-D and 2-D layers (``_fn`` is the function)."""
 
@@ -162,8 +167,9 @@ class AvgPool1d(Module):
     def _short(self) -> str:
         return f"AvgPool1d(kernel_size={self.kernel_size})"
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    def extra_repr(self) -> str:  # PyTorch's AvgPool1d keeps its sizes as 1-tuples
+        k, s, p = (_ntuple(v, 1) for v in (self.kernel_size, self.stride, self.padding))
+        return f"kernel_size={k}, stride={s}, padding={p}"
 
 
 class AdaptiveAvgPool1d(Module):
@@ -364,8 +370,10 @@ class _MaxUnpoolNd(Module):
     def _short(self) -> str:
         return f"{type(self).__name__}(kernel_size={self.kernel_size})"
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    def extra_repr(self) -> str:  # PyTorch's MaxUnpool keeps its sizes as n-tuples
+        n = int(type(self).__name__[-2]) if type(self).__name__[-2].isdigit() else 2
+        k, s, p = (_ntuple(v, n) for v in (self.kernel_size, self.stride, self.padding))
+        return f"kernel_size={k}, stride={s}, padding={p}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):

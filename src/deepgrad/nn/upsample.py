@@ -46,7 +46,12 @@ class Upsample(Module):
             raise ValueError(f"Upsample(mode={self.mode!r}): {e}") from None
 
     def extra_repr(self) -> str:
-        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        if self.size is not None:
+            what = f"size={self.size!r}"
+        else:  # PyTorch keeps the scale factor as float(s)
+            sf = self.scale_factor
+            sf = tuple(float(f) for f in sf) if isinstance(sf, (tuple, list)) else float(sf)
+            what = f"scale_factor={sf!r}"
         return f"{what}, mode={self.mode!r}"
 
 
