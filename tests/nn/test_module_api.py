@@ -208,3 +208,36 @@ def test_train_calls_each_childs_own_train(torch):
         assert outer.training and outer[0].training and not outer[0].bn.training
         with pytest.raises(ValueError, match="boolean"):
             outer.train("no")
+
+
+def test_to_dtype_casts_gradients_refuses_integer_dtypes_and_half(torch):
+    """``to(float64)`` kept no gradient (PyTorch casts it too); ``to(int64)`` was a silent
+    no-op where PyTorch raises; ``half()`` was missing; integer buffers stay integer."""
+    for lib in (torch, dg):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 1), lib.nn.BatchNorm1d(1))
+        m(lib.ones(3, 2)).sum().backward()
+        m.double()
+        assert m[0].weight.grad is not None and m[0].weight.grad.dtype == lib.float64
+        m.half()
+        assert m[0].weight.dtype == lib.float16 and m[1].num_batches_tracked.dtype == lib.int64
+        m.float()
+        assert m[1].running_var.dtype == lib.float32
+        with pytest.raises(TypeError, match="only accepts floating point or complex dtypes"):
+            m.to(lib.int64)
+
+
+def test_zero_grad_without_set_to_none_zeroes_the_same_gradient(torch):
+    for lib in (torch, dg):
+        m = lib.nn.Linear(2, 1)
+        m(lib.ones(1, 2)).sum().backward()
+        g = m.weight.grad
+        m.zero_grad(set_to_none=False)
+        assert m.weight.grad is g and float(g.abs().sum()) == 0.0
+        m.zero_grad()
+        assert m.weight.grad is None
+
+
+def test_assigning_a_non_tensor_to_a_buffer_is_refused(torch):
+    for lib in (torch, dg):
+        with pytest.raises(TypeError, match="as buffer 'running_mean'"):
+            lib.nn.BatchNorm1d(3).running_mean = 3

@@ -299,6 +299,11 @@ class Module(KerasMethods):
                 )
             params[name] = None
         elif name in buffers:
+            if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(a Tensor, a NumPy array or None expected)"
+                )
             if value is not None and not isinstance(value, Tensor):
                 value = Tensor(value)
             buffers[name] = value
@@ -607,14 +612,20 @@ class Module(KerasMethods):
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
-            else:
-                p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad._data), None, 0)
+            else:  # the same gradient tensor, zeroed (PyTorch's in-place zero_)
+                p.grad._data = backend.xp.zeros_like(p.grad._data)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """PyTorch's ``Module.to``, in place: ``to(dtype)`` casts the floating parameters and
         buffers (``model.to(dg.float64)`` before a gradient check), ``to(device)`` moves them
         all (``"cpu"``; ``"cuda"`` through CuPy), ``to(device, dtype)`` both."""
         dev, dtype = devices.parse_to(args, kwargs, f"{type(self).__name__}.to")
+        if dtype is not None and dtype.kind not in "fc":
+            raise TypeError(
+                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                f"dtype={dtype} (integer parameters and buffers keep their dtype under "
+                "to(float64))"
+            )
         for m in self.modules():
             for reg in (m._parameters, m._buffers):
                 for t in reg.values():
@@ -626,7 +637,8 @@ class Module(KerasMethods):
                             t.grad._data = devices.move(t.grad._data, dev)
                     if dtype is not None and t.dtype.kind == "f" and t.dtype != dtype:
                         t._data = t._data.astype(dtype)
-                        t.grad = None
+                        if t.grad is not None:  # PyTorch casts the gradient with it
+                            t.grad._data = t.grad._data.astype(dtype)
         return self
 
     def cpu(self) -> Module:
@@ -637,6 +649,9 @@ class Module(KerasMethods):
 
     def double(self) -> Module:
         return self.to(numpy.float64)
+
+    def half(self) -> Module:
+        return self.to(numpy.float16)
 
     def float(self) -> Module:
         return self.to(numpy.float32)
