@@ -269,3 +269,187 @@ def test_string_tensors_are_refused():
     model = _one_node_model(helper.make_node("Identity", ["w"], ["y"]), [w])
     with pytest.raises(OnnxImportError, match="initializer 'w' has data type STRING"):
         dg.io.load_onnx(model.SerializeToString())
+
+
+# --- operators whose output size comes from the model's values ---------------------------
+
+
+def _graph_model(nodes, inputs, initializers=(), opset=17):
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=list(initializers),
+    )  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _ints(name, values):
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def _floats(name, values):
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.array(values, dtype=np.float32), name)
+
+
+_X = ("x", 1, [None])  # a float input of any length (TensorProto.FLOAT == 1)
+
+
+@pytest.mark.parametrize(
+    ("node", "inits", "match"),
+    [
+        # 256 GiB of float32, and a size NumPy cannot even represent ('array is too big')
+        (("ConstantOfShape", ["s"]), [_ints("s", [2**18, 2**18])], r"shape \(262144, 262144\)"),
+        (("ConstantOfShape", ["s"]), [_ints("s", [2**40, 2**40])], r"68,719,476,736|1,208,925"),
+        (("ConstantOfShape", ["s"]), [_ints("s", [-3])], r"\(-3,\); expected non-negative"),
+        (("Expand", ["x", "s"]), [_ints("s", [2**20, 2**20])], r"as large as \(1048576, 1048"),
+        (("Tile", ["x", "s"]), [_ints("s", [2**62])], r"repeats \(4611686018427387904,\)"),
+        (("Range", ["a", "b", "c"]), [_floats(k, v) for k, v in zip("abc", (0, 1e30, 1))],
+         r"an output of shape \(1000000015047466219876688855040,\)"),
+        (("Range", ["a", "b", "c"]), [_floats(k, v) for k, v in zip("abc", (0, 10, 0))],
+         "delta != 0"),  # was a ZeroDivisionError
+        (("Range", ["a", "b", "c"]), [_floats(k, v) for k, v in zip("abc", (0, np.nan, 1))],
+         "expected finite values"),
+        (("Reshape", ["x", "s"]), [_ints("s", [-5])], "at most one -1"),  # was taken as -1
+    ],
+)  # fmt: skip
+def test_constant_sizes_past_the_limit_are_refused_at_load(node, inits, match):
+    """Sizes that are constants in the file are checked when it is loaded: they allocated
+    whatever they asked at run time (or failed inside NumPy)."""
+    from onnx import helper
+
+    op_type, ins = node
+    model = _graph_model([helper.make_node(op_type, ins, ["y"])], [_X], inits)
+    with pytest.raises(OnnxImportError, match=rf"ONNX {op_type} node '{op_type}_0': .*{match}"):
+        load_onnx(model.SerializeToString())
+
+
+def _run_refused(model, *inputs, match):
+    net = load_onnx(model.SerializeToString())
+    with pytest.raises(OnnxImportError, match=match):
+        net(*inputs)
+    return net
+
+
+def test_sizes_from_the_inputs_are_checked_at_run_time(monkeypatch):
+    """Sizes computed from the inputs: at most 16x the largest tensor of the run (at least
+    MIN_LIMIT elements); the error names the node, the op and the shape asked for."""
+    from onnx import TensorProto, helper
+
+    from deepgrad.io.onnx_import import registry
+
+    model = _graph_model(
+        [helper.make_node("ConstantOfShape", ["s"], ["y"])], [("s", TensorProto.INT64, [None])]
+    )
+    # NumPy's 'array is too big' (a ValueError) before; checked before allocating now
+    _run_refused(model, np.array([2**40, 2**40]), match=r"ConstantOfShape node .* shape \(1099")
+    monkeypatch.setattr(registry, "MIN_LIMIT", 10)
+    net = load_onnx(model.SerializeToString())
+    assert net(np.array([4, 8])).shape == (4, 8)  # 16 x the largest tensor (2 elements): 32
+    with pytest.raises(OnnxImportError, match=r"shape \(4, 9\) \(36 elements\), more than the 32 "):
+        net(np.array([4, 9]))
+    monkeypatch.setattr(registry, "MIN_LIMIT", 100)  # ...or MIN_LIMIT, whichever is more
+    assert net(np.array([4, 9])).shape == (4, 9)
+    with pytest.raises(OnnxImportError, match=r"\(110 elements\), more than the 100 "):
+        net(np.array([10, 11]))
+    # a trusted model may be given more
+    big = load_onnx(model.SerializeToString(), max_elements=10**6)
+    assert big(np.array([1000, 1000])).shape == (1000, 1000)
+    with pytest.raises(OnnxImportError, match="more than the 1,000,000"):
+        big(np.array([1001, 1000]))
+
+
+def _conv_model(op_type, **attrs):
+    from onnx import helper
+
+    ins = ["x", "w"] if op_type.startswith("Conv") else ["x"]
+    node = helper.make_node(op_type, ins, ["y"], **attrs)
+    return _graph_model([node], [("x", 1, [1, 1, 4, 4])], [_floats("w", np.ones((1, 1, 1, 1)))])
+
+
+_IMAGE = np.ones((1, 1, 4, 4), np.float32)
+_SCALAR = ("s", 1, [])
+
+
+@pytest.mark.parametrize(
+    ("make", "inputs", "match"),
+    [
+        (lambda h: _graph_model([h.make_node("Expand", ["x", "s"], ["y"])], [_X, ("s", 7, [2])]),
+         (np.ones(1, np.float32), np.array([100, 1000])), r"Expand .*shape \(100, 1000\)"),
+        (lambda h: _graph_model([h.make_node("Tile", ["x", "s"], ["y"])], [_X, ("s", 7, [1])]),
+         (np.ones(1, np.float32), np.array([10**5])), r"Tile .*shape \(100000,\)"),
+        (lambda h: _graph_model([h.make_node("Range", ["a", "b", "c"], ["y"])],
+                                [("a", 1, []), ("b", 1, []), ("c", 1, [])]),
+         (np.float32(0), np.float32(1e5), np.float32(1)), r"Range .*shape \(100000,\)"),
+        (lambda h: _graph_model([h.make_node("Pad", ["x", "p"], ["y"])], [_X, ("p", 7, [2])]),
+         (np.ones(1, np.float32), np.array([0, 10**5])), r"Pad .*shape \(100001,\)"),
+        (lambda h: _conv_model("Conv", pads=[10**4, 0, 10**4, 0]), (_IMAGE,),
+         r"Conv .*padded input of shape \(1, 1, 20004, 4\)"),
+        (lambda h: _conv_model("ConvTranspose", strides=[300, 300]), (_IMAGE,),
+         r"ConvTranspose .*shape \(1, 1, 901, 901\)"),
+        (lambda h: _conv_model("MaxPool", kernel_shape=[1, 1], pads=[10**4, 0, 10**4, 0]),
+         (_IMAGE,), r"MaxPool .*padded input of shape \(1, 1, 20004, 4\)"),
+        (lambda h: _conv_model("AveragePool", kernel_shape=[1, 1], pads=[10**4, 0, 10**4, 0]),
+         (_IMAGE,), r"AveragePool .*padded input of shape \(1, 1, 20004, 4\)"),
+    ],
+)  # fmt: skip
+def test_each_data_sized_operator_is_checked_before_allocating(monkeypatch, make, inputs, match):
+    from onnx import helper
+
+    from deepgrad.io.onnx_import import registry
+
+    monkeypatch.setattr(registry, "MIN_LIMIT", 1000)  # the inputs here hold at most 16 values
+    _run_refused(make(helper), *inputs, match=match + r" \([\d,]+ elements\), more than the 1,000 ")
+
+
+@pytest.mark.parametrize(
+    ("attrs", "match"),
+    [
+        ({"strides": [0, 1]}, r"strides \(0, 1\): expected 2 positive sizes"),  # ZeroDivisionError
+        ({"kernel_shape": [1, 1], "dilations": [1]}, r"dilations \(1,\): expected 2 positive"),
+        ({"pads": [1]}, r"pads \(1,\): expected 4 values"),  # was an IndexError
+    ],
+)
+def test_convolution_geometry_is_checked(attrs, match):
+    _run_refused(_conv_model("Conv", **attrs), _IMAGE, match=match)
+
+
+def test_sparse_initializers_are_refused_at_load():
+    """A sparse initializer was ignored: its name failed as a KeyError in forward."""
+    from onnx import TensorProto, helper
+
+    values = helper.make_tensor("w", TensorProto.FLOAT, [1], [2.0])
+    indices = helper.make_tensor("w_idx", TensorProto.INT64, [1], [0])
+    model = _graph_model([helper.make_node("Add", ["x", "w"], ["y"])], [_X])
+    model.graph.sparse_initializer.append(helper.make_sparse_tensor(values, indices, [3]))
+    with pytest.raises(OnnxImportError, match=r"1 sparse initializer\(s\) \('w'\); deepgrad "
+                       "reads dense initializers only"):  # fmt: skip
+        load_onnx(model.SerializeToString())
+
+
+def test_names_that_nothing_defines_are_refused_at_load():
+    from onnx import helper
+
+    model = _graph_model([helper.make_node("Add", ["x", "xs"], ["y"])], [_X])
+    with pytest.raises(OnnxImportError, match=r"Add node 'Add_0': input 'xs' is not a graph "
+                       r"input, an initializer or an earlier node's output \(nearest: 'x'\)"):  # fmt: skip
+        load_onnx(model.SerializeToString())
+    model = _graph_model([helper.make_node("Relu", ["x"], ["z"])], [_X])
+    with pytest.raises(OnnxImportError, match="graph output 'y' is not"):
+        load_onnx(model.SerializeToString())
+
+
+def test_other_errors_in_forward_name_the_node():
+    from onnx import helper
+
+    model = _graph_model([helper.make_node("MatMul", ["x", "w"], ["y"])], [_X],
+                         [_floats("w", np.ones((3, 2)))])  # fmt: skip
+    with pytest.raises(ValueError) as info:
+        load_onnx(model.SerializeToString())(np.ones(2, np.float32))
+    assert "(in ONNX MatMul node 'MatMul_0')" in info.value.__notes__

@@ -23,7 +23,7 @@ from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...tensor import Tensor
 from . import ops  # noqa: F401 - fills the handler table
-from .registry import HANDLERS, Node, OnnxImportError
+from .registry import HANDLERS, Node, OnnxImportError, size_limit
 
 _DOMAINS = ("", "ai.onnx")
 
@@ -124,10 +124,20 @@ class OnnxModule(Module):
     output (a tuple when the graph has several). ``input_names`` / ``output_names`` name them.
     """
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, max_elements: int | None = None) -> None:
         super().__init__()
         check_supported(model)
         graph = model.graph
+        if graph.sparse_initializer:
+            names = [t.values.name or "?" for t in graph.sparse_initializer]
+            shown = ", ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else "")
+            raise OnnxImportError(
+                f"load_onnx: the model has {len(names)} sparse initializer(s) ({shown}); "
+                "deepgrad reads dense initializers only (graph.initializer)"
+            )
+        #: the fixed limit on elements of an output sized by the model's values, or None for
+        #: the default rule (see :func:`.registry.size_limit`)
+        self.max_elements = None if max_elements is None else int(max_elements)
         opsets = {o.domain: o.version for o in model.opset_import}
         self.opset = int(opsets.get("", opsets.get("ai.onnx", 1)))
         self._names: dict[str, str] = {}
@@ -149,6 +159,22 @@ class OnnxModule(Module):
             attrs = {a.name: _attr_value(a, where) for a in n.attribute}
             ctx = Node(n.op_type, n.name or f"{n.op_type}_{k}", attrs, self.opset, len(n.output))
             self._nodes.append((ctx, list(n.input), list(n.output)))
+        self._check_names(graph, set(inits))
+        _check_constant_shapes(self._nodes, inits, graph, self.max_elements)
+
+    def _check_names(self, graph: Any, inits: set[str]) -> None:
+        """Every node input and graph output names a graph input, an initializer or an earlier
+        node's output (ONNX keeps nodes in order): an unknown name is refused here, not a
+        KeyError in the middle of ``forward``."""
+        known = set(inits) | {i.name for i in graph.input}
+        for ctx, ins, outs in self._nodes:
+            for name in ins:
+                if name and name not in known:
+                    raise ctx.fail(_unknown(name, known, "input"))
+            known.update(o for o in outs if o)
+        for o in graph.output:
+            if o.name not in known:
+                raise OnnxImportError(f"load_onnx: graph output {_unknown(o.name, known, '')}")
 
     def forward(self, *inputs: Any) -> Any:
         if len(inputs) != len(self.input_names):
@@ -161,15 +187,24 @@ class OnnxModule(Module):
             env[onnx_name] = getattr(self, attr)
         for name, x in zip(self.input_names, inputs):
             env[name] = _as_value(x)
+        largest = max((_numel(v) for v in env.values()), default=0)
         for ctx, ins, outs in self._nodes:
             ctx.module = self
+            ctx.limit = size_limit(largest, self.max_elements)
             args = [env[i] if i else None for i in ins]
-            result = HANDLERS[ctx.op_type](ctx, args)
+            try:
+                result = HANDLERS[ctx.op_type](ctx, args)
+            except OnnxImportError:
+                raise
+            except Exception as e:
+                e.add_note(f"(in ONNX {ctx.op_type} node {ctx.name!r})")
+                raise
             if not isinstance(result, (list, tuple)):
                 result = [result]
             for name, value in zip(outs, result):
                 if name:
                     env[name] = value
+                    largest = max(largest, _numel(value))
         out = tuple(env[n] for n in self.output_names)
         return out[0] if len(out) == 1 else out
 
@@ -179,9 +214,68 @@ class OnnxModule(Module):
         return f"opset={self.opset}, nodes={len(self._nodes)} ({shown})"
 
 
-def load_onnx(path: Any) -> OnnxModule:
+def _numel(v: Any) -> int:
+    return math.prod(v.shape) if isinstance(v, Tensor) else 0
+
+
+def _unknown(name: str, known: set[str], what: str) -> str:
+    near = difflib.get_close_matches(name, sorted(known), n=1)
+    hint = f" (nearest: {near[0]!r})" if near else ""
+    what = f"{what} " if what else ""
+    return f"{what}{name!r} is not a graph input, an initializer or an earlier node's output{hint}"
+
+
+def _check_constant_shapes(
+    nodes: list[tuple[Node, list[str], list[str]]],
+    inits: dict[str, numpy.ndarray],
+    graph: Any,
+    max_elements: int | None,
+) -> None:
+    """Where the size of an output comes from constants (initializers, ``Constant`` nodes),
+    check it now, against the limit a run would have with the initializers and the graph's
+    fixed input sizes (see :func:`.registry.size_limit`)."""
+    consts = {k: v for k, v in inits.items() if v.dtype.kind in "iuf"}
+    largest = max((v.size for v in inits.values()), default=0)
+    for i in graph.input:
+        dims = i.type.tensor_type.shape.dim if i.type.HasField("tensor_type") else ()
+        largest = max(largest, math.prod(max(d.dim_value, 1) for d in dims))
+    limit = size_limit(largest, max_elements)
+
+    def const(ins: list[str], k: int) -> numpy.ndarray | None:
+        return consts.get(ins[k]) if len(ins) > k and ins[k] else None
+
+    for ctx, ins, outs in nodes:
+        ctx.limit = limit
+        op = ctx.op_type
+        if op == "Constant" and outs and isinstance(ctx.attrs.get("value"), numpy.ndarray):
+            consts[outs[0]] = ctx.attrs["value"]
+        elif op == "Constant" and outs and "value_ints" in ctx.attrs:
+            consts[outs[0]] = numpy.array(ctx.attrs["value_ints"], dtype=numpy.int64)
+        elif op == "ConstantOfShape" and (v := const(ins, 0)) is not None:
+            ctx.check_size(v.reshape(-1))
+        elif op in ("Expand", "Tile") and (v := const(ins, 1)) is not None:
+            what = "an output at least as large as" if op == "Expand" else "repeats"
+            ctx.check_size(v.reshape(-1), what)
+        elif op == "Reshape" and (v := const(ins, 1)) is not None:
+            from .ops.shape import check_reshape
+
+            check_reshape(ctx, [int(s) for s in v.reshape(-1)])
+        elif op == "Range" and all(const(ins, k) is not None for k in range(3)):
+            from .ops.shape import range_length
+
+            ctx.check_size((range_length(ctx, *(const(ins, k) for k in range(3))),))
+
+
+def load_onnx(path: Any, *, max_elements: int | None = None) -> OnnxModule:
     """Build a deepgrad module from an ONNX model: a file path, bytes, or a loaded
     ``onnx.ModelProto``.
+
+    Operators whose output size comes from the model's values (``ConstantOfShape``,
+    ``Expand``, ``Tile``, ``Range``, ``Pad``, convolution pads and strides) may make at most
+    ``max(2**26, 16 x the largest tensor of the run so far)`` elements; the rest is refused
+    with an :class:`OnnxImportError` naming the node, before anything is allocated (at load
+    time when the sizes are constants). ``max_elements=N`` sets a fixed limit instead, for a
+    trusted model that needs more.
 
     The module runs in eval mode by default (``Dropout`` is the identity,
     ``BatchNormalization`` uses its running statistics) and its float weights are
@@ -211,7 +305,7 @@ def load_onnx(path: Any) -> OnnxModule:
             f"load_onnx: expected a path, bytes or onnx.ModelProto, got {type(path).__name__}"
         )
     _refuse_external_data(onnx, model)
-    module = OnnxModule(model)
+    module = OnnxModule(model, max_elements=max_elements)
     module.eval()
     return module
 

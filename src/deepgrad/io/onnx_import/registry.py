@@ -9,6 +9,7 @@ integer and boolean tensors (shapes, indices, masks) are computed as they are.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,22 @@ class OnnxImportError(NotImplementedError):
     """An ONNX model (or one of its nodes) that deepgrad cannot import, saying what and why."""
 
 
+#: an operator whose output size comes from values in the model (``ConstantOfShape``,
+#: ``Expand``, ``Tile``, ``Range``, ``Pad``, convolution pads and strides ...) may make at most
+#: this many elements, or :data:`GROWTH` times the largest tensor the run has seen so far
+#: (inputs, initializers, node outputs), whichever is more; ``load_onnx(..., max_elements=N)``
+#: sets a fixed limit instead
+MIN_LIMIT = 2**26
+GROWTH = 16
+
+
+def size_limit(largest: int, max_elements: int | None) -> int:
+    """The most elements one data-sized output may have (see :data:`MIN_LIMIT`)."""
+    if max_elements is not None:
+        return int(max_elements)
+    return max(MIN_LIMIT, GROWTH * int(largest))
+
+
 @dataclass
 class Node:
     """What a handler sees of one ONNX node: ``op_type``, ``name``, its attributes as Python
@@ -50,12 +67,30 @@ class Node:
     opset: int
     n_outputs: int
     module: Any = field(default=None, repr=False)
+    #: the most elements an output sized by the model's values may have (set for each run)
+    limit: int = MIN_LIMIT
 
     def attr(self, key: str, default: Any = None) -> Any:
         return self.attrs.get(key, default)
 
     def fail(self, why: str) -> OnnxImportError:
         return OnnxImportError(f"ONNX {self.op_type} node {self.name!r}: {why}")
+
+    def check_size(self, shape: Any, what: str = "an output of shape") -> tuple[int, ...]:
+        """``shape`` as ints, refused (before anything is allocated) when a size is negative or
+        its elements pass :attr:`limit`: the sizes come from the model's values."""
+        shape = tuple(int(s) for s in shape)
+        if any(s < 0 for s in shape):
+            raise self.fail(f"asks for {what} {shape}; expected non-negative sizes")
+        n = math.prod(shape)
+        if n > self.limit:
+            raise self.fail(
+                f"asks for {what} {shape} ({n:,} elements), more than the "
+                f"{self.limit:,} this model may make (at least {MIN_LIMIT:,}, or {GROWTH}x the "
+                "largest tensor so far); if the model is trusted, "
+                "load_onnx(path, max_elements=N) allows more"
+            )
+        return shape
 
 
 def array(v: Any) -> numpy.ndarray:

@@ -35,6 +35,8 @@ def spatial_pads(
     if auto == "VALID":
         return [(0, 0)] * nd
     pads = list(node.attr("pads", [0] * (2 * nd)))
+    if len(pads) != 2 * nd:
+        raise node.fail(f"pads {tuple(pads)}: expected {2 * nd} values (begin and end per axis)")
     return [(pads[i], pads[i + nd]) for i in range(nd)]
 
 
@@ -42,7 +44,26 @@ def geometry(node: Node, x: Tensor, kernel: list[int]) -> tuple[list[int], list[
     nd = x.ndim - 2
     strides = list(node.attr("strides", [1] * nd))
     dilations = list(node.attr("dilations", [1] * nd))
+    check_geometry(node, nd, kernel, strides, dilations)
     return strides, dilations
+
+
+def check_geometry(
+    node: Node, nd: int, kernel: list[int], strides: list[int], dilations: list[int]
+) -> None:
+    """Kernel, strides and dilations: ``nd`` positive ints each."""
+    for name, v in (("kernel_shape", kernel), ("strides", strides), ("dilations", dilations)):
+        if len(v) != nd or any(int(s) < 1 for s in v):
+            raise node.fail(f"{name} {tuple(v)}: expected {nd} positive sizes")
+
+
+def check_padded(node: Node, x: Tensor, pads: list[tuple[int, int]], channels: int) -> None:
+    """Refuse (before allocating) pads that make the padded input, or an output of
+    ``channels`` channels as large, bigger than the node may make."""
+    if any(len(p) != 2 for p in pads) or len(pads) != x.ndim - 2:
+        raise node.fail(f"pads {pads}: expected a begin and an end for each of {x.ndim - 2} axes")
+    sizes = [n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads)]
+    node.check_size((x.shape[0], max(x.shape[1], channels), *sizes), "a padded input of shape")
 
 
 def pad_input(x: Tensor, pads: list[tuple[int, int]], value: float = 0.0) -> Tensor:
@@ -71,6 +92,7 @@ def _args(node: Node, ins: list[Any], what: str) -> tuple[Any, ...]:
 def _conv(node: Node, ins: list[Any]) -> Tensor:
     x, w, b, nd, kernel, strides, dilations = _args(node, ins, "convolution")
     pads = spatial_pads(node, x.shape[2:], kernel, strides, dilations)
+    check_padded(node, x, pads, w.shape[0])
     group = int(node.attr("group", 1))
     even = all(p == q for p, q in pads)
     padding = tuple(p for p, _ in pads) if even else 0
@@ -91,16 +113,18 @@ def _conv_transpose(node: Node, ins: list[Any]) -> Tensor:
     x, w, b, nd, kernel, strides, dilations = _args(node, ins, "transposed convolution")
     group = int(node.attr("group", 1))
     out_pad = list(node.attr("output_padding", [0] * nd))
+    in_sizes = x.shape[2:]
+    full_sizes = [
+        s * (n - 1) + (k - 1) * d + 1 for n, k, s, d in zip(in_sizes, kernel, strides, dilations)
+    ]
+    grown = [f + max(o, 0) for f, o in zip(full_sizes, out_pad)]
+    node.check_size((x.shape[0], w.shape[1] * group, *grown))
     xs, ws = (_as_2d(x), _as_2d(w)) if nd == 1 else (x, w)
     s2 = tuple([1] * (2 - nd) + strides)
     d2 = tuple([1] * (2 - nd) + dilations)
     full = F.conv_transpose2d(xs, ws, None, stride=s2, padding=0, groups=group, dilation=d2)
     if nd == 1:
         full = F.squeeze(full, 2)
-    in_sizes = x.shape[2:]
-    full_sizes = [
-        s * (n - 1) + (k - 1) * d + 1 for n, k, s, d in zip(in_sizes, kernel, strides, dilations)
-    ]
     out_shape = node.attr("output_shape")
     auto = node.attr("auto_pad", "NOTSET")
     if out_shape is not None or auto in ("SAME_UPPER", "SAME_LOWER"):

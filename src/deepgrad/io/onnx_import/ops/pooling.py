@@ -15,7 +15,7 @@ import numpy
 from .... import functional as F
 from ....tensor import Tensor
 from ..registry import Node, is_float, op, wrap
-from .conv import pad_input, spatial_pads
+from .conv import check_geometry, check_padded, pad_input, spatial_pads
 
 
 def _setup(node: Node, x: Tensor) -> tuple[Tensor, list[int], list[int], list[int], list]:
@@ -25,7 +25,9 @@ def _setup(node: Node, x: Tensor) -> tuple[Tensor, list[int], list[int], list[in
     kernel = list(node.attr("kernel_shape"))
     strides = list(node.attr("strides", [1] * nd))
     dilations = list(node.attr("dilations", [1] * nd))
+    check_geometry(node, nd, kernel, strides, dilations)
     pads = spatial_pads(node, x.shape[2:], kernel, strides, dilations)
+    check_padded(node, x, pads, x.shape[1])
     if nd == 1:
         x = F.unsqueeze(x, 2)
         kernel, strides, dilations, pads = (

@@ -26,12 +26,28 @@ def _axes_input(node: Node, ins: list[Any], k: int, attr: str = "axes") -> list[
     return None if v is None else [int(a) for a in v]
 
 
+def check_reshape(node: Node, shape: list[int]) -> None:
+    """ONNX's Reshape target: sizes >= 0, ``0`` (copy the input's size) and at most one ``-1``."""
+    if any(s < -1 for s in shape) or shape.count(-1) > 1:
+        raise node.fail(
+            f"shape {tuple(shape)}: expected sizes >= 0 (0 copies the input's) and at most one -1"
+        )
+
+
 @op("Reshape")
 def _reshape(node: Node, ins: list[Any]) -> Tensor:
     x = ins[0]
     shape = ints(ins[1]) if node.opset >= 5 else list(node.attr("shape"))
+    check_reshape(node, shape)
     if not int(node.attr("allowzero", 0)):
-        shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]
+        shape = [x.shape[i] if s == 0 and i < x.ndim else s for i, s in enumerate(shape)]
+    known = math.prod(s for s in shape if s != -1)
+    size = math.prod(x.shape)
+    if (size != known) if -1 not in shape else (known == 0 or size % known):
+        raise node.fail(
+            f"cannot reshape the input of shape {tuple(x.shape)} ({size} elements) into "
+            f"{tuple(shape)}"
+        )
     return F.reshape(x, tuple(shape))
 
 
@@ -146,13 +162,27 @@ def _gather_elements(node: Node, ins: list[Any]) -> Tensor:
 @op("Expand")
 def _expand(node: Node, ins: list[Any]) -> Tensor:
     x = ins[0]
-    shape = numpy.broadcast_shapes(tuple(x.shape), tuple(ints(ins[1])))
+    target = ints(ins[1])
+    if any(s < 0 for s in target):
+        raise node.fail(f"shape {tuple(target)}: expected non-negative sizes")
+    n = max(x.ndim, len(target))
+    a = (1,) * (n - x.ndim) + tuple(x.shape)
+    b = (1,) * (n - len(target)) + tuple(target)
+    if any(p != q and 1 not in (p, q) for p, q in zip(a, b)):
+        raise node.fail(f"cannot broadcast the input's shape {tuple(x.shape)} to {tuple(target)}")
+    shape = node.check_size(q if p == 1 else p for p, q in zip(a, b))
     return F.broadcast_to(x, shape)
 
 
 @op("Tile")
 def _tile(node: Node, ins: list[Any]) -> Tensor:
-    return F.tile(ins[0], tuple(ints(ins[1])))
+    x, reps = ins[0], ints(ins[1])
+    if len(reps) != x.ndim or any(r < 0 for r in reps):
+        raise node.fail(
+            f"repeats {tuple(reps)}: expected {x.ndim} non-negative counts (one per input axis)"
+        )
+    node.check_size(n * r for n, r in zip(x.shape, reps))
+    return F.tile(x, tuple(reps))
 
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
@@ -172,11 +202,14 @@ def _pad(node: Node, ins: list[Any]) -> Tensor:
         axes = ints(ins[3]) if len(ins) > 3 and ins[3] is not None else None
     axes = list(range(x.ndim)) if axes is None else [a % x.ndim for a in axes]
     k = len(axes)
+    if len(pads) != 2 * k:
+        raise node.fail(f"pads {tuple(pads)}: expected {2 * k} values (begin and end per axis)")
     width = [(0, 0)] * x.ndim
     for j, a in enumerate(axes):
         width[a] = (pads[j], pads[j + k])
     # negative pads crop
     crop = tuple(slice(-lo if lo < 0 else None, hi if hi < 0 else None) for lo, hi in width)
+    node.check_size(n + lo + hi for n, (lo, hi) in zip(x.shape, width))
     x = x[crop]
     width = [(max(lo, 0), max(hi, 0)) for lo, hi in width]
     if not any(lo or hi for lo, hi in width):
@@ -216,12 +249,30 @@ def _constant(node: Node, ins: list[Any]) -> Tensor:
 def _constant_of_shape(node: Node, ins: list[Any]) -> Tensor:
     value = node.attr("value")
     value = numpy.zeros(1, dtype=numpy.float32) if value is None else numpy.asarray(value)
-    return wrap(numpy.full(tuple(ints(ins[0])), value.reshape(-1)[0], dtype=value.dtype))
+    shape = node.check_size(ints(ins[0]))
+    return wrap(numpy.full(shape, value.reshape(-1)[0], dtype=value.dtype))
+
+
+def range_length(node: Node, start: Any, limit: Any, delta: Any) -> int:
+    """The number of elements ``Range(start, limit, delta)`` makes (ONNX's formula), refusing
+    a zero or non-finite ``delta`` and non-finite ends."""
+    a, b, d = (array(v).reshape(-1) for v in (start, limit, delta))
+    if not (a.size == b.size == d.size == 1):
+        raise node.fail(
+            f"start, limit and delta must be scalars, got sizes {a.size, b.size, d.size}"
+        )
+    a, b, d = a.item(), b.item(), d.item()
+    if not all(math.isfinite(v) for v in (a, b, d)) or d == 0:
+        raise node.fail(f"start {a}, limit {b}, delta {d}: expected finite values, delta != 0")
+    if all(isinstance(v, int) for v in (a, b, d)):
+        return max(-((a - b) // d), 0)
+    return max(math.ceil((b - a) / d), 0)
 
 
 @op("Range")
 def _range(node: Node, ins: list[Any]) -> Tensor:
     start, limit, delta = (array(v) for v in ins)
+    node.check_size((range_length(node, start, limit, delta),))
     return wrap(numpy.arange(start.item(), limit.item(), delta.item(), dtype=start.dtype))
 
 
