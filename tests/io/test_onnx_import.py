@@ -453,3 +453,15 @@ def test_other_errors_in_forward_name_the_node():
     with pytest.raises(ValueError) as info:
         load_onnx(model.SerializeToString())(np.ones(2, np.float32))
     assert "(in ONNX MatMul node 'MatMul_0')" in info.value.__notes__
+
+
+def test_recurrent_hidden_size_must_match_the_weights():
+    """hidden_size was read from the attribute alone: 2**40 allocated the initial state."""
+    from onnx import helper
+
+    w, r = _floats("w", np.ones((1, 8, 3))), _floats("r", np.ones((1, 8, 2)))
+    node = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2**40)
+    model = _graph_model([node], [("x", 1, [1, 1, 3])], [w, r])
+    _run_refused(model, np.ones((1, 1, 3), np.float32),
+                 match=r"LSTM node 'LSTM_0': hidden_size 1099511627776 does not match the "
+                 r"recurrence weights of shape \(1, 8, 2\)")  # fmt: skip

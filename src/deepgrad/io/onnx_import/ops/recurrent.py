@@ -36,6 +36,11 @@ def _setup(node: Node, ins: list[Any], gates: int, defaults: list[str]) -> dict[
     direction = node.attr("direction", "forward")
     dirs = 2 if direction == "bidirectional" else 1
     hidden = int(node.attr("hidden_size", r.shape[-1]))
+    if r.ndim != 3 or r.shape[0] != dirs or r.shape[1:] != (gates * hidden, hidden):
+        raise node.fail(
+            f"hidden_size {hidden} does not match the recurrence weights of shape "
+            f"{tuple(r.shape)} (expected ({dirs}, {gates} * hidden_size, hidden_size))"
+        )
     names = node.attr("activations") or defaults * dirs
     for a in names:
         if a not in _ACTS:
