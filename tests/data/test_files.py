@@ -454,8 +454,45 @@ def test_load_csv_hostile_files(tmp_path, engine):
         load_csv(path, engine=engine)
 
 
-def test_load_csv_field_over_the_csv_modules_limit(tmp_path):
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_field_over_the_csv_modules_limit(tmp_path, engine):
+    if engine == "pandas":
+        pytest.importorskip("pandas")
     path = tmp_path / "long.csv"
     path.write_text("a,b\n1,2\n3," + "4" * 200_000 + "\n")  # was _csv.Error, naming no file
     with pytest.raises(ValueError, match=r"load_csv: .*long.csv: line 3: field larger than"):
-        load_csv(path, engine="numpy")
+        load_csv(path, engine=engine)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+@pytest.mark.parametrize(
+    ("header", "shown"),
+    [
+        ("a,b,a", r"'a' at columns \[0, 2\]"),  # numpy: target='a' was the first silently
+        ("a,a.1,a", r"'a' at columns \[0, 2\]"),  # pandas renamed the third 'a.2'
+        (" a,a ,b", r"'a' at columns \[0, 1\]"),  # alike once stripped
+    ],
+)
+def test_load_csv_refuses_a_name_given_to_several_columns(tmp_path, engine, header, shown):
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "dup.csv"
+    path.write_text(header + "\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match=rf"dup.csv: the header names several columns alike "
+                       rf"\({shown}\); rename them .* header=False"):  # fmt: skip
+        load_csv(path, target="a", engine=engine)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_rows_of_the_wrong_width_with_both_engines(tmp_path, engine):
+    """pandas took a first column without a header as the index (every value shifted one
+    column, silently) and filled a short row with missing values."""
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "w.csv"
+    path.write_text("a,b\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match=r"w.csv: .*line 2.* 3"):
+        load_csv(path, target="a", engine=engine)
+    path.write_text("a,b,c\n1,2,3\n\n4,5\n")
+    with pytest.raises(ValueError, match=r"w.csv: line 4 has 2 fields, expected 3 \(like the h"):
+        load_csv(path, target="a", engine=engine)

@@ -81,6 +81,7 @@ def load_csv(
         except ImportError:
             engine = "numpy"
     names, cells = (_read_pandas if engine == "pandas" else _read_numpy)(path, delimiter, header)
+    _refuse_duplicate_names(names, path)
     target_index = None if target is None else _column_index(names, target, path, "target")
     if columns is None:
         feature_idx = [i for i in range(len(names)) if i != target_index]
@@ -105,7 +106,11 @@ def _read_numpy(path: Path, delimiter: str, header: bool) -> tuple[list[str], np
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f, delimiter=delimiter)
         try:
-            rows = [row for row in reader if row]
+            rows, lines = [], []
+            for row in reader:
+                if row:
+                    rows.append(row)
+                    lines.append(reader.line_num)
         except csv.Error as err:  # e.g. a field over csv.field_size_limit() characters
             raise ValueError(f"load_csv: {path}: line {reader.line_num}: {err}") from None
         except UnicodeDecodeError as err:
@@ -115,9 +120,8 @@ def _read_numpy(path: Path, delimiter: str, header: bool) -> tuple[list[str], np
     names = [n.strip() for n in rows[0]] if header else [str(i) for i in range(len(rows[0]))]
     data = rows[1:] if header else rows
     width = len(names)
-    for k, row in enumerate(data):
+    for row, line in zip(rows, lines):
         if len(row) != width:
-            line = k + (2 if header else 1)
             raise ValueError(
                 f"load_csv: {path}: line {line} has {len(row)} fields, expected {width} "
                 f"(like the {'header' if header else 'first line'})"
@@ -130,24 +134,57 @@ def _read_pandas(path: Path, delimiter: str, header: bool) -> tuple[list[str], n
     import pandas as pd
 
     try:
+        # header=None: pandas would rename a repeated name ('a', 'a.1'), and take the first
+        # column as the index when the data rows have one field more than the header
         frame = pd.read_csv(
             path,
             sep=delimiter,
-            header=0 if header else None,
+            header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=True,
         )
     except pd.errors.ParserError as err:
-        raise ValueError(f"load_csv: {path}: {err}") from err
+        raise ValueError(f"load_csv: {path}: {str(err).strip()}") from err
     except pd.errors.EmptyDataError as err:
         raise ValueError(f"load_csv: {path} is empty") from err
     except UnicodeDecodeError as err:
         raise ValueError(f"load_csv: {path} is not UTF-8 text ({err})") from None
-    names = [str(c).strip() for c in frame.columns]
+    cells = frame.to_numpy(dtype=object)
+    _check_widths(path, delimiter, header, cells.shape[1])  # pandas fills short rows with ''
     if not header:
-        names = [str(i) for i in range(len(names))]
-    return names, frame.to_numpy(dtype=object)
+        return [str(i) for i in range(cells.shape[1])], cells
+    return [str(c).strip() for c in cells[0]], cells[1:]
+
+
+def _check_widths(path: Path, delimiter: str, header: bool, width: int) -> None:
+    """Every non-blank line has ``width`` fields (as :func:`_read_numpy` checks)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            for row in reader:
+                if row and len(row) != width:
+                    raise ValueError(
+                        f"load_csv: {path}: line {reader.line_num} has {len(row)} fields, "
+                        f"expected {width} (like the {'header' if header else 'first line'})"
+                    )
+        except csv.Error as err:
+            raise ValueError(f"load_csv: {path}: line {reader.line_num}: {err}") from None
+
+
+def _refuse_duplicate_names(names: list[str], path: Path) -> None:
+    """A name given to several columns: which one ``target=`` or ``columns=`` means would be
+    a guess (the first, with the numpy engine; pandas renamed the others 'a.1', 'a.2')."""
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        seen.setdefault(n, []).append(i)
+    dups = {n: idx for n, idx in seen.items() if len(idx) > 1}
+    if dups:
+        shown = "; ".join(f"{n!r} at columns {idx}" for n, idx in dups.items())
+        raise ValueError(
+            f"load_csv: {path}: the header names several columns alike ({shown}); rename them "
+            "in the file, or read it with header=False and pick columns by index"
+        )
 
 
 def _column_index(names: list[str], column: str | int, path: Path, role: str) -> int:
