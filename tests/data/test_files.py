@@ -278,6 +278,37 @@ def test_extract_tar_skips_unsafe_members(tmp_path):
     assert not (tmp_path / "evil.txt").exists()
 
 
+def test_interrupted_extraction_leaves_no_partial_set(tmp_path, monkeypatch):
+    """Each file was renamed into place as it was extracted: an extraction stopped part-way left
+    a smaller set that load_imdb (which checks for the folders) read silently on the next run."""
+    archive = tmp_path / "a.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name in ("set/pos/1.txt", "set/pos/2.txt", "set/neg/3.txt"):
+            info = tarfile.TarInfo(name)
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+    copies = []
+
+    def copy_then_fail(src, dst):
+        if len(copies) == 2:
+            raise KeyboardInterrupt
+        copies.append(dst.write(src.read()))
+
+    out = tmp_path / "out"
+    (out / "set" / "old").mkdir(parents=True)  # a folder there already is kept, merged into
+    monkeypatch.setattr(download_mod.shutil, "copyfileobj", copy_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        extract_tar(archive, out, keep=lambda n: True)
+    assert [str(p.relative_to(out)) for p in out.rglob("*")] == ["set", "set/old"]
+    monkeypatch.undo()
+    extract_tar(archive, out, keep=lambda n: True)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.txt")) == [
+        "set/neg/3.txt", "set/pos/1.txt", "set/pos/2.txt"
+    ]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["set"]  # no staging folder left
+    assert (out / "set" / "old").is_dir()
+
+
 # ---------------------------------------------------------------------- CIFAR
 
 

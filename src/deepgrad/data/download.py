@@ -197,8 +197,9 @@ def extract_tar(
     """Extract the regular files of a tar archive whose names satisfy ``keep`` into ``dest``.
 
     Only regular files are written, and only under ``dest``: absolute names, ``..``
-    components, links and devices are skipped. Each file is written to a temporary name
-    and renamed, so an interrupted extraction leaves no half-written file.
+    components, links and devices are skipped. The files are extracted into a hidden staging
+    folder inside ``dest`` and moved into place only once the whole archive was read, so an
+    interrupted extraction leaves nothing that could pass for a complete (smaller) data set.
 
     Parameters
     ----------
@@ -216,25 +217,40 @@ def extract_tar(
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:*") as tar:
-        for member in tar:
-            name = member.name
-            parts = Path(name).parts
-            if not member.isfile() or name.startswith(("/", "\\")) or ".." in parts:
-                continue
-            if not keep(name):
-                continue
-            target = dest.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = tar.extractfile(member)
-            if source is None:
-                continue
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            try:
-                with os.fdopen(fd, "wb") as out, source:
+    staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=dest))
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar:
+                name = member.name
+                parts = Path(name).parts
+                if (
+                    not member.isfile()
+                    or not parts
+                    or name.startswith(("/", "\\"))
+                    or ".." in parts
+                ):
+                    continue
+                if not keep(name):
+                    continue
+                source = tar.extractfile(member)
+                if source is None:
+                    continue
+                target = staging.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "wb") as out, source:
                     shutil.copyfileobj(source, out)
-                os.replace(tmp_name, target)
-            except BaseException:
-                Path(tmp_name).unlink(missing_ok=True)
-                raise
+        _move_into(staging, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def _move_into(src: Path, dst: Path) -> None:
+    """Move the entries of folder ``src`` into folder ``dst``, merging into folders that exist
+    there (a folder is moved whole, in one rename, when ``dst`` has none of that name)."""
+    for entry in src.iterdir():
+        target = dst / entry.name
+        if entry.is_dir() and target.is_dir():
+            _move_into(entry, target)
+        else:
+            os.replace(entry, target)
