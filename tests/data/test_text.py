@@ -44,6 +44,33 @@ def test_round_trip_and_state():
     assert again.transform(TEXTS) == tok.transform(TEXTS)
 
 
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        # a word twice mapped to its last id, silently: 'the' came back as the second one
+        ({"index_word": ["<pad>", "<unk>", "the", "cat", "the"]}, r"more than once: \['the'\]"),
+        ({"index_word": ["<pad>", "<unk>", 3]}, "index_word must be a list of strings"),
+        ({"index_word": [["x"]]}, "list of strings"),  # was TypeError: unhashable type
+        ({"index_word": "abc"}, "list of strings"),  # was a vocabulary of letters
+        ({"index_word": None}, "list of strings"),  # a missing key was a KeyError
+        ({"index_word": ["the", "<pad>", "<unk>"]}, r"start with the padding and unknown"),
+        ({"max_size": 3}, "more than max_size=3"),
+        ({"lower": "false"}, "lower must be true or false, got 'false'"),  # truthy: lowered
+        ({"min_freq": 0}, "min_freq >= 1"),
+        ({"max_size": True}, "max_size must be an int or None"),
+        ({"pattern": "(["}, r"pattern '\(\[' is not a regular expression"),  # was re.error
+        ({"pad_token": 0}, "pad_token must be a string"),
+    ],
+)
+def test_load_state_dict_refuses_a_broken_state(change, match):
+    tok = Tokenizer().fit(TEXTS)
+    state = {**json.loads(json.dumps(tok.state_dict())), **change}
+    fresh = Tokenizer(lower=False)
+    with pytest.raises(ValueError, match=f"Tokenizer.load_state_dict: .*{match}"):
+        fresh.load_state_dict(state)
+    assert fresh.index_word == [] and fresh.lower is False  # nothing was set
+
+
 def test_tokenizer_errors():
     with pytest.raises(RuntimeError, match="not fitted"):
         Tokenizer().transform(["a"])

@@ -160,14 +160,71 @@ class Tokenizer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> Self:
-        """Restore what :meth:`state_dict` returned; returns ``self``."""
-        for key in ("max_size", "min_freq", "lower", "pattern", "pad_token", "unk_token"):
-            if key in state:
-                setattr(self, key, state[key])
-        self._regex = re.compile(self.pattern)
-        self.index_word = list(state["index_word"])
-        self.word_index = {w: i for i, w in enumerate(self.index_word)}
+        """Restore what :meth:`state_dict` returned; returns ``self``.
+
+        Everything is checked before anything is set (a state read back from a file may have
+        been edited): the types of the settings, and a vocabulary ``index_word`` of distinct
+        strings starting with the padding and unknown tokens, within ``max_size``; a word
+        listed twice would silently map to its last id."""
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"Tokenizer.load_state_dict: expected a dict, got {type(state).__name__}"
+            )
+        new = {k: state.get(k, getattr(self, k)) for k in _SETTINGS}
+        for key, (kinds, what) in _SETTINGS.items():
+            v = new[key]
+            if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
+                raise ValueError(f"Tokenizer.load_state_dict: {key} must be {what}, got {v!r}")
+        if (new["max_size"] is not None and new["max_size"] < 2) or new["min_freq"] < 1:
+            raise ValueError(
+                f"Tokenizer.load_state_dict: expected max_size >= 2 (or None) and min_freq >= 1, "
+                f"got {new['max_size']} and {new['min_freq']}"
+            )
+        try:
+            regex = re.compile(new["pattern"])
+        except re.error as e:
+            raise ValueError(
+                f"Tokenizer.load_state_dict: pattern {new['pattern']!r} is not a regular "
+                f"expression ({e})"
+            ) from None
+        words = state.get("index_word")
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError("Tokenizer.load_state_dict: index_word must be a list of strings")
+        specials = [new["pad_token"], new["unk_token"]]
+        if words and words[:2] != specials:
+            raise ValueError(
+                f"Tokenizer.load_state_dict: index_word must start with the padding and unknown "
+                f"tokens {specials}, got {words[:2]}"
+            )
+        if new["max_size"] is not None and len(words) > new["max_size"]:
+            raise ValueError(
+                f"Tokenizer.load_state_dict: {len(words)} words in index_word, more than "
+                f"max_size={new['max_size']}"
+            )
+        word_index = {w: i for i, w in enumerate(words)}
+        if len(word_index) != len(words):
+            twice = [w for w, n in Counter(words).items() if n > 1]
+            raise ValueError(
+                f"Tokenizer.load_state_dict: index_word lists {len(twice)} word(s) more than "
+                f"once: {twice[:5]}"
+            )
+        for key in _SETTINGS:
+            setattr(self, key, new[key])
+        self._regex = regex
+        self.index_word = list(words)
+        self.word_index = word_index
         return self
+
+
+#: the settings of a Tokenizer state, the types they may have, and how to say it
+_SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {
+    "max_size": ((int, type(None)), "an int or None"),
+    "min_freq": ((int,), "an int"),
+    "lower": ((bool,), "true or false"),
+    "pattern": ((str,), "a string"),
+    "pad_token": ((str,), "a string"),
+    "unk_token": ((str,), "a string"),
+}
 
 
 def pad_sequences(
