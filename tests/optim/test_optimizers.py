@@ -247,6 +247,90 @@ def test_load_state_dict_errors():
         opt.load_state_dict({"state": {}})
 
 
+def _trained(name, **kw):
+    dg.manual_seed(0)
+    model = dg.nn.Linear(3, 2)
+    opt = getattr(optim, name)(model.parameters(), lr=0.1, **kw)
+    for _ in range(2):
+        opt.zero_grad()
+        (model(dg.ones((4, 3))) ** 2).sum().backward()
+        opt.step()
+    return model, opt
+
+
+_DROP = object()
+
+
+def _edit(sd, where, value):
+    """``sd`` with the entry at the key path ``where`` set to ``value`` (removed if _DROP)."""
+    *path, last = where
+    node = sd
+    for k in path:
+        node = node[k]
+    if value is _DROP:
+        del node[last]
+    else:
+        node[last] = value
+    return sd
+
+
+@pytest.mark.parametrize(
+    ("name", "kw", "where", "value", "match"),
+    [
+        # a number in place of a state array was broadcast over the parameter (Adam), or kept
+        # as a number that never accumulated (SGD's momentum buffer), silently
+        ("Adam", {}, ("state", 0, "exp_avg"), np.float32(0.5),
+         r"state 'exp_avg' of parameter 0 has shape \(\), the parameter \(2, 3\)"),
+        ("SGD", {"momentum": 0.9}, ("state", 0, "momentum_buffer"), 0.5,
+         "'momentum_buffer' of parameter 0 has a float, the parameter"),
+        ("ASGD", {}, ("state", 1, "ax"), np.zeros(3, np.float32),
+         r"'ax' of parameter 1 has shape \(3,\), the parameter \(2,\)"),
+        # a missing moment restarted from zero silently
+        ("Adam", {}, ("state", 0, "exp_avg_sq"), _DROP, r"parameter 0 lacks \['exp_avg_sq'\]"),
+        ("Adam", {}, ("param_groups", 0, "amsgrad"), True, r"lacks \['max_exp_avg_sq'\]"),
+        ("RMSprop", {}, ("state", 0, "step"), _DROP, r"lacks \['step'\]"),  # was a KeyError
+        ("Adam", {}, ("state", 0, "step"), -3, "step of parameter 0 is -3; expected a count"),
+        ("Adam", {}, ("state", 0, "step"), 2.5, "step of parameter 0 is 2.5"),
+        ("Adam", {}, ("state", "x"), {}, "state for parameter 'x' out of range"),  # int() error
+        ("Adam", {}, ("state", 7), {}, "state for parameter 7 out of range"),
+        ("Adam", {}, ("state", 0), 5, "the state of parameter 0 is a int, not a dict"),
+        # hyperparameters of the wrong kind failed inside the next step
+        ("Adam", {}, ("param_groups", 0, "lr"), "abc", r"group 0's lr is 'abc'; expected a num"),
+        ("Adam", {}, ("param_groups", 0, "betas"), [0.9], r"betas is \[0.9\]; expected 2 numbers"),
+        ("Adam", {}, ("param_groups", 0, "eps"), None, "eps is None; expected a number"),
+        ("Adam", {}, ("param_groups", 0, "lr"), -1.0, "invalid learning rate lr=-1.0"),
+        ("Adam", {}, ("param_groups", 0, "params"), [0, 0], "parameter index 0 appears twice"),
+    ],
+)  # fmt: skip
+def test_load_state_dict_refuses_a_broken_checkpoint(tmp_path, name, kw, where, value, match):
+    """The state goes through a real checkpoint file (dg.save / dg.load), as when resuming."""
+    _, opt = _trained(name, **kw)
+    dg.save(_edit(opt.state_dict(), where, value), tmp_path / "opt.pt")
+    model, fresh = _trained(name, **kw)
+    before = fresh.state_dict()
+    with pytest.raises(ValueError, match=rf"{name}.load_state_dict: .*{match}|{match}"):
+        fresh.load_state_dict(dg.load(tmp_path / "opt.pt"))
+    after = fresh.state_dict()  # nothing was changed
+    assert after["param_groups"] == before["param_groups"]
+    for k, st in before["state"].items():
+        for key, v in st.items():
+            np.testing.assert_array_equal(after["state"][k][key], v)
+
+
+def test_load_state_dict_maps_indices_by_position_as_pytorch():
+    """A state whose groups list the indices in another order: state i belongs to the
+    parameter at i's position in the saved groups (PyTorch's mapping), not to parameter i."""
+    _, opt = _trained("Adam")
+    sd = opt.state_dict()
+    sd["param_groups"][0]["params"] = [1, 0]
+    sd["state"] = {1: sd["state"][0], 0: sd["state"][1]}
+    model, fresh = _trained("Adam")
+    fresh.load_state_dict(sd)
+    np.testing.assert_array_equal(
+        fresh.state[model.weight]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"]
+    )
+
+
 def test_late_binding():
     init, grads = _problem(np.float32)
     expected, _ = _run_dg("Adam", {"lr": 0.01}, init, grads)

@@ -44,6 +44,7 @@ class ASGD(Optimizer):
     """
 
     name = "asgd"
+    _array_state = ("ax",)
 
     def __init__(
         self,

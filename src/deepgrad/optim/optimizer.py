@@ -417,51 +417,112 @@ class Optimizer:
             self._pending_state = copy.deepcopy(state_dict)
             return
         saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, list) or not isinstance(state_dict["state"], dict):
+            raise ValueError(
+                f"{name}.load_state_dict: expected 'param_groups' a list and 'state' a dict, got "
+                f"{type(saved_groups).__name__} and {type(state_dict['state']).__name__}"
+            )
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: the state has {len(saved_groups)} parameter groups, "
                 f"the optimizer {len(self.param_groups)}"
             )
-        params: list[Tensor] = []
+        # saved index -> (parameter, its group), by position as in PyTorch
+        owner: dict[int, tuple[Tensor, dict[str, Any]]] = {}
+        new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
-            if len(saved["params"]) != len(group["params"]):
+            ids = saved.get("params") if isinstance(saved, dict) else None
+            if not isinstance(ids, list) or not all(_is_int(j) for j in ids):
                 raise ValueError(
-                    f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters "
+                    f"{name}.load_state_dict: group {i} must be a dict whose 'params' lists "
+                    "parameter indices"
+                )
+            if len(ids) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} has {len(ids)} parameters "
                     f"in the state, {len(group['params'])} in the optimizer"
                 )
-            params.extend(group["params"])
-        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+            merged = dict(group)
             for k, v in saved.items():
                 if k == "params":
                     continue
+                v = _saved_hyperparameter(name, i, k, v, group.get(k, self.defaults.get(k)))
                 if isinstance(v, list) and isinstance(self.defaults.get(k), tuple):
                     v = tuple(v)
-                group[k] = v
-        xp = backend.xp
+                merged[k] = v
+            self._check_group(merged)
+            new_groups.append(merged)
+            for j, p in zip(ids, group["params"], strict=True):
+                if int(j) in owner:
+                    raise ValueError(f"{name}.load_state_dict: parameter index {j} appears twice")
+                owner[int(j)] = (p, merged)
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, st in state_dict["state"].items():
-            idx = int(key)
-            if not 0 <= idx < len(params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {idx} out of range")
-            p = params[idx]
-            entry: dict[str, Any] = {}
-            for k, v in st.items():
-                if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
-                    if tuple(v.shape) != p._data.shape:
-                        raise ValueError(
-                            f"{name}.load_state_dict: state {k!r} of parameter {idx} has shape "
-                            f"{tuple(v.shape)}, the parameter {p._data.shape}"
-                        )
-                    entry[k] = xp.array(v, dtype=p._data.dtype, copy=True)
-                elif isinstance(v, (numpy.integer, int)) and not isinstance(v, bool):
-                    entry[k] = int(v)
-                elif isinstance(v, (numpy.floating, float)) or hasattr(v, "shape"):
-                    entry[k] = float(v)
-                else:
-                    entry[k] = v
-            new_state[p] = entry
+            try:
+                idx = int(key)
+            except (TypeError, ValueError):
+                idx = None
+            if idx is None or isinstance(key, (bool, float)) or idx not in owner:
+                raise ValueError(
+                    f"{name}.load_state_dict: state for parameter {key!r} out of range (the "
+                    f"groups list {len(owner)} parameters)"
+                )
+            p, group = owner[idx]
+            if p in new_state:
+                raise ValueError(f"{name}.load_state_dict: two states for parameter {idx}")
+            if not isinstance(st, dict):
+                raise ValueError(
+                    f"{name}.load_state_dict: the state of parameter {idx} is a "
+                    f"{type(st).__name__}, not a dict"
+                )
+            new_state[p] = self._saved_param_state(st, p, group, idx)
+        for group, merged in zip(self.param_groups, new_groups, strict=True):
+            group.update(merged)
         self.state = new_state
         self._fused = {}
+
+    #: per-parameter state arrays a rule keeps beyond :meth:`_state_keys` (each of the
+    #: parameter's shape; a loaded state's values for them are checked)
+    _array_state: ClassVar[tuple[str, ...]] = ()
+
+    def _saved_param_state(
+        self, st: dict[str, Any], p: Tensor, group: dict[str, Any], idx: int
+    ) -> dict[str, Any]:
+        """One parameter's loaded state, checked: its state arrays have the parameter's shape
+        (a number in their place was broadcast, or kept as a number, silently), the rule's
+        arrays and ``step`` are all there once any state is, ``step`` is a count."""
+        name = type(self).__name__
+        xp = backend.xp
+        keys = self._state_keys(group)
+        arrays = set(keys) | set(self._array_state)
+        missing = [k for k in (("step", *keys) if keys else ()) if k not in st]
+        if st and missing:
+            raise ValueError(
+                f"{name}.load_state_dict: the state of parameter {idx} lacks {missing} "
+                f"(it has {sorted(map(str, st))}); was it saved by another optimizer or with "
+                "other options?"
+            )
+        entry: dict[str, Any] = {}
+        for k, v in st.items():
+            if k in arrays or (hasattr(v, "shape") and getattr(v, "ndim", 0) > 0):
+                shape = tuple(getattr(v, "shape", ()))
+                kind = getattr(v, "dtype", numpy.dtype("f")).kind
+                if shape != p._data.shape or kind not in "biuf":
+                    what = f"shape {shape}" if hasattr(v, "shape") else f"a {type(v).__name__}"
+                    raise ValueError(
+                        f"{name}.load_state_dict: state {k!r} of parameter {idx} has {what}, "
+                        f"the parameter {p._data.shape}"
+                    )
+                entry[k] = xp.array(v, dtype=p._data.dtype, copy=True)
+            elif k == "step":
+                entry[k] = _step_count(v, f"{name}.load_state_dict: step of parameter {idx}")
+            elif isinstance(v, (numpy.integer, int)) and not isinstance(v, bool):
+                entry[k] = int(v)
+            elif isinstance(v, (numpy.floating, float)) or hasattr(v, "shape"):
+                entry[k] = float(v)
+            else:
+                entry[k] = v
+        return entry
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -470,6 +531,42 @@ class Optimizer:
             for k in sorted(k for k in g if k != "params"):
                 lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines) + "\n)"
+
+
+def _step_count(v: Any, what: str) -> int:
+    """``v`` as a step count (an int, or a whole float or 0-d array as PyTorch saves it)."""
+    try:
+        f = None if isinstance(v, (bool, numpy.bool_, str, bytes)) else float(v)
+    except (TypeError, ValueError):
+        f = None
+    if f is None or not (f >= 0 and f.is_integer()):
+        raise ValueError(f"{what} is {v!r}; expected a count >= 0")
+    return int(f)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, numpy.integer)) and not isinstance(v, bool)
+
+
+def _saved_hyperparameter(name: str, i: int, key: str, v: Any, current: Any) -> Any:
+    """A loaded group's hyperparameter ``key``, of the kind the optimizer has (a bool, a
+    number, a tuple of numbers of the same length); other kinds are taken as they are."""
+    real = lambda a: isinstance(a, numbers.Real) and not isinstance(a, (bool, numpy.bool_))  # noqa: E731
+    if isinstance(current, bool):
+        ok, want = isinstance(v, (bool, numpy.bool_)), "true or false"
+    elif real(current):
+        ok, want = real(v), "a number"
+    elif isinstance(current, tuple) and all(real(a) for a in current):
+        ok = isinstance(v, (list, tuple)) and len(v) == len(current) and all(real(a) for a in v)
+        want = f"{len(current)} numbers"
+    else:
+        return v
+    if not ok:
+        raise ValueError(
+            f"{name}.load_state_dict: group {i}'s {key} is {v!r}; expected {want} (like "
+            f"{current!r})"
+        )
+    return bool(v) if isinstance(current, bool) else v
 
 
 class _FusedGroup:

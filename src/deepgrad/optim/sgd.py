@@ -39,6 +39,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    _array_state = ("momentum_buffer",)
 
     def __init__(
         self,
