@@ -130,6 +130,19 @@ def test_the_model_file_alone_predicts_as_the_run_did(tmp_path, capsys):
     assert "accuracy:" in capsys.readouterr().out
 
 
+def test_predict_refuses_class_names_that_do_not_fit_the_outputs(tmp_path, capsys):
+    """A record naming 2 classes on a model with 3 outputs: an IndexError from NumPy."""
+    from deepgrad.data import Preprocessing
+
+    model = dg.nn.Sequential(dg.nn.Linear(2, 3))
+    model.compile("adam", "cross_entropy")
+    model.preprocessing = Preprocessing([], classes=["x", "y"], task="classification")
+    model.save(tmp_path / "m.dg")
+    np.save(tmp_path / "x.npy", np.ones((2, 2), np.float32))
+    assert cli.main(["predict", str(tmp_path / "m.dg"), str(tmp_path / "x.npy")]) == 2
+    assert "names 2 classes, but the model gives 3 scores per sample" in capsys.readouterr().err
+
+
 def test_old_run_folders_and_files_without_preprocessing(tmp_path, capsys):
     """A model file written before files held their preprocessing: its run's
     preprocessing.json is still read; without it, predict says what is missing, and refuses

@@ -254,6 +254,12 @@ def _predict(args: argparse.Namespace) -> int:
     else:
         result = out.argmax(axis=1)
         if pre is not None and pre.classes is not None:  # class names, e.g. a CSV's labels
+            if len(pre.classes) != out.shape[1]:
+                raise CLIError(
+                    f"{model_path} names {len(pre.classes)} classes, but the model gives "
+                    f"{out.shape[1]} scores per sample: its record and its layers do not belong "
+                    "together"
+                )
             result = pre.class_names(result)
     if args.output:
         fmt = "%s" if result.dtype.kind in "US" else "%.6g"

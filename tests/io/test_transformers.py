@@ -94,6 +94,14 @@ def test_a_model_without_preprocessing_has_none_and_foreign_steps_cannot_be_save
         (lambda p: p.update({"classes": [1, 2]}), "list of strings"),
         (lambda p: p.update({"task": "magic"}), "not a task"),
         (lambda p: p.update({"evil": 1}), "must be a table of"),
+        # predict read column 'a' twice from a CSV, silently; two classes printed alike
+        (lambda p: p.update({"features": ["a", "a", "b"]}), r"features names \['a'\] more than"),
+        (lambda p: p.update({"classes": ["x", "y", "x"]}), r"classes names \['x'\] more than"),
+        (
+            lambda p: p.update({"features": ["a", "b"]}),
+            "names 2 features, its first step "
+            r"\(StandardScaler\) takes 3",
+        ),  # fmt: skip
     ],
 )
 def test_hostile_preprocessing_is_refused(tmp_path, change, match):
@@ -128,3 +136,10 @@ def test_old_preprocessing_json_reads_into_the_same_transform():
     bad["scaler"]["state"]["scale_"] = [0.5]
     with pytest.raises(ModelFileError, match="has 1 values for 2 features"):
         preprocessing_from_legacy(bad, "preprocessing.json")
+
+
+def test_repeated_feature_or_class_names_are_not_saved(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.preprocessing = Preprocessing([], features=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"preprocessing.features names \['a'\] more than once"):
+        model.save(tmp_path / "m.dg")

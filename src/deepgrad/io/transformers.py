@@ -286,6 +286,12 @@ def transformer_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where: s
 # ---- the record ----------------------------------------------------------------------------------
 def preprocessing_to_config(pre: Any, arrays: dict[str, numpy.ndarray], prefix: str) -> dict:
     """The JSON form of a :class:`~deepgrad.data.Preprocessing` (arrays into ``arrays``)."""
+    for what in ("features", "classes"):
+        names = [str(n) for n in getattr(pre, what) or ()]
+        if _repeated(names):
+            raise ValueError(
+                f"model.preprocessing.{what} names {_repeated(names)[:5]} more than once"
+            )
     steps = []
     for i, (name, t) in enumerate(pre.steps):
         entry = transformer_to_config(t, arrays, f"{prefix}.{i}")
@@ -304,7 +310,15 @@ def _strings(v: Any, what: str, where: str) -> list[str] | None:
         return None
     if not (isinstance(v, list) and all(isinstance(s, str) for s in v)):
         raise ModelFileError(f"{where}: preprocessing {what} must be a list of strings")
+    twice = _repeated(v)
+    if twice:  # a feature read twice from a CSV, two classes printed alike
+        raise ModelFileError(f"{where}: preprocessing {what} names {twice[:5]} more than once")
     return list(v)
+
+
+def _repeated(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
 
 
 def preprocessing_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where: str) -> Any:
@@ -330,9 +344,16 @@ def preprocessing_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where:
     data = cfg.get("data")
     if data is not None and not isinstance(data, dict):
         raise ModelFileError(f"{where}: preprocessing data must be a table")
+    features = _strings(cfg.get("features"), "features", where)
+    n_in = getattr(steps[0][1], "n_features_in_", None) if steps else None
+    if features is not None and n_in is not None and len(features) != n_in:
+        raise ModelFileError(
+            f"{where}: preprocessing names {len(features)} features, its first step "
+            f"({type(steps[0][1]).__name__}) takes {n_in}"
+        )
     return Preprocessing(
         steps=steps,
-        features=_strings(cfg.get("features"), "features", where),
+        features=features,
         classes=_strings(cfg.get("classes"), "classes", where),
         task=task,
         data=data,
