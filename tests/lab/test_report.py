@@ -46,6 +46,37 @@ def test_main_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
 
 
+_GOOD = {"name": "gradients", "title": "T", "summary": "S", "quick": True, "seed": 0,
+         "dataset": None, "seconds": 1.0, "figures": [], "numbers": {},
+         "claims": [{"claim": "c", "source": "s", "check": "k", "holds": True, "detail": ""}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        # the report wrote the seed into the HTML unescaped; a string seconds was a ValueError
+        (json.dumps({**_GOOD, "seed": "<script>alert(1)</script>"}), r"'seed' is '<script>"),
+        (json.dumps({**_GOOD, "seconds": "1"}), r"'seconds' is '1'; expected int or float"),
+        (json.dumps({**_GOOD, "title": 5}), "'title' is 5; expected str"),  # AttributeError
+        (json.dumps({**_GOOD, "claims": [{"claim": "c"}]}), "claim 0 must have"),  # KeyError
+        (json.dumps({**_GOOD, "name": "other"}), "names experiment 'other', the file 'gradi"),
+        (json.dumps([1, 2]), "expected a JSON object, got list"),
+        ("[" * 100_000 + "]" * 100_000, "nests deeper"),  # RecursionError
+        (b'{"name": "caf\xe9"}', "is not UTF-8 text"),  # UnicodeDecodeError
+        ('{"name": "a", "name": "gradients"}', "the key 'name' appears twice"),  # last kept
+    ],
+)
+def test_report_refuses_a_result_file_that_is_not_the_labs(tmp_path, capsys, content, match):
+    path = tmp_path / "gradients.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert lab.main(["report", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(rf"deepgrad lab: report: .*gradients.json.*{match}", err), err
+    assert not (tmp_path / "report.html").exists()
+    path.write_text(json.dumps(_GOOD))
+    assert lab.main(["report", "--out", str(tmp_path)]) == 0
+
+
 def test_missing_fashion_mnist_is_explained(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("DEEPGRAD_FASHION_MNIST", str(tmp_path / "nowhere"))
     from deepgrad.data import find_fashion_mnist

@@ -113,7 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:24s} {spec.title}{extra}")
         return 0
     if args.name == "report":
-        results = load_results(args.out)
+        try:
+            results = load_results(args.out)
+        except ValueError as exc:
+            print(f"deepgrad lab: report: {exc}", file=sys.stderr)
+            return 2
         if not results:
             print(f"deepgrad lab: no experiment results (*.json) in {args.out}", file=sys.stderr)
             return 2

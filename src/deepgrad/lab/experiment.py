@@ -222,14 +222,61 @@ class _single_threaded_blas:  # noqa: N801 - used as a context manager
 
 
 def load_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The result dicts found as ``<name>.json`` in ``out``, in registry order."""
+    """The result dicts found as ``<name>.json`` in ``out``, in registry order, each checked
+    against the form :func:`run_experiment` writes (a ``ValueError`` naming the file and the
+    field otherwise: the report puts these values into HTML)."""
+    from ..io.safe_read import read_json
+
     out_dir = Path(out)
     results = []
     for name in SPECS:
         p = out_dir / f"{name}.json"
         if p.is_file():
-            results.append(json.loads(p.read_text()))
+            results.append(_checked_result(read_json(p.read_bytes(), str(p)), name, p))
     return results
+
+
+#: the fields of a result file, their types, and whether they may be missing
+_RESULT_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "name": ((str,), False),
+    "title": ((str,), False),
+    "summary": ((str,), False),
+    "quick": ((bool,), True),
+    "seed": ((int,), True),
+    "dataset": ((str, type(None)), True),
+    "seconds": ((int, float), True),
+    "figures": ((list,), True),
+    "numbers": ((dict,), True),
+    "claims": ((list,), True),
+}
+_CLAIM_FIELDS = {"claim": str, "source": str, "check": str, "holds": bool, "detail": str}
+
+
+def _checked_result(res: Any, name: str, path: Path) -> dict[str, Any]:
+    def bad(why: str) -> ValueError:
+        return ValueError(f"{path}: not a lab result file: {why}")
+
+    if not isinstance(res, dict):
+        raise bad(f"expected a JSON object, got {type(res).__name__}")
+    for key, (kinds, optional) in _RESULT_FIELDS.items():
+        if key not in res:
+            if optional:
+                continue
+            raise bad(f"no {key!r}")
+        v = res[key]
+        if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
+            raise bad(f"{key!r} is {v!r:.60}; expected {' or '.join(k.__name__ for k in kinds)}")
+    if res["name"] != name:
+        raise bad(f"it names experiment {res['name']!r:.60}, the file {name!r}")
+    if not all(isinstance(f, str) for f in res.get("figures", [])):
+        raise bad("'figures' must list file names")
+    for i, c in enumerate(res.get("claims", [])):
+        ok = isinstance(c, dict) and all(
+            isinstance(c.get(k), t) for k, t in _CLAIM_FIELDS.items() if k in c or k != "detail"
+        )
+        if not ok:
+            raise bad(f"claim {i} must have {', '.join(_CLAIM_FIELDS)} (strings, holds a bool)")
+    return res
 
 
 def fmt(x: float, digits: int = 3) -> str:
