@@ -347,6 +347,15 @@ def test_reshape_incompatible_names_both_shapes():
         F.reshape(dg.ones(2, 3), (4, 2))
 
 
+@pytest.mark.parametrize("shape", [(-2, 3), (2, -3), (-5,)])
+def test_reshape_refuses_negative_sizes_other_than_minus_one(torch, shape):
+    """NumPy took any negative size as -1: (-5,) reshaped (2, 3) to (6,) silently."""
+    with pytest.raises(RuntimeError, match="invalid shape dimension"):
+        torch.ones(2, 3).reshape(shape)
+    with pytest.raises(ValueError, match=rf"invalid shape dimension {min(shape)} at index"):
+        dg.ones(2, 3).reshape(shape)
+
+
 def test_shape_errors():
     x = dg.ones(2, 3)
     with pytest.raises(ValueError, match="not a permutation"):

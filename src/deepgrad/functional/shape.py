@@ -80,6 +80,12 @@ def reshape(x: Tensor, shape: int | Sequence[int]) -> Tensor:
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if x.shape == shape:
         return x
+    for i, s in enumerate(shape):
+        if s < -1:  # NumPy takes any negative size as -1
+            raise ValueError(
+                f"reshape: invalid shape dimension {s} at index {i} of shape {shape} (sizes are "
+                ">= 0, or -1 for the one inferred)"
+            )
     return Reshape(shape)(x)
 
 
