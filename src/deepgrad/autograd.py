@@ -643,13 +643,23 @@ class RemovableHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks: dict) -> None:
+    def __init__(self, hooks: dict, *, extra_dict: dict | list[dict] | None = None) -> None:
         self._hooks = hooks
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
+        # PyTorch's extra_dict: the per-hook flags (with_kwargs, always_call) go with it
+        self._extra = (
+            []
+            if extra_dict is None
+            else [extra_dict]
+            if isinstance(extra_dict, dict)
+            else list(extra_dict)
+        )
 
     def remove(self) -> None:
         self._hooks.pop(self.id, None)
+        for d in self._extra:
+            d.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:
         return self

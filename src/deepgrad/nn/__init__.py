@@ -164,3 +164,5 @@ from .. import functional
 
 _sys.modules[__name__ + ".functional"] = functional
 del _sys
+
+from . import modules  # noqa: E402  (PyTorch's torch.nn.modules.module path)

@@ -190,6 +190,64 @@ class _BackwardHook:
         return res[0] if single else res
 
 
+#: hooks common to all modules (PyTorch's ``register_module_forward_hook`` ...): handle id ->
+#: ``(kind, hook)``, run before each module's own; the flags by handle id
+_global_hooks: OrderedDict[int, tuple[str, Callable[..., Any]]] = OrderedDict()
+_global_hooks_kwargs: dict[int, bool] = {}
+_global_hooks_always: dict[int, bool] = {}
+
+
+def _add_global_hook(
+    kind: str, hook: Callable[..., Any], with_kwargs: bool = False, always_call: bool = False
+) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(_global_hooks, extra_dict=[_global_hooks_kwargs, _global_hooks_always])
+    _global_hooks[handle.id] = (kind, hook)
+    if with_kwargs:
+        _global_hooks_kwargs[handle.id] = True
+    if always_call:
+        _global_hooks_always[handle.id] = True
+    return handle
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global forward pre-hook: ``hook(module, args)`` before every module's
+    ``forward``, before the module's own pre-hooks (for debugging and profiling)."""
+    return _add_global_hook("pre", hook)
+
+
+def register_module_forward_hook(
+    hook: Callable[..., Any], *, with_kwargs: bool = False, always_call: bool = False
+) -> RemovableHandle:
+    """PyTorch's global forward hook: ``hook(module, args, output)`` (``with_kwargs``:
+    ``hook(module, args, kwargs, output)``) after every module's ``forward``, before the
+    module's own forward hooks."""
+    return _add_global_hook("post", hook, with_kwargs, always_call)
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global :meth:`Module.register_full_backward_pre_hook`, run before each
+    module's own."""
+    return _add_global_hook("bwpre", hook)
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global :meth:`Module.register_full_backward_hook`, run before each
+    module's own."""
+    return _add_global_hook("bw", hook)
+
+
+def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's deprecated global non-full backward hook: not supported (see
+    :meth:`Module.register_backward_hook`)."""
+    raise NotImplementedError(
+        "register_module_backward_hook (deprecated in PyTorch) is not supported: its "
+        "grad_input depends on PyTorch's internal autograd nodes; use "
+        "register_module_full_backward_hook"
+    )
+
+
 class Module(KerasMethods):
     """Base class: subclass it, create parameters and sub-modules in ``__init__``, write
     ``forward``; call the module (``model(x)``) to run it."""
@@ -374,56 +432,135 @@ class Module(KerasMethods):
         if args and type(args[0]) is numpy.ndarray:  # model(array) works, as in Keras
             args = (Tensor(args[0]), *args[1:])
         hooks = self.__dict__.get("_dg_hooks")
-        if not hooks:
+        if not hooks and not _global_hooks:
             return self.forward(*args, **kwargs)
-        entries = list(hooks.values())
-        for kind, hook in entries:
-            if kind == "pre":
-                new = hook(self, args)
-                if new is not None:
-                    args = new if isinstance(new, tuple) else (new,)
-        bw_hooks = [h for kind, h in entries if kind == "bw"]
-        bw_pre_hooks = [h for kind, h in entries if kind == "bwpre"]
-        bw = _BackwardHook(self, bw_hooks, bw_pre_hooks) if bw_hooks or bw_pre_hooks else None
-        if bw is not None:
-            args = bw.setup_input_hook(args)
-        out = self.forward(*args, **kwargs)
-        for kind, hook in entries:
-            if kind == "post":
-                new = hook(self, args, out)
-                if new is not None:
-                    out = new
-        if bw is not None:
-            if not isinstance(out, (Tensor, tuple)):
-                warnings.warn(
-                    "For backward hooks to be called, module output should be a Tensor or a "
-                    f"tuple of Tensors but received {type(out)}",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            out = bw.setup_output_hook(out)
-        return out
+        return self._call_with_hooks(args, kwargs, hooks)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict, hooks: Any) -> Any:
+        """PyTorch's ``_call_impl``: the global hooks before this module's; forward hooks
+        registered with ``always_call=True`` also run when forward (or a hook) raises."""
+        entries = [*_global_hooks.items(), *(hooks.items() if hooks else ())]
+        d = self.__dict__
+        kw = d.get("_dg_hooks_kwargs", {})
+        always = d.get("_dg_hooks_always", {})
+        result = None
+        called: set[int] = set()
+
+        def post(hid: int, hook: Callable[..., Any]) -> Any:
+            if hid in kw or hid in _global_hooks_kwargs:
+                return hook(self, args, kwargs, result)
+            return hook(self, args, result)
+
+        try:
+            for hid, (kind, hook) in entries:
+                if kind != "pre":
+                    continue
+                if hid in kw:
+                    new = hook(self, args, kwargs)
+                    if new is not None:
+                        if not (isinstance(new, tuple) and len(new) == 2):
+                            raise RuntimeError(
+                                "forward pre-hook must return None or a tuple "
+                                f"of (new_args, new_kwargs), but got {new}."
+                            )
+                        args, kwargs = new
+                else:
+                    new = hook(self, args)
+                    if new is not None:
+                        args = new if isinstance(new, tuple) else (new,)
+            bw_hooks = [h for _, (kind, h) in entries if kind == "bw"]
+            bw_pre_hooks = [h for _, (kind, h) in entries if kind == "bwpre"]
+            bw = _BackwardHook(self, bw_hooks, bw_pre_hooks) if bw_hooks or bw_pre_hooks else None
+            if bw is not None:
+                args = bw.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hid, (kind, hook) in entries:
+                if kind == "post":
+                    if hid in always or hid in _global_hooks_always:
+                        called.add(hid)
+                    new = post(hid, hook)
+                    if new is not None:
+                        result = new
+            if bw is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn(
+                        "For backward hooks to be called, module output should be a Tensor or "
+                        f"a tuple of Tensors but received {type(result)}",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+                result = bw.setup_output_hook(result)
+            return result
+        except Exception:
+            for hid, (kind, hook) in entries:
+                if kind != "post" or hid in called:
+                    continue
+                if hid not in always and hid not in _global_hooks_always:
+                    continue
+                try:
+                    new = post(hid, hook)
+                    if new is not None:
+                        result = new
+                except Exception as e:
+                    glob = "global " if hid in _global_hooks else ""
+                    warnings.warn(
+                        f"{glob}module forward hook with ``always_call=True`` raised an "
+                        f"exception that was silenced as another error was raised in forward: "
+                        f"{e}",
+                        stacklevel=3,
+                    )
+            raise
 
     # ---- hooks (PyTorch's) --------------------------------------------------------------------
-    def _add_hook(self, kind: str, hook: Callable[..., Any]) -> RemovableHandle:
+    def _add_hook(
+        self,
+        kind: str,
+        hook: Callable[..., Any],
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
-        hooks = self.__dict__.setdefault("_dg_hooks", OrderedDict())
-        handle = RemovableHandle(hooks)
+        d = self.__dict__
+        hooks = d.setdefault("_dg_hooks", OrderedDict())
+        kw = d.setdefault("_dg_hooks_kwargs", {})
+        always = d.setdefault("_dg_hooks_always", {})
+        handle = RemovableHandle(hooks, extra_dict=[kw, always])
         hooks[handle.id] = (kind, hook)
+        if with_kwargs:
+            kw[handle.id] = True
+        if always_call:
+            always[handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """Call ``hook(module, args)`` before every ``forward``; a non-None result (a tuple,
-        or one value) replaces the positional inputs. Returns a handle whose ``remove()``
-        unregisters the hook (also usable as a ``with`` block)."""
-        return self._add_hook("pre", hook)
+        or one value) replaces the positional inputs. With ``with_kwargs=True`` it is
+        ``hook(module, args, kwargs)`` and may return ``(new_args, new_kwargs)``;
+        ``prepend=True`` runs it before the hooks already registered. Returns a handle whose
+        ``remove()`` unregisters the hook (also usable as a ``with`` block)."""
+        return self._add_hook("pre", hook, prepend, with_kwargs)
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after every ``forward`` (e.g. to record a
-        layer's activations); a non-None result replaces the output. Returns a handle whose
-        ``remove()`` unregisters it."""
-        return self._add_hook("post", hook)
+        layer's activations); a non-None result replaces the output. With
+        ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``; ``prepend=True``
+        runs it before the hooks already registered; ``always_call=True`` runs it even when
+        forward raises (the error is raised after it). Returns a handle whose ``remove()``
+        unregisters it."""
+        return self._add_hook("post", hook, prepend, with_kwargs, always_call)
 
     def register_full_backward_hook(
         self, hook: Callable[..., Any], prepend: bool = False
@@ -437,10 +574,7 @@ class Module(KerasMethods):
         all ``None`` (warned, as PyTorch). As in PyTorch, ``forward`` then receives, and the
         caller gets, new tensors sharing the inputs' / outputs' memory, which may not be
         modified in place. Returns a handle whose ``remove()`` unregisters it."""
-        handle = self._add_hook("bw", hook)
-        if prepend:
-            self._dg_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("bw", hook, prepend)
 
     def register_full_backward_pre_hook(
         self, hook: Callable[..., Any], prepend: bool = False
@@ -450,10 +584,7 @@ class Module(KerasMethods):
         non-tensors and outputs without a gradient); a non-None result of the same length
         replaces ``grad_output`` for the rest of the pass. Returns a handle whose
         ``remove()`` unregisters it."""
-        handle = self._add_hook("bwpre", hook)
-        if prepend:
-            self._dg_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return self._add_hook("bwpre", hook, prepend)
 
     def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """PyTorch's deprecated module backward hook: not supported (its ``grad_input`` is
