@@ -312,3 +312,89 @@ def test_terminate_on_nan_raise_error():
     h = m.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0,
               callbacks=[C.TerminateOnNaN(), spy])  # fmt: skip
     assert ended and h.epoch == [0]
+
+
+# val_loss per epoch: a NaN first (Keras takes it as the best: nothing improves on it), an
+# infinity first (also the best), and a finite start for contrast
+_MONITOR_RUNS = {
+    "nan_first": [float("nan"), 1.0, 0.5, 0.4, 0.3],
+    "inf_first": [float("inf"), 1.0, 0.5, 0.4, 0.3],
+    "finite": [1.0, 0.9, 0.95, 0.95, 0.95],
+}
+# Keras 3.15 (torch backend): the epoch EarlyStopping(patience=2) stopped at (None: it did
+# not), ReduceLROnPlateau(patience=2, factor=0.5) rates after each epoch from 0.8, and the
+# epochs ModelCheckpoint(save_best_only=True) saved; recorded from _keras_monitor_run
+_KERAS_MONITOR = {
+    "nan_first": (2, [0.8, 0.8, 0.4, 0.4, 0.2], [0]),
+    "inf_first": (None, [0.8, 0.8, 0.8, 0.8, 0.8], [0, 1, 2, 3, 4]),
+    "finite": (3, [0.8, 0.8, 0.8, 0.4, 0.4], [0, 1]),
+}
+
+
+def _keras_monitor_run(keras, values, tmp_path):
+    m = _keras_mlp(keras, _weights())
+    m.compile(keras.optimizers.SGD(0.8), "mse")
+    es = keras.callbacks.EarlyStopping(patience=2)
+    rl = keras.callbacks.ReduceLROnPlateau(patience=2, factor=0.5)
+    saved = []
+    ck = keras.callbacks.ModelCheckpoint(str(tmp_path / "k.weights.h5"), save_best_only=True,
+                                         save_weights_only=True)  # fmt: skip
+    should_save = ck._should_save_model
+
+    def record(epoch, batch, logs, filepath):  # Keras's own decision; nothing is written
+        if should_save(epoch, batch, logs, filepath):
+            saved.append(epoch)
+        return False
+
+    ck._should_save_model = record
+    for cb in (es, rl, ck):
+        cb.set_model(m)
+        cb.on_train_begin()
+    stopped, lrs = None, []
+    for epoch, v in enumerate(values):
+        for cb in (es, rl, ck):
+            cb.on_epoch_end(epoch, {"val_loss": v})
+        lrs.append(float(m.optimizer.learning_rate))
+        if m.stop_training and stopped is None:
+            stopped = epoch
+    return stopped, lrs, saved
+
+
+def _deepgrad_monitor_run(values, tmp_path):
+    from deepgrad.callbacks import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.8), "mse")
+    es = EarlyStopping(patience=2)
+    rl = ReduceLROnPlateau(patience=2, factor=0.5)
+    ck = ModelCheckpoint(str(tmp_path / "d-{epoch}.dg"), save_best_only=True)
+    for cb in (es, rl, ck):
+        cb.set_model(m)
+        cb.on_train_begin()
+    stopped, lrs = None, []
+    for epoch, v in enumerate(values):
+        m.stop_training = False
+        for cb in (es, rl, ck):
+            cb.on_epoch_end(epoch, {"val_loss": v})
+        lrs.append(m.__dict__["_dg_compiled"].optimizer.param_groups[0]["lr"])
+        if m.stop_training and stopped is None:
+            stopped = epoch
+    saved = sorted(int(p.stem.split("-")[1]) - 1 for p in tmp_path.glob("d-*.dg"))
+    return stopped, lrs, saved
+
+
+@pytest.mark.parametrize("run", sorted(_MONITOR_RUNS))
+def test_monitors_take_the_first_value_as_best_even_nan(run, tmp_path):
+    values = _MONITOR_RUNS[run]
+    stopped, lrs, saved = _deepgrad_monitor_run(values, tmp_path)
+    k_stopped, k_lrs, k_saved = _KERAS_MONITOR[run]
+    assert stopped == k_stopped and saved == k_saved
+    np.testing.assert_allclose(lrs, k_lrs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("run", sorted(_MONITOR_RUNS))
+def test_recorded_monitor_constants_are_keras(run, tmp_path):
+    keras = _keras()
+    stopped, lrs, saved = _keras_monitor_run(keras, _MONITOR_RUNS[run], tmp_path)
+    k_stopped, k_lrs, k_saved = _KERAS_MONITOR[run]
+    assert stopped == k_stopped and saved == k_saved
+    np.testing.assert_allclose(lrs, k_lrs, rtol=1e-6)

@@ -83,8 +83,13 @@ class Plateau:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the history: no best yet, no bad steps, no cooldown."""
-        self.best = math.inf if self.mode == "min" else -math.inf
+        """Forget the history: no best yet, no bad steps, no cooldown. (PyTorch's best
+        starts at the worst value, so a NaN never improves; Keras's starts at ``None``, so the
+        first value, even a NaN, is the best and nothing improves on a NaN.)"""
+        if self.rule == "keras":
+            self.best: float | None = None
+        else:
+            self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
 
@@ -104,7 +109,7 @@ class Plateau:
 
     def step(self, value: float) -> bool:
         """Record one value; whether the quantity has plateaued (act now)."""
-        improved = self.is_better(value, self.best)
+        improved = self.best is None or self.is_better(value, self.best)
         if improved:
             self.best = value
             self.num_bad_epochs = 0
@@ -136,7 +141,7 @@ class Plateau:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best = float(state["best"])
+        self.best = None if state["best"] is None else float(state["best"])
         self.num_bad_epochs = int(state["num_bad_epochs"])
         self.cooldown_counter = int(state["cooldown_counter"])
 

@@ -62,10 +62,14 @@ class _Monitor:
         self.min_delta = abs(float(min_delta))
         self._warned = False
 
-    def _worst(self) -> float:
-        return math.inf if self.mode == "min" else -math.inf
+    def _worst(self) -> None:
+        """No best yet (Keras's ``best = None``): the first value, even a NaN, becomes the
+        best, and nothing improves on a NaN."""
+        return None
 
-    def _better(self, current: float, reference: float) -> bool:
+    def _better(self, current: float, reference: float | None) -> bool:
+        if reference is None:
+            return True
         if self.mode == "min":
             return current < reference - self.min_delta
         return current > reference + self.min_delta
@@ -183,7 +187,7 @@ class EarlyStopping(_Monitor, Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.wait = int(state["wait"])
         self.stopped_epoch = int(state["stopped_epoch"])
-        self.best = float(state["best"])
+        self.best = None if state["best"] is None else float(state["best"])
         self.best_epoch = int(state["best_epoch"])
         bw = state.get("best_weights")
         self.best_weights = None if bw is None else {k: numpy.asarray(v) for k, v in bw.items()}
@@ -276,7 +280,7 @@ class ModelCheckpoint(_Monitor, Callback):
         return {"best": self.best, "steps": self._steps}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best = float(state["best"])
+        self.best = None if state["best"] is None else float(state["best"])
         self._steps = int(state.get("steps", 0))
 
 
@@ -449,7 +453,7 @@ class ReduceLROnPlateau(_Monitor, Callback):
         return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best = float(state["best"])
+        self.best = None if state["best"] is None else float(state["best"])
         self.wait = int(state["wait"])
         self.cooldown_counter = int(state["cooldown_counter"])
 
