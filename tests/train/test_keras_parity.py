@@ -398,3 +398,23 @@ def test_recorded_monitor_constants_are_keras(run, tmp_path):
     k_stopped, k_lrs, k_saved = _KERAS_MONITOR[run]
     assert stopped == k_stopped and saved == k_saved
     np.testing.assert_allclose(lrs, k_lrs, rtol=1e-6)
+
+
+def test_class_weight_with_sample_weight_is_refused_as_keras():
+    """Keras 3's array adapter raises "You cannot `class_weight` and `sample_weight` at the same
+    time." (deepgrad multiplied them silently)."""
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy")
+    x = np.ones((4, 4), "float32")
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight`"):
+        m.fit(x, y, class_weight={0: 1.0, 1: 2.0}, sample_weight=np.ones(4), verbose=0)
+
+
+def test_keras_refuses_class_weight_with_sample_weight():
+    keras = _keras()
+    m = _keras_mlp(keras, _weights())
+    m.compile("sgd", "sparse_categorical_crossentropy")
+    x = np.ones((4, 4), "float32")
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight`"):
+        m.fit(x, y, class_weight={0: 1.0, 1: 2.0}, sample_weight=np.ones(4), verbose=0)

@@ -324,6 +324,11 @@ def _training_source(
     weights read them), and ``validation_split`` takes the last samples before shuffling
     (with their ``sample_weight``, but not ``class_weight``: Keras weights only training)."""
     where = "fit"
+    if class_weight is not None and sample_weight is not None:  # Keras 3's array adapter
+        raise ValueError(
+            "fit: You cannot `class_weight` and `sample_weight` at the same time (Keras's "
+            "rule); multiply the class weights into sample_weight instead"
+        )
     if not _is_arrays(x):
         if y is not None:
             raise ValueError(
@@ -451,6 +456,7 @@ def fit(
     class_weight : dict
         ``{class: weight}`` multiplying each training sample's loss by its class's weight (the
         validation loss, from ``validation_split`` too, is not class-weighted: Keras's rule).
+        Not with ``sample_weight`` (a ``ValueError``, as Keras).
     sample_weight : array
         ``(N,)`` weights of the samples' losses. Weighted losses are ``Σ wᵢ lossᵢ / batch``.
     initial_epoch : int
