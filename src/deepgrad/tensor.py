@@ -486,19 +486,15 @@ class Tensor:
         return F.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        recorded = autograd.is_grad_enabled() and (
-            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
-        )
-        if not recorded:
+        if not (
+            autograd.is_grad_enabled()
+            and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+        ):
             self._assign(index, value)
             return
-        self._refuse_if_hooked()
-        if self._creator is None and self.requires_grad:
-            raise RuntimeError(
-                "in-place assignment to a leaf tensor that requires grad (PyTorch's rule); do "
-                "it under dg.no_grad() or build a new tensor with dg.where / dg.cat"
-            )
-        _record_assignment(self, index, value)
+        _record_in_place(
+            self, (value,), lambda p, v: _Assignment(index, v)(p, *_tensors(v)), "x[index] = value"
+        )
 
     def _assign(self, index: Any, value: Any) -> None:
         basic, advanced = _pytorch_index(_index_arrays(index), self._data.ndim)
@@ -537,9 +533,14 @@ class Tensor:
                 "(e.g. a hand-written parameter update) or write the out-of-place form"
             )
 
-    def _in_place(self, ufunc: Any, other: Any, what: str) -> Tensor:
-        """``self._data <- ufunc(self._data, other)`` in the tensor's own memory and dtype."""
-        self._refuse_if_recorded(other, what)
+    def _in_place(self, ufunc: Any, other: Any, what: str, graph: Any = None) -> Tensor:
+        """``self._data <- ufunc(self._data, other)`` in the tensor's own memory and dtype;
+        recorded as ``self <- graph(self, other)`` (the out-of-place form) while this tensor
+        or ``other`` takes part in a graph (:func:`_record_in_place`)."""
+        if self._records(other):
+            if graph is None:
+                self._refuse_if_recorded(other, what)
+            return _record_in_place(self, (other,), graph, what)
         o = other._data if isinstance(other, Tensor) else other
         try:
             ufunc(self._data, o, out=self._data, casting="same_kind")
@@ -582,33 +583,56 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph)."""
-        return self._in_place(
-            backend.xp.add, other if alpha == 1 else _scaled(other, alpha), "add_"
-        )
+        if alpha == 1:
+            return self._in_place(backend.xp.add, other, "add_", F.add)
+        if self._records(other):
+            return _record_in_place(self, (other,), lambda t, o: F.add(t, o * alpha), "add_")
+        return self._in_place(backend.xp.add, _scaled(other, alpha), "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """In place ``self -= alpha * other``."""
-        return self._in_place(
-            backend.xp.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_"
-        )
+        if alpha == 1:
+            return self._in_place(backend.xp.subtract, other, "sub_", F.sub)
+        if self._records(other):
+            return _record_in_place(self, (other,), lambda t, o: F.sub(t, o * alpha), "sub_")
+        return self._in_place(backend.xp.subtract, _scaled(other, alpha), "sub_")
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         """In place ``self += weight * (end - self)`` (an exponential moving average step)."""
+        if self._records(end) or self._records(weight):
+            return _record_in_place(self, (end, weight), F.lerp, "lerp_")
         e = end._data if isinstance(end, Tensor) else end
         w = weight._data if isinstance(weight, Tensor) else weight
         return self._in_place(backend.xp.add, w * (e - self._data), "lerp_")
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """In place ``self += value * tensor1 * tensor2``."""
+        if self._records(tensor1) or self._records(tensor2):
+            return _record_in_place(
+                self,
+                (tensor1, tensor2),
+                lambda t, a, b: F.addcmul(t, a, b, value=value),
+                "addcmul_",
+            )
         return self._in_place(backend.xp.add, _scaled(tensor1, value) * _arr(tensor2), "addcmul_")
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """In place ``self += value * tensor1 / tensor2``."""
+        if self._records(tensor1) or self._records(tensor2):
+            return _record_in_place(
+                self,
+                (tensor1, tensor2),
+                lambda t, a, b: F.addcdiv(t, a, b, value=value),
+                "addcdiv_",
+            )
         return self._in_place(backend.xp.add, _scaled(tensor1, value) / _arr(tensor2), "addcdiv_")
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """In place: ``value`` where ``mask`` is True."""
-        self._refuse_if_recorded(None, "masked_fill_")
+        if self._records(value):
+            return _record_in_place(
+                self, (value,), lambda t, v: F.masked_fill(t, mask, v), "masked_fill_"
+            )
         m = backend.xp.broadcast_to(_arr(mask), self.shape)
         self._data[m] = _arr(value)
         return self
@@ -619,15 +643,16 @@ class Tensor:
         return self
 
     def mul_(self, other: Any) -> Tensor:
-        return self._in_place(backend.xp.multiply, other, "mul_")
+        return self._in_place(backend.xp.multiply, other, "mul_", F.mul)
 
     def div_(self, other: Any) -> Tensor:
-        return self._in_place(backend.xp.true_divide, other, "div_")
+        return self._in_place(backend.xp.true_divide, other, "div_", F.div)
 
     def copy_(self, src: Any) -> Tensor:
         """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype as
         PyTorch casts: a float into an integer tensor is truncated)."""
-        self._refuse_if_recorded(src, "copy_")
+        if self._records(src):
+            return _record_in_place(self, (src,), _copied, "copy_")
         o = src._data if isinstance(src, Tensor) else src
         backend.xp.copyto(self._data, backend.xp.asarray(o), casting="unsafe")
         return self
@@ -640,7 +665,8 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         """In place ``clamp``: values below ``min`` become ``min``, above ``max`` ``max``."""
-        self._refuse_if_recorded(None, "clamp_")
+        if self._records(min) or self._records(max):
+            return _record_in_place(self, (min, max), F.clamp, "clamp_")
         backend.xp.clip(self._data, min, max, out=self._data)
         return self
 
@@ -1308,23 +1334,11 @@ class Tensor:
 
     def _write_op(self, source: Any, what: str, compute: Any) -> Tensor:
         """The in-place form of ``compute(self, source)`` (an out-of-place function), written
-        into this tensor's memory. While a graph is recorded, a tensor outside the graph (no
-        creator, no gradient) that takes a source that needs one — PyTorch's
-        ``torch.zeros(n, d).index_add_(0, dst, messages)`` — becomes the result's graph
-        node, as in PyTorch; a write into a graph node or a leaf that requires grad is
-        refused."""
+        into this tensor's memory; recorded in the graph (:func:`_record_in_place`) when this
+        tensor or the source takes part in one, as PyTorch records it."""
         if not self._records(source):
             return self._write(compute(self.detach(), _detached(source)), what)
-        if self.requires_grad or self._creator is not None:
-            self._refuse_if_recorded(source, what)
-        out = compute(Tensor(self._data.copy()), source)  # self's values before the write
-        self._write(out, what)
-        creator = out._creator
-        outs = getattr(creator, "_outputs", None)  # a creator that reads its own output
-        if isinstance(outs, weakref.ref) and outs() is out:
-            creator._outputs = weakref.ref(self)
-        self._creator, self._index, self.requires_grad = creator, out._index, True
-        return self
+        return _record_in_place(self, (source,), compute, what)
 
     @torch_names
     def scatter_(
@@ -1356,8 +1370,7 @@ class Tensor:
 
     @torch_names
     def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
-        self._refuse_if_recorded(value, "index_fill_")
-        return self._write(F.index_fill(self.detach(), dim, index, _detached(value)), "index_fill_")
+        return self._write_op(value, "index_fill_", lambda t, v: F.index_fill(t, dim, index, v))
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return F.index_put(self, indices, values, accumulate)
@@ -1379,14 +1392,16 @@ class Tensor:
         return F.masked_scatter(self, mask, source)
 
     def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
-        self._refuse_if_recorded(source, "masked_scatter_")
-        out = F.masked_scatter(self.detach(), mask, _detached(source))
-        if out.shape != self.shape:
-            raise RuntimeError(
-                f"masked_scatter_: the mask broadcasts the tensor of shape {self.shape} to "
-                f"{out.shape}; an in-place operation cannot change the tensor's shape"
-            )
-        return self._write(out, "masked_scatter_")
+        def scatter(t: Tensor, s: Any) -> Tensor:
+            out = F.masked_scatter(t, mask, s)
+            if out.shape != self.shape:
+                raise RuntimeError(
+                    f"masked_scatter_: the mask broadcasts the tensor of shape {self.shape} to "
+                    f"{out.shape}; an in-place operation cannot change the tensor's shape"
+                )
+            return out
+
+        return self._write_op(source, "masked_scatter_", scatter)
 
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         return F.put(self, index, source, accumulate)
@@ -1554,87 +1569,160 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
     return t
 
 
+def _assign_array(a: Any, index: Any, v: Any) -> None:
+    """``a[index] = v`` on an array, reading ``index`` as PyTorch does."""
+    basic, advanced = _pytorch_index(_index_arrays(index), a.ndim)
+    if advanced is None:
+        a[basic] = v
+    else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
+        a[basic][advanced] = v
+
+
+def _tensors(*xs: Any) -> tuple:
+    return tuple(x for x in xs if isinstance(x, Tensor))
+
+
 class _Assignment(autograd.Function):
-    """The graph node of a recorded ``x[index] = value``: ``x`` (the same object) becomes its
-    output, holding the written values. Backward: the value receives ``gy[index]`` (summed to
-    its shape, as broadcasting spread it), the tensor as it was before (``prev``) receives
-    ``gy`` with the written positions zeroed; they did not reach the result. Built by hand
-    (:func:`_record_assignment`), not through ``__call__``: the output already exists."""
+    """``x[index] = value`` out of place: a copy of ``x`` with ``value`` written at ``index``
+    (the node that a recorded assignment makes the tensor's creator, see
+    :func:`_record_in_place`). Backward: ``x`` receives ``gy`` with the written positions
+    zeroed (they did not reach the result); a tensor value receives ``gy[index]``, summed to
+    its shape (as broadcasting spread it) and in its dtype."""
 
-    def __init__(self, index: Any, shape: tuple[int, ...], dtype: Any, has_prev: bool,
-                 value: Tensor | None) -> None:  # fmt: skip
-        self.index, self.shape, self.dtype, self.has_prev = index, shape, dtype, has_prev
-        self.value_shape = None if value is None else value.shape
-        self.value_dtype = None if value is None else value.dtype
+    def __init__(self, index: Any, value: Any) -> None:
+        self.index = index
+        self.value = None if isinstance(value, Tensor) else value  # a number: no input
 
-    def backward(self, gy: Tensor) -> tuple:
-        out: list[Any] = []
-        if self.has_prev:
-            keep = backend.xp.ones(self.shape, self.dtype)
-            Tensor(keep)._assign(self.index, 0)
-            out.append(gy * Tensor(keep))
-        if self.value_shape is not None:
+    def forward(self, x: Any, v: Any = None) -> Any:
+        y = x.copy()
+        _assign_array(y, self.index, self.value if v is None else v)
+        return y
+
+    def backward(self, gy: Tensor) -> Any:
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            keep = backend.xp.ones(gy.shape, gy._data.dtype)
+            _assign_array(keep, self.index, 0)
+            gx = gy * Tensor(keep)
+        if len(self.inputs) == 1:
+            return gx
+        v = self.inputs[1]
+        if self.needs_input_grad[1]:
             gv = gy[self.index]
-            if gv.shape != self.value_shape:
-                gv = gv.sum_to_size(*self.value_shape) if self.value_shape else gv.sum()
-            if gv.dtype != self.value_dtype:
-                gv = gv.to(self.value_dtype)
-            out.append(gv)
-        return tuple(out)
+            if gv.shape != v.shape:
+                gv = gv.sum_to_size(*v.shape) if v.shape else gv.sum()
+            if gv.dtype != v.dtype:
+                gv = gv.to(v.dtype)
+        return gx, gv
 
 
-#: the most graph nodes searched for earlier reads of a tensor assigned into
+#: the most graph nodes searched for earlier reads of a tensor written in place
 _ASSIGN_SEARCH = 100_000
 
 
-def _record_assignment(t: Tensor, index: Any, value: Any) -> None:
-    """``t[index] = value`` recorded in the graph, as PyTorch records ``copy_`` into a slice:
-    ``t`` keeps its identity (and memory: views see the write) and becomes the output of an
-    :class:`_Assignment` node. When ``t`` was already a graph node, its state before the
-    write moves to a new tensor ``prev`` (a copy of the values, the old creator), and the
-    operations that read ``t`` to build ``value`` (``t[i] += v`` reads ``t[i]`` first) are
-    pointed at ``prev``, so the graph stays acyclic and they differentiate the values they
-    read. Operations that read ``t`` before the write and do not lead to ``value`` keep
-    reading ``t`` (see the README's table: PyTorch raises for them at backward)."""
-    v = value if isinstance(value, Tensor) else None
-    prev = None
-    if t._creator is not None:
-        readers = []  # nodes that read t on the way to value, found before anything changes
-        if v is not None and v._creator is not None:
-            seen, stack = set(), [v._creator]
-            while stack:
-                fn = stack.pop()
-                if id(fn) in seen:
-                    continue
-                seen.add(id(fn))
-                if len(seen) > _ASSIGN_SEARCH:
-                    raise RuntimeError(
-                        f"x[index] = value: the value's graph has over {_ASSIGN_SEARCH} nodes "
-                        "to search for earlier reads of x; build the result with dg.where / "
-                        "dg.cat / index_put instead"
-                    )
-                inputs = getattr(fn, "inputs", None) or ()
-                if any(i is t for i in inputs):
-                    readers.append(fn)
-                stack.extend(i._creator for i in inputs if i._creator is not None)
-        creator = t._creator
-        prev = Tensor._from_op(t._data.copy(), creator, t._index)
-        t._assign(index, value)  # first: if the write is refused, the graph is as it was
-        outs = getattr(creator, "_outputs", None)  # a creator that reads its own output
-        if isinstance(outs, list):
-            creator._outputs = [
-                weakref.ref(prev) if isinstance(o, weakref.ref) and o() is t else o for o in outs
-            ]
-        elif isinstance(outs, weakref.ref) and outs() is t:
-            creator._outputs = weakref.ref(prev)
-        for fn in readers:
-            fn.inputs = tuple(prev if i is t else i for i in fn.inputs)
-    else:
-        t._assign(index, value)
-    node = _Assignment(index, t.shape, t._data.dtype, prev is not None, v)
-    node.inputs = tuple(x for x in (prev, v) if x is not None)
-    node.needs_input_grad = tuple(x.requires_grad for x in node.inputs)
-    t._creator, t._index, t.requires_grad = node, 0, True
+def _readers(t: Tensor, sources: tuple, what: str) -> tuple[list, list]:
+    """The graph nodes that read ``t`` on the way to ``sources`` (``t[i] += v`` reads ``t[i]``
+    first; ``y.index_add_(0, i, y[:2])`` reads ``y``), and those that read a view of ``t``'s
+    memory there (``y[1:] *= s`` multiplies the view ``y[1:]``), as ``(node, position)``."""
+    readers: list = []
+    views: list = []
+    memory = t._data
+    seen: set = set()
+    stack = [s._creator for s in sources if isinstance(s, Tensor) and s is not t and s._creator]
+    while stack:
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        if len(seen) > _ASSIGN_SEARCH:
+            raise RuntimeError(
+                f"{what}: the source's graph has over {_ASSIGN_SEARCH} nodes to search for "
+                "earlier reads of the tensor written in place; build the result out of place "
+                "(dg.where / dg.cat / index_put / index_add) instead"
+            )
+        inputs = getattr(fn, "inputs", None) or ()
+        if any(i is t for i in inputs):
+            readers.append(fn)
+        views.extend(
+            (fn, k)
+            for k, i in enumerate(inputs)
+            if i is not t
+            and (i._creator is not None or not i.requires_grad)  # a leaf keeps its identity
+            and numpy.may_share_memory(i._data, memory)
+        )
+        stack.extend(i._creator for i in inputs if i._creator is not None)
+    return readers, views
+
+
+def _retarget(fn: Any, old: Tensor, new: Tensor) -> None:
+    """Point a node that keeps its output (``exp``'s backward reads it) from ``old`` to ``new``."""
+    outs = getattr(fn, "_outputs", None)
+    if isinstance(outs, list):
+        fn._outputs = [
+            weakref.ref(new) if isinstance(o, weakref.ref) and o() is old else o for o in outs
+        ]
+    elif isinstance(outs, weakref.ref) and outs() is old:
+        fn._outputs = weakref.ref(new)
+
+
+def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tensor:
+    """An in-place operation recorded in the graph as PyTorch records it (``x[i] = v``,
+    ``out.index_add_(0, i, w)``, ``y.mul_(s)``): ``t <- compute(prev, *sources)``, where
+    ``compute`` is the operation's out-of-place form and ``prev`` is ``t`` as it was before
+    the write (a copy of its values that takes over its old creator). ``t`` keeps its
+    identity and memory (views see the write) and becomes the output of the node that
+    ``compute`` built: its gradient flows to ``prev`` and to the sources by that node's own
+    rule. The operations that read ``t`` on the way to a source are pointed at ``prev``, so
+    the graph stays acyclic and they differentiate the values they read; operations that
+    read ``t`` before the write and do not lead to a source keep reading ``t`` (see the
+    README's table: PyTorch raises for them at backward). A leaf that requires grad refuses
+    (PyTorch's rule); a refused or failing write leaves the graph as it was."""
+    t._refuse_if_hooked()
+    creator = t._creator
+    if creator is None and t.requires_grad:
+        raise RuntimeError(
+            f"{what}: a leaf tensor that requires grad is used in an in-place operation "
+            "(PyTorch's rule; an in-place operation on a tensor that takes part in the graph "
+            "as a leaf would lose its gradient); do it under dg.no_grad() (with "
+            "dg.no_grad(): p -= lr * p.grad) or write the out-of-place form"
+        )
+    if t._data.base is not None:  # PyTorch would record the write into the viewed tensor
+        raise RuntimeError(
+            f"{what}: an in-place operation on a view (a tensor of shape {t.shape} that shares "
+            "another tensor's memory) while the graph is recorded; PyTorch records the write "
+            "into the tensor it views, which deepgrad does not: write into that tensor "
+            "(x[1:] *= s, x.index_add_(...)) or clone the view first"
+        )
+    readers, views = _readers(t, sources, what)
+    prev = Tensor._from_op(t._data.copy(), creator, t._index)
+    # the views of t's memory read on the way to a source: their readers keep the values read
+    frozen = [
+        Tensor._from_op(fn.inputs[k]._data.copy(), fn.inputs[k]._creator, fn.inputs[k]._index)
+        for fn, k in views
+    ]
+    out = compute(prev, *[prev if s is t else s for s in sources])
+    if out.shape != t.shape:
+        raise ValueError(
+            f"{what}: cannot update a tensor of shape {t.shape} in place with a result of "
+            f"shape {out.shape}"
+        )
+    try:
+        t._write(out, what)  # first: if the write is refused, the graph is as it was
+    except TypeError as e:  # e.g. a float into an integer tensor
+        raise TypeError(f"{what}: {e}") from None
+    if out.dtype != t.dtype and out.requires_grad:  # PyTorch keeps the tensor's dtype
+        out = out.to(t.dtype)
+    if creator is not None:
+        _retarget(creator, t, prev)
+    for fn in readers:
+        fn.inputs = tuple(prev if i is t else i for i in fn.inputs)
+    for (fn, k), v in zip(views, frozen, strict=True):
+        fn.inputs = (*fn.inputs[:k], v, *fn.inputs[k + 1 :])
+    node = out._creator
+    if node is not None:
+        _retarget(node, out, t)
+    t._creator, t._index, t.requires_grad = node, out._index, node is not None
+    return t
 
 
 _new = object.__new__
@@ -1682,6 +1770,12 @@ def _to_device(x: Tensor, target: Any) -> Tensor:
     if here.type == target.type and (target.index is None or target.index == here.index):
         return x
     return _ToDevice(target, here)(x)
+
+
+def _copied(t: Tensor, src: Any) -> Tensor:
+    """``t.copy_(src)`` out of place: ``src`` broadcast to ``t``'s shape; ``t`` gets a zero
+    gradient, as PyTorch's ``CopyBackwards`` gives it."""
+    return F.where(Tensor(backend.xp.zeros(t.shape, bool)), t, src)
 
 
 def _scaled(other: Any, alpha: float) -> Any:

@@ -181,10 +181,7 @@ def test_scatter_into_a_fresh_tensor_from_a_source_in_the_graph_as_torch(torch, 
     np.testing.assert_array_equal(gours, gtheirs)
 
 
-def test_scatter_into_a_graph_node_or_a_leaf_that_requires_grad_is_still_refused():
+def test_scatter_into_a_leaf_that_requires_grad_is_still_refused():
     w = dg.tensor([1.0, 2.0], requires_grad=True)
-    h = w * 2
-    with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
-        h.index_add_(0, dg.tensor([1, 0]), w)
     with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
         w.scatter_add_(0, dg.tensor([1, 0]), dg.tensor([1.0, 1.0]))

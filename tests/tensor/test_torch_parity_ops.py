@@ -251,14 +251,20 @@ def test_in_place_indexed_writes_write_into_the_tensor_and_return_it(name):
 
 
 @pytest.mark.parametrize("name", sorted(IN_PLACE))
-def test_in_place_indexed_writes_are_refused_on_a_recorded_tensor(name):
-    # as deepgrad's other in-place methods (masked_fill_, index_fill_, scatter_): under
-    # no_grad they write, as PyTorch's do
+def test_in_place_indexed_writes_refuse_a_leaf_and_record_into_a_graph_tensor(name):
+    # a leaf that requires grad refuses, as PyTorch's; under no_grad they write; into a
+    # tensor in the graph they are recorded (tests/tensor/test_inplace_recorded.py)
     x = dg.tensor(R, requires_grad=True)
     with pytest.raises(RuntimeError, match="in-place"):
         IN_PLACE[name](dg, x)
-    with pytest.raises(RuntimeError, match="in-place"):
-        IN_PLACE[name](dg, x * 1)
+    grads = []
+    for L in (dg, torch):
+        leaf = L.tensor(R, requires_grad=True)
+        y = leaf * 2
+        assert IN_PLACE[name](L, y) is y
+        (y * y).sum().backward()
+        grads.append(leaf.grad.numpy())
+    np.testing.assert_array_equal(*grads)
     with dg.no_grad():
         IN_PLACE[name](dg, x)
     assert not np.array_equal(x.numpy(), R)
