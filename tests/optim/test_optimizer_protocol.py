@@ -127,3 +127,18 @@ def test_a_one_element_tensor_learning_rate_is_taken_as_its_value(torch):
     np.testing.assert_allclose(dw.detach().numpy(), tw.detach().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="learning rate"):
         doptim.SGD([dw], lr=dg.tensor([0.1, 0.2]))
+
+
+def test_a_parameter_list_is_taken_as_its_parameters(torch):
+    """PyTorch iterates a ``ParameterList`` given as ``params`` (MAML's hand-written learners
+    return one from ``parameters()``); a model itself is still refused."""
+    from deepgrad import nn as dnn
+
+    plist = dnn.ParameterList([dnn.Parameter(dg.ones(2)), dnn.Parameter(dg.zeros(3))])
+    opt = optim.SGD(plist, lr=0.5)
+    assert [p is q for p, q in zip(opt.param_groups[0]["params"], plist)] == [True, True]
+    (plist[0] * 2).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(plist[0].detach().numpy(), [0.0, 0.0])
+    with pytest.raises(TypeError, match="model.parameters()"):
+        optim.SGD(dnn.Linear(2, 2), lr=0.1)

@@ -666,12 +666,24 @@ def _with_closure(step: Any) -> Any:
     return wrapper
 
 
+def _is_model(params: Any) -> bool:
+    """A model passed where its parameters belong; a ``ParameterList`` iterates its parameters,
+    so PyTorch takes it (MAML's hand-written learners return one from ``parameters()``)."""
+    from ..nn.container import ParameterList
+
+    return (
+        hasattr(params, "parameters")
+        and callable(params.parameters)
+        and not isinstance(params, ParameterList)
+    )
+
+
 def _as_param_list(params: Any, name: str) -> list[Tensor]:
     if isinstance(params, Tensor):
         return [params]
     if isinstance(params, (set, frozenset)):
         raise TypeError(f"{name}: parameters must be an ordered sequence, not a set")
-    if hasattr(params, "parameters") and callable(params.parameters):
+    if _is_model(params):
         raise TypeError(f"{name}: pass model.parameters(), not the model itself")
     try:
         out = list(params)
@@ -692,7 +704,7 @@ def _as_param_list(params: Any, name: str) -> list[Tensor]:
 def _as_groups(params: Any, name: str) -> list[dict[str, Any]]:
     if isinstance(params, Tensor):
         return [{"params": [params]}]
-    if hasattr(params, "parameters") and callable(params.parameters):
+    if _is_model(params):
         raise TypeError(f"{name}: pass model.parameters(), not the model itself")
     if isinstance(params, (set, frozenset)):
         raise TypeError(f"{name}: parameters must be an ordered sequence, not a set")
