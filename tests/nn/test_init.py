@@ -40,3 +40,32 @@ def test_eye_and_trunc_normal():
         init.trunc_normal_(dg.zeros(3), a=1.0, b=-1.0)
     with pytest.raises(ValueError, match="not divisible by groups"):
         init.dirac_(dg.zeros(3, 1, 3), groups=2)
+
+
+def test_torch_argument_names_generator_and_the_old_spellings(torch):
+    """PyTorch's keywords (``tensor=``, ``constant_(w, val=)``, ``generator=``), the gains of
+    every conv/transposed conv, ``sparse_`` and the deprecated names without ``_``."""
+    import warnings
+
+    w = dg.zeros(2, 3)
+    np.testing.assert_array_equal(init.constant_(tensor=w, val=0.5).numpy(), np.full((2, 3), 0.5))
+    for name in ("conv3d", "conv_transpose1d", "conv_transpose3d"):
+        assert init.calculate_gain(name) == torch.nn.init.calculate_gain(name) == 1
+    a, b = dg.zeros(4, 5), dg.zeros(4, 5)
+    init.kaiming_uniform_(a, a=5**0.5, generator=dg.Generator().manual_seed(3))
+    init.kaiming_uniform_(b, a=5**0.5, generator=dg.Generator().manual_seed(3))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    bound = 1 / 5**0.5  # gain √(2/6) · √(3 / fan_in)
+    assert np.abs(a.numpy()).max() <= bound and len(np.unique(a.numpy())) == 20
+    s = init.sparse_(dg.zeros(10, 6), sparsity=0.3, std=0.1).numpy()
+    assert ((s == 0).sum(axis=0) == 3).all()  # ceil(0.3 · 10) zeros in each column
+    with pytest.raises(ValueError, match="2 dimensions"):
+        init.sparse_(dg.zeros(3), 0.1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        init.constant(w, 2.0)
+        init.xavier_uniform(w)
+    assert [str(c.message) for c in caught][0] == (
+        "`nn.init.constant` is now deprecated in favor of `nn.init.constant_`."
+    )
+    assert all(c.category is FutureWarning for c in caught)

@@ -38,7 +38,8 @@ Initializer = Callable[[Tensor], Tensor]
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for an activation (PyTorch's table): 1 for linear/sigmoid,
     5/3 for tanh, √2 for ReLU, √(2 / (1 + slope²)) for leaky ReLU, 3/4 for SELU."""
-    linear = {"linear", "identity", "sigmoid", "conv1d", "conv2d", "conv_transpose2d"}
+    linear = {"linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d"}
+    linear |= {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
     if nonlinearity in linear:
         return 1.0
     if nonlinearity == "tanh":
@@ -69,44 +70,47 @@ def _fill(t: Tensor, values: Any) -> Tensor:
     return t
 
 
-def _rng() -> Any:
-    return backend.rng()
+def _rng(generator: Any = None) -> Any:
+    """``generator``'s stream when one is given (PyTorch's ``generator=``), else the global one."""
+    from ..tensor import _gen
+
+    return _gen(generator)
 
 
-def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of U(a, b)."""
-    return _fill(t, _rng().uniform(a, b, t.shape))
+    return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of N(mean, std²); ``normal_(w, std=0.01)`` is the guides' init."""
-    return _fill(t, _rng().normal(mean, std, t.shape))
+    return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
 
-def constant_(t: Tensor, value: float) -> Tensor:
-    """Fill with ``value``."""
-    return _fill(t, value)
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val`` (PyTorch's name for it)."""
+    return _fill(tensor, val)
 
 
-def zeros_(t: Tensor) -> Tensor:
-    return _fill(t, 0.0)
+def zeros_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 0.0)
 
 
-def ones_(t: Tensor) -> Tensor:
-    return _fill(t, 1.0)
+def ones_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 1.0)
 
 
-def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot uniform: U(-a, a) with ``a = gain · √(6 / (fan_in + fan_out))``."""
-    fi, fo = fan_in_and_fan_out(t)
+    fi, fo = fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fi + fo))
-    return uniform_(t, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot normal: N(0, σ²) with ``σ = gain · √(2 / (fan_in + fan_out))``."""
-    fi, fo = fan_in_and_fan_out(t)
-    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fi + fo)))
+    fi, fo = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fi + fo)), generator)
 
 
 def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
@@ -118,27 +122,36 @@ def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
 
 
 def kaiming_uniform_(
-    t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
 ) -> Tensor:
     """He uniform: U(-b, b) with ``b = gain · √(3 / fan)`` (``a`` is the leaky slope)."""
-    bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
-    return uniform_(t, -bound, bound)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(
-    t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
 ) -> Tensor:
     """He normal: N(0, σ²) with ``σ = gain / √fan`` (``√(2 / fan_in)`` for ReLU)."""
-    return normal_(t, 0.0, _kaiming_std(t, a, mode, nonlinearity))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
-def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed) times ``gain``."""
+    t = tensor
     if t.ndim < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dims, got shape {t.shape}")
     rows = t.shape[0]
     cols = t.numel() // rows
-    flat = _rng().standard_normal((rows, cols))
+    flat = _rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = backend.xp.linalg.qr(flat)
@@ -149,7 +162,12 @@ def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def trunc_normal_(
-    t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Any = None,
 ) -> Tensor:
     """Fill with samples of N(mean, std²) restricted to ``[a, b]`` (absolute bounds, as
     PyTorch's ``trunc_normal_``): draws outside are redrawn, so the values follow the
@@ -160,25 +178,26 @@ def trunc_normal_(
         lo, hi = (a - mean) / std, (b - mean) / std
         if min(abs(lo), abs(hi)) > 6:
             raise ValueError(f"trunc_normal_: [{a}, {b}] lies beyond 6 std of the mean {mean}")
-    rng = _rng()
-    out = rng.normal(mean, std, t.shape)
+    rng = _rng(generator)
+    out = rng.normal(mean, std, tensor.shape)
     bad = (out < a) | (out > b)
     while bad.any():
         out[bad] = rng.normal(mean, std, int(bad.sum()))
         bad = (out < a) | (out > b)
-    return _fill(t, out)
+    return _fill(tensor, out)
 
 
-def eye_(t: Tensor) -> Tensor:
+def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
-    if t.ndim != 2:
-        raise ValueError(f"eye_ needs a 2-D tensor, got shape {t.shape}")
-    return _fill(t, backend.xp.eye(*t.shape))
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_ needs a 2-D tensor, got shape {tensor.shape}")
+    return _fill(tensor, backend.xp.eye(*tensor.shape))
 
 
-def dirac_(t: Tensor, groups: int = 1) -> Tensor:
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """A convolution kernel ``(out, in/groups, k...)`` that passes its input through: a 1 at
     the kernel's centre for ``out == in`` within each group (PyTorch's ``dirac_``)."""
+    t = tensor
     if t.ndim not in (3, 4, 5):
         raise ValueError(f"dirac_ needs a 3-, 4- or 5-D tensor, got shape {t.shape}")
     out_ch = t.shape[0]
@@ -191,6 +210,52 @@ def dirac_(t: Tensor, groups: int = 1) -> Tensor:
         for d in range(min(per, t.shape[1])):
             w[(g * per + d, d, *centre)] = 1.0
     return _fill(t, w)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
+    """A 2-D matrix with ``ceil(sparsity · rows)`` zeros in each column (at random rows) and
+    N(0, std²) elsewhere (Martens, 2010; PyTorch's ``sparse_``)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    rng = _rng(generator)
+    w = rng.normal(0.0, std, (rows, cols))
+    for col in range(cols):
+        w[rng.permutation(rows)[:num_zeros], col] = 0.0
+    return _fill(tensor, w)
+
+
+def _deprecated(new: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    old = new.__name__[:-1]
+
+    def deprecated_init(*args: Any, **kwargs: Any) -> Tensor:
+        import warnings
+
+        warnings.warn(
+            f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return new(*args, **kwargs)
+
+    deprecated_init.__name__ = old
+    deprecated_init.__doc__ = f"PyTorch's deprecated spelling of :func:`{new.__name__}`."
+    return deprecated_init
+
+
+# the old spellings without the trailing underscore, still in PyTorch (with a FutureWarning)
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
 
 
 _BY_NAME: dict[str, Callable[[Tensor], Tensor]] = {
