@@ -983,8 +983,9 @@ class Tensor:
         return F.chunk(self, chunks, dim)
 
     @torch_names
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
-        return F.split(self, split_size_or_sections, dim)
+    def split(self, split_size: Any, dim: int = 0) -> tuple:
+        """``split_size`` (PyTorch's name on the method): an int or a list of sizes."""
+        return F.split(self, split_size, dim)
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile along each dim: ``x.repeat(2, 1)`` or ``x.repeat((2, 1))`` (PyTorch's)."""

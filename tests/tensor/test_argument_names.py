@@ -799,3 +799,14 @@ def test_aliases_give_the_declared_names_values():
 def test_spellings_torch_refuses_are_refused(torch, call, message):
     with pytest.raises(TypeError, match=message):
         call()
+
+
+def test_split_method_names_split_size_as_torch(torch):
+    """``x.split(split_size=[...])`` (Mamba's reference code) is the method's PyTorch name;
+    the function keeps ``split_size_or_sections``."""
+    a = _randn(6, 2)
+    got = dg.tensor(a).split(split_size=[2, 4], dim=0)
+    want = torch.tensor(a).split(split_size=[2, 4], dim=0)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+    assert [t.shape for t in dg.split(dg.tensor(a), split_size_or_sections=3)] == [(3, 2), (3, 2)]
