@@ -10,7 +10,7 @@ sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
 
 from __future__ import annotations
 
-__all__ = ["DimError", "dim_error"]
+__all__ = ["CastError", "DimError", "dim_error"]
 
 
 class DimError(IndexError, ValueError):
@@ -27,3 +27,9 @@ def dim_error(fn: str, dim: int, ndim: int, what: str = "a tensor", extra: int =
         f"{fn}: dim {dim} is out of range for {what} with {ndim} dims "
         f"(expected a dim in [{-n}, {n - 1}])"
     )
+
+
+class CastError(RuntimeError, TypeError):
+    """An in-place result of a higher category than the tensor's dtype (a float result into an
+    integer tensor): PyTorch raises ``RuntimeError`` ("result type Float can't be cast to the
+    desired output type Long"); deepgrad raised ``TypeError`` before, so it is both."""

@@ -158,6 +158,14 @@ def _category(dt: numpy.dtype) -> int:
     return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}.get(dt.kind, 2)
 
 
+def can_cast(src: Any, dst: Any) -> bool:
+    """PyTorch's ``torch.can_cast``: a cast that does not lower the value's category
+    (bool < integer < float < complex; signed and unsigned integers are one category), the
+    rule of in-place operations and ``out=`` (``uint8_tensor.add_(int32_tensor)`` wraps into
+    uint8; a float result into an integer tensor is refused)."""
+    return _category(numpy.dtype(src)) <= _category(numpy.dtype(dst))
+
+
 def result_type(*operands: Any) -> numpy.dtype:
     """The dtype of an elementwise operation on ``operands``, by PyTorch's rule
     (``torch.result_type``): operands of higher priority decide the dtype — tensors with

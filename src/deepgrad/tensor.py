@@ -24,6 +24,7 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
+from ._errors import CastError
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -79,8 +80,8 @@ _delegate = _Delegate()
 
 class _InPlace:
     """PyTorch's in-place form ``x.name_(...)`` of a method ``x.name(...)``: the result is
-    written into ``x``'s own memory and dtype (a float result into an integer tensor is a
-    ``TypeError``, as in PyTorch) and ``x`` is returned. Refused while ``x`` (or a tensor
+    written into ``x``'s own memory and dtype by PyTorch's cast rule (:meth:`Tensor._store`: a
+    float result into an integer tensor is refused) and ``x`` is returned. Refused while ``x`` (or a tensor
     argument) takes part in a recorded graph, like every in-place operation in deepgrad."""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -96,7 +97,7 @@ class _InPlace:
                     f"{name}: the result's shape {out.shape} differs from the tensor's "
                     f"{self.shape} (an in-place operation cannot broadcast it)"
                 )
-            return self._write(out, name)
+            return self._store(out, name)
 
         method.__name__ = method.__qualname__ = name
         method.__doc__ = f"In place: ``x.{name}(...)`` writes ``x.{base}(...)`` into ``x``."
@@ -533,25 +534,55 @@ class Tensor:
                 "(e.g. a hand-written parameter update) or write the out-of-place form"
             )
 
-    def _in_place(self, ufunc: Any, other: Any, what: str, graph: Any = None) -> Tensor:
-        """``self._data <- ufunc(self._data, other)`` in the tensor's own memory and dtype;
-        recorded as ``self <- graph(self, other)`` (the out-of-place form) while this tensor
-        or ``other`` takes part in a graph (:func:`_record_in_place`)."""
+    def _in_place(self, ufunc: Any, other: Any, what: str, op: Any = None) -> Tensor:
+        """``self <- op(self, other)`` in the tensor's own memory and dtype. While this tensor
+        or ``other`` takes part in a graph it is recorded as ``self <- op(self, other)`` (the
+        out-of-place form; :func:`_record_in_place`). Otherwise the common case (``other`` of
+        this float dtype, or a Python float into a float tensor) runs ``ufunc`` straight into
+        the memory; any other pair computes ``op``'s result by PyTorch's promotion and writes
+        it by :meth:`_store`'s rule (``uint8.add_(int32)`` wraps into uint8; a float result
+        into an integer tensor is refused)."""
         if self._records(other):
-            if graph is None:
+            if op is None:
                 self._refuse_if_recorded(other, what)
-            return _record_in_place(self, (other,), graph, what)
+            return _record_in_place(self, (other,), op, what)
         o = other._data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self._data, o, out=self._data, casting="same_kind")
-        except ValueError as e:  # broadcasting would change this tensor's shape
-            oshape = getattr(o, "shape", ())
-            raise ValueError(
-                f"{what}: cannot update a tensor of shape {self.shape} in place with one of "
-                f"shape {tuple(oshape)} ({e})"
-            ) from None
-        except TypeError as e:  # e.g. a float into an integer tensor
-            raise TypeError(f"{what}: {e}") from None
+        d = self._data.dtype
+        od = getattr(o, "dtype", None)  # (``dtype == None`` is True: NumPy reads None as float64)
+        if (
+            d.kind in "fc"
+            and ufunc is not None
+            and ((od is not None and od == d) or type(o) is float)
+        ):
+            try:
+                ufunc(self._data, o, out=self._data)
+            except ValueError as e:  # broadcasting would change this tensor's shape
+                raise self._shape_error(o, what, e) from None
+            return self
+        if not isinstance(other, Tensor):
+            other = Tensor(o) if hasattr(o, "dtype") and hasattr(o, "shape") else o
+        return self._store(op(self.detach(), _detached(other)), what, o)
+
+    def _shape_error(self, o: Any, what: str, e: Any) -> ValueError:
+        oshape = getattr(o, "shape", ())
+        return ValueError(
+            f"{what}: cannot update a tensor of shape {self.shape} in place with one of "
+            f"shape {tuple(oshape)} ({e})"
+        )
+
+    def _store(self, result: Tensor, what: str, other: Any = None) -> Tensor:
+        """Write an in-place operation's result into this tensor, as PyTorch does: of this
+        shape (no broadcasting of ``self``), of a dtype that casts to this one by
+        ``torch.can_cast`` (same or lower category), then cast, integers wrapping."""
+        if result.shape != self.shape:
+            raise self._shape_error(other, what, f"the result has shape {result.shape}")
+        if not backend.can_cast(result.dtype, self._data.dtype):
+            raise CastError(
+                f"{what}: result type {result.dtype} can't be cast to the desired output type "
+                f"{self._data.dtype} (PyTorch's rule for in-place operations; write the "
+                "out-of-place form, or convert the tensor first)"
+            )
+        backend.xp.copyto(self._data, result._data, casting="unsafe")
         return self
 
     def _augmented(self, ufunc: Any, other: Any, out_of_place: Any, what: str) -> Tensor:
@@ -567,7 +598,7 @@ class Tensor:
                     "update parameters under dg.no_grad() (with dg.no_grad(): p -= lr * p.grad)"
                 )
             return out_of_place(self, other)
-        return self._in_place(ufunc, other, what)
+        return self._in_place(ufunc, other, what, out_of_place)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._augmented(backend.xp.add, other, F.add, "+=")
@@ -581,21 +612,45 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._augmented(backend.xp.true_divide, other, F.div, "/=")
 
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.floor_divide, "//=")
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.remainder, "%=")
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.pow, "**=")
+
+    def __iand__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.bitwise_and, "&=")
+
+    def __ior__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.bitwise_or, "|=")
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.bitwise_xor, "^=")
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.bitwise_left_shift, "<<=")
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return self._augmented(None, other, F.bitwise_right_shift, ">>=")
+
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph)."""
-        if alpha == 1:
-            return self._in_place(backend.xp.add, other, "add_", F.add)
-        if self._records(other):
+        if alpha != 1 and self._records(other):
             return _record_in_place(self, (other,), lambda t, o: F.add(t, o * alpha), "add_")
-        return self._in_place(backend.xp.add, _scaled(other, alpha), "add_")
+        return self._in_place(
+            backend.xp.add, other if alpha == 1 else _scaled(other, alpha), "add_", F.add
+        )
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """In place ``self -= alpha * other``."""
-        if alpha == 1:
-            return self._in_place(backend.xp.subtract, other, "sub_", F.sub)
-        if self._records(other):
+        if alpha != 1 and self._records(other):
             return _record_in_place(self, (other,), lambda t, o: F.sub(t, o * alpha), "sub_")
-        return self._in_place(backend.xp.subtract, _scaled(other, alpha), "sub_")
+        return self._in_place(
+            backend.xp.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_", F.sub
+        )
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         """In place ``self += weight * (end - self)`` (an exponential moving average step)."""
@@ -603,7 +658,7 @@ class Tensor:
             return _record_in_place(self, (end, weight), F.lerp, "lerp_")
         e = end._data if isinstance(end, Tensor) else end
         w = weight._data if isinstance(weight, Tensor) else weight
-        return self._in_place(backend.xp.add, w * (e - self._data), "lerp_")
+        return self._in_place(backend.xp.add, w * (e - self._data), "lerp_", F.add)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """In place ``self += value * tensor1 * tensor2``."""
@@ -614,7 +669,9 @@ class Tensor:
                 lambda t, a, b: F.addcmul(t, a, b, value=value),
                 "addcmul_",
             )
-        return self._in_place(backend.xp.add, _scaled(tensor1, value) * _arr(tensor2), "addcmul_")
+        return self._in_place(
+            backend.xp.add, _scaled(tensor1, value) * _arr(tensor2), "addcmul_", F.add
+        )
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """In place ``self += value * tensor1 / tensor2``."""
@@ -625,7 +682,9 @@ class Tensor:
                 lambda t, a, b: F.addcdiv(t, a, b, value=value),
                 "addcdiv_",
             )
-        return self._in_place(backend.xp.add, _scaled(tensor1, value) / _arr(tensor2), "addcdiv_")
+        return self._in_place(
+            backend.xp.add, _scaled(tensor1, value) / _arr(tensor2), "addcdiv_", F.add
+        )
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """In place: ``value`` where ``mask`` is True."""
@@ -667,8 +726,15 @@ class Tensor:
         """In place ``clamp``: values below ``min`` become ``min``, above ``max`` ``max``."""
         if self._records(min) or self._records(max):
             return _record_in_place(self, (min, max), F.clamp, "clamp_")
-        backend.xp.clip(self._data, min, max, out=self._data)
-        return self
+        if (
+            self._data.dtype.kind == "f"
+            and type(min) in _FLOAT_OR_NONE
+            and type(max) in _FLOAT_OR_NONE
+            and (min is not None or max is not None)
+        ):
+            backend.xp.clip(self._data, min, max, out=self._data)
+            return self
+        return self._store(F.clamp(self.detach(), _detached(min), _detached(max)), "clamp_")
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         """Fill with draws from U(a, b) (deepgrad's generator: ``dg.manual_seed`` applies)."""
@@ -1466,6 +1532,10 @@ class Tensor:
     square_ = sign_ = log1p_ = expm1_ = log2_ = log10_ = erf_ = erfinv_ = _in_place_form
     asin_ = acos_ = atan_ = sinh_ = cosh_ = atan2_ = pow_ = fmod_ = remainder_ = _in_place_form
     hypot_ = logit_ = fix_ = negative_ = absolute_ = _in_place_form
+    floor_divide_ = true_divide_ = divide_ = multiply_ = subtract_ = _in_place_form
+    bitwise_and_ = bitwise_or_ = bitwise_xor_ = bitwise_not_ = _in_place_form
+    bitwise_left_shift_ = bitwise_right_shift_ = _in_place_form
+    logical_and_ = logical_or_ = logical_xor_ = logical_not_ = _in_place_form
 
     def _reshape_in_place(self, view: Any, what: str) -> Tensor:
         self._refuse_if_recorded(None, what)
@@ -1546,6 +1616,9 @@ class Tensor:
         idx = starts[:, None] + numpy.arange(size)[None, :]
         moved = F.movedim(self, d, -1)
         return F.movedim(moved[..., idx], -2, d)
+
+
+_FLOAT_OR_NONE = (float, int, type(None))
 
 
 def _detached(x: Any) -> Any:

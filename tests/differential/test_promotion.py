@@ -81,3 +81,59 @@ def test_integer_pow_of_a_negative_exponent_tensor_is_torchs():
     for e in (2, True, False):
         w, g = torch.tensor([True, False]) ** e, dg.tensor([True, False]) ** e
         assert str(g.dtype) == str(w.dtype).removeprefix("torch.") and g.tolist() == w.tolist()
+
+
+IN_PLACE = ["add_", "sub_", "mul_", "div_", "true_divide_", "floor_divide_", "pow_",
+            "remainder_", "fmod_", "bitwise_and_", "bitwise_or_", "bitwise_xor_",
+            "bitwise_left_shift_", "bitwise_right_shift_", "atan2_", "hypot_", "logical_and_",
+            "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__",
+            "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__",
+            "clamp_", "clamp_max_"]  # fmt: skip
+IN_PLACE_TENSORS_ONLY = ("atan2_", "hypot_", "logical_and_")  # deepgrad also takes a number
+
+
+def _in_place_outcome(m, name, da, db, kind):
+    a = m.tensor(np.array([3, 254, 5] if da == "uint8" else [3, -2, 5]).astype(da))
+    b = _operand(m, db, kind)
+    try:
+        with np.errstate(all="ignore"):
+            if name == "clamp_":
+                r = a.clamp_(min=b)
+            elif name == "clamp_max_":
+                r = a.clamp_(max=b)
+            else:
+                r = getattr(a, name)(b)
+    except (RuntimeError, TypeError, ValueError, ZeroDivisionError):
+        return "raise", None
+    assert r is a, name  # the same tensor, written in place
+    return str(a.dtype).removeprefix("torch."), a.numpy()
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_in_place_ops_cast_into_self_or_refuse_as_torch(name):
+    # torch's rule: the out-of-place result type must cast to self's dtype by torch.can_cast
+    # (same or lower category; uint8.add_(int32) wraps into uint8), else RuntimeError
+    for da in DTYPES[:-1]:
+        for db, kind in CASES:
+            if db == "complex64" or (kind == "number" and name in IN_PLACE_TENSORS_ONLY):
+                continue
+            want = _in_place_outcome(torch, name, da, db, kind)
+            got = _in_place_outcome(dg, name, da, db, kind)
+            assert got[0] == want[0], (name, da, db, kind, got, want)
+            if want[1] is not None:
+                np.testing.assert_allclose(
+                    got[1].astype(float), want[1].astype(float), rtol=1e-3,
+                    err_msg=f"{name} {da} {db} {kind}",
+                )  # fmt: skip
+
+
+def test_in_place_cast_error_is_torchs_runtime_error_and_names_the_dtypes():
+    i = dg.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired"):
+        i.mul_(0.5)
+    with pytest.raises(TypeError):  # deepgrad's earlier class, kept
+        i.div_(dg.tensor([2, 2]))
+    x = dg.tensor([3, 254, 5], dtype=dg.uint8)
+    assert x.add_(dg.tensor([2, 1, 3], dtype=dg.int32)).tolist() == [5, 255, 8]
+    f = dg.tensor([0.5, 3.0, 9.0])
+    assert f.clamp_(min=dg.tensor(1.0), max=dg.tensor([2.0, 2.0, 8.0])).tolist() == [1, 2, 8]

@@ -51,13 +51,7 @@ CAST, EXACT, DTYPE = "cast", "exact", "dtype"
 PAIR = "pair"
 
 
-def _can_cast(src: numpy.dtype, dst: numpy.dtype) -> bool:
-    """PyTorch's ``canCast``: a cast that does not lose the value's kind."""
-    if src.kind == "c" and dst.kind != "c":
-        return False
-    if src.kind == "f" and dst.kind in "biu":
-        return False
-    return not (src.kind != "b" and dst.kind == "b")
+_can_cast = backend.can_cast  # PyTorch's ``canCast``: a cast that keeps the value's kind
 
 
 def _requires_grad(args: Any) -> bool:
