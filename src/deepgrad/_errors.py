@@ -10,7 +10,7 @@ sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
 
 from __future__ import annotations
 
-__all__ = ["CastError", "DimError", "dim_error"]
+__all__ = ["DimError", "DtypeError", "dim_error"]
 
 
 class DimError(IndexError, ValueError):
@@ -29,7 +29,8 @@ def dim_error(fn: str, dim: int, ndim: int, what: str = "a tensor", extra: int =
     )
 
 
-class CastError(RuntimeError, TypeError):
-    """An in-place result of a higher category than the tensor's dtype (a float result into an
-    integer tensor): PyTorch raises ``RuntimeError`` ("result type Float can't be cast to the
-    desired output type Long"); deepgrad raised ``TypeError`` before, so it is both."""
+class DtypeError(RuntimeError, TypeError):
+    """A dtype an operation does not take: an in-place result of a higher category than the
+    tensor's dtype (a float result into an integer tensor), an integer input to ``quantile``.
+    PyTorch raises ``RuntimeError`` ("result type Float can't be cast to the desired output
+    type Long"); deepgrad raised ``TypeError`` before, so it is both."""

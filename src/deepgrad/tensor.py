@@ -24,7 +24,7 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
-from ._errors import CastError
+from ._errors import DtypeError
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -577,7 +577,7 @@ class Tensor:
         if result.shape != self.shape:
             raise self._shape_error(other, what, f"the result has shape {result.shape}")
         if not backend.can_cast(result.dtype, self._data.dtype):
-            raise CastError(
+            raise DtypeError(
                 f"{what}: result type {result.dtype} can't be cast to the desired output type "
                 f"{self._data.dtype} (PyTorch's rule for in-place operations; write the "
                 "out-of-place form, or convert the tensor first)"
@@ -852,10 +852,14 @@ class Tensor:
 
     @torch_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("argmax(): does not support bool input (convert it: x.long())")
         return Tensor._from_op(self._data.argmax(axis=dim, keepdims=keepdim), None, 0)
 
     @torch_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("argmin(): does not support bool input (convert it: x.long())")
         return Tensor._from_op(self._data.argmin(axis=dim, keepdims=keepdim), None, 0)
 
     def reshape(self, *shape: Any) -> Tensor:

@@ -137,3 +137,39 @@ def test_in_place_cast_error_is_torchs_runtime_error_and_names_the_dtypes():
     assert x.add_(dg.tensor([2, 1, 3], dtype=dg.int32)).tolist() == [5, 255, 8]
     f = dg.tensor([0.5, 3.0, 9.0])
     assert f.clamp_(min=dg.tensor(1.0), max=dg.tensor([2.0, 2.0, 8.0])).tolist() == [1, 2, 8]
+
+
+REDUCTIONS = {
+    "sum": lambda m, x: x.sum(), "sum0": lambda m, x: x.sum(0), "prod": lambda m, x: x.prod(0),
+    "std": lambda m, x: x.std(), "var": lambda m, x: x.var(0), "norm": lambda m, x: x.norm(),
+    "logsumexp": lambda m, x: x.logsumexp(0), "logsumexp_all": lambda m, x: x.logsumexp((0, 1)),
+    "max": lambda m, x: x.max(), "max0": lambda m, x: x.max(0).values,
+    "amax": lambda m, x: x.amax(0), "amin": lambda m, x: x.amin(), "argmax": lambda m, x: x.argmax(),
+    "argmin0": lambda m, x: m.argmin(x, 0), "cumsum": lambda m, x: x.cumsum(0),
+    "cumprod": lambda m, x: x.cumprod(0), "any": lambda m, x: x.any(), "all0": lambda m, x: x.all(0),
+    "median": lambda m, x: x.median(), "median0": lambda m, x: x.median(0).values,
+    "nanmedian": lambda m, x: x.nanmedian(), "kthvalue": lambda m, x: x.kthvalue(1, 0).values,
+    "mode": lambda m, x: x.mode(0).values, "quantile": lambda m, x: x.quantile(0.5),
+    "mean_float64": lambda m, x: x.mean(dtype=m.float64),
+}  # fmt: skip
+RED_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
+
+
+def _reduction_outcome(m, name, dtype):
+    base = {"uint8": [[3, 254, 5], [1, 250, 7]], "bool": [[1, 0, 1], [1, 1, 0]]}
+    x = m.tensor(np.array(base.get(dtype, [[3, -2, 5], [1, 4, 7]])).astype(dtype))
+    try:
+        r = REDUCTIONS[name](m, x)
+    except (RuntimeError, TypeError, ValueError, NotImplementedError):
+        return "raise", None
+    return str(r.dtype).removeprefix("torch."), r.numpy().astype(float)
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_result_dtype_or_refusal_is_torchs(name):
+    # (mean of an integer tensor without dtype= is a deliberate difference: see README)
+    for dtype in RED_DTYPES:
+        want, got = _reduction_outcome(torch, name, dtype), _reduction_outcome(dg, name, dtype)
+        assert got[0] == want[0], (name, dtype, got, want)
+        if want[1] is not None:
+            np.testing.assert_allclose(got[1], want[1], rtol=2e-3, err_msg=f"{name} {dtype}")

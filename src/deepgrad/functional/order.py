@@ -24,6 +24,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import DtypeError
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -82,6 +83,11 @@ def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str) -> ValuesIndice
     return ValuesIndices((values, _index(idx)))
 
 
+def _refuse_bool(x: Tensor, fn: str) -> None:
+    if x._data.dtype.kind == "b":  # PyTorch has no bool kernel for these
+        raise NotImplementedError(f"{fn}: not implemented for bool tensors (convert: x.long())")
+
+
 @torch_names
 def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """PyTorch's ``median``: the lower median (element ``(n - 1) // 2`` in sorted order, not
@@ -105,6 +111,7 @@ def nanmedian(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 
 def _median(x: Tensor, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
     fn = "nanmedian" if ignore_nan else "median"
+    _refuse_bool(x, fn)
     xp = backend.xp
     if dim is None:
         if keepdim:
@@ -141,6 +148,7 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
     >>> dg.tensor([5.0, 1.0, 4.0]).kthvalue(2).values.item()
     4.0
     """
+    _refuse_bool(x, "kthvalue")
     n = x.shape[_norm_axis(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, numpy.integer)) or not 1 <= k <= n:
         raise IndexError(
@@ -240,8 +248,8 @@ def _quantile(
     x: Tensor, q: Any, dim: int | None, keepdim: bool, interpolation: str, ignore_nan: bool
 ) -> Tensor:
     fn = "nanquantile" if ignore_nan else "quantile"
-    if x._data.dtype.kind != "f":
-        raise TypeError(f"{fn}: expects a float32 or float64 input, got dtype {x.dtype}")
+    if x._data.dtype not in (numpy.float32, numpy.float64):
+        raise DtypeError(f"{fn}: expects a float32 or float64 input, got dtype {x.dtype}")
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(
             f"{fn}: interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}"

@@ -424,7 +424,10 @@ class LogSumExp(Function):
 
 @torch_names
 def logsumexp(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """``log Σ e^x`` computed stably as ``m + log Σ e^(x - m)`` with ``m = max x``."""
+    """``log Σ e^x`` computed stably as ``m + log Σ e^(x - m)`` with ``m = max x``; an integer
+    or bool ``x`` in the default float dtype, as in PyTorch."""
+    if x._data.dtype.kind in "biu":
+        x = astype(x, backend.get_default_dtype())
     return LogSumExp(_axes(dim, x.ndim, "logsumexp"), keepdim)(x)
 
 
