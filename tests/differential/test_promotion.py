@@ -173,3 +173,49 @@ def test_reductions_result_dtype_or_refusal_is_torchs(name):
         assert got[0] == want[0], (name, dtype, got, want)
         if want[1] is not None:
             np.testing.assert_allclose(got[1], want[1], rtol=2e-3, err_msg=f"{name} {dtype}")
+
+
+LABEL_DTYPES = ["int64", "int32", "int16", "int8", "uint8", "bool", "float32", "float64"]
+
+
+def _class_loss_outcome(m, fn, input_ndim, target_dtype=None, weight_dtype=None, probs=False):
+    F = torch.nn.functional if m is torch else dg.nn.functional
+    rng = np.random.default_rng(0)
+    shape = (3, 4) if input_ndim == 2 else (2, 4, 2)
+    x = m.tensor(rng.standard_normal(shape).astype("float32"))
+    if probs:
+        t = m.tensor(rng.dirichlet(np.ones(4), 3).astype(target_dtype))
+    else:
+        t = m.tensor(np.array([0, 3, 1] if input_ndim == 2 else [[0, 3], [1, 2]]))
+        t = t.to(getattr(m, target_dtype or "int64"))
+    kw = {} if weight_dtype is None else {"weight": m.tensor([1.0, 2.0, 0.5, 1.0])}
+    if weight_dtype is not None:
+        kw["weight"] = kw["weight"].to(getattr(m, weight_dtype))
+    try:
+        r = (F.cross_entropy if fn == "ce" else F.nll_loss)(x.log_softmax(1), t, **kw)
+    except RuntimeError:
+        return "raise", None
+    return str(r.dtype).removeprefix("torch."), float(r)
+
+
+@pytest.mark.parametrize("fn", ["ce", "nll"])
+def test_class_label_and_weight_dtypes_are_torchs(fn):
+    # class labels: int64, or uint8 for an (N, C) input; others raise, naming target.long()
+    for ndim in (2, 3):
+        for ld in LABEL_DTYPES:
+            want = _class_loss_outcome(torch, fn, ndim, ld)
+            got = _class_loss_outcome(dg, fn, ndim, ld)
+            assert got[0] == want[0], (fn, ndim, ld, got, want)
+            assert want[1] is None or got[1] == pytest.approx(want[1], rel=1e-5)
+        for wd in ("float32", "float64", "float16"):  # with labels: the input's dtype only
+            want = _class_loss_outcome(torch, fn, ndim, None, wd)
+            assert _class_loss_outcome(dg, fn, ndim, None, wd)[0] == want[0], (fn, ndim, wd)
+    with pytest.raises(RuntimeError, match=r"int64 \(Long\).*but got int32.*target\.long\(\)"):
+        dg.nn.functional.nll_loss(dg.zeros(2, 3), dg.tensor([0, 1], dtype=dg.int32))
+
+
+def test_probability_targets_promote_a_weight_of_another_dtype_as_torch():
+    for td, wd in (("float32", "float64"), ("float64", "float32"), ("float32", "float16")):
+        want = _class_loss_outcome(torch, "ce", 2, td, wd, probs=True)
+        got = _class_loss_outcome(dg, "ce", 2, td, wd, probs=True)
+        assert got[0] == want[0] and got[1] == pytest.approx(want[1], rel=1e-5), (td, wd)

@@ -360,6 +360,9 @@ def cross_entropy(
         raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
     xp = backend.xp
     t = target._data if isinstance(target, Tensor) else xp.asarray(target)
+    if isinstance(target, Tensor) and t.dtype != numpy.int64:
+        if not (t.dtype.kind == "f" and t.shape == input.shape):  # not class probabilities
+            _refuse_label_dtype(t.dtype, input.ndim, fn)
     if weight is None and not label_smoothing and reduction != "none":
         plain = _plain_labels(input, t, ignore_index, reduction)
         if plain is not None:
@@ -386,6 +389,7 @@ def cross_entropy(
         w = weight._data if isinstance(weight, Tensor) else xp.asarray(weight)
         if w.shape != (c,):
             raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
+        w_given = w if isinstance(weight, Tensor) else None  # its dtype counts with probabilities
         w = w.astype(x.dtype)
     dt = x.dtype
     n = x.shape[0]
@@ -396,9 +400,12 @@ def cross_entropy(
             q = q.transpose((0, *range(2, q.ndim), 1)).reshape(-1, c)
         if label_smoothing:  # smoothed in the target's dtype, as PyTorch
             q = q * (1 - label_smoothing) + label_smoothing / c
-        if q.dtype != dt:
+        if w is not None and w_given is not None and w_given.dtype != dt:
+            w = w_given  # PyTorch promotes a weight tensor of another float dtype too
+        if q.dtype != dt or (w is not None and w.dtype != dt):
             # PyTorch: -(log_softmax(x) · target · w), the product promoted (a float64 loss
-            # for float32 logits and float64 targets; float32 targets rounded as they came)
+            # for float32 logits and float64 targets or weight; float32 targets rounded as
+            # they came)
             prod = log_softmax(x, 1) * Tensor._from_op(q if w is None else q * w, None, 0)
             out = -sum(prod, 1)
             if reduction == "none":
@@ -409,6 +416,7 @@ def cross_entropy(
         labels = None
         scale = xp.asarray(1.0 / n if reduction == "mean" and n else 1.0, dt)
     else:
+        _refuse_weight_dtype(weight, input, fn)
         labels, in_range = _check_labels(t, c, ignore_index, fn, input.shape)
         expected = input.shape[:1] + rest if input.ndim > 1 else (1,)
         if t.shape != expected and not (input.ndim == 1 and t.shape == (1,)):
@@ -463,6 +471,27 @@ def cross_entropy(
     if reduction == "none":
         out = reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
     return out
+
+
+def _refuse_label_dtype(dt: Any, ndim: int, fn: str) -> None:
+    """PyTorch's rule for a class-label tensor: int64, or uint8 for an input of at most 2
+    dims; any other dtype (int32, bool, float labels...) raises its ``RuntimeError``."""
+    if dt == numpy.uint8 and ndim <= 2:
+        return
+    byte = " or uint8 (Byte)" if ndim <= 2 else ""
+    raise RuntimeError(
+        f"{fn}: expected target dtype to be int64 (Long){byte} for class labels, but got "
+        f"{dt}, as PyTorch; convert the labels with target.long()"
+    )
+
+
+def _refuse_weight_dtype(weight: Any, input: Tensor, fn: str) -> None:  # noqa: A002
+    """PyTorch's rule for class weights with class labels: a tensor of the input's dtype."""
+    if isinstance(weight, Tensor) and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(
+            f"{fn}: expected weight of dtype {input.dtype} (the input's), but found "
+            f"{weight.dtype}, as PyTorch; convert it with weight.to(input.dtype)"
+        )
 
 
 def _plain_labels(x: Tensor, t: Any, ignore_index: int, reduction: str) -> Tensor | None:
@@ -541,6 +570,9 @@ def nll_loss(
         raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got ()")
     xp = backend.xp
     t = target._data if isinstance(target, Tensor) else xp.asarray(target)
+    if isinstance(target, Tensor) and t.dtype != numpy.int64:
+        _refuse_label_dtype(t.dtype, input.ndim, fn)
+    _refuse_weight_dtype(weight, input, fn)
     if input.ndim == 1:
         expected: tuple = ()
     else:
