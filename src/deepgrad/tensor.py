@@ -1992,6 +1992,12 @@ def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
     return backend.get_default_dtype() if out is None else out
 
 
+class TensorDataError(TypeError, ValueError, RuntimeError):
+    """Data ``tensor()`` cannot read (``None``, a string, a ``Fraction``, an object): PyTorch
+    raises ``RuntimeError`` ("Could not infer dtype of NoneType"), ``ValueError`` or
+    ``TypeError`` by the case; deepgrad raised ``TypeError`` before, so it is all three."""
+
+
 class IntOverflowError(OverflowError, ValueError, RuntimeError):
     """A number that does not fit the tensor's integer dtype: PyTorch raises ``RuntimeError``
     ("value cannot be converted to type uint8 without overflow") or, past int64,
@@ -2044,20 +2050,20 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
         return xp.asarray(data)
     if isinstance(data, bool):
         return xp.asarray(data)
-    if isinstance(data, numbers.Integral):
+    if isinstance(data, int):  # (PyTorch takes no other number types: Fraction, Decimal...)
         if not -(1 << 63) <= data < 1 << 63:
             raise IntOverflowError(f"Overflow when unpacking long long: {data} is beyond int64")
         return xp.asarray(data, dtype=numpy.int64)
-    if isinstance(data, numbers.Real):
+    if isinstance(data, float):
         return xp.asarray(data, dtype=backend.get_default_dtype())
-    if isinstance(data, numbers.Complex):
+    if isinstance(data, complex):
         return xp.asarray(data, dtype=_default_complex())
     try:
         arr = numpy.asarray(data)
     except ValueError as exc:
         raise ValueError(f"cannot make a tensor from ragged or mixed data: {exc}") from None
     if arr.dtype.kind not in "biufc":
-        raise TypeError(
+        raise TensorDataError(
             f"cannot make a tensor from data of type {type(data).__name__} (dtype {arr.dtype}); "
             "expected numbers, nested lists of numbers, or an array"
         )

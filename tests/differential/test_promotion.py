@@ -219,3 +219,21 @@ def test_probability_targets_promote_a_weight_of_another_dtype_as_torch():
         want = _class_loss_outcome(torch, "ce", 2, td, wd, probs=True)
         got = _class_loss_outcome(dg, "ce", 2, td, wd, probs=True)
         assert got[0] == want[0] and got[1] == pytest.approx(want[1], rel=1e-5), (td, wd)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, [1, None], object(), {1: 2}, {1, 2}, "abc", [2**64], [-(2**63) - 1]],
+    ids=["None", "list-None", "object", "dict", "set", "str", "2**64", "-2**63-1"],
+)
+def test_tensor_refuses_data_with_torchs_error_class(data):
+    from decimal import Decimal
+    from fractions import Fraction
+
+    for d in (data, Fraction(1, 2), Decimal("1.5")):  # torch takes no other number types
+        try:
+            torch.tensor(d)
+        except Exception as e:
+            want = type(e)
+        with pytest.raises(want):
+            dg.tensor(d)
