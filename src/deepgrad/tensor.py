@@ -1959,6 +1959,29 @@ def _default_complex() -> numpy.dtype:
     return numpy.dtype(numpy.complex64 if backend.get_default_dtype().itemsize == 4 else "c16")
 
 
+def _tensors_as_scalars(data: list | tuple) -> list | tuple:
+    """``data`` with each tensor inside it read as one number (a 0-d array of its dtype), as
+    ``torch.tensor`` reads them: ``[ones(1), ones(1)]`` has shape ``(2,)``; a tensor of more
+    or fewer than one element raises PyTorch's ``ValueError``. Unchanged when it holds none."""
+    types = set(map(type, data))
+    if not any(issubclass(tp, Tensor) or tp is list or tp is tuple for tp in types):
+        return data
+    out = []
+    for x in data:
+        if isinstance(x, Tensor):
+            if x._data.size != 1:
+                raise ValueError(
+                    "only one element tensors can be converted to Python scalars (torch.tensor "
+                    f"of a list holding a tensor of shape {x.shape}; use dg.stack for a list of "
+                    "tensors)"
+                )
+            x = x._data.reshape(())
+        elif type(x) is list or type(x) is tuple:
+            x = _tensors_as_scalars(x)
+        out.append(x)
+    return type(data)(out)
+
+
 def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
     """The dtype ``torch.tensor`` gives a nested sequence: the promotion (``promote_types``)
     of its elements' dtypes, a Python float counting as the default dtype, an int as int64, a
@@ -2058,6 +2081,8 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
         return xp.asarray(data, dtype=backend.get_default_dtype())
     if isinstance(data, complex):
         return xp.asarray(data, dtype=_default_complex())
+    if isinstance(data, (list, tuple)):
+        data = _tensors_as_scalars(data)
     try:
         arr = numpy.asarray(data)
     except ValueError as exc:

@@ -237,3 +237,24 @@ def test_tensor_refuses_data_with_torchs_error_class(data):
             want = type(e)
         with pytest.raises(want):
             dg.tensor(d)
+
+
+def test_tensor_of_a_list_of_one_element_tensors_reads_them_as_numbers(torch):
+    """``torch.tensor([t1, t2])`` reads each one-element tensor as a number (shape (2,), not
+    (2, 1)), keeps their dtype, and refuses tensors of other sizes."""
+    for make in (
+        lambda T: [T.ones(1), T.ones(1)],
+        lambda T: [T.tensor(1.5, dtype=T.float64), 2],
+        lambda T: [T.tensor(1, dtype=T.int32), T.tensor(2, dtype=T.int32)],
+        lambda T: [[T.ones(1, 1)], [T.ones(1)]],
+        lambda T: (T.zeros(1), 3.0, [T.ones(1)][0]),
+    ):
+        ours, theirs = dg.tensor(make(dg)), torch.tensor(make(torch))
+        assert ours.shape == tuple(theirs.shape)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for bad in (lambda T: [T.ones(2), T.ones(2)], lambda T: [T.ones(0)], lambda T: [[T.ones(3)]]):
+        with pytest.raises(ValueError, match="only one element tensors"):
+            torch.tensor(bad(torch))
+        with pytest.raises(ValueError, match="only one element tensors"):
+            dg.tensor(bad(dg))
