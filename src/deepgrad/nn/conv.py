@@ -187,14 +187,53 @@ class _ConvNd(Module):
         spatial = {1: "L", 2: "H, W"}.get(self._nd, "D, H, W")
         return f"(N, {c}, {spatial}) or ({c}, {spatial})"
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         """``(N, C, *spatial)`` → ``(N, out, *spatial')``; one unbatched sample
-        ``(C, *spatial)`` gives ``(out, *spatial')``, as in PyTorch."""
+        ``(C, *spatial)`` gives ``(out, *spatial')``, as in PyTorch. A transposed convolution
+        takes ``output_size`` (the spatial sizes, or the whole shape) to pick its output
+        padding, as PyTorch's: each size must lie in ``[m, m + stride - 1]`` with ``m`` the
+        size without output padding."""
         self._check(x)
-        return self._forward(x)
+        if output_size is None:
+            return self._forward(x)
+        if not self._transposed:
+            raise TypeError(
+                f"{self._short()}.forward() got an unexpected keyword argument 'output_size' "
+                "(only the transposed convolutions take it)"
+            )
+        return self._forward(x, self._output_padding_for(x, output_size))
 
-    def _forward(self, x: Tensor) -> Tensor:
-        """The convolution of ``x``, already checked (the functions take both forms)."""
+    def _output_padding_for(self, x: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:
+        """The output padding that gives ``output_size`` (PyTorch's ``_output_padding``)."""
+        nd = self._nd
+        sizes = [int(s) for s in output_size]
+        if len(sizes) == nd + (x.ndim - nd):  # the whole shape given: keep the spatial part
+            sizes = sizes[-nd:]
+        if len(sizes) != nd:
+            raise ValueError(
+                f"{self._short()}: output_size must have {nd} or {nd + x.ndim - nd} elements "
+                f"(got {len(output_size)})"
+            )
+        spatial = x.shape[-nd:]
+        mins = [
+            (n - 1) * s - 2 * p + d * (k - 1) + 1
+            for n, s, p, d, k in zip(
+                spatial, self.stride, self.padding, self.dilation, self.kernel_size
+            )
+        ]
+        for size, lo, s in zip(sizes, mins, self.stride):
+            if not lo <= size <= lo + s - 1:
+                raise ValueError(
+                    f"{self._short()}: requested an output size of {tuple(sizes)}, but valid "
+                    f"sizes range from {tuple(mins)} to "
+                    f"{tuple(m + st - 1 for m, st in zip(mins, self.stride))} (for an input of "
+                    f"{tuple(spatial)})"
+                )
+        return tuple(size - lo for size, lo in zip(sizes, mins))
+
+    def _forward(self, x: Tensor, output_padding: Any = None) -> Tensor:
+        """The convolution of ``x``, already checked (the functions take both forms); a
+        transposed one with ``output_padding`` instead of its own when given."""
         raise NotImplementedError
 
     def _short(self) -> str:
@@ -340,10 +379,11 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, weight_init, bias_init, output_padding,
                          padding_mode)  # fmt: skip
 
-    def _forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor, output_padding: Any = None) -> Tensor:
+        op = self.output_padding if output_padding is None else output_padding
         try:
             return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                      self.output_padding, self.groups, self.dilation)  # fmt: skip
+                                      op, self.groups, self.dilation)  # fmt: skip
         except ValueError as e:
             raise ValueError(f"{self._short()}: {e}") from None
 
@@ -376,10 +416,11 @@ class ConvTranspose1d(_ConvNd):
                          groups, bias, weight_init, bias_init, output_padding,
                          padding_mode)  # fmt: skip
 
-    def _forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor, output_padding: Any = None) -> Tensor:
+        op = self.output_padding if output_padding is None else output_padding
         try:
             return F.conv_transpose1d(x, self.weight, self.bias, self.stride[0],
-                                          self.padding[0], self.output_padding[0], self.groups,
+                                          self.padding[0], op[0], self.groups,
                                           self.dilation[0])  # fmt: skip
         except ValueError as e:
             raise ValueError(f"{self._short()}: {e}") from None
@@ -460,9 +501,10 @@ class ConvTranspose3d(_ConvNd):
                          groups, bias, weight_init, bias_init, output_padding,
                          padding_mode)  # fmt: skip
 
-    def _forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor, output_padding: Any = None) -> Tensor:
+        op = self.output_padding if output_padding is None else output_padding
         try:
             return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
-                                      self.output_padding, self.groups, self.dilation)  # fmt: skip
+                                      op, self.groups, self.dilation)  # fmt: skip
         except ValueError as e:
             raise ValueError(f"{self._short()}: {e}") from None
