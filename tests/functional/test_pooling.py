@@ -206,9 +206,39 @@ def test_interpolate_1d_and_upsample_layer(torch, rng):
 
 def test_interpolate_gradcheck(rng):
     x = _t(rng, 2, 2, 3, 4)
-    dg.gradcheck(lambda x: F.interpolate(x, scale_factor=2), x)
-    dg.gradcheck(lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"), x)
-    dg.gradcheck(lambda x: F.interpolate(x, size=(4, 7), mode="bilinear", align_corners=True), x)
+    assert dg.gradcheck(lambda x: F.interpolate(x, scale_factor=2), x)
+    assert dg.gradcheck(lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"), x)
+    assert dg.gradcheck(
+        lambda x: F.interpolate(x, size=(4, 7), mode="bilinear", align_corners=True), x
+    )
+    assert dg.gradcheck(lambda x: F.interpolate(x, size=(5, 7), mode="bicubic"), x)
+    assert dg.gradcheck(lambda x: F.interpolate(x, size=(2, 3), mode="area"), x)
+    x5 = _t(rng, 1, 2, 3, 2, 3)
+    assert dg.gradcheck(lambda x: F.interpolate(x, scale_factor=1.5, mode="trilinear"), x5)
+
+
+def _interpolate_cases():
+    for shape in ((2, 3, 7), (2, 3, 6, 5), (1, 2, 4, 5, 3)):
+        nd = len(shape) - 2
+        linear = {1: "linear", 2: "bilinear", 3: "trilinear"}[nd]
+        for mode in ("nearest", "nearest-exact", "area", linear, "bicubic"):
+            if mode == "bicubic" and nd != 2:
+                continue
+            aligns = [None] if mode in ("nearest", "nearest-exact", "area") else [False, True]
+            for align in aligns:
+                for kw in ({"size": tuple(2 * s + 1 for s in shape[2:])}, {"scale_factor": 0.6},
+                           {"scale_factor": 1.7}, {"size": (1,) * nd}):  # fmt: skip
+                    yield shape, mode, align, kw
+
+
+@pytest.mark.parametrize("shape, mode, align, kw", list(_interpolate_cases()))
+def test_interpolate_every_mode_matches_torch(torch, shape, mode, align, kw):
+    """nearest-exact, area, trilinear (5-D) and bicubic as well as the others: values and
+    gradients in float64, up- and downsampling, a size of 1, both align_corners."""
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    _compare(torch, lambda x: F.interpolate(x, mode=mode, align_corners=align, **kw),
+             lambda x: torch.nn.functional.interpolate(x, mode=mode, align_corners=align, **kw),
+             x, rtol=1e-10)  # fmt: skip
 
 
 # ---- layers ------------------------------------------------------------------------------------

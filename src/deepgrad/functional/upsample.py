@@ -1,15 +1,24 @@
-"""Resizing images and sequences: ``interpolate`` (nearest, linear, bilinear), as PyTorch.
+"""Resizing images, volumes and sequences: ``interpolate`` (nearest, nearest-exact, linear,
+bilinear, trilinear, bicubic, area), as PyTorch.
 
-Both modes are linear maps applied separably, one per spatial axis:
-``y = A_h @ x @ A_wᵀ`` with ``A (out, in)`` an interpolation matrix, so the gradient is
-``A_hᵀ @ gy @ A_w`` (and the second derivative exists) through ``matmul``.
+Every mode is a linear map applied separably, one per spatial axis:
+``y = A_h @ x @ A_wᵀ`` with ``A (out, in)`` an interpolation matrix (for a volume, one more
+along the depth axis), so the gradient is ``A_hᵀ @ gy @ A_w`` (and the second derivative
+exists) through ``matmul``.
 
 * ``nearest``: output index ``i`` copies input ``min(⌊i·scale⌋, in - 1)`` with
   ``scale = in/out`` (or ``1/scale_factor`` when a scale factor is given). An integer scale
   factor is a plain repeat (broadcast + reshape; its gradient sums each block).
-* ``linear``/``bilinear``: source coordinate ``src = i·(in-1)/(out-1)`` with
+  ``nearest-exact`` reads ``min(⌊(i + ½)·scale⌋, in - 1)`` (pixel centres; PIL's rule).
+* ``linear``/``bilinear``/``trilinear``: source coordinate ``src = i·(in-1)/(out-1)`` with
   ``align_corners=True``, else ``max((i + ½)·scale - ½, 0)``; output ``i`` mixes inputs
   ``⌊src⌋`` and ``⌊src⌋ + 1`` with weights ``1 - λ`` and ``λ = src - ⌊src⌋``.
+* ``bicubic`` (4-D): the same source coordinate without the clamp at 0, and Keys' cubic
+  convolution with ``A = -0.75`` over inputs ``⌊src⌋ - 1 … ⌊src⌋ + 2`` (indices clamped to
+  the border): weights ``c₂(t + 1), c₁(t), c₁(1 - t), c₂(2 - t)``, ``t = src - ⌊src⌋``,
+  ``c₁(x) = ((A + 2)x - (A + 3))x² + 1``, ``c₂(x) = ((Ax - 5A)x + 8A)x - 4A``.
+* ``area``: adaptive average pooling: output ``i`` averages inputs
+  ``⌊i·in/out⌋ … ⌈(i + 1)·in/out⌉ - 1``.
 """
 
 from __future__ import annotations
@@ -30,24 +39,52 @@ def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor:
     """The ``(n_out, n_in)`` interpolation matrix of one axis."""
     m = numpy.zeros((n_out, n_in))
     rows = numpy.arange(n_out)
-    if mode == "nearest":
-        scale = 1.0 / scale_factor if scale_factor else n_in / n_out
+    scale = 1.0 / scale_factor if scale_factor else n_in / n_out
+    if mode in ("nearest", "nearest-exact"):
         f32 = numpy.float32
-        src = numpy.minimum(numpy.floor(rows.astype(f32) * f32(scale)).astype(int), n_in - 1)
+        pos = rows.astype(f32) + (f32(0.5) if mode == "nearest-exact" else f32(0))
+        src = numpy.minimum(numpy.floor(pos * f32(scale)).astype(int), n_in - 1)
         m[rows, src] = 1.0
+    elif mode == "area":
+        start = (rows * n_in) // n_out
+        end = -((-(rows + 1) * n_in) // n_out)  # ceil
+        for i, (a, b) in enumerate(zip(start, end)):
+            m[i, a:b] = 1.0 / (b - a)
     else:
         if align_corners:
-            scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-            s = rows * scale
+            s = rows * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
         else:
-            scale = 1.0 / scale_factor if scale_factor else n_in / n_out
-            s = numpy.maximum((rows + 0.5) * scale - 0.5, 0.0)
-        i0 = numpy.minimum(numpy.floor(s).astype(int), n_in - 1)
-        i1 = numpy.minimum(i0 + 1, n_in - 1)
+            s = (rows + 0.5) * scale - 0.5
+            if mode != "bicubic":
+                s = numpy.maximum(s, 0.0)
+        i0 = numpy.floor(s).astype(int)
         lam = s - i0
-        numpy.add.at(m, (rows, i0), 1.0 - lam)
-        numpy.add.at(m, (rows, i1), lam)
+        if mode == "bicubic":
+            a = -0.75
+            taps = [(-1, _cubic2(lam + 1, a)), (0, _cubic1(lam, a)), (1, _cubic1(1 - lam, a)),
+                    (2, _cubic2(2 - lam, a))]  # fmt: skip
+            for off, w in taps:
+                numpy.add.at(m, (rows, numpy.clip(i0 + off, 0, n_in - 1)), w)
+        else:
+            i0 = numpy.minimum(i0, n_in - 1)
+            i1 = numpy.minimum(i0 + 1, n_in - 1)
+            lam = s - i0
+            numpy.add.at(m, (rows, i0), 1.0 - lam)
+            numpy.add.at(m, (rows, i1), lam)
     return m
+
+
+def _cubic1(x: numpy.ndarray, a: float) -> numpy.ndarray:
+    return ((a + 2) * x - (a + 3)) * x * x + 1
+
+
+def _cubic2(x: numpy.ndarray, a: float) -> numpy.ndarray:
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
+#: the linear mode of each number of spatial axes, and the modes of any
+_LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
+_ANY = ("nearest", "nearest-exact", "area")
 
 
 def interpolate(
@@ -59,13 +96,15 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> Tensor:
-    """Resize ``x (N, C, L)`` or ``(N, C, H, W)`` to ``size`` or by ``scale_factor``.
+    """Resize ``x (N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` to ``size`` or by
+    ``scale_factor``.
 
     Parameters
     ----------
     size : output spatial size (an int for every axis, or one per axis)
     scale_factor : multiplier(s) of the spatial size (output ``⌊in · scale⌋``)
-    mode : ``"nearest"``, ``"linear"`` (3-D input) or ``"bilinear"`` (4-D input)
+    mode : ``"nearest"``, ``"nearest-exact"``, ``"area"``, ``"linear"`` (3-D input),
+        ``"bilinear"`` or ``"bicubic"`` (4-D input), ``"trilinear"`` (5-D input)
     align_corners : for linear modes: map the corner pixels' centres onto each other
         (``True``) or the corners' edges (``False``, the default)
     recompute_scale_factor : with ``scale_factor``, ``True`` maps coordinates by the
@@ -77,18 +116,20 @@ def interpolate(
     ``(N, C, *size)``.
     """
     fn = "interpolate"
-    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4, 5):
         raise ValueError(
-            f"{fn}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
-            f"{getattr(x, 'shape', type(x).__name__)}"
+            f"{fn}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
+            f"got shape {getattr(x, 'shape', type(x).__name__)}"
         )
     nd = x.ndim - 2
-    allowed = {"nearest", "linear" if nd == 1 else "bilinear"}
+    allowed = {*_ANY, _LINEAR[nd], *(("bicubic",) if nd == 2 else ())}
     if mode not in allowed:
         raise ValueError(f"{fn}: mode {mode!r} is not supported for a {x.ndim}-D input of "
                          f"shape {x.shape}; expected one of {sorted(allowed)}")  # fmt: skip
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError(f"{fn}: align_corners can only be set with a linear mode")
+    if mode in _ANY and align_corners is not None:
+        raise ValueError(
+            f"{fn}: align_corners can only be set with a linear or bicubic mode (got mode {mode!r})"
+        )
     align = bool(align_corners)
     if antialias:
         raise NotImplementedError(
@@ -134,15 +175,21 @@ def interpolate(
             y = broadcast_to(reshape(x, tuple(expanded)), tuple(full))
             return reshape(y, (N, C, *sizes))
 
-    # last axis: y @ A_wᵀ; height axis (4-D): A_h @ y; an identity matrix is skipped
+    # last axis: y @ A_wᵀ; height axis (4-D, 5-D): A_h @ y; depth axis (5-D): the same on
+    # (N, C, D, H·W') viewed with D last but one; an identity matrix is skipped
     y = x
     mw = _matrix(in_sizes[-1], sizes[-1], mode, align, factors[-1])
     if not _is_identity(mw):
         y = matmul(y, _const(mw.T, x))
-    if nd == 2:
-        mh = _matrix(in_sizes[0], sizes[0], mode, align, factors[0])
+    if nd >= 2:
+        mh = _matrix(in_sizes[-2], sizes[-2], mode, align, factors[-2])
         if not _is_identity(mh):
             y = matmul(_const(mh, x), y)
+    if nd == 3:
+        md = _matrix(in_sizes[0], sizes[0], mode, align, factors[0])
+        if not _is_identity(md):
+            d, h, w = y.shape[2:]
+            y = reshape(matmul(_const(md, x), reshape(y, (N, C, d, h * w))), (N, C, -1, h, w))
     return y
 
 

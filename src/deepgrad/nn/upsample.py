@@ -11,10 +11,11 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize ``(N, C, H, W)`` (or ``(N, C, L)``) to ``size`` or by ``scale_factor`` with
-        :func:`deepgrad.functional.interpolate` (``mode`` ``"nearest"``, ``"bilinear"`` or
-        ``"linear"``; ``align_corners`` for the linear modes; ``recompute_scale_factor`` as
-    PyTorch's). No parameters.
+    """Resize ``(N, C, H, W)`` (or ``(N, C, L)``, ``(N, C, D, H, W)``) to ``size`` or by
+    ``scale_factor`` with :func:`deepgrad.functional.interpolate` (``mode`` ``"nearest"``,
+    ``"nearest-exact"``, ``"area"``, ``"linear"``, ``"bilinear"``, ``"bicubic"`` or
+    ``"trilinear"``; ``align_corners`` for the linear and bicubic modes;
+    ``recompute_scale_factor`` as PyTorch's). No parameters.
 
         >>> import deepgrad as dg
         >>> dg.nn.Upsample(scale_factor=2, mode="bilinear")(dg.zeros(1, 3, 4, 4)).shape
