@@ -25,17 +25,17 @@ def mlp(d=6, c=3, hidden=16):
 
 
 class Recorder(Callback):
-    """Records each step's batch (the samples' first feature identifies them)."""
+    """Records each step's batch index (Keras 3's batch logs have no "batch" or "size")."""
 
     def __init__(self):
-        self.sizes = []
+        self.batches = []
         self.epochs = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epochs.append(epoch)
 
     def on_batch_end(self, batch, logs=None):
-        self.sizes.append(logs["size"])
+        self.batches.append(batch)
 
 
 def test_compile_with_names_and_objects():
@@ -55,6 +55,7 @@ def test_steps_per_epoch_is_ceil_and_batches_cover_every_sample_once():
     x = x.copy()
     x[:, 0] = np.arange(70)  # identify samples by their first feature
     seen: list[list[int]] = []
+    sizes: list[int] = []
 
     class Ids(Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -67,13 +68,15 @@ def test_steps_per_epoch_is_ceil_and_batches_cover_every_sample_once():
     def spy(xb):
         if dg.is_grad_enabled() and model.training:
             seen[-1].extend(int(v) for v in xb.numpy()[:, 0])
+            sizes.append(len(xb))
         return orig_forward(xb)
 
     model.__dict__["forward"] = spy
     rec = Recorder()
     h = model.fit(x, y, epochs=3, batch_size=32, verbose=0, seed=1, callbacks=[Ids(), rec])
     assert h.params["steps"] == math.ceil(70 / 32) == 3
-    assert rec.sizes == [32, 32, 6] * 3
+    assert sizes == [32, 32, 6] * 3
+    assert rec.batches == [0, 1, 2] * 3
     for ids in seen:  # without replacement: a permutation of all samples
         assert sorted(ids) == list(range(70))
     assert seen[0] != seen[1]  # reshuffled each epoch
@@ -268,7 +271,7 @@ def test_fit_accepts_a_dataloader_and_a_dataset():
     rec = Recorder()
     h = model.fit(loader, epochs=3, verbose=0, validation_data=loader, callbacks=[rec])
     assert h.params["steps"] == len(loader) == 8
-    assert len(rec.sizes) == 24
+    assert len(rec.batches) == 24
     assert h.history["loss"][-1] < h.history["loss"][0]
     assert "val_accuracy" in h.history
     model2 = mlp().compile(optim.Adam(lr=1e-2), "cross_entropy")

@@ -228,7 +228,9 @@ class DataParallelTrainer(Trainer):
         return self._merged_logs(self.loss_sum, self.count, self.metrics, "")
 
     def validate(self) -> dict[str, float]:
-        local = run_eval(self.model, self.val_source, self.compiled, self.val_metrics, "val_")
+        local = run_eval(
+            self.model, self.val_source, self.compiled, self.val_metrics, "val_", self.callbacks
+        )  # the per-batch test hooks see this rank's part; on_test_end the merged results
         n = self.val_source.count
         loss = local["val_loss"] * n if n else 0.0
         return self._merged_logs(loss, n, self.val_metrics, "val_")

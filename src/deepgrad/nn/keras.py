@@ -39,14 +39,12 @@ _KERAS_ONLY: dict[str, dict[str, str]] = {
     },
     "evaluate": {
         "steps": "pass only the samples to evaluate (x[:n], y[:n])",
-        "callbacks": "evaluate runs no callbacks here; call them around it",
         "max_queue_size": _GENERATOR_WORKERS,
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,
     },
     "predict": {
         "steps": "pass only the samples to predict (x[:n])",
-        "callbacks": "predict runs no callbacks here; call them around it",
         "max_queue_size": _GENERATOR_WORKERS,
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,

@@ -597,6 +597,7 @@ def evaluate(
     batch_size: int | None = None,
     verbose: int | str = 0,
     sample_weight: Any = None,
+    callbacks: list[Callback] | None = None,
     return_dict: bool = False,
 ) -> float | list[float] | dict[str, float]:
     """Loss and metrics of ``model`` on ``(x, y)`` (or a Dataset / loader of ``(x, y)``
@@ -605,14 +606,24 @@ def evaluate(
     Returns what Keras's ``evaluate`` returns: the loss (a float) when the model was compiled
     without metrics, else the list ``[loss, metric, ...]`` in the order of
     ``compile(metrics=...)`` (weighted metrics after them); with ``return_dict=True`` the dict
-    ``{"loss": ..., "<metric>": ...}``. The loss is the mean over all samples."""
+    ``{"loss": ..., "<metric>": ...}``. The loss is the mean over all samples.
+
+    ``callbacks`` get ``set_model(model)``, ``set_params({"verbose", "epochs": 1, "steps"})``
+    and Keras's calls: ``on_test_begin``, ``on_test_batch_begin(i)`` / ``on_test_batch_end(i,
+    running logs)`` per batch, ``on_test_end(logs)``."""
     where = "evaluate"
     compiled = get_compiled(model, where)
     batch_size = _check_batch_size(batch_size, where)
     source = _eval_source(model, x, y, compiled, batch_size, where, True, sample_weight)
     metrics = compiled.fresh_metrics()
-    logs = run_eval(model, source, compiled, metrics)
-    if resolve_verbose(verbose):
+    v = resolve_verbose(verbose)
+    cbl = _pass_callbacks(model, callbacks, source, v)
+    if cbl is not None:
+        cbl.on_test_begin()
+    logs = run_eval(model, source, compiled, metrics, callbacks=cbl)
+    if cbl is not None:
+        cbl.on_test_end(dict(logs))
+    if v:
         from .progress import format_logs
 
         print("Evaluate - " + format_logs(logs))
@@ -624,13 +635,40 @@ def evaluate(
     return values[0] if len(values) == 1 else values
 
 
-def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int | str = 0) -> Any:
+def _pass_callbacks(
+    model: Any, callbacks: list[Callback] | None, source: Any, verbose: int
+) -> CallbackList | None:
+    """The callbacks of an ``evaluate`` or ``predict`` (``None``: none given), with Keras's
+    params ``{"verbose", "epochs": 1, "steps"}``."""
+    if not callbacks:
+        return None
+    if isinstance(callbacks, Callback):
+        raise TypeError("callbacks must be a list of Callback instances, e.g. callbacks=[cb]")
+    params = {"verbose": verbose, "epochs": 1, "steps": source.steps}
+    return CallbackList(callbacks, model, params)
+
+
+def predict(
+    model: Any,
+    x: Any,
+    *,
+    batch_size: int | None = None,
+    verbose: int | str = 0,
+    callbacks: list[Callback] | None = None,
+) -> Any:
     """The model's outputs for ``x`` as a NumPy array ``(N, ...)``, computed in batches of
     ``batch_size`` in eval mode under ``no_grad`` (a tuple of arrays for models returning
     tuples). Batch norm uses running statistics, so a sample's row does not depend on the
     other samples of its batch. ``x`` may be an array, a Dataset, or a loader (of ``x`` or
-    ``(x, y)`` batches)."""
+    ``(x, y)`` batches).
+
+    ``callbacks`` get ``set_model(model)``, ``set_params({"verbose", "epochs": 1, "steps"})``
+    and Keras's calls: ``on_predict_begin``, ``on_predict_batch_begin(i)`` /
+    ``on_predict_batch_end(i, {"outputs": batch_outputs})`` per batch, ``on_predict_end``;
+    ``model.stop_predicting = True`` set in a batch hook ends the pass after that batch (the
+    outputs are then those of the batches done)."""
     where = "predict"
+    v = resolve_verbose(verbose)
     batch_size = _check_batch_size(batch_size, where)
     compiled = model.__dict__.get("_dg_compiled")
     if _is_arrays(x):
@@ -650,13 +688,20 @@ def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int |
                 False,
             )
         )
+    cbl = _pass_callbacks(model, callbacks, source, v)
+    hooks = cbl is not None and cbl.wants_predict_batches
     outs: list[Any] = []
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     first = True
+    model.__dict__["stop_predicting"] = False
+    if cbl is not None:
+        cbl.on_predict_begin()
     try:
         with no_grad():
-            for xb, _, _ in source.batches(0, 0):
+            for i, (xb, _, _) in enumerate(source.batches(0, 0)):
+                if hooks:
+                    cbl.on_predict_batch_begin(i)
                 if first:
                     with forward_hooks(model):
                         out = model(Tensor._from_op(_device(xb), None, 0))
@@ -670,10 +715,16 @@ def predict(model: Any, x: Any, *, batch_size: int | None = None, verbose: int |
                     outs.append(tuple(backend.to_numpy(o._data) for o in out))
                 else:
                     outs.append(backend.to_numpy(out._data))
+                if hooks:
+                    cbl.on_predict_batch_end(i, {"outputs": outs[-1]})
+                    if model.__dict__.get("stop_predicting"):
+                        break
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode
-    if resolve_verbose(verbose):
+    if cbl is not None:
+        cbl.on_predict_end()
+    if v:
         print(f"Predict - {len(outs)} steps")
     if not outs:
         return np.zeros((0,))
@@ -686,9 +737,6 @@ def summary(model: Any, input_shape: Any = None, dtype: Any = None, print_fn: An
     """Print each layer with its output shape and trainable/frozen parameter counts (see
     :func:`deepgrad.train.summary.summary`)."""
     return _summary(model, input_shape, dtype, print_fn)
-
-
-_ = CallbackList
 
 
 def _describe_module_methods() -> None:

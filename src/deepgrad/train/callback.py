@@ -7,8 +7,20 @@ calls).
       on_epoch_begin(epoch)                 epoch counts from 0 (printed as "Epoch 1/E")
         on_batch_begin(step) / on_batch_end(step, logs)   once per mini-batch update (Keras's
                                             names on_train_batch_begin/_end work too)
+        on_test_begin                       the validation pass, when the epoch validates
+          on_test_batch_begin(step) / on_test_batch_end(step, logs)   logs: the running loss
+                                            and metrics of the pass, without ``val_``
+        on_test_end(logs)                   the validation results, without ``val_``
       on_epoch_end(epoch, logs)             logs: loss, metrics, val_loss, val_<metric>, lr
     on_train_end
+
+``evaluate(..., callbacks=[...])`` calls ``on_test_begin``, ``on_test_batch_begin/_end`` and
+``on_test_end``; ``predict(..., callbacks=[...])`` calls ``on_predict_begin``,
+``on_predict_batch_begin(step)`` / ``on_predict_batch_end(step, {"outputs": batch_outputs})``
+and ``on_predict_end`` — Keras's order, steps counted from 0, ``logs`` always a dict. Their
+callbacks get ``set_model(model)`` and ``set_params({"verbose": ..., "epochs": 1, "steps":
+batches})``, as in Keras. Setting ``self.model.stop_evaluating`` / ``stop_predicting`` to
+``True`` in a batch hook ends the pass after that batch (Keras's flags).
 
 A callback reads and changes training through ``self.model`` (set ``self.model.stop_training =
 True`` to stop after the current step/epoch) and ``self.params`` (``epochs``, ``steps``,
@@ -69,9 +81,8 @@ class Callback:
         """Before mini-batch ``batch`` (0-based within the epoch)."""
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """After the update of mini-batch ``batch``; ``logs`` has Keras's running values,
-        ``loss`` and each metric averaged over the epoch so far (not this batch's alone), and
-        ``batch`` and ``size`` (its number of samples)."""
+        """After the update of mini-batch ``batch``; ``logs`` has Keras 3's running values,
+        ``loss`` and each metric averaged over the epoch so far (not this batch's alone)."""
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Keras's name of :meth:`on_batch_begin` (which it calls); override either."""
@@ -80,6 +91,31 @@ class Callback:
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """Keras's name of :meth:`on_batch_end` (which it calls); override either."""
         self.on_batch_end(batch, logs)
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Before a validation pass of ``fit`` or an ``evaluate``."""
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        """After it; ``logs`` has its loss and metrics, without ``val_`` in a ``fit``."""
+
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Before evaluation batch ``batch`` (0-based within the pass)."""
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """After evaluation batch ``batch``; ``logs`` has the pass's running loss and metrics."""
+
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Before a ``predict``."""
+
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
+        """After it."""
+
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Before prediction batch ``batch`` (0-based)."""
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """After prediction batch ``batch``; ``logs["outputs"]`` is the batch's output (a NumPy
+        array, a tuple of them for a model returning a tuple)."""
 
     def state_dict(self) -> dict[str, Any]:
         """State to save for resuming (``{}``: nothing)."""
@@ -134,10 +170,32 @@ class CallbackList:
             if _overrides(cb, "on_batch_end") or _overrides(cb, "on_train_batch_end")
         ]
 
+        self._per_batch = {
+            name: [cb for cb in self.callbacks if _overrides(cb, name)]
+            for name in (
+                "on_test_batch_begin",
+                "on_test_batch_end",
+                "on_predict_batch_begin",
+                "on_predict_batch_end",
+            )
+        }
+
     @property
     def wants_batches(self) -> bool:
-        """Whether any callback has a per-batch hook."""
+        """Whether any callback has a per-batch hook (of training)."""
         return bool(self._batch_begin or self._batch_end)
+
+    @property
+    def wants_test_batches(self) -> bool:
+        """Whether any callback has a per-batch hook of evaluation."""
+        return bool(self._per_batch["on_test_batch_begin"] or self._per_batch["on_test_batch_end"])
+
+    @property
+    def wants_predict_batches(self) -> bool:
+        """Whether any callback has a per-batch hook of prediction."""
+        return bool(
+            self._per_batch["on_predict_batch_begin"] or self._per_batch["on_predict_batch_end"]
+        )
 
     def set_trainer(self, trainer: Any) -> None:
         for cb in self.callbacks:
@@ -145,24 +203,56 @@ class CallbackList:
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         for cb in self.callbacks:
-            cb.on_train_begin(logs)
+            cb.on_train_begin({} if logs is None else logs)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         for cb in self.callbacks:
-            cb.on_train_end(logs)
+            cb.on_train_end({} if logs is None else logs)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self.callbacks:
-            cb.on_epoch_begin(epoch, logs)
+            cb.on_epoch_begin(epoch, {} if logs is None else logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self.callbacks:
-            cb.on_epoch_end(epoch, logs)
+            cb.on_epoch_end(epoch, {} if logs is None else logs)
 
     def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._batch_begin:
-            cb.on_train_batch_begin(batch, logs)
+            cb.on_train_batch_begin(batch, {} if logs is None else logs)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._batch_end:
-            cb.on_train_batch_end(batch, logs)
+            cb.on_train_batch_end(batch, {} if logs is None else logs)
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_test_begin({} if logs is None else logs)
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_test_end({} if logs is None else logs)
+
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._per_batch["on_test_batch_begin"]:
+            cb.on_test_batch_begin(batch, {} if logs is None else logs)
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._per_batch["on_test_batch_end"]:
+            cb.on_test_batch_end(batch, {} if logs is None else logs)
+
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_predict_begin({} if logs is None else logs)
+
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_predict_end({} if logs is None else logs)
+
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._per_batch["on_predict_batch_begin"]:
+            cb.on_predict_batch_begin(batch, {} if logs is None else logs)
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._per_batch["on_predict_batch_end"]:
+            cb.on_predict_batch_end(batch, {} if logs is None else logs)

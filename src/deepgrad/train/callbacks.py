@@ -559,6 +559,14 @@ class LambdaCallback(Callback):
             "on_batch_end",
             "on_train_batch_begin",
             "on_train_batch_end",
+            "on_test_begin",
+            "on_test_end",
+            "on_test_batch_begin",
+            "on_test_batch_end",
+            "on_predict_begin",
+            "on_predict_end",
+            "on_predict_batch_begin",
+            "on_predict_batch_end",
         )
         for k, fn in hooks.items():
             if k not in names:

@@ -118,11 +118,20 @@ def _scalar_results(metrics: list[Any]) -> dict[str, float]:
 
 
 def run_eval(
-    model: Any, source: Any, compiled: Compiled, metrics: list[Any], prefix: str = ""
+    model: Any,
+    source: Any,
+    compiled: Compiled,
+    metrics: list[Any],
+    prefix: str = "",
+    callbacks: CallbackList | None = None,
 ) -> dict[str, float]:
     """Loss and metrics of ``model`` over ``source``, in eval mode, without a graph.
 
-    The loss is the sample-weighted mean over all samples (``Σ_b n_b loss_b / N``)."""
+    The loss is the sample-weighted mean over all samples (``Σ_b n_b loss_b / N``). With
+    ``callbacks``, their ``on_test_batch_begin(i)`` / ``on_test_batch_end(i, logs)`` run around
+    each batch (``logs``: the running loss and metrics, named without ``prefix``), and
+    ``model.stop_evaluating = True`` set by one of them ends the pass after that batch (the
+    results are then those of the batches done); ``on_test_begin/_end`` are the caller's."""
     loss_fn = compiled.loss
     loss_none = None
     for m in metrics:
@@ -133,9 +142,13 @@ def run_eval(
     model.eval()
     to_np = backend.to_numpy
     updaters = metric_updaters(metrics)
+    hooks = callbacks is not None and callbacks.wants_test_batches
+    model.__dict__["stop_evaluating"] = False
     try:
         with no_grad():
-            for xb, yb, wb in source.batches(0, 0):
+            for i, (xb, yb, wb) in enumerate(source.batches(0, 0)):
+                if hooks:
+                    callbacks.on_test_batch_begin(i)
                 out = model(Tensor._from_op(_device(xb), None, 0))
                 ydev = _device(yb)
                 if wb is None:
@@ -151,12 +164,25 @@ def run_eval(
                     od = to_np(out._data)
                     for update in updaters:
                         update(od, yb, wb)
+                if hooks:
+                    blogs = {"loss": total / count}
+                    cut = len(prefix)
+                    blogs.update((k[cut:], v) for k, v in _scalar_results(metrics).items())
+                    callbacks.on_test_batch_end(i, blogs)
+                    if model.__dict__.get("stop_evaluating"):
+                        break
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode
     logs = {prefix + "loss": total / count if count else float("nan")}
     logs.update(_scalar_results(metrics))
     return logs
+
+
+def unprefixed(logs: dict[str, Any], prefix: str = "val_") -> dict[str, Any]:
+    """``logs`` with ``prefix`` taken off its keys (what ``on_test_end`` gets in ``fit``)."""
+    cut = len(prefix)
+    return {k[cut:] if k.startswith(prefix) else k: v for k, v in logs.items()}
 
 
 class Trainer:
@@ -284,8 +310,11 @@ class Trainer:
         return self.running_logs()
 
     def validate(self) -> dict[str, float]:
-        """``val_loss`` and ``val_<metric>`` on the validation data."""
-        return run_eval(self.model, self.val_source, self.compiled, self.val_metrics, "val_")
+        """``val_loss`` and ``val_<metric>`` on the validation data (calling the callbacks'
+        per-batch test hooks)."""
+        return run_eval(
+            self.model, self.val_source, self.compiled, self.val_metrics, "val_", self.callbacks
+        )
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self) -> History:
@@ -332,14 +361,16 @@ class Trainer:
                     self.global_step += 1
                     prog.step()
                     if want_batches:
-                        # Keras's batch logs: the epoch's running loss and metrics so far
-                        blogs = {"batch": self.step - 1, "size": n, **self.running_logs()}
-                        cbs.on_batch_end(self.step - 1, blogs)
+                        # Keras 3's batch logs: the epoch's running loss and metrics so far
+                        cbs.on_batch_end(self.step - 1, self.running_logs())
                         if model.__dict__.get("stop_training"):
                             break
                 logs = self.epoch_logs()
                 if self.val_source is not None and (epoch + 1) % self.validation_freq == 0:
-                    logs.update(self.validate())
+                    cbs.on_test_begin()
+                    val_logs = self.validate()
+                    cbs.on_test_end(unprefixed(val_logs))
+                    logs.update(val_logs)
                 logs["lr"] = get_lr(opt)
                 prog.close(logs)
                 if not warned_nan and not np.isfinite(logs["loss"]):
