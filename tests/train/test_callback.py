@@ -361,7 +361,9 @@ def test_lambda_callback_takes_the_test_and_predict_hooks():
 def test_callbacks_must_be_a_list_of_instances():
     x, y = _data()
     m = _model()
-    with pytest.raises(TypeError, match="list of Callback"):
+    with pytest.raises(TypeError, match=r"evaluate: callbacks must be a list .*\[Recorder"):
         m.evaluate(x, y, callbacks=Recorder())
+    with pytest.raises(TypeError, match="fit: callbacks must be a list"):
+        m.fit(x, y, verbose=0, callbacks=Recorder())
     with pytest.raises(TypeError, match="instead of an instance"):
         m.predict(x, callbacks=[Recorder])

@@ -36,7 +36,7 @@ from ..autograd import no_grad
 from ..io.model_file import load_model, load_weights, model_from_config, save, save_weights  # noqa: F401 - re-exported: the user-facing names of deepgrad.train
 from ..tensor import Tensor
 from . import checks
-from .callback import Callback, CallbackList, backup_callbacks
+from .callback import Callback, CallbackList, backup_callbacks, check_callbacks_arg
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
@@ -544,6 +544,7 @@ def _callback_list(
 ) -> CallbackList:
     """The run's callbacks: the History first, the user's in their order, BackupAndRestore
     last (it saves what the others have done at the end of an epoch)."""
+    check_callbacks_arg(callbacks, "fit")
     user = list(callbacks or [])
     backups = backup_callbacks(user)
     ordered = [history] + [cb for cb in user if cb not in backups] + backups
@@ -617,7 +618,7 @@ def evaluate(
     source = _eval_source(model, x, y, compiled, batch_size, where, True, sample_weight)
     metrics = compiled.fresh_metrics()
     v = resolve_verbose(verbose)
-    cbl = _pass_callbacks(model, callbacks, source, v)
+    cbl = _pass_callbacks(model, callbacks, source, v, where)
     if cbl is not None:
         cbl.on_test_begin()
     logs = run_eval(model, source, compiled, metrics, callbacks=cbl)
@@ -636,14 +637,13 @@ def evaluate(
 
 
 def _pass_callbacks(
-    model: Any, callbacks: list[Callback] | None, source: Any, verbose: int
+    model: Any, callbacks: list[Callback] | None, source: Any, verbose: int, where: str
 ) -> CallbackList | None:
     """The callbacks of an ``evaluate`` or ``predict`` (``None``: none given), with Keras's
     params ``{"verbose", "epochs": 1, "steps"}``."""
+    check_callbacks_arg(callbacks, where)
     if not callbacks:
         return None
-    if isinstance(callbacks, Callback):
-        raise TypeError("callbacks must be a list of Callback instances, e.g. callbacks=[cb]")
     params = {"verbose": verbose, "epochs": 1, "steps": source.steps}
     return CallbackList(callbacks, model, params)
 
@@ -688,7 +688,7 @@ def predict(
                 False,
             )
         )
-    cbl = _pass_callbacks(model, callbacks, source, v)
+    cbl = _pass_callbacks(model, callbacks, source, v, where)
     hooks = cbl is not None and cbl.wants_predict_batches
     outs: list[Any] = []
     modes = [(m, m.training) for m in model.modules()]

@@ -137,6 +137,16 @@ def backup_callbacks(callbacks: Iterable[Callback]) -> list[Callback]:
     return [cb for cb in callbacks if getattr(cb, "restores_training", False)]
 
 
+def check_callbacks_arg(callbacks: Any, where: str) -> None:
+    """Refuse one callback given where a list of them is expected (Keras flattens it; here a
+    clear error rather than Python's "not iterable")."""
+    if isinstance(callbacks, Callback):
+        raise TypeError(
+            f"{where}: callbacks must be a list of Callback instances, e.g. "
+            f"callbacks=[{type(callbacks).__name__}(...)], got one {type(callbacks).__name__}"
+        )
+
+
 def _overrides(cb: Callback, name: str) -> bool:
     return name in cb.__dict__ or getattr(type(cb), name) is not getattr(Callback, name)
 
