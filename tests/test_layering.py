@@ -8,7 +8,7 @@ Floors, bottom to top (docs/architecture.md explains each):
     nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
     distributions                 torch.distributions (sample/rsample, log_prob, kl_divergence);
                                   PyTorch's small namespaces (testing, special, func,
-                                  autograd.functional)
+                                  fft, autograd.functional)
     train, io, models             the loop and callbacks; saving, loading, ONNX; the model zoo
                                   (which loads pretrained weights through io)
     viz, lab, integrations        plots; the guides' experiments; scikit-learn, MPI, search
@@ -33,7 +33,7 @@ FLOORS: list[set[str]] = [
     {"tensor", "autograd", "gradcheck", "devices"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",
-     "testing", "special", "autograd_functional", "func"},
+     "testing", "special", "autograd_functional", "func", "fft"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},

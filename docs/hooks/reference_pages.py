@@ -56,6 +56,7 @@ MODULES: list[tuple[str, str, str]] = [
         "kl_divergence.",
     ),
     ("special", "deepgrad.special", "PyTorch's `torch.special` names."),
+    ("fft", "deepgrad.fft", "Discrete Fourier transforms with gradients (`torch.fft`)."),
     (
         "autograd.functional",
         "deepgrad.autograd.functional",

@@ -32,6 +32,17 @@ from .backend import (
     set_backend,
     set_default_dtype,
 )
+from .functional.complex import (  # noqa: A004 - PyTorch's names (complex)
+    angle,
+    complex,
+    conj,
+    imag,
+    is_complex,
+    polar,
+    real,
+    view_as_complex,
+    view_as_real,
+)
 from .functional import (  # noqa: I001
     abs,
     absolute,
@@ -391,7 +402,7 @@ del _sys
 #: rather than at ``import deepgrad``: plotting pulls in matplotlib, the lab its experiments
 _LAZY = (
     "data", "metrics", "models", "viz", "lab", "integrations", "distributed", "cli", "utils",
-    "distributions", "testing", "func", "jit",
+    "distributions", "testing", "func", "jit", "fft",
 )  # fmt: skip
 
 

@@ -321,6 +321,37 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
+    # ---- complex numbers (functional/complex.py) --------------------------------------------
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    @property
+    def real(self) -> Tensor:
+        """The real part (a new tensor, not a view: README); a real tensor itself."""
+        return F.real(self)
+
+    @property
+    def imag(self) -> Tensor:
+        """The imaginary part of a complex tensor (a new tensor, not a view: README)."""
+        return F.imag(self)
+
+    def conj(self) -> Tensor:
+        """The complex conjugate (computed, not a lazy view: ``is_conj()`` is False)."""
+        return F.conj(self)
+
+    def conj_physical(self) -> Tensor:
+        return F.conj(self)
+
+    def resolve_conj(self) -> Tensor:
+        """The tensor itself: conjugates are never lazy here."""
+        return self
+
+    def is_conj(self) -> bool:
+        return False
+
+    def angle(self) -> Tensor:
+        return F.angle(self)
+
     def element_size(self) -> int:
         """Bytes per element."""
         return self._data.dtype.itemsize

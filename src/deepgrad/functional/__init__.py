@@ -44,6 +44,17 @@ from .activation_inplace import (
     selu_,
     threshold_,
 )
+from .complex import (
+    angle,
+    complex,
+    conj,
+    imag,
+    is_complex,
+    polar,
+    real,
+    view_as_complex,
+    view_as_real,
+)
 from .elementwise import (
     abs,
     add,

@@ -40,6 +40,7 @@ import numpy
 from .. import backend
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
+from .complex import Real, conj
 from .search import nonzero
 from .shape import sum_to, sum_to_array
 
@@ -123,6 +124,12 @@ def _grad(g: Any, shape: tuple[int, ...]) -> Tensor:
     return Tensor._from_op(sum_to_array(g, shape), None, 0)
 
 
+def _cj(a: Any) -> Any:
+    """The conjugate of a complex array, a real one as it is: a product's gradient takes the
+    other factor's conjugate (PyTorch's convention, :mod:`~deepgrad.functional.complex`)."""
+    return a.conj() if a.dtype.kind == "c" else a
+
+
 def _mask(cond: Any, like: Tensor) -> Tensor:
     """A constant 0/1 tensor of ``like``'s dtype (no gradient flows through a mask)."""
     return Tensor._from_op(cond.astype(like._data.dtype), None, 0)
@@ -185,10 +192,13 @@ class Mul(Function):
         if not _GradMode.enabled:  # first order: on arrays
             g, ad, bd = gy._data, a._data, b._data
             return (
-                _grad(g * bd, ad.shape) if na else None,
-                _grad(g * ad, bd.shape) if nb else None,
+                _grad(g * _cj(bd), ad.shape) if na else None,
+                _grad(g * _cj(ad), bd.shape) if nb else None,
             )
-        return (sum_to(gy * b, a.shape) if na else None, sum_to(gy * a, b.shape) if nb else None)
+        return (
+            sum_to(gy * conj(b), a.shape) if na else None,
+            sum_to(gy * conj(a), b.shape) if nb else None,
+        )
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -205,12 +215,12 @@ class Div(Function):
         na, nb = self.needs_input_grad
         if not _GradMode.enabled:  # first order: on arrays
             g, ad, bd = gy._data, a._data, b._data
-            ga = _grad(g / bd, ad.shape) if na else None
-            gb = _grad(-g * (ad / bd / bd), bd.shape) if nb else None
+            ga = _grad(g / _cj(bd), ad.shape) if na else None
+            gb = _grad(-g * _cj(ad / bd / bd), bd.shape) if nb else None
             return ga, gb
-        ga = sum_to(gy / b, a.shape) if na else None
+        ga = sum_to(gy / conj(b), a.shape) if na else None
         # -g · (a / b) / b, PyTorch's order (not a / b²): x / |x| then has gradient 0 exactly
-        gb = sum_to(-gy * (a / b / b), b.shape) if nb else None
+        gb = sum_to(-gy * conj(a / b / b), b.shape) if nb else None
         return ga, gb
 
 
@@ -339,8 +349,8 @@ class Exp(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         if not _GradMode.enabled:  # first order: on arrays
-            return Tensor._from_op(gy._data * self.output()._data, None, 0)
-        return gy * self.output()
+            return Tensor._from_op(gy._data * _cj(self.output()._data), None, 0)
+        return gy * conj(self.output())
 
 
 def exp(x: Tensor) -> Tensor:
@@ -381,8 +391,18 @@ class Abs(Function):
         return backend.xp.abs(x)
 
     def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        if x.dtype.kind == "c":  # g · z/|z| (0 at z = 0), PyTorch's sgn
+            zd = x._data
+            nz = _mask(zd != 0, x)
+            safe = where(nz, x, _mask(zd == 0, x))  # 1 where z = 0
+            return where(
+                nz,
+                gy * (safe / abs(safe)),
+                Tensor._from_op(backend.xp.zeros((), zd.dtype), None, 0),
+            )
         g = gy._data
-        sign = backend.xp.sign(self.inputs[0]._data)
+        sign = backend.xp.sign(x._data)
         if sign.dtype.kind in "fc":  # PyTorch's derivative at NaN is 0, not NaN
             sign = backend.xp.nan_to_num(sign, nan=0.0)
         if not _GradMode.enabled:  # first order: on arrays
@@ -497,7 +517,10 @@ class AsType(Function):
         return x.astype(self.dtype)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return astype(gy, self.inputs[0].dtype)
+        dt = self.inputs[0].dtype
+        if gy.dtype.kind == "c" and dt.kind != "c":  # real → complex: the real part flows back
+            gy = Real()(gy)
+        return astype(gy, dt)
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:

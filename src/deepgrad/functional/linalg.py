@@ -18,6 +18,7 @@ from .. import backend
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
+from .complex import conj
 from .elementwise import _pair
 from .reduce import sum as _sum
 from .shape import broadcast_to, concat, permute, reshape, sum_to, swapaxes
@@ -30,8 +31,9 @@ class MatMul(Function):
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        ga = sum_to(matmul(gy, swapaxes(b, -1, -2)), a.shape) if na else None
-        gb = sum_to(matmul(swapaxes(a, -1, -2), gy), b.shape) if nb else None
+        # conjugate transposes for complex operands (PyTorch's convention; a no-op on reals)
+        ga = sum_to(matmul(gy, conj(swapaxes(b, -1, -2))), a.shape) if na else None
+        gb = sum_to(matmul(conj(swapaxes(a, -1, -2)), gy), b.shape) if nb else None
         return ga, gb
 
 
@@ -226,7 +228,7 @@ class Einsum(Function):
         seen = set(self.out).union(*[set(t) for t, _ in others])
         unique = "".join(dict.fromkeys(term))
         kept = "".join(c for c in unique if c in seen)
-        operands = [gy] + [v for _, v in others]
+        operands = [gy] + [conj(v) for _, v in others]  # conj: complex operands (PyTorch's)
         eq = ",".join([self.out] + [t for t, _ in others]) + "->" + kept
         g = einsum(eq, *operands)
         size = {c: s for c, s in zip(term, x.shape)}
