@@ -4,8 +4,9 @@ A namespace: the transforms live in :mod:`deepgrad.functional.fft` (their formul
 backward rules are written there).
 
 >>> import deepgrad as dg
->>> dg.fft.irfft(dg.fft.rfft(dg.tensor([1.0, 2.0, 3.0]), norm="ortho"), n=3, norm="ortho")
-tensor([1., 2., 3.])
+>>> x = dg.tensor([1.0, 2.0, 3.0])
+>>> dg.fft.irfft(dg.fft.rfft(x, norm="ortho"), n=3, norm="ortho").round(decimals=4).tolist()
+[1.0, 2.0, 3.0]
 """
 
 from __future__ import annotations
