@@ -594,6 +594,8 @@ def run_backward(
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
                 if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
+                    if gd.dtype.kind == "c" and xd.dtype.kind != "c":
+                        gx = gx.real  # a real input of a complex op: the real part (PyTorch's)
                     gx = gx.astype(xd.dtype)  # mixed-dtype ops: grad in the input's dtype
                 c = x._creator
                 if c is None:

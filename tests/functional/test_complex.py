@@ -88,3 +88,37 @@ def test_gradcheck_real_inputs():
     assert dg.gradcheck(lambda a, b: dg.view_as_real(dg.polar(a, b) * dg.complex(b, a)), (r, t))
     assert dg.gradcheck(lambda a, b: dg.complex(a, b).angle(), (r, t))
     assert dg.gradcheck(lambda a, b: (dg.complex(a, b) * dg.complex(b, a)).abs(), (r, t))
+
+
+_HOLOMORPHIC = {
+    "log": lambda T, z: T.log(z),
+    "sqrt": lambda T, z: T.sqrt(z),
+    "rsqrt": lambda T, z: T.rsqrt(z),
+    "reciprocal": lambda T, z: T.reciprocal(z),
+    "sin": lambda T, z: T.sin(z),
+    "cos": lambda T, z: T.cos(z),
+    "tanh": lambda T, z: T.tanh(z),
+    "sigmoid": lambda T, z: T.sigmoid(z),
+    "square": lambda T, z: z**2,
+    "cube": lambda T, z: z**3,
+    "pow 1.5": lambda T, z: z**1.5,
+    "z ** z": lambda T, z: z ** (z * 0.5),
+    "log1p": lambda T, z: T.log1p(z),
+    "expm1": lambda T, z: T.expm1(z),
+    "real input of a complex product": lambda T, z: T.abs(z) * (1 + 0j),
+}
+
+
+@pytest.mark.parametrize("name", list(_HOLOMORPHIC))
+def test_complex_gradients_take_the_conjugate_derivative(torch, name):
+    """PyTorch's convention for holomorphic functions: ``grad = gy · conj(f'(z))``; a real
+    input of a complex operation gets the real part."""
+    z0 = np.array([1 + 2j, -0.5 + 0.3j, 0.7 - 1.1j])
+    outs = []
+    for lib in (torch, dg):
+        z = lib.tensor(z0, requires_grad=True)
+        y = _HOLOMORPHIC[name](lib, z)
+        lib.view_as_real(y).sum().backward()
+        outs.append((y.detach().numpy(), z.grad.numpy()))
+    np.testing.assert_allclose(outs[1][0], outs[0][0], rtol=1e-12)
+    np.testing.assert_allclose(outs[1][1], outs[0][1], rtol=1e-12)

@@ -49,6 +49,7 @@ from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
+from .complex import conj
 from .elementwise import _floating, _mask, abs, exp, where
 from .reduce import sum
 from .shape import reshape
@@ -204,10 +205,14 @@ class Sigmoid(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
+        if x.dtype.kind == "c":  # no |x| trick for complex numbers: the plain formula
+            return 1 / (1 + backend.xp.exp(-x))
         return _sigmoid(x)
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
+        if y.dtype.kind == "c":  # the conjugate derivative (PyTorch's convention)
+            return gy * conj(y * (1.0 - y))
         if is_grad_enabled():
             return gy * y * (1.0 - y)
         yd = y._data
@@ -227,6 +232,8 @@ class Tanh(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
+        if y.dtype.kind == "c":  # the conjugate derivative (PyTorch's convention)
+            return gy * conj(1.0 - y * y)
         if is_grad_enabled():
             return gy * (1.0 - y * y)
         yd = y._data

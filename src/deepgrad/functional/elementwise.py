@@ -290,13 +290,13 @@ class PowScalar(Function):
         c = self.c
         if c == 2:
             if not _GradMode.enabled:  # first order: on arrays
-                return Tensor._from_op(gy._data * x._data * 2, None, 0)
-            return gy * x * 2
+                return Tensor._from_op(gy._data * _cj(x._data) * 2, None, 0)
+            return gy * conj(x) * 2
         if c == 1:
             return gy
         if c == 0:  # x⁰ = 1 is constant, also at x = 0 (not 0 · 0⁻¹): PyTorch's rule
             return Tensor(backend.xp.zeros(x.shape, dtype=x._data.dtype))
-        return gy * c * x ** (c - 1)
+        return gy * conj(x ** (c - 1) * c)
 
 
 class Pow(Function):
@@ -320,11 +320,11 @@ class Pow(Function):
         if na:
             b_zero = b._data == 0
             base = where(b_zero, 1.0, a)  # no 0^(-1) computed where the result is masked
-            ga = sum_to(where(b_zero, 0.0, gy * b * base ** (b - 1)), a.shape)
+            ga = sum_to(where(b_zero, 0.0, gy * conj(b * base ** (b - 1))), a.shape)
         if nb:
             a_zero = (a._data == 0) & (b._data >= 0)
             ln_a = log(where(a_zero, 1.0, a))  # ln 1 = 0 where a = 0 and b ≥ 0
-            gb = sum_to(gy * self.output() * ln_a, b.shape)
+            gb = sum_to(gy * conj(self.output() * ln_a), b.shape)
         return ga, gb
 
 
@@ -363,7 +363,7 @@ class Log(Function):
         return backend.xp.log(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy / self.inputs[0]
+        return gy / conj(self.inputs[0])
 
 
 def log(x: Tensor) -> Tensor:
@@ -378,7 +378,7 @@ class Sqrt(Function):
         return backend.xp.sqrt(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy / (self.output() * 2)
+        return gy / conj(self.output() * 2)
 
 
 def sqrt(x: Tensor) -> Tensor:
@@ -611,7 +611,7 @@ class Sin(Function):
         return backend.xp.sin(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * cos(self.inputs[0])
+        return gy * conj(cos(self.inputs[0]))
 
 
 def sin(x: Tensor) -> Tensor:
@@ -624,7 +624,7 @@ class Cos(Function):
         return backend.xp.cos(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return -(gy * sin(self.inputs[0]))
+        return -(gy * conj(sin(self.inputs[0])))
 
 
 def cos(x: Tensor) -> Tensor:
@@ -637,7 +637,7 @@ class Log1p(Function):
         return backend.xp.log1p(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy / (self.inputs[0] + 1)
+        return gy / conj(self.inputs[0] + 1)
 
 
 def log1p(x: Tensor) -> Tensor:
@@ -652,7 +652,7 @@ class Expm1(Function):
         return backend.xp.expm1(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * (self.output() + 1)
+        return gy * conj(self.output() + 1)
 
 
 def expm1(x: Tensor) -> Tensor:
@@ -673,7 +673,7 @@ class Rsqrt(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        return gy * (y * y * y) * -0.5
+        return gy * conj(y * y * y) * -0.5
 
 
 def rsqrt(x: Tensor) -> Tensor:
@@ -689,7 +689,7 @@ class Reciprocal(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        return -(gy * y * y)
+        return -(gy * conj(y * y))
 
 
 def reciprocal(x: Tensor) -> Tensor:
