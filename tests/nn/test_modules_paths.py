@@ -1,0 +1,45 @@
+"""PyTorch's ``torch.nn.modules.<name>`` import paths, which programs use for base classes
+(``_BatchNorm`` in freeze-BN code, ``_ConvNd``, ``_Loss``) and ``utils._pair``: each names the
+same class objects as ``deepgrad.nn``, and every class PyTorch lists there that deepgrad has."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import deepgrad as dg
+
+torch = pytest.importorskip("torch")
+
+PATHS = ["activation", "batchnorm", "container", "conv", "distance", "dropout", "flatten", "fold",
+         "instancenorm", "linear", "loss", "normalization", "padding", "pixelshuffle", "pooling",
+         "rnn", "sparse", "transformer", "upsampling"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", PATHS)
+def test_torch_module_paths_name_deepgrads_classes(name):
+    ours = importlib.import_module(f"deepgrad.nn.modules.{name}")
+    theirs = importlib.import_module(f"torch.nn.modules.{name}")
+    for cls in getattr(theirs, "__all__", []):
+        if hasattr(dg.nn, cls):
+            assert getattr(ours, cls) is getattr(dg.nn, cls)
+    with pytest.raises(ImportError):
+        exec(f"from deepgrad.nn.modules.{name} import NoSuchLayer")
+
+
+def test_base_classes_and_utils():
+    from deepgrad.nn.modules.batchnorm import _BatchNorm
+    from deepgrad.nn.modules.conv import _ConvNd
+    from deepgrad.nn.modules.loss import _Loss
+
+    from deepgrad.nn.modules.utils import _ntuple, _pair, _quadruple, _single, _triple
+
+    assert isinstance(dg.nn.BatchNorm2d(3), _BatchNorm)
+    assert isinstance(dg.nn.Conv1d(1, 1, 1), _ConvNd)
+    assert isinstance(dg.nn.MSELoss(), _Loss)
+    tu = importlib.import_module("torch.nn.modules.utils")
+    for v in (3, (1, 2), [4, 5, 6]):
+        assert _single(v) == tu._single(v) and _pair(v) == tu._pair(v)
+        assert _triple(v) == tu._triple(v) and _quadruple(v) == tu._quadruple(v)
+    assert _ntuple(5)(0) == tu._ntuple(5)(0)
