@@ -403,15 +403,10 @@ def cross_entropy(
         if w is not None and w_given is not None and w_given.dtype != dt:
             w = w_given  # PyTorch promotes a weight tensor of another float dtype too
         if q.dtype != dt or (w is not None and w.dtype != dt):
-            # PyTorch: -(log_softmax(x) · target · w), the product promoted (a float64 loss
-            # for float32 logits and float64 targets or weight; float32 targets rounded as
-            # they came)
-            prod = log_softmax(x, 1) * Tensor._from_op(q if w is None else q * w, None, 0)
-            out = -sum(prod, 1)
+            out = _promoted_soft_targets(x, q, w, reduction)
             if reduction == "none":
                 return reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
-            out = sum(out)
-            return out / n if reduction == "mean" else out
+            return out
         coef = q * w if w is not None else q
         labels = None
         scale = xp.asarray(1.0 / n if reduction == "mean" and n else 1.0, dt)
@@ -492,6 +487,19 @@ def _refuse_weight_dtype(weight: Any, input: Tensor, fn: str) -> None:  # noqa: 
             f"{fn}: expected weight of dtype {input.dtype} (the input's), but found "
             f"{weight.dtype}, as PyTorch; convert it with weight.to(input.dtype)"
         )
+
+
+def _promoted_soft_targets(x: Tensor, q: Any, w: Any, reduction: str) -> Tensor:
+    """Cross-entropy of logits ``x (n, C)`` against probabilities ``q`` (or a weight ``w``) of
+    another float dtype, as PyTorch: ``-(log_softmax(x) · q · w)``, the product promoted (a
+    float64 loss for float32 logits and float64 targets or weight; float32 targets rounded as
+    they came); per sample for ``reduction="none"``."""
+    prod = log_softmax(x, 1) * Tensor._from_op(q if w is None else q * w, None, 0)
+    out = -sum(prod, 1)
+    if reduction == "none":
+        return out
+    out = sum(out)
+    return out / x.shape[0] if reduction == "mean" else out
 
 
 def _plain_labels(x: Tensor, t: Any, ignore_index: int, reduction: str) -> Tensor | None:
