@@ -282,8 +282,13 @@ class Function:
 
     def _release(self) -> None:
         """Drop inputs and saved arrays (called after this node's backward has run): the
-        class's ``inputs = None`` then shows that the node was released."""
-        self.__dict__.clear()
+        class's ``inputs = None`` then shows that the node was released. Which outputs
+        retain their grad is kept (``retains_grad`` reads it)."""
+        attrs = self.__dict__
+        retain = attrs.get("_retain_grad")
+        attrs.clear()
+        if retain:
+            attrs["_retain_grad"] = retain
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -515,13 +520,16 @@ def run_backward(
     retain_graph: bool,
     create_graph: bool,
     capture: dict[int, Any] | None = None,
+    target_nodes: set[Function] | None = None,
 ) -> None:
     """Propagate ``grad_outputs`` from ``outputs`` back through the graph.
 
     With ``capture=None`` the gradients of leaves that require grad are accumulated into
     their ``.grad``. Otherwise ``capture`` maps ``id(tensor) -> None`` for the tensors whose
     gradients are wanted (leaves or not); their gradients are stored there and no ``.grad``
-    is touched (this is :func:`grad`).
+    is touched (this is :func:`grad`). Then only the nodes on a path to a wanted tensor run
+    (as PyTorch: hooks and ``retain_grad`` elsewhere see nothing); ``target_nodes`` are the
+    creators of wanted non-leaf tensors.
     """
     roots: list[Function] = []
     pending: dict[int, list[Any]] = {}
@@ -550,6 +558,7 @@ def run_backward(
         sentinel = Function()
         sentinel.inputs = tuple(y for y in outputs if y._creator is not None)
         order = _toposort(sentinel)[1:]
+    needed = None if capture is None else _needed_nodes(order, capture, target_nodes)
 
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
@@ -557,7 +566,7 @@ def run_backward(
         for fn in order:
             gys = fn.grad_outputs
             fn.grad_outputs = None
-            if gys is None:
+            if gys is None or (needed is not None and fn not in needed):
                 if not retain_graph:
                     fn._release()
                 elif fn.keep_output:
@@ -580,7 +589,9 @@ def run_backward(
                 for i, ref in retain:
                     t = ref()
                     if t is not None and gys[i] is not None:
-                        t.grad = gys[i] if create_graph else gys[i].detach()
+                        # accumulates over backward calls, as a leaf's (PyTorch's)
+                        g = gys[i] if create_graph else gys[i].detach()
+                        t.grad = g if t.grad is None else t.grad + g
             gxs = fn.backward(*gys)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
@@ -630,6 +641,22 @@ def run_backward(
             _flush_hooked_leaves(pending, capture)
     finally:
         _GradMode.enabled = prev
+
+
+def _needed_nodes(
+    order: list[Function], capture: dict[int, Any], target_nodes: set[Function] | None
+) -> set[Function]:
+    """The nodes of ``order`` (consumers first) from which a wanted tensor is reached."""
+    needed: set[Function] = set(target_nodes or ())
+    for fn in reversed(order):  # producers first
+        if fn in needed:
+            continue
+        for x in fn.inputs:
+            c = x._creator
+            if (c is None and id(x) in capture) or c in needed:
+                needed.add(fn)
+                break
+    return needed
 
 
 def _flush_hooked_leaves(pending: dict[int, list[Any]], capture: dict[int, Any] | None) -> None:
@@ -790,7 +817,7 @@ def grad(
             c.__dict__.setdefault("_capture_slots", []).append((x._index, id(x)))
             marked.append(c)
     try:
-        run_backward(outs, seeds, retain_graph, create_graph, capture)
+        run_backward(outs, seeds, retain_graph, create_graph, capture, set(marked))
     finally:
         for c in marked:
             c.__dict__.pop("_capture_slots", None)
@@ -804,6 +831,96 @@ def grad(
             )
         result.append(g)
     return tuple(result)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables: Tensor | Sequence[Tensor | None] | None = None,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
+    """PyTorch's ``torch.autograd.backward``: accumulate the gradients of ``tensors`` (seeded
+    with ``grad_tensors``, one per tensor; ``None`` for a one-element tensor) into ``.grad``.
+
+    ``inputs`` limits the accumulation to those tensors (leaves, or non-leaves, whose
+    ``.grad`` is then kept as by ``retain_grad()``); only the part of the graph leading to
+    them runs. ``grad_variables`` is PyTorch's deprecated name of ``grad_tensors``.
+    """
+    from .tensor import Tensor
+
+    if grad_variables is not None:
+        warnings.warn(
+            "'grad_variables' is deprecated. Use 'grad_tensors' instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        if grad_tensors is not None:
+            raise RuntimeError(
+                "'grad_tensors' and 'grad_variables' (deprecated) arguments both passed to "
+                "backward(). Please only use 'grad_tensors'."
+            )
+        grad_tensors = grad_variables
+    outs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    for i, y in enumerate(outs):
+        if not isinstance(y, Tensor):
+            raise TypeError(f"backward: tensors[{i}] must be a Tensor, got {type(y).__name__}")
+    if not outs:
+        return
+    seeds = _seed_grads(outs, grad_tensors)
+    retain = bool(retain_graph or create_graph)
+    if inputs is None:
+        run_backward(outs, seeds, retain, create_graph)
+        return
+    ins = _backward_inputs(inputs)
+    leaves = {id(x): x for x in ins if x._creator is None}
+    nodes = set()
+    for x in ins:
+        if x._creator is not None:
+            x.retain_grad()  # PyTorch keeps the .grad of a non-leaf input from now on
+            nodes.add(x._creator)
+    capture: dict[int, Any] = dict.fromkeys(leaves)
+    run_backward(outs, seeds, retain, create_graph, capture, nodes)
+    prev = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for key, x in leaves.items():
+            if capture[key] is not None:
+                _accumulate_leaf(x, capture[key], None)
+    finally:
+        _GradMode.enabled = prev
+
+
+def _backward_inputs(inputs: Any) -> list[Tensor]:
+    """``backward(inputs=...)``: a tensor, a sequence of tensors or a dict of them (PyTorch)."""
+    from .tensor import Tensor
+
+    if isinstance(inputs, Tensor):
+        ins = [inputs]
+    elif isinstance(inputs, dict):
+        ins = list(inputs.values())
+    elif isinstance(inputs, (list, tuple)):
+        ins = list(inputs)
+    else:
+        raise TypeError(
+            f"backward: inputs must be a Tensor or a sequence of Tensors, got "
+            f"{type(inputs).__name__}"
+        )
+    if not ins:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for i, x in enumerate(ins):
+        if not isinstance(x, Tensor):
+            raise RuntimeError(
+                f"all inputs have to be Tensors, but got {type(x).__name__} (inputs[{i}])"
+            )
+        if not x.requires_grad:
+            raise RuntimeError(
+                f"backward: inputs[{i}] does not require grad (requires_grad=False); its "
+                f"gradient cannot be accumulated: call requires_grad_() on it before the "
+                f"forward pass, or leave it out of inputs"
+            )
+    return ins
 
 
 def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
@@ -832,6 +949,9 @@ def _seed_grads(outs: list[Tensor], grad_outputs: Any) -> list[Tensor]:
     gs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
     if len(gs) != len(outs):
         raise ValueError(f"got {len(gs)} grad_outputs for {len(outs)} outputs")
+    if any(g is None for g in gs):  # None: implicit, for a one-element output
+        implicit = iter(_seed_grads([y for y, g in zip(outs, gs) if g is None], None))
+        gs = [next(implicit) if g is None else g for g in gs]
     seeds = []
     for y, g in zip(outs, gs):
         g = g if isinstance(g, Tensor) else Tensor(g, dtype=y.dtype)

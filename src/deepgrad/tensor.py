@@ -446,8 +446,11 @@ class Tensor:
         return autograd.register_hook(self, hook)
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` of this non-leaf tensor after ``backward``."""
-        if self._creator is None:
+        """Keep ``.grad`` of this non-leaf tensor after ``backward`` (accumulated over
+        backward calls, as a leaf's)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._creator is None or self.retains_grad:
             return
         import weakref
 
@@ -455,17 +458,32 @@ class Tensor:
             (self._index, weakref.ref(self))
         )
 
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor (False for leaves)."""
+        if self._creator is None:
+            return False
+        return any(r() is self for _, r in self._creator.__dict__.get("_retain_grad", ()))
+
     # ---- autograd ---------------------------------------------------------------------
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate ``d self / d leaf`` into the ``.grad`` of every leaf that requires grad.
 
         ``gradient`` (PyTorch's name) is the gradient flowing in (``dL/dself``); it may be
         omitted only when this tensor has a single element. ``retain_graph`` keeps the graph for another backward;
         ``create_graph`` records the backward pass so gradients can be differentiated again.
+        ``inputs`` (tensors) limits the accumulation to them (see :func:`autograd.backward`).
         """
         seeds = autograd._seed_grads([self], gradient)
+        if inputs is not None:
+            autograd.backward([self], seeds, retain_graph, create_graph, inputs=inputs)
+            return
         autograd.run_backward([self], seeds, bool(retain_graph or create_graph), create_graph)
 
     # ---- operators ----------------------------------------------------------------------
