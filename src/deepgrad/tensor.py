@@ -1204,8 +1204,10 @@ class Tensor:
         return F.prod(self, dim, keepdim, dtype=dtype)
 
     @torch_names
-    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return F.norm(self, p, dim, keepdim)
+    def norm(
+        self, p: float | str = 2, dim: Any = None, keepdim: bool = False, dtype: Any = None
+    ) -> Tensor:
+        return F.norm(self, p, dim, keepdim, dtype=dtype)
 
     @torch_names
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:

@@ -312,7 +312,7 @@ BAD = [
         "norm int",
         lambda: dg.tensor([1, 2]).norm(),
         TypeError,
-        "floating point tensor, got dtype int64",
+        "floating point or complex tensor, got dtype int64",
     ),
     ("norm p", lambda: X.norm(-2), ValueError, "p must be 0, positive or ±inf"),
     ("norm p str", lambda: X.norm("max"), TypeError, "p must be a number, 'fro' or 'nuc'"),

@@ -405,6 +405,8 @@ class Abs(Function):
         sign = backend.xp.sign(x._data)
         if sign.dtype.kind in "fc":  # PyTorch's derivative at NaN is 0, not NaN
             sign = backend.xp.nan_to_num(sign, nan=0.0)
+        if sign.dtype.kind == "c":  # sgn(x) = x / |x|: a complex gradient (PyTorch's)
+            return gy * Tensor._from_op(sign, None, 0)
         if not _GradMode.enabled:  # first order: on arrays
             return Tensor._from_op(g * sign.astype(g.dtype), None, 0)
         return gy * _mask(sign, gy)

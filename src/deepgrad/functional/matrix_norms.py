@@ -21,8 +21,8 @@ from typing import Any
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .decompositions import svdvals
-from .elementwise import abs, astype
-from .reduce import amax, amin, sum
+from .elementwise import abs
+from .reduce import _norm_cast, amax, amin, sum
 from .reduce import norm as _vector_norm
 from .shape import _norm_dims, movedim, unsqueeze
 
@@ -43,9 +43,7 @@ def vector_norm(
     >>> dg.linalg.vector_norm(dg.tensor([3.0, 4.0])).item()
     5.0
     """
-    x = as_tensor(x)
-    if dtype is not None:
-        x = astype(x, dtype)
+    x = _norm_cast(as_tensor(x), dtype, "vector_norm")
     return _vector_norm(x, ord, dim, keepdim)
 
 
@@ -59,9 +57,7 @@ def matrix_norm(
     dtype: Any = None,
 ) -> Tensor:
     """A matrix norm over the two dims ``dim`` (see the table above)."""
-    a = as_tensor(A)
-    if dtype is not None:
-        a = astype(a, dtype)
+    a = _norm_cast(as_tensor(A), dtype, "matrix_norm")
     if a.ndim < 2:
         raise ValueError(f"matrix_norm: expected matrices (*, m, n), got shape {a.shape}")
     r, c = _norm_dims(tuple(dim), a.ndim, "matrix_norm")

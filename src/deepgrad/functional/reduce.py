@@ -594,6 +594,9 @@ class VectorNorm(Function):
     def forward(self, x: Any) -> Any:
         xp, p = backend.xp, self.p
         if p == 2:
+            if x.dtype.kind == "c":  # |x|², real (x * x is not, for complex x)
+                x = x.real * x.real + x.imag * x.imag
+                return xp.sqrt(x.sum(axis=self.axes, keepdims=self.keepdims))
             return xp.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdims))
         return (xp.abs(x) ** p).sum(axis=self.axes, keepdims=self.keepdims) ** (1.0 / p)
 
@@ -622,8 +625,32 @@ def _gy_over(gy: Tensor, y_safe: Tensor, zero: Any, kept: tuple[int, ...], q: fl
     return where(zero, 0.0, s)
 
 
+def _norm_cast(x: Tensor, dtype: Any, fn: str) -> Tensor:
+    """The input of a norm, checked, cast to ``dtype`` (PyTorch's rules: a floating or
+    complex tensor; ``dtype`` of the same kind, real or complex, and no narrower)."""
+    have = x._data.dtype
+    if have.kind not in "fc":
+        raise TypeError(f"{fn}: expected a floating point or complex tensor, got dtype {have}")
+    if dtype is None:
+        return x
+    dt = numpy.dtype(dtype)
+    kind = "complex" if have.kind == "c" else "real floating"
+    if dt.kind not in "fc" or (dt.kind == "c") != (have.kind == "c"):
+        raise TypeError(
+            f"{fn}: dtype must be a {kind} dtype for a tensor of dtype {have}, got dtype={dt}"
+        )
+    if not numpy.can_cast(have, dt, "safe"):
+        raise TypeError(
+            f"{fn}: dtype={dt} is narrower than the tensor's dtype {have} (PyTorch refuses "
+            f"narrowing); pass dtype={have} or wider, or cast the tensor first (x.to({dt}))"
+        )
+    return x if dt == have else astype(x, dt)
+
+
 @torch_names
-def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def norm(
+    x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
     """Vector ``p``-norm over ``dim`` (all elements when None; PyTorch's
     ``linalg.vector_norm``): ``(Σ |x_i|^p)^(1/p)``; ``p = inf`` is ``max |x_i|``, ``-inf``
     ``min |x_i|``, ``0`` the number of nonzero elements.
@@ -633,9 +660,9 @@ def norm(x: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False)
 
     Gradients as PyTorch's: ``x / ‖x‖`` for ``p = 2`` and
     ``sign(x) |x|^(p-1) / ‖x‖^(p-1)`` in general, 0 where the norm is 0; ``sign(x)`` for
-    ``p = 1``; for ``±inf`` split evenly among the tied extreme elements; 0 for ``p = 0``."""
-    if x._data.dtype.kind not in "fc":
-        raise TypeError(f"norm: expected a floating point tensor, got dtype {x.dtype}")
+    ``p = 1``; for ``±inf`` split evenly among the tied extreme elements; 0 for ``p = 0``.
+    ``dtype`` (floating, or complex for a complex tensor; not narrower) casts ``x`` first."""
+    x = _norm_cast(x, dtype, "norm")
     if p == "fro":  # PyTorch's torch.norm: the 2-norm of the elements over dim (all if None)
         p = 2
     elif p == "nuc":  # the sum of singular values of the matrices over dim (two axes)
