@@ -104,7 +104,7 @@ def test_removed_hook_drops_its_flags():
     m = Scale()
     h = m.register_forward_hook(lambda *a: None, with_kwargs=True, always_call=True)
     h.remove()
-    assert not m._dg_hooks and not m._dg_hooks_kwargs and not m._dg_hooks_always
+    assert not m._forward_hooks and not m._dg_hooks_kwargs and not m._dg_hooks_always
 
 
 def test_global_module_hooks_as_torch(torch):

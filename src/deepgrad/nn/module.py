@@ -190,6 +190,10 @@ class _BackwardHook:
         return res[0] if single else res
 
 
+#: the kinds of module hooks, in the order of a module's hook dicts (PyTorch's
+#: ``_forward_pre_hooks``, ``_forward_hooks``, ``_backward_hooks``, ``_backward_pre_hooks``)
+_HOOK_KINDS = ("pre", "post", "bw", "bwpre")
+
 #: hooks common to all modules (PyTorch's ``register_module_forward_hook`` ...): handle id ->
 #: ``(kind, hook)``, run before each module's own; the flags by handle id
 _global_hooks: OrderedDict[int, tuple[str, Callable[..., Any]]] = OrderedDict()
@@ -432,14 +436,22 @@ class Module(KerasMethods):
         if args and type(args[0]) is numpy.ndarray:  # model(array) works, as in Keras
             args = (Tensor(args[0]), *args[1:])
         hooks = self.__dict__.get("_dg_hooks")
-        if not hooks and not _global_hooks:
+        if hooks is None and not _global_hooks:
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs, hooks)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict, hooks: Any) -> Any:
         """PyTorch's ``_call_impl``: the global hooks before this module's; forward hooks
         registered with ``always_call=True`` also run when forward (or a hook) raises."""
-        entries = [*_global_hooks.items(), *(hooks.items() if hooks else ())]
+        if _global_hooks:
+            entries = list(_global_hooks.items())
+        elif not any(hooks):  # every hook was removed
+            return self.forward(*args, **kwargs)
+        else:
+            entries = []
+        if hooks is not None:
+            for kind, per_kind in zip(_HOOK_KINDS, hooks):
+                entries += [(hid, (kind, hook)) for hid, hook in per_kind.items()]
         d = self.__dict__
         kw = d.get("_dg_hooks_kwargs", {})
         always = d.get("_dg_hooks_always", {})
@@ -523,11 +535,11 @@ class Module(KerasMethods):
         if not callable(hook):
             raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
         d = self.__dict__
-        hooks = d.setdefault("_dg_hooks", OrderedDict())
+        hooks = self._hook_dicts()[_HOOK_KINDS.index(kind)]
         kw = d.setdefault("_dg_hooks_kwargs", {})
         always = d.setdefault("_dg_hooks_always", {})
         handle = RemovableHandle(hooks, extra_dict=[kw, always])
-        hooks[handle.id] = (kind, hook)
+        hooks[handle.id] = hook
         if with_kwargs:
             kw[handle.id] = True
         if always_call:
@@ -535,6 +547,36 @@ class Module(KerasMethods):
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         return handle
+
+    def _hook_dicts(self) -> list[OrderedDict]:
+        """This module's hooks, ``handle id -> hook``, one dict per kind (``_HOOK_KINDS``),
+        made on first use: a module that never had one is called without looking further."""
+        hooks = self.__dict__.get("_dg_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_dg_hooks"] = [OrderedDict() for _ in _HOOK_KINDS]
+        return hooks
+
+    def _set_hook_dict(self, kind: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise TypeError(
+                f"a module's hooks are a dict (an OrderedDict of handle id -> hook), "
+                f"got {type(value).__name__}"
+            )
+        self._hook_dicts()[_HOOK_KINDS.index(kind)] = value
+
+    # PyTorch's attributes (scripts read them: ``len(model._forward_hooks)``)
+    _forward_pre_hooks = property(
+        lambda self: self._hook_dicts()[0], lambda self, v: self._set_hook_dict("pre", v)
+    )
+    _forward_hooks = property(
+        lambda self: self._hook_dicts()[1], lambda self, v: self._set_hook_dict("post", v)
+    )
+    _backward_hooks = property(
+        lambda self: self._hook_dicts()[2], lambda self, v: self._set_hook_dict("bw", v)
+    )
+    _backward_pre_hooks = property(
+        lambda self: self._hook_dicts()[3], lambda self, v: self._set_hook_dict("bwpre", v)
+    )
 
     def register_forward_pre_hook(
         self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False

@@ -70,7 +70,7 @@ class SpectralNorm:
     def apply(
         module: Module, name: str, n_power_iterations: int, dim: int, eps: float
     ) -> SpectralNorm:
-        for _, hook in module.__dict__.get("_dg_hooks", {}).values():
+        for hook in module._forward_pre_hooks.values():
             if isinstance(hook, SpectralNorm) and hook.name == name:
                 raise RuntimeError(
                     f"Cannot register two spectral_norm hooks on the same parameter {name}"
@@ -112,8 +112,8 @@ def spectral_norm(
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo :func:`spectral_norm`: ``<name>`` is a plain parameter again holding
     ``<name>_orig / σ`` (with the current ``u``, ``v``). Returns ``module``."""
-    hooks = module.__dict__.get("_dg_hooks", {})
-    for k, (_, hook) in list(hooks.items()):
+    hooks = module._forward_pre_hooks
+    for k, hook in list(hooks.items()):
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)
             del hooks[k]

@@ -39,7 +39,7 @@ class WeightNorm:
             FutureWarning,
             stacklevel=3,
         )
-        for _, hook in module.__dict__.get("_dg_hooks", {}).values():
+        for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError(
                     f"Cannot register two weight_norm hooks on the same parameter {name}"
@@ -81,8 +81,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Undo :func:`weight_norm`: ``<name>`` is a plain parameter again holding ``g · v / ‖v‖``.
     Returns ``module``."""
-    hooks = module.__dict__.get("_dg_hooks", {})
-    for k, (_, hook) in list(hooks.items()):
+    hooks = module._forward_pre_hooks
+    for k, hook in list(hooks.items()):
         if isinstance(hook, WeightNorm) and hook.name == name:
             hook.remove(module)
             del hooks[k]
