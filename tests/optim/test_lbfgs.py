@@ -59,3 +59,102 @@ def test_needs_a_closure_and_one_group():
         opt.add_param_group({"params": [dg.zeros(1, requires_grad=True)]})
     with pytest.raises(ValueError, match="strong_wolfe"):
         optim.LBFGS([w], line_search_fn="armijo")
+
+
+def _problem(lib):
+    rng = np.random.default_rng(1)
+    A, b = lib.tensor(rng.normal(size=(20, 5))), lib.tensor(rng.normal(size=20))
+    w = lib.tensor(np.full(4, 0.2), requires_grad=True)
+    c = lib.tensor(np.zeros(1), requires_grad=True)
+
+    def make_closure(opt):
+        def closure():
+            opt.zero_grad()
+            r = A @ lib.cat([w, c]) - b
+            loss = (r * r).mean() + 0.05 * (w**4).sum()
+            loss.backward()
+            return loss
+
+        return closure
+
+    return w, c, make_closure
+
+
+def test_torch_state_loads_and_continues_as_torch(torch):
+    """PyTorch's LBFGS state (0-d tensors for ro / H_diag, its 'al' list) loads into ours,
+    and the next steps give PyTorch's numbers."""
+    tw, tc, tclosure = _problem(torch)
+    topt = torch.optim.LBFGS([tw, tc], max_iter=3, history_size=4)
+    for _ in range(2):
+        topt.step(tclosure(topt))
+    to_np = lambda v: (  # noqa: E731
+        v.detach().numpy().copy()
+        if isinstance(v, torch.Tensor)
+        else [to_np(a) for a in v]
+        if isinstance(v, list)
+        else v
+    )
+    sd = topt.state_dict()
+    saved = {
+        "state": {k: {n: to_np(v) for n, v in st.items()} for k, st in sd["state"].items()},
+        "param_groups": sd["param_groups"],
+    }
+    w, c, closure = _problem(dg)
+    with dg.no_grad():
+        w.copy_(dg.tensor(tw.detach().numpy()))
+        c.copy_(dg.tensor(tc.detach().numpy()))
+    opt = optim.LBFGS([w, c])
+    opt.load_state_dict(saved)
+    assert opt.param_groups[0]["history_size"] == 4
+    for _ in range(2):
+        topt.step(tclosure(topt))
+        opt.step(closure(opt))
+    np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=1e-8)
+
+
+def _saved_state():
+    w, c, closure = _problem(dg)
+    opt = optim.LBFGS([w, c], max_iter=3)
+    opt.step(closure(opt))
+    return opt.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda s: s["state"][0].update(prev_flat_grad=np.zeros(4)), r"shape \(4,\).*\(5,\)"),
+        (lambda s: s["state"][0].update(d=np.float64(0.5)), r"'d' has shape \(\)"),
+        (lambda s: s["state"][0].update(d=0.5), "'d' has a float"),
+        (lambda s: s["state"][0]["old_dirs"].append(np.zeros(5)), "history lists differ"),
+        (lambda s: s["state"][0]["old_stps"].__setitem__(0, np.zeros(3)), r"old_stps\[0\]"),
+        (lambda s: s["state"][0].update(ro=[np.zeros(2)]), r"'ro\[0\]' is .*expected a number"),
+        (lambda s: s["state"][0].update(H_diag="abc"), "'H_diag' is 'abc'"),
+        (lambda s: s["state"][0].update(n_iter=-1), "n_iter"),
+        (lambda s: s["state"][0].pop("prev_flat_grad"), r"lacks \['prev_flat_grad'\]"),
+        (lambda s: s["state"][0].update(velocity=np.zeros(5)), "unknown state entry"),
+        (lambda s: s["state"].update({1: {}}), "first parameter only"),
+        (lambda s: s["param_groups"].append(dict(s["param_groups"][0])), "list of one group"),
+        (lambda s: s["param_groups"][0].update(params=[0]), "1 parameters in the state, 2"),
+        (lambda s: s["param_groups"][0].update(line_search_fn="armijo"), "line_search_fn"),
+        (lambda s: s["param_groups"][0].update(history_size=2.5), "history_size is 2.5"),
+        (lambda s: s["param_groups"][0].update(lr="abc"), "lr is 'abc'"),
+    ],
+)
+def test_load_state_dict_checks_before_setting(edit, match):
+    saved = _saved_state()
+    edit(saved)
+    w, c, _ = _problem(dg)
+    opt = optim.LBFGS([w, c], max_iter=7)
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(saved)
+    assert opt.state == {} and opt.param_groups[0]["max_iter"] == 7
+
+
+def test_state_dict_is_a_snapshot_of_the_history():
+    w, c, closure = _problem(dg)
+    opt = optim.LBFGS([w, c], max_iter=2)
+    opt.step(closure(opt))
+    saved = opt.state_dict()
+    n = len(saved["state"][0]["old_dirs"])
+    opt.step(closure(opt))
+    assert len(saved["state"][0]["old_dirs"]) == n < len(opt.state[w]["old_dirs"])

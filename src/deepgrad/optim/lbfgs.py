@@ -7,10 +7,12 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy
+
 from .. import backend
 from ..autograd import enable_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _is_int, _saved_hyperparameter, _step_count
 
 
 def _cubic_interpolate(
@@ -326,19 +328,124 @@ class LBFGS(Optimizer):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by :meth:`state_dict` (its direction and history are flat
-        vectors over all parameters, kept as saved)."""
+        vectors over all parameters). Everything is checked before anything is set: one
+        group of as many parameters, hyperparameters of their kind, each state entry's kind
+        and length (a vector of another length failed inside NumPy at the next step; a
+        number given for ``d`` was spread over every parameter silently)."""
+        name = "LBFGS.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(f"{name} expects a dict with 'state' and 'param_groups'")
         if not self.is_bound:
             self._pending_state = copy.deepcopy(state_dict)
             return
-        for k, v in state_dict["param_groups"][0].items():
+        groups, state = state_dict["param_groups"], state_dict["state"]
+        if not (isinstance(groups, list) and len(groups) == 1 and isinstance(groups[0], dict)):
+            raise ValueError(
+                f"{name}: 'param_groups' must be a list of one group (LBFGS has one), got "
+                f"{groups if not isinstance(groups, list) else f'{len(groups)} groups'!r}"
+            )
+        if not isinstance(state, dict):
+            raise ValueError(f"{name}: 'state' must be a dict, got {type(state).__name__}")
+        params = self._params()
+        ids = groups[0].get("params")
+        if not isinstance(ids, list) or not all(_is_int(j) for j in ids):
+            raise ValueError(f"{name}: the group's 'params' must list parameter indices")
+        if len(ids) != len(params):
+            raise ValueError(
+                f"{name}: the group has {len(ids)} parameters in the state, {len(params)} in "
+                "the optimizer"
+            )
+        merged = dict(self.param_groups[0])
+        for k, v in groups[0].items():
             if k != "params":
-                self.param_groups[0][k] = v
+                merged[k] = _saved_hyperparameter("LBFGS", 0, k, v, merged.get(k))
+        for k in ("max_iter", "max_eval", "history_size"):
+            if not _is_int(merged[k]) or merged[k] < 1:
+                raise ValueError(f"{name}: {k} is {merged[k]!r}; expected an int >= 1")
+        if merged["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(
+                f"{name}: line_search_fn is {merged['line_search_fn']!r}; expected None or "
+                "'strong_wolfe'"
+            )
+        self._check_group(merged)
+        new_state = {}
+        for key, st in state.items():
+            try:
+                idx = None if isinstance(key, (bool, float)) else int(key)
+            except (TypeError, ValueError):
+                idx = None
+            if idx != int(ids[0]):
+                raise ValueError(
+                    f"{name}: state for parameter {key!r}; LBFGS keeps its state on its first "
+                    f"parameter only (index {ids[0]})"
+                )
+            if not isinstance(st, dict):
+                raise ValueError(f"{name}: the state is a {type(st).__name__}, not a dict")
+            new_state[params[0]] = self._saved_state(st, params)
+        self.param_groups[0].update(merged)
+        self.state = new_state
+
+    def _saved_state(self, st: dict[str, Any], params: list[Tensor]) -> dict[str, Any]:
+        """The loaded state, checked: counts, numbers, flat vectors of the parameters' total
+        length (alone or in the history lists, of equal lengths)."""
+        name = "LBFGS.load_state_dict"
         xp = backend.xp
-        self.state = {}
-        for key, st in state_dict["state"].items():
-            p = self._params()[int(key)]
-            self.state[p] = {
-                k: [xp.array(a) for a in v] if isinstance(v, list)
-                else (xp.array(v) if hasattr(v, "shape") and getattr(v, "ndim", 0) else v)
-                for k, v in st.items()
-            }  # fmt: skip
+        n = sum(p._data.size for p in params)
+        dtype = numpy.result_type(*(p._data.dtype for p in params))
+
+        def vector(k: str, v: Any) -> Any:
+            v = v._data if isinstance(v, Tensor) else v
+            shape = tuple(getattr(v, "shape", ()))
+            kind = getattr(v, "dtype", numpy.dtype("O")).kind
+            if not hasattr(v, "shape") or shape != (n,) or kind not in "iuf":
+                what = f"shape {shape}" if hasattr(v, "shape") else f"a {type(v).__name__}"
+                raise ValueError(
+                    f"{name}: state {k!r} has {what}{'' if kind in 'iufO' else f' of {kind!r}'}"
+                    f"; expected a flat vector over all parameters, shape ({n},)"
+                )
+            return xp.array(v, dtype=dtype, copy=True)
+
+        def number(k: str, v: Any) -> float:
+            v = v._data if isinstance(v, Tensor) else v
+            if isinstance(v, (bool, numpy.bool_)) or getattr(v, "shape", ()) != ():
+                raise ValueError(f"{name}: state {k!r} is {v!r}; expected a number")
+            try:
+                return float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: state {k!r} is {v!r}; expected a number") from None
+
+        def listed(k: str, v: Any, each: Callable[[str, Any], Any]) -> list[Any]:
+            if not isinstance(v, (list, tuple)):
+                raise ValueError(f"{name}: state {k!r} is a {type(v).__name__}; expected a list")
+            return [each(f"{k}[{i}]", a) for i, a in enumerate(v)]
+
+        entry: dict[str, Any] = {}
+        for k, v in st.items():
+            if k in ("func_evals", "n_iter"):
+                entry[k] = _step_count(v, f"{name}: state {k!r}")
+            elif k in ("d", "prev_flat_grad"):
+                entry[k] = vector(k, v)
+            elif k in ("t", "H_diag", "prev_loss"):
+                entry[k] = number(k, v)
+            elif k in ("old_dirs", "old_stps"):
+                entry[k] = listed(k, v, vector)
+            elif k == "ro":
+                entry[k] = listed(k, v, number)
+            elif k == "al":  # PyTorch's scratch list (None until filled): not needed here
+                continue
+            else:
+                raise ValueError(
+                    f"{name}: unknown state entry {k!r} (LBFGS keeps func_evals, n_iter, d, t, "
+                    "old_dirs, old_stps, ro, H_diag, prev_flat_grad, prev_loss)"
+                )
+        if entry.get("n_iter", 0) >= 1:
+            need = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad")
+            missing = [k for k in (*need, "prev_loss") if k not in entry]
+            if missing:
+                raise ValueError(
+                    f"{name}: the state after {entry['n_iter']} iterations lacks {missing}"
+                )
+            sizes = {k: len(entry[k]) for k in ("old_dirs", "old_stps", "ro")}
+            if len(set(sizes.values())) != 1:
+                raise ValueError(f"{name}: the history lists differ in length: {sizes}")
+        return entry

@@ -398,10 +398,7 @@ class Optimizer:
             for p in g["params"]:
                 st = self.state.get(p)
                 if st:
-                    state[index[id(p)]] = {
-                        k: (backend.to_numpy(v).copy() if hasattr(v, "shape") else v)
-                        for k, v in st.items()
-                    }
+                    state[index[id(p)]] = {k: _saved_copy(v) for k, v in st.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -531,6 +528,16 @@ class Optimizer:
             for k in sorted(k for k in g if k != "params"):
                 lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines) + "\n)"
+
+
+def _saved_copy(v: Any) -> Any:
+    """A state value for :meth:`Optimizer.state_dict`: arrays copied to NumPy, and so the
+    arrays of a list (LBFGS's history, which later steps change in place)."""
+    if hasattr(v, "shape"):
+        return backend.to_numpy(v).copy()
+    if isinstance(v, list):
+        return [_saved_copy(a) for a in v]
+    return v
 
 
 def _step_count(v: Any, what: str) -> int:
