@@ -169,3 +169,49 @@ def test_backup_found_by_declared_capability_not_class_name(tmp_path):
     bk2 = MyBackup(tmp_path)
     m2.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[bk2, Other(), Order()])
     assert bk2.restored_from == (1, 0)  # resumed after the first run's epoch
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda st: st.pop("epoch"), r"lacks \['epoch'\]"),
+        (lambda st: [st.pop(k) for k in ("step", "rng")], r"lacks \['step', 'rng'\]"),
+        (lambda st: st.update(epoch="2"), "epoch is '2', expected an int"),
+        (lambda st: st.update(callbacks=[{"state": {}}]), "list of {'class'"),
+    ],
+)
+def test_incomplete_backup_is_refused_naming_the_file(tmp_path, edit, match):
+    """A backup lacking entries (or with one of the wrong kind) is a ValueError naming the
+    missing keys and the file (a bare KeyError), before the model or optimizer change."""
+    from deepgrad.io import pack_state, read_archive, unpack_state, write_archive
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    dg.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 2)).compile(optim.SGD(lr=0.1), "cross_entropy")
+    bk = dg.callbacks.BackupAndRestore(tmp_path, delete_checkpoint=False)
+    m.fit(x, y, epochs=1, batch_size=10, verbose=0, callbacks=[bk])
+    config, weights, arrays = read_archive(bk.path)
+    state = unpack_state(config["training"], arrays)
+    edit(state)
+    arrays = {}
+    write_archive(bk.path, {"kind": "backup", "training": pack_state(state, arrays, "t")},
+                  {k: v * 0 for k, v in weights.items()}, arrays)  # fmt: skip
+    m2 = nn.Sequential(nn.Linear(3, 2)).compile(optim.SGD(lr=0.1), "cross_entropy")
+    before = {k: np.array(v, copy=True) for k, v in m2.state_dict().items()}
+    with pytest.raises(ValueError, match=match) as e:
+        m2.fit(x, y, epochs=2, batch_size=10, verbose=0,
+               callbacks=[dg.callbacks.BackupAndRestore(tmp_path)])  # fmt: skip
+    assert "backup.dg" in str(e.value)
+    for k, v in m2.state_dict().items():
+        np.testing.assert_array_equal(np.asarray(v), before[k])
+
+
+def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
+    from deepgrad.io import write_archive
+
+    write_archive(tmp_path / "backup.dg", {"kind": "backup"}, {}, {})
+    m = nn.Sequential(nn.Linear(3, 2)).compile(optim.SGD(lr=0.1), "cross_entropy")
+    with pytest.raises(ValueError, match="not a training backup .*'training' entry"):
+        m.fit(np.zeros((4, 3)), np.zeros(4, dtype=int), epochs=1, verbose=0,
+              callbacks=[dg.callbacks.BackupAndRestore(tmp_path)])  # fmt: skip

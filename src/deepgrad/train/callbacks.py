@@ -715,10 +715,14 @@ class BackupAndRestore(Callback):
         from ..io import read_archive, unpack_state
 
         config, weights, arrays = read_archive(self.path)
-        if config.get("kind") != "backup":
-            raise ValueError(f"{self.path} is not a training backup")
+        if config.get("kind") != "backup" or "training" not in config:
+            raise ValueError(
+                f"{self.path} is not a training backup (expected kind 'backup' with a "
+                f"'training' entry; it has {sorted(map(str, config))}, kind "
+                f"{config.get('kind')!r}); delete it or pick another backup_dir"
+            )
         state = unpack_state(config["training"], arrays)
-        trainer.load_training_state(state, weights or {})
+        trainer.load_training_state(state, weights or {}, source=self.path)
         self.restored_from = (int(state["epoch"]), int(state["step"]))
         return True
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import numbers
 import warnings
 from typing import Any
 
@@ -248,8 +249,13 @@ class Trainer:
             ],
         }
 
-    def load_training_state(self, state: dict[str, Any], weights: dict[str, Any]) -> None:
-        """Restore what :meth:`training_state` (and the weights) saved."""
+    def load_training_state(
+        self, state: dict[str, Any], weights: dict[str, Any], source: str = "the training state"
+    ) -> None:
+        """Restore what :meth:`training_state` (and the weights) saved; ``source`` (the
+        backup file) names it in errors. An incomplete state is refused before anything is
+        restored."""
+        _check_training_state(state, source)
         self.model.load_state_dict(weights)
         self.compiled.optimizer.load_state_dict(state["optimizer"])
         backend.set_rng_state(state["rng"])
@@ -390,3 +396,47 @@ class Trainer:
             for m, mode in modes:
                 m.__dict__["training"] = mode
         return self.history
+
+
+#: what :meth:`Trainer.training_state` saves
+_TRAINING_STATE_KEYS = (
+    "epoch", "step", "global_step", "seed", "loss_sum", "count", "metrics", "optimizer", "rng",
+    "callbacks",
+)  # fmt: skip
+
+
+def _check_training_state(state: Any, source: str) -> None:
+    """Refuse a training state that lacks an entry or has one of the wrong kind (a bare
+    KeyError or TypeError came half way through the restore)."""
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"{source}: the training state is a {type(state).__name__}, expected a dict with "
+            f"{list(_TRAINING_STATE_KEYS)}"
+        )
+    missing = [k for k in _TRAINING_STATE_KEYS if k not in state]
+    if missing:
+        raise ValueError(
+            f"{source}: the training state lacks {missing} (it has {sorted(map(str, state))}); "
+            "was it written by another program or truncated? Delete it to start over"
+        )
+    for k in ("epoch", "step", "global_step", "seed", "count"):
+        v = state[k]
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ValueError(f"{source}: the training state's {k} is {v!r}, expected an int")
+    if isinstance(state["loss_sum"], bool) or not isinstance(state["loss_sum"], numbers.Real):
+        raise ValueError(
+            f"{source}: the training state's loss_sum is {state['loss_sum']!r}, expected a number"
+        )
+    if not isinstance(state["metrics"], list) or not isinstance(state["optimizer"], dict):
+        raise ValueError(
+            f"{source}: the training state's metrics must be a list and optimizer a dict, got "
+            f"{type(state['metrics']).__name__} and {type(state['optimizer']).__name__}"
+        )
+    cbs = state["callbacks"]
+    if not isinstance(cbs, list) or not all(
+        isinstance(c, dict) and {"class", "state"} <= set(c) for c in cbs
+    ):
+        raise ValueError(
+            f"{source}: the training state's callbacks must be a list of "
+            "{'class': ..., 'state': ...} entries"
+        )
