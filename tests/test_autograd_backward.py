@@ -118,3 +118,27 @@ def test_retain_grad_accumulates_and_is_idempotent(torch):
     assert got[1:] == want[1:] == (True, False)
     with pytest.raises(RuntimeError, match="requires_grad=False"):
         dg.tensor(1.0).retain_grad()
+
+
+# ---- autograd.grad's options ---------------------------------------------------------------
+def test_grad_materialize_grads_and_batched_match_torch(torch):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        u = lib.tensor([3.0], requires_grad=True)
+        gx, gu = lib.autograd.grad((x * x).sum(), [x, u], materialize_grads=True)
+        y = x * x
+        (jac,) = lib.autograd.grad(y, x, lib.eye(2), is_grads_batched=True)
+        x2 = lib.tensor([1.0, 2.0], requires_grad=True)
+        (h,) = lib.autograd.grad(x2**3, x2, lib.eye(2), is_grads_batched=True, create_graph=True)
+        (hh,) = lib.autograd.grad(h.sum(), x2)
+        return [a.detach().numpy() for a in (gx, gu, jac, h, hh)]
+
+    for a, b in zip(run(dg), run(torch)):
+        np.testing.assert_allclose(a, b)
+    x = dg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="allow_unused to be True or not passed"):
+        dg.autograd.grad(x.sum(), x, allow_unused=False, materialize_grads=True)
+    with pytest.raises(RuntimeError, match="cannot be empty"):
+        dg.autograd.grad(x.sum(), [])
+    with pytest.raises(RuntimeError, match="same leading batch"):
+        dg.autograd.grad(x * 2, x, dg.ones(()), is_grads_batched=True)

@@ -778,6 +778,8 @@ def grad(
     create_graph: bool = False,
     only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not stored in ``.grad``).
 
@@ -785,6 +787,9 @@ def grad(
     can be differentiated again (``dg.grad(dg.grad(y, x, create_graph=True)[0], x)`` gives
     the second derivative). ``retain_graph`` defaults to ``create_graph``. ``only_inputs``
     is PyTorch's deprecated argument, in its place and ignored (warned when False, as PyTorch).
+    ``materialize_grads=True`` gives zeros for the unused inputs (implies ``allow_unused``);
+    ``is_grads_batched=True`` takes ``grad_outputs`` with a leading batch dimension and returns
+    gradients with it (one backward pass per row here, where PyTorch vectorizes).
 
     >>> import deepgrad as dg
     >>> x = dg.tensor(3.0, requires_grad=True)
@@ -802,8 +807,21 @@ def grad(
             FutureWarning,
             stacklevel=2,
         )
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError(
+                "Expected allow_unused to be True or not passed when materialize_grads=True, "
+                "but got: allow_unused=False."
+            )
+        allow_unused = True
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if is_grads_batched:
+        return _batched_grad(
+            outs, ins, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
+        )
     seeds = _seed_grads(outs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -829,8 +847,57 @@ def grad(
                 "dg.grad: one of the inputs was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
+        if g is None and materialize_grads:
+            g = _make_tensor(backend.xp.zeros_like(x._data), None, 0)
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(
+    outs: list[Tensor],
+    ins: list[Tensor],
+    grad_outputs: Any,
+    retain_graph: bool | None,
+    create_graph: bool,
+    allow_unused: bool | None,
+    materialize_grads: bool,
+) -> tuple[Tensor | None, ...]:
+    """``grad(..., is_grads_batched=True)``: one pass per row of the batched grad_outputs,
+    the results stacked (None where an input is unused in every row)."""
+    from .functional import stack
+    from .tensor import Tensor
+
+    if grad_outputs is None:
+        raise RuntimeError("grad: is_grads_batched=True needs grad_outputs (with a batch dim)")
+    gs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
+    gs = [g if isinstance(g, Tensor) or g is None else Tensor(g) for g in gs]
+    sizes = {g.shape[0] for g in gs if g is not None and g.ndim > 0}
+    if len(sizes) != 1 or any(g is not None and g.ndim == 0 for g in gs):
+        raise RuntimeError(
+            "grad: with is_grads_batched=True every grad_output needs the same leading batch "
+            f"dimension, got shapes {[None if g is None else g.shape for g in gs]}"
+        )
+    (n,) = sizes
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = [
+        grad(
+            outs,
+            ins,
+            [None if g is None else g[i] for g in gs],
+            retain_graph=True if i < n - 1 else keep,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+            materialize_grads=materialize_grads,
+        )  # fmt: skip
+        for i in range(n)
+    ]
+    return tuple(
+        None if all(r[j] is None for r in rows) else stack(
+            [r[j] if r[j] is not None else _make_tensor(
+                backend.xp.zeros_like(x._data), None, 0) for r in rows]
+        )
+        for j, x in enumerate(ins)
+    )  # fmt: skip
 
 
 def backward(
