@@ -853,6 +853,11 @@ def grad(
     return tuple(result)
 
 
+#: ``[stack]``: the differentiable ``stack`` that :func:`_batched_grad` joins rows with; the
+#: functional layer (above this one) puts it here when it is imported
+_STACK: list[Any] = [None]
+
+
 def _batched_grad(
     outs: list[Tensor],
     ins: list[Tensor],
@@ -864,9 +869,9 @@ def _batched_grad(
 ) -> tuple[Tensor | None, ...]:
     """``grad(..., is_grads_batched=True)``: one pass per row of the batched grad_outputs,
     the results stacked (None where an input is unused in every row)."""
-    from .functional import stack
     from .tensor import Tensor
 
+    stack = _STACK[0]  # deepgrad.functional.stack, registered by deepgrad.functional (above)
     if grad_outputs is None:
         raise RuntimeError("grad: is_grads_batched=True needs grad_outputs (with a batch dim)")
     gs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]

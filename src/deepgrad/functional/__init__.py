@@ -398,3 +398,8 @@ from .. import tensor as _tensor  # noqa: E402
 
 _tensor.F = _sys.modules[__name__]
 del _sys, _tensor
+
+# the autograd layer (below) joins the rows of grad(..., is_grads_batched=True) with stack
+from .. import autograd as _autograd  # noqa: E402
+
+_autograd._STACK[0] = stack
