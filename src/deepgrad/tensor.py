@@ -1144,8 +1144,8 @@ class Tensor:
         return F.sort(self, dim, descending, **kwargs)
 
     @torch_names
-    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
-        return F.argsort(self, dim, descending)
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        return F.argsort(self, dim, descending, stable=stable)
 
     @torch_names
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002

@@ -55,3 +55,24 @@ def test_sort_gradcheck_and_errors():
         dg.topk(x, 5)
     with pytest.raises(ValueError):
         dg.sort(x, dim=3)
+
+
+@pytest.mark.parametrize("shape, dim", [((), 0), ((0,), 0), ((1,), -1), ((3, 5), 1), ((3, 5), 0)])
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_argsort_takes_stable_as_torch(shape, dim, descending, dtype, torch):
+    x = np.random.default_rng(3).integers(0, 3, shape).astype(dtype)  # ties
+    for stable in (True, False):
+        want = torch.argsort(torch.tensor(x), dim=dim, descending=descending, stable=stable).numpy()
+        got = dg.argsort(dg.tensor(x), dim, descending, stable=stable)
+        meth = dg.tensor(x).argsort(dim=dim, descending=descending, stable=stable)
+        assert got.shape == meth.shape == want.shape and got.dtype == np.int64
+        if stable:  # an unstable sort may order ties either way
+            np.testing.assert_array_equal(got.numpy(), want)
+        np.testing.assert_array_equal(meth.numpy(), got.numpy())
+        np.testing.assert_array_equal(
+            np.take_along_axis(x, got.numpy(), dim) if x.ndim else x,
+            np.take_along_axis(x, want, dim) if x.ndim else x,
+        )
+    with pytest.raises(TypeError):
+        dg.argsort(dg.tensor(x), dim, descending, True)  # keyword-only, as torch

@@ -973,8 +973,9 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
 
 
 @torch_names
-def argsort(x: Tensor, dim: int = -1, descending: bool = False) -> Tensor:
-    """The int64 positions that sort ``x`` along ``dim`` (stable)."""
+def argsort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """The int64 positions that sort ``x`` along ``dim``. The sort is always stable (ties keep
+    their order), so ``stable`` (PyTorch's flag) is accepted and changes nothing."""
     return sort(x, dim, descending)[1]
 
 
