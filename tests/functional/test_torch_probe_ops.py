@@ -75,3 +75,28 @@ def test_einsum_sublist_out_of_range_is_refused():
         dg.einsum(dg.ones(2), [52])
     with pytest.raises(TypeError, match="list of ints"):
         dg.einsum(dg.ones(2), 0)
+
+
+# ---- F.linear with a 1-D weight --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "x_shape, bias",
+    [
+        ((3, 4), False),
+        ((4,), False),
+        ((4,), True),
+        ((2, 5, 4), True),
+        ((2, 5, 4), False),
+        ((0, 5, 4), True),
+        ((1,) * 1 + (4,), False),
+    ],
+)
+def test_linear_with_a_1d_weight_matches_torch(torch, x_shape, bias):
+    arrays = [_r(*x_shape), _r(4, seed=1)] + ([_r(seed=2)] if bias else [])
+    _compare(torch, F.linear, torch.nn.functional.linear, arrays)
+
+
+def test_linear_1d_weight_refuses_a_misfit():
+    with pytest.raises(ValueError, match="1-D weight"):
+        F.linear(dg.ones(3, 5), dg.ones(4))
+    with pytest.raises(ValueError, match="0-d"):
+        F.linear(dg.ones(2, 3, 4), dg.ones(4), dg.ones(3))

@@ -137,8 +137,21 @@ class Linear(Function):
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``y = x @ weightᵀ + bias``.
 
-    Shapes: ``x (*, in)``, ``weight (out, in)``, ``bias (out,)`` → ``y (*, out)``.
+    Shapes: ``x (*, in)``, ``weight (out, in)``, ``bias (out,)`` → ``y (*, out)``. A 1-D
+    ``weight (in,)`` gives ``x @ weight`` of shape ``(*)`` (PyTorch's form), its bias 0-d.
     """
+    if weight.ndim == 1:
+        if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+            raise ValueError(
+                f"linear: input of shape {x.shape} does not fit a 1-D weight of shape "
+                f"{weight.shape}: expected last axis {weight.shape[0]}"
+            )
+        if bias is not None and bias.ndim != 0:
+            raise ValueError(
+                f"linear: with a 1-D weight the bias must be 0-d, got shape {bias.shape}"
+            )
+        y = matmul(x, weight)
+        return y if bias is None else y + bias
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit a weight of shape "
