@@ -85,6 +85,7 @@ from .functional import (  # noqa: I001
     bitwise_or,
     bitwise_right_shift,
     bitwise_xor,
+    block_diag,
     bmm,
     broadcast_shapes,
     broadcast_tensors,

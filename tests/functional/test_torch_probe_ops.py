@@ -100,3 +100,42 @@ def test_linear_1d_weight_refuses_a_misfit():
         F.linear(dg.ones(3, 5), dg.ones(4))
     with pytest.raises(ValueError, match="0-d"):
         F.linear(dg.ones(2, 3, 4), dg.ones(4), dg.ones(3))
+
+
+# ---- block_diag ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shapes",
+    [[(2, 3), (1, 2)], [(), (3,), (2, 2)], [(4,)], [(0, 0)], [(1, 1), ()], [(1, 0), (2, 2)]],
+)
+def test_block_diag_matches_torch(torch, shapes):
+    arrays = [_r(*s, seed=i) for i, s in enumerate(shapes)]
+    _compare(torch, dg.block_diag, torch.block_diag, arrays)
+
+
+def test_block_diag_zero_width_blocks_shift_the_rows(torch):
+    """Blocks of no columns still take their rows: the (1,) block sits in row 3. (PyTorch 2.13's
+    values agree; its gradient reads the wrong row, so only the values are compared to it.)"""
+    arrays = [_r(0), _r(2, 0), _r(1, seed=2)]
+    _compare(torch, dg.block_diag, torch.block_diag, arrays, grad=False)
+    xs = [dg.tensor(a, requires_grad=True) for a in arrays]
+    (dg.block_diag(*xs) * dg.tensor([[1.0], [2.0], [3.0], [4.0]])).sum().backward()
+    np.testing.assert_array_equal(xs[2].grad.numpy(), [4.0])
+    assert dg.gradcheck(dg.block_diag, *xs)
+
+
+def test_block_diag_promotes_dtypes_as_torch(torch):
+    cases = [
+        [np.array(True), np.array(3, np.uint8)],
+        [np.array(2), np.array([1.0, 2.0], np.float32), np.ones((2, 2))],
+        [np.zeros(0, np.float32), np.ones(1, np.int32)],
+        [np.array([1, 2], np.int32), np.array([[3]], np.int64)],
+    ]
+    for arrays in cases:
+        got = dg.block_diag(*[dg.tensor(a) for a in arrays])
+        want = torch.block_diag(*[torch.tensor(a) for a in arrays])
+        assert got.dtype == np.dtype(str(want.dtype).split(".")[1])
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    empty = dg.block_diag()
+    assert empty.shape == tuple(torch.block_diag().shape) and empty.dtype == np.float32
+    with pytest.raises(ValueError, match="2 or fewer"):
+        dg.block_diag(dg.ones(2, 2, 2))

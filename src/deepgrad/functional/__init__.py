@@ -175,6 +175,7 @@ from .joining import (
     atleast_1d,
     atleast_2d,
     atleast_3d,
+    block_diag,
     column_stack,
     dsplit,
     dstack,

@@ -16,6 +16,8 @@ hstack         concat along dim 1 (dim 0 for 1-D tensors)
 vstack         ``atleast_2d`` then concat along dim 0 (``row_stack`` is its alias)
 dstack         ``atleast_3d`` then concat along dim 2
 column_stack   0-d and 1-D tensors as columns (n, 1), then concat along dim 1
+block_diag     each tensor ``atleast_2d``, zero-padded to the total width, then concat along
+               dim 0 (the blocks on the diagonal; dtypes promoted as ``cat``)
 tensor_split   ``sections`` near-equal pieces (the first ``n % sections`` one longer), or
                pieces cut at the listed indices (NumPy's ``array_split``)
 hsplit/vsplit  ``tensor_split`` along dim 1 (dim 0 for 1-D) / 0 / 2; a number of
@@ -29,9 +31,10 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from .. import backend
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
-from .shape import _norm_axis, concat, getitem, reshape
+from .shape import _norm_axis, concat, getitem, pad, reshape
 
 
 def _tensors(tensors: Any, fn: str) -> list[Tensor]:
@@ -105,6 +108,34 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """
     ts = _tensors(tensors, "column_stack")
     return concat([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in ts], 1)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The block-diagonal matrix of ``tensors`` (PyTorch's ``block_diag``): each a 0-d (a
+    ``1 × 1`` block), 1-D (a row ``1 × n``) or 2-D block, placed along the diagonal with zeros
+    elsewhere; the dtype is the tensors' promoted one, as ``cat``'s. No tensor gives an empty
+    ``(1, 0)`` matrix of the default dtype, as PyTorch.
+
+    >>> import deepgrad as dg
+    >>> dg.block_diag(dg.tensor(1), dg.tensor([2, 3])).tolist()
+    [[1, 0, 0], [0, 2, 3]]
+    """
+    ts = [as_tensor(t) for t in tensors]
+    for i, t in enumerate(ts):
+        if t.ndim > 2:
+            raise ValueError(
+                f"block_diag: input tensors must have 2 or fewer dimensions; input {i} has "
+                f"shape {t.shape}"
+            )
+    if not ts:
+        return Tensor(backend.xp.zeros((1, 0), backend.get_default_dtype()))
+    blocks = atleast_2d(ts)
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        rows.append(pad(b, (left, width - left - b.shape[1])))
+        left += b.shape[1]
+    return concat(rows, 0)
 
 
 def _cuts(indices_or_sections: Any, n: int, fn: str) -> list[int] | int:
