@@ -1293,6 +1293,13 @@ class Tensor:
     def kron(self, other: Any) -> Tensor:
         return F.kron(self, other)
 
+    @torch_names
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+        return F.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Tensor:
+        return F.corrcoef(self)
+
     def xlogy(self, other: Any) -> Tensor:
         return F.xlogy(self, other)
 

@@ -139,3 +139,112 @@ def test_block_diag_promotes_dtypes_as_torch(torch):
     assert empty.shape == tuple(torch.block_diag().shape) and empty.dtype == np.float32
     with pytest.raises(ValueError, match="2 or fewer"):
         dg.block_diag(dg.ones(2, 2, 2))
+
+
+# ---- cov / corrcoef --------------------------------------------------------------------------
+FW = np.array([1, 2, 0, 3, 1])
+AW = np.array([0.5, 1.0, 2.0, 0.25, 1.5])
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5,), (1, 5), (4, 5)])
+@pytest.mark.parametrize("correction", [1, 0, 2])
+@pytest.mark.parametrize("weights", ["none", "f", "a", "fa"])
+def test_cov_matches_torch(torch, shape, correction, weights):
+    kw = {"correction": correction}
+
+    def fn(lib, x, *aw):
+        k = dict(kw)
+        if "f" in weights:
+            k["fweights"] = lib.tensor(FW)
+        if aw:
+            k["aweights"] = aw[0]
+        return lib.cov(x, **k)
+
+    arrays = [_r(*shape)] + ([AW] if "a" in weights else [])
+    _compare(torch, lambda *a: fn(dg, *a), lambda *a: fn(torch, *a), arrays)
+    x = dg.tensor(arrays[0])
+    k = {"fweights": dg.tensor(FW)} if "f" in weights else {}
+    np.testing.assert_array_equal(
+        x.cov(correction=correction, **k).numpy(), dg.cov(x, correction=correction, **k).numpy()
+    )
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5,), (1, 5), (2, 2), (4, 3)])
+def test_corrcoef_matches_torch(torch, shape):
+    _compare(torch, dg.corrcoef, torch.corrcoef, [_r(*shape)])
+    x = dg.tensor(_r(*shape))
+    np.testing.assert_array_equal(x.corrcoef().numpy(), dg.corrcoef(x).numpy())
+
+
+def test_corrcoef_is_clipped_to_one(torch):
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0]])
+    _compare(torch, dg.corrcoef, torch.corrcoef, [a], gradcheck=False)
+    assert np.abs(dg.corrcoef(dg.tensor(a)).numpy()).max() <= 1
+
+
+@pytest.mark.filterwarnings("ignore:cov.*degrees of freedom:UserWarning")
+@pytest.mark.parametrize("shape", [(2, 1), (1, 1), (), (0, 3), (2, 0)])
+def test_cov_degenerate_shapes_match_torch(torch, shape):
+    a = _r(*shape)
+    degenerate = shape in [(2, 1), (1, 1), (), (2, 0)]
+    with pytest.warns(UserWarning, match="degrees of freedom") if degenerate else _nothing():
+        got = dg.cov(dg.tensor(a))
+    want = torch.cov(torch.tensor(a))
+    assert got.shape == tuple(want.shape)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    c, t = dg.corrcoef(dg.tensor(a)), torch.corrcoef(torch.tensor(a))
+    np.testing.assert_array_equal(c.numpy(), t.numpy())
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def test_cov_integer_input_and_weights_dtypes_as_torch(torch):
+    x = np.array([[1, 2, 4], [3, 1, 0]])
+    for kw in [
+        {},
+        {"fweights": np.array([1, 2, 1])},
+        {"aweights": np.array([1.0, 2, 1], np.float32)},
+    ]:
+        got = dg.cov(dg.tensor(x), **{k: dg.tensor(v) for k, v in kw.items()})
+        want = torch.cov(torch.tensor(x), **{k: torch.tensor(v) for k, v in kw.items()})
+        assert got.dtype == np.dtype(str(want.dtype).split(".")[1])
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    got = dg.cov(dg.tensor(x, dtype=dg.float32), aweights=dg.tensor([1.0, 2, 1], dtype=dg.float64))
+    assert got.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "kw, error",
+    [
+        ({"fweights": np.array([1.0, 2, 1])}, TypeError),
+        ({"fweights": np.array([-1, 2, 1])}, ValueError),
+        ({"fweights": np.array([1, 2])}, ValueError),
+        ({"aweights": np.array([1, 2, 1])}, TypeError),
+        ({"aweights": np.zeros(3)}, ValueError),
+        ({"correction": 1.5}, TypeError),
+    ],
+)
+def test_cov_refuses_what_torch_refuses(torch, kw, error):
+    x = np.ones((2, 3))
+    kw = {k: (dg.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+    with pytest.raises(error):
+        dg.cov(dg.tensor(x), **kw)
+    with pytest.raises(ValueError, match="two or fewer"):
+        dg.cov(dg.ones(2, 2, 2))
+    with pytest.raises(TypeError, match="bool"):
+        dg.cov(dg.tensor([True, False]))
+
+
+def test_cov_names_are_torch(torch):
+    x = dg.ones(2, 3)
+    for call in [lambda: dg.cov(x, 1), lambda: dg.cov(x, unbiased=False), lambda: x.cov(1)]:
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(TypeError, match="'ddof'.*'correction'"):
+        dg.cov(x, ddof=0)
+    with pytest.raises(TypeError):
+        torch.cov(torch.ones(2, 3), unbiased=False)

@@ -202,6 +202,7 @@ from .selection import (
     slice_scatter,
     take,
 )
+from .covariance import corrcoef, cov
 from .decompositions import det, inverse, logdet, slogdet
 from .matrix_norms import matrix_norm, vector_norm
 from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
