@@ -224,6 +224,7 @@ from .functional import (  # noqa: I001
     reciprocal,
     relu,
     remainder,
+    renorm,
     repeat_interleave,
     reshape,
     roll,

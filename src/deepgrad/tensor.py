@@ -1300,6 +1300,12 @@ class Tensor:
     def corrcoef(self) -> Tensor:
         return F.corrcoef(self)
 
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return F.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return self._write_op(None, "renorm_", lambda t, _: F.renorm(t, p, dim, maxnorm))
+
     def xlogy(self, other: Any) -> Tensor:
         return F.xlogy(self, other)
 

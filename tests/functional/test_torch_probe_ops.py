@@ -248,3 +248,66 @@ def test_cov_names_are_torch(torch):
         dg.cov(x, ddof=0)
     with pytest.raises(TypeError):
         torch.cov(torch.ones(2, 3), unbiased=False)
+
+
+# ---- renorm ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shape, p, dim, maxnorm",
+    [
+        ((4, 3), 2, 0, 1.5),
+        ((4, 3), 1, 1, 2.0),
+        ((2, 3, 4), 3.5, -1, 1.0),
+        ((2, 3, 4), float("inf"), 1, 0.8),
+        ((3, 2), 2, 0, 100.0),  # nothing over: unchanged
+        ((3, 2), 2, 1, 0.0),
+        ((0, 3), 2, 1, 0.5),
+        ((1, 1), 2, 0, 0.5),
+    ],
+)
+def test_renorm_matches_torch(torch, shape, p, dim, maxnorm):
+    a = _r(*shape) * 2
+    _compare(
+        torch,
+        lambda x: dg.renorm(x, p, dim, maxnorm),
+        lambda t: torch.renorm(t, p, dim, maxnorm),
+        [a],
+    )
+    _compare(
+        torch,
+        lambda x: x.renorm(p, dim, maxnorm),
+        lambda t: t.renorm(p, dim, maxnorm),
+        [a],
+        gradcheck=False,
+    )
+    x, t = dg.tensor(a), torch.tensor(a)
+    assert x.renorm_(p, dim, maxnorm) is x
+    np.testing.assert_allclose(
+        x.numpy(), t.renorm_(p, dim, maxnorm).numpy(), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_renorm_in_place_is_recorded(torch):
+    a = _r(3, 4)
+    x = dg.tensor(a, requires_grad=True)
+    y = x * 2
+    y.renorm_(2, 0, 1.0)
+    y.sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    u = t * 2
+    u.renorm_(2, 0, 1.0)
+    u.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: dg.renorm(dg.ones(3), 2, 0, 1.0), ValueError),
+        (lambda: dg.renorm(dg.ones(2, 3), 0, 0, 1.0), ValueError),
+        (lambda: dg.renorm(dg.ones(2, 3), 2, 0, -1.0), ValueError),
+        (lambda: dg.renorm(dg.ones(2, 3, dtype=dg.int64), 2, 0, 1.0), TypeError),
+    ],
+)
+def test_renorm_refuses_what_torch_refuses(call, error):
+    with pytest.raises(error):
+        call()

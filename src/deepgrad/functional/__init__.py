@@ -204,7 +204,7 @@ from .selection import (
 )
 from .covariance import corrcoef, cov
 from .decompositions import det, inverse, logdet, slogdet
-from .matrix_norms import matrix_norm, vector_norm
+from .matrix_norms import matrix_norm, renorm, vector_norm
 from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
 from .linalg import (
     addbmm,

@@ -21,7 +21,7 @@ from typing import Any
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .decompositions import svdvals
-from .elementwise import abs
+from .elementwise import _const, abs, astype, where
 from .reduce import _norm_cast, amax, amin, sum
 from .reduce import norm as _vector_norm
 from .shape import _norm_dims, movedim, unsqueeze
@@ -106,3 +106,31 @@ def linalg_norm(
     if isinstance(ord, str):
         raise ValueError(f"norm: ord={ord!r} is a matrix norm; it needs a pair of dims")
     return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
+    """``input`` with each sub-tensor along ``dim`` (``input.select(dim, i)``) whose ``p``-norm
+    exceeds ``maxnorm`` scaled down to it, as PyTorch's ``renorm``: the factor is
+    ``maxnorm / (norm + 1e-7)`` where ``norm > maxnorm``, else 1. The input needs 2 or more
+    dims, a floating dtype, ``p > 0`` and ``maxnorm >= 0``. The gradient flows through the
+    norm as well (the factor depends on the input).
+
+    >>> import deepgrad as dg
+    >>> dg.renorm(dg.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0).tolist()[1]
+    [0.3, 0.4]
+    """
+    input = as_tensor(input)  # noqa: A001
+    if input.ndim < 2:
+        raise ValueError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    if input.dtype.kind != "f":
+        raise TypeError(f"renorm: expected a floating point input, got {input.dtype}")
+    if not p > 0:
+        raise ValueError(f"renorm: non-positive-norm not supported (p={p!r})")
+    if not maxnorm >= 0:
+        raise ValueError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm!r}")
+    axis = _norm_dims(dim, input.ndim, "renorm")[0]
+    others = tuple(d for d in range(input.ndim) if d != axis)
+    norm = _vector_norm(input, p, others, True)
+    over = norm._data > maxnorm
+    factor = where(over, maxnorm / (norm + 1e-7), _const(input.dtype.type(1), input))
+    return input * factor
