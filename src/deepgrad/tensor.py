@@ -1300,9 +1300,11 @@ class Tensor:
     def corrcoef(self) -> Tensor:
         return F.corrcoef(self)
 
+    @torch_names
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
         return F.renorm(self, p, dim, maxnorm)
 
+    @torch_names
     def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
         return self._write_op(None, "renorm_", lambda t, _: F.renorm(t, p, dim, maxnorm))
 

@@ -311,3 +311,10 @@ def test_renorm_in_place_is_recorded(torch):
 def test_renorm_refuses_what_torch_refuses(call, error):
     with pytest.raises(error):
         call()
+
+
+def test_renorm_takes_axis_as_torch(torch):
+    a = _r(3, 4)
+    want = torch.renorm(torch.tensor(a), 2, axis=0, maxnorm=1.0).numpy()
+    np.testing.assert_array_equal(dg.renorm(dg.tensor(a), 2, axis=0, maxnorm=1.0).numpy(), want)
+    np.testing.assert_array_equal(dg.tensor(a).renorm(2, axis=0, maxnorm=1.0).numpy(), want)

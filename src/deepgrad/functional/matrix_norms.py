@@ -108,6 +108,7 @@ def linalg_norm(
     return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
+@torch_names
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
     """``input`` with each sub-tensor along ``dim`` (``input.select(dim, i)``) whose ``p``-norm
     exceeds ``maxnorm`` scaled down to it, as PyTorch's ``renorm``: the factor is
