@@ -188,6 +188,7 @@ from .functional import (  # noqa: I001
     masked_scatter,
     masked_select,
     matmul,
+    matrix_power,
     max,
     maximum,
     mean,

@@ -13,6 +13,7 @@ from .functional.decompositions import (
     det,
     eigh,
     inv,
+    matrix_power,
     pinv,
     qr,
     slogdet,
@@ -26,6 +27,7 @@ from .functional.matrix_norms import linalg_norm as norm
 from .functional.matrix_norms import matrix_norm, vector_norm
 
 __all__ = [
-    "cholesky", "cross", "det", "eigh", "inv", "matmul", "matrix_norm", "norm", "pinv", "qr",
+    "cholesky", "cross", "det", "eigh", "inv", "matmul", "matrix_norm", "matrix_power", "norm",
+    "pinv", "qr",
     "slogdet", "solve", "svd", "svdvals", "vector_norm",
 ]  # fmt: skip

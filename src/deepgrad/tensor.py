@@ -1300,6 +1300,9 @@ class Tensor:
     def corrcoef(self) -> Tensor:
         return F.corrcoef(self)
 
+    def matrix_power(self, n: int) -> Tensor:
+        return F.matrix_power(self, n)
+
     @torch_names
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
         return F.renorm(self, p, dim, maxnorm)

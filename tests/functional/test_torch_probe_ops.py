@@ -318,3 +318,44 @@ def test_renorm_takes_axis_as_torch(torch):
     want = torch.renorm(torch.tensor(a), 2, axis=0, maxnorm=1.0).numpy()
     np.testing.assert_array_equal(dg.renorm(dg.tensor(a), 2, axis=0, maxnorm=1.0).numpy(), want)
     np.testing.assert_array_equal(dg.tensor(a).renorm(2, axis=0, maxnorm=1.0).numpy(), want)
+
+
+# ---- matrix_power ----------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 7, 10, -1, -2, -5])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1, 1), (2, 1, 3, 3)])
+def test_matrix_power_matches_torch(torch, n, shape):
+    a = _r(*shape) / np.sqrt(shape[-1]) + 2 * np.eye(shape[-1])  # well conditioned
+    _compare(
+        torch,
+        lambda x: dg.linalg.matrix_power(x, n),
+        lambda t: torch.linalg.matrix_power(t, n),
+        [a],
+        gradcheck=abs(n) <= 5,
+    )
+    x = dg.tensor(a)
+    np.testing.assert_array_equal(x.matrix_power(n).numpy(), dg.matrix_power(x, n).numpy())
+    np.testing.assert_allclose(
+        dg.matrix_power(x, n).numpy(), torch.matrix_power(torch.tensor(a), n).numpy(), rtol=1e-12
+    )
+
+
+def test_matrix_power_edges_as_torch(torch):
+    i = np.array([[1, 2], [3, 4]])
+    got, want = dg.matrix_power(dg.tensor(i), 3), torch.matrix_power(torch.tensor(i), 3)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    for shape, n in [((0, 2, 2), 2), ((2, 0, 0), -2), ((3, 0, 0), 0)]:
+        assert dg.matrix_power(dg.ones(*shape), n).shape == tuple(
+            torch.matrix_power(torch.ones(shape), n).shape
+        )
+    a = dg.tensor(_r(2, 2), requires_grad=True)
+    y = dg.matrix_power(a, 0)
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="floating"):
+        dg.matrix_power(dg.tensor(i), -1)
+    with pytest.raises(ValueError, match="square"):
+        dg.matrix_power(dg.ones(2, 3), 2)
+    with pytest.raises(ValueError, match="square"):
+        dg.matrix_power(dg.ones(3), 2)

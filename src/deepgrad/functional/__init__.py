@@ -203,7 +203,7 @@ from .selection import (
     take,
 )
 from .covariance import corrcoef, cov
-from .decompositions import det, inverse, logdet, slogdet
+from .decompositions import det, inverse, logdet, matrix_power, slogdet
 from .matrix_norms import matrix_norm, renorm, vector_norm
 from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
 from .linalg import (

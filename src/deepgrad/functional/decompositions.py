@@ -97,6 +97,48 @@ def inverse(input: Tensor) -> Tensor:  # noqa: A002
     return inv(input)
 
 
+def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
+    """``A`` to the integer power ``n`` (PyTorch's ``torch.linalg.matrix_power``, also
+    ``torch.matrix_power`` and ``Tensor.matrix_power``), for a batch of square matrices
+    ``(*, m, m)``: ``n > 0`` by repeated squaring (PyTorch's order of products), ``n < 0``
+    as the power ``-n`` of ``inv(A)``, ``n = 0`` the identity (whose gradient is zero). Built
+    from ``matmul`` and ``inv``, so its gradient is theirs.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.matrix_power(dg.tensor([[1, 1], [1, 0]]), 5).tolist()
+    [[8, 5], [5, 3]]
+    """
+    A = as_tensor(A)  # noqa: N806
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(
+            f"linalg.matrix_power: A must be batches of square matrices, got shape {A.shape}"
+        )
+    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)):
+        raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    n = int(n)
+    if n == 0:  # the identity, still recorded (a zero gradient), as PyTorch's copy_
+        eye = backend.xp.broadcast_to(backend.xp.eye(A.shape[-1], dtype=A.dtype), A.shape)
+        return where(backend.xp.ones(A.shape, bool), Tensor(eye.copy()), A)
+    if n < 0:
+        if A.dtype.kind != "f":
+            raise TypeError(
+                f"linalg.matrix_power: a negative power needs a floating point A (it inverts "
+                f"it), got {A.dtype}"
+            )
+        A, n = inv(A), -n  # noqa: N806
+    if n <= 3:
+        return A.clone() if n == 1 else matmul(A, A) if n == 2 else matmul(matmul(A, A), A)
+    z: Tensor | None = None
+    result: Tensor | None = None
+    while n > 0:  # the binary digits of n, lowest first
+        bit, n = n % 2, n // 2
+        z = A if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    assert result is not None
+    return result
+
+
 def _adjugate_t(a: Any) -> Any:
     """``adj(A)ᵀ`` for every matrix, singular ones included, through the SVD
     ``A = U S Vᵀ``: ``adj(A) = det(U) det(V) · V diag(Π_{j≠i} s_j) Uᵀ``."""
