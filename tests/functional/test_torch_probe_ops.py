@@ -359,3 +359,58 @@ def test_matrix_power_edges_as_torch(torch):
         dg.matrix_power(dg.ones(2, 3), 2)
     with pytest.raises(ValueError, match="square"):
         dg.matrix_power(dg.ones(3), 2)
+
+
+# ---- F.pad with negative pads ----------------------------------------------------------------
+PADS = [
+    (-1, 2),
+    (-1, -1),
+    (1, -2, -1, 0),
+    (-2, 2),
+    (0, -3),
+    (-4, 0),
+    (-4, 2),
+    (-2, -2),
+    (2, -1, 1, -2),
+    (-3, 3),
+    (-5, 2),
+    (-3, -2),
+    (-1, 0, 0, 0, -1, 1),
+]
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", PADS, ids=str)
+def test_pad_negative_crops_as_torch(torch, mode, pad):
+    a = _r(2, 3, 4)
+    if mode != "constant" and len(pad) == 6:  # torch pads 3 dims of a 4-D/5-D input only
+        a = a[None]
+    kw = {"value": 1.5} if mode == "constant" else {}
+    try:
+        torch.nn.functional.pad(torch.tensor(a), pad, mode=mode, **kw)
+    except (RuntimeError, NotImplementedError, ValueError):
+        with pytest.raises((ValueError, RuntimeError)):
+            F.pad(dg.tensor(a), pad, mode=mode, **kw)
+        return
+    if mode == "circular" and any(
+        b < 0 and a > 4 + b or a < 0 and b > 4 + a for b, a in [pad[:2]]
+    ):  # torch wraps from memory it never wrote (its values vary): deepgrad refuses
+        with pytest.raises(ValueError, match="circular|crops more"):
+            F.pad(dg.tensor(a), pad, mode=mode)
+        return
+    _compare(
+        torch,
+        lambda x: F.pad(x, pad, mode=mode, **kw),
+        lambda t: torch.nn.functional.pad(t, pad, mode=mode, **kw),
+        [a],
+    )
+
+
+def test_pad_negative_on_empty_axes_as_torch(torch):
+    for shape, pad in [((2, 0), (0, 0, -1, 2)), ((3, 4), (-4, 0)), ((3, 4), (-2, -2))]:
+        got = F.pad(dg.zeros(*shape), pad)
+        assert got.shape == tuple(torch.nn.functional.pad(torch.zeros(shape), pad).shape)
+    with pytest.raises(ValueError, match="crops more"):
+        F.pad(dg.zeros(2, 0), (-1, 2))
+    with pytest.raises(ValueError, match="non-negative"):  # NumPy's pairs stay non-negative
+        F.pad(dg.zeros(2, 3), ((0, 0), (-1, 0)))

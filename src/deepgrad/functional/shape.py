@@ -587,7 +587,7 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
                 f"(pairs from the last axis backwards), got {pad_width!r}"
             )
         pairs = [(int(items[i]), int(items[i + 1])) for i in range(0, len(items), 2)]
-        pw = [(0, 0)] * (ndim - len(pairs)) + pairs[::-1]
+        return tuple([(0, 0)] * (ndim - len(pairs)) + pairs[::-1])  # negative: a crop
     else:
         pw = [tuple(p) if not isinstance(p, (int, numpy.integer)) else (p, p) for p in items]
     if len(pw) != ndim or any(len(p) != 2 or min(p) < 0 for p in pw):
@@ -619,7 +619,11 @@ def pad(
     * ``"circular"``: wrap around (``[2 3 1 2 3 1 2]``); each padding at most the axis size.
 
     Shape ``(..., n, ...)`` → ``(..., before + n + after, ...)``; the gradient adds each padded
-    position's gradient into the input position it copies.
+    position's gradient into the input position it copies. A negative pad in PyTorch's flat
+    tuple crops that side, as PyTorch: ``"constant"`` and ``"circular"`` crop first and pad
+    what is left (``(-1, 2)`` drops the first element of the last axis, then pads two at its
+    end), ``"reflect"`` and ``"replicate"`` pad from the input's own edges and then crop
+    (leaving at least one element, as PyTorch); the gradient is zero where it cropped.
 
     >>> import deepgrad as dg
     >>> pad(dg.zeros(2, 3), (1, 2)).shape        # the last axis: 1 + 3 + 2
@@ -642,6 +646,29 @@ def pad(
             f"{pad_width!r} (reshape it to 1-d first)"
         )
     pw = _pad_pairs(pad_width, x.ndim)
+    if not any(min(p) < 0 for p in pw):
+        return _pad_pairs_mode(x, pw, mode, value)
+    # PyTorch's negative pads crop: constant and circular crop first and pad the rest;
+    # reflect and replicate pad the input first (from its own edges) and then crop
+    late = mode in ("reflect", "replicate")
+    for axis, ((b, a), n) in enumerate(zip(pw, x.shape)):
+        low = 1 if late and min(b, a) < 0 else 0
+        if (not late and n + min(b, 0) + min(a, 0) < 0) or n + b + a < low:
+            raise ValueError(
+                f"pad: padding {(b, a)} on axis {axis} of size {n} crops more than the "
+                f"axis holds{' (mode ' + repr(mode) + ' leaves at least 1)' if low else ''} "
+                f"(input shape {x.shape})"
+            )
+    positive = tuple((max(b, 0), max(a, 0)) for b, a in pw)
+    if late:
+        x = _pad_pairs_mode(x, positive, mode, value)
+    crop = tuple(slice(-min(b, 0), n + min(a, 0)) for (b, a), n in zip(pw, x.shape))
+    x = getitem(x, crop)  # its gradient is the adjoint: zeros where it cropped
+    return x if late else _pad_pairs_mode(x, positive, mode, value)
+
+
+def _pad_pairs_mode(x: Tensor, pw: tuple, mode: str, value: float) -> Tensor:
+    """``x`` padded by the non-negative ``(before, after)`` pairs ``pw`` in ``mode``."""
     if mode == "constant":
         return Pad(pw, value)(x)
     if mode not in _PAD_MODES:
