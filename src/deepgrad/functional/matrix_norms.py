@@ -21,7 +21,7 @@ from typing import Any
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .decompositions import svdvals
-from .elementwise import _const, abs, astype, where
+from .elementwise import _const, abs, where
 from .reduce import _norm_cast, amax, amin, sum
 from .reduce import norm as _vector_norm
 from .shape import _norm_dims, movedim, unsqueeze
