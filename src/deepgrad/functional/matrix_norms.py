@@ -117,8 +117,9 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     norm as well (the factor depends on the input).
 
     >>> import deepgrad as dg
-    >>> dg.renorm(dg.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0).tolist()[1]
-    [0.3, 0.4]
+    >>> y = dg.renorm(dg.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
+    >>> [round(v, 4) for v in y.tolist()[0]], [round(v, 4) for v in y.tolist()[1]]
+    ([0.6, 0.8], [0.3, 0.4])
     """
     input = as_tensor(input)  # noqa: A001
     if input.ndim < 2:
