@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from .._choices import unknown_choice
+from ..io.safe_read import _no_duplicates
 from ..train.strategy import get_strategy
 from . import recipe_schema as S
 from . import recipe_tasks as RT
@@ -108,15 +109,6 @@ def validate(recipe: Any, source: str = "recipe") -> dict[str, Any]:
     return S.validate(recipe, source)
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"the key {k!r} appears twice in one table")
-        out[k] = v
-    return out
-
-
 def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
     """Read a recipe from a ``.toml`` or ``.json`` file (``None``: the default recipe)."""
     if path is None:
@@ -131,7 +123,7 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
     kind = "JSON" if p.suffix == ".json" else "TOML"
     try:
         if kind == "JSON":
-            recipe = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+            recipe = json.loads(text, object_pairs_hook=_no_duplicates)  # (a ValueError)
         else:
             import tomllib
 
