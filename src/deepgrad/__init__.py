@@ -152,6 +152,7 @@ from .functional import (  # noqa: I001
     hstack,
     hypot,
     index_add,
+    index_reduce,
     index_copy,
     index_fill,
     index_put,

@@ -1467,6 +1467,22 @@ class Tensor:
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
         return F.index_fill(self, dim, index, value)
 
+    @torch_names
+    def index_reduce(
+        self, dim: int, index: Any, source: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        return F.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    @torch_names
+    def index_reduce_(
+        self, dim: int, index: Any, source: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        return self._write_op(
+            source,
+            "index_reduce_",
+            lambda t, s: F.index_reduce(t, dim, index, s, reduce, include_self=include_self),
+        )
+
     def _write(self, result: Tensor, what: str) -> Tensor:
         """The in-place form of an out-of-place result: its values copied into this tensor."""
         backend.xp.copyto(self._data, result._data, casting="same_kind")

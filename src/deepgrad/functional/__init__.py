@@ -316,6 +316,7 @@ from .distance import cdist, dist
 from .order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from .scatter import (
     index_add,
+    index_reduce,
     index_copy,
     index_fill,
     index_put,

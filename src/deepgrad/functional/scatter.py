@@ -316,6 +316,52 @@ def index_add(
 
 
 @torch_names
+def index_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Any,
+    source: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    """``input`` with each slice ``index[i]`` (1-D) along ``dim`` combined with ``source``'s
+    slice ``i`` by ``reduce`` (``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``); with
+    ``include_self=False`` the slices named get the reduction of their sources alone. The
+    same as :func:`scatter_reduce` with ``index`` spread along ``dim`` over ``source``'s
+    shape, and so its gradients (PyTorch's rules).
+
+    >>> import deepgrad as dg
+    >>> dg.ones(3).index_reduce(0, dg.tensor([0, 0, 2]), dg.tensor([2., 4., 3.]), "prod").tolist()
+    [8.0, 1.0, 3.0]
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise ValueError(
+            f"index_reduce: reduce must be one of 'prod', 'mean', 'amax' or 'amin', got {reduce!r}"
+        )
+    axis, idx = _index_1d(input, dim, index, "index_reduce")
+    if input.ndim == 0:
+        out = index_reduce(input.reshape(1), 0, idx, source.reshape(-1), reduce,
+                           include_self=include_self)  # fmt: skip
+        return out.reshape(())
+    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
+    if source.shape != want:
+        raise ValueError(
+            f"index_reduce: source of shape {source.shape} must have shape {want} (the input's "
+            f"{input.shape} with len(index) = {idx.size} along dim {axis})"
+        )
+    if source.dtype != input.dtype:
+        raise TypeError(
+            f"index_reduce: source of dtype {source.dtype} must have the input's dtype "
+            f"{input.dtype}"
+        )
+    spread = [1] * input.ndim
+    spread[axis] = idx.size
+    full = backend.xp.broadcast_to(idx.reshape(spread), source.shape)
+    return scatter_reduce(input, axis, full, source, reduce, include_self=include_self)
+
+
+@torch_names
 def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:  # noqa: A002
     """``input`` with the slices ``index`` (1-D) along ``dim`` set to ``value`` (a number,
     cast to the input's dtype, or a 0-d tensor, which then gets their gradient)."""
