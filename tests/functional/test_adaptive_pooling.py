@@ -227,3 +227,28 @@ def test_other_bad_input():
         F.adaptive_max_pool1d(dg.tensor(np.zeros((1, 1, 4), dtype=np.int64)), 2)
     with pytest.raises(ValueError, match=r"expected non-empty pooled axes, got sizes \(0, 4\)"):
         F.adaptive_max_pool2d(dg.zeros(1, 1, 0, 4), 2)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5, 7, 6), (3, 4, 5, 6), (1, 1, 1, 1, 1)])
+@pytest.mark.parametrize("out", [1, (2, 3, 4), (None, 2, None), (3, 1, 5)])
+def test_adaptive_avg_pool3d_matches_torch(shape, out):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(sum(shape)).standard_normal(shape)
+    res = []
+    for lib in (torch, dg):
+        xt = lib.tensor(x, requires_grad=True)
+        y = lib.nn.AdaptiveAvgPool3d(out)(xt)
+        y.backward(lib.tensor(np.arange(y.numel(), dtype=np.float64).reshape(y.shape)))
+        res.append((y.detach().numpy(), xt.grad.numpy()))
+    assert res[1][0].shape == res[0][0].shape
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-12, atol=1e-12)
+
+
+def test_adaptive_avg_pool3d_gradcheck_and_errors():
+    x = dg.tensor(np.random.default_rng(0).standard_normal((1, 2, 3, 4, 5)), requires_grad=True)
+    assert dg.gradcheck(lambda x: dg.nn.functional.adaptive_avg_pool3d(x, (2, 3, 2)), x)
+    with pytest.raises(ValueError, match="5-D"):
+        dg.nn.functional.adaptive_avg_pool3d(dg.zeros(2, 3, 4), 1)
+    with pytest.raises(TypeError, match="floating"):
+        dg.nn.functional.adaptive_avg_pool3d(dg.zeros(1, 1, 2, 2, 2, dtype=dg.int64), 1)

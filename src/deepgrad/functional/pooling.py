@@ -505,6 +505,41 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     return y
 
 
+def adaptive_avg_pool3d(x: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
+    """Average pooling of a volume to a fixed output size ``(Do, Ho, Wo)`` (PyTorch's windows
+    ``[⌊i·D/Do⌋, ⌈(i+1)·D/Do⌉)`` on each axis; ``None`` keeps that axis): ``(N, C, D, H, W)``
+    → ``(N, C, Do, Ho, Wo)``, or one unbatched sample ``(C, D, H, W)``. Computed as averaging
+    matrices applied along each axis, so gradients come from ``matmul``.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.functional.adaptive_avg_pool3d(dg.ones(1, 2, 4, 5, 6), (2, 1, None)).shape
+    (1, 2, 2, 1, 6)
+    """
+    fn = "adaptive_avg_pool3d"
+    if not isinstance(x, Tensor) or x.ndim not in (4, 5):
+        raise ValueError(
+            f"{fn}: expected a 5-D (N, C, D, H, W) or 4-D (C, D, H, W) input, got shape "
+            f"{getattr(x, 'shape', type(x).__name__)}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating input, got dtype {x.dtype}")
+    if x.ndim == 4:
+        return reshape(adaptive_avg_pool3d(reshape(x, (1, *x.shape)), output_size), (
+            x.shape[0], *_adaptive_output(output_size, x.shape[1:], fn)))  # fmt: skip
+    N, C, D, H, W = x.shape
+    Do, Ho, Wo = _adaptive_output(output_size, (D, H, W), fn)
+    y = x
+    if Wo != W:
+        y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
+    if Ho != H:
+        y = matmul(_adaptive_matrix(H, Ho, x.dtype), y)
+    if Do != D:
+        w = y.shape[-1]
+        flat = reshape(y, (N, C, D, Ho * w))
+        y = reshape(matmul(_adaptive_matrix(D, Do, x.dtype), flat), (N, C, Do, Ho, w))
+    return y
+
+
 def adaptive_avg_pool1d(x: Tensor, output_size: int | Sequence[int]) -> Tensor:
     """Average pooling of a sequence to a fixed length ``Lo``: output ``i`` averages
     ``x[..., ⌊i·L/Lo⌋ : ⌈(i+1)·L/Lo⌉]`` (PyTorch's windows). ``(N, C, L)`` → ``(N, C, Lo)``;

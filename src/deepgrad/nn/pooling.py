@@ -135,6 +135,26 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveAvgPool3d(Module):
+    """Average pooling of a volume to a fixed ``output_size`` ``(Do, Ho, Wo)`` for any input
+    size (:func:`deepgrad.functional.adaptive_avg_pool3d`): ``(N, C, D, H, W)`` →
+    ``(N, C, Do, Ho, Wo)``; ``AdaptiveAvgPool3d(1)`` is global average pooling; ``None`` in
+    ``output_size`` keeps that axis."""
+
+    def __init__(self, output_size: int | Sequence[int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _run(self, F.adaptive_avg_pool3d, x, self.output_size)
+
+    def _short(self) -> str:
+        return f"AdaptiveAvgPool3d(output_size={self.output_size})"
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 class MaxPool1d(_MaxPoolNd):
     """Max over windows of a sequence: ``(N, C, L)`` → ``(N, C, Lo)`` (the arguments are
     single ints)."""
