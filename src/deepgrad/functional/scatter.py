@@ -282,6 +282,20 @@ def _index_1d(x: Tensor, dim: int, index: Any, fn: str) -> tuple[int, Any]:
     return axis, idx.reshape(-1) % max(n, 1)
 
 
+def _check_source(input: Tensor, axis: int, idx: Any, source: Tensor, fn: str) -> None:  # noqa: A002
+    """``source`` of ``input``'s shape with ``len(index)`` along ``axis``, and its dtype."""
+    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
+    if source.shape != want:
+        raise ValueError(
+            f"{fn}: source of shape {source.shape} must have shape {want} (the input's "
+            f"{input.shape} with len(index) = {idx.size} along dim {axis})"
+        )
+    if source.dtype != input.dtype:
+        raise TypeError(
+            f"{fn}: source of dtype {source.dtype} must have the input's dtype {input.dtype}"
+        )
+
+
 @torch_names
 def index_add(
     input: Tensor,  # noqa: A002
@@ -302,16 +316,7 @@ def index_add(
     axis, idx = _index_1d(input, dim, index, "index_add")
     if input.ndim == 0:
         return index_add(input.reshape(1), 0, idx, source.reshape(-1), alpha=alpha).reshape(())
-    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
-    if source.shape != want:
-        raise ValueError(
-            f"index_add: source of shape {source.shape} must have shape {want} (the input's "
-            f"{input.shape} with len(index) = {idx.size} along dim {axis})"
-        )
-    if source.dtype != input.dtype:
-        raise TypeError(
-            f"index_add: source of dtype {source.dtype} must have the input's dtype {input.dtype}"
-        )
+    _check_source(input, axis, idx, source, "index_add")
     return IndexAdd(axis, idx, alpha)(input, source)
 
 
@@ -344,17 +349,7 @@ def index_reduce(
         out = index_reduce(input.reshape(1), 0, idx, source.reshape(-1), reduce,
                            include_self=include_self)  # fmt: skip
         return out.reshape(())
-    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
-    if source.shape != want:
-        raise ValueError(
-            f"index_reduce: source of shape {source.shape} must have shape {want} (the input's "
-            f"{input.shape} with len(index) = {idx.size} along dim {axis})"
-        )
-    if source.dtype != input.dtype:
-        raise TypeError(
-            f"index_reduce: source of dtype {source.dtype} must have the input's dtype "
-            f"{input.dtype}"
-        )
+    _check_source(input, axis, idx, source, "index_reduce")
     spread = [1] * input.ndim
     spread[axis] = idx.size
     full = backend.xp.broadcast_to(idx.reshape(spread), source.shape)
