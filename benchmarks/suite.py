@@ -23,6 +23,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -114,15 +115,61 @@ class Worker:
         self.proc.wait(timeout=30)
 
 
-def reference_torch(name: str, threads: int, seconds: float) -> float | None:
-    """samples/s of the plain PyTorch loop (benchmarks/reference.py), run alone."""
-    if importlib.util.find_spec("torch") is None:
-        return None
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.reference", name, str(threads), str(seconds)],
-        capture_output=True, text=True, cwd=ROOT, env=thread_env(threads), check=True,
-    )  # fmt: skip
-    return float(out.stdout.split()[-1])
+class PlainLoop:
+    """The plain PyTorch loop (benchmarks/reference.py ``--stamps``): one process for the
+    workload's rounds, stopped except during its turn; each turn's rate is read from the
+    end-of-step times the loop itself writes, over the steps that ran wholly in the turn."""
+
+    def __init__(self, workload: str, threads: int, tmpdir: str) -> None:
+        from .reference import stamps_file
+
+        path = os.path.join(tmpdir, f"plain-{workload}.stamps")
+        self.ring = stamps_file(path, create=True)
+        self.batch = BATCH[workload]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.reference", workload, str(threads),
+             "--stamps", path],
+            cwd=ROOT, env=thread_env(threads), stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.done = 0
+        self._wait_for(1, 600.0)  # built, warmed up, one step stamped
+        self._stop()
+        self.done = self._count()
+
+    def _count(self) -> int:
+        return int(self.ring[0])
+
+    def _wait_for(self, n: int, timeout: float) -> None:
+        end = time.perf_counter() + timeout
+        while self._count() < n:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the plain PyTorch loop exited ({self.proc.returncode})")
+            if time.perf_counter() > end:
+                raise RuntimeError("the plain PyTorch loop made no progress")
+            time.sleep(0.002)
+
+    def _stop(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+        os.waitpid(self.proc.pid, os.WUNTRACED)
+
+    def measure(self, seconds: float) -> float:
+        """samples/s over a turn of about ``seconds`` (at least two whole steps)."""
+        from .reference import RING
+
+        first = self.done
+        os.kill(self.proc.pid, signal.SIGCONT)
+        time.sleep(seconds)
+        self._wait_for(first + 3, 600.0)  # step first+1 began before the turn: not counted
+        self._stop()
+        last = self.done = min(self._count(), first + RING)  # stamp first+1 kept
+        t0, t1 = self.ring[1 + (first + 1) % RING], self.ring[1 + last % RING]
+        return (last - first - 1) * self.batch / (t1 - t0)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()  # SIGKILL ends a stopped process too
+        self.proc.wait(timeout=30)
+        del self.ring
 
 
 def frameworks() -> list[str]:
@@ -138,7 +185,10 @@ def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[s
     loop's median over the same rounds (it runs once per round, right after the two workers,
     while both are stopped). Only one process runs at any moment."""
     workers = {fw: Worker(fw, name, threads) for fw in frameworks()}
+    tmp, loop = tempfile.TemporaryDirectory(), None
     try:
+        if "pytorch" in workers:
+            loop = PlainLoop(name, threads, tmp.name)
         steps = {}
         for fw, w in workers.items():  # calibrate: steps for about round_s seconds
             t = w.run(2) / 2
@@ -153,10 +203,8 @@ def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[s
                 rates[fw].append(steps[fw] * BATCH[name] / secs)
                 if name == "mlp" and fw == "deepgrad":
                     ceiling.append(workers[fw].gemm(128, 784, 256, max(0.2, round_s / 2)))
-            if "pytorch" in workers:  # the plain loop takes its turn in every round, alone
-                ref = reference_torch(name, threads, max(1.0, round_s))
-                if ref:
-                    plain.append(ref)
+            if loop is not None:  # the plain loop takes its turn in every round, alone
+                plain.append(loop.measure(round_s))
         out: dict[str, Any] = {}
         if ceiling:  # the step's GEMM rate ÷ the sgemm rate of the same round, per round
             step_gflops = [v / BATCH[name] * mlp_flops_per_step() / 1e9 for v in rates["deepgrad"]]
@@ -176,6 +224,9 @@ def run_workload(name: str, rounds: int, round_s: float, threads: int) -> dict[s
     finally:
         for w in workers.values():
             w.close()
+        if loop is not None:
+            loop.close()
+        tmp.cleanup()
     if "pytorch" in rates:
         paired = [d / t for d, t in zip(rates["deepgrad"], rates["pytorch"])]
         out["ratio"] = {

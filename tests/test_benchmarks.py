@@ -3,6 +3,8 @@ frameworks with the same parameter count, and ``--profile`` profiles a workload.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from benchmarks import suite, workloads
 
@@ -167,17 +169,57 @@ def test_plain_loop_takes_its_turn_in_every_round_while_the_workers_are_stopped(
 
     plain = iter([100.0, 300.0, 200.0])
 
-    def fake_reference(name, threads, seconds):
-        events.append("plain")
-        return next(plain)
+    class FakePlain:
+        def __init__(self, workload, threads, tmpdir):
+            events.append("plain started")
+
+        def measure(self, seconds):
+            events.append("plain")
+            return next(plain)
+
+        def close(self):
+            events.append("plain closed")
 
     monkeypatch.setattr(suite, "Worker", FakeWorker)
-    monkeypatch.setattr(suite, "reference_torch", fake_reference)
+    monkeypatch.setattr(suite, "PlainLoop", FakePlain)
     monkeypatch.setattr(suite, "frameworks", lambda: ["deepgrad", "pytorch"])
     out = suite.run_workload("tiny_mlp", 3, 0.1, 1)
-    assert events[2:] == [  # after one calibration call each: dg, torch, plain; reversed; ...
+    assert events[:3] == ["plain started", "deepgrad", "pytorch"]  # then one calibration each
+    assert events[3:] == [  # dg, torch, plain; reversed; ...
         *("deepgrad", "pytorch", "plain"),
         *("pytorch", "deepgrad", "plain"),
         *("deepgrad", "pytorch", "plain"),
+        "plain closed",
     ]
     assert out["reference_pytorch"] == 200.0 and out["reference_rates"] == [100.0, 300.0, 200.0]
+
+
+def test_plain_loop_counts_only_the_steps_run_within_its_turn():
+    """The plain loop lives through the rounds, stopped (state T) except in its turn; a turn's
+    rate covers only the steps that began and ended in it, so time spent stopped never counts."""
+    import signal
+    import tempfile
+
+    pytest.importorskip("torch")
+    if not hasattr(signal, "SIGSTOP"):
+        pytest.skip("no SIGSTOP on this platform")
+
+    def state(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        loop = suite.PlainLoop("tiny_mlp", 1, tmp)
+        try:
+            assert state(loop.proc.pid) == "T"
+            time.sleep(0.5)  # stopped: must not dilute the next turn's rate
+            before, t0 = loop.done, time.perf_counter()
+            rate = loop.measure(0.2)
+            wall = time.perf_counter() - t0
+            assert state(loop.proc.pid) == "T"
+            steps = loop.done - before
+            assert steps >= 3
+            assert rate >= 0.9 * (steps - 1) * suite.BATCH["tiny_mlp"] / wall
+        finally:
+            loop.close()
+        assert loop.proc.returncode is not None
