@@ -153,6 +153,105 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
         return wrapper
 
 
+#: The in-place write clock. Every in-place write into a tensor's memory (recorded or not)
+#: advances it; a node built while it reads ``e`` keeps ``_epoch = e``. A backward pass that
+#: meets a node older than the clock looks up its inputs' memory in ``_WRITES``: a value the
+#: node read and that was overwritten since is taken from the copy the recorded write kept
+#: (so the node differentiates what it read, and its gradient flows to the value's own
+#: producer, not through the write), or, with no such copy, the pass raises as PyTorch does.
+_EPOCH = 0
+
+
+class _Writes:
+    """The in-place writes into one array's memory: the clock at the last one, and the
+    copies kept by recorded writes as ``(clock, clock of the write before, id of the tensor
+    written, weak reference to the copy of its earlier value)``."""
+
+    __slots__ = ("last", "copies")
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.copies: list[tuple[int, int, int, Any]] = []
+
+
+_WRITES: dict[int, _Writes] = {}
+
+
+def _memory_owner(a: Any) -> Any:
+    """The object that owns an array's memory (the end of its ``base`` chain)."""
+    while isinstance(a, numpy.ndarray) and a.base is not None:
+        a = a.base
+    return a
+
+
+def note_write(data: Any, tensor: Any = None, earlier: Any = None) -> None:
+    """Record an in-place write into ``data``'s memory (``tensor``'s array); ``earlier`` is
+    the tensor holding the values and the creator it had before, when the write was recorded
+    in the graph."""
+    global _EPOCH
+    owner = _memory_owner(data)
+    key = id(owner)
+    rec = _WRITES.get(key)
+    if rec is None:
+        rec = _WRITES[key] = _Writes()
+        try:  # the entry goes with the memory (an id may be reused afterwards)
+            weakref.finalize(owner, _WRITES.pop, key, None)
+        except TypeError:  # memory owned by an object without weak references: kept
+            pass
+    before = rec.last
+    _EPOCH += 1
+    rec.last = _EPOCH
+    if earlier is not None:
+        rec.copies = [c for c in rec.copies if c[3]() is not None]
+        rec.copies.append((_EPOCH, before, id(tensor), weakref.ref(earlier)))
+
+
+def _written_since(x: Any, epoch: int) -> _Writes | None:
+    rec = _WRITES.get(id(_memory_owner(x._data)))
+    return rec if rec is not None and rec.last > epoch else None
+
+
+def _resolve_writes(fn: Function) -> None:
+    """``fn`` was built before some in-place write: point each input whose memory was
+    written since at the copy of the value ``fn`` read (kept by the write when it was
+    recorded on that tensor); refuse where the value is needed and no copy was kept. A node
+    whose backward reads no input values (``reads_inputs = False``) only needs its input's
+    producer: any copy of that tensor taken after it was read names it."""
+    epoch = fn._epoch
+    inputs = list(fn.inputs)
+    reads = fn.reads_inputs
+    ctx = isinstance(fn, _CtxNode)  # its backward reads ctx.saved_tensors, not fn.inputs
+    for k, x in enumerate(inputs):
+        rec = _written_since(x, epoch)
+        if rec is None:
+            continue
+        mine = [c for c in rec.copies if c[2] == id(x) and c[0] > epoch]
+        copy = mine[0][3]() if mine else None
+        if copy is not None and not ctx and (mine[0][1] <= epoch or not reads):
+            inputs[k] = copy  # the values fn read (or, if it reads none, their producer)
+        elif mine or reads:
+            _refuse_stale(fn, k, x)
+    fn.inputs = tuple(inputs)
+    if fn.keep_output:
+        outs = fn._outputs if isinstance(fn._outputs, list) else [fn._outputs]
+        for o in outs:
+            o = o() if isinstance(o, weakref.ref) else o
+            if o is not None and _written_since(o, epoch) is not None:
+                _refuse_stale(fn, None, o)
+
+
+def _refuse_stale(fn: Function, k: int | None, x: Any) -> None:
+    what = f"input {k}" if k is not None else "output"
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: the {what} of {type(fn).__name__} (a tensor of shape "
+        f"{tuple(x.shape)}, dtype {x.dtype}) was written in place after the operation read "
+        "it, and its earlier value was not kept (a write under no_grad, into a view, or "
+        "into an output the backward reuses). Write into a clone (x = x.clone()) or do the "
+        "in-place operation before the operations that read the tensor"
+    )
+
+
 class Function:
     """A differentiable operation: ``forward`` on arrays, ``backward`` on tensors.
 
@@ -169,6 +268,12 @@ class Function:
     keep_output = False
     #: True for subclasses written with PyTorch's protocol (static ``forward(ctx, ...)``)
     _ctx_protocol = False
+    #: the in-place write clock when the node was built (see :data:`_EPOCH`)
+    _epoch = 0
+    #: whether ``backward`` reads the input tensors' values (False where it reads only their
+    #: shapes: ``add``, ``sum``, ``reshape``...); an input written in place after the node
+    #: read it is refused at backward only where its value is needed (PyTorch's rule)
+    reads_inputs = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -228,6 +333,8 @@ class Function:
             return make(ys, None, 0)
         self.inputs = inputs
         self.needs_input_grad = needs
+        if _EPOCH:
+            self._epoch = _EPOCH
         if type(ys) is tuple:
             outs = tuple([make(y, self, i) for i, y in enumerate(ys)])
             self.n_outputs = len(ys)
@@ -466,6 +573,8 @@ def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict
         differentiable = record and id(o) not in ctx._non_differentiable and o.dtype.kind in "fc"
         made.append(_make_tensor(o._data, node, i) if differentiable else o.detach())
     if node is not None:
+        if _EPOCH:
+            node._epoch = _EPOCH
         node.inputs = tuple(args[i] for i in positions)
         node.needs_input_grad = tuple(needs[i] for i in positions)
         node.grad_outputs = None
@@ -504,6 +613,9 @@ def _toposort(root: Function) -> list[Function]:
                 "trying to backward through the graph a second time (its buffers were freed "
                 "by the first backward); call backward(retain_graph=True) the first time"
             )
+        if fn._epoch < _EPOCH:  # written in place since the node was built
+            _resolve_writes(fn)
+            inputs = fn.inputs
         if fn.keep_output:
             fn._pin_outputs(True)
         for x in inputs:

@@ -151,8 +151,12 @@ class Tensor:
     # ---- attributes -------------------------------------------------------------------
     @property
     def data(self) -> Tensor:
-        """This tensor's values as a new tensor sharing its memory, detached from the graph."""
-        return Tensor._from_op(self._data, None, 0)
+        """This tensor's values as a new tensor sharing its memory, detached from the graph.
+        Writes through it are not seen by the graph (PyTorch's ``.data``: ``detach()``'s
+        writes are, and a backward pass that needs an overwritten value raises)."""
+        out = Tensor._from_op(self._data, None, 0)
+        _UNTRACKED[id(out)] = out
+        return out
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -553,6 +557,7 @@ class Tensor:
             self._data[basic] = v
         else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
             self._data[basic][advanced] = v
+        self._note_write()
 
     # ---- in place: PyTorch's `p -= lr * p.grad` under no_grad ------------------------------
     def _records(self, other: Any = None) -> bool:
@@ -607,10 +612,16 @@ class Tensor:
                 ufunc(self._data, o, out=self._data)
             except ValueError as e:  # broadcasting would change this tensor's shape
                 raise self._shape_error(o, what, e) from None
+            self._note_write()
             return self
         if not isinstance(other, Tensor):
             other = Tensor(o) if hasattr(o, "dtype") and hasattr(o, "shape") else o
         return self._store(op(self.detach(), _detached(other)), what, o)
+
+    def _note_write(self) -> None:
+        """Tell the graph that this tensor's memory was written in place (not recorded)."""
+        if not _UNTRACKED or _UNTRACKED.get(id(self)) is not self:
+            autograd.note_write(self._data)
 
     def _shape_error(self, o: Any, what: str, e: Any) -> ValueError:
         oshape = getattr(o, "shape", ())
@@ -632,6 +643,7 @@ class Tensor:
                 "out-of-place form, or convert the tensor first)"
             )
         backend.xp.copyto(self._data, result._data, casting="unsafe")
+        self._note_write()
         return self
 
     def _augmented(self, ufunc: Any, other: Any, out_of_place: Any, what: str) -> Tensor:
@@ -743,6 +755,7 @@ class Tensor:
             )
         m = backend.xp.broadcast_to(_arr(mask), self.shape)
         self._data[m] = _arr(value)
+        self._note_write()
         return self
 
     def detach_(self) -> Tensor:
@@ -763,6 +776,7 @@ class Tensor:
             return _record_in_place(self, (src,), _copied, "copy_")
         o = src._data if isinstance(src, Tensor) else src
         backend.xp.copyto(self._data, backend.xp.asarray(o), casting="unsafe")
+        self._note_write()
         return self
 
     def fill_(self, value: Any) -> Tensor:
@@ -782,6 +796,7 @@ class Tensor:
             and (min is not None or max is not None)
         ):
             backend.xp.clip(self._data, min, max, out=self._data)
+            self._note_write()
             return self
         return self._store(F.clamp(self.detach(), _detached(min), _detached(max)), "clamp_")
 
@@ -1493,7 +1508,9 @@ class Tensor:
         into this tensor's memory; recorded in the graph (:func:`_record_in_place`) when this
         tensor or the source takes part in one, as PyTorch records it."""
         if not self._records(source):
-            return self._write(compute(self.detach(), _detached(source)), what)
+            self._write(compute(self.detach(), _detached(source)), what)
+            self._note_write()
+            return self
         return _record_in_place(self, (source,), compute, what)
 
     @torch_names
@@ -1629,6 +1646,7 @@ class Tensor:
     def _reshape_in_place(self, view: Any, what: str) -> Tensor:
         self._refuse_if_recorded(None, what)
         self._data = view
+        autograd.note_write(view)  # readers of the earlier shape must not read this one
         return self
 
     def t_(self) -> Tensor:
@@ -1708,6 +1726,8 @@ class Tensor:
 
 
 _FLOAT_OR_NONE = (float, int, type(None))
+#: the tensors made by ``.data``: their in-place writes are hidden from the graph
+_UNTRACKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def _detached(x: Any) -> Any:
@@ -1875,6 +1895,7 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
         raise TypeError(f"{what}: {e}") from None
     if out.dtype != t.dtype and out.requires_grad:  # PyTorch keeps the tensor's dtype
         out = out.to(t.dtype)
+    autograd.note_write(t._data, t, prev)
     if creator is not None:
         _retarget(creator, t, prev)
     for fn in readers:
@@ -1884,6 +1905,7 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
     node = out._creator
     if node is not None:
         _retarget(node, out, t)
+        node._epoch = autograd._EPOCH  # its output is t as written: not a stale read
     t._creator, t._index, t.requires_grad = node, out._index, node is not None
     return t
 

@@ -67,6 +67,8 @@ def _const(arr: Any) -> Tensor:
 
 
 class Conj(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         return backend.xp.conj(x)
 
@@ -82,6 +84,8 @@ def conj(x: Tensor) -> Tensor:
 
 
 class Real(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         return x.real.copy()
 
@@ -90,6 +94,8 @@ class Real(Function):
 
 
 class Imag(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         return x.imag.copy()
 
@@ -150,6 +156,8 @@ def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001 - PyTorch's nam
 
 
 class ViewAsReal(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         out = backend.xp.empty(x.shape + (2,), dtype=_real_dtype(x.dtype))
         out[..., 0], out[..., 1] = x.real, x.imag
@@ -160,6 +168,8 @@ class ViewAsReal(Function):
 
 
 class ViewAsComplex(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         out = backend.xp.empty(x.shape[:-1], dtype=_complex_dtype(x.dtype))
         out.real, out.imag = x[..., 0], x[..., 1]

@@ -136,6 +136,8 @@ def _mask(cond: Any, like: Tensor) -> Tensor:
 
 
 class Add(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, a: Any, b: Any) -> Any:
         return a + b
 
@@ -151,6 +153,8 @@ def add(a: Any, b: Any) -> Tensor:
 
 
 class Sub(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, a: Any, b: Any) -> Any:
         return a - b
 
@@ -249,6 +253,8 @@ def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
 
 
 class Neg(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         return -x
 
@@ -512,6 +518,8 @@ def where(cond: Any, a: Any = _ONE_ARGUMENT, b: Any = _ONE_ARGUMENT) -> Any:
 
 
 class AsType(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, dtype: Any) -> None:
         self.dtype = dtype
 

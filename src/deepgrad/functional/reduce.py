@@ -126,6 +126,8 @@ def _cast(x: Tensor, dtype: Any, fn: str) -> tuple[Tensor, Any]:
 
 
 class Sum(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, axes: tuple[int, ...] | None, keepdims: bool, acc: Any = None) -> None:
         self.axes, self.keepdims, self.acc = axes, keepdims, acc
 
@@ -151,6 +153,8 @@ def sum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None
 
 
 class Mean(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, axes: tuple[int, ...] | None, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
 
@@ -446,6 +450,8 @@ def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
 
 
 class CumSum(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, axis: int, acc: Any = None) -> None:
         self.axis, self.acc = axis, acc
 

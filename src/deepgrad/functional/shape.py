@@ -59,6 +59,8 @@ def sum_to_array(g: Any, shape: tuple[int, ...]) -> Any:
 
 
 class Reshape(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
@@ -90,6 +92,8 @@ def reshape(x: Tensor, shape: int | Sequence[int]) -> Tensor:
 
 
 class Permute(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, dims: tuple[int, ...]) -> None:
         self.dims = dims
 
@@ -151,6 +155,8 @@ def transpose(x: Tensor, dim0: int = _NO_DIM, dim1: int = _NO_DIM) -> Tensor:
 
 
 class SwapAxes(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, a: int, b: int) -> None:
         self.a, self.b = a, b
 
@@ -171,6 +177,8 @@ def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
 
 
 class BroadcastTo(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
@@ -212,6 +220,8 @@ def expand(x: Tensor, shape: int | Sequence[int]) -> Tensor:
 
 
 class SumTo(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
@@ -274,6 +284,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 class Concat(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
@@ -327,6 +339,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 class Split(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, bounds: list[int], axis: int) -> None:
         self.bounds, self.axis = bounds, axis
 
@@ -395,6 +409,8 @@ def _is_advanced(index: Any) -> bool:
 
 
 class GetItem(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, index: Any) -> None:
         self.index = index
 
@@ -444,6 +460,8 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 class Contiguous(Function):
     """A row-major copy; the gradient passes through unchanged."""
 
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def forward(self, x: Any) -> Any:
         return x.copy(order="C")
 
@@ -490,6 +508,8 @@ def _keep_where(x: Tensor, keep: Any) -> Tensor:
 
 
 class Pad(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, pad_width: tuple, value: float) -> None:
         self.pad_width, self.value = pad_width, value
 
@@ -695,6 +715,8 @@ def _pad_pairs_mode(x: Tensor, pw: tuple, mode: str, value: float) -> Tensor:
 
 # ---- PyTorch's other movement functions -------------------------------------------------------
 class Flip(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
 
@@ -716,6 +738,8 @@ def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
 
 
 class Roll(Function):
+    reads_inputs = False  # its backward reads the inputs' shapes, not their values
+
     def __init__(self, shifts: tuple[int, ...], axes: tuple[int, ...]) -> None:
         self.shifts, self.axes = shifts, axes
 
