@@ -252,3 +252,78 @@ def test_adaptive_avg_pool3d_gradcheck_and_errors():
         dg.nn.functional.adaptive_avg_pool3d(dg.zeros(2, 3, 4), 1)
     with pytest.raises(TypeError, match="floating"):
         dg.nn.functional.adaptive_avg_pool3d(dg.zeros(1, 1, 2, 2, 2, dtype=dg.int64), 1)
+
+
+# ---- adaptive max pooling, 3-D; NaN windows --------------------------------------------------
+@pytest.mark.parametrize(
+    "shape, out",
+    [
+        ((2, 3, 5, 7, 6), (2, 3, 4)),  # overlapping windows on every axis
+        ((2, 3, 4, 4, 4), 2),  # divisible
+        ((3, 5, 7, 6), (None, 2, 7)),  # unbatched, None keeps an axis
+        ((1, 1, 2, 3, 1), (5, 4, 3)),  # output larger than the input
+        ((2, 1, 1, 1, 1), 1),  # size-1 dims
+        ((0, 2, 4, 4, 4), 2),  # empty batch
+    ],
+)
+def test_adaptive_max_pool3d_matches_torch(torch, rng, shape, out):
+    tf = torch.nn.functional
+    x = rng.standard_normal(shape)
+    _compare(torch, lambda t: F.adaptive_max_pool3d(t, out, return_indices=True),
+             lambda t: tf.adaptive_max_pool3d(t, out, return_indices=True), x,
+             indices=True)  # fmt: skip
+    _compare(torch, nn.AdaptiveMaxPool3d(out), torch.nn.AdaptiveMaxPool3d(out), x)
+    x32 = x.astype(np.float32)
+    _compare(torch, lambda t: F.adaptive_max_pool3d(t, out),
+             lambda t: tf.adaptive_max_pool3d(t, out), x32, tol=1e-6)  # fmt: skip
+
+
+def test_adaptive_max_pool3d_gradcheck_ties_and_errors(torch):
+    x = dg.tensor(np.random.default_rng(0).standard_normal((2, 2, 3, 4, 5)), requires_grad=True)
+    assert dg.gradcheck(lambda t: F.adaptive_max_pool3d(t, (2, 3, 2)), x)
+
+    def first(t):  # second order: the gradient of a function of the first gradient
+        (g,) = dg.grad((F.adaptive_max_pool3d(t, (2, 3, 2)) ** 3).sum(), [t], create_graph=True)
+        return (g * g).sum()
+
+    assert dg.gradcheck(first, x)
+    tied = np.round(np.random.default_rng(1).standard_normal((1, 2, 4, 5, 3)))  # many ties
+    _compare(torch, lambda t: F.adaptive_max_pool3d(t, (3, 2, 2), True),
+             lambda t: torch.nn.functional.adaptive_max_pool3d(t, (3, 2, 2), True), tied,
+             indices=True)  # fmt: skip
+    with pytest.raises(ValueError, match=r"adaptive_max_pool3d: expected a 5-D .*\(2, 3, 4\)"):
+        F.adaptive_max_pool3d(dg.zeros(2, 3, 4), 1)
+    with pytest.raises(TypeError, match="adaptive_max_pool3d: expected a floating input"):
+        F.adaptive_max_pool3d(dg.zeros(1, 1, 2, 2, 2, dtype=dg.int64), 1)
+    with pytest.raises(ValueError, match=r"adaptive_max_pool3d: output_size must be an int or a"):
+        F.adaptive_max_pool3d(dg.zeros(1, 1, 2, 2, 2), (1, 2))
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool3d\(output_size=0\): .*positive"):
+        nn.AdaptiveMaxPool3d(0)(dg.zeros(1, 1, 2, 2, 2))
+    assert repr(nn.AdaptiveMaxPool3d((2, None, 1))) == "AdaptiveMaxPool3d(output_size=(2, None, 1))"
+    again = dg.io.module_from_config(dg.io.module_to_config(nn.AdaptiveMaxPool3d(2, True)))
+    assert again.get_config() == {"output_size": 2, "return_indices": True}
+
+
+@pytest.mark.parametrize(
+    "name, arg, shape",
+    [
+        ("adaptive_max_pool1d", 3, (2, 3, 8)),
+        ("adaptive_max_pool2d", (2, 3), (2, 3, 5, 7)),
+        ("adaptive_max_pool3d", (2, 1, 3), (2, 2, 3, 4, 5)),
+    ],
+)
+def test_adaptive_max_pool_nan_goes_to_the_last_nan_as_torch(torch, rng, name, arg, shape):
+    """PyTorch's kernels keep ``val > max || isnan(val)``: a window holding NaN outputs NaN,
+    and its index (and the gradient) point at the window's last NaN."""
+    x = rng.standard_normal(shape)
+    x.reshape(-1)[rng.choice(x.size, x.size // 4, replace=False)] = np.nan
+    xd, xt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (yd, id_), (yt, it) = (
+        getattr(F, name)(xd, arg, True),
+        getattr(torch.nn.functional, name)(xt, arg, True),
+    )
+    np.testing.assert_array_equal(id_.numpy(), it.numpy())
+    np.testing.assert_array_equal(yd.numpy(), yt.detach().numpy())
+    yd.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(xd.grad.numpy(), xt.grad.numpy())

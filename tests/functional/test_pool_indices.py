@@ -54,6 +54,24 @@ def test_indices_with_nan_and_minus_infinity_match_torch() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_windows_holding_several_nans_point_at_the_last_as_torch(case) -> None:
+    """PyTorch's kernels keep ``val > max || isnan(val)``: the index and the gradient of a
+    window holding NaN go to its last NaN (deepgrad's gradient used to be lost there)."""
+    nd, shape, k, s, p, d, ceil = case
+    x = _data(shape, False)
+    x.reshape(-1)[np.random.default_rng(7).choice(x.size, x.size // 3, replace=False)] = np.nan
+    name = f"max_pool{nd}d"
+    xd, xt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, i = getattr(F, name)(xd, k, s, p, d, ceil, True)
+    ty, ti = getattr(torch.nn.functional, name)(xt, k, s, p, d, ceil, True)
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    g = np.random.default_rng(8).standard_normal(ty.shape)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_unpool_matches_torch_with_gradient(case) -> None:
     nd, shape, k, s, p, d, ceil = case
     if d not in (1, (1, 1)) or ceil:

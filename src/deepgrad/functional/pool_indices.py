@@ -3,7 +3,7 @@
 
 An index is the flat position of a window's maximum in its input plane: ``l`` for 1-D,
 ``h·W + w`` for 2-D, ``(d·H + h)·W + w`` for 3-D. Ties go to the first maximum in window
-(row-major) order and a window holding a NaN points at a NaN, as PyTorch's CPU kernels;
+(row-major) order and a window holding a NaN points at its last NaN, as PyTorch's CPU kernels;
 padding positions are never chosen.
 
 ``max_unpool`` puts each value at its index in a zero plane of the output size:
@@ -51,7 +51,9 @@ def window_argmax(
     plane_strides = [math.prod(spatial[i + 1 :]) for i in range(nd)]
     idx = xp.zeros(y.shape, numpy.int64)
     nan_y = y != y
-    # reverse window order: the first tap that matches writes last and wins
+    nan_left = nan_y.copy()  # windows whose last NaN (in window order) is not yet found
+    # reverse window order: the first tap that matches writes last and wins; a NaN window
+    # keeps the first NaN met in reverse, its last one (PyTorch's `val > max || isnan(val)`)
     for offs in reversed(list(itertools.product(*(range(kk) for kk in k)))):
         taps = tuple(
             slice(o * dd, o * dd + (n - 1) * ss + 1, ss) for o, dd, n, ss in zip(offs, d, out, s)
@@ -65,7 +67,8 @@ def window_argmax(
             pos = (xp.arange(out[axis]) * s[axis] + offs[axis] * d[axis] - p[axis]).reshape(shape)
             flat = flat + pos * plane_strides[axis]
             valid = valid & (pos >= 0) & (pos < spatial[axis])
-        hit = xp.where(nan_y, t != t, t == y) & valid
+        hit = xp.where(nan_y, (t != t) & nan_left, t == y) & valid
+        nan_left &= ~hit
         xp.copyto(idx, xp.broadcast_to(flat, idx.shape), where=hit)
     return idx
 

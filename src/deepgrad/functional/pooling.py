@@ -1,5 +1,5 @@
 """Pooling: ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d`` (and global pooling),
-``adaptive_max_pool2d``, and the 1-D forms ``max_pool1d``, ``avg_pool1d``,
+``adaptive_max_pool2d``, the 3-D forms, and the 1-D forms ``max_pool1d``, ``avg_pool1d``,
 ``adaptive_avg_pool1d``, ``adaptive_max_pool1d``.
 
 Shapes (PyTorch's): ``x (N, C, H, W)`` → ``(N, C, Ho, Wo)`` (one unbatched sample
@@ -18,18 +18,20 @@ Gradients:
 * max: ``gx`` receives ``gy`` at the position of each window's maximum; on ties the first
   tap in row-major window order wins (as PyTorch's CPU kernel). The positions are recomputed
   from the saved input and output in the backward pass (``tap == y``), so inference stores
-  nothing. The backward is a linear "scatter" whose own backward is the matching "gather",
+  nothing; a window whose maximum is NaN sends ``gy`` to its last NaN, as PyTorch's. The backward is a linear "scatter" whose own backward is the matching "gather",
   so gradients of any order work.
 * average: ``gx`` adds ``gy / divisor`` into every tap's slice (``kh·kw`` slice-adds); its
   backward is the average pooling again.
 * adaptive max: the windows differ in size and may overlap, so the forward gathers every
   window (padded to the largest by repeating its last row/column, which leaves the maximum
-  unchanged) and records the flat position ``h·W + w`` of each window's first maximum; the
+  unchanged) and records the flat position ``h·W + w`` of each window's first maximum (the
+  last NaN where the window holds NaN, as PyTorch's kernels); the
   backward adds ``gy`` at those positions (a scatter whose backward is the gather).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -175,7 +177,12 @@ class MaxPool2dFunction(Function):
         return y
 
     def backward(self, gy: Tensor) -> Tensor:
-        return _MaxPoolScatter(self.g, self.src, self.y, self.tm)(gy)
+        g = self.g
+        if backend.xp.isnan(self.y).any():  # `tap == y` misses NaN: go by PyTorch's indices
+            k, s, p, d = (g.kh, g.kw), (g.sh, g.sw), (g.ph, g.pw), (g.dh, g.dw)
+            index = window_argmax(g.crop(self.src), self.y, k, s, p, d)
+            return _PlaneScatter(index, (g.H, g.W))(gy)
+        return _MaxPoolScatter(g, self.src, self.y, self.tm)(gy)
 
 
 def _tap_major(g: _PoolGeom) -> bool:
@@ -601,73 +608,93 @@ def _adaptive_windows(n_in: int, n_out: int) -> Any:
     return backend.xp.asarray(numpy.minimum(start[:, None] + numpy.arange(k), end[:, None] - 1))
 
 
-class AdaptiveMaxPool2dFunction(Function):
-    """``y[n, c, i, j] = max of x[n, c]`` over the window rows ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)`` and
-    columns ``[⌊j·W/Wo⌋, ⌈(j+1)·W/Wo⌉)``; ``self.index`` keeps the flat position ``h·W + w`` of
-    each window's first maximum (row-major, as PyTorch). Backward: :class:`_PlaneScatter`."""
+def window_max(win: Any) -> tuple[Any, Any]:
+    """Maximum and its position along the last axis of ``win (..., K)``, as PyTorch's CPU
+    kernels choose them (``val > max || isnan(val)`` in window order): the first maximum, or
+    the last NaN where the window holds one."""
+    xp = backend.xp
+    k = win.argmax(axis=-1)
+    nan = win != win
+    if nan.any():
+        last_nan = win.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+        k = xp.where(nan.any(axis=-1), last_nan, k)
+    return xp.take_along_axis(win, k[..., None], axis=-1)[..., 0], k
 
-    def __init__(self, out_hw: tuple[int, int]) -> None:
-        self.out_hw = out_hw
+
+class AdaptiveMaxPoolFunction(Function):
+    """``y[n, c, i, j, …] = max of x[n, c]`` over the window ``[⌊i·H/Ho⌋, ⌈(i+1)·H/Ho⌉)`` on
+    each pooled axis (one, two or three); ``self.index`` keeps the flat position in the input
+    plane (``h·W + w`` in 2-D) of each window's maximum (:func:`window_max`, row-major window
+    order, as PyTorch). Backward: :class:`_PlaneScatter`."""
+
+    def __init__(self, out_size: tuple[int, ...]) -> None:
+        self.out_size = out_size
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
-        N, C, H, W = x.shape
-        Ho, Wo = self.out_hw
-        ih, iw = _adaptive_windows(H, Ho), _adaptive_windows(W, Wo)
-        kh, kw = ih.shape[1], iw.shape[1]
-        # (N, C, Ho, Wo, kh, kw): every window, gathered once
-        win = x[:, :, ih[:, None, :, None], iw[None, :, None, :]].reshape(N, C, Ho, Wo, kh * kw)
-        k = win.argmax(axis=-1)
-        y = xp.take_along_axis(win, k[..., None], axis=-1)[..., 0]
-        r, c = xp.divmod(k, kw)
-        h = ih[xp.arange(Ho)[:, None], r]
-        w = iw[xp.arange(Wo)[None, :], c]
-        self.index = h * W + w
-        self.in_hw = (H, W)
+        spatial, out, nd = x.shape[2:], self.out_size, len(self.out_size)
+        wins = [_adaptive_windows(n, o) for n, o in zip(spatial, out)]
+        ks = tuple(w.shape[1] for w in wins)
+
+        def along(a: int, n: int) -> list[int]:  # a shape with n at axis a of nd, 1 elsewhere
+            return [n if b == a else 1 for b in range(nd)]
+
+        # (N, C, *out, *k): every window, gathered once (axis a's windows broadcast along
+        # output axis a and kernel axis nd + a)
+        gather = tuple(w.reshape(along(a, o) + along(a, k))
+                       for a, (w, o, k) in enumerate(zip(wins, out, ks)))  # fmt: skip
+        win = x[(slice(None), slice(None), *gather)].reshape(*x.shape[:2], *out, math.prod(ks))
+        y, k = window_max(win)
+        index = xp.zeros(k.shape, numpy.int64)
+        for a, (w, r) in enumerate(zip(wins, xp.unravel_index(k, ks))):
+            pos = w[xp.arange(out[a]).reshape(along(a, out[a])), r]
+            index += pos * math.prod(spatial[a + 1 :])
+        self.index, self.in_size = index, spatial
         return y
 
     def backward(self, gy: Tensor) -> Tensor:
-        return _PlaneScatter(self.index, self.in_hw)(gy)
+        return _PlaneScatter(self.index, self.in_size)(gy)
 
 
 class _PlaneScatter(Function):
-    """``gy (N, C, Ho, Wo)`` → ``gx (N, C, H, W)``: ``gx[n, c].flat[index[n, c, i, j]] +=
-    gy[n, c, i, j]`` (windows may share a maximum, so values add up)."""
+    """``gy (N, C, *out)`` → ``gx (N, C, *in_size)``: ``gx[n, c].flat[index[n, c, …]] +=
+    gy[n, c, …]`` (windows may share a maximum, so values add up)."""
 
-    def __init__(self, index: Any, in_hw: tuple[int, int]) -> None:
-        self.index, self.in_hw = index, in_hw
+    def __init__(self, index: Any, in_size: tuple[int, ...]) -> None:
+        self.index, self.in_size = index, tuple(in_size)
 
     def forward(self, gy: Any) -> Any:
         xp = backend.xp
         N, C = gy.shape[:2]
-        H, W = self.in_hw
-        plane = H * W
-        flat = self.index.reshape(N * C, -1) + (xp.arange(N * C) * plane)[:, None]
+        plane = math.prod(self.in_size)
+        flat = self.index.reshape(N * C, math.prod(self.index.shape[2:]))
+        flat = flat + (xp.arange(N * C) * plane)[:, None]
         gx = xp.bincount(flat.ravel(), weights=gy.ravel(), minlength=N * C * plane)
-        return gx.astype(gy.dtype, copy=False).reshape(N, C, H, W)
+        return gx.astype(gy.dtype, copy=False).reshape(N, C, *self.in_size)
 
     def backward(self, ggx: Tensor) -> Tensor:
         return _PlaneGather(self.index)(ggx)
 
 
 class _PlaneGather(Function):
-    """Adjoint of :class:`_PlaneScatter`: ``a (N, C, H, W)`` → ``a[n, c].flat[index]``."""
+    """Adjoint of :class:`_PlaneScatter`: ``a (N, C, *in_size)`` → ``a[n, c].flat[index]``."""
 
     def __init__(self, index: Any) -> None:
         self.index = index
 
     def forward(self, a: Any) -> Any:
-        N, C, H, W = a.shape
-        src = a.reshape(N, C, H * W)
-        out = backend.xp.take_along_axis(src, self.index.reshape(N, C, -1), axis=2)
+        N, C = a.shape[:2]
+        src = a.reshape(N, C, math.prod(a.shape[2:]))
+        index = self.index.reshape(N, C, math.prod(self.index.shape[2:]))
+        out = backend.xp.take_along_axis(src, index, axis=2)
         return out.reshape(self.index.shape)
 
     def backward(self, gy: Tensor) -> Tensor:
         return _PlaneScatter(self.index, self.inputs[0].shape[2:])(gy)
 
 
-def _adaptive_max(x: Tensor, out_hw: tuple[int, int], return_indices: bool) -> Any:
-    f = AdaptiveMaxPool2dFunction(out_hw)
+def _adaptive_max(x: Tensor, out_size: tuple[int, ...], return_indices: bool) -> Any:
+    f = AdaptiveMaxPoolFunction(out_size)
     y = f(x)
     if not return_indices:
         return y
@@ -720,6 +747,33 @@ def adaptive_max_pool1d(
         return reshape(out, (N, C, Lo))
     y, idx = out
     return reshape(y, (N, C, Lo)), reshape(idx, (N, C, Lo))
+
+
+def adaptive_max_pool3d(
+    x: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling of a volume to a fixed output size ``(Do, Ho, Wo)``: output ``(t, i, j)`` is
+    the maximum over PyTorch's windows ``[⌊t·D/Do⌋, ⌈(t+1)·D/Do⌉)`` × … on each axis (``None``
+    keeps that axis). ``(N, C, D, H, W)`` → ``(N, C, Do, Ho, Wo)``, or one unbatched sample
+    ``(C, D, H, W)``; with ``return_indices`` also the int64 flat position ``(d·H + h)·W + w``
+    of each window's maximum (the first one; the last NaN where the window holds NaN, as
+    PyTorch). The gradient goes to those positions.
+
+    >>> import deepgrad as dg
+    >>> y, i = dg.nn.functional.adaptive_max_pool3d(dg.arange(8.0).reshape(1, 1, 2, 2, 2), 1, True)
+    >>> y.tolist(), i.tolist()
+    ([[[[[7.0]]]]], [[[[[7]]]]])
+    """
+    fn = "adaptive_max_pool3d"
+    if not isinstance(x, Tensor) or x.ndim not in (4, 5):
+        raise ValueError(
+            f"{fn}: expected a 5-D (N, C, D, H, W) or 4-D (C, D, H, W) input, got shape "
+            f"{getattr(x, 'shape', type(x).__name__)}"
+        )
+    _check_float(x, fn)
+    if x.ndim == 4:
+        return unbatched(adaptive_max_pool3d, x, output_size, return_indices)
+    return _adaptive_max(x, _adaptive_output(output_size, x.shape[2:], fn), return_indices)
 
 
 # ---- 3-D pooling: separable into a 2-D pooling over (H, W) and one over D --------------------

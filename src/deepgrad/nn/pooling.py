@@ -217,7 +217,7 @@ class AdaptiveAvgPool1d(Module):
 
 
 class _AdaptiveMaxPoolNd(Module):
-    """Adaptive max pooling, shared by the 1-D and 2-D layers (``_fn`` is the function)."""
+    """Adaptive max pooling, shared by the 1-, 2- and 3-D layers (``_fn`` is the function)."""
 
     _fn: Any
 
@@ -264,6 +264,25 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     _fn = staticmethod(F.adaptive_max_pool1d)
 
     def __init__(self, output_size: int | Sequence[int], return_indices: bool = False) -> None:
+        super().__init__(output_size, return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling of a volume to a fixed ``output_size`` ``(Do, Ho, Wo)``: ``(N, C, D, H, W)``
+    (or unbatched ``(C, D, H, W)``) → ``(N, C, Do, Ho, Wo)`` with PyTorch's windows on each
+    axis (:func:`~deepgrad.functional.adaptive_max_pool3d`); ``None`` keeps an axis;
+    ``return_indices=True`` also returns the int64 flat positions ``(d·H + h)·W + w``.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.AdaptiveMaxPool3d((2, None, 1))(dg.zeros(2, 4, 5, 6, 7)).shape
+    (2, 4, 2, 6, 1)
+    """
+
+    _fn = staticmethod(F.adaptive_max_pool3d)
+
+    def __init__(
+        self, output_size: int | Sequence[int | None], return_indices: bool = False
+    ) -> None:
         super().__init__(output_size, return_indices)
 
 

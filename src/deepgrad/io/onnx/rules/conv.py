@@ -82,17 +82,16 @@ RULES[P.AvgPool2dFunction] = avg_pool
 
 
 def adaptive_max(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
-    H, W = fa.inputs[0].shape[2:]
-    Ho, Wo = fa.out_hw
-    if (Ho, Wo) == (1, 1):
+    spatial, out = fa.inputs[0].shape[2:], fa.out_size
+    if all(m == 1 for m in out):
         return ex.node("GlobalMaxPool", ins)
-    if H % Ho == 0 and W % Wo == 0:
-        k = [H // Ho, W // Wo]
+    if all(n % m == 0 for n, m in zip(spatial, out)):
+        k = [n // m for n, m in zip(spatial, out)]
         return ex.node("MaxPool", ins, kernel_shape=k, strides=k)
-    # PyTorch's windows [⌊i·n/m⌋, ⌈(i+1)·n/m⌉) differ in size: the maximum over a
-    # rectangle is the maximum over its rows of the maxima over its columns
+    # PyTorch's windows [⌊i·n/m⌋, ⌈(i+1)·n/m⌉) differ in size: the maximum over a box is
+    # the maximum along one axis of the maxima along the others
     y = ins[0]
-    for axis, n, m in ((2, H, Ho), (3, W, Wo)):
+    for axis, n, m in zip(range(2, 2 + len(out)), spatial, out):
         if n == m:
             continue
         parts = []
@@ -104,4 +103,4 @@ def adaptive_max(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     return y
 
 
-RULES[P.AdaptiveMaxPool2dFunction] = adaptive_max
+RULES[P.AdaptiveMaxPoolFunction] = adaptive_max
