@@ -103,3 +103,23 @@ def test_unpool_gradcheck_and_errors() -> None:
         F.max_unpool2d(y, dg.tensor(i.numpy()[..., :1]), 2)
     with pytest.raises(ValueError, match="output_size"):
         F.max_unpool2d(y, i, 2, output_size=(9, 9))
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("max_pool1d_with_indices", (3, 2, 1)),
+        ("max_pool2d_with_indices", ((2, 3), 1)),
+        ("max_pool3d_with_indices", (2,)),
+        ("adaptive_max_pool1d_with_indices", (3,)),
+        ("adaptive_max_pool2d_with_indices", ((2, 3),)),
+        ("adaptive_max_pool3d_with_indices", (2,)),
+    ],
+)
+def test_with_indices_names_always_return_indices_as_torch(name, args) -> None:
+    nd = int(name.split("pool")[1][0])
+    x = np.random.default_rng(nd).standard_normal((2, 3, *(5,) * nd))
+    y, i = getattr(F, name)(dg.tensor(x), *args)
+    ty, ti = getattr(torch.nn.functional, name)(torch.tensor(x), *args)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())

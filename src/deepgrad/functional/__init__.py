@@ -364,6 +364,12 @@ from .embedding import embedding, embedding_bag, one_hot
 from .fold import fold, unfold
 from .grid_sample import affine_grid, grid_sample
 from .gumbel import gumbel_softmax
+from .fractional_pool import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from .normalization import (
     batch_norm,
@@ -381,14 +387,20 @@ from .pooling import (
     adaptive_avg_pool2d,
     adaptive_avg_pool3d,
     adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
     adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
     avg_pool1d,
     avg_pool2d,
     avg_pool3d,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool2d_with_indices,
     max_pool3d,
+    max_pool3d_with_indices,
 )
 from .pool_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell

@@ -867,3 +867,44 @@ def avg_pool3d(
     depth = ((k[0], 1), (s[0], 1), (p[0], 0), ceil_mode, count_include_pad, over)
     y = _separable(x, avg_pool2d, hw, depth, fn)
     return y if divisor_override is None else y * (1.0 / divisor_override)
+
+
+# ---- PyTorch's `*_with_indices` names: the pooling with return_indices=True --------------------
+def max_pool1d_with_indices(x: Tensor, kernel_size: int, stride: int | None = None,
+                            padding: int = 0, dilation: int = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """:func:`max_pool1d` returning ``(y, indices)`` whatever ``return_indices`` says (as
+    PyTorch's)."""
+    return max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(x: Tensor, kernel_size: IntTuple, stride: IntTuple | None = None,
+                            padding: IntTuple = 0, dilation: IntTuple = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """:func:`max_pool2d` returning ``(y, indices)`` (as PyTorch's)."""
+    return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(x: Tensor, kernel_size: IntTuple, stride: IntTuple | None = None,
+                            padding: IntTuple = 0, dilation: IntTuple = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """:func:`max_pool3d` returning ``(y, indices)`` (as PyTorch's)."""
+    return max_pool3d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(x: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """:func:`adaptive_max_pool1d` returning ``(y, indices)`` (as PyTorch's)."""
+    return adaptive_max_pool1d(x, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(x: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """:func:`adaptive_max_pool2d` returning ``(y, indices)`` (as PyTorch's)."""
+    return adaptive_max_pool2d(x, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(x: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """:func:`adaptive_max_pool3d` returning ``(y, indices)`` (as PyTorch's)."""
+    return adaptive_max_pool3d(x, output_size, True)

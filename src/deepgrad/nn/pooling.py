@@ -1,6 +1,7 @@
 """Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d`` (global pooling with
 ``output_size=1``), ``AdaptiveMaxPool2d``, ``MaxPool1d``, ``AvgPool1d``, ``AdaptiveAvgPool1d``,
-``AdaptiveMaxPool1d``, the 3-D forms, and power-average pooling ``LPPool1d/2d/3d``.
+``AdaptiveMaxPool1d``, the 3-D forms, power-average pooling ``LPPool1d/2d/3d`` and fractional
+max pooling ``FractionalMaxPool2d/3d``.
 
 No parameters; the math is in :mod:`deepgrad.functional.pooling`. Input ``(N, C, H, W)``
 (``(N, C, L)`` for the 1-D layers), or one unbatched sample ``(C, H, W)`` (``(C, L)``) that
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import numpy
 
 from .. import functional as F
 from ..tensor import Tensor
@@ -284,6 +287,77 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
         self, output_size: int | Sequence[int | None], return_indices: bool = False
     ) -> None:
         super().__init__(output_size, return_indices)
+
+
+class _FractionalMaxPoolNd(Module):
+    """Fractional max pooling (PyTorch's ``nn.FractionalMaxPool2d/3d``): ``kernel_size`` boxes at
+    pseudo-random steps down to ``output_size`` or ``output_ratio`` (one of them; a ratio in
+    ``(0, 1)``). Without ``_random_samples`` every call draws new steps from deepgrad's seeded
+    generator; given, they are a buffer (in the state dict) and fix the windows."""
+
+    _fn: Any
+    _nd: int
+
+    def __init__(
+        self,
+        kernel_size: IntPair,
+        output_size: IntPair | None = None,
+        output_ratio: float | Sequence[float] | None = None,
+        return_indices: bool = False,
+        _random_samples: Any = None,
+    ) -> None:
+        super().__init__()
+        name, nd = type(self).__name__, self._nd
+        self.kernel_size = _ntuple(kernel_size, nd)
+        self.return_indices = return_indices
+        if isinstance(_random_samples, dict):  # get_config's form: the values and dtype
+            _random_samples = numpy.asarray(_random_samples["values"], _random_samples["dtype"])
+        if _random_samples is not None and not isinstance(_random_samples, Tensor):
+            _random_samples = Tensor(_random_samples)
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = None if output_size is None else _ntuple(output_size, nd)
+        self.output_ratio = None if output_ratio is None else _ntuple(output_ratio, nd)
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                f"{name} requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return _run(self, self._fn, x, self.kernel_size, self.output_size, self.output_ratio,
+                    self.return_indices, self._random_samples)  # fmt: skip
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        u = self._random_samples
+        if config.get("_random_samples") is not None and u is not None:
+            config["_random_samples"] = {"values": u.tolist(), "dtype": str(u.dtype)}
+        return config
+
+    def _short(self) -> str:
+        return f"{type(self).__name__}(kernel_size={self.kernel_size})"
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """2-D fractional max pooling (:func:`~deepgrad.functional.fractional_max_pool2d`):
+    ``(N, C, H, W)`` or ``(C, H, W)`` → ``(N, C, Ho, Wo)``.
+
+    >>> import deepgrad as dg
+    >>> dg.nn.FractionalMaxPool2d(3, output_ratio=0.5)(dg.zeros(2, 4, 10, 9)).shape
+    (2, 4, 5, 4)
+    """
+
+    _fn, _nd = staticmethod(F.fractional_max_pool2d), 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """3-D fractional max pooling (:func:`~deepgrad.functional.fractional_max_pool3d`):
+    ``(N, C, D, H, W)`` or ``(C, D, H, W)`` → ``(N, C, Do, Ho, Wo)``."""
+
+    _fn, _nd = staticmethod(F.fractional_max_pool3d), 3
 
 
 class MaxPool3d(_MaxPoolNd):
