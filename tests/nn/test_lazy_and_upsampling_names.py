@@ -41,3 +41,32 @@ def test_upsampling_layers_as_torchs(torch):
         np.testing.assert_allclose(
             ours(dg.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-5, atol=1e-6
         )
+
+
+def test_lazy_conv_transpose_layers_as_torchs(torch, tmp_path):
+    rng = np.random.default_rng(1)
+    for nd, kw in [(1, dict(stride=2, output_padding=1)), (2, dict(stride=2, padding=1, groups=3)),
+                   (3, dict(stride=1, dilation=2, bias=False))]:  # fmt: skip
+        x = rng.normal(size=(2, 3, *(4,) * nd))
+        ours = getattr(nn, f"LazyConvTranspose{nd}d")(6, 3, **kw, dtype=dg.float64)
+        theirs = getattr(torch.nn, f"LazyConvTranspose{nd}d")(6, 3, **kw, dtype=torch.float64)
+        xd, xt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y = ours(xd)
+        assert isinstance(ours, getattr(nn, f"ConvTranspose{nd}d"))
+        theirs(xt)
+        theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+        yt = theirs(xt)
+        np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+        y.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+        assert ours.weight.shape == tuple(theirs.weight.shape)
+    model = nn.Sequential(nn.LazyConvTranspose2d(2, 2, stride=2))
+    x = rng.normal(size=(1, 3, 3, 3)).astype(np.float32)
+    y = model(dg.tensor(x))
+    model.compile(optimizer="adam", loss="mse")
+    model.predict(x)
+    model.save(tmp_path / "lazy_t.dg")
+    np.testing.assert_array_equal(
+        dg.load_model(tmp_path / "lazy_t.dg")(dg.tensor(x)).numpy(), y.numpy()
+    )

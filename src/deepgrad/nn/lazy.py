@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conv import Conv1d, Conv2d, Conv3d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .normalization import (
     BatchNorm1d,
@@ -56,15 +56,46 @@ def _lazy_conv(base: type) -> type:
         base.__init__(self, None, out_channels, kernel_size, stride, padding, dilation, groups,
                       bias, padding_mode)  # fmt: skip
 
+    return _lazy_class(base, __init__)
+
+
+def _lazy_class(base: type, init: Any) -> type:
     name = "Lazy" + base.__name__
     doc = f"``{base.__name__}(None, out_channels, ...)``: ``in_channels`` from the first input."
-    return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__,
+    return type(name, (base,), {"__init__": init, "__doc__": doc, "__module__": __name__,
                                 "__qualname__": name})  # fmt: skip
+
+
+def _lazy_conv_transpose(base: type) -> type:
+    """``Lazy<base>`` for a transposed convolution: ``base(None, out_channels, ...)`` under
+    PyTorch's signature (``output_padding`` after ``padding``, ``dilation`` after ``bias``)."""
+
+    def __init__(
+        self: Any,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        base.__init__(self, None, out_channels, kernel_size, stride, padding, output_padding,
+                      groups, bias, dilation, padding_mode)  # fmt: skip
+
+    return _lazy_class(base, __init__)
 
 
 LazyConv1d = _lazy_conv(Conv1d)
 LazyConv2d = _lazy_conv(Conv2d)
 LazyConv3d = _lazy_conv(Conv3d)
+LazyConvTranspose1d = _lazy_conv_transpose(ConvTranspose1d)
+LazyConvTranspose2d = _lazy_conv_transpose(ConvTranspose2d)
+LazyConvTranspose3d = _lazy_conv_transpose(ConvTranspose3d)
 
 
 def _lazy_norm(base: type) -> type:
