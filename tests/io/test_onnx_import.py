@@ -465,3 +465,93 @@ def test_recurrent_hidden_size_must_match_the_weights():
     _run_refused(model, np.ones((1, 1, 3), np.float32),
                  match=r"LSTM node 'LSTM_0': hidden_size 1099511627776 does not match the "
                  r"recurrence weights of shape \(1, 8, 2\)")  # fmt: skip
+
+
+# --- broadcasting and products: two small inputs make a large output -------------------------
+
+
+def _pair_model(op_type, a, b, **attrs):
+    """A graph with no inputs: ``op_type`` of the initializers ``a`` and ``b``."""
+    from onnx import helper
+
+    node = helper.make_node(op_type, ["a", "b"], ["y"], **attrs)
+    return _graph_model([node], [], [_floats("a", a), _floats("b", b)])
+
+
+@pytest.mark.parametrize("op_type", ["Add", "Mul", "Max", "Equal", "Pow", "PRelu"])
+def test_constant_broadcasts_past_the_limit_are_refused_at_load(op_type):
+    """(N, 1) and (1, N) initializers broadcast to N² elements: the file holds 2N values. The
+    shape was not checked, so the run allocated whatever the broadcast asked for."""
+    n = 2**14  # 2 x 64 KiB of float32 in the file; 2**28 elements (1 GiB) broadcast
+    model = _pair_model(op_type, np.ones((n, 1)), np.ones((1, n)))
+    with pytest.raises(OnnxImportError, match=rf"ONNX {op_type} node '{op_type}_0': asks for the "
+                       r"broadcast of \(16384, 1\), \(1, 16384\), of shape \(16384, 16384\) "
+                       r"\(268,435,456 elements\), more than the 67,108,864"):  # fmt: skip
+        load_onnx(model.SerializeToString())
+
+
+def test_chained_constant_broadcasts_are_refused_at_load():
+    """Each broadcast in the limit, the chain past it: 3 x 16 KiB make 2**36 elements."""
+    from onnx import helper
+
+    n = 2**12
+    inits = [_floats(k, np.ones(s)) for k, s in zip("abc", ((n, 1, 1), (1, n, 1), (1, 1, n)))]
+    nodes = [helper.make_node("Mul", ["a", "b"], ["ab"]), helper.make_node("Add", ["ab", "c"], ["y"])]  # fmt: skip
+    model = _graph_model(nodes, [], inits)
+    with pytest.raises(OnnxImportError, match=r"Add node 'Add_1': .*of shape \(4096, 4096, 4096\)"):
+        load_onnx(model.SerializeToString())
+
+
+def test_shapes_that_do_not_broadcast_are_refused_at_load():
+    model = _pair_model("Add", np.ones((2, 3)), np.ones((4,)))
+    with pytest.raises(OnnxImportError, match=r"Add node 'Add_0': inputs of shapes \(2, 3\), "
+                       r"\(4,\) do not broadcast together"):  # fmt: skip
+        load_onnx(model.SerializeToString())
+
+
+def _limited(make, *inputs, match):
+    """``make(helper)``'s model run under a 1,000-element limit: refused, naming the node."""
+    from onnx import helper
+
+    net = load_onnx(make(helper).SerializeToString(), max_elements=1000)
+    with pytest.raises(
+        OnnxImportError, match=match + r" \([\d,]+ elements\), more than the 1,000 "
+    ):
+        net(*inputs)
+
+
+_COL, _ROW = np.ones((100, 1), np.float32), np.ones((1, 100), np.float32)
+_AB = [("a", 1, [None, None]), ("b", 1, [None, None])]
+
+
+@pytest.mark.parametrize(
+    ("make", "inputs", "match"),
+    [
+        (lambda h: _graph_model([h.make_node("Sub", ["a", "b"], ["y"])], _AB), (_COL, _ROW),
+         r"Sub node 'Sub_0': asks for the broadcast of \(100, 1\), \(1, 100\), of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("Where", ["c", "a", "b"], ["y"])],
+                                [("c", 9, [None]), *_AB]), (np.ones(1, bool), _COL, _ROW),
+         r"Where .*of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("Mean", ["a", "b", "a"], ["y"])], _AB), (_COL, _ROW),
+         r"Mean .*of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("MatMul", ["a", "b"], ["y"])], _AB), (_COL, _ROW),
+         r"MatMul node 'MatMul_0': asks for an output of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("MatMul", ["a", "b"], ["y"])],
+                                [("a", 1, [None] * 4), ("b", 1, [None] * 4)]),
+         (_COL.reshape(100, 1, 1, 1), _ROW.reshape(1, 100, 1, 1)),
+         r"MatMul .*the broadcast of \(100, 1\), \(1, 100\), of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("Gemm", ["a", "b"], ["y"])], _AB), (_COL, _ROW),
+         r"Gemm .*an output of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("Einsum", ["a", "b"], ["y"], equation="i,j->ij")],
+                                [("a", 1, [None]), ("b", 1, [None])]),
+         (np.ones(100, np.float32), np.ones(100, np.float32)),
+         r"Einsum .*an output of shape \(100, 100\)"),
+        (lambda h: _graph_model([h.make_node("Gather", ["a", "i"], ["y"])],
+                                [("a", 1, [None, None]), ("i", 7, [None])]),
+         (_ROW, np.zeros(100, np.int64)), r"Gather .*an output of shape \(100, 100\)"),
+    ],
+)  # fmt: skip
+def test_outputs_larger_than_their_inputs_are_checked_at_run_time(make, inputs, match):
+    """Broadcasts, outer products and gathers make N² elements from 2N: each is refused
+    before it is computed (they allocated whatever the inputs asked for)."""
+    _limited(make, *inputs, match=match)

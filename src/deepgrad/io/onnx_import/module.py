@@ -23,7 +23,7 @@ from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...tensor import Tensor
 from . import ops  # noqa: F401 - fills the handler table
-from .registry import HANDLERS, Node, OnnxImportError, size_limit
+from .registry import BROADCASTING, HANDLERS, Node, OnnxImportError, size_limit
 
 _DOMAINS = ("", "ai.onnx")
 
@@ -192,6 +192,8 @@ class OnnxModule(Module):
             ctx.module = self
             ctx.limit = size_limit(largest, self.max_elements)
             args = [env[i] if i else None for i in ins]
+            if ctx.op_type in BROADCASTING:
+                ctx.check_broadcast([tuple(a.shape) for a in args if isinstance(a, Tensor)])
             try:
                 result = HANDLERS[ctx.op_type](ctx, args)
             except OnnxImportError:
@@ -233,8 +235,10 @@ def _check_constant_shapes(
 ) -> None:
     """Where the size of an output comes from constants (initializers, ``Constant`` nodes),
     check it now, against the limit a run would have with the initializers and the graph's
-    fixed input sizes (see :func:`.registry.size_limit`)."""
+    fixed input sizes (see :func:`.registry.size_limit`); the shapes that constants broadcast to
+    are checked too, and count towards the limit as they would in a run."""
     consts = {k: v for k, v in inits.items() if v.dtype.kind in "iuf"}
+    shapes = {k: v.shape for k, v in inits.items()}
     largest = max((v.size for v in inits.values()), default=0)
     for i in graph.input:
         dims = i.type.tensor_type.shape.dim if i.type.HasField("tensor_type") else ()
@@ -249,8 +253,14 @@ def _check_constant_shapes(
         op = ctx.op_type
         if op == "Constant" and outs and isinstance(ctx.attrs.get("value"), numpy.ndarray):
             consts[outs[0]] = ctx.attrs["value"]
+            shapes[outs[0]] = consts[outs[0]].shape
         elif op == "Constant" and outs and "value_ints" in ctx.attrs:
             consts[outs[0]] = numpy.array(ctx.attrs["value_ints"], dtype=numpy.int64)
+            shapes[outs[0]] = consts[outs[0]].shape
+        elif op in BROADCASTING and outs and all(i in shapes for i in ins if i):
+            shapes[outs[0]] = ctx.check_broadcast([shapes[i] for i in ins if i])
+            largest = max(largest, math.prod(shapes[outs[0]]))
+            limit = size_limit(largest, max_elements)
         elif op == "ConstantOfShape" and (v := const(ins, 0)) is not None:
             ctx.check_size(v.reshape(-1))
         elif op in ("Expand", "Tile") and (v := const(ins, 1)) is not None:
@@ -271,7 +281,9 @@ def load_onnx(path: Any, *, max_elements: int | None = None) -> OnnxModule:
     ``onnx.ModelProto``.
 
     Operators whose output size comes from the model's values (``ConstantOfShape``,
-    ``Expand``, ``Tile``, ``Range``, ``Pad``, convolution pads and strides) may make at most
+    ``Expand``, ``Tile``, ``Range``, ``Pad``, convolution pads and strides) or can outgrow
+    their inputs (elementwise broadcasting, ``MatMul`` / ``Gemm`` / ``Einsum`` outer products,
+    ``Gather``) may make at most
     ``max(2**26, 16 x the largest tensor of the run so far)`` elements; the rest is refused
     with an :class:`OnnxImportError` naming the node, before anything is allocated (at load
     time when the sizes are constants). ``max_elements=N`` sets a fixed limit instead, for a

@@ -48,6 +48,15 @@ MIN_LIMIT = 2**26
 GROWTH = 16
 
 
+#: operators whose inputs broadcast together (NumPy's rule) into their output: two small
+#: inputs shaped ``(N, 1)`` and ``(1, N)`` make ``N²`` elements, so the broadcast shape is
+#: checked like any data-sized output (:meth:`Node.check_broadcast`)
+BROADCASTING = frozenset(
+    "Add Sub Mul Div Mod Pow Max Min Sum Mean Equal Greater Less GreaterOrEqual LessOrEqual "
+    "And Or Xor Where PRelu".split()
+)
+
+
 def size_limit(largest: int, max_elements: int | None) -> int:
     """The most elements one data-sized output may have (see :data:`MIN_LIMIT`)."""
     if max_elements is not None:
@@ -91,6 +100,21 @@ class Node:
                 "load_onnx(path, max_elements=N) allows more"
             )
         return shape
+
+    def check_broadcast(self, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+        """The shape that ``shapes`` broadcast to (NumPy's rule), refused like
+        :meth:`check_size` (before anything is allocated), or when they do not broadcast."""
+        n = max((len(s) for s in shapes), default=0)
+        out = []
+        for dims in zip(*[(1,) * (n - len(s)) + tuple(s) for s in shapes]):
+            sizes = {int(d) for d in dims} - {1}
+            if len(sizes) > 1:
+                raise self.fail(
+                    f"inputs of shapes {', '.join(map(str, shapes))} do not broadcast together "
+                    "(each axis must have one size, or 1)"
+                )
+            out.append(sizes.pop() if sizes else 1)
+        return self.check_size(out, f"the broadcast of {', '.join(map(str, shapes))}, of shape")
 
 
 def array(v: Any) -> numpy.ndarray:

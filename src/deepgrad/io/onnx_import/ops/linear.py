@@ -11,9 +11,19 @@ from ....tensor import Tensor
 from ..registry import Node, array, is_float, op, wrap
 
 
+def _check_product(node: Node, a: Any, b: Any) -> None:
+    """Refuse (before it is made) a product whose output is past the node's size limit: an
+    outer product ``(N, 1) @ (1, N)`` makes ``N²`` elements from ``2N``, and the batch axes
+    broadcast. A 1-D operand makes an output no larger than the other one."""
+    if a.ndim >= 2 and b.ndim >= 2:
+        batch = node.check_broadcast([tuple(a.shape[:-2]), tuple(b.shape[:-2])])
+        node.check_size((*batch, a.shape[-2], b.shape[-1]))
+
+
 @op("MatMul")
 def _matmul(node: Node, ins: list[Any]) -> Tensor:
     a, b = ins
+    _check_product(node, a, b)
     if is_float(a) and is_float(b):
         return F.matmul(a, b)
     return wrap(numpy.matmul(array(a), array(b)))
@@ -28,6 +38,9 @@ def _gemm(node: Node, ins: list[Any]) -> Tensor:
         a = F.swapaxes(a, 0, 1)
     if int(node.attr("transB", 0)):
         b = F.swapaxes(b, 0, 1)
+    _check_product(node, a, b)
+    if c is not None and a.ndim == b.ndim == 2:
+        node.check_broadcast([(a.shape[0], b.shape[1]), tuple(c.shape)])
     y = F.matmul(a, b)
     if alpha != 1.0:
         y = y * wrap(alpha, dtype=y.dtype)
@@ -39,6 +52,23 @@ def _gemm(node: Node, ins: list[Any]) -> Tensor:
 @op("Einsum")
 def _einsum(node: Node, ins: list[Any]) -> Tensor:
     eq = node.attr("equation").replace(" ", "")
+    _check_einsum(node, eq, ins)
     if all(is_float(x) for x in ins):
         return F.einsum(eq, *ins)
     return wrap(numpy.einsum(eq, *[array(x) for x in ins]))
+
+
+def _check_einsum(node: Node, eq: str, ins: list[Any]) -> None:
+    """Refuse an einsum whose output is past the node's size limit (``i,j->ij`` is an outer
+    product), from the operands' shapes, before anything is computed."""
+    from ....functional.linalg import _parse_einsum
+
+    try:
+        terms, out = _parse_einsum(eq, [tuple(x.shape) for x in ins])
+    except ValueError as e:
+        raise node.fail(str(e)) from None
+    sizes: dict[str, int] = {}
+    for term, x in zip(terms, ins):
+        for c, n in zip(term, x.shape):
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    node.check_size(sizes[c] for c in out)

@@ -150,7 +150,9 @@ def _axis_and_index(node: Node, x: Tensor, idx: Tensor) -> tuple[int, numpy.ndar
 @op("Gather")
 def _gather(node: Node, ins: list[Any]) -> Tensor:
     axis, i = _axis_and_index(node, *ins)
-    return ins[0][(slice(None),) * axis + (i,)]
+    x = ins[0]
+    node.check_size((*x.shape[:axis], *i.shape, *x.shape[axis + 1 :]))  # rows x indices
+    return x[(slice(None),) * axis + (i,)]
 
 
 @op("GatherElements")
