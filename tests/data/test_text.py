@@ -101,3 +101,51 @@ def test_pad_sequences_like_keras():
         pad_sequences(seqs, padding="middle")
     with pytest.raises(ValueError, match="scalar"):
         pad_sequences([3, [1]])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (r"(a+)+x", "a repeated group that does not start with a delimiter character"),
+        (r"(?:\w+)*$", "a repeated group that does not start with a delimiter character"),
+        (r"(?:a|ab)+x", r"a repeated group holding alternatives \(a\|b\)"),
+        (r"(x*)*y", "a repeated group that can match the empty string"),
+        (r"(?:'.?)*x", "a repeated group whose own repeat can match its first character"),
+        (r"(?:a\w+)+!", "a repeated group whose own repeat can match its first character"),
+        (r"(?:'(?:a+)+)*", "a repeated group inside a repeated group"),
+        (r"(?=(a+)+x)", "a repeated group that does not start"),  # inside a lookahead
+        (r"(\w+)\s\1", "a backreference"),
+    ],
+)
+def test_patterns_that_backtrack_catastrophically_are_refused(tmp_path, pattern, why):
+    """A saved state's pattern is run on every text: (a+)+x took 2**n steps on a run of n
+    letters ('a' * 40 ran for hours), from a JSON file of a few bytes. The same rule holds for
+    a pattern given in code."""
+    path = tmp_path / "tok.json"
+    state = {**Tokenizer().fit(TEXTS).state_dict(), "pattern": pattern}
+    path.write_text(json.dumps(state))
+    fresh = Tokenizer()
+    match = rf"Tokenizer.load_state_dict: pattern .* can take exponential time .*: it has {why}"
+    with pytest.raises(ValueError, match=match):
+        fresh.load_state_dict(json.loads(path.read_text()))
+    assert fresh.pattern == Tokenizer().pattern and fresh.index_word == []  # nothing was set
+    with pytest.raises(ValueError, match=rf"Tokenizer: pattern .*: it has {why}"):
+        Tokenizer(pattern=pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"[^\W_]+(?:'[^\W_]+)*",  # the default
+        r"\w+|[^\w\s]",  # words or single punctuation marks
+        r"[a-z]+(?:[-'][a-z]+)*",  # hyphenated words
+        r"\d+(?:\.\d+)?|\w+",
+        r"(?:ab)+",  # a repeated group without choices
+        r"(?i)[a-z']{2,}",
+    ],
+)
+def test_delimited_patterns_are_accepted(pattern):
+    tok = Tokenizer(pattern=pattern).fit(["Half-baked ideas, don't 3.14 abab"])
+    again = Tokenizer().load_state_dict(json.loads(json.dumps(tok.state_dict())))
+    assert again.pattern == pattern
+    assert again.tokenize("well-known don't") == tok.tokenize("well-known don't")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from re import _compiler, _parser
+from re import _constants as _const
 from typing import Any, Self
 
 import numpy as np
@@ -13,7 +15,7 @@ __all__ = ["Tokenizer", "pad_sequences"]
 
 
 class Tokenizer:
-    """Split texts into words and map them to integer ids through a learned vocabulary.
+    r"""Split texts into words and map them to integer ids through a learned vocabulary.
 
     Id 0 is the padding token and id 1 the unknown token; the vocabulary words follow,
     most frequent first (ties in order of first appearance).
@@ -28,7 +30,16 @@ class Tokenizer:
         Lower-case texts before splitting.
     pattern : str
         Regular expression of a word; the default keeps letters, digits and inner
-        apostrophes, and drops punctuation and HTML line breaks.
+        apostrophes, and drops punctuation and HTML line breaks. Python's ``re`` backtracks, so
+        some patterns take exponential time on an ordinary text (``(a+)+x`` on a long run of
+        ``a``); a pattern (yours, or one read back by :meth:`load_state_dict`) is refused with a
+        ``ValueError`` when it has a backreference, or repeats a group (``*``, ``+``,
+        ``{m,n}``) that is not *delimited*: a repeated group must start with a character (or a
+        short list of them) that none of the group's own repeats can match and must hold only
+        characters, character classes and their repeats — ``(?:'[a-z]+)*`` is fine,
+        ``(?:[a-z]+)*`` and ``(?:a|ab)+`` are not. Repeated single characters and classes
+        (``\w+``, ``[a-z']*``) and alternation outside a repeat (``\w+|[^\w\s]``) are always
+        fine.
     pad_token, unk_token : str
         Names of ids 0 and 1.
 
@@ -70,7 +81,7 @@ class Tokenizer:
         self.pattern = pattern
         self.pad_token = pad_token
         self.unk_token = unk_token
-        self._regex = re.compile(pattern)
+        self._regex = _compile_pattern(pattern, "Tokenizer")
         self.index_word: list[str] = []
         self.word_index: dict[str, int] = {}
         self.word_counts: dict[str, int] = {}
@@ -180,13 +191,7 @@ class Tokenizer:
                 f"Tokenizer.load_state_dict: expected max_size >= 2 (or None) and min_freq >= 1, "
                 f"got {new['max_size']} and {new['min_freq']}"
             )
-        try:
-            regex = re.compile(new["pattern"])
-        except re.error as e:
-            raise ValueError(
-                f"Tokenizer.load_state_dict: pattern {new['pattern']!r} is not a regular "
-                f"expression ({e})"
-            ) from None
+        regex = _compile_pattern(new["pattern"], "Tokenizer.load_state_dict")
         words = state.get("index_word")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise ValueError("Tokenizer.load_state_dict: index_word must be a list of strings")
@@ -214,6 +219,115 @@ class Tokenizer:
         self.index_word = list(words)
         self.word_index = word_index
         return self
+
+
+def _compile_pattern(pattern: str, who: str) -> re.Pattern:
+    """``pattern`` compiled, or a ``ValueError`` naming ``who`` when it is not a regular
+    expression or can backtrack catastrophically (see :func:`_backtracks`)."""
+    try:
+        parsed = _parser.parse(pattern)
+        regex = re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"{who}: pattern {pattern!r} is not a regular expression ({e})") from None
+    why = _backtracks(parsed, parsed.state.flags)
+    if why:
+        raise ValueError(
+            f"{who}: pattern {pattern!r} can take exponential time on ordinary text: it has {why}. "
+            "Expected repeats of characters or classes (\\w+, [a-z']*) or repeated groups that "
+            "start with a delimiter none of their repeats can match, e.g. (?:'[a-z]+)*"
+        )
+    return regex
+
+
+_ATOMS = (_const.LITERAL, _const.NOT_LITERAL, _const.IN, _const.ANY)
+_REPEATS = (_const.MAX_REPEAT, _const.MIN_REPEAT, _const.POSSESSIVE_REPEAT)
+
+
+def _items(sub: Any) -> list:
+    """The items of a parsed subpattern, with a group holding everything unwrapped."""
+    items = list(sub)
+    while len(items) == 1 and items[0][0] is _const.SUBPATTERN:
+        items = list(items[0][1][3])
+    return items
+
+
+def _backtracks(sub: Any, flags: int) -> str | None:
+    """What in the parsed pattern ``sub`` can make matching take exponential time, or None:
+    a backreference, or a repeated group that is not delimited (see :func:`_undelimited`)."""
+    for op, av in sub:
+        if op in (_const.GROUPREF, _const.GROUPREF_EXISTS):
+            return "a backreference"
+        if op in _REPEATS and av[1] > 1:
+            body = _items(av[2])
+            if not (len(body) == 1 and body[0][0] in _ATOMS):
+                why = _undelimited(av[2], body, flags)
+                if why:
+                    return why
+        for s in _children(op, av):
+            why = _backtracks(s, flags)
+            if why:
+                return why
+    return None
+
+
+def _children(op: Any, av: Any) -> list:
+    """The parsed subpatterns inside one parsed item."""
+    if op is _const.SUBPATTERN:
+        return [av[3]]
+    if op is _const.ATOMIC_GROUP:
+        return [av]
+    if op in (_const.ASSERT, _const.ASSERT_NOT):
+        return [av[1]]
+    if op is _const.BRANCH:
+        return list(av[1])
+    return [av[2]] if op in _REPEATS else []
+
+
+def _undelimited(sub: Any, body: list, flags: int) -> str | None:
+    """Why the repeated group ``body`` (parsed items) may split a text in exponentially many
+    ways, or None: it must start with one character of a short list (the delimiter), then hold
+    only characters, classes, anchors and their repeats, none of which repeats can match a
+    delimiter character."""
+    shown = "a repeated group"
+    if sub.getwidth()[0] == 0:
+        return f"{shown} that can match the empty string"
+    delims = _chars(body[0])
+    if delims is None:
+        return f"{shown} that does not start with a delimiter character"
+    for op, av in body[1:]:
+        if op in _REPEATS:
+            inner = _items(av[2])
+            if not (len(inner) == 1 and inner[0][0] in _ATOMS):
+                return f"{shown} inside a repeated group"
+            if av[0] == av[1]:
+                continue
+            one = _compiler.compile(_parser.SubPattern(sub.state, inner), flags | re.IGNORECASE)
+            if any(one.fullmatch(chr(c)) for c in delims):
+                return f"{shown} whose own repeat can match its first character"
+        elif op is _const.BRANCH:
+            return f"{shown} holding alternatives (a|b)"
+        elif not (op in _ATOMS or op is _const.AT):
+            return f"{shown} holding a nested group or lookaround"
+    return None
+
+
+def _chars(item: tuple) -> list[int] | None:
+    """The character codes a parsed item matches when it is a literal or a short list of them
+    (``[-']``, ``[a-z]``), else None."""
+    op, av = item
+    if op is _const.LITERAL:
+        return [av]
+    if op is not _const.IN:
+        return None
+    codes: list[int] = []
+    for kind, v in av:
+        if kind is _const.LITERAL:
+            codes.append(v)
+        elif kind is _const.RANGE and v[1] - v[0] < 256:
+            codes.extend(range(v[0], v[1] + 1))
+        else:
+            return None
+    return codes
 
 
 #: the settings of a Tokenizer state, the types they may have, and how to say it
