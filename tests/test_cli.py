@@ -506,3 +506,30 @@ def test_predict_with_hostile_files_beside_the_model(tmp_path, capsys, sidecar, 
     (tmp_path / sidecar).write_text(text)
     assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy")]) == 2
     assert message in capsys.readouterr().err
+
+
+def _replaced(monkeypatch):
+    """The names of the files written through a rename (an atomic write) from now on."""
+    import os
+
+    names = []
+    real = os.replace
+
+    def spy(src, dst, *args, **kwargs):
+        names.append(Path(dst).name)
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", spy)
+    return names
+
+
+def test_run_files_and_predictions_are_written_atomically(tmp_path, monkeypatch):
+    """recipe.json, metrics.json, history.json and predict's --output were written in place: a
+    killed run left a truncated recipe.json that evaluate and predict then read."""
+    replaced = _replaced(monkeypatch)
+    out = tmp_path / "run"
+    assert cli.main(["train", "--out", str(out), "--epochs", "1", "--verbose", "0"]) == 0
+    assert {"model.dg", "recipe.json", "metrics.json", "history.json"} <= set(replaced)
+    np.save(tmp_path / "x.npy", dg.data.load_digits()[0][:3])
+    cli.main(["predict", str(out / "model.dg"), str(tmp_path / "x.npy"), "--output", str(tmp_path / "p.csv")])  # fmt: skip
+    assert replaced[-1] == "p.csv" and len(np.loadtxt(tmp_path / "p.csv", delimiter=",")) == 3

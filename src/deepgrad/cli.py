@@ -263,7 +263,12 @@ def _predict(args: argparse.Namespace) -> int:
             result = pre.class_names(result)
     if args.output:
         fmt = "%s" if result.dtype.kind in "US" else "%.6g"
-        np.savetxt(args.output, np.atleast_2d(result.T).T, delimiter=",", fmt=fmt)
+        from .io import atomic_write
+
+        atomic_write(  # a failed or killed write leaves the old file, not half the rows
+            args.output,
+            lambda f: np.savetxt(f, np.atleast_2d(result.T).T, delimiter=",", fmt=fmt),
+        )
         print(f"wrote {len(result)} predictions to {args.output}")
     else:
         for row in np.atleast_1d(result):

@@ -140,3 +140,17 @@ def test_report_renders_in_headless_chromium_with_all_figures_loaded(lab_result,
     assert int(total.group(1)) == n_figures
     assert int(loaded.group(1)) == n_figures and int(broken.group(1)) == 0
     assert f"{n_figures} of {n_figures} figures loaded" in dom
+
+
+def test_experiment_results_are_written_atomically(tmp_path, monkeypatch):
+    """<name>.json (read back by the report) was written in place: a killed run left half."""
+    import os
+
+    from deepgrad.lab import experiment as E
+
+    names = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (names.append(os.path.basename(b)), real(a, b)))
+    spec = E.Spec("atomic-demo", "demo", lambda ctx: E.Outcome({"x": 1.0}, [], "done"))
+    E.run_experiment(spec, out=tmp_path)
+    assert names == ["atomic-demo.json"] and (tmp_path / "atomic-demo.json").is_file()

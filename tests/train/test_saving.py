@@ -303,3 +303,28 @@ def test_archive_writer_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
     buf = io.BytesIO()
     assert buf.getvalue() == b""
+
+
+class _Unprintable:
+    def __repr__(self):
+        raise RuntimeError("disk full")  # a write that fails half-way
+
+
+@pytest.mark.parametrize("method", ["to_json", "to_csv"])
+def test_history_files_are_written_atomically(tmp_path, method):
+    """A write that failed half-way left a truncated file in place of the old one."""
+    from deepgrad.train.history import History
+
+    h = History()
+    h.on_train_begin()
+    h.on_epoch_end(0, {"loss": 0.5})
+    path = tmp_path / f"history.{method[3:]}"
+    getattr(h, method)(path)
+    old = path.read_bytes()
+    h.on_epoch_end(1, {"loss": 0.25})
+    h.epoch.append(2)
+    h.history["loss"].append(_Unprintable() if method == "to_csv" else {1, 2})
+    with pytest.raises((RuntimeError, TypeError)):
+        getattr(h, method)(path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left

@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from .._choices import unknown_choice
+from ..io import atomic_write
 from ..io.safe_read import _no_duplicates
 from ..train.strategy import get_strategy
 from . import recipe_schema as S
@@ -573,10 +574,14 @@ def run(
         return results
     model.preprocessing = ds["preprocessing"]  # saved inside model.dg: the file alone predicts
     model.save(out / "model.dg")
-    (out / "history.json").write_text(json.dumps(history.history, indent=2))
     per_class = {"per_class": dense.per_class} if dense is not None else {}
-    (out / "metrics.json").write_text(json.dumps({**results, **per_class}, indent=2))
-    (out / "recipe.json").write_text(json.dumps(recipe, indent=2))
+    for name, value in (
+        ("history.json", history.history),
+        ("metrics.json", {**results, **per_class}),
+        ("recipe.json", recipe),  # read back by evaluate and predict: never half-written
+    ):
+        text = json.dumps(value, indent=2).encode()
+        atomic_write(out / name, lambda f, text=text: f.write(text))
     VT.plot_history(history.history, out / "training_curves.png", title=recipe.get("name", ""))
     if dense is not None:
         from .dense_tasks import write_figures

@@ -196,7 +196,10 @@ def run_experiment(
         "numbers": _jsonable(outcome.numbers),
         "claims": [c.as_dict() for c in outcome.claims],
     }
-    (out_dir / f"{spec.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    from ..io import atomic_write
+
+    text = (json.dumps(result, indent=2) + "\n").encode()
+    atomic_write(out_dir / f"{spec.name}.json", lambda f: f.write(text))  # the report reads it
     return result
 
 

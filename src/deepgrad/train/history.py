@@ -76,18 +76,26 @@ class History(Callback):
         }
 
     def to_json(self, path: str | os.PathLike) -> None:
-        """Write :meth:`to_dict` as JSON."""
-        with open(path, "w") as f:
-            json.dump(self.to_dict(), f, indent=1)
+        """Write :meth:`to_dict` as JSON, atomically (a failed write leaves the old file)."""
+        from ..io import atomic_write
+
+        text = json.dumps(self.to_dict(), indent=1)
+        atomic_write(path, lambda f: f.write(text.encode()))
 
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per epoch: ``epoch`` (1-based, as printed) and every quantity."""
+        """Write one row per epoch: ``epoch`` (1-based, as printed) and every quantity,
+        atomically."""
+        import io
+
+        from ..io import atomic_write
+
         keys = list(self.history)
-        with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["epoch", *keys])
-            for i, e in enumerate(self.epoch):
-                w.writerow([e + 1, *(repr(self.history[k][i]) for k in keys)])
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(["epoch", *keys])
+        for i, e in enumerate(self.epoch):
+            w.writerow([e + 1, *(repr(self.history[k][i]) for k in keys)])
+        atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
 
     def state_dict(self) -> dict[str, Any]:
         return {"epoch": list(self.epoch), "history": {k: list(v) for k, v in self.history.items()}}
