@@ -105,6 +105,22 @@ def test_idx_errors_name_the_file_and_the_sizes(tmp_path):
         write_idx(tmp_path / "x", np.zeros(3, np.int64))
 
 
+@pytest.mark.parametrize("ndim", [65, 255])
+def test_idx_headers_with_more_dimensions_than_numpy_makes(tmp_path, ndim):
+    """255 zero sizes (1 KiB) passed every check, then NumPy's reshape refused them without
+    naming the file."""
+    path = tmp_path / "dims.idx"
+    path.write_bytes(bytes([0, 0, 8, ndim]) + b"\0" * 4 * ndim)
+    with pytest.raises(ValueError, match=rf"dims.idx: bad IDX header: the number of dimensions "
+                       rf"is {ndim}; expected 1 to 64"):  # fmt: skip
+        read_idx(path)
+
+
+def test_idx_path_that_is_a_folder(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder; expected an IDX file"):
+        read_idx(tmp_path)
+
+
 def test_idx_dimensions_whose_product_overflows_int64(tmp_path):
     # 65536**4 = 2**64 wrapped to 0 in int64, so the header alone passed the size check and
     # NumPy failed to reshape; 2**31 items over an 8-byte file is refused the same way

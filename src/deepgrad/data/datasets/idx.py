@@ -46,12 +46,18 @@ _CODES = {np.dtype(t).newbyteorder(">").str: code for code, t in IDX_TYPES.items
 _CODES.update({np.dtype(np.uint8).str: 0x08, np.dtype(np.int8).str: 0x09})
 
 
+#: most dimensions an IDX header may declare (NumPy's own limit)
+_MAX_NDIM = 64
+
+
 def _read_file_bytes(path: Path) -> tuple[bytes, bytes]:
     """Return (bytes on disk, decompressed bytes) of an IDX file, gzipped or not."""
     try:
         stored = path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"IDX file not found: {path}") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"{path} is a folder; expected an IDX file (.idx or .gz)") from None
     return stored, _decompress(stored, path)
 
 
@@ -118,8 +124,11 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
             f"{source}: bad IDX magic number 0x{data[:4].hex()}: expected 0x0000TTDD with type "
             f"code TT in {{{', '.join(f'{c:02x}' for c in IDX_TYPES)}}}"
         )
-    if ndim == 0:
-        raise ValueError(f"{source}: bad IDX header: the number of dimensions is 0")
+    if not 1 <= ndim <= _MAX_NDIM:  # NumPy makes at most 64 dims
+        raise ValueError(
+            f"{source}: bad IDX header: the number of dimensions is {ndim}; expected 1 to "
+            f"{_MAX_NDIM}"
+        )
     header = 4 + 4 * ndim
     if len(data) < header:
         raise ValueError(
