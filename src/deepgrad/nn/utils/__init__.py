@@ -1,7 +1,7 @@
 """PyTorch's ``nn.utils``: gradient clipping, parameters as a vector, packed sequences,
-parametrizations (weight and spectral normalization)."""
+parametrizations (weight and spectral normalization), pruning."""
 
-from . import parametrizations, parametrize, rnn
+from . import parametrizations, parametrize, prune, rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .spectral_norm import remove_spectral_norm, spectral_norm
@@ -13,6 +13,7 @@ __all__ = [
     "parameters_to_vector",
     "parametrizations",
     "parametrize",
+    "prune",
     "remove_spectral_norm",
     "remove_weight_norm",
     "rnn",
