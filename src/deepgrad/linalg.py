@@ -12,6 +12,7 @@ from .functional.decompositions import (
     cholesky,
     det,
     eigh,
+    eigvalsh,
     inv,
     matrix_power,
     pinv,
@@ -27,7 +28,7 @@ from .functional.matrix_norms import linalg_norm as norm
 from .functional.matrix_norms import matrix_norm, vector_norm
 
 __all__ = [
-    "cholesky", "cross", "det", "eigh", "inv", "matmul", "matrix_norm", "matrix_power", "norm",
+    "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "norm",
     "pinv", "qr",
     "slogdet", "solve", "svd", "svdvals", "vector_norm",
 ]  # fmt: skip

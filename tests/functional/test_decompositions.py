@@ -149,6 +149,14 @@ def test_eigh_matches_pytorch(torch):
     )
 
 
+def test_eigvalsh_matches_pytorch(torch):
+    _check(torch, dg.linalg.eigvalsh, torch.linalg.eigvalsh, [SPD], gradcheck=False)
+    _check(torch, dg.linalg.eigvalsh, torch.linalg.eigvalsh, [SPD[0]], gradcheck=False)
+    assert dg.gradcheck(
+        lambda x: dg.linalg.eigvalsh(x + x.transpose(-1, -2)), dg.tensor(SQ, requires_grad=True)
+    )
+
+
 @pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
 def test_svd_qr_pinv_match_pytorch(torch, shape):
     a = R.standard_normal(shape)

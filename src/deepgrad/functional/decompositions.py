@@ -316,6 +316,12 @@ def eigh(A: Tensor, UPLO: str = "L") -> EigResult:  # noqa: N803
     return EigResult(w, v)
 
 
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
+    """The eigenvalues (ascending) of each symmetric matrix: :func:`eigh`'s first output
+    (gradient ``V diag(g) Vᵀ``)."""
+    return eigh(A, UPLO).eigenvalues
+
+
 class SVD(Function):
     keep_output = True
 
