@@ -703,7 +703,7 @@ def run_backward(
                     if t is not None and gys[i] is not None:
                         # accumulates over backward calls, as a leaf's (PyTorch's)
                         g = gys[i] if create_graph else gys[i].detach()
-                        t.grad = g if t.grad is None else t.grad + g
+                        t._grad = g if t._grad is None else t._grad + g
             gxs = fn.backward(*gys)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
@@ -724,13 +724,13 @@ def run_backward(
                 if c is None:
                     if capture is None and not _LEAF_HOOKS and gx._creator is None:
                         # the common case of _accumulate_leaf, inlined
-                        old = x.grad
+                        old = x._grad
                         if old is None:
-                            x.grad = gx
+                            x._grad = gx
                         elif create_graph or old._creator is not None:
-                            x.grad = old + gx
+                            x._grad = old + gx
                         else:  # no graph to record: the sum on arrays (a new array)
-                            x.grad = _make_tensor(old._data + gx._data, None, 0)
+                            x._grad = _make_tensor(old._data + gx._data, None, 0)
                     else:
                         _accumulate_leaf(x, gx, capture, pending)
                 else:
@@ -879,7 +879,7 @@ def _accumulate_leaf(
         return
     if not _GradMode.enabled:
         g = g.detach() if g._creator is not None else g
-    x.grad = g if x.grad is None else x.grad + g
+    x._grad = g if x._grad is None else x._grad + g
 
 
 def grad(

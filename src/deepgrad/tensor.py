@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import warnings
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -122,7 +123,7 @@ class Tensor:
         Whether operations on this tensor are recorded for differentiation.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_creator", "_index", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_creator", "_index", "__weakref__")
     # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
     __array_ufunc__ = None
 
@@ -133,7 +134,7 @@ class Tensor:
                 f"only floating point tensors can require gradients, got dtype {arr.dtype}"
             )
         self._data = arr
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._creator: autograd.Function | None = None
         self._index = 0
@@ -142,7 +143,7 @@ class Tensor:
     def _from_op(cls, data: Any, creator: autograd.Function | None, index: int) -> Tensor:
         t = object.__new__(cls)
         t._data = numpy.asarray(data) if isinstance(data, numpy.generic) else data
-        t.grad = None
+        t._grad = None
         t.requires_grad = creator is not None
         t._creator = creator
         t._index = index
@@ -441,8 +442,22 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward`` (leaves, and non-leaves after
+        ``retain_grad()``). Reading it on another non-leaf warns, as PyTorch does."""
+        g = self._grad
+        if g is None and self._creator is not None and self.requires_grad:
+            if not self.retains_grad:
+                warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+
     def zero_grad(self) -> None:
-        self.grad = None
+        self._grad = None
 
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` whenever the gradient with respect to this tensor is computed;
@@ -759,7 +774,16 @@ class Tensor:
         return self
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from the graph, in place."""
+        """Cut this tensor from the graph, in place. A view of a leaf (``x[1:]``, ``x.t()``
+        of a tensor that requires grad) is refused, as PyTorch refuses views."""
+        inputs = getattr(self._creator, "inputs", None) or ()
+        if any(
+            isinstance(x, Tensor)
+            and x._creator is None
+            and backend.xp.may_share_memory(self._data, x._data)
+            for x in inputs
+        ):
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._creator, self.requires_grad = None, False
         return self
 
@@ -1728,6 +1752,14 @@ class Tensor:
 _FLOAT_OR_NONE = (float, int, type(None))
 #: the tensors made by ``.data``: their in-place writes are hidden from the graph
 _UNTRACKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+#: PyTorch's warning for reading ``.grad`` of a non-leaf tensor that does not retain it
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead."
+)
 
 
 def _detached(x: Any) -> Any:
@@ -1745,7 +1777,7 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
     if isinstance(data, _GENERIC):  # NumPy's scalar of a 0-d result: a 0-d array, writable in
         data = numpy.asarray(data)  # place (``total += loss``, ``x.data += 1``) as PyTorch's
     t._data = data
-    t.grad = None
+    t._grad = None
     t.requires_grad = creator is not None
     t._creator = creator
     t._index = index

@@ -4,6 +4,8 @@ code on torch 2.13 and on deepgrad and compares."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -508,3 +510,49 @@ def test_module_to_cpu_and_dtype():
     assert m[1].running_mean.dtype == np.float64 and m[1].num_batches_tracked.dtype == np.int64
     m.to(device="cpu", dtype=dg.float32)
     assert all(p.dtype == np.float32 for p in m.parameters())
+
+
+# ---- detach_ of a view; .grad of a non-leaf ------------------------------------------------
+@pytest.mark.parametrize("lib", [torch, dg])
+def test_detach_in_place_refuses_a_view_of_a_leaf(lib):
+    a = lib.ones(2, 3, requires_grad=True)
+    for view in (a[1:], a.t(), a.reshape(6), a[0], a.unsqueeze(0)):
+        with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+            view.detach_()
+    for fresh in (a * 2, a.flip(0), a.max(0)[0], a.sum(), a.repeat(1, 1), a.tile((1,))):
+        assert fresh.detach_() is fresh and not fresh.requires_grad and fresh.grad_fn is None
+
+
+@pytest.mark.parametrize("lib", [torch, dg])
+def test_flip_diag_repeat_roll_are_new_tensors(lib):
+    """Writing into their result leaves the input as it was (NumPy's flip and diagonal are
+    views; PyTorch's `flip`, `diag` of a matrix, `repeat`, `tile`, `roll` copy)."""
+    for f in (
+        lambda x: x.flip(0),
+        lambda x: x.fliplr(),
+        lambda x: x.rot90(),
+        lambda x: x.diag(),
+        lambda x: x.repeat(1, 1),
+        lambda x: x.tile((1,)),
+        lambda x: x.roll(0, 0),
+        lambda x: x.flip(()),
+    ):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        y = f(x)
+        y[(0,) * y.dim()] = 100.0
+        assert x.tolist() == [[1.0, 2.0], [3.0, 4.0]] and y is not x
+
+
+@pytest.mark.parametrize("lib", [torch, dg])
+def test_reading_grad_of_a_non_leaf_warns(lib):
+    a = lib.ones(2, requires_grad=True)
+    b = a * 2
+    with pytest.warns(UserWarning, match="not a leaf Tensor.*retain_grad"):
+        assert b.grad is None
+    c = a * 3
+    c.retain_grad()
+    (b + c).sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert a.grad.tolist() == [5.0, 5.0] and c.grad.tolist() == [1.0, 1.0]
+        assert lib.ones(2).grad is None and (lib.ones(2) * 2).grad is None

@@ -117,8 +117,8 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """
     if input.ndim == 1:
         return diag_embed(input, diagonal)
-    if input.ndim == 2:
-        return LastDiagonal(int(diagonal))(input)
+    if input.ndim == 2:  # a new tensor, as PyTorch's (`diagonal` is the view)
+        return LastDiagonal(int(diagonal))(input).clone()
     raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {input.shape}")
 
 

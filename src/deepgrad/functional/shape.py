@@ -721,7 +721,7 @@ class Flip(Function):
         self.axes = axes
 
     def forward(self, x: Any) -> Any:
-        return backend.xp.flip(x, self.axes)
+        return backend.xp.flip(x, self.axes).copy()  # a new tensor, as PyTorch's (no view)
 
     def backward(self, gy: Tensor) -> Tensor:
         return Flip(self.axes)(gy)
@@ -733,7 +733,7 @@ def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     (same shape; its own inverse, so the gradient is the flipped gradient)."""
     axes = _norm_dims(dims, x.ndim, "flip")
     if x.ndim == 0 or not axes:
-        return x
+        return x.clone()
     return Flip(axes)(x)
 
 
@@ -767,7 +767,7 @@ def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
         )
     axes = tuple(_norm_axis(d, x.ndim, "roll") for d in ds)
     if x.ndim == 0 or not axes:
-        return x
+        return x.clone()
     return Roll(sh, axes)(x)
 
 
@@ -810,7 +810,7 @@ def repeat(x: Tensor, sizes: int | Sequence[int]) -> Tensor:
     copies = tuple(v for r, s in zip(reps, shape) for v in (r, s))
     out = tuple(r * s for r, s in zip(reps, shape))
     if out == x.shape:
-        return x
+        return x.clone()
     return reshape(broadcast_to(reshape(x, spread), copies), out)
 
 
