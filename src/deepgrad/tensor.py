@@ -2134,6 +2134,7 @@ def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
         complex: _default_complex(),
     }
     out: numpy.dtype | None = None
+    np_bool = False
     stack = [data]
     while stack:
         seq = stack.pop()
@@ -2151,6 +2152,9 @@ def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
                 return None
             for dt in dts:
                 out = dt if out is None else backend.promote_types(out, dt)
+            np_bool = np_bool or tp is numpy.bool_
+    if np_bool and out.kind in "iu":  # PyTorch reads each element as an int: NumPy's bool is not
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
     return backend.get_default_dtype() if out is None else out
 
 
@@ -2226,12 +2230,17 @@ def _as_array(data: Any, dtype: Any = None) -> Any:
         arr = numpy.asarray(data)
     except ValueError as exc:
         raise ValueError(f"cannot make a tensor from ragged or mixed data: {exc}") from None
+    inferred = _sequence_dtype(data) if isinstance(data, (list, tuple)) else None
+    if arr.dtype == object and inferred is not None:  # Python ints past int64 (or uint64)
+        if inferred.kind not in "fc":
+            raise IntOverflowError("Overflow when unpacking long long: an int is beyond int64")
+        with numpy.errstate(over="ignore"):  # read as numbers where the list is float (PyTorch)
+            arr = numpy.asarray(data, dtype=inferred)
     if arr.dtype.kind not in "biufc":
         raise TensorDataError(
             f"cannot make a tensor from data of type {type(data).__name__} (dtype {arr.dtype}); "
             "expected numbers, nested lists of numbers, or an array"
         )
-    inferred = _sequence_dtype(data) if isinstance(data, (list, tuple)) else None
     if (
         inferred is not None
         and inferred.kind in "biu"

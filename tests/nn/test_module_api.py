@@ -264,4 +264,4 @@ def test_registries_are_what_attributes_read_as_torch(torch):
         del m.b
         assert "b" not in m._buffers and not hasattr(m, "b")
         with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
-            m.nope
+            _ = m.nope

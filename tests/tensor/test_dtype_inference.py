@@ -66,6 +66,14 @@ CASES = {
     "empty list": lambda m: [],
     "empty nested list": lambda m: [[]],
     "large int": lambda m: [2**40, 1],
+    # a Python int past int64 is read as a number where the list is float or complex
+    "int past int64 and float": lambda m: [2**70, 1.0],
+    "nested int past int64 and float": lambda m: [[2**64], [1.5]],
+    "int past int64 and np.float64": lambda m: [2**70, np.float64(1)],
+    "int past int64 and np.float16": lambda m: [np.float16(1), 2**70],
+    "int past int64 and complex": lambda m: [2**70, 1j],
+    "np.bool_ and float": lambda m: [np.bool_(True), 1.5],
+    "np.bool_ and bool": lambda m: [np.bool_(True), True],
 }
 
 
@@ -180,3 +188,17 @@ def test_rand_of_an_integer_dtype_raises_as_torch(torch, fn):
         getattr(torch, fn)(2, dtype=torch.int64)
     with pytest.raises(NotImplementedError, match="randint"):
         getattr(dg, fn)(2, dtype=dg.int64)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[np.bool_(True), 1], [np.bool_(True), np.int8(1)], [[np.bool_(True)], [1]],
+     [2**70, 1], [2**70, True], [np.int64(1), 2**70]],
+)  # fmt: skip
+def test_lists_torch_refuses_are_refused(torch, data):
+    """An np.bool_ read into an integer tensor (PyTorch reads each element as an int, which
+    NumPy's bool is not) and an int past int64 in an integer list raise, as in PyTorch."""
+    with pytest.raises((TypeError, ValueError)) as want:
+        torch.tensor(data)
+    with pytest.raises(type(want.value), match=str(want.value).split(":")[0][:30]):
+        dg.tensor(data)
