@@ -192,6 +192,9 @@ DTYPE_CASES = {
     "nansum_int_as_float": lambda L: L.nansum(L.tensor(I8), dtype=L.float32),
     "nansum_f64": lambda L: L.tensor([1.0, float("nan"), 2.0]).nansum(dtype=L.float64),
     "nanmean_f64": lambda L: L.tensor([1.0, float("nan"), 2.0]).nanmean(dtype=L.float64),
+    # NaN counts as 0 before the cast to an integer dtype
+    "nansum_float_as_int": lambda L: L.tensor([1.5, float("nan"), 2.5]).nansum(dtype=L.int64),
+    "nansum_dim_as_int8": lambda L: L.nansum(L.tensor([[float("nan"), 3.9]]), 1, dtype=L.int8),
 }
 
 
@@ -233,3 +236,22 @@ def test_mean_refuses_an_integer_dtype_as_torch():
         torch.tensor([1, 2]).mean(dtype=torch.int64)
     with pytest.raises(TypeError, match="floating"):
         dg.tensor([1, 2]).mean(dtype=dg.int64)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.nanmean(L.tensor([1, 2]), dtype=L.float64),  # integer input, float dtype
+        lambda L: L.tensor([True]).nanmean(dtype=L.float32),
+        lambda L: L.tensor([1, 2]).nanmean(),
+        lambda L: L.tensor([1.0, 2.0]).nanmean(dtype=L.int64),
+        lambda L: L.var(L.tensor([1, 2])),
+        lambda L: L.tensor([1, 2], dtype=L.uint8).std(0),
+        lambda L: L.var_mean(L.tensor([True, False])),
+    ],
+)
+def test_integer_inputs_torch_refuses_are_refused(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError, match="float"):
+        call(dg)

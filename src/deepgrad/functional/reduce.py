@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import dim_error
+from .._errors import DtypeError, dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
@@ -358,6 +358,10 @@ def var(
     With ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its
     warning."""
     dim, correction = _correction("var", dim, unbiased, correction)
+    if x._data.dtype.kind not in "fc":
+        raise DtypeError(
+            f"std and var only support floating point and complex dtypes, got {x.dtype}"
+        )
     axes = _axes(dim, x.ndim, "var")
     dof = _reduced_size(x.shape, axes) - correction
     if dof <= 0:
@@ -699,8 +703,10 @@ def norm(
 @torch_names
 def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """:func:`sum` treating NaN as 0 (gradient 0 at the NaNs, 1 elsewhere); ``dtype`` casts
-    ``x`` first."""
+    ``x`` first (its NaNs as 0, as PyTorch's: ``nansum([1.5, nan], dtype=int64)`` is 1)."""
     if dtype is not None:
+        if x._data.dtype.kind in "fc":
+            x = where(backend.xp.isnan(x._data), 0.0, x)
         x, _ = _cast(x, dtype, "nansum")
         return (
             nansum(x, dim, keepdim) if x.dtype.kind in "fc" else sum(x, dim, keepdim, dtype=dtype)
@@ -719,9 +725,11 @@ def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = 
     >>> dg.tensor([1.0, float("nan"), 3.0]).nanmean().item()
     2.0
     """
+    if x._data.dtype.kind not in "fc":  # whatever `dtype` is, as PyTorch's
+        raise DtypeError(f"nanmean: expects a floating tensor, got dtype {x.dtype}")
     x, _ = _cast(x, dtype, "nanmean")
     if x._data.dtype.kind not in "fc":
-        raise TypeError(f"nanmean: expects a floating tensor, got dtype {x.dtype}")
+        raise DtypeError(f"nanmean: dtype must be a floating dtype, got {x.dtype}")
     axes = _axes(dim, x.ndim, "nanmean")
     count = (~backend.xp.isnan(x._data)).sum(axis=axes, keepdims=keepdim)
     with numpy.errstate(divide="ignore", invalid="ignore"):
