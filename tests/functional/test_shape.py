@@ -418,8 +418,11 @@ def test_module_level_names_carry_torchs_contract():
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
 def test_pad_reads_pytorchs_flat_tuple_from_the_last_axis(pad, mode, torch):
     x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float64)
-    if mode != "constant" and len(pad) > 4:
-        pytest.skip("PyTorch pads at most the last 3 dims of a 3-d input non-constantly")
+    if mode != "constant" and len(pad) > 4:  # 3 axes need a 4-d or 5-d input, both refuse
+        for f, arr in ((torch.nn.functional.pad, torch.tensor(x)), (F.pad, dg.tensor(x))):
+            with pytest.raises(NotImplementedError, match="Padding size 6 is not supported"):
+                f(arr, pad, mode)
+        return
     xt = torch.tensor(x, requires_grad=True)
     yt = torch.nn.functional.pad(
         xt, pad, mode=mode, **({"value": 0.5} if mode == "constant" else {})
@@ -431,6 +434,27 @@ def test_pad_reads_pytorchs_flat_tuple_from_the_last_axis(pad, mode, torch):
     yt.backward(torch.tensor(g))
     (yd * dg.tensor(g)).sum().backward()
     np.testing.assert_allclose(xd.grad._data, xt.grad.numpy())
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    "shape,pad,value",
+    [((4,), (1, 1), None), ((2, 4), (1, 1, 1, 1), None), ((1, 1, 4, 4), (1, 1), None),
+     ((1, 1, 2, 4, 4), (1, 0, 0, 1), None), ((1, 1, 1, 1, 2, 3), (1,) * 6, None),
+     ((1, 4), (1, 1), 1.5), ((1, 1, 4), (1, 1), -2.0)],
+)  # fmt: skip
+def test_pad_non_constant_modes_follow_torchs_rank_and_value_rules(mode, shape, pad, value, torch):
+    """PyTorch pads 1, 2 or 3 trailing axes of an input with one or two more (2, 4 or 6
+    numbers), and a fill value other than 0 is refused (it is only for mode="constant")."""
+    errors = []
+    for f, lib in ((torch.nn.functional.pad, torch), (F.pad, dg)):
+        with pytest.raises((NotImplementedError, RuntimeError)) as e:
+            f(lib.ones(shape), pad, mode=mode, value=value)
+        errors.append((type(e.value), str(e.value)))
+    assert errors[0] == errors[1]
+    x = dg.ones(1, 4)
+    assert F.pad(x, (1, 1), mode=mode, value=0).shape == (1, 6)  # 0 is accepted, as by torch
+    assert F.pad(dg.ones(3, 4), ((1, 1), (1, 1)), mode=mode).shape == (5, 6)  # NumPy pairs
 
 
 def test_pad_refuses_a_value_in_the_mode_position_and_odd_tuples():

@@ -651,7 +651,6 @@ def pad(
     >>> pad(dg.zeros(2, 3), ((1, 1), (0, 0))).shape  # NumPy's pairs, first axis first
     (4, 3)
     """
-    value = 0.0 if value is None else value
     if isinstance(mode, (int, float)) and not isinstance(mode, bool):
         raise TypeError(
             f"pad: the third argument is the mode (PyTorch's order: pad(input, pad, mode, "
@@ -666,6 +665,9 @@ def pad(
             f"{pad_width!r} (reshape it to 1-d first)"
         )
     pw = _pad_pairs(pad_width, x.ndim)
+    if mode != "constant" and not isinstance(pad_width, (int, numpy.integer)):
+        _check_mode_pad(x, pad_width, mode, value)
+    value = 0.0 if value is None else value
     if not any(min(p) < 0 for p in pw):
         return _pad_pairs_mode(x, pw, mode, value)
     # PyTorch's negative pads crop: constant and circular crop first and pad the rest;
@@ -685,6 +687,24 @@ def pad(
     crop = tuple(slice(-min(b, 0), n + min(a, 0)) for (b, a), n in zip(pw, x.shape))
     x = getitem(x, crop)  # its gradient is the adjoint: zeros where it cropped
     return x if late else _pad_pairs_mode(x, positive, mode, value)
+
+
+def _check_mode_pad(x: Tensor, pad_width: Sequence, mode: str, value: float | None) -> None:
+    """PyTorch's rules for a non-constant ``mode`` with its flat pad tuple: no fill ``value``,
+    and 2, 4 or 6 numbers padding the last 1, 2 or 3 axes of an input with one or two more
+    axes (batch and channels, or channels only)."""
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    n = len(pad_width)
+    flat = all(isinstance(p, (int, numpy.integer)) for p in pad_width)
+    if flat and (n not in (2, 4, 6) or x.ndim not in (n // 2 + 1, n // 2 + 2)):
+        raise NotImplementedError(
+            f"Padding size {n} is not supported for {x.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
 
 
 def _pad_pairs_mode(x: Tensor, pw: tuple, mode: str, value: float) -> Tensor:
