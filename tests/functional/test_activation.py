@@ -206,3 +206,21 @@ def test_sigmoid_forward_is_the_two_branch_form_bit_for_bit(dtype):
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
     assert isinstance(_sigmoid(np.asarray(dtype(0.5))), np.ndarray)  # 0-d stays an array
+
+
+@pytest.mark.parametrize("source", [np.float16, np.float32])
+@pytest.mark.parametrize("shape", [(48, 33), (4, 48, 32)])
+def test_float16_softmax_is_computed_in_float32_as_torch(torch, source, shape):
+    """PyTorch computes a float16 softmax over the last dim in float32 and rounds the result:
+    the same bits (from a float16 input, or from ``dtype=float16``); log_softmax is computed
+    the same way. (Over other dims PyTorch's kernel depends on the CPU's vector width.)"""
+    dim = -1
+    a = (np.random.default_rng(0).normal(size=shape) * 4).astype(source)
+    kw = {"dtype": torch.float16} if source is np.float32 else {}
+    want = torch.nn.functional.softmax(torch.tensor(a), dim, **kw).numpy()
+    got = F.softmax(dg.tensor(a), dim, dtype=dg.float16 if kw else None)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got.numpy(), want)
+    h = a.astype(np.float16)
+    ref = F.log_softmax(dg.tensor(h.astype(np.float32)), dim).numpy().astype(np.float16)
+    np.testing.assert_array_equal(F.log_softmax(dg.tensor(h), dim).numpy(), ref)

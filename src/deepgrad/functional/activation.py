@@ -283,6 +283,8 @@ class Softmax(Function):
         xp = backend.xp
         if x.size == 0:  # an empty input (also along the axis) gives an empty output, as torch
             return xp.empty_like(x)
+        if x.dtype == xp.float16:  # PyTorch computes float16 in float32 and rounds the result
+            return self.forward(x.astype(xp.float32)).astype(xp.float16)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
@@ -321,6 +323,8 @@ class LogSoftmax(Function):
         xp = backend.xp
         if x.size == 0:
             return xp.empty_like(x)
+        if x.dtype == xp.float16:  # in float32, as PyTorch (closer to its rounding)
+            return self.forward(x.astype(xp.float32)).astype(xp.float16)
         z = x - x.max(axis=self.axis, keepdims=True)
         return z - xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
 
