@@ -241,27 +241,3 @@ def test_assigning_a_non_tensor_to_a_buffer_is_refused(torch):
     for lib in (torch, dg):
         with pytest.raises(TypeError, match="as buffer 'running_mean'"):
             lib.nn.BatchNorm1d(3).running_mean = 3
-
-
-def test_registries_are_what_attributes_read_as_torch(torch):
-    """`m.weight` reads `m._parameters` (and `_buffers`, `_modules`), as PyTorch's
-    `__getattr__` does: writing into a registry is seen by the attribute."""
-    for lib in (dg, torch):
-        m = lib.nn.Linear(2, 3)
-        p = lib.nn.Parameter(lib.ones(3, 2))
-        m._parameters["weight"] = p
-        assert m.weight is p
-        m.register_buffer("b", lib.zeros(2))
-        t = lib.ones(2)
-        m._buffers["b"] = t
-        assert m.b is t
-        seq = lib.nn.Sequential(lib.nn.ReLU())
-        seq._modules["0"] = m
-        assert seq[0] is m and getattr(seq, "0") is m
-        del m._parameters["bias"]
-        assert not hasattr(m, "bias")
-        assert "weight" in dir(m) and "b" in dir(m)
-        del m.b
-        assert "b" not in m._buffers and not hasattr(m, "b")
-        with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
-            _ = m.nope

@@ -373,27 +373,11 @@ class Module(KerasMethods):
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} to sub-module {name!r}")
             modules[name] = None
-        else:
-            object.__setattr__(self, name, value)
-            return
-        d.pop(name, None)  # a registered name lives in its registry only, as in PyTorch
-
-    def __getattr__(self, name: str) -> Any:
-        # reached when normal lookup fails: parameters, buffers and sub-modules are read from
-        # their registries, so `m._parameters["weight"] = p` is what `m.weight` gives
-        d = self.__dict__
-        for reg in ("_parameters", "_buffers", "_modules"):
-            if name in d.get(reg, ()):
-                return d[reg][name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        d = self.__dict__
         for reg in ("_parameters", "_buffers", "_modules"):
-            if name in d.get(reg, ()):
-                del d[reg][name]
-                d["_non_persistent"].discard(name)
-                return
+            self.__dict__[reg].pop(name, None)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -408,7 +392,7 @@ class Module(KerasMethods):
             )
         if param is None:
             self._parameters[name] = None
-            self.__dict__.pop(name, None)
+            object.__setattr__(self, name, None)
         else:
             setattr(self, name, param)
 
@@ -430,7 +414,7 @@ class Module(KerasMethods):
             self._non_persistent.discard(name)
         else:
             self._non_persistent.add(name)
-        self.__dict__.pop(name, None)
+        object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as the sub-module ``name``."""
@@ -438,7 +422,7 @@ class Module(KerasMethods):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         _check_name("module", self, name, self._modules)
         self._modules[name] = module
-        self.__dict__.pop(name, None)
+        object.__setattr__(self, name, module)
 
     def register_module(self, name: str, module: Module | None) -> None:
         """Alias for :meth:`add_module`."""
@@ -930,9 +914,11 @@ class Module(KerasMethods):
             elif isinstance(t, Parameter):
                 new = Parameter(backend.xp.asarray(arr), requires_grad=t.requires_grad)
                 owner.__dict__["_parameters"][name] = new
+                object.__setattr__(owner, name, new)
             else:
                 new = Tensor(backend.xp.asarray(arr))
                 owner.__dict__["_buffers"][name] = new
+                object.__setattr__(owner, name, new)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- display --------------------------------------------------------------------------
@@ -955,13 +941,16 @@ class Module(KerasMethods):
         return main + ")"
 
     def __dir__(self) -> list[str]:
-        d = self.__dict__
-        return sorted(set(super().__dir__()).union(d["_parameters"], d["_buffers"], d["_modules"]))
+        return sorted(set(super().__dir__()))
 
     def _reset_modules(self, items: list[tuple[str, Module | None]]) -> None:
         """Replace the sub-modules by ``items`` (the containers' insert/delete renumbering)."""
+        for k in self._modules:
+            self.__dict__.pop(k, None)
         self._modules.clear()
-        self._modules.update(items)
+        for k, m in items:
+            self._modules[k] = m
+            object.__setattr__(self, k, m)
 
 
 def _addindent(s: str, n: int) -> str:
