@@ -184,12 +184,19 @@ def _memory_owner(a: Any) -> Any:
     return a
 
 
+#: callables told the memory owner of every in-place write (``func.vmap`` watches for writes
+#: into tensors from outside the function)
+WRITE_WATCHERS: list = []
+
+
 def note_write(data: Any, tensor: Any = None, earlier: Any = None) -> None:
     """Record an in-place write into ``data``'s memory (``tensor``'s array); ``earlier`` is
     the tensor holding the values and the creator it had before, when the write was recorded
     in the graph."""
     global _EPOCH
     owner = _memory_owner(data)
+    for watch in WRITE_WATCHERS:
+        watch(owner)
     key = id(owner)
     rec = _WRITES.get(key)
     if rec is None:

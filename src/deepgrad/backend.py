@@ -303,8 +303,25 @@ class Generator:
         return f"<deepgrad.Generator device={self.device!r} initial_seed={self._seed}>"
 
 
+#: messages of the blocks that refuse random draws (``vmap(randomness="error")``), innermost last
+_RANDOM_REFUSED: list[str] = []
+
+
+def refuse_random(message: str | None) -> None:
+    """Enter (``message``: what a draw raises; ``""`` allows draws) or, with None, leave a
+    block in which :func:`rng` raises ``RuntimeError`` if any enclosing block refuses."""
+    if message is None:
+        _RANDOM_REFUSED.pop()
+    else:
+        _RANDOM_REFUSED.append(message)
+
+
 def rng() -> Any:
     """The generator behind every random draw (a ``numpy.random.Generator`` on NumPy)."""
+    if _RANDOM_REFUSED:
+        refusal = next((m for m in _RANDOM_REFUSED if m), None)
+        if refusal:
+            raise RuntimeError(refusal)
     return _rng
 
 

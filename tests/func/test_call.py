@@ -124,5 +124,3 @@ def test_grad_errors_as_torch(torch):
             g(lambda a: a.sum(), argnums=1)(lib.ones(2))
         with pytest.raises(RuntimeError, match="floating point"):
             g(lambda a: a.sum())(lib.ones(2, dtype=lib.int64))
-    with pytest.raises(NotImplementedError, match="vmap"):
-        dg.func.vmap(lambda x: x)
