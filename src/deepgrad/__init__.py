@@ -345,6 +345,11 @@ from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_gra
 from .tensor import (
     Size,
     Tensor,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
     arange,
     as_tensor,
     empty,

@@ -31,6 +31,66 @@ from ._names import torch_names
 Scalar = int | float | bool
 
 
+class memory_format:  # noqa: N801 - PyTorch's name
+    """PyTorch's memory formats (``dg.contiguous_format``, ``dg.channels_last``,
+    ``dg.channels_last_3d``, ``dg.preserve_format``): the order of a tensor's elements in
+    memory, never its values. ``clone``/``contiguous`` lay the NumPy array out so (channels
+    last: an ``(N, C, H, W)`` array with ``(N, H, W, C)`` strides), and ``is_contiguous``
+    reads the array's real strides by PyTorch's rule.
+
+    >>> import deepgrad as dg
+    >>> x = dg.ones(2, 3, 4, 5).contiguous(memory_format=dg.channels_last)
+    >>> x.is_contiguous(), x.is_contiguous(memory_format=dg.channels_last), x.shape
+    (False, True, (2, 3, 4, 5))
+    """
+
+    def __init__(self, name: str, order: tuple | None, rank: int | None) -> None:
+        self.name, self.order, self.rank = name, order, rank
+
+    def __repr__(self) -> str:
+        return f"deepgrad.{self.name}"
+
+    def layout(self, a: Any, preserve_ok: bool = True) -> Any:
+        """A copy of array ``a`` laid out in this format."""
+        if self.name == "preserve_format":
+            return a.copy(order="K")
+        if self.rank is not None and a.ndim != self.rank:
+            raise RuntimeError(f"required rank {self.rank} tensor to use {self.name} format")
+        if self.order is None:
+            return backend.xp.array(a, order="C", copy=True)
+        inverse = tuple(self.order.index(k) for k in range(a.ndim))
+        return backend.xp.ascontiguousarray(a.transpose(self.order)).transpose(inverse)
+
+    def holds(self, a: Any) -> bool:
+        """Whether array ``a`` is contiguous in this format (PyTorch's stride rule: size-1
+        dims are skipped)."""
+        if self.rank is not None and a.ndim != self.rank:
+            return False
+        dims = range(a.ndim - 1, -1, -1) if self.order is None else reversed(self.order)
+        expected = 1
+        for d in dims:
+            if a.shape[d] != 1:
+                if a.strides[d] != expected * a.itemsize:
+                    return False
+                expected *= a.shape[d]
+        return True
+
+
+contiguous_format = memory_format("contiguous_format", None, None)
+channels_last = memory_format("channels_last", (0, 2, 3, 1), 4)
+channels_last_3d = memory_format("channels_last_3d", (0, 2, 3, 4, 1), 5)
+preserve_format = memory_format("preserve_format", None, None)
+
+
+def _format(fmt: Any, who: str) -> Any:
+    if type(fmt).__name__ != "memory_format":  # (a doctest run may load this module twice)
+        raise TypeError(
+            f"{who}(): argument 'memory_format' must be deepgrad.memory_format, not "
+            f"{type(fmt).__name__}"
+        )
+    return fmt
+
+
 class Size(tuple):
     """A tensor's shape, as ``torch.Size``: a tuple of ints with ``numel()``.
 
@@ -392,19 +452,33 @@ class Tensor:
         dev = _device.device("cuda", device) if isinstance(device, int) else device
         return _to_device(self, _device.device(dev or "cuda"))
 
-    def clone(self) -> Tensor:
-        """A copy with its own data; differentiable (the gradient flows back unchanged)."""
+    def clone(self, *, memory_format: Any = preserve_format) -> Tensor:
+        """A copy with its own data; differentiable (the gradient flows back unchanged).
+        ``memory_format`` lays the copy out (see :class:`memory_format`; by default as this
+        tensor is, as PyTorch's ``preserve_format``)."""
+        fmt = _format(memory_format, "clone")
         if self.requires_grad and autograd.is_grad_enabled():
-            return F.add(self, 0)
-        return Tensor._from_op(self._data.copy(), None, 0)
+            out = F.add(self, 0)
+            out._data = fmt.layout(out._data)
+            return out
+        return Tensor._from_op(fmt.layout(self._data), None, 0)
 
-    def is_contiguous(self) -> bool:
-        """Whether the elements lie in memory in row-major order (``x.t()`` does not)."""
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format: Any = contiguous_format) -> bool:
+        """Whether the elements lie in memory in row-major order (``x.t()`` does not), or in
+        the order ``memory_format`` names (read from the array's strides)."""
+        return _format(memory_format, "is_contiguous").holds(self._data)
 
-    def contiguous(self) -> Tensor:
-        """This tensor when it is contiguous, else a row-major copy (differentiable)."""
-        return self if self.is_contiguous() else F.contiguous(self)
+    def contiguous(self, memory_format: Any = contiguous_format) -> Tensor:
+        """This tensor when it is contiguous (in ``memory_format``), else a copy laid out so
+        (differentiable)."""
+        fmt = _format(memory_format, "contiguous")
+        if fmt is preserve_format:  # PyTorch 2.13 accepts it: row-major, as the default
+            fmt = contiguous_format
+        if fmt.holds(self._data):
+            return self
+        out = F.contiguous(self)
+        out._data = fmt.layout(out._data)
+        return out
 
     def dim(self) -> int:
         """The number of axes (PyTorch's name for ``ndim``)."""
