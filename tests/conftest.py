@@ -50,3 +50,29 @@ def torch():
 def rng() -> np.random.Generator:
     """A NumPy generator seeded with 0, for test inputs."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def disk_full_after():
+    """``with disk_full_after(n): ...`` makes every write past byte ``n`` of any file fail (with
+    ``OSError`` EFBIG, as a full disk would) inside the block: a writer that fails mid-way.
+    POSIX only (``RLIMIT_FSIZE``); skipped elsewhere."""
+    import contextlib
+    import signal
+
+    resource = pytest.importorskip("resource")
+    if not hasattr(signal, "SIGXFSZ"):
+        pytest.skip("no SIGXFSZ on this platform")
+
+    @contextlib.contextmanager
+    def limit(n: int):
+        old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        old = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, old[1]))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, old)
+            signal.signal(signal.SIGXFSZ, old_handler)
+
+    return limit

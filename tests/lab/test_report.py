@@ -154,3 +154,12 @@ def test_experiment_results_are_written_atomically(tmp_path, monkeypatch):
     spec = E.Spec("atomic-demo", "demo", lambda ctx: E.Outcome({"x": 1.0}, [], "done"))
     E.run_experiment(spec, out=tmp_path)
     assert names == ["atomic-demo.json"] and (tmp_path / "atomic-demo.json").is_file()
+
+
+def test_write_report_failing_midway_keeps_the_old_report(tmp_path: Path, disk_full_after):
+    path = tmp_path / "report.html"
+    path.write_text("<html>old report</html>")
+    with disk_full_after(1000), pytest.raises(OSError):
+        write_report(tmp_path, [])
+    assert path.read_text() == "<html>old report</html>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

@@ -25,17 +25,19 @@ import inspect
 import json
 import math
 import os
-import tempfile
-import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy
 
 from .. import backend
+from ..data.atomic import (  # noqa: F401  (their old home; every floor may use data/)
+    STALE_TMP_SECONDS,
+    atomic_write,
+    clean_stale_tmp,
+)
 from . import budget, registry
 from .safe_read import (
     MAX_COMPRESSION_RATIO,  # noqa: F401  (its old home; the limit lives in safe_read)
@@ -66,101 +68,6 @@ MAX_INPUT_ELEMENTS = 2**24
 #: building lazy layers runs the model once on one sample of the recorded input shape; its
 #: activations may hold this many times the sample's elements beyond the weights (live at once)
 LAZY_ACTIVATION_FACTOR = 256
-#: age after which a temporary file of an interrupted save, whose writer cannot be identified,
-#: is removed by the next save to the same path (seconds)
-STALE_TMP_SECONDS = 3600.0
-
-
-# ---- atomic writes ------------------------------------------------------------------------------
-_writing: set[str] = set()  # temporary files this process is writing now
-_writing_lock = threading.Lock()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists (another user's), or cannot tell: keep its file
-    return True
-
-
-def clean_stale_tmp(path: str | os.PathLike) -> list[Path]:
-    """Remove temporary files that interrupted saves to ``path`` left in its folder
-    (``.<name>.<pid>.<random>.tmp``): those whose writing process has ended, and any of unknown
-    origin older than :data:`STALE_TMP_SECONDS`. Files being written now are kept. Returns the
-    removed paths. :func:`atomic_write` calls it before every save."""
-    import time
-
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    removed = []
-    try:
-        candidates = list(folder.glob(f".{_glob_escape(path.name)}.*.tmp"))
-    except OSError:
-        return removed
-    now = time.time()
-    for tmp in candidates:
-        if str(tmp) in _writing:
-            continue
-        parts = tmp.name[len(path.name) + 2 : -len(".tmp")].split(".")
-        pid = int(parts[0]) if len(parts) == 2 and parts[0].isdigit() else None
-        try:
-            if pid is not None:
-                stale = not _pid_alive(pid) or pid == os.getpid()
-            else:
-                stale = now - tmp.stat().st_mtime > STALE_TMP_SECONDS
-            if stale:
-                tmp.unlink()
-                removed.append(tmp)
-        except OSError:
-            pass
-    return removed
-
-
-def _glob_escape(name: str) -> str:
-    """``name`` with glob's special characters escaped."""
-    import glob
-
-    return glob.escape(name)
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
-    """Call ``write(f)`` on a temporary binary file next to ``path``, then rename it onto
-    ``path`` (``os.replace`` is atomic on POSIX and Windows): readers see the old file or the
-    new one, never a partial one. The temporary file is removed if ``write`` fails; one that a
-    killed process left behind is removed by the next save to the same path
-    (:func:`clean_stale_tmp`)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    with _writing_lock:
-        clean_stale_tmp(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
-        _writing.add(tmp)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    finally:
-        _writing.discard(tmp)
-    try:  # make the rename itself durable (best effort; not possible everywhere)
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 # ---- JSON-able values ------------------------------------------------------------------------------

@@ -193,6 +193,7 @@ def write_report(
 ) -> Path:
     """Write ``out_dir/report.html`` for ``results`` (default: every ``<name>.json`` found in
     ``out_dir``); returns its path."""
+    from ..data.atomic import atomic_write_text
     from .experiment import load_results
 
     out = Path(out_dir)
@@ -200,5 +201,5 @@ def write_report(
     if results is None:
         results = load_results(out)
     path = out / "report.html"
-    path.write_text(render_report(results, out), encoding="utf-8")
+    atomic_write_text(path, render_report(results, out))  # a failure leaves the old report
     return path

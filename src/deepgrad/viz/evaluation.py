@@ -226,6 +226,7 @@ def write_classification_evaluation(
     classification_report`), ``roc_curve.png``, ``precision_recall.png`` and
     ``calibration.png``. ``y_score`` is the model's ``(N, C)`` (or binary ``(N,)``) output,
     logits or probabilities. Returns the paths written."""
+    from ..data.atomic import atomic_write_text
     from ..metrics import classification_report
 
     out = Path(out_dir)
@@ -239,9 +240,9 @@ def write_classification_evaluation(
         names = None
     kw: dict[str, Any] = {"num_classes": n_classes, "class_names": names, "digits": 4}
     paths = [out / "classification_report.txt", out / "classification_report.json"]
-    paths[0].write_text(str(classification_report(y, pred, **kw)))
+    atomic_write_text(paths[0], str(classification_report(y, pred, **kw)))
     report = classification_report(y, pred, output_dict=True, **kw)
-    paths[1].write_text(json.dumps(report, indent=2))
+    atomic_write_text(paths[1], json.dumps(report, indent=2))
     for name, plot in (
         ("roc_curve.png", plot_roc),
         ("precision_recall.png", plot_precision_recall),

@@ -110,6 +110,7 @@ def to_dot(output: Any, params: dict[str, Any] | None = None, rankdir: str = "LR
 
 
 def write_dot(output: Any, path: str | os.PathLike, params: dict[str, Any] | None = None) -> None:
-    """Write :func:`to_dot` to ``path``."""
-    with open(path, "w") as f:
-        f.write(to_dot(output, params) + "\n")
+    """Write :func:`to_dot` to ``path`` (atomically: a failure leaves the old file intact)."""
+    from ..data.atomic import atomic_write_text
+
+    atomic_write_text(path, to_dot(output, params) + "\n")

@@ -75,10 +75,12 @@ def new_figure(
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (folders created) and return the path."""
+    """Write ``fig`` as a PNG at ``path`` (folders created) and return the path. The write is
+    atomic: a failure mid-way leaves the old file intact."""
+    from ..data.atomic import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, format="png", facecolor="white")
+    atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png", facecolor="white"))
     return path
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepgrad.data.atomic import atomic_write
 from deepgrad.data.download import ChecksumError, DownloadError, download_url
 
 __all__ = ["read_idx", "write_idx", "parse_idx", "IDX_TYPES"]
@@ -213,7 +214,7 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray, *, gzip_level: in
     path = Path(path)
     if path.suffix == ".gz":
         payload = gzip.compress(payload, compresslevel=gzip_level, mtime=0)
-    path.write_bytes(payload)
+    atomic_write(path, lambda f: f.write(payload))  # a failure leaves the old file intact
     return path
 
 
