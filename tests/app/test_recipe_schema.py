@@ -187,3 +187,11 @@ def test_hostile_recipe_files_are_a_recipe_error(tmp_path, name, text, message):
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(S.RecipeError, match=message):
         R.load_recipe(path)
+
+
+def test_a_folder_is_refused_as_a_folder(tmp_path):
+    (tmp_path / "mlp.toml").write_text(BASE)
+    with pytest.raises(IsADirectoryError, match=r"is a folder, not a recipe file.*holds mlp\.toml"):
+        R.load_recipe(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        R.load_recipe(tmp_path / "missing.toml")

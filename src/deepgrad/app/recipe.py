@@ -115,6 +115,12 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
     if path is None:
         return copy.deepcopy(DEFAULT_RECIPE)
     p = Path(path)
+    if p.is_dir():
+        found = sorted(q.name for q in p.glob("*") if q.suffix in (".toml", ".json"))[:5]
+        hint = f"; it holds {', '.join(found)}" if found else ""
+        raise IsADirectoryError(
+            f"recipe file {p} is a folder, not a recipe file: give a .toml or .json file{hint}"
+        )
     if not p.is_file():
         raise FileNotFoundError(f"recipe file {p} does not exist")
     try:
