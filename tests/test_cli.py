@@ -533,3 +533,18 @@ def test_run_files_and_predictions_are_written_atomically(tmp_path, monkeypatch)
     np.save(tmp_path / "x.npy", dg.data.load_digits()[0][:3])
     cli.main(["predict", str(out / "model.dg"), str(tmp_path / "x.npy"), "--output", str(tmp_path / "p.csv")])  # fmt: skip
     assert replaced[-1] == "p.csv" and len(np.loadtxt(tmp_path / "p.csv", delimiter=",")) == 3
+
+
+def test_predict_refuses_an_old_runs_scaler_of_another_width(tmp_path, capsys):
+    """A preprocessing.json beside a model of another input width: refused naming both widths
+    (it was a matmul shape error at predict)."""
+    model = dg.nn.Sequential(dg.nn.Linear(3, 2))
+    model.compile("adam", "cross_entropy")
+    model.save(tmp_path / "model.dg")
+    state = {"class": "StandardScaler", "with_mean": True, "with_std": True, "n_features_in_": 2}
+    state.update({"mean_": [0.0, 1.0], "var_": [1.0, 1.0], "scale_": [1.0, 1.0]})
+    (tmp_path / "preprocessing.json").write_text(json.dumps({"scaler": {"state": state}}))
+    np.save(tmp_path / "x.npy", np.ones((2, 2), np.float32))
+    assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err
+    assert "hands the model 2 features per sample" in err and "the model takes 3" in err

@@ -138,9 +138,11 @@ def _preprocessing(model: Any, model_path: Path) -> Any:
         return pre
     sidecar = model_path.parent / "preprocessing.json"
     if sidecar.is_file():
-        from .io.transformers import preprocessing_from_legacy
+        from .io.transformers import check_pairing, preprocessing_from_legacy
 
-        return preprocessing_from_legacy(_sidecar(sidecar), str(sidecar))
+        pre = preprocessing_from_legacy(_sidecar(sidecar), str(sidecar))
+        check_pairing(model, pre, f"{sidecar} beside {model_path}")
+        return pre
     recipe_file = model_path.parent / "recipe.json"
     if recipe_file.is_file():
         data = _recipe_data(recipe_file)

@@ -25,8 +25,8 @@ from deepgrad.io import ModelFileError
 X = np.array([[1.0, 5.0, 0.0], [3.0, np.nan, 2.0], [2.0, 7.0, 4.0]])
 
 
-def roundtrip(tmp_path, pre: Preprocessing) -> Preprocessing:
-    model = nn.Sequential(nn.Linear(3, 2))
+def roundtrip(tmp_path, pre: Preprocessing, width: int = 3) -> Preprocessing:
+    model = nn.Sequential(nn.Linear(width, 2))
     model.preprocessing = pre
     model.save(tmp_path / "m.dg")
     return dg.load_model(tmp_path / "m.dg").preprocessing
@@ -51,7 +51,7 @@ def test_every_transformer_roundtrips(tmp_path):
     cats = np.array([["red", "s"], ["green", "m"], ["red", "l"]])
     enc = OneHotEncoder(handle_unknown="ignore").fit(cats)
     lab = LabelEncoder().fit(["cat", "dog", "bird"])
-    back = roundtrip(tmp_path, Preprocessing([("onehot", enc), ("labels", lab)]))
+    back = roundtrip(tmp_path, Preprocessing([("onehot", enc), ("labels", lab)]), width=5)
     np.testing.assert_array_equal(back.steps[0][1].transform(cats), enc.transform(cats))
     assert back.steps[1][1].inverse_transform([0, 2]).tolist() == ["bird", "dog"]
 
@@ -142,4 +142,46 @@ def test_repeated_feature_or_class_names_are_not_saved(tmp_path):
     model = nn.Sequential(nn.Linear(3, 2))
     model.preprocessing = Preprocessing([], features=["a", "b", "a"])
     with pytest.raises(ValueError, match=r"preprocessing.features names \['a'\] more than once"):
+        model.save(tmp_path / "m.dg")
+
+
+def test_a_scaler_of_another_width_is_refused_at_load_naming_both(tmp_path, monkeypatch):
+    """It loaded, and failed only at predict (a matmul shape error)."""
+    import deepgrad.io.transformers as T
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3, 2))
+    model.preprocessing = Preprocessing([("scaler", StandardScaler().fit(np.ones((5, 4))))])
+    match = (
+        r"hands the model 4 features per sample \(its step 'scaler' \(StandardScaler\) outputs "
+        r"4\), but the model takes 3 \(its first layer '1' \(Linear\)\)"
+    )
+    with pytest.raises(ModelFileError, match=match):
+        model.save(tmp_path / "m.dg")
+    with monkeypatch.context() as m:  # a file written without the check (an older deepgrad)
+        m.setattr(T, "check_pairing", lambda *a: None)
+        model.save(tmp_path / "m.dg")
+    with pytest.raises(ModelFileError, match=match):
+        dg.load_model(tmp_path / "m.dg")
+
+
+@pytest.mark.parametrize(
+    ("model", "pre", "expected"),
+    [
+        (nn.Sequential(nn.Linear(2, 1)), Preprocessing([], features=["a", "b"]), 2),
+        (nn.Sequential(nn.Dropout(0.1), nn.BatchNorm1d(3)), Preprocessing([("imp", SimpleImputer().fit(X))]), 3),
+        (dg.models.MLP(5, [4], 2), Preprocessing([("oh", OneHotEncoder().fit(np.array([["r", "s"], ["g", "m"], ["r", "l"]])))]), 5),
+    ],
+)  # fmt: skip
+def test_matching_widths_load_and_mismatches_name_what_says_so(tmp_path, model, pre, expected):
+    from deepgrad.io.transformers import model_input_width, preprocessing_width
+
+    assert preprocessing_width(pre)[0] == model_input_width(model)[0] == expected
+    model.preprocessing = pre
+    model.save(tmp_path / "m.dg")
+    back = dg.load_model(tmp_path / "m.dg")
+    assert preprocessing_width(back.preprocessing)[0] == model_input_width(back)[0] == expected
+    model.preprocessing = Preprocessing([], features=[f"f{i}" for i in range(expected + 1)])
+    with pytest.raises(
+        ModelFileError, match=f"{expected + 1} features per sample.*takes {expected}"
+    ):
         model.save(tmp_path / "m.dg")

@@ -115,8 +115,9 @@ def save(
 
     pre = model.__dict__.get("preprocessing")
     if isinstance(pre, Preprocessing):
-        from .transformers import preprocessing_to_config
+        from .transformers import check_pairing, preprocessing_to_config
 
+        check_pairing(model, pre, "model.preprocessing")  # a file that would not load
         config["preprocessing"] = preprocessing_to_config(pre, arrays, "preprocessing")
     S.write_archive(path, config, dict(model.state_dict()), arrays)
 
@@ -137,7 +138,7 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa
         )
     model = S.build_model(config, weights, str(path))
     if config.get("preprocessing") is not None:
-        from .transformers import preprocessing_from_config
+        from .transformers import check_pairing, preprocessing_from_config
 
         pre = preprocessing_from_config(config["preprocessing"], arrays, str(path))
         if "preprocessing" in model._modules:
@@ -145,6 +146,7 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa
                 f"{path}: the model has a layer named 'preprocessing', where the file's "
                 "preprocessing record would go"
             )
+        check_pairing(model, pre, str(path))
         model.preprocessing = pre
     cc = config.get("compile")
     if compile and cc:

@@ -412,3 +412,71 @@ def preprocessing_from_legacy(state: Any, where: str) -> Any:
         steps.append({"name": "scaler", **_legacy_step(sc.get("state"), where, arrays, 1)})
     cfg = {"steps": steps, "features": state.get("features"), "classes": state.get("classes")}
     return preprocessing_from_config(cfg, arrays, where)
+
+
+# ---- the pairing with the model ------------------------------------------------------------------
+def preprocessing_width(pre: Any) -> tuple[int, str] | None:
+    """``(features per sample that pre.transform hands the model, what says so)``, or ``None``
+    where the steps do not tell. Counted from the fitted state, never by running a transform."""
+    from sklearn.base import OneToOneFeatureMixin
+
+    for name, step in reversed(pre.steps):
+        n_in = getattr(step, "n_features_in_", None)
+        if isinstance(step, OneToOneFeatureMixin) and type(n_in) is int:  # the scalers
+            return n_in, f"its step {name!r} ({type(step).__name__})"
+        if hasattr(step, "get_feature_names_out") and n_in is not None:
+            try:  # the imputer (drops empty features), the one-hot encoder: per-feature state
+                n = len(step.get_feature_names_out())
+            except Exception:  # noqa: BLE001  (an unusual setting: no claim, no check)
+                return None
+            return n, f"its step {name!r} ({type(step).__name__})"
+    if not pre.steps and pre.features is not None:
+        return len(pre.features), "its feature list"
+    return None
+
+
+def model_input_width(model: Any) -> tuple[int, str] | None:
+    """``(features per sample the model takes, what says so)``: the recorded per-sample input
+    shape when it is 1-D, else the first layer of a ``Sequential`` (or the zoo's ``MLP``) when
+    that is a ``Linear`` or ``BatchNorm1d`` (``Flatten``/``Dropout``/``Identity`` before it
+    skipped); ``None`` where the architecture does not tell."""
+    from ..models.mlp import MLP
+    from ..nn import BatchNorm1d, Flatten, Identity, Linear, Sequential
+    from ..nn.dropout import _DropoutNd
+    from .serialization import input_spec
+
+    spec = input_spec(model)
+    if spec and len(spec.get("shape", ())) == 1:
+        return int(spec["shape"][0]), "its recorded input shape"
+    m, path = model, []
+    while isinstance(m, (Sequential, MLP)):
+        kids = [
+            (n, c)
+            for n, c in m.named_children()
+            if not isinstance(c, (Flatten, Identity, _DropoutNd))
+        ]
+        if not kids:
+            return None
+        path.append(kids[0][0])
+        m = kids[0][1]
+    where = f"its first layer {'.'.join(path)!r} ({type(m).__name__})"
+    if isinstance(m, Linear) and type(m.in_features) is int:
+        return m.in_features, where
+    if isinstance(m, BatchNorm1d):
+        return int(m.num_features), where
+    return None
+
+
+def check_pairing(model: Any, pre: Any, where: str) -> None:
+    """Refuse (:class:`ModelFileError`) a preprocessing whose output width is not the model's
+    input width: a scaler saved with another model would fail, or mislead, only at predict."""
+    out = preprocessing_width(pre)
+    takes = model_input_width(model)
+    if out is None or takes is None or out[0] == takes[0]:
+        return
+    raise ModelFileError(
+        f"{where}: the saved preprocessing hands the model {out[0]} features per sample "
+        f"({out[1]} outputs {out[0]}), but the model takes {takes[0]} ({takes[1]}); the "
+        "preprocessing belongs to another model: save the model with the preprocessing it was "
+        "trained with"
+    )
