@@ -62,6 +62,7 @@ from ..io.safe_read import _no_duplicates
 from ..train.strategy import get_strategy
 from . import recipe_schema as S
 from . import recipe_tasks as RT
+from .recipe_limits import build_within_limit, check_data_size
 from .recipe_schema import RecipeError
 
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
@@ -155,6 +156,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     """
     from .. import data as D
 
+    check_data_size(spec)  # a generated set's size, before it is generated
     name = spec.get("name", S.default("data", "name"))
     if name == "shapes":
         from .dense_tasks import load_shapes
@@ -280,14 +282,22 @@ def apply_preprocessing(x: np.ndarray, preprocessing: Any) -> np.ndarray:
 
 # ---- model, optimizer, callbacks ------------------------------------------------------------
 def build_model(spec: dict[str, Any]) -> Any:
-    """A model from a recipe's ``[model]`` section: a zoo model or a Sequential of layers."""
+    """A model from a recipe's ``[model]`` section: a zoo model or a Sequential of layers; one
+    that would hold more than :data:`~deepgrad.app.recipe_limits.MAX_PARAMETERS` elements is
+    refused before the array that passes the limit is allocated."""
+    return build_within_limit(lambda: _build_model(spec))
+
+
+def _build_model(spec: dict[str, Any]) -> Any:
     from .. import models, nn
+    from ..io.budget import building
 
     if "zoo" in spec:
         zoo = S.zoo_models()
         if spec["zoo"] not in zoo:
             raise RecipeError(f"model: {unknown_choice('zoo model', spec['zoo'], zoo)}")
-        return getattr(models, spec["zoo"])(**spec.get("args", {}))
+        with building(f"model (zoo {spec['zoo']})"):
+            return getattr(models, spec["zoo"])(**spec.get("args", {}))
     if "layers" in spec:
         layers = []
         for i, entry in enumerate(spec["layers"]):
@@ -299,7 +309,8 @@ def build_model(spec: dict[str, Any]) -> Any:
             cls = getattr(nn, kind)
             args = entry.pop("args", [])
             try:
-                layers.append(cls(*args, **entry))
+                with building(f"model.layers[{i}] ({kind})"):
+                    layers.append(cls(*args, **entry))
             except TypeError as e:
                 raise RecipeError(f"model.layers[{i}] ({kind}): {e}") from None
         return nn.Sequential(*layers)
@@ -535,6 +546,8 @@ def run(
     from ..viz import training as VT
 
     S.validate(recipe)  # refused before any work
+    check_data_size(recipe.get("data", {}))
+    build_model(recipe["model"])  # a model over the size limit too (prepare builds it again)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ds = load_data(recipe.get("data", {}))

@@ -33,7 +33,7 @@ import contextlib
 import math
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import backend
@@ -65,7 +65,10 @@ def _numel(shape: Any) -> int:
 
 
 class _Budget:
-    def __init__(self, elements: int, calls: int, where: str) -> None:
+    def __init__(
+        self, elements: int, calls: int, where: str, refusal: Callable[..., str] | None = None
+    ) -> None:
+        self.refusal = refusal
         self.left = elements
         self.calls = calls
         self.where = where
@@ -98,6 +101,10 @@ class _Budget:
     def take(self, n: int, shape: Any) -> None:
         self.calls -= 1
         layer = f"building {self.layer[-1]}" if self.layer else "building a layer"
+        if n > self.left and self.refusal is not None:
+            what = self.layer[-1] if self.layer else "a layer"
+            used = self.total - self.left
+            raise AllocationRefused(self.refusal(what, tuple(_shape(shape)), n, used, self.total))
         if n > self.left:
             raise AllocationRefused(
                 f"{self.where}: {layer} asks for an array of shape {tuple(_shape(shape))} "
@@ -173,12 +180,18 @@ def _request(name: str, args: tuple, kwargs: dict) -> tuple[int, Any]:
 
 
 @contextlib.contextmanager
-def allocation_budget(elements: int, where: str, calls: int | None = None) -> Iterator[Any]:
+def allocation_budget(
+    elements: int,
+    where: str,
+    calls: int | None = None,
+    refusal: Callable[..., str] | None = None,
+) -> Iterator[Any]:
     """Within this block, this thread's layer construction may hold at most ``elements`` array
     elements alive at once (allocated through ``backend.xp``), in at most ``calls`` arrays (default
-    :data:`SLACK_CALLS`); ``where`` names the file in the error."""
+    :data:`SLACK_CALLS`); ``where`` names the file in the error. ``refusal(layer, shape, n, used,
+    limit)`` words the error of an over-budget array instead (a budget that is not a file's)."""
     global _installed, _saved_xp
-    b = _Budget(int(elements), SLACK_CALLS if calls is None else int(calls), where)
+    b = _Budget(int(elements), SLACK_CALLS if calls is None else int(calls), where, refusal)
     outer = getattr(_local, "budget", None)
     with _lock:
         if _installed == 0:

@@ -1,0 +1,89 @@
+"""A recipe's numbers cannot make deepgrad allocate without bound: the model's parameters and a
+generated data set are counted before they are allocated, and refused above a limit that an
+environment variable raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deepgrad.app import recipe as R
+from deepgrad.app import recipe_limits as L
+from deepgrad.app.recipe_schema import RecipeError
+
+ROOT = Path(__file__).resolve().parents[2]
+HUGE = {"layers": [{"type": "Linear", "in_features": 100_000, "out_features": 100_000}]}
+
+
+def test_a_huge_layer_is_refused_before_it_is_allocated_naming_layer_count_and_limit(tmp_path):
+    """It validated, then asked NumPy for 10^10 floats."""
+    recipe = tmp_path / "huge.toml"
+    recipe.write_text('[model]\nlayers = [{type = "Linear", in_features = 100000, out_features = 100000}]\n')  # fmt: skip
+    spec = R.load_recipe(recipe)["model"]
+    with pytest.raises(RecipeError) as e:
+        R.build_model(spec)
+    msg = str(e.value)
+    assert msg.startswith("model.layers[0] (Linear) asks for an array of shape (100000, 100000)")
+    assert "10,000,000,000 elements" in msg and "at most 100,000,000" in msg
+    assert "DEEPGRAD_MAX_PARAMETERS" in msg
+
+
+def test_the_environment_variable_sets_the_parameter_limit(monkeypatch):
+    small = {"layers": [{"type": "Linear", "in_features": 10, "out_features": 10}]}
+    big = {"layers": [small["layers"][0], {"type": "Linear", "in_features": 10, "out_features": 100}]}  # fmt: skip
+    monkeypatch.setenv("DEEPGRAD_MAX_PARAMETERS", "1000")
+    assert sum(p.numel() for p in R.build_model(small).parameters()) == 110
+    with pytest.raises(RecipeError, match=r"model.layers\[1\] \(Linear\) asks .* bring the model to 1,110 .* at most 1,000"):  # fmt: skip
+        R.build_model(big)
+    with pytest.raises(RecipeError, match=r"model \(zoo MLP\) asks .* at most 1,000"):
+        R.build_model({"zoo": "MLP", "args": {"in_features": 64, "hidden": [32], "out_features": 10}})  # fmt: skip
+    monkeypatch.setenv("DEEPGRAD_MAX_PARAMETERS", "2000")
+    assert len(R.build_model(big)) == 2
+    monkeypatch.setenv("DEEPGRAD_MAX_PARAMETERS", "lots")
+    with pytest.raises(RecipeError, match="DEEPGRAD_MAX_PARAMETERS must be a positive whole number of elements, got 'lots'; unset it for the default 100,000,000"):  # fmt: skip
+        R.build_model(small)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"name": "moons", "n_samples": 10**10}, "moons set of n_samples = 10000000000 would hold 30,000,000,000"),
+        ({"name": "house_prices", "n_samples": 10**9}, "house_prices set of n_samples = 1000000000"),
+        ({"name": "shapes", "task": "segmentation", "size": 4096}, "shapes set of n_samples \\+ test_samples = 2300 images of size = 4096"),
+    ],
+)  # fmt: skip
+def test_a_huge_generated_data_set_is_refused_before_it_is_generated(spec, message):
+    with pytest.raises(RecipeError, match=message + ".*DEEPGRAD_MAX_DATA_ELEMENTS"):
+        R.load_data(spec)
+
+
+def test_the_environment_variable_sets_the_data_limit(monkeypatch):
+    monkeypatch.setenv("DEEPGRAD_MAX_DATA_ELEMENTS", "1000")
+    with pytest.raises(RecipeError, match="at most 1,000"):
+        R.load_data({"name": "moons", "n_samples": 500})
+    monkeypatch.setenv("DEEPGRAD_MAX_DATA_ELEMENTS", "1500")
+    assert len(R.load_data({"name": "moons", "n_samples": 500})["x_train"]) == 375
+
+
+def test_a_huge_recipe_is_refused_before_any_work(tmp_path, monkeypatch):
+    def no_work(*a, **k):
+        raise AssertionError("data were loaded for a recipe that should have been refused")
+
+    monkeypatch.setattr(R, "load_data", no_work)
+    with pytest.raises(RecipeError, match="asks for an array of shape"):
+        R.run({"model": HUGE}, tmp_path / "out")
+    with pytest.raises(RecipeError, match="would hold 30,000,000,000"):
+        R.run({"model": HUGE, "data": {"name": "moons", "n_samples": 10**10}}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_bundled_recipe_is_within_the_limits():
+    examples = sorted((ROOT / "examples").glob("*.toml"))
+    assert len(examples) >= 8
+    for path in examples:
+        recipe = R.load_recipe(path)
+        L.check_data_size(recipe.get("data", {}))
+        assert (
+            sum(p.numel() for p in R.build_model(recipe["model"]).parameters()) < L.MAX_PARAMETERS
+        )
