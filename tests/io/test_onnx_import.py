@@ -555,3 +555,85 @@ def test_outputs_larger_than_their_inputs_are_checked_at_run_time(make, inputs, 
     """Broadcasts, outer products and gathers make N² elements from 2N: each is refused
     before it is computed (they allocated whatever the inputs asked for)."""
     _limited(make, *inputs, match=match)
+
+
+def _vectors(n, k):
+    return [(c, 1, [None]) for c in "abc"[:k]], [np.ones(n, np.float32)] * k
+
+
+@pytest.mark.parametrize(
+    ("make", "inputs", "match"),
+    [
+        (lambda h: _graph_model([h.make_node("Einsum", ["a", "b", "c"], ["y"], equation="i,j,k->")],
+                                _vectors(10**4, 3)[0]),
+         _vectors(10**4, 3)[1],
+         r"Einsum node 'Einsum_0': the einsum 'i,j,k->' over \{'i': 10000, 'j': 10000, 'k': 10000\} "
+         r"takes 1,000,000,000,000 steps, more than the 68,719,476,736"),
+        (lambda h: _graph_model([h.make_node("MaxPool", ["x"], ["y"], kernel_shape=[1000, 1000])],
+                                [("x", 1, [None] * 4)]),
+         (np.ones((1, 1, 2000, 2000), np.float32),),
+         r"MaxPool node 'MaxPool_0': pooling 1,004,004 windows of 1,000,000 taps takes "
+         r"1,004,004,000,000 steps"),
+        (lambda h: _graph_model([h.make_node("AveragePool", ["x"], ["y"], kernel_shape=[1000, 1000])],
+                                [("x", 1, [None] * 4)]),
+         (np.ones((1, 1, 2000, 2000), np.float32),), r"AveragePool .* takes 1,004,004,000,000 steps"),
+        (lambda h: _graph_model([h.make_node("MatMul", ["a", "b"], ["y"])], _AB),
+         (np.ones((100, 5000), np.float32), np.ones((5000, 100), np.float32)),
+         r"MatMul .*a product of \(100, 100\) over 5000 takes 50,000,000 steps, more than the "
+         r"20,480,000"),
+    ],
+)  # fmt: skip
+def test_work_not_bounded_by_the_output_is_refused_before_it_starts(make, inputs, match):
+    """``i,j,k->`` makes one number in N³ steps, a pooling window of K² taps reads K² values per
+    output, a product's inner dimension multiplies its output: each ran however long the
+    shapes asked (an einsum of three 10^4 vectors, a 1000x1000 window over a 2000x2000 image)."""
+    from onnx import helper
+
+    fixed = {"max_elements": 20_000} if "MatMul" in match else {}
+    net = load_onnx(make(helper).SerializeToString(), **fixed)
+    with pytest.raises(OnnxImportError, match=match):
+        net(*inputs)
+
+
+def test_lrn_window_wider_than_the_channels_is_bounded_and_exact():
+    """``size = 10**9``: padded the channels by 10^9 and looped 10^9 times; a window covering
+    every channel sums them all, whatever its size."""
+    from onnx import helper
+
+    node = helper.make_node("LRN", ["x"], ["y"], size=10**9, alpha=0.5, beta=0.75, bias=2.0)
+    net = load_onnx(_graph_model([node], [("x", 1, [None] * 4)]).SerializeToString())
+    x = np.random.default_rng(0).standard_normal((2, 3, 2, 2)).astype(np.float32)
+    expected = x / (2.0 + 0.5 / 10**9 * (x * x).sum(axis=1, keepdims=True)) ** 0.75
+    np.testing.assert_allclose(net(x).numpy(), expected, rtol=1e-6)
+    small = helper.make_node("LRN", ["x"], ["y"], size=3)
+    net = load_onnx(_graph_model([small], [("x", 1, [None] * 4)]).SerializeToString())
+    sq = np.pad(x * x, [(0, 0), (1, 1), (0, 0), (0, 0)])
+    window = sq[:, :3] + sq[:, 1:4] + sq[:, 2:5]
+    np.testing.assert_allclose(net(x).numpy(), x / (1.0 + 1e-4 / 3 * window) ** 0.75, rtol=1e-6)
+
+
+def test_convtranspose_negative_pads_and_split_num_outputs_are_bounded():
+    """Negative pads grew the output with zeros unchecked (20004² here); ``num_outputs`` looped
+    that many times whatever the node's outputs."""
+    from onnx import helper
+
+    from deepgrad.io.onnx_import import registry
+
+    pads = [-(10**4)] * 4
+    _run_refused(_conv_model("ConvTranspose", pads=pads), _IMAGE,
+                 match=r"ConvTranspose .*an output grown by negative pads to \(1, 1, 20004, 20004\)")  # fmt: skip
+    assert registry.MIN_LIMIT < 20004**2
+    split = helper.make_node("Split", ["x"], ["y", "z"], axis=0, num_outputs=10**9)
+    with pytest.raises(OnnxImportError, match="num_outputs = 1000000000 for a node with 2 outputs"):
+        load_onnx(_graph_model([split], [_X], opset=18).SerializeToString())(np.ones(4, np.float32))
+
+
+def test_a_reduction_over_a_huge_broadcast_is_refused_at_the_broadcast():
+    from onnx import helper
+
+    nodes = [
+        helper.make_node("Add", ["a", "b"], ["s"]),
+        helper.make_node("ReduceSum", ["s"], ["y"]),
+    ]
+    _limited(lambda h: _graph_model(nodes, _AB), _COL, _ROW,
+             match=r"Add node 'Add_0': asks for the broadcast of \(100, 1\), \(1, 100\), of shape \(100, 100\)")  # fmt: skip

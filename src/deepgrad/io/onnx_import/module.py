@@ -286,8 +286,10 @@ def load_onnx(path: Any, *, max_elements: int | None = None) -> OnnxModule:
     ``Gather``) may make at most
     ``max(2**26, 16 x the largest tensor of the run so far)`` elements; the rest is refused
     with an :class:`OnnxImportError` naming the node, before anything is allocated (at load
-    time when the sizes are constants). ``max_elements=N`` sets a fixed limit instead, for a
-    trusted model that needs more.
+    time when the sizes are constants). Work that its output does not bound (``Einsum``'s
+    summed letters, ``MatMul``'s inner dimension, pooling windows) may take at most
+    ``WORK_FACTOR`` (1024) times that limit in steps. ``max_elements=N`` sets a fixed limit
+    instead, for a trusted model that needs more.
 
     The module runs in eval mode by default (``Dropout`` is the identity,
     ``BatchNormalization`` uses its running statistics) and its float weights are

@@ -46,6 +46,10 @@ class OnnxImportError(NotImplementedError):
 #: sets a fixed limit instead
 MIN_LIMIT = 2**26
 GROWTH = 16
+#: an operator whose work is not bounded by its output size (``Einsum``'s summed letters,
+#: ``MatMul``'s inner dimension, a pooling window, ``LRN``'s window) may do at most this many
+#: elementary steps per element of the size limit: ``WORK_FACTOR x limit`` in all
+WORK_FACTOR = 1024
 
 
 #: operators whose inputs broadcast together (NumPy's rule) into their output: two small
@@ -100,6 +104,17 @@ class Node:
                 "load_onnx(path, max_elements=N) allows more"
             )
         return shape
+
+    def check_work(self, n: int, what: str) -> None:
+        """Refuse (before it starts) work of ``n`` elementary steps (multiply-adds, window
+        reads) past :data:`WORK_FACTOR` times :attr:`limit`: ``what`` says what it is."""
+        n = int(n)
+        if n > WORK_FACTOR * self.limit:
+            raise self.fail(
+                f"{what} takes {n:,} steps, more than the {WORK_FACTOR * self.limit:,} this "
+                f"model may do in one node ({WORK_FACTOR}x its size limit of {self.limit:,}); "
+                "if the model is trusted, load_onnx(path, max_elements=N) allows more"
+            )
 
     def check_broadcast(self, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
         """The shape that ``shapes`` broadcast to (NumPy's rule), refused like

@@ -144,6 +144,8 @@ def _conv_transpose(node: Node, ins: list[Any]) -> Tensor:
         pads = [(p[i], p[i + nd]) for i in range(nd)]
     # extend by output_padding (and negative pads) with zeros, then crop the pads
     grow = [(max(-lo, 0), o + max(-hi, 0)) for (lo, hi), o in zip(pads, out_pad)]
+    sizes = [n + a + b for n, (a, b) in zip(full.shape[2:], grow)]
+    node.check_size((*full.shape[:2], *sizes), "an output grown by negative pads to")
     if any(a or b for a, b in grow):
         full = F.pad(full, [(0, 0), (0, 0), *grow])
     index: list[Any] = [slice(None), slice(None)]

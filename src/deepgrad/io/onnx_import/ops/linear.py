@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
@@ -14,10 +15,12 @@ from ..registry import Node, array, is_float, op, wrap
 def _check_product(node: Node, a: Any, b: Any) -> None:
     """Refuse (before it is made) a product whose output is past the node's size limit: an
     outer product ``(N, 1) @ (1, N)`` makes ``N²`` elements from ``2N``, and the batch axes
-    broadcast. A 1-D operand makes an output no larger than the other one."""
+    broadcast. A 1-D operand makes an output no larger than the other one. The work, output x
+    inner dimension, is bounded too (:meth:`Node.check_work`)."""
     if a.ndim >= 2 and b.ndim >= 2:
         batch = node.check_broadcast([tuple(a.shape[:-2]), tuple(b.shape[:-2])])
-        node.check_size((*batch, a.shape[-2], b.shape[-1]))
+        out = node.check_size((*batch, a.shape[-2], b.shape[-1]))
+        node.check_work(math.prod(out) * a.shape[-1], f"a product of {out} over {a.shape[-1]}")
 
 
 @op("MatMul")
@@ -60,7 +63,9 @@ def _einsum(node: Node, ins: list[Any]) -> Tensor:
 
 def _check_einsum(node: Node, eq: str, ins: list[Any]) -> None:
     """Refuse an einsum whose output is past the node's size limit (``i,j->ij`` is an outer
-    product), from the operands' shapes, before anything is computed."""
+    product), or whose work is past its work limit (``i,j,k->`` makes one number from three
+    vectors of N in N³ steps: every letter's size multiplied, the loop a plain einsum runs),
+    from the operands' shapes, before anything is computed."""
     from ....functional.linalg import _parse_einsum
 
     try:
@@ -72,3 +77,4 @@ def _check_einsum(node: Node, eq: str, ins: list[Any]) -> None:
         for c, n in zip(term, x.shape):
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     node.check_size(sizes[c] for c in out)
+    node.check_work(math.prod(sizes.values()), f"the einsum {eq!r} over {sizes}")

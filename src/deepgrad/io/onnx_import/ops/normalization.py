@@ -102,11 +102,15 @@ def _lrn(node: Node, ins: list[Any]) -> Tensor:
     size = int(node.attr("size"))
     alpha, beta = float(node.attr("alpha", 1e-4)), float(node.attr("beta", 0.75))
     bias = float(node.attr("bias", 1.0))
-    lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
-    sq = F.pad(x * x, [(0, 0), (lo, hi)] + [(0, 0)] * (x.ndim - 2))
+    if size < 1:
+        raise node.fail(f"size {size}: expected a positive window of channels")
     c = x.shape[1]
+    # a window reaching past every channel sums them all: clamped to the channels there are
+    # (the same sums), so the padding and the loop below are bounded by the input, not by size
+    lo, hi = min((size - 1) // 2, c - 1), min(size - 1 - (size - 1) // 2, c - 1)
+    sq = F.pad(x * x, [(0, 0), (lo, hi)] + [(0, 0)] * (x.ndim - 2))
     total = sq[:, 0:c]
-    for k in range(1, size):
+    for k in range(1, lo + hi + 1):
         total = total + sq[:, k : k + c]
     scale = total * wrap(alpha / size, dtype=x.dtype) + wrap(bias, dtype=x.dtype)
     return x / scale ** wrap(beta, dtype=x.dtype)

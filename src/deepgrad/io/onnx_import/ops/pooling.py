@@ -8,6 +8,7 @@ in the window, ``avg(x_pad) / avg(mask_pad)``."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
@@ -28,6 +29,12 @@ def _setup(node: Node, x: Tensor) -> tuple[Tensor, list[int], list[int], list[in
     check_geometry(node, nd, kernel, strides, dilations)
     pads = spatial_pads(node, x.shape[2:], kernel, strides, dilations)
     check_padded(node, x, pads, x.shape[1])
+    windows = 1
+    for n, (lo, hi), k, s, d in zip(x.shape[2:], pads, kernel, strides, dilations):
+        windows *= max((n + lo + hi - (k - 1) * d - 1) // s + 2, 1)  # ceil_mode's one more
+    window = math.prod(kernel)
+    n_windows = x.shape[0] * x.shape[1] * windows
+    node.check_work(n_windows * window, f"pooling {n_windows:,} windows of {window:,} taps")
     if nd == 1:
         x = F.unsqueeze(x, 2)
         kernel, strides, dilations, pads = (

@@ -105,6 +105,11 @@ def _split(node: Node, ins: list[Any]) -> list[Tensor]:
     sizes = _axes_input(node, ins, 1, attr="split")
     if sizes is None:
         parts = int(node.attr("num_outputs", node.n_outputs))
+        if parts != node.n_outputs or parts < 1:
+            raise node.fail(
+                f"num_outputs = {parts} for a node with {node.n_outputs} outputs; expected "
+                "the number of outputs"
+            )
         step = -(-n // parts)
         sizes = [min(step, n - i * step) for i in range(parts)]
     out, start = [], 0
