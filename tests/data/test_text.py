@@ -115,6 +115,12 @@ def test_pad_sequences_like_keras():
         (r"(?:'(?:a+)+)*", "a repeated group inside a repeated group"),
         (r"(?=(a+)+x)", "a repeated group that does not start"),  # inside a lookahead
         (r"(\w+)\s\1", "a backreference"),
+        # polynomial: a run of n letters splits n^k ways among k repeats that share letters
+        (r"\w*\w*\w*\w*\w*\w*!", "two variable repeats in a row that can both match '0'"),
+        (r"\w+\s*\w+!", "two variable repeats in a row that can both match '0'"),
+        (r"[a-z]+a[a-z]+!", "two variable repeats in a row that can both match 'a'"),
+        (r"(?i)[A-Z]*[a-z]{1,50}!", "two variable repeats in a row that can both match 'A'"),
+        (r"(?:'\w*\w*)*", "two variable repeats in a row"),  # inside a group
     ],
 )
 def test_patterns_that_backtrack_catastrophically_are_refused(tmp_path, pattern, why):
@@ -125,7 +131,7 @@ def test_patterns_that_backtrack_catastrophically_are_refused(tmp_path, pattern,
     state = {**Tokenizer().fit(TEXTS).state_dict(), "pattern": pattern}
     path.write_text(json.dumps(state))
     fresh = Tokenizer()
-    match = rf"Tokenizer.load_state_dict: pattern .* can take exponential time .*: it has {why}"
+    match = rf"Tokenizer.load_state_dict: pattern .* can take exponential or polynomial time .*: it has {why}"
     with pytest.raises(ValueError, match=match):
         fresh.load_state_dict(json.loads(path.read_text()))
     assert fresh.pattern == Tokenizer().pattern and fresh.index_word == []  # nothing was set
@@ -142,6 +148,9 @@ def test_patterns_that_backtrack_catastrophically_are_refused(tmp_path, pattern,
         r"\d+(?:\.\d+)?|\w+",
         r"(?:ab)+",  # a repeated group without choices
         r"(?i)[a-z']{2,}",
+        r"[a-z]+[0-9]*",  # repeats of disjoint classes
+        r"\d+\.\d+|\w+'\w+",  # separated by a character neither repeats
+        r"[a-z]{3}[a-z]+",  # a fixed count before a repeat
     ],
 )
 def test_delimited_patterns_are_accepted(pattern):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -38,8 +39,12 @@ class Tokenizer:
         short list of them) that none of the group's own repeats can match and must hold only
         characters, character classes and their repeats — ``(?:'[a-z]+)*`` is fine,
         ``(?:[a-z]+)*`` and ``(?:a|ab)+`` are not. Repeated single characters and classes
-        (``\w+``, ``[a-z']*``) and alternation outside a repeat (``\w+|[^\w\s]``) are always
-        fine.
+        (``\w+``, ``[a-z']*``) and alternation outside a repeat (``\w+|[^\w\s]``) are fine,
+        except that two variable repeats in one sequence must not be able to share a
+        character: a pattern is refused when some character can be matched by both repeats and
+        by everything between them (``\w*\w*!``, ``\w+\s*\w+``, ``\w*a\w*``: a run of ``n``
+        letters splits in ``n^k`` ways among ``k`` such repeats, polynomial time of any
+        degree); ``[a-z]+[0-9]*``, ``\d+\.\d+`` and ``\w+'\w+`` are fine.
     pad_token, unk_token : str
         Names of ids 0 and 1.
 
@@ -232,8 +237,9 @@ def _compile_pattern(pattern: str, who: str) -> re.Pattern:
     why = _backtracks(parsed, parsed.state.flags)
     if why:
         raise ValueError(
-            f"{who}: pattern {pattern!r} can take exponential time on ordinary text: it has {why}. "
-            "Expected repeats of characters or classes (\\w+, [a-z']*) or repeated groups that "
+            f"{who}: pattern {pattern!r} can take exponential or polynomial time on ordinary "
+            f"text: it has {why}. Expected repeats of characters or classes (\\w+, [a-z']*) "
+            "that share no character with the next variable repeat, or repeated groups that "
             "start with a delimiter none of their repeats can match, e.g. (?:'[a-z]+)*"
         )
     return regex
@@ -253,7 +259,11 @@ def _items(sub: Any) -> list:
 
 def _backtracks(sub: Any, flags: int) -> str | None:
     """What in the parsed pattern ``sub`` can make matching take exponential time, or None:
-    a backreference, or a repeated group that is not delimited (see :func:`_undelimited`)."""
+    a backreference, a repeated group that is not delimited (see :func:`_undelimited`), or two
+    variable repeats that can share a character (see :func:`_overlapping_repeats`)."""
+    why = _overlapping_repeats(sub, flags)
+    if why:
+        return why
     for op, av in sub:
         if op in (_const.GROUPREF, _const.GROUPREF_EXISTS):
             return "a backreference"
@@ -267,6 +277,41 @@ def _backtracks(sub: Any, flags: int) -> str | None:
             why = _backtracks(s, flags)
             if why:
                 return why
+    return None
+
+
+@functools.cache
+def _bmp() -> str:
+    """The characters a class is tested on: the Basic Multilingual Plane, surrogates left out."""
+    return "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+
+
+def _charset(sub: Any, item: tuple, flags: int) -> frozenset[str]:
+    """The characters (of the BMP) that one parsed atom matches."""
+    one = _compiler.compile(_parser.SubPattern(sub.state, [item]), flags)
+    return frozenset(one.findall(_bmp()))
+
+
+def _overlapping_repeats(sub: Any, flags: int) -> str | None:
+    """Why the sequence ``sub`` splits a text in polynomially many ways, or None: a variable
+    repeat of a character or class (``\\w*``, ``[a-z]{1,9}``) after an earlier one, when some
+    character can be matched by both and by every item between them (``live`` holds those
+    characters; a group, an alternation or a lookaround between them ends the check)."""
+    live: frozenset[str] = frozenset()
+    for op, av in sub:
+        if op in _REPEATS and len(_items(av[2])) == 1 and _items(av[2])[0][0] in _ATOMS:
+            cs = _charset(sub, _items(av[2])[0], flags)
+            if av[0] == av[1]:  # a fixed count: one character of cs at a time
+                live &= cs
+                continue
+            if av[1] > 1 and live & cs:
+                c = min(live & cs)
+                return f"two variable repeats in a row that can both match {c!r}"
+            live = (cs | live) if av[0] == 0 else cs
+        elif op in _ATOMS:
+            live &= _charset(sub, (op, av), flags)
+        elif op is not _const.AT:
+            live = frozenset()
     return None
 
 
