@@ -419,3 +419,62 @@ def test_keras_refuses_class_weight_with_sample_weight():
     y = np.array([0, 1, 0, 1])
     with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight`"):
         m.fit(x, y, class_weight={0: 1.0, 1: 2.0}, sample_weight=np.ones(4), verbose=0)
+
+
+# ---- validation_freq ---------------------------------------------------------------------------
+# Keras's History appends what each epoch logged, padding nothing: with validation_freq the
+# val_* lists hold one entry per validation. _weights(), compile(SGD(0.1),
+#   SparseCategoricalCrossentropy(from_logits=True)), fit(x[:32], y[:32], epochs=4,
+#   batch_size=16, shuffle=False, validation_data=(x[32:], y[32:]), validation_freq=...) with
+#   x, y = _data(48)  (Keras 3.15, torch backend); a list names the 1-based epochs
+KERAS_VALIDATION_FREQ = {
+    2: [0.5972052812576294, 0.5394750833511353],
+    (1, 3): [0.6360759139060974, 0.5653153657913208],
+}
+KERAS_FREQ_LOSS = [0.6235706806182861, 0.5901066064834595, 0.562868595123291, 0.5406069755554199]
+
+
+def _fit_validation_freq(freq):
+    x, y, _ = _data(48)
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy")
+    return m.fit(x[:32], y[:32], epochs=4, batch_size=16, shuffle=False, verbose=0,
+                 validation_data=(x[32:], y[32:]), validation_freq=freq)  # fmt: skip
+
+
+@pytest.mark.parametrize("freq", [2, (1, 3)])
+def test_validation_freq_history_holds_one_entry_per_validation(freq):
+    h = _fit_validation_freq(list(freq) if isinstance(freq, tuple) else freq)
+    np.testing.assert_allclose(h.history["val_loss"], KERAS_VALIDATION_FREQ[freq], rtol=1e-6)
+    np.testing.assert_allclose(h.history["loss"], KERAS_FREQ_LOSS, rtol=1e-6)
+    assert h.epoch == [0, 1, 2, 3]
+    assert h.epochs_of["val_loss"] == ([1, 3] if freq == 2 else [0, 2])
+    assert h.best("val_loss") == (h.epochs_of["val_loss"][1], h.history["val_loss"][1])
+
+
+def test_history_to_csv_writes_na_where_an_epoch_did_not_validate(tmp_path):
+    h = _fit_validation_freq(2)
+    h.to_csv(tmp_path / "h.csv")
+    rows = (tmp_path / "h.csv").read_text().splitlines()
+    assert rows[0] == "epoch,loss,lr,val_loss"
+    assert [r.rsplit(",", 1)[1] != "NA" for r in rows[1:]] == [False, True, False, True]
+
+
+def test_validation_freq_of_a_wrong_kind_is_refused():
+    with pytest.raises(ValueError, match="validation_freq must be a positive int"):
+        _fit_validation_freq(0)
+    with pytest.raises(ValueError, match="validation_freq must be a positive int"):
+        _fit_validation_freq((1, 3))  # Keras takes an int or a list
+
+
+@pytest.mark.parametrize("freq", [2, (1, 3)])
+def test_validation_freq_against_keras(freq):
+    keras = _keras()
+    x, y, _ = _data(48)
+    km = _keras_mlp(keras, _weights())
+    km.compile(optimizer=keras.optimizers.SGD(0.1),
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+    hk = km.fit(x[:32], y[:32], epochs=4, batch_size=16, shuffle=False, verbose=0,
+                validation_data=(x[32:], y[32:]),
+                validation_freq=list(freq) if isinstance(freq, tuple) else freq)  # fmt: skip
+    np.testing.assert_allclose(hk.history["val_loss"], KERAS_VALIDATION_FREQ[freq], rtol=1e-6)
+    np.testing.assert_allclose(hk.history["loss"], KERAS_FREQ_LOSS, rtol=1e-6)

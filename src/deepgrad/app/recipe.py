@@ -601,7 +601,7 @@ def run(
     ):
         text = json.dumps(value, indent=2).encode()
         atomic_write(out / name, lambda f, text=text: f.write(text))
-    VT.plot_history(history.history, out / "training_curves.png", title=recipe.get("name", ""))
+    VT.plot_history(history, out / "training_curves.png", title=recipe.get("name", ""))
     if dense is not None:
         from .dense_tasks import write_figures
 

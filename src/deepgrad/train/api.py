@@ -40,7 +40,7 @@ from .callback import Callback, CallbackList, backup_callbacks, check_callbacks_
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
-from .loop import Trainer, _device, model_dtype, run_eval
+from .loop import Trainer, _device, check_validation_freq, model_dtype, run_eval
 from .progress import resolve_verbose
 from .sources import ArraySource, LoaderSource
 from .strategy import get_strategy
@@ -414,7 +414,7 @@ def fit(
     initial_epoch: int = 0,
     seed: int | None = None,
     validation_batch_size: int | None = None,
-    validation_freq: int = 1,
+    validation_freq: int | list[int] = 1,
 ) -> History:
     """Train ``model`` Keras-style; returns a :class:`History`.
 
@@ -471,8 +471,10 @@ def fit(
         whole run, as Keras's ``set_random_seed`` does.
     validation_batch_size : int
         Batch size of validation (default ``batch_size``).
-    validation_freq : int
-        Validate every this many epochs.
+    validation_freq : int or list of int
+        Validate every this many epochs, or (a list) after the epochs it names, counted from
+        1 (Keras's). ``history.history["val_loss"]`` then holds one entry per validation, as
+        Keras's (``History.epochs_of`` says which epochs).
 
     Checks made before the first step (each a clear error): ``x``/``y`` lengths, NaN/Inf in
     inputs and targets, the first batch against the model (the layer that rejects it is named),
@@ -499,6 +501,7 @@ def fit(
     assert seed is not None  # @_seeded_run gave the run its seed
     if x is None:
         raise ValueError("fit: no training data (x) given")
+    check_validation_freq(validation_freq)
     source, full_y, validation_data = _training_source(
         model, compiled, x, y, sample_weight, class_weight, validation_split, validation_data,
         batch_size, shuffle, seed,

@@ -31,6 +31,10 @@ class History(Callback):
         ``lr``...), one entry per epoch, Keras's layout.
     epoch : list[int]
         The (0-based) epoch index of each entry.
+    epochs_of : dict[str, list[int]]
+        The epochs each quantity was logged in: a quantity missing from some epochs' logs
+        (``val_*`` under ``validation_freq``) has a shorter list, as in Keras, which appends
+        what each epoch logged and pads nothing.
     params : dict
         ``epochs``, ``steps`` (per epoch), ``batch_size``, ``samples``, ``verbose``.
     """
@@ -38,6 +42,7 @@ class History(Callback):
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+        self.epochs_of: dict[str, list[int]] = {}
         self.params = {}
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -46,13 +51,9 @@ class History(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch.append(int(epoch))
-        n = len(self.epoch) - 1
-        for k, v in (logs or {}).items():
-            col = self.history.setdefault(k, [math.nan] * n)
-            col.append(float(v))
-        for col in self.history.values():  # a quantity missing this epoch (validation_freq)
-            if len(col) < n + 1:
-                col.append(math.nan)
+        for k, v in (logs or {}).items():  # Keras's: no padding for a quantity not logged
+            self.history.setdefault(k, []).append(float(v))
+            self.epochs_of.setdefault(k, []).append(int(epoch))
 
     def best(self, monitor: str = "val_loss", mode: str = "auto") -> tuple[int, float]:
         """``(epoch, value)`` of the best entry of ``monitor`` (min, or max for accuracies...)."""
@@ -65,13 +66,23 @@ class History(Callback):
         i = op(
             (i for i, v in enumerate(vals) if not math.isnan(v)), key=lambda i: vals[i], default=0
         )
-        return self.epoch[i], vals[i]
+        return self._epochs(monitor)[i], vals[i]
+
+    def _epochs(self, key: str) -> list[int]:
+        """The epochs of ``history[key]``'s entries: ``epochs_of[key]``, or, for lists not
+        recorded by :meth:`on_epoch_end` (a restored old state, entries appended by hand),
+        the last epochs, one per entry."""
+        n = len(self.history.get(key, ()))
+        e = self.epochs_of.get(key)
+        return e if e is not None and len(e) == n else self.epoch[len(self.epoch) - n :]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"epoch": [...], "history": {...}, "params": {...}}`` (JSON-able)."""
+        """``{"epoch": [...], "history": {...}, "epochs_of": {...}, "params": {...}}``
+        (JSON-able)."""
         return {
             "epoch": list(self.epoch),
             "history": {k: list(v) for k, v in self.history.items()},
+            "epochs_of": {k: list(v) for k, v in self.epochs_of.items()},
             "params": dict(self.params),
         }
 
@@ -83,8 +94,8 @@ class History(Callback):
         atomic_write(path, lambda f: f.write(text.encode()))
 
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per epoch: ``epoch`` (1-based, as printed) and every quantity,
-        atomically."""
+        """Write one row per epoch: ``epoch`` (1-based, as printed) and every quantity
+        (``NA`` in an epoch that did not log it, as Keras's ``CSVLogger``), atomically."""
         import io
 
         from ..io import atomic_write
@@ -93,16 +104,30 @@ class History(Callback):
         buf = io.StringIO(newline="")
         w = csv.writer(buf)
         w.writerow(["epoch", *keys])
-        for i, e in enumerate(self.epoch):
-            w.writerow([e + 1, *(repr(self.history[k][i]) for k in keys)])
+        at = dict.fromkeys(keys, 0)  # each quantity's next entry (epochs may repeat across fits)
+        for e in self.epoch:
+            row = [e + 1]
+            for k in keys:
+                i = at[k]
+                if i < len(self.history[k]) and self._epochs(k)[i] == e:
+                    row.append(repr(self.history[k][i]))
+                    at[k] = i + 1
+                else:
+                    row.append("NA")
+            w.writerow(row)
         atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
 
     def state_dict(self) -> dict[str, Any]:
-        return {"epoch": list(self.epoch), "history": {k: list(v) for k, v in self.history.items()}}
+        return {
+            "epoch": list(self.epoch),
+            "history": {k: list(v) for k, v in self.history.items()},
+            "epochs_of": {k: list(v) for k, v in self.epochs_of.items()},
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epoch = [int(e) for e in state["epoch"]]
         self.history = {k: [float(x) for x in v] for k, v in state["history"].items()}
+        self.epochs_of = {k: [int(e) for e in v] for k, v in state.get("epochs_of", {}).items()}
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"

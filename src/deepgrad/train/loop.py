@@ -180,6 +180,30 @@ def run_eval(
     return logs
 
 
+def validates(epoch: int, validation_freq: Any) -> bool:
+    """Whether ``fit`` validates after (0-based) ``epoch``: Keras's rule, every
+    ``validation_freq`` epochs (an int), or after the 1-based epochs a list names."""
+    if isinstance(validation_freq, list):
+        return epoch + 1 in validation_freq
+    return (epoch + 1) % validation_freq == 0
+
+
+def check_validation_freq(validation_freq: Any) -> None:
+    """Keras's ``validation_freq``: a positive int or a list of (1-based) epochs."""
+    ok = (
+        all(isinstance(e, (int, np.integer)) and not isinstance(e, bool) for e in validation_freq)
+        if isinstance(validation_freq, list)
+        else isinstance(validation_freq, (int, np.integer))
+        and not isinstance(validation_freq, bool)
+        and validation_freq > 0
+    )
+    if not ok:
+        raise ValueError(
+            "fit: validation_freq must be a positive int (validate every that many epochs) or "
+            f"a list of the (1-based) epochs to validate after, got {validation_freq!r}"
+        )
+
+
 def unprefixed(logs: dict[str, Any], prefix: str = "val_") -> dict[str, Any]:
     """``logs`` with ``prefix`` taken off its keys (what ``on_test_end`` gets in ``fit``)."""
     cut = len(prefix)
@@ -201,7 +225,7 @@ class Trainer:
         history: History,
         verbose: int,
         seed: int,
-        validation_freq: int = 1,
+        validation_freq: int | list[int] = 1,
     ) -> None:
         self.model = model
         self.compiled = compiled
@@ -372,7 +396,7 @@ class Trainer:
                         if model.__dict__.get("stop_training"):
                             break
                 logs = self.epoch_logs()
-                if self.val_source is not None and (epoch + 1) % self.validation_freq == 0:
+                if self.val_source is not None and validates(epoch, self.validation_freq):
                     cbs.on_test_begin()
                     val_logs = self.validate()
                     cbs.on_test_end(unprefixed(val_logs))

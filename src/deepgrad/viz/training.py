@@ -5,25 +5,36 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .plots import new_figure, plot_curves, plot_heatmap, save_figure
 
 
-def plot_history(
-    history: Mapping[str, Sequence[float]], path: str | os.PathLike, title: str = ""
-) -> Path:
+def plot_history(history: Any, path: str | os.PathLike, title: str = "") -> Path:
     """One panel per quantity (loss, then each metric), training and validation curves
-    together, against the epoch. ``history`` is ``History.history`` (``{"loss": [...],
-    "val_loss": [...], "accuracy": [...]}``); writes a PNG at ``path``."""
-    names = [k for k in history if not k.startswith("val_") and k != "lr"]
+    together, against the epoch. ``history`` is a :class:`~deepgrad.train.History` or its
+    ``history`` dict (``{"loss": [...], "val_loss": [...], "accuracy": [...]}``); given the
+    ``History``, a quantity logged in some epochs only (``val_*`` under ``validation_freq``)
+    is drawn at the epochs it was logged in. Writes a PNG at ``path``."""
+    epochs_of: Mapping[str, Sequence[int]] = getattr(history, "epochs_of", {})
+    logs: Mapping[str, Sequence[float]] = getattr(history, "history", history)
+    names = [k for k in logs if not k.startswith("val_") and k != "lr"]
     fig, axes = new_figure(1, max(len(names), 1), title=title or None)
     for ax, name in zip(axes[0], names):
-        curves = {"training": history[name]}
-        if f"val_{name}" in history:
-            curves["validation"] = history[f"val_{name}"]
-        plot_curves(curves, ax=ax, ylabel=name, title=name.replace("_", " "))
+        keys = {"training": name}
+        if f"val_{name}" in logs:
+            keys["validation"] = f"val_{name}"
+        curves = {label: logs[k] for label, k in keys.items()}
+        x = {label: [e + 1 for e in epochs_of[k]] for label, k in keys.items() if k in epochs_of}
+        plot_curves(
+            curves,
+            x=x if len(x) == len(curves) else None,
+            ax=ax,
+            ylabel=name,
+            title=name.replace("_", " "),
+        )
     return save_figure(fig, path)
 
 
