@@ -392,7 +392,7 @@ def test_streaming_regression_equals_plain(seed, n, outputs, cuts, weighted, off
     w = maybe_weights(rng, n, weighted)
     for cls, fn in [
         (MeanSquaredError, metrics.mean_squared_error),
-        (RootMeanSquaredError, metrics.root_mean_squared_error),
+        (RootMeanSquaredError, _keras_rmse),
         (MeanAbsoluteError, metrics.mean_absolute_error),
         (R2Score, metrics.r2_score),
     ]:
@@ -400,6 +400,50 @@ def test_streaming_regression_equals_plain(seed, n, outputs, cuts, weighted, off
         # R² = 1 - SS_res / SS_tot: with the 1e6 offset, y's last ~10 digits carry the signal,
         # so an R² near 0 agrees to ~1e-10 absolute, not relative
         assert got == pytest.approx(fn(y, p, sample_weight=w), rel=1e-9, abs=1e-9), cls
+
+
+def _keras_rmse(y, p, sample_weight=None):
+    """Keras's RootMeanSquaredError: sqrt of the MSE over samples and outputs."""
+    return float(np.sqrt(metrics.mean_squared_error(y, p, sample_weight=sample_weight)))
+
+
+# keras.metrics.RootMeanSquaredError() (Keras 3.15) on y_true [[0, 1], [2, 3], [1, 1]], y_pred 0:
+# updated with the first two rows, then the third; and in one update with sample_weight
+# [1, 2, 0.5] (scikit-learn's mean of the two outputs' RMSEs is 1.6029... unweighted)
+KERAS_RMSE = (1.632993221282959, 2.0)
+
+
+def test_rmse_is_the_root_of_the_mse_over_outputs_as_keras() -> None:
+    yt = np.array([[0.0, 1], [2, 3], [1, 1]])
+    yp = np.zeros((3, 2))
+    m = RootMeanSquaredError()
+    m.update(yp[:2], yt[:2])
+    m.update(yp[2:], yt[2:])
+    assert m.result() == pytest.approx(KERAS_RMSE[0], rel=1e-6)
+    m.reset()
+    m.update(yp, yt, sample_weight=np.array([1.0, 2, 0.5]))
+    assert m.result() == pytest.approx(KERAS_RMSE[1], rel=1e-6)
+    # the function keeps scikit-learn's contract: the outputs' RMSEs averaged
+    assert metrics.root_mean_squared_error(yt, yp) == pytest.approx(
+        (np.sqrt(5 / 3) + np.sqrt(11 / 3)) / 2
+    )
+
+
+def test_rmse_constants_are_keras() -> None:
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+
+    yt = np.array([[0.0, 1], [2, 3], [1, 1]])
+    yp = np.zeros((3, 2))
+    k = keras.metrics.RootMeanSquaredError()
+    k.update_state(yt[:2], yp[:2])
+    k.update_state(yt[2:], yp[2:])
+    assert float(k.result()) == pytest.approx(KERAS_RMSE[0], rel=1e-6)
+    k.reset_state()
+    k.update_state(yt, yp, sample_weight=np.array([1.0, 2, 0.5]))
+    assert float(k.result()) == pytest.approx(KERAS_RMSE[1], rel=1e-6)
 
 
 def test_mean_is_a_running_weighted_average() -> None:

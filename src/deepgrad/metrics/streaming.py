@@ -552,13 +552,16 @@ class MeanSquaredError(_ErrorMean):
 
 
 class RootMeanSquaredError(_ErrorMean):
-    """Streaming RMSE ``sqrt(MSE)`` per output, averaged over outputs."""
+    """Streaming RMSE ``sqrt(MSE)``: the root of the squared error averaged over samples and
+    outputs, as Keras's ``RootMeanSquaredError``. (For ``(N, D)`` outputs this is not
+    :func:`~deepgrad.metrics.root_mean_squared_error`, scikit-learn's mean of the D outputs'
+    RMSEs.)"""
 
     default_name = "rmse"
     _power = 2
 
-    def _per_output(self) -> np.ndarray:
-        return np.sqrt(self.sums / self.weight)
+    def result(self) -> float:
+        return float(np.sqrt(super().result()))
 
 
 class MeanAbsoluteError(_ErrorMean):
