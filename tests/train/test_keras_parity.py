@@ -478,3 +478,46 @@ def test_validation_freq_against_keras(freq):
                 validation_freq=list(freq) if isinstance(freq, tuple) else freq)  # fmt: skip
     np.testing.assert_allclose(hk.history["val_loss"], KERAS_VALIDATION_FREQ[freq], rtol=1e-6)
     np.testing.assert_allclose(hk.history["loss"], KERAS_FREQ_LOSS, rtol=1e-6)
+
+
+# ---- x and y given as a list of one array (Keras's nest of a single input) ----------------------
+# Keras reads [x] as the single input x: _weights(), compile(SGD(0.1),
+#   SparseCategoricalCrossentropy(from_logits=True)), fit([x], [y], epochs=1, batch_size=16,
+#   shuffle=False) with x, y = _data(50) -> loss [0.6306334733963013], as fit(x, y); and
+#   predict([x[:3]]) has shape (3, 2)  (Keras 3.15, torch backend). deepgrad stacked the list:
+#   one sample of shape (3, 4), a (1, 3, 2) prediction.
+KERAS_LIST_FIT_LOSS = 0.6306334733963013
+KERAS_LIST_PREDICT_SHAPE = (3, 2)
+
+
+def test_a_list_of_one_array_is_that_array():
+    x, y, _ = _data(50)
+    m = _deepgrad_mlp(_weights())
+    assert m.predict([x[:3]]).shape == KERAS_LIST_PREDICT_SHAPE
+    np.testing.assert_array_equal(m.predict([x[:3]]), m.predict(x[:3]))
+    m.compile(optim.SGD(lr=0.1), "cross_entropy")
+    h = m.fit([x], [y], epochs=1, batch_size=16, shuffle=False, verbose=0)
+    assert h.history["loss"][0] == pytest.approx(KERAS_LIST_FIT_LOSS, rel=1e-6)
+    assert m.evaluate([x], [y]) == pytest.approx(m.evaluate(x, y), rel=1e-12)
+    # nested Python lists of numbers keep meaning rows (Keras refuses them)
+    assert m.predict(x[:3].tolist()).shape == (3, 2)
+
+
+def test_inputs_by_name_are_refused():
+    x, y, _ = _data(8)
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy")
+    for call in (lambda: m.predict({"input": x}), lambda: m.fit({"input": x}, y, verbose=0),
+                 lambda: m.evaluate({"input": x}, y), lambda: m.fit(x, {"out": y}, verbose=0)):  # fmt: skip
+        with pytest.raises(TypeError, match="is a dict"):
+            call()
+
+
+def test_a_list_of_one_array_against_keras():
+    keras = _keras()
+    x, y, _ = _data(50)
+    km = _keras_mlp(keras, _weights())
+    assert km.predict([x[:3]], verbose=0).shape == KERAS_LIST_PREDICT_SHAPE
+    km.compile(optimizer=keras.optimizers.SGD(0.1),
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+    hk = km.fit([x], [y], epochs=1, batch_size=16, shuffle=False, verbose=0)
+    assert hk.history["loss"][0] == pytest.approx(KERAS_LIST_FIT_LOSS, rel=1e-6)

@@ -167,6 +167,11 @@ def compile(  # noqa: A001 - Keras's name
 
 # ---- data --------------------------------------------------------------------------------------
 def _is_arrays(x: Any) -> bool:
+    if isinstance(x, dict):  # Keras's inputs by name: nothing here to match the names with
+        raise TypeError(
+            f"x is a dict (Keras's inputs by name, keys {sorted(map(str, x))}): a deepgrad "
+            "model takes one input array; pass the array itself"
+        )
     if isinstance(x, list) and x and isinstance(x[0], tuple):
         return not any(hasattr(a, "shape") for a in x[0])  # a list of (x, y) batches is a loader
     return (

@@ -21,8 +21,25 @@ import numpy as np
 from .. import backend
 
 
+def _is_array_object(v: Any) -> bool:
+    """An array or tensor (NumPy, deepgrad, PyTorch) of at least one dimension."""
+    return (isinstance(v, np.ndarray) or hasattr(v, "_creator") or hasattr(v, "detach")) and (
+        len(getattr(v, "shape", ())) >= 1
+    )
+
+
 def to_numpy(v: Any, name: str, where: str = "fit") -> np.ndarray:
-    """``v`` (array, list, deepgrad or PyTorch tensor) as a NumPy array of numbers."""
+    """``v`` (array, list, deepgrad or PyTorch tensor) as a NumPy array of numbers.
+
+    A list (or tuple) holding one array is that array, as Keras reads ``[x]`` for a
+    single-input model (not one sample with an extra axis)."""
+    if isinstance(v, dict):
+        raise TypeError(
+            f"{where}: {name} is a dict (Keras's data by input/output name, keys "
+            f"{sorted(map(str, v))}): a deepgrad model takes one array; pass the array itself"
+        )
+    if isinstance(v, (list, tuple)) and len(v) == 1 and _is_array_object(v[0]):
+        v = v[0]
     if hasattr(v, "detach") and hasattr(v, "numpy") and not hasattr(v, "_creator"):
         v = v.detach().cpu().numpy()  # a torch tensor
     elif hasattr(v, "data") and hasattr(v, "_creator"):
