@@ -241,3 +241,39 @@ def test_assigning_a_non_tensor_to_a_buffer_is_refused(torch):
     for lib in (torch, dg):
         with pytest.raises(TypeError, match="as buffer 'running_mean'"):
             lib.nn.BatchNorm1d(3).running_mean = 3
+
+
+def test_registries_are_what_attributes_read_as_torch(torch):
+    """Writing into `m._parameters` (and `_buffers`, `_modules`) is what the attribute reads,
+    as PyTorch's `__getattr__` gives; deleting an entry removes the attribute."""
+    for lib in (dg, torch):
+        m = lib.nn.Linear(2, 3)
+        p = lib.nn.Parameter(lib.ones(3, 2))
+        m._parameters["weight"] = p
+        assert m.weight is p
+        m.register_buffer("b", lib.zeros(2))
+        t = lib.ones(2)
+        m._buffers["b"] = t
+        assert m.b is t
+        seq = lib.nn.Sequential(lib.nn.ReLU())
+        seq._modules["0"] = m
+        assert seq[0] is m and getattr(seq, "0") is m
+        del m._parameters["bias"]
+        assert not hasattr(m, "bias")
+        assert m._parameters.pop("weight") is p and not hasattr(m, "weight")
+        del m.b
+        assert "b" not in m._buffers and not hasattr(m, "b")
+        with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
+            _ = m.nope
+
+
+def test_a_copied_or_unpickled_module_keeps_its_registries_bound_to_itself():
+    import copy
+    import pickle
+
+    m = dg.nn.Sequential(dg.nn.Linear(2, 3))
+    for other in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        q = dg.nn.Parameter(dg.zeros(3, 2))
+        other[0]._parameters["weight"] = q
+        assert other[0].weight is q and m[0].weight is not q
+        assert other.state_dict()["0.weight"] is not None

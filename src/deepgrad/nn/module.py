@@ -252,6 +252,67 @@ def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
     )
 
 
+class _Registry(OrderedDict):
+    """A module's parameters, buffers or sub-modules by name (``_parameters``, ``_buffers``,
+    ``_modules``), kept in step with the module's attributes: writing or deleting an entry
+    sets or removes the attribute, so ``m._parameters["weight"] = p`` is what ``m.weight``
+    reads, as in PyTorch. (PyTorch reads the attribute from the registry in ``__getattr__``;
+    that lookup doubled the cost of calling a small layer, so deepgrad keeps the values in the
+    instance too.) Copied or pickled, it is a plain ``OrderedDict``, which the module's
+    ``__setstate__`` binds again."""
+
+    __slots__ = ("_attrs",)
+
+    def __init__(self, attrs: dict[str, Any], items: Any = ()) -> None:
+        super().__init__()
+        self._attrs = attrs
+        for k, v in dict(items).items():
+            self[k] = v
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._attrs[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._attrs.pop(key, None)
+
+    _MISSING = object()
+
+    def pop(self, key: str, default: Any = _MISSING) -> Any:  # type: ignore[override]
+        if key in self:
+            self._attrs.pop(key, None)
+            return super().pop(key)
+        if default is _Registry._MISSING:
+            raise KeyError(key)
+        return default
+
+    def popitem(self, last: bool = True) -> tuple[str, Any]:
+        key, value = super().popitem(last)
+        self._attrs.pop(key, None)
+        return key, value
+
+    def clear(self) -> None:
+        for key in self:
+            self._attrs.pop(key, None)
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (OrderedDict, (list(self.items()),))
+
+
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+
 class Module(KerasMethods):
     """Base class: subclass it, create parameters and sub-modules in ``__init__``, write
     ``forward``; call the module (``model(x)``) to run it."""
@@ -320,11 +381,23 @@ class Module(KerasMethods):
 
     def __init__(self) -> None:
         d = self.__dict__
-        d["_parameters"] = OrderedDict()
-        d["_buffers"] = OrderedDict()
+        d["_parameters"] = _Registry(d)
+        d["_buffers"] = _Registry(d)
         d["_non_persistent"] = set()
-        d["_modules"] = OrderedDict()
+        d["_modules"] = _Registry(d)
         d["training"] = True
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy's (or an unpickled module's) state: its registries bound to it again."""
+        self.__dict__.update(state)
+        self._bind_registries()
+
+    def _bind_registries(self) -> None:
+        d = self.__dict__
+        for reg in _REGISTRIES:
+            r = d.get(reg)
+            if r is not None and (type(r) is not _Registry or r._attrs is not d):
+                d[reg] = _Registry(d, r)
 
     # ---- registration ---------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -376,9 +449,14 @@ class Module(KerasMethods):
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        for reg in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[reg].pop(name, None)
-        object.__delattr__(self, name)
+        d = self.__dict__
+        registered = False
+        for reg in _REGISTRIES:
+            if name in d[reg]:
+                d[reg].pop(name)  # the attribute goes with the entry
+                registered = True
+        if not registered:
+            object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or a ``None`` placeholder, e.g. ``bias=False``) as ``name``."""

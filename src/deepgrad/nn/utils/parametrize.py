@@ -194,6 +194,7 @@ def _inject_new_class(module: Module) -> None:
         replica = self.__new__(self.__class__)
         memo[id(self)] = replica
         replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        replica._bind_registries()
         return replica
 
     dct: dict[str, Any] = {"__getstate__": getstate}
