@@ -19,11 +19,12 @@ How a gradient flows (the chain rule, one node at a time):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -633,6 +634,37 @@ def _toposort(root: Function) -> list[Function]:
     return post
 
 
+@contextlib.contextmanager
+def record_nodes(log: list) -> Iterator[None]:
+    """Append to ``log`` ``(node, shape, dtype)`` for every output a graph node builds inside
+    the block, in order (activation checkpointing tells with it the part of a graph that one
+    call recorded from the part it was given, and compares a second run with the first)."""
+    global _make_tensor
+    make = _make_tensor
+
+    def watched(data: Any, creator: Any, index: int) -> Any:
+        if creator is not None:
+            log.append((creator, data.shape, data.dtype))
+        return make(data, creator, index)
+
+    _make_tensor = watched
+    try:
+        yield
+    finally:
+        _make_tensor = make
+
+
+#: one flag per backward pass in progress, innermost last: whether it only computes the
+#: gradients of chosen tensors (``grad``, ``backward(inputs=...)``), touching no other ``.grad``
+_PASSES: list[bool] = []
+
+
+def _is_checkpoint_valid() -> bool:
+    """False inside a pass that computes chosen gradients only (PyTorch's name): the reentrant
+    checkpoint's backward, which accumulates into ``.grad``, refuses to run there."""
+    return not (_PASSES and _PASSES[-1])
+
+
 def run_backward(
     outputs: Sequence[Tensor],
     grad_outputs: Sequence[Tensor],
@@ -681,6 +713,7 @@ def run_backward(
 
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
+    _PASSES.append(capture is not None)
     try:
         for fn in order:
             gys = fn.grad_outputs
@@ -759,6 +792,7 @@ def run_backward(
         if pending:
             _flush_hooked_leaves(pending, capture)
     finally:
+        _PASSES.pop()
         _GradMode.enabled = prev
 
 
