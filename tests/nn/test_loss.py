@@ -558,3 +558,26 @@ def test_errors():
         ValueError, match=r"shapes \(4, 3\) and \(4, 4\) and \(4, 3\) do not broadcast"
     ):
         L.triplet_margin_loss(x, dg.randn(4, 4), y)
+
+
+def test_nll_loss_2d_is_torchs_deprecated_nll_loss(torch, rng):
+    import warnings
+
+    logp = rng.standard_normal((2, 3, 4, 5)).astype("float32")
+    target = rng.integers(0, 3, (2, 4, 5))
+    w = np.array([0.2, 1.0, 3.0], dtype="float32")
+    got = []
+    for lib in (dg, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss = lib.nn.NLLLoss2d(lib.tensor(w), ignore_index=1, reduction="sum")
+        assert [(c.category, c.filename) for c in caught] == [(FutureWarning, __file__)]
+        got.append((str(caught[0].message), repr(loss)))
+        x = lib.tensor(logp, requires_grad=True)
+        out = loss(x, lib.tensor(target))
+        out.backward()
+        got.append((float(out), x.grad.numpy().round(6).tolist()))
+        assert isinstance(loss, lib.nn.NLLLoss)
+    assert got[0] == got[2]
+    np.testing.assert_allclose(got[1][0], got[3][0], rtol=1e-5)
+    np.testing.assert_allclose(got[1][1], got[3][1], atol=1e-6)

@@ -89,6 +89,7 @@ from .loss import (
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
@@ -107,6 +108,7 @@ from .normalization import (
     LayerNorm,
     LocalResponseNorm,
     RMSNorm,
+    SyncBatchNorm,
 )
 from .padding import (
     CircularPad1d,
@@ -150,7 +152,7 @@ from .pooling import (
     MaxUnpool3d,
 )
 from .positional import LearnedPositionalEncoding, SinusoidalPositionalEncoding
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .regularization import l1_penalty, l2_penalty
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .transformer import (
@@ -163,6 +165,7 @@ from .transformer import (
 )
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import parallel, utils
+from .parallel import DataParallel
 
 # ``import deepgrad.nn.functional as F`` (PyTorch's path) is deepgrad.functional itself
 import sys as _sys

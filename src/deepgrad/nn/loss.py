@@ -4,6 +4,7 @@ names of ``compile(loss="cross_entropy")`` from the one table in
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import functional as F
@@ -135,6 +136,28 @@ class NLLLoss(_Loss):
         return L.nll_loss(
             input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
         )
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated name of :class:`NLLLoss` (which takes ``(N, C, H, W)``
+    log-probabilities as well): the same loss, with PyTorch's ``FutureWarning`` when made."""
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        warnings.warn(
+            "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
+            "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for "
+            "more details.",
+            FutureWarning,
+            stacklevel=3,  # past Module's constructor wrapper,
+        )
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class KLDivLoss(_Loss):

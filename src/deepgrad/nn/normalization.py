@@ -108,6 +108,10 @@ class _BatchNorm(_NormBase):
                 f"{name}({self.num_features}): expected input of shape {self._shape_text}, "
                 f"got {x.ndim}-D input of shape {x.shape}"
             )
+        return self._normalize(x)
+
+    def _normalize(self, x: Tensor) -> Tensor:
+        name = type(self).__name__
         self._build_from(x, 1)
         if x.shape[1] != self.num_features:
             raise ValueError(
@@ -167,6 +171,69 @@ class BatchNorm3d(_BatchNorm):
 
     _expected_ndims = (5,)
     _shape_text = "(N, C, D, H, W)"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """PyTorch's ``torch.nn.SyncBatchNorm`` in one process: batch normalization over any
+    input ``(N, C, ...)`` of two or more dimensions (see :class:`BatchNorm1d`). PyTorch
+    synchronises the batch statistics across the processes of ``process_group`` when
+    ``torch.distributed`` is initialised; deepgrad has no such process group (its
+    data-parallel training is :mod:`deepgrad.distributed`), so, as PyTorch's without one,
+    the statistics are the local batch's and ``process_group`` has no effect.
+
+    >>> import deepgrad as dg
+    >>> net = dg.nn.Sequential(dg.nn.Conv2d(1, 2, 3), dg.nn.BatchNorm2d(2))
+    >>> net = dg.nn.SyncBatchNorm.convert_sync_batchnorm(net)
+    >>> type(net[1]).__name__, net(dg.randn(2, 1, 5, 5)).shape
+    ('SyncBatchNorm', (2, 2, 3, 3))
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any = None,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
+        self.process_group = process_group
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {x.ndim}D input)")
+        if x.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        return self._normalize(x)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """``module`` with every ``BatchNorm*D`` in it (itself included) replaced by a
+        ``SyncBatchNorm`` that shares its parameters and buffers and keeps its
+        training mode, as PyTorch's (the other modules are the same objects)."""
+        out = module
+        if isinstance(module, _BatchNorm):
+            out = cls(
+                module.num_features, module.eps, module.momentum, module.affine,
+                module.track_running_stats, process_group, bias=module.bias is not None,
+            )  # fmt: skip
+            if module.affine:
+                out.weight = module.weight
+                out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
 
 
 def _normalized_shape(normalized_shape: Any, layer: str) -> tuple[int, ...]:

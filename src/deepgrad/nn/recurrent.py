@@ -37,25 +37,41 @@ from .parameter import Parameter
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 
-class _RNNBase(Module):
-    """Shared construction and forward of :class:`RNN`, :class:`LSTM` and :class:`GRU`."""
+#: PyTorch's ``RNNBase`` modes -> the recurrence that runs them
+_KINDS = {"RNN_TANH": "RNN", "RNN_RELU": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
 
-    mode = "RNN"
 
-    def _setup(
+class RNNBase(Module):
+    """The base class of :class:`RNN`, :class:`LSTM` and :class:`GRU`, PyTorch's
+    ``torch.nn.RNNBase``: ``RNNBase(mode, input_size, hidden_size, ...)`` with ``mode`` one
+    of ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"``, ``"GRU"`` (kept as ``self.mode``) builds
+    the parameters of that layer; it has no ``forward`` of its own (the subclasses do).
+
+    >>> import deepgrad as dg
+    >>> base = dg.nn.RNNBase("GRU", 3, 4)
+    >>> base.mode, base.weight_ih_l0.shape, isinstance(dg.nn.LSTM(3, 4), dg.nn.RNNBase)
+    ('GRU', (12, 3), True)
+    """
+
+    def __init__(
         self,
+        mode: str,
         input_size: int,
         hidden_size: int,
-        num_layers: int,
-        bias: bool,
-        batch_first: bool,
-        dropout: float,
-        bidirectional: bool,
-        nonlinearity: str = "tanh",
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
         proj_size: int = 0,
         device: Any = None,
         dtype: Any = None,
     ) -> None:
+        super().__init__()
+        if mode not in _KINDS:
+            raise ValueError("Unrecognized RNN mode: " + str(mode))
+        self.mode = mode
+        nonlinearity = "relu" if mode == "RNN_RELU" else "tanh"
         name = type(self).__name__
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(
@@ -84,7 +100,7 @@ class _RNNBase(Module):
         self.proj_size = proj_size
         P = proj_size if proj_size > 0 else hidden_size  # size of h (and of each output)
         D = 2 if bidirectional else 1
-        G = _GATES[self.mode] * hidden_size
+        G = _GATES[_KINDS[mode]] * hidden_size
         dt = backend.get_default_dtype()
         xp = backend.xp
         bound = 1.0 / math.sqrt(hidden_size)
@@ -118,8 +134,8 @@ class _RNNBase(Module):
     def _label(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
 
-    def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> Any:  # noqa: A002
-        """Run the whole sequence.
+    def _forward(self, input: Any, hx: Any = None, lengths: Any = None) -> Any:  # noqa: A002
+        """Run the whole sequence (the ``forward`` of :class:`RNN`, :class:`LSTM`, :class:`GRU`).
 
         Shapes: ``input (T, B, input_size)`` (``(B, T, input_size)`` with ``batch_first``,
         or unbatched ``(T, input_size)``), or a :class:`PackedSequence`; ``hx``:
@@ -161,11 +177,12 @@ class _RNNBase(Module):
             hx = _map_states(hx, as_tensor, lstm_mode, self)
         try:
             out, state = R._run(
-                self.mode, x, hx, self.all_weights, self.num_layers, self.bidirectional,
+                _KINDS[self.mode], x, hx, self.all_weights, self.num_layers, self.bidirectional,
                 self.dropout, self.training, batch_first, lengths, self.nonlinearity,
             )  # fmt: skip
         except (ValueError, TypeError) as exc:
-            raise type(exc)(str(exc).replace(f"{self.mode}:", f"{self._label()}:", 1)) from None
+            kind = _KINDS[self.mode]
+            raise type(exc)(str(exc).replace(f"{kind}:", f"{self._label()}:", 1)) from None
         if unbatched:
             out = F.squeeze(out, 0 if batch_first else 1)
             state = _map_states(state, lambda s: F.squeeze(s, 1), lstm_mode, self)
@@ -220,13 +237,12 @@ def _map_states(hx: Any, f: Any, lstm_mode: bool, layer: Any) -> Any:
     return f(hx)
 
 
-class RNN(_RNNBase):
+class RNN(RNNBase):
     """Elman RNN: ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``, act = tanh or relu.
 
-    Parameters as PyTorch's ``torch.nn.RNN``; see :class:`_RNNBase.forward` for shapes.
+    Parameters as PyTorch's ``torch.nn.RNN`` (``mode`` ``"RNN_TANH"`` or ``"RNN_RELU"``); see
+    :meth:`RNNBase._forward` for shapes.
     """
-
-    mode = "RNN"
 
     def __init__(
         self,
@@ -241,14 +257,17 @@ class RNN(_RNNBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        self._setup(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            nonlinearity,
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(
+            "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+            num_layers, bias, batch_first, dropout, bidirectional,
         )  # fmt: skip
 
+    forward = RNNBase._forward
 
-class LSTM(_RNNBase):
+
+class LSTM(RNNBase):
     """Long short-term memory (Hochreiter & Schmidhuber, 1997), PyTorch's ``torch.nn.LSTM``.
 
     ``[i, f, g, o] = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``;
@@ -260,8 +279,6 @@ class LSTM(_RNNBase):
     direction (projection included) runs as one fused graph node (double backward through
     it is not supported).
     """
-
-    mode = "LSTM"
 
     def __init__(
         self,
@@ -276,20 +293,19 @@ class LSTM(_RNNBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        self._setup(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size=proj_size,
+        super().__init__(
+            "LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+            bidirectional, proj_size,
         )  # fmt: skip
 
+    forward = RNNBase._forward
 
-class GRU(_RNNBase):
+
+class GRU(RNNBase):
     """Gated recurrent unit (Cho et al., 2014), PyTorch's ``torch.nn.GRU`` form:
     ``r, z = σ(·)``, ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``,
     ``h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}``. ``forward(x, h0=None, lengths=None) -> (output, h_n)``.
     """
-
-    mode = "GRU"
 
     def __init__(
         self,
@@ -303,8 +319,11 @@ class GRU(_RNNBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        self._setup(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(
+            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+        )
+
+    forward = RNNBase._forward
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,10 +331,28 @@ class GRU(_RNNBase):
 # ---------------------------------------------------------------------------------------
 
 
-class _CellBase(Module):
-    gates = 1
+class RNNCellBase(Module):
+    """The base class of :class:`RNNCell`, :class:`LSTMCell` and :class:`GRUCell`,
+    PyTorch's ``torch.nn.RNNCellBase``: ``RNNCellBase(input_size, hidden_size, bias,
+    num_chunks)`` builds ``weight_ih (num_chunks·H, in)``, ``weight_hh (num_chunks·H, H)``
+    and the biases, each ``U(-1/√H, 1/√H)``; it has no ``forward`` of its own.
 
-    def _setup(self, input_size: int, hidden_size: int, bias: bool) -> None:
+    >>> import deepgrad as dg
+    >>> cell = dg.nn.RNNCellBase(3, 4, True, 4)
+    >>> cell.weight_ih.shape, isinstance(dg.nn.GRUCell(3, 4), dg.nn.RNNCellBase)
+    ((16, 3), True)
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        num_chunks: int,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
         name = type(self).__name__
         if input_size <= 0 or hidden_size <= 0:
             raise ValueError(
@@ -323,7 +360,7 @@ class _CellBase(Module):
                 f"{input_size}, {hidden_size}"
             )
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        G = self.gates * hidden_size
+        G = num_chunks * hidden_size
         dt = backend.get_default_dtype()
         bound = 1.0 / math.sqrt(hidden_size)
         shapes = {"weight_ih": (G, input_size), "weight_hh": (G, hidden_size)}
@@ -369,13 +406,11 @@ class _CellBase(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     """One Elman RNN step: ``h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)``.
 
     ``forward(x (B, in), h (B, H) = zeros) -> h' (B, H)`` (unbatched ``(in,)`` works too).
     """
-
-    gates = 1
 
     def __init__(
         self,
@@ -386,13 +421,12 @@ class RNNCell(_CellBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
             )
+        super().__init__(input_size, hidden_size, bias, 1)
         self.nonlinearity = nonlinearity
-        self._setup(input_size, hidden_size, bias)
 
     def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
         x, (h,), unbatched = self._prepare(input, hx, 1)
@@ -402,11 +436,9 @@ class RNNCell(_CellBase):
         return F.squeeze(h2, 0) if unbatched else h2
 
 
-class LSTMCell(_CellBase):
+class LSTMCell(RNNCellBase):
     """One LSTM step: ``forward(x (B, in), (h, c) = zeros) -> (h', c')``, each ``(B, H)``;
     gates i, f, g, o as in :class:`LSTM`."""
-
-    gates = 4
 
     def __init__(
         self,
@@ -416,8 +448,7 @@ class LSTMCell(_CellBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        self._setup(input_size, hidden_size, bias)
+        super().__init__(input_size, hidden_size, bias, 4)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, (h, c), unbatched = self._prepare(input, hx, 2)
@@ -427,11 +458,9 @@ class LSTMCell(_CellBase):
         return h2, c2
 
 
-class GRUCell(_CellBase):
+class GRUCell(RNNCellBase):
     """One GRU step: ``forward(x (B, in), h (B, H) = zeros) -> h' (B, H)``; gates r, z, n
     as in :class:`GRU`."""
-
-    gates = 3
 
     def __init__(
         self,
@@ -441,8 +470,7 @@ class GRUCell(_CellBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        self._setup(input_size, hidden_size, bias)
+        super().__init__(input_size, hidden_size, bias, 3)
 
     def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
         x, (h,), unbatched = self._prepare(input, hx, 1)
