@@ -215,6 +215,7 @@ from .functional import (  # noqa: I001
     normal,
     outer,
     pad,
+    pdist,
     permute,
     poisson,
     polygamma,

@@ -135,3 +135,46 @@ def test_parameters_to_vector_is_differentiable_as_torch(torch):
     torch.nn.utils.parameters_to_vector(tmodel.parameters()).pow(2).sum().backward()
     for p, q in zip(model.parameters(), tmodel.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 0, 3.0, float("inf")])
+def test_get_total_norm_and_clip_grads_with_norm_as_torch(torch, norm_type):
+    rng = np.random.default_rng(1)
+    grads = [rng.normal(size=(3, 4)).astype("float32"), np.array([0.0, 2.5], dtype="float32")]
+    ps, qs = _pair(torch, grads)
+    total = nn.utils.get_total_norm([p.grad for p in ps], norm_type, foreach=None)
+    ttotal = torch.nn.utils.get_total_norm([q.grad for q in qs], norm_type)
+    assert total.shape == () and total.dtype == dg.float32 and not total.requires_grad
+    np.testing.assert_allclose(total.item(), ttotal.item(), rtol=1e-6)
+    nn.utils.clip_grads_with_norm_(ps, 1.5, total)
+    torch.nn.utils.clip_grads_with_norm_(qs, 1.5, ttotal)
+    for p, q in zip(ps, qs):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+    assert nn.utils.get_total_norm(dg.tensor([3.0, 4.0])).item() == 5.0
+    assert nn.utils.get_total_norm([]).item() == torch.nn.utils.get_total_norm([]).item() == 0
+    for lib in (dg, torch):
+        with pytest.raises(RuntimeError, match="non-finite, so it cannot be clipped"):
+            lib.nn.utils.get_total_norm([lib.tensor([float("nan")])], error_if_nonfinite=True)
+        lib.nn.utils.clip_grads_with_norm_([lib.zeros(2, requires_grad=True)], 1.0, 0.0)
+
+
+def test_clip_grads_with_norm_leaves_small_gradients(torch):
+    ps, qs = _pair(torch, [np.array([0.3, -0.4], dtype="float32")])
+    nn.utils.clip_grads_with_norm_(ps, 1.0, dg.tensor(0.5))
+    torch.nn.utils.clip_grads_with_norm_(qs, 1.0, torch.tensor(0.5))
+    np.testing.assert_array_equal(ps[0].grad.numpy(), qs[0].grad.numpy())
+
+
+def test_clip_grad_norm_deprecated_alias_as_torch(torch):
+    import warnings
+
+    grads = [np.array([3.0, 4.0], dtype="float32")]
+    ps, qs = _pair(torch, grads)
+    got = []
+    for lib, params in ((nn, ps), (torch.nn, qs)):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            total = lib.utils.clip_grad_norm(params, 1.0)
+        got.append(([(x.category, str(x.message), x.filename) for x in w], total.item()))
+    assert got[0] == got[1] and got[0][0][0][2] == __file__
+    np.testing.assert_allclose(ps[0].grad.numpy(), qs[0].grad.numpy(), rtol=1e-6)

@@ -312,7 +312,7 @@ from .shape import (
 )
 from .comparison import allclose, equal, isclose
 from .diagonal import diag, diag_embed, diagonal, trace, tril_indices, triu_indices
-from .distance import cdist, dist
+from .distance import cdist, dist, pdist
 from .order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from .scatter import (
     index_add,
@@ -405,7 +405,7 @@ from .pooling import (
 from .pool_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
-from .upsample import interpolate
+from .upsample import interpolate, upsample_bilinear, upsample_nearest
 
 # the Tensor's methods call the functions of this package: give them to the engine (which
 # sits below and does not import it; see deepgrad.tensor.F)

@@ -1,11 +1,12 @@
-"""Distances between points: ``dist`` (one norm of a difference) and ``cdist`` (every pair of
-rows of two sets), composed from ``norm`` so their gradients are ``norm``'s (0 where two
+"""Distances between points: ``dist`` (one norm of a difference), ``cdist`` (every pair of
+rows of two sets) and ``pdist`` (every pair of rows of one set), composed from ``norm`` so their gradients are ``norm``'s (0 where two
 points coincide, as PyTorch's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from ..tensor import Tensor
 from .elementwise import _pair
 from .reduce import norm
@@ -56,3 +57,22 @@ def cdist(
         raise TypeError(f"cdist: expects floating inputs, got {x1.dtype} and {x2.dtype}")
     a, b = _pair(x1, x2)
     return norm(unsqueeze(a, -2) - unsqueeze(b, -3), p, -1)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The ``p``-norm distance between every pair of rows ``i < j`` of ``input (N, M)``, in
+    the order of the upper triangle row by row: ``(N (N - 1) / 2,)``, PyTorch's
+    ``F.pdist`` (its errors; the gradient 0 where two rows coincide).
+
+    >>> import deepgrad as dg
+    >>> dg.pdist(dg.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]])).tolist()
+    [5.0, 1.0, 4.242640495300293]
+    """
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = backend.xp.triu_indices(input.shape[0], 1)
+    return norm(input[i] - input[j], p, -1)

@@ -24,7 +24,9 @@ exists) through ``matmul``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy
 
@@ -191,6 +193,26 @@ def interpolate(
             d, h, w = y.shape[2:]
             y = reshape(matmul(_const(md, x), reshape(y, (N, C, d, h * w))), (N, C, -1, h, w))
     return y
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
+    """PyTorch's deprecated ``F.upsample_bilinear``: a warning, then
+    ``interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)``."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
+    """PyTorch's deprecated ``F.upsample_nearest``: a warning, then
+    ``interpolate(input, size, scale_factor, mode="nearest")``."""
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def _is_identity(m: numpy.ndarray) -> bool:

@@ -1,0 +1,37 @@
+"""F.upsample_bilinear / F.upsample_nearest: PyTorch's deprecated forms of interpolate,
+with its warnings and numbers."""
+
+from __future__ import annotations
+
+import warnings
+
+import deepgrad.nn.functional as F
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+
+@pytest.mark.parametrize("name", ["upsample_bilinear", "upsample_nearest"])
+@pytest.mark.parametrize("kw", [{"scale_factor": 2}, {"size": (3, 5)}])
+def test_deprecated_upsampling_as_torch(torch, name, kw):
+    a = np.linspace(-1, 2, 2 * 3 * 2 * 3).reshape(2, 3, 2, 3)
+    got = []
+    for lib in (dg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = getattr(lib.nn.functional, name)(x, **kw)
+        (y * y).sum().backward()
+        got.append(([(c.category, str(c.message), c.filename) for c in caught],
+                    y.detach().numpy(), x.grad.numpy()))  # fmt: skip
+    assert got[0][0] == got[1][0] and len(got[0][0]) == 1 and got[0][0][0][2] == __file__
+    for u, v in zip(got[0][1:], got[1][1:]):
+        np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+def test_upsample_bilinear_gradcheck():
+    x = dg.tensor(np.linspace(0, 1, 12).reshape(1, 2, 2, 3) ** 2, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert dg.gradcheck(lambda v: F.upsample_bilinear(v, scale_factor=2), (x,))
