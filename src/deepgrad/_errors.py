@@ -10,7 +10,7 @@ sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
 
 from __future__ import annotations
 
-__all__ = ["DimError", "DtypeError", "dim_error"]
+__all__ = ["DimError", "DtypeError", "LinAlgError", "MatrixShapeError", "dim_error"]
 
 
 class DimError(IndexError, ValueError):
@@ -34,3 +34,14 @@ class DtypeError(RuntimeError, TypeError):
     tensor's dtype (a float result into an integer tensor), an integer input to ``quantile``.
     PyTorch raises ``RuntimeError`` ("result type Float can't be cast to the desired output
     type Long"); deepgrad raised ``TypeError`` before, so it is both."""
+
+
+class LinAlgError(RuntimeError, ValueError):
+    """A matrix that a linear-algebra function cannot take: singular (``inv``, ``solve``),
+    not positive-definite (``cholesky``). PyTorch raises ``torch.linalg.LinAlgError`` (a
+    ``RuntimeError``); deepgrad raised ``ValueError`` before, so it is both."""
+
+
+class MatrixShapeError(RuntimeError, ValueError):
+    """Matrices of the wrong shape (not square, too few dims, sizes that do not fit):
+    PyTorch raises ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""

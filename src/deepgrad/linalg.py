@@ -8,6 +8,7 @@ defaults to -1, and ``deepgrad.linalg.norm`` is :func:`~deepgrad.functional.matr
 
 from __future__ import annotations
 
+from ._errors import LinAlgError
 from .functional.decompositions import (
     cholesky,
     det,
@@ -28,7 +29,7 @@ from .functional.matrix_norms import linalg_norm as norm
 from .functional.matrix_norms import matrix_norm, vector_norm
 
 __all__ = [
-    "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "norm",
+    "LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power", "norm",
     "pinv", "qr",
     "slogdet", "solve", "svd", "svdvals", "vector_norm",
 ]  # fmt: skip

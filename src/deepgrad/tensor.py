@@ -1368,7 +1368,14 @@ class Tensor:
             raise ValueError(f"mT: expects a tensor with at least 2 dims, got shape {self.shape}")
         return F.swapaxes(self, -2, -1)
 
-    mH = mT  # real tensors: the conjugate transpose is the transpose
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate of :attr:`mT` (the transpose itself for a real tensor)."""
+        return F.conj(self.mT)
+
+    def adjoint(self) -> Tensor:
+        """``x.mH`` (PyTorch's ``Tensor.adjoint``)."""
+        return self.mH
 
     def floor_divide(self, other: Any) -> Tensor:
         return F.floor_divide(self, other)

@@ -245,3 +245,37 @@ def test_norm_refusals():
         dg.linalg.matrix_norm(dg.ones(2, 2), 3)
     with pytest.raises(ValueError, match="matrices"):
         dg.linalg.matrix_norm(dg.ones(2))
+
+
+def _complex(rng, shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def test_inv_and_solve_gradients_of_complex_matrices_match_pytorch(torch):
+    # the backward uses the conjugate transpose (it used the transpose: wrong for complex A)
+    rng = np.random.default_rng(3)
+    a, b = _complex(rng, (2, 3, 3)) + 3 * np.eye(3), _complex(rng, (2, 3, 2))
+    for fd, ft, args in [
+        (dg.linalg.inv, torch.linalg.inv, [a]),
+        (dg.linalg.solve, torch.linalg.solve, [a, b]),
+    ]:
+        xs = [dg.tensor(v, requires_grad=True) for v in args]
+        ts = [torch.tensor(v, requires_grad=True) for v in args]
+        y, ty = fd(*xs), ft(*ts)
+        w = _complex(rng, y.shape)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        dg.real(y * dg.tensor(w)).sum().backward()
+        torch.real(ty * torch.tensor(w)).sum().backward()
+        for x, t in zip(xs, ts, strict=True):
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_linalg_errors_are_pytorch_runtime_errors_and_earlier_value_errors(torch):
+    with pytest.raises(RuntimeError, match="square") as e:
+        dg.linalg.inv(dg.ones(2, 3))
+    assert isinstance(e.value, ValueError)
+    with pytest.raises(dg.linalg.LinAlgError, match="inv") as e:
+        dg.linalg.inv(dg.zeros(2, 2))
+    assert isinstance(e.value, RuntimeError) and isinstance(e.value, ValueError)
+    with pytest.raises(torch.linalg.LinAlgError):
+        torch.linalg.inv(torch.zeros(2, 2))

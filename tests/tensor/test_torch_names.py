@@ -112,3 +112,13 @@ def test_errors_where_torch_raises(call, error, match):
         call(torch)
     with pytest.raises(error, match=match):
         call(dg)
+
+
+def test_mH_and_adjoint_conjugate_a_complex_tensor():
+    a = np.array([[1 + 2j, 3 - 1j], [0.5j, 2.0 + 0j]])
+    for name in ("mH", "adjoint"):
+        y = getattr(dg.tensor(a), name)
+        ty = getattr(torch.tensor(a), name)
+        y, ty = (y(), ty()) if callable(y) else (y, ty)
+        np.testing.assert_array_equal(y.numpy(), ty.resolve_conj().numpy())
+    assert dg.ones(2, 3).adjoint().shape == (3, 2)

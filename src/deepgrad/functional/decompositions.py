@@ -35,8 +35,10 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import backend
+from .._errors import LinAlgError, MatrixShapeError
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
+from .complex import conj
 from .elementwise import _floating, _mask, astype, where
 from .linalg import matmul
 from .shape import sum_to, swapaxes, tril, unsqueeze
@@ -46,10 +48,14 @@ def _mT(x: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the batched tra
     return swapaxes(x, -1, -2)
 
 
+def _mH(x: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the conjugate transpose
+    return conj(swapaxes(x, -1, -2))
+
+
 def _square(a: Any, fn: str) -> Tensor:
     x = _floating(as_tensor(a))
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
-        raise ValueError(f"{fn}: expected square matrices (*, n, n), got shape {x.shape}")
+        raise MatrixShapeError(f"{fn}: expected square matrices (*, n, n), got shape {x.shape}")
     return x
 
 
@@ -58,7 +64,9 @@ def _lapack(fn: str, call: Any, *args: Any) -> Any:
     try:
         return call(*args)
     except numpy.linalg.LinAlgError as err:
-        raise ValueError(f"{fn}: {err} (the matrix is singular or not positive-definite)") from None
+        raise LinAlgError(
+            f"{fn}: {err} (the matrix is singular or not positive-definite)"
+        ) from None
 
 
 def _output(fn: Function, i: int, arrays: tuple) -> Tensor:
@@ -78,8 +86,8 @@ class Inv(Function):
         return _lapack("inv", backend.xp.linalg.inv, a)
 
     def backward(self, gy: Tensor) -> Tensor:
-        yt = _mT(self.output())
-        return -matmul(matmul(yt, gy), yt)
+        yh = _mH(self.output())
+        return -matmul(matmul(yh, gy), yh)
 
 
 def inv(A: Tensor) -> Tensor:  # noqa: N803 - PyTorch's name
@@ -110,7 +118,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
     """
     A = as_tensor(A)  # noqa: N806
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(
+        raise MatrixShapeError(
             f"linalg.matrix_power: A must be batches of square matrices, got shape {A.shape}"
         )
     if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)):
@@ -220,12 +228,12 @@ class Solve(Function):
     def backward(self, gx: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        gb = Solve(self.vector)(_mT(a), gx)
+        gb = Solve(self.vector)(_mH(a), gx)
         ga = None
         if na:
             x = solve(a, b)
             gb2, x2 = (unsqueeze(gb, -1), unsqueeze(x, -1)) if self.vector else (gb, x)
-            ga = sum_to(-matmul(gb2, _mT(x2)), a.shape)
+            ga = sum_to(-matmul(gb2, _mH(x2)), a.shape)
         return ga, (sum_to(gb, b.shape) if nb else None)
 
 
@@ -247,7 +255,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     n = a.shape[-1]
     if (b.shape[-1] if vector else b.shape[-2] if b.ndim >= 2 else -1) != n:
-        raise ValueError(f"solve: A of shape {a.shape} and B of shape {b.shape} do not fit")
+        raise MatrixShapeError(f"solve: A of shape {a.shape} and B of shape {b.shape} do not fit")
     return Solve(vector)(a, b)
 
 
@@ -386,7 +394,7 @@ def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
     Singular vectors are defined up to sign, so compare products, not factors."""
     a = _floating(as_tensor(A))
     if a.ndim < 2:
-        raise ValueError(f"svd: expected matrices (*, m, n), got shape {a.shape}")
+        raise MatrixShapeError(f"svd: expected matrices (*, m, n), got shape {a.shape}")
     return SVDResult(*SVD(bool(full_matrices))(a))
 
 
@@ -438,7 +446,7 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
         raise ValueError(f'qr: mode must be "reduced", "complete" or "r", got {mode!r}')
     a = _floating(as_tensor(A))
     if a.ndim < 2:
-        raise ValueError(f"qr: expected matrices (*, m, n), got shape {a.shape}")
+        raise MatrixShapeError(f"qr: expected matrices (*, m, n), got shape {a.shape}")
     if mode == "r":
         r = Tensor._from_op(backend.xp.linalg.qr(a._data, mode="r"), None, 0)
         return QRResult(Tensor._from_op(backend.xp.zeros((0,), a.dtype), None, 0), r)
@@ -457,7 +465,7 @@ def pinv(
     neither is given, as PyTorch). ``hermitian`` is accepted (the SVD serves both)."""
     a = _floating(as_tensor(A))
     if a.ndim < 2:
-        raise ValueError(f"pinv: expected matrices (*, m, n), got shape {a.shape}")
+        raise MatrixShapeError(f"pinv: expected matrices (*, m, n), got shape {a.shape}")
     u, s, vh = svd(a, full_matrices=False)
     if rtol is None:
         rtol = (
