@@ -1706,7 +1706,7 @@ class Tensor:
     hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = rot90 = _delegate
     fliplr = flipud = masked_select = take = select = narrow_copy = _delegate
     select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
-    inverse = det = logdet = slogdet = _delegate
+    inverse = det = logdet = slogdet = matrix_exp = _delegate
     bernoulli = bernoulli_ = exponential_ = random_ = _delegate
 
     def polygamma(self, n: int) -> Tensor:

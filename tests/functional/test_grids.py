@@ -211,3 +211,25 @@ def test_cross_default_dim_warns_and_errors(torch):
     for sa, sb in [((2,), (2,)), ((3,), (2, 3)), ((1, 3), (3, 1))]:
         with pytest.raises(ValueError):
             dg.linalg.cross(dg.ones(sa), dg.ones(sb))
+
+
+def test_linalg_vander_matches_pytorch(torch):
+    rng = np.random.default_rng(9)
+    for a, n in [(rng.standard_normal((2, 3)), None), (rng.standard_normal(3), 5),
+                 (np.array([0.0, 2.0]), 4), (np.array([2, 3], np.int32), 3)]:  # fmt: skip
+        y, ty = dg.linalg.vander(dg.tensor(a), N=n), torch.linalg.vander(torch.tensor(a), N=n)
+        assert y.shape == tuple(ty.shape) and str(y.dtype) == str(ty.dtype).removeprefix("torch.")
+        np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-13)
+        if a.dtype.kind == "f":
+            x, t = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+            dg.linalg.vander(x, N=n).sum().backward()
+            torch.linalg.vander(t, N=n).sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-13)
+            assert dg.gradcheck(
+                lambda v, n=n: dg.linalg.vander(v, N=n), dg.tensor(a, requires_grad=True)
+            )
+    for bad in ({"N": 1}, {"N": 0}):
+        with pytest.raises(RuntimeError, match="N must be greater than 1"):
+            dg.linalg.vander(dg.tensor([1.0, 2.0]), **bad)
+    with pytest.raises(RuntimeError, match="bool"):
+        dg.linalg.vander(dg.tensor([True, False]))

@@ -188,3 +188,58 @@ def test_matmul_int_tensors():
     y = a @ a
     assert y.dtype == np.int64
     np.testing.assert_array_equal(y.numpy(), [[7, 10], [15, 22]])
+
+
+def test_multi_dot_matches_pytorch_values_gradients_and_errors(torch):
+    rng = np.random.default_rng(7)
+    chains = [
+        [rng.standard_normal(s) for s in [(3,), (3, 10), (10, 2), (2, 6), (6,)]],
+        [rng.standard_normal(s) for s in [(4, 3), (3, 5), (5, 2)]],
+        [rng.standard_normal(s) for s in [(2, 3), (3,)]],
+        [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in [(2, 3), (3, 4), (4, 2)]],
+    ]
+    for arrays in chains:
+        xs = [dg.tensor(a, requires_grad=True) for a in arrays]
+        ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+        y, ty = dg.linalg.multi_dot(xs), torch.linalg.multi_dot(ts)
+        assert y.shape == tuple(ty.shape)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+        w = rng.standard_normal(y.shape)
+        dg.real(y * dg.tensor(w)).sum().backward()
+        torch.real(ty * torch.tensor(w)).sum().backward()
+        for x, t in zip(xs, ts, strict=True):
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    assert dg.gradcheck(
+        lambda *m: dg.linalg.multi_dot(m), *[dg.tensor(a, requires_grad=True) for a in chains[0]]
+    )
+    with pytest.raises(RuntimeError, match="at least 2 tensors"):
+        dg.linalg.multi_dot([dg.ones(3)])
+    with pytest.raises(RuntimeError, match="first tensor must be 1D or 2D but got 3D"):
+        dg.linalg.multi_dot([dg.ones(2, 2, 2), dg.ones(2, 2)])
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        dg.linalg.multi_dot([dg.ones(2, 3), dg.ones(2, 2)])
+
+
+def test_vecdot_matches_pytorch(torch):
+    rng = np.random.default_rng(8)
+    cases = [
+        ((2, 3), (3,), {}),
+        ((2, 3), (2, 1), {"dim": 0}),
+        ((4,), (4,), {}),
+    ]
+    for sa, sb, kw in cases:
+        for cplx in (False, True):
+            a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+            if cplx:
+                a, b = a + 1j * rng.standard_normal(sa), b + 1j * rng.standard_normal(sb)
+            x, y = dg.tensor(a, requires_grad=True), dg.tensor(b, requires_grad=True)
+            t, u = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+            z, tz = dg.linalg.vecdot(x, y, **kw), torch.linalg.vecdot(t, u, **kw)
+            np.testing.assert_allclose(z.detach().numpy(), tz.detach().numpy(), rtol=1e-12)
+            w = rng.standard_normal(z.shape)
+            dg.real(z * dg.tensor(w)).sum().backward()
+            torch.real(tz * torch.tensor(w)).sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.resolve_conj().numpy(), rtol=1e-12)
+            np.testing.assert_allclose(y.grad.numpy(), u.grad.resolve_conj().numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="floating point or complex"):
+        dg.linalg.vecdot(dg.tensor([1, 2]), dg.tensor([1.0, 2.0]))

@@ -205,6 +205,8 @@ from .selection import (
 from .covariance import corrcoef, cov
 from .decompositions import det, inverse, logdet, matrix_power, slogdet
 from .matrix_norms import matrix_norm, renorm, vector_norm
+from .matrix_exp import matrix_exp
+from .triangular import cholesky_solve, triangular_solve
 from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
 from .linalg import (
     addbmm,

@@ -29,6 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import DtypeError, MatrixShapeError
 from ..tensor import Size, Tensor, as_tensor
 from .elementwise import astype
 from .reduce import cumprod
@@ -173,5 +174,27 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
 
 __all__: Sequence[str] = [
     "broadcast_shapes", "broadcast_tensors", "cartesian_prod", "combinations", "meshgrid",
-    "vander",
+    "linalg_vander", "vander",
 ]  # fmt: skip
+
+
+def linalg_vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803 - PyTorch's name
+    """``torch.linalg.vander``: ``(*, n)`` → ``(*, n, N)``, the powers ``1, x, …, x^(N-1)``
+    (increasing, unlike :func:`vander`), batched over leading dims; ``N`` defaults to ``n``.
+    Built with ``cumprod``, so the gradient is exact at ``x = 0``.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.vander(dg.tensor([2, 3]), N=3).tolist()
+    [[1, 2, 4], [1, 3, 9]]
+    """
+    x = as_tensor(x)
+    if x.dtype.kind == "b":
+        raise DtypeError("linalg.vander: x must be floating point, complex or integer, got bool")
+    n = x.shape[-1] if N is None and x.ndim else N
+    if n is None or n <= 1:
+        raise MatrixShapeError(f"linalg.vander: N must be greater than 1, got N={n} (x: {x.shape})")
+    if x.dtype.kind in "iu" and x.dtype != numpy.int64:
+        x = astype(x, numpy.int64)
+    ones = Tensor._from_op(backend.xp.ones(x.shape + (1,), x.dtype), None, 0)
+    powers = cumprod(broadcast_to(reshape(x, x.shape + (1,)), x.shape + (n - 1,)), -1)
+    return concat([ones, powers], -1)

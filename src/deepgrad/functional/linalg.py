@@ -15,9 +15,10 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import DtypeError, MatrixShapeError
 from .._names import torch_names
 from ..autograd import Function, _GradMode
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from .complex import conj
 from .elementwise import _pair
 from .reduce import sum as _sum
@@ -578,3 +579,74 @@ def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A
     parts = [c(a, 1) * c(b, 2) - c(a, 2) * c(b, 1), c(a, 2) * c(b, 0) - c(a, 0) * c(b, 2),
              c(a, 0) * c(b, 1) - c(a, 1) * c(b, 0)]  # fmt: skip
     return concat(parts, axis)
+
+
+def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
+    """``torch.linalg.vecdot``: ``Σ conj(x) · y`` over ``dim`` (the inputs broadcast); floating
+    point or complex inputs only, as PyTorch's.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.vecdot(dg.tensor([[1.0, 2.0], [3.0, 4.0]]), dg.tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    """
+    x, y = as_tensor(x), as_tensor(y)
+    for t in (x, y):
+        if t.dtype.kind not in "fc":
+            raise DtypeError(
+                f"linalg.vecdot: expected floating point or complex tensors, got {t.dtype}"
+            )
+    return _sum(conj(x) * y, dim=dim)
+
+
+def _chain_order(dims: list[int]) -> list[list[int]]:
+    """The cheapest parenthesisation of a chain of matrices ``dims[i] × dims[i+1]`` (the
+    classic dynamic programme, as PyTorch's ``multi_dot``): ``split[i][j]`` for ``i < j``."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = -1
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] < 0 or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """``torch.linalg.multi_dot``: the product of two or more matrices, multiplied in the
+    cheapest order; the first may be a 1-D row vector and the last a 1-D column vector (the
+    result then loses that dim), the others are 2-D.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.multi_dot([dg.ones(3), dg.ones(3, 2), dg.ones(2)]).item()
+    6.0
+    """
+    ts = [as_tensor(t) for t in tensors]
+    if len(ts) < 2:
+        raise MatrixShapeError(f"multi_dot(): expected at least 2 tensors but got {len(ts)}")
+    for i, t in enumerate(ts):
+        where = "first" if i == 0 else "last" if i == len(ts) - 1 else ""
+        if t.ndim != 2 and not (where and t.ndim == 1):
+            need = f"the {where} tensor must be 1D or 2D" if where else f"tensor {i} must be 2D"
+            raise MatrixShapeError(f"multi_dot(): {need} but got {t.ndim}D")
+    first_vec, last_vec = ts[0].ndim == 1, ts[-1].ndim == 1
+    mats = [reshape(ts[0], (1, -1))] if first_vec else [ts[0]]
+    mats += ts[1:-1] + [reshape(ts[-1], (-1, 1)) if last_vec else ts[-1]]
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise MatrixShapeError(
+                f"multi_dot(): tensors {i} and {i + 1} with shapes {ts[i].shape} and "
+                f"{ts[i + 1].shape} cannot be multiplied"
+            )
+    split = _chain_order([m.shape[0] for m in mats] + [mats[-1].shape[1]])
+
+    def product(i: int, j: int) -> Tensor:
+        return mats[i] if i == j else matmul(product(i, split[i][j]), product(split[i][j] + 1, j))
+
+    out = product(0, len(mats) - 1)
+    if first_vec:
+        out = out[0]
+    return out[..., 0] if last_vec else out
