@@ -521,3 +521,148 @@ def test_a_list_of_one_array_against_keras():
                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
     hk = km.fit([x], [y], epochs=1, batch_size=16, shuffle=False, verbose=0)
     assert hk.history["loss"][0] == pytest.approx(KERAS_LIST_FIT_LOSS, rel=1e-6)
+
+
+# ---- train_on_batch / test_on_batch / predict_on_batch ------------------------------------------
+# Keras 3.15 (torch backend): _keras_mlp(_weights()), compile(SGD(0.1),
+#   SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]), x, y = _data(); then
+#   in this order: train_on_batch(x[:16], y[:16]); train_on_batch(x[16:32], y[16:32]);
+#   train_on_batch(x[32:48], y[32:48], return_dict=True); test_on_batch(x[:16], y[:16]);
+#   train_on_batch(x[:16], y[:16], sample_weight=linspace(0.5, 2, 16));
+#   train_on_batch(x[:16], y[:16], class_weight={0: 1.0, 1: 3.0});
+#   test_on_batch(x[:16], y[:16], sample_weight=linspace(0.5, 2, 16)). Each call's accuracy is
+#   its batch's alone (Keras 3 resets the metrics on every call); the loss is the batch's before
+#   the step. A model compiled without metrics gets a float; an uncompiled one raises;
+#   reset_metrics= is a TypeError (gone in Keras 3).
+KERAS_ON_BATCH = [
+    [0.6354633569717407, 0.625],
+    [0.6116780638694763, 0.5],
+    {"accuracy": 0.4375, "loss": 0.6360759139060974},
+    [0.577684223651886, 0.6875],
+    [0.714201807975769, 0.6875],
+    [1.1457452774047852, 0.6875],
+    [0.6226854920387268, 0.8125],
+]
+#   predict_on_batch(x[:2]) before any of them:
+KERAS_PREDICT_ON_BATCH = [
+    [0.5882279872894287, 0.9560573101043701],
+    [-0.30895814299583435, 0.43287044763565063],
+]
+
+
+def _on_batch_calls(m, x, y):
+    w = np.linspace(0.5, 2, 16)
+    return [
+        m.train_on_batch(x[:16], y[:16]),
+        m.train_on_batch(x[16:32], y[16:32]),
+        m.train_on_batch(x[32:48], y[32:48], return_dict=True),
+        m.test_on_batch(x[:16], y[:16]),
+        m.train_on_batch(x[:16], y[:16], sample_weight=w),
+        m.train_on_batch(x[:16], y[:16], class_weight={0: 1.0, 1: 3.0}),
+        m.test_on_batch(x[:16], y[:16], sample_weight=w),
+    ]
+
+
+def _assert_on_batch(got):
+    for g, k in zip(got, KERAS_ON_BATCH, strict=True):
+        if isinstance(k, dict):
+            assert sorted(g) == sorted(k)
+            for key in k:
+                assert g[key] == pytest.approx(k[key], rel=1e-5)
+        else:
+            np.testing.assert_allclose(g, k, rtol=1e-5)
+
+
+def test_on_batch_methods_give_keras_values():
+    x, y, _ = _data()
+    m = _deepgrad_mlp(_weights())
+    np.testing.assert_allclose(m.predict_on_batch(x[:2]), KERAS_PREDICT_ON_BATCH, rtol=1e-5)
+    np.testing.assert_allclose(m.predict_on_batch((x[:2],)), KERAS_PREDICT_ON_BATCH, rtol=1e-5)
+    m.compile(optim.SGD(lr=0.1), "cross_entropy", metrics=["accuracy"])
+    _assert_on_batch(_on_batch_calls(m, x, y))
+
+
+def test_on_batch_methods_return_and_refuse_as_keras():
+    x, y, _ = _data()
+    m = _deepgrad_mlp(_weights())
+    with pytest.raises(RuntimeError, match="not compiled"):
+        m.train_on_batch(x[:4], y[:4])
+    with pytest.raises(RuntimeError, match="not compiled"):
+        m.test_on_batch(x[:4], y[:4])
+    m.compile(optim.SGD(lr=0.1), "mse")
+    t = np.zeros((4, 2), "float32")
+    assert isinstance(m.train_on_batch(x[:4], t), float)
+    assert isinstance(m.test_on_batch(x[:4], t), float)
+    with pytest.raises(TypeError, match="reset_metrics= is not supported.*Keras 3 removed it"):
+        m.train_on_batch(x[:4], t, reset_metrics=False)
+    with pytest.raises(ValueError, match="cannot be given at the same time"):
+        m.train_on_batch(x[:4], t, sample_weight=np.ones(4), class_weight={0: 2.0})
+
+
+def test_train_on_batch_steps_the_compiled_optimizer_and_leaves_the_mode():
+    x, y, _ = _data()
+    a = _deepgrad_mlp(_weights()).compile(optim.Adam(lr=0.01), "cross_entropy")
+    b = _deepgrad_mlp(_weights()).compile(optim.Adam(lr=0.01), "cross_entropy")
+    a.eval()
+    for s in (slice(0, 16), slice(16, 32), slice(32, 48), slice(48, 60)):
+        a.train_on_batch(x[s], y[s])
+    assert not a.training  # the mode it was in
+    b.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)  # the same four steps
+    for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
+        np.testing.assert_allclose(va, vb, rtol=1e-6, err_msg=k)
+    # fit after train_on_batch continues from the optimizer's state
+    a.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    b.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    for va, vb in zip(a.state_dict().values(), b.state_dict().values()):
+        np.testing.assert_allclose(va, vb, rtol=1e-6)
+
+
+def test_train_on_batch_reads_integer_one_hot_targets():
+    x, y, _ = _data()
+    a = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy", ["accuracy"])
+    b = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy", ["accuracy"])
+    onehot = np.eye(2, dtype="int64")[y]
+    for s in (slice(0, 16), slice(16, 32)):  # the second call skips the first call's checks
+        np.testing.assert_allclose(
+            a.train_on_batch(x[s], onehot[s]), b.train_on_batch(x[s], y[s]), rtol=1e-6
+        )
+
+
+def test_on_batch_methods_against_keras():
+    keras = _keras()
+    x, y, _ = _data()
+    km = _keras_mlp(keras, _weights())
+    np.testing.assert_allclose(km.predict_on_batch(x[:2]), KERAS_PREDICT_ON_BATCH, rtol=1e-5)
+    km.compile(optimizer=keras.optimizers.SGD(0.1),
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+               metrics=["accuracy"])  # fmt: skip
+    _assert_on_batch(_on_batch_calls(km, x, y))
+    with pytest.raises(TypeError, match="reset_metrics"):
+        km.train_on_batch(x[:4], y[:4], reset_metrics=False)
+
+
+# ---- predict((x,)), predict((x, y)), evaluate((x,), y) ---------------------------------------------
+# Keras 3.15 reads a tuple (x,) or (x, y) given to predict as x (shape (10, 2) for x of 10
+# samples), and evaluate((x,), y) as evaluate(x, y); deepgrad raised "expected (x, y)" for
+# predict((x,)) on a compiled model, and ran predict((x, y)) as a loader on an uncompiled one.
+def test_predict_reads_a_tuple_as_keras():
+    x, y, _ = _data(10)
+    for compiled in (False, True):
+        m = _deepgrad_mlp(_weights())
+        if compiled:
+            m.compile(optim.SGD(lr=0.1), "cross_entropy")
+        want = m.predict(x)
+        np.testing.assert_array_equal(m.predict((x,)), want)
+        np.testing.assert_array_equal(m.predict((x, y)), want)
+    assert m.evaluate((x,), y) == pytest.approx(m.evaluate(x, y), rel=1e-12)
+
+
+def test_predict_tuple_against_keras():
+    keras = _keras()
+    x, y, _ = _data(10)
+    km = _keras_mlp(keras, _weights())
+    want = km.predict(x, verbose=0)
+    np.testing.assert_allclose(km.predict((x,), verbose=0), want, rtol=1e-6)
+    np.testing.assert_allclose(km.predict((x, y), verbose=0), want, rtol=1e-6)
+    km.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert km.evaluate((x,), y, verbose=0) == pytest.approx(km.evaluate(x, y, verbose=0))

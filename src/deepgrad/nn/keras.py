@@ -49,6 +49,15 @@ _KERAS_ONLY: dict[str, dict[str, str]] = {
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,
     },
+    "train_on_batch": {
+        "reset_metrics": "Keras 3 removed it (each call's metrics are that batch's alone, as "
+        "here); for values over several batches update a deepgrad.metrics object with "
+        "predict_on_batch's outputs",
+    },
+    "test_on_batch": {
+        "reset_metrics": "Keras 3 removed it (each call's metrics are that batch's alone, as "
+        "here); for values over several batches use evaluate",
+    },
     "compile": {
         "loss_weights": "a model has one loss here; weight and add several losses in one loss "
         "function (loss=lambda y_pred, y: ...)",
@@ -81,8 +90,9 @@ def _check_keywords(name: str, implementation: Callable[..., Any], kwargs: dict)
 
 
 class KerasMethods:
-    """``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``summary`` / ``save`` /
-    ``save_weights`` / ``load_weights``, delegated to :mod:`deepgrad.train` and
+    """``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``train_on_batch`` /
+    ``test_on_batch`` / ``predict_on_batch`` / ``summary`` / ``save`` / ``save_weights`` /
+    ``load_weights``, delegated to :mod:`deepgrad.train` and
     :mod:`deepgrad.io`."""
 
     def compile(self, *args: Any, **kwargs: Any) -> Any:  # noqa: A003 - Keras's name
@@ -112,6 +122,27 @@ class KerasMethods:
 
         _check_keywords("predict", api.predict, kwargs)
         return api.predict(self, *args, **kwargs)
+
+    def train_on_batch(self, *args: Any, **kwargs: Any) -> Any:
+        """One optimizer step on one batch; its loss and metrics (``deepgrad.train.train_on_batch``)."""
+        from ..train import api
+
+        _check_keywords("train_on_batch", api.train_on_batch, kwargs)
+        return api.train_on_batch(self, *args, **kwargs)
+
+    def test_on_batch(self, *args: Any, **kwargs: Any) -> Any:
+        """Loss and metrics on one batch, in eval mode (``deepgrad.train.test_on_batch``)."""
+        from ..train import api
+
+        _check_keywords("test_on_batch", api.test_on_batch, kwargs)
+        return api.test_on_batch(self, *args, **kwargs)
+
+    def predict_on_batch(self, *args: Any, **kwargs: Any) -> Any:
+        """Outputs for one batch as a NumPy array (``deepgrad.train.predict_on_batch``)."""
+        from ..train import api
+
+        _check_keywords("predict_on_batch", api.predict_on_batch, kwargs)
+        return api.predict_on_batch(self, *args, **kwargs)
 
     def summary(self, *args: Any, **kwargs: Any) -> Any:
         """Print every layer with its output shape and parameter counts."""

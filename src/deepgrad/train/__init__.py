@@ -13,9 +13,12 @@ from .api import (
     load_weights,
     model_from_config,
     predict,
+    predict_on_batch,
     save,
     save_weights,
     summary,
+    test_on_batch,
+    train_on_batch,
 )
 from .callback import Callback, CallbackList
 from .history import History
@@ -34,7 +37,10 @@ __all__ = [
     "load_weights",
     "model_from_config",
     "predict",
+    "predict_on_batch",
     "save",
     "save_weights",
     "summary",
+    "test_on_batch",
+    "train_on_batch",
 ]

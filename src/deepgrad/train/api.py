@@ -40,7 +40,14 @@ from .callback import Callback, CallbackList, backup_callbacks, check_callbacks_
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
-from .loop import Trainer, _device, check_validation_freq, model_dtype, run_eval
+from .loop import (
+    Trainer,
+    _device,
+    check_validation_freq,
+    model_dtype,
+    run_eval,
+    train_batch,
+)
 from .progress import resolve_verbose
 from .sources import ArraySource, LoaderSource
 from .strategy import get_strategy
@@ -56,7 +63,10 @@ __all__ = [
     "predict",
     "save",
     "save_weights",
+    "predict_on_batch",
     "summary",
+    "test_on_batch",
+    "train_on_batch",
 ]
 
 
@@ -172,6 +182,8 @@ def _is_arrays(x: Any) -> bool:
             f"x is a dict (Keras's inputs by name, keys {sorted(map(str, x))}): a deepgrad "
             "model takes one input array; pass the array itself"
         )
+    if isinstance(x, tuple) and len(x) == 1 and checks._is_array_object(x[0]):
+        return True  # (x,): Keras's x, as [x]
     if isinstance(x, list) and x and isinstance(x[0], tuple):
         return not any(hasattr(a, "shape") for a in x[0])  # a list of (x, y) batches is a loader
     return (
@@ -668,7 +680,8 @@ def predict(
     ``batch_size`` in eval mode under ``no_grad`` (a tuple of arrays for models returning
     tuples). Batch norm uses running statistics, so a sample's row does not depend on the
     other samples of its batch. ``x`` may be an array, a Dataset, or a loader (of ``x`` or
-    ``(x, y)`` batches).
+    ``(x, y)`` batches); a tuple ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays
+    is read as ``x``, as Keras reads it.
 
     ``callbacks`` get ``set_model(model)``, ``set_params({"verbose", "epochs": 1, "steps"})``
     and Keras's calls: ``on_predict_begin``, ``on_predict_batch_begin(i)`` /
@@ -679,6 +692,8 @@ def predict(
     v = resolve_verbose(verbose)
     batch_size = _check_batch_size(batch_size, where)
     compiled = model.__dict__.get("_dg_compiled")
+    if isinstance(x, tuple) and 1 <= len(x) <= 3 and _is_arrays(x[0]):
+        x = x[0]  # Keras reads (x,), (x, y) and (x, y, sample_weight) as x
     if _is_arrays(x):
         arrays = _arrays(x, None, None, where, need_y=False)
         source = _array_source(model, arrays, None, batch_size, False, where)
@@ -741,6 +756,105 @@ def predict(
     return np.concatenate(outs)
 
 
+# ---- on one batch ---------------------------------------------------------------------------------
+def _batch_results(logs: dict[str, float], return_dict: bool, where: str) -> Any:
+    """Keras's return value: ``logs``, or the loss alone without metrics, else
+    ``[loss, *metrics]`` in compile order."""
+    if not isinstance(return_dict, bool):
+        raise TypeError(f"{where}: return_dict must be True or False, got {return_dict!r}")
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def train_on_batch(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    sample_weight: Any = None,
+    class_weight: dict[int, float] | None = None,
+    return_dict: bool = False,
+) -> float | list[float] | dict[str, float]:
+    """One update of ``model`` on the batch ``(x, y)`` (Keras's ``train_on_batch``): forward
+    in training mode, the compiled loss (weighted by ``sample_weight`` or ``class_weight``,
+    not both), backward and one optimizer step, shared with :func:`fit` (a ``fit`` after it
+    continues with the same optimizer state).
+
+    Returns what Keras 3 returns: the loss of this batch before the step (a float) without
+    metrics, else ``[loss, *metrics]`` (``return_dict=True``: the dict), the metrics computed
+    on this batch's outputs alone — Keras 3 resets them on every call, so values do not
+    accumulate over calls (Keras 2's ``reset_metrics=`` argument is gone). Callbacks are not
+    called. The first call checks the batch against the model as ``fit`` does; the model's
+    layers are left in the mode they were in.
+
+    >>> import numpy as np
+    >>> from deepgrad import nn
+    >>> model = nn.Sequential(nn.Linear(3, 2)).compile("sgd", "cross_entropy", ["accuracy"])
+    >>> loss, acc = model.train_on_batch(np.ones((4, 3)), np.array([0, 1, 1, 0]))
+    >>> acc
+    0.5
+    """
+    where = "train_on_batch"
+    compiled = get_compiled(model, where)
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError(
+            f"{where}: sample_weight and class_weight cannot be given at the same time (Keras's "
+            "rule); multiply the class weights into sample_weight instead"
+        )
+    xa, ya, wa = _arrays(x, y, sample_weight, where)
+    dtype = model_dtype(model)
+    ya = checks.prepare_targets(ya, compiled.loss_kind, compiled.loss_name, dtype, where)
+    if class_weight is not None:
+        wa = _class_weights(ya, class_weight, where)
+    onehot = compiled.loss_kind == "multiclass" and ya.ndim == 2 and ya.shape[1] > 1
+    if onehot and ya.dtype.kind in "iu":  # integer one-hot rows: class probabilities
+        ya = ya.astype(dtype)
+    source = _array_source(model, (xa, ya, wa), compiled, max(len(xa), 1), False, where, True)
+    opt = compiled.optimizer
+    if not opt.is_bound:
+        _build_and_check(model, source, compiled, where, ya)
+        opt.bind(list(model.parameters()))
+    metrics = compiled.fresh_metrics()
+    modes = [(m, m.training) for m in model.modules()]
+    model.train()
+    try:
+        logs = train_batch(model, compiled, source.x, source.y, source.w, metrics)
+    finally:
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+    return _batch_results(logs, return_dict, where)
+
+
+def test_on_batch(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    sample_weight: Any = None,
+    return_dict: bool = False,
+) -> float | list[float] | dict[str, float]:
+    """The loss and metrics of ``model`` on one batch ``(x, y)`` in eval mode, without a
+    graph (Keras's ``test_on_batch``): :func:`evaluate` of that batch as one batch. Returns
+    what Keras 3 returns: the loss (a float) without metrics, else ``[loss, *metrics]``
+    (``return_dict=True``: the dict); metrics are this batch's alone."""
+    where = "test_on_batch"
+    compiled = get_compiled(model, where)
+    xa, ya, wa = _arrays(x, y, sample_weight, where)
+    source = _array_source(model, (xa, ya, wa), compiled, max(len(xa), 1), False, where)
+    logs = run_eval(model, source, compiled, compiled.fresh_metrics())
+    return _batch_results(logs, return_dict, where)
+
+
+test_on_batch.__test__ = False  # type: ignore[attr-defined] # Keras's name, not a pytest test
+
+
+def predict_on_batch(model: Any, x: Any) -> Any:
+    """The model's outputs for one batch ``x`` as a NumPy array, in eval mode without a graph
+    (Keras's ``predict_on_batch``: :func:`predict` with the whole of ``x`` as one batch)."""
+    xa = checks.to_numpy(x, "x", "predict_on_batch")
+    return predict(model, xa, batch_size=max(len(xa), 1))
+
+
 def summary(model: Any, input_shape: Any = None, dtype: Any = None, print_fn: Any = print) -> str:
     """Print each layer with its output shape and trainable/frozen parameter counts (see
     :func:`deepgrad.train.summary.summary`)."""
@@ -753,7 +867,8 @@ def _describe_module_methods() -> None:
     from ..io import model_file
     from ..nn import keras
 
-    for fn in (compile, fit, evaluate, predict, summary):
+    for fn in (compile, fit, evaluate, predict, summary, train_on_batch, test_on_batch,
+               predict_on_batch):  # fmt: skip
         keras.describe(fn.__name__, fn)
     for fn in (model_file.save, model_file.save_weights, model_file.load_weights):
         keras.describe(fn.__name__, fn)

@@ -180,6 +180,31 @@ def run_eval(
     return logs
 
 
+def train_batch(
+    model: Any, compiled: Compiled, xb: Any, yb: Any, wb: Any, metrics: list[Any]
+) -> dict[str, float]:
+    """One update on one batch (``train_on_batch``): forward in the model's current mode, the
+    (weighted) loss, ``zero_grad``, backward, ``opt.step()``; ``metrics`` (reset here) are
+    updated on the outputs of the forward pass. Returns ``{"loss", <metric>...}``: the loss
+    before the step, as ``fit``'s steps log it."""
+    out = model(Tensor._from_op(_device(xb), None, 0))
+    if wb is None:
+        loss = compiled.loss(out, _device(yb))
+    else:
+        loss = weighted_loss(per_sample_loss(compiled.loss), out, _device(yb), wb)
+    compiled.optimizer.zero_grad()
+    loss.backward()
+    compiled.optimizer.step()
+    for m in metrics:
+        m.reset()
+    od = backend.to_numpy(out._data)
+    for update in metric_updaters(metrics):
+        update(od, yb, wb)
+    logs = {"loss": float(loss._data)}
+    logs.update(_scalar_results(metrics))
+    return logs
+
+
 def validates(epoch: int, validation_freq: Any) -> bool:
     """Whether ``fit`` validates after (0-based) ``epoch``: Keras's rule, every
     ``validation_freq`` epochs (an int), or after the 1-based epochs a list names."""
