@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -94,6 +95,41 @@ def test_top_k_accuracy_matches_sklearn_with_ties(seed: int, weighted: bool) -> 
 
 def test_top_k_accuracy_k_at_least_classes_is_perfect() -> None:
     assert metrics.top_k_accuracy([0, 2], [[0.1, 0.2, 0.7], [0.8, 0.1, 0.1]], k=3) == 1.0
+
+
+# Keras 3.15 (torch backend): compile(metrics=["sparse_top_k_categorical_accuracy"]) on a model of
+# 2 (or 4) outputs raises in evaluate ("selected index k out of range", k = 5 > C); with 5
+# outputs it gives 1.0, with 6 a fraction. deepgrad's streaming metric gave 1.0 for any C <= 5.
+KERAS_TOP5_RAISES_FOR_CLASSES = (2, 4)
+
+
+@pytest.mark.parametrize(
+    "name", ["sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
+)
+def test_streaming_top_k_refuses_k_above_the_classes_as_keras(name) -> None:
+    y = np.array([0, 1, 1])
+    for c in KERAS_TOP5_RAISES_FOR_CLASSES:
+        scores = np.random.default_rng(c).normal(size=(3, c))
+        target = y if name.startswith("sparse") else np.eye(c)[y]
+        with pytest.raises(ValueError, match=f"k=5 is more than the {c} classes"):
+            metrics.get(name).update(scores, target)
+    m = metrics.get(name)
+    m.update(np.eye(5)[[2, 3, 4]], np.eye(5)[y] if not name.startswith("sparse") else y)
+    assert m.result() == 1.0  # k == C: every class is in the top 5
+
+
+def test_keras_top_k_raises_above_the_classes(monkeypatch) -> None:
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("recorded on Keras's torch backend")
+    y = np.array([0, 1, 1])
+    for c in KERAS_TOP5_RAISES_FOR_CLASSES:
+        with pytest.raises(Exception, match="out of range"):
+            keras.metrics.SparseTopKCategoricalAccuracy(k=5).update_state(y, np.zeros((3, c)))
+    m = keras.metrics.SparseTopKCategoricalAccuracy(k=5)
+    m.update_state(y, np.eye(5)[[2, 3, 4]])
+    assert float(m.result()) == 1.0
 
 
 # ----------------------------------------------------------------------------- P / R / F1
@@ -352,7 +388,7 @@ def test_streaming_classification_equals_plain(seed, n, c, cuts, case, weighted,
     else:
         cls_acc = SparseCategoricalAccuracy if case == "sparse" else CategoricalAccuracy
         assert stream(cls_acc(), p, y, w, cuts) == pytest.approx(metrics.accuracy(y, p, **kw))
-        for k in (1, 2, 5):
+        for k in (1, 2, c):  # k > c raises, as Keras's
             assert stream(TopKAccuracy(k=k), p, y, w, cuts) == pytest.approx(
                 metrics.top_k_accuracy(y, p, k=k, **kw)
             )
@@ -509,6 +545,8 @@ def test_get_resolves_names_classes_and_instances() -> None:
         "sparse_categorical_accuracy": SparseCategoricalAccuracy,
         "top_k_accuracy": TopKAccuracy,
         "top5": TopKAccuracy,
+        "sparse_top_k_categorical_accuracy": TopKAccuracy,
+        "top_k_categorical_accuracy": TopKAccuracy,
         "precision": Precision,
         "recall": Recall,
         "f1": F1Score,

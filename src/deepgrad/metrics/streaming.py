@@ -266,6 +266,8 @@ class SparseCategoricalAccuracy(Accuracy):
 
 class TopKAccuracy(_CorrectFraction):
     """Top-k accuracy: the true class is among the ``k`` highest of the ``(N, C)`` scores.
+    ``k`` larger than ``C`` raises, as Keras's ``sparse_top_k_categorical_accuracy`` does
+    (the function :func:`~deepgrad.metrics.top_k_accuracy` gives scikit-learn's 1.0).
 
     Parameters
     ----------
@@ -281,7 +283,14 @@ class TopKAccuracy(_CorrectFraction):
         super().__init__(name)
 
     def _hits(self, y_pred: Any, y_true: Any) -> np.ndarray:
-        return top_k_correct(y_true, y_pred, self.k, self.name)
+        ys = as_array(y_pred, "y_pred", self.name)
+        if ys.ndim == 2 and self.k > ys.shape[1]:  # Keras's in_top_k raises here too
+            raise ValueError(
+                f"{self.name}: k={self.k} is more than the {ys.shape[1]} classes of the scores "
+                f"(shape {ys.shape}), so every sample would count as a hit; pass "
+                f"metrics.TopKAccuracy(k=...) with k <= {ys.shape[1]}"
+            )
+        return top_k_correct(y_true, ys, self.k, self.name)
 
 
 class ConfusionMatrix(Metric):
@@ -634,6 +643,7 @@ _SHORT_FORMS = {
     "acc": "accuracy",
     "top5": "top_k_accuracy",
     "sparse_top_k_categorical_accuracy": "top_k_accuracy",  # Keras's (k = 5, labels)
+    "top_k_categorical_accuracy": "top_k_accuracy",  # Keras's (k = 5, one-hot rows)
     "mean_squared_error": "mse",
     "mean_absolute_error": "mae",
     "root_mean_squared_error": "rmse",
@@ -655,7 +665,7 @@ def get(name_or_metric: str | Metric | type[Metric]) -> Metric:
     ``f1``, ``auc``, ``mse``, ``rmse``, ``mae``, ``r2``; short forms ``acc`` and ``top5``;
     Keras's and scikit-learn's names of the same metrics (``mean_squared_error``,
     ``mean_absolute_error``, ``root_mean_squared_error``, ``f1_score``, ``r2_score``,
-    ``sparse_top_k_categorical_accuracy``).
+    ``sparse_top_k_categorical_accuracy``, ``top_k_categorical_accuracy``).
 
     >>> get("acc")
     Accuracy(name='accuracy')
