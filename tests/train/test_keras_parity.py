@@ -212,9 +212,102 @@ def test_early_stopping_on_a_keras_metric_name():
     m.compile(optim.SGD(lr=0.0), "mse", metrics=["acc", "AUC"])  # lr 0: nothing improves
     for monitor in ("val_acc", "val_AUC"):
         es = C.EarlyStopping(monitor=monitor, patience=1)
-        assert es.mode == "max"
         h = m.fit(x, y, epochs=10, verbose=0, validation_split=0.25, callbacks=[es])
         assert h.epoch == [0, 1]  # monitored, not "missing from the logs"
+        assert es._direction == "max"
+
+
+# ---- mode="auto": the monitored metric's direction ------------------------------------------------
+# Keras 3.15 (torch backend) asks the compiled metric logged under the monitored name (val_
+# taken off) for its direction, "loss" is minimized, and anything else raises ValueError ("Keras
+# isn't able to automatically determine whether that metric should be maximized or minimized")
+# at the end of the first epoch: Dense(1), compile("sgd", "mse", metrics=["mae", "mse",
+# "root_mean_squared_error", R2Score(), "mean_absolute_error"]) (R2Score logs "r2_score"), then
+# EarlyStopping(monitor=...)._set_monitor_op() gives these; with metrics=["acc"], monitoring
+# "val_acc" maximizes and "val_accuracy" raises (no metric logs that name). An unknown mode
+# warns and falls back to "auto" in Keras; deepgrad raises (a README row).
+KERAS_AUTO_MODE = {
+    "val_loss": "min",
+    "loss": "min",
+    "val_mae": "min",
+    "mse": "min",
+    "val_root_mean_squared_error": "min",
+    "r2_score": "max",
+    "val_mean_absolute_error": "min",
+    "lr": ValueError,
+    "val_r2": ValueError,
+}
+_AUTO_MODE_METRICS = ["mae", "mse", "root_mean_squared_error", "r2_score", "mean_absolute_error"]
+
+
+def _auto_mode_fit(callback, metrics=_AUTO_MODE_METRICS, epochs=1):
+    x, _, rng = _data(20)
+    y = (2 * x[:, :1]).astype("float32")
+    m = nn.Sequential(nn.Linear(4, 1)).compile(optim.SGD(lr=0.01), "mse", metrics=metrics)
+    return m.fit(x, y, epochs=epochs, verbose=0, validation_split=0.2, callbacks=[callback])
+
+
+@pytest.mark.parametrize("monitor", sorted(KERAS_AUTO_MODE))
+def test_auto_mode_follows_the_monitored_metrics_direction(monitor, tmp_path):
+    from deepgrad import callbacks as C
+
+    want = KERAS_AUTO_MODE[monitor]
+    for cb in (C.EarlyStopping(monitor=monitor), C.ReduceLROnPlateau(monitor=monitor),
+               C.ModelCheckpoint(tmp_path / "m.dg", monitor=monitor)):  # fmt: skip
+        if want is ValueError:
+            with pytest.raises(ValueError, match="cannot tell whether .* maximized or minimized"):
+                _auto_mode_fit(cb)
+            assert cb.model.__dict__["history"].epoch == []  # refused before the first step
+        else:
+            _auto_mode_fit(cb)
+            assert cb._direction == want, type(cb).__name__
+
+
+def test_auto_mode_refuses_a_name_no_compiled_metric_logs():
+    from deepgrad import callbacks as C
+
+    x, y = _binary()
+    m = _deepgrad_mlp(_weights(dout=1))
+    m.append(nn.Sigmoid())
+    m.compile(optim.SGD(lr=0.05), "mse", metrics=["acc"])
+    with pytest.raises(ValueError, match=r"'val_accuracy'.*compiled metrics: \['acc'\]"):
+        m.fit(x, y, verbose=0, validation_split=0.25,
+              callbacks=[C.EarlyStopping(monitor="val_accuracy")])  # fmt: skip
+    # a monitored quantity of unknown direction is watched once the mode says which way
+    h = m.fit(x, y, epochs=3, verbose=0, validation_split=0.25,
+              callbacks=[C.EarlyStopping(monitor="lr", mode="min", patience=1)])  # fmt: skip
+    assert h.epoch == [0, 1]
+
+
+def test_unknown_mode_is_refused():
+    from deepgrad import callbacks as C
+
+    for cls in (C.EarlyStopping, C.ReduceLROnPlateau):
+        with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max', got 'maximize'"):
+            cls(mode="maximize")
+    with pytest.raises(ValueError, match="got 'maximize'"):
+        C.ModelCheckpoint("m.dg", mode="maximize")
+
+
+def test_auto_mode_against_keras():
+    keras = _keras()
+    x, _, _ = _data(20)
+    y = (2 * x[:, :1]).astype("float32")
+    km = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    km.compile(optimizer="sgd", loss="mse", metrics=["mae", "mse", "root_mean_squared_error",
+                                                     keras.metrics.R2Score(), "mean_absolute_error"])  # fmt: skip
+    km.fit(x, y, epochs=1, verbose=0, validation_split=0.2)
+    for monitor, want in KERAS_AUTO_MODE.items():
+        cb = keras.callbacks.EarlyStopping(monitor=monitor)
+        cb.set_model(km)
+        if want is ValueError:
+            with pytest.raises(ValueError, match="maximized or minimized"):
+                cb._set_monitor_op()
+        else:
+            cb._set_monitor_op()
+            assert ("max" if cb.monitor_op is keras.ops.greater else "min") == want, monitor
+    with pytest.warns(UserWarning, match="unknown, fallback to auto mode"):
+        keras.callbacks.EarlyStopping(mode="maximize")
 
 
 def test_metric_names_against_keras():

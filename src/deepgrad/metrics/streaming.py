@@ -78,9 +78,14 @@ class Metric:
     ----------
     name : str
         Key of the metric in training logs (``"accuracy"``, ``"val_accuracy"``, ...).
+    direction : "up", "down" or None
+        Which way is better (Keras's ``_direction``): what ``mode="auto"`` of ``EarlyStopping``,
+        ``ModelCheckpoint`` and ``ReduceLROnPlateau`` follows. ``None`` (a new metric's
+        default): unknown, so those callbacks need ``mode="min"`` or ``"max"`` to watch it.
     """
 
     default_name: ClassVar[str] = "metric"
+    direction: ClassVar[str | None] = None
     _state: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, name: str | None = None) -> None:
@@ -176,6 +181,7 @@ class Mean(Metric):
 class _CorrectFraction(Metric):
     """Weighted fraction of per-sample hits; subclasses say what a hit is."""
 
+    direction = "up"
     _state = ("correct", "weight")
 
     def reset(self) -> None:
@@ -364,6 +370,7 @@ class ConfusionMatrix(Metric):
 
 
 class _PRF(ConfusionMatrix):
+    direction = "up"
     _which: ClassVar[int] = 0
 
     def __init__(
@@ -457,6 +464,7 @@ class AUC(Metric):
     """
 
     default_name = "auc"
+    direction = "up"
     _state = ("labels", "scores", "weights")
 
     def __init__(
@@ -527,6 +535,7 @@ class AUC(Metric):
 
 
 class _ErrorMean(Metric):
+    direction = "down"
     _power: ClassVar[int] = 2
     _state = ("weight", "sums")
 
@@ -590,6 +599,7 @@ class R2Score(Metric):
     """
 
     default_name = "r2"
+    direction = "up"
     _state = ("count", "weight", "shift", "mean", "m2", "sse")
 
     def reset(self) -> None:

@@ -41,16 +41,41 @@ __all__ = [
     "get",
 ]
 
-_MAX_WORDS = ("acc", "auc", "f1", "precision", "recall", "r2")
+_MODES = ("auto", "min", "max")
 
 
-def _resolve_mode(mode: str, monitor: str) -> str:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode != "auto":
-        return mode
-    name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()  # "val_AUC" too
-    return "max" if any(w in name for w in _MAX_WORDS) else "min"
+def _check_mode(mode: Any, who: str) -> str:
+    """``mode`` if it is one of Keras's three; Keras warns about another and falls back to
+    ``"auto"``, deepgrad refuses it (``"maximize"`` is a typo, not a request for ``"auto"``)."""
+    if mode not in _MODES:
+        raise ValueError(
+            f"{who}: mode must be 'auto', 'min' or 'max', got {mode!r} (Keras warns and "
+            "falls back to 'auto'; deepgrad refuses an unknown mode)"
+        )
+    return mode
+
+
+def monitor_mode(monitor: str, model: Any, who: str) -> str:
+    """Keras's ``mode="auto"``: ``"min"`` for ``loss`` / ``val_loss``, else the direction of
+    the compiled metric logged under the monitored name (:attr:`Metric.direction`: ``"up"``
+    for accuracies, AUC, precision, recall, F1, R², ``"down"`` for error metrics). Anything
+    else — ``lr``, a metric without a known direction, a name no metric logs — is a
+    ``ValueError``, as in Keras: pass ``mode="min"`` or ``mode="max"``."""
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    if name == "loss":
+        return "min"
+    compiled = None if model is None else model.__dict__.get("_dg_compiled")
+    metrics = compiled.metrics if compiled is not None else []
+    for m in metrics:
+        if m.name == name and getattr(m, "direction", None) in ("up", "down"):
+            return "max" if m.direction == "up" else "min"
+    known = [m.name for m in metrics]
+    raise ValueError(
+        f"{who}: mode='auto' cannot tell whether {monitor!r} should be maximized or "
+        f"minimized: it is not the loss nor a compiled metric of known direction (compiled "
+        f"metrics: {known}); pass mode='max' to keep the highest value or mode='min' for the "
+        "lowest (Keras raises here too)"
+    )
 
 
 class _Monitor:
@@ -58,9 +83,24 @@ class _Monitor:
 
     def _init_monitor(self, monitor: str, mode: str, min_delta: float) -> None:
         self.monitor = monitor
-        self.mode = _resolve_mode(mode, monitor)
+        self.mode = _check_mode(mode, type(self).__name__)
         self.min_delta = abs(float(min_delta))
         self._warned = False
+        self._direction: str | None = None if mode == "auto" else mode
+
+    def _resolve_direction(self) -> str:
+        """``"min"`` or ``"max"``: the mode given, or under ``"auto"`` the monitored metric's
+        direction (:func:`monitor_mode`), decided at the start of each ``fit``."""
+        if self._direction is None:
+            self._direction = monitor_mode(self.monitor, self.model, type(self).__name__)
+        return self._direction
+
+    def _begin_monitoring(self) -> None:
+        """At train begin: decide the direction from the model now being trained (an
+        unknown quantity under ``mode="auto"`` is refused before the first step)."""
+        if self.mode == "auto":
+            self._direction = None
+        self._resolve_direction()
 
     def _worst(self) -> None:
         """No best yet (Keras's ``best = None``): the first value, even a NaN, becomes the
@@ -70,7 +110,7 @@ class _Monitor:
     def _better(self, current: float, reference: float | None) -> bool:
         if reference is None:
             return True
-        if self.mode == "min":
+        if self._resolve_direction() == "min":
             return current < reference - self.min_delta
         return current > reference + self.min_delta
 
@@ -105,7 +145,11 @@ class EarlyStopping(_Monitor, Callback):
         stopped at, 1-based) and ``Restoring model weights from the end of the best epoch:
         7.`` (``deepgrad train`` recipes set 1 unless told otherwise).
     mode : {"auto", "min", "max"}
-        "auto" maximizes accuracies, AUC, F1, precision, recall, R² and minimizes the rest.
+        "auto" (Keras's) minimizes ``loss``/``val_loss`` and follows the direction of the
+        compiled metric the name logs: it maximizes accuracies, AUC, F1, precision, recall,
+        R² and minimizes error metrics (MSE, RMSE, MAE); any other quantity (``lr``, a metric
+        of unknown direction) is a ``ValueError`` at the start of ``fit``, as in Keras. An
+        unknown mode raises (Keras warns and uses "auto").
     baseline : float, optional
         Training stops unless the quantity beats this within ``patience`` epochs.
     restore_best_weights : bool
@@ -142,6 +186,7 @@ class EarlyStopping(_Monitor, Callback):
         self.best_weights: dict[str, numpy.ndarray] | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._begin_monitoring()
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -238,6 +283,9 @@ class ModelCheckpoint(_Monitor, Callback):
         self._steps = 0
         self._epoch = 0
         self.last_saved: str | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._begin_monitoring()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch
@@ -428,18 +476,23 @@ class ReduceLROnPlateau(_Monitor, Callback):
         self.verbose = verbose
         self.min_lr = float(min_lr)
         self._plateau = Plateau(
-            self.mode, int(patience), self.min_delta, "abs", int(cooldown), rule="keras"
-        )
+            self._direction or "min", int(patience), self.min_delta, "abs", int(cooldown),
+            rule="keras",
+        )  # fmt: skip
 
     def _reset(self) -> None:
         self._plateau.reset()
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._begin_monitoring()
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         current = self._current(logs)
-        if current is None or not self._plateau.step(current):
+        if current is None:
+            return
+        self._plateau.mode = self._resolve_direction()
+        if not self._plateau.step(current):
             return
         opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
         if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate

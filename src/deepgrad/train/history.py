@@ -20,6 +20,9 @@ from typing import Any
 
 from .callback import Callback
 
+#: History.best's rule for a history without its model: names of quantities to maximize
+_MAX_WORDS = ("acc", "auc", "f1", "precision", "recall", "r2")
+
 
 class History(Callback):
     """The record of a training run.
@@ -56,13 +59,23 @@ class History(Callback):
             self.epochs_of.setdefault(k, []).append(int(epoch))
 
     def best(self, monitor: str = "val_loss", mode: str = "auto") -> tuple[int, float]:
-        """``(epoch, value)`` of the best entry of ``monitor`` (min, or max for accuracies...)."""
-        from .callbacks import _resolve_mode
+        """``(epoch, value)`` of the best entry of ``monitor``. ``mode="auto"`` decides as the
+        callbacks do (:func:`deepgrad.callbacks.monitor_mode`: the loss is minimized, a compiled
+        metric follows its direction, anything else raises) while the history knows the model
+        it was trained on; a history without one (read back from JSON) reads the name: it
+        maximizes names holding ``acc``, ``auc``, ``f1``, ``precision``, ``recall``, ``r2``."""
+        from .callbacks import _check_mode, monitor_mode
 
         vals = self.history.get(monitor)
         if not vals:
             raise KeyError(f"History has no {monitor!r}; it has {sorted(self.history)}")
-        op = max if _resolve_mode(mode, monitor) == "max" else min
+        if _check_mode(mode, "History.best") == "auto":
+            if self.model is not None:
+                mode = monitor_mode(monitor, self.model, "History.best")
+            else:
+                name = (monitor[4:] if monitor.startswith("val_") else monitor).lower()
+                mode = "max" if any(w in name for w in _MAX_WORDS) else "min"
+        op = max if mode == "max" else min
         i = op(
             (i for i, v in enumerate(vals) if not math.isnan(v)), key=lambda i: vals[i], default=0
         )
