@@ -596,6 +596,13 @@ def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict
     return made[0] if single else tuple(made)
 
 
+_SECOND_BACKWARD = (
+    "trying to backward through the graph a second time (its buffers were freed by the first "
+    "backward, or by a backward pass run inside this one: a reentrant checkpoint's); call "
+    "backward(retain_graph=True) the first time"
+)
+
+
 def _toposort(root: Function) -> list[Function]:
     """Functions reachable from ``root``, consumers before producers (iterative DFS).
 
@@ -617,10 +624,7 @@ def _toposort(root: Function) -> list[Function]:
         push(None)
         inputs = fn.inputs
         if inputs is None:
-            raise RuntimeError(
-                "trying to backward through the graph a second time (its buffers were freed "
-                "by the first backward); call backward(retain_graph=True) the first time"
-            )
+            raise RuntimeError(_SECOND_BACKWARD)
         if fn._epoch < _EPOCH:  # written in place since the node was built
             _resolve_writes(fn)
             inputs = fn.inputs
@@ -736,6 +740,8 @@ def run_backward(
                     for i, key in retained:
                         if gys[i] is not None:
                             capture[key] = gys[i]
+            if fn.inputs is None:  # released by a pass that ran inside this one
+                raise RuntimeError(_SECOND_BACKWARD)
             retain = attrs.get("_retain_grad")
             if retain:
                 for i, ref in retain:

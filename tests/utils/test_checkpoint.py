@@ -286,3 +286,15 @@ def test_non_reentrant_create_graph_refused():
     y = checkpoint(lambda v: (v**3).sum(), x, use_reentrant=False)
     with pytest.raises(RuntimeError, match="create_graph=True through a checkpointed"):
         dg.autograd.grad(y, x, create_graph=True)
+
+
+def test_reentrant_checkpoint_reading_a_tensor_also_used_outside_raises_as_torch(torch):
+    """The recomputation's own backward pass frees the outside tensor's producer, which the
+    outer pass still needs: both libraries refuse with the "second time" error."""
+    for lib in (torch, dg):
+        w = lib.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)
+        h = w @ lib.tensor([1.0, 3.0])
+        z = lib.tensor([2.0, 1.0], requires_grad=True)
+        y = lib.utils.checkpoint.checkpoint(lambda v, h=h: v * h, z, use_reentrant=True)
+        with pytest.raises(RuntimeError, match="(?i)backward through the graph a second time"):
+            (y.sum() + h.sum()).backward()
