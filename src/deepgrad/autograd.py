@@ -15,6 +15,11 @@ How a gradient flows (the chain rule, one node at a time):
    input used several times are summed.
 4. Unless ``retain_graph=True``, each node drops its inputs and saved arrays as soon as it has
    run, so the graph's memory is released during the pass.
+5. In-place writes (``y.mul_(3)``, ``x[i] = v``, ``p -= lr * g`` under ``no_grad``, an
+   optimizer's step) advance a write clock that every node records when it is built. A node
+   older than a write into its input's memory differentiates the value it read (the copy a
+   recorded write keeps) or, where that value is gone and needed, the pass raises PyTorch's
+   "modified by an inplace operation" (:func:`note_write`, :func:`_resolve_writes`).
 """
 
 from __future__ import annotations
