@@ -306,6 +306,7 @@ from .functional.torch_namespace import (
 )
 from .functional.torch_namespace import (  # function forms of Tensor methods
     add,
+    adjoint,
     argmax,
     argmin,
     clip,
@@ -323,6 +324,7 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     ne,
     neg,
     numel,
+    positive,
     pow,
     squeeze,
     std,
@@ -356,6 +358,7 @@ from .tensor import (
     preserve_format,
     arange,
     as_tensor,
+    asarray,
     empty,
     empty_like,
     eye,

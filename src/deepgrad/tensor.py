@@ -620,7 +620,12 @@ class Tensor:
         return F.neg(self)
 
     def __pos__(self) -> Tensor:
+        """``+x``: the tensor itself, as PyTorch's (a bool tensor is refused, as there)."""
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
         return self
+
+    positive = __pos__
 
     def __abs__(self) -> Tensor:
         return F.abs(self)
@@ -1036,8 +1041,6 @@ class Tensor:
         return F.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def _view_dtype(self, dt: numpy.dtype) -> Tensor:
-        if dt == self._data.dtype:
-            return self
         a, size = self._data, self._data.dtype.itemsize
         if dt.itemsize != size:
             what = f"to view {a.dtype} as {dt} (different element sizes)"
@@ -1069,11 +1072,16 @@ class Tensor:
     def swapaxes(self, a: int, b: int) -> Tensor:
         return F.swapaxes(self, a, b)
 
-    def expand(self, *shape: Any) -> Tensor:
+    def expand(self, *shape: Any, size: Any = None) -> Tensor:
+        """``x`` repeated along its size-1 dims (and new leading ones) to ``size``, given as
+        ints, one sequence or ``size=`` (``-1`` keeps a dim): a view, as PyTorch's."""
+        if size is not None:
+            if shape:
+                raise TypeError("expand: the size was given both positionally and as size=")
+            shape = (size,)
         return F.broadcast_to(self, shape[0] if len(shape) == 1 else shape)
 
-    def broadcast_to(self, shape: ShapeLike) -> Tensor:
-        return F.broadcast_to(self, shape)
+    broadcast_to = expand  # PyTorch's method takes the same arguments
 
     @torch_names
     def squeeze(self, dim: Any = None) -> Tensor:
@@ -1146,13 +1154,13 @@ class Tensor:
         return F.minimum(self, other)
 
     def t(self) -> Tensor:
-        """The transpose of a matrix (a tensor of 2 dims or fewer, returned as it is)."""
+        """The transpose of a matrix (of a tensor of fewer dims: a view of it, as PyTorch's)."""
         if self._data.ndim > 2:
             raise ValueError(
                 f"t() expects a tensor with <= 2 dims, got shape {self.shape}; "
                 "use transpose(dim0, dim1) or permute"
             )
-        return F.transpose(self, 0, 1) if self._data.ndim == 2 else self
+        return F.transpose(self, 0, 1) if self._data.ndim == 2 else F.reshape(self, self.shape)
 
     def view_as(self, other: Tensor) -> Tensor:
         return F.reshape(self, other.shape)
@@ -1370,11 +1378,33 @@ class Tensor:
 
     @property
     def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        """The conjugate of :attr:`mT` (the transpose itself for a real tensor)."""
-        return F.conj(self.mT)
+        """The conjugate transpose of a batch of matrices: ``mT`` (a view) for a real tensor;
+        for a complex one ``conj`` of it, a new tensor (``conj`` is never lazy: README)."""
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mH is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
+        return F.conj(F.swapaxes(self, -2, -1))
 
     def adjoint(self) -> Tensor:
-        """``x.mH`` (PyTorch's ``Tensor.adjoint``)."""
+        """``mH`` under PyTorch's other name."""
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
+        return self.mH
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix (``mH`` of a 2-D tensor)."""
+        if self.ndim != 2:
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self.ndim}-D tensor."
+                + (" For batches of matrices, consider using tensor.mH" if self.ndim > 2 else "")
+            )
         return self.mH
 
     def floor_divide(self, other: Any) -> Tensor:
@@ -2383,10 +2413,79 @@ def _gen(generator: Any) -> Any:
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, without copying when it already is one (or an array of
-    the right dtype and device)."""
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype) and device is None:
-        return data
+    the right dtype and device). A tensor of another dtype or device is ``data.to(...)``,
+    recorded in the graph as PyTorch's."""
+    if isinstance(data, Tensor):
+        if dtype is None and device is None:
+            return data
+        return data.to(**{k: v for k, v in (("dtype", dtype), ("device", device)) if v is not None})
     return _leaf(_as_array(data, dtype), device, False, "as_tensor")
+
+
+def asarray(
+    obj: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool | None = None,
+    requires_grad: bool | None = None,
+) -> Tensor:
+    """``obj`` as a tensor, as ``torch.asarray``: a tensor is returned itself, a NumPy array
+    shares its memory (writes through either show in both), unless ``dtype`` differs or
+    ``copy=True``; ``copy=False`` raises where sharing is impossible (another dtype, a
+    Python sequence). A tensor's cast or copy is recorded in the graph (``to`` / ``clone``);
+    ``requires_grad=False`` detaches (a leaf given back itself is switched off in place, as
+    PyTorch's), ``True`` makes the result require grad. Sequences and numbers are read as by
+    :func:`tensor`.
+
+    >>> import numpy as np
+    >>> a = np.zeros(2)
+    >>> t = asarray(a)
+    >>> t[0] = 5.0
+    >>> a.tolist(), t.dtype
+    ([5.0, 0.0], dtype('float64'))
+    """
+    dt = None if dtype is None else numpy.dtype(dtype)
+    if isinstance(obj, Tensor):
+        out = obj
+        if dt is not None and dt != obj.dtype:
+            if copy is False:
+                raise ValueError(f"asarray: can't alias a tensor of dtype {obj.dtype} into {dt}")
+            out = obj.to(dt)
+        elif copy:
+            out = obj.clone()
+        if device is not None:
+            out = out.to(device)
+    elif isinstance(obj, (numpy.ndarray, backend.xp.ndarray)):
+        _refuse_array_dtype(obj.dtype)
+        if not obj.dtype.isnative:
+            raise ValueError(
+                f"asarray: the array's byte order ({obj.dtype}) is not the machine's; convert "
+                "it first with a.astype(a.dtype.newbyteorder('='))"
+            )
+        if dt is not None and dt != obj.dtype and copy is False:
+            raise ValueError(f"asarray: can't alias an array of dtype {obj.dtype} into {dt}")
+        # a 0-d array is read as a number (copied, even under copy=False), as PyTorch's
+        share = not copy and obj.ndim and (dt is None or dt == obj.dtype)
+        arr = backend.xp.asarray(obj) if share else _as_array(obj, dt).copy()
+        out = _leaf(arr, device, False, "asarray")
+    else:
+        if copy is False:
+            if isinstance(obj, numpy.generic):
+                raise RuntimeError(
+                    "asarray: can't alias NumPy scalars. Either remove copy=False or transform "
+                    "it in a ndarray."
+                )
+            raise ValueError(
+                f"asarray: can't alias {type(obj).__name__} into a tensor (copy=False shares "
+                "the memory of a tensor or an array only)"
+            )
+        out = tensor(obj, dtype=dt, device=device)
+    if requires_grad is True and not out.requires_grad:
+        out.requires_grad_(True)
+    elif requires_grad is False and out.requires_grad:
+        out = out.requires_grad_(False) if out.is_leaf else out.detach()
+    return out
 
 
 def tensor(

@@ -14,6 +14,7 @@ from deepgrad.functional.torch_namespace import METHOD_FUNCTIONS
 X = np.array([[1.0, -5.0, 3.0], [7.0, 2.0, np.nan]], dtype=np.float32)
 CALLS = {
     "add": ((2.0,), {"alpha": 3}),
+    "adjoint": ((), {}),
     "argmax": ((1,), {}),
     "argmin": ((), {"dim": 0, "keepdim": True}),
     "clip": ((-1.0, 2.0), {}),
@@ -31,6 +32,7 @@ CALLS = {
     "ne": ((3.0,), {}),
     "neg": ((), {}),
     "numel": ((), {}),
+    "positive": ((), {}),
     "pow": ((2,), {}),
     "squeeze": ((), {}),
     "std": ((), {"dim": 1}),

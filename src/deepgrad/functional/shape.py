@@ -78,10 +78,10 @@ class Reshape(Function):
 
 
 def reshape(x: Tensor, shape: int | Sequence[int]) -> Tensor:
-    """``x`` with a new shape of the same size (one entry may be -1)."""
+    """``x`` with a new shape of the same size (one entry may be -1): a new tensor sharing
+    ``x``'s memory where its layout allows (its own shape too: ``reshape(x, x.shape)`` is a
+    new view recorded in the graph, as PyTorch's, never ``x`` itself)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if x.shape == shape:
-        return x
     for i, s in enumerate(shape):
         if s < -1:  # NumPy takes any negative size as -1
             raise ValueError(
@@ -171,8 +171,8 @@ def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     """Exchange axes ``a`` and ``b``."""
     _norm_axis(a, x.ndim, "swapaxes")
     _norm_axis(b, x.ndim, "swapaxes")
-    if x.ndim == 0:  # swapping axis 0 / -1 of a 0-d tensor: itself, as PyTorch's
-        return x
+    if x.ndim == 0:  # swapping axis 0 / -1 of a 0-d tensor: a view of it, as PyTorch's
+        return Reshape(())(x)
     return SwapAxes(a, b)(x)
 
 
@@ -195,13 +195,14 @@ class BroadcastTo(Function):
 
 
 def broadcast_to(x: Tensor, shape: int | Sequence[int]) -> Tensor:
-    """``x`` repeated along size-1 (or new leading) axes to ``shape`` (a read-only view).
-    ``-1`` keeps an axis's size (``torch.broadcast_to``, which is ``Tensor.expand``)."""
+    """``x`` repeated along size-1 (or new leading) axes to ``shape`` (a read-only view; to
+    its own shape a writable view, as PyTorch's). ``-1`` keeps an axis's size
+    (``torch.broadcast_to``, which is ``Tensor.expand``)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     lead = len(shape) - x.ndim
     shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
     if x.shape == shape:
-        return x
+        return Reshape(shape)(x)
     return BroadcastTo(shape)(x)
 
 
@@ -246,8 +247,8 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
         shape = tuple(s for s in x.shape if s != 1)
     else:
         axes = set(_norm_dims(dim, x.ndim, "squeeze"))
-        if x.ndim == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: itself, as PyTorch's
-            return x
+        if x.ndim == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: a view, as PyTorch's
+            return reshape(x, ())
         # a named dim of another size than 1 stays, as in PyTorch (``x.squeeze(-1)`` of an
         # (N, C) tensor is itself)
         shape = tuple(s for i, s in enumerate(x.shape) if i not in axes or s != 1)
@@ -277,6 +278,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
             f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
             f"(dims {s} and {e} of a tensor with {x.ndim} dims)"
         )
+    if s == e:  # nothing to merge: ``x`` itself, as PyTorch's
+        return x
     size = 1
     for d in x.shape[s : e + 1]:
         size *= d

@@ -35,6 +35,7 @@ from ..tensor import Tensor
 #: top level does not define otherwise.
 METHOD_FUNCTIONS: tuple[str, ...] = (
     "add",
+    "adjoint",
     "argmax",
     "argmin",
     "clip",
@@ -52,6 +53,7 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "ne",
     "neg",
     "numel",
+    "positive",
     "pow",
     "squeeze",
     "std",
@@ -100,6 +102,7 @@ def method_functions() -> dict[str, Any]:
 
 
 add = _method_function("add")
+adjoint = _method_function("adjoint")
 argmax = _method_function("argmax")
 argmin = _method_function("argmin")
 clip = _method_function("clip")
@@ -117,6 +120,7 @@ mul = _method_function("mul")
 ne = _method_function("ne")
 neg = _method_function("neg")
 numel = _method_function("numel")
+positive = _method_function("positive")
 pow = _method_function("pow")
 squeeze = _method_function("squeeze")
 std = _method_function("std")
