@@ -135,7 +135,8 @@ def promote_types(a: Any, b: Any) -> numpy.dtype:
     (``torch.promote_types``), which differs from NumPy's where integers meet floats: the
     float type wins as it is (``int64, float32 -> float32``; NumPy says float64) and a float
     meeting a complex keeps its precision (``float64, complex64 -> complex128``). Within one
-    category the wider type wins and bool gives way to anything, as in NumPy.
+    category the wider type wins and bool gives way to anything, as in NumPy. ``uint16``,
+    ``uint32`` and ``uint64`` combine only with themselves and floats: PyTorch refuses the rest.
 
     >>> import deepgrad as dg
     >>> dg.promote_types("int64", "float32"), dg.promote_types("uint8", "int8")
@@ -145,6 +146,14 @@ def promote_types(a: Any, b: Any) -> numpy.dtype:
     if da == db:
         return da
     ka, kb = da.kind, db.kind
+    if (ka == "u" and da.itemsize > 1 and kb != "f") or (
+        kb == "u" and db.itemsize > 1 and ka != "f"
+    ):
+        # PyTorch 2.13's uint16/uint32/uint64 meet only themselves and floats
+        raise RuntimeError(
+            "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+            f"{da} and {db}"
+        )
     if ka == "b" or kb == "b":
         return db if ka == "b" else da
     if ka in "iu" and kb in "fc":

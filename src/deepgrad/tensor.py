@@ -915,9 +915,18 @@ class Tensor:
         o = other._data if isinstance(other, Tensor) else other
         if op not in (numpy.equal, numpy.not_equal):  # PyTorch does not order complex numbers
             F.elementwise._refuse_complex_order(op.__name__, self, o)
-        if type(o) is int and self._data.dtype.kind in "iu":  # PyTorch casts it, wrapping
-            o = backend.wrap_int(o, self._data.dtype)
-        return Tensor._from_op(op(self._data, o), None, 0)
+        a = self._data
+        if type(o) is int and a.dtype.kind in "iu":  # PyTorch casts it, wrapping
+            o = backend.wrap_int(o, a.dtype)
+        elif getattr(o, "dtype", a.dtype) != a.dtype or (
+            type(o) is float and a.dtype.kind in "iub"
+        ):
+            # compared in PyTorch's common dtype (``result_type``), not NumPy's: a float32
+            # tensor equals a 0-d float64 tensor of its value rounded to float32
+            dt = backend.result_type(a, o)
+            a = a.astype(dt, copy=False)
+            o = o.astype(dt, copy=False) if hasattr(o, "astype") else backend.xp.asarray(o, dt)
+        return Tensor._from_op(op(a, o), None, 0)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, numpy.equal)

@@ -260,3 +260,60 @@ def test_gradients_match_torch(name):
     a, f = GRADS[name]
     with np.errstate(all="ignore"):
         np.testing.assert_allclose(_grad(dg, a, f), _grad(torch, a, f), rtol=1e-12, atol=0)
+
+
+# ---- PyTorch 2.13's uint16 / uint32 / uint64: they meet only themselves and floats --------
+_SHELL_UINTS = ("uint16", "uint32", "uint64")
+
+
+def _outcome(make, L):
+    try:
+        r = make(L)
+    except RuntimeError as e:
+        return "RuntimeError", str(e).split(",")[0]
+    return str(getattr(r, "dtype", r)).split(".")[-1]
+
+
+@pytest.mark.parametrize("other", ["bool", "uint8", "int8", "int32", "int64", "float32", "uint16"])
+@pytest.mark.parametrize("u", _SHELL_UINTS)
+def test_wide_unsigned_promotion_refused_as_torch(u, other):
+    for make in (
+        lambda L: L.promote_types(getattr(L, u), getattr(L, other)),
+        lambda L: L.promote_types(getattr(L, other), getattr(L, u)),
+        lambda L: L.cat(
+            [L.tensor([1], dtype=getattr(L, u)), L.tensor([1], dtype=getattr(L, other))]
+        ),
+        lambda L: L.tensor([1], dtype=getattr(L, u)) == L.tensor([1], dtype=getattr(L, other)),
+        lambda L: L.result_type(L.tensor([1], dtype=getattr(L, u)), 1),
+    ):
+        assert _outcome(make, dg) == _outcome(make, torch)
+
+
+@pytest.mark.parametrize("u", _SHELL_UINTS)
+def test_wide_unsigned_mixed_sources_refused_as_torch(u):
+    for make in (
+        lambda L: L.tensor([1], dtype=getattr(L, u)) + L.tensor([1]),
+        lambda L: L.tensor([getattr(np, u)(1), True]),
+        lambda L: L.tensor([getattr(np, u)(1), 2]),
+        lambda L: L.tensor([1], dtype=getattr(L, u)) < L.tensor([2]),
+    ):
+        assert _outcome(make, dg) == _outcome(make, torch)
+        assert _outcome(make, dg)[0] == "RuntimeError"
+
+
+def test_uint64_sums_are_int64_as_torch():
+    a = np.array([2**63, 2**63 + 5, 3], dtype=np.uint64)
+    for f in (lambda x: x.sum(), lambda x: x.cumsum(0), lambda x: x.prod(), lambda x: x.sum(0)):
+        _same(lambda L, f=f: f(L.tensor(a)))
+
+
+def test_comparisons_in_torchs_common_dtype():
+    """A float32 tensor and a 0-d float64 one compare in float32 (``result_type``), an int64
+    tensor and a float32 one in float32: NumPy would compare both in float64."""
+    _same(lambda L: L.tensor([0.1]) == L.tensor(0.1, dtype=L.float64))
+    _same(lambda L: L.tensor([0.1]).eq(L.tensor(0.1, dtype=L.float64)))
+    _same(lambda L: L.tensor([0.1]) != L.tensor(0.1, dtype=L.float64))
+    _same(lambda L: L.tensor([16777217]) == L.tensor([16777216.0]))
+    _same(lambda L: L.tensor([16777217]) >= 16777216.5)
+    _same(lambda L: L.tensor([0.1]) < L.tensor([0.1], dtype=L.float64))
+    _same(lambda L: L.tensor([True, False]) == 1.0)

@@ -101,12 +101,13 @@ def _refuse_empty_reduction(shape: tuple[int, ...], axes: tuple[int, ...] | None
 
 def _acc(x: Any, given: Any = None) -> Any:
     """The dtype a sum or product of ``x`` accumulates in: ``given`` (a ``dtype=``) when not
-    None; int64 for the unsigned 8-32 bit types, as PyTorch's (NumPy's would be uint64); None
+    None; int64 for the unsigned types, as PyTorch's (NumPy's would be uint64: a uint64 sum past
+    int64's range wraps, as there); None
     otherwise (NumPy's own: int64 for bool and the signed ints, the input's for floats, as
     PyTorch's)."""
     if given is not None:
         return given
-    return numpy.int64 if x.dtype.kind == "u" and x.dtype.itemsize < 8 else None
+    return numpy.int64 if x.dtype.kind == "u" else None
 
 
 def _cast(x: Tensor, dtype: Any, fn: str) -> tuple[Tensor, Any]:
