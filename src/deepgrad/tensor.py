@@ -1023,7 +1023,7 @@ class Tensor:
         return F.std(self, dim, unbiased, keepdim, correction=correction)
 
     @torch_names
-    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         return F.logsumexp(self, dim, keepdim)
 
     @torch_names
@@ -2221,8 +2221,15 @@ def _default_complex() -> numpy.dtype:
 def _tensors_as_scalars(data: list | tuple) -> list | tuple:
     """``data`` with each tensor inside it read as one number (a 0-d array of its dtype), as
     ``torch.tensor`` reads them: ``[ones(1), ones(1)]`` has shape ``(2,)``; a tensor of more
-    or fewer than one element raises PyTorch's ``ValueError``. Unchanged when it holds none."""
+    or fewer than one element raises PyTorch's ``ValueError``. Unchanged when it holds none.
+    A 0-d NumPy array inside is refused, as PyTorch refuses it."""
     types = set(map(type, data))
+    if backend.xp.ndarray in types or numpy.ndarray in types:
+        if any(isinstance(x, (numpy.ndarray, backend.xp.ndarray)) and not x.ndim for x in data):
+            raise TypeError(
+                "len() of unsized object: a 0-d NumPy array inside a list is refused, as by "
+                "torch.tensor; use its .item() (or np.stack the arrays)"
+            )
     if not any(issubclass(tp, Tensor) or tp is list or tp is tuple for tp in types):
         return data
     out = []

@@ -22,7 +22,10 @@ REDUCTIONS = {
     "var": lambda x, axis=None, keepdims=False: F.var(x, axis, keepdim=keepdims),
     "std": lambda x, axis=None, keepdims=False: F.std(x, axis, keepdim=keepdims),
     "var0": lambda x, axis=None, keepdims=False: F.var(x, axis, keepdim=keepdims, correction=0),
-    "logsumexp": F.logsumexp,
+    # PyTorch's logsumexp requires dim: "every dim" is spelled out
+    "logsumexp": lambda x, axis=None, keepdims=False: F.logsumexp(
+        x, tuple(range(x.ndim)) if axis is None else axis, keepdim=keepdims
+    ),
 }
 
 
@@ -249,3 +252,27 @@ def test_a_dim_out_of_range_is_pytorchs_index_error_and_names_the_range(torch):
             call(dg, x)
     with pytest.raises(IndexError, match=r"expected a dim in \[-2, 1\]"):
         F.normalize(x, dim=2)
+
+
+def test_logsumexp_requires_dim_as_torch(torch):
+    for L in (torch, dg):
+        x = L.ones(3)
+        with pytest.raises(TypeError):
+            L.logsumexp(x)
+        with pytest.raises(TypeError):
+            x.logsumexp()
+        with pytest.raises(TypeError):
+            L.logsumexp(x, dim=None)
+    assert dg.logsumexp(dg.ones(3), 0).item() == pytest.approx(
+        torch.logsumexp(torch.ones(3), 0).item()
+    )
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+def test_nan_reductions_refuse_complex_as_torch(torch, name):
+    for L in (torch, dg):
+        x = L.tensor([1 + 1j, 2.0, float("nan")])
+        with pytest.raises(RuntimeError, match="nansum on CPU does not support complex"):
+            getattr(L, name)(x)
+        with pytest.raises(RuntimeError, match="nansum on CPU does not support complex"):
+            getattr(x, name)(0)

@@ -202,3 +202,27 @@ def test_lists_torch_refuses_are_refused(torch, data):
         torch.tensor(data)
     with pytest.raises(type(want.value), match=str(want.value).split(":")[0][:30]):
         dg.tensor(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        lambda: [np.array(1.5)],
+        lambda: [np.array(1, dtype=np.int32), 2],
+        lambda: [[np.array(True)]],
+        lambda: [np.array([1.0]), np.array(2.0)],
+    ],
+    ids=["float", "int32_and_int", "nested_bool", "with_1d"],
+)
+def test_zero_dim_numpy_array_inside_a_list_is_refused_as_torch(torch, data):
+    with pytest.raises(TypeError):
+        torch.tensor(data())
+    with pytest.raises(TypeError, match="len\\(\\) of unsized object"):
+        dg.tensor(data())
+    with pytest.raises(TypeError, match="len\\(\\) of unsized object"):
+        dg.as_tensor(data())
+    # a 0-d tensor inside a list, and a 1-d array, are taken as there
+    assert (
+        dg.tensor([dg.tensor(1.5), 2.0]).tolist() == torch.tensor([torch.tensor(1.5), 2.0]).tolist()
+    )
+    assert dg.tensor([np.array([1.5])]).shape == tuple(torch.tensor([np.array([1.5])]).shape)

@@ -432,9 +432,15 @@ class LogSumExp(Function):
 
 
 @torch_names
-def logsumexp(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
-    """``log Σ e^x`` computed stably as ``m + log Σ e^(x - m)`` with ``m = max x``; an integer
-    or bool ``x`` in the default float dtype, as in PyTorch."""
+def logsumexp(x: Tensor, dim: Axis, keepdim: bool = False) -> Tensor:
+    """``log Σ e^x`` over ``dim`` (an int or a tuple: required, as PyTorch's) computed stably
+    as ``m + log Σ e^(x - m)`` with ``m = max x``; an integer or bool ``x`` in the default
+    float dtype, as in PyTorch."""
+    if dim is None:
+        raise TypeError(
+            "logsumexp(): argument 'dim' must be an int or a tuple of ints, not None (PyTorch "
+            "requires it: pass tuple(range(x.ndim)) to reduce every dim)"
+        )
     if x._data.dtype.kind in "biu":
         x = astype(x, backend.get_default_dtype())
     return LogSumExp(_axes(dim, x.ndim, "logsumexp"), keepdim)(x)
@@ -704,7 +710,9 @@ def norm(
 @torch_names
 def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """:func:`sum` treating NaN as 0 (gradient 0 at the NaNs, 1 elsewhere); ``dtype`` casts
-    ``x`` first (its NaNs as 0, as PyTorch's: ``nansum([1.5, nan], dtype=int64)`` is 1)."""
+    ``x`` first (its NaNs as 0, as PyTorch's: ``nansum([1.5, nan], dtype=int64)`` is 1).
+    Complex tensors are refused, as PyTorch refuses them."""
+    _refuse_complex_nan(x, "nansum")
     if dtype is not None:
         if x._data.dtype.kind in "fc":
             x = where(backend.xp.isnan(x._data), 0.0, x)
@@ -715,6 +723,11 @@ def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = N
     if x._data.dtype.kind not in "fc":
         return sum(x, dim, keepdim)
     return sum(where(backend.xp.isnan(x._data), 0.0, x), dim, keepdim)
+
+
+def _refuse_complex_nan(x: Tensor, fn: str) -> None:
+    if x._data.dtype.kind == "c":
+        raise DtypeError(f"{fn} on CPU does not support complex inputs (as PyTorch's)")
 
 
 @torch_names
@@ -728,6 +741,7 @@ def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = 
     """
     if x._data.dtype.kind not in "fc":  # whatever `dtype` is, as PyTorch's
         raise DtypeError(f"nanmean: expects a floating tensor, got dtype {x.dtype}")
+    _refuse_complex_nan(x, "nansum")  # PyTorch's nanmean is its nansum's: its message
     x, _ = _cast(x, dtype, "nanmean")
     if x._data.dtype.kind not in "fc":
         raise DtypeError(f"nanmean: dtype must be a floating dtype, got {x.dtype}")
