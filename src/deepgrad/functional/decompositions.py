@@ -5,12 +5,14 @@ gradients work):
 =========  ===============================  ===============================================
 function   forward                          gradient of the input(s) for upstream ``G``
 =========  ===============================  ===============================================
-inv        Y = A⁻¹                          -Yᵀ G Yᵀ
-det        d = det A                        g · adj(A)ᵀ  (= g d A⁻ᵀ when A is invertible;
-                                            through the SVD when it is not)
-slogdet    (sign, ln |det A|)               g A⁻ᵀ   (for ln |det A|; sign: none)
-logdet     ln det A (NaN if det < 0)        g A⁻ᵀ
-solve      X = A⁻¹ B                        G_B = A⁻ᵀ G,  G_A = -G_B Xᵀ
+inv        Y = A⁻¹                          -Yᴴ G Yᴴ
+det        d = det A                        g · conj(adj A)ᵀ  (= g d̄ A⁻ᴴ when A is
+                                            invertible; through the SVD when it is not)
+slogdet    (sign, ln |det A|)               (g + i Im(G_sign conj(sign))) A⁻ᴴ (the sign's
+                                            term for complex A; a real sign has none)
+logdet     ln det A (NaN if det < 0;        g A⁻ᴴ (through slogdet)
+           complex A: log sign + ln |det|)
+solve      X = A⁻¹ B                        G_B = A⁻ᴴ G,  G_A = -G_B Xᴴ
 cholesky   A = L Lᵀ (L lower)               L⁻ᵀ Φ(Lᵀ G) L⁻¹, Φ: lower part with halved
                                             diagonal, made symmetric (Murray 2016)
 eigh       A = V diag(λ) Vᵀ (A symmetric)   V (diag(G_λ) + F ∘ ½(Vᵀ G_V - G_Vᵀ V)) Vᵀ,
@@ -38,8 +40,8 @@ from .. import backend
 from .._errors import LinAlgError, MatrixShapeError
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
-from .complex import conj
-from .elementwise import _floating, _mask, astype, where
+from .complex import conj, imag
+from .elementwise import _floating, _mask, astype, log, where
 from .linalg import matmul
 from .shape import sum_to, swapaxes, tril, unsqueeze
 
@@ -147,19 +149,18 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
     return result
 
 
-def _adjugate_t(a: Any) -> Any:
-    """``adj(A)ᵀ`` for every matrix, singular ones included, through the SVD
-    ``A = U S Vᵀ``: ``adj(A) = det(U) det(V) · V diag(Π_{j≠i} s_j) Uᵀ``."""
+def _adjugate_h(a: Any) -> Any:
+    """``adj(A)ᴴ`` for every matrix, singular ones included, through the SVD
+    ``A = U S Vᴴ``: ``adj(A) = det(U) det(Vᴴ) · V diag(Π_{j≠i} s_j) Uᴴ``."""
     xp = backend.xp
-    u, s, vt = xp.linalg.svd(a)
+    u, s, vh = xp.linalg.svd(a)
     n = s.shape[-1]
     ones = xp.ones(s.shape[:-1] + (1,), s.dtype)
     before = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
     after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
     p = before * after if n else s
-    sign = xp.linalg.det(u) * xp.linalg.det(vt)
-    adj = (xp.swapaxes(vt, -1, -2) * p[..., None, :]) @ xp.swapaxes(u, -1, -2)
-    return xp.swapaxes(adj * sign[..., None, None], -1, -2)
+    sign = xp.conj(xp.linalg.det(u) * xp.linalg.det(vh))
+    return (u * p[..., None, :]) @ vh * sign[..., None, None]
 
 
 class Det(Function):
@@ -172,8 +173,8 @@ class Det(Function):
         a, d = self.inputs[0], self.output()
         g = unsqueeze(unsqueeze(gy, -1), -1)
         if bool((d._data != 0).all()):
-            return g * unsqueeze(unsqueeze(d, -1), -1) * _mT(inv(a))
-        return g * Tensor._from_op(_adjugate_t(a._data), None, 0)  # first order only
+            return g * unsqueeze(unsqueeze(conj(d), -1), -1) * _mH(inv(a))
+        return g * Tensor._from_op(_adjugate_h(a._data), None, 0)  # first order only
 
 
 def det(A: Tensor) -> Tensor:  # noqa: N803
@@ -194,25 +195,36 @@ class SignLogAbsDet(NamedTuple):
     logabsdet: Tensor
 
 
-class LogAbsDet(Function):
+class SLogDet(Function):
     def forward(self, a: Any) -> Any:
-        return backend.xp.linalg.slogdet(a)[1]
+        self.sign, logabs = backend.xp.linalg.slogdet(a)
+        return self.sign, logabs
 
-    def backward(self, gy: Tensor) -> Tensor:
-        return unsqueeze(unsqueeze(gy, -1), -1) * _mT(inv(self.inputs[0]))
+    def backward(self, gsign: Tensor | None, glogabs: Tensor | None) -> Tensor | None:
+        a = self.inputs[0]
+        g: Any = glogabs
+        if a.dtype.kind == "c" and gsign is not None:  # sign = det/|det| moves with the phase
+            sign = Tensor._from_op(self.sign, None, 0)
+            g = (0.0 if g is None else g) + 1j * imag(gsign * conj(sign))
+        if g is None:  # a real sign is piecewise constant
+            return None
+        return unsqueeze(unsqueeze(g, -1), -1) * _mH(inv(a))
 
 
 def slogdet(A: Tensor) -> SignLogAbsDet:  # noqa: N803
-    """``(sign, ln |det A|)``: the determinant's sign (0 for a singular matrix, whose
-    ``logabsdet`` is ``-inf``) and the log of its magnitude, without overflow."""
-    a = _square(A, "slogdet")
-    sign = backend.xp.linalg.slogdet(a._data)[0]
-    return SignLogAbsDet(Tensor._from_op(sign, None, 0), LogAbsDet()(a))
+    """``(sign, ln |det A|)``: the determinant's sign (``det/|det|`` for complex ``A``; 0
+    for a singular matrix, whose ``logabsdet`` is ``-inf``) and the log of its magnitude,
+    without overflow. Gradients as PyTorch's: ``g A⁻ᴴ`` with ``g = G_logabsdet + i Im(G_sign
+    conj(sign))`` (the sign's term for complex ``A`` only)."""
+    return SignLogAbsDet(*SLogDet()(_square(A, "slogdet")))
 
 
 def logdet(input: Tensor) -> Tensor:  # noqa: A002
-    """``ln det A``: NaN where the determinant is negative, ``-inf`` where it is 0."""
+    """``ln det A``: NaN where the determinant is negative, ``-inf`` where it is 0; complex
+    ``A``: ``log(sign) + logabsdet`` (complex), as PyTorch."""
     sign, logabs = slogdet(input)
+    if sign.dtype.kind == "c":
+        return log(sign) + logabs
     return where(sign._data < 0, float("nan"), logabs)
 
 
