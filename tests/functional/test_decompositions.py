@@ -114,8 +114,8 @@ def test_solve_matches_pytorch(torch, bshape):
 def test_cholesky_matches_pytorch(torch, upper):
     _check(
         torch,
-        lambda x: dg.linalg.cholesky(x, upper=upper),
-        lambda x: torch.linalg.cholesky(x, upper=upper),
+        lambda x, upper=upper: dg.linalg.cholesky(x, upper=upper),
+        lambda x, upper=upper: torch.linalg.cholesky(x, upper=upper),
         [SPD],
         gradcheck=False,
     )
@@ -340,3 +340,59 @@ def test_det_slogdet_logdet_of_complex_matrices_match_pytorch(torch):
     x = dg.tensor(a, requires_grad=True)
     dg.real(dg.linalg.det(x) * w).backward()
     np.testing.assert_allclose(x.grad.numpy(), num, atol=1e-7)
+
+
+def _phase(x, mod):  # each column's phase fixed: its first entry real and positive
+    first = x[..., :1, :]
+    return mod.conj(first) / mod.abs(first)
+
+
+def test_cholesky_eigh_svd_qr_of_complex_matrices_match_pytorch(torch):
+    # their gradients used the transpose (not the conjugate transpose), and
+    # cholesky(upper=True) returned Lᵀ, not Lᴴ
+    for upper in (False, True):
+        _check_complex(
+            torch,
+            lambda x, upper=upper: dg.linalg.cholesky(x, upper=upper),
+            lambda x, upper=upper: torch.linalg.cholesky(x, upper=upper),
+            [CHPD],
+        )
+
+    def eigh(mod):
+        def f(x):
+            w, v = mod.linalg.eigh(x)
+            return w, v * _phase(v, mod)
+
+        return f
+
+    _check_complex(torch, eigh(dg), eigh(torch), [CHPD])
+    _check_complex(torch, dg.linalg.eigvalsh, torch.linalg.eigvalsh, [CHPD])
+
+    def svd(mod):
+        def f(x):
+            u, s, vh = mod.linalg.svd(x, full_matrices=False)
+            p = _phase(u, mod)
+            return u * p, s, vh * mod.conj(p).transpose(-1, -2)
+
+        return f
+
+    rng = np.random.default_rng(5)
+    for shape in [(2, 3, 3), (4, 3), (3, 4)]:
+        a = _complex(rng, shape)
+        _check_complex(torch, svd(dg), svd(torch), [a])
+        _check_complex(torch, dg.linalg.svdvals, torch.linalg.svdvals, [a])
+        if shape[-2] >= shape[-1]:
+            _check_complex(
+                torch, lambda x: tuple(dg.linalg.qr(x)), lambda x: tuple(torch.linalg.qr(x)), [a]
+            )
+
+
+def test_complex_eigh_and_svd_refuse_a_phase_dependent_loss_as_pytorch(torch):
+    # the eigenvectors / singular vectors are defined up to e^{iφ}: PyTorch raises
+    for f in (lambda x: dg.linalg.eigh(x).eigenvectors, lambda x: dg.linalg.svd(x)[0]):
+        x = dg.tensor(CHPD[0], requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"e\^\{i phi\}"):
+            dg.real(f(x)).sum().backward()
+    t = torch.tensor(CHPD[0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"e\^\{i phi\}"):
+        torch.real(torch.linalg.eigh(t).eigenvectors).sum().backward()

@@ -13,20 +13,25 @@ slogdet    (sign, ln |det A|)               (g + i Im(G_sign conj(sign))) A⁻�
 logdet     ln det A (NaN if det < 0;        g A⁻ᴴ (through slogdet)
            complex A: log sign + ln |det|)
 solve      X = A⁻¹ B                        G_B = A⁻ᴴ G,  G_A = -G_B Xᴴ
-cholesky   A = L Lᵀ (L lower)               L⁻ᵀ Φ(Lᵀ G) L⁻¹, Φ: lower part with halved
-                                            diagonal, made symmetric (Murray 2016)
-eigh       A = V diag(λ) Vᵀ (A symmetric)   V (diag(G_λ) + F ∘ ½(Vᵀ G_V - G_Vᵀ V)) Vᵀ,
-                                            F_ij = 1/(λ_j - λ_i) (i ≠ j)
-svdvals    s (singular values)              U diag(g) Vᵀ
-svd        A = U diag(s) Vᵀ (reduced)       PyTorch's svd_backward: U [(skew(UᵀG_U) S +
-                                            S skew(VᵀG_V)) / E + diag(G_s)] Vᵀ plus the
-                                            parts outside U's / V's span; E_jk = s_k² - s_j²
-qr         A = Q R (m ≥ n for gradients)    (G_Q + Q copyltu(M)) R⁻ᵀ, M = R G_Rᵀ - G_Qᵀ Q
+cholesky   A = L Lᴴ (L lower)               L⁻ᴴ Φ(Lᴴ G) L⁻¹, Φ: lower part with halved
+                                            diagonal plus its strict part's ᴴ (Murray 2016;
+                                            PyTorch's)
+eigh       A = V diag(λ) Vᴴ (A Hermitian)   V (diag(G_λ) + ½(Vᴴ G_V - G_Vᴴ V) / E) Vᴴ,
+                                            E_ij = λ_j - λ_i (its diagonal replaced by G_λ)
+svdvals    s (singular values)              U diag(g) Vᴴ
+svd        A = U diag(s) Vᴴ (reduced)       PyTorch's svd_backward: U [(skew(UᴴG_U) S +
+                                            S skew(VᴴG_V)) / E + diag(G_s)] Vᴴ plus the
+                                            parts outside U's / V's span; E_jk = s_k² - s_j²;
+                                            complex: + diag(diag(skew(UᴴG_U)) / 2s)
+qr         A = Q R (m ≥ n for gradients)    (G_Q + Q copyltu(M)) R⁻ᴴ, M = R G_Rᴴ - G_Qᴴ Q,
+                                            copyltu(M) = tril(M,-1) + tril(M,-1)ᴴ + Re diag M
 pinv       A⁺ = V diag(1/s) Uᵀ (s > cutoff) through svd
 =========  ===============================  ===============================================
 
 Only the lower triangle of ``A`` is read by ``cholesky`` and ``eigh`` (as PyTorch with its
-defaults; their gradients are PyTorch's symmetric ones); a singular matrix in ``inv``/``solve`` and a matrix that is not positive-definite
+defaults; their gradients are PyTorch's); complex eigenvectors and singular vectors are
+defined up to a phase ``e^{iφ}``: a loss that depends on it is refused, as PyTorch refuses
+it; a singular matrix in ``inv``/``solve`` and a matrix that is not positive-definite
 in ``cholesky`` are refused with an error naming the function (PyTorch raises too).
 """
 
@@ -40,8 +45,9 @@ from .. import backend
 from .._errors import LinAlgError, MatrixShapeError
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
-from .complex import conj, imag
-from .elementwise import _floating, _mask, astype, log, where
+from .complex import conj, imag, real
+from .diagonal import diag_embed, diagonal
+from .elementwise import _floating, astype, log, where
 from .linalg import matmul
 from .shape import sum_to, swapaxes, tril, unsqueeze
 
@@ -279,18 +285,31 @@ class Cholesky(Function):
 
     def backward(self, gl: Tensor) -> Tensor:
         ell = self.output()
-        p = tril(matmul(_mT(ell), gl))
-        phi = (p + _mT(tril(p, -1))) * 0.5
+        p = tril(matmul(_mH(ell), gl))
+        phi = (p + _mH(tril(p, -1))) * 0.5  # PyTorch's (not Hermitian on the diagonal)
         li = inv(ell)
-        return matmul(matmul(_mT(li), phi), li)
+        return matmul(matmul(_mH(li), phi), li)
 
 
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
-    """The Cholesky factor of each symmetric positive-definite matrix: lower ``L`` with
-    ``A = L Lᵀ`` (``upper``: ``U = Lᵀ``, ``A = Uᵀ U``). Only the lower triangle is read."""
+    """The Cholesky factor of each Hermitian (real: symmetric) positive-definite matrix: lower
+    ``L`` with ``A = L Lᴴ`` (``upper``: ``U = Lᴴ``, ``A = Uᴴ U``). Only the lower triangle is
+    read."""
     a = _square(A, "cholesky")
     ell = Cholesky()(a)
-    return _mT(ell) if upper else ell
+    return _mH(ell) if upper else ell
+
+
+def _refuse_phase(fn: str, a: Any, b: Any) -> None:
+    """PyTorch's refusal of a loss that depends on the phase ``e^{iφ}`` of complex singular
+    vectors or eigenvectors: ``Im diag(Uᴴ G_U)`` must match ``b`` (``allclose``, 1e-2)."""
+    xp = backend.xp
+    if bool(xp.any(xp.abs(a - b) > 1e-2 + 1e-2 * xp.abs(b))):
+        raise RuntimeError(
+            f"{fn} backward: the vectors in the complex case are specified up to "
+            "multiplication by e^{i phi}; the loss depends on this phase, so it is ill-defined "
+            "(PyTorch refuses it too)"
+        )
 
 
 class EigH(Function):
@@ -303,20 +322,16 @@ class EigH(Function):
 
     def backward(self, gw: Tensor | None, gv: Tensor | None) -> Tensor:
         w, v = _output(self, 0, self.arrays), _output(self, 1, self.arrays)
-        xp = backend.xp
-        inner = 0.0
-        if gv is not None:
-            diff = unsqueeze(w, -2) - unsqueeze(w, -1)  # λ_j - λ_i
-            eye = xp.eye(w.shape[-1], dtype=bool)
-            f = 1.0 / where(eye, 1.0, diff)
-            f = f * _mask(~eye, f)
-            vtg = matmul(_mT(v), gv)
-            inner = f * ((vtg - _mT(vtg)) * 0.5)
+        eye = backend.xp.eye(w.shape[-1], dtype=bool)
+        if gv is None:
+            return matmul(v * unsqueeze(gw, -2), _mH(v))
+        vhgv = matmul(_mH(v), gv)
+        _refuse_phase("linalg.eigh", diagonal(vhgv, 0, -2, -1)._data.imag, 0.0)
+        diff = where(eye, 1.0, unsqueeze(w, -2) - unsqueeze(w, -1))  # λ_j - λ_i
+        inner = (vhgv - _mH(vhgv)) * 0.5 / diff
         if gw is not None:
-            inner = inner + unsqueeze(gw, -1) * Tensor._from_op(
-                xp.eye(w.shape[-1], dtype=w.dtype), None, 0
-            )
-        return matmul(matmul(v, inner), _mT(v))
+            inner = where(eye, diag_embed(gw), inner)
+        return matmul(matmul(v, inner), _mH(v))
 
 
 class EigResult(NamedTuple):
@@ -327,8 +342,8 @@ class EigResult(NamedTuple):
 
 
 def eigh(A: Tensor, UPLO: str = "L") -> EigResult:  # noqa: N803
-    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of each symmetric
-    matrix, read from its lower triangle (``UPLO="L"``, the only one supported). The
+    """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of each Hermitian
+    (real: symmetric) matrix, read from its lower triangle (``UPLO="L"``, the only one supported). The
     gradient is the standard one (undefined for repeated eigenvalues, as in PyTorch)."""
     if UPLO != "L":
         raise ValueError(f'eigh: only UPLO="L" is supported, got {UPLO!r}')
@@ -337,8 +352,8 @@ def eigh(A: Tensor, UPLO: str = "L") -> EigResult:  # noqa: N803
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
-    """The eigenvalues (ascending) of each symmetric matrix: :func:`eigh`'s first output
-    (gradient ``V diag(g) Vᵀ``)."""
+    """The eigenvalues (ascending) of each Hermitian matrix: :func:`eigh`'s first output
+    (gradient ``V diag(g) Vᴴ``)."""
     return eigh(A, UPLO).eigenvalues
 
 
@@ -371,22 +386,30 @@ def _svd_grad(u: Tensor, s: Tensor, vh: Tensor, gu: Any, gs: Any, gvh: Any, m: i
     eye = xp.eye(k, dtype=bool)
     e = where(eye, 1.0, unsqueeze(s2, -2) - unsqueeze(s2, -1))
     ga: Any = 0.0
+    skew_u = skew_v = None
     if gu is not None:
-        uhgu = matmul(_mT(u), gu)
-        ga = (uhgu - _mT(uhgu)) * unsqueeze(s, -2)
+        uhgu = matmul(_mH(u), gu)
+        skew_u = uhgu - _mH(uhgu)
+        ga = skew_u * unsqueeze(s, -2)
     if gvh is not None:
-        vhgv = matmul(vh, _mT(gvh))
-        ga = ga + unsqueeze(s, -1) * (vhgv - _mT(vhgv))
+        vhgv = matmul(vh, _mH(gvh))
+        skew_v = vhgv - _mH(vhgv)
+        ga = ga + unsqueeze(s, -1) * skew_v
     ga = ga / e
     if gs is not None:
         ga = ga + unsqueeze(gs, -1) * Tensor._from_op(xp.eye(k, dtype=s.dtype), None, 0)
+    if u.dtype.kind == "c":
+        im_u, im_v = (0.0 if t is None else diagonal(t, 0, -2, -1) for t in (skew_u, skew_v))
+        _refuse_phase("svd", getattr(im_u, "_data", im_u).imag, -getattr(im_v, "_data", im_v).imag)
+        if skew_u is not None:
+            ga = ga + diag_embed(im_u / (2.0 * s))
     if m > n and gu is not None:
         gus = gu / unsqueeze(s, -2)
-        ga = matmul(u, ga) + gus - matmul(u, matmul(_mT(u), gus))
+        ga = matmul(u, ga) + gus - matmul(u, matmul(_mH(u), gus))
         return matmul(ga, vh)
     if m < n and gvh is not None:
         sgvh = gvh / unsqueeze(s, -1)
-        ga = matmul(ga, vh) + sgvh - matmul(matmul(sgvh, _mT(vh)), vh)
+        ga = matmul(ga, vh) + sgvh - matmul(matmul(sgvh, _mH(vh)), vh)
         return matmul(u, ga)
     return matmul(matmul(u, ga), vh)
 
@@ -436,12 +459,13 @@ class QR(Function):
             )
         mm: Any = 0.0
         if gr is not None:
-            mm = matmul(r, _mT(gr))
+            mm = matmul(r, _mH(gr))
         if gq is not None:
-            mm = mm - matmul(_mT(gq), q)
-        copyltu = tril(mm) + _mT(tril(mm, -1))
+            mm = mm - matmul(_mH(gq), q)
+        low = tril(mm, -1)  # copyltu: Hermitian, real diagonal (R's diagonal is real)
+        copyltu = low + _mH(low) + diag_embed(real(diagonal(mm, 0, -2, -1)))
         b = matmul(q, copyltu) if gq is None else gq + matmul(q, copyltu)
-        return _mT(solve(r, _mT(b)))  # B R⁻ᵀ
+        return _mH(solve(r, _mH(b)))  # B R⁻ᴴ
 
 
 class QRResult(NamedTuple):
