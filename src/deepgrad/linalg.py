@@ -19,7 +19,6 @@ from .functional.decompositions import (
     eigvalsh,
     inv,
     matrix_power,
-    pinv,
     qr,
     slogdet,
     solve,
@@ -28,7 +27,7 @@ from .functional.decompositions import (
 )
 from .functional.eig import eig, eigvals
 from .functional.grids import linalg_vander as vander
-from .functional.least_squares import lstsq
+from .functional.least_squares import lstsq, pinv
 from .functional.linalg import linalg_cross as cross
 from .functional.linalg import matmul, multi_dot, vecdot
 from .functional.matrix_exp import matrix_exp

@@ -396,3 +396,55 @@ def test_complex_eigh_and_svd_refuse_a_phase_dependent_loss_as_pytorch(torch):
     t = torch.tensor(CHPD[0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"e\^\{i phi\}"):
         torch.real(torch.linalg.eigh(t).eigenvectors).sum().backward()
+
+
+@pytest.mark.parametrize(
+    "a",
+    [np.eye(3), np.diag([2.0, 2.0, 0.0]), np.outer([1.0, 2.0, 3.0], [1.0, -1.0]), SPD[0]],
+    ids=["identity", "repeated-and-zero", "rank-1", "spd"],
+)
+def test_pinv_gradient_is_pytorchs_where_singular_values_repeat_or_vanish(torch, a):
+    # pinv went through the SVD, whose gradient is NaN for repeated singular values (pinv(I)
+    # had a NaN gradient); it is now PyTorch's pinv_backward
+    _check(torch, dg.linalg.pinv, torch.linalg.pinv, [a], gradcheck=False)
+    if a.shape[0] == a.shape[1]:
+        for kw in ({"hermitian": True}, {"atol": 0.5}, {"rtol": 0.4}, {"atol": 0.1, "rtol": 0.4}):
+            _check(
+                torch,
+                lambda x, kw=kw: dg.linalg.pinv(x, **kw),
+                lambda x, kw=kw: torch.linalg.pinv(x, **kw),
+                [a],
+                gradcheck=False,
+            )
+    x = dg.tensor(np.eye(3), requires_grad=True)
+    dg.linalg.pinv(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), -np.ones((3, 3)))
+
+
+def test_pinv_of_complex_batched_and_tolerance_tensors_match_pytorch(torch):
+    rng = np.random.default_rng(2)
+    for shape in [(2, 3, 3), (4, 3), (3, 4)]:
+        _check_complex(torch, dg.linalg.pinv, torch.linalg.pinv, [_complex(rng, shape)])
+    low = _complex(rng, (3, 2)) @ _complex(rng, (2, 3))  # rank 2
+    _check_complex(torch, dg.linalg.pinv, torch.linalg.pinv, [low])
+    herm = low @ low.conj().T
+    _check_complex(
+        torch,
+        lambda x: dg.linalg.pinv(x, hermitian=True),
+        lambda x: torch.linalg.pinv(x, hermitian=True),
+        [herm],
+    )
+    a, tol = SQ, np.array([0.0, 10.0])  # a tolerance per matrix: the second is all cut
+    _check(
+        torch,
+        lambda x: dg.linalg.pinv(x, atol=dg.tensor(tol)),
+        lambda x: torch.linalg.pinv(x, atol=torch.tensor(tol)),
+        [a],
+    )
+    _check(
+        torch,
+        lambda x: dg.linalg.pinv(x, rtol=dg.tensor(tol / 20), hermitian=True),
+        lambda x: torch.linalg.pinv(x, rtol=torch.tensor(tol / 20), hermitian=True),
+        [SPD],
+        gradcheck=False,
+    )

@@ -25,7 +25,6 @@ svd        A = U diag(s) Vᴴ (reduced)       PyTorch's svd_backward: U [(skew(U
                                             complex: + diag(diag(skew(UᴴG_U)) / 2s)
 qr         A = Q R (m ≥ n for gradients)    (G_Q + Q copyltu(M)) R⁻ᴴ, M = R G_Rᴴ - G_Qᴴ Q,
                                             copyltu(M) = tril(M,-1) + tril(M,-1)ᴴ + Re diag M
-pinv       A⁺ = V diag(1/s) Uᵀ (s > cutoff) through svd
 =========  ===============================  ===============================================
 
 Only the lower triangle of ``A`` is read by ``cholesky`` and ``eigh`` (as PyTorch with its
@@ -487,28 +486,3 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
         r = Tensor._from_op(backend.xp.linalg.qr(a._data, mode="r"), None, 0)
         return QRResult(Tensor._from_op(backend.xp.zeros((0,), a.dtype), None, 0), r)
     return QRResult(*QR(mode)(a))
-
-
-def pinv(
-    A: Tensor,  # noqa: N803
-    *,
-    atol: float | None = None,
-    rtol: float | None = None,
-    hermitian: bool = False,
-) -> Tensor:
-    """The Moore-Penrose pseudo-inverse, through the SVD: singular values at or below
-    ``max(atol, rtol · σ_max)`` count as 0 (``rtol`` defaults to ``eps · max(m, n)`` when
-    neither is given, as PyTorch). ``hermitian`` is accepted (the SVD serves both)."""
-    a = _floating(as_tensor(A))
-    if a.ndim < 2:
-        raise MatrixShapeError(f"pinv: expected matrices (*, m, n), got shape {a.shape}")
-    u, s, vh = svd(a, full_matrices=False)
-    if rtol is None:
-        rtol = (
-            0.0 if atol is not None and atol > 0 else numpy.finfo(a.dtype).eps * max(a.shape[-2:])
-        )
-    smax = s._data[..., :1] if s.shape[-1] else s._data
-    cutoff = backend.xp.maximum(atol or 0.0, rtol * smax)
-    keep = s._data > cutoff
-    s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
-    return matmul(_mT(vh) * unsqueeze(s_inv, -2), _mT(u))

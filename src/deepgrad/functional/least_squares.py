@@ -1,4 +1,4 @@
-"""``linalg.lstsq``: least-squares solutions of ``A X ≈ B`` (``(*, m, n)`` and ``(*, m, k)``,
+"""``linalg.pinv`` and ``linalg.lstsq``: pseudo-inverses, and least-squares solutions of ``A X ≈ B`` (``(*, m, n)`` and ``(*, m, k)``,
 batch dims broadcast), with PyTorch's named tuple ``(solution, residuals, rank,
 singular_values)`` filled as PyTorch fills it on the CPU for each ``driver``:
 
@@ -45,14 +45,21 @@ from .shape import unsqueeze
 DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
-def _pinv_array(a: Any, rcond: float) -> tuple[Any, Any, Any]:
-    """``(A⁺, s, rank)`` of each matrix, singular values ``≤ rcond · σ_max`` dropped."""
+def _pinv_array(a: Any, atol: Any, rtol: Any, hermitian: bool = False) -> tuple[Any, Any, Any]:
+    """``(A⁺, s, rank)`` of each matrix, singular values ``≤ max(atol, rtol · σ_max)``
+    dropped (``hermitian``: through ``eigh`` of the lower triangle, |λ| for s, as PyTorch)."""
     xp = backend.xp
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    smax = s[..., :1] if s.shape[-1] else s
-    keep = s > rcond * smax
+    if hermitian:
+        lam, u = xp.linalg.eigh(a)
+        s, vh = xp.abs(lam), xp.conj(xp.swapaxes(u, -1, -2))
+        smax = s.max(-1, keepdims=True) if s.shape[-1] else s
+    else:
+        u, lam, vh = xp.linalg.svd(a, full_matrices=False)
+        s = lam
+        smax = s[..., :1] if s.shape[-1] else s
+    keep = s > xp.maximum(xp.asarray(atol)[..., None], xp.asarray(rtol)[..., None] * smax)
     with xp.errstate(divide="ignore"):
-        s_inv = xp.where(keep, 1.0 / xp.where(keep, s, 1), 0).astype(s.dtype)
+        s_inv = xp.where(keep, 1.0 / xp.where(keep, lam, 1), 0).astype(lam.dtype)
     pinv = xp.conj(xp.swapaxes(vh, -1, -2)) * s_inv[..., None, :] @ xp.conj(xp.swapaxes(u, -1, -2))
     return pinv, s, keep.sum(-1)
 
@@ -60,11 +67,11 @@ def _pinv_array(a: Any, rcond: float) -> tuple[Any, Any, Any]:
 class PseudoInverse(Function):
     keep_output = True
 
-    def __init__(self, rcond: float) -> None:
-        self.rcond = rcond
+    def __init__(self, atol: Any, rtol: Any, hermitian: bool = False) -> None:
+        self.atol, self.rtol, self.hermitian = atol, rtol, hermitian
 
     def forward(self, a: Any) -> Any:
-        pinv, self.s, self.rank = _pinv_array(a, self.rcond)
+        pinv, self.s, self.rank = _pinv_array(a, self.atol, self.rtol, self.hermitian)
         return pinv
 
     def backward(self, g: Tensor) -> Tensor:
@@ -135,7 +142,7 @@ def lstsq(
     m, n = a.shape[-2:]
     rdt = _real_dtype(a.dtype)
     rcond = float(numpy.finfo(rdt).eps * max(m, n)) if rcond is None or rcond < 0 else rcond
-    fn = PseudoInverse(rcond)
+    fn = PseudoInverse(0.0, rcond)
     x = matmul(fn(a), b)
     empty = Tensor._from_op(backend.xp.zeros((0,), rdt), None, 0)
     rank = Tensor._from_op(fn.rank.astype(numpy.int64), None, 0)
@@ -152,4 +159,40 @@ def lstsq(
     )
 
 
-__all__ = ["LstsqResult", "lstsq"]
+def _tolerance(t: Any) -> Any:
+    return backend.xp.asarray(t._data if isinstance(t, Tensor) else t, dtype=numpy.float64)
+
+
+def pinv(
+    A: Tensor,  # noqa: N803 - PyTorch's names
+    *,
+    atol: Any = None,
+    rtol: Any = None,
+    hermitian: bool = False,
+) -> Tensor:
+    """The Moore-Penrose pseudo-inverse of each matrix (``(*, m, n)``), through the SVD
+    (``hermitian``: ``eigh`` of the lower triangle, as PyTorch): singular values (``|λ|``) at
+    or below ``max(atol, rtol · σ_max)`` count as 0; ``atol``/``rtol`` are numbers or tensors
+    of the batch shape, ``rtol`` defaulting to ``eps · max(m, n)`` where ``atol`` is not
+    given or not positive (else 0), as PyTorch. Gradient: PyTorch's ``pinv_backward`` (above),
+    finite also where singular values repeat or vanish.
+
+    >>> import deepgrad as dg
+    >>> dg.linalg.pinv(dg.tensor([[2.0, 0.0], [0.0, 0.0]])).tolist()
+    [[0.5, 0.0], [0.0, 0.0]]
+    """
+    a = _floating(as_tensor(A))
+    if a.ndim < 2:
+        raise MatrixShapeError(f"pinv: expected matrices (*, m, n), got shape {a.shape}")
+    if hermitian and a.shape[-1] != a.shape[-2]:
+        raise MatrixShapeError(f"pinv: hermitian=True needs square matrices, got {a.shape}")
+    default = numpy.finfo(_real_dtype(a.dtype)).eps * max(a.shape[-2:])
+    atol_ = _tolerance(0.0 if atol is None else atol)
+    if rtol is not None:
+        rtol_ = _tolerance(rtol)
+    else:
+        rtol_ = backend.xp.where(atol_ > 0, 0.0, default) if atol is not None else default
+    return PseudoInverse(atol_, rtol_, bool(hermitian))(a)
+
+
+__all__ = ["LstsqResult", "lstsq", "pinv"]
