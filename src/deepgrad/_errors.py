@@ -10,6 +10,10 @@ sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy
+
 __all__ = ["DimError", "DtypeError", "LinAlgError", "MatrixShapeError", "dim_error"]
 
 
@@ -45,3 +49,17 @@ class LinAlgError(RuntimeError, ValueError):
 class MatrixShapeError(RuntimeError, ValueError):
     """Matrices of the wrong shape (not square, too few dims, sizes that do not fit):
     PyTorch raises ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""
+
+
+def _refuse_complex_order(fn: str, *xs: Any) -> None:
+    """PyTorch does not order complex numbers: ``maximum``, ``minimum``, ``clamp``, the
+    comparisons ``<``, ``<=``, ``>``, ``>=``, ``max``/``min``/``amax``/``amin``, ``sort`` (and
+    ``argsort``, ``topk``), ``median``, ``kthvalue``, ``mode``, ``unique``, ``searchsorted``,
+    ``cummax``/``cummin`` raise (NumPy would order them lexicographically)."""
+    for x in xs:
+        dt = getattr(x, "dtype", None)
+        if isinstance(x, complex) or (dt is not None and numpy.dtype(dt).kind == "c"):
+            raise NotImplementedError(
+                f"{fn}: not implemented for complex tensors (PyTorch refuses it too); compare "
+                "x.abs() or x.real instead"
+            )

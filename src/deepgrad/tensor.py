@@ -25,7 +25,7 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
-from ._errors import DtypeError
+from ._errors import DtypeError, _refuse_complex_order
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -1030,12 +1030,14 @@ class Tensor:
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind == "b":
             raise RuntimeError("argmax(): does not support bool input (convert it: x.long())")
+        _refuse_complex_order("argmax", self)
         return Tensor._from_op(self._data.argmax(axis=dim, keepdims=keepdim), None, 0)
 
     @torch_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind == "b":
             raise RuntimeError("argmin(): does not support bool input (convert it: x.long())")
+        _refuse_complex_order("argmin", self)
         return Tensor._from_op(self._data.argmin(axis=dim, keepdims=keepdim), None, 0)
 
     def reshape(self, *shape: Any) -> Tensor:

@@ -158,8 +158,12 @@ def _reduction(ours, theirs):
 
 REDUCTIONS = {
     name: _reduction(getattr(dg, name), getattr(torch, name))
-    for name in ["sum", "mean", "amax", "amin", "logsumexp"]
+    for name in ["sum", "mean", "amax", "amin"]
 }
+REDUCTIONS["logsumexp"] = (  # dim is required, as in torch: all dims spelled out
+    lambda x, d, k: dg.logsumexp(x, _torch_dim(d, x.ndim), keepdim=k),
+    lambda x, d, k: torch.logsumexp(x, _torch_dim(d, x.ndim), keepdim=k),
+)
 REDUCTIONS |= {
     "var": (
         lambda x, d, k: F.var(x, d, keepdim=k),

@@ -76,7 +76,8 @@ def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
     if p in (None, 2, -2):
         s = svdvals(a)
         big, small = s[..., 0], s[..., -1]
-        return big / small if p != -2 else small / big
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # inf for a singular A: silent
+            return big / small if p != -2 else small / big
     if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
         raise ValueError(
             f"linalg.cond: p must be None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {p!r}"

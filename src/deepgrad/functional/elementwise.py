@@ -38,6 +38,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import _refuse_complex_order
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .complex import Real, conj
@@ -827,18 +828,6 @@ def _refuse_bool_pair(a: Tensor, b: Tensor, fn: str) -> None:
             f"{fn}: not implemented for two bool operands (PyTorch refuses it too); convert "
             "one first, e.g. x.long()"
         )
-
-
-def _refuse_complex_order(fn: str, *xs: Any) -> None:
-    """PyTorch does not order complex numbers: ``maximum``, ``minimum``, ``clamp`` and the
-    comparisons ``<``, ``<=``, ``>``, ``>=`` raise (NumPy would order them lexicographically)."""
-    for x in xs:
-        dt = getattr(x, "dtype", None)
-        if isinstance(x, complex) or (dt is not None and numpy.dtype(dt).kind == "c"):
-            raise NotImplementedError(
-                f"{fn}: not implemented for complex tensors (PyTorch refuses it too); compare "
-                "x.abs() or x.real instead"
-            )
 
 
 def _remainder(a: Any, b: Any, python_sign: bool, fn: str) -> Tensor:

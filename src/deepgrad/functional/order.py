@@ -24,7 +24,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError
+from .._errors import DtypeError, _refuse_complex_order
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -100,12 +100,14 @@ def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     >>> dg.tensor([4.0, 1.0, 3.0, 2.0]).median().item()
     2.0
     """
+    _refuse_complex_order("median", x)
     return _median(x, dim, keepdim, ignore_nan=False)
 
 
 @torch_names
 def nanmedian(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     """:func:`median` over the elements that are not NaN (NaN only where all of them are)."""
+    _refuse_complex_order("nanmedian", x)
     return _median(x, dim, keepdim, ignore_nan=True)
 
 
@@ -148,6 +150,7 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
     >>> dg.tensor([5.0, 1.0, 4.0]).kthvalue(2).values.item()
     4.0
     """
+    _refuse_complex_order("kthvalue", x)
     _refuse_bool(x, "kthvalue")
     n = x.shape[_norm_axis(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, numpy.integer)) or not 1 <= k <= n:
@@ -167,6 +170,7 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     >>> v.item(), i.item()
     (1, 3)
     """
+    _refuse_complex_order("mode", x)
     axis = _norm_axis(dim, max(x.ndim, 1), "mode")
     if x.ndim == 0:
         return ValuesIndices((x * 1, _index(0)))

@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, dim_error
+from .._errors import DtypeError, _refuse_complex_order, dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
@@ -260,6 +260,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     >>> values.tolist(), indices.tolist(), x.max().item()
     ([5.0, 7.0], [1, 0], 7.0)
     """
+    _refuse_complex_order("max", x, dim)
     return _max_min(x, dim, keepdim, True)
 
 
@@ -268,6 +269,7 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """PyTorch's ``min``: ``min(x)`` the smallest element, ``min(x, dim)`` the pair
     ``(values, indices)``, ``min(x, other)`` the elementwise :func:`minimum` (see
     :func:`max`)."""
+    _refuse_complex_order("min", x, dim)
     return _max_min(x, dim, keepdim, False)
 
 
@@ -575,6 +577,7 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any
 def amax(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Largest element over ``dim`` (all dims when None or ``()``); the gradient is split
     evenly among tied maxima, as PyTorch's ``amax``."""
+    _refuse_complex_order("amax", x)
     return Max(_axes(dim, x.ndim, "amax"), keepdim, True)(x)
 
 
@@ -582,6 +585,7 @@ def amax(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
 def amin(x: Tensor, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """Smallest element over ``dim`` (all dims when None or ``()``); the gradient is split
     evenly among tied minima, as PyTorch's ``amin``."""
+    _refuse_complex_order("amin", x)
     return Max(_axes(dim, x.ndim, "amin"), keepdim, False)(x)
 
 
@@ -800,6 +804,7 @@ class MinMax(tuple):
 def aminmax(x: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
     """``(amin(x, dim), amax(x, dim))`` as the pair ``(min, max)``; ``dim`` one int or None
     (all elements). The gradient of each is split evenly among tied elements."""
+    _refuse_complex_order("aminmax", x)
     if dim is not None and not isinstance(dim, (int, numpy.integer)):
         raise TypeError(f"aminmax: dim must be one int or None, got {dim!r}")
     return MinMax((amin(x, dim, keepdim), amax(x, dim, keepdim)))
@@ -886,12 +891,14 @@ def cummax(x: Tensor, dim: int) -> ValuesIndices:
     >>> v.tolist(), i.tolist()
     ([1.0, 3.0, 3.0, 3.0], [0, 1, 1, 3])
     """
+    _refuse_complex_order("cummax", x)
     return _cum_extreme(x, dim, True)
 
 
 @torch_names
 def cummin(x: Tensor, dim: int) -> ValuesIndices:
     """``(values, indices)``: the running minimum along ``dim`` (see :func:`cummax`)."""
+    _refuse_complex_order("cummin", x)
     return _cum_extreme(x, dim, False)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import dim_error
+from .._errors import _refuse_complex_order, dim_error
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -93,6 +93,7 @@ def unique(
     >>> out.tolist(), counts.tolist()
     ([1, 3], [1, 2])
     """
+    _refuse_complex_order("unique", input)
     a = _array(input)
     xp = backend.xp
     if dim is not None:
@@ -252,6 +253,7 @@ def searchsorted(
     >>> dg.searchsorted(dg.tensor([1, 3, 5]), dg.tensor([0, 3, 6])).tolist()
     [0, 1, 3]
     """
+    _refuse_complex_order("searchsorted", sorted_sequence, values)
     xp = backend.xp
     how = _side(right, side, "searchsorted")
     seq = _array(sorted_sequence)

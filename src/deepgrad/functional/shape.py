@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import dim_error
+from .._errors import _refuse_complex_order, dim_error
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, _index_arrays, _pytorch_index, as_tensor
@@ -1036,6 +1036,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
     """The values of ``x`` sorted along ``dim`` (ascending, or ``descending``), and the int64
     positions they came from: ``values = take_along_dim(x, indices, dim)``. Ties keep their
     order (a stable sort). The gradient of ``values`` flows back to the positions read."""
+    _refuse_complex_order("sort", x)
     axis = _norm_axis(dim, max(x.ndim, 1), "sort")
     if x.ndim == 0:
         return ValuesIndices((x, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
