@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 
 import numpy as np
+import pytest
 
 import deepgrad as dg
 from deepgrad import nn
@@ -33,10 +35,13 @@ def test_summary_sequential_shapes_and_counts():
     assert shapes["5"] == ("None", 10)
     rows = {r.name: r for r in info.rows}
     assert rows["0"].params == 8 * 9 + 8 and rows["0"].trainable == 0 and rows["0"].frozen == 80
+    assert rows["1"].params == 16 + 16 and rows["1"].trainable == 16  # + running mean/var
     assert rows["5"].params == 128 * 10 + 10  # the lazy layer was built by the summary's pass
-    assert info.total == 80 + 16 + 1290 and info.trainable == 16 + 1290
-    assert info.buffers == 16 + 1  # running mean/var and the batch counter
-    assert "Frozen params: 80" in text and "(None, 8, 4, 4)" in text
+    assert info.total == 80 + 32 + 1290 and info.trainable == 16 + 1290
+    assert info.non_trainable == 80 + 16 and info.frozen == 80 and info.statistics == 16
+    assert info.uncounted == 1  # the batch counter
+    assert "Non-trainable params: 96" in text and "(None, 8, 4, 4)" in text
+    assert "80 frozen parameters, 16 running-statistic values" in text
     assert "5 (Linear)" in text
     assert model.training  # the mode is restored
 
@@ -239,3 +244,55 @@ def test_summary_shapes_are_the_shapes_layers_really_return():
     assert rows["gru"] == [(7, "None", 4), (1, "None", 4)]
     text = _Recurrent().summary(input_shape=(7, 6), print_fn=None)
     assert "[(None, 7, 10), [(4, None, 5), (4, None, 5)]]" in text
+
+
+# Keras 3.15 (torch backend): keras.Sequential([Input((4,)), Dense(8), ReLU(),
+#   BatchNormalization(), Dense(2)]).summary() prints Param # 40, 0, 32, 18 and
+#   "Total params: 90", "Trainable params: 74", "Non-trainable params: 16" (the moving mean and
+#   variance); with layers[0].trainable = False: 90, 34, 56.
+KERAS_SUMMARY_TOTALS = {"trainable": (90, 74, 16), "frozen": (90, 34, 56)}
+KERAS_SUMMARY_LAYER_PARAMS = [40, 0, 32, 18]
+
+
+def _bn_mlp():
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 2))
+
+
+def _totals_in(text):
+    return tuple(
+        int(re.search(rf"^{label} params: ([\d,]+)$", text, re.M).group(1).replace(",", ""))
+        for label in ("Total", "Trainable", "Non-trainable")
+    )
+
+
+def test_summary_totals_count_running_statistics_as_keras():
+    model = _bn_mlp()
+    text = model.summary(input_shape=(4,), print_fn=None)
+    assert _totals_in(text) == KERAS_SUMMARY_TOTALS["trainable"]
+    assert [r.params for r in summarize(model, (4,)).rows] == KERAS_SUMMARY_LAYER_PARAMS
+    assert "0 frozen parameters, 16 running-statistic values" in text
+    # the batch counter is no Keras weight: on its own, labelled line
+    assert "Other buffer values, not params (counters, non-persistent): 1" in text
+    model[0].requires_grad_(False)
+    text = model.summary(input_shape=(4,), print_fn=None)
+    assert _totals_in(text) == KERAS_SUMMARY_TOTALS["frozen"]
+    assert "40 frozen parameters, 16 running-statistic values" in text
+
+
+def test_summary_totals_against_keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("this comparison needs Keras on its torch backend")
+    km = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.ReLU(),
+                           keras.layers.BatchNormalization(), keras.layers.Dense(2)])  # fmt: skip
+    lines: list[str] = []
+    km.summary(print_fn=lambda s, **_: lines.append(s))
+    ktext = re.sub(r"^ +| \(.*B\)$", "", "\n".join(lines), flags=re.M)
+    assert _totals_in(ktext) == KERAS_SUMMARY_TOTALS["trainable"]
+    assert [layer.count_params() for layer in km.layers] == KERAS_SUMMARY_LAYER_PARAMS
+    km.layers[0].trainable = False
+    lines.clear()
+    km.summary(print_fn=lambda s, **_: lines.append(s))
+    ktext = re.sub(r"^ +| \(.*B\)$", "", "\n".join(lines), flags=re.M)
+    assert _totals_in(ktext) == KERAS_SUMMARY_TOTALS["frozen"]

@@ -856,7 +856,7 @@ def predict_on_batch(model: Any, x: Any) -> Any:
 
 
 def summary(model: Any, input_shape: Any = None, dtype: Any = None, print_fn: Any = print) -> str:
-    """Print each layer with its output shape and trainable/frozen parameter counts (see
+    """Print each layer with its output shape and Keras's parameter counts (see
     :func:`deepgrad.train.summary.summary`)."""
     return _summary(model, input_shape, dtype, print_fn)
 

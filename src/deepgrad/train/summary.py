@@ -25,7 +25,8 @@ from .hooks import forward_hooks
 
 @dataclass
 class LayerRow:
-    """One line of the summary."""
+    """One line of the summary: ``params`` counts what Keras's ``Param #`` counts (the layer's
+    parameters and its running statistics), ``trainable`` the parameters not frozen."""
 
     name: str
     type: str
@@ -36,22 +37,35 @@ class LayerRow:
 
     @property
     def frozen(self) -> int:
+        """Parameters with ``requires_grad=False``, and running statistics (never trained)."""
         return self.params - self.trainable
 
 
 @dataclass
 class SummaryInfo:
-    """What :func:`summary` prints."""
+    """What :func:`summary` prints. ``total`` / ``trainable`` / ``non_trainable`` are Keras's
+    totals: a Keras weight here is a parameter or a running statistic (a persistent
+    floating-point buffer such as BatchNorm's ``running_mean``/``running_var``, Keras's
+    moving mean and variance); ``statistics`` counts those buffer values, and ``uncounted``
+    the other buffer values (integer counters such as ``num_batches_tracked``, non-persistent
+    tables), which are not Keras weights."""
 
     model_name: str
     rows: list[LayerRow]
     total: int
     trainable: int
-    buffers: int
+    statistics: int
+    uncounted: int = 0
+
+    @property
+    def non_trainable(self) -> int:
+        return self.total - self.trainable
 
     @property
     def frozen(self) -> int:
-        return self.total - self.trainable
+        """Parameters with ``requires_grad=False`` (the non-trainable ones that are not
+        running statistics)."""
+        return self.non_trainable - self.statistics
 
 
 def _shape_of(out: Any) -> Any:
@@ -80,13 +94,43 @@ def _fmt_shape(s: Any) -> str:
     return str(s)
 
 
+def _is_statistic(m: Any, name: str, b: Any) -> bool:
+    """Whether buffer ``name`` of ``m`` is a Keras weight: a persistent floating-point (or
+    complex) buffer — running statistics, power-iteration vectors, masks — not an integer
+    counter (``num_batches_tracked``) nor a non-persistent table."""
+    return name not in m._non_persistent and (b.is_floating_point() or b.is_complex())
+
+
 def _own_counts(m: Any) -> tuple[int, int]:
+    """``(Keras's Param #, trainable)`` of ``m``'s own parameters and running statistics."""
     total = trainable = 0
     for p in m.parameters(recurse=False):
         total += p.numel()
         if p.requires_grad:
             trainable += p.numel()
+    for n, b in m.named_buffers(recurse=False):
+        if _is_statistic(m, n, b):
+            total += b.numel()
     return total, trainable
+
+
+def _totals(model: Any) -> tuple[int, int, int, int]:
+    """``(total, trainable, statistics, uncounted)`` over ``model``, each tensor once."""
+    params = list(model.parameters())
+    stats = uncounted = 0
+    seen: set[int] = set()
+    for m in model.modules():
+        for n, b in m.named_buffers(recurse=False):
+            if id(b) in seen:
+                continue
+            seen.add(id(b))
+            if _is_statistic(m, n, b):
+                stats += b.numel()
+            else:
+                uncounted += b.numel()
+    total = sum(p.numel() for p in params) + stats
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    return total, trainable, stats, uncounted
 
 
 def summarize(model: Any, input_shape: Any = None, dtype: Any = None) -> SummaryInfo:
@@ -153,14 +197,11 @@ def summarize(model: Any, input_shape: Any = None, dtype: Any = None) -> Summary
             order.append(key)
         rows[key].params, rows[key].trainable = _own_counts(m)
         rows[key].name = named[key]
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    buffers = sum(b.numel() for b in model.buffers())
-    return SummaryInfo(type(model).__name__, [rows[k] for k in order], total, trainable, buffers)
+    return SummaryInfo(type(model).__name__, [rows[k] for k in order], *_totals(model))
 
 
 def format_summary(info: SummaryInfo) -> str:
-    """The summary as text (Keras's layout, with a frozen-parameter column)."""
+    """The summary as text (Keras's layout and totals, with a trainable-parameter column)."""
     head = ("Layer (type)", "Output shape", "Params", "Trainable")
     body = [
         (
@@ -193,9 +234,16 @@ def format_summary(info: SummaryInfo) -> str:
     out.append(rule)
     out.append(f"Total params: {info.total:,}")
     out.append(f"Trainable params: {info.trainable:,}")
-    out.append(f"Frozen params: {info.frozen:,}")
-    if info.buffers:
-        out.append(f"Buffers (running statistics, not learned): {info.buffers:,}")
+    out.append(f"Non-trainable params: {info.non_trainable:,}")
+    if info.statistics:
+        out.append(
+            f"  (non-trainable: {info.frozen:,} frozen parameters, "
+            f"{info.statistics:,} running-statistic values)"
+        )
+    if info.uncounted:
+        out.append(
+            f"Other buffer values, not params (counters, non-persistent): {info.uncounted:,}"
+        )
     out.append(rule)
     return "\n".join(out)
 
@@ -224,9 +272,13 @@ def summary(
     -------
     str
         The summary text. Output shapes show the batch axis as ``None`` (found where it
-        is: the axes whose size follows the batch size); ``Params`` counts the
-        layer's own parameters, ``Trainable`` those that are not frozen
-        (``requires_grad=False``).
+        is: the axes whose size follows the batch size); ``Params`` counts what Keras's
+        ``Param #`` counts: the layer's own parameters and running statistics (BatchNorm's
+        ``running_mean``/``running_var``, Keras's moving mean and variance); ``Trainable``
+        the parameters that are not frozen (``requires_grad=False``). The totals are Keras's
+        (``Non-trainable params``: frozen parameters and running statistics, split on the
+        line below); integer counters such as ``num_batches_tracked`` are not Keras weights
+        and print on their own line.
     """
     text = format_summary(summarize(model, input_shape, dtype))
     if print_fn is not None:
