@@ -32,6 +32,50 @@ from .serialization import save_weights as _save_weights
 __all__ = ["load_model", "load_weights", "model_from_config", "save", "save_weights"]
 
 
+#: Keras's file suffixes, which deepgrad does not write (Keras and h5py could not read its files)
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def refuse_keras_suffix(path: Any, weights_only: bool, where: str) -> None:
+    """Raise ``ValueError`` when ``path`` ends in one of Keras's suffixes (``.keras``, ``.h5``,
+    ``.weights.h5``, ``.hdf5``), naming deepgrad's format for it: writing deepgrad's own
+    format under Keras's name would make a file that Keras and h5py cannot read.
+
+    >>> refuse_keras_suffix("net.dg", False, "model.save")
+    >>> refuse_keras_suffix("net.keras", False, "model.save")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: model.save('net.keras'): '.keras' is Keras's format, ... e.g. 'net.dg' ...
+    """
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        return
+    if not isinstance(name, str):
+        return
+    lower = name.lower()
+    suffix = next((s for s in KERAS_SUFFIXES if lower.endswith(s)), None)
+    if suffix is None:
+        return
+    stem = name[: -len(suffix)]
+    if weights_only:
+        shown = ".weights.h5" if lower.endswith(".weights.h5") else suffix
+        fix = (
+            f"Save the weights as safetensors, e.g. {stem + '.safetensors'!r}, and read them "
+            "with load_weights"
+        )
+    else:
+        shown = suffix
+        fix = (
+            f"Save a deepgrad model file, e.g. {stem + '.dg'!r} (a zip of config.json + "
+            "weights.safetensors), and read it with deepgrad.load_model"
+        )
+    raise ValueError(
+        f"{where}({name!r}): {shown!r} is Keras's format, which deepgrad does not write (Keras "
+        f"and h5py could not read the file). {fix}"
+    )
+
+
 def _metric_spec(m: Any) -> dict[str, Any]:
     args = {}
     try:
@@ -105,9 +149,11 @@ def save(
     ``model.preprocessing`` (a :class:`deepgrad.data.Preprocessing`: fitted scalers, feature and
     class names) when the model has one. The model's classes
     must be deepgrad's or registered with ``@dg.register``; lazy layers need the input shape,
-    recorded by ``fit``/``predict``/``summary`` or given as ``input_shape``."""
+    recorded by ``fit``/``predict``/``summary`` or given as ``input_shape``. Keras's suffixes
+    (``.keras``, ``.h5``) are refused (``ValueError``): the file is deepgrad's, not Keras's."""
     from . import serialization as S
 
+    refuse_keras_suffix(path, False, "model.save")
     arrays: dict[str, np.ndarray] = {}
     config = S.model_config(model, input_shape)
     config["compile"] = _compile_config(model, include_optimizer, arrays)
@@ -206,7 +252,9 @@ def _restore_compile(model: Any, cc: Any, arrays: dict[str, np.ndarray], path: A
 
 
 def save_weights(model: Any, path: str | os.PathLike) -> None:
-    """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically."""
+    """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically. Keras's
+    suffixes (``.weights.h5``, ``.h5``, ``.keras``) are refused: the file is not HDF5."""
+    refuse_keras_suffix(path, True, "save_weights")
     _save_weights(model, path)
 
 

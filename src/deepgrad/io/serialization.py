@@ -375,6 +375,27 @@ def write_archive(
     atomic_write(path, write)
 
 
+#: what starts every HDF5 file: Keras's ``.h5`` / ``.weights.h5`` (and the weights inside a
+#: ``.keras`` zip, whose other entries are these)
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_KERAS_ZIP_ENTRIES = ("model.weights.h5", "metadata.json")
+_KERAS_HINT = (
+    "deepgrad does not read Keras's formats (HDF5 weights). Build the model in deepgrad and "
+    "copy the weights over with model.set_weights(keras_model.get_weights()) (Keras's order "
+    "and layouts), then "
+    "save with model.save('model.dg') / model.save_weights('model.safetensors')"
+)
+
+
+def _refuse_keras(path: Any, head: bytes, entries: Any = ()) -> None:
+    """Refuse a file Keras wrote (an HDF5 file, or a ``.keras`` zip), naming it as such: read
+    as a deepgrad file it would only look corrupted."""
+    if head.startswith(HDF5_SIGNATURE):
+        raise ModelFileError(f"{path} is an HDF5 file (Keras's .h5 / .weights.h5); {_KERAS_HINT}")
+    if any(e in entries for e in _KERAS_ZIP_ENTRIES):
+        raise ModelFileError(f"{path} is a Keras model file (.keras); {_KERAS_HINT}")
+
+
 def _refuse_pickle(path: Any, data: bytes) -> None:
     if looks_like_pickle(data) and data[:4] != b"PK\x03\x04":  # a zip is judged by its entries
         raise ModelFileError(
@@ -397,11 +418,14 @@ def read_archive(
     if not p.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
     with open(p, "rb") as f:
-        _refuse_pickle(path, f.read(4))
+        head = f.read(8)
+    _refuse_keras(path, head)
+    _refuse_pickle(path, head[:4])
     size = p.stat().st_size
     try:
         with zipfile.ZipFile(p) as zf:
             infos = zip_entries(zf, path)
+            _refuse_keras(path, b"", infos)
             if CONFIG not in infos:
                 held = sorted(infos)[:8]
                 hint = ""
@@ -687,6 +711,7 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
         if p.stat().st_size > MAX_ENTRY_BYTES:
             raise ModelFileError(f"{path} is larger than the limit of {MAX_ENTRY_BYTES} bytes")
         data = p.read_bytes()
+        _refuse_keras(path, data[:8])
         _refuse_pickle(path, data)
         weights = load_safetensors(data, str(path))
         spec = None

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy
 
+from ..io.model_file import refuse_keras_suffix
 from ..optim.lr import get_lr, scale_lr, set_lr
 from ..optim.plateau import Plateau, plateau_attribute
 from .callback import Callback, CallbackList
@@ -245,7 +246,9 @@ class ModelCheckpoint(_Monitor, Callback):
     ----------
     filepath : str
         May hold ``{epoch}`` (1-based) and logged quantities with formats:
-        ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.dg"``.
+        ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.dg"``. Keras's suffixes (``.keras``,
+        ``.weights.h5``) are refused: deepgrad writes its own formats (``.dg``, and
+        ``.safetensors`` with ``save_weights_only``).
     monitor, mode, min_delta
         What "best" means (see :class:`EarlyStopping`).
     save_best_only : bool
@@ -272,6 +275,7 @@ class ModelCheckpoint(_Monitor, Callback):
         min_delta: float = 0.0,
     ) -> None:
         self.filepath = os.fspath(filepath)
+        refuse_keras_suffix(self.filepath, save_weights_only, "ModelCheckpoint")
         self._init_monitor(monitor, mode, min_delta)
         self.verbose = verbose
         self.save_best_only = save_best_only
