@@ -9,7 +9,7 @@ import numpy as np
 
 import deepgrad as dg
 from deepgrad import nn
-from deepgrad.io import model_file
+from deepgrad.io import keras_weights, model_file
 from deepgrad.train import api
 
 
@@ -24,6 +24,8 @@ def test_help_shows_the_real_signature_and_docstring():
         ("save", model_file.save),
         ("save_weights", model_file.save_weights),
         ("load_weights", model_file.load_weights),
+        ("get_weights", keras_weights.get_weights),
+        ("set_weights", keras_weights.set_weights),
     ]:
         got = list(inspect.signature(getattr(model, name)).parameters)
         want = list(inspect.signature(impl).parameters)[1:]  # less the model

@@ -1,7 +1,7 @@
 """Keras's training surface on every :class:`~deepgrad.nn.Module`: the one declared seam.
 
 ``model.compile(...)``, ``model.fit(...)``, ``evaluate``, ``predict``, ``summary``, ``save``,
-``save_weights`` and ``load_weights`` are methods of every module, as in Keras, because that
+``save_weights``, ``load_weights``, ``get_weights`` and ``set_weights`` are methods of every module, as in Keras, because that
 is where a learner looks for them. The work is not done here: ``nn`` sits below the training
 loop (``deepgrad.train``) and the model file (``deepgrad.io``) in the layering, so each method
 imports its implementation when it is called and hands itself over as the model. This mixin
@@ -92,7 +92,7 @@ def _check_keywords(name: str, implementation: Callable[..., Any], kwargs: dict)
 class KerasMethods:
     """``compile`` / ``fit`` / ``evaluate`` / ``predict`` / ``train_on_batch`` /
     ``test_on_batch`` / ``predict_on_batch`` / ``summary`` / ``save`` / ``save_weights`` /
-    ``load_weights``, delegated to :mod:`deepgrad.train` and
+    ``load_weights`` / ``get_weights`` / ``set_weights``, delegated to :mod:`deepgrad.train` and
     :mod:`deepgrad.io`."""
 
     def compile(self, *args: Any, **kwargs: Any) -> Any:  # noqa: A003 - Keras's name
@@ -167,6 +167,18 @@ class KerasMethods:
         from ..io import model_file
 
         return model_file.load_weights(self, *args, **kwargs)
+
+    def get_weights(self) -> Any:
+        """The weights as NumPy arrays in Keras's order and layouts (``deepgrad.io.keras_weights``)."""
+        from ..io import keras_weights
+
+        return keras_weights.get_weights(self)
+
+    def set_weights(self, weights: Any) -> None:
+        """Set the weights from arrays in Keras's order and layouts (``get_weights``'s)."""
+        from ..io import keras_weights
+
+        return keras_weights.set_weights(self, weights)
 
 
 def describe(name: str, implementation: Callable[..., Any]) -> None:

@@ -864,13 +864,14 @@ def summary(model: Any, input_shape: Any = None, dtype: Any = None, print_fn: An
 def _describe_module_methods() -> None:
     """Every Module's ``compile``/``fit``/... show these functions' signatures and docstrings
     (``help(model.fit)``); see :mod:`deepgrad.nn.keras`."""
-    from ..io import model_file
+    from ..io import keras_weights, model_file
     from ..nn import keras
 
     for fn in (compile, fit, evaluate, predict, summary, train_on_batch, test_on_batch,
                predict_on_batch):  # fmt: skip
         keras.describe(fn.__name__, fn)
-    for fn in (model_file.save, model_file.save_weights, model_file.load_weights):
+    for fn in (model_file.save, model_file.save_weights, model_file.load_weights,
+               keras_weights.get_weights, keras_weights.set_weights):  # fmt: skip
         keras.describe(fn.__name__, fn)
 
 

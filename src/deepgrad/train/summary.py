@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
+from ..io.keras_weights import is_keras_weight_buffer
 from ..tensor import Tensor
 from .hooks import forward_hooks
 
@@ -94,13 +95,6 @@ def _fmt_shape(s: Any) -> str:
     return str(s)
 
 
-def _is_statistic(m: Any, name: str, b: Any) -> bool:
-    """Whether buffer ``name`` of ``m`` is a Keras weight: a persistent floating-point (or
-    complex) buffer — running statistics, power-iteration vectors, masks — not an integer
-    counter (``num_batches_tracked``) nor a non-persistent table."""
-    return name not in m._non_persistent and (b.is_floating_point() or b.is_complex())
-
-
 def _own_counts(m: Any) -> tuple[int, int]:
     """``(Keras's Param #, trainable)`` of ``m``'s own parameters and running statistics."""
     total = trainable = 0
@@ -109,7 +103,7 @@ def _own_counts(m: Any) -> tuple[int, int]:
         if p.requires_grad:
             trainable += p.numel()
     for n, b in m.named_buffers(recurse=False):
-        if _is_statistic(m, n, b):
+        if is_keras_weight_buffer(m, n, b):
             total += b.numel()
     return total, trainable
 
@@ -124,7 +118,7 @@ def _totals(model: Any) -> tuple[int, int, int, int]:
             if id(b) in seen:
                 continue
             seen.add(id(b))
-            if _is_statistic(m, n, b):
+            if is_keras_weight_buffer(m, n, b):
                 stats += b.numel()
             else:
                 uncounted += b.numel()
