@@ -1868,7 +1868,14 @@ class Tensor:
         starts = numpy.arange(0, n - size + 1, step)
         idx = starts[:, None] + numpy.arange(size)[None, :]
         moved = F.movedim(self, d, -1)
-        return F.movedim(moved[..., idx], -2, d)
+        out = F.movedim(moved[..., idx], -2, d)  # the values and the gradient (a gather)
+        # the values as a strided view of this tensor's memory, as PyTorch's unfold: writes
+        # through the windows reach the tensor
+        a = self._data
+        shape = (*a.shape[:d], len(starts), *a.shape[d + 1 :], size)
+        strides = (*a.strides[:d], a.strides[d] * step, *a.strides[d + 1 :], a.strides[d])
+        out._data = backend.xp.lib.stride_tricks.as_strided(a, shape, strides)
+        return out
 
 
 _FLOAT_OR_NONE = (float, int, type(None))

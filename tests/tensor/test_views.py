@@ -231,3 +231,18 @@ def test_as_tensor_of_another_dtype_or_device_stays_in_the_graph():
         assert L.as_tensor(x, device="cpu") is x
         (L.as_tensor(x, dtype=L.float64) * 3).sum().backward()
         assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_unfold_is_a_view_as_torch(torch):
+    """Writes through ``unfold``'s windows reach the tensor (a strided view, as PyTorch's),
+    and the gradient is still the gather's."""
+    for m in (torch, dg):
+        x = m.zeros(3, 4)
+        x.unfold(1, 2, 1)[0, 0, 1] = 9
+        assert x.tolist() == [[0.0, 9.0, 0.0, 0.0], [0.0] * 4, [0.0] * 4]
+    got = []
+    for m in (torch, dg):
+        w = m.arange(6.0, requires_grad=True)
+        (w.unfold(0, 3, 1) * m.arange(12.0).reshape(4, 3)).sum().backward()
+        got.append(w.grad.tolist())
+    assert got[0] == got[1]
