@@ -195,6 +195,16 @@ def _memory_owner(a: Any) -> Any:
 WRITE_WATCHERS: list = []
 
 
+def _register(owner: Any) -> _Writes:
+    key = id(owner)
+    rec = _WRITES[key] = _Writes()
+    try:  # the entry goes with the memory (an id may be reused afterwards)
+        weakref.finalize(owner, _WRITES.pop, key, None)
+    except TypeError:  # memory owned by an object without weak references: kept
+        pass
+    return rec
+
+
 def note_write(data: Any, tensor: Any = None, earlier: Any = None) -> None:
     """Record an in-place write into ``data``'s memory (``tensor``'s array); ``earlier`` is
     the tensor holding the values and the creator it had before, when the write was recorded
@@ -203,20 +213,32 @@ def note_write(data: Any, tensor: Any = None, earlier: Any = None) -> None:
     owner = _memory_owner(data)
     for watch in WRITE_WATCHERS:
         watch(owner)
-    key = id(owner)
-    rec = _WRITES.get(key)
+    rec = _WRITES.get(id(owner))
     if rec is None:
-        rec = _WRITES[key] = _Writes()
-        try:  # the entry goes with the memory (an id may be reused afterwards)
-            weakref.finalize(owner, _WRITES.pop, key, None)
-        except TypeError:  # memory owned by an object without weak references: kept
-            pass
+        rec = _register(owner)
     before = rec.last
     _EPOCH += 1
     rec.last = _EPOCH
     if earlier is not None:
         rec.copies = [c for c in rec.copies if c[3]() is not None]
         rec.copies.append((_EPOCH, before, id(tensor), weakref.ref(earlier)))
+
+
+def note_writes(datas: Sequence[Any]) -> None:
+    """:func:`note_write` for several arrays written by one operation (an optimizer's step),
+    with one tick of the clock for all of them."""
+    global _EPOCH
+    _EPOCH += 1
+    epoch, get = _EPOCH, _WRITES.get
+    for owner in datas:
+        while isinstance(owner, numpy.ndarray) and owner.base is not None:
+            owner = owner.base
+        for watch in WRITE_WATCHERS:
+            watch(owner)
+        rec = get(id(owner))
+        if rec is None:
+            rec = _register(owner)
+        rec.last = epoch
 
 
 def _written_since(x: Any, epoch: int) -> _Writes | None:

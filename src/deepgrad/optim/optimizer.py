@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy
 
 from .. import backend
-from ..autograd import enable_grad, note_write
+from ..autograd import enable_grad, note_writes
 from ..tensor import Tensor
 from ..threads import parallel_chunks
 
@@ -678,10 +678,7 @@ def _note_updates(opt: Optimizer) -> None:
     """Tell the graph that the parameters with a gradient were overwritten: a backward pass
     through a graph built before this step, needing their earlier values, then raises as
     PyTorch's does (a GAN's generator loss differentiated after the discriminator's step)."""
-    for group in opt.param_groups:
-        for p in group["params"]:
-            if p.grad is not None:
-                note_write(p._data)
+    note_writes([p._data for g in opt.param_groups for p in g["params"] if p._grad is not None])
 
 
 def _is_model(params: Any) -> bool:
