@@ -571,9 +571,10 @@ worker is stopped with SIGSTOP, so no BLAS or OpenMP pool spins beside the one m
 framework's threads are fixed before its libraries load (`OMP_NUM_THREADS`, `MKL_NUM_THREADS`,
 `OPENBLAS_NUM_THREADS`, then `torch.set_num_threads` / threadpoolctl). The ratio column is the
 median of the per-round paired ratios, with their spread; the "plain loop" column is PyTorch's
-figure from an ordinary training loop (benchmarks/reference.py), a fresh process that takes its
-turn alone in every round: its median (and the suite's PyTorch median's distance from it), which
-must agree within ~10 % for the row to be trusted.
+figure from an ordinary training loop (benchmarks/reference.py: no threadpoolctl, its own
+process, alive through the workload's rounds and stopped except in its turn of every round,
+its rate read from the end-of-step times it writes): its median (and the suite's PyTorch
+median's distance from it), which must agree within ~10 % for the row to be trusted.
 
 A speed claim holds only with the CPU it was measured on: each machine kind seen has its own
 section below, rewritten only by a run on that kind.
