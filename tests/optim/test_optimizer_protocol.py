@@ -142,3 +142,59 @@ def test_a_parameter_list_is_taken_as_its_parameters(torch):
     np.testing.assert_allclose(plist[0].detach().numpy(), [0.0, 0.0])
     with pytest.raises(TypeError, match="model.parameters()"):
         optim.SGD(dnn.Linear(2, 2), lr=0.1)
+
+
+def _momentum_subclass(lib):
+    """A PyTorch-style subclass: ``super().__init__(params, defaults)`` with a dict, tensor
+    state in ``self.state[p]`` (a new parameter's entry is an empty dict)."""
+
+    class Momentum(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.1, beta=0.9):
+            super().__init__(params, dict(lr=lr, beta=beta))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = lib.tensor(0.0)
+                        state["buf"] = lib.zeros_like(p)
+                    state["step"] += 1
+                    state["buf"].mul_(group["beta"]).add_(p.grad)
+                    p.add_(state["buf"], alpha=-group["lr"] / state["step"].item())
+
+    return Momentum
+
+
+def test_a_subclass_with_a_defaults_dict_and_tensor_state_matches_torch(torch):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=8)
+    results = {}
+    for lib in (dg, torch):
+        w = lib.tensor(np.zeros(3), requires_grad=True)
+        opt = _momentum_subclass(lib)([w], lr=0.05)
+        assert opt.defaults == {"lr": 0.05, "beta": 0.9}
+        losses = []
+        for i in range(6):
+            if i == 3:  # resume from the state dict in a fresh optimizer: tensors come back
+                sd = opt.state_dict()
+                assert isinstance(sd["state"][0]["buf"], lib.Tensor)
+                opt = _momentum_subclass(lib)([w], lr=1.0)
+                opt.load_state_dict(sd)
+                assert isinstance(opt.state[w]["step"], lib.Tensor)
+                assert opt.param_groups[0]["lr"] == 0.05
+            opt.zero_grad()
+            loss = ((lib.tensor(x) @ w - lib.tensor(y)) ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        results[lib.__name__] = losses, w.detach().numpy()
+    np.testing.assert_allclose(results["deepgrad"][0], results["torch"][0], rtol=1e-12)
+    np.testing.assert_allclose(results["deepgrad"][1], results["torch"][1], rtol=1e-12)
+
+
+def test_defaults_must_be_a_dict():
+    w = dg.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="defaults must be a dict"):
+        optim.Optimizer([w], 0.1)

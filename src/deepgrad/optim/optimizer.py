@@ -16,7 +16,9 @@ hyperparameters (including what a schedule already wrote there) carry over to th
 **State** (moment estimates, step counts) is kept per parameter in ``opt.state[p]``; the saved
 form (:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the groups
 (0, 1, 2... in group order), never by ``id()``, and holds only NumPy arrays, ints, floats,
-bools and tuples, so it can be written as safetensors + JSON and training resumes exactly.
+bools and tuples, so it can be written as safetensors + JSON and training resumes exactly. A
+PyTorch-style subclass (``super().__init__(params, defaults)``, its own ``step`` keeping
+tensors in ``self.state[p]``, a ``defaultdict(dict)`` as PyTorch's) gets its tensors back.
 
 Updates run in place on ``p._data`` and the state arrays, in the parameter's dtype, with NumPy
 ufuncs writing into preallocated buffers (``out=``). ``p.grad`` is never modified (it may be
@@ -29,6 +31,7 @@ import copy
 import functools
 import inspect
 import numbers
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -87,11 +90,23 @@ class Optimizer:
         if step is not None and len(inspect.signature(step).parameters) == 1:
             cls.step = _with_closure(step)  # type: ignore[method-assign]
 
-    def __init__(self, params: Iterable[Any] | None = None, **defaults: Any) -> None:
+    def __init__(
+        self, params: Iterable[Any] | None = None, defaults: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        # PyTorch's subclasses call ``super().__init__(params, defaults)`` with a dict; the
+        # library's own pass the hyperparameters as keywords
+        if defaults is not None and not isinstance(defaults, dict):
+            raise TypeError(
+                f"{type(self).__name__}: defaults must be a dict of hyperparameters, got "
+                f"{type(defaults).__name__}"
+            )
+        defaults = {**(defaults or {}), **kwargs}
         _check_implementation(type(self).__name__, defaults)
         self._check_group(defaults)
         self.defaults = defaults
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        # keyed by parameter; ``self.state[p]`` of a new one is an empty dict, as in PyTorch
+        self.state: dict[Tensor, dict[str, Any]] = defaultdict(dict)
         self._scratch: dict[Tensor, Any] = {}
         self._fused: dict[int, _FusedGroup] = {}
         self._pending_state: dict[str, Any] | None = None
@@ -385,7 +400,8 @@ class Optimizer:
         """The optimizer's state: ``{"state": {index: {...}}, "param_groups": [...]}``.
 
         ``index`` is the parameter's position over all groups in order; each group lists the
-        indices of its parameters under ``"params"``. Arrays are copied to NumPy.
+        indices of its parameters under ``"params"``. Arrays are copied to NumPy (tensors that a
+        PyTorch-style subclass keeps in its state are copied as tensors).
         """
         index: dict[int, int] = {}
         groups = []
@@ -453,7 +469,7 @@ class Optimizer:
                 if int(j) in owner:
                     raise ValueError(f"{name}.load_state_dict: parameter index {j} appears twice")
                 owner[int(j)] = (p, merged)
-        new_state: dict[Tensor, dict[str, Any]] = {}
+        new_state: dict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, st in state_dict["state"].items():
             try:
                 idx = int(key)
@@ -501,6 +517,13 @@ class Optimizer:
             )
         entry: dict[str, Any] = {}
         for k, v in st.items():
+            if isinstance(v, Tensor):
+                # a rule written with tensors (a PyTorch-style subclass) gets tensors back: a
+                # copy, floating ones but ``step`` in the parameter's dtype, as PyTorch casts
+                v = v.detach().clone()
+                floating = v.dtype.kind == "f" and k != "step"
+                entry[k] = v.to(p.dtype) if floating else v
+                continue
             if k in arrays or (hasattr(v, "shape") and getattr(v, "ndim", 0) > 0):
                 shape = tuple(getattr(v, "shape", ()))
                 kind = getattr(v, "dtype", numpy.dtype("f")).kind
@@ -533,6 +556,8 @@ class Optimizer:
 def _saved_copy(v: Any) -> Any:
     """A state value for :meth:`Optimizer.state_dict`: arrays copied to NumPy, and so the
     arrays of a list (LBFGS's history, which later steps change in place)."""
+    if isinstance(v, Tensor):
+        return v.detach().clone()  # a PyTorch-style subclass's state stays tensors
     if hasattr(v, "shape"):
         return backend.to_numpy(v).copy()
     if isinstance(v, list):
