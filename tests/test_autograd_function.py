@@ -217,6 +217,60 @@ def test_deepgrad_style_functions_still_work_and_have_apply():
     assert Exp()(dg.tensor([0.0])).item() == 1.0
 
 
-def test_gradcheck_under_torchs_path():
+def test_gradcheck_under_torchs_path(torch):
     x = dg.tensor([0.5, -1.0], dtype=dg.float64, requires_grad=True)
-    assert dg.autograd.gradcheck(lambda t: (t.tanh() * t).sum(), (x,))
+    # PyTorch's gradcheck returns the bool True (dg.gradcheck returns its report)
+    assert dg.autograd.gradcheck(lambda t: (t.tanh() * t).sum(), (x,)) is True
+    tx = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: (t.tanh() * t).sum(), (tx,)) is True
+    assert isinstance(dg.gradcheck(lambda t: (t.tanh() * t).sum(), (x,)), dg.GradcheckResult)
+    bad = dg.autograd.gradcheck(lambda t: _BadGrad.apply(t).sum(), (x,), raise_exception=False)
+    assert bad is False
+
+
+class _BadGrad(dg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 3
+
+
+def _inplace_relu(lib):
+    class InplaceReLU(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.clamp_(min=0)
+            ctx.mark_dirty(x)
+            ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, gy):
+            (y,) = ctx.saved_tensors
+            return gy * (y > 0).to(gy.dtype) * 2  # x2: tells this backward ran
+
+    return InplaceReLU
+
+
+def test_mark_dirty_returns_the_input_rebased_onto_the_function(torch):
+    w0 = np.array([[1.0, -2.0], [0.5, 1.5]])
+    results = {}
+    for lib in (dg, torch):
+        w = lib.tensor(w0, requires_grad=True)
+        h = w * 3
+        y = _inplace_relu(lib).apply(h)
+        assert y is h
+        assert type(h.grad_fn).__name__ == "InplaceReLUBackward"
+        (h * lib.tensor([1.0, 2.0])).sum().backward()  # reads h after: through the function
+        results[lib.__name__] = w.grad.numpy(), h.detach().numpy()
+    for a, b in zip(results["deepgrad"], results["torch"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_mark_dirty_of_a_leaf_that_requires_grad_raises(torch):
+    for lib in (dg, torch):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            _inplace_relu(lib).apply(lib.tensor([1.0, -1.0], requires_grad=True))

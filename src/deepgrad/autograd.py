@@ -483,6 +483,7 @@ class FunctionCtx:
         self.needs_input_grad = needs_input_grad
         self._saved: tuple[Any, ...] = ()
         self._non_differentiable: set[int] = set()
+        self._dirty: set[int] = set()
         self.materialize_grads = True
 
     def save_for_backward(self, *tensors: Any) -> None:
@@ -507,7 +508,10 @@ class FunctionCtx:
         self._non_differentiable.update(id(o) for o in outputs)
 
     def mark_dirty(self, *tensors: Any) -> None:
-        """Accepted for PyTorch's protocol (in-place outputs need no marking here)."""
+        """Declare inputs that ``forward`` modified in place and returns: the output is that
+        same tensor, which becomes the function's output in the graph (its reads afterwards
+        go through this function's ``backward``), as in PyTorch."""
+        self._dirty.update(id(t) for t in tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
         """Whether ``backward`` gets zeros (default) or ``None`` for unused outputs."""
@@ -577,6 +581,23 @@ def _sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
 _NODE_CLASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def _rebase_dirty(o: Any, node: Function, i: int, args: tuple, positions: list) -> tuple:
+    """An input that ``forward`` wrote in place and marked dirty, returned as output ``i``:
+    the input the node reads becomes a stand-in holding ``o``'s old place in the graph, and
+    ``o`` itself (same object, same memory) becomes the node's output, as PyTorch rebases it."""
+    if o._creator is None and o.requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation "
+            "(a custom Function's forward marked it dirty); pass a clone, or a non-leaf"
+        )
+    stand_in = _make_tensor(o._data, o._creator, o._index)
+    for k in positions:
+        if args[k] is o:
+            args = (*args[:k], stand_in, *args[k + 1 :])
+    o._creator, o._index, o.requires_grad = node, i, True
+    return o, args
+
+
 def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict) -> Any:
     """Run a PyTorch-protocol function: ``forward`` without recording, then one graph node
     whose ``backward`` calls the class's ``backward(ctx, *grad_outputs)``."""
@@ -606,6 +627,10 @@ def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict
             made.append(o)  # a non-tensor output passes through
             continue
         differentiable = record and id(o) not in ctx._non_differentiable and o.dtype.kind in "fc"
+        if differentiable and id(o) in ctx._dirty:
+            o, args = _rebase_dirty(o, node, i, args, positions)
+            made.append(o)
+            continue
         made.append(_make_tensor(o._data, node, i) if differentiable else o.detach())
     if node is not None:
         if _EPOCH:
@@ -1251,11 +1276,18 @@ class Variable(metaclass=_VariableMeta):
         return out
 
 
-def __getattr__(name: str) -> Any:
-    """``dg.autograd.gradcheck`` (PyTorch's path) is :func:`deepgrad.gradcheck`, loaded on use
-    (it imports the tensor module, which imports this one)."""
-    if name == "gradcheck":
-        from .gradcheck import gradcheck
+def _pytorch_gradcheck(*args: Any, **kwargs: Any) -> bool:
+    """PyTorch's ``torch.autograd.gradcheck``: :func:`deepgrad.gradcheck` returning ``True``
+    when it passes (``False`` with ``raise_exception=False`` when it fails), as PyTorch's does;
+    ``dg.gradcheck`` keeps its report object."""
+    from .gradcheck import gradcheck
 
-        return gradcheck
+    return bool(gradcheck(*args, **kwargs))
+
+
+def __getattr__(name: str) -> Any:
+    """``dg.autograd.gradcheck`` (PyTorch's path) is :func:`deepgrad.gradcheck` with PyTorch's
+    ``bool`` result, loaded on use (it imports the tensor module, which imports this one)."""
+    if name == "gradcheck":
+        return _pytorch_gradcheck
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
