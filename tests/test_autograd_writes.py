@@ -176,3 +176,37 @@ def test_the_record_of_a_write_goes_with_the_memory():
     del x
     gc.collect()
     assert key not in autograd._WRITES
+
+
+def test_a_custom_function_marking_its_input_dirty_is_a_write_as_torch(torch):
+    """``ctx.mark_dirty``: the input was overwritten by ``forward``. A node that read it
+    before and needs no value keeps its producer (torch's gradient); one that needs the old
+    value raises PyTorch's error."""
+    got = {}
+    for lib in (torch, dg):
+
+        class Relu_(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.clamp_(min=0)
+                ctx.mark_dirty(x)
+                ctx.save_for_backward(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * (x > 0)
+
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        h = x * 2
+        z = h + 1
+        (z + Relu_.apply(h)).sum().backward()
+        got[lib.__name__] = x.grad.tolist()
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        h = x * 2
+        z = h * h
+        y = Relu_.apply(h)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            (z + y).sum().backward()
+    assert got["deepgrad"] == got["torch"] == [4.0, 2.0, 4.0]

@@ -594,6 +594,10 @@ def _rebase_dirty(o: Any, node: Function, i: int, args: tuple, positions: list) 
     for k in positions:
         if args[k] is o:
             args = (*args[:k], stand_in, *args[k + 1 :])
+    # the write clock: nodes that read ``o`` before are pointed at its old producer where they
+    # need no values, and refused at backward where they do (its old values are gone)
+    note_write(o._data)
+    note_write(o._data, o, stand_in)
     o._creator, o._index, o.requires_grad = node, i, True
     return o, args
 
