@@ -76,3 +76,33 @@ def test_rnn_cell_base_as_torch(torch, bias):
         assert float(p.abs().max()) <= 0.5  # U(-1/sqrt(4), 1/sqrt(4))
     with pytest.raises(NotImplementedError, match="RNNCellBase"):
         m(dg.randn(2, 3))
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_dropout_range_and_warning_as_torch(torch, cls):
+    """torch accepts dropout in [0, 1] and warns when it cannot apply (one layer)."""
+    import warnings
+
+    msgs = {}
+    for lib in (dg, torch):
+        with pytest.warns(UserWarning, match=r"dropout=0\.5 and num_layers=1") as rec:
+            getattr(lib.nn, cls)(2, 3, dropout=0.5)
+        msgs[lib] = [str(w.message) for w in rec]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            getattr(lib.nn, cls)(2, 3, num_layers=2, dropout=1.0)
+            getattr(lib.nn, cls)(2, 3, dropout=0.0)
+        for bad in (-0.1, 1.5, True, "0.5"):
+            with pytest.raises(ValueError, match=r"dropout should be a number in range \[0, 1\]"):
+                getattr(lib.nn, cls)(2, 3, num_layers=2, dropout=bad)
+    assert msgs[dg] == msgs[torch]
+    # p = 1 zeroes the first layer's output: the second layer sees zeros, as torch's
+    m = getattr(nn, cls)(2, 3, num_layers=2, dropout=1.0)
+    t = getattr(torch.nn, cls)(2, 3, num_layers=2, dropout=1.0)
+    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    x = dg.randn(4, 1, 2)
+    out = m(x)[0].detach().numpy()
+    ref = t(torch.tensor(x.numpy()))[0].detach().numpy()
+    import numpy as np
+
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)

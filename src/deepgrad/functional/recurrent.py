@@ -853,7 +853,8 @@ def _run(
         inp = outs[0] if D == 1 else concat(outs, axis=2)
         if dropout > 0 and training and layer < num_layers - 1:
             keep = backend.rng().random(inp.shape) >= dropout
-            mask = xp.asarray(keep, dtype=inp.dtype) * inp.dtype.type(1.0 / (1.0 - dropout))
+            scale = 1.0 / (1.0 - dropout) if dropout < 1 else 0.0  # p = 1 zeroes all, as torch
+            mask = xp.asarray(keep, dtype=inp.dtype) * inp.dtype.type(scale)
             inp = inp * Tensor._from_op(mask, None, 0)
     output = inp
     h_n = unsqueeze(hns[0], 0) if len(hns) == 1 else stack(hns, 0)

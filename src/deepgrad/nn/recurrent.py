@@ -23,6 +23,8 @@ PyTorch's packed sequences do. The math lives in :mod:`deepgrad.functional.recur
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from typing import Any
 
 from .. import backend
@@ -78,8 +80,22 @@ class RNNBase(Module):
                 f"{name}: input_size, hidden_size and num_layers must be positive, got "
                 f"{input_size}, {hidden_size}, {num_layers}"
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, numbers.Number)
+            or not (0 <= dropout <= 1)
+        ):
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of "
+                "an element being zeroed"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                "dropout expects num_layers greater than 1, but got "
+                f"dropout={dropout} and num_layers={num_layers}",
+                stacklevel=2,
+            )
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         if isinstance(proj_size, bool) or not isinstance(proj_size, int):
