@@ -304,6 +304,7 @@ from .functional.torch_namespace import (
     finfo,
     iinfo,
 )
+from .functional.strided import as_strided
 from .functional.torch_namespace import (  # function forms of Tensor methods
     add,
     adjoint,
@@ -316,7 +317,9 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     equal,
     ge,
     gt,
+    is_conj,
     is_floating_point,
+    is_neg,
     le,
     lt,
     mm,
@@ -326,6 +329,8 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     numel,
     positive,
     pow,
+    resolve_conj,
+    resolve_neg,
     squeeze,
     std,
     sub,

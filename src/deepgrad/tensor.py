@@ -414,6 +414,20 @@ class Tensor:
     def is_conj(self) -> bool:
         return False
 
+    def resolve_neg(self) -> Tensor:
+        """The tensor itself: negations are never lazy here (PyTorch's, for a tensor without
+        its negative bit)."""
+        return self
+
+    def is_neg(self) -> bool:
+        return False
+
+    def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+        return F.as_strided(self, size, stride, storage_offset)
+
+    def storage_offset(self) -> int:
+        return F.storage_offset(self)
+
     def angle(self) -> Tensor:
         return F.angle(self)
 

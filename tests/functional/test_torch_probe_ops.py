@@ -414,3 +414,14 @@ def test_pad_negative_on_empty_axes_as_torch(torch):
         F.pad(dg.zeros(2, 0), (-1, 2))
     with pytest.raises(ValueError, match="non-negative"):  # NumPy's pairs stay non-negative
         F.pad(dg.zeros(2, 3), ((0, 0), (-1, 0)))
+
+
+@pytest.mark.parametrize("n", [-1, -2, -5])
+def test_matrix_power_of_a_complex_matrix_to_a_negative_power_as_torch(torch, n):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 3, 3)) + 1j * rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    for dt in (np.complex128, np.complex64):
+        got = dg.linalg.matrix_power(dg.tensor(a.astype(dt)), n)
+        want = torch.linalg.matrix_power(torch.tensor(a.astype(dt)), n).numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4 if dt == np.complex64 else 1e-10)

@@ -340,6 +340,7 @@ from .search import (
     unique_consecutive,
 )
 from .special import erfc, erfinv, xlogy
+from .strided import as_strided, storage_offset
 from .attention import (
     attention_with_weights,
     multi_head_attention_forward,

@@ -135,9 +135,9 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
         eye = backend.xp.broadcast_to(backend.xp.eye(A.shape[-1], dtype=A.dtype), A.shape)
         return where(backend.xp.ones(A.shape, bool), Tensor(eye.copy()), A)
     if n < 0:
-        if A.dtype.kind != "f":
+        if A.dtype.kind not in "fc":
             raise TypeError(
-                f"linalg.matrix_power: a negative power needs a floating point A (it inverts "
+                f"linalg.matrix_power: a negative power needs a floating point or complex A (it inverts "
                 f"it), got {A.dtype}"
             )
         A, n = inv(A), -n  # noqa: N806

@@ -45,7 +45,9 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "equal",
     "ge",
     "gt",
+    "is_conj",
     "is_floating_point",
+    "is_neg",
     "le",
     "lt",
     "mm",
@@ -55,6 +57,8 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "numel",
     "positive",
     "pow",
+    "resolve_conj",
+    "resolve_neg",
     "squeeze",
     "std",
     "sub",
@@ -112,7 +116,9 @@ eq = _method_function("eq")
 equal = _method_function("equal")
 ge = _method_function("ge")
 gt = _method_function("gt")
+is_conj = _method_function("is_conj")
 is_floating_point = _method_function("is_floating_point")
+is_neg = _method_function("is_neg")
 le = _method_function("le")
 lt = _method_function("lt")
 mm = _method_function("mm")
@@ -122,6 +128,8 @@ neg = _method_function("neg")
 numel = _method_function("numel")
 positive = _method_function("positive")
 pow = _method_function("pow")
+resolve_conj = _method_function("resolve_conj")
+resolve_neg = _method_function("resolve_neg")
 squeeze = _method_function("squeeze")
 std = _method_function("std")
 sub = _method_function("sub")

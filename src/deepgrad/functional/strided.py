@@ -1,0 +1,138 @@
+"""``as_strided`` and ``storage_offset``: a tensor's memory read through sizes and strides of
+one's choosing, as PyTorch's.
+
+A tensor's *storage* is the memory block of the array its values were cut from (the root of
+its NumPy/CuPy ``base`` chain); strides and the storage offset count elements of the tensor's
+dtype, as PyTorch's do. ``as_strided`` returns a view of that memory (writes through it reach
+the tensor) and checks the bounds PyTorch checks. Its gradient is PyTorch's: the output's
+gradient summed into the storage's positions, read back at the input's positions (divided by
+how many input elements share one, when the input overlaps itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .scatter import IndexAdd
+from .shape import index_select, reshape
+
+
+def _ptr(a: Any) -> int:
+    return a.__array_interface__["data"][0] if isinstance(a, numpy.ndarray) else a.data.ptr
+
+
+def _storage(a: Any) -> tuple[Any, int, int]:
+    """``(root, offset, length)``: the array ``a``'s memory was cut from, ``a``'s first
+    element's offset in it and its length, both in elements of ``a``'s dtype."""
+    root = a
+    while isinstance(root.base, type(a)):
+        root = root.base
+    if any(s < 0 for s in root.strides):
+        raise RuntimeError("as_strided: the tensor's memory has negative strides")
+    extent = 0
+    if root.size:
+        extent = sum((n - 1) * s for n, s in zip(root.shape, root.strides)) + root.itemsize
+    start = _ptr(root)
+    return root, (_ptr(a) - start) // a.itemsize, extent // a.itemsize
+
+
+def storage_offset(x: Tensor) -> int:
+    """The offset of ``x``'s first element in its storage, in elements (PyTorch's
+    ``Tensor.storage_offset``).
+
+    >>> import deepgrad as dg
+    >>> dg.arange(6.0)[2:].storage_offset()
+    2
+    """
+    return _storage(x._data)[1]
+
+
+def _positions(shape: Sequence[int], strides: Sequence[int], offset: int) -> Any:
+    """The storage index of each element of a ``shape``/``strides`` view at ``offset``."""
+    pos = numpy.full(tuple(shape), offset, dtype=numpy.int64)
+    for axis, (n, s) in enumerate(zip(shape, strides)):
+        pos += (numpy.arange(n, dtype=numpy.int64) * s).reshape(
+            (n,) + (1,) * (len(shape) - axis - 1)
+        )
+    return pos
+
+
+class AsStrided(Function):
+    """``x``'s storage read with ``size``, ``stride`` and ``offset`` (elements)."""
+
+    def __init__(self, size: tuple[int, ...], stride: tuple[int, ...], offset: int) -> None:
+        self.size, self.stride, self.offset = size, stride, offset
+
+    def forward(self, x: Any) -> Any:
+        root, _, length = _storage(x)
+        isz, rsz = x.itemsize, root.itemsize
+        flat = backend.xp.lib.stride_tricks.as_strided(root, (length * isz // rsz,), (rsz,))
+        flat = flat.view(numpy.uint8)[: length * isz].view(x.dtype)  # the storage, 1-D
+        start = flat[self.offset :] if self.offset < length else flat[length:]
+        return backend.xp.lib.stride_tricks.as_strided(
+            start, self.size, tuple(s * isz for s in self.stride)
+        )
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        _, off, length = _storage(x._data)
+        xp = backend.xp
+        out_pos = xp.asarray(_positions(self.size, self.stride, self.offset).reshape(-1))
+        in_pos = _positions(x.shape, x.stride(), off).reshape(-1)
+        zeros = Tensor._from_op(xp.zeros((length,), gy.dtype), None, 0)
+        g = IndexAdd(0, out_pos, 1)(zeros, reshape(gy, (-1,)))
+        gx = index_select(g, 0, xp.asarray(in_pos))
+        count = numpy.bincount(in_pos, minlength=length)[in_pos]
+        if (count > 1).any():  # an input that overlaps itself (an expanded one)
+            gx = gx / Tensor._from_op(xp.asarray(count.astype(gx.dtype)), None, 0)
+        return reshape(gx, x.shape)
+
+
+def as_strided(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    size: Sequence[int],
+    stride: Sequence[int],
+    storage_offset: int | None = None,
+) -> Tensor:
+    """A view of ``input``'s storage with the given ``size``, ``stride`` and
+    ``storage_offset`` (elements; default ``input``'s own offset), as PyTorch's
+    ``as_strided``: writes through it reach ``input``; differentiable.
+
+    >>> import deepgrad as dg
+    >>> dg.arange(6.0).as_strided((2, 2), (1, 2), 1).tolist()
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    _, own, length = _storage(input._data)
+    offset = own if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: {len(size)} sizes, {len(stride)} strides"
+        )
+    if any(s < 0 for s in stride):
+        raise RuntimeError(
+            "as_strided: Negative strides are not supported at the moment, got strides: "
+            f"{list(stride)}"
+        )
+    if any(n < 0 for n in size):
+        raise RuntimeError(
+            f"Storage size calculation overflowed with sizes={list(size)} and "
+            f"strides={list(stride)}"
+        )
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    isz = input.itemsize
+    need = 0 if 0 in size else offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
+    if need > length:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {isz} requiring a storage size of {need * isz} are out of bounds "
+            f"for storage of size {length * isz}"
+        )
+    return AsStrided(size, stride, offset)(input)
