@@ -283,11 +283,27 @@ class Softmax(Function):
         xp = backend.xp
         if x.size == 0:  # an empty input (also along the axis) gives an empty output, as torch
             return xp.empty_like(x)
-        if x.dtype == xp.float16:  # PyTorch computes float16 in float32 and rounds the result
-            return self.forward(x.astype(xp.float32)).astype(xp.float16)
+        if x.dtype == xp.float16:
+            return self._half(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
+
+    def _half(self, x: Any) -> Any:
+        """PyTorch's CPU float16 arithmetic: in float32, rounded once; over the last dim
+        (its lastdim kernel) the exponentials times the reciprocal of their sum. Over another
+        dim its vectorized columns divide as here, but its scalar tail columns (which ones
+        depends on the CPU's vector width and the thread count) round each exponential to
+        float16 first: those differ by at most 1 ulp (README)."""
+        xp = backend.xp
+        f = x.astype(xp.float32)
+        e = xp.exp(f - f.max(axis=self.axis, keepdims=True))
+        s = e.sum(axis=self.axis, keepdims=True)
+        if self.axis is None or self.axis == x.ndim - 1:
+            e *= xp.float32(1.0) / s
+        else:
+            e /= s
+        return e.astype(xp.float16)
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
@@ -323,8 +339,15 @@ class LogSoftmax(Function):
         xp = backend.xp
         if x.size == 0:
             return xp.empty_like(x)
-        if x.dtype == xp.float16:  # in float32, as PyTorch (closer to its rounding)
-            return self.forward(x.astype(xp.float32)).astype(xp.float16)
+        if x.dtype == xp.float16:  # in float32, rounded as PyTorch's CPU kernels round
+            f = x.astype(xp.float32)
+            z = f - f.max(axis=self.axis, keepdims=True)
+            s = xp.exp(z).sum(axis=self.axis, keepdims=True)
+            if self.axis is None or self.axis == x.ndim - 1:  # its lastdim kernel keeps the
+                # sum and its log in float16
+                s = s.astype(xp.float16).astype(xp.float32)
+                return (z - xp.log(s).astype(xp.float16).astype(xp.float32)).astype(xp.float16)
+            return (z - xp.log(s)).astype(xp.float16)
         z = x - x.max(axis=self.axis, keepdims=True)
         return z - xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
 
