@@ -183,7 +183,9 @@ class Tensor:
         Whether operations on this tensor are recorded for differentiation.
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_creator", "_index", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "_creator", "_index", "_view", "__weakref__")
+    # ``_view`` (unset unless True): made by a user-facing view method (``x[1:]``, ``x.view``,
+    # ``x.t()``, ...) sharing its input's memory, which ``detach_`` refuses, as PyTorch does
     # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
     __array_ufunc__ = None
 
@@ -267,7 +269,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         """The tensor with its axes reversed."""
-        return F.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+        return _viewed(F.permute(self, tuple(range(self.ndim - 1, -1, -1))))
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -423,7 +425,7 @@ class Tensor:
         return False
 
     def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
-        return F.as_strided(self, size, stride, storage_offset)
+        return _viewed(F.as_strided(self, size, stride, storage_offset))
 
     def storage_offset(self) -> int:
         return F.storage_offset(self)
@@ -645,7 +647,11 @@ class Tensor:
         return F.abs(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return F.getitem(self, index)
+        out = F.getitem(self, index)
+        b = out._data.base  # _viewed_if_shared, inlined (the hottest view)
+        if b is not None and (b is self._data or b is self._data.base):
+            out._view = True
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if not (
@@ -867,16 +873,17 @@ class Tensor:
         return self
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from the graph, in place. A view of a leaf (``x[1:]``, ``x.t()``
-        of a tensor that requires grad) is refused, as PyTorch refuses views."""
+        """Cut this tensor from the graph, in place. A view (``x[1:]``, ``x.t()``,
+        ``x.view(...)``, ``x.split(...)``, ... of any tensor; ``F.narrow(x, ...)`` and the other
+        function forms of a leaf) is refused, as PyTorch refuses views."""
         inputs = getattr(self._creator, "inputs", None) or ()
-        if any(
+        if getattr(self, "_view", False) or any(
             isinstance(x, Tensor)
             and x._creator is None
             and backend.xp.may_share_memory(self._data, x._data)
             for x in inputs
         ):
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise RuntimeError(_DETACH_VIEW)
         self._creator, self.requires_grad = None, False
         return self
 
@@ -1055,7 +1062,7 @@ class Tensor:
         return Tensor._from_op(self._data.argmin(axis=dim, keepdims=keepdim), None, 0)
 
     def reshape(self, *shape: Any) -> Tensor:
-        return F.reshape(self, shape[0] if len(shape) == 1 else shape)
+        return _viewed_if_shared(F.reshape(self, shape[0] if len(shape) == 1 else shape), self)
 
     def view(self, *shape: Any) -> Tensor:
         """``view(shape)``: the same values in another shape; ``view(dtype)``: the same bytes
@@ -1063,7 +1070,7 @@ class Tensor:
         different one scales the last dim, which must then be contiguous."""
         if len(shape) == 1 and isinstance(shape[0], (numpy.dtype, type, str)):
             return self._view_dtype(numpy.dtype(shape[0]))
-        return F.reshape(self, shape[0] if len(shape) == 1 else shape)
+        return _viewed_if_shared(F.reshape(self, shape[0] if len(shape) == 1 else shape), self)
 
     def _view_dtype(self, dt: numpy.dtype) -> Tensor:
         a, size = self._data, self._data.dtype.itemsize
@@ -1086,16 +1093,16 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if len(axes) == 2:
-            return F.swapaxes(self, axes[0], axes[1])
-        return F.permute(self, axes or tuple(range(self.ndim - 1, -1, -1)))
+            return _viewed(F.swapaxes(self, axes[0], axes[1]))
+        return _viewed(F.permute(self, axes or tuple(range(self.ndim - 1, -1, -1))))
 
     def permute(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return F.permute(self, axes)
+        return _viewed(F.permute(self, axes))
 
     def swapaxes(self, a: int, b: int) -> Tensor:
-        return F.swapaxes(self, a, b)
+        return _viewed(F.swapaxes(self, a, b))
 
     def expand(self, *shape: Any, size: Any = None) -> Tensor:
         """``x`` repeated along its size-1 dims (and new leading ones) to ``size``, given as
@@ -1104,21 +1111,21 @@ class Tensor:
             if shape:
                 raise TypeError("expand: the size was given both positionally and as size=")
             shape = (size,)
-        return F.broadcast_to(self, shape[0] if len(shape) == 1 else shape)
+        return _viewed(F.broadcast_to(self, shape[0] if len(shape) == 1 else shape))
 
     broadcast_to = expand  # PyTorch's method takes the same arguments
 
     @torch_names
     def squeeze(self, dim: Any = None) -> Tensor:
-        return F.squeeze(self, dim)
+        return _viewed(F.squeeze(self, dim))
 
     @torch_names
     def unsqueeze(self, dim: int) -> Tensor:
-        return F.unsqueeze(self, dim)
+        return _viewed(F.unsqueeze(self, dim))
 
     @torch_names
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return F.flatten(self, start_dim, end_dim)
+        return _viewed_if_shared(F.flatten(self, start_dim, end_dim), self)
 
     def exp(self) -> Tensor:
         return F.exp(self)
@@ -1185,16 +1192,17 @@ class Tensor:
                 f"t() expects a tensor with <= 2 dims, got shape {self.shape}; "
                 "use transpose(dim0, dim1) or permute"
             )
-        return F.transpose(self, 0, 1) if self._data.ndim == 2 else F.reshape(self, self.shape)
+        out = F.transpose(self, 0, 1) if self._data.ndim == 2 else F.reshape(self, self.shape)
+        return _viewed(out)
 
     def view_as(self, other: Tensor) -> Tensor:
-        return F.reshape(self, other.shape)
+        return _viewed_if_shared(F.reshape(self, other.shape), self)
 
     def reshape_as(self, other: Tensor) -> Tensor:
-        return F.reshape(self, other.shape)
+        return _viewed_if_shared(F.reshape(self, other.shape), self)
 
     def expand_as(self, other: Tensor) -> Tensor:
-        return F.broadcast_to(self, other.shape)
+        return _viewed(F.broadcast_to(self, other.shape))
 
     def tril(self, diagonal: int = 0) -> Tensor:
         return F.tril(self, diagonal)
@@ -1245,12 +1253,12 @@ class Tensor:
 
     @torch_names
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        return F.chunk(self, chunks, dim)
+        return tuple(_viewed(t) for t in F.chunk(self, chunks, dim))
 
     @torch_names
     def split(self, split_size: Any, dim: int = 0) -> tuple:
         """``split_size`` (PyTorch's name on the method): an int or a list of sizes."""
-        return F.split(self, split_size, dim)
+        return tuple(_viewed(t) for t in F.split(self, split_size, dim))
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile along each dim: ``x.repeat(2, 1)`` or ``x.repeat((2, 1))`` (PyTorch's)."""
@@ -1261,14 +1269,14 @@ class Tensor:
 
     @torch_names
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        return F.narrow(self, dim, start, length)
+        return _viewed(F.narrow(self, dim, start, length))
 
     def movedim(self, source: Any, destination: Any) -> Tensor:
-        return F.movedim(self, source, destination)
+        return _viewed(F.movedim(self, source, destination))
 
     @torch_names
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
-        return F.unflatten(self, dim, sizes)
+        return _viewed(F.unflatten(self, dim, sizes))
 
     @torch_names
     def gather(self, dim: int, index: Any) -> Tensor:
@@ -1399,7 +1407,7 @@ class Tensor:
         """The last two dims swapped (a batch of transposed matrices)."""
         if self.ndim < 2:
             raise ValueError(f"mT: expects a tensor with at least 2 dims, got shape {self.shape}")
-        return F.swapaxes(self, -2, -1)
+        return _viewed(F.swapaxes(self, -2, -1))
 
     @property
     def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -1604,10 +1612,10 @@ class Tensor:
 
     @torch_names
     def unbind(self, dim: int = 0) -> tuple:
-        return F.unbind(self, dim)
+        return tuple(_viewed(t) for t in F.unbind(self, dim))
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-        return F.diagonal(self, offset, dim1, dim2)
+        return _viewed(F.diagonal(self, offset, dim1, dim2))
 
     def diag(self, diagonal: int = 0) -> Tensor:
         return F.diag(self, diagonal)
@@ -1759,7 +1767,13 @@ class Tensor:
     bitwise_and = bitwise_or = bitwise_xor = bitwise_not = _delegate
     bitwise_left_shift = bitwise_right_shift = _delegate
     hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = rot90 = _delegate
-    fliplr = flipud = masked_select = take = select = narrow_copy = _delegate
+    fliplr = flipud = masked_select = take = narrow_copy = _delegate
+
+    @torch_names
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim``, that dim removed (a view, as PyTorch's)."""
+        return _viewed(F.select(self, dim, index))
+
     select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
     inverse = det = logdet = slogdet = matrix_exp = _delegate
     bernoulli = bernoulli_ = exponential_ = random_ = _delegate
@@ -1889,10 +1903,35 @@ class Tensor:
         shape = (*a.shape[:d], len(starts), *a.shape[d + 1 :], size)
         strides = (*a.strides[:d], a.strides[d] * step, *a.strides[d + 1 :], a.strides[d])
         out._data = backend.xp.lib.stride_tricks.as_strided(a, shape, strides)
-        return out
+        return _viewed(out)
 
 
 _FLOAT_OR_NONE = (float, int, type(None))
+#: PyTorch's error for ``detach_`` of a view
+_DETACH_VIEW = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution."
+)
+
+
+def _viewed(out: Tensor) -> Tensor:
+    """``out``, marked as a user-facing view (``detach_`` refuses it)."""
+    out._view = True
+    return out
+
+
+def _viewed_if_shared(out: Tensor, x: Tensor) -> Tensor:
+    """``out`` marked as a view when its array is one of ``x``'s memory (a reshape or an index
+    that had to copy is not: PyTorch's ``reshape`` / advanced indexing make new tensors)."""
+    b = out._data.base
+    if b is not None and (b is x._data or b is x._data.base):
+        out._view = True
+    return out
+
+
 #: the tensors made by ``.data``: their in-place writes are hidden from the graph
 _UNTRACKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 #: PyTorch's warning for reading ``.grad`` of a non-leaf tensor that does not retain it

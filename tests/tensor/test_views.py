@@ -246,3 +246,77 @@ def test_unfold_is_a_view_as_torch(torch):
         (w.unfold(0, 3, 1) * m.arange(12.0).reshape(4, 3)).sum().backward()
         got.append(w.grad.tolist())
     assert got[0] == got[1]
+
+
+DETACH_CASES = {
+    "slice": lambda L, x: x[1:],
+    "element": lambda L, x: x[1],
+    "advanced": lambda L, x: x[[0, 1]],
+    "mask": lambda L, x: x[x > 0],
+    "view": lambda L, x: x.view(4, 3),
+    "reshape_view": lambda L, x: x.reshape(12),
+    "reshape_copy": lambda L, x: x.t().reshape(12),
+    "t": lambda L, x: x.t(),
+    "T": lambda L, x: x.T,
+    "mT": lambda L, x: x.mT,
+    "transpose": lambda L, x: x.transpose(0, 1),
+    "permute": lambda L, x: x.permute(1, 0),
+    "expand": lambda L, x: x[:1].expand(3, 4),
+    "squeeze": lambda L, x: x[:1].squeeze(0),
+    "unsqueeze": lambda L, x: x.unsqueeze(0),
+    "narrow": lambda L, x: x.narrow(0, 1, 2),
+    "select": lambda L, x: x.select(1, 2),
+    "unbind": lambda L, x: x.unbind(1)[0],
+    "split": lambda L, x: x.split(2)[1],
+    "chunk": lambda L, x: x.chunk(2, 1)[0],
+    "diagonal": lambda L, x: x.diagonal(),
+    "unfold": lambda L, x: x.unfold(1, 2, 1),
+    "as_strided": lambda L, x: x.as_strided((2,), (1,)),
+    "flatten": lambda L, x: x.flatten(),
+    "movedim": lambda L, x: x.movedim(0, 1),
+    "max_dim": lambda L, x: x.max(1)[0],
+    "min_dim": lambda L, x: x.min(0)[0],
+    "topk": lambda L, x: x.topk(2)[0],
+    "kthvalue": lambda L, x: x.kthvalue(2, 1)[0],
+    "median_dim": lambda L, x: x.median(1)[0],
+    "median": lambda L, x: x.median(),
+    "mode": lambda L, x: x.round().mode(1)[0],
+    "quantile_dim": lambda L, x: x.quantile(0.3, dim=1),
+    "kron": lambda L, x: L.kron(x, x),
+    "sort": lambda L, x: x.sort(1)[0],
+    "sum": lambda L, x: x.sum(1),
+    "detach": lambda L, x: x.detach(),
+}
+
+
+@pytest.mark.parametrize("grad", [True, False])
+@pytest.mark.parametrize("name", DETACH_CASES)
+def test_detach__refuses_views_as_torch(name, grad):
+    """``detach_`` of a view raises PyTorch's error, with or without a graph; results of
+    operations that end in a view of an intermediate (``max(dim)``, ``topk``, ...) are not
+    views of the caller's tensor and detach in place."""
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    outcome = []
+    for lib in (dg, torch):
+        x = lib.tensor(a, requires_grad=grad) * 2
+        y = DETACH_CASES[name](lib, x)
+        try:
+            y.detach_()
+            outcome.append("ok")
+        except RuntimeError as err:
+            outcome.append(str(err))
+    assert outcome[0] == outcome[1]
+
+
+def test_detach__of_recurrent_states_and_gradients_as_torch():
+    for lib in (dg, torch):
+        lib.manual_seed(0)
+        m = lib.nn.LSTM(4, 5, num_layers=2)
+        out, (h, c) = m(lib.randn(3, 2, 4))
+        for t in (out, h, c):
+            t.detach_()
+        with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+            h[0].detach_()
+        w = lib.randn(3, 4, requires_grad=True)
+        (w[1:].t() @ lib.randn(2, 2)).sum().backward()
+        w.grad.detach_()  # a gradient is never a view

@@ -1073,4 +1073,5 @@ def topk(
     if x.ndim == 0:
         return ValuesIndices((values, idx))
     sl = (slice(None),) * axis + (slice(0, int(k)),)
-    return ValuesIndices((values[sl], Tensor._from_op(idx._data[sl], None, 0)))
+    # getitem, not values[sl]: a new tensor for the caller, not a view (detach_ takes it)
+    return ValuesIndices((getitem(values, sl), Tensor._from_op(idx._data[sl], None, 0)))
