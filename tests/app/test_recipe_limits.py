@@ -87,3 +87,58 @@ def test_every_bundled_recipe_is_within_the_limits():
         assert (
             sum(p.numel() for p in R.build_model(recipe["model"]).parameters()) < L.MAX_PARAMETERS
         )
+
+
+def _moons_run(tmp_path, layers, batch_size=32, n_samples=200):
+    recipe = {
+        "data": {"name": "moons", "n_samples": n_samples},
+        "model": {"layers": layers},
+        "training": {"epochs": 1, "batch_size": batch_size, "verbose": 0},
+        "callbacks": {"csv_logger": False},
+    }
+    return R.run(recipe, tmp_path / "out", print_fn=lambda s: None)
+
+
+def test_a_lazy_layer_is_held_to_the_parameter_limit_when_it_is_built(tmp_path):
+    """Linear(None, 10^9) validated and built (no weights yet), then asked NumPy for 10^9 x 2
+    floats at the first batch."""
+    lazy = [{"type": "Linear", "in_features": None, "out_features": 1_000_000_000}]
+    with pytest.raises(RecipeError) as e:
+        _moons_run(tmp_path, lazy)
+    msg = str(e.value)
+    assert msg.startswith("model.layers[0] (Linear) asks for an array of shape (1000000000, 2)")
+    assert "at most 100,000,000" in msg and "DEEPGRAD_MAX_PARAMETERS" in msg
+
+
+def test_a_lazy_model_trains_as_before_the_check(tmp_path):
+    """The check runs a copy of a lazy model: fit builds the layers, drawing as it did."""
+    import deepgrad as dg
+
+    layers = [{"type": "Linear", "args": [None, 8]}, {"type": "ReLU"}, {"type": "Linear", "args": [8, 2]}]  # fmt: skip
+    got = _moons_run(tmp_path, layers)
+    ds = R.load_data({"name": "moons", "n_samples": 200})
+    dg.manual_seed(0)
+    model = R.build_model({"layers": layers})
+    model.compile(optimizer=R.build_optimizer({}), loss="cross_entropy", metrics=["accuracy"])
+    model.fit(ds["x_train"], ds["y_train"], epochs=1, batch_size=32, verbose=0, seed=0)
+    assert model[0].weight.shape == (8, 2)
+    want = model.evaluate(ds["x_test"], ds["y_test"], batch_size=256, verbose=0, return_dict=True)
+    assert got["loss"] == pytest.approx(want["loss"], rel=1e-6)
+
+
+def test_the_first_batch_activations_are_bounded(tmp_path, monkeypatch):
+    """Linear(2, 10^7) with batch_size = 10^4 asked for 10^11 floats at the first forward."""
+    wide = [{"type": "Linear", "args": [2, 10_000_000]}]
+    with pytest.raises(RecipeError) as e:
+        _moons_run(tmp_path, wide, batch_size=10_000, n_samples=20_000)
+    msg = str(e.value)
+    assert msg.startswith("model.layers[0] (Linear)'s output (shape (10000000,) a sample)")
+    assert "batch_size = 10000 to 100,000,020,000 elements" in msg
+    assert "at most 268,435,456. Use batch_size = 26 or less" in msg
+    assert "DEEPGRAD_MAX_ACTIVATIONS" in msg
+    monkeypatch.setenv("DEEPGRAD_MAX_ACTIVATIONS", "1000")
+    small = [{"type": "Linear", "args": [2, 16]}, {"type": "ReLU"}, {"type": "Linear", "args": [16, 2]}]  # fmt: skip
+    with pytest.raises(RecipeError, match=r"model.layers\[1\] \(ReLU\)'s output .* at most 1,000"):
+        _moons_run(tmp_path, small)
+    monkeypatch.setenv("DEEPGRAD_MAX_ACTIVATIONS", "10000")
+    assert _moons_run(tmp_path, small)["epochs"] == 1

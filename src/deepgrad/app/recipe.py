@@ -62,7 +62,7 @@ from ..io.safe_read import _no_duplicates
 from ..train.strategy import get_strategy
 from . import recipe_schema as S
 from . import recipe_tasks as RT
-from .recipe_limits import build_within_limit, check_data_size
+from .recipe_limits import build_within_limit, check_data_size, check_first_batch
 from .recipe_schema import RecipeError
 
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
@@ -499,6 +499,9 @@ def prepare(
         epochs if epochs is not None else tr.get("epochs", S.default("training", "epochs"))
     )
     batch_size = tr.get("batch_size", S.default("training", "batch_size"))
+    # lazy layers' weights and the first batch's activations, within the limits
+    first = min(batch_size, len(ds["x_train"]))
+    check_first_batch(model, ds["x_train"], first, zoo="zoo" in recipe["model"])
     aug = build_augmentation(recipe.get("augment"), seed)
     fit_kw: dict[str, Any] = {
         "epochs": n_epochs,

@@ -26,6 +26,8 @@ data: the moons set of n_samples = 10000000000 would hold 30,000,000,000
 
 from __future__ import annotations
 
+import copy
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -121,3 +123,100 @@ def check_data_size(spec: dict[str, Any]) -> None:
             f"the machine has the memory, raise the limit with the environment variable "
             f"{_DATA_VAR} (e.g. {_DATA_VAR}={2 * n})"
         )
+
+
+#: most activation elements the recipe's first training batch may produce (the layers' outputs
+#: summed, kept for backward; 1 GiB as float32); ``DEEPGRAD_MAX_ACTIVATIONS`` raises it
+MAX_ACTIVATIONS = 2**28
+
+_ACTIVATIONS_VAR = "DEEPGRAD_MAX_ACTIVATIONS"
+
+
+def _numel_of(out: Any) -> int:
+    if isinstance(out, (tuple, list)):
+        return sum(_numel_of(o) for o in out)
+    shape = getattr(out, "shape", None)
+    return math.prod(shape) if isinstance(shape, tuple) else 0
+
+
+class _ActivationCount:
+    """Forward hooks on a model's leaf layers: add up their outputs for one sample, scaled by
+    the batch size, and refuse at the first layer that brings the sum past ``cap``; name the
+    layer being run for the parameter budget's refusal of a lazy layer's weights."""
+
+    def __init__(self, budget: Any, batch_size: int, cap: int, first: int) -> None:
+        self.budget, self.batch_size, self.cap, self.per_sample = budget, batch_size, cap, first
+
+    def before(self, name: str) -> Callable[..., None]:
+        def hook(module: Any, args: Any) -> None:
+            self.budget.layer.append(name)
+
+        return hook
+
+    def after(self, name: str) -> Callable[..., None]:
+        def hook(module: Any, args: Any, out: Any) -> None:
+            self.budget.layer.pop()
+            self.per_sample += _numel_of(out)
+            total = self.per_sample * self.batch_size
+            if total > self.cap:
+                fits = max(self.cap // self.per_sample, 0)
+                raise RecipeError(
+                    f"{name}'s output (shape {tuple(getattr(out, 'shape', ()))[1:]} a sample) "
+                    f"brings the activations of a batch of batch_size = {self.batch_size} to "
+                    f"{total:,} elements; a recipe's first batch may produce at most "
+                    f"{self.cap:,}. Use batch_size = {fits} or less, make the layer smaller, "
+                    f"or, if the machine has the memory, raise the limit with the environment "
+                    f"variable {_ACTIVATIONS_VAR} (e.g. {_ACTIVATIONS_VAR}={2 * total})"
+                )
+
+        return hook
+
+
+def _layer_names(model: Any, zoo: bool) -> list[tuple[str, Any]]:
+    """The model's leaf layers, named as the recipe names them."""
+    leaves = []
+    for name, m in model.named_modules():
+        if name and next(iter(m.children()), None) is None:
+            where = f"model.layers[{name}]" if not zoo and name.isdigit() else f"model: {name}"
+            leaves.append((f"{where} ({type(m).__name__})", m))
+    return leaves
+
+
+def check_first_batch(model: Any, sample: Any, batch_size: int, zoo: bool = False) -> None:
+    """Run ``model`` once (eval mode, no graph) on ``sample`` (a batch of one): lazy layers get
+    their weights within the parameter limit, and the layers' outputs scaled by ``batch_size``
+    must stay within :data:`MAX_ACTIVATIONS`; :class:`RecipeError` otherwise, before the
+    layer's weights or the batch's activations are allocated (a model with lazy layers is run
+    as a copy: ``fit`` builds its own). A model the sample does not fit is left to ``fit``,
+    which names the mismatch."""
+    from ..autograd import no_grad
+    from ..io.budget import AllocationRefused, allocation_budget
+    from ..tensor import Tensor
+
+    cap = limit(_PARAMETERS_VAR, MAX_PARAMETERS)
+    held = sum(int(t.numel()) for t in (*model.parameters(), *model.buffers()))
+    act_cap = limit(_ACTIVATIONS_VAR, MAX_ACTIVATIONS)
+    if any(p is None for m in model.modules() for p in m._parameters.values()):
+        model = copy.deepcopy(model)  # lazy layers: fit builds them, drawing as it always did
+    modes = [(m, m.training) for m in model.modules()]
+    handles = []
+    try:
+        with allocation_budget(cap, "recipe", calls=cap, refusal=_refusal(cap)) as budget:
+            budget.left -= held
+            count = _ActivationCount(budget, batch_size, act_cap, int(sample[:1].size))
+            for name, m in _layer_names(model, zoo):
+                handles.append(m.register_forward_pre_hook(count.before(name)))
+                handles.append(m.register_forward_hook(count.after(name)))
+            model.eval()
+            with no_grad():
+                model(Tensor(sample[:1]))
+    except AllocationRefused as e:
+        raise RecipeError(str(e)) from None
+    except (ValueError, TypeError, RuntimeError, IndexError) as e:
+        if isinstance(e, RecipeError):
+            raise
+    finally:
+        for h in handles:
+            h.remove()
+        for m, mode in modes:
+            m.__dict__["training"] = mode
