@@ -580,7 +580,8 @@ def _vectors(n, k):
         (lambda h: _graph_model([h.make_node("MatMul", ["a", "b"], ["y"])], _AB),
          (np.ones((100, 5000), np.float32), np.ones((5000, 100), np.float32)),
          r"MatMul .*a product of \(100, 100\) over 5000 takes 50,000,000 steps, more than the "
-         r"20,480,000"),
+         r"20,480,000 .*; if the model is trusted, load_onnx\(path, max_elements=N\) with N at "
+         r"least 48,829 allows it"),
     ],
 )  # fmt: skip
 def test_work_not_bounded_by_the_output_is_refused_before_it_starts(make, inputs, match):
@@ -593,6 +594,33 @@ def test_work_not_bounded_by_the_output_is_refused_before_it_starts(make, inputs
     net = load_onnx(make(helper).SerializeToString(), **fixed)
     with pytest.raises(OnnxImportError, match=match):
         net(*inputs)
+
+
+def test_the_work_limit_names_the_max_elements_that_allows_the_product():
+    """The refusal said 'max_elements=N allows more' without the N: 48,829 x 1024 steps cover
+    the product's 50,000,000."""
+    from onnx import helper
+
+    model = _graph_model([helper.make_node("MatMul", ["a", "b"], ["y"])], _AB).SerializeToString()
+    a, b = np.ones((100, 5000), np.float32), np.ones((5000, 100), np.float32)
+    with pytest.raises(OnnxImportError, match="at least 48,829 allows it"):
+        load_onnx(model, max_elements=48_828)(a, b)
+    assert np.all(load_onnx(model, max_elements=48_829)(a, b).numpy() == 5000)
+
+
+def test_a_big_dense_layer_loads_and_runs_within_the_default_limits():
+    """A 4096 x 4096 Gemm (a transformer's projection) on a batch of 1: 16.8M multiply-adds
+    against a work limit of 1024 x 16 x its weight's 16.8M elements."""
+    from onnx import helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4096, 4096), np.float32) / 64
+    bias = rng.standard_normal(4096).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(bias, "c")]
+    node = helper.make_node("Gemm", ["x", "w", "c"], ["y"], transB=1)
+    net = load_onnx(_graph_model([node], [("x", 1, [None, 4096])], inits).SerializeToString())
+    x = rng.standard_normal((1, 4096), np.float32)
+    np.testing.assert_allclose(net(x).numpy(), x @ w.T + bias, rtol=1e-4, atol=1e-4)
 
 
 def test_lrn_window_wider_than_the_channels_is_bounded_and_exact():

@@ -48,7 +48,10 @@ MIN_LIMIT = 2**26
 GROWTH = 16
 #: an operator whose work is not bounded by its output size (``Einsum``'s summed letters,
 #: ``MatMul``'s inner dimension, a pooling window, ``LRN``'s window) may do at most this many
-#: elementary steps per element of the size limit: ``WORK_FACTOR x limit`` in all
+#: elementary steps per element of the size limit: ``WORK_FACTOR x limit`` in all. Under the
+#: default limit (``GROWTH`` x the largest tensor) a product ``(..., N, K) @ (..., K, M)`` takes
+#: at most ``min(N, M) / GROWTH`` x limit steps, so only one whose output has both sides past
+#: ``GROWTH x WORK_FACTOR`` (16,384) can be refused (a 4096 x 4096 layer on any batch loads)
 WORK_FACTOR = 1024
 
 
@@ -113,7 +116,8 @@ class Node:
             raise self.fail(
                 f"{what} takes {n:,} steps, more than the {WORK_FACTOR * self.limit:,} this "
                 f"model may do in one node ({WORK_FACTOR}x its size limit of {self.limit:,}); "
-                "if the model is trusted, load_onnx(path, max_elements=N) allows more"
+                "if the model is trusted, load_onnx(path, max_elements=N) with N at least "
+                f"{-(-n // WORK_FACTOR):,} allows it"
             )
 
     def check_broadcast(self, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
