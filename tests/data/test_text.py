@@ -121,6 +121,14 @@ def test_pad_sequences_like_keras():
         (r"[a-z]+a[a-z]+!", "two variable repeats in a row that can both match 'a'"),
         (r"(?i)[A-Z]*[a-z]{1,50}!", "two variable repeats in a row that can both match 'A'"),
         (r"(?:'\w*\w*)*", "two variable repeats in a row"),  # inside a group
+        # through groups, alternatives, optional parts and lookarounds between the repeats
+        (r"\w*(?:xy)?\w*!", "two variable repeats in a row that can both match '0'"),
+        (r"\w*(x)\w*!", "two variable repeats in a row that can both match 'x'"),
+        (r"\w*(?:x|yz)\w*!", "two variable repeats in a row that can both match 'x'"),
+        (r"\w*(?=x)\w*!", "two variable repeats in a row that can both match '0'"),
+        (r"\w*(?:x\w*)?!", "two variable repeats in a row that can both match 'x'"),
+        (r"(?:xx)*x*!", "two variable repeats in a row that can both match 'x'"),
+        (r"(?:'\w+)*\w*!", "two variable repeats in a row that can both match '0'"),
     ],
 )
 def test_patterns_that_backtrack_catastrophically_are_refused(tmp_path, pattern, why):
@@ -151,6 +159,8 @@ def test_patterns_that_backtrack_catastrophically_are_refused(tmp_path, pattern,
         r"[a-z]+[0-9]*",  # repeats of disjoint classes
         r"\d+\.\d+|\w+'\w+",  # separated by a character neither repeats
         r"[a-z]{3}[a-z]+",  # a fixed count before a repeat
+        r"([a-z]+)-([0-9]+)",  # capturing groups between disjoint repeats
+        r"[a-z]+(?:'s)?[0-9]*",  # an optional group between disjoint repeats
     ],
 )
 def test_delimited_patterns_are_accepted(pattern):

@@ -42,8 +42,9 @@ class Tokenizer:
         (``\w+``, ``[a-z']*``) and alternation outside a repeat (``\w+|[^\w\s]``) are fine,
         except that two variable repeats in one sequence must not be able to share a
         character: a pattern is refused when some character can be matched by both repeats and
-        by everything between them (``\w*\w*!``, ``\w+\s*\w+``, ``\w*a\w*``: a run of ``n``
-        letters splits in ``n^k`` ways among ``k`` such repeats, polynomial time of any
+        by everything between them, groups, alternatives, optional parts and lookarounds
+        included (``\w*\w*!``, ``\w+\s*\w+``, ``\w*a\w*``, ``\w*(?:xy)?\w*!``,
+        ``(?:xx)*x*!``: a run of ``n`` letters splits in ``n^k`` ways among ``k`` such repeats, polynomial time of any
         degree); ``[a-z]+[0-9]*``, ``\d+\.\d+`` and ``\w+'\w+`` are fine.
     pad_token, unk_token : str
         Names of ids 0 and 1.
@@ -261,9 +262,20 @@ def _backtracks(sub: Any, flags: int) -> str | None:
     """What in the parsed pattern ``sub`` can make matching take exponential time, or None:
     a backreference, a repeated group that is not delimited (see :func:`_undelimited`), or two
     variable repeats that can share a character (see :func:`_overlapping_repeats`)."""
+    return _structure(sub, flags) or _overlaps(sub, flags)
+
+
+def _overlaps(sub: Any, flags: int) -> str | None:
+    """:func:`_overlapping_repeats` of ``sub`` and of every subpattern in it."""
     why = _overlapping_repeats(sub, flags)
-    if why:
-        return why
+    for op, av in sub:
+        for s in _children(op, av):
+            why = why or _overlaps(s, flags)
+    return why
+
+
+def _structure(sub: Any, flags: int) -> str | None:
+    """A backreference or an undelimited repeated group in ``sub``, or None."""
     for op, av in sub:
         if op in (_const.GROUPREF, _const.GROUPREF_EXISTS):
             return "a backreference"
@@ -274,7 +286,7 @@ def _backtracks(sub: Any, flags: int) -> str | None:
                 if why:
                     return why
         for s in _children(op, av):
-            why = _backtracks(s, flags)
+            why = _structure(s, flags)
             if why:
                 return why
     return None
@@ -288,31 +300,104 @@ def _bmp() -> str:
 
 def _charset(sub: Any, item: tuple, flags: int) -> frozenset[str]:
     """The characters (of the BMP) that one parsed atom matches."""
-    one = _compiler.compile(_parser.SubPattern(sub.state, [item]), flags)
-    return frozenset(one.findall(_bmp()))
+    key = (repr(item), flags)
+    if key not in _CHARSETS:  # (findall would give the text of the pattern's groups)
+        if len(_CHARSETS) > 256:
+            _CHARSETS.clear()
+        one = _compiler.compile(_parser.SubPattern(sub.state, [item]), flags)
+        _CHARSETS[key] = _bmp_set() - frozenset(one.sub("", _bmp()))
+    return _CHARSETS[key]
+
+
+_CHARSETS: dict[tuple[str, int], frozenset[str]] = {}
+
+
+@functools.cache
+def _bmp_set() -> frozenset[str]:
+    return frozenset(_bmp())
+
+
+class _Shared(Exception):  # noqa: N818 - an answer, not an error: how a pattern splits a run
+    """Two variable parts of a pattern can take turns at a run of one character."""
 
 
 def _overlapping_repeats(sub: Any, flags: int) -> str | None:
     """Why the sequence ``sub`` splits a text in polynomially many ways, or None: a variable
-    repeat of a character or class (``\\w*``, ``[a-z]{1,9}``) after an earlier one, when some
-    character can be matched by both and by every item between them (``live`` holds those
-    characters; a group, an alternation or a lookaround between them ends the check)."""
-    live: frozenset[str] = frozenset()
-    for op, av in sub:
-        if op in _REPEATS and len(_items(av[2])) == 1 and _items(av[2])[0][0] in _ATOMS:
-            cs = _charset(sub, _items(av[2])[0], flags)
-            if av[0] == av[1]:  # a fixed count: one character of cs at a time
-                live &= cs
-                continue
-            if av[1] > 1 and live & cs:
-                c = min(live & cs)
-                return f"two variable repeats in a row that can both match {c!r}"
-            live = (cs | live) if av[0] == 0 else cs
-        elif op in _ATOMS:
-            live &= _charset(sub, (op, av), flags)
-        elif op is not _const.AT:
-            live = frozenset()
+    repeat (``\\w*``, ``[a-z]{1,9}``, a repeated group) after an earlier one, when some
+    character can be matched by both and by everything between them — items, groups,
+    alternatives, optional parts and lookarounds alike (see :func:`_scan`)."""
+    try:
+        _scan(sub, frozenset(), flags)
+    except _Shared as e:
+        return str(e)
     return None
+
+
+def _scan(sub: Any, live: frozenset[str], flags: int) -> frozenset[str]:
+    """The characters ``c`` for which an earlier variable repeat may have stopped anywhere in a
+    run of ``c`` that the items of ``sub`` continue (``live``: those before ``sub``);
+    :class:`_Shared` when a variable repeat in ``sub`` can take a ``c`` of ``live`` too."""
+    for op, av in sub:
+        if op in _ATOMS:
+            live &= _charset(sub, (op, av), flags)
+        elif op is _const.SUBPATTERN:
+            live = _scan(av[3], live, flags)
+        elif op is _const.ATOMIC_GROUP:
+            live = _scan(av, live, flags)
+        elif op is _const.BRANCH:
+            live = frozenset().union(*(_scan(alt, live, flags) for alt in av[1]))
+        elif op in _REPEATS:
+            live = _scan_repeat(av, live, flags)
+        elif op not in (_const.AT, _const.ASSERT, _const.ASSERT_NOT):  # zero-width: kept
+            live = frozenset()
+    return live
+
+
+def _scan_repeat(av: Any, live: frozenset[str], flags: int) -> frozenset[str]:
+    """:func:`_scan` of one repeat ``{lo,hi}`` of ``body``."""
+    lo, hi, body = av
+    if hi == 0:
+        return live
+    items = _items(body)
+    new: frozenset[str] = frozenset()
+    if len(items) == 1 and items[0][0] in _ATOMS:
+        new = cs = _charset(body, items[0], flags)
+        if lo == hi:  # a fixed count: one character of cs at a time
+            return live & cs
+        out = cs
+    else:  # a group: the run goes through it, once or again and again
+        if lo != hi and hi > 1:
+            new = _run_chars(body, flags)  # a run of c it can take in any number of turns
+        out = _scan(body, live, flags)
+        while hi > 1 and (more := out | _scan(body, out, flags)) != out:
+            out = more
+    if hi > 1 and live & new:
+        raise _Shared(f"two variable repeats in a row that can both match {min(live & new)!r}")
+    return out | new | (live if lo == 0 else frozenset())
+
+
+def _run_chars(sub: Any, flags: int) -> frozenset[str]:
+    """The characters ``c`` for which ``sub`` may match a run of ``c`` only (at least these:
+    the characters that every part it cannot skip can match, and some part can)."""
+    each: frozenset[str] | None = None
+    some: frozenset[str] = frozenset()
+    for op, av in sub:
+        if op in _ATOMS:
+            r = _charset(sub, (op, av), flags)
+        elif op is _const.SUBPATTERN:
+            r = _run_chars(av[3], flags)
+        elif op is _const.ATOMIC_GROUP:
+            r = _run_chars(av, flags)
+        elif op is _const.BRANCH:
+            r = frozenset().union(*(_run_chars(alt, flags) for alt in av[1]))
+        elif op in _REPEATS:
+            r = _run_chars(av[2], flags) if av[1] else frozenset()
+        else:  # anchors, lookarounds: zero-width
+            r = frozenset()
+        some |= r
+        if _parser.SubPattern(sub.state, [(op, av)]).getwidth()[0] > 0:
+            each = r if each is None else each & r
+    return some if each is None else some & each
 
 
 def _children(op: Any, av: Any) -> list:
