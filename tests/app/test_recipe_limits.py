@@ -142,3 +142,18 @@ def test_the_first_batch_activations_are_bounded(tmp_path, monkeypatch):
         _moons_run(tmp_path, small)
     monkeypatch.setenv("DEEPGRAD_MAX_ACTIVATIONS", "10000")
     assert _moons_run(tmp_path, small)["epochs"] == 1
+
+
+def test_every_bundled_recipe_s_first_batch_is_within_the_activation_limit():
+    import numpy as np
+
+    for path in sorted((ROOT / "examples").glob("*.toml")):
+        recipe = R.load_recipe(path)
+        spec = recipe.get("data", {})
+        if spec.get("name") == "fashion-mnist":  # a download: a sample of its shape
+            x = np.zeros((1, 784) if spec.get("flat") else (1, 1, 28, 28), np.float32)
+            x = x.reshape(1, *spec["reshape"]) if "reshape" in spec else x
+        else:
+            x = R.load_data(spec)["x_train"]
+        batch = recipe.get("training", {}).get("batch_size", 32)
+        L.check_first_batch(R.build_model(recipe["model"]), x, batch, "zoo" in recipe["model"])

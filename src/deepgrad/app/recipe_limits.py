@@ -160,8 +160,9 @@ class _ActivationCount:
             total = self.per_sample * self.batch_size
             if total > self.cap:
                 fits = max(self.cap // self.per_sample, 0)
+                first = out[0] if isinstance(out, (tuple, list)) and out else out
                 raise RecipeError(
-                    f"{name}'s output (shape {tuple(getattr(out, 'shape', ()))[1:]} a sample) "
+                    f"{name}'s output (shape {tuple(getattr(first, 'shape', ()))[1:]} a sample) "
                     f"brings the activations of a batch of batch_size = {self.batch_size} to "
                     f"{total:,} elements; a recipe's first batch may produce at most "
                     f"{self.cap:,}. Use batch_size = {fits} or less, make the layer smaller, "
