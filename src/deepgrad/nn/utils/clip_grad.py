@@ -133,10 +133,8 @@ def clip_grad_norm_(
         return Tensor(xp.asarray(0.0, dtype=backend.get_default_dtype()))
     dtype = params[0].grad._data.dtype
     total = _total_norm([p.grad._data for p in params], float(norm_type), error_if_nonfinite)
-    coef = max_norm / (total + 1e-6)
-    if coef < 1.0:
-        for p in params:
-            p.grad = Tensor._from_op(p.grad._data * p.grad._data.dtype.type(coef), None, 0)
+    if max_norm / (total + 1e-6) < 1.0:  # (a factor of 1 would change nothing)
+        clip_grads_with_norm_(params, max_norm, total)
     return Tensor(xp.asarray(total, dtype=dtype))
 
 
