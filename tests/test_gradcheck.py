@@ -154,3 +154,22 @@ def test_inputs_as_one_tuple_like_pytorch():
     np.testing.assert_allclose(gx, w.numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match=r"no input requires grad \(got ndarray\)"):
         dg.gradcheck(lambda a: a.sum(), np.ones(3))
+
+
+def test_gradcheck_error_is_a_runtime_error_as_torch(torch):
+    """``except RuntimeError`` around a failing ``autograd.gradcheck`` catches both."""
+    for lib in (torch, dg):
+
+        class Twice(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 3  # wrong on purpose
+
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        with pytest.raises(RuntimeError):
+            lib.autograd.gradcheck(Twice.apply, (x,))
+    assert issubclass(dg.GradcheckError, AssertionError)

@@ -106,8 +106,11 @@ class GradcheckResult:
         )
 
 
-class GradcheckError(AssertionError):
-    """Raised by :func:`gradcheck` when backprop and numerical gradients disagree."""
+class GradcheckError(AssertionError, RuntimeError):
+    """Raised by :func:`gradcheck` when backprop and numerical gradients disagree: a
+    ``RuntimeError`` as PyTorch's ``torch.autograd.GradcheckError`` is (``except
+    RuntimeError`` around ``torch.autograd.gradcheck`` catches it), and an
+    ``AssertionError`` as deepgrad's was."""
 
 
 def gradcheck(
