@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import types
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,6 +49,10 @@ class LRScheduler:
 
     #: attributes not saved by :meth:`state_dict` (objects, functions)
     _unsaved: tuple[str, ...] = ("optimizer",)
+    #: attributes never saved (links to other objects, deepgrad's own flags)
+    _never_saved = ("optimizer", "_chained")
+    #: PyTorch's per-step flags: saved (always false between steps), ignored when loading
+    _TORCH_FLAGS = ("_is_initial", "_get_lr_called_within_step")
     #: set by :class:`ChainedScheduler`: ``step()`` then applies :meth:`_chain_lr`
     _chained: bool = False
     #: true during the step that construction performs (PyTorch's ``_is_initial``)
@@ -70,8 +76,11 @@ class LRScheduler:
                     )
         self.last_epoch = last_epoch
         self._last_lr: list[float] = []
+        #: calls of ``step()``, the one of construction included (PyTorch's ``_step_count``)
+        self._step_count = 0
 
     def _initial_step(self) -> None:
+        self._step_count = 0
         self._is_initial = True
         try:
             self.step()
@@ -96,6 +105,7 @@ class LRScheduler:
 
     def step(self) -> None:
         """Advance one epoch (or batch) and write the new learning rates into the groups."""
+        self._step_count += 1
         if self._chained:
             self.last_epoch += 1
             self._apply(self._chain_lr())
@@ -123,25 +133,71 @@ class LRScheduler:
         """The learning rates the schedule last set (one per parameter group)."""
         return [g["lr"] for g in self.optimizer.param_groups]
 
+    def _own_state(self) -> dict[str, Any]:
+        """The saved attributes (those not in ``_unsaved``), as plain Python values."""
+        skip = (*self._unsaved, *self._never_saved)
+        return {k: _plain(v) for k, v in self.__dict__.items() if k not in skip}
+
     def state_dict(self) -> dict[str, Any]:
-        """Every attribute but the optimizer (ints, floats, lists: JSON-able)."""
-        return {k: v for k, v in self.__dict__.items() if k not in self._unsaved}
+        """PyTorch's state: every attribute but the optimizer (and functions), with
+        ``base_lrs``, ``_step_count`` and PyTorch's flags ``_is_initial`` and
+        ``_get_lr_called_within_step``, as plain Python values (JSON-able but for
+        :class:`MultiStepLR`'s ``Counter``, whose keys JSON makes strings)."""
+        state = self._own_state()
+        state["base_lrs"] = [_plain(b) for b in self.base_lrs]
+        state.update(dict.fromkeys(self._TORCH_FLAGS, False))
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state from :meth:`state_dict`."""
-        self.__dict__.update(state_dict)
+        """Restore a state from :meth:`state_dict`, PyTorch's (values converted to Python's:
+        tensors become floats or lists) or deepgrad's older one. A saved ``base_lrs`` becomes
+        the groups' ``initial_lr``, the base the closed forms start from."""
+        state = {k: _plain(v) for k, v in state_dict.items() if k not in self._TORCH_FLAGS}
+        state.pop("_chained", None)
+        bases = state.pop("base_lrs", None)
+        if bases is not None:
+            self._load_base_lrs(bases)
+        self.__dict__.update(state)
+
+    def _load_base_lrs(self, bases: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if len(bases) != len(groups):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the state has {len(bases)} base_lrs, "
+                f"the optimizer {len(groups)} parameter groups"
+            )
+        for group, base in zip(groups, bases, strict=True):
+            group["initial_lr"] = base
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch})"
 
 
-class LambdaLR(LRScheduler):
-    """``lr = base_lr · lr_lambda(epoch)``; ``lr_lambda`` is a function or one per group.
-
-    The functions are not part of :meth:`state_dict` (give the same ones when resuming).
-    """
+class _LambdasLR(LRScheduler):
+    """A schedule of functions ``self.lr_lambdas``, saved as PyTorch saves them: ``None`` for a
+    function or lambda (give the same ones when resuming), a callable object's attributes."""
 
     _unsaved = ("optimizer", "lr_lambdas")
+    lr_lambdas: list[Callable[[int], float]]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["lr_lambdas"] = _callable_states(self.lr_lambdas, len(self.optimizer.param_groups))
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        fns = state.pop("lr_lambdas", None)
+        super().load_state_dict(state)
+        _load_callable_states(self.lr_lambdas, fns)
+
+
+class LambdaLR(_LambdasLR):
+    """``lr = base_lr · lr_lambda(epoch)``; ``lr_lambda`` is a function or one per group.
+
+    The functions are not part of :meth:`state_dict` (give the same ones when resuming; a
+    callable object's attributes are, as in PyTorch).
+    """
 
     def __init__(
         self,
@@ -216,6 +272,22 @@ class MultiStepLR(LRScheduler):
     def get_lr(self) -> list[float]:
         factor = self.gamma ** bisect_right(self.milestones, self.last_epoch)
         return [base * factor for base in self.base_lrs]
+
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's state: ``milestones`` a ``Counter`` (milestone: multiplicity)."""
+        state = super().state_dict()
+        state["milestones"] = Counter(self.milestones)
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Also takes the milestones as a dict whose keys JSON made strings, or a list."""
+        state = dict(state_dict)
+        ms = state.pop("milestones", None)
+        super().load_state_dict(state)
+        if isinstance(ms, dict):
+            self.milestones = sorted(int(m) for m, n in ms.items() for _ in range(int(n)))
+        elif ms is not None:
+            self.milestones = sorted(int(m) for m in ms)
 
     def _chain_lr(self) -> list[float]:
         """``lr · gamma^n`` where the epoch is a milestone ``n`` times, else ``lr``."""
@@ -331,13 +403,13 @@ class _ComposedLR(LRScheduler):
     _schedulers: list[LRScheduler]
 
     def state_dict(self) -> dict[str, Any]:
-        """Own attributes plus the schedules' states under ``"_schedulers"``."""
-        state = super().state_dict()
+        """Own attributes plus the schedules' states under ``"_schedulers"`` (PyTorch's keys)."""
+        state = self._own_state()
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
+        state = {k: _plain(v) for k, v in state_dict.items()}
         subs = state.pop("_schedulers")
         if len(subs) != len(self._schedulers):
             raise ValueError(
@@ -394,6 +466,10 @@ class SequentialLR(_ComposedLR):
         idx = bisect_right(self._milestones, self.last_epoch)
         start = self._milestones[idx - 1] if idx > 0 else 0
         first = self._schedulers[idx]
+        for s in self._schedulers:  # PyTorch "undoes" the others' steps of construction
+            if s is not first:
+                s.last_epoch -= 1
+        first._step_count = 1
         first._is_initial = True  # the step of construction (MultiplicativeLR keeps the rate)
         try:
             first._set_epoch(self.last_epoch - start)
@@ -411,6 +487,10 @@ class SequentialLR(_ComposedLR):
         else:
             scheduler.step()
         self._last_lr = scheduler._last_lr
+
+
+#: the fields of a phase of :class:`OneCycleLR` (PyTorch's ``_schedule_phases``' keys)
+_PHASE_KEYS = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
 
 
 class OneCycleLR(LRScheduler):
@@ -469,7 +549,7 @@ class OneCycleLR(LRScheduler):
             )
         n = self.total_steps
         if three_phase:
-            self._phases = [
+            phases = [
                 (float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 (
                     float(2 * pct_start * n) - 2,
@@ -478,16 +558,16 @@ class OneCycleLR(LRScheduler):
                     "base_momentum",
                     "max_momentum",
                 ),
-                (n - 1.0, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+                (n - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
-            self._phases = [
+            phases = [
                 (float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (n - 1.0, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+                (n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
-        self.anneal_strategy = anneal_strategy
-        self.div_factor = div_factor
-        self.final_div_factor = final_div_factor
+        #: PyTorch's attributes (and state): the phases as dicts, the annealing's name
+        self._schedule_phases = [dict(zip(_PHASE_KEYS, p, strict=True)) for p in phases]
+        self._anneal_func_type = anneal_strategy
         self.cycle_momentum = cycle_momentum
         self.optimizer = optimizer
         groups = optimizer.param_groups
@@ -520,8 +600,13 @@ class OneCycleLR(LRScheduler):
         else:
             group["momentum"] = value
 
+    @property
+    def anneal_strategy(self) -> str:
+        """``"cos"`` or ``"linear"`` (saved as PyTorch's ``_anneal_func_type``)."""
+        return self._anneal_func_type
+
     def _anneal(self, start: float, end: float, pct: float) -> float:
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
@@ -536,8 +621,10 @@ class OneCycleLR(LRScheduler):
             if "max_lr" not in group:  # a group added after construction
                 raise KeyError("OneCycleLR: a parameter group has no 'max_lr' (added later?)")
             start = 0.0
-            for i, (end, lr0, lr1, m0, m1) in enumerate(self._phases):
-                if step <= end or i == len(self._phases) - 1:
+            phases = self._schedule_phases
+            for i, phase in enumerate(phases):
+                end, lr0, lr1, m0, m1 = (phase[k] for k in _PHASE_KEYS)
+                if step <= end or i == len(phases) - 1:
                     pct = (step - start) / (end - start)
                     lrs.append(self._anneal(group[lr0], group[lr1], pct))
                     if self.cycle_momentum:
@@ -548,12 +635,23 @@ class OneCycleLR(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        state["_phases"] = [list(p) for p in self._phases]
+        state["_schedule_phases"] = [dict(p) for p in self._schedule_phases]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        self._phases = [tuple(p) for p in self._phases]
+        """Also takes deepgrad's older state (``_phases`` as lists, ``anneal_strategy``)."""
+        state = dict(state_dict)
+        old_phases = state.pop("_phases", None)
+        if old_phases is not None:
+            state["_schedule_phases"] = [dict(zip(_PHASE_KEYS, p, strict=True)) for p in old_phases]
+        if "anneal_strategy" in state:
+            state["_anneal_func_type"] = state.pop("anneal_strategy")
+        for k in ("div_factor", "final_div_factor"):  # only construction used them
+            state.pop(k, None)
+        super().load_state_dict(state)
+        self._schedule_phases = [
+            {k: _plain(v) for k, v in p.items()} for p in self._schedule_phases
+        ]
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -620,9 +718,11 @@ class ReduceLROnPlateau(LRScheduler):
                     f"ReduceLROnPlateau: expected {len(optimizer.param_groups)} min_lrs, "
                     f"got {len(min_lr)}"
                 )
+            self.default_min_lr: float | None = None
             self.min_lrs = [float(v) for v in min_lr]
         else:
-            self.min_lrs = [float(min_lr)]
+            self.default_min_lr = float(min_lr)
+            self.min_lrs = [float(min_lr)] * len(optimizer.param_groups)
         self._plateau = Plateau(mode, patience, threshold, threshold_mode, cooldown, rule="torch")
         self.factor = factor
         self.eps = eps
@@ -637,8 +737,10 @@ class ReduceLROnPlateau(LRScheduler):
         """Record one value of the monitored metric and reduce the rate if it has plateaued."""
         self.last_epoch += 1
         if self._plateau.step(float(metrics)):
-            min_lrs = self.min_lrs if len(self.min_lrs) > 1 else self.min_lrs[0]
-            scale_lr(self.optimizer, self.factor, min_lrs, self.eps)
+            groups = self.optimizer.param_groups
+            if len(self.min_lrs) != len(groups) and self.default_min_lr is not None:
+                self.min_lrs = [self.default_min_lr] * len(groups)  # groups added (or bound)
+            scale_lr(self.optimizer, self.factor, _expand(self.min_lrs, groups), self.eps)
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
     @property
@@ -646,15 +748,19 @@ class ReduceLROnPlateau(LRScheduler):
         return self._plateau.in_cooldown
 
     def state_dict(self) -> dict[str, Any]:
-        """The schedule's attributes and the tracker's (PyTorch's keys)."""
-        return {**super().state_dict(), **{k: getattr(self, k) for k in self._PLATEAU}}
+        """The schedule's attributes and the tracker's (PyTorch's keys, ``mode_worse`` the
+        starting ``best``)."""
+        state = {**self._own_state(), **{k: getattr(self, k) for k in self._PLATEAU}}
+        state["mode_worse"] = math.inf if self.mode == "min" else -math.inf
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
+        state = {k: _plain(v) for k, v in state_dict.items()}
+        state.pop("mode_worse", None)  # follows from mode
         for k in self._PLATEAU:
             if k in state:
                 setattr(self, k, state.pop(k))
-        super().load_state_dict(state)
+        self.__dict__.update(state)
 
 
 class ConstantLR(LRScheduler):
@@ -733,7 +839,7 @@ class PolynomialLR(LRScheduler):
         return [g["lr"] * f for g in self.optimizer.param_groups]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdasLR):
     """Multiply the current rate by ``lr_lambda(epoch)`` at every step (not at construction)::
 
         lr ← lr · lr_lambda(epoch)
@@ -742,8 +848,6 @@ class MultiplicativeLR(LRScheduler):
     reads the rate it changes, so resuming needs the optimizer's state (which holds the rate)
     as well as this one's; the functions are not part of :meth:`state_dict`.
     """
-
-    _unsaved = ("optimizer", "lr_lambdas")
 
     def __init__(
         self,
@@ -873,7 +977,7 @@ class CyclicLR(LRScheduler):
     (Adagrad...) raises ``ValueError`` (pass ``cycle_momentum=False``).
     """
 
-    _unsaved = ("optimizer", "_scale_fn_custom")
+    _unsaved = ("optimizer", "_scale_fn_custom", "_base_lrs")
 
     def __init__(
         self,
@@ -954,6 +1058,25 @@ class CyclicLR(LRScheduler):
     def base_lrs(self) -> list[float]:  # type: ignore[override]
         """The lower bounds of the cycles (``base_lr``), one per group."""
         return self._base_lrs
+
+    def _load_base_lrs(self, bases: list[float]) -> None:
+        self._base_lrs = [float(b) for b in bases]
+
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's state; ``_scale_fn_custom`` is ``None`` but for a callable object (its
+        attributes)."""
+        state = super().state_dict()
+        state["_scale_fn_custom"] = None
+        if self._scale_fn_custom is not None:
+            state["_scale_fn_custom"] = _callable_states([self._scale_fn_custom], 1)[0]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        fn = state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)
+        if fn is not None and self._scale_fn_custom is not None:
+            _load_callable_states([self._scale_fn_custom], [fn])
 
     def _set_momentum(self, group: dict[str, Any], value: float) -> None:
         if self.use_beta1:
@@ -1050,8 +1173,18 @@ class ChainedScheduler(_ComposedLR):
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
         self._replay_initial()
-        self.last_epoch = 0
         self._last_lr = _current(self)
+
+    @property
+    def last_epoch(self) -> int:  # type: ignore[override]
+        """The steps taken since construction (the first schedule's count; not saved, as in
+        PyTorch, whose ChainedScheduler has none)."""
+        return self._schedulers[0].last_epoch
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        state.pop("last_epoch", None)  # in deepgrad's older states
+        super().load_state_dict(state)
 
     def _replay_initial(self) -> None:
         for s in self._schedulers:
@@ -1061,8 +1194,31 @@ class ChainedScheduler(_ComposedLR):
         """Step every schedule, in order."""
         for s in self._schedulers:
             s.step()
-        self.last_epoch += 1
         self._last_lr = _current(self)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as plain Python: a tensor or NumPy value becomes a number or a list (PyTorch's
+    rates may be tensors), a tuple a list."""
+    if hasattr(value, "tolist") and not isinstance(value, (list, tuple, str, dict)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _callable_states(fns: list[Any], n: int) -> list[dict[str, Any] | None]:
+    """PyTorch's saved form of functions (``lr_lambdas``, ``scale_fn``), one per group: a
+    callable object's ``__dict__``, ``None`` for a function or lambda (not saved)."""
+    fns = fns * n if len(fns) == 1 else fns
+    return [None if isinstance(fn, types.FunctionType) else dict(vars(fn)) for fn in fns]
+
+
+def _load_callable_states(fns: list[Any], states: list[dict[str, Any] | None] | None) -> None:
+    """Update callable objects from :func:`_callable_states`'s form."""
+    for i, st in enumerate(states or []):
+        if st is not None:
+            vars(fns[i if len(fns) > 1 else 0]).update(st)
 
 
 def _current(sched: LRScheduler) -> list[float]:

@@ -235,7 +235,6 @@ class SWALR(LRScheduler):
             raise ValueError(f"anneal_epochs must be equal or greater than 0, got {anneal_epochs}")
         self.anneal_epochs = anneal_epochs
         super().__init__(optimizer, last_epoch)
-        self._step_count = 0
         self._initial_step()
 
     @staticmethod
@@ -255,10 +254,6 @@ class SWALR(LRScheduler):
     def _set_anneal_func(self, anneal_strategy: str) -> None:
         self._anneal_strategy = anneal_strategy
         self.anneal_func = self._cosine_anneal if anneal_strategy == "cos" else self._linear_anneal
-
-    def step(self) -> None:
-        self._step_count += 1
-        super().step()
 
     def get_lr(self) -> list[float]:
         step = self._step_count - 1
