@@ -104,13 +104,13 @@ class LRScheduler:
         return self.get_lr()
 
     def step(self) -> None:
-        """Advance one epoch (or batch) and write the new learning rates into the groups."""
+        """Advance one epoch (or batch) and write the new learning rates into the groups, by
+        PyTorch's recursive forms (:meth:`_chain_lr`: from the groups' current rates), as
+        PyTorch's ``step()`` does: two schedules stepped on one optimizer compose (a warm-up
+        ``LinearLR`` and a ``StepLR`` multiply), and the rates are PyTorch's to the last bit."""
         self._step_count += 1
-        if self._chained:
-            self.last_epoch += 1
-            self._apply(self._chain_lr())
-        else:
-            self._set_epoch(self.last_epoch + 1)
+        self.last_epoch += 1
+        self._apply(self._chain_lr())
 
     def _set_epoch(self, epoch: int) -> None:
         self.last_epoch = epoch
