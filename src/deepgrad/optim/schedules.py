@@ -1130,9 +1130,8 @@ class ChainedScheduler(_ComposedLR):
         decay = optim.ExponentialLR(opt, gamma=0.9)
         sched = optim.ChainedScheduler([warm, decay])
 
-    The chained schedules switch to PyTorch's recursive forms (:meth:`LRScheduler._chain_lr`:
-    StepLR multiplies the current rate by ``gamma``, and so on), so that their effects
-    multiply; those that are closed forms in PyTorch too (:class:`LambdaLR`,
+    Every schedule steps by PyTorch's recursive forms (:meth:`LRScheduler._chain_lr`: StepLR
+    multiplies the current rate by ``gamma``, and so on), so that their effects multiply; those that are closed forms in PyTorch too (:class:`LambdaLR`,
     :class:`CyclicLR`, :class:`OneCycleLR`, :class:`CosineAnnealingWarmRestarts`) overwrite
     the rate. Construction redoes the schedules' first steps in that form, from the groups'
     ``initial_lr``. Give the schedules freshly built. :class:`ReduceLROnPlateau` and
