@@ -169,9 +169,11 @@ _EPOCH = 0
 
 
 class _Writes:
-    """The in-place writes into one array's memory: the clock at the last one, and the
-    copies kept by recorded writes as ``(clock, clock of the write before, id of the tensor
-    written, weak reference to the copy of its earlier value)``."""
+    """The in-place writes into one array's memory: the clock at the last one, and what
+    recorded writes kept as ``(clock, valid_from, id of the tensor written, weak reference to
+    the tensor that took its earlier place)``: a node built at clock ``e`` with
+    ``valid_from <= e < clock`` read the values that tensor holds (``valid_from`` is the
+    write before; see :func:`note_write`)."""
 
     __slots__ = ("last", "copies")
 
@@ -195,33 +197,40 @@ def _memory_owner(a: Any) -> Any:
 WRITE_WATCHERS: list = []
 
 
-def _register(owner: Any) -> _Writes:
-    key = id(owner)
-    rec = _WRITES[key] = _Writes()
-    try:  # the entry goes with the memory (an id may be reused afterwards)
-        weakref.finalize(owner, _WRITES.pop, key, None)
-    except TypeError:  # memory owned by an object without weak references: kept
-        pass
-    return rec
-
-
-def note_write(data: Any, tensor: Any = None, earlier: Any = None) -> None:
-    """Record an in-place write into ``data``'s memory (``tensor``'s array); ``earlier`` is
-    the tensor holding the values and the creator it had before, when the write was recorded
-    in the graph."""
-    global _EPOCH
+def _writes_of(data: Any) -> _Writes:
+    """The record of ``data``'s memory (made on its first write; it goes with the memory, as
+    an id may be reused afterwards), the watchers told of the write."""
     owner = _memory_owner(data)
     for watch in WRITE_WATCHERS:
         watch(owner)
-    rec = _WRITES.get(id(owner))
+    key = id(owner)
+    rec = _WRITES.get(key)
     if rec is None:
-        rec = _register(owner)
+        rec = _WRITES[key] = _Writes()
+        try:
+            weakref.finalize(owner, _WRITES.pop, key, None)
+        except TypeError:  # memory owned by an object without weak references: kept
+            pass
+    return rec
+
+
+def note_write(
+    data: Any, tensor: Any = None, earlier: Any = None, values_kept: bool = True
+) -> None:
+    """Record an in-place write into ``data``'s memory (``tensor``'s array). ``earlier`` is
+    the tensor that took over ``tensor``'s place in the graph (its creator) when the write was
+    recorded; it holds the values from before the write unless ``values_kept`` is False (a
+    custom Function's ``mark_dirty``: ``forward`` wrote them already), in which case nodes
+    that read the tensor before find their producer there but never its values."""
+    global _EPOCH
+    rec = _writes_of(data)
     before = rec.last
     _EPOCH += 1
     rec.last = _EPOCH
     if earlier is not None:
         rec.copies = [c for c in rec.copies if c[3]() is not None]
-        rec.copies.append((_EPOCH, before, id(tensor), weakref.ref(earlier)))
+        valid_from = before if values_kept else _EPOCH  # no reader's clock is >= _EPOCH
+        rec.copies.append((_EPOCH, valid_from, id(tensor), weakref.ref(earlier)))
 
 
 def note_writes(datas: Sequence[Any]) -> None:
@@ -230,14 +239,12 @@ def note_writes(datas: Sequence[Any]) -> None:
     global _EPOCH
     _EPOCH += 1
     epoch, get = _EPOCH, _WRITES.get
-    for owner in datas:
+    for owner in datas:  # _writes_of, its common case inlined (once per parameter a step)
         while isinstance(owner, numpy.ndarray) and owner.base is not None:
             owner = owner.base
-        for watch in WRITE_WATCHERS:
-            watch(owner)
         rec = get(id(owner))
-        if rec is None:
-            rec = _register(owner)
+        if rec is None or WRITE_WATCHERS:
+            rec = _writes_of(owner)
         rec.last = epoch
 
 
@@ -596,8 +603,7 @@ def _rebase_dirty(o: Any, node: Function, i: int, args: tuple, positions: list) 
             args = (*args[:k], stand_in, *args[k + 1 :])
     # the write clock: nodes that read ``o`` before are pointed at its old producer where they
     # need no values, and refused at backward where they do (its old values are gone)
-    note_write(o._data)
-    note_write(o._data, o, stand_in)
+    note_write(o._data, o, stand_in, values_kept=False)
     o._creator, o._index, o.requires_grad = node, i, True
     return o, args
 
