@@ -432,10 +432,13 @@ def test_streaming_regression_equals_plain(seed, n, outputs, cuts, weighted, off
         (MeanAbsoluteError, metrics.mean_absolute_error),
         (R2Score, metrics.r2_score),
     ]:
-        got = stream(cls(), p, y, w, cuts)
-        # R² = 1 - SS_res / SS_tot: with the 1e6 offset, y's last ~10 digits carry the signal,
-        # so an R² near 0 agrees to ~1e-10 absolute, not relative
-        assert got == pytest.approx(fn(y, p, sample_weight=w), rel=1e-9, abs=1e-9), cls
+        got, want = stream(cls(), p, y, w, cuts), fn(y, p, sample_weight=w)
+        rel = 1e-9
+        if cls is R2Score:  # R² = 1 - SS_res / SS_tot: with the 1e6 offset, y's last ~10
+            # digits carry the signal, so the ratio SS_res / SS_tot agrees to ~1e-9 relative
+            # (an R² near 0, or one of -934 when two samples of y nearly coincide)
+            got, want, rel = 1 - got, 1 - want, 1e-8
+        assert got == pytest.approx(want, rel=rel, abs=1e-9), cls
 
 
 def _keras_rmse(y, p, sample_weight=None):
