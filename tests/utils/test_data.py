@@ -248,3 +248,25 @@ def test_dataset_addition_and_stack_dataset(torch):
         du.StackDataset(labels, labels[:2])
     with pytest.raises(ValueError, match="not both"):
         du.StackDataset(labels, label=labels)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"timeout": -1}, "timeout option should be non-negative"),
+        ({"num_workers": 1, "timeout": -2}, "timeout option should be non-negative"),
+        ({"persistent_workers": True}, "persistent_workers option needs num_workers > 0"),
+        ({"num_workers": 1, "prefetch_factor": -1}, "prefetch_factor option should be"),
+    ],
+)
+def test_loader_options_refused_as_pytorch_refuses_them(torch, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        torch.utils.data.DataLoader(range(3), **kwargs)
+    with pytest.raises(ValueError, match=message):
+        du.DataLoader(range(3), **kwargs)
+
+
+def test_prefetch_factor_zero_still_bounds_the_queue():
+    # PyTorch accepts prefetch_factor=0 with workers; deepgrad keeps one batch ahead
+    loader = du.DataLoader(range(5), batch_size=2, num_workers=1, prefetch_factor=0)
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]]

@@ -494,6 +494,12 @@ class DataLoader:
                 "prefetch_factor option could only be specified in multiprocessing. Let "
                 "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
             )
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         iterable = isinstance(dataset, IterableDataset) or not (
             hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")
         )
@@ -547,7 +553,8 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         batches = self._batches()
         if self.num_workers > 0:
-            return _prefetched(batches, self.prefetch_factor * self.num_workers)
+            # at least one batch ahead (a queue of size 0 would be unbounded)
+            return _prefetched(batches, max(1, self.prefetch_factor * self.num_workers))
         return batches
 
     def _batches(self) -> Iterator[Any]:
