@@ -198,3 +198,40 @@ def test_defaults_must_be_a_dict():
     w = dg.zeros(2, requires_grad=True)
     with pytest.raises(TypeError, match="defaults must be a dict"):
         optim.Optimizer([w], 0.1)
+
+
+@pytest.mark.parametrize("name, kw", _OPTS)
+def test_a_state_dict_saved_by_torch_loads_and_continues_as_torch(torch, name, kw):
+    # torch.load gives torch tensors in the state (step a 0-d float tensor) and the groups
+    # carry foreach/fused/capturable/differentiable: deepgrad takes them and steps on as torch
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0, -3.0], dtype=torch.float64))
+    opt = getattr(torch.optim, name)([w], **kw)
+    for _ in range(2):
+        opt.zero_grad()
+        (w**3).sum().backward()
+        opt.step()
+    v = dg.nn.Parameter(dg.tensor(w.detach().numpy().copy()))
+    mine = getattr(optim, name)([v], **kw)
+    mine.load_state_dict(opt.state_dict())
+    for _ in range(3):
+        for p, o in ((v, mine), (w, opt)):
+            o.zero_grad()
+            (p**3).sum().backward()
+            o.step()
+    # NAdam's mu_product and ASGD's eta/mu: PyTorch keeps them in float32
+    tol = 1e-7 if name in ("NAdam", "ASGD") else 1e-12
+    np.testing.assert_allclose(v.detach().numpy(), w.detach().numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Rprop"])
+def test_capturable_and_differentiable_flags(torch, name):
+    w = dg.nn.Parameter(dg.ones(2))
+    takes_capturable = "capturable" in inspect.signature(getattr(torch.optim, name)).parameters
+    assert takes_capturable == ("capturable" in inspect.signature(getattr(optim, name)).parameters)
+    flags = {"differentiable": False, **({"capturable": False} if takes_capturable else {})}
+    getattr(optim, name)([w], lr=0.1, **flags)  # the CPU values are accepted
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        getattr(optim, name)([w], lr=0.1, differentiable=True)
+    if takes_capturable:
+        with pytest.raises(ValueError, match="capturable=True"):
+            getattr(optim, name)([w], lr=0.1, capturable=True)

@@ -48,6 +48,8 @@ class Adadelta(Optimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -57,6 +59,8 @@ class Adadelta(Optimizer):
             weight_decay=weight_decay,
             maximize=maximize,
             foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

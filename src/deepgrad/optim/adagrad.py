@@ -50,6 +50,7 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
         super().__init__(
@@ -61,6 +62,7 @@ class Adagrad(Optimizer):
             eps=eps,
             maximize=maximize,
             foreach=foreach,
+            differentiable=differentiable,
             fused=fused,
         )
 

@@ -46,7 +46,8 @@ _registry: dict[str, type[Optimizer]] = {}
 
 
 def _check_implementation(name: str, defaults: dict[str, Any]) -> None:
-    """Check and remove PyTorch's implementation choices ``foreach`` and ``fused``.
+    """Check and remove PyTorch's implementation choices ``foreach`` and ``fused`` (and the
+    ``capturable`` / ``differentiable`` flags, accepted when False).
 
     PyTorch picks between a per-tensor loop, one ``foreach`` kernel over all tensors and one
     ``fused`` kernel; the rule and its numbers are the same. Here one NumPy implementation
@@ -58,6 +59,18 @@ def _check_implementation(name: str, defaults: dict[str, Any]) -> None:
             raise TypeError(f"{name}: {key} must be None, True or False, got {value!r}")
     if choices.get("foreach") and choices.get("fused"):
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if defaults.pop("capturable", False):
+        raise ValueError(
+            f"{name}: capturable=True (a step recorded into a CUDA graph) needs parameters on "
+            "an accelerator, as PyTorch's: deepgrad's optimizers step on the CPU; leave "
+            "capturable=False"
+        )
+    if defaults.pop("differentiable", False):
+        raise NotImplementedError(
+            f"{name}: differentiable=True (a step that autograd can differentiate, for "
+            "meta-learning the hyperparameters) is not supported; write the update with "
+            "tensor operations (p - lr * g) to differentiate through it"
+        )
 
 
 class Optimizer:
@@ -517,6 +530,7 @@ class Optimizer:
             )
         entry: dict[str, Any] = {}
         for k, v in st.items():
+            v = _foreign_array(v)
             if isinstance(v, Tensor):
                 # a rule written with tensors (a PyTorch-style subclass) gets tensors back: a
                 # copy, floating ones but ``step`` in the parameter's dtype, as PyTorch casts
@@ -563,6 +577,16 @@ def _saved_copy(v: Any) -> Any:
     if isinstance(v, list):
         return [_saved_copy(a) for a in v]
     return v
+
+
+def _foreign_array(v: Any) -> Any:
+    """A state value from another library (a PyTorch tensor in a state dict that
+    ``torch.load`` read) as a NumPy array; deepgrad's own values as they are."""
+    if isinstance(v, (Tensor, numpy.ndarray, numpy.generic)) or not hasattr(v, "__array__"):
+        return v
+    if hasattr(v, "detach"):  # a tensor that requires grad refuses __array__
+        v = v.detach()
+    return numpy.asarray(v)
 
 
 def _step_count(v: Any, what: str) -> int:

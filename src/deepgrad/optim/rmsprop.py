@@ -55,6 +55,8 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -66,6 +68,8 @@ class RMSprop(Optimizer):
             centered=centered,
             maximize=maximize,
             foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

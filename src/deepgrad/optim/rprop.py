@@ -50,6 +50,8 @@ class Rprop(Optimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -58,6 +60,8 @@ class Rprop(Optimizer):
             step_sizes=tuple(step_sizes),
             maximize=maximize,
             foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
