@@ -500,3 +500,28 @@ def test_cross_entropy_probabilities_promote_as_torch(xd, pd):
     assert dx.grad.dtype == dx.dtype
     np.testing.assert_allclose(got.item(), want.item(), rtol=1e-6)
     np.testing.assert_allclose(dx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "y_shape", "hint"),
+    [
+        ((4, 1), (4,), "reshape the targets"),  # the N×N trap
+        ((4,), (4, 1), "reshape the targets"),
+        ((2, 3), (3,), "expand_as"),  # PyTorch broadcasts with a warning
+        ((2, 3), (1, 3), "expand_as"),
+        ((2, 3), (4, 3), "differ$"),  # not broadcastable: PyTorch raises too
+    ],
+)
+@pytest.mark.parametrize(
+    "name", ["mse_loss", "l1_loss", "smooth_l1_loss", "kl_div", "poisson_nll_loss"]
+)
+def test_losses_refuse_targets_of_another_shape_and_say_what_to_do(name, x_shape, y_shape, hint):
+    fn = getattr(dg.nn.functional, name)
+    with pytest.raises(ValueError, match=hint):
+        fn(dg.ones(*x_shape), dg.ones(*y_shape) / 2)
+    if hint == "expand_as":  # the spelled-out broadcast gives PyTorch's number
+        x = dg.tensor(np.arange(6.0).reshape(2, 3))
+        y = dg.tensor(np.linspace(0.1, 0.3, 3)).reshape(y_shape)
+        got = fn(x, y.expand_as(x))
+        want = fn(x, dg.tensor(np.broadcast_to(y.numpy(), (2, 3)).copy()))
+        np.testing.assert_allclose(got.item(), want.item())

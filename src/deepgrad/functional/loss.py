@@ -95,6 +95,17 @@ def _same_shape(x: Tensor, y: Tensor, fn: str) -> None:
                 "; one has a trailing axis of size 1 — reshape the targets (y.reshape(-1, 1)) "
                 "or the predictions so both match, instead of letting them broadcast to N×N"
             )
+        else:
+            try:
+                shape = numpy.broadcast_shapes(x.shape, y.shape)
+            except ValueError:
+                shape = None
+            if shape == x.shape:
+                hint = (
+                    " (PyTorch broadcasts them, with a warning for most losses; deepgrad "
+                    "refuses, as the broadcast is usually a mistake): to mean it, pass "
+                    "target.expand_as(input)"
+                )
         raise ValueError(f"{fn}: input shape {x.shape} and target shape {y.shape} differ{hint}")
 
 
