@@ -2218,7 +2218,9 @@ def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
     next to each other, else to the front. NumPy counts integers as index arrays when any
     array is present, which moves or transposes dims (``a[0, :, [0, 1]]`` on ``(2, 3, 4)``:
     PyTorch ``(3, 2)``, NumPy ``(2, 3)``). Lists are index arrays; ``True``/``False`` add a
-    dim of size 1/0 that takes part as an index array."""
+    dim of size 1/0 that takes part as an index array. ``...`` stands for the slices it
+    spans, so arrays on either side of an empty one are next to each other (NumPy counts
+    it as a separator and moves their dims to the front)."""
     xp = backend.xp
     items = list(index) if isinstance(index, tuple) else [index]
     has_array = has_special = False
@@ -2236,7 +2238,9 @@ def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
             has_array = has_special = True
         elif it is None or isinstance(it, int):
             has_special = True
-        elif not (it is Ellipsis or isinstance(it, slice)):
+        elif it is Ellipsis:  # spelled out: NumPy counts even an empty one as a separator
+            has_special = True
+        elif not isinstance(it, slice):
             has_array = True
     if not has_array or not has_special:
         return (tuple(items) if isinstance(index, tuple) or len(items) != 1 else items[0]), None

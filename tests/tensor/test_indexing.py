@@ -264,3 +264,36 @@ def test_a_refused_assignment_leaves_the_graph_as_it_was():
         y[0:2] = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)  # shape mismatch
     y.sum().backward()
     assert p.grad.tolist() == [2.0, 2.0, 2.0] and y.tolist() == [2.0, 4.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        (slice(None, None, 3), [False, False, False, True], Ellipsis, [1, -1, -2]),
+        ([0, 1], Ellipsis, [1, 0]),  # on (2, 4, 2) the ellipsis spans one dim: not adjacent
+        (Ellipsis, [0, 1], [1, 0]),
+        ([1], Ellipsis, slice(None), [0, 1]),
+    ],
+)
+def test_an_ellipsis_between_index_arrays_is_the_slices_it_spans(index):
+    # an ellipsis that spans no dim leaves the arrays next to each other (their dims stay
+    # in place, as in PyTorch); NumPy counts it as a separator and moves them to the front
+    a = np.arange(16.0).reshape(2, 4, 2)
+
+    def as_(lib, i):
+        if isinstance(i, list):
+            return lib.tensor(i, dtype=lib.bool if isinstance(i[0], bool) else lib.int64)
+        return i
+
+    want = torch.tensor(a)[tuple(as_(torch, i) for i in index)]
+    got = dg.tensor(a)[tuple(as_(dg, i) for i in index)]
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    d, t = dg.tensor(a), torch.tensor(a)
+    d[tuple(as_(dg, i) for i in index)] = dg.tensor(
+        -1.0 - np.arange(want.numel()).reshape(want.shape)
+    )
+    t[tuple(as_(torch, i) for i in index)] = torch.tensor(
+        -1.0 - np.arange(want.numel()).reshape(want.shape)
+    )
+    np.testing.assert_array_equal(d.numpy(), t.numpy())
