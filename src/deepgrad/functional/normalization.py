@@ -61,6 +61,8 @@ class LayerNorm(Function):
     def forward(self, x: Any, *params: Any) -> Any:
         xp = backend.xp
         n = self.n
+        if n == 0:  # an empty normalized shape (LayerNorm(0)): an empty result, as PyTorch's
+            return x.copy()
         x2 = x.reshape(-1, n)
         avg = xp.full((n,), 1.0 / n, dtype=x.dtype)  # row means as GEMV: x2 @ avg
         xc = x2 - x2[:, :1]  # shifted by each row's first value (see _shifted)
@@ -84,6 +86,8 @@ class LayerNorm(Function):
         return y.reshape(x.shape)
 
     def backward(self, gy: Tensor) -> tuple:
+        if self.n == 0:  # every input is empty: so are the gradients
+            return tuple(_const(backend.xp.zeros(t.shape, t.dtype)) for t in self.inputs)
         if is_grad_enabled():
             return self._backward_graph(gy)
         xp = backend.xp

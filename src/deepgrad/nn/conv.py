@@ -77,6 +77,8 @@ class _ConvNd(Module):
                 f"{padding_mode!r}"
             )
         if out_channels <= 0 or (in_channels is not None and in_channels <= 0):
+            # PyTorch builds such a layer but its forward raises or gives (N, 0, ...) for
+            # in_channels=0, where the bias would be the answer: refused here
             raise ValueError(
                 f"{name}: channels must be positive, got in={in_channels}, out={out_channels}"
             )

@@ -46,9 +46,9 @@ class Embedding(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if num_embeddings <= 0 or embedding_dim <= 0:
+        if num_embeddings < 0 or embedding_dim < 0:
             raise ValueError(
-                f"Embedding: num_embeddings and embedding_dim must be positive, got "
+                f"Embedding: num_embeddings and embedding_dim must be >= 0, got "
                 f"{num_embeddings}, {embedding_dim}"
             )
         if padding_idx is not None:

@@ -25,6 +25,7 @@ For a weight of shape ``(out, in, *kernel)``: ``fan_in = in · Πkernel``,
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -121,6 +122,15 @@ def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
+def _no_op_on_empty(tensor: Tensor) -> bool:
+    """PyTorch's Kaiming initializers leave a zero-element tensor (an empty layer's weight,
+    whose fan may be 0) as it is, with a warning."""
+    if tensor.numel() == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
+
+
 def kaiming_uniform_(
     tensor: Tensor,
     a: float = 0.0,
@@ -129,6 +139,8 @@ def kaiming_uniform_(
     generator: Any = None,
 ) -> Tensor:
     """He uniform: U(-b, b) with ``b = gain · √(3 / fan)`` (``a`` is the leaky slope)."""
+    if _no_op_on_empty(tensor):
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
@@ -141,6 +153,8 @@ def kaiming_normal_(
     generator: Any = None,
 ) -> Tensor:
     """He normal: N(0, σ²) with ``σ = gain / √fan`` (``√(2 / fan_in)`` for ReLU)."""
+    if _no_op_on_empty(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 

@@ -37,9 +37,10 @@ class Linear(Module):
         bias_init: Any = None,
     ) -> None:
         super().__init__()
-        if out_features <= 0 or (in_features is not None and in_features <= 0):
+        if out_features < 0 or (in_features is not None and in_features < 0):
             raise ValueError(
-                f"Linear: features must be positive, got in={in_features}, out={out_features}"
+                f"Linear: features must be >= 0 (0 makes an empty layer, as in PyTorch), got "
+                f"in={in_features}, out={out_features}"
             )
         self.in_features = in_features
         self.out_features = out_features
@@ -59,14 +60,14 @@ class Linear(Module):
         self.in_features = in_features
         self.weight = Parameter(xp.empty((self.out_features, in_features), dt))
         if self._weight_init is None:
-            bound = 1 / math.sqrt(in_features)
+            bound = 1 / math.sqrt(in_features) if in_features else 0.0
             init.uniform_(self.weight, -bound, bound)
         else:
             init.get(self._weight_init)(self.weight)
         if self._use_bias:
             self.bias = Parameter(xp.empty((self.out_features,), dt))
             if self._bias_init is None:
-                bound = 1 / math.sqrt(in_features)
+                bound = 1 / math.sqrt(in_features) if in_features else 0.0
                 init.uniform_(self.bias, -bound, bound)
             else:
                 init.get(self._bias_init)(self.bias)
@@ -129,9 +130,10 @@ class Bilinear(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if min(in1_features, in2_features, out_features) <= 0:
+        if min(in1_features, in2_features) <= 0 or out_features < 0:  # PyTorch's rule
             raise ValueError(
-                f"Bilinear: features must be positive, got in1={in1_features}, "
+                f"Bilinear: in1_features and in2_features must be > 0 and out_features >= 0, "
+                f"got in1={in1_features}, "
                 f"in2={in2_features}, out={out_features}"
             )
         self.in1_features, self.in2_features = in1_features, in2_features

@@ -50,8 +50,8 @@ class _NormBase(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if num_features is not None and (not isinstance(num_features, int) or num_features <= 0):
-            raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
+        if num_features is not None and (not isinstance(num_features, int) or num_features < 0):
+            raise ValueError(f"{name}: num_features must be an int >= 0, got {num_features!r}")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -237,10 +237,10 @@ class SyncBatchNorm(_BatchNorm):
 
 
 def _normalized_shape(normalized_shape: Any, layer: str) -> tuple[int, ...]:
-    """A constructor's ``normalized_shape`` (an int or a sequence) as a tuple of positive ints."""
+    """A constructor's ``normalized_shape`` (an int or a sequence) as a tuple of ints >= 0."""
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not ns or any(not isinstance(s, int) or s <= 0 for s in ns):
-        raise ValueError(f"{layer}: normalized_shape must be positive ints, got {normalized_shape!r}")  # fmt: skip
+    if not ns or any(not isinstance(s, int) or s < 0 for s in ns):
+        raise ValueError(f"{layer}: normalized_shape must be ints >= 0, got {normalized_shape!r}")  # fmt: skip
     return ns
 
 
