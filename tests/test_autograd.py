@@ -579,3 +579,29 @@ def test_grad_takes_pytorchs_only_inputs_in_its_place():
             lib.autograd.grad(y, x, only_inputs=False)
         got.append((g.tolist(), gg.tolist()))
     assert got[0] == got[1]
+
+
+def test_assigning_grad_checks_type_shape_and_dtype_as_pytorch(torch):
+    for lib in (torch, dg):
+        m = lib.tensor([1.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="same size"):
+            m.grad = lib.tensor([1.0, 2.0])
+        with pytest.raises(RuntimeError, match="dtype"):
+            m.grad = lib.tensor([1], dtype=lib.int64)
+        with pytest.raises(TypeError, match="Tensor or None"):
+            m.grad = 3
+        m.grad = lib.tensor([5.0])
+        (m * 2).sum().backward()  # accumulates into the assigned gradient
+        assert m.grad.tolist() == [7.0]
+        m.grad = None
+        assert m.grad is None
+
+
+def test_an_integer_tensor_cannot_require_grad_runtime_error_as_pytorch(torch):
+    for lib in (torch, dg):
+        with pytest.raises(RuntimeError, match="floating point"):
+            lib.tensor([1, 2], requires_grad=True)
+        with pytest.raises(RuntimeError, match="floating point"):
+            lib.tensor([1, 2]).requires_grad_()
+    with pytest.raises(TypeError):  # still a TypeError, as before
+        dg.tensor([1, 2], requires_grad=True)

@@ -192,7 +192,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         arr = _as_array(data, dtype)
         if requires_grad and arr.dtype.kind not in "fc":
-            raise TypeError(
+            raise DtypeError(
                 f"only floating point tensors can require gradients, got dtype {arr.dtype}"
             )
         self._data = arr
@@ -526,7 +526,7 @@ class Tensor:
         if self._creator is not None and not requires_grad:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise TypeError(
+            raise DtypeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}"
             )
         self.requires_grad = requires_grad
@@ -544,6 +544,25 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        """PyTorch's checks: a tensor (or None) of this tensor's shape and dtype."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size {list(value.shape)} to a tensor "
+                    f"of size {list(self.shape)}. Please ensure that the gradient and the "
+                    "tensor are the same size"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise DtypeError(
+                    f"attempting to assign a gradient with dtype {value.dtype} to a tensor "
+                    f"with dtype {self.dtype}. Please ensure that the gradient and the tensor "
+                    "have the same dtype"
+                )
         self._grad = value
 
     def zero_grad(self) -> None:
