@@ -265,3 +265,190 @@ def test_recurrent_layers_take_an_empty_batch(cls):
     x, tx = _pair(np.zeros((0, 4, 3)), np.float32)
     _same(layer(x)[0], tlayer(tx)[0], [x], [tx])
     assert np.all(layer.weight_hh_l0.grad.numpy() == 0)
+
+
+# ---- IEEE results without NumPy's warnings ----------------------------------------------------
+# PyTorch returns inf/NaN silently (x/0, log 0, √-1, exp overflow, ...): deepgrad's results and
+# gradients are PyTorch's, with no RuntimeWarning even where the user turns warnings into
+# errors after importing deepgrad (the import-time filter then no longer applies).
+_EDGES = {
+    "float64": [0.0, -0.0, -1.0, 1.0, 0.5, -0.5, 2.0, -2.0, 800.0, -800.0, 1e-310],
+    "float32": [0.0, -0.0, -1.0, 1.0, 0.5, -0.5, 2.0, -2.0, 100.0, -100.0, 1e-40],
+}
+_GRID = [0.0, -0.0, -1.0, 1.0, 0.5, -2.5, 3.0, 800.0]  # no subnormal divisor (torch's fmod)
+
+
+def _lib(m, name):
+    """``name`` in deepgrad's functional namespace or torch's (``TF``, then ``torch``)."""
+    if m is dg:
+        return getattr(F, name)
+    return getattr(TF, name, None) or getattr(torch, name)
+
+
+def _unary_case(name):
+    return lambda m, x: _lib(m, name)(x)
+
+
+def _binary_case(fn):
+    def case(m, x):
+        n = x.shape[0]
+        return fn(m, x[: n // 2], x[n // 2 :])
+
+    return case
+
+
+def _grid_input(dtype):
+    a = np.repeat(_GRID, len(_GRID))
+    b = np.tile(_GRID, len(_GRID))
+    return np.concatenate([a, b]).astype(dtype)
+
+
+_UNARY = [
+    "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "asin",
+    "acos", "acosh", "atanh", "logit", "square", "sigmoid", "tanh", "softplus", "silu",
+]  # fmt: skip
+_POWERS = [0.5, -0.5, -1, -2, 1.5, 2, 3, -1.5, 0.25]
+_BINARY = {
+    "div": lambda m, a, b: a / b,
+    "rdiv": lambda m, a, b: 1 / b,
+    "div0": lambda m, a, b: a / 0,
+    "pow": lambda m, a, b: a**b,
+    "rpow": lambda m, a, b: (-2.0) ** b + 2.0**b,
+    "atan2": lambda m, a, b: _lib(m, "atan2")(a, b),
+    "hypot": lambda m, a, b: _lib(m, "hypot")(a, b),
+    "xlogy": lambda m, a, b: _lib(m, "xlogy")(a, b),
+    "logaddexp": lambda m, a, b: _lib(m, "logaddexp")(a, b),
+    "fmod": lambda m, a, b: _lib(m, "fmod")(a, b),
+    "remainder": lambda m, a, b: _lib(m, "remainder")(a, b),
+    "float_power": lambda m, a, b: _lib(m, "float_power")(a, b),
+    "addcdiv": lambda m, a, b: a.addcdiv(a, b, value=0.5),
+}
+_ROWS = [[-np.inf, -np.inf, -np.inf], [-np.inf, 0.0, 1.0], [0.0, 0.0, 0.0]]
+_ROWWISE = {
+    "softmax": lambda m, x: _lib(m, "softmax")(x, 1),
+    "log_softmax": lambda m, x: _lib(m, "log_softmax")(x, 1),
+    "softmin": lambda m, x: _lib(m, "softmin")(-x, 1),
+    "logsumexp": lambda m, x: _lib(m, "logsumexp")(x, 1),
+    "cross_entropy": lambda m, x: _lib(m, "cross_entropy")(
+        x, _ints(m, [0, 1, 2]), reduction="none"
+    ),
+    "cross_entropy_smoothed": lambda m, x: _lib(m, "cross_entropy")(
+        x, _ints(m, [1, 1, 1]), label_smoothing=0.1, reduction="none"
+    ),
+    "cross_entropy_probs": lambda m, x: _lib(m, "cross_entropy")(
+        x, _const(m, np.full((3, 3), 1 / 3, x.detach().numpy().dtype)), reduction="none"
+    ),
+}
+
+
+def _ints(m, values):
+    return dg.tensor(values) if m is dg else torch.tensor(values)
+
+
+def _const(m, a):
+    return dg.tensor(a) if m is dg else torch.tensor(a)
+
+
+def _like(m, x, value):
+    return _const(m, np.full(tuple(x.shape), value, x.detach().numpy().dtype))
+
+
+def _cases():
+    for name in _UNARY:
+        yield name, _unary_case(name), None
+    for c in _POWERS:
+        yield f"x**{c}", (lambda m, x, c=c: x**c), None
+    for name, fn in _BINARY.items():
+        yield name, _binary_case(fn), _grid_input
+    for name, fn in _ROWWISE.items():
+        yield f"{name}(-inf rows)", fn, lambda dt: np.array(_ROWS, dt)
+    yield "div 1/0 one element", lambda m, x: x / _like(m, x, 0), lambda dt: np.ones(1, dt)
+    yield "div 0/0 0-d", lambda m, x: x / _like(m, x, 0), lambda dt: np.array(0.0, dt)
+    yield "div by 0-d 0", lambda m, x: _like(m, x, 1) / x, lambda dt: np.array(0.0, dt)
+    yield "norm at 0", lambda m, x: x.norm(dim=1), lambda dt: np.array([[0.0, 0], [3, 4]], dt)
+    yield (
+        "vector_norm 0.5 at 0",
+        lambda m, x: (F.vector_norm if m is dg else torch.linalg.vector_norm)(x, 0.5, 1),
+        lambda dt: np.array([[0.0, 0], [3, 4]], dt),
+    )
+    yield "normalize at 0", lambda m, x: _lib(m, "normalize")(x), lambda dt: np.zeros((2, 3), dt)
+    yield (
+        "binary_cross_entropy at 0 and 1",
+        lambda m, x: _lib(m, "binary_cross_entropy")(x, _like(m, x, 0.5), reduction="none"),
+        lambda dt: np.array([0.0, 1.0, 0.5], dt),
+    )
+    yield (
+        "kl_div of log(0) targets",
+        lambda m, x: _lib(m, "kl_div")(x, _like(m, x, -np.inf), reduction="none", log_target=True),
+        lambda dt: np.array([-np.inf, 0.0, -1.0], dt),
+    )
+    yield (
+        "kl_div at -inf input",
+        lambda m, x: _lib(m, "kl_div")(x, _like(m, x, 0.0), reduction="none"),
+        lambda dt: np.array([-np.inf, 0.0], dt),
+    )
+    yield (
+        "poisson_nll_loss overflow",
+        lambda m, x: _lib(m, "poisson_nll_loss")(x, _like(m, x, 1.0), reduction="none"),
+        lambda dt: np.array([800.0 if dt == np.float64 else 100.0, 0.0], dt),
+    )
+    yield (
+        "attention with a fully masked row",
+        lambda m, x: _lib(m, "scaled_dot_product_attention")(x, x, x, attn_mask=_ints(m, _MASK)),
+        lambda dt: np.ones((1, 2, 3, 4), dt),
+    )
+
+
+_MASK = [[True, False, True], [False, False, False], [True, True, True]]
+_CASES = list(_cases())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("fn", "make"), [c[1:] for c in _CASES], ids=[c[0] for c in _CASES])
+def test_inf_and_nan_results_are_silent_and_match_torch(fn, make, dtype):
+    a = np.array(_EDGES[dtype], dtype) if make is None else make(np.dtype(dtype))
+    x, tx = _pair(a, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = fn(dg, x)
+        y.backward(dg.ones_like(y))
+    ty = fn(torch, tx)
+    ty.backward(torch.ones_like(ty))
+    # equal_nan: NaN exactly where torch has NaN, and infinities of the same sign; atol: one
+    # rounding of 1 (torch's log_softmax gradient at a zero row is 1 - 3·⅓, not 0) and a
+    # subnormal where torch's float32 sigmoid(-100) underflows to 0
+    tol = {"rtol": 2e-6, "atol": np.finfo(dtype).eps, "equal_nan": True}
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+def test_a_float_overflowing_the_narrower_dtype_is_silently_inf():
+    x, tx = _pair([1e300, -1e300, 1.0], np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.float()
+        y.backward(dg.ones_like(y))
+    ty = tx.float()
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    assert y.numpy().tolist() == [np.inf, -np.inf, 1.0]
+
+
+def test_numpy_raising_state_gives_ieee_results_and_is_left_as_it_was():
+    """``numpy.seterr(all="raise")`` is the user's NumPy state: deepgrad's ops still return
+    PyTorch's inf/NaN, and the state is the same afterwards."""
+    old = np.seterr(all="raise")
+    try:
+        x = dg.tensor([1.0, 0.0, -1.0], requires_grad=True)
+        y = x / dg.zeros(3) + x.log() + F.softmax(dg.full((1, 2), -np.inf), 1).sum()
+        y.backward(dg.ones_like(y))
+        assert np.isnan(y.numpy()).all()
+        assert np.geterr() == {
+            "divide": "raise",
+            "over": "raise",
+            "under": "raise",
+            "invalid": "raise",
+        }
+        with pytest.raises(FloatingPointError):
+            np.array([1.0]) / 0  # the user's own NumPy code raises as they asked
+    finally:
+        np.seterr(**old)

@@ -44,6 +44,39 @@ warnings.filterwarnings(
     module=r"deepgrad(\.|$)",
 )
 
+
+def quiet() -> Any:
+    """``numpy.errstate`` that lets IEEE results through silently (``1/0 = inf``, ``0/0 = nan``,
+    ``log(0) = -inf``, ``exp(1000) = inf``, a float overflowing a narrower dtype), as PyTorch
+    returns them: the filter above does not help a user who turns warnings into errors
+    (``warnings.simplefilter("error")``) after importing deepgrad. Only the computations that
+    can produce such values enter it (it costs about 1 µs); NumPy's state is restored on exit.
+    A fresh context each time: one errstate is not re-entrant on NumPy 1.26."""
+    return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def divide(a: Any, b: Any) -> Any:
+    """``a / b`` on arrays, silent at ``x/0`` and ``0/0`` as PyTorch's, at no cost on the hot
+    path: NumPy's warning is filtered out by default (above); only where the user's filters
+    (or ``numpy.seterr``) turn it into an error is the quotient recomputed under ``quiet``."""
+    try:
+        return a / b
+    except (RuntimeWarning, FloatingPointError):
+        with quiet():
+            return a / b
+
+
+def silently(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` (a pure computation on arrays) at no cost on the hot path, as
+    :func:`divide`: recomputed under :func:`quiet` only where the user's warning filters or
+    ``numpy.seterr`` turned NumPy's floating-point message into an error."""
+    try:
+        return fn(*args)
+    except (RuntimeWarning, FloatingPointError):
+        with quiet():
+            return fn(*args)
+
+
 _default_dtype = numpy.dtype(numpy.float32)
 _rng: Any = numpy.random.default_rng()
 _seed: int | None = None

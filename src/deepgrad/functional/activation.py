@@ -284,7 +284,12 @@ class Softmax(Function):
         if x.size == 0:  # an empty input (also along the axis) gives an empty output, as torch
             return xp.empty_like(x)
         if x.dtype == xp.float16:
-            return self._half(x)
+            return backend.silently(self._half, x)
+        # an all -inf row is NaN (-inf - -inf), silently as PyTorch's
+        return backend.silently(self._softmax, x)
+
+    def _softmax(self, x: Any) -> Any:
+        xp = backend.xp
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
@@ -339,6 +344,11 @@ class LogSoftmax(Function):
         xp = backend.xp
         if x.size == 0:
             return xp.empty_like(x)
+        # an all -inf row is NaN (-inf - -inf), silently as PyTorch's
+        return backend.silently(self._log_softmax, x)
+
+    def _log_softmax(self, x: Any) -> Any:
+        xp = backend.xp
         if x.dtype == xp.float16:  # in float32, rounded as PyTorch's CPU kernels round
             f = x.astype(xp.float32)
             z = f - f.max(axis=self.axis, keepdims=True)

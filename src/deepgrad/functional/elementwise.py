@@ -33,6 +33,7 @@ ceil, round
 from __future__ import annotations
 
 import numbers
+import operator
 from typing import Any
 
 import numpy
@@ -211,21 +212,31 @@ def mul(a: Any, b: Any) -> Tensor:
     return Mul()(*_pair(a, b))
 
 
+def _div_grad_b(g: Any, a: Any, b: Any) -> Any:
+    return -g * _cj(a / b / b)
+
+
+def _rsqrt(x: Any) -> Any:
+    return 1 / backend.xp.sqrt(x)
+
+
 class Div(Function):
     def forward(self, a: Any, b: Any) -> Any:
-        return a / b
+        return backend.divide(a, b)  # x/0 = inf, 0/0 = nan silently (on the hot path: no cost)
 
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
         if not _GradMode.enabled:  # first order: on arrays
             g, ad, bd = gy._data, a._data, b._data
-            ga = _grad(g / _cj(bd), ad.shape) if na else None
-            gb = _grad(-g * _cj(ad / bd / bd), bd.shape) if nb else None
+            ga = _grad(backend.divide(g, _cj(bd)), ad.shape) if na else None
+            # g·a/b² is ±inf/nan where b = 0, as PyTorch's (silently)
+            gb = _grad(backend.silently(_div_grad_b, g, ad, bd), bd.shape) if nb else None
             return ga, gb
-        ga = sum_to(gy / conj(b), a.shape) if na else None
-        # -g · (a / b) / b, PyTorch's order (not a / b²): x / |x| then has gradient 0 exactly
-        gb = sum_to(-gy * conj(a / b / b), b.shape) if nb else None
+        with backend.quiet():
+            ga = sum_to(gy / conj(b), a.shape) if na else None
+            # -g · (a / b) / b, PyTorch's order (not a / b²): x / |x| then has gradient 0 exactly
+            gb = sum_to(-gy * conj(a / b / b), b.shape) if nb else None
         return ga, gb
 
 
@@ -278,6 +289,10 @@ class PowScalar(Function):
         """``x ** c``, through the same special forms as PyTorch's kernel (``x·x``, ``x·x·x``,
         ``√x``, ``1/√x``, ``1/x``, ``1/(x·x)``), so that signed zeros and infinities agree:
         ``(-0.0) ** -0.5`` is ``-inf`` there, as ``1/√(-0.0)``, where ``pow`` gives ``inf``."""
+        # 0 ** -1 = inf, (-1) ** 0.5 = nan, overflow: silent, as PyTorch's
+        return backend.silently(self._pow, x)
+
+    def _pow(self, x: Any) -> Any:
         xp, c = backend.xp, self.c
         if c == 2:
             return x * x
@@ -303,7 +318,8 @@ class PowScalar(Function):
             return gy
         if c == 0:  # x⁰ = 1 is constant, also at x = 0 (not 0 · 0⁻¹): PyTorch's rule
             return Tensor(backend.xp.zeros(x.shape, dtype=x._data.dtype))
-        return gy * conj(x ** (c - 1) * c)
+        with backend.quiet():  # c·x^(c-1) is inf/nan at 0 for c < 1, as PyTorch's
+            return gy * conj(x ** (c - 1) * c)
 
 
 class Pow(Function):
@@ -316,11 +332,16 @@ class Pow(Function):
             one = xp.ones((), a.dtype)
             neg = xp.where(a == 1, one, xp.where(a == -1, xp.where(b % 2 == 0, one, -one), 0))
             return xp.where(b < 0, neg, a ** xp.maximum(b, 0)).astype(a.dtype, copy=False)
-        return a**b
+        # 0 ** -1 = inf, (-2) ** 0.5 = nan, overflow: silent, as PyTorch's
+        return backend.silently(operator.pow, a, b)
 
     def backward(self, gy: Tensor) -> tuple:
         """``∂a = b · a^(b-1)``, 0 where ``b = 0``; ``∂b = a^b · ln a``, 0 where ``a = 0`` and
         ``b ≥ 0`` (PyTorch's rules: ``0⁰ = 1`` has gradient 0 in both)."""
+        with backend.quiet():  # inf/nan gradients at 0 and for a < 0, as PyTorch's: silent
+            return self._grads(gy)
+
+    def _grads(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
         ga = gb = None
@@ -352,7 +373,7 @@ class Exp(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        return backend.xp.exp(x)
+        return backend.silently(backend.xp.exp, x)  # exp(1000) = inf, silently as PyTorch
 
     def backward(self, gy: Tensor) -> Tensor:
         if not _GradMode.enabled:  # first order: on arrays
@@ -367,7 +388,7 @@ def exp(x: Tensor) -> Tensor:
 
 class Log(Function):
     def forward(self, x: Any) -> Any:
-        return backend.xp.log(x)
+        return backend.silently(backend.xp.log, x)  # log(0) = -inf, log(-1) = nan: silent
 
     def backward(self, gy: Tensor) -> Tensor:
         return gy / conj(self.inputs[0])
@@ -382,10 +403,10 @@ class Sqrt(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        return backend.xp.sqrt(x)
+        return backend.silently(backend.xp.sqrt, x)  # √-1 = nan, silently as PyTorch
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy / conj(self.output() * 2)
+        return gy / conj(self.output() * 2)  # inf at 0, as PyTorch's (Div is silent)
 
 
 def sqrt(x: Tensor) -> Tensor:
@@ -525,6 +546,9 @@ class AsType(Function):
         self.dtype = dtype
 
     def forward(self, x: Any) -> Any:
+        if x.dtype.kind == "f" and x.dtype.itemsize > numpy.dtype(self.dtype).itemsize:
+            with backend.quiet():  # a float past the narrower range is ±inf, as PyTorch's
+                return x.astype(self.dtype)
         return x.astype(self.dtype)
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -645,7 +669,7 @@ def cos(x: Tensor) -> Tensor:
 
 class Log1p(Function):
     def forward(self, x: Any) -> Any:
-        return backend.xp.log1p(x)
+        return backend.silently(backend.xp.log1p, x)  # log1p(-1) = -inf, silently
 
     def backward(self, gy: Tensor) -> Tensor:
         return gy / conj(self.inputs[0] + 1)
@@ -660,7 +684,7 @@ class Expm1(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        return backend.xp.expm1(x)
+        return backend.silently(backend.xp.expm1, x)  # overflow to inf, silently
 
     def backward(self, gy: Tensor) -> Tensor:
         return gy * conj(self.output() + 1)
@@ -680,11 +704,12 @@ class Rsqrt(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        return 1 / backend.xp.sqrt(x)
+        return backend.silently(_rsqrt, x)  # 1/√0 = inf, 1/√-1 = nan, silently
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        return gy * conj(y * y * y) * -0.5
+        with backend.quiet():
+            return gy * conj(y * y * y) * -0.5
 
 
 def rsqrt(x: Tensor) -> Tensor:
@@ -696,11 +721,12 @@ class Reciprocal(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        return 1 / x
+        return backend.divide(1, x)  # 1/0 = inf, silently as PyTorch
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
-        return -(gy * conj(y * y))
+        with backend.quiet():
+            return -(gy * conj(y * y))
 
 
 def reciprocal(x: Tensor) -> Tensor:
@@ -755,7 +781,7 @@ class RoundedDiv(Function):
         self.mode, self.differentiable = mode, differentiable
 
     def forward(self, a: Any, b: Any) -> Any:
-        with numpy.errstate(divide="ignore", invalid="ignore"):
+        with backend.quiet():
             if self.mode == "floor":
                 return backend.xp.floor_divide(a, b)
             return _trunc_divide(a, b)
@@ -805,7 +831,7 @@ class Remainder(Function):
         self.python_sign = python_sign
 
     def forward(self, a: Any, b: Any) -> Any:
-        with numpy.errstate(divide="ignore", invalid="ignore"):
+        with backend.quiet():
             f = backend.xp.remainder if self.python_sign else backend.xp.fmod
             return f(a, b)
 

@@ -90,7 +90,8 @@ class Unary(Function):
             return self.fn(x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * self.deriv(self.inputs[0], self.output())
+        with backend.quiet():  # inf/nan at the domain's edges (atanh'(1)), as PyTorch's
+            return gy * self.deriv(self.inputs[0], self.output())
 
 
 def _unary(x: Any, fn: Callable[[Any], Any], deriv: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
@@ -349,14 +350,16 @@ class Hypot(Function):
     keep_output = True
 
     def forward(self, a: Any, b: Any) -> Any:
-        return backend.xp.hypot(a, b)
+        with backend.quiet():  # overflow to inf, silently as PyTorch
+            return backend.xp.hypot(a, b)
 
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
         y = self.output()  # (g·a)/y, in PyTorch's order: no g/y overflow at subnormal y
-        ga = sum_to(gy * a / y, a.shape) if na else None
-        return ga, (sum_to(gy * b / y, b.shape) if nb else None)
+        with backend.quiet():  # 0/0 = nan at a = b = 0, as PyTorch's
+            ga = sum_to(gy * a / y, a.shape) if na else None
+            return ga, (sum_to(gy * b / y, b.shape) if nb else None)
 
 
 def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -370,14 +373,16 @@ class LogAddExp(Function):
 
     def forward(self, a: Any, b: Any) -> Any:
         xp = backend.xp
-        return xp.logaddexp2(a, b) if self.base2 else xp.logaddexp(a, b)
+        with backend.quiet():
+            return xp.logaddexp2(a, b) if self.base2 else xp.logaddexp(a, b)
 
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
         e = exp2 if self.base2 else exp
-        ga = sum_to(gy / (e(b - a) + 1.0), a.shape) if na else None
-        gb = sum_to(gy / (e(a - b) + 1.0), b.shape) if nb else None
+        with backend.quiet():  # e^(b-a) overflows to inf: gradient 0, as PyTorch's
+            ga = sum_to(gy / (e(b - a) + 1.0), a.shape) if na else None
+            gb = sum_to(gy / (e(a - b) + 1.0), b.shape) if nb else None
         return ga, gb
 
 

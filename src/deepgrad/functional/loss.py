@@ -201,8 +201,9 @@ class BinaryCrossEntropy(Function):
     def forward(self, p: Any) -> Any:
         xp = backend.xp
         y = self.y
-        logp = xp.maximum(xp.log(xp.maximum(p, 0)), -100)
-        log1mp = xp.maximum(xp.log(xp.maximum(1 - p, 0)), -100)
+        with backend.quiet():  # log 0 = -inf, clamped to -100 as PyTorch's
+            logp = xp.maximum(xp.log(xp.maximum(p, 0)), -100)
+            log1mp = xp.maximum(xp.log(xp.maximum(1 - p, 0)), -100)
         return -(y * logp + (1 - y) * log1mp)
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -298,6 +299,10 @@ class SoftmaxCrossEntropy(Function):
         self.labels, self.coef, self.scale, self.reduce_sum = labels, coef, scale, reduce_sum
 
     def forward(self, x: Any) -> Any:
+        with backend.quiet():  # -inf logits (masked classes): inf/NaN as PyTorch's, silently
+            return self._forward(x)
+
+    def _forward(self, x: Any) -> Any:
         xp = backend.xp
         z = x - x.max(axis=1, keepdims=True)
         e = xp.exp(z)
@@ -654,15 +659,16 @@ def kl_div(
     y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
     xp = backend.xp
-    if log_target:
-        ylogy = xp.exp(y._data) * y._data
-        yv = Tensor._from_op(xp.exp(y._data), None, 0)
-    else:
-        yd = y._data
-        dt = backend.promote_types(input.dtype, y.dtype)
-        ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(dt)
-        yv = y
-    loss = Tensor._from_op(ylogy, None, 0) - yv * input
+    with backend.quiet():  # 0 · -inf (a log(0) target or input) is NaN, silently as PyTorch's
+        if log_target:
+            ylogy = xp.exp(y._data) * y._data
+            yv = Tensor._from_op(xp.exp(y._data), None, 0)
+        else:
+            yd = y._data
+            dt = backend.promote_types(input.dtype, y.dtype)
+            ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(dt)
+            yv = y
+        loss = Tensor._from_op(ylogy, None, 0) - yv * input
     if reduction == "batchmean":
         return sum(loss) * (1.0 / input.shape[0])
     return _reduce(loss, reduction, fn)

@@ -430,7 +430,8 @@ class LogSumExp(Function):
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
-        return _expand(gy, x.shape, self.axes) * exp(x - reshape(self.output(), kept))
+        with backend.quiet():  # an all -inf slice: -inf - -inf is NaN, as PyTorch's
+            return _expand(gy, x.shape, self.axes) * exp(x - reshape(self.output(), kept))
 
 
 @torch_names
