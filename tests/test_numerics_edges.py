@@ -378,6 +378,13 @@ def _cases():
         lambda dt: np.array([0.0, 1.0, 0.5], dt),
     )
     yield (
+        "binary_cross_entropy_with_logits at ±inf",
+        lambda m, x: _lib(m, "binary_cross_entropy_with_logits")(
+            x, _const(m, np.array([1.0, 0.0, 0.0, 1.0], x.detach().numpy().dtype)), reduction="none"
+        ),
+        lambda dt: np.array([np.inf, -np.inf, np.inf, 0.0], dt),
+    )
+    yield (
         "kl_div of log(0) targets",
         lambda m, x: _lib(m, "kl_div")(x, _like(m, x, -np.inf), reduction="none", log_target=True),
         lambda dt: np.array([-np.inf, 0.0, -1.0], dt),
@@ -452,3 +459,12 @@ def test_numpy_raising_state_gives_ieee_results_and_is_left_as_it_was():
             np.array([1.0]) / 0  # the user's own NumPy code raises as they asked
     finally:
         np.seterr(**old)
+
+
+def test_in_place_addcdiv_by_zero_is_silent():
+    x, tx = dg.tensor([1.0, 0.0, -1.0]), torch.tensor([1.0, 0.0, -1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.addcdiv_(dg.tensor([1.0, 0.0, -1.0]), dg.zeros(3))
+    tx.addcdiv_(torch.tensor([1.0, 0.0, -1.0]), torch.zeros(3))
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())  # inf, nan, -inf

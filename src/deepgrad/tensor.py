@@ -877,7 +877,10 @@ class Tensor:
                 "addcdiv_",
             )
         return self._in_place(
-            backend.xp.add, _scaled(tensor1, value) / _arr(tensor2), "addcdiv_", F.add
+            backend.xp.add,
+            backend.divide(_scaled(tensor1, value), _arr(tensor2)),
+            "addcdiv_",
+            F.add,
         )
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:

@@ -273,12 +273,17 @@ def binary_cross_entropy_with_logits(
     else:
         y = _target(target, input, "binary_cross_entropy_with_logits")
     _same_shape(input, y, "binary_cross_entropy_with_logits")
-    sp = softplus(-input)
-    if pos_weight is None:
-        loss = (1.0 - y) * input + sp
-    else:
-        pw = _target(pos_weight, input, "binary_cross_entropy_with_logits")
-        loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
+    pw = (
+        None
+        if pos_weight is None
+        else _target(pos_weight, input, "binary_cross_entropy_with_logits")
+    )
+    with backend.quiet():  # an infinite logit: 0 · inf is NaN, silently as PyTorch's
+        sp = softplus(-input)
+        if pw is None:
+            loss = (1.0 - y) * input + sp
+        else:
+            loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
     if weight is not None:
         loss = loss * _target(weight, input, "binary_cross_entropy_with_logits")
     out_dtype = y.dtype if y.dtype.kind == "f" else input.dtype
