@@ -276,3 +276,22 @@ def test_nan_reductions_refuse_complex_as_torch(torch, name):
             getattr(L, name)(x)
         with pytest.raises(RuntimeError, match="nansum on CPU does not support complex"):
             getattr(x, name)(0)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4), (0,), (2, 0)])
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_logsumexp_empty_dim_matches_torch(shape, dim, keepdim):
+    """``dim=()``/``[]`` reduces every dim, as PyTorch's; PyTorch fails with keepdim=False
+    on a non-empty input of 1 or more dims, and deepgrad raises the same error type there."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    try:
+        want = torch.logsumexp(torch.tensor(a), dim, keepdim=keepdim)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="keepdim=True"):
+            dg.logsumexp(dg.tensor(a), dim, keepdim=keepdim)
+        return
+    got = dg.logsumexp(dg.tensor(a), dim, keepdim=keepdim)
+    assert got.shape == tuple(want.shape)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

@@ -446,6 +446,13 @@ def logsumexp(x: Tensor, dim: Axis, keepdim: bool = False) -> Tensor:
         )
     if x._data.dtype.kind in "biu":
         x = astype(x, backend.get_default_dtype())
+    if isinstance(dim, (tuple, list)) and len(dim) == 0 and not keepdim and x.ndim and x._data.size:
+        raise RuntimeError(
+            "logsumexp: dim=() (or []) reduces every dim, and PyTorch then fails with "
+            f"keepdim=False on a non-empty {x.ndim}-d input (output with shape [] doesn't match "
+            f"the broadcast shape {[1] * x.ndim}); pass keepdim=True, or "
+            "dim=tuple(range(x.ndim)) for a 0-d result"
+        )
     return LogSumExp(_axes(dim, x.ndim, "logsumexp"), keepdim)(x)
 
 
