@@ -338,6 +338,9 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     unsqueeze,
     var,
 )
+from .functional.torch_namespace import VIEW_FUNCTIONS as _VIEW_FUNCTIONS, swapdims
+
+globals().update(_VIEW_FUNCTIONS)  # the function forms of views mark them as the methods do
 
 # PyTorch's top-level in-place activations (torch.relu_(x) is F.relu_(x))
 from .functional import celu_, relu_, rrelu_, selu_, threshold_  # noqa: E402

@@ -139,6 +139,24 @@ def _delegating(name: str) -> Any:
 _delegate = _Delegate()
 
 
+class _ViewDelegate(_Delegate):
+    """A delegating method (:class:`_Delegate`) whose result(s) are views of the tensor,
+    marked as the view methods mark theirs."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        delegated = _delegating(name)
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+            return _mark_views(delegated(self, *args, **kwargs), self)
+
+        method.__name__ = method.__qualname__ = name
+        method.__doc__ = delegated.__doc__
+        setattr(owner, name, method)
+
+
+_view_delegate = _ViewDelegate()
+
+
 class _InPlace:
     """PyTorch's in-place form ``x.name_(...)`` of a method ``x.name(...)``: the result is
     written into ``x``'s own memory and dtype by PyTorch's cast rule (:meth:`Tensor._store`: a
@@ -1440,6 +1458,8 @@ class Tensor:
                 "tensor.mH is only supported on matrices or batches of matrices. Got "
                 f"{self.ndim}-D tensor."
             )
+        if self._data.dtype.kind != "c":
+            return _viewed(F.swapaxes(self, -2, -1))
         return F.conj(F.swapaxes(self, -2, -1))
 
     def adjoint(self) -> Tensor:
@@ -1788,7 +1808,8 @@ class Tensor:
     logical_and = logical_or = logical_xor = logical_not = _delegate
     bitwise_and = bitwise_or = bitwise_xor = bitwise_not = _delegate
     bitwise_left_shift = bitwise_right_shift = _delegate
-    hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = rot90 = _delegate
+    rot90 = _delegate
+    hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = _view_delegate
     fliplr = flipud = masked_select = take = narrow_copy = _delegate
 
     @torch_names
@@ -1951,6 +1972,22 @@ def _viewed_if_shared(out: Tensor, x: Tensor) -> Tensor:
     b = out._data.base
     if b is not None and (b is x._data or b is x._data.base):
         out._view = True
+    return out
+
+
+def _mark_views(out: Any, x: Any, shared: bool = False) -> Any:
+    """The result(s) of a view function of ``x`` (one tensor or a tuple of them) marked as
+    views, as the view methods mark theirs (``shared``: only those that share ``x``'s memory,
+    as ``reshape``/``flatten``/``ravel``); the function forms (``deepgrad.narrow(x, ...)``)
+    and the delegating methods (``x.hsplit(...)``) call it, so both spellings are views."""
+    if not isinstance(x, Tensor):
+        return out
+    for t in out if isinstance(out, (tuple, list)) else (out,):
+        if isinstance(t, Tensor) and t is not x:
+            if shared:
+                _viewed_if_shared(t, x)
+            else:
+                t._view = True
     return out
 
 

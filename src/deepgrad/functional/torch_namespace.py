@@ -29,7 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, _mark_views
 
 #: Tensor methods that PyTorch also has as ``torch.<name>(input, ...)`` and that deepgrad's
 #: top level does not define otherwise.
@@ -98,6 +98,20 @@ def _method_function(name: str) -> Any:
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
         pass
     return fn
+
+
+def _view_function(fn: Any, shared: bool = False) -> Any:
+    """PyTorch's function form of a view (``torch.narrow(x, ...)``): ``fn`` (the
+    ``deepgrad.functional`` function, whose arguments are PyTorch's), its result(s) marked as
+    views exactly as the method forms mark theirs (:func:`~deepgrad.tensor._mark_views`), so
+    ``detach_`` refuses them as PyTorch does."""
+
+    @functools.wraps(fn)
+    def view(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
+        return _mark_views(fn(input, *args, **kwargs), input, shared)
+
+    view.__module__ = __name__
+    return view
 
 
 def method_functions() -> dict[str, Any]:
@@ -191,3 +205,44 @@ def finfo(type: Any = None) -> numpy.finfo:  # noqa: A002 - PyTorch's name
 def iinfo(type: Any) -> numpy.iinfo:  # noqa: A002 - PyTorch's name
     """Machine limits of an integer dtype (``min``, ``max``, ``bits``): NumPy's ``iinfo``."""
     return numpy.iinfo(type)
+
+
+# ---- the function forms of views: marked as views like the methods' results -------------------
+def _views() -> dict[str, Any]:
+    from .complex import view_as_complex, view_as_real
+    from .diagonal import diagonal
+    from .joining import dsplit, hsplit, tensor_split, vsplit
+    from .orientation import moveaxis, ravel
+    from .selection import select
+    from .shape import (
+        chunk,
+        flatten,
+        movedim,
+        narrow,
+        permute,
+        reshape,
+        split,
+        swapaxes,
+        transpose,
+        unbind,
+        unflatten,
+    )
+    from .strided import as_strided
+
+    always = (
+        narrow, select, diagonal, transpose, swapaxes, movedim, moveaxis, unbind, split, chunk,
+        tensor_split, hsplit, vsplit, dsplit, permute, unflatten, as_strided, view_as_real,
+        view_as_complex, ravel,
+    )  # fmt: skip
+    out = {fn.__name__: _view_function(fn) for fn in always}
+    out.update({fn.__name__: _view_function(fn, shared=True) for fn in (reshape, flatten)})
+    return out
+
+
+#: ``{name: function form}`` of PyTorch's view functions (``deepgrad.narrow`` ...).
+VIEW_FUNCTIONS: dict[str, Any] = _views()
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002 - PyTorch's names
+    """``torch.swapdims``: :func:`transpose` (a view)."""
+    return VIEW_FUNCTIONS["transpose"](input, dim0, dim1)
