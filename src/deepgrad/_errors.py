@@ -40,6 +40,25 @@ class DtypeError(RuntimeError, TypeError):
     type Long"); deepgrad raised ``TypeError`` before, so it is both."""
 
 
+class DtypeNotImplementedError(DtypeError, NotImplementedError):
+    """A dtype for which PyTorch has no kernel (``linalg.eigh`` or ``solve_triangular`` of an
+    integer matrix): PyTorch raises ``NotImplementedError`` (a ``RuntimeError``)."""
+
+
+def refuse_integer(fn: str, *xs: Any, not_implemented: bool = False) -> None:
+    """PyTorch's refusal of an integer or bool tensor where a linear-algebra function needs a
+    floating point or complex one ("linalg.inv: Expected a floating point or complex tensor as
+    input. Got Long"); deepgrad does not convert it silently either."""
+    for x in xs:
+        dt = getattr(getattr(x, "_data", x), "dtype", None)
+        if dt is not None and getattr(dt, "kind", "f") in "biu":
+            error = DtypeNotImplementedError if not_implemented else DtypeError
+            raise error(
+                f"{fn}: expected a floating point or complex tensor as input (float32, float64, "
+                f"complex64 or complex128), got {dt}; convert it first, e.g. A.double()"
+            )
+
+
 class LinAlgError(RuntimeError, ValueError):
     """A matrix that a linear-algebra function cannot take: singular (``inv``, ``solve``),
     not positive-definite (``cholesky``). PyTorch raises ``torch.linalg.LinAlgError`` (a

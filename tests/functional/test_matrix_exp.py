@@ -55,6 +55,8 @@ def test_matrix_exp_gradcheck_second_order_and_errors():
     )
     (gg,) = dg.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(gg.numpy(), num[0], rtol=1e-5, atol=1e-6)
-    assert dg.linalg.matrix_exp(dg.tensor([[0, 1], [0, 0]])).tolist() == [[1.0, 1.0], [0.0, 1.0]]
+    assert dg.linalg.matrix_exp(dg.tensor([[0.0, 1], [0, 0]])).tolist() == [[1.0, 1.0], [0.0, 1.0]]
+    with pytest.raises(RuntimeError, match="float64"):  # PyTorch refuses integers too
+        dg.linalg.matrix_exp(dg.tensor([[0, 1], [0, 0]]))
     with pytest.raises(RuntimeError, match="square"):
         dg.linalg.matrix_exp(dg.ones(2, 3))

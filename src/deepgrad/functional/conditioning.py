@@ -17,11 +17,11 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import MatrixShapeError
+from .._errors import MatrixShapeError, refuse_integer
 from ..tensor import Tensor, as_tensor
 from .complex import _real_dtype
 from .decompositions import eigvalsh, inv, svdvals
-from .elementwise import _floating, abs, where
+from .elementwise import abs, where
 from .matrix_norms import matrix_norm
 
 
@@ -42,7 +42,8 @@ def matrix_rank(
     >>> dg.linalg.matrix_rank(dg.tensor([[1.0, 2.0], [2.0, 4.0]])).item()
     1
     """
-    a = _floating(as_tensor(A))
+    a = as_tensor(A)
+    refuse_integer("linalg.matrix_rank", a)
     if a.ndim < 2:
         raise MatrixShapeError(f"linalg.matrix_rank: A must have at least 2 dims, got {a.shape}")
     if tol is not None:
@@ -70,7 +71,8 @@ def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
     >>> dg.linalg.cond(dg.tensor([[2.0, 0.0], [0.0, 0.5]])).item()
     4.0
     """
-    a = _floating(as_tensor(A))
+    a = as_tensor(A)
+    refuse_integer("linalg.cond", a)
     if a.ndim < 2:
         raise MatrixShapeError(f"linalg.cond: A must have at least 2 dims, got shape {a.shape}")
     if p in (None, 2, -2):

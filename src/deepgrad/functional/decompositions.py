@@ -41,12 +41,12 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import backend
-from .._errors import LinAlgError, MatrixShapeError
+from .._errors import DtypeError, LinAlgError, MatrixShapeError, refuse_integer
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .complex import conj, imag, real
 from .diagonal import diag_embed, diagonal
-from .elementwise import _floating, astype, log, where
+from .elementwise import astype, log, where
 from .linalg import matmul
 from .shape import sum_to, swapaxes, tril, unsqueeze
 
@@ -59,8 +59,9 @@ def _mH(x: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the conjugate t
     return conj(swapaxes(x, -1, -2))
 
 
-def _square(a: Any, fn: str) -> Tensor:
-    x = _floating(as_tensor(a))
+def _square(a: Any, fn: str, not_implemented: bool = False) -> Tensor:
+    x = as_tensor(a)
+    refuse_integer(fn, x, not_implemented=not_implemented)
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise MatrixShapeError(f"{fn}: expected square matrices (*, n, n), got shape {x.shape}")
     return x
@@ -136,7 +137,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
         return where(backend.xp.ones(A.shape, bool), Tensor(eye.copy()), A)
     if n < 0:
         if A.dtype.kind not in "fc":
-            raise TypeError(
+            raise DtypeError(
                 f"linalg.matrix_power: a negative power needs a floating point or complex A (it inverts "
                 f"it), got {A.dtype}"
             )
@@ -264,7 +265,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     [1.0, 0.5]
     """
     a = _square(A, "solve")
-    b = _floating(as_tensor(B))
+    b = as_tensor(B)
+    refuse_integer("solve", b)
     dt = backend.result_type(a._data, b._data)
     a, b = astype(a, dt), astype(b, dt)
     if not left:
@@ -346,7 +348,7 @@ def eigh(A: Tensor, UPLO: str = "L") -> EigResult:  # noqa: N803
     gradient is the standard one (undefined for repeated eigenvalues, as in PyTorch)."""
     if UPLO != "L":
         raise ValueError(f'eigh: only UPLO="L" is supported, got {UPLO!r}')
-    w, v = EigH()(_square(A, "eigh"))
+    w, v = EigH()(_square(A, "eigh", not_implemented=True))
     return EigResult(w, v)
 
 
@@ -426,7 +428,8 @@ def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
     ``full_matrices=False`` gives the reduced factors (``k = min(m, n)`` columns), which the
     gradients of ``U``/``Vh`` need (as in PyTorch); the gradient of ``S`` alone needs neither.
     Singular vectors are defined up to sign, so compare products, not factors."""
-    a = _floating(as_tensor(A))
+    a = as_tensor(A)
+    refuse_integer("svd", a)
     if a.ndim < 2:
         raise MatrixShapeError(f"svd: expected matrices (*, m, n), got shape {a.shape}")
     return SVDResult(*SVD(bool(full_matrices))(a))
@@ -479,7 +482,8 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
     ``"reduced"``, ``"complete"``, or ``"r"`` for ``R`` alone with an empty ``Q``)."""
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f'qr: mode must be "reduced", "complete" or "r", got {mode!r}')
-    a = _floating(as_tensor(A))
+    a = as_tensor(A)
+    refuse_integer("qr", a)
     if a.ndim < 2:
         raise MatrixShapeError(f"qr: expected matrices (*, m, n), got shape {a.shape}")
     if mode == "r":

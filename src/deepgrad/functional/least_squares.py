@@ -32,12 +32,12 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import backend
-from .._errors import MatrixShapeError
+from .._errors import MatrixShapeError, refuse_integer
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .complex import _real_dtype, conj, real
 from .decompositions import _mH
-from .elementwise import _floating, astype
+from .elementwise import astype
 from .linalg import matmul
 from .reduce import sum as _sum
 from .shape import unsqueeze
@@ -106,7 +106,8 @@ class LstsqResult(NamedTuple):
 
 
 def _operands(A: Any, B: Any) -> tuple[Tensor, Tensor, bool]:  # noqa: N803
-    a, b = _floating(as_tensor(A)), _floating(as_tensor(B))
+    a, b = as_tensor(A), as_tensor(B)
+    refuse_integer("linalg.lstsq", a, b)
     if a.ndim < 2:
         raise MatrixShapeError(f"linalg.lstsq: A must have at least 2 dims, got shape {a.shape}")
     vector = b.ndim == a.ndim - 1
@@ -181,7 +182,8 @@ def pinv(
     >>> dg.linalg.pinv(dg.tensor([[2.0, 0.0], [0.0, 0.0]])).tolist()
     [[0.5, 0.0], [0.0, 0.0]]
     """
-    a = _floating(as_tensor(A))
+    a = as_tensor(A)
+    refuse_integer("linalg.pinv", a)
     if a.ndim < 2:
         raise MatrixShapeError(f"pinv: expected matrices (*, m, n), got shape {a.shape}")
     if hermitian and a.shape[-1] != a.shape[-2]:

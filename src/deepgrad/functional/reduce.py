@@ -659,7 +659,7 @@ def _norm_cast(x: Tensor, dtype: Any, fn: str) -> Tensor:
     complex tensor; ``dtype`` of the same kind, real or complex, and no narrower)."""
     have = x._data.dtype
     if have.kind not in "fc":
-        raise TypeError(f"{fn}: expected a floating point or complex tensor, got dtype {have}")
+        raise DtypeError(f"{fn}: expected a floating point or complex tensor, got dtype {have}")
     if dtype is None:
         return x
     dt = numpy.dtype(dtype)

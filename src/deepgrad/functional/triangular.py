@@ -23,7 +23,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import backend
-from .._errors import MatrixShapeError
+from .._errors import MatrixShapeError, refuse_integer
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .decompositions import _mH, _mT
@@ -67,8 +67,12 @@ class SolveTriangular(Function):
         return ga, (sum_to(gb, b.shape) if nb else None)
 
 
-def _operands(fn: str, A: Any, B: Any) -> tuple[Tensor, Tensor]:  # noqa: N803
-    a, b = _floating(as_tensor(A)), _floating(as_tensor(B))
+def _operands(fn: str, A: Any, B: Any, integer_b: bool = True) -> tuple[Tensor, Tensor]:  # noqa: N803
+    a, b = as_tensor(A), as_tensor(B)
+    refuse_integer(fn, a, not_implemented=True)  # PyTorch: no kernel for integers
+    if not integer_b:
+        refuse_integer(fn, b)
+    b = _floating(b)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise MatrixShapeError(f"{fn}: A must be batches of square matrices, got shape {a.shape}")
     if b.ndim < 2:
@@ -134,6 +138,8 @@ def triangular_solve(
         stacklevel=2,
     )
     a = as_tensor(A)
+    refuse_integer("triangular_solve", a, not_implemented=True)
+    refuse_integer("triangular_solve", b)  # PyTorch: b and A of one dtype
     op = _mT(a) if transpose else a
     x = solve_triangular(op, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
     return TriangularSolveResult(x, a.clone())
@@ -171,7 +177,7 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa
     >>> dg.cholesky_solve(dg.tensor([[4.0], [11.0]]), L).tolist()
     [[0.5], [1.0]]
     """
-    f, b = _operands("cholesky_solve", L, B)
+    f, b = _operands("cholesky_solve", L, B, integer_b=False)
     if b.shape[-2] != f.shape[-1]:
         raise MatrixShapeError(
             f"cholesky_solve: B of shape {b.shape} does not fit the factor of shape {f.shape}"
