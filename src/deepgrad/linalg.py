@@ -30,6 +30,7 @@ from .functional.decompositions import (
 from .functional.eig import eig, eigvals
 from .functional.grids import linalg_vander as vander
 from .functional.householder import householder_product
+from .functional.ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .functional.least_squares import lstsq, pinv
 from .functional.linalg import linalg_cross as cross
 from .functional.linalg import matmul, multi_dot, vecdot
@@ -44,7 +45,8 @@ from .functional.triangular import solve_triangular
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh",
-    "eigvals", "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor",
+    "eigvals", "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor",
+    "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor",
     "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
     "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
     "solve_triangular", "svd", "svdvals", "vander", "vecdot", "vector_norm",
