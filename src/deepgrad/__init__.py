@@ -341,10 +341,17 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
 from .functional.torch_namespace import VIEW_FUNCTIONS as _VIEW_FUNCTIONS, swapdims
 
 globals().update(_VIEW_FUNCTIONS)  # the function forms of views mark them as the methods do
-from .functional.householder import orgqr
-from .functional.legacy_linalg import cholesky, cholesky_inverse, pinverse, qr, svd
-from .functional.lu import lu_legacy as lu
-from .functional.lu import lu_solve, lu_unpack
+from .functional import (
+    cholesky,
+    cholesky_inverse,
+    lu,
+    lu_solve,
+    lu_unpack,
+    orgqr,
+    pinverse,
+    qr,
+    svd,
+)
 
 # PyTorch's top-level in-place activations (torch.relu_(x) is F.relu_(x))
 from .functional import celu_, relu_, rrelu_, selu_, threshold_  # noqa: E402

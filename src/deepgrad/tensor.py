@@ -1819,6 +1819,8 @@ class Tensor:
 
     select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
     inverse = det = logdet = slogdet = matrix_exp = _delegate
+    cholesky = cholesky_inverse = cholesky_solve = triangular_solve = svd = qr = _delegate
+    pinverse = lu = lu_solve = orgqr = _delegate
     bernoulli = bernoulli_ = exponential_ = random_ = _delegate
 
     def polygamma(self, n: int) -> Tensor:

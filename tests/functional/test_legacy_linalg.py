@@ -115,3 +115,32 @@ def test_integer_inputs_refused():
     for call in (dg.svd, dg.qr, dg.pinverse, dg.cholesky_inverse):
         with pytest.raises(RuntimeError, match="floating point"):
             call(m)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_method_forms_match_torch():
+    torch = pytest.importorskip("torch")
+    a = _spd(2)
+    x, t = dg.tensor(a), torch.tensor(a)
+    b, tb = dg.tensor(np.ones((2, 3, 1))), torch.ones(2, 3, 1, dtype=torch.float64)
+    pairs = [
+        (x.cholesky(), t.cholesky()),
+        (x.cholesky(upper=True), t.cholesky(upper=True)),
+        (x.cholesky_inverse(), t.cholesky_inverse()),
+        (x.svd().S, t.svd().S),
+        (x.qr().R.abs(), t.qr().R.abs()),
+        (x.pinverse(), t.pinverse()),
+        (x.lu()[0], t.lu()[0]),
+        (b.lu_solve(*x.lu()), tb.lu_solve(*t.lu())),
+        (b.cholesky_solve(x.cholesky()), tb.cholesky_solve(t.cholesky())),
+        (
+            b.triangular_solve(x.cholesky(), upper=False)[0],
+            tb.triangular_solve(t.cholesky(), upper=False)[0],
+        ),
+    ]
+    for got, want in pairs:
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-12)
+    q, tau = torch.geqrf(t)
+    np.testing.assert_allclose(
+        dg.tensor(q.numpy()).orgqr(dg.tensor(tau.numpy())).numpy(), q.orgqr(tau).numpy(), atol=1e-13
+    )

@@ -207,6 +207,10 @@ from .decompositions import det, inverse, logdet, matrix_power, slogdet
 from .matrix_norms import matrix_norm, renorm, vector_norm
 from .matrix_exp import matrix_exp
 from .triangular import cholesky_solve, triangular_solve
+from .householder import orgqr
+from .legacy_linalg import cholesky, cholesky_inverse, pinverse, qr, svd
+from .lu import lu_legacy as lu
+from .lu import lu_solve, lu_unpack
 from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
 from .linalg import (
     addbmm,
