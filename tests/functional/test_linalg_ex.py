@@ -92,3 +92,17 @@ def test_ex_gradients():
     ell = dg.linalg.cholesky_ex(m).L
     dg.where(dg.isnan(ell), 0.0, ell).sum().backward()
     assert np.isfinite(m.grad.numpy()).all() and (m.grad.numpy()[[0, 2]] == 0).all()
+
+
+def test_zero_size_batches_match_torch():
+    torch = pytest.importorskip("torch")
+    for lib_call in (
+        lambda lib: lib.linalg.inv_ex(lib.zeros(0, 3, 3, dtype=lib.float64)),
+        lambda lib: lib.linalg.solve_ex(
+            lib.zeros(0, 3, 3, dtype=lib.float64), lib.zeros(0, 3, 2, dtype=lib.float64)
+        ),
+        lambda lib: lib.linalg.cholesky_ex(lib.zeros(0, 3, 3, dtype=lib.float64)),
+    ):
+        want, got = lib_call(torch), lib_call(dg)
+        assert [tuple(t.shape) for t in want] == [t.shape for t in got]
+        assert got[1].dtype == np.int32

@@ -101,7 +101,14 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
 
 
 def _lu_info(a: Tensor) -> Any:
-    return _getrf(a._data)[2]
+    """``getrf``'s info of each matrix: all 0 when LAPACK's inversion succeeds (its ``getrf``
+    met no zero pivot), else from the factorization."""
+    xp = backend.xp
+    try:
+        xp.linalg.inv(a._data)
+        return xp.zeros(a.shape[:-2], dtype=numpy.int32)
+    except numpy.linalg.LinAlgError:
+        return _getrf(a._data)[2]
 
 
 class InvExResult(NamedTuple):
