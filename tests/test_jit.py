@@ -15,7 +15,7 @@ from deepgrad import nn
 def test_script_and_trace_give_torchs_results(torch, rng):
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     a = rng.standard_normal((5, 3)).astype("float32")
     assert dg.jit.script(net) is net and dg.jit.trace(net, dg.tensor(a)) is net
     want = [

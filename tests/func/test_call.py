@@ -16,13 +16,13 @@ def _nets(torch):
     tnet = torch.nn.Sequential(
         torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(), torch.nn.Linear(4, 2)
     )
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     return net, tnet
 
 
 def test_functional_call_as_torch(torch, rng):
     net, tnet = _nets(torch)
-    before = {k: v.copy() for k, v in net.state_dict().items()}
+    before = {k: v.clone() for k, v in net.state_dict().items()}
     new = {
         n: rng.standard_normal(tuple(p.shape)).astype("float32") for n, p in tnet.named_parameters()
     }

@@ -45,7 +45,7 @@ def test_per_sample_gradients_tutorial_as_torch(torch, rng):
     net = dg.nn.Sequential(dg.nn.Linear(4, 5), dg.nn.ReLU(), dg.nn.Linear(5, 2)).double()
     tnet = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     tnet = tnet.double()
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     out = []
     for lib, m, fc, vm, gr in ((dg, net, functional_call, vmap, grad),
                                (torch, tnet, torch.func.functional_call, torch.func.vmap, torch.func.grad)):  # fmt: skip

@@ -576,7 +576,7 @@ def test_a_legitimate_forward_pass_is_not_counted_against_the_budget(tmp_path, m
     x = np.random.default_rng(0).normal(size=(2, 1, 48, 48)).astype(np.float32)
     expected = model.predict(x)
     model.save(tmp_path / "m.dg")
-    held = sum(v.size for v in model.state_dict().values())
+    held = sum(v.numel() for v in model.state_dict().values())
     monkeypatch.setattr(budget, "SLACK_ELEMENTS", 20_000)
     monkeypatch.setattr(budget, "SLACK_CALLS", 20)
     allocated = {"n": 0}

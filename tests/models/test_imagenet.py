@@ -146,7 +146,7 @@ def test_vgg16_has_torchvisions_keys_and_sizes():
     m = models.ImageNetVGG("vgg16", hidden=8)  # torchvision's, with a narrow classifier
     sd = m.state_dict()
     assert "features.28.weight" in sd and tuple(sd["classifier.0.weight"].shape) == (8, 25088)
-    conv = sum(v.size for k, v in sd.items() if k.startswith("features."))
+    conv = sum(v.numel() for k, v in sd.items() if k.startswith("features."))
     assert conv == 14714688  # the convolutions of torchvision's vgg16
     bn = models.ImageNetVGG("vgg11", batch_norm=True, hidden=8).state_dict()
     assert "features.1.running_var" in bn and "features.4.weight" in bn

@@ -13,7 +13,7 @@ from deepgrad import nn
 
 
 def _copy_weights(tm, m, torch):
-    tm.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in m.state_dict().items()})
 
 
 def _cnn(lib):

@@ -19,7 +19,7 @@ def test_lazy_layers_take_their_input_size_from_the_first_batch(torch, tmp_path)
     ref = torch.nn.Sequential(torch.nn.LazyConv2d(4, 3, padding=1), torch.nn.ReLU(),
                               torch.nn.Flatten(), torch.nn.LazyLinear(5))  # fmt: skip
     ref(torch.tensor(x))
-    ref.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
     np.testing.assert_allclose(
         y.numpy(), ref(torch.tensor(x)).detach().numpy(), rtol=1e-4, atol=1e-5
     )
@@ -54,7 +54,7 @@ def test_lazy_conv_transpose_layers_as_torchs(torch, tmp_path):
         y = ours(xd)
         assert isinstance(ours, getattr(nn, f"ConvTranspose{nd}d"))
         theirs(xt)
-        theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
         yt = theirs(xt)
         np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
         y.sum().backward()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -69,13 +70,15 @@ def test_state_dict_round_trip_and_snapshot_semantics():
     a = AutoEncoder()
     x = dg.randn(5, 4)
     ya = a(x).numpy()
-    sd = a.state_dict()
-    a.encoder.fc1.weight.data += 1.0  # a snapshot is not changed by later updates
-    assert not np.allclose(sd["encoder.fc1.weight"], a.encoder.fc1.weight.numpy())
+    sd = a.state_dict()  # shares the parameters' memory, as PyTorch's
+    snapshot = copy.deepcopy(sd)  # a snapshot is not changed by later updates
+    a.encoder.fc1.weight.data += 1.0
+    np.testing.assert_array_equal(sd["encoder.fc1.weight"], a.encoder.fc1.weight.numpy())
+    assert not np.allclose(snapshot["encoder.fc1.weight"], a.encoder.fc1.weight.numpy())
     dg.manual_seed(2)
     b = AutoEncoder()
     b(x)
-    b.load_state_dict(sd)
+    b.load_state_dict(snapshot)
     np.testing.assert_array_equal(b(x).numpy(), ya)
 
 
@@ -169,7 +172,7 @@ def test_linear_shapes_gradcheck_and_torch(batch_shape):
     assert m(x).shape == (*batch_shape, 3)
     assert dg.gradcheck(lambda a, w, b: dg.functional.linear(a, w, b), x, m.weight, m.bias)
     tm = torch.nn.Linear(4, 3).double()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     tx = torch.tensor(x.numpy(), requires_grad=True)
     y = m(x)
     ty = tm(tx)
@@ -348,7 +351,7 @@ def test_load_state_dict_returns_torchs_incompatible_keys_and_raises_torchs_erro
     sd["extra"] = sd["0.bias"]
     missing, unexpected = m.load_state_dict(sd, strict=False)  # PyTorch's unpacking
     tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
-    tres = tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=False)
+    tres = tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in sd.items()}, strict=False)
     assert (missing, unexpected) == (tres.missing_keys, tres.unexpected_keys)
     for exc in (RuntimeError, KeyError):  # PyTorch's type, and deepgrad's before
         with pytest.raises(exc, match=r"missing keys \['2.bias'\], unexpected keys \['extra'\]"):

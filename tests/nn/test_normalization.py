@@ -96,7 +96,7 @@ def test_convert_sync_batchnorm_as_torch(torch):
         return net
 
     net, tnet = build(dg), build(torch)
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     old = dict(net.named_modules())
     out = dg.nn.SyncBatchNorm.convert_sync_batchnorm(net, process_group=None)
     tout = torch.nn.SyncBatchNorm.convert_sync_batchnorm(tnet)

@@ -18,7 +18,7 @@ def test_data_parallel_at_torchs_path(torch):
     assert net.module is inner and tnet.module is tinner
     assert list(net.state_dict()) == list(tnet.state_dict())
     assert repr(net) == repr(tnet)
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     x = np.linspace(-1, 1, 15).reshape(5, 3).astype("float32")
     np.testing.assert_allclose(
         net(dg.tensor(x)).detach().numpy(), tnet(torch.tensor(x)).detach().numpy(), rtol=1e-6

@@ -59,7 +59,7 @@ def test_a_relu_rnn_from_the_base_runs_relu(torch, rng):
 
     m = nn.RNN(3, 4, nonlinearity="relu")
     t = torch.nn.RNN(3, 4, nonlinearity="relu")
-    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     x = rng.standard_normal((5, 2, 3)).astype("float32")
     np.testing.assert_allclose(
         m(dg.tensor(x))[0].detach().numpy(), t(torch.tensor(x))[0].detach().numpy(), rtol=1e-5,
@@ -99,7 +99,7 @@ def test_dropout_range_and_warning_as_torch(torch, cls):
     # p = 1 zeroes the first layer's output: the second layer sees zeros, as torch's
     m = getattr(nn, cls)(2, 3, num_layers=2, dropout=1.0)
     t = getattr(torch.nn, cls)(2, 3, num_layers=2, dropout=1.0)
-    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     x = dg.randn(4, 1, 2)
     out = m(x)[0].detach().numpy()
     ref = t(torch.tensor(x.numpy()))[0].detach().numpy()

@@ -15,7 +15,7 @@ def _models(torch):  # (a bias right before batch norm would get a noise-only gr
     m = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.BatchNorm1d(6), nn.Linear(6, 2))
     t = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Tanh(), torch.nn.BatchNorm1d(6),
                             torch.nn.Linear(6, 2))  # fmt: skip
-    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     return m, t
 
 

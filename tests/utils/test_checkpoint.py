@@ -20,7 +20,7 @@ def _pair(torch):
         torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 4), torch.nn.ReLU(),
         torch.nn.Linear(4, 2),
     )  # fmt: skip
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     return net, tnet
 
 
@@ -156,7 +156,7 @@ def test_checkpoint_sequential_runs_segments_again_as_torch(torch, reentrant):
     tnet = torch.nn.Sequential(
         torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3), torch.nn.Tanh(), torch.nn.Linear(3, 1)
     )
-    tnet.load_state_dict({k: torch.tensor(v) for k, v in net.state_dict().items()})
+    tnet.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
     a = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0], [2.0, 2.0]], dtype="float32")
     x, tx = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     checkpoint_sequential(net, 2, x, use_reentrant=reentrant).sum().backward()

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from ..nn.module import state_arrays
 
 __all__ = ["get_weights", "set_weights", "is_keras_weight_buffer"]
 
@@ -97,7 +98,7 @@ def get_weights(model: Any) -> list[np.ndarray]:
     ``weight`` — then bias; ``Conv2d``: kernel ``(kh, kw, in, out)``; ``BatchNorm``: weight,
     bias, running mean, running variance), ready for a Keras model's ``set_weights``.
     Layers whose Keras counterpart holds weights otherwise raise ``NotImplementedError``."""
-    state = model.state_dict()
+    state = state_arrays(model)  # copies: a weight never shares the model's memory
     weights = []
     for key, _, axes in _entries(model):
         v = np.asarray(state[key])

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..nn.module import state_arrays
 from .safe_read import ModelFileError
 from .serialization import load_weights as _load_weights
 from .serialization import module_from_config, module_to_config, pack_state, unpack_state
@@ -165,7 +166,7 @@ def save(
 
         check_pairing(model, pre, "model.preprocessing")  # a file that would not load
         config["preprocessing"] = preprocessing_to_config(pre, arrays, "preprocessing")
-    S.write_archive(path, config, dict(model.state_dict()), arrays)
+    S.write_archive(path, config, state_arrays(model), arrays)
 
 
 def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa: A002

@@ -691,7 +691,9 @@ def save_weights(model: Any, path: str | os.PathLike) -> None:
     meta = {"format": FORMAT}
     if spec:
         meta["input"] = json.dumps(spec)
-    data = _st_bytes(dict(model.state_dict()), metadata=meta)
+    from ..nn.module import state_arrays
+
+    data = _st_bytes(state_arrays(model), metadata=meta)
     atomic_write(path, lambda f: f.write(data))
 
 

@@ -318,6 +318,8 @@ class Module(KerasMethods):
     ``forward``; call the module (``model(x)``) to run it."""
 
     training: bool
+    #: the version recorded in ``state_dict()._metadata`` (PyTorch's: 2 for batch norms)
+    _version: int = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Record each module's constructor arguments (``self._init_args``), which is what
@@ -925,20 +927,51 @@ class Module(KerasMethods):
     def state_dict(
         self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False
     ) -> Any:
-        """Parameters and persistent buffers by name, as NumPy copies (safe to keep as a
-        snapshot: later training does not change them); ``keep_vars=True`` gives the
-        parameter and buffer tensors themselves, as PyTorch's. ``prefix`` starts every key;
-        ``destination`` (a mapping) is filled and returned."""
+        """Parameters and persistent buffers by name, PyTorch's contract: an ``OrderedDict``
+        whose values are detached tensors *sharing memory* with them (an in-place change of a
+        value, ``v.copy_(...)`` or ``v *= d`` as EMA code does, changes the module, and later
+        training shows in the values; take ``copy.deepcopy(sd)`` or ``{k: v.clone() ...}``
+        for a snapshot). ``keep_vars=True`` gives the parameters and buffers themselves.
+        ``prefix`` starts every key; ``destination`` (a mapping) is filled and returned. The
+        dict's ``_metadata`` maps each module's prefix to ``{"version": module._version}``."""
         if args:  # PyTorch's deprecated positional (destination, prefix, keep_vars)
             if len(args) > 3:
                 raise TypeError(f"state_dict takes at most 3 positional arguments, got {len(args)}")
-            destination = args[0]
-            prefix = args[1] if len(args) > 1 else prefix
-            keep_vars = args[2] if len(args) > 2 else keep_vars
-        out: Any = OrderedDict() if destination is None else destination
-        for k, _, _, t in self._state_entries(prefix):
-            out[k] = t if keep_vars else backend.to_numpy(t._data).copy()
-        return out
+            warnings.warn(
+                "Positional args are being deprecated, use kwargs instead. Refer to "
+                "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                "#torch.nn.Module.state_dict for details.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            if destination is None:
+                destination = args[0]
+            if len(args) > 1 and prefix == "":
+                prefix = args[1]
+            if len(args) > 2 and keep_vars is False:
+                keep_vars = args[2]
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = {"version": self._version}
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
+        return destination
+
+    def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
+        """This module's own parameters, then its persistent buffers, into ``destination``
+        (PyTorch's hook point: not its children's)."""
+        for n, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + n] = p if keep_vars else p.detach()
+        for n, b in self._buffers.items():
+            if b is not None and n not in self._non_persistent:
+                destination[prefix + n] = b if keep_vars else b.detach()
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
         return OrderedDict((k, t) for k, _, _, t in self._state_entries())
@@ -988,7 +1021,7 @@ class Module(KerasMethods):
                 continue
             arr = values[k]
             if not assign:
-                t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
+                _copy_into(t, arr)
             elif isinstance(t, Parameter):
                 new = Parameter(backend.xp.asarray(arr), requires_grad=t.requires_grad)
                 owner.__dict__["_parameters"][name] = new
@@ -1029,6 +1062,33 @@ class Module(KerasMethods):
         for k, m in items:
             self._modules[k] = m
             object.__setattr__(self, k, m)
+
+
+def _copy_into(t: Tensor, arr: Any) -> None:
+    """``load_state_dict``'s write: ``arr``'s values into ``t``'s own memory, cast to its
+    dtype (PyTorch's ``param.copy_(value)`` under ``no_grad``: a state dict taken before sees
+    the new values, and a graph that saved the old ones refuses its backward pass). Memory
+    that cannot be written (a read-only array) is replaced by a copy instead."""
+    data = t._data
+    if not getattr(getattr(data, "flags", None), "writeable", False):
+        t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
+        return
+    if isinstance(data, numpy.ndarray):
+        numpy.copyto(data, backend.to_numpy(arr), casting="unsafe")
+    else:
+        backend.xp.copyto(data, backend.xp.asarray(arr), casting="unsafe")
+    autograd.note_write(data)
+
+
+def state_arrays(module: Any) -> OrderedDict[str, numpy.ndarray]:
+    """``module.state_dict()`` as NumPy copies: a snapshot that later training does not change
+    (what the saving code, ``EarlyStopping`` and the backups keep; ``state_dict()``'s own
+    values share the parameters' memory, as PyTorch's do)."""
+    out: OrderedDict[str, numpy.ndarray] = OrderedDict()
+    for k, v in module.state_dict().items():
+        a = v._data if isinstance(v, Tensor) else v
+        out[k] = numpy.array(backend.to_numpy(a), copy=True)
+    return out
 
 
 def _addindent(s: str, n: int) -> str:

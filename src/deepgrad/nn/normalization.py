@@ -33,6 +33,8 @@ class _NormBase(Module):
     ``num_features=None`` makes the layer lazy: they are made at the first call, for the
     input's channels (PyTorch's ``LazyBatchNorm*`` / ``LazyInstanceNorm*``)."""
 
+    _version = 2  # PyTorch's, in ``state_dict()._metadata``
+
     _expected_ndims: tuple[int, ...] = ()
     _shape_text = ""
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy
 
 from ..io.model_file import refuse_keras_suffix
+from ..nn.module import state_arrays
 from ..optim.lr import get_lr, scale_lr, set_lr
 from ..optim.plateau import Plateau, plateau_attribute
 from .callback import Callback, CallbackList
@@ -195,14 +196,14 @@ class EarlyStopping(_Monitor, Callback):
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = dict(self.model.state_dict())
+            self.best_weights = state_arrays(self.model)
             self.best_epoch = epoch
         self.wait += 1
         if self._better(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = dict(self.model.state_dict())
+                self.best_weights = state_arrays(self.model)
             if self.baseline is None or self._better(current, self.baseline):
                 self.wait = 0
             return
@@ -789,7 +790,7 @@ class BackupAndRestore(Callback):
         arrays: dict[str, numpy.ndarray] = {}
         state = self.trainer.training_state(exclude=self)
         packed = pack_state(state, arrays, "t")
-        weights = dict(self.model.state_dict())
+        weights = state_arrays(self.model)  # NumPy copies, as the archive is written
         write_archive(self.path, {"kind": "backup", "training": packed}, weights, arrays)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:

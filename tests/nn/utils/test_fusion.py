@@ -11,7 +11,7 @@ from deepgrad import nn
 
 
 def _load(t, m, torch):
-    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
 
 
 def _trained_bn(bn, tbn, torch, shape, affine=True):

@@ -13,7 +13,7 @@ from deepgrad import nn
 def test_stateless_functional_call_as_torch(torch):
     m = nn.Linear(3, 2)
     t = torch.nn.Linear(3, 2)
-    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     x = np.linspace(-1, 1, 6).reshape(2, 3).astype("float32")
     w = np.arange(6.0).reshape(2, 3).astype("float32")
     got = []

@@ -18,7 +18,7 @@ def _np(x):
 
 
 def _copy_to_torch(torch, m, t):
-    t.load_state_dict({k: torch.tensor(v) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
 
 
 def _pair(torch, kind):
