@@ -152,6 +152,8 @@ def _with_structure(structure: str, version: str = "1") -> bytes:
         ('{"__tensor__": "nope"}', "lacks"),
         ('{"__dict__": [[[1], 2]]}', "key of type"),
         ('{"__weird__": 1}', "unexpected"),
+        ('{"__odict__": [], "metadata": [1]}', "_metadata"),
+        ('{"__odict__": [], "metadata": {"": {"version": [1]}}}', "_metadata"),
         ("{not json", "valid JSON"),
     ],
 )
@@ -160,6 +162,19 @@ def test_hostile_structures_are_refused(tmp_path, structure, match):
     p.write_bytes(_with_structure(structure))
     with pytest.raises(ModelFileError, match=match):
         dg.load(p)
+
+
+def test_a_state_dicts_metadata_round_trips_as_torch_pickles_it(tmp_path):
+    m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    dg.save({"model": m.state_dict(), "epoch": 1}, tmp_path / "c.pt")
+    sd = dg.load(tmp_path / "c.pt")["model"]
+    assert sd._metadata == m.state_dict()._metadata
+    assert sd._metadata == {"": {"version": 1}, "0": {"version": 1}, "1": {"version": 2}}
+    m.load_state_dict(sd)
+    bad = OrderedDict(a=dg.ones(1))
+    bad._metadata = {"": {"version": object()}}
+    with pytest.raises(TypeError, match="_metadata"):
+        dg.save(bad, tmp_path / "bad.pt")
 
 
 def test_newer_format_is_refused(tmp_path):

@@ -102,12 +102,43 @@ def _pack(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> 
                     f"{type(k).__name__} at {path or 'the top'!r}"
                 )
             items.append([k, _pack(v, f"{sub}{k}", arrays, depth + 1)])
-        return {tag: items}
+        node = {tag: items}
+        meta = getattr(obj, "_metadata", None)
+        if tag == "__odict__" and meta is not None:  # a state_dict()'s (kept, as by pickle)
+            node["metadata"] = _plain_metadata(meta, path)
+        return node
     raise TypeError(
         f"dg.save: cannot save a {type(obj).__name__} at {path or 'the top'!r}. deepgrad saves "
         "tensors, NumPy arrays, numbers, strings, bools, None, and dicts/lists/tuples of them "
         "(state_dict()s, never pickled objects): save a module's state_dict(), not the module"
     )
+
+
+def _is_plain(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+def _plain_metadata(meta: Any, path: str) -> dict[str, dict[str, Any]]:
+    """A state dict's ``_metadata`` (``{prefix: {"version": 1}}``) as JSON: string keys, each
+    to a dict of strings to numbers, strings, bools or ``None``."""
+    out = {}
+    for k, v in dict(meta).items():
+        if not (isinstance(k, str) and isinstance(v, dict)):
+            raise TypeError(
+                f"dg.save: cannot save the _metadata entry {k!r} at {path or 'the top'!r}"
+            )
+        if not all(isinstance(a, str) and _is_plain(b) for a, b in v.items()):
+            raise TypeError(f"dg.save: cannot save the _metadata of {k!r} ({v!r})")
+        out[k] = dict(v)
+    return out
+
+
+def _read_metadata(meta: Any, name: str) -> OrderedDict[str, dict[str, Any]]:
+    if not isinstance(meta, dict) or not all(
+        isinstance(v, dict) and all(_is_plain(b) for b in v.values()) for v in meta.values()
+    ):
+        raise ModelFileError(f"{name}: a malformed state dict _metadata in the structure")
+    return OrderedDict((k, dict(v)) for k, v in meta.items())
 
 
 def save(obj: Any, f: str | os.PathLike | Any, **kwargs: Any) -> None:
@@ -187,6 +218,8 @@ def _unpack(node: Any, arrays: dict[str, numpy.ndarray], depth: int, name: str) 
                 if not (k is None or isinstance(k, (str, int, float, bool))):
                     raise ModelFileError(f"{name}: a dict key of type {type(k).__name__}")
                 out[k] = _unpack(item[1], arrays, depth + 1, name)
+            if tag == "__odict__" and "metadata" in node:
+                out._metadata = _read_metadata(node["metadata"], name)  # type: ignore[attr-defined]
             return out
     raise ModelFileError(f"{name}: unexpected entry in the saved structure: {str(node)[:100]}")
 

@@ -61,9 +61,8 @@ def saving_loading(torch, nn, F, optim, data, init, path, images, labels):
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
 
     # Print model's state_dict
-    # (the recipe prints ``.size()``: deepgrad's state-dict values are NumPy arrays, a README row)
     for param_tensor in model.state_dict():
-        log.append([param_tensor, list(model.state_dict()[param_tensor].shape)])
+        log.append([param_tensor, list(model.state_dict()[param_tensor].size())])
     log.append(sorted(optimizer.state_dict().keys()))
     group = optimizer.state_dict()["param_groups"][0]
     log.append([group["lr"], list(group["betas"]), group["eps"], group["params"]])
