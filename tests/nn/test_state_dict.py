@@ -179,6 +179,16 @@ def test_load_state_dict_takes_tensors_and_arrays_and_copies():
     assert dst[1].num_batches_tracked.dtype == np.int64
 
 
+def test_load_state_dict_casts_and_takes_read_only_memory():
+    lin = nn.Linear(2, 2)
+    lin.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2, np.int64)})
+    assert lin.weight.dtype == np.float32 and lin.bias.dtype == np.float32
+    np.testing.assert_array_equal(lin.weight.numpy(), np.ones((2, 2), np.float32))
+    lin.weight._data.flags.writeable = False  # (memory read from a file, say)
+    lin.load_state_dict({"weight": np.full((2, 2), 2.0), "bias": np.ones(2)})
+    np.testing.assert_array_equal(lin.weight.numpy(), np.full((2, 2), 2.0, np.float32))
+
+
 def test_load_state_dict_errors_as_torch():
     torch = pytest.importorskip("torch")
     m, t = _net(dg), _net(torch)

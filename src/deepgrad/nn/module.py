@@ -1070,12 +1070,12 @@ def _copy_into(t: Tensor, arr: Any) -> None:
     the new values, and a graph that saved the old ones refuses its backward pass). Memory
     that cannot be written (a read-only array) is replaced by a copy instead."""
     data = t._data
-    if not getattr(getattr(data, "flags", None), "writeable", False):
-        t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
-        return
     if isinstance(data, numpy.ndarray):
+        if not data.flags.writeable:
+            t._data = backend.xp.asarray(arr, dtype=t.dtype).copy()
+            return
         numpy.copyto(data, backend.to_numpy(arr), casting="unsafe")
-    else:
+    else:  # a CuPy array
         backend.xp.copyto(data, backend.xp.asarray(arr), casting="unsafe")
     autograd.note_write(data)
 
