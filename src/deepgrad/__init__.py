@@ -355,6 +355,17 @@ from .functional import (
 
 # PyTorch's top-level in-place activations (torch.relu_(x) is F.relu_(x))
 from .functional import celu_, relu_, rrelu_, selu_, threshold_  # noqa: E402
+from .functional.dropout import (  # noqa: E402 - PyTorch's top-level in-place dropouts
+    alpha_dropout_,
+    dropout_,
+    feature_alpha_dropout_,
+    feature_dropout_,
+)
+from .functional.embedding import embedding_renorm_  # noqa: E402
+from .functional.torch_namespace import fill, in_place_functions as _in_place_functions  # noqa: E402
+
+# torch.exp_(x), torch.clamp_(x, 0, 1), torch.greater(x, y)...: the Tensor methods' forms
+globals().update(_in_place_functions())
 from .functional.out_argument import OUT_FUNCTIONS as _OUT_FUNCTIONS, with_out as _with_out
 
 _wrapped: dict = {}  # one wrapper per function, so aliases stay one object (cat is concat)

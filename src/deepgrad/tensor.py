@@ -160,27 +160,65 @@ _view_delegate = _ViewDelegate()
 class _InPlace:
     """PyTorch's in-place form ``x.name_(...)`` of a method ``x.name(...)``: the result is
     written into ``x``'s own memory and dtype by PyTorch's cast rule (:meth:`Tensor._store`: a
-    float result into an integer tensor is refused) and ``x`` is returned. Refused while ``x`` (or a tensor
-    argument) takes part in a recorded graph, like every in-place operation in deepgrad."""
+    float result into an integer tensor is refused; a comparison writes 0/1 into a float
+    tensor) and ``x`` is returned. While ``x`` (or a tensor argument) takes part in a recorded
+    graph the write is recorded as PyTorch records it (:func:`_record_in_place`: gradients
+    flow through it; a leaf that requires grad refuses)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        base = name[:-1]
+        setattr(owner, name, _in_place_method(name, name[:-1]))
 
-        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            other = next((a for a in args if isinstance(a, Tensor)), None)
-            self._refuse_if_recorded(other, name)
-            args = tuple(a.detach() if isinstance(a, Tensor) else a for a in args)
-            out = getattr(self.detach(), base)(*args, **kwargs)
-            if out.shape != self.shape:
-                raise RuntimeError(
-                    f"{name}: the result's shape {out.shape} differs from the tensor's "
-                    f"{self.shape} (an in-place operation cannot broadcast it)"
-                )
-            return self._store(out, name)
 
-        method.__name__ = method.__qualname__ = name
-        method.__doc__ = f"In place: ``x.{name}(...)`` writes ``x.{base}(...)`` into ``x``."
-        setattr(owner, name, method)
+def _in_place_method(name: str, base: str) -> Any:
+    """The method ``name`` that writes the method ``base``'s result in place (:class:`_InPlace`)."""
+    compare = base in _COMPARISONS
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        tensors = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
+        if builtins.any(self._records(a) for a in tensors or (None,)):
+            return _record_in_place(self, tensors, _recomputed(base, args, kwargs), name)
+        args = tuple(a.detach() if isinstance(a, Tensor) else a for a in args)
+        kwargs = {k: _detached(v) for k, v in kwargs.items()}
+        out = getattr(self.detach(), base)(*args, **kwargs)
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"{name}: the result's shape {out.shape} differs from the tensor's "
+                f"{self.shape} (an in-place operation cannot broadcast it)"
+            )
+        if compare:  # PyTorch writes the booleans as 0/1 in the tensor's own dtype
+            backend.xp.copyto(self._data, out._data, casting="unsafe")
+            self._note_write()
+            return self
+        return self._store(out, name)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In place: ``x.{name}(...)`` writes ``x.{base}(...)`` into ``x``."
+    return method
+
+
+#: the comparisons, whose in-place forms (``x.lt_(y)``) write 0/1 in the tensor's own dtype
+_COMPARISONS = frozenset(
+    ("lt", "le", "gt", "ge", "eq", "ne", "less", "less_equal", "greater", "greater_equal",
+     "not_equal")
+)  # fmt: skip
+
+
+def _recomputed(base: str, args: tuple, kwargs: dict) -> Any:
+    """``compute(prev, *tensors)`` for :func:`_record_in_place`: the method ``base`` on the
+    previous state with the tensor arguments replaced, in order, by the recorded sources. A
+    comparison's result is the 0/1 of the tensor's dtype with a zero gradient (PyTorch's
+    ``lt_`` backward)."""
+
+    def compute(prev: Tensor, *sources: Tensor) -> Tensor:
+        it = iter(sources)
+        a = tuple(next(it) if isinstance(x, Tensor) else x for x in args)
+        kw = {k: next(it) if isinstance(v, Tensor) else v for k, v in kwargs.items()}
+        out = getattr(prev, base)(*a, **kw)
+        if base in _COMPARISONS:
+            return prev * 0 + out.to(prev.dtype)
+        return out
+
+    return compute
 
 
 _in_place_form = _InPlace()
@@ -944,6 +982,12 @@ class Tensor:
         return self
 
     def fill_(self, value: Any) -> Tensor:
+        """Every element becomes ``value`` (a number or a 0-d tensor, as PyTorch takes)."""
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                "dimensions (index it to a 0-d tensor, or use copy_ to broadcast a tensor)"
+            )
         return self.copy_(value)
 
     def zero_(self) -> Tensor:
@@ -1024,6 +1068,9 @@ class Tensor:
 
     def ge(self, other: Any) -> Tensor:
         return self >= other
+
+    # PyTorch's aliases of the comparisons
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
     def equal(self, other: Any) -> bool:
         """True when ``other`` has this shape and the same values."""
@@ -1818,7 +1865,7 @@ class Tensor:
         return _viewed(F.select(self, dim, index))
 
     select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
-    inverse = det = logdet = slogdet = matrix_exp = _delegate
+    inverse = det = logdet = slogdet = matrix_exp = addmv = addbmm = _delegate
     cholesky = cholesky_inverse = cholesky_solve = triangular_solve = svd = qr = _delegate
     pinverse = lu = lu_solve = orgqr = _delegate
     bernoulli = bernoulli_ = exponential_ = random_ = _delegate
@@ -1861,6 +1908,50 @@ class Tensor:
     bitwise_and_ = bitwise_or_ = bitwise_xor_ = bitwise_not_ = _in_place_form
     bitwise_left_shift_ = bitwise_right_shift_ = _in_place_form
     logical_and_ = logical_or_ = logical_xor_ = logical_not_ = _in_place_form
+    acosh_ = asinh_ = atanh_ = arccos_ = arcsin_ = arctan_ = arctan2_ = _in_place_form
+    arccosh_ = arcsinh_ = arctanh_ = erfc_ = exp2_ = sinc_ = xlogy_ = _in_place_form
+    deg2rad_ = rad2deg_ = digamma_ = lgamma_ = polygamma_ = heaviside_ = _in_place_form
+    clamp_min_ = clamp_max_ = cumsum_ = cumprod_ = tril_ = triu_ = _in_place_form
+    addmm_ = addmv_ = addbmm_ = baddbmm_ = conj_physical_ = _in_place_form
+    lt_ = le_ = gt_ = ge_ = eq_ = ne_ = less_ = less_equal_ = greater_ = _in_place_form
+    greater_equal_ = not_equal_ = _in_place_form
+
+    def float_power_(self, exponent: Any) -> Tensor:
+        """In place :meth:`float_power`: as PyTorch, only into a float64 (or complex128)
+        tensor, the dtype of its result."""
+        if self._data.dtype not in (numpy.float64, numpy.complex128):
+            complex_ = isinstance(exponent, complex) or (
+                isinstance(exponent, Tensor) and exponent.is_complex()
+            )
+            want = "complex128" if self.is_complex() or complex_ else "float64"
+            raise RuntimeError(
+                f"float_power_: the base given to float_power_ has dtype {self.dtype} but the "
+                f"operation's result requires dtype {want} (convert it first: "
+                "x = x.double())"
+            )
+        return _FLOAT_POWER_(self, exponent)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """In place: ``fill_value`` on the main diagonal (PyTorch's rule: a tensor of at least
+        2 dims whose dims are all equal, or a tall matrix, whose diagonal restarts after a
+        blank row every ``cols + 1`` rows when ``wrap``)."""
+        shape = self.shape
+        if len(shape) < 2:
+            raise RuntimeError("fill_diagonal_: dimensions must larger than 1")
+        if len(shape) > 2 and builtins.any(d != shape[0] for d in shape):
+            raise RuntimeError("fill_diagonal_: all dimensions of input must be of equal length")
+        n = builtins.min(shape)
+        if len(shape) == 2 and wrap:
+            step = shape[1] + 1
+            rows = [r for r in range(shape[0]) if r % step < shape[1]]
+            cols = [r % step for r in rows]
+        else:
+            rows = cols = list(range(n))
+        index = (rows, cols) if len(shape) == 2 else (list(range(n)),) * len(shape)
+        idx = tuple(Tensor(numpy.asarray(i, numpy.int64)) for i in index)
+        if not idx[0].numel():
+            return self
+        return self.index_put_(idx, Tensor(numpy.asarray(fill_value)).to(self.dtype))
 
     def _reshape_in_place(self, view: Any, what: str) -> Tensor:
         self._refuse_if_recorded(None, what)
@@ -1877,6 +1968,68 @@ class Tensor:
         return self._reshape_in_place(self.transpose(dim0, dim1)._data, "transpose_")
 
     swapaxes_ = swapdims_ = transpose_
+
+    def as_strided_(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+        """In place: this tensor becomes :meth:`as_strided`'s view of its own memory."""
+        view = F.as_strided(self.detach(), size, stride, storage_offset)._data
+        return self._reshape_in_place(view, "as_strided_")
+
+    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
+        """In place, as PyTorch: this tensor becomes the contiguous tensor of shape ``sizes``
+        over its own memory from its offset (the values it had, in memory order); memory
+        beyond is added when needed (zeros here, uninitialised in PyTorch). A tensor that
+        requires grad is refused, as PyTorch refuses it."""
+        shape = tuple(int(n) for n in _dims(sizes))
+        if builtins.any(n < 0 for n in shape):
+            raise RuntimeError(f"resize_: negative dimension in {list(shape)}")
+        if self.requires_grad:
+            raise RuntimeError(
+                "cannot resize variables that require grad (resize_ of a tensor that "
+                "requires grad; resize a detached copy: x.detach().clone().resize_(...))"
+            )
+        if shape == self.shape:
+            return self
+        n = math.prod(shape)
+        root, offset, length = _strided_storage(self._data)
+        if root.flags.c_contiguous and root.dtype == self._data.dtype:
+            flat = root.reshape(-1)  # the storage itself: a later resize_ finds it again
+        else:
+            flat = F.as_strided(self.detach(), (length,), (1,), 0)._data
+        if offset + n > length:  # PyTorch grows the storage; views keep the old memory
+            grown = backend.xp.zeros(offset + n, self._data.dtype)
+            grown[:length] = flat[:length]
+            flat = grown
+        view = flat[offset : offset + n].reshape(shape)
+        return self._reshape_in_place(view, "resize_")
+
+    def resize_as_(self, the_template: Tensor, memory_format: Any = None) -> Tensor:
+        """In place :meth:`resize_` to the shape of ``the_template``."""
+        return self.resize_(the_template.shape, memory_format=memory_format)
+
+    @torch_names
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple:
+        """:meth:`split` by a list of sizes (PyTorch's name for that form)."""
+        if isinstance(split_sizes, int):
+            raise TypeError(
+                "split_with_sizes(): argument 'split_sizes' must be a list of ints, not int "
+                "(use split(n) for equal chunks)"
+            )
+        return self.split(list(split_sizes), dim)
+
+    @torch_names
+    def unsafe_split(self, split_size: Any, dim: int = 0) -> tuple:
+        """:meth:`split` (PyTorch's form without the view checks: the same values here)."""
+        return self.split(split_size, dim)
+
+    @torch_names
+    def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple:
+        """:meth:`split_with_sizes` (PyTorch's form without the view checks)."""
+        return self.split_with_sizes(split_sizes, dim)
+
+    @torch_names
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """:meth:`chunk` (PyTorch's form without the view checks: the same values here)."""
+        return self.chunk(chunks, dim)
 
     def swapdims(self, dim0: int, dim1: int) -> Tensor:
         """PyTorch's alias of :meth:`transpose` with two dims."""
@@ -2183,6 +2336,15 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
         node._epoch = autograd._EPOCH  # its output is t as written: not a stale read
     t._creator, t._index, t.requires_grad = node, out._index, node is not None
     return t
+
+
+_FLOAT_POWER_ = _in_place_method("float_power_", "float_power")
+
+
+def _strided_storage(a: Any) -> tuple:
+    from .functional.strided import _storage
+
+    return _storage(a)
 
 
 _new = object.__new__

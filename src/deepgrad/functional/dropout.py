@@ -170,3 +170,48 @@ def feature_alpha_dropout(
             f"input, got shape {x.shape}"
         )
     return _alpha(x, p, x.shape[:2] + (1,) * (x.ndim - 2))
+
+
+def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
+    """Inverted dropout of whole channels ``x[n, c]`` of ``(N, C, *)`` (PyTorch's
+    ``torch.feature_dropout``)."""
+    _check_p(p, "feature_dropout")
+    if not training or p == 0.0 or x.numel() == 0:
+        return x
+    if x.ndim < 2:
+        raise RuntimeError(
+            f"feature_dropout: feature dropout requires at least 2 dimensions in the input, "
+            f"got shape {x.shape}"
+        )
+    return Dropout(dropout_mask(x.shape[:2] + (1,) * (x.ndim - 2), p, x.dtype))(x)
+
+
+def _in_place(x: Tensor, p: float, train: bool, fn: Any, what: str) -> Tensor:
+    if not train or p == 0.0:
+        _check_p(p, what)
+        return x
+    return x._write_op(None, what, lambda t, _: fn(t, p, True))
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002 - PyTorch's names
+    """PyTorch's ``torch.dropout_(input, p, train)``: :func:`dropout` written into ``input``
+    (recorded in the graph when ``input`` takes part in one); returns ``input``."""
+    return _in_place(input, p, train, dropout, "dropout_")
+
+
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """PyTorch's ``torch.alpha_dropout_(input, p, train)``: :func:`alpha_dropout` in place."""
+    return _in_place(input, p, train, alpha_dropout, "alpha_dropout_")
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """PyTorch's ``torch.feature_dropout_(input, p, train)``: whole channels ``x[n, c]`` of
+    ``(N, C, *)`` zeroed with probability ``p``, the rest scaled by ``1 / (1 - p)``, in
+    place."""
+    return _in_place(input, p, train, _feature_dropout, "feature_dropout_")
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """PyTorch's ``torch.feature_alpha_dropout_(input, p, train)``:
+    :func:`feature_alpha_dropout` in place."""
+    return _in_place(input, p, train, feature_alpha_dropout, "feature_alpha_dropout_")

@@ -130,14 +130,52 @@ def embedding(
     if max_norm is not None:
         if max_norm <= 0:
             raise ValueError(f"embedding: max_norm must be positive, got {max_norm}")
-        rows = xp.unique(idx.reshape(-1))
-        w = weight._data
-        norms = xp.linalg.norm(w[rows].astype(numpy.float64), ord=norm_type, axis=1)
-        big = norms > max_norm
-        if big.any():  # in place, outside the graph (PyTorch's embedding_renorm_)
-            scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
-            w[rows[big]] *= scale[:, None]
+        _renorm_rows(weight, idx, max_norm, norm_type)
     return Embedding(idx, padding_idx, bool(scale_grad_by_freq))(weight)
+
+
+def _renorm_rows(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place and outside the graph, each row of ``weight`` that ``idx`` names and
+    whose ``norm_type``-norm exceeds ``max_norm`` to norm ``max_norm`` (PyTorch's
+    ``embedding_renorm_``: ``w_v ← w_v · max_norm / (‖w_v‖ + 1e-7)``)."""
+    xp = backend.xp
+    rows = xp.unique(idx.reshape(-1))
+    w = weight._data
+    norms = xp.linalg.norm(w[rows].astype(numpy.float64), ord=norm_type, axis=1)
+    big = norms > max_norm
+    if big.any():
+        scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+        w[rows[big]] *= scale[:, None]
+
+
+def embedding_renorm_(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    indices: Tensor,
+    max_norm: float,
+    norm_type: float,
+) -> Tensor:
+    """PyTorch's ``torch.embedding_renorm_``: the rows of the 2-D table ``input`` named by
+    ``indices`` whose ``norm_type``-norm exceeds ``max_norm`` are rescaled in place to norm
+    ``max_norm`` (what :func:`embedding` does with ``max_norm``); returns ``input``.
+
+    >>> import deepgrad as dg
+    >>> w = dg.tensor([[3.0, 4.0], [0.3, 0.4]])
+    >>> dg.embedding_renorm_(w, dg.tensor([0, 1]), 1.0, 2.0) is w, w[:, 0].tolist()
+    (True, [0.6000000238418579, 0.30000001192092896])
+    """
+    if input.ndim != 2:
+        raise RuntimeError(
+            f"embedding_renorm_: expected a 2-D table (rows, dim), got shape {input.shape}"
+        )
+    idx = indices._data if isinstance(indices, Tensor) else backend.xp.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"embedding_renorm_: expected integer indices (int64 or int32), got {idx.dtype}"
+        )
+    input._refuse_if_recorded(None, "embedding_renorm_")
+    _renorm_rows(input, idx, max_norm, norm_type)
+    input._note_write()
+    return input
 
 
 def _bags(idx: Any, offsets: Any, include_last_offset: bool, fn: str) -> tuple[Any, Any, int]:

@@ -152,6 +152,43 @@ unsqueeze = _method_function("unsqueeze")
 var = _method_function("var")
 
 
+#: PyTorch's top-level in-place forms ``torch.name_(input, ...)`` of Tensor methods, and
+#: the top-level forms of method aliases: each is ``input.name_(...)`` (the method's
+#: contract: it writes into ``input`` and returns it)
+IN_PLACE_FUNCTIONS: tuple[str, ...] = (
+    "abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_",
+    "arctan_", "arctanh_", "as_strided_", "asin_", "asinh_", "atan_", "atanh_", "ceil_",
+    "clamp_", "clamp_max_", "clamp_min_", "clip_", "conj_physical_", "cos_", "cosh_",
+    "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_",
+    "floor_", "frac_", "index_put_", "log10_", "log1p_", "log2_", "log_", "logit_",
+    "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_", "resize_as_", "round_",
+    "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_", "tanh_",
+    "trunc_", "xlogy_", "zero_",
+    # out of place: method aliases and split forms
+    "greater", "greater_equal", "less", "less_equal", "not_equal", "swapdims",
+    "conj_physical", "split_with_sizes", "unsafe_split", "unsafe_split_with_sizes",
+    "unsafe_chunk",
+)  # fmt: skip
+
+_IN_PLACE = {name: _method_function(name) for name in IN_PLACE_FUNCTIONS}
+
+
+def in_place_functions() -> dict[str, Any]:
+    """``{name: function}`` for :data:`IN_PLACE_FUNCTIONS`."""
+    return dict(_IN_PLACE)
+
+
+def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """PyTorch's ``torch.fill(input, value)``: a new tensor of ``input``'s shape and dtype
+    with every element ``value`` (a number or a 0-d tensor, which gets the gradient's sum);
+    ``input.clone().fill_(value)``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"fill(): argument 'input' (position 1) must be a Tensor, not {type(input).__name__}"
+        )
+    return input.clone().fill_(value)
+
+
 class _TypedTensorMeta(type):
     dtype: numpy.dtype
 
