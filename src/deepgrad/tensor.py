@@ -214,8 +214,11 @@ def _recomputed(base: str, args: tuple, kwargs: dict) -> Any:
         a = tuple(next(it) if isinstance(x, Tensor) else x for x in args)
         kw = {k: next(it) if isinstance(v, Tensor) else v for k, v in kwargs.items()}
         out = getattr(prev, base)(*a, **kw)
-        if base in _COMPARISONS:
-            return prev * 0 + out.to(prev.dtype)
+        if base in _COMPARISONS:  # zero gradients, to the tensor and the other operand
+            zero = prev * 0
+            for s in sources:
+                zero = zero + s * 0
+            return zero + out.to(prev.dtype)
         return out
 
     return compute
@@ -1840,8 +1843,9 @@ class Tensor:
         return self._write_op(source, "put_", lambda t, s: F.put(t, index, s, accumulate))
 
     def nan_to_num_(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
-        self._refuse_if_recorded(None, "nan_to_num_")
-        return self._write(F.nan_to_num(self.detach(), nan, posinf, neginf), "nan_to_num_")
+        return self._write_op(
+            None, "nan_to_num_", lambda t, _: F.nan_to_num(t, nan, posinf, neginf)
+        )
 
     # ---- PyTorch's math, logical, shape, linalg and sampling methods: each one calls the
     # deepgrad function of its name with this tensor first (``x.atan2(y)`` is
@@ -1990,7 +1994,7 @@ class Tensor:
         if shape == self.shape:
             return self
         n = math.prod(shape)
-        root, offset, length = _strided_storage(self._data)
+        root, offset, length = F.strided._storage(self._data)
         if root.flags.c_contiguous and root.dtype == self._data.dtype:
             flat = root.reshape(-1)  # the storage itself: a later resize_ finds it again
         else:
@@ -2339,12 +2343,6 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
 
 
 _FLOAT_POWER_ = _in_place_method("float_power_", "float_power")
-
-
-def _strided_storage(a: Any) -> tuple:
-    from .functional.strided import _storage
-
-    return _storage(a)
 
 
 _new = object.__new__

@@ -165,17 +165,88 @@ IN_PLACE_FUNCTIONS: tuple[str, ...] = (
     "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_", "tanh_",
     "trunc_", "xlogy_", "zero_",
     # out of place: method aliases and split forms
-    "greater", "greater_equal", "less", "less_equal", "not_equal", "swapdims",
+    "detach", "greater", "greater_equal", "less", "less_equal", "not_equal", "swapdims",
     "conj_physical", "split_with_sizes", "unsafe_split", "unsafe_split_with_sizes",
     "unsafe_chunk",
 )  # fmt: skip
 
-_IN_PLACE = {name: _method_function(name) for name in IN_PLACE_FUNCTIONS}
-
 
 def in_place_functions() -> dict[str, Any]:
     """``{name: function}`` for :data:`IN_PLACE_FUNCTIONS`."""
-    return dict(_IN_PLACE)
+    return {name: globals()[name] for name in IN_PLACE_FUNCTIONS}
+
+
+abs_ = _method_function("abs_")
+acos_ = _method_function("acos_")
+acosh_ = _method_function("acosh_")
+addmv_ = _method_function("addmv_")
+arccos_ = _method_function("arccos_")
+arccosh_ = _method_function("arccosh_")
+arcsin_ = _method_function("arcsin_")
+arcsinh_ = _method_function("arcsinh_")
+arctan_ = _method_function("arctan_")
+arctanh_ = _method_function("arctanh_")
+as_strided_ = _method_function("as_strided_")
+asin_ = _method_function("asin_")
+asinh_ = _method_function("asinh_")
+atan_ = _method_function("atan_")
+atanh_ = _method_function("atanh_")
+ceil_ = _method_function("ceil_")
+clamp_ = _method_function("clamp_")
+clamp_max_ = _method_function("clamp_max_")
+clamp_min_ = _method_function("clamp_min_")
+clip_ = _method_function("clip_")
+conj_physical_ = _method_function("conj_physical_")
+cos_ = _method_function("cos_")
+cosh_ = _method_function("cosh_")
+deg2rad_ = _method_function("deg2rad_")
+detach_ = _method_function("detach_")
+erf_ = _method_function("erf_")
+erfc_ = _method_function("erfc_")
+exp2_ = _method_function("exp2_")
+exp_ = _method_function("exp_")
+expm1_ = _method_function("expm1_")
+fill_ = _method_function("fill_")
+fix_ = _method_function("fix_")
+floor_ = _method_function("floor_")
+frac_ = _method_function("frac_")
+index_put_ = _method_function("index_put_")
+log10_ = _method_function("log10_")
+log1p_ = _method_function("log1p_")
+log2_ = _method_function("log2_")
+log_ = _method_function("log_")
+logit_ = _method_function("logit_")
+nan_to_num_ = _method_function("nan_to_num_")
+neg_ = _method_function("neg_")
+negative_ = _method_function("negative_")
+rad2deg_ = _method_function("rad2deg_")
+reciprocal_ = _method_function("reciprocal_")
+resize_as_ = _method_function("resize_as_")
+round_ = _method_function("round_")
+rsqrt_ = _method_function("rsqrt_")
+sigmoid_ = _method_function("sigmoid_")
+sin_ = _method_function("sin_")
+sinc_ = _method_function("sinc_")
+sinh_ = _method_function("sinh_")
+sqrt_ = _method_function("sqrt_")
+square_ = _method_function("square_")
+tan_ = _method_function("tan_")
+tanh_ = _method_function("tanh_")
+trunc_ = _method_function("trunc_")
+xlogy_ = _method_function("xlogy_")
+zero_ = _method_function("zero_")
+detach = _method_function("detach")
+greater = _method_function("greater")
+greater_equal = _method_function("greater_equal")
+less = _method_function("less")
+less_equal = _method_function("less_equal")
+not_equal = _method_function("not_equal")
+swapdims = _method_function("swapdims")
+conj_physical = _method_function("conj_physical")
+split_with_sizes = _method_function("split_with_sizes")
+unsafe_split = _method_function("unsafe_split")
+unsafe_split_with_sizes = _method_function("unsafe_split_with_sizes")
+unsafe_chunk = _method_function("unsafe_chunk")
 
 
 def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002 - PyTorch's name
