@@ -3,9 +3,9 @@
 
 Each writes its activation into ``x``'s own memory and dtype and returns ``x`` (a float
 result into an integer tensor is a ``TypeError``). As every in-place operation in deepgrad
-(``x.relu_()``, ``x.add_(y)``), it is refused while ``x`` takes part in a recorded graph:
-use it under ``dg.no_grad()`` or on tensors that need no gradient, and the out-of-place form
-(``F.relu``) otherwise.
+(``x.relu_()``, ``x.add_(y)``), a write into a tensor that takes part in a recorded graph is
+recorded as PyTorch records it (the gradient flows through it); a leaf that requires grad
+refuses it, as in PyTorch: use ``dg.no_grad()`` for a hand-written edit.
 
 >>> import deepgrad as dg
 >>> x = dg.tensor([-1.0, 2.0])
@@ -23,10 +23,9 @@ from .activation import celu, elu, hardtanh, leaky_relu, relu, rrelu, selu, thre
 
 
 def _apply(x: Tensor, fn: Callable[..., Tensor], name: str, *args: Any) -> Tensor:
-    """``x <- fn(x, *args)`` in place (refused while ``x`` is recorded in a graph)."""
-    x._refuse_if_recorded(None, name)
+    """``x <- fn(x, *args)`` in place (recorded when ``x`` takes part in a graph)."""
     try:
-        return x._write(fn(x.detach(), *args), name)
+        return x._write_op(None, name, lambda t, _: fn(t, *args))
     except TypeError as e:  # a float result into an integer tensor
         raise TypeError(f"{name}: {e}") from None
 
