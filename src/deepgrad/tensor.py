@@ -174,6 +174,12 @@ def _in_place_method(name: str, base: str) -> Any:
     compare = base in _COMPARISONS
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        dtype = kwargs.get("dtype")  # ``x.cumsum_(0, dtype=...)``: only x's own, as PyTorch
+        if dtype is not None and numpy.dtype(dtype) != self._data.dtype:
+            raise RuntimeError(
+                f"{name}: Bad in-place call: input tensor dtype {self.dtype} and output tensor "
+                f"dtype {numpy.dtype(dtype)} should match (omit dtype, or convert the tensor)"
+            )
         tensors = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
         if builtins.any(self._records(a) for a in tensors or (None,)):
             return _record_in_place(self, tensors, _recomputed(base, args, kwargs), name)

@@ -191,6 +191,14 @@ def test_an_integer_tensor_refuses_a_float_result_as_torch(torch):
         assert x.tril_() is x and x.tolist() == [[1, 0], [3, 4]]  # integers stay integers
 
 
+def test_cumulative_in_place_takes_only_the_tensors_own_dtype(torch):
+    for m in (dg, torch):
+        with pytest.raises(RuntimeError, match="Bad in-place call"):
+            m.ones(3).cumsum_(0, dtype=m.float64)
+        x = m.ones(3)
+        assert x.cumprod_(0, dtype=m.float32) is x and x.cumsum_(0).tolist() == [1.0, 2.0, 3.0]
+
+
 def test_float_power_writes_only_into_float64_as_torch(torch):
     for m in (dg, torch):
         with pytest.raises(RuntimeError, match="float_power_"):
