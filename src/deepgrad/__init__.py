@@ -338,7 +338,7 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     unsqueeze,
     var,
 )
-from .functional.torch_namespace import VIEW_FUNCTIONS as _VIEW_FUNCTIONS, swapdims
+from .functional.torch_namespace import VIEW_FUNCTIONS as _VIEW_FUNCTIONS
 
 globals().update(_VIEW_FUNCTIONS)  # the function forms of views mark them as the methods do
 from .functional import (

@@ -351,11 +351,6 @@ def _views() -> dict[str, Any]:
 VIEW_FUNCTIONS: dict[str, Any] = _views()
 
 
-def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002 - PyTorch's names
-    """``torch.swapdims``: :func:`transpose` (a view)."""
-    return VIEW_FUNCTIONS["transpose"](input, dim0, dim1)
-
-
 def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
     """``torch.linalg.diagonal``: :func:`diagonal` over the last two dims by default (a view)."""
     return VIEW_FUNCTIONS["diagonal"](A, offset, dim1, dim2)
