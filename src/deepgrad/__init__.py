@@ -13,18 +13,23 @@ from numpy import uint16, uint32, uint64  # noqa: F401  (PyTorch's limited-suppo
 from numpy import complex64 as cfloat, complex128 as cdouble  # noqa: F401
 
 from . import accelerator, backend, cuda
-from .devices import device
+from .devices import device, get_default_device, set_default_device
 from .autograd import (
     Function,
     enable_grad,
     grad,
     inference_mode,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
+    set_anomaly_enabled,
     no_grad,
     set_grad_enabled,
 )
 from .backend import (
     Generator,
+    can_cast,
     get_default_dtype,
     manual_seed,
     promote_types,
@@ -294,6 +299,9 @@ from .functional import (  # noqa: I001
 from .functional.torch_namespace import (
     BoolTensor,
     ByteTensor,
+    compiled_with_cxx11_abi,
+    is_storage,
+    typename,
     CharTensor,
     DoubleTensor,
     FloatTensor,
@@ -317,9 +325,15 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     equal,
     ge,
     gt,
+    get_device,
     is_conj,
+    is_distributed,
     is_floating_point,
+    is_inference,
     is_neg,
+    is_nonzero,
+    is_same_size,
+    is_signed,
     le,
     lt,
     mm,
@@ -329,6 +343,7 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     numel,
     positive,
     pow,
+    resize_as_,
     resolve_conj,
     resolve_neg,
     squeeze,
@@ -461,8 +476,10 @@ from .tensor import (
     asarray,
     empty,
     empty_like,
+    empty_strided,
     eye,
     from_numpy,
+    frombuffer,
     full,
     full_like,
     linspace,
@@ -477,6 +494,7 @@ from .tensor import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     tensor,
     zeros,
     zeros_like,
@@ -489,7 +507,22 @@ from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
 from .io.checkpoint import load, save  # noqa: E402
 from . import amp, backends, onnx  # noqa: E402
-from .amp import autocast  # noqa: E402
+from .amp import (  # noqa: E402
+    autocast,
+    clear_autocast_cache,
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    get_autocast_gpu_dtype,
+    is_autocast_cache_enabled,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_cpu_dtype,
+    set_autocast_cpu_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+    set_autocast_gpu_dtype,
+)
 import sys as _sys  # noqa: E402
 
 cuda.amp = amp.cuda_amp  # type: ignore[attr-defined]
@@ -497,8 +530,14 @@ _sys.modules[__name__ + ".cuda.amp"] = amp.cuda_amp  # `from deepgrad.cuda.amp i
 del _sys
 from .backends import (  # noqa: E402
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_warn_always_enabled,
+    set_deterministic_debug_mode,
     set_float32_matmul_precision,
+    set_flush_denormal,
+    set_warn_always,
     use_deterministic_algorithms,
 )
 from .compiler import compile  # noqa: E402
@@ -509,7 +548,16 @@ autograd.functional = _autograd_functional  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
 del _sys, _autograd_functional
 from .printing import set_printoptions  # noqa: E402
-from .threads import get_num_threads, set_num_threads  # noqa: E402
+from .threads import (  # noqa: E402
+    get_num_interop_threads,
+    get_num_threads,
+    init_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
+from . import random  # noqa: E402
+from .random import get_rng_state, initial_seed, seed, set_rng_state  # noqa: E402
+from .func import vmap  # noqa: E402
 from .train import History, callbacks, load_model  # noqa: E402
 import sys as _sys  # noqa: E402
 

@@ -25,7 +25,18 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["GradScaler", "autocast", "is_autocast_available"]
+__all__ = [
+    "GradScaler",
+    "autocast",
+    "clear_autocast_cache",
+    "get_autocast_dtype",
+    "is_autocast_available",
+    "is_autocast_cache_enabled",
+    "is_autocast_enabled",
+    "set_autocast_cache_enabled",
+    "set_autocast_dtype",
+    "set_autocast_enabled",
+]
 
 
 def is_autocast_available(device_type: str) -> bool:
@@ -75,6 +86,126 @@ class autocast:  # noqa: N801 - PyTorch's name
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+#: what the autocast setters recorded: the dtypes per device type (PyTorch's defaults: cuda
+#: float16; cpu bfloat16, which NumPy lacks, so None until set) and the cache flag
+_AUTOCAST: dict[str, Any] = {"cuda": "float16", "cpu": None, "cache": True}
+
+
+def _refuse_enabling(what: str) -> None:
+    raise NotImplementedError(
+        f"{what}: deepgrad has no mixed-precision autocast; it trains in float32 (the "
+        "default dtype). Leave it disabled, or cast the model yourself (model.to(dg.float16))"
+    )
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """False: autocast is never on in deepgrad."""
+    return False
+
+
+def set_autocast_enabled(*args: Any) -> None:
+    """``set_autocast_enabled(enabled)`` or ``(device_type, enabled)``: False is accepted
+    (it is off), True refused."""
+    if len(args) not in (1, 2):
+        raise TypeError(
+            "set_autocast_enabled expects (enabled) or (device_type, enabled), got "
+            f"{len(args)} arguments"
+        )
+    if args[-1]:
+        _refuse_enabling("set_autocast_enabled(True)")
+
+
+def _device_type(device_type: Any) -> str:
+    d = str(getattr(device_type, "type", device_type)).split(":")[0]
+    if d not in ("cpu", "cuda"):
+        raise RuntimeError(f"autocast dtype: device_type must be 'cpu' or 'cuda', got {d!r}")
+    return d
+
+
+def get_autocast_dtype(device_type: str) -> Any:
+    """The dtype autocast would use on ``device_type``: float16 on ``"cuda"``, or what
+    :func:`set_autocast_dtype` recorded. PyTorch's CPU default is bfloat16, which NumPy
+    (hence deepgrad) lacks: asked for before a dtype was set, it is refused."""
+    import numpy
+
+    d = _device_type(device_type)
+    dt = _AUTOCAST[d]
+    if dt is None:
+        raise TypeError(
+            "get_autocast_dtype('cpu'): PyTorch's CPU autocast dtype is bfloat16, which NumPy "
+            "(hence deepgrad) lacks; set_autocast_dtype('cpu', dg.float16) records another"
+        )
+    return numpy.dtype(dt)
+
+
+def set_autocast_dtype(device_type: str, dtype: Any) -> None:
+    """Record the dtype for :func:`get_autocast_dtype` (a float dtype NumPy has)."""
+    import numpy
+
+    d = _device_type(device_type)
+    try:
+        dt = numpy.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(
+            f"set_autocast_dtype: {dtype!r} is not a dtype deepgrad has (bfloat16 is not); "
+            "expected float16, float32 or float64"
+        ) from e
+    if dt.kind != "f":
+        raise TypeError(f"set_autocast_dtype: expected a floating dtype, got {dt}")
+    _AUTOCAST[d] = dt.name
+
+
+def is_autocast_cache_enabled() -> bool:
+    return bool(_AUTOCAST["cache"])
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Recorded (autocast has no cache to keep here)."""
+    _AUTOCAST["cache"] = bool(enabled)
+
+
+def clear_autocast_cache() -> None:
+    """Nothing to clear."""
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"torch.{old}() is deprecated. Please use torch.{new} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def is_autocast_cpu_enabled() -> bool:
+    _deprecated("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')")
+    return False
+
+
+def set_autocast_cpu_enabled(enabled: bool) -> None:
+    _deprecated("set_autocast_cpu_enabled", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", enabled)
+
+
+def get_autocast_cpu_dtype() -> Any:
+    _deprecated("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')")
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype() -> Any:
+    _deprecated("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')")
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_cpu_dtype(dtype: Any) -> None:
+    _deprecated("set_autocast_cpu_dtype", "set_autocast_dtype('cpu', dtype)")
+    set_autocast_dtype("cpu", dtype)
+
+
+def set_autocast_gpu_dtype(dtype: Any) -> None:
+    _deprecated("set_autocast_gpu_dtype", "set_autocast_dtype('cuda', dtype)")
+    set_autocast_dtype("cuda", dtype)
 
 
 class GradScaler:

@@ -108,6 +108,14 @@ class inference_mode(_SetGradMode):  # noqa: N801 - PyTorch's name
     def __init__(self, mode: Any = True) -> None:
         pass
 
+    def __enter__(self) -> None:
+        super().__enter__()
+        _INFERENCE.append(not self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        _INFERENCE.pop()
+        super().__exit__(*exc)
+
     def __call__(self, fn: Callable) -> Callable:
         enabled = not self.mode
 
@@ -117,6 +125,37 @@ class inference_mode(_SetGradMode):  # noqa: N801 - PyTorch's name
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+#: the modes of the ``inference_mode`` blocks being run, innermost last
+_INFERENCE: list[bool] = []
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether code runs inside an enabled ``inference_mode`` block (PyTorch's
+    ``torch.is_inference_mode_enabled``)."""
+    return bool(_INFERENCE and _INFERENCE[-1])
+
+
+def is_anomaly_enabled() -> bool:
+    """False: deepgrad has no anomaly mode (see :func:`set_anomaly_enabled`)."""
+    return False
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """True, PyTorch's default (the NaN check an anomaly mode would make)."""
+    return True
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Turning anomaly detection off is accepted (it is off); on is refused: deepgrad does not
+    record each operation's traceback nor check gradients for NaN in ``backward``."""
+    if enabled:
+        raise NotImplementedError(
+            "set_anomaly_enabled(True): deepgrad has no anomaly detection mode (no forward "
+            "tracebacks, no NaN checks in backward); check gradients yourself, e.g. "
+            "register_hook(lambda g: ...) or dg.isfinite(p.grad).all() after backward"
+        )
 
 
 class set_grad_enabled:  # noqa: N801 - PyTorch's name
@@ -885,6 +924,10 @@ def _flush_hooked_leaves(pending: dict[int, list[Any]], capture: dict[int, Any] 
     for x, g in pending.values():
         hooks = _leaf_hooks(x)
         _accumulate_leaf(x, _hooked(hooks, g) if hooks else g, capture)
+        post = _POST_HOOKS.get(id(x))
+        if capture is None and post is not None and post[0]() is x:
+            for hook in list(post[1].values()):
+                hook(x)
 
 
 class RemovableHandle:
@@ -943,6 +986,33 @@ def register_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHandle:
         hooks = per_output.setdefault(t._index, {})
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
+    return handle
+
+
+#: post-accumulate-grad hooks of leaf tensors: ``id(tensor) -> (weakref, {handle id: hook})``
+_POST_HOOKS: dict[int, tuple[Any, dict[int, Callable[[Any], Any]]]] = {}
+
+
+def _no_change(g: Tensor) -> None:
+    """The gradient hook that puts a leaf with post-accumulate hooks among the hooked
+    leaves, whose accumulation :func:`_flush_hooked_leaves` does (and then runs them)."""
+    return None
+
+
+def register_post_accumulate_grad_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHandle:
+    """Call ``hook(t)`` after a ``backward`` has accumulated leaf ``t``'s ``.grad``
+    (PyTorch's ``Tensor.register_post_accumulate_grad_hook``; not for ``dg.grad``, which
+    accumulates nothing)."""
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    key = id(t)
+    entry = _POST_HOOKS.get(key)
+    if entry is None or entry[0]() is not t:
+        ref = weakref.ref(t, lambda _r, key=key: _POST_HOOKS.pop(key, None))
+        entry = _POST_HOOKS[key] = (ref, {})
+    handle = register_hook(t, _no_change)
+    handle._extra.append(entry[1])
+    entry[1][handle.id] = hook
     return handle
 
 

@@ -78,8 +78,10 @@ def silently(fn: Any, *args: Any) -> Any:
 
 
 _default_dtype = numpy.dtype(numpy.float32)
-_rng: Any = numpy.random.default_rng()
-_seed: int | None = None
+#: the seed the global stream started from: drawn from the operating system's entropy at
+#: import (as PyTorch's), so ``initial_seed()`` names it; ``manual_seed`` replaces it
+_seed: int | None = int(numpy.random.SeedSequence().entropy % 2**63)
+_rng: Any = numpy.random.default_rng(_seed)
 
 
 def _tune_malloc() -> None:

@@ -158,3 +158,21 @@ def parse_to(args: tuple, kwargs: dict, where: str) -> tuple[device | None, Any]
         else:
             raise TypeError(f"{where}: expected a device, a dtype or a tensor, got {a!r}")
     return (None if dev is None else device(dev)), (None if dtype is None else numpy.dtype(dtype))
+
+
+def set_default_device(device: Any) -> None:  # noqa: A002 - PyTorch's name
+    """Accepts ``"cpu"`` (or None), where deepgrad makes tensors; another device is refused
+    (move tensors with ``.to(device)`` or switch with ``dg.set_backend("cupy")``)."""
+    if device is None:
+        return
+    d = device if isinstance(device, globals()["device"]) else globals()["device"](device)
+    if d.type != "cpu":
+        raise RuntimeError(
+            f"set_default_device({str(d)!r}): deepgrad makes new tensors on the CPU only; pass "
+            "'cpu' or None, and move tensors with .to(device) (or dg.set_backend('cupy'))"
+        )
+
+
+def get_default_device() -> device:
+    """``device('cpu')``: where deepgrad's factories make tensors."""
+    return device("cpu")

@@ -2113,6 +2113,286 @@ class Tensor:
         out._data = backend.xp.lib.stride_tricks.as_strided(a, shape, strides)
         return _viewed(out)
 
+    # ---- PyTorch's utility methods: sampling, legacy constructors, memory queries ---------
+    def multinomial(
+        self, num_samples: int, replacement: bool = False, *, generator: Any = None
+    ) -> Tensor:
+        """:func:`deepgrad.multinomial` of this tensor's rows of weights."""
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def new(self, *args: Any, device: Any = None) -> Tensor:
+        """PyTorch's legacy constructor, in this tensor's dtype: ``x.new()`` is empty (shape
+        ``(0,)``), ``x.new(2, 3)`` (or a ``Size``) a tensor of that shape (zeros: PyTorch's is
+        uninitialised), ``x.new(data)`` a tensor of ``data`` (a sequence, copied), and
+        ``x.new(t)`` of a tensor ``t`` of the same dtype shares ``t``'s memory."""
+        dev = _or(device, self.device)
+        if not args:
+            return empty(0, dtype=self.dtype, device=dev)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            t = args[0]
+            if t.dtype != self.dtype:
+                raise TypeError(
+                    f"new(): expected a tensor of this tensor's dtype {self.dtype}, got "
+                    f"{t.dtype} (convert it first: t.to({self.dtype}))"
+                )
+            return t.detach()
+        if all(isinstance(a, (int, numpy.integer)) and not isinstance(a, bool) for a in args):
+            return empty(*args, dtype=self.dtype, device=dev)
+        if len(args) == 1 and isinstance(args[0], Size):
+            return empty(args[0], dtype=self.dtype, device=dev)
+        if len(args) == 1 and (isinstance(args[0], (list, tuple)) or hasattr(args[0], "__array__")):
+            return tensor(args[0], dtype=self.dtype, device=dev)
+        raise TypeError(
+            "new(): expected new(), new(*sizes) of ints, new(data) of a sequence, or new(tensor); "
+            f"got {tuple(type(a).__name__ for a in args)}"
+        )
+
+    def new_empty_strided(
+        self,
+        size: Any,
+        stride: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        **kw: Any,
+    ) -> Tensor:
+        """:func:`deepgrad.empty_strided` with this tensor's dtype and device unless given."""
+        return empty_strided(
+            size,
+            stride,
+            dtype=_or(dtype, self.dtype),
+            device=_or(device, self.device),
+            requires_grad=requires_grad,
+            **kw,
+        )
+
+    def data_ptr(self) -> int:
+        """The address of the first element: views of one array differ by their offset in bytes."""
+        a = self._data
+        data = getattr(a, "data", None)
+        ptr = getattr(data, "ptr", None)  # CuPy's memory pointer
+        return int(ptr) if ptr is not None else int(a.__array_interface__["data"][0])
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    def get_device(self) -> int:
+        """-1 for a CPU tensor, else the index of its GPU (PyTorch's ``get_device``)."""
+        d = self.device
+        return -1 if d.type == "cpu" else int(d.index or 0)
+
+    def is_signed(self) -> bool:
+        """Whether the dtype holds negative values (signed ints, floats and complex)."""
+        return self._data.dtype.kind in "ifc"
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor; PyTorch's errors for none or several."""
+        n = self.numel()
+        if n != 1:
+            which = "no values" if n == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {which} is ambiguous")
+        return bool(self._data.reshape(-1)[0])
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return tuple(self.shape) == tuple(other.shape)
+
+    def is_inference(self) -> bool:
+        """False: deepgrad's ``inference_mode`` is ``no_grad`` and makes ordinary tensors."""
+        return False
+
+    def is_distributed(self) -> bool:
+        return False
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its creating operation this tensor is (0 for a leaf)."""
+        return int(self._index) if self._creator is not None else 0
+
+    @property
+    def grad_dtype(self) -> numpy.dtype:
+        """The dtype a gradient of this tensor has: its own."""
+        return self.dtype
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(self)`` after ``backward`` has accumulated this leaf's ``.grad`` (an
+        optimizer step inside backward); returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._creator is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        return autograd.register_post_accumulate_grad_hook(self, hook)
+
+    def share_memory_(self) -> Tensor:
+        """Returns ``self``: the values stay in this process's memory (deepgrad has no
+        shared-memory tensors; :meth:`is_shared` says False)."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """PyTorch's error without an accelerator: pinned memory is for copies to a GPU."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device: Any = None) -> bool:
+        return False
+
+    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
+        """In place: this tensor takes shape ``sizes``, keeping the first values in memory
+        order (PyTorch's storage order) and zeros after them (PyTorch's are uninitialised).
+        Refused for a tensor that requires grad, as PyTorch does."""
+        if self.requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = _shape(sizes, None, "resize_")
+        self._refuse_if_recorded(None, "resize_")
+        a = self._data
+        flat = _memory_order(a)
+        n = math.prod(shape)
+        if n <= flat.size:
+            self._data = flat[:n].reshape(shape)  # a view when the values lie densely
+        else:
+            new = backend.xp.zeros(n, a.dtype)
+            new[: flat.size] = flat
+            self._data = new.reshape(shape)
+        autograd.note_write(self._data)
+        return self
+
+    def resize_as_(self, other: Tensor, memory_format: Any = None) -> Tensor:
+        """In place: :meth:`resize_` to ``other``'s shape."""
+        return self.resize_(tuple(other.shape))
+
+    def _map_in_place(self, what: str, fn: Any, *others: Any) -> Tensor:
+        if self.requires_grad or any(getattr(o, "requires_grad", False) for o in others):
+            raise RuntimeError(
+                f"Can't call {what}() on Variable that requires grad. Use var.detach()."
+                f"{what}() instead."
+            )
+        cols = [backend.to_numpy(self._data).reshape(-1).tolist()]
+        for o in others:
+            arr = backend.to_numpy(o._data if isinstance(o, Tensor) else numpy.asarray(o))
+            cols.append(numpy.broadcast_to(arr, self.shape).reshape(-1).tolist())
+        values = [fn(*vs) for vs in zip(*cols, strict=True)]
+        out = numpy.asarray(values, dtype=self.dtype).reshape(self.shape)
+        backend.xp.copyto(self._data, backend.xp.asarray(out))
+        self._note_write()
+        return self
+
+    def apply_(self, callable: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        """In place: every element ``v`` becomes ``callable(v)`` (a Python call per element;
+        slow, for small tensors, as PyTorch's)."""
+        return self._map_in_place("apply_", callable)
+
+    def map_(self, tensor: Any, callable: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        """In place: ``self[i] = callable(self[i], tensor[i])``, ``tensor`` broadcast."""
+        return self._map_in_place("map_", callable, tensor)
+
+    def map2_(self, x: Any, y: Any, callable: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        """In place: ``self[i] = callable(self[i], x[i], y[i])``, ``x`` and ``y`` broadcast."""
+        return self._map_in_place("map2_", callable, x, y)
+
+    def as_subclass(self, cls: type) -> Tensor:
+        """This tensor as an instance of the Tensor subclass ``cls``: the same memory and
+        the same place in the graph."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(
+                "Creating a Tensor subclass from a class that does not inherit from Tensor is "
+                "not possible. Make sure your class inherits from Tensor."
+            )
+        out = _new(cls)
+        for slot in Tensor.__slots__[:-1]:  # all but __weakref__
+            if hasattr(self, slot):
+                object.__setattr__(out, slot, getattr(self, slot))
+        return out
+
+    def triangular_solve(
+        self, A: Any, upper: bool = True, transpose: bool = False, unitriangular: bool = False
+    ) -> Any:
+        """``deepgrad.triangular_solve(self, A, ...)``: (solution, cloned_coefficient)."""
+        return F.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def bfloat16(self, memory_format: Any = None) -> Tensor:
+        """Refused: NumPy has no bfloat16."""
+        raise TypeError(_NO_DTYPE.format(what="bfloat16()", name="bfloat16", near="x.half()"))
+
+    def chalf(self, memory_format: Any = None) -> Tensor:
+        """Refused: NumPy has no complex32 (complex half)."""
+        raise TypeError(_NO_DTYPE.format(what="chalf()", name="complex32", near="x.cfloat()"))
+
+    def cfloat(self) -> Tensor:
+        return F.astype(self, numpy.complex64)
+
+    def cdouble(self) -> Tensor:
+        return F.astype(self, numpy.complex128)
+
+    def dim_order(self, *, ambiguity_check: Any = False) -> tuple[int, ...]:
+        """The dims from outermost to innermost in memory (by stride, ties in dim order)."""
+        if not isinstance(ambiguity_check, (bool, list)):
+            raise TypeError(
+                "The ambiguity_check argument must be a bool or a list of memory formats."
+            )
+        strides = self.stride()
+        order = tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
+        if ambiguity_check is not False:
+            ambiguous = len(set(strides)) < len(strides) or any(s == 1 for s in self.shape)
+            if isinstance(ambiguity_check, list):
+                fits = [f for f in ambiguity_check if self.is_contiguous(memory_format=f)]
+                ambiguous = len(fits) != 1
+            if ambiguous:
+                raise RuntimeError(
+                    "The tensor does not have unique dim order, or cannot map to exact one of "
+                    "the given memory formats."
+                )
+        return order
+
+    def is_set_to(self, tensor: Tensor) -> bool:  # noqa: A002 - PyTorch's name
+        """Whether both tensors are the same view of the same memory (address, shape, strides)."""
+        a, b = self._data, tensor._data
+        return (
+            a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.strides == b.strides
+            and self.data_ptr() == tensor.data_ptr()
+        )
+
+    def record_stream(self, stream: Any) -> None:
+        """Refused: streams order work on a GPU; a CPU tensor has none."""
+        raise RuntimeError(
+            "record_stream: a CPU tensor has no CUDA stream to record (deepgrad runs on the CPU)"
+        )
+
+    def module_load(self, other: Any, assign: bool = False) -> Tensor:
+        """How ``load_state_dict`` puts ``other`` into this parameter or buffer (PyTorch's
+        default): ``other.detach()`` with ``assign``, else ``self.copy_(other).detach()``."""
+        if assign:
+            return other.detach()
+        return self.copy_(other).detach()
+
+
+_NO_DTYPE = (
+    "{what}: NumPy has no {name} dtype, so deepgrad has none; its floating dtypes are "
+    "float16, float32 and float64 (and complex64, complex128): use {near} or x.float()"
+)
+
+
+def _memory_order(a: Any) -> Any:
+    """The values of ``a`` flat in memory order (PyTorch's storage order for ``resize_``): a
+    view when they lie densely under some order of the dims; refused when there are gaps."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1)
+    expected = a.itemsize
+    for st, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape, strict=True) if n > 1):
+        if st != expected:
+            raise RuntimeError(
+                "resize_: this view has gaps between its values in memory; PyTorch would "
+                "take the values of its whole storage. Resize a copy: x = x.contiguous()"
+            )
+        expected *= n
+    return a.ravel(order="K")
+
 
 _FLOAT_OR_NONE = (float, int, type(None))
 #: PyTorch's error for ``detach_`` of a view
@@ -2896,6 +3176,91 @@ def empty(
     return _leaf(backend.xp.zeros(shape, _dtype(dtype)), device, requires_grad, "empty")
 
 
+def empty_strided(
+    size: Any,
+    stride: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kw: Any,
+) -> Tensor:
+    """A tensor of shape ``size`` laid out with the element strides ``stride`` over memory of
+    its own (zeros: PyTorch's is uninitialised); strides of 0 repeat one value."""
+    _options("empty_strided", kw)
+    shape = _shape((size,), None, "empty_strided")
+    st = tuple(int(v) for v in stride)
+    if len(st) != len(shape):
+        raise RuntimeError(
+            f"dimensionality of sizes ({len(shape)}) must match dimensionality of strides "
+            f"({len(st)})"
+        )
+    if any(v < 0 for v in st):
+        raise RuntimeError(
+            f"Storage size calculation overflowed with sizes={list(shape)} and "
+            f"strides={list(st)} (strides must be non-negative)"
+        )
+    d = numpy.dtype(_dtype(dtype))
+    extent = 0 if 0 in shape else 1 + sum((n - 1) * v for n, v in zip(shape, st, strict=True))
+    base = backend.xp.zeros(extent, d)
+    arr = backend.xp.lib.stride_tricks.as_strided(base, shape, tuple(v * d.itemsize for v in st))
+    return _leaf(arr, device, requires_grad, "empty_strided")
+
+
+def scalar_tensor(
+    s: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
+    """A 0-d tensor of the number ``s`` in the default float dtype unless ``dtype`` is given
+    (PyTorch's ``scalar_tensor``: ``scalar_tensor(3)`` is ``tensor(3.)``)."""
+    _options("scalar_tensor", kw)
+    v = s.item() if isinstance(s, Tensor) else s
+    d = numpy.dtype(_dtype(dtype))
+    if isinstance(v, complex) and d.kind != "c":
+        raise RuntimeError(f"value cannot be converted to type {d} without overflow: {v}")
+    return _leaf(backend.xp.asarray(v, dtype=d), device, requires_grad, "scalar_tensor")
+
+
+def frombuffer(
+    buffer: Any,
+    *,
+    dtype: Any,
+    count: int = -1,
+    offset: int = 0,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A 1-d tensor of the bytes of a Python buffer object (``bytes``, ``bytearray``,
+    ``memoryview``, ``array.array``), sharing its memory (read-only buffers are copied:
+    NumPy keeps them read-only): ``count`` elements (-1: all) from byte ``offset``, with
+    PyTorch's checks, so it never reads past the buffer."""
+    d = numpy.dtype(dtype)
+    view = memoryview(buffer).cast("B")
+    nbytes = view.nbytes
+    if nbytes == 0 or count == 0:
+        raise ValueError(f"both buffer length ({nbytes}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= nbytes:
+        raise ValueError(
+            f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+            f"({nbytes} bytes) minus 1"
+        )
+    rest = nbytes - offset
+    if count < 0:
+        if rest % d.itemsize:
+            raise ValueError(
+                f"buffer length ({rest} bytes) after offset ({offset} bytes) must be a "
+                f"multiple of element size ({d.itemsize})"
+            )
+        count = rest // d.itemsize
+    elif count * d.itemsize > rest:
+        raise ValueError(
+            f"requested buffer length ({count} * {d.itemsize} bytes) after offset ({offset} "
+            f"bytes) must not be greater than actual buffer length ({nbytes} bytes)"
+        )
+    arr = numpy.frombuffer(view, dtype=d, count=count, offset=offset)
+    if not arr.flags.writeable:
+        arr = arr.copy()
+    return _leaf(backend.xp.asarray(arr), None, requires_grad, "frombuffer")
+
+
 def _sized(where: str, size: tuple, kw: dict) -> tuple[int, ...]:
     kw = dict(kw)
     given = kw.pop("size", None)
@@ -3170,6 +3535,11 @@ def randperm(
     return _leaf(arr, device, requires_grad, "randperm")
 
 
+class MultinomialError(RuntimeError, ValueError):
+    """Weights or a count that ``multinomial`` cannot draw from: PyTorch raises
+    ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""
+
+
 def multinomial(
     input: Tensor,  # noqa: A002 - PyTorch's name
     num_samples: int,
@@ -3180,33 +3550,39 @@ def multinomial(
     """Draw ``num_samples`` category indices from each row of non-negative weights
     ``input`` (``(C,)`` → ``(num_samples,)``, ``(N, C)`` → ``(N, num_samples)``, int64),
     with probability proportional to the weights; without ``replacement`` a category is
-    drawn at most once per row. Seeded by ``dg.manual_seed`` (or ``generator``).
+    drawn at most once per row (a row with fewer nonzero weights than ``num_samples`` then
+    gives zero-weight categories last, as PyTorch does). Seeded by ``dg.manual_seed`` (or
+    ``generator``). PyTorch's errors: negative, infinite or NaN weights, a row summing to 0,
+    integer weights, ``num_samples`` over the categories without replacement.
 
     >>> import deepgrad as dg
     >>> dg.multinomial(dg.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
     [1, 1]
     """
     w = backend.to_numpy(input._data if isinstance(input, Tensor) else numpy.asarray(input))
-    if w.ndim not in (1, 2) or w.dtype.kind not in "fiu":
-        raise ValueError(
-            f"multinomial: expected a 1-d or 2-d tensor of weights, got shape {w.shape} "
-            f"and dtype {w.dtype}"
+    if w.ndim not in (1, 2):
+        raise MultinomialError(f"prob_dist must be 1 or 2 dim (got shape {w.shape})")
+    if w.dtype.kind != "f":
+        raise MultinomialError(
+            f"multinomial only supports floating-point dtypes for input, got: {w.dtype} "
+            "(convert the weights: w.float())"
         )
     rows = numpy.atleast_2d(w).astype(numpy.float64)
-    if not numpy.all(numpy.isfinite(rows)) or (rows < 0).any():
-        raise ValueError("multinomial: the weights must be finite and non-negative")
-    sums = rows.sum(axis=1)
-    if (sums <= 0).any():
-        raise ValueError("multinomial: every row of weights needs a positive sum")
     k = int(num_samples)
     if k <= 0:
-        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
-    nonzero = int((rows > 0).sum(axis=1).min())
-    if not replacement and k > nonzero:
-        raise ValueError(
-            f"multinomial: cannot draw {k} samples without replacement from a row with "
-            f"{nonzero} nonzero weights"
+        raise MultinomialError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
+    if not replacement and k > rows.shape[1]:
+        raise MultinomialError(
+            f"cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+            f"({k} > {rows.shape[1]}); pass replacement=True"
         )
+    if rows.shape[0] == 0:
+        return Tensor(backend.xp.zeros((0, k), numpy.int64))
+    if not numpy.all(numpy.isfinite(rows)) or (rows < 0).any():
+        raise MultinomialError("probability tensor contains either `inf`, `nan` or element < 0")
+    sums = rows.sum(axis=1)
+    if (sums <= 0).any():
+        raise MultinomialError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
     p = rows / sums[:, None]
     if replacement:  # inverse CDF, all rows at once

@@ -31,7 +31,15 @@ from typing import Any
 
 from . import backend
 
-__all__ = ["get_num_threads", "parallel_chunks", "set_num_threads", "worker_count"]
+__all__ = [
+    "get_num_interop_threads",
+    "get_num_threads",
+    "init_num_threads",
+    "parallel_chunks",
+    "set_num_interop_threads",
+    "set_num_threads",
+    "worker_count",
+]
 
 _limits: object = None
 
@@ -80,6 +88,28 @@ def get_num_threads() -> int:
 
     counts = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
     return max(counts) if counts else (os.cpu_count() or 1)
+
+
+_interop: int | None = None
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Recorded for :func:`get_num_interop_threads`: PyTorch's pool for running independent
+    operations side by side; deepgrad runs operations one after another."""
+    global _interop
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RuntimeError(f"Number of inter-op threads must be positive, got {n!r}")
+    _interop = n
+
+
+def get_num_interop_threads() -> int:
+    """What :func:`set_num_interop_threads` recorded, else the CPU count (PyTorch's default)."""
+    return _interop if _interop is not None else (os.cpu_count() or 1)
+
+
+def init_num_threads() -> None:
+    """Nothing to do: the BLAS pool is set up on import (PyTorch's ``init_num_threads``
+    initialises OpenMP/MKL's in a new thread)."""
 
 
 # ---- deepgrad's own pool -----------------------------------------------------------------------

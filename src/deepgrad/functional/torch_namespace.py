@@ -44,10 +44,16 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "eq",
     "equal",
     "ge",
+    "get_device",
     "gt",
     "is_conj",
+    "is_distributed",
     "is_floating_point",
+    "is_inference",
     "is_neg",
+    "is_nonzero",
+    "is_same_size",
+    "is_signed",
     "le",
     "lt",
     "mm",
@@ -58,6 +64,7 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "positive",
     "pow",
     "resolve_conj",
+    "resize_as_",
     "resolve_neg",
     "squeeze",
     "std",
@@ -129,10 +136,16 @@ div = _method_function("div")
 eq = _method_function("eq")
 equal = _method_function("equal")
 ge = _method_function("ge")
+get_device = _method_function("get_device")
 gt = _method_function("gt")
 is_conj = _method_function("is_conj")
+is_distributed = _method_function("is_distributed")
 is_floating_point = _method_function("is_floating_point")
+is_inference = _method_function("is_inference")
 is_neg = _method_function("is_neg")
+is_nonzero = _method_function("is_nonzero")
+is_same_size = _method_function("is_same_size")
+is_signed = _method_function("is_signed")
 le = _method_function("le")
 lt = _method_function("lt")
 mm = _method_function("mm")
@@ -143,6 +156,7 @@ numel = _method_function("numel")
 positive = _method_function("positive")
 pow = _method_function("pow")
 resolve_conj = _method_function("resolve_conj")
+resize_as_ = _method_function("resize_as_")
 resolve_neg = _method_function("resolve_neg")
 squeeze = _method_function("squeeze")
 std = _method_function("std")
@@ -354,3 +368,26 @@ VIEW_FUNCTIONS: dict[str, Any] = _views()
 def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
     """``torch.linalg.diagonal``: :func:`diagonal` over the last two dims by default (a view)."""
     return VIEW_FUNCTIONS["diagonal"](A, offset, dim1, dim2)
+
+
+def typename(obj: Any) -> str:
+    """PyTorch's ``torch.typename``: a tensor's ``x.type()`` (``'deepgrad.FloatTensor'``
+    here, ``'torch.FloatTensor'`` in PyTorch), else the object's qualified class name (a class
+    itself: ``'deepgrad.nn.linear.Linear'``; ``'int'`` for a builtin)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if not isinstance(qual, str):  # an instance: its class's name
+        module, qual = type(obj).__module__ or "", type(obj).__qualname__
+    return qual if module in ("builtins", "") else f"{module}.{qual}"
+
+
+def is_storage(obj: Any) -> bool:
+    """False: deepgrad has no storage objects (a tensor's memory is its NumPy array)."""
+    return False
+
+
+def compiled_with_cxx11_abi() -> bool:
+    """True, as PyTorch's builds since 2.x (deepgrad has no C++ extension ABI of its own)."""
+    return True

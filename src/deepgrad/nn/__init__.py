@@ -32,8 +32,9 @@ from .activation import (
     Threshold,
 )
 from .attention import MultiheadAttention
-from .buffer import Buffer
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .buffer import Buffer, UninitializedBuffer
+from .container import Container, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .lazy import (
     LazyBatchNorm1d,
@@ -128,7 +129,7 @@ from .padding import (
     ZeroPad3d,
 )
 from .packing import PackedSequence, pack_padded_sequence, pad_packed_sequence
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,

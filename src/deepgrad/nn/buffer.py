@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import backend
 from ..tensor import Tensor
+from .parameter import UninitializedTensorMixin
 
 
 class Buffer(Tensor):
@@ -35,3 +36,21 @@ class Buffer(Tensor):
         grad = data.requires_grad if isinstance(data, Tensor) else False
         super().__init__(data._data if isinstance(data, Tensor) else data, grad)
         self.persistent = persistent
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """PyTorch's ``nn.UninitializedBuffer``: a buffer without a shape yet; :meth:`materialize`
+    makes it a plain tensor."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(
+        self,
+        requires_grad: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        persistent: bool = True,
+    ) -> None:
+        Tensor.__init__(self, backend.xp.empty((0,), dtype or backend.get_default_dtype()),
+                        requires_grad)  # fmt: skip

@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict`` (and PyTorch's deprecated
+``Container``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,24 @@ def _abs_index(idx: Any, n: int) -> int:
     if not -n <= idx < n:
         raise IndexError(f"index {idx} is out of range")
     return idx + n if idx < 0 else idx
+
+
+class Container(Module):
+    """PyTorch's deprecated ``nn.Container(**modules)``: a Module holding the given named
+    modules (warns as PyTorch does; subclass ``Module`` instead)."""
+
+    def __init__(self, **kwargs: Module) -> None:
+        import warnings
+
+        warnings.warn(
+            "`nn.Container` is deprecated. All of its functionality is now implemented in "
+            "`nn.Module`. Subclass that instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 class Sequential(Module):
