@@ -3,7 +3,7 @@
 Floors, bottom to top (docs/architecture.md explains each):
 
     backend   the array module (NumPy/CuPy), dtypes, the random-number tree
-    engine    tensor.py, autograd.py, gradcheck.py, devices.py
+    engine    tensor.py, autograd.py, gradcheck.py, devices.py, random.py
     functional  differentiable functions
     nn, optim, utils, linalg      layers, optimizers, PyTorch's data adapter, torch.linalg's names;
     distributions                 torch.distributions (sample/rsample, log_prob, kl_divergence);
@@ -30,7 +30,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 FLOORS: list[set[str]] = [
     {"backend", "_errors", "_names", "_choices", "compiler", "jit", "kernels", "printing",
      "threads"},
-    {"tensor", "autograd", "gradcheck", "devices"},
+    {"tensor", "autograd", "gradcheck", "devices", "random"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",
      "testing", "special", "autograd_functional", "func", "fft"},

@@ -1,0 +1,70 @@
+"""PyTorch's empty_strided, scalar_tensor and frombuffer (its checks, so it never reads past
+the buffer), compared with torch."""
+
+from __future__ import annotations
+
+import array
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+
+def test_scalar_tensor_matches_torch():
+    torch = pytest.importorskip("torch")
+    for v, kw, tkw in [(3, {}, {}), (True, {}, {}), (2.5, {}, {}),
+                       (3, {"dtype": dg.int64}, {"dtype": torch.int64})]:  # fmt: skip
+        a, t = dg.scalar_tensor(v, **kw), torch.scalar_tensor(v, **tkw)
+        assert a.shape == () and a.item() == t.item()
+        assert str(a.dtype) == str(t.dtype).removeprefix("torch.")
+    assert dg.scalar_tensor(dg.tensor(2.0)).item() == 2.0
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        dg.scalar_tensor(1 + 2j)
+
+
+@pytest.mark.parametrize(
+    ("data", "dtype", "count", "offset"),
+    [
+        (b"abcd", "int16", -1, 0),
+        (b"abcde", "int16", -1, 0),
+        (b"abcd", "int16", 3, 0),
+        (b"abcd", "int16", -1, 1),
+        (b"abcd", "int16", 1, 1),
+        (b"", "int16", -1, 0),
+        (b"abcd", "int16", -1, 4),
+        (b"abcd", "int16", -1, 2),
+        (b"abcd", "uint8", -1, -1),
+        (b"abcdefgh", "float32", 2, 0),
+        (b"abcd", "uint8", 0, 0),
+    ],
+)
+def test_frombuffer_matches_torch(data, dtype, count, offset):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's warning for a read-only buffer
+        try:
+            expected = torch.frombuffer(
+                bytearray(data), dtype=getattr(torch, dtype), count=count, offset=offset
+            )
+        except ValueError as e:
+            with pytest.raises(ValueError) as got:
+                dg.frombuffer(data, dtype=getattr(dg, dtype), count=count, offset=offset)
+            assert str(got.value) == str(e)
+            return
+    got = dg.frombuffer(data, dtype=getattr(dg, dtype), count=count, offset=offset)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_frombuffer_shares_a_writable_buffer():
+    buf = bytearray(8)
+    t = dg.frombuffer(buf, dtype=dg.int32)
+    t[1] = 7
+    assert int.from_bytes(buf[4:], "little") == 7
+    a = array.array("f", [1.0, 2.0, 3.0])
+    assert dg.frombuffer(a, dtype=dg.float32, offset=4).tolist() == [2.0, 3.0]
+    ro = dg.frombuffer(b"\x01\x00", dtype=dg.int16)  # read-only bytes: copied
+    ro[0] = 5
+    assert ro.tolist() == [5]

@@ -1,0 +1,63 @@
+"""torch.random's names over deepgrad's global generator: the state as a byte tensor that
+round-trips exactly, seed() and initial_seed()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+
+def test_rng_state_round_trips_every_kind_of_draw():
+    dg.manual_seed(11)
+    dg.rand(5)  # advance somewhere
+    s = dg.get_rng_state()
+    assert s.dtype == np.uint8 and s.shape == (dg.random.STATE_BYTES,)
+    first = (dg.rand(4), dg.randn(3), dg.randint(0, 100, (6,)), dg.ones(3, 5).multinomial(2))
+    dg.rand(7)
+    dg.set_rng_state(s)
+    again = (dg.rand(4), dg.randn(3), dg.randint(0, 100, (6,)), dg.ones(3, 5).multinomial(2))
+    for a, b in zip(first, again, strict=True):
+        assert a.tolist() == b.tolist()
+    assert dg.random.get_rng_state is dg.get_rng_state
+
+
+def test_rng_state_survives_a_buffered_32_bit_draw():
+    dg.manual_seed(2)
+    dg.backend.rng().integers(0, 2**31, dtype=np.int32)  # PCG64 buffers half a 64-bit draw
+    s = dg.get_rng_state()
+    a = dg.backend.rng().integers(0, 2**31, 5, dtype=np.int32)
+    dg.set_rng_state(s)
+    assert (dg.backend.rng().integers(0, 2**31, 5, dtype=np.int32) == a).all()
+
+
+def test_set_rng_state_refuses_other_states_clearly():
+    with pytest.raises(RuntimeError, match="49 bytes"):
+        dg.set_rng_state(dg.zeros(3, dtype=dg.uint8))
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="PyTorch's states cannot be loaded"):
+        dg.set_rng_state(dg.tensor(torch.get_rng_state().numpy()))
+    with pytest.raises(TypeError, match="uint8"):
+        dg.set_rng_state(dg.get_rng_state().float())
+    with pytest.raises(TypeError):  # torch's class for a state of another dtype
+        torch.set_rng_state(torch.get_rng_state().float())
+
+
+def test_seed_and_initial_seed():
+    dg.manual_seed(1234)
+    assert dg.initial_seed() == 1234
+    s = dg.seed()
+    assert isinstance(s, int) and dg.initial_seed() == s
+    a = dg.rand(3)
+    dg.manual_seed(s)
+    assert dg.rand(3).tolist() == a.tolist()
+    assert dg.seed() != dg.seed()  # drawn from the OS's entropy
+
+
+def test_initial_seed_is_kept_across_set_rng_state():
+    dg.manual_seed(77)
+    s = dg.get_rng_state()
+    dg.manual_seed(5)
+    dg.set_rng_state(s)
+    assert dg.initial_seed() == 77

@@ -1,0 +1,120 @@
+"""PyTorch's process-wide switches and queries at the top level: anomaly mode, inference mode,
+deterministic debug mode, warn_always, flush_denormal, interop threads, the default device and
+autocast's getters/setters, each checked against torch where it has a value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def test_anomaly_mode_queries_and_refusal():
+    torch = _torch()
+    assert dg.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
+    assert dg.is_anomaly_check_nan_enabled() is torch.is_anomaly_check_nan_enabled() is True
+    dg.set_anomaly_enabled(False)
+    with pytest.raises(NotImplementedError, match="anomaly"):
+        dg.set_anomaly_enabled(True)
+
+
+def test_is_inference_mode_enabled_follows_the_blocks():
+    torch = _torch()
+    assert dg.is_inference_mode_enabled() is torch.is_inference_mode_enabled() is False
+    with dg.inference_mode(), torch.inference_mode():
+        assert dg.is_inference_mode_enabled() is torch.is_inference_mode_enabled() is True
+        with dg.inference_mode(False), torch.inference_mode(False):
+            assert dg.is_inference_mode_enabled() is torch.is_inference_mode_enabled() is False
+        assert dg.is_inference_mode_enabled() is True
+    assert dg.is_inference_mode_enabled() is False
+
+    @dg.inference_mode()
+    def f():
+        return dg.is_inference_mode_enabled()
+
+    assert f() is True and dg.is_inference_mode_enabled() is False
+
+
+@pytest.mark.parametrize("mode", ["default", "warn", "error", 0, 1, 2])
+def test_deterministic_debug_mode_matches_torch(mode):
+    torch = _torch()
+    try:
+        torch.set_deterministic_debug_mode(mode)
+        dg.set_deterministic_debug_mode(mode)
+        assert dg.get_deterministic_debug_mode() == torch.get_deterministic_debug_mode()
+        assert (
+            dg.are_deterministic_algorithms_enabled()
+            == torch.are_deterministic_algorithms_enabled()
+        )
+        assert (
+            dg.is_deterministic_algorithms_warn_only_enabled()
+            == torch.is_deterministic_algorithms_warn_only_enabled()
+        )
+    finally:
+        torch.set_deterministic_debug_mode(0)
+        dg.set_deterministic_debug_mode(0)
+    with pytest.raises(RuntimeError, match="debug_mode"):
+        dg.set_deterministic_debug_mode("loud")
+    with pytest.raises(RuntimeError, match="debug_mode"):
+        dg.set_deterministic_debug_mode(3)
+
+
+def test_warn_always_flush_denormal_and_threads():
+    torch = _torch()
+    assert dg.is_warn_always_enabled() is torch.is_warn_always_enabled() is False
+    dg.set_warn_always(True)
+    assert dg.is_warn_always_enabled() is True
+    dg.set_warn_always(False)
+    assert dg.set_flush_denormal(False) is True
+    assert dg.set_flush_denormal(True) is False  # NumPy cannot flush: PyTorch's "unsupported"
+    assert isinstance(dg.get_num_interop_threads(), int) and dg.get_num_interop_threads() >= 1
+    dg.set_num_interop_threads(3)
+    assert dg.get_num_interop_threads() == 3
+    with pytest.raises(RuntimeError, match="positive"):
+        dg.set_num_interop_threads(0)
+    assert dg.init_num_threads() is None
+
+
+def test_default_device_is_the_cpu_only():
+    torch = _torch()
+    assert dg.get_default_device() == dg.device("cpu")
+    assert str(dg.get_default_device()) == str(torch.get_default_device())
+    dg.set_default_device("cpu")
+    dg.set_default_device(None)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        dg.set_default_device("cuda")
+
+
+def test_autocast_getters_and_setters():
+    torch = _torch()
+    assert dg.is_autocast_enabled() is torch.is_autocast_enabled() is False
+    assert dg.is_autocast_enabled("cpu") is torch.is_autocast_enabled("cpu") is False
+    dg.set_autocast_enabled(False)
+    dg.set_autocast_enabled("cpu", False)
+    with pytest.raises(NotImplementedError, match="autocast"):
+        dg.set_autocast_enabled("cpu", True)
+    assert dg.get_autocast_dtype("cuda") == np.float16
+    assert str(torch.get_autocast_dtype("cuda")) == "torch.float16"
+    with pytest.raises(TypeError, match="bfloat16"):
+        dg.get_autocast_dtype("cpu")
+    try:
+        dg.set_autocast_dtype("cpu", dg.float16)
+        assert dg.get_autocast_dtype("cpu") == np.float16
+        with pytest.warns(DeprecationWarning):
+            assert dg.get_autocast_cpu_dtype() == np.float16
+    finally:
+        dg.amp._AUTOCAST["cpu"] = None
+    with pytest.raises(TypeError, match="floating"):
+        dg.set_autocast_dtype("cuda", dg.int32)
+    assert dg.is_autocast_cache_enabled() is torch.is_autocast_cache_enabled() is True
+    dg.set_autocast_cache_enabled(False)
+    assert dg.is_autocast_cache_enabled() is False
+    dg.set_autocast_cache_enabled(True)
+    dg.clear_autocast_cache()
+    with pytest.warns(DeprecationWarning):
+        assert dg.is_autocast_cpu_enabled() is False
