@@ -13,7 +13,7 @@ def test_uninitialized_parameter_refuses_its_shape_until_materialized():
     p = nn.UninitializedParameter()
     assert isinstance(p, nn.Parameter) and p.requires_grad
     with pytest.raises(RuntimeError, match="uninitialized parameter"):
-        p.shape
+        _ = p.shape
     p.materialize((2, 3))
     assert type(p) is nn.Parameter and p.shape == (2, 3) and p.dtype == dg.float32
     torch = pytest.importorskip("torch")
