@@ -2170,9 +2170,10 @@ class Tensor:
     def data_ptr(self) -> int:
         """The address of the first element: views of one array differ by their offset in bytes."""
         a = self._data
-        data = getattr(a, "data", None)
-        ptr = getattr(data, "ptr", None)  # CuPy's memory pointer
-        return int(ptr) if ptr is not None else int(a.__array_interface__["data"][0])
+        interface = getattr(a, "__array_interface__", None)  # NumPy's; CuPy's is a.data.ptr
+        return int(interface["data"][0]) if interface is not None else int(a.data.ptr)
+
+    const_data_ptr = data_ptr
 
     @property
     def is_cpu(self) -> bool:

@@ -116,7 +116,8 @@ def test_data_ptr_of_views_differs_by_offset_times_itemsize():
     torch = _torch()
     x, tx = dg.ones(2, 3), torch.ones(2, 3)
     assert x.data_ptr() - x[1].data_ptr() == tx.data_ptr() - tx[1].data_ptr() == -12
-    assert x.view(3, 2).data_ptr() == x.data_ptr()
+    assert x.view(3, 2).data_ptr() == x.data_ptr() == x.const_data_ptr()
+    assert x.t()[1].data_ptr() - x.data_ptr() == tx.t()[1].data_ptr() - tx.data_ptr() == 4
     assert x.clone().data_ptr() != x.data_ptr()
 
 
