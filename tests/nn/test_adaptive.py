@@ -3,6 +3,8 @@ loss, the gradients, log_prob and predict; its checks and errors."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ def _pair(head_bias: bool, cutoffs=(3, 7, 11), n_classes=15, in_features=16):
     t = torch.nn.AdaptiveLogSoftmaxWithLoss(
         in_features, n_classes, list(cutoffs), div_value=2.0, head_bias=head_bias
     ).double()
+    warnings.filterwarnings("ignore", "Initializing zero-element tensors")
     d = nn.AdaptiveLogSoftmaxWithLoss(
         in_features, n_classes, list(cutoffs), div_value=2.0, head_bias=head_bias,
         dtype=dg.float64,
@@ -87,3 +90,17 @@ def test_errors_match_torch():
         d(dg.ones(2, 4), dg.tensor([[1]]))
     with pytest.raises(RuntimeError, match="0D target tensor expects 1D"):
         d(dg.ones(2, 4), dg.tensor(1))
+
+
+def test_a_zero_width_tail_projection_as_torchs():
+    """in_features // div_value**(i+1) can be 0 (4 // 8): PyTorch makes 0-size Linears."""
+    torch, t, d = _pair(True, cutoffs=(2, 4, 6), n_classes=9, in_features=4)
+    assert tuple(d.state_dict()["tail.2.0.weight"].shape) == (0, 4)
+    x = np.random.default_rng(2).standard_normal((6, 4))
+    y = np.array([0, 3, 5, 6, 7, 8])
+    out = d(dg.tensor(x), dg.tensor(y))
+    tout = t(torch.tensor(x), torch.tensor(y))
+    np.testing.assert_allclose(out.output.numpy(), tout.output.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        d.log_prob(dg.tensor(x)).numpy(), t.log_prob(torch.tensor(x)).detach().numpy(), rtol=1e-12
+    )

@@ -30,10 +30,32 @@ from ..tensor import Tensor, as_tensor
 from .container import ModuleList, Sequential
 from .linear import Linear
 from .module import Module
+from .parameter import Parameter
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
 
 _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
+
+
+class _EmptyLinear(Module):
+    """A bias-free linear map with no values (``in_features`` or ``out_features`` 0), as
+    PyTorch's ``Linear`` of a zero size: its output is zeros; ``weight`` is ``(out, in)``."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = False,
+                 dtype: Any = None) -> None:  # fmt: skip
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        dt = backend.get_default_dtype() if dtype is None else dtype
+        self.weight = Parameter(backend.xp.zeros((out_features, in_features), dt))
+
+    def reset_parameters(self) -> None:
+        """Nothing to draw: the weight has no values."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.matmul(x, self.weight.t())
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias=False"
 
 
 class AdaptiveLogSoftmaxWithLoss(Module):
@@ -80,10 +102,11 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         for i in range(self.n_clusters):
             hsz = int(in_features // (div_value ** (i + 1)))
             osz = self.cutoffs[i + 1] - self.cutoffs[i]
+            layer = Linear if hsz > 0 else _EmptyLinear  # in_features // div_value**(i+1) may be 0
             self.tail.append(
                 Sequential(
-                    Linear(in_features, hsz, bias=False, dtype=dtype),
-                    Linear(hsz, osz, bias=False, dtype=dtype),
+                    layer(in_features, hsz, bias=False, dtype=dtype),
+                    layer(hsz, osz, bias=False, dtype=dtype),
                 )
             )
 
