@@ -2330,24 +2330,27 @@ class Tensor:
         return F.astype(self, numpy.complex128)
 
     def dim_order(self, *, ambiguity_check: Any = False) -> tuple[int, ...]:
-        """The dims from outermost to innermost in memory (by stride, ties in dim order)."""
+        """The dims from outermost to innermost in memory (by stride, ties in dim order).
+        ``ambiguity_check=True`` raises where several orders fit (equal neighbouring strides
+        or a size-1 dim); a list of memory formats raises there unless exactly one fits."""
+        bad = "The ambiguity_check argument must be a bool or a list of memory formats."
         if not isinstance(ambiguity_check, (bool, list)):
-            raise TypeError(
-                "The ambiguity_check argument must be a bool or a list of memory formats."
-            )
+            raise TypeError(bad)
+        if isinstance(ambiguity_check, list) and not all(
+            isinstance(f, memory_format) for f in ambiguity_check
+        ):
+            raise TypeError(bad)
         strides = self.stride()
-        order = tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
         if ambiguity_check is not False:
-            ambiguous = len(set(strides)) < len(strides) or any(s == 1 for s in self.shape)
-            if isinstance(ambiguity_check, list):
-                fits = [f for f in ambiguity_check if self.is_contiguous(memory_format=f)]
-                ambiguous = len(fits) != 1
-            if ambiguous:
+            several = any(a == b for a, b in zip(strides, strides[1:])) or 1 in self.shape
+            formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+            fits = sum(1 for f in formats if self.is_contiguous(memory_format=f))
+            if several and fits != 1:
                 raise RuntimeError(
                     "The tensor does not have unique dim order, or cannot map to exact one of "
                     "the given memory formats."
                 )
-        return order
+        return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
 
     def is_set_to(self, tensor: Tensor) -> bool:  # noqa: A002 - PyTorch's name
         """Whether both tensors are the same view of the same memory (address, shape, strides)."""

@@ -176,6 +176,28 @@ def test_dim_order_matches_torch():
     assert cl.dim_order() == tx.contiguous(memory_format=torch.channels_last).dim_order()
     with pytest.raises(RuntimeError, match="unique dim order"):
         dg.ones(1, 2, 3, 4).dim_order(ambiguity_check=True)
+    cases = [((2, 1, 3), None), ((2, 3), "t"), ((4, 1), "t"), ((2, 2, 2), (2, 0, 1)),
+             ((2, 3, 1, 1), "cl"), ((1, 2, 3, 4), None)]  # fmt: skip
+    for shape, how in cases:
+        d, t = dg.zeros(shape), torch.zeros(shape)
+        if how == "t":
+            d, t = d.t(), t.t()
+        elif how == "cl":
+            d = d.contiguous(memory_format=dg.channels_last)
+            t = t.contiguous(memory_format=torch.channels_last)
+        elif how is not None:
+            d, t = d.permute(*how), t.permute(*how)
+        checks = [(False, False), (True, True),
+                  ([dg.contiguous_format, dg.channels_last],
+                   [torch.contiguous_format, torch.channels_last])]  # fmt: skip
+        for dcheck, tcheck in checks:
+            try:
+                expected = t.dim_order(ambiguity_check=tcheck)
+            except RuntimeError:
+                with pytest.raises(RuntimeError):
+                    d.dim_order(ambiguity_check=dcheck)
+                continue
+            assert d.dim_order(ambiguity_check=dcheck) == expected, (shape, how, tcheck)
     with pytest.raises(TypeError):
         x.dim_order(ambiguity_check="ILLEGAL")
 
