@@ -2266,6 +2266,29 @@ class Tensor:
         """In place: :meth:`resize_` to ``other``'s shape."""
         return self.resize_(tuple(other.shape))
 
+    def resize(self, *sizes: Any) -> Tensor:
+        """PyTorch's deprecated out-of-place ``resize`` (it warns so): a reshaped copy, the
+        number of elements kept; differentiable."""
+        warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+        return self._resized(_shape(sizes, None, "resize"))
+
+    def resize_as(self, tensor: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        """PyTorch's deprecated out-of-place ``resize_as`` (it warns so): ``resize`` to
+        ``tensor``'s shape."""
+        warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+        return self._resized(tuple(tensor.shape))
+
+    def _resized(self, shape: tuple) -> Tensor:
+        n, m = math.prod(shape), self.numel()
+        if n != m:
+            raise RuntimeError(
+                f"requested resize to {'x'.join(map(str, shape))} ({n} elements in total), but "
+                f"the given tensor has a size of {'x'.join(map(str, self.shape))} ({m} "
+                "elements). autograd's resize can only change the shape of a given tensor, "
+                "while preserving the number of elements. "
+            )
+        return F.reshape(self.contiguous(), shape)
+
     def _map_in_place(self, what: str, fn: Any, *others: Any) -> Tensor:
         if self.requires_grad or any(getattr(o, "requires_grad", False) for o in others):
             raise RuntimeError(

@@ -343,3 +343,24 @@ def test_as_subclass_shares_memory_and_graph():
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
     with pytest.raises(TypeError, match="inherit from Tensor"):
         x.as_subclass(int)
+
+
+def test_deprecated_resize_and_resize_as_match_torch():
+    torch = _torch()
+    x = dg.arange(6.0, requires_grad=True)
+    tx = torch.arange(6.0, requires_grad=True)
+    with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+        y = x.resize(2, 3)
+    with pytest.warns(UserWarning):
+        ty = tx.resize(2, 3)
+    assert y.tolist() == ty.tolist()
+    (y * dg.arange(6.0).reshape(2, 3)).sum().backward()
+    (ty * torch.arange(6.0).reshape(2, 3)).sum().backward()
+    assert x.grad.tolist() == tx.grad.tolist()
+    with pytest.warns(UserWarning, match="resize_as is deprecated"):
+        assert x.resize_as(dg.ones(3, 2)).shape == (3, 2)
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError) as expected:
+        tx.resize(4)
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError) as got:
+        x.resize(4)
+    assert str(got.value) == str(expected.value)
