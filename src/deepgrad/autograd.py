@@ -924,10 +924,8 @@ def _flush_hooked_leaves(pending: dict[int, list[Any]], capture: dict[int, Any] 
     for x, g in pending.values():
         hooks = _leaf_hooks(x)
         _accumulate_leaf(x, _hooked(hooks, g) if hooks else g, capture)
-        post = _POST_HOOKS.get(id(x))
-        if capture is None and post is not None and post[0]() is x:
-            for hook in list(post[1].values()):
-                hook(x)
+        if capture is None:
+            _run_post_hooks(x)
 
 
 class RemovableHandle:
@@ -1014,6 +1012,14 @@ def register_post_accumulate_grad_hook(t: Tensor, hook: Callable[[Any], Any]) ->
     handle._extra.append(entry[1])
     entry[1][handle.id] = hook
     return handle
+
+
+def _run_post_hooks(x: Tensor) -> None:
+    """Call leaf ``x``'s post-accumulate-grad hooks, its ``.grad`` now accumulated."""
+    post = _POST_HOOKS.get(id(x))
+    if post is not None and post[0]() is x:
+        for hook in list(post[1].values()):
+            hook(x)
 
 
 def _hooked(hooks: dict[int, Callable[[Any], Any]], g: Tensor) -> Tensor:
@@ -1251,6 +1257,8 @@ def backward(
         for key, x in leaves.items():
             if capture[key] is not None:
                 _accumulate_leaf(x, capture[key], None)
+                if _POST_HOOKS and x._creator is None:
+                    _run_post_hooks(x)
     finally:
         _GradMode.enabled = prev
 

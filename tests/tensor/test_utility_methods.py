@@ -271,6 +271,19 @@ def test_post_accumulate_grad_hook_steps_an_optimizer_in_backward():
     assert v.grad is None
 
 
+def test_post_accumulate_grad_hook_runs_for_backward_with_inputs():
+    torch = _torch()
+    got = []
+    for m in (dg, torch):
+        v, w = m.ones(2, requires_grad=True), m.ones(2, requires_grad=True)
+        calls = []
+        v.register_post_accumulate_grad_hook(lambda p, calls=calls: calls.append(p.grad.tolist()))
+        (v * w * 3).sum().backward(inputs=[v])
+        (v * 2).sum().backward()
+        got.append(calls)
+    assert got[0] == got[1] == [[3.0, 3.0], [5.0, 5.0]]
+
+
 def test_post_accumulate_grad_hook_refusals_and_grad_does_not_call_it():
     with pytest.raises(RuntimeError, match="non-leaf"):
         (dg.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(print)
