@@ -343,7 +343,6 @@ from .functional.torch_namespace import (  # function forms of Tensor methods
     numel,
     positive,
     pow,
-    resize_as_,
     resolve_conj,
     resolve_neg,
     squeeze,

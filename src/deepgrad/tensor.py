@@ -2242,30 +2242,6 @@ class Tensor:
     def is_pinned(self, device: Any = None) -> bool:
         return False
 
-    def resize_(self, *sizes: Any, memory_format: Any = None) -> Tensor:
-        """In place: this tensor takes shape ``sizes``, keeping the first values in memory
-        order (PyTorch's storage order) and zeros after them (PyTorch's are uninitialised).
-        Refused for a tensor that requires grad, as PyTorch does."""
-        if self.requires_grad:
-            raise RuntimeError("cannot resize variables that require grad")
-        shape = _shape(sizes, None, "resize_")
-        self._refuse_if_recorded(None, "resize_")
-        a = self._data
-        flat = _memory_order(a)
-        n = math.prod(shape)
-        if n <= flat.size:
-            self._data = flat[:n].reshape(shape)  # a view when the values lie densely
-        else:
-            new = backend.xp.zeros(n, a.dtype)
-            new[: flat.size] = flat
-            self._data = new.reshape(shape)
-        autograd.note_write(self._data)
-        return self
-
-    def resize_as_(self, other: Tensor, memory_format: Any = None) -> Tensor:
-        """In place: :meth:`resize_` to ``other``'s shape."""
-        return self.resize_(tuple(other.shape))
-
     def resize(self, *sizes: Any) -> Tensor:
         """PyTorch's deprecated out-of-place ``resize`` (it warns so): a reshaped copy, the
         number of elements kept; differentiable."""
@@ -2332,12 +2308,6 @@ class Tensor:
                 object.__setattr__(out, slot, getattr(self, slot))
         return out
 
-    def triangular_solve(
-        self, A: Any, upper: bool = True, transpose: bool = False, unitriangular: bool = False
-    ) -> Any:
-        """``deepgrad.triangular_solve(self, A, ...)``: (solution, cloned_coefficient)."""
-        return F.triangular_solve(self, A, upper, transpose, unitriangular)
-
     def bfloat16(self, memory_format: Any = None) -> Tensor:
         """Refused: NumPy has no bfloat16."""
         raise TypeError(_NO_DTYPE.format(what="bfloat16()", name="bfloat16", near="x.half()"))
@@ -2403,22 +2373,6 @@ _NO_DTYPE = (
     "{what}: NumPy has no {name} dtype, so deepgrad has none; its floating dtypes are "
     "float16, float32 and float64 (and complex64, complex128): use {near} or x.float()"
 )
-
-
-def _memory_order(a: Any) -> Any:
-    """The values of ``a`` flat in memory order (PyTorch's storage order for ``resize_``): a
-    view when they lie densely under some order of the dims; refused when there are gaps."""
-    if a.flags.c_contiguous:
-        return a.reshape(-1)
-    expected = a.itemsize
-    for st, n in sorted((abs(s), n) for s, n in zip(a.strides, a.shape, strict=True) if n > 1):
-        if st != expected:
-            raise RuntimeError(
-                "resize_: this view has gaps between its values in memory; PyTorch would "
-                "take the values of its whole storage. Resize a copy: x = x.contiguous()"
-            )
-        expected *= n
-    return a.ravel(order="K")
 
 
 _FLOAT_OR_NONE = (float, int, type(None))
