@@ -367,7 +367,7 @@ def _training_source(
         return LoaderSource(loader, model, dtype, kind, name, where, True), None, validation_data
     xa, ya, wa = _arrays(x, y, sample_weight, where)
     if validation_split and validation_data is None:
-        split_at = int(math.ceil(len(xa) * (1.0 - validation_split)))
+        split_at = int(math.floor(len(xa) * (1.0 - validation_split)))  # Keras's
         if split_at <= 0 or split_at >= len(xa):
             raise ValueError(
                 f"fit: validation_split={validation_split} leaves no training or no validation "
@@ -464,7 +464,8 @@ def fit(
     validation_split : float
         Fraction (0..1) of the samples held out for validation: the **last** ones, in the order
         given, taken **before** any shuffling (Keras's rule) — shuffle your data first if it is
-        sorted (by class, by time). The split is the same on every call.
+        sorted (by class, by time). The split is the same on every call; as in Keras the
+        training part is the first ``floor(n · (1 - validation_split))`` samples.
     validation_data : (x_val, y_val[, w_val]) or loader
         Evaluated after every epoch (``val_loss``, ``val_<metric>``); overrides
         ``validation_split``.
