@@ -55,11 +55,28 @@ def test_schedule_state_dict_keeps_torch_keys_and_round_trips():
 def test_keras_rule_counts_as_keras_does():
     """Keras: act after `patience` bad epochs; the epoch that ends cooldown counts as bad."""
     p = Plateau("min", patience=2, threshold=0.0, threshold_mode="abs", cooldown=1, rule="keras")
-    acts = [p.step(v) for v in [5.0, 6.0, 6.0, 6.0, 6.0, 6.0, 4.0, 5.0, 5.0]]
+
+    def step(v):  # the callback's use: acted() when the rate did fall
+        act = p.step(v)
+        if act:
+            p.acted()
+        return act
+
+    acts = [step(v) for v in [5.0, 6.0, 6.0, 6.0, 6.0, 6.0, 4.0, 5.0, 5.0]]
     assert acts == [False, False, True, False, True, False, False, False, True]
     q = Plateau("min", patience=2, threshold=0.0, threshold_mode="abs", cooldown=1, rule="torch")
     acts = [q.step(v) for v in [5.0, 6.0, 6.0, 6.0, 6.0, 6.0, 4.0, 5.0, 5.0]]
     assert acts == [False, False, False, True, False, False, False, False, False]
+
+
+def test_keras_rule_without_acting_keeps_counting():
+    """Keras restarts wait and the cooldown only when the rate fell (not at min_lr)."""
+    p = Plateau("min", patience=2, threshold=0.0, threshold_mode="abs", cooldown=3, rule="keras")
+    acts = [p.step(v) for v in [5.0, 6.0, 6.0, 6.0, 6.0]]
+    assert acts == [False, False, True, True, True]
+    assert (p.num_bad_epochs, p.cooldown_counter) == (4, 0)
+    p.acted()
+    assert (p.num_bad_epochs, p.cooldown_counter) == (0, 3)
 
 
 def test_callback_uses_the_tracker_and_keeps_keras_state_names():

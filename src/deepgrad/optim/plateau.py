@@ -3,7 +3,7 @@
 One small tracker, used by both ``ReduceLROnPlateau`` classes — the schedule
 (:class:`deepgrad.optim.ReduceLROnPlateau`, PyTorch's) and the callback
 (:class:`deepgrad.callbacks.ReduceLROnPlateau`, Keras's). Each keeps its ecosystem's
-constructor names and counting, which differ in two places (``rule``):
+constructor names and counting, which differ in three places (``rule``):
 
 ============================  ===================================  ==================================
                               ``rule="torch"``                     ``rule="keras"``
@@ -12,10 +12,14 @@ act after                     more than ``patience`` bad steps     ``patience`` 
                               (``num_bad_epochs > patience``)      (``wait >= patience``)
 the step that ends cooldown   not counted as bad                   counted as bad
 improvement                   ``threshold`` rel. (default) or abs  ``min_delta``, absolute
+acting when the rate is at    restarts the count and the cooldown  neither: the bad steps go on
+its floor (``min_lr``)                                             counting (:meth:`Plateau.acted`)
 ============================  ===================================  ==================================
 
-``step(value)`` returns whether to act now (reduce the rate); the counters then restart and
-``cooldown`` steps pass before bad steps count again.
+``step(value)`` returns whether to act now (reduce the rate); once acted (``rule="torch"``:
+always; ``rule="keras"``: when the caller calls :meth:`Plateau.acted`, as Keras does only when
+the rate did fall) the counters restart and ``cooldown`` steps pass before bad steps count
+again.
 
 >>> p = Plateau(mode="min", patience=1, threshold=0.0, threshold_mode="abs", rule="keras")
 >>> [p.step(v) for v in [1.0, 0.5, 0.7, 0.6]]
@@ -127,11 +131,20 @@ class Plateau:
             if improved or self.in_cooldown:
                 return False
             self.num_bad_epochs += 1
-            act = self.num_bad_epochs >= self.patience
+            # Keras restarts the counters only when the rate did fall (not at min_lr): the
+            # caller says so with acted()
+            return self.num_bad_epochs >= self.patience
         if act:
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
+            self.acted()
         return act
+
+    def acted(self) -> None:
+        """The caller acted on :meth:`step`'s answer (the rate fell): restart the count and
+        begin the cooldown. ``rule="torch"``'s ``step`` calls it itself, whether the rate
+        could still fall or not (PyTorch's); under ``rule="keras"`` the caller calls it only
+        when the rate fell, so at ``min_lr`` the bad epochs go on counting (Keras's ``wait``)."""
+        self.cooldown_counter = self.cooldown
+        self.num_bad_epochs = 0
 
     def state_dict(self) -> dict[str, Any]:
         return {
