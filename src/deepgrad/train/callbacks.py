@@ -260,6 +260,12 @@ class ModelCheckpoint(_Monitor, Callback):
         Save every epoch, or every ``save_freq`` steps.
     verbose : int
         1 prints a line per save.
+    initial_value_threshold : float, optional
+        Keras's: with ``save_best_only``, the value to beat before the first save (the
+        starting ``best``).
+
+    With ``save_best_only`` and ``monitor`` missing from the logs (``val_loss`` without
+    validation data), every save happens, with a warning: Keras's rule.
     """
 
     main_rank_only = True  # writes files: rank 0 alone in data-parallel training
@@ -273,6 +279,7 @@ class ModelCheckpoint(_Monitor, Callback):
         save_weights_only: bool = False,
         mode: str = "auto",
         save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
         min_delta: float = 0.0,
     ) -> None:
         self.filepath = os.fspath(filepath)
@@ -284,7 +291,10 @@ class ModelCheckpoint(_Monitor, Callback):
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(f"save_freq must be 'epoch' or a positive int, got {save_freq!r}")
         self.save_freq = save_freq
-        self.best = self._worst()
+        self.initial_value_threshold = initial_value_threshold
+        self.best = (
+            self._worst() if initial_value_threshold is None else float(initial_value_threshold)
+        )
         self._steps = 0
         self._epoch = 0
         self.last_saved: str | None = None
@@ -308,10 +318,11 @@ class ModelCheckpoint(_Monitor, Callback):
 
     def _save(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> None:
         if self.save_best_only:
-            current = self._current(logs)
-            if current is None or not self._better(current, self.best):
-                return
-            self.best = current
+            current = self._current(logs)  # missing: saved anyway, as Keras does
+            if current is not None:
+                if not self._better(current, self.best):
+                    return
+                self.best = current
         try:
             path = self.filepath.format(epoch=epoch + 1, batch=(batch or 0) + 1, **logs)
         except KeyError as e:
@@ -501,6 +512,7 @@ class ReduceLROnPlateau(_Monitor, Callback):
             return
         opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
         if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate
+            self._plateau.acted()  # Keras's: at min_lr no cooldown, and wait goes on counting
             # logs["lr"] stays the rate this epoch ran at, for every callback (Keras's
             # learning_rate); the new rate is the next epoch's
             new = get_lr(opt)
