@@ -759,3 +759,152 @@ def test_predict_tuple_against_keras():
     np.testing.assert_allclose(km.predict((x, y), verbose=0), want, rtol=1e-6)
     km.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     assert km.evaluate((x,), y, verbose=0) == pytest.approx(km.evaluate(x, y, verbose=0))
+
+
+# ---- validation_split: the training part is floor(n · (1 - split)) samples ----------------------
+# Keras 3.15 (torch backend), the _keras_mlp of _weights() on _data(n=30), SGD(0.1),
+#   SparseCategoricalCrossentropy(from_logits=True), fit(x, y, epochs=2, batch_size=8,
+#   shuffle=False, validation_split=0.25): 30 · 0.75 = 22.5, so 22 training and 8 validation
+#   samples (a ceiling would train on 23)
+KERAS_SPLIT_FLOOR = {
+    "loss": [0.6313614845275879, 0.5580437779426575],
+    "val_loss": [0.6882005333900452, 0.6749135255813599],
+}
+
+
+def test_validation_split_trains_on_the_floor_of_the_fraction():
+    x, y, _ = _data(n=30)
+    m = _deepgrad_mlp(_weights())
+    m.compile(optimizer=optim.SGD(lr=0.1), loss="cross_entropy")
+    h = m.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0, validation_split=0.25)
+    for k, v in KERAS_SPLIT_FLOOR.items():
+        np.testing.assert_allclose(h.history[k], v, rtol=1e-5)
+    seen = []
+    from deepgrad import callbacks as C
+
+    m = _deepgrad_mlp(_weights()).compile(optimizer=optim.SGD(lr=0.1), loss="cross_entropy")
+    cb = C.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))
+    m.fit(x, y, epochs=1, batch_size=8, verbose=0, validation_split=0.25, callbacks=[cb])
+    assert len(seen) == 3  # 22 training samples: batches of 8, 8, 6
+
+
+def test_validation_split_against_keras():
+    keras = _keras()
+    x, y, _ = _data(n=30)
+    km = _keras_mlp(keras, _weights())
+    km.compile(optimizer=keras.optimizers.SGD(0.1),
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+    hk = km.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0, validation_split=0.25)
+    for k, v in KERAS_SPLIT_FLOOR.items():
+        np.testing.assert_allclose(hk.history[k], v, rtol=1e-6)
+
+
+# ---- ReduceLROnPlateau at min_lr ----------------------------------------------------------------
+# Keras 3.15: ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, cooldown=1,
+#   min_lr=0.05) on a model compiled with SGD(0.1), on_train_begin() then on_epoch_end(e,
+#   {"val_loss": 1.0}) for e = 0..6: (wait, cooldown_counter, learning_rate) after each. The rate
+#   falls once; at min_lr nothing is reduced, so neither the wait nor the cooldown restarts.
+KERAS_PLATEAU_AT_MIN_LR = [
+    (0, 0, 0.1), (0, 1, 0.05), (1, 0, 0.05), (2, 0, 0.05), (3, 0, 0.05), (4, 0, 0.05),
+    (5, 0, 0.05),
+]  # fmt: skip
+
+
+def _plateau_steps(cb, model, lr_of):
+    cb.set_model(model)
+    cb.on_train_begin()
+    out = []
+    for e in range(7):
+        cb.on_epoch_end(e, {"val_loss": 1.0})
+        out.append((cb.wait, cb.cooldown_counter, lr_of(model)))
+    return out
+
+
+def test_reduce_lr_on_plateau_at_min_lr_keeps_counting():
+    from deepgrad import callbacks as C
+
+    m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "mse")
+    cb = C.ReduceLROnPlateau(factor=0.5, patience=1, cooldown=1, min_lr=0.05)
+    from deepgrad.train.compiled import get_compiled
+
+    got = _plateau_steps(cb, m, lambda m: get_compiled(m, "test").optimizer.param_groups[0]["lr"])
+    assert [g[:2] for g in got] == [k[:2] for k in KERAS_PLATEAU_AT_MIN_LR]
+    np.testing.assert_allclose([g[2] for g in got], [k[2] for k in KERAS_PLATEAU_AT_MIN_LR])
+
+
+def test_reduce_lr_on_plateau_at_min_lr_against_keras():
+    keras = _keras()
+    km = _keras_mlp(keras, _weights())
+    km.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    cb = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, cooldown=1, min_lr=0.05)
+    got = _plateau_steps(cb, km, lambda m: float(m.optimizer.learning_rate))
+    assert [g[:2] for g in got] == [k[:2] for k in KERAS_PLATEAU_AT_MIN_LR]
+    np.testing.assert_allclose([g[2] for g in got], [k[2] for k in KERAS_PLATEAU_AT_MIN_LR])
+
+
+# ---- ModelCheckpoint(save_best_only=True): a missing monitor, initial_value_threshold ----------
+# Keras 3.15: the _keras_mlp of _weights() on _data(n=30), SGD(0.1), sparse CE from logits,
+#   fit(x, y, batch_size=8, shuffle=False) with
+#   (a) epochs=2, ModelCheckpoint("m-{epoch}.keras", save_best_only=True) and no validation data:
+#       "Can save best model only with val_loss available." and both epochs saved;
+#   (b) epochs=4, ModelCheckpoint("m-{epoch}.keras", monitor="loss", save_best_only=True,
+#       initial_value_threshold=0.6): losses [0.6489, 0.5856, 0.5422, 0.5079], epochs 2, 3, 4 saved.
+KERAS_CKPT_MISSING_MONITOR = [1, 2]
+KERAS_CKPT_THRESHOLD = [2, 3, 4]
+
+
+def _checkpointed(make_cb, fit, suffix, epochs, tmp_path):
+    x, y, _ = _data(n=30)
+    make, cb = fit
+    m = make()
+    m.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0,
+          callbacks=[make_cb(str(tmp_path / ("m-{epoch}" + suffix)))])  # fmt: skip
+    return sorted(int(p.name[2:].split(".")[0]) for p in tmp_path.iterdir())
+
+
+def _deepgrad_ckpt_model():
+    m = _deepgrad_mlp(_weights())
+    return m.compile(optimizer=optim.SGD(lr=0.1), loss="cross_entropy")
+
+
+def test_model_checkpoint_saves_when_the_monitor_is_missing(tmp_path):
+    from deepgrad import callbacks as C
+
+    with pytest.warns(UserWarning, match="val_loss"):
+        saved = _checkpointed(lambda p: C.ModelCheckpoint(p, save_best_only=True),
+                              (_deepgrad_ckpt_model, None), ".dg", 2, tmp_path)  # fmt: skip
+    assert saved == KERAS_CKPT_MISSING_MONITOR
+
+
+def test_model_checkpoint_initial_value_threshold(tmp_path):
+    from deepgrad import callbacks as C
+
+    def make_cb(p):
+        return C.ModelCheckpoint(p, monitor="loss", save_best_only=True,
+                                 initial_value_threshold=0.6)  # fmt: skip
+
+    saved = _checkpointed(make_cb, (_deepgrad_ckpt_model, None), ".dg", 4, tmp_path)
+    assert saved == KERAS_CKPT_THRESHOLD
+
+
+def test_model_checkpoint_against_keras(tmp_path):
+    keras = _keras()
+
+    def make():
+        km = _keras_mlp(keras, _weights())
+        km.compile(optimizer=keras.optimizers.SGD(0.1),
+                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+        return km
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    cb = keras.callbacks.ModelCheckpoint
+    with pytest.warns(UserWarning, match="val_loss"):
+        saved = _checkpointed(lambda p: cb(p, save_best_only=True), (make, None), ".keras", 2,
+                              tmp_path / "a")  # fmt: skip
+    assert saved == KERAS_CKPT_MISSING_MONITOR
+    saved = _checkpointed(
+        lambda p: cb(p, monitor="loss", save_best_only=True, initial_value_threshold=0.6),
+        (make, None), ".keras", 4, tmp_path / "b",
+    )  # fmt: skip
+    assert saved == KERAS_CKPT_THRESHOLD
