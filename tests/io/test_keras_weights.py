@@ -107,6 +107,48 @@ def test_a_users_own_layer_lists_its_parameters_as_registered():
     assert [a.shape for a in m.get_weights()] == [(2, 3), (3,), (3, 1), (1,)]
 
 
+# Keras 3.15: a custom layer that creates, in build(), a weight (2, 3) then a list of two (3,)
+#   and (4,) weights and one (1,) weight: get_weights() lists them in creation order
+KERAS_OWN_WEIGHTS_SHAPES = [(2, 3), (3,), (4,), (1,)]
+
+
+class _Holder(nn.Module):
+    """A user's layer holding a tensor, a ParameterList and a ParameterDict."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(dg.ones(2, 3))
+        self.ws = nn.ParameterList([nn.Parameter(dg.zeros(3)), nn.Parameter(dg.zeros(4))])
+        self.wd = nn.ParameterDict({"s": nn.Parameter(dg.ones(1))})
+
+
+def test_parameter_list_and_dict_are_listed_as_registered():
+    m = _Holder()
+    w = m.get_weights()
+    assert [a.shape for a in w] == KERAS_OWN_WEIGHTS_SHAPES
+    w = [np.full(a.shape, i, "float32") for i, a in enumerate(w)]
+    m.set_weights(w)
+    np.testing.assert_array_equal(m.ws[1].data, w[2])
+    np.testing.assert_array_equal(m.wd["s"].data, w[3])
+
+
+def test_own_weights_against_keras():
+    keras = _keras()
+
+    class Holder(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(2, 3))
+            self.ws = [self.add_weight(shape=(3,)), self.add_weight(shape=(4,))]
+            self.s = self.add_weight(shape=(1,))
+
+        def call(self, x):
+            return x
+
+    layer = Holder()
+    layer.build((None, 2))
+    assert [a.shape for a in layer.get_weights()] == KERAS_OWN_WEIGHTS_SHAPES
+
+
 def _keras():
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "torch":

@@ -44,6 +44,8 @@ _AS_IS = (
     nn.BatchNorm3d,
     nn.LayerNorm,
     nn.Embedding,
+    nn.ParameterList,  # a user's own tensors, in their order (a Keras layer's own weights)
+    nn.ParameterDict,
 )
 
 
@@ -69,7 +71,8 @@ def _layout(module: Any, path: str) -> tuple[int, ...] | None:
                 f"get_weights/set_weights: layer {path or '(the model)'!r} "
                 f"({type(module).__name__}) holds its weights in a layout Keras's counterpart "
                 "does not share (Keras's order and layouts are known here for Linear, "
-                "Conv1d/2d/3d, BatchNorm, LayerNorm and Embedding); use model.state_dict() / "
+                "Conv1d/2d/3d, BatchNorm, LayerNorm, Embedding, ParameterList and "
+                "ParameterDict); use model.state_dict() / "
                 "load_state_dict, which name every tensor"
             )
     return None
