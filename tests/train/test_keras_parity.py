@@ -908,3 +908,43 @@ def test_model_checkpoint_against_keras(tmp_path):
         (make, None), ".keras", 4, tmp_path / "b",
     )  # fmt: skip
     assert saved == KERAS_CKPT_THRESHOLD
+
+
+# ---- EarlyStopping's counters when it does not stop ------------------------------------------
+# Keras 3.15: EarlyStopping(monitor="loss", patience=5) has stopped_epoch 0 and wait 0 when made
+#   (best_epoch and the others are set by on_train_begin, to 0), and after fit(epochs=3) of the _data(n=30) model (SGD(0.1), sparse CE from
+#   logits, batch_size=8, shuffle=False; the loss falls every epoch) stopped_epoch 0 (it did not
+#   stop), best_epoch 2, wait 0
+KERAS_ES_FRESH = (0, 0)
+KERAS_ES_NOT_STOPPED = (0, 2, 0)
+
+
+def _es_counters(es):
+    return es.stopped_epoch, es.best_epoch, es.wait
+
+
+def _es_fresh(es):
+    return es.stopped_epoch, es.wait
+
+
+def test_early_stopping_that_does_not_stop_reports_as_keras():
+    from deepgrad import callbacks as C
+
+    es = C.EarlyStopping(monitor="loss", patience=5)
+    assert _es_fresh(es) == KERAS_ES_FRESH
+    x, y, _ = _data(n=30)
+    m = _deepgrad_mlp(_weights()).compile(optimizer=optim.SGD(lr=0.1), loss="cross_entropy")
+    m.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, callbacks=[es])
+    assert _es_counters(es) == KERAS_ES_NOT_STOPPED
+
+
+def test_early_stopping_that_does_not_stop_against_keras():
+    keras = _keras()
+    es = keras.callbacks.EarlyStopping(monitor="loss", patience=5)
+    assert _es_fresh(es) == KERAS_ES_FRESH
+    x, y, _ = _data(n=30)
+    km = _keras_mlp(keras, _weights())
+    km.compile(optimizer=keras.optimizers.SGD(0.1),
+               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+    km.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, callbacks=[es])
+    assert _es_counters(es) == KERAS_ES_NOT_STOPPED

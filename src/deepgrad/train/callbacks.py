@@ -182,9 +182,9 @@ class EarlyStopping(_Monitor, Callback):
 
     def _reset(self) -> None:
         self.wait = 0
-        self.stopped_epoch = -1
+        self.stopped_epoch = 0  # Keras's: 0 unless it stopped (never at epoch 0)
         self.best = self._worst()
-        self.best_epoch = -1
+        self.best_epoch = 0
         self.best_weights: dict[str, numpy.ndarray] | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -212,7 +212,7 @@ class EarlyStopping(_Monitor, Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self.stopped_epoch >= 0 and self.verbose:
+        if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
