@@ -764,3 +764,79 @@ def test_load_state_dict_accepts_arrays_for_scalars() -> None:
     assert isinstance(restored.correct, float)
     restored.update(np.array([0.8]), np.array([1]))
     assert restored.result() == pytest.approx(2 / 3)
+
+
+# ---- streamed over batches, with and without sample weights, against Keras ---------------------
+# Keras 3.15 (torch backend): each metric updated with batches of 8 of the 30 samples below
+#   (update_state(y_true, y_pred, sample_weight)), result() without and with the weights w
+KERAS_STREAMED = {
+    "binary_accuracy_0.3": (0.5333333611488342, 0.6690347790718079),
+    "sparse_categorical_accuracy": (0.4000000059604645, 0.41399767994880676),
+    "sparse_top_2": (0.6000000238418579, 0.6532124876976013),
+    "precision_0.3": (0.4761904776096344, 0.6694705486297607),
+    "recall_0.7": (0.38461539149284363, 0.3230501711368561),
+    "f1_macro": (0.40073809027671814, 0.4231564402580261),
+    "f1_micro": (0.3999999761581421, 0.413997620344162),
+    "f1_weighted": (0.39220404624938965, 0.4010210335254669),
+}
+
+
+def _streamed_data():
+    rng = np.random.default_rng(0)
+    n = 30
+    p = rng.uniform(size=(n, 1)).astype("float32")
+    yb = (rng.uniform(size=(n, 1)) > 0.5).astype("float32")
+    s = rng.normal(size=(n, 4)).astype("float32")
+    yl = rng.integers(0, 4, n)
+    yo = np.eye(4, dtype="float32")[yl]
+    w = rng.uniform(0.1, 2, n).astype("float32")
+    return {"p": p, "yb": yb, "s": s, "yl": yl, "yo": yo}, w
+
+
+# name -> (deepgrad metric, Keras class name and arguments, predictions, targets)
+_STREAMED = {
+    "binary_accuracy_0.3": (lambda: BinaryAccuracy(threshold=0.3),
+                            ("BinaryAccuracy", {"threshold": 0.3}), "p", "yb"),
+    "sparse_categorical_accuracy": (SparseCategoricalAccuracy,
+                                    ("SparseCategoricalAccuracy", {}), "s", "yl"),
+    "sparse_top_2": (lambda: TopKAccuracy(k=2), ("SparseTopKCategoricalAccuracy", {"k": 2}),
+                     "s", "yl"),
+    "precision_0.3": (lambda: Precision(threshold=0.3), ("Precision", {"thresholds": 0.3}),
+                      "p", "yb"),
+    "recall_0.7": (lambda: Recall(threshold=0.7), ("Recall", {"thresholds": 0.7}), "p", "yb"),
+    "f1_macro": (lambda: F1Score(average="macro"), ("F1Score", {"average": "macro"}), "s", "yo"),
+    "f1_micro": (lambda: F1Score(average="micro"), ("F1Score", {"average": "micro"}), "s", "yo"),
+    "f1_weighted": (lambda: F1Score(average="weighted"), ("F1Score", {"average": "weighted"}),
+                    "s", "yo"),
+}  # fmt: skip
+
+
+def _stream(update, data, w, pred, true):
+    for i in range(0, 30, 8):
+        update(data[pred][i : i + 8], data[true][i : i + 8], None if w is None else w[i : i + 8])
+
+
+@pytest.mark.parametrize("name", sorted(_STREAMED))
+def test_streamed_metrics_are_keras(name) -> None:
+    make, _, pred, true = _STREAMED[name]
+    data, w = _streamed_data()
+    for weights, expected in zip((None, w), KERAS_STREAMED[name]):
+        m = make()
+        _stream(lambda p, t, sw, m=m: m.update(p, t, sample_weight=sw), data, weights, pred, true)
+        assert m.result() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(_STREAMED))
+def test_streamed_metric_constants_are_keras(name, monkeypatch) -> None:
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("these comparisons need Keras on its torch backend")
+    _, (cls, kwargs), pred, true = _STREAMED[name]
+    data, w = _streamed_data()
+    for weights, expected in zip((None, w), KERAS_STREAMED[name]):
+        k = getattr(keras.metrics, cls)(**kwargs)
+        _stream(
+            lambda p, t, sw, k=k: k.update_state(t, p, sample_weight=sw), data, weights, pred, true
+        )
+        assert float(k.result()) == pytest.approx(expected, rel=1e-6)
