@@ -74,6 +74,9 @@ def test_a_misspelt_or_keras_only_keyword_is_refused_with_what_to_do():
         m.compile(optimizer="adam", loss="cross_entropy", metric=["accuracy"])
     with pytest.raises(TypeError, match="steps= is not supported"):
         m.predict(x, steps=1)
+    for keras_only in ("run_eagerly", "jit_compile", "auto_scale_loss"):  # Keras 3's compile
+        with pytest.raises(TypeError, match=f"Keras's {keras_only}= is not supported.*leave it"):
+            m.compile(optimizer="adam", loss="cross_entropy", **{keras_only: True})
     with pytest.raises(TypeError, match="'batchsize'; did you mean 'batch_size'"):
         m.evaluate(x, y, batchsize=2)
     assert m.fit(x, y, epochs=1, verbose=0).epoch == [0]  # valid keywords pass through

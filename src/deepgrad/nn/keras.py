@@ -63,6 +63,12 @@ _KERAS_ONLY: dict[str, dict[str, str]] = {
         "function (loss=lambda y_pred, y: ...)",
         "steps_per_execution": "each step runs on its own here (the same numbers as Keras's "
         "default steps_per_execution=1); leave it out",
+        "run_eagerly": "every step here runs eagerly, op by op (as Keras's run_eagerly=True); "
+        "leave it out",
+        "jit_compile": "the training step is not compiled here (it runs eagerly, op by op, with "
+        "Keras's numbers up to float rounding); leave it out",
+        "auto_scale_loss": "Keras's loss scaling under a mixed-precision policy; here scale "
+        "float16 losses with deepgrad.amp.GradScaler in your own loop, or leave it out",
     },
 }
 
