@@ -948,3 +948,45 @@ def test_early_stopping_that_does_not_stop_against_keras():
                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
     km.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, callbacks=[es])
     assert _es_counters(es) == KERAS_ES_NOT_STOPPED
+
+
+# ---- "accuracy" with a logits loss: a deliberate difference (README) ---------------------------
+# Keras 3.15: _keras_mlp(_weights(dout=1)) on _data(n=30) with (N, 1) float targets, SGD(0.1),
+#   BinaryCrossentropy(from_logits=True), metrics=["accuracy"], fit(epochs=2, batch_size=8,
+#   shuffle=False, class_weight={0: 1, 1: 3}): accuracy [0.6333, 0.6667] — the logits thresholded
+#   at 0.5 — and the loss below (the same here). deepgrad thresholds the logits at 0.
+KERAS_LOGITS_ACCURACY = [0.6333333253860474, 0.6666666865348816]
+KERAS_LOGITS_LOSS = [1.103341817855835, 0.9715418219566345]
+DEEPGRAD_LOGITS_ACCURACY = [16 / 30, 16 / 30]  # the logits thresholded at 0
+
+
+def _logits_accuracy_deepgrad(metrics):
+    x, y, _ = _data(n=30)
+    m = _deepgrad_mlp(_weights(dout=1))
+    m.compile(optimizer=optim.SGD(lr=0.1), metrics=metrics,
+              loss=nn.loss.get("binary_crossentropy", from_logits=True))  # fmt: skip
+    return m.fit(x, y[:, None].astype("float32"), epochs=2, batch_size=8, shuffle=False,
+                 verbose=0, class_weight={0: 1.0, 1: 3.0})  # fmt: skip
+
+
+def test_accuracy_with_a_logits_loss_thresholds_at_zero():
+    from deepgrad import metrics as M
+
+    h = _logits_accuracy_deepgrad(["accuracy"])
+    np.testing.assert_allclose(h.history["loss"], KERAS_LOGITS_LOSS, rtol=1e-6)
+    np.testing.assert_allclose(h.history["accuracy"], DEEPGRAD_LOGITS_ACCURACY)
+    assert h.history["accuracy"] != pytest.approx(KERAS_LOGITS_ACCURACY)  # the README's row
+    with pytest.raises(ValueError, match="from_logits=True"):  # Keras's 0.5 on logits: refused
+        _logits_accuracy_deepgrad([M.BinaryAccuracy(threshold=0.5)])
+
+
+def test_accuracy_with_a_logits_loss_against_keras():
+    keras = _keras()
+    x, y, _ = _data(n=30)
+    km = _keras_mlp(keras, _weights(dout=1))
+    km.compile(optimizer=keras.optimizers.SGD(0.1), metrics=["accuracy"],
+               loss=keras.losses.BinaryCrossentropy(from_logits=True))  # fmt: skip
+    hk = km.fit(x, y[:, None].astype("float32"), epochs=2, batch_size=8, shuffle=False,
+                verbose=0, class_weight={0: 1.0, 1: 3.0})  # fmt: skip
+    np.testing.assert_allclose(hk.history["accuracy"], KERAS_LOGITS_ACCURACY, rtol=1e-6)
+    np.testing.assert_allclose(hk.history["loss"], KERAS_LOGITS_LOSS, rtol=1e-6)
