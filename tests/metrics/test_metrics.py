@@ -774,7 +774,9 @@ KERAS_STREAMED = {
     "sparse_categorical_accuracy": (0.4000000059604645, 0.41399767994880676),
     "sparse_top_2": (0.6000000238418579, 0.6532124876976013),
     "precision_0.3": (0.4761904776096344, 0.6694705486297607),
+    "precision_thresholds_0.3": (0.4761904776096344, 0.6694705486297607),
     "recall_0.7": (0.38461539149284363, 0.3230501711368561),
+    "recall_thresholds_0.7": (0.38461539149284363, 0.3230501711368561),
     "f1_macro": (0.40073809027671814, 0.4231564402580261),
     "f1_micro": (0.3999999761581421, 0.413997620344162),
     "f1_weighted": (0.39220404624938965, 0.4010210335254669),
@@ -803,7 +805,11 @@ _STREAMED = {
                      "s", "yl"),
     "precision_0.3": (lambda: Precision(threshold=0.3), ("Precision", {"thresholds": 0.3}),
                       "p", "yb"),
+    "precision_thresholds_0.3": (lambda: Precision(thresholds=0.3),  # Keras's keyword
+                                 ("Precision", {"thresholds": 0.3}), "p", "yb"),
     "recall_0.7": (lambda: Recall(threshold=0.7), ("Recall", {"thresholds": 0.7}), "p", "yb"),
+    "recall_thresholds_0.7": (lambda: Recall(thresholds=0.7), ("Recall", {"thresholds": 0.7}),
+                              "p", "yb"),
     "f1_macro": (lambda: F1Score(average="macro"), ("F1Score", {"average": "macro"}), "s", "yo"),
     "f1_micro": (lambda: F1Score(average="micro"), ("F1Score", {"average": "micro"}), "s", "yo"),
     "f1_weighted": (lambda: F1Score(average="weighted"), ("F1Score", {"average": "weighted"}),
@@ -840,3 +846,11 @@ def test_streamed_metric_constants_are_keras(name, monkeypatch) -> None:
             lambda p, t, sw, k=k: k.update_state(t, p, sample_weight=sw), data, weights, pred, true
         )
         assert float(k.result()) == pytest.approx(expected, rel=1e-6)
+
+
+def test_keras_thresholds_keyword_takes_one_value() -> None:
+    assert Precision(thresholds=0.3).threshold == 0.3
+    with pytest.raises(ValueError, match=r"one value here.*one metric per threshold"):
+        Recall(thresholds=[0.3, 0.5])
+    with pytest.raises(TypeError, match="not both"):
+        Precision(threshold=0.2, thresholds=0.3)

@@ -382,9 +382,23 @@ class _PRF(ConfusionMatrix):
         from_logits: bool = False,
         zero_division: float = 0.0,
         name: str | None = None,
+        *,
+        thresholds: float | None = None,
     ) -> None:
         if average not in AVERAGES:
             raise ValueError(f"{type(self).__name__}: average must be one of {AVERAGES}")
+        if thresholds is not None:  # Keras's name; one value here
+            if isinstance(thresholds, bool) or not isinstance(thresholds, (int, float)):
+                raise ValueError(
+                    f"{type(self).__name__}: thresholds= (Keras's name of threshold=) takes one "
+                    f"value here, got {thresholds!r}; Keras's list (one result per threshold) "
+                    "is not supported: make one metric per threshold"
+                )
+            if threshold != 0.5:
+                raise TypeError(
+                    f"{type(self).__name__}: give threshold= or Keras's thresholds=, not both"
+                )
+            threshold = float(thresholds)
         self.average = average
         self.pos_label = pos_label
         self.zero_division = zero_division
@@ -409,7 +423,8 @@ _PRF_DOC = """
         Positive class for ``binary``.
     num_classes : int, optional
     threshold, from_logits : float, bool
-        How binary scores become labels; ``(N, C)`` scores use argmax.
+        How binary scores become labels; ``(N, C)`` scores use argmax. Keras's
+        ``thresholds=0.3`` (one value) is taken as ``threshold=0.3``.
     zero_division : float
         Value of a ratio with a zero denominator.
     name : str, optional
