@@ -990,3 +990,41 @@ def test_accuracy_with_a_logits_loss_against_keras():
                 verbose=0, class_weight={0: 1.0, 1: 3.0})  # fmt: skip
     np.testing.assert_allclose(hk.history["accuracy"], KERAS_LOGITS_ACCURACY, rtol=1e-6)
     np.testing.assert_allclose(hk.history["loss"], KERAS_LOGITS_LOSS, rtol=1e-6)
+
+
+# ---- ModelCheckpoint's {batch} -----------------------------------------------------------------
+# Keras 3.15: the _data(n=30) model, fit(epochs=2, batch_size=8, shuffle=False) (4 steps an epoch)
+#   with ModelCheckpoint("m-{epoch}-{batch}.keras", save_freq=3) saves m-1-3 and m-2-2; with
+#   save_freq="epoch" the same filepath raises KeyError ('batch' is not a name there)
+KERAS_CKPT_BATCH_FILES = ["m-1-3", "m-2-2"]
+
+
+def _batch_checkpoints(make, checkpoint, suffix, save_freq, tmp_path):
+    x, y, _ = _data(n=30)
+    cb = checkpoint(str(tmp_path / ("m-{epoch}-{batch}" + suffix)), save_freq=save_freq)
+    make().fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0, callbacks=[cb])
+    return sorted(p.name.split(".")[0] for p in tmp_path.iterdir())
+
+
+def test_model_checkpoint_batch_in_the_filepath(tmp_path):
+    from deepgrad import callbacks as C
+
+    got = _batch_checkpoints(_deepgrad_ckpt_model, C.ModelCheckpoint, ".dg", 3, tmp_path)
+    assert got == KERAS_CKPT_BATCH_FILES
+    with pytest.raises(KeyError, match="batch"):
+        _batch_checkpoints(_deepgrad_ckpt_model, C.ModelCheckpoint, ".dg", "epoch", tmp_path)
+
+
+def test_model_checkpoint_batch_in_the_filepath_against_keras(tmp_path):
+    keras = _keras()
+
+    def make():
+        km = _keras_mlp(keras, _weights())
+        km.compile(optimizer=keras.optimizers.SGD(0.1),
+                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # fmt: skip
+        return km
+
+    ckpt = keras.callbacks.ModelCheckpoint
+    assert _batch_checkpoints(make, ckpt, ".keras", 3, tmp_path) == KERAS_CKPT_BATCH_FILES
+    with pytest.raises(KeyError, match="batch"):
+        _batch_checkpoints(make, ckpt, ".keras", "epoch", tmp_path)

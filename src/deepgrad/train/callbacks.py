@@ -247,7 +247,8 @@ class ModelCheckpoint(_Monitor, Callback):
     ----------
     filepath : str
         May hold ``{epoch}`` (1-based) and logged quantities with formats:
-        ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.dg"``. Keras's suffixes (``.keras``,
+        ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.dg"``; with an int ``save_freq`` also
+        ``{batch}`` (1-based, within the epoch), which per-epoch saving refuses, as Keras. Keras's suffixes (``.keras``,
         ``.weights.h5``) are refused: deepgrad writes its own formats (``.dg``, and
         ``.safetensors`` with ``save_weights_only``).
     monitor, mode, min_delta
@@ -323,8 +324,11 @@ class ModelCheckpoint(_Monitor, Callback):
                 if not self._better(current, self.best):
                     return
                 self.best = current
+        names = {"epoch": epoch + 1, **logs}
+        if batch is not None and "batch" not in logs:  # Keras's: {batch} only in step saves
+            names["batch"] = batch + 1
         try:
-            path = self.filepath.format(epoch=epoch + 1, batch=(batch or 0) + 1, **logs)
+            path = self.filepath.format(**names)
         except KeyError as e:
             raise KeyError(
                 f"ModelCheckpoint: filepath {self.filepath!r} names {e.args[0]!r}, which is not "
