@@ -469,7 +469,9 @@ class ReduceLROnPlateau(_Monitor, Callback):
     :class:`~deepgrad.optim.plateau.Plateau`'s ``rule="keras"`` — the plateau logic the
     PyTorch-style schedule :class:`deepgrad.optim.ReduceLROnPlateau` shares; Keras's names and
     counting differ from PyTorch's (acting after ``patience`` bad epochs, not more than
-    ``patience``; ``min_delta`` absolute; see that module's table).
+    ``patience``; ``min_delta`` absolute; see that module's table). As in Keras, an epoch
+    that would reduce a rate already at ``min_lr`` changes nothing: no cooldown starts and
+    ``wait`` goes on counting.
     """
 
     best = plateau_attribute("best")
