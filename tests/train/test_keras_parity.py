@@ -853,9 +853,8 @@ KERAS_CKPT_MISSING_MONITOR = [1, 2]
 KERAS_CKPT_THRESHOLD = [2, 3, 4]
 
 
-def _checkpointed(make_cb, fit, suffix, epochs, tmp_path):
+def _checkpointed(make_cb, make, suffix, epochs, tmp_path):
     x, y, _ = _data(n=30)
-    make, cb = fit
     m = make()
     m.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0,
           callbacks=[make_cb(str(tmp_path / ("m-{epoch}" + suffix)))])  # fmt: skip
@@ -872,7 +871,7 @@ def test_model_checkpoint_saves_when_the_monitor_is_missing(tmp_path):
 
     with pytest.warns(UserWarning, match="val_loss"):
         saved = _checkpointed(lambda p: C.ModelCheckpoint(p, save_best_only=True),
-                              (_deepgrad_ckpt_model, None), ".dg", 2, tmp_path)  # fmt: skip
+                              _deepgrad_ckpt_model, ".dg", 2, tmp_path)  # fmt: skip
     assert saved == KERAS_CKPT_MISSING_MONITOR
 
 
@@ -883,7 +882,7 @@ def test_model_checkpoint_initial_value_threshold(tmp_path):
         return C.ModelCheckpoint(p, monitor="loss", save_best_only=True,
                                  initial_value_threshold=0.6)  # fmt: skip
 
-    saved = _checkpointed(make_cb, (_deepgrad_ckpt_model, None), ".dg", 4, tmp_path)
+    saved = _checkpointed(make_cb, _deepgrad_ckpt_model, ".dg", 4, tmp_path)
     assert saved == KERAS_CKPT_THRESHOLD
 
 
@@ -900,12 +899,12 @@ def test_model_checkpoint_against_keras(tmp_path):
     (tmp_path / "b").mkdir()
     cb = keras.callbacks.ModelCheckpoint
     with pytest.warns(UserWarning, match="val_loss"):
-        saved = _checkpointed(lambda p: cb(p, save_best_only=True), (make, None), ".keras", 2,
+        saved = _checkpointed(lambda p: cb(p, save_best_only=True), make, ".keras", 2,
                               tmp_path / "a")  # fmt: skip
     assert saved == KERAS_CKPT_MISSING_MONITOR
     saved = _checkpointed(
         lambda p: cb(p, monitor="loss", save_best_only=True, initial_value_threshold=0.6),
-        (make, None), ".keras", 4, tmp_path / "b",
+        make, ".keras", 4, tmp_path / "b",
     )  # fmt: skip
     assert saved == KERAS_CKPT_THRESHOLD
 
