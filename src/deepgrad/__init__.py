@@ -367,6 +367,61 @@ from .functional import (
     svd,
 )
 
+# PyTorch's top-level forms of nn functions: the F function itself where torch's is F's,
+# else the ATen signature (weight-first embedding, int reductions, ...) over F's implementation
+from .functional import (  # noqa: E402
+    adaptive_avg_pool1d,
+    bilinear,
+    channel_shuffle,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    cosine_similarity,
+    hardshrink,
+    pairwise_distance,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+)
+from .functional.torch_nn_forms import (  # noqa: E402
+    adaptive_max_pool1d,
+    affine_grid_generator,
+    alpha_dropout,
+    avg_pool1d,
+    batch_norm,
+    binary_cross_entropy_with_logits,
+    celu,
+    constant_pad_nd,
+    convolution,
+    cosine_embedding_loss,
+    ctc_loss,
+    dropout,
+    embedding,
+    embedding_bag,
+    feature_alpha_dropout,
+    feature_dropout,
+    grid_sampler,
+    group_norm,
+    hinge_embedding_loss,
+    instance_norm,
+    kl_div,
+    layer_norm,
+    margin_ranking_loss,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool3d,
+    poisson_nll_loss,
+    rms_norm,
+    rrelu,
+    selu,
+    threshold,
+    triplet_margin_loss,
+)
+
 # PyTorch's top-level in-place activations (torch.relu_(x) is F.relu_(x))
 from .functional import celu_, relu_, rrelu_, selu_, threshold_  # noqa: E402
 from .functional.dropout import (  # noqa: E402 - PyTorch's top-level in-place dropouts

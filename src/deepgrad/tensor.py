@@ -1879,6 +1879,7 @@ class Tensor:
     cholesky = cholesky_inverse = cholesky_solve = triangular_solve = svd = qr = _delegate
     pinverse = lu = lu_solve = orgqr = _delegate
     bernoulli = bernoulli_ = exponential_ = random_ = _delegate
+    prelu = hardshrink = _delegate  # the activations PyTorch also has as methods
 
     def polygamma(self, n: int) -> Tensor:
         """``ψₙ`` of this tensor (``deepgrad.polygamma(n, self)``)."""
