@@ -367,6 +367,39 @@ from .functional import (
     svd,
 )
 
+from .functional import (  # noqa: E402 - math under PyTorch's top-level names
+    addr,
+    as_strided_scatter,
+    bartlett_window,
+    blackman_window,
+    chain_matmul,
+    copysign,
+    diagflat,
+    diagonal_scatter,
+    frexp,
+    gcd,
+    ger,
+    gradient,
+    hamming_window,
+    hann_window,
+    histogram,
+    histogramdd,
+    i0,
+    igamma,
+    igammac,
+    isin,
+    kaiser_window,
+    lcm,
+    ldexp,
+    msort,
+    mvlgamma,
+    nextafter,
+    sgn,
+    unravel_index,
+    vdot,
+)
+from .functional.torch_namespace import rsub  # noqa: E402
+
 # PyTorch's top-level forms of nn functions: the F function itself where torch's is F's,
 # else the ATen signature (weight-first embedding, int reductions, ...) over F's implementation
 from .functional import (  # noqa: E402

@@ -1880,6 +1880,11 @@ class Tensor:
     pinverse = lu = lu_solve = orgqr = _delegate
     bernoulli = bernoulli_ = exponential_ = random_ = _delegate
     prelu = hardshrink = _delegate  # the activations PyTorch also has as methods
+    copysign = frexp = ldexp = nextafter = gcd = lcm = sgn = i0 = igamma = igammac = _delegate
+    mvlgamma = vdot = ger = addr = diagflat = diagonal_scatter = as_strided_scatter = _delegate
+    msort = histogram = _delegate
+    copysign_ = ldexp_ = nextafter_ = gcd_ = lcm_ = sgn_ = i0_ = igamma_ = _in_place_form
+    igammac_ = mvlgamma_ = addr_ = _in_place_form
 
     def polygamma(self, n: int) -> Tensor:
         """``ψₙ`` of this tensor (``deepgrad.polygamma(n, self)``)."""

@@ -414,6 +414,25 @@ from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .upsample import interpolate, upsample_bilinear, upsample_nearest
 
+from .complex import sgn
+from .diagonal import diagflat, diagonal_scatter
+from .finite_differences import gradient
+from .float_parts import copysign, frexp, ldexp, nextafter
+from .histogram import histogram, histogramdd
+from .linalg import addr, chain_matmul, ger, vdot
+from .number_theory import gcd, lcm
+from .order import msort
+from .search import isin, unravel_index
+from .special import gammainc as igamma, gammaincc as igammac, i0, multigammaln as mvlgamma
+from .strided import as_strided_scatter
+from .windows import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
+
 # the Tensor's methods call the functions of this package: give them to the engine (which
 # sits below and does not import it; see deepgrad.tensor.F)
 import sys as _sys  # noqa: E402

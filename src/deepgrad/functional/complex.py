@@ -231,3 +231,44 @@ def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     from .elementwise import cos, sin  # elementwise imports this module
 
     return complex(abs * cos(angle), abs * sin(angle))
+
+
+class Sgn(Function):
+    """``z/|z|`` (0 at 0) of a complex tensor; PyTorch's gradient
+    ``(g - Re(g · conj(w)) · w) / |z|`` (0 at ``z = 0``), ``w`` the output."""
+
+    keep_output = True
+
+    def forward(self, z: Any) -> Any:
+        xp = backend.xp
+        mag = xp.abs(z)
+        with numpy.errstate(invalid="ignore", divide="ignore"):
+            out = z / xp.where(mag == 0, 1, mag)
+        return out.astype(z.dtype, copy=False)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        from .elementwise import where  # elementwise imports this module
+
+        z, w = self.inputs[0], self.output()
+        zd = z._data
+        nonzero = _const(zd != 0)
+        safe = where(nonzero, z, _const(backend.xp.ones((), zd.dtype)))
+        mag = Real()(safe * conj(safe)) ** 0.5
+        g = (gy - Real()(gy * conj(w)) * w) / mag
+        return where(nonzero, g, _const(backend.xp.zeros((), zd.dtype)))
+
+
+def sgn(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """The sign extended to complex numbers: ``z/|z|`` (0 at 0) of a complex tensor,
+    :func:`~deepgrad.functional.sign` of a real one.
+
+    >>> import deepgrad as dg
+    >>> dg.sgn(dg.tensor([3 + 4j, 0j], dtype=dg.complex128)).tolist()
+    [(0.6+0.8j), 0j]
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if x.dtype.kind != "c":
+        from .elementwise import sign  # elementwise imports this module
+
+        return sign(x)
+    return Sgn()(x)

@@ -17,7 +17,7 @@ from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
-from .shape import _norm_axis, movedim
+from .shape import _norm_axis, movedim, reshape
 
 
 def _diag_coords(m: int, n: int, offset: int) -> tuple[Any, Any]:
@@ -165,3 +165,68 @@ def tril_indices(
 ) -> Tensor:
     """The ``(2, N)`` coordinates of the lower triangle (``j - i <= offset``), row by row."""
     return _triangle(row, col, offset, False, dtype, "tril_indices")
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002 - PyTorch's name
+    """The square matrix with the flattened ``input`` on its ``offset``-th diagonal
+    (PyTorch's ``diagflat``: any rank, a 0-d tensor gives a 1×1 matrix).
+
+    >>> import deepgrad as dg
+    >>> dg.diagflat(dg.tensor([[1, 2]]), 1).tolist()
+    [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
+    """
+    return diag_embed(reshape(input, (-1,)), int(offset))
+
+
+class DiagonalScatter(Function):
+    """``input`` with its diagonal ``(offset, dim1, dim2)`` replaced by ``src``; gradients:
+    ``g`` with that diagonal zeroed for ``input``, ``g``'s diagonal for ``src``."""
+
+    reads_inputs = False
+
+    def __init__(self, offset: int, dim1: int, dim2: int) -> None:
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def forward(self, x: Any, src: Any) -> Any:
+        out = x.copy()
+        moved = backend.xp.moveaxis(out, (self.dim1, self.dim2), (-2, -1))
+        r, c = _diag_coords(moved.shape[-2], moved.shape[-1], self.offset)
+        moved[..., r, c] = src
+        return out
+
+    def backward(self, gy: Tensor) -> tuple:
+        nx, ns = self.needs_input_grad
+        zeros = Tensor._from_op(backend.xp.zeros(self.inputs[1].shape, gy._data.dtype), None, 0)
+        gx = DiagonalScatter(self.offset, self.dim1, self.dim2)(gy, zeros) if nx else None
+        gs = diagonal(gy, self.offset, self.dim1, self.dim2) if ns else None
+        return gx, gs
+
+
+def diagonal_scatter(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    src: Tensor,
+    offset: int = 0,
+    dim1: int = 0,
+    dim2: int = 1,
+) -> Tensor:
+    """A copy of ``input`` whose ``diagonal(offset, dim1, dim2)`` is ``src`` (of exactly
+    that diagonal's shape and ``input``'s dtype); differentiable in both.
+
+    >>> import deepgrad as dg
+    >>> dg.diagonal_scatter(dg.zeros(2, 2), dg.ones(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    s = src if isinstance(src, Tensor) else Tensor(src)
+    want = diagonal(x, offset, dim1, dim2).shape  # the checks of diagonal
+    if s.shape != want:
+        raise RuntimeError(
+            f"diagonal_scatter: expected src to have a size equal to the diagonal of the "
+            f"input: {tuple(want)}, got {tuple(s.shape)}"
+        )
+    if s.dtype != x.dtype:
+        raise RuntimeError(
+            f"diagonal_scatter: expected src's dtype {s.dtype} to equal input's {x.dtype}"
+        )
+    d1, d2 = _norm_axis(dim1, x.ndim, "diagonal_scatter"), _norm_axis(dim2, x.ndim, "x")
+    return DiagonalScatter(int(offset), d1, d2)(x, s)

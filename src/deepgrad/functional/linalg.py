@@ -650,3 +650,66 @@ def multi_dot(tensors: Any) -> Tensor:
     if first_vec:
         out = out[0]
     return out[..., 0] if last_vec else out
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``Σᵢ conj(input)ᵢ · otherᵢ`` of two 1-D tensors of one length and dtype (the first
+    conjugated: PyTorch's ``vdot``; for real tensors it is :func:`dot`).
+
+    >>> import deepgrad as dg
+    >>> dg.vdot(dg.tensor([1 + 1j]), dg.tensor([1 + 1j])).item()
+    (2+0j)
+    """
+    a, b = as_tensor(input), as_tensor(other)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise RuntimeError(
+            f"vdot: expected two 1-D tensors of one length, got shapes {tuple(a.shape)} and "
+            f"{tuple(b.shape)}"
+        )
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"vdot: expected both vectors to have the same dtype, but found {a.dtype} and {b.dtype}"
+        )
+    return dot(conj(a) if a.dtype.kind == "c" else a, b)
+
+
+def ger(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """PyTorch's deprecated alias of :func:`outer`."""
+    return outer(input, vec2)
+
+
+def addr(input: Any, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta · input + alpha · outer(vec1, vec2)``, ``input`` broadcasting to ``(n, m)``
+    (``beta = 0`` ignores ``input``, NaN included, as PyTorch).
+
+    >>> import deepgrad as dg
+    >>> dg.addr(dg.zeros(2, 2), dg.tensor([1.0, 2.0]), dg.tensor([3.0, 4.0])).tolist()
+    [[3.0, 4.0], [6.0, 8.0]]
+    """
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(
+            f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"
+        )
+    out = _scaled_sum(input, outer(vec1, vec2), beta, alpha)
+    if out.shape != (vec1.shape[0], vec2.shape[0]):
+        raise RuntimeError(
+            f"addr: input of shape {tuple(as_tensor(input).shape)} does not broadcast to the "
+            f"outer product's shape ({vec1.shape[0]}, {vec2.shape[0]})"
+        )
+    return out
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """PyTorch's deprecated ``chain_matmul``: the product of 2-D matrices in the cheapest
+    order (:func:`deepgrad.linalg.multi_dot` of 2-D ones); one matrix is returned as a copy."""
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for i, m in enumerate(matrices):
+        if as_tensor(m).ndim != 2:
+            raise RuntimeError(
+                f"chain_matmul(): Tensor dimension is {as_tensor(m).ndim}, expected 2 instead "
+                f"(matrix {i})"
+            )
+    if len(matrices) == 1:
+        return as_tensor(matrices[0]).clone()
+    return multi_dot(list(matrices))

@@ -300,3 +300,19 @@ def _quantile(
     if keepdim:
         out = reshape(out, (len(qa),) + out_kept)
     return squeeze(out, 0) if scalar else out
+
+
+def msort(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """The values sorted along the first dim (``sort(input, dim=0).values``, differentiable
+    as :func:`sort`; a 0-d tensor is returned as a copy).
+
+    >>> import deepgrad as dg
+    >>> dg.msort(dg.tensor([[3, 1], [2, 4]])).tolist()
+    [[2, 1], [3, 4]]
+    """
+    from .shape import sort
+
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if x.ndim == 0:
+        return x.clone()
+    return sort(x, 0).values

@@ -136,3 +136,93 @@ def as_strided(
             f"for storage of size {length * isz}"
         )
     return AsStrided(size, stride, offset)(input)
+
+
+def _dense_positions(x: Tensor) -> Any:
+    """Where each element of ``x`` sits in the storage of ``x.clone()`` (PyTorch's
+    ``preserve_format``: ``x``'s own stride order when ``x`` is dense, else contiguous)."""
+    shape, strides = x.shape, x.stride()
+    order = sorted(range(len(shape)), key=lambda d: strides[d])
+    dense, step = [0] * len(shape), 1
+    for d in order:
+        dense[d] = step
+        step *= shape[d]
+    if all(shape[d] <= 1 or strides[d] == dense[d] for d in range(len(shape))):
+        return _positions(shape, dense, 0)
+    return numpy.arange(x.numel(), dtype=numpy.int64).reshape(shape)
+
+
+class AsStridedScatter(Function):
+    """``x`` (its elements at storage positions ``inp``) with the storage positions ``pos``
+    (the strided view) holding ``src``; gradients: ``g`` with the view's elements zeroed for
+    ``x``, ``g`` read at the view for ``src``."""
+
+    reads_inputs = False
+
+    def __init__(self, inp: Any, pos: Any) -> None:
+        self.inp, self.pos = inp, pos
+
+    def forward(self, x: Any, src: Any) -> Any:
+        storage = backend.xp.empty(self.inp.size, x.dtype)
+        storage[self.inp.reshape(-1)] = x.reshape(-1)
+        storage[self.pos.reshape(-1)] = src.reshape(-1)
+        return storage[self.inp]
+
+    def backward(self, gy: Tensor) -> tuple:
+        nx, ns = self.needs_input_grad
+        xp = backend.xp
+        gx = gs = None
+        if nx:
+            zeros = Tensor._from_op(xp.zeros(self.pos.shape, gy._data.dtype), None, 0)
+            gx = AsStridedScatter(self.inp, self.pos)(gy, zeros)
+        if ns:
+            inverse = xp.argsort(self.inp.reshape(-1))  # storage position -> element
+            at = inverse[self.pos.reshape(-1)]
+            gs = reshape(index_select(reshape(gy, (-1,)), 0, at), self.pos.shape)
+        return gx, gs
+
+
+def as_strided_scatter(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    src: Tensor,
+    size: Sequence[int],
+    stride: Sequence[int],
+    storage_offset: int | None = None,
+) -> Tensor:
+    """A copy of ``input`` in which the view ``as_strided(size, stride, storage_offset)`` of
+    the copy holds ``src`` (PyTorch's: the copy keeps ``input``'s stride order when it is
+    dense, so a transposed input is written through its own layout); differentiable in both.
+
+    >>> import deepgrad as dg
+    >>> dg.as_strided_scatter(dg.zeros(4), dg.ones(2), (2,), (2,)).tolist()
+    [1.0, 0.0, 1.0, 0.0]
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    s = src if isinstance(src, Tensor) else Tensor(src)
+    size, stride = tuple(int(n) for n in size), tuple(int(v) for v in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: {len(size)} sizes, {len(stride)} strides"
+        )
+    if any(n < 0 for n in size) or any(v < 0 for v in stride):
+        raise RuntimeError(
+            f"as_strided_scatter: sizes {list(size)} and strides {list(stride)} must be >= 0"
+        )
+    offset = 0 if storage_offset is None else int(storage_offset)
+    if s.shape != size:
+        raise RuntimeError(
+            f"as_strided_scatter: expected src to have the size of the view {list(size)}, got "
+            f"{list(s.shape)}"
+        )
+    if s.dtype != x.dtype:
+        raise RuntimeError(
+            f"as_strided_scatter: expected src's dtype {s.dtype} to equal input's {x.dtype}"
+        )
+    pos = _positions(size, stride, offset)
+    if pos.size and (offset < 0 or int(pos.max()) >= x.numel()):
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset} "
+            f"reach past input's {x.numel()} elements"
+        )
+    xp = backend.xp
+    return AsStridedScatter(xp.asarray(_dense_positions(x)), xp.asarray(pos))(x, s)

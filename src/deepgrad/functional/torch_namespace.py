@@ -273,6 +273,21 @@ def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     return input.clone().fill_(value)
 
 
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``other - alpha · input``: :func:`sub` with its operands swapped (PyTorch's
+    ``rsub``; numbers for either operand, broadcasting, differentiable).
+
+    >>> import deepgrad as dg
+    >>> dg.rsub(dg.tensor([1.0, 2.0]), 3.0, alpha=2).tolist()
+    [1.0, -1.0]
+    """
+    from .elementwise import mul, sub
+
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, complex, numpy.number)):
+        raise TypeError(f"rsub(): alpha must be a number, got {type(alpha).__name__}")
+    return sub(other, input if alpha == 1 else mul(input, alpha))
+
+
 class _TypedTensorMeta(type):
     dtype: numpy.dtype
 
