@@ -263,8 +263,8 @@ def sgn(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
     :func:`~deepgrad.functional.sign` of a real one.
 
     >>> import deepgrad as dg
-    >>> dg.sgn(dg.tensor([3 + 4j, 0j], dtype=dg.complex128)).tolist()
-    [(0.6+0.8j), 0j]
+    >>> dg.sgn(dg.tensor([1j, -2.0, 0j])).tolist()
+    [1j, (-1+0j), 0j]
     """
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.dtype.kind != "c":
