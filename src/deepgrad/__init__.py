@@ -388,6 +388,7 @@ from .functional import (  # noqa: E402 - math under PyTorch's top-level names
     igamma,
     igammac,
     isin,
+    istft,
     kaiser_window,
     lcm,
     ldexp,
@@ -395,6 +396,7 @@ from .functional import (  # noqa: E402 - math under PyTorch's top-level names
     mvlgamma,
     nextafter,
     sgn,
+    stft,
     unravel_index,
     vdot,
 )

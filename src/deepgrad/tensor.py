@@ -1882,7 +1882,7 @@ class Tensor:
     prelu = hardshrink = _delegate  # the activations PyTorch also has as methods
     copysign = frexp = ldexp = nextafter = gcd = lcm = sgn = i0 = igamma = igammac = _delegate
     mvlgamma = vdot = ger = addr = diagflat = diagonal_scatter = as_strided_scatter = _delegate
-    msort = histogram = _delegate
+    msort = histogram = stft = istft = _delegate
     copysign_ = ldexp_ = nextafter_ = gcd_ = lcm_ = sgn_ = i0_ = igamma_ = _in_place_form
     igammac_ = mvlgamma_ = addr_ = _in_place_form
 

@@ -424,6 +424,7 @@ from .number_theory import gcd, lcm
 from .order import msort
 from .search import isin, unravel_index
 from .special import gammainc as igamma, gammaincc as igammac, i0, multigammaln as mvlgamma
+from .stft import istft, stft
 from .strided import as_strided_scatter
 from .windows import (
     bartlett_window,
