@@ -400,7 +400,7 @@ from .functional import (  # noqa: E402 - math under PyTorch's top-level names
     unravel_index,
     vdot,
 )
-from .functional.torch_namespace import rsub  # noqa: E402
+from .functional.torch_namespace import gcd_, i0_, lcm_, ldexp_, rsub  # noqa: E402
 
 # PyTorch's top-level forms of nn functions: the F function itself where torch's is F's,
 # else the ATen signature (weight-first embedding, int reductions, ...) over F's implementation
@@ -425,6 +425,7 @@ from .functional.torch_nn_forms import (  # noqa: E402
     adaptive_max_pool1d,
     affine_grid_generator,
     alpha_dropout,
+    alpha_dropout_,
     avg_pool1d,
     batch_norm,
     binary_cross_entropy_with_logits,
@@ -434,10 +435,13 @@ from .functional.torch_nn_forms import (  # noqa: E402
     cosine_embedding_loss,
     ctc_loss,
     dropout,
+    dropout_,
     embedding,
     embedding_bag,
     feature_alpha_dropout,
+    feature_alpha_dropout_,
     feature_dropout,
+    feature_dropout_,
     grid_sampler,
     group_norm,
     hinge_embedding_loss,

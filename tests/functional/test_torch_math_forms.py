@@ -235,3 +235,14 @@ def test_rsub():
     got = dg.rsub(dg.tensor([1, 2]), 2.5)
     want = torch.rsub(torch.tensor([1, 2]), 2.5)
     assert got.tolist() == want.tolist() and got.dtype == want.numpy().dtype
+
+
+def test_top_level_in_place_forms():
+    i = dg.tensor([4, 6])
+    assert dg.gcd_(i, dg.tensor([2, 4])) is i and i.tolist() == [2, 2]
+    j = dg.tensor([4, 6])
+    assert dg.lcm_(j, dg.tensor([6, 4])) is j and j.tolist() == [12, 12]
+    x = dg.tensor([1.0, 3.0])
+    assert dg.ldexp_(x, dg.tensor([2.0, 1.0])) is x and x.tolist() == [4.0, 6.0]
+    z = dg.zeros(2)
+    assert dg.i0_(z) is z and z.tolist() == [1.0, 1.0]

@@ -204,3 +204,17 @@ def test_pad_and_grid_forms():
                 )
     with pytest.raises(ValueError, match="0 \\(zeros\\)"):
         dg.grid_sampler(D(im), D(gr), 0, "zeros", False)
+
+
+@pytest.mark.parametrize(
+    "name", ["dropout_", "alpha_dropout_", "feature_dropout_", "feature_alpha_dropout_"]
+)
+def test_in_place_dropout_forms(name):
+    x = dg.ones(4, 3, 2)
+    dg.manual_seed(0)
+    assert getattr(dg, name)(x, 0.5, True) is x
+    assert not np.all(x.numpy() == 1.0)
+    y = dg.ones(2, 2)
+    assert getattr(dg, name)(y, 0.5, False) is y and y.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    with pytest.raises(RuntimeError, match="in-place"):
+        getattr(dg, name)(dg.ones(2, 2, requires_grad=True), 0.5, True)

@@ -163,6 +163,11 @@ sub = _method_function("sub")
 t = _method_function("t")
 unsqueeze = _method_function("unsqueeze")
 var = _method_function("var")
+# in-place forms PyTorch also has at the top level (``torch.gcd_(x, y)`` is ``x.gcd_(y)``)
+gcd_ = _method_function("gcd_")
+i0_ = _method_function("i0_")
+lcm_ = _method_function("lcm_")
+ldexp_ = _method_function("ldexp_")
 
 
 #: PyTorch's top-level in-place forms ``torch.name_(input, ...)`` of Tensor methods, and
