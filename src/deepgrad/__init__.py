@@ -443,6 +443,8 @@ from .functional.torch_nn_forms import (  # noqa: E402
     feature_dropout,
     feature_dropout_,
     grid_sampler,
+    grid_sampler_2d,
+    grid_sampler_3d,
     group_norm,
     hinge_embedding_loss,
     instance_norm,

@@ -218,3 +218,18 @@ def test_in_place_dropout_forms(name):
     assert getattr(dg, name)(y, 0.5, False) is y and y.tolist() == [[1.0, 1.0], [1.0, 1.0]]
     with pytest.raises(RuntimeError, match="in-place"):
         getattr(dg, name)(dg.ones(2, 2, requires_grad=True), 0.5, True)
+
+
+def test_grid_sampler_2d_3d():
+    im, gr = R.normal(size=(1, 2, 3, 4)), R.uniform(-1, 1, size=(1, 2, 2, 2))
+    same(
+        dg.grid_sampler_2d(D(im), D(gr), 0, 1, False),
+        torch.grid_sampler_2d(T(im), T(gr), 0, 1, False),
+    )
+    vol, g3 = R.normal(size=(1, 2, 3, 4, 2)), R.uniform(-1, 1, size=(1, 2, 2, 2, 3))
+    same(
+        dg.grid_sampler_3d(D(vol), D(g3), 1, 0, True),
+        torch.grid_sampler_3d(T(vol), T(g3), 1, 0, True),
+    )
+    with pytest.raises(RuntimeError, match="4D"):
+        dg.grid_sampler_2d(D(vol), D(g3), 0, 0, False)

@@ -534,3 +534,27 @@ dropout_ = _in_place("dropout_", dropout)
 alpha_dropout_ = _in_place("alpha_dropout_", alpha_dropout)
 feature_dropout_ = _in_place("feature_dropout_", feature_dropout)
 feature_alpha_dropout_ = _in_place("feature_alpha_dropout_", feature_alpha_dropout)
+
+
+def _grid_sampler_nd(nd: int) -> Any:
+    def fn(
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        grid: Tensor,
+        interpolation_mode: int,
+        padding_mode: int,
+        align_corners: bool,
+    ) -> Tensor:
+        if input.ndim != nd + 2:
+            raise RuntimeError(
+                f"grid_sampler_{nd}d(): expected {nd + 2}D input, but got input with sizes "
+                f"{list(input.shape)}"
+            )
+        return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+    fn.__name__ = fn.__qualname__ = f"grid_sampler_{nd}d"
+    fn.__doc__ = f"``torch.grid_sampler_{nd}d``: :func:`grid_sampler` of a {nd + 2}-d input."
+    return fn
+
+
+grid_sampler_2d = _grid_sampler_nd(2)
+grid_sampler_3d = _grid_sampler_nd(3)
