@@ -24,6 +24,7 @@ import numbers
 from typing import Any
 
 from .. import backend
+from .._names import torch_names
 from ..tensor import Tensor
 from .elementwise import _floating
 from .shape import _norm_axis, concat, movedim
@@ -109,6 +110,7 @@ def _along_first(f: Tensor, h: Any, edge_order: int) -> Tensor:
     return concat([first, inner, last], 0)
 
 
+@torch_names
 def gradient(
     input: Tensor,  # noqa: A002 - PyTorch's name
     *,
