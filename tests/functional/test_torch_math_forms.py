@@ -246,3 +246,27 @@ def test_top_level_in_place_forms():
     assert dg.ldexp_(x, dg.tensor([2.0, 1.0])) is x and x.tolist() == [4.0, 6.0]
     z = dg.zeros(2)
     assert dg.i0_(z) is z and z.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda t: t.permute(2, 0, 1),
+        lambda t: t[:, :, ::2],
+        lambda t: t.transpose(0, 1),
+        lambda t: t[:, :1].expand(2, 3, 4),
+    ],
+    ids=["permuted", "gapped", "transposed", "expanded"],
+)
+def test_as_strided_scatter_writes_through_the_inputs_strides(layout):
+    """PyTorch's output keeps the input's strides from offset 0 (row-major when it overlaps
+    itself): the view's positions are read in that layout."""
+    base = np.arange(24.0).reshape(2, 3, 4)
+    got = dg.as_strided_scatter(layout(dg.tensor(base)), dg.tensor(np.full(3, -1.0)), (3,), (5,), 1)
+    want = torch.as_strided_scatter(
+        layout(torch.tensor(base)), torch.full((3,), -1.0, dtype=torch.float64), (3,), (5,), 1
+    )
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    x = dg.tensor(base, requires_grad=True)
+    src = dg.tensor(np.zeros(3), requires_grad=True)
+    assert dg.gradcheck(lambda a, s: dg.as_strided_scatter(layout(a), s, (3,), (5,), 1), x, src)

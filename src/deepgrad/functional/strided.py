@@ -138,32 +138,28 @@ def as_strided(
     return AsStrided(size, stride, offset)(input)
 
 
-def _dense_positions(x: Tensor) -> Any:
-    """Where each element of ``x`` sits in the storage of ``x.clone()`` (PyTorch's
-    ``preserve_format``: ``x``'s own stride order when ``x`` is dense, else contiguous)."""
-    shape, strides = x.shape, x.stride()
-    order = sorted(range(len(shape)), key=lambda d: strides[d])
-    dense, step = [0] * len(shape), 1
-    for d in order:
-        dense[d] = step
-        step *= shape[d]
-    if all(shape[d] <= 1 or strides[d] == dense[d] for d in range(len(shape))):
-        return _positions(shape, dense, 0)
-    return numpy.arange(x.numel(), dtype=numpy.int64).reshape(shape)
+def _clone_positions(x: Tensor) -> Any:
+    """Where each element of ``x`` sits in the storage of PyTorch's ``as_strided_scatter``
+    output: ``x``'s own strides from offset 0 (gaps included), or row-major when ``x``
+    overlaps itself (an expanded tensor)."""
+    pos = _positions(x.shape, x.stride(), 0)
+    if pos.size and numpy.unique(pos).size != pos.size:
+        return numpy.arange(x.numel(), dtype=numpy.int64).reshape(x.shape)
+    return pos
 
 
 class AsStridedScatter(Function):
     """``x`` (its elements at storage positions ``inp``) with the storage positions ``pos``
     (the strided view) holding ``src``; gradients: ``g`` with the view's elements zeroed for
-    ``x``, ``g`` read at the view for ``src``."""
+    ``x``, ``g`` read at the view for ``src`` (0 where the view falls in a gap of ``x``)."""
 
     reads_inputs = False
 
-    def __init__(self, inp: Any, pos: Any) -> None:
-        self.inp, self.pos = inp, pos
+    def __init__(self, inp: Any, pos: Any, length: int) -> None:
+        self.inp, self.pos, self.length = inp, pos, length
 
     def forward(self, x: Any, src: Any) -> Any:
-        storage = backend.xp.empty(self.inp.size, x.dtype)
+        storage = backend.xp.zeros(self.length, x.dtype)
         storage[self.inp.reshape(-1)] = x.reshape(-1)
         storage[self.pos.reshape(-1)] = src.reshape(-1)
         return storage[self.inp]
@@ -174,11 +170,11 @@ class AsStridedScatter(Function):
         gx = gs = None
         if nx:
             zeros = Tensor._from_op(xp.zeros(self.pos.shape, gy._data.dtype), None, 0)
-            gx = AsStridedScatter(self.inp, self.pos)(gy, zeros)
+            gx = AsStridedScatter(self.inp, self.pos, self.length)(gy, zeros)
         if ns:
-            inverse = xp.argsort(self.inp.reshape(-1))  # storage position -> element
-            at = inverse[self.pos.reshape(-1)]
-            gs = reshape(index_select(reshape(gy, (-1,)), 0, at), self.pos.shape)
+            empty = Tensor._from_op(xp.zeros(self.length, gy._data.dtype), None, 0)
+            storage = IndexAdd(0, self.inp.reshape(-1), 1)(empty, reshape(gy, (-1,)))
+            gs = reshape(index_select(storage, 0, self.pos.reshape(-1)), self.pos.shape)
         return gx, gs
 
 
@@ -190,8 +186,9 @@ def as_strided_scatter(
     storage_offset: int | None = None,
 ) -> Tensor:
     """A copy of ``input`` in which the view ``as_strided(size, stride, storage_offset)`` of
-    the copy holds ``src`` (PyTorch's: the copy keeps ``input``'s stride order when it is
-    dense, so a transposed input is written through its own layout); differentiable in both.
+    the copy holds ``src`` (PyTorch's: the copy keeps ``input``'s strides from offset 0, so a
+    transposed or sliced input is written through its own layout, and view elements that
+    fall in its gaps are not seen); differentiable in both.
 
     >>> import deepgrad as dg
     >>> dg.as_strided_scatter(dg.zeros(4), dg.ones(2), (2,), (2,)).tolist()
@@ -219,10 +216,12 @@ def as_strided_scatter(
             f"as_strided_scatter: expected src's dtype {s.dtype} to equal input's {x.dtype}"
         )
     pos = _positions(size, stride, offset)
-    if pos.size and (offset < 0 or int(pos.max()) >= x.numel()):
+    inp = _clone_positions(x)
+    length = int(inp.max()) + 1 if inp.size else 0
+    if pos.size and (offset < 0 or int(pos.max()) >= length):
         raise RuntimeError(
             f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset} "
-            f"reach past input's {x.numel()} elements"
+            f"reach past the {length} elements of input's storage"
         )
     xp = backend.xp
-    return AsStridedScatter(xp.asarray(_dense_positions(x)), xp.asarray(pos))(x, s)
+    return AsStridedScatter(xp.asarray(inp), xp.asarray(pos), length)(x, s)
