@@ -92,7 +92,7 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     not differentiable, as PyTorch's)."""
     a, b = _pair(input, other)
     if a._data.dtype.kind != "f":
-        raise RuntimeError(
+        raise NotImplementedError(
             f"nextafter: expected floating tensors, got {a.dtype} (PyTorch's "
             f"'nextafter_cpu' is not implemented for integer dtypes)"
         )

@@ -20,7 +20,7 @@ from .elementwise import _pair
 def _integers(input: Any, other: Any, fn: str) -> tuple[Any, Any]:
     a, b = _pair(input, other)
     if a._data.dtype.kind not in "iu" or b._data.dtype.kind not in "iu":
-        raise RuntimeError(
+        raise NotImplementedError(
             f"{fn}: expected integer tensors (int8 … int64, uint8), got {a.dtype} and "
             f"{b.dtype} (PyTorch's '{fn}_cpu' is not implemented for them)"
         )
