@@ -99,6 +99,16 @@ def test_embedding_bag_four_results(mode, last, pad):
         same(g, w)
 
 
+@pytest.mark.parametrize("mode", [0, 1, 2])
+def test_embedding_bag_empty_bags(mode):
+    W = R.normal(size=(6, 2))
+    idx, off = np.array([1, 2, 4, 5]), np.array([0, 0, 3, 3])
+    got = dg.embedding_bag(D(W), D(idx), D(off), False, mode)
+    want = torch.embedding_bag(T(W), T(idx), T(off), False, mode)
+    for g, w in zip(got, want):
+        same(g, w)
+
+
 def test_embedding_bag_refuses_string_mode():
     with pytest.raises(ValueError, match="0 \\(sum\\)"):
         dg.embedding_bag(dg.ones(3, 2), dg.tensor([0]), dg.tensor([0]), False, "sum")

@@ -290,20 +290,16 @@ def embedding_bag(
     starts = off[:-1] if include_last_offset else off
     B = int(starts.shape[0])
     ends = xp.concatenate([starts[1:], xp.asarray([n])]) if not include_last_offset else off[1:]
-    bag = xp.zeros(n, dtype=xp.int64)
-    sizes = xp.zeros(B, dtype=xp.int64)
-    for b in range(B):
-        s, e = int(starts[b]), min(int(ends[b]), n)
-        bag[s:e] = b
-        keep = idx[s:e] if padding_idx is None else idx[s:e][idx[s:e] != padding_idx]
-        sizes[b] = keep.shape[0]
+    bag = (xp.searchsorted(starts, xp.arange(n), side="right") - 1).astype(xp.int64)
+    counted = xp.ones(n, bool) if padding_idx is None else idx != padding_idx
+    sizes = xp.bincount(bag[counted], minlength=B)[:B].astype(xp.int64)
     if name == "sum":
         m = int(off.shape[0])  # PyTorch's: one per offset, the last one included
         return out, Tensor(bag), Tensor(xp.zeros(m, xp.int64)), Tensor(xp.zeros(m, xp.int64))
     if name == "mean":
         return out, Tensor(bag), Tensor(sizes), Tensor(sizes.copy())
     D = int(weight.shape[1])
-    arg = xp.full((B, D), -1, dtype=xp.int64)
+    arg = xp.zeros((B, D), dtype=xp.int64)  # an empty bag: 0, as PyTorch
     w = weight._data
     for b in range(B):
         s, e = int(starts[b]), min(int(ends[b]), n)
