@@ -512,26 +512,6 @@ def grid_sampler(
     )
 
 
-# in-place dropout forms (torch.dropout_(input, p, train), ...) ----------------------------
-def _in_place(name: str, fn: Any) -> Any:
-    def method(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
-        input._refuse_if_recorded(None, name)
-        return input._write(fn(input.detach(), p, train), name)
-
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = (
-        f"``torch.{name}(input, p, train)``: :func:`{name[:-1]}` written into ``input`` (its "
-        f"own memory), which is returned; refused while ``input`` takes part in a graph."
-    )
-    return method
-
-
-dropout_ = _in_place("dropout_", dropout)
-alpha_dropout_ = _in_place("alpha_dropout_", alpha_dropout)
-feature_dropout_ = _in_place("feature_dropout_", feature_dropout)
-feature_alpha_dropout_ = _in_place("feature_alpha_dropout_", feature_alpha_dropout)
-
-
 def _grid_sampler_nd(nd: int) -> Any:
     def fn(
         input: Tensor,  # noqa: A002 - PyTorch's name
