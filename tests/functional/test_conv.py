@@ -182,6 +182,11 @@ def _compare(torch, fn_dg, fn_t, arrays, rtol=1e-5):
         (2, 4, 8, (5, 5), 1, {}),
         (3, 16, 8, (14, 14), 3, {"padding": 1}),
         (1, 5, 3, (6, 7), 5, {"padding": 2, "stride": 3}),
+        # kernels wider than the image (a ConvNeXt 7x7 depthwise conv on a 2x2 map): taps shift
+        # by more than a row in the flat-rows path and must all be zeroed
+        (2, 8, 8, (2, 2), 7, {"padding": 3, "groups": 8}),
+        (2, 3, 4, (4, 3), 5, {"padding": "same", "dilation": 2}),
+        (1, 2, 2, (1, 1), 3, {"padding": 1}),
     ],
 )
 def test_conv2d_matches_torch(torch, rng, layout, n, cin, cout, hw, k, kw):

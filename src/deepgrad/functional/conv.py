@@ -249,11 +249,13 @@ def _flat_len(g: _Geom) -> int:
 def _wrapped(cols6: Any, g: _Geom, q_axis: int) -> None:
     """Zero the column entries of taps whose flat run wrapped past the left or right border:
     for tap column ``q`` with shift ``d = q·dw − pl``, output columns ``j < −d`` or
-    ``j ≥ W − d``. ``cols6`` has the kernel-column axis at ``q_axis`` and ``Wo`` last."""
+    ``j ≥ W − d`` (every column when ``|d| ≥ W``: a kernel wider than the image, as a 7×7
+    ``padding=3`` convolution of a 2×2 map). ``cols6`` has the kernel-column axis at
+    ``q_axis`` and ``Wo`` last."""
     for q in range(g.kw):
         d = q * g.dw - g.pl
         if d:
-            js = slice(0, -d) if d < 0 else slice(g.W - d, g.W)
+            js = slice(0, -d) if d < 0 else slice(max(g.W - d, 0), g.W)
             index = [slice(None)] * cols6.ndim
             index[q_axis], index[-1] = q, js
             cols6[tuple(index)] = 0
