@@ -441,3 +441,26 @@ def test_division_gradient_rounds_as_pytorchs(torch):
     (ta / tb).sum().backward()
     np.testing.assert_array_equal(xb.grad.numpy(), tb.grad.numpy())
     np.testing.assert_array_equal(xa.grad.numpy(), ta.grad.numpy())
+
+
+def test_division_by_zero_gives_inf_and_nan_silently_as_pytorch(torch):
+    """``x / 0`` is ±inf and ``0 / 0`` NaN, forward and backward, with no NumPy warning (the
+    test configuration turns deepgrad's RuntimeWarnings into errors): NeRF's ``depth_map /
+    torch.sum(weights, -1)`` divides 0 by 0 on rays that hit nothing."""
+    a = np.array([0.0, 1.0, -2.0, 0.0, 3.0])
+    b = np.array([0.0, 0.0, 0.0, 2.0, 4.0])
+    xa, xb = dg.tensor(a, requires_grad=True), dg.tensor(b, requires_grad=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, t = xa / xb, ta / tb
+    np.testing.assert_array_equal(y.numpy(), t.detach().numpy())
+    y.sum().backward()
+    t.sum().backward()
+    np.testing.assert_array_equal(xa.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(xb.grad.numpy(), tb.grad.numpy())
+    # second order (the backward through tensor ops) stays silent too
+    xb2 = dg.tensor(b, requires_grad=True)
+    (g,) = dg.autograd.grad((dg.tensor(a) / xb2).sum(), xb2, create_graph=True)
+    tb2 = torch.tensor(b, requires_grad=True)
+    (tg,) = torch.autograd.grad((torch.tensor(a) / tb2).sum(), tb2, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), tg.detach().numpy())
+    np.testing.assert_array_equal((dg.tensor(1.0) / dg.tensor(0.0)).numpy(), np.inf)
