@@ -166,6 +166,7 @@ from .functional import (  # noqa: I001
     inner,
     inverse,
     isclose,
+    isin,
     isfinite,
     isinf,
     isnan,

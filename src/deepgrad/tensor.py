@@ -512,6 +512,12 @@ class Tensor:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    @property
+    def is_sparse(self) -> bool:
+        """``False``: deepgrad's tensors, gradients included, are dense (PyTorch's
+        ``sparse=True`` embeddings give dense gradients here, with the same numbers)."""
+        return False
+
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """PyTorch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
         ``to(other)`` (its device and dtype), ``to(device=..., dtype=...)``. Differentiable;

@@ -215,6 +215,14 @@ def test_index_and_integer_ops(diff):
         "searchsorted": lambda m, x, n: m.searchsorted(m.tensor([-1.0, 0.0, 1.0]), x),
         "searchsorted_nd": lambda m, x, n: m.searchsorted(n.sort(1).values, n[:, :2]),
         "searchsorted_side": lambda m, x, n: m.searchsorted(m.tensor([1, 3, 5]), 3, side="right"),
+        "isin": lambda m, x, n: m.isin(n, m.tensor([0, 2, -1])),
+        "isin_promoted": lambda m, x, n: m.isin(m.tensor([1, 2, 3]), m.tensor([2.0, 3.5])),
+        "isin_float_in_int": lambda m, x, n: m.isin(x.round(), n),
+        "isin_nan": lambda m, x, n: m.isin(_nan(m.tensor([1.0, 2.0, 0.5])), _nan(m.ones(2))),
+        "isin_number_elements": lambda m, x, n: m.isin(2, n),
+        "isin_number_test_invert": lambda m, x, n: m.isin(n, 3, invert=True),
+        "isin_empty": lambda m, x, n: m.isin(n, n[:0]),
+        "isin_unique": lambda m, x, n: m.isin(n.unique(), n[0].unique(), assume_unique=True),
         "histc": lambda m, x, n: m.histc(x, bins=5),
         "histc_range": lambda m, x, n: x.histc(bins=4, min=-1, max=2),
         "histc_empty": lambda m, x, n: m.histc(x[:0], bins=3),
@@ -394,3 +402,14 @@ def test_common_idioms(diff):
         ours = f(dg, dg.tensor(a), dg.tensor(lab))
         theirs = f(torch, torch.tensor(a), torch.tensor(lab))
         diff.close(ours.numpy(), theirs.numpy(), name)
+
+
+def test_isin_refuses_what_pytorch_refuses():
+    """Two numbers (a TypeError), bool and complex tensors (a RuntimeError), as PyTorch."""
+    for m in (dg, torch):
+        with pytest.raises(TypeError):
+            m.isin(2, 3)
+        with pytest.raises(RuntimeError, match="Bool"):
+            m.isin(m.tensor([True, False]), m.tensor([1]))
+        with pytest.raises(RuntimeError, match="(?i)complex"):
+            m.isin(m.tensor([1 + 1j]), m.tensor([1 + 1j]))

@@ -338,6 +338,7 @@ from .search import (
     bucketize,
     count_nonzero,
     histc,
+    isin,
     nonzero,
     searchsorted,
     unique,

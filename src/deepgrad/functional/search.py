@@ -298,6 +298,39 @@ def bucketize(
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+def isin(
+    elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
+) -> Tensor:
+    """Whether each element of ``elements`` equals some element of ``test_elements``: a bool
+    tensor of ``elements``' shape (0-d for a number). Values compare after type promotion (``2``
+    is in ``[2.0, 3.5]``); NaN is in nothing; ``invert=True`` gives the complement.
+    ``assume_unique`` is accepted as PyTorch's hint (the result does not depend on it). One of
+    the two may be a number, not both; bool and complex inputs are refused, as PyTorch does.
+
+    >>> import deepgrad as dg
+    >>> dg.isin(dg.tensor([1, 2, 3]), dg.tensor([2.0, 3.5])).tolist()
+    [False, True, False]
+    """
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(
+            "isin: expected a Tensor for elements or test_elements (one may be a number), got "
+            f"{type(elements).__name__} and {type(test_elements).__name__}"
+        )
+    xp = backend.xp
+    a, b = _array(elements), _array(test_elements)
+    for x in (a, b):
+        if x.dtype.kind in "bc":
+            kind = "Bool" if x.dtype.kind == "b" else "complex"
+            raise RuntimeError(
+                f"isin: unsupported input type {kind} ({x.dtype}); PyTorch's isin takes "
+                "integer and floating-point tensors"
+            )
+    # NumPy's isin compares values across dtypes, never matches NaN, and is what PyTorch
+    # computes for every assume_unique (the hint only selects PyTorch's algorithm)
+    out = xp.isin(a, b, invert=invert)
+    return _out(out, numpy.bool_)
+
+
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """A histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's own range when
     ``min == max``; widened by 1 each side if still equal). Elements outside, and NaN, are

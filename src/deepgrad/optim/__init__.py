@@ -45,6 +45,7 @@ from .schedules import (
     StepLR,
 )
 from .sgd import SGD, Momentum
+from .sparse_adam import SparseAdam
 from . import lr_scheduler, swa_utils
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "ReduceLROnPlateau",
     "Rprop",
     "SequentialLR",
+    "SparseAdam",
     "StepLR",
     "clip_grad_norm_",
     "clip_grad_value_",
