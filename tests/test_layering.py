@@ -28,8 +28,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
-    {"backend", "_errors", "_names", "_choices", "compiler", "jit", "kernels", "printing",
-     "threads"},
+    {"backend", "_errors", "_names", "_choices", "_absent", "compiler", "jit", "kernels",
+     "printing", "threads"},
     {"tensor", "autograd", "gradcheck", "devices", "random"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",

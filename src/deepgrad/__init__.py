@@ -686,6 +686,10 @@ def is_tensor(obj: object) -> bool:
 def __getattr__(name: str) -> object:
     if name in _DTYPES:
         return _DTYPES[name]
+    if name == "bfloat16":  # named, not computed: NumPy has no bfloat16
+        from ._absent import bfloat16
+
+        return bfloat16
     if name == "range":  # PyTorch's deprecated inclusive range, served like the dtype names
         from .tensor import tensor_range
 
