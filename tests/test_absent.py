@@ -25,6 +25,8 @@ def test_bfloat16_can_be_named_compared_and_pickled():
         lambda: dg.tensor([1.0], dtype=dg.bfloat16),
         lambda: dg.zeros(2, dtype=dg.bfloat16),
         lambda: dg.ones(2).to(dtype=dg.bfloat16),
+        lambda: dg.ones(2).to(dg.bfloat16),
+        lambda: dg.nn.Linear(2, 2).to("cpu", dg.bfloat16),
         lambda: dg.set_default_dtype(dg.bfloat16),
     ],
 )

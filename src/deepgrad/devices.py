@@ -20,6 +20,7 @@ from typing import Any
 import numpy
 
 from . import backend
+from ._absent import AbsentDtype
 
 _TYPES = ("cpu", "cuda")
 
@@ -156,6 +157,8 @@ def parse_to(args: tuple, kwargs: dict, where: str) -> tuple[device | None, Any]
         elif isinstance(a, (str, device, int)) and not isinstance(a, bool):
             dev = device("cuda", a) if isinstance(a, int) else a
         else:
+            if isinstance(a, AbsentDtype):
+                a.dtype  # noqa: B018 - raises the TypeError that names the dtype to use
             raise TypeError(f"{where}: expected a device, a dtype or a tensor, got {a!r}")
     return (None if dev is None else device(dev)), (None if dtype is None else numpy.dtype(dtype))
 
