@@ -388,7 +388,6 @@ from .functional import (  # noqa: E402 - math under PyTorch's top-level names
     i0,
     igamma,
     igammac,
-    isin,
     istft,
     kaiser_window,
     lcm,

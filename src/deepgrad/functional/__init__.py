@@ -423,7 +423,7 @@ from .histogram import histogram, histogramdd
 from .linalg import addr, chain_matmul, ger, vdot
 from .number_theory import gcd, lcm
 from .order import msort
-from .search import isin, unravel_index
+from .search import unravel_index
 from .special import gammainc as igamma, gammaincc as igammac, i0, multigammaln as mvlgamma
 from .stft import istft, stft
 from .strided import as_strided_scatter

@@ -366,37 +366,6 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return _out(xp.bincount(pos, minlength=bins), a.dtype)
 
 
-def isin(
-    elements: Any,
-    test_elements: Any,
-    *,
-    assume_unique: bool = False,
-    invert: bool = False,
-) -> Tensor:
-    """A bool tensor of ``elements``' shape: whether each element occurs in
-    ``test_elements`` (either may be a number; NaN is never found; ``invert`` negates).
-
-    >>> import deepgrad as dg
-    >>> dg.isin(dg.tensor([1, 2, 3]), dg.tensor([2, 5])).tolist()
-    [False, True, False]
-    """
-    a = elements._data if isinstance(elements, Tensor) else backend.xp.asarray(elements)
-    b = (
-        test_elements._data
-        if isinstance(test_elements, Tensor)
-        else backend.xp.asarray(test_elements)
-    )
-    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError(
-            "isin(): expected at least one of elements and test_elements to be a Tensor, got "
-            f"{type(elements).__name__} and {type(test_elements).__name__}"
-        )
-    if a.dtype.kind == "c" or b.dtype.kind == "c":
-        raise RuntimeError("isin: complex tensors are not supported (as PyTorch)")
-    out = backend.xp.isin(a, b.reshape(-1), assume_unique=assume_unique, invert=invert)
-    return Tensor(backend.xp.asarray(out, dtype=bool))
-
-
 def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
     """The coordinates in a tensor of ``shape`` of flat (row-major) ``indices``: one int64
     tensor of ``indices``' shape per dim (PyTorch 2.13's arithmetic: a negative index has
