@@ -86,7 +86,7 @@ def test_layer_norm_module_options_and_errors(rng):
     with pytest.raises(ValueError, match=r"layer_norm: weight must have shape \(4,\)"):
         F.layer_norm(dg.zeros(2, 4), 4, dg.ones(3))
     with pytest.raises(ValueError, match="normalized_shape"):
-        nn.LayerNorm(0)
+        nn.LayerNorm(-1)  # 0 builds an empty layer, as PyTorch's
 
 
 # ---- batch norm: functional -------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_batch_norm_errors():
     with pytest.raises(ValueError, match=r"running_mean must have shape \(3,\)"):
         F.batch_norm(dg.zeros(2, 3), dg.zeros(4), dg.ones(3), training=True)
     with pytest.raises(ValueError, match="num_features"):
-        nn.BatchNorm2d(0)
+        nn.BatchNorm2d(-1)  # 0 builds an empty layer, as PyTorch's
 
 
 def test_batch_norm_float32_stays_float32(rng):
