@@ -569,6 +569,7 @@ from .tensor import (
     empty_like,
     empty_strided,
     eye,
+    from_dlpack,
     from_numpy,
     frombuffer,
     full,

@@ -396,6 +396,17 @@ class Tensor:
             a = a.astype(dtype, copy=False)
         return a.copy() if copy else a
 
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """The DLPack protocol (``torch.from_dlpack(t)``, ``torch.tensor(t)``,
+        ``numpy.from_dlpack(t)``): the array's capsule, sharing memory. A tensor that requires
+        grad is refused, as PyTorch refuses it (the consumer would not see the graph)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._data.__dlpack_device__()
+
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
@@ -3094,6 +3105,24 @@ def tensor(
     if isinstance(data, Tensor) or arr is data:
         arr = arr.copy()
     return _leaf(arr, device, requires_grad, "tensor")
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing the memory of any DLPack producer (a PyTorch, JAX or NumPy array
+    with ``__dlpack__``), as ``torch.from_dlpack``; its dtype and shape.
+
+    >>> import numpy as np
+    >>> from_dlpack(np.arange(3.0)).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(
+            f"from_dlpack expects an object with __dlpack__ (a tensor of another library), "
+            f"got {type(ext_tensor).__name__}; for a NumPy array use dg.from_numpy"
+        )
+    if getattr(ext_tensor, "requires_grad", False) and hasattr(ext_tensor, "detach"):
+        ext_tensor = ext_tensor.detach()  # its memory, not its graph
+    return Tensor._from_op(backend.xp.from_dlpack(ext_tensor), None, 0)
 
 
 def from_numpy(a: numpy.ndarray) -> Tensor:
