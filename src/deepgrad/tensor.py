@@ -401,7 +401,7 @@ class Tensor:
         ``numpy.from_dlpack(t)``): the array's capsule, sharing memory. A tensor that requires
         grad is refused, as PyTorch refuses it (the consumer would not see the graph)."""
         if self.requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple[int, int]:
