@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import sys
 import warnings
 import weakref
 from collections.abc import Sequence
@@ -2570,6 +2571,71 @@ def _retarget(fn: Any, old: Tensor, new: Tensor) -> None:
         fn._outputs = weakref.ref(new)
 
 
+def _keep_saved_values(t: Tensor) -> None:
+    """Before an in-place write into ``t``'s memory: the nodes that saved arrays in that
+    memory for their backward (max pooling its output, layer and batch norm their ``x̂``) —
+    ``t``'s creator, and the internal steps ``t`` is a view of (``max_pool1d`` squeezes a
+    2-D pooling's output) — keep copies of the values they saved, so their gradients stay
+    those of the values they computed."""
+    xp = backend.xp
+    mem = t._data
+    node = t._creator
+    seen: set[int] = set()
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        saved = node.__dict__
+        for k, v in list(saved.items()):
+            if isinstance(v, xp.ndarray):
+                if v.size and xp.may_share_memory(v, mem):
+                    saved[k] = v.copy()
+            elif type(v) in (tuple, list) and k != "inputs":
+                if builtins.any(
+                    isinstance(e, xp.ndarray) and e.size and xp.may_share_memory(e, mem) for e in v
+                ):
+                    saved[k] = type(v)(
+                        e.copy() if isinstance(e, xp.ndarray) and xp.may_share_memory(e, mem) else e
+                        for e in v
+                    )
+        node = next(
+            (
+                i._creator
+                for i in saved.get("inputs", ()) or ()
+                if isinstance(i, Tensor) and xp.may_share_memory(i._data, mem)
+            ),
+            None,
+        )
+
+
+#: references :func:`_is_view_of_another` itself holds to an input it checks (its loop
+#: variable and ``getrefcount``'s argument)
+_REFS_FROM_HERE = 2
+
+
+def _is_view_of_another(t: Tensor) -> bool:
+    """Whether ``t``'s memory belongs to another tensor: a view made by a view method
+    (marked), an operation's output that shares its input's memory (an unmarked view), or a
+    leaf over part of an array. An operation's output held in a NumPy view of memory of its
+    own (a transposed GEMM result, a reshaped temporary) is not one: PyTorch's is a new
+    tensor there, and an in-place write into it changes nothing else."""
+    if getattr(t, "_view", False):
+        return True
+    a = t._data
+    if a.base is None:
+        return False
+    creator = t._creator
+    if creator is None:
+        return True
+    inputs = getattr(creator, "inputs", ()) or ()
+    for i in inputs:
+        if isinstance(i, Tensor) and numpy.may_share_memory(a, i._data):
+            # a view of that input: another's memory if anything but this node holds it
+            # (the program, another node), not when it is an operation's internal step
+            # (conv1d's conv2d result, squeezed) that nothing else can read
+            if sys.getrefcount(i) > _REFS_FROM_HERE + builtins.sum(j is i for j in inputs):
+                return True
+    return False
+
+
 def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tensor:
     """An in-place operation recorded in the graph as PyTorch records it (``x[i] = v``,
     ``out.index_add_(0, i, w)``, ``y.mul_(s)``): ``t <- compute(prev, *sources)``, where
@@ -2591,7 +2657,7 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
             "as a leaf would lose its gradient); do it under dg.no_grad() (with "
             "dg.no_grad(): p -= lr * p.grad) or write the out-of-place form"
         )
-    if t._data.base is not None:  # PyTorch would record the write into the viewed tensor
+    if _is_view_of_another(t):  # PyTorch would record the write into the viewed tensor
         raise RuntimeError(
             f"{what}: an in-place operation on a view (a tensor of shape {t.shape} that shares "
             "another tensor's memory) while the graph is recorded; PyTorch records the write "
@@ -2599,6 +2665,7 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
             "(x[1:] *= s, x.index_add_(...)) or clone the view first"
         )
     readers, views = _readers(t, sources, what)
+    _keep_saved_values(t)
     prev = Tensor._from_op(t._data.copy(), creator, t._index)
     # the views of t's memory read on the way to a source: their readers keep the values read
     frozen = [

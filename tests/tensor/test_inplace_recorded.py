@@ -193,3 +193,54 @@ def test_a_write_into_a_view_of_a_graph_tensor_is_refused():
     y[1:] *= s  # the form that works: a write into y itself
     (y * y).sum().backward()
     assert x.grad.tolist() == [8.0, 400.0, 864.0] and s.grad.tolist() == [160.0, 432.0]
+
+
+_FRESH_OUTPUTS = {
+    # operations whose result PyTorch makes a new tensor but deepgrad may hold in a NumPy view
+    # of memory of its own, or whose node saved that memory for its backward
+    "max_pool2d": lambda lib, x: lib.nn.functional.max_pool2d(x * 1, 2),
+    "max_pool2d_indices": lambda lib, x: lib.nn.functional.max_pool2d(
+        x * 1, 2, return_indices=True
+    )[0],
+    "max_pool1d": lambda lib, x: lib.nn.functional.max_pool1d((x * 1).reshape(2, 3, 4), 2),
+    "avg_pool1d": lambda lib, x: lib.nn.functional.avg_pool1d((x * 1).reshape(2, 3, 4), 2),
+    "conv1d": lambda lib, x: lib.nn.functional.conv1d(
+        (x * 1).reshape(2, 3, 4), lib.ones(2, 3, 2, dtype=lib.float64)
+    ),
+    "conv2d": lambda lib, x: lib.nn.functional.conv2d(
+        x * 1, lib.ones(2, 2, 2, 2, dtype=lib.float64)
+    ),
+    "layer_norm": lambda lib, x: lib.nn.functional.layer_norm(x * 1, (4,)),
+    "batch_norm": lambda lib, x: lib.nn.functional.batch_norm(x * 1, None, None, training=True),
+    "linear": lambda lib, x: lib.nn.functional.linear(x * 1, lib.ones(3, 4, dtype=lib.float64)),
+    "adaptive_max_pool2d": lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x * 1, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FRESH_OUTPUTS))
+@pytest.mark.parametrize("method", ["mul_", "add_", "clamp_"])
+def test_in_place_on_an_operations_result_keeps_its_gradient(torch, name, method):
+    # it was refused ("an in-place operation on a view") for results held in a NumPy view,
+    # and silently wrong where the node had saved that memory (max pooling's output, the
+    # norms' x̂): the node now keeps a copy of what it saved
+    make = _FRESH_OUTPUTS[name]
+    args = {"mul_": (2.0,), "add_": (1.0,), "clamp_": (-1.0, 1.0)}[method]
+    grads = []
+    for lib in (torch, dg):
+        x = lib.tensor(np.arange(24.0).reshape(1, 2, 3, 4) % 7 - 2, requires_grad=True)
+        h = make(lib, x)
+        getattr(h, method)(*args)
+        w = lib.tensor(np.arange(h.numel()).reshape(tuple(h.shape)) % 5 * 1.0)
+        (h * w).sum().backward()
+        grads.append((h.detach().numpy().copy(), x.grad.numpy().copy()))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-9, atol=1e-10)
+
+
+def test_in_place_on_a_view_the_program_holds_is_still_refused():
+    x = dg.ones(2, 6, requires_grad=True)
+    y = x * 1
+    with pytest.raises(RuntimeError, match="in-place operation on a view"):
+        y.reshape(3, 4).mul_(2)
+    with pytest.raises(RuntimeError, match="in-place operation on a view"):
+        y[:, 1:].mul_(2)
