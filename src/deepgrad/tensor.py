@@ -2596,6 +2596,8 @@ def _keep_saved_values(t: Tensor) -> None:
                         e.copy() if isinstance(e, xp.ndarray) and xp.may_share_memory(e, mem) else e
                         for e in v
                     )
+        if node is not t._creator and node.keep_output:
+            _keep_outputs(node, mem)  # t's own creator is pointed at t's earlier value later
         node = next(
             (
                 i._creator
@@ -2604,6 +2606,18 @@ def _keep_saved_values(t: Tensor) -> None:
             ),
             None,
         )
+
+
+def _keep_outputs(node: Any, mem: Any) -> None:
+    """A node inside an operation that reads its own output in its backward, whose output
+    shares the memory about to be written: it gets a copy of that output (held by the node)."""
+    outs = node._outputs if isinstance(node._outputs, list) else [node._outputs]
+    for ref in outs:
+        o = ref() if isinstance(ref, weakref.ref) else ref
+        if isinstance(o, Tensor) and backend.xp.may_share_memory(o._data, mem):
+            kept = Tensor._from_op(o._data.copy(), node, o._index)
+            node.__dict__.setdefault("_kept_outputs", []).append(kept)
+            _retarget(node, o, kept)
 
 
 #: references :func:`_is_view_of_another` itself holds to an input it checks (its loop

@@ -244,3 +244,15 @@ def test_in_place_on_a_view_the_program_holds_is_still_refused():
         y.reshape(3, 4).mul_(2)
     with pytest.raises(RuntimeError, match="in-place operation on a view"):
         y[:, 1:].mul_(2)
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_pool1d", "layer_norm", "batch_norm"])
+def test_a_write_under_no_grad_into_a_result_the_backward_reads_raises(name):
+    # these nodes keep memory of their output for the backward: a write into it that the
+    # graph does not record is refused at backward (it used to give a wrong gradient)
+    x = dg.tensor(np.arange(24.0).reshape(1, 2, 3, 4) % 7 - 2, requires_grad=True)
+    h = _FRESH_OUTPUTS[name](dg, x)
+    with dg.no_grad():
+        h.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        h.sum().backward()

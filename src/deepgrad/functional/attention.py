@@ -219,6 +219,10 @@ def _attn_backward_graph(
 class Attention(Function):
     """Fused attention on ``(…, L, E)`` arrays; outputs ``(Y, P)``."""
 
+    # the backward reads memory of the output (the weights and the output): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     def __init__(self, scale: float, mask: Any, drop: Any) -> None:
         self.scale, self.mask, self.drop = scale, mask, drop
 
@@ -412,6 +416,10 @@ class MultiHeadAttentionCore(Function):
     """Attention over projected, not yet head-split inputs: either one packed ``qkv``
     ``(N, L, 3E)`` (self-attention) or ``q (N, L, E)``, ``k (N, S, E)``, ``v (N, S, E)``
     (``(L, N, ·)`` when not ``batch_first``). Outputs ``(Y (N, L, E), P (N, H, L, S))``."""
+
+    # the backward reads memory of the output (the weights and the output): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
 
     def __init__(
         self, num_heads: int, batch_first: bool, scale: float, mask: Any, drop: Any

@@ -43,6 +43,10 @@ class CTCLoss(Function):
     """The per-sample losses ``(N,)`` of log-probabilities ``(T, N, C)``; ``labels (N, S)``
     (padded), ``input_lengths`` and ``target_lengths`` ``(N,)`` are integer arrays."""
 
+    # the backward reads memory of the output (the loss): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     def __init__(
         self, labels: Any, input_lengths: Any, target_lengths: Any, blank: int, zero_inf: bool
     ) -> None:

@@ -202,6 +202,10 @@ class SignLogAbsDet(NamedTuple):
 
 
 class SLogDet(Function):
+    # the backward reads memory of the output (the sign): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     def forward(self, a: Any) -> Any:
         self.sign, logabs = backend.xp.linalg.slogdet(a)
         return self.sign, logabs

@@ -127,6 +127,10 @@ class _PiecewiseLinear(Function):
     """A value computed on arrays whose derivative is a given ``slope`` per element (the
     clipped or reflected coordinate: slope 0 where clipped, ±1 where reflected)."""
 
+    # the backward reads memory of the output (its output): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     def __init__(self, value: Any, slope: Any) -> None:
         self.value, self.slope = value, slope
 

@@ -55,6 +55,10 @@ class LayerNorm(Function):
     """Fused layer norm over the last axes: inputs ``x`` and optionally ``weight``/``bias``
     (flags ``has_w``/``has_b`` say which are present)."""
 
+    # the backward reads memory of the output (x̂, the output without an affine): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     def __init__(self, n: int, eps: float, has_w: bool, has_b: bool) -> None:
         self.n, self.eps, self.has_w, self.has_b = n, eps, has_w, has_b
 
@@ -221,6 +225,10 @@ class BatchNorm(Function):
     In training the statistics come from the batch (``batch_mean``/``batch_var`` are left on
     the node for the running averages); otherwise ``mean``/``var`` are the given arrays.
     """
+
+    # the backward reads memory of the output (x̂, the output without an affine): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
 
     def __init__(
         self, training: bool, eps: float, has_w: bool, has_b: bool, mean: Any, var: Any

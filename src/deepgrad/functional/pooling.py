@@ -141,6 +141,10 @@ def _check_input(x: Tensor, fn: str) -> None:
 class MaxPool2dFunction(Function):
     """``y = max over each window``; backward scatters ``gy`` to each window's first maximum."""
 
+    # the backward reads memory of the output (its output, for the backward's mask): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     def __init__(self, g: _PoolGeom) -> None:
         self.g = g
 

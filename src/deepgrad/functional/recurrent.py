@@ -287,6 +287,10 @@ class LSTMSequence(_SequenceFunction):
     ``(4H, P)``; an odd number of weights (3 or 5) means the last one is ``w_hr``.
     """
 
+    # the backward reads memory of the output (the states): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     n_states = 2
     name = "LSTMSequence"
 
@@ -487,6 +491,10 @@ class GRUSequence(_SequenceFunction):
     ``(output (T, B, H), h_n (B, H))``.
     """
 
+    # the backward reads memory of the output (the states): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
+
     name = "GRUSequence"
 
     def forward(self, x: Any, h0: Any, w_ih: Any, w_hh: Any, *bias: Any) -> Any:
@@ -631,6 +639,10 @@ class RNNSequence(_SequenceFunction):
 
     ``forward(x, h0, w_ih, w_hh[, b_ih, b_hh])`` returns ``(output (T, B, H), h_n (B, H))``.
     """
+
+    # the backward reads memory of the output (the states): a write into the
+    # output afterwards is refused at backward, as PyTorch refuses one
+    keep_output = True
 
     name = "RNNSequence"
 
