@@ -468,3 +468,114 @@ def test_in_place_addcdiv_by_zero_is_silent():
         x.addcdiv_(dg.tensor([1.0, 0.0, -1.0]), dg.zeros(3))
     tx.addcdiv_(torch.tensor([1.0, 0.0, -1.0]), torch.zeros(3))
     np.testing.assert_array_equal(x.numpy(), tx.numpy())  # inf, nan, -inf
+
+
+# ---- infinities through +, -, · and everything built on them ---------------------------------
+# inf - inf, inf · 0 and overflow (1e308 · 10) are NaN/inf silently, as PyTorch's: every
+# deepgrad operation (a Function's forward and backward) is recomputed under numpy.errstate
+# only where the user's filters or numpy.seterr turned NumPy's message into an error.
+_INF_ROWS = [[np.inf, 1.0, -np.inf, 2.0], [1.0, 0.5, 0.0, -1.0], [np.nan, 0.0, 3.0, 4.0]]
+
+
+def _linalg(m, name):
+    return getattr(F, name) if m is dg else getattr(torch.linalg, name)
+
+
+_INF_CASES = {
+    "add": lambda m, x: x + x.flip(1),
+    "sub": lambda m, x: x - x,
+    "mul by 0": lambda m, x: x * x.flip(1) * 0,
+    "mul overflow": lambda m, x: x * 1e300 * 1e300,
+    "x / x": lambda m, x: x / x,
+    "diff": lambda m, x: _lib(m, "diff")(x, dim=1),
+    "cov": lambda m, x: _lib(m, "cov")(x),
+    "corrcoef": lambda m, x: _lib(m, "corrcoef")(x),
+    "layer_norm": lambda m, x: _lib(m, "layer_norm")(x, (4,)),
+    "group_norm": lambda m, x: _lib(m, "group_norm")(x.reshape(1, 3, 4), 3),
+    "batch_norm": lambda m, x: _lib(m, "batch_norm")(x, None, None, training=True),
+    "cdist": lambda m, x: _lib(m, "cdist")(x, x),
+    "cosine_similarity": lambda m, x: _lib(m, "cosine_similarity")(x, x.flip(0)),
+    "glu": lambda m, x: _lib(m, "glu")(x, 1),
+    "trapezoid": lambda m, x: _lib(m, "trapezoid")(x),
+    "quantile": lambda m, x: _lib(m, "quantile")(x, 0.3, dim=1),
+    "nll_loss": lambda m, x: _lib(m, "nll_loss")(x[:, :3], _ints(m, [0, 1, 2])),
+    "sum": lambda m, x: x.sum(1),
+    "var": lambda m, x: x.var(1),
+    "cumsum": lambda m, x: x.cumsum(1),
+    "matmul": lambda m, x: x @ x.T,
+    "det": lambda m, x: _linalg(m, "det")(x[:, :3]),
+    "slogdet": lambda m, x: _linalg(m, "slogdet")(x[:, :3])[1],
+    "normal log_prob at scale 0": lambda m, x: (
+        dg.distributions.Normal if m is dg else torch.distributions.Normal
+    )(x * 0, x * 0, validate_args=False).log_prob(x),
+}
+
+
+@pytest.mark.parametrize("mode", ["warnings", "seterr"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fn", list(_INF_CASES.values()), ids=list(_INF_CASES))
+def test_infinities_through_add_sub_mul_are_silent_and_match_torch(fn, dtype, mode):
+    x, tx = _pair(_INF_ROWS, dtype)
+    old = np.seterr(all="raise") if mode == "seterr" else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = fn(dg, x)
+            y.backward(dg.ones_like(y))
+    finally:
+        if old is not None:
+            np.seterr(**old)
+    ty = fn(torch, tx)
+    ty.backward(torch.ones_like(ty))
+    tol = {"rtol": 1e-5, "atol": 1e-6, "equal_nan": True}
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), **tol)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+def test_x_over_x_accumulates_inf_and_minus_inf_gradients_silently():
+    """``x / x`` sends ``1/x`` and ``-x/x²`` to the same leaf: at 0 the engine adds +inf and
+    -inf (NaN), as PyTorch's, with no warning (also with numpy.seterr(all="raise"))."""
+    x, tx = _pair([0.0, -0.0, 2.0])
+    old = np.seterr(all="raise")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            (x / x).sum().backward()
+    finally:
+        np.seterr(**old)
+    (tx / tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())  # nan, nan, 0
+
+
+def test_a_python_number_past_float32_is_inf_silently():
+    x, tx = _pair([1.0, -2.0, 0.0], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x * 1e300
+        y.backward(dg.ones_like(y))
+    ty = tx * 1e300
+    ty.backward(torch.ones_like(ty))
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())  # inf, -inf, nan
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_running_statistics_of_an_infinite_batch_are_silent():
+    bn = dg.nn.BatchNorm1d(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bn(dg.tensor([[np.inf, 1.0], [-np.inf, 2.0], [0.0, 3.0]]))
+    assert np.isnan(bn.running_mean.numpy()[0]) and np.isfinite(bn.running_mean.numpy()[1])
+
+
+def test_a_function_written_outside_deepgrad_warns_as_its_author_asked():
+    """Only deepgrad's own operations are recomputed silently: the user's Function is the
+    user's NumPy code, and their warning filter applies to it."""
+
+    class Mine(dg.autograd.Function):
+        def forward(self, x):
+            return x - x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="invalid value"):
+            Mine()(dg.tensor([np.inf]))

@@ -333,6 +333,12 @@ def _refuse_stale(fn: Function, k: int | None, x: Any) -> None:
     )
 
 
+def _numpy_fp_message(error: Exception) -> bool:
+    """Whether ``error`` is NumPy's floating-point message made an error (by
+    ``numpy.seterr(all="raise")`` or a warnings filter), not another warning."""
+    return isinstance(error, FloatingPointError) or " encountered in " in str(error)
+
+
 class Function:
     """A differentiable operation: ``forward`` on arrays, ``backward`` on tensors.
 
@@ -391,21 +397,33 @@ class Function:
         n = len(inputs)
         if n == 1:
             x = inputs[0]
-            ys = self.forward(x._data)
+            try:
+                ys = self.forward(x._data)
+            except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
+                ys = self._quietly(e, self.forward, [x._data for x in inputs])
             needs: tuple[bool, ...] = (x.requires_grad,)
             record = needs[0] and _GradMode.enabled
         elif n == 2:
             a, b = inputs
-            ys = self.forward(a._data, b._data)
+            try:
+                ys = self.forward(a._data, b._data)
+            except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
+                ys = self._quietly(e, self.forward, [x._data for x in inputs])
             needs = (a.requires_grad, b.requires_grad)
             record = (needs[0] or needs[1]) and _GradMode.enabled
         elif n == 3:
             a, b, c = inputs
-            ys = self.forward(a._data, b._data, c._data)
+            try:
+                ys = self.forward(a._data, b._data, c._data)
+            except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
+                ys = self._quietly(e, self.forward, [x._data for x in inputs])
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
             record = (needs[0] or needs[1] or needs[2]) and _GradMode.enabled
         else:
-            ys = self.forward(*[x._data for x in inputs])
+            try:
+                ys = self.forward(*[x._data for x in inputs])
+            except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
+                ys = self._quietly(e, self.forward, [x._data for x in inputs])
             needs = tuple([x.requires_grad for x in inputs])
             record = _GradMode.enabled and True in needs
         if not record:  # nothing to differentiate: plain constant outputs, no graph
@@ -426,6 +444,19 @@ class Function:
         if self.keep_output:
             self._outputs = weakref.ref(out)
         return out
+
+    def _quietly(self, error: Exception, method: Callable, args: Sequence[Any]) -> Any:
+        """``method(*args)`` again under :func:`backend.quiet`, after NumPy's floating-point
+        message (``invalid value encountered in subtract``: ``inf - inf``, ``0 · inf``, an
+        overflow) was turned into ``error`` by the user's warning filters or ``numpy.seterr``:
+        deepgrad's operations return PyTorch's IEEE results (NaN, ±inf) silently. The normal
+        path pays nothing (a ``try`` around the one call); forwards and backwards compute on
+        arrays they make, so running one again gives the same result. A Function written
+        outside deepgrad is the user's own NumPy code: its warning is raised as asked."""
+        if not type(self).__module__.startswith("deepgrad.") or not _numpy_fp_message(error):
+            raise error
+        with backend.quiet():
+            return method(*args)
 
     def output(self, i: int = 0) -> Tensor:
         """The ``i``-th output tensor (requires ``keep_output = True`` on the class)."""
@@ -851,7 +882,10 @@ def run_backward(
                         # accumulates over backward calls, as a leaf's (PyTorch's)
                         g = gys[i] if create_graph else gys[i].detach()
                         t._grad = g if t._grad is None else t._grad + g
-            gxs = fn.backward(*gys)
+            try:
+                gxs = fn.backward(*gys)
+            except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
+                gxs = fn._quietly(e, fn.backward, gys)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
@@ -877,7 +911,11 @@ def run_backward(
                         elif create_graph or old._creator is not None:
                             x._grad = old + gx
                         else:  # no graph to record: the sum on arrays (a new array)
-                            x._grad = _make_tensor(old._data + gx._data, None, 0)
+                            try:
+                                s = old._data + gx._data
+                            except backend.FP_ERRORS:  # inf + -inf = nan, as PyTorch's
+                                s = backend.silently(_add_arrays, old._data, gx._data)
+                            x._grad = _make_tensor(s, None, 0)
                     else:
                         _accumulate_leaf(x, gx, capture, pending)
                 else:
@@ -891,7 +929,11 @@ def run_backward(
                     elif create_graph:
                         slot[i] = old + gx
                     else:  # no graph to record: the sum on arrays (a new array)
-                        slot[i] = _make_tensor(old._data + gx._data, None, 0)
+                        try:
+                            s = old._data + gx._data
+                        except backend.FP_ERRORS:  # inf + -inf = nan, as PyTorch's
+                            s = backend.silently(_add_arrays, old._data, gx._data)
+                        slot[i] = _make_tensor(s, None, 0)
             if not retain_graph:
                 fn._release()
             elif fn.keep_output:
@@ -1040,6 +1082,11 @@ def _leaf_hooks(x: Tensor) -> dict[int, Callable[[Any], Any]] | None:
     if entry is not None and entry[0]() is x and entry[1]:
         return entry[1]
     return None
+
+
+def _add_arrays(a: Any, b: Any) -> Any:
+    """``a + b`` on two gradient arrays (for :func:`backend.silently`)."""
+    return a + b
 
 
 def _accumulate_leaf(

@@ -55,6 +55,13 @@ def quiet() -> Any:
     return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
+#: what NumPy raises for a floating-point message the user's warning filters
+#: (``warnings.simplefilter("error")``) or ``numpy.seterr(all="raise")`` turned into an error:
+#: hot paths catch it around their one NumPy call (``try`` costs nothing until it raises) and
+#: recompute under :func:`quiet`, as :func:`silently` does
+FP_ERRORS = (RuntimeWarning, FloatingPointError)
+
+
 def divide(a: Any, b: Any) -> Any:
     """``a / b`` on arrays, silent at ``x/0`` and ``0/0`` as PyTorch's, at no cost on the hot
     path: NumPy's warning is filtered out by default (above); only where the user's filters

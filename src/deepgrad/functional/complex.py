@@ -202,7 +202,12 @@ def view_as_complex(x: Tensor) -> Tensor:
 
 class Angle(Function):
     def forward(self, x: Any) -> Any:
-        return backend.xp.angle(x).astype(_real_dtype(x.dtype), copy=False)
+        xp = backend.xp
+        if x.dtype.kind != "c":  # PyTorch's rule for a real x: π if x < 0, else 0 (also at
+            # -0.0, where atan2 gives π), NaN for NaN
+            pi = xp.asarray(numpy.pi, x.dtype)
+            return xp.where(x < 0, pi, xp.where(x != x, x, xp.zeros((), x.dtype)))
+        return xp.angle(x).astype(_real_dtype(x.dtype), copy=False)
 
     def backward(self, gy: Tensor) -> Tensor:
         z = self.inputs[0]

@@ -73,7 +73,8 @@ def _const(v: Any, like: Tensor | None) -> Tensor:
             dtype = numpy.dtype(numpy.int64)
         else:
             dtype = backend.get_default_dtype()
-        return Tensor._from_op(backend.xp.asarray(v, dtype=dtype), None, 0)
+        # a number past the dtype's range is ±inf there, silently as PyTorch's
+        return Tensor._from_op(backend.silently(backend.xp.asarray, v, dtype), None, 0)
     return Tensor(v)
 
 
@@ -88,7 +89,11 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
             if tb is float or tb is int:  # the common case of _const: a float tensor and a number
                 dt = a._data.dtype
                 if dt.kind == "f":
-                    return a, Tensor._from_op(backend.xp.asarray(b, dtype=dt), None, 0)
+                    try:
+                        c = backend.xp.asarray(b, dtype=dt)
+                    except backend.FP_ERRORS:  # f32 * 1e300: the number is inf in float32
+                        c = backend.silently(backend.xp.asarray, b, dt)
+                    return a, Tensor._from_op(c, None, 0)
             if isinstance(b, numbers.Number):
                 return _meet_scalar(a, b), _const(b, a)
             b = Tensor(b)
@@ -831,9 +836,16 @@ class Remainder(Function):
         self.python_sign = python_sign
 
     def forward(self, a: Any, b: Any) -> Any:
+        xp = backend.xp
         with backend.quiet():
-            f = backend.xp.remainder if self.python_sign else backend.xp.fmod
-            return f(a, b)
+            if not self.python_sign:
+                return xp.fmod(a, b)
+            if a.dtype.kind not in "fc":
+                return xp.remainder(a, b)
+            # PyTorch's floating remainder: fmod, moved by b where its sign differs from b's;
+            # a zero keeps a's sign (remainder(-1.0, 1.0) is -0.0; NumPy's takes b's)
+            m = xp.fmod(a, b)
+            return xp.where((m != 0) & ((b < 0) != (m < 0)), m + b, m)
 
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs

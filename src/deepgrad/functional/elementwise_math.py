@@ -182,8 +182,15 @@ def exp2(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def _lgamma_array(a: Any) -> Any:
+    xp = backend.xp
     y = backend.special("gammaln")(a).astype(a.dtype, copy=False)
-    return backend.xp.where(a == -backend.xp.inf, backend.xp.inf, y)  # Γ's pole at -inf
+    y = xp.where(a == -xp.inf, xp.inf, y)  # Γ's pole at -inf
+    # ln Γ(x) = -ln|x| - γx + O(x²) near 0: SciPy's gammaln is inf below ~1e-308 (float64's
+    # subnormals), PyTorch's lgamma(1e-310) is 713.8 (and inf at ±0, as -ln 0)
+    small = xp.abs(a) < 2.0**-60
+    if small.any():
+        y = xp.where(small, -backend.silently(xp.log, xp.abs(a)), y)
+    return y
 
 
 def lgamma(input: Tensor) -> Tensor:  # noqa: A002

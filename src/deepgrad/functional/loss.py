@@ -628,23 +628,33 @@ def nll_loss(
     if w.shape != (c,):
         raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
     wt = w[safe] * valid
-    a = xp.zeros((n, c), input.dtype)
     total = float(wt.sum())
+    # each row's target log-probability times its weight, picked (not a sum over the classes
+    # of x · one-hot, where an infinite x of another class would give inf · 0 = NaN); an
+    # ignored position is 0, as PyTorch's
+    picked = take_along_dim(x, Tensor._from_op(safe[:, None], None, 0), dim=1)
     if reduction == "mean" and total == 0:
         # the mean is 0/0 = NaN; as PyTorch, the gradient is w_t / 0 (NaN) at each counted
         # target and 0 elsewhere (all 0 when every target is ignored: the NaN is added)
-        with numpy.errstate(invalid="ignore", divide="ignore"):
-            a[xp.arange(n), safe] = xp.where(valid, wt / xp.asarray(total, wt.dtype), 0)
-        per = -sum(x * Tensor._from_op(a, None, 0), axis=1)
+        with backend.quiet():
+            coef = xp.where(valid, wt / xp.asarray(total, wt.dtype), 0)
+        per = -_weighted(picked, coef, valid)
         nan = Tensor._from_op(xp.asarray(numpy.nan, input.dtype), None, 0)
         return sum(per) + nan if not valid.any() else sum(per)
-    a[xp.arange(n), safe] = wt
-    per = -sum(x * Tensor._from_op(a, None, 0), axis=1)
+    per = -_weighted(picked, wt, valid)
     if reduction == "mean":
         return sum(per) * (1.0 / total)
     if reduction == "none":
         return reshape(per, expected)
     return _reduce(per, reduction, fn)
+
+
+def _weighted(picked: Tensor, coef: Any, valid: Any) -> Tensor:
+    """``picked`` (an ``(n, 1)`` column) times ``coef`` (``(n,)``), 0 where not ``valid``."""
+    dt = picked._data.dtype
+    p = reshape(picked, (picked.shape[0],)) * Tensor._from_op(coef.astype(dt), None, 0)
+    zero = Tensor._from_op(backend.xp.zeros((), dt), None, 0)
+    return where(Tensor._from_op(valid, None, 0), p, zero)
 
 
 def kl_div(

@@ -447,14 +447,15 @@ def batch_norm(
     y = fn(x, *params)
     if training and momentum is not None:
         m = float(momentum)
-        if running_mean is not None:
-            rm = running_mean._data
-            rm *= 1.0 - m
-            rm += (m * fn.batch_mean).astype(rm.dtype, copy=False)
-        if running_var is not None:
-            rv = running_var._data
-            rv *= 1.0 - m
-            rv += (fn.batch_var * (m * cnt / (cnt - 1))).astype(rv.dtype, copy=False)
+        with backend.quiet():  # statistics of an infinite batch: inf/NaN, as PyTorch's
+            if running_mean is not None:
+                rm = running_mean._data
+                rm *= 1.0 - m
+                rm += (m * fn.batch_mean).astype(rm.dtype, copy=False)
+            if running_var is not None:
+                rv = running_var._data
+                rv *= 1.0 - m
+                rv += (fn.batch_var * (m * cnt / (cnt - 1))).astype(rv.dtype, copy=False)
     return y
 
 
@@ -578,20 +579,25 @@ def instance_norm(
         ):
             if run is not None:
                 r = run._data
-                r *= 1.0 - m
-                r += (m * stat().mean(axis=0)).astype(r.dtype, copy=False)
+                with backend.quiet():  # statistics of an infinite input: inf/NaN, silently
+                    r *= 1.0 - m
+                    r += (m * stat().mean(axis=0)).astype(r.dtype, copy=False)
     return _affine(reshape(xh, x.shape), weight, bias)
 
 
 # ---------------------------------------------------------------------------------------------
 # vectors along one axis: normalize, cosine similarity, pairwise distance
 # ---------------------------------------------------------------------------------------------
+def _clamp_shift(d: Any, lo: float) -> Any:
+    return backend.xp.maximum(d, d.dtype.type(lo)) - d
+
+
 def _clamp_min_straight_through(t: Tensor, lo: float) -> Tensor:
     """``max(t, lo)`` in value, with the gradient of ``t`` itself (identity even where
     clamped): PyTorch clamps a copy under ``no_grad`` in ``cosine_similarity`` and
     ``gaussian_nll_loss``, and this reproduces its gradients."""
     d = t._data
-    shift = backend.xp.maximum(d, d.dtype.type(lo)) - d
+    shift = backend.silently(_clamp_shift, d, lo)  # inf - inf = nan, silently
     return t + Tensor._from_op(shift, None, 0)
 
 
