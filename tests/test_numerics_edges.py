@@ -579,3 +579,81 @@ def test_a_function_written_outside_deepgrad_warns_as_its_author_asked():
         warnings.simplefilter("error")
         with pytest.raises(RuntimeWarning, match="invalid value"):
             Mine()(dg.tensor([np.inf]))
+
+
+# ---- special values through the elementwise functions, as PyTorch 2.13 ----------------------
+_SPECIAL = {
+    "float64": [0.0, -0.0, 1e-310, -1e-310, 1.0, -1.0, np.inf, -np.inf, np.nan, -2.0, -800.0,
+                0.5, -0.5, 2.5, 800.0, 1e-20],
+    "float32": [0.0, -0.0, 1e-40, -1e-40, 1.0, -1.0, np.inf, -np.inf, np.nan, -2.0, -100.0,
+                0.5, -0.5, 2.5, 100.0, 1e-20],
+}  # fmt: skip
+_SPECIAL_FNS = [
+    "elu", "celu", "selu", "hardshrink", "softshrink", "logsigmoid", "sign", "sgn",
+    "erfinv", "angle", "lgamma",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", _SPECIAL_FNS)
+def test_special_values_through_unary_functions_match_torch(name, dtype):
+    """Signed zeros (elu/celu/selu/erfinv of -0.0 is -0.0; logsigmoid(inf) is +0.0),
+    NaN (sign(nan) = 0, PyTorch's (0 < x) - (x < 0); hardshrink/softshrink keep it, with
+    gradient 0), angle(-0.0) = 0 (PyTorch's rule for real x: π only for x < 0), lgamma of a
+    float64 subnormal (-ln|x|, 713.8 at 1e-310; SciPy's gammaln says inf); elu's gradient
+    α·eˣ keeps float32's subnormal e^-100."""
+    x, tx = _pair(_SPECIAL[dtype], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = _lib(dg, name)(x)
+        y.backward(dg.ones_like(y))
+    ty = _lib(torch, name)(tx)
+    ty.backward(torch.ones_like(ty))
+    d, t = y.detach().numpy(), ty.detach().numpy()
+    ulp = 2 * np.finfo(dtype).smallest_subnormal  # logsigmoid(100)'s float32 subnormal rounding
+    np.testing.assert_allclose(d, t, rtol=1e-6, atol=ulp, equal_nan=True)
+    zero = (d == 0) & (t == 0)
+    np.testing.assert_array_equal(np.signbit(d[zero]), np.signbit(t[zero]))
+    g, tg = x.grad.numpy(), tx.grad.numpy(force=True)
+    keep = ~np.isnan(_SPECIAL[dtype])  # PyTorch's float32 and float64 elu kernels disagree at NaN
+    np.testing.assert_allclose(g[keep], tg[keep], rtol=1e-5, atol=ulp, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_remainder_and_fmod_of_special_values_match_torch(name, dtype):
+    """PyTorch's floating remainder is fmod moved by b where the signs differ: a zero keeps
+    a's sign (remainder(-1.0, 1.0) = -0.0, remainder(1.0, -1.0) = 0.0; NumPy's takes b's)."""
+    g = [0.0, -0.0, -1.0, 1.0, 2.5, -2.5, 800.0, np.inf, -np.inf, np.nan]
+    a, b = np.repeat(g, len(g)).astype(dtype), np.tile(g, len(g)).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = getattr(dg, name)(dg.tensor(a), dg.tensor(b)).numpy()
+    t = getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_array_equal(y, t)
+    zero = (y == 0) & (t == 0)
+    np.testing.assert_array_equal(np.signbit(y[zero]), np.signbit(t[zero]))
+
+
+def test_fmod_by_a_subnormal_is_c_fmod():
+    """fmod(1, 1e-310) is C's (and IEEE's) exact remainder, as PyTorch's scalar path gives it;
+    PyTorch's vectorized path (longer tensors) gives NaN there: a README row."""
+    y = dg.fmod(dg.tensor([1.0, -3.0], dtype=dg.float64), 1e-310).numpy()
+    np.testing.assert_array_equal(y, np.fmod([1.0, -3.0], 1e-310))
+    assert np.isfinite(y).all()
+
+
+def test_exact_values_where_torch_rounds_away():
+    """README rows: soft_margin_loss is the exact margin past e^x's range (PyTorch: inf,
+    gradient NaN), float32 sigmoid keeps e^x's subnormal (PyTorch: 0 below -88.7), trigamma
+    (digamma's gradient) is +inf at the negative integers (PyTorch: π²/sin²(πx) rounded)."""
+    x = dg.tensor([-800.0], dtype=dg.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.soft_margin_loss(x, dg.ones(1, dtype=dg.float64))
+        y.backward()
+    assert y.item() == 800.0 and x.grad.item() == -1.0
+    assert F.sigmoid(dg.tensor([-100.0])).item() == np.float32(np.exp(np.float32(-100.0)))
+    x = dg.tensor([-1.0, -2.0, -800.0], dtype=dg.float64, requires_grad=True)
+    dg.digamma(x).sum().backward()
+    assert np.all(x.grad.numpy() == np.inf)

@@ -50,7 +50,7 @@ from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
 from .complex import conj
-from .elementwise import _floating, _mask, abs, exp, where
+from .elementwise import _floating, _mask, abs, exp, minimum, where
 from .reduce import sum
 from .shape import reshape
 
@@ -135,11 +135,14 @@ class ELU(Function):
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
-        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        # minimum(0, x): -0.0 stays -0.0 (elu(-0.0) = -0.0, as PyTorch's)
+        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x.dtype.type(0), x)))
 
     def backward(self, gy: Tensor) -> Tensor:
-        pos = self.inputs[0]._data > 0
-        return where(pos, gy, gy * (self.output() + self.alpha))
+        # α·eˣ from x (PyTorch's elu_backward), not y + α: float32's y + α rounds e^-100 to 0
+        x = self.inputs[0]
+        pos = x._data > 0
+        return where(pos, gy, gy * (exp(minimum(x, 0.0)) * self.alpha))
 
 
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -452,11 +455,14 @@ class CELU(Function):
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
-        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0) / self.alpha))
+        m = xp.minimum(x.dtype.type(0), x)  # -0.0 stays -0.0, as PyTorch's
+        return xp.where(x > 0, x, self.alpha * xp.expm1(m / self.alpha))
 
     def backward(self, gy: Tensor) -> Tensor:
-        pos = self.inputs[0]._data > 0
-        return where(pos, gy, gy * (self.output() * (1.0 / self.alpha) + 1.0))
+        # e^(x/α) from x (PyTorch's), not y/α + 1, which rounds e^-100 to 0 in float32
+        x = self.inputs[0]
+        pos = x._data > 0
+        return where(pos, gy, gy * exp(minimum(x, 0.0) * (1.0 / self.alpha)))
 
 
 def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -587,7 +593,7 @@ def softsign(x: Tensor) -> Tensor:
 def logsigmoid(x: Tensor) -> Tensor:
     """``logsigmoid(x) = log σ(x) = -softplus(-x)``, stable for large ``|x|`` (no
     ``log(0)``); derivative ``σ(-x)``. Shapes: any → the same."""
-    return -softplus(-x)
+    return 0.0 - softplus(-x)  # +0.0 at +inf, as PyTorch's (not -0.0)
 
 
 def tanhshrink(x: Tensor) -> Tensor:
@@ -634,14 +640,18 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be greater or equal to 0, got {lambd}")
     xd = x._data
-    return where(xd > lambd, x - lambd, where(xd < -lambd, x + lambd, 0.0))
+    # NaN stays NaN (gradient 0), as PyTorch's
+    return where(
+        xd > lambd, x - lambd, where(xd < -lambd, x + lambd, where(xd != xd, _const(xd), 0.0))
+    )
 
 
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """``hardshrink(x) = x`` if ``|x| > λ`` else 0 (PyTorch's ``F.hardshrink``); gradient
     ``1[|x| > λ]``. Shapes: any → the same."""
     xd = x._data
-    return where((xd > lambd) | (xd < -lambd), x, 0.0)
+    # NaN stays NaN (gradient 0), as PyTorch's
+    return where((xd > lambd) | (xd < -lambd), x, where(xd != xd, _const(xd), 0.0))
 
 
 @torch_names

@@ -621,7 +621,15 @@ def sign(x: Tensor) -> Tensor:
     """``-1, 0, 1`` for negative, zero, positive elements (gradient 0)."""
     if x._data.dtype.kind == "b":
         return Tensor._from_op(x._data.copy(), None, 0)
-    return PiecewiseConstant(backend.xp.sign)(x)
+    return PiecewiseConstant(_sign)(x)
+
+
+def _sign(x: Any) -> Any:
+    """PyTorch's ``(0 < x) - (x < 0)``: ``sign(nan)`` is 0 (NumPy's is NaN)."""
+    y = backend.xp.sign(x)
+    if y.dtype.kind == "f":
+        y[y != y] = 0
+    return y
 
 
 def floor(x: Tensor) -> Tensor:

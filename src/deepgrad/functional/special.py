@@ -64,7 +64,8 @@ class Erfinv(Function):
     keep_output = True
 
     def forward(self, x: Any) -> Any:
-        return backend.special("erfinv")(x).astype(x.dtype, copy=False)
+        y = backend.special("erfinv")(x).astype(x.dtype, copy=False)
+        return backend.xp.where(x == 0, x, y)  # erfinv(-0.0) = -0.0, as PyTorch's (SciPy: 0.0)
 
     def backward(self, gy: Tensor) -> Tensor:
         y = self.output()
