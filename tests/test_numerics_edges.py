@@ -496,6 +496,7 @@ _INF_CASES = {
     "cdist": lambda m, x: _lib(m, "cdist")(x, x),
     "cosine_similarity": lambda m, x: _lib(m, "cosine_similarity")(x, x.flip(0)),
     "glu": lambda m, x: _lib(m, "glu")(x, 1),
+    "renorm": lambda m, x: x.renorm(2, 0, 1.0),  # a NaN row: factor 1, gradient 1
     "trapezoid": lambda m, x: _lib(m, "trapezoid")(x),
     "quantile": lambda m, x: _lib(m, "quantile")(x, 0.3, dim=1),
     "nll_loss": lambda m, x: _lib(m, "nll_loss")(x[:, :3], _ints(m, [0, 1, 2])),

@@ -132,7 +132,10 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
         raise ValueError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm!r}")
     axis = _norm_dims(dim, input.ndim, "renorm")[0]
     others = tuple(d for d in range(input.ndim) if d != axis)
-    norm = _vector_norm(input, p, others, True)
-    over = norm._data > maxnorm
+    over = _vector_norm(input.detach(), p, others, True)._data > maxnorm
+    # the norm that scales, of the sub-tensors over maxnorm only: the others (also a NaN one,
+    # whose norm is not > maxnorm) keep factor 1 and gradient 1, as PyTorch's, not 0 · NaN
+    zero = _const(input.dtype.type(0), input)
+    norm = _vector_norm(where(over, input, zero), p, others, True)
     factor = where(over, maxnorm / (norm + 1e-7), _const(input.dtype.type(1), input))
     return input * factor
