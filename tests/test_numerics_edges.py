@@ -658,3 +658,25 @@ def test_exact_values_where_torch_rounds_away():
     x = dg.tensor([-1.0, -2.0, -800.0], dtype=dg.float64, requires_grad=True)
     dg.digamma(x).sum().backward()
     assert np.all(x.grad.numpy() == np.inf)
+
+
+@pytest.mark.parametrize("mode", ["warnings", "seterr"])
+def test_in_place_updates_at_infinities_are_silent_and_applied_once(mode):
+    """x.sub_(y) at inf - inf and x.mul_(1e300) in float32 give PyTorch's NaN/inf silently,
+    and the finite elements are updated exactly once."""
+    a, b = [np.inf, 1.0, 1e38, 2.0], [np.inf, 2.0, -1e38, 0.5]
+    x, tx = dg.tensor(a), torch.tensor(a)
+    old = np.seterr(all="raise") if mode == "seterr" else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            x.sub_(dg.tensor(b)).add_(x)  # 2e38 + 2e38 overflows float32
+            once = x.numpy().copy()
+            x.mul_(1e300)
+    finally:
+        if old is not None:
+            np.seterr(**old)
+    tx.sub_(torch.tensor(b)).add_(tx)
+    np.testing.assert_array_equal(once, tx.numpy())  # nan, -2, inf, 3: each applied once
+    tx.mul_(1e300)
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())  # nan, -inf, inf, inf

@@ -911,11 +911,7 @@ def run_backward(
                         elif create_graph or old._creator is not None:
                             x._grad = old + gx
                         else:  # no graph to record: the sum on arrays (a new array)
-                            try:
-                                s = old._data + gx._data
-                            except backend.FP_ERRORS:  # inf + -inf = nan, as PyTorch's
-                                s = backend.silently(_add_arrays, old._data, gx._data)
-                            x._grad = _make_tensor(s, None, 0)
+                            x._grad = _sum_grads(old, gx)
                     else:
                         _accumulate_leaf(x, gx, capture, pending)
                 else:
@@ -929,11 +925,7 @@ def run_backward(
                     elif create_graph:
                         slot[i] = old + gx
                     else:  # no graph to record: the sum on arrays (a new array)
-                        try:
-                            s = old._data + gx._data
-                        except backend.FP_ERRORS:  # inf + -inf = nan, as PyTorch's
-                            s = backend.silently(_add_arrays, old._data, gx._data)
-                        slot[i] = _make_tensor(s, None, 0)
+                        slot[i] = _sum_grads(old, gx)
             if not retain_graph:
                 fn._release()
             elif fn.keep_output:
@@ -1085,8 +1077,18 @@ def _leaf_hooks(x: Tensor) -> dict[int, Callable[[Any], Any]] | None:
 
 
 def _add_arrays(a: Any, b: Any) -> Any:
-    """``a + b`` on two gradient arrays (for :func:`backend.silently`)."""
     return a + b
+
+
+def _sum_grads(old: Tensor, g: Tensor) -> Tensor:
+    """Two gradients of one tensor summed on arrays (a new array, no graph): one NumPy call;
+    ``inf + -inf`` (``x / x`` at 0) is NaN silently, as PyTorch's, also where the user's
+    filters or ``numpy.seterr`` turned NumPy's message into an error."""
+    try:
+        s = old._data + g._data
+    except backend.FP_ERRORS:
+        s = backend.silently(_add_arrays, old._data, g._data)
+    return _make_tensor(s, None, 0)
 
 
 def _accumulate_leaf(

@@ -828,6 +828,14 @@ class Tensor:
                 ufunc(self._data, o, out=self._data)
             except ValueError as e:  # broadcasting would change this tensor's shape
                 raise self._shape_error(o, what, e) from None
+            except backend.FP_ERRORS as e:  # the user's filters or numpy.seterr made an error
+                # of NumPy's message (inf - inf, overflow: PyTorch's NaN/inf, silently). NumPy
+                # reports after the loop, so the memory holds the result: running it again
+                # would apply it twice. A Python number past the dtype's range fails before
+                # the loop (its cast): that one is computed now, with the number as ±inf.
+                if " in cast" in str(e):
+                    with backend.quiet():
+                        ufunc(self._data, o, out=self._data)
             self._note_write()
             return self
         if not isinstance(other, Tensor):
