@@ -1,7 +1,10 @@
 """Numerics at the edges, as PyTorch 2.13: empty batches (conv, amax/max over a dim, softmax,
 log_softmax, logsumexp, cross-entropy), var/std with too few elements and of a constant input,
 pow's gradient at 0⁰, normalization of a constant input, softmax of a 0-d tensor, and
-cross-entropy's unbatched probability targets and ignore_index refusal."""
+cross-entropy's unbatched probability targets and ignore_index refusal; IEEE results (inf/NaN)
+without NumPy warnings, also through +, -, · (inf - inf, inf · 0, overflow), the engine's
+gradient sums and in-place updates; special values (±0, subnormals, ±inf, NaN) through the
+elementwise functions, as PyTorch's."""
 
 from __future__ import annotations
 
