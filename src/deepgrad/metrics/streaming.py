@@ -384,7 +384,12 @@ class _PRF(ConfusionMatrix):
         name: str | None = None,
         *,
         thresholds: float | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
     ) -> None:
+        keras_columns = top_k is not None or class_id is not None
+        if keras_columns:
+            self._check_keras_columns(top_k, class_id, average)
         if average not in AVERAGES:
             raise ValueError(f"{type(self).__name__}: average must be one of {AVERAGES}")
         if thresholds is not None:  # Keras's name; one value here
@@ -402,7 +407,72 @@ class _PRF(ConfusionMatrix):
         self.average = average
         self.pos_label = pos_label
         self.zero_division = zero_division
-        super().__init__(num_classes, threshold, from_logits, None, name)
+        self.top_k = None if top_k is None else int(top_k)
+        self.class_id = None if class_id is None else int(class_id)
+        # Keras's threshold: none (-inf: the top k entries are the positives) with top_k,
+        # unless one is given
+        self._column_threshold = (
+            -np.inf if top_k is not None and thresholds is None and threshold == 0.5 else threshold
+        )
+        super().__init__(2 if keras_columns else num_classes, threshold, from_logits, None, name)
+
+    def _check_keras_columns(self, top_k: Any, class_id: Any, average: str) -> None:
+        if self._which == 2:
+            raise TypeError("F1Score() got an unexpected keyword argument 'top_k' or 'class_id'")
+        for key, v, low in (("top_k", top_k, 1), ("class_id", class_id, 0)):
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low
+            ):
+                raise ValueError(f"{type(self).__name__}: {key} must be an int >= {low}, got {v!r}")
+        if average != "binary":
+            raise ValueError(
+                f"{type(self).__name__}: top_k= / class_id= (Keras's multi-label columns) "
+                f"count every kept entry as one binary decision; average={average!r} does not "
+                "apply: leave it out"
+            )
+
+    def update(self, y_pred: Any, y_true: Any, sample_weight: Any = None) -> None:
+        if self.top_k is None and self.class_id is None:
+            super().update(y_pred, y_true, sample_weight)
+            return
+        super().update(*self._keras_columns(y_pred, y_true, sample_weight))
+
+    def _keras_columns(self, y_pred: Any, y_true: Any, sample_weight: Any) -> tuple:
+        """Keras's ``top_k`` / ``class_id``: ``(N, C)`` multi-label scores, each row's entries
+        outside its ``top_k`` highest dropped (ties: the first), then column ``class_id``
+        alone; every remaining entry is one binary decision (score above the threshold),
+        its target nonzero or not, weighted by its row's weight."""
+        yp = as_array(y_pred, "y_pred", self.name).astype(np.float64)
+        yt = as_array(y_true, "y_true", self.name)
+        yp = yp[:, None] if yp.ndim == 1 else yp
+        yt = yt[:, None] if yt.ndim == 1 else yt
+        if yp.ndim != 2 or yt.shape != yp.shape:
+            raise ValueError(
+                f"{self.name}: top_k= / class_id= take (N, C) scores and multi-hot (N, C) "
+                f"targets of one shape, got y_pred {yp.shape} and y_true {yt.shape}"
+            )
+        if self.from_logits:
+            yp = 1.0 / (1.0 + np.exp(-yp))
+        if self.top_k is not None:
+            order = np.argsort(-yp, axis=1, kind="stable")[:, : self.top_k]
+            keep = np.zeros(yp.shape, dtype=bool)
+            np.put_along_axis(keep, order, True, axis=1)
+            yp = np.where(keep, yp, -np.inf)
+        if self.class_id is not None:
+            if self.class_id >= yp.shape[1]:
+                raise ValueError(
+                    f"{self.name}: class_id={self.class_id} but y_pred has {yp.shape[1]} columns"
+                )
+            yp, yt = (
+                yp[:, self.class_id : self.class_id + 1],
+                yt[:, self.class_id : self.class_id + 1],
+            )
+        pred = (yp > self._column_threshold).astype(np.int64).ravel()
+        true = (yt != 0).astype(np.int64).ravel()
+        w = None
+        if sample_weight is not None:
+            w = np.repeat(sample_weights(sample_weight, yp.shape[0], self.name), yp.shape[1])
+        return pred, true, w
 
     def result(self) -> float:  # type: ignore[override]
         if not self.seen.any():
@@ -425,6 +495,10 @@ _PRF_DOC = """
     threshold, from_logits : float, bool
         How binary scores become labels; ``(N, C)`` scores use argmax. Keras's
         ``thresholds=0.3`` (one value) is taken as ``threshold=0.3``.
+    top_k, class_id : int, optional
+        Keras's multi-label reading (``Precision`` and ``Recall``): ``(N, C)`` scores with
+        multi-hot targets, each row's ``top_k`` highest entries kept (positive without a
+        threshold), then column ``class_id`` alone; each kept entry is one binary decision.
     zero_division : float
         Value of a ratio with a zero denominator.
     name : str, optional
@@ -483,10 +557,32 @@ class AUC(Metric):
     _state = ("labels", "scores", "weights")
 
     def __init__(
-        self, average: str = "macro", from_logits: bool = False, name: str | None = None
+        self,
+        average: str = "macro",
+        from_logits: bool = False,
+        name: str | None = None,
+        *,
+        num_thresholds: int | None = None,
+        curve: str = "ROC",
     ) -> None:
         if average not in ("macro", "weighted"):
             raise ValueError(f"AUC: average must be 'macro' or 'weighted', got {average!r}")
+        if curve != "ROC":
+            raise ValueError(
+                f"AUC: Keras's curve={curve!r} is not supported: this is the ROC area; for the "
+                "area under the precision-recall curve use deepgrad.metrics.average_precision"
+                if curve == "PR"
+                else f"AUC: curve must be 'ROC', got {curve!r}"
+            )
+        if num_thresholds is not None and (
+            isinstance(num_thresholds, bool)
+            or not isinstance(num_thresholds, (int, np.integer))
+            or num_thresholds <= 1
+        ):
+            raise ValueError(
+                f"AUC: num_thresholds must be an int > 1 (Keras's rule), got {num_thresholds!r}"
+            )
+        self.num_thresholds = None if num_thresholds is None else int(num_thresholds)
         self.average = average
         self.from_logits = from_logits
         super().__init__(name)
@@ -536,6 +632,20 @@ class AUC(Metric):
         if self.from_logits and yp.ndim == 2 and yp.shape[1] > 1:
             yp = _softmax(yp.astype(np.float64))
         true, scores = roc_inputs(y_true, yp, self.name)
+        if self.num_thresholds is not None:
+            if scores.ndim == 2:
+                raise ValueError(
+                    f"{self.name}: num_thresholds= (Keras's bucketed approximation) is for "
+                    f"binary scores, got {scores.shape}; leave it out for the exact "
+                    "one-vs-rest AUC of (N, C) scores"
+                )
+            if self.from_logits:
+                scores = 1.0 / (1.0 + np.exp(-scores))
+            if scores.size and (scores.min() < 0 or scores.max() > 1):
+                raise ValueError(
+                    f"{self.name}: num_thresholds= buckets probabilities in [0, 1], got scores "
+                    f"in [{scores.min():g}, {scores.max():g}]; pass from_logits=True for logits"
+                )
         w = sample_weights(sample_weight, true.shape[0], self.name)
         self._parts.append((true, scores, np.ones(true.shape[0]) if w is None else w))
 
@@ -543,10 +653,28 @@ class AUC(Metric):
         true, scores, w = self._gather()
         if true.size == 0:
             return 0.0
+        if self.num_thresholds is not None:
+            return _bucketed_roc_auc(true, scores, w, self.num_thresholds)
         try:
             return auc_from_scores(true, scores, w, self.average, self.name)
         except ValueError:
             return float("nan")
+
+
+def _bucketed_roc_auc(true: np.ndarray, scores: np.ndarray, w: np.ndarray, n: int) -> float:
+    """Keras's ``AUC(num_thresholds=n)``: true/false positive rates at ``n`` thresholds
+    (``-1e-7``, ``i/(n-1)`` for ``i = 1..n-2``, ``1 + 1e-7``; a score counts as positive above
+    a threshold, compared in float32 as Keras's), joined by trapezoids (its
+    ``summation_method="interpolation"``); a rate with a zero denominator is 0."""
+    eps = 1e-7
+    t = np.array([0.0 - eps, *[(i + 1) / (n - 1) for i in range(n - 2)], 1.0 + eps], np.float32)
+    above = scores.astype(np.float32)[None, :] > t[:, None]
+    pos = (true > 0).astype(np.float64) * w
+    neg = (true <= 0).astype(np.float64) * w
+    tp, fp = above @ pos, above @ neg
+    tpr = np.divide(tp, pos.sum(), out=np.zeros_like(tp), where=pos.sum() > 0)
+    fpr = np.divide(fp, neg.sum(), out=np.zeros_like(fp), where=neg.sum() > 0)
+    return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
 
 
 class _ErrorMean(Metric):

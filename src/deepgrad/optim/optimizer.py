@@ -41,6 +41,7 @@ from .. import backend
 from ..autograd import enable_grad, note_writes
 from ..tensor import Tensor
 from ..threads import parallel_chunks
+from .lr import set_lr
 
 _registry: dict[str, type[Optimizer]] = {}
 
@@ -71,6 +72,50 @@ def _check_implementation(name: str, defaults: dict[str, Any]) -> None:
             "meta-learning the hyperparameters) is not supported; write the update with "
             "tensor operations (p - lr * g) to differentiate through it"
         )
+
+
+class _LeadRate:
+    """Keras's ``optimizer.learning_rate`` (and Keras 2's ``lr``): the first parameter group's
+    rate, read as a float; assigning one sets it (the other groups in proportion, as
+    :func:`deepgrad.optim.lr.set_lr`), so the next ``step`` uses it — a warmup callback's
+    ``self.model.optimizer.learning_rate = r`` works as in Keras. A subclass that keeps an
+    attribute of that name itself (``self.lr = lr`` before ``super().__init__``, or groups
+    without ``"lr"``) keeps a plain attribute."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        if self.name in d:
+            return d[self.name]
+        groups = d.get("param_groups")
+        if not groups or "lr" not in groups[0]:
+            raise AttributeError(
+                f"{type(obj).__name__} has no {self.name!r}: its first parameter group has no "
+                "'lr' (optimizer.param_groups[0])"
+            )
+        return float(groups[0]["lr"])
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        d = obj.__dict__
+        groups = d.get("param_groups")
+        if self.name in d or not groups or "lr" not in groups[0]:
+            d[self.name] = value
+            return
+        if isinstance(value, Tensor) and value.numel() == 1:
+            value = float(value.item())
+        elif hasattr(value, "__float__") and not isinstance(value, (bool, str)):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+            raise ValueError(
+                f"{type(obj).__name__}.{self.name}: expected a learning rate >= 0 (a number), "
+                f"got {value!r}; for a rate that changes with the step or epoch use a schedule "
+                "(deepgrad.optim.lr_scheduler, or the LearningRateScheduler callback)"
+            )
+        set_lr(obj, value)
 
 
 class Optimizer:
@@ -160,6 +205,15 @@ class Optimizer:
             raise ValueError(
                 f"{type(self).__name__}: invalid {key}={v!r}; expected a value in {interval}"
             )
+
+    # ---- Keras's names ------------------------------------------------------------------------
+    learning_rate = _LeadRate()
+    lr = _LeadRate()
+
+    @property
+    def iterations(self) -> int:
+        """Keras's step count: the ``step()`` calls made so far (not kept by ``state_dict``)."""
+        return int(self.__dict__.get("_dg_iterations", 0))
 
     # ---- parameters --------------------------------------------------------------------------
     @property
@@ -717,6 +771,7 @@ def _with_closure(step: Any) -> Any:
             with enable_grad():
                 loss = closure()
         step(self)
+        self.__dict__["_dg_iterations"] = self.__dict__.get("_dg_iterations", 0) + 1
         _note_updates(self)
         return loss
 

@@ -172,7 +172,27 @@ def compile(  # noqa: A001 - Keras's name
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"compile: metric names must be distinct and not 'loss', got {names}")
     set_compiled(model, Compiled(opt, loss_fn, loss_name, loss_kind, resolved, specs + wspecs))
+    _expose(model, "optimizer", opt)
+    _expose(model, "metrics_names", ["loss", *names])
     return model
+
+
+def _expose(model: Any, name: str, value: Any) -> None:
+    """Keras's ``model.optimizer`` / ``model.metrics_names`` after ``compile``: a plain
+    attribute in the model's ``__dict__`` (so a callback's ``self.model.optimizer.learning_rate
+    = r`` reaches the optimizer ``fit`` steps), set unless the model already has an attribute
+    of that name of its own (a module that keeps ``self.optimizer`` for its own loop keeps it;
+    one set by an earlier ``compile`` is replaced). A user's later assignment overrides it."""
+    d = model.__dict__
+    exposed = d.setdefault("_dg_exposed", {})
+    if name in d:
+        if d[name] is not exposed.get(name):
+            return  # the model's own attribute
+    elif hasattr(type(model), name) or any(
+        name in d.get(r, {}) for r in ("_parameters", "_buffers", "_modules")
+    ):
+        return
+    d[name] = exposed[name] = value
 
 
 # ---- data --------------------------------------------------------------------------------------
@@ -425,7 +445,7 @@ def fit(
     callbacks: list[Callback] | None = None,
     validation_split: float = 0.0,
     validation_data: Any = None,
-    shuffle: bool = True,
+    shuffle: bool | str = True,
     class_weight: dict[int, float] | None = None,
     sample_weight: Any = None,
     initial_epoch: int = 0,
@@ -469,8 +489,11 @@ def fit(
     validation_data : (x_val, y_val[, w_val]) or loader
         Evaluated after every epoch (``val_loss``, ``val_<metric>``); overrides
         ``validation_split``.
-    shuffle : bool
-        Reshuffle the training samples every epoch (arrays and Datasets).
+    shuffle : bool or "batch"
+        Reshuffle the training samples every epoch (arrays and Datasets). Keras's ``"batch"``
+        (arrays only) keeps the batches the consecutive chunks of ``batch_size`` samples, in
+        order, and shuffles the samples within each (so each step's batch is the unshuffled
+        one).
     class_weight : dict
         ``{class: weight}`` multiplying each training sample's loss by its class's weight (the
         validation loss, from ``validation_split`` too, is not class-weighted: Keras's rule).
@@ -520,6 +543,20 @@ def fit(
     if x is None:
         raise ValueError("fit: no training data (x) given")
     check_validation_freq(validation_freq)
+    if (
+        isinstance(shuffle, str)
+        and shuffle != "batch"
+        or not isinstance(shuffle, (bool, str, np.bool_))
+    ):
+        raise ValueError(
+            f"fit: shuffle must be True, False or Keras's 'batch' (each batch's samples shuffled "
+            f"among themselves, the batches in order), got {shuffle!r}"
+        )
+    if shuffle == "batch" and not _is_arrays(x):
+        raise ValueError(
+            "fit: shuffle='batch' (Keras's, for array inputs) needs arrays; a Dataset is "
+            "shuffled with shuffle=True, a loader keeps its own order"
+        )
     source, full_y, validation_data = _training_source(
         model, compiled, x, y, sample_weight, class_weight, validation_split, validation_data,
         batch_size, shuffle, seed,

@@ -491,8 +491,11 @@ class ReduceLROnPlateau(_Monitor, Callback):
         cooldown: int = 0,
         min_lr: float = 0.0,
     ) -> None:
-        if not 0.0 < factor < 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in (0, 1), got {factor}")
+        if not factor < 1.0:  # Keras's only rule: 0 drops the rate to min_lr at once
+            raise ValueError(
+                f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor} "
+                "(a factor below 1 reduces the rate: lr <- max(lr * factor, min_lr))"
+            )
         self._init_monitor(monitor, mode, min_delta)
         self.factor = float(factor)
         self.verbose = verbose
@@ -757,7 +760,9 @@ class BackupAndRestore(Callback):
     it and continues from that step: with the same ``seed`` (the shuffling order of an epoch
     depends only on ``(seed, epoch)``), the resumed run ends with exactly the weights of an
     uninterrupted one. The file is deleted when training completes
-    (``delete_checkpoint=False`` keeps it).
+    (``delete_checkpoint=False`` keeps it). Keras's ``double_checkpoint=True`` (a second copy
+    for a crash in the middle of a write) is accepted: the atomic write already leaves the
+    previous backup whole when a write is cut short.
 
     Run the same script again after a crash: ``fit(..., callbacks=[BackupAndRestore("bk")])``.
     """
@@ -771,10 +776,19 @@ class BackupAndRestore(Callback):
         self,
         backup_dir: str | os.PathLike,
         save_freq: str | int = "epoch",
+        double_checkpoint: bool = False,
         delete_checkpoint: bool = True,
     ) -> None:
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(f"save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        if not isinstance(double_checkpoint, bool):
+            raise TypeError(
+                f"double_checkpoint must be a bool, got {type(double_checkpoint).__name__}"
+            )
+        # Keras's double_checkpoint keeps the previous backup for when a crash corrupts the
+        # latest while it is written; the file here is written atomically (a crash leaves the
+        # previous one whole), so one file gives that guarantee: accepted, nothing more to do
+        self.double_checkpoint = double_checkpoint
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
         self.delete_checkpoint = delete_checkpoint

@@ -31,7 +31,7 @@ class ArraySource:
         y: np.ndarray | None,
         w: np.ndarray | None,
         batch_size: int,
-        shuffle: bool,
+        shuffle: bool | str,
     ) -> None:
         self.x, self.y, self.w = x, y, w
         self.batch_size = int(batch_size)
@@ -48,7 +48,15 @@ class ArraySource:
         )
 
     def order(self, epoch: int, seed: int) -> np.ndarray:
-        """The sample order of ``epoch``: shuffled by ``(seed, epoch)``, or ``0 … N−1``."""
+        """The sample order of ``epoch``: shuffled by ``(seed, epoch)``, or ``0 … N−1``; with
+        Keras's ``shuffle="batch"`` the batches stay the consecutive chunks, in order, and only
+        the samples within each are shuffled (by ``(seed, epoch)``)."""
+        if isinstance(self.shuffle, str):  # "batch", checked by fit
+            order = np.arange(self.n)
+            rng = np.random.default_rng([seed, epoch])
+            for s in range(0, self.n, self.batch_size):
+                order[s : s + self.batch_size] = rng.permutation(order[s : s + self.batch_size])
+            return order
         return epoch_order(self.n, seed, epoch) if self.shuffle else np.arange(self.n)
 
     def batches(self, epoch: int = 0, start: int = 0, seed: int = 0) -> Iterator[Batch]:
