@@ -143,3 +143,22 @@ def test_top_k_class_id_refusals():
         m.update(np.zeros((2, 3)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="multi-hot"):
         M.Recall(top_k=1).update(np.zeros((2, 3)), np.array([0, 1]))
+
+
+def test_options_survive_a_model_file(tmp_path):
+    from deepgrad import nn
+    from deepgrad.train import load_model
+
+    model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+    model.compile(
+        "sgd",
+        "binary_crossentropy",
+        metrics=[M.AUC(num_thresholds=7, name="auc7"), M.Precision(top_k=2, name="p2")],
+    )
+    model.save(tmp_path / "m.dg")
+    back = load_model(tmp_path / "m.dg")
+    auc, prec = back.__dict__["_dg_compiled"].metrics
+    assert (auc.num_thresholds, auc.curve, prec.top_k, prec._column_threshold) == (
+        7, "ROC", 2, -np.inf,
+    )  # fmt: skip
+    assert back.metrics_names == ["loss", "auc7", "p2"]

@@ -194,3 +194,21 @@ def test_fit_shuffle_batch_as_keras():
     assert order.tolist() != list(range(14))
     with pytest.raises(ValueError, match="True, False or Keras's 'batch'"):
         model.fit(x, y, shuffle="yes", verbose=0)
+
+
+def test_lambda_callback_takes_keras_positional_hooks_and_none():
+    # Keras 3.15: LambdaCallback(on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+    # on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None, **kwargs); a None
+    # hook is a no-op
+    from deepgrad.callbacks import LambdaCallback
+
+    seen = []
+    cb = LambdaCallback(None, lambda e, logs: seen.append(e), on_train_end=None)
+    x, y, _ = _data()
+    model = nn.Sequential(nn.Linear(3, 1)).compile("sgd", "mse")
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cb])
+    assert seen == [0, 1]
+    with pytest.raises(TypeError, match="must be a function"):
+        LambdaCallback(on_epoch_end=3)
+    with pytest.raises(TypeError, match="unknown hook"):
+        LambdaCallback(on_epoch_ends=print)

@@ -583,6 +583,7 @@ class AUC(Metric):
                 f"AUC: num_thresholds must be an int > 1 (Keras's rule), got {num_thresholds!r}"
             )
         self.num_thresholds = None if num_thresholds is None else int(num_thresholds)
+        self.curve = curve
         self.average = average
         self.from_logits = from_logits
         super().__init__(name)

@@ -628,7 +628,26 @@ class TerminateOnNaN(Callback):
 class LambdaCallback(Callback):
     """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
 
-    def __init__(self, **hooks: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        on_epoch_begin: Callable[..., Any] | None = None,
+        on_epoch_end: Callable[..., Any] | None = None,
+        on_train_begin: Callable[..., Any] | None = None,
+        on_train_end: Callable[..., Any] | None = None,
+        on_train_batch_begin: Callable[..., Any] | None = None,
+        on_train_batch_end: Callable[..., Any] | None = None,
+        **hooks: Callable[..., Any] | None,
+    ) -> None:
+        # Keras's six named hooks, in its positional order; None leaves a hook a no-op
+        named = {
+            "on_epoch_begin": on_epoch_begin,
+            "on_epoch_end": on_epoch_end,
+            "on_train_begin": on_train_begin,
+            "on_train_end": on_train_end,
+            "on_train_batch_begin": on_train_batch_begin,
+            "on_train_batch_end": on_train_batch_end,
+        }
+        hooks = {**named, **hooks}
         names = (
             "on_train_begin",
             "on_train_end",
@@ -650,6 +669,12 @@ class LambdaCallback(Callback):
         for k, fn in hooks.items():
             if k not in names:
                 raise TypeError(f"LambdaCallback: unknown hook {k!r}; expected one of {names}")
+            if fn is None:
+                continue
+            if not callable(fn):
+                raise TypeError(
+                    f"LambdaCallback: {k} must be a function (or None), got {type(fn).__name__}"
+                )
             setattr(self, k, fn)
 
 
