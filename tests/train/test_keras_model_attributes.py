@@ -212,3 +212,16 @@ def test_lambda_callback_takes_keras_positional_hooks_and_none():
         LambdaCallback(on_epoch_end=3)
     with pytest.raises(TypeError, match="unknown hook"):
         LambdaCallback(on_epoch_ends=print)
+
+
+def test_an_optimizer_assigned_to_model_optimizer_is_the_one_fit_steps():
+    # Keras: fit steps self.optimizer, so model.optimizer = SGD(...) after compile replaces it
+    x, y, w = _data()
+    model = nn.Sequential(nn.Linear(3, 1)).compile("adam", "mse")
+    model.set_weights([w, np.zeros(1, "float32")])
+    sgd = optim.SGD(lr=0.0)
+    model.optimizer = sgd
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert sgd.iterations == 3
+    np.testing.assert_array_equal(model.get_weights()[0], w)  # lr 0: nothing moved
+    assert model.__dict__["_dg_compiled"].optimizer is sgd

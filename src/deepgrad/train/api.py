@@ -139,7 +139,10 @@ def compile(  # noqa: A001 - Keras's name
 
     Returns
     -------
-    The model (so ``model.compile(...).fit(...)`` chains).
+    The model (so ``model.compile(...).fit(...)`` chains). As in Keras, ``model.optimizer``
+    is then the optimizer ``fit`` steps (assign another to replace it; its ``learning_rate``
+    read and set by callbacks) and ``model.metrics_names`` the names of ``evaluate``'s list,
+    unless the module has attributes of those names of its own.
     """
     from ..nn import loss as nnloss
     from ..optim import get as get_optimizer

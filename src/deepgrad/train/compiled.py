@@ -60,6 +60,11 @@ def get_compiled(model: Any, what: str = "fit") -> Compiled:
             f"{what}: the model is not compiled; call model.compile(optimizer='adam', "
             "loss='cross_entropy', metrics=['accuracy']) (or the loss that fits your task) first"
         )
+    exposed = model.__dict__.get("_dg_exposed") or {}
+    if "optimizer" in exposed:  # Keras's: an optimizer assigned to model.optimizer is fit's
+        own = model.__dict__.get("optimizer")
+        if own is not exposed["optimizer"] and hasattr(own, "param_groups"):
+            c.optimizer = exposed["optimizer"] = own
     return c
 
 
