@@ -225,3 +225,38 @@ def test_an_optimizer_assigned_to_model_optimizer_is_the_one_fit_steps():
     assert sgd.iterations == 3
     np.testing.assert_array_equal(model.get_weights()[0], w)  # lr 0: nothing moved
     assert model.__dict__["_dg_compiled"].optimizer is sgd
+
+
+# Keras 3.15: Dense(1) from set_weights([w, 0]), SGD(0.1), "mse", fit(x, y, epochs=3,
+# batch_size=4, shuffle=False, validation_data=(x[::-1], y[::-1]), validation_batch_size=2,
+# validation_steps=2): these val_loss (each epoch the same first 2 batches: x[::-1][:4]); with
+# validation_steps=9 of 3 batches Keras warns "Your input ran out of data" and uses them all.
+KERAS_VAL_STEPS = [1.2996468544006348, 0.7880626916885376, 0.6909908056259155]
+
+
+def test_fit_validation_steps_as_keras():
+    import warnings
+
+    x, y, w = _data()
+    model = nn.Sequential(nn.Linear(3, 1))
+    model.set_weights([w, np.zeros(1, "float32")])
+    model.compile(optim.SGD(lr=0.1), "mse")
+    xv, yv = x[::-1].copy(), y[::-1].copy()
+    h = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0,
+                  validation_data=(xv, yv), validation_batch_size=2, validation_steps=2)  # fmt: skip
+    np.testing.assert_allclose(h.history["val_loss"], KERAS_VAL_STEPS, rtol=1e-5)
+    assert h.history["val_loss"][-1] == pytest.approx(model.evaluate(xv[:4], yv[:4]), rel=1e-6)
+    from deepgrad.data import ArrayDataset, DataLoader
+
+    loader = DataLoader(ArrayDataset(xv, yv), batch_size=2)
+    h2 = model.fit(x, y, epochs=1, verbose=0, validation_data=loader, validation_steps=2)
+    assert h2.history["val_loss"][0] == pytest.approx(model.evaluate(xv[:4], yv[:4]), rel=1e-6)
+    with pytest.warns(UserWarning, match="ran out of data"):
+        h3 = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y),
+                       validation_batch_size=5, validation_steps=9)  # fmt: skip
+    assert h3.history["val_loss"][0] == pytest.approx(model.evaluate(x, y), rel=1e-6)
+    with pytest.raises(ValueError, match="validation_steps must be a positive int"):
+        model.fit(x, y, verbose=0, validation_data=(x, y), validation_steps=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(x, y, verbose=0, validation_data=(x, y), validation_steps=1)

@@ -31,8 +31,6 @@ _KERAS_ONLY: dict[str, dict[str, str]] = {
         "steps_per_epoch": "an epoch here is one pass over the training data; for fewer steps "
         "per epoch pass fewer samples (x[:n], or deepgrad.data.Subset) or a DataLoader whose "
         "len() is the number of steps you want",
-        "validation_steps": "pass only the validation samples to evaluate "
-        "(validation_data=(x_val[:n], y_val[:n]))",
         "max_queue_size": _GENERATOR_WORKERS,
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,

@@ -25,7 +25,9 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import itertools
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -455,6 +457,7 @@ def fit(
     seed: int | None = None,
     validation_batch_size: int | None = None,
     validation_freq: int | list[int] = 1,
+    validation_steps: int | None = None,
 ) -> History:
     """Train ``model`` Keras-style; returns a :class:`History`.
 
@@ -519,6 +522,9 @@ def fit(
         Validate every this many epochs, or (a list) after the epochs it names, counted from
         1 (Keras's). ``history.history["val_loss"]`` then holds one entry per validation, as
         Keras's (``History.epochs_of`` says which epochs).
+    validation_steps : int
+        Evaluate only the first this many validation batches, the same ones every epoch
+        (Keras's, for arrays); more than the data has uses all of it, with Keras's warning.
 
     Checks made before the first step (each a clear error): ``x``/``y`` lengths, NaN/Inf in
     inputs and targets, the first batch against the model (the layer that rejects it is named),
@@ -574,6 +580,8 @@ def fit(
             validation_batch_size or batch_size,
             "fit (validation_data)",
         )
+        if validation_steps is not None:
+            _first_batches(val_source, validation_steps)
     _build_and_check(model, source, compiled, where, full_y)
     if (
         val_source is not None
@@ -592,6 +600,49 @@ def fit(
     trainer = Trainer(model, compiled, source, val_source, int(epochs), int(initial_epoch), cbl,
                       history, v, seed, validation_freq)  # fmt: skip
     return get_strategy().trainer(trainer).run()
+
+
+def _first_batches(source: Any, steps: Any) -> None:
+    """Keep the first ``steps`` batches of a validation source (``fit(validation_steps=)``)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"fit: validation_steps must be a positive int or None, got {steps!r}")
+    steps = int(steps)
+    if source.steps is not None and steps > source.steps:
+        warnings.warn(
+            "Your input ran out of data; interrupting training. Make sure that your dataset or "
+            f"generator can generate at least `validation_steps` batches ({steps}); the "
+            f"validation data has {source.steps} (Keras's warning): all of it is evaluated",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if isinstance(source, ArraySource):
+        n = min(source.n, steps * source.batch_size)
+        source.x = source.x[:n]
+        source.y = None if source.y is None else source.y[:n]
+        source.w = None if source.w is None else source.w[:n]
+        source.n, source.steps = n, steps
+    else:
+        source.loader = _FirstBatches(source.loader, steps)
+        source.steps = steps
+
+
+class _FirstBatches:
+    """The first ``n`` batches of a loader, from its start on every pass."""
+
+    def __init__(self, loader: Any, n: int) -> None:
+        self.loader, self.n = loader, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Any:
+        return itertools.islice(iter(self.loader), self.n)
+
+    def set_epoch(self, epoch: int) -> None:
+        set_epoch = getattr(self.loader, "set_epoch", None)
+        if callable(set_epoch):
+            set_epoch(epoch)
 
 
 def _callback_list(
