@@ -137,6 +137,8 @@ class Optimizer:
 
     #: The registry key of the optimizer (``optim.get("adam")``).
     name: ClassVar[str | None] = None
+    #: whether ``step`` has been called (PyTorch's flag: a schedule stepped before warns)
+    _opt_called: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -147,6 +149,8 @@ class Optimizer:
         # own (LBFGS's closure, a wrapper's share=) keeps its protocol
         if step is not None and len(inspect.signature(step).parameters) == 1:
             cls.step = _with_closure(step)  # type: ignore[method-assign]
+        elif step is not None:
+            cls.step = _noting_step(step)  # type: ignore[method-assign]
 
     def __init__(
         self, params: Iterable[Any] | None = None, defaults: dict[str, Any] | None = None,
@@ -770,10 +774,24 @@ def _with_closure(step: Any) -> Any:
                 )
             with enable_grad():
                 loss = closure()
+        self._opt_called = True
         step(self)
         self.__dict__["_dg_iterations"] = self.__dict__.get("_dg_iterations", 0) + 1
         _note_updates(self)
         return loss
+
+    return wrapper
+
+
+def _noting_step(step: Any) -> Any:
+    """A ``step`` with arguments of its own (LBFGS's closure, a wrapper's ``share=``), marking
+    the optimizer as stepped (``_opt_called``, as PyTorch's schedules' wrapper marks it: a
+    schedule stepped first warns)."""
+
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        self._opt_called = True
+        return step(self, *args, **kwargs)
 
     return wrapper
 

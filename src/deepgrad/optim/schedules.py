@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 import types
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -38,6 +39,25 @@ from typing import Any
 from .lr import _per_group, base_lrs, scale_lr
 from .optimizer import Optimizer
 from .plateau import Plateau, plateau_attribute
+
+#: PyTorch's warning for the deprecated ``step(epoch)`` (its text)
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+#: PyTorch's warning for a schedule stepped before its optimizer (its text)
+_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    "See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
 
 
 class LRScheduler:
@@ -103,12 +123,22 @@ class LRScheduler:
         that are closed forms in PyTorch too (:class:`LambdaLR`, :class:`OneCycleLR`...)."""
         return self.get_lr()
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or batch) and write the new learning rates into the groups, by
         PyTorch's recursive forms (:meth:`_chain_lr`: from the groups' current rates), as
         PyTorch's ``step()`` does: two schedules stepped on one optimizer compose (a warm-up
-        ``LinearLR`` and a ``StepLR`` multiply), and the rates are PyTorch's to the last bit."""
+        ``LinearLR`` and a ``StepLR`` multiply), and the rates are PyTorch's to the last bit.
+
+        ``step(epoch)``, deprecated in PyTorch (it warns, as PyTorch's does), goes to ``epoch``
+        by the closed form (:meth:`get_lr`). The first ``step()`` after construction warns, as
+        PyTorch's, when the optimizer has not stepped yet (the first rate would be skipped)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self._set_epoch(epoch)
+            return
         self.last_epoch += 1
         self._apply(self._chain_lr())
 
@@ -733,9 +763,14 @@ class ReduceLROnPlateau(LRScheduler):
         """Whether metric ``a`` improves on ``best`` by more than the threshold."""
         return self._plateau.is_better(a, best)
 
-    def step(self, metrics: float) -> None:  # type: ignore[override]
-        """Record one value of the monitored metric and reduce the rate if it has plateaued."""
-        self.last_epoch += 1
+    def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record one value of the monitored metric and reduce the rate if it has plateaued
+        (``epoch``, deprecated in PyTorch and warning as there, sets ``last_epoch``)."""
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
         if self._plateau.step(float(metrics)):
             groups = self.optimizer.param_groups
             if len(self.min_lrs) != len(groups) and self.default_min_lr is not None:
