@@ -75,7 +75,9 @@ class Case:
 def _opts(case: Case, initial: list[float] | None = None):
     ps = [dg.Tensor(np.zeros(2), requires_grad=True) for _ in case.lrs]
     qs = [torch.zeros(2, dtype=torch.float64, requires_grad=True) for _ in case.lrs]
-    extra: dict[str, Any] = {"momentum": 0.9} if case.opt == "SGD" else {"betas": (0.9, 0.999)}
+    extra: dict[str, Any] = {"SGD": {"momentum": 0.9}, "Adam": {"betas": (0.9, 0.999)}}.get(
+        case.opt, {}
+    )
     groups_d = [{"params": [p], "lr": lr} for p, lr in zip(ps, case.lrs)]
     groups_t = [{"params": [q], "lr": lr} for q, lr in zip(qs, case.lrs)]
     if initial is not None:
@@ -187,6 +189,11 @@ def _act(where: str, case: Case, od, ot, sd, st, action: tuple, first: bool) -> 
         od.step()
         ot.step()
     kind, arg = action
+    if kind == "poke":  # the user changes the rates between steps
+        for o in (od, ot):
+            for g in o.param_groups:
+                g["lr"] = g["lr"] * arg
+        return True
     if kind == "step":
         ed, wd = _call(sd.step)
         et, wt = _call(st.step)
@@ -373,7 +380,7 @@ SEQUENCEABLE = [k for k in SIMPLE if k != "MultiplicativeLR"]
 
 
 def _lrs(rng: random.Random) -> list[float]:
-    n = rng.choice([1, 2, 2])
+    n = rng.choice([1, 2, 2, 3])
     return [rng.choice([0.1, 0.05, 0.01, 1.0, round(rng.uniform(1e-3, 1), 6)]) for _ in range(n)]
 
 
@@ -381,7 +388,7 @@ def make_case(rng: random.Random, kind: str) -> Case:
     lrs = _lrs(rng)
     n = len(lrs)
     invalid = rng.random() < 0.15
-    opt = rng.choice(["SGD", "Adam"])
+    opt = rng.choice(["SGD", "Adam"] * 10 + ["Adagrad"])
     resume = None
     n_steps = rng.randint(1, 25)
     actions: list[tuple] = [("step", None)] * n_steps
@@ -394,13 +401,18 @@ def make_case(rng: random.Random, kind: str) -> Case:
             _simple_spec(rng, rng.choice(CHAINABLE), n, False) for _ in range(rng.randint(1, 3))
         ]
         spec = {"kind": kind, "subs": subs}
+        if rng.random() < 0.2:
+            subs.append(_simple_spec(rng, "CosineAnnealingWarmRestarts", n, False))
+            if rng.random() < 0.5:
+                subs.insert(0, subs.pop())
     elif kind == "SequentialLR":
         k = rng.randint(1, 3)
         subs = [_simple_spec(rng, rng.choice(SEQUENCEABLE), n, False) for _ in range(k)]
-        ms = sorted(rng.randint(1, 8) for _ in range(k - 1))
+        ms = sorted(rng.randint(0 if rng.random() < 0.2 else 1, 8) for _ in range(k - 1))
         if invalid:
             ms = ms + [9]
         spec = {"kind": kind, "subs": subs, "kw": {"milestones": ms}}
+
     elif kind == "ReduceLROnPlateau":
         kw: dict[str, Any] = {
             "mode": rng.choice(["min", "max"]),
@@ -463,9 +475,16 @@ def make_case(rng: random.Random, kind: str) -> Case:
             kw["steps_per_epoch"] = rng.randint(2, 6)
             total = kw["epochs"] * kw["steps_per_epoch"]
         if invalid:
-            kw[rng.choice(["pct_start", "anneal_strategy", "total_steps"])] = rng.choice(
-                [1.5, "bogus", 0]
-            )
+            key = rng.choice(["pct_start", "anneal_strategy", "total_steps", "epochs"])
+            kw[key] = {
+                "pct_start": rng.choice([1.5, 0, 1, -0.1]),
+                "anneal_strategy": "bogus",
+                "total_steps": rng.choice([0, -1, 4.0]),
+                "epochs": 0,
+            }[key]
+            if key == "epochs":
+                kw.pop("total_steps", None)
+                kw["steps_per_epoch"] = 3
         spec = {"kind": kind, "kw": kw}
         actions = [("step", None)] * rng.randint(1, total + 2)
     else:
@@ -474,8 +493,18 @@ def make_case(rng: random.Random, kind: str) -> Case:
         # fractional epochs within epochs, as PyTorch's docstring does
         iters = rng.randint(1, 4)
         actions = [("epoch", e + i / iters) for e in range(rng.randint(1, 6)) for i in range(iters)]
-    elif kind in SIMPLE and rng.random() < 0.1:
+    elif kind == "CosineAnnealingWarmRestarts" and rng.random() < 0.5:
+        # step() and step(epoch) interleaved, epochs going back and forth
+        actions = [
+            ("epoch", rng.choice([rng.randint(0, 30), round(rng.uniform(0, 30), 3)]))
+            if rng.random() < 0.4
+            else ("step", None)
+            for _ in range(n_steps)
+        ]
+    elif kind not in ("ReduceLROnPlateau",) and rng.random() < 0.12:
         actions = [("epoch", rng.randint(0, 10)) if rng.random() < 0.3 else a for a in actions]
+    if kind != "ReduceLROnPlateau" and rng.random() < 0.1:
+        actions = [("poke", rng.choice([0.5, 2.0])) if rng.random() < 0.2 else a for a in actions]
     rt = rng.randint(0, len(actions) - 1) if rng.random() < 0.5 else None
     return Case(
         name=kind,

@@ -534,7 +534,13 @@ class Optimizer:
                 if isinstance(v, list) and isinstance(self.defaults.get(k), tuple):
                     v = tuple(v)
                 merged[k] = v
-            self._check_group(merged)
+            lr = merged.get("lr")
+            if _is_rounding_residue(lr, merged.get("initial_lr", group.get("lr"))):
+                # PyTorch's recursive schedules leave such a rate where they decay to 0 (LinearLR
+                # with end_factor=0: -6.6e-17); its checkpoints load, as in PyTorch
+                self._check_group({**merged, "lr": 0.0})
+            else:
+                self._check_group(merged)
             new_groups.append(merged)
             for j, p in zip(ids, group["params"], strict=True):
                 if int(j) in owner:
@@ -656,6 +662,15 @@ def _step_count(v: Any, what: str) -> int:
     if f is None or not (f >= 0 and f.is_integer()):
         raise ValueError(f"{what} is {v!r}; expected a count >= 0")
     return int(f)
+
+
+def _is_rounding_residue(lr: Any, base: Any) -> bool:
+    """Whether ``lr`` is a negative rate within float64 rounding of 0 (relative to ``base``)."""
+    return (
+        isinstance(lr, float)
+        and isinstance(base, numbers.Real)
+        and -1e-12 * max(abs(float(base)), 1.0) <= lr < 0.0
+    )
 
 
 def _is_int(v: Any) -> bool:

@@ -160,8 +160,13 @@ class LRScheduler:
             del self._is_initial
 
     def get_last_lr(self) -> list[float]:
-        """The learning rates the schedule last set (one per parameter group)."""
-        return [g["lr"] for g in self.optimizer.param_groups]
+        """The learning rates the schedule last set (one per parameter group), as PyTorch's:
+        a rate changed by hand since is not seen. (After the placeholder group of an unbound
+        optimizer became several, the groups' current rates.)"""
+        last = getattr(self, "_last_lr", None) or []
+        if len(last) != len(self.optimizer.param_groups):
+            return [g["lr"] for g in self.optimizer.param_groups]
+        return list(last)
 
     def _own_state(self) -> dict[str, Any]:
         """The saved attributes (those not in ``_unsaved``), as plain Python values."""
@@ -571,8 +576,11 @@ class OneCycleLR(LRScheduler):
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")
-        if not 0.0 <= pct_start <= 1.0:
-            raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start!r}")
+        if not (isinstance(pct_start, float) and 0.0 <= pct_start <= 1.0):  # PyTorch's check
+            raise ValueError(
+                f"OneCycleLR: pct_start must be a float in [0, 1] (PyTorch's check: 0.0, not 0), "
+                f"got {pct_start!r}"
+            )
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(
                 f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
