@@ -70,7 +70,7 @@ class LRScheduler:
     #: attributes not saved by :meth:`state_dict` (objects, functions)
     _unsaved: tuple[str, ...] = ("optimizer",)
     #: attributes never saved (links to other objects, deepgrad's own flags)
-    _never_saved = ("optimizer", "_chained")
+    _never_saved = ("optimizer", "_chained", "_base_lrs_at_init")
     #: PyTorch's per-step flags: saved (always false between steps), ignored when loading
     _TORCH_FLAGS = ("_is_initial", "_get_lr_called_within_step")
     #: set by :class:`ChainedScheduler`: ``step()`` then applies :meth:`_chain_lr`
@@ -94,6 +94,9 @@ class LRScheduler:
                         f"param 'initial_lr' is not specified in param_groups[{i}] when "
                         f"resuming {type(self).__name__} with last_epoch={last_epoch}"
                     )
+        #: the groups' base rates when the schedule was built (PyTorch's ``base_lrs``: a
+        #: schedule built later that rewrites ``initial_lr``, OneCycleLR, does not move them)
+        self._base_lrs_at_init = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._last_lr: list[float] = []
         #: calls of ``step()``, the one of construction included (PyTorch's ``_step_count``)
@@ -109,7 +112,12 @@ class LRScheduler:
 
     @property
     def base_lrs(self) -> list[float]:
-        """The base learning rate of every group (``group["initial_lr"]``)."""
+        """The base learning rate of every group: ``group["initial_lr"]`` when the schedule was
+        built (or as loaded), as PyTorch's; the groups' current ``initial_lr`` once an unbound
+        optimizer's placeholder group has become several."""
+        snap = getattr(self, "_base_lrs_at_init", None)
+        if snap is not None and len(snap) == len(self.optimizer.param_groups):
+            return list(snap)
         return base_lrs(self.optimizer)
 
     def get_lr(self) -> list[float]:
@@ -154,10 +162,12 @@ class LRScheduler:
     def _replay_initial(self) -> None:
         """Redo the step of construction in chained form (see :class:`ChainedScheduler`)."""
         self._is_initial = True
+        last = self._last_lr  # PyTorch's schedule keeps the rates of its own construction
         try:
             self._apply(self._chain_lr())
         finally:
             del self._is_initial
+            self._last_lr = last
 
     def get_last_lr(self) -> list[float]:
         """The learning rates the schedule last set (one per parameter group), as PyTorch's:
@@ -203,6 +213,7 @@ class LRScheduler:
             )
         for group, base in zip(groups, bases, strict=True):
             group["initial_lr"] = base
+        self._base_lrs_at_init = list(bases)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch})"
@@ -504,7 +515,14 @@ class SequentialLR(_ComposedLR):
         for s in self._schedulers:  # PyTorch "undoes" the others' steps of construction
             if s is not first:
                 s.last_epoch -= 1
-        first._step_count = 1
+        if self.last_epoch == start:
+            # PyTorch redoes the first schedule's step of construction, in its recursive form,
+            # from the groups' initial_lr (which a OneCycleLR built later may have rewritten)
+            first.last_epoch = -1
+            first._initial_step()
+            self._last_lr = first._last_lr
+            return
+        first._step_count = 1 if type(first).step is LRScheduler.step else 0
         first._is_initial = True  # the step of construction (MultiplicativeLR keeps the rate)
         try:
             first._set_epoch(self.last_epoch - start)
@@ -1095,7 +1113,22 @@ class CyclicLR(LRScheduler):
                     group["base_momentum"] = bm
         super().__init__(optimizer, last_epoch)
         self._base_lrs = base_lrs
-        self._initial_step()
+        self._own_initial = True
+        try:
+            self._initial_step()
+        finally:
+            del self._own_initial
+
+    #: true during the step of construction (and its replay by ChainedScheduler), not when
+    #: SequentialLR redoes it
+    _own_initial = False
+
+    def _replay_initial(self) -> None:
+        self._own_initial = True
+        try:
+            super()._replay_initial()
+        finally:
+            del self._own_initial
 
     @property
     def base_lrs(self) -> list[float]:  # type: ignore[override]
@@ -1148,8 +1181,9 @@ class CyclicLR(LRScheduler):
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
         groups = self.optimizer.param_groups
         # PyTorch assigns base_lrs after its constructor's step, which used the groups'
-        # initial_lr: base_lr unless another schedule had set it first
-        bases = [g["initial_lr"] for g in groups] if self._is_initial else self.base_lrs
+        # initial_lr: base_lr unless another schedule had set it first (SequentialLR's redone
+        # step uses base_lr)
+        bases = [g["initial_lr"] for g in groups] if self._own_initial else self.base_lrs
         pairs = zip(_expand(bases, groups), _expand(self.max_lrs, groups), strict=True)
         lrs = [base + (top - base) * scale_factor * scale for base, top in pairs]
         if self.cycle_momentum:
