@@ -189,6 +189,12 @@ def _act(where: str, case: Case, od, ot, sd, st, action: tuple, first: bool) -> 
         od.step()
         ot.step()
     kind, arg = action
+    if kind == "add_group":  # a parameter group added after the schedule was built
+        od.add_param_group({"params": [dg.Tensor(np.zeros(2), requires_grad=True)], "lr": arg})
+        ot.add_param_group(
+            {"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": arg}
+        )
+        return True
     if kind == "poke":  # the user changes the rates between steps
         for o in (od, ot):
             for g in o.param_groups:
@@ -545,6 +551,10 @@ def make_case(rng: random.Random, kind: str, n: int | None = None, allow_invalid
     if kind != "ReduceLROnPlateau" and rng.random() < 0.1:
         actions = [("poke", rng.choice([0.5, 2.0])) if rng.random() < 0.2 else a for a in actions]
     rt = rng.randint(0, len(actions) - 1) if rng.random() < 0.5 else None
+    if rng.random() < 0.08:  # a parameter group added after the schedule was built
+        k = rng.randint(0, len(actions))
+        actions = [*actions[:k], ("add_group", 0.03), *actions[k:]]
+        rt = None
     return Case(
         name=kind,
         spec=spec,
@@ -683,6 +693,32 @@ REGRESSIONS = {
         opt="Adam",
         actions=STEPS,
         roundtrip_at=0,
+    ),
+    # a group added after the schedule was built: get_last_lr stays the schedule's; PyTorch's
+    # errors where its forms need one value a group (one-group schedules no longer repeated)
+    "added-group-multiplicative": Case(
+        "MultiplicativeLR",
+        {"kind": "MultiplicativeLR", "kw": {"lr_lambda": Const(0.9)}},
+        [0.1],
+        actions=[("step", None), ("add_group", 0.03), ("step", None)],
+    ),
+    "added-group-cyclic": Case(
+        "CyclicLR",
+        {"kind": "CyclicLR", "kw": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2}},
+        [0.1],
+        actions=[("step", None), ("add_group", 0.03), ("step", None)],
+    ),
+    "added-group-plateau-min-lrs": Case(
+        "ReduceLROnPlateau",
+        {"kind": "ReduceLROnPlateau", "kw": {"patience": 0, "min_lr": [0.0, 0.001]}},
+        [0.1, 0.2],
+        actions=[("metric", 1.0), ("add_group", 0.03), ("metric", 2.0)],
+    ),
+    "added-group-exponential": Case(
+        "ExponentialLR",
+        {"kind": "ExponentialLR", "kw": {"gamma": 0.5}},
+        [0.1, 0.2],
+        actions=[("step", None), ("add_group", 0.03), ("step", None), ("step", None)],
     ),
 }
 

@@ -70,7 +70,9 @@ class LRScheduler:
     #: attributes not saved by :meth:`state_dict` (objects, functions)
     _unsaved: tuple[str, ...] = ("optimizer",)
     #: attributes never saved (links to other objects, deepgrad's own flags)
-    _never_saved = ("optimizer", "_chained", "_base_lrs_at_init")
+    _never_saved = ("optimizer", "_chained", "_base_lrs_at_init", "_built_unbound")
+    #: built on an unbound optimizer: its placeholder group may become several
+    _built_unbound: bool = False
     #: PyTorch's per-step flags: saved (always false between steps), ignored when loading
     _TORCH_FLAGS = ("_is_initial", "_get_lr_called_within_step")
     #: set by :class:`ChainedScheduler`: ``step()`` then applies :meth:`_chain_lr`
@@ -97,6 +99,8 @@ class LRScheduler:
         #: the groups' base rates when the schedule was built (PyTorch's ``base_lrs``: a
         #: schedule built later that rewrites ``initial_lr``, OneCycleLR, does not move them)
         self._base_lrs_at_init = [g["initial_lr"] for g in optimizer.param_groups]
+        if not optimizer.is_bound:
+            self._built_unbound = True
         self.last_epoch = last_epoch
         self._last_lr: list[float] = []
         #: calls of ``step()``, the one of construction included (PyTorch's ``_step_count``)
@@ -116,9 +120,9 @@ class LRScheduler:
         built (or as loaded), as PyTorch's; the groups' current ``initial_lr`` once an unbound
         optimizer's placeholder group has become several."""
         snap = getattr(self, "_base_lrs_at_init", None)
-        if snap is not None and len(snap) == len(self.optimizer.param_groups):
-            return list(snap)
-        return base_lrs(self.optimizer)
+        if snap is None or (self._built_unbound and len(snap) != len(self.optimizer.param_groups)):
+            return base_lrs(self.optimizer)
+        return list(snap)
 
     def get_lr(self) -> list[float]:
         """The learning rates of the groups at ``self.last_epoch``."""
@@ -174,7 +178,7 @@ class LRScheduler:
         a rate changed by hand since is not seen. (After the placeholder group of an unbound
         optimizer became several, the groups' current rates.)"""
         last = getattr(self, "_last_lr", None) or []
-        if len(last) != len(self.optimizer.param_groups):
+        if not last or (self._built_unbound and len(last) != len(self.optimizer.param_groups)):
             return [g["lr"] for g in self.optimizer.param_groups]
         return list(last)
 
@@ -780,6 +784,8 @@ class ReduceLROnPlateau(LRScheduler):
             self.default_min_lr = float(min_lr)
             self.min_lrs = [float(min_lr)] * len(optimizer.param_groups)
         self._plateau = Plateau(mode, patience, threshold, threshold_mode, cooldown, rule="torch")
+        if not optimizer.is_bound:
+            self._built_unbound = True
         self.factor = factor
         self.eps = eps
         self.last_epoch = 0
@@ -801,6 +807,14 @@ class ReduceLROnPlateau(LRScheduler):
             groups = self.optimizer.param_groups
             if len(self.min_lrs) != len(groups) and self.default_min_lr is not None:
                 self.min_lrs = [self.default_min_lr] * len(groups)  # groups added (or bound)
+            elif len(self.min_lrs) != len(groups) and not self._built_unbound:
+                raise RuntimeError(  # PyTorch's error
+                    f"The number of param groups in the `optimizer` ({len(groups)}) differs "
+                    f"from when `ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), "
+                    "usually due to a new param group being added to the optimizer. Please "
+                    "modify the `min_lrs` field to match the length of the `optimizer` param "
+                    "groups."
+                )
             scale_lr(self.optimizer, self.factor, _expand(self.min_lrs, groups), self.eps)
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
@@ -941,7 +955,7 @@ class MultiplicativeLR(_LambdasLR):
             return _current(self)
         groups = self.optimizer.param_groups
         fns = self.lr_lambdas
-        if len(fns) == 1:  # built on an unbound optimizer's placeholder group
+        if len(fns) == 1 and self._built_unbound:  # an unbound optimizer's placeholder group
             fns = fns * len(groups)
         return [g["lr"] * fn(self.last_epoch) for fn, g in zip(fns, groups, strict=True)]
 
@@ -1184,12 +1198,13 @@ class CyclicLR(LRScheduler):
         # initial_lr: base_lr unless another schedule had set it first (SequentialLR's redone
         # step uses base_lr)
         bases = [g["initial_lr"] for g in groups] if self._own_initial else self.base_lrs
-        pairs = zip(_expand(bases, groups), _expand(self.max_lrs, groups), strict=True)
+        u = self._built_unbound
+        pairs = zip(_expand(bases, groups, u), _expand(self.max_lrs, groups, u), strict=True)
         lrs = [base + (top - base) * scale_factor * scale for base, top in pairs]
         if self.cycle_momentum:
             pairs = zip(
-                _expand(self.base_momentums, groups),
-                _expand(self.max_momentums, groups),
+                _expand(self.base_momentums, groups, u),
+                _expand(self.max_momentums, groups, u),
                 strict=True,
             )
             moms = [top - (top - base) * scale_factor * scale for base, top in pairs]
@@ -1302,9 +1317,10 @@ def _current(sched: LRScheduler) -> list[float]:
     return [g["lr"] for g in sched.optimizer.param_groups]
 
 
-def _expand(values: list[float], groups: list[dict[str, Any]]) -> list[float]:
+def _expand(values: list[float], groups: list[dict[str, Any]], unbound: bool = True) -> list[float]:
     """Per-group values given for an unbound optimizer's one placeholder group, repeated for
-    the groups that binding created (the placeholder's values are every group's)."""
-    if len(values) == 1 and len(groups) > 1:
+    the groups that binding created (the placeholder's values are every group's); not for a
+    schedule built on bound groups (``unbound=False``: a group added later is PyTorch's error)."""
+    if unbound and len(values) == 1 and len(groups) > 1:
         return values * len(groups)
     return values
