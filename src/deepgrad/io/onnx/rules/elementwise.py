@@ -109,7 +109,7 @@ RULES[E.AsType] = astype
 def piecewise(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     f = fa.fn
     xp = backend.xp
-    for ref, op in ((xp.sign, "Sign"), (xp.floor, "Floor"), (xp.ceil, "Ceil")):
+    for ref, op in ((E._sign, "Sign"), (xp.sign, "Sign"), (xp.floor, "Floor"), (xp.ceil, "Ceil")):
         if f is ref:
             return ex.node(op, ins)
     free = dict(zip(getattr(f, "__code__", None) and f.__code__.co_freevars or (),
