@@ -65,6 +65,10 @@ from . import recipe_tasks as RT
 from .recipe_limits import build_within_limit, check_data_size, check_first_batch
 from .recipe_schema import RecipeError
 
+#: largest recipe file read (bytes): Python's TOML parser takes about a second per 300 KB, and
+#: a real recipe is a few hundred bytes
+MAX_RECIPE_BYTES = 256 * 2**10
+
 #: what ``deepgrad train`` runs without a config: a small CNN on the bundled digits
 DEFAULT_RECIPE: dict[str, Any] = {
     "name": "digits-cnn",
@@ -124,8 +128,14 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
         )
     if not p.is_file():
         raise FileNotFoundError(f"recipe file {p} does not exist")
+    raw = p.read_bytes()
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise RecipeError(
+            f"{p}: a recipe of {len(raw):,} bytes, over the limit of {MAX_RECIPE_BYTES:,}: a recipe "
+            "names its data and model; it does not hold them (is this the right file?)"
+        )
     try:
-        text = p.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise RecipeError(f"{p}: not UTF-8 text ({e})") from None
     kind = "JSON" if p.suffix == ".json" else "TOML"

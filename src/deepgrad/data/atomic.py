@@ -60,7 +60,9 @@ def clean_stale_tmp(path: str | os.PathLike) -> list[Path]:
         if str(tmp) in _writing:
             continue
         parts = tmp.name[len(path.name) + 2 : -len(".tmp")].split(".")
-        pid = int(parts[0]) if len(parts) == 2 and parts[0].isdigit() else None
+        pid = (
+            int(parts[0]) if len(parts) == 2 and parts[0].isascii() and parts[0].isdigit() else None
+        )
         try:
             if pid is not None:
                 stale = not _pid_alive(pid) or pid == os.getpid()

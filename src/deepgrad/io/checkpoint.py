@@ -253,7 +253,7 @@ def load(
     if text is None:  # a safetensors file from elsewhere: its tensors by name
         return {k: Tensor(backend.xp.asarray(v)) for k, v in arrays.items()}
     version = meta.get("format_version", "")
-    if not version.isdigit() or int(version) > FORMAT_VERSION:
+    if not (version.isascii() and version.isdigit()) or int(version) > FORMAT_VERSION:
         raise ModelFileError(
             f"{name} has checkpoint format version {version!r}; this deepgrad reads up to "
             f"{FORMAT_VERSION} — upgrade deepgrad"

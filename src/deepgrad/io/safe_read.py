@@ -358,6 +358,7 @@ def read_npy(data: bytes | memoryview, what: Any) -> numpy.ndarray:
     [[0, 1, 2], [3, 4, 5]]
     """
     import io
+    import tokenize
 
     from numpy.lib import format as npformat
 
@@ -369,8 +370,14 @@ def read_npy(data: bytes | memoryview, what: Any) -> numpy.ndarray:
             npformat.read_array_header_1_0 if major == 1 else npformat.read_array_header_2_0
         )
         shape, fortran, dtype = read_header(fp, max_header_size=MAX_NPY_HEADER)
-    except (ValueError, OSError, SyntaxError, TypeError) as exc:
+    except (ValueError, OSError, SyntaxError, TypeError, tokenize.TokenError) as exc:
+        # NumPy parses the header with Python's tokenizer and literal parser, whose errors
+        # for a broken header include tokenize.TokenError (not a ValueError)
         raise ModelFileError(f"{what} is not a readable .npy array: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ModelFileError(
+            f"{what} is not a readable .npy array: its header nests too deeply"
+        ) from None
     if any(d < 0 for d in shape):
         raise ModelFileError(
             f"{what} declares an array of shape {tuple(shape)}; expected non-negative sizes"

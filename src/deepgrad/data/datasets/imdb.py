@@ -52,7 +52,7 @@ def _read_split(root: Path, split: str, shuffle: bool, seed: int | None):
 
 def _review_order(file: Path) -> tuple[int, str]:
     head = file.stem.split("_", 1)[0]
-    return (int(head), file.name) if head.isdigit() else (-1, file.name)
+    return (int(head), file.name) if head.isascii() and head.isdigit() else (-1, file.name)
 
 
 def load_imdb(

@@ -319,6 +319,7 @@ def load_onnx(path: Any, *, max_elements: int | None = None) -> OnnxModule:
             f"load_onnx: expected a path, bytes or onnx.ModelProto, got {type(path).__name__}"
         )
     _refuse_external_data(onnx, model)
+    _refuse_non_text(model)
     module = OnnxModule(model, max_elements=max_elements)
     module.eval()
     return module
@@ -337,6 +338,42 @@ def _parse(onnx: Any, load: Any, where: str) -> Any:
     if not isinstance(model, onnx.ModelProto) or not model.HasField("graph"):
         raise OnnxImportError(f"load_onnx: {where} is not an ONNX model (no graph)")
     return model
+
+
+def _refuse_non_text(model: Any) -> None:
+    """ONNX's names (tensors, nodes, operators, domains, attributes) are protobuf ``string``
+    fields, which must hold UTF-8; protobuf hands a field of other bytes back as ``bytes``
+    rather than refusing it. Such a model is refused here, naming the field, instead of
+    failing later inside whatever first uses the name."""
+    from google.protobuf.descriptor import FieldDescriptor
+
+    string, message = FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_MESSAGE
+    stack = [("model", model)]
+    while stack:
+        path, msg = stack.pop()
+        for field, value in msg.ListFields():
+            where = f"{path}.{field.name}"
+            repeated = (
+                field.is_repeated
+                if hasattr(field, "is_repeated")
+                else field.label == FieldDescriptor.LABEL_REPEATED
+            )
+            values = value if repeated else [value]
+            if field.type == string:
+                for v in values:
+                    if not isinstance(v, str):
+                        raise OnnxImportError(
+                            f"load_onnx: {where} is {bytes(v)[:40]!r}, not UTF-8 text; ONNX "
+                            "names and strings must be UTF-8: the file is corrupted"
+                        )
+            elif field.type == message and not field.message_type.GetOptions().map_entry:
+                stack.extend(
+                    (f"{where}[{i}]" if repeated else where, v) for i, v in enumerate(values)
+                )
+            elif field.type == message:  # a map field: its values
+                stack.extend(
+                    (f"{where}[{k!r}]", v) for k, v in value.items() if hasattr(v, "ListFields")
+                )
 
 
 def _refuse_external_data(onnx: Any, model: Any) -> None:
