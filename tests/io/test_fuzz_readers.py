@@ -719,3 +719,144 @@ def test_mutations_are_seeded():
     data = bytes(range(200))
     assert list(mutations(data, 3, 20)) == list(mutations(data, 3, 20))
     assert Path(__file__).name.startswith("test_fuzz")
+
+
+# ---- CIFAR-10 binary batches, .npz archives, pretrained safetensors -----------------------------
+def test_fuzz_cifar_batch(traced, tmp_path):
+    from deepgrad.data.datasets.cifar import read_cifar10_batch
+
+    rng = np.random.default_rng(13)
+    records = rng.integers(0, 256, size=(2, 3073), dtype=np.uint8)
+    records[:, 0] = [3, 9]
+    good = records.tobytes()
+    target = tmp_path / "data_batch_1.bin"
+
+    def load(d: bytes) -> object:
+        target.write_bytes(d)
+        return read_cifar10_batch(target)
+
+    def expect(data: bytes, result: object) -> None:
+        raw = np.frombuffer(data, np.uint8).reshape(-1, 3073)
+        assert raw[:, 0].max() <= 9
+        np.testing.assert_array_equal(result[0], raw[:, 1:].reshape(-1, 3, 32, 32))
+        np.testing.assert_array_equal(result[1], raw[:, 0])
+
+    run_fuzz(load, good, ValueError, seed=13, expect=expect, n=100)
+
+
+def test_fuzz_npz(traced, tmp_path):
+    from deepgrad.io.safe_read import read_npz_first
+
+    buf = io.BytesIO()
+    np.savez(buf, x=np.arange(10, dtype=np.float32), y=np.ones(3))
+    good = buf.getvalue()
+    target = tmp_path / "a.npz"
+
+    def load(d: bytes) -> object:
+        target.write_bytes(d)
+        return read_npz_first(target, 2**20)
+
+    np.testing.assert_array_equal(load(good), np.arange(10))
+    extra = [
+        ("an npz bomb", zip_bytes({"x.npy": bytes(64 * 2**20)}, zipfile.ZIP_DEFLATED)),
+        ("no arrays", zip_bytes({"x.txt": b"1"})),
+        ("a traversal name", zip_bytes({"../x.npy": good[:0]})),
+        (
+            "a pickled array",
+            zip_bytes(
+                {
+                    "x.npy": b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+                    + b" " * 50
+                    + b"\n\x80\x04N."
+                }
+            ),
+        ),  # fmt: skip
+    ]
+    run_fuzz(load, good, ModelFileError, seed=14, extra=extra, n=120)
+
+
+def test_fuzz_load_pretrained(traced, tmp_path):
+    from deepgrad.models.imagenet import load_pretrained
+
+    dg.manual_seed(0)
+    arrays = {k: v.numpy() for k, v in nn.Linear(3, 2).state_dict().items()}
+    good = st_save(arrays)
+    target = tmp_path / "w.safetensors"
+
+    def load(d: bytes) -> object:
+        target.write_bytes(d)
+        return load_pretrained(nn.Linear(3, 2), target, strict=False)
+
+    load(good)
+    run_fuzz(load, good, ValueError, seed=15, extra=safetensors_lies(arrays), n=120)
+
+
+# ---- regressions the fuzzer found ----------------------------------------------------------------
+@pytest.mark.parametrize("version", ["²", "¹⁰", "١"])
+def test_checkpoint_format_version_of_unicode_digits(version):
+    data = st_save(
+        {"w": np.zeros(2, np.float32)},
+        metadata={"format_version": version, "deepgrad.structure": "1"},
+    )
+    with pytest.raises(ModelFileError, match="checkpoint format version"):
+        dg.load(io.BytesIO(data))
+
+
+def test_npy_header_that_python_cannot_tokenize():
+    buf = io.BytesIO()
+    np.save(buf, np.arange(12, dtype=np.float32).reshape(3, 4))
+    data = bytearray(buf.getvalue())
+    p = data.index(b"'shape'")
+    data[p + 5 : p + 7] = b"E%"  # an unterminated string in the header dict
+    with pytest.raises(ModelFileError, match="not a readable .npy array"):
+        read_npy(bytes(data), "x.npy")
+
+
+def test_onnx_names_that_are_not_utf8():
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from deepgrad.io import load_onnx
+    from deepgrad.io.onnx_import import OnnxImportError
+
+    w = helper.make_tensor("wq", TensorProto.FLOAT, [1], [1.0])
+    node = helper.make_node("Relu", ["wq"], ["y"])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    model = helper.make_model(helper.make_graph([node], "g", [], [out], [w]))
+    good = model.SerializeToString()
+    assert load_onnx(good)().numpy().tolist() == [1.0]
+    bad = good.replace(b"wq", b"w\xff")
+    assert isinstance(onnx.load_from_string(bad).graph.initializer[0].name, bytes)  # protobuf's way
+    with pytest.raises(OnnxImportError, match=r"initializer\[0\]\.name is b'w\\xff', not UTF-8"):
+        load_onnx(bad)
+
+
+def test_recipe_over_the_size_limit(tmp_path):
+    from deepgrad.app.recipe import MAX_RECIPE_BYTES
+
+    path = tmp_path / "big.toml"
+    path.write_bytes(RECIPE + b"#" * MAX_RECIPE_BYTES)
+    with pytest.raises(RecipeError, match="over the limit of 262,144"):
+        load_recipe(path)
+    path.write_bytes(RECIPE + b"# a comment\n")
+    assert load_recipe(path)["training"]["epochs"] == 3
+
+
+def test_pretrained_safetensors_with_a_header_length_starting_0x80(tmp_path):
+    """One safetensors header length in 256 has 0x80 as its first byte: not a pickle."""
+    from deepgrad.models.imagenet import load_pretrained
+
+    model = nn.Linear(3, 2)
+    arrays = {k: v.numpy() for k, v in model.state_dict().items()}
+    data = st_save(arrays)
+    n = struct.unpack("<Q", data[:8])[0]
+    header = data[8 : 8 + n].rstrip()
+    header += b" " * ((0x80 - len(header)) % 256)  # safetensors pads headers with spaces
+    data = struct.pack("<Q", len(header)) + header + data[8 + n :]
+    assert data[:1] == b"\x80"
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(data)
+    load_pretrained(model, path)
+    with pytest.raises(ValueError, match="pickle"):
+        path.write_bytes(b"\x80\x04\x95" + bytes(20))
+        load_pretrained(model, path)

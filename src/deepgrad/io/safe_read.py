@@ -32,6 +32,7 @@ import json
 import math
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,8 +179,17 @@ def read_zip_entry(
             f"{where}: entry {name!r} would inflate {ratio:.0f}× ({info.compress_size} → "
             f"{info.file_size} bytes); refusing a suspected zip bomb"
         )
-    with zf.open(info) as f:
-        data = f.read(info.file_size + 1)
+    try:
+        with zf.open(info) as f:
+            data = f.read(info.file_size + 1)
+    except zipfile.BadZipFile as e:  # a local header that disagrees with the directory, a CRC
+        raise ModelFileError(f"{where}: entry {name!r} is corrupted ({e})") from None
+    except (EOFError, OSError, ValueError, OverflowError, zlib.error) as e:  # e.g. a bad offset
+        raise ModelFileError(
+            f"{where}: entry {name!r} is truncated or corrupted ({type(e).__name__}: {e})"
+        ) from None
+    except NotImplementedError as e:  # a compression method zipfile does not read
+        raise ModelFileError(f"{where}: entry {name!r} cannot be read ({e})") from None
     if len(data) != info.file_size:
         raise ModelFileError(
             f"{where}: entry {name!r} holds {len(data)} bytes, not the {info.file_size} it declares"

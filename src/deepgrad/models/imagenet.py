@@ -200,14 +200,15 @@ def load_pretrained(model: nn.Module, path: str | os.PathLike, strict: bool = Tr
     malformed file raises ``ModelFileError``); a pickle (``.pt``/``.pth``) is refused, never
     unpickled — convert it once with torch (``docs/pretrained.md``).
     """
-    from ..io.safe_read import load_safetensors
+    from ..io.safe_read import load_safetensors, looks_like_pickle
 
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_pretrained: no such file: {path!r}")
     with open(path, "rb") as f:
         data = f.read()
-    if data[:1] == b"\x80" or data[:2] == b"PK":
+    # (not just a first byte of 0x80: a safetensors header length starts so once in 256)
+    if looks_like_pickle(data) or data[:2] == b"PK":
         raise ValueError(
             f"load_pretrained: {path!r} is a PyTorch pickle/zip file, not safetensors; deepgrad "
             "never unpickles (it can run code). Convert it once with torch: "
