@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import struct
 import time
 import tracemalloc
@@ -140,9 +141,16 @@ def traced() -> Iterator[None]:
         tracemalloc.stop()
 
 
+#: a longer run on other seeds: DEEPGRAD_FUZZ_SEED=1 DEEPGRAD_FUZZ_SCALE=20 pytest tests/io/...
+#: (each case keeps its own limits; the whole test then takes about SCALE times longer)
+SEED_SHIFT = int(os.environ.get("DEEPGRAD_FUZZ_SEED", "0"))
+SCALE = float(os.environ.get("DEEPGRAD_FUZZ_SCALE", "1"))
+
+
 def run_fuzz(load, seed_data, errors, *, seed, extra=(), expect=None, n=N_RANDOM) -> dict:
     counts = {"loaded": 0, "refused": 0}
-    cases = list(mutations(seed_data, seed, n)) + list(extra)
+    seed = seed + 1000 * SEED_SHIFT
+    cases = list(mutations(seed_data, seed, int(n * SCALE))) + list(extra)
     for what, data in cases:
         counts[check(load, data, errors, what, expect=expect)] += 1
     assert counts["refused"] > 0
