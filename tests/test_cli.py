@@ -548,3 +548,15 @@ def test_predict_refuses_an_old_runs_scaler_of_another_width(tmp_path, capsys):
     assert cli.main(["predict", str(tmp_path / "model.dg"), str(tmp_path / "x.npy")]) == 2
     err = capsys.readouterr().err
     assert "hands the model 2 features per sample" in err and "the model takes 3" in err
+
+
+def test_predict_input_csv_that_is_not_utf8_is_a_cli_error(tmp_path):
+    """(found by tests/io/test_fuzz_readers.py's way of thinking: the header sniffing read the
+    first line as UTF-8 and let UnicodeDecodeError out)"""
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n\xff\xfe,1\n")
+    with pytest.raises(cli.CLIError, match="not UTF-8"):
+        cli._load_input(path)
+    path.write_bytes(b"\xff\xfe,1\n1,2\n")
+    with pytest.raises(cli.CLIError, match="not UTF-8"):
+        cli._load_input(path)

@@ -181,8 +181,8 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
     if path.suffix in (".csv", ".txt"):
         from . import data as D
 
-        with open(path, encoding="utf-8") as f:
-            first = f.readline().split(",")
+        with open(path, "rb") as f:  # (load_csv refuses text that is not UTF-8, naming it)
+            first = f.readline(2**20).decode("utf-8", errors="replace").split(",")
         try:
             [float(v) for v in first if v.strip()]
             header = False

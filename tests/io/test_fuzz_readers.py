@@ -974,3 +974,48 @@ def test_fuzz_model_file_config_values(traced, tmp_path):
     for i, (what, data) in enumerate(cases):
         counts[check(load, data, ModelFileError, what, trace=i % TRACE_EVERY == 0)] += 1
     assert counts["refused"] > 0
+
+
+# ---- tar archives (the IMDB / CIFAR-10 downloads) ----------------------------------------------------
+def test_fuzz_extract_tar(traced, tmp_path):
+    import tarfile
+
+    from deepgrad.data.download import extract_tar
+
+    def tar_bytes(members: list[tuple[str, bytes]], mode: str = "w:gz") -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode=mode) as tar:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return buf.getvalue()
+
+    good = tar_bytes([("d/a.txt", b"hello " * 50), ("d/b.txt", b"world " * 50)])
+    archive = tmp_path / "a.tar.gz"
+    count = iter(range(10**9))
+
+    def load(d: bytes) -> object:
+        archive.write_bytes(d)
+        dest = tmp_path / f"out{next(count)}"
+        extract_tar(archive, dest, keep=lambda name: True)
+        return dest
+
+    def expect(data: bytes, dest: object) -> None:  # never outside dest
+        assert not (tmp_path / "evil.txt").exists()
+
+    assert (load(good) / "d" / "a.txt").read_bytes() == b"hello " * 50
+    link = tarfile.TarInfo("d/link")
+    link.type, link.linkname = tarfile.SYMTYPE, "../../evil.txt"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.addfile(link)
+    extra = [
+        ("a ../ member", tar_bytes([("../evil.txt", b"x")])),
+        ("an absolute member", tar_bytes([(str(tmp_path / "evil.txt"), b"x")])),
+        ("a symlink out", buf.getvalue()),
+        ("not gzip", b"\x1f\x8b" + bytes(100)),
+        ("plain tar truncated", tar_bytes([("d/a.txt", b"x" * 5000)], "w")[:3000]),
+    ]
+    run_fuzz(load, good, ValueError, seed=17, extra=extra, expect=expect, n=90)
+    assert not (tmp_path / "evil.txt").exists()

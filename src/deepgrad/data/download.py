@@ -8,6 +8,7 @@ or corrupt file under the final name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -15,9 +16,9 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 __all__ = [
     "ChecksumError",
@@ -219,7 +220,7 @@ def extract_tar(
     dest.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=dest))
     try:
-        with tarfile.open(archive, "r:*") as tar:
+        with _corrupt_tar_as_value_error(archive), tarfile.open(archive, "r:*") as tar:
             for member in tar:
                 name = member.name
                 parts = Path(name).parts
@@ -243,6 +244,23 @@ def extract_tar(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+@contextlib.contextmanager
+def _corrupt_tar_as_value_error(archive: Any) -> Iterator[None]:
+    """A truncated or corrupted archive raises ``ValueError`` naming it, not the error of
+    whichever layer (tar, gzip, zlib, bz2, lzma) first noticed."""
+    import gzip
+    import lzma
+    import zlib
+
+    try:
+        yield
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError) as e:
+        raise ValueError(
+            f"{archive}: the tar archive is truncated or corrupt ({type(e).__name__}: {e}); "
+            "delete it and download it again"
+        ) from None
 
 
 def _move_into(src: Path, dst: Path) -> None:
