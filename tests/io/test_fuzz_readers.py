@@ -285,8 +285,6 @@ def test_fuzz_dg_load_checkpoint(traced, tmp_path):
         return dg.load(io.BytesIO(d))
 
     assert load(good)["epoch"] == 3
-    from safetensors import safe_open  # noqa: F401  (the metadata lies below)
-
     meta = {"format": "deepgrad.checkpoint", "format_version": "1"}
     w = {"w": np.zeros(2, np.float32)}
     structure_lies = [
@@ -797,6 +795,10 @@ def test_fuzz_npz(traced, tmp_path):
             ),
         ),  # fmt: skip
     ]
+    bad_version = bytearray(zip_bytes({"x.npy": good[:0] + b"\x93NUMPY"}))
+    p = bad_version.find(b"PK\x01\x02")
+    bad_version[p + 6] = 109  # the directory says: made for zip version 10.9
+    extra.append(("zip version 10.9", bytes(bad_version)))
     run_fuzz(load, good, ModelFileError, seed=14, extra=extra, n=120)
 
 
@@ -943,7 +945,7 @@ def config_mutations(entries: dict[str, bytes], seed: int, n: int) -> list[tuple
 
 @pytest.mark.filterwarnings("ignore:.*custom loss:UserWarning")
 def test_fuzz_model_file_config_values(traced, tmp_path):
-    from deepgrad.data import MinMaxScaler, OneHotEncoder, Preprocessing, StandardScaler  # noqa: F401
+    from deepgrad.data import MinMaxScaler, Preprocessing, StandardScaler
 
     rng = np.random.default_rng(16)
     x = rng.normal(size=(10, 3)).astype(np.float32)

@@ -417,7 +417,9 @@ def read_npz_first(path: Any, limit: int) -> numpy.ndarray:
     size = os.path.getsize(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    # (NotImplementedError: a directory entry claiming a zip version zipfile does not read;
+    # ValueError/OverflowError/EOFError: offsets and sizes that do not fit the file)
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, OverflowError, EOFError) as exc:  # fmt: skip
         raise ModelFileError(f"{path} is not a readable .npz archive: {exc}") from None
     with zf:
         infos = zip_entries(zf, path)
