@@ -884,9 +884,10 @@ def test_pretrained_safetensors_with_a_header_length_starting_0x80(tmp_path):
     path = tmp_path / "w.safetensors"
     path.write_bytes(data)
     load_pretrained(model, path)
-    with pytest.raises(ValueError, match="pickle"):
-        path.write_bytes(b"\x80\x04\x95" + bytes(20))
-        load_pretrained(model, path)
+    for pickle_like in (b"\x80\x04\x95" + bytes(20), b"PK\x03\x04" + bytes(40)):
+        path.write_bytes(pickle_like)
+        with pytest.raises(ValueError, match="pickle"):
+            load_pretrained(model, path)
 
 
 # ---- the model file's config, value by value ---------------------------------------------------------

@@ -207,8 +207,9 @@ def load_pretrained(model: nn.Module, path: str | os.PathLike, strict: bool = Tr
         raise FileNotFoundError(f"load_pretrained: no such file: {path!r}")
     with open(path, "rb") as f:
         data = f.read()
-    # (not just a first byte of 0x80: a safetensors header length starts so once in 256)
-    if looks_like_pickle(data) or data[:2] == b"PK":
+    # (not just a first byte of 0x80 or "PK": a safetensors header length starts so once in
+    # 256 or 65536; looks_like_pickle tells them apart)
+    if looks_like_pickle(data):
         raise ValueError(
             f"load_pretrained: {path!r} is a PyTorch pickle/zip file, not safetensors; deepgrad "
             "never unpickles (it can run code). Convert it once with torch: "
