@@ -551,6 +551,8 @@ def test_fuzz_npy(traced):
         ),  # fmt: skip
         ("a 2**16 header length", b"\x93NUMPY\x01\x00\xff\xff" + b" " * 64),
         ("version 3", b"\x93NUMPY\x03\x00" + good[8:]),
+        ("version 1.255", b"\x93NUMPY\x01\xff" + good[8:]),
+        ("version 7", b"\x93NUMPY\x07\x00" + good[8:]),
         ("version 2 huge length", b"\x93NUMPY\x02\x00" + struct.pack("<I", 2**32 - 1) + b"{"),
     ]
 
@@ -1022,3 +1024,17 @@ def test_fuzz_extract_tar(traced, tmp_path):
     ]
     run_fuzz(load, good, ValueError, seed=17, extra=extra, expect=expect, n=90)
     assert not (tmp_path / "evil.txt").exists()
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0), (3, 0)])
+def test_npy_versions_numpy_writes_are_read(version):
+    from numpy.lib import format as npformat
+
+    buf = io.BytesIO()
+    arr = np.arange(6, dtype=np.int16).reshape(2, 3)
+    npformat.write_array(buf, arr, version=version)
+    np.testing.assert_array_equal(read_npy(buf.getvalue(), "x.npy"), arr)
+    data = bytearray(buf.getvalue())
+    data[7] = 255  # a minor version np.load refuses (found by the fuzzer on seed 5)
+    with pytest.raises(ModelFileError, match=r"format version \(\d, 255\)"):
+        read_npy(bytes(data), "x.npy")

@@ -375,9 +375,12 @@ def read_npy(data: bytes | memoryview, what: Any) -> numpy.ndarray:
     data = bytes(data)
     fp = io.BytesIO(data)
     try:
-        major, _minor = npformat.read_magic(fp)
+        version = npformat.read_magic(fp)
+        if version not in ((1, 0), (2, 0), (3, 0)):  # what np.load reads
+            raise ValueError(f"format version {version}; expected (1, 0), (2, 0) or (3, 0)")
+        # (3.0 differs from 2.0 only in a UTF-8 header: names of structured dtypes, refused)
         read_header = (
-            npformat.read_array_header_1_0 if major == 1 else npformat.read_array_header_2_0
+            npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
         )
         shape, fortran, dtype = read_header(fp, max_header_size=MAX_NPY_HEADER)
     except (ValueError, OSError, SyntaxError, TypeError, tokenize.TokenError) as exc:
