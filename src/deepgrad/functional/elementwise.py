@@ -626,7 +626,7 @@ def sign(x: Tensor) -> Tensor:
 
 def _sign(x: Any) -> Any:
     """PyTorch's ``(0 < x) - (x < 0)``: ``sign(nan)`` is 0 (NumPy's is NaN)."""
-    y = backend.xp.sign(x)
+    y = backend.xp.asarray(backend.xp.sign(x))  # an array for a 0-d input too
     if y.dtype.kind == "f":
         y[y != y] = 0
     return y
