@@ -657,6 +657,12 @@ def _check_conv_args(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int
     if x.dtype != weight.dtype:
         raise TypeError(f"{fn}: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
     C = x.shape[-nd - 1]
+    batch = x.shape[0] if x.ndim == nd + 2 else 1
+    if batch and C and 0 in x.shape[-nd:]:
+        raise ValueError(
+            f"{fn}: only zero batch or zero channel inputs are supported (as PyTorch), got an "
+            f"input of shape {x.shape} with a 0-size spatial axis"
+        )
     if transposed:
         if weight.shape[0] != C:
             raise ValueError(
@@ -789,15 +795,22 @@ def conv_transpose2d(
     if Hout < 1 or Wout < 1:
         raise ValueError(
             f"{fn}: the output size {Hout}x{Wout} is not positive (input {H}x{W}, kernel "
-            f"{kh}x{kw}, stride {st}, padding {(ph, pw)})"
+            f"{kh}x{kw}, stride {st}, padding {(ph, pw)}, dilation {dil})"
         )
     Cout = weight.shape[1] * groups
+    if N == 0:
+        return _EmptyBatch((0, Cout, Hout, Wout))(x, weight, *(() if bias is None else (bias,)))
+    if oph >= st[0] or opw >= st[1]:
+        # output_padding at or past the stride (allowed below the dilation): the full
+        # transposed convolution (no padding), cropped by the padding at the top/left and
+        # extended with zeros where output_padding reaches past it, then the bias
+        y = conv_transpose2d(x, weight, None, st, 0, 0, groups, dil)
+        y = pad(y, (0, max(0, opw - pw), 0, max(0, oph - ph)))[:, :, ph : ph + Hout, pw : pw + Wout]
+        return y if bias is None else y + reshape(bias, (Cout, 1, 1))
     g = _Geom((N, Cout, Hout, Wout), (Cin, Cout // groups, kh, kw), st, (ph, ph, pw, pw), dil,
               groups)  # fmt: skip
     if (g.Ho, g.Wo) != (H, W):  # pragma: no cover - guaranteed by the output_padding check
         raise AssertionError(f"{fn}: geometry mismatch {(g.Ho, g.Wo)} vs {(H, W)}")
-    if N == 0:
-        return _EmptyBatch((0, Cout, Hout, Wout))(x, weight, *(() if bias is None else (bias,)))
     if bias is None:
         return ConvTranspose2dFunction(g)(x, weight)
     return ConvTranspose2dFunction(g)(x, weight, bias)

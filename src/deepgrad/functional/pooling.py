@@ -68,6 +68,11 @@ class _PoolGeom:
                  padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool,
                  fn: str) -> None:  # fmt: skip
         self.N, self.C, self.H, self.W = shape
+        if 0 in shape[1:]:
+            raise ValueError(
+                f"{fn}: expected an input whose axes other than the batch are non-empty (as "
+                f"PyTorch), got shape {shape}"
+            )
         self.kh, self.kw = kernel
         self.sh, self.sw = stride
         self.ph, self.pw = padding
@@ -78,20 +83,21 @@ class _PoolGeom:
             (self.W, self.kw, self.sw, self.pw, self.dw, "width"),
         ):
             extent = d * (k - 1) + 1
-            if 2 * p > extent:
+            if p > k // 2:  # PyTorch's rule: half the kernel size, not of its dilated extent
                 raise ValueError(
-                    f"{fn}: padding {p} must be at most half of the kernel extent {extent} "
-                    f"(kernel {k}, dilation {d})"
-                )
-            if extent > size + 2 * p:
-                raise ValueError(
-                    f"{fn}: kernel size {k} (extent {extent} with dilation {d}) is larger than "
-                    f"the padded input {axis} {size + 2 * p} (input {size}, padding {p})"
+                    f"{fn}: padding {p} must be at most half of the kernel size {k} "
+                    f"(at most {k // 2})"
                 )
             span = size + 2 * p - extent
             o = (span + (s - 1 if ceil_mode else 0)) // s + 1
             if ceil_mode and (o - 1) * s >= size + p:
                 o -= 1
+            if o < 1:  # with ceil_mode a window may run past the padded input, as PyTorch
+                raise ValueError(
+                    f"{fn}: kernel size {k} (extent {extent} with dilation {d}) is larger than "
+                    f"the padded input {axis} {size + 2 * p} (input {size}, padding {p}): the "
+                    f"output size {o} is too small"
+                )
             outs.append(o)
             ext.append(max(size + 2 * p, (o - 1) * s + extent))
         self.Ho, self.Wo = outs
@@ -341,12 +347,12 @@ def max_pool1d(
     N, C, L = x.shape
     k = int_tuple(kernel_size, 1, "kernel_size", "max_pool1d")[0]
     s = k if stride is None else int_tuple(stride, 1, "stride", "max_pool1d")[0]
-    y = max_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), (1, dilation), ceil_mode)
+    p = int_tuple(padding, 1, "padding", "max_pool1d")
+    d = int_tuple(dilation, 1, "dilation", "max_pool1d")
+    y = max_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, p[0]), (1, d[0]), ceil_mode)
     y = reshape(y, (N, C, y.shape[-1]))
     if not return_indices:
         return y
-    p = int_tuple(padding, 1, "padding", "max_pool1d")
-    d = int_tuple(dilation, 1, "dilation", "max_pool1d")
     return y, Tensor._from_op(window_argmax(x._data, y._data, (k,), (s,), p, d), None, 0)
 
 
@@ -470,7 +476,8 @@ def avg_pool1d(
     N, C, L = x.shape
     k = int_tuple(kernel_size, 1, "kernel_size", "avg_pool1d")[0]
     s = k if stride is None else int_tuple(stride, 1, "stride", "avg_pool1d")[0]
-    y = avg_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, padding), ceil_mode,
+    p = int_tuple(padding, 1, "padding", "avg_pool1d")[0]
+    y = avg_pool2d(reshape(x, (N, C, 1, L)), (1, k), (1, s), (0, p), ceil_mode,
                    count_include_pad)  # fmt: skip
     return reshape(y, (N, C, y.shape[-1]))
 
@@ -866,6 +873,11 @@ def avg_pool3d(
         raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
     if x.ndim == 4:
         return unbatched(avg_pool3d, x, k, s, p, ceil_mode, count_include_pad, divisor_override)
+    if any(n < kk for n, kk in zip(x.shape[2:], k)):  # PyTorch's avg_pool3d check (unpadded)
+        raise ValueError(
+            f"{fn}: input (D, H, W) = {tuple(x.shape[2:])} is smaller than the kernel size {k} "
+            f"(PyTorch's avg_pool3d requires the unpadded input to hold the kernel)"
+        )
     over = None if divisor_override is None else 1  # sums, divided at the end
     hw = (k[1:], s[1:], p[1:], ceil_mode, count_include_pad, over)
     depth = ((k[0], 1), (s[0], 1), (p[0], 0), ceil_mode, count_include_pad, over)

@@ -37,15 +37,22 @@ from .shape import broadcast_to, reshape
 
 
 def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor: float | None,
-            ) -> numpy.ndarray:  # fmt: skip
-    """The ``(n_out, n_in)`` interpolation matrix of one axis."""
+            bc: bool = False) -> numpy.ndarray:  # fmt: skip
+    """The ``(n_out, n_in)`` interpolation matrix of one axis. ``bc``: PyTorch's 2-D
+    ``nearest`` kernel (its ``nearest_idx``) copies rows as they are when ``n_out == n_in`` and
+    reads row ``i // 2`` when ``n_out == 2·n_in``, whatever scale factor was given; its 1-D and
+    3-D kernels apply the scale factor."""
     m = numpy.zeros((n_out, n_in))
     rows = numpy.arange(n_out)
+    if n_out == 0:
+        return m
     scale = 1.0 / scale_factor if scale_factor else n_in / n_out
     if mode in ("nearest", "nearest-exact"):
         f32 = numpy.float32
         pos = rows.astype(f32) + (f32(0.5) if mode == "nearest-exact" else f32(0))
         src = numpy.minimum(numpy.floor(pos * f32(scale)).astype(int), n_in - 1)
+        if bc and mode == "nearest" and n_out in (n_in, 2 * n_in):
+            src = rows if n_out == n_in else rows // 2
         m[rows, src] = 1.0
     elif mode == "area":
         start = (rows * n_in) // n_out
@@ -160,7 +167,8 @@ def interpolate(
         sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))  # type: ignore[operator]
         if recompute_scale_factor:
             factors = (None,) * nd  # map by the sizes, as an explicit size does
-    if len(sizes) != nd or min(sizes) < 1:
+    # "area" is adaptive average pooling, which PyTorch lets give an empty output
+    if len(sizes) != nd or min(sizes) < (0 if mode == "area" else 1):
         raise ValueError(f"{fn}: expected {nd} positive output size(s), got {sizes}")
 
     N, C = x.shape[:2]
@@ -180,18 +188,18 @@ def interpolate(
     # last axis: y @ A_wᵀ; height axis (4-D, 5-D): A_h @ y; depth axis (5-D): the same on
     # (N, C, D, H·W') viewed with D last but one; an identity matrix is skipped
     y = x
-    mw = _matrix(in_sizes[-1], sizes[-1], mode, align, factors[-1])
+    mw = _matrix(in_sizes[-1], sizes[-1], mode, align, factors[-1], nd == 2)
     if not _is_identity(mw):
         y = matmul(y, _const(mw.T, x))
     if nd >= 2:
-        mh = _matrix(in_sizes[-2], sizes[-2], mode, align, factors[-2])
+        mh = _matrix(in_sizes[-2], sizes[-2], mode, align, factors[-2], nd == 2)
         if not _is_identity(mh):
             y = matmul(_const(mh, x), y)
     if nd == 3:
         md = _matrix(in_sizes[0], sizes[0], mode, align, factors[0])
         if not _is_identity(md):
             d, h, w = y.shape[2:]
-            y = reshape(matmul(_const(md, x), reshape(y, (N, C, d, h * w))), (N, C, -1, h, w))
+            y = reshape(matmul(_const(md, x), reshape(y, (N, C, d, h * w))), (N, C, sizes[0], h, w))
     return y
 
 
