@@ -258,7 +258,8 @@ def grid_sample(
     xp = backend.xp
     nd, (n, ch), sizes = x.ndim - 2, x.shape[:2], x.shape[2:]
     out_shape = grid.shape[1:-1]
-    g = reshape(grid, (n, -1, nd))
+    m = math.prod(out_shape)  # explicit sizes: an empty batch has no -1 to infer
+    g = reshape(grid, (n, m, nd))
     # one coordinate per spatial axis (axis j is the grid's component nd - 1 - j)
     coords = [_source_index(g[:, :, nd - 1 - j], sizes[j], padding_mode, align) for j in range(nd)]
     xf = reshape(x, (n, ch, math.prod(sizes)))
@@ -266,7 +267,7 @@ def grid_sample(
         idx = [xp.round(c._data).astype(xp.int64) for c in coords]
         values, valid = _read(xf, idx, sizes)
         weight = _PiecewiseLinear(valid.astype(x._data.dtype), xp.zeros_like(coords[0]._data))
-        y = values * reshape(weight(coords[0]), (n, 1, -1))
+        y = values * reshape(weight(coords[0]), (n, 1, m))
     else:
         lows = [xp.floor(c._data) for c in coords]
         y = None
@@ -276,6 +277,6 @@ def grid_sample(
             weight = _const(valid.astype(x._data.dtype))
             for c, lo, k in zip(coords, lows, corner):  # 1 - |c - corner| along each axis
                 weight = weight * (c - _const(lo) if k else _const(lo + 1) - c)
-            term = values * reshape(weight, (n, 1, -1))
+            term = values * reshape(weight, (n, 1, m))
             y = term if y is None else y + term
     return reshape(y, (n, ch, *out_shape))

@@ -676,8 +676,11 @@ def pad(
     # PyTorch's negative pads crop: constant and circular crop first and pad the rest;
     # reflect and replicate pad the input first (from its own edges) and then crop
     late = mode in ("reflect", "replicate")
+    # PyTorch's 1-D reflect/replicate kernels need an output of at least 1; its 2-D and 3-D
+    # ones accept an empty output
+    one_d = late and not isinstance(pad_width, (int, numpy.integer)) and len(pad_width) == 2
     for axis, ((b, a), n) in enumerate(zip(pw, x.shape)):
-        low = 1 if late and min(b, a) < 0 else 0
+        low = 1 if one_d and min(b, a) < 0 else 0
         if (not late and n + min(b, 0) + min(a, 0) < 0) or n + b + a < low:
             raise ValueError(
                 f"pad: padding {(b, a)} on axis {axis} of size {n} crops more than the "
@@ -708,6 +711,13 @@ def _check_mode_pad(x: Tensor, pad_width: Sequence, mode: str, value: float | No
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
+    if flat and mode in ("reflect", "replicate"):
+        rest = x.shape[1:] if x.ndim == n // 2 + 2 else x.shape
+        if 0 in rest:
+            raise ValueError(
+                f"pad: mode {mode!r} expects a tensor with possibly 0 batch size and other "
+                f"non-zero dimensions (as PyTorch), got shape {x.shape}"
+            )
 
 
 def _pad_pairs_mode(x: Tensor, pw: tuple, mode: str, value: float) -> Tensor:
