@@ -90,7 +90,8 @@ class CTCLoss(Function):
         for t in range(1, T):
             a = alpha[t - 1]
             step = xp.concatenate([ninf[:, :1], a[:, :-1]], axis=1)
-            jump = xp.where(skip, xp.concatenate([ninf, a[:, :-2]], axis=1), -xp.inf)
+            # [:, :n_ext]: with empty targets (2S + 1 = 1) a[:, :-2] is empty, not 1 shorter
+            jump = xp.where(skip, xp.concatenate([ninf, a[:, :-2]], axis=1)[:, :n_ext], -xp.inf)
             alpha[t] = xp.where(valid, xp.logaddexp(xp.logaddexp(a, step), jump) + e[t], -xp.inf)
         return alpha
 
@@ -114,7 +115,7 @@ class CTCLoss(Function):
                 continue
             b = beta[t + 1]
             step = xp.concatenate([b[:, 1:], ninf[:, :1]], axis=1)
-            jump = xp.where(skip_next, xp.concatenate([b[:, 2:], ninf], axis=1), -xp.inf)
+            jump = xp.where(skip_next, xp.concatenate([b[:, 2:], ninf], axis=1)[:, :n_ext], -xp.inf)
             rec = xp.where(valid, xp.logaddexp(xp.logaddexp(b, step), jump) + e[t], -xp.inf)
             beta[t] = xp.where(
                 (self.il - 1 == t)[:, None],

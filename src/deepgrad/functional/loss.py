@@ -396,6 +396,8 @@ def cross_entropy(
             f"targets (a float target of the input's shape {input.shape}), as in PyTorch; "
             "leave ignore_index at its default (-100), or give integer class labels"
         )
+    if probs and isinstance(target, Tensor) and target.requires_grad:
+        return _soft_targets_graph(input, target, weight, label_smoothing, reduction, fn)
     x = input
     if x.ndim == 1:  # a single sample (C,)
         x = reshape(x, (1, x.shape[0]))
@@ -508,6 +510,32 @@ def _refuse_weight_dtype(weight: Any, input: Tensor, fn: str) -> None:  # noqa: 
             f"{fn}: expected weight of dtype {input.dtype} (the input's), but found "
             f"{weight.dtype}, as PyTorch; convert it with weight.to(input.dtype)"
         )
+
+
+def _soft_targets_graph(x: Tensor, q: Tensor, weight: Any, label_smoothing: float,
+                        reduction: str, fn: str) -> Tensor:  # fmt: skip
+    """Cross-entropy against class probabilities ``q`` that need a gradient (PyTorch
+    differentiates the target too: ``∂/∂q = -log_softmax(x) · w``): the loss recorded from
+    tensor operations, ``-(log_softmax(x) · q' · w)`` summed over classes, with ``q'`` the
+    smoothed target; a mean divides by the number of class vectors (``numel / C``)."""
+    axis = 0 if x.ndim == 1 else 1
+    c = x.shape[axis]
+    if label_smoothing:
+        q = q * (1 - label_smoothing) + label_smoothing / c
+    prod = log_softmax(x, axis) * q
+    if weight is not None:
+        w = weight if isinstance(weight, Tensor) else Tensor(backend.xp.asarray(weight))
+        if tuple(w.shape) != (c,):
+            raise ValueError(f"{fn}: weight must have shape ({c},), got {tuple(w.shape)}")
+        prod = prod * reshape(w, (c,) + (1,) * (x.ndim - 2))
+    out = -sum(prod, axis)
+    if reduction == "none":
+        return out
+    total = sum(out)
+    if reduction == "sum":
+        return total
+    n = math.prod(x.shape) // c if c else 0
+    return total / n if n else total * float("nan")
 
 
 def _promoted_soft_targets(x: Tensor, q: Any, w: Any, reduction: str) -> Tensor:

@@ -239,7 +239,7 @@ class BatchNorm(Function):
     def forward(self, x: Any, *params: Any) -> Any:
         xp = backend.xp
         c = x.shape[1]
-        x3 = x.reshape(x.shape[0], c, -1)
+        x3 = x.reshape(x.shape[0], c, math.prod(x.shape[2:]))  # no -1: N may be 0
         w = params[0][:, None] if self.has_w else None
         b = params[1 if self.has_w else 0][:, None] if self.has_b else None
         xc = xp.empty(x3.shape, x.dtype)
@@ -411,6 +411,11 @@ def batch_norm(
     """
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input (N, C, *), got shape {x.shape}")
+    if momentum is None:  # nn.BatchNorm's momentum=None (a cumulative average) is the layer's
+        raise TypeError(
+            "batch_norm: momentum must be a float, not None (as PyTorch's F.batch_norm; "
+            "nn.BatchNorm*d(momentum=None) keeps a cumulative average)"
+        )
     if x.dtype.kind != "f":
         raise TypeError(f"batch_norm: expected a floating tensor, got dtype {x.dtype}")
     c = x.shape[1]
@@ -570,7 +575,7 @@ def instance_norm(
             f"and channel), got input of shape {x.shape}"
         )
     xh = layer_norm(reshape(x, (n, c, spatial)), spatial, eps=eps)
-    if running_mean is not None or running_var is not None:
+    if n and (running_mean is not None or running_var is not None):  # empty batch: unchanged
         x3 = x._data.reshape(n, c, spatial)
         m = float(momentum)
         for run, stat in (
