@@ -145,6 +145,8 @@ class Fuzz:
             for i, (u, tu) in enumerate(zip(ys, tys, strict=True)):
                 if tu is None:
                     continue
+                if i and finite_grad_only and not bool(torch.isfinite(tys[0]).all()):
+                    break  # a max-pool window wholly in the padding: torch's index is arbitrary
                 bad = self._close(u.detach().numpy(), tu.detach().numpy(), f"{what} out{i}", tol)
                 if bad:
                     self.failures.append(bad)

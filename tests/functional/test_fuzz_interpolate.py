@@ -110,3 +110,18 @@ def test_fuzz_upsample_layers(fuzz):
         mods = {torch: getattr(torch.nn, name)(**kw), dg: getattr(dg.nn, name)(**kw)}
         fz.check(f"{name}({kw}) x{x.shape}", lambda lib, t, mods=mods: mods[lib](t), [x])
     fz.report()
+
+
+def test_linear_modes_keep_an_axis_whose_size_is_kept():
+    """Regression (fuzz): torch's linear/bilinear/trilinear copy an axis with out == in even
+    when scale_factor (1.3333) is not 1; bicubic does not."""
+    import deepgrad as dg
+
+    x = np.arange(18.0).reshape(1, 1, 6, 3)
+    for mode in ("bilinear", "bicubic"):
+        y = dg.nn.functional.interpolate(dg.tensor(x), scale_factor=1.3333, mode=mode)
+        ty = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=1.3333, mode=mode)
+        np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-10)
+    y = dg.nn.functional.interpolate(dg.tensor(x[0]), scale_factor=1.3333, mode="linear")
+    ty = torch.nn.functional.interpolate(torch.tensor(x[0]), scale_factor=1.3333, mode="linear")
+    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-10)

@@ -72,7 +72,7 @@ def test_fuzz_layer_group_norm(fuzz):
                 bt = wb[-1] if hb else None
                 return _f(lib).layer_norm(t, ns, wt, bt, eps)
 
-            fz.check(what, fn, args)
+            fz.check(what, fn, args, tol=1e-4 if dtype == np.float32 else None)
         else:
             g = fz.int(1, 3)
             c = g * fz.int(1, 2) + (1 if fz.chance(0.05) else 0)
@@ -89,7 +89,8 @@ def test_fuzz_layer_group_norm(fuzz):
                 bt = wb[-1] if hb else None
                 return _f(lib).group_norm(t, g, wt, bt, 1e-5)
 
-            fz.check(what, fn, args)
+            # one value per group normalises to 0 ± rounding: float32 at 1e-4
+            fz.check(what, fn, args, tol=1e-4 if dtype == np.float32 else None)
     fz.report()
 
 
@@ -191,8 +192,11 @@ def test_batch_norm_eval_on_an_empty_batch():
     assert y.shape == (0, 3)
 
 
-def test_functional_batch_norm_refuses_momentum_none():
-    """torch's F.batch_norm takes a float momentum (the layer's None is its own)."""
+def test_functional_batch_and_instance_norm_refuse_momentum_none():
+    """torch's F.batch_norm / F.instance_norm take a float momentum (the layer's None is
+    its own)."""
+    with pytest.raises(TypeError, match="momentum"):
+        dg.nn.functional.instance_norm(dg.ones((2, 3, 4)), momentum=None)
     with pytest.raises(TypeError, match="momentum"):
         dg.nn.functional.batch_norm(dg.ones((2, 3)), dg.zeros(3), dg.ones(3), training=True,
                                     momentum=None)  # fmt: skip

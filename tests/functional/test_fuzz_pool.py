@@ -96,6 +96,8 @@ def test_fuzz_adaptive_pool(fuzz):
             size = fz.int(0, 8) if fz.chance(0.1) else fz.int(1, 8)
         else:
             size = tuple(fz.pick([None, fz.int(1, 8)]) for _ in range(d))
+        if 0 in x.shape[-d:] or (size == 0 if isinstance(size, int) else 0 in size):
+            continue  # torch: an empty output (or NaN averages of empty axes); deepgrad refuses (README)
         kind = fz.pick(["avg", "max"])
         kw = {"return_indices": fz.chance(0.5)} if kind == "max" else {}
         what = f"adaptive_{kind}_pool{d}d x{x.shape} {x.dtype} size={size} {kw}"

@@ -552,6 +552,8 @@ def instance_norm(
     Shapes: ``x (N, C, *)``; ``running_*``, ``weight``, ``bias`` ``(C,)`` → ``y`` like ``x``.
     """
     fn = "instance_norm"
+    if momentum is None:  # as PyTorch's F.instance_norm (the layers pass a float)
+        raise TypeError(f"{fn}: momentum must be a float, not None (as PyTorch's)")
     if x.ndim < 2:
         raise ValueError(
             f"{fn}: expected input (N, C, *) with at least 2 dims, got shape {x.shape}"

@@ -46,6 +46,10 @@ def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor:
     rows = numpy.arange(n_out)
     if n_out == 0:
         return m
+    if n_out == n_in and mode in ("linear", "bilinear", "trilinear"):
+        # PyTorch's linear kernels copy an axis whose size is kept, whatever the scale factor
+        m[rows, rows] = 1.0
+        return m
     scale = 1.0 / scale_factor if scale_factor else n_in / n_out
     if mode in ("nearest", "nearest-exact"):
         f32 = numpy.float32
