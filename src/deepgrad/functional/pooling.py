@@ -297,7 +297,7 @@ def max_pool2d(
     x : ``(N, C, H, W)``, or one unbatched sample ``(C, H, W)`` (the result is unbatched too)
     kernel_size : int or ``(kh, kw)``
     stride : defaults to ``kernel_size``
-    padding : at most half the kernel extent; ``dilation`` spaces the window's taps;
+    padding : at most half the kernel size (undilated, as PyTorch); ``dilation`` spaces the window's taps;
     ceil_mode : round the output size up (windows may run past the bottom/right border)
     return_indices : also return where each maximum is (:mod:`.pool_indices`), as PyTorch
 
