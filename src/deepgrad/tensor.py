@@ -255,8 +255,22 @@ class Tensor:
     # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        arr = _as_array(data, dtype)
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, *sizes: int
+    ) -> None:
+        if type(requires_grad) is int and type(data) is int:
+            # PyTorch's legacy ``torch.Tensor(6, 4)`` (``nn.Parameter(torch.Tensor(out, in))``
+            # before ``reset_parameters``): two or more sizes give a tensor of that shape in
+            # the default dtype, zeros where PyTorch leaves memory uninitialised
+            shape = (data, requires_grad, *(() if dtype is None else (dtype,)), *sizes)
+            if not all(type(n) is int and n >= 0 for n in shape):
+                raise TypeError(
+                    f"Tensor(*sizes): expected non-negative ints (a shape), got {shape!r}; "
+                    "for data use dg.tensor(data)"
+                )
+            arr, requires_grad = backend.xp.zeros(shape, dtype=backend.get_default_dtype()), False
+        else:
+            arr = _as_array(data, dtype)
         if requires_grad and arr.dtype.kind not in "fc":
             raise DtypeError(
                 f"only floating point tensors can require gradients, got dtype {arr.dtype}"

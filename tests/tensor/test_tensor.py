@@ -356,3 +356,24 @@ def test_reshape_error_and_bad_axis():
         dg.ones(2, 3).sum(axis=3)
     with pytest.raises(ValueError, match="dim -3"):
         dg.ones(2, 3).mean(axis=-3)
+
+
+def test_legacy_tensor_sizes_constructor():
+    """``torch.Tensor(6, 4)`` (``nn.Parameter(torch.Tensor(out, in))`` before an init) is a
+    tensor of that shape in the default dtype; deepgrad fills it with zeros."""
+    t = dg.Tensor(6, 4)
+    assert t.shape == (6, 4) and t.dtype == dg.get_default_dtype() and not t.requires_grad
+    assert dg.Tensor(2, 3, 4, 5).shape == (2, 3, 4, 5)
+    assert float(dg.Tensor(2, 3).abs().sum()) == 0.0
+    p = dg.nn.Parameter(dg.Tensor(3, 2))
+    assert p.requires_grad and p.shape == (3, 2)
+    previous = dg.get_default_dtype()
+    try:
+        dg.set_default_dtype(dg.float64)
+        assert dg.Tensor(2, 2).dtype == dg.float64
+    finally:
+        dg.set_default_dtype(previous)
+    with pytest.raises(TypeError, match="non-negative ints"):
+        dg.Tensor(2, -1)
+    # data keeps its meaning
+    assert dg.Tensor([1.0, 2.0], True).requires_grad
