@@ -1197,13 +1197,16 @@ class Tensor:
         _refuse_complex_order("argmin", self)
         return Tensor._from_op(self._data.argmin(axis=dim, keepdims=keepdim), None, 0)
 
-    def reshape(self, *shape: Any) -> Tensor:
+    def reshape(self, *shape: Any, **kw: Any) -> Tensor:
+        shape = _sizes_or_keyword(shape, kw, "reshape", "shape")
         return _viewed_if_shared(F.reshape(self, shape[0] if len(shape) == 1 else shape), self)
 
-    def view(self, *shape: Any) -> Tensor:
-        """``view(shape)``: the same values in another shape; ``view(dtype)``: the same bytes
-        read as another dtype (PyTorch's; not differentiable): same itemsize, same shape; a
-        different one scales the last dim, which must then be contiguous."""
+    def view(self, *shape: Any, **kw: Any) -> Tensor:
+        """``view(shape)`` (or ``view(size=shape)``): the same values in another shape;
+        ``view(dtype)``: the same bytes read as another dtype (PyTorch's; not differentiable):
+        same itemsize, same shape; a different one scales the last dim, which must then be
+        contiguous."""
+        shape = _sizes_or_keyword(shape, kw, "view", "size", "dtype")
         if len(shape) == 1 and isinstance(shape[0], (numpy.dtype, type, str)):
             return self._view_dtype(numpy.dtype(shape[0]))
         return _viewed_if_shared(F.reshape(self, shape[0] if len(shape) == 1 else shape), self)
@@ -1232,7 +1235,8 @@ class Tensor:
             return _viewed(F.swapaxes(self, axes[0], axes[1]))
         return _viewed(F.permute(self, axes or tuple(range(self.ndim - 1, -1, -1))))
 
-    def permute(self, *axes: Any) -> Tensor:
+    def permute(self, *axes: Any, **kw: Any) -> Tensor:
+        axes = _sizes_or_keyword(axes, kw, "permute", "dims")
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return _viewed(F.permute(self, axes))
@@ -1396,12 +1400,13 @@ class Tensor:
         """``split_size`` (PyTorch's name on the method): an int or a list of sizes."""
         return tuple(_viewed(t) for t in F.split(self, split_size, dim))
 
-    def repeat(self, *sizes: Any) -> Tensor:
-        """Tile along each dim: ``x.repeat(2, 1)`` or ``x.repeat((2, 1))`` (PyTorch's)."""
-        return F.repeat(self, _dims(sizes))
+    def repeat(self, *sizes: Any, **kw: Any) -> Tensor:
+        """Tile along each dim: ``x.repeat(2, 1)``, ``x.repeat((2, 1))`` or
+        ``x.repeat(repeats=(2, 1))`` (PyTorch's)."""
+        return F.repeat(self, _dims(_sizes_or_keyword(sizes, kw, "repeat", "repeats")))
 
-    def tile(self, *dims: Any) -> Tensor:
-        return F.tile(self, _dims(dims))
+    def tile(self, *dims: Any, **kw: Any) -> Tensor:
+        return F.tile(self, _dims(_sizes_or_keyword(dims, kw, "tile", "dims")))
 
     @torch_names
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
@@ -2999,6 +3004,23 @@ def _wrapped_ints(data: Any, d: numpy.dtype) -> Any:
         if -top <= int(arr.min()) and int(arr.max()) <= top:
             return arr.astype(d)
     raise IntOverflowError(f"value cannot be converted to type {d} without overflow")
+
+
+def _sizes_or_keyword(args: tuple, kw: dict, method: str, *names: str) -> tuple:
+    """The sizes of ``x.reshape(2, 3)``/``x.reshape((2, 3))`` or, as PyTorch also takes them,
+    ``x.reshape(shape=(2, 3))`` (``view(size=)``, ``permute(dims=)``, ``repeat(repeats=)``):
+    the positional form, or ``(value,)`` for the one keyword given."""
+    if not kw:
+        return args
+    unknown = [k for k in kw if k not in names]
+    if unknown:
+        raise TypeError(
+            f"{method}() got an unexpected keyword argument {unknown[0]!r}; "
+            f"PyTorch's: {' or '.join(repr(n) for n in names)}"
+        )
+    if args or len(kw) > 1:
+        raise TypeError(f"{method}(): the sizes were given both positionally and as a keyword")
+    return (next(iter(kw.values())),)
 
 
 def _as_array(data: Any, dtype: Any = None) -> Any:

@@ -813,3 +813,26 @@ def test_split_method_names_split_size_as_torch(torch):
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g.numpy(), w.numpy())
     assert [t.shape for t in dg.split(dg.tensor(a), split_size_or_sections=3)] == [(3, 2), (3, 2)]
+
+
+def test_size_keywords_match_pytorch():
+    """``x.reshape(shape=...)`` (MAE's ``patchify``), ``view(size=)``, ``permute(dims=)``,
+    ``repeat(repeats=)``, ``tile(dims=)``: PyTorch's keyword names for the sizes, same values;
+    sizes given twice or under another name are a TypeError."""
+    torch = pytest.importorskip("torch")
+    a = _randn(2, 3, 4)
+    calls = [("reshape", {"shape": (4, 6)}), ("view", {"size": (6, -1)}),
+             ("permute", {"dims": (2, 0, 1)}), ("repeat", {"repeats": (1, 2, 1)}),
+             ("tile", {"dims": (2, 1)})]  # fmt: skip
+    for method, kw in calls:
+        got = getattr(dg.tensor(a), method)(**kw)
+        want = getattr(torch.tensor(a), method)(**kw)
+        np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=method)
+    x = dg.tensor(a)
+    with pytest.raises(TypeError, match="both positionally and as a keyword"):
+        x.reshape((24,), shape=(24,))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'size'.*'shape'"):
+        x.reshape(size=(24,))
+    with pytest.raises(TypeError, match="both positionally and as a keyword"):
+        x.view(size=(24,), dtype=dg.float64)
+    assert x.view(dtype=dg.int64).dtype == dg.int64
