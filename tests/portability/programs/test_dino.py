@@ -181,7 +181,7 @@ def dino(torch, nn, F, optim, data, init, path, global_crops, local_crops):
             student_output = student(images)
             loss = dino_loss(student_output, teacher_output, epoch)
             if not math.isfinite(loss.item()):
-                raise RuntimeError("Loss is {}, stopping training".format(loss.item()))
+                raise RuntimeError(f"Loss is {loss.item()}, stopping training")
             optimizer.zero_grad()
             loss.backward()
             norms = clip_gradients(student, 0.3)

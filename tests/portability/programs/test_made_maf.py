@@ -77,7 +77,7 @@ def made(torch, nn, F, optim, data, init, path, binary):
     for epoch in range(3):
         for step in range(2):
             model.update_masks()
-            xb = xtr[step * 8:(step + 1) * 8]
+            xb = xtr[step * 8 : (step + 1) * 8]
             xbhat = model(xb)
             loss = F.binary_cross_entropy_with_logits(xbhat, xb, reduction="sum") / xb.size(0)
             opt.zero_grad()
