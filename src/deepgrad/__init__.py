@@ -551,6 +551,9 @@ for _name, _rule in _OUT_FUNCTIONS.items():  # PyTorch's out= on the top-level f
         _wrapped[id(_fn)] = _with_out(_fn, _name, _rule)
     globals()[_name] = _wrapped[id(_fn)]
 del _name, _rule, _fn, _wrapped
+from .functional import input_keyword as _input_keyword  # noqa: E402
+
+_input_keyword.accept_input_keyword(globals())  # PyTorch's input=: torch.sort(input=x, dim=1)
 from . import linalg, nn, special
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad

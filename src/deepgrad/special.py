@@ -35,6 +35,7 @@ from .functional import (
 from .functional import log_softmax as _log_softmax
 from .functional import round as _round
 from .functional import softmax as _softmax
+from .functional.input_keyword import accept_input_keyword
 from .functional.special import (
     bessel_j0,
     bessel_j1,
@@ -80,3 +81,6 @@ def log_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noq
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002 - PyTorch's name
     """``torch.special.round``: :func:`deepgrad.round`, ``decimals`` by keyword."""
     return _round(input, decimals=decimals)
+
+
+accept_input_keyword(globals(), __all__)  # PyTorch's input=: torch.special.expit(input=x)

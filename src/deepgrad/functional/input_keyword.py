@@ -1,0 +1,71 @@
+"""PyTorch's ``input=`` keyword on the top-level functions: ``torch.sort(input=x, dim=1,
+descending=True)``, ``torch.gather(input=x, dim=1, index=i)``, ``torch.clamp(input=x, min=0)``.
+
+PyTorch names the tensor a function works on ``input``; deepgrad's functions name it ``x``
+(``a``/``A`` for the linear-algebra ones). :func:`with_input` lets such a function take the
+tensor as ``input=`` too, as its first argument; :mod:`deepgrad` applies it to its top-level
+forms whose first parameter is so named and whose PyTorch form names it ``input`` (the test
+``tests/functional/test_input_keyword.py`` checks the set against torch's signatures).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+#: deepgrad's names for the first parameter that PyTorch calls ``input``
+FIRST_NAMES = frozenset({"x", "a", "A"})
+
+#: top-level functions whose first parameter PyTorch does not call ``input`` (they keep theirs)
+NOT_INPUT = frozenset({"lu", "promote_types", "split", "tensordot", "vander"})
+
+
+def takes_input_keyword(fn: Any) -> bool:
+    """Whether ``fn``'s first parameter is positional and named as in :data:`FIRST_NAMES`."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0].name in FIRST_NAMES and params[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    )  # fmt: skip
+
+
+#: one wrapper per function, so that aliases stay one object (``special.expit is sigmoid``)
+_WRAPPERS: dict[int, Any] = {}
+
+
+def with_input(fn: Any, name: str | None = None) -> Any:
+    """``fn`` taking its first argument as PyTorch's ``input=`` too (the same wrapper each
+    time for one ``fn``)."""
+    if id(fn) in _WRAPPERS:
+        return _WRAPPERS[id(fn)]
+    name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "input" in kwargs:
+            if args:
+                raise TypeError(f"{name}() got the input both positionally and as input=; pass one")
+            args = (kwargs.pop("input"),)
+        return fn(*args, **kwargs)
+
+    wrapper.takes_input = True  # type: ignore[attr-defined]
+    _WRAPPERS[id(fn)] = wrapper
+    return wrapper
+
+
+def accept_input_keyword(namespace: dict[str, Any], names: Any = None) -> None:
+    """Give each public function of ``namespace`` (a module's ``globals()``; only ``names``
+    when given) whose first parameter PyTorch calls ``input`` the ``input=`` keyword."""
+    for name in list(namespace if names is None else names):
+        fn = namespace[name]
+        if (
+            not name.startswith("_")
+            and callable(fn)
+            and not isinstance(fn, type)
+            and name not in NOT_INPUT
+            and takes_input_keyword(fn)
+        ):
+            namespace[name] = with_input(fn, name)
