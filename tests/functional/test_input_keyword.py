@@ -75,3 +75,77 @@ def test_input_keyword_values_and_errors():
     x = dg.tensor(a, requires_grad=True)
     dg.sort(input=x, dim=1)[0].sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.ones_like(a))
+
+
+def _nn_first(torch, name):
+    fn = getattr(torch.nn.functional, name, None)
+    if fn is None:
+        return None
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    return params[0] if params else ""
+
+
+def test_nn_functional_input_keyword_set_is_pytorchs():
+    """``deepgrad.nn.functional`` (``F``) takes ``input=`` where ``torch.nn.functional`` does;
+    ``deepgrad.functional`` itself (what deepgrad's own code calls) is left unwrapped."""
+    torch = pytest.importorskip("torch")
+    import deepgrad.functional as G
+    import deepgrad.nn.functional as F
+
+    takes = {n for n in dir(F) if getattr(getattr(F, n, None), "takes_input", False)}
+    for name in takes:
+        # max_pool2d & co. are boolean_dispatch (*args, **kwargs) forms there: they take input=
+        assert _nn_first(torch, name) in ("input", "args", None), name
+    missing = []
+    for name in dir(torch.nn.functional):
+        if name.startswith("_") or not hasattr(F, name) or _nn_first(torch, name) != "input":
+            continue
+        fn = getattr(F, name)
+        if callable(fn) and not isinstance(fn, type) and name not in takes:
+            if next(iter(inspect.signature(fn).parameters), None) != "input":
+                missing.append(name)
+    assert not missing, missing
+    assert not getattr(G.softmax, "takes_input", False) and F.softmax.takes_input
+    assert F.one_hot is G.one_hot  # (PyTorch's first parameter there is tensor)
+    private = next(n for n in vars(G) if n.startswith("_") and not n.startswith("__"))
+    assert getattr(F, private) is getattr(G, private)  # served from deepgrad.functional
+
+
+def test_nn_functional_input_keyword_values():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+
+    import deepgrad.nn.functional as F
+
+    rng = np.random.default_rng(1)
+    a, w = rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
+    lab = np.array([0, 1, 3])
+    cases = [
+        ("softmax", lambda lib, F: F.softmax(input=lib.tensor(a), dim=-1)),
+        ("linear", lambda lib, F: F.linear(input=lib.tensor(a), weight=lib.tensor(w))),
+        (
+            "cross_entropy",
+            lambda lib, F: F.cross_entropy(input=lib.tensor(a), target=lib.tensor(lab)),
+        ),  # fmt: skip
+        (
+            "layer_norm",
+            lambda lib, F: F.layer_norm(input=lib.tensor(a), normalized_shape=(4,)),
+        ),  # fmt: skip
+        ("pad", lambda lib, F: F.pad(input=lib.tensor(a), pad=(1, 2))),
+        (
+            "embedding",
+            lambda lib, F: F.embedding(input=lib.tensor(lab), weight=lib.tensor(a.T)),
+        ),  # fmt: skip
+        (
+            "max_pool2d",
+            lambda lib, F: F.max_pool2d(input=lib.tensor(a)[None, None], kernel_size=2),
+        ),  # fmt: skip
+    ]
+    for name, call in cases:
+        got, want = call(dg, F), call(torch, TF)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=name)
+    with pytest.raises(TypeError, match="both positionally and as input="):
+        F.relu(dg.tensor(a), input=dg.tensor(a))

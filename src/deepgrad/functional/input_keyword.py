@@ -17,17 +17,22 @@ from typing import Any
 #: deepgrad's names for the first parameter that PyTorch calls ``input``
 FIRST_NAMES = frozenset({"x", "a", "A"})
 
+#: functions whose first parameter, so named, is PyTorch's ``input`` too (``F.embedding``)
+FIRST_NAME_OF = {"embedding": "indices"}
+
 #: top-level functions whose first parameter PyTorch does not call ``input`` (they keep theirs)
 NOT_INPUT = frozenset({"lu", "promote_types", "split", "tensordot", "vander"})
 
 
-def takes_input_keyword(fn: Any) -> bool:
-    """Whether ``fn``'s first parameter is positional and named as in :data:`FIRST_NAMES`."""
+def takes_input_keyword(fn: Any, name: str = "") -> bool:
+    """Whether ``fn``'s first parameter is positional and named as in :data:`FIRST_NAMES`
+    (or :data:`FIRST_NAME_OF` gives its name for ``name``)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return False
-    return bool(params) and params[0].name in FIRST_NAMES and params[0].kind in (
+    names = FIRST_NAMES | {FIRST_NAME_OF.get(name, "x")}
+    return bool(params) and params[0].name in names and params[0].kind in (
         inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
     )  # fmt: skip
 
@@ -66,6 +71,6 @@ def accept_input_keyword(namespace: dict[str, Any], names: Any = None) -> None:
             and callable(fn)
             and not isinstance(fn, type)
             and name not in NOT_INPUT
-            and takes_input_keyword(fn)
+            and takes_input_keyword(fn, name)
         ):
             namespace[name] = with_input(fn, name)

@@ -168,12 +168,8 @@ from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import parallel, utils
 from .parallel import DataParallel
 
-# ``import deepgrad.nn.functional as F`` (PyTorch's path) is deepgrad.functional itself
-import sys as _sys
-
-from .. import functional
-
-_sys.modules[__name__ + ".functional"] = functional
-del _sys
+# ``import deepgrad.nn.functional as F`` (PyTorch's path): deepgrad.functional's functions,
+# taking PyTorch's input= too
+from . import functional
 
 from . import modules  # noqa: E402  (PyTorch's torch.nn.modules.module path)
