@@ -124,3 +124,47 @@ def test_grad_errors_as_torch(torch):
             g(lambda a: a.sum(), argnums=1)(lib.ones(2))
         with pytest.raises(RuntimeError, match="floating point"):
             g(lambda a: a.sum())(lib.ones(2, dtype=lib.int64))
+
+
+def test_stack_module_state_matches_torch():
+    """``stack_module_state``: parameters and buffers stacked by name, parameters as new
+    leaves (trainable, unrelated to the models'), buffers as they are; its errors."""
+    torch = pytest.importorskip("torch")
+    from torch.func import stack_module_state as t_stack
+
+    from deepgrad.func import functional_call, stack_module_state, vmap
+
+    t_models = [torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)) for _ in range(3)]  # fmt: skip
+    models = [dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.BatchNorm1d(4)) for _ in range(3)]
+    for m, tm in zip(models, t_models):
+        m.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    params, buffers = stack_module_state(models)
+    t_params, t_buffers = t_stack(t_models)
+    assert list(params) == list(t_params) and list(buffers) == list(t_buffers)
+    for k in t_params:
+        np.testing.assert_array_equal(params[k].detach().numpy(), t_params[k].detach().numpy())
+        assert params[k].is_leaf and params[k].requires_grad
+    for k in t_buffers:
+        np.testing.assert_array_equal(buffers[k].numpy(), t_buffers[k].numpy())
+        assert not buffers[k].requires_grad
+    params["0.weight"].sum().backward()
+    assert models[0][0].weight.grad is None  # new leaves
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    for m in models + t_models:
+        m.eval()
+    params, buffers = stack_module_state(models)
+    base = models[0]
+    out = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), in_dims=(0, 0, None))(params, buffers, dg.tensor(x))  # fmt: skip
+    want = torch.stack([m(torch.tensor(x)) for m in t_models])
+    np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(RuntimeError, match="at least one model"):
+        stack_module_state([])
+    with pytest.raises(RuntimeError, match="same class"):
+        stack_module_state([dg.nn.Linear(1, 1), dg.nn.Sequential(dg.nn.Linear(1, 1))])
+    models[1].train()
+    with pytest.raises(RuntimeError, match="training/eval mode"):
+        stack_module_state(models)
+    models[1].eval()
+    models[1][0].weight.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="same .requires_grad"):
+        stack_module_state(models)

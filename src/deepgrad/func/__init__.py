@@ -1,5 +1,6 @@
 """``deepgrad.func``: PyTorch's ``torch.func`` — :func:`functional_call` (run a module with
-other tensors in place of its parameters and buffers), the differentiation transforms
+other tensors in place of its parameters and buffers; :func:`stack_module_state` stacks
+models' for ensembling), the differentiation transforms
 :func:`grad`, :func:`grad_and_value`, :func:`jacrev`, :func:`jacfwd` and :func:`hessian`
 (built on :func:`deepgrad.grad`; they compose), and :func:`vmap` (which runs the function
 once per batch element: see :mod:`deepgrad.func.vmap` for its cost and what differs).
@@ -19,8 +20,11 @@ tensor([3., 3.])
 
 from __future__ import annotations
 
-from .call import functional_call
+from .call import functional_call, stack_module_state
 from .transforms import grad, grad_and_value, hessian, jacfwd, jacrev
 from .vmap import vmap
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "vmap"]
+__all__ = [
+    "functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev",
+    "stack_module_state", "vmap",
+]  # fmt: skip

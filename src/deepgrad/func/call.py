@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..functional import stack
 from ..nn.module import Module
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "stack_module_state"]
 
 _MISSING = object()
 
@@ -133,3 +134,39 @@ def _all_named(module: Module) -> list[tuple[str, Any]]:
                 if t is not None:
                     out.append((f"{mname}.{n}" if mname else n, t))
     return out
+
+
+def stack_module_state(models: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``torch.func.stack_module_state``: the parameters and buffers of ``models`` (modules of
+    one class, all in training or all in eval mode) stacked along a new first dim, by name, for
+    :func:`deepgrad.func.vmap` over :func:`functional_call` (the model-ensembling recipe).
+    Stacked parameters are new leaves (``requires_grad`` when the models' do), unrelated to
+    the models' own, so an optimizer can train them.
+
+    >>> import deepgrad as dg
+    >>> params, buffers = stack_module_state([dg.nn.Linear(3, 2) for _ in range(4)])
+    >>> params["weight"].shape, params["weight"].is_leaf, buffers
+    ((4, 2, 3), True, {})
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or not any(m.training for m in models)):
+        raise RuntimeError(
+            "stack_module_state: Expected all models to have the same training/eval mode."
+        )
+    if not all(type(m) is type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(tensors: list, name: str) -> Any:
+        flags = {bool(t.requires_grad) for t in tensors}
+        if len(flags) > 1:
+            raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+        out = stack(tensors)
+        return out.detach().requires_grad_() if flags == {True} else out
+
+    all_params = [dict(m.named_parameters()) for m in models]
+    all_buffers = [dict(m.named_buffers()) for m in models]
+    params = {k: stacked([p[k] for p in all_params], k) for k in all_params[0]}
+    buffers = {k: stacked([b[k] for b in all_buffers], k) for k in all_buffers[0]}
+    return params, buffers
