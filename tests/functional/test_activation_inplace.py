@@ -88,11 +88,12 @@ def test_a_write_into_a_graph_node_is_recorded_as_torch(torch, name, args):
 
 def test_top_level_in_place_activations_are_pytorchs(torch):
     """torch.relu_(x), torch.selu_, torch.celu_, torch.rrelu_, torch.threshold_ exist at the
-    top level too: the same functions as F's."""
+    top level too: the same functions as F's (torch.nn.functional's path, both taking
+    PyTorch's input=)."""
     import numpy as np
 
     import deepgrad as dg
-    import deepgrad.functional as F
+    import deepgrad.nn.functional as F
 
     for name in ("relu_", "selu_", "celu_", "rrelu_", "threshold_"):
         assert getattr(dg, name) is getattr(F, name) and hasattr(torch, name)
