@@ -1226,9 +1226,12 @@ class Tensor:
                 )
         return Tensor._from_op(a.view(dt), None, 0)
 
-    def transpose(self, *axes: Any) -> Tensor:
-        """Permute axes: ``t.transpose()`` reverses them; ``t.transpose(0, 1)`` swaps two
-        (PyTorch's convention for two arguments); a full permutation works too."""
+    def transpose(self, *axes: Any, dim0: Any = None, dim1: Any = None) -> Tensor:
+        """Permute axes: ``t.transpose()`` reverses them; ``t.transpose(0, 1)`` (or PyTorch's
+        ``t.transpose(dim0=0, dim1=1)``) swaps two (PyTorch's convention for two arguments);
+        a full permutation works too."""
+        if dim0 is not None or dim1 is not None:
+            axes = _transpose_dims(axes, dim0, dim1)
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if len(axes) == 2:
@@ -3004,6 +3007,23 @@ def _wrapped_ints(data: Any, d: numpy.dtype) -> Any:
         if -top <= int(arr.min()) and int(arr.max()) <= top:
             return arr.astype(d)
     raise IntOverflowError(f"value cannot be converted to type {d} without overflow")
+
+
+def _transpose_dims(axes: tuple, dim0: Any, dim1: Any) -> tuple:
+    """``(dim0, dim1)`` of ``x.transpose(0, dim1=1)`` / ``x.transpose(dim0=0, dim1=1)``."""
+    given = list(axes)
+    for name, value, position in (("dim0", dim0, 0), ("dim1", dim1, 1)):
+        if value is None:
+            continue
+        if len(given) != position:
+            raise TypeError(
+                f"transpose() got {name} both positionally and as a keyword, or without the "
+                "dims before it: transpose(dim0, dim1)"
+            )
+        given.append(value)
+    if len(given) != 2:
+        raise TypeError("transpose() missing an argument: transpose(dim0, dim1)")
+    return tuple(given)
 
 
 def _sizes_or_keyword(args: tuple, kw: dict, method: str, *names: str) -> tuple:

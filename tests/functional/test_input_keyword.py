@@ -109,7 +109,7 @@ def test_nn_functional_input_keyword_set_is_pytorchs():
                 missing.append(name)
     assert not missing, missing
     assert not getattr(G.softmax, "takes_input", False) and F.softmax.takes_input
-    assert F.one_hot is G.one_hot  # (PyTorch's first parameter there is tensor)
+    assert F.cat is G.cat  # (PyTorch's first parameter there is tensors)
     private = next(n for n in vars(G) if n.startswith("_") and not n.startswith("__"))
     assert getattr(F, private) is getattr(G, private)  # served from deepgrad.functional
 
@@ -149,3 +149,15 @@ def test_nn_functional_input_keyword_values():
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=name)
     with pytest.raises(TypeError, match="both positionally and as input="):
         F.relu(dg.tensor(a), input=dg.tensor(a))
+
+
+def test_one_hot_takes_input_keyword():
+    """``F.one_hot``: documented as ``one_hot(tensor, ...)``, PyTorch's parameter is
+    ``input`` (VQ-VAE code writes ``F.one_hot(input=idx, num_classes=K)``)."""
+    torch = pytest.importorskip("torch")
+    import deepgrad.nn.functional as F
+
+    idx = np.array([0, 2, 1])
+    got = F.one_hot(input=dg.tensor(idx), num_classes=4)
+    want = torch.nn.functional.one_hot(input=torch.tensor(idx), num_classes=4)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

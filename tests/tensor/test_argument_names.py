@@ -836,3 +836,20 @@ def test_size_keywords_match_pytorch():
     with pytest.raises(TypeError, match="both positionally and as a keyword"):
         x.view(size=(24,), dtype=dg.float64)
     assert x.view(dtype=dg.int64).dtype == dg.int64
+
+
+def test_transpose_dim_keywords_match_pytorch():
+    """``x.transpose(dim0=0, dim1=1)`` and ``x.transpose(0, dim1=1)`` as PyTorch's; a dim given
+    twice or a missing one is a TypeError."""
+    torch = pytest.importorskip("torch")
+    a = _randn(2, 3, 4)
+    for kw, args in (({"dim0": 0, "dim1": 2}, ()), ({"dim1": 2}, (1,))):
+        got = dg.tensor(a).transpose(*args, **kw)
+        want = torch.tensor(a).transpose(*args, **kw)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    x = dg.tensor(a, requires_grad=True)
+    x.transpose(dim0=0, dim1=1).sum().backward()
+    assert x.grad.shape == (2, 3, 4)
+    for args, kw in (((0,), {"dim0": 1}), ((), {"dim1": 1}), ((0, 1), {"dim1": 1})):
+        with pytest.raises(TypeError, match=r"transpose\(\)"):
+            dg.tensor(a).transpose(*args, **kw)

@@ -17,8 +17,9 @@ from typing import Any
 #: deepgrad's names for the first parameter that PyTorch calls ``input``
 FIRST_NAMES = frozenset({"x", "a", "A"})
 
-#: functions whose first parameter, so named, is PyTorch's ``input`` too (``F.embedding``)
-FIRST_NAME_OF = {"embedding": "indices"}
+#: functions whose first parameter, so named, is PyTorch's ``input`` too (``F.embedding``,
+#: ``F.one_hot``: its documented name is ``tensor``, the one it takes ``input``)
+FIRST_NAME_OF = {"embedding": "indices", "one_hot": "tensor"}
 
 #: top-level functions whose first parameter PyTorch does not call ``input`` (they keep theirs)
 NOT_INPUT = frozenset({"lu", "promote_types", "split", "tensordot", "vander"})
