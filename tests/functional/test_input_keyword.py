@@ -161,3 +161,20 @@ def test_one_hot_takes_input_keyword():
     got = F.one_hot(input=dg.tensor(idx), num_classes=4)
     want = torch.nn.functional.one_hot(input=torch.tensor(idx), num_classes=4)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_input_keyword_wrappers_pickle():
+    """A wrapper is found by pickle where it was first installed (a whole model holding
+    ``activation=F.gelu`` saved with pickle), and comes back as the same object."""
+    import pickle
+
+    import deepgrad.nn.functional as F
+
+    for fn in (F.gelu, F.relu, F.linear, F.softmax, dg.sum, dg.sigmoid, dg.special.expit):
+        assert pickle.loads(pickle.dumps(fn)) is fn
+    layer = dg.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, activation=F.gelu)
+    again = pickle.loads(pickle.dumps(layer))
+    x = dg.ones(1, 3, 4)
+    np.testing.assert_array_equal(
+        again.eval()(x).detach().numpy(), layer.eval()(x).detach().numpy()
+    )

@@ -64,7 +64,9 @@ def with_input(fn: Any, name: str | None = None) -> Any:
 
 def accept_input_keyword(namespace: dict[str, Any], names: Any = None) -> None:
     """Give each public function of ``namespace`` (a module's ``globals()``; only ``names``
-    when given) whose first parameter PyTorch calls ``input`` the ``input=`` keyword."""
+    when given) whose first parameter PyTorch calls ``input`` the ``input=`` keyword. A
+    wrapper's ``__module__``/``__qualname__`` name the first namespace it is installed in, so
+    that pickle (a whole model holding ``F.gelu``) finds it there."""
     for name in list(namespace if names is None else names):
         fn = namespace[name]
         if (
@@ -74,4 +76,7 @@ def accept_input_keyword(namespace: dict[str, Any], names: Any = None) -> None:
             and name not in NOT_INPUT
             and takes_input_keyword(fn, name)
         ):
-            namespace[name] = with_input(fn, name)
+            wrapper = with_input(fn, name)
+            if wrapper.__module__ == fn.__module__:  # first installed here: its home for pickle
+                wrapper.__module__, wrapper.__qualname__ = namespace["__name__"], name
+            namespace[name] = wrapper
