@@ -304,10 +304,8 @@ class SoftmaxCrossEntropy(Function):
         self.labels, self.coef, self.scale, self.reduce_sum = labels, coef, scale, reduce_sum
 
     def forward(self, x: Any) -> Any:
-        with backend.quiet():  # -inf logits (masked classes): inf/NaN as PyTorch's, silently
-            return self._forward(x)
-
-    def _forward(self, x: Any) -> Any:
+        # -inf logits (masked classes) give PyTorch's inf/NaN silently: where the user's
+        # filters turn NumPy's message into an error, Function.__call__ runs this again quietly
         xp = backend.xp
         z = x - x.max(axis=1, keepdims=True)
         e = xp.exp(z)
