@@ -185,8 +185,8 @@ def layer_norm(
 
     >>> import deepgrad as dg
     >>> y = dg.functional.layer_norm(dg.tensor([[1.0, 2.0, 3.0]]), 3)
-    >>> [round(v, 4) for v in y.numpy()[0].tolist()]
-    [-1.2247, 0.0, 1.2247]
+    >>> dg.round(y.double(), decimals=4).tolist()
+    [[-1.2247, 0.0, 1.2247]]
     """
     ns = _trailing_shape(x, normalized_shape, {"weight": weight, "bias": bias}, "layer_norm")
     params = [p for p in (weight, bias) if p is not None]
@@ -206,8 +206,8 @@ def rms_norm(
 
     >>> import deepgrad as dg
     >>> y = dg.functional.rms_norm(dg.tensor([[3.0, 4.0]]), 2)
-    >>> [round(v, 4) for v in y.numpy()[0].tolist()]
-    [0.8485, 1.1314]
+    >>> dg.round(y.double(), decimals=4).tolist()
+    [[0.8485, 1.1314]]
     """
     ns = _trailing_shape(x, normalized_shape, {"weight": weight}, "rms_norm")
     e = float(numpy.finfo(x.dtype).eps) if eps is None else float(eps)
