@@ -98,7 +98,7 @@ class Fuzz:
             return None
         if tol is None:
             tol = 1e-5 if a.dtype == np.float32 else 1e-10
-        atol = tol if a.dtype == np.float32 else 1e-9
+        atol = tol if a.dtype == np.float32 or tol > 1e-9 else 1e-9
         ok = np.isclose(a, e, rtol=tol, atol=atol * max(1.0, float(np.abs(e).max(initial=0))))
         ok |= np.isnan(a) & np.isnan(e)
         if not ok.all():

@@ -40,11 +40,18 @@ def test_softplus_gradcheck_and_float32_extremes():
     np.testing.assert_allclose(big.numpy(), [0.0, np.log(2.0), 1e4], rtol=1e-6)
 
 
-def test_softplus_bad_beta_and_config():
-    with pytest.raises(ValueError, match="beta must be positive"):
-        dg.functional.softplus(dg.tensor([1.0]), beta=0)
-    with pytest.raises(ValueError, match="beta must be positive"):
-        nn.Softplus(beta=-1)
+def test_softplus_nonpositive_beta_and_config(torch):
+    """PyTorch takes any β: negative (a smooth min(x, 0)) and 0 (inf, gradient 1/2); the
+    functional fuzz found deepgrad refusing them."""
+    x = np.array([-2.0, 0.5, 2.0])
+    for beta, threshold in ((-1.0, 1.0), (-2.0, 20.0), (0.0, 20.0)):
+        a, t = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y = nn.Softplus(beta, threshold)(a)
+        ty = torch.nn.Softplus(beta, threshold)(t)
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
+        y.sum().backward()
+        ty.sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
     m = nn.Softplus(2.0, 5.0)
     assert repr(m) == "Softplus(beta=2.0, threshold=5.0)"
     assert m.get_config() == {"beta": 2.0, "threshold": 5.0}

@@ -256,7 +256,8 @@ class Softplus(Function):
         if self.beta == 1.0 and self.threshold == math.inf:
             return _softplus(x)
         z = x * self.beta
-        y = _softplus(z) / self.beta
+        with backend.xp.errstate(divide="ignore"):  # β = 0: log 2 / 0 = inf, as PyTorch's
+            y = _softplus(z) / self.beta
         self.linear = z > self.threshold
         return backend.xp.where(self.linear, x, y).astype(x.dtype, copy=False)
 
@@ -270,9 +271,8 @@ class Softplus(Function):
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """PyTorch's softplus: ``log(1 + e^(βx)) / β``, a smooth ReLU computed without overflow,
     and ``x`` itself where ``βx > threshold`` (the two agree there to float precision).
-    Derivative ``σ(βx)`` (1 on the linear part). Any shape."""
-    if beta <= 0:
-        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    Derivative ``σ(βx)`` (1 on the linear part). Any shape. A negative β is PyTorch's
+    ``log(1 + e^(βx)) / β`` too (a smooth ``min(x, 0)``), and β = 0 gives inf (gradient 1/2)."""
     return Softplus(float(beta), float(threshold))(x)
 
 

@@ -316,9 +316,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise TypeError(
             f"one_hot: expects an int64 index tensor (PyTorch's LongTensor), got dtype {idx.dtype}"
         )
+    if idx.size == 0 and num_classes <= 0:  # PyTorch's rule: any num_classes < 1 is refused
+        raise ValueError(
+            f"one_hot: cannot infer num_classes from an empty tensor (got num_classes="
+            f"{num_classes}); give a positive one"
+        )
     if num_classes == -1:
-        if idx.size == 0:
-            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; give it")
         num_classes = int(idx.max()) + 1
     if idx.size and int(idx.min()) < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(idx.min())}")

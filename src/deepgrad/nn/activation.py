@@ -91,8 +91,6 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        if beta <= 0:
-            raise ValueError(f"Softplus: beta must be positive, got {beta}")
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x: Tensor) -> Tensor:
