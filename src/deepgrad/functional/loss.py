@@ -52,6 +52,7 @@ from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwi
 from .reduce import mean, sum
 from .reduction import resolve as legacy_reduction
 from .shape import permute, reshape, take_along_dim, unsqueeze
+from .special import xlogy
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -194,22 +195,43 @@ def huber_loss(
     return _weighted_reduce(loss, weight, input, reduction, "huber_loss", by_weight=False)
 
 
-class BinaryCrossEntropy(Function):
-    def __init__(self, y: Any) -> None:
-        self.y = y
+# PyTorch's EPSILON, a float constant (1e-12 rounded to float32) even for float64 inputs
+_BCE_EPS = float(numpy.float32(1e-12))
 
-    def forward(self, p: Any) -> Any:
+
+class BinaryCrossEntropy(Function):
+    def forward(self, p: Any, y: Any) -> Any:
         xp = backend.xp
-        y = self.y
         with backend.quiet():  # log 0 = -inf, clamped to -100 as PyTorch's
             logp = xp.maximum(xp.log(xp.maximum(p, 0)), -100)
             log1mp = xp.maximum(xp.log(xp.maximum(1 - p, 0)), -100)
         return -(y * logp + (1 - y) * log1mp)
 
-    def backward(self, gy: Tensor) -> Tensor:
-        p = self.inputs[0]
-        y = Tensor._from_op(self.y, None, 0)
-        return gy * (p - y) / clip((1.0 - p) * p, 1e-12, None)
+    def backward(self, gy: Tensor) -> tuple:
+        p, y = self.inputs
+        np_, ny = self.needs_input_grad
+        gp = gy * (p - y) / clip((1.0 - p) * p, _BCE_EPS, None) if np_ else None
+        # the target's gradient, PyTorch's -logit(p) (unclamped: ±inf at p = 0 or 1)
+        gt = None
+        if ny:
+            with backend.quiet():
+                gt = gy * (log(1.0 - p) - log(p))
+        return gp, gt
+
+
+def _refuse_weight_broadcast(w: Tensor, input: Tensor, what: str, fn: str) -> None:  # noqa: A002
+    """PyTorch multiplies the loss by a weight in place: one that would broadcast it to a
+    larger shape is refused ('output with shape [] doesn't match the broadcast shape [1]')."""
+    try:
+        shape = numpy.broadcast_shapes(input.shape, w.shape)
+    except ValueError:
+        shape = None
+    if shape != input.shape:
+        raise RuntimeError(
+            f"{fn}: {what} of shape {w.shape} does not broadcast to the input's shape "
+            f"{input.shape} (PyTorch refuses it too); give it a shape that broadcasts to the "
+            "input's, e.g. one value per class along the last axis"
+        )
 
 
 def binary_cross_entropy(
@@ -238,9 +260,13 @@ def binary_cross_entropy(
             f"[{float(input._data.min()):g}, {float(input._data.max()):g}] — apply sigmoid, or "
             "use binary_cross_entropy_with_logits on raw scores"
         )
-    loss = BinaryCrossEntropy(y._data)(input)
+    if isinstance(target, Tensor) and target.requires_grad:
+        y = target  # its gradient flows, as PyTorch's (-logit(p))
+    loss = BinaryCrossEntropy()(input, y)
     if weight is not None:
-        loss = loss * _target(weight, input, "binary_cross_entropy")
+        w = _target(weight, input, "binary_cross_entropy")
+        _refuse_weight_broadcast(w, input, "weight", "binary_cross_entropy")
+        loss = loss * w
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
@@ -278,6 +304,10 @@ def binary_cross_entropy_with_logits(
         if pos_weight is None
         else _target(pos_weight, input, "binary_cross_entropy_with_logits")
     )
+    for what, w in (("pos_weight", pw), ("weight", weight)):
+        if w is not None:
+            w = w if isinstance(w, Tensor) else backend.xp.asarray(w)
+            _refuse_weight_broadcast(w, input, what, "binary_cross_entropy_with_logits")
     with backend.quiet():  # an infinite logit: 0 · inf is NaN, silently as PyTorch's
         sp = softplus(-input)
         if pw is None:
@@ -701,7 +731,12 @@ def kl_div(
     _same_shape(input, y, fn)
     xp = backend.xp
     with backend.quiet():  # 0 · -inf (a log(0) target or input) is NaN, silently as PyTorch's
-        if log_target:
+        if y.requires_grad:  # the target's gradient flows, through PyTorch's formula
+            if log_target:
+                loss = exp(y) * (y - input)
+            else:
+                loss = xlogy(y, y) - y * input
+        elif log_target:
             ylogy = xp.exp(y._data) * y._data
             yv = Tensor._from_op(xp.exp(y._data), None, 0)
         else:
@@ -709,9 +744,14 @@ def kl_div(
             dt = backend.promote_types(input.dtype, y.dtype)
             ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(dt)
             yv = y
-        loss = Tensor._from_op(ylogy, None, 0) - yv * input
+        if not y.requires_grad:
+            loss = Tensor._from_op(ylogy, None, 0) - yv * input
     if reduction == "batchmean":
-        return sum(loss) * (1.0 / input.shape[0])
+        # PyTorch's: the sum over a batch of 0 is 0/0 = NaN; a 0-d input is just summed
+        if input.ndim == 0:
+            return sum(loss)
+        with backend.quiet():
+            return sum(loss) / float(input.shape[0])
     return _reduce(loss, reduction, fn)
 
 
@@ -1019,7 +1059,12 @@ def poisson_nll_loss(
         loss = exp(input) - y * input
     else:
         loss = input - y * log(input + eps)
-    if full:
+    if full and y.requires_grad:  # PyTorch's Stirling term is differentiated too
+        big = Tensor._from_op(y._data > 1, None, 0)
+        ys = where(big, y, 1.0)
+        stirling = ys * log(ys) - ys + 0.5 * log(2 * math.pi * ys)
+        loss = loss + where(big, stirling, 0.0)
+    elif full:
         xp = backend.xp
         yd = y._data
         big = yd > 1
