@@ -8,6 +8,7 @@ batch axes). ``linear(x, W, b) = x @ Wᵀ + b`` is one node whose backward is th
 
 from __future__ import annotations
 
+import math
 import string
 import warnings
 from typing import Any
@@ -80,11 +81,16 @@ def matmul(a: Any, b: Any) -> Tensor:
     return reshape(y, tuple(shape))
 
 
+def _rows(shape: tuple) -> int:
+    """The leading axes' product: a (*, n) array's row count as a 2-D matrix."""
+    return math.prod(shape[:-1])
+
+
 class Linear(Function):
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
         lead = x.shape[:-1]
         if x.ndim != 2:  # one 2-D GEMM over all leading axes, not a batched loop of small ones
-            x = x.reshape(-1, x.shape[-1])
+            x = x.reshape(_rows(x.shape), x.shape[-1])  # not -1: ambiguous for a 0-size axis
         y = x @ w.T
         if b is not None:
             y += b
@@ -100,13 +106,13 @@ class Linear(Function):
             gx = (
                 matmul(gy, w)
                 if gy.ndim == 2
-                else reshape(matmul(reshape(gy, (-1, gy.shape[-1])), w), x.shape)
+                else reshape(matmul(reshape(gy, (_rows(gy.shape), gy.shape[-1])), w), x.shape)
             )
         gw = gb = None
         if need[1] or (len(need) > 2 and need[2]):
-            gy2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
+            gy2 = reshape(gy, (_rows(gy.shape), gy.shape[-1])) if gy.ndim != 2 else gy
             if need[1]:
-                x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
+                x2 = reshape(x, (_rows(x.shape), x.shape[-1])) if x.ndim != 2 else x
                 gw = matmul(swapaxes(gy2, 0, 1), x2)
             if len(need) > 2 and need[2]:
                 gb = gy2.sum(axis=0)
@@ -121,7 +127,7 @@ class Linear(Function):
         need = self.needs_input_grad
         g2 = gy._data
         if g2.ndim != 2:
-            g2 = g2.reshape(-1, g2.shape[-1])
+            g2 = g2.reshape(_rows(g2.shape), g2.shape[-1])
         make = Tensor._from_op
         gx = None
         if need[0]:
@@ -129,7 +135,8 @@ class Linear(Function):
             gx = make(gx if x.ndim == 2 else gx.reshape(x.shape), None, 0)
         gw = None
         if need[1]:
-            gw = make(g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x), None, 0)
+            x2 = x.reshape(_rows(x.shape), x.shape[-1]) if x.ndim != 2 else x
+            gw = make(g2.T @ x2, None, 0)
         if len(need) == 2:
             return gx, gw
         return gx, gw, make(g2.sum(axis=0), None, 0) if need[2] else None
