@@ -178,6 +178,10 @@ class _SequenceFunction(Function):
         hist = Hs[:-1] if self.reverse else Hs[1:]
         out = xp.ascontiguousarray(hist.transpose(0, 2, 1))
         if self.batch_sizes is not None:
+            if xp.may_share_memory(out, Hs):
+                # H = 1: the transpose is already contiguous, so a view of the states; the
+                # zeros below would erase the states carried past each length (h_n, backward)
+                out = out.copy()
             for t, b in enumerate(self.batch_sizes):
                 if b < self.B:
                     out[t, b:] = 0

@@ -19,6 +19,7 @@ numbers on the padded layout (zeros past each length).
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, NamedTuple
 
 import numpy
@@ -221,10 +222,18 @@ def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence
 
 def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False) -> list:
     """The tensors ``(L_i, *)`` of a padded batch, ``lengths[i]`` steps each (PyTorch's
-    ``nn.utils.rnn.unpad_sequence``)."""
+    ``nn.utils.rnn.unpad_sequence``; unlike 2.13's, the input is not transposed in place)."""
     x = padded_sequences if batch_first else F.swapaxes(padded_sequences, 0, 1)
-    lens = _lengths_array(lengths, x.shape[0], "unpad_sequence")
-    return [x[i, : int(n)] for i, n in enumerate(lens)]
+    lens = numpy.asarray(
+        backend.to_numpy(lengths._data if isinstance(lengths, Tensor) else lengths)
+    )
+    if lens.ndim != 1 or lens.shape[0] != x.shape[0] or lens.dtype.kind not in "iu":
+        raise ValueError(
+            f"unpad_sequence: expected {x.shape[0]} integer lengths, got {lens.tolist()!r}"
+        )
+    # PyTorch's mask ``arange(T) < length``: 0 (or less) gives an empty sequence, more than
+    # the padded length the whole row
+    return [x[i, : builtins.max(int(n), 0)] for i, n in enumerate(lens)]
 
 
 def unpack_sequence(packed_sequences: PackedSequence) -> list:
