@@ -155,7 +155,7 @@ def test_fuzz_recurrent_on_packed():
         with_h0 = fz.chance(0.4)
         mods = {torch: tmod, dg: dmod}
 
-        def fn(lib, *s, enforce=enforce, with_h0=with_h0, kw=kw, kind=kind, hid=hid):
+        def fn(lib, *s, enforce=enforce, with_h0=with_h0, kw=kw, kind=kind, hid=hid, mods=mods):
             b = len(s)
             p = _rnn(lib).pack_sequence(list(s), enforce_sorted=enforce)
             mod = mods[lib]
