@@ -196,7 +196,7 @@ def huber_loss(
 
 
 # PyTorch's EPSILON, a float constant (1e-12 rounded to float32) even for float64 inputs
-_BCE_EPS = float(numpy.float32(1e-12))
+_TORCH_EPSILON = float(numpy.float32(1e-12))
 
 
 class BinaryCrossEntropy(Function):
@@ -210,7 +210,7 @@ class BinaryCrossEntropy(Function):
     def backward(self, gy: Tensor) -> tuple:
         p, y = self.inputs
         np_, ny = self.needs_input_grad
-        gp = gy * (p - y) / clip((1.0 - p) * p, _BCE_EPS, None) if np_ else None
+        gp = gy * (p - y) / clip((1.0 - p) * p, _TORCH_EPSILON, None) if np_ else None
         # the target's gradient, PyTorch's -logit(p) (unclamped: ±inf at p = 0 or 1)
         gt = None
         if ny:
@@ -936,7 +936,7 @@ def cosine_embedding_loss(
 ) -> Tensor:
     """Cosine embedding loss: ``1 - cos(x₁, x₂)`` where ``y = 1`` (pull together),
     ``max(0, cos(x₁, x₂) - margin)`` where ``y = -1`` (push apart), with PyTorch's
-    ``cos = Σ x₁x₂ / √((Σ x₁² + 1e-12)(Σ x₂² + 1e-12))``.
+    ``cos = Σ x₁x₂ / √((Σ x₁² + ε)(Σ x₂² + ε))``, ε = 1e-12 rounded to float32 (as PyTorch's).
 
     Shapes: ``input1``, ``input2`` ``(N, D)`` with ``target (N,)`` of ±1 → a scalar, or
     ``(N,)`` with ``reduction="none"``; or ``(D,)`` inputs with a 0-d target.
@@ -961,7 +961,7 @@ def cosine_embedding_loss(
             f"{input1.shape[: y.ndim]}, got {input1.shape}, {input2.shape} and {y.shape}"
         )
     axis = y.ndim
-    eps = 1e-12  # PyTorch's EPSILON
+    eps = _TORCH_EPSILON  # PyTorch's EPSILON, 1e-12 rounded to float32
     prod = sum(input1 * input2, axis)
     mag1 = sum(input1 * input1, axis) + eps
     mag2 = sum(input2 * input2, axis) + eps
