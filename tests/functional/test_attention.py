@@ -255,11 +255,16 @@ def test_mha_unbatched_input(torch, rng):
     _compare_mha(torch, rng, ours2, theirs2, [(4, 6)], True, dict(average_attn_weights=False))
 
 
-def test_mha_is_causal_builds_the_mask(rng):
+def test_mha_is_causal_is_a_hint_that_needs_the_mask(rng):
+    """PyTorch's contract (found by the module fuzz): is_causal=True without attn_mask raises
+    ("Need attn_mask if specifying the is_causal hint"); with the causal mask it is the mask."""
     mha = nn.MultiheadAttention(4, 2, batch_first=True)
     x = dg.tensor(rng.standard_normal((2, 5, 4)).astype(np.float32))
-    y1, w1 = mha(x, x, x, is_causal=True)
-    y2, w2 = mha(x, x, x, attn_mask=np.triu(np.ones((5, 5), bool), 1))
+    with pytest.raises(RuntimeError, match="is_causal=True needs attn_mask"):
+        mha(x, x, x, is_causal=True)
+    causal = np.triu(np.ones((5, 5), bool), 1)
+    y1, w1 = mha(x, x, x, attn_mask=causal, is_causal=True)
+    y2, w2 = mha(x, x, x, attn_mask=causal)
     np.testing.assert_array_equal(y1.numpy(), y2.numpy())
     assert np.all(np.triu(w1.numpy()[0], 1) == 0)
 
@@ -286,12 +291,14 @@ def test_mha_double_backward(rng):
     x = _t(rng, 2, 3, 4)
     gy = dg.tensor(rng.standard_normal((2, 3, 4)))
 
+    causal = np.triu(np.ones((3, 3), bool), 1)
+
     def first(x):
-        y, w = mha(x, x, x, is_causal=True)
+        y, w = mha(x, x, x, attn_mask=causal, is_causal=True)
         return dg.grad((y * gy).sum() + (w * w).sum(), x, create_graph=True)
 
     dg.gradcheck(first, x)
-    y, w = mha(x, x, x, is_causal=True)
+    y, w = mha(x, x, x, attn_mask=causal, is_causal=True)
     (fused,) = dg.grad((y * gy).sum() + (w * w).sum(), x)
     np.testing.assert_allclose(fused.numpy(), first(x)[0].numpy(), rtol=1e-10, atol=1e-12)
 

@@ -16,6 +16,7 @@ import pytest
 import deepgrad as dg
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 _spec = importlib.util.spec_from_file_location(
     "_functional_fuzz_harness",

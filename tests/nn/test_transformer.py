@@ -122,14 +122,16 @@ def test_encoder_layer_gradcheck_inputs_and_parameters(rng):
     kpm = np.array([[False, False, True], [False, False, False]])
     dg.gradcheck(lambda x, *ps: layer(x, src_key_padding_mask=kpm), x, *layer.parameters())
     layer.norm_first = True
-    dg.gradcheck(lambda x, *ps: layer(x, is_causal=True), x, *layer.parameters())
+    causal = nn.Transformer.generate_square_subsequent_mask(3, dtype=np.float64)
+    dg.gradcheck(lambda x, *ps: layer(x, causal, is_causal=True), x, *layer.parameters())
 
 
 def test_decoder_layer_gradcheck_inputs(rng):
     layer = nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0, activation="gelu").double()
     tgt = dg.tensor(rng.standard_normal((3, 2, 4)), requires_grad=True)
     mem = dg.tensor(rng.standard_normal((2, 2, 4)), requires_grad=True)
-    dg.gradcheck(lambda t, m: layer(t, m, tgt_is_causal=True), tgt, mem)
+    causal = nn.Transformer.generate_square_subsequent_mask(3, dtype=np.float64)
+    dg.gradcheck(lambda t, m: layer(t, m, causal, tgt_is_causal=True), tgt, mem)
 
 
 def test_dropout_active_in_training_only(rng):

@@ -597,7 +597,13 @@ def multi_head_attention_forward(
             )
         mask = am
     elif is_causal:
-        mask = causal_mask(l_len, s_len, dt).reshape(1, 1, l_len, s_len)
+        # PyTorch's contract: is_causal is a hint that attn_mask is the causal mask
+        raise RuntimeError(
+            f"{fn}: is_causal=True needs attn_mask (the hint says attn_mask is the causal "
+            f"mask; PyTorch refuses it too): pass attn_mask="
+            f"nn.Transformer.generate_square_subsequent_mask({l_len}) with is_causal=True, "
+            f"or the mask alone"
+        )
     if key_padding_mask is not None:
         kp = additive_mask(key_padding_mask, dt, fn)
         if kp.shape != (n, s_len):

@@ -31,7 +31,8 @@ class MultiheadAttention(Module):
     ``value (S, N, vdim)`` (``(N, L, E)``… with ``batch_first=True``; 2-D for one unbatched
     sequence); ``key_padding_mask (N, S)``; ``attn_mask (L, S)`` or ``(N·num_heads, L, S)``.
     Boolean masks: **True = masked out**; float masks are added to the scores. ``is_causal``
-    without ``attn_mask`` applies a causal mask. Returns the output (shaped like ``query``) and
+    is PyTorch's hint that ``attn_mask`` is the causal mask: without ``attn_mask`` it raises,
+    as in PyTorch. Returns the output (shaped like ``query``) and
     the attention weights ``(N, L, S)`` averaged over heads (``(N, H, L, S)`` with
     ``average_attn_weights=False``; None when ``need_weights=False``). Dropout (probability
     ``dropout``) acts on the attention weights in training.
