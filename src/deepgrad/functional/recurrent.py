@@ -806,6 +806,12 @@ def _run(
             f"{fn}: input dtype {x.dtype} does not match the parameters' dtype "
             f"{weights[0][0].dtype}; cast one of them (x.float() / module.double())"
         )
+    if x.shape[1 if batch_first else 0] == 0:
+        # PyTorch's contract: "Expected sequence length to be larger than 0 in RNN"
+        raise ValueError(
+            f"{fn}: expected a sequence length larger than 0, got input of shape "
+            f"{tuple(x.shape)} (batch_first={batch_first}); an empty batch is fine"
+        )
     if batch_first:
         x = swapaxes(x, 0, 1)
     T, B = x.shape[0], x.shape[1]
