@@ -119,7 +119,10 @@ def _case(fz, case, train):
     if kind == "Transformer":
         # args: src (S), tgt (T)
         if fz.chance(0.3):
-            add("src_mask", _attn_mask(fz, train, S, S, dtype))
+            causal = fz.chance(0.4)
+            add("src_mask", _attn_mask(fz, train, S, S, dtype, causal=causal))
+            if causal and fz.chance(0.6):
+                kw["src_is_causal"] = True
         if fz.chance(0.4):
             causal = fz.chance(0.5)
             add("tgt_mask", _attn_mask(fz, train, T, T, dtype, causal=True) if causal else
