@@ -21,7 +21,8 @@ def isclose(
     equal_nan: bool = False,
 ) -> Tensor:
     """Elementwise ``|input - other| <= atol + rtol · |other|`` (a bool tensor,
-    broadcasting); equal infinities are close, NaN only to NaN with ``equal_nan``.
+    broadcasting; two tensors of different dtypes are refused, as PyTorch's); equal
+    infinities are close, NaN only to NaN with ``equal_nan``.
 
     >>> import deepgrad as dg
     >>> dg.isclose(dg.tensor([1.0, 2.0]), dg.tensor([1.0 + 1e-9, 2.1])).tolist()
@@ -29,6 +30,11 @@ def isclose(
     """
     if rtol < 0 or atol < 0:
         raise ValueError(f"isclose: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+    if isinstance(other, Tensor) and isinstance(input, Tensor) and input.dtype != other.dtype:
+        raise RuntimeError(  # PyTorch's isclose does not promote
+            f"isclose: input ({input.dtype}) and other ({other.dtype}) must have the same "
+            "dtype; cast one with .to(other.dtype)"
+        )
     a, b = _arr(input), _arr(other)
     out = backend.xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return Tensor._from_op(backend.xp.asarray(out), None, 0)

@@ -523,8 +523,11 @@ class Where(Function):
     def backward(self, gy: Tensor) -> tuple:
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        ga = sum_to(gy * _mask(self.cond, gy), a.shape) if na else None
-        gb = sum_to(gy * _mask(~self.cond, gy), b.shape) if nb else None
+        # selected, not multiplied by a 0/1 mask: a NaN/inf gradient of the branch not
+        # taken stays out (0 · NaN would be NaN), as PyTorch's where backward
+        zero = Tensor._from_op(backend.xp.zeros((), gy._data.dtype), None, 0)
+        ga = sum_to(Where(self.cond)(gy, zero), a.shape) if na else None
+        gb = sum_to(Where(~self.cond)(gy, zero), b.shape) if nb else None
         return ga, gb
 
 

@@ -42,6 +42,7 @@ def _spacing(y: Tensor, x: Any, dx: Any, axis: int, fn: str) -> Any:
             raise TypeError(f"{fn}: dx must be a number, got {type(d).__name__}")
         return d
     xt = as_tensor(x)
+    _refuse_bool(y, xt, fn)
     if xt.ndim == 1:
         if xt.shape[0] != y.shape[axis]:
             raise ValueError(
@@ -54,6 +55,13 @@ def _spacing(y: Tensor, x: Any, dx: Any, axis: int, fn: str) -> Any:
     elif xt.ndim > y.ndim:
         raise ValueError(f"{fn}: x of shape {xt.shape} has more dims than y of shape {y.shape}")
     return _cut(xt, axis, 1, None) - _cut(xt, axis, 0, -1)
+
+
+def _refuse_bool(y: Tensor, x: Tensor | None, fn: str) -> None:
+    """PyTorch refuses bool ``y`` (and bool sample points ``x``)."""
+    if y.dtype.kind == "b" or (x is not None and x.dtype.kind == "b"):
+        which = "`y`" if x is None else "`x` or `y`"
+        raise TypeError(f"{fn}: received a bool input for {which}, but bool is not supported")
 
 
 def _prepare(y: Any, dim: int, fn: str) -> tuple[Tensor, int]:
@@ -76,9 +84,10 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor
     """
     yt, axis = _prepare(y, dim, "trapezoid")
     d = _spacing(yt, x, dx, axis, "trapezoid")
-    if yt.shape[axis] == 0:
+    if yt.shape[axis] == 0:  # PyTorch's gives y's dtype here (a README row)
         shape = yt.shape[:axis] + yt.shape[axis + 1 :]
         return Tensor._from_op(backend.xp.zeros(shape, _floating(yt).dtype), None, 0)
+    _refuse_bool(yt, None, "trapezoid")
     if isinstance(d, numbers.Number):
         first = getitem(yt, (slice(None),) * axis + (0,))
         last = getitem(yt, (slice(None),) * axis + (-1,))
@@ -101,6 +110,7 @@ def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1
     """
     yt, axis = _prepare(y, dim, "cumulative_trapezoid")
     d = _spacing(yt, x, dx, axis, "cumulative_trapezoid")
+    _refuse_bool(yt, None, "cumulative_trapezoid")
     pairs = _cut(yt, axis, 0, -1) + _cut(yt, axis, 1, None)
     if isinstance(d, numbers.Number):
         return cumsum(_floating(pairs) * (d / 2.0), axis)

@@ -539,11 +539,20 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     return matmul(a, v)
 
 
+def _same_dtype(input: Any, other: Any) -> None:  # noqa: A002
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype != other.dtype:
+        raise TypeError(  # PyTorch's cross does not promote
+            f"cross: input and other must have the same dtype, got {input.dtype} and "
+            f"{other.dtype} (cast one with .to(other.dtype))"
+        )
+
+
 @torch_names
 def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
     """Cross product of 3-vectors along ``dim`` (operands broadcast): ``torch.cross``. With
     ``dim=None`` PyTorch's deprecated default is kept, with its warning: the first dim of
     size 3. :func:`linalg_cross` (``deepgrad.linalg.cross``) takes ``dim=-1``."""
+    _same_dtype(input, other)
     a, b = _pair(input, other)
     if dim is None:
         warnings.warn(
@@ -561,9 +570,12 @@ def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A0
 
 @torch_names
 def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
-    """``torch.linalg.cross``: ``a × b`` along ``dim`` (size 3), broadcasting the operands:
-    ``(a₁b₂ - a₂b₁, a₂b₀ - a₀b₂, a₀b₁ - a₁b₀)``."""
+    """``torch.linalg.cross``: ``a × b`` along ``dim`` (size 3), broadcasting the operands
+    (of one dtype, not bool, as PyTorch's): ``(a₁b₂ - a₂b₁, a₂b₀ - a₀b₂, a₀b₁ - a₁b₀)``."""
+    _same_dtype(input, other)
     a, b = _pair(input, other)
+    if a.dtype.kind == "b":
+        raise TypeError("cross: not implemented for bool tensors (as PyTorch's)")
     try:
         shape = numpy.broadcast_shapes(a.shape, b.shape)
     except ValueError:

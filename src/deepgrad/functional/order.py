@@ -69,6 +69,8 @@ def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str) -> ValuesIndice
     other dims) along ``dim``, and its index in ``x``."""
     axis = _norm_axis(dim, max(x.ndim, 1), fn)
     if x.ndim == 0:
+        if x._data.dtype.kind == "b":  # x * 1 would be int64
+            return ValuesIndices((Tensor._from_op(x._data.copy(), None, 0), _index(0)))
         return ValuesIndices((x * 1, _index(0)))
     if x.shape[axis] == 0:
         raise IndexError(f"{fn}: dim {dim} of the input of shape {x.shape} has size 0")
@@ -118,8 +120,9 @@ def _median(x: Tensor, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
     if dim is None:
         if keepdim:
             raise TypeError(f"{fn}(): keepdim needs a dim")
-        if x.numel() == 0:  # the median of no elements: NaN, as PyTorch's
-            return SelectEvenly(numpy.nan)(x)
+        if x.numel() == 0:  # the median of no elements: NaN, as PyTorch's; an integer
+            dt = x._data.dtype  # tensor gets NaN cast to it there: the dtype's minimum
+            return SelectEvenly(numpy.nan if dt.kind in "fc" else numpy.iinfo(dt).min)(x)
         flat = xp.sort(x._data.reshape(-1))  # NaN last
         n = flat.size
         if x._data.dtype.kind == "f":
@@ -173,6 +176,8 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     _refuse_complex_order("mode", x)
     axis = _norm_axis(dim, max(x.ndim, 1), "mode")
     if x.ndim == 0:
+        if x._data.dtype.kind == "b":  # x * 1 would be int64
+            return ValuesIndices((Tensor._from_op(x._data.copy(), None, 0), _index(0)))
         return ValuesIndices((x * 1, _index(0)))
     if x.shape[axis] == 0:
         raise IndexError(f"mode: dim {dim} of the input of shape {x.shape} has size 0")

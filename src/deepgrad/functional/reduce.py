@@ -50,9 +50,11 @@ def _axes(axis: Axis, ndim: int, fn: str, empty_is_all: bool = True) -> tuple[in
     for a in axes:
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise dim_error(fn, a, ndim)
-        if ndim:  # a 0-d tensor accepts axis 0 / -1 (as in PyTorch) and reduces nothing
-            out.append(a % ndim)
-    return tuple(out)
+        out.append(a % builtins.max(ndim, 1))
+    if len(out) > 1 and len(set(out)) < len(out):
+        raise RuntimeError(f"{fn}: dim {out[-1]} appears multiple times in the list of dims")
+    # a 0-d tensor accepts axis 0 / -1 (as in PyTorch) and reduces nothing
+    return tuple(out) if ndim else ()
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -308,7 +310,10 @@ class Var(Function):
         x = self.inputs[0]
         if x._data.size == 0:
             return Tensor(backend.xp.zeros(x.shape, x._data.dtype))
-        shifted = x - Tensor(_pivot(x._data, self.axes))
+        pivot = _pivot(x._data, self.axes)
+        if pivot.dtype.kind == "f":  # an infinite pivot: x - mean itself, as PyTorch's
+            pivot = backend.xp.where(backend.xp.isfinite(pivot), pivot, 0)
+        shifted = x - Tensor(pivot)
         d = shifted - mean(shifted, self.axes, keepdim=True)
         whole = self.axes is None or x.ndim == 0
         if self.dof > 0 or (self.dof < 0 and not whole):
@@ -317,7 +322,8 @@ class Var(Function):
         # NaN where x = mean and inf elsewhere; over dims, 2 / 0 = inf times x - mean
         with numpy.errstate(invalid="ignore"):  # 0 · inf: NaN, as in PyTorch
             xp = backend.xp
-            factor = xp.where(d._data == 0, numpy.nan, numpy.inf) if whole else d._data * numpy.inf
+            nan = (d._data == 0) | xp.isnan(d._data)
+            factor = xp.where(nan, numpy.nan, numpy.inf) if whole else d._data * numpy.inf
             g = _expand(gy, x.shape, self.axes)._data * factor
         return Tensor(g.astype(x.dtype, copy=False))
 
@@ -648,6 +654,38 @@ class VectorNorm(Function):
         return broadcast_to(scale, x.shape) * local
 
 
+class InfNorm(Function):
+    """``max |x|`` (``min |x|`` for ``-inf``) over ``axes``. The gradient ``sign(x)`` is split
+    evenly among the elements that reach it, and is 0 everywhere where the norm is NaN (no
+    element equals it), as PyTorch's ``linalg.vector_norm`` (``amax``'s gives NaN there)."""
+
+    keep_output = True
+
+    def __init__(self, axes: tuple[int, ...] | None, keepdims: bool, take_max: bool) -> None:
+        self.axes, self.keepdims, self.take_max = axes, keepdims, take_max
+
+    def forward(self, x: Any) -> Any:
+        a = backend.xp.abs(x)
+        if a.size == 0:
+            _refuse_empty_reduction(a.shape, self.axes, "norm")
+        f = a.max if self.take_max else a.min
+        return f(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        xp, x = backend.xp, self.inputs[0]._data
+        a = xp.abs(x)
+        hit = a == self.output()._data.reshape(_kept_shape(x.shape, self.axes))
+        count = xp.maximum(hit.sum(axis=self.axes, keepdims=True), 1)
+        if x.dtype.kind == "c":
+            with numpy.errstate(invalid="ignore", divide="ignore"):
+                sgn = x / xp.where(a == 0, 1, a)
+        else:
+            sgn = xp.sign(x)
+        share = xp.where(hit & (a != 0), sgn, 0) / count
+        share = share.astype(x.dtype, copy=False)
+        return _expand(gy, x.shape, self.axes) * Tensor._from_op(share, None, 0)
+
+
 def _gy_over(gy: Tensor, y_safe: Tensor, zero: Any, kept: tuple[int, ...], q: float) -> Tensor:
     """``gy / y^q`` on the kept shape, 0 where the norm ``y`` is 0."""
     s = reshape(gy, kept) / (y_safe if q == 1 else y_safe**q)
@@ -705,16 +743,15 @@ def norm(
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     axes = _axes(dim, x.ndim, "norm")
-    if p == numpy.inf:
-        return amax(abs(x), axes, keepdim)
-    if p == -numpy.inf:
-        return amin(abs(x), axes, keepdim)
-    if p == 0:  # sign(|x|) is 1 for nonzero elements and has gradient 0
-        return sum(sign(abs(x)), axes, keepdim)
+    if p in (numpy.inf, -numpy.inf):
+        return InfNorm(axes, keepdim, p > 0)(x)
+    if p == 0:  # sign(|x|) is 1 for nonzero elements (NaN too) and has gradient 0
+        nonzero = sign(abs(x))
+        if x._data.dtype.kind in "fc" and backend.xp.isnan(x._data).any():
+            nonzero = where(backend.xp.isnan(x._data), 1.0, nonzero)
+        return sum(nonzero, axes, keepdim)
     if p == 1:
         return sum(abs(x), axes, keepdim)
-    if p < 0:
-        raise ValueError(f"norm: p must be 0, positive or ±inf, got {p}")
     return VectorNorm(float(p), axes, keepdim)(x)
 
 
@@ -734,7 +771,19 @@ def nansum(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = N
         )
     if x._data.dtype.kind not in "fc":
         return sum(x, dim, keepdim)
-    return sum(where(backend.xp.isnan(x._data), 0.0, x), dim, keepdim)
+    return sum(NanToZero()(x), dim, keepdim)
+
+
+class NanToZero(Function):
+    """``x`` with its NaNs 0; the gradient is ``dy`` masked by multiplication (PyTorch's
+    ``nansum`` backward: an infinite ``dy``, as ``nanmean``'s over all-NaN, gives NaN)."""
+
+    def forward(self, x: Any) -> Any:
+        self.keep = ~backend.xp.isnan(x)
+        return backend.xp.where(self.keep, x, 0)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy * Tensor._from_op(self.keep.astype(gy._data.dtype), None, 0)
 
 
 def _refuse_complex_nan(x: Tensor, fn: str) -> None:
@@ -874,7 +923,10 @@ def _cum_extreme(x: Tensor, dim: int, take_max: bool) -> ValuesIndices:
     fn = "cummax" if take_max else "cummin"
     axis = _dim(dim, x.ndim, fn)
     if x.ndim == 0:
-        return ValuesIndices((x * 1, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
+        zero = Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)
+        if x._data.dtype.kind == "b":  # x * 1 would be int64
+            return ValuesIndices((Tensor._from_op(x._data.copy(), None, 0), zero))
+        return ValuesIndices((x * 1, zero))
     xp, a = backend.xp, x._data
     if a.dtype.kind == "b":
         run = xp.logical_or if take_max else xp.logical_and
@@ -919,7 +971,8 @@ def diff(
     append: Tensor | None = None,
 ) -> Tensor:
     """The ``n``-th forward difference along ``dim``: ``y_i = x_{i+1} - x_i`` applied ``n``
-    times (``prepend``/``append`` are concatenated first); bool tensors give ``x_{i+1} ≠
+    times (``prepend``/``append`` are concatenated first, except for ``n = 0``, which returns
+    ``input`` as PyTorch's does); bool tensors give ``x_{i+1} ≠
     x_i``. Shape: ``dim`` shrinks by ``n`` (to 0 at most).
 
     >>> import deepgrad as dg
@@ -931,6 +984,8 @@ def diff(
     if not isinstance(n, int) or n < 0:
         raise ValueError(f"diff: order n must be a non-negative int, got {n!r}")
     axis = _dim(dim, input.ndim, "diff")
+    if n == 0:  # PyTorch's (and NumPy's): the input itself, prepend/append not concatenated
+        return input
     parts = [t for t in (prepend, input, append) if t is not None]
     x = concat(parts, axis) if len(parts) > 1 else input
     for _ in range(n):

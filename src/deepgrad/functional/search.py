@@ -264,17 +264,47 @@ def searchsorted(
     if seq.ndim == 0:
         raise ValueError("searchsorted: sorted_sequence must have at least 1 dim, got a 0-d one")
     dtype = numpy.int32 if out_int32 else numpy.int64
-    if seq.ndim == 1:
-        return _out(xp.searchsorted(seq, v, side=how), dtype)
-    if scalar or v.shape[:-1] != seq.shape[:-1]:
+    if seq.ndim > 1 and (scalar or v.shape[:-1] != seq.shape[:-1]):
         raise ValueError(
             f"searchsorted: the boundaries of shape {seq.shape} and the values of shape "
             f"{v.shape} must match in all dims but the last (or the boundaries be 1-D)"
         )
-    rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
-    # one binary search per row: the rows have boundaries of their own
-    out = xp.stack([xp.searchsorted(s, r, side=how) for s, r in zip(rows_s, rows_v)])
-    return _out(out.reshape(v.shape), dtype)
+    if seq.dtype.kind != "f" or not xp.isnan(seq).any():
+        if seq.ndim == 1:
+            return _out(xp.searchsorted(seq, v, side=how), dtype)
+        rows = int(numpy.prod(seq.shape[:-1]))
+        rows_s, rows_v = seq.reshape(rows, seq.shape[-1]), v.reshape(rows, v.shape[-1])
+        # one binary search per row: the rows have boundaries of their own
+        out = xp.empty(rows_v.shape, numpy.int64)
+        for i in range(rows):
+            out[i] = xp.searchsorted(rows_s[i], rows_v[i], side=how)
+        return _out(out.reshape(v.shape), dtype)
+    return _out(_binary_search(seq, v, how == "right"), dtype)
+
+
+def _binary_search(seq: Any, v: Any, right: bool) -> Any:
+    """PyTorch's binary search, step for step, where the boundaries hold NaN (sorted last, as
+    ``sort`` puts them): a step moves right unless ``seq[mid] >= v`` (``> v`` for ``right``),
+    so a NaN boundary counts as smaller than every value, and the result depends on where the
+    search meets it (NumPy's ``searchsorted`` counts NaN as the largest instead)."""
+    xp = backend.xp
+    n = seq.shape[-1]
+    if seq.ndim == 1:
+        b = xp.broadcast_to(seq, v.shape + (n,)) if v.ndim else seq
+    else:
+        b = xp.broadcast_to(seq[..., None, :], v.shape + (n,))
+    lo = xp.zeros(v.shape, numpy.int64)
+    hi = xp.full(v.shape, n, numpy.int64)
+    with numpy.errstate(invalid="ignore"):
+        while True:
+            active = lo < hi
+            if not active.any():
+                return lo
+            mid = (lo + hi) >> 1
+            m = xp.take_along_axis(b, xp.minimum(mid, n - 1)[..., None], -1)[..., 0]
+            stop = (m > v) if right else (m >= v)
+            lo = xp.where(active & ~stop, mid + 1, lo)
+            hi = xp.where(active & stop, mid, hi)
 
 
 def bucketize(
@@ -333,7 +363,7 @@ def isin(
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """A histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's own range when
-    ``min == max``; widened by 1 each side if still equal). Elements outside, and NaN, are
+    ``min == max``, refused when the data hold NaN or ±inf, as PyTorch's; widened by 1 each side if still equal). Elements outside, and NaN, are
     not counted; ``max`` itself falls in the last bin. The counts have the input's float
     dtype, as in PyTorch; integer inputs are refused, as there.
 
@@ -350,10 +380,8 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     lo, hi = a.dtype.type(min), a.dtype.type(max)
     if lo > hi:
         raise ValueError(f"histc: max ({max}) must be larger than or equal to min ({min})")
-    if lo == hi and a.size:
-        finite = a[~xp.isnan(a)]
-        if finite.size:
-            lo, hi = finite.min(), finite.max()
+    if lo == hi and a.size:  # a NaN in the data makes the range NaN: refused, as PyTorch's
+        lo, hi = a.min(), a.max()
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if not (numpy.isfinite(lo) and numpy.isfinite(hi)):

@@ -1045,15 +1045,22 @@ class ValuesIndices(tuple):
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> ValuesIndices:
     """The values of ``x`` sorted along ``dim`` (ascending, or ``descending``), and the int64
     positions they came from: ``values = take_along_dim(x, indices, dim)``. Ties keep their
-    order (a stable sort). The gradient of ``values`` flows back to the positions read."""
+    order (a stable sort); NaN sorts as the largest value (last, or first when
+    ``descending``), as PyTorch's. The gradient of ``values`` flows back to the positions read."""
     _refuse_complex_order("sort", x)
     axis = _norm_axis(dim, max(x.ndim, 1), "sort")
     if x.ndim == 0:
         return ValuesIndices((x, Tensor._from_op(backend.xp.zeros((), numpy.int64), None, 0)))
-    data = -x._data if descending else x._data
-    if descending and x.dtype.kind == "b":
-        data = ~x._data
-    idx = backend.xp.argsort(data, axis=axis, kind="stable").astype(numpy.int64)
+    xp = backend.xp
+    data = x._data
+    if descending:
+        # ~x reverses the order of bool, signed and unsigned ints without -x's overflow
+        data = ~data if data.dtype.kind in "biu" else -data
+    idx = xp.argsort(data, axis=axis, kind="stable").astype(numpy.int64)
+    if descending and data.dtype.kind == "f":
+        nan = xp.isnan(xp.take_along_axis(data, idx, axis))
+        if nan.any():  # PyTorch's order: NaN is the largest, so first when descending
+            idx = xp.take_along_axis(idx, xp.argsort(~nan, axis=axis, kind="stable"), axis)
     return ValuesIndices((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
 
 
