@@ -103,7 +103,8 @@ def test_zero_norm_counts_nan_as_nonzero():
     _both(
         lambda lib, t: lib.norm(t, p=0, keepdim=True, dim=1),
         [[nan, -2.0, -inf, 2.0], [0.0, 0.0, 3.0, 0.0]],
-    , grad=False)
+        grad=False,
+    )
 
 
 def test_renorm_gradient_with_nan_sub_tensor():
