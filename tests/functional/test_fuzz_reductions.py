@@ -76,7 +76,8 @@ def test_fuzz_sum_prod_mean(fuzz):
                 k["dtype"] = _dt(lib, k["dtype"])
             return _call(lib, t, name, method, *args, **k)
 
-        fz.check(what, fn, [x], grad=grad)
+        # a float32 dtype= on float64 input: PyTorch's gradient passes through float32
+        fz.check(what, fn, [x], grad=grad, grad_tol=1e-6 if "dtype" in kw else None)
     fz.report()
 
 
@@ -301,8 +302,10 @@ def test_fuzz_scans(fuzz):
                 k["dtype"] = _dt(lib, k["dtype"])
             return _call(lib, t, n, m, d, **k)
 
+        # cumprod's gradient beside NaN/inf: a README row (as prod's)
+        grad = name != "cumprod" or a.dtype.kind != "f" or bool(np.isfinite(a).all())
         # a float32 dtype= on float64 input: PyTorch's gradient passes through float32
-        fz.check(what, fn, [x], grad_tol=1e-6 if "dtype" in kw else None)
+        fz.check(what, fn, [x], grad=grad, grad_tol=1e-6 if "dtype" in kw else None)
     fz.report()
 
 

@@ -182,3 +182,52 @@ def test_cummax_mode_of_0d_bool_keep_bool():
 def test_median_of_empty_integer_tensor():
     _both(lambda lib, t: lib.median(t), np.zeros((0, 2), np.int32), grad=False)
     _both(lambda lib, t: lib.nanmedian(t), np.zeros((1, 0), np.int64), grad=False)
+
+
+def test_scans_of_0d_pass_the_gradient_through():
+    for v in (nan, inf, 1.5):
+        _both(lambda lib, t: lib.logcumsumexp(t, 0), np.array(v))
+        _both(lambda lib, t: lib.cumprod(t, -1), np.array(v))
+    _both(lambda lib, t: lib.cumprod(t, 1), [[nan], [inf]])  # a size-1 dim: dy itself
+    _both(lambda lib, t: lib.logcumsumexp(t, 1), [[nan], [inf]])  # (PyTorch's NaN here)
+
+
+def test_var_of_one_element_gradient_as_torch():
+    for v in (1.5, nan, inf, -inf):
+        _both(lambda lib, t: lib.var(t), np.array(v))
+        _both(lambda lib, t: lib.var(t), np.array([v]))
+
+
+def test_matrix_norms_of_empty_matrices():
+    for shape in ((2, 0), (0, 2), (0, 0)):
+        for o in (1, -1, inf, -inf, 2, -2, "nuc", "fro"):
+            try:
+                t = torch.linalg.matrix_norm(torch.zeros(shape), o).item()
+            except (RuntimeError, IndexError):
+                with pytest.raises((RuntimeError, ValueError, IndexError)):
+                    dg.linalg.matrix_norm(dg.zeros(shape), o)
+                continue
+            assert dg.linalg.matrix_norm(dg.zeros(shape), o).item() == t
+
+
+def test_unique_dim_refuses_other_empty_dims():
+    for shape, d in (((0, 2, 1), 1), ((2, 0), 0)):
+        for lib in (torch, dg):
+            with pytest.raises((RuntimeError, ValueError)):
+                lib.unique(lib.zeros(shape), dim=d)
+    for shape, d in (((0, 3), 0), ((2, 0), 1)):
+        t = torch.unique(torch.zeros(shape), dim=d, return_inverse=True, return_counts=True)
+        u = dg.unique(dg.zeros(shape), dim=d, return_inverse=True, return_counts=True)
+        assert [tuple(r.shape) for r in u] == [tuple(r.shape) for r in t]
+
+
+def test_mean_out_computes_in_out_dtype():
+    x = np.array([[0.1, 0.2, 0.7]], np.float32)
+    t = torch.mean(torch.tensor(x), 1, out=torch.zeros(1, dtype=torch.float64))
+    d = dg.mean(dg.tensor(x), 1, out=dg.zeros(1, dtype=dg.float64))
+    assert d.dtype == np.float64 and d.item() == t.item()
+    t = torch.mean(torch.tensor(x), out=torch.zeros((), dtype=torch.float64))
+    assert dg.mean(dg.tensor(x), out=dg.zeros((), dtype=dg.float64)).item() == t.item()
+    for lib in (torch, dg):
+        with pytest.raises(RuntimeError):
+            lib.mean(lib.tensor(x), 1, dtype=lib.float32, out=lib.zeros(1, dtype=lib.float64))

@@ -47,6 +47,14 @@ def vector_norm(
     return _vector_norm(x, ord, dim, keepdim)
 
 
+def _amax0(t: Tensor, dim: int, keepdim: bool) -> Tensor:
+    """``amax`` of non-negative values, 0 over an empty ``dim`` (PyTorch's matrix norms of
+    empty matrices: ``ord`` 2, 1, inf give 0; the ``amin`` of the negative ords raises)."""
+    if t.shape[dim] == 0:
+        return sum(t, dim, keepdim=keepdim)
+    return amax(t, dim, keepdim)
+
+
 @torch_names
 def matrix_norm(
     A: Tensor,  # noqa: N803
@@ -67,7 +75,7 @@ def matrix_norm(
         return _vector_norm(a, 2, (r, c), keepdim)
     if ord in ("nuc", 2, -2):
         s = svdvals(movedim(a, (r, c), (-2, -1)))
-        y = sum(s, -1) if ord == "nuc" else (amax(s, -1) if ord == 2 else amin(s, -1))
+        y = sum(s, -1) if ord == "nuc" else (_amax0(s, -1, False) if ord == 2 else amin(s, -1))
         if keepdim:
             for d in sorted((r, c)):
                 y = unsqueeze(y, d)
@@ -75,7 +83,7 @@ def matrix_norm(
     if ord in (1, -1, math.inf, -math.inf):
         inner, outer = (r, c) if ord in (1, -1) else (c, r)
         sums = sum(abs(a), inner, keepdim=True)
-        y = amax(sums, outer, keepdim=True) if ord > 0 else amin(sums, outer, keepdim=True)
+        y = _amax0(sums, outer, True) if ord > 0 else amin(sums, outer, keepdim=True)
         return y if keepdim else sum(y, (r, c))
     raise ValueError(
         f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}"

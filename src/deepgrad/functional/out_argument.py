@@ -10,7 +10,7 @@ writes it into ``t``, PyTorch's contract:
   an integer or float one by a bool ``t``; float64 into float32 is fine); ``matmul``/``mm``/
   ``bmm``, ``abs``, ``clamp`` and ``where`` want ``t``'s dtype to be the result's exactly;
 - ``sum`` computes in ``t``'s dtype, as with ``dtype=t.dtype`` (PyTorch's: a float sum into
-  an int64 ``t`` sums the truncated values);
+  an int64 ``t`` sums the truncated values); ``mean`` in a floating ``t``'s dtype;
 - a ``t`` of another shape is resized (its values replaced; other views of its old memory no
   longer follow it), with PyTorch's ``UserWarning`` when it had elements;
 - the functions that return a pair (``max``/``min`` along a dim, ``sort``, ``topk``,
@@ -47,6 +47,9 @@ from ..tensor import Tensor
 #: dtype is the one it computes in, as its ``dtype=``; a ``dtype=`` given too must be it; PyTorch's
 #: ``sum`` takes ``out=`` only with a ``dim``)
 CAST, EXACT, DTYPE = "cast", "exact", "dtype"
+#: ``mean``'s: computed in ``out``'s dtype where it is floating (PyTorch's: a float32 mean into
+#: a float64 ``out`` sums in float64), then the cast rule; unlike ``sum``'s, no dim is needed
+MEAN = "mean"
 #: the rule of the functions returning a pair: ``out`` a tuple of two tensors, each "exact"
 PAIR = "pair"
 
@@ -153,7 +156,16 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
                     f"{name}(): expected the out tensor to have dtype "
                     f"{numpy.dtype(kwargs['dtype'])} (its dtype=), but got {out.dtype} instead"
                 )
-        return write_out(name, fn(*args, **kwargs), out, rule)
+        if rule == MEAN:  # mean computes in a floating out's dtype, as with dtype=
+            if kwargs.get("dtype") is None:
+                if out.dtype.kind in "fc":
+                    kwargs["dtype"] = out.dtype
+            elif numpy.dtype(kwargs["dtype"]) != out.dtype:
+                raise RuntimeError(
+                    f"{name}(): expected the out tensor to have dtype "
+                    f"{numpy.dtype(kwargs['dtype'])} (its dtype=), but got {out.dtype} instead"
+                )
+        return write_out(name, fn(*args, **kwargs), out, CAST if rule == MEAN else rule)
 
     try:
         sig = inspect.signature(fn)
@@ -171,6 +183,7 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
 #: top-level name → its dtype rule (PyTorch 2's, checked against torch)
 OUT_FUNCTIONS: dict[str, str] = {
     "sum": DTYPE,
+    "mean": MEAN,
     **dict.fromkeys(
         (
             "max",
@@ -202,7 +215,6 @@ OUT_FUNCTIONS: dict[str, str] = {
             "concat",
             "concatenate",
             "stack",
-            "mean",
             "exp",
             "log",
             "sqrt",

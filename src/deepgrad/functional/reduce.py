@@ -322,8 +322,11 @@ class Var(Function):
         # NaN where x = mean and inf elsewhere; over dims, 2 / 0 = inf times x - mean
         with numpy.errstate(invalid="ignore"):  # 0 · inf: NaN, as in PyTorch
             xp = backend.xp
-            nan = (d._data == 0) | xp.isnan(d._data)
-            factor = xp.where(nan, numpy.nan, numpy.inf) if whole else d._data * numpy.inf
+            if whole:  # x == mean compared as such (an inf x equals its mean; a NaN does not)
+                same = (d._data == 0) | (x._data == x._data.mean(axis=self.axes, keepdims=True))
+                factor = xp.where(same, numpy.nan, numpy.inf)
+            else:
+                factor = d._data * numpy.inf
             g = _expand(gy, x.shape, self.axes)._data * factor
         return Tensor(g.astype(x.dtype, copy=False))
 
@@ -511,6 +514,8 @@ class CumProd(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
+        if x.shape[self.axis] == 1:  # y = x: dy itself (also at NaN/±inf), as PyTorch's
+            return gy
         if not (x._data == 0).any():  # dx_i = Σ_{j >= i} dy_j y_j / x_i
             return _reverse_cumsum(gy * self.output(), self.axis) / x
         return _cumprod_grad_with_zeros(x, gy, self.axis)
@@ -912,8 +917,8 @@ def logcumsumexp(x: Tensor, dim: int) -> Tensor:
     if x._data.dtype.kind not in "fc":
         raise TypeError(f"logcumsumexp: expects a floating tensor, got dtype {x.dtype}")
     axis = _dim(dim, x.ndim, "logcumsumexp")
-    if x.ndim == 0:
-        return reshape(LogCumSumExp(0)(reshape(x, (1,))), ())
+    if x.ndim == 0:  # x itself, gradient dy (also at NaN/±inf), as PyTorch's
+        return x * 1
     return LogCumSumExp(axis)(x)
 
 

@@ -102,11 +102,13 @@ def unique(
         nd = a.ndim
         if not -nd <= dim < nd:
             raise IndexError(f"unique: dim {dim} is out of range for a tensor with {nd} dims")
-        if a.shape[dim % nd] == 0 or a.size == 0:
-            u, inv, cnt = a, xp.zeros(a.shape[dim % nd], numpy.int64), xp.zeros(0, numpy.int64)
-            if a.shape[dim % nd]:
-                u = a[(slice(None),) * (dim % nd) + (slice(0, 1),)]
-                cnt = xp.asarray([a.shape[dim % nd]])
+        if a.size == 0 and a.shape[dim % nd]:  # PyTorch's refusal (unique_consecutive's too)
+            raise ValueError(
+                f"unique: the tensor of shape {a.shape} has a dim of size 0 other than dim "
+                f"{dim % nd}: its slices along dim {dim % nd} cannot be compared"
+            )
+        if a.shape[dim % nd] == 0:
+            u, inv, cnt = a, xp.zeros(0, numpy.int64), xp.zeros(0, numpy.int64)
         else:
             u, inv, cnt = xp.unique(
                 a, return_inverse=True, return_counts=True, axis=dim % nd, equal_nan=False
