@@ -231,3 +231,29 @@ def test_mean_out_computes_in_out_dtype():
     for lib in (torch, dg):
         with pytest.raises(RuntimeError):
             lib.mean(lib.tensor(x), 1, dtype=lib.float32, out=lib.zeros(1, dtype=lib.float64))
+
+
+def test_negative_ord_norm_over_an_empty_dim_raises():
+    for shape, dim in (((0,), None), ((1, 4, 0), ()), ((2, 0), 1)):
+        for o in (-1, -0.5, -inf):
+            for lib in (torch, dg):
+                with pytest.raises((RuntimeError, ValueError, IndexError)):
+                    lib.linalg.vector_norm(lib.zeros(shape), o, dim=dim)
+    for o in (-1, -inf, 0):  # over non-empty dims of an empty tensor: fine
+        assert dg.linalg.vector_norm(dg.zeros((2, 0)), o, dim=0).shape == (0,)
+    assert dg.linalg.vector_norm(dg.zeros((2, 0)), 0, dim=1).tolist() == [0.0, 0.0]
+
+
+def test_unique_with_two_empty_dims_raises():
+    for shape, d in (((1, 0, 0), -2), ((0, 0), 0)):
+        for lib in (torch, dg):
+            for f in (lib.unique, lib.unique_consecutive):
+                with pytest.raises((RuntimeError, ValueError)):
+                    f(lib.zeros(shape), dim=d)
+
+
+def test_diff_n0_does_not_check_dim_and_trapezoid_empty_bool():
+    for lib in (torch, dg):
+        assert tuple(lib.diff(lib.ones(1, 2), n=0, dim=4).shape) == (1, 2)
+        y = lib.zeros((1, 2, 0), dtype=lib.bool)
+        assert tuple(lib.trapezoid(y, y, dim=-1).shape) == (1, 2)

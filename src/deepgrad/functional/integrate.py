@@ -83,10 +83,12 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor
     4.5
     """
     yt, axis = _prepare(y, dim, "trapezoid")
-    d = _spacing(yt, x, dx, axis, "trapezoid")
     if yt.shape[axis] == 0:  # PyTorch's gives y's dtype here (a README row)
+        if x is not None and dx is not None:
+            raise TypeError("trapezoid: give the sample points x or the spacing dx, not both")
         shape = yt.shape[:axis] + yt.shape[axis + 1 :]
         return Tensor._from_op(backend.xp.zeros(shape, _floating(yt).dtype), None, 0)
+    d = _spacing(yt, x, dx, axis, "trapezoid")
     _refuse_bool(yt, None, "trapezoid")
     if isinstance(d, numbers.Number):
         first = getitem(yt, (slice(None),) * axis + (0,))

@@ -757,6 +757,13 @@ def norm(
         return sum(nonzero, axes, keepdim)
     if p == 1:
         return sum(abs(x), axes, keepdim)
+    if p < 0 and x._data.size == 0:
+        reduced = range(x.ndim) if axes is None else axes
+        if x.ndim == 0 or builtins.any(x.shape[a] == 0 for a in reduced):
+            raise RuntimeError(  # 1/Σ|x|^p over no elements: PyTorch refuses, no identity
+                f"norm: cannot compute the {p} norm over an empty dim of the tensor of shape "
+                f"{x.shape} (a negative ord has no identity); reduce over non-empty dims"
+            )
     return VectorNorm(float(p), axes, keepdim)(x)
 
 
@@ -988,9 +995,9 @@ def diff(
         raise ValueError("diff: expects a tensor with at least 1 dim, got a 0-d tensor")
     if not isinstance(n, int) or n < 0:
         raise ValueError(f"diff: order n must be a non-negative int, got {n!r}")
-    axis = _dim(dim, input.ndim, "diff")
-    if n == 0:  # PyTorch's (and NumPy's): the input itself, prepend/append not concatenated
+    if n == 0:  # PyTorch's: the input itself (prepend/append and dim not even looked at)
         return input
+    axis = _dim(dim, input.ndim, "diff")
     parts = [t for t in (prepend, input, append) if t is not None]
     x = concat(parts, axis) if len(parts) > 1 else input
     for _ in range(n):

@@ -102,6 +102,7 @@ def unique(
         nd = a.ndim
         if not -nd <= dim < nd:
             raise IndexError(f"unique: dim {dim} is out of range for a tensor with {nd} dims")
+        _refuse_zero_dims(a.shape, "unique")
         if a.size == 0 and a.shape[dim % nd]:  # PyTorch's refusal (unique_consecutive's too)
             raise ValueError(
                 f"unique: the tensor of shape {a.shape} has a dim of size 0 other than dim "
@@ -124,6 +125,14 @@ def unique(
     if return_counts:
         out.append(_out(cnt))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _refuse_zero_dims(shape: tuple[int, ...], fn: str) -> None:
+    if builtins.sum(1 for s in shape if s == 0) > 1:
+        raise ValueError(
+            f"{fn}: the tensor of shape {shape} has more than one dim of size 0: with dim= "
+            "PyTorch refuses it (as here)"
+        )
 
 
 @torch_names
@@ -154,6 +163,7 @@ def unique_consecutive(
         if not -a.ndim <= dim < a.ndim:
             raise dim_error("unique_consecutive", dim, a.ndim)
         dim %= a.ndim
+        _refuse_zero_dims(a.shape, "unique_consecutive")
         if a.size == 0 and a.shape[dim]:
             raise ValueError(
                 f"unique_consecutive: the tensor of shape {a.shape} has a dim of size 0 other "
