@@ -178,3 +178,11 @@ def test_input_keyword_wrappers_pickle():
     np.testing.assert_array_equal(
         again.eval()(x).detach().numpy(), layer.eval()(x).detach().numpy()
     )
+
+
+def test_where_takes_pytorchs_keyword_names(torch):
+    m, x, y = [True, False], [1.0, 2.0], [3.0, 4.0]
+    want = torch.where(condition=torch.tensor(m), input=torch.tensor(x), other=torch.tensor(y))
+    got = dg.where(condition=dg.tensor(m), input=dg.tensor(x), other=dg.tensor(y))
+    assert got.tolist() == want.tolist() == [1.0, 4.0]
+    assert dg.where(dg.tensor(m), dg.tensor(x), 0.0).tolist() == [1.0, 0.0]

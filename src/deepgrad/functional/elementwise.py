@@ -531,9 +531,15 @@ class Where(Function):
         return ga, gb
 
 
-def where(cond: Any, a: Any = _ONE_ARGUMENT, b: Any = _ONE_ARGUMENT) -> Any:
-    """``a`` where ``cond`` is true, else ``b`` (broadcasting all three). ``where(cond)``
-    alone is ``nonzero(cond, as_tuple=True)``, as PyTorch's: one int64 index tensor per dim."""
+def where(
+    condition: Any,
+    input: Any = _ONE_ARGUMENT,  # noqa: A002 - PyTorch's names
+    other: Any = _ONE_ARGUMENT,
+) -> Any:
+    """``input`` where ``condition`` is true, else ``other`` (broadcasting all three; PyTorch's
+    argument names). ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as
+    PyTorch's: one int64 index tensor per dim."""
+    cond, a, b = condition, input, other
     if a is _ONE_ARGUMENT and b is _ONE_ARGUMENT:
         return nonzero(cond if isinstance(cond, Tensor) else Tensor(cond), as_tuple=True)
     if a is _ONE_ARGUMENT or b is _ONE_ARGUMENT:
