@@ -260,3 +260,20 @@ def test_fit_validation_steps_as_keras():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, y, verbose=0, validation_data=(x, y), validation_steps=1)
+
+
+def test_stop_training_reads_false_after_compile_as_in_keras():
+    model = nn.Sequential(nn.Linear(2, 1))
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.stop_training is False  # Keras: False before any fit
+    x = np.zeros((4, 2), np.float32)
+    y = np.zeros((4, 1), np.float32)
+
+    class Stop(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = True
+
+    h = model.fit(x, y, epochs=5, verbose=0, callbacks=[Stop()])
+    assert len(h.history["loss"]) == 1 and model.stop_training is True
+    model.fit(x, y, epochs=2, verbose=0)  # a new fit starts with the flag cleared
+    assert model.stop_training is False

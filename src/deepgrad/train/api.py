@@ -179,6 +179,8 @@ def compile(  # noqa: A001 - Keras's name
     set_compiled(model, Compiled(opt, loss_fn, loss_name, loss_kind, resolved, specs + wspecs))
     _expose(model, "optimizer", opt)
     _expose(model, "metrics_names", ["loss", *names])
+    if "stop_training" not in model.__dict__:  # Keras's flag reads False before any fit
+        _expose(model, "stop_training", False)
     return model
 
 
