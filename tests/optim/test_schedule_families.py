@@ -346,3 +346,31 @@ def test_recipes_find_the_new_schedules(tmp_path):
         sched = [c for c in cbs if isinstance(c, C.LearningRateScheduler)]
         assert len(sched) == 1 and type(sched[0].schedule).__name__ == spec["name"]
         assert not sched[0]._takes_metric  # step() is called without a metric
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("LinearLR", {"start_factor": 0.5, "total_iters": 4.0}),
+        ("ConstantLR", {"factor": 0.5, "total_iters": 3.0}),
+        ("PolynomialLR", {"total_iters": 4.0, "power": 2.0}),
+    ],
+)
+def test_a_whole_float_total_iters_is_taken_as_pytorch_takes_it(torch, name, kwargs):
+    rates = []
+    for lib in (torch, dg):
+        w = lib.nn.Parameter(lib.ones(1))
+        opt = lib.optim.SGD([w], lr=1.0)
+        sched = getattr(lib.optim.lr_scheduler, name)(opt, **kwargs)
+        out = []
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            out.append(sched.get_last_lr()[0])
+        rates.append(out)
+    np.testing.assert_allclose(rates[1], rates[0], rtol=1e-12)
+    with pytest.raises(ValueError, match="positive whole number"):
+        w = dg.nn.Parameter(dg.ones(1))
+        getattr(dg.optim.lr_scheduler, name)(
+            dg.optim.SGD([w], lr=1.0), **{**kwargs, "total_iters": 2.5}
+        )

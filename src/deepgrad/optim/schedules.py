@@ -272,6 +272,19 @@ class LambdaLR(_LambdasLR):
         return [base * fn(self.last_epoch) for base, fn in zip(self.base_lrs, fns, strict=True)]
 
 
+def _check_count(name: str, total_iters: Any) -> None:
+    """A schedule's ``total_iters``: a positive whole number (an int, or a float such as
+    ``4.0``, which PyTorch's formulas take as well)."""
+    if isinstance(total_iters, bool) or not (
+        isinstance(total_iters, numbers.Real)
+        and total_iters > 0
+        and float(total_iters).is_integer()
+    ):
+        raise ValueError(
+            f"{name}: total_iters must be a positive whole number, got {total_iters!r}"
+        )
+
+
 class StepLR(LRScheduler):
     """Step decay: ``lr = base_lr · gamma^⌊epoch / step_size⌋``."""
 
@@ -422,8 +435,7 @@ class LinearLR(LRScheduler):
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
         if not 0.0 <= end_factor <= 1.0:
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
-        if not (isinstance(total_iters, int) and total_iters > 0):
-            raise ValueError(f"LinearLR: total_iters must be a positive int, got {total_iters!r}")
+        _check_count("LinearLR", total_iters)
         super().__init__(optimizer, last_epoch)
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -854,8 +866,7 @@ class ConstantLR(LRScheduler):
     ) -> None:
         if not (isinstance(factor, numbers.Real) and 0.0 <= factor <= 1.0):
             raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor!r}")
-        if not (isinstance(total_iters, int) and total_iters > 0):
-            raise ValueError(f"ConstantLR: total_iters must be a positive int, got {total_iters!r}")
+        _check_count("ConstantLR", total_iters)
         super().__init__(optimizer, last_epoch)
         self.factor = factor
         self.total_iters = total_iters
@@ -890,10 +901,7 @@ class PolynomialLR(LRScheduler):
         power: float = 1.0,
         last_epoch: int = -1,
     ) -> None:
-        if not (isinstance(total_iters, int) and total_iters > 0):
-            raise ValueError(
-                f"PolynomialLR: total_iters must be a positive int, got {total_iters!r}"
-            )
+        _check_count("PolynomialLR", total_iters)
         if not (isinstance(power, numbers.Real) and power >= 0):
             raise ValueError(f"PolynomialLR: power must be a number >= 0, got {power!r}")
         super().__init__(optimizer, last_epoch)
