@@ -2650,9 +2650,17 @@ def _keep_outputs(node: Any, mem: Any) -> None:
             _retarget(node, o, kept)
 
 
-#: references :func:`_is_view_of_another` itself holds to an input it checks (its loop
-#: variable and ``getrefcount``'s argument)
-_REFS_FROM_HERE = 2
+def _refs_in_loop(inputs: tuple) -> int:
+    """The references a loop like :func:`_is_view_of_another`'s holds to an element of
+    ``inputs`` beyond the tuple's own (its loop variable, ``getrefcount``'s argument): measured
+    on this interpreter, whose reference counting may borrow some of them."""
+    for i in inputs:
+        return sys.getrefcount(i) - builtins.sum(j is i for j in inputs)
+    return 0
+
+
+#: references :func:`_is_view_of_another` itself holds to an input it checks
+_REFS_FROM_HERE = _refs_in_loop((object(),))
 
 
 def _is_view_of_another(t: Tensor) -> bool:
