@@ -3260,6 +3260,15 @@ def tensor(
     return _leaf(arr, device, requires_grad, "tensor")
 
 
+def foreign_to_numpy(v: Any) -> Any:
+    """Another library's tensor (PyTorch's, from ``torch.load``: it has ``detach`` and
+    ``numpy``) as a NumPy array of its values; anything else, deepgrad's tensors included,
+    as it is."""
+    if hasattr(v, "detach") and hasattr(v, "numpy") and not isinstance(v, Tensor):
+        return v.detach().cpu().numpy()
+    return v
+
+
 def from_dlpack(ext_tensor: Any) -> Tensor:
     """A tensor sharing the memory of any DLPack producer (a PyTorch, JAX or NumPy array
     with ``__dlpack__``), as ``torch.from_dlpack``; its dtype and shape.

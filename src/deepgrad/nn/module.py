@@ -23,7 +23,7 @@ import numpy
 
 from .. import autograd, backend, devices
 from ..autograd import BackwardHookFunctionBackward, RemovableHandle
-from ..tensor import Tensor
+from ..tensor import Tensor, foreign_to_numpy
 from . import factory
 from .buffer import Buffer
 from .keras import KerasMethods
@@ -1005,8 +1005,7 @@ class Module(KerasMethods):
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            if hasattr(v, "detach") and hasattr(v, "numpy") and not isinstance(v, Tensor):
-                v = v.detach().cpu().numpy()  # a torch tensor
+            v = foreign_to_numpy(v)  # a torch tensor
             arr = v._data if isinstance(v, Tensor) else numpy.asarray(v)
             if tuple(arr.shape) != tuple(t.shape):
                 errors.append(

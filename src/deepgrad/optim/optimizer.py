@@ -39,7 +39,7 @@ import numpy
 
 from .. import backend
 from ..autograd import enable_grad, note_writes
-from ..tensor import Tensor
+from ..tensor import Tensor, foreign_to_numpy
 from ..threads import parallel_chunks
 from .lr import set_lr
 
@@ -594,7 +594,7 @@ class Optimizer:
             )
         entry: dict[str, Any] = {}
         for k, v in st.items():
-            v = _foreign_array(v)
+            v = foreign_to_numpy(v)  # a torch tensor from torch.load
             if isinstance(v, Tensor):
                 # a rule written with tensors (a PyTorch-style subclass) gets tensors back: a
                 # copy, floating ones but ``step`` in the parameter's dtype, as PyTorch casts
@@ -641,16 +641,6 @@ def _saved_copy(v: Any) -> Any:
     if isinstance(v, list):
         return [_saved_copy(a) for a in v]
     return v
-
-
-def _foreign_array(v: Any) -> Any:
-    """A state value from another library (a PyTorch tensor in a state dict that
-    ``torch.load`` read) as a NumPy array; deepgrad's own values as they are."""
-    if isinstance(v, (Tensor, numpy.ndarray, numpy.generic)) or not hasattr(v, "__array__"):
-        return v
-    if hasattr(v, "detach"):  # a tensor that requires grad refuses __array__
-        v = v.detach()
-    return numpy.asarray(v)
 
 
 def _step_count(v: Any, what: str) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..tensor import foreign_to_numpy
 
 
 def _is_array_object(v: Any) -> bool:
@@ -40,9 +41,8 @@ def to_numpy(v: Any, name: str, where: str = "fit") -> np.ndarray:
         )
     if isinstance(v, (list, tuple)) and len(v) == 1 and _is_array_object(v[0]):
         v = v[0]
-    if hasattr(v, "detach") and hasattr(v, "numpy") and not hasattr(v, "_creator"):
-        v = v.detach().cpu().numpy()  # a torch tensor
-    elif hasattr(v, "data") and hasattr(v, "_creator"):
+    v = foreign_to_numpy(v)  # a torch tensor
+    if hasattr(v, "data") and hasattr(v, "_creator"):
         v = backend.to_numpy(v._data)  # a deepgrad tensor
     try:
         a = np.asarray(v)
