@@ -272,17 +272,13 @@ class LambdaLR(_LambdasLR):
         return [base * fn(self.last_epoch) for base, fn in zip(self.base_lrs, fns, strict=True)]
 
 
-def _check_count(name: str, total_iters: Any) -> None:
-    """A schedule's ``total_iters``: a positive whole number (an int, or a float such as
-    ``4.0``, which PyTorch's formulas take as well)."""
-    if isinstance(total_iters, bool) or not (
-        isinstance(total_iters, numbers.Real)
-        and total_iters > 0
-        and float(total_iters).is_integer()
+def _check_count(name: str, value: Any, what: str = "total_iters") -> None:
+    """A schedule's count (``total_iters``, ``step_size``): a positive whole number (an int,
+    or a float such as ``4.0``, which PyTorch's formulas take as well)."""
+    if isinstance(value, bool) or not (
+        isinstance(value, numbers.Real) and value > 0 and float(value).is_integer()
     ):
-        raise ValueError(
-            f"{name}: total_iters must be a positive whole number, got {total_iters!r}"
-        )
+        raise ValueError(f"{name}: {what} must be a positive whole number, got {value!r}")
 
 
 class StepLR(LRScheduler):
@@ -293,12 +289,7 @@ class StepLR(LRScheduler):
     ) -> None:
         # a whole number, also as a float: PyTorch's tutorial passes ``StepLR(opt, 1.0, 0.95)``
         # (PyTorch takes any number; a fractional one decays where ``epoch % step_size == 0``)
-        if isinstance(step_size, bool) or not (
-            isinstance(step_size, numbers.Real) and step_size > 0 and step_size == int(step_size)
-        ):
-            raise ValueError(
-                f"StepLR: step_size must be a positive whole number, got {step_size!r}"
-            )
+        _check_count("StepLR", step_size, "step_size")
         super().__init__(optimizer, last_epoch)
         self.step_size = step_size
         self.gamma = gamma
