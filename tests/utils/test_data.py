@@ -266,7 +266,17 @@ def test_loader_options_refused_as_pytorch_refuses_them(torch, kwargs, message):
         du.DataLoader(range(3), **kwargs)
 
 
-def test_prefetch_factor_zero_still_bounds_the_queue():
-    # PyTorch accepts prefetch_factor=0 with workers; deepgrad keeps one batch ahead
+def test_prefetch_factor_zero_still_bounds_the_queue(monkeypatch):
+    # PyTorch accepts prefetch_factor=0 with workers; deepgrad keeps one batch ahead (a queue
+    # of size 0 would be unbounded)
+    sizes = []
+    real = du._prefetched
+
+    def spy(batches, size):
+        sizes.append(size)
+        return real(batches, size)
+
+    monkeypatch.setattr(du, "_prefetched", spy)
     loader = du.DataLoader(range(5), batch_size=2, num_workers=1, prefetch_factor=0)
     assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]]
+    assert sizes == [1]
