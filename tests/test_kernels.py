@@ -276,3 +276,151 @@ def test_kernels_that_cannot_be_built_fall_back_with_a_warning(monkeypatch):
     with pytest.warns(RuntimeWarning, match="compiled kernels are unavailable"):
         assert kernels.adam_direction(g, m, v, o, 0.9, 0.999, 1e-3, 1e-8, 1) is False
     assert kernels.available() is False
+
+
+# ---- max pooling (2×2, stride 2) and col2im ---------------------------------------------------
+def _pool_run(x, use, gy=None, **kw):
+    import deepgrad.functional as F
+
+    before = kernels.set_enabled(use)
+    try:
+        xt = dg.tensor(x, requires_grad=True)
+        y = F.max_pool2d(xt, 2, **kw)
+        if gy is None:
+            gy = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
+        y.backward(dg.tensor(gy))
+        return y.numpy().copy(), xt.grad.numpy().copy(), gy
+    finally:
+        kernels.set_enabled(before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, kw",
+    [
+        ((4, 3, 8, 8), {}),
+        ((2, 3, 7, 9), {}),  # odd sizes: the last row and column belong to no window
+        ((2, 3, 7, 9), {"ceil_mode": True}),  # windows past the border read -inf padding
+        ((0, 3, 4, 4), {}),
+        ((2, 3, 1, 5), {"ceil_mode": True}),
+    ],
+)
+def test_max_pool_kernel_is_bit_identical_to_numpy_and_torch(dtype, shape, kw):
+    """Values and gradients through the compiled 2×2 kernels equal the NumPy form's and
+    PyTorch's, ties (the first maximum in window order wins, ±0 and repeated values) and
+    infinities included."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, shape).astype(dtype)  # many ties
+    x.reshape(-1)[::7] = -0.0
+    x.reshape(-1)[::11] = np.inf
+    x.reshape(-1)[::13] = -np.inf
+    y1, g1, gy = _pool_run(x, True, **kw)
+    y2, g2, _ = _pool_run(x, False, gy, **kw)
+    np.testing.assert_array_equal(y1, y2, strict=True)
+    np.testing.assert_array_equal(g1, g2, strict=True)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.max_pool2d(tx, 2, **kw)
+    ty.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(y1, ty.detach().numpy())
+    np.testing.assert_array_equal(g1, tx.grad.numpy())
+    # a window of ±0 gives its first zero, as PyTorch's (NumPy's maximum may give the other)
+    assert (np.signbit(y1) == np.signbit(ty.detach().numpy())).all()
+
+
+def test_max_pool_kernel_leaves_nan_windows_to_the_numpy_form():
+    """A NaN anywhere: the kernel declines (its comparisons would skip the NaN) and the NumPy
+    form gives PyTorch's rule (the window's maximum is NaN; its gradient goes to the last
+    NaN)."""
+    x = np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4)
+    x[0, 0, 1, 1] = x[0, 1, 2, 3] = x[0, 1, 3, 3] = np.nan
+    y = np.empty((1, 2, 2, 2), np.float32)
+    assert kernels.max_pool2x2(x, y, np.empty(y.shape, np.uint8)) is False
+    y1, g1, gy = _pool_run(x, True)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.max_pool2d(tx, 2)
+    ty.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(y1, ty.detach().numpy())
+    np.testing.assert_array_equal(g1, tx.grad.numpy())
+
+
+def test_max_pool_kernels_decline_what_they_do_not_take():
+    x = np.zeros((1, 1, 4, 4), np.float32)
+    y = np.empty((1, 1, 2, 2), np.float32)
+    idx = np.empty(y.shape, np.uint8)
+    assert kernels.max_pool2x2(x.astype(np.float16), y, idx) is False
+    assert kernels.max_pool2x2(x[..., ::2], y, idx) is False  # not contiguous / too narrow
+    assert kernels.max_pool2x2(x, y, idx.astype(np.int64)) is False
+    assert kernels.max_pool2x2(x[:, :, :3], y, idx) is False  # H < 2·Ho
+    assert kernels.max_pool2x2(x, y.astype(np.float64), idx) is False
+    assert kernels.max_pool2x2_backward(y.astype(np.float64), idx, x) is False
+    assert kernels.max_pool2x2_backward(y, idx[:, :, :1], x) is False
+    assert kernels.max_pool2x2(x, y, idx) is True
+    assert kernels.max_pool2x2_backward(y, idx, x) is True
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch_major", [True, False])
+@pytest.mark.parametrize(
+    "k, kw",
+    [
+        (3, {"padding": 1}),
+        ((3, 5), {"padding": "same", "dilation": (1, 2)}),
+        ((2, 4), {"padding": "same"}),  # uneven: one more column of padding on the right
+        ((3, 1), {"padding": (2, 0)}),
+        (5, {"padding": 2}),  # on a 2-wide image: a kernel wider than the image
+        ((1, 3), {"padding": (0, 1)}),
+    ],
+)
+def test_col2im_kernel_is_bit_identical_to_numpy(dtype, batch_major, k, kw, monkeypatch):
+    """conv2d's input gradient and conv_transpose2d's output (with its bias) through the
+    compiled col2im equal the NumPy form's bit for bit; an infinite column gradient in a
+    position that wraps past a row's end adds nothing (no inf·0 = NaN)."""
+    import deepgrad.functional as F
+    import deepgrad.functional.conv as conv_mod
+
+    monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9 if batch_major else 0)
+    rng = np.random.default_rng(2)
+    kh, kk = (k, k) if isinstance(k, int) else k
+    width = 2 if k == 5 else 7
+    x = rng.standard_normal((3, 4, 6, width)).astype(dtype)
+    w = rng.standard_normal((5, 4, kh, kk)).astype(dtype)
+    gy = rng.standard_normal(F.conv2d(dg.tensor(x), dg.tensor(w), **kw).shape).astype(dtype)
+    gy[0, 0, 0, 0] = np.inf  # its column entries reach past the left border
+    gy[1, 2, 3, -1] = -np.inf
+    b = rng.standard_normal(4).astype(dtype)
+
+    def run(use):
+        before = kernels.set_enabled(use)
+        try:
+            xt = dg.tensor(x, requires_grad=True)
+            y = F.conv2d(xt, dg.tensor(w), **kw)
+            assert y.shape[-1] == width  # the flat-rows geometry the kernel takes
+            y.backward(dg.tensor(gy))
+            pad = kw["padding"] if kw["padding"] != "same" else ((kh - 1) // 2, (kk - 1) // 2)
+            if (kh - 1) % 2 == 0 and (kk - 1) % 2 == 0 or kw["padding"] != "same":
+                t = F.conv_transpose2d(
+                    dg.tensor(gy), dg.tensor(w), dg.tensor(b), padding=pad,
+                    dilation=kw.get("dilation", 1),
+                )  # fmt: skip
+                return xt.grad.numpy().copy(), t.numpy().copy()
+            return xt.grad.numpy().copy(), None
+        finally:
+            kernels.set_enabled(before)
+
+    (g1, t1), (g2, t2) = run(True), run(False)
+    np.testing.assert_array_equal(g1, g2, strict=True)
+    if t1 is not None:
+        np.testing.assert_array_equal(t1, t2, strict=True)
+
+
+def test_col2im_kernel_declines_what_it_does_not_take():
+    cols = np.zeros((2, 3, 3, 1, 4), np.float32)
+    out = np.empty((1, 2, 4), np.float32)
+    geom = (1, 1, 1, 1, 2)
+    assert kernels.col2im_flat(cols.astype(np.float16), False, out, None, geom, 0, 1) is False
+    assert kernels.col2im_flat(cols, False, out.astype(np.float64), None, geom, 0, 1) is False
+    assert kernels.col2im_flat(cols, False, out, np.zeros(3, np.float32), geom, 0, 1) is False
+    assert kernels.col2im_flat(cols[..., ::2], False, out, None, geom, 0, 1) is False
+    assert kernels.col2im_flat(cols, False, out, np.zeros(2, np.float32), geom, 0, 1) is True

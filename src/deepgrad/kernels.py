@@ -8,7 +8,14 @@ over a parameter group's flat buffers is twelve of them (three for ``m``, four f
 for the step): on the MLP workload of ``benchmarks/`` (270k parameters) that was a quarter of the
 training step, more than the work it does. The kernel reads ``g``, ``m``, ``v`` once and writes
 ``m``, ``v`` and the step once: 3x faster on its own (AMD EPYC, one thread), the MLP step
-about 1.2x.
+about 1.2x. Max pooling (2×2) in NumPy is three ``maximum`` calls over strided taps forward and
+a dozen mask passes backward; the kernels make one pass each and keep a one-byte tap index
+(forward + backward 3-4x, the CNN step 1.12x); col2im's slice-adds into a padded buffer become
+one in-cache pass per tap (2-4.7x on its own).
+
+Loops index from zero through slices (``dst, src = o[t0:t1], run[t0 + s : t1 + s]``) or with
+unsigned indices: an index numba cannot prove non-negative gets a wraparound branch that
+keeps LLVM from vectorizing the loop (5x on col2im's inner loop).
 
 Why the numbers do not change. Each kernel performs, per element, the same IEEE operations in
 the same order and the same precision as its NumPy form: scalars are converted to the arrays'
@@ -57,6 +64,9 @@ __all__ = [
     "enabled",
     "lstm_backward",
     "lstm_gates",
+    "col2im_flat",
+    "max_pool2x2",
+    "max_pool2x2_backward",
     "set_enabled",
 ]
 
@@ -156,11 +166,99 @@ def _build() -> dict[str, Callable[..., Any]]:
                 D[3 * H + r, b] = (dcv * i) * (one - g * g)
                 dc[r, b] = dcv * f
 
+    @jit
+    def max_pool2x2(x: Any, y: Any, idx: Any) -> bool:  # pragma: no cover - compiled
+        # branch-free selects (LLVM vectorizes them); strict `>`: the first maximum wins ties
+        N, C, Ho, Wo = y.shape
+        nan = False
+        for n in range(N):
+            for c in range(C):
+                for i in range(Ho):
+                    r0, r1 = x[n, c, 2 * i], x[n, c, 2 * i + 1]
+                    yr, ir = y[n, c, i], idx[n, c, i]
+                    for jj in range(Wo):
+                        j = numba.uint64(jj)  # unsigned: no negative-index wraparound
+                        a, b = r0[2 * j], r0[2 * j + 1]
+                        e, f = r1[2 * j], r1[2 * j + 1]
+                        nan |= (a != a) | (b != b) | (e != e) | (f != f)
+                        t = b > a
+                        m = b if t else a
+                        k = numpy.uint8(1) if t else numpy.uint8(0)
+                        t = e > m
+                        m = e if t else m
+                        k = numpy.uint8(2) if t else k
+                        t = f > m
+                        yr[j] = f if t else m
+                        ir[j] = numpy.uint8(3) if t else k
+        return nan
+
+    @jit
+    def max_pool2x2_backward(gy: Any, idx: Any, gx: Any) -> None:  # pragma: no cover
+        N, C, Ho, Wo = gy.shape
+        W = gx.shape[3]
+        zero = gy.dtype.type(0)
+        for n in range(N):
+            for c in range(C):
+                plane = gx[n, c].reshape(-1)
+                for t in range(plane.size):
+                    plane[t] = zero
+                for i in range(Ho):
+                    gr, ir, rows = gy[n, c, i], idx[n, c, i], plane[2 * i * W :]
+                    for jj in range(Wo):
+                        j = numba.uint64(jj)  # unsigned: no negative-index wraparound
+                        k = numba.uint64(ir[j])  # tap k = 2p + q: row 2i + p, column 2j + q
+                        rows[(k >> 1) * W + 2 * j + (k & 1)] = gr[j]
+
+    @jit
+    def col2im_flat(
+        cols: Any, bm: bool, out: Any, bias: Any, geom: Any, a: int, b: int
+    ) -> None:  # pragma: no cover - compiled
+        N, C, HW = out.shape
+        pt, pl, dh, dw, W = geom[0], geom[1], geom[2], geom[3], geom[4]
+        kh, kw, L = cols.shape[1 + bm], cols.shape[2 + bm], cols.shape[4]
+        H, Ho = HW // W, L // W
+        zero = out.dtype.type(0)
+        # inside[q, t]: image column w = t mod W reads tap column w + s inside the row (the
+        # flat run reads the neighbouring row's entries otherwise: they count as zero)
+        inside = numpy.empty((kw, HW), numpy.bool_)
+        for q in range(kw):
+            s = pl - q * dw
+            for t in range(HW):
+                w = t % W
+                inside[q, t] = 0 <= w + s < W
+        for n in range(a, b):
+            for c in range(C):
+                o = out[n, c]
+                for t in range(HW):
+                    o[t] = zero
+                for p in range(kh):
+                    h0, h1 = max(0, p * dh - pt), min(H, Ho + p * dh - pt)
+                    for q in range(kw):
+                        run = cols[n, c, p, q] if bm else cols[c, p, q, n]
+                        m = inside[q]
+                        shift = (pt - p * dh) * W + pl - q * dw  # o[t] takes run[t + shift]
+                        t0, t1 = max(h0 * W, -shift), min(h1 * W, L - shift)
+                        if t0 >= t1:
+                            continue
+                        # slices, indexed from 0: no negative-index wraparound in the loop,
+                        # so LLVM vectorizes it (5x)
+                        dst, src, mk = o[t0:t1], run[t0 + shift : t1 + shift], m[t0:t1]
+                        for t in range(t1 - t0):
+                            v = src[t]  # loaded either way: a select, not a branch
+                            dst[t] += v if mk[t] else zero
+                if bias.size:
+                    bc = bias[c]
+                    for t in range(HW):
+                        o[t] += bc
+
     return {
         "adam": adam,
+        "col2im_flat": col2im_flat,
         "adam_update": adam_update,
         "lstm_gates": lstm_gates,
         "lstm_backward": lstm_backward,
+        "max_pool2x2": max_pool2x2,
+        "max_pool2x2_backward": max_pool2x2_backward,
     }
 
 
@@ -184,24 +282,33 @@ def _kernels() -> dict[str, Callable[..., Any]]:
     return _compiled
 
 
-def _run(name: str, *args: Any) -> bool:
-    """Call kernel ``name``; ``False`` (and a one-time warning) if it cannot be compiled."""
+#: what :func:`_call` gives for a kernel it could not run
+_FAILED = object()
+
+
+def _call(name: str, *args: Any) -> Any:
+    """Kernel ``name``'s result, or :data:`_FAILED` (and a one-time warning) if it cannot be
+    compiled."""
     global _compiled
     fn = _kernels().get(name)
     if fn is None:
-        return False
+        return _FAILED
     try:
-        fn(*args)
+        return fn(*args)
     except Exception as e:  # a numba typing/lowering error: fall back to NumPy for good
         warnings.warn(
             f"deepgrad: the compiled {name} kernel failed ({type(e).__name__}: {e}); "
             "using the NumPy form from now on",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         _compiled = {k: f for k, f in _compiled.items() if k != name} if _compiled else {}
-        return False
-    return True
+        return _FAILED
+
+
+def _run(name: str, *args: Any) -> bool:
+    """Call kernel ``name``; ``False`` (and a one-time warning) if it cannot be compiled."""
+    return _call(name, *args) is not _FAILED
 
 
 def _flat(arrays: tuple[Any, ...]) -> list[Any] | None:
@@ -336,6 +443,81 @@ def lstm_backward(G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any) -> boo
         return False
     return _run("lstm_backward", G, tc, c_prev, dm, dc, D, _constants(G.dtype))
 
+
+def col2im_flat(
+    cols: Any, batch_major: bool, out: Any, bias: Any, geom: tuple, a: int, b: int
+) -> bool:
+    """col2im of a stride-1 convolution whose output is as wide as its input (``Wo = W``:
+    :func:`deepgrad.functional.conv._flat_rows`) for samples ``a..b``, or ``False`` to say
+    "run the NumPy form"::
+
+        out[n, c, h, w] = Σ_{p,q} cols[c, p, q, n, h + pt − p·dh, w + pl − q·dw]  (+ bias[c])
+
+    over the taps inside the column block, summed in tap order ``(p, q)`` from zero as the
+    NumPy form's slice-adds into a zeroed buffer sum them (its out-of-image taps add exact
+    zeros), so the numbers are the same bit for bit. Like the NumPy form, each tap is one
+    flat run over the image's rows; the entries that run reads past a row's end add zero
+    (a select, not a product: an inf there must not turn into NaN). ``cols`` is C-contiguous ``(C, kh,
+    kw, N, Ho·W)``, or ``(N, C, kh, kw, Ho·W)`` with ``batch_major``; ``out (N, C, H·W)``;
+    ``bias (C,)`` or ``None``; ``geom = (pt, pl, dh, dw, W)``. One pass per tap over each
+    image, in cache, instead of the NumPy form's padded buffer, ``kh·kw`` read-add-write
+    passes and copy out. The NumPy form is :func:`deepgrad.functional.conv._col2im_flat`.
+    """
+    if not _enabled or not _same(cols) or not _same(out) or cols.dtype != out.dtype:
+        return False
+    if cols.ndim != 5 or out.ndim != 3:
+        return False
+    if bias is None:
+        bias = _EMPTY[out.dtype]
+    elif not _same(bias) or bias.dtype != out.dtype or bias.shape != (out.shape[1],):
+        return False
+    return _run("col2im_flat", cols, batch_major, out, bias, numpy.array(geom, numpy.int64), a, b)
+
+
+def max_pool2x2(x: Any, y: Any, idx: Any) -> bool:
+    """2×2 max pooling with stride 2, or ``False`` to say "run the NumPy form" (kernels off or
+    unavailable, arrays it does not take, or ``x`` holds a NaN: PyTorch's rule for NaN
+    windows is the NumPy form's)::
+
+        y[n, c, i, j] = max_{p,q ∈ {0,1}} x[n, c, 2i + p, 2j + q]
+        idx[n, c, i, j] = 2p + q of the first maximum (row-major window order)
+
+    ``x (N, C, H, W)`` with ``H ≥ 2·Ho``, ``W ≥ 2·Wo``, ``y (N, C, Ho, Wo)`` of the same float
+    dtype, ``idx`` uint8 of ``y``'s shape; all C-contiguous. One pass over ``x`` instead of
+    the NumPy form's three ``maximum`` calls (and, in training, its tap copies and the
+    backward's comparisons). The NumPy form is
+    :meth:`deepgrad.functional.pooling.MaxPool2dFunction.forward`.
+    """
+    if not _enabled or not _same(x) or not _same(y) or x.dtype != y.dtype or x.ndim != 4:
+        return False
+    if type(idx) is not numpy.ndarray or idx.dtype != numpy.uint8 or idx.shape != y.shape:
+        return False
+    if not idx.flags.c_contiguous or x.shape[:2] != y.shape[:2]:
+        return False
+    if x.shape[2] < 2 * y.shape[2] or x.shape[3] < 2 * y.shape[3]:
+        return False
+    nan = _call("max_pool2x2", x, y, idx)
+    return nan is not _FAILED and not nan  # (a NaN: the NumPy form runs again over all of x)
+
+
+def max_pool2x2_backward(gy: Any, idx: Any, gx: Any) -> bool:
+    """The gradient of :func:`max_pool2x2`, or ``False`` to say "run the NumPy form"::
+
+        gx[n, c, 2i + p, 2j + q] = gy[n, c, i, j] if 2p + q == idx[n, c, i, j] else 0
+
+    and zero in the rows and columns past ``2·Ho`` / ``2·Wo``. The windows are disjoint, so
+    every element of ``gx`` is written once: exact, like the NumPy form
+    (:class:`deepgrad.functional.pooling._MaxPoolScatter`).
+    """
+    if not _enabled or not _same(gx) or type(gy) is not numpy.ndarray or gy.dtype != gx.dtype:
+        return False
+    if gy.shape != idx.shape or gy.shape[:2] != gx.shape[:2] or not gy.flags.c_contiguous:
+        return False
+    return _run("max_pool2x2_backward", gy, idx, gx)
+
+
+#: an empty array of each dtype (a kernel's "no bias")
+_EMPTY = {dt: numpy.empty(0, dt) for dt in _DTYPES}
 
 #: ``[1, ½]`` in each dtype: a Python literal in a compiled loop is float64 and would turn the
 #: loop's float32 arithmetic into float64 arithmetic (different roundings)

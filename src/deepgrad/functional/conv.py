@@ -41,7 +41,9 @@ col2im adds each tap's slice of the column gradient into the padded image: ``kh�
 strided slice-adds, no scatter over pixels. With stride 1 and an output as wide as the input
 (a ``"same"`` convolution) both im2col and col2im read each image as one flat run of rows, so
 every tap is one contiguous run (:func:`_flat_rows`): long inner loops instead of ``Wo``-long
-ones, the same numbers bit for bit. Each operation's backward is written with the
+ones, the same numbers bit for bit. Where numba is installed, that col2im is a compiled
+kernel (:func:`deepgrad.kernels.col2im_flat`: each image sums its taps in cache, one pass
+per tap, instead of a padded buffer and a copy out), again bit for bit. Each operation's backward is written with the
 other two (``∂ conv_t / ∂y = conv``, ``∂ conv_wgrad / ∂x = conv_t(y, ·)`` ...), so gradients
 of any order work, and ``conv_transpose2d`` is the same machinery read the other way.
 """
@@ -51,7 +53,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import backend
+from .. import backend, kernels
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -303,6 +305,17 @@ def _col2im_flat(cols: Any, g: _Geom, bias: Any) -> Any:
     the same order)."""
     N, C, W = g.N, g.C, g.W
     run = g.Ho * W
+    if kernels.enabled():  # compiled: one pass per tap over each image (kernels.col2im_flat)
+        out = backend.xp.empty((N, C, g.H, W), cols.dtype)
+        c5 = cols.reshape((N, C, g.kh, g.kw, run) if g.bm else (C, g.kh, g.kw, N, run))
+        o3, geom, ok = out.reshape(N, C, g.H * W), (g.pt, g.pl, g.dh, g.dw, W), [True]
+
+        def kernel(a: int, b: int) -> None:
+            ok[0] &= kernels.col2im_flat(c5, g.bm, o3, bias, geom, a, b)
+
+        parallel_chunks(kernel, N, cols.size)
+        if ok[0]:
+            return out
     if g.bm:
         c6 = cols.reshape(N, C, g.kh, g.kw, g.Ho, W)
         c = cols.reshape(N, C, g.kh, g.kw, run)

@@ -18,7 +18,10 @@ Gradients:
 * max: ``gx`` receives ``gy`` at the position of each window's maximum; on ties the first
   tap in row-major window order wins (as PyTorch's CPU kernel). The positions are recomputed
   from the saved input and output in the backward pass (``tap == y``), so inference stores
-  nothing; a window whose maximum is NaN sends ``gy`` to its last NaN, as PyTorch's. The backward is a linear "scatter" whose own backward is the matching "gather",
+  nothing; a window whose maximum is NaN sends ``gy`` to its last NaN, as PyTorch's. For
+  ``MaxPool2d(2)`` (2×2 windows, stride 2, no padding), where numba is installed, compiled
+  kernels (:func:`deepgrad.kernels.max_pool2x2`) make the forward one pass and keep each
+  window's tap index (one byte per output) for a one-pass backward; the same numbers. The backward is a linear "scatter" whose own backward is the matching "gather",
   so gradients of any order work.
 * average: ``gx`` adds ``gy / divisor`` into every tap's slice (``kh·kw`` slice-adds); its
   backward is the average pooling again.
@@ -38,7 +41,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -163,6 +166,20 @@ class MaxPool2dFunction(Function):
         g = self.g
         src = g.pad(x, -numpy.inf)
         y = xp.empty((g.N, g.C, g.Ho, g.Wo), x.dtype)
+        self.idx = None
+        if _two_by_two(g) and kernels.enabled():
+            # the compiled 2×2 kernel: one pass, each window's tap index kept for the
+            # backward (a quarter of y's bytes); it declines NaN and arrays it does not take
+            idx, ok = xp.empty(y.shape, numpy.uint8), [True]
+
+            def kernel(a: int, b: int) -> None:
+                ok[0] &= kernels.max_pool2x2(src[a:b], y[a:b], idx[a:b])
+
+            parallel_chunks(kernel, g.N, src.size)
+            if ok[0]:
+                if self.train:
+                    self.src, self.y, self.tm, self.idx = src, y, None, idx
+                return y
 
         # training with disjoint windows: the taps are first copied into one contiguous
         # tap-major block (kh·kw, N, C, Ho, Wo) that the backward reuses; see _tap_major
@@ -192,7 +209,15 @@ class MaxPool2dFunction(Function):
             k, s, p, d = (g.kh, g.kw), (g.sh, g.sw), (g.ph, g.pw), (g.dh, g.dw)
             index = window_argmax(g.crop(self.src), self.y, k, s, p, d)
             return _PlaneScatter(index, (g.H, g.W))(gy)
-        return _MaxPoolScatter(g, self.src, self.y, self.tm)(gy)
+        return _MaxPoolScatter(g, self.src, self.y, self.tm, self.idx)(gy)
+
+
+def _two_by_two(g: _PoolGeom) -> bool:
+    """Whether the compiled kernels (:func:`deepgrad.kernels.max_pool2x2`) take this
+    geometry: 2×2 windows, stride 2, no dilation, no padding (``MaxPool2d(2)``, with or
+    without ceil_mode). Not with padding: where a window holds only -inf, PyTorch sends the
+    gradient to its first position inside the image, the kernel to its first tap."""
+    return (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw) == (2, 2, 2, 2, 1, 1, 0, 0)
 
 
 def _tap_major(g: _PoolGeom) -> bool:
@@ -209,13 +234,22 @@ def _tap_major(g: _PoolGeom) -> bool:
 class _MaxPoolScatter(Function):
     """``gy (N, C, Ho, Wo)`` → ``gx (N, C, H, W)``: each value goes to its window's argmax."""
 
-    def __init__(self, g: _PoolGeom, src: Any, y: Any, tm: Any = None) -> None:
-        self.g, self.src, self.y, self.tm = g, src, y, tm
+    def __init__(self, g: _PoolGeom, src: Any, y: Any, tm: Any = None, idx: Any = None) -> None:
+        self.g, self.src, self.y, self.tm, self.idx = g, src, y, tm, idx
 
     def forward(self, gy: Any) -> Any:
         xp = backend.xp
-        g, y, tm = self.g, self.y, self.tm
+        g, y, tm, idx = self.g, self.y, self.tm, self.idx
         shape = (g.N, g.C, g.Hp, g.Wp) if g.padded else (g.N, g.C, g.H, g.W)
+        if idx is not None:  # the forward's compiled kernel kept each window's tap index
+            buf, gyc, ok = xp.empty(shape, gy.dtype), xp.ascontiguousarray(gy), [True]
+
+            def kernel(a: int, b: int) -> None:
+                ok[0] &= kernels.max_pool2x2_backward(gyc[a:b], idx[a:b], buf[a:b])
+
+            parallel_chunks(kernel, g.N, buf.size)
+            if ok[0]:
+                return g.crop(buf)
         overlap = g.overlapping()
         # every element written exactly once (the windows tile the plane: no gaps between
         # them, none inside them, none left at the border): no need to zero the buffer first
