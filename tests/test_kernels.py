@@ -424,3 +424,18 @@ def test_col2im_kernel_declines_what_it_does_not_take():
     assert kernels.col2im_flat(cols, False, out, np.zeros(3, np.float32), geom, 0, 1) is False
     assert kernels.col2im_flat(cols[..., ::2], False, out, None, geom, 0, 1) is False
     assert kernels.col2im_flat(cols, False, out, np.zeros(2, np.float32), geom, 0, 1) is True
+
+
+def test_relu_kernels_decline_what_they_do_not_take():
+    """(Their numbers: tests/functional/test_activation.py, against the NumPy forms and
+    PyTorch.)"""
+    x = np.array([-1.0, 0.0, 2.0], np.float32)
+    y = np.empty_like(x)
+    assert kernels.relu(x.astype(np.float16), y.astype(np.float16)) is False
+    assert kernels.relu(x.reshape(3, 1), y.reshape(3, 1)) is False  # 1-D only
+    assert kernels.relu(x, y.astype(np.float64)) is False
+    assert kernels.relu_backward(x, x, y[::2]) is False
+    assert kernels.relu(x, y) is True
+    np.testing.assert_array_equal(y, [0.0, 0.0, 2.0])
+    assert kernels.relu_backward(y, np.array([np.inf, np.nan, 3.0], np.float32), x) is True
+    np.testing.assert_array_equal(x, [0.0, 0.0, 3.0])

@@ -67,6 +67,8 @@ __all__ = [
     "col2im_flat",
     "max_pool2x2",
     "max_pool2x2_backward",
+    "relu",
+    "relu_backward",
     "set_enabled",
 ]
 
@@ -251,6 +253,20 @@ def _build() -> dict[str, Callable[..., Any]]:
                     for t in range(HW):
                         o[t] += bc
 
+    @jit
+    def relu(x: Any, y: Any) -> None:  # pragma: no cover - compiled
+        zero = x.dtype.type(0)
+        for i in range(x.size):
+            v = x[i]
+            y[i] = v if v > zero or v != v else zero  # NumPy's maximum(x, 0): NaN passes
+
+    @jit
+    def relu_backward(y: Any, g: Any, gx: Any) -> None:  # pragma: no cover - compiled
+        zero = g.dtype.type(0)
+        for i in range(y.size):
+            v = g[i]
+            gx[i] = zero if y[i] <= zero else v
+
     return {
         "adam": adam,
         "col2im_flat": col2im_flat,
@@ -259,6 +275,8 @@ def _build() -> dict[str, Callable[..., Any]]:
         "lstm_backward": lstm_backward,
         "max_pool2x2": max_pool2x2,
         "max_pool2x2_backward": max_pool2x2_backward,
+        "relu": relu,
+        "relu_backward": relu_backward,
     }
 
 
@@ -514,6 +532,24 @@ def max_pool2x2_backward(gy: Any, idx: Any, gx: Any) -> bool:
     if gy.shape != idx.shape or gy.shape[:2] != gx.shape[:2] or not gy.flags.c_contiguous:
         return False
     return _run("max_pool2x2_backward", gy, idx, gx)
+
+
+def relu(x: Any, y: Any) -> bool:
+    """``y = x if x > 0 or x is NaN else 0`` (NumPy's ``maximum(x, 0)``), one pass, or
+    ``False`` to say "run the NumPy form" (:class:`deepgrad.functional.activation.ReLU`).
+    ``x`` and ``y`` 1-D, one float dtype, C-contiguous."""
+    if not _enabled or not _same(x, y) or x.ndim != 1:
+        return False
+    return _run("relu", x, y)
+
+
+def relu_backward(y: Any, g: Any, gx: Any) -> bool:
+    """``gx = 0 if y ≤ 0 else g`` (PyTorch's ``threshold_backward``: a gradient reaching a
+    unit that is off gives 0 even where it is inf or NaN; a NaN output lets it pass), one
+    pass, or ``False`` to say "run the NumPy form". 1-D, one float dtype, C-contiguous."""
+    if not _enabled or not _same(y, g, gx) or y.ndim != 1:
+        return False
+    return _run("relu_backward", y, g, gx)
 
 
 #: an empty array of each dtype (a kernel's "no bias")

@@ -159,11 +159,16 @@ def test_errors():
         F.gelu(dg.ones(2), approximate="fast")
 
 
+@pytest.mark.parametrize("kernels_on", [True, False])
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "0-d", "empty"])
-def test_relu_fast_paths_bit_identical_to_reference(dtype, layout):
-    """ReLU's array-array fast paths give bit for bit ``maximum(x, 0)`` and ``gy * (y != 0)``,
-    specials included (±0, ±nan, ±inf, subnormals), in every layout."""
+def test_relu_fast_paths_bit_identical_to_reference(dtype, layout, kernels_on):
+    """ReLU (compiled kernels or NumPy forms) gives bit for bit ``maximum(x, 0)`` and
+    PyTorch's ``threshold_backward``, ``0 if y ≤ 0 else g`` (an inf or NaN gradient at an off
+    unit gives 0), specials included (±0, ±nan, ±inf, subnormals), in every layout; the
+    same as PyTorch but for ``relu(-0.0)`` (``+0.0``; README's table)."""
+    from deepgrad import kernels
+
     specials = [0.0, -0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, 3.0, -3.0, 0.5, -2.0]
     base = np.array(specials * 4, dtype).reshape(6, 8)
     grad = np.roll(base, 3).copy()  # gradients with specials too
@@ -180,14 +185,24 @@ def test_relu_fast_paths_bit_identical_to_reference(dtype, layout):
     def bits(a):
         return np.asarray(a, dtype).view(uint)
 
-    x = dg.tensor(xa, requires_grad=True)
-    with np.errstate(invalid="ignore"):  # inf · 0 in the gradient, as in the reference
+    before = kernels.set_enabled(kernels_on)
+    try:
+        x = dg.tensor(xa, requires_grad=True)
         y = F.relu(x)
         y.backward(dg.tensor(ga))
-        ref_y = np.maximum(xa, 0)
-        ref_g = ga * (ref_y != 0)
+    finally:
+        kernels.set_enabled(before)
+    ref_y = np.maximum(xa, 0)
+    ref_g = np.where(ref_y <= 0, np.zeros((), dtype), ga)
     np.testing.assert_array_equal(bits(y.numpy()), bits(ref_y))
     np.testing.assert_array_equal(bits(x.grad.numpy()), bits(ref_g))
+    torch = pytest.importorskip("torch")
+    if layout == "contiguous" and dtype != np.float16:
+        tx = torch.tensor(xa, requires_grad=True)
+        ty = torch.relu(tx)
+        ty.backward(torch.tensor(ga))
+        np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())  # -0.0 == +0.0
+        np.testing.assert_array_equal(bits(x.grad.numpy()), bits(tx.grad.numpy()))
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])

@@ -3,7 +3,7 @@
 =============  ===========================================  ===============================
 function       forward                                      derivative
 =============  ===========================================  ===============================
-relu           max(x, 0)                                    1[x > 0]
+relu           max(x, 0)                                    1[x > 0]  (0 where x ≤ 0)
 leaky_relu     x if x > 0 else a·x                          1 or a
 elu            x if x > 0 else a(eˣ - 1)                    1 or y + a
 gelu           x Φ(x)   (Φ: standard normal CDF)            Φ(x) + x φ(x)
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
@@ -61,16 +61,18 @@ def _const(a: Any) -> Tensor:
 
 
 class ReLU(Function):
-    """``y = max(x, 0)``; ``dL/dx = dL/dy · [y ≠ 0]`` (``y`` is never negative, so this is
-    ``[y > 0]`` except at NaN, whose gradient passes, as PyTorch's ``threshold_backward``
-    lets it: NaN ≤ 0 is false).
+    """``y = max(x, 0)`` (NaN passes; ``relu(-0.0)`` is ``+0.0``, where PyTorch keeps
+    ``-0.0``: README, "What differs, on purpose"); ``dL/dx = 0 if y ≤ 0 else dL/dy``
+    (PyTorch's ``threshold_backward``: a unit that is off passes nothing, not even an inf or
+    NaN gradient, and a NaN output lets its gradient pass).
 
-    On C-contiguous arrays both passes take NumPy's faster array-array loops: ``maximum``
-    against a fresh zero array (calloc'd, cheap to make) runs 2-3.5x faster than against
-    the scalar 0 (NumPy 2.4's scalar ``maximum`` loop is not vectorized), and the mask written as 0.0/1.0 floats
-    then multiplied is 1.15-2x faster than multiplying by the boolean mask (which is cast
-    element by element). The numbers are bit for bit those of ``maximum(x, 0)`` and
-    ``gy * (y != 0)``, which the other layouts use."""
+    Where numba is installed, both passes are compiled kernels (:func:`deepgrad.kernels.relu`,
+    one pass each). The NumPy forms, on C-contiguous arrays, take NumPy's fast array-array
+    loops: ``maximum(x, zeros)`` (a fresh calloc'd zero array: NumPy's scalar ``maximum``
+    loop is not vectorized, 2-3.5x slower) and
+    the gradient's bits times the mask ``y ≠ 0`` as integers 0/1 (exactly ``g`` or
+    ``+0.0``, as fast as a float product, which would make an inf·0 NaN; ``np.where`` is
+    15x slower on a random mask). Kernel and NumPy form agree bit for bit."""
 
     keep_output = True
 
@@ -81,7 +83,8 @@ class ReLU(Function):
             yf = y.reshape(-1)
 
             def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
-                xp.maximum(xf[a:b], xp.zeros(b - a, x.dtype), out=yf[a:b])
+                if not kernels.relu(xf[a:b], yf[a:b]):
+                    xp.maximum(xf[a:b], xp.zeros(b - a, x.dtype), out=yf[a:b])
 
             parallel_chunks(chunk, x.size)
             return y
@@ -91,18 +94,31 @@ class ReLU(Function):
         xp = backend.xp
         y, g = self.output()._data, gy._data
         if _GradMode.enabled:  # create_graph: through differentiable ops
-            return gy * _mask(y != 0, gy)
-        if y.flags.c_contiguous and g.flags.c_contiguous and g.dtype == y.dtype:
-            gx = xp.empty(y.shape, y.dtype)
+            return where(_const(y <= 0), _const(xp.zeros((), gy.dtype)), gy)
+        if g.dtype != y.dtype or g.shape != y.shape:
+            return Tensor._from_op(xp.where(y <= 0, xp.zeros((), g.dtype), g), None, 0)
+        gx = xp.empty(y.shape, y.dtype)
+        uint = _UINT[y.dtype.itemsize]
+        if y.flags.c_contiguous and g.flags.c_contiguous:
             yf, gf, gxf = y.reshape(-1), g.reshape(-1), gx.reshape(-1)
+            gu, gxu = gf.view(uint), gxf.view(uint)
 
             def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
-                xp.not_equal(yf[a:b], 0, out=gxf[a:b])  # the mask as 0.0/1.0
-                xp.multiply(gf[a:b], gxf[a:b], out=gxf[a:b])
+                if not kernels.relu_backward(yf[a:b], gf[a:b], gxf[a:b]):
+                    xp.not_equal(yf[a:b], 0, out=gxu[a:b])  # the mask as integers 0/1
+                    xp.multiply(gu[a:b], gxu[a:b], out=gxu[a:b])
 
             parallel_chunks(chunk, y.size)
-            return Tensor._from_op(gx, None, 0)
-        return Tensor._from_op(g * (y != 0), None, 0)  # one pass, no float copy of the mask
+        else:
+            gxu = gx.view(uint)
+            xp.not_equal(y, 0, out=gxu)
+            xp.multiply(g.view(uint), gxu, out=gxu)
+        return Tensor._from_op(gx, None, 0)
+
+
+#: the unsigned integer type of each float size: ReLU's backward multiplies the gradient's
+#: bits by its 0/1 mask (exactly ``g`` or ``+0.0``; a float product would make inf·0 NaN)
+_UINT = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
 
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:
