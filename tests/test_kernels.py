@@ -439,3 +439,52 @@ def test_relu_kernels_decline_what_they_do_not_take():
     np.testing.assert_array_equal(y, [0.0, 0.0, 2.0])
     assert kernels.relu_backward(y, np.array([np.inf, np.nan, 3.0], np.float32), x) is True
     np.testing.assert_array_equal(x, [0.0, 0.0, 3.0])
+
+
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape", [(8, 3, 5, 4), (6, 4), (5, 3, 7), (0, 3, 2, 2), (4, 2, 1, 1)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, training):
+    """Batch norm's fused passes (centre and square, scale and shift, the input gradient)
+    against its NumPy form, bit for bit: output, running statistics and every gradient."""
+
+    def run(use):
+        before = kernels.set_enabled(use)
+        try:
+            dg.manual_seed(0)
+            bn = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1], affine=affine)
+            bn = bn.to(dtype).train(training)
+            with dg.no_grad():
+                if affine:
+                    bn.weight.copy_(dg.randn(shape[1], dtype=dtype))
+                    bn.bias.copy_(dg.randn(shape[1], dtype=dtype))
+                bn.running_mean.copy_(dg.randn(shape[1], dtype=dtype))
+                bn.running_var.copy_(dg.rand(shape[1], dtype=dtype) + 0.5)
+            x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
+            y = bn(x)
+            y.backward(dg.randn(*shape, dtype=dtype))
+            out = [y.detach().numpy(), x.grad.numpy(), bn.running_mean.numpy(),
+                   bn.running_var.numpy()]  # fmt: skip
+            if affine:
+                out += [bn.weight.grad.numpy(), bn.bias.grad.numpy()]
+            return [a.copy() for a in out]
+        finally:
+            kernels.set_enabled(before)
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
+def test_batch_norm_kernels_decline_what_they_do_not_take():
+    x = np.zeros((2, 3, 4), np.float32)
+    v = np.ones(3, np.float32)
+    assert kernels.batch_norm_center(x, v[:2], x.copy()) is False  # one value per channel
+    assert kernels.batch_norm_center(x, v.astype(np.float64), x.copy()) is False
+    assert kernels.batch_norm_scale(x, v, v.astype(np.float64), None, x.copy()) is False
+    assert kernels.batch_norm_scale(x[:, :, ::2], v, None, None, x[:, :, ::2]) is False
+    assert kernels.batch_norm_grad(x, x, v, v, v, x[..., :2]) is False
+    assert kernels.batch_norm_grad(x.reshape(2, 12), x, v, v, v, x) is False
+    assert kernels.batch_norm_center(x, v, x.copy()) is True
+    assert kernels.batch_norm_scale(x, v, None, v, x.copy()) is True
+    assert kernels.batch_norm_grad(x, x, v, v, v, x.copy()) is True

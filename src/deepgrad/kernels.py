@@ -61,6 +61,9 @@ __all__ = [
     "adam_direction",
     "adam_update",
     "available",
+    "batch_norm_center",
+    "batch_norm_grad",
+    "batch_norm_scale",
     "enabled",
     "lstm_backward",
     "lstm_gates",
@@ -267,10 +270,61 @@ def _build() -> dict[str, Callable[..., Any]]:
             v = g[i]
             gx[i] = zero if y[i] <= zero else v
 
+    @jit
+    def bn_center(xc: Any, mu: Any, sq: Any) -> None:  # pragma: no cover - compiled
+        for n in range(xc.shape[0]):
+            for c in range(xc.shape[1]):
+                m, xs, ss = mu[c], xc[n, c], sq[n, c]
+                for t in range(xs.size):
+                    v = xs[t] - m
+                    xs[t] = v
+                    ss[t] = v * v
+
+    @jit
+    def bn_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> None:  # pragma: no cover
+        for n in range(xc.shape[0]):
+            for c in range(xc.shape[1]):
+                r, xs, ys = rstd[c], xc[n, c], y[n, c]
+                if w.size and b.size:
+                    wc, bc = w[c], b[c]
+                    for t in range(xs.size):
+                        v = xs[t] * r
+                        xs[t] = v
+                        ys[t] = v * wc + bc
+                elif w.size:
+                    wc = w[c]
+                    for t in range(xs.size):
+                        v = xs[t] * r
+                        xs[t] = v
+                        ys[t] = v * wc
+                elif b.size:
+                    bc = b[c]
+                    for t in range(xs.size):
+                        v = xs[t] * r
+                        xs[t] = v
+                        ys[t] = v + bc
+                else:
+                    for t in range(xs.size):
+                        xs[t] = xs[t] * r
+
+    @jit
+    def bn_grad(
+        xhat: Any, g: Any, cc: Any, aa: Any, scale: Any, gx: Any
+    ) -> None:  # pragma: no cover - compiled
+        for n in range(xhat.shape[0]):
+            for c in range(xhat.shape[1]):
+                cv, av, sv = cc[c], aa[c], scale[c]
+                xs, gs, os = xhat[n, c], g[n, c], gx[n, c]
+                for t in range(xs.size):
+                    os[t] = ((gs[t] - xs[t] * cv) - av) * sv
+
     return {
         "adam": adam,
         "col2im_flat": col2im_flat,
         "adam_update": adam_update,
+        "bn_center": bn_center,
+        "bn_grad": bn_grad,
+        "bn_scale": bn_scale,
         "lstm_gates": lstm_gates,
         "lstm_backward": lstm_backward,
         "max_pool2x2": max_pool2x2,
@@ -460,6 +514,49 @@ def lstm_backward(G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any) -> boo
     if G.dtype != dc.dtype or G.shape != (4 * dc.shape[0], dc.shape[1]):
         return False
     return _run("lstm_backward", G, tc, c_prev, dm, dc, D, _constants(G.dtype))
+
+
+def batch_norm_center(xc: Any, mu: Any, sq: Any) -> bool:
+    """``xc ← xc − mu[c]``, ``sq ← xc²`` in one pass over ``(n, C, L)`` arrays (``mu (C,)``),
+    or ``False`` to say "run the NumPy form" (two passes, in
+    :meth:`deepgrad.functional.normalization.BatchNorm.forward`)."""
+    if not _enabled or not _same(xc, sq) or xc.ndim != 3 or not _same(mu):
+        return False
+    if mu.dtype != xc.dtype or mu.shape != (xc.shape[1],):
+        return False
+    return _run("bn_center", xc, mu, sq)
+
+
+def batch_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:
+    """``xc ← xc · rstd[c]`` (x̂), then ``y ← x̂ · w[c] + b[c]`` (either may be ``None``; with
+    neither, ``y`` is not written) in one pass, or ``False`` to say "run the NumPy form"
+    (:meth:`deepgrad.functional.normalization.BatchNorm.forward`): the same operations in the
+    same order, so the same numbers."""
+    if not _enabled or not _same(xc, y) or xc.ndim != 3:
+        return False
+    empty = _EMPTY.get(xc.dtype)
+    vectors = [v for v in (rstd, w, b) if v is not None]
+    if not _same(*vectors) or vectors[0].dtype != xc.dtype or rstd.shape != (xc.shape[1],):
+        return False
+    w = empty if w is None else w
+    b = empty if b is None else b
+    return _run("bn_scale", xc, rstd, w, b, y)
+
+
+def batch_norm_grad(xhat: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any) -> bool:
+    """Batch norm's input gradient in training, one pass over ``(n, C, L)`` arrays::
+
+        gx ← ((g − x̂ · c[ch]) − a[ch]) · scale[ch]
+
+    (``a = mean(g)``, ``c = mean(g ⊙ x̂)``, ``scale = rstd · w`` per channel), or ``False``
+    to say "run the NumPy form" (four passes, in
+    :meth:`deepgrad.functional.normalization.BatchNorm.backward`; the same operations in
+    the same order)."""
+    if not _enabled or not _same(xhat, g, gx) or xhat.ndim != 3 or not _same(c, a, scale):
+        return False
+    if c.dtype != xhat.dtype or c.shape != (xhat.shape[1],):
+        return False
+    return _run("bn_grad", xhat, g, c, a, scale, gx)
 
 
 def col2im_flat(

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from .._errors import dim_error
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
@@ -251,9 +251,10 @@ class BatchNorm(Function):
             sq = xp.empty_like(xc)
 
             def center(i: int, j: int) -> None:
-                xs = xc[i:j]
-                xs -= mu[:, None]
-                xp.multiply(xs, xs, out=sq[i:j])
+                if not kernels.batch_norm_center(xc[i:j], mu, sq[i:j]):
+                    xs = xc[i:j]
+                    xs -= mu[:, None]
+                    xp.multiply(xs, xs, out=sq[i:j])
 
             _rows(center, xc)
             var = _chan_sum(sq) * (1.0 / cnt)
@@ -268,7 +269,12 @@ class BatchNorm(Function):
         self.xhat, self.rstd = xc, rstd
         y = xc if w is None and b is None else xp.empty_like(xc)
 
+        wv = params[0] if self.has_w else None
+        bv = params[1 if self.has_w else 0] if self.has_b else None
+
         def scale(i: int, j: int) -> None:
+            if kernels.batch_norm_scale(xc[i:j], rstd, wv, bv, y[i:j]):
+                return
             xs = xc[i:j]
             xs *= rstd[:, None]  # x̂
             if w is not None:
@@ -312,8 +318,11 @@ class BatchNorm(Function):
                 cnt = g3.shape[0] * g3.shape[2]
                 a = (gsum * (1.0 / cnt))[:, None]
                 c = (gxsum * (1.0 / cnt))[:, None]
+                sv = scale[:, 0]
 
                 def grad(i: int, j: int) -> None:
+                    if kernels.batch_norm_grad(xhat[i:j], g3[i:j], c[:, 0], a[:, 0], sv, gx[i:j]):
+                        return
                     gs = xp.multiply(xhat[i:j], c, out=gx[i:j])
                     xp.subtract(g3[i:j], gs, out=gs)
                     gs -= a
