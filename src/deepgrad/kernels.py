@@ -666,10 +666,10 @@ def _same(*arrays: Any) -> bool:
     first = arrays[0]
     if type(first) is not numpy.ndarray or first.dtype not in _DTYPES:
         return False
-    return all(
-        type(a) is numpy.ndarray
-        and a.dtype == first.dtype
-        and a.shape == first.shape
-        and a.flags.c_contiguous
-        for a in arrays
-    )
+    dtype, shape = first.dtype, first.shape
+    for a in arrays:  # a loop, not all(<generator>): this runs several times a training step
+        if type(a) is not numpy.ndarray or a.dtype != dtype or a.shape != shape:
+            return False
+        if not a.flags.c_contiguous:
+            return False
+    return True
