@@ -571,10 +571,10 @@ def col2im_flat(
     over the taps inside the column block, summed in tap order ``(p, q)`` from zero as the
     NumPy form's slice-adds into a zeroed buffer sum them (its out-of-image taps add exact
     zeros), so the numbers are the same bit for bit. Like the NumPy form, each tap is one
-    flat run over the image's rows; the entries that run reads past a row's end add zero
-    (a select, not a product: an inf there must not turn into NaN). ``cols`` is C-contiguous ``(C, kh,
-    kw, N, Ho·W)``, or ``(N, C, kh, kw, Ho·W)`` with ``batch_major``; ``out (N, C, H·W)``;
-    ``bias (C,)`` or ``None``; ``geom = (pt, pl, dh, dw, W)``. One pass per tap over each
+    flat run over the image's rows; the entries that run reads past a row's end add zero (a
+    select, not a product: an inf there must not turn into NaN). ``cols`` is C-contiguous
+    ``(C, kh, kw, N, Ho·W)``, or ``(N, C, kh, kw, Ho·W)`` with ``batch_major``; ``out (N, C,
+    H·W)``; ``bias (C,)`` or ``None``; ``geom = (pt, pl, dh, dw, W)``. One pass per tap over each
     image, in cache, instead of the NumPy form's padded buffer, ``kh·kw`` read-add-write
     passes and copy out. The NumPy form is :func:`deepgrad.functional.conv._col2im_flat`.
     """
@@ -627,6 +627,10 @@ def max_pool2x2_backward(gy: Any, idx: Any, gx: Any) -> bool:
     if not _enabled or not _same(gx) or type(gy) is not numpy.ndarray or gy.dtype != gx.dtype:
         return False
     if gy.shape != idx.shape or gy.shape[:2] != gx.shape[:2] or not gy.flags.c_contiguous:
+        return False
+    if idx.dtype != numpy.uint8 or not idx.flags.c_contiguous or gx.ndim != 4:
+        return False
+    if gx.shape[2] < 2 * gy.shape[2] or gx.shape[3] < 2 * gy.shape[3]:
         return False
     return _run("max_pool2x2_backward", gy, idx, gx)
 
