@@ -356,6 +356,8 @@ def test_max_pool_kernels_decline_what_they_do_not_take():
     assert kernels.max_pool2x2(x, y.astype(np.float64), idx) is False
     assert kernels.max_pool2x2_backward(y.astype(np.float64), idx, x) is False
     assert kernels.max_pool2x2_backward(y, idx[:, :, :1], x) is False
+    assert kernels.max_pool2x2_backward(y, idx.astype(np.int64), x) is False
+    assert kernels.max_pool2x2_backward(y, idx, x[:, :, :3]) is False  # too small for y
     assert kernels.max_pool2x2(x, y, idx) is True
     assert kernels.max_pool2x2_backward(y, idx, x) is True
 
