@@ -72,8 +72,8 @@ def test_a_misspelt_or_keras_only_keyword_is_refused_with_what_to_do():
         m.fit(x, y, steps_per_epoch=2, verbose=0)
     with pytest.raises(TypeError, match="'metric'; did you mean 'metrics'"):
         m.compile(optimizer="adam", loss="cross_entropy", metric=["accuracy"])
-    with pytest.raises(TypeError, match="steps= is not supported"):
-        m.predict(x, steps=1)
+    with pytest.raises(TypeError, match="workers= is not supported.*DataLoader"):
+        m.predict(x, workers=2)
     for keras_only in ("run_eagerly", "jit_compile", "auto_scale_loss"):  # Keras 3's compile
         with pytest.raises(TypeError, match=f"Keras's {keras_only}= is not supported.*leave it"):
             m.compile(optimizer="adam", loss="cross_entropy", **{keras_only: True})

@@ -36,13 +36,11 @@ _KERAS_ONLY: dict[str, dict[str, str]] = {
         "use_multiprocessing": _GENERATOR_WORKERS,
     },
     "evaluate": {
-        "steps": "pass only the samples to evaluate (x[:n], y[:n])",
         "max_queue_size": _GENERATOR_WORKERS,
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,
     },
     "predict": {
-        "steps": "pass only the samples to predict (x[:n])",
         "max_queue_size": _GENERATOR_WORKERS,
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,

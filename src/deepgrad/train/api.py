@@ -604,20 +604,19 @@ def fit(
     return get_strategy().trainer(trainer).run()
 
 
-def _first_batches(source: Any, steps: Any) -> None:
-    """Keep the first ``steps`` batches of a validation source (``fit(validation_steps=)``)."""
+def _first_batches(
+    source: Any, steps: Any, where: str = "fit", arg: str = "validation_steps", stacklevel: int = 6
+) -> int:
+    """Keep the first ``steps`` batches of ``source`` (Keras's ``fit(validation_steps=)``,
+    ``evaluate(steps=)``, ``predict(steps=)``); returns ``steps``. More than the data has:
+    all of it, with Keras's warning (up front when the number of batches is known, else when a
+    generator runs out)."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"fit: validation_steps must be a positive int or None, got {steps!r}")
+        raise ValueError(f"{where}: {arg} must be a positive int or None, got {steps!r}")
     steps = int(steps)
     if source.steps is not None and steps > source.steps:
-        warnings.warn(
-            "Your input ran out of data; interrupting training. Make sure that your dataset or "
-            f"generator can generate at least `validation_steps` batches ({steps}); the "
-            f"validation data has {source.steps} (Keras's warning): all of it is evaluated",
-            UserWarning,
-            stacklevel=4,
-        )
-        return
+        _ran_out(arg, steps, source.steps, stacklevel)
+        return steps
     if isinstance(source, ArraySource):
         n = min(source.n, steps * source.batch_size)
         source.x = source.x[:n]
@@ -625,21 +624,38 @@ def _first_batches(source: Any, steps: Any) -> None:
         source.w = None if source.w is None else source.w[:n]
         source.n, source.steps = n, steps
     else:
-        source.loader = _FirstBatches(source.loader, steps)
+        source.loader = _FirstBatches(source.loader, steps, arg, source.steps is None)
         source.steps = steps
+    return steps
+
+
+def _ran_out(arg: str, steps: int, had: int, stacklevel: int) -> None:
+    warnings.warn(
+        "Your input ran out of data; interrupting training. Make sure that your dataset or "
+        f"generator can generate at least `{arg}` batches ({steps}); the data has {had} "
+        "(Keras's warning): all of it is used",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
 
 
 class _FirstBatches:
-    """The first ``n`` batches of a loader, from its start on every pass."""
+    """The first ``n`` batches of a loader, from its start on every pass; a loader without a
+    length that yields fewer is warned about (Keras's warning) when it runs out."""
 
-    def __init__(self, loader: Any, n: int) -> None:
-        self.loader, self.n = loader, n
+    def __init__(self, loader: Any, n: int, arg: str = "steps", warn: bool = False) -> None:
+        self.loader, self.n, self.arg, self.warn = loader, n, arg, warn
 
     def __len__(self) -> int:
         return self.n
 
     def __iter__(self) -> Any:
-        return itertools.islice(iter(self.loader), self.n)
+        done = 0
+        for batch in itertools.islice(iter(self.loader), self.n):
+            done += 1
+            yield batch
+        if self.warn and done < self.n:
+            _ran_out(self.arg, self.n, done, stacklevel=2)
 
     def set_epoch(self, epoch: int) -> None:
         set_epoch = getattr(self.loader, "set_epoch", None)
@@ -712,6 +728,7 @@ def evaluate(
     batch_size: int | None = None,
     verbose: int | str = 0,
     sample_weight: Any = None,
+    steps: int | None = None,
     callbacks: list[Callback] | None = None,
     return_dict: bool = False,
 ) -> float | list[float] | dict[str, float]:
@@ -723,6 +740,10 @@ def evaluate(
     ``compile(metrics=...)`` (weighted metrics after them); with ``return_dict=True`` the dict
     ``{"loss": ..., "<metric>": ...}``. The loss is the mean over all samples.
 
+    ``steps`` (Keras's): evaluate only the first ``steps`` batches (of ``batch_size`` samples
+    for arrays, or the first ``steps`` a Dataset, loader or generator yields; a generator
+    without end needs it). More batches than the data has: all of it, with Keras's warning.
+
     ``callbacks`` get ``set_model(model)``, ``set_params({"verbose", "epochs": 1, "steps"})``
     and Keras's calls: ``on_test_begin``, ``on_test_batch_begin(i)`` / ``on_test_batch_end(i,
     running logs)`` per batch, ``on_test_end(logs)``."""
@@ -730,9 +751,11 @@ def evaluate(
     compiled = get_compiled(model, where)
     batch_size = _check_batch_size(batch_size, where)
     source = _eval_source(model, x, y, compiled, batch_size, where, True, sample_weight)
+    if steps is not None:
+        steps = _first_batches(source, steps, where, "steps", stacklevel=5)
     metrics = compiled.fresh_metrics()
     v = resolve_verbose(verbose)
-    cbl = _pass_callbacks(model, callbacks, source, v, where)
+    cbl = _pass_callbacks(model, callbacks, source, v, where, steps)
     if cbl is not None:
         cbl.on_test_begin()
     logs = run_eval(model, source, compiled, metrics, callbacks=cbl)
@@ -751,14 +774,20 @@ def evaluate(
 
 
 def _pass_callbacks(
-    model: Any, callbacks: list[Callback] | None, source: Any, verbose: int, where: str
+    model: Any,
+    callbacks: list[Callback] | None,
+    source: Any,
+    verbose: int,
+    where: str,
+    steps: int | None = None,
 ) -> CallbackList | None:
     """The callbacks of an ``evaluate`` or ``predict`` (``None``: none given), with Keras's
-    params ``{"verbose", "epochs": 1, "steps"}``."""
+    params ``{"verbose", "epochs": 1, "steps"}`` (the ``steps`` asked for, if any, as Keras's,
+    even when the data has fewer batches)."""
     check_callbacks_arg(callbacks, where)
     if not callbacks:
         return None
-    params = {"verbose": verbose, "epochs": 1, "steps": source.steps}
+    params = {"verbose": verbose, "epochs": 1, "steps": source.steps if steps is None else steps}
     return CallbackList(callbacks, model, params)
 
 
@@ -768,6 +797,7 @@ def predict(
     *,
     batch_size: int | None = None,
     verbose: int | str = 0,
+    steps: int | None = None,
     callbacks: list[Callback] | None = None,
 ) -> Any:
     """The model's outputs for ``x`` as a NumPy array ``(N, ...)``, computed in batches of
@@ -776,6 +806,11 @@ def predict(
     other samples of its batch. ``x`` may be an array, a Dataset, or a loader (of ``x`` or
     ``(x, y)`` batches); a tuple ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays
     is read as ``x``, as Keras reads it.
+
+    ``steps`` (Keras's): predict only the first ``steps`` batches (the first
+    ``steps * batch_size`` samples of an array, or the first ``steps`` batches a Dataset,
+    loader or generator yields; a generator without end needs it). More batches than the data
+    has: all of it, with Keras's warning.
 
     ``callbacks`` get ``set_model(model)``, ``set_params({"verbose", "epochs": 1, "steps"})``
     and Keras's calls: ``on_predict_begin``, ``on_predict_batch_begin(i)`` /
@@ -805,7 +840,9 @@ def predict(
                 False,
             )
         )
-    cbl = _pass_callbacks(model, callbacks, source, v, where)
+    if steps is not None:
+        steps = _first_batches(source, steps, where, "steps", stacklevel=5)
+    cbl = _pass_callbacks(model, callbacks, source, v, where, steps)
     hooks = cbl is not None and cbl.wants_predict_batches
     outs: list[Any] = []
     modes = [(m, m.training) for m in model.modules()]
