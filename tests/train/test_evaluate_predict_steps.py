@@ -96,7 +96,9 @@ def test_steps_no_more_than_the_data_has_does_not_warn():
 def test_a_steps_that_is_not_a_positive_int_is_refused(steps):
     # Keras reads 0 and -1 as "all the data" and fails on floats with Python's own message
     m = _model()
-    with pytest.raises(ValueError, match=f"evaluate: steps must be a positive int or None, got {steps!r}"):
+    with pytest.raises(
+        ValueError, match=f"evaluate: steps must be a positive int or None, got {steps!r}"
+    ):
         m.evaluate(X, Y, steps=steps)
     with pytest.raises(ValueError, match="predict: steps must be a positive int or None"):
         m.predict(X, steps=steps)
