@@ -41,6 +41,7 @@ from .. import backend
 from ..autograd import enable_grad, note_writes
 from ..tensor import Tensor, foreign_to_numpy
 from ..threads import parallel_chunks
+from . import keras_names
 from .lr import set_lr
 
 _registry: dict[str, type[Optimizer]] = {}
@@ -76,7 +77,7 @@ def _check_implementation(name: str, defaults: dict[str, Any]) -> None:
 
 class _LeadRate:
     """Keras's ``optimizer.learning_rate`` (and Keras 2's ``lr``): the first parameter group's
-    rate, read as a float; assigning one sets it (the other groups in proportion, as
+    rate, read as a float (with Keras's ``.numpy()`` and ``.assign(r)``); assigning one sets it (the other groups in proportion, as
     :func:`deepgrad.optim.lr.set_lr`), so the next ``step`` uses it — a warmup callback's
     ``self.model.optimizer.learning_rate = r`` works as in Keras. A subclass that keeps an
     attribute of that name itself (``self.lr = lr`` before ``super().__init__``, or groups
@@ -97,7 +98,7 @@ class _LeadRate:
                 f"{type(obj).__name__} has no {self.name!r}: its first parameter group has no "
                 "'lr' (optimizer.param_groups[0])"
             )
-        return float(groups[0]["lr"])
+        return keras_names.Rate(float(groups[0]["lr"]), obj, self.name)
 
     def __set__(self, obj: Any, value: Any) -> None:
         d = obj.__dict__
@@ -144,6 +145,9 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("name"):
             _registry[cls.name] = cls
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _checking_keywords(init, cls)  # type: ignore[method-assign]
         step = cls.__dict__.get("step")
         # a rule's plain step() gets PyTorch's step(closure=None); a step with arguments of its
         # own (LBFGS's closure, a wrapper's share=) keeps its protocol
@@ -216,8 +220,33 @@ class Optimizer:
 
     @property
     def iterations(self) -> int:
-        """Keras's step count: the ``step()`` calls made so far (not kept by ``state_dict``)."""
-        return int(self.__dict__.get("_dg_iterations", 0))
+        """Keras's step count: the ``step()`` calls made so far (not kept by ``state_dict``);
+        an int with Keras's ``.numpy()``."""
+        return keras_names.Count(self.__dict__.get("_dg_iterations", 0))
+
+    @property
+    def variables(self) -> list[Any]:
+        """Keras's list of the optimizer's Variables: not provided (refused, naming what does
+        the same here)."""
+        raise AttributeError(
+            f"{type(self).__name__}.variables: Keras's list of optimizer Variables is not "
+            "provided: the state is optimizer.state (per parameter: "
+            "state[p]['exp_avg']...), saved and restored with state_dict() / "
+            "load_state_dict(); the rate is optimizer.learning_rate, the step count "
+            "optimizer.iterations"
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's ``get_config()``: ``{"name", "learning_rate", <the other constructor
+        arguments>}`` (see :mod:`deepgrad.optim.keras_names`); :meth:`from_config` rebuilds the
+        optimizer (unbound, without its state) from it."""
+        return keras_names.get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        """Keras's ``Optimizer.from_config``: an unbound optimizer from :meth:`get_config`'s
+        dict (or from a Keras config, where its options mean the same here)."""
+        return keras_names.from_config(cls, config)
 
     # ---- parameters --------------------------------------------------------------------------
     @property
@@ -784,6 +813,20 @@ def _with_closure(step: Any) -> Any:
         self.__dict__["_dg_iterations"] = self.__dict__.get("_dg_iterations", 0) + 1
         _note_updates(self)
         return loss
+
+    return wrapper
+
+
+def _checking_keywords(init: Any, owner: type) -> Any:
+    """An optimizer's ``__init__`` that refuses an unknown keyword naming deepgrad's spelling
+    of Keras's (``learning_rate=`` → ``lr``) or the nearest valid one (Python's own message
+    names only the word that came)."""
+
+    @functools.wraps(init)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> None:
+        if kwargs:
+            keras_names.check_keywords(owner, kwargs)
+        init(self, *args, **kwargs)
 
     return wrapper
 
