@@ -68,8 +68,8 @@ def test_a_misspelt_or_keras_only_keyword_is_refused_with_what_to_do():
         m.fit(x, y, epoch=2, verbose=0)
     with pytest.raises(TypeError, match="unexpected keyword argument 'foo'; it takes x, y, "):
         m.fit(x, y, foo=1, verbose=0)
-    with pytest.raises(TypeError, match="steps_per_epoch= is not supported.*DataLoader"):
-        m.fit(x, y, steps_per_epoch=2, verbose=0)
+    with pytest.raises(TypeError, match="use_multiprocessing= is not supported.*DataLoader"):
+        m.fit(x, y, use_multiprocessing=True, verbose=0)
     with pytest.raises(TypeError, match="'metric'; did you mean 'metrics'"):
         m.compile(optimizer="adam", loss="cross_entropy", metric=["accuracy"])
     with pytest.raises(TypeError, match="workers= is not supported.*DataLoader"):

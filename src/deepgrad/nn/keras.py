@@ -28,9 +28,6 @@ _GENERATOR_WORKERS = (
 #: this explanation rather than accepted with a different result
 _KERAS_ONLY: dict[str, dict[str, str]] = {
     "fit": {
-        "steps_per_epoch": "an epoch here is one pass over the training data; for fewer steps "
-        "per epoch pass fewer samples (x[:n], or deepgrad.data.Subset) or a DataLoader whose "
-        "len() is the number of steps you want",
         "max_queue_size": _GENERATOR_WORKERS,
         "workers": _GENERATOR_WORKERS,
         "use_multiprocessing": _GENERATOR_WORKERS,

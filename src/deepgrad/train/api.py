@@ -51,7 +51,7 @@ from .loop import (
     train_batch,
 )
 from .progress import resolve_verbose
-from .sources import ArraySource, LoaderSource
+from .sources import ArraySource, EpochSteps, LoaderSource
 from .strategy import get_strategy
 from .summary import summary as _summary
 
@@ -456,6 +456,7 @@ def fit(
     class_weight: dict[int, float] | None = None,
     sample_weight: Any = None,
     initial_epoch: int = 0,
+    steps_per_epoch: int | None = None,
     seed: int | None = None,
     validation_batch_size: int | None = None,
     validation_freq: int | list[int] = 1,
@@ -510,6 +511,12 @@ def fit(
         ``(N,)`` weights of the samples' losses. Weighted losses are ``Σ wᵢ lossᵢ / batch``.
     initial_epoch : int
         Epoch to start at (to continue a run).
+    steps_per_epoch : int
+        Keras's: each epoch draws the next this many batches, continuing across epochs where
+        the previous epoch stopped (a generator without end needs it). A pass over the data
+        that runs out mid-epoch ends that epoch early with Keras's warning, and the next epoch
+        starts a new pass (reshuffled); a one-shot generator used up stops training with the
+        warning. Not with ``BackupAndRestore`` (the position in the data is not saved).
     seed : int
         Seeds the run: the shuffling order of epoch ``e`` is ``default_rng([seed, e])``, and
         the run's other draws (dropout, lazily built layers) come from a generator seeded with
@@ -597,11 +604,32 @@ def fit(
     opt = compiled.optimizer
     if not opt.is_bound:
         opt.bind(params)
+    if steps_per_epoch is not None:
+        source = _steps_per_epoch(source, steps_per_epoch, callbacks)
     history = History()
     cbl = _callback_list(model, history, callbacks, int(epochs), source, batch_size, v)
     trainer = Trainer(model, compiled, source, val_source, int(epochs), int(initial_epoch), cbl,
                       history, v, seed, validation_freq)  # fmt: skip
     return get_strategy().trainer(trainer).run()
+
+
+def _steps_per_epoch(source: Any, steps: Any, callbacks: Any) -> EpochSteps:
+    """``fit``'s source drawn ``steps`` batches an epoch (Keras's ``steps_per_epoch``)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"fit: steps_per_epoch must be a positive int or None, got {steps!r}")
+    if get_strategy().size > 1:
+        raise ValueError(
+            "fit: steps_per_epoch is not supported in data-parallel training (the ranks' "
+            "positions in the data across epochs are not kept in step); give each epoch's "
+            "batches as a DataLoader whose len() is the steps you want"
+        )
+    if isinstance(callbacks, (list, tuple)) and backup_callbacks(list(callbacks)):
+        raise ValueError(
+            "fit: BackupAndRestore cannot resume a run with steps_per_epoch (where each epoch "
+            "starts in the data is not saved); leave out one of the two, or give fit the "
+            "batches of an epoch (a DataLoader whose len() is the steps you want)"
+        )
+    return EpochSteps(source, int(steps))
 
 
 def _first_batches(

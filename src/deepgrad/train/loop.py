@@ -420,6 +420,17 @@ class Trainer:
                         cbs.on_batch_end(self.step - 1, self.running_logs())
                         if model.__dict__.get("stop_training"):
                             break
+                if self.step == 0:  # a one-shot generator used up by an earlier epoch
+                    warnings.warn(
+                        "Your input ran out of data; interrupting training. Make sure that your "
+                        "dataset or generator can generate at least `steps_per_epoch * epochs` "
+                        f"batches (Keras's warning): epoch {epoch + 1} drew no batch; training "
+                        "stops (give a DataLoader or Dataset, which can be iterated again, or "
+                        "a generator that does not end with steps_per_epoch)",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+                    break
                 logs = self.epoch_logs()
                 if self.val_source is not None and validates(epoch, self.validation_freq):
                     cbs.on_test_begin()

@@ -10,7 +10,9 @@ on nothing else — what makes an interrupted run resumable mid-epoch.
 
 from __future__ import annotations
 
+import itertools
 import math
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,6 +104,9 @@ class LoaderSource:
         self._checked = False
         #: integer one-hot rows (N, C) are read as class probabilities (set by fit's checks)
         self.int_onehot = False
+        #: the batch ``first()`` took from a one-shot iterator (a generator), given back first
+        #: by the next ``batches()``
+        self._peeked: Any = None
 
     def convert(self, batch: Any) -> Batch:
         if isinstance(batch, dict):
@@ -145,7 +150,14 @@ class LoaderSource:
         return xb, yb, wb
 
     def first(self) -> Batch:
-        for batch in self.loader:
+        """The first batch, converted. A one-shot iterator (a generator: ``iter(it) is it``)
+        keeps it, and the next :meth:`batches` yields it first, so no batch is lost."""
+        if self._peeked is not None:
+            return self.convert(self._peeked)
+        it = iter(self.loader)
+        for batch in it:
+            if it is self.loader:
+                self._peeked = batch
             return self.convert(batch)
         raise ValueError(f"{self.where}: the loader yielded no batch")
 
@@ -153,7 +165,44 @@ class LoaderSource:
         set_epoch = getattr(self.loader, "set_epoch", None)
         if callable(set_epoch):
             set_epoch(epoch)
-        for s, batch in enumerate(self.loader):
+        peeked, self._peeked = self._peeked, None
+        stream = self.loader if peeked is None else itertools.chain([peeked], self.loader)
+        for s, batch in enumerate(stream):
             if s < start:
                 continue
             yield self.convert(batch)
+
+
+class EpochSteps:
+    """Keras's ``fit(steps_per_epoch=n)``: each epoch draws the next ``n`` batches of
+    ``source``, continuing across epochs where the previous one stopped; a pass over the data
+    that runs out mid-epoch ends that epoch early, with Keras's warning, and the next epoch
+    starts a new pass (shuffled anew: pass ``k`` is the source's epoch ``k``)."""
+
+    def __init__(self, source: Any, steps: int) -> None:
+        self.source, self.steps = source, steps
+        self.n = None  # samples per epoch: not a fixed number
+        self._pass = -1
+        self._live: Iterator[Batch] | None = None
+
+    def first(self) -> Batch:
+        return self.source.first()
+
+    def batches(self, epoch: int = 0, start: int = 0, seed: int = 0) -> Iterator[Batch]:
+        for i in range(start, self.steps):
+            if self._live is None:
+                self._pass += 1
+                self._live = self.source.batches(self._pass, 0, seed)
+            batch = next(self._live, None)
+            if batch is None:
+                self._live = None
+                warnings.warn(
+                    "Your input ran out of data; interrupting training. Make sure that your "
+                    "dataset or generator can generate at least `steps_per_epoch * epochs` "
+                    f"batches (Keras's warning): this epoch ends after {i} batches and the next "
+                    "starts a new pass over the data",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                return
+            yield batch
