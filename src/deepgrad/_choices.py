@@ -36,3 +36,24 @@ def unknown_choice(kind: str, name: Any, choices: Iterable[str]) -> str:
     pool = sorted(set(choices))
     valid = ", ".join(repr(c) for c in pool)
     return f"unknown {kind} {name!r}{did_you_mean(name, pool) or '.'} Valid: {valid}"
+
+
+def unexpected_keyword(
+    where: str, key: str, valid: Iterable[str], keras_only: dict[str, str] | None = None
+) -> TypeError:
+    """The ``TypeError`` for a keyword ``where`` does not take: for a Keras argument listed in
+    ``keras_only``, what does the same here; else the nearest valid name and the valid ones
+    (Python's own message names only the word that came).
+
+    >>> str(unexpected_keyword("fit()", "epoch", ["epochs", "x"]))
+    "fit() got an unexpected keyword argument 'epoch'; did you mean 'epochs'? it takes epochs, x"
+    """
+    why = (keras_only or {}).get(key)
+    if why is not None:
+        return TypeError(f"{where}: Keras's {key}= is not supported by deepgrad: {why}")
+    pool = list(valid)
+    near = nearest(key, pool)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    return TypeError(
+        f"{where} got an unexpected keyword argument {key!r}; {hint}it takes {', '.join(pool)}"
+    )

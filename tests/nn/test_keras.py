@@ -80,3 +80,58 @@ def test_a_misspelt_or_keras_only_keyword_is_refused_with_what_to_do():
     with pytest.raises(TypeError, match="'batchsize'; did you mean 'batch_size'"):
         m.evaluate(x, y, batchsize=2)
     assert m.fit(x, y, epochs=1, verbose=0).epoch == [0]  # valid keywords pass through
+
+
+def test_summary_and_file_methods_refuse_keras_only_keywords_with_what_to_do(tmp_path):
+    import numpy as np
+    import pytest
+
+    import deepgrad as dg
+
+    m = dg.nn.Sequential(dg.nn.Linear(3, 2))
+    for kw, match in [
+        ({"line_length": 100}, "line_length= is not supported.*leave it out"),
+        ({"show_trainable": True}, "show_trainable= is not supported.*Trainable column"),
+        ({"expand_nested": True}, "expand_nested= is not supported"),
+        ({"layer_range": ["a", "b"]}, "layer_range= is not supported.*print_fn=None"),
+        ({"print_fm": print}, "'print_fm'; did you mean 'print_fn'"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            m.summary(**kw)
+    path = tmp_path / "m.dg"
+    with pytest.raises(TypeError, match="filepath= is not supported.*model.save\\(path\\)"):
+        m.save(filepath=path)
+    with pytest.raises(TypeError, match="zipped= is not supported"):
+        m.save(path, zipped=False)
+    with pytest.raises(TypeError, match="max_shard_size= is not supported"):
+        m.save_weights(tmp_path / "w.safetensors", max_shard_size="5GB")
+    with pytest.raises(TypeError, match="skip_mismatch= is not supported.*strict=False"):
+        m.load_weights(tmp_path / "w.safetensors", skip_mismatch=True)
+    with pytest.raises(TypeError, match="'stric'; did you mean 'strict'"):
+        m.load_weights(tmp_path / "w.safetensors", stric=False)
+    x = np.ones((2, 3), np.float32)
+    assert m.summary(print_fn=None)  # valid keywords pass through
+    m.predict(x)
+
+
+def test_save_overwrite_as_keras(tmp_path):
+    """Keras's ``overwrite=True`` (its default) replaces the file; ``False`` refuses an
+    existing one (Keras asks at the terminal; deepgrad raises, naming overwrite=True)."""
+    import numpy as np
+    import pytest
+
+    import deepgrad as dg
+
+    m = dg.nn.Sequential(dg.nn.Linear(3, 2))
+    path, wpath = tmp_path / "m.dg", tmp_path / "w.safetensors"
+    m.save(path, overwrite=False)  # nothing there yet
+    m.save_weights(wpath, False)  # Keras's position for overwrite
+    m[0].bias.data[...] = 7.0
+    for save, p in ((m.save, path), (m.save_weights, wpath)):
+        with pytest.raises(FileExistsError, match="overwrite=False.*pass overwrite=True"):
+            save(p, overwrite=False)
+        save(p, overwrite=True)
+        save(p)
+    np.testing.assert_array_equal(dg.load_model(path)[0].bias.numpy(), [7.0, 7.0])
+    with pytest.raises(TypeError, match="overwrite must be True or False"):
+        m.save(path, overwrite="yes")

@@ -330,3 +330,39 @@ def test_early_stopping_says_where_it_stopped_and_which_weights_it_restored(caps
         "Epoch 4: early stopping",
         "Restoring model weights from the end of the best epoch: 2.",
     ]
+
+
+def test_a_misspelt_callback_keyword_names_the_nearest_valid_one():
+    from deepgrad import callbacks as C
+
+    cases = [
+        (C.EarlyStopping, {"patiense": 3}, "'patiense'; did you mean 'patience'"),
+        (
+            C.ModelCheckpoint,
+            {"filepath": "m.dg", "save_best": True},
+            "did you mean 'save_best_only'",
+        ),
+        (C.ReduceLROnPlateau, {"factr": 0.5}, "did you mean 'factor'"),
+        (C.CSVLogger, {"filename": "l.csv", "seperator": ";"}, "did you mean 'separator'"),
+        (C.LearningRateScheduler, {"schedule": abs, "verbos": 1}, "did you mean 'verbose'"),
+    ]
+    for cls, kwargs, match in cases:
+        with pytest.raises(
+            TypeError, match=f"{cls.__name__}\\(\\) got an unexpected keyword.*{match}"
+        ):
+            cls(**kwargs)
+
+
+def test_tensorboard_takes_keras_arguments_or_refuses_what_it_does_not_write(tmp_path):
+    # Keras 3.15's TensorBoard(log_dir, histogram_freq, write_graph=True, write_images=False,
+    # write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+    # embeddings_metadata=None): the defaults and write_graph are accepted
+    tb = TensorBoard(tmp_path / "tb", 1, True, False, False, "epoch", 0, 0, None)
+    assert tb.histogram_freq == 1 and tb.update_freq == "epoch"
+    TensorBoard(tmp_path / "tb", write_graph=False)
+    for kw in ({"write_images": True}, {"write_steps_per_second": True},
+               {"profile_batch": 5}, {"profile_batch": (10, 20)}, {"embeddings_freq": 1},
+               {"embeddings_metadata": {"emb": "meta.tsv"}}):  # fmt: skip
+        (arg,) = kw
+        with pytest.raises(ValueError, match=f"Keras's {arg}=.* is not supported by deepgrad"):
+            TensorBoard(tmp_path / "tb", **kw)

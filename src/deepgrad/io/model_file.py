@@ -141,8 +141,25 @@ def _compile_config(
     return out
 
 
+def _check_overwrite(path: str | os.PathLike, overwrite: Any, where: str) -> None:
+    """Keras's ``overwrite``: ``True`` (its default) replaces an existing file; ``False``
+    refuses one (Keras asks at the terminal instead)."""
+    if not isinstance(overwrite, (bool, np.bool_)):
+        raise TypeError(f"{where}: overwrite must be True or False, got {overwrite!r}")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(
+            f"{where}: {os.fspath(path)!r} exists and overwrite=False (Keras would ask at the "
+            "terminal; deepgrad does not ask): pass overwrite=True to replace it"
+        )
+
+
 def save(
-    model: Any, path: str | os.PathLike, *, include_optimizer: bool = True, input_shape: Any = None
+    model: Any,
+    path: str | os.PathLike,
+    overwrite: bool = True,
+    *,
+    include_optimizer: bool = True,
+    input_shape: Any = None,
 ) -> None:
     """Save ``model`` to one file (a zip of ``config.json`` + ``weights.safetensors`` + the
     optimizer state), atomically; never pickle. :func:`load_model` rebuilds it — with its
@@ -151,10 +168,13 @@ def save(
     class names) when the model has one. The model's classes
     must be deepgrad's or registered with ``@dg.register``; lazy layers need the input shape,
     recorded by ``fit``/``predict``/``summary`` or given as ``input_shape``. Keras's suffixes
-    (``.keras``, ``.h5``) are refused (``ValueError``): the file is deepgrad's, not Keras's."""
+    (``.keras``, ``.h5``) are refused (``ValueError``): the file is deepgrad's, not Keras's.
+    ``overwrite`` (Keras's): ``True`` replaces an existing file, ``False`` refuses one
+    (``FileExistsError``; Keras asks at the terminal)."""
     from . import serialization as S
 
     refuse_keras_suffix(path, False, "model.save")
+    _check_overwrite(path, overwrite, "model.save")
     arrays: dict[str, np.ndarray] = {}
     config = S.model_config(model, input_shape)
     config["compile"] = _compile_config(model, include_optimizer, arrays)
@@ -252,10 +272,12 @@ def _restore_compile(model: Any, cc: Any, arrays: dict[str, np.ndarray], path: A
             ) from e
 
 
-def save_weights(model: Any, path: str | os.PathLike) -> None:
+def save_weights(model: Any, path: str | os.PathLike, overwrite: bool = True) -> None:
     """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically. Keras's
-    suffixes (``.weights.h5``, ``.h5``, ``.keras``) are refused: the file is not HDF5."""
+    suffixes (``.weights.h5``, ``.h5``, ``.keras``) are refused: the file is not HDF5.
+    ``overwrite`` (Keras's): ``True`` replaces an existing file, ``False`` refuses one."""
     refuse_keras_suffix(path, True, "save_weights")
+    _check_overwrite(path, overwrite, "save_weights")
     _save_weights(model, path)
 
 

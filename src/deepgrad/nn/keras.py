@@ -15,10 +15,11 @@ signature (without the model) and docstring onto the method here when it is impo
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable
 from typing import Any
+
+from .._choices import unexpected_keyword
 
 _GENERATOR_WORKERS = (
     "Keras's generator workers; give the method a deepgrad.data.DataLoader (its prefetch= "
@@ -51,6 +52,28 @@ _KERAS_ONLY: dict[str, dict[str, str]] = {
         "reset_metrics": "Keras 3 removed it (each call's metrics are that batch's alone, as "
         "here); for values over several batches use evaluate",
     },
+    "summary": {
+        "line_length": "the table's columns fit their contents here; leave it out",
+        "positions": "the table's columns fit their contents here; leave it out",
+        "expand_nested": "every module, nested ones too, has its own row here; leave it out",
+        "show_trainable": "the Trainable column (each row's trainable parameter count) is "
+        "always shown here; leave it out",
+        "layer_range": "take the lines you want from the text summary returns "
+        "(print_fn=None prints nothing)",
+    },
+    "save": {
+        "filepath": "deepgrad calls the file's path path: model.save(path)",
+        "zipped": "a deepgrad model file is always one zip; leave it out",
+    },
+    "save_weights": {
+        "filepath": "deepgrad calls the file's path path: model.save_weights(path)",
+        "max_shard_size": "the weights are written to one .safetensors file; leave it out",
+    },
+    "load_weights": {
+        "filepath": "deepgrad calls the file's path path: model.load_weights(path)",
+        "skip_mismatch": "weights whose shapes differ are refused here, naming them; "
+        "strict=False (PyTorch's) skips missing and unexpected names only",
+    },
     "compile": {
         "loss_weights": "a model has one loss here; weight and add several losses in one loss "
         "function (loss=lambda y_pred, y: ...)",
@@ -75,17 +98,8 @@ def _check_keywords(name: str, implementation: Callable[..., Any], kwargs: dict)
         return
     valid = [k for k, p in params.items() if k != "model" and p.kind is not p.VAR_POSITIONAL]
     for key in kwargs:
-        if key in params:
-            continue
-        why = _KERAS_ONLY.get(name, {}).get(key)
-        if why is not None:
-            raise TypeError(f"{name}(): Keras's {key}= is not supported by deepgrad: {why}")
-        near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        raise TypeError(
-            f"{name}() got an unexpected keyword argument {key!r}; {hint}"
-            f"it takes {', '.join(valid)}"
-        )
+        if key not in params:
+            raise unexpected_keyword(f"{name}()", key, valid, _KERAS_ONLY.get(name))
 
 
 class KerasMethods:
@@ -147,24 +161,28 @@ class KerasMethods:
         """Print every layer with its output shape and parameter counts."""
         from ..train import api
 
+        _check_keywords("summary", api.summary, kwargs)
         return api.summary(self, *args, **kwargs)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save architecture, weights, compile settings and preprocessing to one file."""
         from ..io import model_file
 
+        _check_keywords("save", model_file.save, kwargs)
         return model_file.save(self, *args, **kwargs)
 
     def save_weights(self, *args: Any, **kwargs: Any) -> None:
         """Write the weights (``state_dict``) to a ``.safetensors`` file, atomically."""
         from ..io import model_file
 
+        _check_keywords("save_weights", model_file.save_weights, kwargs)
         return model_file.save_weights(self, *args, **kwargs)
 
     def load_weights(self, *args: Any, **kwargs: Any) -> Any:
         """Load weights saved by :meth:`save_weights` (or from a saved model file)."""
         from ..io import model_file
 
+        _check_keywords("load_weights", model_file.load_weights, kwargs)
         return model_file.load_weights(self, *args, **kwargs)
 
     def get_weights(self) -> Any:

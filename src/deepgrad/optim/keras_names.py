@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .._choices import did_you_mean
+from .._choices import unexpected_keyword
 
 #: Keras's optimizer options that change nothing while they hold these values (Keras's
 #: defaults); any other value is refused with what does the same in deepgrad
@@ -195,12 +195,5 @@ def check_keywords(cls: type, kwargs: dict[str, Any], where: str | None = None) 
                 f"{where} got Keras's keyword argument {key!r}; deepgrad's optimizers take "
                 f"PyTorch's arguments: {keras}"
             )
-        off = _KERAS_OFF.get(key)
-        if off is not None:
-            instead = off[1] or _KERAS_OFF["use_ema"][1]
-            raise TypeError(f"{where}: Keras's {key}= is not supported by deepgrad: {instead}")
-        hint = did_you_mean(key, valid)
-        raise TypeError(
-            f"{where} got an unexpected keyword argument {key!r}{hint or '.'} It takes "
-            f"{', '.join(sorted(valid))}"
-        )
+        off = {k: why or _KERAS_OFF["use_ema"][1] for k, (_, why) in _KERAS_OFF.items()}
+        raise unexpected_keyword(where, key, sorted(valid), off)

@@ -32,8 +32,12 @@ BackupAndRestore` saves and restores it with the model.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Iterable
 from typing import Any
+
+from .._choices import unexpected_keyword
 
 
 class Callback:
@@ -56,6 +60,12 @@ class Callback:
     #: a declared capability: the callback writes files, so a data-parallel run calls it on
     #: rank 0 alone (``ModelCheckpoint``, ``CSVLogger``, ``TensorBoard``, ``BackupAndRestore``)
     main_rank_only: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith("deepgrad."):
+            cls.__init__ = _checking_keywords(init, cls)  # type: ignore[method-assign]
 
     def set_model(self, model: Any) -> None:
         """Called by ``fit`` before training with the model being trained."""
@@ -266,3 +276,21 @@ class CallbackList:
     def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._per_batch["on_predict_batch_end"]:
             cb.on_predict_batch_end(batch, {} if logs is None else logs)
+
+
+def _checking_keywords(init: Any, owner: type) -> Any:
+    """A deepgrad callback's ``__init__`` that refuses an unknown keyword naming the nearest
+    valid one (``patiense`` → ``patience``); Python's own message names only the word."""
+    params = inspect.signature(init).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return init
+    valid = [k for k, p in params.items() if k != "self" and p.kind is not p.VAR_POSITIONAL]
+
+    @functools.wraps(init)
+    def wrapper(self: Callback, *args: Any, **kwargs: Any) -> None:
+        for key in kwargs:
+            if key not in params:
+                raise unexpected_keyword(f"{owner.__name__}()", key, valid)
+        init(self, *args, **kwargs)
+
+    return wrapper

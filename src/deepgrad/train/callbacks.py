@@ -692,8 +692,37 @@ class TensorBoard(Callback):
         self,
         log_dir: str | os.PathLike = "logs",
         histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
         update_freq: str | int = "epoch",
+        profile_batch: int = 0,
+        embeddings_freq: int = 0,
+        embeddings_metadata: Any = None,
     ) -> None:
+        # Keras's options: write_graph is accepted (Keras's default True; no graph is written
+        # here, and Keras 3 writes none either: its docs say "not supported"); the others
+        # only while off, as what they would write is not written here
+        if not isinstance(write_graph, (bool, numpy.bool_)):
+            raise TypeError(f"TensorBoard: write_graph must be True or False, got {write_graph!r}")
+        refused = {
+            "write_images": (write_images, False, "weights as images are not written; "
+                             "histogram_freq writes their histograms"),
+            "write_steps_per_second": (write_steps_per_second, False, "the steps' speed is "
+                                       "not logged; time epochs in a callback of your own"),
+            "profile_batch": (profile_batch, 0, "profiling is not available (Keras's torch "
+                              "backend refuses it too); profile with cProfile"),
+            "embeddings_freq": (embeddings_freq, 0, "the embedding projector's files are not "
+                                "written; log the embedding weights with histogram_freq"),
+            "embeddings_metadata": (embeddings_metadata, None, "the embedding projector's "
+                                    "files are not written"),
+        }  # fmt: skip
+        for arg, (value, off, why) in refused.items():
+            if value is not off and value != off:
+                raise ValueError(
+                    f"TensorBoard: Keras's {arg}={value!r} is not supported by deepgrad: {why} "
+                    f"(leave it {off!r})"
+                )
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = int(histogram_freq)
         if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
