@@ -58,6 +58,7 @@ KERAS_PARAMETERS = {
     "callbacks.TerminateOnNaN": ["raise_error"],
 }  # fmt: skip
 
+
 def _deepgrad_parameters(key):
     kind, name = key.split(".")
     target = getattr(dg.nn.Module, name) if kind == "Model" else getattr(C, name).__init__
