@@ -10,7 +10,9 @@ This module imports nothing from deepgrad, so every layer of the package can use
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -57,3 +59,23 @@ def unexpected_keyword(
     return TypeError(
         f"{where} got an unexpected keyword argument {key!r}; {hint}it takes {', '.join(pool)}"
     )
+
+
+def checking_keywords(init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` (a class's ``__init__``) refusing a keyword it does not take with
+    :func:`unexpected_keyword`'s message, naming the class built and the nearest valid keyword
+    (``EarlyStopping(patiense=3)`` → ``patience``). An ``__init__`` taking ``**kwargs`` is
+    returned as it is."""
+    params = inspect.signature(init).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return init
+    valid = [k for k, p in params.items() if k != "self" and p.kind is not p.VAR_POSITIONAL]
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        for key in kwargs:
+            if key not in params:
+                raise unexpected_keyword(f"{type(self).__name__}()", key, valid)
+        init(self, *args, **kwargs)
+
+    return wrapper

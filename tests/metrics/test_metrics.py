@@ -734,10 +734,10 @@ def test_metrics_use_numpy_only() -> None:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                # difflib (standard library): the nearest name of an unknown metric
-                assert top in {"__future__", "typing", "numpy", "difflib"} or name.startswith(
-                    "deepgrad.metrics"
-                ), (path.name, name)
+                # difflib, functools, inspect (standard library): the nearest name of an
+                # unknown metric or constructor keyword
+                allowed = {"__future__", "typing", "numpy", "difflib", "functools", "inspect"}
+                assert top in allowed or name.startswith("deepgrad.metrics"), (path.name, name)
 
 
 def test_zero_weights_keep_labels_present_like_sklearn() -> None:
@@ -854,3 +854,16 @@ def test_keras_thresholds_keyword_takes_one_value() -> None:
         Recall(thresholds=[0.3, 0.5])
     with pytest.raises(TypeError, match="not both"):
         Precision(threshold=0.2, thresholds=0.3)
+
+
+def test_a_misspelt_metric_keyword_names_the_nearest_valid_one():
+    for cls, kwargs, near in [
+        (metrics.Accuracy, {"nme": "a"}, "name"),
+        (metrics.AUC, {"num_threshold": 200}, "num_thresholds"),
+        (metrics.Precision, {"topk": 1}, "top_k"),
+    ]:
+        with pytest.raises(
+            TypeError, match=f"{cls.__name__}\\(\\) got an unexpected keyword argument .*'{near}'"
+        ):
+            cls(**kwargs)
+    assert metrics.Precision(thresholds=0.3, name="p").name == "p"  # valid ones pass through

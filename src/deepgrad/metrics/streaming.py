@@ -21,6 +21,9 @@ Example
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 from typing import Any, ClassVar
 
 import numpy as np
@@ -67,6 +70,30 @@ __all__ = [
 State = dict[str, Any]
 
 
+def _checking_keywords(init: Any) -> Any:
+    """A metric's ``__init__`` refusing a misspelt keyword naming the nearest valid one
+    (``AUC(num_threshold=)`` → ``num_thresholds``), as ``deepgrad._choices.unexpected_keyword``
+    words it for the floors above (metrics/ imports no other floor)."""
+    params = inspect.signature(init).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return init
+    valid = [k for k, p in params.items() if k != "self" and p.kind is not p.VAR_POSITIONAL]
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        for key in kwargs:
+            if key not in params:
+                near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                raise TypeError(
+                    f"{type(self).__name__}() got an unexpected keyword argument {key!r}; "
+                    f"{hint}it takes {', '.join(valid)}"
+                )
+        init(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Metric:
     """Base class of streaming metrics.
 
@@ -87,6 +114,13 @@ class Metric:
     default_name: ClassVar[str] = "metric"
     direction: ClassVar[str | None] = None
     _state: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith("deepgrad."):
+            # a misspelt keyword (AUC(num_threshold=)) names the nearest valid one
+            cls.__init__ = _checking_keywords(init)  # type: ignore[method-assign]
 
     def __init__(self, name: str | None = None) -> None:
         self.name = name or self.default_name

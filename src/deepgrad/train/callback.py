@@ -32,12 +32,10 @@ BackupAndRestore` saves and restores it with the model.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Iterable
 from typing import Any
 
-from .._choices import unexpected_keyword
+from .._choices import checking_keywords
 
 
 class Callback:
@@ -65,7 +63,7 @@ class Callback:
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is not None and cls.__module__.startswith("deepgrad."):
-            cls.__init__ = _checking_keywords(init, cls)  # type: ignore[method-assign]
+            cls.__init__ = checking_keywords(init)  # type: ignore[method-assign]
 
     def set_model(self, model: Any) -> None:
         """Called by ``fit`` before training with the model being trained."""
@@ -276,21 +274,3 @@ class CallbackList:
     def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._per_batch["on_predict_batch_end"]:
             cb.on_predict_batch_end(batch, {} if logs is None else logs)
-
-
-def _checking_keywords(init: Any, owner: type) -> Any:
-    """A deepgrad callback's ``__init__`` that refuses an unknown keyword naming the nearest
-    valid one (``patiense`` → ``patience``); Python's own message names only the word."""
-    params = inspect.signature(init).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return init
-    valid = [k for k, p in params.items() if k != "self" and p.kind is not p.VAR_POSITIONAL]
-
-    @functools.wraps(init)
-    def wrapper(self: Callback, *args: Any, **kwargs: Any) -> None:
-        for key in kwargs:
-            if key not in params:
-                raise unexpected_keyword(f"{owner.__name__}()", key, valid)
-        init(self, *args, **kwargs)
-
-    return wrapper
