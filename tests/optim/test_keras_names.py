@@ -274,10 +274,16 @@ def test_valid_keywords_and_subclasses_still_construct():
 # ---- against Keras ---------------------------------------------------------------------------------
 def test_recorded_configs_are_keras():
     keras = _keras()
+
+    def same(config, recorded):
+        # Keras numbers the names of later optimizers of a class in a process (sgd_1, ...)
+        assert config.pop("name").startswith(recorded["name"])
+        assert config == {k: v for k, v in recorded.items() if k != "name"}
+
     sgd = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
-    assert sgd.get_config() == KERAS_SGD_CONFIG
+    same(sgd.get_config(), KERAS_SGD_CONFIG)
     adam = keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8, beta_2=0.99, amsgrad=True)
-    assert adam.get_config() == KERAS_ADAM_CONFIG
+    same(adam.get_config(), KERAS_ADAM_CONFIG)
 
 
 def test_sgd_from_keras_config_steps_as_keras():
