@@ -15,6 +15,7 @@ the epoch number.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,6 +28,8 @@ __all__ = [
     "IterableDataset",
     "ArrayDataset",
     "Subset",
+    "ConcatDataset",
+    "ChainDataset",
     "EpochDataset",
     "GeneratorDataset",
     "as_array",
@@ -161,6 +164,26 @@ class IterableDataset:
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
+    def __add__(self, other: Any) -> ChainDataset:
+        """``a + b``: the samples of ``a`` then those of ``b`` (:class:`ChainDataset`), as
+        PyTorch's ``IterableDataset.__add__``."""
+        return ChainDataset([self, other])
+
+
+class _ArgumentAssertion(ValueError, AssertionError):
+    """An argument PyTorch refuses with an ``assert`` (``AssertionError``); deepgrad raised
+    ``ValueError`` before, so it is both."""
+
+
+class _TypeAssertion(TypeError, AssertionError):
+    """A dataset of the wrong kind, which PyTorch refuses with an ``assert``; deepgrad raised
+    ``TypeError`` before, so it is both."""
+
+
+class _IndexValueError(IndexError, ValueError):
+    """A negative index beyond the length: PyTorch's ``ConcatDataset`` raises ``ValueError``;
+    it is an ``IndexError`` too, as every other index out of range."""
+
 
 class ArrayDataset(Dataset):
     """A dataset of NumPy arrays that share their first axis (PyTorch's ``TensorDataset``).
@@ -246,24 +269,35 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    @property
+    def indices(self) -> Any:
+        """The positions, as given (a list stays a list, as in PyTorch)."""
+        return self._indices
+
+    @indices.setter
+    def indices(self, indices: Sequence[int] | np.ndarray) -> None:
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-        n = len(dataset)
+        n = len(self.dataset)
         if idx.size and (idx.min() < -n or idx.max() >= n):
             raise IndexError(
                 f"Subset: indices must lie in [0, {n}) for a dataset of {n} samples; "
                 f"got min {idx.min()}, max {idx.max()}"
             )
-        self.dataset = dataset
-        self.indices = idx
+        self._indices, self._positions = indices, idx
 
     def __len__(self) -> int:
-        return len(self.indices)
+        return len(self._positions)
 
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[int(self.indices[index])]
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):  # PyTorch's: a list of positions, passed on as one list
+            return self.dataset[[int(self._positions[i]) for i in index]]
+        return self.dataset[int(self._positions[index])]
 
     def get_batch(self, indices: np.ndarray) -> Any:
-        return self.dataset.get_batch(self.indices[indices])
+        return self.dataset.get_batch(self._positions[indices])
 
 
 class ConcatDataset(Dataset):
@@ -278,10 +312,10 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets: Sequence[Any]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
-            raise ValueError("ConcatDataset: expected at least one dataset, got none")
+            raise _ArgumentAssertion("ConcatDataset: expected at least one dataset, got none")
         for k, d in enumerate(self.datasets):
             if isinstance(d, IterableDataset) or not hasattr(d, "__len__"):
-                raise TypeError(
+                raise _TypeAssertion(
                     f"ConcatDataset: part {k} ({type(d).__name__}) is not a map-style dataset "
                     "with __len__ and __getitem__"
                 )
@@ -293,7 +327,8 @@ class ConcatDataset(Dataset):
     def _locate(self, index: int) -> tuple[int, int]:
         n = len(self)
         if not -n <= index < n:
-            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+            error = IndexError if index >= 0 else _IndexValueError
+            raise error(f"ConcatDataset: index {index} is out of range for {n} samples")
         index %= n
         k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
         return k, index - (self.cumulative_sizes[k - 1] if k else 0)
@@ -321,6 +356,43 @@ class ConcatDataset(Dataset):
             return np.concatenate([np.asarray(p) for p in parts])[order]
 
         return join(pieces)
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other (PyTorch's name): iterating yields the
+    samples of the first, then of the second, ...; ``len`` is the sum of their lengths.
+
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self): return iter(range(self.n))
+    ...     def __len__(self): return self.n
+    >>> both = ChainDataset([Count(2), Count(3)])
+    >>> list(both), len(both)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise _TypeAssertion(
+                    f"ChainDataset only supports IterableDataset; got {type(d).__name__} "
+                    "(for map-style datasets use ConcatDataset)"
+                )
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise _TypeAssertion(
+                    f"ChainDataset only supports IterableDataset; got {type(d).__name__} "
+                    "(for map-style datasets use ConcatDataset)"
+                )
+            total += len(d)  # type: ignore[arg-type]
+        return total
 
 
 def random_split(
@@ -357,6 +429,12 @@ def random_split(
         sizes = [int(np.floor(n * f)) for f in fracs]
         for k in range(n - sum(sizes)):
             sizes[k % len(sizes)] += 1
+        for k, size in enumerate(sizes):
+            if size == 0:  # PyTorch's warning
+                warnings.warn(
+                    f"Length of split at index {k} is 0. This might result in an empty dataset.",
+                    stacklevel=2,
+                )
     rng = (
         seed
         if isinstance(seed, np.random.Generator)

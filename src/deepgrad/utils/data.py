@@ -1,5 +1,6 @@
 """PyTorch's data API (``torch.utils.data``), yielding tensors: ``Dataset``,
-``TensorDataset``, ``DataLoader``, ``random_split``, ``Subset``, ``ConcatDataset``, samplers and
+``TensorDataset``, ``DataLoader``, ``random_split``, ``Subset``, ``ConcatDataset``,
+``ChainDataset``, samplers, ``get_worker_info`` and
 ``default_collate``.
 
 An adapter above :mod:`deepgrad.data` (which stays NumPy-only): the batching, shuffling and
@@ -33,21 +34,25 @@ background thread, in order, so the batches are identical to ``num_workers=0``;
 from __future__ import annotations
 
 import collections.abc
+import copy
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import backend
-from ..data import ConcatDataset, Dataset, IterableDataset, Subset
+from ..data import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset
 from ..data import DataLoader as _NumpyLoader
 from ..data import random_split as _numpy_random_split
 from ..data.loader import _prefetched
-from ..tensor import Tensor
+from ..functional import stack
+from ..tensor import Tensor, as_tensor, tensor
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -88,33 +93,75 @@ def _numpy_rng(generator: Any) -> np.random.Generator:
 
 
 # ---- collation -------------------------------------------------------------------------------
+#: NumPy dtypes (by ``dtype.str``) that make no tensor: strings, bytes and objects (PyTorch's)
+_NOT_NUMERIC = re.compile(r"[SaUO]")
+
+_COLLATE_ERROR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
+
+
 def default_convert(data: Any) -> Any:
-    """PyTorch's ``default_convert``: NumPy arrays and scalars inside ``data`` become tensors;
-    dicts, named tuples and lists keep their structure, a plain tuple becomes a list (as
-    PyTorch's does); anything else is unchanged (what the loader applies to each sample when
-    ``batch_size=None``)."""
+    """PyTorch's ``default_convert``: NumPy arrays and scalars inside ``data`` become tensors
+    (arrays of strings or objects, and NumPy strings, stay); dicts, named tuples and lists keep
+    their type and structure, a plain tuple becomes a list (as PyTorch's does); anything else
+    is unchanged (what the loader applies to each sample when ``batch_size=None``)."""
     if isinstance(data, Tensor):
         return data
-    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind in "biuf":
-        return Tensor(np.asarray(data))
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (str, bytes)):
+        if isinstance(data, np.ndarray) and _NOT_NUMERIC.search(data.dtype.str):
+            return data
+        return as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
-        return type(data)({k: default_convert(v) for k, v in data.items()})  # type: ignore[call-arg]
+        return _rebuild_mapping(data, {k: default_convert(data[k]) for k in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(v) for v in data))
     if isinstance(data, tuple):  # a plain tuple becomes a list, as in PyTorch
         return [default_convert(v) for v in data]
-    if isinstance(data, list):
-        return type(data)(default_convert(v) for v in data)
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return _rebuild_sequence(data, [default_convert(v) for v in data])
     return data
+
+
+def _rebuild_mapping(elem: Any, values: dict[Any, Any]) -> Any:
+    """``values`` in ``elem``'s mapping type, as PyTorch rebuilds it: a copy updated in place
+    for a mutable mapping (a ``defaultdict`` keeps its factory), else ``type(elem)(values)``,
+    else a plain dict."""
+    try:
+        if isinstance(elem, collections.abc.MutableMapping):
+            clone = copy.copy(elem)
+            clone.update(values)
+            return clone
+        return type(elem)(values)  # type: ignore[call-arg]
+    except TypeError:
+        return values
+
+
+def _rebuild_sequence(elem: Any, values: list[Any]) -> Any:
+    """``values`` in ``elem``'s sequence type, as PyTorch rebuilds it (a list subclass stays
+    that subclass); a type that cannot be rebuilt gives a list."""
+    try:
+        if isinstance(elem, collections.abc.MutableSequence):
+            clone = copy.copy(elem)
+            for i, v in enumerate(values):
+                clone[i] = v
+            return clone
+        return type(elem)(values)  # type: ignore[call-arg]
+    except TypeError:
+        return values
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, as PyTorch's ``default_collate``.
 
-    Tensors and NumPy arrays are stacked into a tensor ``(B, *shape)`` (their dtype kept);
-    Python floats become a float64 tensor, ints an int64 tensor, bools a bool tensor; strings
-    stay as they came (a list, or a tuple inside a tuple of fields); a dict becomes a dict of batches, a named tuple a named tuple of batches, and a
-    tuple or list of fields a **list** of batches (PyTorch's rule).
+    Tensors and NumPy arrays are stacked into a tensor ``(B, *shape)`` (by ``stack``: mixed
+    dtypes promote and a graph is kept, as in PyTorch); NumPy scalars and Python ints become a
+    tensor of the dtype ``tensor(batch)`` infers (ints int64, bools bool, ints mixed with
+    floats the default float dtype), Python floats a float64 tensor; strings stay as they came
+    (a list, or a tuple inside a tuple of fields); a dict becomes a dict of batches, a named
+    tuple a named tuple of batches, a list a list of batches and a tuple of fields a **list**
+    of batches (PyTorch's rule). Arrays of strings or objects raise ``TypeError``, samples of
+    unequal shapes ``RuntimeError``.
 
     >>> import numpy as np
     >>> xb, yb = default_collate([(np.zeros(2), 1), (np.ones(2), 0)])
@@ -123,45 +170,34 @@ def default_collate(batch: Sequence[Any]) -> Any:
     >>> default_collate([{"x": 1.5, "name": "a"}, {"x": 2.5, "name": "b"}])["x"].dtype
     dtype('float64')
     """
-    if len(batch) == 0:
-        raise ValueError("default_collate: cannot build a batch from zero samples")
+    if len(batch) == 0:  # PyTorch fails on batch[0] with an IndexError
+        raise IndexError("default_collate: cannot build a batch from zero samples")
     elem = batch[0]
-    xp = backend.xp
     if isinstance(elem, Tensor):
         _same_shapes([t.shape for t in batch], "tensors")
-        return Tensor(xp.stack([t._data for t in batch]))
+        return stack(list(batch))
     if isinstance(elem, np.ndarray):
-        if elem.dtype.kind not in "biuf":
-            raise TypeError(f"default_collate: cannot make a tensor from dtype {elem.dtype}")
-        _same_shapes([np.shape(a) for a in batch], "arrays")
-        return Tensor(xp.asarray(np.stack(batch)))
-    if isinstance(elem, np.generic):
-        return Tensor(xp.asarray(np.array(batch)))
-    if isinstance(elem, bool):
-        return Tensor(xp.asarray(batch, dtype=bool))
-    if isinstance(elem, int):
-        return Tensor(xp.asarray(batch, dtype=np.int64))
+        if _NOT_NUMERIC.search(elem.dtype.str):
+            raise TypeError(_COLLATE_ERROR.format(elem.dtype))
+        return default_collate([as_tensor(a) for a in batch])
+    if isinstance(elem, (np.bool_, np.number, np.object_)):
+        return as_tensor(list(batch))
     if isinstance(elem, float):
-        return Tensor(xp.asarray(batch, dtype=np.float64))
+        return tensor(list(batch), dtype=np.float64)
+    if isinstance(elem, int):  # bools too: tensor() infers bool, int64 or a float dtype
+        return tensor(list(batch))
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        out = {k: default_collate([d[k] for d in batch]) for k in elem}
-        try:
-            return type(elem)(out)  # type: ignore[call-arg]
-        except TypeError:
-            return out
+        return _rebuild_mapping(elem, {k: default_collate([d[k] for d in batch]) for k in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        sizes = {len(s) for s in batch}
-        if len(sizes) != 1:
+        if len({len(s) for s in batch}) != 1:
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(s) for s in zip(*batch)]
-    raise TypeError(
-        "default_collate: batch must contain tensors, NumPy arrays, numbers, dicts or lists; "
-        f"found {type(elem).__name__}"
-    )
+        fields = [default_collate(s) for s in zip(*batch)]
+        return fields if isinstance(elem, tuple) else _rebuild_sequence(elem, fields)
+    raise TypeError(_COLLATE_ERROR.format(type(elem)))
 
 
 def _same_shapes(shapes: list[Any], what: str) -> None:
@@ -174,6 +210,11 @@ def _same_shapes(shapes: list[Any], what: str) -> None:
 
 
 # ---- datasets --------------------------------------------------------------------------------
+class _SizeMismatchError(ValueError, AssertionError):
+    """Tensors of different lengths: PyTorch asserts (``AssertionError``); deepgrad raised
+    ``ValueError`` before, so it is both."""
+
+
 class TensorDataset(Dataset):
     """Tensors sharing their first axis: sample ``i`` is ``(t[i] for t in tensors)``
     (PyTorch's ``TensorDataset``). The loader gathers a batch from every tensor at once.
@@ -190,7 +231,7 @@ class TensorDataset(Dataset):
         ts = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
         sizes = [t.shape[0] if t.ndim else None for t in ts]
         if None in sizes or len(set(sizes)) != 1:
-            raise ValueError(
+            raise _SizeMismatchError(
                 f"TensorDataset: size mismatch between tensors: first dimensions {sizes}; every "
                 "tensor needs the same number of samples along its first axis"
             )
@@ -256,14 +297,16 @@ def random_split(
 ) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random :class:`Subset` s of the given sizes (or
     fractions summing to 1), PyTorch's ``random_split``; the order comes from ``generator``
-    (default: deepgrad's global generator, so ``dg.manual_seed`` fixes it).
+    (default: deepgrad's global generator, so ``dg.manual_seed`` fixes it). Each part's
+    ``indices`` is a list of ints, as PyTorch's (``a.indices + b.indices`` concatenates).
 
     >>> import deepgrad as dg
     >>> a, b = random_split(TensorDataset(dg.arange(10)), [7, 3])
-    >>> len(a), len(b)
-    (7, 3)
+    >>> len(a), len(b), sorted(a.indices + b.indices) == list(range(10))
+    (7, 3, True)
     """
-    return _numpy_random_split(dataset, lengths, seed=_numpy_rng(generator))
+    parts = _numpy_random_split(dataset, lengths, seed=_numpy_rng(generator))
+    return [Subset(dataset, p.indices.tolist()) for p in parts]  # lists of ints, as PyTorch's
 
 
 # ---- samplers --------------------------------------------------------------------------------
@@ -346,6 +389,11 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class _SamplerError(ValueError, RuntimeError):
+    """Weights a sampler cannot draw from: PyTorch's ``multinomial`` raises ``RuntimeError``;
+    deepgrad raised ``ValueError`` before, so it is both."""
+
+
 class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probabilities proportional to ``weights``."""
 
@@ -358,10 +406,15 @@ class WeightedRandomSampler(Sampler):
     ) -> None:
         super().__init__(None)
         w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
-        if w.ndim != 1 or (w < 0).any() or not w.sum() > 0:
+        if w.ndim != 1:
             raise ValueError(
-                "WeightedRandomSampler: weights must be a 1-d sequence of non-negative numbers "
-                "with a positive sum"
+                f"WeightedRandomSampler: weights should be a 1d sequence but given weights have "
+                f"shape {w.shape}"
+            )
+        if (w < 0).any() or not w.sum() > 0:  # PyTorch's multinomial raises RuntimeError
+            raise _SamplerError(
+                "WeightedRandomSampler: invalid multinomial distribution: weights must be "
+                f"non-negative with a positive sum, got {w.tolist()[:8]}"
             )
         if (
             isinstance(num_samples, bool)
@@ -373,21 +426,26 @@ class WeightedRandomSampler(Sampler):
                 f"num_samples={num_samples!r}"
             )
         if not isinstance(replacement, bool):
-            raise TypeError(
+            raise _ArgumentTypeError(
                 f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}"
             )
         if not replacement and num_samples > int((w > 0).sum()):
-            raise ValueError(
+            # PyTorch: RuntimeError ("cannot sample n_sample > prob_dist.size(-1) samples
+            # without replacement") when num_samples > len(weights); beyond the non-zero
+            # weights it draws zero-weight indices, which its documentation rules out
+            raise _SamplerError(
                 f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
                 f"from {int((w > 0).sum())} indices of non-zero weight; pass replacement=True or "
                 "num_samples <= that number"
             )
-        self.weights, self.num_samples, self.replacement = w, int(num_samples), replacement
+        self.weights = Tensor(w)  # a float64 tensor, as PyTorch's
+        self.num_samples, self.replacement = int(num_samples), replacement
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
         rng = _numpy_rng(self.generator)
-        p = self.weights / self.weights.sum()
+        w = np.asarray(backend.to_numpy(self.weights._data), dtype=np.float64)
+        p = w / w.sum()
         return iter(rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist())
 
     def __len__(self) -> int:
@@ -405,6 +463,10 @@ class BatchSampler(Sampler):
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
         super().__init__(None)
         _check_batch_size(batch_size)
+        if not isinstance(drop_last, bool):
+            raise _ArgumentTypeError(
+                f"drop_last should be a boolean value, but got drop_last={drop_last!r}"
+            )
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
@@ -422,11 +484,18 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
 
+class _ArgumentTypeError(ValueError, TypeError):
+    """An argument of the wrong type (a float ``batch_size``, a non-bool flag): PyTorch raises
+    ``ValueError``; deepgrad raised ``TypeError`` before, so it is both."""
+
+
 def _check_batch_size(batch_size: Any) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"batch_size must be a positive int; got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int; got {batch_size}")
+    """PyTorch's check: a ``ValueError`` for a float, a bool or a number below 1 alike."""
+    wrong_type = isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+    if wrong_type or batch_size < 1:
+        raise (_ArgumentTypeError if wrong_type else ValueError)(
+            f"batch_size should be a positive integer value, but got batch_size={batch_size}"
+        )
 
 
 def get_worker_info() -> None:
