@@ -528,3 +528,32 @@ def test_tensor_dataset_matches_torch():
         tu.TensorDataset(torch.zeros(3), torch.zeros(4))
     with pytest.raises(AssertionError, match="size mismatch"):
         du.TensorDataset(dg.zeros(3), dg.zeros(4))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"batch_size": 2},
+        {"batch_size": 2, "shuffle": True},
+        {"batch_size": None, "shuffle": True},
+        {"batch_size": 3, "drop_last": True},
+        {"batch_sampler": [[0, 1], [2]]},
+    ],
+)
+def test_loader_sampler_attributes_match_torch(kw):
+    ours, theirs = du.DataLoader(_Samples(), **kw), tu.DataLoader(_Samples(), **kw)
+    assert type(ours.sampler).__name__ == type(theirs.sampler).__name__
+    assert len(ours.sampler) == len(theirs.sampler) == 7  # e.g. len(loader.sampler) samples
+    assert type(ours.batch_sampler).__name__ == type(theirs.batch_sampler).__name__
+    if isinstance(theirs.batch_sampler, tu.BatchSampler):
+        assert ours.batch_sampler.batch_size == theirs.batch_sampler.batch_size
+        assert ours.batch_sampler.drop_last == theirs.batch_sampler.drop_last
+    assert (ours.batch_size, ours.drop_last) == (theirs.batch_size, theirs.drop_last)
+
+
+def test_shuffling_an_empty_dataset_is_refused_as_torch():
+    with pytest.raises(ValueError, match="num_samples"):
+        tu.DataLoader([], shuffle=True)
+    with pytest.raises(ValueError, match="num_samples"):
+        du.DataLoader([], shuffle=True)
+    assert list(du.DataLoader([])) == list(tu.DataLoader([])) == []

@@ -597,6 +597,18 @@ class DataLoader:
             _check_batch_size(batch_size)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"collate_fn must be callable; got {collate_fn!r}")
+        # PyTorch's attributes: a map-style dataset always has a sampler (sequential or
+        # random) and, when batching, a batch sampler over it
+        self._sampler_given = sampler is not None or batch_sampler is not None
+        if not iterable:
+            if sampler is None:
+                sampler = (
+                    RandomSampler(dataset, generator=generator)
+                    if shuffle
+                    else SequentialSampler(dataset)
+                )
+            if batch_sampler is None and batch_size is not None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -612,9 +624,9 @@ class DataLoader:
         self._iterable = iterable
 
     def __len__(self) -> int:
-        if self.batch_sampler is not None:
-            return len(self.batch_sampler)  # type: ignore[arg-type]
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)  # type: ignore[arg-type]
+        if not self._iterable:
+            return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)  # type: ignore[arg-type]
+        n = len(self.dataset)  # an iterable dataset with __len__ (else TypeError, as PyTorch's)
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
@@ -630,15 +642,10 @@ class DataLoader:
         ds = self.dataset
         if self.batch_size is None and self.batch_sampler is None:  # samples one by one
             convert = self.collate_fn or default_convert
-            source = iter(ds) if self._iterable else (ds[i] for i in self._indices())
+            source = iter(ds) if self._iterable else (ds[i] for i in self.sampler)  # type: ignore[union-attr]
             return (convert(s) for s in source)
-        if self.batch_sampler is not None or self.sampler is not None:
-            index_batches = (
-                self.batch_sampler
-                if self.batch_sampler is not None
-                else BatchSampler(self.sampler, self.batch_size, self.drop_last)  # type: ignore[arg-type]
-            )
-            return (self._fetch(list(b)) for b in index_batches)
+        if self._sampler_given:
+            return (self._fetch(list(b)) for b in self.batch_sampler)  # type: ignore[union-attr]
         # deepgrad.data's loader: its order, shuffling and drop_last; our collation
         fast = self.collate_fn is None and _batches_fast(ds)
         inner = _NumpyLoader(
@@ -650,14 +657,6 @@ class DataLoader:
             collate_fn=None if fast else (self.collate_fn or default_collate),
         )
         return iter(inner)
-
-    def _indices(self) -> Iterator[int]:
-        if self.sampler is not None:
-            return iter(self.sampler)
-        n = len(self.dataset)
-        if self.shuffle:
-            return iter(_numpy_rng(self.generator).permutation(n).tolist())
-        return iter(range(n))
 
     def _fetch(self, indices: list[int]) -> Any:
         if self.collate_fn is None and _batches_fast(self.dataset):
