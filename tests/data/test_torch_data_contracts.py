@@ -557,3 +557,11 @@ def test_shuffling_an_empty_dataset_is_refused_as_torch():
     with pytest.raises(ValueError, match="num_samples"):
         du.DataLoader([], shuffle=True)
     assert list(du.DataLoader([])) == list(tu.DataLoader([])) == []
+
+
+def test_a_plain_generator_is_read_as_an_iterable_dataset():
+    # README's differences: PyTorch raises TypeError (no len); deepgrad streams it
+    with pytest.raises(TypeError):
+        list(tu.DataLoader(i for i in range(3)))
+    batches = du.DataLoader((np.float32(i) for i in range(3)), batch_size=2)
+    assert [b.tolist() for b in batches] == [[0.0, 1.0], [2.0]]
