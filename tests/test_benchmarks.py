@@ -42,7 +42,7 @@ def test_profile_rows_name_functions_by_their_qualified_names(capsys):
     every = suite.profile_rows("cnn", 2, 1, top=10_000)
     names = [where for where, _ in every["rows"]]
     # a closure inside a method is named through its enclosing function and class
-    assert "pooling.py:MaxPool2dFunction.forward.chunk" in names, names
+    assert "activation.py:ReLU.forward.chunk" in names, names
 
 
 def test_the_report_shows_where_the_step_goes_for_a_workload_below_target():

@@ -120,6 +120,16 @@ def _build() -> dict[str, Callable[..., Any]]:
     import numba
 
     jit = numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+    return {
+        **_optimizer_kernels(jit),
+        **_lstm_kernels(jit),
+        **_conv_kernels(jit, numba.uint64),
+        **_elementwise_kernels(jit),
+    }
+
+
+def _optimizer_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
+    """Adam's step over flat buffers (the direction, or the weights updated in place)."""
 
     @jit
     def adam(g: Any, m: Any, v: Any, out: Any, c: Any) -> None:  # pragma: no cover - compiled
@@ -142,6 +152,12 @@ def _build() -> dict[str, Callable[..., Any]]:
             m[i] = mi
             v[i] = vi
             w[i] = w[i] - (mi / (math.sqrt(vi) / root2 + eps)) * step
+
+    return {"adam": adam, "adam_update": adam_update}
+
+
+def _lstm_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
+    """The LSTM cell's elementwise work, forward and backward, gate rows batch-innermost."""
 
     @jit
     def lstm_gates(G: Any, cp: Any, c: Any, k: Any) -> None:  # pragma: no cover - compiled
@@ -171,6 +187,13 @@ def _build() -> dict[str, Callable[..., Any]]:
                 D[3 * H + r, b] = (dcv * i) * (one - g * g)
                 dc[r, b] = dcv * f
 
+    return {"lstm_gates": lstm_gates, "lstm_backward": lstm_backward}
+
+
+def _conv_kernels(jit: Any, uint64: Any) -> dict[str, Callable[..., Any]]:
+    """2x2 max pooling (forward with its tap index, backward) and col2im over flat rows;
+    ``uint64`` is numba's, for loop indices that cannot wrap around."""
+
     @jit
     def max_pool2x2(x: Any, y: Any, idx: Any) -> bool:  # pragma: no cover - compiled
         # branch-free selects (LLVM vectorizes them); strict `>`: the first maximum wins ties
@@ -182,7 +205,7 @@ def _build() -> dict[str, Callable[..., Any]]:
                     r0, r1 = x[n, c, 2 * i], x[n, c, 2 * i + 1]
                     yr, ir = y[n, c, i], idx[n, c, i]
                     for jj in range(Wo):
-                        j = numba.uint64(jj)  # unsigned: no negative-index wraparound
+                        j = uint64(jj)  # unsigned: no negative-index wraparound
                         a, b = r0[2 * j], r0[2 * j + 1]
                         e, f = r1[2 * j], r1[2 * j + 1]
                         nan |= (a != a) | (b != b) | (e != e) | (f != f)
@@ -210,8 +233,8 @@ def _build() -> dict[str, Callable[..., Any]]:
                 for i in range(Ho):
                     gr, ir, rows = gy[n, c, i], idx[n, c, i], plane[2 * i * W :]
                     for jj in range(Wo):
-                        j = numba.uint64(jj)  # unsigned: no negative-index wraparound
-                        k = numba.uint64(ir[j])  # tap k = 2p + q: row 2i + p, column 2j + q
+                        j = uint64(jj)  # unsigned: no negative-index wraparound
+                        k = uint64(ir[j])  # tap k = 2p + q: row 2i + p, column 2j + q
                         rows[(k >> 1) * W + 2 * j + (k & 1)] = gr[j]
 
     @jit
@@ -255,6 +278,16 @@ def _build() -> dict[str, Callable[..., Any]]:
                     bc = bias[c]
                     for t in range(HW):
                         o[t] += bc
+
+    return {
+        "col2im_flat": col2im_flat,
+        "max_pool2x2": max_pool2x2,
+        "max_pool2x2_backward": max_pool2x2_backward,
+    }
+
+
+def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
+    """ReLU forward and backward, batch norm's centring, scaling and input gradient."""
 
     @jit
     def relu(x: Any, y: Any) -> None:  # pragma: no cover - compiled
@@ -319,16 +352,9 @@ def _build() -> dict[str, Callable[..., Any]]:
                     os[t] = ((gs[t] - xs[t] * cv) - av) * sv
 
     return {
-        "adam": adam,
-        "col2im_flat": col2im_flat,
-        "adam_update": adam_update,
         "bn_center": bn_center,
         "bn_grad": bn_grad,
         "bn_scale": bn_scale,
-        "lstm_gates": lstm_gates,
-        "lstm_backward": lstm_backward,
-        "max_pool2x2": max_pool2x2,
-        "max_pool2x2_backward": max_pool2x2_backward,
         "relu": relu,
         "relu_backward": relu_backward,
     }

@@ -6,11 +6,11 @@ through a log_softmax, checked numerically), and PyTorch's errors on bad input."
 
 from __future__ import annotations
 
-import deepgrad.nn.functional as F
 import numpy as np
 import pytest
 
 import deepgrad as dg
+import deepgrad.nn.functional as F
 from deepgrad import nn
 
 T, N, C, S = 12, 5, 6, 4

@@ -3,11 +3,11 @@ order of the pairs, errors; float64 gradcheck."""
 
 from __future__ import annotations
 
-import deepgrad.nn.functional as F
 import numpy as np
 import pytest
 
 import deepgrad as dg
+import deepgrad.nn.functional as F
 
 
 @pytest.mark.parametrize("p", [2.0, 1.0, 0.0, 3.0, 0.5, float("inf")])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import deepgrad.nn.functional as F
 import numpy as np
 import pytest
 import torch
 
 import deepgrad as dg
+import deepgrad.nn.functional as F
 from deepgrad import nn
 
 CASES = [  # (nd, shape, kernel, stride, padding, dilation, ceil_mode)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import warnings
 
-import deepgrad.nn.functional as F
 import numpy as np
 import pytest
 import torch
 
 import deepgrad as dg
+import deepgrad.nn.functional as F
 from deepgrad import nn
 from deepgrad.functional.reduction import legacy_get_string
 

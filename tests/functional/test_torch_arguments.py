@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-import deepgrad.nn.functional as F
 import numpy as np
 import pytest
 import torch
 
 import deepgrad as dg
+import deepgrad.nn.functional as F
 from deepgrad import nn
 
 INPLACE = [

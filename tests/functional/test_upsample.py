@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import warnings
 
-import deepgrad.nn.functional as F
 import numpy as np
 import pytest
 
 import deepgrad as dg
+import deepgrad.nn.functional as F
 
 
 @pytest.mark.parametrize("name", ["upsample_bilinear", "upsample_nearest"])

@@ -13,11 +13,11 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-import deepgrad.nn.functional as DF
 import pytest
 import torch
 
 import deepgrad.nn as dnn
+import deepgrad.nn.functional as DF
 
 #: deepgrad's functions call their first tensor ``x`` (or ``indices``) where PyTorch says
 #: ``input``: positional calls are the same and ``input=`` by keyword raises TypeError

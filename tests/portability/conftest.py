@@ -79,9 +79,8 @@ def _namespace(lib_name: str, seed: int) -> dict[str, Any]:
 
         return dict(torch=_SharedRandom(torch, rng), nn=torch.nn, F=F, optim=torch.optim,
                     data=data)  # fmt: skip
-    import deepgrad.nn.functional as F
-
     import deepgrad
+    import deepgrad.nn.functional as F
     import deepgrad.utils.data as data
 
     return dict(torch=_SharedRandom(deepgrad, rng), nn=deepgrad.nn, F=F, optim=deepgrad.optim,
