@@ -71,6 +71,27 @@ def test_windows_holding_several_nans_point_at_the_last_as_torch(case) -> None:
     np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CASES)
+def test_minus_infinity_windows_send_the_gradient_where_torch_does(case, dtype) -> None:
+    """A window whose maximum is -inf (masked inputs) under padding or ceil_mode: PyTorch
+    gives its gradient to the window's first position inside the input; deepgrad's gradient
+    (without ``return_indices``) used to go to the padding, and be lost."""
+    nd, shape, k, s, p, d, ceil = case
+    x = _data(shape, True).astype(dtype)
+    x.reshape(-1)[np.random.default_rng(9).random(x.size) < 0.7] = -np.inf
+    name = f"max_pool{nd}d"
+    xd, xt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = getattr(F, name)(xd, k, s, p, d, ceil)
+    ty = getattr(torch.nn.functional, name)(xt, k, s, p, d, ceil)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    g = np.random.default_rng(8).standard_normal(ty.shape).astype(dtype)
+    y.backward(dg.tensor(g))
+    ty.backward(torch.tensor(g))
+    tol = 1e-6 if dtype == np.float32 else 0  # overlapping windows sum in another order
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_unpool_matches_torch_with_gradient(case) -> None:
     nd, shape, k, s, p, d, ceil = case

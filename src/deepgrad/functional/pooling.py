@@ -204,8 +204,11 @@ class MaxPool2dFunction(Function):
         return y
 
     def backward(self, gy: Tensor) -> Tensor:
-        g = self.g
-        if backend.xp.isnan(self.y).any():  # `tap == y` misses NaN: go by PyTorch's indices
+        g, xp = self.g, backend.xp
+        # `tap == y` misses NaN, and where padding is on a window whose maximum is -inf, the
+        # padding's -inf taps would take the gradient (PyTorch gives it to the window's first
+        # position inside the image): there, go by PyTorch's indices
+        if xp.isnan(self.y).any() or (g.padded and xp.isneginf(self.y).any()):
             k, s, p, d = (g.kh, g.kw), (g.sh, g.sw), (g.ph, g.pw), (g.dh, g.dw)
             index = window_argmax(g.crop(self.src), self.y, k, s, p, d)
             return _PlaneScatter(index, (g.H, g.W))(gy)
