@@ -416,3 +416,42 @@ def test_state_dict_keeps_a_shared_module_under_each_name_as_torch():
     assert [n for n, _ in model.named_parameters()] == [n for n, _ in tmodel.named_parameters()]
     model.load_state_dict({k: v.numpy() for k, v in tmodel.state_dict().items()})
     np.testing.assert_array_equal(model.conv1.weight.numpy(), tmodel.conv1.weight.detach().numpy())
+
+
+@pytest.mark.parametrize(
+    ("build", "near"),
+    [
+        (lambda: nn.Linear(3, 4, bais=False), "bias"),
+        (lambda: nn.Conv2d(1, 2, 3, paddin=1), "padding"),
+        (lambda: nn.LSTM(3, 4, batch_frist=True), "batch_first"),
+        (lambda: nn.CrossEntropyLoss(label_smothing=0.1), "label_smoothing"),
+        (lambda: nn.Dropout(inplce=True), "inplace"),
+    ],
+)
+def test_a_misspelt_constructor_keyword_names_the_class_and_the_nearest(build, near) -> None:
+    with pytest.raises(
+        TypeError, match=rf"\(\) got an unexpected keyword argument .*did you mean '{near}'"
+    ):
+        build()
+    with pytest.raises(TypeError, match=r"^Dropout\(\) got"):  # the class built, not its base
+        nn.Dropout(inplce=True)
+
+
+def test_user_modules_get_the_same_message_and_keep_their_kwargs() -> None:
+    class Block(nn.Module):
+        def __init__(self, width: int, depth: int = 2) -> None:
+            super().__init__()
+            self.width, self.depth = width, depth
+
+    class Open(nn.Module):
+        def __init__(self, **options) -> None:
+            super().__init__()
+            self.options = options
+
+    with pytest.raises(
+        TypeError,
+        match=r"Block\(\) got an unexpected keyword argument 'dept'; did you mean 'depth'",
+    ):
+        Block(3, dept=4)
+    assert Block(width=3, depth=4).depth == 4
+    assert Open(anything=1).options == {"anything": 1}

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import autograd, backend, devices
+from .._choices import unexpected_keyword
 from ..autograd import BackwardHookFunctionBackward, RemovableHandle
 from ..tensor import Tensor, foreign_to_numpy
 from . import factory
@@ -333,9 +334,20 @@ class Module(KerasMethods):
 
         sig = inspect.signature(init)
         takes_factory = all(k in sig.parameters for k in factory.FACTORY_KWARGS)
+        # a misspelt keyword (``Linear(3, 4, bais=False)``) is refused naming the class and
+        # the nearest valid keyword (Python's message names neither where the call is bound)
+        kinds = {k: p.kind for k, p in sig.parameters.items() if k != "self"}
+        open_kw = inspect.Parameter.VAR_KEYWORD in kinds.values()
+        skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY)
+        valid = [k for k, kind in kinds.items() if kind not in skip]
 
         @functools.wraps(init)
         def recording_init(self: Module, *args: Any, **kw: Any) -> None:
+            if not open_kw:
+                for key in kw:
+                    if key not in valid:  # named as built, unless a subclass passed it on
+                        name = cls if "_init_args" in self.__dict__ else type(self)
+                        raise unexpected_keyword(f"{name.__name__}()", key, valid)
             if any(isinstance(a, types.GeneratorType) for a in (*args, *kw.values())):
                 # ``ModuleList(Block() for _ in range(n))``: a generator is consumed once and
                 # cannot be copied, so record (and pass) its items (``copy.deepcopy(model)``)
