@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy
 
-__all__ = ["DimError", "DtypeError", "LinAlgError", "MatrixShapeError", "dim_error"]
+__all__ = [
+    "DimError",
+    "DtypeError",
+    "LinAlgError",
+    "MatrixShapeError",
+    "ValueRangeError",
+    "dim_error",
+]
 
 
 class DimError(IndexError, ValueError):
@@ -68,6 +75,12 @@ class LinAlgError(RuntimeError, ValueError):
 class MatrixShapeError(RuntimeError, ValueError):
     """Matrices of the wrong shape (not square, too few dims, sizes that do not fit):
     PyTorch raises ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""
+
+
+class ValueRangeError(RuntimeError, ValueError):
+    """Values outside what a function takes (``binary_cross_entropy``'s probabilities and
+    targets outside [0, 1], NaN included): PyTorch raises ``RuntimeError``; deepgrad raised
+    ``ValueError`` before, so it is both."""
 
 
 def _refuse_complex_order(fn: str, *xs: Any) -> None:

@@ -229,9 +229,30 @@ def test_shape_mismatch_n1_vs_n_is_an_error_naming_both_shapes():
         nn.L1Loss()(dg.zeros(5), np.zeros((5, 1)))
 
 
-def test_bce_refuses_values_outside_0_1():
-    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
-        L.binary_cross_entropy(dg.tensor([0.5, 2.0]), [0.0, 1.0])
+@pytest.mark.parametrize(
+    ("p", "y", "what"),
+    [
+        ([0.5, 2.0], [0.0, 1.0], "input"),
+        ([0.5, np.nan], [0.0, 1.0], "input"),
+        ([0.5, 0.5], [0.0, 2.0], "target"),
+        ([0.5, 0.5], [-0.5, 1.0], "target"),
+        ([0.5, 0.5], [np.nan, 1.0], "target"),
+    ],
+)
+def test_bce_refuses_values_outside_0_1_as_torch(p, y, what):
+    """PyTorch checks both the input and the target (NaN fails the check), RuntimeError."""
+    with pytest.raises(RuntimeError, match=rf"all elements of {what} should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(y))
+    for error in (RuntimeError, ValueError):  # PyTorch's class, and deepgrad's earlier one
+        with pytest.raises(error, match=rf"all elements of {what} should be between 0 and 1"):
+            L.binary_cross_entropy(dg.tensor(p), dg.tensor(y))
+
+
+def test_keras_binary_crossentropy_keeps_keras_formula_for_any_target():
+    """Keras checks no target: labels outside [0, 1] give the formula's value there."""
+    loss = nn.keras_loss.BinaryCrossentropy()(dg.tensor([[0.25, 0.75]]), dg.tensor([[2.0, -1.0]]))
+    want = -np.mean([2 * np.log(0.25) - np.log(0.75), -np.log(0.75) + 2 * np.log(0.25)])
+    assert loss.item() == pytest.approx(want, rel=1e-6)
 
 
 def test_loss_modules_and_registry():

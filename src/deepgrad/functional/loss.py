@@ -44,6 +44,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ValueRangeError
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .activation import log_softmax, relu, softmax, softplus
@@ -234,6 +235,14 @@ def _refuse_weight_broadcast(w: Tensor, input: Tensor, what: str, fn: str) -> No
         )
 
 
+def _value_range(v: Any) -> str:
+    """``values in [lo, hi]`` of an array, and whether it holds NaN (for error messages)."""
+    finite = v[~numpy.isnan(v)]
+    span = f"values in [{float(finite.min()):g}, {float(finite.max()):g}]" if finite.size else ""
+    nan = "NaN" if finite.size < v.size else ""
+    return " and ".join(t for t in (span, nan) if t)
+
+
 def binary_cross_entropy(
     input: Tensor,  # noqa: A002
     target: Any,
@@ -253,15 +262,32 @@ def binary_cross_entropy(
         )
     y = _target(target, input, "binary_cross_entropy")
     _same_shape(input, y, "binary_cross_entropy")
-    xp = backend.xp
-    if input._data.size and (xp.any(input._data < 0) or xp.any(input._data > 1)):
-        raise ValueError(
-            "binary_cross_entropy: input must be probabilities in [0, 1]; got values in "
-            f"[{float(input._data.min()):g}, {float(input._data.max()):g}] — apply sigmoid, or "
-            "use binary_cross_entropy_with_logits on raw scores"
-        )
+    # PyTorch's checks: every input and target value in [0, 1] (NaN fails them too)
+    for what, v in (("input", input._data), ("target", y._data)):
+        if v.size and not bool(((v >= 0) & (v <= 1)).all()):
+            hint = (
+                "apply sigmoid, or use binary_cross_entropy_with_logits on raw scores"
+                if what == "input"
+                else "targets are probabilities of the positive class"
+            )
+            raise ValueRangeError(
+                f"binary_cross_entropy: all elements of {what} should be between 0 and 1 "
+                f"(PyTorch's check); got {_value_range(v)}: {hint}"
+            )
     if isinstance(target, Tensor) and target.requires_grad:
         y = target  # its gradient flows, as PyTorch's (-logit(p))
+    return binary_cross_entropy_unchecked(input, y, weight, reduction)
+
+
+def binary_cross_entropy_unchecked(
+    input: Tensor,  # noqa: A002
+    y: Tensor,
+    weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """:func:`binary_cross_entropy` on a target tensor of the input's shape, without
+    PyTorch's range checks: Keras's ``binary_crossentropy`` computes the formula for any
+    target (and NaN predictions give NaN there)."""
     loss = BinaryCrossEntropy()(input, y)
     if weight is not None:
         w = _target(weight, input, "binary_cross_entropy")

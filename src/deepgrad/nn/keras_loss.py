@@ -40,6 +40,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
+from ..functional.loss import binary_cross_entropy_unchecked
 from ..tensor import Tensor
 from .module import Module
 
@@ -138,7 +139,8 @@ class BinaryCrossentropy(_FromLogits):
             per = F.binary_cross_entropy_with_logits(input, y, reduction="none")
         else:
             self._refuse_non_probabilities(input, upper=True)
-            per = F.binary_cross_entropy(F.clip(input, EPSILON, 1.0 - EPSILON), y, reduction="none")
+            p = F.clip(input, EPSILON, 1.0 - EPSILON)  # no range check on y, as Keras
+            per = binary_cross_entropy_unchecked(p, y, reduction="none")
         return self._reduce(F.mean(per, -1) if per.ndim else per)
 
 
