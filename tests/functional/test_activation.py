@@ -259,3 +259,19 @@ def test_float16_softmax_over_another_dim_is_within_one_ulp_of_torch(torch, shap
         want = torch.softmax(torch.tensor(a), dim).numpy()
         ulps = np.abs(got.view(np.int16).astype(int) - want.view(np.int16).astype(int))
         assert got.dtype == np.float16 and ulps.max() <= 1
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_softmax_family_refuses_integer_input_without_dtype_as_torch(name, dtype):
+    """PyTorch has no integer kernel ('softmax_lastdim_kernel_impl' not implemented for
+    'Long'): deepgrad refuses too (it returned float64), and ``dtype=`` casts first."""
+    torch = pytest.importorskip("torch")
+    x = np.array([1, 0, 1]).astype(dtype)
+    with pytest.raises(NotImplementedError):
+        getattr(torch.nn.functional, name)(torch.tensor(x), 0)
+    with pytest.raises(NotImplementedError, match=f"{name}: not implemented for a"):
+        getattr(dg.nn.functional, name)(dg.tensor(x), 0)
+    got = getattr(dg.nn.functional, name)(dg.tensor(x), 0, dtype=dg.float64)
+    want = getattr(torch.nn.functional, name)(torch.tensor(x), 0, dtype=torch.float64)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-15)

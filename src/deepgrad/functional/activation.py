@@ -44,7 +44,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import dim_error
+from .._errors import DtypeNotImplementedError, dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
@@ -344,8 +344,14 @@ def softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -
 
 
 def _cast(x: Tensor, dtype: Any, fn: str) -> Tensor:
-    """``x`` in the floating ``dtype`` (a recorded cast), or ``x`` itself for ``None``."""
+    """``x`` in the floating ``dtype`` (a recorded cast), or ``x`` itself for ``None``; an
+    integer or bool ``x`` without a ``dtype`` is refused, as PyTorch has no kernel for it."""
     if dtype is None:
+        if x.dtype.kind in "biu":
+            raise DtypeNotImplementedError(
+                f"{fn}: not implemented for a {x.dtype} tensor (PyTorch has no {fn} kernel for "
+                f"integer or bool input); pass dtype=dg.float32, or convert it first: x.float()"
+            )
         return x
     dt = numpy.dtype(dtype)
     if dt.kind != "f":
