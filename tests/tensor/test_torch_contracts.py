@@ -559,3 +559,19 @@ def test_reading_grad_of_a_non_leaf_warns(lib):
         warnings.simplefilter("error")
         assert a.grad.tolist() == [5.0, 5.0] and c.grad.tolist() == [1.0, 1.0]
         assert lib.ones(2).grad is None and (lib.ones(2) * 2).grad is None
+
+
+def test_negating_a_bool_tensor_is_refused_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, dg):
+        t = lib.tensor([True, False])
+        for neg in (
+            lambda t: -t,
+            lambda t: t.neg(),
+            lambda t, lib=lib: lib.neg(t),
+            lambda t: t.neg_(),
+        ):
+            with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool"):
+                neg(t)
+    with pytest.raises(TypeError):  # NumPy's class, deepgrad's earlier one, still caught
+        -dg.tensor([True])

@@ -628,8 +628,10 @@ def softmin(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -
     """``softmin(x) = softmax(-x)`` along ``dim`` (default the last, as :func:`softmax`):
     ``e^(-x_i) / Σ_j e^(-x_j)``; ``dtype`` casts ``x`` first. Shapes: any → the same (a 0-d
     input gives 1)."""
-    x = _cast(x, dtype, "softmin")
-    return Softmax(_check_axis(x, dim, "softmin"))(-x)
+    # PyTorch negates in the input's dtype (a bool x is refused there, a uint8 one wraps
+    # around), then casts, or refuses an integer result without dtype=
+    axis = _check_axis(x, dim, "softmin")
+    return Softmax(axis)(_cast(-x, dtype, "softmin"))
 
 
 class Threshold(Function):

@@ -39,7 +39,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order
+from .._errors import DtypeError, _refuse_complex_order
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .complex import Real, conj
@@ -282,7 +282,13 @@ class Neg(Function):
 
 
 def neg(x: Tensor) -> Tensor:
-    """``-x``."""
+    """``-x``; a bool tensor is refused, as PyTorch refuses it (``RuntimeError``; NumPy's
+    ``TypeError`` before, so it is both)."""
+    if getattr(getattr(x, "dtype", None), "kind", None) == "b":
+        raise DtypeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg()(x)
 
 
