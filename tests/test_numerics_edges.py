@@ -190,8 +190,8 @@ def test_normalization_of_a_constant_input_is_exactly_zero(value, dtype):
     assert np.all(F.batch_norm(x, None, None, training=True).numpy() == 0)
     assert np.all(F.group_norm(x, 3).numpy() == 0)
     assert np.all(F.instance_norm(x).numpy() == 0)
-    assert np.all(dg.nn.LayerNorm(2)(x).numpy() == 0)
-    bn = dg.nn.BatchNorm2d(3)
+    assert np.all(dg.nn.LayerNorm(2, dtype=dtype)(x).numpy() == 0)
+    bn = dg.nn.BatchNorm2d(3, dtype=dtype)
     assert np.all(bn(x).numpy() == 0)
     np.testing.assert_allclose(bn.running_mean.numpy(), np.full(3, 0.1 * value), rtol=1e-6)
 

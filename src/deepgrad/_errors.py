@@ -66,6 +66,30 @@ def refuse_integer(fn: str, *xs: Any, not_implemented: bool = False) -> None:
             )
 
 
+def refuse_mixed_dtypes(fn: str, x: Any, reduced_ok: bool = False, **params: Any) -> None:
+    """PyTorch's refusal of an input whose dtype differs from its parameters' where its kernel
+    takes one dtype (``linear``: "mat1 and mat2 must have the same dtype"; the batch, layer and
+    group norms: "mixed dtype (CPU): all inputs must share same datatype"): deepgrad does not
+    promote silently there (float64 data into a float32 model). With ``reduced_ok`` a float16
+    or bfloat16 input takes float32 parameters, as those norms take them.
+
+    >>> import deepgrad as dg
+    >>> refuse_mixed_dtypes("linear", dg.ones(2, 3), weight=dg.ones(4, 3))  # same: nothing
+    """
+    xd = numpy.dtype(x.dtype)
+    for name, t in params.items():
+        if t is None or numpy.dtype(t.dtype) == xd:
+            continue
+        td = numpy.dtype(t.dtype)
+        if reduced_ok and xd.kind == "f" and xd.itemsize == 2 and td == numpy.float32:
+            continue
+        raise DtypeError(
+            f"{fn}: the input's dtype {xd} differs from the {name}'s {td} (PyTorch refuses "
+            f"mixed dtypes here too); cast the input, x.to({td.name}), or the module, "
+            f"model.to({xd.name})"
+        )
+
+
 class LinAlgError(RuntimeError, ValueError):
     """A matrix that a linear-algebra function cannot take: singular (``inv``, ``solve``),
     not positive-definite (``cholesky``). PyTorch raises ``torch.linalg.LinAlgError`` (a

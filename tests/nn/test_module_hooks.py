@@ -38,7 +38,7 @@ def test_hooks_can_replace_inputs_and_outputs_and_keep_gradients(torch):
     m = model()
     m[0].register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
     m[2].register_forward_hook(lambda mod, args, out: out + 1)
-    x = dg.tensor(np.ones((2, 3)), requires_grad=True)
+    x = dg.tensor(np.ones((2, 3), np.float32), requires_grad=True)
     out = m(x)
     tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in m.state_dict().items()})

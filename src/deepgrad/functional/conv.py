@@ -54,6 +54,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend, kernels
+from .._errors import refuse_mixed_dtypes
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -667,8 +668,7 @@ def _check_conv_args(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int
         raise ValueError(f"{fn}: expected a {nd + 2}-D weight, got shape {weight.shape}")
     if groups < 1:
         raise ValueError(f"{fn}: groups must be positive, got {groups}")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"{fn}: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
+    refuse_mixed_dtypes(fn, x, weight=weight)
     C = x.shape[-nd - 1]
     batch = x.shape[0] if x.ndim == nd + 2 else 1
     if batch and C and 0 in x.shape[-nd:]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, MatrixShapeError
+from .._errors import DtypeError, MatrixShapeError, refuse_mixed_dtypes
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor, as_tensor
@@ -166,6 +166,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape}: expected last axis {weight.shape[1]}, got "
             f"{x.shape[-1] if x.ndim else 'a scalar'}"
         )
+    refuse_mixed_dtypes("linear", x, weight=weight, bias=bias)
     if bias is None:
         return Linear()(x, weight)
     return Linear()(x, weight, bias)
@@ -379,6 +380,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
             f"{fn}: input batch dimensions do not match: got {input1.shape[:-1]} and "
             f"{input2.shape[:-1]}"
         )
+    refuse_mixed_dtypes(fn, input1, input2=input2, weight=weight, bias=bias)
     O, I, J = weight.shape
     if input1.shape[-1] != I or input2.shape[-1] != J:
         raise ValueError(

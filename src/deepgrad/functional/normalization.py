@@ -32,7 +32,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import dim_error
+from .._errors import dim_error, refuse_mixed_dtypes
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -189,6 +189,7 @@ def layer_norm(
     [[-1.2247, 0.0, 1.2247]]
     """
     ns = _trailing_shape(x, normalized_shape, {"weight": weight, "bias": bias}, "layer_norm")
+    refuse_mixed_dtypes("layer_norm", x, True, weight=weight, bias=bias)
     params = [p for p in (weight, bias) if p is not None]
     return LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)(x, *params)
 
@@ -427,6 +428,8 @@ def batch_norm(
         )
     if x.dtype.kind != "f":
         raise TypeError(f"batch_norm: expected a floating tensor, got dtype {x.dtype}")
+    refuse_mixed_dtypes("batch_norm", x, True, running_mean=running_mean,
+                        running_var=running_var, weight=weight, bias=bias)  # fmt: skip
     c = x.shape[1]
     for name, t in (
         ("running_mean", running_mean),
@@ -519,6 +522,7 @@ def group_norm(
         )
     if x.dtype.kind != "f":
         raise TypeError(f"{fn}: expected a floating tensor, got dtype {x.dtype}")
+    refuse_mixed_dtypes(fn, x, True, weight=weight, bias=bias)
     if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups <= 0:
         raise ValueError(f"{fn}: num_groups must be a positive int, got {num_groups!r}")
     n, c = x.shape[0], x.shape[1]

@@ -75,7 +75,12 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         w, shape = self.weight, x.shape
-        if w is not None and shape and shape[-1] == self.in_features == w._data.shape[1]:
+        if (
+            w is not None
+            and shape
+            and shape[-1] == self.in_features == w._data.shape[1]
+            and x.dtype == w.dtype
+        ):
             # the checks below and F.linear's passed: record the node directly
             b = self.bias
             return _LinearFn()(x, w) if b is None else _LinearFn()(x, w, b)
