@@ -546,3 +546,34 @@ def test_losses_refuse_targets_of_another_shape_and_say_what_to_do(name, x_shape
         got = fn(x, y.expand_as(x))
         want = fn(x, dg.tensor(np.broadcast_to(y.numpy(), (2, 3)).copy()))
         np.testing.assert_allclose(got.item(), want.item())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mse_loss",
+        "l1_loss",
+        "smooth_l1_loss",
+        "huber_loss",
+        "soft_margin_loss",
+        "hinge_embedding_loss",
+    ],
+)
+@pytest.mark.parametrize("kinds", [("i", "f"), ("f", "i"), ("i", "i")])
+def test_integer_inputs_to_losses_raise_where_torch_raises(name, kinds):
+    """An integer input against integer targets has no kernel in PyTorch (and huber, soft
+    margin and hinge embedding refuse any integer input); where PyTorch promotes, deepgrad
+    gives its number (it computed every case before, casting a float target to int for
+    huber)."""
+    make = {"i": lambda lib: lib.tensor([1, -1, 2]), "f": lambda lib: lib.tensor([1.5, -1.0, 3.0])}
+    args_t = [make[k](torch) for k in kinds]
+    args_d = [make[k](dg) for k in kinds]
+    try:
+        want = getattr(TF, name)(*args_t)
+    except (RuntimeError, NotImplementedError):
+        with pytest.raises(RuntimeError, match="not implemented for an input tensor"):
+            getattr(F, name)(*args_d)
+        return
+    got = getattr(F, name)(*args_d)
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

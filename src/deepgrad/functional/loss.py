@@ -44,7 +44,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ValueRangeError
+from .._errors import DtypeNotImplementedError, ValueRangeError
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .activation import log_softmax, relu, softmax, softplus
@@ -87,6 +87,24 @@ def _refuse_bool(t: Any, fn: str, kinds: str = "b") -> None:
             f"{fn}: a target tensor of dtype {t.dtype} is not supported (PyTorch refuses it "
             "too); pass a floating target, e.g. target.to(input.dtype)"
         )
+
+
+def _refuse_integer_input(fn: str, input: Any, target: Any = None, both: bool = False) -> None:  # noqa: A002
+    """PyTorch's refusal of an integer or bool ``input`` where its loss has no integer kernel
+    (``huber_loss``, ``soft_margin_loss``, ``hinge_embedding_loss``: "result type Float can't
+    be cast", "could not infer output dtype"); with ``both``, only when the target is not
+    floating either (``mse_loss``, ``l1_loss``, ``smooth_l1_loss`` promote an integer input
+    against a floating target)."""
+    kind = getattr(getattr(input, "dtype", None), "kind", "f")
+    if kind not in "biu":
+        return
+    if both and getattr(getattr(target, "dtype", None), "kind", "f") not in "biu":
+        return
+    raise DtypeNotImplementedError(
+        f"{fn}: not implemented for an input tensor of dtype {input.dtype}"
+        f"{' and a non-floating target' if both else ''} (PyTorch refuses it too); pass "
+        "floating tensors, e.g. input.float()"
+    )
 
 
 def _same_shape(x: Tensor, y: Tensor, fn: str) -> None:
@@ -132,6 +150,7 @@ def mse_loss(
     """Mean squared error ``mean((x - y)²)``; with ``weight`` (the input's shape) PyTorch's
     weighted form ``Σ w (x - y)² / Σ w``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    _refuse_integer_input("mse_loss", input, target, both=True)
     y = _target(target, input, "mse_loss", promote=True)
     _same_shape(input, y, "mse_loss")
     d = input - y
@@ -150,6 +169,7 @@ def l1_loss(
     weighted form ``Σ w |x - y| / Σ w``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _refuse_bool(target, "l1_loss")
+    _refuse_integer_input("l1_loss", input, target, both=True)
     y = _target(target, input, "l1_loss", promote=True)
     _same_shape(input, y, "l1_loss")
     return _weighted_reduce(abs(input - y), weight, input, reduction, "l1_loss")
@@ -187,6 +207,7 @@ def huber_loss(
     mean stays a mean over the elements, as PyTorch's."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    _refuse_integer_input("huber_loss", input)
     y = _target(target, input, "huber_loss")
     _same_shape(input, y, "huber_loss")
     d = input - y
@@ -817,6 +838,7 @@ def smooth_l1_loss(
     if beta < 0:
         raise ValueError(f"{fn}: beta must be non-negative, got {beta}")
     _check_reduction(reduction, fn)
+    _refuse_integer_input(fn, input, target, both=True)
     y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
     d = input - y
@@ -916,6 +938,7 @@ def hinge_embedding_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "hinge_embedding_loss"
     _check_reduction(reduction, fn)
+    _refuse_integer_input(fn, input)
     y = _float_target(target, input, fn)
     _same_shape(input, y, fn)
     yd = y._data
@@ -1013,6 +1036,7 @@ def soft_margin_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "soft_margin_loss"
     _check_reduction(reduction, fn)
+    _refuse_integer_input(fn, input)
     y = _float_target(target, input, fn)
     _same_shape(input, y, fn)
     return _reduce(softplus(-y * input), reduction, fn)
