@@ -17,6 +17,9 @@ import numpy
 __all__ = [
     "DimError",
     "DtypeError",
+    "IndexDtypeError",
+    "IndexRangeError",
+    "IndexShapeError",
     "LinAlgError",
     "MatrixShapeError",
     "ValueRangeError",
@@ -50,6 +53,26 @@ class DtypeError(RuntimeError, TypeError):
 class DtypeNotImplementedError(DtypeError, NotImplementedError):
     """A dtype for which PyTorch has no kernel (``linalg.eigh`` or ``solve_triangular`` of an
     integer matrix): PyTorch raises ``NotImplementedError`` (a ``RuntimeError``)."""
+
+
+class IndexRangeError(IndexError, RuntimeError):
+    """An index out of range in the gather/scatter family: PyTorch raises ``RuntimeError``
+    ("index 3 is out of bounds for dimension 0 with size 3": ``gather``, ``scatter``,
+    ``index_add``) or ``IndexError`` (``index_select``, ``index_copy``, ``take``) by the
+    function; deepgrad raised ``IndexError`` before, so it is both."""
+
+
+class IndexDtypeError(IndexError, RuntimeError, TypeError):
+    """An index of a dtype a function does not take (a float index; int32 where PyTorch wants
+    int64): PyTorch raises ``RuntimeError`` or ``IndexError`` by the function; deepgrad raised
+    ``TypeError`` before, so it is all three."""
+
+
+class IndexShapeError(IndexError, RuntimeError, ValueError):
+    """An index, source or value of a shape an indexing function cannot take (a value that
+    does not broadcast to ``x[index]``, an index of other dims than the input): PyTorch raises
+    ``RuntimeError`` or ``IndexError`` by the function; deepgrad raised ``ValueError`` before,
+    so it is all three."""
 
 
 def refuse_integer(fn: str, *xs: Any, not_implemented: bool = False) -> None:

@@ -26,7 +26,7 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
-from ._errors import DtypeError, _refuse_complex_order
+from ._errors import DtypeError, IndexShapeError, _refuse_complex_order
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -781,12 +781,7 @@ class Tensor:
         )
 
     def _assign(self, index: Any, value: Any) -> None:
-        basic, advanced = _pytorch_index(_index_arrays(index), self._data.ndim)
-        v = value._data if isinstance(value, Tensor) else value
-        if advanced is None:
-            self._data[basic] = v
-        else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
-            self._data[basic][advanced] = v
+        _assign_array(self._data, index, value._data if isinstance(value, Tensor) else value)
         self._note_write()
 
     # ---- in place: PyTorch's `p -= lr * p.grad` under no_grad ------------------------------
@@ -989,13 +984,18 @@ class Tensor:
         )
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
-        """In place: ``value`` where ``mask`` is True."""
+        """In place: ``value`` where ``mask`` (broadcast to this tensor's shape) is True."""
+        m = F.elementwise._fill_mask(self, mask, value, "masked_fill_")
+        if numpy.broadcast_shapes(m.shape, self.shape) != self.shape:
+            raise IndexShapeError(
+                f"masked_fill_: output with shape {self.shape} doesn't match the broadcast shape "
+                f"{numpy.broadcast_shapes(m.shape, self.shape)} (the mask's {m.shape})"
+            )
         if self._records(value):
             return _record_in_place(
                 self, (value,), lambda t, v: F.masked_fill(t, mask, v), "masked_fill_"
             )
-        m = backend.xp.broadcast_to(_arr(mask), self.shape)
-        self._data[m] = _arr(value)
+        self._data[backend.xp.broadcast_to(m, self.shape)] = _arr(value)
         self._note_write()
         return self
 
@@ -2505,13 +2505,67 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
     return t
 
 
-def _assign_array(a: Any, index: Any, v: Any) -> None:
-    """``a[index] = v`` on an array, reading ``index`` as PyTorch does."""
-    basic, advanced = _pytorch_index(_index_arrays(index), a.ndim)
-    if advanced is None:
-        a[basic] = v
-    else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
-        a[basic][advanced] = v
+def _assign_array(a: Any, index: Any, v: Any, strict: bool = True) -> None:
+    """``a[index] = v`` on an array, reading ``index`` as PyTorch does. With index arrays
+    (PyTorch's ``index_put_``) a tensor value must have ``a``'s dtype, except a one-element
+    value written through one bool mask (PyTorch's ``masked_fill_``, which refuses a uint8
+    mask); with ints, slices or a bare bool alone it is cast (``copy_``). A value that does
+    not broadcast raises PyTorch's error. ``strict=False`` (a backward's own writes) skips
+    the dtype rules."""
+    arrays = _index_arrays(index)
+    basic, advanced = _pytorch_index(arrays, a.ndim)
+    put = strict and (advanced is not None or _has_array(basic)) and not isinstance(index, bool)
+    if put and getattr(v, "size", 1) == 1 and _lone_mask(arrays):
+        probe = backend.xp.broadcast_to(backend.xp.zeros((), bool), a.shape)[basic]
+        if advanced is not None:
+            _ = probe[advanced]  # the mask's shape is checked first (IndexError)
+        if builtins.any(
+            isinstance(i, Tensor) and i.dtype == numpy.uint8
+            for i in (index if isinstance(index, (tuple, list)) else (index,))
+        ):
+            raise DtypeError(
+                "masked_fill_ only supports boolean masks, but got mask with dtype uint8 "
+                "(x[mask] = value with a uint8 mask; use mask.bool())"
+            )
+        v = v.reshape(()) if isinstance(v, backend.xp.ndarray) else v
+    elif put and isinstance(v, backend.xp.ndarray) and v.dtype != a.dtype:
+        raise DtypeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{a.dtype} for the destination and {v.dtype} for the source (x[index] = "
+            f"value with index tensors; convert the value with .to({a.dtype}))"
+        )
+    try:
+        if advanced is None:
+            a[basic] = v
+        else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
+            a[basic][advanced] = v
+    except (ValueError, TypeError) as e:  # NumPy's broadcasting error: PyTorch's RuntimeError
+        raise IndexShapeError(f"x[index] = value: shape mismatch: {e}") from None
+
+
+def _has_array(index: Any) -> bool:
+    """Whether a NumPy index holds an index array (advanced indexing)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return builtins.any(isinstance(i, (numpy.ndarray, backend.xp.ndarray, list)) for i in items)
+
+
+def _lone_mask(index: Any) -> bool:
+    """Whether ``index`` (read by :func:`_index_arrays`) holds one index array, a bool mask of
+    at least 1 dim, beside ints, slices, None and ``...`` (PyTorch then writes a one-element
+    value by ``masked_fill_``)."""
+    masks = 0
+    for it in index if isinstance(index, tuple) else (index,):
+        if it is None or it is Ellipsis or isinstance(it, slice):
+            continue
+        if isinstance(it, (int, numpy.integer)) and not isinstance(it, (bool, numpy.bool_)):
+            continue
+        arr = it if isinstance(it, (numpy.ndarray, backend.xp.ndarray)) else numpy.asarray(it)
+        if arr.ndim == 0 and arr.dtype.kind in "iu":
+            continue  # a 0-d integer index selects, as an int
+        if arr.dtype != numpy.bool_ or arr.ndim == 0:
+            return False
+        masks += 1
+    return masks == 1
 
 
 def _tensors(*xs: Any) -> tuple:
@@ -2538,7 +2592,7 @@ class _Assignment(autograd.Function):
         gx = gv = None
         if self.needs_input_grad[0]:
             keep = backend.xp.ones(gy.shape, gy._data.dtype)
-            _assign_array(keep, self.index, 0)
+            _assign_array(keep, self.index, 0, strict=False)
             gx = gy * Tensor(keep)
         if len(self.inputs) == 1:
             return gx

@@ -297,3 +297,59 @@ def test_an_ellipsis_between_index_arrays_is_the_slices_it_spans(index):
         -1.0 - np.arange(want.numel()).reshape(want.shape)
     )
     np.testing.assert_array_equal(d.numpy(), t.numpy())
+
+
+def _put(x, index, value):
+    x[index] = value
+    return x
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        # index tensors: the value's dtype must be the tensor's (NumPy would cast)
+        (
+            lambda lib: _put(lib.zeros(3), lib.tensor([0, 1]), lib.ones(2, dtype=lib.float64)),
+            RuntimeError,
+        ),
+        (lambda lib: _put(lib.zeros(3, dtype=lib.int64), [0], lib.tensor(2.5)), RuntimeError),
+        # a uint8 mask and a one-element value: PyTorch's masked_fill_ refuses the byte mask
+        (lambda lib: _put(lib.zeros(2), lib.tensor([1, 0], dtype=lib.uint8), 2.5), RuntimeError),
+        # a value that does not broadcast: RuntimeError (NumPy's ValueError/TypeError before)
+        (lambda lib: _put(lib.zeros(3), [0, 1], lib.ones(3)), RuntimeError),
+        (
+            lambda lib: _put(lib.zeros(3, 2), lib.ones(3, 2, dtype=lib.bool), lib.ones(3, 2)),
+            RuntimeError,
+        ),
+        (lambda lib: _put(lib.zeros(4), slice(0, 2), lib.ones(3)), RuntimeError),
+    ],
+)
+def test_what_pytorch_refuses_raises_its_error(call, error):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error):
+        call(dg)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # a one-element value through one bool mask is cast (PyTorch's masked_fill_)
+        lambda lib: _put(
+            lib.zeros(2, 3, dtype=lib.int64), lib.tensor([True, False]), lib.tensor(2.5)
+        ),
+        lambda lib: _put(
+            lib.zeros(2, 3),
+            (slice(None), lib.tensor([True, False, True])),
+            lib.tensor([[2.5]], dtype=lib.float64),
+        ),
+        lambda lib: _put(lib.zeros(3, 2), lib.tensor([[True, False]] * 3), lib.ones(1, 1) * 5),
+        # ints and slices alone cast (PyTorch's copy_)
+        lambda lib: _put(lib.zeros(2, 3, dtype=lib.int64), 0, lib.tensor([1.5, 2.5, -1.5])),
+        lambda lib: _put(lib.zeros(2, 3), True, lib.tensor([1, 2, 3])),
+    ],
+)
+def test_assignments_that_cast_as_pytorchs(call):
+    want, got = call(torch).numpy(), call(dg).numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

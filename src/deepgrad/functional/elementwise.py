@@ -39,7 +39,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, _refuse_complex_order
+from .._errors import DtypeError, IndexShapeError, _refuse_complex_order
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .complex import Real, conj
@@ -766,23 +766,29 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where the boolean ``mask`` is true, ``x`` elsewhere (``mask`` broadcasts
     with ``x``; ``value`` is a number or a 0-d tensor, which then gets the gradient of the
     positions it fills)."""
+    m = _fill_mask(x, mask, value, "masked_fill")
+    if not isinstance(value, Tensor):  # cast first: 2.5 into an int64 tensor is 2
+        value = Tensor._from_op(backend.xp.asarray(value).astype(x._data.dtype), None, 0)
+    return astype(where(m, value, x), x.dtype)  # x's dtype, as PyTorch's
+
+
+def _fill_mask(x: Tensor, mask: Any, value: Any, fn: str) -> Any:
+    """``masked_fill``'s checks (PyTorch's ``RuntimeError``s): a bool mask that broadcasts
+    with ``x``, a number or 0-d tensor value. Returns the mask's array."""
     m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
     if m.dtype != bool:
-        raise TypeError(f"masked_fill: mask must be a boolean tensor, got dtype {m.dtype}")
+        raise DtypeError(f"{fn}: mask must be a boolean tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor) and value.ndim != 0:
-        raise ValueError(
-            f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
+        raise IndexShapeError(
+            f"{fn}: value must be a number or a 0-d tensor, got shape {value.shape}"
         )
     try:
         numpy.broadcast_shapes(m.shape, x.shape)
     except ValueError:
-        raise ValueError(
-            f"masked_fill: mask of shape {m.shape} does not broadcast with the input of shape "
-            f"{x.shape}"
+        raise IndexShapeError(
+            f"{fn}: mask of shape {m.shape} does not broadcast with the input of shape {x.shape}"
         ) from None
-    if not isinstance(value, Tensor):  # cast first: 2.5 into an int64 tensor is 2
-        value = Tensor._from_op(backend.xp.asarray(value).astype(x._data.dtype), None, 0)
-    return astype(where(m, value, x), x.dtype)  # x's dtype, as PyTorch's
+    return m
 
 
 # ---- division with rounding; remainders ---------------------------------------------------

@@ -735,7 +735,7 @@ def nll_loss(
     # each row's target log-probability times its weight, picked (not a sum over the classes
     # of x · one-hot, where an infinite x of another class would give inf · 0 = NaN); an
     # ignored position is 0, as PyTorch's
-    picked = take_along_dim(x, Tensor._from_op(safe[:, None], None, 0), dim=1)
+    picked = take_along_dim(x, Tensor._from_op(safe[:, None].astype("int64"), None, 0), dim=1)
     if reduction == "mean" and total == 0:
         # the mean is 0/0 = NaN; as PyTorch, the gradient is w_t / 0 (NaN) at each counted
         # target and 0 elsewhere (all 0 when every target is ignored: the NaN is added)
@@ -913,7 +913,7 @@ def multi_margin_loss(
         if w.shape != (c,):
             raise ValueError(f"{fn}: weight must have shape ({c},) (one per class), got {w.shape}")
         coef *= w.astype(x.dtype)[t][:, None]
-    h = relu(x - take_along_dim(x, t[:, None], 1) + margin)
+    h = relu(x - take_along_dim(x, t[:, None].astype("int64"), 1) + margin)
     if p == 2:
         h = h * h
     per = reshape(sum(h * Tensor._from_op(coef, None, 0), axis=1), out_shape)

@@ -37,10 +37,11 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import DtypeError, IndexRangeError, IndexShapeError
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _const, _mask, where
+from .elementwise import _const, _mask, astype, where
 from .shape import (
     _check_bounds,
     _index_array,
@@ -67,32 +68,48 @@ def _coords(idx: Any, axis: int) -> tuple:
     )
 
 
+def _as_vector(x: Tensor, dim: int, index: Any, src: Any, fn: str) -> tuple:
+    """A 0-d input, its index and src read as 1-element vectors (PyTorch's rule), for the
+    caller to scatter into and reshape back to 0-d."""
+    _norm_axis(dim, 1, fn)
+    idx = _index_array(index, fn)
+    if idx.ndim > 1 or (isinstance(src, Tensor) and src.ndim > 1):
+        raise IndexShapeError(
+            f"{fn}: a 0-d input takes an index (and src) of at most 1 dim, got index of shape "
+            f"{idx.shape}"
+        )
+    return (
+        reshape(x, (1,)),
+        idx.reshape(-1),
+        reshape(src, (-1,)) if isinstance(src, Tensor) else src,
+    )
+
+
 def _prepare(x: Tensor, dim: int, index: Any, src: Any, fn: str) -> tuple[int, Any, Tensor]:
     """Check the shapes (PyTorch's rules) and cut ``src`` to ``index``'s shape."""
     idx = _index_array(index, fn)
     axis = _norm_axis(dim, max(x.ndim, 1), fn)
-    if x.ndim == 0:
-        raise ValueError(f"{fn}: expects an input with at least 1 dim, got a 0-d tensor")
-    if idx.ndim != x.ndim:
-        raise ValueError(
-            f"{fn}: index of shape {idx.shape} must have as many dims as the input of shape "
-            f"{x.shape}"
+    if isinstance(src, Tensor) and src.dtype != x.dtype:
+        raise DtypeError(f"{fn}: src of dtype {src.dtype} must have the input's dtype {x.dtype}")
+    if idx.ndim != x.ndim or (isinstance(src, Tensor) and src.ndim != x.ndim):
+        raise IndexShapeError(
+            f"{fn}: index of shape {idx.shape} (and a tensor src) must have as many dims as the "
+            f"input of shape {x.shape}"
+            + (f", got src of shape {src.shape}" if isinstance(src, Tensor) else "")
         )
     for d, n in enumerate(idx.shape):
         if d != axis and n > x.shape[d]:
-            raise ValueError(
+            raise IndexShapeError(
                 f"{fn}: index of shape {idx.shape} is larger than the input of shape "
                 f"{x.shape} along dim {d} (only dim {axis} may be)"
             )
-        if isinstance(src, Tensor) and n > (src.shape[d] if src.ndim else 1):
-            raise ValueError(
+        if isinstance(src, Tensor) and n > src.shape[d]:
+            raise IndexShapeError(
                 f"{fn}: index of shape {idx.shape} is larger than src of shape {src.shape} "
                 f"along dim {d}"
             )
     _check_bounds(idx, x.shape[axis], axis, fn)
     if isinstance(src, Tensor):
-        if src.dtype != x.dtype:
-            raise TypeError(f"{fn}: src of dtype {src.dtype} must have the input's dtype {x.dtype}")
         if src.shape != idx.shape:
             src = getitem(src, tuple(slice(0, n) for n in idx.shape))
     else:
@@ -148,6 +165,9 @@ def scatter(
         src = value
     if src is None:
         raise TypeError("scatter: needs src (a tensor or a number) or value")
+    if input.ndim == 0:
+        x1, i1, s1 = _as_vector(input, dim, index, src, "scatter")
+        return reshape(scatter(x1, 0, i1, s1, reduce=reduce), ())
     if reduce is not None:
         ops = {"add": "sum", "multiply": "prod"}
         if reduce not in ops:
@@ -166,6 +186,9 @@ def scatter_add(input: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:  # 
     >>> dg.zeros(3).scatter_add(0, dg.tensor([0, 0, 2]), dg.ones(3)).tolist()
     [2.0, 0.0, 1.0]
     """
+    if input.ndim == 0:
+        x1, i1, s1 = _as_vector(input, dim, index, src, "scatter_add")
+        return reshape(scatter_add(x1, 0, i1, s1), ())
     axis, idx, s = _prepare(input, dim, index, src, "scatter_add")
     return Scatter(axis, idx, True)(input, s)
 
@@ -247,6 +270,9 @@ def scatter_reduce(
     """
     if reduce not in _REDUCE:
         raise ValueError(f"scatter_reduce: reduce must be one of {_REDUCE}, got {reduce!r}")
+    if input.ndim == 0:
+        x1, i1, s1 = _as_vector(input, dim, index, src, "scatter_reduce")
+        return reshape(scatter_reduce(x1, 0, i1, s1, reduce, include_self=include_self), ())
     axis, idx, s = _prepare(input, dim, index, src, "scatter_reduce")
     return ScatterReduce(axis, idx, reduce, bool(include_self))(input, s)
 
@@ -270,29 +296,41 @@ class IndexAdd(Function):
         return (gy if nx else None), gs
 
 
-def _index_1d(x: Tensor, dim: int, index: Any, fn: str) -> tuple[int, Any]:
-    idx = _index_array(index, fn)
+def _index_1d(
+    x: Tensor, dim: int, index: Any, fn: str, negative: bool = False, long_only: bool = False
+) -> tuple[int, Any]:
+    """The 1-D (or 0-d) index of ``index_add``/``index_copy``/``index_fill``/``index_reduce``
+    along ``dim``, checked: in ``[0, n)``, or ``[-n, n)`` where PyTorch takes ``negative``
+    ones (``index_fill``); int64 alone with ``long_only``."""
+    idx = _index_array(index, fn, long_only)
     if idx.ndim > 1:
-        raise ValueError(f"{fn}: index must be 1-D (or 0-d), got shape {idx.shape}")
+        raise IndexShapeError(f"{fn}: index must be 1-D (or 0-d), got shape {idx.shape}")
     axis = _norm_axis(dim, max(x.ndim, 1), fn)
     n = x.shape[axis] if x.ndim else 1
-    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
-        bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
-        raise IndexError(f"{fn}: index {bad} is out of bounds for dim {axis} of size {n}")
+    lo = -n if negative else 0
+    if idx.size and (int(idx.min()) < lo or int(idx.max()) >= n):
+        bad = int(idx.min()) if int(idx.min()) < lo else int(idx.max())
+        raise IndexRangeError(
+            f"{fn}: index {bad} is out of bounds for dim {axis} of size {n} (expected an index "
+            f"in [{lo}, {n - 1}])"
+        )
     return axis, idx.reshape(-1) % max(n, 1)
 
 
 def _check_source(input: Tensor, axis: int, idx: Any, source: Tensor, fn: str) -> None:  # noqa: A002
     """``source`` of ``input``'s shape with ``len(index)`` along ``axis``, and its dtype."""
-    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
-    if source.shape != want:
-        raise ValueError(
-            f"{fn}: source of shape {source.shape} must have shape {want} (the input's "
-            f"{input.shape} with len(index) = {idx.size} along dim {axis})"
-        )
     if source.dtype != input.dtype:
-        raise TypeError(
+        raise DtypeError(
             f"{fn}: source of dtype {source.dtype} must have the input's dtype {input.dtype}"
+        )
+    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
+    if input.ndim == 0:  # PyTorch: a 0-d source, one index
+        want = () if idx.size == 1 else want
+    if source.shape != want:
+        raise IndexShapeError(
+            f"{fn}: source of shape {source.shape} must have shape {want} (the input's "
+            f"{input.shape} with len(index) = {idx.size} along dim {axis}; a 0-d source "
+            "for a 0-d input)"
         )
 
 
@@ -314,9 +352,9 @@ def index_add(
     [2.0, 0.0, 0.0]
     """
     axis, idx = _index_1d(input, dim, index, "index_add")
+    _check_source(input, axis, idx, source, "index_add")
     if input.ndim == 0:
         return index_add(input.reshape(1), 0, idx, source.reshape(-1), alpha=alpha).reshape(())
-    _check_source(input, axis, idx, source, "index_add")
     return IndexAdd(axis, idx, alpha)(input, source)
 
 
@@ -358,11 +396,12 @@ def index_reduce(
 
 @torch_names
 def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:  # noqa: A002
-    """``input`` with the slices ``index`` (1-D) along ``dim`` set to ``value`` (a number,
-    cast to the input's dtype, or a 0-d tensor, which then gets their gradient)."""
-    axis, idx = _index_1d(input, dim, index, "index_fill")
+    """``input`` with the slices ``index`` (1-D int64; negative ones count from the end) along
+    ``dim`` set to ``value`` (a number, cast to the input's dtype, or a 0-d tensor, which then
+    gets their gradient)."""
+    axis, idx = _index_1d(input, dim, index, "index_fill", negative=True, long_only=True)
     if isinstance(value, Tensor) and value.ndim != 0:
-        raise ValueError(
+        raise IndexShapeError(
             f"index_fill: value must be a number or a 0-d tensor, got shape {value.shape}"
         )
     mask = backend.xp.zeros(input.shape, dtype=bool)
@@ -372,12 +411,8 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:  # no
         mask[(slice(None),) * axis + (idx,)] = True
     if not isinstance(value, Tensor):
         value = _const(input.dtype.type(value), input)
-    elif value.dtype != input.dtype:
-        value = (
-            Tensor._from_op(value._data.astype(input.dtype), None, 0)
-            if not value.requires_grad
-            else value
-        )
+    elif value.dtype != input.dtype:  # the input's dtype (the gradient goes back cast)
+        value = astype(value, input.dtype)
     return where(mask, value, input)
 
 
@@ -413,7 +448,7 @@ def _same_dtype(x: Tensor, values: Any, what: str, fn: str) -> Tensor:
     if not isinstance(values, Tensor):
         raise TypeError(f"{fn}: {what} must be a tensor, got {type(values).__name__}")
     if values.dtype != x.dtype:
-        raise TypeError(
+        raise DtypeError(
             f"{fn}: {what} of dtype {values.dtype} must have the input's dtype {x.dtype} "
             f"(cast it with .to({x.dtype}))"
         )
@@ -450,7 +485,31 @@ def index_put(
     [2.0, 0.0, 0.0]
     """
     key = _index_key(indices, "index_put")
-    return IndexPut(key, bool(accumulate))(input, _same_dtype(input, values, "values", "index_put"))
+    shape = _selected_shape(input.shape, key)  # the indices broadcast together first
+    values = _same_dtype(input, values, "values", "index_put")
+    _check_value_shape(values.shape, shape, "index_put")
+    return IndexPut(key, bool(accumulate))(input, values)
+
+
+def _selected_shape(shape: tuple, key: tuple) -> tuple:
+    """The shape of ``x[key]`` for ``x`` of ``shape``, before the indices' range is checked
+    (integer arrays read as zeros): PyTorch checks the value's shape first."""
+    xp = backend.xp
+    probe = tuple(xp.zeros(a.shape, xp.intp) if a.dtype.kind in "iu" else a for a in key)
+    return xp.broadcast_to(xp.zeros((), bool), shape)[probe].shape
+
+
+def _check_value_shape(vshape: tuple, shape: tuple, fn: str) -> None:
+    """A value written at ``x[key]`` broadcasts to its ``shape`` (PyTorch's expand)."""
+    try:
+        fits = len(vshape) <= len(shape) and numpy.broadcast_shapes(vshape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise IndexShapeError(
+            f"{fn}: shape mismatch: value tensor of shape {vshape} cannot be broadcast to "
+            f"indexing result of shape {shape}"
+        )
 
 
 @torch_names
@@ -462,13 +521,20 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:  
     >>> dg.zeros(2, 3).index_copy(1, dg.tensor([2]), dg.ones(2, 1)).tolist()
     [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
     """
-    axis, idx = _index_1d(input, dim, index, "index_copy")
+    axis, idx = _index_1d(input, dim, index, "index_copy", long_only=True)
     source = _same_dtype(input, source, "source", "index_copy")
+    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
+    if input.ndim == 0 or source.ndim == 0:  # PyTorch: one index, one element
+        if idx.size != 1 or source.numel() != 1 or int(numpy.prod(want)) != 1:
+            raise IndexShapeError(
+                f"index_copy: a 0-d input or source takes one index and one source element, got "
+                f"{idx.size} indices and a source of shape {source.shape}"
+            )
+        source = reshape(source, want)
     if input.ndim == 0:
         return reshape(index_copy(reshape(input, (1,)), 0, idx, reshape(source, (-1,))), ())
-    want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
     if source.shape != want:
-        raise ValueError(
+        raise IndexShapeError(
             f"index_copy: source of shape {source.shape} must have shape {want} (the input's "
             f"{input.shape} with len(index) = {idx.size} along dim {axis})"
         )
@@ -486,13 +552,19 @@ def masked_scatter(input: Tensor, mask: Any, source: Tensor) -> Tensor:  # noqa:
     """
     m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
     if m.dtype != bool:
-        raise TypeError(f"masked_scatter: mask must be a bool tensor, got dtype {m.dtype}")
+        raise DtypeError(f"masked_scatter: mask must be a bool tensor, got dtype {m.dtype}")
     source = _same_dtype(input, source, "source", "masked_scatter")
-    shape = numpy.broadcast_shapes(input.shape, m.shape)
+    try:
+        shape = numpy.broadcast_shapes(input.shape, m.shape)
+    except ValueError:
+        raise IndexShapeError(
+            f"masked_scatter: mask of shape {m.shape} does not broadcast with the input of "
+            f"shape {input.shape}"
+        ) from None
     m = backend.xp.broadcast_to(m, shape)
     n = int(m.sum())
     if source.numel() < n:
-        raise ValueError(
+        raise IndexShapeError(
             f"masked_scatter: source has {source.numel()} elements, fewer than the mask's {n} "
             "True values"
         )
@@ -508,15 +580,18 @@ def put(input: Tensor, index: Any, source: Tensor, accumulate: bool = False) -> 
     >>> dg.zeros(2, 2).put(dg.tensor([3, 0]), dg.tensor([1.0, 2.0])).tolist()
     [[2.0, 0.0], [0.0, 1.0]]
     """
-    idx = _index_array(index, "put").reshape(-1)
+    idx = _index_array(index, "put", long_only=True).reshape(-1)
     source = _same_dtype(input, source, "source", "put")
     if source.numel() != idx.size:
-        raise ValueError(
+        raise IndexShapeError(
             f"put: index has {idx.size} elements and source {source.numel()}; they must match"
         )
     n = input.numel()
     if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
         bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
-        raise IndexError(f"put: index {bad} is out of range for a tensor of {n} elements")
+        raise IndexRangeError(
+            f"put: index {bad} is out of range for a tensor of {n} elements (expected an index "
+            f"in [{-n}, {n - 1}])"
+        )
     flat = IndexPut((idx,), bool(accumulate))(reshape(input, (-1,)), reshape(source, (-1,)))
     return reshape(flat, input.shape)

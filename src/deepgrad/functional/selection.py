@@ -28,6 +28,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import DtypeError, IndexRangeError, IndexShapeError
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
@@ -56,11 +57,11 @@ def masked_select(input: Tensor, mask: Any) -> Tensor:  # noqa: A002 - PyTorch's
     x = as_tensor(input)
     m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
     if m.dtype != bool:
-        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+        raise DtypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
     try:
         shape = numpy.broadcast_shapes(x.shape, m.shape)
     except ValueError:
-        raise ValueError(
+        raise IndexShapeError(
             f"masked_select: mask of shape {m.shape} does not broadcast with the input of "
             f"shape {x.shape}"
         ) from None
@@ -69,7 +70,7 @@ def masked_select(input: Tensor, mask: Any) -> Tensor:  # noqa: A002 - PyTorch's
 
 
 def take(input: Tensor, index: Any) -> Tensor:  # noqa: A002
-    """``input`` read as 1-D at ``index`` (an integer tensor of any shape, which the result
+    """``input`` read as 1-D at ``index`` (an int64 tensor of any shape, which the result
     takes; negative indices count from the end).
 
     >>> import deepgrad as dg
@@ -77,11 +78,14 @@ def take(input: Tensor, index: Any) -> Tensor:  # noqa: A002
     [[1, 4]]
     """
     x = as_tensor(input)
-    idx = _index_array(index, "take")
+    idx = _index_array(index, "take", long_only=True)
     n = x.numel()
     if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
         bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
-        raise IndexError(f"take: index {bad} is out of range for a tensor of {n} elements")
+        raise IndexRangeError(
+            f"take: index {bad} is out of range for a tensor of {n} elements (expected an index "
+            f"in [{-n}, {n - 1}])"
+        )
     flat = backend.xp.where(idx < 0, idx + n, idx).reshape(-1)
     return reshape(index_select(reshape(x, (-1,)), 0, flat), idx.shape)
 
@@ -167,7 +171,7 @@ def _repeats(repeats: Any, n: int, fn: str) -> Any:
     if isinstance(repeats, numbers.Integral) and not isinstance(repeats, bool):
         r = xp.full(n, int(repeats), dtype=numpy.int64)
     else:
-        r = _index_array(repeats, fn).reshape(-1)
+        r = _index_array(repeats, fn, any_int=True).reshape(-1)
         if r.size == 1:
             r = xp.full(n, int(r[0]), dtype=numpy.int64)
         elif r.size != n:
@@ -197,7 +201,7 @@ def repeat_interleave(
     """
     xp = backend.xp
     if repeats is None:
-        counts = _index_array(input, "repeat_interleave")
+        counts = _index_array(input, "repeat_interleave", any_int=True)
         if counts.ndim != 1 or (counts.size and int(counts.min()) < 0):
             raise ValueError(
                 "repeat_interleave: repeats alone must be a 1-D tensor of non-negative counts, "

@@ -17,7 +17,14 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order, dim_error
+from .._errors import (
+    DimError,
+    IndexDtypeError,
+    IndexRangeError,
+    IndexShapeError,
+    _refuse_complex_order,
+    dim_error,
+)
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, _index_arrays, _pytorch_index, as_tensor
@@ -920,12 +927,17 @@ def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 
 # ---- gathering by integer index (gradients scatter-add through GetItemGrad) -----------------
-def _index_array(index: Any, fn: str) -> Any:
-    """The array of an integer index tensor (any other dtype is refused)."""
+def _index_array(index: Any, fn: str, long_only: bool = False, any_int: bool = False) -> Any:
+    """The array of an index tensor of PyTorch's index dtypes, int64 or int32 (``long_only``:
+    int64 alone, as PyTorch's ``take``, ``put``, ``take_along_dim``, ``index_copy``,
+    ``index_fill``; ``any_int``: any integer dtype); any other dtype is refused."""
     arr = index._data if isinstance(index, Tensor) else backend.xp.asarray(index)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(
-            f"{fn}: index must be an integer tensor (int64, as in PyTorch), got dtype {arr.dtype}"
+    wanted = ("int64",) if long_only else ("int64", "int32")
+    if arr.dtype.kind not in "iu" or (not any_int and arr.dtype.name not in wanted):
+        want = "int64" if long_only else "int64 (or int32)"
+        raise IndexDtypeError(
+            f"{fn}: index must be an integer tensor of dtype {want}, got dtype {arr.dtype}; "
+            "convert it with .long()"
         )
     return arr
 
@@ -933,7 +945,10 @@ def _index_array(index: Any, fn: str) -> Any:
 def _check_bounds(idx: Any, n: int, axis: int, fn: str) -> None:
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
         bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
-        raise IndexError(f"{fn}: index {bad} is out of bounds for axis {axis} of size {n}")
+        raise IndexRangeError(
+            f"{fn}: index {bad} is out of bounds for axis {axis} of size {n} (expected an "
+            f"index in [0, {n - 1}])"
+        )
 
 
 @torch_names
@@ -951,13 +966,13 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
         return reshape(gather(reshape(x, (1,)), 0, idx.reshape(-1)), idx.shape)
     axis = _norm_axis(dim, x.ndim, "gather")
     if idx.ndim != x.ndim:
-        raise ValueError(
+        raise IndexShapeError(
             f"gather: index of shape {idx.shape} has {idx.ndim} dims but the input of shape "
             f"{x.shape} has {x.ndim}: they need the same number of dims"
         )
     for d, (i, s) in enumerate(zip(idx.shape, x.shape)):
         if d != axis and i > s:
-            raise ValueError(
+            raise IndexShapeError(
                 f"gather: index of shape {idx.shape} is larger than the input of shape "
                 f"{x.shape} along axis {d} (only axis {axis} may differ)"
             )
@@ -978,8 +993,12 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     with ``dim`` of size ``len(index)``; repeated indices add their gradients."""
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
-        raise ValueError(f"index_select: index must be 1-D (or 0-d), got shape {idx.shape}")
+        raise IndexShapeError(f"index_select: index must be 1-D (or 0-d), got shape {idx.shape}")
     axis = _norm_axis(dim, x.ndim, "index_select")
+    if x.ndim == 0 and idx.size != 1:
+        raise IndexShapeError(
+            f"index_select: the index into a 0-d tensor must have one value, got {idx.size}"
+        )
     _check_bounds(idx, x.shape[axis] if x.ndim else 1, axis, "index_select")
     if x.ndim == 0:  # PyTorch: a 0-d input gives its single element, 0-d
         return reshape(GetItem(idx.reshape(-1))(reshape(x, (1,))), ())
@@ -989,25 +1008,31 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
 @torch_names
 def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     """PyTorch's ``take_along_dim`` (NumPy's ``take_along_axis``): :func:`gather` where
-    ``x`` and ``indices`` broadcast against each other outside ``dim`` and negative indices
-    count from the end. With ``dim=None`` both are flattened first."""
-    idx = _index_array(indices, "take_along_dim")
+    ``x`` and ``indices`` (int64) broadcast against each other outside ``dim`` and negative
+    indices count from the end. With ``dim=None`` both are flattened first, and the indices
+    (int32 too) are in ``[0, x.numel())``: PyTorch refuses negative ones there."""
+    idx = _index_array(indices, "take_along_dim", long_only=dim is not None)
     if dim is None:
         x, idx, axis = reshape(x, -1), idx.reshape(-1), 0
+        _check_bounds(idx, x.shape[0], 0, "take_along_dim")
     else:
         if idx.ndim != x.ndim:
-            raise ValueError(
+            raise IndexShapeError(
                 f"take_along_dim: input of shape {x.shape} and indices of shape {idx.shape} "
                 "need the same number of dims"
             )
+        if x.ndim == 0:
+            raise DimError(
+                f"take_along_dim: dim {dim} given for a 0-d tensor, which has no dims; pass "
+                "dim=None (PyTorch's rule)"
+            )
         axis = _norm_axis(dim, x.ndim, "take_along_dim")
-    if x.ndim == 0:
-        return gather(x, 0, idx)
     n = x.shape[axis]
     if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
         bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
-        raise IndexError(
-            f"take_along_dim: index {bad} is out of bounds for axis {axis} of size {n}"
+        raise IndexRangeError(
+            f"take_along_dim: index {bad} is out of bounds for axis {axis} of size {n} "
+            f"(expected an index in [{-n}, {n - 1}])"
         )
     idx = backend.xp.where(idx < 0, idx + n, idx)
     xs, js = list(x.shape), list(idx.shape)
@@ -1015,7 +1040,7 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     try:
         common = numpy.broadcast_shapes(tuple(xs), tuple(js))
     except ValueError:
-        raise ValueError(
+        raise IndexShapeError(
             f"take_along_dim: input of shape {x.shape} and indices of shape {idx.shape} do not "
             f"broadcast outside axis {axis}"
         ) from None

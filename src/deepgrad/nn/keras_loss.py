@@ -209,7 +209,8 @@ class SparseCategoricalCrossentropy(_FromLogits):
             self._refuse_non_probabilities(input, upper=False)
         safe = xp.where(keep, t, 0)
         logp = _log_probabilities(input, self.from_logits)
-        picked = F.take_along_dim(logp, Tensor._from_op(safe[..., None], None, 0), -1)[..., 0]
+        idx = Tensor._from_op(safe[..., None].astype("int64"), None, 0)
+        picked = F.take_along_dim(logp, idx, -1)[..., 0]
         mask = Tensor._from_op(keep.astype(input.dtype), None, 0)
         per = -picked * mask
         if self.reduction == "mean" and self.ignore_class is not None:
