@@ -5,7 +5,8 @@ in float64; gradients 1e-4 in float32) and, for a random upstream gradient, the 
 gradients of every float input and of the parameters named. Every case runs; the failures are
 collected and reported together, each with the case that produced it, so one run lists every
 divergence a seed finds. A case where torch's own backward fails (2.13: ``group_norm`` with a
-bias and no weight) is recorded in ``torch_backward_errors`` and its gradients not compared.
+bias and no weight; ``index_fill``'s value with negative indices) is recorded in
+``torch_backward_errors`` and its gradients not compared.
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ class Fuzz:
                 dl = dl + (u * dg.tensor(g)).sum()
             try:
                 tl.backward()
-            except RuntimeError as err:  # torch's own backward failing (e.g. an empty group_norm)
+            except (RuntimeError, IndexError) as err:  # torch's own backward failing (an
+                # empty group_norm; index_fill's value with negative indices: IndexError)
                 self.torch_backward_errors.append(f"{what}: {err}")
                 return
             try:
