@@ -770,9 +770,12 @@ class Tensor:
         return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        # a value that requires grad written into an integer tensor is a plain copy (no graph:
+        # the tensor cannot carry a gradient), as in PyTorch
+        grad_value = isinstance(value, Tensor) and value.requires_grad
         if not (
             autograd.is_grad_enabled()
-            and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+            and (self.requires_grad or (grad_value and self._data.dtype.kind in "fc"))
         ):
             self._assign(index, value)
             return
@@ -993,7 +996,7 @@ class Tensor:
             )
         if self._records(value):
             return _record_in_place(
-                self, (value,), lambda t, v: F.masked_fill(t, mask, v), "masked_fill_"
+                self, (value,), lambda t, v: F.elementwise._filled(t, m, v), "masked_fill_"
             )
         self._data[backend.xp.broadcast_to(m, self.shape)] = _arr(value)
         self._note_write()

@@ -109,6 +109,26 @@ def _l(lib, *values, dtype=None):
             RuntimeError,
         ),
         (lambda lib: lib.zeros(2).put(_l(lib, 0, 1), lib.ones(3)), IndexError),
+        # the source's shape is checked before its dtype
+        (
+            lambda lib: lib.zeros(2, 2).index_copy(
+                0, _l(lib, 0), lib.ones(1, 2, 1, dtype=lib.float64)
+            ),
+            IndexError,
+        ),
+        # a value that requires grad cannot fill an integer tensor
+        (
+            lambda lib: lib.zeros(2, dtype=lib.int64).index_fill(
+                0, _l(lib, 0), lib.tensor(2.5, requires_grad=True)
+            ),
+            RuntimeError,
+        ),
+        (
+            lambda lib: lib.zeros(2, dtype=lib.int64).masked_fill(
+                lib.ones(2, dtype=lib.bool), lib.tensor(2.5, requires_grad=True)
+            ),
+            RuntimeError,
+        ),
     ],
 )
 def test_what_pytorch_refuses_raises_its_error(call, error):

@@ -353,3 +353,13 @@ def test_assignments_that_cast_as_pytorchs(call):
     want, got = call(torch).numpy(), call(dg).numpy()
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_value_that_requires_grad_into_an_integer_tensor_is_a_plain_copy():
+    # PyTorch: no graph (an integer tensor cannot carry a gradient); deepgrad recorded one
+    for lib in (torch, dg):
+        y = lib.zeros(3, dtype=lib.int64)
+        y[0] = lib.tensor(2.5, requires_grad=True)
+        assert not y.requires_grad and y.tolist() == [2, 0, 0]
+        y.masked_fill_(lib.tensor([False, True, False]), lib.tensor(3.5, requires_grad=True))
+        assert y.tolist() == [2, 3, 0]  # (torch's result has a grad_fn here; deepgrad's not)

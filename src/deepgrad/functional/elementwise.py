@@ -767,6 +767,17 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     with ``x``; ``value`` is a number or a 0-d tensor, which then gets the gradient of the
     positions it fills)."""
     m = _fill_mask(x, mask, value, "masked_fill")
+    if isinstance(value, Tensor) and value.requires_grad and _GradMode.enabled:
+        if x._data.dtype.kind not in "fc":  # (PyTorch's masked_fill_ records it: not refused)
+            raise DtypeError(
+                f"masked_fill: a value that requires grad cannot fill a {x._data.dtype} tensor "
+                "(Autograd not support dtype; detach the value or fill a float tensor)"
+            )
+    return _filled(x, m, value)
+
+
+def _filled(x: Tensor, m: Any, value: Any) -> Tensor:
+    """``masked_fill``'s result, its checks done (``m`` the mask's array)."""
     if not isinstance(value, Tensor):  # cast first: 2.5 into an int64 tensor is 2
         value = Tensor._from_op(backend.xp.asarray(value).astype(x._data.dtype), None, 0)
     return astype(where(m, value, x), x.dtype)  # x's dtype, as PyTorch's
@@ -782,6 +793,7 @@ def _fill_mask(x: Tensor, mask: Any, value: Any, fn: str) -> Any:
         raise IndexShapeError(
             f"{fn}: value must be a number or a 0-d tensor, got shape {value.shape}"
         )
+
     try:
         numpy.broadcast_shapes(m.shape, x.shape)
     except ValueError:

@@ -39,7 +39,7 @@ import numpy
 from .. import backend
 from .._errors import DtypeError, IndexRangeError, IndexShapeError
 from .._names import torch_names
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import _const, _mask, astype, where
 from .shape import (
@@ -412,6 +412,11 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:  # no
     if not isinstance(value, Tensor):
         value = _const(input.dtype.type(value), input)
     elif value.dtype != input.dtype:  # the input's dtype (the gradient goes back cast)
+        if value.requires_grad and is_grad_enabled() and input.dtype.kind not in "fc":
+            raise DtypeError(
+                f"index_fill: a value that requires grad cannot fill a {input.dtype} tensor "
+                "(Autograd not support dtype; detach the value or fill a float tensor)"
+            )
         value = astype(value, input.dtype)
     return where(mask, value, input)
 
@@ -522,7 +527,8 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:  
     [[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
     """
     axis, idx = _index_1d(input, dim, index, "index_copy", long_only=True)
-    source = _same_dtype(input, source, "source", "index_copy")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_copy: source must be a tensor, got {type(source).__name__}")
     want = input.shape[:axis] + (idx.size,) + input.shape[axis + 1 :]
     if input.ndim == 0 or source.ndim == 0:  # PyTorch: one index, one element
         if idx.size != 1 or source.numel() != 1 or int(numpy.prod(want)) != 1:
@@ -531,13 +537,14 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:  
                 f"{idx.size} indices and a source of shape {source.shape}"
             )
         source = reshape(source, want)
-    if input.ndim == 0:
-        return reshape(index_copy(reshape(input, (1,)), 0, idx, reshape(source, (-1,))), ())
-    if source.shape != want:
+    if source.shape != want:  # the shapes first, then the dtype (PyTorch's order)
         raise IndexShapeError(
             f"index_copy: source of shape {source.shape} must have shape {want} (the input's "
             f"{input.shape} with len(index) = {idx.size} along dim {axis})"
         )
+    source = _same_dtype(input, source, "source", "index_copy")
+    if input.ndim == 0:
+        return reshape(index_copy(reshape(input, (1,)), 0, idx, reshape(source, (-1,))), ())
     return IndexPut((slice(None),) * axis + (idx,), False)(input, source)
 
 
