@@ -998,7 +998,12 @@ class Tensor:
             return _record_in_place(
                 self, (value,), lambda t, v: F.elementwise._filled(t, m, v), "masked_fill_"
             )
-        self._data[backend.xp.broadcast_to(m, self.shape)] = _arr(value)
+        value = (
+            _arr(value)
+            if isinstance(value, Tensor)
+            else _checked_scalar(value, self.dtype, op=True)
+        )
+        self._data[backend.xp.broadcast_to(m, self.shape)] = value
         self._note_write()
         return self
 
@@ -1426,7 +1431,7 @@ class Tensor:
         return _viewed(F.unflatten(self, dim, sizes))
 
     @torch_names
-    def gather(self, dim: int, index: Any) -> Tensor:
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
         return F.gather(self, dim, index)
 
     @torch_names
@@ -2517,6 +2522,7 @@ def _assign_array(a: Any, index: Any, v: Any, strict: bool = True) -> None:
     the dtype rules."""
     arrays = _index_arrays(index)
     basic, advanced = _pytorch_index(arrays, a.ndim)
+    v = _checked_scalar(v, a.dtype) if strict else v
     put = strict and (advanced is not None or _has_array(basic)) and not isinstance(index, bool)
     if put and getattr(v, "size", 1) == 1 and _lone_mask(arrays):
         probe = backend.xp.broadcast_to(backend.xp.zeros((), bool), a.shape)[basic]
@@ -3072,6 +3078,52 @@ def _wrapped_ints(data: Any, d: numpy.dtype) -> Any:
         if -top <= int(arr.min()) and int(arr.max()) <= top:
             return arr.astype(d)
     raise IntOverflowError(f"value cannot be converted to type {d} without overflow")
+
+
+#: the largest finite float32 and float16 (PyTorch refuses a finite number beyond them)
+_FLOAT_LIMITS = {"float32": 3.4028234663852886e38, "complex64": 3.4028234663852886e38}
+
+
+def _checked_scalar(v: Any, d: numpy.dtype, op: bool = False) -> Any:
+    """A Python (or NumPy) number written into a tensor of dtype ``d``, as PyTorch converts
+    it: ``x[i] = v``, or with ``op`` a Scalar argument (``masked_fill``, ``index_fill``,
+    ``scatter``'s value). Floats truncate toward 0 into integers. A value the dtype cannot
+    hold raises PyTorch's overflow error: NaN, ±inf or a negative float into an integer
+    dtype, a complex number into a real one, an int out of range (an unsigned dtype takes
+    ``[-max, max]``, negatives wrapped; past int64 only an ``op`` into a float dtype takes
+    it, up to uint64's range), a finite float beyond float32's (complex64's parts') range,
+    and for an ``op`` float16's. Returns the Python number of ``d``'s value (what any
+    backend's array takes); anything but a number unchanged."""
+    if not isinstance(v, (bool, int, float, complex, numpy.generic)):
+        return v
+    v = v.item() if isinstance(v, numpy.generic) else v
+    big = type(v) is int and not -(1 << 63) <= v < (1 << 63)
+    if big and (not op or d.kind in "iu" or not 0 < v < (1 << 64)):
+        raise IntOverflowError(f"Overflow when unpacking long long: {v} is beyond int64")
+    if d.kind == "b":
+        return bool(v)
+    v = float(v) if big else v
+    limit = _FLOAT_LIMITS.get(d.name) or (65504.0 if op and d.name == "float16" else math.inf)
+    parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
+    bad = any(math.isfinite(p) and abs(p) > limit for p in parts)
+    if isinstance(v, complex):
+        bad = bad or d.kind != "c"
+    elif d.kind in "iu":
+        info = numpy.iinfo(d)
+        if type(v) is float:  # truncated; never negative into an unsigned dtype
+            low = v >= 0 if d.kind == "u" else math.isfinite(v) and int(v) >= info.min
+            bad = not (math.isfinite(v) and low and int(v) <= info.max)
+        else:  # an unsigned dtype wraps a negative int down to -max
+            bad = not (-int(info.max) if d.kind == "u" else int(info.min)) <= v <= info.max
+            if not bad and v < 0 and d.kind == "u":
+                return v % (int(info.max) + 1)
+    if bad:
+        raise IntOverflowError(f"value cannot be converted to type {d} without overflow: {v}")
+    if d.name in ("float64", "complex128") or (d.kind in "iu" and type(v) is int):
+        return v
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # float16 overflow is inf, as there
+        return numpy.asarray(v).astype(d).item()
 
 
 def _transpose_dims(axes: tuple, dim0: Any, dim1: Any) -> tuple:

@@ -160,3 +160,17 @@ def test_calls_deepgrad_refused_or_changed_give_pytorchs_result(call):
     want, got = call(torch).detach().numpy(), call(dg).detach().numpy()
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+
+
+def test_scatter_reduce_max_min_aliases_and_gather_sparse_grad():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, dg):
+        x = lib.tensor([[0.0, 1.0], [2.0, 3.0]])
+        i, s = lib.tensor([[0, 0]]), lib.tensor([[5.0, -5.0]])
+        assert x.scatter_reduce(0, i, s, "max").tolist() == [[5.0, 1.0], [2.0, 3.0]]
+        assert x.scatter_reduce(0, i, s, "min").tolist() == [[0.0, -5.0], [2.0, 3.0]]
+        assert lib.gather(x, 1, lib.tensor([[1], [0]]), sparse_grad=False).tolist() == [
+            [1.0],
+            [2.0],
+        ]
+        assert x.gather(1, lib.tensor([[1], [0]]), sparse_grad=False).tolist() == [[1.0], [2.0]]

@@ -363,3 +363,37 @@ def test_a_value_that_requires_grad_into_an_integer_tensor_is_a_plain_copy():
         assert not y.requires_grad and y.tolist() == [2, 0, 0]
         y.masked_fill_(lib.tensor([False, True, False]), lib.tensor(3.5, requires_grad=True))
         assert y.tolist() == [2, 3, 0]  # (torch's result has a grad_fn here; deepgrad's not)
+
+
+_WRITES = {
+    "x[i] = v": lambda lib, y, v: _put(y, 0, v),
+    "x[[i]] = v": lambda lib, y, v: _put(y, [0], v),
+    "x[mask] = v": lambda lib, y, v: _put(y, lib.tensor([True, False]), v),
+    "masked_fill": lambda lib, y, v: y.masked_fill(lib.tensor([True, False]), v),
+    "masked_fill_": lambda lib, y, v: y.masked_fill_(lib.tensor([True, False]), v),
+    "index_fill": lambda lib, y, v: y.index_fill(0, lib.tensor([0]), v),
+    "scatter": lambda lib, y, v: y.scatter(0, lib.tensor([0]), v),
+}
+
+
+def _outcome(lib, write, dtype, v):
+    try:
+        return repr(write(lib, lib.zeros(2, dtype=getattr(lib, dtype)), v).tolist())
+    except (RuntimeError, ValueError, TypeError, OverflowError) as e:
+        return tuple(c for c in (RuntimeError, ValueError, OverflowError) if isinstance(e, c))
+
+
+def test_a_number_written_into_a_tensor_is_converted_as_pytorchs():
+    # NumPy wrapped 2**40 into int32 as 0 (masked_fill), refused -1 into uint8 (x[i] = -1),
+    # truncated NaN; PyTorch wraps a negative int into an unsigned dtype and raises its
+    # overflow error where the dtype cannot hold the value
+    values = [2**40, -1, -129, 256, 2.9, -2.9, -0.5, float("nan"), 1e40, 70000.0, 1 + 2j, 2**63]
+    bad = []
+    for name, write in _WRITES.items():
+        for dtype in ("uint8", "int8", "int32", "float32", "float16", "float64", "complex64"):
+            for v in values:
+                want = _outcome(torch, write, dtype, v)
+                got = _outcome(dg, write, dtype, v)
+                if got != want and not (isinstance(want, tuple) and set(want) <= set(got or ())):
+                    bad.append((name, dtype, v, want, got))
+    assert not bad, bad[:10]

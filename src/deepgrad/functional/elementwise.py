@@ -41,7 +41,7 @@ import numpy
 from .. import backend
 from .._errors import DtypeError, IndexShapeError, _refuse_complex_order
 from ..autograd import Function, _GradMode
-from ..tensor import Tensor
+from ..tensor import Tensor, _checked_scalar
 from .complex import Real, conj
 from .search import nonzero
 from .shape import sum_to, sum_to_array
@@ -779,6 +779,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
 def _filled(x: Tensor, m: Any, value: Any) -> Tensor:
     """``masked_fill``'s result, its checks done (``m`` the mask's array)."""
     if not isinstance(value, Tensor):  # cast first: 2.5 into an int64 tensor is 2
+        value = _checked_scalar(value, x.dtype, op=True)
         value = Tensor._from_op(backend.xp.asarray(value).astype(x._data.dtype), None, 0)
     return astype(where(m, value, x), x.dtype)  # x's dtype, as PyTorch's
 

@@ -40,7 +40,7 @@ from .. import backend
 from .._errors import DtypeError, IndexRangeError, IndexShapeError
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, _checked_scalar
 from .elementwise import _const, _mask, astype, where
 from .shape import (
     _check_bounds,
@@ -114,6 +114,7 @@ def _prepare(x: Tensor, dim: int, index: Any, src: Any, fn: str) -> tuple[int, A
             src = getitem(src, tuple(slice(0, n) for n in idx.shape))
     else:
         # a number, cast to the input's dtype (7.5 into an int64 tensor is 7, as in PyTorch)
+        src = _checked_scalar(src, x.dtype, op=True)
         src = Tensor._from_op(backend.xp.full(idx.shape, src, dtype=x.dtype), None, 0)
     return axis, idx, src
 
@@ -268,6 +269,7 @@ def scatter_reduce(
     >>> x.scatter_reduce(0, dg.tensor([0, 0, 1]), dg.tensor([1.0, 2.0, 3.0]), "amax").tolist()
     [2.0, 3.0, 0.0]
     """
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's aliases
     if reduce not in _REDUCE:
         raise ValueError(f"scatter_reduce: reduce must be one of {_REDUCE}, got {reduce!r}")
     if input.ndim == 0:
@@ -410,7 +412,7 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:  # no
     else:
         mask[(slice(None),) * axis + (idx,)] = True
     if not isinstance(value, Tensor):
-        value = _const(input.dtype.type(value), input)
+        value = _const(input.dtype.type(_checked_scalar(value, input.dtype, op=True)), input)
     elif value.dtype != input.dtype:  # the input's dtype (the gradient goes back cast)
         if value.requires_grad and is_grad_enabled() and input.dtype.kind not in "fc":
             raise DtypeError(

@@ -952,13 +952,14 @@ def _check_bounds(idx: Any, n: int, axis: int, fn: str) -> None:
 
 
 @torch_names
-def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+def gather(x: Tensor, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
     """PyTorch's ``gather``: ``y[i][j][k] = x[index[i][j][k]][j][k]`` for ``dim=0`` (the
     index replaces the coordinate along ``dim``).
 
     ``index`` is an integer tensor with ``x``'s number of dims, no larger than ``x`` along the
     other dims, with entries in ``[0, x.shape[dim])``; the output has ``index``'s shape. The
-    gradient adds each output gradient into the element it was read from."""
+    gradient adds each output gradient into the element it was read from. ``sparse_grad`` is
+    accepted for PyTorch's signature (the gradient is dense: the same numbers)."""
     idx = _index_array(index, "gather")
     if x.ndim == 0 and idx.ndim <= 1:  # as PyTorch: a 0-d tensor acts as a 1-element vector
         _norm_axis(dim, 0, "gather")
