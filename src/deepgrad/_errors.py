@@ -15,6 +15,7 @@ from typing import Any
 import numpy
 
 __all__ = [
+    "ChoiceError",
     "DimError",
     "DtypeError",
     "IndexDtypeError",
@@ -53,6 +54,12 @@ class DtypeError(RuntimeError, TypeError):
 class DtypeNotImplementedError(DtypeError, NotImplementedError):
     """A dtype for which PyTorch has no kernel (``linalg.eigh`` or ``solve_triangular`` of an
     integer matrix): PyTorch raises ``NotImplementedError`` (a ``RuntimeError``)."""
+
+
+class ChoiceError(RuntimeError, ValueError):
+    """A named option a function does not have where PyTorch raises ``RuntimeError``
+    (``scatter_reduce(reduce="max_")``, ``index_reduce(reduce="sum")``); deepgrad raised
+    ``ValueError`` before, so it is both."""
 
 
 class IndexRangeError(IndexError, RuntimeError):

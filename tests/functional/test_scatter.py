@@ -116,6 +116,10 @@ def _l(lib, *values, dtype=None):
             ),
             IndexError,
         ),
+        # a reduction PyTorch does not have
+        (lambda lib: lib.zeros(2).scatter(0, _l(lib, 0), lib.ones(1), reduce="mean"), RuntimeError),
+        (lambda lib: lib.zeros(2).scatter_reduce(0, _l(lib, 0), lib.ones(1), "add"), RuntimeError),
+        (lambda lib: lib.zeros(2).index_reduce(0, _l(lib, 0), lib.ones(1), "max"), RuntimeError),
         # a value that requires grad cannot fill an integer tensor
         (
             lambda lib: lib.zeros(2, dtype=lib.int64).index_fill(

@@ -37,7 +37,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, IndexRangeError, IndexShapeError
+from .._errors import ChoiceError, DtypeError, IndexRangeError, IndexShapeError
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor, _checked_scalar
@@ -172,7 +172,7 @@ def scatter(
     if reduce is not None:
         ops = {"add": "sum", "multiply": "prod"}
         if reduce not in ops:
-            raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+            raise ChoiceError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
         axis, idx, s = _prepare(input, dim, index, src, "scatter")
         return ScatterReduce(axis, idx, ops[reduce], True)(input, s)
     axis, idx, s = _prepare(input, dim, index, src, "scatter")
@@ -271,7 +271,7 @@ def scatter_reduce(
     """
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's aliases
     if reduce not in _REDUCE:
-        raise ValueError(f"scatter_reduce: reduce must be one of {_REDUCE}, got {reduce!r}")
+        raise ChoiceError(f"scatter_reduce: reduce must be one of {_REDUCE}, got {reduce!r}")
     if input.ndim == 0:
         x1, i1, s1 = _as_vector(input, dim, index, src, "scatter_reduce")
         return reshape(scatter_reduce(x1, 0, i1, s1, reduce, include_self=include_self), ())
@@ -381,7 +381,7 @@ def index_reduce(
     [8.0, 1.0, 3.0]
     """
     if reduce not in ("prod", "mean", "amax", "amin"):
-        raise ValueError(
+        raise ChoiceError(
             f"index_reduce: reduce must be one of 'prod', 'mean', 'amax' or 'amin', got {reduce!r}"
         )
     axis, idx = _index_1d(input, dim, index, "index_reduce")
