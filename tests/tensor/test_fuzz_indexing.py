@@ -5,9 +5,10 @@ nested lists, empty indices, several index arrays broadcast together or separate
 ints mixed with index arrays), ``x[index] = value`` (numbers, tensors, broadcast values, other
 dtypes, masks; tensor values only where the positions written are distinct, as PyTorch leaves
 repeated writes unspecified), ``index_put``/``index_put_`` (accumulate), ``index_select``,
-``index_add`` (alpha), ``index_copy``, ``index_fill``, ``index_reduce``, ``masked_fill``/``masked_scatter``/
-``masked_select``, ``gather``/``scatter``/``scatter_add``/``scatter_reduce`` (every reduction,
-include_self), ``take``, ``take_along_dim`` and ``put``/``put_``, with their error cases.
+``index_add`` (alpha), ``index_copy``, ``index_fill``, ``index_reduce``, ``masked_fill``/
+``masked_scatter``/``masked_select``, ``gather``/``scatter``/``scatter_add``/``scatter_reduce``
+(every reduction, include_self), ``take``, ``take_along_dim`` and ``put``/``put_``, with their
+error cases.
 
 Each case compares values, dtype and shape, whether it raises and the exception's class
 (IndexError / TypeError / ValueError / RuntimeError: deepgrad's error must be an instance of
@@ -559,7 +560,7 @@ def test_fuzz_gather_scatter():
     fz = _Fuzz(307)
     for _ in range(600):
         op = fz.pick(["gather", "scatter", "scatter_value", "scatter_add", "scatter_reduce",
-                      "scatter_reduce", "scatter_"])  # fmt: skip
+                      "scatter_reduce", "scatter_", "scatter_legacy"])  # fmt: skip
         shape = _shape(fz, 3)
         dtype = fz.pick([np.float64, np.float64, np.float64, np.float32, np.int64])
         x = _values(fz, shape, dtype)
@@ -585,6 +586,12 @@ def test_fuzz_gather_scatter():
                      [x, i])  # fmt: skip
         elif op == "scatter_add":
             fz.check(what, lambda lib, x, i, s, d=dim: x.scatter_add(d, i, s), [x, i, src])
+        elif op == "scatter_legacy":  # PyTorch's older reduce= ("add"/"multiply"), no gradient
+            r, v = fz.pick(["add", "multiply"]), fz.pick([None, 1.5, 2])
+            args = [fz.const(x), i] + ([fz.const(src)] if v is None else [])
+            fz.check(what + f" reduce={r} value={v}",
+                     lambda lib, x, i, *s, d=dim, r=r, v=v: x.scatter(
+                         d, i, s[0] if s else v, reduce=r), args)  # fmt: skip
         else:
             own = fz.chance(0.5)
             fz.check(what + f" {reduce} include_self={own}",
