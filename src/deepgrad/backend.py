@@ -267,6 +267,33 @@ def result_type(*operands: Any) -> numpy.dtype:
     return out
 
 
+def check_number(v: Any, dtype: Any, what: str) -> None:
+    """Raise PyTorch's overflow error where the Python number ``v``, an argument PyTorch reads
+    as a ``Scalar`` (``clamp``'s bounds, ``pow``'s exponent, ``addcmul``'s value), does not
+    convert to ``dtype``: an int outside an integer dtype's range (an unsigned one also takes
+    down to ``-max``, wrapping), a float outside it or NaN, or a finite number past a float
+    dtype's largest (inf and NaN pass). Arithmetic operands are not checked: they wrap."""
+    dt = numpy.dtype(dtype)
+    if dt.kind not in "iuf" or isinstance(v, (bool, numpy.bool_)):
+        return
+    if dt.kind == "f":
+        f = float(v) if isinstance(v, (int, float, numpy.integer, numpy.floating)) else 0.0
+        ok = not numpy.isfinite(f) or abs(f) <= float(numpy.finfo(dt).max)
+    else:
+        info = numpy.iinfo(dt)
+        if isinstance(v, (int, numpy.integer)):
+            ok = (-int(info.max) if dt.kind == "u" else int(info.min)) <= int(v) <= int(info.max)
+        else:
+            f = float(v) if isinstance(v, (float, numpy.floating)) else 0.0
+            ok = int(info.min) <= f <= int(info.max)  # NaN compares False
+    if not ok:
+        raise RuntimeError(
+            f"{what}: value cannot be converted to type {dt} without overflow (got {v!r}; "
+            f"PyTorch's rule for a number argument): pass a value within {dt}'s range, or "
+            "convert the tensor to a wider dtype first"
+        )
+
+
 def wrap_int(v: int, dtype: Any) -> int:
     """The Python int ``v`` cast to the integer ``dtype`` with wrap-around, as PyTorch casts
     one meeting an integer tensor in arithmetic and comparisons (``int8_tensor + 300`` adds

@@ -728,13 +728,16 @@ class Tensor:
         return F.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return F.mul(other, self)
+        """``other * self``, computed as PyTorch's ``self * other``."""
+        return F.mul(self, other)
 
     def __truediv__(self, other: Any) -> Tensor:
         return F.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return F.div(other, self)
+        """``other / self`` computed as PyTorch's ``reciprocal(self) * other`` (the same
+        rounding: two steps, as there)."""
+        return F.mul(F.reciprocal(self), other)
 
     def __pow__(self, other: Any) -> Tensor:
         return F.pow(self, other)
@@ -834,8 +837,8 @@ class Tensor:
         if (
             d.kind in "fc"
             and ufunc is not None
-            and ((od is not None and od == d) or type(o) is float)
-        ):
+            and ((od is not None and od == d) or (type(o) is float and d != numpy.float16))
+        ):  # (float16 meeting a number computes as the out-of-place form, in float32 for * /)
             try:
                 ufunc(self._data, o, out=self._data)
             except ValueError as e:  # broadcasting would change this tensor's shape
@@ -934,20 +937,23 @@ class Tensor:
         return self._augmented(None, other, F.bitwise_right_shift, ">>=")
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph)."""
-        if alpha != 1 and self._records(other):
-            return _record_in_place(self, (other,), lambda t, o: F.add(t, o * alpha), "add_")
-        return self._in_place(
-            backend.xp.add, other if alpha == 1 else _scaled(other, alpha), "add_", F.add
-        )
+        """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph);
+        ``alpha`` scales ``other`` in the dtype of ``self + other``, as :meth:`add`."""
+        if type(alpha) is int and alpha == 1:
+            return self._in_place(backend.xp.add, other, "add_", F.add)
+        if self._records(other):
+            return _record_in_place(self, (other,), lambda t, o: t.add(o, alpha), "add_")
+        result = F.elementwise.add_scaled(self.detach(), _detached(other), alpha, "add_")
+        return self._store(result, "add_", other)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        """In place ``self -= alpha * other``."""
-        if alpha != 1 and self._records(other):
-            return _record_in_place(self, (other,), lambda t, o: F.sub(t, o * alpha), "sub_")
-        return self._in_place(
-            backend.xp.subtract, other if alpha == 1 else _scaled(other, alpha), "sub_", F.sub
-        )
+        """In place ``self -= alpha * other`` (see :meth:`add_`)."""
+        if type(alpha) is int and alpha == 1:
+            return self._in_place(backend.xp.subtract, other, "sub_", F.sub)
+        if self._records(other):
+            return _record_in_place(self, (other,), lambda t, o: t.sub(o, alpha), "sub_")
+        result = F.elementwise.add_scaled(self.detach(), _detached(other), alpha, "sub_", True)
+        return self._store(result, "sub_", other)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         """In place ``self += weight * (end - self)`` (an exponential moving average step)."""
@@ -1025,8 +1031,14 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         return self._in_place(backend.xp.multiply, other, "mul_", F.mul)
 
-    def div_(self, other: Any) -> Tensor:
-        return self._in_place(backend.xp.true_divide, other, "div_", F.div)
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """In place ``self / other`` (``rounding_mode`` as :meth:`div`'s); a float quotient
+        into an integer tensor is refused, as PyTorch refuses it."""
+        if rounding_mode is None:
+            return self._in_place(backend.xp.true_divide, other, "div_", F.div)
+        return self._in_place(
+            None, other, "div_", lambda t, o: F.div(t, o, rounding_mode=rounding_mode)
+        )
 
     def copy_(self, src: Any) -> Tensor:
         """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype as
@@ -1086,9 +1098,10 @@ class Tensor:
             # compared in PyTorch's common dtype (``result_type``), not NumPy's: a float32
             # tensor equals a 0-d float64 tensor of its value rounded to float32
             dt = backend.result_type(a, o)
-            a = a.astype(dt, copy=False)
-            o = o.astype(dt, copy=False) if hasattr(o, "astype") else backend.xp.asarray(o, dt)
-        return Tensor._from_op(op(a, o), None, 0)
+            with backend.quiet():  # past float16's range: inf, silently as PyTorch's
+                a = a.astype(dt, copy=False)
+                o = o.astype(dt, copy=False) if hasattr(o, "astype") else backend.xp.asarray(o, dt)
+        return Tensor._from_op(backend.silently(op, a, o), None, 0)  # 1e5 in float16: inf
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, numpy.equal)
@@ -1317,12 +1330,17 @@ class Tensor:
         return F.matmul(self, other)
 
     def add(self, other: Any, alpha: Any = 1) -> Tensor:
-        """``self + alpha * other``."""
-        return F.add(self, other if alpha == 1 else other * alpha)
+        """``self + alpha * other``, in the dtype of ``self + other`` (PyTorch's ``alpha``
+        rules: :func:`~deepgrad.functional.elementwise.add_scaled`)."""
+        if type(alpha) is int and alpha == 1:
+            return F.add(self, other)
+        return F.elementwise.add_scaled(self, other, alpha, "add")
 
     def sub(self, other: Any, alpha: Any = 1) -> Tensor:
-        """``self - alpha * other``."""
-        return F.sub(self, other if alpha == 1 else other * alpha)
+        """``self - alpha * other``, in the dtype of ``self - other`` (see :meth:`add`)."""
+        if type(alpha) is int and alpha == 1:
+            return F.sub(self, other)
+        return F.elementwise.add_scaled(self, other, alpha, "sub", negate=True)
 
     def mul(self, other: Any) -> Tensor:
         return F.mul(self, other)

@@ -78,11 +78,20 @@ def _const(v: Any, like: Tensor | None) -> Tensor:
     return Tensor(v)
 
 
-def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+def _pair(a: Any, b: Any, floating: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one dtype, PyTorch's (:func:`~deepgrad.backend.result_type`):
     a Python number takes the tensor's dtype (see :func:`_const`); two tensors meet in the
     dtype PyTorch gives them, not NumPy's (``float32 + int64`` and ``float32 + 0-d float64``
-    stay float32). A cast of a tensor that needs a gradient is recorded."""
+    stay float32). A cast of a tensor that needs a gradient is recorded.
+
+    ``floating`` is for PyTorch's float operations (true division, ``atan2``, ``copysign``):
+    where the common dtype is integral or bool, both operands become the default float dtype,
+    a Python number converted as it is (``int8_tensor / 300`` divides by 300, not by 300
+    wrapped into int8 as ``int8_tensor + 300`` adds it)."""
+    if floating:
+        a, b = (v if isinstance(v, (Tensor, numbers.Number)) else Tensor(v) for v in (a, b))
+        if backend.result_type(a, b).kind in "iub":
+            return _in_default_float(a), _in_default_float(b)
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             tb = type(b)
@@ -111,6 +120,14 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
         if db != dt:
             b = astype(b, dt)
     return a, b
+
+
+def _in_default_float(v: Any) -> Tensor:
+    """A tensor or a Python number as a tensor of the default float dtype."""
+    dt = backend.get_default_dtype()
+    if isinstance(v, Tensor):
+        return Tensor._from_op(v._data.astype(dt), None, 0)
+    return Tensor._from_op(backend.silently(backend.xp.asarray, v, dt), None, 0)
 
 
 def _meet_scalar(t: Tensor, v: Any) -> Tensor:
@@ -180,6 +197,12 @@ def sub(a: Any, b: Any) -> Tensor:
     """``a - b`` (broadcasting). A bool operand (tensor or Python ``bool``) is refused, as in
     PyTorch: ``~mask`` or ``logical_not`` inverts a mask, ``^`` / ``logical_xor`` compares
     two."""
+    _refuse_bool_sub(a, b)
+    return Sub()(*_pair(a, b))
+
+
+def _refuse_bool_sub(a: Any, b: Any) -> None:
+    """PyTorch's refusal of a bool operand (tensor or Python ``bool``) in a subtraction."""
     for v in (a, b):
         if v is True or v is False or (isinstance(v, Tensor) and v._data.dtype == numpy.bool_):
             two = all(isinstance(u, Tensor) and u._data.dtype == numpy.bool_ for u in (a, b))
@@ -190,7 +213,43 @@ def sub(a: Any, b: Any) -> Tensor:
                 else "Subtraction, the `-` operator, with a bool tensor is not supported: to "
                 "invert a mask, use the `~` or logical_not() operator instead"
             )
-    return Sub()(*_pair(a, b))
+
+
+def add_scaled(a: Any, b: Any, alpha: Any, fn: str, negate: bool = False) -> Tensor:
+    """``a + alpha · b`` (``a - alpha · b`` with ``negate``): ``add``/``sub`` with ``alpha`` as
+    PyTorch computes them. ``a`` and ``b`` meet in their common dtype (``alpha`` takes no part
+    in it) and ``b`` is scaled in that dtype (``int8 + 2·bool`` stays int8), float16 in
+    float32 rounded once, as PyTorch's kernel. An ``alpha`` that dtype cannot take raises
+    PyTorch's error: a float one with integer or bool operands, a bool one unless both are
+    bool, a complex one unless the dtype is complex. A subtraction refuses bool operands
+    first, as :func:`sub`. ``fn`` names the operation in the errors."""
+    if negate:
+        _refuse_bool_sub(a, b)
+    a, b = _pair(a, b)
+    dt = numpy.promote_types(a._data.dtype, b._data.dtype)
+    if isinstance(alpha, (bool, numpy.bool_)) and dt.kind != "b":
+        raise RuntimeError(
+            f"{fn}: Boolean alpha only supported for Boolean results (got alpha={alpha!r} with "
+            f"{dt} operands); pass an int alpha such as {int(alpha)}"
+        )
+    if dt.kind in "iub" and not isinstance(alpha, numbers.Integral):
+        raise RuntimeError(
+            f"{fn}: For integral input tensors, argument alpha must not be a floating point "
+            f"number (got alpha={alpha!r} with {dt} operands); pass an int alpha, or convert "
+            "the tensors to a float dtype first"
+        )
+    if dt.kind != "c" and not isinstance(alpha, numbers.Real):
+        raise RuntimeError(
+            f"{fn}: For non-complex input tensors, argument alpha must not be a complex "
+            f"number (got alpha={alpha!r} with {dt} operands); pass a real alpha"
+        )
+    if alpha == 1:
+        return sub(a, b) if negate else add(a, b)
+    alpha = bool(alpha) if dt.kind == "b" else (-alpha if negate else alpha)
+    if dt == numpy.float16:  # PyTorch's a + alpha·b in float32, rounded once
+        f32 = numpy.dtype(numpy.float32)
+        return astype(add(astype(a, f32), mul(astype(b, f32), alpha)), dt)
+    return add(a, mul(b, alpha))
 
 
 class Mul(Function):
@@ -213,8 +272,35 @@ class Mul(Function):
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """``a * b`` (broadcasting)."""
+    """``a * b`` (broadcasting; a float16 tensor times a number as PyTorch, see
+    :func:`_half_by_scalar`)."""
+    h = _half_by_scalar(a, b)
+    if h is not None:
+        return astype(Mul()(*h), numpy.float16)
     return Mul()(*_pair(a, b))
+
+
+def _half_by_scalar(a: Any, b: Any) -> tuple[Tensor, Tensor] | None:
+    """``a`` and ``b`` in float32 where PyTorch multiplies or divides in float32: a float16
+    tensor ``a`` by a Python number or a 0-d tensor ``b`` that leaves the result float16 (its
+    CPU kernels read such a second operand unrounded, in float32, and round the result once:
+    ``half * 0.1`` is not ``half * half(0.1)``, ``half(0.001) * 70000`` is 70, not inf).
+    None elsewhere (``0.1 * half`` too is ``half * 0.1``; a 0-d tensor first is not)."""
+    if not isinstance(a, Tensor) or a._data.dtype != numpy.float16:
+        return None
+    f32 = numpy.dtype(numpy.float32)
+    if type(b) is float or type(b) is int:
+        c = Tensor._from_op(backend.silently(backend.xp.asarray, b, f32), None, 0)
+    elif (
+        isinstance(b, Tensor)
+        and b.ndim == 0
+        and b._data.dtype.kind in "iuf"
+        and backend.result_type(a, b) == numpy.float16
+    ):
+        c = astype(b, f32)
+    else:
+        return None
+    return astype(a, f32), c
 
 
 def _div_grad_b(g: Any, a: Any, b: Any) -> Any:
@@ -261,12 +347,10 @@ def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
                 f"div: rounding_mode must be one of {_ROUNDING}, got {rounding_mode!r}"
             )
         return _rounded(a, b, rounding_mode, "div")
-    a, b = _pair(a, b)
-    if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub":
-        dt = backend.get_default_dtype()
-        a = Tensor._from_op(a._data.astype(dt), None, 0)
-        b = Tensor._from_op(b._data.astype(dt), None, 0)
-    return Div()(a, b)
+    h = _half_by_scalar(a, b)
+    if h is not None:
+        return astype(Div()(*h), numpy.float16)
+    return Div()(*_pair(a, b, floating=True))
 
 
 class Neg(Function):
@@ -304,19 +388,11 @@ class PowScalar(Function):
         return backend.silently(self._pow, x)
 
     def _pow(self, x: Any) -> Any:
-        xp, c = backend.xp, self.c
-        if c == 2:
-            return x * x
-        if c == 3:
-            return x * x * x
-        if x.dtype.kind != "f":
-            return x**c
-        if c == 0.5:
-            return xp.sqrt(x)
-        if c in (-0.5, -1, -2):
-            d = xp.sqrt(x) if c == -0.5 else (x if c == -1 else x * x)
-            return xp.divide(x.dtype.type(1), d)
-        return x**c
+        if x.dtype == numpy.float16:  # PyTorch's: C's pow in float32 of the exponent rounded
+            c = numpy.float32(numpy.float16(self.c))  # to float16, rounded once
+            c = numpy.full(x.shape, c)  # an array: NumPy's scalar (or stride-0) 0.5 is √x
+            return numpy.power(x.astype(numpy.float32), c).astype(numpy.float16)
+        return _pow_array(x, self.c)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -331,6 +407,23 @@ class PowScalar(Function):
             return Tensor(backend.xp.zeros(x.shape, dtype=x._data.dtype))
         with backend.quiet():  # c·x^(c-1) is inf/nan at 0 for c < 1, as PyTorch's
             return gy * conj(x ** (c - 1) * c)
+
+
+def _pow_array(x: Any, c: Any) -> Any:
+    """``x ** c`` through PyTorch's special forms (see :meth:`PowScalar.forward`)."""
+    xp = backend.xp
+    if c == 2:
+        return x * x
+    if c == 3:
+        return x * x * x
+    if x.dtype.kind != "f":
+        return x**c
+    if c == 0.5:
+        return xp.sqrt(x)
+    if c in (-0.5, -1, -2):
+        d = xp.sqrt(x) if c == -0.5 else (x if c == -1 else x * x)
+        return xp.divide(x.dtype.type(1), d)
+    return x**c
 
 
 class Pow(Function):
@@ -372,6 +465,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
         if a._data.dtype.kind == "b" and isinstance(b, numbers.Integral):
             a = astype(a, numpy.int64)  # bool ** 2 is int64, as PyTorch's result_type
+        if a._data.dtype == numpy.float16:
+            backend.check_number(b, numpy.float16, "pow")
         return PowScalar(b)(_meet_scalar(a, b))  # int ** 0.5: the default float dtype
     if isinstance(a, Tensor) and isinstance(b, bool) and a._data.dtype.kind == "b":
         return a.clone() if b else a.clone().fill_(True)  # PyTorch's x ** True, x ** False

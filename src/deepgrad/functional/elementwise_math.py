@@ -53,14 +53,17 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import _refuse_complex_order
 from ..autograd import Function
 from ..tensor import Tensor
+from .complex import conj
 from .elementwise import (
     PiecewiseConstant,
     _floating,
     _mask,
     _pair,
     abs,
+    add_scaled,
     astype,
     cos,
     div,
@@ -308,11 +311,9 @@ def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
 def _float_pair(a: Any, b: Any, fn: str, ints: bool) -> tuple[Tensor, Tensor]:
     """Both operands promoted (PyTorch's rule); integer operands become the default float
     dtype when ``ints``, else are refused as PyTorch refuses them."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, floating=ints)
     if a._data.dtype.kind in "iub":
-        if not ints:
-            raise TypeError(f"{fn}: expected floating tensors, got dtype {a.dtype} (as PyTorch)")
-        a, b = _floating(a), _floating(b)
+        raise TypeError(f"{fn}: expected floating tensors, got dtype {a.dtype} (as PyTorch)")
     return a, b
 
 
@@ -381,26 +382,50 @@ class LogAddExp(Function):
     def forward(self, a: Any, b: Any) -> Any:
         xp = backend.xp
         with backend.quiet():
+            if a.dtype.kind == "c":
+                return _logaddexp_complex(a, b)
             return xp.logaddexp2(a, b) if self.base2 else xp.logaddexp(a, b)
 
     def backward(self, gy: Tensor) -> tuple:
+        """``g / conj(1 + e^(b-a))`` and ``g / conj(1 + e^(a-b))`` (PyTorch's)."""
         a, b = self.inputs
         na, nb = self.needs_input_grad
         e = exp2 if self.base2 else exp
         with backend.quiet():  # e^(b-a) overflows to inf: gradient 0, as PyTorch's
-            ga = sum_to(gy / (e(b - a) + 1.0), a.shape) if na else None
-            gb = sum_to(gy / (e(a - b) + 1.0), b.shape) if nb else None
+            ga = sum_to(gy / conj(e(b - a) + 1.0), a.shape) if na else None
+            gb = sum_to(gy / conj(e(a - b) + 1.0), b.shape) if nb else None
         return ga, gb
 
 
+def _logaddexp_complex(a: Any, b: Any) -> Any:
+    """PyTorch's complex ``log(e^a + e^b)``: ``max + log1p(e^(min - max))`` with ``min`` and
+    ``max`` ordered by the real part (a NaN operand is the ``min``: NaN + NaNj); where both real
+    parts are the same infinity, ``min`` for -inf and ``log(e^min + e^max)`` for +inf."""
+    xp = backend.xp
+    a_nan, b_nan = xp.isnan(a.real) | xp.isnan(a.imag), xp.isnan(b.real) | xp.isnan(b.imag)
+    a_min = ~b_nan & (a_nan | (a.real < b.real))
+    lo, hi = xp.where(a_min, a, b), xp.where(a_min, b, a)
+    out = xp.log1p(xp.exp(lo - hi)) + hi
+    same_inf = ~xp.isfinite(lo.real) & (lo.real == hi.real)
+    out = xp.where(same_inf, xp.where(lo.real < 0, lo, xp.log(xp.exp(lo) + xp.exp(hi))), out)
+    return xp.where(a_nan | b_nan, xp.asarray(complex(xp.nan, xp.nan), out.dtype), out)
+
+
 def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """``ln(e^input + e^other)``, stable for large operands (floating tensors)."""
+    """``ln(e^input + e^other)``, stable for large operands (floating and complex tensors)."""
     return LogAddExp(False)(*_float_pair(input, other, "logaddexp", ints=False))
 
 
 def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """``log₂(2^input + 2^other)``, stable for large operands (floating tensors)."""
-    return LogAddExp(True)(*_float_pair(input, other, "logaddexp2", ints=False))
+    """``log₂(2^input + 2^other)``, stable for large operands (real floating tensors: complex
+    ones are refused, as PyTorch refuses them)."""
+    a, b = _float_pair(input, other, "logaddexp2", ints=False)
+    if a._data.dtype.kind == "c":
+        raise NotImplementedError(
+            f"logaddexp2: not implemented for complex tensors (got {a.dtype}; PyTorch refuses "
+            "them too); use logaddexp, the natural-log form, which takes them"
+        )
+    return LogAddExp(True)(a, b)
 
 
 class FMax(Function):
@@ -422,12 +447,14 @@ class FMax(Function):
 
 def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise maximum that ignores NaN: NaN only where both are NaN (``maximum``
-    propagates NaN)."""
+    propagates NaN); complex operands are refused, as PyTorch refuses them."""
+    _refuse_complex_order("fmax", input, other)
     return FMax(True)(*_pair(input, other))
 
 
 def fmin(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """Elementwise minimum that ignores NaN: NaN only where both are NaN."""
+    """Elementwise minimum that ignores NaN: NaN only where both are NaN (complex refused)."""
+    _refuse_complex_order("fmin", input, other)
     return FMax(False)(*_pair(input, other))
 
 
@@ -473,8 +500,10 @@ def multiply(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def subtract(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
-    """Alias of ``sub``: ``input - alpha · other``."""
-    return sub(input, other if alpha == 1 else mul(other, alpha))
+    """Alias of ``sub``: ``input - alpha · other`` (``alpha`` as in ``Tensor.sub``)."""
+    if type(alpha) is int and alpha == 1:
+        return sub(input, other)
+    return add_scaled(input, other, alpha, "subtract", negate=True)
 
 
 def divide(input: Any, other: Any, **kwargs: Any) -> Tensor:  # noqa: A002

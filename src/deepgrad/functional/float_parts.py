@@ -62,8 +62,7 @@ class CopySign(Function):
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     """``|input|`` with the sign of ``other`` (its sign bit: ``-0.0`` counts as negative);
     broadcasting, numbers for ``other``; integers give the default float dtype."""
-    a, b = _pair(input, other)
-    return CopySign()(_floating(a), _floating(b))
+    return CopySign()(*_pair(input, other, floating=True))
 
 
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name

@@ -286,11 +286,13 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002 - P
     >>> dg.rsub(dg.tensor([1.0, 2.0]), 3.0, alpha=2).tolist()
     [1.0, -1.0]
     """
-    from .elementwise import mul, sub
+    from .elementwise import add_scaled, sub
 
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, complex, numpy.number)):
         raise TypeError(f"rsub(): alpha must be a number, got {type(alpha).__name__}")
-    return sub(other, input if alpha == 1 else mul(input, alpha))
+    if type(alpha) is int and alpha == 1:
+        return sub(other, input)
+    return add_scaled(other, input, alpha, "rsub", negate=True)
 
 
 class _TypedTensorMeta(type):
