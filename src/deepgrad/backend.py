@@ -274,6 +274,13 @@ def check_number(v: Any, dtype: Any, what: str) -> None:
     down to ``-max``, wrapping), a float outside it or NaN, or a finite number past a float
     dtype's largest (inf and NaN pass). Arithmetic operands are not checked: they wrap."""
     dt = numpy.dtype(dtype)
+    if isinstance(v, (complex, numpy.complexfloating)) and dt.kind != "c":
+        if v.imag != 0:  # a complex number into a real dtype: PyTorch's overflow
+            raise RuntimeError(
+                f"{what}: value cannot be converted to type {dt} without overflow (got {v!r}, "
+                "a complex number, for a real dtype): pass a real number"
+            )
+        v = v.real
     if dt.kind not in "iuf" or isinstance(v, (bool, numpy.bool_)):
         return
     if dt.kind == "f":

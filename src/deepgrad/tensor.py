@@ -956,12 +956,11 @@ class Tensor:
         return self._store(result, "sub_", other)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
-        """In place ``self += weight * (end - self)`` (an exponential moving average step)."""
+        """In place ``self += weight * (end - self)`` (an exponential moving average step),
+        computed as :func:`~deepgrad.lerp` (PyTorch's formula and dtype rules)."""
         if self._records(end) or self._records(weight):
             return _record_in_place(self, (end, weight), F.lerp, "lerp_")
-        e = end._data if isinstance(end, Tensor) else end
-        w = weight._data if isinstance(weight, Tensor) else weight
-        return self._in_place(backend.xp.add, w * (e - self._data), "lerp_", F.add)
+        return self._store(F.lerp(self.detach(), _detached(end), _detached(weight)), "lerp_")
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """In place ``self += value * tensor1 * tensor2``."""
@@ -972,9 +971,8 @@ class Tensor:
                 lambda t, a, b: F.addcmul(t, a, b, value=value),
                 "addcmul_",
             )
-        return self._in_place(
-            backend.xp.add, _scaled(tensor1, value) * _arr(tensor2), "addcmul_", F.add
-        )
+        t1, t2 = _detached(tensor1), _detached(tensor2)
+        return self._store(F.addcmul(self.detach(), t1, t2, value=value), "addcmul_")
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """In place ``self += value * tensor1 / tensor2``."""
@@ -985,12 +983,8 @@ class Tensor:
                 lambda t, a, b: F.addcdiv(t, a, b, value=value),
                 "addcdiv_",
             )
-        return self._in_place(
-            backend.xp.add,
-            backend.divide(_scaled(tensor1, value), _arr(tensor2)),
-            "addcdiv_",
-            F.add,
-        )
+        t1, t2 = _detached(tensor1), _detached(tensor2)
+        return self._store(F.addcdiv(self.detach(), t1, t2, value=value), "addcdiv_")
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """In place: ``value`` where ``mask`` (broadcast to this tensor's shape) is True."""
@@ -1072,6 +1066,9 @@ class Tensor:
             and type(max) in _FLOAT_OR_NONE
             and (min is not None or max is not None)
         ):
+            for v in (min, max):  # 1e5 into float16 raises, as PyTorch's number bounds
+                if v is not None:
+                    backend.check_number(v, self._data.dtype, "clamp_")
             backend.xp.clip(self._data, min, max, out=self._data)
             self._note_write()
             return self

@@ -122,8 +122,10 @@ def _name(dtype):
     return str(dtype).removeprefix("torch.")
 
 
-def _differs(d, t):
-    """Why deepgrad's result ``d`` differs from torch's ``t`` (None when they agree)."""
+def _differs(d, t, values=True, tol=0.0):
+    """Why deepgrad's result ``d`` differs from torch's ``t`` (None when they agree); with
+    ``values`` False only the dtype and shape count; floats compare within the tolerance of
+    their dtype, or ``tol`` where larger (the operands' precision)."""
     if isinstance(t, torch.Tensor):
         if not isinstance(d, dg.Tensor):
             return f"a {type(d).__name__} where torch gives a tensor"
@@ -132,9 +134,11 @@ def _differs(d, t):
         if tuple(d.shape) != tuple(t.shape):
             return f"shape {tuple(d.shape)} vs torch {tuple(t.shape)}"
         a, e = d.detach().numpy(), t.detach().numpy()
+        if not values:
+            return None
         if a.dtype.kind not in "fc":
             return None if np.array_equal(a, e) else f"values {a.tolist()} vs torch {e.tolist()}"
-        rtol = RTOL[np.finfo(a.dtype).dtype.name]
+        rtol = max(RTOL[np.finfo(a.dtype).dtype.name], tol)
         scale = max(1.0, float(np.abs(np.where(np.isfinite(e), e, 0)).max(initial=0)))
         with np.errstate(all="ignore"):
             ok = np.isclose(a, e, rtol=rtol, atol=rtol * scale, equal_nan=True)
@@ -144,9 +148,23 @@ def _differs(d, t):
     return None if d == t and type(d) is type(t) else f"{d!r} vs torch {t!r}"
 
 
-def _check(fz, what, fn, *operands):
+def _operand_tolerance(operands):
+    """The float tolerance of the least precise floating operand (a result cast into a wider
+    ``out=`` keeps its operands' precision)."""
+    tols = [0.0]
+    for v in operands:
+        v = getattr(v, "value", v)
+        if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
+            tols.append(RTOL[np.finfo(v.dtype).dtype.name])
+        elif isinstance(v, (float, complex)):
+            tols.append(RTOL["float32"])  # the default float dtype
+    return max(tols)
+
+
+def _check(fz, what, fn, *operands, values=True):
     """``fn(lib, *operands made for lib)`` on torch, then on deepgrad; a difference is a
-    failure (deepgrad's warnings too: PyTorch's results are silent)."""
+    failure (a RuntimeWarning of deepgrad's too: PyTorch's results are silent). ``values`` False
+    compares dtypes and shapes only."""
     fz.cases += 1
     try:
         with warnings.catch_warnings():
@@ -170,10 +188,10 @@ def _check(fz, what, fn, *operands):
     if derr is not None:
         fz.failures.append(f"{what}: deepgrad raises {type(derr).__name__}: {str(derr)[:150]}")
         return
-    bad = _differs(d, t)
+    bad = _differs(d, t, values, _operand_tolerance(operands))
     if bad:
         fz.failures.append(f"{what}: {bad}")
-    elif caught:
+    elif any(issubclass(w.category, RuntimeWarning) for w in caught):
         fz.failures.append(f"{what}: deepgrad warns {caught[0].message}")
 
 
@@ -222,6 +240,8 @@ TENSORS_ONLY = {
     "maximum", "minimum", "fmax", "fmin", "atan2", "hypot", "logaddexp",
     "logical_and", "logical_or", "logical_xor",
 }  # fmt: skip
+#: the operations that compute integers in the default float dtype
+FLOAT_OPS = {"atan2"}
 
 
 def _readme_difference(*operands):
@@ -287,10 +307,12 @@ class Number0d:
 _EXACT = {bool: torch.bool, int: torch.int64, float: torch.float64, complex: torch.complex128}
 
 
-def _as_zero_dim(v, other):
+def _as_zero_dim(v, other, name):
     if isinstance(v, np.ndarray):
         return v
     rt = torch.result_type(_make(torch, other), v)
+    if name in FLOAT_OPS and not (rt.is_floating_point or rt.is_complex):
+        rt = torch.get_default_dtype()  # a float op converts an int unwrapped, as deepgrad
     return Number0d(v, rt)
 
 
@@ -313,8 +335,12 @@ def _binary_case(fz, name, op, iop, inplace, out, kw):
         return
     what = f"{name}{kw or ''} {form}"
     if name in TENSORS_ONLY:
-        a, b = _as_zero_dim(a, b), _as_zero_dim(b, a)
-    _check(fz, what, _binary_call(name, op, iop, form, kw), a, b)
+        a, b = _as_zero_dim(a, b, name), _as_zero_dim(b, a, name)
+    # complex pow: PyTorch's is exp(b·log a) (inexact, NaN at 0 ** 0), NumPy's multiplies
+    loose = name == "pow" and any(
+        np.asarray(getattr(v, "value", v)).dtype.kind == "c" for v in (a, b)
+    )
+    _check(fz, what, _binary_call(name, op, iop, form, kw), a, b, values=not loose)
 
 
 def test_fuzz_binary_promotion():
@@ -418,6 +444,16 @@ def _addc_case(fz):
 
     if not _readme_difference(x, t1, t2):
         _check(fz, f"{name} value={value!r} {form}", fn, x, t1, t2)
+
+
+def test_fuzz_ternary_promotion():
+    fz = Fuzz(32)
+    for _ in range(150):
+        _clamp_case(fz)
+        _where_case(fz)
+        _lerp_case(fz)
+        _addc_case(fz)
+    fz.report(min_cases=500)
 
 
 def test_promotion_tables_match_torch():
@@ -603,3 +639,145 @@ def test_complex_logaddexp_is_torchs():
     r = np.random.default_rng(2)
     x, y = (dg.tensor(r.standard_normal(4), requires_grad=True) for _ in range(2))
     assert dg.gradcheck(dg.logaddexp, x, y)
+
+
+U8 = [[5, 200, 0]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.clamp(L.tensor(U8, dtype=L.uint8), -1),
+        lambda L: L.clamp(L.tensor(U8, dtype=L.int8), 300),
+        lambda L: L.tensor([1.0], dtype=L.float16).clamp(1e5),
+        lambda L: L.tensor([1.0], dtype=L.float16).clamp_(max=1e5),
+        lambda L: L.tensor(U8, dtype=L.uint8).clamp(float("nan")),
+        lambda L: L.tensor([True, False]).clamp(0, 2),
+        lambda L: L.tensor(U8, dtype=L.uint8).clamp_(L.tensor(-4, dtype=L.int32)),
+        lambda L: L.tensor(U8, dtype=L.int16).clamp(L.tensor(2.5, dtype=L.float64), 3),
+        lambda L: L.tensor(U8, dtype=L.int16).clamp(L.tensor(2.5, dtype=L.float64)),
+        lambda L: L.tensor(U8, dtype=L.int16).clamp(L.tensor([2.5]), 3),
+        lambda L: L.clamp(L.tensor([1.0, 2.0]), L.tensor([float("nan"), 0.0])),
+        lambda L: L.clamp(L.tensor(U8, dtype=L.int8), L.tensor(300), None),
+        lambda L: L.clip(L.tensor([1.0, 5.0]), L.tensor([2.0, 2.0]), L.tensor(4.0)),
+        lambda L: L.tensor([1, 5]).clip(L.tensor([2.5, 2.0])),
+        lambda L: L.clamp(L.tensor([True]), L.tensor(True), L.tensor([False])),
+        lambda L: L.clamp(L.tensor([1.0]), L.tensor([0.0]), out=L.zeros(1, dtype=L.float64)),
+        lambda L: L.clamp(L.tensor([1.0]), 0.0, out=L.zeros(1, dtype=L.float64)),
+    ],
+)
+def test_clamp_promotes_and_converts_its_bounds_as_torch(call):
+    """Regression (fuzz): number bounds are PyTorch's Scalars (checked conversion, uint8's -1
+    is 255, a NaN bound gives a float NaN); tensor bounds promote with the input together
+    (``result_type`` of the three, cast wrapping) and a NaN bound propagates; a 0-d tensor
+    beside a number is a number, a tensor with dimensions beside one raises; ``clip`` takes
+    tensor bounds; ``out=`` casts for tensor bounds only."""
+    _same(call)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.where(L.tensor([1, 0], dtype=L.int16), 1.0, 2.0),
+        lambda L: L.where(L.tensor([1.0, 0.0]), L.tensor([1, 2]), 0),
+        lambda L: L.where(L.tensor([True, False]), 70000, L.tensor([1, 2], dtype=L.int16)),
+        lambda L: L.where(L.tensor([True, False]), -1, L.tensor([1, 2], dtype=L.uint8)),
+        lambda L: L.where(L.tensor([True]), 1, L.tensor([2]), out=L.zeros(1, dtype=L.int64)),
+    ],
+)
+def test_where_checks_its_condition_and_numbers_as_torch(call):
+    """Regression (fuzz): a condition that is not bool (or uint8) raises; an int past the
+    result dtype's range raises (uint8 takes -1 as 255); the out= form takes tensors only."""
+    _same(call)
+
+
+def test_where_takes_a_uint8_condition_with_torchs_warning():
+    _same(lambda L: L.where(L.tensor([1, 0], dtype=L.uint8), 1, 2))
+    with pytest.warns(UserWarning, match="uint8 condition"):
+        dg.where(dg.tensor([1, 0], dtype=dg.uint8), 1, 2)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.lerp(L.tensor([1.0]), L.tensor([2.0], dtype=L.float64), 0.5),
+        lambda L: L.lerp(L.tensor([1.0]), L.tensor([2.0]), L.tensor([0.5], dtype=L.float64)),
+        lambda L: L.lerp(L.tensor([1.0]), L.tensor([2.0]), L.tensor(0.5, dtype=L.float64)),
+        lambda L: L.lerp(L.tensor([1, 3]), L.tensor([2, 5]), L.tensor(0.5, dtype=L.float64)),
+        lambda L: L.lerp(L.tensor([1.0]), L.tensor([2.0]), L.tensor(1 + 2j)),
+        lambda L: L.lerp(L.tensor([1.0]), L.tensor([2.0]), 1 + 2j),
+        lambda L: L.lerp(L.tensor([1, 3]), L.tensor([2, 5]), 0.5),
+        lambda L: L.tensor([1, 3]).lerp_(L.tensor([2, 5]), 0.5),
+        lambda L: L.tensor([1.0, -2.0], dtype=L.float16).lerp(
+            L.tensor([3.0, 1.5], dtype=L.float16), 70000
+        ),
+        lambda L: L.tensor([1.0, -2.0, 3.0]).lerp_(L.tensor(0.5), float("inf")),
+        lambda L: L.tensor([1.0, -2.0]).lerp_(L.tensor([2.0, 7.0]), 0.75),
+    ],
+)
+def test_lerp_dtypes_and_values_as_torch(call):
+    """Regression (fuzz): ``end`` and a weight with dimensions must have the input's dtype (no
+    promotion; deepgrad promoted), a 0-d weight promotes, a number weight converts to the
+    input's dtype (float16: computed in float32); integers raise; ``lerp_`` is ``lerp``'s
+    formula (it was ``x + w(e - x)``: NaN where PyTorch's gives ±inf)."""
+    _same(call)
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        lambda L: (L.tensor([1, 2], dtype=L.int32), L.tensor([True]), L.tensor(3), -1.5),
+        lambda L: (
+            L.tensor([1, 2], dtype=L.uint8),
+            L.tensor([1], dtype=L.uint8),
+            L.tensor(2),
+            -1.5,
+        ),
+        lambda L: (
+            L.tensor(1.5),
+            L.tensor(3, dtype=L.int16),
+            L.tensor([200, 100], dtype=L.uint8),
+            True,
+        ),
+        lambda L: (
+            L.tensor([1.0], dtype=L.float16),
+            L.tensor([70000], dtype=L.int32),
+            L.tensor([0.0], dtype=L.float16),
+            -1,
+        ),
+        lambda L: (L.tensor([True]), L.tensor([True]), L.tensor([True]), 1),
+        lambda L: (L.tensor([1.0, 2.0]), L.tensor([3, 4]), L.tensor([2, 2]), 0.5),
+        lambda L: (L.tensor([1.0, 2.0]), L.tensor([3.0, 4.0]), L.tensor([2, 5]), 0.5),
+    ],
+)
+@pytest.mark.parametrize("form", ["function", "in-place"])
+def test_addcmul_addcdiv_promote_the_three_tensors_as_torch(name, args, form):
+    """Regression (fuzz): the three tensors meet in one dtype (``value`` takes no part: an int
+    result stays int, ``value`` truncated; a value past the range raises); they are cast to
+    it before computing (float16 ``inf · 0`` is NaN); bool raises; ``addcdiv_`` refuses two
+    integer tensors as ``addcdiv`` does."""
+
+    def call(L):
+        x, t1, t2, value = args(L)
+        if form == "function":
+            return getattr(L, name)(x, t1, t2, value=value)
+        return getattr(x.clone(), name + "_")(t1, t2, value=value)
+
+    _same(call)
+
+
+def test_ternary_gradients_after_promotion():
+    r = np.random.default_rng(3)
+    x, lo, hi, t1, t2 = (
+        dg.tensor(r.standard_normal(s), requires_grad=True) for s in (4, 4, 1, 4, 4)
+    )
+    w = dg.tensor(r.uniform(0, 1, 4), requires_grad=True)
+    assert dg.gradcheck(lambda x, lo, hi: dg.clamp(x, lo, hi + 1.0), x, lo, hi)
+    assert dg.gradcheck(lambda x, t1, w: dg.lerp(x, t1, w), x, t1, w)
+    assert dg.gradcheck(lambda x, t1, t2: dg.addcmul(x, t1, t2, value=-1.5), x, t1, t2)
+    t3 = dg.tensor(r.uniform(1, 2, 4), requires_grad=True)
+    assert dg.gradcheck(lambda x, t1, t3: dg.addcdiv(x, t1, t3, value=0.5), x, t1, t3)
+    x16 = dg.tensor(r.standard_normal(4).astype(np.float16), requires_grad=True)
+    dg.lerp(x16, x16 * 2, 0.25).sum().backward()
+    assert x16.grad.dtype == np.float16 and np.allclose(x16.grad.numpy(), 1.25)

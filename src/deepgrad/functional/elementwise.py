@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import warnings
 from typing import Any
 
 import numpy
@@ -132,12 +133,12 @@ def _in_default_float(v: Any) -> Tensor:
 
 def _meet_scalar(t: Tensor, v: Any) -> Tensor:
     """An integer/bool tensor meeting a Python float is computed in the default float dtype
-    (``int_tensor * 0.5`` is float32, as in PyTorch; NumPy would give float64), meeting a
-    complex number in complex64."""
+    (``int_tensor * 0.5`` is float32, as in PyTorch; NumPy would give float64); a real tensor
+    meeting a complex number in the complex dtype :func:`_const` gives the number."""
     if t._data.dtype.kind in "iub" and isinstance(v, float):
         return Tensor._from_op(t._data.astype(backend.get_default_dtype()), None, 0)
-    if t._data.dtype.kind in "iub" and not isinstance(v, numbers.Real):  # a complex number
-        return Tensor._from_op(t._data.astype(_const(v, t)._data.dtype), None, 0)
+    if t._data.dtype.kind != "c" and not isinstance(v, numbers.Real):  # a complex number
+        return astype(t, _const(v, t)._data.dtype)  # (a float tensor's gradient recorded)
     return t
 
 
@@ -284,8 +285,9 @@ def _half_by_scalar(a: Any, b: Any) -> tuple[Tensor, Tensor] | None:
     """``a`` and ``b`` in float32 where PyTorch multiplies or divides in float32: a float16
     tensor ``a`` by a Python number or a 0-d tensor ``b`` that leaves the result float16 (its
     CPU kernels read such a second operand unrounded, in float32, and round the result once:
-    ``half * 0.1`` is not ``half * half(0.1)``, ``half(0.001) * 70000`` is 70, not inf).
-    None elsewhere (``0.1 * half`` too is ``half * 0.1``; a 0-d tensor first is not)."""
+    ``half * 0.1`` is not ``half * half(0.1)``, ``half(0.001) * 70000`` is 70, not inf;
+    ``div`` with a rounding mode and ``//`` too, not ``%``/``fmod``). None elsewhere (``0.1 *
+    half`` too is ``half * 0.1``; a 0-d tensor first is not)."""
     if not isinstance(a, Tensor) or a._data.dtype != numpy.float16:
         return None
     f32 = numpy.dtype(numpy.float32)
@@ -528,7 +530,7 @@ class Abs(Function):
         x = self.inputs[0]
         if x.dtype.kind == "c":  # g · z/|z| (0 at z = 0), PyTorch's sgn
             zd = x._data
-            nz = _mask(zd != 0, x)
+            nz = zd != 0
             safe = where(nz, x, _mask(zd == 0, x))  # 1 where z = 0
             return where(
                 nz,
@@ -600,7 +602,14 @@ class Clip(Function):
 
 
 def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Limit values to ``[min, max]`` (either may be None); gradient 1 inside, 0 outside."""
+    """Limit values to ``[min, max]`` (either may be None); gradient 1 inside, 0 outside.
+    Number bounds are PyTorch's ``Scalar`` bounds: the result has the dtype of ``x`` meeting
+    them (``result_type``: an int tensor with a float bound is float32, a bool one with an int
+    bound int64), a bound is converted to it as PyTorch converts (an int past an integer
+    dtype's range, or a finite float past float16's, raises; ``uint8`` takes ``-1`` as 255).
+    Tensor bounds are :func:`clamp`'s."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return clamp(x, min, max)
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     _refuse_complex_order("clamp", x, min, max)
@@ -609,9 +618,19 @@ def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
             "clamp: not implemented for a bool tensor with bool bounds (PyTorch refuses it "
             "too); use x & bound / x | bound, or tensor bounds"
         )
-    if isinstance(min, float) or isinstance(max, float):  # an int tensor: default float dtype
-        x = _meet_scalar(x, 0.0)
-    return Clip(min, max)(x)
+    dt = backend.result_type(x, *(v for v in (min, max) if v is not None))
+    lo, hi = (_bound(v, dt) for v in (min, max))
+    return Clip(lo, hi)(astype(x, dt))
+
+
+def _bound(v: Any, dt: numpy.dtype) -> Any:
+    """A number bound of ``clip`` in the result dtype ``dt``, as PyTorch converts it."""
+    if v is None:
+        return None
+    backend.check_number(v, dt, "clamp")
+    if dt.kind in "iu":
+        return backend.wrap_int(int(v), dt)
+    return float(v) if dt.kind == "f" else v
 
 
 class Where(Function):
@@ -647,11 +666,33 @@ def where(
         raise TypeError("where(condition, input, other) takes both input and other, or neither")
     c = cond._data if isinstance(cond, Tensor) else backend.xp.asarray(cond)
     if c.dtype != bool:
+        if isinstance(cond, Tensor):
+            _refuse_condition(c.dtype)
         c = c.astype(bool)
     if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):  # PyTorch's dtype:
         dt = backend.result_type(a, b)  # where(c, 1, 0.5) is float32, where(c, 1, 0) int64
         a, b = (Tensor._from_op(backend.xp.asarray(v, dtype=dt), None, 0) for v in (a, b))
-    return Where(c)(*_pair(a, b))
+    ta, tb = _pair(a, b)
+    if ta._data.dtype.kind in "iu":  # an int past the dtype's range raises, as PyTorch's
+        for v in (a, b):
+            if isinstance(v, int) and not isinstance(v, bool):
+                backend.check_number(v, ta._data.dtype, "where")
+    return Where(c)(ta, tb)
+
+
+def _refuse_condition(dt: numpy.dtype) -> None:
+    """PyTorch's ``where`` takes a bool condition tensor, a uint8 one with a warning."""
+    if dt != numpy.uint8:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{dt}: compare it (cond != 0) or convert it with .bool()"
+        )
+    warnings.warn(
+        "where received a uint8 condition tensor. This behavior is deprecated and will be "
+        "removed in a future version of PyTorch. Use a boolean condition instead.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 class AsType(Function):
@@ -686,19 +727,40 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """PyTorch's ``clamp``: ``min(max(x, min), max)``, either bound optional (not both).
 
-    Number bounds are :func:`clip` (gradient 1 where ``min <= x <= max``, else 0). A tensor
-    bound broadcasts and receives the gradient where it is the value taken."""
+    Number bounds are :func:`clip` (gradient 1 where ``min <= x <= max``, else 0), as is a 0-d
+    tensor beside a number (PyTorch reads it as a number there); a tensor with dimensions
+    beside a number raises ``TypeError``, as PyTorch's. Tensor bounds: the result has the
+    dtype of the three (``result_type``), the bounds cast to it (wrapping, as PyTorch's); a
+    NaN bound gives NaN; a bound broadcasts and receives the gradient where it is taken."""
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         return clip(x, min, max)
-    if min is None and max is None:  # pragma: no cover - excluded above
-        raise ValueError("clamp: at least one of min and max must be given")
+    if any(v is not None and not isinstance(v, Tensor) for v in (min, max)):
+        if any(isinstance(v, Tensor) and v.ndim for v in (min, max)):
+            raise TypeError(
+                "clamp(): min and max must both be numbers or both tensors (or None), as in "
+                f"PyTorch; got {type(min).__name__} and {type(max).__name__} with dimensions: "
+                "wrap the number in a tensor (dg.tensor(v))"
+            )
+        return clip(x, *(v.item() if isinstance(v, Tensor) else v for v in (min, max)))
     _refuse_complex_order("clamp", x, min, max)
-    y = x
-    if min is not None:
-        y = where(_data(y) < _data(min), min, y)
-    if max is not None:
-        y = where(_data(y) > _data(max), max, y)
+    dt = backend.result_type(x, *(v for v in (min, max) if v is not None))
+    if dt.kind == "b" and min is not None and max is not None:
+        raise NotImplementedError(
+            "clamp: not implemented for bool tensors with both bounds (PyTorch refuses it "
+            "too); use (x | min) & max"
+        )
+    y, lo, hi = (None if v is None else astype(v, dt) for v in (x, min, max))
+    if lo is not None:
+        y = where(_beyond(y._data < lo._data, lo), lo, y)
+    if hi is not None:
+        y = where(_beyond(y._data > hi._data, hi), hi, y)
     return y
+
+
+def _beyond(mask: Any, bound: Tensor) -> Any:
+    """Where ``clamp`` takes the bound: ``mask`` (outside it), or the bound is NaN."""
+    b = bound._data
+    return mask | (b != b) if b.dtype.kind == "f" else mask
 
 
 def _data(v: Any) -> Any:
@@ -945,6 +1007,9 @@ class RoundedDiv(Function):
 def _rounded(a: Any, b: Any, mode: str, fn: str, differentiable: bool = True) -> Tensor:
     if a is None or b is None:
         raise TypeError(f"{fn}: needs two operands")
+    h = _half_by_scalar(a, b)  # float16 by a number: in float32, as PyTorch's kernels
+    if h is not None:
+        return astype(RoundedDiv(mode, differentiable)(*h), numpy.float16)
     a, b = _pair(a, b)
     if a._data.dtype.kind == "b" and b._data.dtype.kind == "b":
         raise TypeError(f"{fn}: not defined for two bool tensors (PyTorch refuses it too)")
@@ -1051,39 +1116,74 @@ class Lerp(Function):
 
 def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:  # noqa: A002
     """Linear interpolation ``input + weight · (end - input)`` (broadcasting all three;
-    ``weight`` a number or a tensor).
+    ``weight`` a number or a tensor). As PyTorch's: ``end`` and a ``weight`` with dimensions
+    of ``input``'s dtype (no promotion); a 0-d ``weight`` of any dtype promotes with them
+    (``result_type``); a number ``weight`` converts to ``input``'s floating dtype (a complex
+    one into a real dtype raises); float16 is computed in float32, rounded once.
 
     >>> import deepgrad as dg
     >>> dg.lerp(dg.tensor([0.0, 10.0]), dg.tensor([10.0, 20.0]), 0.25).tolist()
     [2.5, 12.5]
     """
-    a, b = _pair(input, end)
-    if a._data.dtype.kind not in "fc":
-        raise TypeError(f"lerp: expects floating tensors, got dtype {a._data.dtype}")
-    w = _const(weight, a)
-    if w._data.dtype != a._data.dtype:
-        raise TypeError(
-            f"lerp: weight of dtype {w._data.dtype} does not match the input's {a._data.dtype}"
-        )
-    return Lerp()(a, b, w)
+    a = input if isinstance(input, Tensor) else Tensor(input)
+    dt = a._data.dtype
+    for name, v in (("end", end), ("weight", weight)):
+        if isinstance(v, Tensor) and v._data.dtype != dt and (name == "end" or v.ndim):
+            raise RuntimeError(
+                f"lerp: expected dtype {dt} for `{name}` but got dtype {v.dtype} (PyTorch's "
+                f"rule: no promotion); convert it with .to({dt})"
+            )
+    if isinstance(weight, Tensor):
+        dt = backend.result_type(a, end, weight)
+    if dt.kind not in "fc":
+        raise TypeError(f"lerp: expects floating tensors, got dtype {dt} (as PyTorch)")
+    work = numpy.dtype(numpy.float32) if dt == numpy.float16 else dt
+    if not isinstance(weight, Tensor):
+        backend.check_number(weight, work, "lerp")
+        if isinstance(weight, complex) and work.kind != "c":
+            weight = weight.real  # 2+0j into a real dtype: 2.0, as PyTorch converts it
+    a, b = _pair(astype(a, dt), end)
+    a, b = astype(a, work), astype(b, work)
+    w = astype(weight, work) if isinstance(weight, Tensor) else _const(weight, a)
+    return astype(Lerp()(a, b, w), dt)
 
 
 def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
-    """``input + value · tensor1 · tensor2`` (broadcasting)."""
-    return add(input, mul(mul(tensor1, tensor2), value) if value != 1 else mul(tensor1, tensor2))
+    """``input + value · tensor1 · tensor2`` (broadcasting; see :func:`_addc`)."""
+    return _addc(input, tensor1, tensor2, value, "addcmul")
 
 
 def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
-    """``input + value · tensor1 / tensor2`` (broadcasting; integer tensors are refused, as
-    PyTorch refuses them)."""
-    t1, t2 = _pair(tensor1, tensor2)
-    if t1._data.dtype.kind in "iub" and t2._data.dtype.kind in "iub":
+    """``input + value · tensor1 / tensor2`` (broadcasting; integer ``tensor1`` and
+    ``tensor2`` are refused, as PyTorch refuses them; see :func:`_addc`)."""
+    return _addc(input, tensor1, tensor2, value, "addcdiv")
+
+
+def _addc(x: Any, t1: Any, t2: Any, value: Any, fn: str) -> Tensor:
+    """``addcmul``/``addcdiv`` as PyTorch computes them: the three tensors meet in one dtype
+    (``result_type`` of the three; ``value`` takes no part), ``value`` converted to it as a
+    number argument (truncated for integers; past the range raises), then ``x + value · t1 ⊙
+    t2`` in that order (float16 in float32, rounded once)."""
+    x, t1, t2 = (v if isinstance(v, Tensor) else Tensor(v) for v in (x, t1, t2))
+    if fn == "addcdiv" and all(t._data.dtype.kind in "iub" for t in (t1, t2)):
         raise TypeError(
             "addcdiv: integer division of tensors is not supported (as in PyTorch); "
             "use floating tensors or div(..., rounding_mode='trunc')"
         )
-    q = div(t1, t2)
-    return add(input, mul(q, value) if value != 1 else q)
+    dt = backend.result_type(x, t1, t2)
+    if dt.kind == "b":
+        raise NotImplementedError(
+            f"{fn}: not implemented for bool tensors (PyTorch refuses them too); convert "
+            "them first, e.g. x.long()"
+        )
+    backend.check_number(value, dt, fn)
+    if dt.kind in "iu":
+        value = int(value)
+    work = numpy.dtype(numpy.float32) if dt == numpy.float16 else dt
+    x, t1, t2 = (astype(astype(t, dt), work) for t in (x, t1, t2))
+    q = t1 if type(value) is int and value == 1 else mul(t1, value)
+    q = div(q, t2) if fn == "addcdiv" else mul(q, t2)
+    return astype(add(x, q), dt)
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002

@@ -8,7 +8,8 @@ writes it into ``t``, PyTorch's contract:
 - the result is cast to ``t``'s dtype where PyTorch allows it: most functions take any dtype
   the result casts to without losing its kind (a float result is refused by an integer ``t``,
   an integer or float one by a bool ``t``; float64 into float32 is fine); ``matmul``/``mm``/
-  ``bmm``, ``abs``, ``clamp`` and ``where`` want ``t``'s dtype to be the result's exactly;
+  ``bmm``, ``abs``, ``clamp`` with number bounds and ``where`` want ``t``'s dtype to be the
+  result's exactly (``clamp`` with tensor bounds casts; ``where``'s form takes tensors only);
 - ``sum`` computes in ``t``'s dtype, as with ``dtype=t.dtype`` (PyTorch's: a float sum into
   an int64 ``t`` sums the truncated values); ``mean`` in a floating ``t``'s dtype;
 - a ``t`` of another shape is resized (its values replaced; other views of its old memory no
@@ -128,6 +129,26 @@ def write_pair(name: str, result: Any, out: Any) -> Any:
     return type(result)(tuple(out))
 
 
+def _overload_rule(name: str, args: tuple, kwargs: dict) -> str:
+    """The ``out=`` rule of ``clamp``/``clip`` and ``where``, which depends on the arguments
+    as PyTorch's overloads do: tensor bounds (none a number) cast into ``out`` ("cast"),
+    number bounds want the result's dtype ("exact"); ``where``'s ``out=`` form takes tensors
+    only ("exact"), a number raising PyTorch's ``TypeError``."""
+    if name == "where":
+        for i, key in enumerate(("input", "other")):
+            v = args[i + 1] if len(args) > i + 1 else kwargs.get(key)
+            if v is not None and not isinstance(v, Tensor):
+                raise TypeError(
+                    f"where(): argument '{key}' (position {i + 2}) must be Tensor, not "
+                    f"{type(v).__name__} (the out= form takes tensors only, as PyTorch's: "
+                    "wrap the number with dg.tensor(...))"
+                )
+        return EXACT
+    bounds = [*args[1:3], kwargs.get("min"), kwargs.get("max")]
+    bounds = [v for v in bounds if v is not None]
+    return CAST if bounds and all(isinstance(v, Tensor) for v in bounds) else EXACT
+
+
 def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
     """``fn`` taking PyTorch's keyword-only ``out=`` too (see the module's docstring)."""
     name = name or fn.__name__
@@ -146,6 +167,8 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
             )
         if rule == PAIR:
             return write_pair(name, fn(*args, **kwargs), out)
+        if name in ("clamp", "clip", "where"):
+            return write_out(name, fn(*args, **kwargs), out, _overload_rule(name, args, kwargs))
         if rule == DTYPE:
             if len(args) < 2 and kwargs.get("dim", kwargs.get("axis")) is None:
                 raise TypeError(f"{name}(): out= needs a dim, as in PyTorch: {name}(x, dim, out=t)")
