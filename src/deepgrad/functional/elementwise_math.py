@@ -462,7 +462,13 @@ def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
     """The step ``0`` for ``x < 0``, ``values`` at ``x == 0``, ``1`` for ``x > 0`` (NaN gives
     0, as PyTorch); ``input`` and a tensor ``values`` must share a dtype. Not differentiable."""
     x = _tensor(input)
+    if isinstance(values, numbers.Number):
+        raise TypeError(
+            f"heaviside(): argument 'values' (position 2) must be Tensor, not "
+            f"{type(values).__name__} (as PyTorch's); pass dg.tensor(value, dtype=x.dtype)"
+        )
     v = values if isinstance(values, Tensor) else Tensor(values, dtype=x.dtype)
+    _refuse_complex_order("heaviside", x, v)
     if v.dtype != x.dtype:
         raise TypeError(
             f"heaviside: input and values must have one dtype, got {x.dtype} and {v.dtype}"
@@ -473,13 +479,19 @@ def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
-    """``input ** exponent`` computed in float64 (the result is float64 whatever the inputs;
-    gradients flow back in the inputs' dtypes)."""
-    f64 = numpy.dtype(numpy.float64)
+    """``input ** exponent`` computed in float64, or complex128 where either is complex (the
+    result has that dtype whatever the inputs, as PyTorch's; gradients flow back in the
+    inputs' dtypes)."""
+    cplx = any(
+        isinstance(v, complex) or (isinstance(v, Tensor) and v._data.dtype.kind == "c")
+        for v in (input, exponent)
+    )
+    dt = numpy.dtype(numpy.complex128 if cplx else numpy.float64)
+    num = complex if cplx else float
     if isinstance(exponent, numbers.Number) and not isinstance(input, numbers.Number):
-        return pow(astype(_tensor(input), f64), float(exponent))
-    a = astype(_tensor(input), f64) if not isinstance(input, numbers.Number) else float(input)
-    b = astype(_tensor(exponent), f64)
+        return pow(astype(_tensor(input), dt), num(exponent))
+    a = astype(_tensor(input), dt) if not isinstance(input, numbers.Number) else num(input)
+    b = astype(_tensor(exponent), dt)
     return pow(a, b)
 
 

@@ -108,8 +108,13 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     >>> dg.xlogy(dg.tensor([0.0, 2.0]), dg.tensor([0.0, 1.0])).tolist()
     [0.0, 0.0]
     """
-    x, y = _pair(input, other)
-    return XLogY()(_floating(x), _floating(y))
+    x, y = _pair(input, other, floating=True)
+    if x._data.dtype.kind == "c":
+        raise NotImplementedError(
+            f"xlogy: not implemented for complex tensors (got {x.dtype}; PyTorch refuses them "
+            "too); use x * log(y)"
+        )
+    return XLogY()(x, y)
 
 
 def _scipy(name: str) -> Any:
