@@ -812,3 +812,29 @@ def test_xlogy_float_power_heaviside_dtypes_as_torch(call):
     0-d int16 -7 was wrapped into uint8 first) and refuses complex; ``float_power`` is
     complex128 where an operand is complex; ``heaviside`` takes tensors only, not complex."""
     _same(call)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L, a, b: a.add(b, alpha=0.1),
+        lambda L, a, b: a.sub(b, alpha=0.3),
+        lambda L, a, b: a.add(0.7, alpha=0.1),
+        lambda L, a, b: a.clone().add_(b, alpha=0.1),
+        lambda L, a, b: L.lerp(a, b, 0.3),
+        lambda L, a, b: L.lerp(a, b, L.tensor(0.3)),
+        lambda L, a, b: L.addcmul(a, a, b, value=0.1),
+        lambda L, a, b: L.addcdiv(a, a, b, value=0.1),
+    ],
+)
+def test_float16_alpha_weight_value_round_as_torch(call):
+    """Regression (fuzz): float16 ``add``/``sub`` with ``alpha`` (alpha rounded to float16,
+    ``a + alpha·b`` fused in float32), ``lerp`` (a 0-d weight rounded to float16 first, a
+    number not) and ``addcmul``/``addcdiv`` compute as PyTorch's vectorized kernels: 64
+    elements, a whole number of vectors (PyTorch's leftover elements round each step)."""
+    r = np.random.default_rng(1)
+    x, y = (r.uniform(-4, 4, 64).astype(np.float16) for _ in range(2))
+    e = call(torch, torch.tensor(x), torch.tensor(y)).numpy()
+    a = call(dg, dg.tensor(x), dg.tensor(y)).numpy()
+    assert a.dtype == e.dtype
+    np.testing.assert_array_equal(a, e)

@@ -247,9 +247,10 @@ def add_scaled(a: Any, b: Any, alpha: Any, fn: str, negate: bool = False) -> Ten
     if alpha == 1:
         return sub(a, b) if negate else add(a, b)
     alpha = bool(alpha) if dt.kind == "b" else (-alpha if negate else alpha)
-    if dt == numpy.float16:  # PyTorch's a + alpha·b in float32, rounded once
-        f32 = numpy.dtype(numpy.float32)
-        return astype(add(astype(a, f32), mul(astype(b, f32), alpha)), dt)
+    if dt == numpy.float16:  # PyTorch's: alpha in float16, fma(alpha, b, a) in float32,
+        f64 = numpy.dtype(numpy.float64)  # rounded (exact in float64, then to float32)
+        fma = add(astype(a, f64), mul(astype(b, f64), float(numpy.float16(alpha))))
+        return astype(astype(fma, numpy.float32), dt)
     return add(a, mul(b, alpha))
 
 
@@ -1144,7 +1145,8 @@ def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:  # noqa: A002
             weight = weight.real  # 2+0j into a real dtype: 2.0, as PyTorch converts it
     a, b = _pair(astype(a, dt), end)
     a, b = astype(a, work), astype(b, work)
-    w = astype(weight, work) if isinstance(weight, Tensor) else _const(weight, a)
+    # a tensor weight is cast to the result dtype first (float16: rounded), a number is not
+    w = astype(astype(weight, dt), work) if isinstance(weight, Tensor) else _const(weight, a)
     return astype(Lerp()(a, b, w), dt)
 
 
