@@ -838,3 +838,19 @@ def test_float16_alpha_weight_value_round_as_torch(call):
     a = call(dg, dg.tensor(x), dg.tensor(y)).numpy()
     assert a.dtype == e.dtype
     np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.add(L.tensor([70000, 1]), 1, out=L.zeros(2, dtype=L.float16)),
+        lambda L: L.tensor([1.0], dtype=L.float16).nextafter_(L.tensor([1e5])),
+        lambda L: L.tensor([1.0, 2.0], dtype=L.float16).add_(L.tensor([1e5, 1.0])),
+    ],
+)
+def test_a_result_past_float16s_range_is_written_as_inf_silently(call):
+    """Regression (fuzz): writing into a float16 ``out=`` or in-place target warned (an error
+    under the suite's filter); PyTorch writes inf silently."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _same(call)
