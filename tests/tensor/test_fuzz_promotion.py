@@ -854,3 +854,18 @@ def test_a_result_past_float16s_range_is_written_as_inf_silently(call):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _same(call)
+
+
+def test_float64_gradients_of_the_operations_whose_promotion_changed():
+    r = np.random.default_rng(4)
+    x, y = (dg.tensor(r.uniform(0.5, 2.0, 5), requires_grad=True) for _ in range(2))
+    assert dg.gradcheck(lambda x: 2.5 / x, x)
+    assert dg.gradcheck(lambda x: 2.5 * x, x)
+    assert dg.gradcheck(lambda x, y: dg.xlogy(x, y), x, y)
+    assert dg.gradcheck(lambda x, y: dg.float_power(x, y), x, y)
+    assert dg.gradcheck(lambda x, y: dg.copysign(x, y - 1.2), x, y)
+    assert dg.gradcheck(lambda x, y: dg.atan2(x, y - 1.2), x, y)
+    assert dg.gradcheck(lambda x: dg.clip(x, 0.8, 1.7), x)
+    assert dg.gradcheck(lambda x: x.clamp(dg.tensor(0.8, dtype=dg.float64), 1.7), x)
+    assert dg.gradcheck(lambda x, y: dg.where(x > 1, x, y), x, y)
+    assert dg.gradcheck(lambda x: x * dg.tensor(3, dtype=dg.int64) / dg.tensor(2), x)
