@@ -944,8 +944,29 @@ class Tensor:
             return self._in_place(backend.xp.add, other, "add_", F.add)
         if self._records(other):
             return _record_in_place(self, (other,), lambda t, o: t.add(o, alpha), "add_")
+        if self._scaled_in_place(other, alpha, 1):
+            return self
         result = F.elementwise.add_scaled(self.detach(), _detached(other), alpha, "add_")
         return self._store(result, "add_", other)
+
+    def _scaled_in_place(self, other: Any, alpha: Any, sign: int) -> bool:
+        """The common case of ``add_``/``sub_`` with ``alpha`` (``p.data.add_(p.grad,
+        alpha=-lr)``) straight into the memory: ``other`` a tensor of this float32/float64
+        dtype and shape, ``alpha`` a Python number. False (nothing done) otherwise."""
+        d = self._data.dtype
+        if not (
+            isinstance(other, Tensor)
+            and other._data.dtype == d
+            and d.kind == "f"
+            and d.itemsize > 2
+            and type(alpha) in (int, float)
+            and other._data.shape == self._data.shape
+        ):
+            return False
+        with backend.quiet():  # overflow to inf, silently as PyTorch's
+            backend.xp.add(self._data, other._data * (alpha * sign), out=self._data)
+        self._note_write()
+        return True
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """In place ``self -= alpha * other`` (see :meth:`add_`)."""
@@ -953,6 +974,8 @@ class Tensor:
             return self._in_place(backend.xp.subtract, other, "sub_", F.sub)
         if self._records(other):
             return _record_in_place(self, (other,), lambda t, o: t.sub(o, alpha), "sub_")
+        if self._scaled_in_place(other, alpha, -1):
+            return self
         result = F.elementwise.add_scaled(self.detach(), _detached(other), alpha, "sub_", True)
         return self._store(result, "sub_", other)
 
