@@ -2909,10 +2909,6 @@ def _copied(t: Tensor, src: Any) -> Tensor:
     return F.where(Tensor(backend.xp.zeros(t.shape, bool)), t, src)
 
 
-def _scaled(other: Any, alpha: float) -> Any:
-    return (other._data if isinstance(other, Tensor) else other) * alpha
-
-
 def _index_arrays(index: Any) -> Any:
     """Replace tensors inside an index by their arrays, reading the index as PyTorch does: a
     list (shorter than 32) holding a tensor, a sequence, a slice, ``...`` or ``None`` is a

@@ -422,7 +422,7 @@ def _lerp_case(fz):
     shape = (2, 3) if form == "in-place" else None
     a = _tensor(fz, fz.pick(DTYPES[5:]), shape=shape, zero_dim=False if shape else None)
     b = _tensor(fz, a.dtype if fz.chance(0.6) else fz.pick(DTYPES[5:]))
-    w = _scalar(fz, "bif") if fz.chance(0.5) else _tensor(fz, fz.pick([a.dtype, *DTYPES[5:]]))
+    w = _scalar(fz) if fz.chance(0.5) else _tensor(fz, fz.pick([a.dtype, *DTYPES[5:]]))
 
     def fn(lib, a, b, w):
         if form == "function":
@@ -443,7 +443,7 @@ def _addc_case(fz):
     shape = (2, 3) if form == "in-place" else None
     x = _tensor(fz, shape=shape, zero_dim=False if shape else None)
     t1, t2 = _tensor(fz), _tensor(fz)
-    value = fz.pick([1, 2, -1, 0.5, -1.5, True])
+    value = fz.pick([1, 2, -1, 0.5, -1.5, True, 300, 2 + 0j, 1j])
 
     def fn(lib, x, t1, t2):
         if form == "function":

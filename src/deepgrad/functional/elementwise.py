@@ -219,8 +219,9 @@ def _refuse_bool_sub(a: Any, b: Any) -> None:
 def add_scaled(a: Any, b: Any, alpha: Any, fn: str, negate: bool = False) -> Tensor:
     """``a + alpha · b`` (``a - alpha · b`` with ``negate``): ``add``/``sub`` with ``alpha`` as
     PyTorch computes them. ``a`` and ``b`` meet in their common dtype (``alpha`` takes no part
-    in it) and ``b`` is scaled in that dtype (``int8 + 2·bool`` stays int8), float16 in
-    float32 rounded once, as PyTorch's kernel. An ``alpha`` that dtype cannot take raises
+    in it) and ``b`` is scaled in that dtype (``int8 + 2·bool`` stays int8); float16 as
+    PyTorch's vectorized kernel: ``alpha`` rounded to float16, ``a + alpha·b`` fused in
+    float32 and rounded once to float16. An ``alpha`` that dtype cannot take raises
     PyTorch's error: a float one with integer or bool operands, a bool one unless both are
     bool, a complex one unless the dtype is complex. A subtraction refuses bool operands
     first, as :func:`sub`. ``fn`` names the operation in the errors."""
@@ -764,10 +765,6 @@ def _beyond(mask: Any, bound: Tensor) -> Any:
     return mask | (b != b) if b.dtype.kind == "f" else mask
 
 
-def _data(v: Any) -> Any:
-    return v._data if isinstance(v, Tensor) else v
-
-
 def _floating(x: Tensor) -> Tensor:
     """An integer/bool tensor as the default float dtype (``sin`` of ints is float, as in
     PyTorch); a floating tensor unchanged."""
@@ -1179,6 +1176,8 @@ def _addc(x: Any, t1: Any, t2: Any, value: Any, fn: str) -> Tensor:
             "them first, e.g. x.long()"
         )
     backend.check_number(value, dt, fn)
+    if isinstance(value, complex) and dt.kind != "c":
+        value = value.real  # 2+0j for a real dtype: 2.0, as PyTorch converts it
     if dt.kind in "iu":
         value = int(value)
     work = numpy.dtype(numpy.float32) if dt == numpy.float16 else dt
