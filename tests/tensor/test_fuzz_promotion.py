@@ -348,7 +348,7 @@ def _binary_case(fz, name, op, iop, inplace, out, kw):
     what = f"{name}{kw or ''} {form}"
     if name in TENSORS_ONLY:
         a, b = _as_zero_dim(a, b, name), _as_zero_dim(b, a, name)
-    # complex pow: PyTorch's is exp(b·log a) (inexact, NaN at 0 ** 0), NumPy's multiplies
+    # complex pow (README): PyTorch's is exp(b·log a), inexact, NaN at 0 ** 0; NumPy's multiplies
     loose = name in ("pow", "float_power") and any(
         np.asarray(getattr(v, "value", v)).dtype.kind == "c" for v in (a, b)
     )
