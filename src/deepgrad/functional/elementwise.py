@@ -629,6 +629,8 @@ def _bound(v: Any, dt: numpy.dtype) -> Any:
     """A number bound of ``clip`` in the result dtype ``dt``, as PyTorch converts it."""
     if v is None:
         return None
+    if getattr(v, "ndim", 0):  # an array bound (deepgrad takes them): in the result dtype
+        return backend.xp.asarray(v).astype(dt, copy=False)
     backend.check_number(v, dt, "clamp")
     if dt.kind in "iu":
         return backend.wrap_int(int(v), dt)
