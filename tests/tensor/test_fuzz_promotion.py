@@ -4,10 +4,16 @@ Every case runs the same call on torch and on deepgrad and compares the result's
 and values (integers and bools exactly, floats closely, NaN equal to NaN) or that both raise.
 The calls: the binary operations as functions, methods, operators (reflected too: ``2 - t``,
 ``2 ** t``, ``1 / t``), in-place methods and augmented assignments, and ``out=`` where deepgrad
-takes it; ``where``, ``clamp``/``clip``, ``lerp``, ``addcmul``/``addcdiv``; ``result_type``,
+takes it (``BINARY``: arithmetic with ``alpha`` and rounding modes, comparisons, logical and
+bitwise operations, ``atan2``, ``hypot``, ``copysign``, ``logaddexp``, ``xlogy``, ...);
+``where``, ``clamp``/``clip``, ``lerp``, ``addcmul``/``addcdiv``; ``result_type``,
 ``promote_types`` and ``can_cast``. Operands are tensors with dimensions, 0-d tensors and
 Python bool/int/float/complex numbers, of every dtype from bool to complex128. The README's
-deliberate differences are left out where they are drawn (see ``_readme_difference``).
+deliberate differences are left out where they are drawn: float16 meeting a complex number
+(``_readme_difference``), complex ``+``/``-`` with an infinite part and complex64
+``logaddexp`` of far-apart operands; complex ``pow`` compares dtypes only. Where torch takes
+only tensors and deepgrad a number too (README), torch gets the number as the 0-d tensor of
+the dtype it meets the other operand in (``Number0d``). The regressions the fuzz found follow.
 """
 
 from __future__ import annotations
@@ -246,7 +252,8 @@ BINARY = [
     ("clamp_max", None, None, True, False, {}),
 ]
 #: torch takes only tensors for these: a Python number raises TypeError there, and deepgrad
-#: takes it as a 0-d tensor (README); compared against torch with the number as a 0-d tensor
+#: takes it as ``+`` takes a number (README); compared against torch given the number as the
+#: 0-d tensor of the dtype it meets the other operand in (``Number0d``)
 TENSORS_ONLY = {
     "maximum", "minimum", "fmax", "fmin", "atan2", "hypot", "logaddexp",
     "logical_and", "logical_or", "logical_xor", "nextafter",
