@@ -42,6 +42,7 @@ from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor, _checked_scalar
 from .elementwise import _const, _mask, astype, where
+from .selection import bool_mask
 from .shape import (
     _check_bounds,
     _index_array,
@@ -559,18 +560,8 @@ def masked_scatter(input: Tensor, mask: Any, source: Tensor) -> Tensor:  # noqa:
     >>> dg.zeros(4).masked_scatter(dg.tensor([True, False, True, False]), dg.tensor([1.0, 2.0, 3.0])).tolist()
     [1.0, 0.0, 2.0, 0.0]
     """
-    m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
-    if m.dtype != bool:
-        raise DtypeError(f"masked_scatter: mask must be a bool tensor, got dtype {m.dtype}")
+    m, shape = bool_mask(mask, input.shape, "masked_scatter")
     source = _same_dtype(input, source, "source", "masked_scatter")
-    try:
-        shape = numpy.broadcast_shapes(input.shape, m.shape)
-    except ValueError:
-        raise IndexShapeError(
-            f"masked_scatter: mask of shape {m.shape} does not broadcast with the input of "
-            f"shape {input.shape}"
-        ) from None
-    m = backend.xp.broadcast_to(m, shape)
     n = int(m.sum())
     if source.numel() < n:
         raise IndexShapeError(

@@ -55,18 +55,25 @@ def masked_select(input: Tensor, mask: Any) -> Tensor:  # noqa: A002 - PyTorch's
     [3, 4]
     """
     x = as_tensor(input)
+    m, shape = bool_mask(mask, x.shape, "masked_select")
+    xb = broadcast_to(x, shape) if x.shape != shape else x
+    return getitem(xb, m)
+
+
+def bool_mask(mask: Any, shape: tuple[int, ...], fn: str) -> tuple[Any, tuple[int, ...]]:
+    """``mask`` as a bool array broadcast with an input of ``shape``, and the broadcast shape;
+    PyTorch's errors for another dtype (``DtypeError``) or shapes that do not broadcast."""
     m = mask._data if isinstance(mask, Tensor) else backend.xp.asarray(mask)
     if m.dtype != bool:
-        raise DtypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+        raise DtypeError(f"{fn}: mask must be a bool tensor, got dtype {m.dtype}")
     try:
-        shape = numpy.broadcast_shapes(x.shape, m.shape)
+        out = numpy.broadcast_shapes(tuple(shape), m.shape)
     except ValueError:
         raise IndexShapeError(
-            f"masked_select: mask of shape {m.shape} does not broadcast with the input of "
-            f"shape {x.shape}"
+            f"{fn}: mask of shape {m.shape} does not broadcast with the input of shape "
+            f"{tuple(shape)}"
         ) from None
-    xb = broadcast_to(x, shape) if x.shape != shape else x
-    return getitem(xb, backend.xp.broadcast_to(m, shape))
+    return backend.xp.broadcast_to(m, out), out
 
 
 def take(input: Tensor, index: Any) -> Tensor:  # noqa: A002
