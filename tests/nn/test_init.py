@@ -69,3 +69,20 @@ def test_torch_argument_names_generator_and_the_old_spellings(torch):
         "`nn.init.constant` is now deprecated in favor of `nn.init.constant_`."
     )
     assert all(c.category is FutureWarning for c in caught)
+
+
+def test_pytorch_private_fan_helpers_that_public_code_calls():
+    torch = pytest.importorskip("torch")
+    for shape in [(300, 400), (64, 32, 3, 3), (0, 3), (3, 0)]:
+        want = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(*shape))
+        assert init._calculate_fan_in_and_fan_out(dg.empty(*shape)) == want
+        for mode in ("fan_in", "fan_out"):
+            got = init._calculate_correct_fan(dg.empty(*shape), mode)
+            assert got == torch.nn.init._calculate_correct_fan(torch.empty(*shape), mode)
+    for lib in (torch.nn.init, init):
+        with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+            lib._calculate_fan_in_and_fan_out(dg.empty(5) if lib is init else torch.empty(5))
+        with pytest.raises(ValueError, match="not a valid number"):
+            lib.calculate_gain("leaky_relu", True)
+    with pytest.warns(UserWarning, match="zero-element"):
+        assert init.orthogonal_(dg.empty(0, 3)).shape == (0, 3)

@@ -48,6 +48,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
+        if param is not None and (isinstance(param, bool) or not isinstance(param, (int, float))):
+            raise ValueError(f"negative_slope {param} not a valid number")  # PyTorch's check
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
@@ -58,11 +60,27 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight shaped ``(out, in, *kernel)``."""
     if t.ndim < 2:
-        raise ValueError(f"fan in/out needs a tensor with at least 2 dims, got shape {t.shape}")
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(got shape {tuple(t.shape)})"
+        )
     receptive = 1
     for s in t.shape[2:]:
         receptive *= s
     return t.shape[1] * receptive, t.shape[0] * receptive
+
+
+#: PyTorch's private name, which public code calls (``fan_in, _ =
+#: init._calculate_fan_in_and_fan_out(self.weight)`` in a ``reset_parameters``)
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    """PyTorch's private helper: ``fan_in`` or ``fan_out`` of ``tensor`` by ``mode``."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fi, fo = fan_in_and_fan_out(tensor)
+    return fi if mode == "fan_in" else fo
 
 
 def _fill(t: Tensor, values: Any) -> Tensor:
@@ -163,6 +181,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     t = tensor
     if t.ndim < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dims, got shape {t.shape}")
+    if _no_op_on_empty(t):
+        return t
     rows = t.shape[0]
     cols = t.numel() // rows
     flat = _rng(generator).standard_normal((rows, cols))
