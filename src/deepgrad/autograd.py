@@ -158,6 +158,28 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
         )
 
 
+class set_detect_anomaly:  # noqa: N801 - PyTorch's name
+    """PyTorch's ``torch.autograd.set_detect_anomaly(mode, check_nan=True)``, as a call or a
+    ``with`` block: ``False`` is accepted (anomaly mode is off), ``True`` is refused by
+    :func:`set_anomaly_enabled`, naming what to do instead."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        set_anomaly_enabled(mode, check_nan)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class detect_anomaly(set_detect_anomaly):  # noqa: N801 - PyTorch's name
+    """``with torch.autograd.detect_anomaly():``: refused (see :func:`set_anomaly_enabled`)."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        super().__init__(True, check_nan)
+
+
 class set_grad_enabled:  # noqa: N801 - PyTorch's name
     """Turn graph recording on or off: at once when called (``dg.set_grad_enabled(False)``), and
     back to the previous mode when used as a context manager leaves its block

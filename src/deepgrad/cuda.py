@@ -55,3 +55,11 @@ def synchronize(device: Any = None) -> None:
     """Wait for the GPU's queued work (nothing to wait for on the CPU)."""
     if is_available():
         backend.xp.cuda.Device().synchronize()
+
+
+def empty_cache() -> None:
+    """Release cached GPU memory: CuPy's memory pools on the CuPy backend; nothing to release
+    on the CPU (``torch.cuda.empty_cache()`` in a training script runs as is)."""
+    if is_available():
+        backend.xp.get_default_memory_pool().free_all_blocks()
+        backend.xp.get_default_pinned_memory_pool().free_all_blocks()

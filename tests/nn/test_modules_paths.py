@@ -43,3 +43,37 @@ def test_base_classes_and_utils():
         assert _single(v) == tu._single(v) and _pair(v) == tu._pair(v)
         assert _triple(v) == tu._triple(v) and _quadruple(v) == tu._quadruple(v)
     assert _ntuple(5)(0) == tu._ntuple(5)(0)
+
+
+def test_weighted_loss_base_class_keeps_torchs_weight_buffer():
+    torch = pytest.importorskip("torch")
+    from deepgrad.nn.modules.loss import _WeightedLoss
+
+    for lib, base in ((torch, torch.nn.modules.loss._WeightedLoss), (dg, _WeightedLoss)):
+
+        class Weighted(base):
+            def forward(self, x, y, lib=lib):
+                return lib.nn.functional.cross_entropy(x, y, weight=self.weight)
+
+        w = Weighted(weight=lib.tensor([1.0, 2.0, 3.0]))
+        assert list(w.state_dict()) == ["weight"] and list(Weighted().state_dict()) == []
+        assert w.reduction == "mean" and Weighted(reduction="sum").reduction == "sum"
+
+
+def test_other_torch_paths_programs_import_or_call():
+    from deepgrad.utils.data.dataloader import DataLoader, default_collate
+    from deepgrad.utils.data.dataset import Dataset, TensorDataset
+    from deepgrad.utils.data.sampler import SubsetRandomSampler
+
+    assert DataLoader is dg.utils.data.DataLoader and Dataset is dg.utils.data.Dataset
+    assert default_collate([1, 2]).tolist() == [1, 2]
+    assert len(list(SubsetRandomSampler([3, 4]))) == 2 and TensorDataset
+    dg.cuda.empty_cache()  # nothing to release on the CPU
+    dg.autograd.set_detect_anomaly(False)
+    with dg.autograd.set_detect_anomaly(False):
+        pass
+    with pytest.raises(NotImplementedError, match="no anomaly detection"):
+        dg.autograd.set_detect_anomaly(True)
+    with pytest.raises(NotImplementedError, match="no anomaly detection"):
+        with dg.autograd.detect_anomaly():
+            pass

@@ -29,6 +29,21 @@ class _Loss(Module):
         self.reduction = reduction
 
 
+class _WeightedLoss(_Loss):
+    """PyTorch's base class of the losses with a per-class ``weight`` (a buffer, ``None``
+    when not given), which custom losses subclass (``class FocalLoss(_WeightedLoss)``)."""
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
 class MSELoss(_Loss):
     """Mean squared error ``mean((x - y)²)`` — for regression."""
 

@@ -37,6 +37,7 @@ import collections.abc
 import copy
 import math
 import re
+import sys as _sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -668,3 +669,10 @@ class DataLoader:
             f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, num_workers={self.num_workers})"
         )
+
+
+# PyTorch's sub-module paths name this module (``from torch.utils.data.sampler import
+# SubsetRandomSampler``, ``...dataloader import default_collate``, ``...dataset import
+# Dataset``): ``import deepgrad.utils.data.sampler`` finds it in ``sys.modules``
+for _sub in ("sampler", "dataloader", "dataset"):
+    _sys.modules[f"{__name__}.{_sub}"] = _sys.modules[__name__]
