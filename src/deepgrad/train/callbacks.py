@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from ..io.model_file import refuse_keras_suffix
 from ..nn.module import state_arrays
 from ..optim.lr import get_lr, scale_lr, set_lr
 from ..optim.plateau import Plateau, plateau_attribute
+from ..utils.tensorboard import event_writer, histogram_event, scalar_event
 from .callback import Callback, CallbackList
 from .compiled import get_compiled
 from .history import History
@@ -734,43 +734,16 @@ class TensorBoard(Callback):
     def _writer(self, which: str) -> Any:
         w = self._writers.get(which)
         if w is None:
-            try:
-                from tensorboard.summary.writer.event_file_writer import EventFileWriter
-            except ImportError as e:
-                raise ImportError(
-                    "TensorBoard callback needs the tensorboard package: pip install tensorboard"
-                ) from e
-            path = os.path.join(self.log_dir, which)
-            os.makedirs(path, exist_ok=True)
-            w = self._writers[which] = EventFileWriter(path)
+            w = self._writers[which] = event_writer(os.path.join(self.log_dir, which))
         return w
 
     def _scalar(self, which: str, tag: str, value: float, step: int) -> None:
-        from tensorboard.compat.proto.event_pb2 import Event
-        from tensorboard.compat.proto.summary_pb2 import Summary
-
-        summ = Summary(value=[Summary.Value(tag=tag, simple_value=float(value))])
-        self._writer(which).add_event(Event(wall_time=time.time(), step=int(step), summary=summ))
+        self._writer(which).add_event(scalar_event(tag, value, step))
 
     def _histogram(self, tag: str, values: numpy.ndarray, step: int) -> None:
-        from tensorboard.compat.proto.event_pb2 import Event
-        from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
-
-        v = numpy.asarray(values, dtype=numpy.float64).reshape(-1)
-        if v.size == 0:
-            return
-        counts, edges = numpy.histogram(v, bins=30)
-        hist = HistogramProto(
-            min=float(v.min()),
-            max=float(v.max()),
-            num=float(v.size),
-            sum=float(v.sum()),
-            sum_squares=float(numpy.dot(v, v)),
-            bucket_limit=[float(e) for e in edges[1:]],
-            bucket=[float(c) for c in counts],
-        )
-        summ = Summary(value=[Summary.Value(tag=tag, histo=hist)])
-        self._writer("train").add_event(Event(wall_time=time.time(), step=int(step), summary=summ))
+        event = histogram_event(tag, values, step)
+        if event is not None:
+            self._writer("train").add_event(event)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._global_step += 1
