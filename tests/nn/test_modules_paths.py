@@ -77,3 +77,26 @@ def test_other_torch_paths_programs_import_or_call():
     with pytest.raises(NotImplementedError, match="no anomaly detection"):
         with dg.autograd.detect_anomaly():
             pass
+
+
+@pytest.mark.parametrize(
+    ("name", "buffers"),
+    [
+        ("CrossEntropyLoss", ["weight"]),
+        ("NLLLoss", ["weight"]),
+        ("BCELoss", ["weight"]),
+        ("BCEWithLogitsLoss", ["weight", "pos_weight"]),
+        ("MultiMarginLoss", ["weight"]),
+        ("MultiLabelSoftMarginLoss", ["weight"]),
+    ],
+)
+def test_loss_weights_are_buffers_as_torchs(name, buffers):
+    """A model holding a weighted loss has its weights in ``state_dict`` (PyTorch's keys,
+    so state dicts load both ways) and ``.to(dtype)`` converts them."""
+    for lib in (torch, dg):
+        m = lib.nn.Sequential(lib.nn.Linear(3, 3))
+        m.loss = getattr(lib.nn, name)(**{b: lib.ones(3) for b in buffers})
+        assert list(m.state_dict()) == ["0.weight", "0.bias", *[f"loss.{b}" for b in buffers]]
+    m.double()
+    assert all(getattr(m.loss, b).dtype == dg.float64 for b in buffers)
+    assert getattr(dg.nn, name)().weight is None

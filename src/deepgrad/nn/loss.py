@@ -7,11 +7,13 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy
+
 from .. import functional as F
 from ..functional import ctc as C
 from ..functional import loss as L
 from ..functional.reduction import resolve as legacy_reduction
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from .module import Module
 
 
@@ -41,7 +43,14 @@ class _WeightedLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
+        self._buffer("weight", weight)
+
+    def _buffer(self, name: str, value: Any) -> None:
+        """``value`` as buffer ``name`` (in ``state_dict``, moved by ``.to``), as PyTorch
+        keeps a loss's weights; a list is taken as ``dg.tensor`` takes it."""
+        if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
+            value = tensor(value)  # a list of floats: the default dtype
+        self.register_buffer(name, value)
 
 
 class MSELoss(_Loss):
@@ -69,18 +78,8 @@ class HuberLoss(_Loss):
         return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
-class BCELoss(_Loss):
+class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities (after a sigmoid)."""
-
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.weight = weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
@@ -98,7 +97,8 @@ class BCEWithLogitsLoss(_Loss):
         pos_weight: Any = None,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight, self.pos_weight = weight, pos_weight
+        _WeightedLoss._buffer(self, "weight", weight)  # buffers, as PyTorch's
+        _WeightedLoss._buffer(self, "pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.binary_cross_entropy_with_logits(
@@ -106,7 +106,7 @@ class BCEWithLogitsLoss(_Loss):
         )
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy from logits ``(N, C[, d...])`` against integer labels or class
     probabilities; ``weight``, ``ignore_index`` and ``label_smoothing`` as in PyTorch."""
 
@@ -119,8 +119,8 @@ class CrossEntropyLoss(_Loss):
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.cross_entropy(
@@ -133,7 +133,7 @@ class CrossEntropyLoss(_Loss):
         )
 
 
-class NLLLoss(_Loss):
+class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities (after ``LogSoftmax``)."""
 
     def __init__(
@@ -144,8 +144,8 @@ class NLLLoss(_Loss):
         reduce: bool | None = None,
         reduction: str = "mean",
     ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.nll_loss(
@@ -212,7 +212,7 @@ class SmoothL1Loss(_Loss):
         return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
-class MultiMarginLoss(_Loss):
+class MultiMarginLoss(_WeightedLoss):
     """Multiclass hinge (SVM) loss ``Σ_{i≠t} w_t max(0, margin - x_t + x_i)^p / C`` of scores
     ``(N, C)`` against integer labels ``(N,)``; ``p`` is 1 or 2."""
 
@@ -225,14 +225,15 @@ class MultiMarginLoss(_Loss):
         reduce: bool | None = None,
         reduction: str = "mean",
     ) -> None:
-        super().__init__(size_average, reduce, reduction)
+        super().__init__(None, size_average, reduce, reduction)
         if isinstance(p, bool) or p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
         if weight is not None and getattr(weight, "ndim", 1) != 1:
             raise ValueError(
                 f"MultiMarginLoss: weight must be 1-D (one per class), got shape {weight.shape}"
             )
-        self.p, self.margin, self.weight = p, margin, weight
+        self.p, self.margin = p, margin
+        self._buffer("weight", weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.multi_margin_loss(
@@ -301,19 +302,9 @@ class SoftMarginLoss(_Loss):
         return L.soft_margin_loss(input, target, reduction=self.reduction)
 
 
-class MultiLabelSoftMarginLoss(_Loss):
+class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Per-class logistic loss of scores ``(N, C)`` against 0/1 targets ``(N, C)``, averaged
     over the classes (optionally weighted)."""
-
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.weight = weight
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
