@@ -96,6 +96,36 @@ def refuse_integer(fn: str, *xs: Any, not_implemented: bool = False) -> None:
             )
 
 
+#: PyTorch's C++ names of the dtypes, as its "not implemented for 'Long'" errors write them
+_KERNEL_DTYPE_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}  # fmt: skip
+
+
+def refuse_kernel_dtype(x: Any, fn: str, kinds: str, kernel: str | None = None) -> None:
+    """PyTorch's refusal of a tensor whose dtype kind (NumPy's: ``b`` bool, ``u``/``i``
+    integer, ``c`` complex) is in ``kinds``, where it has no kernel for it: ``abs`` of a bool
+    tensor, ``F.gelu`` of an integer one ("\"abs_cpu\" not implemented for 'Bool'", a
+    ``NotImplementedError``). deepgrad does not compute it in another dtype silently either.
+
+    >>> import deepgrad as dg
+    >>> refuse_kernel_dtype(dg.ones(2), "abs", "b")  # float32: nothing
+    """
+    dt = numpy.dtype(getattr(x, "dtype", numpy.float64))
+    if dt.kind not in kinds:
+        return
+    name = _KERNEL_DTYPE_NAMES.get(dt.name, dt.name)
+    groups = (("iu", "integer"), ("b", "bool"), ("f", "floating point"), ("c", "complex"))
+    valid = " or ".join(what for ks, what in groups if not set(ks) & set(kinds))
+    hint = "x.float()" if "f" not in kinds else "x.long()"
+    raise DtypeNotImplementedError(
+        f"\"{kernel or fn}\" not implemented for '{name}' ({fn} takes {valid} tensors, "
+        f"not {dt.name}; convert it first, e.g. {hint})"
+    )
+
+
 def refuse_mixed_dtypes(fn: str, x: Any, reduced_ok: bool = False, **params: Any) -> None:
     """PyTorch's refusal of an input whose dtype differs from its parameters' where its kernel
     takes one dtype (``linear``: "mat1 and mat2 must have the same dtype"; the batch, layer and

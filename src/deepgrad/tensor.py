@@ -232,6 +232,7 @@ def _recomputed(base: str, args: tuple, kwargs: dict) -> Any:
 
 
 _in_place_form = _InPlace()
+_abs_in_place = _in_place_method("abs_", "abs")
 
 
 class Tensor:
@@ -1512,7 +1513,7 @@ class Tensor:
     def ceil(self) -> Tensor:
         return F.ceil(self)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: int | None = None) -> Tensor:
         return F.round(self, decimals)
 
     def sin(self) -> Tensor:
@@ -2003,6 +2004,16 @@ class Tensor:
     def __rlshift__(self, other: Any) -> Tensor:
         return F.bitwise_left_shift(other, self)
 
+    def abs_(self) -> Tensor:
+        """In place: ``x.abs_()`` writes ``|x|`` into ``x``; a complex tensor is refused, as in
+        PyTorch (its ``|x|`` is real: a complex ``x`` would keep a zero imaginary part)."""
+        if self._data.dtype.kind == "c":
+            raise DtypeError(
+                "In-place abs is not supported for complex tensors; write x = x.abs() (real) "
+                "or x.copy_(x.abs())"
+            )
+        return _abs_in_place(self)
+
     def __rshift__(self, other: Any) -> Tensor:
         return F.bitwise_right_shift(self, other)
 
@@ -2010,7 +2021,7 @@ class Tensor:
         return F.bitwise_right_shift(other, self)
 
     # ---- in-place forms of elementwise methods (``x.exp_()``), and the shape changers ----
-    exp_ = log_ = sqrt_ = abs_ = neg_ = sigmoid_ = tanh_ = relu_ = sin_ = cos_ = _in_place_form
+    exp_ = log_ = sqrt_ = neg_ = sigmoid_ = tanh_ = relu_ = sin_ = cos_ = _in_place_form
     tan_ = floor_ = ceil_ = round_ = trunc_ = frac_ = reciprocal_ = rsqrt_ = _in_place_form
     square_ = sign_ = log1p_ = expm1_ = log2_ = log10_ = erf_ = erfinv_ = _in_place_form
     asin_ = acos_ = atan_ = sinh_ = cosh_ = atan2_ = pow_ = fmod_ = remainder_ = _in_place_form

@@ -44,7 +44,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import DtypeNotImplementedError, dim_error
+from .._errors import DtypeError, DtypeNotImplementedError, dim_error, refuse_kernel_dtype
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
@@ -122,7 +122,8 @@ _UINT = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
 
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:
-    """Rectified linear unit ``max(x, 0)``."""
+    """Rectified linear unit ``max(x, 0)`` (bool and complex tensors refused, as in PyTorch)."""
+    refuse_kernel_dtype(x, "relu", "bc")
     return ReLU()(x)
 
 
@@ -139,7 +140,9 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """``x`` for positive inputs, ``negative_slope · x`` otherwise."""
+    """``x`` for positive inputs, ``negative_slope · x`` otherwise (floating tensors only, as
+    in PyTorch)."""
+    refuse_kernel_dtype(x, "leaky_relu", "biuc", "leaky_relu_cpu")
     return LeakyReLU(negative_slope)(x)
 
 
@@ -162,7 +165,9 @@ class ELU(Function):
 
 
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha (eˣ - 1)``."""
+    """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha (eˣ - 1)`` (floating tensors
+    only, as in PyTorch)."""
+    refuse_kernel_dtype(x, "elu", "biuc", "elu_cpu")
     return ELU(alpha)(x)
 
 
@@ -176,7 +181,9 @@ class Erf(Function):
 
 
 def erf(x: Tensor) -> Tensor:
-    """The error function ``erf x = 2/√π ∫₀ˣ e^(-t²) dt``."""
+    """The error function ``erf x = 2/√π ∫₀ˣ e^(-t²) dt`` (complex tensors refused, as in
+    PyTorch)."""
+    refuse_kernel_dtype(x, "erf", "c", "erf_vml_cpu")
     return Erf()(_floating(x))
 
 
@@ -194,7 +201,9 @@ class GELU(Function):
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``x Φ(x)``; ``approximate="tanh"`` uses
-    ``0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³)))`` (both as in PyTorch)."""
+    ``0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³)))`` (both as in PyTorch; floating tensors only,
+    as there)."""
+    refuse_kernel_dtype(x, "gelu", "biuc", "GeluKernelImpl")
     if approximate == "none":
         return GELU()(x)
     if approximate == "tanh":
@@ -288,7 +297,9 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """PyTorch's softplus: ``log(1 + e^(βx)) / β``, a smooth ReLU computed without overflow,
     and ``x`` itself where ``βx > threshold`` (the two agree there to float precision).
     Derivative ``σ(βx)`` (1 on the linear part). Any shape. A negative β is PyTorch's
-    ``log(1 + e^(βx)) / β`` too (a smooth ``min(x, 0)``), and β = 0 gives inf (gradient 1/2)."""
+    ``log(1 + e^(βx)) / β`` too (a smooth ``min(x, 0)``), and β = 0 gives inf (gradient 1/2).
+    Floating tensors only, as in PyTorch."""
+    refuse_kernel_dtype(x, "softplus", "biuc", "softplus_cpu")
     return Softplus(float(beta), float(threshold))(x)
 
 
@@ -411,10 +422,15 @@ def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
 # ---------------------------------------------------------------------------------------------
 class SiLU(Function):
     def forward(self, x: Any) -> Any:
+        if x.dtype.kind == "c":  # no |x| trick for complex numbers: the plain formula
+            return x / (1 + backend.xp.exp(-x))
         return x * _sigmoid(x)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
+        if x.dtype.kind == "c":  # the conjugate derivative (PyTorch's convention)
+            s = sigmoid(x)
+            return gy * conj(s * (1.0 + x * (1.0 - s)))
         if is_grad_enabled():
             s = sigmoid(x)
             return gy * s * (1.0 + x * (1.0 - s))
@@ -426,8 +442,10 @@ class SiLU(Function):
 def silu(x: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish): ``silu(x) = x σ(x)``, ``σ`` the logistic function.
 
-    Derivative ``σ(x) (1 + x (1 - σ(x)))``. Shapes: any → the same.
+    Derivative ``σ(x) (1 + x (1 - σ(x)))``. Shapes: any → the same. Bool and integer tensors
+    are refused, as in PyTorch.
     """
+    refuse_kernel_dtype(x, "silu", "biu", "silu_cpu")
     return SiLU()(x)
 
 
@@ -558,7 +576,21 @@ def hardtanh(
         raise ValueError(
             f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
         )
+    _refuse_hardtanh(x, min_val)
     return Hardtanh(min_val, max_val)(x)
+
+
+def _refuse_hardtanh(x: Tensor, min_val: float) -> None:
+    """PyTorch's refusals in ``hardtanh``/``relu6``: a bool tensor, a complex one, an unsigned
+    one with a negative lower limit (``RuntimeError``s)."""
+    if x.dtype == bool:
+        raise DtypeError("Bool inputs not supported for hardtanh; convert the input, x.float()")
+    refuse_kernel_dtype(x, "hardtanh", "c", "clamp")
+    if numpy.dtype(x.dtype).kind == "u" and min_val < 0:
+        raise DtypeError(
+            f"cannot do hardtanh on an unsigned type with negative limits (min_val={min_val} "
+            f"with {x.dtype}); use min_val >= 0 or convert the input, x.float()"
+        )
 
 
 def relu6(x: Tensor, inplace: bool = False) -> Tensor:
@@ -566,6 +598,7 @@ def relu6(x: Tensor, inplace: bool = False) -> Tensor:
 
     Shapes: any → the same.
     """
+    _refuse_hardtanh(x, 0.0)
     return Hardtanh(0.0, 6.0)(x)
 
 
@@ -614,7 +647,9 @@ def softsign(x: Tensor) -> Tensor:
 
 def logsigmoid(x: Tensor) -> Tensor:
     """``logsigmoid(x) = log σ(x) = -softplus(-x)``, stable for large ``|x|`` (no
-    ``log(0)``); derivative ``σ(-x)``. Shapes: any → the same."""
+    ``log(0)``); derivative ``σ(-x)``. Shapes: any → the same. Floating tensors only, as in
+    PyTorch."""
+    refuse_kernel_dtype(x, "logsigmoid", "biuc", "log_sigmoid_cpu")
     return 0.0 - softplus(-x)  # +0.0 at +inf, as PyTorch's (not -0.0)
 
 

@@ -40,7 +40,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, IndexShapeError, _refuse_complex_order
+from .._errors import DtypeError, IndexShapeError, _refuse_complex_order, refuse_kernel_dtype
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor, _checked_scalar
 from .complex import Real, conj
@@ -551,7 +551,8 @@ class Abs(Function):
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
-    """``|x|`` (derivative ``sign(x)``, 0 at 0)."""
+    """``|x|`` (derivative ``sign(x)``, 0 at 0); a bool tensor is refused, as in PyTorch."""
+    refuse_kernel_dtype(x, "abs", "b", "abs_cpu")
     return Abs()(x)
 
 
@@ -790,7 +791,9 @@ class PiecewiseConstant(Function):
 
 
 def sign(x: Tensor) -> Tensor:
-    """``-1, 0, 1`` for negative, zero, positive elements (gradient 0)."""
+    """``-1, 0, 1`` for negative, zero, positive elements (gradient 0); a complex tensor is
+    refused, as in PyTorch (use ``sgn``)."""
+    refuse_kernel_dtype(x, "sign", "c")
     if x._data.dtype.kind == "b":
         return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(_sign)(x)
@@ -805,22 +808,31 @@ def _sign(x: Any) -> Any:
 
 
 def floor(x: Tensor) -> Tensor:
-    """Largest integer ``<= x`` (gradient 0; integer tensors are returned unchanged)."""
+    """Largest integer ``<= x`` (gradient 0; integer tensors are returned unchanged, bool and
+    complex ones refused, as in PyTorch)."""
+    refuse_kernel_dtype(x, "floor", "bc", "floor_vml_cpu")
     if x._data.dtype.kind in "iub":
         return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(backend.xp.floor)(x)
 
 
 def ceil(x: Tensor) -> Tensor:
-    """Smallest integer ``>= x`` (gradient 0; integer tensors are returned unchanged)."""
+    """Smallest integer ``>= x`` (gradient 0; integer tensors are returned unchanged, bool and
+    complex ones refused, as in PyTorch)."""
+    refuse_kernel_dtype(x, "ceil", "bc", "ceil_vml_cpu")
     if x._data.dtype.kind in "iub":
         return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(backend.xp.ceil)(x)
 
 
-def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
+def round(x: Tensor, decimals: int | None = None) -> Tensor:  # noqa: A001 - PyTorch's name
     """Round to ``decimals`` decimal places, halves to even (``round(2.5) = 2``, as PyTorch
-    and NumPy); gradient 0. Integer tensors are returned unchanged."""
+    and NumPy); gradient 0. Integer tensors are returned unchanged; PyTorch refuses them where
+    ``decimals`` is given (``decimals=0`` too: its other overload), and bool and complex
+    tensors always, as deepgrad does."""
+    given = decimals is not None
+    refuse_kernel_dtype(x, "round", "bciu" if given else "bc", "round_vml_cpu")
+    decimals = decimals or 0
     if x._data.dtype.kind in "iub":
         return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(lambda a: backend.xp.round(a, decimals))(x)
@@ -881,7 +893,10 @@ def expm1(x: Tensor) -> Tensor:
 
 
 def square(x: Tensor) -> Tensor:
-    """``x²`` (derivative ``2x``; integer tensors stay integer, as in PyTorch)."""
+    """``x²`` (derivative ``2x``; integer tensors stay integer, a bool one gives int64, as
+    PyTorch's ``pow(x, 2)``)."""
+    if x._data.dtype.kind == "b":
+        x = astype(x, numpy.int64)
     return PowScalar(2)(x)
 
 

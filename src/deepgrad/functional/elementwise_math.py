@@ -53,7 +53,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order
+from .._errors import _refuse_complex_order, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .complex import conj
@@ -197,13 +197,16 @@ def _lgamma_array(a: Any) -> Any:
 
 
 def lgamma(input: Tensor) -> Tensor:  # noqa: A002
-    """``ln |Γ(x)|`` (inf at 0, the negative integers and ±inf; derivative ``digamma(x)``)."""
+    """``ln |Γ(x)|`` (inf at 0, the negative integers and ±inf; derivative ``digamma(x)``;
+    complex tensors refused, as in PyTorch)."""
+    refuse_kernel_dtype(input, "lgamma", "c", "lgamma_vml_cpu")
     return _unary(input, _lgamma_array, lambda x, y: digamma(x))
 
 
 def digamma(input: Tensor) -> Tensor:  # noqa: A002
     """``ψ(x) = d ln Γ(x)/dx`` (``-inf`` at ``+0``, ``inf`` at ``-0``, NaN at the negative
-    integers, as PyTorch; derivative ``polygamma(1, x)``)."""
+    integers, as PyTorch; derivative ``polygamma(1, x)``; complex tensors refused, as there)."""
+    refuse_kernel_dtype(input, "digamma", "c")
     return _unary(input, _special("psi"), lambda x, y: polygamma(1, x))
 
 
@@ -280,8 +283,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
 def trunc(input: Tensor) -> Tensor:  # noqa: A002
     """The integer part, rounding toward zero (gradient 0; integer tensors unchanged)."""
     x = _tensor(input)
-    if x._data.dtype.kind == "b":
-        raise TypeError("trunc: not implemented for bool tensors (as in PyTorch)")
+    refuse_kernel_dtype(x, "trunc", "bc", "trunc_vml_cpu")  # as PyTorch
     if x._data.dtype.kind in "iu":
         return Tensor._from_op(x._data.copy(), None, 0)
     return PiecewiseConstant(backend.xp.trunc)(x)
@@ -293,8 +295,7 @@ fix = trunc
 def frac(input: Tensor) -> Tensor:  # noqa: A002
     """``x - trunc(x)``, keeping the sign of ``x`` (gradient 1; floating tensors only)."""
     x = _tensor(input)
-    if x._data.dtype.kind not in "fc":
-        raise TypeError(f"frac: expected a floating tensor, got dtype {x.dtype} (as PyTorch)")
+    refuse_kernel_dtype(x, "frac", "biuc", "frac_cpu")  # floating tensors only, as PyTorch
     return Unary(lambda a: a - backend.xp.trunc(a), lambda x, y: 1.0)(x)  # type: ignore[arg-type]
 
 

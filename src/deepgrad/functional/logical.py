@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from .._errors import refuse_kernel_dtype
 from ..tensor import Tensor
 from .elementwise import _pair
 
@@ -133,10 +134,7 @@ def bitwise_right_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
 def bitwise_not(input: Any) -> Tensor:  # noqa: A002
     """``~x`` of an integer tensor (two's complement), logical NOT of a bool one."""
     a = _t(input)._data
-    if a.dtype.kind not in "iub":
-        raise TypeError(
-            f"bitwise_not: expected an integer or bool tensor, got dtype {a.dtype} (as PyTorch)"
-        )
+    refuse_kernel_dtype(a, "bitwise_not", "fc", "bitwise_not_cpu")  # as PyTorch
     return _const(backend.xp.invert(a))
 
 
@@ -164,12 +162,14 @@ def isfinite(input: Any) -> Tensor:  # noqa: A002
 
 
 def isposinf(input: Any) -> Tensor:  # noqa: A002
-    """True where the value is +inf."""
+    """True where the value is +inf (complex tensors refused, as in PyTorch)."""
+    refuse_kernel_dtype(_t(input), "isposinf", "c")
     return _float_test(input, "isposinf", False)
 
 
 def isneginf(input: Any) -> Tensor:  # noqa: A002
-    """True where the value is -inf."""
+    """True where the value is -inf (complex tensors refused, as in PyTorch)."""
+    refuse_kernel_dtype(_t(input), "isneginf", "c")
     return _float_test(input, "isneginf", False)
 
 
@@ -182,6 +182,7 @@ def isreal(input: Any) -> Tensor:  # noqa: A002
 def signbit(input: Any) -> Tensor:  # noqa: A002
     """True where the sign bit is set: negative values, ``-0.0``, negative NaN (bool)."""
     a = _t(input)._data
+    refuse_kernel_dtype(a, "signbit", "c")  # as PyTorch
     if a.dtype.kind == "b":
         return _const(backend.xp.zeros(a.shape, bool))
     return _const(backend.xp.signbit(a) if a.dtype.kind == "f" else a < 0)

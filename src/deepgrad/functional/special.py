@@ -33,6 +33,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import _floating, _pair, exp, log, log1p, sign, where
@@ -57,6 +58,7 @@ def erfc(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
     >>> round(dg.erfc(dg.tensor(0.0)).item(), 6)
     1.0
     """
+    refuse_kernel_dtype(input, "erfc", "c", "erfc_vml_cpu")  # as PyTorch
     return Erfc()(_floating(input))
 
 
@@ -75,6 +77,7 @@ class Erfinv(Function):
 def erfinv(input: Tensor) -> Tensor:  # noqa: A002
     """The inverse error function: ``erf(erfinv(y)) = y`` on ``[-1, 1]`` (±inf at ±1, NaN
     outside)."""
+    refuse_kernel_dtype(input, "erfinv", "c", "erfinv_vml_cpu")  # as PyTorch
     return Erfinv()(_floating(input))
 
 
