@@ -62,7 +62,7 @@ def _array(rng, shape, dtype):
         lo = 0 if dt.kind == "u" else max(-lim, int(info.min))
         return np.asarray(rng.integers(lo, lim, size=shape, endpoint=True).astype(dt))
     part = np.float32 if dt.kind == "c" else dt
-    wide = 1.0 if rng.random() < 0.5 else 4.0
+    wide = 1.0 if rng.random() < 0.5 else (4.0 if rng.random() < 0.8 else 100.0)
     re = rng.integers(-3, 4, size=shape) if rng.random() < 0.3 else rng.uniform(-wide, wide, shape)
     a = np.asarray(re, dtype=part)
     if a.size and rng.random() < 0.4:
@@ -172,13 +172,35 @@ def _inplace(r, x):
     return x
 
 
-def _activation_forms(name):
-    forms = [(f"F.{name}(x)", lambda lib, x: getattr(dF if lib is dg else tF, name)(x))]
+#: keyword arguments the activations are drawn with now and then
+ACTIVATION_KWARGS = {
+    "gelu": ({"approximate": "tanh"},),
+    "elu": ({"alpha": 0.5}, {"alpha": 2.0}),
+    "softplus": ({"beta": 2.0}, {"beta": 0.5, "threshold": 1.0}),
+    "hardtanh": ({"min_val": 0.0, "max_val": 2.0}, {"min_val": -2.5, "max_val": 0.5}),
+    "leaky_relu": ({"negative_slope": 0.2},),
+}
+
+
+def _activation_forms(name, rng=None):
+    kw = {}
+    if rng is not None and name in ACTIVATION_KWARGS and rng.random() < 0.5:
+        options = ACTIVATION_KWARGS[name]
+        kw = options[int(rng.integers(len(options)))]
+
+    def call(lib, x, **more):
+        return getattr(dF if lib is dg else tF, name)(x, **kw, **more)
+
+    forms = [(f"F.{name}(x, **{kw})", call)]
     if name in INPLACE_ACT:
         forms.append(
+            (f"F.{name}(x, inplace=True, **{kw})", lambda lib, x: call(lib, x, inplace=True))
+        )
+    if hasattr(tF, name + "_"):
+        forms.append(
             (
-                f"F.{name}(x, inplace=True)",
-                lambda lib, x: getattr(dF if lib is dg else tF, name)(x, inplace=True),
+                f"F.{name}_(x, **{kw})",
+                lambda lib, x: getattr(dF if lib is dg else tF, name + "_")(x, **kw),
             )
         )
     return forms
@@ -195,7 +217,7 @@ def fuzz(seed, cases=80):
             name = OPS[int(rng.integers(len(OPS)))]
             forms = _forms(name, rng, arr)
         else:
-            forms = _activation_forms(ACTIVATIONS[int(rng.integers(len(ACTIVATIONS)))])
+            forms = _activation_forms(ACTIVATIONS[int(rng.integers(len(ACTIVATIONS)))], rng)
         for label, fn in forms:
             _check(failures, label, fn, arr)
     return failures

@@ -26,8 +26,8 @@ def _apply(x: Tensor, fn: Callable[..., Tensor], name: str, *args: Any) -> Tenso
     """``x <- fn(x, *args)`` in place (recorded when ``x`` takes part in a graph)."""
     try:
         return x._write_op(None, name, lambda t, _: fn(t, *args))
-    except TypeError as e:  # a float result into an integer tensor
-        raise TypeError(f"{name}: {e}") from None
+    except TypeError as e:  # a float result into an integer tensor, a dtype refused
+        raise type(e)(f"{name}: {e}") from None  # its class kept: PyTorch's RuntimeError too
 
 
 def relu_(x: Tensor) -> Tensor:
