@@ -2014,6 +2014,8 @@ class Tensor:
             )
         return _abs_in_place(self)
 
+    absolute_ = abs_
+
     def __rshift__(self, other: Any) -> Tensor:
         return F.bitwise_right_shift(self, other)
 
@@ -2025,7 +2027,7 @@ class Tensor:
     tan_ = floor_ = ceil_ = round_ = trunc_ = frac_ = reciprocal_ = rsqrt_ = _in_place_form
     square_ = sign_ = log1p_ = expm1_ = log2_ = log10_ = erf_ = erfinv_ = _in_place_form
     asin_ = acos_ = atan_ = sinh_ = cosh_ = atan2_ = pow_ = fmod_ = remainder_ = _in_place_form
-    hypot_ = logit_ = fix_ = negative_ = absolute_ = _in_place_form
+    hypot_ = logit_ = fix_ = negative_ = _in_place_form
     floor_divide_ = true_divide_ = divide_ = multiply_ = subtract_ = _in_place_form
     bitwise_and_ = bitwise_or_ = bitwise_xor_ = bitwise_not_ = _in_place_form
     bitwise_left_shift_ = bitwise_right_shift_ = _in_place_form

@@ -38,6 +38,9 @@ OPS = (
     "tanh", "asinh", "acosh", "atanh", "sigmoid", "erf", "erfc", "erfinv", "lgamma",
     "digamma", "relu", "bitwise_not", "logical_not", "isnan", "isinf", "isfinite",
     "isposinf", "isneginf", "nan_to_num", "angle", "real", "imag",
+    # the aliases, and neighbours the brief's list leaves out
+    "absolute", "negative", "fix", "arcsin", "arccos", "arctan", "arcsinh", "arccosh",
+    "arctanh", "i0", "sinc", "deg2rad", "rad2deg", "logit", "conj_physical", "isreal",
 )  # fmt: skip
 #: the operations deepgrad takes ``out=`` for (elsewhere it raises ``TypeError``: README)
 OUT = ("abs", "exp", "log", "sqrt")
@@ -45,9 +48,13 @@ OUT = ("abs", "exp", "log", "sqrt")
 #: it was, README: the returned tensor is compared)
 ACTIVATIONS = (
     "relu", "relu6", "gelu", "silu", "elu", "softplus", "hardtanh", "leaky_relu",
-    "logsigmoid",
+    "logsigmoid", "selu", "celu", "mish", "hardsigmoid", "hardswish", "softsign",
+    "tanhshrink", "softshrink", "hardshrink", "tanh", "sigmoid",
 )  # fmt: skip
-INPLACE_ACT = ("relu", "relu6", "silu", "elu", "hardtanh", "leaky_relu")
+INPLACE_ACT = (
+    "relu", "relu6", "silu", "elu", "hardtanh", "leaky_relu", "selu", "celu", "mish",
+    "hardsigmoid", "hardswish",
+)  # fmt: skip
 
 
 def _array(rng, shape, dtype):
@@ -239,6 +246,10 @@ REFUSED = (
     ("F.hardtanh", "uint8"), ("F.hardtanh", "complex64"), ("F.gelu", "int64"),
     ("F.gelu", "bool"), ("F.elu", "int32"), ("F.softplus", "uint8"), ("F.silu", "int16"),
     ("F.leaky_relu", "int8"), ("F.logsigmoid", "int64"), ("F.elu", "complex64"),
+    ("F.celu", "int32"), ("F.mish", "int64"), ("F.hardsigmoid", "uint8"),
+    ("F.hardswish", "int16"), ("F.softshrink", "bool"), ("F.hardshrink", "int64"),
+    ("i0", "complex64"), ("logit", "complex64"), ("deg2rad", "complex64"),
+    ("rad2deg", "complex64"),
 )  # fmt: skip
 
 
@@ -283,8 +294,9 @@ def test_square_of_bool_is_int64_and_its_in_place_form_raises():
 
 
 def test_in_place_abs_of_complex_raises_as_torch():
-    with pytest.raises(RuntimeError, match="In-place abs"):
-        dg.tensor([1 + 1j]).abs_()
+    for name in ("abs_", "absolute_"):
+        with pytest.raises(RuntimeError, match="In-place abs"):
+            getattr(dg.tensor([1 + 1j]), name)()
     x = dg.tensor([-2.0, 3.0])
     assert x.abs_() is x and x.tolist() == [2.0, 3.0]
 

@@ -467,7 +467,9 @@ def mish(x: Tensor, inplace: bool = False) -> Tensor:
     """Mish: ``mish(x) = x tanh(softplus(x))`` (softplus computed without overflow).
 
     Derivative ``t + x σ(x) (1 - t²)`` with ``t = tanh(softplus(x))``. Shapes: any → the same.
+    Floating tensors only, as in PyTorch.
     """
+    refuse_kernel_dtype(x, "mish", "biuc", "mish_cpu")
     return Mish()(x)
 
 
@@ -510,8 +512,9 @@ def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     ``celu(x) = max(0, x) + min(0, alpha (e^(x/alpha) - 1))``.
 
     Derivative 1 for ``x > 0``, ``e^(x/alpha)`` otherwise (1 at 0). ``alpha`` must not be 0.
-    Shapes: any → the same.
+    Shapes: any → the same. Floating tensors only, as in PyTorch.
     """
+    refuse_kernel_dtype(x, "celu", "biuc", "elu_cpu")
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (it divides x)")
     return CELU(float(alpha))(x)
@@ -615,8 +618,9 @@ def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
     """Piecewise-linear sigmoid: ``hardsigmoid(x) = min(max(x + 3, 0), 6) / 6``; gradient
     ``1/6`` for ``-3 < x < 3``, else 0.
 
-    Shapes: any → the same.
+    Shapes: any → the same. Floating tensors only, as in PyTorch.
     """
+    refuse_kernel_dtype(x, "hardsigmoid", "biuc", "hardsigmoid_cpu")
     return Hardsigmoid()(x)
 
 
@@ -635,8 +639,10 @@ def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
     """``hardswish(x) = x · min(max(x + 3, 0), 6) / 6`` (MobileNetV3).
 
     Derivative (PyTorch's, at the kinks too): 0 for ``x ≤ -3``, ``x/3 + 1/2`` for
-    ``-3 < x < 3``, 1 for ``x ≥ 3``. Shapes: any → the same.
+    ``-3 < x < 3``, 1 for ``x ≥ 3``. Shapes: any → the same. Floating tensors only, as in
+    PyTorch.
     """
+    refuse_kernel_dtype(x, "hardswish", "biuc", "hardswish_cpu")
     return Hardswish()(x)
 
 
@@ -696,6 +702,7 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     >>> softshrink(dg.tensor([-1.0, 0.2, 2.0]), 0.5)
     tensor([-0.5000,  0.0000,  1.5000])
     """
+    refuse_kernel_dtype(x, "softshrink", "biuc", "softshrink_check")  # floating only, as PyTorch
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be greater or equal to 0, got {lambd}")
     xd = x._data
@@ -707,7 +714,8 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
 
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """``hardshrink(x) = x`` if ``|x| > λ`` else 0 (PyTorch's ``F.hardshrink``); gradient
-    ``1[|x| > λ]``. Shapes: any → the same."""
+    ``1[|x| > λ]``. Shapes: any → the same. Floating tensors only, as in PyTorch."""
+    refuse_kernel_dtype(x, "hardshrink", "biuc", "hardshrink_cpu")
     xd = x._data
     # NaN stays NaN (gradient 0), as PyTorch's
     return where((xd > lambd) | (xd < -lambd), x, where(xd != xd, _const(xd), 0.0))

@@ -53,7 +53,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order, refuse_kernel_dtype
+from .._errors import DtypeError, _refuse_complex_order, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .complex import conj
@@ -277,6 +277,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
     >>> dg.logit(dg.tensor([0.5, 0.0]), eps=0.25).tolist()
     [0.0, -1.0986123085021973]
     """
+    refuse_kernel_dtype(input, "logit", "c", "logit_cpu")  # as PyTorch
     return Logit(eps)(_floating(_tensor(input)))
 
 
@@ -300,13 +301,24 @@ def frac(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
-    """Degrees to radians, ``x · π/180``."""
+    """Degrees to radians, ``x · π/180`` (complex tensors refused, as in PyTorch)."""
+    _refuse_complex_angle(input, "deg2rad")
     return mul(_floating(_tensor(input)), math.pi / 180.0)
 
 
 def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
-    """Radians to degrees, ``x · 180/π``."""
+    """Radians to degrees, ``x · 180/π`` (complex tensors refused, as in PyTorch)."""
+    _refuse_complex_angle(input, "rad2deg")
     return mul(_floating(_tensor(input)), 180.0 / math.pi)
+
+
+def _refuse_complex_angle(x: Any, fn: str) -> None:
+    """PyTorch's ``RuntimeError`` for a complex tensor in ``deg2rad``/``rad2deg``."""
+    if numpy.dtype(getattr(x, "dtype", numpy.float64)).kind == "c":
+        raise DtypeError(
+            f"{fn} is not supported for complex tensors (got {x.dtype}); convert the real "
+            f"and imaginary parts, {fn}(x.real), {fn}(x.imag)"
+        )
 
 
 def _float_pair(a: Any, b: Any, fn: str, ints: bool) -> tuple[Tensor, Tensor]:

@@ -169,6 +169,7 @@ def i0(input: Tensor) -> Tensor:  # noqa: A002
     >>> dg.special.i0(dg.tensor([0.0])).tolist()
     [1.0]
     """
+    refuse_kernel_dtype(input, "i0", "c", "i0_vml_cpu")  # as PyTorch
     return _unary(input, _scipy("i0"), lambda x, y: i1(x))
 
 
