@@ -554,7 +554,10 @@ del _name, _rule, _fn, _wrapped
 from .functional import input_keyword as _input_keyword  # noqa: E402
 
 _input_keyword.accept_input_keyword(globals())  # PyTorch's input=: torch.sort(input=x, dim=1)
+_input_keyword.tensor_only(globals())  # torch.exp(2.0) raises TypeError
 from . import linalg, nn, special
+
+_input_keyword.tensor_only(vars(special))  # its aliases of those: special.gammaln is lgamma
 from . import optim
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_grad
 from .tensor import (

@@ -314,3 +314,12 @@ def test_complex_silu_is_x_sigmoid_x_and_differentiates_as_the_composition():
     np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy(), rtol=1e-12)
     xr = dg.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
     assert dg.gradcheck(dF.silu, xr)
+
+
+@pytest.mark.parametrize("name", ["exp", "abs", "trunc", "isnan", "lgamma", "relu", "sigmoid"])
+def test_a_python_number_is_refused_as_torch(name):
+    for lib in (torch, dg):
+        with pytest.raises(TypeError, match="must be Tensor"):
+            getattr(lib, name)(2.0)
+    assert dg.special.gammaln is dg.lgamma and dg.special.expit is dg.sigmoid
+    assert getattr(dg, name)(input=dg.tensor([0.5])).shape == (1,)

@@ -38,6 +38,63 @@ def takes_input_keyword(fn: Any, name: str = "") -> bool:
     )  # fmt: skip
 
 
+#: the unary elementwise functions, which take a tensor only, as PyTorch's (``torch.exp(2.0)``
+#: raises ``TypeError``: use ``math.exp``, or ``dg.exp(dg.tensor(2.0))``)
+TENSOR_ONLY = (
+    "abs", "absolute", "neg", "negative", "positive", "sign", "sgn", "signbit", "floor",
+    "ceil", "round", "trunc", "fix", "frac", "exp", "exp2", "expm1", "log", "log2", "log10",
+    "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "asin", "acos",
+    "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "arcsinh", "arccosh", "arctanh", "sigmoid", "erf", "erfc", "erfinv", "lgamma", "digamma",
+    "relu", "bitwise_not", "logical_not", "isnan", "isinf", "isfinite", "isposinf",
+    "isneginf", "isreal", "nan_to_num", "angle", "real", "imag", "i0", "sinc", "deg2rad",
+    "rad2deg", "logit",
+)  # fmt: skip
+
+
+def _refuse_non_tensor(name: str, args: tuple, kwargs: dict) -> None:
+    """PyTorch's ``TypeError`` for a first argument of a :data:`TENSOR_ONLY` function that is
+    not a tensor."""
+    from ..tensor import Tensor
+
+    x = args[0] if args else kwargs.get("input", kwargs.get("x"))
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__} "
+            "(PyTorch's rule; wrap it, dg.tensor(v), or use the math module for a number)"
+        )
+
+
+def tensor_only(namespace: dict[str, Any]) -> None:
+    """Make each function of :data:`TENSOR_ONLY` in ``namespace`` refuse a first argument
+    that is not a tensor with PyTorch's ``TypeError`` (deepgrad computed some and failed on
+    others with an ``AttributeError``); aliases stay one object, in every namespace given
+    (``special.gammaln is lgamma``). The :func:`with_input` wrappers check it themselves (one
+    object in every namespace, for pickle)."""
+    done = _TENSOR_ONLY_WRAPPERS
+    for name in TENSOR_ONLY:
+        fn = namespace.get(name)
+        if fn is None or getattr(fn, "takes_input", False):
+            continue
+        if id(fn) not in done:
+
+            @functools.wraps(fn)
+            def wrapper(*args: Any, _fn: Any = fn, _name: str = name, **kwargs: Any) -> Any:
+                _refuse_non_tensor(_name, args, kwargs)
+                return _fn(*args, **kwargs)
+
+            wrapper.__module__, wrapper.__qualname__ = namespace["__name__"], name
+            done[id(fn)] = wrapper
+        namespace[name] = done[id(fn)]
+    for name, fn in list(namespace.items()):  # the aliases wrapped in another namespace
+        if not name.startswith("_") and callable(fn) and id(fn) in done:
+            namespace[name] = done[id(fn)]
+
+
+#: the :func:`tensor_only` wrappers by the id of the function they wrap
+_TENSOR_ONLY_WRAPPERS: dict[int, Any] = {}
+
+
 #: one wrapper per function, so that aliases stay one object (``special.expit is sigmoid``)
 _WRAPPERS: dict[int, Any] = {}
 
@@ -48,6 +105,7 @@ def with_input(fn: Any, name: str | None = None) -> Any:
     if id(fn) in _WRAPPERS:
         return _WRAPPERS[id(fn)]
     name = name or fn.__name__
+    checked = name in TENSOR_ONLY
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -55,6 +113,8 @@ def with_input(fn: Any, name: str | None = None) -> Any:
             if args:
                 raise TypeError(f"{name}() got the input both positionally and as input=; pass one")
             args = (kwargs.pop("input"),)
+        if checked:
+            _refuse_non_tensor(name, args, kwargs)
         return fn(*args, **kwargs)
 
     wrapper.takes_input = True  # type: ignore[attr-defined]
