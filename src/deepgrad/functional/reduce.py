@@ -21,6 +21,7 @@ from .._errors import DtypeError, _refuse_complex_order, dim_error
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
+from .complex import sgn as _sgn
 from .elementwise import _mask, abs, astype, exp, log, maximum, minimum, sign, where
 from .shape import (
     ValuesIndices,
@@ -651,10 +652,10 @@ class VectorNorm(Function):
             scale, local = _gy_over(gy, y_safe, zero, kept, 1.0), x
         elif p < 1:  # |x|^(p-1) blows up at x = 0, where PyTorch takes 0
             xz = x._data == 0
-            local = sign(x) * where(xz, 0.0, abs(where(xz, 1.0, x)) ** (p - 1))
+            local = _sgn(x) * where(xz, 0.0, abs(where(xz, 1.0, x)) ** (p - 1))
             scale = _gy_over(gy, y_safe, zero, kept, p - 1)
         else:
-            local = sign(x) * abs(x) ** (p - 1)
+            local = _sgn(x) * abs(x) ** (p - 1)  # x/|x| for complex x
             scale = _gy_over(gy, y_safe, zero, kept, p - 1)
         return broadcast_to(scale, x.shape) * local
 
