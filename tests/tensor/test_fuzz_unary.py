@@ -26,7 +26,7 @@ tF = torch.nn.functional
 
 DTYPES = (
     "bool", "uint8", "int8", "int16", "int32", "int64",
-    "float16", "float32", "float64", "complex64",
+    "float16", "float32", "float64", "complex64", "complex128",
 )  # fmt: skip
 SHAPES = ((), (0,), (5,), (2, 3), (0, 3))
 RTOL = {"float16": 2e-3, "float32": 2e-5, "float64": 1e-12}
@@ -68,7 +68,7 @@ def _array(rng, shape, dtype):
         lim = int(info.max) if rng.random() < 0.1 else 9
         lo = 0 if dt.kind == "u" else max(-lim, int(info.min))
         return np.asarray(rng.integers(lo, lim, size=shape, endpoint=True).astype(dt))
-    part = np.float32 if dt.kind == "c" else dt
+    part = np.finfo(dt).dtype
     wide = 1.0 if rng.random() < 0.5 else (4.0 if rng.random() < 0.8 else 100.0)
     re = rng.integers(-3, 4, size=shape) if rng.random() < 0.3 else rng.uniform(-wide, wide, shape)
     a = np.asarray(re, dtype=part)
@@ -159,6 +159,10 @@ def _forms(name, rng, arr):
     if hasattr(torch.Tensor, name + "_"):
         forms.append(
             (f"x.{name}_(**{kw})", lambda lib, x: _inplace(getattr(x, name + "_")(**kw), x))
+        )
+    if hasattr(torch, name + "_"):  # the top-level in-place form: torch.relu_(x)
+        forms.append(
+            (f"torch.{name}_(x, **{kw})", lambda lib, x: getattr(lib, name + "_")(x, **kw))
         )
     if name in OUT and not (name == "abs" and arr.dtype.kind == "c"):  # left: the docstring
         out_dt = rng.choice(["same", "bool", "int64", "float32", "float64"])
