@@ -100,7 +100,8 @@ def refuse_integer(fn: str, *xs: Any, not_implemented: bool = False) -> None:
 _KERNEL_DTYPE_NAMES = {
     "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
     "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
-    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble", "uint16": "UInt16",
+    "uint32": "UInt32", "uint64": "UInt64", "bfloat16": "BFloat16",
 }  # fmt: skip
 
 
