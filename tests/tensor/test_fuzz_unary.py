@@ -6,9 +6,8 @@ with the same family (``NotImplementedError`` where torch has no kernel for the 
 ``RuntimeError``, ``TypeError``). The calls: ``torch.fn(x)``, ``x.fn()``, the in-place
 ``x.fn_()`` (a float result into an integer tensor raises) and ``out=`` where deepgrad takes
 them, for the operations in ``OPS`` over every dtype from bool to float64 and complex64, on
-0-d, empty, 1-D and 2-D tensors with NaN, ±inf and -0.0 among the floats. Left out:
-``abs(complex, out=)``, where torch takes a complex64 or float64 ``out`` and deepgrad only the
-result's float32 (it raises, naming it). The regressions the fuzz found follow.
+0-d, empty, 1-D and 2-D tensors with NaN, ±inf and -0.0 among the floats. The
+regressions the fuzz found follow.
 """
 
 from __future__ import annotations
@@ -164,7 +163,7 @@ def _forms(name, rng, arr):
         forms.append(
             (f"torch.{name}_(x, **{kw})", lambda lib, x: getattr(lib, name + "_")(x, **kw))
         )
-    if name in OUT and not (name == "abs" and arr.dtype.kind == "c"):  # left: the docstring
+    if name in OUT:
         out_dt = rng.choice(["same", "bool", "int64", "float32", "float64"])
 
         def with_out(lib, x, out_dt=out_dt):
@@ -175,6 +174,10 @@ def _forms(name, rng, arr):
             return out
 
         forms.append((f"torch.{name}(x, out={out_dt}, **{kw})", with_out))
+        if arr.dtype.kind == "c":  # abs takes any float out, or the input's own complex one
+            forms.append(
+                (f"torch.{name}(x, out=float16)", lambda lib, x: with_out(lib, x, "float16"))
+            )
     return forms
 
 
@@ -327,3 +330,15 @@ def test_a_python_number_is_refused_as_torch(name):
             getattr(lib, name)(2.0)
     assert dg.special.gammaln is dg.lgamma and dg.special.expit is dg.sigmoid
     assert getattr(dg, name)(input=dg.tensor([0.5])).shape == (1,)
+
+
+def test_abs_of_complex_writes_into_a_float_or_its_own_complex_out_as_torch():
+    x = dg.tensor([3 + 4j, -1j])
+    for dt in (dg.float16, dg.float64, dg.complex64):
+        out = dg.empty(0, dtype=dt)
+        assert dg.abs(x, out=out) is out and out.dtype == dt and out.tolist() == [5, 1]
+    for dt in (dg.complex128, dg.int64):
+        with pytest.raises(RuntimeError):
+            dg.abs(x, out=dg.empty(0, dtype=dt))
+    with pytest.raises(RuntimeError):  # a real input keeps the exact rule
+        dg.abs(dg.tensor([1.0]), out=dg.empty(0, dtype=dg.float64))

@@ -130,6 +130,16 @@ def write_pair(name: str, result: Any, out: Any) -> Any:
     return type(result)(tuple(out))
 
 
+def _abs_rule(args: tuple, kwargs: dict, out: Tensor) -> str:
+    """``abs``'s ``out=`` rule: the result's dtype exactly, but for a complex input any
+    floating ``out`` or one of the input's own complex dtype (``|x|`` cast into it), as
+    PyTorch's."""
+    x = args[0] if args else kwargs.get("input", kwargs.get("x"))
+    dt = numpy.dtype(getattr(x, "dtype", numpy.float64))
+    ok = dt.kind == "c" and (out.dtype.kind == "f" or out.dtype == dt)
+    return CAST if ok else EXACT
+
+
 def _overload_rule(name: str, args: tuple, kwargs: dict) -> str:
     """The ``out=`` rule of ``clamp``/``clip`` and ``where``, which depends on the arguments
     as PyTorch's overloads do: tensor bounds (none a number) cast into ``out`` ("cast"),
@@ -170,6 +180,8 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
             return write_pair(name, fn(*args, **kwargs), out)
         if name in ("clamp", "clip", "where"):
             return write_out(name, fn(*args, **kwargs), out, _overload_rule(name, args, kwargs))
+        if name in ("abs", "absolute"):
+            return write_out(name, fn(*args, **kwargs), out, _abs_rule(args, kwargs, out))
         if rule == DTYPE:
             if len(args) < 2 and kwargs.get("dim", kwargs.get("axis")) is None:
                 raise TypeError(f"{name}(): out= needs a dim, as in PyTorch: {name}(x, dim, out=t)")
