@@ -4,10 +4,13 @@ Every case runs one call on torch and on deepgrad and compares the result's dtyp
 values (integers and bools exactly, floats closely, NaN equal to NaN), or that both raise and
 with the same family (``NotImplementedError`` where torch has no kernel for the dtype,
 ``RuntimeError``, ``TypeError``). The calls: ``torch.fn(x)``, ``x.fn()``, the in-place
-``x.fn_()`` (a float result into an integer tensor raises) and ``out=`` where deepgrad takes
-them, for the operations in ``OPS`` over every dtype from bool to float64 and complex64, on
-0-d, empty, 1-D and 2-D tensors with NaN, ±inf and -0.0 among the floats. The
-regressions the fuzz found follow.
+``x.fn_()`` and ``torch.fn_(x)`` (a float result into an integer tensor raises) and ``out=``
+where deepgrad takes it (``OUT``; elsewhere it raises ``TypeError``, README), for the
+operations in ``OPS`` (``round`` with ``decimals=`` too); ``F.fn(x)`` with keywords, with
+``inplace=True`` (deepgrad's returned tensor is compared: README) and ``F.fn_(x)`` for the
+activations. Dtypes from bool to complex128 on 0-d, empty, 1-D and 2-D tensors, with NaN,
+±inf and -0.0 among the floats and wide values now and then. The regressions the fuzz found
+follow.
 """
 
 from __future__ import annotations
@@ -221,6 +224,7 @@ def _activation_forms(name, rng=None):
 
 
 def fuzz(seed, cases=80):
+    """The failures of ``cases`` drawn calls (one dtype, shape and operation each)."""
     rng = np.random.default_rng(seed)
     failures = []
     for _ in range(cases):
