@@ -4,6 +4,7 @@ shapes, outputs against torch with the same weights, and save/load of a model us
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import deepgrad as dg
 from deepgrad import nn
@@ -70,3 +71,22 @@ def test_lazy_conv_transpose_layers_as_torchs(torch, tmp_path):
     np.testing.assert_array_equal(
         dg.load_model(tmp_path / "lazy_t.dg")(dg.tensor(x)).numpy(), y.numpy()
     )
+
+
+def test_lazy_layers_take_their_sizes_from_a_state_dict_loaded_before_the_first_call():
+    """PyTorch's lazy modules loaded before their first call take their shapes from the
+    state dict (deepgrad refused the keys as unexpected)."""
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, groups=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+        torch.nn.ConvTranspose2d(8, 6, 3, groups=2), torch.nn.Flatten(), torch.nn.Linear(6 * 6 * 6, 5),
+    ).eval()  # fmt: skip
+    dm = dg.nn.Sequential(
+        dg.nn.LazyConv2d(8, 3), dg.nn.LazyBatchNorm2d(), dg.nn.ReLU(),
+        dg.nn.LazyConvTranspose2d(6, 3, groups=2), dg.nn.Flatten(), dg.nn.LazyLinear(5),
+    ).eval()  # fmt: skip
+    missing, unexpected = dm.load_state_dict(tm.state_dict())
+    assert missing == [] and unexpected == []
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    np.testing.assert_allclose(dm(dg.tensor(x)).numpy(), tm(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)  # fmt: skip

@@ -128,6 +128,12 @@ class _ConvNd(Module):
             return (in_channels, self.out_channels // self.groups, *self.kernel_size)
         return (self.out_channels, in_channels // self.groups, *self.kernel_size)
 
+    def _size_from_state(self, prefix: str, state_dict: Any) -> None:
+        """A lazy layer not built yet: ``in_channels`` from the state dict's weight."""
+        w = state_dict.get(prefix + "weight")
+        if self.weight is None and w is not None and len(w.shape) == 2 + len(self.kernel_size):
+            self._build(int(w.shape[0]) if self._transposed else int(w.shape[1]) * self.groups)
+
     def _build(self, in_channels: int) -> None:
         if in_channels % self.groups:
             raise ValueError(

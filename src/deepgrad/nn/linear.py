@@ -54,6 +54,12 @@ class Linear(Module):
         if in_features is not None:
             self._build(in_features)
 
+    def _size_from_state(self, prefix: str, state_dict: Any) -> None:
+        """A lazy layer not built yet: ``in_features`` from the state dict's weight."""
+        w = state_dict.get(prefix + "weight")
+        if self.weight is None and w is not None and len(w.shape) == 2:
+            self._build(int(w.shape[1]))
+
     def _build(self, in_features: int) -> None:
         dt = self._param_dtype()
         xp = backend.xp

@@ -1005,6 +1005,12 @@ class Module(KerasMethods):
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        # lazy layers not built yet take their input size from the state dict, as PyTorch's
+        # lazy modules do when loaded before their first call
+        for prefix, mod in self.named_modules():
+            size_from_state = getattr(mod, "_size_from_state", None)
+            if size_from_state is not None:
+                size_from_state(prefix + "." if prefix else "", state_dict)
         entries = list(self._state_entries())
         own = {k for k, *_ in entries}
         missing = [k for k, *_ in entries if k not in state_dict]

@@ -82,6 +82,16 @@ class _NormBase(Module):
             self.register_buffer("num_batches_tracked", Tensor(xp.asarray(0, dtype=numpy.int64)))
         self._place_new_parameters()
 
+    def _size_from_state(self, prefix: str, state_dict: Any) -> None:
+        """A lazy layer not built yet: ``num_features`` from the state dict's entries."""
+        if self.num_features is not None:
+            return
+        for key in ("weight", "bias", "running_mean", "running_var"):
+            v = state_dict.get(prefix + key)
+            if v is not None and len(v.shape) == 1:
+                self._build(int(v.shape[0]))
+                return
+
     def _build_from(self, x: Tensor, axis: int) -> None:
         """A lazy layer's first call: ``num_features`` from ``x.shape[axis]``."""
         if self.num_features is None:
