@@ -283,3 +283,14 @@ def test_softmax_family_refuses_integer_input_without_dtype_as_torch(name, dtype
     got = getattr(dg.nn.functional, name)(dg.tensor(x), 0, dtype=dg.float64)
     want = getattr(torch.nn.functional, name)(torch.tensor(x), 0, dtype=torch.float64)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_family_refuses_a_non_tensor_as_torch(name):
+    """``torch.softmax([1.0, 2.0], 0)`` raises TypeError; deepgrad failed with an
+    AttributeError deep inside."""
+    torch = pytest.importorskip("torch")
+    for lib in (torch.nn.functional, dg.nn.functional):
+        for bad in ([1.0, 2.0], np.array([1.0, 2.0])):
+            with pytest.raises(TypeError, match="must be Tensor"):
+                getattr(lib, name)(bad, 0)

@@ -48,7 +48,7 @@ TENSOR_ONLY = (
     "arcsinh", "arccosh", "arctanh", "sigmoid", "erf", "erfc", "erfinv", "lgamma", "digamma",
     "relu", "bitwise_not", "logical_not", "isnan", "isinf", "isfinite", "isposinf",
     "isneginf", "isreal", "nan_to_num", "angle", "real", "imag", "i0", "sinc", "deg2rad",
-    "rad2deg", "logit",
+    "rad2deg", "logit", "softmax", "log_softmax", "softmin",
 )  # fmt: skip
 
 
