@@ -61,21 +61,37 @@ def unexpected_keyword(
     )
 
 
+def keyword_names(init: Callable[..., None]) -> list[str] | None:
+    """The keywords ``init`` (a class's ``__init__``) takes, for :func:`refuse_unknown`;
+    ``None`` where it takes ``**kwargs`` (any keyword)."""
+    params = inspect.signature(init).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY)
+    return [k for k, p in params.items() if k != "self" and p.kind not in skip]
+
+
+def refuse_unknown(where: str, kwargs: Iterable[str], valid: list[str] | None) -> None:
+    """:func:`unexpected_keyword`'s error for the first of ``kwargs`` not in ``valid`` (from
+    :func:`keyword_names`; ``None`` takes any)."""
+    if valid is not None:
+        for key in kwargs:
+            if key not in valid:
+                raise unexpected_keyword(where, key, valid)
+
+
 def checking_keywords(init: Callable[..., None]) -> Callable[..., None]:
     """``init`` (a class's ``__init__``) refusing a keyword it does not take with
     :func:`unexpected_keyword`'s message, naming the class built and the nearest valid keyword
     (``EarlyStopping(patiense=3)`` → ``patience``). An ``__init__`` taking ``**kwargs`` is
     returned as it is."""
-    params = inspect.signature(init).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+    valid = keyword_names(init)
+    if valid is None:
         return init
-    valid = [k for k, p in params.items() if k != "self" and p.kind is not p.VAR_POSITIONAL]
 
     @functools.wraps(init)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
-        for key in kwargs:
-            if key not in params:
-                raise unexpected_keyword(f"{type(self).__name__}()", key, valid)
+        refuse_unknown(f"{type(self).__name__}()", kwargs, valid)
         init(self, *args, **kwargs)
 
     return wrapper

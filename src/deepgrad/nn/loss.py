@@ -43,14 +43,15 @@ class _WeightedLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self._buffer("weight", weight)
+        _weight_buffer(self, "weight", weight)
 
-    def _buffer(self, name: str, value: Any) -> None:
-        """``value`` as buffer ``name`` (in ``state_dict``, moved by ``.to``), as PyTorch
-        keeps a loss's weights; a list is taken as ``dg.tensor`` takes it."""
-        if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
-            value = tensor(value)  # a list of floats: the default dtype
-        self.register_buffer(name, value)
+
+def _weight_buffer(loss: Module, name: str, value: Any) -> None:
+    """``value`` as the loss's buffer ``name`` (in ``state_dict``, moved by ``.to``), as
+    PyTorch keeps a loss's weights; a list is taken as ``dg.tensor`` takes it."""
+    if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
+        value = tensor(value)  # a list of floats: the default dtype
+    loss.register_buffer(name, value)
 
 
 class MSELoss(_Loss):
@@ -97,8 +98,8 @@ class BCEWithLogitsLoss(_Loss):
         pos_weight: Any = None,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        _WeightedLoss._buffer(self, "weight", weight)  # buffers, as PyTorch's
-        _WeightedLoss._buffer(self, "pos_weight", pos_weight)
+        _weight_buffer(self, "weight", weight)  # buffers, as PyTorch's
+        _weight_buffer(self, "pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.binary_cross_entropy_with_logits(
@@ -233,7 +234,7 @@ class MultiMarginLoss(_WeightedLoss):
                 f"MultiMarginLoss: weight must be 1-D (one per class), got shape {weight.shape}"
             )
         self.p, self.margin = p, margin
-        self._buffer("weight", weight)
+        _weight_buffer(self, "weight", weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.multi_margin_loss(

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import autograd, backend, devices
-from .._choices import unexpected_keyword
+from .._choices import keyword_names, refuse_unknown
 from ..autograd import BackwardHookFunctionBackward, RemovableHandle
 from ..tensor import Tensor, foreign_to_numpy
 from . import factory
@@ -336,18 +336,13 @@ class Module(KerasMethods):
         takes_factory = all(k in sig.parameters for k in factory.FACTORY_KWARGS)
         # a misspelt keyword (``Linear(3, 4, bais=False)``) is refused naming the class and
         # the nearest valid keyword (Python's message names neither where the call is bound)
-        kinds = {k: p.kind for k, p in sig.parameters.items() if k != "self"}
-        open_kw = inspect.Parameter.VAR_KEYWORD in kinds.values()
-        skip = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.POSITIONAL_ONLY)
-        valid = [k for k, kind in kinds.items() if kind not in skip]
+        valid = keyword_names(init)
 
         @functools.wraps(init)
         def recording_init(self: Module, *args: Any, **kw: Any) -> None:
-            if not open_kw:
-                for key in kw:
-                    if key not in valid:  # named as built, unless a subclass passed it on
-                        name = cls if "_init_args" in self.__dict__ else type(self)
-                        raise unexpected_keyword(f"{name.__name__}()", key, valid)
+            # named as built, unless a subclass passed the keyword on
+            built = cls if "_init_args" in self.__dict__ else type(self)
+            refuse_unknown(f"{built.__name__}()", kw, valid)
             if any(isinstance(a, types.GeneratorType) for a in (*args, *kw.values())):
                 # ``ModuleList(Block() for _ in range(n))``: a generator is consumed once and
                 # cannot be copied, so record (and pass) its items (``copy.deepcopy(model)``)

@@ -48,14 +48,21 @@ def _number(value: Any, what: str) -> float:
     return float(arr.reshape(()))
 
 
+def _event(summary: Any, step: int | None, walltime: float | None) -> Any:
+    """The event carrying ``summary`` at ``step`` (0 when not given), stamped now unless
+    ``walltime`` says when."""
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    return Event(wall_time=time.time() if walltime is None else walltime,
+                 step=int(step or 0), summary=summary)  # fmt: skip
+
+
 def scalar_event(tag: str, value: Any, step: int | None, walltime: float | None = None) -> Any:
     """The event holding one scalar ``tag = value`` at ``step``."""
-    from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.compat.proto.summary_pb2 import Summary
 
     summ = Summary(value=[Summary.Value(tag=tag, simple_value=_number(value, "add_scalar"))])
-    return Event(wall_time=time.time() if walltime is None else walltime,
-                 step=int(step or 0), summary=summ)  # fmt: skip
+    return _event(summ, step, walltime)
 
 
 def _tensorflow_edges() -> numpy.ndarray:
@@ -91,7 +98,6 @@ def histogram_event(
     values): ``bins`` as NumPy's ``histogram`` takes it, or ``"tensorflow"`` for
     TensorFlow's default buckets; at most ``max_bins`` (neighbours merged); the buckets
     outside the values' support dropped — the buckets PyTorch's writer records."""
-    from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
 
     v = numpy.asarray(getattr(values, "_data", values), dtype=numpy.float64).reshape(-1)
@@ -115,12 +121,10 @@ def histogram_event(
         bucket=[float(c) for c in counts],
     )
     summ = Summary(value=[Summary.Value(tag=tag, histo=hist)])
-    return Event(wall_time=time.time() if walltime is None else walltime,
-                 step=int(step or 0), summary=summ)  # fmt: skip
+    return _event(summ, step, walltime)
 
 
 def _text_event(tag: str, text: str, step: int | None, walltime: float | None) -> Any:
-    from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
     from tensorboard.compat.proto.tensor_pb2 import TensorProto
     from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
@@ -130,8 +134,7 @@ def _text_event(tag: str, text: str, step: int | None, walltime: float | None) -
     tensor = TensorProto(dtype=DT_STRING, string_val=[str(text).encode("utf-8")],
                          tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]))  # fmt: skip
     summ = Summary(value=[Summary.Value(tag=tag + "/text_summary", metadata=meta, tensor=tensor)])
-    return Event(wall_time=time.time() if walltime is None else walltime,
-                 step=int(step or 0), summary=summ)  # fmt: skip
+    return _event(summ, step, walltime)
 
 
 #: what PyTorch's writer also records and this one does not, with what to do instead
