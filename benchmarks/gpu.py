@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .workloads import BATCH, WORKLOADS, deepgrad_model, torch_model
+from .workloads import BATCH, WORKLOADS, deepgrad_model, deepgrad_step, torch_model, torch_step
 
 GPU_WORKLOADS: dict[str, str] = {
     **{k: v for k, v in WORKLOADS.items() if k != "tiny_mlp"},
@@ -87,41 +87,17 @@ def _pool(name: str, n_batches: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
 def build_deepgrad(name: str, backend: str) -> tuple[Callable[[], None], Callable[[], None]]:
     """``(step, sync)`` for deepgrad on ``backend`` (``"cupy"`` or ``"numpy"``)."""
     import deepgrad as dg
-    from deepgrad import nn, optim
+    from deepgrad import nn
 
     dg.set_backend(backend)
     dg.manual_seed(0)
-    model = _large_model(nn, name, False) if name in ("cnn_large", "transformer_large") else (
-        deepgrad_model(name)
-    )
+    large = name in ("cnn_large", "transformer_large")
+    model = _large_model(nn, name, False) if large else deepgrad_model(name)
     device = "cuda" if backend == "cupy" else "cpu"
     model.to(device)
     pool = [(dg.tensor(x, device=device), dg.tensor(y, device=device)) for x, y in _pool(name)]
-    xp = dg.backend.xp
-    sync = xp.cuda.Device().synchronize if backend == "cupy" else (lambda: None)
-    it = [0]
-    if name == "cnn_predict":
-        model.eval()
-
-        def predict() -> None:
-            x, _ = pool[it[0] % len(pool)]
-            it[0] += 1
-            with dg.no_grad():
-                model(x)
-
-        return predict, sync
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step() -> None:
-        x, y = pool[it[0] % len(pool)]
-        it[0] += 1
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step, sync
+    sync = dg.backend.xp.cuda.Device().synchronize if backend == "cupy" else (lambda: None)
+    return deepgrad_step(model, pool, name == "cnn_predict"), sync
 
 
 def build_torch(name: str, device: str) -> tuple[Callable[[], None], Callable[[], None]]:
@@ -129,36 +105,13 @@ def build_torch(name: str, device: str) -> tuple[Callable[[], None], Callable[[]
     import torch
 
     torch.manual_seed(0)
-    if name in ("cnn_large", "transformer_large"):
-        model = _large_model(torch.nn, name, True)
-    else:
-        model = torch_model(name)
-    model.to(device)
-    pool = [(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)) for x, y in _pool(name)]
+    large = name in ("cnn_large", "transformer_large")
+    model = (_large_model(torch.nn, name, True) if large else torch_model(name)).to(device)
+    pool = [
+        (torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)) for x, y in _pool(name)
+    ]
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    it = [0]
-    if name == "cnn_predict":
-        model.eval()
-
-        def predict() -> None:
-            x, _ = pool[it[0] % len(pool)]
-            it[0] += 1
-            with torch.no_grad():
-                model(x)
-
-        return predict, sync
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step() -> None:
-        x, y = pool[it[0] % len(pool)]
-        it[0] += 1
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step, sync
+    return torch_step(model, pool, name == "cnn_predict"), sync
 
 
 def _rate(step: Callable[[], None], sync: Callable[[], None], steps: int, batch: int) -> float:
@@ -209,6 +162,29 @@ def run(names: list[str], rounds: int, steps: int, backend: str) -> dict[str, An
     return out
 
 
+def profile(name: str, backend: str, steps: int, top: int = 35) -> None:
+    """Where the host's time goes in ``steps`` deepgrad steps of ``name`` (after warm-up):
+    cProfile's table by own time. On a GPU, time inside ``synchronize``, ``get``, ``item`` or
+    ``__bool__`` is a wait for the device (a host round trip in the step)."""
+    import cProfile
+    import pstats
+
+    step, sync = build_deepgrad(name, backend)
+    for _ in range(3):
+        step()
+    sync()
+    prof = cProfile.Profile()
+    t = time.perf_counter()
+    prof.enable()
+    for _ in range(steps):
+        step()
+    sync()
+    prof.disable()
+    ms = (time.perf_counter() - t) / steps * 1e3
+    print(f"{name}: {ms:.2f} ms per step under the profiler ({steps} steps)")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+
+
 def markdown(results: dict[str, Any], gpu: str) -> str:
     """The results as RESULTS.md's table, naming the GPU."""
     lines = [
@@ -232,7 +208,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--only", default=",".join(GPU_WORKLOADS))
     p.add_argument("--backend", choices=("cupy", "numpy"), default="cupy")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
+    p.add_argument(
+        "--profile", default=None, metavar="WORKLOAD",
+        help="profile deepgrad's steps of one workload (cProfile, host time) instead",
+    )  # fmt: skip
     args = p.parse_args(argv)
+    if args.profile:
+        profile(args.profile, args.backend, args.steps)
+        return {}
     names = [n for n in args.only.split(",") if n]
     unknown = [n for n in names if n not in GPU_WORKLOADS]
     if unknown:

@@ -91,25 +91,25 @@ def deepgrad_model(name: str) -> Any:
     raise KeyError(name)
 
 
-def build_deepgrad(name: str) -> tuple[Step, int]:
+def deepgrad_step(model: Any, pool: list, predict: bool, to_input: Callable = lambda x: x) -> Step:
+    """One step of deepgrad's ``model`` on the next ``(x, y)`` of ``pool`` (cycled): a batched
+    prediction, or a training step (cross-entropy, Adam with lr 1e-3). ``to_input(x)`` runs in
+    the step (the CPU suite times the array-to-tensor conversion too)."""
     import deepgrad as dg
     from deepgrad import nn, optim
 
-    dg.manual_seed(0)
-    model = deepgrad_model(name)
-    pool = _pool(name)
     it = [0]
-    if name == "cnn_predict":
+    if predict:
         model.eval()
 
-        def predict() -> None:
+        def infer() -> None:
             x, _ = pool[it[0] % len(pool)]
             it[0] += 1
             with dg.no_grad():
-                model(dg.tensor(x))
+                model(to_input(x))
 
-        return predict, BATCH[name]
-    model(dg.tensor(pool[0][0]))  # build lazy layers
+        return infer
+    model(to_input(pool[0][0]))  # build lazy layers
     opt = optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -117,10 +117,18 @@ def build_deepgrad(name: str) -> tuple[Step, int]:
         x, y = pool[it[0] % len(pool)]
         it[0] += 1
         opt.zero_grad()
-        loss = loss_fn(model(dg.tensor(x)), y)
+        loss = loss_fn(model(to_input(x)), y)
         loss.backward()
         opt.step()
 
+    return step
+
+
+def build_deepgrad(name: str) -> tuple[Step, int]:
+    import deepgrad as dg
+
+    dg.manual_seed(0)
+    step = deepgrad_step(deepgrad_model(name), _pool(name), name == "cnn_predict", dg.tensor)
     return step, BATCH[name]
 
 
@@ -171,23 +179,21 @@ def torch_model(name: str) -> Any:
     raise KeyError(name)
 
 
-def build_torch(name: str) -> tuple[Step, int]:
+def torch_step(model: Any, pool: list, predict: bool) -> Step:
+    """:func:`deepgrad_step` for a PyTorch ``model`` and a pool of tensors."""
     import torch
 
-    torch.manual_seed(0)
-    model = torch_model(name)
-    pool = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in _pool(name)]
     it = [0]
-    if name == "cnn_predict":
+    if predict:
         model.eval()
 
-        def predict() -> None:
+        def infer() -> None:
             x, _ = pool[it[0] % len(pool)]
             it[0] += 1
             with torch.no_grad():
                 model(x)
 
-        return predict, BATCH[name]
+        return infer
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -199,7 +205,15 @@ def build_torch(name: str) -> tuple[Step, int]:
         loss.backward()
         opt.step()
 
-    return step, BATCH[name]
+    return step
+
+
+def build_torch(name: str) -> tuple[Step, int]:
+    import torch
+
+    torch.manual_seed(0)
+    pool = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in _pool(name)]
+    return torch_step(torch_model(name), pool, name == "cnn_predict"), BATCH[name]
 
 
 BUILDERS = {"deepgrad": build_deepgrad, "pytorch": build_torch}

@@ -30,6 +30,20 @@ if _BACKEND != "numpy":
     dg.set_backend(_BACKEND)  # raises, naming what is missing, where CuPy or a GPU is absent
 
 
+def pytest_collection_modifyitems(config, items):
+    """On the CuPy backend, skip the tests marked ``numpy_only`` (with their reason) and the
+    docstring examples (they show what the CPU prints)."""
+    if _BACKEND == "numpy":
+        return
+    for item in items:
+        mark = item.get_closest_marker("numpy_only")
+        if type(item).__name__ == "DoctestItem":  # the examples show what the CPU prints
+            item.add_marker(pytest.mark.skip(reason="NumPy backend only: docstring examples"))
+        elif mark is not None:
+            why = mark.args[0] if mark.args else "NumPy internals"
+            item.add_marker(pytest.mark.skip(reason=f"NumPy backend only: {why}"))
+
+
 @pytest.fixture(autouse=True)
 def _deepgrad_state():
     """Seed deepgrad, and restore the default dtype and grad mode after the test."""

@@ -4,6 +4,7 @@ dtype, seeding and the generator's state."""
 from __future__ import annotations
 
 import importlib.util
+import types
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import deepgrad as dg
 from deepgrad import backend
 
 
+@pytest.mark.numpy_only("asserts the default backend")
 def test_numpy_is_the_default():
     assert backend.name() == "numpy"
     assert backend.xp is np
@@ -41,6 +43,7 @@ def test_unknown_backend():
         dg.set_backend("jax")
 
 
+@pytest.mark.numpy_only("asserts the default backend")
 def test_using_restores_the_previous_backend():
     with backend.using("numpy"):
         assert backend.name() == "numpy"
@@ -155,3 +158,85 @@ def test_floating_point_results_are_silent_as_in_pytorch():
     assert out.stdout.split() == ["-inf", "inf"]
     # exactly one warning: the user's own np.log(0), attributed to their code
     assert out.stderr.count("RuntimeWarning") == 1 and "<string>:6" in out.stderr, out.stderr
+
+
+class _NotNumPy(types.ModuleType):
+    """NumPy under another module object, with ``backend.gpu`` set: the branches written for
+    CuPy run (on NumPy's arrays) and can be checked here, without a GPU."""
+
+    def __getattr__(self, attr):
+        return getattr(np, attr)
+
+
+@pytest.fixture
+def device_branches(monkeypatch):
+    fake = _NotNumPy("not_numpy")
+    fake.ndarray = np.ndarray
+    monkeypatch.setattr(backend, "xp", fake)
+    monkeypatch.setattr(backend, "gpu", True)
+    return fake
+
+
+@pytest.mark.parametrize("ufunc", ["maximum", "minimum", "logaddexp", "logical_or", "logical_and"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_the_doubling_scan_is_numpys_accumulate(device_branches, ufunc, axis):
+    a = np.random.default_rng(0).standard_normal((5, 13))
+    if ufunc.startswith("logical"):
+        a = a > 0.3
+    want = getattr(np, ufunc).accumulate(a, axis=axis)
+    got = backend.accumulate(ufunc, a, axis)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+@pytest.mark.parametrize("ufunc", ["multiply", "maximum", "add"])
+def test_ufunc_at_through_the_host_is_numpys(device_branches, ufunc):
+    rng = np.random.default_rng(1)
+    out, idx, v = rng.standard_normal(6), np.array([0, 2, 2, 5, 0]), rng.standard_normal(5)
+    want = out.copy()
+    getattr(np, ufunc).at(want, idx, v)
+    backend.ufunc_at(ufunc, out, idx, v)
+    np.testing.assert_array_equal(out, want)
+    c = np.zeros(3, np.complex128)  # CuPy's atomic add has no complex: through the host
+    backend.ufunc_at("add", c, (np.array([1, 1]),), np.array([1j, 2.0]))
+    assert c.tolist() == [0, 2 + 1j, 0]
+
+
+@pytest.mark.parametrize(
+    ("shape", "index", "message"),
+    [
+        ((3, 4), (np.array([0, 3]),), "index 3 is out of bounds for dimension 0 with size 3"),
+        ((3, 4), (slice(None), np.array([-5])), "index -5 .* dimension 1 with size 4"),
+        ((0, 1, 3), (np.array([[-1]]), slice(0, None), 0), "index -1 .* dimension 0 with size 0"),
+        ((2, 3), (Ellipsis, np.array([4])), "index 4 .* dimension 1 with size 3"),
+        ((2, 3), (None, np.array([True, False]), np.array([5])), "index 5 .* dimension 1"),
+        ((2, 3), ([0, 2],), "index 2 .* dimension 0 with size 2"),
+    ],
+)
+def test_device_index_arrays_are_checked_before_use(device_branches, shape, index, message):
+    """CuPy wraps an out-of-range index when reading and writes outside the array when
+    writing: deepgrad checks index arrays itself on the device backend (PyTorch's error)."""
+    from deepgrad.tensor import _check_device_bounds
+
+    with pytest.raises(IndexError, match=message):
+        _check_device_bounds(shape, index)
+    _check_device_bounds((3, 4), (np.array([0, -1]),))  # in range: nothing raised
+
+
+def test_device_random_stream_has_numpys_methods_and_a_state(device_branches):
+    g = backend._CupyRandom(3)
+    assert g.normal(2.0, 0.5, (1000,)).mean() == pytest.approx(2.0, abs=0.1)
+    p = g.permutation(10)
+    assert sorted(p.tolist()) == list(range(10))
+    state = g.get_state()
+    a = g.random(5)
+    g.set_state(state)
+    np.testing.assert_array_equal(g.random(5), a)
+    with pytest.raises(TypeError, match="saved on the CuPy backend"):
+        g.set_state({"bit_generator": "PCG64"})
+
+
+def test_index_for_puts_the_index_where_the_array_is():
+    a = np.arange(5)
+    assert backend.index_for(a, [1, 3]).tolist() == [1, 3]
+    assert a[backend.index_for(a, np.array([4]))].tolist() == [4]

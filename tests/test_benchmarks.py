@@ -223,3 +223,30 @@ def test_plain_loop_counts_only_the_steps_run_within_its_turn():
         finally:
             loop.close()
         assert loop.proc.returncode is not None
+
+
+def test_gpu_script_runs_side_by_side_on_the_cpu_backend(torch, tmp_path, capsys):
+    """benchmarks/gpu.py with ``--backend numpy``: the same code path as on a GPU (the models,
+    the pool put on the device once, the paired ratios, the table, the JSON), on the CPU."""
+    import json
+
+    from benchmarks import gpu
+
+    out = tmp_path / "gpu.json"
+    res = gpu.main(["--backend", "numpy", "--rounds", "2", "--steps", "1", "--only",
+                    "mlp,cnn_predict", "--json", str(out)])  # fmt: skip
+    assert set(res) == {"mlp", "cnn_predict"}
+    for r in res.values():
+        assert r["deepgrad"] > 0 and r["pytorch"] > 0 and r["ratio_min"] <= r["ratio_max"]
+    assert json.loads(out.read_text())["gpu"] == "CPU (--backend numpy)"
+    assert "| MLP 784-256-256-10, batch 128, Adam |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        gpu.main(["--backend", "numpy", "--only", "resnet"])
+
+
+def test_gpu_profile_prints_where_the_host_time_goes(capsys):
+    from benchmarks import gpu
+
+    gpu.main(["--backend", "numpy", "--profile", "mlp", "--steps", "2"])
+    text = capsys.readouterr().out
+    assert "ms per step under the profiler" in text and "tottime" in text

@@ -13,6 +13,8 @@ import pytest
 import deepgrad as dg
 from deepgrad import kernels, nn, optim
 
+pytestmark = pytest.mark.numpy_only("numba kernels run on NumPy arrays")
+
 pytest.importorskip("numba")
 
 

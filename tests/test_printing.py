@@ -32,6 +32,8 @@ def _default_printoptions():
 
 def _torch_text(torch, a: np.ndarray, requires_grad: bool = False) -> str:
     t = torch.from_numpy(a.copy())
+    if dg.backend.name() == "cupy":  # deepgrad's tensor is on the GPU: so is torch's
+        t = t.cuda()
     return repr(t.requires_grad_() if requires_grad else t)
 
 

@@ -144,7 +144,7 @@ def test_fused_adam_split_across_workers_equals_serial(workers, name, opt_kw):
                 p.grad = dg.tensor(gr)
             opt.step()
         return [p.numpy() for p in params] + [
-            opt.state[p][k] for p in params for k in ("exp_avg", "exp_avg_sq")
+            dg.backend.to_numpy(opt.state[p][k]) for p in params for k in ("exp_avg", "exp_avg_sq")
         ]
 
     serial = train(1)

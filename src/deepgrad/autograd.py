@@ -423,6 +423,8 @@ class Function:
                 ys = self.forward(x._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
+            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
+                raise self._devices(e, inputs) from None
             needs: tuple[bool, ...] = (x.requires_grad,)
             record = needs[0] and _GradMode.enabled
         elif n == 2:
@@ -431,6 +433,8 @@ class Function:
                 ys = self.forward(a._data, b._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
+            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
+                raise self._devices(e, inputs) from None
             needs = (a.requires_grad, b.requires_grad)
             record = (needs[0] or needs[1]) and _GradMode.enabled
         elif n == 3:
@@ -439,6 +443,8 @@ class Function:
                 ys = self.forward(a._data, b._data, c._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
+            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
+                raise self._devices(e, inputs) from None
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
             record = (needs[0] or needs[1] or needs[2]) and _GradMode.enabled
         else:
@@ -446,6 +452,8 @@ class Function:
                 ys = self.forward(*[x._data for x in inputs])
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
+            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
+                raise self._devices(e, inputs) from None
             needs = tuple([x.requires_grad for x in inputs])
             record = _GradMode.enabled and True in needs
         if not record:  # nothing to differentiate: plain constant outputs, no graph
@@ -466,6 +474,22 @@ class Function:
         if self.keep_output:
             self._outputs = weakref.ref(out)
         return out
+
+    def _devices(self, error: TypeError, inputs: Sequence[Any]) -> Exception:
+        """The error to raise for a forward that raised ``TypeError``: PyTorch's
+        ``RuntimeError`` where the inputs are on different devices (a CPU tensor's NumPy array
+        beside a GPU tensor's CuPy array, which CuPy refuses with a ``TypeError``), else
+        ``error`` itself. Costs nothing until a forward fails. Unlike PyTorch, a 0-d CPU tensor
+        does not join a GPU tensor as a number: move it too (``.to(x.device)``)."""
+        places = {str(x.device) for x in inputs}
+        if len(places) < 2:
+            return error
+        a, b = sorted(places)
+        return RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, "
+            f"{a} and {b}! ({type(self).__name__}: move them to one device first, e.g. "
+            "t.to(x.device))"
+        )
 
     def _quietly(self, error: Exception, method: Callable, args: Sequence[Any]) -> Any:
         """``method(*args)`` again under :func:`backend.quiet`, after NumPy's floating-point

@@ -31,6 +31,10 @@ import numpy
 
 #: The active array module (``numpy`` or ``cupy``).
 xp: ModuleType = numpy
+#: Whether the active array module is CuPy (arrays on a GPU), set by :func:`set_backend`. The
+#: branches written for CuPy test this, not ``xp is numpy``: while a file is read, the
+#: loader's budget (io/budget.py) puts a guarded stand-in for NumPy in ``xp``.
+gpu: bool = False
 
 # Floating-point results PyTorch returns silently (log(0) = -inf, 1/0 = inf, sqrt(-1) = nan,
 # exp(1000) = inf) make NumPy print "RuntimeWarning: divide by zero encountered in log"; inside
@@ -129,7 +133,7 @@ def set_backend(backend: str) -> None:
 
     Tensors created before the switch keep their arrays; create models after switching.
     """
-    global xp, _rng
+    global xp, _rng, gpu
     if backend == "numpy":
         xp = numpy
     elif backend == "cupy":
@@ -144,7 +148,56 @@ def set_backend(backend: str) -> None:
         xp = cupy
     else:
         raise ValueError(f"unknown backend {backend!r}; expected 'numpy' or 'cupy'")
-    _rng = xp.random.default_rng(_seed)
+    gpu = xp is not numpy
+    _rng = _new_rng(_seed)
+
+
+class _CupyRandom:
+    """The global stream on CuPy: ``cupy.random.default_rng`` (drawn on the GPU), with what
+    NumPy's ``Generator`` has and CuPy's lacks — ``normal``, ``permutation`` and a state that
+    can be saved and restored (:func:`get_rng_state`). Saving restarts the device stream from a
+    key drawn from it and returns that key, so that a restored state continues exactly as the
+    saved one did. The numbers differ from NumPy's for the same seed (another generator)."""
+
+    def __init__(self, seed: int) -> None:
+        self._restart(int(seed))
+
+    def _restart(self, key: int) -> None:
+        self._key = key
+        self._g = xp.random.default_rng(key)
+
+    def __getattr__(self, attr: str) -> Any:  # random, uniform, integers, standard_normal, ...
+        return getattr(self._g, attr)
+
+    def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None) -> Any:
+        """``loc + scale * z`` with ``z`` standard normal (NumPy's ``Generator.normal``)."""
+        if size is None:
+            size = xp.broadcast_shapes(numpy.shape(loc), numpy.shape(scale))
+        return loc + scale * self._g.standard_normal(size)
+
+    def permutation(self, x: Any) -> Any:
+        """A random order of ``range(x)`` (an int) or of an array's first axis."""
+        if isinstance(x, (int, numpy.integer)):
+            return xp.argsort(self._g.random(int(x)))
+        return x[xp.argsort(self._g.random(len(x)))]
+
+    def get_state(self) -> dict:
+        key = int(self._g.integers(0, 2**62))
+        self._restart(key)
+        return {"cupy_key": key}
+
+    def set_state(self, state: dict) -> None:
+        if not isinstance(state, dict) or set(state) != {"cupy_key"}:
+            raise TypeError(
+                "set_rng_state on the CuPy backend expects a state saved on the CuPy backend "
+                f"(a dict with 'cupy_key'); got {state!r:.80}"
+            )
+        self._restart(int(state["cupy_key"]))
+
+
+def _new_rng(seed: int) -> Any:
+    """The global generator for ``seed`` on the active array module."""
+    return _CupyRandom(seed) if gpu else numpy.random.default_rng(seed)
 
 
 @contextlib.contextmanager
@@ -321,7 +374,7 @@ def manual_seed(seed: int) -> None:
     if not isinstance(seed, (int, numpy.integer)) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
     _seed = int(seed)
-    _rng = xp.random.default_rng(_seed)
+    _rng = _new_rng(_seed)
 
 
 class Generator:
@@ -440,7 +493,7 @@ def fork_rng(seed: int) -> Iterator[None]:
     if not isinstance(seed, (int, numpy.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"fork_rng expects a non-negative int seed, got {seed!r}")
     saved = (_rng, _seed)
-    _rng, _seed = xp.random.default_rng(int(seed)), int(seed)
+    _rng, _seed = _new_rng(int(seed)), int(seed)
     try:
         yield
     finally:
@@ -448,13 +501,18 @@ def fork_rng(seed: int) -> Iterator[None]:
 
 
 def get_rng_state() -> dict:
-    """The generator's state, for checkpoints (a JSON-able dict on NumPy)."""
+    """The generator's state, for checkpoints (a JSON-able dict)."""
+    if isinstance(_rng, _CupyRandom):
+        return _rng.get_state()
     return _rng.bit_generator.state
 
 
 def set_rng_state(state: dict) -> None:
     """Restore a state returned by :func:`get_rng_state`."""
-    _rng.bit_generator.state = state
+    if isinstance(_rng, _CupyRandom):
+        _rng.set_state(state)
+    else:
+        _rng.bit_generator.state = state
 
 
 def special(fn_name: str) -> Any:
@@ -464,6 +522,58 @@ def special(fn_name: str) -> Any:
     else:
         mod = importlib.import_module("scipy.special")
     return getattr(mod, fn_name)
+
+
+def accumulate(ufunc: str, a: Any, axis: int) -> Any:
+    """``xp.<ufunc>.accumulate(a, axis)``: the running ``maximum``, ``minimum``,
+    ``logaddexp``, ``logical_or``, ... along ``axis``. CuPy has only the additive and
+    multiplicative scans (``cumsum``/``cumprod``); there the running result is built by
+    doubling steps (``out[k:] = f(out[k:], out[:-k])`` for ``k = 1, 2, 4, ...``: ``log2 n``
+    launches), exact for ``maximum``/``minimum``/logical ufuncs, and within rounding of the
+    sequential order for ``logaddexp``.
+
+    >>> import numpy as np
+    >>> accumulate("maximum", np.array([1, 3, 2, 5]), 0).tolist()
+    [1, 3, 3, 5]
+    """
+    fn = getattr(xp, ufunc)
+    if not gpu:
+        return fn.accumulate(a, axis=axis)
+    out = xp.moveaxis(a, axis, -1).copy()
+    if ufunc in ("logical_or", "logical_and"):
+        out = out.astype(bool)
+    n, k = out.shape[-1], 1
+    while k < n:
+        out[..., k:] = fn(out[..., k:], out[..., :-k])
+        k *= 2
+    return xp.moveaxis(out, -1, axis)
+
+
+def ufunc_at(ufunc: str, out: Any, index: Any, values: Any) -> None:
+    """``xp.<ufunc>.at(out, index, values)`` (unbuffered: repeated indices all apply). On CuPy
+    only ``add`` of the dtypes its atomic add takes runs on the GPU (CuPy's ``maximum.at`` of
+    float64 rounds through float32, and it has no ``multiply.at``); the rest makes a round
+    trip through the host, where NumPy computes it exactly."""
+    if not gpu or (ufunc == "add" and out.dtype.char in "ilqefdILQ"):
+        getattr(xp, ufunc).at(out, index, values)
+        return
+
+    def on_host(v: Any) -> Any:
+        return to_numpy(v) if isinstance(v, xp.ndarray) else v
+
+    host = to_numpy(out)
+    idx = tuple(map(on_host, index)) if isinstance(index, tuple) else on_host(index)
+    getattr(numpy, ufunc).at(host, idx, on_host(values))
+    out[...] = xp.asarray(host)
+
+
+def index_for(a: Any, index: Any) -> Any:
+    """``index`` (an integer or bool array, NumPy's or CuPy's) as an array of ``a``'s own
+    module, so that ``a[index]`` works wherever each lives (a host dataset indexed by device
+    indices, or the reverse)."""
+    if isinstance(a, numpy.ndarray):
+        return to_numpy(index) if hasattr(index, "get") else numpy.asarray(index)
+    return xp.asarray(index)
 
 
 def to_numpy(a: Any) -> numpy.ndarray:

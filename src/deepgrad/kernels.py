@@ -57,6 +57,8 @@ from typing import Any
 
 import numpy
 
+from . import backend
+
 __all__ = [
     "adam_direction",
     "adam_update",
@@ -105,13 +107,14 @@ def set_enabled(on: bool) -> bool:
 
 
 def enabled() -> bool:
-    """Whether callers are asked to use the compiled kernels (see :func:`set_enabled`)."""
-    return _enabled
+    """Whether callers are asked to use the compiled kernels (see :func:`set_enabled`): never
+    on the CuPy backend (they run on NumPy arrays; CuPy's arrays take the array forms)."""
+    return _enabled and not backend.gpu
 
 
 def available() -> bool:
     """Whether the kernels are enabled and compiled (compiling them on the first call)."""
-    return _enabled and bool(_kernels())
+    return _enabled and not backend.gpu and bool(_kernels())
 
 
 def _build() -> dict[str, Callable[..., Any]]:
@@ -438,7 +441,7 @@ def adam_update(
     :func:`adam_direction`). The same numbers as :func:`adam_direction` followed by
     ``w -= out``, without the flat copies of the gradients and of the step.
     """
-    if not _enabled or not quads:
+    if not enabled() or not quads:
         return False
     flat = []
     for quad in quads:
@@ -498,7 +501,7 @@ def adam_direction(
     ``g``, ``m``, ``v``, ``out`` share one shape and dtype (float32 or float64). The NumPy form
     is :func:`deepgrad.optim.adam._moments` followed by :meth:`Adam._direction`'s step.
     """
-    if not _enabled:
+    if not enabled():
         return False
     arrays = _flat((g, m, v, out))
     if arrays is None:
@@ -516,7 +519,7 @@ def lstm_gates(G: Any, c_prev: Any, c: Any) -> bool:
     ``G (4H, B)``, ``c_prev`` and ``c`` ``(H, B)``, one float dtype, C-contiguous. The NumPy
     form is in :meth:`deepgrad.functional.recurrent.LSTMSequence.forward`.
     """
-    if not _enabled or not _same(G) or not _same(c_prev, c) or G.dtype != c.dtype:
+    if not enabled() or not _same(G) or not _same(c_prev, c) or G.dtype != c.dtype:
         return False
     if G.shape != (4 * c.shape[0], c.shape[1]):
         return False
@@ -535,7 +538,7 @@ def lstm_backward(G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any) -> boo
     All one float dtype and C-contiguous; ``D (4H, B)`` receives the pre-activation gradient.
     The NumPy form is in :meth:`deepgrad.functional.recurrent.LSTMSequence._grads`.
     """
-    if not _enabled or not _same(G, D) or not _same(tc, c_prev, dm, dc):
+    if not enabled() or not _same(G, D) or not _same(tc, c_prev, dm, dc):
         return False
     if G.dtype != dc.dtype or G.shape != (4 * dc.shape[0], dc.shape[1]):
         return False
@@ -546,7 +549,7 @@ def batch_norm_center(xc: Any, mu: Any, sq: Any) -> bool:
     """``xc ← xc − mu[c]``, ``sq ← xc²`` in one pass over ``(n, C, L)`` arrays (``mu (C,)``),
     or ``False`` to say "run the NumPy form" (two passes, in
     :meth:`deepgrad.functional.normalization.BatchNorm.forward`)."""
-    if not _enabled or not _same(xc, sq) or xc.ndim != 3 or not _same(mu):
+    if not enabled() or not _same(xc, sq) or xc.ndim != 3 or not _same(mu):
         return False
     if mu.dtype != xc.dtype or mu.shape != (xc.shape[1],):
         return False
@@ -558,7 +561,7 @@ def batch_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:
     neither, ``y`` is not written) in one pass, or ``False`` to say "run the NumPy form"
     (:meth:`deepgrad.functional.normalization.BatchNorm.forward`): the same operations in the
     same order, so the same numbers."""
-    if not _enabled or not _same(xc, y) or xc.ndim != 3:
+    if not enabled() or not _same(xc, y) or xc.ndim != 3:
         return False
     empty = _EMPTY.get(xc.dtype)
     vectors = [v for v in (rstd, w, b) if v is not None]
@@ -578,7 +581,7 @@ def batch_norm_grad(xhat: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any) -> b
     to say "run the NumPy form" (four passes, in
     :meth:`deepgrad.functional.normalization.BatchNorm.backward`; the same operations in
     the same order)."""
-    if not _enabled or not _same(xhat, g, gx) or xhat.ndim != 3 or not _same(c, a, scale):
+    if not enabled() or not _same(xhat, g, gx) or xhat.ndim != 3 or not _same(c, a, scale):
         return False
     if c.dtype != xhat.dtype or c.shape != (xhat.shape[1],):
         return False
@@ -604,7 +607,7 @@ def col2im_flat(
     image, in cache, instead of the NumPy form's padded buffer, ``kh·kw`` read-add-write
     passes and copy out. The NumPy form is :func:`deepgrad.functional.conv._col2im_flat`.
     """
-    if not _enabled or not _same(cols) or not _same(out) or cols.dtype != out.dtype:
+    if not enabled() or not _same(cols) or not _same(out) or cols.dtype != out.dtype:
         return False
     if cols.ndim != 5 or out.ndim != 3:
         return False
@@ -629,7 +632,7 @@ def max_pool2x2(x: Any, y: Any, idx: Any) -> bool:
     backward's comparisons). The NumPy form is
     :meth:`deepgrad.functional.pooling.MaxPool2dFunction.forward`.
     """
-    if not _enabled or not _same(x) or not _same(y) or x.dtype != y.dtype or x.ndim != 4:
+    if not enabled() or not _same(x) or not _same(y) or x.dtype != y.dtype or x.ndim != 4:
         return False
     if type(idx) is not numpy.ndarray or idx.dtype != numpy.uint8 or idx.shape != y.shape:
         return False
@@ -650,7 +653,7 @@ def max_pool2x2_backward(gy: Any, idx: Any, gx: Any) -> bool:
     every element of ``gx`` is written once: exact, like the NumPy form
     (:class:`deepgrad.functional.pooling._MaxPoolScatter`).
     """
-    if not _enabled or not _same(gx) or type(gy) is not numpy.ndarray or gy.dtype != gx.dtype:
+    if not enabled() or not _same(gx) or type(gy) is not numpy.ndarray or gy.dtype != gx.dtype:
         return False
     if gy.shape != idx.shape or gy.shape[:2] != gx.shape[:2] or not gy.flags.c_contiguous:
         return False
@@ -665,7 +668,7 @@ def relu(x: Any, y: Any) -> bool:
     """``y = x if x > 0 or x is NaN else 0`` (NumPy's ``maximum(x, 0)``), one pass, or
     ``False`` to say "run the NumPy form" (:class:`deepgrad.functional.activation.ReLU`).
     ``x`` and ``y`` 1-D, one float dtype, C-contiguous."""
-    if not _enabled or not _same(x, y) or x.ndim != 1:
+    if not enabled() or not _same(x, y) or x.ndim != 1:
         return False
     return _run("relu", x, y)
 
@@ -674,7 +677,7 @@ def relu_backward(y: Any, g: Any, gx: Any) -> bool:
     """``gx = 0 if y ≤ 0 else g`` (PyTorch's ``threshold_backward``: a gradient reaching a
     unit that is off gives 0 even where it is inf or NaN; a NaN output lets it pass), one
     pass, or ``False`` to say "run the NumPy form". 1-D, one float dtype, C-contiguous."""
-    if not _enabled or not _same(y, g, gx) or y.ndim != 1:
+    if not enabled() or not _same(y, g, gx) or y.ndim != 1:
         return False
     return _run("relu_backward", y, g, gx)
 

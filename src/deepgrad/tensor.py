@@ -1109,6 +1109,8 @@ class Tensor:
 
     def _compare(self, other: Any, op: Any) -> Tensor:
         o = other._data if isinstance(other, Tensor) else other
+        if isinstance(o, numpy.ndarray) and backend.gpu:
+            o = backend.xp.asarray(o)  # a host array beside a device tensor
         if op not in (numpy.equal, numpy.not_equal):  # PyTorch does not order complex numbers
             F.elementwise._refuse_complex_order(op.__name__, self, o)
         a = self._data
@@ -2595,11 +2597,16 @@ def _assign_array(a: Any, index: Any, v: Any, strict: bool = True) -> None:
             f"{a.dtype} for the destination and {v.dtype} for the source (x[index] = "
             f"value with index tensors; convert the value with .to({a.dtype}))"
         )
+    if backend.gpu and isinstance(v, numpy.ndarray):
+        v = backend.xp.asarray(v)  # a host value written into a device array
     try:
         if advanced is None:
+            _check_device_bounds(a.shape, basic)
             a[basic] = v
         else:  # ``basic`` selects a view; the arrays index into it (PyTorch's rule)
-            a[basic][advanced] = v
+            view = a[basic]
+            _check_device_bounds(view.shape, advanced)
+            view[advanced] = v
     except (ValueError, TypeError) as e:  # NumPy's broadcasting error: PyTorch's RuntimeError
         raise IndexShapeError(f"x[index] = value: shape mismatch: {e}") from None
 
@@ -2946,7 +2953,49 @@ def _index_array(i: Any) -> Any:
         i = i._data
         if i.dtype == numpy.uint8:
             return i.astype(bool)
+    elif isinstance(i, numpy.ndarray) and backend.gpu:
+        return backend.xp.asarray(i)  # a host index array into a device array
     return i
+
+
+def _check_device_bounds(shape: tuple, index: Any) -> None:
+    """On CuPy, refuse an integer index array with an entry outside ``[-n, n)`` of its dim,
+    with PyTorch's ``IndexError``, before the array is indexed: NumPy raises that itself, but
+    CuPy wraps such indices around when reading and writes outside the array when writing (a
+    corrupted GPU context, not an error). One device-to-host sync per index array; nothing on
+    NumPy."""
+    if not backend.gpu:
+        return
+    xp = backend.xp
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [
+        xp.asarray(it) if isinstance(it, list) and it else it
+        for it in items
+        if not (it is None or it is Ellipsis or isinstance(it, (bool, int, slice)))
+    ]
+    used = builtins.sum(
+        a.ndim if getattr(a, "dtype", None) == numpy.bool_ else 1 for a in arrays
+    ) + builtins.sum(1 for it in items if isinstance(it, (int, slice)) and not isinstance(it, bool))
+    d, k = 0, 0
+    for it in items:
+        if it is Ellipsis:
+            d += len(shape) - used
+            continue
+        if it is None or isinstance(it, bool):
+            continue
+        if isinstance(it, (int, slice)):
+            d += 1
+            continue
+        a = arrays[k]
+        k += 1
+        if not isinstance(a, xp.ndarray) or a.dtype.kind not in "iu" or d >= len(shape):
+            d += a.ndim if getattr(a, "dtype", None) == numpy.bool_ else 1
+            continue
+        n = shape[d]
+        if a.size and bool(((a < -n) | (a >= n)).any()):
+            bad = int(a[(a < -n) | (a >= n)].ravel()[0])
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+        d += 1
 
 
 def _pytorch_index(index: Any, ndim: int) -> tuple[Any, Any]:
@@ -3048,7 +3097,7 @@ def _tensors_as_scalars(data: list | tuple) -> list | tuple:
                     f"of a list holding a tensor of shape {x.shape}; use dg.stack for a list of "
                     "tensors)"
                 )
-            x = x._data.reshape(())
+            x = backend.to_numpy(x._data).reshape(())  # read on the host, as a number
         elif type(x) is list or type(x) is tuple:
             x = _tensors_as_scalars(x)
         out.append(x)
@@ -3441,7 +3490,10 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
         )
     if getattr(ext_tensor, "requires_grad", False) and hasattr(ext_tensor, "detach"):
         ext_tensor = ext_tensor.detach()  # its memory, not its graph
-    return Tensor._from_op(backend.xp.from_dlpack(ext_tensor), None, 0)
+    on_cpu = getattr(ext_tensor, "__dlpack_device__", lambda: (1, 0))()[0] == 1  # kDLCPU
+    # where the memory is: host memory stays a NumPy array (device cpu) on either backend
+    module = numpy if on_cpu else backend.xp
+    return Tensor._from_op(module.from_dlpack(ext_tensor), None, 0)
 
 
 def from_numpy(a: numpy.ndarray) -> Tensor:

@@ -230,6 +230,10 @@ def parallel_chunks(
     >>> y.tolist()
     [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0]
     """
+    if backend.gpu:  # on a GPU a chunk is more kernel launches, never faster
+        if n > 0:
+            fn(0, n)
+        return
     work = n if work is None else work
     if block is not None and work > block and n > 1:
         fn = _blocked(fn, max(1, n * block // work))

@@ -148,7 +148,10 @@ def test_matches_torch_float64_with_two_groups(torch64, name, kwargs, torch_name
     if name == "ASGD":  # the running average is part of what ASGD computes
         for p, q in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(
-                opt.state[p]["ax"], topt.state[q]["ax"].numpy(), rtol=1e-10, atol=1e-12
+                dg.backend.to_numpy(opt.state[p]["ax"]),
+                topt.state[q]["ax"].numpy(),
+                rtol=1e-10,
+                atol=1e-12,
             )
 
 
@@ -274,7 +277,7 @@ def test_rprop_step_sizes_start_at_lr_and_stay_within_bounds():
     # coordinate 0: 0.1 → 0.2 → 0.3 (capped) → 0.3; coordinate 1: 0.1, then 0.05 (a flip: no
     # move, prev zeroed), 0.05 (no growth after a flip), 0.1; coordinate 2: a zero gradient
     # keeps the size and does not move: 0.1, (0.1), 0.1, 0.2
-    np.testing.assert_allclose(opt.state[w]["step_size"], [0.3, 0.1, 0.2])
+    np.testing.assert_allclose(dg.backend.to_numpy(opt.state[w]["step_size"]), [0.3, 0.1, 0.2])
     np.testing.assert_allclose(w.data, [-(0.1 + 0.2 + 0.3 + 0.3), -(0.1 + 0.05 + 0.1), -0.4])
 
 

@@ -105,7 +105,7 @@ def test_one_parameter_matches_torch(name, kwargs, torch_name, torch_kwargs, sha
     for st in opt.state.values():  # the state keeps the parameter's shape (saved as arrays)
         for k, v in st.items():
             if hasattr(v, "shape") and k != "step":
-                assert isinstance(v, np.ndarray) and v.shape in (shape, ()), k
+                assert isinstance(v, dg.backend.xp.ndarray) and v.shape in (shape, ()), k
 
 
 @pytest.mark.parametrize(("name", "kwargs", "torch_name", "torch_kwargs"), CASES, ids=IDS)

@@ -106,7 +106,7 @@ class Portability:
 
             def init(model: Any, lib_name: str = lib_name, pending: list = pending) -> Any:
                 if lib_name == "torch":
-                    recorded.append({k: v.detach().clone().numpy() for k, v in model.state_dict().items()})  # fmt: skip
+                    recorded.append({k: v.detach().cpu().clone().numpy() for k, v in model.state_dict().items()})  # fmt: skip
                 else:
                     model.load_state_dict(pending.pop(0))
                 return model

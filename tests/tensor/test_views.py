@@ -165,6 +165,7 @@ ASARRAY_KWARGS = [
 ]
 
 
+@pytest.mark.numpy_only("memory shared with NumPy arrays")
 @pytest.mark.filterwarnings("ignore:torch.asarray")
 @pytest.mark.parametrize("kw", ASARRAY_KWARGS, ids=str)
 @pytest.mark.parametrize("src_kind", ["leaf", "nonleaf", "plain"])
@@ -183,6 +184,7 @@ def test_asarray_of_a_tensor_as_torch(src_kind, kw):
     ],
     ids=str,
 )
+@pytest.mark.numpy_only("memory shared with NumPy arrays")
 @pytest.mark.parametrize("make", ["f64", "i32", "0d", "transposed"])
 def test_asarray_of_a_numpy_array_as_torch(make, kw):
     def facts(L):

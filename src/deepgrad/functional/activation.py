@@ -281,7 +281,7 @@ class Softplus(Function):
         if self.beta == 1.0 and self.threshold == math.inf:
             return _softplus(x)
         z = x * self.beta
-        with backend.xp.errstate(divide="ignore"):  # β = 0: log 2 / 0 = inf, as PyTorch's
+        with backend.quiet():  # β = 0: log 2 / 0 = inf, as PyTorch's
             y = _softplus(z) / self.beta
         self.linear = z > self.threshold
         return backend.xp.where(self.linear, x, y).astype(x.dtype, copy=False)

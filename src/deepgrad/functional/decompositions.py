@@ -36,6 +36,9 @@ in ``cholesky`` are refused with an error naming the function (PyTorch raises to
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy
@@ -67,10 +70,41 @@ def _square(a: Any, fn: str, not_implemented: bool = False) -> Tensor:
     return x
 
 
-def _lapack(fn: str, call: Any, *args: Any) -> Any:
-    """Run a NumPy linear-algebra call, its ``LinAlgError`` re-raised naming ``fn``."""
+#: > 0 inside :func:`_nan_where_singular`: CuPy's calls return NaNs for a singular matrix
+#: there, as NumPy's ``inv`` of a matrix holding inf or NaN does
+_QUIET_LAPACK = 0
+
+
+@contextlib.contextmanager
+def _nan_where_singular() -> Iterator[None]:
+    """A block whose CuPy linear algebra does not raise (``det``'s and ``slogdet``'s
+    backward invert a matrix that may be singular or not finite: NaN, as in PyTorch)."""
+    global _QUIET_LAPACK
+    _QUIET_LAPACK += 1
     try:
-        return call(*args)
+        yield
+    finally:
+        _QUIET_LAPACK -= 1
+
+
+def raising() -> Any:
+    """A block in which the backend's linear algebra raises ``numpy.linalg.LinAlgError`` for
+    a singular or not positive-definite matrix: NumPy's always does; CuPy's returns NaNs
+    unless ``cupyx.errstate(linalg="raise")`` asks it to raise."""
+    if not backend.gpu:
+        return contextlib.nullcontext()
+    return importlib.import_module("cupyx").errstate(linalg="raise")
+
+
+def _lapack(fn: str, call: Any, *args: Any) -> Any:
+    """Run a NumPy linear-algebra call, its ``LinAlgError`` re-raised naming ``fn``. On CuPy
+    the call runs under ``cupyx.errstate(linalg="raise")``: CuPy returns NaNs for a singular
+    matrix unless asked, where NumPy (and PyTorch, CUDA too) raise."""
+    try:
+        if _QUIET_LAPACK:
+            return call(*args)
+        with raising():
+            return call(*args)
     except numpy.linalg.LinAlgError as err:
         raise LinAlgError(
             f"{fn}: {err} (the matrix is singular or not positive-definite)"
@@ -179,7 +213,9 @@ class Det(Function):
         a, d = self.inputs[0], self.output()
         g = unsqueeze(unsqueeze(gy, -1), -1)
         if bool((d._data != 0).all()):
-            return g * unsqueeze(unsqueeze(conj(d), -1), -1) * _mH(inv(a))
+            with _nan_where_singular():
+                a_inv = inv(a)
+            return g * unsqueeze(unsqueeze(conj(d), -1), -1) * _mH(a_inv)
         return g * Tensor._from_op(_adjugate_h(a._data), None, 0)  # first order only
 
 
@@ -218,7 +254,9 @@ class SLogDet(Function):
             g = (0.0 if g is None else g) + 1j * imag(gsign * conj(sign))
         if g is None:  # a real sign is piecewise constant
             return None
-        return unsqueeze(unsqueeze(g, -1), -1) * _mH(inv(a))
+        with _nan_where_singular():
+            a_inv = inv(a)
+        return unsqueeze(unsqueeze(g, -1), -1) * _mH(a_inv)
 
 
 def slogdet(A: Tensor) -> SignLogAbsDet:  # noqa: N803
@@ -238,14 +276,24 @@ def logdet(input: Tensor) -> Tensor:  # noqa: A002
     return where(sign._data < 0, float("nan"), logabs)
 
 
+def _solve(a: Any, b: Any) -> Any:
+    """``A⁻¹ B`` with the batch dims broadcast (NumPy broadcasts them; CuPy needs them equal)."""
+    xp = backend.xp
+    if backend.gpu:
+        batch = xp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = xp.broadcast_to(a, batch + a.shape[-2:])
+        b = xp.broadcast_to(b, batch + b.shape[-2:])
+    return _lapack("solve", xp.linalg.solve, a, b)
+
+
 class Solve(Function):
     def __init__(self, vector: bool) -> None:
         self.vector = vector
 
     def forward(self, a: Any, b: Any) -> Any:
         if self.vector:
-            return _lapack("solve", backend.xp.linalg.solve, a, b[..., None])[..., 0]
-        return _lapack("solve", backend.xp.linalg.solve, a, b)
+            return _solve(a, b[..., None])[..., 0]
+        return _solve(a, b)
 
     def backward(self, gx: Tensor) -> tuple:
         a, b = self.inputs

@@ -219,7 +219,9 @@ def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
         return digamma(input)
 
     def fn(a: Any) -> Any:
-        return backend.special("polygamma")(int(n), a).astype(a.dtype, copy=False)
+        # n as an array: CuPy's polygamma compares it with 0 by ``cupy.where``
+        k = backend.xp.asarray(int(n))
+        return backend.special("polygamma")(k, a).astype(a.dtype, copy=False)
 
     return _unary(input, fn, lambda x, y: polygamma(n + 1, x))
 

@@ -41,7 +41,7 @@ def _scatter_rows(idx: Any, rows: Any, n: int) -> Any:
         onehot = sp.csr_matrix((numpy.ones(N, rows.dtype), (idx, numpy.arange(N))), shape=(n, N))
         return numpy.asarray(onehot @ rows)
     out = xp.zeros((n,) + rows.shape[1:], rows.dtype)
-    xp.add.at(out, idx, rows)
+    backend.ufunc_at("add", out, idx, rows)
     return out
 
 

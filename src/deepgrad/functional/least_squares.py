@@ -58,7 +58,7 @@ def _pinv_array(a: Any, atol: Any, rtol: Any, hermitian: bool = False) -> tuple[
         s = lam
         smax = s[..., :1] if s.shape[-1] else s
     keep = s > xp.maximum(xp.asarray(atol)[..., None], xp.asarray(rtol)[..., None] * smax)
-    with xp.errstate(divide="ignore"):
+    with backend.quiet():
         s_inv = xp.where(keep, 1.0 / xp.where(keep, lam, 1), 0).astype(lam.dtype)
     pinv = xp.conj(xp.swapaxes(vh, -1, -2)) * s_inv[..., None, :] @ xp.conj(xp.swapaxes(u, -1, -2))
     return pinv, s, keep.sum(-1)

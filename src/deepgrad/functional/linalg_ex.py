@@ -20,7 +20,7 @@ import numpy
 from .. import backend
 from .._errors import LinAlgError, refuse_integer
 from ..tensor import Tensor, as_tensor
-from .decompositions import _square, cholesky, inv, solve
+from .decompositions import _square, cholesky, inv, raising, solve
 from .elementwise import where
 from .lu import _getrf, _host
 
@@ -57,14 +57,16 @@ def _cholesky_info(a: Any) -> Any:
     flat = a.reshape((-1, n, n))
     info = numpy.zeros(flat.shape[0], dtype=numpy.int32)
     try:
-        xp.linalg.cholesky(flat)
+        with raising():
+            xp.linalg.cholesky(flat)
         return xp.asarray(info.reshape(a.shape[:-2]))
     except numpy.linalg.LinAlgError:
         pass
     for b in range(flat.shape[0]):
         for k in range(1, n + 1):
             try:
-                xp.linalg.cholesky(flat[b, :k, :k])
+                with raising():
+                    xp.linalg.cholesky(flat[b, :k, :k])
             except numpy.linalg.LinAlgError:
                 info[b] = k
                 break
@@ -105,7 +107,8 @@ def _lu_info(a: Tensor) -> Any:
     met no zero pivot), else from the factorization."""
     xp = backend.xp
     try:
-        xp.linalg.inv(a._data)
+        with raising():
+            xp.linalg.inv(a._data)
         return xp.zeros(a.shape[:-2], dtype=numpy.int32)
     except numpy.linalg.LinAlgError:
         return _getrf(a._data)[2]

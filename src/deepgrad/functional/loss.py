@@ -1305,7 +1305,7 @@ def multilabel_margin_loss(
         )
     rows, cols = xp.nonzero(listed)
     count = xp.zeros(x.shape, x.dtype)  # how often each class is listed (PyTorch counts a
-    xp.add.at(count, (rows, t[rows, cols]), 1)  # repeated label once per listing)
+    backend.ufunc_at("add", count, (rows, t[rows, cols]), 1)  # repeated label once per listing)
     # pairs (listed label j, class i not listed) of each sample, each weighted 1/C
     pairs = count[:, :, None] * (count == 0)[:, None, :] / x.dtype.type(c)
     z = relu(unsqueeze(x, 1) - unsqueeze(x, 2) + 1.0)  # z[n, j, i] = 1 - (x_j - x_i)

@@ -37,7 +37,7 @@ def _expm(a: Any) -> Any:
     """``exp`` of each matrix of ``a`` (``(*, n, n)``) by Padé-13 scaling and squaring."""
     xp = backend.xp
     norm = xp.abs(a).sum(-2).max(-1) if a.shape[-1] else xp.zeros(a.shape[:-2])
-    with xp.errstate(divide="ignore"):
+    with backend.quiet():
         s = xp.maximum(0, xp.ceil(xp.log2(norm / _THETA13)))
     s = xp.where(xp.isfinite(s), s, 0).astype(numpy.int64)
     a = a / (2.0**s)[..., None, None].astype(a.real.dtype)

@@ -191,7 +191,7 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     if s.dtype.kind == "f":  # NaNs form one run, as equal values
         new_run[..., 1:] &= ~(xp.isnan(s[..., 1:]) & xp.isnan(s[..., :-1]))
     pos = xp.arange(n)
-    start = xp.maximum.accumulate(xp.where(new_run, pos, 0), axis=-1)
+    start = backend.accumulate("maximum", xp.where(new_run, pos, 0), -1)
     length = pos - start + 1  # the length of each run so far: its last element holds it all
     best = xp.argmax(length, axis=-1)  # the first (smallest value) of the longest runs
     last = xp.take_along_axis(order, best[..., None], -1)  # stable: its last occurrence

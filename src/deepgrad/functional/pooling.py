@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend, kernels
+from .. import backend, cuda_kernels, kernels
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -167,6 +167,12 @@ class MaxPool2dFunction(Function):
         src = g.pad(x, -numpy.inf)
         y = xp.empty((g.N, g.C, g.Ho, g.Wo), x.dtype)
         self.idx = None
+        if _two_by_two(g) and cuda_kernels.usable(src):  # one launch on a GPU, PyTorch's rule
+            idx = xp.empty(y.shape, numpy.uint8)
+            if cuda_kernels.max_pool2x2(src, y, idx):
+                if self.train:
+                    self.src, self.y, self.tm, self.idx = src, y, None, idx
+                return y
         if _two_by_two(g) and kernels.enabled():
             # the compiled 2×2 kernel: one pass, each window's tap index kept for the
             # backward (a quarter of y's bytes); it declines NaN and arrays it does not take
@@ -208,6 +214,8 @@ class MaxPool2dFunction(Function):
         # `tap == y` misses NaN, and where padding is on a window whose maximum is -inf, the
         # padding's -inf taps would take the gradient (PyTorch gives it to the window's first
         # position inside the image): there, go by PyTorch's indices
+        if self.idx is not None and cuda_kernels.usable(self.y):  # PyTorch's rule built in
+            return _MaxPoolScatter(g, self.src, self.y, self.tm, self.idx)(gy)
         if xp.isnan(self.y).any() or (g.padded and xp.isneginf(self.y).any()):
             k, s, p, d = (g.kh, g.kw), (g.sh, g.sw), (g.ph, g.pw), (g.dh, g.dw)
             index = window_argmax(g.crop(self.src), self.y, k, s, p, d)
@@ -244,6 +252,10 @@ class _MaxPoolScatter(Function):
         xp = backend.xp
         g, y, tm, idx = self.g, self.y, self.tm, self.idx
         shape = (g.N, g.C, g.Hp, g.Wp) if g.padded else (g.N, g.C, g.H, g.W)
+        if idx is not None and cuda_kernels.usable(gy):
+            gx = cuda_kernels.max_pool2x2_backward(gy, idx, shape)
+            if gx is not None:
+                return g.crop(gx)
         if idx is not None:  # the forward's compiled kernel kept each window's tap index
             buf, gyc, ok = xp.empty(shape, gy.dtype), xp.ascontiguousarray(gy), [True]
 

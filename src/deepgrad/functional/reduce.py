@@ -892,7 +892,7 @@ class LogCumSumExp(Function):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        return backend.xp.logaddexp.accumulate(x, axis=self.axis)
+        return backend.accumulate("logaddexp", x, self.axis)
 
     def backward(self, gy: Tensor) -> Tensor:
         x, y, axis = self.inputs[0], self.output(), self.axis
@@ -942,15 +942,15 @@ def _cum_extreme(x: Tensor, dim: int, take_max: bool) -> ValuesIndices:
         return ValuesIndices((x * 1, zero))
     xp, a = backend.xp, x._data
     if a.dtype.kind == "b":
-        run = xp.logical_or if take_max else xp.logical_and
+        run = "logical_or" if take_max else "logical_and"
     else:  # NaN propagates, as in PyTorch
-        run = xp.maximum if take_max else xp.minimum
-    values = run.accumulate(a, axis=axis)
+        run = "maximum" if take_max else "minimum"
+    values = backend.accumulate(run, a, axis)
     hit = a == values
     if a.dtype.kind == "f":
         hit |= xp.isnan(a)
     pos = xp.arange(a.shape[axis]).reshape([-1 if d == axis else 1 for d in range(a.ndim)])
-    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis).astype(numpy.int64)
+    idx = backend.accumulate("maximum", xp.where(hit, pos, 0), axis).astype(numpy.int64)
     return ValuesIndices((gather(x, axis, idx), Tensor._from_op(idx, None, 0)))
 
 

@@ -109,7 +109,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
 
 
 def _check_probability(p: Any, fn: str) -> None:
-    arr = p._data if isinstance(p, Tensor) else numpy.asarray(p)
+    arr = p._data if isinstance(p, Tensor) else backend.xp.asarray(p)
     if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):
         raise ValueError(f"{fn}: probabilities must be in [0, 1], got values outside")
 

@@ -40,7 +40,7 @@ from .. import backend
 from .._errors import ChoiceError, DtypeError, IndexRangeError, IndexShapeError
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor, _checked_scalar
+from ..tensor import Tensor, _check_device_bounds, _checked_scalar
 from .elementwise import _const, _mask, astype, where
 from .selection import bool_mask
 from .shape import (
@@ -130,7 +130,7 @@ class Scatter(Function):
         out = x.copy()
         where_ = _coords(self.idx, self.axis)
         if self.add:
-            backend.xp.add.at(out, where_, src)
+            backend.ufunc_at("add", out, where_, src)
         else:
             out[where_] = src
         return out
@@ -205,7 +205,7 @@ class ScatterReduce(Function):
     def _counts(self, shape: tuple, dtype: Any) -> Any:
         xp = backend.xp
         count = xp.ones(shape, dtype) if self.include_self else xp.zeros(shape, dtype)
-        xp.add.at(count, self.where, 1)
+        backend.ufunc_at("add", count, self.where, 1)
         return xp.maximum(count, 1)
 
     def forward(self, x: Any, src: Any) -> Any:
@@ -215,9 +215,8 @@ class ScatterReduce(Function):
             big = xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).max
             start = {"sum": 0, "mean": 0, "prod": 1, "amax": -big, "amin": big}[r]
             out[self.where] = start
-        ufunc = {"sum": xp.add, "mean": xp.add, "prod": xp.multiply}.get(r)
-        ufunc = ufunc or (xp.maximum if r == "amax" else xp.minimum)
-        ufunc.at(out, self.where, src)
+        ufunc = {"sum": "add", "mean": "add", "prod": "multiply"}.get(r)
+        backend.ufunc_at(ufunc or ("maximum" if r == "amax" else "minimum"), out, self.where, src)
         if r == "mean":
             count = self._counts(x.shape, x.dtype)
             out = out / count if x.dtype.kind == "f" else xp.floor_divide(out, count)
@@ -245,7 +244,7 @@ class ScatterReduce(Function):
         src_hit = src._data == value
         x_hit = x._data == out._data
         n = x_hit.astype(x._data.dtype) if self.include_self else xp.zeros(x.shape, x._data.dtype)
-        xp.add.at(n, self.where, src_hit.astype(n.dtype))
+        backend.ufunc_at("add", n, self.where, src_hit.astype(n.dtype))
         share = gy / _mask(xp.maximum(n, 1), gy)
         gx = share * _mask(x_hit, gy) if self.include_self else gy * _mask(~written, gy)
         return gx, gather(share, self.axis, self.idx) * _mask(src_hit, gy)
@@ -287,7 +286,7 @@ class IndexAdd(Function):
     def forward(self, x: Any, src: Any) -> Any:
         out = x.copy()
         s = src if self.alpha == 1 else src * x.dtype.type(self.alpha)
-        backend.xp.add.at(out, (slice(None),) * self.axis + (self.idx,), s)
+        backend.ufunc_at("add", out, (slice(None),) * self.axis + (self.idx,), s)
         return out
 
     def backward(self, gy: Tensor) -> tuple:
@@ -433,7 +432,7 @@ class IndexPut(Function):
     def forward(self, x: Any, v: Any) -> Any:
         out = x.copy()
         if self.accumulate:
-            backend.xp.add.at(out, self.key, v)
+            backend.ufunc_at("add", out, self.key, v)
         else:
             out[self.key] = v
         return out
@@ -494,6 +493,7 @@ def index_put(
     """
     key = _index_key(indices, "index_put")
     shape = _selected_shape(input.shape, key)  # the indices broadcast together first
+    _check_device_bounds(input.shape, key)
     values = _same_dtype(input, values, "values", "index_put")
     _check_value_shape(values.shape, shape, "index_put")
     return IndexPut(key, bool(accumulate))(input, values)
@@ -504,7 +504,12 @@ def _selected_shape(shape: tuple, key: tuple) -> tuple:
     (integer arrays read as zeros): PyTorch checks the value's shape first."""
     xp = backend.xp
     probe = tuple(xp.zeros(a.shape, xp.intp) if a.dtype.kind in "iu" else a for a in key)
-    return xp.broadcast_to(xp.zeros((), bool), shape)[probe].shape
+    try:
+        return xp.broadcast_to(xp.zeros((), bool), shape)[probe].shape
+    except ValueError as exc:  # CuPy's word for index arrays that do not broadcast (NumPy's:
+        raise IndexShapeError(  # IndexError, passed through)
+            f"shape mismatch: indexing tensors could not be broadcast together ({exc})"
+        ) from None
 
 
 def _check_value_shape(vshape: tuple, shape: tuple, fn: str) -> None:

@@ -27,7 +27,7 @@ from .._errors import (
 )
 from .._names import torch_names
 from ..autograd import Function
-from ..tensor import Tensor, _index_arrays, _pytorch_index, as_tensor
+from ..tensor import Tensor, _check_device_bounds, _index_arrays, _pytorch_index, as_tensor
 
 
 def _norm_axis(axis: int, ndim: int, fn: str) -> int:
@@ -445,7 +445,7 @@ class GetItemGrad(Function):
     def forward(self, gy: Any) -> Any:
         gx = backend.xp.zeros(self.shape, gy.dtype)
         if _is_advanced(self.index):
-            backend.xp.add.at(gx, self.index, gy)
+            backend.ufunc_at("add", gx, self.index, gy)
         else:
             gx[self.index] = gy
         return gx
@@ -461,10 +461,21 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     rows from the middle dim. The gradient scatters back (repeated indices add up)."""
     try:
         basic, advanced = _pytorch_index(_index_arrays(index), x.ndim)
+        _check_device_bounds(x.shape, basic)
         y = GetItem(basic)(x)
-        return y if advanced is None else GetItem(advanced)(y)
+        if advanced is None:
+            return y
+        _check_device_bounds(y.shape, advanced)
+        return GetItem(advanced)(y)
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (tensor of shape {x.shape})") from None
+    except ValueError as exc:  # CuPy's word for index arrays that do not broadcast together
+        if "broadcast" not in str(exc):
+            raise
+        raise IndexShapeError(
+            f"getitem: shape mismatch: indexing tensors could not be broadcast together ({exc}; "
+            f"tensor of shape {x.shape})"
+        ) from None
 
 
 class Contiguous(Function):

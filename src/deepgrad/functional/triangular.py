@@ -38,7 +38,7 @@ def _substitute(a: Any, b: Any, upper: bool, unit: bool) -> Any:
     shape = xp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     x = xp.empty(shape + b.shape[-2:], backend.result_type(a, b))
     n = a.shape[-1]
-    with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with backend.quiet():
         for i in range(n - 1, -1, -1) if upper else range(n):
             done = slice(i + 1, n) if upper else slice(0, i)
             r = b[..., i : i + 1, :] - a[..., i : i + 1, done] @ x[..., done, :]

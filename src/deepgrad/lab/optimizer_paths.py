@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import optim
+from .. import backend, optim
 from ..tensor import tensor
 from ..viz.plots import COLORS, new_figure, plot_contour_paths, plot_curves
 from .experiment import Claim, Context, Outcome, experiment, fmt
@@ -51,8 +51,8 @@ def descend(name: str, lr: float, steps: int) -> np.ndarray:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        path[t + 1] = p._data
-        if not np.all(np.abs(p._data) < 1e6):
+        path[t + 1] = backend.to_numpy(p._data)
+        if not np.all(np.abs(path[t + 1]) < 1e6):
             break
     return path
 

@@ -31,7 +31,7 @@ import numpy as np
 from .. import functional as F
 from .. import nn
 from ..metrics.detection import batched_nms
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 
 #: the output stride of :class:`CenterNet`
 STRIDE = 4
@@ -110,7 +110,7 @@ class CenterNetLoss(nn.Module):
 
     def forward(self, output: Tensor, target: Any) -> Tensor:
         k = self.num_classes
-        t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+        t = target if isinstance(target, Tensor) else as_tensor(target)
         z, y = output[:, :k], t[:, :k]
         pos = (y.numpy() >= 1.0).astype(np.float32)
         n = max(float(pos.sum()), 1.0)

@@ -49,7 +49,7 @@ class _Gather(Function):
         self.index, self.n = index, n
 
     def forward(self, x: Any) -> Any:
-        return x[self.index]
+        return x[backend.index_for(x, self.index)]  # the host index on the array's device
 
     def backward(self, gy: Tensor) -> Tensor:
         return _Scatter(self.index, self.n, 0.0)(gy)
@@ -63,7 +63,7 @@ class _Scatter(Function):
 
     def forward(self, rows: Any) -> Any:
         out = backend.xp.full((self.n,) + rows.shape[1:], self.fill, dtype=rows.dtype)
-        out[self.index] = rows
+        out[backend.index_for(out, self.index)] = rows
         return out
 
     def backward(self, gy: Tensor) -> Tensor:

@@ -8,7 +8,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from .. import backend, kernels
+from .. import backend, cuda_kernels, kernels
 from .optimizer import Optimizer, _floats
 
 
@@ -115,6 +115,10 @@ class Adam(Optimizer):
         m, v = state["exp_avg"], state["exp_avg_sq"]
         if not group["amsgrad"] and kernels.adam_direction(g, m, v, tmp, beta1, beta2, lr, eps, t):
             return  # the same floats as the lines below, in one compiled pass (deepgrad.kernels)
+        if not group["amsgrad"] and cuda_kernels.adam_direction(
+            g, m, v, tmp, beta1, beta2, lr, eps, t
+        ):
+            return  # the same formula in one launch on a GPU (deepgrad.cuda_kernels)
         _moments(g, m, v, tmp, beta1, beta2)
         if group["amsgrad"]:
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])

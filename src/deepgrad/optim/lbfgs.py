@@ -237,7 +237,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
-        if float(xp.abs(flat_grad).max(initial=0.0)) <= tolerance_grad:
+        if (float(xp.abs(flat_grad).max()) if flat_grad.size else 0.0) <= tolerance_grad:
             return orig_loss
 
         d, t = state.get("d"), state.get("t")

@@ -247,8 +247,10 @@ class TensorDataset(Dataset):
     def get_batch(self, indices: np.ndarray) -> list[Tensor]:
         """The samples at ``indices`` as a batch (a list of tensors, as ``default_collate``
         makes of tuples), gathered by one fancy index per tensor."""
-        idx = backend.xp.asarray(indices)
-        return [Tensor._from_op(t._data[idx], None, 0) for t in self.tensors]
+        return [
+            Tensor._from_op(t._data[backend.index_for(t._data, indices)], None, 0)
+            for t in self.tensors
+        ]
 
 
 class StackDataset(Dataset):

@@ -150,9 +150,10 @@ def _getitem(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     arrays = [i for i, it in enumerate(items) if is_array(it)]
     if arrays:
         it = items[arrays[0]]
+        dtype = it.dtype if hasattr(it, "dtype") else numpy.asarray(it).dtype  # CuPy's too
         if (
             len(arrays) > 1
-            or numpy.asarray(it).dtype == bool
+            or dtype.kind == "b"
             or any(isinstance(x, (int, numpy.integer)) for x in items)
         ):
             raise NotImplementedError(
