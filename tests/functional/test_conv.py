@@ -418,7 +418,7 @@ def test_conv_layer_init_and_parameters():
 
 def test_conv_layer_lazy_in_channels(rng):
     conv = nn.Conv2d(None, 8, 3, padding=1)
-    assert conv.weight is None
+    assert nn.parameter.is_lazy(conv.weight)
     y = conv(_t(rng, 2, 5, 6, 6, grad=False, dtype=np.float32))
     assert y.shape == (2, 8, 6, 6) and conv.weight.shape == (8, 5, 3, 3)
     assert conv.in_channels == 5

@@ -74,7 +74,10 @@ def test_lazy_norms_as_torchs(torch, rng, name, shape, kw):
     ours = getattr(nn, "Lazy" + name)(**kw)
     ref = getattr(torch.nn, "Lazy" + name)(**kw, dtype=torch.float64)
     assert (ours.affine, ours.track_running_stats) == (ref.affine, ref.track_running_stats)
-    assert ours.num_features is None and not list(ours.parameters())
+    assert ours.num_features is None
+    # PyTorch's placeholders, under the same names and of the same kinds
+    kinds = [(k, type(v).__name__) for k, v in ours.state_dict().items()]
+    assert kinds == [(k, type(v).__name__) for k, v in ref.state_dict().items()]
     x = rng.standard_normal(shape)
     if name.startswith("Instance") and len(shape) == 2:
         # PyTorch's lazy rule takes num_features from input.size(1), also for an unbatched

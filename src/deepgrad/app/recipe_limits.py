@@ -195,9 +195,11 @@ def check_first_batch(model: Any, sample: Any, batch_size: int, zoo: bool = Fals
     from ..tensor import Tensor
 
     cap = limit(_PARAMETERS_VAR, MAX_PARAMETERS)
-    held = sum(int(t.numel()) for t in (*model.parameters(), *model.buffers()))
+    from ..nn.parameter import is_lazy
+
+    held = sum(int(t.numel()) for t in (*model.parameters(), *model.buffers()) if not is_lazy(t))
     act_cap = limit(_ACTIVATIONS_VAR, MAX_ACTIVATIONS)
-    if any(p is None for m in model.modules() for p in m._parameters.values()):
+    if any(is_lazy(p) for p in model.parameters()):
         model = copy.deepcopy(model)  # lazy layers: fit builds them, drawing as it always did
     modes = [(m, m.training) for m in model.modules()]
     handles = []

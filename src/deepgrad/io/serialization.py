@@ -570,8 +570,16 @@ def _version() -> str:
     return __version__
 
 
+def built_state(model: Any) -> dict[str, Any]:
+    """``model.state_dict()`` without a lazy layer's placeholders (layers not built yet have
+    no weights to save or compare; PyTorch's state dict lists them)."""
+    from ..nn.parameter import is_lazy
+
+    return {k: v for k, v in model.state_dict().items() if not is_lazy(v)}
+
+
 def _apply_weights(model: Any, weights: dict[str, numpy.ndarray], where: str) -> None:
-    own = model.state_dict()
+    own = built_state(model)
     missing = [k for k in own if k not in weights]
     unexpected = [k for k in weights if k not in own]
     if missing or unexpected:
@@ -656,7 +664,7 @@ def build_model(
             raise ModelFileError(f"{where}: the architecture is not a Module")
         if dt is not None and _float_dtype(model) not in (None, numpy.dtype(_safe_dtype(dt))):
             model.to(_safe_dtype(dt))
-        own = model.state_dict()
+        own = built_state(model)
         check_weights(own, weights, where)  # before lazy layers run
         if spec and dt is not None and numpy.dtype(_safe_dtype(spec["dtype"])).kind == "f":
             spec = {**spec, "dtype": _safe_dtype(dt).name}
@@ -728,7 +736,7 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
     except ModelFileError:
         spec = None
     if spec and input_spec(model) is None:
-        own = model.state_dict()
+        own = built_state(model)
         if all(k in weights for k in own) and any(k not in own for k in weights):
             try:  # lazy layers without parameters yet: build them from the recorded shape
                 build_lazy(model, spec)
@@ -737,6 +745,6 @@ def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> An
     if strict:
         _apply_weights(model, weights, str(path))
     else:
-        check_weights(model.state_dict(), weights, str(path))
+        check_weights(built_state(model), weights, str(path))
         model.load_state_dict(weights, strict=False)
     return model

@@ -36,7 +36,7 @@ from ..functional.arguments import int_tuple
 from ..tensor import Tensor
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter, built_tensor, is_lazy, is_placeholder
 
 #: the ``padding_mode`` values of the convolution layers (PyTorch's)
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -118,9 +118,12 @@ class _ConvNd(Module):
         self._bias_init = bias_init
         self.weight: Parameter | None
         self.bias: Parameter | None
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-        if in_channels is not None:
+        if in_channels is None:  # lazy: PyTorch's placeholders until the first call
+            self.weight = UninitializedParameter()
+            self.register_parameter("bias", UninitializedParameter() if bias else None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
             self._build(in_channels)
 
     def _weight_shape(self, in_channels: int) -> tuple[int, ...]:
@@ -131,7 +134,9 @@ class _ConvNd(Module):
     def _size_from_state(self, prefix: str, state_dict: Any) -> None:
         """A lazy layer not built yet: ``in_channels`` from the state dict's weight."""
         w = state_dict.get(prefix + "weight")
-        if self.weight is None and w is not None and len(w.shape) == 2 + len(self.kernel_size):
+        if not is_lazy(self.weight) or is_placeholder(w) or w is None:
+            return
+        if len(w.shape) == 2 + len(self.kernel_size):
             self._build(int(w.shape[0]) if self._transposed else int(w.shape[1]) * self.groups)
 
     def _build(self, in_channels: int) -> None:
@@ -143,7 +148,7 @@ class _ConvNd(Module):
         dt = self._param_dtype()
         xp = backend.xp
         self.in_channels = in_channels
-        self.weight = Parameter(xp.empty(self._weight_shape(in_channels), dt))
+        self.weight = built_tensor(self, "weight", xp.empty(self._weight_shape(in_channels), dt))
         fan_in, _ = init.fan_in_and_fan_out(self.weight)
         bound = 1 / math.sqrt(fan_in)
         if self._weight_init is None:
@@ -151,7 +156,7 @@ class _ConvNd(Module):
         else:
             init.get(self._weight_init)(self.weight)
         if self._use_bias:
-            self.bias = Parameter(xp.empty((self.out_channels,), dt))
+            self.bias = built_tensor(self, "bias", xp.empty((self.out_channels,), dt))
             if self._bias_init is None:
                 init.uniform_(self.bias, -bound, bound)
             else:
@@ -162,7 +167,7 @@ class _ConvNd(Module):
         nd = self._nd
         if not isinstance(x, Tensor):
             raise TypeError(f"{self._short()}: expected a Tensor, got {type(x).__name__}")
-        if "weight" in self._parameters and self._parameters["weight"] is None:  # lazy
+        if is_lazy(self._parameters.get("weight")):  # lazy
             # (not ``self.weight``: a parametrized weight is computed on every access)
             if x.ndim not in (nd + 1, nd + 2):
                 raise ValueError(

@@ -11,7 +11,7 @@ from ..functional.linalg import Linear as _LinearFn
 from ..tensor import Tensor
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter, built_tensor, is_lazy, is_placeholder
 
 
 class Linear(Module):
@@ -49,29 +49,32 @@ class Linear(Module):
         self._use_bias = bias
         self.weight: Parameter | None
         self.bias: Parameter | None
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-        if in_features is not None:
+        if in_features is None:  # lazy: PyTorch's placeholders until the first call
+            self.weight = UninitializedParameter()
+            self.register_parameter("bias", UninitializedParameter() if bias else None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
             self._build(in_features)
 
     def _size_from_state(self, prefix: str, state_dict: Any) -> None:
         """A lazy layer not built yet: ``in_features`` from the state dict's weight."""
         w = state_dict.get(prefix + "weight")
-        if self.weight is None and w is not None and len(w.shape) == 2:
+        if is_lazy(self.weight) and not is_placeholder(w) and w is not None and len(w.shape) == 2:
             self._build(int(w.shape[1]))
 
     def _build(self, in_features: int) -> None:
         dt = self._param_dtype()
         xp = backend.xp
         self.in_features = in_features
-        self.weight = Parameter(xp.empty((self.out_features, in_features), dt))
+        self.weight = built_tensor(self, "weight", xp.empty((self.out_features, in_features), dt))
         if self._weight_init is None:
             bound = 1 / math.sqrt(in_features) if in_features else 0.0
             init.uniform_(self.weight, -bound, bound)
         else:
             init.get(self._weight_init)(self.weight)
         if self._use_bias:
-            self.bias = Parameter(xp.empty((self.out_features,), dt))
+            self.bias = built_tensor(self, "bias", xp.empty((self.out_features,), dt))
             if self._bias_init is None:
                 bound = 1 / math.sqrt(in_features) if in_features else 0.0
                 init.uniform_(self.bias, -bound, bound)
@@ -90,7 +93,7 @@ class Linear(Module):
             # the checks below and F.linear's passed: record the node directly
             b = self.bias
             return _LinearFn()(x, w) if b is None else _LinearFn()(x, w, b)
-        if w is None:  # one access: a parametrized weight is computed on each
+        if is_lazy(w):  # one access: a parametrized weight is computed on each
             if x.ndim == 0:
                 raise ValueError("Linear: input must have at least 1 dim")
             self._build(x.shape[-1])

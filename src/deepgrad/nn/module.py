@@ -28,7 +28,7 @@ from ..tensor import Tensor, foreign_to_numpy
 from . import factory
 from .buffer import Buffer
 from .keras import KerasMethods
-from .parameter import Parameter
+from .parameter import _UNINITIALIZED, Parameter, is_lazy, is_placeholder
 
 
 def _items(a: Any) -> Any:
@@ -974,11 +974,11 @@ class Module(KerasMethods):
         """This module's own parameters, then its persistent buffers, into ``destination``
         (PyTorch's hook point: not its children's)."""
         for n, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + n] = p if keep_vars else p.detach()
+            if p is not None:  # a lazy layer's placeholder is listed itself, as PyTorch's
+                destination[prefix + n] = p if keep_vars or is_lazy(p) else p.detach()
         for n, b in self._buffers.items():
             if b is not None and n not in self._non_persistent:
-                destination[prefix + n] = b if keep_vars else b.detach()
+                destination[prefix + n] = b if keep_vars or is_lazy(b) else b.detach()
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
         return OrderedDict((k, t) for k, _, _, t in self._state_entries())
@@ -1018,6 +1018,8 @@ class Module(KerasMethods):
             if k not in state_dict:
                 continue
             v = state_dict[k]
+            if _uninitialized(v, t):  # both placeholders: nothing to load, as PyTorch
+                continue
             v = foreign_to_numpy(v)  # a torch tensor
             arr = v._data if isinstance(v, Tensor) else numpy.asarray(v)
             if tuple(arr.shape) != tuple(t.shape):
@@ -1092,12 +1094,26 @@ def _copy_into(t: Tensor, arr: Any) -> None:
     autograd.note_write(data)
 
 
+def _uninitialized(value: Any, target: Tensor) -> bool:
+    """Whether a state dict's ``value`` for ``target`` is an uninitialized placeholder (a
+    lazy layer's, deepgrad's or PyTorch's): True when ``target`` is one too (nothing to
+    load); PyTorch's ``RuntimeError`` when ``target`` has its shape."""
+    if not is_placeholder(value):
+        return False
+    if is_lazy(target):
+        return True
+    raise RuntimeError(_UNINITIALIZED.format(what="shape"))
+
+
 def state_arrays(module: Any) -> OrderedDict[str, numpy.ndarray]:
     """``module.state_dict()`` as NumPy copies: a snapshot that later training does not change
     (what the saving code, ``EarlyStopping`` and the backups keep; ``state_dict()``'s own
-    values share the parameters' memory, as PyTorch's do)."""
+    values share the parameters' memory, as PyTorch's do). A lazy layer's placeholders (not
+    built yet) are left out."""
     out: OrderedDict[str, numpy.ndarray] = OrderedDict()
     for k, v in module.state_dict().items():
+        if is_lazy(v):  # a lazy layer not built yet: no values to keep
+            continue
         a = v._data if isinstance(v, Tensor) else v
         out[k] = numpy.array(backend.to_numpy(a), copy=True)
     return out

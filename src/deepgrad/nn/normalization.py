@@ -22,8 +22,9 @@ from ..functional.normalization import (
 )
 from ..functional.shape import squeeze, unsqueeze
 from ..tensor import Tensor
+from .buffer import UninitializedBuffer
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter, built_tensor, is_placeholder
 
 
 class _NormBase(Module):
@@ -66,6 +67,16 @@ class _NormBase(Module):
             self.register_buffer(b, None)
         if num_features is not None:
             self._build(num_features)
+            return
+        # lazy: PyTorch's placeholders until the first call (num_batches_tracked is made now)
+        if affine:
+            self.weight = UninitializedParameter()
+            if bias:
+                self.bias = UninitializedParameter()
+        if track_running_stats:
+            self.register_buffer("running_mean", UninitializedBuffer())
+            self.register_buffer("running_var", UninitializedBuffer())
+            self.register_buffer("num_batches_tracked", Tensor(numpy.asarray(0, numpy.int64)))
 
     def _build(self, num_features: int) -> None:
         """The parameters and buffers for ``num_features`` channels (at construction, or at
@@ -73,13 +84,16 @@ class _NormBase(Module):
         self.num_features = num_features
         xp, dt = backend.xp, self._param_dtype()
         if self.affine:
-            self.weight = Parameter(xp.ones((num_features,), dt))
+            self.weight = built_tensor(self, "weight", xp.ones((num_features,), dt))
             if self._use_bias:
-                self.bias = Parameter(xp.zeros((num_features,), dt))
+                self.bias = built_tensor(self, "bias", xp.zeros((num_features,), dt))
         if self.track_running_stats:
-            self.register_buffer("running_mean", Tensor(xp.zeros((num_features,), dt)))
-            self.register_buffer("running_var", Tensor(xp.ones((num_features,), dt)))
-            self.register_buffer("num_batches_tracked", Tensor(xp.asarray(0, dtype=numpy.int64)))
+            for name, fill in (("running_mean", xp.zeros), ("running_var", xp.ones)):
+                self.register_buffer(name, built_tensor(self, name, fill((num_features,), dt)))
+            if self.num_batches_tracked is None:  # a lazy layer made it at construction
+                self.register_buffer(
+                    "num_batches_tracked", Tensor(xp.asarray(0, dtype=numpy.int64))
+                )
         self._place_new_parameters()
 
     def _size_from_state(self, prefix: str, state_dict: Any) -> None:
@@ -88,7 +102,7 @@ class _NormBase(Module):
             return
         for key in ("weight", "bias", "running_mean", "running_var"):
             v = state_dict.get(prefix + key)
-            if v is not None and len(v.shape) == 1:
+            if v is not None and not is_placeholder(v) and len(v.shape) == 1:
                 self._build(int(v.shape[0]))
                 return
 

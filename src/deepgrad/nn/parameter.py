@@ -28,10 +28,23 @@ _UNINITIALIZED = (
 )
 
 
+_UNINITIALIZED_USE = (
+    "Attempted to use an uninitialized parameter in {what}. This error happens when you are "
+    "using a `LazyModule` or explicitly manipulating `nn.UninitializedParameter` objects. When "
+    "using LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+    "calling tensor functions"
+)
+
+
 class UninitializedTensorMixin:
     """A tensor whose shape is not known yet (PyTorch's lazy placeholders): its shape and
     values cannot be read until :meth:`materialize` gives it a shape, which turns it into
-    the plain class (``Parameter``, or ``Tensor`` for a buffer)."""
+    the plain class (``Parameter``, or ``Tensor`` for a buffer) in place, so that whoever
+    holds it (an optimizer built before a lazy layer's first call) holds the built tensor.
+
+    As PyTorch's: ``shape`` and ``size()`` raise ``RuntimeError``, ``numel()`` and ``dim()``
+    ``ValueError``; ``dtype`` and ``requires_grad`` are readable (``module.to(dtype)``
+    changes the dtype it will be made in)."""
 
     __slots__ = ()
     cls_to_become: type = Tensor
@@ -44,27 +57,70 @@ class UninitializedTensorMixin:
         raise RuntimeError(_UNINITIALIZED.format(what="size"))
 
     def numel(self) -> int:
-        raise RuntimeError(_UNINITIALIZED.format(what="numel"))
+        raise ValueError(_UNINITIALIZED_USE.format(what="numel()"))
+
+    def dim(self) -> int:
+        raise ValueError(_UNINITIALIZED_USE.format(what="dim()"))
 
     def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
-        """Give the tensor ``shape`` (zeros of ``dtype``, the default float dtype unless
-        given); it becomes a ``cls_to_become``."""
+        """Give the tensor ``shape`` (zeros, in its own dtype unless ``dtype`` is given, on
+        its own device); it becomes a ``cls_to_become``, the same object."""
         from .. import backend
 
         if isinstance(shape, int):
             shape = (shape,)
-        dt = backend.get_default_dtype() if dtype is None else dtype
-        self._data = backend.xp.zeros(tuple(int(s) for s in shape), dt)
+        dt = self._data.dtype if dtype is None else dtype
+        data = backend.xp.zeros(tuple(int(s) for s in shape), dt)
+        from .. import devices
+
+        # where the placeholder was moved (module.to(device)), unless a device is given
+        where = devices.of_array(self._data) if device is None else devices.device(device)
+        self._data = devices.move(data, where)
         self.__class__ = self.cls_to_become
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Copies and pickles stay placeholders (of the same dtype and ``requires_grad``)."""
+        return (_rebuild_uninitialized, (type(self), self._data.dtype, self.requires_grad))
+
+
+def _rebuild_uninitialized(cls: type, dtype: Any, requires_grad: bool) -> Any:
+    return cls(requires_grad=requires_grad, dtype=dtype)
+
+
+def is_lazy(t: Any) -> bool:
+    """PyTorch's ``nn.parameter.is_lazy``: whether ``t`` is an uninitialized placeholder
+    (a lazy layer's parameter or buffer before its first call)."""
+    return isinstance(t, UninitializedTensorMixin)
+
+
+def is_placeholder(v: Any) -> bool:
+    """Whether a state dict's value ``v`` is an uninitialized placeholder: deepgrad's
+    (:func:`is_lazy`) or PyTorch's (a torch lazy module's state dict), which has no shape to
+    size a lazy layer by or values to load."""
+    return is_lazy(v) or type(v).__name__ in ("UninitializedParameter", "UninitializedBuffer")
+
+
+def built_tensor(module: Any, name: str, data: Any) -> Any:
+    """``data`` (an array) as ``module``'s parameter or buffer ``name`` when a lazy layer is
+    built: the uninitialized placeholder registered under ``name`` takes it in place (an
+    optimizer or a ``state_dict(keep_vars=True)`` holding it sees the built tensor, as
+    PyTorch's ``materialize``); otherwise a new ``Parameter`` (for a parameter's name) or
+    ``Tensor``. The caller assigns the result to ``name``."""
+    held = module._parameters.get(name, module._buffers.get(name))
+    if is_lazy(held):
+        held.materialize(data.shape)
+        held._data[...] = data
+        return held
+    return Parameter(data) if name in module._parameters else Tensor(data)
+
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):
-    """PyTorch's ``nn.UninitializedParameter``: a :class:`Parameter` without a shape yet.
-    deepgrad's lazy layers (``nn.LazyLinear``, ``Linear(None, ...)``) keep ``None`` until
-    their first call instead, so their not-yet-built weights are not instances of it."""
+    """PyTorch's ``nn.UninitializedParameter``: a :class:`Parameter` without a shape yet,
+    what a lazy layer (``nn.LazyLinear``, ``Linear(None, ...)``) holds until its first call
+    (or a state dict loaded before it) gives it its size."""
 
     __slots__ = ()
     cls_to_become = Parameter

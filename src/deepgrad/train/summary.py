@@ -20,6 +20,7 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..io.keras_weights import is_keras_weight_buffer
+from ..nn.parameter import is_lazy
 from ..tensor import Tensor
 from .hooks import forward_hooks
 
@@ -99,23 +100,25 @@ def _own_counts(m: Any) -> tuple[int, int]:
     """``(Keras's Param #, trainable)`` of ``m``'s own parameters and running statistics."""
     total = trainable = 0
     for p in m.parameters(recurse=False):
+        if is_lazy(p):  # a lazy layer not built yet: no parameters counted
+            continue
         total += p.numel()
         if p.requires_grad:
             trainable += p.numel()
     for n, b in m.named_buffers(recurse=False):
-        if is_keras_weight_buffer(m, n, b):
+        if is_keras_weight_buffer(m, n, b) and not is_lazy(b):
             total += b.numel()
     return total, trainable
 
 
 def _totals(model: Any) -> tuple[int, int, int, int]:
     """``(total, trainable, statistics, uncounted)`` over ``model``, each tensor once."""
-    params = list(model.parameters())
+    params = [p for p in model.parameters() if not is_lazy(p)]  # built ones
     stats = uncounted = 0
     seen: set[int] = set()
     for m in model.modules():
         for n, b in m.named_buffers(recurse=False):
-            if id(b) in seen:
+            if id(b) in seen or is_lazy(b):
                 continue
             seen.add(id(b))
             if is_keras_weight_buffer(m, n, b):
