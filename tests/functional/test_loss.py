@@ -571,7 +571,9 @@ def test_integer_inputs_to_losses_raise_where_torch_raises(name, kinds):
     try:
         want = getattr(TF, name)(*args_t)
     except (RuntimeError, NotImplementedError):
-        with pytest.raises(RuntimeError, match="not implemented for an input tensor"):
+        # l1_loss of integers: PyTorch's mean has no integer result (its sum has)
+        match = "not implemented for an input tensor|mean\\(\\): could not infer output dtype"
+        with pytest.raises(RuntimeError, match=match):
             getattr(F, name)(*args_d)
         return
     got = getattr(F, name)(*args_d)

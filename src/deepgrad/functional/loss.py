@@ -107,6 +107,14 @@ def _refuse_integer_input(fn: str, input: Any, target: Any = None, both: bool = 
     )
 
 
+def _bool_input_as(input: Tensor, y: Tensor) -> Tensor:  # noqa: A002
+    """A bool ``input`` against a floating target in the target's dtype (PyTorch's
+    ``mse_loss`` and ``smooth_l1_loss`` promote it; a bool tensor cannot be subtracted)."""
+    if input.dtype.kind == "b" and y.dtype.kind == "f":
+        return Tensor._from_op(input._data.astype(y.dtype), None, 0)
+    return input
+
+
 def _same_shape(x: Tensor, y: Tensor, fn: str) -> None:
     if x.shape != y.shape:
         hint = ""
@@ -153,7 +161,7 @@ def mse_loss(
     _refuse_integer_input("mse_loss", input, target, both=True)
     y = _target(target, input, "mse_loss", promote=True)
     _same_shape(input, y, "mse_loss")
-    d = input - y
+    d = _bool_input_as(input, y) - y
     return _weighted_reduce(d * d, weight, input, reduction, "mse_loss")
 
 
@@ -169,10 +177,17 @@ def l1_loss(
     weighted form ``Σ w |x - y| / Σ w``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _refuse_bool(target, "l1_loss")
-    _refuse_integer_input("l1_loss", input, target, both=True)
     y = _target(target, input, "l1_loss", promote=True)
     _same_shape(input, y, "l1_loss")
-    return _weighted_reduce(abs(input - y), weight, input, reduction, "l1_loss")
+    loss = abs(input - y)  # a bool input: PyTorch's RuntimeError of the subtraction
+    if loss.dtype.kind in "iu" and reduction == "mean" and weight is None:
+        # integers: PyTorch's l1_loss gives their |difference| and its sum, not a mean
+        raise RuntimeError(
+            "l1_loss: mean(): could not infer output dtype. Input dtype must be either a "
+            f"floating point or complex dtype. Got: {loss.dtype} (input {input.dtype}, target "
+            f"{y.dtype}); pass floating tensors, or reduction='sum' / 'none'"
+        )
+    return _weighted_reduce(loss, weight, input, reduction, "l1_loss")
 
 
 def _weighted_reduce(
@@ -841,7 +856,7 @@ def smooth_l1_loss(
     _refuse_integer_input(fn, input, target, both=True)
     y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
-    d = input - y
+    d = _bool_input_as(input, y) - y
     ad = abs(d)
     if beta == 0:
         return _reduce(ad, reduction, fn)
