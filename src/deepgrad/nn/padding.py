@@ -4,7 +4,11 @@
 Each is :func:`deepgrad.functional.pad` with a fixed ``padding`` — PyTorch's flat tuple read
 from the last axis backwards: ``(left, right)`` for the 1-D layers, ``(left, right, top,
 bottom)`` for 2-D, ``(left, right, top, bottom, front, back)`` for 3-D; one int pads every
-side. A negative padding crops that side, as in PyTorch.
+side. A negative padding crops that side, as in PyTorch. As PyTorch's, a layer takes a tuple
+of any length and the call applies :func:`~deepgrad.functional.pad`'s rules to it:
+``ZeroPad2d((1, 2))`` pads the last axis only, ``ReflectionPad2d((1, 2))`` pads the last
+axis of a 2-D or 3-D input (and raises ``NotImplementedError`` for a 4-D one), an odd length
+raises ``RuntimeError``.
 
 Inputs: the constant-padding layers pad the last ``n`` axes of any input with at least ``n``
 axes; the others (reflect, replicate, circular) take ``(N, C, *spatial)`` or an unbatched
@@ -21,55 +25,69 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy
+
 from .. import functional as F
+from .._errors import ValueRangeError
 from ..tensor import Tensor
 from .module import Module
 
 
 def _widths(padding: int | Sequence[int], n: int, name: str) -> tuple[int, ...]:
-    """PyTorch's ``_ntuple(2n)``: one int repeated, or exactly ``2n`` ints."""
+    """PyTorch's ``_ntuple(2n)``: one int repeated ``2n`` times, a sequence of ints kept as
+    it is, whatever its length (PyTorch's layers take any length at construction and apply
+    :func:`F.pad`'s rules at the call: ``ZeroPad2d((1, 2))`` pads the last axis only)."""
     if isinstance(padding, int) and not isinstance(padding, bool):
         return (padding,) * (2 * n)
-    items = tuple(padding)
-    if len(items) != 2 * n or not all(
-        isinstance(p, int) and not isinstance(p, bool) for p in items
+    try:
+        items = tuple(padding)
+    except TypeError:
+        items = None
+    if items is None or not all(
+        isinstance(p, (int, numpy.integer)) and not isinstance(p, bool) for p in items
     ):
-        raise ValueError(
-            f"{name}: padding must be an int or a tuple of {2 * n} ints (from the last axis "
-            f"backwards), got {padding!r}"
+        raise TypeError(
+            f"{name}: padding must be an int or a tuple of ints ({2 * n} of them: from the "
+            f"last axis backwards), got {padding!r}"
         )
-    return items
+    return tuple(int(p) for p in items)
+
+
+def _check_flat(x: Tensor, padding: tuple[int, ...]) -> None:
+    """PyTorch's ``F.pad`` checks of a flat padding tuple against the input, in its order
+    and with its ``RuntimeError``s: an even length, at most two per input axis."""
+    if len(padding) % 2:
+        raise RuntimeError(
+            f"Padding length must be divisible by 2, got padding {padding} of length "
+            f"{len(padding)} (pairs (left, right) from the last axis backwards)"
+        )
+    if len(padding) // 2 > x.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(padding)} and input of dimension {x.ndim}"
+        )
 
 
 def pad_with_crop(
     x: Tensor, padding: tuple[int, ...], mode: str, value: float, name: str
 ) -> Tensor:
-    """``F.pad(x, padding, mode, value)`` where a negative width crops its side first (as
-    PyTorch's padding layers: the crop comes before the reflection / wrap)."""
-    n = len(padding) // 2
-    if x.ndim < n:
-        raise ValueError(f"{name}: expected an input with at least {n} dims, got shape {x.shape}")
-    if min(padding) < 0:
-        index = [slice(None)] * x.ndim
-        for i in range(n):
-            axis = x.ndim - 1 - i
-            lo, hi = -min(padding[2 * i], 0), -min(padding[2 * i + 1], 0)
-            if lo + hi > x.shape[axis]:
-                raise ValueError(
-                    f"{name}: padding {padding} crops {lo + hi} from axis {axis} of size "
-                    f"{x.shape[axis]} (input shape {x.shape})"
-                )
-            index[axis] = slice(lo, x.shape[axis] - hi)
-        x = x[tuple(index)]
-        padding = tuple(max(p, 0) for p in padding)
+    """``F.pad(x, padding, mode, value)`` for the layer ``name``: ``padding`` is PyTorch's
+    flat tuple, padding the last ``len(padding) // 2`` axes; a negative width crops its side
+    (``"constant"`` and ``"circular"`` crop first, ``"reflect"`` and ``"replicate"`` pad from
+    the input's own edges and then crop, as PyTorch's :func:`F.pad` which its layers call).
+    An empty tuple changes nothing (a copy)."""
+    _check_flat(x, padding)
+    if not padding:
+        padding = (0, 0) if x.ndim else padding
     try:
         return F.pad(x, padding, mode=mode, value=value)
-    except ValueError as e:
-        raise ValueError(f"{name}: {e}") from None
+    except ValueError as e:  # sizes the padding does not fit: PyTorch's RuntimeError
+        raise ValueRangeError(f"{name}: {e}") from None
 
 
 class _PadNd(Module):
-    """The shared layer: ``padding`` (a ``2·_nd`` tuple), the ``_mode`` of :func:`F.pad`."""
+    """The shared layer: ``padding`` (PyTorch's flat tuple, ``2·_nd`` numbers for the
+    layer's own axes), the ``_mode`` of :func:`F.pad`."""
 
     _nd = 1
     _mode = "constant"
@@ -79,14 +97,27 @@ class _PadNd(Module):
         self.padding = _widths(padding, self._nd, type(self).__name__)
 
     def _check_input(self, x: Tensor) -> None:
+        """The non-constant modes' input checks: the circular layers' own (an input of
+        ``_nd + 1`` or ``_nd + 2`` dims, PyTorch's ``ValueError``), then :func:`F.pad`'s
+        (the padding's length against the input's dims) and non-empty padded axes."""
         n, name = self._nd, type(self).__name__
-        if x.ndim not in (n + 1, n + 2):
+        if self._mode == "circular" and x.ndim not in (n + 1, n + 2):
             raise ValueError(
-                f"{name}: expected a {n + 1}-D (unbatched) or {n + 2}-D (batched) input, got "
-                f"shape {x.shape}"
+                f"{name}: expected {n + 1}D or {n + 2}D input (got {x.ndim}D input), of shape "
+                f"{x.shape}"
             )
-        if self._mode != "circular" and 0 in x.shape[x.ndim - n - 1 :]:
-            raise ValueError(
+        _check_flat(x, self.padding)
+        k = len(self.padding) // 2  # the axes the padding reaches (PyTorch's F.pad rule)
+        if x.ndim not in (k + 1, k + 2) or k not in (1, 2, 3):
+            raise NotImplementedError(
+                f"Padding size {len(self.padding)} is not supported for {x.ndim}D input "
+                f"tensor ({name}, padding {self.padding}). Supported combinations for "
+                "non-constant padding: 2D or 3D input: padding size = 2 (pads last dimension); "
+                "3D or 4D input: padding size = 4 (pads last 2 dimensions); 4D or 5D input: "
+                "padding size = 6 (pads last 3 dimensions)"
+            )
+        if self._mode != "circular" and 0 in x.shape[x.ndim - k - 1 :]:
+            raise ValueRangeError(
                 f"{name}: expected non-zero sizes except the batch axis, got shape {x.shape}"
             )
 
