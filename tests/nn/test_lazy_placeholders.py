@@ -114,3 +114,45 @@ def test_placeholders_take_the_modules_dtype_and_load_as_torchs(torch):
     lazy = nn.LazyBatchNorm1d()
     lazy.load_state_dict(nn.BatchNorm1d(6).state_dict())
     assert lazy.running_var.shape == (6,) and type(lazy.running_var) is dg.Tensor
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda lib, p: p.sum(),
+        lambda lib, p: p + 1,
+        lambda lib, p: len(p),
+        lambda lib, p: p.detach(),
+        lambda lib, p: p.clone(),
+        lambda lib, p: p.requires_grad_(False),
+        lambda lib, p: lib.nn.init.zeros_(p),
+        lambda lib, p: lib.nn.init.constant_(p, 1.0),
+        lambda lib, p: lib.nn.init.normal_(p),
+        lambda lib, p: lib.nn.init.xavier_uniform_(p),
+        lambda lib, p: lib.nn.init.kaiming_uniform_(p),
+        lambda lib, p: lib.nn.utils.parameters_to_vector([p]),
+        lambda lib, p: lib.nn.utils.vector_to_parameters(lib.zeros(3), [p]),
+    ],
+)
+def test_a_placeholder_refuses_what_would_compute_on_no_values(torch, use):
+    """PyTorch's ValueError (deepgrad computed on the placeholder's empty storage: a sum of
+    0, an init that filled nothing before the first call drew the weights)."""
+    for lib in (torch, dg):
+        with pytest.raises(ValueError, match="uninitialized parameter"):
+            use(lib, lib.nn.LazyLinear(3).weight)
+
+
+def test_module_utilities_on_an_uninitialized_lazy_layer_as_torchs(torch):
+    for lib in (torch, dg):
+        with pytest.raises(ValueError, match="uninitialized parameter"):
+            lib.nn.LazyLinear(3).requires_grad_(False)
+        with pytest.raises(ValueError, match="`WeightNorm` can't have uninitialized"):
+            lib.nn.utils.weight_norm(lib.nn.LazyLinear(3))
+        with pytest.raises(ValueError, match="`SpectralNorm` can't have uninitialized"):
+            lib.nn.utils.spectral_norm(lib.nn.LazyConv2d(3, 2))
+        m = lib.nn.LazyLinear(3).half()  # allowed: the weights are made in float16
+        m.zero_grad()
+        lib.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+        p = m.weight
+        assert (p.requires_grad, p.grad, p.is_leaf, p.ndim) == (True, None, True, 1)
+        assert str(p) == "<UninitializedParameter>"

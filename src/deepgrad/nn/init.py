@@ -24,6 +24,7 @@ For a weight of shape ``(out, in, *kernel)``: ``fan_in = in · Πkernel``,
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from typing import Any
 from .. import backend
 from ..autograd import no_grad
 from ..tensor import Tensor
+from .parameter import _UNINITIALIZED_USE, is_lazy
 
 Initializer = Callable[[Tensor], Tensor]
 
@@ -83,6 +85,19 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fi if mode == "fan_in" else fo
 
 
+def _no_placeholder(init: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """``init`` refusing a lazy layer's placeholder (not built yet: no values to fill) with
+    PyTorch's ``ValueError``."""
+
+    @functools.wraps(init)
+    def checked(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if is_lazy(tensor):
+            raise ValueError(_UNINITIALIZED_USE.format(what=f"nn.init.{init.__name__}"))
+        return init(tensor, *args, **kwargs)
+
+    return checked
+
+
 def _fill(t: Tensor, values: Any) -> Tensor:
     with no_grad():
         t._data[...] = backend.xp.asarray(values, dtype=t.dtype)
@@ -96,29 +111,35 @@ def _rng(generator: Any = None) -> Any:
     return _gen(generator)
 
 
+@_no_placeholder
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of U(a, b)."""
     return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
 
 
+@_no_placeholder
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of N(mean, std²); ``normal_(w, std=0.01)`` is the guides' init."""
     return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
 
+@_no_placeholder
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val`` (PyTorch's name for it)."""
     return _fill(tensor, val)
 
 
+@_no_placeholder
 def zeros_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 0.0)
 
 
+@_no_placeholder
 def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1.0)
 
 
+@_no_placeholder
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot uniform: U(-a, a) with ``a = gain · √(6 / (fan_in + fan_out))``."""
     fi, fo = fan_in_and_fan_out(tensor)
@@ -126,6 +147,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     return uniform_(tensor, -a, a, generator)
 
 
+@_no_placeholder
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot normal: N(0, σ²) with ``σ = gain · √(2 / (fan_in + fan_out))``."""
     fi, fo = fan_in_and_fan_out(tensor)
@@ -149,6 +171,7 @@ def _no_op_on_empty(tensor: Tensor) -> bool:
     return False
 
 
+@_no_placeholder
 def kaiming_uniform_(
     tensor: Tensor,
     a: float = 0.0,
@@ -163,6 +186,7 @@ def kaiming_uniform_(
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_no_placeholder
 def kaiming_normal_(
     tensor: Tensor,
     a: float = 0.0,
@@ -176,6 +200,7 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
+@_no_placeholder
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed) times ``gain``."""
     t = tensor
@@ -195,6 +220,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     return _fill(t, gain * q.reshape(t.shape))
 
 
+@_no_placeholder
 def trunc_normal_(
     tensor: Tensor,
     mean: float = 0.0,
@@ -221,6 +247,7 @@ def trunc_normal_(
     return _fill(tensor, out)
 
 
+@_no_placeholder
 def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
     if tensor.ndim != 2:
@@ -228,6 +255,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, backend.xp.eye(*tensor.shape))
 
 
+@_no_placeholder
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """A convolution kernel ``(out, in/groups, k...)`` that passes its input through: a 1 at
     the kernel's centre for ``out == in`` within each group (PyTorch's ``dirac_``)."""
@@ -246,6 +274,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return _fill(t, w)
 
 
+@_no_placeholder
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
     """A 2-D matrix with ``ceil(sparsity · rows)`` zeros in each column (at random rows) and
     N(0, std²) elsewhere (Martens, 2010; PyTorch's ``sparse_``)."""

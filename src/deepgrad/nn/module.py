@@ -863,6 +863,8 @@ class Module(KerasMethods):
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (``False``) or unfreeze every parameter, e.g. for transfer learning."""
         for p in self.parameters():
+            if is_lazy(p):  # PyTorch's ValueError: a placeholder has no requires_grad_ yet
+                p.requires_grad_(requires_grad)
             p.requires_grad = requires_grad
         return self
 

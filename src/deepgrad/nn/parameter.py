@@ -42,12 +42,19 @@ class UninitializedTensorMixin:
     the plain class (``Parameter``, or ``Tensor`` for a buffer) in place, so that whoever
     holds it (an optimizer built before a lazy layer's first call) holds the built tensor.
 
-    As PyTorch's: ``shape`` and ``size()`` raise ``RuntimeError``, ``numel()`` and ``dim()``
-    ``ValueError``; ``dtype`` and ``requires_grad`` are readable (``module.to(dtype)``
-    changes the dtype it will be made in)."""
+    As PyTorch's: ``shape`` and ``size()`` raise ``RuntimeError``; ``dtype``, ``device``,
+    ``requires_grad``, ``grad``, ``is_leaf`` and ``ndim`` are readable (``module.to(dtype)``
+    changes the dtype it will be made in); any other method or operator (``numel()``,
+    ``sum()``, ``p + 1``, ``len(p)``, ``requires_grad_()``, the ``nn.init`` functions) raises
+    ``ValueError``, as PyTorch's does, where it would otherwise compute on no values."""
 
     __slots__ = ()
     cls_to_become: type = Tensor
+
+    def __getattribute__(self, name: str) -> Any:
+        if name[0] != "_" and name not in _PLACEHOLDER_ATTRS:
+            raise ValueError(_UNINITIALIZED_USE.format(what=f"{name}"))
+        return object.__getattribute__(self, name)
 
     @property
     def shape(self) -> Any:
@@ -55,12 +62,6 @@ class UninitializedTensorMixin:
 
     def size(self, dim: Any = None) -> Any:
         raise RuntimeError(_UNINITIALIZED.format(what="size"))
-
-    def numel(self) -> int:
-        raise ValueError(_UNINITIALIZED_USE.format(what="numel()"))
-
-    def dim(self) -> int:
-        raise ValueError(_UNINITIALIZED_USE.format(what="dim()"))
 
     def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
         """Give the tensor ``shape`` (zeros, in its own dtype unless ``dtype`` is given, on
@@ -81,9 +82,58 @@ class UninitializedTensorMixin:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    __str__ = __repr__
+
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Copies and pickles stay placeholders (of the same dtype and ``requires_grad``)."""
         return (_rebuild_uninitialized, (type(self), self._data.dtype, self.requires_grad))
+
+
+#: what a program may read of a placeholder (PyTorch's list, less what deepgrad has not):
+#: the rest of its public attributes raise ValueError
+_PLACEHOLDER_ATTRS = frozenset(
+    {"shape", "size", "materialize", "cls_to_become", "dtype", "device", "requires_grad",
+     "grad", "is_leaf", "ndim", "data", "to", "cpu", "cuda", "half", "float", "double",
+     "is_floating_point", "is_complex", "persistent"}
+)  # fmt: skip
+
+#: the operators a placeholder refuses (they would compute on no values)
+_PLACEHOLDER_REFUSED = (
+    "__add__ __radd__ __iadd__ __sub__ __rsub__ __isub__ __mul__ __rmul__ __imul__ "
+    "__truediv__ __rtruediv__ __itruediv__ __floordiv__ __rfloordiv__ __mod__ __rmod__ "
+    "__pow__ __rpow__ __matmul__ __rmatmul__ __neg__ __pos__ __abs__ __invert__ __and__ "
+    "__rand__ __or__ __ror__ __xor__ __rxor__ __lt__ __le__ __gt__ __ge__ __len__ __iter__ "
+    "__getitem__ __setitem__ __array__ __float__ __int__ __bool__ __index__ __complex__"
+).split()
+
+
+def _refusing(name: str) -> Any:
+    def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(_UNINITIALIZED_USE.format(what=name))
+
+    refused.__name__ = name
+    return refused
+
+
+for _name in _PLACEHOLDER_REFUSED:
+    setattr(UninitializedTensorMixin, _name, _refusing(_name))
+
+
+def refuse_placeholder(t: Any, what: str) -> None:
+    """PyTorch's ``ValueError`` where ``what`` (a function) is given a lazy layer's
+    placeholder, which has no values yet."""
+    if is_lazy(t):
+        raise ValueError(_UNINITIALIZED_USE.format(what=what))
+
+
+def refuse_uninitialized(t: Any, what: str, use: str) -> None:
+    """PyTorch's refusal of a lazy layer's placeholder by ``what`` (``"WeightNorm"``): run the
+    layer once first."""
+    if is_lazy(t):
+        raise ValueError(
+            f"The module passed to `{what}` can't have uninitialized parameters. Make sure to "
+            f"run the dummy forward before applying {use}"
+        )
 
 
 def _rebuild_uninitialized(cls: type, dtype: Any, requires_grad: bool) -> Any:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from ... import functional as F
 from ...tensor import Tensor
+from ..parameter import refuse_placeholder
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -21,6 +22,8 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     params = list(parameters)
     if not params:
         raise ValueError("parameters_to_vector: got no parameters")
+    for p in params:
+        refuse_placeholder(p, "parameters_to_vector")
     return F.cat([F.reshape(p, (-1,)) for p in params])
 
 
@@ -30,6 +33,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected vec to be a Tensor, but got: {type(vec).__name__}")
     params = list(parameters)
+    for p in params:
+        refuse_placeholder(p, "vector_to_parameters")
     total = sum(p._data.size for p in params)
     if vec.ndim != 1 or vec._data.size != total:
         raise ValueError(

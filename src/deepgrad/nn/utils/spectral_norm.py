@@ -14,7 +14,7 @@ from ...autograd import no_grad
 from ...tensor import Tensor, randn
 from ..conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, refuse_uninitialized
 from .parametrizations import _l2_normalize
 
 __all__ = ["SpectralNorm", "remove_spectral_norm", "spectral_norm"]
@@ -79,6 +79,7 @@ class SpectralNorm:
         weight = module._parameters.get(name)
         if weight is None:
             raise ValueError(f"`SpectralNorm` cannot be applied as parameter `{name}` is None")
+        refuse_uninitialized(weight, "SpectralNorm", "spectral normalization")
         with no_grad():
             h, w = fn.reshape_weight_to_matrix(weight).shape
             u = _l2_normalize(randn(h, dtype=weight.dtype), fn.eps)

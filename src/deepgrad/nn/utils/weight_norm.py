@@ -12,7 +12,7 @@ from typing import Any
 
 from ...tensor import Tensor
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, refuse_uninitialized
 from .parametrizations import _norm_except_dim, _weight_norm
 
 __all__ = ["WeightNorm", "remove_weight_norm", "weight_norm"]
@@ -48,6 +48,7 @@ class WeightNorm:
         weight = module._parameters.get(name)
         if weight is None:
             raise ValueError(f"weight_norm: {type(module).__name__} has no parameter {name!r}")
+        refuse_uninitialized(weight, "WeightNorm", "weight normalization")
         del module._parameters[name]
         module.register_parameter(name + "_g", Parameter(_norm_except_dim(weight.detach(), fn.dim)))
         module.register_parameter(name + "_v", Parameter(weight.detach()))
