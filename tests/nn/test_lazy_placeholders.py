@@ -156,3 +156,35 @@ def test_module_utilities_on_an_uninitialized_lazy_layer_as_torchs(torch):
         p = m.weight
         assert (p.requires_grad, p.grad, p.is_leaf, p.ndim) == (True, None, True, 1)
         assert str(p) == "<UninitializedParameter>"
+
+
+def test_dg_save_and_load_keep_the_placeholders(tmp_path, torch):
+    """``dg.save`` of an uninitialized lazy layer's state dict gives the placeholders back (they
+    were saved as empty tensors, which a lazy layer then refused), as ``torch.save`` /
+    ``torch.load(weights_only=False)`` do."""
+    import io
+
+    for name in ("LazyLinear", "LazyBatchNorm2d"):
+        args = (3,) if name == "LazyLinear" else ()
+        dg.save(getattr(nn, name)(*args).state_dict(), tmp_path / "lazy.pt")
+        back = dg.load(tmp_path / "lazy.pt")
+        buf = io.BytesIO()
+        torch.save(getattr(torch.nn, name)(*args).state_dict(), buf)
+        buf.seek(0)
+        ref = torch.load(buf, weights_only=False)
+        assert [(k, type(v).__name__) for k, v in back.items()] == [
+            (k, type(v).__name__) for k, v in ref.items()
+        ]
+        layer = getattr(nn, name)(*args)
+        layer.load_state_dict(back)
+        assert nn.parameter.is_lazy(layer.weight)
+    from deepgrad.io import ModelFileError
+    from deepgrad.io.checkpoint import _unpack
+
+    for bad in ({"__uninitialized__": "weights", "dtype": "float32"},
+                {"__uninitialized__": ["parameter"], "dtype": "float32"},
+                {"__uninitialized__": "parameter", "dtype": "int64"},
+                {"__uninitialized__": "parameter", "dtype": None},
+                {"__uninitialized__": "buffer", "dtype": "no such dtype"}):  # fmt: skip
+        with pytest.raises(ModelFileError, match="malformed uninitialized entry"):
+            _unpack(bad, {}, 0, "f.pt")

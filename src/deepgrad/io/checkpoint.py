@@ -36,6 +36,8 @@ from typing import Any
 import numpy
 
 from .. import backend
+from ..nn.buffer import UninitializedBuffer
+from ..nn.parameter import Parameter, UninitializedParameter, is_lazy
 from ..tensor import Tensor
 from .safe_read import (
     SAFETENSORS_DTYPES,
@@ -68,6 +70,10 @@ def _pack(obj: Any, path: str, arrays: dict[str, numpy.ndarray], depth: int) -> 
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     kind = None
+    if is_lazy(obj):  # a lazy layer's placeholder: saved as one, as torch.save keeps it
+        which = "parameter" if isinstance(obj, Parameter) else "buffer"
+        return {"__uninitialized__": which, "dtype": obj.dtype.name,
+                "requires_grad": bool(obj.requires_grad)}  # fmt: skip
     if isinstance(obj, Tensor):
         kind, arr = "tensor", backend.to_numpy(obj._data)
     elif isinstance(obj, numpy.ndarray):
@@ -207,6 +213,8 @@ def _unpack(node: Any, arrays: dict[str, numpy.ndarray], depth: int, name: str) 
             if tag == "__ndarray__":
                 return arr
             return Tensor(backend.xp.asarray(arr), requires_grad=bool(node.get("requires_grad")))
+        if tag == "__uninitialized__":
+            return _placeholder(node, name)
         if tag == "__tuple__" and isinstance(value, list):
             return tuple(_unpack(v, arrays, depth + 1, name) for v in value)
         if tag in ("__dict__", "__odict__") and isinstance(value, list):
@@ -222,6 +230,21 @@ def _unpack(node: Any, arrays: dict[str, numpy.ndarray], depth: int, name: str) 
                 out._metadata = _read_metadata(node["metadata"], name)  # type: ignore[attr-defined]
             return out
     raise ModelFileError(f"{name}: unexpected entry in the saved structure: {str(node)[:100]}")
+
+
+def _placeholder(node: dict[str, Any], name: str) -> Any:
+    """A saved lazy layer's placeholder (``UninitializedParameter`` or ``UninitializedBuffer``),
+    of a floating dtype a checkpoint holds."""
+    which, dt = node["__uninitialized__"], node.get("dtype")
+    kinds = {"parameter": UninitializedParameter, "buffer": UninitializedBuffer}
+    cls = kinds.get(which) if isinstance(which, str) else None
+    try:
+        dtype = numpy.dtype(dt) if isinstance(dt, str) else None
+    except TypeError:
+        dtype = None
+    if cls is None or dtype is None or dtype.kind != "f" or dtype not in _DTYPES:
+        raise ModelFileError(f"{name}: a malformed uninitialized entry: {str(node)[:100]}")
+    return cls(requires_grad=bool(node.get("requires_grad")), dtype=dtype)
 
 
 def load(
