@@ -188,3 +188,9 @@ def test_dg_save_and_load_keep_the_placeholders(tmp_path, torch):
                 {"__uninitialized__": "buffer", "dtype": "no such dtype"}):  # fmt: skip
         with pytest.raises(ModelFileError, match="malformed uninitialized entry"):
             _unpack(bad, {}, 0, "f.pt")
+
+
+def test_uninitialized_lazy_layers_print_as_torchs(torch):
+    for name, args in (("LazyLinear", (3,)), ("LazyConv2d", (4, 3)),
+                       ("LazyConvTranspose1d", (2, 3)), ("LazyBatchNorm1d", ())):  # fmt: skip
+        assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))

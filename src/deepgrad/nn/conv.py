@@ -254,8 +254,9 @@ class _ConvNd(Module):
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={k})"
 
     def extra_repr(self) -> str:
+        in_channels = 0 if self.in_channels is None else self.in_channels  # lazy: PyTorch's 0
         s = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"{in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}"
         )
         if self.padding != (0,) * self._nd:

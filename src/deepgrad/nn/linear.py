@@ -106,7 +106,8 @@ class Linear(Module):
         return F.linear(x, w, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self._use_bias}"
+        in_features = 0 if self.in_features is None else self.in_features  # lazy: PyTorch's 0
+        return f"in_features={in_features}, out_features={self.out_features}, bias={self._use_bias}"
 
 
 class Identity(Module):
