@@ -240,3 +240,54 @@ def test_index_for_puts_the_index_where_the_array_is():
     a = np.arange(5)
     assert backend.index_for(a, [1, 3]).tolist() == [1, 3]
     assert a[backend.index_for(a, np.array([4]))].tolist() == [4]
+
+
+def test_a_cpu_tensor_under_the_gpu_backend_is_refused_naming_the_move(device_branches):
+    """CuPy refuses a NumPy array with TypeError or ValueError from deep inside a forward;
+    deepgrad names the cause (a CPU tensor while the backend is CuPy) and the way out."""
+    from deepgrad.autograd import Function
+
+    class Refused(Function):
+        def forward(self, x):
+            raise TypeError("Unsupported type <class 'numpy.ndarray'>")
+
+    with pytest.raises(RuntimeError, match=r"CPU tensors .*backend is CuPy.*to\('cuda'\)"):
+        Refused()(dg.ones(2))
+
+
+def test_a_forward_s_own_error_stands_on_numpy():
+    from deepgrad.autograd import Function
+
+    class Fails(Function):
+        def forward(self, x):
+            raise ValueError("its own message")
+
+    with pytest.raises(ValueError, match="its own message"):
+        Fails()(dg.ones(2))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_floor_divide_spelled_out_for_the_gpu_is_numpys(device_branches, dtype):
+    """NumPy's rule (PyTorch's too): -0.5 // inf is -1, 0 / 0 is NaN, signed zeros kept."""
+    vals = np.array([-7.5, -0.5, -0.0, 0.0, 0.5, 3.0, 7.5, np.inf, -np.inf, np.nan], dtype)
+    a, b = np.meshgrid(vals, vals)
+    with np.errstate(all="ignore"):
+        want = np.floor_divide(a, b)
+        got = backend.floor_divide(a, b)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_logical_ops_of_complex_and_unique_of_bool_slices_on_the_gpu_path(device_branches):
+    """The forms the GPU takes (complex as its truth; bool slices compared as bytes) give
+    what NumPy's direct forms give."""
+    z = dg.tensor(np.array([0, 1j, 2 - 1j, 0], np.complex64))
+    b = dg.tensor(np.array([1, 1, 0, 0], np.int8))
+    assert dg.logical_and(z, b).tolist() == [False, True, False, False]
+    assert dg.logical_xor(z, 2.5).tolist() == [True, False, False, True]
+    assert dg.logical_not(z).tolist() == [True, False, False, True]
+    m = dg.tensor(np.array([[True, False], [False, True], [True, False]]))
+    u, inv, cnt = dg.unique(m, dim=0, return_inverse=True, return_counts=True)
+    assert u.dtype == np.bool_ and u.tolist() == [[False, True], [True, False]]
+    assert inv.tolist() == [1, 0, 1] and cnt.tolist() == [1, 2]

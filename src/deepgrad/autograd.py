@@ -423,8 +423,9 @@ class Function:
                 ys = self.forward(x._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
-                raise self._devices(e, inputs) from None
+            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs)
+                raise
             needs: tuple[bool, ...] = (x.requires_grad,)
             record = needs[0] and _GradMode.enabled
         elif n == 2:
@@ -433,8 +434,9 @@ class Function:
                 ys = self.forward(a._data, b._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
-                raise self._devices(e, inputs) from None
+            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs)
+                raise
             needs = (a.requires_grad, b.requires_grad)
             record = (needs[0] or needs[1]) and _GradMode.enabled
         elif n == 3:
@@ -443,8 +445,9 @@ class Function:
                 ys = self.forward(a._data, b._data, c._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
-                raise self._devices(e, inputs) from None
+            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs)
+                raise
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
             record = (needs[0] or needs[1] or needs[2]) and _GradMode.enabled
         else:
@@ -452,8 +455,9 @@ class Function:
                 ys = self.forward(*[x._data for x in inputs])
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except TypeError as e:  # CuPy's refusal of a NumPy array: see _devices
-                raise self._devices(e, inputs) from None
+            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs)
+                raise
             needs = tuple([x.requires_grad for x in inputs])
             record = _GradMode.enabled and True in needs
         if not record:  # nothing to differentiate: plain constant outputs, no graph
@@ -475,21 +479,33 @@ class Function:
             self._outputs = weakref.ref(out)
         return out
 
-    def _devices(self, error: TypeError, inputs: Sequence[Any]) -> Exception:
-        """The error to raise for a forward that raised ``TypeError``: PyTorch's
-        ``RuntimeError`` where the inputs are on different devices (a CPU tensor's NumPy array
-        beside a GPU tensor's CuPy array, which CuPy refuses with a ``TypeError``), else
-        ``error`` itself. Costs nothing until a forward fails. Unlike PyTorch, a 0-d CPU tensor
-        does not join a GPU tensor as a number: move it too (``.to(x.device)``)."""
+    def _devices(self, inputs: Sequence[Any]) -> None:
+        """After a forward raised ``TypeError`` or ``ValueError``: on the CuPy backend, where
+        an input is a CPU tensor (a NumPy array, which CuPy refuses), raise a
+        ``RuntimeError`` that says so — PyTorch's "Expected all tensors to be on the same
+        device" beside a GPU tensor; else return (the forward's error stands). Costs nothing
+        until a forward fails. Unlike PyTorch, a 0-d CPU tensor does not join a GPU tensor as
+        a number, and CPU tensors alone are not computed on the CPU while the backend is CuPy
+        (deepgrad computes with one array module at a time): move them, ``t.to("cuda")``."""
+        if not backend.gpu:
+            return
         places = {str(x.device) for x in inputs}
-        if len(places) < 2:
-            return error
-        a, b = sorted(places)
-        return RuntimeError(
-            f"Expected all tensors to be on the same device, but found at least two devices, "
-            f"{a} and {b}! ({type(self).__name__}: move them to one device first, e.g. "
-            "t.to(x.device))"
-        )
+        if "cpu" not in places:
+            return
+        name = type(self).__name__
+        if len(places) > 1:
+            a, b = sorted(places)
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at least two "
+                f"devices, {a} and {b}! ({name}: move them to one device first, e.g. "
+                "t.to(x.device))"
+            ) from None
+        raise RuntimeError(
+            f"{name}: its inputs are CPU tensors (NumPy arrays) while the backend is CuPy: "
+            "deepgrad computes with one array module at a time; move them with "
+            "t.to('cuda') (dg.from_numpy, dg.frombuffer and dg.from_dlpack of host memory "
+            "give CPU tensors)"
+        ) from None
 
     def _quietly(self, error: Exception, method: Callable, args: Sequence[Any]) -> Any:
         """``method(*args)`` again under :func:`backend.quiet`, after NumPy's floating-point

@@ -567,6 +567,28 @@ def ufunc_at(ufunc: str, out: Any, index: Any, values: Any) -> None:
     out[...] = xp.asarray(host)
 
 
+def floor_divide(a: Any, b: Any) -> Any:
+    """``a // b`` by NumPy's and PyTorch's rule for floats (``div = (a - fmod(a, b)) / b``, one
+    less where the remainder's sign differs from ``b``'s, then rounded: ``-0.5 // inf`` is
+    ``-1``). CuPy's float ``floor_divide`` is ``floor(a / b)`` (``-0.5 // inf`` gives
+    ``-0``): on the GPU the rule is spelled out; integers are CuPy's (already Python's).
+
+    >>> import numpy as np
+    >>> floor_divide(np.array([-0.5, 7.0]), np.array([np.inf, 2.0])).tolist()
+    [-1.0, 3.0]
+    """
+    if not gpu or getattr(a, "dtype", numpy.dtype(float)).kind != "f":
+        return xp.floor_divide(a, b)
+    b = xp.asarray(b, a.dtype) if not hasattr(b, "dtype") else b
+    mod = xp.fmod(a, b)
+    div = (a - mod) / b
+    div = div - ((mod != 0) & ((b < 0) != (mod < 0)))
+    floor = xp.floor(div)
+    floor = floor + (div - floor > 0.5)
+    out = xp.where(div != 0, floor, xp.copysign(xp.zeros_like(div), a / b))
+    return xp.where(b == 0, a / b, out).astype(xp.result_type(a, b), copy=False)
+
+
 def index_for(a: Any, index: Any) -> Any:
     """``index`` (an integer or bool array, NumPy's or CuPy's) as an array of ``a``'s own
     module, so that ``a[index]`` works wherever each lives (a host dataset indexed by device

@@ -1233,14 +1233,14 @@ class Tensor:
         if self._data.dtype.kind == "b":
             raise RuntimeError("argmax(): does not support bool input (convert it: x.long())")
         _refuse_complex_order("argmax", self)
-        return Tensor._from_op(self._data.argmax(axis=dim, keepdims=keepdim), None, 0)
+        return Tensor._from_op(_arg_extreme(self._data, "argmax", dim, keepdim), None, 0)
 
     @torch_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if self._data.dtype.kind == "b":
             raise RuntimeError("argmin(): does not support bool input (convert it: x.long())")
         _refuse_complex_order("argmin", self)
-        return Tensor._from_op(self._data.argmin(axis=dim, keepdims=keepdim), None, 0)
+        return Tensor._from_op(_arg_extreme(self._data, "argmin", dim, keepdim), None, 0)
 
     def reshape(self, *shape: Any, **kw: Any) -> Tensor:
         shape = _sizes_or_keyword(shape, kw, "reshape", "shape")
@@ -2929,6 +2929,14 @@ def _copied(t: Tensor, src: Any) -> Tensor:
     return F.where(Tensor(backend.xp.zeros(t.shape, bool)), t, src)
 
 
+def _arg_extreme(a: Any, which: str, dim: int | None, keepdim: bool) -> Any:
+    """``a.argmax``/``a.argmin`` along ``dim``; a 0-d array's dim 0 / -1 is read as all of it,
+    as NumPy (and PyTorch) read it: CuPy refuses that axis."""
+    if a.ndim == 0 and dim in (0, -1):
+        dim = None
+    return getattr(a, which)(axis=dim, keepdims=keepdim)
+
+
 def _index_arrays(index: Any) -> Any:
     """Replace tensors inside an index by their arrays, reading the index as PyTorch does: a
     list (shorter than 32) holding a tensor, a sequence, a slice, ``...`` or ``None`` is a
@@ -3651,7 +3659,7 @@ def frombuffer(
     arr = numpy.frombuffer(view, dtype=d, count=count, offset=offset)
     if not arr.flags.writeable:
         arr = arr.copy()
-    return _leaf(backend.xp.asarray(arr), None, requires_grad, "frombuffer")
+    return _leaf(arr, None, requires_grad, "frombuffer")  # host memory: a CPU tensor, shared
 
 
 def _sized(where: str, size: tuple, kw: dict) -> tuple[int, ...]:

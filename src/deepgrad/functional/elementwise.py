@@ -394,8 +394,9 @@ class PowScalar(Function):
     def _pow(self, x: Any) -> Any:
         if x.dtype == numpy.float16:  # PyTorch's: C's pow in float32 of the exponent rounded
             c = numpy.float32(numpy.float16(self.c))  # to float16, rounded once
-            c = numpy.full(x.shape, c)  # an array: NumPy's scalar (or stride-0) 0.5 is √x
-            return numpy.power(x.astype(numpy.float32), c).astype(numpy.float16)
+            xp = backend.xp
+            c = xp.full(x.shape, c)  # an array: NumPy's scalar (or stride-0) 0.5 is √x
+            return xp.power(x.astype(numpy.float32), c).astype(numpy.float16)
         return _pow_array(x, self.c)
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -1002,7 +1003,7 @@ class RoundedDiv(Function):
     def forward(self, a: Any, b: Any) -> Any:
         with backend.quiet():
             if self.mode == "floor":
-                return backend.xp.floor_divide(a, b)
+                return backend.floor_divide(a, b)
             return _trunc_divide(a, b)
 
     def backward(self, gy: Tensor) -> tuple:

@@ -36,10 +36,16 @@ def _const(a: Any) -> Tensor:
     return Tensor._from_op(a, None, 0)
 
 
+def _truth(a: Any) -> Any:
+    """``a`` as its logical ufuncs take it: a complex array as ``a ≠ 0`` on CuPy, whose
+    logical ufuncs have no complex loops (NumPy's do, with the same meaning)."""
+    return a != 0 if backend.gpu and a.dtype.kind == "c" else a
+
+
 def _arrays(input: Any, other: Any) -> tuple[Any, Any]:  # noqa: A002
     a = input._data if isinstance(input, Tensor) else backend.xp.asarray(input)
     b = other._data if isinstance(other, Tensor) else backend.xp.asarray(other)
-    return a, b
+    return _truth(a), _truth(b)
 
 
 def logical_and(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
@@ -64,7 +70,7 @@ def logical_xor(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def logical_not(input: Any) -> Tensor:  # noqa: A002
     """``input == 0``, elementwise (bool)."""
-    return _const(backend.xp.logical_not(_t(input)._data))
+    return _const(backend.xp.logical_not(_truth(_t(input)._data)))
 
 
 def _integral_pair(input: Any, other: Any, fn: str) -> tuple[Any, Any]:  # noqa: A002

@@ -111,9 +111,13 @@ def unique(
         if a.shape[dim % nd] == 0:
             u, inv, cnt = a, xp.zeros(0, numpy.int64), xp.zeros(0, numpy.int64)
         else:
+            # bool slices as bytes on CuPy, whose unique along an axis subtracts (refused for
+            # bool); the same order and counts (False < True as 0 < 1)
+            b = a.view(numpy.uint8) if backend.gpu and a.dtype == numpy.bool_ else a
             u, inv, cnt = xp.unique(
-                a, return_inverse=True, return_counts=True, axis=dim % nd, equal_nan=False
+                b, return_inverse=True, return_counts=True, axis=dim % nd, equal_nan=False
             )
+            u = u.view(numpy.bool_) if b is not a else u
     else:
         u, inv, cnt = xp.unique(
             a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False
