@@ -8,6 +8,7 @@ import pytest
 import deepgrad as dg
 
 
+@pytest.mark.numpy_only("asserts that no GPU is in use")
 def test_quickstart_device_line_matches_torch(torch):
     def pick(lib):
         a = lib.accelerator
@@ -19,6 +20,7 @@ def test_quickstart_device_line_matches_torch(torch):
     assert dg.accelerator.device_count() == torch.accelerator.device_count() == 0
 
 
+@pytest.mark.numpy_only("asserts that no GPU is in use")
 def test_device_queries_raise_without_an_accelerator(torch):
     for name in ("current_device_index", "synchronize"):
         with pytest.raises(RuntimeError, match="none is available"):

@@ -93,6 +93,7 @@ def test_amp(torch):
     assert f() == 1
 
 
+@pytest.mark.numpy_only("prints CPU tensors")
 def test_compile_threads_printoptions():
     net = nn.Linear(2, 2)
     assert dg.compile(net, mode="reduce-overhead") is net

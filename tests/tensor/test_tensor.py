@@ -130,6 +130,7 @@ def test_attributes():
     assert "Mul" in repr(y.grad_fn)
 
 
+@pytest.mark.numpy_only("CPU tensors' printing and memory shared with .numpy()")
 def test_numpy_item_tolist():
     t = dg.tensor([[1.0, 2.0]])
     a = t.numpy()
@@ -181,6 +182,7 @@ def test_astype_and_casts():
     np.testing.assert_allclose(g.numpy(), [3.0, 5.0])
 
 
+@pytest.mark.numpy_only("CPU tensors' printing and memory shared with .numpy()")
 def test_repr():
     assert repr(dg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(dg.tensor([1, 2])) == "tensor([1, 2])"

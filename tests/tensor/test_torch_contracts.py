@@ -339,6 +339,7 @@ def test_dtype_names_do_not_shadow_builtins_on_star_import():
 
 
 # ---- Tensor methods ------------------------------------------------------------------------------
+@pytest.mark.numpy_only("compares CPU tensors' device and type names")
 def test_comparison_methods_and_conversions_match_torch():
     a = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
     t, d = torch.tensor(a), dg.tensor(a)
@@ -454,6 +455,7 @@ def test_in_place_helpers_match_torch():
 
 
 # ---- devices -----------------------------------------------------------------------------
+@pytest.mark.numpy_only("compares CPU tensors' device and type names")
 def test_device_objects_read_as_torchs():
     for spec in ("cpu", "cuda", "cuda:1"):
         assert str(dg.device(spec)) == str(torch.device(spec))
@@ -466,6 +468,7 @@ def test_device_objects_read_as_torchs():
         dg.device("cdua")
 
 
+@pytest.mark.numpy_only("compares CPU tensors' device and type names")
 def test_to_and_cpu_on_the_cpu():
     x = dg.ones(2, 3, requires_grad=True)
     assert x.to("cpu") is x and x.cpu() is x and x.to(dg.device("cpu")) is x
@@ -480,6 +483,7 @@ def test_to_and_cpu_on_the_cpu():
         x.to([1])
 
 
+@pytest.mark.numpy_only("compares CPU tensors' device and type names")
 def test_cuda_questions_without_a_gpu():
     assert dg.cuda.is_available() is False and dg.cuda.device_count() == 0
     dg.manual_seed(0)

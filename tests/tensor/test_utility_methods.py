@@ -121,6 +121,7 @@ def test_data_ptr_of_views_differs_by_offset_times_itemsize():
     assert x.clone().data_ptr() != x.data_ptr()
 
 
+@pytest.mark.numpy_only("asserts that no GPU is in use")
 def test_device_and_kind_queries_match_torch():
     torch = _torch()
     for dt, tdt in [(dg.float32, torch.float32), (dg.int64, torch.int64), (dg.uint8, torch.uint8),
@@ -146,6 +147,7 @@ def test_output_nr_names_the_output_of_a_multi_output_op():
     assert (a.output_nr, b.output_nr) == (ta.output_nr, tb.output_nr)
 
 
+@pytest.mark.numpy_only("asserts that no GPU is in use")
 def test_pin_memory_raises_as_torch_without_an_accelerator():
     torch = _torch()
     with pytest.raises(RuntimeError) as expected:
