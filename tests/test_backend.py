@@ -291,3 +291,18 @@ def test_logical_ops_of_complex_and_unique_of_bool_slices_on_the_gpu_path(device
     u, inv, cnt = dg.unique(m, dim=0, return_inverse=True, return_counts=True)
     assert u.dtype == np.bool_ and u.tolist() == [[False, True], [True, False]]
     assert inv.tolist() == [1, 0, 1] and cnt.tolist() == [1, 2]
+
+
+def test_the_memory_owner_of_any_module_s_view_is_the_end_of_its_base_chain():
+    """Writes into a base must reach the views read by a graph on CuPy too (its arrays are
+    not numpy.ndarray): the owner is found by ``base`` alone."""
+    from deepgrad.autograd import _memory_owner
+
+    class DeviceArray:  # what a CuPy array offers here: a ``base``, None for the owner
+        def __init__(self, base=None):
+            self.base = base
+
+    root = DeviceArray()
+    assert _memory_owner(DeviceArray(DeviceArray(root))) is root
+    a = np.zeros(4)
+    assert _memory_owner(a[1:][::2]) is a

@@ -247,8 +247,9 @@ _WRITES: dict[int, _Writes] = {}
 
 
 def _memory_owner(a: Any) -> Any:
-    """The object that owns an array's memory (the end of its ``base`` chain)."""
-    while isinstance(a, numpy.ndarray) and a.base is not None:
+    """The object that owns an array's memory (the end of its ``base`` chain: NumPy's and
+    CuPy's views both name their base)."""
+    while getattr(a, "base", None) is not None:
         a = a.base
     return a
 
@@ -301,7 +302,7 @@ def note_writes(datas: Sequence[Any]) -> None:
     _EPOCH += 1
     epoch, get = _EPOCH, _WRITES.get
     for owner in datas:  # _writes_of, its common case inlined (once per parameter a step)
-        while isinstance(owner, numpy.ndarray) and owner.base is not None:
+        while getattr(owner, "base", None) is not None:
             owner = owner.base
         rec = get(id(owner))
         if rec is None or WRITE_WATCHERS:
