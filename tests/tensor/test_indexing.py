@@ -80,7 +80,9 @@ def test_getitem_matches_torch_everywhere():
     assert len(COMBOS) > 4000
 
 
-@pytest.mark.numpy_only("repeated indices: which write wins is undefined on a GPU, as in PyTorch CUDA")
+@pytest.mark.numpy_only(
+    "repeated indices: which write wins is undefined on a GPU, as in PyTorch CUDA"
+)
 def test_setitem_matches_torch():
     a = np.zeros(SHAPE)
     mismatches = []
@@ -276,7 +278,9 @@ def test_a_refused_assignment_leaves_the_graph_as_it_was():
         ([1], Ellipsis, slice(None), [0, 1]),
     ],
 )
-@pytest.mark.numpy_only("repeated indices: which write wins is undefined on a GPU, as in PyTorch CUDA")
+@pytest.mark.numpy_only(
+    "repeated indices: which write wins is undefined on a GPU, as in PyTorch CUDA"
+)
 def test_an_ellipsis_between_index_arrays_is_the_slices_it_spans(index):
     # an ellipsis that spans no dim leaves the arrays next to each other (their dims stay
     # in place, as in PyTorch); NumPy counts it as a separator and moves them to the front
