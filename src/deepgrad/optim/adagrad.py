@@ -6,7 +6,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
+from ..nn.parameter import is_lazy
 from .optimizer import Optimizer, _floats
+
+
+def _refuse_lazy(params: list[Any]) -> None:
+    """PyTorch's ``ValueError`` for ``Adagrad(params)`` given a lazy layer's uninitialized
+    parameter: PyTorch fills each parameter's ``sum`` at construction, which needs its shape
+    (the other optimizers build their state at the first step, and take them)."""
+    if any(is_lazy(p) for p in params):
+        raise ValueError(
+            "Adagrad: attempted to use an uninitialized parameter (a lazy layer's, before its "
+            "first call): Adagrad builds its state at construction, which needs the "
+            "parameters' shapes. Call the model's forward with a dummy batch first, then "
+            "build the optimizer (the other optimizers take uninitialized parameters)"
+        )
 
 
 class Adagrad(Optimizer):
@@ -35,6 +49,9 @@ class Adagrad(Optimizer):
         Ascend: the rule sees ``−g`` (keyword only).
 
     State per parameter: ``step``, ``sum`` (``h``).
+
+    As PyTorch's, which builds that state at construction, it refuses a lazy layer's
+    uninitialized parameters there (``ValueError``): run the layer once before building it.
     """
 
     name = "adagrad"
@@ -65,6 +82,7 @@ class Adagrad(Optimizer):
             differentiable=differentiable,
             fused=fused,
         )
+        _refuse_lazy(self._all_params() if params is not None else [])
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

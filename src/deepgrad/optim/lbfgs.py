@@ -11,6 +11,7 @@ import numpy
 
 from .. import backend
 from ..autograd import enable_grad
+from ..nn.parameter import refuse_placeholder
 from ..tensor import Tensor
 from .optimizer import Optimizer, _is_int, _saved_hyperparameter, _step_count
 
@@ -185,7 +186,13 @@ class LBFGS(Optimizer):
         return self.param_groups[0]["params"]
 
     def _gather_flat_grad(self) -> Any:
+        """The gradients as one vector (zeros for a parameter without one); a lazy layer's
+        uninitialized parameter without one raises PyTorch's ``ValueError`` (its size is not
+        known: the closure did not call the layer)."""
         xp = backend.xp
+        for p in self._params():
+            if p.grad is None:
+                refuse_placeholder(p, "LBFGS.step (the closure did not call the lazy layer)")
         parts = [
             xp.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
             for p in self._params()
