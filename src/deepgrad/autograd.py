@@ -1151,7 +1151,10 @@ def _sum_grads(old: Tensor, g: Tensor) -> Tensor:
         s = old._data + g._data
     except backend.FP_ERRORS:
         s = backend.silently(_add_arrays, old._data, g._data)
-    return _make_tensor(s, None, 0)
+    out = _make_tensor(s, None, 0)
+    if g.__class__ is old.__class__ is not out.__class__:
+        out.__class__ = g.__class__  # two sparse gradients (sparse=True embeddings): sparse
+    return out
 
 
 def _accumulate_leaf(

@@ -541,8 +541,9 @@ class Tensor:
 
     @property
     def is_sparse(self) -> bool:
-        """``False``: deepgrad's tensors, gradients included, are dense (PyTorch's
-        ``sparse=True`` embeddings give dense gradients here, with the same numbers)."""
+        """``False``: deepgrad's tensors are dense. The gradient of a ``sparse=True``
+        embedding's table says ``True``, as PyTorch's (it holds the same numbers densely:
+        ``deepgrad.functional.embedding.SparseGrad``)."""
         return False
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:

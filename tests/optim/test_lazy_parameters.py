@@ -5,6 +5,7 @@ placeholders became the built parameters, in place).
 PyTorch's ``Adagrad`` fills its state at construction and so refuses them (``ValueError``);
 the others build their state at the first step and take them. ``LBFGS`` refuses a step
 whose closure did not call the layer (its placeholders have no size for a zero gradient).
+``SparseAdam`` refuses the dense gradients a ``Linear`` gives, in both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import deepgrad as dg
 from deepgrad import nn, optim
 
 NAMES = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop",
-         "Rprop", "ASGD", "LBFGS"]  # fmt: skip
+         "Rprop", "ASGD", "SparseAdam", "LBFGS"]  # fmt: skip
 
 W = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
 B = np.array([0.1, -0.2, 0.3])

@@ -1,6 +1,7 @@
 """SparseAdam against PyTorch's: an ``nn.Embedding(sparse=True)`` trained over steps that look
-up different rows (the rows not looked up keep their weights and moments), ``maximize``, a
-second dense-gradient parameter, state keys, 0-d parameters, hyperparameter checks."""
+up different rows (the rows not looked up keep their weights and moments), ``maximize``, dense
+gradients refused as PyTorch's, the sparse gradients' marks, state keys, hyperparameter
+checks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import nn, optim
+from deepgrad.nn import functional as F
 
 torch = pytest.importorskip("torch")
 
@@ -55,11 +57,11 @@ def test_untouched_rows_keep_their_moments():
     leaves the rows without gradient alone."""
     w = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     opt = optim.SparseAdam([w], lr=0.1)
-    (w[0] * w[0]).sum().backward()
+    (F.embedding(dg.tensor([0]), w, sparse=True) ** 2).sum().backward()
     opt.step()
     before, m_before = w.detach().numpy().copy(), opt.state[w]["exp_avg"].copy()
     opt.zero_grad()
-    (w[1] * 2).sum().backward()
+    (F.embedding(dg.tensor([1]), w, sparse=True) * 2).sum().backward()
     opt.step()
     np.testing.assert_array_equal(w.detach().numpy()[0], before[0])
     np.testing.assert_array_equal(
@@ -68,20 +70,44 @@ def test_untouched_rows_keep_their_moments():
     assert not np.array_equal(w.detach().numpy()[1], before[1])
 
 
-def test_zero_dim_parameter_and_all_zero_gradient():
-    a = dg.tensor(2.0, requires_grad=True)
-    t = torch.tensor(2.0, requires_grad=True)
-    b = dg.tensor([1.0, 1.0], requires_grad=True)
-    opt = optim.SparseAdam([a, b], lr=0.1)
-    (a * a + 0 * b.sum()).backward()
-    opt.step()
-    # PyTorch refuses the dense gradient of a 0-d parameter; Adam's first step is the same
-    ref = torch.optim.Adam([t], lr=0.1)
-    (t * t).backward()
-    ref.step()
-    assert a.item() == pytest.approx(t.item(), rel=1e-15)
-    np.testing.assert_array_equal(b.detach().numpy(), [1.0, 1.0])  # gradient 0: not stepped
-    assert opt.state[b]["step"] == 1
+def _dense_and_tied(lib):
+    """SparseAdam's error on a dense gradient: a plain parameter's, then a sparse table's
+    also used densely (as a tied output layer); no parameter moves."""
+    p = lib.nn.Parameter(lib.ones(3))
+    e = lib.nn.Embedding(4, 2, sparse=True)
+    opt = lib.optim.SparseAdam([p, *e.parameters()], lr=0.1)
+    opt.step()  # no gradients yet: nothing to do
+    out = []
+    for loss in (lambda: (p * p).sum(), lambda: e(lib.tensor([1])).sum() + e.weight.sum()):
+        opt.zero_grad()
+        loss().backward()
+        before = [t.detach().clone() for t in (p, e.weight)]
+        with pytest.raises(RuntimeError) as err:
+            opt.step()
+        out.append(str(err.value).split(" (")[0])
+        assert all(bool((t.detach() == b).all()) for t, b in zip((p, e.weight), before))
+    return out
+
+
+def test_dense_gradients_are_refused_as_torch():
+    want = _dense_and_tied(torch)
+    assert want == ["SparseAdam does not support dense gradients, please consider Adam instead"] * 2
+    assert _dense_and_tied(dg) == want
+
+
+def test_all_zero_sparse_gradient_advances_the_step_only():
+    """A lookup of the padding row alone: PyTorch's gradient has no rows; deepgrad's is all
+    zero. Neither moves the table; the step count advances in both."""
+    res = []
+    for lib in (torch, dg):
+        e = lib.nn.Embedding(3, 2, padding_idx=0, sparse=True)
+        before = e.weight.detach().clone()
+        opt = lib.optim.SparseAdam(e.parameters(), lr=0.1)
+        e(lib.tensor([0, 0])).sum().backward()
+        opt.step()
+        assert bool((e.weight.detach() == before).all())
+        res.append(int(opt.state[e.weight]["step"]))
+    assert res[0] == res[1] == 1
 
 
 def test_sparse_adam_checks_and_registry():
@@ -95,7 +121,54 @@ def test_sparse_adam_checks_and_registry():
     assert isinstance(optim.get("sparse_adam", lr=0.1), optim.SparseAdam)
 
 
-def test_tensor_is_sparse_is_false():
-    e = nn.Embedding(4, 2, sparse=True)
-    e(dg.tensor([1, 2])).sum().backward()
-    assert e.weight.is_sparse is False and e.weight.grad.is_sparse is False
+def test_sparse_embedding_gradients_are_marked_as_torch():
+    """``is_sparse`` of a ``sparse=True`` table's gradient, as PyTorch's: kept over two
+    lookups, two ``backward`` calls, ``zero_grad(set_to_none=False)`` and ``autograd.grad``;
+    lost (dense) where the table is also used densely; ``EmbeddingBag`` likewise, but for
+    ``mode="max"``, which refuses ``sparse`` (PyTorch's ValueError)."""
+
+    def marks(lib):
+        e = lib.nn.Embedding(4, 2, sparse=True)
+        opt = lib.optim.SparseAdam(e.parameters())
+        out = [e.weight.is_sparse]
+        (e(lib.tensor([1])).sum() + e(lib.tensor([2])).sum()).backward()
+        out.append(e.weight.grad.is_sparse)
+        e(lib.tensor([3])).sum().backward()
+        out.append(e.weight.grad.is_sparse)
+        opt.zero_grad(set_to_none=False)
+        out.append(e.weight.grad.is_sparse)
+        e(lib.tensor([3])).sum().backward()
+        out.append(e.weight.grad.is_sparse)
+        out.append(lib.autograd.grad(e(lib.tensor([1])).sum(), e.weight)[0].is_sparse)
+        e.weight.grad = None
+        (e(lib.tensor([1])).sum() + (e.weight * 2).sum()).backward()
+        out.append(e.weight.grad.is_sparse)
+        bag = lib.nn.EmbeddingBag(4, 2, mode="sum", sparse=True)
+        bag(lib.tensor([[1, 2]])).sum().backward()
+        out.append(bag.weight.grad.is_sparse)
+        with pytest.raises(ValueError, match="max mode does not support sparse weights"):
+            lib.nn.EmbeddingBag(4, 2, mode="max", sparse=True)(lib.tensor([[1, 2]]))
+        return out
+
+    want = marks(torch)
+    assert want == [False, True, True, True, True, True, False, True]
+    assert marks(dg) == want
+
+
+def test_sparse_gradient_numbers_and_clipping():
+    """The marked gradient holds PyTorch's numbers (its ``to_dense()``); the clipping
+    functions, which PyTorch cannot run on a sparse gradient, keep it marked, so SparseAdam
+    still takes it."""
+    idx = [[1, 3, 1]]
+    e = nn.Embedding(5, 2, sparse=True, padding_idx=3)
+    t = torch.nn.Embedding(5, 2, sparse=True, padding_idx=3)
+    with torch.no_grad():
+        t.weight.copy_(torch.tensor(e.weight.detach().numpy()))
+    (e(dg.tensor(idx)) ** 2).sum().backward()
+    (t(torch.tensor(idx)) ** 2).sum().backward()
+    np.testing.assert_allclose(e.weight.grad.to_dense().numpy(), t.weight.grad.to_dense().numpy())
+    assert e.weight.grad.coalesce() is e.weight.grad
+    nn.utils.clip_grad_norm_(e.parameters(), 0.1)
+    nn.utils.clip_grad_value_(e.parameters(), 0.01)
+    assert e.weight.grad.is_sparse
+    optim.SparseAdam(e.parameters()).step()

@@ -45,16 +45,53 @@ def _scatter_rows(idx: Any, rows: Any, n: int) -> Any:
     return out
 
 
+class SparseGrad(Tensor):
+    """The gradient of a ``sparse=True`` embedding's table: dense, with PyTorch's numbers
+    (its sparse gradient's ``to_dense()``), marked ``is_sparse`` as PyTorch's is, which is
+    what :class:`~deepgrad.optim.SparseAdam` takes. Two of them sum to one (gradients
+    accumulated over lookups or ``backward`` calls stay sparse, as PyTorch's); a sum with a
+    dense gradient (a table also used densely, as a tied output layer) is dense, as PyTorch's.
+    The sparse layout's own methods (``_indices()``, ``_values()``) are not provided."""
+
+    __slots__ = ()
+
+    @property
+    def is_sparse(self) -> bool:
+        return True
+
+    def __add__(self, other: Any) -> Tensor:
+        out = Tensor.__add__(self, other)
+        if isinstance(other, SparseGrad):
+            out.__class__ = SparseGrad
+        return out
+
+    __radd__ = __add__
+
+    def coalesce(self) -> SparseGrad:
+        """PyTorch's ``coalesce()``: the gradient itself (one value per row already)."""
+        return self
+
+    def to_dense(self) -> Tensor:
+        """PyTorch's ``to_dense()``: the same numbers as a plain tensor (a copy)."""
+        return Tensor._from_op(self._data.copy(), None, 0)
+
+
 class Embedding(Function):
-    def __init__(self, indices: Any, padding_idx: int | None, scale_grad: bool = False) -> None:
+    def __init__(
+        self, indices: Any, padding_idx: int | None, scale_grad: bool = False, sparse: bool = False
+    ) -> None:
         self.indices, self.padding_idx, self.scale_grad = indices, padding_idx, scale_grad
+        self.sparse = sparse
 
     def forward(self, weight: Any) -> Any:
         return weight[self.indices]
 
     def backward(self, gy: Tensor) -> Tensor:
         n = self.inputs[0].shape[0]
-        return EmbeddingGrad(self.indices, self.padding_idx, n, self.scale_grad)(gy)
+        g = EmbeddingGrad(self.indices, self.padding_idx, n, self.scale_grad)(gy)
+        if self.sparse:
+            g.__class__ = SparseGrad
+        return g
 
 
 class EmbeddingGrad(Function):
@@ -106,8 +143,9 @@ def embedding(
     row that receives no gradient. As PyTorch: ``max_norm`` first rescales, in place, each
     looked-up row whose ``norm_type``-norm exceeds it to that norm
     (``w_v ← w_v · max_norm / (‖w_v‖ + 1e-7)``); ``scale_grad_by_freq`` divides each row's
-    gradient by how often its index occurs in ``indices``. ``sparse`` is accepted: the
-    gradient is dense (the same numbers as PyTorch's sparse one)."""
+    gradient by how often its index occurs in ``indices``. With ``sparse`` the table's
+    gradient is a :class:`SparseGrad`: PyTorch's numbers, dense, marked ``is_sparse`` (what
+    ``optim.SparseAdam`` takes)."""
     xp = backend.xp
     idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
@@ -131,7 +169,7 @@ def embedding(
         if max_norm <= 0:
             raise ValueError(f"embedding: max_norm must be positive, got {max_norm}")
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return Embedding(idx, padding_idx, bool(scale_grad_by_freq))(weight)
+    return Embedding(idx, padding_idx, bool(scale_grad_by_freq), bool(sparse))(weight)
 
 
 def _renorm_rows(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
@@ -245,7 +283,8 @@ def embedding_bag(
 
     Entries equal to ``padding_idx`` are left out (not counted by ``mean``); an empty bag
     gives zeros. ``max_norm`` renormalizes looked-up rows in place as :func:`embedding`;
-    ``sparse`` is accepted for PyTorch's signature (gradients are dense).
+    ``sparse`` gives the table a :class:`SparseGrad` gradient, as :func:`embedding` (not with
+    ``mode="max"``: PyTorch's ``ValueError``).
 
     Shapes: ``weight (V, D)`` → ``(B, D)``. Gradients flow to ``weight`` (and to
     ``per_sample_weights``).
@@ -257,6 +296,11 @@ def embedding_bag(
     if per_sample_weights is not None and mode != "sum":
         raise ValueError(
             f"{fn}: per_sample_weights is only supported for mode='sum' (got mode={mode!r})"
+        )
+    if sparse and mode == "max":
+        raise ValueError(
+            f"{fn}: max mode does not support sparse weights (PyTorch's rule); use "
+            "mode='sum' or 'mean', or sparse=False"
         )
     idx = input._data if isinstance(input, Tensor) else xp.asarray(input)
     if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(idx.shape):
@@ -271,7 +315,7 @@ def embedding_bag(
             raise ValueError(f"{fn}: padding_idx {padding_idx} is out of range for {V} rows")
         padding_idx %= V
     keep = xp.ones(flat.shape, bool) if padding_idx is None else flat != padding_idx
-    rows = embedding(flat[keep], weight, None, max_norm, norm_type, scale_grad_by_freq)
+    rows = embedding(flat[keep], weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
     bag = bag[keep]
     if per_sample_weights is not None:
         psw = reshape(per_sample_weights, (-1,))[: len(keep)]

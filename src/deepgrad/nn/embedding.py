@@ -19,8 +19,8 @@ class Embedding(Module):
 
     ``weight`` is ``(num_embeddings, embedding_dim)``, initialized ``N(0, 1)`` as in PyTorch.
     ``padding_idx`` names a row that starts at zero and never receives a gradient (the
-    padding token of variable-length batches). PyTorch's ``sparse`` is accepted (the gradient
-    is dense; the numbers are the same), ``_weight`` gives the table (copied, as it is) and
+    padding token of variable-length batches). With PyTorch's ``sparse`` the table's gradient
+    is marked ``is_sparse`` (dense, the same numbers; what ``optim.SparseAdam`` takes), ``_weight`` gives the table (copied, as it is) and
     ``_freeze=True`` stops its training; ``device``/``dtype`` are the factory keywords.
 
     >>> import deepgrad as dg
@@ -113,6 +113,7 @@ class Embedding(Module):
                 self.max_norm,
                 self.norm_type,
                 self.scale_grad_by_freq,
+                self.sparse,
             )
         except (IndexError, TypeError) as exc:
             msg = str(exc).replace("embedding:", f"{self._label()}:", 1)
@@ -138,7 +139,8 @@ class EmbeddingBag(Module):
     ``"sum"``, ``"mean"`` (the default) or ``"max"``; ``per_sample_weights`` (``"sum"`` only)
     weighs each entry; entries equal to ``padding_idx`` are left out. ``weight`` is
     ``(num_embeddings, embedding_dim)``, ``N(0, 1)`` with a zero padding row, as PyTorch's.
-    ``sparse`` is accepted (the gradient is dense).
+    ``sparse`` marks the table's gradient ``is_sparse`` (dense, the same numbers), as
+    :class:`Embedding`'s.
 
     >>> import deepgrad as dg
     >>> bag = dg.nn.EmbeddingBag(10, 3, mode="sum")

@@ -317,13 +317,16 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set ``.grad`` of every parameter to ``None`` (PyTorch's default), or to zeros with
-        ``set_to_none=False`` (a new zero tensor: a gradient array may be shared)."""
+        ``set_to_none=False`` (a new zero tensor: a gradient array may be shared; a sparse
+        embedding's gradient stays marked sparse, as PyTorch's)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = Tensor._from_op(backend.xp.zeros_like(p.grad._data), None, 0)
+                    zeros = Tensor._from_op(backend.xp.zeros_like(p.grad._data), None, 0)
+                    zeros.__class__ = type(p.grad)  # a sparse gradient stays one, as PyTorch's
+                    p.grad = zeros
 
     def _require_bound(self) -> None:
         if not self.is_bound:

@@ -21,14 +21,14 @@ class SparseAdam(Optimizer):
         v[r] ← v[r] + (1 − β2) · (g[r]² − v[r])
         w[r] ← w[r] − lr · √(1 − β2ᵗ) / (1 − β1ᵗ) · m[r] / (√v[r] + eps)
 
-    PyTorch's SparseAdam takes only the sparse gradients of ``nn.Embedding(sparse=True)`` /
-    ``nn.EmbeddingBag(sparse=True)``, whose touched rows are the indices looked up. deepgrad's
-    gradients are dense (README, table of differences: ``sparse=True`` is accepted, the
-    gradient is dense with the same numbers), so a row counts as touched when its gradient
-    has a nonzero entry — the same rows except a looked-up row whose gradient is exactly 0,
-    which PyTorch steps (its moments decay) and deepgrad leaves alone. A parameter whose
-    gradient is all zero is not stepped and its step count still advances, as PyTorch's for an
-    empty sparse gradient.
+    As PyTorch's it takes only the sparse gradients of ``nn.Embedding(sparse=True)`` /
+    ``nn.EmbeddingBag(sparse=True)`` (``grad.is_sparse``); a dense gradient raises PyTorch's
+    ``RuntimeError`` before any parameter moves (use ``Adam``). deepgrad's sparse gradients
+    hold their numbers densely (README, table of differences), so a row counts as touched
+    when its gradient has a nonzero entry — PyTorch's rows (the indices looked up) except a
+    looked-up row whose gradient is exactly 0, which PyTorch steps (its moments decay) and
+    deepgrad leaves alone. A parameter whose gradient is all zero is not stepped and its step
+    count still advances, as PyTorch's for an empty sparse gradient.
 
     Parameters
     ----------
@@ -66,6 +66,14 @@ class SparseAdam(Optimizer):
         """One update of the touched rows of every parameter that has a gradient."""
         self._require_bound()
         xp = backend.xp
+        for p in self._all_params():
+            if p.grad is not None and not p.grad.is_sparse:
+                raise RuntimeError(
+                    "SparseAdam does not support dense gradients, please consider Adam instead "
+                    "(it takes the gradients of nn.Embedding(sparse=True) / "
+                    "nn.EmbeddingBag(sparse=True) tables, got a dense one of shape "
+                    f"{tuple(p.grad.shape)})"
+                )
         for group in self.param_groups:
             beta1, beta2 = (float(b) for b in group["betas"])
             lr, eps = float(group["lr"]), float(group["eps"])

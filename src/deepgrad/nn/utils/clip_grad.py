@@ -99,7 +99,7 @@ def clip_grads_with_norm_(
         return
     coef = min(float(max_norm) / (float(total_norm) + 1e-6), 1.0)
     for p in params:
-        p.grad = Tensor._from_op(p.grad._data * p.grad._data.dtype.type(coef), None, 0)
+        _set_grad(p, p.grad._data * p.grad._data.dtype.type(coef))
 
 
 def clip_grad_norm_(
@@ -165,4 +165,13 @@ def clip_grad_value_(
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
     xp = backend.xp
     for p in _params_with_grad(parameters):
-        p.grad = Tensor._from_op(xp.clip(p.grad._data, -clip_value, clip_value), None, 0)
+        _set_grad(p, xp.clip(p.grad._data, -clip_value, clip_value))
+
+
+def _set_grad(p: Tensor, data: Any) -> None:
+    """``p.grad`` replaced by a new tensor of ``data`` (a gradient array may be shared), of
+    the old one's class: a ``sparse=True`` embedding's gradient stays marked sparse (PyTorch
+    has no kernel to clip a sparse gradient; deepgrad's are dense, and clip as such)."""
+    g = Tensor._from_op(data, None, 0)
+    g.__class__ = type(p.grad)
+    p.grad = g
