@@ -461,9 +461,9 @@ def test_pad_refuses_a_value_in_the_mode_position_and_odd_tuples():
     x = dg.zeros(2, 3)
     with pytest.raises(TypeError, match="third argument is the mode"):
         F.pad(x, (1, 1), 0.5)
-    with pytest.raises(ValueError, match="even length up to 2 \\* ndim = 4"):
+    with pytest.raises(ValueError, match="divisible by 2"):  # also PyTorch's RuntimeError
         F.pad(x, (1, 1, 1))
-    with pytest.raises(ValueError, match="even length"):
+    with pytest.raises(ValueError, match="two times the input dimension"):
         F.pad(x, (1, 1, 1, 1, 1, 1))
 
 
@@ -487,3 +487,50 @@ def test_element_index_is_a_view_as_in_torch(torch):
     w = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (w[1][...] * 3).backward()
     np.testing.assert_array_equal(w.grad.numpy(), [0.0, 3.0, 0.0])
+
+
+PAD_CASES = [
+    ((2, 3), (), "constant"),
+    ((2, 3), [], "constant"),
+    ((), (), "constant"),
+    ((1, 2, 3), (0, 0), "reflect"),
+    ((2, 3), (), "reflect"),
+    ((1, 2, 3), (), "circular"),
+    ((), (), "replicate"),
+    ((), (1, 1), "constant"),
+    ((1, 2, 3), (3, 0), "reflect"),
+    ((1, 2, 3), (4, 0), "circular"),
+    ((2, 3), (-2, -2), "constant"),
+    ((2, 3), (-4, 0), "constant"),
+    ((1, 2, 3), (-4, 0), "circular"),
+    ((1, 2, 3), (-2, -2), "reflect"),
+    ((1, 2, 3), (-2, -2), "replicate"),
+    ((1, 2, 3), (-3, -3, 0, 0), "replicate"),
+    ((1, 0, 3), (1, 1), "reflect"),
+    ((1, 2, 0), (1, 1), "circular"),
+    ((2, 0), (1, 1), "replicate"),
+    ((2, 3), (1, 1, 1, 1, 1, 1), "constant"),
+    ((2, 3), (1,), "constant"),
+]
+
+
+@pytest.mark.parametrize(("shape", "widths", "mode"), PAD_CASES)
+def test_pad_empty_tuples_and_sizes_it_does_not_fit_as_torch(torch, shape, widths, mode):
+    """``F.pad(x, ())`` is a copy of the input (not the input), as PyTorch's; widths that
+    crop more than an axis holds, exceed what reflect/circular take, pad an empty axis, or
+    have an odd length or more pairs than axes raise PyTorch's class (``RuntimeError``;
+    deepgrad's ``ValueRangeError`` is also the ``ValueError`` it raised before)."""
+    xt = torch.arange(float(np.prod(shape))).reshape(shape).requires_grad_()
+    xd = dg.arange(float(np.prod(shape))).reshape(shape).requires_grad_()
+    try:
+        want = torch.nn.functional.pad(xt, widths, mode)
+    except Exception as e:  # noqa: BLE001 - the class is what is compared
+        with pytest.raises(type(e)) as got:
+            F.pad(xd, widths, mode)
+        assert isinstance(got.value, ValueError) or type(e) is NotImplementedError
+        return
+    got = F.pad(xd, widths, mode)
+    assert got is not xd and got._data is not xd._data
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    got.sum().backward()
+    np.testing.assert_array_equal(xd.grad.numpy(), np.ones(shape, np.float32))

@@ -22,6 +22,7 @@ from .._errors import (
     IndexDtypeError,
     IndexRangeError,
     IndexShapeError,
+    ValueRangeError,
     _refuse_complex_order,
     dim_error,
 )
@@ -619,13 +620,19 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     if isinstance(pad_width, (int, numpy.integer)) and not isinstance(pad_width, bool):
         return ((int(pad_width), int(pad_width)),) * ndim
     items = tuple(pad_width)
-    if items and all(
+    if all(
         isinstance(p, (int, numpy.integer)) and not isinstance(p, bool) for p in items
-    ):  # PyTorch's flat tuple, from the last axis backwards
-        if len(items) % 2 or len(items) > 2 * ndim:
-            raise ValueError(
-                f"pad: PyTorch's pad tuple needs an even length up to 2 * ndim = {2 * ndim} "
-                f"(pairs from the last axis backwards), got {pad_width!r}"
+    ):  # PyTorch's flat tuple, from the last axis backwards (empty: nothing to pad)
+        if len(items) % 2:
+            raise ValueRangeError(
+                f"Padding length must be divisible by 2, got pad {pad_width!r} (PyTorch's "
+                "flat tuple: (before, after) pairs from the last axis backwards)"
+            )
+        if len(items) > 2 * ndim:
+            raise ValueRangeError(
+                "Padding length should be less than or equal to two times the input dimension "
+                f"but got padding length {len(items)} and input of dimension {ndim} (pad "
+                f"{pad_width!r}: (before, after) pairs from the last axis backwards)"
             )
         pairs = [(int(items[i]), int(items[i + 1])) for i in range(0, len(items), 2)]
         return tuple([(0, 0)] * (ndim - len(pairs)) + pairs[::-1])  # negative: a crop
@@ -646,7 +653,7 @@ def pad(
 
     ``pad`` is PyTorch's flat tuple, read from the **last** axis backwards:
     ``(left, right)`` pads the last axis, ``(left, right, top, bottom)`` the last two, and so
-    on (an even length up to ``2 · ndim``). Two other forms, which ``torch.nn.functional.pad``
+    on (an even length up to ``2 · ndim``; ``()`` gives a copy of the input). Two other forms, which ``torch.nn.functional.pad``
     refuses and so cannot be mistaken for it, are accepted too: NumPy's ``pad_width``, one
     ``(before, after)`` pair per axis from the first (``((0, 0), (1, 2))``), and one int for
     every side of every axis.
@@ -666,6 +673,11 @@ def pad(
     end), ``"reflect"`` and ``"replicate"`` pad from the input's own edges and then crop
     (leaving at least one element, as PyTorch); the gradient is zero where it cropped.
 
+    Widths the input does not fit (cropping more than an axis holds, reflect/circular
+    widths beyond the axis, an empty padded axis) and a flat tuple of odd length or of more
+    pairs than axes raise ``ValueRangeError``: PyTorch's ``RuntimeError``, also a
+    ``ValueError``.
+
     >>> import deepgrad as dg
     >>> pad(dg.zeros(2, 3), (1, 2)).shape        # the last axis: 1 + 3 + 2
     (2, 6)
@@ -678,16 +690,11 @@ def pad(
             f"value)), got {mode!r}; pass value={mode!r} for a constant fill"
         )
     pad_width = pad
-    if x.ndim == 0:  # as PyTorch's F.pad: nothing to pad is a no-op, anything else an error
-        if not isinstance(pad_width, int) and len(pad_width) == 0:
-            return x
-        raise ValueError(
-            f"pad: cannot pad a 0-d tensor (shape ()): it has no axes; got pad "
-            f"{pad_width!r} (reshape it to 1-d first)"
-        )
     pw = _pad_pairs(pad_width, x.ndim)
     if mode != "constant" and not isinstance(pad_width, (int, numpy.integer)):
         _check_mode_pad(x, pad_width, mode, value)
+    if not pw or (mode == "constant" and not any(b or a for b, a in pw)):
+        return x.clone()  # PyTorch's F.pad(x, ()): a copy of the input
     value = 0.0 if value is None else value
     if not any(min(p) < 0 for p in pw):
         return _pad_pairs_mode(x, pw, mode, value)
@@ -700,7 +707,7 @@ def pad(
     for axis, ((b, a), n) in enumerate(zip(pw, x.shape)):
         low = 1 if one_d and min(b, a) < 0 else 0
         if (not late and n + min(b, 0) + min(a, 0) < 0) or n + b + a < low:
-            raise ValueError(
+            raise ValueRangeError(
                 f"pad: padding {(b, a)} on axis {axis} of size {n} crops more than the "
                 f"axis holds{' (mode ' + repr(mode) + ' leaves at least 1)' if low else ''} "
                 f"(input shape {x.shape})"
@@ -732,7 +739,7 @@ def _check_mode_pad(x: Tensor, pad_width: Sequence, mode: str, value: float | No
     if flat and mode in ("reflect", "replicate"):
         rest = x.shape[1:] if x.ndim == n // 2 + 2 else x.shape
         if 0 in rest:
-            raise ValueError(
+            raise ValueRangeError(
                 f"pad: mode {mode!r} expects a tensor with possibly 0 batch size and other "
                 f"non-zero dimensions (as PyTorch), got shape {x.shape}"
             )
@@ -750,17 +757,17 @@ def _pad_pairs_mode(x: Tensor, pw: tuple, mode: str, value: float) -> Tensor:
         if not (b or a):
             continue
         if n == 0:
-            raise ValueError(
+            raise ValueRangeError(
                 f"pad: mode {mode!r} cannot pad axis {axis} of size 0 (input shape {x.shape})"
             )
         if (mode == "reflect" and max(b, a) >= n) or (mode == "circular" and max(b, a) > n):
             need = "smaller than" if mode == "reflect" else "at most"
-            raise ValueError(
+            raise ValueRangeError(
                 f"pad: mode {mode!r} needs each padding {need} the axis size, got padding "
                 f"{(b, a)} on axis {axis} of size {n} (input shape {x.shape})"
             )
     if not any(b or a for b, a in pw):
-        return x
+        return x.clone()  # a new tensor, as PyTorch's
     return PadMode(pw, mode)(x)
 
 
