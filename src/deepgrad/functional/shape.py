@@ -690,6 +690,11 @@ def pad(
             f"value)), got {mode!r}; pass value={mode!r} for a constant fill"
         )
     pad_width = pad
+    if x.ndim == 0 and (isinstance(pad_width, (int, numpy.integer)) or len(pad_width)):
+        raise ValueRangeError(  # PyTorch's RuntimeError (a pad longer than twice 0 dims)
+            f"pad: cannot pad a 0-d tensor (shape ()): it has no axes; got pad "
+            f"{pad_width!r} (reshape it to 1-d first)"
+        )
     pw = _pad_pairs(pad_width, x.ndim)
     if mode != "constant" and not isinstance(pad_width, (int, numpy.integer)):
         _check_mode_pad(x, pad_width, mode, value)
