@@ -25,6 +25,7 @@ __all__ = [
     "MatrixShapeError",
     "ValueRangeError",
     "dim_error",
+    "kernel_dtype_name",
 ]
 
 
@@ -105,6 +106,17 @@ _KERNEL_DTYPE_NAMES = {
 }  # fmt: skip
 
 
+def kernel_dtype_name(dtype: Any) -> str:
+    """PyTorch's C++ name of ``dtype`` (``Long`` for int64, ``Float`` for float32), as its
+    dtype errors write it ("result type Float can't be cast to the desired output type Long").
+
+    >>> kernel_dtype_name(numpy.int64), kernel_dtype_name("float32")
+    ('Long', 'Float')
+    """
+    name = numpy.dtype(dtype).name
+    return _KERNEL_DTYPE_NAMES.get(name, name)
+
+
 def refuse_kernel_dtype(x: Any, fn: str, kinds: str, kernel: str | None = None) -> None:
     """PyTorch's refusal of a tensor whose dtype kind (NumPy's: ``b`` bool, ``u``/``i``
     integer, ``c`` complex) is in ``kinds``, where it has no kernel for it: ``abs`` of a bool
@@ -117,7 +129,7 @@ def refuse_kernel_dtype(x: Any, fn: str, kinds: str, kernel: str | None = None) 
     dt = numpy.dtype(getattr(x, "dtype", numpy.float64))
     if dt.kind not in kinds:
         return
-    name = _KERNEL_DTYPE_NAMES.get(dt.name, dt.name)
+    name = kernel_dtype_name(dt)
     groups = (("iu", "integer"), ("b", "bool"), ("f", "floating point"), ("c", "complex"))
     valid = " or ".join(what for ks, what in groups if not set(ks) & set(kinds))
     hint = "x.float()" if "f" not in kinds else "x.long()"

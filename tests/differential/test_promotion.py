@@ -151,6 +151,14 @@ REDUCTIONS = {
     "nanmedian": lambda m, x: x.nanmedian(), "kthvalue": lambda m, x: x.kthvalue(1, 0).values,
     "mode": lambda m, x: x.mode(0).values, "quantile": lambda m, x: x.quantile(0.5),
     "mean_float64": lambda m, x: x.mean(dtype=m.float64),
+    "mean": lambda m, x: x.mean(), "mean0": lambda m, x: m.mean(x, 0),
+    "mean0_float32": lambda m, x: m.mean(x, 0, dtype=m.float32),
+    "mean_int64": lambda m, x: x.mean(dtype=m.int64), "nanmean": lambda m, x: m.nanmean(x),
+    "nanmean_float64": lambda m, x: m.nanmean(x, dtype=m.float64),
+    "nansum": lambda m, x: m.nansum(x), "var_mean": lambda m, x: m.var_mean(x)[1],
+    "std_mean": lambda m, x: m.std_mean(x, 0)[0], "trace": lambda m, x: m.trace(x),
+    "logcumsumexp": lambda m, x: m.logcumsumexp(x, 0), "nanquantile": lambda m, x: x.nanquantile(0.5),
+    "count_nonzero": lambda m, x: m.count_nonzero(x, 0), "aminmax": lambda m, x: m.aminmax(x).max,
 }  # fmt: skip
 RED_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
 
@@ -167,12 +175,25 @@ def _reduction_outcome(m, name, dtype):
 
 @pytest.mark.parametrize("name", REDUCTIONS)
 def test_reductions_result_dtype_or_refusal_is_torchs(name):
-    # (mean of an integer tensor without dtype= is a deliberate difference: see README)
     for dtype in RED_DTYPES:
         want, got = _reduction_outcome(torch, name, dtype), _reduction_outcome(dg, name, dtype)
         assert got[0] == want[0], (name, dtype, got, want)
         if want[1] is not None:
             np.testing.assert_allclose(got[1], want[1], rtol=2e-3, err_msg=f"{name} {dtype}")
+
+
+def test_reduction_refusals_are_torchs_class():
+    """Where PyTorch refuses an integer or bool reduction (``mean`` without a floating
+    ``dtype``, ``std``/``var``, ``quantile``, ``logcumsumexp``, ``trace`` of bools...),
+    deepgrad raises an instance of its class (``RuntimeError``, ``NotImplementedError``)."""
+    for name in REDUCTIONS:
+        for dtype in RED_DTYPES:
+            x = np.array([[3, -2, 5], [1, 4, 7]]).astype(dtype)
+            try:
+                REDUCTIONS[name](torch, torch.tensor(x))
+            except Exception as e:  # noqa: BLE001 - its class is what is compared
+                with pytest.raises(type(e)):
+                    REDUCTIONS[name](dg, dg.tensor(x))
 
 
 LABEL_DTYPES = ["int64", "int32", "int16", "int8", "uint8", "bool", "float32", "float64"]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
@@ -123,7 +124,8 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
 
 
 def trace(input: Tensor) -> Tensor:  # noqa: A002
-    """The sum of the main diagonal of a 2-D tensor (integers sum to int64, as in PyTorch).
+    """The sum of the main diagonal of a 2-D tensor (integers sum to int64, as in PyTorch; a
+    bool one raises its ``NotImplementedError``).
 
     >>> import deepgrad as dg
     >>> dg.tensor([[1.0, 2.0], [3.0, 4.0]]).trace().item()
@@ -131,6 +133,7 @@ def trace(input: Tensor) -> Tensor:  # noqa: A002
     """
     if input.ndim != 2:
         raise ValueError(f"trace: expects a 2-D tensor (a matrix), got shape {input.shape}")
+    refuse_kernel_dtype(input, "trace", "b")  # PyTorch has no bool kernel
     d = LastDiagonal(0)(input)
     if d._data.dtype.kind in "iub":
         return Tensor._from_op(backend.xp.asarray(d._data.sum(dtype=numpy.int64)), None, 0)

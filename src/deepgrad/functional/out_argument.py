@@ -194,7 +194,9 @@ def with_out(fn: Any, name: str | None = None, rule: str = CAST) -> Any:
                 )
         if rule == MEAN:  # mean computes in a floating out's dtype, as with dtype=
             if kwargs.get("dtype") is None:
-                if out.dtype.kind in "fc":
+                x = args[0] if args else kwargs.get("input", kwargs.get("x"))
+                floating = getattr(x, "dtype", numpy.dtype("f")).kind in "fc"
+                if out.dtype.kind in "fc" and floating:  # (integers: mean's own refusal)
                     kwargs["dtype"] = out.dtype
             elif numpy.dtype(kwargs["dtype"]) != out.dtype:
                 raise RuntimeError(

@@ -17,7 +17,13 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, _refuse_complex_order, dim_error
+from .._errors import (
+    DtypeError,
+    _refuse_complex_order,
+    dim_error,
+    kernel_dtype_name,
+    refuse_kernel_dtype,
+)
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
@@ -178,11 +184,28 @@ class Mean(Function):
         return _expand(gy * (1.0 / builtins.max(n, 1)), shape, self.axes)
 
 
+def _refuse_mean_dtype(x: Tensor, dtype: Any, fn: str) -> None:
+    """PyTorch's refusal of a mean it cannot give a dtype to: an integer or bool input
+    without a floating ``dtype=``, or an integer or bool ``dtype=`` (``DtypeError``, its
+    ``RuntimeError``; deepgrad's mean of integers was float64 before)."""
+    what, dt = "Input", x._data.dtype
+    if dtype is not None:
+        what, dt = "Optional", numpy.dtype(dtype)
+    if dt.kind in "fc":
+        return
+    raise DtypeError(
+        f"{fn}(): could not infer output dtype. {what} dtype must be either a floating point "
+        f"or complex dtype. Got: {kernel_dtype_name(dt)} (give a floating "
+        f"dtype: x.float().{fn}() or {fn}(x, dtype=float32))"
+    )
+
+
 @torch_names
 def mean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """Arithmetic mean over ``dim``: ``Σx / n``; ``dtype`` (a floating one) casts ``x`` first."""
-    if dtype is not None and numpy.dtype(dtype).kind not in "fc":
-        raise TypeError(f"mean: dtype must be a floating dtype, got {numpy.dtype(dtype)}")
+    """Arithmetic mean over ``dim``: ``Σx / n``; ``dtype`` (a floating one) casts ``x`` first.
+    As PyTorch's, an integer or bool input needs a floating ``dtype`` (``DtypeError``, its
+    ``RuntimeError``, without one)."""
+    _refuse_mean_dtype(x, dtype, "mean")
     x, _ = _cast(x, dtype, "mean")
     return Mean(_axes(dim, x.ndim, "mean"), keepdim)(x)
 
@@ -371,10 +394,7 @@ def var(
     With ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its
     warning."""
     dim, correction = _correction("var", dim, unbiased, correction)
-    if x._data.dtype.kind not in "fc":
-        raise DtypeError(
-            f"std and var only support floating point and complex dtypes, got {x.dtype}"
-        )
+    _refuse_integer_spread(x, "std and var")
     axes = _axes(dim, x.ndim, "var")
     dof = _reduced_size(x.shape, axes) - correction
     if dof <= 0:
@@ -386,6 +406,16 @@ def var(
             stacklevel=2,
         )
     return Var(axes, keepdim, dof)(x)
+
+
+def _refuse_integer_spread(x: Tensor, fn: str) -> None:
+    """PyTorch's refusal of an integer or bool input to ``var``, ``std``, ``var_mean`` and
+    ``std_mean`` (``DtypeError``, its ``RuntimeError``)."""
+    if x._data.dtype.kind not in "fc":
+        raise DtypeError(
+            f"{fn} only support floating point and complex dtypes, got {x.dtype} (convert it "
+            "first: x.float())"
+        )
 
 
 class StdFromVar(Function):
@@ -813,12 +843,16 @@ def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = 
     >>> dg.tensor([1.0, float("nan"), 3.0]).nanmean().item()
     2.0
     """
-    if x._data.dtype.kind not in "fc":  # whatever `dtype` is, as PyTorch's
-        raise DtypeError(f"nanmean: expects a floating tensor, got dtype {x.dtype}")
+    dt = x._data.dtype
+    if dt.kind not in "fc":  # whatever `dtype` is, as PyTorch's
+        raise DtypeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{kernel_dtype_name(dt)} (convert it first: x.float())"
+        )
     _refuse_complex_nan(x, "nansum")  # PyTorch's nanmean is its nansum's: its message
+    if dtype is not None:
+        _refuse_mean_dtype(x, dtype, "nanmean")
     x, _ = _cast(x, dtype, "nanmean")
-    if x._data.dtype.kind not in "fc":
-        raise DtypeError(f"nanmean: dtype must be a floating dtype, got {x.dtype}")
     axes = _axes(dim, x.ndim, "nanmean")
     count = (~backend.xp.isnan(x._data)).sum(axis=axes, keepdims=keepdim)
     with numpy.errstate(divide="ignore", invalid="ignore"):
@@ -837,6 +871,7 @@ def var_mean(
     """``(var(x, ...), mean(x, dim))`` in one call, as ``torch.var_mean`` (the arguments
     as :func:`var`'s, PyTorch's overloads included)."""
     dim, correction = _correction("var_mean", dim, unbiased, correction)
+    _refuse_integer_spread(x, "var_mean")
     return var(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
 
 
@@ -852,6 +887,7 @@ def std_mean(
     """``(std(x, ...), mean(x, dim))`` in one call, as ``torch.std_mean`` (the arguments
     as :func:`std`'s, PyTorch's overloads included)."""
     dim, correction = _correction("std_mean", dim, unbiased, correction)
+    _refuse_integer_spread(x, "std_mean")
     return std(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
 
 
@@ -922,8 +958,7 @@ def logcumsumexp(x: Tensor, dim: int) -> Tensor:
     >>> dg.round(dg.logcumsumexp(dg.tensor([0.0, 0.0]), 0).double(), decimals=4).tolist()
     [0.0, 0.6931]
     """
-    if x._data.dtype.kind not in "fc":
-        raise TypeError(f"logcumsumexp: expects a floating tensor, got dtype {x.dtype}")
+    refuse_kernel_dtype(x, "logcumsumexp", "biu", "logcumsumexp_out_cpu")
     axis = _dim(dim, x.ndim, "logcumsumexp")
     if x.ndim == 0:  # x itself, gradient dy (also at NaN/±inf), as PyTorch's
         return x * 1
