@@ -26,7 +26,7 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
-from ._errors import DtypeError, IndexShapeError, _refuse_complex_order
+from ._errors import DtypeError, IndexShapeError, _refuse_complex_order, kernel_dtype_name
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -879,8 +879,9 @@ class Tensor:
             raise self._shape_error(other, what, f"the result has shape {result.shape}")
         if not backend.can_cast(result.dtype, self._data.dtype):
             raise DtypeError(
-                f"{what}: result type {result.dtype} can't be cast to the desired output type "
-                f"{self._data.dtype} (PyTorch's rule for in-place operations; write the "
+                f"{what}: result type {kernel_dtype_name(result.dtype)} can't be cast to the "
+                f"desired output type {kernel_dtype_name(self._data.dtype)} (PyTorch's rule "
+                f"for in-place operations: {result.dtype} into {self._data.dtype}; write the "
                 "out-of-place form, or convert the tensor first)"
             )
         # a value past float16's range is inf there, silently as PyTorch's

@@ -102,7 +102,7 @@ def test_in_place_family_values_dtypes_and_errors():
         x += dg.ones(4, 2, 3)
     i = dg.tensor([1, 2])
     with pytest.raises(
-        TypeError, match="result type float32 can.t be cast to the desired output type int64"
+        TypeError, match="result type Float can.t be cast to the desired output type Long"
     ):
         i += 0.5
     with dg.no_grad():
@@ -187,3 +187,31 @@ def test_scatter_into_a_leaf_that_requires_grad_is_still_refused():
     w = dg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="in-place operation on a tensor that takes part"):
         w.scatter_add_(0, dg.tensor([1, 0]), dg.tensor([1.0, 1.0]))
+
+
+CAST_CASES = {
+    "int += 1.5": lambda L: L.tensor([1, 2]).__iadd__(1.5),
+    "int /= 2": lambda L: L.tensor([1, 2]).__itruediv__(2),
+    "int.add_(1.5)": lambda L: L.tensor([1, 2]).add_(1.5),
+    "bool += 1": lambda L: L.tensor([True]).__iadd__(1),
+    "int32 += float64": lambda L: L.tensor([1], dtype=L.int32).__iadd__(
+        L.tensor([1.5], dtype=L.float64)
+    ),
+    "float32 += complex64": lambda L: L.tensor([1.0]).__iadd__(L.tensor([1j])),
+    "uint8 -= 1.0": lambda L: L.tensor([1], dtype=L.uint8).__isub__(1.0),
+    "int8.sqrt_()": lambda L: L.tensor([1], dtype=L.int8).sqrt_(),
+    "int16.sub_(float)": lambda L: L.tensor([1], dtype=L.int16).sub_(L.tensor([1.0])),
+    "add(out=int64)": lambda L: L.add(L.tensor([1.0]), 1, out=L.tensor([1])),
+}
+
+
+@pytest.mark.parametrize("name", CAST_CASES)
+def test_in_place_cast_errors_name_torchs_dtypes(torch, name):
+    """An in-place result (or ``out=``) of a higher category than the tensor's dtype raises
+    PyTorch's RuntimeError with its message, dtypes by PyTorch's names ("result type Float
+    can't be cast to the desired output type Long"; deepgrad wrote float32 and int64)."""
+    with pytest.raises(RuntimeError) as want:
+        CAST_CASES[name](torch)
+    with pytest.raises(RuntimeError) as got:
+        CAST_CASES[name](dg)
+    assert str(want.value) in str(got.value)

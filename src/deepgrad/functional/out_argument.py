@@ -41,6 +41,7 @@ from typing import Any
 import numpy
 
 from .. import autograd, backend
+from .._errors import kernel_dtype_name
 from ..tensor import Tensor
 
 #: dtype rules: "cast" (PyTorch's ``canCast``: no float→integer, no →bool from a non-bool, no
@@ -80,7 +81,8 @@ def write_out(name: str, result: Tensor, out: Any, rule: str = CAST) -> Tensor:
     if rule == CAST and not _can_cast(res.dtype, dst):
         error = TypeError if name in ("cat", "concat", "concatenate", "stack") else RuntimeError
         raise error(
-            f"{name}(): result type {res.dtype} can't be cast to the desired output type {dst}"
+            f"{name}(): result type {kernel_dtype_name(res.dtype)} can't be cast to the desired "
+            f"output type {kernel_dtype_name(dst)} ({res.dtype} into out's {dst}: PyTorch's rule)"
         )
     if out.shape != res.shape:
         if out.numel():
