@@ -464,3 +464,21 @@ def test_division_by_zero_gives_inf_and_nan_silently_as_pytorch(torch):
     (tg,) = torch.autograd.grad((torch.tensor(a) / tb2).sum(), tb2, create_graph=True)
     np.testing.assert_array_equal(g.numpy(), tg.detach().numpy())
     np.testing.assert_array_equal((dg.tensor(1.0) / dg.tensor(0.0)).numpy(), np.inf)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.lerp(L.tensor([1, 2]), L.tensor([1, 2]), 0.5),
+        lambda L: L.tensor([1, 2]).lerp_(L.tensor([1, 2]), L.tensor([0, 1])),
+        lambda L: L.lerp(L.tensor([True]), L.tensor([True]), 0.5),
+    ],
+)
+def test_lerp_of_integers_or_bools_raises_torchs_not_implemented_error(torch, call):
+    """PyTorch has no integer or bool lerp kernel ("\"lerp_kernel_scalar\" not implemented
+    for 'Long'", a NotImplementedError); deepgrad's TypeError is kept as well."""
+    with pytest.raises(NotImplementedError) as want:
+        call(torch)
+    with pytest.raises(NotImplementedError) as got:
+        call(dg)
+    assert str(want.value) in str(got.value) and isinstance(got.value, TypeError)

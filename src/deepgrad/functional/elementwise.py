@@ -1151,8 +1151,8 @@ def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:  # noqa: A002
             )
     if isinstance(weight, Tensor):
         dt = backend.result_type(a, end, weight)
-    if dt.kind not in "fc":
-        raise TypeError(f"lerp: expects floating tensors, got dtype {dt} (as PyTorch)")
+    kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+    refuse_kernel_dtype(numpy.empty(0, dt), "lerp", "biu", kernel)  # PyTorch's NotImplementedError
     work = numpy.dtype(numpy.float32) if dt == numpy.float16 else dt
     if not isinstance(weight, Tensor):
         backend.check_number(weight, work, "lerp")
