@@ -16,6 +16,7 @@ import numpy
 
 __all__ = [
     "ChoiceError",
+    "ChoiceNotImplementedError",
     "DimError",
     "DtypeError",
     "IndexDtypeError",
@@ -60,6 +61,12 @@ class DtypeNotImplementedError(DtypeError, NotImplementedError):
 class ChoiceError(RuntimeError, ValueError):
     """A named option a function does not have where PyTorch raises ``RuntimeError``
     (``scatter_reduce(reduce="max_")``, ``index_reduce(reduce="sum")``); deepgrad raised
+    ``ValueError`` before, so it is both."""
+
+
+class ChoiceNotImplementedError(ChoiceError, NotImplementedError):
+    """A named option a function does not have where PyTorch raises ``NotImplementedError``
+    (``F.pad(x, p, mode="foo")``: "Unrecognised padding mode foo"); deepgrad raised
     ``ValueError`` before, so it is both."""
 
 

@@ -511,6 +511,9 @@ PAD_CASES = [
     ((2, 0), (1, 1), "replicate"),
     ((2, 3), (1, 1, 1, 1, 1, 1), "constant"),
     ((2, 3), (1,), "constant"),
+    ((2, 3), (1, 1), "foo"),
+    ((2, 3), (), "foo"),
+    ((), (1,), "foo"),
 ]
 
 
@@ -519,7 +522,8 @@ def test_pad_empty_tuples_and_sizes_it_does_not_fit_as_torch(torch, shape, width
     """``F.pad(x, ())`` is a copy of the input (not the input), as PyTorch's; widths that
     crop more than an axis holds, exceed what reflect/circular take, pad an empty axis, or
     have an odd length or more pairs than axes raise PyTorch's class (``RuntimeError``;
-    deepgrad's ``ValueRangeError`` is also the ``ValueError`` it raised before)."""
+    deepgrad's ``ValueRangeError`` is also the ``ValueError`` it raised before); an unknown
+    mode is refused first, PyTorch's ``NotImplementedError`` (also a ``ValueError``)."""
     xt = torch.arange(float(np.prod(shape))).reshape(shape).requires_grad_()
     xd = dg.arange(float(np.prod(shape))).reshape(shape).requires_grad_()
     try:
@@ -527,7 +531,7 @@ def test_pad_empty_tuples_and_sizes_it_does_not_fit_as_torch(torch, shape, width
     except Exception as e:  # noqa: BLE001 - the class is what is compared
         with pytest.raises(type(e)) as got:
             F.pad(xd, widths, mode)
-        assert isinstance(got.value, ValueError) or type(e) is NotImplementedError
+        assert isinstance(got.value, ValueError) or "Padding size" in str(e)
         return
     got = F.pad(xd, widths, mode)
     assert got is not xd and got._data is not xd._data

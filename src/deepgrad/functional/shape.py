@@ -18,6 +18,7 @@ import numpy
 
 from .. import backend
 from .._errors import (
+    ChoiceNotImplementedError,
     DimError,
     IndexDtypeError,
     IndexRangeError,
@@ -689,6 +690,11 @@ def pad(
             f"pad: the third argument is the mode (PyTorch's order: pad(input, pad, mode, "
             f"value)), got {mode!r}; pass value={mode!r} for a constant fill"
         )
+    if mode != "constant" and mode not in _PAD_MODES:  # PyTorch checks it first
+        raise ChoiceNotImplementedError(
+            f"Unrecognised padding mode {mode} (pad: mode must be one of 'constant', 'reflect', "
+            f"'replicate', 'circular', got {mode!r})"
+        )
     pad_width = pad
     if x.ndim == 0 and (isinstance(pad_width, (int, numpy.integer)) or len(pad_width)):
         raise ValueRangeError(  # PyTorch's RuntimeError (a pad longer than twice 0 dims)
@@ -754,10 +760,6 @@ def _pad_pairs_mode(x: Tensor, pw: tuple, mode: str, value: float) -> Tensor:
     """``x`` padded by the non-negative ``(before, after)`` pairs ``pw`` in ``mode``."""
     if mode == "constant":
         return Pad(pw, value)(x)
-    if mode not in _PAD_MODES:
-        raise ValueError(
-            f"pad: mode must be one of 'constant', 'reflect', 'replicate', 'circular', got {mode!r}"
-        )
     for axis, ((b, a), n) in enumerate(zip(pw, x.shape)):
         if not (b or a):
             continue
