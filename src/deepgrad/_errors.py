@@ -181,6 +181,12 @@ class MatrixShapeError(RuntimeError, ValueError):
     PyTorch raises ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""
 
 
+class ShapeMismatchError(RuntimeError, ValueError):
+    """Tensors whose shapes an operation cannot join (``stack`` of unequal shapes, ``cat``
+    of shapes that differ outside its dim, ``stack`` of no tensors): PyTorch raises
+    ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""
+
+
 class ValueRangeError(RuntimeError, ValueError):
     """Values outside what a function takes (``binary_cross_entropy``'s probabilities and
     targets outside [0, 1], NaN included): PyTorch raises ``RuntimeError``; deepgrad raised

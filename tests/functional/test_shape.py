@@ -368,7 +368,7 @@ def test_shape_errors():
         F.unsqueeze(x, 3)
     with pytest.raises(ValueError, match=r"concat: shapes \(2, 3\) and \(2, 4\) differ"):
         F.concat([x, dg.ones(2, 4)], 0)
-    with pytest.raises(ValueError, match="stack: all tensors need one shape"):
+    with pytest.raises(ValueError, match=r"stack expects each tensor to be equal size"):
         F.stack([x, dg.ones(3, 2)])
     with pytest.raises(ValueError, match="at least one"):
         F.concat([])
@@ -538,3 +538,18 @@ def test_pad_empty_tuples_and_sizes_it_does_not_fit_as_torch(torch, shape, width
     np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
     got.sum().backward()
     np.testing.assert_array_equal(xd.grad.numpy(), np.ones(shape, np.float32))
+
+
+def test_stack_and_cat_refuse_unequal_shapes_as_torch(torch):
+    """PyTorch raises RuntimeError (deepgrad's is also the ValueError it raised before), with
+    PyTorch's words first."""
+    for lib in (torch, dg):
+        with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, "
+                           r"but got \[2\] at entry 0 and \[3\] at entry 1"):  # fmt: skip
+            lib.stack([lib.ones(2), lib.ones(3)])
+        with pytest.raises(RuntimeError, match="stack expects a non-empty TensorList"):
+            lib.stack([])
+        with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 0"):
+            lib.cat([lib.ones(2, 2), lib.ones(3, 3)])
+        with pytest.raises(ValueError, match="expected a non-empty list of Tensors|at least one"):
+            lib.cat([])

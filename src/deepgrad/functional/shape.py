@@ -23,6 +23,7 @@ from .._errors import (
     IndexDtypeError,
     IndexRangeError,
     IndexShapeError,
+    ShapeMismatchError,
     ValueRangeError,
     _refuse_complex_order,
     dim_error,
@@ -331,8 +332,9 @@ def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.ndim != ts[0].ndim or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != axis
         ):
-            raise ValueError(
-                f"concat: shapes {ts[0].shape} and {t.shape} differ outside dim {axis}"
+            raise ShapeMismatchError(
+                f"Sizes of tensors must match except in dimension {axis} (concat: shapes "
+                f"{ts[0].shape} and {t.shape} differ outside dim {axis})"
             )
     return Concat(axis)(*ts)
 
@@ -342,10 +344,13 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new dim."""
     ts = [as_tensor(t) for t in tensors]
     if not ts:
-        raise ValueError("stack: expected at least one tensor")
-    for t in ts[1:]:
+        raise ShapeMismatchError("stack expects a non-empty TensorList (got no tensors)")
+    for i, t in enumerate(ts[1:], 1):
         if t.shape != ts[0].shape:
-            raise ValueError(f"stack: all tensors need one shape, got {ts[0].shape} and {t.shape}")
+            raise ShapeMismatchError(
+                f"stack expects each tensor to be equal size, but got {list(ts[0].shape)} at "
+                f"entry 0 and {list(t.shape)} at entry {i}"
+            )
     a = _norm_axis(dim, ts[0].ndim + 1, "stack")
     return concat([unsqueeze(t, a) for t in ts], a)
 
