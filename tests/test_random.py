@@ -64,3 +64,22 @@ def test_initial_seed_is_kept_across_set_rng_state():
     dg.manual_seed(5)
     dg.set_rng_state(s)
     assert dg.initial_seed() == 77
+
+
+def test_manual_seed_returns_the_default_generator_as_torch(torch):
+    """torch.manual_seed returns torch.default_generator, the global stream as a Generator:
+    passing it as generator= draws from the global stream."""
+    for lib in (torch, dg):
+        g = lib.manual_seed(5)
+        assert g is lib.default_generator and g.initial_seed() == 5
+        assert lib.random.default_generator is lib.default_generator
+        a = lib.rand(4, generator=lib.default_generator)
+        lib.manual_seed(5)
+        assert bool((lib.rand(4) == a).all())
+        assert g.manual_seed(6) is g and lib.initial_seed() == 6
+    state = dg.default_generator.get_state()
+    x = dg.rand(3)
+    dg.default_generator.set_state(state)
+    assert bool((dg.rand(3) == x).all())
+    with pytest.raises(TypeError, match="get_state returned"):
+        dg.default_generator.set_state({"bad": 1})

@@ -30,6 +30,7 @@ from .autograd import (
 from .backend import (
     Generator,
     can_cast,
+    default_generator,
     get_default_dtype,
     manual_seed,
     promote_types,

@@ -366,15 +366,17 @@ def wrap_int(v: int, dtype: Any) -> int:
     return v - (1 << bits) if numpy.dtype(dtype).kind == "i" and v >> (bits - 1) else v
 
 
-def manual_seed(seed: int) -> None:
+def manual_seed(seed: int) -> Generator:
     """Seed every random draw of deepgrad: initializers and lazily built layers, dropout,
     ``rand``/``randn``, and — through :func:`draw_seed` — ``fit``'s shuffling, DataLoader
-    shuffling, augmentations and ``random_split`` that were given no seed of their own."""
+    shuffling, augmentations and ``random_split`` that were given no seed of their own.
+    Returns :data:`default_generator` (the global stream), as ``torch.manual_seed`` does."""
     global _rng, _seed
     if not isinstance(seed, (int, numpy.integer)) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
     _seed = int(seed)
     _rng = _new_rng(_seed)
+    return default_generator
 
 
 class Generator:
@@ -441,6 +443,62 @@ class Generator:
         return f"<deepgrad.Generator device={self.device!r} initial_seed={self._seed}>"
 
 
+class _DefaultGenerator(Generator):
+    """``torch.default_generator``: the global stream as a :class:`Generator` — what
+    :func:`manual_seed` returns, and what ``generator=dg.default_generator`` draws from (the
+    same stream as ``generator=None``). Seeding or restoring it seeds or restores the global
+    stream itself.
+
+    >>> import deepgrad as dg
+    >>> g = dg.manual_seed(3)
+    >>> g is dg.default_generator, g.initial_seed()
+    (True, 3)
+    """
+
+    def __init__(self) -> None:
+        self.device = "cpu"
+
+    def manual_seed(self, seed: int) -> Generator:
+        return manual_seed(seed)
+
+    def seed(self) -> int:
+        s = int(numpy.random.SeedSequence().entropy % 2**63)
+        manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return int(_seed or 0)
+
+    def get_state(self) -> dict:
+        return {"seed": self.initial_seed(), "bit_generator": get_rng_state()}
+
+    def set_state(self, state: dict) -> Generator:
+        global _seed
+        if not isinstance(state, dict) or set(state) != {"seed", "bit_generator"}:
+            raise TypeError(
+                "Generator.set_state expects the dict that get_state returned "
+                f"(keys 'seed', 'bit_generator'); got {type(state).__name__}"
+            )
+        set_rng_state(state["bit_generator"])
+        _seed = int(state["seed"])
+        return self
+
+    @property
+    def rng(self) -> Any:  # type: ignore[override]
+        return _rng
+
+    @property
+    def _generator(self) -> Any:
+        return rng()
+
+    def __repr__(self) -> str:
+        return f"<deepgrad.default_generator initial_seed={self.initial_seed()}>"
+
+
+#: the global stream as a Generator (``torch.default_generator``)
+default_generator: Generator = _DefaultGenerator()
+
+
 #: messages of the blocks that refuse random draws (``vmap(randomness="error")``), innermost last
 _RANDOM_REFUSED: list[str] = []
 
@@ -468,8 +526,8 @@ def draw_seed() -> int:
     stream (a child of the one tree: determined by :func:`manual_seed`).
 
     >>> import deepgrad as dg
-    >>> dg.manual_seed(0); a = dg.backend.draw_seed()
-    >>> dg.manual_seed(0); a == dg.backend.draw_seed()
+    >>> _ = dg.manual_seed(0); a = dg.backend.draw_seed()
+    >>> _ = dg.manual_seed(0); a == dg.backend.draw_seed()
     True
     """
     return int(_rng.integers(0, 2**62))
@@ -482,8 +540,8 @@ def fork_rng(seed: int) -> Iterator[None]:
     decided by ``seed`` alone, and draws after it are the same as if the block had not run.
 
     >>> import deepgrad as dg
-    >>> dg.manual_seed(1); before = dg.rand(2)
-    >>> dg.manual_seed(1)
+    >>> _ = dg.manual_seed(1); before = dg.rand(2)
+    >>> _ = dg.manual_seed(1)
     >>> with dg.backend.fork_rng(5):
     ...     _ = dg.rand(100)
     >>> bool((dg.rand(2) == before).all())

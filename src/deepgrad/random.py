@@ -21,10 +21,17 @@ from typing import Any
 import numpy
 
 from . import backend
-from .backend import manual_seed
+from .backend import default_generator, manual_seed
 from .tensor import Tensor
 
-__all__ = ["get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]
+__all__ = [
+    "default_generator",
+    "get_rng_state",
+    "initial_seed",
+    "manual_seed",
+    "seed",
+    "set_rng_state",
+]
 
 _MAGIC = b"DGR1"  # deepgrad, PCG64, layout 1
 #: the bytes of a state: magic, PCG64's 128-bit state and increment, its buffered 32-bit

@@ -62,7 +62,7 @@ def normal(
     ``dtype``).
 
     >>> import deepgrad as dg
-    >>> dg.manual_seed(0)
+    >>> _ = dg.manual_seed(0)
     >>> dg.normal(0.0, 1.0, size=(2, 3)).shape
     (2, 3)
     >>> dg.normal(dg.zeros(4), 2.0).shape

@@ -9,7 +9,7 @@ the cluster's classes). The parameters are PyTorch's (``head.weight``, ``head.bi
 ``head_bias``, ``tail.{i}.0.weight``, ``tail.{i}.1.weight``), so its state_dict loads.
 
 >>> import deepgrad as dg
->>> dg.manual_seed(0)
+>>> _ = dg.manual_seed(0)
 >>> asm = dg.nn.AdaptiveLogSoftmaxWithLoss(8, 10, cutoffs=[4, 7])
 >>> out, loss = asm(dg.randn(5, 8), dg.tensor([0, 3, 5, 8, 9]))
 >>> out.shape, loss.shape, asm.log_prob(dg.randn(2, 8)).exp().sum(1).allclose(dg.ones(2))
