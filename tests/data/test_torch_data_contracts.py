@@ -526,7 +526,7 @@ def test_tensor_dataset_matches_torch():
           lambda: list(tu.DataLoader(theirs, batch_size=None)))  # fmt: skip
     with pytest.raises(AssertionError):
         tu.TensorDataset(torch.zeros(3), torch.zeros(4))
-    with pytest.raises(AssertionError, match="size mismatch"):
+    with pytest.raises(AssertionError, match="Size mismatch"):
         du.TensorDataset(dg.zeros(3), dg.zeros(4))
 
 

@@ -83,7 +83,7 @@ def test_tensor_dataset_and_fast_path(torch):
     assert [_as_np(b) for b in dl] == [_as_np(b) for b in tl]
     xb, yb = next(iter(dl))
     assert isinstance(xb, dg.Tensor) and xb.dtype == np.float64 and yb.dtype == np.int64
-    with pytest.raises(ValueError, match="size mismatch"):
+    with pytest.raises(ValueError, match="Size mismatch"):
         du.TensorDataset(dg.zeros(3), dg.zeros(4))
 
 
@@ -244,7 +244,7 @@ def test_dataset_addition_and_stack_dataset(torch):
         np.testing.assert_array_equal(a["label"].numpy(), b["label"].numpy())
     pos = du.StackDataset(du.TensorDataset(dg.tensor(x)), labels)
     assert isinstance(pos[1], tuple) and pos[1][1] == 1
-    with pytest.raises(ValueError, match="size mismatch"):
+    with pytest.raises(ValueError, match="Size mismatch"):
         du.StackDataset(labels, labels[:2])
     with pytest.raises(ValueError, match="not both"):
         du.StackDataset(labels, label=labels)

@@ -296,6 +296,15 @@ class Subset(Dataset):
             return self.dataset[[int(self._positions[i]) for i in index]]
         return self.dataset[int(self._positions[index])]
 
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at ``indices`` (PyTorch's batched fetch): through the dataset's own
+        ``__getitems__`` where it has one."""
+        positions = [int(self._positions[i]) for i in indices]
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems(positions)
+        return [self.dataset[i] for i in positions]
+
     def get_batch(self, indices: np.ndarray) -> Any:
         return self.dataset.get_batch(self._positions[indices])
 
@@ -312,12 +321,16 @@ class ConcatDataset(Dataset):
     def __init__(self, datasets: Sequence[Any]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
-            raise _ArgumentAssertion("ConcatDataset: expected at least one dataset, got none")
+            raise _ArgumentAssertion(
+                "datasets should not be an empty iterable (ConcatDataset: expected at least one "
+                "dataset, got none)"
+            )
         for k, d in enumerate(self.datasets):
             if isinstance(d, IterableDataset) or not hasattr(d, "__len__"):
                 raise _TypeAssertion(
-                    f"ConcatDataset: part {k} ({type(d).__name__}) is not a map-style dataset "
-                    "with __len__ and __getitem__"
+                    f"ConcatDataset does not support IterableDataset (part {k}, "
+                    f"{type(d).__name__}, is not a map-style dataset with __len__ and "
+                    "__getitem__; chain iterable datasets with ChainDataset)"
                 )
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
@@ -326,9 +339,13 @@ class ConcatDataset(Dataset):
 
     def _locate(self, index: int) -> tuple[int, int]:
         n = len(self)
-        if not -n <= index < n:
-            error = IndexError if index >= 0 else _IndexValueError
-            raise error(f"ConcatDataset: index {index} is out of range for {n} samples")
+        if index >= n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        if index < -n:  # PyTorch's ValueError and message
+            raise _IndexValueError(
+                "absolute value of index should not exceed dataset length (ConcatDataset: "
+                f"index {index} is out of range for {n} samples)"
+            )
         index %= n
         k = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
         return k, index - (self.cumulative_sizes[k - 1] if k else 0)
@@ -409,32 +426,7 @@ def random_split(
     (8, 2, True)
     """
     n = len(dataset)
-    lengths = list(lengths)
-    if not lengths:
-        raise ValueError("random_split: lengths is empty")
-    if all(isinstance(v, (int, np.integer)) for v in lengths):
-        sizes = [int(v) for v in lengths]
-        if any(v < 0 for v in sizes) or sum(sizes) != n:
-            raise ValueError(
-                f"random_split: sizes {sizes} must be non-negative and sum to the dataset's "
-                f"{n} samples (sum {sum(sizes)})"
-            )
-    else:
-        fracs = [float(v) for v in lengths]
-        if any(not 0 <= f <= 1 for f in fracs) or abs(sum(fracs) - 1) > 1e-6:
-            raise ValueError(
-                f"random_split: fractions {fracs} must lie in [0, 1] and sum to 1 "
-                f"(sum {sum(fracs):g})"
-            )
-        sizes = [int(np.floor(n * f)) for f in fracs]
-        for k in range(n - sum(sizes)):
-            sizes[k % len(sizes)] += 1
-        for k, size in enumerate(sizes):
-            if size == 0:  # PyTorch's warning
-                warnings.warn(
-                    f"Length of split at index {k} is 0. This might result in an empty dataset.",
-                    stacklevel=2,
-                )
+    sizes = _split_sizes(list(lengths), n)
     rng = (
         seed
         if isinstance(seed, np.random.Generator)
@@ -446,6 +438,50 @@ def random_split(
         out.append(Subset(dataset, perm[start : start + size]))
         start += size
     return out
+
+
+_SUM_ERROR = "Sum of input lengths does not equal the length of the input dataset!"
+
+
+def _split_sizes(lengths: list[Any], n: int) -> list[int]:
+    """The part sizes of :func:`random_split`, by PyTorch's rule: lengths summing to 1 (ints
+    too: ``[1, 0]`` is everything and nothing) are fractions, each part ``floor(f·n)`` and the
+    remainder one by one to the first parts (a warning for an empty part); other lengths are
+    sizes summing to ``n``. Errors begin with PyTorch's messages."""
+    integral = all(isinstance(v, (int, np.integer)) for v in lengths)
+    total = sum(lengths) if lengths else 0
+    if lengths and (total == 1 if integral else abs(total - 1) <= 1e-6):
+        for k, f in enumerate(lengths):
+            if not 0 <= f <= 1:
+                raise ValueError(
+                    f"Fraction at index {k} is not between 0 and 1 (random_split: fractions "
+                    f"{[float(v) for v in lengths]} must lie in [0, 1] and sum to 1)"
+                )
+        sizes = [int(np.floor(n * float(f))) for f in lengths]
+        for k in range(n - sum(sizes)):
+            sizes[k % len(sizes)] += 1
+        for k, size in enumerate(sizes):
+            if size == 0:  # PyTorch's warning
+                warnings.warn(
+                    f"Length of split at index {k} is 0. This might result in an empty dataset.",
+                    stacklevel=3,
+                )
+        return sizes
+    if not lengths:
+        raise ValueError(f"{_SUM_ERROR} (random_split: lengths is empty; give sizes or fractions)")
+    if not integral:
+        raise ValueError(
+            f"{_SUM_ERROR} (random_split: fractions {[float(v) for v in lengths]} must lie in "
+            f"[0, 1] and sum to 1 (sum {float(total):g}), or give int sizes summing to {n})"
+        )
+    sizes = [int(v) for v in lengths]
+    if any(v < 0 for v in sizes) or sum(sizes) != n:
+        detail = (
+            f"random_split: sizes {sizes} must be non-negative and sum to the dataset's {n} "
+            f"samples (sum {sum(sizes)})"
+        )  # PyTorch's message when the sum is off (it takes negative sizes)
+        raise ValueError(f"{_SUM_ERROR} ({detail})" if sum(sizes) != n else detail)
+    return sizes
 
 
 class EpochDataset(Dataset):

@@ -175,7 +175,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise IndexError("default_collate: cannot build a batch from zero samples")
     elem = batch[0]
     if isinstance(elem, Tensor):
-        _same_shapes([t.shape for t in batch], "tensors")
+        for k, t in enumerate(batch):
+            if not isinstance(t, Tensor):  # PyTorch's torch.stack error
+                raise TypeError(
+                    f"expected Tensor as element {k} in argument 0, but got {type(t).__name__}"
+                )
+        _same_shapes([t.shape for t in batch])
         return stack(list(batch))
     if isinstance(elem, np.ndarray):
         if _NOT_NUMERIC.search(elem.dtype.str):
@@ -201,19 +206,28 @@ def default_collate(batch: Sequence[Any]) -> Any:
     raise TypeError(_COLLATE_ERROR.format(type(elem)))
 
 
-def _same_shapes(shapes: list[Any], what: str) -> None:
-    distinct = sorted({tuple(s) for s in shapes})
-    if len(distinct) > 1:
-        raise RuntimeError(
-            f"default_collate: stack expects each of the {what} to be equal size, got shapes "
-            f"{distinct[:6]}; pad them in a collate_fn (e.g. nn.utils.rnn.pad_sequence)"
-        )
+def _same_shapes(shapes: list[Any]) -> None:
+    """PyTorch's ``torch.stack`` error (its text first, naming the first two entries whose
+    shapes differ), then the usual fix."""
+    first = tuple(shapes[0])
+    for k, shape in enumerate(shapes):
+        if tuple(shape) != first:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 "
+                f"and {list(shape)} at entry {k} (default_collate: pad samples of different "
+                "shapes in a collate_fn, e.g. with nn.utils.rnn.pad_sequence)"
+            )
 
 
 # ---- datasets --------------------------------------------------------------------------------
 class _SizeMismatchError(ValueError, AssertionError):
     """Tensors of different lengths: PyTorch asserts (``AssertionError``); deepgrad raised
     ``ValueError`` before, so it is both."""
+
+
+class _NoFirstAxisError(IndexError, ValueError):
+    """A 0-d tensor in a ``TensorDataset``: PyTorch's ``IndexError`` (``size(0)`` of a 0-d
+    tensor); deepgrad raised ``ValueError`` before, so it is both."""
 
 
 class TensorDataset(Dataset):
@@ -230,11 +244,17 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset: give at least one tensor, e.g. TensorDataset(x, y)")
         ts = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
-        sizes = [t.shape[0] if t.ndim else None for t in ts]
-        if None in sizes or len(set(sizes)) != 1:
+        for k, t in enumerate(ts):
+            if t.ndim == 0:
+                raise _NoFirstAxisError(
+                    "Dimension specified as 0 but tensor has no dimensions (TensorDataset: "
+                    f"tensor {k} is 0-d; every tensor needs a first axis of samples)"
+                )
+        sizes = [t.shape[0] for t in ts]
+        if len(set(sizes)) != 1:
             raise _SizeMismatchError(
-                f"TensorDataset: size mismatch between tensors: first dimensions {sizes}; every "
-                "tensor needs the same number of samples along its first axis"
+                f"Size mismatch between tensors (TensorDataset: first dimensions {sizes}; every "
+                "tensor needs the same number of samples along its first axis)"
             )
         self.tensors = ts
 
@@ -267,15 +287,19 @@ class StackDataset(Dataset):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args and kwargs:
             raise ValueError(
-                "StackDataset: give the datasets either positionally (tuple samples) or by "
-                "keyword (dict samples), not both"
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                "input/output, but both types are given. (StackDataset: give the datasets "
+                "either positionally (tuple samples) or by keyword (dict samples), not both)"
             )
         parts = list(args) or list(kwargs.values())
         if not parts:
-            raise ValueError("StackDataset: give at least one dataset")
+            raise ValueError(
+                "At least one dataset should be passed (StackDataset(images, labels) or "
+                "StackDataset(image=images, label=labels))"
+            )
         sizes = [len(d) for d in parts]
         if len(set(sizes)) != 1:
-            raise ValueError(f"StackDataset: size mismatch between datasets: lengths {sizes}")
+            raise ValueError(f"Size mismatch between datasets (StackDataset: lengths {sizes})")
         self.datasets: tuple[Any, ...] | dict[str, Any] = tuple(args) if args else dict(kwargs)
         self._length = sizes[0]
 
@@ -286,6 +310,31 @@ class StackDataset(Dataset):
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at ``indices`` (PyTorch's batched fetch, which the loader calls): each
+        part's own ``__getitems__`` where it has one, else its samples one by one."""
+        named = isinstance(self.datasets, dict)
+        parts = self.datasets.items() if named else enumerate(self.datasets)  # type: ignore[union-attr]
+        columns = {k: _fetch_many(d, indices) for k, d in parts}
+        if named:
+            return [{k: col[j] for k, col in columns.items()} for j in range(len(indices))]
+        return [tuple(col[j] for col in columns.values()) for j in range(len(indices))]
+
+
+def _fetch_many(dataset: Any, indices: list[int]) -> list[Any]:
+    """``dataset.__getitems__(indices)`` where it is defined (PyTorch's batched fetch; a
+    result of another length raises PyTorch's ``ValueError``), else ``[dataset[i] ...]``."""
+    getitems = getattr(dataset, "__getitems__", None)
+    if not callable(getitems):
+        return [dataset[i] for i in indices]
+    items = getitems(indices)
+    if len(items) != len(indices):
+        raise ValueError(
+            f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(items)} "
+            f"(from {type(dataset).__name__}.__getitems__)"
+        )
+    return list(items)
 
 
 def _batches_fast(dataset: Any) -> bool:
@@ -347,7 +396,8 @@ class RandomSampler(Sampler):
         super().__init__(data_source)
         if not isinstance(replacement, bool):
             raise TypeError(
-                f"RandomSampler: replacement should be a boolean value, got {replacement!r}"
+                f"replacement should be a boolean value, but got replacement={replacement!r} "
+                "(RandomSampler: True or False)"
             )
         self.replacement = replacement
         self._num_samples = num_samples
@@ -355,8 +405,12 @@ class RandomSampler(Sampler):
         n = self.num_samples if num_samples is None else num_samples
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
             raise ValueError(
-                f"RandomSampler: num_samples should be a positive integer value, got "
-                f"num_samples={n!r}"
+                f"num_samples should be a positive integer value, but got num_samples={n!r} "
+                + (
+                    "(RandomSampler: an empty dataset has no samples to draw)"
+                    if n == 0 and num_samples is None
+                    else "(RandomSampler: an int >= 1, or None for len(data_source))"
+                )
             )
 
     @property
@@ -411,13 +465,19 @@ class WeightedRandomSampler(Sampler):
         w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(
-                f"WeightedRandomSampler: weights should be a 1d sequence but given weights have "
-                f"shape {w.shape}"
+                "weights should be a 1d sequence but given weights have shape "
+                f"{tuple(w.shape)} (WeightedRandomSampler: one weight per sample)"
             )
-        if (w < 0).any() or not w.sum() > 0:  # PyTorch's multinomial raises RuntimeError
+        if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+            # PyTorch's multinomial raises RuntimeError (when the sampler is iterated)
+            problem = (
+                "probability tensor contains either `inf`, `nan` or element < 0"
+                if not np.isfinite(w).all() or (w < 0).any()
+                else "invalid multinomial distribution (sum of probabilities <= 0)"
+            )
             raise _SamplerError(
-                "WeightedRandomSampler: invalid multinomial distribution: weights must be "
-                f"non-negative with a positive sum, got {w.tolist()[:8]}"
+                f"{problem} (WeightedRandomSampler: weights must be finite and non-negative "
+                f"with a positive sum, got {w.tolist()[:8]})"
             )
         if (
             isinstance(num_samples, bool)
@@ -425,12 +485,13 @@ class WeightedRandomSampler(Sampler):
             or (num_samples <= 0)
         ):
             raise ValueError(
-                "WeightedRandomSampler: num_samples should be a positive integer value, got "
-                f"num_samples={num_samples!r}"
+                "num_samples should be a positive integer value, but got "
+                f"num_samples={num_samples!r} (WeightedRandomSampler: an int >= 1)"
             )
         if not isinstance(replacement, bool):
             raise _ArgumentTypeError(
-                f"WeightedRandomSampler: replacement should be a boolean value, got {replacement!r}"
+                f"replacement should be a boolean value, but got replacement={replacement!r} "
+                "(WeightedRandomSampler: True or False)"
             )
         if not replacement and num_samples > int((w > 0).sum()):
             # PyTorch: RuntimeError ("cannot sample n_sample > prob_dist.size(-1) samples
@@ -559,7 +620,8 @@ class DataLoader:
     ) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(
-                f"num_workers option should be a non-negative integer; got {num_workers!r}"
+                "num_workers option should be non-negative; use num_workers=0 to disable "
+                f"multiprocessing. (got num_workers={num_workers!r}; it takes an int >= 0)"
             )
         if prefetch_factor is not None and num_workers == 0:
             raise ValueError(
@@ -575,12 +637,8 @@ class DataLoader:
         iterable = isinstance(dataset, IterableDataset) or not (
             hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")
         )
-        if iterable and (shuffle or sampler is not None or batch_sampler is not None):
-            raise ValueError(
-                "DataLoader with an IterableDataset: expected unspecified shuffle, sampler and "
-                f"batch_sampler options, got shuffle={shuffle}, sampler={sampler}, "
-                f"batch_sampler={batch_sampler}"
-            )
+        if iterable:
+            _check_iterable_options(shuffle, sampler, batch_sampler)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -612,6 +670,9 @@ class DataLoader:
                 )
             if batch_sampler is None and batch_size is not None:
                 batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if collate_fn is None:  # PyTorch's attribute: the function the loader applies
+            batched = batch_sampler is not None or batch_size is not None
+            collate_fn = default_collate if batched else default_convert
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -621,7 +682,8 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.drop_last = drop_last
         self.generator = generator
-        self.prefetch_factor = 2 if prefetch_factor is None else int(prefetch_factor)
+        # PyTorch's: 2 by default with workers, None without them
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
         self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
         self.persistent_workers = persistent_workers
         self._iterable = iterable
@@ -634,43 +696,84 @@ class DataLoader:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> _BatchIterator:
         batches = self._batches()
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
-            return _prefetched(batches, max(1, self.prefetch_factor * self.num_workers))
-        return batches
+            depth = max(1, (self.prefetch_factor or 0) * self.num_workers)
+            batches = _prefetched(batches, depth)
+        return _BatchIterator(batches, self)
 
     def _batches(self) -> Iterator[Any]:
         ds = self.dataset
+        collate = self.collate_fn or default_collate
         if self.batch_size is None and self.batch_sampler is None:  # samples one by one
             convert = self.collate_fn or default_convert
             source = iter(ds) if self._iterable else (ds[i] for i in self.sampler)  # type: ignore[union-attr]
             return (convert(s) for s in source)
-        if self._sampler_given:
+        fast = collate is default_collate and _batches_fast(ds)
+        if self._sampler_given or (not fast and callable(getattr(ds, "__getitems__", None))):
             return (self._fetch(list(b)) for b in self.batch_sampler)  # type: ignore[union-attr]
         # deepgrad.data's loader: its order, shuffling and drop_last; our collation
-        fast = self.collate_fn is None and _batches_fast(ds)
         inner = _NumpyLoader(
             ds,
             batch_size=self.batch_size,
             shuffle=self.shuffle,
             drop_last=self.drop_last,
             seed=_numpy_rng(self.generator) if self.shuffle else None,
-            collate_fn=None if fast else (self.collate_fn or default_collate),
+            collate_fn=None if fast else collate,
         )
         return iter(inner)
 
     def _fetch(self, indices: list[int]) -> Any:
-        if self.collate_fn is None and _batches_fast(self.dataset):
+        """One batch from its indices, as PyTorch's fetcher: the dataset's ``__getitems__``
+        where it has one (else its samples one by one), then ``collate_fn``."""
+        collate = self.collate_fn or default_collate
+        if collate is default_collate and _batches_fast(self.dataset):
             return self.dataset.get_batch(np.asarray(indices, dtype=np.int64))
-        return (self.collate_fn or default_collate)([self.dataset[i] for i in indices])
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return collate(getitems(indices))
+        return collate([self.dataset[i] for i in indices])
 
     def __repr__(self) -> str:
         return (
             f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, num_workers={self.num_workers})"
         )
+
+
+class _BatchIterator:
+    """What ``iter(loader)`` gives: the batches one by one, and ``len()`` the loader's number
+    of batches (PyTorch's loader iterator has ``__len__`` too)."""
+
+    def __init__(self, batches: Iterator[Any], loader: DataLoader) -> None:
+        self._batches, self._loader = batches, loader
+
+    def __iter__(self) -> _BatchIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
+
+
+def _check_iterable_options(shuffle: Any, sampler: Any, batch_sampler: Any) -> None:
+    """PyTorch's refusals (one ``ValueError`` per option, in its order) of the options an
+    iterable dataset cannot take: it has no indices to shuffle or sample."""
+    for name, value, given in (
+        ("shuffle", shuffle, shuffle not in (False, None)),
+        ("sampler", sampler, sampler is not None),
+        ("batch_sampler", batch_sampler, batch_sampler is not None),
+    ):
+        if given:
+            raise ValueError(
+                f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                f"{name}={value} (an iterable dataset yields its samples in its own order: "
+                "shuffle or sample inside its __iter__, or use a map-style Dataset)"
+            )
 
 
 # PyTorch's sub-module paths name this module (``from torch.utils.data.sampler import
