@@ -197,6 +197,9 @@ def test_default_collate_and_convert_are_importable_where_torch_has_them():
     assert dataloader.default_collate is du.default_collate
     assert dataloader.default_convert is du.default_convert
     assert tu.dataloader.default_collate is tu.default_collate
+    from deepgrad.utils.data._utils.collate import default_collate, default_convert
+
+    assert (default_collate, default_convert) == (du.default_collate, du.default_convert)
 
 
 COLLATE = {
@@ -326,6 +329,9 @@ SAMPLER_ERRORS = {
     "Weighted inf": lambda lib: list(lib.WeightedRandomSampler([np.inf, 2.0], 1)),
     "Weighted nan": lambda lib: list(lib.WeightedRandomSampler([np.nan, 2.0], 1)),
     "Weighted zero sum": lambda lib: list(lib.WeightedRandomSampler([0.0, 0.0], 1)),
+    "Weighted more than there are": lambda lib: list(
+        lib.WeightedRandomSampler([1.0, 2.0], 3, replacement=False)
+    ),
     "BatchSampler batch_size=0": lambda lib: lib.BatchSampler(range(3), 0, False),
     "BatchSampler batch_size=1.0": lambda lib: lib.BatchSampler(range(3), 1.0, False),
     "BatchSampler drop_last=0": lambda lib: lib.BatchSampler(range(3), 2, 0),
@@ -360,6 +366,23 @@ def test_sampler_lengths_and_orders_match_torch():
 
 
 # ---- datasets ----------------------------------------------------------------------------
+def test_the_base_classes_refuse_as_torchs():
+    class Indexed(du.Dataset):
+        def __getitem__(self, i):
+            return i
+
+    class TorchIndexed(tu.Dataset):
+        def __getitem__(self, i):
+            return i
+
+    _same(lambda: len(du.Dataset()), lambda: len(tu.Dataset()))  # no __len__: TypeError
+    _same(lambda: du.Dataset()[0], lambda: tu.Dataset()[0])
+    _same(lambda: len(Indexed()), lambda: len(TorchIndexed()), message=False)
+    # a dataset without __len__ still loads through a sampler, as PyTorch's
+    _same(lambda: list(du.DataLoader(Indexed(), sampler=[3, 1], batch_size=2)),
+          lambda: list(tu.DataLoader(TorchIndexed(), sampler=[3, 1], batch_size=2)))  # fmt: skip
+
+
 def test_tensor_dataset_matches_torch():
     for make in (
         lambda t: (t([[1.0, 2.0], [3.0, 4.0]]), t([0, 1])),

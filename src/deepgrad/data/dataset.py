@@ -129,6 +129,12 @@ def _stack(values: list[Any], what: str) -> np.ndarray:
         ) from err
 
 
+class _NoLengthError(NotImplementedError, TypeError):
+    """``len()`` of a dataset that defines no ``__len__``: PyTorch's ``Dataset`` has none, so
+    ``len`` raises ``TypeError``; deepgrad raised ``NotImplementedError`` before, so it is
+    both."""
+
+
 class Dataset:
     """Map-style dataset: ``len(ds)`` samples, ``ds[i]`` gives sample ``i``.
 
@@ -139,10 +145,16 @@ class Dataset:
     """
 
     def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+        raise _NoLengthError(
+            f"object of type '{type(self).__name__}' has no len() ({type(self).__name__} must "
+            "define __len__)"
+        )
 
     def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+        raise NotImplementedError(
+            f"Subclasses of Dataset should implement __getitem__. ({type(self).__name__} must "
+            "define __getitem__)"
+        )
 
     def get_batch(self, indices: np.ndarray) -> Any:
         """Return the samples at ``indices`` stacked into a batch (see :func:`collate`)."""

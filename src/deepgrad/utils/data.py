@@ -497,10 +497,12 @@ class WeightedRandomSampler(Sampler):
             # PyTorch: RuntimeError ("cannot sample n_sample > prob_dist.size(-1) samples
             # without replacement") when num_samples > len(weights); beyond the non-zero
             # weights it draws zero-weight indices, which its documentation rules out
+            too_many = "cannot sample n_sample > prob_dist.size(-1) samples without replacement "
             raise _SamplerError(
-                f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
+                (too_many if num_samples > w.size else "")
+                + f"(WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
                 f"from {int((w > 0).sum())} indices of non-zero weight; pass replacement=True or "
-                "num_samples <= that number"
+                "num_samples <= that number)"
             )
         self.weights = Tensor(w)  # a float64 tensor, as PyTorch's
         self.num_samples, self.replacement = int(num_samples), replacement
@@ -778,6 +780,7 @@ def _check_iterable_options(shuffle: Any, sampler: Any, batch_sampler: Any) -> N
 
 # PyTorch's sub-module paths name this module (``from torch.utils.data.sampler import
 # SubsetRandomSampler``, ``...dataloader import default_collate``, ``...dataset import
-# Dataset``): ``import deepgrad.utils.data.sampler`` finds it in ``sys.modules``
-for _sub in ("sampler", "dataloader", "dataset"):
+# Dataset``, ``..._utils.collate import default_collate``): ``import
+# deepgrad.utils.data.sampler`` finds it in ``sys.modules``
+for _sub in ("sampler", "dataloader", "dataset", "_utils", "_utils.collate"):
     _sys.modules[f"{__name__}.{_sub}"] = _sys.modules[__name__]
