@@ -343,6 +343,43 @@ def test_samplers_refuse_with_torchs_errors(make):
     _same(lambda: make(du), lambda: make(tu))
 
 
+class _TensorOrder:
+    """A custom sampler yielding 0-d tensors (``iter(torch.randperm(n))`` style)."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def __iter__(self):
+        return iter(self.tensor([3, 1, 0]))
+
+    def __len__(self):
+        return 3
+
+
+@pytest.mark.parametrize("batch_size", [2, None])
+@pytest.mark.parametrize(
+    "make", [lambda lib: list("abcd"), lambda lib: lib.Subset(list("dcba"), [3, 2, 1, 0]),
+             lambda lib: lib.TensorDataset(_tensor(lib)([5, 6, 7, 8])),
+             lambda lib: lib.StackDataset(list("abcd"), range(4))]
+)  # fmt: skip
+def test_samplers_yielding_tensors_or_numpy_ints_index_as_torch(make, batch_size):
+    for ours_sampler, theirs_sampler in (
+        (_TensorOrder(dg.tensor), _TensorOrder(torch.tensor)),
+        (np.array([3, 1, 0]), np.array([3, 1, 0])),
+    ):
+        _same(lambda s=ours_sampler: list(du.DataLoader(make(du), batch_size, sampler=s)),
+              lambda s=theirs_sampler: list(tu.DataLoader(make(tu), batch_size, sampler=s)))  # fmt: skip
+
+
+def test_batch_sampler_keeps_what_the_sampler_yields():
+    # torch's BatchSampler passes indices on as they come: keys of a dict-backed dataset
+    _same(lambda: list(du.BatchSampler(np.array([1, 2, 3]), 2, False)),
+          lambda: list(tu.BatchSampler(np.array([1, 2, 3]), 2, False)))  # fmt: skip
+    table = {"a": 1.5, "b": 2.5, "c": 3.5}
+    _same(lambda: list(du.DataLoader(table, batch_size=2, sampler=["c", "a", "b"])),
+          lambda: list(tu.DataLoader(table, batch_size=2, sampler=["c", "a", "b"])))  # fmt: skip
+
+
 def test_sampler_lengths_and_orders_match_torch():
     for n in range(8):
         for b in (1, 3, 8):

@@ -538,7 +538,7 @@ class BatchSampler(Sampler):
     def __iter__(self) -> Iterator[list[int]]:
         batch: list[int] = []
         for i in self.sampler:
-            batch.append(int(i))
+            batch.append(i)  # as the sampler yields it (a key, a tuple), as PyTorch's
             if len(batch) == self.batch_size:
                 yield batch
                 batch = []
@@ -732,7 +732,7 @@ class DataLoader:
         where it has one (else its samples one by one), then ``collate_fn``."""
         collate = self.collate_fn or default_collate
         if collate is default_collate and _batches_fast(self.dataset):
-            return self.dataset.get_batch(np.asarray(indices, dtype=np.int64))
+            return self.dataset.get_batch(np.asarray([int(i) for i in indices], dtype=np.int64))
         getitems = getattr(self.dataset, "__getitems__", None)
         if callable(getitems):
             return collate(getitems(indices))
