@@ -216,6 +216,8 @@ COLLATE = {
     "named tuples": lambda t: [Pair(1, t([1.0])), Pair(2, t([2.0]))],
     "tensors of different shapes": lambda t: [t([1.0, 2.0]), t([1.0, 2.0, 3.0])],
     "a tensor then an int": lambda t: [t(1), 2],
+    "a tensor then an array": lambda t: [t([1.0]), np.ones(1)],
+    "a tensor then a numpy scalar": lambda t: [t(1.0), np.float32(2)],
     "arrays of different shapes": lambda t: [np.zeros(2), np.zeros(3)],
     "3 tensors, the last one longer": lambda t: [t([1]), t([2]), t([3, 4])],
     "lists of different lengths": lambda t: [[1, 2], [3]],

@@ -177,9 +177,10 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, Tensor):
         for k, t in enumerate(batch):
             if not isinstance(t, Tensor):  # PyTorch's torch.stack error
-                raise TypeError(
-                    f"expected Tensor as element {k} in argument 0, but got {type(t).__name__}"
-                )
+                kind = type(t).__name__
+                if type(t).__module__ == "numpy":
+                    kind = f"numpy.{kind}"
+                raise TypeError(f"expected Tensor as element {k} in argument 0, but got {kind}")
         _same_shapes([t.shape for t in batch])
         return stack(list(batch))
     if isinstance(elem, np.ndarray):
