@@ -498,13 +498,13 @@ class WeightedRandomSampler(Sampler):
             # PyTorch: RuntimeError ("cannot sample n_sample > prob_dist.size(-1) samples
             # without replacement") when num_samples > len(weights); beyond the non-zero
             # weights it draws zero-weight indices, which its documentation rules out
-            too_many = "cannot sample n_sample > prob_dist.size(-1) samples without replacement "
-            raise _SamplerError(
-                (too_many if num_samples > w.size else "")
-                + f"(WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
+            detail = (
+                f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
                 f"from {int((w > 0).sum())} indices of non-zero weight; pass replacement=True or "
-                "num_samples <= that number)"
+                "num_samples <= that number"
             )
+            too_many = "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            raise _SamplerError(f"{too_many} ({detail})" if num_samples > w.size else detail)
         self.weights = Tensor(w)  # a float64 tensor, as PyTorch's
         self.num_samples, self.replacement = int(num_samples), replacement
         self.generator = generator
@@ -577,7 +577,9 @@ class DataLoader:
     Parameters
     ----------
     dataset : map-style (``len``/``[]``) or iterable dataset
-        The samples: tensors, NumPy arrays, numbers, or dicts/tuples/lists of them.
+        The samples: tensors, NumPy arrays, numbers, or dicts/tuples/lists of them. A
+        map-style dataset with ``__getitems__(indices)`` gives each batch's samples in one call
+        (PyTorch's batched fetch).
     batch_size : int or None
         Samples per batch (``None``: samples one by one, converted to tensors).
     shuffle : bool
