@@ -132,6 +132,51 @@ def test_loader_attributes_match_torch():
         assert _norm(list(ours)) == _norm(list(theirs))
 
 
+@pytest.mark.parametrize(
+    "name", ["batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+             "persistent_workers", "shuffle", "num_workers", "collate_fn", "generator"]
+)  # fmt: skip
+def test_setting_loader_attributes_after_init_matches_torch(name):
+    value = {"collate_fn": lambda b: b, "num_workers": 0}.get(name)
+    _same(lambda: setattr(du.DataLoader([1, 2]), name, value),
+          lambda: setattr(tu.DataLoader([1, 2]), name, value))  # fmt: skip
+
+
+GENERIC = ["Dataset", "IterableDataset", "Subset", "ConcatDataset", "StackDataset",
+           "ChainDataset", "Sampler", "DataLoader", "TensorDataset", "SequentialSampler",
+           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", GENERIC)
+def test_generic_classes_subscript_as_torchs(name):
+    # class MySampler(Sampler[int]), class Pairs(Dataset[tuple[Tensor, Tensor]]): PyTorch's
+    # generic classes take a type; the ones with a fixed sample type refuse it
+    _same(lambda: getattr(du, name)[int] and None, lambda: getattr(tu, name)[int] and None,
+          message=False)  # fmt: skip
+
+
+def test_a_subclass_of_a_subscripted_class_works_as_torchs():
+    class Backwards(du.Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+        def __len__(self):
+            return self.n
+
+    class Squares(du.Dataset[tuple[int, int]]):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return i, i * i
+
+    loader = du.DataLoader(Squares(), batch_size=3, sampler=Backwards(4))
+    assert [[t.tolist() for t in b] for b in loader] == [[[3, 2, 1], [9, 4, 1]], [[0], [0]]]
+
+
 # ---- the options PyTorch refuses ------------------------------------------------------------
 REFUSED = {
     "sampler with shuffle": ({"sampler": [0, 1], "shuffle": True}, True),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -129,13 +129,17 @@ def _stack(values: list[Any], what: str) -> np.ndarray:
         ) from err
 
 
+#: the type of a dataset's samples (``Dataset[T]``, as PyTorch's generic classes)
+T_co = TypeVar("T_co", covariant=True)
+
+
 class _NoLengthError(NotImplementedError, TypeError):
     """``len()`` of a dataset that defines no ``__len__``: PyTorch's ``Dataset`` has none, so
     ``len`` raises ``TypeError``; deepgrad raised ``NotImplementedError`` before, so it is
     both."""
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """Map-style dataset: ``len(ds)`` samples, ``ds[i]`` gives sample ``i``.
 
     Subclasses define ``__len__`` and ``__getitem__``. A sample is an array or a tuple of
@@ -166,7 +170,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset:
+class IterableDataset(Generic[T_co]):
     """Iterable dataset: ``iter(ds)`` yields samples (arrays or tuples of arrays).
 
     Subclasses define ``__iter__``; they may define ``__len__`` when the number of samples
@@ -263,7 +267,7 @@ class ArrayDataset(Dataset):
         return f"ArrayDataset({shapes})"
 
 
-class Subset(Dataset):
+class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices``, in that order.
 
     Parameters
@@ -321,7 +325,7 @@ class Subset(Dataset):
         return self.dataset.get_batch(self._positions[indices])
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """The samples of several map-style datasets one after the other (PyTorch's name):
     index ``i`` of the whole is index ``i - offset_k`` of the ``k``-th part.
 
@@ -387,7 +391,7 @@ class ConcatDataset(Dataset):
         return join(pieces)
 
 
-class ChainDataset(IterableDataset):
+class ChainDataset(IterableDataset[T_co]):
     """Several iterable datasets one after the other (PyTorch's name): iterating yields the
     samples of the first, then of the second, ...; ``len`` is the sum of their lengths.
 

@@ -39,7 +39,7 @@ import math
 import re
 import sys as _sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic
 
 import numpy as np
 
@@ -47,6 +47,7 @@ from .. import backend
 from ..data import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset
 from ..data import DataLoader as _NumpyLoader
 from ..data import random_split as _numpy_random_split
+from ..data.dataset import T_co
 from ..data.loader import _prefetched
 from ..functional import stack
 from ..tensor import Tensor, as_tensor, tensor
@@ -274,7 +275,7 @@ class TensorDataset(Dataset):
         ]
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[T_co]):
     """Several datasets of one length side by side (PyTorch's ``StackDataset``): sample ``i``
     is ``(d[i] for d in datasets)`` when they are given positionally, or ``{name: d[i]}`` when
     given by keyword.
@@ -363,7 +364,7 @@ def random_split(
 
 
 # ---- samplers --------------------------------------------------------------------------------
-class Sampler:
+class Sampler(Generic[T_co]):
     """Base of the samplers: ``iter(sampler)`` yields dataset indices (PyTorch's ``Sampler``)."""
 
     def __init__(self, data_source: Any = None) -> None:
@@ -571,7 +572,7 @@ def get_worker_info() -> None:
 
 
 # ---- the loader ------------------------------------------------------------------------------
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over a dataset in batches of tensors (PyTorch's ``DataLoader``).
 
     Parameters
@@ -692,6 +693,17 @@ class DataLoader:
         self.pin_memory, self.timeout, self.worker_init_fn = pin_memory, timeout, worker_init_fn
         self.persistent_workers = persistent_workers
         self._iterable = iterable
+        self._initialized = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """PyTorch's rule: what decides the batches is fixed once the loader is made (a new
+        ``batch_size`` would leave ``batch_sampler`` and ``len`` behind); make a new loader."""
+        if name in _FIXED_ATTRIBUTES and self.__dict__.get("_initialized"):
+            raise ValueError(
+                f"{name} attribute should not be set after {type(self).__name__} is initialized "
+                f"(make a new DataLoader with {name}=...)"
+            )
+        super().__setattr__(name, value)
 
     def __len__(self) -> int:
         if not self._iterable:
@@ -746,6 +758,12 @@ class DataLoader:
             f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, num_workers={self.num_workers})"
         )
+
+
+#: the DataLoader attributes PyTorch refuses to set after ``__init__``
+_FIXED_ATTRIBUTES = frozenset(
+    ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
+)
 
 
 class _BatchIterator:
