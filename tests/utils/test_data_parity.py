@@ -449,6 +449,46 @@ def test_sampler_lengths_and_orders_match_torch():
     )
 
 
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_shares_match_torch(drop_last):
+    for n in range(12):
+        for replicas in (1, 2, 3, 5):
+            for rank in range(replicas):
+                kw = {"shuffle": False, "drop_last": drop_last}
+                ours = du.DistributedSampler(range(n), replicas, rank, **kw)
+                theirs = tu.DistributedSampler(range(n), replicas, rank, **kw)
+                assert (list(ours), len(ours)) == (list(theirs), len(theirs))
+                assert (ours.num_samples, ours.total_size) == (
+                    theirs.num_samples,
+                    theirs.total_size,
+                )
+    for rank in (2, -1):
+        _same(lambda r=rank: du.DistributedSampler(range(4), 2, r),
+              lambda r=rank: tu.DistributedSampler(range(4), 2, r))  # fmt: skip
+
+
+def test_distributed_sampler_shuffles_by_seed_and_epoch():
+    def shares(seed=0, epoch=0):
+        out = []
+        for rank in range(3):
+            sampler = du.DistributedSampler(range(10), 3, rank, seed=seed)
+            sampler.set_epoch(epoch)
+            out.append(list(sampler))
+        return out
+
+    first = shares()
+    assert len(set(sum(first, []))) == 10 and all(len(s) == 4 for s in first)  # 2 repeated
+    assert shares() == first  # every replica draws the same order: no global state
+    assert shares(epoch=1) != first and shares(seed=1) != first
+    # alone (deepgrad's MPI world of one; PyTorch needs a process group): everything, once
+    alone = du.DistributedSampler(range(6))
+    assert (alone.num_replicas, alone.rank) == (1, 0) and sorted(alone) == list(range(6))
+    from deepgrad.utils.data.distributed import DistributedSampler
+
+    loader = du.DataLoader(list(range(6)), batch_size=2, sampler=DistributedSampler(range(6), 2, 1))
+    assert len(loader) == 2 and sum(len(b) for b in loader) == 3
+
+
 # ---- datasets ----------------------------------------------------------------------------
 def test_the_base_classes_refuse_as_torchs():
     class Indexed(du.Dataset):

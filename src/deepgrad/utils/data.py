@@ -1,6 +1,6 @@
 """PyTorch's data API (``torch.utils.data``), yielding tensors: ``Dataset``,
 ``TensorDataset``, ``DataLoader``, ``random_split``, ``Subset``, ``ConcatDataset``,
-``ChainDataset``, samplers, ``get_worker_info`` and
+``ChainDataset``, samplers (``DistributedSampler`` too), ``get_worker_info`` and
 ``default_collate``.
 
 An adapter above :mod:`deepgrad.data` (which stays NumPy-only): the batching, shuffling and
@@ -58,6 +58,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
@@ -552,6 +553,70 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
 
+class DistributedSampler(Sampler[T_co]):
+    """The share of a dataset's indices that replica ``rank`` of ``num_replicas`` reads
+    (PyTorch's ``DistributedSampler``): the order (a permutation drawn from ``seed + epoch``
+    when ``shuffle``, so every replica draws the same one) is padded by repeating its start to
+    a multiple of ``num_replicas`` (or cut to one with ``drop_last``), and replica ``rank``
+    takes every ``num_replicas``-th index from position ``rank``. Call :meth:`set_epoch` before
+    each epoch for a new order.
+
+    ``num_replicas`` / ``rank`` default to deepgrad's MPI world (``dist.get_world_size()``,
+    ``dist.get_rank()``: 1 and 0 when the program runs alone), where PyTorch needs an
+    initialized process group. The shuffled order is not PyTorch's numbers (README).
+
+    >>> s = DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False)
+    >>> list(s), len(s)
+    ([1, 3, 0], 3)
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        from ..distributed import get_rank, get_world_size
+
+        num_replicas = get_world_size() if num_replicas is None else num_replicas
+        rank = get_rank() if rank is None else rank
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(
+                f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.epoch, self.drop_last, self.shuffle, self.seed = 0, drop_last, shuffle, seed
+        n = len(dataset)
+        if drop_last and n % num_replicas != 0:  # the nearest length that splits evenly
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self) -> Iterator[int]:
+        n = len(self.dataset)
+        if self.shuffle:  # the same order on every replica: seeded by seed + epoch alone
+            indices = np.random.default_rng(self.seed + self.epoch).permutation(n).tolist()
+        else:
+            indices = list(range(n))
+        if not self.drop_last:  # pad by repeating the start, to a multiple of num_replicas
+            padding = self.total_size - n
+            indices += (indices * math.ceil(padding / max(n, 1)))[:padding]
+        else:
+            indices = indices[: self.total_size]
+        return iter(indices[self.rank : self.total_size : self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next iteration shuffle for ``epoch`` (PyTorch's: call it every epoch)."""
+        self.epoch = epoch
+
+
 class _ArgumentTypeError(ValueError, TypeError):
     """An argument of the wrong type (a float ``batch_size``, a non-bool flag): PyTorch raises
     ``ValueError``; deepgrad raised ``TypeError`` before, so it is both."""
@@ -801,7 +866,8 @@ def _check_iterable_options(shuffle: Any, sampler: Any, batch_sampler: Any) -> N
 
 # PyTorch's sub-module paths name this module (``from torch.utils.data.sampler import
 # SubsetRandomSampler``, ``...dataloader import default_collate``, ``...dataset import
-# Dataset``, ``..._utils.collate import default_collate``): ``import
+# Dataset``, ``..._utils.collate import default_collate``, ``...distributed import
+# DistributedSampler``): ``import
 # deepgrad.utils.data.sampler`` finds it in ``sys.modules``
-for _sub in ("sampler", "dataloader", "dataset", "_utils", "_utils.collate"):
+for _sub in ("sampler", "dataloader", "dataset", "distributed", "_utils", "_utils.collate"):
     _sys.modules[f"{__name__}.{_sub}"] = _sys.modules[__name__]
