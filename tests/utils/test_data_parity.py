@@ -195,6 +195,13 @@ REFUSED = {
     "persistent_workers without workers": ({"persistent_workers": True}, True),
     "prefetch_factor without workers": ({"prefetch_factor": 2}, False),  # torch's typo
     "collate_fn=3": ({"collate_fn": 3}, False),  # torch fails calling it; deepgrad at once
+    "num_workers=1.5": ({"num_workers": 1.5}, False),  # torch: TypeError from range()
+    "multiprocessing_context without workers": ({"multiprocessing_context": "spawn"}, True),
+    "an unknown multiprocessing_context": (
+        {"multiprocessing_context": "threads", "num_workers": 1},
+        True,
+    ),
+    "timeout without workers": ({"timeout": 2.0}, True),  # raised when iterated, as torch
 }
 
 

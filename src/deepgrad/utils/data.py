@@ -689,22 +689,10 @@ class DataLoader(Generic[T_co]):
         pin_memory_device: str = "",
         in_order: bool = True,
     ) -> None:
-        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-            raise ValueError(
-                "num_workers option should be non-negative; use num_workers=0 to disable "
-                f"multiprocessing. (got num_workers={num_workers!r}; it takes an int >= 0)"
-            )
-        if prefetch_factor is not None and num_workers == 0:
-            raise ValueError(
-                "prefetch_factor option could only be specified in multiprocessing. Let "
-                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
-            )
-        if prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
-        if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
-        if persistent_workers and num_workers == 0:
-            raise ValueError("persistent_workers option needs num_workers > 0")
+        _check_worker_options(
+            num_workers, prefetch_factor, timeout, persistent_workers, multiprocessing_context
+        )
+        num_workers = int(num_workers)
         iterable = isinstance(dataset, IterableDataset) or not (
             hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")
         )
@@ -779,6 +767,11 @@ class DataLoader(Generic[T_co]):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> _BatchIterator:
+        if self.timeout > 0 and self.num_workers == 0:  # PyTorch's single-process iterator
+            raise AssertionError(
+                "_SingleProcessDataLoaderIter requires timeout == 0 (timeout is how long to wait "
+                "for a worker's batch: give num_workers > 0, or timeout=0)"
+            )
         batches = self._batches()
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
@@ -846,6 +839,50 @@ class _BatchIterator:
 
     def __len__(self) -> int:
         return len(self._loader)
+
+
+def _check_worker_options(
+    num_workers: Any,
+    prefetch_factor: Any,
+    timeout: Any,
+    persistent_workers: Any,
+    multiprocessing_context: Any,
+) -> None:
+    """PyTorch's checks of the worker options, with its messages (deepgrad's workers are one
+    thread, but a program PyTorch refuses is refused alike)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
+        raise _ArgumentTypeError(  # PyTorch: TypeError from range(num_workers)
+            f"num_workers should be an int >= 0, got num_workers={num_workers!r}"
+        )
+    if num_workers < 0:
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable "
+            f"multiprocessing. (got num_workers={num_workers})"
+        )
+    if prefetch_factor is not None and num_workers == 0:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing. Let "
+            "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+        )
+    if prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError("prefetch_factor option should be non-negative")
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    if multiprocessing_context is None:
+        return
+    if num_workers == 0:
+        raise ValueError(
+            "multiprocessing_context can only be used with multi-process loading "
+            f"(num_workers > 0), but got num_workers={num_workers}"
+        )
+    methods = ["fork", "spawn", "forkserver"]
+    if isinstance(multiprocessing_context, str) and multiprocessing_context not in methods:
+        raise ValueError(
+            f"multiprocessing_context option should specify a valid start method in {methods}, "
+            f"but got multiprocessing_context={multiprocessing_context!r}"
+        )
 
 
 def _check_iterable_options(shuffle: Any, sampler: Any, batch_sampler: Any) -> None:
