@@ -281,6 +281,22 @@ def test_fit_accepts_a_dataloader_and_a_dataset():
     assert model2.predict(loader).shape == (120, 3)
 
 
+def test_fit_streams_an_iterable_dataset_although_it_is_a_dataset():
+    # an IterableDataset is a Dataset too (PyTorch's hierarchy): fit must not shuffle it
+    from deepgrad.data import Dataset, IterableDataset
+
+    x, y = blobs(n=48)
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            return iter(zip(x.astype(np.float32), y))
+
+    assert isinstance(Stream(), Dataset)
+    model = mlp().compile("adam", "cross_entropy")
+    h = model.fit(Stream(), epochs=2, batch_size=16, verbose=0)  # shuffle=True by default
+    assert len(h.history["loss"]) == 2
+
+
 def test_plain_iterable_of_batches():
     x, y = blobs(n=64)
     batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]

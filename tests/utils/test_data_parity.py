@@ -155,6 +155,15 @@ def test_generic_classes_subscript_as_torchs(name):
           message=False)  # fmt: skip
 
 
+def test_an_iterable_dataset_is_a_dataset_as_torchs():
+    for lib in (du, tu):
+        stream = _stream(lib)
+        assert isinstance(stream, lib.Dataset) and isinstance(stream, lib.IterableDataset)
+        assert isinstance(stream + stream, lib.ChainDataset)  # not a ConcatDataset
+        assert not isinstance(lib.TensorDataset(_tensor(lib)([1])), lib.IterableDataset)
+    _same(lambda: len(_stream(du, sized=False)), lambda: len(_stream(tu, sized=False)), False)
+
+
 def test_a_subclass_of_a_subscripted_class_works_as_torchs():
     class Backwards(du.Sampler[int]):
         def __init__(self, n):

@@ -170,11 +170,13 @@ class Dataset(Generic[T_co]):
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Generic[T_co]):
+class IterableDataset(Dataset[T_co]):
     """Iterable dataset: ``iter(ds)`` yields samples (arrays or tuples of arrays).
 
     Subclasses define ``__iter__``; they may define ``__len__`` when the number of samples
-    is known, and ``set_epoch(epoch)`` to change what they yield from epoch to epoch.
+    is known, and ``set_epoch(epoch)`` to change what they yield from epoch to epoch. It is a
+    :class:`Dataset` too, as PyTorch's (``isinstance(stream, Dataset)``), so code that must
+    tell the two kinds apart asks ``isinstance(d, IterableDataset)`` first.
     """
 
     def __iter__(self) -> Iterator[Any]:
@@ -535,9 +537,10 @@ class EpochDataset(Dataset):
             made = ArrayDataset(*made)
         elif isinstance(made, np.ndarray):
             made = ArrayDataset(made)
-        if not isinstance(made, Dataset):
+        if not isinstance(made, Dataset) or isinstance(made, IterableDataset):
             raise TypeError(
-                "EpochDataset: factory(epoch) must return a Dataset or a tuple of arrays; "
+                "EpochDataset: factory(epoch) must return a Dataset (map-style) or a tuple of "
+                "arrays; "
                 f"got {type(made).__name__}"
             )
         self.epoch = epoch

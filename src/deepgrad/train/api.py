@@ -225,7 +225,10 @@ def _as_loader(x: Any, batch_size: int, shuffle: bool, seed: int) -> Any:
 
     if isinstance(x, (Dataset, IterableDataset)):
         return DataLoader(
-            x, batch_size=batch_size, shuffle=shuffle and isinstance(x, Dataset), seed=seed
+            x,
+            batch_size=batch_size,
+            shuffle=shuffle and not isinstance(x, IterableDataset),  # a stream: its own order
+            seed=seed,
         )
     if not hasattr(x, "__iter__"):
         raise TypeError(
