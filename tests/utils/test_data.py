@@ -280,3 +280,14 @@ def test_prefetch_factor_zero_still_bounds_the_queue(monkeypatch):
     loader = du.DataLoader(range(5), batch_size=2, num_workers=1, prefetch_factor=0)
     assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]]
     assert sizes == [1]
+
+
+def test_distributed_sampler_defaults_to_the_world_distributed_installs(monkeypatch):
+    """Without num_replicas/rank it asks utils.data.world_size_and_rank: one process until
+    deepgrad.distributed.init() installs its world there (the distributed floor reaches down)."""
+    from deepgrad.utils import data
+
+    assert data.world_size_and_rank() == (1, 0)
+    monkeypatch.setattr(data, "world_size_and_rank", lambda: (4, 2))
+    s = data.DistributedSampler(list(range(10)), shuffle=False)
+    assert (s.num_replicas, s.rank, list(s)) == (4, 2, [2, 6, 0])  # padded, as torch's

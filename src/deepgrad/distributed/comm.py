@@ -200,6 +200,9 @@ def init(timeout: float | None = None) -> Communicator:
         comm = Communicator.local()
     _world = comm
     from ..train.strategy import set_strategy
+    from ..utils import data as _data
+
+    _data.world_size_and_rank = lambda: (comm.size, comm.rank)  # DistributedSampler's default
     from .trainer import DataParallel
 
     set_strategy(DataParallel(comm))

@@ -553,6 +553,16 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
 
+def _one_process() -> tuple[int, int]:
+    return 1, 0
+
+
+#: ``() -> (world size, rank)`` for :class:`DistributedSampler` without ``num_replicas`` /
+#: ``rank``: one process until ``deepgrad.distributed.init`` installs its MPI world here (the
+#: distributed floor sits above this one, so it reaches down, not this module up)
+world_size_and_rank: Callable[[], tuple[int, int]] = _one_process
+
+
 class DistributedSampler(Sampler[T_co]):
     """The share of a dataset's indices that replica ``rank`` of ``num_replicas`` reads
     (PyTorch's ``DistributedSampler``): the order (a permutation drawn from ``seed + epoch``
@@ -579,10 +589,9 @@ class DistributedSampler(Sampler[T_co]):
         seed: int = 0,
         drop_last: bool = False,
     ) -> None:
-        from ..distributed import get_rank, get_world_size
-
-        num_replicas = get_world_size() if num_replicas is None else num_replicas
-        rank = get_rank() if rank is None else rank
+        size, here = world_size_and_rank()
+        num_replicas = size if num_replicas is None else num_replicas
+        rank = here if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(
                 f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
