@@ -6,7 +6,6 @@ since the two libraries' random streams differ (README, "random draws")."""
 
 from __future__ import annotations
 
-import collections
 import random
 import warnings
 from collections import namedtuple
@@ -20,24 +19,12 @@ from deepgrad.utils import data as du
 torch = pytest.importorskip("torch")
 tu = torch.utils.data
 
+from ..data.test_torch_data_contracts import _norm  # noqa: E402 - after torch's importorskip
+
 Pair = namedtuple("Pair", "left right")
 
 
-# ---- comparing ---------------------------------------------------------------------------
-def _norm(x):
-    """A comparable picture of a batch: container types, tensor dtypes, shapes and values."""
-    if isinstance(x, (dg.Tensor, torch.Tensor)):
-        a = x.detach().numpy() if isinstance(x, torch.Tensor) else x.numpy()
-        return ("tensor", a.dtype.name, a.shape, a.tolist())
-    if isinstance(x, np.ndarray):
-        return ("ndarray", x.dtype.name, x.tolist())
-    if isinstance(x, collections.abc.Mapping):
-        return (type(x).__name__, {k: _norm(v) for k, v in x.items()})
-    if isinstance(x, (list, tuple)):
-        return (type(x).__name__, [_norm(v) for v in x])
-    return (type(x).__name__, x)
-
-
+# ---- comparing (a batch's picture: tests/data/test_torch_data_contracts.py's _norm) -----------
 def _outcome(fn):
     try:
         return ("ok", _norm(fn()))
