@@ -49,8 +49,9 @@ def _norm_dims(dims: int | Sequence[int], ndim: int, fn: str) -> tuple[int, ...]
     for d in dims:
         a = _norm_axis(d, ndim, fn)
         if a in out:
-            raise ValueError(
-                f"{fn}: axis {a} appears multiple times in {dims} (a tensor with {ndim} dims)"
+            raise ShapeMismatchError(
+                f"dim {a} appears multiple times in the list of dims ({fn}: axis {a} appears "
+                f"multiple times in {dims} (a tensor with {ndim} dims))"
             )
         out.append(a)
     return tuple(out)
@@ -78,9 +79,14 @@ class Reshape(Function):
         try:
             return x.reshape(self.shape)
         except ValueError:
-            raise ValueError(
-                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
-                f"into shape {self.shape}"
+            torch_words = (
+                "only one dimension can be inferred"
+                if list(self.shape).count(-1) > 1
+                else f"shape '{list(self.shape)}' is invalid for input of size {x.size}"
+            )
+            raise ShapeMismatchError(
+                f"{torch_words} (reshape: cannot reshape a tensor of shape {x.shape} "
+                f"({x.size} elements) into shape {self.shape})"
             ) from None
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -127,8 +133,17 @@ def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
     (4, 2, 3)
     """
     dims = tuple(int(d) for d in dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)) or len(dims) != x.ndim:
-        raise ValueError(f"permute: dims {dims} are not a permutation of {x.ndim} dims")
+    hint = f"permute: dims {dims} are not a permutation of {x.ndim} dims"
+    if len(dims) != x.ndim:
+        raise ShapeMismatchError(
+            f"permute(): number of dimensions in the tensor input does not match the length of "
+            f"the desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to "
+            f"len(dims) = {len(dims)} ({hint})"
+        )
+    for d in dims:
+        _norm_axis(d, x.ndim, "permute")  # PyTorch's IndexError for a dim out of range
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ShapeMismatchError(f"permute(): duplicate dims are not allowed. ({hint})")
     return Permute(dims)(x)
 
 
@@ -186,6 +201,25 @@ def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     return SwapAxes(a, b)(x)
 
 
+def _expand_words(shape: tuple[int, ...], target: tuple[int, ...]) -> str:
+    """PyTorch's words for ``expand`` of ``shape`` to ``target`` failing: too few sizes, or
+    the first trailing dim that neither matches nor is 1."""
+    if len(target) < len(shape):
+        return (
+            f"expand: the number of sizes provided ({len(target)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(shape)})"
+        )
+    for i in range(1, len(shape) + 1):
+        s, t = shape[-i], target[-i]
+        if s != t and s != 1 and t != -1:
+            return (
+                f"The expanded size of the tensor ({t}) must match the existing size ({s}) at "
+                f"non-singleton dimension {len(target) - i}.  Target sizes: {list(target)}.  "
+                f"Tensor sizes: {list(shape)}"
+            )
+    return f"expand: cannot expand a tensor of shape {list(shape)} to {list(target)}"
+
+
 class BroadcastTo(Function):
     reads_inputs = False  # its backward reads the inputs' shapes, not their values
 
@@ -196,8 +230,9 @@ class BroadcastTo(Function):
         try:
             return backend.xp.broadcast_to(x, self.shape)
         except ValueError:
-            raise ValueError(
-                f"broadcast_to: cannot broadcast shape {x.shape} to {self.shape}"
+            raise ShapeMismatchError(
+                f"{_expand_words(x.shape, self.shape)} (broadcast_to: cannot broadcast shape "
+                f"{x.shape} to {self.shape})"
             ) from None
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -284,9 +319,10 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s = _norm_axis(start_dim, x.ndim, "flatten")
     e = _norm_axis(end_dim, x.ndim, "flatten")
     if s > e:
-        raise ValueError(
-            f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} "
-            f"(dims {s} and {e} of a tensor with {x.ndim} dims)"
+        raise ShapeMismatchError(
+            f"flatten() has invalid args: start_dim cannot come after end_dim (flatten: "
+            f"start_dim {start_dim} cannot come after end_dim {end_dim} "
+            f"(dims {s} and {e} of a tensor with {x.ndim} dims))"
         )
     if s == e:  # nothing to merge: ``x`` itself, as PyTorch's
         return x
@@ -386,13 +422,22 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
+        if size < 0 or (size == 0 and n):
+            raise ShapeMismatchError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of "
+                f"{n} (split: split_size must be positive, got {size})"
+            )
+        if size == 0:  # PyTorch: one empty piece
+            return (x.clone(),)
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n} (axis {axis})")
+            raise ShapeMismatchError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                f"size at dimension {axis}), but got split_sizes={sizes} (split: sizes {sizes} "
+                f"do not add up to {n} (axis {axis}))"
+            )
     bounds, acc = [], 0
     for s in sizes[:-1]:
         acc += s
@@ -832,8 +877,9 @@ def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
         return reshape(Roll(sh, (0,))(reshape(x, -1)), x.shape)
     ds = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(sh) != len(ds):
-        raise ValueError(
-            f"roll: shifts and dims must align, got {len(sh)} shifts {sh} and {len(ds)} dims {ds}"
+        raise ShapeMismatchError(
+            f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)} (roll: shifts "
+            f"and dims must align, got {len(sh)} shifts {sh} and {len(ds)} dims {ds})"
         )
     axes = tuple(_norm_axis(d, x.ndim, "roll") for d in ds)
     if x.ndim == 0 or not axes:
@@ -849,7 +895,12 @@ cat = concat
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split ``x`` along ``dim`` into ``chunks`` pieces of ``ceil(n / chunks)`` elements (the
     last one smaller; fewer pieces when ``n`` does not fill them, as in PyTorch)."""
-    if not isinstance(chunks, int) or chunks <= 0:
+    if isinstance(chunks, int) and chunks <= 0:
+        raise ShapeMismatchError(
+            f"chunk expects `chunks` to be greater than 0, got: {chunks} (chunk: chunks must be "
+            f"a positive int, got {chunks!r})"
+        )
+    if not isinstance(chunks, int):
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     if x.ndim == 0:
         raise ValueError("chunk: expected a tensor with at least 1 dim, got a 0-d tensor")
@@ -869,12 +920,19 @@ def repeat(x: Tensor, sizes: int | Sequence[int]) -> Tensor:
     gradient sums the copies."""
     reps = (sizes,) if isinstance(sizes, int) else tuple(sizes)
     if len(reps) < x.ndim:
-        raise ValueError(
-            f"repeat: expected at least {x.ndim} repeat counts (one per dim of a tensor of "
-            f"shape {x.shape}), got {reps}"
+        raise ShapeMismatchError(
+            f"Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            f"of tensor (repeat: expected at least {x.ndim} repeat counts (one per dim of a "
+            f"tensor of shape {x.shape}), got {reps})"
         )
     if any(r < 0 for r in reps):
-        raise ValueError(f"repeat: repeat counts must be non-negative, got {reps}")
+        shape = (1,) * (len(reps) - x.ndim) + x.shape
+        sizes_out = [r * s for r, s in zip(reps, shape)]
+        bad = next(v for v in sizes_out if v < 0)
+        raise ShapeMismatchError(
+            f"Trying to create tensor with negative dimension {bad}: {sizes_out} (repeat: "
+            f"repeat counts must be non-negative, got {reps})"
+        )
     shape = (1,) * (len(reps) - x.ndim) + x.shape
     spread = tuple(v for s in shape for v in (1, s))
     copies = tuple(v for r, s in zip(reps, shape) for v in (r, s))
@@ -903,9 +961,9 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise ValueError(f"narrow: start {start} is out of range [{-n}, {n}] for axis {axis}")
     start = start + n if start < 0 else start
     if length < 0 or start + length > n:
-        raise ValueError(
-            f"narrow: start ({start}) + length ({length}) exceeds the size {n} of axis {axis} "
-            f"(shape {x.shape})"
+        raise ShapeMismatchError(
+            f"start ({start}) + length ({length}) exceeds dimension size ({n}). (narrow: start "
+            f"({start}) + length ({length}) exceeds the size {n} of axis {axis} (shape {x.shape}))"
         )
     return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
 
@@ -941,17 +999,23 @@ def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     for s in sizes:
         known *= s if s != -1 else 1
     if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
-        raise ValueError(f"unflatten: sizes may hold one -1 and no other negative, got {sizes}")
+        raise ShapeMismatchError(
+            f"unflatten: only one dimension can be inferred (unflatten: sizes may hold one -1 "
+            f"and no other negative, got {sizes})"
+        )
     if -1 in sizes:
         if known == 0 or n % known:
-            raise ValueError(
-                f"unflatten: sizes {sizes} cannot fill axis {axis} of size {n} (shape {x.shape})"
+            raise ShapeMismatchError(
+                f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                f"{axis} ({n}) in the input tensor (unflatten: sizes {sizes} cannot fill axis "
+                f"{axis} of size {n} (shape {x.shape}))"
             )
         sizes = tuple(n // known if s == -1 else s for s in sizes)
     elif known != n:
-        raise ValueError(
-            f"unflatten: sizes {sizes} multiply to {known}, not to the size {n} of axis {axis} "
-            f"(shape {x.shape})"
+        raise ShapeMismatchError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+            f"{axis} ({n}) in the input tensor (unflatten: sizes {sizes} multiply to {known}, "
+            f"not to the size {n} of axis {axis} (shape {x.shape}))"
         )
     return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1 :])
 
