@@ -26,7 +26,13 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
-from ._errors import DtypeError, IndexShapeError, _refuse_complex_order, kernel_dtype_name
+from ._errors import (
+    DtypeError,
+    IndexShapeError,
+    MatrixShapeError,
+    _refuse_complex_order,
+    kernel_dtype_name,
+)
 from ._names import torch_names
 
 Scalar = int | float | bool
@@ -1353,6 +1359,14 @@ class Tensor:
         return F.matmul(self, other)
 
     def mm(self, other: Any) -> Tensor:
+        """Matrix product of two 2-D tensors (PyTorch's ``mm``: no broadcasting, no vectors;
+        :meth:`matmul` takes those)."""
+        for name, t in (("self", self), ("mat2", other)):
+            if getattr(t, "ndim", 0) != 2:
+                raise MatrixShapeError(
+                    f"{name} must be a matrix (mm: expected two 2-D tensors, got shapes "
+                    f"{self.shape} and {getattr(other, 'shape', ())}; matmul takes others)"
+                )
         return F.matmul(self, other)
 
     def add(self, other: Any, alpha: Any = 1) -> Tensor:

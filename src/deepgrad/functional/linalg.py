@@ -39,6 +39,33 @@ class MatMul(Function):
         return ga, gb
 
 
+def _mismatch_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
+    """PyTorch's words for a matrix product whose inner sizes differ: two vectors ("inconsistent
+    tensor size"), else the matrices as ``n x k`` and ``k' x m``."""
+    if len(sa) == 1 and len(sb) == 1:
+        return (
+            f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
+            f"same number of elements, but got {sa[0]} and {sb[0]} elements respectively"
+        )
+    rows = math.prod(sa[:-1]) if len(sa) > 1 else 1
+    sb2 = sb if len(sb) > 1 else (sb[0], 1)
+    return f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb2[-2]}x{sb2[-1]})"
+
+
+def _broadcast_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
+    """PyTorch's words for shapes that do not broadcast, naming the first trailing dim whose
+    sizes differ and neither is 1."""
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i in reversed(range(n)):
+        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
+            return (
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i}"
+            )
+    return f"shapes {list(sa)} and {list(sb)} do not broadcast"
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product ``a @ b`` with NumPy's rules: 1-D operands are promoted to a row
     (``a``) or a column (``b``) and the added axis removed; leading axes broadcast.
@@ -47,25 +74,29 @@ def matmul(a: Any, b: Any) -> Tensor:
     >>> dg.matmul(dg.ones(2, 3), dg.ones(4, 5))
     Traceback (most recent call last):
     ...
-    ValueError: matmul: shapes (2, 3) and (4, 5) are not aligned: 3 (last axis of a) != 4 (second-to-last axis of b)
+    deepgrad._errors.MatrixShapeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5) (matmul: shapes (2, 3) and (4, 5) are not aligned: 3 (last axis of a) != 4 (second-to-last axis of b))
     """
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dim, got {a.shape} and {b.shape}")
+        raise MatrixShapeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+            f"{b.ndim}D (matmul: both operands need at least 1 dim, got {a.shape} and {b.shape})"
+        )
     sa, sb = a.shape, b.shape
     k_b = sb[-2] if len(sb) > 1 else sb[0]
     if sa[-1] != k_b:
-        raise ValueError(
-            f"matmul: shapes {sa} and {sb} are not aligned: {sa[-1]} (last axis of a) != "
-            f"{k_b} ({'second-to-last' if len(sb) > 1 else 'only'} axis of b)"
+        raise MatrixShapeError(
+            f"{_mismatch_words(sa, sb)} (matmul: shapes {sa} and {sb} are not aligned: "
+            f"{sa[-1]} (last axis of a) != {k_b} "
+            f"({'second-to-last' if len(sb) > 1 else 'only'} axis of b))"
         )
     if len(sa) > 2 or len(sb) > 2:
         try:
             numpy.broadcast_shapes(sa[:-2], sb[:-2])
         except ValueError:
-            raise ValueError(
-                f"matmul: shapes {sa} and {sb} have batch axes {sa[:-2]} and {sb[:-2]} that "
-                "do not broadcast"
+            raise MatrixShapeError(
+                f"{_broadcast_words(sa[:-2], sb[:-2])} (matmul: shapes {sa} and {sb} have "
+                f"batch axes {sa[:-2]} and {sb[:-2]} that do not broadcast)"
             ) from None
     if len(sa) > 1 and len(sb) > 1:
         return MatMul()(a, b)
@@ -161,10 +192,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         y = matmul(x, weight)
         return y if bias is None else y + bias
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"linear: input of shape {x.shape} does not fit a weight of shape "
-            f"{weight.shape}: expected last axis {weight.shape[1]}, got "
-            f"{x.shape[-1] if x.ndim else 'a scalar'}"
+        raise MatrixShapeError(
+            f"{_mismatch_words(x.shape or (1,), weight.shape[::-1])} (linear: input of shape "
+            f"{x.shape} does not fit a weight of shape {weight.shape}: expected last axis "
+            f"{weight.shape[1]}, got {x.shape[-1] if x.ndim else 'a scalar'})"
         )
     refuse_mixed_dtypes("linear", x, weight=weight, bias=bias)
     if bias is None:
@@ -344,9 +375,17 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     """Batched matrix product without broadcasting: ``(B, n, k) @ (B, k, m) → (B, n, m)``."""
     a, b = _pair(a, b)
     if a.ndim != 3 or b.ndim != 3:
-        raise ValueError(f"bmm: expected two 3-D tensors, got shapes {a.shape} and {b.shape}")
+        which = "batch1" if a.ndim != 3 else "batch2"
+        raise MatrixShapeError(
+            f"{which} must be a 3D tensor (bmm: expected two 3-D tensors, got shapes {a.shape} "
+            f"and {b.shape})"
+        )
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
-        raise ValueError(f"bmm: shapes {a.shape} and {b.shape} do not fit (B, n, k) @ (B, k, m)")
+        raise MatrixShapeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]. (bmm: shapes "
+            f"{a.shape} and {b.shape} do not fit (B, n, k) @ (B, k, m))"
+        )
     return matmul(a, b)
 
 
@@ -354,8 +393,14 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     """Inner product of two vectors of one length: ``Σ_i a_i b_i`` (a 0-d tensor)."""
     a, b = _pair(a, b)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
-        raise ValueError(
-            f"dot: expected two 1-D tensors of one length, got shapes {a.shape} and {b.shape}"
+        words = (
+            _mismatch_words(a.shape, b.shape)
+            if a.ndim == b.ndim == 1
+            else f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors"
+        )
+        raise MatrixShapeError(
+            f"{words} (dot: expected two 1-D tensors of one length, got shapes {a.shape} and "
+            f"{b.shape})"
         )
     return matmul(a, b)
 
@@ -535,8 +580,14 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     """Matrix-vector product: ``(n, m) @ (m,) → (n,)``."""
     a, v = _pair(input, vec)
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
-        raise ValueError(
-            f"mv: expected (n, m) and (m,) tensors, got shapes {a.shape} and {v.shape}"
+        words = (
+            f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
+            f"({v.shape[0]})"
+            if a.ndim == 2 and v.ndim == 1
+            else f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}"
+        )
+        raise MatrixShapeError(
+            f"{words} (mv: expected (n, m) and (m,) tensors, got shapes {a.shape} and {v.shape})"
         )
     return matmul(a, v)
 
