@@ -10,6 +10,7 @@ sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy
@@ -185,6 +186,42 @@ class ShapeMismatchError(RuntimeError, ValueError):
     """Tensors whose shapes an operation cannot join (``stack`` of unequal shapes, ``cat``
     of shapes that differ outside its dim, ``stack`` of no tensors): PyTorch raises
     ``RuntimeError``; deepgrad raised ``ValueError`` before, so it is both."""
+
+
+def broadcast_words(*shapes: tuple[int, ...]) -> str:
+    """PyTorch's words for shapes that do not broadcast, naming the first pair and the last
+    dim whose sizes differ with neither 1 ("The size of tensor a (3) must match the size of
+    tensor b (4) at non-singleton dimension 1").
+
+    >>> broadcast_words((2, 3), (4,))
+    'The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1'
+    """
+    for i, sa in enumerate(shapes):
+        for sb in shapes[i + 1 :]:
+            n = max(len(sa), len(sb))
+            pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+            for d in reversed(range(n)):
+                if pa[d] != pb[d] and 1 not in (pa[d], pb[d]):
+                    return (
+                        f"The size of tensor a ({pa[d]}) must match the size of tensor b "
+                        f"({pb[d]}) at non-singleton dimension {d}"
+                    )
+    return f"shapes {', '.join(str(list(s)) for s in shapes)} do not broadcast"
+
+
+def refuse_unbroadcastable(error: BaseException) -> None:
+    """Raise NumPy's "operands could not be broadcast together with shapes (2,3) (4,)"
+    ``ValueError`` again as PyTorch's class (``RuntimeError``; a :class:`ShapeMismatchError`,
+    so still a ``ValueError``) with PyTorch's words first and NumPy's after; any other error:
+    return (it stands)."""
+    text = str(error)
+    if not isinstance(error, ValueError) or "could not be broadcast together" not in text:
+        return
+    shapes = [
+        tuple(int(v) for v in m.split(",") if v.strip())
+        for m in re.findall(r"\(([\d,\s]*)\)", text.split("shapes", 1)[-1])
+    ]
+    raise ShapeMismatchError(f"{broadcast_words(*shapes)} ({text.strip()})") from None
 
 
 class ValueRangeError(RuntimeError, ValueError):

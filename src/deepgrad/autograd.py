@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from . import backend
+from ._errors import refuse_unbroadcastable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tensor import Tensor
@@ -424,8 +425,8 @@ class Function:
                 ys = self.forward(x._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
-                self._devices(inputs)
+            except (TypeError, ValueError) as e:  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs, e)
                 raise
             needs: tuple[bool, ...] = (x.requires_grad,)
             record = needs[0] and _GradMode.enabled
@@ -435,8 +436,8 @@ class Function:
                 ys = self.forward(a._data, b._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
-                self._devices(inputs)
+            except (TypeError, ValueError) as e:  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs, e)
                 raise
             needs = (a.requires_grad, b.requires_grad)
             record = (needs[0] or needs[1]) and _GradMode.enabled
@@ -446,8 +447,8 @@ class Function:
                 ys = self.forward(a._data, b._data, c._data)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
-                self._devices(inputs)
+            except (TypeError, ValueError) as e:  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs, e)
                 raise
             needs = (a.requires_grad, b.requires_grad, c.requires_grad)
             record = (needs[0] or needs[1] or needs[2]) and _GradMode.enabled
@@ -456,8 +457,8 @@ class Function:
                 ys = self.forward(*[x._data for x in inputs])
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 ys = self._quietly(e, self.forward, [x._data for x in inputs])
-            except (TypeError, ValueError):  # CuPy refusing a NumPy array: see _devices
-                self._devices(inputs)
+            except (TypeError, ValueError) as e:  # CuPy refusing a NumPy array: see _devices
+                self._devices(inputs, e)
                 raise
             needs = tuple([x.requires_grad for x in inputs])
             record = _GradMode.enabled and True in needs
@@ -480,14 +481,17 @@ class Function:
             self._outputs = weakref.ref(out)
         return out
 
-    def _devices(self, inputs: Sequence[Any]) -> None:
+    def _devices(self, inputs: Sequence[Any], error: BaseException) -> None:
         """After a forward raised ``TypeError`` or ``ValueError``: on the CuPy backend, where
         an input is a CPU tensor (a NumPy array, which CuPy refuses), raise a
         ``RuntimeError`` that says so — PyTorch's "Expected all tensors to be on the same
         device" beside a GPU tensor; else return (the forward's error stands). Costs nothing
         until a forward fails. Unlike PyTorch, a 0-d CPU tensor does not join a GPU tensor as
         a number, and CPU tensors alone are not computed on the CPU while the backend is CuPy
-        (deepgrad computes with one array module at a time): move them, ``t.to("cuda")``."""
+        (deepgrad computes with one array module at a time): move them, ``t.to("cuda")``.
+        Shapes that do not broadcast raise PyTorch's class and words:
+        :func:`~deepgrad._errors.refuse_unbroadcastable`."""
+        refuse_unbroadcastable(error)
         if not backend.gpu:
             return
         places = {str(x.device) for x in inputs}

@@ -30,7 +30,9 @@ from ._errors import (
     DtypeError,
     IndexShapeError,
     MatrixShapeError,
+    ShapeMismatchError,
     _refuse_complex_order,
+    broadcast_words,
     kernel_dtype_name,
 )
 from ._names import torch_names
@@ -871,9 +873,17 @@ class Tensor:
             autograd.note_write(self._data)
 
     def _shape_error(self, o: Any, what: str, e: Any) -> ValueError:
+        """PyTorch's error for an in-place result that does not fit ``self`` ("output with
+        shape [3] doesn't match the broadcast shape [2, 3]", a ``RuntimeError``; also a
+        ``ValueError``, deepgrad's earlier class)."""
         oshape = getattr(o, "shape", ())
-        return ValueError(
-            f"{what}: cannot update a tensor of shape {self.shape} in place with one of "
+        try:
+            full = list(numpy.broadcast_shapes(self.shape, tuple(oshape)))
+            words = f"output with shape {list(self.shape)} doesn't match the broadcast shape {full}"
+        except ValueError:
+            words = broadcast_words(self.shape, tuple(oshape))
+        return ShapeMismatchError(
+            f"{words} ({what}: cannot update a tensor of shape {self.shape} in place with one of "
             f"shape {tuple(oshape)} ({e})"
         )
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, MatrixShapeError, refuse_mixed_dtypes
+from .._errors import DtypeError, MatrixShapeError, broadcast_words, refuse_mixed_dtypes
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor, as_tensor
@@ -52,20 +52,6 @@ def _mismatch_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
     return f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb2[-2]}x{sb2[-1]})"
 
 
-def _broadcast_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
-    """PyTorch's words for shapes that do not broadcast, naming the first trailing dim whose
-    sizes differ and neither is 1."""
-    n = max(len(sa), len(sb))
-    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    for i in reversed(range(n)):
-        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
-            return (
-                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
-                f"non-singleton dimension {i}"
-            )
-    return f"shapes {list(sa)} and {list(sb)} do not broadcast"
-
-
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product ``a @ b`` with NumPy's rules: 1-D operands are promoted to a row
     (``a``) or a column (``b``) and the added axis removed; leading axes broadcast.
@@ -95,7 +81,7 @@ def matmul(a: Any, b: Any) -> Tensor:
             numpy.broadcast_shapes(sa[:-2], sb[:-2])
         except ValueError:
             raise MatrixShapeError(
-                f"{_broadcast_words(sa[:-2], sb[:-2])} (matmul: shapes {sa} and {sb} have "
+                f"{broadcast_words(sa[:-2], sb[:-2])} (matmul: shapes {sa} and {sb} have "
                 f"batch axes {sa[:-2]} and {sb[:-2]} that do not broadcast)"
             ) from None
     if len(sa) > 1 and len(sb) > 1:
