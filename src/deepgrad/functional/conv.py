@@ -54,7 +54,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend, kernels
-from .._errors import refuse_mixed_dtypes
+from .._errors import ShapeMismatchError, refuse_mixed_dtypes
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -143,10 +143,12 @@ class _Geom:
 def _check_fits(g: _Geom, fn: str) -> None:
     eh, ew = g.dh * (g.kh - 1) + 1, g.dw * (g.kw - 1) + 1
     if eh > g.Hp or ew > g.Wp:
-        raise ValueError(
-            f"{fn}: kernel size {g.kh}x{g.kw} (extent {eh}x{ew} with dilation {g.dh}x{g.dw}) is "
-            f"larger than the padded input {g.Hp}x{g.Wp} (input {g.H}x{g.W}, padding "
-            f"top/bottom {g.pt}/{g.pb}, left/right {g.pl}/{g.pr})"
+        raise ShapeMismatchError(
+            f"Calculated padded input size per channel: ({g.Hp} x {g.Wp}). Kernel size: "
+            f"({eh} x {ew}). Kernel size can't be greater than actual input size ({fn}: kernel "
+            f"size {g.kh}x{g.kw} (extent {eh}x{ew} with dilation {g.dh}x{g.dw}) is larger than "
+            f"the padded input {g.Hp}x{g.Wp} (input {g.H}x{g.W}, padding top/bottom "
+            f"{g.pt}/{g.pb}, left/right {g.pl}/{g.pr}))"
         )
 
 
@@ -658,12 +660,27 @@ def input_dims(nd: int) -> str:
     return f"a {nd + 2}-D input (N, C, {spatial}) or an unbatched {nd + 1}-D input (C, {spatial})"
 
 
+def channel_words(x: Any, weight: Any, groups: int, want: int) -> str:
+    """PyTorch's words for a convolution input with the wrong channel count ("Given groups=1,
+    weight of size [4, 2, 3, 3], expected input[1, 3, 8, 8] to have 2 channels, but got 3
+    channels instead")."""
+    nd = len(weight.shape) - 2
+    shape = list(x.shape) if len(x.shape) == nd + 2 else [1, *x.shape]
+    return (
+        f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{shape} to "
+        f"have {want} channels, but got {x.shape[-nd - 1]} channels instead"
+    )
+
+
 def _check_conv_args(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, fn: str,
                      nd: int, transposed: bool) -> None:  # fmt: skip
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{fn}: input and weight must be Tensors")
     if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{fn}: expected {input_dims(nd)}, got shape {x.shape}")
+        raise ShapeMismatchError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got input "
+            f"of size: {list(x.shape)} ({fn}: expected {input_dims(nd)}, got shape {x.shape})"
+        )
     if weight.ndim != nd + 2:
         raise ValueError(f"{fn}: expected a {nd + 2}-D weight, got shape {weight.shape}")
     if groups < 1:
@@ -678,19 +695,20 @@ def _check_conv_args(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int
         )
     if transposed:
         if weight.shape[0] != C:
-            raise ValueError(
-                f"{fn}: weight of shape {weight.shape} expects {weight.shape[0]} input "
-                f"channels, got input of shape {x.shape} ({C} channels)"
+            raise ShapeMismatchError(
+                f"{channel_words(x, weight, groups, weight.shape[0])} ({fn}: weight of shape "
+                f"{weight.shape} expects {weight.shape[0]} input channels, got input of shape "
+                f"{x.shape} ({C} channels))"
             )
         if C % groups:
             raise ValueError(f"{fn}: {C} input channels are not divisible by groups={groups}")
         out_ch = weight.shape[1] * groups
     else:
         if C != weight.shape[1] * groups:
-            raise ValueError(
-                f"{fn}: weight of shape {weight.shape} with groups={groups} expects "
-                f"{weight.shape[1] * groups} input channels, got input of shape {x.shape} "
-                f"({C} channels)"
+            raise ShapeMismatchError(
+                f"{channel_words(x, weight, groups, weight.shape[1] * groups)} ({fn}: weight of "
+                f"shape {weight.shape} with groups={groups} expects {weight.shape[1] * groups} "
+                f"input channels, got input of shape {x.shape} ({C} channels))"
             )
         if weight.shape[0] % groups:
             raise ValueError(
@@ -951,9 +969,12 @@ def conv3d(
     G = groups
     Do = (D + pf + pb - dil[0] * (kd - 1) - 1) // st[0] + 1
     if Do < 1:
-        raise ValueError(
-            f"{fn}: kernel depth {kd} (extent {dil[0] * (kd - 1) + 1} with dilation {dil[0]}) "
-            f"is larger than the padded input depth {D + pf + pb} (input shape {x.shape})"
+        raise ShapeMismatchError(
+            f"Calculated padded input size per channel: ({D + pf + pb} x ...). Kernel size: "
+            f"({dil[0] * (kd - 1) + 1} x ...). Kernel size can't be greater than actual input "
+            f"size ({fn}: kernel depth {kd} (extent {dil[0] * (kd - 1) + 1} with dilation "
+            f"{dil[0]}) is larger than the padded input depth {D + pf + pb} (input shape "
+            f"{x.shape}))"
         )
     xp_ = pad(x, (0, 0, 0, 0, pf, pb)) if pf or pb else x
     last = st[0] * (Do - 1) + 1

@@ -39,7 +39,7 @@ class MatMul(Function):
         return ga, gb
 
 
-def _mismatch_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
+def product_mismatch_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
     """PyTorch's words for a matrix product whose inner sizes differ: two vectors ("inconsistent
     tensor size"), else the matrices as ``n x k`` and ``k' x m``."""
     if len(sa) == 1 and len(sb) == 1:
@@ -72,7 +72,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     k_b = sb[-2] if len(sb) > 1 else sb[0]
     if sa[-1] != k_b:
         raise MatrixShapeError(
-            f"{_mismatch_words(sa, sb)} (matmul: shapes {sa} and {sb} are not aligned: "
+            f"{product_mismatch_words(sa, sb)} (matmul: shapes {sa} and {sb} are not aligned: "
             f"{sa[-1]} (last axis of a) != {k_b} "
             f"({'second-to-last' if len(sb) > 1 else 'only'} axis of b))"
         )
@@ -179,7 +179,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return y if bias is None else y + bias
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise MatrixShapeError(
-            f"{_mismatch_words(x.shape or (1,), weight.shape[::-1])} (linear: input of shape "
+            f"{product_mismatch_words(x.shape or (1,), weight.shape[::-1])} (linear: input of shape "
             f"{x.shape} does not fit a weight of shape {weight.shape}: expected last axis "
             f"{weight.shape[1]}, got {x.shape[-1] if x.ndim else 'a scalar'})"
         )
@@ -380,7 +380,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     a, b = _pair(a, b)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         words = (
-            _mismatch_words(a.shape, b.shape)
+            product_mismatch_words(a.shape, b.shape)
             if a.ndim == b.ndim == 1
             else f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors"
         )

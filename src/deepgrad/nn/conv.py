@@ -32,7 +32,9 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
+from .._errors import ShapeMismatchError
 from ..functional.arguments import int_tuple
+from ..functional.conv import channel_words
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -174,11 +176,16 @@ class _ConvNd(Module):
                     f"{self._short()}: expected input of shape {self._dims()}, got {x.shape}"
                 )
             self._build(x.shape[-nd - 1])
-        if x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != self.in_channels:
-            raise ValueError(
-                f"{self._short()}: expected input of shape {self._dims(self.in_channels)}, got "
-                f"{x.shape}"
+        hint = f"{self._short()}: expected input of shape {self._dims(self.in_channels)}"
+        if x.ndim not in (nd + 1, nd + 2):
+            raise ShapeMismatchError(
+                f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to conv{nd}d, but "
+                f"got input of size: {list(x.shape)} ({hint}, got {x.shape})"
             )
+        if x.shape[-nd - 1] != self.in_channels:
+            w = self.weight
+            words = channel_words(x, w, self.groups, self.in_channels)
+            raise ShapeMismatchError(f"{words} ({hint}, got {x.shape})")
 
     def _pad_input(self, x: Tensor) -> tuple[Tensor, Any]:
         """``(input, padding)`` for the convolution function: unchanged for ``"zeros"``;

@@ -7,7 +7,9 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
+from .._errors import MatrixShapeError
 from ..functional.linalg import Linear as _LinearFn
+from ..functional.linalg import product_mismatch_words
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -99,9 +101,10 @@ class Linear(Module):
             self._build(x.shape[-1])
             w = self.weight
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear({self.in_features}, {self.out_features}): expected input with last "
-                f"axis {self.in_features}, got shape {x.shape}"
+            words = product_mismatch_words(x.shape or (1,), (self.in_features, self.out_features))
+            raise MatrixShapeError(
+                f"{words} (Linear({self.in_features}, {self.out_features}): expected input with "
+                f"last axis {self.in_features}, got shape {x.shape})"
             )
         return F.linear(x, w, self.bias)
 
