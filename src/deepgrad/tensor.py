@@ -1272,7 +1272,16 @@ class Tensor:
         shape = _sizes_or_keyword(shape, kw, "view", "size", "dtype")
         if len(shape) == 1 and isinstance(shape[0], (numpy.dtype, type, str)):
             return self._view_dtype(numpy.dtype(shape[0]))
-        return _viewed_if_shared(F.reshape(self, shape[0] if len(shape) == 1 else shape), self)
+        out = F.reshape(self, shape[0] if len(shape) == 1 else shape)
+        if out._data.size > 1 and not backend.xp.may_share_memory(out._data, self._data):
+            raise ShapeMismatchError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+                f"(view: a tensor of shape {self.shape} with strides "
+                f"{tuple(st // self._data.itemsize for st in self._data.strides)} cannot be read "
+                f"as shape {out.shape} without copying; .reshape copies)"
+            )
+        return _viewed_if_shared(out, self)
 
     def _view_dtype(self, dt: numpy.dtype) -> Tensor:
         a, size = self._data, self._data.dtype.itemsize
