@@ -5,7 +5,7 @@
 ...     dg.ones(2, 3).sum(dim=2)
 ... except IndexError as e:  # PyTorch's class; also a ValueError, deepgrad's earlier one
 ...     print(e)
-sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1])
+Dimension out of range (expected to be in range of [-2, 1], but got 2) (sum: dim 2 is out of range for a tensor with 2 dims (expected a dim in [-2, 1]))
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ def dim_error(fn: str, dim: int, ndim: int, what: str = "a tensor", extra: int =
     input takes 0 and -1, as in PyTorch)."""
     n = max(ndim, 1) + extra
     return DimError(
-        f"{fn}: dim {dim} is out of range for {what} with {ndim} dims "
-        f"(expected a dim in [{-n}, {n - 1}])"
+        f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim}) "
+        f"({fn}: dim {dim} is out of range for {what} with {ndim} dims "
+        f"(expected a dim in [{-n}, {n - 1}]))"
     )
 
 
