@@ -86,6 +86,11 @@ def silently(fn: Any, *args: Any) -> Any:
     except (RuntimeWarning, FloatingPointError):
         with quiet():
             return fn(*args)
+    except ValueError as e:  # shapes that do not broadcast: PyTorch's class and words
+        from ._errors import refuse_unbroadcastable
+
+        refuse_unbroadcastable(e)
+        raise
 
 
 _default_dtype = numpy.dtype(numpy.float32)

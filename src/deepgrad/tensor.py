@@ -1082,8 +1082,13 @@ class Tensor:
         PyTorch casts: a float into an integer tensor is truncated)."""
         if self._records(src):
             return _record_in_place(self, (src,), _copied, "copy_")
-        o = src._data if isinstance(src, Tensor) else src
-        backend.xp.copyto(self._data, backend.xp.asarray(o), casting="unsafe")
+        o = backend.xp.asarray(src._data if isinstance(src, Tensor) else src)
+        try:
+            backend.xp.copyto(self._data, o, casting="unsafe")
+        except ValueError as e:  # PyTorch's class (RuntimeError) and words
+            raise ShapeMismatchError(
+                f"{broadcast_words(self.shape, o.shape)} (copy_: {e})"
+            ) from None
         self._note_write()
         return self
 

@@ -112,6 +112,11 @@ CASES = {
     "maximum_broadcast": lambda L: L.maximum(L.zeros(2, 3), L.zeros(4)),
     "add_inplace_grow": lambda L: L.zeros(3).add_(L.zeros(2, 3)),
     "add_broadcast_ok": lambda L: L.zeros(2, 1) + L.zeros(3),
+    "clamp_broadcast": lambda L: L.clamp(L.zeros(2, 3), L.zeros(4)),
+    "eq_broadcast": lambda L: L.zeros(2, 3) == L.zeros(4),
+    "copy_broadcast": lambda L: L.zeros(3).copy_(L.zeros(4)),
+    "broadcast_tensors_bad": lambda L: L.broadcast_tensors(L.zeros(2, 3), L.zeros(4)),
+    "broadcast_to_bad": lambda L: L.broadcast_to(L.zeros(2, 3), (4, 3)),
     "where_bad": lambda L: L.where(L.zeros(2, 3) > 0, L.zeros(4), L.zeros(2, 3)),
     "where_ok": lambda L: L.where(L.zeros(2, 1) > 0, L.zeros(3), L.zeros(1)),
     # flatten / unflatten

@@ -40,7 +40,14 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, IndexShapeError, _refuse_complex_order, refuse_kernel_dtype
+from .._errors import (
+    DtypeError,
+    IndexShapeError,
+    ShapeMismatchError,
+    _refuse_complex_order,
+    broadcast_words,
+    refuse_kernel_dtype,
+)
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor, _checked_scalar
 from .complex import Real, conj
@@ -756,6 +763,11 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
             "too); use (x | min) & max"
         )
     y, lo, hi = (None if v is None else astype(v, dt) for v in (x, min, max))
+    shapes = [v.shape for v in (y, lo, hi) if v is not None]
+    try:
+        numpy.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeMismatchError(f"{broadcast_words(*shapes)} (clamp: shapes {shapes})") from None
     if lo is not None:
         y = where(_beyond(y._data < lo._data, lo), lo, y)
     if hi is not None:

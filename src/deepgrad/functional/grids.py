@@ -29,7 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, MatrixShapeError
+from .._errors import DtypeError, MatrixShapeError, ShapeMismatchError, broadcast_words
 from ..tensor import Size, Tensor, as_tensor
 from .elementwise import astype
 from .reduce import cumprod
@@ -52,7 +52,9 @@ def broadcast_shapes(*shapes: Any) -> Size:
     try:
         return Size(numpy.broadcast_shapes(*norm))
     except ValueError:
-        raise ValueError(f"broadcast_shapes: shapes {norm} do not broadcast together") from None
+        raise ShapeMismatchError(
+            f"{broadcast_words(*norm)} (broadcast_shapes: shapes {norm} do not broadcast together)"
+        ) from None
 
 
 def broadcast_tensors(*tensors: Any) -> tuple:
