@@ -94,6 +94,13 @@ CASES = {
     "mv_2d": lambda L: L.mv(L.zeros(2, 3), L.zeros(3, 1)),
     "dot_bad": lambda L: L.dot(L.zeros(3), L.zeros(4)),
     "dot_2d": lambda L: L.dot(L.zeros(3, 1), L.zeros(3, 1)),
+    "outer_2d": lambda L: L.outer(L.zeros(2, 2), L.zeros(3)),
+    "inner_bad": lambda L: L.inner(L.zeros(2, 3), L.zeros(4)),
+    "einsum_bad": lambda L: L.einsum("ij,jk->ik", L.zeros(2, 3), L.zeros(4, 5)),
+    "tensordot_bad": lambda L: L.tensordot(L.zeros(2, 3), L.zeros(4, 5), dims=1),
+    "trace_3d": lambda L: (L.zeros(2, 2, 2).trace(),),
+    "tril_1d": lambda L: L.zeros(3).tril(),
+    "triu_1d": lambda L: L.zeros(3).triu(),
     # linear
     "linear_bad": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 4)),
     "linear_bias_bad": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 3), L.zeros(4)),

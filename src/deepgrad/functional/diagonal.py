@@ -14,7 +14,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import refuse_kernel_dtype
+from .._errors import MatrixShapeError, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
@@ -132,7 +132,10 @@ def trace(input: Tensor) -> Tensor:  # noqa: A002
     5.0
     """
     if input.ndim != 2:
-        raise ValueError(f"trace: expects a 2-D tensor (a matrix), got shape {input.shape}")
+        raise MatrixShapeError(
+            f"trace: expected a matrix, but got tensor with dim {input.ndim} (trace: expects a "
+            f"2-D tensor (a matrix), got shape {input.shape})"
+        )
     refuse_kernel_dtype(input, "trace", "b")  # PyTorch has no bool kernel
     d = LastDiagonal(0)(input)
     if d._data.dtype.kind in "iub":

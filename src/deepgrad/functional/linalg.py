@@ -226,9 +226,11 @@ def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
     for t, shape in zip(terms, shapes):
         for c, s in zip(t, shape):
             if sizes.get(c, 1) != 1 and s not in (1, sizes[c]):
-                raise ValueError(
-                    f"einsum: subscript {c!r} has size {s} in an operand of shape {shape} but "
-                    f"size {sizes[c]} elsewhere in {subscripts!r}"
+                raise MatrixShapeError(
+                    f"einsum(): subscript {c} has size {s} which does not broadcast with "
+                    f"previously seen size {sizes[c]} (einsum: subscript {c!r} has size {s} in "
+                    f"an operand of shape {shape} but size {sizes[c]} elsewhere in "
+                    f"{subscripts!r})"
                 )
             if s != 1 or c not in sizes:
                 sizes[c] = s
@@ -353,7 +355,11 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
     """Outer product of two vectors: ``y[i, j] = a[i] b[j]``, shape ``(n,), (m,) → (n, m)``."""
     a, b = _pair(a, b)
     if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
+        which, t = ("self", a) if a.ndim != 1 else ("vec2", b)
+        raise MatrixShapeError(
+            f"outer: Expected 1-D argument {which}, but got {t.ndim}-D (outer: expected two 1-D "
+            f"tensors, got shapes {a.shape} and {b.shape})"
+        )
     return reshape(a, (a.shape[0], 1)) * reshape(b, (1, b.shape[0]))
 
 
@@ -515,9 +521,10 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     da, db = _tensordot_dims(dims, a.ndim, b.ndim)
     for i, j in zip(da, db):
         if a.shape[i] != b.shape[j]:
-            raise ValueError(
-                f"tensordot: dim {i} of a (size {a.shape[i]}) and dim {j} of b (size "
-                f"{b.shape[j]}) must match"
+            raise MatrixShapeError(
+                f"contracted dimensions need to match, but first has size {a.shape[i]} in dim "
+                f"{i} and second has size {b.shape[j]} in dim {j} (tensordot: dim {i} of a "
+                f"(size {a.shape[i]}) and dim {j} of b (size {b.shape[j]}) must match)"
             )
     fa = [d for d in range(a.ndim) if d not in da]
     fb = [d for d in range(b.ndim) if d not in db]
@@ -556,7 +563,11 @@ def inner(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if a.shape[-1] != b.shape[-1]:
-        raise ValueError(f"inner: the last dims must match, got shapes {a.shape} and {b.shape}")
+        raise MatrixShapeError(
+            f"inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(a.shape)} and {list(b.shape)} (inner: the last dims must match, got shapes "
+            f"{a.shape} and {b.shape})"
+        )
     k = a.shape[-1]
     y = matmul(reshape(a, (-1, k)), swapaxes(reshape(b, (-1, k)), 0, 1))
     return reshape(y, a.shape[:-1] + b.shape[:-1])

@@ -549,7 +549,10 @@ def contiguous(x: Tensor) -> Tensor:
 
 def _tri_mask(x: Tensor, diagonal: int, lower: bool, fn: str) -> Any:
     if x.ndim < 2:
-        raise ValueError(f"{fn}: expected a tensor with at least 2 dims, got shape {x.shape}")
+        raise ShapeMismatchError(
+            f"{fn}: input tensor must have at least 2 dimensions ({fn}: expected a tensor with "
+            f"at least 2 dims, got shape {x.shape})"
+        )
     n, m = x.shape[-2:]
     if lower:  # j <= i + diagonal
         return backend.xp.tri(n, m, k=int(diagonal), dtype=bool)
