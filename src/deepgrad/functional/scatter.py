@@ -94,9 +94,10 @@ def _prepare(x: Tensor, dim: int, index: Any, src: Any, fn: str) -> tuple[int, A
         raise DtypeError(f"{fn}: src of dtype {src.dtype} must have the input's dtype {x.dtype}")
     if idx.ndim != x.ndim or (isinstance(src, Tensor) and src.ndim != x.ndim):
         raise IndexShapeError(
-            f"{fn}: index of shape {idx.shape} (and a tensor src) must have as many dims as the "
+            "Index tensor must have the same number of dimensions as self tensor "
+            f"({fn}: index of shape {idx.shape} (and a tensor src) must have as many dims as the "
             f"input of shape {x.shape}"
-            + (f", got src of shape {src.shape}" if isinstance(src, Tensor) else "")
+            + (f", got src of shape {src.shape})" if isinstance(src, Tensor) else ")")
         )
     for d, n in enumerate(idx.shape):
         if d != axis and n > x.shape[d]:
@@ -106,8 +107,10 @@ def _prepare(x: Tensor, dim: int, index: Any, src: Any, fn: str) -> tuple[int, A
             )
         if isinstance(src, Tensor) and n > src.shape[d]:
             raise IndexShapeError(
-                f"{fn}: index of shape {idx.shape} is larger than src of shape {src.shape} "
-                f"along dim {d}"
+                f"Expected index {list(idx.shape)} to be no larger than self {list(x.shape)} "
+                f"apart from dimension {axis} and to be no larger size than src "
+                f"{list(src.shape)} ({fn}: index of shape {idx.shape} is larger than src of "
+                f"shape {src.shape} along dim {d})"
             )
     _check_bounds(idx, x.shape[axis], axis, fn)
     if isinstance(src, Tensor):

@@ -108,7 +108,9 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     n = x.shape[axis]
     if not -n <= index < n:
         raise IndexError(
-            f"select: index {index} is out of range for dim {axis} of size {n} (shape {x.shape})"
+            f"select(): index {index} out of range for tensor of size {list(x.shape)} at "
+            f"dimension {axis} (select: index {index} is out of range for dim {axis} of size {n} "
+            f"(shape {x.shape}))"
         )
     return getitem(x, (slice(None),) * axis + (int(index),))
 

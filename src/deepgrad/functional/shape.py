@@ -356,7 +356,10 @@ def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim."""
     ts = [as_tensor(t) for t in tensors]
     if not ts:
-        raise ValueError("concat: expected at least one tensor")
+        raise ShapeMismatchError(
+            "torch.cat(): expected a non-empty list of Tensors (concat: expected at least one "
+            "tensor)"
+        )
     dt = ts[0]._data.dtype
     for t in ts[1:]:  # PyTorch's promotion (int64 with float32 is float32), not NumPy's
         dt = backend.promote_types(dt, t._data.dtype)
@@ -365,9 +368,12 @@ def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ts = [t if t._data.dtype == dt else t.to(dt) for t in ts]
     axis = _norm_axis(dim, ts[0].ndim, "concat")
     for t in ts[1:]:
-        if t.ndim != ts[0].ndim or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != axis
-        ):
+        if t.ndim != ts[0].ndim:
+            raise ShapeMismatchError(
+                f"Tensors must have same number of dimensions: got {ts[0].ndim} and {t.ndim} "
+                f"(concat: shapes {ts[0].shape} and {t.shape})"
+            )
+        if any(a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != axis):
             raise ShapeMismatchError(
                 f"Sizes of tensors must match except in dimension {axis} (concat: shapes "
                 f"{ts[0].shape} and {t.shape} differ outside dim {axis})"
@@ -1065,14 +1071,17 @@ def gather(x: Tensor, dim: int, index: Any, *, sparse_grad: bool = False) -> Ten
     axis = _norm_axis(dim, x.ndim, "gather")
     if idx.ndim != x.ndim:
         raise IndexShapeError(
-            f"gather: index of shape {idx.shape} has {idx.ndim} dims but the input of shape "
-            f"{x.shape} has {x.ndim}: they need the same number of dims"
+            "Index tensor must have the same number of dimensions as input tensor (gather: "
+            f"index of shape {idx.shape} has {idx.ndim} dims but the input of shape "
+            f"{x.shape} has {x.ndim}: they need the same number of dims)"
         )
     for d, (i, s) in enumerate(zip(idx.shape, x.shape)):
         if d != axis and i > s:
             raise IndexShapeError(
-                f"gather: index of shape {idx.shape} is larger than the input of shape "
-                f"{x.shape} along axis {d} (only axis {axis} may differ)"
+                f"Size does not match at dimension {d} expected index {list(idx.shape)} to be no "
+                f"larger than self {list(x.shape)} apart from dimension {axis} (gather: index of "
+                f"shape {idx.shape} is larger than the input of shape {x.shape} along axis {d} "
+                f"(only axis {axis} may differ))"
             )
     _check_bounds(idx, x.shape[axis], axis, "gather")
     xp = backend.xp
@@ -1091,7 +1100,10 @@ def index_select(x: Tensor, dim: int, index: Any) -> Tensor:
     with ``dim`` of size ``len(index)``; repeated indices add their gradients."""
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
-        raise IndexShapeError(f"index_select: index must be 1-D (or 0-d), got shape {idx.shape}")
+        raise IndexShapeError(
+            "index_select(): Index is supposed to be a vector (index_select: index must be 1-D "
+            f"(or 0-d), got shape {idx.shape})"
+        )
     axis = _norm_axis(dim, x.ndim, "index_select")
     if x.ndim == 0 and idx.size != 1:
         raise IndexShapeError(
