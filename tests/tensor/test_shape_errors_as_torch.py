@@ -62,6 +62,8 @@ CASES = {
     "split_dim": lambda L: L.zeros(5).split(2, dim=1),
     "chunk_zero": lambda L: L.zeros(5).chunk(0),
     "chunk_dim": lambda L: L.zeros(5).chunk(2, dim=2),
+    "tensor_split_zero": lambda L: L.zeros(4).tensor_split(0),
+    "repeat_interleave_bad": lambda L: L.zeros(3).repeat_interleave(L.tensor([1, 2])),
     # cat / stack
     "cat_mismatch": lambda L: L.cat([L.zeros(2, 3), L.zeros(2, 4)]),
     "cat_ndim": lambda L: L.cat([L.zeros(2, 3), L.zeros(3)]),
@@ -101,6 +103,8 @@ CASES = {
     "trace_3d": lambda L: (L.zeros(2, 2, 2).trace(),),
     "tril_1d": lambda L: L.zeros(3).tril(),
     "triu_1d": lambda L: L.zeros(3).triu(),
+    "cross_bad": lambda L: L.linalg.cross(L.zeros(2, 4), L.zeros(2, 4)),
+    "cdist_bad": lambda L: L.cdist(L.zeros(2, 3), L.zeros(2, 4)),
     # linear
     "linear_bad": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 4)),
     "linear_bias_bad": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 3), L.zeros(4)),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from .._errors import MatrixShapeError
 from ..tensor import Tensor
 from .elementwise import _pair
 from .reduce import norm
@@ -48,8 +49,10 @@ def cdist(
     if x1.ndim < 2 or x2.ndim < 2:
         raise ValueError(f"cdist: expects at least 2-D inputs, got {x1.shape} and {x2.shape}")
     if x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(
-            f"cdist: x1 {x1.shape} and x2 {x2.shape} must have the same number of columns"
+        raise MatrixShapeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
+            f"{x2.shape[-1]} (cdist: x1 {x1.shape} and x2 {x2.shape} must have the same number "
+            "of columns)"
         )
     if p < 0:
         raise ValueError(f"cdist: p must be >= 0, got {p}")

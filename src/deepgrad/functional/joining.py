@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
+from .._errors import ShapeMismatchError
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .shape import _norm_axis, concat, getitem, pad, reshape
@@ -150,7 +151,10 @@ def _cuts(indices_or_sections: Any, n: int, fn: str) -> list[int] | int:
         v = int(v.item()) if v.ndim == 0 else [int(i) for i in v.tolist()]
     if isinstance(v, numbers.Integral) and not isinstance(v, bool):
         if v <= 0:
-            raise ValueError(f"{fn}: the number of sections must be positive, got {v}")
+            raise ShapeMismatchError(
+                f"number of sections must be larger than 0, got {v} ({fn}: the number of "
+                f"sections must be positive, got {v})"
+            )
         return int(v)
     if isinstance(v, (list, tuple)) and all(isinstance(i, numbers.Integral) for i in v):
         return [int(i) for i in v]

@@ -635,9 +635,10 @@ def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A
             f"cross: input and other need the same number of dims, got {a.shape} and {b.shape}"
         )
     if not -len(shape) <= dim < len(shape) or a.shape[dim] != 3 or b.shape[dim] != 3:
-        raise ValueError(
-            f"cross: dim {dim} must have size 3 in both operands, got shapes {a.shape} and "
-            f"{b.shape}"
+        got = " and ".join(str(t.shape[dim]) if -t.ndim <= dim < t.ndim else "none" for t in (a, b))
+        raise MatrixShapeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {got} (cross: dim "
+            f"{dim} must have size 3 in both operands, got shapes {a.shape} and {b.shape})"
         )
     axis = dim % len(shape)
     a, b = broadcast_to(a, shape), broadcast_to(b, shape)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, IndexRangeError, IndexShapeError
+from .._errors import DtypeError, IndexRangeError, IndexShapeError, ShapeMismatchError
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
@@ -184,7 +184,11 @@ def _repeats(repeats: Any, n: int, fn: str) -> Any:
         if r.size == 1:
             r = xp.full(n, int(r[0]), dtype=numpy.int64)
         elif r.size != n:
-            raise ValueError(f"{fn}: repeats must have {n} entries (one per element), got {r.size}")
+            raise ShapeMismatchError(
+                f"repeats must have the same size as input along dim, but got repeats.size(0) "
+                f"= {r.size} and input.size(0) = {n} ({fn}: repeats must have {n} entries (one "
+                f"per element), got {r.size})"
+            )
     if r.size and int(r.min()) < 0:
         raise ValueError(f"{fn}: repeats must be non-negative, got {int(r.min())}")
     return r
