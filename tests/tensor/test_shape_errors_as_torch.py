@@ -110,6 +110,12 @@ CASES = {
     "linear_bias_bad": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 3), L.zeros(4)),
     "linear_ok": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 3), L.zeros(5)),
     "nn_linear_bad": lambda L: L.nn.Linear(4, 5)(L.zeros(2, 3)),
+    "bilinear_bad": lambda L: _f(L).bilinear(L.zeros(2, 3), L.zeros(2, 4), L.zeros(5, 3, 5)),
+    # normalization and losses
+    "layer_norm_bad": lambda L: _f(L).layer_norm(L.zeros(2, 3), (4,)),
+    "batch_norm_bad": lambda L: _f(L).batch_norm(L.zeros(2, 3), L.zeros(4), L.ones(4)),
+    "cosine_similarity_bad": lambda L: _f(L).cosine_similarity(L.zeros(2, 3), L.zeros(2, 4)),
+    "mse_loss_bad": lambda L: _f(L).mse_loss(L.zeros(2, 3), L.zeros(2, 4)),
     # conv2d
     "conv2d_channels": lambda L: _f(L).conv2d(L.zeros(1, 3, 8, 8), L.zeros(4, 2, 3, 3)),
     "conv2d_small": lambda L: _f(L).conv2d(L.zeros(1, 3, 2, 2), L.zeros(4, 3, 3, 3)),
@@ -168,6 +174,7 @@ def _outcome(call, lib):
     return "ok", [tuple(o.shape) for o in outs]
 
 
+@pytest.mark.filterwarnings("ignore:Using a target size")  # torch, before it raises
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_shape_error_class_as_torch(name):
     """torch raises => deepgrad raises an instance of torch's class; torch succeeds =>

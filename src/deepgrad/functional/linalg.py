@@ -420,9 +420,15 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     refuse_mixed_dtypes(fn, input1, input2=input2, weight=weight, bias=bias)
     O, I, J = weight.shape
     if input1.shape[-1] != I or input2.shape[-1] != J:
-        raise ValueError(
-            f"{fn}: input sizes {input1.shape[-1]}, {input2.shape[-1]} do not match the weight "
-            f"of shape {weight.shape} (expected in1={I}, in2={J})"
+        which, got, want = (
+            ("input1", input1.shape[-1], I)
+            if input1.shape[-1] != I
+            else ("input2", input2.shape[-1], J)
+        )
+        raise MatrixShapeError(
+            f"bilinear(): {which} size does not match weight size: got {got} but expected "
+            f"{want} ({fn}: input sizes {input1.shape[-1]}, {input2.shape[-1]} do not match the "
+            f"weight of shape {weight.shape} (expected in1={I}, in2={J}))"
         )
     if bias is not None and bias.shape != (O,):
         raise ValueError(f"{fn}: expected a bias of shape ({O},), got {bias.shape}")

@@ -44,7 +44,12 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeNotImplementedError, ValueRangeError
+from .._errors import (
+    DtypeNotImplementedError,
+    ShapeMismatchError,
+    ValueRangeError,
+    broadcast_words,
+)
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .activation import log_softmax, relu, softmax, softplus
@@ -126,8 +131,11 @@ def _same_shape(x: Tensor, y: Tensor, fn: str) -> None:
         else:
             try:
                 shape = numpy.broadcast_shapes(x.shape, y.shape)
-            except ValueError:
-                shape = None
+            except ValueError:  # PyTorch refuses too: its words first
+                raise ShapeMismatchError(
+                    f"{broadcast_words(x.shape, y.shape)}; {fn}: input shape {x.shape} and "
+                    f"target shape {y.shape} differ"
+                ) from None
             if shape == x.shape:
                 hint = (
                     " (PyTorch broadcasts them, with a warning for most losses; deepgrad "

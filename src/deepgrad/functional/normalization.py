@@ -32,7 +32,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import dim_error, refuse_mixed_dtypes
+from .._errors import ShapeMismatchError, broadcast_words, dim_error, refuse_mixed_dtypes
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -158,9 +158,11 @@ def _trailing_shape(x: Tensor, normalized_shape: Any, params: dict[str, Any], fn
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
-        raise ValueError(
-            f"{fn}: expected input with trailing shape {ns} (normalized_shape), "
-            f"got input of shape {x.shape}"
+        raise ShapeMismatchError(
+            f"Given normalized_shape={list(ns)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in ns)}], but got input of size{list(x.shape)} ({fn}: "
+            f"expected input with trailing shape {ns} (normalized_shape), got input of shape "
+            f"{x.shape})"
         )
     if x.dtype.kind != "f":
         raise TypeError(f"{fn}: expected a floating tensor, got dtype {x.dtype}")
@@ -438,9 +440,10 @@ def batch_norm(
         ("bias", bias),
     ):
         if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(
-                f"batch_norm: {name} must have shape ({c},) for an input with {c} channels "
-                f"(axis 1 of {x.shape}), got {t.shape}"
+            raise ShapeMismatchError(
+                f"{name} should contain {c} elements not {t.numel()} (batch_norm: {name} must "
+                f"have shape ({c},) for an input with {c} channels (axis 1 of {x.shape}), got "
+                f"{t.shape})"
             )
     cnt = x._data.size // c if c else 0
     if training and cnt == 1:  # PyTorch's check (an empty batch passes: see below)
@@ -493,9 +496,10 @@ def _check_channel_params(fn: str, x: Tensor, **params: Tensor | None) -> None:
     c = x.shape[1]
     for name, t in params.items():
         if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(
-                f"{fn}: {name} must have shape ({c},) for an input with {c} channels "
-                f"(axis 1 of {x.shape}), got {t.shape}"
+            raise ShapeMismatchError(
+                f"{name} should contain {c} elements not {t.numel()} ({fn}: {name} must have "
+                f"shape ({c},) for an input with {c} channels (axis 1 of {x.shape}), got "
+                f"{t.shape})"
             )
 
 
@@ -626,7 +630,10 @@ def _broadcast_shape(fn: str, *tensors: Tensor) -> tuple[int, ...]:
         return tuple(numpy.broadcast_shapes(*(t.shape for t in tensors)))
     except ValueError:
         shapes = " and ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"{fn}: input shapes {shapes} do not broadcast together") from None
+        raise ShapeMismatchError(
+            f"{broadcast_words(*(t.shape for t in tensors))} ({fn}: input shapes {shapes} do not "
+            "broadcast together)"
+        ) from None
 
 
 @torch_names
