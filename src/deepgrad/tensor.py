@@ -1421,7 +1421,7 @@ class Tensor:
     def t(self) -> Tensor:
         """The transpose of a matrix (of a tensor of fewer dims: a view of it, as PyTorch's)."""
         if self._data.ndim > 2:
-            raise ValueError(
+            raise ShapeMismatchError(
                 f"t() expects a tensor with <= 2 dims, got shape {self.shape}; "
                 "use transpose(dim0, dim1) or permute"
             )
@@ -1640,7 +1640,10 @@ class Tensor:
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The last two dims swapped (a batch of transposed matrices)."""
         if self.ndim < 2:
-            raise ValueError(f"mT: expects a tensor with at least 2 dims, got shape {self.shape}")
+            raise ShapeMismatchError(
+                "tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor.; mT: expects a tensor with at least 2 dims, got shape {self.shape}"
+            )
         return _viewed(F.swapaxes(self, -2, -1))
 
     @property

@@ -143,6 +143,21 @@ CASES = {
     "unflatten_two_minus1": lambda L: L.zeros(2, 6).unflatten(1, (-1, -1)),
     "unflatten_dim": lambda L: L.zeros(2, 6).unflatten(2, (2, 3)),
     "unflatten_ok": lambda L: L.zeros(2, 6).unflatten(1, (-1, 3)),
+    # more shape functions
+    "block_diag_3d": lambda L: L.block_diag(L.zeros(2, 2, 2)),
+    "cartesian_prod_2d": lambda L: L.cartesian_prod(L.zeros(2, 2), L.zeros(2)),
+    "diag_3d": lambda L: L.diag(L.zeros(2, 2, 2)),
+    "diagonal_same_dims": lambda L: L.zeros(2, 3).diagonal(0, 0, 0),
+    "meshgrid_2d": lambda L: L.meshgrid(L.zeros(2, 2), L.zeros(3), indexing="ij"),
+    "movedim_lengths": lambda L: L.zeros(2, 3).movedim((0, 1), (1,)),
+    "mT_1d": lambda L: L.zeros(3).mT,
+    "reshape_minus2": lambda L: L.zeros(6).reshape(-2, 3),
+    "rot90_1d": lambda L: L.zeros(3).rot90(),
+    "t_3d": lambda L: L.zeros(2, 3, 4).t(),
+    "tensordot_dim_lists": lambda L: L.tensordot(L.zeros(2, 3), L.zeros(3, 4), ([1], [0, 1])),
+    "pixel_shuffle_bad": lambda L: _f(L).pixel_shuffle(L.zeros(1, 3, 2, 2), 2),
+    "embedding_1d_weight": lambda L: _f(L).embedding(L.tensor([0]), L.zeros(3)),
+    "group_norm_bad": lambda L: _f(L).group_norm(L.zeros(2, 4, 3), 3),
     # repeat / tile / roll / flip
     "repeat_few": lambda L: L.zeros(2, 3).repeat(2),
     "repeat_ok": lambda L: L.zeros(2, 3).repeat(2, 1, 1),
@@ -160,7 +175,8 @@ CASES = {
 
 #: cases whose message does not begin with PyTorch's words yet (the class is PyTorch's)
 WORDS_DIFFER = {
-    "expand_fewer", "linear_bias_bad", "movedim_dup", "permute_short", "unflatten_two_minus1",
+    "expand_fewer", "linear_bias_bad", "meshgrid_2d", "movedim_dup", "permute_short",
+    "pixel_shuffle_bad", "unflatten_two_minus1",
 }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import MatrixShapeError, refuse_kernel_dtype
+from .._errors import MatrixShapeError, ShapeMismatchError, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
@@ -84,7 +84,10 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d1 = _norm_axis(dim1, input.ndim, "diagonal")
     d2 = _norm_axis(dim2, input.ndim, "diagonal")
     if d1 == d2:
-        raise ValueError(f"diagonal: dim1 and dim2 cannot be the same dim, got {dim1}, {dim2}")
+        raise ShapeMismatchError(
+            f"diagonal dimensions cannot be identical {dim1}, {dim2} (diagonal: dim1 and dim2 "
+            f"cannot be the same dim, got {dim1}, {dim2})"
+        )
     return LastDiagonal(int(offset))(movedim(input, (d1, d2), (-2, -1)))
 
 
@@ -102,7 +105,10 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     nd = input.ndim + 1
     d1, d2 = _norm_axis(dim1, nd, "diag_embed"), _norm_axis(dim2, nd, "diag_embed")
     if d1 == d2:
-        raise ValueError(f"diag_embed: dim1 and dim2 cannot be the same dim, got {dim1}, {dim2}")
+        raise ShapeMismatchError(
+            f"diagonal dimensions cannot be identical {dim1}, {dim2} (diag_embed: dim1 and dim2 "
+            f"cannot be the same dim, got {dim1}, {dim2})"
+        )
     n = input.shape[-1] + abs(int(offset))
     out = EmbedLastDiagonal(int(offset), n, n)(input)
     return movedim(out, (-2, -1), (d1, d2))
@@ -120,7 +126,10 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
         return diag_embed(input, diagonal)
     if input.ndim == 2:  # a new tensor, as PyTorch's (`diagonal` is the view)
         return LastDiagonal(int(diagonal))(input).clone()
-    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {input.shape}")
+    raise ShapeMismatchError(
+        f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D; "
+        f"diag: expects a 1-D or 2-D tensor, got shape {input.shape}"
+    )
 
 
 def trace(input: Tensor) -> Tensor:  # noqa: A002

@@ -25,6 +25,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ShapeMismatchError
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -150,7 +151,10 @@ def embedding(
     idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}")
+        raise ShapeMismatchError(
+            "'weight' must be 2-D; "
+            f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}"
+        )
     if idx.dtype.kind not in "iu":
         raise TypeError(
             f"embedding: indices must be integers, got dtype {idx.dtype} (use x.long())"

@@ -89,7 +89,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
         raise ValueError("meshgrid: expected at least one tensor")
     for t in ts:
         if t.ndim > 1 or t.dtype != ts[0].dtype:
-            raise ValueError(
+            raise ShapeMismatchError(
                 "meshgrid: expected 0-d or 1-D tensors of one dtype, got shapes "
                 f"{[t.shape for t in ts]} and dtypes {[str(t.dtype) for t in ts]}"
             )
@@ -118,7 +118,8 @@ def cartesian_prod(*tensors: Any) -> Tensor:
     """
     ts = _varargs(tensors)
     if any(t.ndim != 1 for t in ts):
-        raise ValueError(
+        raise ShapeMismatchError(
+            f"Expect a 1D vector, but got shape {[list(t.shape) for t in ts if t.ndim != 1][0]}; "
             f"cartesian_prod: expected 1-D tensors, got shapes {[t.shape for t in ts]}"
         )
     if len(ts) == 1:

@@ -124,7 +124,9 @@ def block_diag(*tensors: Tensor) -> Tensor:
     ts = [as_tensor(t) for t in tensors]
     for i, t in enumerate(ts):
         if t.ndim > 2:
-            raise ValueError(
+            raise ShapeMismatchError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                f"{t.ndim} dimensions; "
                 f"block_diag: input tensors must have 2 or fewer dimensions; input {i} has "
                 f"shape {t.shape}"
             )

@@ -509,7 +509,10 @@ def _tensordot_dims(dims: Any, na: int, nb: int) -> tuple[list[int], list[int]]:
             f"tensordot: dims must be an int or a pair of dim lists ([1, 2], [0, 1]), got {dims!r}"
         ) from None
     if len(da) != len(db):
-        raise ValueError(f"tensordot: both sides need as many dims, got {da} and {db}")
+        raise MatrixShapeError(
+            "both dimension lists should have same length; "
+            f"tensordot: both sides need as many dims, got {da} and {db}"
+        )
     return [d % na for d in da], [d % nb for d in db]
 
 
@@ -635,9 +638,9 @@ def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A
     try:
         shape = numpy.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"cross: shapes {a.shape} and {b.shape} do not broadcast") from None
+        raise MatrixShapeError(f"cross: shapes {a.shape} and {b.shape} do not broadcast") from None
     if a.ndim != b.ndim:
-        raise ValueError(
+        raise MatrixShapeError(
             f"cross: input and other need the same number of dims, got {a.shape} and {b.shape}"
         )
     if not -len(shape) <= dim < len(shape) or a.shape[dim] != 3 or b.shape[dim] != 3:

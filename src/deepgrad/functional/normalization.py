@@ -531,7 +531,9 @@ def group_norm(
         raise ValueError(f"{fn}: num_groups must be a positive int, got {num_groups!r}")
     n, c = x.shape[0], x.shape[1]
     if c % num_groups:
-        raise ValueError(
+        raise ShapeMismatchError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(x.shape)} and num_groups={num_groups}; "
             f"{fn}: expected the number of channels to be divisible by num_groups, got input "
             f"of shape {x.shape} ({c} channels) and num_groups={num_groups}"
         )

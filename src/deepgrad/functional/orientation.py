@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .._errors import ShapeMismatchError
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .shape import _norm_dims, contiguous, flip, movedim, reshape, swapaxes
@@ -37,7 +38,10 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  #
     if len(dims) != 2:
         raise ValueError(f"rot90: dims must name 2 dims, got {dims}")
     if x.ndim < 2:
-        raise ValueError(f"rot90: expected a tensor of at least 2 dims, got shape {x.shape}")
+        raise ShapeMismatchError(
+            f"expected total dims >= 2, but got total dims = {x.ndim}; "
+            f"rot90: expected a tensor of at least 2 dims, got shape {x.shape}"
+        )
     d0, d1 = _norm_dims(dims, x.ndim, "rot90")
     k = k % 4
     if k == 1:

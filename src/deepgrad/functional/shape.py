@@ -100,7 +100,8 @@ def reshape(x: Tensor, shape: int | Sequence[int]) -> Tensor:
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     for i, s in enumerate(shape):
         if s < -1:  # NumPy takes any negative size as -1
-            raise ValueError(
+            raise ShapeMismatchError(
+                f"invalid shape dimension {s} at index {i} of shape {list(shape)}; "
                 f"reshape: invalid shape dimension {s} at index {i} of shape {shape} (sizes are "
                 ">= 0, or -1 for the one inferred)"
             )
@@ -982,7 +983,9 @@ def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[
     src = _norm_dims(source, x.ndim, "movedim")
     dst = _norm_dims(destination, x.ndim, "movedim")
     if len(src) != len(dst):
-        raise ValueError(
+        raise ShapeMismatchError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+            f"contain the same number of dims as destination ({list(dst)} dims); "
             f"movedim: source {source} and destination {destination} need the same number of dims"
         )
     if x.ndim == 0:

@@ -20,6 +20,7 @@ channel_shuffle   ``(N, C, *)`` → the same, ``C = g·k``        ``y[:, i·g + 
 
 from __future__ import annotations
 
+from .._errors import ShapeMismatchError
 from ..tensor import Tensor
 from .shape import permute, reshape
 
@@ -38,7 +39,7 @@ def pixel_shuffle(x: Tensor, upscale_factor: int) -> Tensor:
         raise ValueError(f"{fn}: expects input to have at least 3 dimensions, got shape {x.shape}")
     *lead, c, h, w = x.shape
     if c % (r * r):
-        raise ValueError(
+        raise ShapeMismatchError(
             f"{fn}: expects its input's 'channel' dimension to be divisible by the square of "
             f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r} (input shape "
             f"{x.shape})"
