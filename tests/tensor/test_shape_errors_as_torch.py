@@ -116,6 +116,18 @@ CASES = {
     "batch_norm_bad": lambda L: _f(L).batch_norm(L.zeros(2, 3), L.zeros(4), L.ones(4)),
     "cosine_similarity_bad": lambda L: _f(L).cosine_similarity(L.zeros(2, 3), L.zeros(2, 4)),
     "mse_loss_bad": lambda L: _f(L).mse_loss(L.zeros(2, 3), L.zeros(2, 4)),
+    "nn_layer_norm_bad": lambda L: L.nn.LayerNorm(3)(L.zeros(2, 4)),
+    "nn_batch_norm_bad": lambda L: L.nn.BatchNorm1d(3)(L.zeros(2, 4)),
+    "nn_gru_bad": lambda L: L.nn.GRU(4, 5)(L.zeros(2, 3, 3)),
+    "nn_lstm_bad": lambda L: L.nn.LSTM(4, 5)(L.zeros(2, 3, 3)),
+    "sdpa_bad": lambda L: _f(L).scaled_dot_product_attention(
+        L.zeros(1, 2, 3), L.zeros(1, 4, 5), L.zeros(1, 4, 5)
+    ),
+    # pooling
+    "max_pool2d_small": lambda L: _f(L).max_pool2d(L.zeros(1, 1, 2, 2), 3),
+    "avg_pool2d_small": lambda L: _f(L).avg_pool2d(L.zeros(1, 1, 2, 2), 3),
+    "max_pool2d_1d": lambda L: _f(L).max_pool2d(L.zeros(4), 2),
+    "max_pool1d_4d": lambda L: _f(L).max_pool1d(L.zeros(1, 1, 1, 4), 2),
     # conv2d
     "conv2d_channels": lambda L: _f(L).conv2d(L.zeros(1, 3, 8, 8), L.zeros(4, 2, 3, 3)),
     "conv2d_small": lambda L: _f(L).conv2d(L.zeros(1, 3, 2, 2), L.zeros(4, 3, 3, 3)),
@@ -176,7 +188,8 @@ CASES = {
 #: cases whose message does not begin with PyTorch's words yet (the class is PyTorch's)
 WORDS_DIFFER = {
     "expand_fewer", "linear_bias_bad", "meshgrid_2d", "movedim_dup", "permute_short",
-    "pixel_shuffle_bad", "unflatten_two_minus1",
+    "pixel_shuffle_bad", "unflatten_two_minus1", "sdpa_bad", "max_pool2d_small",
+    "avg_pool2d_small",
 }  # fmt: skip
 
 

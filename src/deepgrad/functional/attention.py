@@ -33,6 +33,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ShapeMismatchError
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .activation import softmax
@@ -314,7 +315,7 @@ def attention_with_weights(
     if enable_gqa:
         key, value = _share_heads(query, key, fn), _share_heads(query, value, fn)
     if query.shape[-1] != key.shape[-1]:
-        raise ValueError(
+        raise ShapeMismatchError(
             f"{fn}: query and key need the same feature size, got query {query.shape} and "
             f"key {key.shape}"
         )

@@ -42,6 +42,7 @@ from typing import Any
 import numpy
 
 from .. import backend, cuda_kernels, kernels
+from .._errors import ShapeMismatchError
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -96,7 +97,8 @@ class _PoolGeom:
             if ceil_mode and (o - 1) * s >= size + p:
                 o -= 1
             if o < 1:  # with ceil_mode a window may run past the padded input, as PyTorch
-                raise ValueError(
+                raise ShapeMismatchError(
+                    f"Output size is too small (calculated output size {o} along the {axis}); "
                     f"{fn}: kernel size {k} (extent {extent} with dilation {d}) is larger than "
                     f"the padded input {axis} {size + 2 * p} (input {size}, padding {p}): the "
                     f"output size {o} is too small"
@@ -141,7 +143,10 @@ def _check_input(x: Tensor, fn: str) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
     if x.ndim not in (3, 4):
-        raise ValueError(f"{fn}: expected {input_dims(2)}, got shape {x.shape}")
+        raise ShapeMismatchError(
+            f"non-empty 3D or 4D (batch mode) tensor expected for input; {fn}: expected "
+            f"{input_dims(2)}, got shape {x.shape}"
+        )
     if x.dtype.kind != "f":
         raise TypeError(f"{fn}: expected a floating input, got dtype {x.dtype}")
 
@@ -407,7 +412,11 @@ def max_pool1d(
 
 def _check_1d(x: Tensor, fn: str) -> None:
     if not isinstance(x, Tensor) or x.ndim not in (2, 3):
-        raise ValueError(f"{fn}: expected {input_dims(1)}, got shape {getattr(x, 'shape', x)}")
+        raise ShapeMismatchError(
+            f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+            f"input, but got:{list(getattr(x, 'shape', ()))}; {fn}: expected "
+            f"{input_dims(1)}, got shape {getattr(x, 'shape', x)}"
+        )
 
 
 # ---- average pooling ---------------------------------------------------------------------------
@@ -842,7 +851,10 @@ def _pool3d_args(x: Tensor, kernel_size: IntTuple, stride: IntTuple | None, padd
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}: expected a Tensor, got {type(x).__name__}")
     if x.ndim not in (4, 5):
-        raise ValueError(f"{fn}: expected {input_dims(3)}, got shape {x.shape}")
+        raise ShapeMismatchError(
+            f"non-empty 4D or 5D (batch mode) tensor expected for input; {fn}: expected "
+            f"{input_dims(3)}, got shape {x.shape}"
+        )
     k = int_tuple(kernel_size, 3, "kernel_size", fn)
     s = k if stride is None else int_tuple(stride, 3, "stride", fn)
     p = int_tuple(padding, 3, "padding", fn)

@@ -46,6 +46,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
+from .._errors import ShapeMismatchError
 from ..autograd import Function
 from ..tensor import Tensor
 from .activation import relu, sigmoid, tanh
@@ -798,8 +799,10 @@ def _run(
         raise ValueError(f"{fn}: expected a 3-d input (T, B, features), got shape {x.shape}")
     in_size = weights[0][0].shape[1]
     if x.shape[-1] != in_size:
-        raise ValueError(
-            f"{fn}: expected input with last axis (input_size) {in_size}, got shape {x.shape}"
+        raise ShapeMismatchError(
+            f"input.size(-1) must be equal to input_size. Expected {in_size}, got "
+            f"{x.shape[-1]}; {fn}: expected input with last axis (input_size) {in_size}, got "
+            f"shape {x.shape}"
         )
     if x.dtype != weights[0][0].dtype:
         raise TypeError(

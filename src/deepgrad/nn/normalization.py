@@ -12,6 +12,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ShapeMismatchError
 from ..functional.normalization import (
     batch_norm,
     group_norm,
@@ -140,7 +141,8 @@ class _BatchNorm(_NormBase):
         name = type(self).__name__
         self._build_from(x, 1)
         if x.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeMismatchError(
+                f"running_mean should contain {x.shape[1]} elements not {self.num_features}; "
                 f"{name}({self.num_features}): expected {self.num_features} channels (axis 1), "
                 f"got input of shape {x.shape}"
             )
@@ -309,8 +311,11 @@ class LayerNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         k = len(self.normalized_shape)
         if x.ndim < k or tuple(x.shape[-k:]) != self.normalized_shape:
-            raise ValueError(
-                f"LayerNorm({list(self.normalized_shape)}): expected input with trailing shape "
+            ns = list(self.normalized_shape)
+            raise ShapeMismatchError(
+                f"Given normalized_shape={ns}, expected input with shape "
+                f"[*, {', '.join(map(str, ns))}], but got input of size{list(x.shape)}; "
+                f"LayerNorm({ns}): expected input with trailing shape "
                 f"{self.normalized_shape}, got input of shape {x.shape}"
             )
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)

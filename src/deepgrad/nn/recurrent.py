@@ -29,6 +29,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
+from .._errors import ShapeMismatchError
 from ..functional import recurrent as R
 from ..tensor import Tensor, as_tensor
 from . import init
@@ -177,8 +178,9 @@ class RNNBase(Module):
                 f"unbatched 2-d one (T, {self.input_size}), got shape {x.shape}"
             )
         if x.shape[-1] != self.input_size:
-            raise ValueError(
-                f"{self._label()}: expected input with last axis (input_size) "
+            raise ShapeMismatchError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
+                f"{x.shape[-1]}; {self._label()}: expected input with last axis (input_size) "
                 f"{self.input_size}, got shape {x.shape}"
             )
         unbatched = x.ndim == 2
