@@ -1278,7 +1278,7 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (numpy.dtype, type, str)):
             return self._view_dtype(numpy.dtype(shape[0]))
         out = F.reshape(self, shape[0] if len(shape) == 1 else shape)
-        if out._data.size > 1 and not backend.xp.may_share_memory(out._data, self._data):
+        if _strides_as_torch(self) and not backend.xp.may_share_memory(out._data, self._data):
             raise ShapeMismatchError(
                 "view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
@@ -2549,6 +2549,21 @@ def _viewed(out: Tensor) -> Tensor:
     """``out``, marked as a user-facing view (``detach_`` refuses it)."""
     out._view = True
     return out
+
+
+def _strides_as_torch(x: Tensor) -> bool:
+    """Whether ``x``'s strides are surely PyTorch's, so that ``view`` may refuse as PyTorch's
+    does: ``x`` is a view (``t()``, ``permute``, slicing, ``expand``, ...) of memory laid out
+    row-major. A computed result is not judged (NumPy keeps an input's layout where PyTorch
+    may make a result contiguous, as ``softmax`` of a transpose); ``view`` then copies, as
+    before."""
+    a = x._data
+    if not getattr(x, "_view", False) or a.size <= 1:
+        return False
+    root = a
+    while getattr(root, "base", None) is not None and hasattr(root.base, "flags"):
+        root = root.base
+    return bool(root.flags.c_contiguous)
 
 
 def _viewed_if_shared(out: Tensor, x: Tensor) -> Tensor:
