@@ -113,6 +113,7 @@ CASES = {
     "tril_1d": lambda L: L.zeros(3).tril(),
     "triu_1d": lambda L: L.zeros(3).triu(),
     "cross_bad": lambda L: L.linalg.cross(L.zeros(2, 4), L.zeros(2, 4)),
+    "cross_dim_range": lambda L: L.linalg.cross(L.zeros(2, 3), L.zeros(2, 3), dim=2),
     "cdist_bad": lambda L: L.cdist(L.zeros(2, 3), L.zeros(2, 4)),
     # linear
     "linear_bad": lambda L: _f(L).linear(L.zeros(2, 3), L.zeros(5, 4)),

@@ -16,7 +16,13 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, MatrixShapeError, broadcast_words, refuse_mixed_dtypes
+from .._errors import (
+    DtypeError,
+    MatrixShapeError,
+    broadcast_words,
+    dim_error,
+    refuse_mixed_dtypes,
+)
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor, as_tensor
@@ -643,8 +649,10 @@ def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A
         raise MatrixShapeError(
             f"cross: input and other need the same number of dims, got {a.shape} and {b.shape}"
         )
-    if not -len(shape) <= dim < len(shape) or a.shape[dim] != 3 or b.shape[dim] != 3:
-        got = " and ".join(str(t.shape[dim]) if -t.ndim <= dim < t.ndim else "none" for t in (a, b))
+    if not -len(shape) <= dim < len(shape):  # PyTorch's IndexError
+        raise dim_error("cross", dim, len(shape))
+    if a.shape[dim] != 3 or b.shape[dim] != 3:
+        got = f"{a.shape[dim]} and {b.shape[dim]}"
         raise MatrixShapeError(
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {got} (cross: dim "
             f"{dim} must have size 3 in both operands, got shapes {a.shape} and {b.shape})"
