@@ -19,6 +19,7 @@ from .. import backend
 from .._errors import (
     DtypeError,
     MatrixShapeError,
+    ShapeMismatchError,
     broadcast_words,
     dim_error,
     refuse_mixed_dtypes,
@@ -29,7 +30,7 @@ from ..tensor import Tensor, as_tensor
 from .complex import conj
 from .elementwise import _pair
 from .reduce import sum as _sum
-from .shape import broadcast_to, concat, permute, reshape, sum_to, swapaxes
+from .shape import _expand_words, broadcast_to, concat, permute, reshape, sum_to, swapaxes
 
 
 class MatMul(Function):
@@ -165,6 +166,14 @@ class Linear(Function):
         return gx, gw, make(g2.sum(axis=0), None, 0) if need[2] else None
 
 
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (as ``expand``: ``target`` unchanged)."""
+    try:
+        return tuple(numpy.broadcast_shapes(shape, target)) == tuple(target)
+    except ValueError:
+        return False
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``y = x @ weightᵀ + bias``.
 
@@ -190,6 +199,12 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape[1]}, got {x.shape[-1] if x.ndim else 'a scalar'})"
         )
     refuse_mixed_dtypes("linear", x, weight=weight, bias=bias)
+    out_shape = x.shape[:-1] + (weight.shape[0],)
+    if bias is not None and not _broadcasts_to(bias.shape, out_shape):
+        raise ShapeMismatchError(
+            f"{_expand_words(bias.shape, out_shape)} (linear: a bias of shape {bias.shape} does "
+            f"not broadcast to the output's shape {out_shape}; expected ({weight.shape[0]},))"
+        )
     if bias is None:
         return Linear()(x, weight)
     return Linear()(x, weight, bias)
