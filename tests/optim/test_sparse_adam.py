@@ -172,3 +172,26 @@ def test_sparse_gradient_numbers_and_clipping():
     nn.utils.clip_grad_value_(e.parameters(), 0.01)
     assert e.weight.grad.is_sparse
     optim.SparseAdam(e.parameters()).step()
+
+
+@pytest.mark.parametrize(
+    "name", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "ASGD", "NAdam", "RAdam",
+             "RMSprop", "Rprop", "SparseAdam"],
+)  # fmt: skip
+def test_which_optimizers_take_a_sparse_gradient_as_torch(name, torch):
+    """A sparse=True embedding's gradient: SGD, Adagrad and SparseAdam step it; the others
+    refuse it with PyTorch's RuntimeError, before anything moves."""
+    outcomes = []
+    for lib in (torch, dg):
+        lib.manual_seed(0)
+        emb = lib.nn.Embedding(5, 3, sparse=True)
+        before = emb.weight.detach().numpy().copy()
+        opt = getattr(lib.optim, name)(emb.parameters(), lr=0.1)
+        emb(lib.tensor([1, 2])).sum().backward()
+        try:
+            opt.step()
+            outcomes.append("steps")
+        except RuntimeError as err:
+            outcomes.append(str(err))
+            np.testing.assert_array_equal(emb.weight.detach().numpy(), before)
+    assert outcomes[0] == outcomes[1]

@@ -36,6 +36,8 @@ class Adadelta(Optimizer):
     State per parameter: ``step``, ``square_avg`` (``s``), ``acc_delta`` (``u``).
     """
 
+    _sparse_refusal = "Adadelta does not support sparse gradients"
+
     name = "adadelta"
 
     def __init__(

@@ -45,6 +45,8 @@ class Adam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v), ``max_exp_avg_sq``.
     """
 
+    _sparse_refusal = "Adam does not support sparse gradients, please consider SparseAdam instead"
+
     name = "adam"
     _decoupled_decay = False
     _elementwise = True
@@ -208,6 +210,8 @@ class NAdam(Optimizer):
     :func:`_mu_schedule`). The update goes through the optimizer template
     (:meth:`Optimizer.step` → :meth:`_direction`) like Adam's, with Adam's moments.
     """
+
+    _sparse_refusal = "NAdam does not support sparse gradients"
 
     name = "nadam"
 

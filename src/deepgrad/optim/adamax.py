@@ -37,6 +37,8 @@ class Adamax(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
     """
 
+    _sparse_refusal = "Adamax does not support sparse gradients"
+
     name = "adamax"
 
     def __init__(

@@ -43,6 +43,8 @@ class ASGD(Optimizer):
     State per parameter: ``step``, ``eta`` (η), ``mu`` (μ), ``ax``.
     """
 
+    _sparse_refusal = "ASGD does not support sparse gradients"
+
     name = "asgd"
     _array_state = ("ax",)
 
@@ -83,6 +85,7 @@ class ASGD(Optimizer):
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
         self._require_bound()
+        self._refuse_sparse_grads()
         xp = backend.xp
         for group in self.param_groups:
             lr, lambd, alpha, t0, wd = _floats(group, "lr", "lambd", "alpha", "t0", "weight_decay")

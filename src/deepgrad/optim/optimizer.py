@@ -417,6 +417,21 @@ class Optimizer:
     #: fused update may be split across deepgrad's worker threads with the same result
     _elementwise: ClassVar[bool] = False
 
+    #: PyTorch's refusal of a sparse gradient (a ``sparse=True`` embedding's) by this rule, or
+    #: None where the rule takes one (SGD, Adagrad, SparseAdam and LBFGS, as PyTorch's)
+    _sparse_refusal: ClassVar[str | None] = None
+
+    def _refuse_sparse_grads(self) -> None:
+        """Raise :attr:`_sparse_refusal` (PyTorch's ``RuntimeError``) where a parameter holds
+        a sparse gradient, before anything moves."""
+        if self._sparse_refusal is None:
+            return
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is not None and g.is_sparse:
+                    raise RuntimeError(self._sparse_refusal)
+
     def _fused_direction(self, g: Any, fused: Any, group: dict, t: int) -> None:
         """:meth:`_direction` on a group's flat buffers; an elementwise rule runs in chunks
         across :func:`~deepgrad.threads.parallel_chunks` (the same numbers bit for bit)."""
@@ -456,6 +471,7 @@ class Optimizer:
         groups = self.param_groups
         if not (groups and groups[0]["params"]):
             self._require_bound()
+        self._refuse_sparse_grads()
         xp = backend.xp
         for gi, group in enumerate(groups):
             keys = self._state_keys(group)

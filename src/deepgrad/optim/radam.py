@@ -44,6 +44,8 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v).
     """
 
+    _sparse_refusal = "RAdam does not support sparse gradients"
+
     name = "radam"
 
     def __init__(

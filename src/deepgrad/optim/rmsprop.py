@@ -41,6 +41,8 @@ class RMSprop(Optimizer):
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer``, ``grad_avg``.
     """
 
+    _sparse_refusal = "RMSprop does not support sparse gradients"
+
     name = "rmsprop"
 
     def __init__(

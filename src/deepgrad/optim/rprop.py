@@ -39,6 +39,8 @@ class Rprop(Optimizer):
     State per parameter: ``step``, ``prev``, ``step_size``.
     """
 
+    _sparse_refusal = "Rprop does not support sparse gradients"
+
     name = "rprop"
 
     def __init__(
