@@ -429,7 +429,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
-                if g is not None and g.is_sparse:
+                if g is not None and g.__class__ is not Tensor and g.is_sparse:
                     raise RuntimeError(self._sparse_refusal)
 
     def _fused_direction(self, g: Any, fused: Any, group: dict, t: int) -> None:

@@ -44,7 +44,7 @@ def event_writer(path: str, max_queue: int = 10, flush_secs: int = 120, suffix: 
 def _number(value: Any, what: str) -> float:
     """A Python float from a number, a NumPy value or a one-element tensor."""
     data = getattr(value, "_data", value)
-    arr = numpy.asarray(backend.to_numpy(data) if hasattr(data, "get") else data)
+    arr = numpy.asarray(backend.to_numpy(data))  # a GPU array read back to the host
     if arr.size != 1:
         raise ValueError(f"{what}: expected a single number, got an array of shape {arr.shape}")
     return float(arr.reshape(()))
@@ -103,8 +103,7 @@ def histogram_event(
     from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
 
     data = getattr(values, "_data", values)
-    v = numpy.asarray(backend.to_numpy(data) if hasattr(data, "get") else data, numpy.float64)
-    v = v.reshape(-1)
+    v = numpy.asarray(backend.to_numpy(data), numpy.float64).reshape(-1)
     if v.size == 0:
         return None
     if isinstance(bins, str) and bins == "tensorflow":
