@@ -84,6 +84,9 @@ def _set_threads(n: int) -> None:
     # before NumPy is imported, so OpenBLAS starts with n threads
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(n)
+    # deepgrad before NumPy, as a user's script imports it: it sets up OpenBLAS's idle
+    # threads so that deepgrad's own pool may use the cores (deepgrad.threads)
+    import deepgrad  # noqa: F401
 
 
 def _load() -> str:

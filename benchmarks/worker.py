@@ -42,6 +42,10 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(threads)
+    elif framework == "deepgrad":
+        # as a user's `import deepgrad` does: before NumPy loads OpenBLAS, so that OpenBLAS's
+        # idle threads sleep soon and deepgrad's own pool may use the cores (deepgrad.threads)
+        import deepgrad  # noqa: F401
     import numpy  # noqa: F401 - load BLAS first: threadpool_limits only limits loaded libraries
     from threadpoolctl import threadpool_limits
 

@@ -492,3 +492,29 @@ def test_batch_norm_kernels_decline_what_they_do_not_take():
     assert kernels.batch_norm_center(x, v, x.copy()) is True
     assert kernels.batch_norm_scale(x, v, None, v, x.copy()) is True
     assert kernels.batch_norm_grad(x, x, v, v, v, x.copy()) is True
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_backward_into_one_step_of_a_stacked_gradient(dtype):
+    """With ``t`` the backward kernel writes the step's pre-activation gradient into
+    ``D[:, t]`` of a ``(4H, T, B)`` array (the weight GEMMs' operand) and nothing else there:
+    the same numbers, bit for bit, as into a ``(4H, B)`` block."""
+    if not kernels.available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(0)
+    H, B, T = 3, 5, 4
+    G = rng.uniform(0.05, 0.95, (4 * H, B)).astype(dtype)
+    tc, cp, dm, dc = (rng.standard_normal((H, B)).astype(dtype) for _ in range(4))
+    dc2 = dc.copy()
+    D = np.empty((4 * H, B), dtype)
+    assert kernels.lstm_backward(G, tc, cp, dm, dc, D) is True
+    stacked = np.full((4 * H, T, B), 7.0, dtype)
+    assert kernels.lstm_backward(G, tc, cp, dm, dc2, stacked, 2) is True
+    np.testing.assert_array_equal(stacked[:, 2], D, strict=True)
+    np.testing.assert_array_equal(dc2, dc, strict=True)
+    assert (np.delete(stacked, 2, axis=1) == 7.0).all()  # the other steps untouched
+    # declined: a step out of range, a stacked array that is not contiguous or of another shape
+    assert kernels.lstm_backward(G, tc, cp, dm, dc2, stacked, T) is False
+    assert kernels.lstm_backward(G, tc, cp, dm, dc2, stacked, -1) is False
+    assert kernels.lstm_backward(G, tc, cp, dm, dc2, stacked[:, :, ::2], 0) is False
+    assert kernels.lstm_backward(G, tc, cp, dm, dc2, stacked[:8], 0) is False

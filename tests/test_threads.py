@@ -179,3 +179,58 @@ def test_a_bad_worker_count_in_the_environment_is_refused(monkeypatch, value):
     monkeypatch.setenv("DEEPGRAD_NUM_WORKERS", value)
     with pytest.raises(ValueError, match="DEEPGRAD_NUM_WORKERS must be a positive integer"):
         threads._workers_from_env()
+
+
+class _FakeLib:
+    """A threadpoolctl controller as far as ``_blas_sleeps_soon`` reads one."""
+
+    def __init__(self, api: str, timeout: object) -> None:
+        self.internal_api = api
+        self.get_num_threads = lambda: 2
+
+        class _Dyn:
+            pass
+
+        self.dynlib = _Dyn()
+        if timeout is not None:
+            self.dynlib.openblas_thread_timeout = (
+                timeout if callable(timeout) else (lambda: timeout)
+            )
+
+
+def _boom() -> int:
+    raise OSError("no such symbol")
+
+
+@pytest.mark.parametrize(
+    "libs, expected",
+    [
+        ([_FakeLib("openblas", 20)], True),
+        ([_FakeLib("openblas", 22)], True),
+        ([_FakeLib("openblas", 20), _FakeLib("openblas", 4)], True),
+        ([_FakeLib("openblas", 0)], False),  # 0: OpenBLAS's default, 2^28 cycles
+        ([_FakeLib("openblas", 23)], False),
+        ([_FakeLib("openblas", 20), _FakeLib("openblas", 0)], False),  # one still spins
+        ([_FakeLib("mkl", 20)], False),  # another BLAS: its threads' habits unknown
+        ([_FakeLib("openblas", None)], False),  # an OpenBLAS that cannot say
+        ([_FakeLib("openblas", _boom)], False),
+        ([], False),  # no BLAS found
+    ],
+)
+def test_the_pool_is_on_by_default_only_where_blas_threads_sleep_soon(monkeypatch, libs, expected):
+    monkeypatch.setattr(threads, "_blas", libs)
+    assert threads._blas_sleeps_soon() is expected
+    monkeypatch.setattr(threads, "WORKERS", "auto")
+    assert threads.worker_count() == (2 if expected else 1)
+    assert threads.WORKERS == (None if expected else 1)  # decided once, on the first call
+
+
+def test_auto_follows_the_blas_pool_where_its_threads_sleep_soon(monkeypatch):
+    monkeypatch.setattr(threads, "WORKERS", "auto")
+    monkeypatch.setattr(threads, "_blas_sleeps_soon", lambda: True)
+    with threadpool_limits(2):
+        n = threads.worker_count()
+    assert threads.WORKERS is None
+    with threadpool_limits(1):
+        assert threads.worker_count() == 1
+    assert n in (1, 2)  # 1 where the BLAS is single-threaded

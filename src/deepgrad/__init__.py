@@ -7,6 +7,7 @@
 tensor([[2., 4.]])
 """
 
+from . import _blas_env  # noqa: F401, I001 - first: before NumPy loads OpenBLAS
 from numpy import bool_, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 from numpy import complex64, complex128  # noqa: F401
 from numpy import uint16, uint32, uint64  # noqa: F401  (PyTorch's limited-support dtypes)

@@ -174,20 +174,21 @@ def _lstm_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
 
     @jit
     def lstm_backward(
-        G: Any, tc: Any, cp: Any, dm: Any, dc: Any, D: Any, k: Any
+        G: Any, tc: Any, cp: Any, dm: Any, dc: Any, D: Any, k: Any, t: int
     ) -> None:  # pragma: no cover - compiled
         H, one = dc.shape[0], k[0]
         for r in range(H):
+            Di, Df, Do, Dg = D[r, t], D[H + r, t], D[2 * H + r, t], D[3 * H + r, t]
             for b in range(dc.shape[1]):
                 i, f = G[r, b], G[H + r, b]
                 o, g = G[2 * H + r, b], G[3 * H + r, b]
-                t, d = tc[r, b], dm[r, b]
-                do = d * t
-                dcv = dc[r, b] + ((one - t * t) * o) * d
-                D[r, b] = (dcv * g) * ((one - i) * i)
-                D[H + r, b] = (dcv * cp[r, b]) * ((one - f) * f)
-                D[2 * H + r, b] = do * ((one - o) * o)
-                D[3 * H + r, b] = (dcv * i) * (one - g * g)
+                tv, d = tc[r, b], dm[r, b]
+                do = d * tv
+                dcv = dc[r, b] + ((one - tv * tv) * o) * d
+                Di[b] = (dcv * g) * ((one - i) * i)
+                Df[b] = (dcv * cp[r, b]) * ((one - f) * f)
+                Do[b] = do * ((one - o) * o)
+                Dg[b] = (dcv * i) * (one - g * g)
                 dc[r, b] = dcv * f
 
     return {"lstm_gates": lstm_gates, "lstm_backward": lstm_backward}
@@ -526,7 +527,9 @@ def lstm_gates(G: Any, c_prev: Any, c: Any) -> bool:
     return _run("lstm_gates", G, c_prev, c, _constants(G.dtype))
 
 
-def lstm_backward(G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any) -> bool:
+def lstm_backward(
+    G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any, t: int | None = None
+) -> bool:
     """One LSTM step's backward through the gates, in place, or ``False`` to say "run the
     NumPy form"; with the activated gates ``G = [i; f; o; g] (4H, B)``, ``tc = tanh(c)``, the
     state's gradient ``dm`` and the cell's ``dc`` ``(H, B)``::
@@ -535,14 +538,25 @@ def lstm_backward(G: Any, tc: Any, c_prev: Any, dm: Any, dc: Any, D: Any) -> boo
         D ← [dc ⊙ g ⊙ σ'(i); dc ⊙ c_prev ⊙ σ'(f); dm ⊙ tc ⊙ σ'(o); dc ⊙ i ⊙ (1 − g²)]
         dc ← dc ⊙ f                       (σ'(s) = (1 − s) s, for the next step back)
 
-    All one float dtype and C-contiguous; ``D (4H, B)`` receives the pre-activation gradient.
-    The NumPy form is in :meth:`deepgrad.functional.recurrent.LSTMSequence._grads`.
+    All one float dtype and C-contiguous; ``D (4H, B)`` receives the pre-activation gradient,
+    or, with ``t``, ``D (4H, T, B)`` receives it in ``D[:, t]`` (the weight GEMMs' operand
+    written in place: a fresh block each step, not a scratch block that the previous step's
+    GEMM threads read, whose every cache line a write would first have to take back from
+    the other core). The NumPy form is in
+    :meth:`deepgrad.functional.recurrent.LSTMSequence._grads`.
     """
-    if not enabled() or not _same(G, D) or not _same(tc, c_prev, dm, dc):
+    if not enabled() or not _same(tc, c_prev, dm, dc) or not _same(G):
         return False
-    if G.dtype != dc.dtype or G.shape != (4 * dc.shape[0], dc.shape[1]):
+    if t is None:
+        D = D[:, None]  # (4H, 1, B): still C-contiguous
+        t = 0
+    if type(D) is not numpy.ndarray or not D.flags.c_contiguous or D.ndim != 3:
         return False
-    return _run("lstm_backward", G, tc, c_prev, dm, dc, D, _constants(G.dtype))
+    if G.dtype != dc.dtype or D.dtype != dc.dtype or not 0 <= t < D.shape[1]:
+        return False
+    if G.shape != (4 * dc.shape[0], dc.shape[1]) or D.shape[::2] != G.shape:
+        return False
+    return _run("lstm_backward", G, tc, c_prev, dm, dc, D, _constants(G.dtype), t)
 
 
 def batch_norm_center(xc: Any, mu: Any, sq: Any) -> bool:

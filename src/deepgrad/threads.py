@@ -5,14 +5,21 @@ deepgrad also has its own small pool for the elementwise passes around the GEMMs
 (:func:`parallel_chunks`: im2col/col2im, max pooling, ReLU, batch norm, Adam). NumPy
 releases the GIL inside ufuncs and copies, so those passes, split by batch rows, can use a
 second core; each chunk computes exactly what the serial pass computes for its rows, so
-results never depend on the worker count. The pool is **off by default**
-(:data:`WORKERS` = 1) and ``DEEPGRAD_NUM_WORKERS=2`` turns it on. Measured on a 2-core AMD
-EPYC (2026-12-03, ``benchmarks/bench_threads.py``): alone, the pooled kernels run up to
-1.6x faster, but the whole CNN training step ran 0.94x as fast with the pool as without it,
-because OpenBLAS's worker threads keep spinning for a while after each GEMM and the pool's
-worker has to share their core; with ``OPENBLAS_THREAD_TIMEOUT=4`` (OpenBLAS's threads
-sleep at once) the same step ran 1.16x faster with the pool, but that setting made
-the GEMM-bound MLP and LSTM 25-35 % slower.
+results never depend on the worker count.
+
+The pool shares the cores with OpenBLAS's threads, and OpenBLAS keeps its idle threads
+spinning for 2^28 cycles (about 0.1 s) after each GEMM: a pool worker handed a chunk in that
+time shares its core with a spinning thread. So the pool is on only where OpenBLAS puts its
+threads to sleep soon. ``import deepgrad`` asks for that (``OPENBLAS_THREAD_TIMEOUT=20``:
+2^20 cycles, about 0.3 ms) when it is the first to load NumPy and nothing else set it; with
+NumPy imported first, set ``OPENBLAS_THREAD_TIMEOUT=20`` in the environment yourself, or the
+pool stays off (:data:`WORKERS` resolves to 1). ``DEEPGRAD_NUM_WORKERS`` overrides either
+way (1: off). Measured on a 2-core AMD EPYC (2026-12-05, two threads, paired alternating
+processes): with the short timeout and the pool on, the Fashion-MNIST 3-convolution model's
+training step ran 1.10-1.13x as fast, the batch-norm one 1.12x, CNN inference 1.20x; the
+LSTM and the MLP, whose GEMMs follow one another closely, ran as before; the Transformer
+about 0.95x (its few pooled passes are small). Without the short timeout, the pool made the
+CNN step 0.94x as fast (2026-12-03).
 
 >>> import deepgrad as dg
 >>> n = dg.get_num_threads()
@@ -60,10 +67,39 @@ def _workers_from_env() -> int | None:
     return n
 
 
-#: the number of threads of :func:`parallel_chunks`, fixed (``None``: the BLAS pool's size);
-#: ``DEEPGRAD_NUM_WORKERS`` sets it at import, tests set it directly. Default 1 (the pool is
-#: off): see the module's docstring for why
-WORKERS: int | None = _workers_from_env() or 1
+#: the number of threads of :func:`parallel_chunks`: an int (1: the pool is off), ``None``
+#: (the BLAS pool's size), or ``"auto"``, the default, decided on first use: ``None`` where
+#: OpenBLAS puts its idle threads to sleep soon (see the module's docstring), else 1.
+#: ``DEEPGRAD_NUM_WORKERS`` sets an int at import; tests set it directly
+WORKERS: int | None | str = _workers_from_env() or "auto"
+
+#: the largest ``OPENBLAS_THREAD_TIMEOUT`` (idle threads spin 2^timeout cycles) with which
+#: the pool is on by default
+SPIN_TIMEOUT_MAX = 22
+
+
+def _blas_sleeps_soon() -> bool:
+    """Whether every BLAS library loaded is an OpenBLAS whose idle threads sleep after at
+    most 2^:data:`SPIN_TIMEOUT_MAX` cycles (``OPENBLAS_THREAD_TIMEOUT``, read by OpenBLAS
+    when it loaded; 0 means its default, 2^28)."""
+    libs = _blas_libs()
+    if not libs:
+        return False
+    for lib in libs:
+        if getattr(lib, "internal_api", None) != "openblas":
+            return False
+        dynlib = getattr(lib, "dynlib", None)
+        read = getattr(dynlib, "openblas_thread_timeout", None)
+        if read is None:
+            return False
+        try:
+            timeout = int(read())
+        except Exception:  # noqa: BLE001 - an OpenBLAS that cannot say: keep the pool off
+            return False
+        if not 0 < timeout <= SPIN_TIMEOUT_MAX:
+            return False
+    return True
+
 
 #: the least work (in array elements) worth a chunk of its own: handing a chunk to a
 #: worker thread and waiting for it costs ~10-50 µs, a pass over 64k float32 values about
@@ -117,18 +153,27 @@ _blas: list[Any] | None = None  # threadpoolctl's BLAS controllers, found once
 
 
 def worker_count() -> int:
-    """Threads :func:`parallel_chunks` may use: :data:`WORKERS` (``DEEPGRAD_NUM_WORKERS``,
-    default 1); where it is ``None``, the BLAS pool's current size (so ``set_num_threads``,
+    """Threads :func:`parallel_chunks` may use: :data:`WORKERS` (``DEEPGRAD_NUM_WORKERS``);
+    where it is ``None``, the BLAS pool's current size (so ``set_num_threads``,
     ``threadpoolctl.threadpool_limits`` and ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``
-    all set it), 1 on a GPU backend.
+    all set it), 1 on a GPU backend; ``"auto"`` (the default) is decided once, on the first
+    call (see :data:`WORKERS`).
 
     Reads the BLAS library's own counter (under a microsecond), so it follows every change.
     """
-    global _blas
+    global WORKERS
+    if WORKERS == "auto":
+        WORKERS = None if _blas_sleeps_soon() else 1
     if WORKERS is not None:
-        return max(1, WORKERS)
+        return max(1, int(WORKERS))
     if backend.xp.__name__ != "numpy":
         return 1
+    return max([lib.get_num_threads() or 1 for lib in _blas_libs()], default=1)
+
+
+def _blas_libs() -> list[Any]:
+    """threadpoolctl's controllers of the BLAS libraries loaded (found once)."""
+    global _blas
     if _blas is None:
         try:
             from threadpoolctl import ThreadpoolController
@@ -136,7 +181,7 @@ def worker_count() -> int:
             _blas = ThreadpoolController().select(user_api="blas").lib_controllers
         except Exception:  # noqa: BLE001 - no threadpoolctl or no BLAS found: stay serial
             _blas = []
-    return max([lib.get_num_threads() or 1 for lib in _blas], default=1)
+    return _blas
 
 
 class _Task:

@@ -409,11 +409,11 @@ class LSTMSequence(_SequenceFunction):
         dc = xp.zeros((H, B), dt) if gcn is None else xp.ascontiguousarray(gcn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        # full batches: each step's dA_t is built in a scratch block, then stored into
-        # dA (4H, T, B), the weight GEMMs' operand as it is (no transposing copy after the loop);
-        # ragged ones: dA (T, 4H, B), zero past each length
+        # full batches: each step's dA_t goes straight into dA (4H, T, B), the weight
+        # GEMMs' operand as it is (no transposing copy after the loop); ragged ones:
+        # dA (T, 4H, B), zero past each length
         if full:
-            dA, Dscr = xp.empty((4 * H, T, B), dt), xp.empty((4 * H, B), dt)
+            dA = xp.empty((4 * H, T, B), dt)
         else:
             dA = xp.zeros((T, 4 * H, B), dt)
         t1 = xp.empty((H, B), dt)
@@ -436,8 +436,9 @@ class LSTMSequence(_SequenceFunction):
                         DR[t] = dh
                     matmul(whrT, dh, out=dm)
                 G, tc = A[t], TC[t]
-                D = Dscr if full else dA[t]
-                if not kernels.lstm_backward(G, tc, Cs[p], dm, dc, D):  # else compiled
+                D = dA[:, t] if full else dA[t]
+                # compiled (full batches: straight into dA[:, t]), else the NumPy form
+                if not kernels.lstm_backward(G, tc, Cs[p], dm, dc, *((dA, t) if full else (D,))):
                     i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
                     mul(dm, tc, out=D[H2:H3])  # d o
                     mul(tc, tc, out=t1)  # dc += dm ⊙ o ⊙ (1 - tc²)
@@ -455,8 +456,6 @@ class LSTMSequence(_SequenceFunction):
                     xp.subtract(1, t1, out=t1)
                     D[:H3] *= t3
                     D[H3:] *= t1
-                if full:
-                    dA[:, t] = D
                 if j < T - 1 or 1 in needed:
                     matmul(whhT, D, out=dh)
             else:
@@ -583,9 +582,8 @@ class GRUSequence(_SequenceFunction):
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        if full:  # stored as (3H, T, B) from scratch blocks, as in LSTMSequence
+        if full:  # stored as (3H, T, B), each step straight into dA[:, t], as in LSTMSequence
             dA, dAh = xp.empty((3 * H, T, B), dt), xp.empty((3 * H, T, B), dt)
-            Dscr, Dhscr = xp.empty((3 * H, B), dt), xp.empty((3 * H, B), dt)
         else:
             dA, dAh = xp.zeros((T, 3 * H, B), dt), xp.zeros((T, 3 * H, B), dt)
         t1 = xp.empty((H, B), dt)
@@ -597,7 +595,7 @@ class GRUSequence(_SequenceFunction):
                 if goutT is not None:
                     dh += goutT[t]
                 G = A[t]
-                D, Dh = (Dscr, Dhscr) if full else (dA[t], dAh[t])
+                D, Dh = (dA[:, t], dAh[:, t]) if full else (dA[t], dAh[t])
                 r, z, n = G[:H], G[H:H2], G[H2:]
                 hp = Hs[p]
                 xp.subtract(hp, n, out=t1)  # dz = dh ⊙ (h - n)
@@ -613,9 +611,6 @@ class GRUSequence(_SequenceFunction):
                 t2 *= G[:H2]
                 D[:H2] *= t2
                 Dh[:H2] = D[:H2]
-                if full:
-                    dA[:, t] = D
-                    dAh[:, t] = Dh
                 dh *= z
                 if j < T - 1 or 1 in needed:
                     matmul(whhT, Dh, out=t1)
@@ -701,8 +696,8 @@ class RNNSequence(_SequenceFunction):
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        if full:  # stored as (H, T, B) from a scratch block, as in LSTMSequence
-            dA, Dscr = xp.empty((H, T, B), dt), xp.empty((H, B), dt)
+        if full:  # stored as (H, T, B), each step straight into dA[:, t], as in LSTMSequence
+            dA = xp.empty((H, T, B), dt)
         else:
             dA = xp.zeros((T, H, B), dt)
         whhT = self.inputs[3]._data.T
@@ -710,15 +705,13 @@ class RNNSequence(_SequenceFunction):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
-                D, hn = (Dscr if full else dA[t]), Hs[n]
+                D, hn = (dA[:, t] if full else dA[t]), Hs[n]
                 if self.relu:
                     xp.multiply(dh, hn > 0, out=D)
                 else:
                     xp.multiply(hn, hn, out=D)
                     xp.subtract(1, D, out=D)
                     D *= dh
-                if full:
-                    dA[:, t] = D
                 if j < T - 1 or 1 in needed:
                     xp.matmul(whhT, D, out=dh)
             else:
