@@ -282,7 +282,10 @@ def parallel_chunks(
     work = n if work is None else work
     if block is not None and work > block and n > 1:
         fn = _blocked(fn, max(1, n * block // work))
-    k = min(worker_count(), n, max(1, work // max(1, MIN_CHUNK)))
+    # the work's own size first: a small pass never asks the BLAS library for its threads
+    k = min(n, work // max(1, MIN_CHUNK))
+    if k > 1:
+        k = min(k, worker_count())
     pool = _pool
     if k <= 1 or threading.get_ident() in pool.ident or not pool.busy.acquire(blocking=False):
         if n > 0:
