@@ -10,6 +10,7 @@ Dimension out of range (expected to be in range of [-2, 1], but got 2) (sum: dim
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
@@ -27,6 +28,8 @@ __all__ = [
     "MatrixShapeError",
     "ValueRangeError",
     "dim_error",
+    "int_arg",
+    "ints_arg",
     "kernel_dtype_name",
 ]
 
@@ -46,6 +49,71 @@ def dim_error(fn: str, dim: int, ndim: int, what: str = "a tensor", extra: int =
         f"({fn}: dim {dim} is out of range for {what} with {ndim} dims "
         f"(expected a dim in [{-n}, {n - 1}]))"
     )
+
+
+def _type_words(value: Any) -> str:
+    """The type's name as PyTorch's argument errors write it (``float``, ``NoneType``,
+    ``numpy.float64``, ``Tensor``)."""
+    cls = type(value)
+    return f"numpy.{cls.__name__}" if cls.__module__ == "numpy" else cls.__name__
+
+
+def int_arg(value: Any, fn: str, name: str, position: int | None = None) -> int:
+    """``value`` as an int where PyTorch's argument parser takes an int: a Python int, a
+    NumPy integer, anything with ``__index__``, an integer tensor of one element; never a
+    bool, a float (``1.0`` too), None or a str: ``TypeError`` in PyTorch's words
+    ("tril(): argument 'diagonal' (position 1) must be int, not float"), never a silent
+    ``int(0.5) == 0``.
+
+    >>> int_arg(numpy.int64(2), "tril", "diagonal", 1)
+    2
+    >>> int_arg(0.5, "tril", "diagonal", 1)
+    Traceback (most recent call last):
+    TypeError: tril(): argument 'diagonal' (position 1) must be int, not float
+    """
+    if type(value) is int:
+        return value
+    if not isinstance(value, (bool, numpy.bool_)):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    where = "" if position is None else f" (position {position})"
+    raise TypeError(f"{fn}(): argument '{name}'{where} must be int, not {_type_words(value)}")
+
+
+def ints_arg(values: Any, fn: str, name: str, position: int | None = None) -> tuple[int, ...]:
+    """``values`` as a tuple of ints where PyTorch takes a "tuple of ints" (dims, sizes): a
+    tuple or list of what :func:`int_arg` takes, or one such int alone; otherwise
+    ``TypeError`` in PyTorch's words ("permute(): argument 'dims' (position 1) must be tuple
+    of ints, but found element of type float at pos 0").
+
+    >>> ints_arg((1, numpy.int32(0)), "permute", "dims", 1)
+    (1, 0)
+    """
+    if isinstance(values, (tuple, list)):
+        out = []
+        for i, v in enumerate(values):
+            if type(v) is not int:
+                try:
+                    v = int_arg(v, fn, name, position)
+                except TypeError:
+                    where = "" if position is None else f" (position {position})"
+                    raise TypeError(
+                        f"{fn}(): argument '{name}'{where} must be tuple of ints, but found "
+                        f"element of type {_type_words(v)} at pos {i}"
+                    ) from None
+            out.append(v)
+        return tuple(out)
+    try:
+        return (int_arg(values, fn, name, position),)
+    except TypeError:
+        if hasattr(values, "__iter__") and not isinstance(values, (str, bytes, dict)):
+            return ints_arg(tuple(values), fn, name, position)  # a range, a generator
+        where = "" if position is None else f" (position {position})"
+        raise TypeError(
+            f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_type_words(values)}"
+        ) from None
 
 
 class DtypeError(RuntimeError, TypeError):

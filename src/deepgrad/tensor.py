@@ -33,6 +33,8 @@ from ._errors import (
     ShapeMismatchError,
     _refuse_complex_order,
     broadcast_words,
+    dim_error,
+    int_arg,
     kernel_dtype_name,
 )
 from ._names import torch_names
@@ -2251,8 +2253,12 @@ class Tensor:
         >>> dg.arange(5.0).unfold(0, 2, 2).tolist()
         [[0.0, 1.0], [2.0, 3.0]]
         """
+        dimension = int_arg(dimension, "unfold", "dimension", 1)
+        size, step = int_arg(size, "unfold", "size", 2), int_arg(step, "unfold", "step", 3)
         if self.ndim == 0:  # a 0-d tensor unfolds as its 1-element vector, one dim fewer
             return F.reshape(self, (1,)).unfold(dimension, size, step)[0]
+        if not -self.ndim <= dimension < self.ndim:
+            raise dim_error("unfold", dimension, self.ndim)
         d = dimension % self.ndim
         n = self.shape[d]
         if size < 0 or size > n or step <= 0:
@@ -3990,7 +3996,7 @@ def randperm(
     """A random permutation of ``0 … n-1`` (int64)."""
     _options("randperm", kw)
     dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
-    arr = _gen(generator).permutation(int(n)).astype(dt)
+    arr = _gen(generator).permutation(int_arg(n, "randperm", "n", 1)).astype(dt)
     return _leaf(arr, device, requires_grad, "randperm")
 
 
@@ -4027,7 +4033,7 @@ def multinomial(
             "(convert the weights: w.float())"
         )
     rows = numpy.atleast_2d(w).astype(numpy.float64)
-    k = int(num_samples)
+    k = int_arg(num_samples, "multinomial", "num_samples", 2)
     if k <= 0:
         raise MultinomialError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
     if not replacement and k > rows.shape[1]:

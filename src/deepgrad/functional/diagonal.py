@@ -14,7 +14,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import MatrixShapeError, ShapeMismatchError, refuse_kernel_dtype
+from .._errors import MatrixShapeError, ShapeMismatchError, int_arg, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
@@ -79,6 +79,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     >>> dg.arange(9).reshape(3, 3).diagonal(1).tolist()
     [1, 5]
     """
+    offset = int_arg(offset, "diagonal", "offset", 2)
     if input.ndim < 2:
         raise ValueError(f"diagonal: expects at least 2 dims, got shape {input.shape}")
     d1 = _norm_axis(dim1, input.ndim, "diagonal")
@@ -100,6 +101,7 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     >>> dg.diag_embed(dg.tensor([1, 2])).tolist()
     [[1, 0], [0, 2]]
     """
+    offset = int_arg(offset, "diag_embed", "offset", 2)
     if input.ndim == 0:
         raise ValueError("diag_embed: expects at least 1 dim, got a 0-d tensor")
     nd = input.ndim + 1
@@ -122,6 +124,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     >>> dg.diag(dg.tensor([[1, 2], [3, 4]])).tolist()
     [1, 4]
     """
+    diagonal = int_arg(diagonal, "diag", "diagonal", 2)
     if input.ndim == 1:
         return diag_embed(input, diagonal)
     if input.ndim == 2:  # a new tensor, as PyTorch's (`diagonal` is the view)
@@ -190,7 +193,7 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002 - PyTorch'
     >>> dg.diagflat(dg.tensor([[1, 2]]), 1).tolist()
     [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
     """
-    return diag_embed(reshape(input, (-1,)), int(offset))
+    return diag_embed(reshape(input, (-1,)), int_arg(offset, "diagflat", "offset", 2))
 
 
 class DiagonalScatter(Function):

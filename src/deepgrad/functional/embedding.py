@@ -25,7 +25,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ShapeMismatchError
+from .._errors import IndexDtypeError, ShapeMismatchError, ValueRangeError, int_arg
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -360,23 +360,26 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     [[1, 0, 0], [0, 0, 1]]
     """
     idx = tensor._data if isinstance(tensor, Tensor) else backend.xp.asarray(tensor)
-    if idx.dtype != numpy.int64:
-        raise TypeError(
-            f"one_hot: expects an int64 index tensor (PyTorch's LongTensor), got dtype {idx.dtype}"
+    num_classes = int_arg(num_classes, "one_hot", "num_classes", 2)
+    if idx.dtype != numpy.int64:  # PyTorch: RuntimeError; deepgrad's TypeError before
+        raise IndexDtypeError(
+            "one_hot is only applicable to index tensor of type LongTensor. (one_hot: expects "
+            f"an int64 index tensor (PyTorch's LongTensor), got dtype {idx.dtype})"
         )
     if idx.size == 0 and num_classes <= 0:  # PyTorch's rule: any num_classes < 1 is refused
-        raise ValueError(
-            f"one_hot: cannot infer num_classes from an empty tensor (got num_classes="
-            f"{num_classes}); give a positive one"
+        raise ValueRangeError(
+            "Can not infer total number of classes from empty tensor. (one_hot: cannot infer "
+            f"num_classes from an empty tensor (got num_classes={num_classes}); give a "
+            "positive one)"
         )
     if num_classes == -1:
         num_classes = int(idx.max()) + 1
     if idx.size and int(idx.min()) < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {int(idx.min())}")
+        raise ValueRangeError(f"Class values must be non-negative. (one_hot: got {int(idx.min())})")
     if idx.size and int(idx.max()) >= num_classes:
-        raise ValueError(
-            f"one_hot: class values must be smaller than num_classes={num_classes}, got "
-            f"{int(idx.max())}"
+        raise ValueRangeError(
+            f"Class values must be smaller than num_classes. (one_hot: num_classes="
+            f"{num_classes}, got {int(idx.max())})"
         )
     out = (idx[..., None] == backend.xp.arange(num_classes)).astype(numpy.int64)
     return Tensor._from_op(out, None, 0)

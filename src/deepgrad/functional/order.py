@@ -24,7 +24,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, _refuse_complex_order
+from .._errors import DtypeError, _refuse_complex_order, int_arg
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -155,8 +155,9 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
     """
     _refuse_complex_order("kthvalue", x)
     _refuse_bool(x, "kthvalue")
+    k = int_arg(k, "kthvalue", "k", 2)
     n = x.shape[_norm_axis(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
-    if isinstance(k, bool) or not isinstance(k, (int, numpy.integer)) or not 1 <= k <= n:
+    if not 1 <= k <= n:
         raise IndexError(
             f"kthvalue: k must be an int in [1, {n}] (the size of dim {dim}), got {k!r}"
         )

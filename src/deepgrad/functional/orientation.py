@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, int_arg
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .shape import _norm_dims, contiguous, flip, movedim, reshape, swapaxes
@@ -43,7 +43,7 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  #
             f"rot90: expected a tensor of at least 2 dims, got shape {x.shape}"
         )
     d0, d1 = _norm_dims(dims, x.ndim, "rot90")
-    k = k % 4
+    k = int_arg(k, "rot90", "k", 2) % 4
     if k == 1:
         return swapaxes(flip(x, d1), d0, d1)
     if k == 2:

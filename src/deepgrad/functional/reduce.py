@@ -21,6 +21,8 @@ from .._errors import (
     DtypeError,
     _refuse_complex_order,
     dim_error,
+    int_arg,
+    ints_arg,
     kernel_dtype_name,
     refuse_kernel_dtype,
 )
@@ -50,7 +52,7 @@ def _axes(axis: Axis, ndim: int, fn: str, empty_is_all: bool = True) -> tuple[in
     (``empty_is_all=False``), where PyTorch reduces over none."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if type(axis) is int else ints_arg(axis, fn, "dim")
     if not axes and empty_is_all:
         return None
     out = []
@@ -499,8 +501,11 @@ def logsumexp(x: Tensor, dim: Axis, keepdim: bool = False) -> Tensor:
 # ---- PyTorch's other reductions and scans -----------------------------------------------------
 def _dim(dim: int, ndim: int, fn: str) -> int:
     """One axis in ``[-ndim, ndim)`` (0 and -1 for a 0-d tensor), as a non-negative int."""
-    if not isinstance(dim, int):
-        raise TypeError(f"{fn}: dim must be one int, got {dim!r}")
+    if type(dim) is not int:
+        try:
+            dim = int_arg(dim, fn, "dim")
+        except TypeError as e:
+            raise TypeError(f"{e} ({fn}: dim must be one int, got {dim!r})") from None
     axes = _axes(dim, ndim, fn)
     return axes[0] if axes else 0
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, IndexRangeError, IndexShapeError, ShapeMismatchError
+from .._errors import DtypeError, IndexRangeError, IndexShapeError, ShapeMismatchError, int_arg
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
@@ -105,6 +105,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     if x.ndim == 0:
         raise IndexError("select: cannot be applied to a 0-d tensor")
     axis = _norm_axis(dim, x.ndim, "select")
+    index = int_arg(index, "select", "index", 3)
     n = x.shape[axis]
     if not -n <= index < n:
         raise IndexError(

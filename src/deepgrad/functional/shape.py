@@ -27,6 +27,8 @@ from .._errors import (
     ValueRangeError,
     _refuse_complex_order,
     dim_error,
+    int_arg,
+    ints_arg,
 )
 from .._names import torch_names
 from ..autograd import Function
@@ -35,6 +37,8 @@ from ..tensor import Tensor, _check_device_bounds, _index_arrays, _pytorch_index
 
 def _norm_axis(axis: int, ndim: int, fn: str) -> int:
     # a 0-d tensor accepts axis 0 and -1, as PyTorch's (it wraps dims as if ndim were 1)
+    if type(axis) is not int:  # PyTorch's parser: a float or bool dim is a TypeError
+        axis = int_arg(axis, fn, "dim")
     n = max(ndim, 1)
     if not -n <= axis < n:
         raise dim_error(fn, axis, ndim)
@@ -44,7 +48,7 @@ def _norm_axis(axis: int, ndim: int, fn: str) -> int:
 def _norm_dims(dims: int | Sequence[int], ndim: int, fn: str) -> tuple[int, ...]:
     """Normalise one axis or several (each in ``[-ndim, ndim)``), refusing repeats as PyTorch
     does (``squeeze(x, (0, -3))`` on a 3-d tensor names axis 0 twice)."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = (dims,) if type(dims) is int else ints_arg(dims, fn, "dim")
     out: list[int] = []
     for d in dims:
         a = _norm_axis(d, ndim, fn)
@@ -133,7 +137,7 @@ def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
     >>> permute(dg.zeros((2, 3, 4)), (2, 0, 1)).shape
     (4, 2, 3)
     """
-    dims = tuple(int(d) for d in dims)
+    dims = ints_arg(dims, "permute", "dims", 2)
     hint = f"permute: dims {dims} are not a permutation of {x.ndim} dims"
     if len(dims) != x.ndim:
         raise ShapeMismatchError(
@@ -560,6 +564,7 @@ def _tri_mask(x: Tensor, diagonal: int, lower: bool, fn: str) -> Any:
             f"{fn}: input tensor must have at least 2 dimensions ({fn}: expected a tensor with "
             f"at least 2 dims, got shape {x.shape})"
         )
+    diagonal = int_arg(diagonal, fn, "diagonal", 2)
     n, m = x.shape[-2:]
     if lower:  # j <= i + diagonal
         return backend.xp.tri(n, m, k=int(diagonal), dtype=bool)
@@ -880,12 +885,12 @@ def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
     """Shift elements circularly: ``y[..., (i + s) mod n, ...] = x[..., i, ...]`` along each
     of ``dims`` by the matching entry of ``shifts``; with ``dims=None`` the flattened tensor
     is rolled and the shape restored (PyTorch's ``roll``). The gradient rolls back by ``-s``."""
-    sh = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    sh = ints_arg(shifts, "roll", "shifts", 2)
     if dims is None:
         if len(sh) != 1:
             raise ValueError(f"roll: with dims=None, shifts must be one int, got {shifts!r}")
         return reshape(Roll(sh, (0,))(reshape(x, -1)), x.shape)
-    ds = (dims,) if isinstance(dims, int) else tuple(dims)
+    ds = ints_arg(dims, "roll", "dims", 3)
     if len(sh) != len(ds):
         raise ShapeMismatchError(
             f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)} (roll: shifts "
@@ -905,13 +910,12 @@ cat = concat
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split ``x`` along ``dim`` into ``chunks`` pieces of ``ceil(n / chunks)`` elements (the
     last one smaller; fewer pieces when ``n`` does not fill them, as in PyTorch)."""
-    if isinstance(chunks, int) and chunks <= 0:
+    chunks = int_arg(chunks, "chunk", "chunks", 2)
+    if chunks <= 0:
         raise ShapeMismatchError(
             f"chunk expects `chunks` to be greater than 0, got: {chunks} (chunk: chunks must be "
             f"a positive int, got {chunks!r})"
         )
-    if not isinstance(chunks, int):
-        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     if x.ndim == 0:
         raise ValueError("chunk: expected a tensor with at least 1 dim, got a 0-d tensor")
     axis = _norm_axis(dim, x.ndim, "chunk")
@@ -928,7 +932,7 @@ def repeat(x: Tensor, sizes: int | Sequence[int]) -> Tensor:
     Shape ``(s_0, ..., s_k)`` → ``(r_0 s_0, ..., r_k s_k)``. Built as reshape to
     ``(1, s_0, 1, s_1, ...)``, broadcast to ``(r_0, s_0, r_1, s_1, ...)`` and reshape, so the
     gradient sums the copies."""
-    reps = (sizes,) if isinstance(sizes, int) else tuple(sizes)
+    reps = ints_arg(sizes, "repeat", "repeats", 1)
     if len(reps) < x.ndim:
         raise ShapeMismatchError(
             f"Number of dimensions of repeat dims can not be smaller than number of dimensions "
@@ -956,7 +960,7 @@ def repeat(x: Tensor, sizes: int | Sequence[int]) -> Tensor:
 def tile(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     """PyTorch's ``tile``: :func:`repeat`, with ``dims`` padded by leading 1s when it has
     fewer entries than ``x`` has dims."""
-    reps = (dims,) if isinstance(dims, int) else tuple(dims)
+    reps = ints_arg(dims, "tile", "dims", 2)
     return repeat(x, (1,) * (x.ndim - len(reps)) + reps)
 
 
@@ -966,6 +970,7 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     if x.ndim == 0:
         raise ValueError("narrow: cannot be applied to a 0-d tensor")
     axis = _norm_axis(dim, x.ndim, "narrow")
+    start, length = int_arg(start, "narrow", "start", 3), int_arg(length, "narrow", "length", 4)
     n = x.shape[axis]
     if not -n <= start <= n:
         raise ValueError(f"narrow: start {start} is out of range [{-n}, {n}] for axis {axis}")
@@ -1222,8 +1227,11 @@ def topk(
     first."""
     axis = _norm_axis(dim, max(x.ndim, 1), "topk")
     n = x.shape[axis] if x.ndim else 1
-    if not isinstance(k, (int, numpy.integer)) or not 0 <= k <= n:
-        raise ValueError(f"topk: k must be a whole number in [0, {n}] for dim {dim}, got {k!r}")
+    k = int_arg(k, "topk", "k", 2)
+    if not 0 <= k <= n:
+        raise ValueRangeError(
+            f"selected index k out of range (topk: k must be a whole number in [0, {n}] for dim {dim}, got {k})"
+        )
     values, idx = sort(x, axis, descending=largest)
     if x.ndim == 0:
         return ValuesIndices((values, idx))
