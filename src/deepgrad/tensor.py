@@ -35,6 +35,7 @@ from ._errors import (
     broadcast_words,
     dim_error,
     int_arg,
+    ints_arg,
     kernel_dtype_name,
 )
 from ._names import torch_names
@@ -331,6 +332,7 @@ class Tensor:
         shape = self._data.shape
         if dim is None:
             return Size(shape)
+        dim = int_arg(dim, "size", "dim", 1)
         n = len(shape)
         if not -n <= dim < n:
             raise IndexError(
@@ -2150,7 +2152,7 @@ class Tensor:
         over its own memory from its offset (the values it had, in memory order); memory
         beyond is added when needed (zeros here, uninitialised in PyTorch). A tensor that
         requires grad is refused, as PyTorch refuses it."""
-        shape = tuple(int(n) for n in _dims(sizes))
+        shape = ints_arg(_dims(sizes), "resize_", "size", 1)
         if builtins.any(n < 0 for n in shape):
             raise RuntimeError(f"resize_: negative dimension in {list(shape)}")
         if self.requires_grad:
@@ -2229,7 +2231,7 @@ class Tensor:
     def stride(self, dim: int | None = None) -> Any:
         """Steps in elements between neighbours along each dim (PyTorch's ``stride``)."""
         st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[dim]
+        return st if dim is None else st[int_arg(dim, "stride", "dim", 1)]
 
     @property
     def itemsize(self) -> int:

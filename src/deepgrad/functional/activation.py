@@ -44,7 +44,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import DtypeError, DtypeNotImplementedError, dim_error, refuse_kernel_dtype
+from .._errors import DtypeError, DtypeNotImplementedError, dim_error, int_arg, refuse_kernel_dtype
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
@@ -412,6 +412,8 @@ def log_softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = Non
 def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
     """The axis as a non-negative int; ``None`` for a 0-d tensor, whose only element is its
     own softmax (PyTorch accepts ``dim`` 0 or -1 there: the result is 1, or 0 for the log)."""
+    if type(axis) is not int:
+        axis = int_arg(axis, fn, "dim")
     if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
         raise dim_error(fn, axis, x.ndim)
     return axis % x.ndim if x.ndim else None

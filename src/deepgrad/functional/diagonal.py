@@ -156,11 +156,13 @@ def trace(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def _triangle(row: int, col: int, offset: int, upper: bool, dtype: Any, fn: str) -> Tensor:
+    row, col = int_arg(row, fn, "row", 1), int_arg(col, fn, "col", 2)
+    offset = int_arg(offset, fn, "offset", 3)
     for name, v in (("row", row), ("col", col)):
-        if isinstance(v, bool) or not isinstance(v, (int, numpy.integer)) or v < 0:
+        if v < 0:
             raise ValueError(f"{fn}: {name} must be a non-negative int, got {v!r}")
     xp = backend.xp
-    r, c = (xp.triu_indices if upper else xp.tril_indices)(int(row), int(offset), int(col))
+    r, c = (xp.triu_indices if upper else xp.tril_indices)(row, offset, col)
     dt = numpy.dtype(numpy.int64 if dtype is None else dtype)
     return Tensor._from_op(xp.stack([r, c]).astype(dt).reshape(2, -1), None, 0)
 

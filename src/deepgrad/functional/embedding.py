@@ -166,6 +166,7 @@ def embedding(
             f"(expected 0 <= index < {V})"
         )
     if padding_idx is not None:
+        padding_idx = int_arg(padding_idx, "embedding", "padding_idx", 3)
         if not -V <= padding_idx < V:
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {V} rows")
         padding_idx %= V
@@ -315,6 +316,7 @@ def embedding_bag(
     flat, bag, B = _bags(idx, offsets, include_last_offset, fn)
     V, D = weight.shape if weight.ndim == 2 else (0, 0)
     if padding_idx is not None:
+        padding_idx = int_arg(padding_idx, fn, "padding_idx")
         if not -V <= padding_idx < V:
             raise ValueError(f"{fn}: padding_idx {padding_idx} is out of range for {V} rows")
         padding_idx %= V

@@ -42,7 +42,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import dim_error
+from .._errors import dim_error, int_arg, ints_arg
 from ..autograd import Function
 from ..tensor import Tensor
 from .complex import Real, _complex_dtype, _real_dtype, conj
@@ -81,10 +81,10 @@ def _dims(
     x: Tensor, s: Sequence[int] | None, dim: int | Sequence[int] | None, fn: str
 ) -> tuple[tuple[int, ...], list[int | None]]:
     """The transformed dims (wrapped, unique) and their requested sizes (``None``: as is)."""
-    if isinstance(dim, int):
-        dim = (dim,)
-    if s is not None and isinstance(s, int):
-        s = (s,)
+    if dim is not None:
+        dim = ints_arg(dim, f"fft_{fn}", "dim")
+    if s is not None:
+        s = ints_arg(s, f"fft_{fn}", "s", 2)
     if dim is None:
         dim = tuple(range(x.ndim)) if s is None else tuple(range(x.ndim - len(s), x.ndim))
     elif s is not None and len(s) != len(dim):
@@ -243,8 +243,8 @@ def _c2r(x: Any, s: Any, dim: Any, norm: Any, fn: str) -> Tensor:
     return C2R(dims, norm, n)(x)
 
 
-def _one(n: int | None) -> list[int] | None:
-    return None if n is None else [n]
+def _one(n: int | None, fn: str) -> list[int] | None:
+    return None if n is None else [int_arg(n, f"fft_{fn}", "n", 2)]
 
 
 def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
@@ -255,12 +255,12 @@ def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = N
     >>> dg.fft.fft(dg.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
     """
-    return _c2c(input, _one(n), dim, norm, True, "fft")
+    return _c2c(input, _one(n, "fft"), dim, norm, True, "fft")
 
 
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     """The 1-D inverse discrete Fourier transform along ``dim`` (scaled by ``1/n`` by default)."""
-    return _c2c(input, _one(n), dim, norm, False, "ifft")
+    return _c2c(input, _one(n, "ifft"), dim, norm, False, "ifft")
 
 
 def fft2(
@@ -310,7 +310,7 @@ def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
     >>> dg.fft.rfft(dg.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor([10.+0.j, -2.+2.j, -2.+0.j])
     """
-    return _r2c(input, _one(n), dim, norm, "rfft")
+    return _r2c(input, _one(n, "rfft"), dim, norm, "rfft")
 
 
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
@@ -322,7 +322,7 @@ def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None =
     >>> dg.fft.irfft(dg.fft.rfft(dg.tensor([1.0, 2.0, 3.0, 4.0])))
     tensor([1., 2., 3., 4.])
     """
-    return _c2r(input, _one(n), dim, norm, "irfft")
+    return _c2r(input, _one(n, "irfft"), dim, norm, "irfft")
 
 
 def rfft2(
@@ -377,12 +377,12 @@ def _ihermitian(x: Any, s: Any, dim: Any, norm: Any, fn: str) -> Tensor:
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     """The FFT of a Hermitian-symmetric signal given by its first half: ``n`` real points
     (``irfft`` of the conjugate, with the opposite scaling)."""
-    return _hermitian(input, _one(n), dim, norm, "hfft")
+    return _hermitian(input, _one(n, "hfft"), dim, norm, "hfft")
 
 
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     """The inverse of :func:`hfft`: the ``n//2 + 1`` first points of a real signal's ``ifft``."""
-    return _ihermitian(input, _one(n), dim, norm, "ihfft")
+    return _ihermitian(input, _one(n, "ihfft"), dim, norm, "ihfft")
 
 
 def hfft2(

@@ -49,6 +49,7 @@ from .._errors import (
     ShapeMismatchError,
     ValueRangeError,
     broadcast_words,
+    int_arg,
 )
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
@@ -477,6 +478,7 @@ def cross_entropy(
         raise ValueError(f"{fn}: label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim < 1:
         raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
+    ignore_index = int_arg(ignore_index, "cross_entropy_loss", "ignore_index", 5)
     xp = backend.xp
     t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if isinstance(target, Tensor) and t.dtype != numpy.int64:
@@ -721,6 +723,7 @@ def nll_loss(
     weights of the counted targets."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "nll_loss"
+    ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
     if input.ndim < 1:
         raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got ()")
     xp = backend.xp

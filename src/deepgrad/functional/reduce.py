@@ -1034,7 +1034,8 @@ def diff(
     """
     if input.ndim == 0:
         raise ValueError("diff: expects a tensor with at least 1 dim, got a 0-d tensor")
-    if not isinstance(n, int) or n < 0:
+    n = int_arg(n, "diff", "n", 2)
+    if n < 0:
         raise ValueError(f"diff: order n must be a non-negative int, got {n!r}")
     if n == 0:  # PyTorch's: the input itself (prepend/append and dim not even looked at)
         return input

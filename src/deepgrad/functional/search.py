@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order, dim_error
+from .._errors import _refuse_complex_order, dim_error, ints_arg
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -61,7 +61,7 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
     """
     a = _array(input)
     if dim is not None:
-        dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+        dims = ints_arg(dim, "count_nonzero", "dim", 2)
         dims = dims or tuple(range(a.ndim))  # dim=() counts over all dims, as PyTorch's
         nd = max(a.ndim, 1)
         for d in dims:

@@ -308,6 +308,7 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
 @torch_names
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at position ``dim`` (``-x.ndim - 1 <= dim <= x.ndim``)."""
+    dim = int_arg(dim, "unsqueeze", "dim", 2)
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise dim_error("unsqueeze", dim, x.ndim, extra=1 if x.ndim else 0)
     a = dim % (x.ndim + 1)

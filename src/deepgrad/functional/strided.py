@@ -17,6 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import int_arg, ints_arg
 from ..autograd import Function
 from ..tensor import Tensor
 from .scatter import IndexAdd
@@ -108,9 +109,14 @@ def as_strided(
     >>> dg.arange(6.0).as_strided((2, 2), (1, 2), 1).tolist()
     [[1.0, 3.0], [2.0, 4.0]]
     """
-    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    size = ints_arg(size, "as_strided", "size", 2)
+    stride = ints_arg(stride, "as_strided", "stride", 3)
     _, own, length = _storage(input._data)
-    offset = own if storage_offset is None else int(storage_offset)
+    offset = (
+        own
+        if storage_offset is None
+        else int_arg(storage_offset, "as_strided", "storage_offset", 4)
+    )
     if len(size) != len(stride):
         raise RuntimeError(
             f"mismatch in length of strides and shape: {len(size)} sizes, {len(stride)} strides"
