@@ -24,6 +24,7 @@ __all__ = [
     "IndexDtypeError",
     "IndexRangeError",
     "IndexShapeError",
+    "IntArgumentError",
     "LinAlgError",
     "MatrixShapeError",
     "ValueRangeError",
@@ -58,6 +59,12 @@ def _type_words(value: Any) -> str:
     return f"numpy.{cls.__name__}" if cls.__module__ == "numpy" else cls.__name__
 
 
+class IntArgumentError(TypeError, ValueError):
+    """A value of a type PyTorch's parser refuses for an int argument (a float, even ``1.0``;
+    a bool; None; a str): PyTorch raises ``TypeError``; deepgrad raised ``ValueError`` for
+    some before (``chunk``, ``topk``, ``histc``, ``linspace``), so it is both."""
+
+
 def int_arg(value: Any, fn: str, name: str, position: int | None = None) -> int:
     """``value`` as an int where PyTorch's argument parser takes an int: a Python int, a
     NumPy integer, anything with ``__index__``, an integer tensor of one element; never a
@@ -69,7 +76,7 @@ def int_arg(value: Any, fn: str, name: str, position: int | None = None) -> int:
     2
     >>> int_arg(0.5, "tril", "diagonal", 1)
     Traceback (most recent call last):
-    TypeError: tril(): argument 'diagonal' (position 1) must be int, not float
+    deepgrad._errors.IntArgumentError: tril(): argument 'diagonal' (position 1) must be int, not float
     """
     if type(value) is int:
         return value
@@ -79,7 +86,9 @@ def int_arg(value: Any, fn: str, name: str, position: int | None = None) -> int:
         except TypeError:
             pass
     where = "" if position is None else f" (position {position})"
-    raise TypeError(f"{fn}(): argument '{name}'{where} must be int, not {_type_words(value)}")
+    raise IntArgumentError(
+        f"{fn}(): argument '{name}'{where} must be int, not {_type_words(value)}"
+    )
 
 
 def ints_arg(values: Any, fn: str, name: str, position: int | None = None) -> tuple[int, ...]:
@@ -99,7 +108,7 @@ def ints_arg(values: Any, fn: str, name: str, position: int | None = None) -> tu
                     v = int_arg(v, fn, name, position)
                 except TypeError:
                     where = "" if position is None else f" (position {position})"
-                    raise TypeError(
+                    raise IntArgumentError(
                         f"{fn}(): argument '{name}'{where} must be tuple of ints, but found "
                         f"element of type {_type_words(v)} at pos {i}"
                     ) from None
@@ -111,7 +120,7 @@ def ints_arg(values: Any, fn: str, name: str, position: int | None = None) -> tu
         if hasattr(values, "__iter__") and not isinstance(values, (str, bytes, dict)):
             return ints_arg(tuple(values), fn, name, position)  # a range, a generator
         where = "" if position is None else f" (position {position})"
-        raise TypeError(
+        raise IntArgumentError(
             f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_type_words(values)}"
         ) from None
 

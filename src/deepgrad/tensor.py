@@ -2108,6 +2108,10 @@ class Tensor:
         """In place: ``fill_value`` on the main diagonal (PyTorch's rule: a tensor of at least
         2 dims whose dims are all equal, or a tall matrix, whose diagonal restarts after a
         blank row every ``cols + 1`` rows when ``wrap``)."""
+        if type(wrap) is not bool:  # PyTorch's parser takes a bool alone here (not 1)
+            raise TypeError(
+                f"fill_diagonal_(): argument 'wrap' must be bool, not {type(wrap).__name__}"
+            )
         shape = self.shape
         if len(shape) < 2:
             raise RuntimeError("fill_diagonal_: dimensions must larger than 1")
@@ -3851,7 +3855,8 @@ def linspace(
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     _options("linspace", kw)
-    if isinstance(steps, bool) or not isinstance(steps, (int, numpy.integer)) or steps < 0:
+    steps = int_arg(steps, "linspace", "steps", 3)
+    if steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     arr = numpy.linspace(float(start), float(end), int(steps)).astype(_dtype(dtype))
     return _leaf(backend.xp.asarray(arr), device, requires_grad, "linspace")
@@ -3874,7 +3879,8 @@ def logspace(
     [1.0, 10.0, 100.0]
     """
     _options("logspace", kw)
-    if isinstance(steps, bool) or not isinstance(steps, (int, numpy.integer)) or steps < 0:
+    steps = int_arg(steps, "logspace", "steps", 3)
+    if steps < 0:
         raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
     arr = (float(base) ** numpy.linspace(float(start), float(end), int(steps))).astype(
         _dtype(dtype)

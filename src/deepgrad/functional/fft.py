@@ -255,12 +255,12 @@ def fft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = N
     >>> dg.fft.fft(dg.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
     """
-    return _c2c(input, _one(n, "fft"), dim, norm, True, "fft")
+    return _c2c(input, _one(n, "fft"), int_arg(dim, "fft_fft", "dim"), norm, True, "fft")
 
 
 def ifft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     """The 1-D inverse discrete Fourier transform along ``dim`` (scaled by ``1/n`` by default)."""
-    return _c2c(input, _one(n, "ifft"), dim, norm, False, "ifft")
+    return _c2c(input, _one(n, "ifft"), int_arg(dim, "fft_ifft", "dim"), norm, False, "ifft")
 
 
 def fft2(
@@ -310,7 +310,7 @@ def rfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = 
     >>> dg.fft.rfft(dg.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor([10.+0.j, -2.+2.j, -2.+0.j])
     """
-    return _r2c(input, _one(n, "rfft"), dim, norm, "rfft")
+    return _r2c(input, _one(n, "rfft"), int_arg(dim, "fft_rfft", "dim"), norm, "rfft")
 
 
 def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
@@ -322,7 +322,7 @@ def irfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None =
     >>> dg.fft.irfft(dg.fft.rfft(dg.tensor([1.0, 2.0, 3.0, 4.0])))
     tensor([1., 2., 3., 4.])
     """
-    return _c2r(input, _one(n, "irfft"), dim, norm, "irfft")
+    return _c2r(input, _one(n, "irfft"), int_arg(dim, "fft_irfft", "dim"), norm, "irfft")
 
 
 def rfft2(
@@ -377,12 +377,12 @@ def _ihermitian(x: Any, s: Any, dim: Any, norm: Any, fn: str) -> Tensor:
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     """The FFT of a Hermitian-symmetric signal given by its first half: ``n`` real points
     (``irfft`` of the conjugate, with the opposite scaling)."""
-    return _hermitian(input, _one(n, "hfft"), dim, norm, "hfft")
+    return _hermitian(input, _one(n, "hfft"), int_arg(dim, "fft_hfft", "dim"), norm, "hfft")
 
 
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:  # noqa: A002
     """The inverse of :func:`hfft`: the ``n//2 + 1`` first points of a real signal's ``ifft``."""
-    return _ihermitian(input, _one(n, "ihfft"), dim, norm, "ihfft")
+    return _ihermitian(input, _one(n, "ihfft"), int_arg(dim, "fft_ihfft", "dim"), norm, "ihfft")
 
 
 def hfft2(
@@ -440,6 +440,7 @@ def fftfreq(
     >>> dg.fft.fftfreq(4).tolist()
     [0.0, 0.25, -0.5, -0.25]
     """
+    n = int_arg(n, "fft_fftfreq", "n", 1)
     dt = _freq_dtype(dtype)
     k = backend.xp.fft.fftfreq(n) * n  # the integers, exactly
     out = Tensor((k * (1.0 / (n * d))).astype(dt))

@@ -22,6 +22,7 @@ from .._errors import (
     ShapeMismatchError,
     broadcast_words,
     dim_error,
+    int_arg,
     refuse_mixed_dtypes,
 )
 from .._names import torch_names
@@ -664,6 +665,7 @@ def linalg_cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A
         raise MatrixShapeError(
             f"cross: input and other need the same number of dims, got {a.shape} and {b.shape}"
         )
+    dim = int_arg(dim, "linalg_cross", "dim")
     if not -len(shape) <= dim < len(shape):  # PyTorch's IndexError
         raise dim_error("cross", dim, len(shape))
     if a.shape[dim] != 3 or b.shape[dim] != 3:

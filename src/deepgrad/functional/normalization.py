@@ -32,7 +32,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import ShapeMismatchError, broadcast_words, dim_error, refuse_mixed_dtypes
+from .._errors import ShapeMismatchError, broadcast_words, dim_error, int_arg, refuse_mixed_dtypes
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -527,7 +527,8 @@ def group_norm(
     if x.dtype.kind != "f":
         raise TypeError(f"{fn}: expected a floating tensor, got dtype {x.dtype}")
     refuse_mixed_dtypes(fn, x, True, weight=weight, bias=bias)
-    if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups <= 0:
+    num_groups = int_arg(num_groups, fn, "num_groups", 2)
+    if num_groups <= 0:
         raise ValueError(f"{fn}: num_groups must be a positive int, got {num_groups!r}")
     n, c = x.shape[0], x.shape[1]
     if c % num_groups:
@@ -713,7 +714,8 @@ def local_response_norm(
             f"local_response_norm: expected 3D or higher dimensionality input (N, C, *), got "
             f"shape {x.shape}"
         )
-    if not isinstance(size, int) or size < 1:
+    size = int_arg(size, "local_response_norm", "size", 2)
+    if size < 1:
         raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
     if x.numel() == 0:
         return x

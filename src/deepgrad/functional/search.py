@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order, dim_error, ints_arg
+from .._errors import _refuse_complex_order, dim_error, int_arg, ints_arg
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -391,7 +391,8 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     xp = backend.xp
     if a.dtype.kind != "f":
         raise TypeError(f"histc: expects a floating tensor, got dtype {a.dtype}")
-    if isinstance(bins, bool) or not isinstance(bins, (int, numpy.integer)) or bins <= 0:
+    bins = int_arg(bins, "histc", "bins", 2)
+    if bins <= 0:
         raise ValueError(f"histc: bins must be a positive int, got {bins!r}")
     lo, hi = a.dtype.type(min), a.dtype.type(max)
     if lo > hi:

@@ -169,19 +169,14 @@ def transpose(x: Tensor, dim0: int = _NO_DIM, dim1: int = _NO_DIM) -> Tensor:
     >>> transpose(dg.zeros((2, 3, 4)), 0, 2).shape
     (4, 3, 2)
     """
-    if (
-        dim0 is _NO_DIM
-        or dim1 is _NO_DIM
-        or not isinstance(dim0, (int, numpy.integer))
-        or not isinstance(dim1, (int, numpy.integer))
-    ):
+    if dim0 is _NO_DIM or dim1 is _NO_DIM or isinstance(dim0, (tuple, list)):
         given = ", ".join(repr(d) for d in (dim0, dim1) if d is not _NO_DIM)
         raise TypeError(
             f"transpose(x, dim0, dim1) swaps two dims, as torch.transpose does; got "
             f"transpose(x{', ' + given if given else ''}). For a permutation of all dims "
             "(NumPy's transpose(x, axes)) use permute(x, dims); to reverse the dims, x.T"
         )
-    return swapaxes(x, int(dim0), int(dim1))
+    return swapaxes(x, int_arg(dim0, "transpose", "dim0", 2), int_arg(dim1, "transpose", "dim1", 3))
 
 
 class SwapAxes(Function):
@@ -432,8 +427,9 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     into pieces of the listed sizes."""
     axis = _norm_axis(dim, x.ndim, "split")
     n = x.shape[axis]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
+    sections = split_size_or_sections
+    if not isinstance(sections, (tuple, list)) and getattr(sections, "ndim", 0) == 0:
+        size = int_arg(sections, "split", "split_size", 2)
         if size < 0 or (size == 0 and n):
             raise ShapeMismatchError(
                 f"split_size can only be 0 if dimension size is 0, but got dimension size of "
@@ -443,7 +439,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
             return (x.clone(),)
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
     else:
-        sizes = list(split_size_or_sections)
+        sizes = list(ints_arg(sections, "split_with_sizes", "split_sizes", 2))
         if sum(sizes) != n:
             raise ShapeMismatchError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
@@ -1006,7 +1002,7 @@ def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[
 def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split dim ``dim`` into several of shape ``sizes`` (one entry may be -1): the inverse
     of :func:`flatten`."""
-    sizes = tuple(sizes)
+    sizes = ints_arg(sizes, "unflatten", "sizes", 3)
     if x.ndim == 0:
         raise ValueError("unflatten: cannot be applied to a 0-d tensor")
     if not sizes:

@@ -20,21 +20,24 @@ channel_shuffle   ``(N, C, *)`` → the same, ``C = g·k``        ``y[:, i·g + 
 
 from __future__ import annotations
 
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, int_arg
 from ..tensor import Tensor
 from .shape import permute, reshape
 
 
-def _factor(r: int, what: str, fn: str) -> None:
-    if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
+def _factor(r: int, what: str, fn: str) -> int:
+    """``r`` as an int (PyTorch's parser: a float or bool is a ``TypeError``), positive."""
+    r = int_arg(r, fn, what, 2)
+    if r <= 0:
         raise ValueError(f"{fn}: expects a positive {what}, but got {r!r}")
+    return r
 
 
 def pixel_shuffle(x: Tensor, upscale_factor: int) -> Tensor:
     """Sub-pixel convolution's rearrangement (PyTorch's ``F.pixel_shuffle``): channel blocks of
     ``r²`` become ``r × r`` pixel blocks. ``(*, C·r², H, W)`` → ``(*, C, H·r, W·r)``."""
     fn, r = "pixel_shuffle", upscale_factor
-    _factor(r, "upscale_factor", fn)
+    r = _factor(r, "upscale_factor", fn)
     if x.ndim < 3:
         raise ValueError(f"{fn}: expects input to have at least 3 dimensions, got shape {x.shape}")
     *lead, c, h, w = x.shape
@@ -54,7 +57,7 @@ def pixel_unshuffle(x: Tensor, downscale_factor: int) -> Tensor:
     """The inverse of :func:`pixel_shuffle` (PyTorch's ``F.pixel_unshuffle``):
     ``(*, C, H·r, W·r)`` → ``(*, C·r², H, W)``."""
     fn, r = "pixel_unshuffle", downscale_factor
-    _factor(r, "downscale_factor", fn)
+    r = _factor(r, "downscale_factor", fn)
     if x.ndim < 3:
         raise ValueError(f"{fn}: expects input to have at least 3 dimensions, got shape {x.shape}")
     *lead, c, h, w = x.shape
@@ -75,7 +78,7 @@ def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     ``(N, C, *)``, seen as ``(groups, C/groups)``, are transposed to ``(C/groups, groups)``.
     Shapes: ``(N, C, *)`` with at least 3 dims → the same."""
     fn = "channel_shuffle"
-    _factor(groups, "groups", fn)
+    groups = _factor(groups, "groups", fn)
     if x.ndim < 3:
         raise ValueError(f"{fn}: expects input with > 2 dims, got shape {x.shape}")
     n, c, *rest = x.shape
