@@ -39,6 +39,7 @@ is left as it was (as the modules' ``inplace``; README, "What differs, on purpos
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy
@@ -411,7 +412,17 @@ def log_softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = Non
 
 def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
     """The axis as a non-negative int; ``None`` for a 0-d tensor, whose only element is its
-    own softmax (PyTorch accepts ``dim`` 0 or -1 there: the result is 1, or 0 for the log)."""
+    own softmax (PyTorch accepts ``dim`` 0 or -1 there: the result is 1, or 0 for the log).
+    ``dim=None`` given to ``softmax``/``log_softmax``/``softmin`` is PyTorch's deprecated
+    implicit dim, with its warning: 0 for a 0-, 1- or 3-d input, 1 otherwise."""
+    if axis is None and fn in ("softmax", "log_softmax", "softmin"):
+        warnings.warn(
+            f"Implicit dimension choice for {fn} has been deprecated. Change the call to "
+            "include dim=X as an argument.",
+            UserWarning,
+            stacklevel=3,
+        )
+        axis = 0 if x.ndim in (0, 1, 3) else 1
     if type(axis) is not int:
         axis = int_arg(axis, fn, "dim")
     if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):

@@ -8,9 +8,11 @@ with 2).
 
 from __future__ import annotations
 
-import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any
+
+from .._errors import int_arg
 
 IntTuple = int | Sequence[int]
 
@@ -28,7 +30,7 @@ def int_tuple(v: Any, n: int, name: str, where: str) -> tuple[int, ...]:
     """
     want = f"an int or a tuple of {n} ints"
     if _is_int(v):
-        return (int(v),) * n
+        return (operator.index(v),) * n
     try:
         items = tuple(v)
     except TypeError:
@@ -37,8 +39,14 @@ def int_tuple(v: Any, n: int, name: str, where: str) -> tuple[int, ...]:
         raise TypeError(f"{where}: {name} must be {want}, got {v!r}")
     if len(items) != n:
         raise ValueError(f"{where}: {name} must be {want}, got {v!r} ({len(items)} entries)")
-    return tuple(int(a) for a in items)
+    return tuple(operator.index(a) for a in items)
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    """An int as PyTorch's parser takes one (:func:`deepgrad._errors.int_arg`): a NumPy
+    integer and a one-element integer tensor too; never a bool or a float."""
+    try:
+        int_arg(v, "", "")
+    except TypeError:
+        return False
+    return True

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, LinAlgError, MatrixShapeError, refuse_integer
+from .._errors import DtypeError, LinAlgError, MatrixShapeError, int_arg, refuse_integer
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .complex import conj, imag, real
@@ -163,8 +163,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
         raise MatrixShapeError(
             f"linalg.matrix_power: A must be batches of square matrices, got shape {A.shape}"
         )
-    if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)):
-        raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    n = int_arg(n, "linalg_matrix_power", "n", 2)
     n = int(n)
     if n == 0:  # the identity, still recorded (a zero gradient), as PyTorch's copy_
         eye = backend.xp.broadcast_to(backend.xp.eye(A.shape[-1], dtype=A.dtype), A.shape)

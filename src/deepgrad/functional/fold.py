@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import ShapeMismatchError
 from ..autograd import Function
 from ..tensor import Tensor
 from .arguments import IntTuple, int_tuple
@@ -128,8 +129,8 @@ def fold(
         )
     H, W = int_tuple(output_size, 2, "output_size", fn)
     g = _geometry((N, CK // (k[0] * k[1]), H, W), k, dilation, padding, stride, fn)
-    if g.L != L:
-        raise ValueError(
+    if g.L != L:  # PyTorch: RuntimeError; deepgrad's ValueError before
+        raise ShapeMismatchError(
             f"{fn}: given output_size={(H, W)}, kernel_size={k}, dilation={(g.dh, g.dw)}, "
             f"padding={(g.pt, g.pl)}, stride={(g.sh, g.sw)}, expected size of input's "
             f"dimension 2 to match the calculated number of sliding blocks {g.Ho} * {g.Wo} = "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 
 from .. import backend
+from .._errors import int_arg
 from .._names import torch_names
 from ..tensor import Tensor
 from .activation import softmax
@@ -52,6 +53,7 @@ def gumbel_softmax(
         raise TypeError(f"gumbel_softmax: expected floating logits, got dtype {xd.dtype}")
     xp = backend.xp
     gumbels = -xp.log(backend.rng().standard_exponential(xd.shape)).astype(xd.dtype)
+    dim = int_arg(dim, "softmax", "dim", 1)  # an int: not softmax's implicit dim=None
     y = softmax((logits + Tensor._from_op(gumbels, None, 0)) / tau, dim)
     if not hard:
         return y

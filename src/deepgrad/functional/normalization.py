@@ -654,8 +654,10 @@ def normalize(
             "normalize: out= is not supported by deepgrad (results are new tensors); "
             "assign the result instead: y = F.normalize(x, p, dim)"
         )
-    if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
-        raise dim_error("normalize", dim, x.ndim)
+    if dim is not None:  # PyTorch's dim=None: the norm of every element
+        dim = int_arg(dim, "normalize", "dim")
+        if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
+            raise dim_error("normalize", dim, x.ndim)
     denom = clip(norm(x, p, dim, keepdim=True), eps, None)
     return x / denom
 

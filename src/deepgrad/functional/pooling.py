@@ -35,7 +35,7 @@ Gradients:
 from __future__ import annotations
 
 import math
-import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,7 +46,7 @@ from .._errors import ShapeMismatchError
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
-from .arguments import IntTuple, int_tuple
+from .arguments import IntTuple, _is_int, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
 from .linalg import matmul
 from .pool_indices import window_argmax
@@ -646,8 +646,8 @@ def _adaptive_output(
     what = "an int" if n == 1 else f"an int or a tuple of {n} ints or None"
     if n == 1:
         what += " or a tuple of 1 int"
-    if isinstance(output_size, numbers.Integral) and not isinstance(output_size, bool):
-        out = (int(output_size),) * n
+    if _is_int(output_size):
+        out = (operator.index(output_size),) * n
     else:
         try:
             items = tuple(output_size)
@@ -656,10 +656,9 @@ def _adaptive_output(
         if len(items) != n:
             raise ValueError(f"{fn}: output_size must be {what}, got {output_size!r}")
         for v in items:
-            ok = isinstance(v, numbers.Integral) and not isinstance(v, bool)
-            if not ok and not (v is None and allow_none):
+            if not _is_int(v) and not (v is None and allow_none):
                 raise TypeError(f"{fn}: output_size must be {what}, got {output_size!r}")
-        out = tuple(size if v is None else int(v) for v, size in zip(items, in_sizes))
+        out = tuple(size if v is None else operator.index(v) for v, size in zip(items, in_sizes))
     if min(out) < 1:
         raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
     if min(in_sizes) < 1:

@@ -222,8 +222,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
             f"bincount: only 1-D non-negative integer inputs, got shape {a.shape}"
             + (f" with minimum {a.min()}" if a.ndim == 1 else "")
         )
-    if isinstance(minlength, bool) or not isinstance(minlength, (int, numpy.integer)):
-        raise TypeError(f"bincount: minlength must be an int, got {minlength!r}")
+    minlength = int_arg(minlength, "bincount", "minlength", 3)
     if minlength < 0:
         raise ValueError(f"bincount: minlength must be >= 0, got {minlength}")
     length = builtins.max(int(minlength), int(a.max()) + 1 if a.size else 0)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ints_arg
 from ..tensor import Tensor
 from .linalg import matmul
 from .shape import broadcast_to, reshape
@@ -158,7 +159,9 @@ def interpolate(
     in_sizes = x.shape[2:]
     factors: tuple[float | None, ...]
     if size is not None:
-        sizes = (size,) * nd if isinstance(size, int) else tuple(int(s) for s in size)
+        sizes = ints_arg(size, fn, "size")  # 2.5 or True refused, as PyTorch's, not truncated
+        if len(sizes) == 1 and not isinstance(size, (tuple, list)):
+            sizes *= nd
         factors = (None,) * nd
     else:
         factors = (
