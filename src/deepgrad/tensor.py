@@ -3985,6 +3985,7 @@ def randint(
             "randint: expected randint(high, size) or randint(low, high, size) (or the "
             f"keywords low=, high=, size=), got {len(args)} positional arguments"
         )
+    low, high = int_arg(low, "randint", "low", 1), int_arg(high, "randint", "high", 2)
     if high <= low:
         raise ValueError(f"randint: the range [low, high) = [{low}, {high}) is empty")
     shape = _shape((size,), None, "randint")

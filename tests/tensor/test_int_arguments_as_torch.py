@@ -127,6 +127,12 @@ CASES = {
     "max_pool2d_kernel": lambda L, v: _f(L).max_pool2d(L.zeros(1, 1, 4, 4), v),
     "adaptive_max_pool1d": lambda L, v: _f(L).adaptive_max_pool1d(L.zeros(1, 1, 4), v),
     "fill_diagonal_wrap": lambda L, v: _x2(L).fill_diagonal_(1.0, wrap=v),
+    "randint_high": lambda L, v: L.randint(v, (2,)),
+    "randint_low": lambda L, v: L.randint(v, 3, (2,)),
+    "unique_dim": lambda L, v: L.unique(_x2(L), dim=v),
+    "unique_consecutive_dim": lambda L, v: L.unique_consecutive(_x2(L), dim=v),
+    "slice_scatter_start": lambda L, v: _x2(L).slice_scatter(L.zeros(1, 4), 0, v, 2),
+    "BatchNorm1d": lambda L, v: L.nn.BatchNorm1d(v)(L.zeros(2, 1)),
 }
 
 VALUES = {
@@ -143,10 +149,11 @@ VALUES = {
 }
 
 #: (case, value) pairs where deepgrad stays apart, and why: PyTorch's own Python code fails
-#: on a value its parser takes (``len()`` of an int-like), or deepgrad's ``dim=None`` is its
-#: documented "all dims" default (``squeeze``), or NumPy integers split as ints
+#: on a value its parser takes (a NumPy integer split size), or None is deepgrad's documented
+#: default (``squeeze``'s every dim, a lazy layer's size)
 KNOWN = {
     ("squeeze", "None"): "deepgrad's squeeze(dim=None) squeezes every size-1 dim",
+    ("BatchNorm1d", "None"): "deepgrad's num_features=None: a lazy layer, sized at its first call",
     ("split", "np.int64"): "torch.split's Python wrapper refuses a NumPy integer size",
     ("split", "np.int32"): "torch.split's Python wrapper refuses a NumPy integer size",
 }

@@ -97,6 +97,7 @@ def unique(
     a = _array(input)
     xp = backend.xp
     if dim is not None:
+        dim = int_arg(dim, "unique_dim", "dim", 2)
         if a.ndim == 0:
             raise IndexError(f"unique: dim {dim} given for a 0-d tensor")
         nd = a.ndim
@@ -162,6 +163,7 @@ def unique_consecutive(
     if dim is None:
         rows = a.reshape(-1, 1)
     else:
+        dim = int_arg(dim, "unique_consecutive", "dim")
         if a.ndim == 0:
             raise IndexError(f"unique_consecutive: dim {dim} given for a 0-d tensor")
         if not -a.ndim <= dim < a.ndim:

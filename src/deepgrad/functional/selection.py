@@ -145,7 +145,11 @@ def _scatter(x: Tensor, src: Any, index: tuple, fn: str) -> Tensor:
         s = astype(s, x.dtype)
     want = x._data[index].shape
     if s.shape != want:
-        raise ValueError(f"{fn}: src must have shape {want} (the slot it fills), got {s.shape}")
+        raise ShapeMismatchError(  # PyTorch: RuntimeError; deepgrad's ValueError before
+            f"expected src to have a size equal to the slice of self. src size = {list(s.shape)}, "
+            f"slice size = {list(want)} ({fn}: src must have shape {want} (the slot it fills), "
+            f"got {s.shape})"
+        )
     return ScatterSlice(index)(x, s)
 
 
@@ -169,6 +173,11 @@ def slice_scatter(
 ) -> Tensor:
     """A copy of ``input`` whose slice ``start:end:step`` along ``dim`` is ``src``."""
     x = as_tensor(input)
+    if start is not None:
+        start = int_arg(start, "slice_scatter", "start", 4)
+    if end is not None:
+        end = int_arg(end, "slice_scatter", "end", 5)
+    step = int_arg(step, "slice_scatter", "step", 6)
     if step <= 0:
         raise ValueError(f"slice_scatter: step must be positive, got {step}")
     axis = _norm_axis(dim, x.ndim, "slice_scatter")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ShapeMismatchError
+from .._errors import IntArgumentError, ShapeMismatchError, int_arg, ints_arg
 from ..functional.normalization import (
     batch_norm,
     group_norm,
@@ -54,8 +54,10 @@ class _NormBase(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if num_features is not None and (not isinstance(num_features, int) or num_features < 0):
-            raise ValueError(f"{name}: num_features must be an int >= 0, got {num_features!r}")
+        if num_features is not None:  # a float or bool: PyTorch's TypeError (and ValueError)
+            num_features = _int_hyper(num_features, name, "num_features")
+            if num_features < 0:
+                raise ValueError(f"{name}: num_features must be an int >= 0, got {num_features!r}")
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -264,10 +266,24 @@ class SyncBatchNorm(_BatchNorm):
         return out
 
 
+def _int_hyper(value: Any, layer: str, name: str) -> int:
+    """A constructor's int hyperparameter through :func:`deepgrad._errors.int_arg`, its
+    refusal naming the layer (an ``IntArgumentError``: a ``TypeError`` and a ``ValueError``)."""
+    try:
+        return int_arg(value, layer, name)
+    except TypeError:
+        raise IntArgumentError(f"{layer}: {name} must be an int >= 0, got {value!r}") from None
+
+
 def _normalized_shape(normalized_shape: Any, layer: str) -> tuple[int, ...]:
     """A constructor's ``normalized_shape`` (an int or a sequence) as a tuple of ints >= 0."""
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not ns or any(not isinstance(s, int) or s < 0 for s in ns):
+    try:  # a NumPy integer is taken, a float or bool refused, as PyTorch's
+        ns = ints_arg(normalized_shape, layer, "normalized_shape")
+    except TypeError as e:
+        raise IntArgumentError(
+            f"{layer}: normalized_shape must be ints >= 0, got {normalized_shape!r} ({e})"
+        ) from None
+    if not ns or any(s < 0 for s in ns):
         raise ValueError(f"{layer}: normalized_shape must be ints >= 0, got {normalized_shape!r}")  # fmt: skip
     return ns
 
