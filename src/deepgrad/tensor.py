@@ -32,6 +32,7 @@ from ._errors import (
     MatrixShapeError,
     ShapeMismatchError,
     _refuse_complex_order,
+    _type_words,
     broadcast_words,
     dim_error,
     int_arg,
@@ -2111,7 +2112,7 @@ class Tensor:
         blank row every ``cols + 1`` rows when ``wrap``)."""
         if type(wrap) is not bool:  # PyTorch's parser takes a bool alone here (not 1)
             raise TypeError(
-                f"fill_diagonal_(): argument 'wrap' must be bool, not {type(wrap).__name__}"
+                f"fill_diagonal_(): argument 'wrap' must be bool, not {_type_words(wrap)}"
             )
         shape = self.shape
         if len(shape) < 2:
@@ -3003,6 +3004,8 @@ def _copied(t: Tensor, src: Any) -> Tensor:
 def _arg_extreme(a: Any, which: str, dim: int | None, keepdim: bool) -> Any:
     """``a.argmax``/``a.argmin`` along ``dim``; a 0-d array's dim 0 / -1 is read as all of it,
     as NumPy (and PyTorch) read it: CuPy refuses that axis."""
+    if dim is not None:  # PyTorch's parser: a float or bool dim is a TypeError
+        dim = int_arg(dim, which, "dim", 1)
     if a.ndim == 0 and dim in (0, -1):
         dim = None
     return getattr(a, which)(axis=dim, keepdims=keepdim)
@@ -3900,6 +3903,7 @@ def eye(
 ) -> Tensor:
     """The identity matrix (``n × m``)."""
     _options("eye", kw)
+    n, m = int_arg(n, "eye", "n", 1), None if m is None else int_arg(m, "eye", "m", 2)
     return _leaf(backend.xp.eye(n, m, dtype=_dtype(dtype)), device, requires_grad, "eye")
 
 

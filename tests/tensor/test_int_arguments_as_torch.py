@@ -133,6 +133,12 @@ CASES = {
     "unique_consecutive_dim": lambda L, v: L.unique_consecutive(_x2(L), dim=v),
     "slice_scatter_start": lambda L, v: _x2(L).slice_scatter(L.zeros(1, 4), 0, v, 2),
     "BatchNorm1d": lambda L, v: L.nn.BatchNorm1d(v)(L.zeros(2, 1)),
+    "argmax_dim": lambda L, v: _x2(L).argmax(v),
+    "eye_n": lambda L, v: L.eye(v),
+    "combinations_r": lambda L, v: L.combinations(L.arange(4.0), v),
+    "vander_N": lambda L, v: L.vander(L.arange(3.0), v),
+    "reshape": lambda L, v: L.reshape(_x1(L), (v, -1)),
+    "view": lambda L, v: _x1(L).view(v, -1),
 }
 
 VALUES = {

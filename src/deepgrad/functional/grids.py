@@ -29,7 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, MatrixShapeError, ShapeMismatchError, broadcast_words
+from .._errors import DtypeError, MatrixShapeError, ShapeMismatchError, broadcast_words, int_arg
 from ..tensor import Size, Tensor, as_tensor
 from .elementwise import astype
 from .reduce import cumprod
@@ -140,6 +140,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     x = as_tensor(input)
     if x.ndim != 1:
         raise ValueError(f"combinations: expected a 1-D tensor, got shape {x.shape}")
+    r = int_arg(r, "combinations", "r", 2)
     if r < 0:
         raise ValueError(f"combinations: r must be non-negative, got {r}")
     if r == 0:
@@ -162,7 +163,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     x = as_tensor(x)
     if x.ndim != 1:
         raise ValueError(f"vander: x must be a 1-D tensor, got shape {x.shape}")
-    n = x.shape[0] if N is None else N
+    n = x.shape[0] if N is None else int_arg(N, "vander", "N", 2)
     if n < 0:
         raise ValueError(f"vander: N must be non-negative, got {N}")
     if x.dtype.kind in "iub" and x.dtype != numpy.int64:

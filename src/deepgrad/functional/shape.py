@@ -101,7 +101,7 @@ def reshape(x: Tensor, shape: int | Sequence[int]) -> Tensor:
     """``x`` with a new shape of the same size (one entry may be -1): a new tensor sharing
     ``x``'s memory where its layout allows (its own shape too: ``reshape(x, x.shape)`` is a
     new view recorded in the graph, as PyTorch's, never ``x`` itself)."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = (shape,) if type(shape) is int else ints_arg(shape, "reshape", "shape", 2)
     for i, s in enumerate(shape):
         if s < -1:  # NumPy takes any negative size as -1
             raise ShapeMismatchError(
