@@ -32,6 +32,7 @@ __all__ = [
     "int_arg",
     "ints_arg",
     "kernel_dtype_name",
+    "with_prefix",
 ]
 
 
@@ -74,9 +75,11 @@ def int_arg(value: Any, fn: str, name: str, position: int | None = None) -> int:
 
     >>> int_arg(numpy.int64(2), "tril", "diagonal", 1)
     2
-    >>> int_arg(0.5, "tril", "diagonal", 1)
-    Traceback (most recent call last):
-    deepgrad._errors.IntArgumentError: tril(): argument 'diagonal' (position 1) must be int, not float
+    >>> try:
+    ...     int_arg(0.5, "tril", "diagonal", 1)
+    ... except TypeError as e:
+    ...     print(e)
+    tril(): argument 'diagonal' (position 1) must be int, not float
     """
     if type(value) is int:
         return value
@@ -123,6 +126,21 @@ def ints_arg(values: Any, fn: str, name: str, position: int | None = None) -> tu
         raise IntArgumentError(
             f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_type_words(values)}"
         ) from None
+
+
+def with_prefix(error: BaseException, prefix: str) -> BaseException:
+    """``error`` again, ``prefix`` (the layer that called) before its words, of its own class:
+    a :class:`ShapeMismatchError` from a function stays one (PyTorch's ``RuntimeError`` and
+    deepgrad's ``ValueError``) when a layer names itself in it; a class that cannot be built
+    from a message alone gives a ``ValueError``.
+
+    >>> with_prefix(ShapeMismatchError("bad"), "MaxPool2d(kernel_size=3)")
+    ShapeMismatchError('MaxPool2d(kernel_size=3): bad')
+    """
+    try:
+        return type(error)(f"{prefix}: {error}")
+    except Exception:  # noqa: BLE001 - a constructor of other arguments
+        return ValueError(f"{prefix}: {error}")
 
 
 class DtypeError(RuntimeError, TypeError):

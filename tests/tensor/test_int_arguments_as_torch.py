@@ -139,6 +139,8 @@ CASES = {
     "vander_N": lambda L, v: L.vander(L.arange(3.0), v),
     "reshape": lambda L, v: L.reshape(_x1(L), (v, -1)),
     "view": lambda L, v: _x1(L).view(v, -1),
+    "nn.Upsample_size": lambda L, v: L.nn.Upsample(size=(v, 2))(L.zeros(1, 1, 4, 4)),
+    "nn.MaxPool2d_kernel": lambda L, v: L.nn.MaxPool2d(v)(L.zeros(1, 1, 4, 4)),
 }
 
 VALUES = {
@@ -287,3 +289,21 @@ def test_softmax_dim_none_is_torchs_implicit_dim():
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
     with pytest.raises(TypeError):
         dg.tensor(a).softmax(None)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.nn.MaxPool2d(3)(L.zeros(1, 1, 2, 2)),
+        lambda L: L.nn.Conv2d(1, 1, 5)(L.zeros(1, 1, 2, 2)),
+        lambda L: L.nn.Upsample(size=(2.5, 2))(L.zeros(1, 1, 4, 4)),
+    ],
+)
+def test_a_layer_naming_itself_keeps_the_functions_class(call):
+    """A layer that puts its name before a function's error keeps that error's class
+    (``RuntimeError`` for an output too small, ``TypeError`` for a float size), not a plain
+    ``ValueError``."""
+    t_kind, t_val = _outcome(lambda L, v: call(L), torch, None)
+    d_kind, d_val = _outcome(lambda L, v: call(L), dg, None)
+    assert t_kind == d_kind == "raise"
+    assert isinstance(d_val, type(t_val)), (t_val, d_val)

@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, with_prefix
 from ..functional.arguments import int_tuple
 from ..functional.conv import channel_words
 from ..tensor import Tensor
@@ -321,7 +321,7 @@ class Conv2d(_ConvNd):
             return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                             self.groups)  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"{self._short()}: {e}") from None
+            raise with_prefix(e, self._short()) from None
 
 
 class Conv1d(_ConvNd):
@@ -361,7 +361,7 @@ class Conv1d(_ConvNd):
             return F.conv1d(x, self.weight, self.bias, self.stride[0], p, self.dilation[0],
                             self.groups)  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"{self._short()}: {e}") from None
+            raise with_prefix(e, self._short()) from None
 
 
 class ConvTranspose2d(_ConvNd):
@@ -406,7 +406,7 @@ class ConvTranspose2d(_ConvNd):
             return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                       op, self.groups, self.dilation)  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"{self._short()}: {e}") from None
+            raise with_prefix(e, self._short()) from None
 
 
 class ConvTranspose1d(_ConvNd):
@@ -444,7 +444,7 @@ class ConvTranspose1d(_ConvNd):
                                           self.padding[0], op[0], self.groups,
                                           self.dilation[0])  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"{self._short()}: {e}") from None
+            raise with_prefix(e, self._short()) from None
 
 
 class Conv3d(_ConvNd):
@@ -489,7 +489,7 @@ class Conv3d(_ConvNd):
             return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                             self.groups)  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"{self._short()}: {e}") from None
+            raise with_prefix(e, self._short()) from None
 
 
 class ConvTranspose3d(_ConvNd):
@@ -528,4 +528,4 @@ class ConvTranspose3d(_ConvNd):
             return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
                                       op, self.groups, self.dilation)  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"{self._short()}: {e}") from None
+            raise with_prefix(e, self._short()) from None

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
-from .._errors import MatrixShapeError
+from .._errors import MatrixShapeError, with_prefix
 from ..functional.linalg import Linear as _LinearFn
 from ..functional.linalg import product_mismatch_words
 from ..tensor import Tensor
@@ -172,7 +172,7 @@ class Bilinear(Module):
         try:
             return F.bilinear(input1, input2, self.weight, self.bias)
         except ValueError as e:
-            raise ValueError(f"Bilinear({self.extra_repr()}): {e}") from None
+            raise with_prefix(e, f"Bilinear({self.extra_repr()})") from None
 
     def extra_repr(self) -> str:
         return (

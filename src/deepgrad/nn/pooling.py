@@ -16,6 +16,7 @@ from typing import Any
 import numpy
 
 from .. import functional as F
+from .._errors import with_prefix
 from ..tensor import Tensor
 from .module import Module
 
@@ -28,7 +29,7 @@ def _run(layer: Module, fn: Any, x: Tensor, *args: Any) -> Any:
     try:
         return fn(x, *args)
     except ValueError as e:
-        raise ValueError(f"{layer._short()}: {e}") from None  # type: ignore[attr-defined]
+        raise with_prefix(e, layer._short()) from None  # type: ignore[attr-defined]
 
 
 def _ntuple(v: Any, n: int) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import functional as F
+from .._errors import with_prefix
 from ..tensor import Tensor
 from .module import Module
 
@@ -44,7 +45,7 @@ class Upsample(Module):
             return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
                                  self.recompute_scale_factor)  # fmt: skip
         except ValueError as e:
-            raise ValueError(f"Upsample(mode={self.mode!r}): {e}") from None
+            raise with_prefix(e, f"Upsample(mode={self.mode!r})") from None
 
     def extra_repr(self) -> str:
         if self.size is not None:
