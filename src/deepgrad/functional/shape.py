@@ -428,7 +428,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     axis = _norm_axis(dim, x.ndim, "split")
     n = x.shape[axis]
     sections = split_size_or_sections
-    if not isinstance(sections, (tuple, list)) and getattr(sections, "ndim", 0) == 0:
+    if not hasattr(sections, "__iter__") or getattr(sections, "ndim", 1) == 0:  # one size
         size = int_arg(sections, "split", "split_size", 2)
         if size < 0 or (size == 0 and n):
             raise ShapeMismatchError(
