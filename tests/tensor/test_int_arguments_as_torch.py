@@ -141,6 +141,14 @@ CASES = {
     "view": lambda L, v: _x1(L).view(v, -1),
     "nn.Upsample_size": lambda L, v: L.nn.Upsample(size=(v, 2))(L.zeros(1, 1, 4, 4)),
     "nn.MaxPool2d_kernel": lambda L, v: L.nn.MaxPool2d(v)(L.zeros(1, 1, 4, 4)),
+    "polygamma_n": lambda L, v: L.polygamma(v, _x1(L) + 1),
+    "mvlgamma_p": lambda L, v: L.mvlgamma(_x1(L) + 3, v),
+    "stft_n_fft": lambda L, v: L.stft(
+        L.zeros(8), v, hop_length=1, window=L.ones(1), return_complex=True
+    ),
+    "hann_window": lambda L, v: L.hann_window(v),
+    "aminmax_dim": lambda L, v: _x2(L).aminmax(dim=v),
+    "tensor_split_indices": lambda L, v: _x1(L).tensor_split([v, 3]),
 }
 
 VALUES = {

@@ -53,7 +53,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, _refuse_complex_order, refuse_kernel_dtype
+from .._errors import DtypeError, _refuse_complex_order, int_arg, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .complex import conj
@@ -213,7 +213,8 @@ def digamma(input: Tensor) -> Tensor:  # noqa: A002
 def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
     """``ψₙ(x)``, the ``n``-th derivative of ``digamma`` (``n ≥ 0``; derivative
     ``polygamma(n + 1, x)``)."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+    n = int_arg(n, "polygamma", "n", 1)
+    if n < 0:
         raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
     if n == 0:
         return digamma(input)

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, ints_arg
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .shape import _norm_axis, concat, getitem, pad, reshape
@@ -158,8 +158,8 @@ def _cuts(indices_or_sections: Any, n: int, fn: str) -> list[int] | int:
                 f"sections must be positive, got {v})"
             )
         return int(v)
-    if isinstance(v, (list, tuple)) and all(isinstance(i, numbers.Integral) for i in v):
-        return [int(i) for i in v]
+    if isinstance(v, (list, tuple)):  # PyTorch's parser: a bool or float index is refused
+        return list(ints_arg(v, fn, "indices", 2))
     raise TypeError(
         f"{fn}: expected an int number of sections or a list of indices, got {indices_or_sections!r}"
     )

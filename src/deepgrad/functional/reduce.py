@@ -916,8 +916,8 @@ def aminmax(x: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinM
     """``(amin(x, dim), amax(x, dim))`` as the pair ``(min, max)``; ``dim`` one int or None
     (all elements). The gradient of each is split evenly among tied elements."""
     _refuse_complex_order("aminmax", x)
-    if dim is not None and not isinstance(dim, (int, numpy.integer)):
-        raise TypeError(f"aminmax: dim must be one int or None, got {dim!r}")
+    if dim is not None:
+        dim = int_arg(dim, "aminmax", "dim")
     return MinMax((amin(x, dim, keepdim), amax(x, dim, keepdim)))
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import refuse_kernel_dtype
+from .._errors import int_arg, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import _floating, _pair, exp, log, log1p, sign, where
@@ -324,6 +324,7 @@ def multigammaln(input: Tensor, p: int) -> Tensor:  # noqa: A002
     >>> round(dg.special.multigammaln(dg.tensor(2.5), 2).item(), 5)
     0.85705
     """
+    p = int_arg(p, "mvlgamma", "p", 2)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     a = _floating(input)

@@ -33,6 +33,7 @@ import warnings
 from typing import Any
 
 from .. import backend
+from .._errors import int_arg
 from ..tensor import Tensor
 from .complex import view_as_real
 from .fft import fft, ifft, irfft, rfft
@@ -57,8 +58,8 @@ def _window(window: Tensor | None, win_length: int, n_fft: int, like: Tensor, fn
 
 
 def _lengths(n_fft: int, hop_length: Any, win_length: Any, fn: str) -> tuple[int, int]:
-    hop = n_fft // 4 if hop_length is None else int(hop_length)
-    win = n_fft if win_length is None else int(win_length)
+    hop = n_fft // 4 if hop_length is None else int_arg(hop_length, fn, "hop_length", 3)
+    win = n_fft if win_length is None else int_arg(win_length, fn, "win_length", 4)
     if hop <= 0:
         raise RuntimeError(f"{fn}: expected hop_length > 0, but got hop_length={hop}")
     if win <= 0 or win > n_fft:
@@ -91,7 +92,8 @@ def stft(
         return_complex = True
     if x.ndim not in (1, 2):
         raise RuntimeError(f"stft: expected a 1D or 2D tensor, but got {x.ndim}D")
-    hop, win = _lengths(int(n_fft), hop_length, win_length, "stft")
+    n_fft = int_arg(n_fft, "stft", "n_fft", 2)  # 8.5 refused, as PyTorch's, not truncated
+    hop, win = _lengths(n_fft, hop_length, win_length, "stft")
     batched = x.ndim == 2
     if not batched:
         x = reshape(x, (1, x.shape[0]))
@@ -152,7 +154,8 @@ def istft(
         raise RuntimeError(
             f"istft: expected a tensor with 2 or 3 dimensions of complex, got {S.ndim}"
         )
-    hop, win = _lengths(int(n_fft), hop_length, win_length, "istft")
+    n_fft = int_arg(n_fft, "istft", "n_fft", 2)
+    hop, win = _lengths(n_fft, hop_length, win_length, "istft")
     batched = S.ndim == 3
     if not batched:
         S = reshape(S, (1,) + tuple(S.shape))

@@ -29,6 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import int_arg
 from ..tensor import Tensor, _dtype, _leaf, _options
 
 
@@ -43,8 +44,7 @@ def _window(
     kw: dict,
 ) -> Tensor:
     _options(name, kw)
-    if isinstance(window_length, bool) or not isinstance(window_length, (int, numpy.integer)):
-        raise TypeError(f"{name}(): window_length must be an int, got {window_length!r}")
+    window_length = int_arg(window_length, name, "window_length", 1)
     if window_length < 0:
         raise RuntimeError(
             f"{name} requires non-negative window_length, got window_length={window_length}"
