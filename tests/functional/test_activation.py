@@ -33,9 +33,9 @@ ACTIVATIONS = {
     "tanh": (F.tanh, lambda t: t.tanh),
     "softplus": (F.softplus, lambda t: t.nn.functional.softplus),
     "erf": (F.erf, lambda t: t.erf),
-    "softmax": (F.softmax, lambda t: lambda x: t.softmax(x, -1)),
+    "softmax": (lambda x: F.softmax(x, -1), lambda t: lambda x: t.softmax(x, -1)),
     "softmax_0": (lambda x: F.softmax(x, 0), lambda t: lambda x: t.softmax(x, 0)),
-    "log_softmax": (F.log_softmax, lambda t: lambda x: t.log_softmax(x, -1)),
+    "log_softmax": (lambda x: F.log_softmax(x, -1), lambda t: lambda x: t.log_softmax(x, -1)),
     "log_softmax_0": (lambda x: F.log_softmax(x, 0), lambda t: lambda x: t.log_softmax(x, 0)),
     "softmax_method": (lambda x: x.softmax(-1), lambda t: lambda x: x.softmax(-1)),
     "log_softmax_method": (lambda x: x.log_softmax(-1), lambda t: lambda x: x.log_softmax(-1)),
@@ -297,3 +297,17 @@ def test_softmax_family_refuses_a_non_tensor_as_torch(name):
         for bad in ([1.0, 2.0], np.array([1.0, 2.0])):
             with pytest.raises(TypeError, match="must be Tensor"):
                 fn(bad, 0)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4), (2, 3, 4, 5)])
+def test_functional_softmax_without_dim_is_pytorchs_implicit_dim(torch, rng, fn, shape):
+    """``F.softmax(x)`` without ``dim`` is PyTorch's (deprecated) implicit dim, with its
+    warning: dim 0 for a 1- or 3-d input, 1 otherwise -- not the last dim, which gave other
+    numbers silently for 3- and 4-d inputs."""
+    a = rng.standard_normal(shape)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        got = getattr(F, fn)(dg.tensor(a)).numpy()
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        want = getattr(torch.nn.functional, fn)(torch.tensor(a)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -348,7 +348,7 @@ class Softmax(Function):
 
 
 @torch_names
-def softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``dim``; ``dtype`` casts ``x`` first,
     as PyTorch (``_stacklevel`` is PyTorch's, unused)."""
     x = _cast(x, dtype, "softmax")
@@ -403,7 +403,9 @@ class LogSoftmax(Function):
 
 
 @torch_names
-def log_softmax(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+def log_softmax(
+    x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: log-probabilities without overflow; ``dtype``
     casts ``x`` first, as PyTorch."""
     x = _cast(x, dtype, "log_softmax")
@@ -678,7 +680,7 @@ def tanhshrink(x: Tensor) -> Tensor:
 
 
 @torch_names
-def softmin(x: Tensor, dim: int = -1, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+def softmin(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """``softmin(x) = softmax(-x)`` along ``dim`` (default the last, as :func:`softmax`):
     ``e^(-x_i) / Σ_j e^(-x_j)``; ``dtype`` casts ``x`` first. Shapes: any → the same (a 0-d
     input gives 1)."""
