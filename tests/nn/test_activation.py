@@ -50,7 +50,7 @@ ACTIVATIONS = {
         lambda t: lambda x: t.nn.functional.prelu(x, t.tensor([0.3], dtype=x.dtype)),
         (0.0,),
     ),
-    "softmin": (F.softmin, lambda t: lambda x: t.nn.functional.softmin(x, -1), ()),
+    "softmin": (lambda x: F.softmin(x, -1), lambda t: lambda x: t.nn.functional.softmin(x, -1), ()),
     "softmin_0": (
         lambda x: F.softmin(x, 0),
         lambda t: lambda x: t.nn.functional.softmin(x, 0),
