@@ -183,7 +183,6 @@ from .functional import (  # noqa: I001
     log10,
     log1p,
     log2,
-    log_softmax,
     logaddexp,
     logaddexp2,
     logcumsumexp,
@@ -259,7 +258,6 @@ from .functional import (  # noqa: I001
     sinh,
     slice_scatter,
     slogdet,
-    softmax,
     sort,
     split,
     sqrt,
@@ -300,6 +298,8 @@ from .functional import (  # noqa: I001
     xlogy,
 )
 from .functional.torch_namespace import (
+    log_softmax,
+    softmax,
     BoolTensor,
     ByteTensor,
     compiled_with_cxx11_abi,

@@ -1377,12 +1377,12 @@ class Tensor:
         return F.tanh(self)
 
     @torch_names
-    def softmax(self, dim: int = -1, dtype: Any = None) -> Tensor:
+    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
         # an int: F.softmax's dim=None (PyTorch's implicit dim) is not the method's
         return F.softmax(self, int_arg(dim, "softmax", "dim", 1), dtype=dtype)
 
     @torch_names
-    def log_softmax(self, dim: int = -1, dtype: Any = None) -> Tensor:
+    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
         return F.log_softmax(self, int_arg(dim, "log_softmax", "dim", 1), dtype=dtype)
 
     def matmul(self, other: Any) -> Tensor:

@@ -151,3 +151,27 @@ def test_generator_drives_random_split_and_dataloader():
         return next(iter(loader))[0].tolist()
 
     assert order(1) == order(1) != order(2)
+
+
+@pytest.mark.parametrize(
+    "call", ["dg.softmax(x)", "dg.log_softmax(x)", "x.softmax()", "x.log_softmax()"]
+)
+def test_softmax_without_dim_is_refused_where_pytorch_requires_it(call):
+    """``torch.softmax(x)`` and ``x.softmax()`` need a ``dim`` (only ``F.softmax`` keeps the
+    deprecated implicit one): a TypeError, not a softmax over a dim chosen silently."""
+    torch = pytest.importorskip("torch")
+    x = dg.ones(2, 3)
+    with pytest.raises(TypeError, match="dim"):
+        eval(call, {"dg": dg, "x": x})
+    with pytest.raises(TypeError, match="dim"):
+        eval(call.replace("dg.", "torch."), {"torch": torch, "x": torch.ones(2, 3)})
+
+
+def test_top_level_softmax_with_dim_and_dtype_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    a = np.arange(6.0).reshape(2, 3)
+    for name in ("softmax", "log_softmax"):
+        got = getattr(dg, name)(dg.tensor(a, dtype=dg.float32), 0, dtype=dg.float64)
+        want = getattr(torch, name)(torch.tensor(a, dtype=torch.float32), 0, dtype=torch.float64)
+        assert got.dtype == dg.float64
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

@@ -295,6 +295,33 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002 - P
     return add_scaled(other, input, alpha, "rsub", negate=True)
 
 
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``torch.softmax``: :func:`deepgrad.nn.functional.softmax` with ``dim`` required, as
+    PyTorch's top-level function requires it (only ``F.softmax`` has the deprecated
+    implicit dim).
+
+    >>> import deepgrad as dg
+    >>> dg.softmax(dg.tensor([0.0, 0.0]), 0).tolist()
+    [0.5, 0.5]
+    """
+    from .activation import softmax as f
+
+    return f(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``torch.log_softmax``: :func:`deepgrad.nn.functional.log_softmax` with ``dim``
+    required, as PyTorch's top-level function requires it.
+
+    >>> import deepgrad as dg
+    >>> dg.log_softmax(dg.tensor([0.0, 0.0]), 0).exp().tolist()
+    [0.5, 0.5]
+    """
+    from .activation import log_softmax as f
+
+    return f(input, dim, dtype=dtype)
+
+
 class _TypedTensorMeta(type):
     dtype: numpy.dtype
 
