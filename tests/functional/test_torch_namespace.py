@@ -168,10 +168,11 @@ def test_softmax_without_dim_is_refused_where_pytorch_requires_it(call):
 
 
 def test_top_level_softmax_with_dim_and_dtype_is_pytorchs():
+    """``dim`` also under NumPy's name ``axis``, which PyTorch's parser takes too."""
     torch = pytest.importorskip("torch")
     a = np.arange(6.0).reshape(2, 3)
     for name in ("softmax", "log_softmax"):
-        got = getattr(dg, name)(dg.tensor(a, dtype=dg.float32), 0, dtype=dg.float64)
+        got = getattr(dg, name)(dg.tensor(a, dtype=dg.float32), axis=0, dtype=dg.float64)
         want = getattr(torch, name)(torch.tensor(a, dtype=torch.float32), 0, dtype=torch.float64)
         assert got.dtype == dg.float64
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

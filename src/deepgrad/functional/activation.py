@@ -681,7 +681,8 @@ def tanhshrink(x: Tensor) -> Tensor:
 
 @torch_names
 def softmin(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    """``softmin(x) = softmax(-x)`` along ``dim`` (default the last, as :func:`softmax`):
+    """``softmin(x) = softmax(-x)`` along ``dim`` (without one, PyTorch's implicit dim, as
+    :func:`softmax`):
     ``e^(-x_i) / Σ_j e^(-x_j)``; ``dtype`` casts ``x`` first. Shapes: any → the same (a 0-d
     input gives 1)."""
     # PyTorch negates in the input's dtype (a bool x is refused there, a uint8 one wraps

@@ -29,6 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._names import torch_names
 from ..tensor import Tensor, _mark_views
 
 #: Tensor methods that PyTorch also has as ``torch.<name>(input, ...)`` and that deepgrad's
@@ -295,6 +296,7 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002 - P
     return add_scaled(other, input, alpha, "rsub", negate=True)
 
 
+@torch_names
 def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002 - PyTorch's name
     """``torch.softmax``: :func:`deepgrad.nn.functional.softmax` with ``dim`` required, as
     PyTorch's top-level function requires it (only ``F.softmax`` has the deprecated
@@ -309,6 +311,7 @@ def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
     return f(input, dim, dtype=dtype)
 
 
+@torch_names
 def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
     """``torch.log_softmax``: :func:`deepgrad.nn.functional.log_softmax` with ``dim``
     required, as PyTorch's top-level function requires it.
