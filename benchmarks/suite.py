@@ -581,36 +581,82 @@ section below, rewritten only by a run on that kind.
 """
 
 
+def machine_kind(cpu: str) -> str:
+    """The machine kind a CPU model string names, the key of its RESULTS.md section: the
+    vendor's marks, "Processor"/"CPU", the clock ("@ 2.20GHz") and any parenthesised remark
+    dropped.
+
+    >>> machine_kind("Intel(R) Xeon(R) Processor")
+    'Intel Xeon'
+    >>> machine_kind("Intel Xeon (2 cores; OpenBLAS SkylakeX kernels)")
+    'Intel Xeon'
+    >>> machine_kind("AMD EPYC")
+    'AMD EPYC'
+    """
+    import re
+
+    name = re.sub(r"\((?:R|TM)\)", "", cpu, flags=re.IGNORECASE)
+    name = re.sub(r"\s*[(@].*", "", name)
+    name = re.sub(r"\b(?:Processor|CPU)\b", "", name)
+    return " ".join(name.split()) or cpu.strip()
+
+
+def _top_sections(text: str) -> tuple[str, list[str]]:
+    """``text`` cut at its ``## `` headings: the part before the first, then each section."""
+    lines = text.split("\n")
+    head: list[str] = []
+    sections: list[list[str]] = []
+    for line in lines:
+        if line.startswith("## "):
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+        else:
+            head.append(line)
+    return "\n".join(head), ["\n".join(s).rstrip("\n") + "\n" for s in sections]
+
+
+def _split_generated(fm: str) -> tuple[str, str]:
+    """The Fashion-MNIST section cut after its generated table: (generated part, the notes
+    written under it by hand, which a rerun keeps)."""
+    lines = fm.rstrip("\n").split("\n")
+    i = next((k for k, line in enumerate(lines) if line.startswith("|")), len(lines))
+    while i < len(lines) and lines[i].startswith("|"):
+        i += 1
+    return "\n".join(lines[:i]) + "\n", "\n".join(lines[i:]).strip("\n")
+
+
 def merge_results(text: str, cpu: str, section: str) -> str:
-    """RESULTS.md with this machine's section replaced (or added), other machines' kept.
+    """RESULTS.md with this machine kind's section replaced (or added), every other section
+    kept: other machines' (sorted by kind), the GPU ones, and the Fashion-MNIST section, whose
+    table a new run regenerates while the notes written under it stay.
 
     >>> t = merge_results("", "CPU A", "## Machine: CPU A\\n\\nx\\n")
     >>> t = merge_results(t, "CPU B", "## Machine: CPU B\\n\\ny\\n")
     >>> merge_results(t, "CPU A", "## Machine: CPU A\\n\\nz\\n").count("## Machine:")
     2
     """
-    parts: dict[str, str] = {}
-    tail = ""
-    body = text.split("\n## Machine: ")
-    for chunk in body[1:]:
-        name = chunk.split("\n", 1)[0].strip()
-        rest = "## Machine: " + chunk
-        if "\n## Fashion-MNIST" in rest:  # the machine-independent tail section
-            rest, tail_part = rest.split("\n## Fashion-MNIST", 1)
-            tail = "## Fashion-MNIST" + tail_part
-        parts[name] = rest.rstrip("\n") + "\n"
-    if "\n## Machine: " not in text and "## Fashion-MNIST" in text:
-        tail = "## Fashion-MNIST" + text.split("## Fashion-MNIST", 1)[1]
-    new_tail = None
-    if "\n## Fashion-MNIST" in section:
-        section, t = section.split("\n## Fashion-MNIST", 1)
-        new_tail = "## Fashion-MNIST" + t
-    parts[cpu] = section.rstrip("\n") + "\n"
-    out = [HEADER]
-    for name in sorted(parts):
-        out.append(parts[name])
-    out.append(new_tail or tail or "")
-    return "\n".join(x for x in out if x).rstrip("\n") + "\n"
+    key = machine_kind(cpu)
+    machines: dict[str, str] = {}
+    others: list[str] = []
+    fm = ""
+    old, new = _top_sections(text)[1], _top_sections(section)[1]
+    for n, part in enumerate(old + new):
+        title = part.split("\n", 1)[0][3:]
+        if title.startswith("Machine: "):
+            kind = machine_kind(title[len("Machine: ") :])
+            if n >= len(old) or kind != key:
+                machines[kind] = part
+        elif title.startswith("Fashion-MNIST"):
+            if fm:  # the run's regenerated table, the old notes under it
+                notes = _split_generated(fm)[1]
+                fm = _split_generated(part)[0] + ("\n" + notes + "\n" if notes else "")
+            else:
+                fm = part
+        elif part not in others:
+            others.append(part)
+    out = [HEADER] + [machines[k] for k in sorted(machines)] + others + [fm]
+    return "\n".join(x.rstrip("\n") + "\n" for x in out if x).rstrip("\n") + "\n"
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
@@ -622,7 +668,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     if args.threads != min(2, os.cpu_count() or 1):
         cmd += f" --threads {args.threads}"
     lines = [
-        f"## Machine: {m['cpu']}",
+        f"## Machine: {machine_kind(m['cpu'])}",
         "",
         f"Produced by `{cmd}` on {_dt.date.today().isoformat()}.",
         "",

@@ -131,6 +131,25 @@ def test_results_md_keeps_one_section_per_machine_kind():
     ) == committed.count("## Machine:")
 
 
+def test_results_md_merge_keys_by_machine_kind_and_keeps_gpu_sections_and_notes():
+    """A run on "Intel(R) Xeon(R) Processor" replaces the "Intel Xeon (...)" section instead
+    of adding a second one; a GPU section stays where it was; the Fashion-MNIST table is
+    regenerated while the notes written under it survive."""
+    old = (
+        "# R\n\n## Machine: AMD EPYC\n\namd\n\n"
+        "## Machine: Intel Xeon (2 cores; placeholder)\n\nold intel\n\n"
+        "## GPU: H200\n\ngpu\n\n"
+        "## Fashion-MNIST: acc\n\nintro\n\n| a |\n|---|\n| old row |\n\nhand notes\n"
+    )
+    new = "## Machine: Intel Xeon\n\nnew intel\n\n## Fashion-MNIST: acc\n\nintro\n\n| a |\n|---|\n| new row |\n"
+    text = suite.merge_results(old, "Intel(R) Xeon(R) Processor", new)
+    assert "old intel" not in text and "new intel" in text and "amd" in text
+    assert text.count("## Machine:") == 2 and "## GPU: H200\n\ngpu" in text
+    assert "new row" in text and "old row" not in text and text.rstrip().endswith("hand notes")
+    assert text.index("## Machine: Intel") < text.index("## GPU") < text.index("## Fashion")
+    assert suite.machine_kind("Intel(R) Xeon(R) CPU @ 2.10GHz") == "Intel Xeon"
+
+
 def test_a_quick_run_never_rewrites_results_md(tmp_path):
     """``deepgrad bench --quick`` prints its table, or writes it where --out says: the
     published RESULTS.md is rewritten only by a full run."""
