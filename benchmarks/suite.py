@@ -58,6 +58,24 @@ def thread_env(threads: int) -> dict[str, str]:
     )
 
 
+def _signal(proc: subprocess.Popen, sig: int, what: str, wait: bool = False) -> None:
+    """Send ``sig`` to a benchmark process (and, with ``wait``, wait until it has stopped);
+    a process that is gone raises an error that names it and how it ended, not ESRCH."""
+    try:
+        os.kill(proc.pid, sig)
+        if not wait:
+            return
+        _, status = os.waitpid(proc.pid, os.WUNTRACED)  # returns once it has stopped
+    except (ProcessLookupError, ChildProcessError):
+        status = None
+    if status is not None and os.WIFSTOPPED(status):
+        return
+    if status is not None:  # it ended: waitpid reaped it, tell Popen
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    code = proc.poll() if proc.returncode is None else proc.returncode
+    raise RuntimeError(f"the {what} process ended (exit status {code})")
+
+
 class Worker:
     """One framework's worker process. Between its own rounds it is stopped (SIGSTOP), so that
     no two frameworks' processes ever run at the same time: an idle OpenBLAS or OpenMP pool
@@ -83,12 +101,11 @@ class Worker:
     def _pause(self) -> None:
         if hasattr(signal, "SIGSTOP"):
             time.sleep(0.05)  # let the pool's threads finish their own bookkeeping first
-            os.kill(self.proc.pid, signal.SIGSTOP)
-            os.waitpid(self.proc.pid, os.WUNTRACED)  # returns once the worker has stopped
+            _signal(self.proc, signal.SIGSTOP, f"{self.framework} worker", wait=True)
 
     def _resume(self) -> None:
         if hasattr(signal, "SIGCONT"):
-            os.kill(self.proc.pid, signal.SIGCONT)
+            _signal(self.proc, signal.SIGCONT, f"{self.framework} worker")
 
     def _ask(self, line: str) -> str:
         self._resume()
@@ -149,15 +166,14 @@ class PlainLoop:
             time.sleep(0.002)
 
     def _stop(self) -> None:
-        os.kill(self.proc.pid, signal.SIGSTOP)
-        os.waitpid(self.proc.pid, os.WUNTRACED)
+        _signal(self.proc, signal.SIGSTOP, "plain PyTorch loop", wait=True)
 
     def measure(self, seconds: float) -> float:
         """samples/s over a turn of about ``seconds`` (at least two whole steps)."""
         from .reference import RING
 
         first = self.done
-        os.kill(self.proc.pid, signal.SIGCONT)
+        _signal(self.proc, signal.SIGCONT, "plain PyTorch loop")
         time.sleep(seconds)
         self._wait_for(first + 3, 600.0)  # step first+1 began before the turn: not counted
         self._stop()

@@ -269,3 +269,21 @@ def test_gpu_profile_prints_where_the_host_time_goes(capsys):
     gpu.main(["--backend", "numpy", "--profile", "mlp", "--steps", "2"])
     text = capsys.readouterr().out
     assert "ms per step under the profiler" in text and "tottime" in text
+
+
+def test_a_benchmark_process_that_ended_is_named_not_esrch():
+    """Stopping or resuming a worker that has died raises an error naming it and its exit
+    status (the suite prints it as the workload's reason), not a bare ESRCH."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    proc.wait()
+    with pytest.raises(RuntimeError, match=r"deepgrad worker process ended \(exit status 3\)"):
+        suite._signal(proc, signal.SIGCONT, "deepgrad worker")
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(4)"])
+    time.sleep(0.5)  # exited but not reaped: the stop's waitpid reaps it
+    with pytest.raises(RuntimeError, match=r"exit status 4"):
+        suite._signal(proc, signal.SIGSTOP, "plain PyTorch loop", wait=True)
+    assert proc.returncode == 4
