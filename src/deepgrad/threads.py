@@ -102,9 +102,12 @@ def _blas_sleeps_soon() -> bool:
 
 
 #: the least work (in array elements) worth a chunk of its own: handing a chunk to a
-#: worker thread and waiting for it costs ~10-50 µs, a pass over 64k float32 values about
-#: as much; tests set it to 1 to split even tiny arrays
-MIN_CHUNK = 1 << 16
+#: worker thread that has gone to sleep and waiting for it costs ~50 µs, about what one
+#: thread takes for a pass over 256k float32 values (1 MiB). Measured (Intel Xeon, 2 threads,
+#: paired processes; PERF-LOG.md): 1 << 18 against 1 << 16, the Transformer 1.08x (its ReLUs
+#: of 262k elements no longer split), the CNN 1.05x, the larger conv nets unchanged; 1 << 19
+#: no better. Tests set it to 1 to split even tiny arrays
+MIN_CHUNK = 1 << 18
 
 
 def set_num_threads(n: int) -> None:
