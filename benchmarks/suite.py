@@ -617,19 +617,16 @@ def machine_kind(cpu: str) -> str:
     return " ".join(name.split()) or cpu.strip()
 
 
-def _top_sections(text: str) -> tuple[str, list[str]]:
-    """``text`` cut at its ``## `` headings: the part before the first, then each section."""
-    lines = text.split("\n")
-    head: list[str] = []
+def _top_sections(text: str) -> list[str]:
+    """``text``'s ``## `` sections, each from its heading to the next (what comes before the
+    first heading, the header, is left out: the merge writes its own)."""
     sections: list[list[str]] = []
-    for line in lines:
+    for line in text.split("\n"):
         if line.startswith("## "):
             sections.append([line])
         elif sections:
             sections[-1].append(line)
-        else:
-            head.append(line)
-    return "\n".join(head), ["\n".join(s).rstrip("\n") + "\n" for s in sections]
+    return ["\n".join(s).rstrip("\n") + "\n" for s in sections]
 
 
 def _split_generated(fm: str) -> tuple[str, str]:
@@ -656,7 +653,7 @@ def merge_results(text: str, cpu: str, section: str) -> str:
     machines: dict[str, str] = {}
     others: list[str] = []
     fm = ""
-    old, new = _top_sections(text)[1], _top_sections(section)[1]
+    old, new = _top_sections(text), _top_sections(section)
     for n, part in enumerate(old + new):
         title = part.split("\n", 1)[0][3:]
         if title.startswith("Machine: "):
