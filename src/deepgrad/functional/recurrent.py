@@ -23,8 +23,8 @@ optionally bidirectional layers. Each layer and direction is **one fused graph n
 * per step, one product ``W_hh @ h`` for all gates, with gates stored as contiguous blocks
   (the state is kept transposed, ``(H, B)``, so every gate is a contiguous slab); the LSTM
   folds its input projection into that product instead, ``[W_hh | W_ih | b] @ [h; x_t; 1]``
-  (the state history and the inputs share one buffer, so no per-step copy or add: at two
-  threads its step is 1.07× faster than with the projection before the loop);
+  (the state history and the inputs share one buffer, so no per-step copy or add; measured
+  in benchmarks/PERF-LOG.md);
 * backpropagation through time as one pass with one product per step for ``dh``; the
   pre-activation gradients of all steps are stacked as ``(G, T, B)`` (each step's block
   stored from a scratch block) and the weight gradients come from one matrix product at the
