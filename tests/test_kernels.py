@@ -12,6 +12,7 @@ import pytest
 
 import deepgrad as dg
 from deepgrad import kernels, nn, optim
+from deepgrad.nn import functional as F
 
 pytestmark = pytest.mark.numpy_only("numba kernels run on NumPy arrays")
 
@@ -478,6 +479,49 @@ def test_batch_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, tra
 
     for a, b in zip(run(True), run(False), strict=True):
         np.testing.assert_array_equal(a, b, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+@pytest.mark.parametrize("affine", ["both", "weight", "bias", "none"])
+@pytest.mark.parametrize("shape", [(4, 5, 8), (3, 7), (0, 6), (2, 1), (6,)])
+def test_layer_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape):
+    """Layer norm's fused passes (centre and square, scale and shift, the input gradient)
+    against its NumPy form, bit for bit: output and every gradient."""
+    n = shape[-1]
+
+    def run(use):
+        before = kernels.set_enabled(use)
+        try:
+            dg.manual_seed(0)
+            x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
+            w = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "weight") else None
+            b = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "bias") else None
+            y = F.layer_norm(x, n, w, b)
+            y.backward(dg.randn(*shape, dtype=dtype))
+            out = [y.detach().numpy(), x.grad.numpy()]
+            out += [p.grad.numpy() for p in (w, b) if p is not None]
+            return [a.copy() for a in out]
+        finally:
+            kernels.set_enabled(before)
+
+    for a, b in zip(run(True), run(False), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
+def test_layer_norm_kernels_decline_what_they_do_not_take():
+    x = np.zeros((3, 4), np.float32)
+    r, v = np.ones(3, np.float32), np.ones(4, np.float32)
+    assert kernels.layer_norm_scale(x, r[:2], None, None, x.copy()) is False  # one per row
+    assert kernels.layer_norm_scale(x, r, v[:3], None, x.copy()) is False  # one per column
+    assert kernels.layer_norm_scale(x, r, None, v.astype(np.float64), x.copy()) is False
+    assert kernels.layer_norm_scale(x[:, ::2], r, None, None, x[:, ::2]) is False
+    assert kernels.layer_norm_scale(x.reshape(1, 3, 4), r, None, None, x.reshape(1, 3, 4)) is False
+    assert kernels.layer_norm_grad(x, x, v, r, r, r, x[:, :2]) is False
+    assert kernels.layer_norm_grad(x, x, r, r, r, r, x.copy()) is False  # w per column
+    assert kernels.layer_norm_grad(x, x, None, v, v, v, x.copy()) is False  # c, a per row
+    assert kernels.layer_norm_scale(x, r, v, v, x.copy()) is True
+    assert kernels.layer_norm_grad(x, x, None, r, r, r, x.copy()) is True
+    assert kernels.layer_norm_grad(x, x, v, r, r, r, x.copy()) is True
 
 
 def test_batch_norm_kernels_decline_what_they_do_not_take():

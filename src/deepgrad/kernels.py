@@ -67,6 +67,8 @@ __all__ = [
     "batch_norm_grad",
     "batch_norm_scale",
     "enabled",
+    "layer_norm_grad",
+    "layer_norm_scale",
     "lstm_backward",
     "lstm_gates",
     "col2im_flat",
@@ -355,10 +357,49 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 for t in range(xs.size):
                     os[t] = ((gs[t] - xs[t] * cv) - av) * sv
 
+    @jit
+    def ln_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> None:  # pragma: no cover
+        for i in range(xc.shape[0]):
+            r, xs, ys = rstd[i], xc[i], y[i]
+            if w.size and b.size:
+                for j in range(xs.size):
+                    v = xs[j] * r
+                    xs[j] = v
+                    ys[j] = v * w[j] + b[j]
+            elif w.size:
+                for j in range(xs.size):
+                    v = xs[j] * r
+                    xs[j] = v
+                    ys[j] = v * w[j]
+            elif b.size:
+                for j in range(xs.size):
+                    v = xs[j] * r
+                    xs[j] = v
+                    ys[j] = v + b[j]
+            else:
+                for j in range(xs.size):
+                    xs[j] = xs[j] * r
+
+    @jit
+    def ln_grad(
+        xhat: Any, g: Any, w: Any, cc: Any, aa: Any, rstd: Any, gx: Any
+    ) -> None:  # pragma: no cover - compiled
+        for i in range(xhat.shape[0]):
+            cv, av, r = cc[i], aa[i], rstd[i]
+            xs, gs, os = xhat[i], g[i], gx[i]
+            if w.size:
+                for j in range(xs.size):
+                    os[j] = (gs[j] * w[j]) * r - (xs[j] * cv + av)
+            else:
+                for j in range(xs.size):
+                    os[j] = gs[j] * r - (xs[j] * cv + av)
+
     return {
         "bn_center": bn_center,
         "bn_grad": bn_grad,
         "bn_scale": bn_scale,
+        "ln_grad": ln_grad,
+        "ln_scale": ln_scale,
         "relu": relu,
         "relu_backward": relu_backward,
     }
@@ -600,6 +641,45 @@ def batch_norm_grad(xhat: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any) -> b
     if c.dtype != xhat.dtype or c.shape != (xhat.shape[1],):
         return False
     return _run("bn_grad", xhat, g, c, a, scale, gx)
+
+
+def layer_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:
+    """Layer norm's scaling over ``(M, n)`` rows in one pass: ``xc ← xc · rstd[row]`` (x̂),
+    then ``y ← x̂ · w[col] + b[col]`` (either may be ``None``; with neither, ``y`` is not
+    written), or ``False`` to say "run the NumPy form"
+    (:meth:`deepgrad.functional.normalization.LayerNorm.forward`): the same operations in
+    the same order, so the same numbers."""
+    if not enabled() or not _same(xc, y) or xc.ndim != 2:
+        return False
+    empty = _EMPTY.get(xc.dtype)
+    w = empty if w is None else w
+    b = empty if b is None else b
+    if not _same(rstd) or rstd.dtype != xc.dtype or rstd.shape != (xc.shape[0],):
+        return False
+    for v in (w, b):
+        if not _same(v) or v.dtype != xc.dtype or v.size not in (0, xc.shape[1]) or v.ndim != 1:
+            return False
+    return _run("ln_scale", xc, rstd, w, b, y)
+
+
+def layer_norm_grad(xhat: Any, g: Any, w: Any, c: Any, a: Any, rstd: Any, gx: Any) -> bool:
+    """Layer norm's input gradient over ``(M, n)`` rows in one pass::
+
+        gx ← (g · w[col]) · rstd[row] − (x̂ · c[row] + a[row])
+
+    (``a = ⟨g w⟩ rstd``, ``c = ⟨g w x̂⟩ rstd`` per row; without ``w`` (``None``) the first
+    product is ``g``), or ``False`` to say "run the NumPy form" (five passes, in
+    :meth:`deepgrad.functional.normalization.LayerNorm.backward`; the same operations in the
+    same order)."""
+    if not enabled() or not _same(xhat, g, gx) or xhat.ndim != 2 or not _same(c, a, rstd):
+        return False
+    if c.dtype != xhat.dtype or c.shape != (xhat.shape[0],):
+        return False
+    if w is None:
+        w = _EMPTY[xhat.dtype]
+    elif not _same(w) or w.dtype != xhat.dtype or w.shape != (xhat.shape[1],):
+        return False
+    return _run("ln_grad", xhat, g, w, c, a, rstd, gx)
 
 
 def col2im_flat(

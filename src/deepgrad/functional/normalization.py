@@ -70,23 +70,28 @@ class LayerNorm(Function):
         x2 = x.reshape(-1, n)
         avg = xp.full((n,), 1.0 / n, dtype=x.dtype)  # row means as GEMV: x2 @ avg
         xc = x2 - x2[:, :1]  # shifted by each row's first value (see _shifted)
-        xc -= (xc @ avg)[:, None]
-        var = (xc * xc) @ avg
+        mu = xc @ avg
+        sq = xp.empty_like(xc)
+        # the rows as the channels of one (1, M, n) sample: batch norm's centring pass
+        if not kernels.batch_norm_center(xc[None], mu, sq[None]):
+            xc -= mu[:, None]
+            xp.multiply(xc, xc, out=sq)
+        var = sq @ avg
         var += self.eps
         rstd = xp.sqrt(var)
         xp.divide(1.0, rstd, out=rstd)
-        xc *= rstd[:, None]  # xc is now x̂
         self.xhat, self.rstd, self.avg = xc, rstd, avg
-        if not (self.has_w or self.has_b):
-            return xc.reshape(x.shape)
-        i = 0
-        if self.has_w:
-            y = xc * params[0].reshape(n)
-            i = 1
-        else:
-            y = xc.copy()
-        if self.has_b:
-            y += params[i].reshape(n)
+        w = params[0].reshape(n) if self.has_w else None
+        b = params[1 if self.has_w else 0].reshape(n) if self.has_b else None
+        y = xc if w is None and b is None else sq  # sq is free again: it takes y
+        if not kernels.layer_norm_scale(xc, rstd, w, b, y):
+            xc *= rstd[:, None]  # xc is now x̂
+            if w is not None:
+                xp.multiply(xc, w, out=y)
+                if b is not None:
+                    y += b
+            elif b is not None:
+                xp.add(xc, b, out=y)
         return y.reshape(x.shape)
 
     def backward(self, gy: Tensor) -> tuple:
@@ -117,11 +122,17 @@ class LayerNorm(Function):
             c = gxh @ wa  # ⟨g x̂⟩ per row
             a *= rstd
             c *= rstd
-            gx = g2 * w if self.has_w else g2.copy()
-            gx *= rstd[:, None]
-            t = xhat * c[:, None]
-            t += a[:, None]
-            gx -= t
+            gx = gxh  # its products are taken: it takes the gradient
+            wv = w if self.has_w else None
+            if not kernels.layer_norm_grad(xhat, g2, wv, c, a, rstd, gx):
+                if wv is None:
+                    gx[...] = g2
+                else:
+                    xp.multiply(g2, w, out=gx)
+                gx *= rstd[:, None]
+                t = xhat * c[:, None]
+                t += a[:, None]
+                gx -= t
             out[0] = _const(gx.reshape(inputs[0].shape))
         return tuple(out)
 
