@@ -11,7 +11,9 @@ training step, more than the work it does. The kernel reads ``g``, ``m``, ``v`` 
 about 1.2x. Max pooling (2×2) in NumPy is three ``maximum`` calls over strided taps forward and
 a dozen mask passes backward; the kernels make one pass each and keep a one-byte tap index
 (forward + backward 3-4x, the CNN step 1.12x); col2im's slice-adds into a padded buffer become
-one in-cache pass per tap (2-4.7x on its own).
+one in-cache pass per tap (2-4.7x on its own). Layer norm's scaling (x̂ and the affine) and
+its input gradient were four and five NumPy passes over the ``(M, n)`` rows; one each now
+(its centring reuses batch norm's, the rows as the channels of one sample).
 
 Loops index from zero through slices (``dst, src = o[t0:t1], run[t0 + s : t1 + s]``) or with
 unsigned indices: an index numba cannot prove non-negative gets a wraparound branch that
