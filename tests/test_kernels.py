@@ -29,6 +29,20 @@ def _numpy_adam(g, m, v, tmp, beta1, beta2, lr, eps, t):
         kernels.set_enabled(before)
 
 
+def _assert_kernels_change_nothing(run):
+    """``run()`` (a list of arrays) with the kernels on, then off: equal bit for bit."""
+
+    def once(use: bool) -> list:
+        before = kernels.set_enabled(use)
+        try:
+            return [np.array(a, copy=True) for a in run()]
+        finally:
+            kernels.set_enabled(before)
+
+    for a, b in zip(once(True), once(False), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+
+
 def _state(rng, n, dtype):
     g = rng.standard_normal(n).astype(dtype)
     g[: n // 7] *= 1e-20  # tiny, huge and zero gradients and moments too
@@ -145,24 +159,19 @@ def test_a_failing_kernel_warns_once_and_falls_back(monkeypatch):
 )
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
 def test_training_with_and_without_kernels_gives_the_same_weights(make, dtype):
-    def run(use: bool):
-        before = kernels.set_enabled(use)
-        try:
-            dg.manual_seed(0)
-            model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)).to(dtype)
-            opt = make(model.parameters())
-            x = dg.randn(16, 5, dtype=dtype)
-            y = dg.randint(0, 3, (16,))
-            for _ in range(5):
-                opt.zero_grad()
-                nn.functional.cross_entropy(model(x), y).backward()
-                opt.step()
-            return [p.detach().numpy().copy() for p in model.parameters()]
-        finally:
-            kernels.set_enabled(before)
+    def run():
+        dg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)).to(dtype)
+        opt = make(model.parameters())
+        x = dg.randn(16, 5, dtype=dtype)
+        y = dg.randint(0, 3, (16,))
+        for _ in range(5):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        return [p.detach().numpy().copy() for p in model.parameters()]
 
-    for a, b in zip(run(True), run(False), strict=True):
-        np.testing.assert_array_equal(a, b, strict=True)
+    _assert_kernels_change_nothing(run)
 
 
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
@@ -179,26 +188,21 @@ def test_lstm_with_and_without_kernels_gives_the_same_numbers(dtype, kwargs):
     """The LSTM's gate kernels (forward and backward) against its NumPy form, bit for bit:
     outputs, final states, and every gradient, from non-zero initial states."""
 
-    def run(use: bool):
-        before = kernels.set_enabled(use)
-        try:
-            dg.manual_seed(3)
-            lstm = nn.LSTM(4, 6, **kwargs).to(dtype)
-            x = dg.randn(5, 3, 4, dtype=dtype, requires_grad=True)
-            d = 2 if kwargs.get("bidirectional") else 1
-            layers = kwargs.get("num_layers", 1) * d
-            h0 = dg.randn(layers, 3, kwargs.get("proj_size", 6), dtype=dtype)
-            c0 = dg.randn(layers, 3, 6, dtype=dtype)
-            out, (h, c) = lstm(x, (h0, c0))
-            ((out * out).sum() + h.sum() * 2 + (c * c).sum()).backward()
-            grads = [p.grad.numpy().copy() for p in lstm.parameters()]
-            return [out.detach().numpy(), h.detach().numpy(), c.detach().numpy(),
-                    x.grad.numpy(), *grads]  # fmt: skip
-        finally:
-            kernels.set_enabled(before)
+    def run():
+        dg.manual_seed(3)
+        lstm = nn.LSTM(4, 6, **kwargs).to(dtype)
+        x = dg.randn(5, 3, 4, dtype=dtype, requires_grad=True)
+        d = 2 if kwargs.get("bidirectional") else 1
+        layers = kwargs.get("num_layers", 1) * d
+        h0 = dg.randn(layers, 3, kwargs.get("proj_size", 6), dtype=dtype)
+        c0 = dg.randn(layers, 3, 6, dtype=dtype)
+        out, (h, c) = lstm(x, (h0, c0))
+        ((out * out).sum() + h.sum() * 2 + (c * c).sum()).backward()
+        grads = [p.grad.numpy().copy() for p in lstm.parameters()]
+        return [out.detach().numpy(), h.detach().numpy(), c.detach().numpy(),
+                x.grad.numpy(), *grads]  # fmt: skip
 
-    for a, b in zip(run(True), run(False), strict=True):
-        np.testing.assert_array_equal(a, b, strict=True)
+    _assert_kernels_change_nothing(run)
 
 
 def test_lstm_kernels_decline_what_they_do_not_take():
@@ -454,31 +458,26 @@ def test_batch_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, tra
     """Batch norm's fused passes (centre and square, scale and shift, the input gradient)
     against its NumPy form, bit for bit: output, running statistics and every gradient."""
 
-    def run(use):
-        before = kernels.set_enabled(use)
-        try:
-            dg.manual_seed(0)
-            bn = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1], affine=affine)
-            bn = bn.to(dtype).train(training)
-            with dg.no_grad():
-                if affine:
-                    bn.weight.copy_(dg.randn(shape[1], dtype=dtype))
-                    bn.bias.copy_(dg.randn(shape[1], dtype=dtype))
-                bn.running_mean.copy_(dg.randn(shape[1], dtype=dtype))
-                bn.running_var.copy_(dg.rand(shape[1], dtype=dtype) + 0.5)
-            x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
-            y = bn(x)
-            y.backward(dg.randn(*shape, dtype=dtype))
-            out = [y.detach().numpy(), x.grad.numpy(), bn.running_mean.numpy(),
-                   bn.running_var.numpy()]  # fmt: skip
+    def run():
+        dg.manual_seed(0)
+        bn = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1], affine=affine)
+        bn = bn.to(dtype).train(training)
+        with dg.no_grad():
             if affine:
-                out += [bn.weight.grad.numpy(), bn.bias.grad.numpy()]
-            return [a.copy() for a in out]
-        finally:
-            kernels.set_enabled(before)
+                bn.weight.copy_(dg.randn(shape[1], dtype=dtype))
+                bn.bias.copy_(dg.randn(shape[1], dtype=dtype))
+            bn.running_mean.copy_(dg.randn(shape[1], dtype=dtype))
+            bn.running_var.copy_(dg.rand(shape[1], dtype=dtype) + 0.5)
+        x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
+        y = bn(x)
+        y.backward(dg.randn(*shape, dtype=dtype))
+        out = [y.detach().numpy(), x.grad.numpy(), bn.running_mean.numpy(),
+               bn.running_var.numpy()]  # fmt: skip
+        if affine:
+            out += [bn.weight.grad.numpy(), bn.bias.grad.numpy()]
+        return [a.copy() for a in out]
 
-    for a, b in zip(run(True), run(False), strict=True):
-        np.testing.assert_array_equal(a, b, strict=True)
+    _assert_kernels_change_nothing(run)
 
 
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
@@ -489,23 +488,18 @@ def test_layer_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape):
     against its NumPy form, bit for bit: output and every gradient."""
     n = shape[-1]
 
-    def run(use):
-        before = kernels.set_enabled(use)
-        try:
-            dg.manual_seed(0)
-            x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
-            w = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "weight") else None
-            b = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "bias") else None
-            y = F.layer_norm(x, n, w, b)
-            y.backward(dg.randn(*shape, dtype=dtype))
-            out = [y.detach().numpy(), x.grad.numpy()]
-            out += [p.grad.numpy() for p in (w, b) if p is not None]
-            return [a.copy() for a in out]
-        finally:
-            kernels.set_enabled(before)
+    def run():
+        dg.manual_seed(0)
+        x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
+        w = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "weight") else None
+        b = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "bias") else None
+        y = F.layer_norm(x, n, w, b)
+        y.backward(dg.randn(*shape, dtype=dtype))
+        out = [y.detach().numpy(), x.grad.numpy()]
+        out += [p.grad.numpy() for p in (w, b) if p is not None]
+        return [a.copy() for a in out]
 
-    for a, b in zip(run(True), run(False), strict=True):
-        np.testing.assert_array_equal(a, b, strict=True)
+    _assert_kernels_change_nothing(run)
 
 
 def test_layer_norm_kernels_decline_what_they_do_not_take():
