@@ -518,6 +518,45 @@ def test_layer_norm_kernels_decline_what_they_do_not_take():
     assert kernels.layer_norm_grad(x, x, v, r, r, r, x.copy()) is True
 
 
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+@pytest.mark.parametrize("kw", [{}, {"mask": True}, {"self": True}, {"kdim": 3}])
+def test_attention_softmax_kernel_is_bit_identical_to_numpy(dtype, kw):
+    """The attention's softmax backward (one pass over the score rows) against its NumPy
+    form, bit for bit: output, weights and every gradient."""
+
+    def run():
+        dg.manual_seed(0)
+        mha = nn.MultiheadAttention(8, 2, batch_first=True, kdim=kw.get("kdim"),
+                                    vdim=kw.get("kdim")).to(dtype)  # fmt: skip
+        q = dg.randn(3, 5, 8, dtype=dtype, requires_grad=True)
+        kv = dg.randn(3, 4, kw.get("kdim", 8), dtype=dtype, requires_grad=True)
+        mask = (dg.rand(5, 4) > 0.7) if kw.get("mask") else None
+        k = q if kw.get("self") else kv  # self-attention: one packed projection
+        y, w = mha(q, k, k, attn_mask=mask, need_weights=True)
+        ((y * y).sum() + (w * w).sum()).backward()
+        grads = [p.grad.numpy() for p in mha.parameters() if p.grad is not None]
+        ins = [q] if kw.get("self") else [q, kv]
+        return [y.detach().numpy(), w.detach().numpy(), *(x.grad.numpy() for x in ins), *grads]
+
+    _assert_kernels_change_nothing(run)
+
+
+def test_attention_softmax_kernel_declines_what_it_does_not_take():
+    ds = np.zeros((3, 4), np.float32)
+    t = np.ones(3, np.float32)
+    one = np.ones(1, np.float32)
+    assert kernels.softmax_grad(ds, t[:2], ds.copy(), one) is False  # one t per row
+    assert kernels.softmax_grad(ds, t, ds[:, :2], one) is False  # a like ds
+    assert kernels.softmax_grad(ds, t, ds.copy(), one.astype(np.float64)) is False
+    assert kernels.softmax_grad(ds, t, ds.copy(), np.ones(2, np.float32)) is False
+    assert kernels.softmax_grad(ds.reshape(1, 3, 4), t, ds.reshape(1, 3, 4), None) is False
+    ds[:] = 2
+    assert kernels.softmax_grad(ds, t, np.full((3, 4), 3, np.float32), one * 0.5) is True
+    np.testing.assert_array_equal(ds, np.full((3, 4), 1.5, np.float32))  # ((2 - 1) * 3) * 0.5
+    assert kernels.softmax_grad(ds, t, np.full((3, 4), 2, np.float32), None) is True
+    np.testing.assert_array_equal(ds, np.ones((3, 4), np.float32))
+
+
 def test_batch_norm_kernels_decline_what_they_do_not_take():
     x = np.zeros((2, 3, 4), np.float32)
     v = np.ones(3, np.float32)

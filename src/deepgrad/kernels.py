@@ -13,7 +13,8 @@ a dozen mask passes backward; the kernels make one pass each and keep a one-byte
 (forward + backward 3-4x, the CNN step 1.12x); col2im's slice-adds into a padded buffer become
 one in-cache pass per tap (2-4.7x on its own). Layer norm's scaling (x̂ and the affine) and
 its input gradient were four and five NumPy passes over the ``(M, n)`` rows; one each now
-(its centring reuses batch norm's, the rows as the channels of one sample).
+(its centring reuses batch norm's, the rows as the channels of one sample); so was the
+attention's softmax backward (three passes over the scores; one now).
 
 Loops index from zero through slices (``dst, src = o[t0:t1], run[t0 + s : t1 + s]``) or with
 unsigned indices: an index numba cannot prove non-negative gets a wraparound branch that
@@ -79,6 +80,7 @@ __all__ = [
     "relu",
     "relu_backward",
     "set_enabled",
+    "softmax_grad",
 ]
 
 #: ``DEEPGRAD_KERNELS``: ``"numba"`` (the default, where numba is installed) or ``"numpy"``
@@ -396,10 +398,23 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 for j in range(xs.size):
                     os[j] = gs[j] * r - (xs[j] * cv + av)
 
+    @jit
+    def softmax_grad(ds: Any, t: Any, a: Any, scale: Any) -> None:  # pragma: no cover
+        for i in range(ds.shape[0]):
+            tv, dr, ar = t[i], ds[i], a[i]
+            if scale.size:
+                sv = scale[0]
+                for j in range(dr.size):
+                    dr[j] = ((dr[j] - tv) * ar[j]) * sv
+            else:
+                for j in range(dr.size):
+                    dr[j] = (dr[j] - tv) * ar[j]
+
     return {
         "bn_center": bn_center,
         "bn_grad": bn_grad,
         "bn_scale": bn_scale,
+        "softmax_grad": softmax_grad,
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
         "relu": relu,
@@ -682,6 +697,26 @@ def layer_norm_grad(xhat: Any, g: Any, w: Any, c: Any, a: Any, rstd: Any, gx: An
     elif not _same(w) or w.dtype != xhat.dtype or w.shape != (xhat.shape[1],):
         return False
     return _run("ln_grad", xhat, g, w, c, a, rstd, gx)
+
+
+def softmax_grad(ds: Any, t: Any, a: Any, scale: Any) -> bool:
+    """The row softmax's backward over ``(R, S)`` rows in one pass, in place::
+
+        ds ← ((ds − t[row]) · a) · scale
+
+    (``a`` the softmax's output, ``t = Σ_row ds ⊙ a``; ``scale`` a 1-element array of the
+    dtype, or ``None`` for no scaling), or ``False`` to say "run the NumPy form" (three
+    passes, in :func:`deepgrad.functional.attention._attn_backward`; the same operations in
+    the same order)."""
+    if not enabled() or not _same(ds, a) or ds.ndim != 2 or not _same(t):
+        return False
+    if t.dtype != ds.dtype or t.shape != (ds.shape[0],):
+        return False
+    if scale is None:
+        scale = _EMPTY[ds.dtype]
+    elif not _same(scale) or scale.dtype != ds.dtype or scale.shape != (1,):
+        return False
+    return _run("softmax_grad", ds, t, a, scale)
 
 
 def col2im_flat(

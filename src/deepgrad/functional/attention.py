@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from .._errors import ShapeMismatchError
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -117,7 +117,11 @@ def _softmax_rows(s: Any, masked: bool) -> Any:
         t[t == 0] = 1  # every key masked out: weights 0
         tot[idx] = t
     xp.divide(1, tot, out=tot)
-    e *= tot[..., None]
+    # each row times its 1/sum: batch norm's scaling pass, the rows as one sample's channels
+    rows = (1, -1, s.shape[-1])
+    e3 = e.reshape(rows) if e.flags.c_contiguous else None
+    if e3 is None or not kernels.batch_norm_scale(e3, tot.reshape(-1), None, None, e3):
+        e *= tot[..., None]
     return e
 
 
@@ -155,10 +159,18 @@ def _attn_backward(
         if drop is not None:
             ds *= drop
         t = (ds * a) @ xp.ones((a.shape[-1],), a.dtype)
-        ds -= t[..., None]
-        ds *= a
-        if scale != 1.0:
-            ds *= scale
+        sc = None if scale == 1.0 else xp.asarray([scale], a.dtype)
+        # one compiled pass over the (R, S) rows, written through ds's view: only where
+        # reshaping gives a view (C-contiguous, not empty)
+        rows = (-1, a.shape[-1])
+        fused = ds.size and ds.flags.c_contiguous and a.flags.c_contiguous
+        if not fused or not kernels.softmax_grad(
+            ds.reshape(rows), t.reshape(-1), a.reshape(rows), sc
+        ):
+            ds -= t[..., None]
+            ds *= a
+            if sc is not None:
+                ds *= sc
         if need[0]:
             gq = _mm_into(ds, kh, outs[0])
         if need[1]:
