@@ -125,6 +125,14 @@ def test_worker_count_follows_the_blas_pool(monkeypatch):
     assert threads.worker_count() == 3
 
 
+def test_blas_threads_follows_the_pool_not_deepgrads_worker_setting(monkeypatch):
+    monkeypatch.setattr(threads, "WORKERS", 3)  # the elementwise pool's size: not BLAS's
+    with threadpool_limits(1):
+        assert threads.blas_threads() == 1
+    with threadpool_limits(2):
+        assert threads.blas_threads() in (1, 2)  # 1 where the BLAS is single-threaded
+
+
 @pytest.mark.parametrize("opt_kw", [{}, {"amsgrad": True, "weight_decay": 0.01}])
 @pytest.mark.parametrize("name", ["Adam", "AdamW"])
 def test_fused_adam_split_across_workers_equals_serial(workers, name, opt_kw):

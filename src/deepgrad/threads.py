@@ -39,6 +39,7 @@ from typing import Any
 from . import backend
 
 __all__ = [
+    "blas_threads",
     "get_num_interop_threads",
     "get_num_threads",
     "init_num_threads",
@@ -169,6 +170,13 @@ def worker_count() -> int:
         WORKERS = None if _blas_sleeps_soon() else 1
     if WORKERS is not None:
         return max(1, int(WORKERS))
+    return blas_threads()
+
+
+def blas_threads() -> int:
+    """The BLAS pool's current size (the largest where several BLAS libraries are loaded;
+    1 where none is found or on a GPU backend). Reads the library's own counter (under a
+    microsecond), so it follows ``set_num_threads`` and threadpoolctl's limits."""
     if backend.xp.__name__ != "numpy":
         return 1
     return max([lib.get_num_threads() or 1 for lib in _blas_libs()], default=1)

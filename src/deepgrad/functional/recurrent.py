@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend, kernels
+from .. import backend, kernels, threads
 from .._errors import ShapeMismatchError
 from ..autograd import Function
 from ..tensor import Tensor
@@ -421,13 +421,19 @@ class LSTMSequence(_SequenceFunction):
         dc = xp.zeros((H, B), dt) if gcn is None else xp.ascontiguousarray(gcn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        # full batches: each step's dA_t goes straight into dA (4H, T, B), the weight
-        # GEMMs' operand as it is (no transposing copy after the loop); ragged ones:
-        # dA (T, 4H, B), zero past each length
-        if full:
+        # Each step's dA_t goes into a fresh block of a stack (never a reused scratch block,
+        # whose cache lines the previous step's GEMM threads on the other core still hold).
+        # Full batches with one BLAS thread: straight into dA (4H, T, B), the weight GEMMs'
+        # operand as it is. With more threads: into contiguous blocks of dA (T, 4H, B),
+        # transposed once for the weight GEMMs after the loop (as the ragged case always
+        # is, zero past each length there): the next step's `W_hhᵀ dA_t`, run on both
+        # cores, reads a strided (4H, B) slab of (4H, T, B) that the other core just wrote
+        # far slower than a contiguous block (rows of B floats, 4H strides apart).
+        gtb = full and threads.blas_threads() == 1
+        if gtb:
             dA = xp.empty((4 * H, T, B), dt)
         else:
-            dA = xp.zeros((T, 4 * H, B), dt)
+            dA = (xp.empty if full else xp.zeros)((T, 4 * H, B), dt)
         t1 = xp.empty((H, B), dt)
         t3 = xp.empty((H3, B), dt)
         whhT = self.whh_p.T
@@ -448,9 +454,9 @@ class LSTMSequence(_SequenceFunction):
                         DR[t] = dh
                     matmul(whrT, dh, out=dm)
                 G, tc = A[t], TC[t]
-                D = dA[:, t] if full else dA[t]
-                # compiled (full batches: straight into dA[:, t]), else the NumPy form
-                if not kernels.lstm_backward(G, tc, Cs[p], dm, dc, *((dA, t) if full else (D,))):
+                D = dA[:, t] if gtb else dA[t]
+                # compiled (one BLAS thread: straight into dA[:, t]), else the NumPy form
+                if not kernels.lstm_backward(G, tc, Cs[p], dm, dc, *((dA, t) if gtb else (D,))):
                     i, f, o, g = G[:H], G[H:H2], G[H2:H3], G[H3:]
                     mul(dm, tc, out=D[H2:H3])  # d o
                     mul(tc, tc, out=t1)  # dc += dm ⊙ o ⊙ (1 - tc²)
@@ -490,7 +496,7 @@ class LSTMSequence(_SequenceFunction):
                 D[:H3] *= G[:H3] * (1 - G[:H3])
                 dh[:, :b] = whhT @ D
         needed_w = [i for i in needed if not (proj and i == ir)]
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed_w, gtb=full)
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed_w, gtb=gtb)
         if proj and want_hr:  # dW_hr = Σ_t dh_t M_tᵀ, one GEMM over all steps
             out[ir] = xp.tensordot(DR, M, axes=([0, 2], [0, 2]))
         if 1 in needed:
