@@ -80,6 +80,7 @@ __all__ = [
     "relu",
     "relu_backward",
     "set_enabled",
+    "shift_rows",
     "softmax_grad",
 ]
 
@@ -362,6 +363,14 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                     os[t] = ((gs[t] - xs[t] * cv) - av) * sv
 
     @jit
+    def shift_rows(x: Any, out: Any) -> None:  # pragma: no cover - compiled
+        for i in range(x.shape[0]):
+            xs, os = x[i], out[i]
+            first = xs[0]
+            for j in range(xs.size):
+                os[j] = xs[j] - first
+
+    @jit
     def ln_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> None:  # pragma: no cover
         for i in range(xc.shape[0]):
             r, xs, ys = rstd[i], xc[i], y[i]
@@ -417,6 +426,7 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
         "softmax_grad": softmax_grad,
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
+        "shift_rows": shift_rows,
         "relu": relu,
         "relu_backward": relu_backward,
     }
@@ -658,6 +668,18 @@ def batch_norm_grad(xhat: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any) -> b
     if c.dtype != xhat.dtype or c.shape != (xhat.shape[1],):
         return False
     return _run("bn_grad", xhat, g, c, a, scale, gx)
+
+
+def shift_rows(x: Any, out: Any) -> bool:
+    """``out ← x − x[:, :1]`` over ``(M, n)`` rows (each row less its first value: layer
+    norm's shift before the mean) in one pass, or ``False`` to say "run the NumPy form"
+    (:meth:`deepgrad.functional.normalization.LayerNorm.forward`), whose broadcast runs
+    NumPy's inner loop once per row. The same subtraction, so the same numbers."""
+    if not enabled() or not _same(x, out) or x.ndim != 2 or x.shape[1] == 0:
+        return False
+    if x is out:  # each row's first value would be overwritten before the rest read it
+        return False
+    return _run("shift_rows", x, out)
 
 
 def layer_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:
