@@ -225,27 +225,30 @@ def test_lstm_with_and_without_kernels_gives_the_same_numbers(dtype, kwargs):
 
 
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
-def test_lstm_backward_layouts_give_the_same_numbers(dtype, monkeypatch):
-    """The LSTM backward stacks each step's gate gradient straight into the weight GEMMs'
-    ``(4H, T, B)`` operand with one BLAS thread, into contiguous ``(T, 4H, B)`` blocks
-    (transposed once after the loop) with more: the same numbers either way, with the
-    kernels (which must run) and without."""
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_recurrent_backward_layouts_give_the_same_numbers(kind, dtype, monkeypatch):
+    """The recurrent backward stacks each step's gate gradient straight into the weight
+    GEMMs' ``(G, T, B)`` operand with one BLAS thread, into contiguous ``(T, G, B)`` blocks
+    (transposed once after the loop) with more: the same numbers either way (the LSTM's
+    with its kernels, which must run, and without)."""
     from deepgrad import threads
 
     def run():
         dg.manual_seed(5)
-        lstm = nn.LSTM(4, 6, num_layers=2)
-        lstm.to(dtype)
+        net = getattr(nn, kind)(4, 6, num_layers=2)
+        net.to(dtype)
         x = dg.randn(7, 3, 4, dtype=dtype, requires_grad=True)
-        h0, c0 = dg.randn(2, 3, 6, dtype=dtype), dg.randn(2, 3, 6, dtype=dtype)
-        out, (h, c) = lstm(x, (h0, c0))
-        ((out * out).sum() + h.sum() * 2 + (c * c).sum()).backward()
-        return [out.detach().numpy(), x.grad.numpy(), *(p.grad.numpy() for p in lstm.parameters())]
+        h0 = dg.randn(2, 3, 6, dtype=dtype)
+        out, h = net(x, (h0, dg.randn(2, 3, 6, dtype=dtype)) if kind == "LSTM" else h0)
+        hn = h[0] * h[1] if kind == "LSTM" else h
+        ((out * out).sum() + (hn * 2).sum()).backward()
+        return [out.detach().numpy(), x.grad.numpy(), *(p.grad.numpy() for p in net.parameters())]
 
     results = []
     for n in (1, 2):
         monkeypatch.setattr(threads, "blas_threads", lambda n=n: n)
-        _assert_kernels_change_nothing(run, monkeypatch, uses=("lstm_gates", "lstm_backward"))
+        if kind == "LSTM":
+            _assert_kernels_change_nothing(run, monkeypatch, uses=("lstm_gates", "lstm_backward"))
         results.append([np.array(a, copy=True) for a in run()])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b, strict=True)

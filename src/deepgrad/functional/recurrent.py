@@ -600,10 +600,14 @@ class GRUSequence(_SequenceFunction):
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        if full:  # stored as (3H, T, B), each step straight into dA[:, t], as in LSTMSequence
+        # one BLAS thread: (3H, T, B), each step straight into dA[:, t]; more: contiguous
+        # (T, 3H, B) blocks, transposed after the loop (as in LSTMSequence._grads)
+        gtb = full and threads.blas_threads() == 1
+        if gtb:
             dA, dAh = xp.empty((3 * H, T, B), dt), xp.empty((3 * H, T, B), dt)
         else:
-            dA, dAh = xp.zeros((T, 3 * H, B), dt), xp.zeros((T, 3 * H, B), dt)
+            new = xp.empty if full else xp.zeros
+            dA, dAh = new((T, 3 * H, B), dt), new((T, 3 * H, B), dt)
         t1 = xp.empty((H, B), dt)
         t2 = xp.empty((H2, B), dt)
         whhT = self.inputs[3]._data.T
@@ -613,7 +617,7 @@ class GRUSequence(_SequenceFunction):
                 if goutT is not None:
                     dh += goutT[t]
                 G = A[t]
-                D, Dh = (dA[:, t], dAh[:, t]) if full else (dA[t], dAh[t])
+                D, Dh = (dA[:, t], dAh[:, t]) if gtb else (dA[t], dAh[t])
                 r, z, n = G[:H], G[H:H2], G[H2:]
                 hp = Hs[p]
                 xp.subtract(hp, n, out=t1)  # dz = dh ⊙ (h - n)
@@ -646,7 +650,7 @@ class GRUSequence(_SequenceFunction):
                 D[:H2] *= G[:H2] * (1 - G[:H2])
                 Dh[:H2] = D[:H2]
                 dh[:, :b] = dhb * z + whhT @ Dh
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, dB_hh=dAh, gtb=full)
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, dB_hh=dAh, gtb=gtb)
         if 1 in needed:
             out[1] = xp.ascontiguousarray(dh.T)
         return tuple(out[i] for i in needed)
@@ -714,16 +718,19 @@ class RNNSequence(_SequenceFunction):
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        if full:  # stored as (H, T, B), each step straight into dA[:, t], as in LSTMSequence
+        # one BLAS thread: (H, T, B), each step straight into dA[:, t]; more: contiguous
+        # (T, H, B) blocks, transposed after the loop (as in LSTMSequence._grads)
+        gtb = full and threads.blas_threads() == 1
+        if gtb:
             dA = xp.empty((H, T, B), dt)
         else:
-            dA = xp.zeros((T, H, B), dt)
+            dA = (xp.empty if full else xp.zeros)((T, H, B), dt)
         whhT = self.inputs[3]._data.T
         for j, (t, _p, n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
                 if goutT is not None:
                     dh += goutT[t]
-                D, hn = (dA[:, t] if full else dA[t]), Hs[n]
+                D, hn = (dA[:, t] if gtb else dA[t]), Hs[n]
                 if self.relu:
                     xp.multiply(dh, hn > 0, out=D)
                 else:
@@ -740,7 +747,7 @@ class RNNSequence(_SequenceFunction):
                 D = dhb * (hn > 0) if self.relu else dhb * (1 - hn * hn)
                 dA[t][:, :b] = D
                 dh[:, :b] = whhT @ D
-        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, gtb=full)
+        out = self._weight_grads(dA, x, self._prev_states(Hs), needed, gtb=gtb)
         if 1 in needed:
             out[1] = xp.ascontiguousarray(dh.T)
         return tuple(out[i] for i in needed)
