@@ -605,7 +605,23 @@ def test_attention_softmax_kernel_is_bit_identical_to_numpy(dtype, kw, monkeypat
         ins = [q] if kw.get("self") else [q, kv]
         return [y.detach().numpy(), w.detach().numpy(), *(x.grad.numpy() for x in ins), *grads]
 
-    _assert_kernels_change_nothing(run, monkeypatch, ("batch_norm_scale", "softmax_grad"))
+    _assert_kernels_change_nothing(
+        run, monkeypatch, ("sub_rows", "batch_norm_scale", "softmax_grad")
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sub_rows_is_numpys_broadcast_subtraction(dtype):
+    s = np.random.default_rng(1).standard_normal((4, 6)).astype(dtype)
+    s[1, 2], s[2, 0] = np.inf, np.nan
+    m = np.array([0.5, np.inf, -np.inf, -0.0], dtype)
+    out = np.empty_like(s)
+    assert kernels.sub_rows(s, m, out) is True
+    np.testing.assert_array_equal(out, s - m[:, None], strict=True)
+    assert kernels.sub_rows(s, m[:3], out) is False  # one value per row
+    assert kernels.sub_rows(s, m.astype(np.float16), out) is False
+    assert kernels.sub_rows(s[:, ::2], m, out[:, ::2]) is False  # not contiguous
+    assert kernels.sub_rows(s.reshape(2, 2, 6), m[:2], out.reshape(2, 2, 6)) is False
 
 
 def test_attention_softmax_kernel_declines_what_it_does_not_take():

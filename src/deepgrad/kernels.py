@@ -82,6 +82,7 @@ __all__ = [
     "set_enabled",
     "shift_rows",
     "softmax_grad",
+    "sub_rows",
 ]
 
 #: ``DEEPGRAD_KERNELS``: ``"numba"`` (the default, where numba is installed) or ``"numpy"``
@@ -363,6 +364,13 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                     os[t] = ((gs[t] - xs[t] * cv) - av) * sv
 
     @jit
+    def sub_rows(s: Any, m: Any, out: Any) -> None:  # pragma: no cover - compiled
+        for i in range(s.shape[0]):
+            xs, os, mv = s[i], out[i], m[i]
+            for j in range(xs.size):
+                os[j] = xs[j] - mv
+
+    @jit
     def shift_rows(x: Any, out: Any) -> None:  # pragma: no cover - compiled
         for i in range(x.shape[0]):
             xs, os = x[i], out[i]
@@ -427,6 +435,7 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
         "shift_rows": shift_rows,
+        "sub_rows": sub_rows,
         "relu": relu,
         "relu_backward": relu_backward,
     }
@@ -668,6 +677,19 @@ def batch_norm_grad(xhat: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any) -> b
     if c.dtype != xhat.dtype or c.shape != (xhat.shape[1],):
         return False
     return _run("bn_grad", xhat, g, c, a, scale, gx)
+
+
+def sub_rows(s: Any, m: Any, out: Any) -> bool:
+    """``out[i] ← s[i] − m[i]`` over the rows of ``(R, n)`` arrays (``m (R,)``) in one pass,
+    or ``False`` to say "run the NumPy form" (a broadcast subtraction, which runs NumPy's
+    inner loop once per row; :func:`deepgrad.functional.attention._softmax_rows` shifts each
+    score matrix, ``n = L·S`` values, by its maximum). The same subtraction, so the same
+    numbers."""
+    if not enabled() or not _same(s, out) or s.ndim != 2 or not _same(m):
+        return False
+    if m.dtype != s.dtype or m.shape != (s.shape[0],):
+        return False
+    return _run("sub_rows", s, m, out)
 
 
 def shift_rows(x: Any, out: Any) -> bool:

@@ -101,7 +101,13 @@ def _softmax_rows(s: Any, masked: bool) -> Any:
     m = s.max(axis=(-2, -1), keepdims=True) if s.ndim >= 2 else s.max(keepdims=True)
     if masked:
         m[~xp.isfinite(m)] = 0
-    e = s - m
+    e = xp.empty(s.shape, dt)
+    blocks = (m.size, -1)  # each score matrix a row: the subtraction in one compiled pass
+    if not (
+        s.flags.c_contiguous
+        and kernels.sub_rows(s.reshape(blocks), m.reshape(-1), e.reshape(blocks))
+    ):
+        xp.subtract(s, m, out=e)
     xp.exp(e, out=e)
     ones = xp.ones((s.shape[-1],), dt)
     tot = e @ ones
