@@ -14,7 +14,11 @@ a dozen mask passes backward; the kernels make one pass each and keep a one-byte
 one in-cache pass per tap (2-4.7x on its own). Layer norm's scaling (x̂ and the affine) and
 its input gradient were four and five NumPy passes over the ``(M, n)`` rows; one each now
 (its centring reuses batch norm's, the rows as the channels of one sample); so was the
-attention's softmax backward (three passes over the scores; one now).
+attention's softmax backward (three passes over the scores; one now). A broadcast
+subtraction of one value per row (layer norm's shift by each row's first value, the
+softmax's shift by each score matrix's maximum) runs NumPy's inner loop once per row, 64 or
+1,024 values: ``shift_rows`` and ``sub_rows`` make it one pass (36 → 8 µs for layer norm's
+``(1024, 64)`` rows on an Intel Xeon).
 
 Loops index from zero through slices (``dst, src = o[t0:t1], run[t0 + s : t1 + s]``) or with
 unsigned indices: an index numba cannot prove non-negative gets a wraparound branch that
