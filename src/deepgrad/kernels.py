@@ -140,6 +140,7 @@ def _build() -> dict[str, Callable[..., Any]]:
         **_lstm_kernels(jit),
         **_conv_kernels(jit, numba.uint64),
         **_elementwise_kernels(jit),
+        **_row_kernels(jit),
     }
 
 
@@ -367,6 +368,20 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 for t in range(xs.size):
                     os[t] = ((gs[t] - xs[t] * cv) - av) * sv
 
+    return {
+        "bn_center": bn_center,
+        "bn_grad": bn_grad,
+        "bn_scale": bn_scale,
+        "relu": relu,
+        "relu_backward": relu_backward,
+    }
+
+
+def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
+    """Passes over the rows of ``(M, n)`` arrays with one or two values per row: layer
+    norm's scaling and input gradient, the attention softmax's backward, and the broadcast
+    subtractions ``x − x[:, :1]`` and ``s − m[:, None]``."""
+
     @jit
     def sub_rows(s: Any, m: Any, out: Any) -> None:  # pragma: no cover - compiled
         for i in range(s.shape[0]):
@@ -432,16 +447,11 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                     dr[j] = (dr[j] - tv) * ar[j]
 
     return {
-        "bn_center": bn_center,
-        "bn_grad": bn_grad,
-        "bn_scale": bn_scale,
-        "softmax_grad": softmax_grad,
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
         "shift_rows": shift_rows,
+        "softmax_grad": softmax_grad,
         "sub_rows": sub_rows,
-        "relu": relu,
-        "relu_backward": relu_backward,
     }
 
 

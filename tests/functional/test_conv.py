@@ -491,3 +491,57 @@ def test_functional_errors():
         nn.Conv2d(3, 4, 3, padding="full")
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(3, 4, 3, groups=2)
+
+
+@pytest.mark.parametrize("flat", [True, False])
+@pytest.mark.parametrize(
+    "kw", [{}, {"padding": 1}, {"padding": "same"}, {"stride": 2, "padding": (1, 2), "dilation": 2}]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_bias_folded_into_the_gemm(flat, kw, dtype, monkeypatch):
+    """Batch-major columns with a last row of ones and the bias as a last weight column
+    (``FOLD_BIAS``): the output and every gradient as the GEMM followed by a pass adding the
+    bias, to rounding (BLAS may sum K + 1 terms in another order), NaN and inf where that
+    gives them; the folded GEMM runs where asked, and only there; and both agree with torch."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9)
+    monkeypatch.setattr(conv_mod, "FLAT_ROWS", flat)
+    folded = []
+    real = conv_mod._gemm_bias
+
+    def spy(*args):
+        folded.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(conv_mod, "_gemm_bias", spy)
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((5, 3, 9, 8)) * 10).astype(dtype)
+    w, b = rng.standard_normal((4, 3, 3, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    results = []
+    for fold in (True, False):
+        monkeypatch.setattr(conv_mod, "FOLD_BIAS", fold)
+        xt, wt, bt = (dg.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = F.conv2d(xt, wt, bt, **kw)
+        gy = np.cos(np.arange(y.numel())).reshape(y.shape).astype(dtype)
+        y.backward(dg.tensor(gy))
+        results.append([y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
+        assert bool(folded) == fold
+        folded.clear()
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    for a, c in zip(*results, strict=True):
+        np.testing.assert_allclose(a, c, **tol)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    yt = torch.nn.functional.conv2d(xt, wt, bt, **kw)
+    yt.backward(torch.tensor(gy))
+    ref = [yt.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()]
+    tol = {"rtol": 2e-4, "atol": 2e-4} if dtype == np.float32 else tol
+    for a, r in zip(results[0], ref, strict=True):
+        np.testing.assert_allclose(a, r, **tol)
+
+    x[0, 0, 0, 0], x[1, 2, 3, 4] = np.inf, np.nan  # where the GEMM makes NaN, so does the fold
+    outs = []
+    for fold in (True, False):
+        monkeypatch.setattr(conv_mod, "FOLD_BIAS", fold)
+        outs.append(F.conv2d(dg.tensor(x), dg.tensor(w), dg.tensor(b), **kw).numpy())
+    np.testing.assert_array_equal(np.isnan(outs[0]), np.isnan(outs[1]))
+    np.testing.assert_array_equal(np.isinf(outs[0]), np.isinf(outs[1]))

@@ -20,7 +20,9 @@ How it is computed (one GEMM per layer over the whole batch, per group):
 With a short reduction (``C·kh·kw < 32``, e.g. a first layer on 1-channel images) the
 columns are batch-major instead, ``(N, C·kh·kw, Ho·Wo)``, and the GEMM runs once per sample
 (BLAS is slow on a ``(O, 9) @ (9, N·Ho·Wo)`` product); its output is then already in
-``(N, O, Ho, Wo)`` order.
+``(N, O, Ho, Wo)`` order, and a bias enters the GEMM as a last weight column against a row
+of ones in the columns (:func:`_gemm_bias`) rather than in a pass over the output, the
+largest array of a first layer.
 
 Large scratch buffers (padded images, column matrices, re-laid-out GEMM results) are reused
 from step to step (:class:`_Scratch`): on the machines measured, the page faults of freshly
@@ -66,6 +68,11 @@ from .shape import pad, permute, reshape, stack
 #: sample); at or above it, one GEMM over the whole batch. Both paths are exact; tests set it
 #: to 0 or a large number to exercise each.
 BATCH_MAJOR_BELOW_K = 32
+
+#: batch-major columns get a last row of ones and the GEMM the bias as a last weight column
+#: (:func:`_gemm_bias`), instead of a pass adding the bias to the whole output; tests switch
+#: it off to compare the two.
+FOLD_BIAS = True
 
 #: use flat image rows (:func:`_flat_rows`) in im2col/col2im wherever the geometry allows;
 #: tests switch it off to check that both paths give the same numbers bit for bit.
@@ -204,13 +211,15 @@ class _Scratch:
 SCRATCH = _Scratch()
 
 
-def _im2col(x: Any, g: _Geom, pooled: bool = False) -> Any:
+def _im2col(x: Any, g: _Geom, pooled: bool = False, ones: bool = False) -> Any:
     """``x (N, C, H, W)`` → columns, C-contiguous, rows in ``(c, p, q)`` order:
     ``(N, C·kh·kw, L)`` (batch-major) or ``(C·kh·kw, N·L)``. With ``pooled`` the columns come
-    from :data:`SCRATCH` (give them back when done)."""
+    from :data:`SCRATCH` (give them back when done). With ``ones`` (batch-major only) each
+    sample's columns have one more row, of ones: ``(N, C·kh·kw + 1, L)``, for a bias folded
+    into the GEMM (:func:`_gemm_bias`)."""
     N, C = g.N, g.C
     if _flat_rows(g):
-        return _im2col_flat(x, g, pooled)
+        return _im2col_flat(x, g, pooled, ones)
     buf = x
     # the padded image: a scratch buffer whose border stays zero (only the interior is written)
     pad_tag = ("pad", g.pt, g.pl, g.H, g.W)
@@ -224,13 +233,24 @@ def _im2col(x: Any, g: _Geom, pooled: bool = False) -> Any:
         view = _as_strided(buf, (N, C, *taps[:2], *taps[2:]), (sN, sC, *tstr[:2], *tstr[2:]))
     else:
         view = _as_strided(buf, (C, *taps[:2], N, *taps[2:]), (sC, *tstr[:2], sN, *tstr[2:]))
-    K = C * g.kh * g.kw
-    shape = (N, K, g.L) if g.bm else (K, N * g.L)
-    cols = SCRATCH.take(shape, x.dtype)[0] if pooled else backend.xp.empty(shape, x.dtype)
-    cols.reshape(view.shape)[...] = view
+    cols, target = _new_cols(g, x.dtype, pooled, ones)
+    target.reshape(view.shape)[...] = view
     if buf is not x:
         SCRATCH.give(buf, pad_tag)
     return cols
+
+
+def _new_cols(g: _Geom, dtype: Any, pooled: bool, ones: bool) -> tuple[Any, Any]:
+    """A column matrix for :func:`_im2col` (from :data:`SCRATCH` with ``pooled``) and the
+    part of it that im2col fills: all of it, or with ``ones`` all rows but the last, which
+    is set to 1."""
+    K = g.C * g.kh * g.kw
+    shape = (g.N, K + ones, g.L) if g.bm else (K, g.N * g.L)
+    cols = SCRATCH.take(shape, dtype)[0] if pooled else backend.xp.empty(shape, dtype)
+    if not ones:
+        return cols, cols
+    cols[:, K] = 1
+    return cols, cols[:, :K]
 
 
 def _flat_rows(g: _Geom) -> bool:
@@ -266,7 +286,7 @@ def _wrapped(cols6: Any, g: _Geom, q_axis: int) -> None:
             cols6[tuple(index)] = 0
 
 
-def _im2col_flat(x: Any, g: _Geom, pooled: bool) -> Any:
+def _im2col_flat(x: Any, g: _Geom, pooled: bool, ones: bool = False) -> Any:
     """:func:`_im2col` through flat image rows (:func:`_flat_rows`); the batch is split
     across :func:`~deepgrad.threads.parallel_chunks` (every sample's columns are copies of
     its own image, so the chunks compute exactly what one pass computes)."""
@@ -278,12 +298,10 @@ def _im2col_flat(x: Any, g: _Geom, pooled: bool) -> Any:
     sN, sC, s1 = buf.strides
     run, tap = g.Ho * W, (g.kh, g.kw)
     tstr = (g.dh * W * s1, g.dw * s1)
-    K = C * g.kh * g.kw
-    shape = (N, K, g.L) if g.bm else (K, N * g.L)
-    cols = SCRATCH.take(shape, x.dtype)[0] if pooled else backend.xp.empty(shape, x.dtype)
+    cols, target = _new_cols(g, x.dtype, pooled, ones)
     if g.bm:
         view = _as_strided(buf, (N, C, *tap, run), (sN, sC, *tstr, s1))
-        c5, c6 = cols.reshape(view.shape), cols.reshape(N, C, g.kh, g.kw, g.Ho, W)
+        c5, c6 = target.reshape(view.shape), target.reshape(N, C, g.kh, g.kw, g.Ho, W)
     else:
         view = _as_strided(buf, (C, *tap, N, run), (sC, *tstr, sN, s1))
         c5, c6 = cols.reshape(view.shape), cols.reshape(C, g.kh, g.kw, N, g.Ho, W)
@@ -448,6 +466,17 @@ def _gemm(w: Any, cols: Any, g: _Geom) -> Any:
     return (w2.reshape(G, g.O // G, -1) @ cols.reshape(G, -1, cols.shape[-1])).reshape(g.O, -1)
 
 
+def _gemm_bias(w: Any, b: Any, cols: Any, g: _Geom) -> Any:
+    """``[W | b] (O, K + 1) @ cols (N, K + 1, L)`` → ``y (N, O, Ho, Wo)`` for batch-major
+    columns with a last row of ones (:func:`_im2col` with ``ones``), one group: the bias
+    enters each dot product as its last term instead of in a pass over the whole output
+    (which runs at memory speed: the first layer's output is the largest). The same sums
+    to rounding: BLAS may accumulate ``K + 1`` terms in another order than ``K`` (float64
+    on OpenBLAS's SkylakeX kernels: 1 ulp on ~2 % of the outputs), never less exactly."""
+    w2 = backend.xp.concatenate([w.reshape(g.O, -1), b.reshape(g.O, 1)], axis=1)
+    return (w2 @ cols).reshape(g.N, g.O, g.Ho, g.Wo)
+
+
 def _gemm_tn(w: Any, yt: Any, g: _Geom) -> Any:
     """Grouped ``Wᵀ @ y_t`` → columns ``(N, C·kh·kw, L)`` or ``(C·kh·kw, N·L)``."""
     G = g.G
@@ -504,8 +533,12 @@ class Conv2dFunction(Function):
 
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
         g = self.g
-        cols = _im2col(x, g, pooled=True)
-        y = _from_gemm(_gemm(w, cols, g), g, b)
+        fold = FOLD_BIAS and b is not None and g.bm and g.G == 1
+        cols = _im2col(x, g, pooled=True, ones=fold)
+        if fold:  # the bias as each dot product's last term: no pass over the output
+            y = _gemm_bias(w, b, cols, g)
+        else:
+            y = _from_gemm(_gemm(w, cols, g), g, b)
         if self.keep_cols:
             self.cols = cols  # back to the pool when this node is released
         else:
@@ -522,7 +555,10 @@ class Conv2dFunction(Function):
         if need[0]:
             gx = ConvTranspose2dFunction(g, gyt)(gy, w)
         if need[1]:
-            gw = Conv2dWeightGradFunction(g, self.__dict__.get("cols"), gyt)(x, gy)
+            cols = self.__dict__.get("cols")
+            if cols is not None and g.bm and cols.shape[1] != g.C * g.kh * g.kw:
+                cols = cols[:, :-1]  # without the folded bias's row of ones
+            gw = Conv2dWeightGradFunction(g, cols, gyt)(x, gy)
         if has_b and need[2]:
             if is_grad_enabled():
                 gb = _sum(gy, (0, 2, 3))
