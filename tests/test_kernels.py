@@ -551,22 +551,8 @@ def test_layer_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, mon
     _assert_kernels_change_nothing(
         run,
         monkeypatch,
-        ("shift_rows", "batch_norm_center", "layer_norm_scale", "layer_norm_grad"),
+        ("sub_rows", "batch_norm_center", "layer_norm_scale", "layer_norm_grad"),
     )
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_shift_rows_is_numpys_broadcast_subtraction(dtype):
-    x = np.random.default_rng(0).standard_normal((5, 7)).astype(dtype) * 1e3
-    x[1, 0], x[2, 3], x[3, 0], x[4, 2] = np.inf, np.nan, -0.0, -np.inf  # inf − inf is NaN
-    out = np.empty_like(x)
-    assert kernels.shift_rows(x, out) is True
-    np.testing.assert_array_equal(out, x - x[:, :1], strict=True)
-    assert kernels.shift_rows(x, x) is False  # in place would lose each row's first value
-    assert kernels.shift_rows(x[:, ::2], out[:, ::2]) is False  # not contiguous
-    assert kernels.shift_rows(x, out.astype(np.float16)) is False
-    assert kernels.shift_rows(x.reshape(1, 5, 7), out.reshape(1, 5, 7)) is False
-    assert kernels.shift_rows(x[:, :0], out[:, :0]) is False  # no first value to take
 
 
 def test_layer_norm_kernels_decline_what_they_do_not_take():
@@ -618,6 +604,9 @@ def test_sub_rows_is_numpys_broadcast_subtraction(dtype):
     out = np.empty_like(s)
     assert kernels.sub_rows(s, m, out) is True
     np.testing.assert_array_equal(out, s - m[:, None], strict=True)
+    assert kernels.sub_rows(s, s[:, 0].copy(), out) is True  # layer norm's shift (inf − inf)
+    np.testing.assert_array_equal(out, s - s[:, :1], strict=True)
+    assert kernels.sub_rows(s, s[:, 0], out) is False  # a strided m: NumPy's form
     assert kernels.sub_rows(s, m[:3], out) is False  # one value per row
     assert kernels.sub_rows(s, m.astype(np.float16), out) is False
     assert kernels.sub_rows(s[:, ::2], m, out[:, ::2]) is False  # not contiguous

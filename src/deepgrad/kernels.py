@@ -17,8 +17,8 @@ its input gradient were four and five NumPy passes over the ``(M, n)`` rows; one
 attention's softmax backward (three passes over the scores; one now). A broadcast
 subtraction of one value per row (layer norm's shift by each row's first value, the
 softmax's shift by each score matrix's maximum) runs NumPy's inner loop once per row, 64 or
-1,024 values: ``shift_rows`` and ``sub_rows`` make it one pass (36 → 8 µs for layer norm's
-``(1024, 64)`` rows on an Intel Xeon).
+1,024 values: ``sub_rows`` makes it one pass (36 → 8 µs for layer norm's ``(1024, 64)``
+rows on an Intel Xeon).
 
 Loops index from zero through slices (``dst, src = o[t0:t1], run[t0 + s : t1 + s]``) or with
 unsigned indices: an index numba cannot prove non-negative gets a wraparound branch that
@@ -84,7 +84,6 @@ __all__ = [
     "relu",
     "relu_backward",
     "set_enabled",
-    "shift_rows",
     "softmax_grad",
     "sub_rows",
 ]
@@ -380,7 +379,7 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
 def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
     """Passes over the rows of ``(M, n)`` arrays with one or two values per row: layer
     norm's scaling and input gradient, the attention softmax's backward, and the broadcast
-    subtractions ``x − x[:, :1]`` and ``s − m[:, None]``."""
+    subtraction ``s − m[:, None]``."""
 
     @jit
     def sub_rows(s: Any, m: Any, out: Any) -> None:  # pragma: no cover - compiled
@@ -388,14 +387,6 @@ def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
             xs, os, mv = s[i], out[i], m[i]
             for j in range(xs.size):
                 os[j] = xs[j] - mv
-
-    @jit
-    def shift_rows(x: Any, out: Any) -> None:  # pragma: no cover - compiled
-        for i in range(x.shape[0]):
-            xs, os = x[i], out[i]
-            first = xs[0]
-            for j in range(xs.size):
-                os[j] = xs[j] - first
 
     @jit
     def ln_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> None:  # pragma: no cover
@@ -449,7 +440,6 @@ def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
     return {
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
-        "shift_rows": shift_rows,
         "softmax_grad": softmax_grad,
         "sub_rows": sub_rows,
     }
@@ -696,26 +686,15 @@ def batch_norm_grad(xhat: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any) -> b
 def sub_rows(s: Any, m: Any, out: Any) -> bool:
     """``out[i] ← s[i] − m[i]`` over the rows of ``(R, n)`` arrays (``m (R,)``) in one pass,
     or ``False`` to say "run the NumPy form" (a broadcast subtraction, which runs NumPy's
-    inner loop once per row; :func:`deepgrad.functional.attention._softmax_rows` shifts each
-    score matrix, ``n = L·S`` values, by its maximum). The same subtraction, so the same
-    numbers."""
+    inner loop once per row: :func:`deepgrad.functional.attention._softmax_rows` shifts each
+    score matrix, ``n = L·S`` values, by its maximum, and
+    :meth:`deepgrad.functional.normalization.LayerNorm.forward` each row by its first value).
+    The same subtraction, so the same numbers."""
     if not enabled() or not _same(s, out) or s.ndim != 2 or not _same(m):
         return False
     if m.dtype != s.dtype or m.shape != (s.shape[0],):
         return False
     return _run("sub_rows", s, m, out)
-
-
-def shift_rows(x: Any, out: Any) -> bool:
-    """``out ← x − x[:, :1]`` over ``(M, n)`` rows (each row less its first value: layer
-    norm's shift before the mean) in one pass, or ``False`` to say "run the NumPy form"
-    (:meth:`deepgrad.functional.normalization.LayerNorm.forward`), whose broadcast runs
-    NumPy's inner loop once per row. The same subtraction, so the same numbers."""
-    if not enabled() or not _same(x, out) or x.ndim != 2 or x.shape[1] == 0:
-        return False
-    if x is out:  # each row's first value would be overwritten before the rest read it
-        return False
-    return _run("shift_rows", x, out)
 
 
 def layer_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:

@@ -69,8 +69,8 @@ class LayerNorm(Function):
             return x.copy()
         x2 = x.reshape(-1, n)
         avg = xp.full((n,), 1.0 / n, dtype=x.dtype)  # row means as GEMV: x2 @ avg
-        xc = xp.empty(x2.shape, x2.dtype)
-        if not kernels.shift_rows(x2, xc):  # shifted by each row's first value (_shifted)
+        xc = xp.empty(x2.shape, x2.dtype)  # shifted by each row's first value (_shifted)
+        if not kernels.sub_rows(x2, x2[:, 0].copy(), xc):
             xp.subtract(x2, x2[:, :1], out=xc)
         mu = xc @ avg
         sq = xp.empty_like(xc)

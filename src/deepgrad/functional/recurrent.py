@@ -195,6 +195,21 @@ class _SequenceFunction(Function):
         """``(T, H, B)``: the state each step started from."""
         return Hs[1:] if self.reverse else Hs[:-1]
 
+    def _grad_stack(self, G: int, T: int, dt: Any) -> tuple[bool, Any]:
+        """``(gtb, stack)``: where the backward stores each step's ``(G, B)`` gradient, a
+        fresh block per step (never a reused scratch block, whose cache lines the previous
+        step's GEMM threads on the other core still hold). Full batches with one BLAS thread:
+        ``(G, T, B)`` (``gtb``), each step straight into ``stack[:, t]``, the weight GEMMs'
+        operand as it is. With more threads: contiguous blocks of ``(T, G, B)``, transposed
+        once for the weight GEMMs after the loop (:meth:`_weight_grads`): the next step's
+        ``W_hhᵀ dA_t``, run on both cores, reads a strided ``(G, B)`` slab that the other
+        core just wrote far slower than a contiguous block. Ragged batches: ``(T, G, B)``,
+        zero past each length."""
+        xp, B, full = backend.xp, self.B, self.batch_sizes is None
+        if full and threads.blas_threads() == 1:
+            return True, xp.empty((G, T, B), dt)
+        return False, (xp.empty if full else xp.zeros)((T, G, B), dt)
+
     def backward(self, *gys: Tensor | None) -> tuple:
         arrays = [None if g is None else g._data for g in gys]
         needed = [i for i, n in enumerate(self.needs_input_grad) if n]
@@ -421,19 +436,7 @@ class LSTMSequence(_SequenceFunction):
         dc = xp.zeros((H, B), dt) if gcn is None else xp.ascontiguousarray(gcn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
         full = self.batch_sizes is None
-        # Each step's dA_t goes into a fresh block of a stack (never a reused scratch block,
-        # whose cache lines the previous step's GEMM threads on the other core still hold).
-        # Full batches with one BLAS thread: straight into dA (4H, T, B), the weight GEMMs'
-        # operand as it is. With more threads: into contiguous blocks of dA (T, 4H, B),
-        # transposed once for the weight GEMMs after the loop (as the ragged case always
-        # is, zero past each length there): the next step's `W_hhᵀ dA_t`, run on both
-        # cores, reads a strided (4H, B) slab of (4H, T, B) that the other core just wrote
-        # far slower than a contiguous block (rows of B floats, 4H strides apart).
-        gtb = full and threads.blas_threads() == 1
-        if gtb:
-            dA = xp.empty((4 * H, T, B), dt)
-        else:
-            dA = (xp.empty if full else xp.zeros)((T, 4 * H, B), dt)
+        gtb, dA = self._grad_stack(4 * H, T, dt)
         t1 = xp.empty((H, B), dt)
         t3 = xp.empty((H3, B), dt)
         whhT = self.whh_p.T
@@ -599,15 +602,8 @@ class GRUSequence(_SequenceFunction):
         H2 = 2 * H
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
-        full = self.batch_sizes is None
-        # one BLAS thread: (3H, T, B), each step straight into dA[:, t]; more: contiguous
-        # (T, 3H, B) blocks, transposed after the loop (as in LSTMSequence._grads)
-        gtb = full and threads.blas_threads() == 1
-        if gtb:
-            dA, dAh = xp.empty((3 * H, T, B), dt), xp.empty((3 * H, T, B), dt)
-        else:
-            new = xp.empty if full else xp.zeros
-            dA, dAh = new((T, 3 * H, B), dt), new((T, 3 * H, B), dt)
+        gtb, dA = self._grad_stack(3 * H, T, dt)
+        dAh = xp.empty_like(dA) if self.batch_sizes is None else xp.zeros_like(dA)
         t1 = xp.empty((H, B), dt)
         t2 = xp.empty((H2, B), dt)
         whhT = self.inputs[3]._data.T
@@ -717,14 +713,7 @@ class RNNSequence(_SequenceFunction):
         dt = x.dtype
         dh = xp.zeros((H, B), dt) if ghn is None else xp.ascontiguousarray(ghn.T)
         goutT = None if gout is None else gout.transpose(0, 2, 1)
-        full = self.batch_sizes is None
-        # one BLAS thread: (H, T, B), each step straight into dA[:, t]; more: contiguous
-        # (T, H, B) blocks, transposed after the loop (as in LSTMSequence._grads)
-        gtb = full and threads.blas_threads() == 1
-        if gtb:
-            dA = xp.empty((H, T, B), dt)
-        else:
-            dA = (xp.empty if full else xp.zeros)((T, H, B), dt)
+        gtb, dA = self._grad_stack(H, T, dt)
         whhT = self.inputs[3]._data.T
         for j, (t, _p, n, b) in enumerate(reversed(self._steps(T))):
             if b == B:
