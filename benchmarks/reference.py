@@ -17,7 +17,12 @@ fresh process's first second (allocator warm-up) ran slower as well.
 
 Threads are set the way a PyTorch user sets them: ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` in
 the environment before ``import torch`` (the suite passes them), then
-``torch.set_num_threads(THREADS)``; no threadpoolctl, no NumPy BLAS in the loop.
+``torch.set_num_threads(THREADS)``; no threadpoolctl, no NumPy BLAS in the loop. The suite
+also starts it with glibc's malloc thresholds fixed (``benchmarks.suite.MALLOC_ENV``, the
+values ``import deepgrad`` sets for itself); run alone, set them the same way
+(``MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456``) or its rate is one draw
+of a per-process lottery: with glibc's defaults the CNN step's page faults, and with them its
+speed, differ from one process to the next by up to 30 % (Intel Xeon, two threads).
 """
 
 from __future__ import annotations

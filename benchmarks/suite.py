@@ -45,9 +45,20 @@ TARGETS = {  # issue 15: (must reach, aim for), as deepgrad ÷ PyTorch throughpu
 GEMM_FRACTION_TARGET = 0.70  # the MLP step's GEMMs at >= 70 % of NumPy's sgemm rate
 
 
+#: glibc's malloc thresholds every benchmark process starts with: the values ``import
+#: deepgrad`` sets with ``mallopt`` (deepgrad.backend._tune_malloc), so that PyTorch's processes
+#: allocate under the same policy. With glibc's defaults a PyTorch process returns its freed
+#: activations to the system at a rate that differs from process to process (its OpenMP
+#: threads allocate from other arenas): measured on an Intel Xeon, 2 threads, the CNN step took
+#: 10.0-13.3 ms over six processes with 390-1,970 page faults a step, and 8.6-9.2 ms with
+#: ~0 faults under these settings (PERF-LOG.md, "Sixth session on Intel").
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+
+
 def thread_env(threads: int) -> dict[str, str]:
     """The environment every benchmark process starts with: the thread count fixed before any
-    library loads (OpenMP, MKL, OpenBLAS read these at import), the suite's paths importable."""
+    library loads (OpenMP, MKL, OpenBLAS read these at import), glibc's malloc thresholds
+    (:data:`MALLOC_ENV`), the suite's paths importable."""
     n = str(threads)
     return dict(
         os.environ,
@@ -55,6 +66,7 @@ def thread_env(threads: int) -> dict[str, str]:
         OMP_NUM_THREADS=n,
         MKL_NUM_THREADS=n,
         OPENBLAS_NUM_THREADS=n,
+        **MALLOC_ENV,
     )
 
 
@@ -585,7 +597,11 @@ HEADER = """# Benchmark results
 per framework and workload, alternating rounds; only one process runs at any moment (the idle
 worker is stopped with SIGSTOP, so no BLAS or OpenMP pool spins beside the one measured). Each
 framework's threads are fixed before its libraries load (`OMP_NUM_THREADS`, `MKL_NUM_THREADS`,
-`OPENBLAS_NUM_THREADS`, then `torch.set_num_threads` / threadpoolctl). The ratio column is the
+`OPENBLAS_NUM_THREADS`, then `torch.set_num_threads` / threadpoolctl), and every process
+allocates under the same glibc malloc policy: `MALLOC_MMAP_THRESHOLD_` 32 MiB and
+`MALLOC_TRIM_THRESHOLD_` 256 MiB, the values `import deepgrad` sets for itself (with glibc's
+defaults PyTorch's CNN step ran 10–13 ms from one process to the next, page faults deciding,
+against 8.6–9.2 ms under these: PERF-LOG.md). The ratio column is the
 median of the per-round paired ratios, with their spread; the "plain loop" column is PyTorch's
 figure from an ordinary training loop (benchmarks/reference.py: no threadpoolctl, its own
 process, alive through the workload's rounds and stopped except in its turn of every round,

@@ -108,6 +108,10 @@ def test_idle_worker_is_stopped_between_its_rounds():
     w = suite.Worker("deepgrad", "tiny_mlp", 1)
     try:
         assert state(w.proc.pid) == "T"
+        with open(f"/proc/{w.proc.pid}/environ", "rb") as f:  # the malloc policy it started with
+            env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+        for k, v in suite.MALLOC_ENV.items():
+            assert env[k.encode()] == v.encode()
         assert w.run(2) > 0
         assert state(w.proc.pid) == "T"
         assert w.peak_kib() > 0
@@ -287,3 +291,14 @@ def test_a_benchmark_process_that_ended_is_named_not_esrch():
     with pytest.raises(RuntimeError, match=r"exit status 4"):
         suite._signal(proc, signal.SIGSTOP, "plain PyTorch loop", wait=True)
     assert proc.returncode == 4
+
+
+def test_every_benchmark_process_allocates_under_deepgrads_malloc_policy():
+    """PyTorch's processes start with the glibc thresholds ``import deepgrad`` sets for itself:
+    with glibc's defaults PyTorch's CNN step speed was a per-process lottery of page faults."""
+    from deepgrad import backend
+
+    env = suite.thread_env(2)
+    assert env["MALLOC_MMAP_THRESHOLD_"] == str(backend.MALLOC_MMAP_THRESHOLD)
+    assert env["MALLOC_TRIM_THRESHOLD_"] == str(backend.MALLOC_TRIM_THRESHOLD)
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "2"

@@ -100,6 +100,12 @@ _seed: int | None = int(numpy.random.SeedSequence().entropy % 2**63)
 _rng: Any = numpy.random.default_rng(_seed)
 
 
+#: glibc's ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD`` after ``import deepgrad`` (bytes):
+#: see :func:`_tune_malloc` (benchmarks/suite.py starts PyTorch's processes with the same)
+MALLOC_MMAP_THRESHOLD = 32 << 20
+MALLOC_TRIM_THRESHOLD = 256 << 20
+
+
 def _tune_malloc() -> None:
     """Keep freed memory in the process between training steps (glibc only).
 
@@ -119,8 +125,8 @@ def _tune_malloc() -> None:
 
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
-        libc.mallopt(m_mmap_threshold, 32 << 20)
-        libc.mallopt(m_trim_threshold, 256 << 20)
+        libc.mallopt(m_mmap_threshold, MALLOC_MMAP_THRESHOLD)
+        libc.mallopt(m_trim_threshold, MALLOC_TRIM_THRESHOLD)
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
         pass
 
