@@ -220,6 +220,36 @@ def test_var_std_positional_overloads_match_torch(torch, name, args, kw):
             np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize(
+    "args, kw",
+    [
+        ((), {"dim": True}),  # the unbiased-only overload is positional only
+        ((), {"dim": False}),
+        ((), {"axis": True}),
+        ((True, True), {}),  # ... and takes nothing else
+        ((True,), {"keepdim": True}),
+        ((True,), {"unbiased": False}),
+        ((True,), {"correction": 0}),
+        ((), {"dim": True, "unbiased": False}),
+        ((), {"dim": True, "correction": 0}),
+    ],
+    ids=str,
+)
+def test_var_std_bool_dim_refused_as_torch(torch, name, args, kw):
+    """A bool is PyTorch's ``unbiased`` only as the lone positional after the tensor
+    (``torch.std(x, True)``); by keyword, or with more arguments, it is a ``TypeError`` in
+    torch 2.13 and in deepgrad (the function forms; ``x.std(dim=True)`` goes through
+    ``Tensor.std``)."""
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(TypeError):
+        getattr(torch, name)(torch.tensor(x), *args, **kw)
+    with pytest.raises(TypeError, match="bool"):
+        getattr(dg, name)(dg.tensor(x), *args, **kw)
+    with pytest.raises(TypeError, match="bool"):
+        getattr(F, name)(dg.tensor(x), *args, **kw)
+
+
 def test_var_refuses_what_pytorch_refuses():
     x = dg.ones(2, 3)
     with pytest.raises(TypeError, match="unbiased must be a bool, got 1"):

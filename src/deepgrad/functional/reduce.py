@@ -10,6 +10,7 @@ onto the arg-max elements for ``max``/``min`` (split evenly on ties), and by the
 from __future__ import annotations
 
 import builtins
+import functools
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -357,13 +358,28 @@ class Var(Function):
         return Tensor(g.astype(x.dtype, copy=False))
 
 
-def _correction(fn: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, int | float]:
+def _correction(
+    fn: str, dim: Any, unbiased: Any, correction: Any, keepdim: Any = False
+) -> tuple[Any, int | float]:
     """PyTorch's overloads of ``var``/``std``: ``(dim, unbiased, keepdim)`` positionally,
     ``(unbiased)`` alone (``x.std(False)``), and ``correction`` keyword-only; so a bool in
-    the second place is never taken for ``keepdim``, nor a bool in the first for a ``dim``."""
+    the second place is never taken for ``keepdim``, nor a bool in the first for a ``dim``.
+    The ``(unbiased)`` overload takes nothing else: ``std(x, True, keepdim=True)`` (or with
+    ``unbiased=`` or ``correction=``) is PyTorch's ``TypeError``, as here."""
     if isinstance(dim, (bool, numpy.bool_)):  # x.var(False): the unbiased-only overload
-        if unbiased is not None:
-            raise TypeError(f"{fn}(): got a bool for dim and unbiased={unbiased!r}")
+        extra = {
+            k: v for k, v in (("unbiased", unbiased), ("correction", correction)) if v is not None
+        }
+        if keepdim:
+            extra["keepdim"] = keepdim
+        if extra:
+            got = ", ".join(f"{k}={v!r}" for k, v in extra.items())
+            raise TypeError(
+                f"{fn}(): a bool in the first place after the tensor ({fn}(x, {bool(dim)})) is "
+                f"PyTorch's unbiased-only overload, which takes nothing else; got also {got}. "
+                f"Pass {fn}(x, dim=None, unbiased={bool(dim)}, keepdim=...) or correction= "
+                "by keyword instead"
+            )
         unbiased, dim = dim, None
     if unbiased is None:
         return dim, 1 if correction is None else correction
@@ -380,7 +396,31 @@ def _correction(fn: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any,
     return dim, 1 if unbiased else 0
 
 
+def _unbiased_positional(fn: Any) -> Any:
+    """Refuse ``dim=True`` by keyword, as PyTorch does: its ``(unbiased)`` overload takes the
+    bool positionally only (``torch.std(x, True)``), and ``dim`` is never a bool. Also wraps
+    ``deepgrad.std``/``deepgrad.var`` (:mod:`.torch_namespace`), outside ``torch_names``, so
+    ``axis=True`` is refused too."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = next((k for k in ("dim", "axis") if k in kwargs), None)
+        dim = kwargs.get(key) if key else None
+        if isinstance(dim, (bool, numpy.bool_)):
+            raise TypeError(
+                f"{name}(): argument '{key}' must be an int, a tuple of ints or None, not bool "
+                f"({key}={dim!r}); PyTorch takes a bool there only positionally, as the "
+                f"unbiased-only overload: pass {name}(x, {bool(dim)}) or "
+                f"{name}(x, unbiased={bool(dim)})"
+            )
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 @torch_names
+@_unbiased_positional
 def var(
     x: Tensor,
     dim: Axis = None,
@@ -395,7 +435,7 @@ def var(
     ``x.var(1, False)`` is the population variance over dim 1, ``x.var(False)`` over all.
     With ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its
     warning."""
-    dim, correction = _correction("var", dim, unbiased, correction)
+    dim, correction = _correction("var", dim, unbiased, correction, keepdim)
     _refuse_integer_spread(x, "std and var")
     axes = _axes(dim, x.ndim, "var")
     dof = _reduced_size(x.shape, axes) - correction
@@ -437,6 +477,7 @@ class StdFromVar(Function):
 
 
 @torch_names
+@_unbiased_positional
 def std(
     x: Tensor,
     dim: Axis = None,
@@ -447,7 +488,7 @@ def std(
 ) -> Tensor:
     """Standard deviation ``√var`` (the arguments as :func:`var`'s); its gradient is 0 where
     it is 0 (a constant input), as PyTorch's."""
-    dim, correction = _correction("std", dim, unbiased, correction)
+    dim, correction = _correction("std", dim, unbiased, correction, keepdim)
     return StdFromVar()(var(x, dim, keepdim=keepdim, correction=correction))
 
 
@@ -865,6 +906,7 @@ def nanmean(x: Tensor, dim: Axis = None, keepdim: bool = False, *, dtype: Any = 
 
 
 @torch_names
+@_unbiased_positional
 def var_mean(
     x: Tensor,
     dim: Axis = None,
@@ -875,12 +917,13 @@ def var_mean(
 ) -> tuple[Tensor, Tensor]:
     """``(var(x, ...), mean(x, dim))`` in one call, as ``torch.var_mean`` (the arguments
     as :func:`var`'s, PyTorch's overloads included)."""
-    dim, correction = _correction("var_mean", dim, unbiased, correction)
+    dim, correction = _correction("var_mean", dim, unbiased, correction, keepdim)
     _refuse_integer_spread(x, "var_mean")
     return var(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
 
 
 @torch_names
+@_unbiased_positional
 def std_mean(
     x: Tensor,
     dim: Axis = None,
@@ -891,7 +934,7 @@ def std_mean(
 ) -> tuple[Tensor, Tensor]:
     """``(std(x, ...), mean(x, dim))`` in one call, as ``torch.std_mean`` (the arguments
     as :func:`std`'s, PyTorch's overloads included)."""
-    dim, correction = _correction("std_mean", dim, unbiased, correction)
+    dim, correction = _correction("std_mean", dim, unbiased, correction, keepdim)
     _refuse_integer_spread(x, "std_mean")
     return std(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
 

@@ -31,6 +31,7 @@ import numpy
 from .. import backend
 from .._names import torch_names
 from ..tensor import Tensor, _mark_views
+from .reduce import _unbiased_positional
 
 #: Tensor methods that PyTorch also has as ``torch.<name>(input, ...)`` and that deepgrad's
 #: top level does not define otherwise.
@@ -159,11 +160,11 @@ pow = _method_function("pow")
 resolve_conj = _method_function("resolve_conj")
 resolve_neg = _method_function("resolve_neg")
 squeeze = _method_function("squeeze")
-std = _method_function("std")
+std = _unbiased_positional(_method_function("std"))  # torch.std(x, dim=True): TypeError
 sub = _method_function("sub")
 t = _method_function("t")
 unsqueeze = _method_function("unsqueeze")
-var = _method_function("var")
+var = _unbiased_positional(_method_function("var"))
 # in-place forms PyTorch also has at the top level (``torch.gcd_(x, y)`` is ``x.gcd_(y)``)
 gcd_ = _method_function("gcd_")
 i0_ = _method_function("i0_")
