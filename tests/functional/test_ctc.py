@@ -243,3 +243,94 @@ def test_bad_inputs_are_refused_by_torch_too(torch, rng):
             targs[1] = torch.tensor(targs[1])
         with pytest.raises((RuntimeError, ValueError, TypeError, NotImplementedError)):
             torch.nn.functional.ctc_loss(*targs, **kw)
+
+
+def _blank_case(torch):
+    x = np.random.default_rng(0).standard_normal((5, 2, 4))
+    args = (x, [[1, 2], [3, 1]], [5, 4], [2, 1])
+    d = (F.log_softmax(dg.tensor(x), -1), dg.tensor(args[1]), dg.tensor(args[2]), args[3])
+    t = (torch.tensor(x).log_softmax(-1), torch.tensor(args[1]), torch.tensor(args[2]))
+    return d, t + (torch.tensor(args[3]),)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.tensor(0),  # a 0-d integer tensor, as torch takes for an int argument
+        lambda m: m.tensor(0, dtype=m.int32),
+        lambda m: np.int64(0),
+        lambda m: np.int32(0),
+    ],
+    ids=["tensor0d", "tensor0d_int32", "np_int64", "np_int32"],
+)
+def test_blank_as_a_0d_integer_tensor_or_numpy_int_is_taken_as_torch(torch, make):
+    d, t = _blank_case(torch)
+    want = torch.nn.functional.ctc_loss(*t, blank=make(torch))
+    got = F.ctc_loss(*d, blank=make(dg))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    got = nn.CTCLoss(blank=make(dg))(*d)  # the module, and torch.ctc_loss's form
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    got, want = dg.ctc_loss(*d, make(dg), 2), torch.ctc_loss(*t, make(torch), 2)  # sum
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.tensor([0]),
+        lambda m: m.tensor(0.0),
+        lambda m: m.tensor(False),
+        lambda m: np.array(0),
+        lambda m: np.float64(0),
+        lambda m: 0.0,
+        lambda m: False,
+        lambda m: np.bool_(False),
+        lambda m: None,
+    ],
+    ids=[
+        "tensor1d",
+        "tensor_float",
+        "tensor_bool",
+        "ndarray",
+        "np_float",
+        "float",
+        "bool",
+        "np_bool",
+        "None",
+    ],
+)
+def test_blank_of_another_kind_is_refused_as_torch(torch, make):
+    d, t = _blank_case(torch)
+    with pytest.raises(TypeError):
+        torch.nn.functional.ctc_loss(*t, blank=make(torch))
+    with pytest.raises(TypeError, match="blank must be an int .*0-d integer tensor"):
+        F.ctc_loss(*d, blank=make(dg))
+
+
+@pytest.mark.parametrize("value", [1, 0, None, np.bool_(True), "tensor"])
+def test_zero_infinity_must_be_a_bool_as_torch(torch, value):
+    d, t = _blank_case(torch)
+    with pytest.raises(TypeError):
+        tv = torch.tensor(True) if value == "tensor" else value
+        torch.nn.functional.ctc_loss(*t, zero_infinity=tv)
+    with pytest.raises(TypeError, match="zero_infinity must be a bool"):
+        F.ctc_loss(*d, zero_infinity=dg.tensor(True) if value == "tensor" else value)
+
+
+def test_blank_out_of_range_and_float_lengths_are_torchs_runtime_error(torch):
+    """torch raises RuntimeError; deepgrad's errors are RuntimeErrors (and still the
+    ValueError / TypeError they were before)."""
+    d, t = _blank_case(torch)
+    for blank in (4, -1):
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.ctc_loss(*t, blank=blank)
+        with pytest.raises(RuntimeError, match="blank must be in the label range"):
+            F.ctc_loss(*d, blank=blank)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.ctc_loss(t[0], t[1], t[2].double(), t[3])
+    with pytest.raises(RuntimeError, match="input_lengths must be integral"):
+        F.ctc_loss(d[0], d[1], d[2].double(), d[3])
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.ctc_loss(t[0], t[1], t[2], t[3].bool())
+    with pytest.raises(RuntimeError, match="target_lengths must be integral"):
+        F.ctc_loss(d[0], d[1], d[2], dg.tensor([True, True]))

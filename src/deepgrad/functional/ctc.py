@@ -31,6 +31,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import DtypeError, ValueRangeError, _type_words
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import mean, sum
@@ -202,8 +203,8 @@ def _lengths(v: Any, name: str, n: int, fn: str) -> Any:
             f"got {type(v).__name__}"
         )
     arr = backend.xp.asarray(arr)
-    if arr.size and arr.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: {name} must be integral, got dtype {arr.dtype}")
+    if arr.size and arr.dtype.kind not in "iu":  # PyTorch's RuntimeError; a TypeError too
+        raise DtypeError(f"{fn}: {name} must be integral, got dtype {arr.dtype}")
     arr = arr.reshape(-1).astype(numpy.int64)
     if arr.shape[0] != n:
         raise ValueError(f"{fn}: {name} must have one length per sample ({n}), got {arr.shape[0]}")
@@ -255,6 +256,24 @@ def _labels(targets: Any, tl: Any, n: int, c: int, blank: int, fn: str) -> Any:
     return labels
 
 
+def _blank(blank: Any, fn: str) -> int:
+    """``blank`` as PyTorch's int argument takes it: a Python or NumPy integer, or a 0-d
+    integer tensor; a bool, a float (``1.0`` too), a tensor of another dtype or shape, a
+    NumPy array or None is PyTorch's ``TypeError``."""
+    if isinstance(blank, Tensor):
+        if blank.ndim == 0 and blank._data.dtype.kind in "iu":
+            return int(blank.item())
+        got = f"a {blank.ndim}-d {blank.dtype} tensor"
+    elif isinstance(blank, (int, numpy.integer)) and not isinstance(blank, builtins.bool):
+        return int(blank)
+    else:
+        got = _type_words(blank)
+    raise TypeError(
+        f"{fn}: blank must be an int (a Python or NumPy integer, or a 0-d integer tensor), "
+        f"got {got}; the nearest valid choice: blank=0 (or int(...) of it)"
+    )
+
+
 def ctc_loss(
     log_probs: Tensor,
     targets: Any,
@@ -273,11 +292,12 @@ def ctc_loss(
         or concatenated 1-D ``(sum(target_lengths),)``; classes in ``[0, C)``, never ``blank``.
     input_lengths, target_lengths : ``(N,)`` integer tensors or tuples/lists of ints;
         ``input_lengths[i] <= T``.
-    blank : the blank class.
+    blank : the blank class: an int, a NumPy integer or a 0-d integer tensor (as PyTorch's).
     reduction : ``"none"`` (the ``(N,)`` losses), ``"sum"``, or ``"mean"``: each loss divided
         by its target length (at least 1), then averaged over the batch.
-    zero_infinity : an impossible target (too long for its input) gives 0 and a zero
-        gradient instead of ``inf`` (and NaN gradients).
+    zero_infinity : a bool (as PyTorch's, which refuses ``1`` or a tensor): an impossible
+        target (too long for its input) gives 0 and a zero gradient instead of ``inf`` (and
+        NaN gradients).
 
     >>> import math
     >>> import deepgrad as dg
@@ -289,18 +309,22 @@ def ctc_loss(
     fn = "ctc_loss"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if isinstance(blank, builtins.bool) or not isinstance(blank, (int, numpy.integer)):
-        raise TypeError(f"{fn}: blank must be an int, got {type(blank).__name__}")
+    blank = _blank(blank, fn)
+    if not isinstance(zero_infinity, builtins.bool):  # PyTorch's parser: a bool only
+        raise TypeError(
+            f"{fn}: zero_infinity must be a bool, got {_type_words(zero_infinity)} "
+            f"({zero_infinity!r}); pass True or False (bool(...) of it)"
+        )
     lp = _log_probs(log_probs, fn)
     T, n, c = lp.shape
-    if not 0 <= blank < c:
-        raise ValueError(f"{fn}: blank must be in the label range [0, {c - 1}], got {blank}")
+    if not 0 <= blank < c:  # PyTorch's RuntimeError; a ValueError too
+        raise ValueRangeError(f"{fn}: blank must be in the label range [0, {c - 1}], got {blank}")
     il = _lengths(input_lengths, "input_lengths", n, fn)
     tl = _lengths(target_lengths, "target_lengths", n, fn)
     if bool((il > T).any()):
         raise ValueError(f"{fn}: input_lengths must be at most T = {T}, got {int(il.max())}")
-    labels = _labels(targets, tl, n, c, int(blank), fn)
-    per = CTCLoss(labels, il, tl, int(blank), bool(zero_infinity))(lp)
+    labels = _labels(targets, tl, n, c, blank, fn)
+    per = CTCLoss(labels, il, tl, blank, zero_infinity)(lp)
     if reduction == "mean":
         div = backend.xp.maximum(tl, 1).astype(lp.dtype)
         return mean(per / Tensor._from_op(div, None, 0))
