@@ -494,9 +494,9 @@ def _run(name: str, *args: Any) -> bool:
     return _call(name, *args) is not _FAILED
 
 
-def _flat(arrays: tuple[Any, ...]) -> list[Any] | None:
+def flat_views(arrays: tuple[Any, ...]) -> list[Any] | None:
     """The arrays as 1-D views when they are NumPy arrays of one float dtype and shape, each
-    C-contiguous (:func:`_same`); else ``None``."""
+    C-contiguous (:func:`_same`), as the kernels take them; else ``None``."""
     return [a.reshape(-1) for a in arrays] if _same(*arrays) else None
 
 
@@ -527,11 +527,20 @@ def adam_update(
         return False
     flat = []
     for quad in quads:
-        arrays = _flat(quad)
+        arrays = flat_views(quad)
         if arrays is None or arrays[0].dtype != quads[0][0].dtype:
             return False
         flat.append(arrays)
-    if "adam_update" not in _kernels():
+    return adam_update_flat(flat, beta1, beta2, lr, eps, step)
+
+
+def adam_update_flat(
+    flat: list[Any], beta1: float, beta2: float, lr: float, eps: float, step: int
+) -> bool:
+    """:func:`adam_update` on quads its caller has checked: each ``[w, g, m, v]`` 1-D views of
+    C-contiguous NumPy arrays of one shape, all of one float dtype (the optimizer keeps the
+    views of ``w``, ``m`` and ``v`` between steps and checks only the new gradient)."""
+    if not (enabled() and flat) or "adam_update" not in _kernels():
         return False
     c = _adam_constants(flat[0][0].dtype, beta1, beta2, lr, eps, step)
     for k, (w, g, m, v) in enumerate(flat):
@@ -585,7 +594,7 @@ def adam_direction(
     """
     if not enabled():
         return False
-    arrays = _flat((g, m, v, out))
+    arrays = flat_views((g, m, v, out))
     if arrays is None:
         return False
     return _run("adam", *arrays, _adam_constants(arrays[0].dtype, beta1, beta2, lr, eps, step))

@@ -550,12 +550,25 @@ def test_fused_path_survives_state_changes(name):
     assert a.state[params[1]]["step"] == 10 and a.state[params[0]]["step"] == 11
 
 
-def test_fused_path_rechecks_replaced_arrays_and_state_dicts():
+def test_fused_path_rechecks_replaced_arrays_and_state_dicts(monkeypatch):
     """The fused path's fast re-check between steps: a parameter whose array was replaced
     (``p.data = ...``) is updated in its new array, a state dict replaced by a copy keeps
-    counting steps, a gradient of the wrong shape is refused as before; each run agrees with
-    an optimizer that took the same steps one parameter at a time (one group each)."""
-    init, grads = _problem(np.float64)
+    counting steps, a second-moment array replaced alone is the one updated, a gradient
+    that is not C-contiguous takes the NumPy form for that step, a gradient of the wrong
+    shape is refused as before; each run agrees with an optimizer that took the same steps
+    one parameter at a time (one group each)."""
+    from deepgrad import kernels
+
+    init, grads = _problem(np.float64, steps=14)
+    compiled_steps = []
+    flat = kernels.adam_update_flat
+
+    def spy(quads, *args):
+        done = flat(quads, *args)
+        compiled_steps.append(done)
+        return done
+
+    monkeypatch.setattr(kernels, "adam_update_flat", spy)
 
     def run(fused):
         params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
@@ -566,12 +579,19 @@ def test_fused_path_rechecks_replaced_arrays_and_state_dicts():
                 params[0].data = dg.Tensor(params[0]._data * 0.5)  # a new array
             if t == 6:
                 opt.state[params[2]] = dict(opt.state[params[2]])  # a new state dict
+            if t == 8:  # a new second moment alone: the optimizer must write this one
+                opt.state[params[1]]["exp_avg_sq"] = opt.state[params[1]]["exp_avg_sq"] * 1.0
             for p, g in zip(params, gs, strict=True):
                 p.grad = dg.Tensor(g.copy())
+            if t == 10:  # a transposed view: not C-contiguous
+                params[0]._grad = dg.Tensor(np.ascontiguousarray(gs[0].T).T)
             opt.step()
         return params, opt
 
-    (ours, opt), (ref, _) = run(True), run(False)
+    ours, opt = run(True)
+    if kernels.enabled() and "adam_update" in kernels._kernels():
+        assert compiled_steps.count(True) == len(grads) - 1  # all but the transposed step
+    ref, _ = run(False)
     assert opt._fused  # the fused path ran
     assert [opt.state[p]["step"] for p in ours] == [len(grads)] * len(ours)
     for p, q in zip(ours, ref, strict=True):
@@ -623,3 +643,35 @@ def test_nadam_fills_the_template_and_resumes_exactly():
         np.testing.assert_array_equal(a, b)
     for a, b in zip(ref, run(-1, fused=False)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_state_array_replaced_alone_is_the_one_updated(compiled):
+    """``state[p]["exp_avg_sq"] = ...`` between steps (the second moment alone, not the first):
+    the next step reads and updates the new array, kernels on or off, as PyTorch's does (the
+    NumPy form once kept using the flat buffer it had built, and the two forms disagreed)."""
+    from deepgrad import kernels
+
+    before = kernels.set_enabled(compiled)
+    try:
+        rng = np.random.default_rng(0)
+        ps = [dg.Tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2)]
+        opt = optim.Adam(ps, lr=0.1)
+        for p in ps:
+            p.grad = dg.Tensor(rng.standard_normal(3))
+        opt.step()
+        v = opt.state[ps[1]]["exp_avg_sq"] * 100.0
+        opt.state[ps[1]]["exp_avg_sq"] = v
+        m = opt.state[ps[1]]["exp_avg"].copy()
+        w = ps[1].numpy().copy()
+        g = rng.standard_normal(3)
+        for p in ps:
+            p.grad = dg.Tensor(g)
+        opt.step()
+    finally:
+        kernels.set_enabled(before)
+    m = 0.9 * m + 0.1 * g
+    v = 0.999 * v + 0.001 * g * g
+    w = w - 0.1 / (1 - 0.9**2) * m / (np.sqrt(v) / np.sqrt(1 - 0.999**2) + 1e-8)
+    np.testing.assert_allclose(opt.state[ps[1]]["exp_avg_sq"], v, rtol=1e-12)
+    np.testing.assert_allclose(ps[1].numpy(), w, rtol=1e-12)

@@ -39,6 +39,7 @@ from ..tensor import Tensor
 from ..threads import parallel_chunks
 from .conv import _EmptyBatch
 from .elementwise import clip
+from .linalg import _ones_row
 from .reduce import mean, norm
 from .reduce import sum as tsum
 from .shape import broadcast_to, pad, reshape
@@ -108,7 +109,7 @@ class LayerNorm(Function):
         xhat, rstd, avg = self.xhat, self.rstd, self.avg
         g2 = gy._data.reshape(-1, n)
         out: list[Any] = [None] * len(inputs)
-        ones_m = xp.ones((g2.shape[0],), dtype=g2.dtype)
+        ones_m = _ones_row(g2)
         gxh = g2 * xhat  # dL/dy ⊙ x̂: gives dL/dγ and, times γ/n, ⟨g x̂⟩
         i = 1
         if self.has_w:

@@ -8,6 +8,8 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import numpy
+
 from .. import backend, cuda_kernels, kernels
 from .optimizer import Optimizer, _floats
 
@@ -99,13 +101,12 @@ class Adam(Optimizer):
         (:func:`deepgrad.kernels.adam_update`), where numba is installed and amsgrad is off."""
         if group["amsgrad"] or not kernels.enabled():
             return False
+        flat = _flat_quads(fused)
+        if flat is None:
+            return False
         beta1, beta2 = (float(b) for b in group["betas"])
-        quads = [
-            (p._data, p.grad._data, st["exp_avg"], st["exp_avg_sq"])
-            for p, st in zip(fused.params, fused.states, strict=True)
-        ]
         lr, eps = float(group["lr"]), float(group["eps"])
-        return kernels.adam_update(quads, beta1, beta2, lr, eps, t)
+        return kernels.adam_update_flat(flat, beta1, beta2, lr, eps, t)
 
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """Update ``m``, ``v`` (and ``v̂``) with ``g``; ``tmp ← lr / (1 − β1ᵗ) · m / (√v̂ /
@@ -275,6 +276,42 @@ class NAdam(Optimizer):
         xp.sqrt(tmp, out=tmp)
         tmp += eps
         xp.divide(update, tmp, out=tmp)
+
+
+def _flat_quads(fused: Any) -> list[list[Any]] | None:
+    """Each parameter of a fused group as ``[w, g, m, v]``, the 1-D views
+    :func:`deepgrad.kernels.adam_update_flat` takes, or ``None`` where an array is not a
+    C-contiguous float array of the group's one dtype and shape (the NumPy form runs then).
+
+    The views of ``w``, ``m`` and ``v`` are made once and kept on the group while its
+    parameters' arrays (``fused.datas``, a new list whenever one is replaced) and state arrays
+    stay the same objects; a step checks the new gradients only (their shapes, checked by
+    :meth:`_FusedGroup.still_valid`, are the parameters')."""
+    cache = fused.__dict__.get("_adam_views")
+    states = fused.states
+    if cache is None or cache[0] is not fused.datas or cache[1] is not states:
+        rows: list[tuple[Any, ...]] | None = []
+        for p, st in zip(fused.params, states, strict=True):
+            m, v = st["exp_avg"], st["exp_avg_sq"]
+            views = kernels.flat_views((p._data, m, v))
+            if views is None or views[0].dtype != fused.dtype:
+                rows = None
+                break
+            rows.append((m, v, *views))
+        cache = fused._adam_views = (fused.datas, states, rows)
+    rows = cache[2]
+    if rows is None:
+        return None
+    flat = []
+    for p, st, (m, v, wf, mf, vf) in zip(fused.params, states, rows, strict=True):
+        if st["exp_avg"] is not m or st["exp_avg_sq"] is not v:  # replaced: views anew
+            fused._adam_views = None
+            return _flat_quads(fused)
+        g = p._grad._data
+        if type(g) is not numpy.ndarray or g.dtype != wf.dtype or not g.flags.c_contiguous:
+            return None
+        flat.append([wf, g.reshape(-1), mf, vf])
+    return flat
 
 
 def _moments(g: Any, m: Any, v: Any, tmp: Any, beta1: float, beta2: float) -> None:

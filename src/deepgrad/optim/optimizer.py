@@ -376,7 +376,7 @@ class Optimizer:
                 step = s
             elif s != step:
                 return None
-            if fused is not None and (not st or st.get(keys[0]) is not fused.first_views[i]):
+            if fused is not None and (not st or not _holds(st, keys, fused.views[i])):
                 fused = None  # the state was replaced since the buffers were built
         if fused is not None:
             fused.datas = [p._data for p in params]  # arrays replaced in place of the old
@@ -392,7 +392,7 @@ class Optimizer:
                 if k in st:
                     view[...] = st[k]
                 st[k] = view
-            fused.first_views.append(st[keys[0]])
+            fused.views.append(tuple(st[k] for k in keys))
             fused.states.append(st)
         fused.datas = [p._data for p in params]
         self._fused[index] = fused
@@ -746,7 +746,7 @@ class _FusedGroup:
         self.params = list(params)
         self.keys = keys
         self.dtype = dtype
-        self.first_views: list[Any] = []  # state[keys[0]] of each parameter, to detect changes
+        self.views: list[tuple[Any, ...]] = []  # each parameter's state[key] views, by key
         self.states: list[dict[str, Any]] = []  # each parameter's state dict
         self.datas: list[Any] = []  # each parameter's array when the buffers were built
         self.slices = []
@@ -773,9 +773,7 @@ class _FusedGroup:
         if keys is not self.keys and keys != self.keys or len(group_params) != len(params):
             return False
         step = None
-        for p, q, d, st, view in zip(
-            group_params, params, self.datas, self.states, self.first_views
-        ):
+        for p, q, d, st, views in zip(group_params, params, self.datas, self.states, self.views):
             g = p.grad
             if (
                 p is not q
@@ -783,7 +781,7 @@ class _FusedGroup:
                 or p._data is not d
                 or g._data.shape != d.shape
                 or state.get(p) is not st
-                or st.get(keys[0]) is not view
+                or not _holds(st, keys, views)
             ):
                 return False
             if step is None:
@@ -861,6 +859,15 @@ def _noting_step(step: Any) -> Any:
         return step(self, *args, **kwargs)
 
     return wrapper
+
+
+def _holds(st: dict[str, Any], keys: tuple[str, ...], views: tuple[Any, ...]) -> bool:
+    """Whether the state dict ``st`` still holds, under each of ``keys``, the fused group's
+    view (a state array replaced alone, ``state[p]["exp_avg_sq"] = ...``, says no)."""
+    for k, view in zip(keys, views, strict=True):
+        if st.get(k) is not view:
+            return False
+    return True
 
 
 def _note_updates(opt: Optimizer) -> None:
