@@ -467,6 +467,58 @@ def test_pad_refuses_a_value_in_the_mode_position_and_odd_tuples():
         F.pad(x, (1, 1, 1, 1, 1, 1))
 
 
+_PAD_ARGUMENTS = [  # (pad, keyword arguments) on a (2, 3) input; M is torch or deepgrad
+    lambda M: ((True, 1), {}),  # a bool is not an int: no silent True == 1
+    lambda M: ((True, True), {}),  # (2 numbers on a 2-d input once read as NumPy's pairs)
+    lambda M: ((False, 0), {"mode": "reflect"}),
+    lambda M: ((1.0, 1), {}),
+    lambda M: ((1, 1.5), {}),
+    lambda M: ((np.bool_(True), 1), {}),
+    lambda M: ((M.tensor(1.0), 1), {}),
+    lambda M: (((1, 1), (True, 0)), {}),
+    lambda M: (True, {}),
+    lambda M: (1.0, {}),
+    lambda M: (M.tensor([1, 1]), {}),
+    lambda M: ((1, 1), {"mode": True}),
+    lambda M: ((1, 1), {"mode": None}),
+    lambda M: ((1, 1), {"value": 1j}),
+    lambda M: ((1, 1), {"value": "a"}),
+    lambda M: ((1, 1), {"value": M.tensor([2.0])}),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_PAD_ARGUMENTS)))
+def test_pad_refuses_what_torchs_parser_refuses_with_a_type_error(torch, case):
+    """torch 2.13's F.pad takes a tuple of ints (Python or NumPy ints, integer tensors of one
+    element), a str mode and a real fill; anything else is its TypeError, and deepgrad's."""
+    x = np.arange(6.0).reshape(2, 3)
+    pad, kw = _PAD_ARGUMENTS[case](torch)
+    with pytest.raises(TypeError):
+        torch.nn.functional.pad(torch.tensor(x), pad, **kw)
+    pad, kw = _PAD_ARGUMENTS[case](dg)
+    with pytest.raises(TypeError, match=r"pad\(\): argument '(pad|mode|value)'"):
+        F.pad(dg.tensor(x), pad, **kw)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda M: ((np.int64(1), np.int32(2)), {}),
+        lambda M: ((M.tensor(1), M.tensor([2])), {}),  # integer tensors of one element
+        lambda M: ((M.tensor(1), 1), {"mode": "reflect"}),
+        lambda M: ((1, 1), {"value": True}),
+        lambda M: ((1, 1), {"value": np.float32(2.5)}),
+        lambda M: ((1, 1), {"value": M.tensor(3.0)}),
+    ],
+)
+def test_pad_takes_what_torchs_parser_takes(torch, make):
+    x = np.arange(6.0).reshape(1, 2, 3)
+    (tpad, tkw), (dpad, dkw) = make(torch), make(dg)
+    want = torch.nn.functional.pad(torch.tensor(x), tpad, **tkw)
+    got = F.pad(dg.tensor(x), dpad, **dkw)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
 def test_element_index_is_a_view_as_in_torch(torch):
     """``confusion[i][j] += 1`` (the char-RNN tutorial's confusion matrix) and ``y = x[2];
     y += 1`` write into the indexed tensor, as PyTorch's views do; ``x[i]`` of a 1-d tensor

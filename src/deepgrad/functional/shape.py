@@ -11,6 +11,8 @@ scatter for ``getitem`` (and ``gather``/``index_select``/``take_along_dim``, whi
 
 from __future__ import annotations
 
+import builtins
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,12 +22,15 @@ from .. import backend
 from .._errors import (
     ChoiceNotImplementedError,
     DimError,
+    DtypeError,
     IndexDtypeError,
     IndexRangeError,
     IndexShapeError,
+    IntArgumentError,
     ShapeMismatchError,
     ValueRangeError,
     _refuse_complex_order,
+    _type_words,
     dim_error,
     int_arg,
     ints_arg,
@@ -679,13 +684,22 @@ class PadModeAdjoint(Function):
 
 
 def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
-    """One ``(before, after)`` pair per axis from any of ``pad``'s three forms."""
+    """One ``(before, after)`` pair per axis from any of ``pad``'s three forms. Its numbers
+    are PyTorch's "tuple of ints": Python or NumPy ints, or integer tensors of one element;
+    a bool, a float (``1.0`` too), a float tensor, or a pad that is one bool, float or tensor
+    is PyTorch's ``TypeError``, in its words (never a silent ``True == 1``)."""
     if isinstance(pad_width, (int, numpy.integer)) and not isinstance(pad_width, bool):
         return ((int(pad_width), int(pad_width)),) * ndim
+    if isinstance(pad_width, (Tensor, str, bytes)) or not hasattr(pad_width, "__iter__"):
+        raise IntArgumentError(
+            f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+            f"{_type_words(pad_width)} (PyTorch's flat tuple, e.g. (1, 1); deepgrad also "
+            "takes one int for every side)"
+        )
     items = tuple(pad_width)
-    if all(
-        isinstance(p, (int, numpy.integer)) and not isinstance(p, bool) for p in items
-    ):  # PyTorch's flat tuple, from the last axis backwards (empty: nothing to pad)
+    if not any(isinstance(p, (tuple, list, numpy.ndarray)) for p in items):
+        # PyTorch's flat tuple, from the last axis backwards (empty: nothing to pad)
+        items = ints_arg(items, "pad", "pad", 2)
         if len(items) % 2:
             raise ValueRangeError(
                 f"Padding length must be divisible by 2, got pad {pad_width!r} (PyTorch's "
@@ -699,14 +713,39 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
             )
         pairs = [(int(items[i]), int(items[i + 1])) for i in range(0, len(items), 2)]
         return tuple([(0, 0)] * (ndim - len(pairs)) + pairs[::-1])  # negative: a crop
-    else:
-        pw = [tuple(p) if not isinstance(p, (int, numpy.integer)) else (p, p) for p in items]
+    # NumPy's pad_width: a (before, after) pair (or one int) per axis, the first axis first
+    pw = [
+        ints_arg(p if isinstance(p, (tuple, list, numpy.ndarray)) else (p, p), "pad", "pad", 2)
+        for p in items
+    ]
     if len(pw) != ndim or any(len(p) != 2 or min(p) < 0 for p in pw):
         raise ValueError(
             f"pad: expected PyTorch's flat pad tuple or {ndim} non-negative (before, after) "
             f"pairs, got {pad_width!r}"
         )
     return tuple((int(b), int(a)) for b, a in pw)
+
+
+def _pad_value(value: Any) -> Any:
+    """``pad``'s fill as PyTorch's parser takes a "float": a real Python or NumPy number
+    (a bool too) or a 0-d real tensor (as its number); a complex number, a string, an array
+    or a tensor of more dims is PyTorch's ``TypeError``."""
+    if value is None or (isinstance(value, numbers.Real) and not isinstance(value, Tensor)):
+        return value
+    if isinstance(value, numpy.bool_):
+        return builtins.bool(value)
+    if isinstance(value, Tensor) and value.ndim == 0:
+        if value._data.dtype.kind == "c":  # PyTorch: "cannot be converted ... without overflow"
+            raise DtypeError(
+                f"pad: value must be a real number, got a complex tensor ({value.item()!r}); "
+                "PyTorch cannot convert it to a float fill either"
+            )
+        return value.item()
+    got = f"a {value.ndim}-d Tensor" if isinstance(value, Tensor) else _type_words(value)
+    raise TypeError(
+        f"pad(): argument 'value' (position 4) must be float, not {got} (pad: the fill is one "
+        "real number, e.g. value=0.0)"
+    )
 
 
 def pad(
@@ -719,7 +758,10 @@ def pad(
     on (an even length up to ``2 · ndim``; ``()`` gives a copy of the input). Two other forms, which ``torch.nn.functional.pad``
     refuses and so cannot be mistaken for it, are accepted too: NumPy's ``pad_width``, one
     ``(before, after)`` pair per axis from the first (``((0, 0), (1, 2))``), and one int for
-    every side of every axis.
+    every side of every axis. Its numbers are PyTorch's "tuple of ints" (Python or NumPy ints,
+    integer tensors of one element); a bool or a float in it, a ``mode`` that is not a str, or
+    a ``value`` that is not one real number (a complex, a str, a 1-d tensor) is PyTorch's
+    ``TypeError``.
 
     ``mode`` (PyTorch's names):
 
@@ -752,6 +794,12 @@ def pad(
             f"pad: the third argument is the mode (PyTorch's order: pad(input, pad, mode, "
             f"value)), got {mode!r}; pass value={mode!r} for a constant fill"
         )
+    if not isinstance(mode, str):  # PyTorch's argument parser: a str only
+        raise TypeError(
+            f"pad(): argument 'mode' (position 3) must be str, not {_type_words(mode)} (one of "
+            "'constant', 'reflect', 'replicate', 'circular')"
+        )
+    value = _pad_value(value)
     if mode != "constant" and mode not in _PAD_MODES:  # PyTorch checks it first
         raise ChoiceNotImplementedError(
             f"Unrecognised padding mode {mode} (pad: mode must be one of 'constant', 'reflect', "
