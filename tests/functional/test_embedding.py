@@ -124,3 +124,51 @@ def test_embedding_bag_from_pretrained_as_torchs(torch):
         assert bag.weight.requires_grad == ref.weight.requires_grad
     with pytest.raises(ValueError, match="2-d table"):
         nn.EmbeddingBag.from_pretrained(np.zeros(3, np.float32))
+
+
+def test_functional_sparse_gives_the_modules_kind_of_gradient(torch):
+    """F.embedding(sparse=True), torch.embedding(..., sparse=True) and nn.Embedding(sparse=True)
+    all give the table an is_sparse gradient, as torch's (deepgrad's, one class for all three,
+    holds torch's numbers densely); sparse=False a dense one."""
+    import deepgrad.nn.functional as F
+
+    idx = [[0, 2], [2, 1]]
+    w0 = np.arange(12.0).reshape(4, 3)
+    grads, kinds = {}, {}
+    for lib, fn in ((torch, torch.nn.functional), (dg, F)):
+        for sparse in (True, False):
+            w = lib.tensor(w0, requires_grad=True)
+            fn.embedding(lib.tensor(idx), w, sparse=sparse).sum().backward()
+            assert w.grad.is_sparse is sparse
+            grads[lib.__name__, sparse] = w.grad.to_dense() if sparse else w.grad
+            kinds[lib.__name__, "F", sparse] = type(w.grad)
+        e = lib.nn.Embedding(4, 3, sparse=True)
+        e(lib.tensor(idx)).sum().backward()
+        assert e.weight.grad.is_sparse
+        kinds[lib.__name__, "nn"] = type(e.weight.grad)
+        w = lib.tensor(w0, requires_grad=True)
+        lib.embedding(w, lib.tensor(idx), -1, False, True).sum().backward()
+        assert w.grad.is_sparse
+    assert kinds["deepgrad", "F", True] is kinds["deepgrad", "nn"]
+    assert kinds["deepgrad", "F", False] is dg.Tensor
+    for sparse in (True, False):
+        np.testing.assert_array_equal(
+            grads["deepgrad", sparse].numpy(), grads["torch", sparse].numpy()
+        )
+
+
+@pytest.mark.parametrize("name", ["sparse", "scale_grad_by_freq"])
+@pytest.mark.parametrize("value", [1, 0, None, np.bool_(True), "yes"], ids=repr)
+def test_flags_must_be_bools_as_torchs(torch, name, value):
+    import deepgrad.nn.functional as F
+
+    with pytest.raises(TypeError):
+        torch.nn.functional.embedding(torch.tensor([0]), torch.ones(4, 3), **{name: value})
+    with pytest.raises(TypeError, match=f"argument '{name}' .*must be bool"):
+        F.embedding(dg.tensor([0]), dg.ones(4, 3), **{name: value})
+    with pytest.raises(TypeError):
+        torch.nn.functional.embedding_bag(
+            torch.tensor([0]), torch.ones(4, 3), torch.tensor([0]), **{name: value}
+        )
+    with pytest.raises(TypeError, match=f"argument '{name}' .*must be bool"):
+        F.embedding_bag(dg.tensor([0]), dg.ones(4, 3), dg.tensor([0]), **{name: value})

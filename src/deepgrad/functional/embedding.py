@@ -25,7 +25,13 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import IndexDtypeError, ShapeMismatchError, ValueRangeError, int_arg
+from .._errors import (
+    IndexDtypeError,
+    ShapeMismatchError,
+    ValueRangeError,
+    _type_words,
+    int_arg,
+)
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -130,6 +136,17 @@ class EmbeddingGrad(Function):
         return Embedding(self.indices, None)(ggw)
 
 
+def _flag(value: Any, fn: str, name: str, position: int) -> bool:
+    """A flag as PyTorch's parser takes it: a Python bool only (``sparse=1``, ``None`` or a
+    NumPy bool is its ``TypeError``, in its words)."""
+    if value is True or value is False:
+        return value
+    raise TypeError(
+        f"{fn}(): argument '{name}' (position {position}) must be bool, not "
+        f"{_type_words(value)} (pass {name}=True or {name}=False)"
+    )
+
+
 def embedding(
     indices: Any,
     weight: Tensor,
@@ -148,6 +165,8 @@ def embedding(
     gradient is a :class:`SparseGrad`: PyTorch's numbers, dense, marked ``is_sparse`` (what
     ``optim.SparseAdam`` takes)."""
     xp = backend.xp
+    scale_grad_by_freq = _flag(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
+    sparse = _flag(sparse, "embedding", "sparse", 5)
     idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
     if weight.ndim != 2:
@@ -174,7 +193,7 @@ def embedding(
         if max_norm <= 0:
             raise ValueError(f"embedding: max_norm must be positive, got {max_norm}")
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return Embedding(idx, padding_idx, bool(scale_grad_by_freq), bool(sparse))(weight)
+    return Embedding(idx, padding_idx, scale_grad_by_freq, sparse)(weight)
 
 
 def _renorm_rows(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
@@ -296,6 +315,8 @@ def embedding_bag(
     """
     fn = "embedding_bag"
     xp = backend.xp
+    scale_grad_by_freq = _flag(scale_grad_by_freq, fn, "scale_grad_by_freq", 4)
+    sparse = _flag(sparse, fn, "sparse", 6)
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{fn}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
