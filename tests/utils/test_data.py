@@ -272,9 +272,9 @@ def test_prefetch_factor_zero_still_bounds_the_queue(monkeypatch):
     sizes = []
     real = du._prefetched
 
-    def spy(batches, size):
+    def spy(batches, size, **kwargs):
         sizes.append(size)
-        return real(batches, size)
+        return real(batches, size, **kwargs)
 
     monkeypatch.setattr(du, "_prefetched", spy)
     loader = du.DataLoader(range(5), batch_size=2, num_workers=1, prefetch_factor=0)

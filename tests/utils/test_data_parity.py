@@ -628,3 +628,59 @@ def test_chain_dataset_matches_torch():
     _same(lambda: list(du.ChainDataset([[1]])), lambda: list(tu.ChainDataset([[1]])))
     _same(lambda: len(du.ChainDataset([_stream(du, sized=False)])),
           lambda: len(tu.ChainDataset([_stream(tu, sized=False)])), message=False)  # fmt: skip
+
+
+class _SlowFrom(tu.Dataset):
+    """Items 0 and 1 at once; from item 2 on, each takes ``delay`` seconds (module level:
+    torch's worker process pickles it)."""
+
+    def __init__(self, delay):
+        self.delay = delay
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        if i >= 2:
+            import time
+
+            time.sleep(self.delay)
+        return i
+
+
+def _time_out(lib):
+    """The batches before the slow one, the timeout's message, how long it waited, and the
+    slow batch once it comes; everything of ``lib``'s loader is released on return (torch's
+    shuts its worker down then, not while deepgrad's loader is being timed)."""
+    import time
+
+    it = iter(lib.DataLoader(_SlowFrom(0.4), batch_size=1, num_workers=1, timeout=0.1))
+    first = [int(next(it)), int(next(it))]
+    start = time.monotonic()
+    try:
+        next(it)
+        message = None
+    except RuntimeError as e:
+        message = str(e)
+    waited = time.monotonic() - start
+    for _ in range(20):  # the slow batch arrives ~0.4 s in: some tries time out first
+        try:
+            return first, message, waited, int(next(it))
+        except RuntimeError:
+            continue
+    return first, message, waited, None
+
+
+def test_worker_timeout_raises_torchs_runtime_error_and_a_later_next_waits_again():
+    """PyTorch: with workers, a batch not ready within ``timeout`` seconds of being asked for
+    is RuntimeError("DataLoader timed out after {timeout} seconds"); the batches before it
+    arrive, and the iterator stays usable (a later next() waits for the batch again)."""
+    for lib in (tu, du):
+        first, message, waited, late = _time_out(lib)
+        assert (first, message, late) == ([0, 1], "DataLoader timed out after 0.1 seconds", 2)
+        assert waited < 0.35, (lib.__name__, waited)  # not the slow item's whole 0.4 s
+
+
+def test_worker_timeout_is_not_hit_by_batches_that_arrive_in_time():
+    loader = du.DataLoader(_SlowFrom(0.05), batch_size=2, num_workers=1, timeout=2)
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3]]

@@ -260,8 +260,14 @@ def _map_first(batch: Any, fn: Callable[[np.ndarray], np.ndarray]) -> Any:
 _DONE = object()
 
 
-def _prefetched(batches: Iterator[Any], depth: int) -> Iterator[Any]:
-    """Run ``batches`` in a background thread, keeping up to ``depth`` batches ready."""
+def _prefetched(batches: Iterator[Any], depth: int, timeout: float = 0) -> Iterator[Any]:
+    """Run ``batches`` in a background thread, keeping up to ``depth`` batches ready.
+
+    With ``timeout > 0`` a batch that is not ready within ``timeout`` seconds of being asked
+    for raises PyTorch's ``RuntimeError("DataLoader timed out after {timeout} seconds")``;
+    the thread goes on preparing it, and a later ``next`` waits for it again (as PyTorch's
+    iterator). The thread stops when the batches are done, fail, or the iterator is closed
+    or dropped (a ``break``)."""
     slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -274,8 +280,8 @@ def _prefetched(batches: Iterator[Any], depth: int) -> Iterator[Any]:
                 continue
         return False
 
-    def work() -> None:
-        try:
+    def work() -> None:  # refers to the queue and the event only, never to the iterator,
+        try:  # so that dropping the iterator stops the thread
             for batch in batches:
                 if not put(("batch", batch)):
                     return
@@ -285,15 +291,44 @@ def _prefetched(batches: Iterator[Any], depth: int) -> Iterator[Any]:
 
     worker = threading.Thread(target=work, name="deepgrad-prefetch", daemon=True)
     worker.start()
-    try:
-        while True:
-            kind, item = slots.get()
-            if kind == "batch":
-                yield item
-            elif kind == "done":
-                return
+    return _Prefetched(slots, stop, worker, timeout)
+
+
+class _Prefetched:
+    """The consumer's side of :func:`_prefetched`: an iterator over the queue's batches."""
+
+    def __init__(
+        self, slots: queue.Queue, stop: threading.Event, worker: threading.Thread, timeout: float
+    ) -> None:
+        self._slots, self._stop, self._worker = slots, stop, worker
+        self._timeout, self._finished = timeout, False
+
+    def __iter__(self) -> _Prefetched:
+        return self
+
+    def __next__(self) -> Any:
+        if self._finished:
+            raise StopIteration
+        try:
+            if self._timeout > 0:
+                kind, item = self._slots.get(timeout=self._timeout)
             else:
-                raise item
-    finally:
-        stop.set()
-        worker.join()
+                kind, item = self._slots.get()
+        except queue.Empty:
+            raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds") from None
+        if kind == "batch":
+            return item
+        self.close()
+        if kind == "done":
+            raise StopIteration
+        raise item
+
+    def close(self) -> None:
+        """Stop the thread (after the batch it is preparing) and wait for it."""
+        self._finished = True
+        self._stop.set()
+        if self._worker is not threading.current_thread():
+            self._worker.join()
+
+    def __del__(self) -> None:
+        self.close()

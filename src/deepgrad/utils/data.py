@@ -20,9 +20,12 @@ libraries' random streams differ). ``generator`` may be a ``numpy.random.Generat
 seed, or an object with a ``numpy.random.Generator`` under ``.rng``.
 
 ``num_workers > 0`` prepares up to ``prefetch_factor · num_workers`` batches ahead in one
-background thread, in order, so the batches are identical to ``num_workers=0``;
-``pin_memory``, ``persistent_workers``, ``worker_init_fn``, ``timeout`` and
-``multiprocessing_context`` are accepted for PyTorch's signature and have no effect.
+background thread, in order, so the batches are identical to ``num_workers=0``; with
+``timeout > 0`` a batch that is not ready within ``timeout`` seconds of being asked for
+raises PyTorch's ``RuntimeError("DataLoader timed out after {timeout} seconds")`` (the thread
+goes on preparing it: a later ``next`` waits again, as PyTorch's). ``pin_memory``,
+``persistent_workers``, ``worker_init_fn`` and ``multiprocessing_context`` are accepted for
+PyTorch's signature and have no effect.
 
 >>> import deepgrad as dg
 >>> from deepgrad.utils.data import DataLoader, TensorDataset
@@ -664,6 +667,9 @@ class DataLoader(Generic[T_co]):
         Where the indices (or lists of indices) come from, instead of ``shuffle``.
     num_workers : int
         ``> 0`` prepares batches ahead in a background thread (same batches, same order).
+    timeout : float
+        With workers, how long (seconds) to wait for each batch before PyTorch's
+        ``RuntimeError`` ("DataLoader timed out after ... seconds"); 0 waits for ever.
     collate_fn : callable, optional
         Builds a batch from a list of samples; default :func:`default_collate`.
     drop_last : bool
@@ -785,7 +791,7 @@ class DataLoader(Generic[T_co]):
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
             depth = max(1, (self.prefetch_factor or 0) * self.num_workers)
-            batches = _prefetched(batches, depth)
+            batches = _prefetched(batches, depth, timeout=self.timeout)
         return _BatchIterator(batches, self)
 
     def _batches(self) -> Iterator[Any]:
