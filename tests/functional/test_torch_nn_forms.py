@@ -174,6 +174,30 @@ def test_losses_take_int_reduction(red):
     )
 
 
+def test_losses_without_reduction_give_what_torch_gives():
+    """Called without ``reduction``, torch's top-level losses return the per-element losses
+    (their ``nn.functional`` namesakes the mean): the same call gives the same numbers."""
+    a, q = R.normal(size=(4, 5)), R.random((4, 5))
+    t = (R.random((4, 5)) > 0.5) * 1.0
+    lp = np.log(R.random((4, 5)))
+    y = np.sign(R.normal(size=4))
+    s = np.sign(q - 0.5)
+    lpc = torch.randn(6, 2, 4, dtype=torch.float64).log_softmax(2)
+    tg = torch.tensor([[1, 2], [3, 3]])
+    pairs = [
+        (dg.binary_cross_entropy_with_logits(D(a), D(t)), torch.binary_cross_entropy_with_logits(T(a), T(t))),
+        (dg.kl_div(D(lp), D(q)), torch.kl_div(T(lp), T(q))),
+        (dg.cosine_embedding_loss(D(a), D(q), D(y)), torch.cosine_embedding_loss(T(a), T(q), T(y))),
+        (dg.hinge_embedding_loss(D(a), D(s)), torch.hinge_embedding_loss(T(a), T(s))),
+        (dg.margin_ranking_loss(D(a[:, 0]), D(q[:, 0]), D(y)), torch.margin_ranking_loss(T(a[:, 0]), T(q[:, 0]), T(y))),
+        (dg.triplet_margin_loss(D(a), D(q), D(lp)), torch.triplet_margin_loss(T(a), T(q), T(lp))),
+        (dg.ctc_loss(D(lpc.numpy()), D(tg.numpy()), [6, 5], [2, 2]), torch.ctc_loss(lpc, tg, [6, 5], [2, 2])),
+    ]  # fmt: skip
+    for got, want in pairs:
+        assert tuple(got.shape) == tuple(want.shape) and want.ndim > 0
+        same(got, want)
+
+
 def test_int_reduction_refuses_strings_and_unknown_ints():
     a = dg.zeros(3)
     with pytest.raises(TypeError, match="must be an int"):

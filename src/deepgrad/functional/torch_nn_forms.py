@@ -4,7 +4,10 @@ PyTorch exposes many ``torch.nn.functional`` functions a second time at the top 
 ATen operators they call, and those have their own signatures: ``torch.embedding(weight,
 indices)`` takes the table first, ``torch.dropout(input, p, train)`` has no defaults,
 ``torch.batch_norm`` takes ``weight, bias`` before the running statistics and the losses
-take ``reduction`` as an int (0 ``'none'``, 1 ``'mean'``, 2 ``'sum'``). Each function here
+take ``reduction`` as an int (0 ``'none'``, 1 ``'mean'``, 2 ``'sum'``) — and, called
+without it, return the per-element losses (``torch.kl_div(x, t)`` is ``(N, C)``, though the
+operator's schema reads ``reduction=Mean``: measured on torch 2.13), where their
+``nn.functional`` namesakes take the mean; deepgrad's forms here do the same. Each function here
 is that top-level signature over deepgrad's one implementation (``deepgrad.nn.functional``);
 where PyTorch's top-level name *is* its ``F`` function (``torch.conv2d``, ``torch.prelu``,
 …) ``deepgrad`` re-exports the ``F`` function itself instead.
@@ -347,7 +350,7 @@ def binary_cross_entropy_with_logits(
     target: Any,
     weight: Any = None,
     pos_weight: Any = None,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     """``torch.binary_cross_entropy_with_logits``: ``reduction`` an int, ``pos_weight``
     fourth."""
@@ -360,18 +363,18 @@ def binary_cross_entropy_with_logits(
 def kl_div(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    reduction: int = 1,
+    reduction: int = 0,
     *,
     log_target: bool = False,
 ) -> Tensor:
-    """``torch.kl_div``: ``reduction`` an int (1, the default, is the elementwise mean, not
-    ``'batchmean'``)."""
+    """``torch.kl_div``: ``reduction`` an int (0, the default, gives the elementwise terms;
+    1 is their mean, not ``'batchmean'``)."""
     r = _reduction(reduction, "kl_div")
     return _loss.kl_div(input, target, reduction=r, log_target=log_target)
 
 
 def cosine_embedding_loss(
-    input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: int = 1
+    input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: int = 0
 ) -> Tensor:
     """``torch.cosine_embedding_loss``: ``reduction`` an int."""
     r = _reduction(reduction, "cosine_embedding_loss")
@@ -382,7 +385,7 @@ def hinge_embedding_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     margin: float = 1.0,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     """``torch.hinge_embedding_loss``: ``reduction`` an int."""
     r = _reduction(reduction, "hinge_embedding_loss")
@@ -390,7 +393,7 @@ def hinge_embedding_loss(
 
 
 def margin_ranking_loss(
-    input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: int = 1
+    input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: int = 0
 ) -> Tensor:
     """``torch.margin_ranking_loss``: ``reduction`` an int."""
     r = _reduction(reduction, "margin_ranking_loss")
@@ -418,7 +421,7 @@ def triplet_margin_loss(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     """``torch.triplet_margin_loss``: ``reduction`` an int."""
     r = _reduction(reduction, "triplet_margin_loss")
@@ -431,7 +434,7 @@ def ctc_loss(
     input_lengths: Any,
     target_lengths: Any,
     blank: int = 0,
-    reduction: int = 1,
+    reduction: int = 0,
     zero_infinity: bool = False,
 ) -> Tensor:
     """``torch.ctc_loss``: ``reduction`` an int."""
