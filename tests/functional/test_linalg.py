@@ -243,3 +243,93 @@ def test_vecdot_matches_pytorch(torch):
             np.testing.assert_allclose(y.grad.numpy(), u.grad.resolve_conj().numpy(), rtol=1e-12)
     with pytest.raises(RuntimeError, match="floating point or complex"):
         dg.linalg.vecdot(dg.tensor([1, 2]), dg.tensor([1.0, 2.0]))
+
+
+def _tensordot_dims_cases(torch):
+    """(torch's dims, deepgrad's dims) for tensordot of a (2, 3, 4) and b (3, 4, 5): the valid
+    forms and each form torch 2.13 refuses."""
+    pairs = [
+        2, 0, 1, 3, -1, 4, True, False, 1.5, "x", None, 2.0,
+        ([1, 2], [0, 1]), ([1], [0]), ([-2], [0]), ([-1], [1]), ((1,), (0,)), [[1], [0]],
+        ([], []), ([5], [0]), ([3], [0]), ([-4], [0]), ([1], [3]), ([1], [-4]), ([1, 1], [0, 0]),
+        ([1], [0, 1]), ([1], [1]), (1, 0), (1, [0]), ([[1]], [[0]]), ([True], [False]),
+        ([1.0], [0]), ([1],), ([1], [0], [2]), (range(1, 3), range(0, 2)), ({1}, {0}),
+        ([np.int64(1)], [0]),
+    ]  # fmt: skip
+    out = [(d, d) for d in pairs]
+    for t in [
+        torch.tensor(2), torch.tensor([2]), torch.tensor(2.7), torch.tensor(4), torch.tensor(-1),
+        torch.tensor([[1, 2], [0, 1]]), torch.tensor([1, 0]), torch.tensor([1, 2, 3]),
+        torch.tensor([[1.0], [0.0]]), torch.tensor([]), torch.tensor([[1, 1], [0, 0]]),
+        torch.tensor([True]), torch.tensor([[True], [False]]), torch.tensor([[3], [0]]),
+    ]:  # fmt: skip
+        out.append((t, dg.tensor(t.numpy())))
+    for ta, tb in [(torch.tensor([1]), torch.tensor([0])), (torch.tensor(1), torch.tensor(0))]:
+        out.append(((ta, tb), (dg.tensor(ta.numpy()), dg.tensor(tb.numpy()))))
+    for e in [torch.tensor([1]), torch.tensor(True), torch.tensor(1.0)]:
+        out.append((([e], [0]), ([dg.tensor(e.numpy())], [0])))
+    return out
+
+
+def test_tensordot_dims_match_torch(torch):
+    """Every form of dims torch 2.13 takes gives its result; every form it refuses raises its
+    class: a dim out of range is an IndexError (deepgrad wrapped 5 % ndim silently), a bare int
+    for one side or a nested list a TypeError ((1, 0) was read as ([1], [0])), dims=-1, 4,
+    1.5, "x" or None a RuntimeError."""
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 4, 5))
+    a, b, ta, tb = dg.tensor(a0), dg.tensor(b0), torch.tensor(a0), torch.tensor(b0)
+    for td, dd in _tensordot_dims_cases(torch):
+        try:
+            want = torch.tensordot(ta, tb, dims=td)
+        except Exception as e:  # noqa: BLE001 - the class torch raises is the contract
+            with pytest.raises(type(e)):
+                dg.tensordot(a, b, dims=dd)
+            continue
+        got = dg.tensordot(a, b, dims=dd)
+        assert got.shape == tuple(want.shape), td
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, err_msg=repr(td))
+
+
+@pytest.mark.parametrize(
+    ("sa", "sb", "dims"),
+    [((), (), 0), ((), (), ([0], [0])), ((), (), ([], [])), ((), (3, 4), 0), ((), (), 1),
+     ((3,), (3,), 1), ((3,), (3,), ([0], [-1])), ((3,), (3,), ([0], [1]))],
+)  # fmt: skip
+def test_tensordot_small_dims_match_torch(torch, sa, sb, dims):
+    """0-d and 1-d operands: a 0-d tensor has no dim to contract (torch: IndexError "Dimension
+    specified as 0 but tensor has no dimensions", not the wrap a 0-d dim takes elsewhere)."""
+    rng = np.random.default_rng(1)
+    a0, b0 = rng.standard_normal(sa), rng.standard_normal(sb)
+    try:
+        want = torch.tensordot(torch.tensor(a0), torch.tensor(b0), dims=dims)
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)):
+            dg.tensordot(dg.tensor(a0), dg.tensor(b0), dims=dims)
+        return
+    got = dg.tensordot(dg.tensor(a0), dg.tensor(b0), dims=dims)
+    assert got.shape == tuple(want.shape)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+def test_tensordot_dims_errors_name_the_valid_forms():
+    a, b = dg.ones(2, 3, 4), dg.ones(3, 4, 5)
+    with pytest.raises(IndexError, match=r"range of \[-3, 2\], but got 5"):
+        dg.tensordot(a, b, dims=([5], [0]))
+    with pytest.raises(
+        TypeError, match=r"'dims_self' \(position 3\) must be tuple of ints, not int"
+    ):
+        dg.tensordot(a, b, dims=(1, 0))
+    with pytest.raises(TypeError, match="found element of type list at pos 0"):
+        dg.tensordot(a, b, dims=([[1]], [[0]]))
+    with pytest.raises(
+        RuntimeError, match=r"to be int or .*\(\[1, 2\], \[0, 1\]\), but got dims=1.5"
+    ):
+        dg.tensordot(a, b, dims=1.5)
+    with pytest.raises(TypeError):  # deepgrad's earlier class for a dims of no form
+        dg.tensordot(a, b, dims=None)
+    with pytest.raises(RuntimeError, match="dims >= 0, but got dims=-1"):
+        dg.tensordot(a, b, dims=-1)
+    with pytest.raises(ValueError, match=r"at most 3 for tensors of 3 and 3 dims"):
+        dg.tensordot(a, b, dims=4)
+    assert dg.tensordot(a, b, dims=np.int64(2)).shape == (2, 5)  # a NumPy int is an int here

@@ -17,9 +17,13 @@ import numpy
 
 from .. import backend
 from .._errors import (
+    DimError,
     DtypeError,
+    IntArgumentError,
     MatrixShapeError,
     ShapeMismatchError,
+    ValueRangeError,
+    _type_words,
     broadcast_words,
     dim_error,
     int_arg,
@@ -538,27 +542,131 @@ def addbmm(
     return _scaled_sum(input, _sum(bmm(batch1, batch2), 0), beta, alpha)
 
 
+class _DimsFormError(RuntimeError, TypeError):
+    """``tensordot``'s dims of none of its forms (a float, a str, None): torch 2.13 raises
+    ``RuntimeError`` ("tensordot expects dims to be int or ..."); deepgrad raised
+    ``TypeError`` before, so it is both."""
+
+
+class _DimsCountError(ValueError, TypeError):
+    """``tensordot``'s dims as a tuple or list of other than two lists: torch 2.13's unpacking
+    raises ``ValueError``; deepgrad raised ``TypeError`` before, so it is both."""
+
+
+class _DimsTensorError(AssertionError, TypeError):
+    """A tensor of dims for ``tensordot`` of more than one element whose first dim is not 2:
+    torch 2.13 asserts ("dims tensor must have size 2 in first dimension"); deepgrad raised
+    ``TypeError`` before, so it is both."""
+
+
+_TENSORDOT_FORMS = (
+    "int or tuple[list[int], list[int]] or list[list[int]] containing two lists, e.g. 2 "
+    "or ([1, 2], [0, 1])"
+)
+
+
+def _tensordot_side(side: Any, name: str, position: int) -> tuple[int, ...]:
+    """One side of ``tensordot``'s dims as torch's parser takes an ``int[]``: a tuple or list
+    (``torch.Size`` too) of ints (a NumPy integer, an integer or bool tensor of one element);
+    a bare int, a tensor, a range or a set, a float or bool element: ``TypeError`` in torch's
+    words ("tensordot(): argument 'dims_self' (position 3) must be tuple of ints, not int")."""
+    if not isinstance(side, (tuple, list)):
+        raise IntArgumentError(
+            f"tensordot(): argument '{name}' (position {position}) must be tuple of ints, not "
+            f"{_type_words(side)} (dims=([1, 2], [0, 1]) names a's dims, then b's; an int d "
+            "alone contracts a's last d dims with b's first d)"
+        )
+    out = []
+    for i, v in enumerate(side):
+        ok = type(v) is int or isinstance(v, numpy.integer) and not isinstance(v, numpy.bool_)
+        if isinstance(v, Tensor) and v.numel() == 1 and numpy.dtype(v.dtype).kind in "biu":
+            v, ok = int(v.item()), True  # torch's parser takes an integer or bool tensor
+        if not ok:
+            raise IntArgumentError(
+                f"tensordot(): argument '{name}' (position {position}) must be tuple of ints, "
+                f"but found element of type {_type_words(v)} at pos {i} (a dim is an int, "
+                f"e.g. {name}=[1])"
+            )
+        out.append(int(v))
+    return tuple(out)
+
+
+def _tensordot_axes(dims: tuple[int, ...], ndim: int, fn: str) -> list[int]:
+    """``dims`` in ``[-ndim, ndim)`` as non-negative axes, each once (torch: ``IndexError``
+    "Dimension out of range", ``RuntimeError`` "dim 1 appears multiple times")."""
+    out: list[int] = []
+    for d in dims:
+        if ndim == 0:
+            raise DimError(
+                f"Dimension specified as {d} but tensor has no dimensions ({fn}: a 0-d "
+                "tensor has no dim to contract; use dims=0 or ([], []))"
+            )
+        if not -ndim <= d < ndim:
+            raise dim_error(fn, d, ndim)
+        if d % ndim in out:
+            raise ShapeMismatchError(
+                f"dim {d % ndim} appears multiple times in the list of dims ({fn}: dims "
+                f"{list(dims)} name dim {d % ndim} twice; each dim is contracted once)"
+            )
+        out.append(d % ndim)
+    return out
+
+
 def _tensordot_dims(dims: Any, na: int, nb: int) -> tuple[list[int], list[int]]:
-    if isinstance(dims, (int, numpy.integer)):
-        if not 0 <= dims <= min(na, nb):
-            raise ValueError(f"tensordot: dims={dims} must be in [0, {min(na, nb)}]")
-        return list(range(na - dims, na)), list(range(dims))
+    """``tensordot``'s ``dims`` as torch 2.13's ``torch.functional.tensordot`` reads it: an int
+    ``d`` in ``[0, min(na, nb)]`` (a bool is an int; a NumPy integer is taken too); a tensor of
+    one element (``int(dims.item())``, so ``tensor(2.7)`` is 2) or of two rows (a's dims, b's);
+    a pair (tuple or list) of dim lists. Anything else is a ``RuntimeError`` naming the forms;
+    each dim must be in range (``IndexError``), once per side."""
     if isinstance(dims, Tensor):
-        dims = dims.tolist()
-    try:
-        da, db = dims
-        da = [da] if isinstance(da, int) else list(da)
-        db = [db] if isinstance(db, int) else list(db)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"tensordot: dims must be an int or a pair of dim lists ([1, 2], [0, 1]), got {dims!r}"
-        ) from None
-    if len(da) != len(db):
+        if dims.numel() == 0:
+            raise ValueRangeError(
+                "a Tensor with 0 elements cannot be converted to Scalar (tensordot: a tensor "
+                "of dims holds one int, e.g. tensor(2), or two rows, e.g. tensor([[1], [0]]))"
+            )
+        if dims.numel() == 1:
+            dims = int(dims.item())
+            if dims < 0:
+                raise ValueRangeError(f"tensordot expects dims >= 0, but got dims={dims}")
+            da, db = tuple(range(-dims, 0)), tuple(range(dims))
+            return _tensordot_axes(da, na, "tensordot"), _tensordot_axes(db, nb, "tensordot")
+        if dims.ndim == 0 or dims.shape[0] != 2:
+            got = dims.shape[0] if dims.ndim else dims.numel()
+            raise _DimsTensorError(
+                f"dims tensor must have size 2 in first dimension, got {got} (tensordot: a "
+                "tensor of dims holds a's dims in row 0 and b's in row 1, e.g. "
+                "tensor([[1, 2], [0, 1]]))"
+            )
+        dims = [dims[0].tolist(), dims[1].tolist()]
+    elif isinstance(dims, (int, numpy.integer)) and not isinstance(dims, numpy.bool_):
+        if dims < 0:
+            raise ValueRangeError(
+                f"tensordot expects dims >= 0, but got dims={dims} (the number of dims to "
+                "contract, 0 for the outer product)"
+            )
+        if dims > min(na, nb):
+            raise ValueRangeError(
+                f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims} (at most "
+                f"{min(na, nb)} for tensors of {na} and {nb} dims)"
+            )
+        return list(range(na - dims, na)), list(range(dims))
+    if not isinstance(dims, (tuple, list)):
+        raise _DimsFormError(
+            f"tensordot expects dims to be {_TENSORDOT_FORMS}, but got dims={dims}"
+        )
+    if len(dims) != 2:
+        raise _DimsCountError(
+            f"tensordot: dims must hold two lists (a's dims, b's), got {len(dims)}: {dims!r} "
+            "(too many or not enough values to unpack (expected 2))"
+        )
+    sa = _tensordot_side(dims[0], "dims_self", 3)
+    sb = _tensordot_side(dims[1], "dims_other", 4)
+    if len(sa) != len(sb):
         raise MatrixShapeError(
             "both dimension lists should have same length; "
-            f"tensordot: both sides need as many dims, got {da} and {db}"
+            f"tensordot: both sides need as many dims, got {list(sa)} and {list(sb)}"
         )
-    return [d % na for d in da], [d % nb for d in db]
+    return _tensordot_axes(sa, na, "tensordot"), _tensordot_axes(sb, nb, "tensordot")
 
 
 @torch_names
