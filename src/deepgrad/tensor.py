@@ -1230,27 +1230,20 @@ class Tensor:
         """``x.min()``, ``x.min(dim)`` → ``(values, indices)``, ``x.min(other)``."""
         return F.min(self, dim, keepdim)
 
-    @torch_names
-    def var(
-        self,
-        dim: Any = None,
-        unbiased: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: Any = None,
-    ) -> Tensor:
-        return F.var(self, dim, unbiased, keepdim, correction=correction)
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``F.var(x, ...)``: the arguments go on as they came, positional or keyword, for
+        PyTorch's overloads tell them apart (``x.var(True)`` is unbiased over all dims;
+        ``x.var(dim=True)`` a ``TypeError``)."""
+        return F.var(self, *args, **kwargs)
 
-    @torch_names
-    def std(
-        self,
-        dim: Any = None,
-        unbiased: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: Any = None,
-    ) -> Tensor:
-        return F.std(self, dim, unbiased, keepdim, correction=correction)
+    # the signature shown (inspect, help): PyTorch's, (dim, unbiased, keepdim, *, correction)
+    var.__wrapped__ = lambda self, dim=None, unbiased=None, keepdim=False, *, correction=None: ...
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``F.std(x, ...)``, the arguments as they came (see :meth:`var`)."""
+        return F.std(self, *args, **kwargs)
+
+    std.__wrapped__ = lambda self, dim=None, unbiased=None, keepdim=False, *, correction=None: ...
 
     @torch_names
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:

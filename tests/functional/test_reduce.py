@@ -325,3 +325,36 @@ def test_logsumexp_empty_dim_matches_torch(shape, dim, keepdim):
     got = dg.logsumexp(dg.tensor(a), dim, keepdim=keepdim)
     assert got.shape == tuple(want.shape)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize(
+    "args, kw",
+    [
+        ((), {"unbiased": True, "keepdim": True}),  # unbiased and keepdim need a dim
+        ((), {"unbiased": False, "keepdim": False}),
+        ((0,), {"unbiased": True, "correction": None}),  # both names, even correction=None
+        ((0, True), {"correction": None}),
+        ((None,), {"unbiased": True, "keepdim": True}),  # these two are fine
+        ((), {"dim": None, "unbiased": False, "keepdim": True}),
+    ],
+    ids=str,
+)
+def test_var_std_overload_mixes_match_torch(torch, name, args, kw):
+    """torch 2.13's overloads: ``(dim, unbiased, keepdim)`` needs ``dim``, and ``unbiased``
+    never comes with ``correction``; deepgrad reduced over all dims or took the pair."""
+    x = np.arange(6.0).reshape(2, 3) ** 1.3
+    for call in [lambda m, t: getattr(m, name)(t, *args, **kw)] + (
+        [] if name.endswith("_mean") else [lambda m, t: getattr(t, name)(*args, **kw)]
+    ):
+        try:
+            want = call(torch, torch.tensor(x))
+        except TypeError:
+            for m in (dg, F):
+                with pytest.raises(TypeError, match="needs a dim|'correction' and 'unbiased'"):
+                    call(m, dg.tensor(x))
+            continue
+        for m in (dg, F):
+            got = call(m, dg.tensor(x))
+            for g, w in zip(*((got, want) if isinstance(want, tuple) else ((got,), (want,)))):
+                np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)

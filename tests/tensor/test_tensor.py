@@ -379,3 +379,63 @@ def test_legacy_tensor_sizes_constructor():
         dg.Tensor(2, -1)
     # data keeps its meaning
     assert dg.Tensor([1.0, 2.0], True).requires_grad
+
+
+# ---- std/var methods: PyTorch's overloads, the arguments passed on as they came ------------
+_STD_VAR_CALLS = [
+    ((), {}),
+    ((True,), {}),  # the unbiased-only overload, positional
+    ((False,), {}),
+    ((0, True), {}),  # (dim, unbiased)
+    ((0, False, True), {}),
+    ((1,), {"keepdim": True}),
+    ((), {"dim": 0, "unbiased": False}),
+    ((), {"unbiased": False}),
+    ((None,), {"unbiased": True, "keepdim": True}),
+    ((), {"dim": None, "unbiased": False, "keepdim": True}),
+    ((), {"keepdim": True, "correction": 0}),
+    ((), {"axis": 0}),
+    ((), {"dim": True}),  # a bool dim by keyword: TypeError (it was x.std(True))
+    ((), {"dim": False}),
+    ((), {"axis": True}),
+    ((0, True), {}),
+    ((True,), {"keepdim": True}),
+    ((True, True), {}),
+    ((True,), {"unbiased": False}),
+    ((True,), {"correction": 0}),
+    ((), {"dim": True, "unbiased": False}),
+    ((), {"unbiased": True, "keepdim": True}),  # no overload has unbiased, keepdim, no dim
+    ((), {"unbiased": False, "keepdim": False}),
+    ((0,), {"unbiased": True, "correction": None}),  # two names for one argument
+    ((0, True), {"correction": 1}),
+]
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize(("args", "kw"), _STD_VAR_CALLS, ids=str)
+def test_std_var_methods_match_torch_overloads(torch, name, args, kw):
+    """``x.std(dim=True)`` is torch 2.13's TypeError, ``x.std(True)`` its unbiased-only
+    overload: Tensor.std/var pass their arguments to the functions as they came (they passed
+    dim positionally, so ``dim=True`` was read as ``x.std(True)``)."""
+    x = np.arange(6.0).reshape(2, 3) ** 1.3
+    try:
+        want = getattr(torch.tensor(x), name)(*args, **kw)
+    except TypeError:
+        with pytest.raises(TypeError):
+            getattr(dg.tensor(x), name)(*args, **kw)
+        return
+    got = getattr(dg.tensor(x), name)(*args, **kw)
+    assert got.shape == tuple(want.shape)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+
+
+def test_std_var_methods_keep_torch_signature_and_name_the_fix():
+    import inspect
+
+    for name in ("std", "var"):
+        params = list(inspect.signature(getattr(dg.Tensor, name)).parameters)
+        assert params == ["self", "dim", "unbiased", "keepdim", "correction"]
+    with pytest.raises(TypeError, match=r"std\(x, True\)"):
+        dg.ones(2, 3).std(dim=True)
+    with pytest.raises(TypeError, match="needs a dim"):
+        dg.ones(2, 3).var(unbiased=True, keepdim=True)

@@ -414,9 +414,33 @@ def _unbiased_positional(fn: Any) -> Any:
                 f"unbiased-only overload: pass {name}(x, {bool(dim)}) or "
                 f"{name}(x, unbiased={bool(dim)})"
             )
+        _refuse_overload_mix(name, len(args[1:]), key is not None, kwargs)
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def _refuse_overload_mix(name: str, npos: int, dim_kw: bool, kwargs: dict[str, Any]) -> None:
+    """torch 2.13's overloads of ``var``/``std`` (``(dim, unbiased, keepdim)`` with ``dim``
+    required; ``(dim=None, *, correction, keepdim)``; ``(unbiased)`` alone) refuse, as
+    ``TypeError``, ``unbiased`` with ``keepdim`` but no ``dim`` (``x.std(unbiased=True,
+    keepdim=True)``: no overload has it; deepgrad reduced over all dims) and ``unbiased``
+    with ``correction``, even ``correction=None`` (``npos``: the arguments after the tensor
+    passed positionally)."""
+    unbiased = npos >= 2 or "unbiased" in kwargs
+    if "unbiased" in kwargs and "keepdim" in kwargs and not (npos or dim_kw):
+        raise TypeError(
+            f"{name}(): unbiased= with keepdim= needs a dim, as PyTorch's overload "
+            f"(dim, unbiased, keepdim) does; got no dim. Pass {name}(x, dim=None, "
+            f"unbiased={kwargs['unbiased']!r}, keepdim={kwargs['keepdim']!r}) or "
+            f"correction= instead of unbiased="
+        )
+    if unbiased and "correction" in kwargs:
+        raise TypeError(
+            f"{name}() got both 'correction' and 'unbiased' (correction="
+            f"{kwargs['correction']!r}): they are two names for one argument, in two of "
+            "PyTorch's overloads; pass one"
+        )
 
 
 @torch_names
