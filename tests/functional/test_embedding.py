@@ -172,3 +172,20 @@ def test_flags_must_be_bools_as_torchs(torch, name, value):
         )
     with pytest.raises(TypeError, match=f"argument '{name}' .*must be bool"):
         F.embedding_bag(dg.tensor([0]), dg.ones(4, 3), dg.tensor([0]), **{name: value})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bool"])
+def test_non_integer_indices_are_torchs_runtime_error(torch, dtype):
+    """Float or bool indices: torch 2.13 raises RuntimeError ("Expected tensor for argument #1
+    'indices' to have one of the following scalar types: Long, Int"); deepgrad raised
+    TypeError (still one)."""
+    W, idx = np.random.default_rng(0).normal(size=(5, 3)), np.array([0, 1, 4, 1]).astype(dtype)
+    tW, tidx = torch.tensor(W), torch.tensor(idx)
+    for fn, args in [("embedding", ()), ("embedding_bag", (np.array([0, 2]),))]:
+        if fn == "embedding_bag" and dtype == "bool":
+            continue  # torch 2.13's embedding_bag reads bool indices as 0/1; deepgrad refuses
+        with pytest.raises(RuntimeError):
+            getattr(torch.nn.functional, fn)(tidx, tW, *map(torch.tensor, args))
+        with pytest.raises(RuntimeError, match="'indices' .* Long, Int.*integers") as info:
+            getattr(dg.nn.functional, fn)(dg.tensor(idx), dg.tensor(W), *map(dg.tensor, args))
+        assert isinstance(info.value, TypeError)

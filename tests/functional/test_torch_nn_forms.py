@@ -212,7 +212,7 @@ def test_activation_forms():
     same(dg.rrelu(D(X)), torch.rrelu(T(X)))
     same(dg.threshold(D(X), 0.1, 2.0), torch.threshold(T(X), 0.1, 2.0))
     with pytest.raises(NotImplementedError, match="manual_seed"):
-        dg.rrelu(D(X), generator=object())
+        dg.rrelu(D(X), generator=dg.Generator())
     w = R.random(3)
     same(D(X).prelu(D(w)), T(X).prelu(T(w)))
     same(D(X).hardshrink(0.3), T(X).hardshrink(0.3))
@@ -267,3 +267,51 @@ def test_grid_sampler_2d_3d():
     )
     with pytest.raises(RuntimeError, match="4D"):
         dg.grid_sampler_2d(D(vol), D(g3), 0, 0, False)
+
+
+@pytest.mark.parametrize("generator", [True, object(), 0])
+def test_rrelu_generator_of_another_type_is_a_type_error_as_torch(generator):
+    """torch.rrelu's fifth argument is the generator: rrelu(x, 0.1, 0.3, False, True) is
+    torch 2.13's TypeError; deepgrad said "a generator is not supported" (NotImplementedError)."""
+    with pytest.raises(TypeError):
+        torch.rrelu(T(X), 0.1, 0.3, False, generator)
+    with pytest.raises(TypeError, match="'generator' \\(position 5\\) must be torch.Generator"):
+        dg.rrelu(D(X), 0.1, 0.3, False, generator)
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [("sum", TypeError), (True, TypeError), (5, RuntimeError), (-1, RuntimeError)],
+)
+def test_embedding_bag_mode_errors_as_torch(mode, error):
+    """torch.embedding_bag's mode is an int: a str or bool is its parser's TypeError, an int
+    other than 0, 1, 2 its RuntimeError ("`mode` must be sum, mean, or max."); deepgrad raised
+    ValueError for both (still one)."""
+    W, idx, off = R.normal(size=(5, 3)), np.array([0, 2, 4, 1]), np.array([0, 2])
+    with pytest.raises(error):
+        torch.embedding_bag(T(W), T(idx), T(off), False, mode)
+    with pytest.raises(error, match="0 \\(sum\\), 1 \\(mean\\) or 2 \\(max\\)") as info:
+        dg.embedding_bag(D(W), D(idx), D(off), False, mode)
+    assert isinstance(info.value, ValueError)
+
+
+def test_top_level_embedding_forms_with_the_arguments_swapped_raise_as_torch():
+    """torch.embedding/embedding_bag take the table first; called in F's order (indices
+    first) torch raises RuntimeError ("weight has to be a 2D Tensor", "Expected tensor for
+    argument #1 'indices' to have one of the following scalar types: Long, Int"); deepgrad
+    raised ValueError/TypeError."""
+    W, idx2, idx1 = R.normal(size=(5, 3)), np.array([[0, 2], [4, 1]]), np.array([0, 2])
+    off = np.array([0, 1])
+    for call, pattern in [
+        (lambda m, f: m.embedding(f(idx2), f(W)), "argument #1 'indices'"),
+        (lambda m, f: m.embedding(f(W), f(W)), "argument #1 'indices'"),
+        (lambda m, f: m.embedding_bag(f(idx1), f(W), f(off)), "weight has to be a 2D Tensor"),
+        (lambda m, f: m.embedding_bag(f(W), f(W[0]), f(off)), "argument #1 'indices'"),
+        (lambda m, f: m.nn.functional.embedding(f(W[0]), f(W)), "argument #1 'indices'"),
+        (lambda m, f: m.nn.functional.embedding_bag(f(W[0]), f(W), f(off)), "argument #1"),
+    ]:
+        with pytest.raises(RuntimeError):
+            call(torch, T)
+        with pytest.raises(RuntimeError, match=pattern) as info:
+            call(dg, D)
+        assert isinstance(info.value, (ValueError, TypeError))  # deepgrad's earlier classes

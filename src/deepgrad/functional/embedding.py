@@ -147,6 +147,18 @@ def _flag(value: Any, fn: str, name: str, position: int) -> bool:
     )
 
 
+def _refuse_index_dtype(idx: Any, fn: str) -> None:
+    """PyTorch's refusal of float or bool indices to ``embedding``/``embedding_bag``
+    (``RuntimeError``: "Expected tensor for argument #1 'indices' to have one of the following
+    scalar types: Long, Int"); deepgrad raised ``TypeError`` before, so it is both."""
+    if idx.dtype.kind not in "iu":
+        raise IndexDtypeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {idx.dtype} instead ({fn}: indices must be integers, "
+            f"got dtype {idx.dtype}; convert them, e.g. x.long())"
+        )
+
+
 def embedding(
     indices: Any,
     weight: Tensor,
@@ -174,10 +186,7 @@ def embedding(
             "'weight' must be 2-D; "
             f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}"
         )
-    if idx.dtype.kind not in "iu":
-        raise TypeError(
-            f"embedding: indices must be integers, got dtype {idx.dtype} (use x.long())"
-        )
+    _refuse_index_dtype(idx, "embedding")
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= V):
         bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
         raise IndexError(

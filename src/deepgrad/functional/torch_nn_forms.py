@@ -28,6 +28,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ChoiceError, IntArgumentError, ShapeMismatchError
 from ..tensor import Tensor
 from . import activation as _act
 from . import conv as _conv
@@ -40,6 +41,7 @@ from .dropout import Dropout, _check_p, dropout_mask
 from .dropout import alpha_dropout as _alpha_dropout
 from .dropout import dropout as _dropout
 from .dropout import feature_alpha_dropout as _feature_alpha_dropout
+from .embedding import _refuse_index_dtype
 from .embedding import embedding as _embedding
 from .embedding import embedding_bag as _embedding_bag
 from .grid_sample import affine_grid as _affine_grid
@@ -265,11 +267,25 @@ def embedding_bag(
     count of non-padding indices (zeros in sum mode), ``max_indices`` the table row of each
     maximum in max mode (else ``bag_size``'s values), as PyTorch's CPU kernel returns them
     for float64 (its float32 sum-mode fast path returns an empty ``offset2bag``)."""
-    if isinstance(mode, bool) or mode not in _BAG_MODES:
-        raise ValueError(
-            f"embedding_bag(): mode {mode!r} is not valid at the top level: expected the int "
-            f"0 (sum), 1 (mean) or 2 (max); the string form is nn.functional.embedding_bag"
+    if isinstance(mode, (bool, numpy.bool_)) or not isinstance(mode, numbers.Integral):
+        raise IntArgumentError(
+            f"embedding_bag(): argument 'mode' (position 5) must be int, not "
+            f"{type(mode).__name__} (at the top level mode is the int 0 (sum), 1 (mean) or 2 "
+            f"(max); the string form {mode!r} is nn.functional.embedding_bag's)"
         )
+    if mode not in _BAG_MODES:
+        raise ChoiceError(
+            f"`mode` must be sum, mean, or max. (embedding_bag: got mode={mode}; expected the "
+            "int 0 (sum), 1 (mean) or 2 (max))"
+        )
+    if getattr(weight, "ndim", 2) != 2:
+        raise ShapeMismatchError(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim} "
+            "(torch.embedding_bag takes the table first: embedding_bag(weight, indices, "
+            "offsets); nn.functional.embedding_bag takes the indices first)"
+        )
+    if isinstance(indices, Tensor):
+        _refuse_index_dtype(indices._data, "embedding_bag")
     if padding_idx is not None and int(padding_idx) < 0:
         padding_idx = None
     name = _BAG_MODES[mode]
@@ -462,6 +478,12 @@ def rrelu(
 ) -> Tensor:
     """``torch.rrelu``: ``F.rrelu``; a ``generator`` is refused (deepgrad draws from its
     global random state, :func:`deepgrad.manual_seed`)."""
+    if generator is not None and not isinstance(generator, backend.Generator):
+        raise TypeError(
+            f"rrelu(): argument 'generator' (position 5) must be torch.Generator, not "
+            f"{type(generator).__name__} (the fifth argument is the generator, after lower, "
+            "upper and training; pass None)"
+        )
     if generator is not None:
         raise NotImplementedError(
             "rrelu(): a generator is not supported; seed the global state with "
