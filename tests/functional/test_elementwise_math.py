@@ -71,9 +71,11 @@ def test_sinc_at_zero_and_polygamma(torch):
         dg.polygamma(-1, dg.tensor(BIG))
 
 
-@pytest.mark.parametrize("eps", [None, 0.1])
+@pytest.mark.parametrize("eps", [None, 0.1, 0.5, 0.6, 1.0])  # over 0.5: the bounds cross
 def test_logit_inside_outside_and_eps(torch, eps):
-    a = np.array([-0.5, 0.0, 0.05, 0.3, 0.95, 1.0, 1.5])
+    """With eps > 0.5 torch 2.13 sends x < eps to eps and the rest above 1 - eps to 1 - eps
+    (logit(0.3, 0.6) = logit(0.6)); deepgrad's clip gave 1 - eps to all."""
+    a = np.array([-0.5, 0.0, 0.05, 0.3, 0.5, 0.7, 0.95, 1.0, 1.5, np.nan])
     x, t = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     y, ty = dg.logit(x, eps=eps), torch.logit(t, eps=eps)
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)

@@ -256,7 +256,14 @@ class Logit(Function):
         self.eps = eps
 
     def forward(self, x: Any) -> Any:
-        z = x if self.eps is None else backend.xp.clip(x, self.eps, 1 - self.eps)
+        if self.eps is None:
+            z = x
+        else:  # PyTorch's kernel: x < eps ? eps : (x > 1 - eps ? 1 - eps : x), so an eps
+            # above 0.5 sends each side to the other bound (clip would give 1 - eps to all)
+            xp, lo, hi = backend.xp, self.eps, 1 - self.eps
+            z = xp.where(
+                x < lo, xp.asarray(lo, x.dtype), xp.where(x > hi, xp.asarray(hi, x.dtype), x)
+            )
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return backend.xp.log(z / (1 - z))
 
