@@ -482,3 +482,16 @@ def test_lerp_of_integers_or_bools_raises_torchs_not_implemented_error(torch, ca
     with pytest.raises(NotImplementedError) as got:
         call(dg)
     assert str(want.value) in str(got.value) and isinstance(got.value, TypeError)
+
+
+@pytest.mark.parametrize("name", ["clamp", "clip"])
+def test_clamp_without_bounds_is_torchs_runtime_error(torch, name):
+    """torch: RuntimeError "torch.clamp: At least one of 'min' or 'max' must not be None";
+    deepgrad raised ValueError (still one)."""
+    x = np.linspace(-1.0, 1.0, 5)
+    for call in (lambda m, t: getattr(m, name)(t), lambda m, t: getattr(t, name)(None, None)):
+        with pytest.raises(RuntimeError):
+            call(torch, torch.tensor(x))
+        with pytest.raises(RuntimeError, match="At least one of 'min' or 'max'") as info:
+            call(dg, dg.tensor(x))
+        assert isinstance(info.value, ValueError)

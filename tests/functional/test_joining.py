@@ -119,3 +119,15 @@ def test_hvd_split_refuse_as_pytorch(torch, name, shape, spec):
         getattr(torch, name)(torch.zeros(shape), spec)
     with pytest.raises(ValueError):
         getattr(dg, name)(dg.zeros(shape), spec)
+
+
+@pytest.mark.parametrize("shape", [(4,), (4, 6)])
+def test_dsplit_of_fewer_than_3_dims_is_torchs_runtime_error(torch, shape):
+    """torch: RuntimeError "torch.dsplit requires a tensor with at least 3 dimension";
+    deepgrad raised ValueError (still one)."""
+    x = np.zeros(shape)
+    with pytest.raises(RuntimeError):
+        torch.dsplit(torch.tensor(x), 2)
+    with pytest.raises(RuntimeError, match="at least 3 dimension") as info:
+        dg.dsplit(dg.tensor(x), 2)
+    assert isinstance(info.value, ValueError)

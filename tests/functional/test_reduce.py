@@ -358,3 +358,14 @@ def test_var_std_overload_mixes_match_torch(torch, name, args, kw):
             got = call(m, dg.tensor(x))
             for g, w in zip(*((got, want) if isinstance(want, tuple) else ((got,), (want,)))):
                 np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
+
+
+def test_diff_negative_order_is_torchs_runtime_error(torch):
+    """torch: RuntimeError "order must be non-negative but got -1"; deepgrad raised
+    ValueError (still one)."""
+    x = np.arange(5.0)
+    with pytest.raises(RuntimeError):
+        torch.diff(torch.tensor(x), -1)
+    with pytest.raises(RuntimeError, match="order must be non-negative but got -1") as info:
+        dg.diff(dg.tensor(x), -1)
+    assert isinstance(info.value, ValueError)

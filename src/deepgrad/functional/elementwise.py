@@ -44,6 +44,7 @@ from .._errors import (
     DtypeError,
     IndexShapeError,
     ShapeMismatchError,
+    ValueRangeError,
     _refuse_complex_order,
     broadcast_words,
     refuse_kernel_dtype,
@@ -622,7 +623,10 @@ def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return clamp(x, min, max)
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
+        raise ValueRangeError(
+            "torch.clamp: At least one of 'min' or 'max' must not be None (clip: at least one "
+            "of min and max must be given)"
+        )
     _refuse_complex_order("clamp", x, min, max)
     if x.dtype == bool and all(v is None or isinstance(v, bool) for v in (min, max)):
         raise NotImplementedError(

@@ -224,5 +224,9 @@ def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
     """:func:`tensor_split` along dim 2 of a tensor of at least 3 dims."""
     x = as_tensor(input)
     if x.ndim < 3:
-        raise ValueError(f"dsplit: expected at least a 3-D tensor, got shape {x.shape}")
+        raise ShapeMismatchError(
+            f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with "
+            f"{x.ndim} dimensions! (dsplit: got shape {x.shape}; hsplit splits dim 1, vsplit "
+            "dim 0)"
+        )
     return _split_along(x, indices_or_sections, 2, "dsplit")

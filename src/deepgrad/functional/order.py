@@ -24,7 +24,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, _refuse_complex_order, int_arg
+from .._errors import DtypeError, IndexRangeError, ValueRangeError, _refuse_complex_order, int_arg
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -158,8 +158,9 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
     k = int_arg(k, "kthvalue", "k", 2)
     n = x.shape[_norm_axis(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
     if not 1 <= k <= n:
-        raise IndexError(
-            f"kthvalue: k must be an int in [1, {n}] (the size of dim {dim}), got {k!r}"
+        raise IndexRangeError(
+            f"kthvalue(): selected number k out of range for dimension {dim} (kthvalue: k "
+            f"must be an int in [1, {n}] (the size of dim {dim}), got {k!r})"
         )
     return _pick(x, dim, keepdim, int(k) - 1, "kthvalue")
 
@@ -250,7 +251,10 @@ def _quantile_q(q: Any, x: Tensor, fn: str) -> tuple[Any, bool]:
     if qa.ndim > 1:
         raise ValueError(f"{fn}: q must be a number or a 1-D tensor, got shape {qa.shape}")
     if qa.size and (bool((qa < 0).any()) or bool((qa > 1).any()) or bool(xp.isnan(qa).any())):
-        raise ValueError(f"{fn}: q values must be in the range [0, 1], got {qa.tolist()}")
+        raise ValueRangeError(
+            f"quantile() q must be in the range [0, 1] but got {qa.tolist()} ({fn}: q values "
+            "must be in the range [0, 1])"
+        )
     return qa.reshape(-1), qa.ndim == 0
 
 

@@ -20,6 +20,7 @@ import numpy
 from .. import backend
 from .._errors import (
     DtypeError,
+    ValueRangeError,
     _refuse_complex_order,
     dim_error,
     int_arg,
@@ -1103,7 +1104,10 @@ def diff(
         raise ValueError("diff: expects a tensor with at least 1 dim, got a 0-d tensor")
     n = int_arg(n, "diff", "n", 2)
     if n < 0:
-        raise ValueError(f"diff: order n must be a non-negative int, got {n!r}")
+        raise ValueRangeError(
+            f"order must be non-negative but got {n} (diff: order n must be a non-negative "
+            "int; n=0 returns the input)"
+        )
     if n == 0:  # PyTorch's: the input itself (prepend/append and dim not even looked at)
         return input
     axis = _dim(dim, input.ndim, "diff")

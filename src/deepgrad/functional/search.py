@@ -17,7 +17,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import _refuse_complex_order, dim_error, int_arg, ints_arg
+from .._errors import ValueRangeError, _refuse_complex_order, dim_error, int_arg, ints_arg
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -394,7 +394,10 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise TypeError(f"histc: expects a floating tensor, got dtype {a.dtype}")
     bins = int_arg(bins, "histc", "bins", 2)
     if bins <= 0:
-        raise ValueError(f"histc: bins must be a positive int, got {bins!r}")
+        raise ValueRangeError(
+            f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0 (histc: "
+            "bins must be a positive int)"
+        )
     lo, hi = a.dtype.type(min), a.dtype.type(max)
     if lo > hi:
         raise ValueError(f"histc: max ({max}) must be larger than or equal to min ({min})")
