@@ -320,6 +320,11 @@ def refuse_unbroadcastable(error: BaseException) -> None:
     raise ShapeMismatchError(f"{broadcast_words(*shapes)} ({text.strip()})") from None
 
 
+class AmbiguousTruthError(RuntimeError, ValueError):
+    """``bool()`` of a tensor that has not exactly one value: PyTorch's ``RuntimeError``
+    (NumPy's ``ValueError`` for the same question, which deepgrad raised before)."""
+
+
 class ValueRangeError(RuntimeError, ValueError):
     """Values outside what a function takes (``binary_cross_entropy``'s probabilities and
     targets outside [0, 1], NaN included): PyTorch raises ``RuntimeError``; deepgrad raised

@@ -27,6 +27,7 @@ import numpy
 from . import autograd, backend, printing
 from . import devices as _device
 from ._errors import (
+    AmbiguousTruthError,
     DtypeError,
     IndexShapeError,
     MatrixShapeError,
@@ -394,9 +395,12 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise ValueError(
-                f"the truth value of a tensor with {self._data.size} elements is ambiguous"
+        n = self._data.size
+        if n != 1:  # PyTorch's RuntimeError and words (still a ValueError, as NumPy's)
+            raise AmbiguousTruthError(
+                f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'}"
+                f" is ambiguous (a tensor of shape {self.shape}: use .any() or .all(), or "
+                ".item() on a one-element tensor)"
             )
         return bool(self._data)
 
@@ -1082,9 +1086,16 @@ class Tensor:
             None, other, "div_", lambda t, o: F.div(t, o, rounding_mode=rounding_mode)
         )
 
-    def copy_(self, src: Any) -> Tensor:
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
         """Overwrite the values with ``src`` (broadcast to this shape, cast to this dtype as
-        PyTorch casts: a float into an integer tensor is truncated)."""
+        PyTorch casts: a float into an integer tensor is truncated). ``non_blocking`` is
+        PyTorch's flag for asynchronous device copies: a bool, and the copy is done when
+        this returns either way."""
+        if not isinstance(non_blocking, bool):
+            raise TypeError(
+                f"copy_(): argument 'non_blocking' (position 2) must be bool, not "
+                f"{type(non_blocking).__name__}"
+            )
         if self._records(src):
             return _record_in_place(self, (src,), _copied, "copy_")
         o = backend.xp.asarray(src._data if isinstance(src, Tensor) else src)

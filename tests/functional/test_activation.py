@@ -311,3 +311,15 @@ def test_functional_softmax_without_dim_is_pytorchs_implicit_dim(torch, rng, fn,
     with pytest.warns(UserWarning, match="Implicit dimension choice"):
         want = getattr(torch.nn.functional, fn)(torch.tensor(a)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_prelu_shape_errors_are_torchs_runtime_errors():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    cases = [(x, np.ones(2)), (x, np.ones((3, 1))), (np.array(1.0), np.ones(2))]
+    for xv, wv in cases:
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.prelu(torch.tensor(xv), torch.tensor(wv))
+        with pytest.raises(RuntimeError) as got:
+            F.prelu(dg.tensor(xv), dg.tensor(wv))
+        assert isinstance(got.value, ValueError)  # the class deepgrad raised before

@@ -206,3 +206,12 @@ def test_tensor_methods_exist_with_pytorchs_names(torch):
     )
     np.testing.assert_allclose(dg.tensor(a).polygamma(1), torch.tensor(a).polygamma(1), 1e-9)
     assert dg.tensor(a).logit(0.4).tolist() == torch.tensor(a).logit(0.4).tolist()
+
+
+def test_polygamma_negative_order_is_torchs_runtime_error():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.polygamma(-1, torch.tensor([1.5]))
+    with pytest.raises(RuntimeError, match="non-negative") as got:
+        dg.polygamma(-1, dg.tensor([1.5]))
+    assert isinstance(got.value, ValueError)

@@ -333,3 +333,28 @@ def test_tensordot_dims_errors_name_the_valid_forms():
     with pytest.raises(ValueError, match=r"at most 3 for tensors of 3 and 3 dims"):
         dg.tensordot(a, b, dims=4)
     assert dg.tensordot(a, b, dims=np.int64(2)).shape == (2, 5)  # a NumPy int is an int here
+
+
+def test_addmm_addmv_addr_refuse_non_tensors_and_bad_ranks_as_torch():
+    torch = pytest.importorskip("torch")
+    m, v = np.ones((2, 2)), np.ones(2)
+    calls = [
+        ("addmm", (m, [[1.0, 0.0], [0.0, 1.0]], m), TypeError),
+        ("addmm", (m, m, 3.0), TypeError),
+        ("addmm", (m, v, m), RuntimeError),
+        ("addmv", (v, m.tolist(), v), TypeError),
+        ("addmv", (v, m, m), RuntimeError),
+        ("addr", (m, v, v.tolist()), TypeError),
+        ("addr", (m, m, v), RuntimeError),
+    ]
+
+    def conv(lib, a):
+        if isinstance(a, np.ndarray):
+            return torch.tensor(a) if lib is torch else dg.tensor(a)
+        return a
+
+    for name, args, err in calls:
+        with pytest.raises(err):
+            getattr(torch, name)(*[conv(torch, a) for a in args])
+        with pytest.raises(err):
+            getattr(dg, name)(*[conv(dg, a) for a in args])

@@ -126,3 +126,13 @@ def test_range_is_inclusive_and_warns_like_pytorch(torch):
         dg.range(5)
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="step"):
         dg.range(0, 3, -1)
+
+
+def test_bernoulli_probability_out_of_range_is_torchs_runtime_error():
+    torch = pytest.importorskip("torch")
+    for p in ([1.5], [-0.1], [float("nan")]):
+        with pytest.raises(RuntimeError):
+            torch.bernoulli(torch.tensor(p))
+        with pytest.raises(RuntimeError, match=r"\[0, 1\]") as got:
+            dg.bernoulli(dg.tensor(p))
+        assert isinstance(got.value, ValueError)

@@ -315,3 +315,21 @@ def test_top_level_embedding_forms_with_the_arguments_swapped_raise_as_torch():
         with pytest.raises(RuntimeError, match=pattern) as info:
             call(dg, D)
         assert isinstance(info.value, (ValueError, TypeError))  # deepgrad's earlier classes
+
+
+def test_top_level_relu_has_no_inplace_argument():
+    """``torch.relu(x, True)`` and ``torch.relu(x, inplace=True)`` are TypeErrors; deepgrad's
+    top-level ``relu`` was ``F.relu`` and wrote into ``x`` silently."""
+    x = np.array([-1.0, 0.5, 2.0])
+    for call in (lambda m, t: m.relu(t, True), lambda m, t: m.relu(t, inplace=True)):
+        with pytest.raises(TypeError):
+            call(torch, T(x))
+        d = D(x)
+        with pytest.raises(TypeError):
+            call(dg, d)
+        np.testing.assert_array_equal(d.numpy(), x)  # untouched
+    same(dg.relu(D(x)), torch.relu(T(x)))
+    d = D(x)
+    dg.relu_(d)  # the in-place form is relu_, as torch's
+    same(d, torch.relu_(T(x)))
+    assert dg.nn.functional.relu(D(x), inplace=True).numpy().tolist() == [0.0, 0.5, 2.0]

@@ -439,3 +439,29 @@ def test_std_var_methods_keep_torch_signature_and_name_the_fix():
         dg.ones(2, 3).std(dim=True)
     with pytest.raises(TypeError, match="needs a dim"):
         dg.ones(2, 3).var(unbiased=True, keepdim=True)
+
+
+def test_bool_of_a_tensor_without_exactly_one_value_is_torchs_runtime_error():
+    torch = pytest.importorskip("torch")
+    for shape in [(2,), (0,), (2, 3)]:
+        with pytest.raises(RuntimeError) as want:
+            bool(torch.ones(shape))
+        with pytest.raises(RuntimeError, match="ambiguous") as got:
+            bool(dg.ones(shape))
+        assert isinstance(got.value, ValueError)  # NumPy's class, as before
+        assert str(want.value).split(" is ")[0] in str(got.value)
+    assert bool(dg.tensor([2.0])) and not bool(dg.tensor(0.0))
+
+
+def test_copy_takes_non_blocking_as_torch():
+    torch = pytest.importorskip("torch")
+    x = dg.zeros(3)
+    assert x.copy_(dg.ones(3), non_blocking=True) is x
+    x.copy_(dg.full((3,), 2.0), True)
+    assert x.tolist() == [2.0, 2.0, 2.0]
+    for bad in (1, None, "x"):
+        with pytest.raises(TypeError):
+            torch.zeros(3).copy_(torch.ones(3), bad)
+        with pytest.raises(TypeError, match="non_blocking"):
+            x.copy_(dg.ones(3), bad)
+    assert x.tolist() == [2.0, 2.0, 2.0]

@@ -45,7 +45,14 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import DtypeError, DtypeNotImplementedError, dim_error, int_arg, refuse_kernel_dtype
+from .._errors import (
+    DtypeError,
+    DtypeNotImplementedError,
+    ShapeMismatchError,
+    dim_error,
+    int_arg,
+    refuse_kernel_dtype,
+)
 from .._names import torch_names
 from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
@@ -544,8 +551,8 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     """
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
-    if weight.ndim > 1:
-        raise ValueError(
+    if weight.ndim > 1:  # PyTorch's RuntimeError (still a ValueError)
+        raise ShapeMismatchError(
             f"prelu: expected weight to be a scalar or 1-D tensor, got shape {weight.shape}"
         )
     if weight.dtype != x.dtype:
@@ -554,12 +561,12 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         )
     if weight.numel() != 1:
         if x.ndim == 0:
-            raise ValueError(
+            raise ShapeMismatchError(
                 f"prelu: a 0-d input takes a single slope, got weight of shape {weight.shape}"
             )
         channels = x.shape[1] if x.ndim > 1 else 1
         if weight.numel() != channels:
-            raise ValueError(
+            raise ShapeMismatchError(
                 f"prelu: expected weight with 1 or {channels} elements (the channels, axis 1 of "
                 f"input shape {x.shape}), got {weight.numel()}"
             )

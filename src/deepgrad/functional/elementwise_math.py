@@ -53,7 +53,13 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, _refuse_complex_order, int_arg, refuse_kernel_dtype
+from .._errors import (
+    DtypeError,
+    ValueRangeError,
+    _refuse_complex_order,
+    int_arg,
+    refuse_kernel_dtype,
+)
 from ..autograd import Function
 from ..tensor import Tensor
 from .complex import conj
@@ -215,7 +221,7 @@ def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
     ``polygamma(n + 1, x)``)."""
     n = int_arg(n, "polygamma", "n", 1)
     if n < 0:
-        raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
+        raise ValueRangeError(f"polygamma: n must be a non-negative int, got {n!r}")
     if n == 0:
         return digamma(input)
 

@@ -497,6 +497,16 @@ def _scaled_sum(input: Any, product: Tensor, beta: Any, alpha: Any) -> Tensor:
     return (input if beta == 1 else input * beta) + p
 
 
+def _need_tensors(fn: str, args: tuple[tuple[str, int, Any], ...]) -> None:
+    """PyTorch's ``TypeError`` for an argument that must be a tensor (``(name, position,
+    value)`` each), before an attribute of it is read."""
+    for name, pos, v in args:
+        if not isinstance(v, Tensor):
+            raise TypeError(
+                f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(v).__name__}"
+            )
+
+
 def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002 - PyTorch's name
     """``beta · input + alpha · (mat1 @ mat2)``: ``(n, k) @ (k, m)``, ``input`` broadcasting
     to ``(n, m)``.
@@ -505,15 +515,21 @@ def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any =
     >>> dg.addmm(dg.ones(2, 2), dg.eye(2), dg.eye(2)).tolist()
     [[2.0, 1.0], [1.0, 2.0]]
     """
+    _need_tensors("addmm", (("mat1", 2, mat1), ("mat2", 3, mat2)))
     if mat1.ndim != 2 or mat2.ndim != 2:
-        raise ValueError(f"addmm: mat1 and mat2 must be 2-D, got {mat1.shape} and {mat2.shape}")
+        raise MatrixShapeError(
+            f"addmm: mat1 and mat2 must be 2-D, got {mat1.shape} and {mat2.shape}"
+        )
     return _scaled_sum(input, matmul(mat1, mat2), beta, alpha)
 
 
 def addmv(input: Any, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``beta · input + alpha · (mat @ vec)``: ``(n, m) @ (m,)``."""
+    _need_tensors("addmv", (("mat", 2, mat), ("vec", 3, vec)))
     if mat.ndim != 2 or vec.ndim != 1:
-        raise ValueError(f"addmv: expects a 2-D mat and a 1-D vec, got {mat.shape} and {vec.shape}")
+        raise MatrixShapeError(
+            f"addmv: expects a 2-D mat and a 1-D vec, got {mat.shape} and {vec.shape}"
+        )
     return _scaled_sum(input, matmul(mat, vec), beta, alpha)
 
 
@@ -921,6 +937,7 @@ def addr(input: Any, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 
     >>> dg.addr(dg.zeros(2, 2), dg.tensor([1.0, 2.0]), dg.tensor([3.0, 4.0])).tolist()
     [[3.0, 4.0], [6.0, 8.0]]
     """
+    _need_tensors("addr", (("vec1", 2, vec1), ("vec2", 3, vec2)))
     if vec1.ndim != 1 or vec2.ndim != 1:
         raise RuntimeError(
             f"addr: Expected 1-D argument vec1 and vec2, but got {vec1.ndim}-D and {vec2.ndim}-D"

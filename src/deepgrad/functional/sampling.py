@@ -30,6 +30,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import ValueRangeError
 from ..tensor import Tensor, _gen, _leaf, _options, _shape
 
 
@@ -111,7 +112,9 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
 def _check_probability(p: Any, fn: str) -> None:
     arr = p._data if isinstance(p, Tensor) else backend.xp.asarray(p)
     if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):
-        raise ValueError(f"{fn}: probabilities must be in [0, 1], got values outside")
+        raise ValueRangeError(  # PyTorch's RuntimeError (still a ValueError)
+            f"{fn}: probabilities must be in [0, 1], got values outside"
+        )
 
 
 def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002

@@ -464,6 +464,13 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's
     return _act.celu(input, alpha)
 
 
+def relu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``torch.relu``: ``F.relu`` without ``inplace`` (``torch.relu(x, True)`` is a
+    ``TypeError``: ``torch.relu_`` is the in-place form), so a second argument never writes
+    into ``x`` silently."""
+    return _act.relu(input)
+
+
 def selu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
     """``torch.selu``: ``F.selu`` (no ``inplace``; ``torch.selu_`` is the in-place form)."""
     return _act.selu(input)
