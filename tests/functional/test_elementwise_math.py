@@ -215,3 +215,15 @@ def test_polygamma_negative_order_is_torchs_runtime_error():
     with pytest.raises(RuntimeError, match="non-negative") as got:
         dg.polygamma(-1, dg.tensor([1.5]))
     assert isinstance(got.value, ValueError)
+
+
+@pytest.mark.parametrize("name", ["hypot", "logaddexp", "logaddexp2"])
+def test_float_only_binaries_on_integers_are_torchs_not_implemented_error(name):
+    torch = pytest.importorskip("torch")
+    i = np.array([1, 2])
+    with pytest.raises(NotImplementedError) as want:
+        getattr(torch, name)(torch.tensor(i), torch.tensor(i))
+    with pytest.raises(NotImplementedError) as got:
+        getattr(dg, name)(dg.tensor(i), dg.tensor(i))
+    assert isinstance(got.value, TypeError)
+    assert str(want.value) in str(got.value)

@@ -131,3 +131,13 @@ def test_dsplit_of_fewer_than_3_dims_is_torchs_runtime_error(torch, shape):
     with pytest.raises(RuntimeError, match="at least 3 dimension") as info:
         dg.dsplit(dg.tensor(x), 2)
     assert isinstance(info.value, ValueError)
+
+
+def test_tensor_split_with_float_indices_is_torchs_runtime_error():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as want:
+        torch.tensor_split(torch.arange(6.0), torch.tensor([1.5]))
+    with pytest.raises(RuntimeError) as got:
+        dg.tensor_split(dg.arange(6.0), dg.tensor([1.5]))
+    assert isinstance(got.value, TypeError)
+    assert str(want.value) in str(got.value)

@@ -77,3 +77,18 @@ def test_predicates_match_pytorch(torch, a):
     for name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit"):
         _same(getattr(dg, name)(dg.tensor(a)), getattr(torch, name)(torch.tensor(a)))
         _same(getattr(dg.tensor(a), name)(), getattr(torch.tensor(a), name)())
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"],
+)
+def test_bitwise_on_floats_is_torchs_not_implemented_error(name):
+    torch = pytest.importorskip("torch")
+    x = np.array([1.5, 2.5], np.float32)
+    with pytest.raises(NotImplementedError) as want:
+        getattr(torch, name)(torch.tensor(x), torch.tensor(x))
+    with pytest.raises(NotImplementedError) as got:
+        getattr(dg, name)(dg.tensor(x), dg.tensor(x))
+    assert isinstance(got.value, TypeError)  # the class deepgrad raised before
+    assert str(want.value) in str(got.value)  # '"bitwise_and_cpu" not implemented for 'Float''

@@ -18,3 +18,13 @@ def test_histc_bins_not_positive_is_torchs_runtime_error(torch, bins):
     with pytest.raises(RuntimeError, match="bins must be > 0") as info:
         dg.histc(dg.tensor(x), bins)
     assert isinstance(info.value, ValueError)
+
+
+def test_bincount_of_floats_is_torchs_not_implemented_error():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(NotImplementedError) as want:
+        torch.bincount(torch.tensor([1.5, 2.0]))
+    with pytest.raises(NotImplementedError) as got:
+        dg.bincount(dg.tensor([1.5, 2.0]))
+    assert isinstance(got.value, TypeError)
+    assert str(want.value) in str(got.value)

@@ -341,8 +341,8 @@ def _float_pair(a: Any, b: Any, fn: str, ints: bool) -> tuple[Tensor, Tensor]:
     """Both operands promoted (PyTorch's rule); integer operands become the default float
     dtype when ``ints``, else are refused as PyTorch refuses them."""
     a, b = _pair(a, b, floating=ints)
-    if a._data.dtype.kind in "iub":
-        raise TypeError(f"{fn}: expected floating tensors, got dtype {a.dtype} (as PyTorch)")
+    # PyTorch's NotImplementedError ("hypot_cpu" not implemented for 'Long'), a TypeError too
+    refuse_kernel_dtype(a._data, fn, "iub", fn + "_cpu")
     return a, b
 
 

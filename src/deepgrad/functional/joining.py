@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
-from .._errors import ShapeMismatchError, ints_arg
+from .._errors import DtypeError, ShapeMismatchError, ints_arg, kernel_dtype_name
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .shape import _norm_axis, concat, getitem, pad, reshape
@@ -145,7 +145,13 @@ def _cuts(indices_or_sections: Any, n: int, fn: str) -> list[int] | int:
     """A number of sections (an int or a 0-d integer tensor) or a list of cut indices."""
     v = indices_or_sections
     if isinstance(v, Tensor):
-        if v.dtype.kind not in "iu" or v.ndim > 1:
+        if v.dtype.kind not in "iu":  # PyTorch's RuntimeError (a TypeError too, as before)
+            raise DtypeError(
+                f"{fn} expected tensor_indices_or_sections to have dtype of long, but got "
+                f"{kernel_dtype_name(v.dtype)} (a 0-d or 1-D integer tensor, e.g. "
+                "dg.tensor([1, 3]))"
+            )
+        if v.ndim > 1:
             raise TypeError(
                 f"{fn}: a tensor indices_or_sections must be a 0-d or 1-D integer tensor, "
                 f"got dtype {v.dtype} and shape {v.shape}"

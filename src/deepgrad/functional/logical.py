@@ -75,8 +75,10 @@ def logical_not(input: Any) -> Tensor:  # noqa: A002
 
 def _integral_pair(input: Any, other: Any, fn: str) -> tuple[Any, Any]:  # noqa: A002
     a, b = _pair(input, other)
-    if a._data.dtype.kind not in "iub":
-        raise TypeError(f"{fn}: expected integer or bool tensors, got dtype {a.dtype} (as PyTorch)")
+    # PyTorch's NotImplementedError ("bitwise_and_cpu" not implemented for 'Float'), which
+    # is a TypeError too (deepgrad's class before)
+    kernel = {"bitwise_left_shift": "lshift_cpu", "bitwise_right_shift": "rshift_cpu"}
+    refuse_kernel_dtype(a._data, fn, "fc", kernel.get(fn, fn + "_cpu"))
     return a._data, b._data
 
 

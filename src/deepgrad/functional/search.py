@@ -17,7 +17,14 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ValueRangeError, _refuse_complex_order, dim_error, int_arg, ints_arg
+from .._errors import (
+    ValueRangeError,
+    _refuse_complex_order,
+    dim_error,
+    int_arg,
+    ints_arg,
+    refuse_kernel_dtype,
+)
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -217,6 +224,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     [0, 2, 0, 1]
     """
     a = _array(input)
+    refuse_kernel_dtype(a, "bincount", "fcb", "bincount_cpu")  # PyTorch's NotImplementedError
     if a.dtype.kind not in "iu":
         raise TypeError(f"bincount: expects an integer tensor, got dtype {a.dtype}")
     if a.ndim != 1 or (a.size and a.min() < 0):
