@@ -675,3 +675,28 @@ def test_a_state_array_replaced_alone_is_the_one_updated(compiled):
     w = w - 0.1 / (1 - 0.9**2) * m / (np.sqrt(v) / np.sqrt(1 - 0.999**2) + 1e-8)
     np.testing.assert_allclose(opt.state[ps[1]]["exp_avg_sq"], v, rtol=1e-12)
     np.testing.assert_allclose(ps[1].numpy(), w, rtol=1e-12)
+
+
+def test_every_optimizer_keeps_pytorchs_default_hyperparameters():
+    """``optim.X(params)`` with nothing else is ``torch.optim.X(params)``: every hyperparameter
+    both groups hold has torch 2.13's default (``SGD``'s rate is 1e-3 there: deepgrad's was
+    0.01, a silent 10× step); ``optim.get("sgd")`` keeps Keras's 0.01 for the name."""
+    torch = pytest.importorskip("torch")
+    checked = 0
+    for name in dir(torch.optim):
+        cls = getattr(torch.optim, name)
+        if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+            continue
+        if cls is torch.optim.Optimizer or not hasattr(optim, name):
+            continue
+        theirs = cls([torch.nn.Parameter(torch.ones(2))]).param_groups[0]
+        ours = getattr(optim, name)([dg.Tensor(np.ones(2), requires_grad=True)]).param_groups[0]
+        for key, value in theirs.items():
+            if key in ("params", "foreach", "differentiable", "capturable", "fused"):
+                continue
+            if key in ours:
+                assert ours[key] == value, (name, key, ours[key], value)
+                checked += 1
+    assert checked > 30
+    assert optim.SGD([dg.Tensor(np.ones(2), requires_grad=True)]).defaults["lr"] == 1e-3
+    assert optim.get("sgd").defaults["lr"] == 0.01

@@ -927,11 +927,17 @@ def _as_groups(params: Any, name: str) -> list[dict[str, Any]]:
     return [{"params": items}]
 
 
+#: hyperparameters a name gives where they differ from its class's defaults: ``"sgd"`` is
+#: Keras's name, and Keras's SGD steps at 0.01 (``optim.SGD``'s own default is PyTorch 2's 1e-3)
+_NAME_DEFAULTS: dict[str, dict[str, Any]] = {"sgd": {"lr": 0.01}}
+
+
 def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> Optimizer:
     """Resolve an optimizer: an instance is returned as is; a name (``"sgd"``, ``"momentum"``,
     ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ``"adadelta"``, ``"nadam"``,
     ``"adamax"``, ``"radam"``, ``"rprop"``, ``"asgd"``; any case) or a class is built, unbound,
-    with ``kwargs`` (``get("adam", lr=1e-3)``)."""
+    with ``kwargs`` (``get("adam", lr=1e-3)``). A name takes its class's defaults, except
+    ``"sgd"``: ``lr=0.01``, Keras's (``optim.SGD()``'s is PyTorch's 1e-3)."""
     if isinstance(name_or_optimizer, Optimizer):
         if kwargs:
             raise ValueError("optim.get: keyword arguments given with an optimizer instance")
@@ -947,7 +953,7 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
             raise ValueError(
                 f"unknown optimizer {name_or_optimizer!r}{hint} Expected one of {sorted(_registry)}"
             )
-        return cls(**kwargs)
+        return cls(**{**_NAME_DEFAULTS.get(name_or_optimizer.lower(), {}), **kwargs})
     raise TypeError(
         f"optim.get expects a name, an Optimizer class or instance, got "
         f"{type(name_or_optimizer).__name__}"

@@ -25,7 +25,8 @@ class SGD(Optimizer):
     ----------
     params : iterable of Tensor or of group dicts, optional (see :class:`Optimizer`)
     lr : float
-        Learning rate ``η`` (default 0.01).
+        Learning rate ``η`` (default 1e-3, PyTorch 2's; the name ``"sgd"`` in
+        :func:`deepgrad.optim.get` and ``compile`` takes Keras's 0.01).
     momentum, dampening : float
         Momentum factor and its dampening (default 0).
     weight_decay : float
@@ -44,7 +45,7 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 0.01,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
