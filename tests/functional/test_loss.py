@@ -579,3 +579,47 @@ def test_integer_inputs_to_losses_raise_where_torch_raises(name, kinds):
     got = getattr(F, name)(*args_d)
     assert str(got.dtype) == str(want.dtype).replace("torch.", "")
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_margin_ranking_and_multilabel_soft_margin_targets_as_torchs():
+    """A floating target tensor stays in the graph (its gradient) and promotes the loss's
+    dtype, as PyTorch's composite losses."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 4)), rng.uniform(0, 1, (3, 4))
+    a, b, t = (rng.standard_normal(5) for _ in range(3))
+    cases = [
+        (F.multilabel_soft_margin_loss, torch.nn.functional.multilabel_soft_margin_loss, [x, y]),
+        (F.margin_ranking_loss, torch.nn.functional.margin_ranking_loss, [a, b, t]),
+    ]
+    for ours, theirs, args in cases:
+        d = [dg.tensor(v, requires_grad=True) for v in args]
+        th = [torch.tensor(v, requires_grad=True) for v in args]
+        ours(*d).backward()
+        theirs(*th).backward()
+        for u, v in zip(d, th):
+            np.testing.assert_allclose(u.grad.numpy(), v.grad.numpy(), atol=1e-12)
+        mixed = [args[0].astype(np.float32), *args[1:-1], args[-1]]  # float64 target
+        r = ours(*(dg.tensor(v) for v in mixed))
+        s = theirs(*(torch.tensor(v) for v in mixed))
+        assert r.dtype == np.float64 and str(s.dtype) == "torch.float64"
+        assert r.item() == pytest.approx(s.item(), rel=1e-6)  # float32 steps differ
+
+
+def test_gaussian_nll_integer_var_and_soft_margin_target_grad_raise_as_torch():
+    torch = pytest.importorskip("torch")
+    x, y = dg.randn(3, 4), dg.randn(3, 4)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        torch.nn.functional.gaussian_nll_loss(torch.randn(3, 4), torch.randn(3, 4),
+                                              torch.ones(3, 4, dtype=torch.int64))  # fmt: skip
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        F.gaussian_nll_loss(x, y, dg.ones(3, 4, dtype=dg.int64))
+    t = dg.ones(3, 4, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'target'"):
+        torch.nn.functional.soft_margin_loss(
+            torch.randn(3, 4), torch.ones(3, 4, requires_grad=True)
+        )
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'target'"):
+        F.soft_margin_loss(x, t)
+    with dg.no_grad():
+        F.soft_margin_loss(x, t)  # no graph recorded: accepted, as PyTorch's

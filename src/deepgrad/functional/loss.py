@@ -844,6 +844,16 @@ def _float_target(t: Any, like: Tensor, fn: str) -> Tensor:
     return Tensor._from_op(arr.astype(like.dtype, copy=False), None, 0)
 
 
+def _float_target_with_grad(t: Any, like: Tensor, fn: str) -> Tensor:
+    """:func:`_float_target`, but a floating target tensor is kept as it is: PyTorch's
+    ``margin_ranking_loss`` and ``multilabel_soft_margin_loss`` are built of differentiable
+    operations, so such a target gets its gradient (soft labels from another network) and
+    its dtype promotes the loss's (a float64 target with a float32 input: float64)."""
+    if isinstance(t, Tensor) and t.dtype.kind == "f":
+        return t
+    return _float_target(t, like, fn)
+
+
 def smooth_l1_loss(
     input: Tensor,  # noqa: A002
     target: Any,
@@ -990,7 +1000,7 @@ def margin_ranking_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "margin_ranking_loss"
     _check_reduction(reduction, fn)
-    y = _float_target(target, input1, fn)
+    y = _float_target_with_grad(target, input1, fn)
     if not input1.shape == input2.shape == y.shape:
         raise ValueError(
             f"{fn}: input1, input2 and target must have the same shape, got {input1.shape}, "
@@ -1063,6 +1073,11 @@ def soft_margin_loss(
     fn = "soft_margin_loss"
     _check_reduction(reduction, fn)
     _refuse_integer_input(fn, input)
+    if isinstance(target, Tensor) and target.requires_grad and _GradMode.enabled:
+        raise RuntimeError(  # PyTorch's words: its kernel has no gradient for the target
+            f"The function '{fn}' is not differentiable with respect to argument 'target'. "
+            "This input cannot have requires_grad True."
+        )
     y = _float_target(target, input, fn)
     _same_shape(input, y, fn)
     return _reduce(softplus(-y * input), reduction, fn)
@@ -1089,7 +1104,7 @@ def multilabel_soft_margin_loss(
     _check_reduction(reduction, fn)
     if input.ndim < 1:
         raise ValueError(f"{fn}: expected input (N, C) or (C,), got shape {input.shape}")
-    y = _float_target(target, input, fn)
+    y = _float_target_with_grad(target, input, fn)
     _same_shape(input, y, fn)
     loss = (1.0 - y) * input + softplus(-input)
     if weight is not None:
@@ -1175,6 +1190,11 @@ def gaussian_nll_loss(
             raise ValueError(f"{fn}: var must be non-negative, got {var}")
         v = Tensor._from_op(backend.xp.full(input.shape, var, input.dtype), None, 0)
     else:
+        if isinstance(var, Tensor) and var.dtype.kind in "biu":
+            raise RuntimeError(  # PyTorch's error class (its clamp_ of an integer var)
+                f"{fn}: result type Float can't be cast to the desired output type "
+                f"{var.dtype} (an integer var); pass a floating var, e.g. var.to(input.dtype)"
+            )
         v = var if isinstance(var, Tensor) else _float_target(var, input, fn)
         if v._data.size and bool((v._data < 0).any()):
             raise ValueError(f"{fn}: var has negative entries (variances must be >= 0)")
