@@ -281,3 +281,13 @@ def test_errors():
         nn.Hardtanh(1.0, 1.0)
     with pytest.raises(ValueError, match="softmin: dim 2 is out of range"):
         F.softmin(dg.ones(2, 3), axis=2)
+
+
+def test_relu6_is_a_hardtanh_as_torchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.ReLU6(), torch.nn.ReLU6()
+    assert isinstance(ours, nn.Hardtanh)
+    assert (ours.min_val, ours.max_val) == (theirs.min_val, theirs.max_val) == (0.0, 6.0)
+    assert repr(ours) == repr(theirs) and repr(nn.ReLU6(True)) == repr(torch.nn.ReLU6(True))
+    x = np.linspace(-3, 9, 13)
+    np.testing.assert_array_equal(ours(dg.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())

@@ -104,3 +104,11 @@ def test_a_zero_width_tail_projection_as_torchs():
     np.testing.assert_allclose(
         d.log_prob(dg.tensor(x)).numpy(), t.log_prob(torch.tensor(x)).detach().numpy(), rtol=1e-12
     )
+
+
+def test_a_zero_width_tail_prints_as_torchs_linear():
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's "Initializing zero-element tensors"
+        theirs = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6])
+    assert repr(nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6])) == repr(theirs)

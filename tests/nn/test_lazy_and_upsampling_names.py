@@ -90,3 +90,9 @@ def test_lazy_layers_take_their_sizes_from_a_state_dict_loaded_before_the_first_
     x = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
     np.testing.assert_allclose(dm(dg.tensor(x)).numpy(), tm(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"])
+def test_upsample_name_attribute_is_torchs(name):
+    torch = pytest.importorskip("torch")
+    assert getattr(nn, name)(scale_factor=2).name == getattr(torch.nn, name)(scale_factor=2).name

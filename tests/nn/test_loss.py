@@ -581,3 +581,15 @@ def test_nll_loss_2d_is_torchs_deprecated_nll_loss(torch, rng):
     assert got[0] == got[2]
     np.testing.assert_allclose(got[1][0], got[3][0], rtol=1e-5)
     np.testing.assert_allclose(got[1][1], got[3][1], atol=1e-6)
+
+
+def test_triplet_margin_with_distance_loss_default_distance_is_torchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.TripletMarginWithDistanceLoss(), torch.nn.TripletMarginWithDistanceLoss()
+    assert isinstance(ours.distance_function, nn.PairwiseDistance)
+    assert repr(ours) == repr(theirs)
+    assert repr(nn.TripletMarginWithDistanceLoss(**ours.get_config())) == repr(theirs)
+    rng = np.random.default_rng(0)
+    a, p, n = (rng.standard_normal((5, 3)) for _ in range(3))
+    got = ours(dg.tensor(a), dg.tensor(p), dg.tensor(n)).item()
+    assert got == pytest.approx(theirs(*(torch.tensor(v) for v in (a, p, n))).item(), abs=1e-12)

@@ -106,3 +106,11 @@ def test_dropout_range_and_warning_as_torch(torch, cls):
     import numpy as np
 
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_rnn_cell_repr_names_its_nonlinearity_as_torchs(nonlinearity, bias):
+    torch = pytest.importorskip("torch")
+    ours = nn.RNNCell(3, 4, bias, nonlinearity=nonlinearity)
+    assert repr(ours) == repr(torch.nn.RNNCell(3, 4, bias, nonlinearity=nonlinearity))

@@ -204,3 +204,17 @@ def test_learned_positional_encoding(rng):
     lpe64 = nn.LearnedPositionalEncoding(3, 2).double()
     x64 = dg.tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
     dg.gradcheck(lambda x, w: lpe64(x), x64, lpe64.weight)
+
+
+def test_torchs_flags_and_out_proj_class():
+    torch = pytest.importorskip("torch")
+    for act in ("relu", "gelu"):
+        ours = nn.TransformerEncoderLayer(8, 2, 16, 0.0, act)
+        theirs = torch.nn.TransformerEncoderLayer(8, 2, 16, 0.0, act)
+        assert ours.activation_relu_or_gelu == theirs.activation_relu_or_gelu
+        assert repr(ours) == repr(theirs)  # out_proj: NonDynamicallyQuantizableLinear
+    assert nn.TransformerEncoderLayer(8, 2, activation=nn.GELU()).activation_relu_or_gelu == 2
+    assert nn.TransformerEncoderLayer(8, 2, activation=dg.tanh).activation_relu_or_gelu == 0
+    assert isinstance(nn.MultiheadAttention(8, 2).out_proj, nn.Linear)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 2, None, False, False)
+    assert (enc.enable_nested_tensor, enc.mask_check) == (False, False)

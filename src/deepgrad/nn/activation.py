@@ -261,12 +261,12 @@ class Hardtanh(Module):
         )
 
 
-class ReLU6(Module):
-    """``min(max(x, 0), 6)``. Shapes: any → the same."""
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``: PyTorch's ``Hardtanh(0.0, 6.0)`` subclass (``min_val``,
+    ``max_val``). Shapes: any → the same."""
 
     def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+        super().__init__(0.0, 6.0, inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu6(x)

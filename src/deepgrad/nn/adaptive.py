@@ -54,6 +54,9 @@ class _EmptyLinear(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.matmul(x, self.weight.t())
 
+    def _get_name(self) -> str:  # PyTorch's tail holds a Linear here
+        return "Linear"
+
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias=False"
 

@@ -10,7 +10,7 @@ from .. import backend
 from ..functional.attention import multi_head_attention_forward
 from ..tensor import Tensor
 from . import init
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 from .parameter import Parameter
 
@@ -95,7 +95,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(xp.zeros((3 * e,), dt))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(e, e, bias=bias)
+        self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias)
         self.bias_k: Parameter | None
         self.bias_v: Parameter | None
         if add_bias_kv:

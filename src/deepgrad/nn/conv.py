@@ -113,6 +113,7 @@ class _ConvNd(Module):
         else:
             self.padding = int_tuple(padding, nd, "padding", name)
         self.output_padding = int_tuple(output_padding, nd, "output_padding", name)
+        self.transposed = self._transposed  # PyTorch's public flag
         self.padding_mode = padding_mode
         self.groups = groups
         self._use_bias = bias
@@ -268,10 +269,12 @@ class _ConvNd(Module):
         )
         if self.padding != (0,) * self._nd:
             s += f", padding={self.padding}"
-        if self._transposed and self.output_padding != (0,) * self._nd:
-            s += f", output_padding={self.output_padding}"
         if self.dilation != (1,) * self._nd:
             s += f", dilation={self.dilation}"
+        if (
+            self._transposed and self.output_padding != (0,) * self._nd
+        ):  # after dilation, as PyTorch
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if not self._use_bias:

@@ -113,6 +113,11 @@ class Linear(Module):
         return f"in_features={in_features}, out_features={self.out_features}, bias={self._use_bias}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """PyTorch's ``Linear`` subclass for ``MultiheadAttention.out_proj`` (its name marks it
+    for PyTorch's quantization tools): a ``Linear`` in every other way."""
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer). Any arguments are accepted and
     ignored, as PyTorch's (``nn.Identity(54, unused="x")``), so that it can stand in for a

@@ -396,6 +396,11 @@ class TripletMarginWithDistanceLoss(_Loss):
             raise ValueError(
                 f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"
             )
+        # PyTorch stores the default distance as a PairwiseDistance() submodule
+        if distance_function is None:
+            from .distance import PairwiseDistance
+
+            distance_function = PairwiseDistance()
         self.distance_function, self.margin, self.swap = distance_function, margin, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:

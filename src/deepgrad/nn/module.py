@@ -1052,6 +1052,10 @@ class Module(KerasMethods):
     def extra_repr(self) -> str:
         return ""
 
+    def _get_name(self) -> str:
+        """The name ``repr`` prints (PyTorch's hook: the class name)."""
+        return type(self).__name__
+
     def __repr__(self) -> str:
         # PyTorch's layout: a one-line extra_repr stays on the head line; otherwise each
         # extra line and each child on a line of its own
@@ -1059,7 +1063,7 @@ class Module(KerasMethods):
         extra_lines = extra.split("\n") if extra else []
         child_lines = [f"({k}): {_addindent(repr(c), 2)}" for k, c in self._modules.items()]
         lines = extra_lines + child_lines
-        main = type(self).__name__ + "("
+        main = self._get_name() + "("
         if lines:
             if len(extra_lines) == 1 and not child_lines:
                 main += extra_lines[0]

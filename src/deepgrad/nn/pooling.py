@@ -178,9 +178,10 @@ class AvgPool1d(Module):
         count_include_pad: bool = True,
     ) -> None:
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
+        # PyTorch's AvgPool1d keeps its sizes as 1-tuples (``_single``)
+        self.kernel_size = _ntuple(kernel_size, 1)
+        self.stride = _ntuple(kernel_size if stride is None else stride, 1)
+        self.padding = _ntuple(padding, 1)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 
@@ -189,11 +190,10 @@ class AvgPool1d(Module):
                     self.ceil_mode, self.count_include_pad)  # fmt: skip
 
     def _short(self) -> str:
-        return f"AvgPool1d(kernel_size={self.kernel_size})"
+        return f"AvgPool1d(kernel_size={self.kernel_size[0]})"
 
-    def extra_repr(self) -> str:  # PyTorch's AvgPool1d keeps its sizes as 1-tuples
-        k, s, p = (_ntuple(v, 1) for v in (self.kernel_size, self.stride, self.padding))
-        return f"kernel_size={k}, stride={s}, padding={p}"
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool1d(Module):
@@ -236,9 +236,8 @@ class _AdaptiveMaxPoolNd(Module):
     def _short(self) -> str:
         return f"{type(self).__name__}(output_size={self.output_size})"
 
-    def extra_repr(self) -> str:
-        s = f"output_size={self.output_size}"
-        return s + (", return_indices=True" if self.return_indices else "")
+    def extra_repr(self) -> str:  # PyTorch's: the output size alone
+        return f"output_size={self.output_size}"
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
@@ -468,26 +467,28 @@ class _MaxUnpoolNd(Module):
     returned, zeros elsewhere (:mod:`deepgrad.functional.pool_indices`)."""
 
     _fn: Any
+    _nd: int
 
     def __init__(
         self, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
     ) -> None:
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
+        # PyTorch's MaxUnpool keeps its sizes as n-tuples (``_single``/``_pair``/``_triple``)
+        n = self._nd
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = _ntuple(kernel_size if stride is None else stride, n)
+        self.padding = _ntuple(padding, n)
 
     def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         return _run(self, self._fn, input, indices, self.kernel_size, self.stride,
                     self.padding, output_size)  # fmt: skip
 
     def _short(self) -> str:
-        return f"{type(self).__name__}(kernel_size={self.kernel_size})"
+        k = self.kernel_size[0] if len(set(self.kernel_size)) == 1 else self.kernel_size
+        return f"{type(self).__name__}(kernel_size={k})"
 
-    def extra_repr(self) -> str:  # PyTorch's MaxUnpool keeps its sizes as n-tuples
-        n = int(type(self).__name__[-2]) if type(self).__name__[-2].isdigit() else 2
-        k, s, p = (_ntuple(v, n) for v in (self.kernel_size, self.stride, self.padding))
-        return f"kernel_size={k}, stride={s}, padding={p}"
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -501,6 +502,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
     """
 
     _fn = staticmethod(F.max_unpool1d)
+    _nd = 1
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
@@ -508,9 +510,11 @@ class MaxUnpool2d(_MaxUnpoolNd):
     :class:`MaxUnpool1d` per axis)."""
 
     _fn = staticmethod(F.max_unpool2d)
+    _nd = 2
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
     """``(N, C, Do, Ho, Wo)`` values and indices → ``(N, C, D, H, W)``."""
 
     _fn = staticmethod(F.max_unpool3d)
+    _nd = 3

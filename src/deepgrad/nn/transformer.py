@@ -57,6 +57,17 @@ def _activation(activation: str | Callable) -> Callable:
     raise ValueError(f"Transformer layer: activation must be 'relu' or 'gelu', got {activation!r}")
 
 
+def _relu_or_gelu(activation: Callable) -> int:
+    """PyTorch's ``TransformerEncoderLayer.activation_relu_or_gelu`` of an activation."""
+    from .activation import GELU, ReLU
+
+    if activation is F.relu or isinstance(activation, ReLU):
+        return 1
+    if activation is F.gelu or isinstance(activation, GELU):
+        return 2
+    return 0
+
+
 def _check_input(x: Tensor, d_model: int, layer: str, name: str) -> None:
     if x.ndim not in (2, 3) or x.shape[-1] != d_model:
         raise ValueError(
@@ -103,6 +114,8 @@ class TransformerEncoderLayer(Module):
         self.d_model = d_model
         self.batch_first = batch_first
         self.activation = _activation(activation)
+        # PyTorch's flag (1 relu, 2 gelu, 0 another activation)
+        self.activation_relu_or_gelu = _relu_or_gelu(self.activation)
 
     def forward(
         self,
@@ -254,6 +267,8 @@ class TransformerEncoder(Module):
         self.layers = ModuleList(copy.deepcopy(encoder_layer) for _ in range(num_layers))
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor  # stored as PyTorch stores them
+        self.mask_check = mask_check
 
     def forward(
         self,
