@@ -28,6 +28,7 @@ __all__ = [
     "LinAlgError",
     "MatrixShapeError",
     "ValueRangeError",
+    "bool_arg",
     "dim_error",
     "int_arg",
     "ints_arg",
@@ -91,6 +92,23 @@ def int_arg(value: Any, fn: str, name: str, position: int | None = None) -> int:
     where = "" if position is None else f" (position {position})"
     raise IntArgumentError(
         f"{fn}(): argument '{name}'{where} must be int, not {_type_words(value)}"
+    )
+
+
+def bool_arg(value: Any, fn: str, name: str, position: int | None = None) -> bool:
+    """``value`` where PyTorch's argument parser takes a bool: a Python bool only (``1``,
+    ``None``, a NumPy bool or a tensor is its ``TypeError``, in its words: "embedding():
+    argument 'sparse' (position 5) must be bool, not int"), never a silent ``bool(1)``.
+
+    >>> bool_arg(True, "copy_", "non_blocking", 2)
+    True
+    """
+    if value is True or value is False:
+        return value
+    where = "" if position is None else f" (position {position})"
+    raise TypeError(
+        f"{fn}(): argument '{name}'{where} must be bool, not {_type_words(value)} (pass "
+        f"{name}=True or {name}=False)"
     )
 
 

@@ -33,7 +33,7 @@ from ._errors import (
     MatrixShapeError,
     ShapeMismatchError,
     _refuse_complex_order,
-    _type_words,
+    bool_arg,
     broadcast_words,
     dim_error,
     int_arg,
@@ -1091,11 +1091,7 @@ class Tensor:
         PyTorch casts: a float into an integer tensor is truncated). ``non_blocking`` is
         PyTorch's flag for asynchronous device copies: a bool, and the copy is done when
         this returns either way."""
-        if not isinstance(non_blocking, bool):
-            raise TypeError(
-                f"copy_(): argument 'non_blocking' (position 2) must be bool, not "
-                f"{type(non_blocking).__name__}"
-            )
+        bool_arg(non_blocking, "copy_", "non_blocking", 2)
         if self._records(src):
             return _record_in_place(self, (src,), _copied, "copy_")
         o = backend.xp.asarray(src._data if isinstance(src, Tensor) else src)
@@ -2114,10 +2110,7 @@ class Tensor:
         """In place: ``fill_value`` on the main diagonal (PyTorch's rule: a tensor of at least
         2 dims whose dims are all equal, or a tall matrix, whose diagonal restarts after a
         blank row every ``cols + 1`` rows when ``wrap``)."""
-        if type(wrap) is not bool:  # PyTorch's parser takes a bool alone here (not 1)
-            raise TypeError(
-                f"fill_diagonal_(): argument 'wrap' must be bool, not {_type_words(wrap)}"
-            )
+        bool_arg(wrap, "fill_diagonal_", "wrap")  # PyTorch's parser: a bool alone (not 1)
         shape = self.shape
         if len(shape) < 2:
             raise RuntimeError("fill_diagonal_: dimensions must larger than 1")

@@ -29,7 +29,7 @@ from .._errors import (
     IndexDtypeError,
     ShapeMismatchError,
     ValueRangeError,
-    _type_words,
+    bool_arg,
     int_arg,
 )
 from ..autograd import Function
@@ -136,17 +136,6 @@ class EmbeddingGrad(Function):
         return Embedding(self.indices, None)(ggw)
 
 
-def _flag(value: Any, fn: str, name: str, position: int) -> bool:
-    """A flag as PyTorch's parser takes it: a Python bool only (``sparse=1``, ``None`` or a
-    NumPy bool is its ``TypeError``, in its words)."""
-    if value is True or value is False:
-        return value
-    raise TypeError(
-        f"{fn}(): argument '{name}' (position {position}) must be bool, not "
-        f"{_type_words(value)} (pass {name}=True or {name}=False)"
-    )
-
-
 def _refuse_index_dtype(idx: Any, fn: str) -> None:
     """PyTorch's refusal of float or bool indices to ``embedding``/``embedding_bag``
     (``RuntimeError``: "Expected tensor for argument #1 'indices' to have one of the following
@@ -177,8 +166,8 @@ def embedding(
     gradient is a :class:`SparseGrad`: PyTorch's numbers, dense, marked ``is_sparse`` (what
     ``optim.SparseAdam`` takes)."""
     xp = backend.xp
-    scale_grad_by_freq = _flag(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
-    sparse = _flag(sparse, "embedding", "sparse", 5)
+    scale_grad_by_freq = bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
+    sparse = bool_arg(sparse, "embedding", "sparse", 5)
     idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
     if weight.ndim != 2:
@@ -324,8 +313,8 @@ def embedding_bag(
     """
     fn = "embedding_bag"
     xp = backend.xp
-    scale_grad_by_freq = _flag(scale_grad_by_freq, fn, "scale_grad_by_freq", 4)
-    sparse = _flag(sparse, fn, "sparse", 6)
+    scale_grad_by_freq = bool_arg(scale_grad_by_freq, fn, "scale_grad_by_freq", 4)
+    sparse = bool_arg(sparse, fn, "sparse", 6)
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{fn}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
     if per_sample_weights is not None and mode != "sum":

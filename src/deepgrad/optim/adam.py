@@ -98,7 +98,7 @@ class Adam(Optimizer):
 
     def _fused_in_place(self, fused: Any, group: dict, t: int) -> bool:
         """Adam's update of every parameter of the group in one compiled pass each
-        (:func:`deepgrad.kernels.adam_update`), where numba is installed and amsgrad is off."""
+        (:func:`deepgrad.kernels.adam_update_flat`), where numba is installed and amsgrad is off."""
         if group["amsgrad"] or not kernels.enabled():
             return False
         flat = _flat_quads(fused)
@@ -284,29 +284,25 @@ def _flat_quads(fused: Any) -> list[list[Any]] | None:
     C-contiguous float array of the group's one dtype and shape (the NumPy form runs then).
 
     The views of ``w``, ``m`` and ``v`` are made once and kept on the group while its
-    parameters' arrays (``fused.datas``, a new list whenever one is replaced) and state arrays
-    stay the same objects; a step checks the new gradients only (their shapes, checked by
+    parameters' arrays stay the same (``fused.datas``, a new list whenever one is replaced;
+    a replaced state array makes a new group: :meth:`Optimizer._fused_group` checks both
+    before this runs), so a step checks the new gradients only (their shapes, checked by
     :meth:`_FusedGroup.still_valid`, are the parameters')."""
     cache = fused.__dict__.get("_adam_views")
-    states = fused.states
-    if cache is None or cache[0] is not fused.datas or cache[1] is not states:
+    if cache is None or cache[0] is not fused.datas:
         rows: list[tuple[Any, ...]] | None = []
-        for p, st in zip(fused.params, states, strict=True):
-            m, v = st["exp_avg"], st["exp_avg_sq"]
-            views = kernels.flat_views((p._data, m, v))
+        for p, st in zip(fused.params, fused.states, strict=True):
+            views = kernels.flat_views((p._data, st["exp_avg"], st["exp_avg_sq"]))
             if views is None or views[0].dtype != fused.dtype:
                 rows = None
                 break
-            rows.append((m, v, *views))
-        cache = fused._adam_views = (fused.datas, states, rows)
-    rows = cache[2]
+            rows.append(views)
+        cache = fused._adam_views = (fused.datas, rows)
+    rows = cache[1]
     if rows is None:
         return None
     flat = []
-    for p, st, (m, v, wf, mf, vf) in zip(fused.params, states, rows, strict=True):
-        if st["exp_avg"] is not m or st["exp_avg_sq"] is not v:  # replaced: views anew
-            fused._adam_views = None
-            return _flat_quads(fused)
+    for p, (wf, mf, vf) in zip(fused.params, rows, strict=True):
         g = p._grad._data
         if type(g) is not numpy.ndarray or g.dtype != wf.dtype or not g.flags.c_contiguous:
             return None
