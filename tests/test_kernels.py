@@ -542,7 +542,7 @@ def test_layer_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, mon
         x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
         w = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "weight") else None
         b = dg.randn(n, dtype=dtype).requires_grad_() if affine in ("both", "bias") else None
-        y = F.layer_norm(x, n, w, b)
+        y = F.layer_norm(x, (n,), w, b)
         y.backward(dg.randn(*shape, dtype=dtype))
         out = [y.detach().numpy(), x.grad.numpy()]
         out += [p.grad.numpy() for p in (w, b) if p is not None]

@@ -32,16 +32,16 @@ def test_layer_norm_gradcheck(rng, shape, ns, affine):
 
 def test_layer_norm_weight_only_and_double_backward(rng):
     x, w, b = _t64(rng, 3, 4), _t64(rng, 4), _t64(rng, 4)
-    dg.gradcheck(lambda x, w: F.layer_norm(x, 4, w), x, w)
+    dg.gradcheck(lambda x, w: F.layer_norm(x, (4,), w), x, w)
     v = dg.tensor(rng.standard_normal((3, 4)))
 
     def first(x, w, b):
-        y = F.layer_norm(x, 4, w, b)
+        y = F.layer_norm(x, (4,), w, b)
         return dg.grad((y * v).sum(), [x, w, b], create_graph=True)
 
     dg.gradcheck(first, x, w, b)
     # the recorded (graph) backward equals the fused one
-    fused = [g.numpy() for g in dg.grad((F.layer_norm(x, 4, w, b) * v).sum(), [x, w, b])]
+    fused = [g.numpy() for g in dg.grad((F.layer_norm(x, (4,), w, b) * v).sum(), [x, w, b])]
     for a, g in zip(fused, first(x, w, b)):
         np.testing.assert_allclose(a, g.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -84,7 +84,7 @@ def test_layer_norm_module_options_and_errors(rng):
     with pytest.raises(ValueError, match=r"LayerNorm\(\[3, 4\]\).*\(3, 4\).*\(2, 4, 3\)"):
         ln(dg.zeros(2, 4, 3))
     with pytest.raises(ValueError, match=r"layer_norm: weight must have shape \(4,\)"):
-        F.layer_norm(dg.zeros(2, 4), 4, dg.ones(3))
+        F.layer_norm(dg.zeros(2, 4), (4,), dg.ones(3))
     with pytest.raises(ValueError, match="normalized_shape"):
         nn.LayerNorm(-1)  # 0 builds an empty layer, as PyTorch's
 
@@ -235,3 +235,41 @@ def test_batch_norm_float32_stays_float32(rng):
     y.sum().backward()
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
     assert bn.weight.grad.dtype == np.float32 and bn.running_var.dtype == np.float32
+
+
+@pytest.mark.parametrize("fn", ["layer_norm", "rms_norm"])
+@pytest.mark.parametrize(
+    "ns", [5, np.int64(5), True, None, "5", (5.0,), "tensor", "array", ()], ids=repr
+)
+def test_normalized_shape_is_a_tuple_of_ints_as_torch(torch, fn, ns):
+    """``F.layer_norm(x, 5)`` / ``F.rms_norm(x, 5)``: PyTorch's parser wants a tuple of ints
+    there (``TypeError``; an empty tuple its ``RuntimeError``), while the layers take an int."""
+    x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+
+    def call(lib, f):
+        arg = ns
+        if isinstance(ns, str) and ns != "5":
+            arg = lib.tensor([5]) if ns == "tensor" else np.array([5])
+        return getattr(f, fn)(lib.tensor(x), arg)
+
+    cls = RuntimeError if isinstance(ns, tuple) and not ns else TypeError
+    with pytest.raises(cls) as want:
+        call(torch, torch.nn.functional)
+    with pytest.raises(cls) as got:
+        call(dg, F)
+    assert str(want.value)[:60] in str(got.value)
+    # the accepted forms, and the layers with an int
+    for good in ([5], (5,), dg.Size([5])):
+        np.testing.assert_allclose(
+            getattr(F, fn)(dg.tensor(x), good).numpy(),
+            getattr(torch.nn.functional, fn)(torch.tensor(x), tuple(good)).numpy(),
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    layer = {"layer_norm": "LayerNorm", "rms_norm": "RMSNorm"}[fn]
+    np.testing.assert_allclose(
+        getattr(nn, layer)(5)(dg.tensor(x)).detach().numpy(),
+        getattr(torch.nn, layer)(5)(torch.tensor(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )

@@ -29,12 +29,12 @@ def test_rms_norm_as_torchs(torch):
             np.testing.assert_allclose(ours.weight.grad.numpy(), ref.weight.grad.numpy(), rtol=1e-8)
     xf = rng.normal(size=(5, 8)).astype(np.float32)  # eps=None: float32's machine epsilon
     np.testing.assert_allclose(
-        dg.functional.rms_norm(dg.tensor(xf), 8).numpy(),
+        dg.functional.rms_norm(dg.tensor(xf), (8,)).numpy(),
         torch.nn.functional.rms_norm(torch.tensor(xf), (8,)).numpy(),
         rtol=1e-6,
     )
     assert dg.gradcheck(
-        lambda t: dg.functional.rms_norm(t, 4, eps=1e-3), (dg.tensor(x, requires_grad=True),)
+        lambda t: dg.functional.rms_norm(t, (4,), eps=1e-3), (dg.tensor(x, requires_grad=True),)
     )
     with pytest.raises(ValueError, match="trailing shape"):
-        dg.functional.rms_norm(dg.tensor(x), 5)
+        dg.functional.rms_norm(dg.tensor(x), (5,))

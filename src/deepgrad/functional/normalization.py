@@ -32,7 +32,16 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import ShapeMismatchError, broadcast_words, dim_error, int_arg, refuse_mixed_dtypes
+from .._errors import (
+    IntArgumentError,
+    ShapeMismatchError,
+    _type_words,
+    broadcast_words,
+    dim_error,
+    int_arg,
+    ints_arg,
+    refuse_mixed_dtypes,
+)
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -168,10 +177,28 @@ class LayerNorm(Function):
 
 def _trailing_shape(x: Tensor, normalized_shape: Any, params: dict[str, Any], fn: str) -> tuple:
     """``normalized_shape`` as a tuple, checked against ``x``'s trailing axes, ``x``'s dtype
-    (floating) and the shapes of the affine ``params`` (name → tensor or None)."""
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    (floating) and the shapes of the affine ``params`` (name → tensor or None).
+
+    As PyTorch's ``F.layer_norm``/``F.rms_norm``, ``normalized_shape`` is a tuple or list of
+    ints (a ``Size``): one int alone, a tensor or an array is its ``TypeError`` ("must be
+    tuple of ints, not int"), though the layers (``nn.LayerNorm(5)``) take an int."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        hint = ""
+        if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
+            hint = f" (pass ({normalized_shape},); nn.LayerNorm/nn.RMSNorm take an int)"
+        raise IntArgumentError(
+            f"{fn}(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+            f"{_type_words(normalized_shape)}{hint}"
+        )
+    ns = ints_arg(normalized_shape, fn, "normalized_shape", 2)
     k = len(ns)
-    if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
+    if k == 0:
+        raise ShapeMismatchError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
+            f"least one element, but got normalized_shape = [] ({fn}: pass the trailing "
+            f"sizes to normalize over, e.g. ({x.shape[-1] if x.ndim else 1},))"
+        )
+    if x.ndim < k or tuple(x.shape[-k:]) != ns:
         raise ShapeMismatchError(
             f"Given normalized_shape={list(ns)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in ns)}], but got input of size{list(x.shape)} ({fn}: "
@@ -188,7 +215,7 @@ def _trailing_shape(x: Tensor, normalized_shape: Any, params: dict[str, Any], fn
 
 def layer_norm(
     x: Tensor,
-    normalized_shape: int | Sequence[int],
+    normalized_shape: Sequence[int],
     weight: Tensor | None = None,
     bias: Tensor | None = None,
     eps: float = 1e-5,
@@ -200,7 +227,7 @@ def layer_norm(
     ``x``.
 
     >>> import deepgrad as dg
-    >>> y = dg.functional.layer_norm(dg.tensor([[1.0, 2.0, 3.0]]), 3)
+    >>> y = dg.functional.layer_norm(dg.tensor([[1.0, 2.0, 3.0]]), (3,))
     >>> dg.round(y.double(), decimals=4).tolist()
     [[-1.2247, 0.0, 1.2247]]
     """
@@ -212,7 +239,7 @@ def layer_norm(
 
 def rms_norm(
     x: Tensor,
-    normalized_shape: int | Sequence[int],
+    normalized_shape: Sequence[int],
     weight: Tensor | None = None,
     eps: float | None = None,
 ) -> Tensor:
@@ -222,7 +249,7 @@ def rms_norm(
     gradients of any order follow.
 
     >>> import deepgrad as dg
-    >>> y = dg.functional.rms_norm(dg.tensor([[3.0, 4.0]]), 2)
+    >>> y = dg.functional.rms_norm(dg.tensor([[3.0, 4.0]]), (2,))
     >>> dg.round(y.double(), decimals=4).tolist()
     [[0.8485, 1.1314]]
     """
@@ -560,7 +587,7 @@ def group_norm(
             f"{x.shape}"
         )
     per_group = (c // num_groups) * spatial
-    xh = layer_norm(reshape(x, (n, num_groups, per_group)), per_group, eps=eps)
+    xh = layer_norm(reshape(x, (n, num_groups, per_group)), (per_group,), eps=eps)
     return _affine(reshape(xh, x.shape), weight, bias)
 
 
@@ -610,7 +637,7 @@ def instance_norm(
             f"{fn}: expected more than 1 spatial element when training (statistics per sample "
             f"and channel), got input of shape {x.shape}"
         )
-    xh = layer_norm(reshape(x, (n, c, spatial)), spatial, eps=eps)
+    xh = layer_norm(reshape(x, (n, c, spatial)), (spatial,), eps=eps)
     if n and (running_mean is not None or running_var is not None):  # empty batch: unchanged
         x3 = x._data.reshape(n, c, spatial)
         m = float(momentum)
