@@ -543,3 +543,51 @@ def test_load_csv_rows_of_the_wrong_width_with_both_engines(tmp_path, engine):
     path.write_text("a,b,c\n1,2,3\n\n4,5\n")
     with pytest.raises(ValueError, match=r"w.csv: line 4 has 2 fields, expected 3 \(like the h"):
         load_csv(path, target="a", engine=engine)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_byte_order_mark_and_windows_line_endings(tmp_path, engine):
+    """A UTF-8 BOM (Excel's "CSV UTF-8") stuck to the first name with the numpy engine:
+    target="a" was not found, or the feature was named '\\ufeffa'."""
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffa,b,label\r\n1,2,yes\r\n3,4,no\r\n".encode())
+    x, y, names = load_csv(path, target="label", engine=engine)
+    assert names == ["a", "b"] and x.tolist() == [[1, 2], [3, 4]] and y.tolist() == ["yes", "no"]
+    assert load_csv(path, target="a", columns=["b"], engine=engine).y.tolist() == [1, 3]
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_whitespace_delimiter_and_the_separator_hint(tmp_path, engine):
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "ws.txt"
+    path.write_text("a  b\tlabel\n1.5   2 0\n 3 4\t1\n")
+    x, y, names = load_csv(path, target="label", delimiter=None, engine=engine)
+    assert names == ["a", "b"] and x.tolist() == [[1.5, 2], [3, 4]] and y.tolist() == [0, 1]
+    # read with the default ',' every line was one column: "target 'label' not found"
+    with pytest.raises(ValueError, match=r"splits into 3 columns at runs of whitespace: pass "
+                       r"delimiter=None"):  # fmt: skip
+        load_csv(path, target="label", engine=engine)
+    path.write_text("a;b;label\n1;2;0\n")
+    with pytest.raises(ValueError, match=r"splits into 3 columns at ';': pass delimiter=';'"):
+        load_csv(path, target="label", engine=engine)
+    path.write_text("house price\n1\n2\n")  # one column with a space in its name: read
+    assert load_csv(path, target="house price", engine=engine).y.tolist() == [1, 2]
+    with pytest.raises(ValueError, match="delimiter must be one character"):
+        load_csv(path, delimiter=";;", engine=engine)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_missing_text_labels_and_a_header_of_numbers(tmp_path, engine):
+    """A missing text label ('NA', '') came back as the class 'NA'; a file without a header
+    read with header=True lost its first row silently."""
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "m.csv"
+    path.write_text("a,label\n1,yes\n2,NA\n3,\n4,no\n")
+    assert load_csv(path, target="label", engine=engine).y.tolist() == ["yes", "", "", "no"]
+    path.write_text("1,2,0\n3,4,1\n")
+    with pytest.warns(UserWarning, match=r"header row .* is all numbers.* header=False"):
+        load_csv(path, engine=engine)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,14 +29,15 @@ def load_csv(
     target: str | int | None = None,
     *,
     columns: list[str | int] | None = None,
-    delimiter: str = ",",
+    delimiter: str | None = ",",
     header: bool = True,
     engine: str = "auto",
 ) -> CSVTable:
     """Read a CSV file into a float32 feature matrix and an optional target column.
 
     Missing cells (empty, ``NA``, ``NaN``, ``?``, ... see :data:`MISSING_MARKERS`) become
-    NaN; fill them with :class:`deepgrad.data.SimpleImputer`.
+    NaN; fill them with :class:`deepgrad.data.SimpleImputer`. A UTF-8 byte-order mark and
+    Windows line endings are read as a plain file's.
 
     Parameters
     ----------
@@ -46,8 +48,10 @@ def load_csv(
     columns : list of str or int, optional
         Feature columns to keep (default: every column but the target). All of them must
         be numeric.
-    delimiter : str
-        Field separator.
+    delimiter : str or None
+        Field separator; ``None`` splits at runs of whitespace (spaces and tabs, as NumPy's
+        ``loadtxt`` reads such files; fields then cannot hold quoted spaces). A file whose
+        columns are all found in one (``a;b;label``) is refused, naming the separator seen.
     header : bool
         Whether the first row holds column names (else they are ``"0"``, ``"1"``, ...).
     engine : {"auto", "numpy", "pandas"}
@@ -57,8 +61,8 @@ def load_csv(
     -------
     CSVTable
         ``x`` ``(N, F)`` float32; ``y`` ``(N,)``: int64 if every target value is a whole
-        number, float32 if numeric, str otherwise (encode with ``LabelEncoder``), or None
-        without a target; ``feature_names`` the ``F`` column names.
+        number, float32 if numeric (a missing value is NaN), str otherwise (encode with
+        ``LabelEncoder``; a missing value is ``""``), or None without a target; ``feature_names`` the ``F`` column names.
 
     Raises
     ------
@@ -71,6 +75,11 @@ def load_csv(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_csv: file not found: {path}")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ValueError(
+            f"load_csv: delimiter must be one character (',', ';', '\\t') or None (runs of "
+            f"whitespace); got {delimiter!r}"
+        )
     if engine not in ("auto", "numpy", "pandas"):
         raise ValueError(f"load_csv: engine must be 'auto', 'numpy' or 'pandas'; got {engine!r}")
     if engine == "auto":
@@ -81,6 +90,14 @@ def load_csv(
         except ImportError:
             engine = "numpy"
     names, cells = (_read_pandas if engine == "pandas" else _read_numpy)(path, delimiter, header)
+    _refuse_one_column_of_many(names, cells, path, delimiter)
+    if header and names and all(_is_number(n) for n in names):
+        warnings.warn(
+            f"load_csv: {path}: the header row {names[:4]} is all numbers, so it looks like "
+            "data; if the file has no header, pass header=False (else that row is lost)",
+            UserWarning,
+            stacklevel=2,
+        )
     _refuse_duplicate_names(names, path)
     target_index = None if target is None else _column_index(names, target, path, "target")
     if columns is None:
@@ -102,9 +119,28 @@ def load_csv(
     return CSVTable(x, y, [names[i] for i in feature_idx])
 
 
-def _read_numpy(path: Path, delimiter: str, header: bool) -> tuple[list[str], np.ndarray]:
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+def _rows(f: Any, delimiter: str | None) -> Any:
+    """The rows of a text file: :mod:`csv`'s, or whitespace-split ones (``delimiter=None``),
+    with a ``line_num`` as csv's reader has."""
+    if delimiter is not None:
+        return csv.reader(f, delimiter=delimiter)
+    return _WhitespaceRows(f)
+
+
+class _WhitespaceRows:
+    def __init__(self, f: Any) -> None:
+        self._f = f
+        self.line_num = 0
+
+    def __iter__(self) -> Any:
+        for line in self._f:
+            self.line_num += 1
+            yield line.split()
+
+
+def _read_numpy(path: Path, delimiter: str | None, header: bool) -> tuple[list[str], np.ndarray]:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM is not a name
+        reader = _rows(f, delimiter)
         try:
             rows, lines = [], []
             for row in reader:
@@ -130,7 +166,7 @@ def _read_numpy(path: Path, delimiter: str, header: bool) -> tuple[list[str], np
     return names, cells
 
 
-def _read_pandas(path: Path, delimiter: str, header: bool) -> tuple[list[str], np.ndarray]:
+def _read_pandas(path: Path, delimiter: str | None, header: bool) -> tuple[list[str], np.ndarray]:
     import pandas as pd
 
     try:
@@ -138,7 +174,8 @@ def _read_pandas(path: Path, delimiter: str, header: bool) -> tuple[list[str], n
         # column as the index when the data rows have one field more than the header
         frame = pd.read_csv(
             path,
-            sep=delimiter,
+            sep=r"\s+" if delimiter is None else delimiter,
+            encoding="utf-8-sig",
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -157,10 +194,10 @@ def _read_pandas(path: Path, delimiter: str, header: bool) -> tuple[list[str], n
     return [str(c).strip() for c in cells[0]], cells[1:]
 
 
-def _check_widths(path: Path, delimiter: str, header: bool, width: int) -> None:
+def _check_widths(path: Path, delimiter: str | None, header: bool, width: int) -> None:
     """Every non-blank line has ``width`` fields (as :func:`_read_numpy` checks)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = _rows(f, delimiter)
         try:
             for row in reader:
                 if row and len(row) != width:
@@ -170,6 +207,28 @@ def _check_widths(path: Path, delimiter: str, header: bool, width: int) -> None:
                     )
         except csv.Error as err:
             raise ValueError(f"load_csv: {path}: line {reader.line_num}: {err}") from None
+
+
+def _refuse_one_column_of_many(
+    names: list[str], cells: np.ndarray, path: Path, delimiter: str | None
+) -> None:
+    """One column whose header and first row split alike at another separator: the file is
+    split by that one (``a;b;label`` read with ``,``), and naming its one column would fail
+    obscurely."""
+    if len(names) != 1 or cells.shape[0] == 0:
+        return
+    head, row = names[0].strip(), str(cells[0, 0]).strip()
+    for sep, word in ((";", "';'"), ("\t", "'\\t'"), ("|", "'|'"), (",", "','"), (None, "None")):
+        if sep == delimiter:
+            continue
+        width = len(head.split(sep))
+        if width > 1 and len(row.split(sep)) == width:
+            seen = "runs of whitespace" if sep is None else repr(sep)
+            raise ValueError(
+                f"load_csv: {path}: every line is one field with delimiter={delimiter!r} (the "
+                f"first reads {head[:40]!r}), but it splits into {width} columns at {seen}: "
+                f"pass delimiter={word}"
+            )
 
 
 def _refuse_duplicate_names(names: list[str], path: Path) -> None:
@@ -213,6 +272,14 @@ def _to_numbers(cells: np.ndarray) -> np.ndarray | None:
     return out
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _first_non_number(cells: np.ndarray) -> int:
     for i, c in enumerate(cells):
         text = str(c).strip()
@@ -227,8 +294,10 @@ def _first_non_number(cells: np.ndarray) -> int:
 
 def _target_array(cells: np.ndarray) -> np.ndarray:
     values = _to_numbers(cells)
-    if values is None:
-        return np.array([str(c).strip() for c in cells])
+    if values is None:  # text labels; a missing one is "" (as NaN is for numbers)
+        missing, stripped = _missing_mask(cells)
+        stripped[missing] = ""
+        return stripped.astype(str)
     finite = values[np.isfinite(values)]
     whole = np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53)
     if finite.size == values.size and whole:  # int64 only where every value is exact
