@@ -360,6 +360,40 @@ def test_var_std_overload_mixes_match_torch(torch, name, args, kw):
                 np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize(
+    "args, kw",
+    [
+        ((np.True_,), {}),  # the unbiased-only overload
+        ((np.False_,), {}),
+        ((0, np.True_), {}),  # (dim, unbiased)
+        ((0,), {"unbiased": np.False_}),
+        ((), {"unbiased": np.True_}),
+        ((None, np.True_, True), {}),
+    ],
+    ids=str,
+)
+def test_var_std_refuse_a_numpy_bool_unbiased_as_torch(torch, name, args, kw):
+    """torch 2.13 matches no overload for a NumPy bool as ``unbiased`` (``TypeError``);
+    deepgrad took it as the Python bool. A Python bool still works."""
+    x = np.arange(6.0).reshape(2, 3) ** 1.3
+    calls = [lambda m, t, a, k: getattr(m, name)(t, *a, **k)]
+    if not name.endswith("_mean"):
+        calls.append(lambda m, t, a, k: getattr(t, name)(*a, **k))
+    for call in calls:
+        with pytest.raises(TypeError):
+            call(torch, torch.tensor(x), args, kw)
+        for m in (dg, F):
+            with pytest.raises(TypeError, match="Python bool, not numpy.bool.*pass bool"):
+                call(m, dg.tensor(x), args, kw)
+        py_args = tuple(bool(a) if isinstance(a, np.bool_) else a for a in args)
+        py_kw = {k: bool(v) for k, v in kw.items()}
+        want = call(torch, torch.tensor(x), py_args, py_kw)
+        got = call(dg, dg.tensor(x), py_args, py_kw)
+        for g, w in zip(*((got, want) if isinstance(want, tuple) else ((got,), (want,)))):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
+
+
 def test_diff_negative_order_is_torchs_runtime_error(torch):
     """torch: RuntimeError "order must be non-negative but got -1"; deepgrad raised
     ValueError (still one)."""

@@ -366,8 +366,17 @@ def _correction(
     ``(unbiased)`` alone (``x.std(False)``), and ``correction`` keyword-only; so a bool in
     the second place is never taken for ``keepdim``, nor a bool in the first for a ``dim``.
     The ``(unbiased)`` overload takes nothing else: ``std(x, True, keepdim=True)`` (or with
-    ``unbiased=`` or ``correction=``) is PyTorch's ``TypeError``, as here."""
-    if isinstance(dim, (bool, numpy.bool_)):  # x.var(False): the unbiased-only overload
+    ``unbiased=`` or ``correction=``) is PyTorch's ``TypeError``, as here. ``unbiased`` is a
+    Python bool: a NumPy bool (``x.std(numpy.True_)``, ``unbiased=numpy.False_``) matches
+    none of PyTorch's overloads, its ``TypeError`` too."""
+    for value in (dim, unbiased):
+        if isinstance(value, numpy.bool_):
+            raise TypeError(
+                f"{fn}(): unbiased must be a Python bool, not numpy.bool ({value!r}): no "
+                f"overload of PyTorch's {fn}() takes a NumPy bool; pass bool(...) "
+                f"({fn}(x, unbiased={bool(value)}))"
+            )
+    if isinstance(dim, bool):  # x.var(False): the unbiased-only overload
         extra = {
             k: v for k, v in (("unbiased", unbiased), ("correction", correction)) if v is not None
         }
@@ -389,7 +398,7 @@ def _correction(
             f"{fn}() got both 'correction' and 'unbiased': they are two names for one "
             "argument; pass one"
         )
-    if not isinstance(unbiased, (bool, numpy.bool_)):
+    if not isinstance(unbiased, bool):
         raise TypeError(
             f"{fn}(): unbiased must be a bool, got {unbiased!r} (it is PyTorch's second "
             "positional argument: pass keepdim= and correction= by keyword)"
