@@ -162,10 +162,13 @@ def _preprocessing(model: Any, model_path: Path) -> Any:
     return None
 
 
-def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
+def _load_input(
+    path: Path, features: list[str] | None = None, delimiter: str | None = ","
+) -> np.ndarray:
     """Inputs for ``predict``: a ``.npy``/``.npz`` array, or a CSV — by column name when
     the model was trained on a CSV (``features``: its feature columns; other columns, such as
-    the target, are ignored), else every column, with or without a header row."""
+    the target, are ignored), else every column, with or without a header row; its fields
+    separated as the training CSV's were (``delimiter``; ``None``: whitespace)."""
     if not path.is_file():
         raise CLIError(f"input file {path} does not exist")
     if path.suffix in (".npy", ".npz"):
@@ -182,7 +185,7 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
         from . import data as D
 
         with open(path, "rb") as f:  # (load_csv refuses text that is not UTF-8, naming it)
-            first = f.readline(2**20).decode("utf-8", errors="replace").split(",")
+            first = f.readline(2**20).decode("utf-8-sig", errors="replace").split(delimiter)
         try:
             [float(v) for v in first if v.strip()]
             header = False
@@ -190,11 +193,20 @@ def _load_input(path: Path, features: list[str] | None = None) -> np.ndarray:
             header = True
         try:
             if features is not None and header:
-                return D.load_csv(path, columns=features).x
-            return D.load_csv(path, header=header).x
+                return D.load_csv(path, columns=features, delimiter=delimiter).x
+            return D.load_csv(path, header=header, delimiter=delimiter).x
         except (ValueError, KeyError) as e:
             raise CLIError(str(e)) from None
     raise CLIError(f"expected a .npy, .npz or .csv input, got {path.name}")
+
+
+def _csv_reading(pre: Any) -> tuple[list[str] | None, str | None]:
+    """The feature columns and the field separator of the CSV a model was trained on."""
+    if pre is None:
+        return None, ","
+    spec = pre.data if isinstance(pre.data, dict) else {}
+    delimiter = spec.get("delimiter", ",") if spec.get("name") == "csv" else ","
+    return pre.features, None if delimiter == "whitespace" else delimiter
 
 
 def _probabilities(out: np.ndarray, loss: Any) -> np.ndarray:
@@ -245,7 +257,7 @@ def _predict(args: argparse.Namespace) -> int:
             f"{model_path}` for its metrics, or in Python dg.load_model(...).predict(x) (then "
             "argmax over the classes, or deepgrad.models.detector.decode)"
         )
-    x = _load_input(Path(args.input), pre.features if pre is not None else None)
+    x = _load_input(Path(args.input), *_csv_reading(pre))
     if pre is not None:
         x = pre.transform(x)
     out = model.predict(x.astype(np.float32), batch_size=256)

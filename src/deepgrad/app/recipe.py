@@ -10,11 +10,14 @@ does not follow it before any work (``deepgrad train --help-recipe`` prints the 
     [data]        name = "digits" | "iris" | "wine" | "breast_cancer" | "diabetes" |
                          "fashion-mnist" | "mnist" | "moons" | "circles" | "spirals" |
                          "house_prices" | "shapes" | "csv"
-                  path, target (csv / mnist), test_size = 0.25, scale = "standard" | "minmax" |
+                  path, target (csv / mnist), delimiter = "," | ";" | "whitespace", header
+                  = true, columns (csv), test_size = 0.25, scale = "standard" | "minmax" |
                   "none", flat = false, reshape = [8, 8] (per sample), subset = N (first N
                   training samples), test_subset = N, seed, task = "classification" |
-                  "regression" (csv: a target of text labels is classification, its
-                  classes numbered in sorted order; missing cells get training medians) |
+                  "regression" (csv: a target of text labels is classification; classes,
+                  text or numbers not 0..K-1 (3/7/9, -1/1), are numbered in sorted order and
+                  named by their values; missing feature cells get training medians, missing
+                  targets are refused) |
                   "segmentation" | "detection" (shapes: n_samples, test_samples, size,
                   max_shapes, noise; see :mod:`deepgrad.app.dense_tasks`)
     [model]       zoo = "LeNet5" with [model.args], or [[model.layers]] entries
@@ -196,18 +199,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     elif name == "csv":
         if "path" not in spec or "target" not in spec:
             raise RecipeError("data: name = 'csv' needs 'path' and 'target' (the label column)")
-        table = D.load_csv(spec["path"], target=spec["target"], columns=spec.get("columns"))
-        x, y = table.x, table.y
-        features = list(table.feature_names)
-        if y.dtype.kind in "USO":  # text labels ("yes"/"no", "setosa"...): classes 0..K-1
-            if spec.get("task", "classification") != "classification":
-                raise RecipeError(
-                    f"data: the target column {spec['target']!r} holds text labels (e.g. "
-                    f"{str(y[0])!r}); that is a classification task, got task = "
-                    f"{spec['task']!r}"
-                )
-            classes, y = np.unique(y, return_inverse=True)
-            class_names = [str(c) for c in classes]
+        x, y, features, class_names = _read_csv(spec)
     else:
         raise RecipeError(
             f"data: unknown dataset {name!r}; expected digits, iris, wine, breast_cancer, "
@@ -217,10 +209,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
         "classification" if name in CLASSIFICATION_SETS or class_names is not None else "regression"
     )
     if pre_split is None:
-        strat = y if task == "classification" else None
-        x_train, x_test, y_train, y_test = D.train_test_split(
-            x, y, test_size=test_size, stratify=strat, seed=seed
-        )
+        x_train, x_test, y_train, y_test = _split(x, y, task, test_size, seed)
     else:
         x_train, y_train, x_test, y_test = pre_split
     if "subset" in spec:
@@ -277,6 +266,91 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | None]:
+    """A ``[data] name = "csv"`` table: features, targets, feature names and class names.
+
+    Classification targets become classes ``0..K-1`` numbered in sorted order of the file's
+    labels (text, or numbers such as 3/7/9 or -1/1), whose values are the class names that
+    ``deepgrad predict`` prints; labels already ``0..K-1`` stay as they are. A target with
+    missing cells, a classification target of fractional numbers and a single class are
+    refused, naming what came."""
+    from .. import data as D
+
+    if "path" not in spec or "target" not in spec:
+        raise RecipeError("data: name = 'csv' needs 'path' and 'target' (the label column)")
+    delimiter = spec.get("delimiter", S.default("data", "delimiter"))
+    table = D.load_csv(
+        spec["path"],
+        target=spec["target"],
+        columns=spec.get("columns"),
+        delimiter=None if delimiter == "whitespace" else delimiter,
+        header=spec.get("header", S.default("data", "header")),
+    )
+    x, y = table.x, table.y
+    target = spec["target"]
+    text = y.dtype.kind in "USO"
+    missing = (y == "") if text else np.isnan(y)
+    if missing.any():
+        rows = (np.flatnonzero(missing) + 1).tolist()
+        raise RecipeError(
+            f"data: the target column {target!r} has {len(rows)} missing value(s) (data rows "
+            f"{rows[:10]}{' ...' if len(rows) > 10 else ''}); a sample needs its label: "
+            "remove those rows or fill them in the file"
+        )
+    task = spec.get("task") or ("classification" if text else "regression")
+    if text and task != "classification":
+        raise RecipeError(
+            f"data: the target column {target!r} holds text labels (e.g. {str(y[0])!r}); "
+            f"that is a classification task, got task = {task!r}"
+        )
+    class_names = None
+    if task == "classification":
+        if not text and not np.all(y == np.round(y)):
+            bad = y[y != np.round(y)][0]
+            raise RecipeError(
+                f"data: task = 'classification', but the target column {target!r} holds "
+                f"fractional numbers (e.g. {float(bad):g}), not class labels; for a continuous "
+                "target set task = 'regression'"
+            )
+        classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise RecipeError(
+                f"data: the target column {target!r} holds one class only "
+                f"({str(classes[0]) if len(classes) else 'none'!r}, in all {len(y)} rows): a "
+                "classifier needs at least two classes to tell apart"
+            )
+        if text or not np.array_equal(classes, np.arange(len(classes))):
+            y = codes.reshape(-1)
+            class_names = [str(c) if text else f"{c:g}" for c in classes.tolist()]
+    return x, y, list(table.feature_names), class_names
+
+
+def _split(x: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, ...]:
+    """The train/test split, stratified for classification; too few samples (of a class, or
+    in all) for the split are a :class:`RecipeError` naming the counts."""
+    from .. import data as D
+
+    n = len(x)
+    n_test = int(math.ceil(test_size * n))
+    if n - n_test < 1 or n_test < 1:
+        raise RecipeError(
+            f"data: {n} sample(s) cannot be split into training and test parts with test_size "
+            f"= {test_size} ({n_test} test, {n - n_test} training); give more rows"
+        )
+    strat = y if task == "classification" else None
+    if strat is not None:
+        labels, counts = np.unique(strat, return_counts=True)
+        if counts.min() < 2 or n_test < len(labels) or n - n_test < len(labels):
+            raise RecipeError(
+                f"data: a split stratified by class needs at least 2 samples of each class and "
+                f"at least one per class on each side; the {n} samples hold {len(labels)} "
+                f"classes, the smallest with {counts.min()} sample(s), and test_size = "
+                f"{test_size} gives {n_test} test and {n - n_test} training samples: give more "
+                "rows, or change test_size"
+            )
+    return D.train_test_split(x, y, test_size=test_size, stratify=strat, seed=seed)
+
+
 def apply_preprocessing(x: np.ndarray, preprocessing: Any) -> np.ndarray:
     """Apply the fitted steps recorded by :func:`load_data` (a
     :class:`~deepgrad.data.Preprocessing`, or the dict of an old ``preprocessing.json``) to new
@@ -329,6 +403,55 @@ def _build_model(spec: dict[str, Any]) -> Any:
 
         return model_from_config(spec)
     raise RecipeError("model: give 'zoo' (a deepgrad.models class) or a list of 'layers'")
+
+
+def _output_width(model: Any, sample: np.ndarray) -> int | None:
+    """The number of scores ``model`` gives per sample (run once on one sample, in eval mode
+    and without a graph: no random draw, no state changed; a model with lazy layers is run as
+    a copy); ``None`` when its output is not a ``(1, K)`` matrix."""
+    from ..autograd import no_grad
+    from ..nn.parameter import is_lazy
+    from ..tensor import Tensor
+
+    if any(is_lazy(p) for p in model.parameters()):
+        model = copy.deepcopy(model)
+    modes = [(m, m.training) for m in model.modules()]
+    try:
+        model.eval()
+        with no_grad():
+            out = model(Tensor(np.asarray(sample[:1])))
+    except Exception:  # a model the sample does not fit: fit names the mismatch
+        return None
+    finally:
+        for m, mode in modes:
+            m.training = mode
+    shape = getattr(out, "shape", ())
+    return int(shape[1]) if len(shape) == 2 else None
+
+
+def _check_class_count(model: Any, ds: dict[str, Any], loss: Any) -> None:
+    """A classifier's scores per sample must be its data's classes (one for a binary loss on
+    two classes): more trained silently, and ``deepgrad predict`` then refused the file."""
+    from ..nn.loss_names import output_kind
+
+    names = ds.get("class_names")
+    if ds["task"] != "classification" or not names:
+        return
+    width = _output_width(model, ds["x_train"])
+    k = len(names)
+    if width is None or width == k:
+        return
+    shown = ", ".join(names[:6]) + (", ..." if k > 6 else "")
+    advice = f"make its last layer's output size {k}"
+    if width == 1 and k == 2 and output_kind(loss) in ("binary_logits", "probabilities"):
+        advice += (  # its (N,) class indices are no (N, 1) binary targets, nor is its report
+            " and train it with loss = 'cross_entropy' (a recipe's classifier gives a score "
+            "per class; one sigmoid output is for the Python API: fit(x, y.reshape(-1, 1)))"
+        )
+    raise RecipeError(
+        f"model: the data has {k} classes ({shown}, numbered 0..{k - 1}), but the model gives "
+        f"{width} score(s) per sample: {advice}"
+    )
 
 
 def build_optimizer(spec: dict[str, Any]) -> Any:
@@ -512,6 +635,7 @@ def prepare(
     # lazy layers' weights and the first batch's activations, within the limits
     first = min(batch_size, len(ds["x_train"]))
     check_first_batch(model, ds["x_train"], first, zoo="zoo" in recipe["model"])
+    _check_class_count(model, ds, loss)
     aug = build_augmentation(recipe.get("augment"), seed)
     fit_kw: dict[str, Any] = {
         "epochs": n_epochs,

@@ -270,6 +270,9 @@ def _check_data(section: dict[str, Any], where: str) -> None:
     only = {
         "path": ("fashion-mnist", "mnist", "csv"),
         "target": ("csv",),
+        "columns": ("csv",),
+        "delimiter": ("csv",),
+        "header": ("csv",),
         "n_samples": ("moons", "circles", "spirals", "house_prices", "shapes"),
         "test_samples": ("shapes",),
         "size": ("shapes",),
@@ -395,6 +398,20 @@ SECTIONS: tuple[Section, ...] = (
                 "list[str]",
                 "csv: the feature columns, by header name (default: every column but the "
                 "target); leave out text columns, which are not numbers.",
+            ),
+            Key(
+                "delimiter",
+                "str",
+                'csv: the field separator, one character (",", ";", "\\t", "|"), or '
+                '"whitespace" for runs of spaces and tabs.',
+                ",",
+            ),
+            Key(
+                "header",
+                "bool",
+                "csv: whether the first line names the columns; without one they are named "
+                '"0", "1", ... (target = "2" is the third column).',
+                True,
             ),
             Key("subset", "int", "Keep only the first N training samples.", low=1),
             Key("test_subset", "int", "Keep only the first N test samples.", low=1),
