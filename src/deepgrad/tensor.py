@@ -105,6 +105,9 @@ def _format(fmt: Any, who: str) -> Any:
     return fmt
 
 
+_NO_ALPHA: Any = object()  # ``add``/``sub``'s ``alpha`` not passed by keyword
+
+
 class Size(tuple):
     """A tensor's shape, as ``torch.Size``: a tuple of ints with ``numel()``.
 
@@ -169,6 +172,23 @@ class _ViewDelegate(_Delegate):
 
 
 _view_delegate = _ViewDelegate()
+
+
+def _varargs_ints(values: tuple) -> tuple:
+    """PyTorch's varargs form of a tuple-of-ints argument (``x.squeeze(0, 2)``): its parser
+    reads each one as an int, a bool as 0 or 1 (``x.squeeze(0, True)`` is ``(0, 1)``)."""
+    return tuple(int(v) if isinstance(v, bool) else v for v in values)
+
+
+def _varargs_dims(dim: Any, dims: tuple) -> Any:
+    """``dim`` of a method that takes PyTorch's varargs dims (:func:`_varargs_ints`)."""
+    return _varargs_ints((dim, *dims)) if dims else dim
+
+
+def _varargs_indices(args: tuple) -> tuple:
+    """``hsplit``/``vsplit``/``dsplit``'s arguments: two or more positional ones are
+    PyTorch's varargs indices (``x.hsplit(1, 2)``)."""
+    return (_varargs_ints(args),) if len(args) > 1 else args
 
 
 class _InPlace:
@@ -965,13 +985,14 @@ class Tensor:
     def __irshift__(self, other: Any) -> Tensor:
         return self._augmented(None, other, F.bitwise_right_shift, ">>=")
 
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+    def add_(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
         """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph);
         ``alpha`` scales ``other`` in the dtype of ``self + other``, as :meth:`add`."""
+        other, alpha = F.elementwise.positional_alpha("add_", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return self._in_place(backend.xp.add, other, "add_", F.add)
         if self._records(other):
-            return _record_in_place(self, (other,), lambda t, o: t.add(o, alpha), "add_")
+            return _record_in_place(self, (other,), lambda t, o: t.add(o, alpha=alpha), "add_")
         if self._scaled_in_place(other, alpha, 1):
             return self
         result = F.elementwise.add_scaled(self.detach(), _detached(other), alpha, "add_")
@@ -996,12 +1017,13 @@ class Tensor:
         self._note_write()
         return True
 
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+    def sub_(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
         """In place ``self -= alpha * other`` (see :meth:`add_`)."""
+        other, alpha = F.elementwise.positional_alpha("sub_", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return self._in_place(backend.xp.subtract, other, "sub_", F.sub)
         if self._records(other):
-            return _record_in_place(self, (other,), lambda t, o: t.sub(o, alpha), "sub_")
+            return _record_in_place(self, (other,), lambda t, o: t.sub(o, alpha=alpha), "sub_")
         if self._scaled_in_place(other, alpha, -1):
             return self
         result = F.elementwise.add_scaled(self.detach(), _detached(other), alpha, "sub_", True)
@@ -1341,8 +1363,10 @@ class Tensor:
     broadcast_to = expand  # PyTorch's method takes the same arguments
 
     @torch_names
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return _viewed(F.squeeze(self, dim))
+    def squeeze(self, dim: Any = None, *dims: Any) -> Tensor:
+        """The size-1 dims removed (every one, or those of ``dim``: an int, a tuple, or
+        PyTorch's varargs ``x.squeeze(0, 2)``)."""
+        return _viewed(F.squeeze(self, _varargs_dims(dim, dims)))
 
     @torch_names
     def unsqueeze(self, dim: int) -> Tensor:
@@ -1399,15 +1423,19 @@ class Tensor:
                 )
         return F.matmul(self, other)
 
-    def add(self, other: Any, alpha: Any = 1) -> Tensor:
+    def add(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
         """``self + alpha * other``, in the dtype of ``self + other`` (PyTorch's ``alpha``
-        rules: :func:`~deepgrad.functional.elementwise.add_scaled`)."""
+        rules: :func:`~deepgrad.functional.elementwise.add_scaled`; ``alpha`` keyword-only
+        with a tensor ``other``, as PyTorch's overloads:
+        :func:`~deepgrad.functional.elementwise.positional_alpha`)."""
+        other, alpha = F.elementwise.positional_alpha("add", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return F.add(self, other)
         return F.elementwise.add_scaled(self, other, alpha, "add")
 
-    def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+    def sub(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
         """``self - alpha * other``, in the dtype of ``self - other`` (see :meth:`add`)."""
+        other, alpha = F.elementwise.positional_alpha("sub", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return F.sub(self, other)
         return F.elementwise.add_scaled(self, other, alpha, "sub", negate=True)
@@ -1824,8 +1852,10 @@ class Tensor:
         return F.diff(self, n, dim, prepend, append)
 
     @torch_names
-    def count_nonzero(self, dim: Any = None) -> Tensor:
-        return F.count_nonzero(self, dim)
+    def count_nonzero(self, dim: Any = None, *dims: Any) -> Tensor:
+        """The number of nonzero elements (over ``dim``: an int, a tuple, or PyTorch's varargs
+        ``x.count_nonzero(0, 1)``)."""
+        return F.count_nonzero(self, _varargs_dims(dim, dims))
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         return F.nonzero(self, as_tuple=as_tuple)
@@ -2013,7 +2043,21 @@ class Tensor:
     bitwise_and = bitwise_or = bitwise_xor = bitwise_not = _delegate
     bitwise_left_shift = bitwise_right_shift = _delegate
     rot90 = _delegate
-    hsplit = vsplit = dsplit = tensor_split = moveaxis = ravel = _view_delegate
+    tensor_split = moveaxis = ravel = _view_delegate
+
+    def hsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        """``deepgrad.hsplit(self, ...)``; the method also takes PyTorch's varargs indices
+        (``x.hsplit(1, 2)`` is ``x.hsplit([1, 2])``)."""
+        return _mark_views(F.hsplit(self, *_varargs_indices(args), **kwargs), self)
+
+    def vsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        """``deepgrad.vsplit(self, ...)``; varargs indices as :meth:`hsplit`."""
+        return _mark_views(F.vsplit(self, *_varargs_indices(args), **kwargs), self)
+
+    def dsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        """``deepgrad.dsplit(self, ...)``; varargs indices as :meth:`hsplit`."""
+        return _mark_views(F.dsplit(self, *_varargs_indices(args), **kwargs), self)
+
     fliplr = flipud = masked_select = take = narrow_copy = _delegate
 
     @torch_names
@@ -2212,9 +2256,9 @@ class Tensor:
         return self.transpose(dim0, dim1)
 
     @torch_names
-    def squeeze_(self, dim: Any = None) -> Tensor:
+    def squeeze_(self, dim: Any = None, *dims: Any) -> Tensor:
         """In place: :meth:`squeeze`."""
-        return self._reshape_in_place(self.squeeze(dim)._data, "squeeze_")
+        return self._reshape_in_place(self.squeeze(dim, *dims)._data, "squeeze_")
 
     @torch_names
     def unsqueeze_(self, dim: int) -> Tensor:

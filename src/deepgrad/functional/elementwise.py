@@ -50,7 +50,7 @@ from .._errors import (
     refuse_kernel_dtype,
 )
 from ..autograd import Function, _GradMode
-from ..tensor import Tensor, _checked_scalar
+from ..tensor import _NO_ALPHA, Tensor, _checked_scalar
 from .complex import Real, conj
 from .search import nonzero
 from .shape import sum_to, sum_to_array
@@ -222,6 +222,48 @@ def _refuse_bool_sub(a: Any, b: Any) -> None:
                 else "Subtraction, the `-` operator, with a bool tensor is not supported: to "
                 "invert a mask, use the `~` or logical_not() operator instead"
             )
+
+
+def positional_alpha(
+    fn: str, other: Any, rest: tuple, alpha: Any, deprecated: bool = True, first: int = 1
+) -> tuple[Any, Any]:
+    """``(other, alpha)`` of ``add``/``sub``/``subtract``/``rsub`` called with a positional
+    argument after ``other`` (``rest``), read by PyTorch's overloads: ``(Number other,
+    Number alpha)`` (``x.sub(2, 3)`` is ``x - 3·2``) and, for ``add``/``sub`` only
+    (``deprecated``), the deprecated ``(Number alpha, Tensor other)`` (``x.add(3, y)`` is
+    ``x + 3·y``, with PyTorch's warning). With a tensor ``other`` alpha is keyword-only:
+    ``x.add(y, 2)`` is PyTorch's ``TypeError``, never ``x + 2·y`` in silence. ``first``: the
+    positional arguments before ``other`` (1 for the method, 2 for the function's words)."""
+    if alpha is not _NO_ALPHA and rest:
+        raise TypeError(f"{fn}() got multiple values for argument 'alpha'")
+    if not rest:
+        return other, 1 if alpha is _NO_ALPHA else alpha
+    if len(rest) > 1:
+        raise TypeError(
+            f"{fn}() takes at most {first + 2} positional arguments but "
+            f"{first + 1 + len(rest)} were given"
+        )
+    number = (int, float, complex, numpy.number)
+    (second,) = rest
+    if isinstance(other, number) and isinstance(second, number):
+        return other, second
+    if deprecated and isinstance(other, number) and isinstance(second, Tensor):
+        warnings.warn(
+            f"This overload of {fn} is deprecated: {fn}(Number alpha, Tensor other); use "
+            f"{fn}(other, alpha=alpha) instead",
+            UserWarning,
+            stacklevel=3,
+        )
+        return second, other
+    if isinstance(other, number):  # subtract(x, 3, y): no (alpha, other) overload there
+        hint = f"pass {fn}(other, alpha={other!r}) with the tensor as 'other'"
+    else:
+        hint = f"with a tensor 'other' alpha is keyword-only: pass {fn}(other, alpha={second!r})"
+    raise TypeError(
+        f"{fn}() takes {first} positional argument{'s' if first > 1 else ''} but {first + 1} "
+        f"were given (got {type(other).__name__} other, then {type(second).__name__}); no "
+        f"overload of PyTorch's {fn}() takes them: {hint}"
+    )
 
 
 def add_scaled(a: Any, b: Any, alpha: Any, fn: str, negate: bool = False) -> Tensor:

@@ -64,6 +64,7 @@ from ..autograd import Function
 from ..tensor import Tensor
 from .complex import conj
 from .elementwise import (
+    _NO_ALPHA,
     PiecewiseConstant,
     _floating,
     _mask,
@@ -76,6 +77,7 @@ from .elementwise import (
     exp,
     mul,
     neg,
+    positional_alpha,
     pow,
     rsqrt,
     sin,
@@ -540,8 +542,11 @@ def multiply(input: Any, other: Any) -> Tensor:  # noqa: A002
     return mul(input, other)
 
 
-def subtract(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
-    """Alias of ``sub``: ``input - alpha · other`` (``alpha`` as in ``Tensor.sub``)."""
+def subtract(input: Any, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:  # noqa: A002
+    """Alias of ``sub``: ``input - alpha · other`` (``alpha`` as in ``Tensor.sub``; PyTorch's
+    ``subtract`` has no deprecated ``(alpha, other)`` overload, only ``(Number other, Number
+    alpha)`` positionally)."""
+    other, alpha = positional_alpha("subtract", other, args, alpha, deprecated=False, first=2)
     if type(alpha) is int and alpha == 1:
         return sub(input, other)
     return add_scaled(input, other, alpha, "subtract", negate=True)

@@ -171,8 +171,45 @@ def _cuts(indices_or_sections: Any, n: int, fn: str) -> list[int] | int:
     )
 
 
+_NO_SPLIT: Any = object()
+
+
+def _sections_or_indices(fn: str, ios: Any, sections: Any, indices: Any) -> Any:
+    """The split argument of ``tensor_split``/``hsplit``/``vsplit``/``dsplit``: positional, or
+    by PyTorch's keywords ``sections=`` (an int) or ``indices=`` (a list of ints); deepgrad also
+    takes NumPy's ``indices_or_sections=``. Exactly one of them."""
+    given = {
+        k: v
+        for k, v in (("indices_or_sections", ios), ("sections", sections), ("indices", indices))
+        if v is not _NO_SPLIT
+    }
+    if len(given) != 1:
+        raise TypeError(
+            f"{fn}() takes one of sections= (an int) or indices= (a list of ints), "
+            f"positionally or by keyword; got {sorted(given) or 'none'}"
+        )
+    if "sections" in given and isinstance(sections, (list, tuple)):
+        raise TypeError(
+            f"{fn}(): argument 'sections' must be int, not {type(sections).__name__} "
+            f"(pass indices={list(sections)!r} to split at those indices)"
+        )
+    if "indices" in given and not isinstance(indices, (list, tuple, Tensor)):
+        raise TypeError(
+            f"{fn}(): argument 'indices' must be tuple of ints, not {type(indices).__name__} "
+            f"(pass sections={indices!r} for that many sections)"
+        )
+    return next(iter(given.values()))
+
+
 @torch_names
-def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:  # noqa: A002
+def tensor_split(
+    input: Tensor,  # noqa: A002
+    indices_or_sections: Any = _NO_SPLIT,
+    dim: int = 0,
+    *,
+    sections: Any = _NO_SPLIT,
+    indices: Any = _NO_SPLIT,
+) -> tuple:
     """Split ``input`` along ``dim`` into ``sections`` near-equal pieces (the first
     ``n % sections`` get one more element) or at the listed indices (``[2, 5]``: pieces
     ``[:2]``, ``[2:5]``, ``[5:]``; indices past the end or decreasing give empty pieces).
@@ -181,6 +218,9 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
     >>> [t.tolist() for t in dg.tensor_split(dg.arange(7), 3)]
     [[0, 1, 2], [3, 4], [5, 6]]
     """
+    indices_or_sections = _sections_or_indices(
+        "tensor_split", indices_or_sections, sections, indices
+    )
     x = as_tensor(input)
     if x.ndim == 0:
         raise ValueError("tensor_split: expected at least a 1-D tensor, got a 0-d one")
@@ -210,24 +250,45 @@ def _split_along(x: Any, v: Any, axis: int, fn: str) -> tuple:
     return tensor_split(x, cuts, axis)
 
 
-def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
+def hsplit(
+    input: Tensor,  # noqa: A002
+    indices_or_sections: Any = _NO_SPLIT,
+    *,
+    sections: Any = _NO_SPLIT,
+    indices: Any = _NO_SPLIT,
+) -> tuple:
     """:func:`tensor_split` along dim 1 (dim 0 for a 1-D tensor); sections split evenly."""
+    indices_or_sections = _sections_or_indices("hsplit", indices_or_sections, sections, indices)
     x = as_tensor(input)
     if x.ndim == 0:
         raise ValueError("hsplit: expected at least a 1-D tensor, got a 0-d one")
     return _split_along(x, indices_or_sections, 0 if x.ndim == 1 else 1, "hsplit")
 
 
-def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
+def vsplit(
+    input: Tensor,  # noqa: A002
+    indices_or_sections: Any = _NO_SPLIT,
+    *,
+    sections: Any = _NO_SPLIT,
+    indices: Any = _NO_SPLIT,
+) -> tuple:
     """:func:`tensor_split` along dim 0 of a tensor of at least 2 dims."""
+    indices_or_sections = _sections_or_indices("vsplit", indices_or_sections, sections, indices)
     x = as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"vsplit: expected at least a 2-D tensor, got shape {x.shape}")
     return _split_along(x, indices_or_sections, 0, "vsplit")
 
 
-def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
+def dsplit(
+    input: Tensor,  # noqa: A002
+    indices_or_sections: Any = _NO_SPLIT,
+    *,
+    sections: Any = _NO_SPLIT,
+    indices: Any = _NO_SPLIT,
+) -> tuple:
     """:func:`tensor_split` along dim 2 of a tensor of at least 3 dims."""
+    indices_or_sections = _sections_or_indices("dsplit", indices_or_sections, sections, indices)
     x = as_tensor(input)
     if x.ndim < 3:
         raise ShapeMismatchError(

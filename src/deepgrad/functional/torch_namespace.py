@@ -30,7 +30,7 @@ import numpy
 
 from .. import backend
 from .._names import torch_names
-from ..tensor import Tensor, _mark_views
+from ..tensor import _NO_ALPHA, Tensor, _mark_views
 from .reduce import _unbiased_positional
 
 #: Tensor methods that PyTorch also has as ``torch.<name>(input, ...)`` and that deepgrad's
@@ -109,6 +109,26 @@ def _method_function(name: str) -> Any:
     return fn
 
 
+def _one_dim_argument(fn: Any) -> Any:
+    """The function form of a method that takes PyTorch's varargs dims (``x.squeeze(0, 2)``):
+    PyTorch's function takes one ``dim`` (an int or a tuple), so ``torch.squeeze(x, 0, 2)`` is
+    its ``TypeError``, not the method's varargs."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
+        if len(args) > 1:
+            raise TypeError(
+                f"{name}() takes from 1 to 2 positional arguments but {len(args) + 1} were "
+                f"given: the function takes one dim, an int or a tuple (pass "
+                f"{name}(input, {tuple(args)!r}); the varargs form is the method's, "
+                f"input.{name}({', '.join(map(repr, args))}))"
+            )
+        return fn(input, *args, **kwargs)
+
+    return wrapper
+
+
 def _view_function(fn: Any, shared: bool = False) -> Any:
     """PyTorch's function form of a view (``torch.narrow(x, ...)``): ``fn`` (the
     ``deepgrad.functional`` function, whose arguments are PyTorch's), its result(s) marked as
@@ -159,7 +179,7 @@ positive = _method_function("positive")
 pow = _method_function("pow")
 resolve_conj = _method_function("resolve_conj")
 resolve_neg = _method_function("resolve_neg")
-squeeze = _method_function("squeeze")
+squeeze = _one_dim_argument(_method_function("squeeze"))  # torch.squeeze(x, 0, 2): TypeError
 std = _unbiased_positional(_method_function("std"))  # torch.std(x, dim=True): TypeError
 sub = _method_function("sub")
 t = _method_function("t")
@@ -280,15 +300,19 @@ def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     return input.clone().fill_(value)
 
 
-def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002 - PyTorch's name
+def rsub(input: Any, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:  # noqa: A002
     """``other - alpha · input``: :func:`sub` with its operands swapped (PyTorch's
-    ``rsub``; numbers for either operand, broadcasting, differentiable).
+    ``rsub``; numbers for either operand, broadcasting, differentiable). ``alpha`` is
+    keyword-only with a tensor ``other``; with a number ``other`` it may follow it
+    (``rsub(x, 2, 3)``), as PyTorch's ``(Tensor input, Number other, Number alpha)``.
 
     >>> import deepgrad as dg
     >>> dg.rsub(dg.tensor([1.0, 2.0]), 3.0, alpha=2).tolist()
     [1.0, -1.0]
     """
-    from .elementwise import add_scaled, sub
+    from .elementwise import add_scaled, positional_alpha, sub
+
+    other, alpha = positional_alpha("rsub", other, args, alpha, deprecated=False, first=2)
 
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, complex, numpy.number)):
         raise TypeError(f"rsub(): alpha must be a number, got {type(alpha).__name__}")
