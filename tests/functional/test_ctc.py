@@ -70,22 +70,24 @@ def test_impossible_alignment_is_inf_with_nan_gradient_as_torch(torch, rng, redu
     assert np.isnan(g[:3, 4]).all() and (g[3:, 4] == 0).all() and np.isfinite(g[:, :4]).all()
     out, grad = _compare(torch, x, targets, il, tl, reduction=reduction, zero_infinity=True)
     assert (grad.numpy()[:, 4] == 0).all()
-    zeroed = F.ctc_loss(dg.tensor(x), targets, il, tl, reduction="none", zero_infinity=True)
+    zeroed = F.ctc_loss(dg.tensor(x), dg.tensor(targets), *_lengths(il, tl), reduction="none",
+                        zero_infinity=True)  # fmt: skip
     assert zeroed.numpy()[4] == 0
 
 
 def test_mean_divides_by_the_target_length_clamped_to_one(rng):
     x, targets, il, tl = _case(rng)
     lp = F.log_softmax(dg.tensor(x[:, :4]), -1)
-    per = F.ctc_loss(lp, targets[:4], il[:4], tl[:4], reduction="none").numpy()
-    mean = F.ctc_loss(lp, targets[:4], il[:4], tl[:4]).item()
+    args = (dg.tensor(targets[:4]), *_lengths(il[:4], tl[:4]))
+    per = F.ctc_loss(lp, *args, reduction="none").numpy()
+    mean = F.ctc_loss(lp, *args).item()
     np.testing.assert_allclose(mean, np.mean(per / np.maximum(tl[:4], 1)), rtol=1e-12)
 
 
 def test_targets_concatenated_and_lengths_as_tuples_lists_or_tensors(torch, rng):
     x, targets, il, tl = _case(rng)
     flat = np.concatenate([targets[i, : tl[i]] for i in range(N)])
-    padded = F.ctc_loss(dg.tensor(x), targets, il, tl, reduction="none")
+    padded = F.ctc_loss(dg.tensor(x), dg.tensor(targets), *_lengths(il, tl), reduction="none")
     for lengths in [(tuple(il.tolist()), tuple(tl.tolist())), (il.tolist(), tl.tolist())]:
         got = F.ctc_loss(dg.tensor(x), dg.tensor(flat), *lengths, reduction="none")
         np.testing.assert_array_equal(got.numpy(), padded.numpy())
@@ -118,7 +120,7 @@ def test_unbatched_input_matches_torch(torch, rng):
         out, _ = _compare(torch, x[:, 0], targets[0], (10,), (4,), reduction=reduction)
         assert out.shape == ()
         lengths = (dg.tensor(10), dg.tensor([4]))  # a 0-d or one-element tensor
-        again = F.ctc_loss(F.log_softmax(dg.tensor(x[:, 0]), -1), targets[0], *lengths,
+        again = F.ctc_loss(F.log_softmax(dg.tensor(x[:, 0]), -1), dg.tensor(targets[0]), *lengths,
                            reduction=reduction)  # fmt: skip
         np.testing.assert_array_equal(again.numpy(), out.numpy())
 
@@ -137,11 +139,13 @@ def test_gradient_through_log_softmax_is_the_derivative(rng, reduction):
     il = np.minimum(il[ok], 8)
 
     def loss(a):
-        return F.ctc_loss(F.log_softmax(a, -1), targets[ok], il, tl[ok], reduction=reduction)
+        args = (dg.tensor(targets[ok]), *_lengths(il, tl[ok]))
+        return F.ctc_loss(F.log_softmax(a, -1), *args, reduction=reduction)
 
     assert dg.gradcheck(loss, z)
     one = dg.tensor(x[:6, 0], requires_grad=True)
-    assert dg.gradcheck(lambda a: F.ctc_loss(F.log_softmax(a, -1), targets[0, :2], (6,), (2,)), one)
+    t0 = dg.tensor(targets[0, :2])
+    assert dg.gradcheck(lambda a: F.ctc_loss(F.log_softmax(a, -1), t0, (6,), (2,)), one)
 
 
 def test_gradient_on_a_leaf_log_probs_is_torchs(torch, rng):
@@ -154,7 +158,8 @@ def test_gradient_on_a_leaf_log_probs_is_torchs(torch, rng):
     for reduction in ("sum", "mean", "none"):
         d = dg.tensor(lp, requires_grad=True)
         t = torch.tensor(lp, requires_grad=True)
-        F.ctc_loss(d, targets[ok], il[ok], tl[ok], reduction=reduction).sum().backward()
+        args = (dg.tensor(targets[ok]), *_lengths(il[ok], tl[ok]))
+        F.ctc_loss(d, *args, reduction=reduction).sum().backward()
         tl_ = torch.tensor(tl[ok])
         torch.nn.functional.ctc_loss(t, torch.tensor(targets[ok]), torch.tensor(il[ok]), tl_,
                                      reduction=reduction).sum().backward()  # fmt: skip
@@ -334,3 +339,24 @@ def test_blank_out_of_range_and_float_lengths_are_torchs_runtime_error(torch):
         torch.nn.functional.ctc_loss(t[0], t[1], t[2], t[3].bool())
     with pytest.raises(RuntimeError, match="target_lengths must be integral"):
         F.ctc_loss(d[0], d[1], d[2], dg.tensor([True, True]))
+
+
+@pytest.mark.parametrize("which", ["targets", "input_lengths", "target_lengths"])
+def test_numpy_arrays_are_refused_as_torch(torch, rng, which):
+    """torch 2.13's ``ctc_loss`` takes tensors (lengths also as tuples of ints): a NumPy array
+    for the targets or the lengths is its ``TypeError``; deepgrad took it."""
+    x, targets, il, tl = _case(rng)
+    lp = x - np.log(np.exp(x).sum(-1, keepdims=True))
+    arrays = {"targets": targets, "input_lengths": il, "target_lengths": tl}
+    for lib, f in ((torch, torch.nn.functional.ctc_loss), (dg, F.ctc_loss)):
+        args = {k: (v if k == which else lib.tensor(v)) for k, v in arrays.items()}
+        with pytest.raises(TypeError, match=which if lib is dg else ""):
+            f(lib.tensor(lp), **args)
+    with pytest.raises(TypeError, match="must be a Tensor or a tuple of ints, not numpy.ndarray"):
+        nn.CTCLoss()(dg.tensor(lp), dg.tensor(targets), il, dg.tensor(tl))
+    # lists and tuples of ints still work, as in PyTorch
+    want = torch.nn.functional.ctc_loss(torch.tensor(lp), torch.tensor(targets), il.tolist(),
+                                        tuple(tl.tolist()), reduction="none")  # fmt: skip
+    got = F.ctc_loss(dg.tensor(lp), dg.tensor(targets), il.tolist(), tuple(tl.tolist()),
+                     reduction="none")  # fmt: skip
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

@@ -186,17 +186,29 @@ def _log_probs(log_probs: Any, fn: str) -> Tensor:
     return log_probs
 
 
+def _refuse_array(v: Any, name: str, position: int, fn: str) -> None:
+    """PyTorch's ``ctc_loss`` takes tensors (and, for the lengths, tuples of ints), never a
+    NumPy (or CuPy) array: its ``TypeError``, naming the two forms it takes."""
+    if isinstance(v, (numpy.ndarray, type(backend.xp.zeros(0)))):
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position {position}) must be a Tensor"
+            f"{' or a tuple of ints' if name.endswith('lengths') else ''}, not "
+            f"{type(v).__module__.split('.')[0]}.ndarray, as PyTorch's ctc_loss refuses it; "
+            f"pass deepgrad.tensor(...) of it{' or its .tolist()' if name.endswith('lengths') else ''}"
+        )
+
+
 def _lengths(v: Any, name: str, n: int, fn: str) -> Any:
-    """Lengths as an int64 array of ``n`` (a tensor or array of any shape with ``n`` integer
-    elements, as PyTorch flattens it, or a tuple/list of ints)."""
+    """Lengths as an int64 array of ``n`` (a tensor of any shape with ``n`` integer elements,
+    as PyTorch flattens it, or a tuple/list of ints; a NumPy array is PyTorch's
+    ``TypeError``)."""
+    _refuse_array(v, name, 3 if name == "input_lengths" else 4, fn)
     if isinstance(v, Tensor):
         arr = v._data
     elif isinstance(v, (tuple, list)):
         arr = numpy.asarray(v)
         if arr.ndim != 1:
             raise TypeError(f"{fn}: {name} must be a tuple of ints or a tensor, got {v!r}")
-    elif isinstance(v, (numpy.ndarray, type(backend.xp.zeros(0)))):
-        arr = v
     else:
         raise TypeError(
             f"{fn}: {name} must be a tensor or a tuple/list of ints (one per sample), "
@@ -217,6 +229,7 @@ def _labels(targets: Any, tl: Any, n: int, c: int, blank: int, fn: str) -> Any:
     """The targets as a padded ``(N, max target length)`` int64 array, each sample's first
     ``target_lengths[i]`` labels checked to be classes in ``[0, C)`` other than ``blank``."""
     xp = backend.xp
+    _refuse_array(targets, "targets", 2, fn)
     t = targets._data if isinstance(targets, Tensor) else xp.asarray(targets)
     if t.dtype.kind == "f":
         if t.size and not bool(xp.all(t == xp.round(t))):
@@ -291,7 +304,8 @@ def ctc_loss(
     targets : padded ``(N, S)`` (only the first ``target_lengths[i]`` of row ``i`` are read)
         or concatenated 1-D ``(sum(target_lengths),)``; classes in ``[0, C)``, never ``blank``.
     input_lengths, target_lengths : ``(N,)`` integer tensors or tuples/lists of ints;
-        ``input_lengths[i] <= T``.
+        ``input_lengths[i] <= T``. A NumPy array here (or as ``targets``) is PyTorch's
+        ``TypeError``: wrap it with ``deepgrad.tensor``.
     blank : the blank class: an int, a NumPy integer or a 0-d integer tensor (as PyTorch's).
     reduction : ``"none"`` (the ``(N,)`` losses), ``"sum"``, or ``"mean"``: each loss divided
         by its target length (at least 1), then averaged over the batch.
