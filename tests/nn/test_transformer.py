@@ -218,3 +218,38 @@ def test_torchs_flags_and_out_proj_class():
     assert isinstance(nn.MultiheadAttention(8, 2).out_proj, nn.Linear)
     enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 2, None, False, False)
     assert (enc.enable_nested_tensor, enc.mask_check) == (False, False)
+
+
+@pytest.mark.parametrize(
+    "layer_kw, kw",
+    [
+        ({}, {}),
+        ({}, {"enable_nested_tensor": False}),
+        ({"batch_first": True}, {}),
+        ({"batch_first": True}, {"enable_nested_tensor": False}),
+        ({"batch_first": True, "norm_first": True}, {}),
+        ({"batch_first": True, "activation": "gelu"}, {}),
+        ({"batch_first": True, "activation": "tanh"}, {}),
+        ({"batch_first": True, "bias": False}, {}),
+        ({"batch_first": True, "nhead": 1}, {}),
+        ({"batch_first": True, "d_model": 6, "nhead": 3}, {}),
+        ({"batch_first": True, "layer_norm_eps": 1e-3}, {"mask_check": False}),
+    ],
+    ids=str,
+)
+def test_encoder_use_nested_tensor_is_torchs(torch, layer_kw, kw):
+    """``TransformerEncoder.use_nested_tensor``: torch 2.13's value for the same arguments
+    (deepgrad never builds nested tensors; the attribute answers as PyTorch's)."""
+    import warnings
+
+    def build(lib):
+        lk = {"d_model": 8, "nhead": 2, "dim_feedforward": 16, **layer_kw}
+        if lk.get("activation") == "tanh":
+            lk["activation"] = lib.tanh
+        layer = lib.nn.TransformerEncoderLayer(**lk)
+        return lib.nn.TransformerEncoder(layer, 2, **kw)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's "enable_nested_tensor is True, but ..."
+        want = build(torch).use_nested_tensor
+    assert build(dg).use_nested_tensor is want

@@ -240,13 +240,39 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(x)
 
 
+def _why_not_nested(layer: Module) -> str:
+    """Why torch 2.13's ``TransformerEncoder`` sets ``use_nested_tensor`` False for this
+    ``encoder_layer`` even with ``enable_nested_tensor=True`` (its checks, in its order);
+    ``""`` when it would use nested tensors."""
+    if not isinstance(layer, TransformerEncoderLayer):
+        return "encoder_layer was not TransformerEncoderLayer"
+    attn = layer.self_attn
+    if layer.norm_first:
+        return "encoder_layer.norm_first was True"
+    if not attn.batch_first:
+        return "encoder_layer.self_attn.batch_first was not True"
+    if not getattr(attn, "_qkv_same_embed_dim", True):
+        return "encoder_layer.self_attn._qkv_same_embed_dim was not True"
+    if attn.in_proj_bias is None:
+        return "encoder_layer.self_attn was passed bias=False"
+    if not layer.activation_relu_or_gelu:
+        return "encoder_layer.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return "encoder_layer.norm1.eps was not equal to encoder_layer.norm2.eps"
+    if attn.num_heads % 2 == 1:
+        return "encoder_layer.self_attn.num_heads is odd"
+    return ""
+
+
 class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer`` (``layers.0``, ``layers.1``…,
     each with its own parameters), followed by ``norm`` when given.
 
     ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)``: shapes as the layer.
     ``enable_nested_tensor`` and ``mask_check`` are accepted for PyTorch compatibility (no
-    effect).
+    effect); ``use_nested_tensor`` answers as PyTorch's for the same arguments (True only
+    for a batch-first, post-norm layer with biases, a relu/gelu activation, equal norm
+    epsilons and an even head count).
     """
 
     def __init__(
@@ -268,6 +294,8 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor  # stored as PyTorch stores them
+        # PyTorch's answer for these arguments (deepgrad never builds nested tensors)
+        self.use_nested_tensor = enable_nested_tensor and not _why_not_nested(encoder_layer)
         self.mask_check = mask_check
 
     def forward(
