@@ -560,3 +560,48 @@ def test_predict_input_csv_that_is_not_utf8_is_a_cli_error(tmp_path):
     path.write_bytes(b"\xff\xfe,1\n1,2\n")
     with pytest.raises(cli.CLIError, match="not UTF-8"):
         cli._load_input(path)
+
+
+def test_predict_image_arrays_by_the_recorded_sample_shape(trained, tmp_path, capsys):
+    """(N, H, W) for a one-channel model gains its channel axis (a single image (1, 8, 8) was
+    read as an unbatched image and failed in a Linear layer); channels-last or flat arrays are
+    refused naming the shape to give, never transposed; uint8 pixels 0..255 are scaled to
+    [0, 1] as the digits the model was trained on (they were read as 0..255: wrong classes)."""
+    from deepgrad.data import load_digits
+
+    x, _ = load_digits()
+    model = str(trained / "model.dg")
+
+    def predict(arr, name="x.npy"):
+        np.save(tmp_path / name, arr)
+        code = cli.main(["predict", model, str(tmp_path / name)])
+        out = capsys.readouterr()
+        return code, out.out.split(), out.err
+
+    code, want, _ = predict(x[:6])
+    assert code == 0 and len(want) == 6
+    assert predict(x[:6, 0])[:2] == (0, want)
+    assert predict(x[:1, 0])[:2] == (0, want[:1])
+    assert predict((x[:6] * 255).round().astype(np.uint8))[:2] == (0, want)
+    code, _, err = predict(x[:6].transpose(0, 2, 3, 1))
+    assert code == 2 and "takes samples of shape (1, 8, 8)" in err
+    assert "x.transpose(0, 3, 1, 2)" in err and "the file holds (6, 8, 8, 1)" in err
+    code, _, err = predict(x[:6].reshape(6, 64))
+    assert code == 2 and "x.reshape(len(x), *(1, 8, 8))" in err
+
+
+def test_predict_csv_of_another_width_names_the_training_columns(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    rows = ["a,b,label"] + [f"{u:.3f},{v:.3f},{'yes' if u > v else 'no'}" for u, v in
+                            rng.normal(size=(40, 2))]  # fmt: skip
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    recipe = {
+        "data": {"name": "csv", "path": str(tmp_path / "t.csv"), "target": "label"},
+        "model": {"layers": [{"type": "Linear", "args": [2, 2]}]},
+        "training": {"epochs": 1, "verbose": 0},
+    }
+    R.run(recipe, tmp_path / "run", print_fn=lambda s: None)
+    (tmp_path / "new.csv").write_text("0.1,0.2,0.3\n0.4,0.5,0.6\n")
+    assert cli.main(["predict", str(tmp_path / "run" / "model.dg"), str(tmp_path / "new.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "X has 3 features" in err and "trained on 2 feature(s) per sample (the columns " in err

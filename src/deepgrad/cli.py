@@ -200,6 +200,53 @@ def _load_input(
     raise CLIError(f"expected a .npy, .npz or .csv input, got {path.name}")
 
 
+#: recipe data sets of images read as float32 in [0, 1]: predict scales uint8 pixels alike
+_UNIT_IMAGE_SETS = ("digits", "mnist", "fashion-mnist")
+
+
+def _width(pre: Any) -> str:
+    """The features per sample the first fitted step takes (``?`` where it does not say)."""
+    n = getattr(pre.steps[0][1], "n_features_in_", None) if pre.steps else None
+    return "?" if n is None else str(n)
+
+
+def _scaled_pixels(x: np.ndarray, pre: Any) -> np.ndarray:
+    """uint8 pixels (0..255) in [0, 1], for a model trained on a recipe's images read so
+    (digits, MNIST, Fashion-MNIST); any other input as it is."""
+    data = pre.data if pre is not None and isinstance(pre.data, dict) else {}
+    if x.dtype == np.uint8 and data.get("name") in _UNIT_IMAGE_SETS:
+        return x.astype(np.float32) / np.float32(255.0)
+    return x
+
+
+def _as_model_samples(x: np.ndarray, model: Any, path: Path) -> np.ndarray:
+    """``predict``'s (preprocessed) inputs as the model took its training samples: the
+    per-sample shape recorded when it was trained, where the input leaves out nothing but a
+    one-channel axis (``(N, H, W)`` for ``(N, 1, H, W)``). Any other shape is refused, naming
+    both, never transposed: ``(N, H, W, C)`` is not guessed into ``(N, C, H, W)``."""
+    from .io.serialization import input_spec
+
+    spec = input_spec(model)
+    want = tuple(spec["shape"]) if spec else None
+    if want is None or x.ndim == 0 or tuple(x.shape[1:]) == want:
+        return x
+    got = tuple(x.shape[1:])
+    if len(want) >= 2 and want[0] == 1 and got == want[1:]:
+        return x[:, None]  # (N, H, W) -> (N, 1, H, W): one channel, nothing else to guess
+    hint = ""
+    if len(got) == len(want) and sorted(got) == sorted(want):
+        hint = (
+            " (the same sizes in another order: channels last? move the axes yourself, e.g. "
+            "x.transpose(0, 3, 1, 2) for (N, H, W, C) -> (N, C, H, W); predict does not guess)"
+        )
+    elif int(np.prod(got)) == int(np.prod(want)):
+        hint = f" (as many values per sample: reshape them, x.reshape(len(x), *{want}))"
+    raise CLIError(
+        f"{path.name}: the model takes samples of shape {want} (recorded when it was trained), "
+        f"so inputs of shape (N, {', '.join(map(str, want))}); the file holds {x.shape}{hint}"
+    )
+
+
 def _csv_reading(pre: Any) -> tuple[list[str] | None, str | None]:
     """The feature columns and the field separator of the CSV a model was trained on."""
     if pre is None:
@@ -258,8 +305,17 @@ def _predict(args: argparse.Namespace) -> int:
             "argmax over the classes, or deepgrad.models.detector.decode)"
         )
     x = _load_input(Path(args.input), *_csv_reading(pre))
+    x = _scaled_pixels(x, pre)
     if pre is not None:
-        x = pre.transform(x)
+        try:
+            x = pre.transform(x)
+        except ValueError as e:  # scikit-learn's "X has 3 features, but ... expecting 2"
+            cols = f" (the columns {pre.features})" if pre.features else ""
+            raise CLIError(
+                f"{Path(args.input).name}: {e} The model was trained on {_width(pre)} "
+                f"feature(s) per sample{cols}"
+            ) from None
+    x = _as_model_samples(x, model, Path(args.input))
     out = model.predict(x.astype(np.float32), batch_size=256)
     if args.proba:
         result = _probabilities(out, loss)
@@ -374,9 +430,18 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("evaluate", help="evaluate a saved model on its recipe's test set")
     e.add_argument("model")
     e.add_argument("--recipe", help="the recipe (default: recipe.json beside the model)")
-    pr = sub.add_parser("predict", help="predict for inputs in a .npy/.npz/.csv file")
+    pr = sub.add_parser(
+        "predict",
+        help="predict for inputs in a .npy/.npz/.csv file",
+        description="Predict for raw inputs: the model file's preprocessing (imputer, scaler) "
+        "is applied and classes are printed by their names. Arrays are read as the model's "
+        "training samples: (N, H, W) for a one-channel (N, 1, H, W) model gains its channel "
+        "axis, uint8 pixels are scaled to [0, 1] for a model trained on digits/MNIST/"
+        "Fashion-MNIST, and any other shape (channels last, flat) is refused, never "
+        "transposed.",
+    )
     pr.add_argument("model")
-    pr.add_argument("input")
+    pr.add_argument("input", help="a .npy/.npz array, or a CSV (by column name)")
     pr.add_argument("--output", help="write predictions as CSV here")
     pr.add_argument(
         "--proba",
