@@ -591,3 +591,16 @@ def test_load_csv_missing_text_labels_and_a_header_of_numbers(tmp_path, engine):
     path.write_text("1,2,0\n3,4,1\n")
     with pytest.warns(UserWarning, match=r"header row .* is all numbers.* header=False"):
         load_csv(path, engine=engine)
+
+
+def test_load_csv_refuses_the_target_among_the_feature_columns(tmp_path):
+    """columns=[..., target] put the answers among the features (perfect accuracy, silently)."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,label\n1,2,0\n3,4,1\n")
+    with pytest.raises(ValueError, match="target column 'label' is among the feature columns"):
+        load_csv(path, target="label", columns=["a", "label"])
+    with pytest.raises(ValueError, match="target column 'label' is among the feature columns"):
+        load_csv(path, target=-1, columns=[0, 2])
+    with pytest.raises(ValueError, match=r"columns= names \['a'\] more than once"):
+        load_csv(path, target="label", columns=["a", 0])
+    assert load_csv(path, columns=["a", "label"]).x.tolist() == [[1, 0], [3, 1]]

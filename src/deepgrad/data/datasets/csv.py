@@ -104,6 +104,7 @@ def load_csv(
         feature_idx = [i for i in range(len(names)) if i != target_index]
     else:
         feature_idx = [_column_index(names, c, path, "feature") for c in columns]
+        _refuse_repeated_features(feature_idx, target_index, names, path)
     x = np.empty((cells.shape[0], len(feature_idx)), dtype=np.float32)
     for j, i in enumerate(feature_idx):
         values = _to_numbers(cells[:, i])
@@ -229,6 +230,21 @@ def _refuse_one_column_of_many(
                 f"first reads {head[:40]!r}), but it splits into {width} columns at {seen}: "
                 f"pass delimiter={word}"
             )
+
+
+def _refuse_repeated_features(
+    feature_idx: list[int], target_index: int | None, names: list[str], path: Path
+) -> None:
+    """``columns=`` naming the target (its answers among the features: a perfect score on
+    any split, and no model to use) or a column twice."""
+    if target_index is not None and target_index in feature_idx:
+        raise ValueError(
+            f"load_csv: {path}: the target column {names[target_index]!r} is among the "
+            "feature columns= too; leave it out of columns (the target is returned as y)"
+        )
+    twice = sorted({names[i] for i in feature_idx if feature_idx.count(i) > 1})
+    if twice:
+        raise ValueError(f"load_csv: {path}: columns= names {twice} more than once")
 
 
 def _refuse_duplicate_names(names: list[str], path: Path) -> None:
