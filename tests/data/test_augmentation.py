@@ -222,3 +222,29 @@ def test_bad_image_shapes():
         RandomShift(1)(np.zeros((28, 28)))
     with pytest.raises(ValueError, match="one per image"):
         translate(np.zeros((3, 1, 4, 4)), np.array([1, 2]), 0)
+
+
+def test_a_batch_of_one_channel_images_without_their_axis_gets_one_draw_per_image():
+    """A DataLoader batch (B, H, W) reached the augmentation as one image of B channels: every
+    image of the batch was shifted alike (one draw per batch)."""
+    from deepgrad.data import ArrayDataset, DataLoader, RandomShift
+
+    x = np.zeros((64, 9, 9), np.float32)
+    x[:, 4, 4] = 1.0  # a dot in the middle of every image
+    loader = DataLoader(
+        ArrayDataset(x, np.arange(64)), batch_size=64, batch_transform=RandomShift(3, seed=0)
+    )
+    xb, _ = next(iter(loader))
+    assert xb.shape == (64, 9, 9)
+    where = {tuple(np.argwhere(img)[0]) for img in xb}
+    assert len(where) > 10  # each image shifted by its own draw
+
+
+def test_channels_last_images_are_refused_not_augmented_along_the_wrong_axes():
+    from deepgrad.data import RandomHorizontalFlip
+
+    with pytest.raises(
+        ValueError, match=r"look channels-last \(N, H, W, C\).*transpose\(0, 3, 1, 2\)"
+    ):
+        RandomHorizontalFlip(seed=0)(np.zeros((2, 32, 32, 3), np.float32))
+    assert RandomHorizontalFlip(seed=0)(np.zeros((2, 3, 32, 32))).shape == (2, 3, 32, 32)

@@ -6,7 +6,8 @@ call (every epoch) gives new variations. No Python loop runs over the images: ge
 transforms build one sampling grid per image and gather the pixels of the whole batch at
 once by fancy indexing (nearest or bilinear interpolation).
 
-Use them as a DataLoader's ``batch_transform`` (labels are passed through untouched)::
+Use them as a DataLoader's ``batch_transform`` (labels are passed through untouched; a batch
+``(B, H, W)`` of one-channel images gets the channel axis for them, and loses it after)::
 
     augment = Compose([RandomShift(2), RandomRotation(10), RandomHorizontalFlip()], seed=0)
     loader = DataLoader((x, y), batch_size=64, shuffle=True, batch_transform=augment)
@@ -55,6 +56,13 @@ def _as_images(x: Any, where: str) -> tuple[np.ndarray, bool]:
     if arr.ndim != 4:
         raise ValueError(
             f"{where}: expected images of shape (N, C, H, W) or (C, H, W); got {arr.shape}"
+        )
+    if arr.shape[-1] in (1, 3, 4) and arr.shape[1] not in (1, 3, 4) and arr.shape[2] > 4:
+        # (N, 28, 28, 1) or (N, 32, 32, 3) read as (N, C, H, W): 28 "channels" of 3-pixel-wide
+        # images, flipped and shifted along the wrong axes
+        raise ValueError(
+            f"{where}: images of shape {arr.shape} look channels-last (N, H, W, C); "
+            "augmentations take (N, C, H, W): x.transpose(0, 3, 1, 2)"
         )
     return arr, False
 

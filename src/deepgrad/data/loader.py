@@ -67,7 +67,8 @@ class DataLoader:
         Applied to the input (first field) of every sample, ``x_i -> x_i``, before batching.
     batch_transform : callable, optional
         Applied to the input (first field) of every batch, ``(B, ...) -> (B, ...)``, e.g.
-        an augmentation pipeline from :mod:`deepgrad.data.augmentation`. Labels and other
+        an augmentation pipeline from :mod:`deepgrad.data.augmentation` (which sees a batch
+        ``(B, H, W)`` as ``(B, 1, H, W)``: one random draw per image). Labels and other
         fields are passed through untouched.
     prefetch : int
         When > 0, a background thread prepares up to ``prefetch`` batches ahead while the
@@ -215,8 +216,19 @@ class DataLoader:
 
     def _finish(self, batch: Any) -> Any:
         if self.batch_transform is not None:
-            batch = _map_first(batch, self.batch_transform)
+            batch = _map_first(batch, self._transform_batch)
         return batch
+
+    def _transform_batch(self, xb: Any) -> Any:
+        """``batch_transform`` on a batch; an augmentation given ``(B, H, W)`` one-channel
+        images sees them as ``(B, 1, H, W)`` (3-D, it would take them for one image of B
+        channels, every image shifted and flipped alike)."""
+        from deepgrad.data.augmentation import Augmentation
+
+        assert self.batch_transform is not None
+        if isinstance(self.batch_transform, Augmentation) and np.ndim(xb) == 3:
+            return self.batch_transform(np.asarray(xb)[:, None])[:, 0]
+        return self.batch_transform(xb)
 
     def __repr__(self) -> str:
         return (
