@@ -430,6 +430,10 @@ def test_predict_reads_npz_and_refuses_hostile_array_files(trained, tmp_path, ca
         save(tmp_path / "x.npz", first=x[:5], other=np.zeros(3))
         assert cli.main(["predict", model, str(tmp_path / "x.npz")]) == 0
         assert capsys.readouterr().out == want
+        # the inputs by name, not the labels saved before them
+        save(tmp_path / "x.npz", y=np.zeros(5), x=x[:5])
+        assert cli.main(["predict", model, str(tmp_path / "x.npz")]) == 0
+        assert capsys.readouterr().out == want
 
     def refused(name: str, data: bytes, match: str) -> None:
         path = tmp_path / name

@@ -162,6 +162,10 @@ def _preprocessing(model: Any, model_path: Path) -> Any:
     return None
 
 
+#: the names of an .npz's inputs, read before its first array (which may be its labels)
+_NPZ_INPUT_NAMES = ("x", "X", "inputs", "input", "images", "features", "data", "x_test")
+
+
 def _load_input(
     path: Path, features: list[str] | None = None, delimiter: str | None = ","
 ) -> np.ndarray:
@@ -178,7 +182,7 @@ def _load_input(
         try:  # checked before any array is made: no pickles, no more than the file holds
             if path.suffix == ".npy":
                 return read_npy(path.read_bytes(), path)
-            return read_npz_first(path, MAX_ENTRY_BYTES)
+            return read_npz_first(path, MAX_ENTRY_BYTES, prefer=_NPZ_INPUT_NAMES)
         except ModelFileError as e:
             raise CLIError(str(e)) from None
     if path.suffix in (".csv", ".txt"):

@@ -411,10 +411,11 @@ def read_npy(data: bytes | memoryview, what: Any) -> numpy.ndarray:
     return arr.reshape(shape, order="F" if fortran else "C").copy()
 
 
-def read_npz_first(path: Any, limit: int) -> numpy.ndarray:
-    """The first array of the ``.npz`` archive at ``path`` (NumPy's ``savez`` order), its
-    entry inflated only after :func:`read_zip_entry`'s checks (declared size within ``limit``
-    and the file, no zip bomb) and read by :func:`read_npy`."""
+def read_npz_first(path: Any, limit: int, prefer: tuple[str, ...] = ()) -> numpy.ndarray:
+    """The first array of the ``.npz`` archive at ``path`` (NumPy's ``savez`` order) — or the
+    first whose name is in ``prefer`` (``("x", "inputs")``: ``savez(f, y=..., x=...)`` is not
+    read as its labels) — its entry inflated only after :func:`read_zip_entry`'s checks
+    (declared size within ``limit`` and the file, no zip bomb) and read by :func:`read_npy`."""
     import os
 
     size = os.path.getsize(path)
@@ -429,6 +430,9 @@ def read_npz_first(path: Any, limit: int) -> numpy.ndarray:
         names = [n for n in infos if n.endswith(".npy")]
         if not names:
             raise ModelFileError(f"{path} holds no .npy array (entries: {sorted(infos)[:8]})")
+        named = [n for n in names if n[: -len(".npy")] in prefer]
+        if named:
+            names = sorted(named, key=lambda n: prefer.index(n[: -len(".npy")]))
         return read_npy(
             read_zip_entry(zf, infos[names[0]], limit, path, size), f"{path}:{names[0]}"
         )
