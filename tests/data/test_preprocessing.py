@@ -190,3 +190,14 @@ def test_clear_errors(data):
         StandardScaler().fit(np.array([["a"]]))
     with pytest.raises(ValueError, match="Minimum of desired feature range must be smaller"):
         MinMaxScaler((1, 0)).fit(x)
+
+
+def test_class_names_of_numeric_labels_come_back_as_numbers():
+    """A CSV's classes 3/7/9 or -1/1 are recorded as names; class_names gave the text '7'
+    (never equal to the label 7 the user compares with)."""
+    from deepgrad.data import Preprocessing
+
+    got = Preprocessing(classes=["-1", "1"]).class_names([1, 0, 1])
+    assert got.dtype == np.int64 and got.tolist() == [1, -1, 1]
+    assert Preprocessing(classes=["3", "7", "9"]).class_names(np.array([2])).tolist() == [9]
+    assert Preprocessing(classes=["no", "7"]).class_names([1]).tolist() == ["7"]

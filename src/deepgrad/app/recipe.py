@@ -321,7 +321,7 @@ def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | No
             )
         if text or not np.array_equal(classes, np.arange(len(classes))):
             y = codes.reshape(-1)
-            class_names = [str(c) if text else f"{c:g}" for c in classes.tolist()]
+            class_names = [str(c) if text else str(int(c)) for c in classes.tolist()]
     return x, y, list(table.feature_names), class_names
 
 

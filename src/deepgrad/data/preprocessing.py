@@ -17,6 +17,7 @@ allow-list of these classes and their attributes: :mod:`deepgrad.io.transformers
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,11 +120,16 @@ class Preprocessing:
         return out
 
     def class_names(self, indices: Any) -> np.ndarray:
-        """The names of class ``indices`` (the indices themselves when no names are known)."""
+        """The names of class ``indices`` (the indices themselves when no names are known):
+        the labels of the training data, as integers when every name is one (a CSV's
+        classes 3/7/9 or -1/1 come back as the numbers they were, not as text)."""
         idx = np.asarray(indices)
         if self.classes is None:
             return idx
-        return np.asarray(self.classes)[idx]
+        names = np.asarray(self.classes)
+        if names.size and all(re.fullmatch(r"-?[0-9]+", str(c)) for c in self.classes):
+            names = names.astype(np.int64)
+        return names[idx]
 
 
 # ---------------------------------------------------------------------- labels

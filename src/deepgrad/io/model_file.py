@@ -195,7 +195,12 @@ def load_model(path: str | os.PathLike, *, compile: bool = True) -> Any:  # noqa
     state). Nothing from the file is executed: only
     registered layer classes are built, and the work is bounded by the file's real size; a
     file that is not an intact deepgrad model raises :class:`deepgrad.io.ModelFileError`
-    naming the problem."""
+    naming the problem.
+
+    ``model.predict(x)`` takes the model's own inputs, as Keras's does: for a model trained by
+    a recipe on raw features, ``x = model.preprocessing.transform(raw)`` first (the fitted
+    imputer and scaler; ``deepgrad predict`` does it), and
+    ``model.preprocessing.class_names(scores.argmax(1))`` gives the original labels."""
     from . import serialization as S
 
     config, weights, arrays = S.read_archive(path)
