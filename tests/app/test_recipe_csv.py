@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,18 @@ def test_delimiter_and_header_keys_and_predict_reads_alike(tmp_path, capsys, sep
     assert ds["class_names"] == ["no", "yes"] and len(ds["x_train"]) + len(ds["x_test"]) == 40
     with pytest.raises(RecipeError, match="'delimiter' applies to the data sets csv"):
         R.validate({"data": {"name": "digits", "delimiter": ";"}, "model": {"layers": []}})
+
+
+def test_a_relative_data_path_is_found_beside_the_recipe(tmp_path, monkeypatch):
+    """`deepgrad train sub/run.toml` with path = "t.csv" in sub/ looked for ./t.csv only."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    _table(sub / "t.csv", ["yes" if i % 2 else "no" for i in range(20)])
+    (sub / "run.toml").write_text('[data]\nname = "csv"\npath = "t.csv"\ntarget = "label"\n'
+                                  '[model]\nlayers = [{type = "Linear", args = [2, 2]}]\n')  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    recipe = R.load_recipe("sub/run.toml")
+    assert recipe["data"]["path"] == str(Path("sub") / "t.csv")
+    assert R.load_data(recipe["data"])["class_names"] == ["no", "yes"]
+    (tmp_path / "t.csv").write_text("a,label\n1,0\n")  # one in the working folder wins
+    assert R.load_recipe("sub/run.toml")["data"]["path"] == "t.csv"

@@ -155,7 +155,21 @@ def load_recipe(path: str | os.PathLike | None) -> dict[str, Any]:
         raise RecipeError(f"{p}: not valid {kind}: {e}") from None
     S.validate(recipe, str(p))
     recipe.setdefault("name", p.stem)
+    _data_path_beside(recipe, p.parent)
     return recipe
+
+
+def _data_path_beside(recipe: dict[str, Any], folder: Path) -> None:
+    """A relative ``[data] path`` is read from the working folder, or — where nothing is there
+    and the recipe's folder holds it — beside the recipe (``deepgrad train sub/run.toml``
+    with ``path = "table.csv"`` in ``sub/``)."""
+    spec = recipe.get("data")
+    path = spec.get("path") if isinstance(spec, dict) else None
+    if not isinstance(path, str) or Path(path).is_absolute() or Path(path).exists():
+        return
+    beside = folder / path
+    if beside.exists():
+        spec["path"] = str(beside)
 
 
 # ---- data -------------------------------------------------------------------------------------

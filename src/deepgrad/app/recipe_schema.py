@@ -353,7 +353,8 @@ SECTIONS: tuple[Section, ...] = (
             Key(
                 "path",
                 "str",
-                "Folder of the IDX files (fashion-mnist, mnist), or the CSV file (csv).",
+                "Folder of the IDX files (fashion-mnist, mnist), or the CSV file (csv); a "
+                "relative path is read from the working folder, else beside the recipe file.",
             ),
             Key("target", "str", "csv: the label column."),
             Key(
