@@ -508,3 +508,45 @@ def test_compile_rejects_duplicate_weighted_metric_names():
     model = mlp()
     with pytest.raises(ValueError, match="distinct"):
         model.compile(optimizer="sgd", loss="cross_entropy", weighted_metrics=["mae", "mae"])
+
+
+def test_history_records_what_callbacks_add_to_the_epoch_logs():
+    """Keras 3 appends its History after the user's callbacks, so a key a callback adds to
+    the logs in ``on_epoch_end`` is in ``history.history`` (deepgrad's History ran first and
+    missed it); callbacks still see the same logs dict, and BackupAndRestore stays last."""
+    x, y = blobs(n=40)
+
+    class Adds(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["twice_loss"] = 2 * logs["loss"]
+
+    seen = []
+
+    class Reads(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(sorted(logs))
+
+    model = mlp().compile("sgd", "cross_entropy", ["accuracy"])
+    h = model.fit(x, y, epochs=2, verbose=0, seed=0, callbacks=[Adds(), Reads()])
+    assert h.history["twice_loss"] == [2 * v for v in h.history["loss"]]
+    assert seen == [["accuracy", "loss", "lr", "twice_loss"]] * 2
+    assert model.history is h and h.epoch == [0, 1]
+
+
+def test_fit_evaluate_predict_take_keras_positional_order():
+    """Keras 3's positional order: ``fit(x, y, batch_size, epochs, verbose, callbacks, ...)``,
+    ``evaluate(x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)``,
+    ``predict(x, batch_size, verbose, steps, callbacks)``; deepgrad's ``seed`` is keyword-only."""
+    x, y = blobs(n=40)
+    a = mlp().compile("sgd", "cross_entropy")
+    b = mlp().compile("sgd", "cross_entropy")
+    b.load_state_dict(a.state_dict())
+    rec = Recorder()
+    ha = a.fit(x, y, 16, 2, 0, [rec], seed=3)
+    hb = b.fit(x, y, batch_size=16, epochs=2, verbose=0, seed=3)
+    assert ha.history == hb.history and ha.params["steps"] == 3 and rec.batches == [0, 1, 2] * 2
+    assert a.evaluate(x, y, 8, 0) == a.evaluate(x, y, batch_size=8)
+    assert a.evaluate(x, y, 8, 0, None, None, None, True) == {"loss": a.evaluate(x, y, 8)}
+    np.testing.assert_array_equal(a.predict(x, 7, 0, 2), a.predict(x[:14], batch_size=7))
+    with pytest.raises(TypeError):
+        a.fit(x, y, 16, 1, 0, None, 0.0, None, True, None, None, 0, None, None, None, 1, 5)

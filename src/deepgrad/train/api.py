@@ -448,9 +448,8 @@ def fit(
     model: Any,
     x: Any = None,
     y: Any = None,
-    *,
-    epochs: int = 1,
     batch_size: int | None = None,
+    epochs: int = 1,
     verbose: int | str = "auto",
     callbacks: list[Callback] | None = None,
     validation_split: float = 0.0,
@@ -460,12 +459,16 @@ def fit(
     sample_weight: Any = None,
     initial_epoch: int = 0,
     steps_per_epoch: int | None = None,
-    seed: int | None = None,
+    validation_steps: int | None = None,
     validation_batch_size: int | None = None,
     validation_freq: int | list[int] = 1,
-    validation_steps: int | None = None,
+    *,
+    seed: int | None = None,
 ) -> History:
     """Train ``model`` Keras-style; returns a :class:`History`.
+
+    The arguments may be passed positionally in Keras 3's order (``fit(x, y, 32, 10)`` is
+    ``batch_size=32, epochs=10``); ``seed`` (deepgrad's) only by keyword.
 
     Vocabulary: an **epoch** is one pass over the training data; a **step** (iteration) is one
     mini-batch update — forward, loss, backward, optimizer step. An epoch has
@@ -703,12 +706,13 @@ def _callback_list(
     batch_size: int,
     verbose: int,
 ) -> CallbackList:
-    """The run's callbacks: the History first, the user's in their order, BackupAndRestore
+    """The run's callbacks: the user's in their order, then the History (Keras 3 appends it
+    after them, so it records what their ``on_epoch_end`` adds to the logs), BackupAndRestore
     last (it saves what the others have done at the end of an epoch)."""
     check_callbacks_arg(callbacks, "fit")
     user = list(callbacks or [])
     backups = backup_callbacks(user)
-    ordered = [history] + [cb for cb in user if cb not in backups] + backups
+    ordered = [cb for cb in user if cb not in backups] + [history] + backups
     run_params = {
         "epochs": epochs,
         "steps": source.steps,
@@ -755,7 +759,6 @@ def evaluate(
     model: Any,
     x: Any = None,
     y: Any = None,
-    *,
     batch_size: int | None = None,
     verbose: int | str = 0,
     sample_weight: Any = None,
@@ -825,7 +828,6 @@ def _pass_callbacks(
 def predict(
     model: Any,
     x: Any,
-    *,
     batch_size: int | None = None,
     verbose: int | str = 0,
     steps: int | None = None,
