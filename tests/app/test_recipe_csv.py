@@ -132,3 +132,15 @@ def test_a_relative_data_path_is_found_beside_the_recipe(tmp_path, monkeypatch):
     assert R.load_data(recipe["data"])["class_names"] == ["no", "yes"]
     (tmp_path / "t.csv").write_text("a,label\n1,0\n")  # one in the working folder wins
     assert R.load_recipe("sub/run.toml")["data"]["path"] == "t.csv"
+
+
+def test_infinite_cells_are_refused_naming_column_and_row(tmp_path):
+    """An 'inf' feature cell reached the scaler ("Input X contains infinity", no column or
+    row); an overflowing target (1e400) trained towards inf."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i + 1},{i * 2}\n" for i in range(9)) + "9,inf,3\n")
+    with pytest.raises(RecipeError, match=r"column 'b' holds inf at data row 10"):
+        R.load_data({"name": "csv", "path": str(path), "target": "y"})
+    path.write_text("a,y\n" + "".join(f"{i},{i * 2}\n" for i in range(9)) + "9,-1e400\n")
+    with pytest.raises(RecipeError, match=r"column 'y' holds -inf at data row 10"):
+        R.load_data({"name": "csv", "path": str(path), "target": "y"})

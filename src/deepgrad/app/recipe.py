@@ -303,6 +303,14 @@ def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | No
     x, y = table.x, table.y
     target = spec["target"]
     text = y.dtype.kind in "USO"
+    for name, col in [*zip(table.feature_names, x.T), *([] if text else [(target, y)])]:
+        if np.isinf(col).any():  # (NaN is a missing cell; inf, or 1e400, no number to fill)
+            row = int(np.flatnonzero(np.isinf(col))[0]) + 1
+            raise RecipeError(
+                f"data: column {name!r} holds {col[row - 1]} at data row {row} (a value beyond "
+                "float32's range, ~3.4e38); fix it in the file, or leave it empty for the "
+                "median"
+            )
     missing = (y == "") if text else np.isnan(y)
     if missing.any():
         rows = (np.flatnonzero(missing) + 1).tolist()
