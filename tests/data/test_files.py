@@ -604,3 +604,16 @@ def test_load_csv_refuses_the_target_among_the_feature_columns(tmp_path):
     with pytest.raises(ValueError, match=r"columns= names \['a'\] more than once"):
         load_csv(path, target="label", columns=["a", 0])
     assert load_csv(path, columns=["a", "label"]).x.tolist() == [[1, 0], [3, 1]]
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_lines_of_spaces_are_blank_lines(tmp_path, engine):
+    """A line of spaces (an editor's last line) was "line 4 has 1 fields" with both engines."""
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "s.csv"
+    path.write_text("a,b,y\n1,2,0\n   \n3,4,1\n  \t\n")
+    x, y, _ = load_csv(path, target="y", engine=engine)
+    assert x.tolist() == [[1, 2], [3, 4]] and y.tolist() == [0, 1]
+    path.write_text("a,b,y\n1,2,0\n,,\n")  # a row of missing cells stays a row
+    assert np.isnan(load_csv(path, target="b", engine=engine).x[1]).all()

@@ -128,6 +128,12 @@ def _rows(f: Any, delimiter: str | None) -> Any:
     return _WhitespaceRows(f)
 
 
+def _blank(row: list[str]) -> bool:
+    """An empty line, or one of spaces only (an editor's last line): no row, as pandas
+    reads it."""
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
 class _WhitespaceRows:
     def __init__(self, f: Any) -> None:
         self._f = f
@@ -145,7 +151,7 @@ def _read_numpy(path: Path, delimiter: str | None, header: bool) -> tuple[list[s
         try:
             rows, lines = [], []
             for row in reader:
-                if row:
+                if not _blank(row):
                     rows.append(row)
                     lines.append(reader.line_num)
         except csv.Error as err:  # e.g. a field over csv.field_size_limit() characters
@@ -201,7 +207,7 @@ def _check_widths(path: Path, delimiter: str | None, header: bool, width: int) -
         reader = _rows(f, delimiter)
         try:
             for row in reader:
-                if row and len(row) != width:
+                if not _blank(row) and len(row) != width:
                     raise ValueError(
                         f"load_csv: {path}: line {reader.line_num} has {len(row)} fields, "
                         f"expected {width} (like the {'header' if header else 'first line'})"
