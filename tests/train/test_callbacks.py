@@ -366,3 +366,29 @@ def test_tensorboard_takes_keras_arguments_or_refuses_what_it_does_not_write(tmp
         (arg,) = kw
         with pytest.raises(ValueError, match=f"Keras's {arg}=.* is not supported by deepgrad"):
             TensorBoard(tmp_path / "tb", **kw)
+
+
+def test_lr_callbacks_log_keras_learning_rate_key():
+    """Keras 3's ``ReduceLROnPlateau`` and ``LearningRateScheduler`` put ``learning_rate`` (the
+    rate the epoch ran at) in the epoch logs, so ``history.history["learning_rate"]`` exists
+    when they run (and only then); deepgrad's ``lr`` stays beside it."""
+    import numpy as np
+
+    import deepgrad as dg
+    from deepgrad import callbacks as C
+    from deepgrad import nn
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+
+    def run(*cbs):
+        dg.manual_seed(0)
+        m = nn.Sequential(nn.Linear(3, 1)).compile(dg.optim.SGD(lr=0.1), "mse")
+        return m.fit(x, y, epochs=4, verbose=0, callbacks=list(cbs)).history
+
+    h = run(C.LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1)))
+    np.testing.assert_allclose(h["learning_rate"], [0.1, 0.05, 0.1 / 3, 0.025])
+    assert h["learning_rate"] == h["lr"]
+    h = run(C.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=100))
+    np.testing.assert_allclose(h["learning_rate"], [0.1, 0.1, 0.05, 0.025])  # epoch 0 improves
+    assert "learning_rate" not in run()

@@ -136,9 +136,15 @@ def test_csv_logger_after_reduce_lr_on_plateau_logs_the_rate_each_epoch_ran_at(t
     with open(path) as f:
         rows = list(csv.DictReader(f))
     np.testing.assert_allclose(h.history["lr"], KERAS_PLATEAU_LR)
+    # Keras 3's key, logged by ReduceLROnPlateau itself: in the history and the CSV too
+    np.testing.assert_allclose(h.history["learning_rate"], KERAS_PLATEAU_LR)
+    np.testing.assert_allclose([float(r["learning_rate"]) for r in rows], KERAS_PLATEAU_LR)
     np.testing.assert_allclose([float(r["lr"]) for r in rows], KERAS_PLATEAU_LR)
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]  # Keras's CSVLogger counts from 0
-    assert list(rows[0]) == ["epoch", "loss", "lr", "val_loss", "val_lr"]  # as Keras's
+    # Keras's columns (sorted, a val_ one for each) with deepgrad's lr beside learning_rate
+    assert list(rows[0]) == [
+        "epoch", "learning_rate", "loss", "lr", "val_learning_rate", "val_loss", "val_lr"
+    ]  # fmt: skip
     np.testing.assert_allclose([float(r["loss"]) for r in rows], h.history["loss"])
 
 

@@ -370,6 +370,9 @@ class LearningRateScheduler(Callback):
         For schedules whose ``step`` takes a metric (``ReduceLROnPlateau``): the quantity.
     verbose : int
         1 prints the rate when it changes.
+
+    Each epoch it logs ``learning_rate`` (the rate the epoch ran at), as Keras 3's, so
+    ``history.history["learning_rate"]`` holds it.
     """
 
     def __init__(
@@ -444,6 +447,8 @@ class LearningRateScheduler(Callback):
             self._step(logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if logs is not None:  # Keras 3's: the rate this epoch ran at, recorded by History
+            logs["learning_rate"] = get_lr(self._optimizer())
         if self._is_object and self.interval == "epoch":
             old = get_lr(self._optimizer())
             self._step(logs)
@@ -471,7 +476,8 @@ class ReduceLROnPlateau(_Monitor, Callback):
     counting differ from PyTorch's (acting after ``patience`` bad epochs, not more than
     ``patience``; ``min_delta`` absolute; see that module's table). As in Keras, an epoch
     that would reduce a rate already at ``min_lr`` changes nothing: no cooldown starts and
-    ``wait`` goes on counting.
+    ``wait`` goes on counting. Each epoch it logs ``learning_rate`` (the rate the epoch ran at),
+    as Keras 3's, so ``history.history["learning_rate"]`` holds it.
     """
 
     best = plateau_attribute("best")
@@ -513,17 +519,19 @@ class ReduceLROnPlateau(_Monitor, Callback):
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
+        if logs is not None:  # Keras 3's: the rate this epoch ran at, recorded by History
+            logs["learning_rate"] = get_lr(opt)
         current = self._current(logs)
         if current is None:
             return
         self._plateau.mode = self._resolve_direction()
         if not self._plateau.step(current):
             return
-        opt = get_compiled(self.model, "ReduceLROnPlateau").optimizer
         if scale_lr(opt, self.factor, self.min_lr):  # each group from its own rate
             self._plateau.acted()  # Keras's: at min_lr no cooldown, and wait goes on counting
-            # logs["lr"] stays the rate this epoch ran at, for every callback (Keras's
-            # learning_rate); the new rate is the next epoch's
+            # logs["lr"] and logs["learning_rate"] stay the rate this epoch ran at, for every
+            # callback; the new rate is the next epoch's
             new = get_lr(opt)
             if self.verbose:
                 print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.6g}")
@@ -754,6 +762,8 @@ class TensorBoard(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for k, v in (logs or {}).items():
+            if k == "learning_rate" and "lr" in (logs or {}):
+                continue  # the same rate, written once as epoch_learning_rate
             if k.startswith("val_"):
                 self._scalar("validation", "epoch_" + k[4:], v, epoch)
             else:

@@ -20,7 +20,7 @@ def plot_history(history: Any, path: str | os.PathLike, title: str = "") -> Path
     is drawn at the epochs it was logged in. Writes a PNG at ``path``."""
     epochs_of: Mapping[str, Sequence[int]] = getattr(history, "epochs_of", {})
     logs: Mapping[str, Sequence[float]] = getattr(history, "history", history)
-    names = [k for k in logs if not k.startswith("val_") and k != "lr"]
+    names = [k for k in logs if not k.startswith("val_") and k not in ("lr", "learning_rate")]
     fig, axes = new_figure(1, max(len(names), 1), title=title or None)
     for ax, name in zip(axes[0], names):
         keys = {"training": name}
