@@ -550,3 +550,20 @@ def test_fit_evaluate_predict_take_keras_positional_order():
     np.testing.assert_array_equal(a.predict(x, 7, 0, 2), a.predict(x[:14], batch_size=7))
     with pytest.raises(TypeError):
         a.fit(x, y, 16, 1, 0, None, 0.0, None, True, None, None, 0, None, None, None, 1, 5)
+
+
+def test_compile_positional_order_refuses_keras3_loss_weights():
+    """``compile(optimizer, loss, metrics)`` positionally (Keras 2's order, deepgrad's); Keras
+    3's third positional argument is ``loss_weights``: numbers there are refused by name, and
+    ``weighted_metrics`` is keyword-only, so ``compile("sgd", "mse", None, ["mae"])`` (Keras
+    3: ``metrics=["mae"]``) is a TypeError, not silently weighted metrics."""
+    x, y = blobs(n=20)
+    m = mlp().compile("sgd", "cross_entropy", ["accuracy"])
+    assert m.metrics_names == ["loss", "accuracy"]
+    for weights in (0.5, [1.0], {"out": 1.0}):
+        with pytest.raises(TypeError, match="loss_weights"):
+            mlp().compile("sgd", "cross_entropy", weights)
+    with pytest.raises(TypeError):
+        mlp().compile("sgd", "cross_entropy", None, ["accuracy"])
+    m = mlp().compile("sgd", "cross_entropy", weighted_metrics=["accuracy"])
+    assert m.metrics_names == ["loss", "accuracy"]

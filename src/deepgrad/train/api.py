@@ -101,14 +101,36 @@ def _metric_from_spec(spec: Any, loss_name: str | None, loss: Any = None) -> Any
     return m
 
 
+def _refuse_loss_weights(metrics: Any) -> None:
+    """Numbers where the metrics go are Keras 3's ``loss_weights`` (its third positional
+    argument), which deepgrad does not take: a clear error, not a metric lookup failing."""
+    values = metrics.values() if isinstance(metrics, dict) else metrics
+    if isinstance(values, (int, float)) or (
+        isinstance(values, (list, tuple, type({}.values())))
+        and values
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    ):
+        raise TypeError(
+            f"compile: metrics={metrics!r} are numbers: Keras 3's third positional argument is "
+            "loss_weights, deepgrad's is metrics (Keras 2's order: compile(optimizer, loss, "
+            "metrics)). A model has one loss here: scale it in a loss function "
+            "(loss=lambda y_pred, y: 0.5 * F.mse_loss(y_pred, y)), and pass metrics by name"
+        )
+
+
 def compile(  # noqa: A001 - Keras's name
     model: Any,
     optimizer: Any = "rmsprop",
     loss: Any = None,
     metrics: list[Any] | None = None,
+    *,
     weighted_metrics: list[Any] | None = None,
 ) -> Any:
     """Attach an optimizer, a loss and metrics to ``model`` for :func:`fit`.
+
+    Positionally ``compile(optimizer, loss, metrics)`` (Keras 2's order); Keras 3's third
+    positional argument is ``loss_weights``, so ``weighted_metrics`` is keyword-only here and
+    numbers where the metrics go (Keras 3's ``compile("adam", "mse", 0.5)``) are refused.
 
     Parameters
     ----------
@@ -159,6 +181,7 @@ def compile(  # noqa: A001 - Keras's name
     loss_fn = nnloss.get(loss)
     loss_name = nnloss.name_of(loss_fn)
     loss_kind = nnloss.KIND.get(loss_name) if loss_name else None
+    _refuse_loss_weights(metrics)
     specs = [metrics] if isinstance(metrics, str) else list(metrics or [])
     wspecs = (
         [weighted_metrics] if isinstance(weighted_metrics, str) else list(weighted_metrics or [])
