@@ -567,3 +567,41 @@ def test_compile_positional_order_refuses_keras3_loss_weights():
         mlp().compile("sgd", "cross_entropy", None, ["accuracy"])
     m = mlp().compile("sgd", "cross_entropy", weighted_metrics=["accuracy"])
     assert m.metrics_names == ["loss", "accuracy"]
+
+
+def _keras_class_weights(y, class_weight):
+    """Keras 3's ``data_adapter_utils.class_weight_to_sample_weights`` (2-D and less)."""
+    y = np.asarray(y)
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
+    return np.array([class_weight.get(int(v), 1.0) for v in np.round(y).astype("int32")])
+
+
+def test_class_weight_reads_targets_as_keras_and_refuses_3d_targets():
+    """Labels, one-hot rows and ``(N, 1)`` 0/1 targets weighted as Keras 3 weights them
+    (a class the dict leaves out weighs 1); targets of 3+ dims (a class per position) are
+    refused as in Keras, where deepgrad weighted each sample by its first position's class."""
+    from deepgrad.train.api import _class_weights
+
+    rng = np.random.default_rng(0)
+    cw = {0: 0.5, 2: 3.0}
+    labels = rng.integers(0, 4, 12)
+    for y in (labels, np.eye(4)[labels], (labels[:, None] % 2).astype("float32")):
+        np.testing.assert_array_equal(_class_weights(y, cw, "fit"), _keras_class_weights(y, cw))
+
+    class Seg(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 1)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    x = rng.normal(size=(6, 3, 2, 5)).astype("float32")
+    y = rng.integers(0, 4, (6, 2, 5))
+    m = Seg().compile("sgd", "cross_entropy")
+    for call in (lambda: m.fit(x, y, class_weight=cw, verbose=0),
+                 lambda: m.train_on_batch(x, y, class_weight=cw)):  # fmt: skip
+        with pytest.raises(ValueError, match="3\\+ dimensional targets"):
+            call()
+    m.fit(x, y, verbose=0)  # without class_weight the same targets train

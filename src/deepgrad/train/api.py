@@ -262,6 +262,16 @@ def _as_loader(x: Any, batch_size: int, shuffle: bool, seed: int) -> Any:
 
 
 def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
+    """Each sample's weight by its class, Keras 3's ``class_weight_to_sample_weights``: the
+    label of ``(N,)`` / ``(N, 1)`` targets rounded, the argmax of ``(N, C)`` rows, 1.0 for a
+    class the dict does not name; targets of 3 or more dims (a class per position) raise, as
+    in Keras, rather than weighting each sample by its first position's class."""
+    if y.ndim > 2:
+        raise ValueError(
+            f"{where}: `class_weight` not supported for 3+ dimensional targets (got targets of "
+            f"shape {tuple(y.shape)}: a class per position, not per sample, as Keras refuses "
+            "too); weight the positions in a loss function, or pass per-sample sample_weight"
+        )
     if y.dtype.kind in "iu" and y.ndim == 1:
         labels = y
     elif y.ndim == 2 and y.shape[1] > 1:
