@@ -605,3 +605,32 @@ def test_class_weight_reads_targets_as_keras_and_refuses_3d_targets():
         with pytest.raises(ValueError, match="3\\+ dimensional targets"):
             call()
     m.fit(x, y, verbose=0)  # without class_weight the same targets train
+
+
+def test_sample_weight_column_is_per_sample_as_keras():
+    """Keras squeezes ``(N, 1)`` sample weights to the loss's rank: the same as ``(N,)``.
+    deepgrad broadcast them against the ``(N,)`` losses into an ``(N, N)`` product, a loss
+    ``N`` times too large, silently. Per-position ``(N, T)`` weights raise, naming the shapes."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 3)).astype("float32")
+    y = rng.normal(size=(12, 2)).astype("float32")
+    w = rng.uniform(0.5, 2.0, 12).astype("float32")
+
+    def run(weights):
+        dg.manual_seed(0)
+        m = nn.Sequential(nn.Linear(3, 2)).compile("sgd", "mse", weighted_metrics=["mae"])
+        out = [m.evaluate(x, y, sample_weight=weights, batch_size=5)]
+        out.append(m.fit(x, y, sample_weight=weights, batch_size=5, epochs=2, verbose=0,
+                         seed=0).history)  # fmt: skip
+        out.append(m.train_on_batch(x, y, sample_weight=weights))
+        out.append(m.test_on_batch(x, y, sample_weight=weights))
+        loader = [(x[:6], y[:6], weights[:6]), (x[6:], y[6:], weights[6:])]
+        out.append(m.evaluate(loader))
+        return out
+
+    assert run(w[:, None]) == run(w)
+    m = nn.Sequential(nn.Linear(3, 2)).compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(12,\).*\(12, 2\)"):
+        m.fit(x, y, sample_weight=np.ones((12, 2)), verbose=0)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(6,\)"):
+        m.evaluate([(x[:6], y[:6], np.ones((6, 2)))])

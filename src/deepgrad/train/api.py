@@ -48,6 +48,7 @@ from .loop import (
     check_validation_freq,
     model_dtype,
     run_eval,
+    sample_weight_vector,
     train_batch,
 )
 from .progress import resolve_verbose
@@ -299,6 +300,8 @@ def _arrays(
         raise ValueError(f"{where}: y (the targets) is required with array inputs x")
     wa = None if sw is None else checks.to_numpy(sw, "sample_weight", where)
     checks.check_lengths(xa, ya, wa, where)
+    if wa is not None:
+        wa = sample_weight_vector(wa, len(xa), where)
     return xa, ya, wa
 
 

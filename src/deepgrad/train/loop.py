@@ -66,10 +66,28 @@ def per_sample_loss(loss: Any) -> Any:
     )
 
 
+def sample_weight_vector(w: Any, n: int, where: str) -> np.ndarray:
+    """Per-sample weights as an ``(n,)`` array: ``(n,)`` or Keras's ``(n, 1)`` (squeezed, as
+    Keras squeezes it to the loss's rank). Other shapes — per-position weights ``(n, T)`` —
+    raise, naming the shapes: the loss multiplied ``(n,)`` losses by them by broadcasting
+    (``(n, 1)`` gave an ``(n, n)`` product: ``n`` times the loss, silently)."""
+    w = np.asarray(w)
+    if w.ndim > 1 and all(d == 1 for d in w.shape[1:]):
+        w = w.reshape(w.shape[0])
+    if w.shape != (n,):
+        raise ValueError(
+            f"{where}: sample_weight must have shape ({n},) (one weight per sample) or "
+            f"({n}, 1), got {w.shape}; per-position weights are not supported: weight the "
+            "positions in a loss function (loss=lambda y_pred, y: ...)"
+        )
+    return w
+
+
 def weighted_loss(loss_none: Any, out: Tensor, yb: Any, wb: np.ndarray) -> Tensor:
     """``Σ_i w_i loss_i / N`` over the batch (Keras's weighting: divided by the batch size)."""
     per = loss_none(out, yb)
     n = out.shape[0]
+    wb = sample_weight_vector(wb, n, "sample_weight")
     if per.ndim > 1:
         per = per.reshape(n, -1).mean(axis=1)
     w = Tensor._from_op(_device(np.asarray(wb, dtype=per.dtype)), None, 0)
