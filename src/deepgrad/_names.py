@@ -100,11 +100,20 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
     if unknown or not (table or refused):
         raise TypeError(f"torch_names: {name} has no parameter to alias ({', '.join(unknown)})")
     aliases = frozenset(table) | frozenset(refused)
+    names = list(params)
+    # keepdim's place among the positional arguments (PyTorch's parser wants a bool there)
+    kd = names.index("keepdim") if "keepdim" in params else None
+    kd = kd if kd is not None and params["keepdim"].kind in positional else None
+    has_kd = "keepdim" in params
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if kwargs and not aliases.isdisjoint(kwargs):
             kwargs = _rename(kwargs, len(args), table, refused, name)
+        if has_kd:
+            value = args[kd] if kd is not None and len(args) > kd else kwargs.get("keepdim", False)
+            if value is not True and value is not False:
+                _refuse_keepdim(name, value, kd if kd is not None and len(args) > kd else None)
         return fn(*args, **kwargs)
 
     if fn.__name__ == "__init__":
@@ -114,6 +123,20 @@ def _wrap(fn: Fn, extra: dict[str, str]) -> Fn:
         note = f"Also accepts {pairs}, as PyTorch does (see :mod:`deepgrad._names`)."
         wrapper.__doc__ = f"{inspect.cleandoc(fn.__doc__)}\n\n{note}" if fn.__doc__ else note
     return wrapper  # type: ignore[return-value]
+
+
+def _refuse_keepdim(name: str, value: Any, index: int | None) -> None:
+    """PyTorch's parser takes a Python bool as ``keepdim`` only: ``x.sum(0, 1)`` is its
+    ``TypeError`` ("sum(): argument 'keepdim' (position 2) must be bool, not int"), not a sum
+    over dim 0 that keeps it (nor over dims 0 and 1: that is ``x.sum((0, 1))``)."""
+    cls = type(value)
+    words = f"numpy.{cls.__name__}" if cls.__module__ == "numpy" else cls.__name__
+    short = name.rsplit(".", 1)[-1]
+    where = "" if index is None else f" (position {index + (0 if '.' in name else 1)})"
+    raise TypeError(
+        f"{short}(): argument 'keepdim'{where} must be bool, not {words} (pass True or False; "
+        f"to reduce over several dims pass them as a tuple, {short}(dim=(0, 1)))"
+    )
 
 
 def _with_aliases(sig: inspect.Signature, table: dict) -> inspect.Signature:

@@ -403,3 +403,32 @@ def test_diff_negative_order_is_torchs_runtime_error(torch):
     with pytest.raises(RuntimeError, match="order must be non-negative but got -1") as info:
         dg.diff(dg.tensor(x), -1)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, t: t.sum(0, 1),  # meant: dims (0, 1); deepgrad summed dim 0, keeping it
+        lambda m, t: m.sum(t, 0, 1),
+        lambda m, t: t.mean(0, keepdim=1),
+        lambda m, t: t.amax(0, 1),
+        lambda m, t: t.max(0, 1),
+        lambda m, t: t.logsumexp(0, 1),
+        lambda m, t: t.nansum(0, np.True_),
+        lambda m, t: t.prod(0, 1),
+        lambda m, t: m.median(t, 0, 1),
+        lambda m, t: t.var(0, False, 0),
+        lambda m, t: t.sum(0, keepdim=None),
+    ],
+)
+def test_keepdim_must_be_a_bool_as_torch(torch, call):
+    """PyTorch's parser takes a Python bool as ``keepdim`` only (``TypeError``); deepgrad took
+    any truthy value, so ``x.sum(0, 1)`` silently kept dim 0 instead of refusing."""
+    a = np.arange(24.0).reshape(2, 3, 4)
+    with pytest.raises(TypeError):
+        call(torch, torch.tensor(a))
+    with pytest.raises(TypeError, match="'keepdim'.*must be bool"):
+        call(dg, dg.tensor(a))
+    # True and False still work, positionally and by keyword (keepdims too)
+    np.testing.assert_array_equal(dg.tensor(a).sum(0, True).numpy(), a.sum(0, keepdims=True))
+    np.testing.assert_array_equal(dg.sum(dg.tensor(a), 0, keepdims=False).numpy(), a.sum(0))
