@@ -634,3 +634,16 @@ def test_sample_weight_column_is_per_sample_as_keras():
         m.fit(x, y, sample_weight=np.ones((12, 2)), verbose=0)
     with pytest.raises(ValueError, match=r"sample_weight must have shape \(6,\)"):
         m.evaluate([(x[:6], y[:6], np.ones((6, 2)))])
+
+
+def test_a_history_among_the_callbacks_is_the_one_fit_returns():
+    """Keras 3 adds no History of its own when one is among the callbacks: that one records the
+    run, becomes ``model.history`` and is what ``fit`` returns (deepgrad returned another)."""
+    from deepgrad.train import History
+
+    x, y = blobs(n=20)
+    mine = History()
+    model = mlp().compile("sgd", "cross_entropy")
+    h = model.fit(x, y, epochs=2, verbose=0, seed=0, callbacks=[mine])
+    assert h is mine and model.history is mine
+    assert mine.epoch == [0, 1] and len(mine.history["loss"]) == 2

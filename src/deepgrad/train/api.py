@@ -648,7 +648,10 @@ def fit(
         opt.bind(params)
     if steps_per_epoch is not None:
         source = _steps_per_epoch(source, steps_per_epoch, callbacks)
-    history = History()
+    # Keras 3: a History among the callbacks is the run's (fit returns it), else a new one
+    listed = callbacks if isinstance(callbacks, (list, tuple)) else []
+    history = next((cb for cb in listed if isinstance(cb, History)), None)
+    history = History() if history is None else history
     cbl = _callback_list(model, history, callbacks, int(epochs), source, batch_size, v)
     trainer = Trainer(model, compiled, source, val_source, int(epochs), int(initial_epoch), cbl,
                       history, v, seed, validation_freq)  # fmt: skip
@@ -748,7 +751,8 @@ def _callback_list(
     check_callbacks_arg(callbacks, "fit")
     user = list(callbacks or [])
     backups = backup_callbacks(user)
-    ordered = [cb for cb in user if cb not in backups] + [history] + backups
+    ordered = [cb for cb in user if cb not in backups]
+    ordered += ([] if history in ordered else [history]) + backups
     run_params = {
         "epochs": epochs,
         "steps": source.steps,
