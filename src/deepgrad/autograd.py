@@ -671,7 +671,9 @@ class _CtxNode(Function):
         ctx, fn_cls, positions, n_args = self.ctx, self.fn_cls, self.positions, self.n_args
         if ctx.materialize_grads:
             gys = tuple(
-                Tensor(backend.xp.zeros(*self.out_like[i])) if g is None and self.out_like[i] else g
+                Tensor._wrap(backend.xp.zeros(*self.out_like[i]))
+                if g is None and self.out_like[i]
+                else g
                 for i, g in enumerate(gys)
             )
         grads = fn_cls.backward(ctx, *gys)
@@ -687,7 +689,7 @@ class _CtxNode(Function):
         for k, pos in enumerate(positions):
             g = grads[pos]
             if g is not None and not isinstance(g, Tensor):
-                g = Tensor(g, dtype=self.inputs[k].dtype)
+                g = Tensor._wrap(g, dtype=self.inputs[k].dtype)
             shape = self.inputs[k].shape
             if g is not None and g.shape != shape:  # a broadcast gradient: summed, as torch
                 reduced = _sum_to_shape(g, shape)

@@ -30,7 +30,9 @@ def _scalar(out: Any, proj: list) -> Tensor:
     if not proj:
         rng = numpy.random.default_rng(0)
         for o in outs:
-            proj.append(Tensor(backend.xp.asarray(rng.standard_normal(o.shape)), dtype=o.dtype))
+            proj.append(
+                Tensor._wrap(backend.xp.asarray(rng.standard_normal(o.shape)), dtype=o.dtype)
+            )
     total = None
     for o, v in zip(outs, proj):
         s = (o * v).sum()

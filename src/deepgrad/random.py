@@ -63,7 +63,7 @@ def get_rng_state() -> Tensor:
         + int(st["uinteger"]).to_bytes(4, "little")
         + seed_.to_bytes(8, "little")
     )
-    return Tensor(numpy.frombuffer(raw, dtype=numpy.uint8).copy())
+    return Tensor._wrap(numpy.frombuffer(raw, dtype=numpy.uint8).copy())
 
 
 def set_rng_state(new_state: Any) -> None:

@@ -305,6 +305,22 @@ class Tensor:
             arr, requires_grad = backend.xp.zeros(shape, dtype=backend.get_default_dtype()), False
         else:
             arr = _as_array(data, dtype)
+            if (
+                dtype is None
+                and arr.dtype.kind in "biuf"
+                and arr.dtype != backend.get_default_dtype()
+                and type(self) is Tensor
+                and not isinstance(data, Tensor)
+            ):
+                # PyTorch's legacy constructor: ``torch.Tensor(data)`` is the default float
+                # dtype whatever the data (``torch.Tensor(np_bool_mask)``, ``torch.Tensor([0,
+                # 1])``, a float32 array under a float64 default), so ``1.0 -
+                # torch.Tensor(dones)`` works (CleanRL's PPO); a tensor is taken as it is;
+                # deepgrad's own code keeps the dtype through ``Tensor._wrap``
+                arr = arr.astype(backend.get_default_dtype())
+        self._set(arr, requires_grad)
+
+    def _set(self, arr: Any, requires_grad: Any) -> None:
         if requires_grad and arr.dtype.kind not in "fc":
             raise DtypeError(
                 f"only floating point tensors can require gradients, got dtype {arr.dtype}"
@@ -314,6 +330,15 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._creator: autograd.Function | None = None
         self._index = 0
+
+    @classmethod
+    def _wrap(cls, data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+        """A tensor of ``data`` keeping its dtype (deepgrad's own code; the public
+        ``Tensor(data)`` turns real data into the default float dtype, as PyTorch's legacy
+        constructor does)."""
+        t = object.__new__(Tensor)
+        t._set(_as_array(data, dtype), requires_grad)
+        return t
 
     @classmethod
     def _from_op(cls, data: Any, creator: autograd.Function | None, index: int) -> Tensor:
@@ -893,7 +918,7 @@ class Tensor:
             self._note_write()
             return self
         if not isinstance(other, Tensor):
-            other = Tensor(o) if hasattr(o, "dtype") and hasattr(o, "shape") else o
+            other = Tensor._wrap(o) if hasattr(o, "dtype") and hasattr(o, "shape") else o
         return self._store(op(self.detach(), _detached(other)), what, o)
 
     def _note_write(self) -> None:
@@ -2168,10 +2193,10 @@ class Tensor:
         else:
             rows = cols = list(range(n))
         index = (rows, cols) if len(shape) == 2 else (list(range(n)),) * len(shape)
-        idx = tuple(Tensor(numpy.asarray(i, numpy.int64)) for i in index)
+        idx = tuple(Tensor._wrap(numpy.asarray(i, numpy.int64)) for i in index)
         if not idx[0].numel():
             return self
-        return self.index_put_(idx, Tensor(numpy.asarray(fill_value)).to(self.dtype))
+        return self.index_put_(idx, Tensor._wrap(numpy.asarray(fill_value)).to(self.dtype))
 
     def _reshape_in_place(self, view: Any, what: str) -> Tensor:
         self._refuse_if_recorded(None, what)
@@ -2774,7 +2799,7 @@ class _Assignment(autograd.Function):
         if self.needs_input_grad[0]:
             keep = backend.xp.ones(gy.shape, gy._data.dtype)
             _assign_array(keep, self.index, 0, strict=False)
-            gx = gy * Tensor(keep)
+            gx = gy * Tensor._wrap(keep)
         if len(self.inputs) == 1:
             return gx
         v = self.inputs[1]
@@ -3039,7 +3064,7 @@ def _to_device(x: Tensor, target: Any) -> Tensor:
 def _copied(t: Tensor, src: Any) -> Tensor:
     """``t.copy_(src)`` out of place: ``src`` broadcast to ``t``'s shape; ``t`` gets a zero
     gradient, as PyTorch's ``CopyBackwards`` gives it."""
-    return F.where(Tensor(backend.xp.zeros(t.shape, bool)), t, src)
+    return F.where(Tensor._wrap(backend.xp.zeros(t.shape, bool)), t, src)
 
 
 def _arg_extreme(a: Any, which: str, dim: int | None, keepdim: bool) -> Any:
@@ -3473,7 +3498,7 @@ def _leaf(arr: Any, device: Any, requires_grad: bool, where: str) -> Tensor:
     """A leaf tensor of array ``arr``, moved to ``device`` when one is named."""
     if device is not None:
         arr = _device.move(arr, _device.device(device))
-    t = Tensor(arr)
+    t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -4097,7 +4122,7 @@ def multinomial(
             f"({k} > {rows.shape[1]}); pass replacement=True"
         )
     if rows.shape[0] == 0:
-        return Tensor(backend.xp.zeros((0, k), numpy.int64))
+        return Tensor._wrap(backend.xp.zeros((0, k), numpy.int64))
     if not numpy.all(numpy.isfinite(rows)) or (rows < 0).any():
         raise MultinomialError("probability tensor contains either `inf`, `nan` or element < 0")
     sums = rows.sum(axis=1)
@@ -4118,7 +4143,7 @@ def multinomial(
         keys = logp - numpy.log(-numpy.log(numpy.clip(u, 1e-300, 1.0)))
         out = numpy.argsort(-keys, axis=1, kind="stable")[:, :k]
     out = out.astype(numpy.int64)
-    return Tensor(backend.xp.asarray(out[0] if w.ndim == 1 else out))
+    return Tensor._wrap(backend.xp.asarray(out[0] if w.ndim == 1 else out))
 
 
 def _like(x: Tensor, dtype: Any) -> Any:

@@ -13,7 +13,7 @@ def _params(dtype=np.float64, seed=0):
     rng = np.random.default_rng(seed)
     # keep l1's inputs away from 0, where |w| has no derivative
     arrays = [rng.uniform(0.2, 1.0, s) * rng.choice([-1, 1], s) for s in [(3, 4), (4,), (2, 1, 3)]]
-    return [dg.Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    return [dg.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
 
 
 def test_values():
@@ -61,8 +61,8 @@ def test_matches_torch():
 def test_half_l2_in_the_loss_equals_weight_decay():
     lam = 0.1
     x = dg.tensor(np.random.default_rng(1).standard_normal((8, 3)))
-    w1 = dg.Tensor(np.ones((3, 2)), requires_grad=True)
-    w2 = dg.Tensor(np.ones((3, 2)), requires_grad=True)
+    w1 = dg.tensor(np.ones((3, 2)), requires_grad=True)
+    w2 = dg.tensor(np.ones((3, 2)), requires_grad=True)
     opt1 = optim.SGD([w1], lr=0.05, weight_decay=lam)
     opt2 = optim.SGD([w2], lr=0.05)
     for _ in range(5):

@@ -108,12 +108,12 @@ def _groups(params, second):
 
 def _run_dg(name, kwargs, second, init, grads, params=None, opt=None):
     if params is None:
-        params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+        params = [dg.tensor(a.copy(), requires_grad=True) for a in init]
     if opt is None:
         opt = getattr(optim, name)(_groups(params, second), **kwargs)
     for gs in grads:
         for p, g in zip(params, gs, strict=True):
-            p.grad = None if g is None else dg.Tensor(g.copy())
+            p.grad = None if g is None else dg.tensor(g.copy())
         opt.step()
     return params, opt
 
@@ -259,7 +259,7 @@ def test_state_dict_round_trip_mid_run_continues_identically(name, kwargs, torch
     straight, _ = _run_dg(name, kwargs, second, init, grads)
     first, opt = _run_dg(name, kwargs, second, init, grads[:12])
     state = _through_json(opt.state_dict())
-    params = [dg.Tensor(p.numpy().copy(), requires_grad=True) for p in first]
+    params = [dg.tensor(p.numpy().copy(), requires_grad=True) for p in first]
     fresh = getattr(optim, name)(_groups(params, second), **kwargs)
     fresh.load_state_dict(state)
     assert fresh.param_groups[1] == opt.param_groups[1] | {"params": params[2:]}
@@ -269,10 +269,10 @@ def test_state_dict_round_trip_mid_run_continues_identically(name, kwargs, torch
 
 
 def test_rprop_step_sizes_start_at_lr_and_stay_within_bounds():
-    w = dg.Tensor(np.zeros(3), requires_grad=True)
+    w = dg.tensor(np.zeros(3), requires_grad=True)
     opt = optim.Rprop([w], lr=0.1, etas=(0.5, 2.0), step_sizes=(0.01, 0.3))
     for g in ([1.0, 1.0, 1.0], [1.0, -1.0, 0.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]):
-        w.grad = dg.Tensor(np.array(g))
+        w.grad = dg.tensor(np.array(g))
         opt.step()
     # coordinate 0: 0.1 → 0.2 → 0.3 (capped) → 0.3; coordinate 1: 0.1, then 0.05 (a flip: no
     # move, prev zeroed), 0.05 (no growth after a flip), 0.1; coordinate 2: a zero gradient
@@ -359,8 +359,8 @@ def test_bad_hyperparameters_raise(cls, kwargs, match):
 
 
 def test_bad_group_hyperparameters_raise():
-    a = dg.Tensor(np.ones(2), requires_grad=True)
-    b = dg.Tensor(np.ones(2), requires_grad=True)
+    a = dg.tensor(np.ones(2), requires_grad=True)
+    b = dg.tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="etas"):
         optim.Rprop([{"params": [a]}, {"params": [b], "etas": (0.0, 1.2)}])
     with pytest.raises(ValueError, match="beta1"):

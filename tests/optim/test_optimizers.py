@@ -60,11 +60,11 @@ def _problem(dtype, steps=10, seed=0, none_at=()):
 
 
 def _run_dg(cls_name, kwargs, init, grads, opt=None):
-    params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    params = [dg.tensor(a.copy(), requires_grad=True) for a in init]
     opt = getattr(optim, cls_name)(params, **kwargs)
     for gs in grads:
         for p, g in zip(params, gs, strict=True):
-            p.grad = None if g is None else dg.Tensor(g.copy())
+            p.grad = None if g is None else dg.tensor(g.copy())
         opt.step()
     return params, opt
 
@@ -118,14 +118,14 @@ def test_param_groups_match_torch(torch64):
     def groups(ps):
         return [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.05, "betas": (0.5, 0.9)}]
 
-    ps = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    ps = [dg.tensor(a.copy(), requires_grad=True) for a in init]
     opt = optim.Adam(groups(ps), lr=0.01, weight_decay=0.1)
     assert opt.param_groups[1]["lr"] == 0.05 and opt.param_groups[1]["weight_decay"] == 0.1
     qs = [torch64.tensor(a.copy(), requires_grad=True) for a in init]
     topt = torch64.optim.Adam(groups(qs), lr=0.01, weight_decay=0.1)
     for gs in grads:
         for p, q, g in zip(ps, qs, gs, strict=True):
-            p.grad, q.grad = dg.Tensor(g), torch64.tensor(g)
+            p.grad, q.grad = dg.tensor(g), torch64.tensor(g)
         opt.step()
         topt.step()
     for p, q in zip(ps, qs, strict=True):
@@ -150,9 +150,9 @@ def test_momentum_follows_the_guides_formula():
 
 
 def test_momentum_keeps_velocity_when_lr_changes():
-    w = dg.Tensor(np.array([1.0]), requires_grad=True)
+    w = dg.tensor(np.array([1.0]), requires_grad=True)
     opt = optim.Momentum([w], lr=0.1, momentum=0.5)
-    w.grad = dg.Tensor(np.array([1.0]))
+    w.grad = dg.tensor(np.array([1.0]))
     opt.step()  # v = -0.1
     opt.param_groups[0]["lr"] = 1.0
     opt.step()  # v = -0.05 - 1.0
@@ -161,12 +161,12 @@ def test_momentum_keeps_velocity_when_lr_changes():
 
 def test_grad_is_not_modified_in_place():
     init, grads = _problem(np.float32, steps=3)
-    params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    params = [dg.tensor(a.copy(), requires_grad=True) for a in init]
     for name, kwargs, _ in CASES:
         opt = getattr(optim, name)(params, **kwargs)
         for gs in grads:
             for p, g in zip(params, gs, strict=True):
-                p.grad = dg.Tensor(g.copy())
+                p.grad = dg.tensor(g.copy())
             opt.step()
             for p, g in zip(params, gs, strict=True):
                 np.testing.assert_array_equal(p.grad.data, g)
@@ -208,12 +208,12 @@ def test_state_dict_round_trip_resumes_exactly(name, kwargs, torch_name):
     straight, _ = _run_dg(name, kwargs, init, grads)
     first, opt = _run_dg(name, kwargs, init, grads[:5])
     state = _through_json(opt.state_dict())
-    params = [dg.Tensor(p.numpy().copy(), requires_grad=True) for p in first]
+    params = [dg.tensor(p.numpy().copy(), requires_grad=True) for p in first]
     fresh = getattr(optim, name)(params, **kwargs)
     fresh.load_state_dict(state)
     for gs in grads[5:]:
         for p, g in zip(params, gs, strict=True):
-            p.grad = None if g is None else dg.Tensor(g.copy())
+            p.grad = None if g is None else dg.tensor(g.copy())
         fresh.step()
     for p, q in zip(params, straight, strict=True):
         np.testing.assert_array_equal(p.data, q.data)
@@ -228,7 +228,7 @@ def test_state_dict_is_keyed_by_position_and_copied():
     assert sd["state"][0]["step"] == 2
     before = sd["state"][0]["exp_avg"].copy()
     for p in params:
-        p.grad = dg.Tensor(np.ones_like(p.data))
+        p.grad = dg.tensor(np.ones_like(p.data))
     opt.step()
     np.testing.assert_array_equal(sd["state"][0]["exp_avg"], before)
 
@@ -237,10 +237,10 @@ def test_load_state_dict_errors():
     init, grads = _problem(np.float32, steps=2)
     _, opt = _run_dg("Adam", {}, init, grads)
     sd = opt.state_dict()
-    other = optim.Adam([dg.Tensor(np.zeros((4, 3), np.float32), requires_grad=True)])
+    other = optim.Adam([dg.tensor(np.zeros((4, 3), np.float32), requires_grad=True)])
     with pytest.raises(ValueError, match="group 0 has 3 parameters"):
         other.load_state_dict(sd)
-    wrong = [dg.Tensor(np.zeros((5,), np.float32), requires_grad=True) for _ in range(3)]
+    wrong = [dg.tensor(np.zeros((5,), np.float32), requires_grad=True) for _ in range(3)]
     with pytest.raises(ValueError, match="shape"):
         optim.Adam(wrong).load_state_dict(sd)
     with pytest.raises(ValueError, match="param_groups"):
@@ -339,14 +339,14 @@ def test_late_binding():
     assert not opt.is_bound
     with pytest.raises(RuntimeError, match="bind"):
         opt.step()
-    params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+    params = [dg.tensor(a.copy(), requires_grad=True) for a in init]
     assert opt.bind(params) is opt
     opt.bind(params)  # the same parameters again: no-op (fit may bind on every call)
     with pytest.raises(RuntimeError, match="already bound"):
-        opt.bind([dg.Tensor(np.zeros(2), requires_grad=True)])
+        opt.bind([dg.tensor(np.zeros(2), requires_grad=True)])
     for gs in grads:
         for p, g in zip(params, gs, strict=True):
-            p.grad = dg.Tensor(g)
+            p.grad = dg.tensor(g)
         opt.step()
     for p, q in zip(params, expected, strict=True):
         np.testing.assert_array_equal(p.data, q.data)
@@ -360,26 +360,26 @@ def test_late_binding_keeps_placeholder_hyperparameters_and_pending_state():
     late = optim.SGD(lr=0.5, momentum=0.9)
     late.param_groups[0]["lr"] = 0.05  # e.g. written by a schedule before binding
     late.load_state_dict(state)  # kept until bind
-    params = [dg.Tensor(p.numpy().copy(), requires_grad=True) for p in first]
+    params = [dg.tensor(p.numpy().copy(), requires_grad=True) for p in first]
     late.bind(params)
     assert late.param_groups[0]["lr"] == 0.05
     for gs in grads[5:]:
         for p, g in zip(params, gs, strict=True):
-            p.grad = dg.Tensor(g)
+            p.grad = dg.tensor(g)
         late.step()
     for p, q in zip(params, straight, strict=True):
         np.testing.assert_array_equal(p.data, q.data)
 
 
 def test_add_param_group_binds_an_unbound_optimizer():
-    a = dg.Tensor(np.ones(3, np.float32), requires_grad=True)
-    b = dg.Tensor(np.ones(2, np.float32), requires_grad=True)
+    a = dg.tensor(np.ones(3, np.float32), requires_grad=True)
+    b = dg.tensor(np.ones(2, np.float32), requires_grad=True)
     opt = optim.SGD(lr=0.1)
     opt.add_param_group({"params": [a]})
     opt.add_param_group({"params": b, "lr": 1.0})
     assert len(opt.param_groups) == 2 and opt.param_groups[1]["lr"] == 1.0
-    a.grad = dg.Tensor(np.ones(3, np.float32))
-    b.grad = dg.Tensor(np.ones(2, np.float32))
+    a.grad = dg.tensor(np.ones(3, np.float32))
+    b.grad = dg.tensor(np.ones(2, np.float32))
     opt.step()
     np.testing.assert_allclose(a.data, 0.9)
     np.testing.assert_allclose(b.data, 0.0)
@@ -388,8 +388,8 @@ def test_add_param_group_binds_an_unbound_optimizer():
 
 
 def test_zero_grad_sets_none_and_missing_grads_are_skipped():
-    a = dg.Tensor(np.ones(3), requires_grad=True)
-    b = dg.Tensor(np.ones(3), requires_grad=True)
+    a = dg.tensor(np.ones(3), requires_grad=True)
+    b = dg.tensor(np.ones(3), requires_grad=True)
     opt = optim.Adam([a, b], lr=0.1)
     (a * 2.0).sum().backward()
     opt.step()
@@ -442,7 +442,7 @@ def test_bad_hyperparameters_raise(cls, kwargs, match):
 
 
 def test_bad_params_raise():
-    w = dg.Tensor(np.ones(2), requires_grad=True)
+    w = dg.tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="empty"):
         optim.SGD([], lr=0.1)
     with pytest.raises(TypeError, match="set"):
@@ -465,10 +465,10 @@ def test_bad_params_raise():
 def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     torch = pytest.importorskip("torch")
     _, grads = _problem(np.float32, steps=1)
-    ps = [dg.Tensor(np.zeros_like(g), requires_grad=True) for g in grads[0]]
+    ps = [dg.tensor(np.zeros_like(g), requires_grad=True) for g in grads[0]]
     qs = [torch.zeros(g.shape, requires_grad=True) for g in grads[0]]
     for p, q, g in zip(ps, qs, grads[0], strict=True):
-        p.grad, q.grad = dg.Tensor(g.copy()), torch.tensor(g.copy())
+        p.grad, q.grad = dg.tensor(g.copy()), torch.tensor(g.copy())
     total = optim.clip_grad_norm_(ps, max_norm, norm_type)
     ttotal = torch.nn.utils.clip_grad_norm_(qs, max_norm, norm_type)
     assert isinstance(total, dg.Tensor) and total.shape == () and total.dtype == np.float32
@@ -481,10 +481,10 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
 def test_clip_grad_value_matches_torch():
     torch = pytest.importorskip("torch")
     _, grads = _problem(np.float32, steps=1)
-    ps = [dg.Tensor(np.zeros_like(g), requires_grad=True) for g in grads[0]]
+    ps = [dg.tensor(np.zeros_like(g), requires_grad=True) for g in grads[0]]
     qs = [torch.zeros(g.shape, requires_grad=True) for g in grads[0]]
     for p, q, g in zip(ps, qs, grads[0], strict=True):
-        p.grad, q.grad = dg.Tensor(g.copy()), torch.tensor(g.copy())
+        p.grad, q.grad = dg.tensor(g.copy()), torch.tensor(g.copy())
     optim.clip_grad_value_(ps, 0.3)
     torch.nn.utils.clip_grad_value_(qs, 0.3)
     for p, q in zip(ps, qs, strict=True):
@@ -493,9 +493,9 @@ def test_clip_grad_value_matches_torch():
 
 def test_clip_does_not_scale_a_shared_gradient_twice():
     g = np.array([3.0, 4.0])
-    a = dg.Tensor(np.zeros(2), requires_grad=True)
-    b = dg.Tensor(np.zeros(2), requires_grad=True)
-    a.grad = b.grad = dg.Tensor(g)  # one gradient array shared by two tensors
+    a = dg.tensor(np.zeros(2), requires_grad=True)
+    b = dg.tensor(np.zeros(2), requires_grad=True)
+    a.grad = b.grad = dg.tensor(g)  # one gradient array shared by two tensors
     total = optim.clip_grad_norm_([a, b], 1.0)
     np.testing.assert_allclose(total.item(), np.sqrt(50.0))
     np.testing.assert_allclose(a.grad.data, g / np.sqrt(50.0), rtol=1e-5)
@@ -540,7 +540,7 @@ def test_fused_path_survives_state_changes(name):
         p.data[...] = q.data
     for gs in other_grads[5:]:
         for p, g in zip(params, gs, strict=True):
-            p.grad = dg.Tensor(g.copy())
+            p.grad = dg.tensor(g.copy())
         a.step()
     for p, q in zip(params, expected, strict=True):
         np.testing.assert_array_equal(p.data, q.data)
@@ -571,20 +571,20 @@ def test_fused_path_rechecks_replaced_arrays_and_state_dicts(monkeypatch):
     monkeypatch.setattr(kernels, "adam_update_flat", spy)
 
     def run(fused):
-        params = [dg.Tensor(a.copy(), requires_grad=True) for a in init]
+        params = [dg.tensor(a.copy(), requires_grad=True) for a in init]
         groups = [{"params": params}] if fused else [{"params": [p]} for p in params]
         opt = optim.Adam(groups, lr=0.01)
         for t, gs in enumerate(grads):
             if t == 3:
-                params[0].data = dg.Tensor(params[0]._data * 0.5)  # a new array
+                params[0].data = dg.tensor(params[0]._data * 0.5)  # a new array
             if t == 6:
                 opt.state[params[2]] = dict(opt.state[params[2]])  # a new state dict
             if t == 8:  # a new second moment alone: the optimizer must write this one
                 opt.state[params[1]]["exp_avg_sq"] = opt.state[params[1]]["exp_avg_sq"] * 1.0
             for p, g in zip(params, gs, strict=True):
-                p.grad = dg.Tensor(g.copy())
+                p.grad = dg.tensor(g.copy())
             if t == 10:  # a transposed view: not C-contiguous
-                params[0]._grad = dg.Tensor(np.ascontiguousarray(gs[0].T).T)
+                params[0]._grad = dg.from_numpy(np.ascontiguousarray(gs[0].T).T)
             opt.step()
         return params, opt
 
@@ -597,8 +597,8 @@ def test_fused_path_rechecks_replaced_arrays_and_state_dicts(monkeypatch):
     for p, q in zip(ours, ref, strict=True):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
     with pytest.raises(RuntimeError, match="same size"):  # PyTorch's check on assignment
-        ours[1].grad = dg.Tensor(np.zeros(ours[1].shape[::-1] + (2,)))
-    ours[1]._grad = dg.Tensor(np.zeros(ours[1].shape[::-1] + (2,)))  # past that check
+        ours[1].grad = dg.tensor(np.zeros(ours[1].shape[::-1] + (2,)))
+    ours[1]._grad = dg.tensor(np.zeros(ours[1].shape[::-1] + (2,)))  # past that check
     with pytest.raises(ValueError):
         opt.step()
 
@@ -655,10 +655,10 @@ def test_a_state_array_replaced_alone_is_the_one_updated(compiled):
     before = kernels.set_enabled(compiled)
     try:
         rng = np.random.default_rng(0)
-        ps = [dg.Tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2)]
+        ps = [dg.tensor(rng.standard_normal(3), requires_grad=True) for _ in range(2)]
         opt = optim.Adam(ps, lr=0.1)
         for p in ps:
-            p.grad = dg.Tensor(rng.standard_normal(3))
+            p.grad = dg.tensor(rng.standard_normal(3))
         opt.step()
         v = opt.state[ps[1]]["exp_avg_sq"] * 100.0
         opt.state[ps[1]]["exp_avg_sq"] = v
@@ -666,7 +666,7 @@ def test_a_state_array_replaced_alone_is_the_one_updated(compiled):
         w = ps[1].numpy().copy()
         g = rng.standard_normal(3)
         for p in ps:
-            p.grad = dg.Tensor(g)
+            p.grad = dg.tensor(g)
         opt.step()
     finally:
         kernels.set_enabled(before)
@@ -690,7 +690,7 @@ def test_every_optimizer_keeps_pytorchs_default_hyperparameters():
         if cls is torch.optim.Optimizer or not hasattr(optim, name):
             continue
         theirs = cls([torch.nn.Parameter(torch.ones(2))]).param_groups[0]
-        ours = getattr(optim, name)([dg.Tensor(np.ones(2), requires_grad=True)]).param_groups[0]
+        ours = getattr(optim, name)([dg.tensor(np.ones(2), requires_grad=True)]).param_groups[0]
         for key, value in theirs.items():
             if key in ("params", "foreach", "differentiable", "capturable", "fused"):
                 continue
@@ -698,5 +698,5 @@ def test_every_optimizer_keeps_pytorchs_default_hyperparameters():
                 assert ours[key] == value, (name, key, ours[key], value)
                 checked += 1
     assert checked > 30
-    assert optim.SGD([dg.Tensor(np.ones(2), requires_grad=True)]).defaults["lr"] == 1e-3
+    assert optim.SGD([dg.tensor(np.ones(2), requires_grad=True)]).defaults["lr"] == 1e-3
     assert optim.get("sgd").defaults["lr"] == 0.01

@@ -18,7 +18,7 @@ LRS = (0.1, 0.02)
 
 
 def _opt_pair(torch, cls="SGD", lrs=LRS):
-    ps = [dg.Tensor(np.zeros(2), requires_grad=True) for _ in lrs]
+    ps = [dg.tensor(np.zeros(2), requires_grad=True) for _ in lrs]
     qs = [torch.zeros(2, requires_grad=True) for _ in lrs]
     kwargs = {"momentum": 0.9} if cls == "SGD" else {}
     tcls = {"SGD": "SGD", "Adam": "Adam", "Adagrad": "Adagrad"}[cls]
@@ -132,7 +132,7 @@ def test_warm_restarts_with_fractional_epochs_match_torch(torch, kwargs):
 
 
 def test_warm_restarts_with_t_mult_2_restart_where_expected():
-    opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=1.0)
+    opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=1.0)
     s = optim.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
     lrs = [s.get_last_lr()[0]]
     for _ in range(14):
@@ -143,7 +143,7 @@ def test_warm_restarts_with_t_mult_2_restart_where_expected():
 
 
 def test_cyclic_lr_triangular2_halves_each_cycle():
-    opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=1.0)
+    opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=1.0)
     s = optim.CyclicLR(opt, 0.0, 1.0, step_size_up=2, mode="triangular2", cycle_momentum=False)
     lrs = [s.get_last_lr()[0]]
     for _ in range(12):
@@ -155,7 +155,7 @@ def test_cyclic_lr_triangular2_halves_each_cycle():
 @pytest.mark.parametrize(("name", "kwargs"), SCHEDULES, ids=IDS)
 def test_state_dict_round_trip(name, kwargs):
     def make():
-        groups = [{"params": [dg.Tensor(np.zeros(1), requires_grad=True)], "lr": lr}
+        groups = [{"params": [dg.tensor(np.zeros(1), requires_grad=True)], "lr": lr}
                   for lr in LRS]  # fmt: skip
         opt = optim.Adam(groups)
         return opt, _build(name, optim, opt, kwargs)
@@ -188,7 +188,7 @@ def test_state_dict_round_trip(name, kwargs):
 )  # fmt: skip
 def test_schedule_built_before_the_optimizer_is_bound(name, kwargs):
     def run(late):
-        w = dg.Tensor(np.ones(3), requires_grad=True)
+        w = dg.tensor(np.ones(3), requires_grad=True)
         opt = optim.Adam(lr=0.1) if late else optim.Adam([w], lr=0.1)
         if "max_momentum" in kwargs:
             kw = kwargs | {"max_momentum": 0.95}
@@ -200,7 +200,7 @@ def test_schedule_built_before_the_optimizer_is_bound(name, kwargs):
             if late and t == 3:
                 opt.bind([w])
             if opt.is_bound:
-                w.grad = dg.Tensor(np.full(3, 0.5))
+                w.grad = dg.tensor(np.full(3, 0.5))
                 opt.step()
             s.step()
             lrs.append((s.get_last_lr(), opt.param_groups[0]["betas"]))
@@ -211,8 +211,8 @@ def test_schedule_built_before_the_optimizer_is_bound(name, kwargs):
 
 def test_cyclic_lr_binds_later_with_two_groups():
     """Per-group values given for the placeholder group serve every group once bound."""
-    a = dg.Tensor(np.ones(2), requires_grad=True)
-    b = dg.Tensor(np.ones(2), requires_grad=True)
+    a = dg.tensor(np.ones(2), requires_grad=True)
+    b = dg.tensor(np.ones(2), requires_grad=True)
     opt = optim.SGD(lr=0.1, momentum=0.9)
     s = optim.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2)
     opt.bind([{"params": [a]}, {"params": [b]}])
@@ -258,7 +258,7 @@ def test_compositions_match_torch(torch, build):
 
 
 def test_chained_scheduler_steps_every_schedule_and_multiplies():
-    opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=1.0)
+    opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=1.0)
     warm = optim.ConstantLR(opt, factor=0.5, total_iters=2)
     decay = optim.ExponentialLR(opt, gamma=0.9)
     s = optim.ChainedScheduler([warm, decay])
@@ -271,7 +271,7 @@ def test_chained_scheduler_steps_every_schedule_and_multiplies():
 
 
 def test_cycle_momentum_needs_momentum_or_betas(torch):
-    w = dg.Tensor(np.zeros(1), requires_grad=True)
+    w = dg.tensor(np.zeros(1), requires_grad=True)
     with pytest.raises(ValueError, match="momentum or beta"):
         optim.CyclicLR(optim.Adagrad([w], lr=0.1), base_lr=0.01, max_lr=0.1)
     with pytest.raises(ValueError, match="momentum or beta"):  # PyTorch refuses it too
@@ -288,9 +288,9 @@ def test_cycle_momentum_needs_momentum_or_betas(torch):
 
 
 def test_errors():
-    w = dg.Tensor(np.zeros(1), requires_grad=True)
+    w = dg.tensor(np.zeros(1), requires_grad=True)
     opt = optim.SGD([w], lr=0.1, momentum=0.9)
-    other = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+    other = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=0.1)
     cases = [
         (lambda: optim.CosineAnnealingWarmRestarts(opt, T_0=0), "T_0"),
         (lambda: optim.CosineAnnealingWarmRestarts(opt, T_0=2.5), "T_0"),

@@ -73,7 +73,7 @@ class Case:
 
 # --- building the pair ----------------------------------------------------------------------
 def _opts(case: Case, initial: list[float] | None = None):
-    ps = [dg.Tensor(np.zeros(2), requires_grad=True) for _ in case.lrs]
+    ps = [dg.tensor(np.zeros(2), requires_grad=True) for _ in case.lrs]
     qs = [torch.zeros(2, dtype=torch.float64, requires_grad=True) for _ in case.lrs]
     extra: dict[str, Any] = {"SGD": {"momentum": 0.9}, "Adam": {"betas": (0.9, 0.999)}}.get(
         case.opt, {}
@@ -87,7 +87,7 @@ def _opts(case: Case, initial: list[float] | None = None):
     od = getattr(optim, case.opt)(groups_d, **extra)
     ot = getattr(torch.optim, case.opt)(groups_t, **extra)
     for p in ps:
-        p.grad = dg.Tensor(np.ones(2))
+        p.grad = dg.tensor(np.ones(2))
     for q in qs:
         q.grad = torch.ones(2, dtype=torch.float64)
     return od, ot
@@ -190,7 +190,7 @@ def _act(where: str, case: Case, od, ot, sd, st, action: tuple, first: bool) -> 
         ot.step()
     kind, arg = action
     if kind == "add_group":  # a parameter group added after the schedule was built
-        od.add_param_group({"params": [dg.Tensor(np.zeros(2), requires_grad=True)], "lr": arg})
+        od.add_param_group({"params": [dg.tensor(np.zeros(2), requires_grad=True)], "lr": arg})
         ot.add_param_group(
             {"params": [torch.zeros(2, dtype=torch.float64, requires_grad=True)], "lr": arg}
         )
@@ -729,7 +729,7 @@ def test_regressions(name):
 
 
 def test_step_epoch_and_order_warnings():
-    p = dg.Tensor(np.zeros(1), requires_grad=True)
+    p = dg.tensor(np.zeros(1), requires_grad=True)
     opt = optim.SGD([p], lr=0.1)
     sched = dg_sched.ExponentialLR(opt, 0.5)
     with pytest.warns(UserWarning, match=r"before `optimizer.step\(\)`"):
@@ -759,7 +759,7 @@ def test_sequential_last_epoch_resumes():
     starts the first schedule at 0 whatever N: pytorch/pytorch#162591; a README row)."""
 
     def build(last_epoch=-1):
-        p = dg.Tensor(np.zeros(1), requires_grad=True)
+        p = dg.tensor(np.zeros(1), requires_grad=True)
         opt = optim.SGD([{"params": [p], "lr": 0.1, "initial_lr": 0.1}], lr=0.1)
         subs = [dg_sched.LinearLR(opt, 0.25, total_iters=4), dg_sched.ExponentialLR(opt, 0.9)]
         return opt, dg_sched.SequentialLR(opt, subs, milestones=[4], last_epoch=last_epoch)

@@ -17,7 +17,7 @@ STEPS = 100
 
 
 def _opt_pair(torch, lrs=(0.1,), cls="SGD", **kwargs):
-    ps = [dg.Tensor(np.zeros(2), requires_grad=True) for _ in lrs]
+    ps = [dg.tensor(np.zeros(2), requires_grad=True) for _ in lrs]
     ours = getattr(optim, cls)([{"params": [p], "lr": lr} for p, lr in zip(ps, lrs)], **kwargs)
     tcls = {"SGD": "SGD", "Adam": "Adam"}[cls]
     qs = [torch.zeros(2, requires_grad=True) for _ in lrs]
@@ -86,7 +86,7 @@ def test_matches_torch(name, kwargs, cls):
 
 
 def test_one_cycle_refuses_steps_past_the_end():
-    opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9)
+    opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=0.1, momentum=0.9)
     s = optim.OneCycleLR(opt, max_lr=1.0, total_steps=10)
     for _ in range(10):
         s.step()
@@ -151,7 +151,7 @@ def test_reduce_on_plateau_matches_torch(kwargs):
 def test_state_dict_round_trip(name, kwargs):
     def make():
         two = isinstance(kwargs.get("max_lr"), list)
-        groups = [{"params": [dg.Tensor(np.zeros(1), requires_grad=True)], "lr": lr}
+        groups = [{"params": [dg.tensor(np.zeros(1), requires_grad=True)], "lr": lr}
                   for lr in ((0.1, 0.02) if two else (0.1,))]  # fmt: skip
         opt = optim.Adam(groups)
         return opt, _build(name, optim, opt, kwargs)
@@ -178,7 +178,7 @@ def test_state_dict_round_trip(name, kwargs):
 
 def test_reduce_on_plateau_state_round_trip():
     def make():
-        opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+        opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=0.1)
         return opt, optim.ReduceLROnPlateau(opt, patience=2, cooldown=1)
 
     metrics = _metric_sequence()
@@ -197,7 +197,7 @@ def test_reduce_on_plateau_state_round_trip():
 
 
 def test_lr_at_step_zero_is_the_initial_one():
-    opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=0.3)
+    opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=0.3)
     s = optim.CosineAnnealingLR(opt, T_max=10)
     assert s.get_last_lr() == [0.3] and opt.param_groups[0]["lr"] == 0.3
     s.step()
@@ -210,7 +210,7 @@ def test_lr_at_step_zero_is_the_initial_one():
 )
 def test_schedule_built_before_the_optimizer_is_bound(name, kwargs):
     def run(late):
-        w = dg.Tensor(np.ones(3), requires_grad=True)
+        w = dg.tensor(np.ones(3), requires_grad=True)
         opt = optim.Adam(lr=0.1) if late else optim.Adam([w], lr=0.1)
         s = _build(name, optim, opt, {k: v for k, v in kwargs.items() if k != "max_lr"} | (
             {"max_lr": 0.5} if "max_lr" in kwargs else {}))  # fmt: skip
@@ -219,7 +219,7 @@ def test_schedule_built_before_the_optimizer_is_bound(name, kwargs):
             if late and t == 3:
                 opt.bind([w])
             if opt.is_bound:
-                w.grad = dg.Tensor(np.full(3, 0.5))
+                w.grad = dg.tensor(np.full(3, 0.5))
                 opt.step()
             if name == "ReduceLROnPlateau":
                 s.step(1.0)
@@ -232,8 +232,8 @@ def test_schedule_built_before_the_optimizer_is_bound(name, kwargs):
 
 
 def test_sequential_lr_errors():
-    opt = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
-    other = optim.SGD([dg.Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+    opt = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+    other = optim.SGD([dg.tensor(np.zeros(1), requires_grad=True)], lr=0.1)
     a = optim.LinearLR(opt)
     with pytest.raises(ValueError, match="milestones"):
         optim.SequentialLR(opt, [a, optim.StepLR(opt, 3)], milestones=[])

@@ -381,6 +381,41 @@ def test_legacy_tensor_sizes_constructor():
     assert dg.Tensor([1.0, 2.0], True).requires_grad
 
 
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_legacy_tensor_data_constructor_default_dtype(default):
+    """``torch.Tensor(data)`` gives the default float dtype whatever the data's dtype (a bool
+    mask, ints, a float array of the other width), as PyTorch's legacy constructor: CleanRL's
+    ``next_done = torch.Tensor(np.logical_or(term, trunc))`` then ``1.0 - next_done``. A
+    tensor is taken as it is; an explicit ``dtype=`` (deepgrad's) is kept."""
+    torch = pytest.importorskip("torch")
+    datas = [
+        np.array([True, False]),
+        np.array([1, 2]),
+        np.array([3, 4], dtype=np.uint8),
+        np.array([1.5, 2.5], dtype=np.float32),
+        np.array([1.5, 2.5], dtype=np.float64),
+        [1, 2],
+        [True, False],
+        [[0.5, 1.0]],
+    ]
+    before_t, before_d = torch.get_default_dtype(), dg.get_default_dtype()
+    try:
+        torch.set_default_dtype(getattr(torch, default))
+        dg.set_default_dtype(getattr(dg, default))
+        for data in datas:
+            ours, theirs = dg.Tensor(data), torch.Tensor(data)
+            assert ours.dtype == np.dtype(default) == np.dtype(str(theirs.dtype)[6:]), data
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert (1.0 - dg.Tensor(np.array([True, False]))).tolist() == [0.0, 1.0]
+        for t in (dg.tensor([1, 2]), dg.tensor([True]), dg.tensor([1.0], dtype=dg.float16)):
+            assert dg.Tensor(t).dtype == t.dtype  # torch.Tensor(t) is t
+        assert dg.Tensor(np.array([1, 2]), dtype=dg.int64).dtype == dg.int64
+        assert dg.nn.Parameter(dg.tensor([1.0], dtype=dg.float16)).dtype == dg.float16
+    finally:
+        torch.set_default_dtype(before_t)
+        dg.set_default_dtype(before_d)
+
+
 # ---- std/var methods: PyTorch's overloads, the arguments passed on as they came ------------
 _STD_VAR_CALLS = [
     ((), {}),

@@ -441,7 +441,7 @@ def _output_width(model: Any, sample: np.ndarray) -> int | None:
     try:
         model.eval()
         with no_grad():
-            out = model(Tensor(np.asarray(sample[:1])))
+            out = model(Tensor._wrap(np.asarray(sample[:1])))
     except Exception:  # a model the sample does not fit: fit names the mismatch
         return None
     finally:

@@ -212,7 +212,7 @@ def check_first_batch(model: Any, sample: Any, batch_size: int, zoo: bool = Fals
                 handles.append(m.register_forward_hook(count.after(name)))
             model.eval()
             with no_grad():
-                model(Tensor(sample[:1]))
+                model(Tensor._wrap(sample[:1]))
     except AllocationRefused as e:
         raise RecipeError(str(e)) from None
     except (ValueError, TypeError, RuntimeError, IndexError) as e:

@@ -285,7 +285,7 @@ class _Symmetric(Constraint):
 
     def check(self, value: Tensor) -> Tensor:
         if not self._square(value):
-            return Tensor(backend.xp.zeros(value.shape[:-2], dtype=bool))
+            return Tensor._wrap(backend.xp.zeros(value.shape[:-2], dtype=bool))
         return (value - value.mT).abs().le(1e-6 + 1e-5 * value.mT.abs()).all(-1).all(-1)
 
 
@@ -297,7 +297,7 @@ class _PositiveDefinite(_Symmetric):
         if not bool(sym.all()):
             return sym
         a = backend.to_numpy(value.detach()._data).astype(numpy.float64)
-        return Tensor(backend.xp.asarray(numpy.linalg.eigvalsh(a).min(-1) > 0))
+        return Tensor._wrap(backend.xp.asarray(numpy.linalg.eigvalsh(a).min(-1) > 0))
 
 
 dependent = _Dependent()

@@ -42,12 +42,12 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
 def _standard_normal(shape: Any, dtype: Any) -> Tensor:
     """N(0, 1) draws of ``shape`` from deepgrad's seeded generator (``dg.manual_seed``)."""
     dt = numpy.dtype(dtype)
-    return Tensor(backend.rng().standard_normal(tuple(shape), dtype=dt))
+    return Tensor._wrap(backend.rng().standard_normal(tuple(shape), dtype=dt))
 
 
 def _uniform(shape: Any, dtype: Any) -> Tensor:
     """U[0, 1) draws of ``shape`` from deepgrad's seeded generator."""
-    return Tensor(backend.rng().random(tuple(shape), dtype=numpy.dtype(dtype)))
+    return Tensor._wrap(backend.rng().random(tuple(shape), dtype=numpy.dtype(dtype)))
 
 
 def _sum_rightmost(value: Tensor, dim: int) -> Tensor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from .._errors import bool_arg
 from ..tensor import Tensor
 
 
@@ -28,6 +29,7 @@ def isclose(
     >>> dg.isclose(dg.tensor([1.0, 2.0]), dg.tensor([1.0 + 1e-9, 2.1])).tolist()
     [True, False]
     """
+    equal_nan = bool_arg(equal_nan, "isclose", "equal_nan", 5)
     if rtol < 0 or atol < 0:
         raise ValueError(f"isclose: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
     if isinstance(other, Tensor) and isinstance(input, Tensor) and input.dtype != other.dtype:
@@ -48,6 +50,7 @@ def allclose(
     equal_nan: bool = False,
 ) -> bool:
     """Whether every element is :func:`isclose` (a Python bool)."""
+    equal_nan = bool_arg(equal_nan, "allclose", "equal_nan", 5)
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 

@@ -107,7 +107,7 @@ def cov(
     xc = x - reshape(avg, (-1, 1))
     c = matmul(xc, transpose(xc if w is None else xc * w, 0, 1))
     if not isinstance(norm, Tensor):  # a number: keep c's dtype (0 gives inf / nan as torch)
-        norm = Tensor(backend.xp.asarray(norm, dtype=c.dtype))
+        norm = Tensor._wrap(backend.xp.asarray(norm, dtype=c.dtype))
     with numpy.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: inf/NaN, no warning
         return squeeze(c / norm)
 

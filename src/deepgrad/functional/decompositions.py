@@ -167,7 +167,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
     n = int(n)
     if n == 0:  # the identity, still recorded (a zero gradient), as PyTorch's copy_
         eye = backend.xp.broadcast_to(backend.xp.eye(A.shape[-1], dtype=A.dtype), A.shape)
-        return where(backend.xp.ones(A.shape, bool), Tensor(eye.copy()), A)
+        return where(backend.xp.ones(A.shape, bool), Tensor._wrap(eye.copy()), A)
     if n < 0:
         if A.dtype.kind not in "fc":
             raise DtypeError(

@@ -84,7 +84,7 @@ def _const(v: Any, like: Tensor | None) -> Tensor:
             dtype = backend.get_default_dtype()
         # a number past the dtype's range is ±inf there, silently as PyTorch's
         return Tensor._from_op(backend.silently(backend.xp.asarray, v, dtype), None, 0)
-    return Tensor(v)
+    return Tensor._wrap(v)
 
 
 def _pair(a: Any, b: Any, floating: bool = False) -> tuple[Tensor, Tensor]:
@@ -114,13 +114,13 @@ def _pair(a: Any, b: Any, floating: bool = False) -> tuple[Tensor, Tensor]:
                     return a, Tensor._from_op(c, None, 0)
             if isinstance(b, numbers.Number):
                 return _meet_scalar(a, b), _const(b, a)
-            b = Tensor(b)
+            b = Tensor._wrap(b)
     elif isinstance(b, Tensor):
         if isinstance(a, numbers.Number):
             return _const(a, b), _meet_scalar(b, a)
-        a = Tensor(a)
+        a = Tensor._wrap(a)
     else:
-        return Tensor(a), Tensor(b)
+        return Tensor._wrap(a), Tensor._wrap(b)
     da, db = a._data.dtype, b._data.dtype
     if da != db:
         dt = backend.result_type(a._data, b._data)
@@ -459,7 +459,7 @@ class PowScalar(Function):
         if c == 1:
             return gy
         if c == 0:  # x⁰ = 1 is constant, also at x = 0 (not 0 · 0⁻¹): PyTorch's rule
-            return Tensor(backend.xp.zeros(x.shape, dtype=x._data.dtype))
+            return Tensor._wrap(backend.xp.zeros(x.shape, dtype=x._data.dtype))
         with backend.quiet():  # c·x^(c-1) is inf/nan at 0 for c < 1, as PyTorch's
             return gy * conj(x ** (c - 1) * c)
 

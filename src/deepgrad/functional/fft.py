@@ -443,7 +443,7 @@ def fftfreq(
     n = int_arg(n, "fft_fftfreq", "n", 1)
     dt = _freq_dtype(dtype)
     k = backend.xp.fft.fftfreq(n) * n  # the integers, exactly
-    out = Tensor((k * (1.0 / (n * d))).astype(dt))
+    out = Tensor._wrap((k * (1.0 / (n * d))).astype(dt))
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
@@ -454,7 +454,7 @@ def rfftfreq(
     ``[0, 1, …, ⌊n/2⌋] / (d·n)``."""
     dt = _freq_dtype(dtype)
     k = backend.xp.arange(n // 2 + 1, dtype=numpy.float64)
-    out = Tensor((k * (1.0 / (n * d))).astype(dt))
+    out = Tensor._wrap((k * (1.0 / (n * d))).astype(dt))
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 

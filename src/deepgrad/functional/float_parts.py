@@ -83,7 +83,7 @@ def frexp(input: Tensor) -> FrexpResult:  # noqa: A002 - PyTorch's name
             f".double() or .float()"
         )
     m, e = backend.xp.frexp(x._data)
-    return FrexpResult(Tensor(m), Tensor(e.astype(numpy.int32)))
+    return FrexpResult(Tensor._wrap(m), Tensor._wrap(e.astype(numpy.int32)))
 
 
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
@@ -95,4 +95,4 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
             f"nextafter: expected floating tensors, got {a.dtype} (PyTorch's "
             f"'nextafter_cpu' is not implemented for integer dtypes)"
         )
-    return Tensor(backend.xp.nextafter(a._data, b._data))
+    return Tensor._wrap(backend.xp.nextafter(a._data, b._data))

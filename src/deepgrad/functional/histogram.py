@@ -151,7 +151,7 @@ def histogram(
         )
     rng = None if range is None else tuple(range)
     hist, edges = _count(a.reshape(-1, 1), [bins], [rng], weight, density, "torch.histogram")
-    return HistogramResult(Tensor(hist), Tensor(edges[0]))
+    return HistogramResult(Tensor._wrap(hist), Tensor._wrap(edges[0]))
 
 
 def histogramdd(
@@ -191,4 +191,4 @@ def histogramdd(
             )
         rngs = [(flat[2 * d], flat[2 * d + 1]) for d in builtins.range(D)]
     hist, edges = _count(points, per_dim, rngs, weight, density, "torch.histogramdd")
-    return HistogramddResult(Tensor(hist), tuple(Tensor(e) for e in edges))
+    return HistogramddResult(Tensor._wrap(hist), tuple(Tensor._wrap(e) for e in edges))

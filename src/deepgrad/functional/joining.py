@@ -131,7 +131,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
                 f"shape {t.shape}"
             )
     if not ts:
-        return Tensor(backend.xp.zeros((1, 0), backend.get_default_dtype()))
+        return Tensor._wrap(backend.xp.zeros((1, 0), backend.get_default_dtype()))
     blocks = atleast_2d(ts)
     width = sum(b.shape[1] for b in blocks)
     rows, left = [], 0

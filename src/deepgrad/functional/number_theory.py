@@ -30,10 +30,10 @@ def _integers(input: Any, other: Any, fn: str) -> tuple[Any, Any]:
 def gcd(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     """The greatest common divisor of each pair (``gcd(0, 0) = 0``, always ≥ 0)."""
     a, b = _integers(input, other, "gcd")
-    return Tensor(backend.xp.gcd(a, b))
+    return Tensor._wrap(backend.xp.gcd(a, b))
 
 
 def lcm(input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
     """The least common multiple of each pair (0 when either is 0, always ≥ 0)."""
     a, b = _integers(input, other, "lcm")
-    return Tensor(backend.xp.lcm(a, b))
+    return Tensor._wrap(backend.xp.lcm(a, b))

@@ -337,11 +337,11 @@ class Var(Function):
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
         if x._data.size == 0:
-            return Tensor(backend.xp.zeros(x.shape, x._data.dtype))
+            return Tensor._wrap(backend.xp.zeros(x.shape, x._data.dtype))
         pivot = _pivot(x._data, self.axes)
         if pivot.dtype.kind == "f":  # an infinite pivot: x - mean itself, as PyTorch's
             pivot = backend.xp.where(backend.xp.isfinite(pivot), pivot, 0)
-        shifted = x - Tensor(pivot)
+        shifted = x - Tensor._wrap(pivot)
         d = shifted - mean(shifted, self.axes, keepdim=True)
         whole = self.axes is None or x.ndim == 0
         if self.dof > 0 or (self.dof < 0 and not whole):
@@ -356,7 +356,7 @@ class Var(Function):
             else:
                 factor = d._data * numpy.inf
             g = _expand(gy, x.shape, self.axes)._data * factor
-        return Tensor(g.astype(x.dtype, copy=False))
+        return Tensor._wrap(g.astype(x.dtype, copy=False))
 
 
 def _correction(

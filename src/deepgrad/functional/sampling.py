@@ -106,7 +106,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
     prob = a if p is None else p
     _check_probability(prob, "bernoulli")
     u = _gen(generator).random(a.shape)
-    return Tensor(backend.xp.asarray(u < prob).astype(a.dtype))
+    return Tensor._wrap(backend.xp.asarray(u < prob).astype(a.dtype))
 
 
 def _check_probability(p: Any, fn: str) -> None:
@@ -123,7 +123,7 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
     a = _floating_input(input, "poisson")
     if a.size and bool((a < 0).any()):
         raise ValueError("poisson: rates must be non-negative")
-    return Tensor(backend.xp.asarray(_gen(generator).poisson(a)).astype(a.dtype))
+    return Tensor._wrap(backend.xp.asarray(_gen(generator).poisson(a)).astype(a.dtype))
 
 
 def bernoulli_(x: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:

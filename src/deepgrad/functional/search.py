@@ -20,6 +20,7 @@ from .. import backend
 from .._errors import (
     ValueRangeError,
     _refuse_complex_order,
+    bool_arg,
     dim_error,
     int_arg,
     ints_arg,
@@ -100,6 +101,9 @@ def unique(
     >>> out.tolist(), counts.tolist()
     ([1, 3], [1, 2])
     """
+    sorted = bool_arg(sorted, "unique", "sorted", 2)  # noqa: A001 - PyTorch's name
+    return_inverse = bool_arg(return_inverse, "unique", "return_inverse", 3)
+    return_counts = bool_arg(return_counts, "unique", "return_counts", 4)
     _refuse_complex_order("unique", input)
     a = _array(input)
     xp = backend.xp
@@ -278,6 +282,8 @@ def searchsorted(
     >>> dg.searchsorted(dg.tensor([1, 3, 5]), dg.tensor([0, 3, 6])).tolist()
     [0, 1, 3]
     """
+    out_int32 = bool_arg(out_int32, "searchsorted", "out_int32")
+    right = bool_arg(right, "searchsorted", "right")
     _refuse_complex_order("searchsorted", sorted_sequence, values)
     xp = backend.xp
     how = _side(right, side, "searchsorted")
@@ -347,6 +353,8 @@ def bucketize(
     >>> dg.bucketize(dg.tensor([0.5, 1.0, 7.0]), dg.tensor([1.0, 5.0])).tolist()
     [0, 0, 2]
     """
+    out_int32 = bool_arg(out_int32, "bucketize", "out_int32")
+    right = bool_arg(right, "bucketize", "right")
     b = _array(boundaries)
     if b.ndim != 1:
         raise ValueError(f"bucketize: boundaries must be 1-D, got shape {b.shape}")
@@ -448,4 +456,4 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
     for d in reversed(dims):
         out.append(flat % d if d else flat * 0)
         flat = flat // d if d else flat
-    return tuple(Tensor(o) for o in reversed(out))
+    return tuple(Tensor._wrap(o) for o in reversed(out))

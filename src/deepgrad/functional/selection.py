@@ -135,7 +135,11 @@ class ScatterSlice(Function):
 
     def backward(self, gy: Tensor) -> tuple:
         nx, ns = self.needs_input_grad
-        gx = ScatterSlice(self.index)(gy, Tensor(backend.xp.zeros((), gy.dtype))) if nx else None
+        gx = (
+            ScatterSlice(self.index)(gy, Tensor._wrap(backend.xp.zeros((), gy.dtype)))
+            if nx
+            else None
+        )
         return gx, (getitem(gy, self.index) if ns else None)
 
 

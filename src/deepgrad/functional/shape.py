@@ -31,6 +31,7 @@ from .._errors import (
     ValueRangeError,
     _refuse_complex_order,
     _type_words,
+    bool_arg,
     dim_error,
     int_arg,
     ints_arg,
@@ -1234,7 +1235,10 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
     """The values of ``x`` sorted along ``dim`` (ascending, or ``descending``), and the int64
     positions they came from: ``values = take_along_dim(x, indices, dim)``. Ties keep their
     order (a stable sort); NaN sorts as the largest value (last, or first when
-    ``descending``), as PyTorch's. The gradient of ``values`` flows back to the positions read."""
+    ``descending``), as PyTorch's. The gradient of ``values`` flows back to the positions read.
+    ``descending`` and ``stable`` are Python bools, as PyTorch's parser takes them."""
+    descending = bool_arg(descending, "sort", "descending", 3)
+    stable = stable if stable is None else bool_arg(stable, "sort", "stable")
     _refuse_complex_order("sort", x)
     axis = _norm_axis(dim, max(x.ndim, 1), "sort")
     if x.ndim == 0:
@@ -1256,6 +1260,8 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The int64 positions that sort ``x`` along ``dim``. The sort is always stable (ties keep
     their order), so ``stable`` (PyTorch's flag) is accepted and changes nothing."""
+    descending = bool_arg(descending, "argsort", "descending", 3)
+    stable = bool_arg(stable, "argsort", "stable")
     return sort(x, dim, descending)[1]
 
 
@@ -1269,7 +1275,9 @@ def topk(
 ) -> ValuesIndices:
     """The ``k`` largest (or smallest) values along ``dim`` and their int64 positions, largest
     first (PyTorch's ``topk``); differentiable in the values. Ties: the earlier position
-    first."""
+    first. ``largest`` and ``sorted`` are Python bools, as PyTorch's parser takes them."""
+    largest = bool_arg(largest, "topk", "largest", 4)
+    sorted = bool_arg(sorted, "topk", "sorted", 5)  # noqa: A001 - PyTorch's name
     axis = _norm_axis(dim, max(x.ndim, 1), "topk")
     n = x.shape[axis] if x.ndim else 1
     k = int_arg(k, "topk", "k", 2)

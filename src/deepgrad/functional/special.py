@@ -336,7 +336,7 @@ def multigammaln(input: Tensor, p: int) -> Tensor:  # noqa: A002
 
 def _not_differentiable(name: str, input: Tensor) -> Tensor:
     x = _floating(input if isinstance(input, Tensor) else Tensor(input))
-    return Tensor(_scipy(name)(x._data))
+    return Tensor._wrap(_scipy(name)(x._data))
 
 
 def bessel_j0(input: Tensor) -> Tensor:  # noqa: A002

@@ -52,7 +52,9 @@ def _window(window: Tensor | None, win_length: int, n_fft: int, like: Tensor, fn
     if win_length == n_fft:
         return window
     if window is None:
-        window = Tensor(backend.xp.ones(win_length, like.dtype if like.dtype.kind == "f" else None))
+        window = Tensor._wrap(
+            backend.xp.ones(win_length, like.dtype if like.dtype.kind == "f" else None)
+        )
     left = (n_fft - win_length) // 2
     return pad(window, (left, n_fft - win_length - left))
 
@@ -198,14 +200,14 @@ def istft(
     idx = (xp.arange(n_frames)[:, None] * hop + xp.arange(n_fft)[None, :]).reshape(-1)
     B = frames.shape[0]
     zeros = Tensor._from_op(xp.zeros((B, total), frames.dtype), None, 0)
-    y = index_add(zeros, 1, Tensor(idx), reshape(frames, (B, -1)))
+    y = index_add(zeros, 1, Tensor._wrap(idx), reshape(frames, (B, -1)))
     w2 = (
         Tensor._from_op(xp.ones(n_fft, frames.dtype.type(0).real.dtype), None, 0)
         if w is None
         else (w * w.conj() if w.dtype.kind == "c" else w * w)
     )
     env_zero = Tensor._from_op(xp.zeros(total, w2.dtype), None, 0)
-    env = index_add(env_zero, 0, Tensor(idx), reshape(w2.expand(n_frames, n_fft), (-1,)))
+    env = index_add(env_zero, 0, Tensor._wrap(idx), reshape(w2.expand(n_frames, n_fft), (-1,)))
     start = n_fft // 2 if center else 0
     if length is not None:
         end = start + int(length)

@@ -358,16 +358,16 @@ class _TypedTensorMeta(type):
 
     def __call__(cls, *args: Any, device: Any = None) -> Tensor:  # noqa: N805
         if not args:
-            return Tensor(numpy.zeros((0,), dtype=cls.dtype))
+            return Tensor._wrap(numpy.zeros((0,), dtype=cls.dtype))
         if all(isinstance(a, (int, numpy.integer)) and not isinstance(a, bool) for a in args):
             if any(a < 0 for a in args):
                 raise ValueError(f"{cls.__name__}: negative size in {args}")
-            return Tensor(numpy.zeros(tuple(int(a) for a in args), dtype=cls.dtype))
+            return Tensor._wrap(numpy.zeros(tuple(int(a) for a in args), dtype=cls.dtype))
         if len(args) == 1 and not isinstance(args[0], (int, float, bool, complex)):
             data = args[0]
             if isinstance(data, Tensor):
                 return data.to(cls.dtype)
-            return Tensor(numpy.array(data, dtype=cls.dtype))
+            return Tensor._wrap(numpy.array(data, dtype=cls.dtype))
         raise TypeError(
             f"{cls.__name__}(*sizes) or {cls.__name__}(data): expected ints (a shape) or one "
             f"sequence/array of data; got {args!r}"

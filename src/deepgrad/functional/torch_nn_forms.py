@@ -314,9 +314,14 @@ def embedding_bag(
     sizes = xp.bincount(bag[counted], minlength=B)[:B].astype(xp.int64)
     if name == "sum":
         m = int(off.shape[0])  # PyTorch's: one per offset, the last one included
-        return out, Tensor(bag), Tensor(xp.zeros(m, xp.int64)), Tensor(xp.zeros(m, xp.int64))
+        return (
+            out,
+            Tensor._wrap(bag),
+            Tensor._wrap(xp.zeros(m, xp.int64)),
+            Tensor._wrap(xp.zeros(m, xp.int64)),
+        )
     if name == "mean":
-        return out, Tensor(bag), Tensor(sizes), Tensor(sizes.copy())
+        return out, Tensor._wrap(bag), Tensor._wrap(sizes), Tensor._wrap(sizes.copy())
     D = int(weight.shape[1])
     arg = xp.zeros((B, D), dtype=xp.int64)  # an empty bag: 0, as PyTorch
     w = weight._data
@@ -325,7 +330,7 @@ def embedding_bag(
         rows = idx[s:e] if padding_idx is None else idx[s:e][idx[s:e] != padding_idx]
         if rows.shape[0]:
             arg[b] = rows[xp.argmax(w[rows], axis=0)]
-    return out, Tensor(bag), Tensor(sizes), Tensor(arg)
+    return out, Tensor._wrap(bag), Tensor._wrap(sizes), Tensor._wrap(arg)
 
 
 # dropout ----------------------------------------------------------------------------------

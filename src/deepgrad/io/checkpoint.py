@@ -212,7 +212,9 @@ def _unpack(node: Any, arrays: dict[str, numpy.ndarray], depth: int, name: str) 
                 return arr[()]
             if tag == "__ndarray__":
                 return arr
-            return Tensor(backend.xp.asarray(arr), requires_grad=bool(node.get("requires_grad")))
+            return Tensor._wrap(
+                backend.xp.asarray(arr), requires_grad=bool(node.get("requires_grad"))
+            )
         if tag == "__uninitialized__":
             return _placeholder(node, name)
         if tag == "__tuple__" and isinstance(value, list):
@@ -274,7 +276,7 @@ def load(
     meta = safetensors_metadata(data, name)
     text = meta.get(STRUCTURE_KEY)
     if text is None:  # a safetensors file from elsewhere: its tensors by name
-        return {k: Tensor(backend.xp.asarray(v)) for k, v in arrays.items()}
+        return {k: Tensor._wrap(backend.xp.asarray(v)) for k, v in arrays.items()}
     version = meta.get("format_version", "")
     if not (version.isascii() and version.isdigit()) or int(version) > FORMAT_VERSION:
         raise ModelFileError(

@@ -47,7 +47,7 @@ def gradients(ctx: Context) -> Outcome:
         backend.manual_seed(ctx.seed + h)
         net = _network(n_in, h, n_out)
         params = list(net.parameters())
-        xt = Tensor(backend.xp.asarray(x))
+        xt = Tensor._wrap(backend.xp.asarray(x))
 
         def loss_fn(*_ps: Tensor, net=net, xt=xt) -> Tensor:
             return cross_entropy(net(xt), t)

@@ -157,9 +157,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             if i == 0:
                 continue
             gather[rows] = self.shortlist_size + i - 1
-            rows_t = Tensor(backend.xp.asarray(rows))
+            rows_t = Tensor._wrap(backend.xp.asarray(rows))
             out = self.tail[i - 1](inp.index_select(0, rows_t))
-            rel = Tensor(backend.xp.asarray((target[rows] - low)[:, None]))
+            rel = Tensor._wrap(backend.xp.asarray((target[rows] - low)[:, None]))
             local = F.log_softmax(out, dim=1).gather(1, rel)[:, 0]
             cluster_parts.append((rows_t, local))
         if used != n:
@@ -171,7 +171,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         for rows_t, local in cluster_parts:
             output = output.index_add(0, rows_t, local)
         head_logprob = F.log_softmax(self.head(inp), dim=1)
-        idx = Tensor(backend.xp.asarray(gather[:, None]))
+        idx = Tensor._wrap(backend.xp.asarray(gather[:, None]))
         output = output + head_logprob.gather(1, idx)[:, 0]
         loss = (-output).mean()
         if not is_batched:
@@ -198,12 +198,12 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         output = backend.to_numpy(head_output.argmax(dim=1)._data).copy()
         outside = output >= self.shortlist_size
         if outside.any():
-            rows = Tensor(backend.xp.asarray(numpy.flatnonzero(outside)))
+            rows = Tensor._wrap(backend.xp.asarray(numpy.flatnonzero(outside)))
             log_prob = self._get_full_log_prob(
                 input.index_select(0, rows), head_output.index_select(0, rows)
             )
             output[outside] = backend.to_numpy(log_prob.argmax(dim=1)._data)
-        return Tensor(backend.xp.asarray(output))
+        return Tensor._wrap(backend.xp.asarray(output))
 
     def extra_repr(self) -> str:
         return ""

@@ -449,7 +449,7 @@ class Module(KerasMethods):
                     "(a Tensor, a NumPy array or None expected)"
                 )
             if value is not None and not isinstance(value, Tensor):
-                value = Tensor(value)
+                value = Tensor._wrap(value)
             buffers[name] = value
         elif name in modules:
             if value is not None:
@@ -495,7 +495,7 @@ class Module(KerasMethods):
                 "(a Tensor, a NumPy array or None required)"
             )
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(tensor)
+            tensor = Tensor._wrap(tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -521,7 +521,7 @@ class Module(KerasMethods):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and type(args[0]) is numpy.ndarray:  # model(array) works, as in Keras
-            args = (Tensor(args[0]), *args[1:])
+            args = (Tensor._wrap(args[0]), *args[1:])
         hooks = self.__dict__.get("_dg_hooks")
         if hooks is None and not _global_hooks:
             return self.forward(*args, **kwargs)
@@ -1043,7 +1043,7 @@ class Module(KerasMethods):
                 owner.__dict__["_parameters"][name] = new
                 object.__setattr__(owner, name, new)
             else:
-                new = Tensor(backend.xp.asarray(arr))
+                new = Tensor._wrap(backend.xp.asarray(arr))
                 owner.__dict__["_buffers"][name] = new
                 object.__setattr__(owner, name, new)
         return _IncompatibleKeys(missing, unexpected)

@@ -79,7 +79,7 @@ class _NormBase(Module):
         if track_running_stats:
             self.register_buffer("running_mean", UninitializedBuffer())
             self.register_buffer("running_var", UninitializedBuffer())
-            self.register_buffer("num_batches_tracked", Tensor(numpy.asarray(0, numpy.int64)))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(numpy.asarray(0, numpy.int64)))
 
     def _build(self, num_features: int) -> None:
         """The parameters and buffers for ``num_features`` channels (at construction, or at
@@ -95,7 +95,7 @@ class _NormBase(Module):
                 self.register_buffer(name, built_tensor(self, name, fill((num_features,), dt)))
             if self.num_batches_tracked is None:  # a lazy layer made it at construction
                 self.register_buffer(
-                    "num_batches_tracked", Tensor(xp.asarray(0, dtype=numpy.int64))
+                    "num_batches_tracked", Tensor._wrap(xp.asarray(0, dtype=numpy.int64))
                 )
         self._place_new_parameters()
 

@@ -156,7 +156,7 @@ def pad_packed_sequence(
     lens[order] = lens_sorted
     if batch_first:
         out = F.swapaxes(out, 0, 1)
-    return out, Tensor(lens)
+    return out, Tensor._wrap(lens)
 
 
 def _unpack_for_rnn(seq: PackedSequence) -> tuple[Tensor, numpy.ndarray, tuple]:

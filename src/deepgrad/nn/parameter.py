@@ -164,7 +164,7 @@ def built_tensor(module: Any, name: str, data: Any) -> Any:
         held.materialize(data.shape)
         held._data[...] = data
         return held
-    return Parameter(data) if name in module._parameters else Tensor(data)
+    return Parameter(data) if name in module._parameters else Tensor._wrap(data)
 
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):

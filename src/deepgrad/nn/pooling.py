@@ -313,7 +313,7 @@ class _FractionalMaxPoolNd(Module):
         if isinstance(_random_samples, dict):  # get_config's form: the values and dtype
             _random_samples = numpy.asarray(_random_samples["values"], _random_samples["dtype"])
         if _random_samples is not None and not isinstance(_random_samples, Tensor):
-            _random_samples = Tensor(_random_samples)
+            _random_samples = Tensor._wrap(_random_samples)
         self.register_buffer("_random_samples", _random_samples)
         self.output_size = None if output_size is None else _ntuple(output_size, nd)
         self.output_ratio = None if output_ratio is None else _ntuple(output_ratio, nd)

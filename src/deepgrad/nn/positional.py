@@ -65,7 +65,7 @@ class SinusoidalPositionalEncoding(Module):
         pe[:, 0::2] = xp.sin(pos * div)
         pe[:, 1::2] = xp.cos(pos * div[: d_model // 2])
         arr = pe.astype(backend.get_default_dtype())
-        self.register_buffer("pe", Tensor(arr), persistent=False)
+        self.register_buffer("pe", Tensor._wrap(arr), persistent=False)
         self.p = dropout
 
     def forward(self, x: Tensor) -> Tensor:

@@ -44,7 +44,7 @@ def generate_square_subsequent_mask(sz: int, dtype: Any = None) -> Tensor:
     xp = backend.xp
     out = xp.zeros((sz, sz), dt)
     out[xp.triu(xp.ones((sz, sz), dtype=bool), 1)] = -numpy.inf
-    return Tensor(out)
+    return Tensor._wrap(out)
 
 
 def _activation(activation: str | Callable) -> Callable:

@@ -137,7 +137,7 @@ class AveragedModel(Module):
         self.module = copy.deepcopy(model)
         if device is not None:
             self.module = self.module.to(device)
-        self.register_buffer("n_averaged", Tensor(numpy.asarray(0, dtype=numpy.int64)))
+        self.register_buffer("n_averaged", Tensor._wrap(numpy.asarray(0, dtype=numpy.int64)))
         self.avg_fn = avg_fn
         self.multi_avg_fn = multi_avg_fn
         self.use_buffers = use_buffers

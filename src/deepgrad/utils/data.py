@@ -510,7 +510,7 @@ class WeightedRandomSampler(Sampler):
             )
             too_many = "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
             raise _SamplerError(f"{too_many} ({detail})" if num_samples > w.size else detail)
-        self.weights = Tensor(w)  # a float64 tensor, as PyTorch's
+        self.weights = Tensor._wrap(w)  # a float64 tensor, as PyTorch's
         self.num_samples, self.replacement = int(num_samples), replacement
         self.generator = generator
 

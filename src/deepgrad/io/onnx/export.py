@@ -195,7 +195,7 @@ def _as_inputs(example_input: Any, dtype: numpy.dtype) -> list[Tensor]:
     for x in items:
         if not isinstance(x, Tensor):
             try:
-                x = Tensor(x)
+                x = Tensor._wrap(x)
             except (TypeError, ValueError) as e:
                 raise TypeError(
                     f"export_onnx: example_input must be a Tensor or an array, got "
@@ -204,7 +204,7 @@ def _as_inputs(example_input: Any, dtype: numpy.dtype) -> list[Tensor]:
         if x.dtype.kind not in "fiub":
             raise TypeError(f"export_onnx: unsupported example_input dtype {x.dtype}")
         if x.dtype.kind == "f" and x.dtype != dtype:
-            x = Tensor(x._data.astype(dtype))
+            x = Tensor._wrap(x._data.astype(dtype))
         out.append(x)
     return out
 
@@ -216,18 +216,20 @@ def _twin_input(x: Tensor, dynamic: bool) -> Tensor:
     xp = backend.xp
     if dynamic:
         idx = numpy.concatenate([numpy.arange(x.shape[0]), [0]])
-        return Tensor(x._data[xp.asarray(idx)])
+        return Tensor._wrap(x._data[xp.asarray(idx)])
     if x.ndim == 0:
         return x
     axis = 0 if x.shape[0] > 1 else x.ndim - 1
-    return Tensor(xp.roll(x._data, 1, axis=axis))
+    return Tensor._wrap(xp.roll(x._data, 1, axis=axis))
 
 
 def _run(model: Any, inputs: list[Tensor], what: str) -> tuple[list[Tensor], list[Tensor]]:
     """Run ``model`` with the graph recorded; float inputs require grad so that every
     operation on them is recorded."""
     ins = [
-        Tensor(x._data, requires_grad=x.dtype.kind == "f") if x.dtype.kind == "f" else x.detach()
+        Tensor._wrap(x._data, requires_grad=x.dtype.kind == "f")
+        if x.dtype.kind == "f"
+        else x.detach()
         for x in inputs
     ]
     try:

@@ -114,7 +114,7 @@ def _as_value(x: Any) -> Any:
         return x
     if isinstance(x, (list, tuple)):
         return [_as_value(v) for v in x]
-    return Tensor(numpy.asarray(x))
+    return Tensor._wrap(numpy.asarray(x))
 
 
 class OnnxModule(Module):
@@ -150,7 +150,7 @@ class OnnxModule(Module):
             if arr.dtype.kind == "f":
                 self.register_parameter(attr, Parameter(numpy.array(arr)))
             else:
-                self.register_buffer(attr, Tensor(numpy.array(arr)))
+                self.register_buffer(attr, Tensor._wrap(numpy.array(arr)))
         self.input_names = [i.name for i in graph.input if i.name not in inits]
         self.output_names = [o.name for o in graph.output]
         self._nodes: list[tuple[Node, list[str], list[str]]] = []

@@ -151,7 +151,7 @@ def ints(v: Any) -> list[int]:
 def wrap(a: Any, dtype: Any = None) -> Tensor:
     """A tensor holding ``a`` (as ``dtype`` if given), without gradient."""
     arr = numpy.asarray(a, dtype=dtype)
-    return Tensor(arr)
+    return Tensor._wrap(arr)
 
 
 def is_float(t: Any) -> bool:

@@ -71,10 +71,10 @@ def get_total_norm(
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     xp = backend.xp
     if not tensors:
-        return Tensor(xp.asarray(0.0, dtype=backend.get_default_dtype()))
+        return Tensor._wrap(xp.asarray(0.0, dtype=backend.get_default_dtype()))
     total = _total_norm([t._data for t in tensors], float(norm_type), error_if_nonfinite)
     dtype = xp.result_type(*[t._data.dtype for t in tensors])
-    return Tensor(xp.asarray(total, dtype=dtype))
+    return Tensor._wrap(xp.asarray(total, dtype=dtype))
 
 
 def clip_grads_with_norm_(
@@ -130,12 +130,12 @@ def clip_grad_norm_(
     params = _params_with_grad(parameters)
     xp = backend.xp
     if not params:
-        return Tensor(xp.asarray(0.0, dtype=backend.get_default_dtype()))
+        return Tensor._wrap(xp.asarray(0.0, dtype=backend.get_default_dtype()))
     dtype = params[0].grad._data.dtype
     total = _total_norm([p.grad._data for p in params], float(norm_type), error_if_nonfinite)
     if max_norm / (total + 1e-6) < 1.0:  # (a factor of 1 would change nothing)
         clip_grads_with_norm_(params, max_norm, total)
-    return Tensor(xp.asarray(total, dtype=dtype))
+    return Tensor._wrap(xp.asarray(total, dtype=dtype))
 
 
 def clip_grad_norm(
