@@ -116,7 +116,10 @@ class CenterNetLoss(nn.Module):
         n = max(float(pos.sum()), 1.0)
         p = F.sigmoid(z)
         log_p, log_q = F.logsigmoid(z), F.logsigmoid(-z)
-        pos_t, neg_w = Tensor(pos), Tensor(((1 - y.numpy()) ** 4 * (1 - pos)).astype(np.float32))
+        pos_t, neg_w = (
+            Tensor._wrap(pos),
+            Tensor._wrap(((1 - y.numpy()) ** 4 * (1 - pos)).astype(np.float32)),
+        )
         heat = -(F.sum((1 - p) ** 2 * log_p * pos_t) + F.sum(p**2 * log_q * neg_w)) / n
         mask = t[:, k + 4 : k + 5]
         size = F.sum(F.abs(output[:, k : k + 2] - t[:, k : k + 2]) * mask) / n
