@@ -683,7 +683,10 @@ class Tensor:
         return Tensor._from_op(backend.xp.isfinite(self._data), None, 0)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place on a leaf; returns ``self``."""
+        """Set ``requires_grad`` in place on a leaf; returns ``self``. ``requires_grad`` is a
+        Python bool, as PyTorch's parser takes it (``requires_grad_(1)`` is its ``TypeError``)."""
+        if requires_grad is not True and requires_grad is not False:
+            bool_arg(requires_grad, "requires_grad_", "requires_grad", 1)
         if self._creator is not None and not requires_grad:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
         if requires_grad and self._data.dtype.kind not in "fc":
@@ -3495,7 +3498,11 @@ def _options(where: str, kwargs: dict) -> None:
 
 
 def _leaf(arr: Any, device: Any, requires_grad: bool, where: str) -> Tensor:
-    """A leaf tensor of array ``arr``, moved to ``device`` when one is named."""
+    """A leaf tensor of array ``arr``, moved to ``device`` when one is named;
+    ``requires_grad`` a Python bool, as PyTorch's factories take it (``requires_grad=1`` is
+    its ``TypeError``)."""
+    if requires_grad is not False and requires_grad is not True:
+        bool_arg(requires_grad, where, "requires_grad")
     if device is not None:
         arr = _device.move(arr, _device.device(device))
     t = Tensor._wrap(arr)

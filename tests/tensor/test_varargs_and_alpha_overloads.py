@@ -125,3 +125,21 @@ def test_varargs_dims_and_split_keywords_as_torch(torch, case):
     else:
         assert tuple(got.shape) == tuple(want.shape)
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.ones(2).requires_grad_(1),
+        lambda L: L.ones(2).requires_grad_(np.True_),
+        lambda L: L.tensor([1.0], requires_grad=1),
+        lambda L: L.zeros(2, requires_grad=1),
+        lambda L: L.nn.Linear(2, 2).requires_grad_(0),
+    ],
+)
+def test_requires_grad_must_be_a_bool_as_torch(torch, call):
+    """PyTorch's parser takes a Python bool as ``requires_grad`` only (``TypeError``)."""
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="'requires_grad'.*must be bool"):
+        call(dg)

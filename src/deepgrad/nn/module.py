@@ -23,6 +23,7 @@ import numpy
 
 from .. import autograd, backend, devices
 from .._choices import keyword_names, refuse_unknown
+from .._errors import bool_arg
 from ..autograd import BackwardHookFunctionBackward, RemovableHandle
 from ..tensor import Tensor, foreign_to_numpy
 from . import factory
@@ -861,7 +862,10 @@ class Module(KerasMethods):
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Freeze (``False``) or unfreeze every parameter, e.g. for transfer learning."""
+        """Freeze (``False``) or unfreeze every parameter, e.g. for transfer learning
+        (a Python bool, as PyTorch's ``requires_grad_`` takes it)."""
+        if requires_grad is not True and requires_grad is not False:
+            bool_arg(requires_grad, "requires_grad_", "requires_grad", 1)
         for p in self.parameters():
             if is_lazy(p):  # PyTorch's ValueError: a placeholder has no requires_grad_ yet
                 p.requires_grad_(requires_grad)
