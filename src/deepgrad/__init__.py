@@ -313,6 +313,7 @@ from .functional.torch_namespace import (
     ShortTensor,
     finfo,
     iinfo,
+    set_default_tensor_type,
 )
 from .functional.strided import as_strided
 from .functional.torch_namespace import (  # function forms of Tensor methods

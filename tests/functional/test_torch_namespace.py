@@ -102,6 +102,40 @@ def test_typed_constructors_match_pytorch(torch):
         dg.LongTensor(-1)
 
 
+@pytest.mark.parametrize(
+    "arg", ["torch.DoubleTensor", "torch.FloatTensor", "torch.HalfTensor", "DoubleTensor"]
+)
+def test_set_default_tensor_type_as_torch(torch, arg):
+    """PyTorch's deprecated ``torch.set_default_tensor_type`` (older PINN code calls
+    ``torch.set_default_tensor_type(torch.DoubleTensor)`` first): the same warning, then the
+    default dtype; non-floating types and CUDA names (without CUDA) raise ``TypeError``."""
+    import warnings
+
+    d_before, t_before = dg.get_default_dtype(), torch.get_default_dtype()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dg.set_default_tensor_type(getattr(dg, arg) if "." not in arg else arg)
+            torch.set_default_tensor_type(getattr(torch, arg) if "." not in arg else arg)
+        assert str(dg.zeros(1).dtype) == str(torch.zeros(1).dtype).replace("torch.", "")
+        # PyTorch warns once a process (TORCH_WARN_ONCE): its text, checked on deepgrad's
+        assert caught[0].category is UserWarning and str(caught[0].message).startswith(
+            "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+            "torch.set_default_dtype() and torch.set_default_device() as alternatives."
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for bad in ("torch.LongTensor", "LongTensor", "float64", "torch.cuda.FloatTensor",
+                        "torch.Nonsense"):  # fmt: skip
+                err = AttributeError if bad == "torch.Nonsense" else TypeError
+                for lib in (dg, torch):
+                    with pytest.raises(err):
+                        lib.set_default_tensor_type(getattr(lib, bad) if "." not in bad else bad)
+    finally:
+        dg.set_default_dtype(d_before)
+        torch.set_default_dtype(t_before)
+
+
 def test_finfo_iinfo_match_pytorch(torch):
     assert dg.finfo().eps == torch.finfo().eps
     for d in ("float16", "float32", "float64"):

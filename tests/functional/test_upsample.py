@@ -35,3 +35,31 @@ def test_upsample_bilinear_gradcheck():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert dg.gradcheck(lambda v: F.upsample_bilinear(v, scale_factor=2), (x,))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"scale_factor": 2},
+        {"size": (3, 5), "mode": "bilinear", "align_corners": True},
+        {"scale_factor": 1.5, "mode": "bilinear"},
+        {"size": 4, "mode": "bicubic", "align_corners": False},
+    ],
+)
+def test_deprecated_upsample_as_torch(torch, kw):
+    """``F.upsample`` (PyTorch's deprecated ``interpolate`` with its arguments): it was the
+    ``deepgrad.functional.upsample`` module, so calling it raised "'module' object is not
+    callable"."""
+    a = np.linspace(-1, 2, 2 * 3 * 2 * 3).reshape(2, 3, 2, 3)
+    got = []
+    for lib in (dg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = lib.nn.functional.upsample(x, **kw)
+        (y * y).sum().backward()
+        got.append(([(c.category, str(c.message), c.filename) for c in caught],
+                    y.detach().numpy(), x.grad.numpy()))  # fmt: skip
+    assert got[0][0] == got[1][0] and len(got[0][0]) == 1 and got[0][0][0][2] == __file__
+    for u, v in zip(got[0][1:], got[1][1:]):
+        np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)

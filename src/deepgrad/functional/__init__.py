@@ -413,7 +413,7 @@ from .pooling import (
 from .pool_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
-from .upsample import interpolate, upsample_bilinear, upsample_nearest
+from .upsample import interpolate, upsample, upsample_bilinear, upsample_nearest
 
 from .complex import sgn
 from .diagonal import diagflat, diagonal_scatter

@@ -394,6 +394,60 @@ ByteTensor = _typed("ByteTensor", numpy.uint8)
 BoolTensor = _typed("BoolTensor", numpy.bool_)
 
 
+def set_default_tensor_type(t: Any) -> None:
+    """PyTorch's deprecated ``torch.set_default_tensor_type``: a warning, then the default
+    dtype of a floating type given as a typed constructor (``dg.DoubleTensor``) or its name
+    (``'torch.DoubleTensor'``, ``'torch.FloatTensor'``; older PINN and GAN code calls it
+    first). Other types raise PyTorch's ``TypeError`` (an unknown name its ``AttributeError``);
+    a CUDA name raises ``TypeError`` while CUDA is not available (``dg.cuda.is_available()``),
+    and sets the dtype when it is. PyTorch warns once a process, deepgrad as Python's warning
+    filters say (once a call site by default).
+
+    >>> import deepgrad as dg, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     dg.set_default_tensor_type("torch.DoubleTensor")
+    >>> dg.zeros(1).dtype
+    dtype('float64')
+    >>> dg.set_default_dtype(dg.float32)
+    """
+    import warnings
+
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
+    typed = {c.__name__: c for c in (FloatTensor, DoubleTensor, HalfTensor, LongTensor,
+                                       IntTensor, ShortTensor, CharTensor, ByteTensor,
+                                       BoolTensor)}  # fmt: skip
+    if isinstance(t, str):
+        prefix, _, short = t.rpartition(".")
+        if prefix not in ("torch", "torch.cuda", "deepgrad", "deepgrad.cuda"):
+            raise TypeError(f"invalid type: '{t}'")
+        if short not in typed and short != "BFloat16Tensor":
+            raise AttributeError(f"module '{prefix}' has no attribute '{short}'")
+        if prefix.endswith("cuda"):
+            if backend.name() != "cupy":  # dg.cuda.is_available()
+                raise TypeError(
+                    f"type {t} not available. deepgrad computes on the GPU only after "
+                    'dg.set_backend("cupy") (dg.cuda.is_available() is False)'
+                )
+        if short == "BFloat16Tensor":
+            raise TypeError("bfloat16: NumPy has no bfloat16; use torch.DoubleTensor or FloatTensor")  # fmt: skip
+        cls = typed[short]
+    elif isinstance(t, _TypedTensorMeta):
+        cls = t
+    else:
+        raise TypeError(
+            "invalid type object: only floating-point types are supported as the default type"
+        )
+    if cls.dtype.kind != "f":
+        raise TypeError("only floating-point types are supported as the default type")
+    backend.set_default_dtype(cls.dtype)
+
+
 def finfo(type: Any = None) -> numpy.finfo:  # noqa: A002 - PyTorch's name
     """Machine limits of a floating dtype (``eps``, ``max``, ``min``, ``tiny``,
     ``resolution``, ``bits``): NumPy's ``finfo``; the default dtype when none is given."""

@@ -210,6 +210,22 @@ def interpolate(
     return y
 
 
+def upsample(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """PyTorch's deprecated ``F.upsample``: a warning, then
+    ``interpolate(input, size, scale_factor, mode, align_corners)``."""
+    warnings.warn(
+        "`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
 def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
     """PyTorch's deprecated ``F.upsample_bilinear``: a warning, then
     ``interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)``."""
