@@ -50,3 +50,26 @@ def test_bool_flags_still_work(torch):
         np.testing.assert_array_equal(
             f(dg, dg.tensor(a)).numpy(), f(torch, torch.tensor(a)).numpy()
         )
+
+
+DROPOUT = {
+    "dropout(training=0)": lambda F, x: F.dropout(x, 0.5, training=0),
+    "dropout(x, 0.5, 1)": lambda F, x: F.dropout(x, 0.5, 1),
+    "dropout2d(x, 0.5, 1)": lambda F, x: F.dropout2d(x, 0.5, 1),
+    "dropout1d(x, 0.5, 1)": lambda F, x: F.dropout1d(x, 0.5, 1),
+    "dropout3d(training=np.True_)": lambda F, x: F.dropout3d(x[None], 0.5, training=np.True_),
+    "alpha_dropout(x, 0.5, 1)": lambda F, x: F.alpha_dropout(x, 0.5, 1),
+    "feature_alpha_dropout(x, 0.5, 1)": lambda F, x: F.feature_alpha_dropout(x, 0.5, 1),
+}
+
+
+@pytest.mark.parametrize("case", list(DROPOUT))
+def test_dropout_training_must_be_a_bool_as_torch(torch, case):
+    """``F.dropout``'s family: ``training`` reaches PyTorch's parser as ``train`` (a bool);
+    ``inplace`` stays a Python truth test, as in PyTorch (``dropout(x, 0.5, True, 1)`` works)."""
+    a = np.ones((2, 3, 4))
+    with pytest.raises(TypeError):
+        DROPOUT[case](torch.nn.functional, torch.tensor(a))
+    with pytest.raises(TypeError, match="'train'.*must be bool"):
+        DROPOUT[case](dg.nn.functional, dg.tensor(a))
+    dg.nn.functional.dropout(dg.tensor(a), 0.5, True, 1)

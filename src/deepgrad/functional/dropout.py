@@ -29,6 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import bool_arg
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -73,6 +74,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     Shapes: any → the same shape.
     """
     _check_p(p, "dropout")
+    training = bool_arg(training, "dropout", "train", 3)  # PyTorch's parser: a bool only
     if not training or p == 0.0:
         return x
     if x.dtype.kind != "f":
@@ -87,6 +89,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     Shapes: ``(N, C, H, W)`` or ``(C, H, W)`` → the same shape.
     """
     _check_p(p, "dropout2d")
+    training = bool_arg(training, "feature_dropout", "train", 3)
     if x.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected input (N, C, H, W) or (C, H, W), got {x.shape}")
     if not training or p == 0.0:
@@ -99,6 +102,7 @@ def _channel_dropout(x: Tensor, p: float, training: bool, nd: int, fn: str) -> T
     """Zero whole channels of ``(N, C, *spatial)`` or an unbatched ``(C, *spatial)`` with
     ``nd`` spatial axes; the kept ones are scaled by ``1 / (1 - p)``."""
     _check_p(p, fn)
+    training = bool_arg(training, "feature_dropout", "train", 3)
     if x.ndim not in (nd + 1, nd + 2):
         raise ValueError(
             f"{fn}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got shape "
@@ -150,6 +154,7 @@ def alpha_dropout(
     with probability ``p`` and the result is rescaled so that mean and variance are kept.
     Shapes: any → the same."""
     _check_p(p, "alpha_dropout")
+    training = bool_arg(training, "alpha_dropout", "train", 3)
     if not training or p == 0.0 or x.numel() == 0:
         return x
     return _alpha(x, p, x.shape)
@@ -162,6 +167,7 @@ def feature_alpha_dropout(
     ``F.feature_alpha_dropout``; ``training=False`` by default). Shapes: any with at least
     2 dims → the same."""
     _check_p(p, "feature_alpha_dropout")
+    training = bool_arg(training, "feature_alpha_dropout", "train", 3)
     if not training or p == 0.0 or x.numel() == 0:
         return x
     if x.ndim < 2:
