@@ -247,3 +247,108 @@ def test_sequential_lr_errors():
         optim.StepLR(opt, 2.5)  # PyTorch's decay at ``epoch % 2.5 == 0`` is not followed
     with pytest.raises(ValueError, match="factor"):
         optim.ReduceLROnPlateau(opt, factor=1.5)
+
+
+_GET_LR_CASES = [
+    ("MultiStepLR", {"milestones": [2, 3, 3]}),
+    ("StepLR", {"step_size": 2, "gamma": 0.5}),
+    ("ExponentialLR", {"gamma": 0.9}),
+    ("CosineAnnealingLR", {"T_max": 4}),
+    ("LinearLR", {"start_factor": 0.5, "total_iters": 3}),
+    ("LambdaLR", {"lr_lambda": lambda e: 1 / (e + 1)}),
+    ("PolynomialLR", {"total_iters": 4, "power": 2.0}),
+]
+
+
+@pytest.mark.parametrize("name,kw", _GET_LR_CASES, ids=[c[0] for c in _GET_LR_CASES])
+def test_public_get_lr_as_torch(torch, name, kw):
+    """``scheduler.get_lr()`` called by a training script (Lextal/pspnet-pytorch prints
+    ``scheduler.get_lr()[0]``): PyTorch's recursive form from the current rates, with its
+    warning to use ``get_last_lr()`` (at a ``MultiStepLR`` milestone it applies ``gamma`` once
+    more); deepgrad returned the closed form."""
+    ours, theirs = _opt_pair(torch, lrs=(0.1, 0.02))
+    s_ours = getattr(optim.lr_scheduler, name)(ours, **kw)
+    s_theirs = getattr(torch.optim.lr_scheduler, name)(theirs, **kw)
+    for _ in range(6):
+        ours.step(), theirs.step()
+        s_ours.step(), s_theirs.step()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = s_ours.get_lr()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = s_theirs.get_lr()
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert [str(w.message) for w in caught] == [
+            "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+        ]
+        assert s_ours.get_last_lr() == pytest.approx(s_theirs.get_last_lr(), rel=1e-12)
+
+
+def test_subclassed_schedules_as_torch(torch):
+    """Schedules written by subclassing: ``_LRScheduler`` with attributes set before
+    ``super().__init__`` and a ``get_lr`` (maskrcnn-benchmark's ``WarmupMultiStepLR``, the
+    warm-up schedulers of many repositories) take PyTorch's step of construction, so epoch 0
+    runs at ``get_lr()``'s rate (deepgrad left the base rate for one epoch); a subclass of a
+    built-in overriding ``get_lr`` is what ``step()`` calls, its ``super().get_lr()`` the
+    parent's rates without a warning; the base class's ``get_lr`` raises
+    ``NotImplementedError``."""
+    from bisect import bisect_right
+
+    def classes(lib):
+        sched = lib.optim.lr_scheduler
+
+        class WarmupMultiStepLR(sched._LRScheduler):
+            def __init__(self, optimizer, milestones, gamma=0.1, warmup_factor=1.0 / 3,
+                         warmup_iters=3, last_epoch=-1):  # fmt: skip
+                self.milestones = milestones
+                self.gamma = gamma
+                self.warmup_factor = warmup_factor
+                self.warmup_iters = warmup_iters
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self):
+                warmup_factor = 1
+                if self.last_epoch < self.warmup_iters:
+                    alpha = float(self.last_epoch) / self.warmup_iters
+                    warmup_factor = self.warmup_factor * (1 - alpha) + alpha
+                return [
+                    base_lr
+                    * warmup_factor
+                    * self.gamma ** bisect_right(self.milestones, self.last_epoch)  # fmt: skip
+                    for base_lr in self.base_lrs
+                ]
+
+        class WarmStep(sched.StepLR):
+            def get_lr(self):
+                if self.last_epoch < 3:
+                    return [0.1 * (self.last_epoch + 1) * b for b in self.base_lrs]
+                return super().get_lr()
+
+        return WarmupMultiStepLR, WarmStep
+
+    runs = []
+    for lib in (dg, torch):
+        warm_multi, warm_step = classes(lib)
+        p = lib.nn.Parameter(lib.zeros(1))
+        rates = []
+        for make in (lambda o, c=warm_multi: c(o, [4, 6]), lambda o, c=warm_step: c(o, 2, 0.5)):
+            opt = lib.optim.SGD([p], lr=1.0)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                s = make(opt)
+                rates.extend([opt.param_groups[0]["lr"], s.last_epoch])
+                for _ in range(8):
+                    opt.step()
+                    s.step()
+                    rates.append(opt.param_groups[0]["lr"])
+            assert not [w for w in caught if "get_last_lr" in str(w.message)]
+        runs.append(rates)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12)
+
+    class Bare(optim.lr_scheduler.LRScheduler):
+        def get_lr(self):
+            return super().get_lr()
+
+    with pytest.raises(NotImplementedError):
+        Bare(optim.SGD([dg.nn.Parameter(dg.zeros(1))], lr=1.0))

@@ -105,6 +105,13 @@ class LRScheduler:
         self._last_lr: list[float] = []
         #: calls of ``step()``, the one of construction included (PyTorch's ``_step_count``)
         self._step_count = 0
+        own = next(c for c in type(self).__mro__ if c.__module__.startswith("deepgrad."))
+        if own is LRScheduler:
+            # a schedule written by subclassing LRScheduler (or ``_LRScheduler``), its
+            # attributes set before ``super().__init__``: PyTorch's base steps once here, so
+            # the rate of epoch 0 is its ``get_lr()``'s (deepgrad's own schedules step at the
+            # end of their ``__init__``)
+            self._initial_step()
 
     def _initial_step(self) -> None:
         self._step_count = 0
@@ -125,15 +132,63 @@ class LRScheduler:
         return list(snap)
 
     def get_lr(self) -> list[float]:
-        """The learning rates of the groups at ``self.last_epoch``."""
-        raise NotImplementedError
+        """PyTorch's ``get_lr``: the rates the next ``step()`` computes at ``self.last_epoch``
+        from the groups' *current* rates (the recursive form, :meth:`_chain_lr`). Called
+        outside ``step()`` it warns, as PyTorch's, to use :meth:`get_last_lr`: at a milestone
+        of a ``MultiStepLR`` already stepped there it multiplies by ``gamma`` once more, as
+        PyTorch's does (old training scripts print ``scheduler.get_lr()[0]``).
+
+        A subclass may define ``get_lr`` itself, PyTorch's way (``step()`` then calls it, and
+        ``super().get_lr()`` inside it gives the parent's rates without a warning)."""
+        if (
+            type(self)._chain_lr is LRScheduler._chain_lr
+            and type(self)._closed_lr is LRScheduler._closed_lr
+        ):
+            raise NotImplementedError  # PyTorch's base class: a subclass defines get_lr
+        if not self._in_step:
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use "
+                "`get_last_lr()`.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._chain_lr()
+
+    #: true while ``step()`` computes the rates (PyTorch's ``_get_lr_called_within_step``)
+    _in_step: bool = False
+
+    def _user_get_lr(self) -> bool:
+        return type(self).get_lr is not LRScheduler.get_lr
+
+    def _closed_lr(self) -> list[float]:
+        """The learning rates of the groups at ``self.last_epoch`` by the closed form (what
+        ``step(epoch)`` uses); a subclass that defines only ``get_lr`` is its own."""
+        if not self._user_get_lr():
+            raise NotImplementedError
+        return self._called_in_step(self.get_lr)
+
+    def _called_in_step(self, f: Any) -> list[float]:
+        before = self.__dict__.get("_in_step")
+        self._in_step = True
+        try:
+            return f()
+        finally:
+            if before is None:
+                del self._in_step
+            else:
+                self._in_step = before
 
     def _chain_lr(self) -> list[float]:
         """The learning rates at ``self.last_epoch`` as PyTorch's recursive ("chainable")
         ``get_lr`` computes them: from the groups' *current* rates, so that schedules composed
-        by :class:`ChainedScheduler` multiply. The closed form (:meth:`get_lr`) for schedules
-        that are closed forms in PyTorch too (:class:`LambdaLR`, :class:`OneCycleLR`...)."""
-        return self.get_lr()
+        by :class:`ChainedScheduler` multiply. The closed form (:meth:`_closed_lr`) for
+        schedules that are closed forms in PyTorch too (:class:`LambdaLR`, :class:`OneCycleLR`...)."""
+        return self._closed_lr()
+
+    def _step_lr(self) -> list[float]:
+        """The rates ``step()`` applies: a subclass's own ``get_lr`` (PyTorch's ``step`` calls
+        it), else the recursive form."""
+        return self._called_in_step(self.get_lr if self._user_get_lr() else self._chain_lr)
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or batch) and write the new learning rates into the groups, by
@@ -152,11 +207,11 @@ class LRScheduler:
             self._set_epoch(epoch)
             return
         self.last_epoch += 1
-        self._apply(self._chain_lr())
+        self._apply(self._step_lr())
 
     def _set_epoch(self, epoch: int) -> None:
         self.last_epoch = epoch
-        self._apply(self.get_lr())
+        self._apply(self._closed_lr())
 
     def _apply(self, lrs: list[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
@@ -168,7 +223,7 @@ class LRScheduler:
         self._is_initial = True
         last = self._last_lr  # PyTorch's schedule keeps the rates of its own construction
         try:
-            self._apply(self._chain_lr())
+            self._apply(self._step_lr())
         finally:
             del self._is_initial
             self._last_lr = last
@@ -265,7 +320,7 @@ class LambdaLR(_LambdasLR):
             self.lr_lambdas = [lr_lambda]
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         fns = self.lr_lambdas
         if len(fns) == 1:
             fns = fns * len(self.optimizer.param_groups)
@@ -295,7 +350,7 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         factor = self.gamma ** (self.last_epoch // self.step_size)
         return [base * factor for base in self.base_lrs]
 
@@ -323,7 +378,7 @@ class MultiStepLR(LRScheduler):
         self.gamma = gamma
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         factor = self.gamma ** bisect_right(self.milestones, self.last_epoch)
         return [base * factor for base in self.base_lrs]
 
@@ -359,7 +414,7 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         factor = self.gamma**self.last_epoch
         return [base * factor for base in self.base_lrs]
 
@@ -388,7 +443,7 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         c = (1.0 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2.0
         return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
 
@@ -433,7 +488,7 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         t = min(self.last_epoch, self.total_iters)
         f = self.start_factor + (self.end_factor - self.start_factor) * t / self.total_iters
         return [base * f for base in self.base_lrs]
@@ -673,7 +728,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(
@@ -863,7 +918,7 @@ class ConstantLR(LRScheduler):
         self.total_iters = total_iters
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         f = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
         return [base * f for base in self.base_lrs]
 
@@ -900,7 +955,7 @@ class PolynomialLR(LRScheduler):
         self.power = power
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         f = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
         return [base * f for base in self.base_lrs]
 
@@ -949,7 +1004,7 @@ class MultiplicativeLR(_LambdasLR):
         self.lr_lambdas = fns
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         if self._is_initial:
             return _current(self)
         groups = self.optimizer.param_groups
@@ -998,7 +1053,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur: float = last_epoch
         self._initial_step()
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         c = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
         return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
 
@@ -1028,7 +1083,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        self._apply(self.get_lr())
+        self._apply(self._closed_lr())
 
 
 class CyclicLR(LRScheduler):
@@ -1183,7 +1238,7 @@ class CyclicLR(LRScheduler):
             return 1 / (2.0 ** (x - 1))
         return self.gamma**x
 
-    def get_lr(self) -> list[float]:
+    def _closed_lr(self) -> list[float]:
         """The rates at ``last_epoch``; sets the momenta too with ``cycle_momentum``."""
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
