@@ -540,11 +540,17 @@ def adam_update_flat(
     """:func:`adam_update` on quads its caller has checked: each ``[w, g, m, v]`` 1-D views of
     C-contiguous NumPy arrays of one shape, all of one float dtype (the optimizer keeps the
     views of ``w``, ``m`` and ``v`` between steps and checks only the new gradient)."""
-    if not (enabled() and flat) or "adam_update" not in _kernels():
+    fn = _kernels().get("adam_update") if enabled() and flat else None
+    if fn is None:
         return False
     c = _adam_constants(flat[0][0].dtype, beta1, beta2, lr, eps, step)
     for k, (w, g, m, v) in enumerate(flat):
-        if not _run("adam_update", w, g, m, v, c):
+        try:  # the compiled kernel itself: one parameter costs a call, not _run's three
+            fn(w, g, m, v, c)
+            continue
+        except Exception:  # noqa: BLE001 - handled by _run below, which warns once
+            pass
+        if not _run("adam_update", w, g, m, v, c):  # the same failure: the kernel is dropped
             if k == 0:
                 return False  # nothing written: the caller's NumPy form runs
             for rest in flat[k:]:  # finish in NumPy, the same operations one pass each
