@@ -352,3 +352,27 @@ def test_subclassed_schedules_as_torch(torch):
 
     with pytest.raises(NotImplementedError):
         Bare(optim.SGD([dg.nn.Parameter(dg.zeros(1))], lr=1.0))
+
+
+@pytest.mark.parametrize(
+    "name,kw",
+    [("StepLR", {"step_size": 2}), ("CosineAnnealingLR", {"T_max": 5}),
+     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2})],
+)  # fmt: skip
+def test_base_lrs_assignable_as_torch(torch, name, kw):
+    """``sched.base_lrs = [...]`` (PyTorch's plain attribute; ildoonet's
+    ``GradualWarmupScheduler`` hands its warmed-up rates to the schedule after it this way):
+    the schedule runs from them (deepgrad's read-only property raised ``AttributeError``)."""
+    ours, theirs = _opt_pair(torch, lrs=(0.1, 0.05))
+    s_ours = getattr(optim.lr_scheduler, name)(ours, **kw)
+    s_theirs = getattr(torch.optim.lr_scheduler, name)(theirs, **kw)
+    s_ours.base_lrs = [0.4, 0.2]
+    s_theirs.base_lrs = [0.4, 0.2]
+    for _ in range(7):
+        ours.step(), theirs.step()
+        s_ours.step(), s_theirs.step()
+        assert s_ours.get_last_lr() == pytest.approx(s_theirs.get_last_lr(), rel=1e-12)
+    assert s_ours.base_lrs == s_theirs.base_lrs == [0.4, 0.2]
+    assert [g["initial_lr"] for g in ours.param_groups] == [
+        g["initial_lr"] for g in theirs.param_groups
+    ]

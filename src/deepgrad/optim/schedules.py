@@ -131,6 +131,13 @@ class LRScheduler:
             return base_lrs(self.optimizer)
         return list(snap)
 
+    @base_lrs.setter
+    def base_lrs(self, value: Sequence[float]) -> None:
+        """PyTorch's ``base_lrs`` is a plain attribute: a warm-up wrapper (ildoonet's
+        ``GradualWarmupScheduler``) sets ``after_scheduler.base_lrs = [...]`` and the schedule
+        then runs from those rates; the groups' ``initial_lr`` stay as they were."""
+        self._base_lrs_at_init = list(value)
+
     def get_lr(self) -> list[float]:
         """PyTorch's ``get_lr``: the rates the next ``step()`` computes at ``self.last_epoch``
         from the groups' *current* rates (the recursive form, :meth:`_chain_lr`). Called
@@ -1202,6 +1209,10 @@ class CyclicLR(LRScheduler):
     def base_lrs(self) -> list[float]:  # type: ignore[override]
         """The lower bounds of the cycles (``base_lr``), one per group."""
         return self._base_lrs
+
+    @base_lrs.setter
+    def base_lrs(self, value: Sequence[float]) -> None:
+        self._base_lrs = list(value)
 
     def _load_base_lrs(self, bases: list[float]) -> None:
         self._base_lrs = [float(b) for b in bases]
