@@ -73,3 +73,82 @@ def test_dropout_training_must_be_a_bool_as_torch(torch, case):
     with pytest.raises(TypeError, match="'train'.*must be bool"):
         DROPOUT[case](dg.nn.functional, dg.tensor(a))
     dg.nn.functional.dropout(dg.tensor(a), 0.5, True, 1)
+
+
+X4 = np.linspace(-1.0, 1.0, 16).reshape(1, 1, 4, 4)
+LAYERS = {
+    "interpolate(align_corners=1)": lambda L, F, x: F.interpolate(
+        x, scale_factor=2, mode="bilinear", align_corners=1
+    ),
+    "interpolate(linear, align_corners=np.True_)": lambda L, F, x: F.interpolate(
+        x[0], size=6, mode="linear", align_corners=np.True_
+    ),
+    "nn.Upsample(align_corners=1)": lambda L, F, x: L.nn.Upsample(
+        scale_factor=2, mode="bicubic", align_corners=1
+    )(x),
+    "grid_sample(align_corners=1)": lambda L, F, x: F.grid_sample(
+        x, L.zeros(1, 2, 2, 2, dtype=x.dtype), align_corners=1
+    ),
+    "affine_grid(align_corners=1)": lambda L, F, x: F.affine_grid(
+        L.zeros(1, 2, 3), (1, 1, 2, 2), align_corners=1
+    ),
+    "max_pool1d(ceil_mode=1)": lambda L, F, x: F.max_pool1d(x[0], 2, ceil_mode=1),
+    "max_pool2d(ceil_mode=1)": lambda L, F, x: F.max_pool2d(x, 2, ceil_mode=1),
+    "max_pool2d(ceil_mode=None)": lambda L, F, x: F.max_pool2d(x, 2, ceil_mode=None),
+    "max_pool3d(ceil_mode=np.True_)": lambda L, F, x: F.max_pool3d(x, 2, ceil_mode=np.True_),
+    "avg_pool1d(ceil_mode=1)": lambda L, F, x: F.avg_pool1d(x[0], 2, ceil_mode=1),
+    "avg_pool2d(count_include_pad=0)": lambda L, F, x: F.avg_pool2d(
+        x, 2, padding=1, count_include_pad=0
+    ),
+    "avg_pool3d(ceil_mode=1)": lambda L, F, x: F.avg_pool3d(x, 2, ceil_mode=1),
+    "avg_pool2d(divisor_override=2.0)": lambda L, F, x: F.avg_pool2d(x, 2, divisor_override=2.0),
+    "lp_pool2d(ceil_mode=1)": lambda L, F, x: F.lp_pool2d(x, 2, 2, ceil_mode=1),
+    "nn.MaxPool2d(2, ceil_mode=1)(x)": lambda L, F, x: L.nn.MaxPool2d(2, ceil_mode=1)(x),
+    "nn.AvgPool1d(2, count_include_pad=0)(x)": lambda L, F, x: L.nn.AvgPool1d(
+        2, count_include_pad=0
+    )(x[0]),
+    "nn.AvgPool3d(2, ceil_mode=1)(x)": lambda L, F, x: L.nn.AvgPool3d(2, ceil_mode=1)(x),
+    "embedding_bag(include_last_offset=1)": lambda L, F, x: F.embedding_bag(
+        L.tensor([1, 2, 3]), x[0, 0], L.tensor([0, 1, 3]), include_last_offset=1
+    ),
+    "nn.EmbeddingBag(include_last_offset=1)": lambda L, F, x: L.nn.EmbeddingBag(
+        4, 2, include_last_offset=1
+    )(L.tensor([1, 2, 3]), L.tensor([0, 1, 3])),
+    "batch_norm(training=1)": lambda L, F, x: F.batch_norm(
+        x, L.zeros(1, dtype=x.dtype), L.ones(1, dtype=x.dtype), training=1
+    ),
+    "instance_norm(use_input_stats=1)": lambda L, F, x: F.instance_norm(x, use_input_stats=1),
+    "rrelu(training=1)": lambda L, F, x: F.rrelu(x, training=1),
+    "sdpa(is_causal=1)": lambda L, F, x: F.scaled_dot_product_attention(x, x, x, is_causal=1),
+}
+
+
+@pytest.mark.parametrize("case", list(LAYERS))
+def test_layer_flags_must_be_bools_as_torch(torch, case):
+    """Resampling, pooling, embedding-bag, normalization and attention flags: PyTorch's
+    parser refuses ``1`` (``TypeError``, "must be bool, not int"; ``divisor_override`` "must
+    be int, not float"); the pooling modules store the value and refuse it at forward."""
+    with pytest.raises(TypeError):
+        LAYERS[case](torch, torch.nn.functional, torch.tensor(X4))
+    with pytest.raises(TypeError, match="must be (bool|int), not"):
+        LAYERS[case](dg, dg.nn.functional, dg.tensor(X4))
+
+
+def test_layer_bool_flags_still_work(torch):
+    """The same calls with Python bools (and ``return_indices=1``, a Python truth test in
+    PyTorch too) give PyTorch's numbers."""
+    for f in (
+        lambda L, F, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True),
+        lambda L, F, x: F.max_pool2d(x, 3, 2, ceil_mode=True),
+        lambda L, F, x: F.max_pool2d(x, 2, return_indices=1)[1],
+        lambda L, F, x: F.avg_pool2d(x, 3, 2, 1, True, False),
+        lambda L, F, x: F.avg_pool2d(x, 2, divisor_override=3),
+        lambda L, F, x: L.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)(x),
+        lambda L, F, x: F.grid_sample(x, L.zeros(1, 2, 2, 2, dtype=x.dtype), align_corners=True),
+        lambda L, F, x: F.rrelu(x, training=False),
+    ):
+        np.testing.assert_allclose(
+            f(dg, dg.nn.functional, dg.tensor(X4)).numpy(),
+            f(torch, torch.nn.functional, torch.tensor(X4)).numpy(),
+            rtol=1e-12,
+        )

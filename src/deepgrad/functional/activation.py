@@ -49,6 +49,7 @@ from .._errors import (
     DtypeError,
     DtypeNotImplementedError,
     ShapeMismatchError,
+    bool_arg,
     dim_error,
     int_arg,
     refuse_kernel_dtype,
@@ -779,6 +780,7 @@ def rrelu(
     deepgrad's seeded generator (``dg.manual_seed``), and the gradient there is ``a``; in
     evaluation ``a = (lower + upper) / 2`` for every element (a leaky ReLU). ``inplace`` is
     accepted and ignored. Shapes: any → the same."""
+    training = bool_arg(training, "rrelu", "training", 4)
     if lower > upper:
         raise ValueError(f"rrelu: lower bound ({lower}) must not exceed upper bound ({upper})")
     if not training:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, bool_arg
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .activation import softmax
@@ -293,6 +293,8 @@ def scaled_dot_product_attention(
     >>> dg.functional.scaled_dot_product_attention(q, q, q, is_causal=True).shape
     (1, 2, 4)
     """
+    is_causal = bool_arg(is_causal, "scaled_dot_product_attention", "is_causal", 6)
+    enable_gqa = bool_arg(enable_gqa, "scaled_dot_product_attention", "enable_gqa")
     if attn_mask is not None and is_causal:
         raise ValueError(
             "scaled_dot_product_attention: an explicit attn_mask cannot be given with "

@@ -315,6 +315,7 @@ def embedding_bag(
     xp = backend.xp
     scale_grad_by_freq = bool_arg(scale_grad_by_freq, fn, "scale_grad_by_freq", 4)
     sparse = bool_arg(sparse, fn, "sparse", 6)
+    include_last_offset = bool_arg(include_last_offset, fn, "include_last_offset", 8)
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{fn}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
     if per_sample_weights is not None and mode != "sum":

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
+from .._errors import bool_arg
 from ..autograd import Function
 from ..tensor import Tensor
 from .linalg import matmul
@@ -43,12 +44,13 @@ def _const(a: Any) -> Tensor:
     return Tensor._from_op(a, None, 0)
 
 
-def _align(align_corners: bool | None) -> bool:
-    """PyTorch's default: ``None`` warns and means ``False``."""
+def _align(align_corners: bool | None, fn: str, position: int) -> bool:
+    """PyTorch's default: ``None`` warns and means ``False``; otherwise a Python bool, as
+    its parser takes it (``1`` is its ``TypeError``)."""
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=3)
         return False
-    return bool(align_corners)
+    return bool_arg(align_corners, fn, "align_corners", position)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None =
     >>> dg.nn.functional.affine_grid(theta, (1, 1, 2, 2), align_corners=True)[0, :, :, 0].tolist()
     [[-1.0, 1.0], [-1.0, 1.0]]
     """
-    align = _align(align_corners)
+    align = _align(align_corners, "affine_grid_generator", 3)
     if theta.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = tuple(int(s) for s in size)
@@ -254,7 +256,7 @@ def grid_sample(
     [[[[1.5, 1.0]]]]
     """
     _check_grid_sample(x, grid, mode, padding_mode)
-    align = _align(align_corners)
+    align = _align(align_corners, "grid_sampler", 5)
     xp = backend.xp
     nd, (n, ch), sizes = x.ndim - 2, x.shape[:2], x.shape[2:]
     out_shape = grid.shape[1:-1]

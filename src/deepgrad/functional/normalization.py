@@ -36,6 +36,7 @@ from .._errors import (
     IntArgumentError,
     ShapeMismatchError,
     _type_words,
+    bool_arg,
     broadcast_words,
     dim_error,
     int_arg,
@@ -464,6 +465,7 @@ def batch_norm(
     """
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input (N, C, *), got shape {x.shape}")
+    training = bool_arg(training, "batch_norm", "training", 6)
     if momentum is None:  # nn.BatchNorm's momentum=None (a cumulative average) is the layer's
         raise TypeError(
             "batch_norm: momentum must be a float, not None (as PyTorch's F.batch_norm; "
@@ -613,6 +615,7 @@ def instance_norm(
     Shapes: ``x (N, C, *)``; ``running_*``, ``weight``, ``bias`` ``(C,)`` → ``y`` like ``x``.
     """
     fn = "instance_norm"
+    use_input_stats = bool_arg(use_input_stats, fn, "use_input_stats", 6)
     if momentum is None:  # as PyTorch's F.instance_norm (the layers pass a float)
         raise TypeError(f"{fn}: momentum must be a float, not None (as PyTorch's)")
     if x.ndim < 2:

@@ -42,7 +42,7 @@ from typing import Any
 import numpy
 
 from .. import backend, cuda_kernels, kernels
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, bool_arg, int_arg
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -362,6 +362,7 @@ def max_pool2d(
     """
     fn = "max_pool2d"
     _check_input(x, fn)
+    ceil_mode = bool_arg(ceil_mode, fn, "ceil_mode", 6)
     if x.ndim == 3:
         return unbatched(
             max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
@@ -394,6 +395,7 @@ def max_pool1d(
     ``(C, L)`` → ``(C, Lo)``; with ``return_indices`` also the int64 position ``l`` of each
     window's first maximum ``(N, C, Lo)``, as PyTorch."""
     _check_1d(x, "max_pool1d")
+    ceil_mode = bool_arg(ceil_mode, "max_pool1d", "ceil_mode", 6)
     if x.ndim == 2:
         return unbatched(
             max_pool1d, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
@@ -420,6 +422,17 @@ def _check_1d(x: Tensor, fn: str) -> None:
 
 
 # ---- average pooling ---------------------------------------------------------------------------
+def _avg_flags(ceil_mode: Any, count_include_pad: Any, divisor_override: Any,
+               fn: str) -> tuple[bool, bool, int | None]:  # fmt: skip
+    """PyTorch's parser: ``ceil_mode`` and ``count_include_pad`` Python bools (``1`` is its
+    ``TypeError``, not a truth value), ``divisor_override`` an int or None (not ``2.0``)."""
+    return (
+        bool_arg(ceil_mode, fn, "ceil_mode", 5),
+        bool_arg(count_include_pad, fn, "count_include_pad", 6),
+        None if divisor_override is None else int_arg(divisor_override, fn, "divisor_override", 7),
+    )
+
+
 def _avg_scale(g: _PoolGeom, count_include_pad: bool, divisor_override: int | None,
                dtype: Any) -> Any:  # fmt: skip
     """``1 / divisor`` per output position (a Python float when it is the same everywhere),
@@ -501,6 +514,9 @@ def avg_pool2d(
     """
     fn = "avg_pool2d"
     _check_input(x, fn)
+    ceil_mode, count_include_pad, divisor_override = _avg_flags(
+        ceil_mode, count_include_pad, divisor_override, fn
+    )
     if x.ndim == 3:
         return unbatched(avg_pool2d, x, kernel_size, stride, padding, ceil_mode,
                          count_include_pad, divisor_override)  # fmt: skip
@@ -529,6 +545,7 @@ def avg_pool1d(
     """1-D average pooling over the last axis: ``x (N, C, L)`` → ``(N, C, Lo)``, or unbatched
     ``(C, L)`` → ``(C, Lo)``."""
     _check_1d(x, "avg_pool1d")
+    ceil_mode, count_include_pad, _ = _avg_flags(ceil_mode, count_include_pad, None, "avg_pool1d")
     if x.ndim == 2:
         return unbatched(avg_pool1d, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
     N, C, L = x.shape
@@ -902,6 +919,7 @@ def max_pool3d(
     returns the int64 flat position ``(d·H + h)·W + w`` of each box's first maximum."""
     fn = "max_pool3d"
     k, s, p, d = _pool3d_args(x, kernel_size, stride, padding, dilation, fn)
+    ceil_mode = bool_arg(ceil_mode, fn, "ceil_mode", 6)
     if x.ndim == 4:
         return unbatched(max_pool3d, x, k, s, p, d, ceil_mode, return_indices)
     hw = (k[1:], s[1:], p[1:], d[1:], ceil_mode)
@@ -929,6 +947,9 @@ def avg_pool3d(
     :func:`avg_pool2d` over (H, W) and then over D. Shapes as :func:`max_pool3d`."""
     fn = "avg_pool3d"
     k, s, p, _ = _pool3d_args(x, kernel_size, stride, padding, 1, fn)
+    ceil_mode, count_include_pad, divisor_override = _avg_flags(
+        ceil_mode, count_include_pad, divisor_override, fn
+    )
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
     if x.ndim == 4:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ints_arg
+from .._errors import bool_arg, ints_arg
 from ..tensor import Tensor
 from .linalg import matmul
 from .shape import broadcast_to, reshape
@@ -144,7 +144,8 @@ def interpolate(
         raise ValueError(
             f"{fn}: align_corners can only be set with a linear or bicubic mode (got mode {mode!r})"
         )
-    align = bool(align_corners)
+    # PyTorch's upsample kernels take a Python bool (align_corners=1 is their TypeError)
+    align = False if align_corners is None else bool_arg(align_corners, fn, "align_corners")
     if antialias:
         raise NotImplementedError(
             f"{fn}: antialias=True is not implemented in deepgrad; leave it False (it changes "
