@@ -283,7 +283,9 @@ class Tensor:
         Whether operations on this tensor are recorded for differentiation.
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "_creator", "_index", "_view", "__weakref__")
+    __slots__ = ("_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "__weakref__")
+    # ``requires_grad`` is a property over the ``_requires_grad`` slot (bound after the class:
+    # its reads stay the slot's C getter); deepgrad's own code writes the slot
     # ``_view`` (unset unless True): made by a user-facing view method (``x[1:]``, ``x.view``,
     # ``x.t()``, ...) sharing its input's memory, which ``detach_`` refuses, as PyTorch does
     # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
@@ -327,7 +329,7 @@ class Tensor:
             )
         self._data = arr
         self._grad: Tensor | None = None
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self._creator: autograd.Function | None = None
         self._index = 0
 
@@ -345,7 +347,7 @@ class Tensor:
         t = object.__new__(cls)
         t._data = numpy.asarray(data) if isinstance(data, numpy.generic) else data
         t._grad = None
-        t.requires_grad = creator is not None
+        t._requires_grad = creator is not None
         t._creator = creator
         t._index = index
         return t
@@ -693,7 +695,7 @@ class Tensor:
             raise DtypeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}"
             )
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
 
     @property
@@ -1121,7 +1123,7 @@ class Tensor:
             for x in inputs
         ):
             raise RuntimeError(_DETACH_VIEW)
-        self._creator, self.requires_grad = None, False
+        self._creator, self._requires_grad = None, False
         return self
 
     def mul_(self, other: Any) -> Tensor:
@@ -1213,9 +1215,13 @@ class Tensor:
         return Tensor._from_op(backend.silently(op, a, o), None, 0)  # 1e5 in float16: inf
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if _not_comparable(other):
+            return NotImplemented  # PyTorch's: ``mask == None`` is False, ``!=`` True
         return self._compare(other, numpy.equal)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if _not_comparable(other):
+            return NotImplemented
         return self._compare(other, numpy.not_equal)
 
     def __lt__(self, other: Any) -> Tensor:
@@ -2545,7 +2551,7 @@ class Tensor:
                 "not possible. Make sure your class inherits from Tensor."
             )
         out = _new(cls)
-        for slot in Tensor.__slots__[:-1]:  # all but __weakref__
+        for slot in Tensor.__slots__[:-1]:  # all but __weakref__ (``_requires_grad`` too)
             if hasattr(self, slot):
                 object.__setattr__(out, slot, getattr(self, slot))
         return out
@@ -2702,7 +2708,7 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
         data = numpy.asarray(data)  # place (``total += loss``, ``x.data += 1``) as PyTorch's
     t._data = data
     t._grad = None
-    t.requires_grad = creator is not None
+    t._requires_grad = creator is not None
     t._creator = creator
     t._index = index
     return t
@@ -3010,7 +3016,7 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
     if node is not None:
         _retarget(node, out, t)
         node._epoch = autograd._EPOCH  # its output is t as written: not a stale read
-    t._creator, t._index, t.requires_grad = node, out._index, node is not None
+    t._creator, t._index, t._requires_grad = node, out._index, node is not None
     return t
 
 
@@ -3292,6 +3298,40 @@ def _sequence_dtype(data: list | tuple) -> numpy.dtype | None:
     return backend.get_default_dtype() if out is None else out
 
 
+_REQUIRES_GRAD_SLOT = Tensor.__dict__["_requires_grad"]
+
+
+def _set_requires_grad(self: Tensor, value: Any) -> None:
+    """``x.requires_grad = value`` as PyTorch's setter checks it: a Python bool only (``1``,
+    ``None``, a NumPy bool are its ``RuntimeError`` "requires_grad must be a bool"), ``True``
+    on a floating or complex leaf only, ``False`` not on a computed tensor."""
+    if value is not True and value is not False:
+        raise RuntimeError(
+            f"requires_grad must be a bool (got {type(value).__name__} {value!r}; assign "
+            "True or False, or call x.requires_grad_())"
+        )
+    if self._creator is None:
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients "
+                f"(got dtype {self._data.dtype})"
+            )
+    elif not value:
+        raise RuntimeError(
+            "you can only change requires_grad flags of leaf variables. If you want to use a "
+            "computed variable in a subgraph that doesn't require differentiation use "
+            "var_no_grad = var.detach()."
+        )
+    _REQUIRES_GRAD_SLOT.__set__(self, value)
+
+
+Tensor.requires_grad = property(  # type: ignore[assignment]
+    _REQUIRES_GRAD_SLOT.__get__,
+    _set_requires_grad,
+    doc="Whether operations on this tensor are recorded for differentiation.",
+)
+
+
 class TensorDataError(TypeError, ValueError, RuntimeError):
     """Data ``tensor()`` cannot read (``None``, a string, a ``Fraction``, an object): PyTorch
     raises ``RuntimeError`` ("Could not infer dtype of NoneType"), ``ValueError`` or
@@ -3406,6 +3446,14 @@ def _sizes_or_keyword(args: tuple, kw: dict, method: str, *names: str) -> tuple:
     if args or len(kw) > 1:
         raise TypeError(f"{method}(): the sizes were given both positionally and as a keyword")
     return (next(iter(kw.values())),)
+
+
+def _not_comparable(other: Any) -> bool:
+    """Whether ``tensor == other`` is Python's identity test, as in PyTorch (its ``eq`` takes
+    tensors and numbers only; anything else is ``NotImplemented``, so ``if mask == None:``
+    reads False, not an elementwise tensor whose truth is ambiguous). Arrays, sequences and
+    NumPy scalars keep deepgrad's elementwise comparison."""
+    return other is None or isinstance(other, (str, bytes, dict, set, type)) or callable(other)
 
 
 def _as_array(data: Any, dtype: Any = None) -> Any:

@@ -500,3 +500,29 @@ def test_copy_takes_non_blocking_as_torch():
         with pytest.raises(TypeError, match="non_blocking"):
             x.copy_(dg.ones(3), bad)
     assert x.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_eq_none_and_objects_as_torch():
+    """``tensor == None`` is False and ``!= None`` True, as PyTorch's (its ``eq`` takes
+    tensors and numbers only, the rest falls back to identity): ``if attn_mask == None:`` on
+    a (B, T) mask raised deepgrad's ambiguous-truth error."""
+    torch = pytest.importorskip("torch")
+    for lib in (dg, torch):
+        t = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        for other in (None, "mask", {"a": 1}, lib.nn.Linear(1, 1)):
+            assert (t == other) is False and (t != other) is True
+        assert (t == 2.0).tolist() == [[False, True], [False, False]]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_integer_to_negative_scalar_power_raises_as_torch(dtype):
+    """``int_tensor ** -1``: PyTorch's RuntimeError (NumPy's plain ValueError came through);
+    an integer tensor exponent follows PyTorch's integer rule instead."""
+    torch = pytest.importorskip("torch")
+    for lib in (dg, torch):
+        with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+            lib.tensor([1, 2], dtype=getattr(lib, dtype)) ** -1
+    a = [0, 1, -1, 2, -2]
+    assert (dg.tensor(a) ** dg.tensor([-1] * 5)).tolist() == (
+        torch.tensor(a) ** torch.tensor([-1] * 5)
+    ).tolist()

@@ -518,6 +518,10 @@ class Pow(Function):
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - the operator's name
     """``a ** b``; a Python number exponent uses the cheaper rule ``c a^(c-1)``."""
     if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
+        if a._data.dtype.kind in "biu" and isinstance(b, numbers.Integral) and b < 0:
+            # PyTorch's RuntimeError (NumPy raised a plain ValueError); a tensor exponent
+            # follows PyTorch's integer rule instead (Pow.forward)
+            raise ValueRangeError("Integers to negative integer powers are not allowed.")
         if a._data.dtype.kind == "b" and isinstance(b, numbers.Integral):
             a = astype(a, numpy.int64)  # bool ** 2 is int64, as PyTorch's result_type
         if a._data.dtype == numpy.float16:
