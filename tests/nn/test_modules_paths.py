@@ -100,3 +100,22 @@ def test_loss_weights_are_buffers_as_torchs(name, buffers):
     m.double()
     assert all(getattr(m.loss, b).dtype == dg.float64 for b in buffers)
     assert getattr(dg.nn, name)().weight is None
+
+
+def test_torch_module_paths_are_attributes():
+    """``nn.modules.batchnorm._BatchNorm`` as an attribute chain, without an import of the
+    sub-module (SAM's README: ``isinstance(module, nn.modules.batchnorm._BatchNorm)``),
+    as PyTorch's; it raised AttributeError. ``nn.modules.utils`` is the helpers' module
+    (``_pair``), not ``nn.utils``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import deepgrad.nn as nn, importlib\n"
+        f"for name in {[*PATHS, 'utils']!r}:\n"
+        "    m = getattr(nn.modules, name)\n"
+        "    assert m is importlib.import_module('deepgrad.nn.modules.' + name), (name, m)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert dg.nn.modules.utils._pair(3) == (3, 3)
+    assert isinstance(dg.nn.BatchNorm1d(2), dg.nn.modules.batchnorm._BatchNorm)

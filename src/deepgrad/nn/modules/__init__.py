@@ -13,6 +13,7 @@ from typing import Any as _Any
 
 from .. import module
 from ..module import Module
+from . import utils  # torch.nn.modules.utils (``_pair``), an attribute as in PyTorch
 
 _sys.modules[__name__ + ".module"] = module
 
@@ -58,7 +59,9 @@ class _TorchPath(_types.ModuleType):
 
 
 for _torch_name, _ours in _TORCH_NAMES.items():
-    _sys.modules[f"{__name__}.{_torch_name}"] = _TorchPath(
+    # importable (``from torch.nn.modules.batchnorm import _BatchNorm``) and an attribute
+    # (``isinstance(m, nn.modules.batchnorm._BatchNorm)``, as SAM's README writes it)
+    _sys.modules[f"{__name__}.{_torch_name}"] = globals()[_torch_name] = _TorchPath(
         f"{__name__}.{_torch_name}",
         _importlib.import_module(f"{__name__.rpartition('.')[0]}.{_ours}"),
     )
@@ -74,4 +77,4 @@ def __getattr__(name: str) -> _Any:  # torch.nn.modules.Linear ...: deepgrad.nn'
     )
 
 
-__all__ = ["Module", "module"]
+__all__ = ["Module", "module", "utils"]
