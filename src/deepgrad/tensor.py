@@ -1015,10 +1015,15 @@ class Tensor:
     def __irshift__(self, other: Any) -> Tensor:
         return self._augmented(None, other, F.bitwise_right_shift, ">>=")
 
-    def add_(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
+    def add_(
+        self, other: Any = _NO_ALPHA, /, *args: Any, alpha: Any = _NO_ALPHA, **kwargs: Any
+    ) -> Tensor:
         """In place ``self += alpha * other`` (under ``no_grad`` for tensors in a graph);
         ``alpha`` scales ``other`` in the dtype of ``self + other``, as :meth:`add`."""
-        other, alpha = F.elementwise.positional_alpha("add_", other, args, alpha)
+        if kwargs or other is _NO_ALPHA:  # x.add_(3, other=y): PyTorch's (alpha, other)
+            other, alpha = F.elementwise.keyword_other("add_", other, args, alpha, kwargs)
+        else:
+            other, alpha = F.elementwise.positional_alpha("add_", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return self._in_place(backend.xp.add, other, "add_", F.add)
         if self._records(other):
@@ -1047,9 +1052,14 @@ class Tensor:
         self._note_write()
         return True
 
-    def sub_(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
+    def sub_(
+        self, other: Any = _NO_ALPHA, /, *args: Any, alpha: Any = _NO_ALPHA, **kwargs: Any
+    ) -> Tensor:
         """In place ``self -= alpha * other`` (see :meth:`add_`)."""
-        other, alpha = F.elementwise.positional_alpha("sub_", other, args, alpha)
+        if kwargs or other is _NO_ALPHA:  # x.sub_(3, other=y): PyTorch's (alpha, other)
+            other, alpha = F.elementwise.keyword_other("sub_", other, args, alpha, kwargs)
+        else:
+            other, alpha = F.elementwise.positional_alpha("sub_", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return self._in_place(backend.xp.subtract, other, "sub_", F.sub)
         if self._records(other):
@@ -1457,19 +1467,29 @@ class Tensor:
                 )
         return F.matmul(self, other)
 
-    def add(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
+    def add(
+        self, other: Any = _NO_ALPHA, /, *args: Any, alpha: Any = _NO_ALPHA, **kwargs: Any
+    ) -> Tensor:
         """``self + alpha * other``, in the dtype of ``self + other`` (PyTorch's ``alpha``
         rules: :func:`~deepgrad.functional.elementwise.add_scaled`; ``alpha`` keyword-only
         with a tensor ``other``, as PyTorch's overloads:
         :func:`~deepgrad.functional.elementwise.positional_alpha`)."""
-        other, alpha = F.elementwise.positional_alpha("add", other, args, alpha)
+        if kwargs or other is _NO_ALPHA:  # x.add(3, other=y): PyTorch's (alpha, other)
+            other, alpha = F.elementwise.keyword_other("add", other, args, alpha, kwargs)
+        else:
+            other, alpha = F.elementwise.positional_alpha("add", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return F.add(self, other)
         return F.elementwise.add_scaled(self, other, alpha, "add")
 
-    def sub(self, other: Any, *args: Any, alpha: Any = _NO_ALPHA) -> Tensor:
+    def sub(
+        self, other: Any = _NO_ALPHA, /, *args: Any, alpha: Any = _NO_ALPHA, **kwargs: Any
+    ) -> Tensor:
         """``self - alpha * other``, in the dtype of ``self - other`` (see :meth:`add`)."""
-        other, alpha = F.elementwise.positional_alpha("sub", other, args, alpha)
+        if kwargs or other is _NO_ALPHA:  # x.sub(3, other=y): PyTorch's (alpha, other)
+            other, alpha = F.elementwise.keyword_other("sub", other, args, alpha, kwargs)
+        else:
+            other, alpha = F.elementwise.positional_alpha("sub", other, args, alpha)
         if type(alpha) is int and alpha == 1:
             return F.sub(self, other)
         return F.elementwise.add_scaled(self, other, alpha, "sub", negate=True)

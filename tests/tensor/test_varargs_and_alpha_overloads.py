@@ -69,6 +69,55 @@ def test_positional_alpha_as_torch(torch, case):
     assert any("deprecated" in str(w.message) for w in caught) == deprecated
 
 
+OTHER_KEYWORD_CASES = {
+    "add(y, 3, other=w)": lambda L, y, w: L.add(y, 3, other=w),
+    "add(y, 3.5, other=w)": lambda L, y, w: L.add(y, 3.5, other=w),
+    "add(y, 3, other=4)": lambda L, y, w: L.add(y, 3, other=4),
+    "add(y, tensor(3.), other=w)": lambda L, y, w: L.add(y, L.tensor(3.0), other=w),
+    "add(y, 3, other=w, out=o)": lambda L, y, w: L.add(y, 3, other=w, out=L.empty(2)),
+    "sub(y, 3, other=w)": lambda L, y, w: L.sub(y, 3, other=w),
+    "y.add(3, other=w)": lambda L, y, w: y.add(3, other=w),
+    "y.sub(np.float64(3), other=w)": lambda L, y, w: y.sub(np.float64(3), other=w),
+    "y.add_(3, other=w)": lambda L, y, w: y.clone().add_(3, other=w),
+    "y.sub_(3, other=w)": lambda L, y, w: y.clone().sub_(3, other=w),
+    "y.add(other=w, alpha=2)": lambda L, y, w: y.add(other=w, alpha=2),
+    "y.add_(other=w)": lambda L, y, w: y.clone().add_(other=w),
+}
+OTHER_KEYWORD_REFUSED = {
+    "add(y, 3, other=w, alpha=2)": lambda L, y, w: L.add(y, 3, other=w, alpha=2),
+    "add(y, w, other=w)": lambda L, y, w: L.add(y, w, other=w),
+    "y.add(3, w, other=w)": lambda L, y, w: y.add(3, w, other=w),
+    "y.sub_(w, other=w)": lambda L, y, w: y.clone().sub_(w, other=w),
+    "y.add(value=w)": lambda L, y, w: y.add(value=w),
+    "subtract(y, 3, other=w)": lambda L, y, w: L.subtract(y, 3, other=w),
+}
+
+
+@pytest.mark.parametrize("case", list(OTHER_KEYWORD_CASES))
+def test_alpha_then_other_keyword_as_torch(torch, case):
+    """``torch.add(y, 3, other=w)``: PyTorch reads the number as the deprecated overload's
+    ``alpha`` (``y + 3·w``, with its warning); deepgrad's methods refused ``other`` twice."""
+    f = OTHER_KEYWORD_CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = f(torch, torch.tensor(Y), torch.tensor(W))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = f(dg, dg.tensor(Y), dg.tensor(W))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    deprecated = "other=" in case and "(other=" not in case
+    assert any("deprecated" in str(w.message) for w in caught) == deprecated
+
+
+@pytest.mark.parametrize("case", list(OTHER_KEYWORD_REFUSED))
+def test_other_keyword_refusals_as_torch(torch, case):
+    f = OTHER_KEYWORD_REFUSED[case]
+    with pytest.raises(TypeError):
+        f(torch, torch.tensor(Y), torch.tensor(W))
+    with pytest.raises(TypeError, match="other|unexpected keyword"):
+        f(dg, dg.tensor(Y), dg.tensor(W))
+
+
 def test_alpha_twice_is_refused():
     with pytest.raises(TypeError, match="multiple values for argument 'alpha'"):
         dg.tensor(Y).add(2, 3, alpha=4)

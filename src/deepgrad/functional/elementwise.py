@@ -266,6 +266,37 @@ def positional_alpha(
     )
 
 
+def keyword_other(fn: str, other: Any, rest: tuple, alpha: Any, kwargs: dict) -> tuple[Any, Any]:
+    """``(other, alpha)`` of ``add``/``sub``/``add_``/``sub_`` called with keywords
+    (``kwargs``, besides ``alpha``): ``other=`` names the tensor, so ``x.add(3, other=y)``
+    is PyTorch's deprecated ``(Number alpha, Tensor other)`` overload, ``x + 3·y`` with its
+    warning (a 0-d tensor counts as the number, as PyTorch's parser takes it); a tensor
+    before ``other=``, a second positional or an ``alpha=`` too is its ``TypeError``.
+    ``other`` is :data:`_NO_ALPHA` when no positional came."""
+    for k in kwargs:
+        if k != "other":
+            raise TypeError(f"{fn}() got an unexpected keyword argument '{k}'")
+    if "other" not in kwargs:
+        if other is _NO_ALPHA:
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "other"')
+        return positional_alpha(fn, other, rest, alpha)
+    named = kwargs["other"]
+    if other is _NO_ALPHA:
+        return positional_alpha(fn, named, rest, alpha)
+    number = isinstance(other, (int, float, complex, numpy.number, numpy.bool_)) or (
+        isinstance(other, Tensor) and other.ndim == 0
+    )
+    if rest or alpha is not _NO_ALPHA or not number:
+        raise TypeError(f"{fn}() got multiple values for argument 'other'")
+    warnings.warn(
+        f"This overload of {fn} is deprecated: {fn}(Number alpha, Tensor other); use "
+        f"{fn}(other, alpha=alpha) instead",
+        UserWarning,
+        stacklevel=3,
+    )
+    return named, other.item() if isinstance(other, Tensor) else other
+
+
 def add_scaled(a: Any, b: Any, alpha: Any, fn: str, negate: bool = False) -> Tensor:
     """``a + alpha · b`` (``a - alpha · b`` with ``negate``): ``add``/``sub`` with ``alpha`` as
     PyTorch computes them. ``a`` and ``b`` meet in their common dtype (``alpha`` takes no part
