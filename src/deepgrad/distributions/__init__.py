@@ -27,9 +27,11 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .uniform import Uniform
+from .univariate import Beta, Exponential, Gamma, Laplace, LogNormal, Poisson
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal", "Normal",
-    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Uniform", "constraints",
-    "kl_divergence", "register_kl",
+    "Bernoulli", "Beta", "Categorical", "Distribution", "Exponential", "Gamma", "Independent",
+    "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints", "kl_divergence",
+    "register_kl",
 ]  # fmt: skip

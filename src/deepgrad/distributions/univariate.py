@@ -1,0 +1,349 @@
+"""PyTorch's ``Laplace``, ``Exponential``, ``LogNormal``, ``Gamma``, ``Beta`` and ``Poisson``:
+elementwise distributions with PyTorch's parameters, formulas (``log_prob``, ``entropy``,
+moments, ``cdf``/``icdf`` where PyTorch has them) and constraints. ``Laplace``,
+``Exponential`` and ``LogNormal`` sample by reparameterization (``rsample``); ``Gamma`` and
+``Beta`` draw with ``sample`` only (PyTorch's implicit reparameterization of the gamma draw is
+not provided: their ``rsample`` raises ``NotImplementedError``); ``Poisson`` is discrete.
+
+>>> import deepgrad as dg
+>>> from deepgrad.distributions import Beta, Laplace
+>>> round(Laplace(0.0, 1.0).log_prob(dg.tensor(1.0)).item(), 4)
+-1.6931
+>>> round(Beta(dg.tensor(2.0), dg.tensor(3.0)).mean.item(), 4)
+0.4
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy
+
+from .. import backend
+from .. import functional as F
+from ..tensor import Size, Tensor
+from . import constraints
+from .distribution import Distribution
+from .normal import Normal
+from .utils import _standard_normal, _uniform, broadcast_all
+
+__all__ = ["Beta", "Exponential", "Gamma", "Laplace", "LogNormal", "Poisson"]
+
+
+class _Elementwise(Distribution):
+    """Parameters (named by ``_params``) broadcast together; ``expand`` expands them."""
+
+    _params: tuple[str, ...] = ()
+
+    def _set_params(self, values: tuple, validate_args: bool | None) -> None:
+        tensors = broadcast_all(*values)
+        for name, t in zip(self._params, tensors, strict=True):
+            setattr(self, name, t)
+        numbers_only = all(isinstance(v, numbers.Number) for v in values)
+        batch_shape = Size() if numbers_only else tensors[0].size()
+        Distribution.__init__(self, batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Any:
+        new = self._get_checked_instance(type(self), _instance)
+        batch_shape = Size(batch_shape)
+        for name in self._params:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _first(self) -> Tensor:
+        return getattr(self, self._params[0])
+
+    def _draw(self, sample_shape: Any, draw: Any) -> Tensor:
+        """A draw of NumPy's seeded generator (``draw(rng, *params, shape)``), no graph."""
+        shape = tuple(self._extended_shape(sample_shape))
+        params = [numpy.broadcast_to(backend.to_numpy(getattr(self, n)._data), shape)
+                  for n in self._params]  # fmt: skip
+        out = draw(backend.rng(), *params, shape)
+        return Tensor._wrap(backend.xp.asarray(numpy.asarray(out, dtype=self._first().dtype)))
+
+
+class Laplace(_Elementwise):
+    """Laplace(``loc``, ``scale``): density ``exp(-|x - loc| / scale) / (2 scale)``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+    _params = ("loc", "scale")
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self._set_params((loc, scale), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        return 2 * self.scale.pow(2)
+
+    @property
+    def stddev(self) -> Tensor:
+        return (2**0.5) * self.scale
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        eps = float(numpy.finfo(self.loc.dtype).eps)
+        u = _uniform(shape, self.loc.dtype) * (2 - eps) + (eps - 1)  # U(eps - 1, 1)
+        return self.loc - self.scale * u.sign() * F.log1p(-u.abs())
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return -F.log(2 * self.scale) - (value - self.loc).abs() / self.scale
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 0.5 - 0.5 * (value - self.loc).sign() * F.expm1(
+            -(value - self.loc).abs() / self.scale
+        )
+
+    def icdf(self, value: Tensor) -> Tensor:
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * F.log1p(-2 * term.abs())
+
+    def entropy(self) -> Tensor:
+        return 1 + F.log(2 * self.scale)
+
+
+class Exponential(_Elementwise):
+    """Exponential(``rate``): density ``rate · exp(-rate x)`` on ``x ≥ 0``."""
+
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+    _params = ("rate",)
+
+    def __init__(self, rate: Any, validate_args: bool | None = None) -> None:
+        self._set_params((rate,), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.rate.reciprocal()
+
+    @property
+    def mode(self) -> Tensor:
+        return Tensor._wrap(backend.xp.zeros_like(self.rate._data))
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.rate.reciprocal()
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate.pow(-2)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        u = _uniform(self._extended_shape(sample_shape), self.rate.dtype)
+        return -F.log1p(-u) / self.rate
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return self.rate.log() - self.rate * value
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 1 - F.exp(-self.rate * value)
+
+    def icdf(self, value: Tensor) -> Tensor:
+        return -F.log1p(-value) / self.rate
+
+    def entropy(self) -> Tensor:
+        return 1.0 - self.rate.log()
+
+
+class LogNormal(_Elementwise):
+    """LogNormal(``loc``, ``scale``): ``exp`` of a Normal(``loc``, ``scale``) variable."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+    _params = ("loc", "scale")
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self._set_params((loc, scale), validate_args)
+
+    @property
+    def base_dist(self) -> Normal:
+        return Normal(self.loc, self.scale, validate_args=False)
+
+    @property
+    def mean(self) -> Tensor:
+        return F.exp(self.loc + self.scale.pow(2) / 2)
+
+    @property
+    def mode(self) -> Tensor:
+        return F.exp(self.loc - self.scale.square())
+
+    @property
+    def variance(self) -> Tensor:
+        scale_sq = self.scale.pow(2)
+        return F.expm1(scale_sq) * F.exp(2 * self.loc + scale_sq)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        eps = _standard_normal(self._extended_shape(sample_shape), self.loc.dtype)
+        return F.exp(self.loc + eps * self.scale)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        y = F.log(value)
+        return self.base_dist.log_prob(y) - y
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return self.base_dist.cdf(F.log(value))
+
+    def icdf(self, value: Tensor) -> Tensor:
+        return F.exp(self.base_dist.icdf(value))
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() + self.loc
+
+
+class Gamma(_Elementwise):
+    """Gamma(``concentration``, ``rate``): density ``rate^c x^(c-1) e^(-rate x) / Γ(c)``."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+    _params = ("concentration", "rate")
+
+    def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
+        self._set_params((concentration, rate), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration / self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        return ((self.concentration - 1) / self.rate).clamp(min=0)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.concentration / self.rate.pow(2)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        return self._draw(sample_shape, lambda rng, c, r, shape: rng.gamma(c, 1.0 / r, shape))
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError(
+            "Gamma.rsample: the reparameterized gamma draw is not provided; use sample()"
+        )
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = value if isinstance(value, Tensor) else F.full_like(self.rate, value)
+        if self._validate_args:
+            self._validate_sample(value)
+        c, r = self.concentration, self.rate
+        return F.xlogy(c, r) + F.xlogy(c - 1, value) - r * value - F.lgamma(c)
+
+    def entropy(self) -> Tensor:
+        c = self.concentration
+        return c - self.rate.log() + F.lgamma(c) + (1.0 - c) * F.digamma(c)
+
+
+class Beta(_Elementwise):
+    """Beta(``concentration1``, ``concentration0``) on the unit interval."""
+
+    arg_constraints = {
+        "concentration1": constraints.positive,
+        "concentration0": constraints.positive,
+    }
+    support = constraints.unit_interval
+    _params = ("concentration1", "concentration0")
+
+    def __init__(
+        self, concentration1: Any, concentration0: Any, validate_args: bool | None = None
+    ) -> None:
+        self._set_params((concentration1, concentration0), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self) -> Tensor:
+        c1, c0 = self.concentration1, self.concentration0
+        return (c1 - 1) / (c1 + c0 - 2)
+
+    @property
+    def variance(self) -> Tensor:
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        return self._draw(sample_shape, lambda rng, a, b, shape: rng.beta(a, b, shape))
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError(
+            "Beta.rsample: the reparameterized beta draw is not provided; use sample()"
+        )
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        c1, c0 = self.concentration1, self.concentration0
+        return (
+            F.xlogy(c1 - 1.0, value)
+            + F.xlogy(c0 - 1.0, 1.0 - value)
+            + F.lgamma(c1 + c0)
+            - F.lgamma(c1)
+            - F.lgamma(c0)
+        )
+
+    def entropy(self) -> Tensor:
+        c1, c0 = self.concentration1, self.concentration0
+        a0 = c1 + c0
+        return (
+            F.lgamma(c1)
+            + F.lgamma(c0)
+            - F.lgamma(a0)
+            - (2 - a0) * F.digamma(a0)
+            - ((c1 - 1.0) * F.digamma(c1) + (c0 - 1.0) * F.digamma(c0))
+        )
+
+
+class Poisson(_Elementwise):
+    """Poisson(``rate``): ``P(k) = rate^k e^(-rate) / k!`` on the non-negative integers."""
+
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+    _params = ("rate",)
+
+    def __init__(self, rate: Any, validate_args: bool | None = None) -> None:
+        self._set_params((rate,), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        return self.rate.floor()
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        return self._draw(sample_shape, lambda rng, r, shape: rng.poisson(r, shape))
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        rate = self.rate
+        return F.xlogy(value, rate) - rate - F.lgamma(value + 1)
