@@ -261,6 +261,16 @@ def refuse_kernel_dtype(x: Any, fn: str, kinds: str, kernel: str | None = None) 
     )
 
 
+def tensor_needed(fn: str, name: str, value: Any) -> TypeError:
+    """PyTorch's ``TypeError`` for a parameter argument (a weight, a bias, running statistics)
+    that is not a tensor ("linear(): argument 'weight' must be Tensor, not numpy.ndarray"),
+    naming the way to make one."""
+    return TypeError(
+        f"{fn}(): argument '{name}' must be Tensor, not {_type_words(value)}; wrap it with "
+        f"deepgrad.tensor(...)"
+    )
+
+
 def refuse_mixed_dtypes(fn: str, x: Any, reduced_ok: bool = False, **params: Any) -> None:
     """PyTorch's refusal of an input whose dtype differs from its parameters' where its kernel
     takes one dtype (``linear``: "mat1 and mat2 must have the same dtype"; the batch, layer and
@@ -273,7 +283,11 @@ def refuse_mixed_dtypes(fn: str, x: Any, reduced_ok: bool = False, **params: Any
     """
     xd = numpy.dtype(x.dtype)
     for name, t in params.items():
-        if t is None or numpy.dtype(t.dtype) == xd:
+        if t is None:
+            continue
+        if not hasattr(t, "_data"):  # a NumPy array: PyTorch's TypeError, not AttributeError
+            raise tensor_needed(fn, name, t)
+        if numpy.dtype(t.dtype) == xd:
             continue
         td = numpy.dtype(t.dtype)
         if reduced_ok and xd.kind == "f" and xd.itemsize == 2 and td == numpy.float32:

@@ -31,6 +31,7 @@ from .._errors import (
     ValueRangeError,
     bool_arg,
     int_arg,
+    tensor_needed,
 )
 from ..autograd import Function
 from ..tensor import Tensor
@@ -168,6 +169,8 @@ def embedding(
     xp = backend.xp
     scale_grad_by_freq = bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
     sparse = bool_arg(sparse, "embedding", "sparse", 5)
+    if not isinstance(weight, Tensor):
+        raise tensor_needed("embedding", "weight", weight)
     idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
     V = weight.shape[0]
     if weight.ndim != 2:
@@ -316,6 +319,8 @@ def embedding_bag(
     scale_grad_by_freq = bool_arg(scale_grad_by_freq, fn, "scale_grad_by_freq", 4)
     sparse = bool_arg(sparse, fn, "sparse", 6)
     include_last_offset = bool_arg(include_last_offset, fn, "include_last_offset", 8)
+    if not isinstance(weight, Tensor):
+        raise tensor_needed(fn, "weight", weight)
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{fn}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
     if per_sample_weights is not None and mode != "sum":

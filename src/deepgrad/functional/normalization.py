@@ -42,6 +42,7 @@ from .._errors import (
     int_arg,
     ints_arg,
     refuse_mixed_dtypes,
+    tensor_needed,
 )
 from .._names import torch_names
 from ..autograd import Function, is_grad_enabled
@@ -538,6 +539,8 @@ def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
 def _check_channel_params(fn: str, x: Tensor, **params: Tensor | None) -> None:
     c = x.shape[1]
     for name, t in params.items():
+        if t is not None and not isinstance(t, Tensor):
+            raise tensor_needed(fn, name, t)
         if t is not None and tuple(t.shape) != (c,):
             raise ShapeMismatchError(
                 f"{name} should contain {c} elements not {t.numel()} ({fn}: {name} must have "
