@@ -22,7 +22,7 @@ import numpy
 
 from .. import backend
 from .. import functional as F
-from ..tensor import Size, Tensor
+from ..tensor import Size, Tensor, full_like
 from . import constraints
 from .distribution import Distribution
 from .normal import Normal
@@ -245,7 +245,7 @@ class Gamma(_Elementwise):
         )
 
     def log_prob(self, value: Tensor) -> Tensor:
-        value = value if isinstance(value, Tensor) else F.full_like(self.rate, value)
+        value = value if isinstance(value, Tensor) else full_like(self.rate, value)
         if self._validate_args:
             self._validate_sample(value)
         c, r = self.concentration, self.rate
