@@ -358,12 +358,22 @@ def test_lambda_callback_takes_the_test_and_predict_hooks():
     assert seen == [("test_end", ["accuracy", "loss"]), ("predict", 0), ("predict", 1)]
 
 
-def test_callbacks_must_be_a_list_of_instances():
+def test_one_callback_alone_is_taken_as_keras_flattens_it():
+    """Keras 3's ``CallbackList`` reads ``callbacks=`` with ``tree.flatten``: one callback
+    alone is a list of one (and nested lists are flattened); a class instead of an instance
+    is still refused, naming it."""
     x, y = _data()
     m = _model()
-    with pytest.raises(TypeError, match=r"evaluate: callbacks must be a list .*\[Recorder"):
-        m.evaluate(x, y, callbacks=Recorder())
-    with pytest.raises(TypeError, match="fit: callbacks must be a list"):
-        m.fit(x, y, verbose=0, callbacks=Recorder())
+    for call in (
+        lambda cb: m.evaluate(x, y, callbacks=cb),
+        lambda cb: m.predict(x, callbacks=cb),
+        lambda cb: m.fit(x, y, epochs=2, verbose=0, callbacks=cb),
+    ):
+        alone, listed = Recorder(), Recorder()
+        call(alone)
+        call([[listed]])
+        assert alone.events and _without_lr(alone.events) == _without_lr(listed.events)
     with pytest.raises(TypeError, match="instead of an instance"):
         m.predict(x, callbacks=[Recorder])
+    with pytest.raises(TypeError, match="instead of an instance"):
+        m.fit(x, y, verbose=0, callbacks=Recorder)

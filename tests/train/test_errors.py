@@ -42,6 +42,23 @@ def test_x_y_length_mismatch():
         fit(m, x, y[:-1])
 
 
+def test_several_input_arrays_named_as_keras_multi_input():
+    """Keras's ``fit([x1, x2], y)`` feeds a multi-input model; deepgrad calls ``model(x)``
+    with one array, so a list of input arrays is refused by name, not read as a list of 2
+    samples ("x has 2 samples but y has 40"); a list of per-sample arrays still trains."""
+    x, y = data()
+    m = clf().compile("adam", "cross_entropy")
+    for xs in ([x, x], (x, x), [x, x[:, :2]]):
+        with pytest.raises(ValueError, match=r"arrays of 40 samples each.*multi-input.*one input"):
+            fit(m, xs, y)
+    with pytest.raises(ValueError, match="multi-input"):
+        m.predict([x, x[:, :2]])
+    with pytest.raises(ValueError, match="multi-input"):
+        m.evaluate([x, x], y)
+    m.fit(list(x), y, epochs=1, verbose=0)  # a list of samples, each an array
+    m.fit([x[0], x[1]], y[:2], epochs=1, verbose=0)  # two samples, two targets
+
+
 def test_wrong_feature_count_names_the_layer_expected_and_actual():
     x, y = data(d=5)
     m = clf(d=4).compile("adam", "cross_entropy")

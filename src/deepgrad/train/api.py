@@ -38,7 +38,7 @@ from ..autograd import no_grad
 from ..io.model_file import load_model, load_weights, model_from_config, save, save_weights  # noqa: F401 - re-exported: the user-facing names of deepgrad.train
 from ..tensor import Tensor
 from . import checks
-from .callback import Callback, CallbackList, backup_callbacks, check_callbacks_arg
+from .callback import Callback, CallbackList, backup_callbacks, flat_callbacks
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
@@ -290,10 +290,40 @@ def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
     return table[labels]
 
 
+def _refuse_several_inputs(x: Any, y: Any, where: str) -> None:
+    """Keras's ``fit([x1, x2], y)`` (one array per input of a multi-input model): a list or
+    tuple of arrays that share their sample count, which is ``y``'s and not the list's
+    length, or whose shapes differ past it. deepgrad calls ``model(x)`` with one array, so
+    this is refused by name instead of being read as a list of ``len(x)`` samples ("x has 2
+    samples but y has 100"). A list of per-sample arrays stays a list of samples."""
+    if not isinstance(x, (list, tuple)) or len(x) < 2:
+        return
+    shapes = [getattr(a, "shape", None) for a in x]
+    if any(s is None or len(s) < 1 for s in shapes):
+        return
+    shapes = [tuple(int(n) for n in s) for s in shapes]
+    n = shapes[0][0]
+    if any(s[0] != n for s in shapes):
+        return
+    try:
+        n_y = None if y is None else len(y)
+    except TypeError:
+        n_y = None
+    if (n_y is not None and n_y == n != len(x)) or (n_y is None and len(set(shapes)) > 1):
+        raise ValueError(
+            f"{where}: x is a {type(x).__name__} of {len(x)} arrays of {n} samples each "
+            f"(shapes {shapes}), Keras's inputs of a multi-input model; a deepgrad model is "
+            "called with one input array, model(x): join them into one array "
+            "(np.concatenate([x1, x2], axis=1)) and split it in forward, or train the model "
+            "in a loop of your own"
+        )
+
+
 def _arrays(
     x: Any, y: Any, sw: Any, where: str, need_y: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """``x``, ``y`` and the sample weights as NumPy arrays of one length (checked once)."""
+    _refuse_several_inputs(x, y, where)
     xa = checks.to_numpy(x, "x", where)
     ya = None if y is None else checks.to_numpy(y, "y", where)
     if ya is None and need_y:
@@ -407,6 +437,7 @@ def _training_source(
     weights read them), and ``validation_split`` takes the last samples before shuffling
     (with their ``sample_weight``, but not ``class_weight``: Keras weights only training)."""
     where = "fit"
+    _refuse_several_inputs(x, y, where)  # fit((x1, x2), y) too, before x reads as a dataset
     if class_weight is not None and sample_weight is not None:  # Keras 3's array adapter
         raise ValueError(
             "fit: You cannot `class_weight` and `sample_weight` at the same time (Keras's "
@@ -646,11 +677,11 @@ def fit(
     opt = compiled.optimizer
     if not opt.is_bound:
         opt.bind(params)
+    callbacks = flat_callbacks(callbacks)  # Keras 3's: one callback alone too
     if steps_per_epoch is not None:
         source = _steps_per_epoch(source, steps_per_epoch, callbacks)
     # Keras 3: a History among the callbacks is the run's (fit returns it), else a new one
-    listed = callbacks if isinstance(callbacks, (list, tuple)) else []
-    history = next((cb for cb in listed if isinstance(cb, History)), None)
+    history = next((cb for cb in callbacks if isinstance(cb, History)), None)
     history = History() if history is None else history
     cbl = _callback_list(model, history, callbacks, int(epochs), source, batch_size, v)
     trainer = Trainer(model, compiled, source, val_source, int(epochs), int(initial_epoch), cbl,
@@ -748,8 +779,7 @@ def _callback_list(
     """The run's callbacks: the user's in their order, then the History (Keras 3 appends it
     after them, so it records what their ``on_epoch_end`` adds to the logs), BackupAndRestore
     last (it saves what the others have done at the end of an epoch)."""
-    check_callbacks_arg(callbacks, "fit")
-    user = list(callbacks or [])
+    user = flat_callbacks(callbacks)
     backups = backup_callbacks(user)
     ordered = [cb for cb in user if cb not in backups]
     ordered += ([] if history in ordered else [history]) + backups
@@ -858,7 +888,7 @@ def _pass_callbacks(
     """The callbacks of an ``evaluate`` or ``predict`` (``None``: none given), with Keras's
     params ``{"verbose", "epochs": 1, "steps"}`` (the ``steps`` asked for, if any, as Keras's,
     even when the data has fewer batches)."""
-    check_callbacks_arg(callbacks, where)
+    callbacks = flat_callbacks(callbacks)  # Keras 3's: one callback alone too
     if not callbacks:
         return None
     params = {"verbose": verbose, "epochs": 1, "steps": source.steps if steps is None else steps}

@@ -145,14 +145,22 @@ def backup_callbacks(callbacks: Iterable[Callback]) -> list[Callback]:
     return [cb for cb in callbacks if getattr(cb, "restores_training", False)]
 
 
-def check_callbacks_arg(callbacks: Any, where: str) -> None:
-    """Refuse one callback given where a list of them is expected (Keras flattens it; here a
-    clear error rather than Python's "not iterable")."""
-    if isinstance(callbacks, Callback):
-        raise TypeError(
-            f"{where}: callbacks must be a list of Callback instances, e.g. "
-            f"callbacks=[{type(callbacks).__name__}(...)], got one {type(callbacks).__name__}"
-        )
+def flat_callbacks(callbacks: Any) -> list[Any]:
+    """``callbacks=`` read as Keras 3's ``CallbackList`` reads it (``tree.flatten``): one
+    callback alone is a list of one, nested lists and tuples are flattened (a dict gives its
+    values in key order), ``None`` or empty is none. What is not a callback is refused later,
+    by :class:`CallbackList`, naming it.
+
+    >>> flat_callbacks(None), len(flat_callbacks(Callback())), len(flat_callbacks([[Callback()]]))
+    ([], 1, 1)
+    """
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, dict):
+        return [c for k in sorted(callbacks) for c in flat_callbacks(callbacks[k])]
+    if isinstance(callbacks, (list, tuple)):
+        return [c for item in callbacks for c in flat_callbacks(item)]
+    return [callbacks]
 
 
 def _overrides(cb: Callback, name: str) -> bool:
