@@ -392,3 +392,116 @@ def test_lr_callbacks_log_keras_learning_rate_key():
     h = run(C.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=100))
     np.testing.assert_allclose(h["learning_rate"], [0.1, 0.1, 0.05, 0.025])  # epoch 0 improves
     assert "learning_rate" not in run()
+
+
+def test_learning_rate_scheduler_calls_schedules_as_keras():
+    """Keras 3 calls ``schedule(epoch, lr)`` and falls back to ``schedule(epoch)`` on a
+    ``TypeError``, whatever the signature says: ``lambda *a: ...`` gets both arguments (the
+    signature read took it as ``epoch -> lr``), a callable class with ``(epoch)`` works."""
+    (x, y), _ = overfitting_task()
+    model = wide().compile(optim.SGD(lr=0.3), "cross_entropy")
+    seen = []
+
+    def schedule(*args):
+        seen.append(args)
+        return 0.1 / (args[0] + 1)
+
+    h = model.fit(x, y, epochs=2, verbose=0, callbacks=[LearningRateScheduler(schedule)])
+    assert seen == [(0, 0.3), (1, 0.1)]
+    assert h.history["lr"] == pytest.approx([0.1, 0.05])
+
+    class Halving:
+        def __call__(self, epoch):
+            return 0.2 * 0.5**epoch
+
+    h = model.fit(x, y, epochs=2, verbose=0, callbacks=[LearningRateScheduler(Halving())])
+    assert h.history["lr"] == pytest.approx([0.2, 0.1])
+
+    def broken(epoch, lr):  # a TypeError inside the two-argument call: the fallback's turn
+        return lr + "x"
+
+    with pytest.raises(TypeError, match="positional argument"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(broken)])
+
+
+def test_model_checkpoint_template_key_missing_raises_even_without_saving(tmp_path):
+    """Keras formats the file path before deciding whether to save, so a name missing from
+    the logs is its ``KeyError`` at the first epoch end even when ``save_best_only`` would not
+    save (here the monitor never improves on ``initial_value_threshold``)."""
+    (x, y), val = overfitting_task()
+    model = wide().compile(optim.SGD(lr=0.01), "cross_entropy")
+    ck = ModelCheckpoint(
+        tmp_path / "m-{val_accuracy:.2f}.dg",
+        save_best_only=True,
+        initial_value_threshold=-1.0,  # val_loss never goes below it: nothing to save
+    )
+    with pytest.raises(KeyError, match="val_accuracy"):
+        model.fit(x, y, epochs=1, verbose=0, validation_data=val, callbacks=[ck])
+    assert not list(tmp_path.iterdir())
+
+
+def test_history_reused_across_fits_resets_epoch_as_keras(tmp_path):
+    """Keras 3's ``History.on_train_begin`` resets ``epoch`` while ``history`` keeps
+    accumulating across the ``fit`` calls it is handed to."""
+    from deepgrad.callbacks import History
+
+    (x, y), _ = overfitting_task()
+    model = wide().compile(optim.SGD(lr=0.01), "cross_entropy")
+    h = History()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[h])
+    assert h.epoch == [0, 1]
+    again = model.fit(x, y, epochs=3, verbose=0, callbacks=[h])
+    assert again is h
+    assert h.epoch == [0, 1, 2] and len(h.history["loss"]) == 5
+    assert h.epochs_of["loss"] == [0, 1, 0, 1, 2]
+    h.to_csv(tmp_path / "h.csv")  # every run's rows, as before
+    rows = list(csv.reader(open(tmp_path / "h.csv")))
+    assert [r[0] for r in rows[1:]] == ["1", "2", "1", "2", "3"]
+    assert [float(r[1]) for r in rows[1:]] == h.history["loss"]
+
+
+def test_epoch_line_shows_what_the_callbacks_log(capsys):
+    """Keras 3's progress bar is a callback after the user's, so its epoch line shows what
+    their ``on_epoch_end`` adds (``LearningRateScheduler``'s ``learning_rate``, a key of the
+    user's own); deepgrad printed the line before the callbacks ran."""
+    from deepgrad.callbacks import Callback
+
+    class Adds(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["extra_key"] = 7.0
+
+    (x, y), _ = overfitting_task()
+    model = wide().compile(optim.SGD(lr=0.01), "cross_entropy")
+    sched = LearningRateScheduler(lambda e: 0.01)
+    model.fit(x, y, epochs=2, verbose=2, callbacks=[Adds(), sched])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Epoch ")]
+    assert len(lines) == 2
+    assert all("extra_key: 7.0000" in ln and "learning_rate: 0.01" in ln for ln in lines)
+
+
+def test_live_bar_ends_its_line_before_a_callback_prints(monkeypatch):
+    """With a live bar (a terminal), a callback printing at the epoch end starts on a line of
+    its own, and the final bar is drawn below it."""
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    from deepgrad.callbacks import Callback
+
+    class Says(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            print(f"said {epoch}")
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    (x, y), _ = overfitting_task()
+    wide().compile(optim.SGD(lr=0.01), "cross_entropy").fit(
+        x, y, epochs=1, verbose=1, callbacks=[Says()]
+    )
+    assert sys.stdout is term
+    out = term.getvalue()
+    assert "\nsaid 0\n\r" in out and out.endswith("\n")
+    assert "loss:" in out.split("said 0")[1]

@@ -318,12 +318,8 @@ class ModelCheckpoint(_Monitor, Callback):
             self._save(epoch, dict(logs or {}))
 
     def _save(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> None:
-        if self.save_best_only:
-            current = self._current(logs)  # missing: saved anyway, as Keras does
-            if current is not None:
-                if not self._better(current, self.best):
-                    return
-                self.best = current
+        # Keras's order: the path is formatted first, so a name missing from the logs raises
+        # even in an epoch that would not save (save_best_only without an improvement)
         names = {"epoch": epoch + 1, **logs}
         if batch is not None and "batch" not in logs:  # Keras's: {batch} only in step saves
             names["batch"] = batch + 1
@@ -334,6 +330,12 @@ class ModelCheckpoint(_Monitor, Callback):
                 f"ModelCheckpoint: filepath {self.filepath!r} names {e.args[0]!r}, which is not "
                 f"in the logs {sorted(logs)}"
             ) from None
+        if self.save_best_only:
+            current = self._current(logs)  # missing: saved anyway, as Keras does
+            if current is not None:
+                if not self._better(current, self.best):
+                    return
+                self.best = current
         from . import api
 
         if self.save_weights_only:
@@ -360,8 +362,9 @@ class LearningRateScheduler(Callback):
     schedule : schedule object or callable
         A :mod:`deepgrad.optim` schedule (anything with ``step()``, built on the compiled
         optimizer): stepped after every epoch (or every step with ``interval="step"``), so the
-        first epoch runs at the initial rate. Or a function ``epoch -> lr`` (or Keras's
-        ``(epoch, lr) -> lr``), called at the start of each epoch (0-based): its rate is the
+        first epoch runs at the initial rate. Or a function ``(epoch, lr) -> lr`` or ``epoch
+        -> lr``, called at the start of each epoch (0-based) as Keras 3 calls it:
+        ``schedule(epoch, lr)``, then ``schedule(epoch)`` if that raised ``TypeError``; its rate is the
         first parameter group's, and the other groups keep their proportion to it (each
         group's own base rate, as PyTorch's schedulers scale each group).
     interval : {"epoch", "step"}
@@ -395,7 +398,6 @@ class LearningRateScheduler(Callback):
                 f"epoch -> lr, got {type(schedule).__name__}"
             )
         self._takes_metric = False
-        self._fn_arity = 1
         if self._is_object:
             try:
                 sig = inspect.signature(schedule.step)
@@ -410,12 +412,6 @@ class LearningRateScheduler(Callback):
                 )
             except (TypeError, ValueError):
                 pass
-        else:
-            try:
-                n = len(inspect.signature(schedule).parameters)
-                self._fn_arity = 2 if n >= 2 else 1
-            except (TypeError, ValueError):
-                self._fn_arity = 1
 
     def _optimizer(self) -> Any:
         return get_compiled(self.model, "LearningRateScheduler").optimizer
@@ -425,7 +421,10 @@ class LearningRateScheduler(Callback):
             return
         opt = self._optimizer()
         old = get_lr(opt)
-        lr = self.schedule(epoch) if self._fn_arity == 1 else self.schedule(epoch, old)
+        try:  # Keras 3's rule: (epoch, lr) first, (epoch) on a TypeError
+            lr = self.schedule(epoch, old)
+        except TypeError:
+            lr = self.schedule(epoch)
         lr = float(lr)
         if not math.isfinite(lr) or lr < 0:
             raise ValueError(f"LearningRateScheduler: the schedule gave lr={lr} at epoch {epoch}")

@@ -33,7 +33,8 @@ class History(Callback):
         One list per logged quantity (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
         ``lr``...), one entry per epoch, Keras's layout.
     epoch : list[int]
-        The (0-based) epoch index of each entry.
+        The (0-based) epochs of the last ``fit`` run, as Keras 3's (reset at each train
+        begin, while ``history`` accumulates across the runs a History is handed to).
     epochs_of : dict[str, list[int]]
         The epochs each quantity was logged in: a quantity missing from some epochs' logs
         (``val_*`` under ``validation_freq``) has a shorter list, as in Keras, which appends
@@ -47,13 +48,16 @@ class History(Callback):
         self.epoch: list[int] = []
         self.epochs_of: dict[str, list[int]] = {}
         self.params = {}
+        self._all_epochs: list[int] = []  # every run's epochs, in order (to_csv's rows)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        # a History handed to several fit() calls keeps accumulating, like Keras's model.history
-        pass
+        # Keras 3's: a History handed to several fit() calls keeps accumulating ``history``
+        # (and deepgrad's ``epochs_of``), while ``epoch`` lists this run's epochs only
+        self.epoch = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch.append(int(epoch))
+        self._all_epochs.append(int(epoch))
         for k, v in (logs or {}).items():  # Keras's: no padding for a quantity not logged
             self.history.setdefault(k, []).append(float(v))
             self.epochs_of.setdefault(k, []).append(int(epoch))
@@ -87,7 +91,14 @@ class History(Callback):
         the last epochs, one per entry."""
         n = len(self.history.get(key, ()))
         e = self.epochs_of.get(key)
-        return e if e is not None and len(e) == n else self.epoch[len(self.epoch) - n :]
+        every = self._every_epoch()
+        return e if e is not None and len(e) == n else every[len(every) - n :]
+
+    def _every_epoch(self) -> list[int]:
+        """Every run's epochs in order (``epoch`` holds the last run's alone), or ``epoch``
+        where it was set by hand beyond what the runs recorded."""
+        every = self._all_epochs
+        return every if len(every) >= len(self.epoch) else self.epoch
 
     def to_dict(self) -> dict[str, Any]:
         """``{"epoch": [...], "history": {...}, "epochs_of": {...}, "params": {...}}``
@@ -118,7 +129,7 @@ class History(Callback):
         w = csv.writer(buf)
         w.writerow(["epoch", *keys])
         at = dict.fromkeys(keys, 0)  # each quantity's next entry (epochs may repeat across fits)
-        for e in self.epoch:
+        for e in self._every_epoch():
             row = [e + 1]
             for k in keys:
                 i = at[k]
@@ -135,10 +146,12 @@ class History(Callback):
             "epoch": list(self.epoch),
             "history": {k: list(v) for k, v in self.history.items()},
             "epochs_of": {k: list(v) for k, v in self.epochs_of.items()},
+            "all_epochs": list(self._all_epochs),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epoch = [int(e) for e in state["epoch"]]
+        self._all_epochs = [int(e) for e in state.get("all_epochs", self.epoch)]
         self.history = {k: [float(x) for x in v] for k, v in state["history"].items()}
         self.epochs_of = {k: [int(e) for e in v] for k, v in state.get("epochs_of", {}).items()}
 

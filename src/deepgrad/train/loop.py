@@ -456,7 +456,6 @@ class Trainer:
                     cbs.on_test_end(unprefixed(val_logs))
                     logs.update(val_logs)
                 logs["lr"] = get_lr(opt)
-                prog.close(logs)
                 if not warned_nan and not np.isfinite(logs["loss"]):
                     warned_nan = True
                     warnings.warn(
@@ -468,7 +467,11 @@ class Trainer:
                     )
                 self.epoch, self.step = epoch + 1, 0
                 self.logs = logs
-                cbs.on_epoch_end(epoch, logs)
+                # Keras 3's order: its ProgbarLogger comes after the user's callbacks, so the
+                # epoch's line shows what their on_epoch_end adds to the logs
+                with prog.interrupted():
+                    cbs.on_epoch_end(epoch, logs)
+                prog.close(logs)
             cbs.on_train_end(logs)
         finally:
             for m, mode in modes:

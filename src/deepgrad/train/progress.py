@@ -18,10 +18,11 @@ only then, so the display costs next to nothing per step.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 #: seconds between two refreshes of a bar's running values
@@ -179,6 +180,37 @@ class EpochProgress:
             if now >= self._next:
                 self._next = now + REFRESH_S
                 self._draw(self.running(), final=False)
+
+    @contextlib.contextmanager
+    def interrupted(self) -> Iterator[None]:
+        """While the epoch-end callbacks run, before :meth:`close` (Keras 3 runs its progress
+        bar after the user's callbacks): the first thing they print to ``sys.stdout`` ends the
+        live bar's line first, so it does not run into the bar; the final bar is then drawn
+        below it."""
+        real = self.stream
+        if not self.live or sys.stdout is not real:
+            yield
+            return
+        progress = self
+
+        class _EndsTheBar:
+            def write(self, s: str) -> int:
+                if s and sys.stdout is self:
+                    sys.stdout = real
+                    real.write("\n")
+                    progress._width = 0
+                return real.write(s)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+        proxy = _EndsTheBar()
+        sys.stdout = proxy  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            if sys.stdout is proxy:
+                sys.stdout = real
 
     def close(self, logs: dict[str, Any]) -> None:
         """End the epoch: the bar's final values, or the plain line."""
