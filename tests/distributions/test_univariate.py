@@ -1,4 +1,5 @@
-"""Laplace, Exponential, LogNormal, Gamma, Beta, Poisson against torch.distributions: the same
+"""Laplace, Exponential, LogNormal, Gamma, Beta, Poisson, StudentT, Cauchy, HalfNormal, Gumbel
+against torch.distributions: the same
 log-densities (and their gradients), entropies, moments, cdf/icdf; draws on the support with
 the right moments; reparameterized draws carry gradients; parameter validation."""
 
@@ -21,6 +22,10 @@ CASES = {
     "Gamma": ((A, B), X),
     "Beta": ((A, B), X / 2.5),
     "Poisson": ((B,), np.array([0.0, 1.0, 3.0, 2.0])),
+    "StudentT": ((A + 2, A - 1, B), X - 0.5),
+    "Cauchy": ((A - 1, B), X - 0.5),
+    "HalfNormal": ((B,), X),
+    "Gumbel": ((A - 1, B), X - 0.5),
 }
 MOMENTS = {
     "Laplace": ("mean", "mode", "variance", "stddev"),
@@ -29,6 +34,10 @@ MOMENTS = {
     "Gamma": ("mean", "mode", "variance"),
     "Beta": ("mean", "variance"),
     "Poisson": ("mean", "mode", "variance"),
+    "StudentT": ("mean", "mode", "variance"),
+    "Cauchy": ("mean", "mode", "variance"),
+    "HalfNormal": ("mean", "mode", "variance"),
+    "Gumbel": ("mean", "mode", "variance", "stddev"),
 }
 
 
@@ -52,7 +61,7 @@ def test_densities_and_moments_as_torch(torch, name):
         np.testing.assert_allclose(
             ours.entropy().detach().numpy(), theirs.entropy().detach().numpy(), rtol=1e-12
         )
-    if name in ("Laplace", "Exponential", "LogNormal"):
+    if name in ("Laplace", "Exponential", "LogNormal", "Cauchy", "HalfNormal"):
         u = np.array([0.1, 0.4, 0.6, 0.95])
         np.testing.assert_allclose(
             ours.cdf(dg.tensor(x)).detach().numpy(),
@@ -77,6 +86,8 @@ def test_draws(name):
     assert bool(d.support.check(s).all())
     if name == "LogNormal":  # heavy tails: the logs' mean is loc
         np.testing.assert_allclose(np.log(s.numpy()).mean(0), d.loc.numpy(), atol=0.1)
+    elif name == "Cauchy":  # no mean: the median is loc
+        np.testing.assert_allclose(np.median(s.numpy(), 0), d.loc.numpy(), atol=0.1)
     else:
         np.testing.assert_allclose(s.numpy().mean(0), d.mean.numpy(), rtol=0.1, atol=0.05)
     if d.has_rsample:

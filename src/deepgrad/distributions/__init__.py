@@ -30,12 +30,23 @@ from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThr
 from . import transforms
 from .transforms import TransformedDistribution
 from .uniform import Uniform
-from .univariate import Beta, Exponential, Gamma, Laplace, LogNormal, Poisson
+from .univariate import (
+    Beta,
+    Cauchy,
+    Exponential,
+    Gamma,
+    Gumbel,
+    HalfNormal,
+    Laplace,
+    LogNormal,
+    Poisson,
+    StudentT,
+)
 
 __all__ = [
-    "Bernoulli", "Beta", "Categorical", "Distribution", "Exponential", "Gamma", "Independent",
-    "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal", "Normal",
-    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson",
-    "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
-    "transforms",
+    "Bernoulli", "Beta", "Categorical", "Cauchy", "Distribution", "Exponential", "Gamma",
+    "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal", "MixtureSameFamily",
+    "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+    "Poisson", "StudentT", "TransformedDistribution", "Uniform", "constraints",
+    "kl_divergence", "register_kl", "transforms",
 ]  # fmt: skip

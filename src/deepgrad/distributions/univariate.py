@@ -15,6 +15,7 @@ not provided: their ``rsample`` raises ``NotImplementedError``); ``Poisson`` is 
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -28,7 +29,10 @@ from .distribution import Distribution
 from .normal import Normal
 from .utils import _standard_normal, _uniform, broadcast_all
 
-__all__ = ["Beta", "Exponential", "Gamma", "Laplace", "LogNormal", "Poisson"]
+__all__ = [
+    "Beta", "Cauchy", "Exponential", "Gamma", "Gumbel", "HalfNormal", "Laplace", "LogNormal",
+    "Poisson", "StudentT",
+]  # fmt: skip
 
 
 class _Elementwise(Distribution):
@@ -347,3 +351,210 @@ class Poisson(_Elementwise):
             self._validate_sample(value)
         rate = self.rate
         return F.xlogy(value, rate) - rate - F.lgamma(value + 1)
+
+
+class StudentT(_Elementwise):
+    """Student's t with ``df`` degrees of freedom, ``loc`` and ``scale`` (draws by ``sample``;
+    PyTorch's reparameterized chi-square draw is not provided: ``rsample`` raises)."""
+
+    arg_constraints = {
+        "df": constraints.positive,
+        "loc": constraints.real,
+        "scale": constraints.positive,
+    }
+    support = constraints.real
+    _params = ("df", "loc", "scale")
+
+    def __init__(
+        self, df: Any, loc: Any = 0.0, scale: Any = 1.0, validate_args: bool | None = None
+    ) -> None:
+        self._set_params((df, loc, scale), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return F.where(self.df > 1, self.loc, float("nan"))
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        df = self.df
+        finite = self.scale.pow(2) * df / F.where(df > 2, df - 2, 1.0)
+        return F.where(df > 2, finite, F.where(df > 1, float("inf"), float("nan")))
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        return self._draw(
+            sample_shape, lambda rng, df, loc, scale, shape: loc + scale * rng.standard_t(df, shape)
+        )
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError(
+            "StudentT.rsample: the reparameterized draw is not provided; use sample()"
+        )
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        df = self.df
+        y = (value - self.loc) / self.scale
+        z = (
+            self.scale.log()
+            + 0.5 * df.log()
+            + 0.5 * math.log(math.pi)
+            + F.lgamma(0.5 * df)
+            - F.lgamma(0.5 * (df + 1.0))
+        )
+        return -0.5 * (df + 1.0) * F.log1p(y**2.0 / df) - z
+
+    def entropy(self) -> Tensor:
+        df = self.df
+        lbeta = F.lgamma(0.5 * df) + math.lgamma(0.5) - F.lgamma(0.5 * (df + 1))
+        return (
+            self.scale.log()
+            + 0.5 * (df + 1) * (F.digamma(0.5 * (df + 1)) - F.digamma(0.5 * df))
+            + 0.5 * df.log()
+            + lbeta
+        )
+
+
+class Cauchy(_Elementwise):
+    """Cauchy(``loc``, ``scale``): no mean (NaN) and infinite variance, as PyTorch's."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+    _params = ("loc", "scale")
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self._set_params((loc, scale), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return full_like(self.loc, float("nan"))
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        return full_like(self.loc, float("inf"))
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        u = _uniform(self._extended_shape(sample_shape), self.loc.dtype)
+        return self.loc + self.scale * F.tan(math.pi * (u - 0.5))
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return (
+            -math.log(math.pi) - self.scale.log() - (((value - self.loc) / self.scale) ** 2).log1p()
+        )
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return F.atan((value - self.loc) / self.scale) / math.pi + 0.5
+
+    def icdf(self, value: Tensor) -> Tensor:
+        return F.tan(math.pi * (value - 0.5)) * self.scale + self.loc
+
+    def entropy(self) -> Tensor:
+        return math.log(4 * math.pi) + self.scale.log()
+
+
+class HalfNormal(_Elementwise):
+    """HalfNormal(``scale``): ``|X|`` for ``X ~ Normal(0, scale)``."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+    _params = ("scale",)
+
+    def __init__(self, scale: Any, validate_args: bool | None = None) -> None:
+        self._set_params((scale,), validate_args)
+
+    @property
+    def base_dist(self) -> Normal:
+        return Normal(self.scale * 0, self.scale, validate_args=False)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self) -> Tensor:
+        return self.scale * 0
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale.pow(2) * (1 - 2 / math.pi)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        return self.base_dist.rsample(sample_shape).abs()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return F.where(value >= 0, log_prob, float("-inf"))
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob: Tensor) -> Tensor:
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() - math.log(2)
+
+
+class Gumbel(_Elementwise):
+    """Gumbel(``loc``, ``scale``): ``loc - scale · log(-log U)``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+    _params = ("loc", "scale")
+    _euler = 0.57721566490153286060
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self._set_params((loc, scale), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc + self.scale * self._euler
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def stddev(self) -> Tensor:
+        return (math.pi / math.sqrt(6)) * self.scale
+
+    @property
+    def variance(self) -> Tensor:
+        return self.stddev.pow(2)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        finfo = numpy.finfo(self.loc.dtype)
+        u = _uniform(self._extended_shape(sample_shape), self.loc.dtype)
+        u = u.clamp(min=float(finfo.tiny), max=1.0 - float(finfo.eps))
+        return self.loc - self.scale * F.log(-F.log(u))
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        return -(self.scale.log() + z + F.exp(-z))
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return F.exp(-F.exp(-(value - self.loc) / self.scale))
+
+    def entropy(self) -> Tensor:
+        return self.scale.log() + (1 + self._euler)
