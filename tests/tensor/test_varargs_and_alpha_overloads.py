@@ -192,3 +192,29 @@ def test_requires_grad_must_be_a_bool_as_torch(torch, call):
         call(torch)
     with pytest.raises(TypeError, match="'requires_grad'.*must be bool"):
         call(dg)
+
+
+TENSOR_ALPHA = {
+    "y.add(w, alpha=tensor(2.))": lambda L, y, w: y.add(w, alpha=L.tensor(2.0)),
+    "add(y, w, alpha=tensor(2.))": lambda L, y, w: L.add(y, w, alpha=L.tensor(2.0)),
+    "y.sub(w, alpha=tensor(2))": lambda L, y, w: y.sub(w, alpha=L.tensor(2)),
+    "y.add_(w, alpha=tensor(2.))": lambda L, y, w: y.clone().add_(w, alpha=L.tensor(2.0)),
+    "int add(alpha=tensor(3))": lambda L, y, w: L.tensor([1, 2]).add(
+        L.tensor([1, 2]), alpha=L.tensor(3)
+    ),
+    "subtract(y, w, alpha=tensor(2.))": lambda L, y, w: L.subtract(y, w, alpha=L.tensor(2.0)),
+    "rsub(y, w, alpha=tensor(2.))": lambda L, y, w: L.rsub(y, w, alpha=L.tensor(2.0)),
+}
+
+
+@pytest.mark.parametrize("case", list(TENSOR_ALPHA))
+def test_zero_dim_tensor_alpha_as_torch(torch, case):
+    """PyTorch's parser takes a 0-d tensor as the Number ``alpha`` (deepgrad raised "alpha
+    must not be a complex number"); a 1-element 1-d one is its ``TypeError``."""
+    f = TENSOR_ALPHA[case]
+    want = f(torch, torch.tensor(Y), torch.tensor(W))
+    got = f(dg, dg.tensor(Y), dg.tensor(W))
+    assert got.tolist() == want.tolist()
+    for lib in (torch, dg):
+        with pytest.raises(TypeError, match="alpha' must be Number, not Tensor"):
+            lib.tensor(Y).add(lib.tensor(W), alpha=lib.tensor([2.0]))

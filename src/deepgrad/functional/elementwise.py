@@ -237,7 +237,13 @@ def positional_alpha(
     if alpha is not _NO_ALPHA and rest:
         raise TypeError(f"{fn}() got multiple values for argument 'alpha'")
     if not rest:
-        return other, 1 if alpha is _NO_ALPHA else alpha
+        if alpha is _NO_ALPHA:
+            return other, 1
+        if isinstance(alpha, Tensor):  # PyTorch's parser takes a 0-d tensor as the Number
+            if alpha.ndim != 0:
+                raise TypeError(f"{fn}(): argument 'alpha' must be Number, not Tensor")
+            alpha = alpha.item()
+        return other, alpha
     if len(rest) > 1:
         raise TypeError(
             f"{fn}() takes at most {first + 2} positional arguments but "
