@@ -138,11 +138,14 @@ def parse_to(args: tuple, kwargs: dict, where: str) -> tuple[device | None, Any]
     """PyTorch's ``to`` arguments → ``(device or None, dtype or None)``: ``to(device)``,
     ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` (its device and dtype), and the
     keywords ``device=``, ``dtype=``, ``non_blocking=``, ``copy=`` (accepted, no effect)."""
+    from ._errors import bool_arg
     from .tensor import Tensor
 
     kwargs = dict(kwargs)
-    for harmless in ("non_blocking", "copy", "memory_format"):
-        kwargs.pop(harmless, None)
+    for flag in ("non_blocking", "copy"):  # accepted, no effect; Python bools, as PyTorch's
+        if flag in kwargs:
+            bool_arg(kwargs.pop(flag), "to", flag)
+    kwargs.pop("memory_format", None)
     dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
     if kwargs:
         raise TypeError(f"{where}: unexpected keyword {sorted(kwargs)[0]!r}")

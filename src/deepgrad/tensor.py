@@ -3560,6 +3560,8 @@ def _options(where: str, kwargs: dict) -> None:
         if k in _IGNORED:
             if k == "out" and v is not None:
                 raise TypeError(f"{where}: out= is not supported; use the returned tensor")
+            if k == "pin_memory":  # no effect, but a Python bool as PyTorch's parser takes it
+                bool_arg(v, where, "pin_memory")
             kwargs.pop(k)
     if kwargs:
         import difflib

@@ -152,3 +152,49 @@ def test_layer_bool_flags_still_work(torch):
             f(torch, torch.nn.functional, torch.tensor(X4)).numpy(),
             rtol=1e-12,
         )
+
+
+MORE = {
+    "nonzero(x, as_tuple=1)": lambda L, x: L.nonzero(x, as_tuple=1),
+    "x.nonzero(as_tuple=1)": lambda L, x: x.nonzero(as_tuple=1),
+    "unique_consecutive(x, return_inverse=1)": lambda L, x: L.unique_consecutive(
+        x, return_inverse=1
+    ),
+    "x.unique_consecutive(return_counts=1)": lambda L, x: x.unique_consecutive(return_counts=1),
+    "isin(invert=1)": lambda L, x: L.isin(x, x, invert=1),
+    "isin(assume_unique=1)": lambda L, x: L.isin(x, x, assume_unique=1),
+    "histogram(density=1)": lambda L, x: L.histogram(x, 4, density=1),
+    "histogramdd(density=1)": lambda L, x: L.histogramdd(x[0], 4, density=1),
+    "linalg.svd(full_matrices=1)": lambda L, x: L.linalg.svd(x[0], full_matrices=1),
+    "svd(some=1)": lambda L, x: L.svd(x[0], some=1),
+    "svd(compute_uv=0)": lambda L, x: L.svd(x[0], compute_uv=0),
+    "x.to(float64, copy=1)": lambda L, x: x.to(L.float64, copy=1),
+    "x.to('cpu', non_blocking=1)": lambda L, x: x.to("cpu", non_blocking=1),
+    "Linear.to('cpu', non_blocking=1)": lambda L, x: L.nn.Linear(2, 2).to("cpu", non_blocking=1),
+    "zeros(2, pin_memory=1)": lambda L, x: L.zeros(2, pin_memory=1),
+    "ones_like(x, pin_memory=1)": lambda L, x: L.ones_like(x, pin_memory=1),
+}
+
+
+@pytest.mark.parametrize("case", list(MORE))
+def test_more_flags_must_be_bools_as_torch(torch, case):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    with pytest.raises(TypeError):
+        MORE[case](torch, torch.tensor(a))
+    with pytest.raises(TypeError, match="must be bool"):
+        MORE[case](dg, dg.tensor(a))
+
+
+def test_more_bool_flags_still_work(torch):
+    a = np.array([[0.0, 1.0, 1.0], [2.0, 0.0, 3.0]])
+    for f in (
+        lambda L, x: L.stack(L.nonzero(x, as_tuple=True)),
+        lambda L, x: L.unique_consecutive(x[0], return_counts=True)[1],
+        lambda L, x: L.isin(x, x[0], invert=True),
+        lambda L, x: L.histogram(x, 3, density=True)[0],
+        lambda L, x: x.to(L.float32, copy=True),
+    ):
+        np.testing.assert_allclose(
+            f(dg, dg.tensor(a)).numpy(), f(torch, torch.tensor(a)).numpy(), rtol=1e-6
+        )
+    assert dg.zeros(2, pin_memory=False).tolist() == [0.0, 0.0]

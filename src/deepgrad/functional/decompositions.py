@@ -44,7 +44,14 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, LinAlgError, MatrixShapeError, int_arg, refuse_integer
+from .._errors import (
+    DtypeError,
+    LinAlgError,
+    MatrixShapeError,
+    bool_arg,
+    int_arg,
+    refuse_integer,
+)
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .complex import conj, imag, real
@@ -479,11 +486,12 @@ def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
     ``full_matrices=False`` gives the reduced factors (``k = min(m, n)`` columns), which the
     gradients of ``U``/``Vh`` need (as in PyTorch); the gradient of ``S`` alone needs neither.
     Singular vectors are defined up to sign, so compare products, not factors."""
+    full_matrices = bool_arg(full_matrices, "linalg_svd", "full_matrices")
     a = as_tensor(A)
     refuse_integer("svd", a)
     if a.ndim < 2:
         raise MatrixShapeError(f"svd: expected matrices (*, m, n), got shape {a.shape}")
-    return SVDResult(*SVD(bool(full_matrices))(a))
+    return SVDResult(*SVD(full_matrices)(a))
 
 
 def svdvals(A: Tensor) -> Tensor:  # noqa: N803

@@ -24,6 +24,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._errors import bool_arg
 from ..tensor import Tensor
 
 #: ``torch.histogram``'s result
@@ -143,6 +144,7 @@ def histogram(
 ) -> HistogramResult:
     """The histogram of all of ``input``'s values: ``(hist, bin_edges)``, both of the input's
     dtype (see the module's notes for ``bins``, ``range``, ``weight`` and ``density``)."""
+    density = bool_arg(density, "histogram", "density")
     a = _array(input, "histogramdd")
     if weight is not None and tuple(_array(weight, "histogramdd").shape) != tuple(a.shape):
         raise RuntimeError(
@@ -166,6 +168,7 @@ def histogramdd(
     dim): ``hist`` of shape ``(bins₀, …, bins_D-1)`` and one edge tensor per dim. ``bins``
     is one count for all dims, a count per dim, or a sequence of edge tensors; ``range`` is
     ``[min₀, max₀, min₁, max₁, …]``."""
+    density = bool_arg(density, "histogramdd", "density")
     a = _array(input, "histogramdd")
     if a.ndim < 1:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 1 dimension")

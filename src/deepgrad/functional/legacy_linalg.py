@@ -22,7 +22,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import backend
-from .._errors import MatrixShapeError, refuse_integer
+from .._errors import MatrixShapeError, bool_arg, refuse_integer
 from ..tensor import Tensor, as_tensor
 from .decompositions import _mH
 from .decompositions import cholesky as _linalg_cholesky
@@ -71,6 +71,8 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDLegacyR
     >>> U.shape, S.tolist(), V.shape
     ((3, 2), [3.0, 2.0], (2, 2))
     """
+    some = bool_arg(some, "svd", "some")
+    compute_uv = bool_arg(compute_uv, "svd", "compute_uv")
     a = as_tensor(input)
     refuse_integer("svd", a)
     if a.ndim < 2:

@@ -48,6 +48,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002 - Py
     >>> dg.tensor([[0, 1], [2, 0]]).nonzero().tolist()
     [[0, 1], [1, 0]]
     """
+    as_tuple = bool_arg(as_tuple, "nonzero", "as_tuple")
     a = _array(input)
     if as_tuple:
         return tuple(_out(i) for i in backend.xp.nonzero(a.reshape(-1) if a.ndim == 0 else a))
@@ -169,6 +170,8 @@ def unique_consecutive(
     >>> out.tolist(), counts.tolist()
     ([1, 2, 1], [2, 1, 1])
     """
+    return_inverse = bool_arg(return_inverse, "unique_consecutive", "return_inverse")
+    return_counts = bool_arg(return_counts, "unique_consecutive", "return_counts")
     a = _array(input)
     xp = backend.xp
     if dim is None:
@@ -374,6 +377,8 @@ def isin(
     >>> dg.isin(dg.tensor([1, 2, 3]), dg.tensor([2.0, 3.5])).tolist()
     [False, True, False]
     """
+    assume_unique = bool_arg(assume_unique, "isin", "assume_unique")
+    invert = bool_arg(invert, "isin", "invert")
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise TypeError(
             "isin: expected a Tensor for elements or test_elements (one may be a number), got "
