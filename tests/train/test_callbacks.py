@@ -505,3 +505,27 @@ def test_live_bar_ends_its_line_before_a_callback_prints(monkeypatch):
     out = term.getvalue()
     assert "\nsaid 0\n\r" in out and out.endswith("\n")
     assert "loss:" in out.split("said 0")[1]
+
+
+def test_history_csv_rows_of_a_quantity_logged_in_a_later_run(tmp_path):
+    """A quantity first logged in the second run a History records (epoch 0 again) lands in
+    that run's row, not in the first run's row of the same epoch number."""
+    from deepgrad.callbacks import History
+
+    h = History()
+    h.on_train_begin()
+    h.on_epoch_end(0, {"loss": 1.0})
+    h.on_epoch_end(1, {"loss": 2.0})
+    h.on_train_begin()
+    h.on_epoch_end(0, {"loss": 3.0, "val_loss": 0.5})
+    for hist in (h, History()):
+        if hist is not h:
+            hist.load_state_dict(h.state_dict())
+        hist.to_csv(tmp_path / "h.csv")
+        rows = list(csv.reader(open(tmp_path / "h.csv")))
+        assert rows == [
+            ["epoch", "loss", "val_loss"],
+            ["1", "1.0", "NA"],
+            ["2", "2.0", "NA"],
+            ["1", "3.0", "0.5"],
+        ]

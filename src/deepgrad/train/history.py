@@ -49,6 +49,7 @@ class History(Callback):
         self.epochs_of: dict[str, list[int]] = {}
         self.params = {}
         self._all_epochs: list[int] = []  # every run's epochs, in order (to_csv's rows)
+        self._rows_of: dict[str, list[int]] = {}  # each quantity's rows in _all_epochs
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # Keras 3's: a History handed to several fit() calls keeps accumulating ``history``
@@ -58,9 +59,11 @@ class History(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch.append(int(epoch))
         self._all_epochs.append(int(epoch))
+        row = len(self._all_epochs) - 1
         for k, v in (logs or {}).items():  # Keras's: no padding for a quantity not logged
             self.history.setdefault(k, []).append(float(v))
             self.epochs_of.setdefault(k, []).append(int(epoch))
+            self._rows_of.setdefault(k, []).append(row)
 
     def best(self, monitor: str = "val_loss", mode: str = "auto") -> tuple[int, float]:
         """``(epoch, value)`` of the best entry of ``monitor``. ``mode="auto"`` decides as the
@@ -129,11 +132,19 @@ class History(Callback):
         w = csv.writer(buf)
         w.writerow(["epoch", *keys])
         at = dict.fromkeys(keys, 0)  # each quantity's next entry (epochs may repeat across fits)
-        for e in self._every_epoch():
+        every = self._every_epoch()
+        rows_of = {
+            k: r
+            for k, r in self._rows_of.items()
+            if every is self._all_epochs and len(r) == len(self.history.get(k, ()))
+        }
+        for n, e in enumerate(every):
             row = [e + 1]
             for k in keys:
                 i = at[k]
-                if i < len(self.history[k]) and self._epochs(k)[i] == e:
+                if i < len(self.history[k]) and (
+                    rows_of[k][i] == n if k in rows_of else self._epochs(k)[i] == e
+                ):
                     row.append(repr(self.history[k][i]))
                     at[k] = i + 1
                 else:
@@ -147,11 +158,13 @@ class History(Callback):
             "history": {k: list(v) for k, v in self.history.items()},
             "epochs_of": {k: list(v) for k, v in self.epochs_of.items()},
             "all_epochs": list(self._all_epochs),
+            "rows_of": {k: list(v) for k, v in self._rows_of.items()},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epoch = [int(e) for e in state["epoch"]]
         self._all_epochs = [int(e) for e in state.get("all_epochs", self.epoch)]
+        self._rows_of = {k: [int(r) for r in v] for k, v in state.get("rows_of", {}).items()}
         self.history = {k: [float(x) for x in v] for k, v in state["history"].items()}
         self.epochs_of = {k: [int(e) for e in v] for k, v in state.get("epochs_of", {}).items()}
 
