@@ -107,3 +107,33 @@ def test_validation_as_torch(torch):
             lib.distributions.Beta(lib.tensor([0.5]), lib.tensor([1.0])).log_prob(lib.tensor([1.5]))
         with pytest.raises(ValueError):
             lib.distributions.Poisson(lib.tensor([1.0])).log_prob(lib.tensor([0.5]))
+
+
+KL_CASES = {
+    "Beta": ((A, B), (B, A + 1)),
+    "Exponential": ((B,), (A,)),
+    "Gamma": ((A, B), (B, A)),
+    "Gumbel": ((A - 1, B), (B, A)),
+    "Laplace": ((A - 1, B), (B - 2, A)),
+    "Poisson": ((B,), (A,)),
+    "LogNormal": ((A - 1, B), (B, A)),
+    "HalfNormal": ((B,), (A,)),
+}
+
+
+@pytest.mark.parametrize("name", list(KL_CASES))
+def test_kl_divergence_as_torch(torch, name):
+    """``kl_divergence`` between two of one family: PyTorch's closed forms (and gradients)."""
+    pp, qp = KL_CASES[name]
+    ours_p = [dg.tensor(v, requires_grad=True) for v in pp]
+    theirs_p = [torch.tensor(v, requires_grad=True) for v in pp]
+    ours = D.kl_divergence(getattr(D, name)(*ours_p), getattr(D, name)(*map(dg.tensor, qp)))
+    theirs = torch.distributions.kl_divergence(
+        getattr(torch.distributions, name)(*theirs_p),
+        getattr(torch.distributions, name)(*map(torch.tensor, qp)),
+    )
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-11)
+    ours.sum().backward()
+    theirs.sum().backward()
+    for p, q in zip(ours_p, theirs_p):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10)

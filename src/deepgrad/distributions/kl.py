@@ -20,6 +20,7 @@ from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _solve_
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
+from .univariate import Beta, Exponential, Gamma, Gumbel, HalfNormal, Laplace, LogNormal, Poisson
 from .utils import _sum_rightmost
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -174,3 +175,69 @@ def _kl_multivariatenormal_multivariatenormal(
     term2 = _batch_trace_XXT(_solve_tril(qL.expand(batch + (n, n)), pL.expand(batch + (n, n))))
     term3 = _batch_mahalanobis(qL, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+# ---- the univariate families (PyTorch's formulas, torch/distributions/kl.py) -----------------
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    sum_params_p = p.concentration1 + p.concentration0
+    sum_params_q = q.concentration1 + q.concentration0
+    t1 = F.lgamma(q.concentration1) + F.lgamma(q.concentration0) + F.lgamma(sum_params_p)
+    t2 = F.lgamma(p.concentration1) + F.lgamma(p.concentration0) + F.lgamma(sum_params_q)
+    t3 = (p.concentration1 - q.concentration1) * F.digamma(p.concentration1)
+    t4 = (p.concentration0 - q.concentration0) * F.digamma(p.concentration0)
+    t5 = (sum_params_q - sum_params_p) * F.digamma(sum_params_p)
+    return t1 - t2 + t3 + t4 + t5
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    rate_ratio = q.rate / p.rate
+    return -rate_ratio.log() + rate_ratio - 1
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = F.lgamma(q.concentration) - F.lgamma(p.concentration)
+    t3 = (p.concentration - q.concentration) * F.digamma(p.concentration)
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    euler = Gumbel._euler
+    ct1 = p.scale / q.scale
+    ct2 = q.loc / q.scale
+    ct3 = p.loc / q.scale
+    t1 = -ct1.log() - ct2 + ct3
+    t2 = ct1 * euler
+    t3 = F.exp(ct2 + F.lgamma(1 + ct1) - ct3)
+    return t1 + t2 + t3 - (1 + euler)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    t1 = -scale_ratio.log()
+    t2 = loc_abs_diff / q.scale
+    t3 = scale_ratio * F.exp(-loc_abs_diff / p.scale)
+    return t1 + t2 + t3 - 1
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
+    # PyTorch's LogNormal is a transformed Normal: the divergence is the Normals'
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)
