@@ -114,3 +114,21 @@ def test_rnn_cell_repr_names_its_nonlinearity_as_torchs(nonlinearity, bias):
     torch = pytest.importorskip("torch")
     ours = nn.RNNCell(3, 4, bias, nonlinearity=nonlinearity)
     assert repr(ours) == repr(torch.nn.RNNCell(3, 4, bias, nonlinearity=nonlinearity))
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_recurrent_bool_flags_as_torch(cls):
+    """PyTorch's constructor refuses a ``bias`` or ``batch_first`` that is not a bool
+    ("bias should be of type bool, got: int"), and its kernel call a ``bidirectional`` of 1
+    at forward (the module is made); deepgrad took any truthy value."""
+    torch = pytest.importorskip("torch")
+    for lib in (torch, dg):
+        C = getattr(lib.nn, cls)
+        for kw in ({"bias": 1}, {"batch_first": 1}, {"batch_first": None}):
+            with pytest.raises(TypeError, match=f"{next(iter(kw))} should be of type bool"):
+                C(4, 5, **kw)
+        m = C(4, 5, bidirectional=1)
+        with pytest.raises(TypeError):
+            m(lib.randn(2, 3, 4))
+        ok = C(4, 5, bias=False, batch_first=True, bidirectional=True)
+        assert tuple(ok(lib.randn(2, 3, 4))[0].shape) == (2, 3, 10)

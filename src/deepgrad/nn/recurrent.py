@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
-from .._errors import ShapeMismatchError
+from .._errors import ShapeMismatchError, bool_arg
 from ..functional import recurrent as R
 from ..tensor import Tensor, as_tensor
 from . import init
@@ -99,6 +99,9 @@ class RNNBase(Module):
             )
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        for flag, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):  # PyTorch's constructor checks these two
+                raise TypeError(f"{flag} should be of type bool, got: {type(value).__name__}")
         if isinstance(proj_size, bool) or not isinstance(proj_size, int):
             raise TypeError(f"{name}: proj_size must be an int, got {type(proj_size).__name__}")
         if proj_size < 0:
@@ -193,6 +196,8 @@ class RNNBase(Module):
                 lengths = [lengths] if isinstance(lengths, int) else lengths
         elif hx is not None:
             hx = _map_states(hx, as_tensor, lstm_mode, self)
+        # PyTorch's kernel call takes bidirectional as a Python bool (1 is its TypeError)
+        bool_arg(self.bidirectional, self.mode.lower(), "bidirectional")
         try:
             out, state = R._run(
                 _KINDS[self.mode], x, hx, self.all_weights, self.num_layers, self.bidirectional,
