@@ -53,3 +53,20 @@ REFUSED = {
 def test_array_parameters_are_refused_as_torch(case):
     with pytest.raises(TypeError, match="must be Tensor, not numpy.ndarray"):
         REFUSED[case](dg.nn.functional, lambda shape: np.ones(shape, F32))
+
+
+def test_array_as_a_functions_first_input_or_per_sample_weights_is_refused(torch):
+    """``F.linear(array, w)`` and ``embedding_bag(per_sample_weights=array)``: PyTorch's
+    ``TypeError`` (deepgrad raised an ``AttributeError`` from inside); ``nn.Linear`` still
+    takes an array, as every module does."""
+    a = np.ones((2, 3), F32)
+    with pytest.raises(TypeError):
+        torch.nn.functional.linear(a, torch.ones(2, 3))
+    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not numpy.ndarray"):
+        dg.nn.functional.linear(a, dg.ones(2, 3))
+    with pytest.raises(TypeError, match="'per_sample_weights' must be Tensor"):
+        dg.nn.functional.embedding_bag(
+            dg.tensor([0, 1]), dg.ones(3, 2), dg.tensor([0]), mode="sum",
+            per_sample_weights=np.ones(2, F32),
+        )  # fmt: skip
+    assert dg.nn.Linear(3, 2)(a).shape == (2, 2)

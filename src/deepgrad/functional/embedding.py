@@ -333,6 +333,8 @@ def embedding_bag(
             "mode='sum' or 'mean', or sparse=False"
         )
     idx = input._data if isinstance(input, Tensor) else xp.asarray(input)
+    if per_sample_weights is not None and not isinstance(per_sample_weights, Tensor):
+        raise tensor_needed(fn, "per_sample_weights", per_sample_weights)
     if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(idx.shape):
         raise ValueError(
             f"{fn}: per_sample_weights of shape {per_sample_weights.shape} must have the shape "

@@ -28,6 +28,7 @@ from .._errors import (
     dim_error,
     int_arg,
     refuse_mixed_dtypes,
+    tensor_needed,
 )
 from .._names import torch_names
 from ..autograd import Function, _GradMode
@@ -208,6 +209,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Shapes: ``x (*, in)``, ``weight (out, in)``, ``bias (out,)`` → ``y (*, out)``. A 1-D
     ``weight (in,)`` gives ``x @ weight`` of shape ``(*)`` (PyTorch's form), its bias 0-d.
     """
+    if not isinstance(x, Tensor):  # PyTorch's TypeError (nn.Linear's forward takes arrays)
+        raise tensor_needed("linear", "input", x)
     if weight.ndim == 1:
         if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
             raise ValueError(
