@@ -649,8 +649,9 @@ def test_fmod_by_a_subnormal_is_c_fmod():
 
 def test_exact_values_where_torch_rounds_away():
     """README rows: soft_margin_loss is the exact margin past e^x's range (PyTorch: inf,
-    gradient NaN), float32 sigmoid keeps e^x's subnormal (PyTorch: 0 below -88.7), trigamma
-    (digamma's gradient) is +inf at the negative integers (PyTorch: π²/sin²(πx) rounded)."""
+    gradient NaN), float32 sigmoid keeps e^x's subnormal (PyTorch: 0 below -88.7). Trigamma
+    (digamma's gradient) at the negative integers is PyTorch's own: its reflection formula
+    π²/sin²(πx) with sin's rounding, a large finite number (no longer SciPy's +inf)."""
     x = dg.tensor([-800.0], dtype=dg.float64, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -658,9 +659,14 @@ def test_exact_values_where_torch_rounds_away():
         y.backward()
     assert y.item() == 800.0 and x.grad.item() == -1.0
     assert F.sigmoid(dg.tensor([-100.0])).item() == np.float32(np.exp(np.float32(-100.0)))
-    x = dg.tensor([-1.0, -2.0, -800.0], dtype=dg.float64, requires_grad=True)
-    dg.digamma(x).sum().backward()
-    assert np.all(x.grad.numpy() == np.inf)
+    torch = pytest.importorskip("torch")
+    for dt, tdt in ((dg.float64, torch.float64), (dg.float32, torch.float32)):
+        x = dg.tensor([-1.0, -2.0, -800.0, 0.0], dtype=dt, requires_grad=True)
+        dg.digamma(x).sum().backward()
+        tx = torch.tensor([-1.0, -2.0, -800.0, 0.0], dtype=tdt, requires_grad=True)
+        torch.digamma(tx).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+        assert np.isfinite(x.grad.numpy()[:3]).all() and x.grad.numpy()[3] == np.inf
 
 
 @pytest.mark.parametrize("mode", ["warnings", "seterr"])
