@@ -743,7 +743,8 @@ def _rebase_dirty(o: Any, node: Function, i: int, args: tuple, positions: list) 
     # the write clock: nodes that read ``o`` before are pointed at its old producer where they
     # need no values, and refused at backward where they do (its old values are gone)
     note_write(o._data, o, stand_in, values_kept=False)
-    o._creator, o._index, o.requires_grad = node, i, True
+    # the slot itself: the public setter refuses a non-leaf, as PyTorch's does for users
+    o._creator, o._index, o._requires_grad = node, i, True
     return o, args
 
 

@@ -3324,8 +3324,9 @@ _REQUIRES_GRAD_SLOT = Tensor.__dict__["_requires_grad"]
 def _set_requires_grad(self: Tensor, value: Any) -> None:
     """``x.requires_grad = value`` as PyTorch's setter checks it: a Python bool only (``1``,
     ``None``, a NumPy bool are its ``RuntimeError`` "requires_grad must be a bool"), on a
-    leaf only, ``True`` on a floating or complex one only. (The engine's own write, when a
-    custom ``Function`` rebases an input it marked dirty, passes.)"""
+    leaf only, ``True`` on a floating or complex one only. (deepgrad's engine writes the
+    ``_requires_grad`` slot itself where it rebases an input a custom ``Function`` marked
+    dirty.)"""
     if value is not True and value is not False:
         raise RuntimeError(
             f"requires_grad must be a bool (got {type(value).__name__} {value!r}; assign "
@@ -3337,7 +3338,7 @@ def _set_requires_grad(self: Tensor, value: Any) -> None:
                 "only Tensors of floating point and complex dtype can require gradients "
                 f"(got dtype {self._data.dtype})"
             )
-    elif not value or sys._getframe(1).f_code is not autograd._rebase_dirty.__code__:
+    else:
         raise RuntimeError(
             "you can only change requires_grad flags of leaf variables."
             + (
