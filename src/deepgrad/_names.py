@@ -45,6 +45,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ._errors import _type_words
+
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
 #: parameter name → the other names it is also accepted under (PyTorch accepts them too)
@@ -129,12 +131,10 @@ def _refuse_keepdim(name: str, value: Any, index: int | None) -> None:
     """PyTorch's parser takes a Python bool as ``keepdim`` only: ``x.sum(0, 1)`` is its
     ``TypeError`` ("sum(): argument 'keepdim' (position 2) must be bool, not int"), not a sum
     over dim 0 that keeps it (nor over dims 0 and 1: that is ``x.sum((0, 1))``)."""
-    cls = type(value)
-    words = f"numpy.{cls.__name__}" if cls.__module__ == "numpy" else cls.__name__
     short = name.rsplit(".", 1)[-1]
     where = "" if index is None else f" (position {index + (0 if '.' in name else 1)})"
     raise TypeError(
-        f"{short}(): argument 'keepdim'{where} must be bool, not {words} (pass True or False; "
+        f"{short}(): argument 'keepdim'{where} must be bool, not {_type_words(value)} (pass True or False; "
         f"to reduce over several dims pass them as a tuple, {short}(dim=(0, 1)))"
     )
 
