@@ -302,3 +302,39 @@ def test_every_benchmark_process_allocates_under_deepgrads_malloc_policy():
     assert env["MALLOC_MMAP_THRESHOLD_"] == str(backend.MALLOC_MMAP_THRESHOLD)
     assert env["MALLOC_TRIM_THRESHOLD_"] == str(backend.MALLOC_TRIM_THRESHOLD)
     assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "2"
+
+
+def test_both_frameworks_step_on_pools_of_tensors_made_before_the_clock(monkeypatch):
+    """Equal work per step: PyTorch's pool is converted with from_numpy before timing, so
+    deepgrad's is too (no array-to-tensor conversion inside either timed step)."""
+    import deepgrad as dg
+
+    seen = []
+    real = workloads.deepgrad_step
+
+    def spy(model, pool, predict, to_input=lambda x: x):
+        seen.extend(pool)
+        assert to_input(pool[0][0]) is pool[0][0]  # nothing converted inside the step
+        return real(model, pool, predict, to_input)
+
+    monkeypatch.setattr(workloads, "deepgrad_step", spy)
+    workloads.build_deepgrad("tiny_mlp")
+    assert seen and all(isinstance(x, dg.Tensor) and isinstance(y, dg.Tensor) for x, y in seen)
+
+
+def test_mlp_flops_count_the_gemms_the_step_runs():
+    """Forward, dX and dW of each layer, but no dX for the first layer, whose input needs
+    no gradient: the products the step runs, counted from the layers' shapes."""
+    import deepgrad as dg
+
+    model = workloads.deepgrad_model("mlp")
+    x = dg.randn(128, 784)
+    macs = 0
+    layers = [m for m in model if isinstance(m, dg.nn.Linear)]
+    for i, lin in enumerate(layers):
+        n_out, n_in = lin.weight.shape
+        per = 128 * n_in * n_out
+        macs += per * (2 if i == 0 else 3)  # the first layer's dX is not computed
+    assert workloads.mlp_flops_per_step() == 2 * macs
+    model(x).sum().backward()
+    assert x.grad is None  # the input asks for no gradient: its dX product never runs
