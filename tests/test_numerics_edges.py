@@ -75,11 +75,12 @@ def test_amax_over_a_nonempty_dim_of_an_empty_tensor(name):
 
 def test_max_over_an_empty_dim_is_refused_clearly():
     x = dg.zeros(0, 3)
-    with pytest.raises(ValueError, match=r"cannot reduce over dim 0 of size 0 \(shape \(0, 3\)\)"):
+    # PyTorch's classes (IndexError, RuntimeError), also ValueErrors; the shape is named
+    with pytest.raises(IndexError, match=r"dim 0 to have non-zero size.*shape \(0, 3\)"):
         dg.amax(x, 0)
-    with pytest.raises(ValueError, match=r"empty tensor of shape \(0, 3\) over all its dims"):
+    with pytest.raises(RuntimeError, match=r"numel\(\) == 0.*shape \(0, 3\) is empty"):
         dg.amax(x)
-    with pytest.raises(ValueError, match="cannot reduce over dim 0 of size 0"):
+    with pytest.raises(ValueError, match="dim 0 to have non-zero size"):
         dg.max(x, 0)
     assert dg.max(x, 1).values.shape == (0,)  # over the non-empty dim: fine, as torch's
 

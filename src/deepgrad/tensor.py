@@ -3103,6 +3103,19 @@ def _arg_extreme(a: Any, which: str, dim: int | None, keepdim: bool) -> Any:
         dim = int_arg(dim, which, "dim", 1)
     if a.ndim == 0 and dim in (0, -1):
         dim = None
+    if a.size == 0:  # PyTorch's IndexError (also a ValueError: NumPy's class, raised before)
+        if dim is None:
+            raise IndexShapeError(
+                f"{which}(): Expected reduction dim to be specified for input.numel() == 0. "
+                f"({which}: the tensor of shape {a.shape} is empty; give a dim whose size is "
+                "not 0)"
+            )
+        axis = dim + a.ndim if dim < 0 else dim
+        if 0 <= axis < a.ndim and a.shape[axis] == 0:
+            raise IndexShapeError(
+                f"{which}(): Expected reduction dim {dim} to have non-zero size. ({which}: "
+                f"dim {dim} of shape {a.shape} is empty; reduce over a non-empty dim)"
+            )
     return getattr(a, which)(axis=dim, keepdims=keepdim)
 
 

@@ -24,7 +24,14 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import DtypeError, IndexRangeError, ValueRangeError, _refuse_complex_order, int_arg
+from .._errors import (
+    DtypeError,
+    IndexRangeError,
+    IndexShapeError,
+    ValueRangeError,
+    _refuse_complex_order,
+    int_arg,
+)
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
@@ -55,8 +62,13 @@ class SelectEvenly(Function):
 
 
 def _check_nonempty(x: Tensor, fn: str) -> None:
+    """PyTorch's refusal of an empty input (a ``RuntimeError``; also an ``IndexError``, the
+    class deepgrad raised before)."""
     if x.numel() == 0:
-        raise IndexError(f"{fn}: cannot take the {fn} of an empty tensor (shape {x.shape})")
+        raise IndexShapeError(
+            f"{fn}() input tensor must be non-empty ({fn}: cannot take the {fn} of an empty "
+            f"tensor, shape {x.shape})"
+        )
 
 
 def _sorted(a: Any, axis: int) -> Any:
@@ -73,7 +85,10 @@ def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str) -> ValuesIndice
             return ValuesIndices((Tensor._from_op(x._data.copy(), None, 0), _index(0)))
         return ValuesIndices((x * 1, _index(0)))
     if x.shape[axis] == 0:
-        raise IndexError(f"{fn}: dim {dim} of the input of shape {x.shape} has size 0")
+        raise IndexShapeError(
+            f"{fn}(): Expected reduction dim {dim} to have non-zero size. ({fn}: dim {dim} of "
+            f"the input of shape {x.shape} has size 0)"
+        )
     order = _sorted(x._data, axis)
     xp = backend.xp
     rest = x.shape[:axis] + x.shape[axis + 1 :]
@@ -157,6 +172,11 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
     _refuse_bool(x, "kthvalue")
     k = int_arg(k, "kthvalue", "k", 2)
     n = x.shape[_norm_axis(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
+    if n == 0:  # PyTorch checks the dim's size before k
+        raise IndexShapeError(
+            f"kthvalue(): Expected reduction dim {dim} to have non-zero size. (kthvalue: dim "
+            f"{dim} of the input of shape {x.shape} has size 0)"
+        )
     if not 1 <= k <= n:
         raise IndexRangeError(
             f"kthvalue(): selected number k out of range for dimension {dim} (kthvalue: k "
@@ -182,7 +202,10 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
             return ValuesIndices((Tensor._from_op(x._data.copy(), None, 0), _index(0)))
         return ValuesIndices((x * 1, _index(0)))
     if x.shape[axis] == 0:
-        raise IndexError(f"mode: dim {dim} of the input of shape {x.shape} has size 0")
+        raise IndexShapeError(
+            f"mode(): Expected reduction dim {dim} to have non-zero size. (mode: dim {dim} of "
+            f"the input of shape {x.shape} has size 0)"
+        )
     xp = backend.xp
     a = xp.moveaxis(x._data, axis, -1)
     n = a.shape[-1]

@@ -20,6 +20,7 @@ import numpy
 from .. import backend
 from .._errors import (
     DtypeError,
+    IndexShapeError,
     ValueRangeError,
     _refuse_complex_order,
     dim_error,
@@ -96,19 +97,27 @@ def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None, keepdim
     return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
 
 
-def _refuse_empty_reduction(shape: tuple[int, ...], axes: tuple[int, ...] | None, fn: str) -> None:
-    """Raise where the max/min of no elements would be asked for (PyTorch raises too); a
-    reduction over non-empty axes of an empty tensor is allowed and gives an empty result."""
+def _refuse_empty_reduction(
+    shape: tuple[int, ...], axes: tuple[int, ...] | None, fn: str, per_dim: type = IndexShapeError
+) -> None:
+    """Raise where the max/min of no elements would be asked for, as PyTorch raises: over all
+    dims a ``RuntimeError`` (:class:`ValueRangeError`), over a dim of size 0 an ``IndexError``
+    (:class:`IndexShapeError`; ``per_dim`` for a reduction whose PyTorch error is another,
+    as the norms' ``RuntimeError``); both are also ``ValueError``, the class deepgrad raised
+    before. A reduction over non-empty axes of an empty tensor is allowed and gives an
+    empty result."""
     if axes is None or not axes:
-        raise ValueError(
-            f"{fn}: cannot reduce an empty tensor of shape {shape} over all its dims (the "
-            f"{fn} of no elements is undefined); give a dim whose size is not 0"
+        raise ValueRangeError(
+            f"{fn}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+            f"the reduction dim with the 'dim' argument. ({fn}: the tensor of shape {shape} is "
+            f"empty and the {fn} of no elements is undefined; give a dim whose size is not 0)"
         )
     for a in axes:
         if shape[a] == 0:
-            raise ValueError(
-                f"{fn}: cannot reduce over dim {a} of size 0 (shape {shape}): the {fn} of no "
-                "elements is undefined (the tensor is empty); reduce over a non-empty dim"
+            raise per_dim(
+                f"{fn}(): Expected reduction dim {a} to have non-zero size. ({fn}: dim {a} of "
+                f"shape {shape} is empty and the {fn} of no elements is undefined; reduce over "
+                "a non-empty dim)"
             )
 
 
@@ -783,7 +792,7 @@ class InfNorm(Function):
     def forward(self, x: Any) -> Any:
         a = backend.xp.abs(x)
         if a.size == 0:
-            _refuse_empty_reduction(a.shape, self.axes, "norm")
+            _refuse_empty_reduction(a.shape, self.axes, "norm", per_dim=ValueRangeError)
         f = a.max if self.take_max else a.min
         return f(axis=self.axes, keepdims=self.keepdims)
 
