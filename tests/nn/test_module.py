@@ -455,3 +455,21 @@ def test_user_modules_get_the_same_message_and_keep_their_kwargs() -> None:
         Block(3, dept=4)
     assert Block(width=3, depth=4).depth == 4
     assert Open(anything=1).options == {"anything": 1}
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: nn.Linear(2, 3, 1),
+        lambda nn: nn.Linear(2, 3, 0),
+        lambda nn: nn.Conv2d(1, 2, 3, bias=0),
+        lambda nn: nn.Bilinear(1, 2, 3, bias=0),
+        lambda nn: nn.LayerNorm(3, bias=0),
+        lambda nn: nn.BatchNorm1d(3, affine=0, track_running_stats=0),
+    ],
+)
+def test_repr_of_a_layer_built_with_int_flags_is_pytorchs(make):
+    """PyTorch takes 1/0 for these flags and prints what the layer has (bias=True), not the
+    argument as it came."""
+    torch = pytest.importorskip("torch")
+    assert repr(make(nn)) == repr(make(torch.nn))

@@ -110,7 +110,7 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         in_features = 0 if self.in_features is None else self.in_features  # lazy: PyTorch's 0
-        return f"in_features={in_features}, out_features={self.out_features}, bias={self._use_bias}"
+        return f"in_features={in_features}, out_features={self.out_features}, bias={bool(self._use_bias)}"
 
 
 class NonDynamicallyQuantizableLinear(Linear):
