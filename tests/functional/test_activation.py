@@ -155,7 +155,7 @@ def test_errors():
         F.softmax(dg.ones(2, 3), axis=2)
     with pytest.raises(ValueError, match="log_softmax: dim -3"):
         F.log_softmax(dg.ones(2, 3), axis=-3)
-    with pytest.raises(ValueError, match="gelu: approximate must be"):
+    with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
         F.gelu(dg.ones(2), approximate="fast")
 
 
@@ -323,3 +323,24 @@ def test_prelu_shape_errors_are_torchs_runtime_errors():
         with pytest.raises(RuntimeError) as got:
             F.prelu(dg.tensor(xv), dg.tensor(wv))
         assert isinstance(got.value, ValueError)  # the class deepgrad raised before
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T.nn.functional.gelu(T.zeros(2), approximate="x"),
+        lambda T: T.nn.functional.glu(T.zeros(3, 3), 0),
+        lambda T: T.nn.functional.glu(T.tensor(1.0)),
+        lambda T: T.nn.functional.max_pool2d(T.zeros(1, 1, 4, 4), 2, padding=2),
+        lambda T: T.nn.functional.interpolate(T.zeros(1, 1, 4, 4), size=3, mode="linear"),
+        lambda T: T.nn.functional.interpolate(T.zeros(1, 1, 4), size=3, mode="bicubic"),
+    ],
+)
+def test_refusals_raise_pytorchs_class(call):
+    """RuntimeError / NotImplementedError as PyTorch's (each also a ValueError, as before)."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as want:
+        call(torch)
+    with pytest.raises(type(want.value)) as got:
+        call(dg)
+    assert isinstance(got.value, ValueError)

@@ -46,6 +46,7 @@ import numpy
 
 from .. import backend, kernels
 from .._errors import (
+    ChoiceError,
     DtypeError,
     DtypeNotImplementedError,
     ShapeMismatchError,
@@ -218,7 +219,9 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * (tanh(inner) + 1.0) * 0.5
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ChoiceError(  # PyTorch's RuntimeError (and the ValueError of before)
+        f"approximate argument must be either none or tanh. (gelu: got {approximate!r})"
+    )
 
 
 def _sigmoid(x: Any) -> Any:
@@ -752,10 +755,10 @@ def glu(x: Tensor, dim: int = -1) -> Tensor:
     Shapes: ``(*, 2n, *)`` → ``(*, n, *)``; the halved axis must be even (PyTorch's error
     otherwise, and for a 0-d input)."""
     if x.ndim == 0:
-        raise ValueError("glu: does not support scalars because halving size must be even")
+        raise ShapeMismatchError("glu does not support scalars because halving size must be even")
     axis = _check_axis(x, dim, "glu")
-    if x.shape[axis] % 2:
-        raise ValueError(
+    if x.shape[axis] % 2:  # PyTorch's RuntimeError (and the ValueError of before)
+        raise ShapeMismatchError(
             f"glu: halving dimension must be even, but dimension {axis} is size {x.shape[axis]} "
             f"(input shape {x.shape})"
         )

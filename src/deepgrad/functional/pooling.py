@@ -42,7 +42,7 @@ from typing import Any
 import numpy
 
 from .. import backend, cuda_kernels, kernels
-from .._errors import ShapeMismatchError, bool_arg, int_arg
+from .._errors import ShapeMismatchError, ValueRangeError, bool_arg, int_arg
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
@@ -88,7 +88,7 @@ class _PoolGeom:
         ):
             extent = d * (k - 1) + 1
             if p > k // 2:  # PyTorch's rule: half the kernel size, not of its dilated extent
-                raise ValueError(
+                raise ValueRangeError(  # PyTorch's RuntimeError (and the ValueError of before)
                     f"{fn}: padding {p} must be at most half of the kernel size {k} "
                     f"(at most {k // 2})"
                 )

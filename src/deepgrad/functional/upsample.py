@@ -31,7 +31,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import bool_arg, ints_arg
+from .._errors import ChoiceNotImplementedError, bool_arg, ints_arg
 from ..tensor import Tensor
 from .linalg import matmul
 from .shape import broadcast_to, reshape
@@ -138,8 +138,11 @@ def interpolate(
     nd = x.ndim - 2
     allowed = {*_ANY, _LINEAR[nd], *(("bicubic",) if nd == 2 else ())}
     if mode not in allowed:
-        raise ValueError(f"{fn}: mode {mode!r} is not supported for a {x.ndim}-D input of "
-                         f"shape {x.shape}; expected one of {sorted(allowed)}")  # fmt: skip
+        # PyTorch's NotImplementedError (also the ValueError deepgrad raised before)
+        raise ChoiceNotImplementedError(
+            f"{fn}: mode {mode!r} is not supported for a {x.ndim}-D input of shape {x.shape}; "
+            f"expected one of {sorted(allowed)}"
+        )
     if mode in _ANY and align_corners is not None:
         raise ValueError(
             f"{fn}: align_corners can only be set with a linear or bicubic mode (got mode {mode!r})"
