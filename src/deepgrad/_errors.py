@@ -363,6 +363,12 @@ class ValueRangeError(RuntimeError, ValueError):
     ``ValueError`` before, so it is both."""
 
 
+class IntegerZeroDivisionError(ZeroDivisionError, RuntimeError):
+    """An integer division or remainder by zero: PyTorch raises a ``RuntimeError``
+    ("ZeroDivisionError"); also Python's ``ZeroDivisionError``, the class deepgrad raised
+    before."""
+
+
 def _refuse_complex_order(fn: str, *xs: Any) -> None:
     """PyTorch does not order complex numbers: ``maximum``, ``minimum``, ``clamp``, the
     comparisons ``<``, ``<=``, ``>``, ``>=``, ``max``/``min``/``amax``/``amin``, ``sort`` (and

@@ -19,7 +19,7 @@ import numbers
 import sys
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy
@@ -32,6 +32,7 @@ from ._errors import (
     IndexShapeError,
     MatrixShapeError,
     ShapeMismatchError,
+    ValueRangeError,
     _refuse_complex_order,
     bool_arg,
     broadcast_words,
@@ -94,6 +95,28 @@ contiguous_format = memory_format("contiguous_format", None, None)
 channels_last = memory_format("channels_last", (0, 2, 3, 1), 4)
 channels_last_3d = memory_format("channels_last_3d", (0, 2, 3, 4, 1), 5)
 preserve_format = memory_format("preserve_format", None, None)
+
+
+class layout:  # noqa: N801 - PyTorch's name
+    """PyTorch's tensor layouts: deepgrad's tensors are all ``dg.strided`` (dense NumPy
+    arrays; the sparse layouts do not exist here: README).
+
+    >>> import deepgrad as dg
+    >>> dg.ones(2).layout
+    deepgrad.strided
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"deepgrad.{self.name}"
+
+    def __reduce__(self) -> str:  # pickles and copies as the one instance
+        return self.name
+
+
+strided = layout("strided")
 
 
 def _format(fmt: Any, who: str) -> Any:
@@ -288,8 +311,43 @@ class Tensor:
     # its reads stay the slot's C getter); deepgrad's own code writes the slot
     # ``_view`` (unset unless True): made by a user-facing view method (``x[1:]``, ``x.view``,
     # ``x.t()``, ...) sharing its input's memory, which ``detach_`` refuses, as PyTorch does
-    # make ``ndarray + Tensor`` return NotImplemented so Python calls Tensor.__radd__
-    __array_ufunc__ = None
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy's ufunc protocol. A binary operator with an array or a NumPy scalar on the
+        left (``a * x``, ``a < x``, ``np.float32(2) * x``, ``np.add(a, x)``) runs as the
+        tensor's reflected operator: deepgrad's promotion and graph, as ``dg.tensor(a) * x``
+        (README: PyTorch raises there). Any other ufunc call (``np.exp(x)``,
+        ``np.maximum(x, 0)``, ``np.isnan(x)``, ``a += x`` into an array) is computed by NumPy
+        on the values, and what NumPy returns as arrays comes back as tensors, as PyTorch's
+        ``__array_wrap__`` gives them (no graph is recorded through NumPy); ``out=`` arrays
+        are written and returned as given.
+
+        >>> import numpy as np, deepgrad as dg
+        >>> np.exp(dg.tensor([0.0, 1.0]))
+        tensor([1.0000, 2.7183])
+        >>> np.array([1.0, 2.0], dtype=np.float32) * dg.tensor([3.0, 4.0], requires_grad=True)
+        tensor([3., 8.], grad_fn=<Mul>)
+        """
+        if method == "__call__" and len(inputs) == 2 and not kwargs and inputs[1] is self:
+            reflected = _REFLECTED.get(ufunc)
+            if reflected is not None and not isinstance(inputs[0], Tensor):
+                return getattr(self, reflected)(inputs[0])
+        if backend.gpu:
+            raise TypeError(
+                f"numpy.{ufunc.__name__} of a deepgrad tensor on the GPU: NumPy computes on "
+                "host arrays (as PyTorch's \"can't convert cuda:0 device type tensor to "
+                'numpy"); use the deepgrad function of that name, or x.cpu().numpy()'
+            )
+        args = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in out)
+        result = getattr(ufunc, method)(*args, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        if isinstance(result, tuple):
+            return tuple(_ufunc_result(r) for r in result)
+        return _ufunc_result(result)
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, *sizes: int
@@ -418,9 +476,28 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+    def __iter__(self) -> Iterator[Tensor]:
+        """The tensor's slices along dim 0; a 0-d tensor raises ``TypeError`` when iterated,
+        as PyTorch's (at ``iter()``, not at the first ``next()``)."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __contains__(self, element: Any) -> bool:
+        """``element in x``: whether any entry equals ``element`` (a number or a tensor
+        broadcast against ``x``), PyTorch's ``(element == x).any()``; other objects raise
+        PyTorch's ``RuntimeError``."""
+        if isinstance(element, (Tensor, numbers.Number, numpy.generic)):
+            return bool((element == self).any().item())
+        raise RuntimeError(
+            f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+            f"{type(element)}."
+        )
+
+    @property
+    def layout(self) -> layout:
+        """``dg.strided``: every deepgrad tensor is dense (PyTorch's ``Tensor.layout``)."""
+        return strided
 
     def __repr__(self) -> str:
         """PyTorch's text for the same tensor (``deepgrad.printing``); the dtype prints as
@@ -3096,6 +3173,41 @@ def _copied(t: Tensor, src: Any) -> Tensor:
     return F.where(Tensor._wrap(backend.xp.zeros(t.shape, bool)), t, src)
 
 
+#: NumPy's binary ufuncs and the Tensor method that runs ``ufunc(other, tensor)``: an
+#: operator with an array or NumPy scalar on the left (:meth:`Tensor.__array_ufunc__`)
+_REFLECTED = {
+    numpy.add: "__radd__",
+    numpy.subtract: "__rsub__",
+    numpy.multiply: "__rmul__",
+    numpy.true_divide: "__rtruediv__",
+    numpy.floor_divide: "__rfloordiv__",
+    numpy.remainder: "__rmod__",
+    numpy.power: "__rpow__",
+    numpy.matmul: "__rmatmul__",
+    numpy.bitwise_and: "__rand__",
+    numpy.bitwise_or: "__ror__",
+    numpy.bitwise_xor: "__rxor__",
+    numpy.left_shift: "__rlshift__",
+    numpy.right_shift: "__rrshift__",
+    numpy.equal: "__eq__",
+    numpy.not_equal: "__ne__",
+    numpy.less: "__gt__",
+    numpy.less_equal: "__ge__",
+    numpy.greater: "__lt__",
+    numpy.greater_equal: "__le__",
+}
+
+
+def _ufunc_result(r: Any) -> Any:
+    """A NumPy ufunc's result on a tensor's values, as a tensor (a NumPy scalar as a 0-d
+    one: PyTorch's ``__array_wrap__``); anything else as it came."""
+    if isinstance(r, numpy.ndarray):
+        return Tensor._wrap(r)
+    if isinstance(r, numpy.generic):
+        return Tensor._wrap(numpy.asarray(r))
+    return r
+
+
 def _arg_extreme(a: Any, which: str, dim: int | None, keepdim: bool) -> Any:
     """``a.argmax``/``a.argmin`` along ``dim``; a 0-d array's dim 0 / -1 is read as all of it,
     as NumPy (and PyTorch) read it: CuPy refuses that axis."""
@@ -3775,7 +3887,12 @@ def _shape(shape: tuple, size: Any = None, where: str = "size") -> tuple[int, ..
     for s in shape:
         if isinstance(s, Tensor):
             s = s.item()
-        if isinstance(s, bool) or not isinstance(s, (int, numpy.integer)) or s < 0:
+        if isinstance(s, (int, numpy.integer)) and not isinstance(s, bool) and s < 0:
+            raise ValueRangeError(  # PyTorch's RuntimeError (also a ValueError)
+                f"{where}: Dimension size must be non-negative. (a size must be non-negative "
+                f"ints, got {shape!r})"
+            )
+        if isinstance(s, bool) or not isinstance(s, (int, numpy.integer)):
             raise TypeError(
                 f"{where}: a size must be non-negative ints (as varargs or one tuple), got "
                 f"{shape!r}"
@@ -3956,7 +4073,12 @@ def arange(
     if dtype.kind in "iub":  # PyTorch casts the bounds and step to the integer type first
         start, end, step = int(start), int(end), int(step)
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ValueRangeError("step must be nonzero (arange)")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise ValueRangeError(  # PyTorch's rule; an empty range (end == start) is fine
+            f"upper bound and lower bound inconsistent with step sign (arange: start {start}, "
+            f"end {end}, step {step})"
+        )
     if dtype.kind in "iub":
         arr = backend.xp.arange(start, end, step, dtype=dtype)
     else:  # start + i·step in float64, as PyTorch's kernel (NumPy's float arange adds a
@@ -4153,7 +4275,10 @@ def randint(
         )
     low, high = int_arg(low, "randint", "low", 1), int_arg(high, "randint", "high", 2)
     if high <= low:
-        raise ValueError(f"randint: the range [low, high) = [{low}, {high}) is empty")
+        raise ValueRangeError(  # PyTorch's RuntimeError (also a ValueError)
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high} "
+            f"(randint: the range [low, high) = [{low}, {high}) is empty)"
+        )
     shape = _shape((size,), None, "randint")
     dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
     arr = _gen(generator).integers(low, high, shape, dtype=numpy.int64).astype(dt, copy=False)

@@ -43,6 +43,7 @@ from .. import backend
 from .._errors import (
     DtypeError,
     IndexShapeError,
+    IntegerZeroDivisionError,
     ShapeMismatchError,
     ValueRangeError,
     _refuse_complex_order,
@@ -1080,7 +1081,9 @@ def _fill_mask(x: Tensor, mask: Any, value: Any, fn: str) -> Any:
 def _refuse_int_zero(a: Tensor, b: Tensor, fn: str) -> None:
     """Integer division by zero raises (PyTorch's ``ZeroDivisionError``); floats give inf/NaN."""
     if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub" and (b._data == 0).any():
-        raise ZeroDivisionError(f"{fn}: integer division by zero (a float tensor gives inf/NaN)")
+        raise IntegerZeroDivisionError(
+            f"ZeroDivisionError ({fn}: integer division by zero; a float tensor gives inf/NaN)"
+        )
 
 
 def _trunc_divide(a: Any, b: Any) -> Any:

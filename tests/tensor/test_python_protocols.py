@@ -1,0 +1,60 @@
+"""Python's protocols on tensors (``in``, ``iter``) and a few factory refusals, as PyTorch
+2.13 answers them: the same result, or an error of PyTorch's class."""
+
+from __future__ import annotations
+
+import pytest
+
+import deepgrad as dg
+
+torch = pytest.importorskip("torch")
+
+
+def _both(code):
+    out = []
+    for lib in (torch, dg):
+        v = lib.arange(6.0).reshape(2, 3)
+        try:
+            out.append(eval(code, {"T": lib, "v": v}))
+        except Exception as e:  # noqa: BLE001 - the class is compared
+            out.append(e)
+    return out
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["v in v", "T.tensor(1.0) in v", "3.0 in v", "7 in v", "True in v", "T.tensor([0.0, 4.0, 2.0]) in v",
+     "T.tensor([9.0]) in v"],
+)  # fmt: skip
+def test_in_asks_whether_any_entry_equals(code):
+    want, got = _both(code)
+    assert got is want
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "'a' in v", "None in v", "[1.0] in v", "iter(T.tensor(1.0))", "T.zeros(-1)",
+        "T.zeros(2, -3)", "T.empty(-1)", "T.arange(0, 10, -1)", "T.arange(10, 0, 1)",
+        "T.arange(0, 10, 0)", "T.randint(5, 3, (3,))", "T.randint(3, 3, (3,))",
+        "T.tensor([1]) // 0", "T.tensor([7]) % 0", "T.zeros(2.0)",
+    ],
+)  # fmt: skip
+def test_refusals_are_pytorchs_class(code):
+    want, got = _both(code)
+    assert isinstance(want, Exception), want
+    assert isinstance(got, type(want)), (type(want), type(got), got)
+
+
+def test_an_empty_arange_with_either_step_sign_is_fine():
+    for args in ((0, 0, -1), (3, 3, 1), (5, 0, -2)):
+        assert dg.arange(*args).tolist() == torch.arange(*args).tolist()
+
+
+def test_iteration_gives_the_rows_and_layout_is_strided():
+    v = dg.arange(6.0).reshape(2, 3)
+    assert [r.tolist() for r in v] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert list(dg.zeros(0, 2)) == []
+    assert v.layout is dg.strided and repr(dg.strided) == "deepgrad.strided"
+    assert isinstance(dg.strided, dg.layout)
+    assert dg.zeros(2, layout=dg.strided).layout is dg.strided
