@@ -1080,7 +1080,7 @@ def register_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHandle:
         key = id(t)
         entry = _LEAF_HOOKS.get(key)
         if entry is None or entry[0]() is not t:
-            ref = weakref.ref(t, lambda _r, key=key: _LEAF_HOOKS.pop(key, None))
+            ref = weakref.ref(t, lambda _r, key=key, d=_LEAF_HOOKS: d.pop(key, None))
             entry = _LEAF_HOOKS[key] = (ref, {})
         hooks = entry[1]
     else:
@@ -1110,7 +1110,7 @@ def register_post_accumulate_grad_hook(t: Tensor, hook: Callable[[Any], Any]) ->
     key = id(t)
     entry = _POST_HOOKS.get(key)
     if entry is None or entry[0]() is not t:
-        ref = weakref.ref(t, lambda _r, key=key: _POST_HOOKS.pop(key, None))
+        ref = weakref.ref(t, lambda _r, key=key, d=_POST_HOOKS: d.pop(key, None))
         entry = _POST_HOOKS[key] = (ref, {})
     handle = register_hook(t, _no_change)
     handle._extra.append(entry[1])
@@ -1486,13 +1486,102 @@ class Variable(metaclass=_VariableMeta):
         return out
 
 
-def _pytorch_gradcheck(*args: Any, **kwargs: Any) -> bool:
-    """PyTorch's ``torch.autograd.gradcheck``: :func:`deepgrad.gradcheck` returning ``True``
-    when it passes (``False`` with ``raise_exception=False`` when it fails), as PyTorch's does;
+#: PyTorch's gradcheck options that ask for checks deepgrad does not make (forward-mode AD,
+#: vmap over the backward): refused when switched on rather than passed unchecked
+_UNCHECKED = ("check_batched_grad", "check_batched_forward_grad", "check_forward_ad")
+#: PyTorch's gradcheck options that do not change what is verified here (how the Jacobian
+#: is sampled, dtype and undefined-gradient checks that deepgrad's gradcheck makes anyway)
+_NEUTRAL = ("check_undefined_grad", "check_grad_dtypes", "fast_mode", "masked",
+            "gen_non_contig_grad_outputs", "check_rev_over_rev")  # fmt: skip
+
+
+def _gradcheck_options(fn: str, kw: dict[str, Any]) -> dict[str, Any]:
+    """``eps``/``atol``/``rtol``/``raise_exception`` for :func:`deepgrad.gradcheck` from
+    PyTorch's keywords (``nondet_tol`` widens ``atol``); an unknown keyword raises
+    ``TypeError`` naming the nearest, a check deepgrad does not make ``NotImplementedError``."""
+    import difflib
+
+    out = {k: kw.pop(k) for k in ("eps", "atol", "rtol", "raise_exception") if k in kw}
+    out["atol"] = out.get("atol", 1e-5) + float(kw.pop("nondet_tol", 0.0))
+    for k in _UNCHECKED + ("check_fwd_over_rev",):
+        if kw.pop(k, False):
+            raise NotImplementedError(
+                f"{fn}: {k}=True is not supported (deepgrad checks the backward pass: "
+                "reverse-mode gradients against central differences)"
+            )
+    if kw.pop("check_backward_ad", True) is False:
+        raise NotImplementedError(f"{fn}: check_backward_ad=False leaves nothing to check here")
+    for k in _NEUTRAL:
+        kw.pop(k, None)
+    if kw:
+        k = sorted(kw)[0]
+        names = ("eps", "atol", "rtol", "raise_exception", "nondet_tol", *_NEUTRAL, *_UNCHECKED)
+        near = difflib.get_close_matches(k, names, 1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise TypeError(f"{fn}() got an unexpected keyword argument {k!r}{hint}")
+    return out
+
+
+def _pytorch_gradcheck(func: Callable[..., Any], inputs: Any, **kwargs: Any) -> bool:
+    """PyTorch's ``torch.autograd.gradcheck(func, inputs, *, eps, atol, rtol,
+    raise_exception, nondet_tol, ...)``: :func:`deepgrad.gradcheck` returning ``True`` when it
+    passes (``False`` with ``raise_exception=False`` when it fails), as PyTorch's does;
     ``dg.gradcheck`` keeps its report object."""
     from .gradcheck import gradcheck
 
-    return bool(gradcheck(*args, **kwargs))
+    opts = _gradcheck_options("gradcheck", kwargs)
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    return bool(gradcheck(func, inputs, **opts))
+
+
+def _pytorch_gradgradcheck(
+    func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, **kwargs: Any
+) -> bool:
+    """PyTorch's ``torch.autograd.gradgradcheck``: checks the second derivatives of
+    ``func`` by :func:`deepgrad.gradcheck` of its first-order backward,
+    ``(x, v) ↦ Σ_k v_k ∂f_k/∂x`` with ``create_graph=True``, against central differences —
+    with respect to the inputs and to the ``grad_outputs`` ``v`` (random, requiring grad,
+    where none are given, as PyTorch draws them).
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([1.0, 2.0], dtype=dg.float64, requires_grad=True)
+    >>> dg.autograd.gradgradcheck(lambda a: (a ** 3).sin(), (x,))
+    True
+    """
+    import numpy
+
+    from .gradcheck import gradcheck
+    from .tensor import Tensor
+
+    opts = _gradcheck_options("gradgradcheck", kwargs)
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    outs = func(*inputs)
+    outs = tuple(outs) if isinstance(outs, (tuple, list)) else (outs,)
+    if grad_outputs is None:
+        rng = numpy.random.default_rng(0)
+        grad_outputs = tuple(
+            Tensor._wrap(
+                backend.xp.asarray(rng.standard_normal(o.shape)), dtype=o.dtype
+            ).requires_grad_(True)
+            for o in outs
+            if isinstance(o, Tensor) and o.requires_grad
+        )
+    else:
+        grad_outputs = (
+            tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+        )
+    n = len(inputs)
+
+    def first_order(*args: Any) -> tuple:
+        ins, gos = args[:n], args[n:]
+        ys = func(*ins)
+        ys = tuple(ys) if isinstance(ys, (tuple, list)) else (ys,)
+        ys = tuple(y for y in ys if isinstance(y, Tensor) and y.requires_grad)
+        wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+        gs = grad(ys, wrt, list(gos), create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return bool(gradcheck(first_order, inputs + tuple(grad_outputs), **opts))
 
 
 def __getattr__(name: str) -> Any:
@@ -1500,4 +1589,6 @@ def __getattr__(name: str) -> Any:
     ``bool`` result, loaded on use (it imports the tensor module, which imports this one)."""
     if name == "gradcheck":
         return _pytorch_gradcheck
+    if name == "gradgradcheck":
+        return _pytorch_gradgradcheck
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
