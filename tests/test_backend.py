@@ -81,9 +81,13 @@ def test_manual_seed_reproduces_every_draw():
     assert not np.array_equal(dg.randn(3, 2).numpy(), first[0])
 
 
-def test_manual_seed_rejects_bad_seeds():
-    for bad in (-1, 1.5, "1"):
-        with pytest.raises(ValueError, match="manual_seed"):
+def test_manual_seed_reads_seeds_as_pytorch():
+    # int(seed) as torch.manual_seed; negatives wrap to 64 bits; beyond them ValueError
+    assert dg.manual_seed(1.5).initial_seed() == 1
+    assert dg.manual_seed("1").initial_seed() == 1
+    assert dg.manual_seed(-1).initial_seed() == 2**64 - 1
+    for bad in (2**64, None, "x"):
+        with pytest.raises((ValueError, TypeError)):
             dg.manual_seed(bad)
 
 

@@ -383,11 +383,23 @@ def manual_seed(seed: int) -> Generator:
     shuffling, augmentations and ``random_split`` that were given no seed of their own.
     Returns :data:`default_generator` (the global stream), as ``torch.manual_seed`` does."""
     global _rng, _seed
-    if not isinstance(seed, (int, numpy.integer)) or seed < 0:
-        raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
-    _seed = int(seed)
+    _seed = _seed_value(int(seed))  # PyTorch's int(seed): 2.5 seeds 2, "3" seeds 3
     _rng = _new_rng(_seed)
     return default_generator
+
+
+def _seed_value(seed: int) -> int:
+    """A seed as PyTorch keeps it: an unsigned 64-bit value, negative seeds down to
+    ``-2**63`` wrapped (``-1`` is ``2**64 - 1``); outside ``[-2**63, 2**64)`` PyTorch's
+    ``ValueError``."""
+    if not -(1 << 63) <= seed < (1 << 64):
+        raise ValueError(f"Overflow when unpacking long long (manual_seed: got {seed})")
+    return seed % (1 << 64)
+
+
+class _SeedTypeError(RuntimeError, ValueError):
+    """A seed that is not an int given to ``Generator.manual_seed``: PyTorch's
+    ``RuntimeError`` (and deepgrad's ``ValueError`` of before)."""
 
 
 class Generator:
@@ -410,14 +422,25 @@ class Generator:
         dev = str(getattr(device, "type", device))
         if dev.split(":")[0] not in ("cpu", "cuda"):
             raise ValueError(f"Generator: device must be 'cpu' or 'cuda'; got {device!r}")
-        self.device = dev
+        self._device = str(device)
         self.manual_seed(self._DEFAULT_SEED)
+
+    @property
+    def device(self) -> Any:
+        """The generator's device, a ``dg.device`` (PyTorch's ``Generator.device``)."""
+        from .devices import device
+
+        return device(self._device)
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (a non-negative int); returns the generator."""
-        if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
-            raise ValueError(f"Generator.manual_seed expects a non-negative int, got {seed!r}")
-        self._seed = int(seed)
+        if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)):
+            # PyTorch's RuntimeError (also the ValueError deepgrad raised before)
+            raise _SeedTypeError(
+                f"manual_seed expected a long, but got {type(seed).__name__} "
+                "(Generator.manual_seed takes an int)"
+            )
+        self._seed = _seed_value(int(seed))
         self.rng = numpy.random.default_rng(self._seed)
         return self
 
@@ -451,7 +474,7 @@ class Generator:
         return self.rng
 
     def __repr__(self) -> str:
-        return f"<deepgrad.Generator device={self.device!r} initial_seed={self._seed}>"
+        return f"<deepgrad.Generator device={self._device!r} initial_seed={self._seed}>"
 
 
 class _DefaultGenerator(Generator):
@@ -467,7 +490,7 @@ class _DefaultGenerator(Generator):
     """
 
     def __init__(self) -> None:
-        self.device = "cpu"
+        self._device = "cpu"
 
     def manual_seed(self, seed: int) -> Generator:
         return manual_seed(seed)

@@ -16,6 +16,8 @@ after ``s = get_rng_state()``.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy
@@ -26,6 +28,7 @@ from .tensor import Tensor
 
 __all__ = [
     "default_generator",
+    "fork_rng",
     "get_rng_state",
     "initial_seed",
     "manual_seed",
@@ -103,3 +106,37 @@ def initial_seed() -> int:
     """The seed the global generator started from (``manual_seed``'s, or the one drawn at
     import)."""
     return int(backend._seed or 0)
+
+
+@contextlib.contextmanager
+def fork_rng(
+    devices: Iterable[Any] | None = None,
+    enabled: bool = True,
+    _caller: str = "fork_rng",
+    _devices_kw: str = "devices",
+    device_type: str | None = None,
+) -> Iterator[None]:
+    """PyTorch's ``torch.random.fork_rng``: run a block, then put the global generator back
+    where it was (its state and seed), so that draws after the block are those that would
+    have come without it; with ``enabled=False`` nothing is saved. ``devices`` and
+    ``device_type`` name CUDA devices in PyTorch; deepgrad has one stream (the CuPy
+    backend's, when it is on), which is forked.
+
+    >>> import deepgrad as dg
+    >>> _ = dg.manual_seed(0); a = dg.rand(2)
+    >>> _ = dg.manual_seed(0)
+    >>> with dg.random.fork_rng():
+    ...     _ = dg.manual_seed(9); _ = dg.rand(100)
+    >>> bool((dg.rand(2) == a).all()), dg.initial_seed()
+    (True, 0)
+    """
+    del devices, _caller, _devices_kw, device_type
+    if not enabled:
+        yield
+        return
+    state, seed_ = backend.get_rng_state(), backend._seed
+    try:
+        yield
+    finally:
+        backend.set_rng_state(state)
+        backend._seed = seed_

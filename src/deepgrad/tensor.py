@@ -1273,13 +1273,21 @@ class Tensor:
             return self
         return self._store(F.clamp(self.detach(), _detached(min), _detached(max)), "clamp_")
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        """Fill with draws from U(a, b) (deepgrad's generator: ``dg.manual_seed`` applies)."""
-        return self.copy_(backend.rng().uniform(a, b, self.shape).astype(self.dtype))
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from U(a, b) (deepgrad's generator, ``dg.manual_seed`` applies, or
+        ``generator``); ``a > b`` raises PyTorch's ``RuntimeError`` (also a ValueError)."""
+        if a > b:
+            raise ValueRangeError(
+                f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+            )
+        return self.copy_(_gen(generator).uniform(a, b, self.shape).astype(self.dtype))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        """Fill with draws from N(mean, std²) (deepgrad's generator)."""
-        return self.copy_(backend.rng().normal(mean, std, self.shape).astype(self.dtype))
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from N(mean, std²) (deepgrad's generator, or ``generator``);
+        ``std < 0`` raises PyTorch's ``RuntimeError`` (also a ValueError)."""
+        if std < 0:
+            raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
+        return self.copy_(_gen(generator).normal(mean, std, self.shape).astype(self.dtype))
 
     def _compare(self, other: Any, op: Any) -> Tensor:
         o = other._data if isinstance(other, Tensor) else other

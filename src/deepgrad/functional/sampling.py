@@ -30,7 +30,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ValueRangeError
+from .._errors import ShapeMismatchError, ValueRangeError, broadcast_words
 from ..tensor import Tensor, _gen, _leaf, _options, _shape
 
 
@@ -44,7 +44,9 @@ def _floating_input(x: Any, fn: str) -> Any:
 def _refuse_negative_std(std: Any) -> None:
     s = std._data if isinstance(std, Tensor) else numpy.asarray(std)
     if s.size and bool((s < 0).any()):
-        raise ValueError(f"normal: std must be >= 0, got {float(s.min())}")
+        raise ValueRangeError(  # PyTorch's RuntimeError (also the ValueError of before)
+            f"normal expects std >= 0.0, but found std {float(s.min())}"
+        )
 
 
 def normal(
@@ -88,7 +90,13 @@ def normal(
     dt = backend.result_type(*arrays)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
-    shape = numpy.broadcast_shapes(*(numpy.shape(v) for v in (m, s)))
+    try:
+        shape = numpy.broadcast_shapes(*(numpy.shape(v) for v in (m, s)))
+    except ValueError:  # PyTorch's RuntimeError, in its words
+        raise ShapeMismatchError(
+            f"{broadcast_words(numpy.shape(m), numpy.shape(s))} (normal: mean and std must "
+            "broadcast together)"
+        ) from None
     z = g.standard_normal(shape, dtype=dt)
     out = (z * backend.xp.asarray(s, dtype=dt) + backend.xp.asarray(m, dtype=dt)).astype(dt)
     return _leaf(out, device, requires_grad, "normal")
