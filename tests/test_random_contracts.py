@@ -3,6 +3,7 @@ and keeps, ``fork_rng``, ``Generator.device``, and the refusals of impossible dr
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import deepgrad as dg
@@ -76,3 +77,44 @@ def test_the_fills_take_a_generator():
     c = dg.zeros(4).normal_(generator=dg.Generator().manual_seed(2))
     d = dg.zeros(4).normal_(generator=dg.Generator().manual_seed(2))
     assert c.tolist() == d.tolist()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "T.zeros(3).cauchy_(0, 0)",
+        "T.zeros(3, dtype=T.int64).cauchy_()",
+        "T.zeros(3).geometric_(0)",
+        "T.zeros(3).geometric_(1)",
+        "T.zeros(3).log_normal_(1, 0)",
+        "T.zeros(3, dtype=T.int64).log_normal_()",
+    ],
+)
+def test_the_other_fills_refuse_as_pytorch(code):
+    with pytest.raises(Exception) as want:
+        eval(code, {"T": torch})
+    with pytest.raises(type(want.value)):
+        eval(code, {"T": dg})
+
+
+def test_the_other_fills_draw_their_distributions():
+    g = dg.Generator().manual_seed(0)
+    n = 200_000
+    c = dg.zeros(n).cauchy_(1.0, 2.0, generator=g).numpy()
+    assert abs(np.median(c) - 1.0) < 0.05  # median 1, quartiles at 1 ± sigma
+    assert abs(np.percentile(c, 75) - 3.0) < 0.1
+    k = dg.zeros(n, dtype=dg.int64).geometric_(0.25, generator=g)
+    assert k.dtype == dg.int64 and k.min().item() == 1
+    assert abs(k.float().mean().item() - 4.0) < 0.05  # mean 1/p
+    z = dg.zeros(n, dtype=dg.float64).log_normal_(0.5, 0.3, generator=g).numpy()
+    assert abs(np.log(z).mean() - 0.5) < 0.01 and abs(np.log(z).std() - 0.3) < 0.01
+    a = dg.zeros(4).cauchy_(generator=dg.Generator().manual_seed(3))
+    assert a.tolist() == dg.zeros(4).cauchy_(generator=dg.Generator().manual_seed(3)).tolist()
+
+
+def test_layout_and_device_flags_and_to_dense_are_pytorchs():
+    x, t = dg.zeros(2), torch.zeros(2)
+    for name in ("is_sparse", "is_sparse_csr", "is_meta", "is_mps", "is_xpu", "is_quantized",
+                 "is_nested", "is_mkldnn", "is_vulkan", "is_ipu", "is_mtia", "is_maia"):  # fmt: skip
+        assert getattr(x, name) is getattr(t, name) is False
+    assert x.to_dense() is x and x.to_dense(dg.float64).dtype == dg.float64

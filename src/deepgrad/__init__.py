@@ -316,6 +316,7 @@ from .functional.torch_namespace import (
     set_default_tensor_type,
 )
 from .functional.strided import as_strided
+from .functional.view_copies import *  # noqa: F403 - PyTorch's *_copy functions (its __all__)
 from .functional.torch_namespace import (  # function forms of Tensor methods
     add,
     adjoint,

@@ -680,6 +680,18 @@ class Tensor:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    # PyTorch's other layout and backend flags: a deepgrad tensor is a dense NumPy (or CuPy)
+    # array, never sparse-compressed, meta, quantized, nested, or on those devices
+    is_sparse_csr = is_meta = is_mps = is_xpu = is_ipu = is_mtia = is_maia = property(
+        lambda self: False
+    )
+    is_vulkan = is_mkldnn = is_nested = is_quantized = property(lambda self: False)
+
+    def to_dense(self, dtype: Any = None, *, masked_grad: bool = True) -> Tensor:
+        """The tensor itself (it is dense already), or ``self.to(dtype)`` (PyTorch's)."""
+        del masked_grad
+        return self if dtype is None else self.to(dtype)
+
     @property
     def is_sparse(self) -> bool:
         """``False``: deepgrad's tensors are dense. The gradient of a ``sparse=True``
@@ -2208,7 +2220,7 @@ class Tensor:
     inverse = det = logdet = slogdet = matrix_exp = addmv = addbmm = _delegate
     cholesky = cholesky_inverse = cholesky_solve = triangular_solve = svd = qr = _delegate
     pinverse = lu = lu_solve = orgqr = _delegate
-    bernoulli = bernoulli_ = exponential_ = random_ = _delegate
+    bernoulli = bernoulli_ = exponential_ = random_ = cauchy_ = geometric_ = log_normal_ = _delegate
     prelu = hardshrink = _delegate  # the activations PyTorch also has as methods
     copysign = frexp = ldexp = nextafter = gcd = lcm = sgn = i0 = igamma = igammac = _delegate
     mvlgamma = vdot = ger = addr = diagflat = diagonal_scatter = as_strided_scatter = _delegate

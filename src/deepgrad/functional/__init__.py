@@ -211,7 +211,17 @@ from .householder import orgqr
 from .legacy_linalg import cholesky, cholesky_inverse, pinverse, qr, svd
 from .lu import lu_legacy as lu
 from .lu import lu_solve, lu_unpack
-from .sampling import bernoulli, bernoulli_, exponential_, normal, poisson, random_
+from .sampling import (
+    bernoulli,
+    bernoulli_,
+    cauchy_,
+    exponential_,
+    geometric_,
+    log_normal_,
+    normal,
+    poisson,
+    random_,
+)
 from .linalg import (
     addbmm,
     addmm,
@@ -414,6 +424,27 @@ from .pool_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 from .shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .upsample import interpolate, upsample, upsample_bilinear, upsample_nearest
+from .view_copies import (
+    alias_copy,
+    as_strided_copy,
+    detach_copy,
+    diagonal_copy,
+    expand_copy,
+    permute_copy,
+    select_copy,
+    slice_copy,
+    split_copy,
+    split_with_sizes_copy,
+    squeeze_copy,
+    t_copy,
+    transpose_copy,
+    unbind_copy,
+    unfold_copy,
+    unsqueeze_copy,
+    view_as_complex_copy,
+    view_as_real_copy,
+    view_copy,
+)
 
 from .complex import sgn
 from .diagonal import diagflat, diagonal_scatter

@@ -19,6 +19,9 @@ poisson(input)                     Poisson(rate = input)
 x.bernoulli_(p=0.5)                ``x`` filled with Bernoulli(p) draws
 x.exponential_(lambd=1)            ``x`` filled with Exp(lambd) draws (mean 1/lambd)
 x.random_(from=0, to=None)         ``x`` filled with integers uniform in [from, to)
+x.cauchy_(median=0, sigma=1)       ``x`` filled with Cauchy draws, median + sigma·tan(π(u − ½))
+x.geometric_(p)                    ``x`` filled with trials to the first success (1, 2, ...)
+x.log_normal_(mean=1, std=2)       ``x`` filled with exp(N(mean, std²)) draws
 =================================  ==============================================
 """
 
@@ -150,6 +153,58 @@ def exponential_(x: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Ten
         raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
     e = _gen(generator).exponential(1.0 / lambd, x.shape)
     return x.copy_(backend.xp.asarray(e).astype(x.dtype))
+
+
+def cauchy_(x: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Fill floating ``x`` in place with Cauchy(``median``, ``sigma``) draws,
+    ``median + sigma · tan(π (u − ½))`` for ``u ~ U(0, 1)``; ``sigma ≤ 0`` and integer
+    tensors raise PyTorch's ``RuntimeError``.
+
+    >>> import deepgrad as dg
+    >>> dg.zeros(2).cauchy_(generator=dg.Generator().manual_seed(0)).shape
+    (2,)
+    """
+    if x._data.dtype.kind != "f":
+        raise ValueRangeError(
+            "Cauchy distribution is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {x.dtype}"
+        )
+    if not sigma > 0:
+        raise ValueRangeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    u = _gen(generator).random(x.shape)
+    c = median + sigma * numpy.tan(numpy.pi * (u - 0.5))
+    return x.copy_(backend.xp.asarray(c).astype(x.dtype))
+
+
+def geometric_(x: Tensor, p: float, *, generator: Any = None) -> Tensor:
+    """Fill ``x`` in place with Geometric(``p``) draws: the number of Bernoulli(``p``)
+    trials up to and including the first success (1, 2, ...), in ``x``'s dtype (integers
+    too); ``p`` outside (0, 1) raises PyTorch's ``RuntimeError``.
+
+    >>> import deepgrad as dg
+    >>> bool((dg.zeros(5, dtype=dg.int64).geometric_(0.5) >= 1).all())
+    True
+    """
+    if not 0 < p < 1:
+        raise ValueRangeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    g = _gen(generator).geometric(p, x.shape)
+    return x.copy_(backend.xp.asarray(g).astype(x.dtype))
+
+
+def log_normal_(x: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
+    """Fill floating ``x`` in place with ``exp(N(mean, std²))`` draws; ``std ≤ 0`` raises
+    PyTorch's ``RuntimeError``, an integer tensor its ``NotImplementedError``.
+
+    >>> import deepgrad as dg
+    >>> bool((dg.zeros(3).log_normal_() > 0).all())
+    True
+    """
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f'"log_normal_cpu" not implemented for {x.dtype}')
+    if not std > 0:
+        raise ValueRangeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    z = _gen(generator).lognormal(mean, std, x.shape)
+    return x.copy_(backend.xp.asarray(z).astype(x.dtype))
 
 
 def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
