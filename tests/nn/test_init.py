@@ -36,7 +36,7 @@ def test_eye_and_trunc_normal():
     np.testing.assert_array_equal(t, again)
     with pytest.raises(ValueError, match="needs a 2-D tensor"):
         init.eye_(dg.zeros(2, 2, 2))
-    with pytest.raises(ValueError, match="a < b"):
+    with pytest.raises(ValueError, match="a <= b"):
         init.trunc_normal_(dg.zeros(3), a=1.0, b=-1.0)
     with pytest.raises(ValueError, match="not divisible by groups"):
         init.dirac_(dg.zeros(3, 1, 3), groups=2)
@@ -86,3 +86,29 @@ def test_pytorch_private_fan_helpers_that_public_code_calls():
             lib.calculate_gain("leaky_relu", True)
     with pytest.warns(UserWarning, match="zero-element"):
         assert init.orthogonal_(dg.empty(0, 3)).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T, w: T.nn.init.uniform_(w, 1, 0),
+        lambda T, w: T.nn.init.normal_(w, std=-1),
+        lambda T, w: T.nn.init.trunc_normal_(w, a=2, b=-2),
+    ],
+)
+def test_impossible_fills_raise_pytorchs_class(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as want:
+        call(torch, torch.empty(3, 2))
+    with pytest.raises(type(want.value)):
+        call(dg, dg.empty(3, 2))
+
+
+def test_trunc_normal_onto_one_point_and_gain_types_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    w = dg.nn.init.trunc_normal_(dg.empty(3), a=0.5, b=0.5)
+    assert w.tolist() == torch.nn.init.trunc_normal_(torch.empty(3), a=0.5, b=0.5).tolist()
+    for name in ("linear", "conv2d", "sigmoid", "tanh", "relu", "selu"):
+        want = torch.nn.init.calculate_gain(name)
+        got = dg.nn.init.calculate_gain(name)
+        assert got == want and type(got) is type(want)

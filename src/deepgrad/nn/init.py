@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import backend
+from .._errors import ValueRangeError
 from ..autograd import no_grad
 from ..tensor import Tensor
 from .parameter import _UNINITIALIZED_USE, is_lazy
@@ -44,7 +45,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     linear = {"linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d"}
     linear |= {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
     if nonlinearity in linear:
-        return 1.0
+        return 1  # PyTorch's int
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
@@ -113,13 +114,21 @@ def _rng(generator: Any = None) -> Any:
 
 @_no_placeholder
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    """Fill with samples of U(a, b)."""
+    """Fill with samples of U(a, b); ``a > b`` raises PyTorch's ``RuntimeError`` (also a
+    ``ValueError``)."""
+    if a > b:
+        raise ValueRangeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
     return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
 
 
 @_no_placeholder
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-    """Fill with samples of N(mean, std²); ``normal_(w, std=0.01)`` is the guides' init."""
+    """Fill with samples of N(mean, std²); ``normal_(w, std=0.01)`` is the guides' init.
+    ``std < 0`` raises PyTorch's ``RuntimeError`` (also a ``ValueError``)."""
+    if std < 0:
+        raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
 
@@ -232,8 +241,15 @@ def trunc_normal_(
     """Fill with samples of N(mean, std²) restricted to ``[a, b]`` (absolute bounds, as
     PyTorch's ``trunc_normal_``): draws outside are redrawn, so the values follow the
     truncated normal exactly."""
-    if std < 0 or a >= b:
-        raise ValueError(f"trunc_normal_: need std >= 0 and a < b, got std={std}, a={a}, b={b}")
+    if a > b:  # PyTorch's RuntimeError (its uniform_ draw's), also a ValueError
+        raise ValueRangeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b} "
+            f"(trunc_normal_: need a <= b, got a={a}, b={b})"
+        )
+    if std < 0:
+        raise ValueError(f"trunc_normal_: need std >= 0, got std={std}")
+    if a == b:  # every draw is the one point of [a, b], as PyTorch's clamp leaves it
+        return _fill(tensor, float(a))
     if not a <= mean <= b and std > 0:
         lo, hi = (a - mean) / std, (b - mean) / std
         if min(abs(lo), abs(hi)) > 6:
