@@ -14,14 +14,16 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .. import functional as F
 from ..tensor import Tensor
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "dependent_property", "greater_than",
-    "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
-    "is_dependent", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
-    "nonnegative_integer", "one_hot", "positive", "positive_definite", "positive_integer",
-    "real", "real_vector", "simplex", "symmetric", "unit_interval",
+    "Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property",
+    "greater_than", "greater_than_eq", "half_open_interval", "independent", "integer_interval",
+    "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
+    "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive",
+    "positive_definite", "positive_integer", "positive_semidefinite", "real", "real_vector",
+    "simplex", "square", "stack", "symmetric", "unit_interval",
 ]  # fmt: skip
 
 
@@ -259,6 +261,20 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _Multinomial(Constraint):
+    """Non-negative integer vectors summing to at most ``upper_bound`` (PyTorch checks the
+    weaker ``sum <= upper_bound``)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, x: Tensor) -> Tensor:
+        return (x >= 0).all(dim=-1) & (x.sum(dim=-1) <= self.upper_bound)
+
+
 class _LowerTriangular(Constraint):
     """Lower-triangular square matrices."""
 
@@ -273,6 +289,26 @@ class _LowerCholesky(_LowerTriangular):
 
     def check(self, value: Tensor) -> Tensor:
         return super().check(value) & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+
+
+class _CorrCholesky(_LowerCholesky):
+    """Lower Cholesky factors whose rows have unit length (of correlation matrices)."""
+
+    def check(self, value: Tensor) -> Tensor:
+        tol = float(numpy.finfo(value.dtype).eps) * value.size(-1) * 10
+        row_norm = value.detach().pow(2).sum(-1).sqrt()
+        unit_row_norm = (row_norm - 1.0).abs().le(tol).all(dim=-1)
+        return super().check(value) & unit_row_norm
+
+
+class _Square(Constraint):
+    """Square matrices."""
+
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        square = value.dim() >= 2 and value.shape[-2] == value.shape[-1]
+        return Tensor._wrap(backend.xp.full(tuple(value.shape[:-2]), square, dtype=bool))
 
 
 class _Symmetric(Constraint):
@@ -300,6 +336,80 @@ class _PositiveDefinite(_Symmetric):
         return Tensor._wrap(backend.xp.asarray(numpy.linalg.eigvalsh(a).min(-1) > 0))
 
 
+class _PositiveSemidefinite(_Symmetric):
+    """Symmetric positive-semidefinite matrices."""
+
+    def check(self, value: Tensor) -> Tensor:
+        sym = super().check(value)
+        if not bool(sym.all()):
+            return sym
+        a = backend.to_numpy(value.detach()._data).astype(numpy.float64)
+        return Tensor._wrap(backend.xp.asarray(numpy.linalg.eigvalsh(a).min(-1) >= 0))
+
+
+class _Cat(Constraint):
+    """The constraints of ``cseq`` on consecutive slices (of ``lengths``) along ``dim``."""
+
+    def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None) -> None:
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.cseq = list(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(
+                f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})"
+            )
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value: Tensor) -> Tensor:
+        if not (-value.dim() <= self.dim < value.dim()):
+            raise AssertionError(
+                f"dim {self.dim} out of range for value with {value.dim()} dimensions"
+            )
+        checks, start = [], 0
+        for constr, length in zip(self.cseq, self.lengths, strict=True):
+            checks.append(constr.check(value.narrow(self.dim, start, length)))
+            start = start + length
+        return F.cat(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """The constraints of ``cseq`` on the slices ``value.select(dim, i)``."""
+
+    def __init__(self, cseq: Any, dim: int = 0) -> None:
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.cseq = list(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        dim = max(c.event_dim for c in self.cseq)
+        if self.dim + dim < 0:
+            dim += 1
+        return dim
+
+    def check(self, value: Tensor) -> Tensor:
+        if not (-value.dim() <= self.dim < value.dim()):
+            raise AssertionError(
+                f"dim {self.dim} out of range for value with {value.dim()} dimensions"
+            )
+        vs = [value.select(self.dim, i) for i in range(value.size(self.dim))]
+        return F.stack([c.check(v) for v, c in zip(vs, self.cseq, strict=True)], self.dim)
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
@@ -321,5 +431,11 @@ half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
+multinomial = _Multinomial
+square = _Square()
 symmetric = _Symmetric()
 positive_definite = _PositiveDefinite()
+positive_semidefinite = _PositiveSemidefinite()
+cat = _Cat
+stack = _Stack

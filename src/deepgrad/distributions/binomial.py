@@ -1,0 +1,145 @@
+"""PyTorch's ``torch.distributions.Binomial``: the number of successes in ``total_count``
+Bernoulli(``probs``) trials, ``P(k) = C(n, k) p^k (1 - p)^(n - k)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..tensor import Size, Tensor, arange
+from . import constraints
+from .distribution import Distribution
+from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Binomial"]
+
+
+def _clamp_by_zero(x: Tensor) -> Tensor:
+    """``clamp(x, min=0)`` with the gradient 0.5 at 0 (PyTorch's)."""
+    return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+
+
+def _counts_and_param(count: Any, probs: Any, logits: Any) -> tuple[Tensor, Tensor, bool]:
+    """``(total_count, probs or logits, is_probs)`` broadcast, the count in the param's dtype."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    total_count, param = broadcast_all(count, probs if probs is not None else logits)
+    return total_count.type_as(param), param, probs is not None
+
+
+class Binomial(Distribution):
+    """Binomial(``total_count``, ``probs``) or with ``logits`` (exactly one of the two);
+    ``total_count`` (an int or a tensor of counts) broadcasts with the parameter, which gives
+    the batch shape. ``entropy`` and ``enumerate_support`` need one ``total_count`` for the
+    whole batch (``NotImplementedError`` otherwise, as PyTorch).
+
+    >>> import deepgrad as dg
+    >>> from deepgrad.distributions import Binomial
+    >>> m = Binomial(10, dg.tensor([0.2, 0.5]))
+    >>> m.mean.tolist(), m.sample((3,)).shape
+    ([2.0, 5.0], (3, 2))
+    """
+
+    arg_constraints = {
+        "total_count": constraints.nonnegative_integer,
+        "probs": constraints.unit_interval,
+        "logits": constraints.real,
+    }
+    has_enumerate_support = True
+
+    def __init__(
+        self,
+        total_count: Any = 1,
+        probs: Any = None,
+        logits: Any = None,
+        validate_args: bool | None = None,
+    ) -> None:
+        self.total_count, param, is_probs = _counts_and_param(total_count, probs, logits)
+        if is_probs:
+            self.probs = param
+        else:
+            self.logits = param
+        self._param = param
+        super().__init__(param.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Binomial:
+        new = self._get_checked_instance(Binomial, _instance)
+        batch_shape = Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self) -> constraints.Constraint:
+        return constraints.integer_interval(0, self.total_count)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.total_count * self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.total_count * self.probs * (1 - self.probs)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = tuple(self._extended_shape(sample_shape))
+        n = numpy.broadcast_to(backend.to_numpy(self.total_count._data), shape)
+        p = numpy.broadcast_to(backend.to_numpy(self.probs.detach()._data), shape)
+        out = backend.rng().binomial(n.astype(numpy.int64), p, shape)
+        return Tensor._wrap(backend.xp.asarray(numpy.asarray(out, dtype=self._param.dtype)))
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        n, logits = self.total_count, self.logits
+        log_factorial_n = (n + 1).lgamma()
+        log_factorial_k = (value + 1).lgamma()
+        log_factorial_nmk = (n - value + 1).lgamma()
+        normalize_term = (
+            n * _clamp_by_zero(logits) + n * (-logits.abs()).exp().log1p() - log_factorial_n
+        )
+        return value * logits - log_factorial_k - log_factorial_nmk - normalize_term
+
+    def _homogeneous_count(self, what: str) -> int:
+        total_count = int(self.total_count.max())
+        if not self.total_count.min() == total_count:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return total_count
+
+    def entropy(self) -> Tensor:
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        total_count = self._homogeneous_count("enumerate_support")
+        values = arange(1 + total_count, dtype=self._param.dtype)
+        values = values.reshape((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + tuple(self._batch_shape))
+        return values

@@ -1,0 +1,109 @@
+"""PyTorch's ``torch.distributions.NegativeBinomial``: the number of successes (probability
+``probs`` each) before ``total_count`` failures,
+``P(k) = Γ(k + r) / (k! Γ(r)) p^k (1 - p)^r``; ``total_count`` may be any real ``r ≥ 0``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from .. import functional as F
+from ..tensor import Size, Tensor
+from . import constraints
+from .binomial import _counts_and_param
+from .distribution import Distribution
+from .utils import lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["NegativeBinomial"]
+
+
+class NegativeBinomial(Distribution):
+    """NegativeBinomial(``total_count``, ``probs``) or with ``logits`` (exactly one of the
+    two). Mean ``r e^logits``, variance ``mean / sigmoid(-logits)``; draws are Poisson of
+    Gamma(``r``, ``exp(-logits)``) rates, as PyTorch's.
+
+    >>> import deepgrad as dg
+    >>> from deepgrad.distributions import NegativeBinomial
+    >>> NegativeBinomial(3.0, dg.tensor([0.5])).mean.tolist()
+    [3.0]
+    """
+
+    arg_constraints = {
+        "total_count": constraints.greater_than_eq(0),
+        "probs": constraints.half_open_interval(0.0, 1.0),
+        "logits": constraints.real,
+    }
+    support = constraints.nonnegative_integer
+
+    def __init__(
+        self,
+        total_count: Any,
+        probs: Any = None,
+        logits: Any = None,
+        validate_args: bool | None = None,
+    ) -> None:
+        self.total_count, param, is_probs = _counts_and_param(total_count, probs, logits)
+        if is_probs:
+            self.probs = param
+        else:
+            self.logits = param
+        self._param = param
+        super().__init__(param.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> NegativeBinomial:
+        new = self._get_checked_instance(NegativeBinomial, _instance)
+        batch_shape = Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self) -> Tensor:
+        return self.total_count * self.logits.exp()
+
+    @property
+    def mode(self) -> Tensor:
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.mean / F.sigmoid(-self.logits)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = tuple(self._extended_shape(sample_shape))
+        r = numpy.broadcast_to(backend.to_numpy(self.total_count.detach()._data), shape)
+        odds = numpy.exp(backend.to_numpy(self.logits.detach()._data))
+        rng = backend.rng()
+        rate = rng.gamma(r, numpy.broadcast_to(odds, shape), shape)
+        out = rng.poisson(rate, shape)
+        return Tensor._wrap(backend.xp.asarray(numpy.asarray(out, dtype=self._param.dtype)))
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        r = self.total_count
+        log_unnormalized_prob = r * F.logsigmoid(-self.logits) + value * F.logsigmoid(self.logits)
+        log_normalization = -(r + value).lgamma() + (1.0 + value).lgamma() + r.lgamma()
+        log_normalization = log_normalization.masked_fill(r + value == 0.0, 0.0)
+        return log_unnormalized_prob - log_normalization
