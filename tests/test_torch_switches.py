@@ -14,13 +14,66 @@ def _torch():
     return pytest.importorskip("torch")
 
 
-def test_anomaly_mode_queries_and_refusal():
+def test_anomaly_mode_queries_and_switches_as_pytorchs():
     torch = _torch()
     assert dg.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
     assert dg.is_anomaly_check_nan_enabled() is torch.is_anomaly_check_nan_enabled() is True
     dg.set_anomaly_enabled(False)
-    with pytest.raises(NotImplementedError, match="anomaly"):
-        dg.set_anomaly_enabled(True)
+    try:
+        for lib in (torch, dg):
+            lib.set_anomaly_enabled(True, False)
+        assert dg.is_anomaly_enabled() is torch.is_anomaly_enabled() is True
+        assert dg.is_anomaly_check_nan_enabled() is torch.is_anomaly_check_nan_enabled() is False
+    finally:
+        torch.set_anomaly_enabled(False)
+        dg.set_anomaly_enabled(False)
+    for lib in (torch, dg):  # set_detect_anomaly: set when called, restored after a block
+        with lib.autograd.set_detect_anomaly(True, check_nan=False):
+            assert lib.is_anomaly_enabled() and not lib.is_anomaly_check_nan_enabled()
+        assert not lib.is_anomaly_enabled() and lib.is_anomaly_check_nan_enabled()
+
+
+def _nan_backward(lib):
+    x = lib.tensor([0.0, 1.0], requires_grad=True)
+    return x, (x.sqrt() * 0).sum()
+
+
+def test_anomaly_mode_names_the_node_whose_backward_gave_nan_and_where_it_was_built():
+    torch = _torch()
+    for lib, name in ((torch, "SqrtBackward0"), (dg, "Sqrt")):
+        with pytest.warns(UserWarning), lib.autograd.detect_anomaly():
+            x, y = _nan_backward(lib)
+            with pytest.warns(UserWarning, match="Traceback of forward call") as rec:
+                with pytest.raises(RuntimeError, match=f"Function '{name}' returned nan values"):
+                    y.backward()
+        assert any("_nan_backward" in str(w.message) for w in rec) or lib is torch
+    # without the NaN check, or outside the mode, the NaN gradient arrives as PyTorch's
+    with pytest.warns(UserWarning), dg.autograd.detect_anomaly(check_nan=False):
+        x, y = _nan_backward(dg)
+        y.backward()
+    assert np.isnan(x.grad.numpy()[0])
+    x, y = _nan_backward(dg)
+    y.backward()
+    assert np.isnan(x.grad.numpy()[0])
+
+
+def test_anomaly_mode_prints_the_forward_trace_of_a_backward_that_raises():
+    class Boom(dg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("boom")
+
+    x = dg.tensor([1.0], requires_grad=True)
+    with pytest.warns(UserWarning), dg.autograd.detect_anomaly():
+        y = Boom.apply(x).sum()
+        with pytest.warns(UserWarning, match="Error detected in BoomBackward") as rec:
+            with pytest.raises(ValueError, match="boom"):
+                y.backward()
+    assert any("Boom.apply(x)" in str(w.message) for w in rec)
 
 
 def test_is_inference_mode_enabled_follows_the_blocks():

@@ -27,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import os
+import traceback
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -138,47 +140,112 @@ def is_inference_mode_enabled() -> bool:
     return bool(_INFERENCE and _INFERENCE[-1])
 
 
+#: anomaly detection (PyTorch's ``set_detect_anomaly``): ``[enabled, check_nan]``; while it
+#: is on, each recorded node keeps the traceback of the call that built it, and a backward
+#: that fails or returns NaN names the node and prints that traceback
+_ANOMALY = [False, True]
+
+_ANOMALY_WARNING = (
+    "Anomaly Detection has been enabled. This mode will increase the runtime and should only "
+    "be enabled for debugging."
+)
+
+
 def is_anomaly_enabled() -> bool:
-    """False: deepgrad has no anomaly mode (see :func:`set_anomaly_enabled`)."""
-    return False
+    """Whether anomaly detection is on (PyTorch's ``torch.is_anomaly_enabled``)."""
+    return _ANOMALY[0]
 
 
 def is_anomaly_check_nan_enabled() -> bool:
-    """True, PyTorch's default (the NaN check an anomaly mode would make)."""
-    return True
+    """Whether anomaly detection checks each backward's gradients for NaN (default True)."""
+    return _ANOMALY[1]
 
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
-    """Turning anomaly detection off is accepted (it is off); on is refused: deepgrad does not
-    record each operation's traceback nor check gradients for NaN in ``backward``."""
-    if enabled:
-        raise NotImplementedError(
-            "set_anomaly_enabled(True): deepgrad has no anomaly detection mode (no forward "
-            "tracebacks, no NaN checks in backward); check gradients yourself, e.g. "
-            "register_hook(lambda g: ...) or dg.isfinite(p.grad).all() after backward"
-        )
+    """Turn anomaly detection on or off (PyTorch's ``torch.set_anomaly_enabled``). While it
+    is on, every node recorded keeps the traceback of the forward call that made it; a
+    backward that raises prints that traceback as a warning, and (with ``check_nan``) one
+    that returns a NaN gradient raises ``RuntimeError("Function 'Sqrt' returned nan values
+    in its 0th output.")`` after printing it. It costs time: turn it on to debug.
+
+    >>> import deepgrad as dg, warnings
+    >>> x = dg.tensor([0.0, 1.0], requires_grad=True)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     with dg.autograd.detect_anomaly():
+    ...         (x.sqrt() * 0).sum().backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Function 'Sqrt' returned nan values in its 0th output.
+    """
+    _ANOMALY[0], _ANOMALY[1] = bool(enabled), bool(check_nan)
 
 
 class set_detect_anomaly:  # noqa: N801 - PyTorch's name
-    """PyTorch's ``torch.autograd.set_detect_anomaly(mode, check_nan=True)``, as a call or a
-    ``with`` block: ``False`` is accepted (anomaly mode is off), ``True`` is refused by
-    :func:`set_anomaly_enabled`, naming what to do instead."""
+    """PyTorch's ``torch.autograd.set_detect_anomaly(mode, check_nan=True)``: sets the mode
+    when called (:func:`set_anomaly_enabled`), and as a ``with`` block puts the previous
+    mode back at its end."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        set_anomaly_enabled(mode, check_nan)
+        self.prev = (_ANOMALY[0], _ANOMALY[1])
+        _ANOMALY[0], _ANOMALY[1] = bool(mode), bool(check_nan)
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        _ANOMALY[0], _ANOMALY[1] = self.prev
 
 
-class detect_anomaly(set_detect_anomaly):  # noqa: N801 - PyTorch's name
-    """``with torch.autograd.detect_anomaly():``: refused (see :func:`set_anomaly_enabled`)."""
+class detect_anomaly:  # noqa: N801 - PyTorch's name
+    """``with torch.autograd.detect_anomaly(check_nan=True):``: anomaly detection on inside
+    the block (:func:`set_anomaly_enabled`), the previous mode back after it."""
 
     def __init__(self, check_nan: bool = True) -> None:
-        super().__init__(True, check_nan)
+        self.check_nan = check_nan
+        self.prev = (_ANOMALY[0], _ANOMALY[1])
+        warnings.warn(_ANOMALY_WARNING, UserWarning, stacklevel=2)
+
+    def __enter__(self) -> None:
+        self.prev = (_ANOMALY[0], _ANOMALY[1])
+        _ANOMALY[0], _ANOMALY[1] = True, bool(self.check_nan)
+
+    def __exit__(self, *exc: object) -> None:
+        _ANOMALY[0], _ANOMALY[1] = self.prev
+
+
+def _node_name(fn: Function) -> str:
+    """A node's name as ``grad_fn`` prints it (a custom Function's ``<Name>Backward``)."""
+    if isinstance(fn, _CtxNode):
+        return f"{fn.fn_cls.__name__}Backward"
+    return type(fn).__name__
+
+
+def _warn_forward_trace(fn: Function) -> None:
+    """PyTorch's anomaly-mode warning: where the failing node was built."""
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep  # deepgrad's own frames
+    trace = [f for f in fn.__dict__.get("_forward_trace") or () if not f.filename.startswith(here)]
+    where = "".join(traceback.format_list(trace)) if trace else "  (not recorded)\n"
+    warnings.warn(
+        f"Error detected in {_node_name(fn)}. Traceback of forward call that caused the "
+        f"error:\n{where}",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _check_anomaly(fn: Function, gxs: tuple) -> None:
+    """With anomaly detection's NaN check: a NaN in the gradients a node's backward just
+    returned raises PyTorch's ``RuntimeError``, after the warning naming where it was built."""
+    if not _ANOMALY[1]:
+        return
+    xp = backend.xp
+    for i, gx in enumerate(gxs):
+        if gx is not None and gx._data.dtype.kind in "fc" and bool(xp.isnan(gx._data).any()):
+            _warn_forward_trace(fn)
+            raise RuntimeError(
+                f"Function '{_node_name(fn)}' returned nan values in its {i}th output."
+            )
 
 
 class set_grad_enabled:  # noqa: N801 - PyTorch's name
@@ -470,6 +537,8 @@ class Function:
         self.needs_input_grad = needs
         if _EPOCH:
             self._epoch = _EPOCH
+        if _ANOMALY[0]:  # where this node was built, for a failing backward's warning
+            self._forward_trace = traceback.extract_stack()[:-1]
         if type(ys) is tuple:
             outs = tuple([make(y, self, i) for i, y in enumerate(ys)])
             self.n_outputs = len(ys)
@@ -786,6 +855,8 @@ def _apply_ctx_function(cls: type[Function], args: tuple[Any, ...], kwargs: dict
         if _EPOCH:
             node._epoch = _EPOCH
         node.inputs = tuple(args[i] for i in positions)
+        if _ANOMALY[0]:  # where this node was built, for a failing backward's warning
+            node._forward_trace = traceback.extract_stack()[:-1]
         node.needs_input_grad = tuple(needs[i] for i in positions)
         node.grad_outputs = None
         node.n_outputs = len(outs)
@@ -956,8 +1027,14 @@ def run_backward(
                 gxs = fn.backward(*gys)
             except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
                 gxs = fn._quietly(e, fn.backward, gys)
+            except Exception:
+                if _ANOMALY[0]:
+                    _warn_forward_trace(fn)
+                raise
             if type(gxs) is not tuple:
                 gxs = (gxs,)
+            if _ANOMALY[0]:
+                _check_anomaly(fn, gxs)
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 if gx is None or not need:
                     continue

@@ -72,11 +72,10 @@ def test_other_torch_paths_programs_import_or_call():
     dg.autograd.set_detect_anomaly(False)
     with dg.autograd.set_detect_anomaly(False):
         pass
-    with pytest.raises(NotImplementedError, match="no anomaly detection"):
-        dg.autograd.set_detect_anomaly(True)
-    with pytest.raises(NotImplementedError, match="no anomaly detection"):
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
         with dg.autograd.detect_anomaly():
-            pass
+            assert dg.is_anomaly_enabled()
+    assert not dg.is_anomaly_enabled()
 
 
 @pytest.mark.parametrize(
