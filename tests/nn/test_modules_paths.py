@@ -118,3 +118,13 @@ def test_torch_module_paths_are_attributes():
     subprocess.run([sys.executable, "-c", code], check=True)
     assert dg.nn.modules.utils._pair(3) == (3, 3)
     assert isinstance(dg.nn.BatchNorm1d(2), dg.nn.modules.batchnorm._BatchNorm)
+
+
+def test_torch_utils_sub_modules_are_attributes_as_after_import_torch():
+    # code written as torch.utils.data.dataloader.default_collate(...) without importing it
+    assert dg.utils.data.dataloader.default_collate([1, 2]).tolist() == [1, 2]
+    assert dg.utils.data.sampler.Sampler is dg.utils.data.Sampler
+    assert dg.utils.data.dataset.Dataset is dg.utils.data.Dataset
+    assert dg.utils.data.distributed.DistributedSampler is dg.utils.data.DistributedSampler
+    handle = dg.nn.Linear(2, 2).register_forward_hook(lambda m, i, o: None)
+    assert isinstance(handle, dg.utils.hooks.RemovableHandle)

@@ -923,3 +923,7 @@ def _check_iterable_options(shuffle: Any, sampler: Any, batch_sampler: Any) -> N
 # deepgrad.utils.data.sampler`` finds it in ``sys.modules``
 for _sub in ("sampler", "dataloader", "dataset", "distributed", "_utils", "_utils.collate"):
     _sys.modules[f"{__name__}.{_sub}"] = _sys.modules[__name__]
+# ... and as attributes, which ``import torch`` leaves on ``torch.utils.data``
+# (``torch.utils.data.dataloader.default_collate``, ``torch.utils.data.sampler.Sampler``)
+for _sub in ("sampler", "dataloader", "dataset", "distributed"):
+    setattr(_sys.modules[__name__], _sub, _sys.modules[__name__])
