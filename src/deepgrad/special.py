@@ -5,7 +5,11 @@ A namespace: a name that deepgrad already has is that one function (``expit`` is
 :func:`~deepgrad.digamma`); the others (``erfcx``, ``ndtr``, ``ndtri``, ``log_ndtr``, the
 Bessel functions ``i0``/``i0e``/``i1``/``i1e``/``bessel_j0``/``bessel_j1``, ``entr``,
 ``xlog1py``, ``zeta``, ``gammainc``/``gammaincc``, ``multigammaln``) live with the other special
-functions in :mod:`deepgrad.functional.special`, each with its derivative.
+functions in :mod:`deepgrad.functional.special`, each with its derivative. The Airy and the
+other Bessel functions (``airy_ai``, ``bessel_y0``/``y1``, ``modified_bessel_i0``/``i1``/``k0``/
+``k1``, ``scaled_modified_bessel_k0``/``k1``, ``spherical_bessel_j0``) live in
+:mod:`deepgrad.functional.bessel`: PyTorch differentiates none of them, and their results
+record no graph.
 
 >>> import deepgrad as dg
 >>> dg.special.expit(dg.tensor([0.0])).tolist(), dg.special.gammaln(dg.tensor([1.0])).tolist()
@@ -35,6 +39,18 @@ from .functional import (
 from .functional import log_softmax as _log_softmax
 from .functional import round as _round
 from .functional import softmax as _softmax
+from .functional.bessel import (
+    airy_ai,
+    bessel_y0,
+    bessel_y1,
+    modified_bessel_i0,
+    modified_bessel_i1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    spherical_bessel_j0,
+)
 from .functional.input_keyword import accept_input_keyword
 from .functional.special import (
     bessel_j0,
@@ -60,11 +76,18 @@ expit = sigmoid
 gammaln = lgamma
 psi = digamma
 
+#: the names whose first parameter PyTorch calls only ``x``: ``input=`` raises there
+_X_ONLY = ("airy_ai", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+           "spherical_bessel_j0")  # fmt: skip
+
 __all__ = [
     "bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2",
     "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
     "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta",
+    "airy_ai", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+    "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1", "spherical_bessel_j0",
 ]  # fmt: skip
 
 
@@ -83,4 +106,5 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002 - P
     return _round(input, decimals=decimals)
 
 
-accept_input_keyword(globals(), __all__)  # PyTorch's input=: torch.special.expit(input=x)
+# PyTorch's input=: torch.special.expit(input=x); not where PyTorch names it x (airy_ai(x=...))
+accept_input_keyword(globals(), [n for n in __all__ if n not in _X_ONLY])
