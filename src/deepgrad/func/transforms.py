@@ -33,7 +33,7 @@ from ..functional import stack
 from ..tensor import Tensor, zeros, zeros_like
 from . import trees
 
-__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev"]
+__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "linearize", "vjp"]
 
 RANDOMNESS = ("error", "different", "same")
 RANDOM_ERROR = (
@@ -321,3 +321,142 @@ def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
     tensor([[1.]])
     """
     return jacfwd(jacrev(func, argnums), argnums)
+
+
+def _primals(primals: tuple, fn: str) -> tuple[list, list, Any]:
+    """``(fresh leaves, the primals rebuilt from them, spec)`` for ``vjp``/``jvp``: every
+    tensor of every primal (a tensor or a tuple/list/dict of them) is differentiated."""
+    leaves, spec = trees.flatten(primals)
+    for t in leaves:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"{fn}: Expected primals to be tensors, got {type(t)}")
+        if t.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    fresh = [_fresh(t) for t in leaves]
+    return fresh, trees.unflatten(fresh, spec), spec
+
+
+def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """PyTorch's ``torch.func.vjp``: ``(func(*primals), vjp_fn)`` (and ``aux`` with
+    ``has_aux``), where ``vjp_fn(cotangents)`` returns ``vᵀ J`` for each primal — the gradient
+    of ``Σ cotangents ⊙ func(*primals)`` — with the primals' structure. ``vjp_fn`` may be
+    called more than once; it records a graph under an outer transform (``grad(vjp)``).
+
+    >>> import deepgrad as dg
+    >>> from deepgrad.func import vjp
+    >>> out, fn = vjp(lambda x: x ** 2, dg.tensor([1.0, 3.0]))
+    >>> out, fn(dg.ones(2))
+    (tensor([1., 9.]), (tensor([2., 6.]),))
+    """
+    with enable_grad():
+        fresh, args, _ = _primals(primals, "vjp")
+        out, aux = _split_aux(func(*args), has_aux, "vjp(f, *primals)")
+    out_leaves, out_spec = trees.flatten(out)
+    if not all(isinstance(t, Tensor) for t in out_leaves):
+        raise RuntimeError("vjp(f, *primals): Expected f to be a function that returns tensors")
+
+    def vjp_fn(*cotangents: Any) -> tuple:
+        ct = cotangents[0] if len(cotangents) == 1 else cotangents
+        ct_leaves, ct_spec = trees.flatten(ct)
+        if ct_spec != out_spec and not (len(ct_leaves) == len(out_leaves) == 1):
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure "
+                "of outputs to the function"
+            )
+        for c, o in zip(ct_leaves, out_leaves):
+            if tuple(c.shape) != tuple(o.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output has a shape of {tuple(c.shape)} and "
+                    f"output has a shape of {tuple(o.shape)}"
+                )
+        pairs = [(o, c) for o, c in zip(out_leaves, ct_leaves) if o.requires_grad]
+        grads: tuple = (None,) * len(fresh)
+        if pairs:
+            with enable_grad():
+                grads = _autograd_grad(
+                    [o for o, _ in pairs],
+                    fresh,
+                    [c for _, c in pairs],
+                    retain_graph=True,
+                    create_graph=True,
+                    allow_unused=True,
+                )
+        flat = [g if g is not None else zeros_like(t) for g, t in zip(grads, fresh)]
+        flat = keep_outer(flat, fresh)
+        return tuple(trees.unflatten(flat, trees.flatten(primals)[1]))
+
+    result = keep_outer(out, fresh)
+    return (result, vjp_fn, keep_outer(aux, fresh)) if has_aux else (result, vjp_fn)
+
+
+def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -> tuple:
+    """PyTorch's ``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux`` with
+    ``has_aux``); ``primals`` and ``tangents`` are tuples of the same structure and shapes.
+    Computed by the double-vjp trick: ``u ↦ uᵀJ`` is linear in ``u``, so its gradient
+    along the tangents is ``J·tangents``.
+
+    >>> import deepgrad as dg
+    >>> from deepgrad.func import jvp
+    >>> jvp(lambda x: x ** 2, (dg.tensor([1.0, 3.0]),), (dg.ones(2),))
+    (tensor([1., 9.]), tensor([2., 6.]))
+    """
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals and tangents to be tuples, got "
+            f"{type(primals).__name__} and {type(tangents).__name__}"
+        )
+    p_leaves, p_spec = trees.flatten(primals)
+    t_leaves, t_spec = trees.flatten(tangents)
+    if p_spec != t_spec:
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals and tangents to have the same "
+            "python structure"
+        )
+    for p, t in zip(p_leaves, t_leaves):
+        if tuple(p.shape) != tuple(t.shape):
+            raise RuntimeError(
+                "jvp(f, primals, tangents): Expected primals and tangents to have the same "
+                f"shape, got {tuple(p.shape)} and {tuple(t.shape)}"
+            )
+    with enable_grad():
+        fresh, args, _ = _primals(primals, "jvp")
+        out, aux = _split_aux(func(*args), has_aux, "jvp(f, primals, tangents)")
+        out_leaves, out_spec = trees.flatten(out)
+        us = [zeros_like(o).requires_grad_(True) for o in out_leaves]
+        live = [(o, u) for o, u in zip(out_leaves, us) if o.requires_grad]
+        jv: list = [None] * len(out_leaves)
+        if live:
+            back = _autograd_grad(
+                [o for o, _ in live], fresh, [u for _, u in live],
+                create_graph=True, allow_unused=True,
+            )  # fmt: skip
+            pairs = [(b, t) for b, t in zip(back, t_leaves) if b is not None and b.requires_grad]
+            if pairs:
+                jv = list(
+                    _autograd_grad(
+                        [b for b, _ in pairs], us, [t for _, t in pairs],
+                        retain_graph=True, create_graph=True, allow_unused=True,
+                    )
+                )  # fmt: skip
+    flat = [g if g is not None else zeros_like(o) for g, o in zip(jv, out_leaves)]
+    result, tangent_out, aux = keep_outer((out, trees.unflatten(flat, out_spec), aux), fresh)
+    return (result, tangent_out, aux) if has_aux else (result, tangent_out)
+
+
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """PyTorch's ``torch.func.linearize``: ``(func(*primals), jvp_fn)`` with
+    ``jvp_fn(*tangents)`` the Jacobian-vector product at ``primals``
+    (:func:`jvp` evaluated again for each call).
+
+    >>> import deepgrad as dg
+    >>> from deepgrad.func import linearize
+    >>> out, fn = linearize(lambda x: x.sin(), dg.tensor([0.0]))
+    >>> fn(dg.tensor([2.0]))
+    tensor([2.])
+    """
+    out, _ = jvp(func, primals, tuple(zeros_like(p) for p in primals))
+
+    def jvp_fn(*tangents: Any) -> Any:
+        return jvp(func, primals, tangents)[1]
+
+    return out, jvp_fn
