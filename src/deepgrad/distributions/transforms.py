@@ -163,8 +163,15 @@ class ComposeTransform(Transform):
     """``parts`` applied in order; the Jacobian terms summed over their event dims."""
 
     def __init__(self, parts: list, cache_size: int = 0) -> None:
+        if cache_size:
+            parts = [part.with_cache(cache_size) for part in parts]
         super().__init__(cache_size=cache_size)
         self.parts = list(parts)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return ComposeTransform(self.parts, cache_size=cache_size)
 
     @property
     def domain(self) -> Any:  # type: ignore[override]
