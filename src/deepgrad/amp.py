@@ -29,6 +29,8 @@ __all__ = [
     "GradScaler",
     "autocast",
     "clear_autocast_cache",
+    "custom_bwd",
+    "custom_fwd",
     "get_autocast_dtype",
     "is_autocast_available",
     "is_autocast_cache_enabled",
@@ -282,6 +284,57 @@ class _CudaGradScaler(GradScaler):
         )
 
 
+def custom_fwd(
+    fwd: Callable | None = None, *, device_type: str, cast_inputs: Any = None
+) -> Callable:
+    """PyTorch's ``torch.amp.custom_fwd`` for a custom ``autograd.Function``'s ``forward``
+    (``@custom_fwd(device_type="cuda")``): the forward runs as written, since deepgrad has no
+    autocast region to leave or enter; ``cast_inputs`` is where PyTorch would cast inputs
+    inside autocast, which never runs here.
+
+    >>> import deepgrad as dg
+    >>> class Double(dg.autograd.Function):
+    ...     @staticmethod
+    ...     @dg.amp.custom_fwd(device_type="cpu")
+    ...     def forward(ctx, x):
+    ...         return x * 2
+    ...     @staticmethod
+    ...     @dg.amp.custom_bwd(device_type="cpu")
+    ...     def backward(ctx, g):
+    ...         return g * 2
+    >>> Double.apply(dg.ones(2))
+    tensor([2., 2.])
+    """
+    if not isinstance(device_type, str):
+        raise TypeError(f"custom_fwd: device_type must be a str, got {type(device_type)}")
+    del cast_inputs
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type)
+    return fwd
+
+
+def custom_bwd(bwd: Callable | None = None, *, device_type: str) -> Callable:
+    """PyTorch's ``torch.amp.custom_bwd``: the backward runs as written (see
+    :func:`custom_fwd`)."""
+    if not isinstance(device_type, str):
+        raise TypeError(f"custom_bwd: device_type must be a str, got {type(device_type)}")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    return bwd
+
+
+def _cuda_custom_fwd(fwd: Callable | None = None, *, cast_inputs: Any = None) -> Callable:
+    """``torch.cuda.amp.custom_fwd`` (the older path, bare or called): :func:`custom_fwd`."""
+    if fwd is None:
+        return functools.partial(_cuda_custom_fwd, cast_inputs=cast_inputs)
+    return fwd
+
+
+def _cuda_custom_bwd(bwd: Callable) -> Callable:
+    """``torch.cuda.amp.custom_bwd`` (the older path): :func:`custom_bwd`."""
+    return bwd
+
+
 #: ``deepgrad.cuda.amp`` (PyTorch's older path ``torch.cuda.amp``): the same, with that path's
 #: signatures (no ``device_type`` argument)
 cuda_amp = types.ModuleType(
@@ -289,3 +342,5 @@ cuda_amp = types.ModuleType(
 )
 cuda_amp.autocast = _CudaAutocast  # type: ignore[attr-defined]
 cuda_amp.GradScaler = _CudaGradScaler  # type: ignore[attr-defined]
+cuda_amp.custom_fwd = _cuda_custom_fwd  # type: ignore[attr-defined]
+cuda_amp.custom_bwd = _cuda_custom_bwd  # type: ignore[attr-defined]
