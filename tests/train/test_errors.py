@@ -43,16 +43,18 @@ def test_x_y_length_mismatch():
 
 
 def test_several_input_arrays_named_as_keras_multi_input():
-    """Keras's ``fit([x1, x2], y)`` feeds a multi-input model; deepgrad calls ``model(x)``
-    with one array, so a list of input arrays is refused by name, not read as a list of 2
-    samples ("x has 2 samples but y has 40"); a list of per-sample arrays still trains."""
+    """Keras's ``fit([x1, x2], y)`` feeds a multi-input model; a single-input model (one
+    tensor in ``forward``) refuses it by name, as Keras's do ("expects 1 input(s), but it
+    received 2 input tensors"), rather than reading it as a list of 2 samples ("x has 2
+    samples but y has 40"); a list of per-sample arrays, one per target, still trains."""
     x, y = data()
     m = clf().compile("adam", "cross_entropy")
     for xs in ([x, x], (x, x), [x, x[:, :2]]):
-        with pytest.raises(ValueError, match=r"arrays of 40 samples each.*multi-input.*one input"):
+        with pytest.raises(ValueError, match=r"of 2 arrays.*multi-input.*takes 1 input"):
             fit(m, xs, y)
-    with pytest.raises(ValueError, match="multi-input"):
-        m.predict([x, x[:, :2]])
+    for xs in ([x, x[:, :2]], [x, x], [x[:3], x[3:6]]):
+        with pytest.raises(ValueError, match="multi-input.*expects 1 input.*np.stack"):
+            m.predict(xs)
     with pytest.raises(ValueError, match="multi-input"):
         m.evaluate([x, x], y)
     m.fit(list(x), y, epochs=1, verbose=0)  # a list of samples, each an array

@@ -42,9 +42,9 @@ from .callback import Callback, CallbackList, backup_callbacks, flat_callbacks
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
+from .inputs import Inputs, call_model, is_input_list, several_inputs
 from .loop import (
     Trainer,
-    _device,
     check_validation_freq,
     model_dtype,
     run_eval,
@@ -233,6 +233,8 @@ def _is_arrays(x: Any) -> bool:
             f"x is a dict (Keras's inputs by name, keys {sorted(map(str, x))}): a deepgrad "
             "model takes one input array; pass the array itself"
         )
+    if isinstance(x, Inputs) or is_input_list(x):
+        return True  # Keras's inputs of a multi-input model (a tuple too, beside y)
     if isinstance(x, tuple) and len(x) == 1 and checks._is_array_object(x[0]):
         return True  # (x,): Keras's x, as [x]
     if isinstance(x, list) and x and isinstance(x[0], tuple):
@@ -290,41 +292,21 @@ def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
     return table[labels]
 
 
-def _refuse_several_inputs(x: Any, y: Any, where: str) -> None:
-    """Keras's ``fit([x1, x2], y)`` (one array per input of a multi-input model): a list or
-    tuple of arrays that share their sample count, which is ``y``'s and not the list's
-    length, or whose shapes differ past it. deepgrad calls ``model(x)`` with one array, so
-    this is refused by name instead of being read as a list of ``len(x)`` samples ("x has 2
-    samples but y has 100"). A list of per-sample arrays stays a list of samples."""
-    if not isinstance(x, (list, tuple)) or len(x) < 2:
-        return
-    shapes = [getattr(a, "shape", None) for a in x]
-    if any(s is None or len(s) < 1 for s in shapes):
-        return
-    shapes = [tuple(int(n) for n in s) for s in shapes]
-    n = shapes[0][0]
-    if any(s[0] != n for s in shapes):
-        return
+def _arrays(
+    model: Any, x: Any, y: Any, sw: Any, where: str, need_y: bool = True
+) -> tuple[np.ndarray | Inputs, np.ndarray | None, np.ndarray | None]:
+    """``x``, ``y`` and the sample weights as NumPy arrays of one length (checked once).
+
+    A list (or tuple) of two or more arrays is Keras's inputs of a multi-input model: the
+    :class:`~deepgrad.train.inputs.Inputs` of ``model(a, b, ...)`` (refused, naming the
+    model's ``forward``, when it does not take that many inputs), never a list of samples."""
     try:
         n_y = None if y is None else len(y)
     except TypeError:
         n_y = None
-    if (n_y is not None and n_y == n != len(x)) or (n_y is None and len(set(shapes)) > 1):
-        raise ValueError(
-            f"{where}: x is a {type(x).__name__} of {len(x)} arrays of {n} samples each "
-            f"(shapes {shapes}), Keras's inputs of a multi-input model; a deepgrad model is "
-            "called with one input array, model(x): join them into one array "
-            "(np.concatenate([x1, x2], axis=1)) and split it in forward, or train the model "
-            "in a loop of your own"
-        )
-
-
-def _arrays(
-    x: Any, y: Any, sw: Any, where: str, need_y: bool = True
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """``x``, ``y`` and the sample weights as NumPy arrays of one length (checked once)."""
-    _refuse_several_inputs(x, y, where)
-    xa = checks.to_numpy(x, "x", where)
+    xa = x if isinstance(x, Inputs) else several_inputs(x, model, "x", where, n_y)
+    if xa is None:
+        xa = checks.to_numpy(x, "x", where)
     ya = None if y is None else checks.to_numpy(y, "y", where)
     if ya is None and need_y:
         raise ValueError(f"{where}: y (the targets) is required with array inputs x")
@@ -348,8 +330,13 @@ def _array_source(
     targets prepared for the loss (unless ``targets_ready``), finite weights."""
     xa, ya, wa = arrays
     dtype = model_dtype(model)
-    checks.check_finite(xa, "x", where)
-    xa = checks.input_array(xa, model, dtype)
+    if isinstance(xa, Inputs):
+        for i, a in enumerate(xa.arrays):
+            checks.check_finite(a, f"x[{i}]", where)
+        xa = xa.map(lambda a: checks.input_array(a, model, dtype))
+    else:
+        checks.check_finite(xa, "x", where)
+        xa = checks.input_array(xa, model, dtype)
     if ya is not None and not targets_ready:
         kind = compiled.loss_kind if compiled else None
         name = compiled.loss_name if compiled else None
@@ -382,19 +369,21 @@ def _build_and_check(
     model.eval()
     try:
         with no_grad(), forward_hooks(model):
-            out = model(Tensor._from_op(_device(xb), None, 0))
+            out = call_model(model, xb)
     except (ValueError, TypeError, RuntimeError, IndexError) as e:
         if e.args and isinstance(e.args[0], str):
+            shape = xb.shapes if isinstance(xb, Inputs) else tuple(xb.shape)
+            what = "inputs of shapes" if isinstance(xb, Inputs) else "a batch of shape"
             e.args = (
-                f"{where}: the inputs (a batch of shape {tuple(xb.shape)}) do not fit the model: "
-                f"{e.args[0]}",
+                f"{where}: the inputs ({what} {shape}) do not fit the model: {e.args[0]}",
                 *e.args[1:],
             )
         raise
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode
-    model.__dict__["_dg_input_spec"] = {"shape": list(xb.shape[1:]), "dtype": xb.dtype.name}
+    if not isinstance(xb, Inputs):  # a model file records one input's shape
+        model.__dict__["_dg_input_spec"] = {"shape": list(xb.shape[1:]), "dtype": xb.dtype.name}
     if yb is None or not isinstance(out, Tensor):
         return
     kind, name = compiled.loss_kind, compiled.loss_name
@@ -437,7 +426,6 @@ def _training_source(
     weights read them), and ``validation_split`` takes the last samples before shuffling
     (with their ``sample_weight``, but not ``class_weight``: Keras weights only training)."""
     where = "fit"
-    _refuse_several_inputs(x, y, where)  # fit((x1, x2), y) too, before x reads as a dataset
     if class_weight is not None and sample_weight is not None:  # Keras 3's array adapter
         raise ValueError(
             "fit: You cannot `class_weight` and `sample_weight` at the same time (Keras's "
@@ -462,7 +450,7 @@ def _training_source(
         dtype = model_dtype(model)
         kind, name = compiled.loss_kind, compiled.loss_name
         return LoaderSource(loader, model, dtype, kind, name, where, True), None, validation_data
-    xa, ya, wa = _arrays(x, y, sample_weight, where)
+    xa, ya, wa = _arrays(model, x, y, sample_weight, where)
     if validation_split and validation_data is None:
         split_at = int(math.floor(len(xa) * (1.0 - validation_split)))  # Keras's
         if split_at <= 0 or split_at >= len(xa):
@@ -648,6 +636,7 @@ def fit(
             "fit: shuffle='batch' (Keras's, for array inputs) needs arrays; a Dataset is "
             "shuffled with shuffle=True, a loader keeps its own order"
         )
+    validation_data = _validation_tuple(validation_data)
     source, full_y, validation_data = _training_source(
         model, compiled, x, y, sample_weight, class_weight, validation_split, validation_data,
         batch_size, shuffle, seed,
@@ -687,6 +676,21 @@ def fit(
     trainer = Trainer(model, compiled, source, val_source, int(epochs), int(initial_epoch), cbl,
                       history, v, seed, validation_freq)  # fmt: skip
     return get_strategy().trainer(trainer).run()
+
+
+def _validation_tuple(data: Any) -> Any:
+    """Keras 3 reads ``validation_data`` given as a list of 2 or 3 items as the tuple
+    ``(x_val, y_val[, sample_weight])`` (its ``unpack_x_y_sample_weight``), not as the inputs
+    of a multi-input model; ``x_val`` may itself be a list of arrays. A list of ``(x, y)``
+    batches stays a loader."""
+    if (
+        isinstance(data, list)
+        and len(data) in (2, 3)
+        and (checks._is_array_object(data[0]) or is_input_list(data[0]))
+        and all(checks._is_array_object(a) or a is None for a in data[1:])
+    ):
+        return tuple(data)
+    return data
 
 
 def _steps_per_epoch(source: Any, steps: Any, callbacks: Any) -> EpochSteps:
@@ -812,10 +816,10 @@ def _eval_source(
             )
         x, y = data[0], data[1]
         sw = data[2] if len(data) == 3 else sample_weight
-        arrays = _arrays(x, y, sw, where, need_y)
+        arrays = _arrays(model, x, y, sw, where, need_y)
         return _array_source(model, arrays, compiled, batch_size, False, where)
     if _is_arrays(data):
-        arrays = _arrays(data, y, sample_weight, where, need_y)
+        arrays = _arrays(model, data, y, sample_weight, where, need_y)
         return _array_source(model, arrays, compiled, batch_size, False, where)
     loader = _as_loader(data, batch_size, False, 0)
     dt = model_dtype(model)
@@ -927,7 +931,7 @@ def predict(
     if isinstance(x, tuple) and 1 <= len(x) <= 3 and _is_arrays(x[0]):
         x = x[0]  # Keras reads (x,), (x, y) and (x, y, sample_weight) as x
     if _is_arrays(x):
-        arrays = _arrays(x, None, None, where, need_y=False)
+        arrays = _arrays(model, x, None, None, where, need_y=False)
         source = _array_source(model, arrays, None, batch_size, False, where)
     else:
         source = (
@@ -961,13 +965,15 @@ def predict(
                     cbl.on_predict_batch_begin(i)
                 if first:
                     with forward_hooks(model):
-                        out = model(Tensor._from_op(_device(xb), None, 0))
-                    model.__dict__.setdefault(
-                        "_dg_input_spec", {"shape": list(xb.shape[1:]), "dtype": xb.dtype.name}
-                    )
+                        out = call_model(model, xb)
+                    if not isinstance(xb, Inputs):
+                        model.__dict__.setdefault(
+                            "_dg_input_spec",
+                            {"shape": list(xb.shape[1:]), "dtype": xb.dtype.name},
+                        )
                     first = False
                 else:
-                    out = model(Tensor._from_op(_device(xb), None, 0))
+                    out = call_model(model, xb)
                 if isinstance(out, (tuple, list)):
                     outs.append(tuple(backend.to_numpy(o._data) for o in out))
                 else:
@@ -1036,7 +1042,7 @@ def train_on_batch(
             f"{where}: sample_weight and class_weight cannot be given at the same time (Keras's "
             "rule); multiply the class weights into sample_weight instead"
         )
-    xa, ya, wa = _arrays(x, y, sample_weight, where)
+    xa, ya, wa = _arrays(model, x, y, sample_weight, where)
     dtype = model_dtype(model)
     ya = checks.prepare_targets(ya, compiled.loss_kind, compiled.loss_name, dtype, where)
     if class_weight is not None:
@@ -1073,7 +1079,7 @@ def test_on_batch(
     (``return_dict=True``: the dict); metrics are this batch's alone."""
     where = "test_on_batch"
     compiled = get_compiled(model, where)
-    xa, ya, wa = _arrays(x, y, sample_weight, where)
+    xa, ya, wa = _arrays(model, x, y, sample_weight, where)
     source = _array_source(model, (xa, ya, wa), compiled, max(len(xa), 1), False, where)
     logs = run_eval(model, source, compiled, compiled.fresh_metrics())
     return _batch_results(logs, return_dict, where)
@@ -1085,7 +1091,7 @@ test_on_batch.__test__ = False  # type: ignore[attr-defined] # Keras's name, not
 def predict_on_batch(model: Any, x: Any) -> Any:
     """The model's outputs for one batch ``x`` as a NumPy array, in eval mode without a graph
     (Keras's ``predict_on_batch``: :func:`predict` with the whole of ``x`` as one batch)."""
-    xa = checks.to_numpy(x, "x", "predict_on_batch")
+    xa, _, _ = _arrays(model, x, None, None, "predict_on_batch", need_y=False)
     return predict(model, xa, batch_size=max(len(xa), 1))
 
 

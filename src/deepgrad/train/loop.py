@@ -31,6 +31,7 @@ from ..tensor import Tensor
 from .callback import CallbackList, backup_callbacks
 from .compiled import Compiled
 from .history import History
+from .inputs import call_model
 from .progress import EpochProgress
 
 
@@ -168,7 +169,7 @@ def run_eval(
             for i, (xb, yb, wb) in enumerate(source.batches(0, 0)):
                 if hooks:
                     callbacks.on_test_batch_begin(i)
-                out = model(Tensor._from_op(_device(xb), None, 0))
+                out = call_model(model, xb)
                 ydev = _device(yb)
                 if wb is None:
                     loss = loss_fn(out, ydev)
@@ -205,7 +206,7 @@ def train_batch(
     (weighted) loss, ``zero_grad``, backward, ``opt.step()``; ``metrics`` (reset here) are
     updated on the outputs of the forward pass. Returns ``{"loss", <metric>...}``: the loss
     before the step, as ``fit``'s steps log it."""
-    out = model(Tensor._from_op(_device(xb), None, 0))
+    out = call_model(model, xb)
     if wb is None:
         loss = compiled.loss(out, _device(yb))
     else:
@@ -359,7 +360,7 @@ class Trainer:
     def train_step(self, xb: Any, yb: Any, wb: Any) -> tuple[float, int, Tensor]:
         """One update on a batch: forward, loss, ``zero_grad``, backward, ``opt.step()``.
         Returns ``(loss value, batch size, output)``."""
-        out = self.model(Tensor._from_op(_device(xb), None, 0))
+        out = call_model(self.model, xb)
         loss_fn = self.compiled.loss
         if wb is None:
             loss = loss_fn(out, _device(yb))

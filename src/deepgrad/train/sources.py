@@ -20,6 +20,7 @@ import numpy as np
 
 from ..data.seeding import epoch_order
 from . import checks
+from .inputs import several_inputs
 
 Batch = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
 
@@ -130,9 +131,16 @@ class LoaderSource:
                 f"{self.where}: the loader yields inputs only; training and evaluation need (x, y) "
                 "batches"
             )
-        xb = checks.input_array(checks.to_numpy(xb, "x", self.where), self.model, self.dtype)
-        if not self._checked:
-            checks.check_finite(xb, "x (first batch)", self.where)
+        xi = several_inputs(xb, self.model, "x", self.where)  # Keras's ([x1, x2], y) batches
+        if xi is not None:
+            xb = xi.map(lambda a: checks.input_array(a, self.model, self.dtype))
+            if not self._checked:
+                for i, a in enumerate(xb.arrays):
+                    checks.check_finite(a, f"x[{i}] (first batch)", self.where)
+        else:
+            xb = checks.input_array(checks.to_numpy(xb, "x", self.where), self.model, self.dtype)
+            if not self._checked:
+                checks.check_finite(xb, "x (first batch)", self.where)
         if yb is not None:
             yb = checks.prepare_targets(
                 checks.to_numpy(yb, "y", self.where),

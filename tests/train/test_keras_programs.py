@@ -1,0 +1,432 @@
+"""Programs written the way Keras users write them, each asserting what the Keras 3
+documentation (keras.io: Model.fit / evaluate / predict, the callbacks' pages) promises.
+
+Keras is not installed here: every expected value is derived from the documented rule (and
+Keras 3's source where the docs are silent), so these fail if deepgrad's contract drifts.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad import callbacks as C
+from deepgrad import nn, optim
+from deepgrad.nn import functional as F
+
+
+def _data(n=70, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype("float32")
+    y = (x[:, 0] - x[:, 1] > 0).astype("int64")
+    return x, y
+
+
+def _mlp(d=3, c=2, seed=0):
+    dg.manual_seed(seed)
+    return nn.Sequential(nn.Linear(d, 8), nn.ReLU(), nn.Linear(8, c))
+
+
+class TwoInputs(nn.Module):
+    """A Keras-style two-tower model: ``keras.Model([in_a, in_b], out)``."""
+
+    def __init__(self, da=3, db=3):
+        super().__init__()
+        dg.manual_seed(0)
+        self.a = nn.Linear(da, 4)
+        self.b = nn.Linear(db, 4)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, a, b):
+        return self.head(dg.cat([F.relu(self.a(a)), F.relu(self.b(b))], dim=1))
+
+
+def _direct(model, a, b):
+    model.eval()
+    with dg.no_grad():
+        return model(dg.tensor(a), dg.tensor(b)).numpy()
+
+
+# ---- several inputs: Keras's x = [x1, x2] ------------------------------------------------------
+def test_predict_a_list_of_two_equal_shape_inputs_is_two_inputs():
+    """keras.io Model.predict: x "A NumPy array (or array-like), or a list of arrays (in case
+    the model has multiple inputs)" — a list of 2 arrays of 70 samples gives 70 predictions,
+    not 2; batched by the default batch_size of 32 (3 batches)."""
+    x, _ = _data()
+    x2 = x[::-1].copy()
+    m = TwoInputs()
+    steps = []
+    cb = C.LambdaCallback(on_predict_batch_end=lambda i, logs: steps.append(i))
+    out = m.predict([x, x2], callbacks=[cb])
+    assert out.shape == (70, 2)
+    assert steps == [0, 1, 2]  # ceil(70 / 32): Keras's default batch_size is 32
+    np.testing.assert_allclose(out, _direct(m, x, x2), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(m.predict_on_batch([x, x2]), out, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(m.predict(([x, x2],)), out, rtol=1e-6, atol=1e-7)
+
+
+def test_fit_evaluate_a_two_input_model():
+    x, y = _data()
+    x2 = x[:, ::-1].copy()
+    m = TwoInputs().compile(optim.SGD(lr=0.1), "cross_entropy", metrics=["accuracy"])
+    h = m.fit([x, x2], y, epochs=2, batch_size=16, validation_split=0.2, verbose=0)
+    assert sorted(h.history) == ["accuracy", "loss", "lr", "val_accuracy", "val_loss"]
+    # validation_split holds out the last 20 % of each input, before shuffling
+    split = int(math.floor(70 * 0.8))
+    want = m.evaluate([x[split:], x2[split:]], y[split:], return_dict=True)
+    assert h.history["val_loss"][-1] == pytest.approx(want["loss"], rel=1e-6)
+    # a tuple of inputs beside y, validation_data as a list, and sample weights
+    w = np.linspace(0.5, 1.5, 70)
+    loss_list = m.evaluate([x, x2], y, sample_weight=w)
+    assert m.evaluate((x, x2), y, sample_weight=w) == pytest.approx(loss_list, rel=1e-12)
+    h = m.fit((x, x2), y, epochs=1, verbose=0, validation_data=[[x, x2], y, w])
+    assert h.history["val_loss"][0] == pytest.approx(m.evaluate([x, x2], y, sample_weight=w)[0])
+    # on one batch
+    m.train_on_batch([x[:8], x2[:8]], y[:8])
+    assert len(m.test_on_batch([x[:8], x2[:8]], y[:8])) == 2
+    # a loader yielding ([a, b], y) batches
+    batches = [([x[i : i + 16], x2[i : i + 16]], y[i : i + 16]) for i in range(0, 70, 16)]
+    h = m.fit(batches, epochs=1, verbose=0)
+    assert len(h.history["loss"]) == 1
+    assert m.evaluate(batches, return_dict=True)["loss"] == pytest.approx(
+        m.evaluate([x, x2], y, batch_size=16, return_dict=True)["loss"], rel=1e-6
+    )
+
+
+def test_inputs_with_different_sample_counts_are_refused():
+    x, y = _data()
+    m = TwoInputs().compile("sgd", "cross_entropy")
+    with pytest.raises(ValueError, match="cardinality"):
+        m.predict([x, x[:-1]])
+    with pytest.raises(ValueError, match="cardinality"):
+        m.fit([x, x[:-1]], y, verbose=0)
+
+
+def test_a_single_input_model_refuses_a_list_of_two_arrays():
+    """Keras's single-input models raise for two inputs ("expects 1 input(s), but it received
+    2 input tensors"); reading the list as 2 samples would be a silent other result."""
+    x, y = _data()
+    m = _mlp().compile("sgd", "cross_entropy")
+    for call in (lambda: m.predict([x, x]), lambda: m.predict([x[:2], x[2:4]]),
+                 lambda: m.fit([x, x], y, verbose=0), lambda: m.evaluate([x, x], y),
+                 lambda: m.predict_on_batch([x, x])):  # fmt: skip
+        with pytest.raises(ValueError, match="expects 1 input.*received 2"):
+            call()
+    m.predict([x])  # a list of one array is that array (Keras's nest of one input)
+
+
+def test_a_two_input_model_refuses_three_inputs():
+    x, _ = _data()
+    with pytest.raises(ValueError, match="takes 2 input"):
+        TwoInputs().predict([x, x, x])
+
+
+# ---- fit's arguments -------------------------------------------------------------------------
+class _Recorder(nn.Module):
+    """Records the rows its forward sees in training mode (a Dense layer otherwise)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(1, 2)
+        self.seen: list[float] = []
+
+    def forward(self, x):
+        if self.training:
+            self.seen.extend(x.numpy()[:, 0].tolist())
+        return self.fc(x)
+
+
+def test_validation_split_is_the_last_fraction_taken_before_shuffling():
+    """keras.io: "The validation data is selected from the last samples in the x and y data
+    provided, before shuffling"."""
+    x = np.arange(40, dtype="float32")[:, None]
+    y = np.arange(40) % 2
+    m = _Recorder().compile(optim.SGD(lr=0.0), "cross_entropy")
+    h = m.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, shuffle=True, verbose=0)
+    assert sorted(set(m.seen)) == list(range(30))  # trained on the first 30 only
+    assert m.seen[:30] != list(range(30))  # and shuffled them
+    assert h.history["val_loss"][-1] == pytest.approx(m.evaluate(x[30:], y[30:]), rel=1e-6)
+    with pytest.raises(ValueError, match="validation_split"):
+        m.fit(x, y, validation_split=1.0, verbose=0)
+
+
+def test_validation_data_of_two_or_three_items():
+    x, y = _data()
+    xv, yv = _data(20, seed=1)
+    wv = np.linspace(0.1, 2.0, 20)
+    m = _mlp().compile(optim.SGD(lr=0.1), "cross_entropy")
+    for vd, want in (((xv, yv), lambda: m.evaluate(xv, yv)),
+                     ([xv, yv], lambda: m.evaluate(xv, yv)),  # Keras 3 reads a list as a tuple
+                     ((xv, yv, wv), lambda: m.evaluate(xv, yv, sample_weight=wv))):  # fmt: skip
+        h = m.fit(x, y, epochs=1, verbose=0, validation_data=vd)
+        assert h.history["val_loss"][0] == pytest.approx(want(), rel=1e-6)
+    with pytest.raises(ValueError, match=r"\(x, y\) or \(x, y, sample_weight\)"):
+        m.fit(x, y, epochs=1, verbose=0, validation_data=(xv, yv, wv, wv))
+    h = m.fit(x, y, epochs=1, verbose=0, validation_data=(xv, yv), validation_split=0.5)
+    assert h.params["samples"] == 70  # validation_data overrides validation_split
+
+
+def _per_sample_ce(m, x, y):
+    with dg.no_grad():
+        m.eval()
+        return F.cross_entropy(m(dg.tensor(x)), dg.tensor(y), reduction="none").numpy()
+
+
+def test_sample_weight_and_class_weight_scale_each_sample_loss():
+    """Keras: the loss is Σ wᵢ·lossᵢ / N over the batch ("sum_over_batch_size"); class_weight
+    {class: w} is the sample weight of each sample's class; both at once raise."""
+    x, y = _data()
+    m = _mlp().compile(optim.SGD(lr=0.0), "cross_entropy")
+    per = _per_sample_ce(m, x, y)
+    w = np.linspace(0.0, 2.0, 70)
+    assert m.evaluate(x, y, sample_weight=w, batch_size=70) == pytest.approx(
+        float((w * per).sum() / 70), rel=1e-5
+    )
+    h = m.fit(x, y, batch_size=70, epochs=1, verbose=0, shuffle=False,
+              class_weight={0: 1.0, 1: 3.0})  # fmt: skip
+    cw = np.where(y == 1, 3.0, 1.0)
+    assert h.history["loss"][0] == pytest.approx(float((cw * per).sum() / 70), rel=1e-5)
+    h = m.fit(x, y, batch_size=70, epochs=1, verbose=0, shuffle=False, sample_weight=w)
+    assert h.history["loss"][0] == pytest.approx(float((w * per).sum() / 70), rel=1e-5)
+    with pytest.raises(ValueError, match="class_weight.*sample_weight"):
+        m.fit(x, y, verbose=0, sample_weight=w, class_weight={0: 1.0})
+
+
+def test_initial_epoch_and_epochs_is_the_last_epoch():
+    """keras.io: "the model is not trained for a number of iterations given by epochs, but
+    merely until the epoch of index epochs is reached"."""
+    x, y = _data()
+    began = []
+    m = _mlp().compile("sgd", "cross_entropy")
+    cb = C.LambdaCallback(on_epoch_begin=lambda e, logs: began.append(e))
+    h = m.fit(x, y, epochs=5, initial_epoch=3, verbose=0, callbacks=[cb])
+    assert began == [3, 4] and h.epoch == [3, 4] and len(h.history["loss"]) == 2
+
+
+def test_steps_per_epoch_counts_batches():
+    x, y = _data(100)
+    m = _mlp().compile("sgd", "cross_entropy")
+    steps = []
+    cb = C.LambdaCallback(on_train_batch_end=lambda b, logs: steps.append(b))
+    h = m.fit(x, y, batch_size=10, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[cb])
+    assert steps == [0, 1, 2, 0, 1, 2] and h.params["steps"] == 3
+
+
+@pytest.mark.parametrize("verbose", [0, 1, 2, "auto"])
+def test_verbose_values(verbose, capsys):
+    x, y = _data()
+    m = _mlp().compile("sgd", "cross_entropy")
+    m.fit(x, y, epochs=2, verbose=verbose)
+    out = capsys.readouterr().out
+    if verbose == 0:
+        assert out == ""
+    else:
+        assert "Epoch 1/2" in out and "Epoch 2/2" in out and "loss" in out
+    with pytest.raises(ValueError, match="verbose"):
+        m.fit(x, y, verbose=3)
+
+
+def test_evaluate_returns_a_scalar_a_list_or_a_dict():
+    x, y = _data()
+    y = x.sum(axis=1, keepdims=True)
+    m = _mlp(c=1).compile("sgd", "mse")
+    assert isinstance(m.evaluate(x, y), float)
+    assert m.evaluate(x, y, return_dict=True).keys() == {"loss"}
+    m.compile("sgd", "mse", metrics=["mae", "mse"])
+    r = m.evaluate(x, y)
+    assert isinstance(r, list) and len(r) == 3 and r[0] == pytest.approx(r[2], rel=1e-6)
+    d = m.evaluate(x, y, return_dict=True)
+    assert list(d) == ["loss", "mae", "mse"] == m.metrics_names
+    assert list(d.values()) == r
+
+
+def test_predict_batch_size_defaults_to_32():
+    x, _ = _data(65)
+    m = _mlp()
+    seen = []
+    cb = C.LambdaCallback(on_predict_batch_end=lambda i, logs: seen.append(len(logs["outputs"])))
+    assert m.predict(x, callbacks=[cb]).shape == (65, 2)
+    assert seen == [32, 32, 1]
+
+
+def test_history_keys_are_keras_names():
+    x, y = _data()
+    m = _mlp().compile("adam", "cross_entropy", metrics=["accuracy"])
+    h = m.fit(x, y, epochs=2, validation_split=0.2, verbose=0)
+    assert h is m.history
+    # "lr" is deepgrad's one extra key (README's table)
+    assert set(h.history) - {"lr"} == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 2 for v in h.history.values())
+    m.compile("adam", "cross_entropy", metrics=["acc"])
+    h = m.fit(x, y, epochs=1, validation_data=(x, y), verbose=0)
+    assert set(h.history) - {"lr"} == {"loss", "acc", "val_loss", "val_acc"}
+
+
+# ---- callbacks -------------------------------------------------------------------------------
+def _drive(cb, model, values, key="val_loss", between=None):
+    """Keras's calls of ``cb`` over epochs whose logs hold ``values``; ``between(e)`` changes
+    the model before epoch e ends. Returns the epoch training stopped at (or None)."""
+    cb.set_model(model)
+    model.stop_training = False
+    cb.on_train_begin()
+    stopped = None
+    for e, v in enumerate(values):
+        if between is not None:
+            between(e)
+        cb.on_epoch_end(e, {key: v})
+        if model.stop_training:
+            stopped = e
+            break
+    cb.on_train_end()
+    return stopped
+
+
+def _set_bias(m, value):
+    m[2].bias.data[...] = value
+
+
+def test_early_stopping_min_delta_takes_its_absolute_value():
+    """Keras: "an absolute change of less than min_delta will count as no improvement"; the
+    sign given does not matter (min mode: current < best - |min_delta|)."""
+    m = _mlp().compile("sgd", "cross_entropy")
+    for delta in (0.1, -0.1):
+        es = C.EarlyStopping(min_delta=delta, patience=1)
+        assert _drive(es, m, [1.0, 0.95, 0.85]) == 1
+        es = C.EarlyStopping(min_delta=delta, patience=2)
+        assert _drive(es, m, [1.0, 0.95, 0.85, 0.8]) is None and es.best == 0.85
+    es = C.EarlyStopping(monitor="val_accuracy", mode="max", min_delta=-0.05, patience=1)
+    assert _drive(es, m, [0.5, 0.54, 0.6], key="val_accuracy") == 1
+
+
+def test_early_stopping_restores_the_best_weights_at_train_end():
+    """Keras 3: restore_best_weights restores at the end of training whether or not it
+    stopped early."""
+    m = _mlp().compile("sgd", "cross_entropy")
+    es = C.EarlyStopping(patience=5, restore_best_weights=True)
+    assert _drive(es, m, [1.0, 0.5, 0.7], between=lambda e: _set_bias(m, float(e))) is None
+    np.testing.assert_array_equal(m[2].bias.numpy(), [1.0, 1.0])  # epoch 1's weights
+    assert es.best_epoch == 1
+    es = C.EarlyStopping(patience=1, restore_best_weights=True)
+    assert _drive(es, m, [1.0, 0.5, 0.7, 0.8], between=lambda e: _set_bias(m, float(e))) == 2
+    np.testing.assert_array_equal(m[2].bias.numpy(), [1.0, 1.0])
+    es = C.EarlyStopping(patience=1)  # without it the last weights stay
+    _drive(es, m, [1.0, 0.5, 0.7], between=lambda e: _set_bias(m, float(e)))
+    np.testing.assert_array_equal(m[2].bias.numpy(), [2.0, 2.0])
+
+
+def test_early_stopping_start_from_epoch_and_baseline():
+    m = _mlp().compile("sgd", "cross_entropy")
+    # epochs before start_from_epoch are not watched
+    es = C.EarlyStopping(patience=1, start_from_epoch=3)
+    assert _drive(es, m, [1.0, 2.0, 3.0, 4.0, 5.0]) == 4
+    # baseline: an improvement that does not beat it does not reset the wait
+    es = C.EarlyStopping(patience=2, baseline=0.5)
+    assert _drive(es, m, [0.9, 0.9, 0.9]) == 1
+    es = C.EarlyStopping(patience=2, baseline=0.5)
+    assert _drive(es, m, [0.9, 0.4, 0.45, 0.45, 0.45]) == 3
+
+
+def test_early_stopping_stops_a_fit():
+    x, y = _data()
+    m = _mlp().compile(optim.SGD(lr=0.0), "cross_entropy")  # nothing improves
+    h = m.fit(x, y, epochs=10, validation_split=0.2, verbose=0,
+              callbacks=[C.EarlyStopping(monitor="val_loss", patience=2)])  # fmt: skip
+    assert h.epoch == [0, 1, 2] and m.stop_training
+
+
+def test_model_checkpoint_filepath_formatting_and_save_best_only(tmp_path):
+    x, y = _data()
+    xv, yv = _data(20, seed=1)
+    m = _mlp().compile(optim.SGD(lr=0.05), "cross_entropy")
+    pattern = str(tmp_path / "m-{epoch:02d}-{val_loss:.2f}.dg")
+    h = m.fit(x, y, epochs=3, verbose=0, validation_data=(xv, yv), shuffle=False,
+              callbacks=[C.ModelCheckpoint(pattern)])  # fmt: skip
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"m-{e + 1:02d}-{v:.2f}.dg" for e, v in enumerate(h.history["val_loss"])]
+    # save_best_only with a fixed path always holds the best; weights only
+    best = tmp_path / "best.safetensors"
+    ck = C.ModelCheckpoint(str(best), save_best_only=True, save_weights_only=True)
+    saves = []
+    m2 = _mlp()
+    _drive(ck, m2, [1.0, 0.5, 0.7],
+           between=lambda e: (_set_bias(m2, float(e)), saves.append(e)))  # fmt: skip
+    m3 = _mlp(seed=3)
+    m3.load_weights(str(best))
+    np.testing.assert_array_equal(m3[2].bias.numpy(), [1.0, 1.0])
+
+
+def test_reduce_lr_on_plateau_cooldown_min_lr_min_delta():
+    """Keras: after `patience` epochs without an improvement larger than min_delta,
+    lr = max(lr * factor, min_lr), then `cooldown` epochs with the wait held at 0."""
+    m = _mlp().compile(optim.SGD(lr=1.0), "cross_entropy")
+    rl = C.ReduceLROnPlateau(factor=0.5, patience=1, cooldown=2, min_lr=0.2, min_delta=0.1)
+    rates = []
+    rl.set_model(m)
+    rl.on_train_begin()
+    for e, v in enumerate([1.0, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95]):
+        logs = {"val_loss": v}
+        rl.on_epoch_end(e, logs)
+        assert logs["learning_rate"] == pytest.approx(rates[-1] if rates else 1.0)
+        rates.append(m.optimizer.learning_rate)
+    # 0.95 is no improvement on 1.0 (min_delta 0.1): reduce at epoch 1 (patience 1) and set
+    # the cooldown counter to 2; Keras counts it down at the start of each epoch's check, so
+    # epoch 2 is skipped (2 -> 1) and epoch 3 (1 -> 0) counts again and reduces; epoch 5
+    # reduces 0.25 * 0.5 = 0.125 up to min_lr 0.2; at min_lr nothing more happens
+    np.testing.assert_allclose(rates, [1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2, 0.2, 0.2])
+    assert rl.best == 1.0 and rl.wait == 2  # at min_lr the wait goes on counting
+
+
+def test_learning_rate_scheduler_calls_schedule_with_epoch_and_lr():
+    x, y = _data()
+    m = _mlp().compile(optim.SGD(lr=0.1), "cross_entropy")
+    calls = []
+
+    def schedule(epoch, lr):
+        calls.append((epoch, lr))
+        return lr if epoch < 2 else lr * 0.5
+
+    h = m.fit(x, y, epochs=4, verbose=0, callbacks=[C.LearningRateScheduler(schedule)])
+    assert [e for e, _ in calls] == [0, 1, 2, 3]
+    np.testing.assert_allclose([lr for _, lr in calls], [0.1, 0.1, 0.1, 0.05])
+    np.testing.assert_allclose(h.history["learning_rate"], [0.1, 0.1, 0.05, 0.025])
+    h = m.fit(x, y, epochs=2, verbose=0,
+              callbacks=[C.LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1))])  # fmt: skip
+    np.testing.assert_allclose(h.history["learning_rate"], [0.01, 0.02])
+
+
+def test_terminate_on_nan_stops_after_the_batch():
+    x, y = _data(64)
+    x[40] = np.nan  # checked up front: make the loss NaN instead
+    x[40] = 0.0
+    calls = []
+
+    def loss(pred, target):
+        calls.append(1)
+        value = F.cross_entropy(pred, target)
+        return value * float("nan") if len(calls) == 3 else value
+
+    m = _mlp().compile(optim.SGD(lr=0.1), loss)
+    batches = []
+    cb = C.LambdaCallback(on_train_batch_end=lambda b, logs: batches.append(b))
+    with pytest.warns(UserWarning, match="nan"):
+        h = m.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[C.TerminateOnNaN(), cb])
+    assert batches == [0, 1, 2] and h.epoch == [0] and math.isnan(h.history["loss"][0])
+
+
+def test_csv_logger_append(tmp_path):
+    x, y = _data()
+    path = tmp_path / "log.csv"
+    m = _mlp().compile("sgd", "cross_entropy", metrics=["accuracy"])
+    m.fit(x, y, epochs=2, verbose=0, callbacks=[C.CSVLogger(str(path))])
+    m.fit(x, y, epochs=4, initial_epoch=2, verbose=0,
+          callbacks=[C.CSVLogger(str(path), append=True)])  # fmt: skip
+    rows = list(csv.reader(path.open()))
+    assert rows[0][0] == "epoch" and "loss" in rows[0] and "accuracy" in rows[0]
+    assert [r[0] for r in rows[1:]] == ["0", "1", "2", "3"]
+    m.fit(x, y, epochs=1, verbose=0, callbacks=[C.CSVLogger(str(path))])  # append=False
+    rows = list(csv.reader(path.open()))
+    assert [r[0] for r in rows[1:]] == ["0"]
