@@ -30,6 +30,7 @@ __all__ = [
     "ValueRangeError",
     "bool_arg",
     "dim_error",
+    "float_arg",
     "int_arg",
     "ints_arg",
     "kernel_dtype_name",
@@ -109,6 +110,28 @@ def bool_arg(value: Any, fn: str, name: str, position: int | None = None) -> boo
     raise TypeError(
         f"{fn}(): argument '{name}'{where} must be bool, not {_type_words(value)} (pass "
         f"{name}=True or {name}=False)"
+    )
+
+
+def float_arg(value: Any, fn: str, name: str, position: int | None = None) -> float:
+    """``value`` as a float where PyTorch's argument parser takes a "float" (``eps``, ``p``,
+    ``margin``): a real Python or NumPy number (a bool or an int too) or a real tensor of one
+    element, as its number; a str, None, a complex number or a tensor of several elements is
+    its ``TypeError``, in its words ("poisson_nll_loss(): argument 'eps' (position 5) must be
+    float, not str").
+
+    >>> float_arg(1, "poisson_nll_loss", "eps", 5)
+    1.0
+    """
+    if isinstance(value, (int, float, numpy.integer, numpy.floating, numpy.bool_)):
+        return float(value)
+    data = getattr(value, "_data", None)
+    if data is not None and data.size == 1 and data.dtype.kind in "biuf":
+        return float(data.reshape(-1)[0])
+    where = "" if position is None else f" (position {position})"
+    raise TypeError(
+        f"{fn}(): argument '{name}'{where} must be float, not {_type_words(value)} (pass a "
+        f"number, e.g. {name}=1.0)"
     )
 
 

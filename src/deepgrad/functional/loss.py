@@ -39,16 +39,20 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import Any
 
 import numpy
 
 from .. import backend
 from .._errors import (
+    ChoiceError,
     DtypeNotImplementedError,
     ShapeMismatchError,
     ValueRangeError,
+    bool_arg,
     broadcast_words,
+    float_arg,
     int_arg,
 )
 from ..autograd import Function, _GradMode
@@ -153,7 +157,27 @@ def _reduce(loss: Tensor, reduction: str, fn: str) -> Tensor:
         return sum(loss)
     if reduction == "none":
         return loss
-    raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    _check_reduction(reduction, fn)
+    return _reduce(loss, "mean", fn)  # 'elementwise_mean'
+
+
+class _ReductionTypeError(TypeError, ValueError):
+    """A ``reduction`` that is not a string: PyTorch's losses written in Python raise
+    ``TypeError`` (``reduction + " is not a valid value"``), its others ``ValueError``."""
+
+
+def _reduction_enum(reduction: Any, fn: str) -> str:
+    """``reduction`` as PyTorch's ``_Reduction.get_enum`` reads it for the losses with a
+    kernel: ``"mean"``, ``"sum"``, ``"none"``, or the deprecated ``"elementwise_mean"`` (a
+    ``"mean"``, with PyTorch's warning); anything else its ``ValueError``."""
+    if isinstance(reduction, str) and reduction == "elementwise_mean":
+        warnings.warn(
+            "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+            stacklevel=3,
+        )
+        return "mean"
+    _check_reduction(reduction, fn)
+    return reduction
 
 
 def mse_loss(
@@ -166,7 +190,7 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error ``mean((x - y)²)``; with ``weight`` (the input's shape) PyTorch's
     weighted form ``Σ w (x - y)² / Σ w``."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "mse_loss")
     _refuse_integer_input("mse_loss", input, target, both=True)
     y = _target(target, input, "mse_loss", promote=True)
     _same_shape(input, y, "mse_loss")
@@ -184,7 +208,7 @@ def l1_loss(
 ) -> Tensor:
     """Mean absolute error ``mean|x - y|``; with ``weight`` (the input's shape) PyTorch's
     weighted form ``Σ w |x - y| / Σ w``."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "l1_loss")
     _refuse_bool(target, "l1_loss")
     y = _target(target, input, "l1_loss", promote=True)
     _same_shape(input, y, "l1_loss")
@@ -229,8 +253,13 @@ def huber_loss(
     """Huber loss: quadratic ``½d²`` for ``|d| < delta``, linear ``delta(|d| - ½delta)``
     beyond (robust to outliers); ``weight`` (the input's shape) multiplies each term, and the
     mean stays a mean over the elements, as PyTorch's."""
-    if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    reduction = _reduction_enum(reduction, "huber_loss")
+    delta = float_arg(delta, "huber_loss", "delta", 4)
+    if not delta > 0:  # NaN too, as PyTorch's check
+        raise ValueRangeError(
+            f"huber_loss does not support non-positive values for delta. (huber_loss: delta "
+            f"must be positive, got {delta}; e.g. delta=1.0)"
+        )
     _refuse_integer_input("huber_loss", input)
     y = _target(target, input, "huber_loss")
     _same_shape(input, y, "huber_loss")
@@ -298,7 +327,9 @@ def binary_cross_entropy(
 ) -> Tensor:
     """``-[y log p + (1 - y) log(1 - p)]`` for probabilities ``p`` in [0, 1] (use
     :func:`binary_cross_entropy_with_logits` on raw scores: it is stabler)."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "binary_cross_entropy"
+    )
     if isinstance(target, Tensor) and target.dtype != input.dtype:
         raise RuntimeError(
             f"binary_cross_entropy: target dtype {target.dtype} differs from input dtype "
@@ -358,7 +389,9 @@ def binary_cross_entropy_with_logits(
     dtypes of ``weight`` and ``pos_weight`` do not matter. Integer and bool target tensors
     raise, as PyTorch's; arrays and lists (which PyTorch refuses) are taken in the input's
     dtype."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "binary_cross_entropy_with_logits"
+    )
     for name, t in (("target", target), ("pos_weight", pos_weight)):
         if isinstance(t, Tensor) and t.dtype.kind in ("biu" if name == "target" else "b"):
             raise RuntimeError(
@@ -470,12 +503,18 @@ def cross_entropy(
     PyTorch). The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``; the
     mean of an empty batch is NaN, as PyTorch's.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "cross_entropy")
     fn = "cross_entropy"
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{fn}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    label_smoothing = float_arg(label_smoothing, "cross_entropy_loss", "label_smoothing", 7)
+    if label_smoothing > 1.0:
+        raise ValueRangeError(
+            f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g} ({fn}: "
+            "the share of the target spread over the classes, e.g. label_smoothing=0.1)"
+        )
+    if not label_smoothing > 0.0:  # PyTorch smooths only above 0 (a negative or NaN: none)
+        label_smoothing = 0.0
     if input.ndim < 1:
         raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
     ignore_index = int_arg(ignore_index, "cross_entropy_loss", "ignore_index", 5)
@@ -491,10 +530,11 @@ def cross_entropy(
     # class probabilities: a float target of the input's shape (also one sample's (C,))
     probs = t.dtype.kind == "f" and t.shape == input.shape
     if probs and ignore_index >= 0:
-        raise ValueError(
-            f"{fn}: ignore_index={ignore_index} is not supported with class-probability "
+        raise ChoiceError(  # PyTorch's RuntimeError; deepgrad's earlier ValueError too
+            f"ignore_index is not supported for floating point target ({fn}: "
+            f"ignore_index={ignore_index} is not supported with class-probability "
             f"targets (a float target of the input's shape {input.shape}), as in PyTorch; "
-            "leave ignore_index at its default (-100), or give integer class labels"
+            "leave ignore_index at its default (-100), or give integer class labels)"
         )
     if probs and isinstance(target, Tensor) and target.requires_grad:
         return _soft_targets_graph(input, target, weight, label_smoothing, reduction, fn)
@@ -511,7 +551,7 @@ def cross_entropy(
     if weight is not None:
         w = weight._data if isinstance(weight, Tensor) else xp.asarray(weight)
         if w.shape != (c,):
-            raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
+            raise _class_weight_error(c, w.shape, fn)
         w_given = w if isinstance(weight, Tensor) else None  # its dtype counts with probabilities
         w = w.astype(x.dtype)
     dt = x.dtype
@@ -603,6 +643,15 @@ def _refuse_label_dtype(dt: Any, ndim: int, fn: str) -> None:
     )
 
 
+def _class_weight_error(c: int, shape: tuple, fn: str) -> ShapeMismatchError:
+    """PyTorch's ``RuntimeError`` for class weights not of shape ``(C,)`` (also a
+    ``ValueError``, deepgrad's earlier class)."""
+    return ShapeMismatchError(
+        f"weight tensor should be defined either for all {c} classes or no classes but got "
+        f"weight tensor of shape: {list(shape)} ({fn}: pass one weight per class, shape ({c},))"
+    )
+
+
 def _refuse_weight_dtype(weight: Any, input: Tensor, fn: str) -> None:  # noqa: A002
     """PyTorch's rule for class weights with class labels: a tensor of the input's dtype."""
     if isinstance(weight, Tensor) and weight._data.dtype != input._data.dtype:
@@ -626,7 +675,7 @@ def _soft_targets_graph(x: Tensor, q: Tensor, weight: Any, label_smoothing: floa
     if weight is not None:
         w = weight if isinstance(weight, Tensor) else Tensor(backend.xp.asarray(weight))
         if tuple(w.shape) != (c,):
-            raise ValueError(f"{fn}: weight must have shape ({c},), got {tuple(w.shape)}")
+            raise _class_weight_error(c, tuple(w.shape), fn)
         prod = prod * reshape(w, (c,) + (1,) * (x.ndim - 2))
     out = -sum(prod, axis)
     if reduction == "none":
@@ -721,7 +770,7 @@ def nll_loss(
     ``(C,)`` with a 0-d target, and ``(N, C, d1, ...)`` with targets ``(N, d1, ...)`` (per
     position; ``reduction="none"`` keeps that shape). ``"mean"`` divides by the summed
     weights of the counted targets."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "nll_loss")
     fn = "nll_loss"
     ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
     if input.ndim < 1:
@@ -755,7 +804,7 @@ def nll_loss(
         else xp.asarray(weight._data if isinstance(weight, Tensor) else weight, input.dtype)
     )
     if w.shape != (c,):
-        raise ValueError(f"{fn}: weight must have shape ({c},), got {w.shape}")
+        raise _class_weight_error(c, w.shape, fn)
     wt = w[safe] * valid
     total = float(wt.sum())
     # each row's target log-probability times its weight, picked (not a sum over the classes
@@ -799,6 +848,9 @@ def kl_div(
     the mathematically correct KL per sample."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "kl_div"
+    if reduction != "batchmean":
+        reduction = _reduction_enum(reduction, fn)
+    log_target = bool_arg(log_target, fn, "log_target")
     _refuse_bool(target, fn, "biu")
     y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
@@ -831,9 +883,17 @@ def kl_div(
 # ---------------------------------------------------------------------------------------------
 # more losses (PyTorch's names, defaults and gradients at the hinges)
 # ---------------------------------------------------------------------------------------------
-def _check_reduction(reduction: str, fn: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+def _check_reduction(reduction: Any, fn: str) -> None:
+    """PyTorch's refusal of an unknown ``reduction`` ("sum_ is not a valid value for
+    reduction"), naming the valid ones; a non-string is both ``TypeError`` and ``ValueError``
+    (PyTorch raises one or the other by the loss)."""
+    if isinstance(reduction, str) and reduction in _REDUCTIONS:
+        return
+    error = ValueError if isinstance(reduction, str) else _ReductionTypeError
+    raise error(
+        f"{reduction} is not a valid value for reduction ({fn}: reduction must be one of "
+        f"'mean', 'sum' or 'none', got {reduction!r})"
+    )
 
 
 def _float_target(t: Any, like: Tensor, fn: str) -> Tensor:
@@ -869,10 +929,14 @@ def smooth_l1_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "smooth_l1_loss")
     fn = "smooth_l1_loss"
-    if beta < 0:
-        raise ValueError(f"{fn}: beta must be non-negative, got {beta}")
+    beta = float_arg(beta, fn, "beta", 4)
+    if not beta >= 0:  # NaN too, as PyTorch's check
+        raise ValueRangeError(
+            f"smooth_l1_loss does not support negative values for beta. (smooth_l1_loss: beta "
+            f"must be non-negative, got {beta}; e.g. beta=1.0)"
+        )
     _check_reduction(reduction, fn)
     _refuse_integer_input(fn, input, target, both=True)
     y = _target(target, input, fn, promote=True)
@@ -905,10 +969,14 @@ def multi_margin_loss(
     Shapes: ``input (N, C)`` with integer ``target (N,)`` in ``[0, C)`` → a scalar, or
     ``(N,)`` with ``reduction="none"``; or ``input (C,)`` with one label.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "multi_margin_loss"
+    )
     fn = "multi_margin_loss"
-    if isinstance(p, bool) or p not in (1, 2):
-        raise ValueError(f"{fn}: p must be 1 or 2, got {p!r}")
+    if p != 1 and p != 2:  # PyTorch's check (True is 1 there, 2.0 is 2)
+        raise ValueError(f"only p == 1 and p == 2 supported ({fn}: p must be 1 or 2, got {p!r})")
+    p = 2 if p == 2 else 1
+    margin = float_arg(margin, fn, "margin", 4)
     _check_reduction(reduction, fn)
     if input.ndim not in (1, 2) or input.shape[-1] == 0:
         raise ValueError(
@@ -945,11 +1013,20 @@ def multi_margin_loss(
     coef = xp.full(x.shape, 1.0 / c, x.dtype)  # 1/C for the other classes, 0 for the label
     coef[xp.arange(n), t] = 0
     if weight is not None:
+        _refuse_weight_dtype(weight, input, fn)
         w = weight._data if isinstance(weight, Tensor) else xp.asarray(weight)
         if w.shape != (c,):
-            raise ValueError(f"{fn}: weight must have shape ({c},) (one per class), got {w.shape}")
+            raise ShapeMismatchError(
+                f"inconsistent weight size, expected {c} but got {list(w.shape)} ({fn}: weight "
+                f"must have shape ({c},) (one per class), got {w.shape})"
+            )
         coef *= w.astype(x.dtype)[t][:, None]
-    h = relu(x - take_along_dim(x, t[:, None].astype("int64"), 1) + margin)
+    z = x - take_along_dim(x, t[:, None].astype("int64"), 1) + margin
+    # PyTorch's kernel adds a class's term only where z > 0 and it is not the label: a NaN or
+    # infinite margin gives 0 or inf there, not the NaN of 0 · inf
+    with backend.quiet():
+        keep = (z._data > 0) & (coef != 0)
+    h = where(Tensor._from_op(keep, None, 0), z, 0.0)
     if p == 2:
         h = h * h
     per = reshape(sum(h * Tensor._from_op(coef, None, 0), axis=1), out_shape)
@@ -971,8 +1048,11 @@ def hinge_embedding_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "hinge_embedding_loss"
+    )
     fn = "hinge_embedding_loss"
+    margin = float_arg(margin, fn, "margin", 3)
     _check_reduction(reduction, fn)
     _refuse_integer_input(fn, input)
     y = _float_target(target, input, fn)
@@ -997,8 +1077,11 @@ def margin_ranking_loss(
     Shapes: ``input1``, ``input2`` and ``target`` the same shape ``(N,)`` (or any) → a
     scalar, or that shape with ``reduction="none"``.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "margin_ranking_loss"
+    )
     fn = "margin_ranking_loss"
+    margin = float_arg(margin, fn, "margin", 4)
     _check_reduction(reduction, fn)
     y = _float_target_with_grad(target, input1, fn)
     if not input1.shape == input2.shape == y.shape:
@@ -1026,8 +1109,11 @@ def cosine_embedding_loss(
     Shapes: ``input1``, ``input2`` ``(N, D)`` with ``target (N,)`` of ±1 → a scalar, or
     ``(N,)`` with ``reduction="none"``; or ``(D,)`` inputs with a 0-d target.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "cosine_embedding_loss"
+    )
     fn = "cosine_embedding_loss"
+    margin = float_arg(margin, fn, "margin", 4)
     _check_reduction(reduction, fn)
     y = _float_target(target, input1, fn)
     if y.ndim not in (0, 1):
@@ -1069,7 +1155,9 @@ def soft_margin_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "soft_margin_loss"
+    )
     fn = "soft_margin_loss"
     _check_reduction(reduction, fn)
     _refuse_integer_input(fn, input)
@@ -1108,18 +1196,20 @@ def multilabel_soft_margin_loss(
     _same_shape(input, y, fn)
     loss = (1.0 - y) * input + softplus(-input)
     if weight is not None:
-        w = _float_target(weight, input, fn)
+        w = _float_target_with_grad(weight, input, fn)  # a float64 weight promotes, as torch
         try:
             fits = numpy.broadcast_shapes(w.shape, input.shape) == input.shape
         except ValueError:
             fits = False
         if not fits:
-            raise ValueError(
-                f"{fn}: weight of shape {w.shape} does not broadcast to the input's shape "
-                f"{input.shape} (expected ({input.shape[-1]},), one per class)"
+            raise ShapeMismatchError(
+                f"{broadcast_words(input.shape, w.shape)} ({fn}: weight of shape {w.shape} does "
+                f"not broadcast to the input's shape {input.shape}; expected "
+                f"({input.shape[-1]},), one per class)"
             )
         loss = loss * w
-    per = sum(loss, -1) * (1.0 / input.shape[-1])
+    c = input.shape[-1]
+    per = sum(loss, -1) * (1.0 / c if c else float("nan"))  # C = 0: 0/0, as PyTorch
     return _reduce(per, reduction, fn)
 
 
@@ -1143,6 +1233,9 @@ def poisson_nll_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "poisson_nll_loss"
     _check_reduction(reduction, fn)
+    log_input = bool_arg(log_input, fn, "log_input", 3)
+    full = bool_arg(full, fn, "full", 4)
+    eps = float_arg(eps, fn, "eps", 5)
     y = target if isinstance(target, Tensor) and target.dtype.kind == "f" else None
     y = y if y is not None else _float_target(target, input, fn)  # a float tensor promotes
     _same_shape(input, y, fn)
@@ -1182,6 +1275,12 @@ def gaussian_nll_loss(
     along it), or a number → a scalar, or ``(N, *)`` with ``reduction="none"``.
     """
     fn = "gaussian_nll_loss"
+    if eps is None:  # PyTorch's clamp_(min=None)
+        raise ValueRangeError(
+            "torch.clamp: At least one of 'min' or 'max' must not be None (gaussian_nll_loss: "
+            "eps, the smallest variance, must be a number, e.g. eps=1e-6)"
+        )
+    eps = float_arg(eps, fn, "eps")
     _refuse_bool(target, fn)
     y = _target(target, input, fn, promote=True)
     _same_shape(input, y, fn)
@@ -1238,11 +1337,16 @@ def triplet_margin_loss(
     Shapes: ``anchor``, ``positive``, ``negative`` ``(N, D)`` (or ``(D,)``; the same number
     of dims, broadcasting) → a scalar, or ``(N,)`` with ``reduction="none"``.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "triplet_margin_loss"
+    )
     fn = "triplet_margin_loss"
+    margin = float_arg(margin, fn, "margin", 4)
+    p = float_arg(p, fn, "p", 5)
+    eps = float_arg(eps, fn, "eps", 6)
+    swap = bool_arg(swap, fn, "swap", 7)
     if margin <= 0:
         raise ValueError(f"{fn}: margin must be greater than 0, got {margin}")
-    _check_reduction(reduction, fn)
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise ValueError(
             f"{fn}: the anchor, positive and negative tensors must have the same number of "
@@ -1280,7 +1384,7 @@ def triplet_margin_with_distance_loss(
     0.0
     """
     fn = "triplet_margin_with_distance_loss"
-    if not margin > 0:
+    if margin <= 0:  # PyTorch's check (a NaN margin passes it)
         raise ValueError(f"{fn}: margin must be greater than 0, got {margin}")
     _check_reduction(reduction, fn)
     if not anchor.ndim == positive.ndim == negative.ndim:
@@ -1321,7 +1425,9 @@ def multilabel_margin_loss(
     >>> round(float(multilabel_margin_loss(x, dg.tensor([[3, 0, -1, 1]]))), 4)
     0.85
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    reduction = _reduction_enum(
+        legacy_reduction(size_average, reduce, reduction), "multilabel_margin_loss"
+    )
     fn = "multilabel_margin_loss"
     _check_reduction(reduction, fn)
     xp = backend.xp

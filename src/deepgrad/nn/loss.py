@@ -18,16 +18,24 @@ from .module import Module
 
 
 class _Loss(Module):
+    #: whether the loss takes PyTorch's deprecated ``reduction="elementwise_mean"`` (a mean,
+    #: with its warning at each call): those with a kernel read by ``_Reduction.get_enum``
+    _elementwise_mean = True
+
     def __init__(
         self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
     ) -> None:
         super().__init__()
         reduction = legacy_reduction(size_average, reduce, reduction)
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(
-                f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', "
-                f"got {reduction!r}"
-            )
+        if not (self._elementwise_mean and reduction == "elementwise_mean"):
+            # PyTorch refuses an unknown reduction at the first call; deepgrad already here
+            try:
+                L._check_reduction(reduction, type(self).__name__)
+            except ValueError as e:
+                raise type(e)(
+                    f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got "
+                    f"{reduction!r} ({str(e).split(' (')[0]})"
+                ) from None
         self.reduction = reduction
 
 
@@ -72,6 +80,8 @@ class HuberLoss(_Loss):
     """Quadratic near zero, linear beyond ``delta``."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        if not isinstance(delta, (float, int)):  # PyTorch's check, in its words
+            raise TypeError(f"delta must be a float or int, got: {type(delta)}")
         super().__init__(reduction=reduction)
         self.delta = delta
 
@@ -188,8 +198,8 @@ class KLDivLoss(_Loss):
     ) -> None:
         Module.__init__(self)
         reduction = legacy_reduction(size_average, reduce, reduction)
-        if reduction not in ("mean", "sum", "none", "batchmean"):
-            raise ValueError(f"KLDivLoss: unknown reduction {reduction!r}")
+        if reduction not in ("batchmean", "elementwise_mean"):
+            L._check_reduction(reduction, "KLDivLoss")
         self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -227,8 +237,10 @@ class MultiMarginLoss(_WeightedLoss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(None, size_average, reduce, reduction)
-        if isinstance(p, bool) or p not in (1, 2):
-            raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+        if p != 1 and p != 2:  # PyTorch's check (True is 1 there)
+            raise ValueError(
+                f"only p == 1 and p == 2 supported (MultiMarginLoss: p must be 1 or 2, got {p!r})"
+            )
         if weight is not None and getattr(weight, "ndim", 1) != 1:
             raise ValueError(
                 f"MultiMarginLoss: weight must be 1-D (one per class), got shape {weight.shape}"
@@ -307,6 +319,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Per-class logistic loss of scores ``(N, C)`` against 0/1 targets ``(N, C)``, averaged
     over the classes (optionally weighted)."""
 
+    _elementwise_mean = False  # PyTorch's Python-written reduction refuses it
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
 
@@ -314,6 +328,8 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 class PoissonNLLLoss(_Loss):
     """Poisson negative log-likelihood: ``eˣ - y x`` (``log_input``) or ``x - y log(x + eps)``;
     ``full`` adds the Stirling term."""
+
+    _elementwise_mean = False  # PyTorch's Python-written reduction refuses it
 
     def __init__(
         self,
@@ -336,6 +352,8 @@ class PoissonNLLLoss(_Loss):
 class GaussianNLLLoss(_Loss):
     """Gaussian negative log-likelihood ``½ (log var + (x - y)² / var)``: called as
     ``loss(input, target, var)``."""
+
+    _elementwise_mean = False  # PyTorch's Python-written reduction refuses it
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
@@ -383,6 +401,8 @@ class TripletMarginWithDistanceLoss(_Loss):
     ``loss(anchor, positive, negative)``; see
     :func:`deepgrad.functional.triplet_margin_with_distance_loss`."""
 
+    _elementwise_mean = False  # PyTorch's Python-written reduction refuses it
+
     def __init__(
         self,
         *,
@@ -392,7 +412,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(reduction=reduction)
-        if not margin > 0:
+        if margin <= 0:  # PyTorch's check (a NaN margin passes it)
             raise ValueError(
                 f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"
             )
@@ -426,6 +446,8 @@ class MultiLabelMarginLoss(_Loss):
 class CTCLoss(_Loss):
     """Connectionist temporal classification loss (:func:`deepgrad.functional.ctc_loss`):
     called as ``loss(log_probs, targets, input_lengths, target_lengths)``."""
+
+    _elementwise_mean = False  # deepgrad's ctc_loss takes 'mean', 'sum' or 'none'
 
     def __init__(
         self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False
