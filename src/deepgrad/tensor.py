@@ -1489,8 +1489,10 @@ class Tensor:
             axes = tuple(axes[0])
         return _viewed(F.permute(self, axes))
 
-    def swapaxes(self, a: int, b: int) -> Tensor:
-        return _viewed(F.swapaxes(self, a, b))
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Exchange two axes (PyTorch's alias of ``transpose``, its arguments ``axis0``,
+        ``axis1``)."""
+        return _viewed(F.swapaxes(self, axis0, axis1))
 
     def expand(self, *shape: Any, size: Any = None) -> Tensor:
         """``x`` repeated along its size-1 dims (and new leading ones) to ``size``, given as
@@ -1553,16 +1555,16 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor:
         return F.matmul(self, other)
 
-    def mm(self, other: Any) -> Tensor:
+    def mm(self, mat2: Any) -> Tensor:
         """Matrix product of two 2-D tensors (PyTorch's ``mm``: no broadcasting, no vectors;
         :meth:`matmul` takes those)."""
-        for name, t in (("self", self), ("mat2", other)):
+        for name, t in (("self", self), ("mat2", mat2)):
             if getattr(t, "ndim", 0) != 2:
                 raise MatrixShapeError(
                     f"{name} must be a matrix (mm: expected two 2-D tensors, got shapes "
-                    f"{self.shape} and {getattr(other, 'shape', ())}; matmul takes others)"
+                    f"{self.shape} and {getattr(mat2, 'shape', ())}; matmul takes others)"
                 )
-        return F.matmul(self, other)
+        return F.matmul(self, mat2)
 
     def add(
         self, other: Any = _NO_ALPHA, /, *args: Any, alpha: Any = _NO_ALPHA, **kwargs: Any
@@ -1801,8 +1803,8 @@ class Tensor:
     def outer(self, other: Any) -> Tensor:
         return F.outer(self, other)
 
-    def bmm(self, other: Any) -> Tensor:
-        return F.bmm(self, other)
+    def bmm(self, mat2: Any) -> Tensor:
+        return F.bmm(self, mat2)
 
     def dot(self, other: Any) -> Tensor:
         return F.dot(self, other)

@@ -65,7 +65,7 @@ def product_mismatch_words(sa: tuple[int, ...], sb: tuple[int, ...]) -> str:
     return f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb2[-2]}x{sb2[-1]})"
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(a: Any, other: Any) -> Tensor:
     """Matrix product ``a @ b`` with NumPy's rules: 1-D operands are promoted to a row
     (``a``) or a column (``b``) and the added axis removed; leading axes broadcast.
 
@@ -75,7 +75,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     ...
     deepgrad._errors.MatrixShapeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5) (matmul: shapes (2, 3) and (4, 5) are not aligned: 3 (last axis of a) != 4 (second-to-last axis of b))
     """
-    a, b = _pair(a, b)
+    a, b = _pair(a, other)
     if a.ndim == 0 or b.ndim == 0:
         raise MatrixShapeError(
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
@@ -415,9 +415,9 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
     return reshape(a, (a.shape[0], 1)) * reshape(b, (1, b.shape[0]))
 
 
-def bmm(a: Tensor, b: Tensor) -> Tensor:
+def bmm(a: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product without broadcasting: ``(B, n, k) @ (B, k, m) → (B, n, m)``."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, mat2)
     if a.ndim != 3 or b.ndim != 3:
         which = "batch1" if a.ndim != 3 else "batch2"
         raise MatrixShapeError(
