@@ -82,6 +82,12 @@ class Transform:
             return type(self)(cache_size=cache_size)
         raise NotImplementedError(f"{type(self).__name__}.with_cache is not implemented")
 
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
     def __call__(self, x: Tensor) -> Tensor:
         if self._cache_size == 0:
             return self._call(x)
@@ -146,6 +152,14 @@ class _InverseTransform(Transform):
     def inv(self) -> Transform:
         return self._inv
 
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        return self.inv.with_cache(cache_size).inv
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _InverseTransform):
+            return False
+        return self._inv == other._inv
+
     def __call__(self, x: Tensor) -> Tensor:
         return self._inv._inv_call(x)
 
@@ -172,6 +186,11 @@ class ComposeTransform(Transform):
         if self._cache_size == cache_size:
             return self
         return ComposeTransform(self.parts, cache_size=cache_size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ComposeTransform):
+            return False
+        return self.parts == other.parts
 
     @property
     def domain(self) -> Any:  # type: ignore[override]
@@ -253,6 +272,9 @@ class ExpTransform(Transform):
     bijective = True
     sign = +1
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExpTransform)
+
     def _call(self, x: Tensor) -> Tensor:
         return x.exp()
 
@@ -270,6 +292,9 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SigmoidTransform)
 
     def _call(self, x: Tensor) -> Tensor:
         finfo = numpy.finfo(x.dtype)
@@ -292,6 +317,9 @@ class TanhTransform(Transform):
     bijective = True
     sign = +1
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TanhTransform)
+
     def _call(self, x: Tensor) -> Tensor:
         return x.tanh()
 
@@ -309,6 +337,9 @@ class SoftplusTransform(Transform):
     codomain = constraints.positive
     bijective = True
     sign = +1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SoftplusTransform)
 
     def _call(self, x: Tensor) -> Tensor:
         return F.softplus(x)
@@ -334,6 +365,22 @@ class AffineTransform(Transform):
     @property
     def event_dim(self) -> int:
         return self._event_dim
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return AffineTransform(self.loc, self.scale, self.event_dim, cache_size=cache_size)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AffineTransform):
+            return False
+        for a, b in ((self.loc, other.loc), (self.scale, other.scale)):
+            if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+                if a != b:
+                    return False
+            elif not bool((a == b).all().item()):
+                return False
+        return True
 
     @property
     def domain(self) -> Any:  # type: ignore[override]
@@ -402,8 +449,6 @@ class PowerTransform(Transform):
             return False
         return bool(self.exponent.eq(other.exponent).all().item())
 
-    __hash__ = Transform.__hash__
-
     def _call(self, x: Tensor) -> Tensor:
         return x.pow(self.exponent)
 
@@ -429,8 +474,6 @@ class AbsTransform(Transform):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AbsTransform)
 
-    __hash__ = Transform.__hash__
-
     def _call(self, x: Tensor) -> Tensor:
         return x.abs()
 
@@ -447,8 +490,6 @@ class SoftmaxTransform(Transform):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SoftmaxTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         probs = (x - x.max(-1, True)[0]).exp()
@@ -490,8 +531,6 @@ class StickBreakingTransform(Transform):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StickBreakingTransform)
-
-    __hash__ = Transform.__hash__
 
     @staticmethod
     def _offset(x: Tensor, k: int) -> Tensor:
@@ -535,8 +574,6 @@ class LowerCholeskyTransform(Transform):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LowerCholeskyTransform)
 
-    __hash__ = Transform.__hash__
-
     def _call(self, x: Tensor) -> Tensor:
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
 
@@ -552,8 +589,6 @@ class PositiveDefiniteTransform(Transform):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = Transform.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         x = LowerCholeskyTransform()(x)
