@@ -236,8 +236,8 @@ def set_default_dtype(dtype: Any) -> None:
     _default_dtype = d
 
 
-def promote_types(a: Any, b: Any) -> numpy.dtype:
-    """The dtype two *tensors* of dtypes ``a`` and ``b`` combine to, by PyTorch's table
+def promote_types(type1: Any, type2: Any) -> numpy.dtype:
+    """The dtype two *tensors* of dtypes ``type1`` and ``type2`` combine to, by PyTorch's table
     (``torch.promote_types``), which differs from NumPy's where integers meet floats: the
     float type wins as it is (``int64, float32 -> float32``; NumPy says float64) and a float
     meeting a complex keeps its precision (``float64, complex64 -> complex128``). Within one
@@ -248,7 +248,7 @@ def promote_types(a: Any, b: Any) -> numpy.dtype:
     >>> dg.promote_types("int64", "float32"), dg.promote_types("uint8", "int8")
     (dtype('float32'), dtype('int16'))
     """
-    da, db = numpy.dtype(a), numpy.dtype(b)
+    da, db = numpy.dtype(type1), numpy.dtype(type2)
     if da == db:
         return da
     ka, kb = da.kind, db.kind
@@ -273,12 +273,12 @@ def _category(dt: numpy.dtype) -> int:
     return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}.get(dt.kind, 2)
 
 
-def can_cast(src: Any, dst: Any) -> bool:
+def can_cast(from_: Any, to: Any) -> bool:
     """PyTorch's ``torch.can_cast``: a cast that does not lower the value's category
     (bool < integer < float < complex; signed and unsigned integers are one category), the
     rule of in-place operations and ``out=`` (``uint8_tensor.add_(int32_tensor)`` wraps into
     uint8; a float result into an integer tensor is refused)."""
-    return _category(numpy.dtype(src)) <= _category(numpy.dtype(dst))
+    return _category(numpy.dtype(from_)) <= _category(numpy.dtype(to))
 
 
 def result_type(*operands: Any) -> numpy.dtype:

@@ -26,6 +26,7 @@ import numpy
 
 from . import autograd, backend, printing
 from . import devices as _device
+from ._absent import AbsentDtype as _AbsentDtype
 from ._errors import (
     AmbiguousTruthError,
     DtypeError,
@@ -40,6 +41,7 @@ from ._errors import (
     int_arg,
     ints_arg,
     kernel_dtype_name,
+    tensor_needed,
 )
 from ._names import torch_names
 
@@ -542,8 +544,11 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ---- conversion -------------------------------------------------------------------
-    def numpy(self) -> numpy.ndarray:
-        """The values as a NumPy array (shares memory on the CPU; no graph)."""
+    def numpy(self, *, force: bool = False) -> numpy.ndarray:
+        """The values as a NumPy array (shares memory on the CPU; no graph). ``force`` is
+        PyTorch's (a Python bool): the same array here, as a tensor that requires grad gives
+        its values either way (README)."""
+        bool_arg(force, "numpy", "force")
         return backend.to_numpy(self._data)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
@@ -566,9 +571,11 @@ class Tensor:
 
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
-        if self._data.size != 1:
-            raise ValueError(
-                f"item() needs a tensor with one element, got shape {self._data.shape}"
+        if self._data.size != 1:  # PyTorch's RuntimeError, in its words (still a ValueError)
+            raise ShapeMismatchError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar (item() "
+                f"needs a tensor with one element, got shape {self._data.shape}; index one, "
+                "e.g. x[0].item(), or take them all with x.tolist())"
             )
         return self._data.item()
 
@@ -583,39 +590,54 @@ class Tensor:
         """Cast to ``dtype`` (differentiable between floating dtypes)."""
         return F.astype(self, dtype)
 
-    def float(self) -> Tensor:
-        return F.astype(self, numpy.float32)
+    def float(self, *, memory_format: Any = preserve_format) -> Tensor:
+        """``self.to(float32)``: the tensor itself when it is float32 (and in
+        ``memory_format``), as PyTorch's; differentiable."""
+        return _cast(self, numpy.float32, memory_format, "float")
 
-    def double(self) -> Tensor:
-        return F.astype(self, numpy.float64)
+    def double(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.float64, memory_format, "double")
 
-    def long(self) -> Tensor:
-        return F.astype(self, numpy.int64)
+    def long(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.int64, memory_format, "long")
 
-    def int(self) -> Tensor:
-        return F.astype(self, numpy.int32)
+    def int(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.int32, memory_format, "int")
 
-    def bool(self) -> Tensor:
-        return Tensor._from_op(self._data.astype(bool), None, 0)
+    def bool(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.bool_, memory_format, "bool")
 
-    def half(self) -> Tensor:
+    def half(self, *, memory_format: Any = preserve_format) -> Tensor:
         """Cast to float16 (NumPy computes in it, slowly: it is for storage and tests)."""
-        return F.astype(self, numpy.float16)
+        return _cast(self, numpy.float16, memory_format, "half")
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
         """PyTorch's ``type``: without an argument the type name (``'deepgrad.FloatTensor'``,
-        ``'deepgrad.cuda.LongTensor'``...); with a dtype (or such a name) the cast tensor."""
+        ``'deepgrad.cuda.LongTensor'``...); with a dtype (or such a name, ``'torch.LongTensor'``)
+        the cast tensor, the tensor itself when it has that dtype. A name of no tensor type is
+        PyTorch's ``ValueError`` ("invalid type: 'Foo'")."""
+        bool_arg(non_blocking, "type", "non_blocking", 2)
+        if kwargs.keys() - {"async"}:  # PyTorch's deprecated alias of non_blocking
+            raise TypeError(f"type() got an unexpected keyword argument '{sorted(kwargs)[0]}'")
         if dtype is None:
             name = _TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))
             cuda = ".cuda" if self.device.type == "cuda" else ""
             return f"deepgrad{cuda}.{name}"
-        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
+        if isinstance(dtype, str):
             short = dtype.rsplit(".", 1)[-1]
-            dtype = next(d for d, n in _TYPE_NAMES.items() if n == short)
+            if short in _TYPE_NAMES.values():
+                dtype = next(d for d, n in _TYPE_NAMES.items() if n == short)
+            elif not _device.is_dtype(dtype):
+                raise ValueError(
+                    f"invalid type: {dtype!r} (type() takes a tensor type's name such as "
+                    "'torch.FloatTensor', or a dtype such as dg.float32)"
+                )
         return F.astype(self, dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
-        """Cast to ``other``'s dtype."""
+        """Cast to ``other``'s dtype (a tensor only, as PyTorch's)."""
+        if not isinstance(other, Tensor):
+            raise tensor_needed("type_as", "other", other)
         return F.astype(self, other.dtype)
 
     def is_floating_point(self) -> bool:
@@ -700,20 +722,24 @@ class Tensor:
         return False
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """PyTorch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
-        ``to(other)`` (its device and dtype), ``to(device=..., dtype=...)``. Differentiable;
-        returns the tensor itself when nothing changes."""
-        dev, dtype = _device.parse_to(args, kwargs, "Tensor.to")
-        out = self
-        if dev is not None:
-            out = _to_device(out, dev)
-        if dtype is not None:
-            out = F.astype(out, dtype)
-        return out
+        """PyTorch's ``to``, its three forms: ``to(dtype, non_blocking=False, copy=False)``,
+        ``to(device=None, dtype=None, non_blocking=False, copy=False)`` and
+        ``to(other, non_blocking=False, copy=False)`` (``other``'s device and dtype), each
+        with the keyword ``memory_format``. Differentiable; returns the tensor itself when
+        nothing changes, unless ``copy=True``. The flags are Python bools, as PyTorch's.
 
-    def cpu(self) -> Tensor:
-        """This tensor on the CPU (itself when it is there)."""
-        return _to_device(self, _device.device("cpu"))
+        >>> import deepgrad as dg
+        >>> x = dg.ones(2)
+        >>> x.to(dg.float32) is x, x.to(dg.float32, False, True) is x, x.to("cpu", dg.int64).dtype
+        (True, False, dtype('int64'))
+        """
+        dev, dtype, copy, fmt = _to_arguments(args, kwargs)
+        return _converted(self, dev, dtype, copy, fmt)
+
+    def cpu(self, *, memory_format: Any = preserve_format) -> Tensor:
+        """This tensor on the CPU (itself when it is there, in ``memory_format``)."""
+        fmt = _format(memory_format, "cpu") if memory_format is not None else None
+        return _converted(self, _device.device("cpu"), None, False, fmt)
 
     def cuda(self, device: Any = None, **kwargs: Any) -> Tensor:
         """This tensor on a GPU (through CuPy); a clear error where CUDA is not available."""
@@ -1800,8 +1826,8 @@ class Tensor:
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return F.any(self, dim, keepdim)
 
-    def outer(self, other: Any) -> Tensor:
-        return F.outer(self, other)
+    def outer(self, vec2: Any) -> Tensor:
+        return F.outer(self, vec2)
 
     def bmm(self, mat2: Any) -> Tensor:
         return F.bmm(self, mat2)
@@ -2418,14 +2444,14 @@ class Tensor:
         """In place: :meth:`unsqueeze`."""
         return self._reshape_in_place(self.unsqueeze(dim)._data, "unsqueeze_")
 
-    def byte(self) -> Tensor:
-        return F.astype(self, numpy.uint8)
+    def byte(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.uint8, memory_format, "byte")
 
-    def char(self) -> Tensor:
-        return F.astype(self, numpy.int8)
+    def char(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.int8, memory_format, "char")
 
-    def short(self) -> Tensor:
-        return F.astype(self, numpy.int16)
+    def short(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.int16, memory_format, "short")
 
     @torch_names
     def stride(self, dim: int | None = None) -> Any:
@@ -2683,11 +2709,11 @@ class Tensor:
         """Refused: NumPy has no complex32 (complex half)."""
         raise TypeError(_NO_DTYPE.format(what="chalf()", name="complex32", near="x.cfloat()"))
 
-    def cfloat(self) -> Tensor:
-        return F.astype(self, numpy.complex64)
+    def cfloat(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.complex64, memory_format, "cfloat")
 
-    def cdouble(self) -> Tensor:
-        return F.astype(self, numpy.complex128)
+    def cdouble(self, *, memory_format: Any = preserve_format) -> Tensor:
+        return _cast(self, numpy.complex128, memory_format, "cdouble")
 
     def dim_order(self, *, ambiguity_check: Any = False) -> tuple[int, ...]:
         """The dims from outermost to innermost in memory (by stride, ties in dim order).
@@ -3180,6 +3206,110 @@ class _ToDevice(autograd.Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         return _ToDevice(self.source, self.target)(gy)
+
+
+def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any, bool, Any]:
+    """``Tensor.to``'s arguments read by PyTorch's three signatures, chosen by the first:
+    ``(other: Tensor, non_blocking, copy)``, ``(dtype, non_blocking, copy)`` or
+    ``(device, dtype, non_blocking, copy)``, with the keyword ``memory_format``; returns
+    ``(device or None, dtype or None, copy, memory format or None)``. An argument twice, a
+    keyword of another signature, a flag that is not a Python bool: PyTorch's ``TypeError``."""
+    first = args[0] if args else None
+    if isinstance(first, Tensor) or "other" in kwargs:
+        names: tuple = ("other", "non_blocking", "copy")
+    elif args and (isinstance(first, _AbsentDtype) or _device.is_dtype(first)):
+        names = ("dtype", "non_blocking", "copy")
+    else:
+        names = ("device", "dtype", "non_blocking", "copy")
+    signatures = (
+        "to(dtype, non_blocking=False, copy=False, *, memory_format=None), "
+        "to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format=None) "
+        "or to(other, non_blocking=False, copy=False, *, memory_format=None)"
+    )
+    if len(args) > len(names):
+        raise TypeError(
+            f"to() received an invalid combination of arguments: {len(args)} positional "
+            f"arguments for {names}; expected one of {signatures}"
+        )
+    given = dict(zip(names, args))
+    for key, value in kwargs.items():
+        if key in given or key not in (*names, "memory_format"):
+            raise TypeError(
+                f"to() received an invalid combination of arguments: {key}= "
+                f"{'given twice' if key in given else 'is not an argument of this form'} "
+                f"(arguments {tuple(given)}); expected one of {signatures}"
+            )
+        given[key] = value
+    copy = bool_arg(given.get("copy", False), "to", "copy")
+    bool_arg(given.get("non_blocking", False), "to", "non_blocking")
+    fmt = given.get("memory_format")
+    fmt = None if fmt is None else _format(fmt, "to")
+    if "other" in given:
+        other = given["other"]
+        if not isinstance(other, Tensor):
+            raise tensor_needed("to", "other", other)
+        return other.device, other.dtype, copy, fmt
+    dev, dtype = given.get("device"), given.get("dtype")
+    if dev is not None:
+        if isinstance(dev, builtins.bool) or not isinstance(
+            dev, (str, builtins.int, _device.device)
+        ):
+            raise TypeError(
+                f"to(): argument 'device' must be torch.device, not {type(dev).__name__} (a "
+                "device such as 'cpu', or a dtype such as dg.float32 first)"
+            )
+        if isinstance(dev, str) and _device.is_dtype(dev) and dtype is None:
+            dev, dtype = None, dev  # deepgrad's dtypes are NumPy's: to("float64") casts
+        else:
+            dev = (
+                _device.device("cuda", dev)
+                if isinstance(dev, builtins.int)
+                else _device.device(dev)
+            )
+    if dtype is not None:
+        if isinstance(dtype, _AbsentDtype):
+            dtype.dtype  # noqa: B018 - raises the TypeError that names the dtype to use
+        if not _device.is_dtype(dtype):
+            raise TypeError(
+                f"to(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__} (a "
+                "dtype such as dg.float32)"
+            )
+        dtype = numpy.dtype(dtype)
+    return dev, dtype, copy, fmt
+
+
+def _converted(x: Tensor, dev: Any, dtype: Any, copy: bool, fmt: Any) -> Tensor:
+    """``x`` on ``dev``, in ``dtype`` and laid out in memory format ``fmt`` (None or
+    ``preserve_format``: as it is), each step taken only where it changes something; with
+    ``copy`` a new tensor even when nothing changes (PyTorch's ``to(..., copy=True)``)."""
+    out = x
+    if dev is not None:
+        out = _to_device(out, dev)
+    if dtype is not None:
+        out = F.astype(out, dtype)
+    if fmt is not None and fmt is not preserve_format:
+        # as PyTorch: a new tensor is laid out in ``fmt``; ``x`` itself only when its
+        # suggested format is another (a transposed view stays as it is for contiguous_format)
+        if out is not x or copy or _suggested_format(x._data) is not fmt:
+            out = out.contiguous(memory_format=fmt)  # PyTorch's RuntimeError for another rank
+    if copy and out is x:
+        out = x.clone()
+    return out
+
+
+def _suggested_format(a: Any) -> Any:
+    """PyTorch's ``suggest_memory_format`` of array ``a``: channels last (3d) where a 4-d
+    (5-d) array is laid out so and not also row-major, else ``contiguous_format``."""
+    for fmt in (channels_last, channels_last_3d):
+        if a.ndim == fmt.rank and fmt.holds(a) and not contiguous_format.holds(a):
+            return fmt
+    return contiguous_format
+
+
+def _cast(x: Tensor, dtype: Any, memory_format: Any, who: str) -> Tensor:
+    """``x.float()``, ``x.long()``...: ``x.to(dtype, memory_format=memory_format)``."""
+    fmt = None if memory_format is None else _format(memory_format, who)
+    return _converted(x, None, numpy.dtype(dtype), False, fmt)
 
 
 def _to_device(x: Tensor, target: Any) -> Tensor:

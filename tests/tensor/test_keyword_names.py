@@ -43,3 +43,33 @@ def test_pytorchs_keyword_names_give_pytorchs_result(code):
     )
     assert tuple(got.shape) == tuple(want.shape)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+TOP = [
+    "T.dot(input=v, tensor=v)",
+    "T.outer(input=v, vec2=v)",
+    "v.outer(vec2=v)",
+    "T.maximum(input=v, other=v.flip(0))",
+    "T.minimum(input=v, other=v.flip(0))",
+    "T.searchsorted(sorted_sequence=T.tensor([0.0, 0.5, 1.0]), input=v, right=True)",
+]
+
+
+@pytest.mark.parametrize("code", TOP)
+def test_top_level_keyword_names(code):
+    got, want = (eval(code, {"T": lib, "v": lib.tensor([0.25, 0.75])}) for lib in (dg, torch))
+    np.testing.assert_allclose(got.numpy(), want.numpy())
+
+
+def test_dtype_helpers_take_pytorchs_keywords():
+    assert dg.promote_types(type1=dg.int64, type2=dg.float32) == dg.float32
+    assert dg.can_cast(from_=dg.float32, to=dg.int64) is torch.can_cast(
+        from_=torch.float32, to=torch.int64
+    )
+
+
+def test_an_uneven_hsplit_raises_pytorchs_class():
+    with pytest.raises(RuntimeError):
+        torch.hsplit(torch.ones(2, 3), 2)
+    with pytest.raises(RuntimeError):
+        dg.hsplit(dg.ones(2, 3), 2)

@@ -668,16 +668,16 @@ class Maximum(Function):
         return ga, gb
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise ``max(a, b)``; on ties the gradient is split in half."""
-    _refuse_complex_order("maximum", a, b)
-    return Maximum(True)(*_pair(a, b))
+def maximum(a: Any, other: Any) -> Tensor:
+    """Elementwise ``max(a, other)``; on ties the gradient is split in half."""
+    _refuse_complex_order("maximum", a, other)
+    return Maximum(True)(*_pair(a, other))
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise ``min(a, b)``; on ties the gradient is split in half."""
-    _refuse_complex_order("minimum", a, b)
-    return Maximum(False)(*_pair(a, b))
+def minimum(a: Any, other: Any) -> Tensor:
+    """Elementwise ``min(a, other)``; on ties the gradient is split in half."""
+    _refuse_complex_order("minimum", a, other)
+    return Maximum(False)(*_pair(a, other))
 
 
 class Clip(Function):

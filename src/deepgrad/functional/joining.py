@@ -243,7 +243,7 @@ def _split_along(x: Any, v: Any, axis: int, fn: str) -> tuple:
     x = as_tensor(x)
     cuts = _cuts(v, x.shape[axis], fn)
     if isinstance(cuts, int) and x.shape[axis] % cuts:
-        raise ValueError(
+        raise ShapeMismatchError(  # PyTorch's RuntimeError (also the ValueError of before)
             f"{fn}: dim {axis} of size {x.shape[axis]} is not divisible into {cuts} sections "
             f"(shape {x.shape}); tensor_split takes uneven sections"
         )

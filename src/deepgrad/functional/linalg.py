@@ -403,9 +403,9 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     return Einsum(terms, out)(*ts)
 
 
-def outer(a: Tensor, b: Tensor) -> Tensor:
+def outer(a: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two vectors: ``y[i, j] = a[i] b[j]``, shape ``(n,), (m,) → (n, m)``."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, vec2)
     if a.ndim != 1 or b.ndim != 1:
         which, t = ("self", a) if a.ndim != 1 else ("vec2", b)
         raise MatrixShapeError(
@@ -433,9 +433,9 @@ def bmm(a: Tensor, mat2: Tensor) -> Tensor:
     return matmul(a, b)
 
 
-def dot(a: Tensor, b: Tensor) -> Tensor:
+def dot(a: Tensor, tensor: Tensor) -> Tensor:
     """Inner product of two vectors of one length: ``Σ_i a_i b_i`` (a 0-d tensor)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, tensor)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         words = (
             product_mismatch_words(a.shape, b.shape)

@@ -268,18 +268,18 @@ def _side(right: bool, side: str | None, fn: str) -> str:
 
 def searchsorted(
     sorted_sequence: Tensor,
-    values: Any,
+    input: Any,  # noqa: A002 - PyTorch's name
     *,
     out_int32: bool = False,
     right: bool = False,
     side: str | None = None,
     sorter: Tensor | None = None,
 ) -> Tensor:
-    """Where ``values`` would be inserted into ``sorted_sequence`` (sorted along its last dim)
-    to keep it sorted: the first such place (``side="left"``, ``a[i-1] < v <= a[i]``) or the
-    last (``right=True`` / ``side="right"``, ``a[i-1] <= v < a[i]``). A 1-D sequence serves
-    every value; an N-D one searches row by row, its leading dims matching ``values``'.
-    int64 (int32 with ``out_int32``); a number ``values`` gives a 0-d result.
+    """Where the values ``input`` would be inserted into ``sorted_sequence`` (sorted along
+    its last dim) to keep it sorted: the first such place (``side="left"``, ``a[i-1] < v <=
+    a[i]``) or the last (``right=True`` / ``side="right"``, ``a[i-1] <= v < a[i]``). A 1-D
+    sequence serves every value; an N-D one searches row by row, its leading dims matching
+    ``input``'s. int64 (int32 with ``out_int32``); a number ``input`` gives a 0-d result.
 
     >>> import deepgrad as dg
     >>> dg.searchsorted(dg.tensor([1, 3, 5]), dg.tensor([0, 3, 6])).tolist()
@@ -287,20 +287,20 @@ def searchsorted(
     """
     out_int32 = bool_arg(out_int32, "searchsorted", "out_int32")
     right = bool_arg(right, "searchsorted", "right")
-    _refuse_complex_order("searchsorted", sorted_sequence, values)
+    _refuse_complex_order("searchsorted", sorted_sequence, input)
     xp = backend.xp
     how = _side(right, side, "searchsorted")
     seq = _array(sorted_sequence)
     if sorter is not None:
         seq = xp.take_along_axis(seq, _array(sorter).astype(numpy.int64), -1)
-    scalar = isinstance(values, numbers.Number)
-    v = _array(values)
+    scalar = isinstance(input, numbers.Number)
+    v = _array(input)
     if seq.ndim == 0:
         raise ValueError("searchsorted: sorted_sequence must have at least 1 dim, got a 0-d one")
     dtype = numpy.int32 if out_int32 else numpy.int64
     if seq.ndim > 1 and (scalar or v.shape[:-1] != seq.shape[:-1]):
         raise ValueError(
-            f"searchsorted: the boundaries of shape {seq.shape} and the values of shape "
+            f"searchsorted: the boundaries of shape {seq.shape} and the input of shape "
             f"{v.shape} must match in all dims but the last (or the boundaries be 1-D)"
         )
     if seq.dtype.kind != "f" or not xp.isnan(seq).any():
