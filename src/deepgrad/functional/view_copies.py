@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._names import torch_names
 from ..tensor import Tensor
 from .complex import view_as_complex, view_as_real
 
@@ -91,16 +92,19 @@ def expand_copy(input: Tensor, size: Sequence[int], *, implicit: bool = False) -
     return _own(input.expand(*size))
 
 
+@torch_names
 def permute_copy(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
     """``input.permute(dims)`` as a new tensor."""
     return _own(input.permute(*dims))
 
 
+@torch_names
 def select_copy(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     """``input.select(dim, index)`` as a new tensor."""
     return _own(input.select(dim, index))
 
 
+@torch_names
 def slice_copy(
     input: Tensor,  # noqa: A002
     dim: int = 0,
@@ -122,16 +126,19 @@ def slice_copy(
     return _own(input[index])
 
 
+@torch_names
 def split_copy(input: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple:  # noqa: A002
     """``input.split(split_size, dim)``, each piece a new tensor."""
     return _own(input.split(split_size, dim))
 
 
+@torch_names
 def split_with_sizes_copy(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple:  # noqa: A002
     """``input.split(split_sizes, dim)`` (a list of sizes), each piece a new tensor."""
     return _own(input.split(list(split_sizes), dim))
 
 
+@torch_names
 def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     """``input.squeeze(dim)`` as a new tensor."""
     return _own(input.squeeze() if dim is None else input.squeeze(dim))
@@ -147,6 +154,7 @@ def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     return _own(input.transpose(dim0, dim1))
 
 
+@torch_names
 def unbind_copy(input: Tensor, dim: int = 0) -> tuple:  # noqa: A002
     """``input.unbind(dim)``, each slice a new tensor."""
     return _own(input.unbind(dim))
@@ -157,6 +165,7 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor: 
     return _own(input.unfold(dimension, size, step))
 
 
+@torch_names
 def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """``input.unsqueeze(dim)`` as a new tensor."""
     return _own(input.unsqueeze(dim))
