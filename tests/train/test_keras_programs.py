@@ -430,3 +430,35 @@ def test_csv_logger_append(tmp_path):
     m.fit(x, y, epochs=1, verbose=0, callbacks=[C.CSVLogger(str(path))])  # append=False
     rows = list(csv.reader(path.open()))
     assert [r[0] for r in rows[1:]] == ["0"]
+
+
+def test_callback_list_in_a_loop_of_your_own():
+    """keras.callbacks.CallbackList(callbacks, add_history=True, model=model, **params), the
+    custom-loop idiom of Keras's guides: on_train_batch_begin/_end, a History appended and
+    made model.history, set_params given to every callback."""
+    x, y = _data(64)
+    m = _mlp().compile(optim.SGD(lr=0.1), "cross_entropy")
+    seen = []
+    cb = C.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append((b, logs["loss"])))
+    es = C.EarlyStopping(monitor="loss", patience=0)
+    cbs = C.CallbackList([cb, es], add_history=True, model=m, epochs=2, steps=4, verbose=0)
+    assert isinstance(cbs.callbacks[-1], C.History) and m.history is cbs.callbacks[-1]
+    assert es.params == {"epochs": 2, "steps": 4, "verbose": 0} and es.model is m
+    cbs.on_train_begin()
+    for epoch in range(2):
+        cbs.on_epoch_begin(epoch)
+        for step in range(4):
+            cbs.on_train_batch_begin(step)
+            loss = m.train_on_batch(x[step * 16 : (step + 1) * 16], y[step * 16 : (step + 1) * 16])
+            cbs.on_train_batch_end(step, {"loss": loss})
+        cbs.on_epoch_end(epoch, {"loss": 1.0 - epoch * 0.1})
+    cbs.on_train_end()
+    assert [b for b, _ in seen] == [0, 1, 2, 3] * 2
+    assert m.history.history["loss"] == [1.0, 0.9]
+    extra = C.Callback()
+    cbs.append(extra)
+    assert extra.model is m and extra.params["epochs"] == 2
+    with pytest.raises(ValueError, match="ProgbarLogger"):
+        C.CallbackList([], add_progbar=True)
+    with pytest.raises(TypeError, match="add_histroy.*add_history"):
+        C.CallbackList([], add_histroy=True)

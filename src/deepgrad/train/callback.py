@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._choices import checking_keywords
+from .._choices import checking_keywords, nearest, unexpected_keyword
 
 
 class Callback:
@@ -168,14 +168,50 @@ def _overrides(cb: Callback, name: str) -> bool:
 
 
 class CallbackList:
-    """The callbacks of one ``fit`` call, dispatched in order.
+    """The callbacks of one ``fit`` call, dispatched in order — and Keras's
+    ``keras.callbacks.CallbackList`` for a loop of your own.
+
+    Keras's constructor: ``CallbackList(callbacks=None, add_history=False, add_progbar=False,
+    model=None, **params)`` — ``callbacks`` flattened as Keras flattens them, a
+    :class:`~deepgrad.train.history.History` appended with ``add_history=True`` when none is
+    there (and made ``model.history``), each callback given ``set_model(model)`` (when a model
+    is given) and ``set_params(params)``. Keras's ``add_progbar=True`` (its ``ProgbarLogger``)
+    raises: deepgrad's progress bar is ``fit``'s ``verbose``. ``fit`` itself builds
+    ``CallbackList(callbacks, model, params)``.
 
     Only callbacks that override a per-batch hook are called per batch, so a training run
     without such callbacks pays nothing per step for the mechanism.
+
+    >>> cbs = CallbackList([Callback()], add_history=True, epochs=2)
+    >>> cbs.on_train_begin(); cbs.on_epoch_end(0, {"loss": 0.5}); cbs.on_train_end()
+    >>> cbs.callbacks[-1].history, cbs.params["epochs"]
+    ({'loss': [0.5]}, 2)
     """
 
-    def __init__(self, callbacks: Iterable[Callback], model: Any, params: dict[str, Any]) -> None:
-        self.callbacks = list(callbacks)
+    def __init__(
+        self,
+        callbacks: Any = None,
+        add_history: bool = False,
+        add_progbar: bool = False,
+        model: Any = None,
+        **params: Any,
+    ) -> None:
+        if not isinstance(add_history, (bool, int)) and isinstance(add_progbar, dict):
+            # deepgrad's own form, CallbackList(callbacks, model, params): fit's and the
+            # data-parallel trainer's
+            model, params = add_history, add_progbar  # the run's dict, shared with History
+            add_history, add_progbar = False, False
+        named = ["callbacks", "add_history", "add_progbar", "model"]
+        for key in params:  # free-form params (Keras's), but not a misspelt argument
+            if nearest(key, named, cutoff=0.8):
+                raise unexpected_keyword("CallbackList()", key, [*named, "**params"])
+        if add_progbar:
+            raise ValueError(
+                "CallbackList: add_progbar=True (Keras's ProgbarLogger) is not provided; "
+                "deepgrad's progress bar is fit's verbose=1 (evaluate's and predict's too): in "
+                "a loop of your own, print the logs from a callback's on_epoch_end"
+            )
+        self.callbacks = flat_callbacks(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
@@ -183,8 +219,19 @@ class CallbackList:
                     "the class instead of an instance, e.g. EarlyStopping instead of "
                     "EarlyStopping()?)"
                 )
-            cb.set_model(model)
-            cb.set_params(params)
+        if add_history:
+            from .history import History
+
+            if not any(isinstance(cb, History) for cb in self.callbacks):
+                self.callbacks.append(History())
+        self.model = None
+        self.params: dict[str, Any] = {}
+        self.set_model(model)
+        self.set_params(params)
+        self._index()
+
+    def _index(self) -> None:
+        """Which callbacks each per-batch hook calls."""
         self._batch_begin = [
             cb
             for cb in self.callbacks
@@ -205,6 +252,35 @@ class CallbackList:
                 "on_predict_batch_end",
             )
         }
+
+    def set_model(self, model: Any) -> None:
+        """Keras's: every callback's ``set_model(model)`` (nothing for ``None``); a
+        :class:`History` among them becomes ``model.history``."""
+        if model is None:
+            return
+        self.model = model
+        from .history import History
+
+        for cb in self.callbacks:
+            cb.set_model(model)
+            if isinstance(cb, History) and isinstance(getattr(model, "__dict__", None), dict):
+                model.__dict__["history"] = cb
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Keras's: every callback's ``set_params(params)``."""
+        self.params = {} if params is None else params
+        for cb in self.callbacks:
+            cb.set_params(self.params)
+
+    def append(self, callback: Callback) -> None:
+        """Keras's: add a callback at the end (given this list's model and params)."""
+        if not isinstance(callback, Callback):
+            raise TypeError(f"CallbackList.append takes a Callback, got {type(callback).__name__}")
+        self.callbacks.append(callback)
+        callback.set_params(self.params)
+        if self.model is not None:
+            callback.set_model(self.model)
+        self._index()
 
     @property
     def wants_batches(self) -> bool:
@@ -250,6 +326,14 @@ class CallbackList:
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._batch_end:
             cb.on_train_batch_end(batch, {} if logs is None else logs)
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Keras's name of :meth:`on_batch_begin`."""
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Keras's name of :meth:`on_batch_end`."""
+        self.on_batch_end(batch, logs)
 
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         for cb in self.callbacks:
