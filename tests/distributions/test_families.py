@@ -155,7 +155,7 @@ def test_log_prob_entropy_moments_as_torch(torch, twins, name, case):
     theirs = make(torch, *map(torch.tensor, params))
     assert ours.batch_shape == tuple(theirs.batch_shape)
     assert ours.event_shape == tuple(theirs.event_shape)
-    assert ours.has_rsample == theirs.has_rsample or name in ("Dirichlet", "Chi2")
+    assert ours.has_rsample == theirs.has_rsample
     assert ours.has_enumerate_support == theirs.has_enumerate_support
     big = (2,) + tuple(theirs.batch_shape)
     assert ours.expand(big).batch_shape == tuple(theirs.expand(big).batch_shape)
@@ -264,13 +264,6 @@ def test_rsample_gradcheck_float64(name):
     leaves = [dg.tensor(p, requires_grad=True) for p in params]
     assert make(*leaves).has_rsample
     assert gradcheck(draw, *leaves)
-
-
-def test_dirichlet_and_chi2_rsample_raise_naming_sample():
-    with pytest.raises(NotImplementedError, match="sample"):
-        D.Dirichlet(dg.tensor([1.0, 2.0])).rsample()
-    with pytest.raises(NotImplementedError, match="sample"):
-        D.Chi2(dg.tensor([1.0, 2.0])).rsample()
 
 
 BAD = [

@@ -13,8 +13,8 @@ __all__ = ["Chi2"]
 
 
 class Chi2(Gamma):
-    """Chi2(``df``) = Gamma(``0.5 df``, ``0.5``): mean ``df``, variance ``2 df``; draws by
-    ``sample`` as Gamma's (``rsample`` raises, naming ``sample``).
+    """Chi2(``df``) = Gamma(``0.5 df``, ``0.5``): mean ``df``, variance ``2 df``;
+    ``rsample`` is Gamma's (reparameterized).
 
     >>> import deepgrad as dg
     >>> from deepgrad.distributions import Chi2

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy
-
-from .. import backend
 from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
+from .implicit_reparameterization import sample_dirichlet
 
 __all__ = ["Dirichlet"]
 
 
 class Dirichlet(Distribution):
     """Dirichlet(``concentration``) with ``concentration`` of shape ``batch + (K,)``: mean
-    ``α / Σα``, variance ``α (α0 - α) / (α0² (α0 + 1))``. Draws by ``sample`` (normalized
-    gamma draws); PyTorch's implicit reparameterization is not provided: ``rsample`` raises
-    ``NotImplementedError`` naming ``sample``, as Gamma's and Beta's (the README's row).
+    ``α / Σα``, variance ``α (α0 - α) / (α0² (α0 + 1))``. ``rsample`` draws normalized gamma
+    variables and carries PyTorch's implicit reparameterization gradient to ``α``.
 
     >>> import deepgrad as dg
     >>> from deepgrad.distributions import Dirichlet
@@ -31,6 +28,7 @@ class Dirichlet(Distribution):
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration: Tensor, validate_args: bool | None = None) -> None:
         if concentration.dim() < 1:
@@ -47,27 +45,10 @@ class Dirichlet(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = tuple(self._extended_shape(sample_shape))
-        alpha = numpy.broadcast_to(backend.to_numpy(self.concentration.detach()._data), shape)
-        g = backend.rng().gamma(alpha, 1.0, shape)
-        total = g.sum(-1, keepdims=True)
-        # all K draws underflowing to 0 (tiny concentrations): PyTorch's kernel puts the mass
-        # on the largest gamma draw, here on the first entry of the row
-        x = numpy.where(total > 0, g / numpy.where(total > 0, total, 1.0), 0.0)
-        empty = (total[..., 0] == 0) if shape[-1] else numpy.zeros(shape[:-1], bool)
-        if empty.any():
-            x[empty, 0] = 1.0
-        tiny = numpy.finfo(self.concentration.dtype).tiny
-        x = numpy.clip(x, tiny, 1.0 - numpy.finfo(self.concentration.dtype).eps)
-        x = x / x.sum(-1, keepdims=True)
-        out = numpy.asarray(x, dtype=self.concentration.dtype)
-        return Tensor._wrap(backend.xp.asarray(out))
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        raise NotImplementedError(
-            "Dirichlet.rsample: the reparameterized Dirichlet draw is not provided; use sample()"
-        )
+        """Normalized gamma draws (NumPy's) with PyTorch's implicit Dirichlet gradient."""
+        shape = tuple(self._extended_shape(sample_shape))
+        return sample_dirichlet(self.concentration.expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

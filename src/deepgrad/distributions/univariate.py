@@ -1,9 +1,8 @@
 """PyTorch's ``Laplace``, ``Exponential``, ``LogNormal``, ``Gamma``, ``Beta`` and ``Poisson``:
 elementwise distributions with PyTorch's parameters, formulas (``log_prob``, ``entropy``,
-moments, ``cdf``/``icdf`` where PyTorch has them) and constraints. ``Laplace``,
-``Exponential`` and ``LogNormal`` sample by reparameterization (``rsample``); ``Gamma`` and
-``Beta`` draw with ``sample`` only (PyTorch's implicit reparameterization of the gamma draw is
-not provided: their ``rsample`` raises ``NotImplementedError``); ``Poisson`` is discrete.
+moments, ``cdf``/``icdf`` where PyTorch has them) and constraints. All but ``Poisson`` (which
+is discrete) sample by reparameterization (``rsample``): ``Gamma``, ``Beta`` and ``StudentT``
+through PyTorch's implicit gradient of the gamma draw (``implicit_reparameterization``).
 
 >>> import deepgrad as dg
 >>> from deepgrad.distributions import Beta, Laplace
@@ -26,6 +25,7 @@ from .. import functional as F
 from ..tensor import Size, Tensor, full_like
 from . import constraints
 from .distribution import Distribution
+from .implicit_reparameterization import sample_dirichlet, standard_gamma
 from .normal import Normal
 from .utils import _standard_normal, _uniform, broadcast_all
 
@@ -223,6 +223,7 @@ class Gamma(_Elementwise):
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
     _params = ("concentration", "rate")
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
@@ -240,13 +241,12 @@ class Gamma(_Elementwise):
     def variance(self) -> Tensor:
         return self.concentration / self.rate.pow(2)
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        return self._draw(sample_shape, lambda rng, c, r, shape: rng.gamma(c, 1.0 / r, shape))
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        raise NotImplementedError(
-            "Gamma.rsample: the reparameterized gamma draw is not provided; use sample()"
-        )
+        """Gamma draws (NumPy's) with PyTorch's implicit reparameterization gradient."""
+        shape = tuple(self._extended_shape(sample_shape))
+        value = standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        value.detach().clamp_(min=float(numpy.finfo(value.dtype).tiny))
+        return value
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = value if isinstance(value, Tensor) else full_like(self.rate, value)
@@ -268,6 +268,7 @@ class Beta(_Elementwise):
         "concentration0": constraints.positive,
     }
     support = constraints.unit_interval
+    has_rsample = True
     _params = ("concentration1", "concentration0")
 
     def __init__(
@@ -289,13 +290,12 @@ class Beta(_Elementwise):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        return self._draw(sample_shape, lambda rng, a, b, shape: rng.beta(a, b, shape))
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        raise NotImplementedError(
-            "Beta.rsample: the reparameterized beta draw is not provided; use sample()"
-        )
+        """The first coordinate of a Dirichlet(``[c1, c0]``) draw, reparameterized as
+        PyTorch's (its implicit Dirichlet gradient)."""
+        shape = tuple(self._extended_shape(sample_shape)) + (2,)
+        both = F.stack([self.concentration1, self.concentration0], -1).expand(shape)
+        return sample_dirichlet(both).select(-1, 0)
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -354,8 +354,8 @@ class Poisson(_Elementwise):
 
 
 class StudentT(_Elementwise):
-    """Student's t with ``df`` degrees of freedom, ``loc`` and ``scale`` (draws by ``sample``;
-    PyTorch's reparameterized chi-square draw is not provided: ``rsample`` raises)."""
+    """Student's t with ``df`` degrees of freedom, ``loc`` and ``scale``; ``rsample`` carries
+    gradients to all three (through a reparameterized chi-square draw, as PyTorch's)."""
 
     arg_constraints = {
         "df": constraints.positive,
@@ -363,6 +363,7 @@ class StudentT(_Elementwise):
         "scale": constraints.positive,
     }
     support = constraints.real
+    has_rsample = True
     _params = ("df", "loc", "scale")
 
     def __init__(
@@ -384,15 +385,14 @@ class StudentT(_Elementwise):
         finite = self.scale.pow(2) * df / F.where(df > 2, df - 2, 1.0)
         return F.where(df > 2, finite, F.where(df > 1, float("inf"), float("nan")))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        return self._draw(
-            sample_shape, lambda rng, df, loc, scale, shape: loc + scale * rng.standard_t(df, shape)
-        )
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        raise NotImplementedError(
-            "StudentT.rsample: the reparameterized draw is not provided; use sample()"
-        )
+        """``loc + scale · X / sqrt(Z / df)``, ``X`` standard normal, ``Z`` a reparameterized
+        Chi2(``df``) draw (PyTorch's construction)."""
+        shape = tuple(self._extended_shape(sample_shape))
+        x = _standard_normal(shape, self.df.dtype)
+        z = standard_gamma((0.5 * self.df).expand(shape)) / 0.5
+        z.detach().clamp_(min=float(numpy.finfo(z.dtype).tiny))
+        return self.loc + self.scale * (x * (z / self.df).rsqrt())
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
