@@ -462,3 +462,34 @@ def test_callback_list_in_a_loop_of_your_own():
         C.CallbackList([], add_progbar=True)
     with pytest.raises(TypeError, match="add_histroy.*add_history"):
         C.CallbackList([], add_histroy=True)
+
+
+class TwoOutputs(nn.Module):
+    def __init__(self, as_list=False):
+        super().__init__()
+        dg.manual_seed(0)
+        self.fc = nn.Linear(3, 4)
+        self.as_list = as_list
+
+    def forward(self, x):
+        h = self.fc(x)
+        out = [h[:, :2], h[:, 2:].sum(1)]
+        return out if self.as_list else tuple(out)
+
+
+def test_multi_output_predict_keeps_the_structure_and_targets_per_output_are_refused():
+    """Keras's predict returns the outputs in the structure the model returns (a list for a
+    list); Keras's y = [y1, y2] (a target per output) needs one loss per output, which a
+    deepgrad model compiled with one loss refuses by name rather than stacking y into 2
+    samples."""
+    x, y = _data()
+    for as_list, kind in ((False, tuple), (True, list)):
+        out = TwoOutputs(as_list).predict(x)
+        assert type(out) is kind and [o.shape for o in out] == [(70, 2), (70,)]
+    m = _mlp().compile("sgd", "cross_entropy")
+    for call in (lambda: m.fit(x, [y, y], verbose=0), lambda: m.evaluate(x, [y, y]),
+                 lambda: m.fit(x[:2], [y[:2], y[:2]], verbose=0),
+                 lambda: m.train_on_batch(x, (y, y))):  # fmt: skip
+        with pytest.raises(ValueError, match="multi-output"):
+            call()
+    m.fit(x[:3], [np.int64(0), np.int64(1), np.int64(1)], verbose=0)  # a list of labels

@@ -292,6 +292,23 @@ def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
     return table[labels]
 
 
+def _refuse_several_targets(y: Any, n: int, where: str) -> None:
+    """Keras's ``fit(x, [y1, y2])`` (one target array per output of a multi-output model) is
+    refused by name: a deepgrad model is compiled with one loss, taking one target array. A
+    list of per-sample rows (``n`` of them, not ``n`` rows each) stays a list of samples."""
+    if not is_input_list(y):
+        return
+    if len(y) == n and any(len(a) != n for a in y):
+        return
+    raise ValueError(
+        f"{where}: y is a {type(y).__name__} of {len(y)} arrays (shapes "
+        f"{[tuple(int(k) for k in a.shape) for a in y]}), Keras's targets of a multi-output "
+        f"model, one array per output; a deepgrad model is compiled with one loss taking one "
+        "target array: give y as one array (np.stack(y, axis=1), or np.concatenate), and a "
+        "loss function loss(y_pred, y) that splits it (the model may return a tuple of outputs)"
+    )
+
+
 def _arrays(
     model: Any, x: Any, y: Any, sw: Any, where: str, need_y: bool = True
 ) -> tuple[np.ndarray | Inputs, np.ndarray | None, np.ndarray | None]:
@@ -307,6 +324,7 @@ def _arrays(
     xa = x if isinstance(x, Inputs) else several_inputs(x, model, "x", where, n_y)
     if xa is None:
         xa = checks.to_numpy(x, "x", where)
+    _refuse_several_targets(y, len(xa), where)
     ya = None if y is None else checks.to_numpy(y, "y", where)
     if ya is None and need_y:
         raise ValueError(f"{where}: y (the targets) is required with array inputs x")
@@ -909,7 +927,7 @@ def predict(
 ) -> Any:
     """The model's outputs for ``x`` as a NumPy array ``(N, ...)``, computed in batches of
     ``batch_size`` in eval mode under ``no_grad`` (a tuple of arrays for models returning
-    tuples). Batch norm uses running statistics, so a sample's row does not depend on the
+    tuples, a list for lists: Keras's, the structure the model returns). Batch norm uses running statistics, so a sample's row does not depend on the
     other samples of its batch. ``x`` may be an array, a Dataset, or a loader (of ``x`` or
     ``(x, y)`` batches); a tuple ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` of arrays
     is read as ``x``, as Keras reads it.
@@ -952,6 +970,7 @@ def predict(
     cbl = _pass_callbacks(model, callbacks, source, v, where, steps)
     hooks = cbl is not None and cbl.wants_predict_batches
     outs: list[Any] = []
+    as_list = False
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     first = True
@@ -975,6 +994,7 @@ def predict(
                 else:
                     out = call_model(model, xb)
                 if isinstance(out, (tuple, list)):
+                    as_list = isinstance(out, list)
                     outs.append(tuple(backend.to_numpy(o._data) for o in out))
                 else:
                     outs.append(backend.to_numpy(out._data))
@@ -991,8 +1011,9 @@ def predict(
         print(f"Predict - {len(outs)} steps")
     if not outs:
         return np.zeros((0,))
-    if isinstance(outs[0], tuple):
-        return tuple(np.concatenate([o[i] for o in outs]) for i in range(len(outs[0])))
+    if isinstance(outs[0], tuple):  # Keras's: the structure the model returned
+        joined = [np.concatenate([o[i] for o in outs]) for i in range(len(outs[0]))]
+        return joined if as_list else tuple(joined)
     return np.concatenate(outs)
 
 
