@@ -942,6 +942,26 @@ def _is_checkpoint_valid() -> bool:
     return not (_PASSES and _PASSES[-1])
 
 
+def _node_grads(fn: Function, gys: list) -> tuple:
+    """``fn.backward(*gys)`` as a tuple. NumPy's floating-point message turned into an error
+    by the user's filters (``inf - inf``, ``0 · inf``, an overflow) runs it again quietly
+    (:meth:`Function._quietly`); in anomaly mode a backward that raises warns with the node's
+    forward traceback, and one returning NaN raises (:func:`set_anomaly_enabled`)."""
+    try:
+        gxs = fn.backward(*gys)
+    except backend.FP_ERRORS as e:
+        gxs = fn._quietly(e, fn.backward, gys)
+    except Exception:
+        if _ANOMALY[0]:
+            _warn_forward_trace(fn)
+        raise
+    if type(gxs) is not tuple:
+        gxs = (gxs,)
+    if _ANOMALY[0]:
+        _check_anomaly(fn, gxs)
+    return gxs
+
+
 def run_backward(
     outputs: Sequence[Tensor],
     grad_outputs: Sequence[Tensor],
@@ -1023,18 +1043,7 @@ def run_backward(
                         # accumulates over backward calls, as a leaf's (PyTorch's)
                         g = gys[i] if create_graph else gys[i].detach()
                         t._grad = g if t._grad is None else t._grad + g
-            try:
-                gxs = fn.backward(*gys)
-            except backend.FP_ERRORS as e:  # inf - inf, 0 · inf, overflow: see _quietly
-                gxs = fn._quietly(e, fn.backward, gys)
-            except Exception:
-                if _ANOMALY[0]:
-                    _warn_forward_trace(fn)
-                raise
-            if type(gxs) is not tuple:
-                gxs = (gxs,)
-            if _ANOMALY[0]:
-                _check_anomaly(fn, gxs)
+            gxs = _node_grads(fn, gys)
             for x, gx, need in zip(fn.inputs, gxs, fn.needs_input_grad):
                 if gx is None or not need:
                     continue

@@ -427,10 +427,10 @@ class Generator:
 
     @property
     def device(self) -> Any:
-        """The generator's device, a ``dg.device`` (PyTorch's ``Generator.device``)."""
-        from .devices import device
-
-        return device(self._device)
+        """The generator's device: its name here, a ``dg.device`` once :mod:`deepgrad.devices`
+        (a layer above) has loaded and put its own property in place (PyTorch's
+        ``Generator.device``)."""
+        return self._device
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (a non-negative int); returns the generator."""

@@ -166,6 +166,13 @@ def parse_to(args: tuple, kwargs: dict, where: str) -> tuple[device | None, Any]
     return (None if dev is None else device(dev)), (None if dtype is None else numpy.dtype(dtype))
 
 
+# the generators' ``device`` as a device object, PyTorch's ``Generator.device`` (the backend,
+# a layer below, knows only the name)
+backend.Generator.device = property(  # type: ignore[method-assign]
+    lambda self: device(self._device), doc="The generator's device (a ``dg.device``)."
+)
+
+
 def set_default_device(device: Any) -> None:  # noqa: A002 - PyTorch's name
     """Accepts ``"cpu"`` (or None), where deepgrad makes tensors; another device is refused
     (move tensors with ``.to(device)`` or switch with ``dg.set_backend("cupy")``)."""
