@@ -357,6 +357,16 @@ def test_model_checkpoint_filepath_formatting_and_save_best_only(tmp_path):
     m3 = _mlp(seed=3)
     m3.load_weights(str(best))
     np.testing.assert_array_equal(m3[2].bias.numpy(), [1.0, 1.0])
+    # save_best_only with {epoch} in the path: a file for each improving epoch only
+    ck = C.ModelCheckpoint(str(tmp_path / "b-{epoch}.dg"), save_best_only=True)
+    _drive(ck, m2, [1.0, 0.5, 0.7, 0.4])
+    assert sorted(p.name for p in tmp_path.glob("b-*.dg")) == ["b-1.dg", "b-2.dg", "b-4.dg"]
+    # monitor a metric to maximize: mode "auto" follows its direction
+    m2.compile("sgd", "cross_entropy", metrics=["accuracy"])
+    ck = C.ModelCheckpoint(str(tmp_path / "a-{epoch}.dg"), monitor="val_accuracy",
+                           save_best_only=True)  # fmt: skip
+    _drive(ck, m2, [0.5, 0.7, 0.6, 0.8], key="val_accuracy")
+    assert sorted(p.name for p in tmp_path.glob("a-*.dg")) == ["a-1.dg", "a-2.dg", "a-4.dg"]
 
 
 def test_reduce_lr_on_plateau_cooldown_min_lr_min_delta():
@@ -399,9 +409,7 @@ def test_learning_rate_scheduler_calls_schedule_with_epoch_and_lr():
 
 
 def test_terminate_on_nan_stops_after_the_batch():
-    x, y = _data(64)
-    x[40] = np.nan  # checked up front: make the loss NaN instead
-    x[40] = 0.0
+    x, y = _data(64)  # NaN inputs are refused up front: the loss turns NaN instead
     calls = []
 
     def loss(pred, target):
@@ -493,3 +501,22 @@ def test_multi_output_predict_keeps_the_structure_and_targets_per_output_are_ref
         with pytest.raises(ValueError, match="multi-output"):
             call()
     m.fit(x[:3], [np.int64(0), np.int64(1), np.int64(1)], verbose=0)  # a list of labels
+
+
+def test_unknown_keywords_name_the_nearest_valid_one():
+    x, y = _data()
+    m = _mlp().compile("sgd", "cross_entropy")
+    for call, word, near in (
+        (lambda: m.fit(x, y, epoch=2), "epoch", "epochs"),
+        (lambda: m.fit(x, y, validation_splits=0.1), "validation_splits", "validation_split"),
+        (lambda: m.evaluate(x, y, return_dic=True), "return_dic", "return_dict"),
+        (lambda: m.predict(x, batchsize=8), "batchsize", "batch_size"),
+        (lambda: m.compile("sgd", "mse", metric=["mae"]), "metric", "metrics"),
+        (lambda: C.EarlyStopping(patiance=2), "patiance", "patience"),
+        (lambda: C.ModelCheckpoint("m.dg", save_best=True), "save_best", "save_best_only"),
+        (lambda: C.ReduceLROnPlateau(cool_down=1), "cool_down", "cooldown"),
+        (lambda: C.CSVLogger("log.csv", apend=True), "apend", "append"),
+        (lambda: C.LearningRateScheduler(lambda e: 0.1, verbos=1), "verbos", "verbose"),
+    ):
+        with pytest.raises(TypeError, match=f"'{word}'; did you mean '{near}'"):
+            call()
