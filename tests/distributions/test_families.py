@@ -1,5 +1,6 @@
 """Geometric, Binomial, NegativeBinomial, Multinomial, Dirichlet, Weibull, Pareto, Chi2,
-Kumaraswamy, RelaxedBernoulli, RelaxedOneHotCategorical and LowRankMultivariateNormal against
+Kumaraswamy, RelaxedBernoulli, RelaxedOneHotCategorical, LowRankMultivariateNormal, HalfCauchy,
+InverseGamma, LogisticNormal and FisherSnedecor against
 torch.distributions: log_prob, entropy and the moments (values and the gradients they send to
 the parameters) on several parameter shapes (0-d, broadcast, batched); batch/event shapes,
 expand, sample shapes and support; draws' moments with a fixed seed; rsample's gradients
@@ -124,6 +125,33 @@ SPECS = {
          ((R.standard_normal((2, 3)),), _simplex(4, 1, 3))],
         (), False, False,
     ),
+    "HalfCauchy": (
+        lambda m, s: lib(m).HalfCauchy(s),
+        [((_pos(4),), _pos(4)), ((np.array(1.5),), np.array(0.7)),
+         ((_pos(2, 1),), _pos(3))],
+        ("mean", "mode", "variance"), True, True,
+    ),
+    "InverseGamma": (
+        lambda m, a, b: lib(m).InverseGamma(a, b),
+        [((np.array([0.5, 1.5, 2.5, 4.0]), _pos(4)), _pos(4)),
+         ((np.array(3.0), np.array(0.8)), np.array(0.7)),
+         ((_pos(2, 1, lo=2.5, hi=5), _pos(3)), _pos(2, 3))],
+        ("mean", "mode", "variance"), True, False,
+    ),
+    "LogisticNormal": (
+        lambda m, mu, s: lib(m).LogisticNormal(mu, s),
+        [((R.standard_normal(3), _pos(3)), _simplex(4)),
+         ((R.standard_normal((2, 3)), _pos(3)), _simplex(5, 1, 4)),
+         ((np.array(0.3), np.array(1.2)), _simplex(2))],
+        (), False, False,
+    ),
+    "FisherSnedecor": (
+        lambda m, a, b: lib(m).FisherSnedecor(a, b),
+        [((np.array([1.5, 3.0, 6.0, 9.0]), np.array([1.5, 3.0, 5.0, 12.0])), _pos(4)),
+         ((np.array(5.0), np.array(7.0)), np.array(0.7)),
+         ((_pos(2, 1, lo=2.5, hi=8), _pos(3, lo=4.5, hi=9)), _pos(2, 3))],
+        ("mean", "mode", "variance"), False, False,
+    ),
     "LowRankMultivariateNormal": (
         lambda m, mu, w, d: lib(m).LowRankMultivariateNormal(mu, w, d),
         [((R.standard_normal(3), R.standard_normal((3, 2)), _pos(3)), R.standard_normal(3)),
@@ -208,13 +236,18 @@ DRAWS = {
     "Chi2": lambda: D.Chi2(dg.tensor([1.0, 4.0]).double()),
     "Kumaraswamy": lambda: D.Kumaraswamy(dg.tensor([0.5, 2.0]).double(),
                                          dg.tensor([1.5, 4.0]).double()),
+    "HalfCauchy": None,
+    "InverseGamma": lambda: D.InverseGamma(dg.tensor([5.0, 9.0]).double(),
+                                           dg.tensor([1.0, 3.0]).double()),
+    "FisherSnedecor": lambda: D.FisherSnedecor(dg.tensor([5.0, 9.0]).double(),
+                                               dg.tensor([12.0, 15.0]).double()),
     "LowRankMultivariateNormal": lambda: D.LowRankMultivariateNormal(
         dg.tensor([1.0, -1.0, 0.0]).double(), dg.tensor([[1.0], [0.5], [-1.0]]).double(),
         dg.tensor([0.5, 1.0, 2.0]).double()),
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("name", list(DRAWS))
+@pytest.mark.parametrize("name", [n for n in DRAWS if DRAWS[n] is not None])
 def test_draws_have_the_moments(name):
     dg.manual_seed(0)
     d = DRAWS[name]()
@@ -248,6 +281,8 @@ RSAMPLE = {
                                (np.array(1.3), R.standard_normal(3))),
     "RelaxedOneHotCategorical": (lambda t, z: D.RelaxedOneHotCategorical(t, logits=z),
                                  (np.array(0.6), R.standard_normal((2, 3)))),
+    "HalfCauchy": (lambda s: D.HalfCauchy(s), (_pos(3),)),
+    "LogisticNormal": (lambda mu, s: D.LogisticNormal(mu, s), (R.standard_normal((2, 3)), _pos(3))),
     "LowRankMultivariateNormal": (lambda mu, w, d: D.LowRankMultivariateNormal(mu, w, d),
                                   (R.standard_normal(3), R.standard_normal((2, 3, 2)), _pos(3))),
 }  # fmt: skip
@@ -291,6 +326,17 @@ BAD = [
     ("RelaxedBernoulli", lambda m: lib(m).RelaxedBernoulli(m.tensor(0.5), m.tensor([1.5]))),
     ("RelaxedOneHotCategorical", lambda m: lib(m).RelaxedOneHotCategorical(
         m.tensor(0.5), m.tensor([0.5, 0.5])).log_prob(m.tensor([0.5, 0.7]))),
+    ("HalfCauchy", lambda m: lib(m).HalfCauchy(m.tensor([-1.0]))),
+    ("HalfCauchy", lambda m: lib(m).HalfCauchy(m.tensor([1.0])).log_prob(m.tensor([-1.0]))),
+    ("InverseGamma", lambda m: lib(m).InverseGamma(m.tensor([1.0]), m.tensor([0.0]))),
+    ("InverseGamma", lambda m: lib(m).InverseGamma(m.tensor([1.0]), m.tensor([1.0])).log_prob(
+        m.tensor([-1.0]))),
+    ("LogisticNormal", lambda m: lib(m).LogisticNormal(m.zeros(2), m.tensor([1.0, 0.0]))),
+    ("LogisticNormal", lambda m: lib(m).LogisticNormal(m.zeros(2), m.ones(2)).log_prob(
+        m.tensor([0.5, 0.6, 0.2]))),
+    ("FisherSnedecor", lambda m: lib(m).FisherSnedecor(m.tensor([1.0]), m.tensor([-2.0]))),
+    ("FisherSnedecor", lambda m: lib(m).FisherSnedecor(m.tensor([1.0]), m.tensor([2.0])).log_prob(
+        m.tensor([-1.0]))),
     ("LowRankMultivariateNormal", lambda m: lib(m).LowRankMultivariateNormal(
         m.zeros(2), m.ones(2, 1), m.tensor([1.0, -1.0]))),
 ]  # fmt: skip
