@@ -1,6 +1,6 @@
 """Geometric, Binomial, NegativeBinomial, Multinomial, Dirichlet, Weibull, Pareto, Chi2,
 Kumaraswamy, RelaxedBernoulli, RelaxedOneHotCategorical, LowRankMultivariateNormal, HalfCauchy,
-InverseGamma, LogisticNormal and FisherSnedecor against
+InverseGamma, LogisticNormal, FisherSnedecor and VonMises against
 torch.distributions: log_prob, entropy and the moments (values and the gradients they send to
 the parameters) on several parameter shapes (0-d, broadcast, batched); batch/event shapes,
 expand, sample shapes and support; draws' moments with a fixed seed; rsample's gradients
@@ -152,6 +152,14 @@ SPECS = {
          ((_pos(2, 1, lo=2.5, hi=8), _pos(3, lo=4.5, hi=9)), _pos(2, 3))],
         ("mean", "mode", "variance"), False, False,
     ),
+    "VonMises": (
+        lambda m, mu, k: lib(m).VonMises(mu, k),
+        [((R.uniform(-3, 3, 6), np.array([0.01, 0.5, 3.0, 3.75, 10.0, 100.0])),
+          R.uniform(-3.1, 3.1, 6)),
+         ((np.array(0.5), np.array(2.0)), np.array(-0.7)),
+         ((R.uniform(-3, 3, (2, 1)), _pos(3, hi=6.0)), R.uniform(-3.1, 3.1, (2, 3)))],
+        ("mean", "mode", "variance"), False, False,
+    ),
     "LowRankMultivariateNormal": (
         lambda m, mu, w, d: lib(m).LowRankMultivariateNormal(mu, w, d),
         [((R.standard_normal(3), R.standard_normal((3, 2)), _pos(3)), R.standard_normal(3)),
@@ -259,6 +267,19 @@ def test_draws_have_the_moments(name):
         np.testing.assert_allclose(np.cov(s.T), d.covariance_matrix.numpy(), atol=0.06)
 
 
+def test_von_mises_draws_have_the_circular_moments():
+    dg.manual_seed(0)
+    loc = dg.tensor([0.5, -3.0, 2.5], dtype=dg.float64)
+    d = D.VonMises(loc, dg.tensor([0.5, 4.0, 60.0], dtype=dg.float64))
+    s = d.sample((40000,)).numpy()
+    assert ((s >= -np.pi) & (s < np.pi)).all() and not d.has_rsample
+    resultant = np.exp(1j * s).mean(0)
+    np.testing.assert_allclose(np.angle(resultant), loc.numpy(), atol=0.03)
+    np.testing.assert_allclose(1 - np.abs(resultant), d.variance.numpy(), rtol=0.03, atol=0.003)
+    f32 = D.VonMises(dg.tensor([0.0]), dg.tensor([1e-6])).sample((100,))  # no hang near 0
+    assert f32.dtype == dg.float32 and f32.shape == (100, 1)
+
+
 def test_relaxed_draws():
     dg.manual_seed(0)
     p = dg.tensor([0.2, 0.9], dtype=dg.float64)
@@ -337,6 +358,9 @@ BAD = [
     ("FisherSnedecor", lambda m: lib(m).FisherSnedecor(m.tensor([1.0]), m.tensor([-2.0]))),
     ("FisherSnedecor", lambda m: lib(m).FisherSnedecor(m.tensor([1.0]), m.tensor([2.0])).log_prob(
         m.tensor([-1.0]))),
+    ("VonMises", lambda m: lib(m).VonMises(m.tensor([0.0]), m.tensor([0.0]))),
+    ("VonMises", lambda m: lib(m).VonMises(m.tensor([0.0]), m.tensor([1.0])).log_prob(
+        m.tensor([float("nan")]))),
     ("LowRankMultivariateNormal", lambda m: lib(m).LowRankMultivariateNormal(
         m.zeros(2), m.ones(2, 1), m.tensor([1.0, -1.0]))),
 ]  # fmt: skip
