@@ -3210,13 +3210,14 @@ class _ToDevice(autograd.Function):
 
 def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any, bool, Any]:
     """``Tensor.to``'s arguments read by PyTorch's three signatures, chosen by the first:
-    ``(other: Tensor, non_blocking, copy)``, ``(dtype, non_blocking, copy)`` or
+    ``(tensor: Tensor, non_blocking, copy)``, ``(dtype, non_blocking, copy)`` or
     ``(device, dtype, non_blocking, copy)``, with the keyword ``memory_format``; returns
     ``(device or None, dtype or None, copy, memory format or None)``. An argument twice, a
     keyword of another signature, a flag that is not a Python bool: PyTorch's ``TypeError``."""
     first = args[0] if args else None
-    if isinstance(first, Tensor) or "other" in kwargs:
-        names: tuple = ("other", "non_blocking", "copy")
+    if isinstance(first, (Tensor, builtins.float, complex)) or "tensor" in kwargs:
+        # PyTorch's keyword is tensor=; a Python float there is a 0-d tensor (float64)
+        names: tuple = ("tensor", "non_blocking", "copy")
     elif args and (isinstance(first, _AbsentDtype) or _device.is_dtype(first)):
         names = ("dtype", "non_blocking", "copy")
     else:
@@ -3244,10 +3245,12 @@ def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any, bool, Any]:
     bool_arg(given.get("non_blocking", False), "to", "non_blocking")
     fmt = given.get("memory_format")
     fmt = None if fmt is None else _format(fmt, "to")
-    if "other" in given:
-        other = given["other"]
+    if "tensor" in given:
+        other = given["tensor"]
+        if isinstance(other, (builtins.bool, builtins.int, builtins.float, complex)):
+            other = Tensor._wrap(backend.xp.asarray(other))  # PyTorch's wrapped number
         if not isinstance(other, Tensor):
-            raise tensor_needed("to", "other", other)
+            raise tensor_needed("to", "tensor", other)
         return other.device, other.dtype, copy, fmt
     dev, dtype = given.get("device"), given.get("dtype")
     if dev is not None:
@@ -3255,8 +3258,8 @@ def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any, bool, Any]:
             dev, (str, builtins.int, _device.device)
         ):
             raise TypeError(
-                f"to(): argument 'device' must be torch.device, not {type(dev).__name__} (a "
-                "device such as 'cpu', or a dtype such as dg.float32 first)"
+                f"to(): argument 'device' must be torch.device, not {type(dev).__name__} "
+                "(expected a device, a dtype or a tensor first: 'cpu', dg.float32 or x)"
             )
         if isinstance(dev, str) and _device.is_dtype(dev) and dtype is None:
             dev, dtype = None, dev  # deepgrad's dtypes are NumPy's: to("float64") casts
