@@ -520,3 +520,28 @@ def test_unknown_keywords_name_the_nearest_valid_one():
     ):
         with pytest.raises(TypeError, match=f"'{word}'; did you mean '{near}'"):
             call()
+
+
+def test_inputs_by_name_follow_forwards_parameter_names():
+    """Keras: x may be "a dict mapping input names to the corresponding array/tensors, if the
+    model has named inputs" — here the names of forward's parameters."""
+    x, y = _data()
+    x2 = x[::-1].copy()
+    m = TwoInputs().compile(optim.SGD(lr=0.1), "cross_entropy")
+    want = m.predict([x, x2])
+    np.testing.assert_array_equal(m.predict({"b": x2, "a": x}), want)
+    np.testing.assert_array_equal(m.predict({"a": x.tolist(), "b": x2.tolist()}), want)
+    assert m.evaluate({"a": x, "b": x2}, y) == pytest.approx(m.evaluate([x, x2], y), rel=1e-12)
+    h = m.fit({"a": x, "b": x2}, y, epochs=1, verbose=0, validation_data=({"a": x, "b": x2}, y))
+    assert len(h.history["val_loss"]) == 1
+    batches = [({"a": x[i : i + 16], "b": x2[i : i + 16]}, y[i : i + 16]) for i in range(0, 70, 16)]
+    m.fit(batches, epochs=1, verbose=0)
+    with pytest.raises(TypeError, match=r"is a dict.*'b_' is not one of them; did you mean 'b'"):
+        m.predict({"a": x, "b_": x2})
+    with pytest.raises(TypeError, match=r"\['b'\] missing"):
+        m.predict({"a": x})
+    with pytest.raises(TypeError, match="is a dict"):
+        m.fit({"a": x, "b": x2}, {"out": y}, verbose=0)  # targets by output name: one loss here
+    # a single-input model's input is named by its forward too
+    s = _mlp()
+    np.testing.assert_array_equal(s.predict({"x": x}), s.predict(x))

@@ -42,7 +42,7 @@ from .callback import Callback, CallbackList, backup_callbacks, flat_callbacks
 from .compiled import Compiled, get_compiled, set_compiled
 from .history import History
 from .hooks import forward_hooks
-from .inputs import Inputs, call_model, is_input_list, several_inputs
+from .inputs import Inputs, call_model, inputs_by_name, is_input_list, several_inputs
 from .loop import (
     Trainer,
     check_validation_freq,
@@ -228,13 +228,9 @@ def _expose(model: Any, name: str, value: Any) -> None:
 
 # ---- data --------------------------------------------------------------------------------------
 def _is_arrays(x: Any) -> bool:
-    if isinstance(x, dict):  # Keras's inputs by name: nothing here to match the names with
-        raise TypeError(
-            f"x is a dict (Keras's inputs by name, keys {sorted(map(str, x))}): a deepgrad "
-            "model takes one input array; pass the array itself"
-        )
-    if isinstance(x, Inputs) or is_input_list(x):
-        return True  # Keras's inputs of a multi-input model (a tuple too, beside y)
+    if isinstance(x, (dict, Inputs)) or is_input_list(x):
+        return True  # Keras's inputs of a multi-input model (a tuple too, beside y; a dict
+        # by forward's parameter names)
     if isinstance(x, tuple) and len(x) == 1 and checks._is_array_object(x[0]):
         return True  # (x,): Keras's x, as [x]
     if isinstance(x, list) and x and isinstance(x[0], tuple):
@@ -321,6 +317,8 @@ def _arrays(
         n_y = None if y is None else len(y)
     except TypeError:
         n_y = None
+    if isinstance(x, dict):  # Keras's inputs by name: forward's parameter names
+        x = inputs_by_name(x, model, where)
     xa = x if isinstance(x, Inputs) else several_inputs(x, model, "x", where, n_y)
     if xa is None:
         xa = checks.to_numpy(x, "x", where)
@@ -552,7 +550,11 @@ def fit(
     Parameters
     ----------
     x : array, Dataset or loader
-        Inputs ``(N, ...)`` (NumPy array, list, tensor) with targets ``y``; or a
+        Inputs ``(N, ...)`` (NumPy array, list, tensor) with targets ``y``; for a model whose
+        ``forward`` takes several inputs (``forward(self, a, b)``), Keras's list ``[xa, xb]``
+        (or tuple) of arrays of ``N`` samples each, or the dict ``{"a": xa, "b": xb}`` by
+        ``forward``'s parameter names (a single-input model refuses a list of arrays, as
+        Keras's do); or a
         :class:`deepgrad.data.Dataset` (batched here with ``batch_size``/``shuffle``); or any
         iterable of ``(x, y)`` / ``(x, y, sample_weight)`` NumPy batches with ``len()`` (a
         :class:`deepgrad.data.DataLoader`), used as it is (its own batch size and shuffling).
@@ -704,7 +706,9 @@ def _validation_tuple(data: Any) -> Any:
     if (
         isinstance(data, list)
         and len(data) in (2, 3)
-        and (checks._is_array_object(data[0]) or is_input_list(data[0]))
+        and (
+            checks._is_array_object(data[0]) or is_input_list(data[0]) or isinstance(data[0], dict)
+        )
         and all(checks._is_array_object(a) or a is None for a in data[1:])
     ):
         return tuple(data)

@@ -5,7 +5,8 @@ of ``N`` samples), never as ``len(list)`` samples. deepgrad's multi-input model 
 whose ``forward`` takes one tensor per input (``forward(self, a, b)``): the arrays are batched
 together (the same samples of each) and the model is called ``model(a_batch, b_batch)``. A
 model whose ``forward`` takes one input refuses such a list, as Keras's single-input models do
-("expects 1 input(s), but it received 2 input tensors").
+("expects 1 input(s), but it received 2 input tensors"). Keras's inputs by name,
+``{"a": xa, "b": xb}``, are matched with ``forward``'s parameter names.
 
 >>> import numpy as np
 >>> from deepgrad import nn
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from .._choices import did_you_mean
 from ..tensor import Tensor
 from . import checks
 
@@ -100,6 +102,8 @@ def several_inputs(
     (``fit(list(x), y)``, ``n_targets == len(x)``, the arrays not ``n_targets`` rows each)
     for a model that takes fewer inputs is a list of samples, as NumPy stacks it (Keras
     refuses it: no other reading is possible)."""
+    if isinstance(x, dict):
+        x = inputs_by_name(x, model, where, name)
     if not is_input_list(x):
         return None
     k = len(x)
@@ -125,6 +129,39 @@ def several_inputs(
             f"{name} hold {counts} samples; every input needs one row per sample"
         )
     return Inputs(arrays)
+
+
+def inputs_by_name(x: dict, model: Any, where: str, name: str = "x") -> Any:
+    """Keras's inputs by name, ``{"a": xa, "b": xb}``, for a model whose ``forward`` names
+    its inputs (``forward(self, a, b)``): the arrays in the order of ``forward``'s
+    parameters — a list for several (see :func:`several_inputs`), the array itself for one.
+    A name ``forward`` does not take, or a missing required one, raises ``TypeError``
+    naming ``forward``'s inputs (and the nearest name)."""
+    try:
+        params = inspect.signature(model.forward).parameters.values()
+    except (TypeError, ValueError, AttributeError):
+        params = []  # type: ignore[assignment]
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p.name for p in params if p.kind != p.VAR_POSITIONAL and p.default is p.empty]
+    keys = list(x)
+    unknown = [k for k in keys if k not in names]
+    missing = [n for n in required if n not in keys]
+    k = len(keys)
+    if unknown or missing or not keys or set(keys) != set(names[:k]):
+        if unknown:
+            why = f"{unknown[0]!r} is not one of them{did_you_mean(unknown[0], names)}"
+        elif missing:
+            why = f"{missing} missing"
+        else:
+            why = "give the first ones, in any order"
+        raise TypeError(
+            f"{where}: {name} is a dict (Keras's inputs by name, keys "
+            f"{sorted(map(str, keys))}); {type(model).__name__}.{_forward_words(model)} takes "
+            f"inputs named {names}: {why}. Name each array after forward's parameter, or pass "
+            "the arrays in a list in that order"
+        )
+    arrays = [checks.to_numpy(x[n], f"{name}[{n!r}]", where) for n in names[:k]]
+    return arrays if k > 1 else arrays[0]
 
 
 def model_input(xb: Any) -> tuple[Tensor, ...]:

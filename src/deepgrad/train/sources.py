@@ -20,7 +20,7 @@ import numpy as np
 
 from ..data.seeding import epoch_order
 from . import checks
-from .inputs import several_inputs
+from .inputs import inputs_by_name, several_inputs
 
 Batch = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
 
@@ -131,6 +131,8 @@ class LoaderSource:
                 f"{self.where}: the loader yields inputs only; training and evaluation need (x, y) "
                 "batches"
             )
+        if isinstance(xb, dict):  # Keras's ({"a": xa, "b": xb}, y) batches
+            xb = inputs_by_name(xb, self.model, self.where)
         xi = several_inputs(xb, self.model, "x", self.where)  # Keras's ([x1, x2], y) batches
         if xi is not None:
             xb = xi.map(lambda a: checks.input_array(a, self.model, self.dtype))
