@@ -456,3 +456,23 @@ def test_multilabel_soft_margin_loss_float64_weight_gets_the_gradient():
     assert dg.gradcheck(lambda z, v: DF.multilabel_soft_margin_loss(z, dg.tensor(y), v), x, w)
     out = DF.multilabel_soft_margin_loss(x.float(), dg.tensor(y).float(), w)
     assert out.dtype == dg.float64
+
+
+def test_module_signatures_as_torch():
+    """The loss modules' constructors and ``forward`` take torch's parameters, names, kinds
+    and defaults (``PoissonNLLLoss()(log_input=x, target=y)`` works)."""
+    import inspect
+
+    def params(f):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
+
+    for name in [*MODULES.values(), "NLLLoss2d", "CTCLoss"]:
+        for method in ("__init__", "forward"):
+            want = params(getattr(getattr(torch.nn, name), method))
+            assert params(getattr(getattr(dg.nn, name), method)) == want, (name, method)
+    for fn in [*MODULES, "ctc_loss"]:
+        assert params(getattr(DF, fn)) == params(getattr(TF, fn)), fn
+    x, y = rng.standard_normal(3), rng.poisson(2, 3).astype(float)
+    got = dg.nn.PoissonNLLLoss()(log_input=dg.tensor(x), target=dg.tensor(y))
+    want = torch.nn.PoissonNLLLoss()(log_input=torch.tensor(x), target=torch.tensor(y))
+    assert float(got) == pytest.approx(float(want), rel=1e-12)

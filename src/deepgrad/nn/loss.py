@@ -343,9 +343,11 @@ class PoissonNLLLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
 
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+    def forward(self, log_input: Tensor, target: Any) -> Tensor:
+        """``log_input`` is PyTorch's name of the first argument (the input, a log-rate when
+        ``self.log_input``, else a rate)."""
         return L.poisson_nll_loss(
-            input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction
+            log_input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction
         )
 
 
