@@ -1,6 +1,6 @@
 """Geometric, Binomial, NegativeBinomial, Multinomial, Dirichlet, Weibull, Pareto, Chi2,
 Kumaraswamy, RelaxedBernoulli, RelaxedOneHotCategorical, LowRankMultivariateNormal, HalfCauchy,
-InverseGamma, LogisticNormal, FisherSnedecor and VonMises against
+InverseGamma, LogisticNormal, FisherSnedecor, VonMises and ContinuousBernoulli against
 torch.distributions: log_prob, entropy and the moments (values and the gradients they send to
 the parameters) on several parameter shapes (0-d, broadcast, batched); batch/event shapes,
 expand, sample shapes and support; draws' moments with a fixed seed; rsample's gradients
@@ -160,6 +160,17 @@ SPECS = {
          ((R.uniform(-3, 3, (2, 1)), _pos(3, hi=6.0)), R.uniform(-3.1, 3.1, (2, 3)))],
         ("mean", "mode", "variance"), False, False,
     ),
+    "ContinuousBernoulli": (
+        lambda m, p: lib(m).ContinuousBernoulli(p),
+        [((np.array([0.1, 0.4995, 0.5, 0.7, 0.999]),), np.array([0.2, 0.3, 0.9, 0.0, 1.0])),
+         ((np.array(0.3),), np.array(0.6)), ((_probs(2, 1),), _probs(3))],
+        ("mean", "variance", "stddev"), True, True,
+    ),
+    "ContinuousBernoulliLogits": (
+        lambda m, z: lib(m).ContinuousBernoulli(logits=z),
+        [((R.standard_normal(4),), _probs(4))],
+        ("mean", "variance"), True, True,
+    ),
     "LowRankMultivariateNormal": (
         lambda m, mu, w, d: lib(m).LowRankMultivariateNormal(mu, w, d),
         [((R.standard_normal(3), R.standard_normal((3, 2)), _pos(3)), R.standard_normal(3)),
@@ -249,6 +260,7 @@ DRAWS = {
                                            dg.tensor([1.0, 3.0]).double()),
     "FisherSnedecor": lambda: D.FisherSnedecor(dg.tensor([5.0, 9.0]).double(),
                                                dg.tensor([12.0, 15.0]).double()),
+    "ContinuousBernoulli": lambda: D.ContinuousBernoulli(dg.tensor([0.1, 0.5, 0.8]).double()),
     "LowRankMultivariateNormal": lambda: D.LowRankMultivariateNormal(
         dg.tensor([1.0, -1.0, 0.0]).double(), dg.tensor([[1.0], [0.5], [-1.0]]).double(),
         dg.tensor([0.5, 1.0, 2.0]).double()),
@@ -304,6 +316,7 @@ RSAMPLE = {
                                  (np.array(0.6), R.standard_normal((2, 3)))),
     "HalfCauchy": (lambda s: D.HalfCauchy(s), (_pos(3),)),
     "LogisticNormal": (lambda mu, s: D.LogisticNormal(mu, s), (R.standard_normal((2, 3)), _pos(3))),
+    "ContinuousBernoulli": (lambda p: D.ContinuousBernoulli(p), (np.array([0.2, 0.4995, 0.8]),)),
     "LowRankMultivariateNormal": (lambda mu, w, d: D.LowRankMultivariateNormal(mu, w, d),
                                   (R.standard_normal(3), R.standard_normal((2, 3, 2)), _pos(3))),
 }  # fmt: skip
@@ -361,6 +374,10 @@ BAD = [
     ("VonMises", lambda m: lib(m).VonMises(m.tensor([0.0]), m.tensor([0.0]))),
     ("VonMises", lambda m: lib(m).VonMises(m.tensor([0.0]), m.tensor([1.0])).log_prob(
         m.tensor([float("nan")]))),
+    ("ContinuousBernoulli", lambda m: lib(m).ContinuousBernoulli(
+        m.tensor([1.5]), validate_args=True)),
+    ("ContinuousBernoulli", lambda m: lib(m).ContinuousBernoulli(m.tensor([0.5])).log_prob(
+        m.tensor([1.5]))),
     ("LowRankMultivariateNormal", lambda m: lib(m).LowRankMultivariateNormal(
         m.zeros(2), m.ones(2, 1), m.tensor([1.0, -1.0]))),
 ]  # fmt: skip
@@ -372,6 +389,12 @@ def test_validation_raises_as_torch(torch, name, call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(dg)
+
+
+def test_continuous_bernoulli_clamps_probs_unless_validate_args_is_given(torch):
+    for m in (dg, torch):
+        d = lib(m).ContinuousBernoulli(m.tensor([1.5], dtype=m.float64))  # clamped, no error
+        assert float(d.probs) == 1 - np.finfo(np.float64).eps
 
 
 def test_constructor_errors_as_torch(torch):

@@ -49,6 +49,8 @@ FAMILIES = {
         lambda m, mu, w, d: m.distributions.LowRankMultivariateNormal(mu, w, d),
         (R.standard_normal((N, 3)), R.standard_normal((N, 3, 2)), _u(0.5, 2, N, 3))),
     "Weibull": (lambda m, s, k: m.distributions.Weibull(s, k), (_u(0.5, 2), _u(0.5, 2))),
+    "ContinuousBernoulli": (lambda m, p: m.distributions.ContinuousBernoulli(p),
+                            (np.array([0.1, 0.4995, 0.5, 0.8]),)),
 }  # fmt: skip
 
 
