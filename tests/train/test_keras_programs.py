@@ -545,3 +545,22 @@ def test_inputs_by_name_follow_forwards_parameter_names():
     # a single-input model's input is named by its forward too
     s = _mlp()
     np.testing.assert_array_equal(s.predict({"x": x}), s.predict(x))
+
+
+def test_history_keys_of_metric_objects():
+    """Metric objects are logged under their names: Keras's for the classification metrics;
+    the regression and F1/R² objects keep deepgrad's short names (README's table), and
+    name= or the metric given by name gives Keras's key."""
+    from deepgrad import metrics as M
+
+    x, y = _data()
+    m = _mlp().compile("sgd", "cross_entropy", metrics=[M.SparseCategoricalAccuracy()])
+    h = m.fit(x, y, epochs=1, verbose=0, validation_split=0.2)
+    assert {"sparse_categorical_accuracy", "val_sparse_categorical_accuracy"} <= set(h.history)
+    r = x.sum(axis=1, keepdims=True)
+    m = _mlp(c=1).compile("sgd", "mse", metrics=[M.MeanSquaredError(), M.MeanAbsoluteError()])
+    assert set(m.fit(x, r, epochs=1, verbose=0).history) - {"lr"} == {"loss", "mse", "mae"}
+    m.compile("sgd", "mse", metrics=[M.MeanSquaredError(name="mean_squared_error"),
+                                     "mean_absolute_error"])  # fmt: skip
+    keys = set(m.fit(x, r, epochs=1, verbose=0).history) - {"lr"}
+    assert keys == {"loss", "mean_squared_error", "mean_absolute_error"}
