@@ -397,6 +397,68 @@ def test_continuous_bernoulli_clamps_probs_unless_validate_args_is_given(torch):
         assert float(d.probs) == 1 - np.finfo(np.float64).eps
 
 
+GP = (
+    np.array([0.0, 1.0, -1.0, 0.5, 0.2]),
+    np.array([1.0, 0.5, 2.0, 1.5, 0.7]),
+    np.array([0.0, -0.3, 0.4, 1.2, 0.6]),
+)
+GP_X = np.array([0.5, 1.5, 0.0, 3.0, 0.9])
+
+
+def test_generalized_pareto_as_torch_in_float32(torch):
+    """PyTorch's GeneralizedPareto.log_prob/cdf raise for float64 parameters (its isclose
+    against a float32 zero: 'Double did not match Float'); float32 is compared with torch, and
+    float64 (which works here) with the float32 results."""
+    params32 = [p.astype(np.float32) for p in GP]
+    ours = D.GeneralizedPareto(*map(dg.tensor, params32))
+    theirs = torch.distributions.GeneralizedPareto(*map(torch.tensor, params32))
+    x, u = GP_X.astype(np.float32), np.array([0.1, 0.5, 0.7, 0.9, 0.3], np.float32)
+    pairs = [
+        (ours.log_prob(dg.tensor(x)), theirs.log_prob(torch.tensor(x))),
+        (ours.cdf(dg.tensor(x)), theirs.cdf(torch.tensor(x))),
+        (ours.icdf(dg.tensor(u)), theirs.icdf(torch.tensor(u))),
+        (ours.entropy(), theirs.entropy()),
+        (ours.mean, theirs.mean),
+        (ours.variance, theirs.variance),
+        (ours.mode, theirs.mode),
+    ]
+    for a, b in pairs:
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+    assert (
+        ours.support.check(dg.tensor(x)).tolist() == theirs.support.check(torch.tensor(x)).tolist()
+    )
+    with pytest.raises(RuntimeError, match="Double did not match Float"):
+        torch.distributions.GeneralizedPareto(*map(torch.tensor, GP)).log_prob(torch.tensor(GP_X))
+    ours64 = D.GeneralizedPareto(*map(dg.tensor, GP))
+    np.testing.assert_allclose(
+        ours64.log_prob(dg.tensor(GP_X)).numpy(), pairs[0][1].numpy(), rtol=1e-6
+    )
+    assert ours64.expand((3, 5)).batch_shape == (3, 5) and ours64.has_rsample
+    with pytest.raises(ValueError):  # x below loc: outside the support
+        ours64.log_prob(dg.tensor([-5.0, 1.5, 0.0, 3.0, 0.9]))
+    with pytest.raises(ValueError):
+        D.GeneralizedPareto(0.0, -1.0, 0.5)
+
+
+def test_generalized_pareto_gradcheck_float64():
+    # (away from ξ = 0, where the exponential branch takes over and, as PyTorch's, has no
+    # gradient to ξ)
+    leaves = [dg.tensor(p, requires_grad=True) for p in (GP[0], GP[1], GP[2] + 0.05)]
+    assert gradcheck(lambda *p: D.GeneralizedPareto(*p).log_prob(dg.tensor(GP_X)), *leaves)
+    assert gradcheck(lambda *p: D.GeneralizedPareto(*p).entropy(), *leaves)
+
+    def draw(*p):
+        dg.manual_seed(5)
+        return D.GeneralizedPareto(*p).rsample((3,))
+
+    assert gradcheck(draw, *leaves)
+    dg.manual_seed(0)
+    d = D.GeneralizedPareto(dg.tensor([0.5]).double(), dg.tensor([2.0]).double(),
+                            dg.tensor([0.1]).double())  # fmt: skip
+    s = d.sample((40000,)).numpy()
+    np.testing.assert_allclose(s.mean(0), d.mean.numpy(), rtol=0.03)
+
+
 def test_constructor_errors_as_torch(torch):
     for m in (dg, torch):
         with pytest.raises(ValueError):
