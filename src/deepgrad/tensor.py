@@ -3215,8 +3215,9 @@ def _to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any, bool, Any]:
     ``(device or None, dtype or None, copy, memory format or None)``. An argument twice, a
     keyword of another signature, a flag that is not a Python bool: PyTorch's ``TypeError``."""
     first = args[0] if args else None
-    if isinstance(first, (Tensor, builtins.float, complex)) or "tensor" in kwargs:
-        # PyTorch's keyword is tensor=; a Python float there is a 0-d tensor (float64)
+    if isinstance(first, (Tensor, builtins.bool, builtins.float, complex)) or "tensor" in kwargs:
+        # PyTorch's keyword is tensor=; a Python bool, float or complex there is a 0-d tensor
+        # (x.to(1.5) is x.to(float64), x.to(True) x.to(bool); an int is a device: cuda:1)
         names: tuple = ("tensor", "non_blocking", "copy")
     elif args and (isinstance(first, _AbsentDtype) or _device.is_dtype(first)):
         names = ("dtype", "non_blocking", "copy")
