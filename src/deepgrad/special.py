@@ -9,7 +9,10 @@ functions in :mod:`deepgrad.functional.special`, each with its derivative. The A
 other Bessel functions (``airy_ai``, ``bessel_y0``/``y1``, ``modified_bessel_i0``/``i1``/``k0``/
 ``k1``, ``scaled_modified_bessel_k0``/``k1``, ``spherical_bessel_j0``) live in
 :mod:`deepgrad.functional.bessel`: PyTorch differentiates none of them, and their results
-record no graph.
+record no graph; so do the orthogonal polynomials of
+:mod:`deepgrad.functional.orthogonal_polynomials` (``chebyshev_polynomial_t``/``u``/``v``/``w``
+and their ``shifted_`` forms, ``hermite_polynomial_h``/``he``, ``laguerre_polynomial_l``,
+``legendre_polynomial_p``), which take ``x`` and the degree ``n`` broadcast.
 
 >>> import deepgrad as dg
 >>> dg.special.expit(dg.tensor([0.0])).tolist(), dg.special.gammaln(dg.tensor([1.0])).tolist()
@@ -52,6 +55,20 @@ from .functional.bessel import (
     spherical_bessel_j0,
 )
 from .functional.input_keyword import accept_input_keyword
+from .functional.orthogonal_polynomials import (
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+)
 from .functional.special import (
     bessel_j0,
     bessel_j1,
@@ -76,10 +93,6 @@ expit = sigmoid
 gammaln = lgamma
 psi = digamma
 
-#: the names whose first parameter PyTorch calls only ``x``: ``input=`` raises there
-_X_ONLY = ("airy_ai", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
-           "spherical_bessel_j0")  # fmt: skip
-
 __all__ = [
     "bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2",
     "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p",
@@ -87,8 +100,19 @@ __all__ = [
     "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta",
     "airy_ai", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
     "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
-    "scaled_modified_bessel_k1", "spherical_bessel_j0",
+    "scaled_modified_bessel_k1", "spherical_bessel_j0", "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+    "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+    "legendre_polynomial_p", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w",
 ]  # fmt: skip
+
+#: the names whose first parameter PyTorch calls only ``x`` (``input=`` raises there): some
+#: Bessel functions and the orthogonal polynomials
+_X_ONLY = (
+    "airy_ai", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
+    *(name for name in __all__ if "_polynomial_" in name),
+)  # fmt: skip
 
 
 def softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
