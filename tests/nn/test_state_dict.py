@@ -349,3 +349,29 @@ def test_no_warning_from_the_keyword_form():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _net(dg).state_dict(prefix="a.", keep_vars=False)
+
+
+def test_an_old_batch_norm_checkpoint_without_num_batches_tracked_loads_as_in_pytorch():
+    """PyTorch's rule: a state dict without metadata version 2 (a plain dict, an old
+    checkpoint) may lack num_batches_tracked (the counter keeps its value); a versioned one
+    may not."""
+    torch = pytest.importorskip("torch")
+    for lib in (torch, dg):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+        m(lib.randn(4, 2))
+        plain = {k: v for k, v in m.state_dict().items() if "num_batches" not in k}
+        assert m.load_state_dict(plain) == ([], [])
+        assert int(m[1].num_batches_tracked) == 1
+        versioned = m.state_dict()
+        del versioned["1.num_batches_tracked"]
+        with pytest.raises(RuntimeError, match="num_batches_tracked"):
+            m.load_state_dict(versioned)
+
+
+def test_to_empty_and_share_memory_return_the_module():
+    lin = dg.nn.Linear(2, 3)
+    assert lin.share_memory() is lin
+    assert lin.to_empty(device="cpu") is lin
+    assert lin.weight.shape == (3, 2) and lin.weight.requires_grad
+    assert isinstance(lin.weight, dg.nn.Parameter)
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]

@@ -1014,7 +1014,12 @@ class Module(KerasMethods):
                 size_from_state(prefix + "." if prefix else "", state_dict)
         entries = list(self._state_entries())
         own = {k for k, *_ in entries}
-        missing = [k for k, *_ in entries if k not in state_dict]
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        missing = [
+            k
+            for k, owner, name, _ in entries
+            if k not in state_dict and not owner._may_be_missing(name, k, metadata)
+        ]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
         if strict and (missing or unexpected):
@@ -1051,6 +1056,43 @@ class Module(KerasMethods):
                 owner.__dict__["_buffers"][name] = new
                 object.__setattr__(owner, name, new)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _may_be_missing(self, name: str, key: str, metadata: Mapping) -> bool:
+        """Whether this module's entry ``name`` (``key`` in a state dict with ``metadata``)
+        may be absent from a loaded state dict, keeping its value (PyTorch's
+        ``_load_from_state_dict`` hook; batch norms: an old checkpoint's
+        ``num_batches_tracked``)."""
+        return False
+
+    def share_memory(self) -> Module:
+        """PyTorch's ``share_memory``: each parameter's and buffer's ``share_memory_()``;
+        returns the module (README: processes get copies here)."""
+        for t in (*self.parameters(), *self.buffers()):
+            t.share_memory_()
+        return self
+
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """PyTorch's ``to_empty``: every parameter and buffer replaced by a new array of its
+        shape and dtype on ``device``, its values not copied (zeros here, where PyTorch's are
+        uninitialized: README); parameters keep ``requires_grad``. Returns the module."""
+        dev = devices.device(device) if device is not None else None
+        mods = self.modules() if recurse else (self,)
+        for mod in mods:
+            for store in (mod._parameters, mod._buffers):
+                for name, t in list(store.items()):
+                    if t is None:
+                        continue
+                    fresh = backend.xp.zeros(t.shape, t._data.dtype)
+                    new = (
+                        Parameter(fresh, requires_grad=t.requires_grad)
+                        if isinstance(t, Parameter)
+                        else Tensor._wrap(fresh)
+                    )
+                    if dev is not None:
+                        new._data = new.to(dev)._data
+                    store[name] = new
+                    object.__setattr__(mod, name, new)
+        return self
 
     # ---- display --------------------------------------------------------------------------
     def extra_repr(self) -> str:

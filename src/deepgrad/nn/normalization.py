@@ -37,6 +37,15 @@ class _NormBase(Module):
 
     _version = 2  # PyTorch's, in ``state_dict()._metadata``
 
+    def _may_be_missing(self, name: str, key: str, metadata: Any) -> bool:
+        """PyTorch's rule for checkpoints from before ``num_batches_tracked`` (version < 2,
+        or a state dict without its metadata, a plain dict): its absence keeps the
+        counter's value instead of being a missing key."""
+        if name != "num_batches_tracked":
+            return False
+        version = metadata.get(key.rsplit(".", 1)[0] if "." in key else "", {}).get("version")
+        return version is None or version < 2
+
     _expected_ndims: tuple[int, ...] = ()
     _shape_text = ""
 
