@@ -83,6 +83,8 @@ class memory_format:  # noqa: N801 - PyTorch's name
         dims are skipped)."""
         if self.rank is not None and a.ndim != self.rank:
             return False
+        if self.order is None and a.size == 0:  # PyTorch: no elements is contiguous
+            return True
         dims = range(a.ndim - 1, -1, -1) if self.order is None else reversed(self.order)
         expected = 1
         for d in dims:

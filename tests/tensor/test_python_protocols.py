@@ -58,3 +58,12 @@ def test_iteration_gives_the_rows_and_layout_is_strided():
     assert v.layout is dg.strided and repr(dg.strided) == "deepgrad.strided"
     assert isinstance(dg.strided, dg.layout)
     assert dg.zeros(2, layout=dg.strided).layout is dg.strided
+
+
+def test_a_tensor_without_elements_is_contiguous_as_pytorchs():
+    for code in ("T.zeros(0, 3)", "T.zeros(0, 3).t()", "T.zeros(3, 0).t()"):
+        assert eval(code, {"T": dg}).is_contiguous() is eval(code, {"T": torch}).is_contiguous()
+    x, t = dg.zeros(0, 3, 2, 2), torch.zeros(0, 3, 2, 2)
+    assert x.is_contiguous(memory_format=dg.channels_last) is t.is_contiguous(
+        memory_format=torch.channels_last
+    )

@@ -484,6 +484,35 @@ class SoftmaxCrossEntropy(Function):
         return Tensor._from_op(gx.astype(x._data.dtype, copy=False), None, 0)
 
 
+def _cross_entropy_options(
+    input: Tensor,  # noqa: A002
+    size_average: Any,
+    reduce: Any,
+    reduction: Any,
+    label_smoothing: Any,
+    ignore_index: Any,
+) -> tuple[str, float, int]:
+    """:func:`cross_entropy`'s ``(reduction, label_smoothing, ignore_index)`` checked as
+    PyTorch checks them (the legacy flags read into a reduction; a smoothing above 1 its
+    ``RuntimeError``, below 0 or NaN none at all), and the input's class axis."""
+    fn = "cross_entropy"
+    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), fn)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    label_smoothing = float_arg(label_smoothing, "cross_entropy_loss", "label_smoothing", 7)
+    if label_smoothing > 1.0:
+        raise ValueRangeError(
+            f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g} ({fn}: "
+            "the share of the target spread over the classes, e.g. label_smoothing=0.1)"
+        )
+    if not label_smoothing > 0.0:  # PyTorch smooths only above 0 (a negative or NaN: none)
+        label_smoothing = 0.0
+    if input.ndim < 1:
+        raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
+    ignore_index = int_arg(ignore_index, "cross_entropy_loss", "ignore_index", 5)
+    return reduction, label_smoothing, ignore_index
+
+
 def cross_entropy(
     input: Tensor,  # noqa: A002
     target: Any,
@@ -503,21 +532,10 @@ def cross_entropy(
     PyTorch). The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``; the
     mean of an empty batch is NaN, as PyTorch's.
     """
-    reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "cross_entropy")
     fn = "cross_entropy"
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    label_smoothing = float_arg(label_smoothing, "cross_entropy_loss", "label_smoothing", 7)
-    if label_smoothing > 1.0:
-        raise ValueRangeError(
-            f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g} ({fn}: "
-            "the share of the target spread over the classes, e.g. label_smoothing=0.1)"
-        )
-    if not label_smoothing > 0.0:  # PyTorch smooths only above 0 (a negative or NaN: none)
-        label_smoothing = 0.0
-    if input.ndim < 1:
-        raise ValueError(f"{fn}: input must have a class axis, got shape {input.shape}")
-    ignore_index = int_arg(ignore_index, "cross_entropy_loss", "ignore_index", 5)
+    reduction, label_smoothing, ignore_index = _cross_entropy_options(
+        input, size_average, reduce, reduction, label_smoothing, ignore_index
+    )
     xp = backend.xp
     t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if isinstance(target, Tensor) and t.dtype != numpy.int64:
