@@ -242,3 +242,18 @@ def test_a_real_pickle_is_still_refused(tmp_path):
         path.write_bytes(pickle.dumps({"w": [1.0, 2.0]}, protocol=proto))
         with pytest.raises(ModelFileError, match="pickle"):
             dg.load(path)
+
+
+@pytest.mark.parametrize("where", ["cuda", "cuda:1"])
+def test_map_location_on_a_cuda_device_without_it_raises_pytorchs_error(tmp_path, where):
+    torch = pytest.importorskip("torch")
+    torch.save({"a": torch.ones(1)}, tmp_path / "t.pt")
+    with pytest.raises(RuntimeError, match="deserialize object on a CUDA device"):
+        torch.load(tmp_path / "t.pt", map_location=where)
+    dg.save({"a": dg.ones(1)}, tmp_path / "d.pt")
+    with pytest.raises(RuntimeError, match="deserialize object on a CUDA device"):
+        dg.load(tmp_path / "d.pt", map_location=where)
+    for ok in ("cpu", dg.device("cpu"), {"cuda:0": "cpu"}, lambda s, loc: s):
+        assert dg.load(tmp_path / "d.pt", map_location=ok)["a"].tolist() == [1.0]
+    with pytest.raises(ValueError):
+        dg.load(tmp_path / "d.pt", map_location="mps")

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, devices
 from ..nn.buffer import UninitializedBuffer
 from ..nn.parameter import Parameter, UninitializedParameter, is_lazy
 from ..tensor import Tensor
@@ -260,8 +260,11 @@ def load(
 ) -> Any:
     """Read what :func:`save` wrote (or any safetensors file: a dict of tensors by name).
 
-    ``map_location`` is accepted for PyTorch's signature: tensors are created on deepgrad's
-    active backend whatever it names (``"cpu"``, a device, a dict or a function).
+    ``map_location``: tensors are created on deepgrad's active backend. A device (or its
+    name) is checked as PyTorch checks it: ``"cuda"`` while the CUDA backend is off raises
+    PyTorch's ``RuntimeError`` (its words: use ``map_location="cpu"``), a name deepgrad does
+    not know its ``ValueError``; a dict or a function is accepted (deepgrad's files record no
+    device to map from).
     ``weights_only`` is accepted and always holds: loading never runs code from the file.
     ``mmap`` is accepted and ignored. Raises :class:`~deepgrad.io.ModelFileError` for a file that
     is not an intact safetensors file (and for a pickle, which deepgrad never loads).
@@ -269,6 +272,15 @@ def load(
     if pickle_module is not None or pickle_load_args:
         raise TypeError("dg.load: deepgrad never unpickles; pickle_module and its options are "
                         "not accepted")  # fmt: skip
+    if isinstance(map_location, (str, devices.device)):
+        if devices.device(map_location).type == "cuda" and not backend.gpu:
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but "
+                "torch.cuda.is_available() is False. If you are running on a CPU-only machine, "
+                "please use torch.load with map_location=torch.device('cpu') to map your "
+                "storages to the CPU. (dg.load: deepgrad's CUDA backend is off; "
+                "dg.set_backend('cupy') turns it on where CuPy is installed)"
+            )
     data, name = _read_all(f)
     _refuse_pickle(data, name)
     header = safetensors_header(data, name)  # checked against the file before any array
