@@ -133,6 +133,7 @@ def torch64():
     torch = pytest.importorskip("torch")
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)  # torch's scalar state (ASGD's eta, mu) in float64
+    dg.set_default_dtype(dg.float64)  # and deepgrad's, which follows its default as torch's
     yield torch
     torch.set_default_dtype(old)
 
@@ -229,6 +230,8 @@ def _through_json(state):
     arrays = {}
 
     def enc(x, path):
+        if isinstance(x, dg.Tensor):  # state tensors are written as their arrays
+            x = x.numpy()
         if isinstance(x, np.ndarray):
             arrays[path] = x.copy()
             return {"__array__": path}

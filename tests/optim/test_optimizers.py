@@ -178,6 +178,8 @@ def _through_json(state):
     arrays = {}
 
     def enc(x, path):
+        if isinstance(x, dg.Tensor):  # state tensors are written as their arrays
+            x = x.numpy()
         if isinstance(x, np.ndarray):
             arrays[path] = x.copy()
             return {"__array__": path}
@@ -226,7 +228,8 @@ def test_state_dict_is_keyed_by_position_and_copied():
     assert sorted(sd["state"]) == [0, 1, 2]
     assert sd["param_groups"][0]["params"] == [0, 1, 2]
     assert sd["state"][0]["step"] == 2
-    before = sd["state"][0]["exp_avg"].copy()
+    assert isinstance(sd["state"][0]["exp_avg"], dg.Tensor)  # tensors, as PyTorch's
+    before = sd["state"][0]["exp_avg"].clone()
     for p in params:
         p.grad = dg.tensor(np.ones_like(p.data))
     opt.step()
@@ -660,9 +663,10 @@ def test_a_state_array_replaced_alone_is_the_one_updated(compiled):
         for p in ps:
             p.grad = dg.tensor(rng.standard_normal(3))
         opt.step()
-        v = opt.state[ps[1]]["exp_avg_sq"] * 100.0
-        opt.state[ps[1]]["exp_avg_sq"] = v
-        m = opt.state[ps[1]]["exp_avg"].copy()
+        replaced = opt.state[ps[1]]["exp_avg_sq"] * 100.0
+        opt.state[ps[1]]["exp_avg_sq"] = replaced
+        v = replaced.numpy().copy()  # (the step writes into the tensor put there, as PyTorch's)
+        m = opt.state[ps[1]]["exp_avg"].numpy().copy()
         w = ps[1].numpy().copy()
         g = rng.standard_normal(3)
         for p in ps:
@@ -673,7 +677,8 @@ def test_a_state_array_replaced_alone_is_the_one_updated(compiled):
     m = 0.9 * m + 0.1 * g
     v = 0.999 * v + 0.001 * g * g
     w = w - 0.1 / (1 - 0.9**2) * m / (np.sqrt(v) / np.sqrt(1 - 0.999**2) + 1e-8)
-    np.testing.assert_allclose(opt.state[ps[1]]["exp_avg_sq"], v, rtol=1e-12)
+    assert opt.state[ps[1]]["exp_avg_sq"] is replaced
+    np.testing.assert_allclose(replaced.numpy(), v, rtol=1e-12)
     np.testing.assert_allclose(ps[1].numpy(), w, rtol=1e-12)
 
 

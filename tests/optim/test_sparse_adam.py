@@ -59,7 +59,7 @@ def test_untouched_rows_keep_their_moments():
     opt = optim.SparseAdam([w], lr=0.1)
     (F.embedding(dg.tensor([0]), w, sparse=True) ** 2).sum().backward()
     opt.step()
-    before, m_before = w.detach().numpy().copy(), opt.state[w]["exp_avg"].copy()
+    before, m_before = w.detach().numpy().copy(), opt.state[w]["exp_avg"].clone()
     opt.zero_grad()
     (F.embedding(dg.tensor([1]), w, sparse=True) * 2).sum().backward()
     opt.step()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy
 
 from .. import backend, cuda_kernels, kernels
-from .optimizer import Optimizer, _floats
+from .optimizer import Optimizer, _array, _floats
 
 
 class Adam(Optimizer):
@@ -292,7 +292,7 @@ def _flat_quads(fused: Any) -> list[list[Any]] | None:
     if cache is None or cache[0] is not fused.datas:
         rows: list[tuple[Any, ...]] | None = []
         for p, st in zip(fused.params, fused.states, strict=True):
-            views = kernels.flat_views((p._data, st["exp_avg"], st["exp_avg_sq"]))
+            views = kernels.flat_views((p._data, _array(st["exp_avg"]), _array(st["exp_avg_sq"])))
             if views is None or views[0].dtype != fused.dtype:
                 rows = None
                 break

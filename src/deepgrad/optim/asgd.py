@@ -6,7 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, _floats, _signed_grad
+from .optimizer import (
+    Optimizer,
+    _array,
+    _bump_step,
+    _floats,
+    _new_step,
+    _scalar,
+    _set_scalar,
+    _signed_grad,
+    _state_tensor,
+)
 
 
 class ASGD(Optimizer):
@@ -47,6 +57,8 @@ class ASGD(Optimizer):
 
     name = "asgd"
     _array_state = ("ax",)
+    _scalar_state = ("eta", "mu")
+    _step_tensor = True
 
     def __init__(
         self,
@@ -97,24 +109,25 @@ class ASGD(Optimizer):
                 state = self.state.get(p)
                 if not state:
                     state = self.state[p] = {
-                        "step": 0,
-                        "eta": lr,
-                        "mu": 1.0,
-                        "ax": xp.zeros_like(w),
+                        "step": _new_step(),
+                        "eta": _new_step(lr),
+                        "mu": _new_step(1.0),
+                        "ax": _state_tensor(xp.zeros_like(w)),
                     }
-                t = state["step"] = state["step"] + 1
+                t = _bump_step(state)
                 g = _signed_grad(p.grad._data, maximize, wd, w, False, lr)
-                eta, mu = float(state["eta"]), float(state["mu"])
+                eta, mu = _scalar(state, "eta"), _scalar(state, "mu")
                 tmp = self._tmp(p)
                 w *= 1.0 - lambd * eta
                 xp.multiply(g, eta, out=tmp)
                 w -= tmp
-                ax = state["ax"]
+                ax = _array(state["ax"])
                 if mu != 1.0:
                     xp.subtract(w, ax, out=tmp)
                     tmp *= mu
                     ax += tmp
                 else:
                     ax[...] = w
-                state["eta"] = lr / ((1.0 + lambd * lr * t) ** alpha)
-                state["mu"] = 1.0 / max(1.0, t - t0)
+                # written into the 0-d tensors (float32, as PyTorch's ``eta.copy_(...)``)
+                _set_scalar(state, "eta", lr / ((1.0 + lambd * lr * t) ** alpha))
+                _set_scalar(state, "mu", 1.0 / max(1.0, t - t0))

@@ -13,12 +13,17 @@ empty placeholder group with its hyperparameters; :meth:`Optimizer.bind` (or
 :meth:`~Optimizer.add_param_group`) attaches the parameters later, and the placeholder's
 hyperparameters (including what a schedule already wrote there) carry over to the new groups.
 
-**State** (moment estimates, step counts) is kept per parameter in ``opt.state[p]``; the saved
-form (:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the groups
-(0, 1, 2... in group order), never by ``id()``, and holds only NumPy arrays, ints, floats,
-bools and tuples, so it can be written as safetensors + JSON and training resumes exactly. A
-PyTorch-style subclass (``super().__init__(params, defaults)``, its own ``step`` keeping
-tensors in ``self.state[p]``, a ``defaultdict(dict)`` as PyTorch's) gets its tensors back.
+**State** (moment estimates, step counts) is kept per parameter in ``opt.state[p]``, as
+PyTorch's: tensors (``exp_avg``...) that share the memory the update writes (no copy per step:
+on the fused path each is a slice of the group's flat buffer), and ``step`` a 0-d float32
+tensor (float64 under a float64 default dtype). A write into them (``zero_``, ``mul_``,
+``copy_``) or a tensor put in their place steers the next step as in PyTorch. The saved form
+(:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the groups (0, 1, 2...
+in group order), never by ``id()``, and holds copies of the tensors (a checkpoint writes them
+as arrays); :meth:`~Optimizer.load_state_dict` takes that, PyTorch's (torch tensors) and the
+NumPy arrays and int steps earlier versions saved. A PyTorch-style subclass
+(``super().__init__(params, defaults)``, its own ``step`` keeping tensors in ``self.state[p]``,
+a ``defaultdict(dict)`` as PyTorch's) gets its tensors back.
 
 Updates run in place on ``p._data`` and the state arrays, in the parameter's dtype, with NumPy
 ufuncs writing into preallocated buffers (``out=``). ``p.grad`` is never modified (it may be
@@ -27,6 +32,7 @@ shared between tensors); weight decay goes into a temporary.
 
 from __future__ import annotations
 
+import array
 import copy
 import functools
 import inspect
@@ -351,11 +357,13 @@ class Optimizer:
 
         Small models spend their optimizer time in per-call overhead (a dozen NumPy calls per
         parameter); the same elementwise math on one concatenation of the group costs a dozen
-        calls in all. Returns a :class:`_FusedGroup` whose ``state[key]`` flat arrays back
-        ``self.state[p][key]`` (views, so the per-parameter state stays what is saved), or
-        ``None`` when the fused path does not apply: no gradient at all, mixed dtypes, or
-        different step counts (the per-parameter loop then runs). Parameters without a
-        gradient (frozen ones) are left out; when that set changes the buffers are rebuilt.
+        calls in all. Returns a :class:`_FusedGroup` whose flat arrays back the tensors of
+        ``self.state[p]`` (each state tensor's memory is its slice of a flat buffer, and each
+        ``step`` a 0-d float32 tensor over one entry of a flat ``steps`` array), or ``None``
+        when the fused path does not apply: no gradient at all, mixed dtypes, or different
+        step counts (the per-parameter loop then runs). Parameters without a gradient (frozen
+        ones) are left out; when that set changes the buffers are rebuilt, and a state tensor
+        the user replaced (``state[p]["exp_avg"] = t``) is copied in and backed by them.
         """
         fused = self._fused.get(index)
         if fused is not None and fused.still_valid(group["params"], keys, self.state):
@@ -371,28 +379,31 @@ class Optimizer:
             if p._data.dtype != dtype or p.grad._data.shape != p._data.shape:
                 return None
             st = self.state.get(p)
-            s = st["step"] if st else 0
+            s = _count(st.get("step", 0)) if st else 0
             if step is None:
                 step = s
             elif s != step:
                 return None
-            if fused is not None and (not st or not _holds(st, keys, fused.views[i])):
+            if fused is not None and (not st or not _holds(st, fused.keyed, fused.views[i])):
                 fused = None  # the state was replaced since the buffers were built
         if fused is not None:
             fused.datas = [p._data for p in params]  # arrays replaced in place of the old
             fused.states = [self.state[p] for p in params]  # and state dicts
             return fused
         fused = _FusedGroup(params, keys, [self._initial_value(k, group) for k in keys])
-        for p, sl in zip(params, fused.slices, strict=True):
+        for i, (p, sl) in enumerate(zip(params, fused.slices, strict=True)):
             st = self.state.get(p)
             if not st:
-                st = self.state[p] = {"step": 0}
+                st = self.state[p] = {}
+            views = []
             for k in keys:
                 view = fused.state[k][sl].reshape(p._data.shape)
                 if k in st:
-                    view[...] = st[k]
-                st[k] = view
-            fused.views.append(tuple(st[k] for k in keys))
+                    view[...] = _array(st[k])
+                views.append(_back(st, k, view))
+            fused.steps[i] = _count(st.get("step", 0))
+            views.append(_back(st, "step", fused._steps[i : i + 1].reshape(())))
+            fused.views.append(tuple(views))
             fused.states.append(st)
         fused.datas = [p._data for p in params]
         self._fused[index] = fused
@@ -480,9 +491,7 @@ class Optimizer:
             maximize = bool(group.get("maximize", False))
             fused = self._fused_group(gi, group, keys)
             if fused is not None:
-                t = 0
-                for st in fused.states:  # the dicts of self.state (checked by _fused_group)
-                    t = st["step"] = st["step"] + 1
+                t = fused.advance()  # each parameter's state["step"], in place
                 if not (maximize or wd) and self._fused_in_place(fused, group, t):
                     continue
                 g = fused.gather_grads()
@@ -504,14 +513,16 @@ class Optimizer:
                 w, g = p._data, p.grad._data
                 state = self.state.get(p)
                 if not state:
-                    state = self.state[p] = {"step": 0}
+                    state = self.state[p] = {}
+                arrays = {}
                 for k in keys:
                     if k not in state:
-                        state[k] = xp.full_like(w, self._initial_value(k, group))
-                t = state["step"] = state["step"] + 1
+                        state[k] = _state_tensor(xp.full_like(w, self._initial_value(k, group)))
+                    arrays[k] = _array(state[k])
+                t = _bump_step(state)
                 g = _signed_grad(g, maximize, wd, w, decoupled, lr)
                 tmp = self._tmp(p)
-                self._direction(g, state, tmp, group, t)
+                self._direction(g, arrays, tmp, group, t)
                 w -= tmp
 
     # ---- state -----------------------------------------------------------------------------
@@ -641,27 +652,46 @@ class Optimizer:
                 "other options?"
             )
         entry: dict[str, Any] = {}
+        tensor_step = self._tensor_step()
         for k, v in st.items():
-            v = foreign_to_numpy(v)  # a torch tensor from torch.load
-            if isinstance(v, Tensor):
-                # a rule written with tensors (a PyTorch-style subclass) gets tensors back: a
-                # copy, floating ones but ``step`` in the parameter's dtype, as PyTorch casts
-                v = v.detach().clone()
-                floating = v.dtype.kind == "f" and k != "step"
-                entry[k] = v.to(p.dtype) if floating else v
-                continue
-            if k in arrays or (hasattr(v, "shape") and getattr(v, "ndim", 0) > 0):
+            foreign = foreign_to_numpy(v)  # a torch tensor from torch.load, as a NumPy array
+            is_tensor = isinstance(v, Tensor) or foreign is not v
+            v = v._data if isinstance(v, Tensor) else foreign
+            if k == "step":
+                n = _step_count(v, f"{name}.load_state_dict: step of parameter {idx}")
+                if tensor_step:  # PyTorch's rules keep it as a 0-d float32 tensor
+                    entry[k] = _new_step(n)
+                elif is_tensor:  # a PyTorch-style subclass's, kept as it came (PyTorch's rule)
+                    entry[k] = _state_tensor(xp.array(v, copy=True))
+                else:
+                    entry[k] = n
+            elif k in arrays or (hasattr(v, "shape") and getattr(v, "ndim", 0) > 0):
                 shape = tuple(getattr(v, "shape", ()))
                 kind = getattr(v, "dtype", numpy.dtype("f")).kind
+                if is_tensor and k not in arrays:
+                    # a rule written with tensors (a PyTorch-style subclass) gets tensors
+                    # back: a copy, floating ones in the parameter's dtype, as PyTorch casts
+                    dtype = p._data.dtype if kind == "f" else v.dtype
+                    entry[k] = _state_tensor(xp.array(v, dtype=dtype, copy=True))
+                    continue
                 if shape != p._data.shape or kind not in "biuf":
                     what = f"shape {shape}" if hasattr(v, "shape") else f"a {type(v).__name__}"
                     raise ValueError(
                         f"{name}.load_state_dict: state {k!r} of parameter {idx} has {what}, "
                         f"the parameter {p._data.shape}"
                     )
-                entry[k] = xp.array(v, dtype=p._data.dtype, copy=True)
-            elif k == "step":
-                entry[k] = _step_count(v, f"{name}.load_state_dict: step of parameter {idx}")
+                copied = xp.array(v, dtype=p._data.dtype, copy=True)
+                # the rule's state is tensors over their arrays (as PyTorch's); arrays a
+                # subclass kept itself stay arrays
+                entry[k] = _state_tensor(copied) if k in arrays or is_tensor else copied
+            elif is_tensor or k in self._scalar_state:
+                # a 0-d tensor (ASGD's eta and mu): a tensor of the dtype it was saved in, so
+                # that a run resumes exactly (PyTorch's load_state_dict casts it to the
+                # parameter's dtype, and its next steps differ from the uninterrupted run's)
+                a = xp.array(v, copy=True)
+                if k in self._scalar_state and not hasattr(v, "dtype"):
+                    a = a.astype(_scalar_dtype())  # a number saved by an earlier version
+                entry[k] = _state_tensor(a)
             elif isinstance(v, (numpy.integer, int)) and not isinstance(v, bool):
                 entry[k] = int(v)
             elif isinstance(v, (numpy.floating, float)) or hasattr(v, "shape"):
@@ -669,6 +699,19 @@ class Optimizer:
             else:
                 entry[k] = v
         return entry
+
+    #: 0-d state tensors a rule keeps beside ``step`` (ASGD's ``eta`` and ``mu``, float32 as
+    #: PyTorch's): a number saved by an earlier version loads as one
+    _scalar_state: ClassVar[tuple[str, ...]] = ()
+
+    #: whether ``state["step"]`` is PyTorch's 0-d float32 tensor; ``None``: where the rule runs
+    #: on the template's :meth:`step` (a subclass with its own ``step`` keeps what it stores)
+    _step_tensor: ClassVar[bool | None] = None
+
+    def _tensor_step(self) -> bool:
+        if self._step_tensor is not None:
+            return self._step_tensor
+        return type(self).step is Optimizer.step
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -683,7 +726,7 @@ def _saved_copy(v: Any) -> Any:
     """A state value for :meth:`Optimizer.state_dict`: arrays copied to NumPy, and so the
     arrays of a list (LBFGS's history, which later steps change in place)."""
     if isinstance(v, Tensor):
-        return v.detach().clone()  # a PyTorch-style subclass's state stays tensors
+        return v.detach().clone()  # state tensors are saved as tensors, as PyTorch's
     if hasattr(v, "shape"):
         return backend.to_numpy(v).copy()
     if isinstance(v, list):
@@ -737,18 +780,27 @@ def _saved_hyperparameter(name: str, i: int, key: str, v: Any, current: Any) -> 
 
 
 class _FusedGroup:
-    """Flat buffers of one parameter group: its state arrays (``state[key]``), the gathered
-    gradient ``g``, a scratch ``tmp``, and each parameter's slice of them."""
+    """Flat buffers of one parameter group: its state arrays (``state[key]``), the step counts
+    (``steps``, float32 or float64 as :func:`_scalar_dtype`, one per parameter), the gathered gradient ``g``, a scratch ``tmp``,
+    and each parameter's slice of them. Each parameter's state tensors share the memory of
+    their slices (``views``: per parameter, a ``(tensor, array)`` pair for each of ``keyed``,
+    the rule's keys and ``"step"``)."""
 
     def __init__(self, params: list[Tensor], keys: tuple[str, ...], initial: list[float]) -> None:
         xp = backend.xp
         dtype = params[0]._data.dtype
         self.params = list(params)
         self.keys = keys
+        self.keyed = (*keys, "step")
         self.dtype = dtype
-        self.views: list[tuple[Any, ...]] = []  # each parameter's state[key] views, by key
+        self.views: list[tuple[Any, ...]] = []  # each parameter's (tensor, array) pairs
         self.states: list[dict[str, Any]] = []  # each parameter's state dict
         self.datas: list[Any] = []  # each parameter's array when the buffers were built
+        # the step counts: a float32 array.array (read and written from Python without a
+        # NumPy call) whose memory the step tensors' 0-d arrays view
+        scalar = numpy.dtype(_scalar_dtype())
+        self.steps = array.array(scalar.char, bytes(scalar.itemsize * len(params)))
+        self._steps = numpy.frombuffer(self.steps, dtype=scalar)
         self.slices = []
         start = 0
         for p in params:
@@ -767,12 +819,13 @@ class _FusedGroup:
     def still_valid(self, group_params: list[Tensor], keys: tuple[str, ...], state: dict) -> bool:
         """The fast re-check of a step after one that used these buffers: the same group
         parameters all have a gradient of their shape, the same arrays (so the same dtype),
-        the same state dicts holding these views, at one step count. When it says no, the
-        full check of :meth:`Optimizer._fused_group` decides."""
+        the same state dicts holding the same tensors over these buffers, at one step count
+        (a step tensor written in place, ``state[p]["step"].zero_()``, is seen here). When it
+        says no, the full check of :meth:`Optimizer._fused_group` decides."""
         params = self.params
         if keys is not self.keys and keys != self.keys or len(group_params) != len(params):
             return False
-        step = None
+        keyed = self.keyed
         for p, q, d, st, views in zip(group_params, params, self.datas, self.states, self.views):
             g = p.grad
             if (
@@ -781,14 +834,19 @@ class _FusedGroup:
                 or p._data is not d
                 or g._data.shape != d.shape
                 or state.get(p) is not st
-                or not _holds(st, keys, views)
+                or not _holds(st, keyed, views)
             ):
                 return False
-            if step is None:
-                step = st["step"]
-            elif st["step"] != step:
-                return False
-        return True
+        steps = self.steps
+        return steps.count(steps[0]) == len(steps)
+
+    def advance(self) -> int | float:
+        """Add 1 to every parameter's step (equal: checked before) and return the new count."""
+        steps = self.steps
+        t = _count(steps[0] + 1)
+        for i in range(len(steps)):
+            steps[i] = t
+        return t
 
     def matches(self, params: list[Tensor], dtype: Any, keys: tuple[str, ...]) -> bool:
         return (
@@ -863,11 +921,84 @@ def _noting_step(step: Any) -> Any:
 
 def _holds(st: dict[str, Any], keys: tuple[str, ...], views: tuple[Any, ...]) -> bool:
     """Whether the state dict ``st`` still holds, under each of ``keys``, the fused group's
-    view (a state array replaced alone, ``state[p]["exp_avg_sq"] = ...``, says no)."""
-    for k, view in zip(keys, views, strict=True):
-        if st.get(k) is not view:
+    tensor over its buffer (a state tensor replaced alone, ``state[p]["exp_avg_sq"] = ...``,
+    or given other memory, ``.data = ...``, says no)."""
+    for k, (tensor, view) in zip(keys, views, strict=True):
+        v = st.get(k)
+        if v is not tensor or v._data is not view:
             return False
     return True
+
+
+def _state_tensor(a: Any) -> Tensor:
+    """A state tensor over the array ``a`` (its memory, no copy): what ``opt.state[p][key]``
+    holds, as PyTorch's optimizers keep tensors there."""
+    return Tensor._from_op(a, None, 0)
+
+
+def _array(v: Any) -> Any:
+    """A state value's array: a tensor's memory, or the value itself (an array or number)."""
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _back(st: dict[str, Any], key: str, view: Any) -> tuple[Tensor, Any]:
+    """Make ``st[key]`` a tensor over ``view`` (its values already copied there): the tensor
+    already in the dict keeps its identity and gets this memory; returns ``(tensor, view)``."""
+    t = st.get(key)
+    if isinstance(t, Tensor):
+        t._data = view
+    else:
+        t = st[key] = _state_tensor(view)
+    return t, view
+
+
+def _count(v: Any) -> int | float:
+    """A step count as a Python number: an int when whole (a float32 step tensor, a 0-d
+    array, an int), else the float (PyTorch's ``step_t.item()``)."""
+    if isinstance(v, Tensor):
+        v = v._data
+    f = float(v)
+    return int(f) if f.is_integer() else f
+
+
+def _scalar_dtype() -> Any:
+    """The dtype of the 0-d state tensors (``step``, ASGD's ``eta``): float64 while the
+    default dtype is float64, else float32 (PyTorch's ``_get_scalar_dtype``)."""
+    return numpy.float64 if backend.get_default_dtype() == numpy.float64 else numpy.float32
+
+
+def _new_step(value: float = 0.0) -> Tensor:
+    """A step count as PyTorch keeps it: a 0-d float32 tensor (float64 under a float64
+    default dtype), on the host."""
+    return _state_tensor(numpy.array(value, dtype=_scalar_dtype()))
+
+
+def _scalar(state: dict[str, Any], key: str) -> float:
+    """A 0-d state value (a tensor, an array or a number) as a Python float."""
+    return float(_array(state[key]))
+
+
+def _set_scalar(state: dict[str, Any], key: str, value: float) -> None:
+    """Write ``value`` into the 0-d state tensor ``state[key]`` in place, in its dtype (as
+    PyTorch's ``t.copy_(value)``); a plain number there becomes a float32 tensor."""
+    t = state.get(key)
+    if isinstance(t, Tensor) and t._data.shape == ():
+        t._data[...] = value
+    else:
+        state[key] = _new_step(value)
+
+
+def _bump_step(state: dict[str, Any]) -> int | float:
+    """``state["step"] += 1`` in place (a step tensor keeps its identity and memory, as
+    PyTorch's ``step_t += 1``); a missing or plain-number step becomes a float32 tensor.
+    Returns the new count."""
+    s = state.get("step")
+    if isinstance(s, Tensor) and isinstance(s._data, numpy.ndarray) and s._data.shape == ():
+        s._data += 1
+        return _count(s._data)
+    t = (_count(s) if s is not None else 0) + 1
+    state["step"] = _new_step(t)
+    return t
 
 
 def _note_updates(opt: Optimizer) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
-from .optimizer import Optimizer, _floats, _signed_grad
+from .optimizer import Optimizer, _array, _floats, _signed_grad, _state_tensor
 
 
 class SGD(Optimizer):
@@ -93,8 +93,10 @@ class SGD(Optimizer):
                     state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = g.copy()
+                        buf = g.copy()
+                        state["momentum_buffer"] = _state_tensor(buf)  # PyTorch keeps a tensor
                     else:
+                        buf = _array(buf)  # the tensor's memory, written in place
                         buf *= mom
                         if damp:
                             xp.multiply(g, 1.0 - damp, out=tmp)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import backend
 from .adam import _check_betas
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _array, _state_tensor
 
 
 class SparseAdam(Optimizer):
@@ -83,13 +83,16 @@ class SparseAdam(Optimizer):
                     continue
                 w, g = p._data, p.grad._data
                 state = self.state[p]
-                if not state:
-                    state.update(step=0, exp_avg=xp.zeros_like(w), exp_avg_sq=xp.zeros_like(w))
+                if not state:  # PyTorch's: an int step, tensors for the moments
+                    zeros = xp.zeros_like
+                    state.update(
+                        step=0, exp_avg=_state_tensor(zeros(w)), exp_avg_sq=_state_tensor(zeros(w))
+                    )
                 state["step"] += 1
                 t = state["step"]
                 if maximize:
                     g = -g
-                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m, v = _array(state["exp_avg"]), _array(state["exp_avg_sq"])
                 if w.ndim == 0:  # one row: 1-D views, written through
                     w, g, m, v = (a.reshape(1) for a in (w, g, m, v))
                 rows = xp.flatnonzero(g.reshape(len(g), -1).any(axis=1))
