@@ -7,7 +7,9 @@ defaults to -1, ``deepgrad.linalg.norm`` is :func:`~deepgrad.functional.matrix_n
 ``deepgrad.linalg.vander`` is :func:`~deepgrad.functional.grids.linalg_vander`, PyTorch's
 increasing powers, batched, ``deepgrad.linalg.lu_solve`` is
 :func:`~deepgrad.functional.lu.linalg_lu_solve` and ``deepgrad.linalg.diagonal`` is
-:func:`~deepgrad.functional.torch_namespace.linalg_diagonal`, a view).
+:func:`~deepgrad.functional.torch_namespace.linalg_diagonal`, a view; ``tensorinv`` and
+``tensorsolve`` are :mod:`deepgrad.functional.tensor_linalg`'s, ``inv``/``solve`` of the tensor
+reshaped to a square matrix).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .functional.lu import lu, lu_factor, lu_factor_ex
 from .functional.matrix_exp import matrix_exp
 from .functional.matrix_norms import linalg_norm as norm
 from .functional.matrix_norms import matrix_norm, vector_norm
+from .functional.tensor_linalg import tensorinv, tensorsolve
 from .functional.torch_namespace import linalg_diagonal as diagonal
 from .functional.triangular import solve_triangular
 
@@ -49,5 +52,6 @@ __all__ = [
     "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor",
     "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power",
     "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
-    "solve_triangular", "svd", "svdvals", "vander", "vecdot", "vector_norm",
+    "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
+    "vector_norm",
 ]  # fmt: skip

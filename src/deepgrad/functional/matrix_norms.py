@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._errors import ChoiceError
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
 from .decompositions import svdvals
@@ -85,8 +86,9 @@ def matrix_norm(
         sums = sum(abs(a), inner, keepdim=True)
         y = _amax0(sums, outer, True) if ord > 0 else amin(sums, outer, keepdim=True)
         return y if keepdim else sum(y, (r, c))
-    raise ValueError(
-        f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}"
+    raise ChoiceError(  # PyTorch's RuntimeError; deepgrad's ValueError before
+        f"linalg.matrix_norm: Order {ord} not supported. (ord must be 'fro', 'nuc', 1, -1, 2, "
+        f"-2, inf or -inf, got {ord!r})"
     )
 
 
