@@ -17,7 +17,10 @@ from .. import functional as F
 from ..autograd import enable_grad
 from ..tensor import Tensor, tensor
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
+__all__ = [
+    "broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
+    "tril_matrix_to_vec", "vec_to_tril_matrix",
+]  # fmt: skip
 
 euler_constant = 0.57721566490153286060
 
@@ -95,3 +98,57 @@ class lazy_property:  # noqa: N801 - PyTorch's name
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def _tril_positions(n: int, diag: int) -> numpy.ndarray:
+    """The flat indices (row order) of the entries of an ``n × n`` matrix on or below the
+    ``diag``-th diagonal."""
+    rows, cols = numpy.nonzero(numpy.arange(n) < numpy.arange(n).reshape(-1, 1) + (diag + 1))
+    return rows * n + cols
+
+
+def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
+    """The entries of ``mat`` (``... × D × D``) on or below its ``diag``-th diagonal, in row
+    order, as a vector (``...``, the batch, kept).
+
+    >>> import deepgrad as dg
+    >>> tril_matrix_to_vec(dg.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [1.0, 3.0, 4.0]
+    """
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    flat = mat.reshape(tuple(mat.shape[:-2]) + (n * n,))
+    return flat[..., backend.xp.asarray(_tril_positions(n, diag))]
+
+
+def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
+    """The ``D × D`` lower-triangular matrix (below its ``diag``-th diagonal, row order)
+    holding ``vec``'s last dim; zeros elsewhere. The inverse of :func:`tril_matrix_to_vec`.
+
+    >>> import deepgrad as dg
+    >>> vec_to_tril_matrix(dg.tensor([1.0, 3.0, 4.0])).tolist()
+    [[1.0, 0.0], [3.0, 4.0]]
+    """
+    length = vec.shape[-1]
+    n = (
+        -(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * length + 4 * abs(diag) * (diag + 1)) ** 0.5
+    ) / 2
+    if round(n) - n > float(numpy.finfo(vec.dtype).eps):
+        raise ValueError(
+            f"The size of last dimension is {length} which cannot be expressed as the lower "
+            "triangular part of a square D x D matrix."
+        )
+    n = round(n)
+    positions = _tril_positions(n, diag)
+    if len(positions) != length:  # PyTorch's check above is one-sided: its indexing refuses
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape [{length}] cannot be broadcast to indexing "
+            f"result of shape [{len(positions)}]"
+        )
+    # a zero in front of vec: every position of the matrix gathers from the padded vector
+    index = numpy.zeros(n * n, dtype=numpy.int64)
+    index[positions] = numpy.arange(1, length + 1)
+    padded = F.pad(vec, [1, 0], value=0.0)
+    out = padded[..., backend.xp.asarray(index)]
+    return out.reshape(tuple(vec.shape[:-1]) + (n, n))
