@@ -137,6 +137,10 @@ def test_errors_as_torch(torch, name):
             fn(0.5, 3)  # two numbers: PyTorch's overloads take a tensor
         with pytest.raises(TypeError):
             fn(mod.tensor([0.5]), "3")
+        with pytest.raises(OverflowError, match="int too big to convert"):
+            fn(mod.tensor([0.5]), 2**70)  # beyond int64: PyTorch's parser refuses it
+        with pytest.raises(OverflowError):
+            fn(-(2**70), mod.tensor([2]))
         with pytest.raises(TypeError):
             fn(input=mod.tensor([0.5]), n=3)  # PyTorch names the tensor x
         assert fn(x=mod.tensor([0.5]), n=2).shape == (1,)

@@ -67,6 +67,12 @@ def _operands(fn: str, x: Any, n: Any) -> tuple[Any, Any]:
             f"({type(x).__name__}, {type(n).__name__}), but expected one of: (Tensor x, Tensor "
             "n), (Number x, Tensor n), (Tensor x, Number n); wrap the values with dg.tensor(...)"
         )
+    for v in (x, n):
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            raise OverflowError(
+                f"int too big to convert ({fn}: {v} is beyond int64, as PyTorch's parser reads "
+                "a number; pass it as a float or a tensor)"
+            )
     dt = backend.result_type(x, n)
     if dt.kind in "iub":
         dt = numpy.dtype(backend.get_default_dtype())
