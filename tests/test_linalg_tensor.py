@@ -179,6 +179,19 @@ def test_tensorsolve_errors_as_torch(torch):
     )  # fmt: skip
 
 
+def test_keywords_as_torch(torch):
+    for mod in (dg, torch):
+        a = mod.eye(4).reshape(4, 2, 2)
+        assert tuple(mod.linalg.tensorinv(input=a, ind=1).shape) == (2, 2, 4)
+        assert tuple(mod.linalg.tensorsolve(input=mod.eye(2), other=mod.ones(2)).shape) == (2,)
+        with pytest.raises(TypeError):
+            mod.linalg.tensorinv(A=a, ind=1)
+        with pytest.raises(TypeError, match="argument 'input' \\(position 1\\) must be Tensor"):
+            mod.linalg.tensorsolve(np.eye(2), mod.ones(2))
+        with pytest.raises(TypeError, match="argument 'dims' must be tuple of ints"):
+            mod.linalg.tensorsolve(mod.eye(2), mod.ones(2), dims=(1.0,))
+
+
 def test_matrix_norm_unknown_order_as_torch(torch):
     a = np.arange(9.0).reshape(3, 3)
     for ord_ in (3, 0.5, "abc"):

@@ -38,8 +38,8 @@ def _tensor(value: object, fn: str, name: str, position: int) -> Tensor:
     return value
 
 
-def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803 - PyTorch's name
-    """The inverse ``X`` of ``A`` read as a linear map from its trailing dims ``A.shape[ind:]``
+def tensorinv(input: Tensor, ind: int = 2) -> Tensor:  # noqa: A002 - PyTorch's keyword
+    """The inverse ``X`` of ``A`` (``input``) read as a linear map from its trailing dims ``A.shape[ind:]``
     to its leading dims ``A.shape[:ind]``: ``tensordot(X, A, ind)`` is the identity on
     ``A.shape[ind:]``. ``X`` has shape ``A.shape[ind:] + A.shape[:ind]``; ``prod(A.shape[:ind])``
     must equal ``prod(A.shape[ind:])``. Computed as ``inv(A.reshape(m, m))`` reshaped, and
@@ -50,7 +50,7 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803 - PyTorch's name
     >>> dg.linalg.tensorinv(A, ind=1).shape
     (2, 2, 4)
     """
-    A = _tensor(A, "linalg_tensorinv", "input", 1)
+    A = _tensor(input, "linalg_tensorinv", "input", 1)
     ind = int_arg(ind, "linalg_tensorinv", "ind", 2)
     if ind <= 0:
         raise MatrixShapeError(
@@ -74,8 +74,12 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803 - PyTorch's name
     return reshape(inv(reshape(A, (m, k))), trail + lead)
 
 
-def tensorsolve(A: Tensor, B: Tensor, dims: Sequence[int] | None = None) -> Tensor:  # noqa: N803
-    """The ``X`` with ``tensordot(A, X, X.ndim) = B``: ``A``'s dims ``dims`` (if given) are moved
+def tensorsolve(
+    input: Tensor,  # noqa: A002 - PyTorch's keywords: input, other
+    other: Tensor,
+    dims: Sequence[int] | None = None,
+) -> Tensor:
+    """The ``X`` with ``tensordot(A, X, X.ndim) = B`` (``A`` is ``input``, ``B`` ``other``): ``A``'s dims ``dims`` (if given) are moved
     to its end first; then ``X`` has shape ``A.shape[B.ndim:]``, whose number of entries must
     equal ``B``'s, and ``A`` is read as the square matrix of that size. Computed as
     ``solve(A.reshape(m, m), B.flatten())`` reshaped, differentiable in ``A`` and ``B``.
@@ -87,7 +91,7 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Sequence[int] | None = None) -> Tens
     [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
     """
     fn = "linalg_tensorsolve"
-    A, B = _tensor(A, fn, "input", 1), _tensor(B, fn, "other", 2)
+    A, B = _tensor(input, fn, "input", 1), _tensor(other, fn, "other", 2)
     if dims is not None:
         if isinstance(dims, (int, numpy.integer)):
             raise IntArgumentError(
