@@ -171,3 +171,50 @@ def test_autocast_getters_and_setters():
     dg.clear_autocast_cache()
     with pytest.warns(DeprecationWarning):
         assert dg.is_autocast_cpu_enabled() is False
+
+
+def test_cuda_memory_queries_answer_as_pytorch_without_cuda():
+    torch = _torch()
+    for name in ("memory_allocated", "max_memory_allocated", "memory_reserved",
+                 "max_memory_reserved", "is_bf16_supported", "memory_stats", "is_initialized"):  # fmt: skip
+        assert getattr(dg.cuda, name)() == getattr(torch.cuda, name)(), name
+    for name in ("get_device_name", "get_device_capability"):
+        with pytest.raises(AssertionError, match="not compiled with CUDA"):
+            getattr(torch.cuda, name)()
+        with pytest.raises(AssertionError, match="not compiled with CUDA"):
+            getattr(dg.cuda, name)()
+
+
+def test_sdp_flags_and_sdpa_kernel_as_pytorchs():
+    torch = _torch()
+    from torch.nn.attention import SDPBackend as TB
+    from torch.nn.attention import sdpa_kernel as tk
+
+    from deepgrad.nn.attention import SDPBackend, sdpa_kernel
+
+    assert {b.name: b.value for b in SDPBackend} == {k: v.value for k, v in TB.__members__.items()}
+    for f in ("flash", "mem_efficient", "math", "cudnn"):
+        assert getattr(dg.backends.cuda, f"{f}_sdp_enabled")() is True
+    q = np.ones((1, 2, 3, 4), np.float32)
+    for lib, kernel, B in ((torch, tk, TB), (dg, sdpa_kernel, SDPBackend)):
+        x = lib.tensor(q)
+        sdpa = lib.nn.functional.scaled_dot_product_attention
+        for ok in (B.MATH, [B.FLASH_ATTENTION], [B.MATH, B.CUDNN_ATTENTION]):
+            with kernel(ok):
+                assert tuple(sdpa(x, x, x).shape) == (1, 2, 3, 4)
+        with kernel([B.CUDNN_ATTENTION]), pytest.raises(RuntimeError, match="No viable backend"):
+            sdpa(x, x, x)
+        assert tuple(sdpa(x, x, x).shape) == (1, 2, 3, 4)  # the flags came back
+    dg.backends.cuda.enable_math_sdp(False)
+    dg.backends.cuda.enable_flash_sdp(False)
+    try:
+        with pytest.raises(RuntimeError, match="No viable backend"):
+            dg.nn.functional.scaled_dot_product_attention(dg.tensor(q), dg.tensor(q), dg.tensor(q))
+    finally:
+        dg.backends.cuda.enable_math_sdp(True)
+        dg.backends.cuda.enable_flash_sdp(True)
+
+
+def test_backend_queries():
+    assert dg.backends.cpu.get_cpu_capability() in ("DEFAULT", "AVX2", "AVX512", "NEON")
+    assert dg.backends.mkldnn.is_available() is False and dg.backends.openmp.is_available() is False

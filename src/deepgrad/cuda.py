@@ -63,3 +63,105 @@ def empty_cache() -> None:
     if is_available():
         backend.xp.get_default_memory_pool().free_all_blocks()
         backend.xp.get_default_pinned_memory_pool().free_all_blocks()
+
+
+def _not_compiled(fn: str) -> AssertionError:
+    """PyTorch's error for a CUDA query on a build without CUDA (here: the CuPy backend off)."""
+    return AssertionError(
+        f"Torch not compiled with CUDA enabled (dg.cuda.{fn}: deepgrad uses a GPU through "
+        "CuPy after dg.set_backend('cupy'))"
+    )
+
+
+def memory_allocated(device: Any = None) -> int:
+    """Bytes of GPU memory held by tensors: CuPy's memory pool's used bytes on the CuPy
+    backend, 0 otherwise (as PyTorch's on a machine without CUDA: logging code runs)."""
+    if not is_available():
+        return 0
+    return int(backend.xp.get_default_memory_pool().used_bytes())
+
+
+def memory_reserved(device: Any = None) -> int:
+    """Bytes the GPU memory pool holds (used and cached): CuPy's pool's total on the CuPy
+    backend, 0 otherwise (PyTorch's answer without CUDA)."""
+    if not is_available():
+        return 0
+    return int(backend.xp.get_default_memory_pool().total_bytes())
+
+
+#: the highest :func:`memory_allocated` / :func:`memory_reserved` seen since the last reset
+_PEAK = {"allocated": 0, "reserved": 0}
+
+
+def max_memory_allocated(device: Any = None) -> int:
+    """The peak of :func:`memory_allocated` as sampled by the calls to it and to this
+    function since :func:`reset_peak_memory_stats` (CuPy's pool keeps no high-water mark);
+    0 without CUDA, as PyTorch's."""
+    _PEAK["allocated"] = max(_PEAK["allocated"], memory_allocated(device))
+    return _PEAK["allocated"]
+
+
+def max_memory_reserved(device: Any = None) -> int:
+    """The peak of :func:`memory_reserved` as sampled (see :func:`max_memory_allocated`)."""
+    _PEAK["reserved"] = max(_PEAK["reserved"], memory_reserved(device))
+    return _PEAK["reserved"]
+
+
+def reset_peak_memory_stats(device: Any = None) -> None:
+    """Start the peaks of :func:`max_memory_allocated` / :func:`max_memory_reserved` again.
+    Without CUDA PyTorch's raises (its CUDA hooks are missing): so does this, naming it."""
+    if not is_available():
+        raise _not_compiled("reset_peak_memory_stats")
+    _PEAK["allocated"] = _PEAK["reserved"] = 0
+
+
+def memory_stats(device: Any = None) -> dict:
+    """PyTorch's statistics dict: empty without CUDA (PyTorch's answer); on the CuPy backend
+    the current and peak allocated and reserved bytes under PyTorch's keys."""
+    if not is_available():
+        return {}
+    return {
+        "allocated_bytes.all.current": memory_allocated(),
+        "allocated_bytes.all.peak": max_memory_allocated(),
+        "reserved_bytes.all.current": memory_reserved(),
+        "reserved_bytes.all.peak": max_memory_reserved(),
+    }
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: NumPy and CuPy have no bfloat16 (PyTorch's answer without CUDA too)."""
+    return False
+
+
+def is_initialized() -> bool:
+    """Whether the GPU is in use: the CuPy backend is active."""
+    return is_available()
+
+
+def get_device_name(device: Any = None) -> str:
+    """The GPU's name (CuPy's device properties); without CUDA PyTorch's ``AssertionError``."""
+    if not is_available():
+        raise _not_compiled("get_device_name")
+    dev = backend.xp.cuda.Device() if device is None else backend.xp.cuda.Device(_index(device))
+    name = backend.xp.cuda.runtime.getDeviceProperties(dev.id)["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def get_device_capability(device: Any = None) -> tuple[int, int]:
+    """The GPU's compute capability ``(major, minor)``; without CUDA PyTorch's
+    ``AssertionError``."""
+    if not is_available():
+        raise _not_compiled("get_device_capability")
+    dev = backend.xp.cuda.Device() if device is None else backend.xp.cuda.Device(_index(device))
+    cc = str(dev.compute_capability)
+    return int(cc[:-1]), int(cc[-1])
+
+
+def _index(device: Any) -> int:
+    """A device's index: an int, ``"cuda:1"`` or a ``dg.device``."""
+    if isinstance(device, int):
+        return device
+    index = getattr(device, "index", None)
+    if index is None and isinstance(device, str) and ":" in device:
+        index = int(device.split(":", 1)[1])
+    return int(index or 0)

@@ -11,7 +11,7 @@ True
 >>> dg.set_float32_matmul_precision("highest"); dg.use_deterministic_algorithms(False)
 """
 
-from . import cuda, cudnn, mps
+from . import cpu, cuda, cudnn, mkldnn, mps, openmp
 
 __all__ = [
     "are_deterministic_algorithms_enabled",
@@ -21,10 +21,13 @@ __all__ = [
     "set_deterministic_debug_mode",
     "set_flush_denormal",
     "set_warn_always",
+    "cpu",
     "cuda",
     "cudnn",
     "get_float32_matmul_precision",
+    "mkldnn",
     "mps",
+    "openmp",
     "set_float32_matmul_precision",
     "use_deterministic_algorithms",
 ]

@@ -265,6 +265,13 @@ class Attention(Function):
         )
 
 
+#: which of PyTorch's attention kernels may run (``torch.backends.cuda.enable_*_sdp``,
+#: ``torch.nn.attention.sdpa_kernel``): deepgrad computes one function for all of them, so
+#: the flags change nothing unless they rule out both kernels PyTorch has on the CPU (the math
+#: form and flash attention), where :func:`scaled_dot_product_attention` raises as PyTorch's
+SDP_ENABLED = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,
@@ -295,6 +302,13 @@ def scaled_dot_product_attention(
     """
     is_causal = bool_arg(is_causal, "scaled_dot_product_attention", "is_causal", 6)
     enable_gqa = bool_arg(enable_gqa, "scaled_dot_product_attention", "enable_gqa")
+    if not (SDP_ENABLED["math"] or SDP_ENABLED["flash"]):
+        raise RuntimeError(
+            "No viable backend for scaled_dot_product_attention was found. This is likely due "
+            "to turning off both the math kernel and the fused kernels. (deepgrad computes "
+            "one form for every kernel: enable the math or the flash kernel again, e.g. "
+            "sdpa_kernel(SDPBackend.MATH))"
+        )
     if attn_mask is not None and is_causal:
         raise ValueError(
             "scaled_dot_product_attention: an explicit attn_mask cannot be given with "

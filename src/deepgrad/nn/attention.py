@@ -4,10 +4,13 @@ names and layouts so that a ``torch.nn.MultiheadAttention`` state dict loads one
 
 from __future__ import annotations
 
+import contextlib
+import enum
+from collections.abc import Iterator
 from typing import Any
 
 from .. import backend
-from ..functional.attention import multi_head_attention_forward
+from ..functional.attention import SDP_ENABLED, multi_head_attention_forward
 from ..tensor import Tensor
 from . import init
 from .linear import NonDynamicallyQuantizableLinear
@@ -156,3 +159,58 @@ class MultiheadAttention(Module):
             bias_v=self.bias_v,
             add_zero_attn=self.add_zero_attn,
         )
+
+
+# ---- torch.nn.attention's kernel choice ------------------------------------------------------
+class SDPBackend(enum.IntEnum):
+    """PyTorch's ``torch.nn.attention.SDPBackend``: the kernels
+    ``scaled_dot_product_attention`` may choose among (deepgrad computes one form for all)."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+_SDP_FLAG = {
+    SDPBackend.MATH: "math",
+    SDPBackend.FLASH_ATTENTION: "flash",
+    SDPBackend.EFFICIENT_ATTENTION: "mem_efficient",
+    SDPBackend.CUDNN_ATTENTION: "cudnn",
+}
+
+
+@contextlib.contextmanager
+def sdpa_kernel(backends: Any, set_priority: bool = False) -> Iterator[None]:
+    """PyTorch's ``torch.nn.attention.sdpa_kernel``: inside the block only ``backends`` (one
+    :class:`SDPBackend` or a list) may run ``scaled_dot_product_attention``; the flags come
+    back at its end. deepgrad computes the same numbers for every kernel, so the choice
+    matters only where it rules out both of PyTorch's CPU kernels (math and flash): then the
+    call raises PyTorch's ``RuntimeError``.
+
+    >>> import deepgrad as dg
+    >>> from deepgrad.nn.attention import SDPBackend, sdpa_kernel
+    >>> q = dg.ones(1, 2, 3, 4)
+    >>> with sdpa_kernel(SDPBackend.MATH):
+    ...     dg.nn.functional.scaled_dot_product_attention(q, q, q).shape
+    (1, 2, 3, 4)
+    """
+    chosen = list(backends) if isinstance(backends, (list, tuple, set)) else [backends]
+    for b in chosen:
+        if not isinstance(b, SDPBackend):
+            raise TypeError(
+                f"sdpa_kernel: backends must be SDPBackend values (or a list of them), got "
+                f"{type(b).__name__}"
+            )
+    saved = dict(SDP_ENABLED)
+    for flag in _SDP_FLAG.values():
+        SDP_ENABLED[flag] = False
+    for b in chosen:
+        if b in _SDP_FLAG:
+            SDP_ENABLED[_SDP_FLAG[b]] = True
+    try:
+        yield
+    finally:
+        SDP_ENABLED.update(saved)
