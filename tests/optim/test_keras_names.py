@@ -180,6 +180,10 @@ def test_get_config_has_keras_rate_and_deepgrad_hyperparameters():
         "weight_decay": 0.0,
         "amsgrad": True,
         "maximize": False,
+        "foreach": None,  # PyTorch's implementation flags: constructor arguments too
+        "capturable": False,
+        "differentiable": False,
+        "fused": None,
         "decoupled_weight_decay": False,
     }
     assert optim.SGD(lr=0.1, momentum=0.9).get_config()["learning_rate"] == 0.1

@@ -233,5 +233,16 @@ def test_capturable_and_differentiable_flags(torch, name):
     with pytest.raises(NotImplementedError, match="differentiable=True"):
         getattr(optim, name)([w], lr=0.1, differentiable=True)
     if takes_capturable:
-        with pytest.raises(ValueError, match="capturable=True"):
-            getattr(optim, name)([w], lr=0.1, capturable=True)
+        # taken, as PyTorch takes it, and the CPU step refused as PyTorch's (AssertionError,
+        # still a ValueError as before) before anything moves; the groups carry the flag
+        mine = getattr(optim, name)([w], lr=0.1, capturable=True)
+        theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))], capturable=True)
+        assert mine.param_groups[0]["capturable"] is theirs.param_groups[0]["capturable"] is True
+        w.grad = dg.ones(2)
+        theirs.param_groups[0]["params"][0].grad = torch.ones(2)
+        with pytest.raises(AssertionError, match="capturable=True"):
+            theirs.step()
+        for cls in (AssertionError, ValueError):
+            with pytest.raises(cls, match="capturable=True"):
+                mine.step()
+        np.testing.assert_array_equal(w.detach().numpy(), np.ones(2))

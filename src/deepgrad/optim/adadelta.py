@@ -45,12 +45,12 @@ class Adadelta(Optimizer):
         params: Iterable[Any] | None = None,
         lr: float = 1.0,
         rho: float = 0.9,
-        eps: float = 1e-6,
-        weight_decay: float = 0.0,
-        *,
-        maximize: bool = False,
+        eps: float = 1e-06,
+        weight_decay: float = 0,
         foreach: bool | None = None,
+        *,
         capturable: bool = False,
+        maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
         super().__init__(
@@ -60,8 +60,8 @@ class Adadelta(Optimizer):
             eps=eps,
             weight_decay=weight_decay,
             maximize=maximize,
-            foreach=foreach,
             capturable=capturable,
+            foreach=foreach,
             differentiable=differentiable,
         )
 

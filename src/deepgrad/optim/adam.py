@@ -56,14 +56,14 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 1e-3,
+        lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        eps: float = 1e-08,
+        weight_decay: float = 0,
         amsgrad: bool = False,
         *,
-        maximize: bool = False,
         foreach: bool | None = None,
+        maximize: bool = False,
         capturable: bool = False,
         differentiable: bool = False,
         fused: bool | None = None,
@@ -94,7 +94,9 @@ class Adam(Optimizer):
         return ("exp_avg", "exp_avg_sq")
 
     def _decoupled(self, group: dict[str, Any]) -> bool:
-        return self._decoupled_decay or bool(group.get("decoupled_weight_decay", False))
+        # the group's flag, as PyTorch's (AdamW's groups start with True: a group given
+        # decoupled_weight_decay=False decays as Adam's L2 there too)
+        return bool(group.get("decoupled_weight_decay", self._decoupled_decay))
 
     def _fused_in_place(self, fused: Any, group: dict, t: int) -> bool:
         """Adam's update of every parameter of the group in one compiled pass each
@@ -148,10 +150,10 @@ class AdamW(Adam):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 1e-3,
+        lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
+        eps: float = 1e-08,
+        weight_decay: float = 0.01,
         amsgrad: bool = False,
         *,
         maximize: bool = False,
@@ -173,6 +175,7 @@ class AdamW(Adam):
             capturable=capturable,
             differentiable=differentiable,
             fused=fused,
+            decoupled_weight_decay=True,
         )
 
 
@@ -219,15 +222,15 @@ class NAdam(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 2e-3,
+        lr: float = 0.002,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        momentum_decay: float = 4e-3,
+        eps: float = 1e-08,
+        weight_decay: float = 0,
+        momentum_decay: float = 0.004,
         decoupled_weight_decay: bool = False,
         *,
-        maximize: bool = False,
         foreach: bool | None = None,
+        maximize: bool = False,
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:

@@ -44,15 +44,15 @@ class Adamax(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 2e-3,
+        lr: float = 0.002,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        eps: float = 1e-08,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
-        foreach: bool | None = None,
-        capturable: bool = False,
         differentiable: bool = False,
+        capturable: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -60,10 +60,10 @@ class Adamax(Optimizer):
             betas=tuple(betas),
             eps=eps,
             weight_decay=weight_decay,
-            maximize=maximize,
             foreach=foreach,
-            capturable=capturable,
+            maximize=maximize,
             differentiable=differentiable,
+            capturable=capturable,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from .optimizer import (
     _bump_step,
     _floats,
     _new_step,
+    _refuse_capturable,
     _scalar,
     _set_scalar,
     _signed_grad,
@@ -63,16 +64,15 @@ class ASGD(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 1e-2,
-        lambd: float = 1e-4,
+        lr: float = 0.01,
+        lambd: float = 0.0001,
         alpha: float = 0.75,
-        t0: float = 1e6,
-        weight_decay: float = 0.0,
-        *,
-        maximize: bool = False,
+        t0: float = 1000000.0,
+        weight_decay: float = 0,
         foreach: bool | None = None,
-        capturable: bool = False,
+        maximize: bool = False,
         differentiable: bool = False,
+        capturable: bool = False,
     ) -> None:
         super().__init__(
             params,
@@ -81,10 +81,10 @@ class ASGD(Optimizer):
             alpha=alpha,
             t0=t0,
             weight_decay=weight_decay,
-            maximize=maximize,
             foreach=foreach,
-            capturable=capturable,
+            maximize=maximize,
             differentiable=differentiable,
+            capturable=capturable,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -98,6 +98,7 @@ class ASGD(Optimizer):
         """One update of every parameter that has a gradient."""
         self._require_bound()
         self._refuse_sparse_grads()
+        _refuse_capturable(self)
         xp = backend.xp
         for group in self.param_groups:
             lr, lambd, alpha, t0, wd = _floats(group, "lr", "lambd", "alpha", "t0", "weight_decay")

@@ -54,31 +54,50 @@ _registry: dict[str, type[Optimizer]] = {}
 
 
 def _check_implementation(name: str, defaults: dict[str, Any]) -> None:
-    """Check and remove PyTorch's implementation choices ``foreach`` and ``fused`` (and the
-    ``capturable`` / ``differentiable`` flags, accepted when False).
+    """Check PyTorch's implementation choices ``foreach`` and ``fused`` and the
+    ``capturable`` / ``differentiable`` flags; they stay in the defaults (and so in every
+    group), as in PyTorch's ``param_groups``.
 
     PyTorch picks between a per-tensor loop, one ``foreach`` kernel over all tensors and one
     ``fused`` kernel; the rule and its numbers are the same. Here one NumPy implementation
     serves every choice, so a valid choice (``None``, ``True`` or ``False``) changes nothing.
+    ``capturable=True`` is taken, as PyTorch takes it, and refused by :meth:`Optimizer.step`
+    as PyTorch's CPU step refuses it (:func:`_refuse_capturable`); ``differentiable=True`` is
+    refused here (not supported).
     """
-    choices = {k: defaults.pop(k) for k in ("foreach", "fused") if k in defaults}
-    for key, value in choices.items():
+    for key in ("foreach", "fused"):
+        value = defaults.get(key)
         if value is not None and not isinstance(value, bool):
             raise TypeError(f"{name}: {key} must be None, True or False, got {value!r}")
-    if choices.get("foreach") and choices.get("fused"):
+    if defaults.get("foreach") and defaults.get("fused"):
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-    if defaults.pop("capturable", False):
-        raise ValueError(
-            f"{name}: capturable=True (a step recorded into a CUDA graph) needs parameters on "
-            "an accelerator, as PyTorch's: deepgrad's optimizers step on the CPU; leave "
-            "capturable=False"
-        )
-    if defaults.pop("differentiable", False):
+    if defaults.get("fused") and defaults.get("differentiable"):
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if defaults.get("differentiable", False):
         raise NotImplementedError(
             f"{name}: differentiable=True (a step that autograd can differentiate, for "
             "meta-learning the hyperparameters) is not supported; write the update with "
             "tensor operations (p - lr * g) to differentiate through it"
         )
+
+
+class CapturableError(AssertionError, ValueError):
+    """PyTorch's refusal of ``capturable=True`` on the CPU (an ``AssertionError`` there),
+    still a ``ValueError`` as deepgrad raised it before."""
+
+
+def _refuse_capturable(opt: Optimizer) -> None:
+    """Raise PyTorch's error where a group has ``capturable=True`` (a step recorded into a
+    CUDA graph, which needs its parameters and step counts on an accelerator): PyTorch takes
+    the flag at construction and refuses the CPU step, before anything moves."""
+    for group in opt.param_groups:
+        if group.get("capturable"):
+            raise CapturableError(
+                "If capturable=True, params and state_steps must be on supported devices: "
+                "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']. (deepgrad's optimizers "
+                f"step on the CPU: build {type(opt).__name__} with capturable=False, or set "
+                "param_groups[i]['capturable'] = False)"
+            )
 
 
 class _LeadRate:
@@ -318,8 +337,7 @@ class Optimizer:
         seen = {id(p) for p in self._all_params()}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one group")
-        group["params"] = params
-        self.param_groups.append(group)
+        self.param_groups.append({"params": params, **group})  # "params" first, as PyTorch's
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set ``.grad`` of every parameter to ``None`` (PyTorch's default), or to zeros with
@@ -483,6 +501,7 @@ class Optimizer:
         if not (groups and groups[0]["params"]):
             self._require_bound()
         self._refuse_sparse_grads()
+        _refuse_capturable(self)
         xp = backend.xp
         for gi, group in enumerate(groups):
             keys = self._state_keys(group)

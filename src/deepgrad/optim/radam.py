@@ -51,14 +51,14 @@ class RAdam(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 1e-3,
+        lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        eps: float = 1e-08,
+        weight_decay: float = 0,
         decoupled_weight_decay: bool = False,
         *,
-        maximize: bool = False,
         foreach: bool | None = None,
+        maximize: bool = False,
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
@@ -68,10 +68,10 @@ class RAdam(Optimizer):
             betas=tuple(betas),
             eps=eps,
             weight_decay=weight_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
             foreach=foreach,
             capturable=capturable,
+            decoupled_weight_decay=decoupled_weight_decay,
             differentiable=differentiable,
         )
 

@@ -46,13 +46,13 @@ class Rprop(Optimizer):
     def __init__(
         self,
         params: Iterable[Any] | None = None,
-        lr: float = 1e-2,
+        lr: float = 0.01,
         etas: tuple[float, float] = (0.5, 1.2),
-        step_sizes: tuple[float, float] = (1e-6, 50),
+        step_sizes: tuple[float, float] = (1e-06, 50),
         *,
-        maximize: bool = False,
-        foreach: bool | None = None,
         capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
         super().__init__(
@@ -60,10 +60,10 @@ class Rprop(Optimizer):
             lr=lr,
             etas=tuple(etas),
             step_sizes=tuple(step_sizes),
-            maximize=maximize,
             foreach=foreach,
-            capturable=capturable,
+            maximize=maximize,
             differentiable=differentiable,
+            capturable=capturable,
         )
 
     def _check_group(self, group: dict[str, Any]) -> None:
