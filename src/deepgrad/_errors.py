@@ -322,6 +322,25 @@ def refuse_mixed_dtypes(fn: str, x: Any, reduced_ok: bool = False, **params: Any
         )
 
 
+def refuse_unequal_dtypes(fn: str, a: Any, b: Any, names: tuple[str, str] = ("A", "B")) -> None:
+    """PyTorch's refusal of two operands of different dtypes where its kernel takes one
+    (``linalg.solve``, ``cholesky_solve``, ``linalg.lstsq``): "linalg.solve: Expected A and B
+    to have the same dtype, but found A of type Float and B of type Double instead"
+    (``fn`` ends with ": " or is empty); deepgrad does not promote silently there.
+
+    >>> import deepgrad as dg
+    >>> refuse_unequal_dtypes("linalg.solve: ", dg.ones(2, 2), dg.ones(2))  # same: nothing
+    """
+    da, db = numpy.dtype(a.dtype), numpy.dtype(b.dtype)
+    if da != db:
+        x, y = names
+        raise DtypeError(
+            f"{fn}Expected {x} and {y} to have the same dtype, but found {x} of type "
+            f"{kernel_dtype_name(da)} and {y} of type {kernel_dtype_name(db)} instead (cast "
+            f"one: {y}.to({x}.dtype))"
+        )
+
+
 class LinAlgError(RuntimeError, ValueError):
     """A matrix that a linear-algebra function cannot take: singular (``inv``, ``solve``),
     not positive-definite (``cholesky``). PyTorch raises ``torch.linalg.LinAlgError`` (a

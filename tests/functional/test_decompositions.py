@@ -111,7 +111,7 @@ def test_solve_matches_pytorch(torch, bshape):
     _check(torch, lambda x, y: dg.linalg.solve(x, y, left=False),
            lambda x, y: torch.linalg.solve(x, y, left=False), [SQ, bl])  # fmt: skip
     with pytest.raises(ValueError, match="fit"):
-        dg.linalg.solve(dg.tensor(SQ), dg.ones(4))
+        dg.linalg.solve(dg.tensor(SQ), dg.ones(4, dtype=dg.float64))
 
 
 @pytest.mark.parametrize("upper", [False, True])
@@ -451,4 +451,32 @@ def test_pinv_of_complex_batched_and_tolerance_tensors_match_pytorch(torch):
         lambda x: torch.linalg.pinv(x, rtol=torch.tensor(tol / 20), hermitian=True),
         [SPD],
         gradcheck=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "T.linalg.solve(T.eye(2), T.ones(2, dtype=T.float64))",
+        "T.linalg.solve(T.eye(2, dtype=T.float64), T.ones(2, 1))",
+        "T.linalg.solve_ex(T.eye(2), T.ones(2, dtype=T.float64))",
+        "T.cholesky_solve(T.ones(2, 1, dtype=T.float64), T.eye(2))",
+        "T.linalg.lstsq(T.eye(2), T.ones(2, 1, dtype=T.float64))",
+        "T.triangular_solve(T.ones(2, 1, dtype=T.float64), T.eye(2))",
+    ],
+)
+def test_solvers_refuse_operands_of_two_dtypes_as_pytorch(torch, code):
+    """PyTorch's solvers take one dtype ("Expected A and B to have the same dtype"): no
+    silent promotion (solve_triangular, which PyTorch promotes, promotes here too)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # triangular_solve's deprecation
+        with pytest.raises(RuntimeError, match="to have the same dtype"):
+            eval(code, {"T": torch})
+        with pytest.raises(RuntimeError, match="to have the same dtype"):
+            eval(code, {"T": dg})
+    assert (
+        dg.linalg.solve_triangular(dg.eye(2), dg.ones(2, 1, dtype=dg.float64), upper=True).dtype
+        == dg.float64
     )

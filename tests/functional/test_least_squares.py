@@ -58,7 +58,7 @@ def test_lstsq_gradcheck_rcond_and_errors(torch):
             dg.tensor(b, requires_grad=True),
         )
     a = np.diag([1.0, 1e-3, 0.0])
-    out = dg.linalg.lstsq(dg.tensor(a), dg.ones(3, 1), rcond=1e-2, driver="gelsd")
+    out = dg.linalg.lstsq(dg.tensor(a), dg.ones(3, 1, dtype=dg.float64), rcond=1e-2, driver="gelsd")
     tout = torch.linalg.lstsq(
         torch.tensor(a), torch.ones(3, 1, dtype=torch.float64), rcond=1e-2, driver="gelsd"
     )

@@ -51,6 +51,7 @@ from .._errors import (
     bool_arg,
     int_arg,
     refuse_integer,
+    refuse_unequal_dtypes,
 )
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
@@ -325,6 +326,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     a = _square(A, "solve")
     b = as_tensor(B)
     refuse_integer("solve", b)
+    refuse_unequal_dtypes("linalg.solve: ", a, b)  # PyTorch's RuntimeError: no promotion
     dt = backend.result_type(a._data, b._data)
     a, b = astype(a, dt), astype(b, dt)
     if not left:

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import backend
-from .._errors import MatrixShapeError, refuse_integer
+from .._errors import MatrixShapeError, refuse_integer, refuse_unequal_dtypes
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .complex import _real_dtype, conj, real
@@ -108,6 +108,7 @@ class LstsqResult(NamedTuple):
 def _operands(A: Any, B: Any) -> tuple[Tensor, Tensor, bool]:  # noqa: N803
     a, b = as_tensor(A), as_tensor(B)
     refuse_integer("linalg.lstsq", a, b)
+    refuse_unequal_dtypes("torch.linalg.lstsq: ", a, b, ("input", "other"))
     if a.ndim < 2:
         raise MatrixShapeError(f"linalg.lstsq: A must have at least 2 dims, got shape {a.shape}")
     vector = b.ndim == a.ndim - 1

@@ -23,7 +23,7 @@ import warnings
 from typing import Any, NamedTuple
 
 from .. import backend
-from .._errors import MatrixShapeError, refuse_integer
+from .._errors import MatrixShapeError, refuse_integer, refuse_unequal_dtypes
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 from .decompositions import _mH, _mT
@@ -140,6 +140,7 @@ def triangular_solve(
     a = as_tensor(A)
     refuse_integer("triangular_solve", a, not_implemented=True)
     refuse_integer("triangular_solve", b)  # PyTorch: b and A of one dtype
+    refuse_unequal_dtypes("", as_tensor(b), a, ("b", "A"))
     op = _mT(a) if transpose else a
     x = solve_triangular(op, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
     return TriangularSolveResult(x, a.clone())
@@ -177,7 +178,8 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa
     >>> dg.cholesky_solve(dg.tensor([[4.0], [11.0]]), L).tolist()
     [[0.5], [1.0]]
     """
-    f, b = _operands("cholesky_solve", L, B, integer_b=False)
+    f, b = _operands("cholesky_solve", L, B, integer_b=False)  # integers refused first
+    refuse_unequal_dtypes("", as_tensor(B), as_tensor(L), ("b", "A"))  # PyTorch's words
     if b.shape[-2] != f.shape[-1]:
         raise MatrixShapeError(
             f"cholesky_solve: B of shape {b.shape} does not fit the factor of shape {f.shape}"
