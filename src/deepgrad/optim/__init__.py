@@ -16,6 +16,7 @@ Optimizers can be built without parameters and bound later (what ``model.compile
 """
 
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW, NAdam
 from .adamax import Adamax
@@ -52,6 +53,7 @@ __all__ = [
     "ASGD",
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
