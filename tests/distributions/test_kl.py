@@ -106,7 +106,9 @@ def test_infinite_and_zero_cases_match_torch(torch):
 
 def test_unregistered_pairs_and_register_kl():
     with pytest.raises(NotImplementedError, match="No KL"):
-        kl_divergence(Normal(0.0, 1.0), Bernoulli(0.5))
+        kl_divergence(Normal(0.0, 1.0), Categorical(dg.tensor([0.5, 0.5])))
+    with pytest.raises(NotImplementedError, match="different exponential families"):
+        kl_divergence(Normal(0.0, 1.0), Bernoulli(0.5))  # both exponential families, as torch
     with pytest.raises(TypeError):
         register_kl(int, Normal)
 

@@ -13,6 +13,7 @@ from .. import functional as F
 from ..tensor import Size, Tensor, ones_like, zeros_like
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import (
     _uniform,
     broadcast_all,
@@ -25,7 +26,7 @@ from .utils import (
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """ContinuousBernoulli(``probs`` or ``logits``, ``lims=(0.499, 0.501)``): ``probs`` are
     clamped into ``[eps, 1 - eps]`` (an out-of-range one raises only with an explicit
     ``validate_args``, as PyTorch's); ``rsample`` is the ``icdf`` of a uniform draw.
@@ -169,3 +170,16 @@ class ContinuousBernoulli(Distribution):
         log_probs0 = (-self.probs).log1p()
         log_probs1 = self.probs.log()
         return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        """The log normalizer as a function of the natural parameter."""
+        low, high = self._lims[0] - 0.5, self._lims[1] - 0.5
+        out_unst_reg = (x <= low) | (x > high)
+        cut_nat_params = F.where(out_unst_reg, x, low * ones_like(x))
+        log_norm = cut_nat_params.expm1().abs().log() - cut_nat_params.abs().log()
+        taylor = 0.5 * x + x.pow(2) / 24.0 - x.pow(4) / 2880.0
+        return F.where(out_unst_reg, log_norm, taylor)

@@ -9,12 +9,13 @@ from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .implicit_reparameterization import sample_dirichlet
 
 __all__ = ["Dirichlet"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet(``concentration``) with ``concentration`` of shape ``batch + (K,)``: mean
     ``α / Σα``, variance ``α (α0 - α) / (α0² (α0 + 1))``. ``rsample`` draws normalized gamma
     variables and carries PyTorch's implicit reparameterization gradient to ``α``.
@@ -85,3 +86,10 @@ class Dirichlet(Distribution):
             - (k - a0) * F.digamma(a0)
             - ((c - 1.0) * F.digamma(c)).sum(-1)
         )
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.concentration,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return F.lgamma(x).sum(-1) - F.lgamma(x.sum(-1))

@@ -11,6 +11,7 @@ from functools import total_ordering
 from typing import Any
 
 from .. import functional as F
+from ..autograd import grad
 from ..tensor import Tensor, full_like
 from .bernoulli import Bernoulli
 from .binomial import Binomial
@@ -18,6 +19,7 @@ from .categorical import Categorical
 from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .geometric import Geometric
 from .independent import Independent
 from .lowrank_multivariate_normal import (
@@ -738,3 +740,22 @@ def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli) -> Tens
     result = -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
     outside = (p.high >= q.support.upper_bound) | (p.low <= q.support.lower_bound)
     return F.where(outside, math.inf, result)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tensor:
+    """The Bregman divergence of the log normalizer, for two of one exponential family
+    without a closed form of their own (two Wisharts)."""
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot be "
+            "computed using Bregman divergences"
+        )
+    p_nparams = [t.detach().requires_grad_() for t in p._natural_params]
+    q_nparams = q._natural_params
+    lg_normal = p._log_normalizer(*p_nparams)
+    gradients = grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients, strict=True):
+        result = result - _sum_rightmost((qnp - pnp) * g, len(q.event_shape))
+    return result

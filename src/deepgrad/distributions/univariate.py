@@ -25,6 +25,7 @@ from .. import functional as F
 from ..tensor import Size, Tensor, full_like
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .implicit_reparameterization import sample_dirichlet, standard_gamma
 from .normal import Normal
 from .utils import _standard_normal, _uniform, broadcast_all
@@ -122,7 +123,7 @@ class Laplace(_Elementwise):
         return 1 + F.log(2 * self.scale)
 
 
-class Exponential(_Elementwise):
+class Exponential(_Elementwise, ExponentialFamily):
     """Exponential(``rate``): density ``rate · exp(-rate x)`` on ``x ≥ 0``."""
 
     arg_constraints = {"rate": constraints.positive}
@@ -168,6 +169,15 @@ class Exponential(_Elementwise):
 
     def entropy(self) -> Tensor:
         return 1.0 - self.rate.log()
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return -(-x).log()
 
 
 class LogNormal(_Elementwise):
@@ -218,7 +228,7 @@ class LogNormal(_Elementwise):
         return self.base_dist.entropy() + self.loc
 
 
-class Gamma(_Elementwise):
+class Gamma(_Elementwise, ExponentialFamily):
     """Gamma(``concentration``, ``rate``): density ``rate^c x^(c-1) e^(-rate x) / Γ(c)``."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
@@ -259,8 +269,17 @@ class Gamma(_Elementwise):
         c = self.concentration
         return c - self.rate.log() + F.lgamma(c) + (1.0 - c) * F.digamma(c)
 
+    _mean_carrier_measure = 0
 
-class Beta(_Elementwise):
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return F.lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()
+
+
+class Beta(_Elementwise, ExponentialFamily):
     """Beta(``concentration1``, ``concentration0``) on the unit interval."""
 
     arg_constraints = {
@@ -320,8 +339,15 @@ class Beta(_Elementwise):
             - ((c1 - 1.0) * F.digamma(c1) + (c0 - 1.0) * F.digamma(c0))
         )
 
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return (self.concentration1, self.concentration0)
 
-class Poisson(_Elementwise):
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return F.lgamma(x) + F.lgamma(y) - F.lgamma(x + y)
+
+
+class Poisson(_Elementwise, ExponentialFamily):
     """Poisson(``rate``): ``P(k) = rate^k e^(-rate) / k!`` on the non-negative integers."""
 
     arg_constraints = {"rate": constraints.nonnegative}
@@ -351,6 +377,13 @@ class Poisson(_Elementwise):
             self._validate_sample(value)
         rate = self.rate
         return F.xlogy(value, rate) - rate - F.lgamma(value + 1)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return F.exp(x)
 
 
 class StudentT(_Elementwise):

@@ -19,6 +19,7 @@ from ..tensor import Size, Tensor, arange, eye, randn, tensor
 from . import constraints
 from .chi2 import Chi2
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .multivariate_normal import _precision_to_scale_tril
 from .utils import lazy_property, vec_to_tril_matrix
 
@@ -35,7 +36,7 @@ def _mvdigamma(x: Tensor, p: int) -> Tensor:
     return F.digamma(x.unsqueeze(-1) - steps).sum(-1)
 
 
-class Wishart(Distribution):
+class Wishart(ExponentialFamily):
     """Wishart(``df``, exactly one of ``covariance_matrix``, ``precision_matrix`` or
     ``scale_tril``): batch shape the broadcast of ``df``'s and the matrix's leading dims,
     event shape ``(p, p)``; mean ``ν Σ``, mode ``(ν - p - 1) Σ`` (NaN for ``ν ≤ p + 1``).
@@ -229,3 +230,15 @@ class Wishart(Distribution):
             - (nu - p - 1) / 2 * _mvdigamma(nu / 2, p=p)
             + nu * p / 2
         )
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        p = self._event_shape[-1]
+        return -self.precision_matrix / 2, (self.df - p - 1) / 2
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        p = self._event_shape[-1]
+        # log|-2x| of the positive-definite -2x (the precision) through its Cholesky factor:
+        # slogdet's value and gradient, and a graph that differentiates twice
+        logabsdet = 2 * cholesky(-2 * x).diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        return (y + (p + 1) / 2) * (-logabsdet + _LOG_2 * p) + F.mvlgamma(y + (p + 1) / 2, p=p)
