@@ -480,3 +480,20 @@ def test_solvers_refuse_operands_of_two_dtypes_as_pytorch(torch, code):
         dg.linalg.solve_triangular(dg.eye(2), dg.ones(2, 1, dtype=dg.float64), upper=True).dtype
         == dg.float64
     )
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "T.linalg.cross(a, b)",
+        "T.heaviside(a, b)",
+        "T.nn.functional.prelu(a[None], b[:1])",
+        "T.nn.functional.grid_sample(a[None, None], b[None, None, :, :2])",
+    ],
+)
+def test_same_dtype_refusals_are_pytorchs_runtime_error(torch, code):
+    a32, b64 = np.ones((3, 3), np.float32), np.ones((3, 3))
+    with pytest.raises(RuntimeError):
+        eval(code, {"T": torch, "a": torch.tensor(a32), "b": torch.tensor(b64)})
+    with pytest.raises(RuntimeError):
+        eval(code, {"T": dg, "a": dg.tensor(a32), "b": dg.tensor(b64)})

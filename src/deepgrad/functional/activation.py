@@ -559,8 +559,8 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         raise ShapeMismatchError(
             f"prelu: expected weight to be a scalar or 1-D tensor, got shape {weight.shape}"
         )
-    if weight.dtype != x.dtype:
-        raise TypeError(
+    if weight.dtype != x.dtype:  # PyTorch's RuntimeError (and the TypeError of before)
+        raise DtypeError(
             f"prelu: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}"
         )
     if weight.numel() != 1:

@@ -525,8 +525,8 @@ def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
         )
     v = values if isinstance(values, Tensor) else Tensor(values, dtype=x.dtype)
     _refuse_complex_order("heaviside", x, v)
-    if v.dtype != x.dtype:
-        raise TypeError(
+    if v.dtype != x.dtype:  # PyTorch's RuntimeError (and the TypeError of before)
+        raise DtypeError(
             f"heaviside: input and values must have one dtype, got {x.dtype} and {v.dtype}"
         )
     xp = backend.xp

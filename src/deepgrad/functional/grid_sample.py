@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
-from .._errors import bool_arg
+from .._errors import DtypeError, bool_arg
 from ..autograd import Function
 from ..tensor import Tensor
 from .linalg import matmul
@@ -221,7 +221,7 @@ def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) ->
         raise ValueError(f"{fn}: expected input to have non-empty spatial dimensions, but "
                          f"input has sizes {list(x.shape)}")  # fmt: skip
     if x.dtype.kind != "f" or grid.dtype != x.dtype:
-        raise TypeError(f"{fn}: expected input and grid to have the same floating dtype, but "
+        raise DtypeError(f"{fn}: expected input and grid to have the same floating dtype, but "
                         f"got {x.dtype} and {grid.dtype}")  # fmt: skip
 
 

@@ -772,7 +772,7 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
 
 def _same_dtype(input: Any, other: Any) -> None:  # noqa: A002
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype != other.dtype:
-        raise TypeError(  # PyTorch's cross does not promote
+        raise DtypeError(  # PyTorch's cross does not promote: its RuntimeError (and TypeError)
             f"cross: input and other must have the same dtype, got {input.dtype} and "
             f"{other.dtype} (cast one with .to(other.dtype))"
         )
