@@ -473,3 +473,22 @@ def test_repr_of_a_layer_built_with_int_flags_is_pytorchs(make):
     argument as it came."""
     torch = pytest.importorskip("torch")
     assert repr(make(nn)) == repr(make(torch.nn))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "nn.Linear(-1, 3)", "nn.Conv2d(1, 2, -1)", "nn.BatchNorm2d(-1)", "nn.Embedding(-1, 3)",
+        "nn.Bilinear(-1, 2, 3)", "nn.LayerNorm(-1)", "nn.GroupNorm(2, -2)",
+        "nn.TransformerEncoderLayer(4, 2, activation='foo')",
+    ],
+)  # fmt: skip
+def test_impossible_layer_sizes_raise_pytorchs_runtime_error(code):
+    """PyTorch raises RuntimeError ("Trying to create tensor with negative dimension", an
+    unknown activation); deepgrad's errors are that class too (and still ValueError)."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        eval(code, {"nn": torch.nn})
+    with pytest.raises(RuntimeError) as got:
+        eval(code, {"nn": nn})
+    assert isinstance(got.value, ValueError)

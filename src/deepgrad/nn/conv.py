@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
-from .._errors import ShapeMismatchError, with_prefix
+from .._errors import ShapeMismatchError, ValueRangeError, with_prefix
 from ..functional.arguments import int_tuple
 from ..functional.conv import channel_words
 from ..tensor import Tensor
@@ -97,7 +97,7 @@ class _ConvNd(Module):
         self.stride = int_tuple(stride, nd, "stride", name)
         self.dilation = int_tuple(dilation, nd, "dilation", name)
         if min(self.kernel_size + self.stride + self.dilation) < 1:
-            raise ValueError(
+            raise ValueRangeError(  # PyTorch's RuntimeError for a negative size
                 f"{name}: kernel_size, stride and dilation must be positive, got "
                 f"kernel_size={self.kernel_size}, stride={self.stride}, dilation={self.dilation}"
             )

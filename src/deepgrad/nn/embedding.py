@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
+from .._errors import ValueRangeError
 from ..autograd import no_grad
 from ..tensor import Tensor
 from . import init
@@ -47,7 +48,7 @@ class Embedding(Module):
     ) -> None:
         super().__init__()
         if num_embeddings < 0 or embedding_dim < 0:
-            raise ValueError(
+            raise ValueRangeError(  # PyTorch's RuntimeError (negative dimension), a ValueError
                 f"Embedding: num_embeddings and embedding_dim must be >= 0, got "
                 f"{num_embeddings}, {embedding_dim}"
             )

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
-from .._errors import MatrixShapeError, with_prefix
+from .._errors import MatrixShapeError, ValueRangeError, with_prefix
 from ..functional.linalg import Linear as _LinearFn
 from ..functional.linalg import product_mismatch_words
 from ..tensor import Tensor
@@ -40,7 +40,7 @@ class Linear(Module):
     ) -> None:
         super().__init__()
         if out_features < 0 or (in_features is not None and in_features < 0):
-            raise ValueError(
+            raise ValueRangeError(  # PyTorch's RuntimeError (negative dimension), a ValueError
                 f"Linear: features must be >= 0 (0 makes an empty layer, as in PyTorch), got "
                 f"in={in_features}, out={out_features}"
             )
@@ -154,7 +154,7 @@ class Bilinear(Module):
     ) -> None:
         super().__init__()
         if min(in1_features, in2_features) <= 0 or out_features < 0:  # PyTorch's rule
-            raise ValueError(
+            raise ValueRangeError(
                 f"Bilinear: in1_features and in2_features must be > 0 and out_features >= 0, "
                 f"got in1={in1_features}, "
                 f"in2={in2_features}, out={out_features}"

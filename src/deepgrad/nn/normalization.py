@@ -12,7 +12,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import IntArgumentError, ShapeMismatchError, int_arg, ints_arg
+from .._errors import IntArgumentError, ShapeMismatchError, ValueRangeError, int_arg, ints_arg
 from ..functional.normalization import (
     batch_norm,
     group_norm,
@@ -66,7 +66,9 @@ class _NormBase(Module):
         if num_features is not None:  # a float or bool: PyTorch's TypeError (and ValueError)
             num_features = _int_hyper(num_features, name, "num_features")
             if num_features < 0:
-                raise ValueError(f"{name}: num_features must be an int >= 0, got {num_features!r}")
+                raise ValueRangeError(  # PyTorch's RuntimeError (negative dimension)
+                    f"{name}: num_features must be an int >= 0, got {num_features!r}"
+                )
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -293,7 +295,9 @@ def _normalized_shape(normalized_shape: Any, layer: str) -> tuple[int, ...]:
             f"{layer}: normalized_shape must be ints >= 0, got {normalized_shape!r} ({e})"
         ) from None
     if not ns or any(s < 0 for s in ns):
-        raise ValueError(f"{layer}: normalized_shape must be ints >= 0, got {normalized_shape!r}")  # fmt: skip
+        raise ValueRangeError(  # PyTorch's RuntimeError for a negative size
+            f"{layer}: normalized_shape must be ints >= 0, got {normalized_shape!r}"
+        )
     return ns
 
 
@@ -412,7 +416,9 @@ class GroupNorm(Module):
         super().__init__()
         for arg, v in (("num_groups", num_groups), ("num_channels", num_channels)):
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                raise ValueError(f"GroupNorm: {arg} must be a positive int, got {v!r}")
+                # a negative channel count is PyTorch's RuntimeError (negative dimension)
+                cls = ValueRangeError if isinstance(v, int) and v < 0 else ValueError
+                raise cls(f"GroupNorm: {arg} must be a positive int, got {v!r}")
         if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "

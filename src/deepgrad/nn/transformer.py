@@ -23,6 +23,7 @@ import numpy
 
 from .. import backend
 from .. import functional as F
+from .._errors import ChoiceError
 from ..tensor import Tensor
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -54,7 +55,10 @@ def _activation(activation: str | Callable) -> Callable:
         return F.relu
     if activation == "gelu":
         return F.gelu
-    raise ValueError(f"Transformer layer: activation must be 'relu' or 'gelu', got {activation!r}")
+    raise ChoiceError(  # PyTorch's RuntimeError, in its words (and the ValueError of before)
+        f"activation should be relu/gelu, not {activation} (Transformer layer: activation must "
+        "be 'relu', 'gelu' or a callable)"
+    )
 
 
 def _relu_or_gelu(activation: Callable) -> int:
