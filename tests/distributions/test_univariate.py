@@ -137,3 +137,29 @@ def test_kl_divergence_as_torch(torch, name):
     theirs.sum().backward()
     for p, q in zip(ours_p, theirs_p):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-10)
+
+
+def test_gamma_cdf_and_gumbel_icdf_as_torch(torch, twins):
+    """Gamma.cdf (the regularized incomplete gamma; gradient to the rate only, as PyTorch's
+    igamma) and Gumbel.icdf (through PyTorch's uniform base on [tiny, 1 - eps])."""
+    x = np.array([0.3, 1.2, 2.0, 4.0])
+    for lib in (dg, torch):
+        with pytest.raises(RuntimeError):  # igamma has no gradient to its first argument
+            c = lib.tensor(A, requires_grad=True)
+            lib.distributions.Gamma(c, lib.tensor(B)).cdf(lib.tensor(x)).sum().backward()
+    twins(B).check(lambda m, r: m.distributions.Gamma(m.tensor(A), r).cdf(m.tensor(x)))
+    twins(B, grad=False).check(lambda m, df: m.distributions.Chi2(df).cdf(m.tensor(x)))
+    u = np.array([0.0, 0.1, 0.5, 0.999])
+    twins(A - 1, B).check(lambda m, lo, s: m.distributions.Gumbel(lo, s).icdf(m.tensor(u)))
+
+
+def test_mixture_support_is_every_components(torch):
+    for m in (dg, torch):
+        d = m.distributions.MixtureSameFamily(
+            m.distributions.Categorical(m.tensor([0.5, 0.5])),
+            m.distributions.Uniform(m.tensor([0.0, 1.0]), m.tensor([2.0, 3.0])),
+        )
+        assert type(d.support).__name__ == "MixtureSameFamilyConstraint"
+        assert d.support.check(m.tensor([0.5, 1.5, -1.0])).tolist() == [False, True, False]
+        with pytest.raises(ValueError):
+            d.log_prob(m.tensor(0.5))

@@ -18,6 +18,7 @@ from typing import Any
 from .. import functional as F
 from ..autograd import no_grad
 from ..tensor import Size, Tensor
+from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
 
@@ -75,7 +76,7 @@ class MixtureSameFamily(Distribution):
 
     @property
     def support(self) -> Any:
-        return self._component_distribution.support
+        return constraints.MixtureSameFamilyConstraint(self._component_distribution.support)
 
     @property
     def mixture_distribution(self) -> Categorical:

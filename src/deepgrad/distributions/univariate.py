@@ -265,6 +265,13 @@ class Gamma(_Elementwise, ExponentialFamily):
         c, r = self.concentration, self.rate
         return F.xlogy(c, r) + F.xlogy(c - 1, value) - r * value - F.lgamma(c)
 
+    def cdf(self, value: Tensor) -> Tensor:
+        """The regularized lower incomplete gamma ``P(c, rate · value)`` (no gradient to
+        ``concentration``, as PyTorch's)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return F.igamma(self.concentration, self.rate * value)
+
     def entropy(self) -> Tensor:
         c = self.concentration
         return c - self.rate.log() + F.lgamma(c) + (1.0 - c) * F.digamma(c)
@@ -588,6 +595,14 @@ class Gumbel(_Elementwise):
 
     def cdf(self, value: Tensor) -> Tensor:
         return F.exp(-F.exp(-(value - self.loc) / self.scale))
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """``loc - scale · log(-log u)`` with ``u`` PyTorch's uniform base ``icdf``
+        (``tiny + value · (1 - eps - tiny)``)."""
+        finfo = numpy.finfo(self.loc.dtype)
+        tiny, eps = float(finfo.tiny), float(finfo.eps)
+        u = value * (1 - eps - tiny) + tiny
+        return self.loc - self.scale * F.log(-F.log(u))
 
     def entropy(self) -> Tensor:
         return self.scale.log() + (1 + self._euler)
