@@ -154,3 +154,25 @@ def test_every_torch_distribution_is_here(torch):
              and issubclass(getattr(torch.distributions, n), torch.distributions.Distribution)}  # fmt: skip
     assert names - set(dir(dg.distributions)) == set()
     assert names - {"Distribution", "ExponentialFamily", "TransformedDistribution"} <= set(CASES)
+
+
+def test_every_public_name_of_torch_distributions_is_here(torch):
+    """Classes, functions and PyTorch's module paths (``from torch.distributions.gamma import
+    Gamma`` ports), and the transforms' and constraints' names."""
+    public = {n for n in dir(torch.distributions) if not n.startswith("_")}
+    assert public - set(dir(dg.distributions)) == set()
+    for sub in ("transforms", "constraints", "constraint_registry", "kl", "utils"):
+        theirs = getattr(torch.distributions, sub)
+        names = set(getattr(theirs, "__all__", [n for n in dir(theirs) if not n.startswith("_")]))
+        ours = set(dir(getattr(dg.distributions, sub)))
+        missing = {n for n in names - ours if not n.startswith("_")}
+        assert missing == set(), (sub, sorted(missing))
+    from deepgrad.distributions.gamma import Gamma
+    from deepgrad.distributions.studentT import StudentT
+    from deepgrad.distributions.transformed_distribution import TransformedDistribution
+
+    assert (Gamma, StudentT, TransformedDistribution) == (
+        dg.distributions.Gamma,
+        dg.distributions.StudentT,
+        dg.distributions.TransformedDistribution,
+    )

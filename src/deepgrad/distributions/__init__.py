@@ -74,6 +74,19 @@ from .transforms import (
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
+from . import (  # PyTorch's module paths (torch.distributions.gamma, ...)
+    beta,
+    cauchy,
+    exponential,
+    gamma,
+    gumbel,
+    half_normal,
+    laplace,
+    log_normal,
+    poisson,
+    studentT,
+    transformed_distribution,
+)
 from .wishart import Wishart
 from .univariate import (
     Beta,
