@@ -176,3 +176,35 @@ def test_every_public_name_of_torch_distributions_is_here(torch):
         dg.distributions.StudentT,
         dg.distributions.TransformedDistribution,
     )
+
+
+def test_class_level_supports_and_arg_constraints_as_torch(torch):
+    """``Cls.support`` is a dependent constraint exactly where PyTorch's is (Binomial,
+    Uniform, Pareto, TransformedDistribution, MixtureSameFamily, ...), of the same class
+    elsewhere; ``arg_constraints`` name the same parameters with the same classes."""
+    tc, dc = torch.distributions.constraints, dg.distributions.constraints
+    for name in dir(torch.distributions):
+        cls = getattr(torch.distributions, name)
+        if not (isinstance(cls, type) and issubclass(cls, torch.distributions.Distribution)):
+            continue
+        ours = getattr(dg.distributions, name)
+        try:
+            theirs_support = (tc.is_dependent(cls.support), type(cls.support).__name__)
+        except NotImplementedError:
+            theirs_support = "NotImplementedError"
+        try:
+            ours_support = (dc.is_dependent(ours.support), type(ours.support).__name__)
+        except NotImplementedError:
+            ours_support = "NotImplementedError"
+        if isinstance(theirs_support, tuple) and isinstance(ours_support, tuple):
+            assert theirs_support[0] == ours_support[0], name
+            assert theirs_support[1].lstrip("_") == ours_support[1].lstrip("_"), name
+        else:
+            assert theirs_support == ours_support, name
+        ta, oa = cls.arg_constraints, ours.arg_constraints
+        if isinstance(ta, property) or isinstance(oa, property):
+            assert isinstance(ta, property) and isinstance(oa, property), name
+            continue
+        assert set(ta) == set(oa), name
+        for k in ta:
+            assert type(ta[k]).__name__.lstrip("_") == type(oa[k]).__name__.lstrip("_"), (name, k)

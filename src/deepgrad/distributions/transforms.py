@@ -1025,7 +1025,7 @@ class TransformedDistribution(Distribution):
             value = transform(value)
         return value
 
-    @property
+    @constraints.dependent_property(is_discrete=False)
     def support(self) -> Any:
         if not self.transforms:
             return self.base_dist.support
