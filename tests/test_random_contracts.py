@@ -118,3 +118,18 @@ def test_layout_and_device_flags_and_to_dense_are_pytorchs():
                  "is_nested", "is_mkldnn", "is_vulkan", "is_ipu", "is_mtia", "is_maia"):  # fmt: skip
         assert getattr(x, name) is getattr(t, name) is False
     assert x.to_dense() is x and x.to_dense(dg.float64).dtype == dg.float64
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "T.zeros(2, dtype=T.int64).uniform_()",
+        "T.zeros(2, dtype=T.bool).uniform_()",
+        "T.zeros(2, dtype=T.int32).normal_()",
+    ],
+)
+def test_uniform_and_normal_fills_of_integers_are_refused_as_pytorch(code):
+    with pytest.raises(NotImplementedError):
+        eval(code, {"T": torch})
+    with pytest.raises(NotImplementedError, match="not implemented for"):
+        eval(code, {"T": dg})

@@ -30,6 +30,7 @@ from ._absent import AbsentDtype as _AbsentDtype
 from ._errors import (
     AmbiguousTruthError,
     DtypeError,
+    DtypeNotImplementedError,
     IndexShapeError,
     MatrixShapeError,
     ShapeMismatchError,
@@ -1017,6 +1018,8 @@ class Tensor:
             if op is None:
                 self._refuse_if_recorded(other, what)
             return _record_in_place(self, (other,), op, what)
+        if not self._data.flags.writeable:
+            self._refuse_read_only(what)
         o = other._data if isinstance(other, Tensor) else other
         d = self._data.dtype
         od = getattr(o, "dtype", None)  # (``dtype == None`` is True: NumPy reads None as float64)
@@ -1063,10 +1066,30 @@ class Tensor:
             f"shape {tuple(oshape)} ({e})"
         )
 
+    def _refuse_read_only(self, what: str) -> None:
+        """A write into memory NumPy holds read-only: an ``expand``/``broadcast_to`` view
+        (one memory location behind several elements: PyTorch's ``RuntimeError``, in its
+        words) or a read-only buffer; deepgrad refuses both, naming ``clone()``."""
+        a = self._data
+        shared = any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+        why = (
+            "unsupported operation: more than one element of the written-to tensor refers to "
+            "a single memory location. Please clone() the tensor before performing the "
+            "operation."
+            if shared
+            else "the tensor's memory is read-only"
+        )
+        raise ValueRangeError(
+            f"{why} ({what}: deepgrad's expanded and broadcast views cannot be written; "
+            "write into x.clone() or into the tensor that was expanded)"
+        )
+
     def _store(self, result: Tensor, what: str, other: Any = None) -> Tensor:
         """Write an in-place operation's result into this tensor, as PyTorch does: of this
         shape (no broadcasting of ``self``), of a dtype that casts to this one by
         ``torch.can_cast`` (same or lower category), then cast, integers wrapping."""
+        if not self._data.flags.writeable:
+            self._refuse_read_only(what)
         if result.shape != self.shape:
             raise self._shape_error(other, what, f"the result has shape {result.shape}")
         if not backend.can_cast(result.dtype, self._data.dtype):
@@ -1274,6 +1297,8 @@ class Tensor:
         if self._records(src):
             return _record_in_place(self, (src,), _copied, "copy_")
         o = backend.xp.asarray(src._data if isinstance(src, Tensor) else src)
+        if not self._data.flags.writeable:
+            self._refuse_read_only("copy_")
         try:
             backend.xp.copyto(self._data, o, casting="unsafe")
         except ValueError as e:  # PyTorch's class (RuntimeError) and words
@@ -1308,6 +1333,8 @@ class Tensor:
             for v in (min, max):  # 1e5 into float16 raises, as PyTorch's number bounds
                 if v is not None:
                     backend.check_number(v, self._data.dtype, "clamp_")
+            if not self._data.flags.writeable:
+                self._refuse_read_only("clamp_")
             backend.xp.clip(self._data, min, max, out=self._data)
             self._note_write()
             return self
@@ -1316,6 +1343,11 @@ class Tensor:
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) (deepgrad's generator, ``dg.manual_seed`` applies, or
         ``generator``); ``a > b`` raises PyTorch's ``RuntimeError`` (also a ValueError)."""
+        if self._data.dtype.kind in "biu":  # PyTorch has no kernel for them
+            raise DtypeNotImplementedError(
+                f'"check_uniform_bounds" not implemented for '
+                f"'{kernel_dtype_name(self._data.dtype)}' (uniform_ fills floating tensors)"
+            )
         if a > b:
             raise ValueRangeError(
                 f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
@@ -1325,6 +1357,11 @@ class Tensor:
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std²) (deepgrad's generator, or ``generator``);
         ``std < 0`` raises PyTorch's ``RuntimeError`` (also a ValueError)."""
+        if self._data.dtype.kind in "biu":  # PyTorch has no kernel for them
+            raise DtypeNotImplementedError(
+                f'"normal_kernel_cpu" not implemented for '
+                f"'{kernel_dtype_name(self._data.dtype)}' (normal_ fills floating tensors)"
+            )
         if std < 0:
             raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
         return self.copy_(_gen(generator).normal(mean, std, self.shape).astype(self.dtype))

@@ -67,3 +67,13 @@ def test_a_tensor_without_elements_is_contiguous_as_pytorchs():
     assert x.is_contiguous(memory_format=dg.channels_last) is t.is_contiguous(
         memory_format=torch.channels_last
     )
+
+
+@pytest.mark.parametrize(
+    "op", ["add_(1)", "mul_(2)", "exp_()", "clamp_(0, 1)", "copy_(T.ones(2, 2))"]
+)
+def test_writing_into_an_expanded_view_raises_pytorchs_runtime_error(op):
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        eval(f"T.zeros(2).expand(2, 2).{op}", {"T": torch})
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        eval(f"T.zeros(2).expand(2, 2).{op}", {"T": dg})
