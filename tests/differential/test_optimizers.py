@@ -89,11 +89,14 @@ GRADS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 1e-8, 3.0]
 
 @pytest.fixture(autouse=True)
 def _torch_scalars_in_float64():
-    """torch keeps some scalar state (NAdam's mu_product, ASGD's eta) in its default dtype."""
-    old = torch.get_default_dtype()
+    """Both libraries keep some scalar state (NAdam's mu_product, ASGD's eta and mu, the
+    step counts) in their default dtype: float64 for both here."""
+    old, dg_old = torch.get_default_dtype(), dg.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    dg.set_default_dtype(dg.float64)
     yield
     torch.set_default_dtype(old)
+    dg.set_default_dtype(dg_old)
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
