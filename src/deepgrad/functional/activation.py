@@ -60,7 +60,7 @@ from ..autograd import Function, _GradMode, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
 from .complex import conj
-from .elementwise import _floating, _mask, abs, exp, minimum, where
+from .elementwise import _floating, _keep, _mask, abs, exp, minimum, where
 from .reduce import sum
 from .shape import reshape
 
@@ -590,7 +590,7 @@ class Hardtanh(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]._data
-        return gy * _mask((x > self.lo) & (x < self.hi), gy)
+        return _keep(gy, (x > self.lo) & (x < self.hi))
 
 
 def hardtanh(
@@ -637,7 +637,7 @@ class Hardsigmoid(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]._data
-        return gy * _mask((x > -3) & (x < 3), gy) * (1.0 / 6.0)
+        return _keep(gy, (x > -3) & (x < 3)) * (1.0 / 6.0)
 
 
 def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
@@ -657,8 +657,7 @@ class Hardswish(Function):
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
         xd = x._data
-        local = where(xd <= -3, 0.0, where(xd < 3, x * (1.0 / 3.0) + 0.5, 1.0))
-        return gy * local
+        return _keep(gy * where(xd < 3, x * (1.0 / 3.0) + 0.5, 1.0), xd > -3)
 
 
 def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
@@ -710,7 +709,7 @@ class Threshold(Function):
         return backend.xp.where(x > self.threshold, x, x.dtype.type(self.value))
 
     def backward(self, gy: Tensor) -> Tensor:
-        return gy * _mask(self.inputs[0]._data > self.threshold, gy)
+        return _keep(gy, self.inputs[0]._data > self.threshold)
 
 
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:

@@ -169,6 +169,17 @@ def _mask(cond: Any, like: Tensor) -> Tensor:
     return Tensor._from_op(cond.astype(like._data.dtype), None, 0)
 
 
+def _keep(gy: Tensor, keep: Any) -> Tensor:
+    """``gy`` where the bool array ``keep`` holds, else 0: PyTorch's ``masked_fill`` /
+    ``where`` form of a gradient that a place does not receive (a clamped value, the loser of
+    a ``maximum``), so an inf or NaN gradient arriving there gives 0, where ``gy · mask``
+    would give ``inf · 0 = NaN``. Differentiable in ``gy`` when a graph is recorded."""
+    zero = backend.xp.zeros((), gy._data.dtype)
+    if _GradMode.enabled:
+        return where(keep, gy, Tensor._from_op(zero, None, 0))
+    return Tensor._from_op(backend.xp.where(keep, gy._data, zero), None, 0)
+
+
 class Add(Function):
     reads_inputs = False  # its backward reads the inputs' shapes, not their values
 
@@ -663,8 +674,9 @@ class Maximum(Function):
         half = 1.0 - 0.5 * (a == b)
         a_lost, b_lost = (a < b, a > b) if self.take_max else (a > b, a < b)
         na, nb = self.needs_input_grad
-        ga = sum_to(gy * _mask(half * ~a_lost, gy), self.inputs[0].shape) if na else None
-        gb = sum_to(gy * _mask(half * ~b_lost, gy), self.inputs[1].shape) if nb else None
+        g = gy * _mask(half, gy) if (a == b).any() else gy
+        ga = sum_to(_keep(g, ~a_lost), self.inputs[0].shape) if na else None
+        gb = sum_to(_keep(g, ~b_lost), self.inputs[1].shape) if nb else None
         return ga, gb
 
 
@@ -694,7 +706,7 @@ class Clip(Function):
             inside &= x >= self.lo
         if self.hi is not None:
             inside &= x <= self.hi
-        return gy * _mask(inside, gy)
+        return _keep(gy, inside)
 
 
 def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002

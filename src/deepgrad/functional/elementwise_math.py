@@ -67,7 +67,7 @@ from .elementwise import (
     _NO_ALPHA,
     PiecewiseConstant,
     _floating,
-    _mask,
+    _keep,
     _pair,
     abs,
     add_scaled,
@@ -496,8 +496,8 @@ class FMax(Function):
         a, b = self.inputs[0]._data, self.inputs[1]._data
         to_a = ((a >= b) if self.take_max else (a <= b)) | backend.xp.isnan(b)
         na, nb = self.needs_input_grad
-        ga = sum_to(gy * _mask(to_a, gy), a.shape) if na else None
-        gb = sum_to(gy * _mask(~to_a, gy), b.shape) if nb else None
+        ga = sum_to(_keep(gy, to_a), a.shape) if na else None
+        gb = sum_to(_keep(gy, ~to_a), b.shape) if nb else None
         return ga, gb
 
 

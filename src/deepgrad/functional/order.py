@@ -35,7 +35,7 @@ from .._errors import (
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _mask, lerp
+from .elementwise import _keep, lerp
 from .shape import ValuesIndices, _norm_axis, gather, movedim, reshape, squeeze, take_along_dim
 
 
@@ -58,7 +58,7 @@ class SelectEvenly(Function):
         x = self.inputs[0]._data
         xp = backend.xp
         hit = (x == self.value) | (xp.isnan(x) & xp.isnan(self.value))
-        return gy * _mask(hit / max(int(hit.sum()), 1), gy)
+        return _keep(gy / max(int(hit.sum()), 1), hit)  # PyTorch's masked_fill: 0 elsewhere
 
 
 def _check_nonempty(x: Tensor, fn: str) -> None:

@@ -221,7 +221,10 @@ class MaxPool2dFunction(Function):
         # position inside the image): there, go by PyTorch's indices
         if self.idx is not None and cuda_kernels.usable(self.y):  # PyTorch's rule built in
             return _MaxPoolScatter(g, self.src, self.y, self.tm, self.idx)(gy)
-        if xp.isnan(self.y).any() or (g.padded and xp.isneginf(self.y).any()):
+        # the NumPy scatter multiplies gy by 0/1 masks: an inf or NaN gradient would reach
+        # the taps that lost as inf·0 = NaN, where PyTorch's scatter leaves them 0
+        masked = self.idx is None and not xp.isfinite(gy._data).all()
+        if masked or xp.isnan(self.y).any() or (g.padded and xp.isneginf(self.y).any()):
             k, s, p, d = (g.kh, g.kw), (g.sh, g.sw), (g.ph, g.pw), (g.dh, g.dw)
             index = window_argmax(g.crop(self.src), self.y, k, s, p, d)
             return _PlaneScatter(index, (g.H, g.W))(gy)

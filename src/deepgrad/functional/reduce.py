@@ -33,7 +33,7 @@ from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
 from .complex import sgn as _sgn
-from .elementwise import _mask, abs, astype, exp, log, maximum, minimum, sign, where
+from .elementwise import _keep, _mask, abs, astype, exp, log, maximum, minimum, sign, where
 from .shape import (
     ValuesIndices,
     broadcast_to,
@@ -244,8 +244,10 @@ class Max(Function):
         kept = _kept_shape(x.shape, self.axes)
         out = self.output()._data.reshape(kept)
         hit = x._data == out
-        if self.nan_wins and out.dtype.kind in "fc" and backend.xp.isnan(out).any():
-            hit |= backend.xp.isnan(x._data) & backend.xp.isnan(out)
+        if self.nan_wins:  # PyTorch's masked_fill of grad / count: 0 elsewhere, even for inf
+            if out.dtype.kind in "fc" and backend.xp.isnan(out).any():
+                hit = backend.xp.isnan(x._data)
+            return _keep(gy / int(hit.sum()), hit)
         with numpy.errstate(invalid="ignore", divide="ignore"):  # amax's NaN, as PyTorch's
             share = hit / hit.sum(axis=self.axes, keepdims=True)
         return _expand(gy, x.shape, self.axes) * _mask(share, gy)
