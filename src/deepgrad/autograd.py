@@ -430,6 +430,20 @@ def _numpy_fp_message(error: Exception) -> bool:
     return isinstance(error, FloatingPointError) or " encountered in " in str(error)
 
 
+def _pinned(ref: Any) -> Any:
+    """A kept output held strongly: the tensor, or the dead weak reference itself where the
+    caller dropped that output (so that releasing it again needs no referent)."""
+    if type(ref) is not weakref.ref:
+        return ref  # already pinned by a pass in progress
+    t = ref()
+    return ref if t is None else t
+
+
+def _unpinned(t: Any) -> Any:
+    """A kept output held weakly again (a dead weak reference stays as it is)."""
+    return t if type(t) is weakref.ref else weakref.ref(t)
+
+
 class Function:
     """A differentiable operation: ``forward`` on arrays, ``backward`` on tensors.
 
@@ -607,12 +621,15 @@ class Function:
 
     def _pin_outputs(self, pin: bool) -> None:
         """Hold the outputs strongly while a backward pass runs (weakly otherwise, so that a
-        graph that is never differentiated holds no reference cycle)."""
+        graph that is never differentiated holds no reference cycle). An output the caller
+        dropped (``logdet`` keeps ``slogdet``'s logabsdet, not its sign) stays a dead weak
+        reference: pinning and releasing again (a ``create_graph`` pass retains the graph)
+        must not make a weak reference to ``None``."""
         o = self._outputs
         if pin:
-            self._outputs = [r() for r in o] if isinstance(o, list) else o()
+            self._outputs = [_pinned(r) for r in o] if isinstance(o, list) else _pinned(o)
         else:
-            self._outputs = [weakref.ref(t) for t in o] if isinstance(o, list) else weakref.ref(o)
+            self._outputs = [_unpinned(t) for t in o] if isinstance(o, list) else _unpinned(o)
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

@@ -257,7 +257,7 @@ class SLogDet(Function):
         a = self.inputs[0]
         g: Any = glogabs
         if a.dtype.kind == "c" and gsign is not None:  # sign = det/|det| moves with the phase
-            sign = Tensor._from_op(self.sign, None, 0)
+            sign = _output(self, 0, (self.sign,))  # the output: a second derivative sees it
             g = (0.0 if g is None else g) + 1j * imag(gsign * conj(sign))
         if g is None:  # a real sign is piecewise constant
             return None
