@@ -11,7 +11,7 @@ from .. import backend
 from ..tensor import Size, Tensor, arange
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _enumerate_support, _probs_xor_logits, _ProbsLogits, broadcast_all
 
 __all__ = ["Binomial"]
 
@@ -23,13 +23,12 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
 
 def _counts_and_param(count: Any, probs: Any, logits: Any) -> tuple[Tensor, Tensor, bool]:
     """``(total_count, probs or logits, is_probs)`` broadcast, the count in the param's dtype."""
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    _probs_xor_logits(probs, logits)
     total_count, param = broadcast_all(count, probs if probs is not None else logits)
     return total_count.type_as(param), param, probs is not None
 
 
-class Binomial(Distribution):
+class Binomial(_ProbsLogits, Distribution):
     """Binomial(``total_count``, ``probs``) or with ``logits`` (exactly one of the two);
     ``total_count`` (an int or a tensor of counts) broadcasts with the parameter, which gives
     the batch shape. ``entropy`` and ``enumerate_support`` need one ``total_count`` for the
@@ -57,23 +56,14 @@ class Binomial(Distribution):
         validate_args: bool | None = None,
     ) -> None:
         self.total_count, param, is_probs = _counts_and_param(total_count, probs, logits)
-        if is_probs:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
+        self._store_param(param, is_probs)
         super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Binomial:
         new = self._get_checked_instance(Binomial, _instance)
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
+        self._expand_param(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -93,14 +83,6 @@ class Binomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Size:
@@ -139,7 +121,4 @@ class Binomial(Distribution):
     def enumerate_support(self, expand: bool = True) -> Tensor:
         total_count = self._homogeneous_count("enumerate_support")
         values = arange(1 + total_count, dtype=self._param.dtype)
-        values = values.reshape((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return _enumerate_support(values, self._batch_shape, expand)

@@ -12,12 +12,12 @@ from .. import functional as F
 from ..tensor import Size, Tensor, arange, full, multinomial, zeros
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import _enumerate_support, _probs_xor_logits, _ProbsLogits
 
 __all__ = ["Categorical"]
 
 
-class Categorical(Distribution):
+class Categorical(_ProbsLogits, Distribution):
     """Categorical over the last dim of ``probs`` (non-negative, normalized to sum to 1) or
     of ``logits`` (unnormalized log-probabilities, stored as ``logits - logsumexp``); the
     leading dims are the batch.
@@ -31,21 +31,21 @@ class Categorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
+    _is_binary = False
 
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _probs_xor_logits(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
-            self.probs = probs / probs.sum(-1, keepdim=True)
+            param = probs / probs.sum(-1, keepdim=True)
         else:
             if logits.dim() < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
-            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
-        self._param = self.probs if probs is not None else self.logits
+            param = logits - logits.logsumexp(dim=-1, keepdim=True)
+        self._store_param(param, probs is not None)
         self._num_events = self._param.size()[-1]
         batch_shape = self._param.size()[:-1] if self._param.dim() > 1 else Size()
         super().__init__(batch_shape, validate_args=validate_args)
@@ -54,12 +54,7 @@ class Categorical(Distribution):
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = Size(batch_shape)
         param_shape = tuple(batch_shape) + (self._num_events,)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(param_shape)
-            new._param = new.logits
+        self._expand_param(new, param_shape)
         new._num_events = self._num_events
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -68,14 +63,6 @@ class Categorical(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
 
     @property
     def param_shape(self) -> Size:
@@ -118,7 +105,24 @@ class Categorical(Distribution):
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(self._num_events, dtype=numpy.int64)
-        values = values.reshape((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return _enumerate_support(values, self._batch_shape, expand)
+
+
+class _OverCategorical:
+    """``probs``, ``logits`` and ``param_shape`` of a distribution made over a Categorical
+    (``_categorical``): OneHotCategorical, Multinomial and ExpRelaxedCategorical."""
+
+    @property
+    def probs(self) -> Tensor:
+        """The Categorical's (normalized) ``probs``."""
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        """The Categorical's (normalized) ``logits``."""
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        """The shape of the parameter given (batch shape and the categories)."""
+        return self._categorical.param_shape

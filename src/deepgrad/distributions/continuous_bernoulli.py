@@ -6,7 +6,6 @@ the density ``C(λ) λ^x (1 - λ)^(1-x)`` on ``[0, 1]``, ``λ = probs``, with th
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 from .. import functional as F
@@ -15,18 +14,18 @@ from . import constraints
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .utils import (
+    _ProbsLogits,
     _uniform,
     broadcast_all,
     clamp_probs,
     lazy_property,
     logits_to_probs,
-    probs_to_logits,
 )
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_ProbsLogits, ExponentialFamily):
     """ContinuousBernoulli(``probs`` or ``logits``, ``lims=(0.499, 0.501)``): ``probs`` are
     clamped into ``[eps, 1 - eps]`` (an out-of-range one raises only with an explicit
     ``validate_args``, as PyTorch's); ``rsample`` is the ``icdf`` of a uniform draw.
@@ -49,20 +48,12 @@ class ContinuousBernoulli(ExponentialFamily):
         lims: tuple[float, float] = (0.499, 0.501),
         validate_args: bool | None = None,
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        batch_shape = self._set_probs_or_logits(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
             if validate_args is not None:
                 if not bool(self.arg_constraints["probs"].check(self.probs).all()):
                     raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
+            self._store_param(clamp_probs(self.probs), True)
         self._lims = lims
         super().__init__(batch_shape, validate_args=validate_args)
 
@@ -70,12 +61,7 @@ class ContinuousBernoulli(ExponentialFamily):
         new = self._get_checked_instance(ContinuousBernoulli, _instance)
         new._lims = self._lims
         batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
+        self._expand_param(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -119,10 +105,6 @@ class ContinuousBernoulli(ExponentialFamily):
         x = (self.probs - 0.5).pow(2)
         taylor = 1.0 / 12.0 - (1.0 / 15.0 - 128.0 / 945.0 * x) * x
         return F.where(self._outside_unstable_region(), vs, taylor)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
 
     @lazy_property
     def probs(self) -> Tensor:

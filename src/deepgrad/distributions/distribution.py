@@ -29,6 +29,18 @@ def _size(shape: Any) -> Size:
     return Size(tuple(int(s) for s in shape))
 
 
+def _invalid_parameter(
+    dist: Any, param: str, value: Tensor, requirement: str, invalid: Any
+) -> ValueError:
+    """PyTorch's ValueError for a parameter of ``dist`` that does not meet ``requirement``
+    ('satisfy the constraint ...,', 'be positive'): the parameter's name, type and shape, the
+    distribution, and ``invalid`` (the values, or the invalid ones)."""
+    return ValueError(
+        f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
+        f"of distribution {dist!r} to {requirement} but found invalid values:\n{invalid}"
+    )
+
+
 class Distribution:
     """The abstract base class: subclasses define ``arg_constraints``, ``support`` and the
     methods they can compute."""
@@ -78,11 +90,8 @@ class Distribution:
                 continue  # a lazily computed parameter is not checked
             value = getattr(self, param)
             if not bool(constraint.check(value).all()):
-                raise ValueError(
-                    f"Expected parameter {param} ({type(value).__name__} of shape "
-                    f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
-                    f"constraint {constraint!r}, but found invalid values:\n{value}"
-                )
+                requirement = f"satisfy the constraint {constraint!r},"
+                raise _invalid_parameter(self, param, value, requirement, value)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         """A distribution with the parameters expanded to ``batch_shape``."""

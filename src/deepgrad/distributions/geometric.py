@@ -3,7 +3,6 @@ success of Bernoulli(``probs``) trials, ``P(k) = (1 - p)^k p`` on ``k = 0, 1, ..
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy
@@ -12,13 +11,13 @@ from .. import functional as F
 from ..autograd import no_grad
 from ..tensor import Size, Tensor, zeros_like
 from . import constraints
-from .distribution import Distribution
-from .utils import _uniform, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .distribution import Distribution, _invalid_parameter
+from .utils import _ProbsLogits, _uniform, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(_ProbsLogits, Distribution):
     """Geometric(``probs``) with ``probs`` in ``(0, 1]`` or, with ``logits``,
     Geometric(sigmoid(``logits``)) (exactly one of the two). Mean ``1/p - 1``, variance
     ``(1/p - 1)/p``; draws are ``floor(log U / log(1 - p))``.
@@ -35,32 +34,18 @@ class Geometric(Distribution):
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        given = probs if probs is not None else logits
-        batch_shape = Size() if isinstance(given, numbers.Number) else given.size()
+        batch_shape = self._set_probs_or_logits(probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             value = self.probs
             valid = value > 0
             if not bool(valid.all()):
-                raise ValueError(
-                    f"Expected parameter probs ({type(value).__name__} of shape "
-                    f"{tuple(value.shape)}) of distribution {self!r} to be positive but found "
-                    f"invalid values:\n{value[~valid]}"
-                )
+                raise _invalid_parameter(self, "probs", value, "be positive", value[~valid])
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Geometric:
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
+        self._expand_param(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -76,14 +61,6 @@ class Geometric(Distribution):
     @property
     def variance(self) -> Tensor:
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)

@@ -10,14 +10,14 @@ from .. import functional as F
 from ..tensor import Size, Tensor, ones_like, tensor, zeros
 from . import constraints
 from .binomial import Binomial
-from .categorical import Categorical
+from .categorical import Categorical, _OverCategorical
 from .distribution import Distribution
 from .utils import broadcast_all
 
 __all__ = ["Multinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(_OverCategorical, Distribution):
     """Multinomial(``total_count``, ``probs`` or ``logits``): ``total_count`` an int (one for
     the whole batch, as PyTorch's; ``log_prob`` takes any counts, whatever their sum);
     ``probs``/``logits`` normalized over the last dim, which is the event.
@@ -59,18 +59,6 @@ class Multinomial(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self) -> constraints.Constraint:
         return constraints.multinomial(self.total_count)
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

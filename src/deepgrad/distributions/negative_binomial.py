@@ -14,12 +14,12 @@ from ..tensor import Size, Tensor
 from . import constraints
 from .binomial import _counts_and_param
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import _ProbsLogits
 
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_ProbsLogits, Distribution):
     """NegativeBinomial(``total_count``, ``probs``) or with ``logits`` (exactly one of the
     two). Mean ``r e^logits``, variance ``mean / sigmoid(-logits)``; draws are Poisson of
     Gamma(``r``, ``exp(-logits)``) rates, as PyTorch's.
@@ -45,23 +45,14 @@ class NegativeBinomial(Distribution):
         validate_args: bool | None = None,
     ) -> None:
         self.total_count, param, is_probs = _counts_and_param(total_count, probs, logits)
-        if is_probs:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
+        self._store_param(param, is_probs)
         super().__init__(param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> NegativeBinomial:
         new = self._get_checked_instance(NegativeBinomial, _instance)
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
+        self._expand_param(new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -77,14 +68,6 @@ class NegativeBinomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.mean / F.sigmoid(-self.logits)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Size:

@@ -10,15 +10,15 @@ from typing import Any
 from .. import functional as F
 from ..tensor import Size, Tensor, full_like
 from . import constraints
-from .categorical import Categorical
+from .categorical import Categorical, _OverCategorical
 from .distribution import Distribution
 from .transforms import ExpTransform, TransformedDistribution
-from .utils import _uniform, broadcast_all, clamp_probs
+from .utils import _clamped_uniform, _RelaxedParams, broadcast_all
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_OverCategorical, Distribution):
     """The log of a RelaxedOneHotCategorical draw: ``s - logsumexp(s)`` with
     ``s = (logits + g) / temperature``, ``g`` Gumbel(0, 1) noise; the log-density is
     ``lgamma(K) + (K - 1) log t + Σ (score - logsumexp(score))``, ``score = logits - t x``."""
@@ -49,21 +49,9 @@ class ExpRelaxedCategorical(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        uniforms = clamp_probs(_uniform(shape, self.logits.dtype))
+        uniforms = _clamped_uniform(shape, self.logits.dtype)
         gumbels = -((-(uniforms.log())).log())
         scores = (self.logits + gumbels) / self.temperature
         return scores - scores.logsumexp(dim=-1, keepdim=True)
@@ -81,7 +69,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_RelaxedParams, TransformedDistribution):
     """RelaxedOneHotCategorical(``temperature``, ``probs`` or ``logits``): ``exp`` of an
     ``ExpRelaxedCategorical`` draw, a point of the simplex; ``rsample`` carries gradients.
 
@@ -109,15 +97,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> RelaxedOneHotCategorical:
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs

@@ -15,7 +15,7 @@ import numpy
 from .. import backend
 from .. import functional as F
 from ..autograd import enable_grad
-from ..tensor import Tensor, tensor
+from ..tensor import Size, Tensor, tensor
 
 __all__ = [
     "broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
@@ -98,6 +98,94 @@ class lazy_property:  # noqa: N801 - PyTorch's name
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def _probs_xor_logits(probs: Any, logits: Any) -> None:
+    """PyTorch's ``ValueError`` unless exactly one of ``probs`` and ``logits`` is given."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+class _ProbsLogits:
+    """The ``probs``/``logits`` parameter of the Bernoulli-like distributions (``logits`` are
+    log-odds) and, with ``_is_binary = False``, the Categorical-like ones (``logits`` are
+    log-probabilities over the last dim): the one given is stored, and named by ``_param``;
+    the other is computed from it on first use."""
+
+    _is_binary = True
+
+    def _store_param(self, param: Tensor, is_probs: bool) -> None:
+        """Keep ``param`` as ``probs`` (``is_probs``) or as ``logits``, and as ``_param``."""
+        if is_probs:
+            self.probs = param
+        else:
+            self.logits = param
+        self._param = param
+
+    def _set_probs_or_logits(self, probs: Any, logits: Any) -> Size:
+        """Store the one of ``probs`` and ``logits`` given (exactly one; a number becomes a
+        tensor of the default dtype); the batch shape it gives (``()`` for a number)."""
+        _probs_xor_logits(probs, logits)
+        given = probs if probs is not None else logits
+        (param,) = broadcast_all(given)
+        self._store_param(param, probs is not None)
+        return Size() if isinstance(given, numbers.Number) else param.size()
+
+    def _expand_param(self, new: Any, shape: Any) -> None:
+        """Give ``new`` the parameters this one holds (``probs``, ``logits`` or both: whichever
+        was given or has been computed), expanded to ``shape``."""
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(shape)
+            new._param = new.logits
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        """The log-odds (binary) or logs of the clamped ``probs``."""
+        return probs_to_logits(self.probs, is_binary=self._is_binary)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        """``sigmoid(logits)`` (binary) or ``softmax(logits)`` over the last dim."""
+        return logits_to_probs(self.logits, is_binary=self._is_binary)
+
+
+def _enumerate_support(values: Tensor, batch_shape: Any, expand: bool) -> Tensor:
+    """The support ``values`` (one dim, the first) shaped ``(n, 1, ..., 1)`` against
+    ``batch_shape``; expanded to ``(n,) + batch_shape`` with ``expand``."""
+    values = values.reshape((-1,) + (1,) * len(batch_shape))
+    if expand:
+        values = values.expand((-1,) + tuple(batch_shape))
+    return values
+
+
+def _clamped_uniform(shape: Any, dtype: Any) -> Tensor:
+    """U(0, 1) draws of ``shape`` clamped into ``[eps, 1 - eps]`` (their logs and
+    ``log1p(-u)`` finite): the noise of the relaxed (Concrete) distributions."""
+    return clamp_probs(_uniform(shape, dtype))
+
+
+class _RelaxedParams:
+    """``temperature``, ``logits`` and ``probs`` of a relaxed distribution: its base
+    distribution's (RelaxedBernoulli's LogitRelaxedBernoulli, RelaxedOneHotCategorical's
+    ExpRelaxedCategorical)."""
+
+    @property
+    def temperature(self) -> Tensor:
+        """The relaxation's temperature."""
+        return self.base_dist.temperature
+
+    @property
+    def logits(self) -> Tensor:
+        """The base distribution's ``logits``."""
+        return self.base_dist.logits
+
+    @property
+    def probs(self) -> Tensor:
+        """The base distribution's ``probs``."""
+        return self.base_dist.probs
 
 
 def _tril_positions(n: int, diag: int) -> numpy.ndarray:
