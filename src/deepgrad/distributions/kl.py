@@ -280,6 +280,19 @@ def _x_log_x(t: Tensor) -> Tensor:
     return F.xlogy(t, t)
 
 
+def _uniform_log_integral(p: Uniform, width: Tensor) -> Tensor:
+    """``∫ log x dx`` over ``[low, high]`` of the Uniform ``p`` (``E_p[log x] · width``):
+    ``high log high - low log low - width``, ``width = high - low`` (the caller's, so the
+    graph, and the gradients' rounding, stay PyTorch's)."""
+    return _x_log_x(p.high) - _x_log_x(p.low) - width
+
+
+def _kl_to_continuous_bernoulli(p: Distribution, q: ContinuousBernoulli) -> Tensor:
+    """KL(p ‖ q) for a ``p`` on ``[0, 1]``: ``-H(p) - E_p[x] logits_q - log(1 - probs_q) -
+    log C(probs_q)``."""
+    return -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
+
+
 @register_kl(Binomial, Binomial)
 def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
     if bool((p.total_count < q.total_count).any()):
@@ -396,14 +409,35 @@ def _kl_lowrank_mvn(p: LowRankMultivariateNormal, q: MultivariateNormal) -> Tens
 
 
 # -- pairs across families (PyTorch's closed forms; inf where q misses part of p's support) ---
+def _register_infinite(type_p: type, param: str, *types_q: type) -> None:
+    """Register, for each of ``types_q``, KL(p ‖ q) = ``inf`` throughout (q misses part of p's
+    support) in the shape and dtype of p's ``param``: one function for the family of p, as
+    PyTorch registers them."""
+
+    def kl(p: Distribution, q: Distribution) -> Tensor:
+        return _infinite_like(getattr(p, param))
+
+    kl.__name__ = kl.__qualname__ = f"_kl_{type_p.__name__.lower()}_infinity"
+    for type_q in types_q:
+        register_kl(type_p, type_q)(kl)
+
+
+# the supports that miss part of [0, inf)
+_PART_OF_HALF_LINE = (ContinuousBernoulli, Beta, Pareto, Uniform)
+_register_infinite(Beta, "concentration1", Pareto)
+_register_infinite(ContinuousBernoulli, "probs", Pareto)
+_register_infinite(Exponential, "rate", *_PART_OF_HALF_LINE)
+_register_infinite(Gamma, "concentration", *_PART_OF_HALF_LINE)
+_register_infinite(Pareto, "scale", ContinuousBernoulli, Beta, Uniform)
+_register_infinite(Poisson, "rate", Bernoulli, Binomial)
+for _real in (Gumbel, Laplace, Normal):  # supported on all of R: any q on a half-line misses
+    _register_infinite(_real, "loc", *_PART_OF_HALF_LINE, Exponential, Gamma)
+del _real
+
+
 @register_kl(Bernoulli, Poisson)
 def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
     return -p.entropy() - (p.probs * q.rate.log() - q.rate)
-
-
-@register_kl(Beta, Pareto)
-def _kl_beta_infinity(p: Beta, q: Any) -> Tensor:
-    return _infinite_like(p.concentration1)
 
 
 @register_kl(Beta, Exponential)
@@ -442,14 +476,6 @@ def _kl_beta_uniform(p: Beta, q: Uniform) -> Tensor:
     return F.where((q.low > lower) | (q.high < upper), math.inf, result)
 
 
-@register_kl(Exponential, ContinuousBernoulli)
-@register_kl(Exponential, Beta)
-@register_kl(Exponential, Pareto)
-@register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p: Exponential, q: Any) -> Tensor:
-    return _infinite_like(p.rate)
-
-
 @register_kl(Exponential, Gamma)
 def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
     ratio = q.rate / p.rate
@@ -476,14 +502,6 @@ def _kl_exponential_normal(p: Exponential, q: Normal) -> Tensor:
     t3 = q.loc / p.rate
     t4 = q.loc.pow(2) * 0.5
     return t1 - 1 + (t2 - t3 + t4) / var_normal
-
-
-@register_kl(Gamma, ContinuousBernoulli)
-@register_kl(Gamma, Beta)
-@register_kl(Gamma, Pareto)
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p: Gamma, q: Any) -> Tensor:
-    return _infinite_like(p.concentration)
 
 
 @register_kl(Gamma, Exponential)
@@ -514,16 +532,6 @@ def _kl_gamma_normal(p: Gamma, q: Normal) -> Tensor:
     return t1 + (c - 1) * F.digamma(c) + (t2 - t3 + t4) / var_normal
 
 
-@register_kl(Gumbel, ContinuousBernoulli)
-@register_kl(Gumbel, Beta)
-@register_kl(Gumbel, Exponential)
-@register_kl(Gumbel, Gamma)
-@register_kl(Gumbel, Pareto)
-@register_kl(Gumbel, Uniform)
-def _kl_gumbel_infinity(p: Gumbel, q: Any) -> Tensor:
-    return _infinite_like(p.loc)
-
-
 @register_kl(Gumbel, Normal)
 def _kl_gumbel_normal(p: Gumbel, q: Normal) -> Tensor:
     param_ratio = p.scale / q.scale
@@ -531,16 +539,6 @@ def _kl_gumbel_normal(p: Gumbel, q: Normal) -> Tensor:
     t2 = (math.pi * param_ratio * 0.5).pow(2) / 3
     t3 = ((p.loc + p.scale * _euler - q.loc) / q.scale).pow(2) * 0.5
     return -t1 + t2 + t3 - (_euler + 1)
-
-
-@register_kl(Laplace, ContinuousBernoulli)
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Pareto)
-@register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p: Laplace, q: Any) -> Tensor:
-    return _infinite_like(p.loc)
 
 
 @register_kl(Laplace, Normal)
@@ -552,16 +550,6 @@ def _kl_laplace_normal(p: Laplace, q: Normal) -> Tensor:
     t3 = p.loc * q.loc
     t4 = 0.5 * q.loc.pow(2)
     return -t1 + scale_sqr_var_ratio + (t2 - t3 + t4) / var_normal - 1
-
-
-@register_kl(Normal, ContinuousBernoulli)
-@register_kl(Normal, Beta)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Pareto)
-@register_kl(Normal, Uniform)
-def _kl_normal_infinity(p: Normal, q: Any) -> Tensor:
-    return _infinite_like(p.loc)
 
 
 @register_kl(Normal, Gumbel)
@@ -584,13 +572,6 @@ def _kl_normal_laplace(p: Normal, q: Laplace) -> Tensor:
     t2 = math.sqrt(2 / math.pi) * p.scale * F.exp(-0.5 * loc_diff_scale_ratio.pow(2))
     t3 = loc_diff * F.erf(math.sqrt(0.5) * loc_diff_scale_ratio)
     return -t1 + (t2 + t3) / q.scale - (0.5 * (1 + math.log(0.5 * math.pi)))
-
-
-@register_kl(Pareto, ContinuousBernoulli)
-@register_kl(Pareto, Beta)
-@register_kl(Pareto, Uniform)
-def _kl_pareto_infinity(p: Pareto, q: Any) -> Tensor:
-    return _infinite_like(p.scale)
 
 
 @register_kl(Pareto, Exponential)
@@ -623,17 +604,11 @@ def _kl_pareto_normal(p: Pareto, q: Normal) -> Tensor:
     return F.where(p.alpha <= 2, math.inf, t1 - t2 + (t3 + t4) / var_normal - 1)
 
 
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p: Poisson, q: Any) -> Tensor:
-    return _infinite_like(p.rate)
-
-
 @register_kl(Uniform, Beta)
 def _kl_uniform_beta(p: Uniform, q: Beta) -> Tensor:
     common_term = p.high - p.low
     t1 = common_term.log()
-    t2 = (q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - common_term) / common_term
+    t2 = (q.concentration1 - 1) * _uniform_log_integral(p, common_term) / common_term
     t3 = (
         (q.concentration0 - 1)
         * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + common_term)
@@ -660,7 +635,7 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma) -> Tensor:
     common_term = p.high - p.low
     t1 = common_term.log()
     t2 = F.lgamma(q.concentration) - q.concentration * q.rate.log()
-    t3 = (1 - q.concentration) * (_x_log_x(p.high) - _x_log_x(p.low) - common_term) / common_term
+    t3 = (1 - q.concentration) * _uniform_log_integral(p, common_term) / common_term
     t4 = q.rate * (p.high + p.low) / 2
     result = -t1 + t2 + t3 + t4
     return F.where(p.low < q.support.lower_bound, math.inf, result)
@@ -689,7 +664,7 @@ def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
 def _kl_uniform_pareto(p: Uniform, q: Pareto) -> Tensor:
     support_uniform = p.high - p.low
     t1 = (q.alpha * q.scale.pow(q.alpha) * support_uniform).log()
-    t2 = (_x_log_x(p.high) - _x_log_x(p.low) - support_uniform) / support_uniform
+    t2 = _uniform_log_integral(p, support_uniform) / support_uniform
     result = t2 * (q.alpha + 1) - t1
     return F.where(p.low < q.support.lower_bound, math.inf, result)
 
@@ -707,12 +682,7 @@ def _kl_continuous_bernoulli_continuous_bernoulli(
 
 @register_kl(Beta, ContinuousBernoulli)
 def _kl_beta_continuous_bernoulli(p: Beta, q: ContinuousBernoulli) -> Tensor:
-    return -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
-
-
-@register_kl(ContinuousBernoulli, Pareto)
-def _kl_continuous_bernoulli_infinity(p: ContinuousBernoulli, q: Any) -> Tensor:
-    return _infinite_like(p.probs)
+    return _kl_to_continuous_bernoulli(p, q)
 
 
 @register_kl(ContinuousBernoulli, Exponential)
@@ -737,7 +707,7 @@ def _kl_continuous_bernoulli_uniform(p: ContinuousBernoulli, q: Uniform) -> Tens
 
 @register_kl(Uniform, ContinuousBernoulli)
 def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli) -> Tensor:
-    result = -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
+    result = _kl_to_continuous_bernoulli(p, q)
     outside = (p.high >= q.support.upper_bound) | (p.low <= q.support.lower_bound)
     return F.where(outside, math.inf, result)
 
