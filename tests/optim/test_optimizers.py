@@ -83,7 +83,8 @@ def _run_torch(torch, cls_name, kwargs, init, grads):
 def torch64():
     torch = pytest.importorskip("torch")
     old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)  # torch keeps NAdam's mu_product in this dtype
+    torch.set_default_dtype(torch.float64)  # both keep NAdam's mu_product in this dtype
+    dg.set_default_dtype(dg.float64)  # restored by the conftest fixture
     yield torch
     torch.set_default_dtype(old)
 

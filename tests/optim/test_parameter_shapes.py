@@ -108,8 +108,7 @@ def test_one_parameter_matches_torch(name, kwargs, torch_name, torch_kwargs, sha
     # it keeps numbers
     (p,), (q,) = opt.param_groups[0]["params"], topt.param_groups[0]["params"]
     st, tst = opt.state.get(p, {}), topt.state.get(q, {})
-    assert set(st) == set(tst) or name in ("Momentum", "NAdam")  # Keras's "velocity"; NAdam:
-    # PyTorch's mu_product is a function of the step here (optim.adam._mu_schedule)
+    assert set(st) == set(tst) or name == "Momentum"  # Keras's "velocity"
     for k in set(st) & set(tst):
         v, tv = st[k], tst[k]
         assert isinstance(v, dg.Tensor) == torch.is_tensor(tv), k

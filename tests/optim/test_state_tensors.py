@@ -115,10 +115,9 @@ def test_state_tensors_written_in_place_steer_the_next_step_as_torch(name, kwarg
     for p, q in zip(ours, theirs, strict=True):
         _writes(dg, opt.state[p])
         _writes(torch, topt.state[q])
-    # and the step count of the first parameter only (the others keep theirs); not NAdam's:
-    # PyTorch keeps its momentum product mu_product apart from the step (a reset step goes on
-    # with the old product), deepgrad's is a function of the step (optim.adam._mu_schedule)
-    if "step" in topt.state[theirs[0]] and name != "NAdam":
+    # and the step count of the first parameter only (the others keep theirs; NAdam's
+    # mu_product goes on from where it was, in both)
+    if "step" in topt.state[theirs[0]]:
         opt.state[ours[0]]["step"].zero_()
         topt.state[theirs[0]]["step"].zero_()
     _steps(ours, theirs, opt, topt, 3)

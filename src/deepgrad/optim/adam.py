@@ -11,7 +11,7 @@ from typing import Any
 import numpy
 
 from .. import backend, cuda_kernels, kernels
-from .optimizer import Optimizer, _array, _floats
+from .optimizer import Optimizer, _array, _count, _floats, _new_step
 
 
 class Adam(Optimizer):
@@ -210,14 +210,18 @@ class NAdam(Optimizer):
     maximize : bool
         Ascend: the rule sees ``−g`` (keyword only).
 
-    State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` (Π_t is a function of the step:
-    :func:`_mu_schedule`). The update goes through the optimizer template
-    (:meth:`Optimizer.step` → :meth:`_direction`) like Adam's, with Adam's moments.
+    State per parameter, as PyTorch's: ``step`` and ``mu_product`` (Π_t, a running product
+    kept apart from the step: a step count reset in place goes on with the product as it
+    was), 0-d tensors of the scalar dtype (float32 under the float32 default), and
+    ``exp_avg``, ``exp_avg_sq``. The update goes through the optimizer template
+    (:meth:`Optimizer.step` → :meth:`_advance_scalars`, :meth:`_direction`) like Adam's, with
+    Adam's moments.
     """
 
     _sparse_refusal = "NAdam does not support sparse gradients"
 
     name = "nadam"
+    _scalar_state = ("mu_product",)
 
     def __init__(
         self,
@@ -262,14 +266,25 @@ class NAdam(Optimizer):
     def _decoupled(self, group: dict[str, Any]) -> bool:
         return bool(group.get("decoupled_weight_decay", False))
 
+    def _initial_value(self, key: str, group: dict[str, Any]) -> float:
+        return 1.0 if key == "mu_product" else 0.0
+
+    def _advance_scalars(self, scalars: dict[str, Any], group: dict[str, Any], t: int) -> None:
+        """``Π_t = Π_{t−1} · μ_t``, in place in the 0-d ``mu_product`` (in its dtype, float32
+        under the float32 default: PyTorch's ``mu_product *= mu``)."""
+        beta1 = float(group["betas"][0])
+        scalars["mu_product"] *= _mu(beta1, float(group["momentum_decay"]), t)
+
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """Adam's moments (:func:`_moments`), then ``tmp ← (c_m · m + c_g · g) / d`` with the
         momentum schedule's coefficients ``c_m = lr · μ_{t+1} / (1 − Π_t μ_{t+1})`` and
-        ``c_g = lr · (1 − μ_t) / (1 − Π_t)``."""
+        ``c_g = lr · (1 − μ_t) / (1 − Π_t)`` (``Π_t``: the state's ``mu_product``, already
+        advanced by :meth:`_advance_scalars`)."""
         xp = backend.xp
         beta1, beta2 = (float(b) for b in group["betas"])
         lr, eps, psi = _floats(group, "lr", "eps", "momentum_decay")
-        mu, mu_next, mu_product = _mu_schedule(beta1, psi, t)
+        mu, mu_next = _mu(beta1, psi, t), _mu(beta1, psi, t + 1)
+        mu_product = float(state["mu_product"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
         _moments(g, m, v, tmp, beta1, beta2)
         update = xp.multiply(m, lr * mu_next / (1.0 - mu_product * mu_next))
@@ -279,6 +294,31 @@ class NAdam(Optimizer):
         xp.sqrt(tmp, out=tmp)
         tmp += eps
         xp.divide(update, tmp, out=tmp)
+
+    def _saved_param_state(
+        self, st: dict[str, Any], p: Any, group: dict[str, Any], idx: int
+    ) -> dict[str, Any]:
+        """The template's check and load; a state saved before NAdam kept ``mu_product``
+        (an earlier deepgrad's) gets the product its steps made, ``μ_1 ⋯ μ_t``, multiplied
+        in the 0-d tensor's dtype as the steps would have."""
+        entry = super()._saved_param_state(st, p, group, idx)
+        if "step" in entry and "mu_product" not in entry:
+            product = _new_step(1.0)
+            beta1, psi = float(group["betas"][0]), float(group["momentum_decay"])
+            for i in range(1, _count(entry["step"]) + 1):
+                product._data *= _mu(beta1, psi, i)
+            entry["mu_product"] = product
+        return entry
+
+
+def _mu(beta1: float, psi: float, t: int) -> float:
+    """NAdam's momentum coefficient at step ``t``: ``μ_t = β1 · (1 − ½ · 0.96^(t · ψ))``
+    (a Python float, as PyTorch computes it).
+
+    >>> round(_mu(0.9, 4e-3, 1), 6)
+    0.450073
+    """
+    return beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
 
 
 def _flat_quads(fused: Any) -> list[list[Any]] | None:
@@ -325,35 +365,6 @@ def _moments(g: Any, m: Any, v: Any, tmp: Any, beta1: float, beta2: float) -> No
     xp.multiply(g, g, out=tmp)
     tmp *= 1.0 - beta2
     v += tmp
-
-
-#: ``(β1, ψ) -> (t, Π_t)``: the last NAdam momentum product computed, extended step by step
-#: (multiplied in step order: the same floats as the running product PyTorch keeps per
-#: parameter as ``mu_product``; an earlier step recomputes from Π_0 = 1)
-_MU_PRODUCTS: dict[tuple[float, float], tuple[int, float]] = {}
-
-
-def _mu_schedule(beta1: float, psi: float, t: int) -> tuple[float, float, float]:
-    """NAdam's ``(μ_t, μ_{t+1}, Π_t)`` with ``μ_i = β1 · (1 − ½ · 0.96^(i · ψ))`` and
-    ``Π_t = μ_1 ⋯ μ_t``: functions of the step alone, so the state needs no ``mu_product``
-    and a group's parameters update together on the template's fused path.
-
-    >>> mu, mu_next, prod = _mu_schedule(0.9, 4e-3, 1)
-    >>> prod == mu
-    True
-    """
-
-    def mu_at(i: int) -> float:
-        return beta1 * (1.0 - 0.5 * 0.96 ** (i * psi))
-
-    i, product = _MU_PRODUCTS.get((beta1, psi), (0, 1.0))
-    if i > t:
-        i, product = 0, 1.0
-    while i < t:
-        i += 1
-        product *= mu_at(i)
-    _MU_PRODUCTS[(beta1, psi)] = (t, product)
-    return mu_at(t), mu_at(t + 1), product
 
 
 def _check_betas(name: str, group: dict[str, Any]) -> None:

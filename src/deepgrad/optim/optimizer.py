@@ -461,15 +461,19 @@ class Optimizer:
                 if g is not None and g.__class__ is not Tensor and g.is_sparse:
                     raise RuntimeError(self._sparse_refusal)
 
-    def _fused_direction(self, g: Any, fused: Any, group: dict, t: int) -> None:
-        """:meth:`_direction` on a group's flat buffers; an elementwise rule runs in chunks
-        across :func:`~deepgrad.threads.parallel_chunks` (the same numbers bit for bit)."""
+    def _fused_direction(
+        self, g: Any, fused: Any, group: dict, t: int, scalars: dict[str, Any] | None = None
+    ) -> None:
+        """:meth:`_direction` on a group's flat buffers (with the 0-d ``scalars`` of
+        :attr:`_scalar_state`, the same for every parameter); an elementwise rule runs in
+        chunks across :func:`~deepgrad.threads.parallel_chunks` (the same numbers bit for bit)."""
+        flat = {**fused.state, **scalars} if scalars else fused.state
         if not self._elementwise:
-            self._direction(g, fused.state, fused.tmp, group, t)
+            self._direction(g, flat, fused.tmp, group, t)
             return
 
         def chunk(a: int, b: int) -> None:
-            state = {k: v[a:b] for k, v in fused.state.items()}
+            state = {k: v[a:b] if v.ndim else v for k, v in flat.items()}
             self._direction(g[a:b], state, fused.tmp[a:b], group, t)
 
         parallel_chunks(chunk, g.size, 4 * g.size)
@@ -480,6 +484,11 @@ class Optimizer:
         (no flat copy of the gradients, no flat step): the same numbers as the flat path, or
         ``False`` (nothing written) to run that path. Called without maximize or weight decay."""
         return False
+
+    def _advance_scalars(self, scalars: dict[str, Any], group: dict[str, Any], t: int) -> None:
+        """Update one parameter's 0-d state arrays named by :attr:`_scalar_state` (NAdam's
+        ``mu_product``) in place for step ``t``, before :meth:`_direction` reads them (in
+        its ``state``). Rules without such state keep this no-op."""
 
     def _direction(self, g: Any, state: dict[str, Any], tmp: Any, group: dict, t: int) -> None:
         """The rule: update the state arrays in place from the gradient ``g`` (weight decay
@@ -509,8 +518,16 @@ class Optimizer:
             decoupled = wd and self._decoupled(group)
             maximize = bool(group.get("maximize", False))
             fused = self._fused_group(gi, group, keys)
+            scalars = None
+            if fused is not None and self._scalar_state:
+                scalars = self._shared_scalars(fused.states, group)
+                if scalars is None:
+                    fused = None  # their 0-d states differ: one parameter at a time
             if fused is not None:
                 t = fused.advance()  # each parameter's state["step"], in place
+                if scalars:
+                    for sc in scalars:  # the same values in, the same out
+                        self._advance_scalars(sc, group, t)
                 if not (maximize or wd) and self._fused_in_place(fused, group, t):
                     continue
                 g = fused.gather_grads()
@@ -523,7 +540,7 @@ class Optimizer:
                         else:
                             xp.multiply(p._data, wd, out=tv)
                             gv += tv
-                self._fused_direction(g, fused, group, t)
+                self._fused_direction(g, fused, group, t, scalars[0] if scalars else None)
                 fused.subtract_tmp()
                 continue
             for p in group["params"]:
@@ -539,10 +556,32 @@ class Optimizer:
                         state[k] = _state_tensor(xp.full_like(w, self._initial_value(k, group)))
                     arrays[k] = _array(state[k])
                 t = _bump_step(state)
+                if self._scalar_state:
+                    for k in self._scalar_state:
+                        arrays[k] = _scalar_array(state, k, self._initial_value(k, group))
+                    self._advance_scalars(arrays, group, t)
                 g = _signed_grad(g, maximize, wd, w, decoupled, lr)
                 tmp = self._tmp(p)
                 self._direction(g, arrays, tmp, group, t)
                 w -= tmp
+
+    def _shared_scalars(
+        self, states: list[dict[str, Any]], group: dict[str, Any]
+    ) -> list[dict[str, Any]] | None:
+        """Each state's 0-d arrays of :attr:`_scalar_state` (made where missing), or
+        ``None`` where they differ between the states (in value or dtype): a fused update
+        needs them equal, as it needs equal steps."""
+        out = []
+        for st in states:
+            sc = {
+                k: _scalar_array(st, k, self._initial_value(k, group)) for k in self._scalar_state
+            }
+            if out and any(
+                a.dtype != b.dtype or a != b for a, b in zip(sc.values(), out[0].values())
+            ):
+                return None
+            out.append(sc)
+        return out
 
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -719,8 +758,10 @@ class Optimizer:
                 entry[k] = v
         return entry
 
-    #: 0-d state tensors a rule keeps beside ``step`` (ASGD's ``eta`` and ``mu``, float32 as
-    #: PyTorch's): a number saved by an earlier version loads as one
+    #: 0-d state tensors a rule keeps beside ``step`` (ASGD's ``eta`` and ``mu``, NAdam's
+    #: ``mu_product``; float32 as PyTorch's): a number saved by an earlier version loads as
+    #: one. On the template's :meth:`step` they start at :meth:`_initial_value`, are updated
+    #: by :meth:`_advance_scalars` and read by :meth:`_direction` from its ``state``
     _scalar_state: ClassVar[tuple[str, ...]] = ()
 
     #: whether ``state["step"]`` is PyTorch's 0-d float32 tensor; ``None``: where the rule runs
@@ -990,6 +1031,18 @@ def _new_step(value: float = 0.0) -> Tensor:
     """A step count as PyTorch keeps it: a 0-d float32 tensor (float64 under a float64
     default dtype), on the host."""
     return _state_tensor(numpy.array(value, dtype=_scalar_dtype()))
+
+
+def _scalar_array(state: dict[str, Any], key: str, initial: float) -> Any:
+    """The 0-d array of the state tensor ``state[key]`` (NAdam's ``mu_product``), which the
+    rule updates in place; made (a 0-d tensor of :func:`_scalar_dtype`, holding the number
+    that was there or ``initial``) where missing or not such a tensor."""
+    t = state.get(key)
+    if isinstance(t, Tensor) and isinstance(t._data, numpy.ndarray) and t._data.shape == ():
+        return t._data
+    value = initial if t is None else float(_array(t))
+    t = state[key] = _new_step(value)
+    return t._data
 
 
 def _scalar(state: dict[str, Any], key: str) -> float:
