@@ -22,10 +22,11 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import autograd, backend, devices
+from .._absent import AbsentDtype
 from .._choices import keyword_names, refuse_unknown
 from .._errors import bool_arg
 from ..autograd import BackwardHookFunctionBackward, RemovableHandle
-from ..tensor import Tensor, foreign_to_numpy
+from ..tensor import Tensor, _converted, _to_arguments, foreign_to_numpy
 from . import factory
 from .buffer import Buffer
 from .keras import KerasMethods
@@ -882,29 +883,53 @@ class Module(KerasMethods):
                 p.grad._data = backend.xp.zeros_like(p.grad._data)
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """PyTorch's ``Module.to``, in place: ``to(dtype)`` casts the floating parameters and
-        buffers (``model.to(dg.float64)`` before a gradient check), ``to(device)`` moves them
-        all (``"cpu"``; ``"cuda"`` through CuPy), ``to(device, dtype)`` both."""
-        dev, dtype = devices.parse_to(args, kwargs, f"{type(self).__name__}.to")
-        if dtype is not None and dtype.kind not in "fc":
-            raise TypeError(
-                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
-                f"dtype={dtype} (integer parameters and buffers keep their dtype under "
-                "to(float64))"
+        """PyTorch's ``Module.to``, in place, with ``Tensor.to``'s three forms less ``copy``:
+        ``to(dtype)`` casts the floating and complex parameters and buffers (integer ones
+        keep their dtype; ``model.to(dg.float64)`` before a gradient check), ``to(device)``
+        moves them all (``"cpu"``; ``"cuda"`` through CuPy), ``to(device, dtype)`` both,
+        ``to(tensor)`` to its device and dtype; ``non_blocking`` is accepted;
+        ``memory_format=`` lays out the 4-d (``channels_last``) or 5-d parameters. Gradients
+        go with their parameters. As PyTorch: ``copy`` (even ``False``) is a
+        ``RuntimeError``, a dtype that is neither floating nor complex a ``TypeError``, a
+        complex dtype warns (complex modules are new there)."""
+        dev, dtype, _, fmt = _to_arguments(args, kwargs)
+        if "copy" in kwargs or _copy_given(args):
+            raise RuntimeError(
+                ".to() does not accept copy argument (Module.to converts the parameters and "
+                "buffers in place; copy.deepcopy(module).to(...) for a converted copy)"
             )
-        for m in self.modules():
-            for reg in (m._parameters, m._buffers):
-                for t in reg.values():
-                    if t is None:
-                        continue
-                    if dev is not None:
-                        t._data = devices.move(t._data, dev)
-                        if t.grad is not None:
-                            t.grad._data = devices.move(t.grad._data, dev)
-                    if dtype is not None and t.dtype.kind == "f" and t.dtype != dtype:
-                        t._data = t._data.astype(dtype)
-                        if t.grad is not None:  # PyTorch casts the gradient with it
-                            t.grad._data = t.grad._data.astype(dtype)
+        if dtype is not None:
+            dtype = numpy.dtype(dtype)
+            if dtype.kind not in "fc":
+                raise TypeError(
+                    "nn.Module.to only accepts floating point or complex dtypes, but got "
+                    f"desired dtype={dtype} (integer parameters and buffers keep their dtype "
+                    "under to(float64))"
+                )
+            if dtype.kind == "c":
+                warnings.warn(
+                    "Complex modules are a new feature under active development whose design "
+                    "may change, and some modules might not work as expected when using "
+                    "complex tensors as parameters or buffers (PyTorch's warning)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        tensors = [
+            t for m in self.modules() for r in (m._parameters, m._buffers) for t in r.values()
+        ]
+        tensors = [t for t in tensors if t is not None]
+        if dtype is not None and dtype.kind == "f" and any(t.dtype.kind == "c" for t in tensors):
+            warnings.warn(
+                "Casting complex values to real discards the imaginary part",
+                UserWarning,
+                stacklevel=2,
+            )
+        with warnings.catch_warnings():  # NumPy's ComplexWarning: the one above says it
+            warnings.simplefilter("ignore", numpy.exceptions.ComplexWarning)
+            for t in tensors:
+                t._data = _converted_array(t, dev, dtype, fmt)
+                if t.grad is not None:  # PyTorch converts the gradient with it
+                    t.grad._data = _converted_array(t.grad, dev, dtype, fmt)
         return self
 
     def cpu(self) -> Module:
@@ -1128,6 +1153,26 @@ class Module(KerasMethods):
         for k, m in items:
             self._modules[k] = m
             object.__setattr__(self, k, m)
+
+
+def _copy_given(args: tuple) -> bool:
+    """Whether ``Module.to``'s positional arguments reach ``copy``: the fourth after a device,
+    the third after a dtype or a tensor (``Tensor.to``'s forms, which PyTorch parses)."""
+    if len(args) != 3:
+        return len(args) == 4
+    first = args[0]
+    return isinstance(first, (Tensor, bool, float, complex, AbsentDtype)) or devices.is_dtype(first)
+
+
+def _converted_array(t: Tensor, dev: Any, dtype: Any, fmt: Any) -> Any:
+    """``t``'s array as ``Module.to`` converts it (PyTorch's ``convert``): moved to ``dev``,
+    cast to ``dtype`` where ``t`` is floating or complex, laid out in ``fmt`` where ``t`` is
+    4-d or 5-d."""
+    if dtype is not None and t.dtype.kind not in "fc":
+        dtype = None
+    if fmt is not None and t.ndim not in (4, 5):
+        fmt = None
+    return _converted(Tensor._wrap(t._data), dev, dtype, False, fmt)._data
 
 
 def _copy_into(t: Tensor, arr: Any) -> None:
