@@ -605,7 +605,7 @@ from .tensor import (
 )
 from . import functional  # noqa: E402,I001
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
@@ -650,7 +650,7 @@ import sys as _sys  # noqa: E402
 
 autograd.functional = _autograd_functional  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
-from . import profiler, autograd_profiler as _autograd_profiler  # noqa: E402
+from . import multiprocessing, profiler, version, autograd_profiler as _autograd_profiler  # noqa: E402
 
 autograd.profiler = _autograd_profiler  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.profiler"] = _autograd_profiler  # PyTorch's path
