@@ -9,7 +9,6 @@ from .. import functional as F
 from ..autograd import no_grad
 from ..tensor import Size, Tensor, arange
 from . import constraints
-from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .utils import _enumerate_support, _ProbsLogits, broadcast_all
 
@@ -41,9 +40,7 @@ class Bernoulli(_ProbsLogits, ExponentialFamily):
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = Size(batch_shape)
         self._expand_param(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     @property
     def mean(self) -> Tensor:

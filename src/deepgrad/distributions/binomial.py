@@ -64,9 +64,7 @@ class Binomial(_ProbsLogits, Distribution):
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
         self._expand_param(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:

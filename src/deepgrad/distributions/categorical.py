@@ -56,9 +56,7 @@ class Categorical(_ProbsLogits, Distribution):
         param_shape = tuple(batch_shape) + (self._num_events,)
         self._expand_param(new, param_shape)
         new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:

@@ -11,7 +11,6 @@ from typing import Any
 from .. import functional as F
 from ..tensor import Size, Tensor, ones_like, zeros_like
 from . import constraints
-from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .utils import (
     _ProbsLogits,
@@ -62,9 +61,7 @@ class ContinuousBernoulli(_ProbsLogits, ExponentialFamily):
         new._lims = self._lims
         batch_shape = Size(batch_shape)
         self._expand_param(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     def _outside_unstable_region(self) -> Tensor:
         return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])

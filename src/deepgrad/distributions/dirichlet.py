@@ -8,7 +8,6 @@ from typing import Any
 from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
-from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .implicit_reparameterization import sample_dirichlet
 
@@ -42,9 +41,7 @@ class Dirichlet(ExponentialFamily):
         new = self._get_checked_instance(Dirichlet, _instance)
         batch_shape = Size(batch_shape)
         new.concentration = self.concentration.expand(tuple(batch_shape) + tuple(self.event_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape, self.event_shape)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """Normalized gamma draws (NumPy's) with PyTorch's implicit Dirichlet gradient."""

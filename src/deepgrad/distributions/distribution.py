@@ -97,6 +97,14 @@ class Distribution:
         """A distribution with the parameters expanded to ``batch_shape``."""
         raise NotImplementedError
 
+    def _expanded(self, new: Any, batch_shape: Any, event_shape: Any = ()) -> Any:
+        """``new``, the instance ``expand`` gave this one's parameters expanded, made a
+        distribution of ``batch_shape`` and ``event_shape`` (not validated again) that
+        validates as this one does."""
+        Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def batch_shape(self) -> Size:
         """The shape over which parameters are batched."""

@@ -48,9 +48,7 @@ class GeneralizedPareto(Distribution):
         new.loc = self.loc.expand(batch_shape)
         new.scale = self.scale.expand(batch_shape)
         new.concentration = self.concentration.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     def _z(self, x: Tensor) -> Tensor:
         return (x - self.loc) / self.scale

@@ -46,9 +46,7 @@ class Geometric(_ProbsLogits, Distribution):
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = Size(batch_shape)
         self._expand_param(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     @property
     def mean(self) -> Tensor:

@@ -70,9 +70,7 @@ class MixtureSameFamily(Distribution):
         new._num_component = self._num_component
         new._event_ndims = self._event_ndims
         event_shape = new._component_distribution.event_shape
-        Distribution.__init__(new, batch_shape, event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape, event_shape)
 
     @constraints.dependent_property
     def support(self) -> Any:

@@ -9,7 +9,6 @@ from typing import Any
 from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
-from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .utils import _standard_normal, broadcast_all
 
@@ -42,9 +41,7 @@ class Normal(ExponentialFamily):
         batch_shape = Size(batch_shape)
         new.loc = self.loc.expand(batch_shape)
         new.scale = self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     @property
     def mean(self) -> Tensor:

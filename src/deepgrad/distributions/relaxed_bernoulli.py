@@ -41,9 +41,7 @@ class LogitRelaxedBernoulli(_ProbsLogits, Distribution):
         batch_shape = Size(batch_shape)
         new.temperature = self.temperature
         self._expand_param(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     @property
     def param_shape(self) -> Size:

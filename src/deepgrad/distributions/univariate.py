@@ -54,9 +54,7 @@ class _Elementwise(Distribution):
         batch_shape = Size(batch_shape)
         for name in self._params:
             setattr(new, name, getattr(self, name).expand(batch_shape))
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape)
 
     def _first(self) -> Tensor:
         return getattr(self, self._params[0])
