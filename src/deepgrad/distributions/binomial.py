@@ -21,14 +21,25 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-def _counts_and_param(count: Any, probs: Any, logits: Any) -> tuple[Tensor, Tensor, bool]:
-    """``(total_count, probs or logits, is_probs)`` broadcast, the count in the param's dtype."""
-    _probs_xor_logits(probs, logits)
-    total_count, param = broadcast_all(count, probs if probs is not None else logits)
-    return total_count.type_as(param), param, probs is not None
+class _CountAndProbsLogits(_ProbsLogits):
+    """``total_count`` broadcast with ``probs`` or ``logits`` (Binomial, NegativeBinomial)."""
+
+    def _set_count_and_param(self, total_count: Any, probs: Any, logits: Any) -> Size:
+        """Store ``total_count`` (in the parameter's dtype) and the one of ``probs`` and
+        ``logits`` given, broadcast together; the batch shape they give."""
+        _probs_xor_logits(probs, logits)
+        count, param = broadcast_all(total_count, probs if probs is not None else logits)
+        self.total_count = count.type_as(param)
+        self._store_param(param, probs is not None)
+        return param.size()
+
+    def _expand_count_and_param(self, new: Any, batch_shape: Size) -> None:
+        """Give ``new`` ``total_count`` and the parameters this one holds, expanded."""
+        new.total_count = self.total_count.expand(batch_shape)
+        self._expand_param(new, batch_shape)
 
 
-class Binomial(_ProbsLogits, Distribution):
+class Binomial(_CountAndProbsLogits, Distribution):
     """Binomial(``total_count``, ``probs``) or with ``logits`` (exactly one of the two);
     ``total_count`` (an int or a tensor of counts) broadcasts with the parameter, which gives
     the batch shape. ``entropy`` and ``enumerate_support`` need one ``total_count`` for the
@@ -55,15 +66,13 @@ class Binomial(_ProbsLogits, Distribution):
         logits: Any = None,
         validate_args: bool | None = None,
     ) -> None:
-        self.total_count, param, is_probs = _counts_and_param(total_count, probs, logits)
-        self._store_param(param, is_probs)
-        super().__init__(param.size(), validate_args=validate_args)
+        batch_shape = self._set_count_and_param(total_count, probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Binomial:
         new = self._get_checked_instance(Binomial, _instance)
         batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        self._expand_param(new, batch_shape)
+        self._expand_count_and_param(new, batch_shape)
         return self._expanded(new, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)

@@ -12,14 +12,13 @@ from .. import backend
 from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
-from .binomial import _counts_and_param
+from .binomial import _CountAndProbsLogits
 from .distribution import Distribution
-from .utils import _ProbsLogits
 
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(_ProbsLogits, Distribution):
+class NegativeBinomial(_CountAndProbsLogits, Distribution):
     """NegativeBinomial(``total_count``, ``probs``) or with ``logits`` (exactly one of the
     two). Mean ``r e^logits``, variance ``mean / sigmoid(-logits)``; draws are Poisson of
     Gamma(``r``, ``exp(-logits)``) rates, as PyTorch's.
@@ -44,15 +43,13 @@ class NegativeBinomial(_ProbsLogits, Distribution):
         logits: Any = None,
         validate_args: bool | None = None,
     ) -> None:
-        self.total_count, param, is_probs = _counts_and_param(total_count, probs, logits)
-        self._store_param(param, is_probs)
-        super().__init__(param.size(), validate_args=validate_args)
+        batch_shape = self._set_count_and_param(total_count, probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> NegativeBinomial:
         new = self._get_checked_instance(NegativeBinomial, _instance)
         batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        self._expand_param(new, batch_shape)
+        self._expand_count_and_param(new, batch_shape)
         return self._expanded(new, batch_shape)
 
     @property
