@@ -3,6 +3,8 @@ search; its state survives dg.save/dg.load."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -150,11 +152,18 @@ def test_load_state_dict_checks_before_setting(edit, match):
     assert opt.state == {} and opt.param_groups[0]["max_iter"] == 7
 
 
-def test_state_dict_is_a_snapshot_of_the_history():
-    w, c, closure = _problem(dg)
-    opt = optim.LBFGS([w, c], max_iter=2)
-    opt.step(closure(opt))
-    saved = opt.state_dict()
-    n = len(saved["state"][0]["old_dirs"])
-    opt.step(closure(opt))
-    assert len(saved["state"][0]["old_dirs"]) == n < len(opt.state[w]["old_dirs"])
+def test_state_dict_holds_the_live_history_as_torch(torch):
+    """PyTorch's state_dict holds the history lists themselves: a kept dict follows the
+    next steps (copy.deepcopy keeps a snapshot), here too."""
+    sizes = []
+    for lib, cls in ((dg, optim.LBFGS), (torch, torch.optim.LBFGS)):
+        w, c, closure = _problem(lib)
+        opt = cls([w, c], max_iter=2)
+        opt.step(closure(opt))
+        saved = opt.state_dict()
+        snapshot = copy.deepcopy(saved)
+        n = len(saved["state"][0]["old_dirs"])
+        opt.step(closure(opt))
+        assert saved["state"][0]["old_dirs"] is opt.state[w]["old_dirs"]
+        sizes.append((n, len(saved["state"][0]["old_dirs"]), len(snapshot["state"][0]["old_dirs"])))
+    assert sizes[0] == sizes[1] and sizes[0][0] < sizes[0][1] and sizes[0][2] == sizes[0][0]

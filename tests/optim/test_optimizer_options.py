@@ -258,6 +258,10 @@ def _through_json(state):
 
 @pytest.mark.parametrize(("name", "kwargs", "torch_name", "second"), CASES, ids=IDS)
 def test_state_dict_round_trip_mid_run_continues_identically(name, kwargs, torch_name, second):
+    # load_state_dict casts the 0-d state (NAdam's mu_product, ASGD's eta and mu) to the
+    # parameters' dtype, as PyTorch's: a float64 run resumes exactly when they were float64
+    # already (the float64 default), in both libraries
+    dg.set_default_dtype(dg.float64)  # restored by the conftest fixture
     init, grads = _problem(np.float64)
     straight, _ = _run_dg(name, kwargs, second, init, grads)
     first, opt = _run_dg(name, kwargs, second, init, grads[:12])

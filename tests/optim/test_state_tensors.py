@@ -187,8 +187,8 @@ def test_state_dict_holds_tensors_and_round_trips(name, kwargs):
     for i, st in sd["state"].items():
         for k, v in st.items():
             assert isinstance(v, dg.Tensor) == torch.is_tensor(tsd["state"][i][k]), k
-            if isinstance(v, dg.Tensor):  # a copy, not the live state
-                assert v is not opt.state[ours[i]][k]
+            if isinstance(v, dg.Tensor):  # the live state tensor, as torch's
+                assert v is opt.state[ours[i]][k]
     # a fresh optimizer loads deepgrad's state dict, another torch's: both go on as torch
     fresh_params = [dg.tensor(p.detach().numpy().copy(), requires_grad=True) for p in ours]
     fresh = getattr(optim, name)(fresh_params, **kwargs)

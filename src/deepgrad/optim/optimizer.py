@@ -19,9 +19,11 @@ on the fused path each is a slice of the group's flat buffer), and ``step`` a 0-
 tensor (float64 under a float64 default dtype). A write into them (``zero_``, ``mul_``,
 ``copy_``) or a tensor put in their place steers the next step as in PyTorch. The saved form
 (:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the groups (0, 1, 2...
-in group order), never by ``id()``, and holds copies of the tensors (a checkpoint writes them
-as arrays); :meth:`~Optimizer.load_state_dict` takes that, PyTorch's (torch tensors) and the
-NumPy arrays and int steps earlier versions saved. A PyTorch-style subclass
+in group order), never by ``id()``, and holds the live state tensors, as PyTorch's (a
+checkpoint, :func:`deepgrad.save`, writes their values then; ``copy.deepcopy`` keeps a
+snapshot in memory); :meth:`~Optimizer.load_state_dict` takes that, PyTorch's (torch
+tensors) and the NumPy arrays and int steps earlier versions saved, and casts the state
+tensors but ``step`` to the parameter's dtype, as PyTorch's. A PyTorch-style subclass
 (``super().__init__(params, defaults)``, its own ``step`` keeping tensors in ``self.state[p]``,
 a ``defaultdict(dict)`` as PyTorch's) gets its tensors back.
 
@@ -585,16 +587,22 @@ class Optimizer:
 
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """The optimizer's state: ``{"state": {index: {...}}, "param_groups": [...]}``.
+        """The optimizer's state, as PyTorch's: ``{"state": {index: {...}}, "param_groups":
+        [...]}``.
 
-        ``index`` is the parameter's position over all groups in order; each group lists the
-        indices of its parameters under ``"params"``. Arrays are copied to NumPy (tensors that a
-        PyTorch-style subclass keeps in its state are copied as tensors).
+        ``index`` is the parameter's position over all groups in order; each group is a copy
+        of the optimizer's (its hyperparameters deep-copied: changing it changes nothing
+        here) listing the indices of its parameters under ``"params"``. Each parameter's
+        state is a new dict holding the optimizer's own state values: its tensors are the
+        live ``opt.state[p]`` tensors, as PyTorch's (``state_dict()["state"][0]["exp_avg"] is
+        opt.state[p]["exp_avg"]``), which the next step changes; :func:`deepgrad.save` writes
+        their values at the time, ``copy.deepcopy`` keeps a snapshot in memory, and
+        :meth:`load_state_dict` copies them.
         """
         index: dict[int, int] = {}
         groups = []
         for g in self.param_groups:
-            packed = {k: v for k, v in g.items() if k != "params"}
+            packed = copy.deepcopy({k: v for k, v in g.items() if k != "params"})
             packed["params"] = [index.setdefault(id(p), len(index)) for p in g["params"]]
             groups.append(packed)
         state: dict[int, dict[str, Any]] = {}
@@ -602,7 +610,7 @@ class Optimizer:
             for p in g["params"]:
                 st = self.state.get(p)
                 if st:
-                    state[index[id(p)]] = {k: _saved_copy(v) for k, v in st.items()}
+                    state[index[id(p)]] = dict(st)
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -728,9 +736,8 @@ class Optimizer:
                 kind = getattr(v, "dtype", numpy.dtype("f")).kind
                 if is_tensor and k not in arrays:
                     # a rule written with tensors (a PyTorch-style subclass) gets tensors
-                    # back: a copy, floating ones in the parameter's dtype, as PyTorch casts
-                    dtype = p._data.dtype if kind == "f" else v.dtype
-                    entry[k] = _state_tensor(xp.array(v, dtype=dtype, copy=True))
+                    # back: a copy in the parameter's dtype, as PyTorch casts them
+                    entry[k] = _state_tensor(xp.array(v, dtype=p._data.dtype, copy=True))
                     continue
                 if shape != p._data.shape or kind not in "biuf":
                     what = f"shape {shape}" if hasattr(v, "shape") else f"a {type(v).__name__}"
@@ -743,13 +750,12 @@ class Optimizer:
                 # subclass kept itself stay arrays
                 entry[k] = _state_tensor(copied) if k in arrays or is_tensor else copied
             elif is_tensor or k in self._scalar_state:
-                # a 0-d tensor (ASGD's eta and mu): a tensor of the dtype it was saved in, so
-                # that a run resumes exactly (PyTorch's load_state_dict casts it to the
-                # parameter's dtype, and its next steps differ from the uninterrupted run's)
-                a = xp.array(v, copy=True)
-                if k in self._scalar_state and not hasattr(v, "dtype"):
-                    a = a.astype(_scalar_dtype())  # a number saved by an earlier version
-                entry[k] = _state_tensor(a)
+                # a 0-d tensor (ASGD's eta and mu, NAdam's mu_product): in the parameter's
+                # dtype, as PyTorch's load_state_dict casts every state tensor but step (a
+                # float32 one of a float64 parameter goes on in float64, there as here); a
+                # number saved by an earlier version: a tensor of the scalar dtype
+                dtype = p._data.dtype if hasattr(v, "dtype") else _scalar_dtype()
+                entry[k] = _state_tensor(xp.array(v, dtype=dtype, copy=True))
             elif isinstance(v, (numpy.integer, int)) and not isinstance(v, bool):
                 entry[k] = int(v)
             elif isinstance(v, (numpy.floating, float)) or hasattr(v, "shape"):
@@ -780,18 +786,6 @@ class Optimizer:
             for k in sorted(k for k in g if k != "params"):
                 lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines) + "\n)"
-
-
-def _saved_copy(v: Any) -> Any:
-    """A state value for :meth:`Optimizer.state_dict`: arrays copied to NumPy, and so the
-    arrays of a list (LBFGS's history, which later steps change in place)."""
-    if isinstance(v, Tensor):
-        return v.detach().clone()  # state tensors are saved as tensors, as PyTorch's
-    if hasattr(v, "shape"):
-        return backend.to_numpy(v).copy()
-    if isinstance(v, list):
-        return [_saved_copy(a) for a in v]
-    return v
 
 
 def _step_count(v: Any, what: str) -> int:
