@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -12,26 +13,31 @@ import numpy
 from .. import backend
 from ..autograd import enable_grad
 from ..nn.parameter import refuse_placeholder
-from ..tensor import Tensor
-from .optimizer import Optimizer, _is_int, _saved_hyperparameter, _step_count
+from ..tensor import Tensor, foreign_to_numpy
+from .optimizer import Optimizer, _is_int, _saved_hyperparameter, _state_tensor, _step_count
 
 
 def _cubic_interpolate(
     x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: Any = None
 ) -> float:
     """The minimizer of the cubic through ``(x1, f1, g1)`` and ``(x2, f2, g2)``, clamped to
-    ``bounds`` (default ``[min(x1, x2), max(x1, x2)]``); their midpoint when it has none."""
+    ``bounds`` (default ``[min(x1, x2), max(x1, x2)]``); their midpoint when it has none.
+
+    The slopes ``g1``, ``g2`` are NumPy scalars of the parameters' dtype in a step (PyTorch's
+    0-d tensors): the arithmetic keeps their dtype, and the result is one where PyTorch's is
+    a tensor (a division by zero gives inf or NaN, as there)."""
     lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
-    if d2_square >= 0:
-        d2 = d2_square**0.5
-        if x1 <= x2:
-            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-        else:
-            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(min_pos, lo), hi)
-    return (lo + hi) / 2.0
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        d2_square = d1**2 - g1 * g2
+        if d2_square >= 0:
+            d2 = d2_square**0.5
+            if x1 <= x2:
+                min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+            else:
+                min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+            return min(max(min_pos, lo), hi)
+        return (lo + hi) / 2.0
 
 
 def _strong_wolfe(
@@ -51,11 +57,11 @@ def _strong_wolfe(
     interpolation; Nocedal & Wright, Algorithm 3.5-3.6, as PyTorch does it). Returns
     ``(f_new, g_new, t, evaluations)``."""
     xp = backend.xp
-    d_norm = float(xp.abs(d).max())
+    d_norm = xp.abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(t)
     ls_func_evals = 1
-    gtd_new = float(g_new.dot(d))
+    gtd_new = g_new.dot(d)
     t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
     done = False
     ls_iter = 0
@@ -80,7 +86,7 @@ def _strong_wolfe(
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
         f_new, g_new = obj_func(t)
         ls_func_evals += 1
-        gtd_new = float(g_new.dot(d))
+        gtd_new = g_new.dot(d)
         ls_iter += 1
     if ls_iter == max_ls:
         bracket, bracket_f, bracket_g = [0.0, t], [f, f_new], [g, g_new]
@@ -107,7 +113,7 @@ def _strong_wolfe(
             insuf_progress = False
         f_new, g_new = obj_func(t)
         ls_func_evals += 1
-        gtd_new = float(g_new.dot(d))
+        gtd_new = g_new.dot(d)
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
             bracket[high_pos], bracket_f[high_pos] = t, f_new
@@ -123,6 +129,63 @@ def _strong_wolfe(
             bracket[low_pos], bracket_f[low_pos] = t, f_new
             bracket_g[low_pos], bracket_gtd[low_pos] = g_new.copy(), gtd_new
     return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
+
+
+def _value(v: Any) -> Any:
+    """A state value's array (a tensor's memory), or the value itself (a number, ``None``)."""
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _kept(v: Any) -> Any:
+    """A value as the state keeps it: an array or NumPy scalar (PyTorch's tensor there) as a
+    tensor, a Python number or ``None`` as it is."""
+    if v is None or isinstance(v, Tensor) or type(v) in (int, float):
+        return v
+    return _state_tensor(backend.xp.asarray(v))
+
+
+def _two_loop(
+    state: dict[str, Any],
+    flat_grad: Any,
+    prev_flat_grad: Any,
+    d: Any,
+    t: Any,
+    memory: tuple[list[Any], list[Any], list[Any]],
+    h_diag: Any,
+    history_size: int,
+) -> tuple[Any, Any]:
+    """L-BFGS's direction ``d = −H·g`` (PyTorch's two-loop recursion): the pair
+    ``(s, y) = (d·t, g − g_prev)`` enters the history ``memory = (old_dirs, old_stps, ro)``
+    (lists of tensors, changed in place; the oldest pair leaves past ``history_size``) when
+    ``yᵀs > 1e-10``, and then ``H_diag = yᵀs / yᵀy``; the coefficients go to
+    ``state["al"]``. Returns ``(d, H_diag)``."""
+    old_dirs, old_stps, ro = memory
+    y = flat_grad - prev_flat_grad
+    s = d * t
+    ys = y.dot(s)
+    if ys > 1e-10:
+        if len(old_dirs) == history_size:
+            old_dirs.pop(0)
+            old_stps.pop(0)
+            ro.pop(0)
+        old_dirs.append(_state_tensor(y))
+        old_stps.append(_state_tensor(s))
+        ro.append(_kept(1.0 / ys))
+        h_diag = _kept(ys / y.dot(y))
+    num_old = len(old_dirs)
+    if "al" not in state:
+        state["al"] = [None] * history_size
+    al = state["al"]
+    q = -flat_grad
+    for i in range(num_old - 1, -1, -1):
+        a = old_stps[i]._data.dot(q) * _value(ro[i])
+        al[i] = _kept(a)
+        q -= a * old_dirs[i]._data
+    d = r = q * _value(h_diag)
+    for i in range(num_old):
+        be_i = old_dirs[i]._data.dot(r) * _value(ro[i])
+        r += (_value(al[i]) - be_i) * old_stps[i]._data
+    return d, h_diag
 
 
 class LBFGS(Optimizer):
@@ -219,7 +282,15 @@ class LBFGS(Optimizer):
             return float(closure())
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
-        """Run up to ``max_iter`` L-BFGS iterations; returns the loss ``closure()`` gave first."""
+        """Run up to ``max_iter`` L-BFGS iterations; returns the loss ``closure()`` gave first.
+
+        The state (on the first parameter, as PyTorch's) holds what PyTorch's holds: ``d``
+        and ``prev_flat_grad`` flat tensors, the history ``old_dirs`` / ``old_stps`` lists of
+        them, ``ro`` (and the scratch ``al``) lists of 0-d tensors, ``H_diag`` a 0-d tensor
+        (the int 1 before the first update), ``t`` a 0-d tensor where PyTorch's arithmetic
+        makes one (else a float), ``prev_loss`` a float, ``n_iter`` / ``func_evals`` ints.
+        Their scalars are computed in the parameters' dtype (NumPy scalars where PyTorch has
+        0-d tensors), as PyTorch computes them."""
         if closure is None:
             raise RuntimeError(
                 "LBFGS.step needs a closure that re-evaluates the model and returns the loss: "
@@ -228,7 +299,7 @@ class LBFGS(Optimizer):
             )
         xp = backend.xp
         group = self.param_groups[0]
-        lr = float(group["lr"])
+        lr = group["lr"]  # as it is (PyTorch's t is the int 1 at the default lr=1)
         max_iter, max_eval = int(group["max_iter"]), int(group["max_eval"])
         tolerance_grad = float(group["tolerance_grad"])
         tolerance_change = float(group["tolerance_change"])
@@ -244,10 +315,10 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
-        if (float(xp.abs(flat_grad).max()) if flat_grad.size else 0.0) <= tolerance_grad:
+        if (xp.abs(flat_grad).max() if flat_grad.size else 0.0) <= tolerance_grad:
             return orig_loss
 
-        d, t = state.get("d"), state.get("t")
+        d, t = _value(state.get("d")), _value(state.get("t"))
         old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
         h_diag = state.get("H_diag")
         prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
@@ -259,37 +330,22 @@ class LBFGS(Optimizer):
             if state["n_iter"] == 1:
                 d = -flat_grad
                 old_dirs, old_stps, ro = [], [], []
-                h_diag = 1.0
+                h_diag = 1
             else:
-                y = flat_grad - prev_flat_grad
-                s = d * t
-                ys = float(y.dot(s))
-                if ys > 1e-10:
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / float(y.dot(y))
-                num_old = len(old_dirs)
-                al = [0.0] * num_old
-                q = -flat_grad
-                for i in range(num_old - 1, -1, -1):
-                    al[i] = float(old_stps[i].dot(q)) * ro[i]
-                    q = q - al[i] * old_dirs[i]
-                d = r = q * h_diag
-                for i in range(num_old):
-                    be_i = float(old_dirs[i].dot(r)) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
-            prev_flat_grad = flat_grad.copy()
+                memory = (old_dirs, old_stps, ro)
+                d, h_diag = _two_loop(state, flat_grad, _value(prev_flat_grad), d, t, memory,
+                                      h_diag, history_size)  # fmt: skip
+            if prev_flat_grad is None:
+                prev_flat_grad = _state_tensor(flat_grad.copy())
+            else:
+                prev_flat_grad._data[...] = flat_grad  # in place, as PyTorch's copy_
             prev_loss = loss
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(xp.abs(flat_grad).sum())) * lr
+                # a 0-d array (PyTorch's 0-d tensor) where 1/|g|₁ < 1, else a float
+                t = min(1.0, 1.0 / xp.abs(flat_grad).sum()) * lr
             else:
                 t = lr
-            gtd = float(flat_grad.dot(d))
+            gtd = flat_grad.dot(d)
             if gtd > -tolerance_change:
                 break
 
@@ -305,31 +361,31 @@ class LBFGS(Optimizer):
                     return value, grad
 
                 loss, flat_grad, t, ls_func_evals = _strong_wolfe(
-                    obj_func, t, d, loss, flat_grad, gtd
+                    obj_func, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
                 )
                 self._add_grad(t, d)
-                opt_cond = float(xp.abs(flat_grad).max()) <= tolerance_grad
+                opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
             else:
                 self._add_grad(t, d)
                 opt_cond = False
                 if n_iter != max_iter:
                     loss = self._evaluate(closure)
                     flat_grad = self._gather_flat_grad()
-                    opt_cond = float(xp.abs(flat_grad).max()) <= tolerance_grad
+                    opt_cond = xp.abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1
             current_evals += ls_func_evals
             state["func_evals"] += ls_func_evals
 
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if float(xp.abs(d * t).max()) <= tolerance_change:
+            if xp.abs(d * t).max() <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
         state.update(
-            d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
-            prev_flat_grad=prev_flat_grad, prev_loss=prev_loss,
+            d=_kept(d), t=_kept(t), old_dirs=old_dirs, old_stps=old_stps, ro=ro,
+            H_diag=h_diag, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss,
         )  # fmt: skip
         return orig_loss
 
@@ -375,7 +431,7 @@ class LBFGS(Optimizer):
                 "'strong_wolfe'"
             )
         self._check_group(merged)
-        new_state = {}
+        new_state: dict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, st in state.items():
             try:
                 idx = None if isinstance(key, (bool, float)) else int(key)
@@ -394,14 +450,19 @@ class LBFGS(Optimizer):
 
     def _saved_state(self, st: dict[str, Any], params: list[Tensor]) -> dict[str, Any]:
         """The loaded state, checked: counts, numbers, flat vectors of the parameters' total
-        length (alone or in the history lists, of equal lengths)."""
+        length (alone or in the history lists, of equal lengths). Tensors (deepgrad's,
+        PyTorch's, NumPy arrays) come back as copies cast to the first parameter's dtype, as
+        PyTorch's ``load_state_dict`` casts them; numbers stay numbers."""
         name = "LBFGS.load_state_dict"
         xp = backend.xp
         n = sum(p._data.size for p in params)
-        dtype = numpy.result_type(*(p._data.dtype for p in params))
+        dtype = params[0]._data.dtype
+
+        def unwrap(v: Any) -> Any:
+            return v._data if isinstance(v, Tensor) else foreign_to_numpy(v)
 
         def vector(k: str, v: Any) -> Any:
-            v = v._data if isinstance(v, Tensor) else v
+            v = unwrap(v)
             shape = tuple(getattr(v, "shape", ()))
             kind = getattr(v, "dtype", numpy.dtype("O")).kind
             if not hasattr(v, "shape") or shape != (n,) or kind not in "iuf":
@@ -410,16 +471,22 @@ class LBFGS(Optimizer):
                     f"{name}: state {k!r} has {what}{'' if kind in 'iufO' else f' of {kind!r}'}"
                     f"; expected a flat vector over all parameters, shape ({n},)"
                 )
-            return xp.array(v, dtype=dtype, copy=True)
+            return _state_tensor(xp.array(v, dtype=dtype, copy=True))
 
-        def number(k: str, v: Any) -> float:
-            v = v._data if isinstance(v, Tensor) else v
+        def number(k: str, v: Any) -> Any:
+            v = unwrap(v)
             if isinstance(v, (bool, numpy.bool_)) or getattr(v, "shape", ()) != ():
                 raise ValueError(f"{name}: state {k!r} is {v!r}; expected a number")
             try:
-                return float(v)
+                f = float(v)
             except (TypeError, ValueError):
                 raise ValueError(f"{name}: state {k!r} is {v!r}; expected a number") from None
+            if hasattr(v, "dtype"):  # a 0-d tensor or array: a 0-d tensor, as PyTorch's
+                return _state_tensor(xp.array(v, dtype=dtype, copy=True))
+            return v if isinstance(v, int) else f
+
+        def scratch(k: str, v: Any) -> Any:
+            return None if v is None else number(k, v)
 
         def listed(k: str, v: Any, each: Callable[[str, Any], Any]) -> list[Any]:
             if not isinstance(v, (list, tuple)):
@@ -432,14 +499,16 @@ class LBFGS(Optimizer):
                 entry[k] = _step_count(v, f"{name}: state {k!r}")
             elif k in ("d", "prev_flat_grad"):
                 entry[k] = vector(k, v)
-            elif k in ("t", "H_diag", "prev_loss"):
+            elif k in ("t", "H_diag"):
                 entry[k] = number(k, v)
+            elif k == "prev_loss":
+                entry[k] = float(_value(number(k, v)))
             elif k in ("old_dirs", "old_stps"):
                 entry[k] = listed(k, v, vector)
             elif k == "ro":
                 entry[k] = listed(k, v, number)
-            elif k == "al":  # PyTorch's scratch list (None until filled): not needed here
-                continue
+            elif k == "al":  # the two-loop recursion's scratch list (None until filled)
+                entry[k] = listed(k, v, scratch)
             else:
                 raise ValueError(
                     f"{name}: unknown state entry {k!r} (LBFGS keeps func_evals, n_iter, d, t, "
