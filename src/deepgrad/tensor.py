@@ -2660,12 +2660,25 @@ class Tensor:
         return autograd.register_post_accumulate_grad_hook(self, hook)
 
     def share_memory_(self) -> Tensor:
-        """Returns ``self``: the values stay in this process's memory (deepgrad has no
-        shared-memory tensors; :meth:`is_shared` says False)."""
+        """Move the values into memory shared with child processes (PyTorch's, for Hogwild
+        and A3C): a ``fork``-ed child sees and makes every write, and ``multiprocessing``
+        with ``spawn``, queues and pipes passes the memory, not a copy
+        (:mod:`deepgrad.shared_memory`). Arrays taken from the tensor before the call keep
+        the old memory. Returns ``self``; a shared tensor is left as it is."""
+        from . import shared_memory
+
+        if backend.gpu:  # PyTorch: a no-op for CUDA tensors
+            return self
+        if not shared_memory.is_shared(self._data):
+            object.__setattr__(self, "_data", shared_memory.share(self._data))
+        shared_memory.register(type(self))
         return self
 
     def is_shared(self) -> bool:
-        return False
+        """Whether the values live in shared memory (:meth:`share_memory_`)."""
+        from . import shared_memory
+
+        return shared_memory.is_shared(self._data)
 
     def pin_memory(self, device: Any = None) -> Tensor:
         """PyTorch's error without an accelerator: pinned memory is for copies to a GPU."""

@@ -1090,8 +1090,9 @@ class Module(KerasMethods):
         return False
 
     def share_memory(self) -> Module:
-        """PyTorch's ``share_memory``: each parameter's and buffer's ``share_memory_()``;
-        returns the module (README: processes get copies here)."""
+        """PyTorch's ``share_memory``: each parameter's and buffer's ``share_memory_()``
+        (:mod:`deepgrad.shared_memory`: child processes then update this module's values,
+        Hogwild); returns the module."""
         for t in (*self.parameters(), *self.buffers()):
             t.share_memory_()
         return self
