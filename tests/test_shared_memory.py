@@ -114,3 +114,21 @@ def test_ordinary_pickle_is_by_value():
     assert y.tolist() == x.tolist() and not y.is_shared()
     path_copy = dg.tensor(x)
     assert not path_copy.is_shared()
+
+
+def test_many_shared_tensors_within_the_open_file_limit():
+    # two descriptors each: past the soft limit the hard one is taken (a subprocess, so the
+    # limit of the test run itself is left alone)
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, deepgrad as dg\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+        "ts = [dg.zeros(2).share_memory_() for _ in range(400)]\n"
+        "print(all(t.is_shared() for t in ts))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"

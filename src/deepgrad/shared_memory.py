@@ -40,8 +40,23 @@ _LOCK = threading.Lock()
 _REGISTERED: set[type] = set()
 
 
+def _room_for_descriptors() -> None:
+    """Each shared array holds two file descriptors (its own and its mapping's): past half
+    the soft limit on open files, raise it to the hard limit (a model of many parameters
+    shared at once; PyTorch's file_descriptor strategy spends one a storage)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if 4 * len(_ROOTS) + 64 > soft and (hard == resource.RLIM_INFINITY or hard > soft):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not raisable here
+        pass
+
+
 def _new_file(nbytes: int) -> int:
     """A file descriptor of ``nbytes`` of shared memory (anonymous where the OS allows)."""
+    _room_for_descriptors()
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("deepgrad-shared-tensor", os.MFD_CLOEXEC)
     else:  # pragma: no cover - not Linux
