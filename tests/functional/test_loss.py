@@ -17,7 +17,9 @@ rng = np.random.default_rng(0)
 
 def _both(fn_dg, fn_t, x, *args, **kw):
     a = dg.tensor(x, requires_grad=True)
-    out = fn_dg(a, *args, **kw)
+    # weights are tensors (PyTorch refuses lists and arrays there, and so does deepgrad)
+    dkw = {k: dg.tensor(v) if "weight" in k else v for k, v in kw.items()}
+    out = fn_dg(a, *args, **dkw)
     out.sum().backward()
     ta = torch.tensor(x, requires_grad=True)
     targs = [torch.tensor(v) if isinstance(v, np.ndarray) else v for v in args]
@@ -60,7 +62,7 @@ def test_cross_entropy_probabilities_and_spatial_match_torch():
 def test_cross_entropy_gradcheck_and_double_backward():
     x = dg.tensor(rng.standard_normal((5, 4)), requires_grad=True)
     t = rng.integers(0, 4, 5)
-    w = rng.random(4) + 0.5
+    w = dg.tensor(rng.random(4) + 0.5)
     assert dg.gradcheck(lambda z: L.cross_entropy(z, t, weight=w, label_smoothing=0.1), x)
     assert dg.gradcheck(lambda z: L.cross_entropy(z, t, reduction="none"), x)
     # the fused backward is itself differentiable (Hessian-vector products work)
@@ -279,7 +281,7 @@ def test_nll_loss_any_dims_with_weights_and_ignore_index(shape, reduction, torch
         t.flat[0] = 2  # an ignored position
     w = np.arange(1.0, 6.0)
     a = dg.tensor(x, requires_grad=True)
-    loss = F.nll_loss(F.log_softmax(a, axis=0 if len(shape) == 1 else 1), t, weight=w,
+    loss = F.nll_loss(F.log_softmax(a, axis=0 if len(shape) == 1 else 1), t, weight=dg.tensor(w),
                       ignore_index=2, reduction=reduction)  # fmt: skip
     ta = torch.tensor(x, requires_grad=True)
     tl = torch.nn.functional.nll_loss(

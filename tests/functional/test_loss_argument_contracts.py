@@ -7,9 +7,9 @@ raises an instance of the same class; where torch returns, deepgrad returns the 
 dtype and values.
 
 Left out on purpose (README's table of differences): a non-bool ``size_average``/``reduce``
-(refused: :func:`test_legacy_flags_that_are_not_bools_are_refused`), a target of another shape
-than the input (refused instead of broadcast), and class weights given as lists or arrays
-(deepgrad takes them as ``dg.tensor`` would; torch raises for them).
+(refused: :func:`test_legacy_flags_that_are_not_bools_are_refused`) and a target of another
+shape than the input (refused instead of broadcast). Weights that are not tensors (lists,
+arrays, numbers) are refused as torch refuses them: ``test_loss_weight_types.py``.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ BAD = {
     "reduction": [
         "mean", "sum", "none", "avg", None, 1, True, "batchmean", "Mean", "elementwise_mean",
     ],
-    # tensors only: lists and arrays are deepgrad's extension (module docstring)
+    # tensors only: lists, arrays and numbers in test_loss_weight_types.py
     "weight": [
         T(np.array([1.0, 2.0, 3.0, 4.0], np.float32)),
         T(np.float32(2.0)),

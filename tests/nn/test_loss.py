@@ -142,7 +142,7 @@ def test_multi_margin_gradcheck(seed, p, weighted):
     rng = np.random.default_rng(seed)
     x = dg.tensor(rng.standard_normal((5, 4)), requires_grad=True)
     t = rng.integers(0, 4, 5)
-    w = rng.random(4) + 0.5 if weighted else None
+    w = dg.tensor(rng.random(4) + 0.5) if weighted else None
     assert dg.gradcheck(lambda x: L.multi_margin_loss(x, t, p=p, margin=0.7, weight=w), x)
 
 
@@ -431,7 +431,8 @@ def _module_cases(rng):
 
 def test_modules_match_torch(torch, rng):
     for name, kw, args in _module_cases(rng):
-        m = getattr(nn, name)(**kw)
+        dkw = {k: dg.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        m = getattr(nn, name)(**dkw)
         tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
         tm = getattr(torch.nn, name)(**tkw)
         out = m(*[dg.tensor(a) for a in args])
@@ -512,7 +513,7 @@ def test_errors():
     with pytest.raises(
         ValueError, match=r"weight must have shape \(3,\) \(one per class\), got \(4,\)"
     ):
-        L.multi_margin_loss(x, t, weight=np.ones(4))
+        L.multi_margin_loss(x, t, weight=dg.ones(4))
     with pytest.raises(
         ValueError, match=r"expected input of shape \(N, C\) or \(C,\) .* \(2, 3, 4\)"
     ):

@@ -50,6 +50,7 @@ from .._errors import (
     DtypeNotImplementedError,
     ShapeMismatchError,
     ValueRangeError,
+    _type_words,
     bool_arg,
     broadcast_words,
     float_arg,
@@ -86,6 +87,27 @@ def _target(t: Any, like: Tensor, fn: str, promote: bool = False) -> Tensor:
         Tensor._from_op(arr, None, 0)
         if not isinstance(t, Tensor)
         else (t if t.dtype == arr.dtype else Tensor._from_op(arr, None, 0))
+    )
+
+
+class _WeightTypeError(TypeError, AttributeError):
+    """A weight that is not a tensor, for a loss PyTorch writes in Python: it reads
+    ``weight.size()`` or ``weight.dim()`` there (``AttributeError`` for a list or a number, a
+    ``TypeError`` for a NumPy array), so deepgrad's refusal is both."""
+
+
+def _refuse_untensored_weight(
+    value: Any, fn: str, name: str, position: int, python_loss: bool = False
+) -> None:
+    """PyTorch's refusal of a ``weight`` / ``pos_weight`` that is not a tensor (a list, a
+    NumPy array, a number): "cross_entropy(): argument 'weight' (position 3) must be Tensor,
+    not list", a ``TypeError`` (``python_loss``: :class:`_WeightTypeError`)."""
+    if value is None or isinstance(value, Tensor):
+        return
+    cls = _WeightTypeError if python_loss else TypeError
+    raise cls(
+        f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
+        f"{_type_words(value)}; wrap it with deepgrad.tensor(...) (PyTorch refuses it too)"
     )
 
 
@@ -230,6 +252,7 @@ def _weighted_reduce(
     ``w·loss`` reduced, the mean dividing by ``Σ w`` (``by_weight``) or by the count."""
     if weight is None:
         return _reduce(loss, reduction, fn)
+    _refuse_untensored_weight(weight, fn, "weight", 5 if fn == "huber_loss" else 6, True)
     w = _target(weight, input, fn, promote=True)
     if w.shape != input.shape:
         raise ValueError(
@@ -330,6 +353,7 @@ def binary_cross_entropy(
     reduction = _reduction_enum(
         legacy_reduction(size_average, reduce, reduction), "binary_cross_entropy"
     )
+    _refuse_untensored_weight(weight, "binary_cross_entropy", "weight", 3, python_loss=True)
     if isinstance(target, Tensor) and target.dtype != input.dtype:
         raise RuntimeError(
             f"binary_cross_entropy: target dtype {target.dtype} differs from input dtype "
@@ -392,6 +416,8 @@ def binary_cross_entropy_with_logits(
     reduction = _reduction_enum(
         legacy_reduction(size_average, reduce, reduction), "binary_cross_entropy_with_logits"
     )
+    _refuse_untensored_weight(weight, "binary_cross_entropy_with_logits", "weight", 3)
+    _refuse_untensored_weight(pos_weight, "binary_cross_entropy_with_logits", "pos_weight", 4)
     for name, t in (("target", target), ("pos_weight", pos_weight)):
         if isinstance(t, Tensor) and t.dtype.kind in ("biu" if name == "target" else "b"):
             raise RuntimeError(
@@ -536,6 +562,7 @@ def cross_entropy(
     reduction, label_smoothing, ignore_index = _cross_entropy_options(
         input, size_average, reduce, reduction, label_smoothing, ignore_index
     )
+    _refuse_untensored_weight(weight, fn, "weight", 3)
     xp = backend.xp
     t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if isinstance(target, Tensor) and t.dtype != numpy.int64:
@@ -791,6 +818,7 @@ def nll_loss(
     reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "nll_loss")
     fn = "nll_loss"
     ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
+    _refuse_untensored_weight(weight, fn, "weight", 3)
     if input.ndim < 1:
         raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got ()")
     xp = backend.xp
@@ -991,6 +1019,7 @@ def multi_margin_loss(
         legacy_reduction(size_average, reduce, reduction), "multi_margin_loss"
     )
     fn = "multi_margin_loss"
+    _refuse_untensored_weight(weight, fn, "weight", 5, python_loss=True)
     if p != 1 and p != 2:  # PyTorch's check (True is 1 there, 2.0 is 2)
         raise ValueError(f"only p == 1 and p == 2 supported ({fn}: p must be 1 or 2, got {p!r})")
     p = 2 if p == 2 else 1
@@ -1208,6 +1237,8 @@ def multilabel_soft_margin_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     fn = "multilabel_soft_margin_loss"
     _check_reduction(reduction, fn)
+    if isinstance(weight, (list, tuple)):  # PyTorch multiplies by a number or an array
+        _refuse_untensored_weight(weight, fn, "weight", 3)
     if input.ndim < 1:
         raise ValueError(f"{fn}: expected input (N, C) or (C,), got shape {input.shape}")
     y = _float_target_with_grad(target, input, fn)

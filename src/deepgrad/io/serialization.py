@@ -227,6 +227,7 @@ def module_from_config(config: dict[str, Any]) -> Any:
     try:
         with budget.building(name):
             args, kwargs = _constructor_arguments(cls, name, raw)
+            _tensor_arguments(cls, kwargs)
             return cls(*args, **kwargs)
     except ModelFileError:
         raise
@@ -234,6 +235,17 @@ def module_from_config(config: dict[str, Any]) -> Any:
         raise ModelFileError(
             f"could not build {name} from its config: {type(e).__name__}: {e}"
         ) from e
+
+
+def _tensor_arguments(cls: type, kwargs: dict[str, Any]) -> None:
+    """The arguments a class takes as tensors only (``cls._tensor_arguments``: a loss's
+    ``weight``/``pos_weight``, which PyTorch refuses as arrays) as tensors again: a saved
+    tensor argument is decoded as an array."""
+    from ..tensor import tensor
+
+    for key in getattr(cls, "_tensor_arguments", ()):
+        if isinstance(kwargs.get(key), numpy.ndarray):
+            kwargs[key] = tensor(kwargs[key])
 
 
 def _constructor_arguments(cls: type, name: str, raw: dict[str, Any]) -> tuple[list, dict]:

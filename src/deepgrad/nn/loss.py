@@ -7,17 +7,20 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy
-
 from .. import functional as F
+from .._errors import _type_words
 from ..functional import ctc as C
 from ..functional import loss as L
 from ..functional.reduction import resolve as legacy_reduction
-from ..tensor import Tensor, tensor
+from ..tensor import Tensor
 from .module import Module
 
 
 class _Loss(Module):
+    #: constructor arguments that are tensors only (a saved model's config gives arrays back:
+    #: :mod:`deepgrad.io` makes them tensors again)
+    _tensor_arguments: tuple[str, ...] = ("weight", "pos_weight")
+
     #: whether the loss takes PyTorch's deprecated ``reduction="elementwise_mean"`` (a mean,
     #: with its warning at each call): those with a kernel read by ``_Reduction.get_enum``
     _elementwise_mean = True
@@ -56,9 +59,14 @@ class _WeightedLoss(_Loss):
 
 def _weight_buffer(loss: Module, name: str, value: Any) -> None:
     """``value`` as the loss's buffer ``name`` (in ``state_dict``, moved by ``.to``), as
-    PyTorch keeps a loss's weights; a list is taken as ``dg.tensor`` takes it."""
-    if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
-        value = tensor(value)  # a list of floats: the default dtype
+    PyTorch keeps a loss's weights: a tensor or None; a list, a NumPy array or a number is
+    PyTorch's ``TypeError`` (``register_buffer`` refuses it there)."""
+    if value is not None and not isinstance(value, Tensor):
+        raise TypeError(
+            f"cannot assign '{_type_words(value)}' object to buffer '{name}' (Tensor or None "
+            f"required; {type(loss).__name__}({name}=deepgrad.tensor(...)), as PyTorch requires "
+            "a torch Tensor)"
+        )
     loss.register_buffer(name, value)
 
 
@@ -236,17 +244,17 @@ class MultiMarginLoss(_WeightedLoss):
         reduce: bool | None = None,
         reduction: str = "mean",
     ) -> None:
-        super().__init__(None, size_average, reduce, reduction)
+        super().__init__(weight, size_average, reduce, reduction)  # PyTorch's order of checks
         if p != 1 and p != 2:  # PyTorch's check (True is 1 there)
             raise ValueError(
                 f"only p == 1 and p == 2 supported (MultiMarginLoss: p must be 1 or 2, got {p!r})"
             )
-        if weight is not None and getattr(weight, "ndim", 1) != 1:
+        if weight is not None and weight.ndim != 1:
             raise ValueError(
-                f"MultiMarginLoss: weight must be 1-D (one per class), got shape {weight.shape}"
+                f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.ndim}D "
+                f"instead (weight must be 1-D, one per class; got shape {weight.shape})"
             )
         self.p, self.margin = p, margin
-        _weight_buffer(self, "weight", weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.multi_margin_loss(
