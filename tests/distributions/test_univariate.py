@@ -32,7 +32,7 @@ MOMENTS = {
     "Exponential": ("mean", "mode", "variance", "stddev"),
     "LogNormal": ("mean", "mode", "variance"),
     "Gamma": ("mean", "mode", "variance"),
-    "Beta": ("mean", "variance"),
+    "Beta": ("mean", "mode", "variance"),
     "Poisson": ("mean", "mode", "variance"),
     "StudentT": ("mean", "mode", "variance"),
     "Cauchy": ("mean", "mode", "variance"),

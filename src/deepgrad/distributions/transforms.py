@@ -1063,4 +1063,9 @@ class TransformedDistribution(Distribution):
         )
 
     def __repr__(self) -> str:
+        """``TransformedDistribution(base, transforms)``; a named family built on it (Pareto,
+        Weibull, HalfCauchy, ...) shows its own name and the parameters it holds, as
+        PyTorch's (its validation messages name the distribution by this)."""
+        if type(self) is not TransformedDistribution:
+            return super().__repr__()
         return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"

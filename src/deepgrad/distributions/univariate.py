@@ -24,6 +24,7 @@ from .. import backend
 from .. import functional as F
 from ..tensor import Size, Tensor, full_like
 from . import constraints
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .implicit_reparameterization import sample_dirichlet, standard_gamma
@@ -306,8 +307,11 @@ class Beta(_Elementwise, ExponentialFamily):
 
     @property
     def mode(self) -> Tensor:
-        c1, c0 = self.concentration1, self.concentration0
-        return (c1 - 1) / (c1 + c0 - 2)
+        """PyTorch's: the first coordinate of the mode of Dirichlet(c1, c0),
+        ``(c1 - 1) / ((c1 - 1) + (c0 - 1))`` with each ``c - 1`` clamped at 0 (so 1 where
+        ``c1 > 1 > c0``, and NaN where that is 0 / 0); 1, an end, where both are below 1."""
+        c = F.stack([self.concentration1, self.concentration0], -1)
+        return Dirichlet(c, validate_args=False).mode[..., 0]
 
     @property
     def variance(self) -> Tensor:
