@@ -699,8 +699,9 @@ def test_every_optimizer_keeps_pytorchs_default_hyperparameters():
             continue
         if cls is torch.optim.Optimizer or not hasattr(optim, name):
             continue
-        theirs = cls([torch.nn.Parameter(torch.ones(2))]).param_groups[0]
-        ours = getattr(optim, name)([dg.tensor(np.ones(2), requires_grad=True)]).param_groups[0]
+        shape = (2, 2) if name == "Muon" else (2,)  # Muon takes 2-D parameters only
+        theirs = cls([torch.nn.Parameter(torch.ones(shape))]).param_groups[0]
+        ours = getattr(optim, name)([dg.ones(shape, requires_grad=True)]).param_groups[0]
         for key, value in theirs.items():
             if key == "params":
                 continue

@@ -23,6 +23,7 @@ from .adamax import Adamax
 from .asgd import ASGD
 from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from .lbfgs import LBFGS
+from .muon import Muon
 from .optimizer import Optimizer, get
 from .radam import RAdam
 from .rmsprop import RMSprop
@@ -69,6 +70,7 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "Momentum",
+    "Muon",
     "MultiStepLR",
     "MultiplicativeLR",
     "NAdam",

@@ -1132,8 +1132,8 @@ _NAME_DEFAULTS: dict[str, dict[str, Any]] = {"sgd": {"lr": 0.01}}
 def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> Optimizer:
     """Resolve an optimizer: an instance is returned as is; a name (``"sgd"``, ``"momentum"``,
     ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ``"adadelta"``, ``"nadam"``,
-    ``"adamax"``, ``"radam"``, ``"rprop"``, ``"asgd"``, ``"adafactor"``; any case) or a class is built, unbound,
-    with ``kwargs`` (``get("adam", lr=1e-3)``). A name takes its class's defaults, except
+    ``"adamax"``, ``"radam"``, ``"rprop"``, ``"asgd"``, ``"adafactor"``, ``"muon"``; any case)
+    or a class is built, unbound, with ``kwargs`` (``get("adam", lr=1e-3)``). A name takes its class's defaults, except
     ``"sgd"``: ``lr=0.01``, Keras's (``optim.SGD()``'s is PyTorch's 1e-3)."""
     if isinstance(name_or_optimizer, Optimizer):
         if kwargs:
