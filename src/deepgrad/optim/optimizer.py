@@ -1133,8 +1133,9 @@ def get(name_or_optimizer: str | Optimizer | type[Optimizer], **kwargs: Any) -> 
     """Resolve an optimizer: an instance is returned as is; a name (``"sgd"``, ``"momentum"``,
     ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ``"adadelta"``, ``"nadam"``,
     ``"adamax"``, ``"radam"``, ``"rprop"``, ``"asgd"``, ``"adafactor"``, ``"muon"``; any case)
-    or a class is built, unbound, with ``kwargs`` (``get("adam", lr=1e-3)``). A name takes its class's defaults, except
-    ``"sgd"``: ``lr=0.01``, Keras's (``optim.SGD()``'s is PyTorch's 1e-3)."""
+    or a class is built, unbound, with ``kwargs`` (``get("adam", lr=1e-3)``). A name takes its
+    class's defaults, except ``"sgd"``: ``lr=0.01``, Keras's (``optim.SGD()``'s is PyTorch's
+    1e-3)."""
     if isinstance(name_or_optimizer, Optimizer):
         if kwargs:
             raise ValueError("optim.get: keyword arguments given with an optimizer instance")
