@@ -651,10 +651,13 @@ import sys as _sys  # noqa: E402
 autograd.functional = _autograd_functional  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
 from . import multiprocessing, profiler, version, autograd_profiler as _autograd_profiler  # noqa: E402
+from . import autograd_forward_ad as _forward_ad  # noqa: E402
 
 autograd.profiler = _autograd_profiler  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.profiler"] = _autograd_profiler  # PyTorch's path
-del _sys, _autograd_functional, _autograd_profiler
+autograd.forward_ad = _forward_ad  # type: ignore[attr-defined]
+_sys.modules[__name__ + ".autograd.forward_ad"] = _forward_ad  # PyTorch's path
+del _sys, _autograd_functional, _autograd_profiler, _forward_ad
 from .printing import set_printoptions  # noqa: E402
 from .threads import (  # noqa: E402
     get_num_interop_threads,

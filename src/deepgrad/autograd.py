@@ -56,6 +56,11 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
+#: called when a no_grad / inference_mode block starts (forward AD warns there that what
+#: it computes from a dual tensor has no tangent: deepgrad.autograd_forward_ad)
+_ON_GRAD_OFF: list[Callable[[], None]] = []
+
+
 class _SetGradMode:
     """Context manager / decorator that sets grad mode and restores it afterwards
     (``@dg.no_grad()`` and ``@dg.no_grad`` both decorate)."""
@@ -72,6 +77,9 @@ class _SetGradMode:
     def __enter__(self) -> None:
         self._prev = _GradMode.enabled
         _GradMode.enabled = self.mode
+        if _ON_GRAD_OFF and not self.mode:
+            for f in _ON_GRAD_OFF:
+                f()
 
     def __exit__(self, *exc: object) -> None:
         _GradMode.enabled = self._prev
