@@ -372,8 +372,12 @@ def test_parameter_list_and_dict_register_as_torchs(torch):
     ours.ws.append(dg.ones(1))
     ours.d["c"] = dg.ones(4)
     assert len(list(ours.parameters())) == 6 and "c" in ours.d and ours.ws[-1].shape == (1,)
-    with pytest.raises(TypeError, match="not a Parameter or Tensor"):
-        ours.ws.append([1.0])
+    ours.ws.append([1.0])  # not a tensor: kept as it is, no parameter (PyTorch's)
+    tm.ws.append([1.0])
+    assert ours.ws[-1] == tm.ws[-1] == [1.0] and len(list(ours.parameters())) == 6
+    assert [repr(w.ws).splitlines()[-2].split(": ", 1)[1] for w in (ours, tm)] == [
+        "Object of type: list"
+    ] * 2
 
 
 def test_a_sequential_slice_keeps_the_layer_names_as_pytorch():

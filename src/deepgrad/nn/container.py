@@ -342,7 +342,8 @@ class ModuleDict(Module):
 
 class ParameterList(Module):
     """A list of parameters, registered as ``"0"``, ``"1"``... (PyTorch's ``nn.ParameterList``:
-    a tensor that is not a :class:`~deepgrad.nn.Parameter` is wrapped in one).
+    a tensor that is not a :class:`~deepgrad.nn.Parameter` is wrapped in one; any other value,
+    ``None`` or a number, is kept as it is, as a plain attribute, and is no parameter).
 
     >>> import deepgrad as dg
     >>> ps = dg.nn.ParameterList([dg.nn.Parameter(dg.zeros(2)), dg.ones(3)])
@@ -352,11 +353,18 @@ class ParameterList(Module):
 
     def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
+        self.__dict__["_size"] = 0
         if values is not None:
             self += values
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self.__dict__.setdefault("_size", len(self._parameters))  # pickled before _size
+
     def append(self, value: Any) -> ParameterList:
-        setattr(self, str(len(self._parameters)), _as_parameter(value, str(len(self))))
+        n = len(self)
+        self.__dict__["_size"] = n + 1
+        self[n] = value
         return self
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
@@ -373,76 +381,110 @@ class ParameterList(Module):
         return self.extend(values)
 
     def __getitem__(self, idx: int | slice) -> Any:
-        ps = list(self._parameters.values())
         if isinstance(idx, slice):
-            return type(self)(ps[idx])
-        return ps[_abs_index(idx, len(ps))]
+            return type(self)([self[i] for i in range(len(self))[idx]])
+        return getattr(self, str(_abs_index(idx, len(self))))
 
     def __setitem__(self, idx: int, value: Any) -> None:
         name = str(_abs_index(idx, len(self)))
-        setattr(self, name, _as_parameter(value, name))
+        _set_entry(self, name, value)
 
     def __len__(self) -> int:
-        return len(self._parameters)
+        return self.__dict__.get("_size", 0)
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._parameters.values())
+        return iter([self[i] for i in range(len(self))])
 
     def __dir__(self) -> list[str]:
         return [k for k in super().__dir__() if not k.isdigit()]
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called. (It holds parameters only.)")
+
     def extra_repr(self) -> str:
-        return "\n".join(
-            f"  ({k}): Parameter containing: [{p.dtype} of size "
-            f"{'x'.join(str(d) for d in p.shape)}{_device_note(p)}]"
-            for k, p in enumerate(self)
-        )
+        return "\n".join(f"  ({k}): {_entry_repr(p, p.dtype if isinstance(p, Tensor) else None)}"
+                         for k, p in enumerate(self))  # fmt: skip
+
+
+class _MissingKeyError(KeyError, AttributeError):
+    """A key a ``ParameterDict`` does not hold: PyTorch's ``AttributeError`` (it reads the
+    entry as an attribute), and the ``KeyError`` of a mapping."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class ParameterDict(Module):
     """A dict of parameters registered under their keys (PyTorch's ``nn.ParameterDict``; as
     there, a plain ``dict`` is taken in sorted key order, an ``OrderedDict`` or a list of
-    pairs in its own)."""
+    pairs in its own; a tensor is wrapped in a :class:`~deepgrad.nn.Parameter`, any other
+    value, ``None`` or a number, is kept as it is and is no parameter)."""
 
     def __init__(self, parameters: Any = None) -> None:
         super().__init__()
+        self.__dict__["_keys"] = {}
         if parameters is not None:
             self.update(parameters)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self.__dict__.setdefault("_keys", dict.fromkeys(self._parameters))  # pickled before
+
+    def _key(self, key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not a string "
+                f"(type is '{type(key).__name__}')"
+            )
+        return key
+
     def __getitem__(self, key: str) -> Any:
-        return self._parameters[key]
+        if self._key(key) not in self._keys:
+            raise _MissingKeyError(
+                f"'ParameterDict' object has no attribute '{key}' (no key {key!r}; its keys "
+                f"are {list(self._keys)})"
+            )
+        return getattr(self, key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if not isinstance(key, str) or not key or "." in key:
+        if not self._key(key) or "." in key:
             raise KeyError(
                 f"ParameterDict: a key must be a non-empty string without '.', got {key!r}"
             )
-        setattr(self, key, _as_parameter(value, key))
+        _set_entry(self, key, value)
+        self._keys[key] = None
 
     def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-        self.__dict__.pop(key, None)
+        self[key]  # noqa: B018 - PyTorch's error for a missing key
+        del self._keys[key]
+        delattr(self, key)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self._parameters
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
 
     def __len__(self) -> int:
-        return len(self._parameters)
+        return len(self._keys)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
+        return iter(list(self._keys))
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called. (It holds parameters only.)")
 
     def keys(self) -> Any:
-        return self._parameters.keys()
+        return self._keys.keys()
 
     def values(self) -> Any:
-        return self._parameters.values()
+        return [self[k] for k in self._keys]
 
     def items(self) -> Any:
-        return self._parameters.items()
+        return [(k, self[k]) for k in self._keys]
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._parameters.get(key, default)
+        return self[key] if key in self else default
 
     def update(self, parameters: Any) -> None:
         for k, v in _pairs("ParametersDict", parameters, sort_plain_dicts=True):
@@ -453,8 +495,15 @@ class ParameterDict(Module):
         del self[key]
         return v
 
+    def popitem(self) -> tuple[str, Any]:
+        """The last ``(key, value)``, removed."""
+        if not self._keys:
+            raise KeyError("popitem(): dictionary is empty")
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
     def clear(self) -> None:
-        for k in list(self._parameters):
+        for k in list(self._keys):
             del self[k]
 
     def setdefault(self, key: str, default: Any = None) -> Any:
@@ -462,12 +511,42 @@ class ParameterDict(Module):
             self[key] = default
         return self[key]
 
+    def copy(self) -> ParameterDict:
+        """A new ``ParameterDict`` holding the same parameters (not copies of them)."""
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ``ParameterDict`` with ``keys``, each holding ``default``."""
+        return ParameterDict([(k, default) for k in keys])
+
+    def __or__(self, other: Any) -> ParameterDict:
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other: Any) -> ParameterDict:
+        out = other.copy() if isinstance(other, ParameterDict) else ParameterDict(other)
+        out.update(self)
+        return out
+
+    def __ior__(self, other: Any) -> ParameterDict:
+        self.update(other)
+        return self
+
     def extra_repr(self) -> str:
-        return "\n".join(
-            f"  ({k}): Parameter containing: [{p.type()} of size "
-            f"{'x'.join(str(d) for d in p.shape)}{_device_note(p)}]"
-            for k, p in self.items()
-        )
+        return "\n".join(f"  ({k}): {_entry_repr(p, p.type() if isinstance(p, Tensor) else None)}"
+                         for k, p in self.items())  # fmt: skip
+
+
+def _entry_repr(p: Any, kind: Any) -> str:
+    """A parameter container's line for one entry (PyTorch's words)."""
+    if not isinstance(p, Tensor):
+        return f"Object of type: {type(p).__name__}"
+    from .parameter import Parameter
+
+    what = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    size = "x".join(str(d) for d in p.shape)
+    return f"{what} containing: [{kind} of size {size}{_device_note(p)}]"
 
 
 def _device_note(p: Any) -> str:
@@ -475,14 +554,18 @@ def _device_note(p: Any) -> str:
     return f" ({dev})" if dev is not None and getattr(dev, "type", "cpu") != "cpu" else ""
 
 
-def _as_parameter(v: Any, name: str) -> Any:
+def _set_entry(owner: Module, name: str, value: Any) -> None:
+    """A parameter container's entry ``name``: a tensor as a parameter (PyTorch wraps one that
+    is not), any other value as a plain attribute; an entry that is a parameter takes only a
+    parameter or ``None`` (PyTorch's ``TypeError`` otherwise)."""
     from .parameter import Parameter
 
-    if isinstance(v, Parameter):
-        return v
-    if isinstance(v, Tensor):
-        return Parameter(v._data)
-    raise TypeError(f"container entry {name!r} is a {type(v).__name__}, not a Parameter or Tensor")
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        value = Parameter(value._data)
+    if isinstance(value, Parameter) or name in owner._parameters:
+        setattr(owner, name, value)  # a parameter's entry takes a Parameter or None (Module's)
+    else:
+        object.__setattr__(owner, name, value)
 
 
 def _check(m: Any, name: str) -> Module:
