@@ -30,7 +30,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 FLOORS: list[set[str]] = [
     {"backend", "_errors", "_names", "_choices", "_absent", "compiler", "jit", "kernels", "cuda_kernels",
      "printing", "threads", "_blas_env", "version", "multiprocessing"},
-    {"tensor", "autograd", "gradcheck", "devices", "random", "shared_memory"},
+    {"tensor", "autograd", "gradcheck", "devices", "random", "shared_memory", "storage"},
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",
      "testing", "special", "autograd_functional", "func", "fft", "profiler",

@@ -652,6 +652,7 @@ autograd.functional = _autograd_functional  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
 from . import multiprocessing, profiler, version, autograd_profiler as _autograd_profiler  # noqa: E402
 from . import autograd_forward_ad as _forward_ad  # noqa: E402
+from .storage import TypedStorage, UntypedStorage  # noqa: E402
 
 autograd.profiler = _autograd_profiler  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.profiler"] = _autograd_profiler  # PyTorch's path

@@ -2674,6 +2674,20 @@ class Tensor:
         shared_memory.register(type(self))
         return self
 
+    def untyped_storage(self) -> Any:
+        """The memory behind this tensor as bytes (:class:`deepgrad.storage.UntypedStorage`):
+        every view of one tensor has the same ``data_ptr()`` and ``nbytes()``."""
+        from . import storage
+
+        return storage.untyped_storage(self._data)
+
+    def storage(self) -> Any:
+        """The memory behind this tensor as elements of its dtype (PyTorch's deprecated
+        ``TypedStorage``; warns once, as PyTorch's)."""
+        from . import storage
+
+        return storage.typed_storage(self._data)
+
     def is_shared(self) -> bool:
         """Whether the values live in shared memory (:meth:`share_memory_`)."""
         from . import shared_memory
