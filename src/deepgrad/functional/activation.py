@@ -676,12 +676,33 @@ def softsign(x: Tensor) -> Tensor:
     return x / (abs(x) + 1.0)
 
 
+class LogSigmoid(Function):
+    """``log σ(x) = min(x, 0) − log1p(e^{−|x|})`` (PyTorch's CPU formula: no cut-off, so
+    ``logsigmoid(−25) = −25 − 1.4e−11``, not −25); derivative ``σ(−x)``, computed as
+    PyTorch's ``log_sigmoid_backward``: with ``z = e^{−|x|}``, ``1 − z/(1+z)`` for
+    ``x < 0`` and ``z/(1+z)`` otherwise."""
+
+    def forward(self, x: Any) -> Any:
+        xp = backend.xp
+        out = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        return out + 0  # +0.0 at +inf (0 − 0), as PyTorch's
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        if _GradMode.enabled:  # create_graph: σ(−x) through differentiable ops
+            return gy * sigmoid(-x)
+        xp, xd = backend.xp, x._data
+        z = xp.exp(-xp.abs(xd))
+        share = z / (1 + z)
+        return _const(gy._data * xp.where(xd < 0, 1 - share, share))
+
+
 def logsigmoid(x: Tensor) -> Tensor:
-    """``logsigmoid(x) = log σ(x) = -softplus(-x)``, stable for large ``|x|`` (no
-    ``log(0)``); derivative ``σ(-x)``. Shapes: any → the same. Floating tensors only, as in
-    PyTorch."""
+    """``logsigmoid(x) = log σ(x) = min(x, 0) − log1p(e^{−|x|})``, stable for large ``|x|``
+    (:class:`LogSigmoid`); derivative ``σ(−x)``. Shapes: any → the same. Floating tensors
+    only, as in PyTorch."""
     refuse_kernel_dtype(x, "logsigmoid", "biuc", "log_sigmoid_cpu")
-    return 0.0 - softplus(-x)  # +0.0 at +inf, as PyTorch's (not -0.0)
+    return LogSigmoid()(x)
 
 
 def tanhshrink(x: Tensor) -> Tensor:

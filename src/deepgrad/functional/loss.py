@@ -7,7 +7,7 @@ mse_loss                    (x - y)²
 l1_loss                     |x - y|
 huber_loss                  ½d² if |d| < δ else δ(|d| - ½δ),   d = x - y
 binary_cross_entropy        -[y log p + (1 - y) log(1 - p)]    (logs clamped at -100)
-binary_cross_entropy_       (1 - y)·x + (1 + (w₊ - 1)y)·softplus(-x)   (no overflow)
+binary_cross_entropy_       (1 - y)·x - (1 + (w₊ - 1)y)·log σ(x)   (fused: ∂/∂x = σ(x) - y)
   with_logits
 cross_entropy               -Σ_c a_c log softmax(x)_c          (fused: ∂/∂x = p Σa - a)
 nll_loss                    -w_t · logp_t
@@ -18,7 +18,7 @@ hinge_embedding_loss        x if y = 1, max(0, margin - x) if y = -1
 margin_ranking_loss         max(0, -y (x₁ - x₂) + margin)
 cosine_embedding_loss       1 - cos(x₁, x₂) if y = 1, max(0, cos(x₁, x₂) - margin) if y = -1
 soft_margin_loss            log(1 + e^(-y x)) = softplus(-y x)
-multilabel_soft_margin_     Σ_c w_c [(1 - y_c) x_c + softplus(-x_c)] / C   (per sample)
+multilabel_soft_margin_     -Σ_c w_c [y_c log σ(x_c) + (1 - y_c) log σ(-x_c)] / C   (per sample)
   loss
 poisson_nll_loss            eˣ - y x  (log_input) or x - y log(x + ε); + Stirling if full
 gaussian_nll_loss           ½ (log max(v, ε) + (x - y)² / max(v, ε)) [+ ½ log 2π]
@@ -58,7 +58,7 @@ from .._errors import (
 )
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
-from .activation import log_softmax, relu, softmax, softplus
+from .activation import log_softmax, logsigmoid, relu, sigmoid, softmax, softplus
 from .elementwise import abs, clip, exp, log, minimum, sqrt, where
 from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwise_distance
 from .reduce import mean, sum
@@ -405,8 +405,8 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
-    """Sigmoid + binary cross-entropy in one stable expression:
-    ``(1 - y) x + (1 + (pos_weight - 1) y) · softplus(-x)``.
+    """Sigmoid + binary cross-entropy in one stable expression, PyTorch's:
+    ``(1 - y) x - (1 + (pos_weight - 1) y) · log σ(x)`` (:class:`_BCEWithLogits`).
 
     The loss has a floating target tensor's dtype, as PyTorch's (which computes it in place
     in ``1 - target``): float64 logits against float32 targets give a float32 loss; the
@@ -439,17 +439,54 @@ def binary_cross_entropy_with_logits(
             w = w if isinstance(w, Tensor) else backend.xp.asarray(w)
             _refuse_weight_broadcast(w, input, what, "binary_cross_entropy_with_logits")
     with backend.quiet():  # an infinite logit: 0 · inf is NaN, silently as PyTorch's
-        sp = softplus(-input)
-        if pw is None:
-            loss = (1.0 - y) * input + sp
-        else:
-            loss = (1.0 - y) * input + (1.0 + (pw - 1.0) * y) * sp
+        loss = _BCEWithLogits()(input, y) if pw is None else _BCEWithLogits()(input, y, pw)
     if weight is not None:
         loss = loss * _target(weight, input, "binary_cross_entropy_with_logits")
     out_dtype = y.dtype if y.dtype.kind == "f" else input.dtype
     if loss.dtype != out_dtype:
         loss = loss.to(out_dtype)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+class _BCEWithLogits(Function):
+    """PyTorch's ``binary_cross_entropy_with_logits`` before weighting and reduction, its
+    formulas both ways. With ``w = 1 + (pos_weight − 1)·y`` (1 without ``pos_weight``)::
+
+        ℓ = (1 − y)·x − w·log σ(x)                    (log σ: :class:`LogSigmoid`'s form)
+        ∂ℓ/∂x = σ(x) − y,   or  (p·y + 1 − y)·σ(x) − p·y  with p = pos_weight
+        ∂ℓ/∂y = −x,         or  log σ(−x) − p·log σ(x)
+
+    so a logit of −25 against 0 loses 1.4e−11, not 0 (a cut-off softplus drops it), and
+    the gradient is ``σ(x) − y`` itself, exact where the loss is tiny. ``pos_weight``
+    receives no gradient, as in PyTorch (``input`` and ``target`` have one shape, which a
+    ``pos_weight`` broadcasting to it does not change)."""
+
+    def forward(self, x: Any, y: Any, pw: Any = None) -> Any:
+        xp = backend.xp
+        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        w = 1 if pw is None else (pw - 1) * y + 1
+        return (1 - y) * x - w * log_sig
+
+    def backward(self, gy: Tensor) -> tuple:
+        x, y = self.inputs[0], self.inputs[1]
+        pw = self.inputs[2] if len(self.inputs) > 2 else None
+        need = self.needs_input_grad
+        gx = gt = None
+        if need[0]:
+            sig = sigmoid(x)
+            if pw is None:
+                gx = gy * (sig - y)
+            else:
+                t = pw * y
+                gx = gy * ((t + 1 - y) * sig - t)
+            gx = gx if gx.dtype == x.dtype else gx.to(x.dtype)
+        if need[1]:
+            if pw is None:
+                gt = gy * -x
+            else:
+                gt = gy * (logsigmoid(-x) - pw * logsigmoid(x))
+            gt = gt if gt.dtype == y.dtype else gt.to(y.dtype)
+        return (gx, gt) if pw is None else (gx, gt, None)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -1227,8 +1264,8 @@ def multilabel_soft_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Multi-label one-versus-all logistic loss, averaged over the ``C`` classes:
-    ``loss_n = -Σ_c w_c [y_c log σ(x_c) + (1 - y_c) log σ(-x_c)] / C``, computed as
-    ``Σ_c w_c [(1 - y_c) x_c + softplus(-x_c)] / C`` (no overflow).
+    ``loss_n = -Σ_c w_c [y_c log σ(x_c) + (1 - y_c) log σ(-x_c)] / C``, computed so, as
+    PyTorch's, with :func:`logsigmoid` (stable, no cut-off).
 
     Shapes: ``input (N, C)`` (classes last; ``(C,)`` for one sample) and 0/1 ``target`` of
     the same shape; ``weight`` broadcasting to the input (usually ``(C,)``) → a scalar, or
@@ -1243,7 +1280,7 @@ def multilabel_soft_margin_loss(
         raise ValueError(f"{fn}: expected input (N, C) or (C,), got shape {input.shape}")
     y = _float_target_with_grad(target, input, fn)
     _same_shape(input, y, fn)
-    loss = (1.0 - y) * input + softplus(-input)
+    loss = -(y * logsigmoid(input) + (1.0 - y) * logsigmoid(-input))
     if weight is not None:
         w = _float_target_with_grad(weight, input, fn)  # a float64 weight promotes, as torch
         try:
