@@ -15,6 +15,7 @@ import functools
 import inspect
 import types
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -433,17 +434,16 @@ class Module(KerasMethods):
             modules.pop(name, None)
             buffers.pop(name, None)
             params[name] = value
-        elif isinstance(value, Module):
-            params.pop(name, None)
-            buffers.pop(name, None)
-            modules[name] = value
-        elif name in params:
+        elif name in params:  # PyTorch's order: a parameter's name takes a Parameter or None
             if value is not None:
                 raise TypeError(
                     f"cannot assign {type(value).__name__} to parameter {name!r} "
                     "(expected a Parameter or None)"
                 )
             params[name] = None
+        elif isinstance(value, Module):
+            buffers.pop(name, None)
+            modules[name] = value
         elif name in buffers:
             if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
                 raise TypeError(
@@ -818,6 +818,21 @@ class Module(KerasMethods):
             m = child
         return m
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target`` (``"encoder.layers.0"``), replacing
+        the sub-module there or adding it (``strict=True``: only replacing), PyTorch's."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        *path, name = target.split(".")
+        parent = self.get_submodule(".".join(path))
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (``"fc.weight"``)."""
         mod_path, _, name = target.rpartition(".")
@@ -935,6 +950,26 @@ class Module(KerasMethods):
     def cpu(self) -> Module:
         return self.to("cpu")
 
+    def type(self, dst_type: Any) -> Module:
+        """Every parameter and buffer (integer ones too) and gradient cast to ``dst_type``
+        (a dtype or a type name, ``Tensor.type``'s), in place; PyTorch's ``Module.type``. A
+        parameter that requires grad must stay floating or complex (its RuntimeError)."""
+        for m in self.modules():
+            for reg in (m._parameters, m._buffers):
+                for t in reg.values():
+                    if t is None:
+                        continue
+                    new = Tensor._wrap(t._data).type(dst_type)._data
+                    if isinstance(t, Parameter) and t.requires_grad and new.dtype.kind not in "fc":
+                        raise RuntimeError(
+                            "data set to a tensor that requires gradients must be floating "
+                            f"point or complex dtype (Module.type({dst_type!r}) of a parameter)"
+                        )
+                    t._data = new
+                    if t.grad is not None:
+                        t.grad._data = Tensor._wrap(t.grad._data).type(dst_type)._data
+        return self
+
     def cuda(self, device: Any = None) -> Module:
         return self.to("cuda" if device is None else devices.device("cuda", device))
 
@@ -991,14 +1026,25 @@ class Module(KerasMethods):
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
+            destination._metadata[prefix[:-1]] = local_metadata
+        hooks = self.__dict__.get("_dg_state_hooks")
+        for hook in list(hooks[0].values()) if hooks else ():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(
                     destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
                 )
+        public = self.__dict__.get("_dg_public_state_hooks", {})
+        for hid, hook in list(hooks[1].items()) if hooks else ():
+            result = hook(self, destination, prefix, local_metadata)
+            if hid in public and result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+            if result is not None:  # the private _register_state_dict_hook's replacement
+                destination = result
         return destination
 
     def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
@@ -1010,6 +1056,98 @@ class Module(KerasMethods):
         for n, b in self._buffers.items():
             if b is not None and n not in self._non_persistent:
                 destination[prefix + n] = b if keep_vars or is_lazy(b) else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """Extra state for ``state_dict`` (its key ``"_extra_state"``): a module that
+        overrides this (and :meth:`set_extra_state`) saves what it returns; PyTorch's
+        protocol. Not overridden, it is never called (PyTorch's RuntimeError if it is)."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called "
+            "(override get_extra_state and set_extra_state together)"
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Take back what :meth:`get_extra_state` returned, from ``load_state_dict``."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called "
+            "(override get_extra_state and set_extra_state together)"
+        )
+
+    def _extra_state_entries(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(key, module)`` for every module whose class overrides ``set_extra_state``, in
+        ``state_dict`` order (a module under two names under both)."""
+        if type(self).set_extra_state is not Module.set_extra_state:
+            yield prefix + _EXTRA_STATE, self
+        for n, c in self._modules.items():
+            if c is not None:
+                yield from c._extra_state_entries(prefix + n + ".")
+
+    # ---- state-dict hooks (PyTorch's) ---------------------------------------------------------
+    def _state_hooks(self, i: int) -> OrderedDict:
+        """The state-dict hooks of kind ``i`` (``state_dict`` pre, post; ``load_state_dict``
+        pre, post), ``handle id -> hook``, made on first use."""
+        hooks = self.__dict__.get("_dg_state_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_dg_state_hooks"] = [OrderedDict() for _ in range(4)]
+        return hooks[i]
+
+    _state_dict_pre_hooks = property(lambda self: self._state_hooks(0))
+    _state_dict_hooks = property(lambda self: self._state_hooks(1))
+    _load_state_dict_pre_hooks = property(lambda self: self._state_hooks(2))
+    _load_state_dict_post_hooks = property(lambda self: self._state_hooks(3))
+
+    def _add_state_hook(self, i: int, hook: Callable[..., Any], stored: Any = None) -> Any:
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        hooks = self._state_hooks(i)
+        public = self.__dict__.setdefault("_dg_public_state_hooks", {})
+        handle = RemovableHandle(hooks, extra_dict=public)
+        hooks[handle.id] = hook if stored is None else stored
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before ``state_dict`` saves this module."""
+        return self._add_state_hook(0, hook)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict`` saved
+        this module and its children; it edits ``state_dict`` in place and returns None
+        (PyTorch's RuntimeError otherwise)."""
+        handle = self._add_state_hook(1, hook)
+        self.__dict__["_dg_public_state_hooks"][handle.id] = True
+        return handle
+
+    def _register_state_dict_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's private post-hook: as :meth:`register_state_dict_post_hook`, but a
+        returned mapping replaces the state dict."""
+        public = self.__dict__.get("_dg_public_state_hooks", {})
+        if any(self._state_hooks(1)[i] is hook for i in public if i in self._state_hooks(1)):
+            raise RuntimeError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook"
+            )
+        return self._add_state_hook(1, hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` loads this module: it may
+        rename or convert the entries of ``state_dict`` (those under ``prefix``) in place."""
+        return self._add_state_hook(2, hook, _ModuleHook(hook, self))
+
+    def _register_load_state_dict_pre_hook(
+        self, hook: Callable[..., Any], with_module: bool = False
+    ) -> RemovableHandle:
+        """PyTorch's private form: the module is passed first only ``with_module``."""
+        return self._add_state_hook(2, hook, _ModuleHook(hook, self if with_module else None))
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict`` loaded this
+        module and its children (children first); the hook may edit
+        ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in place before ``strict``
+        reads them, and returns None."""
+        return self._add_state_hook(3, hook)
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
         return OrderedDict((k, t) for k, _, _, t in self._state_entries())
@@ -1031,6 +1169,14 @@ class Module(KerasMethods):
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        if _any_state_hooks(self, 2):  # they may rename or convert entries first
+            state_dict = _run_load_pre_hooks(
+                self, state_dict, metadata, missing, unexpected, errors
+            )
         # lazy layers not built yet take their input size from the state dict, as PyTorch's
         # lazy modules do when loaded before their first call
         for prefix, mod in self.named_modules():
@@ -1038,16 +1184,17 @@ class Module(KerasMethods):
             if size_from_state is not None:
                 size_from_state(prefix + "." if prefix else "", state_dict)
         entries = list(self._state_entries())
-        own = {k for k, *_ in entries}
-        metadata = getattr(state_dict, "_metadata", None) or {}
-        missing = [
+        extras = list(self._extra_state_entries())
+        own = {k for k, *_ in entries} | {k for k, _ in extras}
+        missing += [
             k
             for k, owner, name, _ in entries
             if k not in state_dict and not owner._may_be_missing(name, k, metadata)
         ]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        if strict and (missing or unexpected):
+        missing += [k for k, _ in extras if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
+        post_hooks = _any_state_hooks(self, 3)  # they see the keys before strict does
+        if strict and (missing or unexpected) and not post_hooks:
             errors.append(f"missing keys {missing}, unexpected keys {unexpected}")
         values = {}
         for k, _, _, t in entries:
@@ -1080,7 +1227,18 @@ class Module(KerasMethods):
                 new = Tensor._wrap(backend.xp.asarray(arr))
                 owner.__dict__["_buffers"][name] = new
                 object.__setattr__(owner, name, new)
-        return _IncompatibleKeys(missing, unexpected)
+        for k, owner in extras:
+            if k in state_dict:
+                owner.set_extra_state(state_dict[k])
+        result = _IncompatibleKeys(missing, unexpected)
+        if post_hooks:
+            _run_load_post_hooks(self, result)
+            if strict and (missing or unexpected):
+                raise StateDictError(
+                    f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
+                    f"unexpected keys {unexpected}"
+                )
+        return result
 
     def _may_be_missing(self, name: str, key: str, metadata: Mapping) -> bool:
         """Whether this module's entry ``name`` (``key`` in a state dict with ``metadata``)
@@ -1174,6 +1332,87 @@ def _converted_array(t: Tensor, dev: Any, dtype: Any, fmt: Any) -> Any:
     if fmt is not None and t.ndim not in (4, 5):
         fmt = None
     return _converted(Tensor._wrap(t._data), dev, dtype, False, fmt)._data
+
+
+#: the key of a module's extra state in a state dict (PyTorch's ``_EXTRA_STATE_KEY_SUFFIX``)
+_EXTRA_STATE = "_extra_state"
+
+
+class _ModuleHook:
+    """A ``load_state_dict`` pre-hook as stored (PyTorch's ``_WrappedHook``): called with
+    the module first when registered with it (held weakly)."""
+
+    def __init__(self, hook: Callable[..., Any], module: Module | None) -> None:
+        self.hook = hook
+        self.module = None if module is None else weakref.ref(module)
+        functools.update_wrapper(self, hook, updated=())
+
+    def __call__(self, *args: Any) -> Any:
+        if self.module is None:
+            return self.hook(*args)
+        module = self.module()
+        if module is None:
+            raise RuntimeError("a load_state_dict pre-hook outlived its module")
+        return self.hook(module, *args)
+
+
+def _any_state_hooks(root: Module, i: int) -> bool:
+    """Whether ``root`` or a module below it has state-dict hooks of kind ``i``."""
+    for m in root.modules():
+        hooks = m.__dict__.get("_dg_state_hooks")
+        if hooks and hooks[i]:
+            return True
+    return False
+
+
+def _visit(m: Module, prefix: str, post_order: bool = False) -> Iterator[tuple[Module, str]]:
+    """``(module, prefix)`` as ``load_state_dict`` walks them (PyTorch's ``load``: a module
+    under two names twice)."""
+    if not post_order:
+        yield m, prefix
+    for n, c in m._modules.items():
+        if c is not None:
+            yield from _visit(c, prefix + n + ".", post_order)
+    if post_order:
+        yield m, prefix
+
+
+def _run_load_pre_hooks(
+    root: Module, state_dict: Mapping, metadata: Mapping, missing: list, unexpected: list,
+    errors: list,
+) -> OrderedDict:  # fmt: skip
+    """A copy of ``state_dict`` after each module's ``load_state_dict`` pre-hooks (parents
+    first) edited its part, the entries under the module's prefix (PyTorch passes a child
+    those; what its hooks rename, add or drop there counts for the load)."""
+    sd: OrderedDict = OrderedDict(state_dict)
+    for m, prefix in _visit(root, ""):
+        hooks = m.__dict__.get("_dg_state_hooks")
+        if not hooks or not hooks[2]:
+            continue
+        local = sd if not prefix else OrderedDict(
+            (k, v) for k, v in sd.items() if k.startswith(prefix)
+        )  # fmt: skip
+        before = set(local)
+        for hook in list(hooks[2].values()):  # PyTorch's strict argument there is True
+            hook(local, prefix, metadata.get(prefix[:-1], {}), True, missing, unexpected, errors)
+        if local is not sd:
+            for k in before - set(local):
+                del sd[k]
+            sd.update(local)
+    return sd
+
+
+def _run_load_post_hooks(root: Module, keys: _IncompatibleKeys) -> None:
+    """Each module's ``load_state_dict`` post-hooks, children first (PyTorch's order)."""
+    for m, _ in _visit(root, "", post_order=True):
+        hooks = m.__dict__.get("_dg_state_hooks")
+        for hook in list(hooks[3].values()) if hooks else ():
+            if hook(m, keys) is not None:
+                raise AssertionError(
+                    "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                    "expected to return new values, if incompatible_keys need to be modified, "
+                    "it should be done inplace."
+                )
 
 
 def _copy_into(t: Tensor, arr: Any) -> None:

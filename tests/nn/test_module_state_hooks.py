@@ -1,0 +1,212 @@
+"""``nn.Module``'s state-dict protocol beyond the tensors, snippet by snippet against torch 2.13:
+``state_dict`` pre/post hooks (the private ``_register_state_dict_hook`` may replace the
+dict, the public post-hook must return None), ``load_state_dict`` pre-hooks (a child's hook
+renames its old keys) and post-hooks (children first; they may clear the keys ``strict``
+reads), ``get_extra_state``/``set_extra_state`` (the ``_extra_state`` key), ``set_submodule``,
+``Module.type``, and a module assigned where a parameter is registered (``TypeError``)."""
+
+from __future__ import annotations
+
+import pytest
+
+import deepgrad as dg
+
+torch = pytest.importorskip("torch")
+
+PRELUDE = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.blocks = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+
+class Extra(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(1, 1)
+        self.count = 0
+    def get_extra_state(self):
+        return {"count": self.count}
+    def set_extra_state(self, state):
+        self.count = state["count"]
+"""
+
+
+def _norm(v, lib):
+    if isinstance(v, lib.Tensor):
+        return ("tensor", tuple(v.shape), v.detach().numpy().round(6).tolist())
+    if isinstance(v, lib.nn.Module):
+        return ("module", repr(v))
+    if isinstance(v, dict):
+        return [(k, _norm(x, lib)) for k, x in v.items()]
+    if isinstance(v, tuple) and hasattr(v, "_fields"):
+        return (type(v).__name__, [_norm(x, lib) for x in v])
+    if isinstance(v, (list, tuple)):
+        return [_norm(x, lib) for x in v]
+    if isinstance(v, (str, int, float, bool, type(None))):
+        return v
+    return str(v).replace("torch.", "")
+
+
+SNIPPETS = [
+    # state_dict hooks
+    """
+seen = []
+m = Net()
+m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: seen.append(("pre", prefix)))
+m.blocks.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: seen.append(("pre", prefix)))
+def post(mod, sd, prefix, meta):
+    seen.append(("post", prefix, sorted(meta)))
+    sd[prefix + "note"] = T.ones(1)
+m.blocks.register_state_dict_post_hook(post)
+r = (list(m.state_dict()), seen)
+""",
+    """
+m = Net()
+m.register_state_dict_post_hook(lambda mod, sd, prefix, meta: {})
+m.state_dict()
+""",
+    """
+m = Net()
+m._register_state_dict_hook(lambda mod, sd, prefix, meta: {"only": T.zeros(1)})
+r = list(m.state_dict())
+""",
+    """
+m = Net()
+h = m.register_state_dict_pre_hook(lambda *a: 1 / 0)
+h.remove()
+r = (list(m.state_dict())[:2], len(m._state_dict_pre_hooks))
+""",
+    # load_state_dict pre-hooks: a child renames its old keys
+    """
+m = Net(); sd = m.state_dict()
+old = {k.replace("fc.", "dense."): v * 0 + 2 for k, v in sd.items()}
+def rename(mod, sd, prefix, meta, strict, missing, unexpected, errors):
+    for k in list(sd):
+        if k.startswith(prefix + "dense."):
+            sd[k.replace("dense.", "fc.", 1)] = sd.pop(k)
+m.register_load_state_dict_pre_hook(rename)
+r = (m.load_state_dict(old), m.fc.bias)
+""",
+    """
+m = Net(); seen = []
+m.blocks.register_load_state_dict_pre_hook(
+    lambda mod, sd, prefix, meta, strict, missing, unexpected, errors: seen.append(
+        (prefix, sorted(sd), strict)))
+m.load_state_dict(m.state_dict()); r = seen
+""",
+    """
+m = Net()
+m.fc.register_load_state_dict_pre_hook(
+    lambda mod, sd, prefix, meta, strict, missing, unexpected, errors: errors.append("bad"))
+m.load_state_dict(m.state_dict())
+""",
+    """
+m = Net(); seen = []
+m._register_load_state_dict_pre_hook(lambda sd, prefix, *rest: seen.append(prefix))
+m.load_state_dict(m.state_dict()); r = seen
+""",
+    # load_state_dict post-hooks
+    """
+m = Net(); order = []
+for name, mod in m.named_modules():
+    mod.register_load_state_dict_post_hook(lambda mod, keys, name=name: order.append(name))
+m.load_state_dict(m.state_dict()); r = order
+""",
+    """
+m = Net(); sd = m.state_dict(); sd["stray"] = T.ones(1)
+def forgive(mod, keys):
+    keys.unexpected_keys.remove("stray")
+m.register_load_state_dict_post_hook(forgive)
+r = m.load_state_dict(sd)
+""",
+    """
+m = Net(); sd = m.state_dict(); sd["stray"] = T.ones(1)
+seen = []
+m.fc.register_load_state_dict_post_hook(lambda mod, keys: seen.append(type(keys).__name__))
+m.load_state_dict(sd)
+""",
+    """
+m = Net()
+m.register_load_state_dict_post_hook(lambda mod, keys: 1)
+m.load_state_dict(m.state_dict())
+""",
+    # extra state
+    """
+m = Extra(); m.count = 5
+sd = m.state_dict()
+m2 = Extra(); r0 = m2.load_state_dict(sd)
+r = (list(sd), sd["_extra_state"], m2.count, r0)
+""",
+    """
+outer = nn.Sequential(nn.Linear(1, 1), Extra())
+r = list(outer.state_dict())
+""",
+    """
+m = Extra(); sd = m.state_dict(); del sd["_extra_state"]
+m.load_state_dict(sd)
+""",
+    """
+m = Extra(); sd = m.state_dict(); del sd["_extra_state"]
+r = m.load_state_dict(sd, strict=False)
+""",
+    """
+m = nn.Linear(1, 1); sd = m.state_dict(); sd["_extra_state"] = 3
+r = m.load_state_dict(sd, strict=False)
+""",
+    "m = nn.Linear(1, 1); m.get_extra_state()",
+    "m = nn.Linear(1, 1); m.set_extra_state(3)",
+    # set_submodule
+    "m = Net(); m.set_submodule('blocks.0', nn.ReLU()); r = m",
+    "m = Net(); m.set_submodule('blocks.5', nn.ReLU()); r = list(m.blocks._modules)",
+    "m = Net(); m.set_submodule('blocks.5', nn.ReLU(), strict=True)",
+    "m = Net(); m.set_submodule('fc.weight', nn.ReLU())",
+    "m = Net(); m.set_submodule('', nn.ReLU())",
+    "m = Net(); m.set_submodule('fc', 3)",
+    "m = Net(); m.set_submodule('nope.x', nn.ReLU())",
+    # Module.type
+    "m = Net(); r = (m.type(T.float64) is m, m.fc.weight.dtype, m.blocks[1].num_batches_tracked.dtype)",
+    "m = Net(); m.type(T.int32)",
+    # assignment over a registered parameter
+    "m = nn.Linear(1, 1); m.weight = nn.ReLU()",
+    "m = nn.Linear(1, 1); m.weight = None; r = list(m.state_dict())",
+]
+
+
+def _run(lib, code):
+    env = {"T": lib, "nn": lib.nn}
+    try:
+        exec(PRELUDE + code, env)  # noqa: S102 - the snippets above
+    except Exception as e:  # noqa: BLE001 - the class is compared
+        return e
+    return _norm(env.get("r"), lib)
+
+
+@pytest.mark.parametrize("code", SNIPPETS, ids=range(len(SNIPPETS)))
+def test_state_protocol_as_torch(code):
+    want, got = _run(torch, code), _run(dg, code)
+    if isinstance(want, BaseException):
+        assert isinstance(got, type(want)), f"torch raised {want!r}, deepgrad gave {got!r}"
+        return
+    assert not isinstance(got, BaseException), f"torch gave {want!r}, deepgrad raised {got!r}"
+    assert got == want
+
+
+def test_hook_handles_and_dicts():
+    m = dg.nn.Linear(1, 1)
+    handles = [
+        m.register_state_dict_pre_hook(lambda *a: None),
+        m.register_state_dict_post_hook(lambda *a: None),
+        m.register_load_state_dict_pre_hook(lambda *a: None),
+        m.register_load_state_dict_post_hook(lambda *a: None),
+    ]
+    dicts = (m._state_dict_pre_hooks, m._state_dict_hooks, m._load_state_dict_pre_hooks,
+             m._load_state_dict_post_hooks)  # fmt: skip
+    assert [len(d) for d in dicts] == [1, 1, 1, 1]
+    for h in handles:
+        h.remove()
+    assert [len(d) for d in dicts] == [0, 0, 0, 0]
+    hook = lambda *a: None  # noqa: E731
+    m.register_state_dict_post_hook(hook)
+    with pytest.raises(RuntimeError, match="Cannot register the same function"):
+        m._register_state_dict_hook(hook)
