@@ -568,7 +568,9 @@ def _set_entry(owner: Module, name: str, value: Any) -> None:
         object.__setattr__(owner, name, value)
 
 
-def _check(m: Any, name: str) -> Module:
-    if not isinstance(m, Module):
+def _check(m: Any, name: str) -> Module | None:
+    """A container's module entry: a Module, or ``None`` (a placeholder, as PyTorch's
+    ``add_module`` takes it)."""
+    if m is not None and not isinstance(m, Module):
         raise TypeError(f"container entry {name!r} is a {type(m).__name__}, not a Module")
     return m

@@ -974,13 +974,27 @@ class Module(KerasMethods):
         return self.to("cuda" if device is None else devices.device("cuda", device))
 
     def double(self) -> Module:
-        return self.to(numpy.float64)
+        """The floating parameters and buffers (and gradients) as float64; complex and
+        integer ones keep their dtype (PyTorch's, unlike ``to(float64)`` for complex ones)."""
+        return self._cast_floating(numpy.dtype(numpy.float64))
 
     def half(self) -> Module:
-        return self.to(numpy.float16)
+        """The floating parameters and buffers as float16 (complex ones stay complex)."""
+        return self._cast_floating(numpy.dtype(numpy.float16))
 
     def float(self) -> Module:
-        return self.to(numpy.float32)
+        """The floating parameters and buffers as float32 (complex ones stay complex)."""
+        return self._cast_floating(numpy.dtype(numpy.float32))
+
+    def _cast_floating(self, dtype: numpy.dtype) -> Module:
+        for m in self.modules():
+            for reg in (m._parameters, m._buffers):
+                for t in reg.values():
+                    if t is not None and t.dtype.kind == "f":
+                        t._data = _converted_array(t, None, dtype, None)
+                        if t.grad is not None:
+                            t.grad._data = _converted_array(t.grad, None, dtype, None)
+        return self
 
     # ---- state ------------------------------------------------------------------------------
     def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Module, str, Tensor]]:

@@ -1,0 +1,68 @@
+"""``Module.float``/``double``/``half`` and ``None`` entries of the module containers against
+torch 2.13, snippet by snippet: the casts change floating parameters, buffers and gradients
+only (complex and integer ones keep their dtype, unlike ``to(dtype)``), and ``ModuleList`` /
+``Sequential`` / ``ModuleDict`` take ``None`` as ``add_module`` does (listed, printed as
+``None``, skipped by ``state_dict`` and ``named_modules``)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import deepgrad as dg
+
+torch = pytest.importorskip("torch")
+
+SNIPPETS = [
+    "m = nn.Linear(2, 2).to(T.complex64); m.float(); r = (m.weight.dtype, m.double().bias.dtype,"
+    " m.half().weight.dtype)",
+    "m = nn.Linear(2, 2); m.register_buffer('c', T.zeros(2, dtype=T.complex64));"
+    " m.register_buffer('i', T.zeros(2, dtype=T.int64)); m.double();"
+    " r = (m.weight.dtype, m.c.dtype, m.i.dtype)",
+    "m = nn.Linear(2, 2); m(T.ones(1, 2)).sum().backward(); m.double();"
+    " r = (m.weight.grad.dtype, m.weight.dtype)",
+    "m = nn.Linear(2, 2); m.half(); m.float(); r = (m.weight.dtype, m.float() is m)",
+    "m = nn.ModuleList([nn.ReLU()]); m.append(None); r = (len(m), repr(m), list(m))",
+    "m = nn.ModuleList([nn.ReLU(), None, None]); r = (repr(m), m[1], [n for n, _ in m.named_children()])",
+    "m = nn.ModuleList([nn.ReLU()]); m.insert(0, None); r = (repr(m), list(m._modules))",
+    "m = nn.ModuleList([nn.ReLU()]); m[0] = None; r = (repr(m), list(m._modules.items()))",
+    "m = nn.ModuleList([nn.ReLU()]); m.extend([None, nn.Tanh()]); r = repr(m)",
+    "m = nn.Sequential(nn.ReLU(), None); r = (len(m), repr(m), m[1])",
+    "m = nn.Sequential(nn.ReLU(), None); m(T.ones(1))",
+    "m = nn.ModuleDict({'a': None, 'b': nn.ReLU()}); r = (list(m), m['a'], repr(m), list(m.values()))",
+    "m = nn.ModuleList([nn.ReLU(), None]); r = (list(m.state_dict()), [n for n, _ in m.named_modules()])",
+    "m = nn.ModuleList([nn.ReLU(), None]); del m[0]; r = (repr(m), m[::-1])",
+    "m = nn.ModuleList([3])",
+]
+
+
+def _norm(v, lib):
+    if isinstance(v, lib.nn.Module):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return [_norm(x, lib) for x in v]
+    if isinstance(v, (str, int, float, bool, type(None))):
+        return v
+    return str(v).removeprefix("torch.")
+
+
+def _run(lib, code):
+    env = {"T": lib, "nn": lib.nn}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(code, env)  # noqa: S102 - the snippets above
+        except Exception as e:  # noqa: BLE001 - the class is compared
+            return e
+    return _norm(env.get("r"), lib)
+
+
+@pytest.mark.parametrize("code", SNIPPETS, ids=range(len(SNIPPETS)))
+def test_casts_and_none_entries_as_torch(code):
+    want, got = _run(torch, code), _run(dg, code)
+    if isinstance(want, Exception):
+        assert isinstance(got, type(want)), f"torch raised {want!r}, deepgrad gave {got!r}"
+        return
+    assert not isinstance(got, Exception), f"torch gave {want!r}, deepgrad raised {got!r}"
+    assert got == want
