@@ -273,3 +273,21 @@ def test_normalized_shape_is_a_tuple_of_ints_as_torch(torch, fn, ns):
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def test_clamped_norms_stay_infinite_as_torch():
+    # the straight-through clamp adds max(n, eps) - n: at n = inf that was inf - inf = NaN
+    torch = pytest.importorskip("torch")
+    for m in (dg, torch):
+        a = m.tensor([[1e300, 2.0], [1.0, 3.0]], dtype=m.float64)
+        b = m.tensor([[1.0, 1.0], [1e300, 0.5]], dtype=m.float64)
+        got = m.nn.functional.cosine_similarity(a, b, dim=0)
+        var = m.tensor([float("inf"), 0.5], dtype=m.float64)
+        nll = m.nn.functional.gaussian_nll_loss(
+            m.zeros(2, dtype=m.float64), m.ones(2, dtype=m.float64), var, reduction="none"
+        )
+        if m is dg:
+            ours = (got.numpy(), nll.numpy())
+        else:
+            np.testing.assert_allclose(ours[0], got.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(ours[1], nll.numpy(), rtol=1e-12)

@@ -663,7 +663,10 @@ def instance_norm(
 # vectors along one axis: normalize, cosine similarity, pairwise distance
 # ---------------------------------------------------------------------------------------------
 def _clamp_shift(d: Any, lo: float) -> Any:
-    return backend.xp.maximum(d, d.dtype.type(lo)) - d
+    """``max(d, lo) - d``, 0 where ``d`` is not below ``lo`` (an infinite norm stays infinite:
+    ``inf - inf`` would make it NaN)."""
+    low = d.dtype.type(lo)
+    return backend.xp.where(d < low, low - d, d.dtype.type(0))
 
 
 def _clamp_min_straight_through(t: Tensor, lo: float) -> Tensor:
