@@ -17,7 +17,11 @@ hyperparameters (including what a schedule already wrote there) carry over to th
 PyTorch's: tensors (``exp_avg``...) that share the memory the update writes (no copy per step:
 on the fused path each is a slice of the group's flat buffer), and ``step`` a 0-d float32
 tensor (float64 under a float64 default dtype). A write into them (``zero_``, ``mul_``,
-``copy_``) or a tensor put in their place steers the next step as in PyTorch. The saved form
+``copy_``) or a tensor put in their place steers the next step as in PyTorch. State tensors
+the user made (A3C's ``SharedAdam``: ``state["step"] = torch.zeros(1)`` and moments set before
+the first step, then ``share_memory_()``-ed), and any state or parameter in shared memory, are
+updated in place in their own memory, one parameter at a time, as PyTorch's (a ``step`` of
+shape ``(1,)`` stays one, in its dtype): fork-ed workers then train one optimizer. The saved form
 (:meth:`~Optimizer.state_dict`) keys it by the parameter's position in the groups (0, 1, 2...
 in group order), never by ``id()``, and holds the live state tensors, as PyTorch's (a
 checkpoint, :func:`deepgrad.save`, writes their values then; ``copy.deepcopy`` keeps a
@@ -39,13 +43,14 @@ import copy
 import functools
 import inspect
 import numbers
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import numpy
 
-from .. import backend
+from .. import backend, shared_memory
 from ..autograd import enable_grad, note_writes
 from ..tensor import Tensor, foreign_to_numpy
 from ..threads import parallel_chunks
@@ -207,6 +212,18 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = [{"params": [], **defaults}]
         if params is not None:
             self.bind(params)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a copied or unpickled optimizer (``copy.deepcopy``, ``pickle``): its state
+        tensors are new ones in new memory, the optimizer's own as the originals were, and the
+        flat buffers are built again over them at the next step (copied, they would no longer
+        back the copied state tensors)."""
+        self.__dict__.update(state)
+        self._fused = {}
+        for st in self.__dict__.get("state", {}).values():
+            for v in st.values() if isinstance(st, dict) else ():
+                if isinstance(v, Tensor):
+                    _mark_made(v)
 
     # ---- hyperparameter checks -------------------------------------------------------------
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -383,7 +400,10 @@ class Optimizer:
         when the fused path does not apply: no gradient at all, mixed dtypes, or different
         step counts (the per-parameter loop then runs). Parameters without a gradient (frozen
         ones) are left out; when that set changes the buffers are rebuilt, and a state tensor
-        the user replaced (``state[p]["exp_avg"] = t``) is copied in and backed by them.
+        the optimizer made but found replaced or given other memory is copied in and backed by
+        them. Parameters :func:`_kept_apart` (in shared memory, or with state tensors the user
+        made: PyTorch updates those in place) are left to the per-parameter loop
+        (``fused.apart``); that is decided when the buffers are built, not at every step.
         """
         fused = self._fused.get(index)
         if fused is not None and fused.still_valid(group["params"], keys, self.state):
@@ -392,26 +412,24 @@ class Optimizer:
         if not params or not keys:
             return None
         dtype = params[0]._data.dtype
-        if fused is not None and not fused.matches(params, dtype, keys):
-            fused = None
-        step = None
-        for i, p in enumerate(params):
-            if p._data.dtype != dtype or p.grad._data.shape != p._data.shape:
-                return None
-            st = self.state.get(p)
-            s = _count(st.get("step", 0)) if st else 0
-            if step is None:
-                step = s
-            elif s != step:
-                return None
-            if fused is not None and (not st or not _holds(st, fused.keyed, fused.views[i])):
-                fused = None  # the state was replaced since the buffers were built
-        if fused is not None:
-            fused.datas = [p._data for p in params]  # arrays replaced in place of the old
-            fused.states = [self.state[p] for p in params]  # and state dicts
+        if any(p._data.dtype != dtype or p.grad._data.shape != p._data.shape for p in params):
+            return None
+        if fused is not None and fused.reusable(params, dtype, keys, self.state):
             return fused
-        fused = _FusedGroup(params, keys, [self._initial_value(k, group) for k in keys])
-        for i, (p, sl) in enumerate(zip(params, fused.slices, strict=True)):
+        kept, apart, step = [], [], None
+        for p in params:
+            st = self.state.get(p)
+            if _kept_apart(p, st, keys):
+                apart.append(p)
+                continue
+            s = _count(st.get("step", 0)) if st else 0
+            if step is not None and s != step:
+                return None
+            step = s
+            kept.append(p)
+        fused = _FusedGroup(kept, keys, [self._initial_value(k, group) for k in keys], dtype)
+        fused.members, fused.apart = params, apart
+        for i, (p, sl) in enumerate(zip(kept, fused.slices, strict=True)):
             st = self.state.get(p)
             if not st:
                 st = self.state[p] = {}
@@ -425,7 +443,7 @@ class Optimizer:
             views.append(_back(st, "step", fused._steps[i : i + 1].reshape(())))
             fused.views.append(tuple(views))
             fused.states.append(st)
-        fused.datas = [p._data for p in params]
+        fused.datas = [p._data for p in kept]
         self._fused[index] = fused
         return fused
 
@@ -506,66 +524,87 @@ class Optimizer:
         ascends). Weight decay is applied next (``g ← g + weight_decay · w`` into a temporary,
         or ``w ← w · (1 − lr · weight_decay)`` when decoupled), then :meth:`_direction` runs. When
         the group's parameters that have a gradient share their step count (the usual case)
-        they are updated at once on flat buffers (:meth:`_fused_group`), else one by one.
+        they are updated at once on flat buffers (:meth:`_fused_group`), else one by one (as
+        are those it keeps apart: in shared memory, or with state tensors the user made).
         """
         groups = self.param_groups
         if not (groups and groups[0]["params"]):
             self._require_bound()
         self._refuse_sparse_grads()
         _refuse_capturable(self)
-        xp = backend.xp
         for gi, group in enumerate(groups):
             keys = self._state_keys(group)
-            lr, wd = float(group["lr"]), float(group.get("weight_decay", 0.0))
-            decoupled = wd and self._decoupled(group)
-            maximize = bool(group.get("maximize", False))
             fused = self._fused_group(gi, group, keys)
+            rest = group["params"]
+            if fused is not None:
+                rest = fused.apart
+                if not fused.params:
+                    fused = None  # every parameter apart
             scalars = None
             if fused is not None and self._scalar_state:
                 scalars = self._shared_scalars(fused.states, group)
                 if scalars is None:
-                    fused = None  # their 0-d states differ: one parameter at a time
+                    fused, rest = None, group["params"]  # 0-d states differ: one at a time
             if fused is not None:
-                t = fused.advance()  # each parameter's state["step"], in place
-                if scalars:
-                    for sc in scalars:  # the same values in, the same out
-                        self._advance_scalars(sc, group, t)
-                if not (maximize or wd) and self._fused_in_place(fused, group, t):
-                    continue
-                g = fused.gather_grads()
-                if maximize:
-                    xp.negative(g, out=g)
-                if wd:
-                    for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
-                        if decoupled:
-                            p._data *= 1.0 - lr * wd
-                        else:
-                            xp.multiply(p._data, wd, out=tv)
-                            gv += tv
-                self._fused_direction(g, fused, group, t, scalars[0] if scalars else None)
-                fused.subtract_tmp()
+                self._step_fused(fused, group, scalars)
+            if rest:
+                self._step_each(rest, group, keys)
+
+    def _step_fused(
+        self, fused: _FusedGroup, group: dict[str, Any], scalars: list[dict[str, Any]] | None
+    ) -> None:
+        """The update of the parameters on a group's flat buffers, all at once."""
+        xp = backend.xp
+        lr, wd = float(group["lr"]), float(group.get("weight_decay", 0.0))
+        maximize = bool(group.get("maximize", False))
+        t = fused.advance()  # each parameter's state["step"], in place
+        if scalars:
+            for sc in scalars:  # the same values in, the same out
+                self._advance_scalars(sc, group, t)
+        if not (maximize or wd) and self._fused_in_place(fused, group, t):
+            return
+        g = fused.gather_grads()
+        if maximize:
+            xp.negative(g, out=g)
+        if wd:
+            decoupled = self._decoupled(group)
+            for p, gv, tv in zip(fused.params, fused.g_views, fused.tmp_views, strict=True):
+                if decoupled:
+                    p._data *= 1.0 - lr * wd
+                else:
+                    xp.multiply(p._data, wd, out=tv)
+                    gv += tv
+        self._fused_direction(g, fused, group, t, scalars[0] if scalars else None)
+        fused.subtract_tmp()
+
+    def _step_each(self, params: list[Tensor], group: dict[str, Any], keys: tuple) -> None:
+        """The update of ``params`` one at a time, on their own state tensors, in place in
+        their memory (a user's, shared or not, as PyTorch's)."""
+        xp = backend.xp
+        lr, wd = float(group["lr"]), float(group.get("weight_decay", 0.0))
+        decoupled = wd and self._decoupled(group)
+        maximize = bool(group.get("maximize", False))
+        for p in params:
+            if p.grad is None:
                 continue
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w, g = p._data, p.grad._data
-                state = self.state.get(p)
-                if not state:
-                    state = self.state[p] = {}
-                arrays = {}
-                for k in keys:
-                    if k not in state:
-                        state[k] = _state_tensor(xp.full_like(w, self._initial_value(k, group)))
-                    arrays[k] = _array(state[k])
-                t = _bump_step(state)
-                if self._scalar_state:
-                    for k in self._scalar_state:
-                        arrays[k] = _scalar_array(state, k, self._initial_value(k, group))
-                    self._advance_scalars(arrays, group, t)
-                g = _signed_grad(g, maximize, wd, w, decoupled, lr)
-                tmp = self._tmp(p)
-                self._direction(g, arrays, tmp, group, t)
-                w -= tmp
+            w, g = p._data, p.grad._data
+            state = self.state.get(p)
+            if not state:
+                state = self.state[p] = {}
+            arrays = {}
+            for k in keys:
+                if k not in state:
+                    state[k] = _state_tensor(xp.full_like(w, self._initial_value(k, group)))
+                arrays[k] = _array(state[k])
+            t = _bump_step(state)
+            if self._scalar_state:
+                for k in self._scalar_state:
+                    arrays[k] = _scalar_array(state, k, self._initial_value(k, group))
+                self._advance_scalars(arrays, group, t)
+            g = _signed_grad(g, maximize, wd, w, decoupled, lr)
+            tmp = self._tmp(p)
+            self._direction(g, arrays, tmp, group, t)
+            w -= tmp
 
     def _shared_scalars(
         self, states: list[dict[str, Any]], group: dict[str, Any]
@@ -840,10 +879,15 @@ class _FusedGroup:
     their slices (``views``: per parameter, a ``(tensor, array)`` pair for each of ``keyed``,
     the rule's keys and ``"step"``)."""
 
-    def __init__(self, params: list[Tensor], keys: tuple[str, ...], initial: list[float]) -> None:
+    def __init__(
+        self, params: list[Tensor], keys: tuple[str, ...], initial: list[float], dtype: Any
+    ) -> None:
         xp = backend.xp
-        dtype = params[0]._data.dtype
-        self.params = list(params)
+        self.params = list(params)  # the parameters on these buffers
+        # the group's parameters with a gradient when built: ``params`` and those ``apart``,
+        # which the per-parameter loop updates (their state stays in its own memory)
+        self.members: list[Tensor] = self.params
+        self.apart: list[Tensor] = []
         self.keys = keys
         self.keyed = (*keys, "step")
         self.dtype = dtype
@@ -877,7 +921,16 @@ class _FusedGroup:
         (a step tensor written in place, ``state[p]["step"].zero_()``, is seen here). When it
         says no, the full check of :meth:`Optimizer._fused_group` decides."""
         params = self.params
-        if keys is not self.keys and keys != self.keys or len(group_params) != len(params):
+        if keys is not self.keys and keys != self.keys:
+            return False
+        if self.apart:  # the same members, those on the buffers checked below
+            members = self.members
+            if len(group_params) != len(members) or any(
+                a is not b for a, b in zip(group_params, members, strict=True)
+            ):
+                return False
+            group_params = params
+        elif len(group_params) != len(params):
             return False
         keyed = self.keyed
         for p, q, d, st, views in zip(group_params, params, self.datas, self.states, self.views):
@@ -892,7 +945,7 @@ class _FusedGroup:
             ):
                 return False
         steps = self.steps
-        return steps.count(steps[0]) == len(steps)
+        return not steps or steps.count(steps[0]) == len(steps)
 
     def advance(self) -> int | float:
         """Add 1 to every parameter's step (equal: checked before) and return the new count."""
@@ -902,13 +955,38 @@ class _FusedGroup:
             steps[i] = t
         return t
 
-    def matches(self, params: list[Tensor], dtype: Any, keys: tuple[str, ...]) -> bool:
-        return (
-            dtype == self.dtype
-            and keys == self.keys
-            and len(params) == len(self.params)
-            and all(a is b for a, b in zip(params, self.params, strict=True))
-        )
+    def reusable(
+        self, params: list[Tensor], dtype: Any, keys: tuple[str, ...], state: dict
+    ) -> bool:
+        """The full re-check, where :meth:`still_valid` said no: whether these buffers still
+        serve ``params`` (the group's parameters with a gradient, of the one ``dtype``): the
+        same members, the state dicts of those on the buffers holding their tensors over
+        them (a dict replaced by one holding the same tensors is taken), at one step count;
+        a parameter's array replaced in place of the old (``.data = ...``) is taken unless
+        it is now in shared memory (``model.share_memory()`` after steps: then the buffers
+        are rebuilt, that parameter apart). Where yes, ``datas`` and ``states`` are renewed."""
+        members = self.members
+        if (
+            dtype != self.dtype
+            or keys != self.keys
+            or len(params) != len(members)
+            or any(a is not b for a, b in zip(params, members, strict=True))
+        ):
+            return False
+        states = []
+        for p, d, views in zip(self.params, self.datas, self.views, strict=True):
+            st = state.get(p)
+            if not st or not _holds(st, self.keyed, views):
+                return False
+            if p._data is not d and shared_memory.is_shared(p._data):
+                return False
+            states.append(st)
+        steps = self.steps
+        if steps and steps.count(steps[0]) != len(steps):
+            return False
+        self.datas = [p._data for p in self.params]
+        self.states = states
+        return True
 
     def gather_grads(self) -> Any:
         """Copy every parameter's gradient into the flat ``g`` (one call) and return it."""
@@ -984,10 +1062,54 @@ def _holds(st: dict[str, Any], keys: tuple[str, ...], views: tuple[Any, ...]) ->
     return True
 
 
+#: the state tensors deepgrad's optimizers made themselves (``id`` -> weak reference): the
+#: fused path may move their memory into its flat buffers; a tensor the user put in
+#: ``opt.state[p]`` is not here, and is updated in its own memory, as PyTorch's
+_MADE: dict[int, weakref.ref] = {}
+
+
+def _forget_made(key: int, ref: weakref.ref) -> None:
+    if _MADE.get(key) is ref:
+        del _MADE[key]
+
+
+def _mark_made(t: Tensor) -> Tensor:
+    """Note ``t`` as a state tensor an optimizer made (see :data:`_MADE`); returns it."""
+    key = id(t)
+    _MADE[key] = weakref.ref(t, functools.partial(_forget_made, key))
+    return t
+
+
+def _made_here(t: Tensor) -> bool:
+    """Whether the tensor ``t`` was made by an optimizer (:func:`_state_tensor`)."""
+    ref = _MADE.get(id(t))
+    return ref is not None and ref() is t
+
+
 def _state_tensor(a: Any) -> Tensor:
     """A state tensor over the array ``a`` (its memory, no copy): what ``opt.state[p][key]``
     holds, as PyTorch's optimizers keep tensors there."""
-    return Tensor._from_op(a, None, 0)
+    return _mark_made(Tensor._from_op(a, None, 0))
+
+
+def _kept_apart(p: Tensor, st: dict[str, Any] | None, keys: tuple[str, ...]) -> bool:
+    """Whether the parameter ``p`` is updated on its own, never on a group's flat buffers:
+    where ``p`` or a state array under ``keys`` or ``"step"`` lives in shared memory
+    (``share_memory_()``: A3C's shared optimizer state), or such a state tensor is one the
+    user made (a step of shape ``(1,)``, a moment put there before the first step): the
+    fused path would move it into its own memory, PyTorch updates it in place."""
+    if shared_memory.is_shared(p._data):
+        return True
+    if not st:
+        return False
+    for k in (*keys, "step"):
+        v = st.get(k)
+        if isinstance(v, Tensor):
+            if not _made_here(v) or shared_memory.is_shared(v._data):
+                return True
+        elif isinstance(v, numpy.ndarray) and shared_memory.is_shared(v):
+            return True
+    return False
 
 
 def _array(v: Any) -> Any:
@@ -1008,9 +1130,12 @@ def _back(st: dict[str, Any], key: str, view: Any) -> tuple[Tensor, Any]:
 
 def _count(v: Any) -> int | float:
     """A step count as a Python number: an int when whole (a float32 step tensor, a 0-d
-    array, an int), else the float (PyTorch's ``step_t.item()``)."""
+    array, an int; a one-element tensor of shape ``(1,)`` as PyTorch reads it), else the
+    float (PyTorch's ``step_t.item()``)."""
     if isinstance(v, Tensor):
         v = v._data
+    if getattr(v, "ndim", 0):  # a one-element step tensor, torch.zeros(1): its .item()
+        v = v.reshape(())
     f = float(v)
     return int(f) if f.is_integer() else f
 
@@ -1028,39 +1153,40 @@ def _new_step(value: float = 0.0) -> Tensor:
 
 
 def _scalar_array(state: dict[str, Any], key: str, initial: float) -> Any:
-    """The 0-d array of the state tensor ``state[key]`` (NAdam's ``mu_product``), which the
-    rule updates in place; made (a 0-d tensor of :func:`_scalar_dtype`, holding the number
+    """The 0-d array of the state tensor ``state[key]`` (NAdam's ``mu_product``; a 0-d view of
+    a one-element one), which the rule updates in place; made (a 0-d tensor of :func:`_scalar_dtype`, holding the number
     that was there or ``initial``) where missing or not such a tensor."""
     t = state.get(key)
-    if isinstance(t, Tensor) and isinstance(t._data, numpy.ndarray) and t._data.shape == ():
-        return t._data
-    value = initial if t is None else float(_array(t))
+    if isinstance(t, Tensor) and isinstance(t._data, numpy.ndarray) and t._data.size == 1:
+        return t._data.reshape(())  # a view: a (1,) tensor is written in place too
+    value = initial if t is None else _count(t)
     t = state[key] = _new_step(value)
     return t._data
 
 
 def _scalar(state: dict[str, Any], key: str) -> float:
-    """A 0-d state value (a tensor, an array or a number) as a Python float."""
-    return float(_array(state[key]))
+    """A 0-d or one-element state value (a tensor, an array or a number) as a Python float."""
+    return float(_count(state[key]))
 
 
 def _set_scalar(state: dict[str, Any], key: str, value: float) -> None:
-    """Write ``value`` into the 0-d state tensor ``state[key]`` in place, in its dtype (as
-    PyTorch's ``t.copy_(value)``); a plain number there becomes a float32 tensor."""
+    """Write ``value`` into the 0-d (or one-element) state tensor ``state[key]`` in place, in
+    its dtype and shape (as PyTorch's ``t.copy_(value)``); a plain number there becomes a
+    float32 tensor."""
     t = state.get(key)
-    if isinstance(t, Tensor) and t._data.shape == ():
+    if isinstance(t, Tensor) and t._data.size == 1:
         t._data[...] = value
     else:
         state[key] = _new_step(value)
 
 
 def _bump_step(state: dict[str, Any]) -> int | float:
-    """``state["step"] += 1`` in place (a step tensor keeps its identity and memory, as
-    PyTorch's ``step_t += 1``); a missing or plain-number step becomes a float32 tensor.
+    """``state["step"] += 1`` in place (a step tensor, 0-d or of one element, keeps its
+    identity, memory, shape and dtype, as PyTorch's ``step_t += 1``); a missing or plain-number step becomes a float32 tensor.
     Returns the new count."""
     s = state.get("step")
-    if isinstance(s, Tensor) and isinstance(s._data, numpy.ndarray) and s._data.shape == ():
-        s._data += 1
+    if isinstance(s, Tensor) and isinstance(s._data, numpy.ndarray) and s._data.size == 1:
+        s._data += 1  # its dtype and shape kept: a (1,) step stays one, as PyTorch's
         return _count(s._data)
     t = (_count(s) if s is not None else 0) + 1
     state["step"] = _new_step(t)

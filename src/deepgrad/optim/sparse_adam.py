@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import backend
 from .adam import _check_betas
-from .optimizer import Optimizer, _array, _state_tensor
+from .optimizer import Optimizer, _array, _count, _state_tensor
 
 
 class SparseAdam(Optimizer):
@@ -88,8 +88,8 @@ class SparseAdam(Optimizer):
                     state.update(
                         step=0, exp_avg=_state_tensor(zeros(w)), exp_avg_sq=_state_tensor(zeros(w))
                     )
-                state["step"] += 1
-                t = state["step"]
+                state["step"] += 1  # in place where the user put a step tensor, as PyTorch's
+                t = _count(state["step"])
                 if maximize:
                     g = -g
                 m, v = _array(state["exp_avg"]), _array(state["exp_avg_sq"])
