@@ -1,6 +1,7 @@
 """``Module.float``/``double``/``half`` and ``None`` entries of the module containers against
 torch 2.13, snippet by snippet: the casts change floating parameters, buffers and gradients
-only (complex and integer ones keep their dtype, unlike ``to(dtype)``), and ``ModuleList`` /
+only (complex and integer ones keep their dtype, unlike ``to(dtype)``), all of them and ``to``
+through ``_apply`` (which a subclass overrides), and ``ModuleList`` /
 ``Sequential`` / ``ModuleDict`` take ``None`` as ``add_module`` does (listed, printed as
 ``None``, skipped by ``state_dict`` and ``named_modules``)."""
 
@@ -34,10 +35,35 @@ SNIPPETS = [
     "m = nn.ModuleList([nn.ReLU(), None]); r = (list(m.state_dict()), [n for n, _ in m.named_modules()])",
     "m = nn.ModuleList([nn.ReLU(), None]); del m[0]; r = (repr(m), m[::-1])",
     "m = nn.ModuleList([3])",
+    # _apply: the hook every cast and move goes through (a subclass overriding it sees each)
+    """
+class M(nn.Module):
+    def __init__(s):
+        super().__init__(); s.l = nn.Linear(2, 2); s.cache = T.zeros(2); s.calls = 0
+    def _apply(s, fn, recurse=True):
+        s.cache = fn(s.cache); s.calls += 1
+        return super()._apply(fn, recurse)
+m = M(); m.double(); m.float(); m.to(T.float64); m.half(); m.type(T.float32); m.cpu()
+r = (m.calls, m.cache.dtype, m.l.weight.dtype)
+""",
+    """
+m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+r = m._apply(lambda t: t * 0) is m
+r = (r, m[0].weight, m[1].running_var, type(m[0].weight).__name__, m[0].weight.requires_grad)
+""",
+    "m = nn.Sequential(nn.Linear(2, 2)); seen = []; m._apply(lambda t: seen.append(t.shape) or t);"
+    " r = seen",
+    "m = nn.Sequential(nn.Linear(2, 2)); seen = [];"
+    " m._apply(lambda t: seen.append(t.shape) or t, recurse=False); r = seen",
+    "m = nn.Linear(2, 2); m(T.ones(1, 2)).sum().backward(); seen = [];"
+    " m._apply(lambda t: seen.append(t.shape) or t); r = seen",
+    "m = nn.Linear(2, 2); w = m.weight; m.double(); r = (w is m.weight, m.weight.dtype)",
 ]
 
 
 def _norm(v, lib):
+    if isinstance(v, lib.Tensor):
+        return (type(v).__name__, tuple(v.shape), v.detach().numpy().tolist())
     if isinstance(v, lib.nn.Module):
         return repr(v)
     if isinstance(v, (list, tuple)):

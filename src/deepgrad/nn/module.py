@@ -941,10 +941,25 @@ class Module(KerasMethods):
             )
         with warnings.catch_warnings():  # NumPy's ComplexWarning: the one above says it
             warnings.simplefilter("ignore", numpy.exceptions.ComplexWarning)
-            for t in tensors:
-                t._data = _converted_array(t, dev, dtype, fmt)
-                if t.grad is not None:  # PyTorch converts the gradient with it
-                    t.grad._data = _converted_array(t.grad, dev, dtype, fmt)
+            return self._apply(lambda t: Tensor._wrap(_converted_array(t, dev, dtype, fmt)))
+
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """``fn(t)`` (a tensor for a tensor) applied to every parameter, its gradient and
+        every buffer, children first (through their own ``_apply``), in place: a parameter or
+        buffer stays the same object and takes the new values. PyTorch's hook for ``to``,
+        ``float``, ``double``, ``half``, ``type``, ``cpu`` and ``cuda``, which go through it,
+        so a subclass that overrides it (moving a cached tensor too) sees each of them."""
+        if recurse:
+            for child in self.children():
+                child._apply(fn)
+        with autograd.no_grad():
+            for reg in (self._parameters, self._buffers):
+                for t in reg.values():
+                    if t is None:
+                        continue
+                    t._data = fn(t)._data
+                    if t.grad is not None:  # PyTorch converts the gradient with it
+                        t.grad._data = fn(t.grad)._data
         return self
 
     def cpu(self) -> Module:
@@ -954,21 +969,17 @@ class Module(KerasMethods):
         """Every parameter and buffer (integer ones too) and gradient cast to ``dst_type``
         (a dtype or a type name, ``Tensor.type``'s), in place; PyTorch's ``Module.type``. A
         parameter that requires grad must stay floating or complex (its RuntimeError)."""
-        for m in self.modules():
-            for reg in (m._parameters, m._buffers):
-                for t in reg.values():
-                    if t is None:
-                        continue
-                    new = Tensor._wrap(t._data).type(dst_type)._data
-                    if isinstance(t, Parameter) and t.requires_grad and new.dtype.kind not in "fc":
-                        raise RuntimeError(
-                            "data set to a tensor that requires gradients must be floating "
-                            f"point or complex dtype (Module.type({dst_type!r}) of a parameter)"
-                        )
-                    t._data = new
-                    if t.grad is not None:
-                        t.grad._data = Tensor._wrap(t.grad._data).type(dst_type)._data
-        return self
+
+        def cast(t: Tensor) -> Tensor:
+            new = Tensor._wrap(t._data).type(dst_type)
+            if isinstance(t, Parameter) and t.requires_grad and new.dtype.kind not in "fc":
+                raise RuntimeError(
+                    "data set to a tensor that requires gradients must be floating point or "
+                    f"complex dtype (Module.type({dst_type!r}) of a parameter)"
+                )
+            return new
+
+        return self._apply(cast)
 
     def cuda(self, device: Any = None) -> Module:
         return self.to("cuda" if device is None else devices.device("cuda", device))
@@ -987,14 +998,11 @@ class Module(KerasMethods):
         return self._cast_floating(numpy.dtype(numpy.float32))
 
     def _cast_floating(self, dtype: numpy.dtype) -> Module:
-        for m in self.modules():
-            for reg in (m._parameters, m._buffers):
-                for t in reg.values():
-                    if t is not None and t.dtype.kind == "f":
-                        t._data = _converted_array(t, None, dtype, None)
-                        if t.grad is not None:
-                            t.grad._data = _converted_array(t.grad, None, dtype, None)
-        return self
+        return self._apply(
+            lambda t: (
+                Tensor._wrap(_converted_array(t, None, dtype, None)) if t.dtype.kind == "f" else t
+            )
+        )
 
     # ---- state ------------------------------------------------------------------------------
     def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Module, str, Tensor]]:
