@@ -92,3 +92,13 @@ def test_casts_and_none_entries_as_torch(code):
         return
     assert not isinstance(got, Exception), f"torch gave {want!r}, deepgrad raised {got!r}"
     assert got == want
+
+
+def test_bfloat16_is_refused_naming_the_dtype_to_use():
+    """PyTorch casts to bfloat16; NumPy has none (README's deliberate differences), so the
+    cast raises to(dg.bfloat16)'s TypeError rather than being missing."""
+    assert torch.nn.Linear(1, 1).bfloat16().weight.dtype == torch.bfloat16
+    with pytest.raises(TypeError, match="deepgrad has no bfloat16.*use float32"):
+        dg.nn.Linear(1, 1).bfloat16()
+    assert dg.nn.Module.dump_patches is torch.nn.Module.dump_patches is False
+    assert dg.nn.Module.call_super_init is torch.nn.Module.call_super_init is False

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy
 
 from .. import autograd, backend, devices
-from .._absent import AbsentDtype
+from .._absent import AbsentDtype, bfloat16
 from .._choices import keyword_names, refuse_unknown
 from .._errors import bool_arg
 from ..autograd import BackwardHookFunctionBackward, RemovableHandle
@@ -324,6 +324,10 @@ class Module(KerasMethods):
     training: bool
     #: the version recorded in ``state_dict()._metadata`` (PyTorch's: 2 for batch norms)
     _version: int = 1
+    #: PyTorch's class flags: print the source diff of a loaded module (no effect here);
+    #: ``Module.__init__`` refusing arguments unless a subclass sets ``call_super_init``
+    dump_patches: bool = False
+    call_super_init: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Record each module's constructor arguments (``self._init_args``), which is what
@@ -992,6 +996,11 @@ class Module(KerasMethods):
     def half(self) -> Module:
         """The floating parameters and buffers as float16 (complex ones stay complex)."""
         return self._cast_floating(numpy.dtype(numpy.float16))
+
+    def bfloat16(self) -> Module:
+        """PyTorch's cast to bfloat16, which NumPy (hence deepgrad) does not have: the
+        ``TypeError`` of ``to(dg.bfloat16)``, naming the dtype to use instead."""
+        return self.to(bfloat16)
 
     def float(self) -> Module:
         """The floating parameters and buffers as float32 (complex ones stay complex)."""
