@@ -1070,19 +1070,7 @@ class Tensor:
         """A write into memory NumPy holds read-only: an ``expand``/``broadcast_to`` view
         (one memory location behind several elements: PyTorch's ``RuntimeError``, in its
         words) or a read-only buffer; deepgrad refuses both, naming ``clone()``."""
-        a = self._data
-        shared = any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
-        why = (
-            "unsupported operation: more than one element of the written-to tensor refers to "
-            "a single memory location. Please clone() the tensor before performing the "
-            "operation."
-            if shared
-            else "the tensor's memory is read-only"
-        )
-        raise ValueRangeError(
-            f"{why} ({what}: deepgrad's expanded and broadcast views cannot be written; "
-            "write into x.clone() or into the tensor that was expanded)"
-        )
+        raise _read_only_error(self._data, what)
 
     def _store(self, result: Tensor, what: str, other: Any = None) -> Tensor:
         """Write an in-place operation's result into this tensor, as PyTorch does: of this
@@ -1257,7 +1245,12 @@ class Tensor:
             if isinstance(value, Tensor)
             else _checked_scalar(value, self.dtype, op=True)
         )
-        self._data[backend.xp.broadcast_to(m, self.shape)] = value
+        target = self._data
+        if not target.flags.writeable:  # an expanded view: PyTorch writes it, and warns
+            target = _writable_alias(target, "masked_fill_")
+            warnings.warn(_EXPANDED_DEPRECATED.format("masked_fill_", "mask", "scalar"),
+                          UserWarning, stacklevel=2)  # fmt: skip
+        target[backend.xp.broadcast_to(m, self.shape)] = value
         self._note_write()
         return self
 
@@ -1315,10 +1308,17 @@ class Tensor:
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
                 "dimensions (index it to a 0-d tensor, or use copy_ to broadcast a tensor)"
             )
+        if not self._data.flags.writeable and not self._records(value):
+            # an expanded view: every element takes the one value, as PyTorch writes it
+            alias = _writable_alias(self._data, "fill_")
+            v = value._data if isinstance(value, Tensor) else value
+            backend.xp.copyto(alias, backend.xp.asarray(v), casting="unsafe")
+            self._note_write()
+            return self
         return self.copy_(value)
 
     def zero_(self) -> Tensor:
-        return self.copy_(0)
+        return self.fill_(0)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         """In place ``clamp``: values below ``min`` become ``min``, above ``max`` ``max``."""
@@ -2925,6 +2925,48 @@ def _make_tensor(data: Any, creator: autograd.Function | None, index: int) -> Te
     return t
 
 
+def _overlaps(a: Any) -> bool:
+    """Whether several elements of ``a`` share one memory location (a stride 0 over 2+)."""
+    return builtins.any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
+def _read_only_error(a: Any, what: str) -> ValueRangeError:
+    """PyTorch's error for a write into an expanded view (in its words), or deepgrad's for
+    a read-only buffer; both name ``clone()``."""
+    why = (
+        "unsupported operation: more than one element of the written-to tensor refers to "
+        "a single memory location. Please clone() the tensor before performing the "
+        "operation."
+        if _overlaps(a)
+        else "the tensor's memory is read-only"
+    )
+    return ValueRangeError(
+        f"{why} ({what}: write into x.clone() or into the tensor that was expanded)"
+    )
+
+
+def _writable_alias(a: Any, what: str) -> Any:
+    """A writable array over ``a``'s memory, for the writes PyTorch makes into an expanded
+    view (``fill_``, ``zero_``, ``x[i] = number``, ``masked_fill_``, index puts: each memory
+    location takes the value once or more); NumPy holds ``expand``'s views read-only. The
+    memory must belong to a writable array; anything else raises :func:`_read_only_error`."""
+    root = a
+    while isinstance(root.base, numpy.ndarray):
+        root = root.base
+    contiguous = root.flags.c_contiguous or root.flags.f_contiguous
+    if backend.gpu or not _overlaps(a) or not root.flags.writeable or not contiguous:
+        raise _read_only_error(a, what)
+    flat = root.reshape(-1, order="A")
+    offset = a.__array_interface__["data"][0] - flat.__array_interface__["data"][0]
+    return numpy.ndarray(a.shape, a.dtype, buffer=flat, offset=offset, strides=a.strides)
+
+
+_EXPANDED_DEPRECATED = (
+    "Use of {} on expanded tensors is deprecated. Please clone() the tensor before performing "
+    "this operation. This also applies to advanced indexing e.g. tensor[{}] = {}"
+)
+
+
 def _assign_array(a: Any, index: Any, v: Any, strict: bool = True) -> None:
     """``a[index] = v`` on an array, reading ``index`` as PyTorch does. With index arrays
     (PyTorch's ``index_put_``) a tensor value must have ``a``'s dtype, except a one-element
@@ -2957,6 +2999,16 @@ def _assign_array(a: Any, index: Any, v: Any, strict: bool = True) -> None:
         )
     if backend.gpu and isinstance(v, numpy.ndarray):
         v = backend.xp.asarray(v)  # a host value written into a device array
+    if not a.flags.writeable:  # an expanded view: PyTorch writes what it can (see the alias)
+        a = _writable_alias(a, "x[index] = value")
+        if advanced is not None or _has_array(basic):
+            mask = put and getattr(v, "size", 1) == 1 and _lone_mask(arrays)
+            words = (
+                ("masked_fill_", "mask", "scalar") if mask else ("index_put_", "indices", "tensor")
+            )
+            warnings.warn(_EXPANDED_DEPRECATED.format(*words), UserWarning, stacklevel=4)
+        elif getattr(v, "size", 1) != 1 and _overlaps(a[basic]):
+            raise _read_only_error(a[basic], "x[index] = value")
     try:
         if advanced is None:
             _check_device_bounds(a.shape, basic)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import deepgrad as dg
@@ -77,3 +79,30 @@ def test_writing_into_an_expanded_view_raises_pytorchs_runtime_error(op):
         eval(f"T.zeros(2).expand(2, 2).{op}", {"T": torch})
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         eval(f"T.zeros(2).expand(2, 2).{op}", {"T": dg})
+
+
+@pytest.mark.parametrize(
+    "op,warns",
+    [
+        ("fill_(1.5)", False),
+        ("zero_()", False),
+        ("masked_fill_(T.tensor([[True, False], [False, False]]), 4.0)", True),
+        ("__setitem__((0, 1), 7.0)", False),
+        ("__setitem__(1, T.tensor([2.0, 3.0]))", False),
+        ("__setitem__(T.tensor([0]), 9.0)", True),
+    ],
+)
+def test_writes_pytorch_makes_into_an_expanded_view(op, warns):
+    # fill-like writes reach the expanded tensor's memory, as PyTorch's (index/mask puts
+    # with its deprecation warning); a copy into an overlapping subview still raises
+    got = []
+    for lib in (dg, torch):
+        base = lib.zeros(2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            eval(f"y.{op}", {"T": lib, "y": base.expand(2, 2)})
+        assert any("on expanded tensors is deprecated" in str(w.message) for w in caught) is warns
+        got.append(base.tolist())
+    assert got[0] == got[1]
+    with pytest.raises(RuntimeError, match="more than one element"):
+        dg.zeros(2).expand(2, 2)[:, 0] = dg.tensor([1.0, 2.0])
