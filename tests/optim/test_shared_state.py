@@ -204,6 +204,30 @@ def test_the_optimizers_own_state_stays_on_the_fused_path_after_load_and_deepcop
 
 
 @pytest.mark.usefixtures("_float64")
+def test_adafactor_hand_made_shared_state_as_torch():
+    """Adafactor (its own step): the factored state and a (1,) step, shared, in place."""
+    shapes = {(3, 4): {"row_var": (3, 1), "col_var": (1, 4)}, (4,): {"variance": (4,)}}
+    found = {}
+    for lib in (dg, torch):
+        ps = [p for p in _params(lib) if p.dim() > 0]
+        opt = lib.optim.Adafactor(ps, lr=0.01)
+        for p in ps:
+            opt.state[p]["step"] = lib.zeros(1)
+            for k, shape in shapes[tuple(p.shape)].items():
+                opt.state[p][k] = lib.zeros(*shape)
+            for v in opt.state[p].values():
+                v.share_memory_()
+        made = [dict(opt.state[p]) for p in ps]
+        _run(lib, opt, ps, 3)
+        for p, st in zip(ps, made, strict=True):
+            assert all(opt.state[p][k] is v and v.is_shared() for k, v in st.items())
+            assert st["step"].tolist() == [3.0]
+        found[lib] = [p.detach().numpy() for p in ps]
+    for a, b in zip(found[dg], found[torch], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.usefixtures("_float64")
 def test_a_step_of_shape_1_in_a_subclass_with_its_own_step():
     """SparseAdam keeps the step the user put there (a (1,) tensor), incremented in place."""
     found = {}
@@ -266,6 +290,15 @@ def _shared_rmsprop(lib):
     return SharedRMSprop
 
 
+#: deepgrad's SharedAdam under a module-level name: a spawn-ed child unpickles the optimizer
+_SpawnSharedAdam = _shared_adam(dg)
+_SpawnSharedAdam.__qualname__ = "_SpawnSharedAdam"
+
+
+def _spawned_worker(rank, shared_model, optimizer, steps):
+    _worker(dg, rank, shared_model, optimizer, steps)
+
+
 def _worker(lib, rank, shared_model, optimizer, steps):
     """An A3C worker: a local model synced from the shared one, its gradients handed to the
     shared parameters (``ensure_shared_grads``), the shared optimizer stepped."""
@@ -285,7 +318,7 @@ def _worker(lib, rank, shared_model, optimizer, steps):
         optimizer.step()
 
 
-def _a3c(lib, make, concurrent, workers=2, steps=3):
+def _a3c(lib, make, concurrent, workers=2, steps=3, method="fork"):
     shared = lib.nn.Linear(3, 2)
     with lib.no_grad():
         shared.weight.copy_(lib.tensor(np.arange(6, dtype=np.float32).reshape(2, 3) / 10))
@@ -293,8 +326,12 @@ def _a3c(lib, make, concurrent, workers=2, steps=3):
     shared.share_memory()
     opt = make(lib)(shared.parameters(), lr=0.01)
     opt.share_memory()
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_worker, args=(lib, r, shared, opt, steps)) for r in range(workers)]
+    ctx = multiprocessing.get_context(method)
+    if method == "fork":
+        work = [(_worker, (lib, r, shared, opt, steps)) for r in range(workers)]
+    else:
+        work = [(_spawned_worker, (r, shared, opt, steps)) for r in range(workers)]
+    procs = [ctx.Process(target=f, args=a) for f, a in work]
     codes = []
     for group in [procs] if concurrent else [[p] for p in procs]:
         for p in group:
@@ -336,3 +373,16 @@ def test_a3c_concurrent_workers_update_the_parents_model_and_moments(make):
         assert 3.0 <= st["step"].item() <= 6.0 and st["step"].shape == (1,)
         moment = st["exp_avg_sq"] if "exp_avg_sq" in st else st["square_avg"]
         assert moment.is_shared() and float(moment.abs().sum()) > 0
+
+
+def test_a3c_with_spawn_trains_the_shared_optimizer_as_with_fork():
+    """spawn pickles the optimizer: its shared state tensors travel as their memory (by file
+    descriptor), so the parent sees the children's steps as with fork."""
+    spawned, sopt = _a3c(dg, lambda lib: _SpawnSharedAdam, False, 1, method="spawn")
+    forked, fopt = _a3c(dg, lambda lib: _SpawnSharedAdam, False, 1)
+    for p, q in zip(spawned.parameters(), forked.parameters(), strict=True):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+        for k, v in sopt.state[p].items():
+            assert v.is_shared()
+            np.testing.assert_array_equal(v.numpy(), fopt.state[q][k].numpy())
+        assert sopt.state[p]["step"].tolist() == [3.0]
