@@ -26,19 +26,69 @@ import numpy
 
 from .. import backend
 from .. import functional as F
+from .._errors import ValueRangeError
 from ..autograd import Function
 from ..tensor import Tensor, as_tensor
 
 
 class PackedSequence(NamedTuple):
-    """``data (Σ lengths, *)``; ``batch_sizes (T,)`` (int64, NumPy); ``sorted_indices``
-    (the batch order by decreasing length, or None when the input was sorted) and
-    ``unsorted_indices`` (its inverse)."""
+    """``data (Σ lengths, *)``; ``batch_sizes (T,)`` (an int64 CPU tensor, as PyTorch's);
+    ``sorted_indices`` (the batch order by decreasing length, an int64 tensor, or None when
+    the input was sorted) and ``unsorted_indices`` (its inverse)."""
 
     data: Tensor
-    batch_sizes: numpy.ndarray
-    sorted_indices: numpy.ndarray | None = None
-    unsorted_indices: numpy.ndarray | None = None
+    batch_sizes: Tensor
+    sorted_indices: Tensor | None = None
+    unsorted_indices: Tensor | None = None
+
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """``data.to(...)`` (the indices follow it to its device; ``batch_sizes`` stays on
+        the CPU), PyTorch's; the sequence itself when ``data`` does not change."""
+        data = self.data.to(*args, **kwargs)
+        if data is self.data:
+            return self
+        dev = data.device
+        idx = [
+            None if t is None else t.to(dev) for t in (self.sorted_indices, self.unsorted_indices)
+        ]
+        return type(self)(data, self.batch_sizes, *idx)
+
+    def cpu(self) -> PackedSequence:
+        return self.to("cpu")
+
+    def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self.to(self.data.cuda(*args, **kwargs).device)
+
+    def double(self) -> PackedSequence:
+        return self.to(dtype=numpy.dtype(numpy.float64))
+
+    def float(self) -> PackedSequence:
+        return self.to(dtype=numpy.dtype(numpy.float32))
+
+    def half(self) -> PackedSequence:
+        return self.to(dtype=numpy.dtype(numpy.float16))
+
+    def long(self) -> PackedSequence:
+        return self.to(dtype=numpy.dtype(numpy.int64))
+
+    def int(self) -> PackedSequence:
+        return self.to(dtype=numpy.dtype(numpy.int32))
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether ``data`` is on a GPU."""
+        return self.data.device.type == "cuda"
+
+
+def _host(a: Any) -> numpy.ndarray | None:
+    """An index tensor (or array) of a packed sequence as a NumPy int64 array (None stays)."""
+    if a is None:
+        return None
+    return numpy.asarray(backend.to_numpy(a._data if isinstance(a, Tensor) else a), numpy.int64)
+
+
+def _index_tensor(a: numpy.ndarray | None) -> Tensor | None:
+    return None if a is None else Tensor._wrap(numpy.asarray(a, numpy.int64))
 
 
 class _Gather(Function):
@@ -104,16 +154,17 @@ def pack_padded_sequence(
         x = F.swapaxes(x, 0, 1)
     T, B = x.shape[0], x.shape[1]
     lens = _lengths_array(lengths, B, "pack_padded_sequence")
+    if enforce_sorted and numpy.any(numpy.diff(lens) > 0):  # PyTorch checks this first
+        raise ValueRangeError(
+            f"`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+            f"True (pack_padded_sequence: lengths {lens.tolist()} are not sorted; sort the "
+            "batch or pass enforce_sorted=False)"
+        )
     if B and lens.max() > T:
-        raise ValueError(
+        raise ValueRangeError(
             f"pack_padded_sequence: a length {lens.max()} exceeds the padded length {T}"
         )
     if enforce_sorted:
-        if numpy.any(numpy.diff(lens) > 0):
-            raise ValueError(
-                f"pack_padded_sequence: lengths {lens.tolist()} are not sorted in decreasing "
-                "order; sort the batch or pass enforce_sorted=False"
-            )
         sorted_idx = None
         order = numpy.arange(B)
     else:
@@ -125,7 +176,9 @@ def pack_padded_sequence(
     x2 = F.reshape(x, (T * B,) + x.shape[2:])
     data = _Gather(flat, T * B)(x2)
     unsorted = None if sorted_idx is None else numpy.argsort(sorted_idx)
-    return PackedSequence(data, batch_sizes, sorted_idx, unsorted)
+    return PackedSequence(
+        data, _index_tensor(batch_sizes), _index_tensor(sorted_idx), _index_tensor(unsorted)
+    )
 
 
 def pad_packed_sequence(
@@ -137,7 +190,7 @@ def pad_packed_sequence(
     """Inverse of :func:`pack_padded_sequence`: ``(padded (T, B, *), lengths (B,))`` in the
     original batch order; ``T = max(lengths)`` or ``total_length``."""
     data, batch_sizes, sorted_idx = sequence.data, sequence.batch_sizes, sequence.sorted_indices
-    bs = numpy.asarray(batch_sizes, dtype=numpy.int64)
+    bs = _host(batch_sizes)
     T = len(bs)
     B = int(bs[0]) if T else 0
     if total_length is not None:
@@ -147,7 +200,7 @@ def pad_packed_sequence(
                 f"sequence ({T})"
             )
         T = total_length
-    order = numpy.arange(B) if sorted_idx is None else numpy.asarray(sorted_idx)
+    order = numpy.arange(B) if sorted_idx is None else _host(sorted_idx)
     flat = _flat_index(order, bs, B)
     out = _Scatter(flat, T * B, padding_value)(data)
     out = F.reshape(out, (T, B) + data.shape[1:])
@@ -169,8 +222,8 @@ def _pack_like(out: Tensor, info: tuple) -> PackedSequence:
     """Pack a layer's padded output ``(T, B, *)`` like the packed input it came from."""
     batch_sizes, sorted_idx, unsorted = info
     T, B = out.shape[0], out.shape[1]
-    order = numpy.arange(B) if sorted_idx is None else numpy.asarray(sorted_idx)
-    flat = _flat_index(order, numpy.asarray(batch_sizes), B)
+    order = numpy.arange(B) if sorted_idx is None else _host(sorted_idx)
+    flat = _flat_index(order, _host(batch_sizes), B)
     data = _Gather(flat, T * B)(F.reshape(out, (T * B,) + out.shape[2:]))
     return PackedSequence(data, batch_sizes, sorted_idx, unsorted)
 
