@@ -203,6 +203,18 @@ def test_the_optimizers_own_state_stays_on_the_fused_path_after_load_and_deepcop
             np.testing.assert_array_equal(copied.state[c][k].numpy(), opt.state[a][k].numpy())
 
 
+@pytest.mark.parametrize("name", ["Adam", "RAdam", "ASGD", "Adafactor"])
+def test_a_step_tensor_of_two_elements_raises_as_torch(name):
+    for lib in (dg, torch):
+        w = lib.nn.Parameter(lib.ones(3))
+        opt = getattr(lib.optim, name)([w])
+        w.grad = lib.ones(3)
+        opt.step()
+        opt.state[w]["step"] = lib.zeros(2)
+        with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted"):
+            opt.step()
+
+
 @pytest.mark.usefixtures("_float64")
 def test_adafactor_hand_made_shared_state_as_torch():
     """Adafactor (its own step): the factored state and a (1,) step, shared, in place."""

@@ -1135,6 +1135,12 @@ def _count(v: Any) -> int | float:
     if isinstance(v, Tensor):
         v = v._data
     if getattr(v, "ndim", 0):  # a one-element step tensor, torch.zeros(1): its .item()
+        if v.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {v.size} elements cannot be converted to Scalar (an "
+                "optimizer's step count is a tensor of one element: torch.tensor(0.0) or "
+                "torch.zeros(1))"
+            )
         v = v.reshape(())
     f = float(v)
     return int(f) if f.is_integer() else f
