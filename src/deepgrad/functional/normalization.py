@@ -666,6 +666,8 @@ def _clamp_shift(d: Any, lo: float) -> Any:
     """``max(d, lo) - d``, 0 where ``d`` is not below ``lo`` (an infinite norm stays infinite:
     ``inf - inf`` would make it NaN)."""
     low = d.dtype.type(lo)
+    if low != low:  # a NaN bound: NaN everywhere, as PyTorch's clamp gives
+        return backend.xp.full_like(d, low)
     return backend.xp.where(d < low, low - d, d.dtype.type(0))
 
 
