@@ -210,3 +210,61 @@ def test_hook_handles_and_dicts():
     m.register_state_dict_post_hook(hook)
     with pytest.raises(RuntimeError, match="Cannot register the same function"):
         m._register_state_dict_hook(hook)
+
+
+OVERRIDE = """
+class Old(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.scale = nn.Parameter(T.ones(1))
+    def _load_from_state_dict(self, sd, prefix, meta, strict, missing, unexpected, errors):
+        if prefix + "dense.weight" in sd:  # an old checkpoint's names
+            sd[prefix + "fc.weight"] = sd.pop(prefix + "dense.weight")
+            sd[prefix + "fc.bias"] = sd.pop(prefix + "dense.bias")
+        super()._load_from_state_dict(sd, prefix, meta, strict, missing, unexpected, errors)
+
+class Wrap(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = Old()
+        self.bn = nn.BatchNorm1d(2)
+"""
+
+OVERRIDE_SNIPPETS = [
+    "w = Wrap(); sd = {k.replace('inner.fc', 'inner.dense'): v * 0 + 3"
+    " for k, v in w.state_dict().items()}; r = (w.load_state_dict(sd), w.inner.fc.bias)",
+    "w = Wrap(); sd = w.state_dict(); del sd['bn.running_mean']; sd['inner.extra'] = T.ones(1);"
+    " sd['zzz'] = T.ones(1); r = w.load_state_dict(sd, strict=False)",
+    "w = Wrap(); sd = w.state_dict(); del sd['bn.running_mean']; w.load_state_dict(sd)",
+    "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = T.ones(3); w.load_state_dict(sd, strict=False)",
+    "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = 3; w.load_state_dict(sd)",
+    # PyTorch's walk loads what fits even when another key fails
+    "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = T.ones(1) * 5;"
+    " sd['inner.fc.bias'] = T.ones(7)\ntry:\n    w.load_state_dict(sd)\nexcept RuntimeError:\n"
+    "    pass\nr = w.inner.scale",
+    "w = Wrap(); sd = dict(w.state_dict()); del sd['bn.num_batches_tracked']; r = w.load_state_dict(sd)",
+    "w = Wrap(); sd = w.state_dict(); del sd['bn.num_batches_tracked']; w.load_state_dict(sd)",
+    "w = Wrap(); sd = {k: v.double() for k, v in w.state_dict().items()};"
+    " w.load_state_dict(sd, assign=True);"
+    " r = (w.inner.scale.dtype, w.bn.running_mean.dtype, type(w.inner.scale).__name__)",
+    "w = Wrap(); seen = [];"
+    " w.inner.register_load_state_dict_post_hook(lambda m, k: seen.append(list(k.missing_keys)));"
+    " sd = w.state_dict(); del sd['bn.weight']; w.load_state_dict(sd, strict=False); r = seen",
+    "w = Wrap(); seen = []; w.register_load_state_dict_pre_hook(lambda m, sd, p, *a: seen.append(p));"
+    " w.inner.register_load_state_dict_pre_hook(lambda m, sd, p, *a: seen.append(sorted(sd)));"
+    " w.load_state_dict(w.state_dict()); r = seen",
+    "m = nn.Linear(2, 2); missing, unexpected, errors = [], [], [];"
+    " m._load_from_state_dict({'p.weight': T.ones(2, 2), 'p.x': T.ones(1)}, 'p.', {}, True,"
+    " missing, unexpected, errors); r = (missing, unexpected, errors, m.weight)",
+    "m = nn.Linear(2, 2); missing, unexpected, errors = [], [], [];"
+    " m._load_from_state_dict({}, '', {}, False, missing, unexpected, errors);"
+    " r = (missing, unexpected)",
+]
+
+
+@pytest.mark.parametrize("code", OVERRIDE_SNIPPETS, ids=range(len(OVERRIDE_SNIPPETS)))
+def test_an_overridden_load_from_state_dict_as_torch(code):
+    """A class that overrides ``_load_from_state_dict`` (renaming an old checkpoint's keys,
+    then ``super()``) is called as PyTorch calls it."""
+    test_state_protocol_as_torch(OVERRIDE + code)

@@ -1201,6 +1201,11 @@ class Module(KerasMethods):
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         metadata = getattr(state_dict, "_metadata", None) or {}
+        if any(
+            type(m)._load_from_state_dict is not Module._load_from_state_dict
+            for m in self.modules()
+        ):
+            return _load_by_modules(self, state_dict, metadata, strict, assign)
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
@@ -1245,19 +1250,8 @@ class Module(KerasMethods):
         if errors:
             raise StateDictError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
         for k, owner, name, t in entries:
-            if k not in values:
-                continue
-            arr = values[k]
-            if not assign:
-                _copy_into(t, arr)
-            elif isinstance(t, Parameter):
-                new = Parameter(backend.xp.asarray(arr), requires_grad=t.requires_grad)
-                owner.__dict__["_parameters"][name] = new
-                object.__setattr__(owner, name, new)
-            else:
-                new = Tensor._wrap(backend.xp.asarray(arr))
-                owner.__dict__["_buffers"][name] = new
-                object.__setattr__(owner, name, new)
+            if k in values:
+                _load_one(owner, name, t, values[k], assign)
         for k, owner in extras:
             if k in state_dict:
                 owner.set_extra_state(state_dict[k])
@@ -1270,6 +1264,64 @@ class Module(KerasMethods):
                     f"unexpected keys {unexpected}"
                 )
         return result
+
+    def _load_from_state_dict(
+        self, state_dict: Mapping, prefix: str, local_metadata: dict, strict: bool,
+        missing_keys: list, unexpected_keys: list, error_msgs: list,
+    ) -> None:  # fmt: skip
+        """PyTorch's per-module load, which a subclass overrides (to rename or convert its old
+        entries, then ``super()._load_from_state_dict(...)``): this module's
+        ``load_state_dict`` pre-hooks, then its own parameters, persistent buffers and extra
+        state from ``state_dict[prefix + name]``, each missing key, unexpected key (under
+        ``prefix``, of no entry or child) and problem appended to the lists given. When a
+        class overrides it, ``load_state_dict`` walks the modules as PyTorch does (a value
+        that fits is loaded even where another key fails)."""
+        hooks = self.__dict__.get("_dg_state_hooks")
+        for hook in list(hooks[2].values()) if hooks else ():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)  # fmt: skip
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        own = [(n, p) for n, p in self._parameters.items() if p is not None]
+        own += [(n, b) for n, b in self._buffers.items()
+                if b is not None and n not in self._non_persistent]  # fmt: skip
+        for name, t in own:
+            key = prefix + name
+            if key not in state_dict:
+                if strict and not self._may_be_missing(name, key, {prefix[:-1]: local_metadata}):
+                    missing_keys.append(key)
+                continue
+            v = state_dict[key]
+            if _uninitialized(v, t):
+                continue
+            v = foreign_to_numpy(v)
+            if not isinstance(v, (Tensor, numpy.ndarray)) and not hasattr(v, "__array__"):
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected torch.Tensor or '
+                    f"Tensor-like object from checkpoint but received {type(v)}"
+                )
+                continue
+            arr = v._data if isinstance(v, Tensor) else numpy.asarray(v)
+            if tuple(arr.shape) != tuple(t.shape):
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(t.shape)}."
+                )
+                continue
+            _load_one(self, name, t, arr, assign)
+        extra = prefix + _EXTRA_STATE
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra in state_dict:
+                self.set_extra_state(state_dict[extra])
+            elif strict:
+                missing_keys.append(extra)
+        elif strict and extra in state_dict:
+            unexpected_keys.append(extra)
+        if strict:
+            names = {n for n, _ in own} | set(self._modules)
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra:
+                    if key[len(prefix) :].split(".", 1)[0] not in names:
+                        unexpected_keys.append(key)
 
     def _may_be_missing(self, name: str, key: str, metadata: Mapping) -> bool:
         """Whether this module's entry ``name`` (``key`` in a state dict with ``metadata``)
@@ -1436,14 +1488,69 @@ def _run_load_pre_hooks(
 def _run_load_post_hooks(root: Module, keys: _IncompatibleKeys) -> None:
     """Each module's ``load_state_dict`` post-hooks, children first (PyTorch's order)."""
     for m, _ in _visit(root, "", post_order=True):
-        hooks = m.__dict__.get("_dg_state_hooks")
-        for hook in list(hooks[3].values()) if hooks else ():
-            if hook(m, keys) is not None:
-                raise AssertionError(
-                    "Hooks registered with ``register_load_state_dict_post_hook`` are not "
-                    "expected to return new values, if incompatible_keys need to be modified, "
-                    "it should be done inplace."
-                )
+        _run_load_post_hooks_of(m, keys)
+
+
+def _run_load_post_hooks_of(m: Module, keys: _IncompatibleKeys) -> None:
+    hooks = m.__dict__.get("_dg_state_hooks")
+    for hook in list(hooks[3].values()) if hooks else ():
+        if hook(m, keys) is not None:
+            raise AssertionError(
+                "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                "expected to return new values, if incompatible_keys need to be modified, "
+                "it should be done inplace."
+            )
+
+
+def _load_one(owner: Module, name: str, t: Tensor, arr: Any, assign: bool) -> None:
+    """A loaded value into the parameter or buffer ``t`` (``owner``'s ``name``): copied into
+    it, or (``assign``) made the entry itself, with its dtype (a parameter keeps
+    ``requires_grad``)."""
+    if not assign:
+        _copy_into(t, arr)
+        return
+    if isinstance(t, Parameter):
+        new = Parameter(backend.xp.asarray(arr), requires_grad=t.requires_grad)
+        owner.__dict__["_parameters"][name] = new
+    else:
+        new = Tensor._wrap(backend.xp.asarray(arr))
+        owner.__dict__["_buffers"][name] = new
+    object.__setattr__(owner, name, new)
+
+
+def _load_by_modules(
+    root: Module, state_dict: Mapping, metadata: Mapping, strict: bool, assign: bool
+) -> _IncompatibleKeys:
+    """``load_state_dict`` as PyTorch's ``load`` walks it, for a tree where a class overrides
+    ``_load_from_state_dict``: each module's ``_load_from_state_dict`` on the entries under its
+    prefix (parents first), its post-hooks after its children's; then ``strict``'s errors."""
+    missing: list[str] = []
+    unexpected: list[str] = []
+    errors: list[str] = []
+
+    def load(module: Module, local: Mapping, prefix: str) -> None:
+        meta = dict(metadata.get(prefix[:-1], {}))
+        if assign:
+            meta["assign_to_params_buffers"] = True
+        module._load_from_state_dict(local, prefix, meta, True, missing, unexpected, errors)
+        for name, child in module._modules.items():
+            if child is not None:
+                cp = prefix + name + "."
+                load(child, OrderedDict((k, v) for k, v in local.items() if k.startswith(cp)), cp)
+        hooks = module.__dict__.get("_dg_state_hooks")
+        if hooks and hooks[3]:
+            _run_load_post_hooks_of(module, _IncompatibleKeys(missing, unexpected))
+
+    for prefix, mod in root.named_modules():  # lazy layers take their sizes first
+        size_from_state = getattr(mod, "_size_from_state", None)
+        if size_from_state is not None:
+            size_from_state(prefix + "." if prefix else "", state_dict)
+    load(root, OrderedDict(state_dict), "")
+    if strict and (missing or unexpected):
+        errors.insert(0, f"missing keys {missing}, unexpected keys {unexpected}")
+    if errors:
+        raise StateDictError(f"load_state_dict for {type(root).__name__}: " + "; ".join(errors))
+    return _IncompatibleKeys(missing, unexpected)
 
 
 def _copy_into(t: Tensor, arr: Any) -> None:
