@@ -165,7 +165,8 @@ r = m.load_state_dict(sd, strict=False)
     "m = Net(); m.set_submodule('fc', 3)",
     "m = Net(); m.set_submodule('nope.x', nn.ReLU())",
     # Module.type
-    "m = Net(); r = (m.type(T.float64) is m, m.fc.weight.dtype, m.blocks[1].num_batches_tracked.dtype)",
+    "m = Net(); r = (m.type(T.float64) is m, m.fc.weight.dtype,"
+    " m.blocks[1].num_batches_tracked.dtype)",
     "m = Net(); m.type(T.int32)",
     # assignment over a registered parameter
     "m = nn.Linear(1, 1); m.weight = nn.ReLU()",
@@ -237,13 +238,15 @@ OVERRIDE_SNIPPETS = [
     "w = Wrap(); sd = w.state_dict(); del sd['bn.running_mean']; sd['inner.extra'] = T.ones(1);"
     " sd['zzz'] = T.ones(1); r = w.load_state_dict(sd, strict=False)",
     "w = Wrap(); sd = w.state_dict(); del sd['bn.running_mean']; w.load_state_dict(sd)",
-    "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = T.ones(3); w.load_state_dict(sd, strict=False)",
+    "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = T.ones(3);"
+    " w.load_state_dict(sd, strict=False)",
     "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = 3; w.load_state_dict(sd)",
     # PyTorch's walk loads what fits even when another key fails
     "w = Wrap(); sd = w.state_dict(); sd['inner.scale'] = T.ones(1) * 5;"
     " sd['inner.fc.bias'] = T.ones(7)\ntry:\n    w.load_state_dict(sd)\nexcept RuntimeError:\n"
     "    pass\nr = w.inner.scale",
-    "w = Wrap(); sd = dict(w.state_dict()); del sd['bn.num_batches_tracked']; r = w.load_state_dict(sd)",
+    "w = Wrap(); sd = dict(w.state_dict()); del sd['bn.num_batches_tracked'];"
+    " r = w.load_state_dict(sd)",
     "w = Wrap(); sd = w.state_dict(); del sd['bn.num_batches_tracked']; w.load_state_dict(sd)",
     "w = Wrap(); sd = {k: v.double() for k, v in w.state_dict().items()};"
     " w.load_state_dict(sd, assign=True);"
@@ -251,7 +254,8 @@ OVERRIDE_SNIPPETS = [
     "w = Wrap(); seen = [];"
     " w.inner.register_load_state_dict_post_hook(lambda m, k: seen.append(list(k.missing_keys)));"
     " sd = w.state_dict(); del sd['bn.weight']; w.load_state_dict(sd, strict=False); r = seen",
-    "w = Wrap(); seen = []; w.register_load_state_dict_pre_hook(lambda m, sd, p, *a: seen.append(p));"
+    "w = Wrap(); seen = [];"
+    " w.register_load_state_dict_pre_hook(lambda m, sd, p, *a: seen.append(p));"
     " w.inner.register_load_state_dict_pre_hook(lambda m, sd, p, *a: seen.append(sorted(sd)));"
     " w.load_state_dict(w.state_dict()); r = seen",
     "m = nn.Linear(2, 2); missing, unexpected, errors = [], [], [];"
@@ -268,3 +272,41 @@ def test_an_overridden_load_from_state_dict_as_torch(code):
     """A class that overrides ``_load_from_state_dict`` (renaming an old checkpoint's keys,
     then ``super()``) is called as PyTorch calls it."""
     test_state_protocol_as_torch(OVERRIDE + code)
+
+
+REGISTRATION_SNIPPETS = [
+    "seen = []\nmm = T.nn.modules.module\n"
+    "hs = [mm.register_module_buffer_registration_hook(lambda m, n, b: seen.append(('b', n))),"
+    " mm.register_module_parameter_registration_hook(lambda m, n, p: seen.append(('p', n))),"
+    " mm.register_module_module_registration_hook(lambda m, n, c: seen.append(('m', n)))]\n"
+    "try:\n"
+    "    s = nn.Sequential(nn.Linear(1, 1), nn.BatchNorm1d(1)); s.extra = nn.ReLU()\n"
+    "    s.register_buffer('x', T.zeros(1)); s.x = T.ones(1); s.register_parameter('q', None)\n"
+    "finally:\n"
+    "    for h in hs:\n"
+    "        h.remove()\n"
+    "nn.Linear(1, 1)\n"
+    "r = seen",
+    "mm = T.nn.modules.module\n"
+    "h = mm.register_module_buffer_registration_hook(lambda m, n, b: b * 0 + 7)\n"
+    "try:\n"
+    "    m = nn.Module(); m.register_buffer('x', T.zeros(2))\n"
+    "finally:\n"
+    "    h.remove()\n"
+    "r = m.x",
+    "mm = T.nn.modules.module\n"
+    "h = mm.register_module_module_registration_hook("
+    "lambda m, n, c: nn.Tanh() if isinstance(c, nn.ReLU) else None)\n"
+    "try:\n"
+    "    s = nn.Sequential(nn.ReLU(), nn.Linear(1, 1))\n"
+    "finally:\n"
+    "    h.remove()\n"
+    "r = s",
+]
+
+
+@pytest.mark.parametrize("code", REGISTRATION_SNIPPETS, ids=range(len(REGISTRATION_SNIPPETS)))
+def test_global_registration_hooks_as_torch(code):
+    """``torch.nn.modules.module``'s buffer/parameter/module registration hooks: called with
+    ``(module, name, value)`` at each registration, a non-None result registered instead."""
+    test_state_protocol_as_torch(code)

@@ -246,6 +246,53 @@ def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHan
     return _add_global_hook("bw", hook)
 
 
+#: PyTorch's global registration hooks, handle id -> ``hook(module, name, value)``, which may
+#: return the value to register instead: buffers, parameters, sub-modules
+_registration_hooks: tuple[OrderedDict, OrderedDict, OrderedDict] = (
+    OrderedDict(),
+    OrderedDict(),
+    OrderedDict(),
+)
+
+
+def _add_registration_hook(i: int, hook: Callable[..., Any]) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(_registration_hooks[i])
+    _registration_hooks[i][handle.id] = hook
+    return handle
+
+
+def register_module_buffer_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, buffer)`` run each time a module registers a
+    buffer (``register_buffer``, or assigning to a buffer's name); a non-None result is
+    registered instead."""
+    return _add_registration_hook(0, hook)
+
+
+def register_module_parameter_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, param)`` run each time a module registers a
+    parameter (``register_parameter`` or assigning a ``Parameter``); a non-None result is
+    registered instead."""
+    return _add_registration_hook(1, hook)
+
+
+def register_module_module_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, submodule)`` run each time a module
+    registers a sub-module (``add_module`` or assigning a ``Module``); a non-None result is
+    registered instead."""
+    return _add_registration_hook(2, hook)
+
+
+def _registered(i: int, module: Module, name: str, value: Any) -> Any:
+    """``value`` after the global registration hooks of kind ``i`` (none: as it is)."""
+    for hook in list(_registration_hooks[i].values()):
+        out = hook(module, name, value)
+        if out is not None:
+            value = out
+    return value
+
+
 def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
     """PyTorch's deprecated global non-full backward hook: not supported (see
     :meth:`Module.register_backward_hook`)."""
@@ -437,6 +484,8 @@ class Module(KerasMethods):
                 raise KeyError(f"attribute '{name}' already exists")
             modules.pop(name, None)
             buffers.pop(name, None)
+            if _registration_hooks[1] and params.get(name) is not value:
+                value = _registered(1, self, name, value)
             params[name] = value
         elif name in params:  # PyTorch's order: a parameter's name takes a Parameter or None
             if value is not None:
@@ -447,6 +496,8 @@ class Module(KerasMethods):
             params[name] = None
         elif isinstance(value, Module):
             buffers.pop(name, None)
+            if _registration_hooks[2] and modules.get(name) is not value:
+                value = _registered(2, self, name, value)
             modules[name] = value
         elif name in buffers:
             if value is not None and not isinstance(value, (Tensor, numpy.ndarray)):
@@ -456,6 +507,8 @@ class Module(KerasMethods):
                 )
             if value is not None and not isinstance(value, Tensor):
                 value = Tensor._wrap(value)
+            if _registration_hooks[0] and value is not None and buffers.get(name) is not value:
+                value = _registered(0, self, name, value)
             buffers[name] = value
         elif name in modules:
             if value is not None:
@@ -483,7 +536,7 @@ class Module(KerasMethods):
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                 "(nn.Parameter or None required; wrap a tensor as nn.Parameter(t))"
             )
-        if param is None:
+        if param is None:  # no registration hook sees a placeholder (PyTorch's)
             self._parameters[name] = None
             object.__setattr__(self, name, None)
         else:
@@ -502,6 +555,9 @@ class Module(KerasMethods):
             )
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor._wrap(tensor)
+        if _registration_hooks[0] and tensor is not None and self._buffers.get(name) is not tensor:
+            # (a None placeholder, which layers register before their buffers, is not shown)
+            tensor = _registered(0, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -514,6 +570,8 @@ class Module(KerasMethods):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
         _check_name("module", self, name, self._modules)
+        if _registration_hooks[2]:
+            module = _registered(2, self, name, module)
         self._modules[name] = module
         object.__setattr__(self, name, module)
 
