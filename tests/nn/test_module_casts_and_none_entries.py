@@ -25,14 +25,17 @@ SNIPPETS = [
     " r = (m.weight.grad.dtype, m.weight.dtype)",
     "m = nn.Linear(2, 2); m.half(); m.float(); r = (m.weight.dtype, m.float() is m)",
     "m = nn.ModuleList([nn.ReLU()]); m.append(None); r = (len(m), repr(m), list(m))",
-    "m = nn.ModuleList([nn.ReLU(), None, None]); r = (repr(m), m[1], [n for n, _ in m.named_children()])",
+    "m = nn.ModuleList([nn.ReLU(), None, None]);"
+    " r = (repr(m), m[1], [n for n, _ in m.named_children()])",
     "m = nn.ModuleList([nn.ReLU()]); m.insert(0, None); r = (repr(m), list(m._modules))",
     "m = nn.ModuleList([nn.ReLU()]); m[0] = None; r = (repr(m), list(m._modules.items()))",
     "m = nn.ModuleList([nn.ReLU()]); m.extend([None, nn.Tanh()]); r = repr(m)",
     "m = nn.Sequential(nn.ReLU(), None); r = (len(m), repr(m), m[1])",
     "m = nn.Sequential(nn.ReLU(), None); m(T.ones(1))",
-    "m = nn.ModuleDict({'a': None, 'b': nn.ReLU()}); r = (list(m), m['a'], repr(m), list(m.values()))",
-    "m = nn.ModuleList([nn.ReLU(), None]); r = (list(m.state_dict()), [n for n, _ in m.named_modules()])",
+    "m = nn.ModuleDict({'a': None, 'b': nn.ReLU()});"
+    " r = (list(m), m['a'], repr(m), list(m.values()))",
+    "m = nn.ModuleList([nn.ReLU(), None]);"
+    " r = (list(m.state_dict()), [n for n, _ in m.named_modules()])",
     "m = nn.ModuleList([nn.ReLU(), None]); del m[0]; r = (repr(m), m[::-1])",
     "m = nn.ModuleList([3])",
     # _apply: the hook every cast and move goes through (a subclass overriding it sees each)

@@ -29,7 +29,8 @@ SNIPPETS = [
     "p = nn.utils.rnn.pack_sequence([T.ones(2, 1), T.ones(3, 1)], enforce_sorted=False);"
     " lstm = nn.LSTM(1, 2); out, (h, c) = lstm(p);"
     " r = (type(out).__name__, out.batch_sizes, out.unsorted_indices, h.shape)",
-    "m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Sequential(nn.ConvTranspose2d(3, 2, 2)), nn.Linear(2, 2));"
+    "m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Sequential(nn.ConvTranspose2d(3, 2, 2)),"
+    " nn.Linear(2, 2));"
     " w = [x.weight.detach().clone() for x in (m[0], m[1][0])];"
     " r0 = nn.utils.convert_conv2d_weight_memory_format(m, T.channels_last);"
     " r = (r0 is m, m[0].weight.stride(), m[1][0].weight.stride(), m[2].weight.stride(),"

@@ -35,7 +35,8 @@ SNIPPETS = [
     "p = nn.ParameterList([T.ones(2), 3, 'x', None]); r = (p[1], p[2], p[3], len(p), "
     "[n for n, _ in p.named_parameters()])",
     "p = nn.ParameterList([T.ones(2), 3]); r = p.extra_repr().splitlines()[1]",
-    "p = nn.ParameterList([T.ones(2)]); p.append(None); p[0] = 5; r = (list(p), list(p.state_dict()))",
+    "p = nn.ParameterList([T.ones(2)]); p.append(None); p[0] = 5;"
+    " r = (list(p), list(p.state_dict()))",
     "p = nn.ParameterList([T.ones(2), 1, T.zeros(3)]); r = (p[1:], p[::-1])",
     "p = nn.ParameterList([T.ones(2)]); p(T.ones(1))",
     "p = nn.ParameterList([T.ones(2)]); r = p[3]",
