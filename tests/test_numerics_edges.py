@@ -112,8 +112,8 @@ def test_cross_entropy_of_an_empty_batch(kind, reduction):
     else:
         t = np.zeros((0, 3) if kind == "spatial" else (0,), np.int64)
     if kind == "weighted":
-        kw["weight"] = np.arange(1.0, 6.0, dtype=np.float32)
-    tkw = {**kw, "weight": torch.tensor(kw["weight"])} if "weight" in kw else kw
+        kw["weight"] = dg.tensor(np.arange(1.0, 6.0, dtype=np.float32))
+    tkw = {**kw, "weight": torch.tensor(kw["weight"].numpy())} if "weight" in kw else kw
     y = F.cross_entropy(x, dg.tensor(t), **kw)
     ty = TF.cross_entropy(tx, torch.tensor(t), **tkw)
     assert y.shape == tuple(ty.shape)

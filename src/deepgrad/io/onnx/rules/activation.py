@@ -64,6 +64,10 @@ def softplus(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 
 
 RULES[A.Softplus] = softplus
+# log σ(x) = −softplus(−x): ONNX has no LogSigmoid; Log(Sigmoid(x)) would underflow to −inf
+RULES[A.LogSigmoid] = lambda ex, fa, fb, ins: ex.node(
+    "Neg", [ex.node("Softplus", [ex.node("Neg", ins)])]
+)
 
 
 def threshold(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
