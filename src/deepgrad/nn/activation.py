@@ -232,6 +232,10 @@ class PReLU(Module):
         dt = backend.get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(xp.full((num_parameters,), init, dt))
 
+    def reset_parameters(self) -> None:
+        """Every slope back to ``init``, in place (PyTorch's)."""
+        self.weight._data[...] = self.init
+
     def forward(self, x: Tensor) -> Tensor:
         return F.prelu(x, self.weight)
 

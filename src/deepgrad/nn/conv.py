@@ -152,19 +152,29 @@ class _ConvNd(Module):
         xp = backend.xp
         self.in_channels = in_channels
         self.weight = built_tensor(self, "weight", xp.empty(self._weight_shape(in_channels), dt))
+        if self._use_bias:
+            self.bias = built_tensor(self, "bias", xp.empty((self.out_channels,), dt))
+        self.reset_parameters()
+        self._place_new_parameters()
+
+    def reset_parameters(self) -> None:
+        """The weight and bias drawn again as at construction, in place: PyTorch's
+        ``kaiming_uniform_(a=√5)`` and ``U(-1/√fan_in, 1/√fan_in)`` (or the
+        ``weight_init``/``bias_init`` given). A lazy layer not built yet keeps its
+        placeholders."""
+        if is_lazy(self.weight):
+            return
         fan_in, _ = init.fan_in_and_fan_out(self.weight)
-        bound = 1 / math.sqrt(fan_in)
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
         if self._weight_init is None:
             init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         else:
             init.get(self._weight_init)(self.weight)
-        if self._use_bias:
-            self.bias = built_tensor(self, "bias", xp.empty((self.out_channels,), dt))
+        if self.bias is not None:
             if self._bias_init is None:
                 init.uniform_(self.bias, -bound, bound)
             else:
                 init.get(self._bias_init)(self.bias)
-        self._place_new_parameters()
 
     def _check(self, x: Tensor) -> None:
         nd = self._nd

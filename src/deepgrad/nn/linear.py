@@ -70,19 +70,28 @@ class Linear(Module):
         xp = backend.xp
         self.in_features = in_features
         self.weight = built_tensor(self, "weight", xp.empty((self.out_features, in_features), dt))
+        if self._use_bias:
+            self.bias = built_tensor(self, "bias", xp.empty((self.out_features,), dt))
+        self.reset_parameters()
+        self._place_new_parameters()
+
+    def reset_parameters(self) -> None:
+        """The weight and bias drawn again as at construction, in place: PyTorch's
+        ``U(-1/√in_features, 1/√in_features)`` (or the ``weight_init``/``bias_init`` given). A
+        lazy layer not built yet keeps its placeholders."""
+        if is_lazy(self.weight):
+            return
+        in_features = self.weight.shape[1]
+        bound = 1 / math.sqrt(in_features) if in_features else 0.0
         if self._weight_init is None:
-            bound = 1 / math.sqrt(in_features) if in_features else 0.0
             init.uniform_(self.weight, -bound, bound)
         else:
             init.get(self._weight_init)(self.weight)
-        if self._use_bias:
-            self.bias = built_tensor(self, "bias", xp.empty((self.out_features,), dt))
+        if self.bias is not None:
             if self._bias_init is None:
-                bound = 1 / math.sqrt(in_features) if in_features else 0.0
                 init.uniform_(self.bias, -bound, bound)
             else:
                 init.get(self._bias_init)(self.bias)
-        self._place_new_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
         w, shape = self.weight, x.shape
@@ -163,15 +172,21 @@ class Bilinear(Module):
         self.out_features = out_features
         dt = backend.get_default_dtype()
         xp = backend.xp
-        bound = 1 / math.sqrt(in1_features)
         self.weight = Parameter(xp.empty((out_features, in1_features, in2_features), dt))
-        init.uniform_(self.weight, -bound, bound)
         self.bias: Parameter | None
         if bias:
             self.bias = Parameter(xp.empty((out_features,), dt))
-            init.uniform_(self.bias, -bound, bound)
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """The weight and bias drawn again from ``U(-1/√in1_features, 1/√in1_features)``, in
+        place (PyTorch's)."""
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
         try:

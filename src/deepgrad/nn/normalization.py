@@ -25,7 +25,15 @@ from ..functional.shape import squeeze, unsqueeze
 from ..tensor import Tensor
 from .buffer import UninitializedBuffer
 from .module import Module
-from .parameter import Parameter, UninitializedParameter, built_tensor, is_placeholder
+from .parameter import Parameter, UninitializedParameter, built_tensor, is_lazy, is_placeholder
+
+
+def _reset_affine(m: Module) -> None:
+    """A norm layer's weight back to ones and its bias to zeros (those it has, built)."""
+    for name, value in (("weight", 1), ("bias", 0)):
+        p = getattr(m, name, None)
+        if p is not None and not is_lazy(p):
+            p._data[...] = value
 
 
 class _NormBase(Module):
@@ -127,10 +135,16 @@ class _NormBase(Module):
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""
-        if self.running_mean is not None:
+        if self.running_mean is not None and not is_lazy(self.running_mean):
             self.running_mean._data[...] = 0
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
+
+    def reset_parameters(self) -> None:
+        """The running statistics reset, the weight back to ones and the bias to zeros, in
+        place (PyTorch's)."""
+        self.reset_running_stats()
+        _reset_affine(self)
 
     def extra_repr(self) -> str:
         return (
@@ -337,6 +351,10 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
         self._n = math.prod(ns)
 
+    def reset_parameters(self) -> None:
+        """The weight back to ones and the bias to zeros, in place (PyTorch's)."""
+        _reset_affine(self)
+
     def forward(self, x: Tensor) -> Tensor:
         k = len(self.normalized_shape)
         if x.ndim < k or tuple(x.shape[-k:]) != self.normalized_shape:
@@ -382,6 +400,10 @@ class RMSNorm(Module):
             self.weight = Parameter(backend.xp.ones(ns, backend.get_default_dtype()))
         else:
             self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        """The weight back to ones, in place (PyTorch's)."""
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
@@ -437,6 +459,10 @@ class GroupNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """The weight back to ones and the bias to zeros, in place (PyTorch's)."""
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         if self.affine and (x.ndim < 2 or x.shape[1] != self.num_channels):

@@ -143,6 +143,13 @@ class RNNBase(Module):
                     setattr(self, n, p)
                 self._names.append(names)
 
+    def reset_parameters(self) -> None:
+        """Every weight and bias drawn again from ``U(-1/√hidden_size, 1/√hidden_size)``, in
+        place (PyTorch's)."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """Parameters per layer and direction: ``[[w_ih, w_hh, b_ih, b_hh(, w_hr)], ...]``."""
@@ -396,6 +403,13 @@ class RNNCellBase(Module):
             p = Parameter(backend.xp.empty(s, dt))
             init.uniform_(p, -bound, bound)
             setattr(self, n, p)
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias drawn again from ``U(-1/√hidden_size, 1/√hidden_size)``, in
+        place (PyTorch's)."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
 
     def _prepare(self, input: Any, hx: Any, n_states: int) -> tuple[Tensor, list, bool]:  # noqa: A002
         """Check shapes; add a batch axis to unbatched input; zeros for missing states."""
