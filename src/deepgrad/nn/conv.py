@@ -329,10 +329,20 @@ class Conv2d(_ConvNd):
                          padding_mode=padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(
+        self,
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        weight: Tensor,
+        bias: Tensor | None,
+    ) -> Tensor:
+        """This layer's convolution (its padding mode, stride, padding, dilation, groups)
+        with ``weight`` and ``bias``: PyTorch's hook for a subclass that transforms its
+        weight first (weight standardization)."""
         try:
-            x, padding = self._pad_input(x)
-            return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                            self.groups)  # fmt: skip
+            x, padding = self._pad_input(input)
+            return F.conv2d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
         except ValueError as e:
             raise with_prefix(e, self._short()) from None
 
@@ -368,11 +378,19 @@ class Conv1d(_ConvNd):
                          padding_mode=padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(
+        self,
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        weight: Tensor,
+        bias: Tensor | None,
+    ) -> Tensor:
+        """This layer's convolution with ``weight`` and ``bias`` (PyTorch's hook)."""
         try:
-            x, padding = self._pad_input(x)
+            x, padding = self._pad_input(input)
             p = padding if isinstance(padding, str) else padding[0]
-            return F.conv1d(x, self.weight, self.bias, self.stride[0], p, self.dilation[0],
-                            self.groups)  # fmt: skip
+            return F.conv1d(x, weight, bias, self.stride[0], p, self.dilation[0], self.groups)
         except ValueError as e:
             raise with_prefix(e, self._short()) from None
 
@@ -497,10 +515,20 @@ class Conv3d(_ConvNd):
                          padding_mode=padding_mode)  # fmt: skip
 
     def _forward(self, x: Tensor) -> Tensor:
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(
+        self,
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        weight: Tensor,
+        bias: Tensor | None,
+    ) -> Tensor:
+        """This layer's convolution (its padding mode, stride, padding, dilation, groups)
+        with ``weight`` and ``bias``: PyTorch's hook for a subclass that transforms its
+        weight first (weight standardization)."""
         try:
-            x, padding = self._pad_input(x)
-            return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                            self.groups)  # fmt: skip
+            x, padding = self._pad_input(input)
+            return F.conv3d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
         except ValueError as e:
             raise with_prefix(e, self._short()) from None
 
