@@ -2204,7 +2204,24 @@ class Tensor:
 
     @torch_names
     def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        if not self._data.flags.writeable and not self._records(value):
+            return self._index_fill_expanded(dim, index, value)
         return self._write_op(value, "index_fill_", lambda t, v: F.index_fill(t, dim, index, v))
+
+    def _index_fill_expanded(self, dim: int, index: Any, value: Any) -> Tensor:
+        """``index_fill_`` into an expanded view: the chosen positions' memory takes the value
+        (PyTorch's, with its deprecation warning); arguments are checked by the out-of-place
+        form first."""
+        alias = _writable_alias(self._data, "index_fill_")
+        F.index_fill(self.detach(), dim, index, value)  # PyTorch's errors for bad arguments
+        warnings.warn(_EXPANDED_DEPRECATED.format("index_fill_", "mask", "scalar"), UserWarning,
+                      stacklevel=3)  # fmt: skip
+        d = dim + self.ndim if dim < 0 else dim
+        idx = _arr(index) if isinstance(index, Tensor) else backend.xp.asarray(index)
+        v = _arr(value) if isinstance(value, Tensor) else value
+        alias[(slice(None),) * d + (idx.reshape(-1),)] = v
+        self._note_write()
+        return self
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return F.index_put(self, indices, values, accumulate)

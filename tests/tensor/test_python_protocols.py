@@ -90,6 +90,8 @@ def test_writing_into_an_expanded_view_raises_pytorchs_runtime_error(op):
         ("__setitem__((0, 1), 7.0)", False),
         ("__setitem__(1, T.tensor([2.0, 3.0]))", False),
         ("__setitem__(T.tensor([0]), 9.0)", True),
+        ("index_fill_(1, T.tensor([1]), 8.0)", True),
+        ("index_fill_(0, T.tensor([0]), 5.0)", True),
     ],
 )
 def test_writes_pytorch_makes_into_an_expanded_view(op, warns):
