@@ -654,6 +654,43 @@ class Function:
             for x in self.inputs
         )
 
+    #: hooks registered on this node (PyTorch's ``Node.register_prehook`` / ``register_hook``)
+    _node_prehooks: dict | None = None
+    _node_hooks: dict | None = None
+
+    def name(self) -> str:
+        """The node's name, as ``grad_fn.name()`` gives PyTorch's (``MulBackward0`` there):
+        deepgrad's operation with ``Backward`` (``MulBackward``; a custom Function's node is
+        already ``<Name>Backward``)."""
+        n = type(self).__name__
+        return n if n.endswith("Backward") else f"{n}Backward"
+
+    @property
+    def metadata(self) -> dict:
+        """A dict kept with the node for the user's own notes (PyTorch's ``Node.metadata``)."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def register_prehook(self, hook: Callable[[tuple], Any]) -> RemovableHandle:
+        """``hook(grad_outputs)`` runs before this node's backward; a tuple it returns replaces
+        the gradients flowing in (PyTorch's ``Node.register_prehook``)."""
+        return self._add_node_hook("_node_prehooks", hook)
+
+    def register_hook(self, hook: Callable[[tuple, tuple], Any]) -> RemovableHandle:
+        """``hook(grad_inputs, grad_outputs)`` runs after this node's backward; a tuple it
+        returns replaces the gradients it computed for its inputs (PyTorch's
+        ``Node.register_hook``)."""
+        return self._add_node_hook("_node_hooks", hook)
+
+    def _add_node_hook(self, kind: str, hook: Callable[..., Any]) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{kind[6:-1]}: expected a callable, got {type(hook).__name__}")
+        hooks = self.__dict__.get(kind)
+        if hooks is None:
+            hooks = self.__dict__[kind] = {}
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
     def forward(self, *xs: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -665,10 +702,12 @@ class Function:
         class's ``inputs = None`` then shows that the node was released. Which outputs
         retain their grad is kept (``retains_grad`` reads it)."""
         attrs = self.__dict__
-        retain = attrs.get("_retain_grad")
+        retain, notes = attrs.get("_retain_grad"), attrs.get("_metadata")
         attrs.clear()
         if retain:
             attrs["_retain_grad"] = retain
+        if notes is not None:  # the user's metadata outlives the pass, as PyTorch's
+            attrs["_metadata"] = notes
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -972,6 +1011,8 @@ def _node_grads(fn: Function, gys: list) -> tuple:
     by the user's filters (``inf - inf``, ``0 · inf``, an overflow) runs it again quietly
     (:meth:`Function._quietly`); in anomaly mode a backward that raises warns with the node's
     forward traceback, and one returning NaN raises (:func:`set_anomaly_enabled`)."""
+    if fn._node_prehooks:
+        gys = _run_prehooks(fn, gys)
     try:
         gxs = fn.backward(*gys)
     except backend.FP_ERRORS as e:
@@ -982,8 +1023,42 @@ def _node_grads(fn: Function, gys: list) -> tuple:
         raise
     if type(gxs) is not tuple:
         gxs = (gxs,)
+    if fn._node_hooks:
+        gxs = _run_node_hooks(fn, gxs, gys)
     if _ANOMALY[0]:
         _check_anomaly(fn, gxs)
+    return gxs
+
+
+def _run_prehooks(fn: Function, gys: list) -> list:
+    """A node's pre-hooks, in order: each sees the gradients flowing in (a tuple) and may
+    return new ones (as many, PyTorch's rule)."""
+    for hook in list(fn._node_prehooks.values()):
+        new = hook(tuple(gys))
+        if new is not None:
+            if not isinstance(new, (tuple, list)) or len(new) != len(gys):
+                raise RuntimeError(
+                    f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number "
+                    f"of values (got {len(new) if isinstance(new, (tuple, list)) else 1}, but "
+                    f"expected {len(gys)})"
+                )
+            gys = list(new)
+    return gys
+
+
+def _run_node_hooks(fn: Function, gxs: tuple, gys: list) -> tuple:
+    """A node's hooks, in order: each sees ``(grad_inputs, grad_outputs)`` and may return
+    new gradients for the inputs (as many, PyTorch's rule)."""
+    for hook in list(fn._node_hooks.values()):
+        new = hook(gxs, tuple(gys))
+        if new is not None:
+            if not isinstance(new, (tuple, list)) or len(new) != len(gxs):
+                raise RuntimeError(
+                    f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number "
+                    f"of values (got {len(new) if isinstance(new, (tuple, list)) else 1}, but "
+                    f"expected {len(gxs)})"
+                )
+            gxs = tuple(new)
     return gxs
 
 

@@ -519,7 +519,7 @@ def _profiled_node_grads(fn: Any, gys: list) -> tuple:
     if rec is None:
         return _ORIGINAL["node"](fn, gys)
     name = type(fn).__name__
-    ev = rec.open(f"{name}Backward", gys)
+    ev = rec.open(fn.name(), gys)
     out = None
     try:
         out = _ORIGINAL["node"](fn, gys)
