@@ -62,7 +62,22 @@ MODULES: list[tuple[str, str, str]] = [
         "deepgrad.autograd.functional",
         "Jacobians, Hessians and vector products (`torch.autograd.functional`).",
     ),
+    (
+        "autograd.forward_ad",
+        "deepgrad.autograd.forward_ad",
+        "Dual tensors and Jacobian-vector products (`torch.autograd.forward_ad`).",
+    ),
     ("func", "deepgrad.func", "`functional_call`, `grad`, `grad_and_value` (`torch.func`)."),
+    (
+        "profiler",
+        "deepgrad.profiler",
+        "`profile`, `record_function`, `schedule`: where the time goes (`torch.profiler`).",
+    ),
+    (
+        "utils.benchmark",
+        "deepgrad.utils.benchmark",
+        "`Timer`, `Measurement`, `Compare` (`torch.utils.benchmark`).",
+    ),
     ("testing", "deepgrad.testing", "`assert_close` and `make_tensor` (`torch.testing`)."),
     ("utils.checkpoint", "deepgrad.utils.checkpoint", "`checkpoint`, `checkpoint_sequential`."),
     ("jit", "deepgrad.jit", "`script` and `trace`: the module or function itself."),
