@@ -155,13 +155,17 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def forward(self, x: Tensor) -> Tensor:
-        name = type(self).__name__
-        if x.ndim not in self._expected_ndims:
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002 - PyTorch's name
+        """PyTorch's hook for the input's rank (``ValueError`` for another): a subclass of
+        ``_BatchNorm`` defines its own to take other ranks."""
+        if input.ndim not in self._expected_ndims:
             raise ValueError(
-                f"{name}({self.num_features}): expected input of shape {self._shape_text}, "
-                f"got {x.ndim}-D input of shape {x.shape}"
+                f"{type(self).__name__}({self.num_features}): expected input of shape "
+                f"{self._shape_text}, got {input.ndim}-D input of shape {input.shape}"
             )
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input_dim(x)
         return self._normalize(x)
 
     def _normalize(self, x: Tensor) -> Tensor:
@@ -497,13 +501,17 @@ class _InstanceNorm(_NormBase):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias)
 
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002 - PyTorch's name
+        """PyTorch's hook for the input's rank (``ValueError`` for another)."""
+        if input.ndim not in self._expected_ndims:
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}): expected input of shape "
+                f"{self._shape_text}, got {input.ndim}-D input of shape {input.shape}"
+            )
+
     def forward(self, x: Tensor) -> Tensor:
         name = f"{type(self).__name__}({self.num_features})"
-        if x.ndim not in self._expected_ndims:
-            raise ValueError(
-                f"{name}: expected input of shape {self._shape_text}, got {x.ndim}-D input of "
-                f"shape {x.shape}"
-            )
+        self._check_input_dim(x)
         axis = x.ndim - self._no_batch_ndim  # the channel axis
         self._build_from(x, 1)  # PyTorch's lazy rule: input.size(1), also for an unbatched input
         if x.shape[axis] != self.num_features:
