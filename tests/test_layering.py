@@ -34,7 +34,7 @@ FLOORS: list[set[str]] = [
     {"functional"},
     {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",
      "testing", "special", "autograd_functional", "func", "fft", "profiler",
-     "autograd_profiler", "autograd_forward_ad"},
+     "autograd_profiler", "autograd_forward_ad", "autograd_graph"},
     {"train", "io", "models", "onnx"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},

@@ -658,7 +658,11 @@ autograd.profiler = _autograd_profiler  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.profiler"] = _autograd_profiler  # PyTorch's path
 autograd.forward_ad = _forward_ad  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.forward_ad"] = _forward_ad  # PyTorch's path
-del _sys, _autograd_functional, _autograd_profiler, _forward_ad
+from . import autograd_graph as _autograd_graph  # noqa: E402
+
+autograd.graph = _autograd_graph  # type: ignore[attr-defined]
+_sys.modules[__name__ + ".autograd.graph"] = _autograd_graph  # PyTorch's path
+del _sys, _autograd_functional, _autograd_profiler, _forward_ad, _autograd_graph
 from .printing import set_printoptions  # noqa: E402
 from .threads import (  # noqa: E402
     get_num_interop_threads,

@@ -995,6 +995,9 @@ def record_nodes(log: list) -> Iterator[None]:
         _make_tensor = make
 
 
+#: backward passes started so far in this process
+_PASS_COUNT = [0]
+
 #: one flag per backward pass in progress, innermost last: whether it only computes the
 #: gradients of chosen tensors (``grad``, ``backward(inputs=...)``), touching no other ``.grad``
 _PASSES: list[bool] = []
@@ -1079,6 +1082,7 @@ def run_backward(
     (as PyTorch: hooks and ``retain_grad`` elsewhere see nothing); ``target_nodes`` are the
     creators of wanted non-leaf tensors.
     """
+    _PASS_COUNT[0] += 1  # tells hooks one pass from the next (register_multi_grad_hook)
     roots: list[Function] = []
     pending: dict[int, list[Any]] = {}
     for y, g in zip(outputs, grad_outputs):
