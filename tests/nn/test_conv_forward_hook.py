@@ -52,3 +52,18 @@ def test_conv_forward_takes_the_weight_and_bias_given(nd):
         w = lib.ones((3, 2) + (1,) * nd)
         outs.append(m._conv_forward(x, w, lib.ones(3)).numpy())
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["Conv2d(1, 1, 3)", "Conv2d(1, 1, 3, padding=1)", "Conv2d(1, 1, (3, 5), padding=(1, 2))",
+     "Conv2d(1, 1, 4, padding='same')", "Conv2d(1, 1, (4, 3), padding='same', dilation=(1, 2))",
+     "Conv1d(1, 1, 3, padding='valid')", "Conv3d(1, 1, 3, padding=(0, 1, 2))",
+     "ConvTranspose2d(1, 1, 3, padding=1)", "Conv2d(1, 1, 3, padding=2, padding_mode='reflect')"],
+)  # fmt: skip
+def test_reversed_padding_repeated_twice_as_torch(expr):
+    """The padding as ``F.pad`` takes it, which code copied from PyTorch's ``_conv_forward``
+    reads."""
+    got = eval(f"dg.nn.{expr}")._reversed_padding_repeated_twice  # noqa: S307
+    want = eval(f"torch.nn.{expr}")._reversed_padding_repeated_twice  # noqa: S307
+    assert list(got) == list(want)

@@ -198,19 +198,30 @@ class _ConvNd(Module):
             words = channel_words(x, w, self.groups, self.in_channels)
             raise ShapeMismatchError(f"{words} ({hint}, got {x.shape})")
 
-    def _pad_input(self, x: Tensor) -> tuple[Tensor, Any]:
-        """``(input, padding)`` for the convolution function: unchanged for ``"zeros"``;
-        otherwise the input padded by ``padding_mode`` (``"same"``: ``d·(k-1)`` in all, the
-        odd one at the end) and a padding of 0, as PyTorch's ``_conv_forward``."""
-        if self.padding_mode == "zeros":
-            return x, self.padding
+    def _pad_widths(self) -> tuple[tuple[int, int], ...]:
+        """``(before, after)`` per spatial dim (``"same"``: ``d·(k-1)`` in all, the odd one
+        at the end)."""
         if self.padding == "same":
             total = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            widths = tuple((t // 2, t - t // 2) for t in total)
-        elif self.padding == "valid":
-            widths = ((0, 0),) * self._nd
-        else:
-            widths = tuple((p, p) for p in self.padding)
+            return tuple((t // 2, t - t // 2) for t in total)
+        if self.padding == "valid":
+            return ((0, 0),) * self._nd
+        return tuple((p, p) for p in self.padding)
+
+    @property
+    def _reversed_padding_repeated_twice(self) -> list[int]:
+        """PyTorch's attribute: the padding as ``F.pad`` takes it, last dim first
+        (``[left, right, top, bottom, ...]``), which code copied from its
+        ``_conv_forward`` passes to ``F.pad(input, ..., mode=self.padding_mode)``."""
+        return [w for pair in reversed(self._pad_widths()) for w in pair]
+
+    def _pad_input(self, x: Tensor) -> tuple[Tensor, Any]:
+        """``(input, padding)`` for the convolution function: unchanged for ``"zeros"``;
+        otherwise the input padded by ``padding_mode`` and a padding of 0, as PyTorch's
+        ``_conv_forward``."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        widths = self._pad_widths()
         lead = ((0, 0),) * (x.ndim - self._nd)  # batch (if any) and channels
         return F.pad(x, (*lead, *widths), mode=self.padding_mode), (0,) * self._nd
 
