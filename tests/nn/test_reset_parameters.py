@@ -89,3 +89,16 @@ def test_the_padding_row_and_prelu_slopes():
         p.weight.fill_(3.0)
     p.reset_parameters()
     assert p.weight.tolist() == pytest.approx([0.1, 0.1])
+
+
+@pytest.mark.parametrize("cls", ["Embedding", "EmbeddingBag"])
+def test_fill_padding_idx_with_zero_as_torch(cls):
+    """PyTorch's helper that subclasses drawing their own weights call."""
+    rows = []
+    for lib in (torch, dg):
+        e = getattr(lib.nn, cls)(4, 2, padding_idx=2)
+        with lib.no_grad():
+            e.weight.fill_(3.0)
+        e._fill_padding_idx_with_zero()
+        rows.append(e.weight.detach().numpy().tolist())
+    assert rows[0] == rows[1]

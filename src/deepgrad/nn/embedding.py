@@ -82,6 +82,11 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         """``N(0, 1)`` for every row, zeros for the padding row."""
         init.normal_(self.weight, 0.0, 1.0)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        """The padding row set to zeros (PyTorch's helper, which subclasses that draw their
+        own initial weights call)."""
         if self.padding_idx is not None:
             with no_grad():
                 self.weight._data[self.padding_idx] = 0
@@ -199,6 +204,11 @@ class EmbeddingBag(Module):
     def reset_parameters(self) -> None:
         """``N(0, 1)`` for every row, zeros for the padding row."""
         init.normal_(self.weight, 0.0, 1.0)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        """The padding row set to zeros (PyTorch's helper, which subclasses that draw their
+        own initial weights call)."""
         if self.padding_idx is not None:
             with no_grad():
                 self.weight._data[self.padding_idx] = 0
