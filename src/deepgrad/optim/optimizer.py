@@ -54,7 +54,11 @@ from .. import backend, shared_memory
 from ..autograd import enable_grad, note_writes
 from ..tensor import Tensor, foreign_to_numpy
 from ..threads import parallel_chunks
-from . import keras_names
+from . import hooks, keras_names
+from .hooks import (  # noqa: F401 - torch.optim.optimizer's names
+    register_optimizer_step_post_hook,
+    register_optimizer_step_pre_hook,
+)
 from .lr import set_lr
 
 _registry: dict[str, type[Optimizer]] = {}
@@ -182,11 +186,16 @@ class Optimizer:
             cls.__init__ = _checking_keywords(init, cls)  # type: ignore[method-assign]
         step = cls.__dict__.get("step")
         # a rule's plain step() gets PyTorch's step(closure=None); a step with arguments of its
-        # own (LBFGS's closure, a wrapper's share=) keeps its protocol
+        # own (LBFGS's closure, a wrapper's share=) keeps its protocol; both run the step hooks
         if step is not None and len(inspect.signature(step).parameters) == 1:
-            cls.step = _with_closure(step)  # type: ignore[method-assign]
-        elif step is not None:
-            cls.step = _noting_step(step)  # type: ignore[method-assign]
+            cls.step = hooks.stepping(_with_closure(step))  # type: ignore[method-assign]
+        elif step is not None and not getattr(step, "_hooked", False):
+            cls.step = hooks.stepping(_noting_step(step))  # type: ignore[method-assign]
+        for name, wrap in (("state_dict", hooks.state_dict_hooked),
+                           ("load_state_dict", hooks.load_state_dict_hooked)):  # fmt: skip
+            fn = cls.__dict__.get(name)
+            if fn is not None and not getattr(fn, "_hooked", False):
+                setattr(cls, name, wrap(fn))
 
     def __init__(
         self, params: Iterable[Any] | None = None, defaults: dict[str, Any] | None = None,
@@ -625,6 +634,33 @@ class Optimizer:
         return out
 
     # ---- state -----------------------------------------------------------------------------
+    def register_step_pre_hook(self, hook: Any) -> Any:
+        """``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)`` (PyTorch's; :mod:`deepgrad.optim.hooks`). Returns a handle."""
+        return hooks.add(self, hooks.STEP_PRE, hook)
+
+    def register_step_post_hook(self, hook: Any) -> Any:
+        """``hook(optimizer, args, kwargs)`` after each ``step``. Returns a handle."""
+        return hooks.add(self, hooks.STEP_POST, hook)
+
+    def register_state_dict_pre_hook(self, hook: Any, prepend: bool = False) -> Any:
+        """``hook(optimizer)`` before :meth:`state_dict` builds the dict."""
+        return hooks.add(self, hooks.SD_PRE, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Any, prepend: bool = False) -> Any:
+        """``hook(optimizer, state_dict)`` after :meth:`state_dict`; a dict it returns is
+        returned instead."""
+        return hooks.add(self, hooks.SD_POST, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Any, prepend: bool = False) -> Any:
+        """``hook(optimizer, state_dict)`` before :meth:`load_state_dict`; a dict it returns
+        is loaded instead."""
+        return hooks.add(self, hooks.LOAD_PRE, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Any, prepend: bool = False) -> Any:
+        """``hook(optimizer)`` after :meth:`load_state_dict`."""
+        return hooks.add(self, hooks.LOAD_POST, hook, prepend)
+
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state, as PyTorch's: ``{"state": {index: {...}}, "param_groups":
         [...]}``.
@@ -1327,4 +1363,8 @@ def _floats(group: dict[str, Any], *keys: str) -> list[float]:
     return [float(group[k]) for k in keys]
 
 
-Optimizer.step = _with_closure(Optimizer.step)  # type: ignore[method-assign]
+Optimizer.step = hooks.stepping(_with_closure(Optimizer.step))  # type: ignore[method-assign]
+Optimizer.state_dict = hooks.state_dict_hooked(Optimizer.state_dict)  # type: ignore[method-assign]
+Optimizer.load_state_dict = hooks.load_state_dict_hooked(  # type: ignore[method-assign]
+    Optimizer.load_state_dict
+)
