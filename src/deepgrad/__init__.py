@@ -653,6 +653,25 @@ _sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorc
 from . import multiprocessing, profiler, version, autograd_profiler as _autograd_profiler  # noqa: E402
 from . import autograd_forward_ad as _forward_ad  # noqa: E402
 from .storage import TypedStorage, UntypedStorage  # noqa: E402
+from .amp import GradScaler  # noqa: E402 - torch.GradScaler
+from .functional import (  # noqa: E402 - PyTorch's top-level names for these
+    binomial,
+    cond,
+    frobenius_norm,
+    nonzero_static,
+    nuclear_norm,
+    sym_float,
+    sym_int,
+    sym_ite,
+    sym_max,
+    sym_min,
+    sym_not,
+    sym_sqrt,
+    sym_sum,
+    while_loop,
+)
+from .functional.torch_namespace import dtype  # noqa: E402
+from .tensor import to_dlpack  # noqa: E402
 
 autograd.profiler = _autograd_profiler  # type: ignore[attr-defined]
 _sys.modules[__name__ + ".autograd.profiler"] = _autograd_profiler  # PyTorch's path

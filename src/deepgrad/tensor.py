@@ -4122,6 +4122,14 @@ def foreign_to_numpy(v: Any) -> Any:
     return v
 
 
+def to_dlpack(tensor: Tensor) -> Any:
+    """A DLPack capsule sharing the tensor's memory (``torch.to_dlpack``; other libraries'
+    ``from_dlpack`` take it, or the tensor itself through ``__dlpack__``)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"to_dlpack expects a tensor, got {type(tensor).__name__}")
+    return tensor._data.__dlpack__()
+
+
 def from_dlpack(ext_tensor: Any) -> Tensor:
     """A tensor sharing the memory of any DLPack producer (a PyTorch, JAX or NumPy array
     with ``__dlpack__``), as ``torch.from_dlpack``; its dtype and shape.

@@ -204,7 +204,19 @@ from .selection import (
 )
 from .covariance import corrcoef, cov
 from .decompositions import det, inverse, logdet, matrix_power, slogdet
-from .matrix_norms import matrix_norm, renorm, vector_norm
+from .control_flow import (
+    cond,
+    sym_float,
+    sym_int,
+    sym_ite,
+    sym_max,
+    sym_min,
+    sym_not,
+    sym_sqrt,
+    sym_sum,
+    while_loop,
+)
+from .matrix_norms import frobenius_norm, matrix_norm, nuclear_norm, renorm, vector_norm
 from .matrix_exp import matrix_exp
 from .triangular import cholesky_solve, triangular_solve
 from .householder import orgqr
@@ -214,6 +226,7 @@ from .lu import lu_solve, lu_unpack
 from .sampling import (
     bernoulli,
     bernoulli_,
+    binomial,
     cauchy_,
     exponential_,
     geometric_,
@@ -343,6 +356,7 @@ from .scatter import (
     scatter_reduce,
 )
 from .search import (
+    nonzero_static,
     argwhere,
     bincount,
     bucketize,

@@ -149,3 +149,39 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     norm = _vector_norm(where(over, input, zero), p, others, True)
     factor = where(over, maxnorm / (norm + 1e-7), _const(input.dtype.type(1), input))
     return input * factor
+
+
+@torch_names
+def frobenius_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's deprecated ``torch.frobenius_norm``: ``linalg.vector_norm(input, 2, dim,
+    keepdim)``, with its deprecation warning."""
+    import warnings
+
+    warnings.warn(
+        "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will "
+        "be removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=3,
+    )
+    d = (dim,) if isinstance(dim, int) else tuple(dim)
+    return _vector_norm(as_tensor(input), 2, d, keepdim)
+
+
+@torch_names
+def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """PyTorch's deprecated ``torch.nuclear_norm``: ``linalg.matrix_norm(input, 'nuc', dim,
+    keepdim)``, with its deprecation warning (``nuclear_norm(x, keepdim)`` takes the bool
+    second, as PyTorch's overload)."""
+    import warnings
+
+    warnings.warn(
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=3,
+    )
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        dim, keepdim = (-2, -1), dim
+    return matrix_norm(input, "nuc", tuple(dim), keepdim)

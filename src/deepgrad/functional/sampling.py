@@ -137,6 +137,19 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
     return Tensor._wrap(backend.xp.asarray(_gen(generator).poisson(a)).astype(a.dtype))
 
 
+def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
+    """Draws from Binomial(``count``, ``prob``) elementwise (broadcasting), in the floating
+    dtype of ``count`` (PyTorch's ``torch.binomial``; the draws are deepgrad's stream's)."""
+    c = _floating_input(count, "binomial")
+    p = prob._data if isinstance(prob, Tensor) else backend.xp.asarray(prob, dtype=c.dtype)
+    if p.size and not bool(((p >= 0) & (p <= 1)).all()):
+        raise ValueRangeError("binomial: prob must be in [0, 1]")
+    if c.size and bool((c < 0).any()):
+        raise ValueRangeError("binomial: count must be non-negative")
+    draws = _gen(generator).binomial(c.astype(numpy.int64), p)
+    return Tensor._wrap(backend.xp.asarray(draws).astype(c.dtype))
+
+
 def bernoulli_(x: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill ``x`` in place with Bernoulli(``p``) draws (``p`` a number or a tensor that
     broadcasts to ``x``)."""

@@ -55,6 +55,23 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002 - Py
     return _out(backend.xp.argwhere(a))
 
 
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
+    """:func:`nonzero` with a fixed number of rows (PyTorch's): the first ``size`` index rows,
+    padded with ``fill_value`` rows where there are fewer. Shape ``(size, ndim)``, int64.
+
+    >>> import deepgrad as dg
+    >>> dg.nonzero_static(dg.tensor([0, 1, 0, 2]), size=3).tolist()
+    [[1], [3], [-1]]
+    """
+    if not isinstance(size, (int, numpy.integer)) or isinstance(size, bool) or size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size!r}")
+    a = _array(input)
+    found = backend.xp.argwhere(a)[:size]
+    out = backend.xp.full((int(size), a.ndim), int(fill_value), dtype=numpy.int64)
+    out[: len(found)] = found
+    return _out(out)
+
+
 def argwhere(input: Tensor) -> Tensor:  # noqa: A002
     """``nonzero(input)``: the ``(count, ndim)`` int64 indices of the nonzero elements."""
     return nonzero(input)

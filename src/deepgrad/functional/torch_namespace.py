@@ -521,3 +521,29 @@ def is_storage(obj: Any) -> bool:
 def compiled_with_cxx11_abi() -> bool:
     """True, as PyTorch's builds since 2.x (deepgrad has no C++ extension ABI of its own)."""
     return True
+
+
+class _DtypeMeta(type):
+    """``isinstance(d, dg.dtype)`` for what deepgrad uses as dtypes (NumPy's)."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        from .._absent import AbsentDtype
+
+        if isinstance(obj, (numpy.dtype, AbsentDtype)):
+            return True
+        return isinstance(obj, type) and issubclass(obj, numpy.generic) and obj not in _ABSTRACT
+
+
+_ABSTRACT = {numpy.generic, numpy.number, numpy.integer, numpy.signedinteger,
+             numpy.unsignedinteger, numpy.inexact, numpy.floating, numpy.complexfloating,
+             numpy.flexible, numpy.character}  # fmt: skip
+
+
+class dtype(metaclass=_DtypeMeta):  # noqa: N801 - PyTorch's name
+    """PyTorch's ``torch.dtype``, for ``isinstance`` checks: deepgrad's dtypes are NumPy's,
+    so a ``numpy.dtype`` (``x.dtype``), a NumPy scalar type (``dg.float32``, ``dg.int64``) and
+    the names NumPy lacks (``dg.bfloat16``) are instances; Python's ``float``/``int`` are not,
+    as in PyTorch. Not constructible, as PyTorch's."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("cannot create 'deepgrad.dtype' instances")
