@@ -605,8 +605,8 @@ def test_a_list_of_one_array_is_that_array():
 def test_inputs_by_name_are_refused():
     x, y, _ = _data(8)
     m = _deepgrad_mlp(_weights()).compile(optim.SGD(lr=0.1), "cross_entropy")
-    for call in (lambda: m.predict({"input": x}), lambda: m.fit({"input": x}, y, verbose=0),
-                 lambda: m.evaluate({"input": x}, y), lambda: m.fit(x, {"out": y}, verbose=0)):  # fmt: skip
+    for call in (lambda: m.predict({"inputs": x}), lambda: m.fit({"inputs": x}, y, verbose=0),
+                 lambda: m.evaluate({"inputs": x}, y), lambda: m.fit(x, {"out": y}, verbose=0)):  # fmt: skip
         with pytest.raises(TypeError, match="is a dict"):
             call()
 

@@ -544,7 +544,7 @@ def test_inputs_by_name_follow_forwards_parameter_names():
         m.fit({"a": x, "b": x2}, {"out": y}, verbose=0)  # targets by output name: one loss here
     # a single-input model's input is named by its forward too
     s = _mlp()
-    np.testing.assert_array_equal(s.predict({"x": x}), s.predict(x))
+    np.testing.assert_array_equal(s.predict({"input": x}), s.predict(x))
 
 
 def test_history_keys_of_metric_objects():

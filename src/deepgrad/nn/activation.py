@@ -20,8 +20,8 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -35,8 +35,8 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -50,8 +50,8 @@ class ELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.elu(x, self.alpha)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -64,8 +64,8 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.gelu(x, self.approximate)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.gelu(input, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -74,15 +74,15 @@ class GELU(Module):
 class Sigmoid(Module):
     """``1 / (1 + e⁻ˣ)``."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.sigmoid(input)
 
 
 class Tanh(Module):
     """``tanh x``."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanh(input)
 
 
 class Softplus(Module):
@@ -93,8 +93,8 @@ class Softplus(Module):
         super().__init__()
         self.beta, self.threshold = beta, threshold
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softplus(x, self.beta, self.threshold)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -122,9 +122,9 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        dim = _implicit_dim("softmax", x.ndim) if self.dim is None else self.dim
-        return F.softmax(x, dim)
+    def forward(self, input: Tensor) -> Tensor:
+        dim = _implicit_dim("softmax", input.ndim) if self.dim is None else self.dim
+        return F.softmax(input, dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -138,9 +138,9 @@ class LogSoftmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        dim = _implicit_dim("log_softmax", x.ndim) if self.dim is None else self.dim
-        return F.log_softmax(x, dim)
+    def forward(self, input: Tensor) -> Tensor:
+        dim = _implicit_dim("log_softmax", input.ndim) if self.dim is None else self.dim
+        return F.log_softmax(input, dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -158,8 +158,8 @@ class SiLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.silu(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.silu(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -172,8 +172,8 @@ class Mish(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.mish(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -186,8 +186,8 @@ class SELU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.selu(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.selu(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -203,8 +203,8 @@ class CELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.celu(x, self.alpha)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -236,8 +236,8 @@ class PReLU(Module):
         """Every slope back to ``init``, in place (PyTorch's)."""
         self.weight._data[...] = self.init
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.prelu(x, self.weight)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -256,8 +256,8 @@ class Hardtanh(Module):
         self.min_val, self.max_val = min_val, max_val
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardtanh(x, self.min_val, self.max_val)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
@@ -272,8 +272,8 @@ class ReLU6(Hardtanh):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu6(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu6(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -286,8 +286,8 @@ class Hardsigmoid(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardsigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input)
 
 
 class Hardswish(Module):
@@ -297,29 +297,29 @@ class Hardswish(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardswish(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input)
 
 
 class Softsign(Module):
     """``x / (1 + |x|)``. Shapes: any → the same."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softsign(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
 
 
 class LogSigmoid(Module):
     """``log σ(x) = -softplus(-x)``, stable. Shapes: any → the same."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.logsigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
 
 
 class Tanhshrink(Module):
     """``x - tanh(x)``. Shapes: any → the same."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanhshrink(x)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
 
 
 class Softmin(Module):
@@ -330,9 +330,9 @@ class Softmin(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        dim = _implicit_dim("softmin", x.ndim) if self.dim is None else self.dim
-        return F.softmin(x, dim)
+    def forward(self, input: Tensor) -> Tensor:
+        dim = _implicit_dim("softmin", input.ndim) if self.dim is None else self.dim
+        return F.softmin(input, dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -346,8 +346,8 @@ class Threshold(Module):
         self.threshold, self.value = threshold, value
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.threshold(x, self.threshold, self.value)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (
@@ -359,10 +359,10 @@ class Softmax2d(Module):
     """Softmax over the channels of each pixel: ``(N, C, H, W)`` or ``(C, H, W)`` → the same
     (softmax along dim -3, as PyTorch's)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in (3, 4):
-            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got shape {x.shape}")
-        return F.softmax(x, -3)
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got shape {input.shape}")
+        return F.softmax(input, -3)
 
 
 class GLU(Module):
@@ -373,8 +373,8 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.glu(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -391,8 +391,8 @@ class RReLU(Module):
         super().__init__()
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.rrelu(x, self.lower, self.upper, self.training)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + (
@@ -407,8 +407,8 @@ class Softshrink(Module):
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softshrink(x, self.lambd)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
         return str(self.lambd)
@@ -421,8 +421,8 @@ class Hardshrink(Module):
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardshrink(x, self.lambd)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
         return str(self.lambd)

@@ -55,10 +55,10 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), _check(m, str(i)))
 
-    def forward(self, x: Any) -> Any:
+    def forward(self, input: Any) -> Any:
         for m in self._modules.values():
-            x = m(x)
-        return x
+            input = m(input)
+        return input
 
     def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):  # keeps the names, as PyTorch's (model[:i] of named layers)

@@ -229,21 +229,21 @@ class _ConvNd(Module):
         spatial = {1: "L", 2: "H, W"}.get(self._nd, "D, H, W")
         return f"(N, {c}, {spatial}) or ({c}, {spatial})"
 
-    def forward(self, x: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         """``(N, C, *spatial)`` → ``(N, out, *spatial')``; one unbatched sample
         ``(C, *spatial)`` gives ``(out, *spatial')``, as in PyTorch. A transposed convolution
         takes ``output_size`` (the spatial sizes, or the whole shape) to pick its output
         padding, as PyTorch's: each size must lie in ``[m, m + stride - 1]`` with ``m`` the
         size without output padding."""
-        self._check(x)
+        self._check(input)
         if output_size is None:
-            return self._forward(x)
+            return self._forward(input)
         if not self._transposed:
             raise TypeError(
                 f"{self._short()}.forward() got an unexpected keyword argument 'output_size' "
                 "(only the transposed convolutions take it)"
             )
-        return self._forward(x, self._output_padding_for(x, output_size))
+        return self._forward(input, self._output_padding_for(input, output_size))
 
     def _output_padding_for(self, x: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:
         """The output padding that gives ``output_size`` (PyTorch's ``_output_padding``)."""

@@ -27,8 +27,8 @@ class _DropoutNd(Module):
         self.p = p
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return type(self)._fn(x, self.p, self.training)
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._fn(input, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -110,10 +110,10 @@ class Embedding(Module):
         return cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type,
                    scale_grad_by_freq, sparse, _weight=w, _freeze=freeze)  # fmt: skip
 
-    def forward(self, indices: Any) -> Tensor:
+    def forward(self, input: Any) -> Tensor:
         try:
             return F.embedding(
-                indices,
+                input,
                 self.weight,
                 self.padding_idx,
                 self.max_norm,

@@ -18,8 +18,8 @@ class Flatten(Module):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.flatten(x, self.start_dim, self.end_dim)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -38,8 +38,8 @@ class Unflatten(Module):
             )
         self.dim, self.unflattened_size = dim, unflattened_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.unflatten(x, self.dim, self.unflattened_size)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.unflatten(input, self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -93,29 +93,31 @@ class Linear(Module):
             else:
                 init.get(self._bias_init)(self.bias)
 
-    def forward(self, x: Tensor) -> Tensor:
-        w, shape = self.weight, x.shape
+    def forward(self, input: Tensor) -> Tensor:
+        w, shape = self.weight, input.shape
         if (
             w is not None
             and shape
             and shape[-1] == self.in_features == w._data.shape[1]
-            and x.dtype == w.dtype
+            and input.dtype == w.dtype
         ):
             # the checks below and F.linear's passed: record the node directly
             b = self.bias
-            return _LinearFn()(x, w) if b is None else _LinearFn()(x, w, b)
+            return _LinearFn()(input, w) if b is None else _LinearFn()(input, w, b)
         if is_lazy(w):  # one access: a parametrized weight is computed on each
-            if x.ndim == 0:
+            if input.ndim == 0:
                 raise ValueError("Linear: input must have at least 1 dim")
-            self._build(x.shape[-1])
+            self._build(input.shape[-1])
             w = self.weight
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            words = product_mismatch_words(x.shape or (1,), (self.in_features, self.out_features))
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            words = product_mismatch_words(
+                input.shape or (1,), (self.in_features, self.out_features)
+            )
             raise MatrixShapeError(
                 f"{words} (Linear({self.in_features}, {self.out_features}): expected input with "
-                f"last axis {self.in_features}, got shape {x.shape})"
+                f"last axis {self.in_features}, got shape {input.shape})"
             )
-        return F.linear(x, w, self.bias)
+        return F.linear(input, w, self.bias)
 
     def extra_repr(self) -> str:
         in_features = 0 if self.in_features is None else self.in_features  # lazy: PyTorch's 0
@@ -135,8 +137,8 @@ class Identity(Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, x: Any) -> Any:
-        return x
+    def forward(self, input: Any) -> Any:
+        return input
 
 
 class Bilinear(Module):

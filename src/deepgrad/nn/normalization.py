@@ -164,9 +164,9 @@ class _BatchNorm(_NormBase):
                 f"{self._shape_text}, got {input.ndim}-D input of shape {input.shape}"
             )
 
-    def forward(self, x: Tensor) -> Tensor:
-        self._check_input_dim(x)
-        return self._normalize(x)
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        return self._normalize(input)
 
     def _normalize(self, x: Tensor) -> Tensor:
         name = type(self).__name__
@@ -265,12 +265,12 @@ class SyncBatchNorm(_BatchNorm):
         )
         self.process_group = process_group
 
-    def forward(self, x: Tensor) -> Tensor:
-        if x.ndim < 2:
-            raise ValueError(f"expected at least 2D input (got {x.ndim}D input)")
-        if x.shape[1] == 0:
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+        if input.shape[1] == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
-        return self._normalize(x)
+        return self._normalize(input)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
@@ -359,17 +359,17 @@ class LayerNorm(Module):
         """The weight back to ones and the bias to zeros, in place (PyTorch's)."""
         _reset_affine(self)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         k = len(self.normalized_shape)
-        if x.ndim < k or tuple(x.shape[-k:]) != self.normalized_shape:
+        if input.ndim < k or tuple(input.shape[-k:]) != self.normalized_shape:
             ns = list(self.normalized_shape)
             raise ShapeMismatchError(
                 f"Given normalized_shape={ns}, expected input with shape "
-                f"[*, {', '.join(map(str, ns))}], but got input of size{list(x.shape)}; "
+                f"[*, {', '.join(map(str, ns))}], but got input of size{list(input.shape)}; "
                 f"LayerNorm({ns}): expected input with trailing shape "
-                f"{self.normalized_shape}, got input of shape {x.shape}"
+                f"{self.normalized_shape}, got input of shape {input.shape}"
             )
-        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (
@@ -468,14 +468,14 @@ class GroupNorm(Module):
         """The weight back to ones and the bias to zeros, in place (PyTorch's)."""
         _reset_affine(self)
 
-    def forward(self, x: Tensor) -> Tensor:
-        if self.affine and (x.ndim < 2 or x.shape[1] != self.num_channels):
+    def forward(self, input: Tensor) -> Tensor:
+        if self.affine and (input.ndim < 2 or input.shape[1] != self.num_channels):
             raise ValueError(
                 f"GroupNorm({self.num_groups}, {self.num_channels}): expected input (N, "
                 f"{self.num_channels}, *) ({self.num_channels} channels on axis 1), got input "
-                f"of shape {x.shape}"
+                f"of shape {input.shape}"
             )
-        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (
@@ -509,15 +509,17 @@ class _InstanceNorm(_NormBase):
                 f"{self._shape_text}, got {input.ndim}-D input of shape {input.shape}"
             )
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         name = f"{type(self).__name__}({self.num_features})"
-        self._check_input_dim(x)
-        axis = x.ndim - self._no_batch_ndim  # the channel axis
-        self._build_from(x, 1)  # PyTorch's lazy rule: input.size(1), also for an unbatched input
-        if x.shape[axis] != self.num_features:
+        self._check_input_dim(input)
+        axis = input.ndim - self._no_batch_ndim  # the channel axis
+        self._build_from(
+            input, 1
+        )  # PyTorch's lazy rule: input.size(1), also for an unbatched input
+        if input.shape[axis] != self.num_features:
             msg = (
                 f"{name}: expected {self.num_features} channels (axis {axis}), got input of "
-                f"shape {x.shape}"
+                f"shape {input.shape}"
             )
             if self.affine or self.track_running_stats:
                 raise ValueError(msg)
@@ -525,11 +527,11 @@ class _InstanceNorm(_NormBase):
                 msg + "; num_features is not used (affine=False, track_running_stats=False)",
                 stacklevel=2,
             )
-        unbatched = x.ndim == self._no_batch_ndim
+        unbatched = input.ndim == self._no_batch_ndim
         if unbatched:
-            x = unsqueeze(x, 0)
+            input = unsqueeze(input, 0)
         y = instance_norm(
-            x,
+            input,
             self.running_mean,
             self.running_var,
             self.weight,
@@ -591,8 +593,8 @@ class LocalResponseNorm(Module):
         super().__init__()
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
-    def forward(self, x: Tensor) -> Tensor:
-        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+    def forward(self, input: Tensor) -> Tensor:
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

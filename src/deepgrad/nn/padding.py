@@ -121,12 +121,12 @@ class _PadNd(Module):
                 f"{name}: expected non-zero sizes except the batch axis, got shape {x.shape}"
             )
 
-    def forward(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{type(self).__name__}: expected a Tensor, got {type(x).__name__}")
+    def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: expected a Tensor, got {type(input).__name__}")
         if self._mode != "constant":
-            self._check_input(x)
-        return pad_with_crop(x, self.padding, self._mode, self._value(), type(self).__name__)
+            self._check_input(input)
+        return pad_with_crop(input, self.padding, self._mode, self._value(), type(self).__name__)
 
     def _value(self) -> float:
         return 0.0

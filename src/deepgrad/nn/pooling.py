@@ -59,8 +59,8 @@ class _MaxPoolNd(Module):
 
     _fn: Any
 
-    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return _run(self, self._fn, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return _run(self, self._fn, input, self.kernel_size, self.stride, self.padding,
                     self.dilation, self.ceil_mode, self.return_indices)  # fmt: skip
 
     def _short(self) -> str:
@@ -109,8 +109,8 @@ class AvgPool2d(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.avg_pool2d, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, F.avg_pool2d, input, self.kernel_size, self.stride, self.padding,
                     self.ceil_mode, self.count_include_pad, self.divisor_override)  # fmt: skip
 
     def _short(self) -> str:
@@ -129,8 +129,8 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.adaptive_avg_pool2d, x, self.output_size)
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, F.adaptive_avg_pool2d, input, self.output_size)
 
     def _short(self) -> str:
         return f"AdaptiveAvgPool2d(output_size={self.output_size})"
@@ -149,8 +149,8 @@ class AdaptiveAvgPool3d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.adaptive_avg_pool3d, x, self.output_size)
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, F.adaptive_avg_pool3d, input, self.output_size)
 
     def _short(self) -> str:
         return f"AdaptiveAvgPool3d(output_size={self.output_size})"
@@ -185,8 +185,8 @@ class AvgPool1d(Module):
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.avg_pool1d, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, F.avg_pool1d, input, self.kernel_size, self.stride, self.padding,
                     self.ceil_mode, self.count_include_pad)  # fmt: skip
 
     def _short(self) -> str:
@@ -210,8 +210,8 @@ class AdaptiveAvgPool1d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.adaptive_avg_pool1d, x, self.output_size)
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, F.adaptive_avg_pool1d, input, self.output_size)
 
     def _short(self) -> str:
         return f"AdaptiveAvgPool1d(output_size={self.output_size})"
@@ -230,8 +230,8 @@ class _AdaptiveMaxPoolNd(Module):
         self.output_size = output_size
         self.return_indices = return_indices
 
-    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return _run(self, self._fn, x, self.output_size, self.return_indices)
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return _run(self, self._fn, input, self.output_size, self.return_indices)
 
     def _short(self) -> str:
         return f"{type(self).__name__}(output_size={self.output_size})"
@@ -326,8 +326,8 @@ class _FractionalMaxPoolNd(Module):
         if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
 
-    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return _run(self, self._fn, x, self.kernel_size, self.output_size, self.output_ratio,
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return _run(self, self._fn, input, self.kernel_size, self.output_size, self.output_ratio,
                     self.return_indices, self._random_samples)  # fmt: skip
 
     def get_config(self) -> dict[str, Any]:
@@ -390,8 +390,8 @@ class AvgPool3d(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, F.avg_pool3d, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, F.avg_pool3d, input, self.kernel_size, self.stride, self.padding,
                     self.ceil_mode, self.count_include_pad, self.divisor_override)  # fmt: skip
 
     def _short(self) -> str:
@@ -421,8 +421,8 @@ class _LPPoolNd(Module):
         self.stride = stride
         self.ceil_mode = ceil_mode
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _run(self, self._fn, x, float(self.norm_type), self.kernel_size, self.stride,
+    def forward(self, input: Tensor) -> Tensor:
+        return _run(self, self._fn, input, float(self.norm_type), self.kernel_size, self.stride,
                     self.ceil_mode)  # fmt: skip
 
     def _short(self) -> str:

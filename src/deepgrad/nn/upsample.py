@@ -41,9 +41,9 @@ class Upsample(Module):
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:
         try:
-            return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+            return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
                                  self.recompute_scale_factor)  # fmt: skip
         except ValueError as e:
             raise with_prefix(e, f"Upsample(mode={self.mode!r})") from None
