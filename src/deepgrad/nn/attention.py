@@ -124,6 +124,24 @@ class MultiheadAttention(Module):
             init.xavier_normal_(self.bias_k)
             init.xavier_normal_(self.bias_v)
 
+    def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                    query: Tensor) -> tuple[Tensor | None, int | None]:  # fmt: skip
+        """PyTorch's mask merge: ``(key_padding_mask, 1)`` alone, ``(attn_mask, 2)`` expanded
+        to ``(N, num_heads, L, L)``, or both summed at that shape (type 2); ``(None, None)``
+        without masks. ``query`` is batch-first ``(N, L, E)``."""
+        merged, kind = (key_padding_mask, 1) if key_padding_mask is not None else (None, None)
+        if attn_mask is not None:
+            n, length = query.shape[0], query.shape[1]
+            if attn_mask.ndim == 3:
+                merged = attn_mask.view(n, -1, length, length)
+            else:
+                merged = attn_mask.view(1, 1, length, length).expand(n, self.num_heads, -1, -1)
+            kind = 2
+            if key_padding_mask is not None:
+                pad = key_padding_mask.view(n, 1, 1, length).expand(-1, self.num_heads, -1, -1)
+                merged = merged + pad
+        return merged, kind
+
     def forward(
         self,
         query: Tensor,
