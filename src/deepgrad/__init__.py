@@ -660,6 +660,8 @@ from .functional import (  # noqa: E402 - PyTorch's top-level names for these
     frobenius_norm,
     nonzero_static,
     nuclear_norm,
+    pca_lowrank,
+    svd_lowrank,
     sym_float,
     sym_int,
     sym_ite,

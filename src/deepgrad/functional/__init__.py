@@ -218,6 +218,7 @@ from .control_flow import (
 )
 from .matrix_norms import frobenius_norm, matrix_norm, nuclear_norm, renorm, vector_norm
 from .matrix_exp import matrix_exp
+from .lowrank import pca_lowrank, svd_lowrank
 from .triangular import cholesky_solve, triangular_solve
 from .householder import orgqr
 from .legacy_linalg import cholesky, cholesky_inverse, pinverse, qr, svd
