@@ -1036,33 +1036,31 @@ def _node_grads(fn: Function, gys: list) -> tuple:
 def _run_prehooks(fn: Function, gys: list) -> list:
     """A node's pre-hooks, in order: each sees the gradients flowing in (a tuple) and may
     return new ones (as many, PyTorch's rule)."""
-    for hook in list(fn._node_prehooks.values()):
-        new = hook(tuple(gys))
-        if new is not None:
-            if not isinstance(new, (tuple, list)) or len(new) != len(gys):
-                raise RuntimeError(
-                    f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number "
-                    f"of values (got {len(new) if isinstance(new, (tuple, list)) else 1}, but "
-                    f"expected {len(gys)})"
-                )
-            gys = list(new)
-    return gys
+    return list(_through_hooks(fn._node_prehooks, tuple(gys), lambda h, g: h(g)))
 
 
 def _run_node_hooks(fn: Function, gxs: tuple, gys: list) -> tuple:
     """A node's hooks, in order: each sees ``(grad_inputs, grad_outputs)`` and may return
     new gradients for the inputs (as many, PyTorch's rule)."""
-    for hook in list(fn._node_hooks.values()):
-        new = hook(gxs, tuple(gys))
-        if new is not None:
-            if not isinstance(new, (tuple, list)) or len(new) != len(gxs):
-                raise RuntimeError(
-                    f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number "
-                    f"of values (got {len(new) if isinstance(new, (tuple, list)) else 1}, but "
-                    f"expected {len(gxs)})"
-                )
-            gxs = tuple(new)
-    return gxs
+    outs = tuple(gys)
+    return _through_hooks(fn._node_hooks, gxs, lambda h, g: h(g, outs))
+
+
+def _through_hooks(hooks: dict, grads: tuple, call: Callable[[Any, tuple], Any]) -> tuple:
+    """``grads`` passed through each hook in turn (``call(hook, grads)``); a hook's non-None
+    result replaces them and must hold as many values (PyTorch's error otherwise)."""
+    for hook in list(hooks.values()):
+        new = call(hook, grads)
+        if new is None:
+            continue
+        if not isinstance(new, (tuple, list)) or len(new) != len(grads):
+            got = len(new) if isinstance(new, (tuple, list)) else 1
+            raise RuntimeError(
+                f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number "
+                f"of values (got {got}, but expected {len(grads)})"
+            )
+        grads = tuple(new)
+    return grads
 
 
 def run_backward(

@@ -305,7 +305,30 @@ class _ConvNd(Module):
         return s
 
 
-class Conv2d(_ConvNd):
+class _DirectConvNd(_ConvNd):
+    """What Conv1d/2d/3d share: the forward through :meth:`_conv_forward`."""
+
+    def _forward(self, x: Tensor) -> Tensor:
+        return self._conv_forward(x, self.weight, self.bias)
+
+    def _conv_forward(
+        self,
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        weight: Tensor,
+        bias: Tensor | None,
+    ) -> Tensor:
+        """This layer's convolution (its padding mode, stride, padding, dilation, groups)
+        with ``weight`` and ``bias``: PyTorch's hook for a subclass that transforms its
+        weight first (weight standardization)."""
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self._nd]
+        try:
+            x, padding = self._pad_input(input)
+            return conv(x, weight, bias, self.stride, padding, self.dilation, self.groups)
+        except ValueError as e:
+            raise with_prefix(e, self._short()) from None
+
+
+class Conv2d(_DirectConvNd):
     """2-D convolution layer: ``y = conv2d(x, weight) + bias``.
 
     Shapes: input ``(N, in_channels, H, W)`` → output ``(N, out_channels, Ho, Wo)``,
@@ -339,26 +362,8 @@ class Conv2d(_ConvNd):
                          groups, bias, weight_init, bias_init,
                          padding_mode=padding_mode)  # fmt: skip
 
-    def _forward(self, x: Tensor) -> Tensor:
-        return self._conv_forward(x, self.weight, self.bias)
 
-    def _conv_forward(
-        self,
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None,
-    ) -> Tensor:
-        """This layer's convolution (its padding mode, stride, padding, dilation, groups)
-        with ``weight`` and ``bias``: PyTorch's hook for a subclass that transforms its
-        weight first (weight standardization)."""
-        try:
-            x, padding = self._pad_input(input)
-            return F.conv2d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
-        except ValueError as e:
-            raise with_prefix(e, self._short()) from None
-
-
-class Conv1d(_ConvNd):
+class Conv1d(_DirectConvNd):
     """1-D convolution layer (over sequences): ``y = conv1d(x, weight) + bias``.
 
     Shapes: input ``(N, in_channels, L)`` → output ``(N, out_channels, Lo)``,
@@ -387,23 +392,6 @@ class Conv1d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, weight_init, bias_init,
                          padding_mode=padding_mode)  # fmt: skip
-
-    def _forward(self, x: Tensor) -> Tensor:
-        return self._conv_forward(x, self.weight, self.bias)
-
-    def _conv_forward(
-        self,
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None,
-    ) -> Tensor:
-        """This layer's convolution with ``weight`` and ``bias`` (PyTorch's hook)."""
-        try:
-            x, padding = self._pad_input(input)
-            p = padding if isinstance(padding, str) else padding[0]
-            return F.conv1d(x, weight, bias, self.stride[0], p, self.dilation[0], self.groups)
-        except ValueError as e:
-            raise with_prefix(e, self._short()) from None
 
 
 class ConvTranspose2d(_ConvNd):
@@ -489,7 +477,7 @@ class ConvTranspose1d(_ConvNd):
             raise with_prefix(e, self._short()) from None
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_DirectConvNd):
     """3-D convolution layer (volumes, video): ``y = conv3d(x, weight) + bias``.
 
     Shapes: input ``(N, in_channels, D, H, W)`` (or unbatched ``(in_channels, D, H, W)``) →
@@ -524,24 +512,6 @@ class Conv3d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, weight_init, bias_init,
                          padding_mode=padding_mode)  # fmt: skip
-
-    def _forward(self, x: Tensor) -> Tensor:
-        return self._conv_forward(x, self.weight, self.bias)
-
-    def _conv_forward(
-        self,
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None,
-    ) -> Tensor:
-        """This layer's convolution (its padding mode, stride, padding, dilation, groups)
-        with ``weight`` and ``bias``: PyTorch's hook for a subclass that transforms its
-        weight first (weight standardization)."""
-        try:
-            x, padding = self._pad_input(input)
-            return F.conv3d(x, weight, bias, self.stride, padding, self.dilation, self.groups)
-        except ValueError as e:
-            raise with_prefix(e, self._short()) from None
 
 
 class ConvTranspose3d(_ConvNd):
