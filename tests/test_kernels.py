@@ -439,6 +439,7 @@ def test_col2im_kernel_is_bit_identical_to_numpy(dtype, batch_major, k, kw, monk
     import deepgrad.functional.conv as conv_mod
 
     monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9 if batch_major else 0)
+    monkeypatch.setattr(conv_mod, "BATCH_MAJOR_MAX_K", 10**9 if batch_major else 0)
     rng = np.random.default_rng(2)
     kh, kk = (k, k) if isinstance(k, int) else k
     width = 2 if k == 5 else 7
@@ -611,6 +612,39 @@ def test_sub_rows_is_numpys_broadcast_subtraction(dtype):
     assert kernels.sub_rows(s, m.astype(np.float16), out) is False
     assert kernels.sub_rows(s[:, ::2], m, out[:, ::2]) is False  # not contiguous
     assert kernels.sub_rows(s.reshape(2, 2, 6), m[:2], out.reshape(2, 2, 6)) is False
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_cols_is_numpys_broadcast_addition(dtype):
+    """The bias added to every row (``Linear``'s forward): NumPy's ``y += b``, bit for bit,
+    inf and NaN included; what it does not take is left to NumPy."""
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal((5, 7)).astype(dtype)
+    y[1, 2], y[3, 3] = np.inf, np.nan
+    b = rng.standard_normal(7).astype(dtype)
+    b[2] = -np.inf
+    want = y + b
+    assert kernels.add_cols(y, b) is True
+    np.testing.assert_array_equal(y, want, strict=True)
+    assert kernels.add_cols(y, b[:6]) is False  # one value per column
+    assert kernels.add_cols(y, b.astype(np.float16)) is False
+    assert kernels.add_cols(y[:, ::2], b[:4]) is False  # not contiguous
+    assert kernels.add_cols(y.reshape(35), b) is False
+    assert kernels.add_cols(y, np.tile(b, 2)[::2]) is False  # a strided bias
+
+
+def test_linear_with_and_without_the_bias_kernel_agree(monkeypatch):
+    import deepgrad.functional as F
+
+    rng = np.random.default_rng(4)
+    x = dg.tensor(rng.standard_normal((6, 4, 5)).astype(np.float32))
+    w = dg.tensor(rng.standard_normal((3, 5)).astype(np.float32))
+    b = dg.tensor(rng.standard_normal(3).astype(np.float32))
+
+    def run() -> list:
+        return [F.linear(x, w, b).numpy()]
+
+    _assert_kernels_change_nothing(run, monkeypatch, ("add_cols",))
 
 
 def test_attention_softmax_kernel_declines_what_it_does_not_take():

@@ -242,3 +242,60 @@ def test_auto_follows_the_blas_pool_where_its_threads_sleep_soon(monkeypatch):
     with threadpool_limits(1):
         assert threads.worker_count() == 1
     assert n in (1, 2)  # 1 where the BLAS is single-threaded
+
+
+class _CountingLib:
+    """A threadpoolctl controller that records the thread counts it is set to."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.history = n, []
+
+    def get_num_threads(self) -> int:
+        return self.n
+
+    def set_num_threads(self, n: int) -> None:
+        self.n = n
+        self.history.append(n)
+
+
+def test_blas_chunks_run_blas_on_one_thread_and_restore_it(workers, monkeypatch):
+    """``blas=True``: while the work is split, the BLAS library runs one thread per caller
+    (so its threads do not compete with the pool's); its count is set back afterwards, also
+    when a chunk raises; unsplit work leaves it alone."""
+    lib = _CountingLib(2)
+    monkeypatch.setattr(threads, "_blas", [lib])
+    workers(2)
+    seen: list[int] = []
+    threads.parallel_chunks(lambda a, b: seen.append(lib.n), 8, blas=True)
+    assert seen == [1, 1] and lib.n == 2 and lib.history == [1, 2]
+
+    def boom(a: int, b: int) -> None:
+        raise RuntimeError("chunk failed")
+
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        threads.parallel_chunks(boom, 8, blas=True)
+    assert lib.n == 2
+    workers(1)  # one worker: one serial call at BLAS's own count
+    lib.history.clear()
+    threads.parallel_chunks(lambda a, b: seen.append(lib.n), 8, blas=True)
+    assert seen[-1] == 2 and lib.history == []
+    workers(2)
+    threads.parallel_chunks(lambda a, b: seen.append(lib.n), 8)  # blas=False: untouched
+    assert lib.history == []
+
+
+def test_per_sample_products_split_across_the_pool_equal_one_call(workers):
+    """The convolution's per-sample GEMMs (``conv._samples_matmul``) split across the pool
+    with BLAS at one thread give the numbers of one batched call, bit for bit."""
+    from deepgrad.functional import conv
+
+    workers(2)
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        w = rng.standard_normal((32, 144)).astype(dtype)
+        cols = rng.standard_normal((9, 144, 196)).astype(dtype)
+        out = conv._samples_matmul(w, cols, np.empty((9, 32, 196), dtype))
+        np.testing.assert_array_equal(out, w @ cols, strict=True)
+        y = rng.standard_normal((9, 196, 32)).astype(dtype)
+        per = conv._samples_matmul(cols, y, np.empty((9, 144, 32), dtype))
+        np.testing.assert_array_equal(per, cols @ y, strict=True)

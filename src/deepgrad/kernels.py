@@ -378,8 +378,15 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
 
 def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
     """Passes over the rows of ``(M, n)`` arrays with one or two values per row: layer
-    norm's scaling and input gradient, the attention softmax's backward, and the broadcast
-    subtraction ``s − m[:, None]``."""
+    norm's scaling and input gradient, the attention softmax's backward, the broadcast
+    subtraction ``s − m[:, None]`` and the bias added to every row ``y + b[None, :]``."""
+
+    @jit
+    def add_cols(y: Any, b: Any) -> None:  # pragma: no cover - compiled
+        for i in range(y.shape[0]):
+            ys = y[i]
+            for j in range(ys.size):
+                ys[j] += b[j]
 
     @jit
     def sub_rows(s: Any, m: Any, out: Any) -> None:  # pragma: no cover - compiled
@@ -438,6 +445,7 @@ def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                     dr[j] = (dr[j] - tv) * ar[j]
 
     return {
+        "add_cols": add_cols,
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
         "softmax_grad": softmax_grad,
@@ -710,6 +718,19 @@ def sub_rows(s: Any, m: Any, out: Any) -> bool:
     if m.dtype != s.dtype or m.shape != (s.shape[0],):
         return False
     return _run("sub_rows", s, m, out)
+
+
+def add_cols(y: Any, b: Any) -> bool:
+    """``y[i] ← y[i] + b`` over the rows of a ``(M, n)`` array (``b (n,)``: a bias added to
+    every row) in place, in one pass, or ``False`` to say "run the NumPy form" (``y += b``,
+    whose broadcast runs NumPy's inner loop once per row: 2.5x slower at the Transformer's
+    ``(1024, 64…256)`` projections; :class:`deepgrad.functional.linalg.Linear`). The same
+    additions, so the same numbers."""
+    if not enabled() or not _same(y) or y.ndim != 2 or not _same(b):
+        return False
+    if b.dtype != y.dtype or b.shape != (y.shape[1],):
+        return False
+    return _run("add_cols", y, b)
 
 
 def layer_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:

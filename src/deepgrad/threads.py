@@ -262,7 +262,11 @@ def _blocked(fn: Callable[[int, int], None], rows: int) -> Callable[[int, int], 
 
 
 def parallel_chunks(
-    fn: Callable[[int, int], None], n: int, work: int | None = None, block: int | None = None
+    fn: Callable[[int, int], None],
+    n: int,
+    work: int | None = None,
+    block: int | None = None,
+    blas: bool = False,
 ) -> None:
     """Run ``fn(a, b)`` over contiguous chunks ``[a, b)`` that cover ``range(n)``, on up to
     :func:`worker_count` threads: the calling thread runs the first chunk, persistent workers
@@ -277,8 +281,11 @@ def parallel_chunks(
     consecutive calls over at most ``block`` elements' worth of rows: many passes over a
     block that stays in cache instead of over arrays that do not. With one worker, tiny
     work, a nested call or a call from another thread while the pool is busy, the chunk is
-    all of ``range(n)``. Never call BLAS in ``fn``: its own threads would compete with the
-    pool's.
+    all of ``range(n)``. Call BLAS in ``fn`` only with ``blas=True``: when the work is split,
+    the BLAS library then runs on one thread per caller for the duration (its own threads
+    would compete with the pool's), and at its own count when it is not. One BLAS call gives
+    the same numbers on one thread as on several (the threads split its output, never a dot
+    product), so the chunks still compute what one call computes.
 
     >>> import numpy as np
     >>> x, y = np.arange(8.0), np.empty(8)
@@ -302,6 +309,7 @@ def parallel_chunks(
         if n > 0:
             fn(0, n)
         return
+    restore = _blas_single() if blas else None
     try:
         pool.grow(k - 1)
         bounds = [n * i // k for i in range(k + 1)]
@@ -328,4 +336,23 @@ def parallel_chunks(
         if error is not None:
             raise error
     finally:
+        if restore:
+            _blas_restore(restore)
         pool.busy.release()
+
+
+def _blas_single() -> list[tuple[Any, int]]:
+    """Set every BLAS library loaded to one thread; returns what :func:`_blas_restore`
+    needs to set them back."""
+    saved = []
+    for lib in _blas_libs():
+        count = lib.get_num_threads()
+        if count and count > 1:
+            lib.set_num_threads(1)
+            saved.append((lib, count))
+    return saved
+
+
+def _blas_restore(saved: list[tuple[Any, int]]) -> None:
+    for lib, count in saved:
+        lib.set_num_threads(count)

@@ -25,6 +25,8 @@ def layout(request, monkeypatch):
     monkeypatch.setattr(
         conv_mod, "BATCH_MAJOR_BELOW_K", 10**9 if request.param == "batch_major" else 0
     )
+    if request.param != "batch_major":
+        monkeypatch.setattr(conv_mod, "BATCH_MAJOR_MAX_K", 0)
     return request.param
 
 

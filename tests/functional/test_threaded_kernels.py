@@ -53,6 +53,7 @@ def _grads(f, *arrays, seed=1):
 )
 def test_conv2d_threaded_equals_serial(monkeypatch, layout, flat, kw):
     monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9 if layout == "batch_major" else 0)
+    monkeypatch.setattr(conv_mod, "BATCH_MAJOR_MAX_K", 10**9 if layout == "batch_major" else 0)
     monkeypatch.setattr(conv_mod, "FLAT_ROWS", flat)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((5, 3, 8, 9)).astype(np.float32)

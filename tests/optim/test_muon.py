@@ -63,8 +63,11 @@ def test_newton_schulz_matches_torch_in_bfloat16(shape, dtype):
     theirs = theirs.float().numpy()
     assert ours.shape == theirs.shape == shape
     np.testing.assert_array_equal(bfloat16_round(ours), ours)  # bfloat16 values
-    # most entries agree exactly; the others by a few bfloat16 units of the largest entry
-    assert np.mean(ours == theirs) > 0.9
+    # most entries agree exactly; the others by a few bfloat16 units of the largest entry.
+    # How many agree depends on the machine's bfloat16 GEMM in PyTorch: every entry on AMD
+    # EPYC; at (128, 64) on an Intel Xeon with AMX (oneDNN accumulates in other blocks)
+    # 63 %, the rest within 0.4 units
+    assert np.mean(ours == theirs) > 0.5
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=4 * BF16_ULP * np.abs(theirs).max())
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from .._errors import (
     DimError,
     DtypeError,
@@ -122,7 +122,7 @@ class Linear(Function):
         if x.ndim != 2:  # one 2-D GEMM over all leading axes, not a batched loop of small ones
             x = x.reshape(_rows(x.shape), x.shape[-1])  # not -1: ambiguous for a 0-size axis
         y = x @ w.T
-        if b is not None:
+        if b is not None and not kernels.add_cols(y, b):  # one compiled pass, else NumPy's
             y += b
         return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
 
