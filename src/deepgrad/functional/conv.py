@@ -17,12 +17,14 @@ How it is computed (one GEMM per layer over the whole batch, per group):
 2. **GEMM**: ``y_t = W (O, C·kh·kw) @ cols`` gives the output as ``(O, N, Ho, Wo)``; one copy
    puts it in ``(N, O, Ho, Wo)`` order and adds the bias in the same pass.
 
-With a short reduction (``C·kh·kw < 32``, e.g. a first layer on 1-channel images) the
-columns are batch-major instead, ``(N, C·kh·kw, Ho·Wo)``, and the GEMM runs once per sample
-(BLAS is slow on a ``(O, 9) @ (9, N·Ho·Wo)`` product); its output is then already in
-``(N, O, Ho, Wo)`` order, and a bias enters the GEMM as a last weight column against a row
-of ones in the columns (:func:`_gemm_bias`) rather than in a pass over the output, the
-largest array of a first layer.
+With a short reduction (``C·kh·kw < 32``, e.g. a first layer on 1-channel images), or long
+rows and a moderate one (``Ho·Wo ≥ 128``, ``C·kh·kw ≤ 320``), the columns are batch-major
+instead, ``(N, C·kh·kw, Ho·Wo)``, and the GEMM runs once per sample (BLAS is slow on a
+``(O, 9) @ (9, N·Ho·Wo)`` product), the samples split across deepgrad's pool with BLAS at one
+thread each (:func:`_samples_matmul`); its output is then already in ``(N, O, Ho, Wo)``
+order, and a bias enters the GEMM as a last weight column against a row of ones in the
+columns (:func:`_gemm_bias`) rather than in a pass over the output, the largest array of a
+first layer.
 
 Large scratch buffers (padded images, column matrices, re-laid-out GEMM results) are reused
 from step to step (:class:`_Scratch`): on the machines measured, the page faults of freshly
