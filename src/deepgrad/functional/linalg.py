@@ -116,13 +116,21 @@ def _rows(shape: tuple) -> int:
     return math.prod(shape[:-1])
 
 
+#: output size from which :class:`Linear` adds its bias with :func:`deepgrad.kernels.add_cols`
+#: (Intel Xeon, one thread: 1.7 against 0.9 µs at ``(32, 32)``, 4.0 against 6.2 µs at
+#: ``(128, 256)``)
+_KERNEL_BIAS_FROM = 4096
+
+
 class Linear(Function):
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
         lead = x.shape[:-1]
         if x.ndim != 2:  # one 2-D GEMM over all leading axes, not a batched loop of small ones
             x = x.reshape(_rows(x.shape), x.shape[-1])  # not -1: ambiguous for a 0-size axis
         y = x @ w.T
-        if b is not None and not kernels.add_cols(y, b):  # one compiled pass, else NumPy's
+        # the bias: one compiled pass over the rows, where that beats NumPy's broadcast add
+        # (from ~4k values: below, the kernel's call costs more than NumPy's loop)
+        if b is not None and (y.size < _KERNEL_BIAS_FROM or not kernels.add_cols(y, b)):
             y += b
         return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
 
