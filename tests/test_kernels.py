@@ -637,7 +637,8 @@ def test_linear_with_and_without_the_bias_kernel_agree(monkeypatch):
     import deepgrad.functional as F
 
     rng = np.random.default_rng(4)
-    x = dg.tensor(rng.standard_normal((6, 700, 5)).astype(np.float32))  # 12,600 outputs: the kernel runs
+    # 12,600 outputs: enough for Linear to take the kernel
+    x = dg.tensor(rng.standard_normal((6, 700, 5)).astype(np.float32))
     w = dg.tensor(rng.standard_normal((3, 5)).astype(np.float32))
     b = dg.tensor(rng.standard_normal(3).astype(np.float32))
 
