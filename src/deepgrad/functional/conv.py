@@ -406,12 +406,12 @@ def _to_cols_layout(y: Any, g: _Geom) -> tuple[Any, bool]:
         return backend.xp.ascontiguousarray(y).reshape(g.N, g.O, g.L), False
     # taken in the shape it is given back in (the GEMM buffers' key), so that it is reused
     out, _ = SCRATCH.take((g.O, g.N * g.L), y.dtype)
-    dst = out.reshape(g.O, g.N, g.Ho, g.Wo)
+    dst, src = out.reshape(g.O, g.N, g.Ho, g.Wo), y.transpose(1, 0, 2, 3)
 
-    def chunk(a: int, b: int) -> None:
-        dst[:, a:b] = y[a:b].transpose(1, 0, 2, 3)
+    def chunk(a: int, b: int) -> None:  # channels a..b: each writes one contiguous block
+        dst[a:b] = src[a:b]
 
-    parallel_chunks(chunk, g.N, out.size)
+    parallel_chunks(chunk, g.O, out.size)
     return out, True
 
 
@@ -428,17 +428,20 @@ def _from_cols_layout(yt: Any, g: _Geom, bias: Any) -> Any:
 
             parallel_chunks(add_bias, g.N, yt.size)
         return yt.reshape(g.N, g.O, g.Ho, g.Wo)
-    src = yt.reshape(g.O, g.N, g.Ho, g.Wo).transpose(1, 0, 2, 3)
+    # written through the output's transposed view, channels a..b per chunk: the GEMM's
+    # rows are read in order (1.1-1.7x the sample-by-sample copy at 7×7 and 14×14 maps)
+    src = yt.reshape(g.O, g.N, g.Ho, g.Wo)
     out = xp.empty((g.N, g.O, g.Ho, g.Wo), yt.dtype)
-    b3 = None if bias is None else bias.reshape(g.O, 1, 1)
+    dst = out.transpose(1, 0, 2, 3)
+    b4 = None if bias is None else bias.reshape(g.O, 1, 1, 1)
 
     def chunk(a: int, b: int) -> None:
-        if b3 is None:
-            out[a:b] = src[a:b]
+        if b4 is None:
+            dst[a:b] = src[a:b]
         else:
-            xp.add(src[a:b], b3, out=out[a:b])
+            xp.add(src[a:b], b4[a:b], out=dst[a:b])
 
-    parallel_chunks(chunk, g.N, out.size)
+    parallel_chunks(chunk, g.O, out.size)
     return out
 
 
