@@ -284,18 +284,28 @@ def test_blas_chunks_run_blas_on_one_thread_and_restore_it(workers, monkeypatch)
     assert lib.history == []
 
 
-def test_per_sample_products_split_across_the_pool_equal_one_call(workers):
+@pytest.mark.parametrize("shape", [(32, 144, 196), (64, 577, 300)])
+def test_per_sample_products_split_across_the_pool_equal_one_call(workers, shape):
     """The convolution's per-sample GEMMs (``conv._samples_matmul``) split across the pool
-    with BLAS at one thread give the numbers of one batched call, bit for bit."""
+    give the numbers of one batched call with BLAS on one thread, bit for bit, whatever the
+    split (the second shape is one where OpenBLAS's two threads change the last bits)."""
     from deepgrad.functional import conv
 
-    workers(2)
+    o, k, n = shape
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
-        w = rng.standard_normal((32, 144)).astype(dtype)
-        cols = rng.standard_normal((9, 144, 196)).astype(dtype)
-        out = conv._samples_matmul(w, cols, np.empty((9, 32, 196), dtype))
-        np.testing.assert_array_equal(out, w @ cols, strict=True)
-        y = rng.standard_normal((9, 196, 32)).astype(dtype)
-        per = conv._samples_matmul(cols, y, np.empty((9, 144, 32), dtype))
-        np.testing.assert_array_equal(per, cols @ y, strict=True)
+        w = rng.standard_normal((o, k)).astype(dtype)
+        cols = rng.standard_normal((5, k, n)).astype(dtype)
+        y = rng.standard_normal((5, n, o)).astype(dtype)
+        with threadpool_limits(1):
+            want, want_per = w @ cols, cols @ y
+        for n_workers in (2, 3, 1):
+            workers(n_workers)
+            out = conv._samples_matmul(w, cols, np.empty((5, o, n), dtype))
+            per = conv._samples_matmul(cols, y, np.empty((5, k, o), dtype))
+            if n_workers > 1:  # split: one BLAS thread each
+                np.testing.assert_array_equal(out, want, strict=True)
+                np.testing.assert_array_equal(per, want_per, strict=True)
+            else:  # one call at BLAS's own count: equal to rounding
+                tol = 1e-4 if dtype == np.float32 else 1e-11  # entries of size ~√k
+                np.testing.assert_allclose(out, want, rtol=tol, atol=tol)

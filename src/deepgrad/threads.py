@@ -5,7 +5,10 @@ deepgrad also has its own small pool for the elementwise passes around the GEMMs
 (:func:`parallel_chunks`: im2col/col2im, max pooling, ReLU, batch norm, Adam). NumPy
 releases the GIL inside ufuncs and copies, so those passes, split by batch rows, can use a
 second core; each chunk computes exactly what the serial pass computes for its rows, so
-results never depend on the worker count.
+results never depend on the worker count. The convolution's per-sample GEMMs also run in
+the pool (``blas=True``), with BLAS on one thread while split; their numbers are then
+BLAS's on one thread, which OpenBLAS's multi-threaded GEMM can differ from in the last bits
+at some shapes, as it does for any change of BLAS's thread count.
 
 The pool shares the cores with OpenBLAS's threads, and OpenBLAS keeps its idle threads
 spinning for 2^28 cycles (about 0.1 s) after each GEMM: a pool worker handed a chunk in that
@@ -283,9 +286,10 @@ def parallel_chunks(
     work, a nested call or a call from another thread while the pool is busy, the chunk is
     all of ``range(n)``. Call BLAS in ``fn`` only with ``blas=True``: when the work is split,
     the BLAS library then runs on one thread per caller for the duration (its own threads
-    would compete with the pool's), and at its own count when it is not. One BLAS call gives
-    the same numbers on one thread as on several (the threads split its output, never a dot
-    product), so the chunks still compute what one call computes.
+    would compete with the pool's), and at its own count when it is not. The chunks then
+    compute what one call computes with BLAS on one thread; OpenBLAS's own threads can
+    change a product's last bits at some shapes (``(300, 700) @ (700, 300)`` on one thread
+    and on two), as any change of BLAS's thread count does.
 
     >>> import numpy as np
     >>> x, y = np.arange(8.0), np.empty(8)

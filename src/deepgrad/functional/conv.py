@@ -474,9 +474,10 @@ def _col2im(cols: Any, g: _Geom, bias: Any) -> Any:
 def _samples_matmul(a: Any, b: Any, out: Any) -> Any:
     """``out[n] = a @ b[n]`` (``a`` shared) or ``a[n] @ b[n]`` over the leading sample axis,
     the samples split across :func:`~deepgrad.threads.parallel_chunks` with BLAS at one
-    thread per chunk: each sample's product is the same BLAS call either way, so the same
-    numbers. Per-sample products on one thread each beat one two-thread call over the
-    batch (64 samples' ``(32, 144) @ (144, 196)``: 0.72 against 1.10 ms, Intel Xeon)."""
+    thread per chunk (each sample's product the same one-thread BLAS call whatever the
+    split; unsplit, BLAS runs at its own thread count). Per-sample products on one thread
+    each beat one two-thread call over the batch (64 samples' ``(32, 144) @ (144, 196)``:
+    0.72 against 1.10 ms, Intel Xeon)."""
     xp = backend.xp
     shared = a.ndim < out.ndim
 
