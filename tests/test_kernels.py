@@ -502,7 +502,9 @@ def test_relu_kernels_decline_what_they_do_not_take():
 
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
 @pytest.mark.parametrize("affine", [True, False])
-@pytest.mark.parametrize("shape", [(8, 3, 5, 4), (6, 4), (5, 3, 7), (0, 3, 2, 2), (4, 2, 1, 1)])
+@pytest.mark.parametrize(
+    "shape", [(8, 3, 5, 4), (6, 4), (5, 3, 7), (0, 3, 2, 2), (4, 2, 1, 1), (3, 2, 7, 5), (2, 3, 50)]
+)
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, training):
     """Batch norm's fused passes (centre and square, scale and shift, the input gradient)
@@ -662,6 +664,61 @@ def test_attention_softmax_kernel_declines_what_it_does_not_take():
     np.testing.assert_array_equal(ds, np.full((3, 4), 1.5, np.float32))  # ((2 - 1) * 3) * 0.5
     assert kernels.softmax_grad(ds, t, np.full((3, 4), 2, np.float32), None) is True
     np.testing.assert_array_equal(ds, np.ones((3, 4), np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [0, 1, 5, 15, 16, 17, 31, 32, 35, 784])
+def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length):
+    """The batch-norm kernels' row sums (shifted sums, centred squares and their centring,
+    the gradient's two sums) equal :func:`normalization._lane_sums`' NumPy form bit for bit,
+    inf, NaN and signed zeros included, at lengths around the lane count."""
+    from deepgrad.functional import normalization as nz
+
+    rng = np.random.default_rng(length)
+    x = rng.standard_normal((3, 4, length)) * 10.0 ** rng.integers(-3, 4, (3, 4, length))
+    x = x.astype(dtype)
+    if length > 3:
+        x[0, 1, 2], x[1, 2, 3], x[2, 3, 1] = np.inf, np.nan, -0.0
+    x[2, 0] = -0.0  # a row of negative zeros: its sum is -0.0 either way
+    piv, mu = (
+        x[0, :, 0].copy() if length else np.zeros(4, dtype),
+        rng.standard_normal(4).astype(dtype),
+    )
+    s = np.empty((3, 4), dtype)
+    assert kernels.batch_norm_shifted_sums(x, piv, s) is True
+    np.testing.assert_array_equal(s, nz._lane_sums(x - piv[None, :, None]), strict=True)
+    xc, s2 = np.empty_like(x), np.empty((3, 4), dtype)
+    assert kernels.batch_norm_center_sums(x, piv, mu, xc, s2) is True
+    want = (x - piv[None, :, None]) - mu[None, :, None]
+    np.testing.assert_array_equal(xc, want, strict=True)
+    np.testing.assert_array_equal(s2, nz._lane_sums(want * want), strict=True)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    sg, sgx = np.empty((3, 4), dtype), np.empty((3, 4), dtype)
+    assert kernels.batch_norm_grad_sums(g, x, sg, sgx) is True
+    np.testing.assert_array_equal(sg, nz._lane_sums(g), strict=True)
+    np.testing.assert_array_equal(sgx, nz._lane_sums(g * x), strict=True)
+    if length:  # the lane order is a sum: close to NumPy's own (float64 to rounding)
+        finite = np.isfinite(x).all(axis=-1)
+        ref = x.astype(np.float64).sum(axis=-1)
+        np.testing.assert_allclose(
+            nz._lane_sums(x)[finite],
+            ref[finite],
+            rtol=1e-5 if dtype == np.float32 else 1e-12,
+            atol=1e-3 * np.abs(x[np.isfinite(x)]).max(),
+        )
+
+
+def test_batch_norm_sum_kernels_decline_what_they_do_not_take():
+    x = np.zeros((2, 3, 20), np.float32)
+    v, s = np.ones(3, np.float32), np.empty((2, 3), np.float32)
+    assert kernels.batch_norm_shifted_sums(x, v[:2], s) is False  # one value per channel
+    assert kernels.batch_norm_shifted_sums(x, v, s[:, :2]) is False  # one sum per row
+    assert kernels.batch_norm_shifted_sums(x, v, s.astype(np.float64)) is False
+    assert kernels.batch_norm_shifted_sums(x[:, :, ::2], v, s) is False  # not contiguous
+    assert kernels.batch_norm_center_sums(x, v, v, x[:, :, :10], s) is False
+    assert kernels.batch_norm_grad_sums(x, x[:1], s, s.copy()) is False
+    assert kernels.batch_norm_grad_sums(x.reshape(6, 20), x, s, s.copy()) is False
+    assert kernels.batch_norm_shifted_sums(x, v, s) is True
 
 
 def test_batch_norm_kernels_decline_what_they_do_not_take():

@@ -17,8 +17,11 @@ first), ``μ = x₀ + ⟨x - x₀⟩``, so ``x - μ`` is computed as ``(x - x₀
 for a constant input (whose normalized value is then exactly 0, as PyTorch's), and with less
 cancellation when the values sit far from 0.
 
-The fused backward works on arrays (row means of ``(M, n)`` matrices are matrix-vector
-products, which NumPy runs far faster than ``mean(axis=-1)`` over short rows). When the
+The fused backward works on arrays (layer norm's row means of ``(M, n)`` matrices are
+matrix-vector products, which NumPy runs far faster than ``mean(axis=-1)`` over short rows;
+batch norm's per-channel sums are row sums in a fixed lane order, :func:`_lane_sums`, which
+its compiled kernels compute inside the passes that need them: two passes over the input for
+the statistics, one over ``dL/dy`` and ``x̂`` for the gradient's sums). When the
 backward itself is being recorded (``create_graph=True``, for gradients of gradients) the
 same formulas are evaluated with tensor operations instead, so double backward works.
 """
@@ -292,20 +295,10 @@ class BatchNorm(Function):
         if self.training:
             cnt = x3.shape[0] * x3.shape[2]
             pivot = x3[:1, :, :1]  # each channel's first value (see the module's notes)
-            _rows(lambda i, j: xp.subtract(x3[i:j], pivot, out=xc[i:j]), xc)
-            mu = _chan_sum(xc) * (1.0 / cnt)
-            sq = xp.empty_like(xc)
-
-            def center(i: int, j: int) -> None:
-                if not kernels.batch_norm_center(xc[i:j], mu, sq[i:j]):
-                    xs = xc[i:j]
-                    xs -= mu[:, None]
-                    xp.multiply(xs, xs, out=sq[i:j])
-
-            _rows(center, xc)
-            var = _chan_sum(sq) * (1.0 / cnt)
+            piv = xp.ascontiguousarray(pivot.reshape(-1))
+            mu, var = _batch_stats(x3, piv, xc, cnt)
             if pivot.size:
-                mu += pivot.reshape(-1)
+                mu += piv
             self.batch_mean, self.batch_var = mu, var
         else:
             mu = xp.asarray(self.mean, dtype=x.dtype)
@@ -344,12 +337,9 @@ class BatchNorm(Function):
         out: list[Any] = [None] * len(inputs)
         i = 1
         gsum = gxsum = buf = None
-        if self.training or (self.has_b and need[-1]):
-            gsum = _chan_sum(g3)  # Σ dL/dy per channel
-        if self.training or (self.has_w and need[1]):
-            buf = xp.empty(xhat.shape, g3.dtype)
-            _rows(lambda a, b: xp.multiply(g3[a:b], xhat[a:b], out=buf[a:b]), buf)
-            gxsum = _chan_sum(buf)  # Σ dL/dy ⊙ x̂ per channel
+        if self.training or (self.has_b and need[-1]) or (self.has_w and need[1]):
+            # Σ dL/dy and Σ dL/dy ⊙ x̂ per channel, in one pass
+            gsum, gxsum = _grad_sums(g3, xhat)
         if self.has_w:
             w = inputs[1]._data
             if need[1]:
@@ -430,12 +420,89 @@ def _rows(fn: Any, a3: Any) -> None:
     parallel_chunks(fn, a3.shape[0], a3.size, CACHE_BLOCK)
 
 
-def _chan_sum(a3: Any) -> Any:
-    """Sum of ``(N, C, L)`` over axes 0 and 2 (a matrix-vector product over ``L`` first: much
-    faster in NumPy than ``sum(axis=(0, 2))``)."""
-    if a3.shape[2] == 1:
-        return a3[:, :, 0].sum(axis=0)
-    return (a3 @ backend.xp.ones((a3.shape[2],), a3.dtype)).sum(axis=0)
+#: lanes of :func:`_lane_sums` (a vector register of float32 on AVX-512)
+LANES = 16
+
+
+def _lane_sums(a: Any) -> Any:
+    """Sums over the last axis of ``a (..., L)`` in a fixed order: lane ``j`` adds ``a[j],
+    a[j + 16], …`` in turn (the first full block starts the lanes), the 16 lanes are folded
+    in halves (8, 4, 2, 1), then the ``L mod 16`` tail values are added in order (``L < 16``:
+    all in order). The batch-norm kernels (:func:`deepgrad.kernels.batch_norm_shifted_sums`
+    and the others) sum in this order, so the two forms give the same numbers; it is as
+    accurate as a SIMD dot product (BLAS's GEMV, which summed these before, also adds in
+    lanes).
+
+    >>> import numpy as np
+    >>> float(_lane_sums(np.arange(40, dtype=np.float32)))
+    780.0
+    """
+    xp = backend.xp
+    n = a.shape[-1]
+    m = n // LANES
+    if m == 0:
+        if n == 0:
+            return xp.zeros(a.shape[:-1], a.dtype)
+        total = a[..., 0].copy()
+        for t in range(1, n):
+            total += a[..., t]
+        return total
+    v = a[..., : LANES * m].reshape(*a.shape[:-1], m, LANES)
+    acc = v[..., 0, :].copy()
+    for i in range(1, m):
+        acc += v[..., i, :]
+    half = LANES // 2
+    while half:
+        acc = acc[..., :half] + acc[..., half : 2 * half]
+        half //= 2
+    total = acc[..., 0]
+    for t in range(LANES * m, n):
+        total += a[..., t]
+    return total
+
+
+def _batch_stats(x3: Any, piv: Any, xc: Any, cnt: int) -> tuple[Any, Any]:
+    """Batch norm's statistics in training, two passes over ``x3 (N, C, L)``: the mean of
+    ``x − piv`` per channel, then ``xc ← (x − piv) − mean`` (kept for x̂) and the mean of
+    its squares. Row sums in :func:`_lane_sums`' order, then summed over the batch; one
+    compiled pass each where numba is installed (the same numbers). Returns ``(mean of
+    x − piv, biased variance)``, both ``(C,)``."""
+    xp = backend.xp
+    n, c = x3.shape[0], x3.shape[1]
+    s1, s2 = xp.empty((n, c), x3.dtype), xp.empty((n, c), x3.dtype)
+    p3 = piv[None, :, None]
+
+    def shifted(i: int, j: int) -> None:
+        if not kernels.batch_norm_shifted_sums(x3[i:j], piv, s1[i:j]):
+            s1[i:j] = _lane_sums(x3[i:j] - p3)
+
+    _rows(shifted, x3)
+    mu = s1.sum(axis=0) * (1.0 / cnt)
+
+    def center(i: int, j: int) -> None:
+        if not kernels.batch_norm_center_sums(x3[i:j], piv, mu, xc[i:j], s2[i:j]):
+            xs = xp.subtract(x3[i:j], p3, out=xc[i:j])
+            xs -= mu[:, None]
+            s2[i:j] = _lane_sums(xs * xs)
+
+    _rows(center, x3)
+    return mu, s2.sum(axis=0) * (1.0 / cnt)
+
+
+def _grad_sums(g3: Any, xhat: Any) -> tuple[Any, Any]:
+    """``(Σ g, Σ g ⊙ x̂)`` per channel over ``(N, C, L)``: row sums in :func:`_lane_sums`'
+    order, then over the batch; one compiled pass where numba is installed."""
+    xp = backend.xp
+    n, c = g3.shape[0], g3.shape[1]
+    sg, sgx = xp.empty((n, c), g3.dtype), xp.empty((n, c), g3.dtype)
+
+    def sums(i: int, j: int) -> None:
+        if not kernels.batch_norm_grad_sums(g3[i:j], xhat[i:j], sg[i:j], sgx[i:j]):
+            sg[i:j] = _lane_sums(g3[i:j])
+            sgx[i:j] = _lane_sums(g3[i:j] * xhat[i:j])
+
+    _rows(sums, g3)
+    return sg.sum(axis=0), sgx.sum(axis=0)
 
 
 def _iadd(a: Any, b: Any) -> Any:
