@@ -708,6 +708,24 @@ def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length):
         )
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 50003), (2, 1, 4096), (1, 3, 33)])
+def test_lane_sums_numpy_form_adds_block_by_block(shape):
+    """The NumPy form's ``sum`` over the blocks axis adds the blocks in turn (as the kernel):
+    the same numbers as an explicit loop and as the kernel, for long rows and unit axes."""
+    from deepgrad.functional import normalization as nz
+
+    x = np.random.default_rng(7).standard_normal(shape).astype(np.float32) * 100
+    m = shape[-1] // nz.LANES
+    v = x[..., : nz.LANES * m].reshape(*shape[:-1], m, nz.LANES)
+    in_turn = v[..., 0, :].copy()
+    for i in range(1, m):
+        in_turn += v[..., i, :]
+    np.testing.assert_array_equal(v.sum(axis=-2), in_turn, strict=True)
+    s = np.empty(shape[:2], np.float32)
+    assert kernels.batch_norm_shifted_sums(x, np.zeros(shape[1], np.float32), s) is True
+    np.testing.assert_array_equal(s, nz._lane_sums(x), strict=True)
+
+
 def test_batch_norm_sum_kernels_decline_what_they_do_not_take():
     x = np.zeros((2, 3, 20), np.float32)
     v, s = np.ones(3, np.float32), np.empty((2, 3), np.float32)

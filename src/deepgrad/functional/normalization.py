@@ -448,9 +448,9 @@ def _lane_sums(a: Any) -> Any:
             total += a[..., t]
         return total
     v = a[..., : LANES * m].reshape(*a.shape[:-1], m, LANES)
-    acc = v[..., 0, :].copy()
-    for i in range(1, m):
-        acc += v[..., i, :]
+    # NumPy reduces over an outer axis block by block, in order (its pairwise sum is for
+    # the contiguous axis): each lane adds its values in turn (tests/test_kernels.py)
+    acc = v.sum(axis=-2)
     half = LANES // 2
     while half:
         acc = acc[..., :half] + acc[..., half : 2 * half]
