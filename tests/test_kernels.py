@@ -686,7 +686,9 @@ def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length):
     )
     s = np.empty((3, 4), dtype)
     assert kernels.batch_norm_shifted_sums(x, piv, s) is True
-    np.testing.assert_array_equal(s, nz._lane_sums(x - piv[None, :, None]), strict=True)
+    want = nz._lane_sums(x - piv[None, :, None])
+    np.testing.assert_array_equal(s, want, strict=True)
+    np.testing.assert_array_equal(np.signbit(s), np.signbit(want))  # signed zeros too
     xc, s2 = np.empty_like(x), np.empty((3, 4), dtype)
     assert kernels.batch_norm_center_sums(x, piv, mu, xc, s2) is True
     want = (x - piv[None, :, None]) - mu[None, :, None]
@@ -696,6 +698,10 @@ def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length):
     sg, sgx = np.empty((3, 4), dtype), np.empty((3, 4), dtype)
     assert kernels.batch_norm_grad_sums(g, x, sg, sgx) is True
     np.testing.assert_array_equal(sg, nz._lane_sums(g), strict=True)
+    z = np.full((2, 3, length), -0.0, dtype)  # all negative zeros: the same zero either way
+    sz = np.empty((2, 3), dtype)
+    assert kernels.batch_norm_shifted_sums(z, np.zeros(3, dtype), sz) is True
+    np.testing.assert_array_equal(np.signbit(sz), np.signbit(nz._lane_sums(z - 0)))
     np.testing.assert_array_equal(sgx, nz._lane_sums(g * x), strict=True)
     if length:  # the lane order is a sum: close to NumPy's own (float64 to rounding)
         finite = np.isfinite(x).all(axis=-1)

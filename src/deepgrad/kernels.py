@@ -409,9 +409,10 @@ def _bn_sum_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 for t in range(1, n):
                     total += v[t]
             return total
-        for j in range(16):
-            acc[j] = v[j]
-        for i in range(1, m):
+        zero = v.dtype.type(0)
+        for j in range(16):  # from +0, as NumPy's sum over an outer axis starts
+            acc[j] = zero
+        for i in range(m):
             blk = v[16 * i : 16 * i + 16]
             for j in range(16):
                 acc[j] += blk[j]
