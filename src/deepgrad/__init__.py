@@ -648,8 +648,6 @@ from .compiler import compile  # noqa: E402
 from . import autograd, autograd_functional as _autograd_functional  # noqa: E402
 import sys as _sys  # noqa: E402
 
-autograd.functional = _autograd_functional  # type: ignore[attr-defined]
-_sys.modules[__name__ + ".autograd.functional"] = _autograd_functional  # PyTorch's path
 from . import multiprocessing, profiler, version, autograd_profiler as _autograd_profiler  # noqa: E402
 from . import autograd_forward_ad as _forward_ad  # noqa: E402
 from .storage import TypedStorage, UntypedStorage  # noqa: E402
@@ -675,15 +673,18 @@ from .functional import (  # noqa: E402 - PyTorch's top-level names for these
 from .functional.torch_namespace import dtype  # noqa: E402
 from .tensor import to_dlpack  # noqa: E402
 
-autograd.profiler = _autograd_profiler  # type: ignore[attr-defined]
-_sys.modules[__name__ + ".autograd.profiler"] = _autograd_profiler  # PyTorch's path
-autograd.forward_ad = _forward_ad  # type: ignore[attr-defined]
-_sys.modules[__name__ + ".autograd.forward_ad"] = _forward_ad  # PyTorch's path
 from . import autograd_graph as _autograd_graph  # noqa: E402
 
-autograd.graph = _autograd_graph  # type: ignore[attr-defined]
-_sys.modules[__name__ + ".autograd.graph"] = _autograd_graph  # PyTorch's path
-del _sys, _autograd_functional, _autograd_profiler, _forward_ad, _autograd_graph
+# torch.autograd's submodules, at PyTorch's paths (deepgrad keeps them beside autograd.py)
+for _name, _module in (
+    ("functional", _autograd_functional),
+    ("profiler", _autograd_profiler),
+    ("forward_ad", _forward_ad),
+    ("graph", _autograd_graph),
+):
+    setattr(autograd, _name, _module)
+    _sys.modules[f"{__name__}.autograd.{_name}"] = _module
+del _sys, _name, _module, _autograd_functional, _autograd_profiler, _forward_ad, _autograd_graph
 from .printing import set_printoptions  # noqa: E402
 from .threads import (  # noqa: E402
     get_num_interop_threads,

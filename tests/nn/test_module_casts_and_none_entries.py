@@ -13,6 +13,8 @@ import pytest
 
 import deepgrad as dg
 
+from ._as_torch import raised_alike, run_snippet
+
 torch = pytest.importorskip("torch")
 
 SNIPPETS = [
@@ -77,23 +79,16 @@ def _norm(v, lib):
 
 
 def _run(lib, code):
-    env = {"T": lib, "nn": lib.nn}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            exec(code, env)  # noqa: S102 - the snippets above
-        except Exception as e:  # noqa: BLE001 - the class is compared
-            return e
-    return _norm(env.get("r"), lib)
+        return run_snippet(lib, code, _norm)
 
 
 @pytest.mark.parametrize("code", SNIPPETS, ids=range(len(SNIPPETS)))
 def test_casts_and_none_entries_as_torch(code):
     want, got = _run(torch, code), _run(dg, code)
-    if isinstance(want, Exception):
-        assert isinstance(got, type(want)), f"torch raised {want!r}, deepgrad gave {got!r}"
+    if raised_alike(want, got):
         return
-    assert not isinstance(got, Exception), f"torch gave {want!r}, deepgrad raised {got!r}"
     assert got == want
 
 

@@ -11,6 +11,8 @@ import pytest
 
 import deepgrad as dg
 
+from ._as_torch import raised_alike, run_snippet
+
 torch = pytest.importorskip("torch")
 
 PRELUDE = """
@@ -175,21 +177,14 @@ r = m.load_state_dict(sd, strict=False)
 
 
 def _run(lib, code):
-    env = {"T": lib, "nn": lib.nn}
-    try:
-        exec(PRELUDE + code, env)  # noqa: S102 - the snippets above
-    except Exception as e:  # noqa: BLE001 - the class is compared
-        return e
-    return _norm(env.get("r"), lib)
+    return run_snippet(lib, PRELUDE + code, _norm)
 
 
 @pytest.mark.parametrize("code", SNIPPETS, ids=range(len(SNIPPETS)))
 def test_state_protocol_as_torch(code):
     want, got = _run(torch, code), _run(dg, code)
-    if isinstance(want, BaseException):
-        assert isinstance(got, type(want)), f"torch raised {want!r}, deepgrad gave {got!r}"
+    if raised_alike(want, got):
         return
-    assert not isinstance(got, BaseException), f"torch gave {want!r}, deepgrad raised {got!r}"
     assert got == want
 
 
