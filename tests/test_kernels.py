@@ -485,6 +485,165 @@ def test_col2im_kernel_declines_what_it_does_not_take():
     assert kernels.col2im_flat(cols, False, out, np.zeros(2, np.float32), geom, 0, 1) is True
 
 
+#: geometries the flat-rows im2col takes (stride 1, output as wide as the input)
+_FLAT_GEOMETRIES = [
+    (3, {"padding": 1}),
+    ((3, 5), {"padding": "same", "dilation": (1, 2)}),
+    ((2, 4), {"padding": "same"}),  # uneven: one more column of padding on the right
+    ((3, 1), {"padding": (2, 0)}),  # taller output than input (Ho = H + 2)
+    (5, {"padding": 2}),  # on a 2-wide image: a kernel wider than the image
+    ((1, 3), {"padding": (0, 1)}),
+    ((3, 3), {"padding": (0, 1)}),  # no padding in height: a shorter output
+]
+
+
+def _flat_case(rng, k, kw, dtype, n=3, c=4, o=5):
+    import deepgrad.functional as F
+
+    kh, kk = (k, k) if isinstance(k, int) else k
+    width = 2 if k == 5 else 7
+    x = rng.standard_normal((n, c, 6, width)).astype(dtype)
+    x[0, 0, 0, 0], x[1, 1, 2, -1], x[-1, -1, -1, 0] = np.inf, np.nan, -0.0  # copied as they are
+    w = rng.standard_normal((o, c, kh, kk)).astype(dtype)
+    b = rng.standard_normal(o).astype(dtype)
+    y = F.conv2d(dg.tensor(x), dg.tensor(w), **kw)
+    assert y.shape[-1] == width  # the flat-rows geometry
+    return x, w, b, rng.standard_normal(y.shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, kw", _FLAT_GEOMETRIES)
+@pytest.mark.parametrize("ones", [False, True])
+def test_im2col_kernel_is_bit_identical_to_numpy(dtype, k, kw, ones, monkeypatch):
+    """Batch-major columns through the compiled im2col equal the NumPy form's bit for bit
+    (an inf, a NaN and a -0.0 copied as they are, zeros +0), a folded bias's row of ones
+    included."""
+    import deepgrad.functional.conv as conv_mod
+
+    monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9)
+    x, w, _, _ = _flat_case(np.random.default_rng(3), k, kw, dtype)
+    pad = conv_mod._padding4(kw["padding"], w.shape[2:], kw.get("dilation", (1, 1)), (1, 1), "t")
+    g = conv_mod._Geom(x.shape, w.shape, (1, 1), pad, kw.get("dilation", (1, 1)), 1)
+    assert g.bm and conv_mod._flat_rows(g)
+
+    def run():
+        return [conv_mod._im2col(x, g, ones=ones)]
+
+    _assert_kernels_change_nothing(run, monkeypatch, uses=("im2col_flat",))
+    on = run()[0]
+    assert np.array_equal(np.signbit(on), np.signbit(_numpy_im2col(x, g, ones)), equal_nan=True)
+
+
+def _numpy_im2col(x, g, ones):
+    import deepgrad.functional.conv as conv_mod
+
+    before = kernels.set_enabled(False)
+    try:
+        return conv_mod._im2col(x, g, ones=ones)
+    finally:
+        kernels.set_enabled(before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, kw", _FLAT_GEOMETRIES)
+@pytest.mark.parametrize("block_bytes", [1, 3000, 1 << 20])
+def test_fused_column_blocks_give_the_whole_matrix_numbers(dtype, k, kw, block_bytes, monkeypatch):
+    """A convolution without a column matrix kept (inference; a frozen weight), its bias
+    folded or added, and the transposed convolution (conv2d's input gradient,
+    conv_transpose2d with a bias) made block by block in cache (conv._fused_blocks: blocks of
+    one sample, of a few with a shorter last one, of the whole batch) equal the whole-matrix
+    path's numbers bit for bit; so does a block whose compiled im2col declines (the NumPy
+    im2col of those samples)."""
+    import deepgrad.functional as F
+    import deepgrad.functional.conv as conv_mod
+
+    monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9)
+    monkeypatch.setattr(conv_mod, "BLOCK_BYTES", block_bytes)
+    x, w, b, gy = _flat_case(np.random.default_rng(4), k, kw, dtype, n=5)
+    kh, kk = w.shape[2:]
+    ran = []
+    fused = conv_mod._fused_blocks
+
+    def spy(*args):
+        ran.append(args[0].N)
+        return fused(*args)
+
+    monkeypatch.setattr(conv_mod, "_fused_blocks", spy)
+
+    def run(fuse, fold=True):
+        monkeypatch.setattr(conv_mod, "FUSE_COLUMNS", fuse)
+        monkeypatch.setattr(conv_mod, "FOLD_BIAS", fold)
+        with dg.no_grad():
+            y = F.conv2d(dg.tensor(x), dg.tensor(w), dg.tensor(b), **kw).numpy()
+            y0 = F.conv2d(dg.tensor(x), dg.tensor(w), **kw).numpy()
+        xt = dg.tensor(x, requires_grad=True)
+        F.conv2d(xt, dg.tensor(w), **kw).backward(dg.tensor(gy))  # frozen weight: no columns kept
+        out = [y, y0, xt.grad.numpy()]
+        if (kh - 1) % 2 == 0 and (kk - 1) % 2 == 0 or kw["padding"] != "same":
+            pad = kw["padding"] if kw["padding"] != "same" else ((kh - 1) // 2, (kk - 1) // 2)
+            t = F.conv_transpose2d(
+                dg.tensor(gy), dg.tensor(w), dg.tensor(b[: w.shape[1]]), padding=pad,
+                dilation=kw.get("dilation", 1),
+            )  # fmt: skip
+            out.append(t.numpy())
+        return [np.array(a, copy=True) for a in out]
+
+    for fold in (True, False):
+        whole = run(False, fold)
+        assert not ran
+        got = run(True, fold)
+        assert ran, "the fused path did not run"
+        ran.clear()
+        for i, (a, e) in enumerate(zip(got, whole, strict=True)):
+            np.testing.assert_array_equal(a, e, strict=True, err_msg=f"output {i}, fold {fold}")
+            assert np.array_equal(np.signbit(a), np.signbit(e))
+    monkeypatch.setattr(kernels, "im2col_flat", lambda *args: False)
+    for a, e in zip(run(True, fold=False), whole, strict=True):  # whole: fold=False
+        np.testing.assert_array_equal(a, e, strict=True)
+
+
+def test_training_with_fused_columns_gives_the_same_weights(monkeypatch):
+    """A CNN trained a few steps (the first layer's input needs no gradient, the second's
+    does) with the compiled columns and blocks and with the kernels off: the same weights."""
+    import deepgrad.functional.conv as conv_mod
+
+    monkeypatch.setattr(conv_mod, "BLOCK_BYTES", 20_000)  # several blocks per thread
+    rng = np.random.default_rng(5)
+    xs = [rng.standard_normal((16, 1, 12, 12)).astype(np.float32) for _ in range(3)]
+    ys = [rng.integers(0, 10, 16) for _ in range(3)]
+
+    def run():
+        dg.manual_seed(0)
+        model = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(16 * 36, 10),
+        )  # fmt: skip
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        for x, y in zip(xs, ys, strict=True):
+            opt.zero_grad()
+            F.cross_entropy(model(dg.tensor(x)), dg.tensor(y)).backward()
+            opt.step()
+        with dg.no_grad():
+            pred = model(dg.tensor(xs[0]))
+        return [p.numpy() for p in model.parameters()] + [pred.numpy()]
+
+    _assert_kernels_change_nothing(run, monkeypatch, uses=("im2col_flat",))
+
+
+def test_im2col_kernel_declines_what_it_does_not_take():
+    x = np.zeros((2, 3, 12), np.float32)
+    cols = np.zeros((2, 27, 12), np.float32)
+    geom = (1, 1, 1, 1, 4, 3, 3)
+    assert kernels.im2col_flat(x.astype(np.float16), cols, geom, 0, 2) is False
+    assert kernels.im2col_flat(x, cols.astype(np.float64), geom, 0, 2) is False
+    assert kernels.im2col_flat(x[..., ::2], cols[..., :6], geom, 0, 2) is False
+    assert kernels.im2col_flat(x, cols[:, :26], geom, 0, 2) is False  # too few rows
+    assert kernels.im2col_flat(x, cols[:1], geom, 0, 2) is False  # too few samples
+    assert kernels.im2col_flat(x, cols, geom, 1, 3) is False  # past the batch
+    assert kernels.im2col_flat(x, cols[:, :, :10], geom, 0, 2) is False  # not whole rows
+    assert kernels.im2col_flat(x, cols, geom, 0, 2) is True
+
+
 def test_relu_kernels_decline_what_they_do_not_take():
     """(Their numbers: tests/functional/test_activation.py, against the NumPy forms and
     PyTorch.)"""
