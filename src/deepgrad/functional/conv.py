@@ -28,9 +28,10 @@ first layer.
 
 Where numba is installed, batch-major columns over flat rows (below) come from a compiled
 im2col (:func:`deepgrad.kernels.im2col_flat`: no padded copy of the image), and where no
-column matrix has to be kept for a weight gradient (inference, a frozen weight) and in the
-transposed convolution (``∂/∂x``), the columns are not made for the whole batch at all: a
-few samples' at a time, in a block that stays in cache between the im2col (or GEMM) that
+column matrix is kept for a weight gradient (inference, a frozen weight, or one larger than
+:data:`KEEP_COLUMNS_MAX`, which the weight gradient makes again) and in the transposed
+convolution (``∂/∂x``), the columns are not made for the whole batch at all: a few
+samples' at a time, in a block that stays in cache between the im2col (or GEMM) that
 writes it and the GEMM (or col2im) that reads it (:func:`_fused_blocks`). Same copies, same
 per-sample GEMM calls: the same numbers bit for bit.
 
@@ -104,6 +105,13 @@ FLAT_ROWS = True
 #: reads them (:func:`_fused_blocks`) where the compiled im2col applies, instead of the whole
 #: column matrix first; tests switch it off to compare the two (the same numbers bit for bit)
 FUSE_COLUMNS = True
+
+#: the largest column matrix (bytes) a convolution keeps from its forward for its weight
+#: gradient; a larger one, where :func:`_fused_blocks` applies, is not made at all: the
+#: forward and the weight gradient each make its blocks in cache (writing and reading 29 MB
+#: cost more than the second im2col: the Fashion-MNIST recipes' steps 1.03-1.06x, Intel
+#: Xeon, one and two threads; the CNN workload's 7 MB, kept, ran as fast either way)
+KEEP_COLUMNS_MAX = 16 << 20
 
 #: bytes of columns one block holds: a few samples', small enough to stay in the core's L2
 #: cache between the im2col that writes them and the GEMM (or col2im) that reads them
@@ -522,6 +530,11 @@ def _samples_matmul(a: Any, b: Any, out: Any) -> Any:
     return out
 
 
+def _cols_bytes(g: _Geom, x: Any) -> int:
+    """Bytes of this convolution's whole column matrix."""
+    return g.N * g.C * g.kh * g.kw * g.L * x.dtype.itemsize
+
+
 def _fusable(x: Any, g: _Geom) -> bool:
     """Whether :func:`_fused_blocks` runs this convolution: batch-major columns of one group
     over flat image rows (:func:`_flat_rows`), ``x`` a C-contiguous float32/float64 NumPy
@@ -597,6 +610,21 @@ def _conv_fused(x: Any, w: Any, b: Any, g: _Geom) -> Any:
     if b is not None and w2.shape[1] == K:
         return _from_cols_layout(y, g, b)
     return y.reshape(g.N, g.O, g.Ho, g.Wo)
+
+
+def _wgrad_fused(x: Any, yt: Any, g: _Geom) -> Any:
+    """:func:`_gemm_nt` with the columns made again block by block (:func:`_fused_blocks`):
+    ``Σ_n cols[n] @ y_t[n]ᵀ`` → ``(O, C, kh, kw)``."""
+    K = g.C * g.kh * g.kw
+    per = backend.xp.empty((g.N, K, g.O), yt.dtype)
+    ytt = yt.transpose(0, 2, 1)
+
+    def block(buf: Any, a: int, e: int) -> None:
+        _im2col_block(x, g, buf, a, e)
+        backend.xp.matmul(buf, ytt[a:e], out=per[a:e])
+
+    _fused_blocks(g, K, yt.dtype, block)
+    return per.sum(axis=0).T.reshape(g.O, g.C, g.kh, g.kw)
 
 
 def _conv_t_fused(w: Any, yt: Any, g: _Geom, bias: Any) -> Any:
@@ -700,7 +728,12 @@ class Conv2dFunction(Function):
 
     def __call__(self, *inputs: Tensor) -> Any:
         # keep the column matrix for the weight gradient only when one will be wanted
-        self.keep_cols = is_grad_enabled() and inputs[1].requires_grad
+        x, g = inputs[0], self.g
+        self.keep_cols = (
+            is_grad_enabled()
+            and inputs[1].requires_grad
+            and (_cols_bytes(g, x) <= KEEP_COLUMNS_MAX or not _fusable(x._data, g))
+        )
         return super().__call__(*inputs)
 
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
@@ -821,11 +854,14 @@ class Conv2dWeightGradFunction(Function):
 
     def forward(self, x: Any, gy: Any) -> Any:
         g = self.g
-        cols = self.cols if self.cols is not None else _im2col(x, g, pooled=True)
         if self.yt is not None:
             yt, pooled = self.yt, False
         else:
             yt, pooled = _to_cols_layout(gy, g)
+        if self.cols is None and _fusable(x, g):  # the columns made again, block by block
+            self.yt = None
+            return _wgrad_fused(x, yt, g)
+        cols = self.cols if self.cols is not None else _im2col(x, g, pooled=True)
         w = _gemm_nt(yt, cols, g)
         if self.cols is None:
             SCRATCH.give(cols)
