@@ -603,18 +603,21 @@ def test_fused_column_blocks_give_the_whole_matrix_numbers(dtype, k, kw, block_b
 
 
 @pytest.mark.parametrize("keep_max", [0, 1 << 40])
-def test_training_with_fused_columns_gives_the_same_weights(keep_max, monkeypatch):
+@pytest.mark.parametrize("fold", [True, False])
+def test_training_with_fused_columns_gives_the_same_weights(keep_max, fold, monkeypatch):
     """A CNN trained a few steps (the first layer's input needs no gradient, the second's
     does) with the compiled columns and blocks and with the kernels off: the same weights,
     whether the forward keeps its columns for the weight gradient or the weight gradient
-    makes them again block by block (``keep_max = 0``)."""
+    makes them again block by block (``keep_max = 0``), with the bias folded into the
+    products (its gradient the ones row's) or not."""
     import deepgrad.functional.conv as conv_mod
 
     monkeypatch.setattr(conv_mod, "BLOCK_BYTES", 20_000)  # several blocks per thread
     monkeypatch.setattr(conv_mod, "KEEP_COLUMNS_MAX", keep_max)
+    monkeypatch.setattr(conv_mod, "FOLD_BIAS", fold)
     made = []
-    wgrad = conv_mod._wgrad_fused
-    monkeypatch.setattr(conv_mod, "_wgrad_fused", lambda *a: made.append(1) or wgrad(*a))
+    wgrad = conv_mod._wgrad_blocks
+    monkeypatch.setattr(conv_mod, "_wgrad_blocks", lambda *a: made.append(1) or wgrad(*a))
     rng = np.random.default_rng(5)
     xs = [rng.standard_normal((16, 1, 12, 12)).astype(np.float32) for _ in range(3)]
     ys = [rng.integers(0, 10, 16) for _ in range(3)]

@@ -504,18 +504,27 @@ def test_a_bias_folded_into_the_gemm(flat, kw, dtype, monkeypatch):
     """Batch-major columns with a last row of ones and the bias as a last weight column
     (``FOLD_BIAS``): the output and every gradient as the GEMM followed by a pass adding the
     bias, to rounding (BLAS may sum K + 1 terms in another order), NaN and inf where that
-    gives them; the folded GEMM runs where asked, and only there; and both agree with torch."""
+    gives them; the folded GEMM runs where asked, and only there, as does the bias gradient
+    taken in the weight gradient's products (the ones row's); and both agree with torch."""
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(conv_mod, "BATCH_MAJOR_BELOW_K", 10**9)
     monkeypatch.setattr(conv_mod, "FLAT_ROWS", flat)
+    monkeypatch.setattr(conv_mod, "KEEP_COLUMNS_MAX", 1 << 40)  # kept: _gemm_bias runs
     folded = []
-    real = conv_mod._gemm_bias
+    real, real_grads = conv_mod._gemm_bias, conv_mod._wgrad_bias
 
     def spy(*args):
         folded.append(True)
         return real(*args)
 
+    def spy_grads(*args):
+        both = real_grads(*args)
+        if both is not None:
+            folded.append(True)
+        return both
+
     monkeypatch.setattr(conv_mod, "_gemm_bias", spy)
+    monkeypatch.setattr(conv_mod, "_wgrad_bias", spy_grads)
     rng = np.random.default_rng(4)
     x = (rng.standard_normal((5, 3, 9, 8)) * 10).astype(dtype)
     w, b = rng.standard_normal((4, 3, 3, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
@@ -527,7 +536,7 @@ def test_a_bias_folded_into_the_gemm(flat, kw, dtype, monkeypatch):
         gy = np.cos(np.arange(y.numel())).reshape(y.shape).astype(dtype)
         y.backward(dg.tensor(gy))
         results.append([y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
-        assert bool(folded) == fold
+        assert len(folded) == 2 * fold  # the forward's GEMM and the gradients' products
         folded.clear()
     tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
     for a, c in zip(*results, strict=True):

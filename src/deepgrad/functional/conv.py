@@ -616,15 +616,47 @@ def _wgrad_fused(x: Any, yt: Any, g: _Geom) -> Any:
     """:func:`_gemm_nt` with the columns made again block by block (:func:`_fused_blocks`):
     ``Σ_n cols[n] @ y_t[n]ᵀ`` → ``(O, C, kh, kw)``."""
     K = g.C * g.kh * g.kw
-    per = backend.xp.empty((g.N, K, g.O), yt.dtype)
+    return _wgrad_blocks(x, yt, g, K).T.reshape(g.O, g.C, g.kh, g.kw)
+
+
+def _wgrad_blocks(x: Any, yt: Any, g: _Geom, rows: int) -> Any:
+    """``Σ_n cols[n] @ y_t[n]ᵀ`` → ``(rows, O)`` with the columns made block by block;
+    ``rows = C·kh·kw + 1`` adds a row of ones to each block (the bias gradient's row)."""
+    K = g.C * g.kh * g.kw
+    per = backend.xp.empty((g.N, rows, g.O), yt.dtype)
     ytt = yt.transpose(0, 2, 1)
 
     def block(buf: Any, a: int, e: int) -> None:
+        if rows > K:
+            buf[:, K] = 1
         _im2col_block(x, g, buf, a, e)
         backend.xp.matmul(buf, ytt[a:e], out=per[a:e])
 
-    _fused_blocks(g, K, yt.dtype, block)
-    return per.sum(axis=0).T.reshape(g.O, g.C, g.kh, g.kw)
+    _fused_blocks(g, rows, yt.dtype, block)
+    return per.sum(axis=0)
+
+
+def _wgrad_bias(x: Any, cols: Any, yt: Any, g: _Geom) -> tuple[Any, Any] | None:
+    """The weight and bias gradients of a first-order backward in one set of per-sample
+    products, where the columns have (or get) the folded bias's row of ones: that row's
+    product with ``y_t[n]ᵀ`` is ``Σ_l y_t[n, :, l]``, the bias gradient's sum, so it needs
+    no pass of its own over the output gradient (0.26 ms of the CNN's first layer's 0.64 ms
+    backward at two threads, Intel Xeon). The same sums to rounding as ``Σ_{n,i,j} gy``
+    (BLAS's order, not NumPy's). ``None`` where the columns have no such row (the caller's
+    paths run)."""
+    K = g.C * g.kh * g.kw
+    if not (FOLD_BIAS and g.bm and g.G == 1):
+        return None
+    if cols is not None:
+        if cols.shape[1] != K + 1:
+            return None
+        per = backend.xp.empty((g.N, K + 1, g.O), yt.dtype)
+        r = _samples_matmul(cols, yt.transpose(0, 2, 1), per).sum(axis=0)
+    elif _fusable(x, g):
+        r = _wgrad_blocks(x, yt, g, K + 1)
+    else:
+        return None
+    return r[:K].T.reshape(g.O, g.C, g.kh, g.kw), r[K].copy()
 
 
 def _conv_t_fused(w: Any, yt: Any, g: _Geom, bias: Any) -> Any:
@@ -761,12 +793,16 @@ class Conv2dFunction(Function):
         gx = gw = gb = None
         if need[0]:
             gx = ConvTranspose2dFunction(g, gyt)(gy, w)
-        if need[1]:
-            cols = self.__dict__.get("cols")
+        cols = self.__dict__.get("cols")
+        if need[1] and has_b and need[2] and not is_grad_enabled():
+            both = _wgrad_bias(x._data, cols, gyt, g)
+            if both is not None:
+                gw, gb = (Tensor._from_op(a, None, 0) for a in both)
+        if need[1] and gw is None:
             if cols is not None and g.bm and cols.shape[1] != g.C * g.kh * g.kw:
                 cols = cols[:, :-1]  # without the folded bias's row of ones
             gw = Conv2dWeightGradFunction(g, cols, gyt)(x, gy)
-        if has_b and need[2]:
+        if has_b and need[2] and gb is None:
             if is_grad_enabled():
                 gb = _sum(gy, (0, 2, 3))
             else:
