@@ -838,11 +838,14 @@ def test_attention_softmax_kernel_declines_what_it_does_not_take():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("length", [0, 1, 5, 15, 16, 17, 31, 32, 35, 784])
-def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length):
+def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length, monkeypatch):
     """The batch-norm kernels' row sums (shifted sums, centred squares and their centring,
     the gradient's two sums) equal :func:`normalization._lane_sums`' NumPy form bit for bit,
-    inf, NaN and signed zeros included, at lengths around the lane count."""
+    inf, NaN and signed zeros included, at lengths around the lane count (rows shorter than
+    ``BN_SUMS_MIN_ROW`` included: the kernels decline them, but sum them right)."""
     from deepgrad.functional import normalization as nz
+
+    monkeypatch.setattr(kernels, "BN_SUMS_MIN_ROW", 0)
 
     rng = np.random.default_rng(length)
     x = rng.standard_normal((3, 4, length)) * 10.0 ** rng.integers(-3, 4, (3, 4, length))
@@ -913,6 +916,9 @@ def test_batch_norm_sum_kernels_decline_what_they_do_not_take():
     assert kernels.batch_norm_grad_sums(x, x[:1], s, s.copy()) is False
     assert kernels.batch_norm_grad_sums(x.reshape(6, 20), x, s, s.copy()) is False
     assert kernels.batch_norm_shifted_sums(x, v, s) is True
+    short = np.zeros((2, 3, kernels.BN_SUMS_MIN_ROW - 1), np.float32)  # NumPy's is faster
+    assert kernels.batch_norm_shifted_sums(short, v, s) is False
+    assert kernels.batch_norm_grad_sums(short, short, s, s.copy()) is False
 
 
 def test_batch_norm_kernels_decline_what_they_do_not_take():

@@ -829,11 +829,17 @@ def batch_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:
     return _run("bn_scale", xc, rstd, w, b, y)
 
 
+#: the shortest rows the batch-norm sum kernels take: below one block of lanes (16 values)
+#: each row's sum is a short serial loop, and the NumPy form (one pass per position over all
+#: rows at once) is faster: BatchNorm1d's rows (L = 1) 16x, a 2×2 map's 2.8x (Intel Xeon)
+BN_SUMS_MIN_ROW = 16
+
+
 def _bn_sums_take(x: Any, *vectors: Any, sums: tuple = ()) -> bool:
     """Whether the batch-norm sum kernels take these: ``x`` a C-contiguous ``(n, C, L)``
-    float array, the per-channel ``vectors`` ``(C,)`` and the per-row ``sums`` ``(n, C)``,
-    C-contiguous, of its dtype."""
-    if not enabled() or not _same(x) or x.ndim != 3:
+    float array with ``L ≥`` :data:`BN_SUMS_MIN_ROW`, the per-channel ``vectors`` ``(C,)`` and
+    the per-row ``sums`` ``(n, C)``, C-contiguous, of its dtype."""
+    if not enabled() or not _same(x) or x.ndim != 3 or x.shape[2] < BN_SUMS_MIN_ROW:
         return False
     n, c = x.shape[0], x.shape[1]
     for v in vectors:
