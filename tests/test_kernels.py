@@ -921,6 +921,29 @@ def test_batch_norm_sum_kernels_decline_what_they_do_not_take():
     assert kernels.batch_norm_grad_sums(short, short, s, s.copy()) is False
 
 
+def test_the_kernels_load_from_numbas_cache_in_a_new_process():
+    """A second process loads the kernels a training step uses from numba's on-disk cache
+    and compiles none again: a kernel whose closure held another dispatcher (batch norm's
+    sums calling the lane sum) could never be matched in the cache, and cost every process
+    ~1.2 s at its first batch norm."""
+    code = (
+        "import numpy as np, deepgrad as dg\n"
+        "from deepgrad import nn\n"
+        "m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),\n"
+        "                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 16 * 16, 3))\n"
+        "x = dg.tensor(np.random.default_rng(0).random((4, 1, 32, 32), dtype=np.float32))\n"
+        "m(x).sum().backward()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # warm it
+    env = {**os.environ, "NUMBA_DEBUG_CACHE": "1"}
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    log = r.stdout + r.stderr
+    assert "data loaded from" in log and "_bn_sum_kernels" in log  # the cache was read
+    assert "data saved to" not in log, log
+
+
 def test_batch_norm_kernels_decline_what_they_do_not_take():
     x = np.zeros((2, 3, 4), np.float32)
     v = np.ones(3, np.float32)

@@ -440,40 +440,50 @@ def _elementwise_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
     }
 
 
+def _lane_sum(v: Any, acc: Any) -> Any:  # pragma: no cover - compiled
+    # the sum of v in LANES lanes (lane j: v[j], v[j + 16], ... in order), the lanes
+    # folded in halves, then the tail: normalization._lane_sums' order, bit for bit
+    n, m = v.size, v.size // 16
+    if m == 0:
+        total = v.dtype.type(0)
+        if n:
+            total = v[0]
+            for t in range(1, n):
+                total += v[t]
+        return total
+    zero = v.dtype.type(0)
+    for j in range(16):  # from +0, as NumPy's sum over an outer axis starts
+        acc[j] = zero
+    for i in range(m):
+        blk = v[16 * i : 16 * i + 16]
+        for j in range(16):
+            acc[j] += blk[j]
+    for j in range(8):
+        acc[j] += acc[j + 8]
+    for j in range(4):
+        acc[j] += acc[j + 4]
+    for j in range(2):
+        acc[j] += acc[j + 2]
+    total = acc[0] + acc[1]
+    for t in range(16 * m, n):
+        total += v[t]
+    return total
+
+
+#: :func:`_lane_sum` compiled (set by :func:`_bn_sum_kernels`)
+_lane_sum_jit: Any = None
+
+
 def _bn_sum_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
     """Batch norm's per-row sums in :func:`deepgrad.functional.normalization._lane_sums`'
     order, fused with the pass that needs them (the shift, the centring and its squares, the
     gradient's product with x̂)."""
 
-    @jit
-    def lane_sum(v: Any, acc: Any) -> Any:  # pragma: no cover - compiled
-        # the sum of v in LANES lanes (lane j: v[j], v[j + 16], ... in order), the lanes
-        # folded in halves, then the tail: normalization._lane_sums' order, bit for bit
-        n, m = v.size, v.size // 16
-        if m == 0:
-            total = v.dtype.type(0)
-            if n:
-                total = v[0]
-                for t in range(1, n):
-                    total += v[t]
-            return total
-        zero = v.dtype.type(0)
-        for j in range(16):  # from +0, as NumPy's sum over an outer axis starts
-            acc[j] = zero
-        for i in range(m):
-            blk = v[16 * i : 16 * i + 16]
-            for j in range(16):
-                acc[j] += blk[j]
-        for j in range(8):
-            acc[j] += acc[j + 8]
-        for j in range(4):
-            acc[j] += acc[j + 4]
-        for j in range(2):
-            acc[j] += acc[j + 2]
-        total = acc[0] + acc[1]
-        for t in range(16 * m, n):
-            total += v[t]
-        return total
+    global _lane_sum_jit
+    # a module global, not a closure variable: numba's on-disk cache cannot match a kernel
+    # whose closure holds another dispatcher (a new object each process), so the three
+    # kernels below were compiled again in every process (~1.2 s at the first batch norm)
+    _lane_sum_jit = jit(_lane_sum)
 
     @jit
     def bn_shifted_sums(x: Any, piv: Any, s: Any) -> None:  # pragma: no cover - compiled
@@ -483,7 +493,7 @@ def _bn_sum_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 xs, pv = x[n, c], piv[c]
                 for t in range(xs.size):
                     row[t] = xs[t] - pv
-                s[n, c] = lane_sum(row, acc)
+                s[n, c] = _lane_sum_jit(row, acc)
 
     @jit
     def bn_center_sums(x: Any, piv: Any, mu: Any, xc: Any, s: Any) -> None:  # pragma: no cover
@@ -495,7 +505,7 @@ def _bn_sum_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                     d = (xs[t] - pv) - m
                     os[t] = d
                     row[t] = d * d
-                s[n, c] = lane_sum(row, acc)
+                s[n, c] = _lane_sum_jit(row, acc)
 
     @jit
     def bn_grad_sums(g: Any, xhat: Any, sg: Any, sgx: Any) -> None:  # pragma: no cover
@@ -505,8 +515,8 @@ def _bn_sum_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 gs, xs = g[n, c], xhat[n, c]
                 for t in range(gs.size):
                     row[t] = gs[t] * xs[t]
-                sg[n, c] = lane_sum(gs, acc)
-                sgx[n, c] = lane_sum(row, acc)
+                sg[n, c] = _lane_sum_jit(gs, acc)
+                sgx[n, c] = _lane_sum_jit(row, acc)
 
     return {
         "bn_center_sums": bn_center_sums,
