@@ -416,6 +416,8 @@ def test_max_pool_kernels_decline_what_they_do_not_take():
     assert kernels.max_pool2x2_backward(y, idx, x[:, :, :3]) is False  # too small for y
     assert kernels.max_pool2x2(x, y, idx) is True
     assert kernels.max_pool2x2_backward(y, idx, x) is True
+    one = np.empty((1, 1, 1, 1), np.float32)  # one window a plane: NumPy's form is faster
+    assert kernels.max_pool2x2(x[:, :, :2, :2], one, idx[:, :, :1, :1]) is False
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
