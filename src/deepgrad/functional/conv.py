@@ -64,7 +64,7 @@ of any order work, and ``conv_transpose2d`` is the same machinery read the other
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import backend, kernels
@@ -342,10 +342,10 @@ def _im2col_flat(x: Any, g: _Geom, pooled: bool, ones: bool = False) -> Any:
     N, C, W = g.N, g.C, g.W
     if g.bm and kernels.flat_views((x,)) is not None and kernels.available():
         cols, _ = _new_cols(g, x.dtype, pooled, ones)  # compiled: no padded copy of x
-        x3, geom, ok = x.reshape(N, C, g.H * W), (g.pt, g.pl, g.dh, g.dw, W, g.kh, g.kw), [True]
+        fill, ok = _compiled_im2col(x, g), [True]
 
         def kernel(a: int, b: int) -> None:
-            ok[0] &= kernels.im2col_flat(x3, cols[a:b], geom, a, b)
+            ok[0] &= fill(cols[a:b], a, b)
 
         parallel_chunks(kernel, N, cols.size)
         if ok[0]:
@@ -549,7 +549,7 @@ def _fusable(x: Any, g: _Geom) -> bool:
     )
 
 
-def _fused_blocks(g: _Geom, rows: int, dtype: Any, fn: Any) -> None:
+def _fused_blocks(g: _Geom, rows: int, dtype: Any, fn: Callable[[Any, int, int], None]) -> None:
     """Run ``fn(buf, a, b)`` over the batch in blocks of samples ``a..b``, each with a scratch
     block ``buf (b − a, rows, L)`` of its thread (kept in cache: :data:`BLOCK_BYTES`), the
     batch split across the pool with BLAS at one thread per chunk as in
@@ -579,12 +579,19 @@ def _fused_blocks(g: _Geom, rows: int, dtype: Any, fn: Any) -> None:
         SCRATCH.give(buf, "block")
 
 
-def _im2col_block(x: Any, g: _Geom, buf: Any, a: int, b: int) -> None:
-    """``buf[:, :C·kh·kw]`` ← the batch-major columns of samples ``a..b`` (compiled:
-    :func:`deepgrad.kernels.im2col_flat`; else :func:`_im2col` of those samples)."""
+def _compiled_im2col(x: Any, g: _Geom) -> Callable[[Any, int, int], bool]:
+    """:func:`deepgrad.kernels.im2col_flat` bound to ``x`` and the geometry ``g`` (flat rows):
+    ``fill(cols, a, b)`` writes the batch-major columns of samples ``a..b`` into ``cols``, or
+    returns ``False`` (nothing taken)."""
     x3 = x.reshape(g.N, g.C, g.H * g.W)
     geom = (g.pt, g.pl, g.dh, g.dw, g.W, g.kh, g.kw)
-    if not kernels.im2col_flat(x3, buf, geom, a, b):
+    return lambda cols, a, b: kernels.im2col_flat(x3, cols, geom, a, b)
+
+
+def _im2col_block(fill: Any, x: Any, g: _Geom, buf: Any, a: int, b: int) -> None:
+    """``buf[:, :C·kh·kw]`` ← the batch-major columns of samples ``a..b``: ``fill``
+    (:func:`_compiled_im2col`), or where it declines :func:`_im2col` of those samples."""
+    if not fill(buf, a, b):
         part = _Geom(x[a:b].shape, (g.O, g.C, g.kh, g.kw), (g.sh, g.sw),
                      (g.pt, g.pb, g.pl, g.pr), (g.dh, g.dw), g.G)  # fmt: skip
         part.bm = True
@@ -599,11 +606,12 @@ def _conv_fused(x: Any, w: Any, b: Any, g: _Geom) -> Any:
     if b is not None and FOLD_BIAS:
         w2 = backend.xp.concatenate([w2, b.reshape(g.O, 1)], axis=1)
     y = backend.xp.empty((g.N, g.O, g.L), x.dtype)
+    fill = _compiled_im2col(x, g)
 
     def block(buf: Any, a: int, e: int) -> None:
         if w2.shape[1] > K:
             buf[:, K] = 1
-        _im2col_block(x, g, buf, a, e)
+        _im2col_block(fill, x, g, buf, a, e)
         backend.xp.matmul(w2, buf, out=y[a:e])
 
     _fused_blocks(g, w2.shape[1], x.dtype, block)
@@ -624,12 +632,12 @@ def _wgrad_blocks(x: Any, yt: Any, g: _Geom, rows: int) -> Any:
     ``rows = C·kh·kw + 1`` adds a row of ones to each block (the bias gradient's row)."""
     K = g.C * g.kh * g.kw
     per = backend.xp.empty((g.N, rows, g.O), yt.dtype)
-    ytt = yt.transpose(0, 2, 1)
+    ytt, fill = yt.transpose(0, 2, 1), _compiled_im2col(x, g)
 
     def block(buf: Any, a: int, e: int) -> None:
         if rows > K:
             buf[:, K] = 1
-        _im2col_block(x, g, buf, a, e)
+        _im2col_block(fill, x, g, buf, a, e)
         backend.xp.matmul(buf, ytt[a:e], out=per[a:e])
 
     _fused_blocks(g, rows, yt.dtype, block)

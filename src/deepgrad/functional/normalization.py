@@ -427,10 +427,10 @@ LANES = 16
 def _lane_sums(a: Any) -> Any:
     """Sums over the last axis of ``a (..., L)`` in a fixed order: lane ``j`` adds ``a[j],
     a[j + 16], …`` in turn to ``+0``, the 16 lanes are folded in halves (8, 4, 2, 1), then the
-    ``L mod 16`` tail values are added in order (``L < 16``: all in order, from the first). The batch-norm kernels (:func:`deepgrad.kernels.batch_norm_shifted_sums`
-    and the others) sum in this order, so the two forms give the same numbers; it is as
-    accurate as a SIMD dot product (BLAS's GEMV, which summed these before, also adds in
-    lanes).
+    ``L mod 16`` tail values are added in order (``L < 16``: all in order, from the first).
+    The batch-norm kernels (:func:`deepgrad.kernels.batch_norm_shifted_sums` and the others)
+    sum in this order, so the two forms give the same numbers; it is as accurate as a SIMD
+    dot product (BLAS's GEMV, which summed these before, also adds in lanes).
 
     >>> import numpy as np
     >>> float(_lane_sums(np.arange(40, dtype=np.float32)))
