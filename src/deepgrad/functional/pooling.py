@@ -46,6 +46,7 @@ from .._errors import ShapeMismatchError, ValueRangeError, bool_arg, int_arg
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
+from .activation import _UINT
 from .arguments import IntTuple, _is_int, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
 from .linalg import matmul
@@ -288,6 +289,7 @@ class _MaxPoolScatter(Function):
         first, _ = SCRATCH.take(gy.shape, numpy.dtype(bool))
         taken, _ = SCRATCH.take(gy.shape, numpy.dtype(bool), "taken")
         last = g.kh * g.kw - 1
+        uint = _UINT[gy.dtype.itemsize]
 
         def chunk(a: int, b: int) -> None:  # samples a..b (the batch split across threads)
             ys, gys, fst, tkn = y[a:b], gy[a:b], first[a:b], taken[a:b]
@@ -301,11 +303,14 @@ class _MaxPoolScatter(Function):
                         xp.logical_or(tkn, fst, out=tkn)
                     else:
                         tkn[...] = fst
-                # multiply by the 0/1 mask (much faster in NumPy than a masked copy)
+                # multiply by the 0/1 mask (much faster in NumPy than a masked copy); where
+                # each input is in one window, the gradient's bits times the mask as integers:
+                # exactly gy or +0.0, as PyTorch's scatter (a float product gives -0.0 for a
+                # negative gy); overlapping windows add into +0.0, which stays +0.0
                 if overlap:
                     d += gys * fst
                 else:
-                    xp.multiply(gys, fst, out=d)
+                    xp.multiply(gys.view(uint), fst, out=d.view(uint))
 
         parallel_chunks(chunk, g.N, buf.size, CACHE_BLOCK)
         SCRATCH.give(first)

@@ -9,7 +9,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tensor import Tensor
+from . import module as _module
+from .activation import ReLU
 from .module import Module, _addindent
+from .pooling import MaxPool1d, MaxPool2d, MaxPool3d
 
 
 def _abs_index(idx: Any, n: int) -> int:
@@ -19,6 +22,41 @@ def _abs_index(idx: Any, n: int) -> int:
     if not -n <= idx < n:
         raise IndexError(f"index {idx} is out of range")
     return idx + n if idx < 0 else idx
+
+
+_MAX_POOLS = (MaxPool1d, MaxPool2d, MaxPool3d)
+
+
+def _plain(m: Module) -> bool:
+    """Whether calling ``m`` runs only its class's ``forward``: no hook of its own, no global
+    module hook, no ``forward`` set on the instance."""
+    d = m.__dict__
+    hooks = d.get("_dg_hooks")
+    return (hooks is None or not any(hooks)) and not _module._global_hooks and "forward" not in d
+
+
+def _pool_first(relu: Module, pool: Module) -> bool:
+    """Whether :class:`Sequential` runs ``ReLU → MaxPool`` as ``MaxPool → ReLU``: the same
+    numbers, forward and backward, on a quarter of the values (for 2×2 windows).
+
+    ``relu(max(a, b, …)) = max(relu(a), relu(b), …)`` for every float (ReLU is monotone,
+    sends every value ≤ 0, -0.0 included, to +0.0 and NaN to NaN; max pooling takes the
+    first maximum in window order, which ReLU does not reorder). The gradient reaches the same
+    input in both orders: the window's first maximum where it is positive or NaN (ReLU passes
+    a NaN output's gradient), and 0 to every input of a window whose maximum is ≤ 0 (ReLU
+    passes nothing there, in both orders). Measured (Intel Xeon, two threads): the
+    Fashion-MNIST 3-convolution recipe's training step 1.075x (its three ReLUs ran on the
+    full convolution outputs, 12.8 MB for the first at batch 128, at memory speed).
+
+    Only for the exact classes (ReLU's ``inplace`` is ignored either way), a pool without
+    ``return_indices``, and when neither module has hooks or an instance ``forward``
+    (whatever they would see or change runs in the written order)."""
+    return (
+        type(pool) in _MAX_POOLS
+        and not pool.return_indices
+        and _plain(relu)
+        and _plain(pool)
+    )
 
 
 class Container(Module):
@@ -44,6 +82,13 @@ class Sequential(Module):
 
     Accepts modules as arguments (named ``"0"``, ``"1"``...) or one ``OrderedDict`` of named
     modules. Indexing gives a module (or a ``Sequential`` of the same names for a slice).
+    A ``ReLU`` followed by a max pooling layer runs as the pooling then the ReLU, on the
+    pooled values (:func:`_pool_first`: the same numbers bit for bit).
+
+    >>> import deepgrad as dg
+    >>> net = Sequential(dg.nn.Conv2d(1, 4, 3, padding=1), dg.nn.ReLU(), dg.nn.MaxPool2d(2))
+    >>> net(dg.zeros(2, 1, 8, 8)).shape
+    (2, 4, 4, 4)
     """
 
     def __init__(self, *modules: Module | OrderedDict) -> None:
@@ -56,9 +101,18 @@ class Sequential(Module):
                 self.add_module(str(i), _check(m, str(i)))
 
     def forward(self, input: Any) -> Any:
+        held = None  # a ReLU whose call waits for the next module (see _pool_first)
         for m in self._modules.values():
+            if held is not None:
+                if _pool_first(held, m):
+                    input, held = held(m(input)), None
+                    continue
+                input, held = held(input), None
+            if type(m) is ReLU:
+                held = m
+                continue
             input = m(input)
-        return input
+        return input if held is None else held(input)
 
     def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):  # keeps the names, as PyTorch's (model[:i] of named layers)
