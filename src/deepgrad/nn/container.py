@@ -51,12 +51,7 @@ def _pool_first(relu: Module, pool: Module) -> bool:
     Only for the exact classes (ReLU's ``inplace`` is ignored either way), a pool without
     ``return_indices``, and when neither module has hooks or an instance ``forward``
     (whatever they would see or change runs in the written order)."""
-    return (
-        type(pool) in _MAX_POOLS
-        and not pool.return_indices
-        and _plain(relu)
-        and _plain(pool)
-    )
+    return type(pool) in _MAX_POOLS and not pool.return_indices and _plain(relu) and _plain(pool)
 
 
 class Container(Module):
