@@ -36,8 +36,9 @@ def _plain(m: Module) -> bool:
 
 
 def _pool_first(relu: Module, pool: Module) -> bool:
-    """Whether :class:`Sequential` runs ``ReLU → MaxPool`` as ``MaxPool → ReLU``: the same
-    numbers, forward and backward, on a quarter of the values (for 2×2 windows).
+    """Whether :class:`Sequential` runs ``ReLU → MaxPool`` (``pool`` one of :data:`_MAX_POOLS`,
+    checked by the caller) as ``MaxPool → ReLU``: the same numbers, forward and backward, on
+    a quarter of the values (for 2×2 windows).
 
     ``relu(max(a, b, …)) = max(relu(a), relu(b), …)`` for every float (ReLU is monotone,
     sends every value ≤ 0, -0.0 included, to +0.0 and NaN to NaN; max pooling takes the
@@ -51,7 +52,7 @@ def _pool_first(relu: Module, pool: Module) -> bool:
     Only for the exact classes (ReLU's ``inplace`` is ignored either way), a pool without
     ``return_indices``, and when neither module has hooks or an instance ``forward``
     (whatever they would see or change runs in the written order)."""
-    return type(pool) in _MAX_POOLS and not pool.return_indices and _plain(relu) and _plain(pool)
+    return not pool.return_indices and _plain(relu) and _plain(pool)
 
 
 class Container(Module):
@@ -99,7 +100,7 @@ class Sequential(Module):
         held = None  # a ReLU whose call waits for the next module (see _pool_first)
         for m in self._modules.values():
             if held is not None:
-                if _pool_first(held, m):
+                if type(m) in _MAX_POOLS and _pool_first(held, m):
                     input, held = held(m(input)), None
                     continue
                 input, held = held(input), None
