@@ -3,6 +3,7 @@ falls back to that form (returning False, writing nothing) for what it does not 
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -705,6 +706,43 @@ def test_batch_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, tra
 
 
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+@pytest.mark.parametrize("affine", ["both", "weight", "bias"])
+@pytest.mark.parametrize(
+    "shape", [(8, 3, 5, 4), (6, 4), (3, 2, 7, 5), (2, 3, 50), (4, 3, 17, 3), (0, 3, 2, 2)]
+)
+def test_batch_norm_without_a_stored_xhat_gives_the_same_bits(dtype, affine, shape, monkeypatch):
+    """In training with an affine output, batch norm makes x̂ again from its input instead of
+    storing it (``normalization.RECOMPUTE_XHAT``): the output, the running statistics and
+    every gradient are bit for bit those of the stored x̂, with the kernels on and off; where
+    the rows are long enough for the sum kernels, the four x̂-from-x kernels ran."""
+    from deepgrad.functional import normalization as nz
+
+    c = shape[1]
+
+    def run():
+        dg.manual_seed(0)
+        x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
+        w = dg.randn(c, dtype=dtype).requires_grad_() if affine != "bias" else None
+        b = dg.randn(c, dtype=dtype).requires_grad_() if affine != "weight" else None
+        rm, rv = dg.zeros(c, dtype=dtype), dg.ones(c, dtype=dtype)
+        y = F.batch_norm(x, rm, rv, w, b, training=True)
+        y.backward(dg.randn(*shape, dtype=dtype))
+        out = [y.detach().numpy(), x.grad.numpy(), rm.numpy(), rv.numpy()]
+        out += [p.grad.numpy() for p in (w, b) if p is not None]
+        return [a.copy() for a in out]
+
+    long_rows = shape[0] and math.prod(shape[2:]) >= kernels.BN_SUMS_MIN_ROW
+    uses = ("batch_norm_dev_sums", "batch_norm_normalize", "batch_norm_grad_sums_x",
+            "batch_norm_grad_x") if long_rows else ()  # fmt: skip
+    _assert_kernels_change_nothing(run, monkeypatch, uses)
+    again = run()
+    monkeypatch.setattr(nz, "RECOMPUTE_XHAT", False)
+    for a, b in zip(again, run(), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+        np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
 @pytest.mark.parametrize("affine", ["both", "weight", "bias", "none"])
 @pytest.mark.parametrize("shape", [(4, 5, 8), (3, 7), (0, 6), (2, 1), (6,)])
 def test_layer_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, monkeypatch):
@@ -869,10 +907,19 @@ def test_batch_norm_sum_kernels_sum_in_the_lane_order(dtype, length, monkeypatch
     want = (x - piv[None, :, None]) - mu[None, :, None]
     np.testing.assert_array_equal(xc, want, strict=True)
     np.testing.assert_array_equal(s2, nz._lane_sums(want * want), strict=True)
+    s3 = np.empty((3, 4), dtype)
+    assert kernels.batch_norm_dev_sums(x, piv, mu, s3) is True  # the same, no copy written
+    np.testing.assert_array_equal(s3, s2, strict=True)
     g = rng.standard_normal(x.shape).astype(dtype)
     sg, sgx = np.empty((3, 4), dtype), np.empty((3, 4), dtype)
     assert kernels.batch_norm_grad_sums(g, x, sg, sgx) is True
     np.testing.assert_array_equal(sg, nz._lane_sums(g), strict=True)
+    rstd = (rng.random(4) + 0.5).astype(dtype)
+    sg2, sgx2 = np.empty((3, 4), dtype), np.empty((3, 4), dtype)
+    assert kernels.batch_norm_grad_sums_x(g, x, piv, mu, rstd, sg2, sgx2) is True
+    np.testing.assert_array_equal(sg2, sg, strict=True)
+    xhat = nz._xhat_rows(x, piv, mu, rstd, 0, 3)
+    np.testing.assert_array_equal(sgx2, nz._lane_sums(g * xhat), strict=True)
     z = np.full((2, 3, length), -0.0, dtype)  # all negative zeros: the same zero either way
     sz = np.empty((2, 3), dtype)
     assert kernels.batch_norm_shifted_sums(z, np.zeros(3, dtype), sz) is True
@@ -921,6 +968,11 @@ def test_batch_norm_sum_kernels_decline_what_they_do_not_take():
     short = np.zeros((2, 3, kernels.BN_SUMS_MIN_ROW - 1), np.float32)  # NumPy's is faster
     assert kernels.batch_norm_shifted_sums(short, v, s) is False
     assert kernels.batch_norm_grad_sums(short, short, s, s.copy()) is False
+    assert kernels.batch_norm_dev_sums(short, v, v, s) is False
+    assert kernels.batch_norm_grad_sums_x(short, short, v, v, v, s, s.copy()) is False
+    assert kernels.batch_norm_grad_sums_x(x, x[:1], v, v, v, s, s.copy()) is False
+    assert kernels.batch_norm_grad_x(x, v, v, v, x, v[:2], v[:2], v[:2], x.copy()) is False
+    assert kernels.batch_norm_normalize(x, v, v, v[:2], None, None, x.copy()) is False
 
 
 def test_the_kernels_load_from_numbas_cache_in_a_new_process():

@@ -148,6 +148,7 @@ def _build() -> dict[str, Callable[..., Any]]:
         **_column_kernels(jit, numba.uint64),
         **_elementwise_kernels(jit),
         **_bn_sum_kernels(jit),
+        **_bn_input_kernels(jit),
         **_row_kernels(jit),
     }
 
@@ -518,11 +519,79 @@ def _bn_sum_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 sg[n, c] = _lane_sum_jit(gs, acc)
                 sgx[n, c] = _lane_sum_jit(row, acc)
 
+    @jit
+    def bn_dev_sums(x: Any, piv: Any, mu: Any, s: Any) -> None:  # pragma: no cover - compiled
+        acc, row = numpy.empty(16, x.dtype), numpy.empty(x.shape[2], x.dtype)
+        for n in range(x.shape[0]):
+            for c in range(x.shape[1]):
+                xs, pv, m = x[n, c], piv[c], mu[c]
+                for t in range(xs.size):
+                    d = (xs[t] - pv) - m
+                    row[t] = d * d
+                s[n, c] = _lane_sum_jit(row, acc)
+
+    @jit
+    def bn_grad_sums_x(
+        g: Any, x: Any, piv: Any, mu: Any, rstd: Any, sg: Any, sgx: Any
+    ) -> None:  # pragma: no cover - compiled
+        acc, row = numpy.empty(16, g.dtype), numpy.empty(g.shape[2], g.dtype)
+        for n in range(g.shape[0]):
+            for c in range(g.shape[1]):
+                gs, xs, pv, m, r = g[n, c], x[n, c], piv[c], mu[c], rstd[c]
+                for t in range(gs.size):
+                    row[t] = gs[t] * (((xs[t] - pv) - m) * r)
+                sg[n, c] = _lane_sum_jit(gs, acc)
+                sgx[n, c] = _lane_sum_jit(row, acc)
+
     return {
         "bn_center_sums": bn_center_sums,
+        "bn_dev_sums": bn_dev_sums,
         "bn_grad_sums": bn_grad_sums,
+        "bn_grad_sums_x": bn_grad_sums_x,
         "bn_shifted_sums": bn_shifted_sums,
     }
+
+
+def _bn_input_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
+    """Batch norm's output and input gradient in training made from the input ``x`` with
+    ``x̂ = ((x − piv) − mu) · rstd`` computed again in the loop (the operations of the stored
+    x̂, in their order: the same numbers), so that no x̂ is written in the forward."""
+
+    @jit
+    def bn_norm(
+        x: Any, piv: Any, mu: Any, rstd: Any, w: Any, b: Any, y: Any
+    ) -> None:  # pragma: no cover - compiled
+        for n in range(x.shape[0]):
+            for c in range(x.shape[1]):
+                xs, ys, pv, m, r = x[n, c], y[n, c], piv[c], mu[c], rstd[c]
+                if w.size and b.size:
+                    wc, bc = w[c], b[c]
+                    for t in range(xs.size):
+                        ys[t] = (((xs[t] - pv) - m) * r) * wc + bc
+                elif w.size:
+                    wc = w[c]
+                    for t in range(xs.size):
+                        ys[t] = (((xs[t] - pv) - m) * r) * wc
+                elif b.size:
+                    bc = b[c]
+                    for t in range(xs.size):
+                        ys[t] = (((xs[t] - pv) - m) * r) + bc
+                else:
+                    for t in range(xs.size):
+                        ys[t] = ((xs[t] - pv) - m) * r
+
+    @jit
+    def bn_grad_x(
+        x: Any, piv: Any, mu: Any, rstd: Any, g: Any, cc: Any, aa: Any, scale: Any, gx: Any
+    ) -> None:  # pragma: no cover - compiled
+        for n in range(x.shape[0]):
+            for c in range(x.shape[1]):
+                pv, m, r, cv, av, sv = piv[c], mu[c], rstd[c], cc[c], aa[c], scale[c]
+                xs, gs, os = x[n, c], g[n, c], gx[n, c]
+                for t in range(xs.size):
+                    os[t] = ((gs[t] - (((xs[t] - pv) - m) * r) * cv) - av) * sv
+
+    return {"bn_grad_x": bn_grad_x, "bn_norm": bn_norm}
 
 
 def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
@@ -877,6 +946,59 @@ def batch_norm_center_sums(x: Any, piv: Any, mu: Any, xc: Any, s: Any) -> bool:
     if not _bn_sums_take(x, piv, mu, sums=(s,)) or not _same(x, xc):
         return False
     return _run("bn_center_sums", x, piv, mu, xc, s)
+
+
+def batch_norm_dev_sums(x: Any, piv: Any, mu: Any, s: Any) -> bool:
+    """``s[n, c] ← Σ_l ((x − piv[c]) − mu[c])²`` (in
+    :func:`deepgrad.functional.normalization._lane_sums`' order) in one pass over ``(n, C, L)``
+    that writes nothing but the sums: :func:`batch_norm_center_sums` without the centred
+    copy, or ``False`` to say "run the NumPy form" (the same numbers)."""
+    if not _bn_sums_take(x, piv, mu, sums=(s,)):
+        return False
+    return _run("bn_dev_sums", x, piv, mu, s)
+
+
+def batch_norm_normalize(
+    x: Any, piv: Any, mu: Any, rstd: Any, w: Any, b: Any, y: Any
+) -> bool:  # fmt: skip
+    """Batch norm's output from its input in one pass over ``(n, C, L)``::
+
+        x̂ = ((x − piv[c]) − mu[c]) · rstd[c],   y ← x̂ · w[c] + b[c]
+
+    (``w``, ``b`` may be ``None``; x̂ is not stored), or ``False`` to say "run the NumPy form"
+    (:meth:`deepgrad.functional.normalization.BatchNorm.forward`: the same operations in the
+    same order, so the same numbers)."""
+    if not enabled() or not _same(x, y) or x.ndim != 3:
+        return False
+    vectors = [v for v in (piv, mu, rstd, w, b) if v is not None]
+    if not _same(*vectors) or vectors[0].dtype != x.dtype or rstd.shape != (x.shape[1],):
+        return False
+    empty = _EMPTY.get(x.dtype)
+    w = empty if w is None else w
+    b = empty if b is None else b
+    return _run("bn_norm", x, piv, mu, rstd, w, b, y)
+
+
+def batch_norm_grad_sums_x(
+    g: Any, x: Any, piv: Any, mu: Any, rstd: Any, sg: Any, sgx: Any
+) -> bool:  # fmt: skip
+    """:func:`batch_norm_grad_sums` with ``x̂ = ((x − piv[c]) − mu[c]) · rstd[c]`` made again
+    from the input ``x`` in the loop (the same numbers as from a stored x̂), or ``False``."""
+    if not _bn_sums_take(g, piv, mu, rstd, sums=(sg, sgx)) or not _same(g, x):
+        return False
+    return _run("bn_grad_sums_x", g, x, piv, mu, rstd, sg, sgx)
+
+
+def batch_norm_grad_x(
+    x: Any, piv: Any, mu: Any, rstd: Any, g: Any, c: Any, a: Any, scale: Any, gx: Any
+) -> bool:  # fmt: skip
+    """:func:`batch_norm_grad` with ``x̂ = ((x − piv[ch]) − mu[ch]) · rstd[ch]`` made again
+    from the input ``x`` in the loop (the same numbers as from a stored x̂), or ``False``."""
+    if not enabled() or not _same(x, g, gx) or x.ndim != 3:
+        return False
+    if not _same(piv, mu, rstd, c, a, scale) or c.dtype != x.dtype or c.shape != (x.shape[1],):
+        return False
+    return _run("bn_grad_x", x, piv, mu, rstd, g, c, a, scale, gx)
 
 
 def batch_norm_grad_sums(g: Any, xhat: Any, sg: Any, sgx: Any) -> bool:
