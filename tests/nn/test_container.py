@@ -173,3 +173,18 @@ def test_against_torch():
     np.testing.assert_array_equal(gs, xt.grad.numpy())
     # every zero of the gradient is +0.0, as PyTorch's (the pool's scatter never makes -0.0)
     assert not np.signbit(gs[gs == 0]).any()
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.int64, np.bool_, np.float16])
+def test_other_dtypes_meet_the_written_orders_error_or_result(dtype):
+    x = dg.tensor(np.ones((1, 2, 4, 4), dtype))
+    relu, pool = nn.ReLU(), nn.MaxPool2d(2)
+
+    def outcome(f):
+        try:
+            y = f(x)
+        except Exception as e:  # noqa: BLE001 - the error itself is compared
+            return type(e), str(e)
+        return y.dtype, y.numpy().tobytes()
+
+    assert outcome(nn.Sequential(relu, pool)) == outcome(lambda t: pool(relu(t)))

@@ -35,7 +35,7 @@ def _plain(m: Module) -> bool:
     return (hooks is None or not any(hooks)) and not _module._global_hooks and "forward" not in d
 
 
-def _pool_first(relu: Module, pool: Module) -> bool:
+def _pool_first(relu: Module, pool: Module, x: Any) -> bool:
     """Whether :class:`Sequential` runs ``ReLU → MaxPool`` (``pool`` one of :data:`_MAX_POOLS`,
     checked by the caller) as ``MaxPool → ReLU``: the same numbers, forward and backward, on
     a quarter of the values (for 2×2 windows).
@@ -50,9 +50,17 @@ def _pool_first(relu: Module, pool: Module) -> bool:
     full convolution outputs, 12.8 MB for the first at batch 128, at memory speed).
 
     Only for the exact classes (ReLU's ``inplace`` is ignored either way), a pool without
-    ``return_indices``, and when neither module has hooks or an instance ``forward``
-    (whatever they would see or change runs in the written order)."""
-    return not pool.return_indices and _plain(relu) and _plain(pool)
+    ``return_indices``, a floating input ``x`` (others raise ReLU's error, as written), and
+    when neither module has hooks or an instance ``forward`` (whatever they would see or
+    change runs in the written order)."""
+    dtype = getattr(x, "dtype", None)
+    return (
+        dtype is not None
+        and getattr(dtype, "kind", None) == "f"
+        and not pool.return_indices
+        and _plain(relu)
+        and _plain(pool)
+    )
 
 
 class Container(Module):
@@ -100,7 +108,7 @@ class Sequential(Module):
         held = None  # a ReLU whose call waits for the next module (see _pool_first)
         for m in self._modules.values():
             if held is not None:
-                if type(m) in _MAX_POOLS and _pool_first(held, m):
+                if type(m) in _MAX_POOLS and _pool_first(held, m, input):
                     input, held = held(m(input)), None
                     continue
                 input, held = held(input), None
