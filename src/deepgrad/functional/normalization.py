@@ -292,7 +292,8 @@ class BatchNorm(Function):
         w = params[0][:, None] if self.has_w else None
         b = params[1 if self.has_w else 0][:, None] if self.has_b else None
         # with an affine output in training, x̂ is not stored: the output and the backward
-        # make it again from x (see _recompute); otherwise xc holds x − mean, then x̂
+        # make it again from x (RECOMPUTE_XHAT, _xhat_rows); otherwise xc holds x − mean,
+        # then x̂
         again = RECOMPUTE_XHAT and self.training and (self.has_w or self.has_b)
         xc = None if again else xp.empty(x3.shape, x.dtype)
         if self.training:
@@ -507,9 +508,9 @@ def _lane_sums(a: Any) -> Any:
 def _batch_stats(x3: Any, piv: Any, xc: Any, cnt: int) -> tuple[Any, Any]:
     """Batch norm's statistics in training, two passes over ``x3 (N, C, L)``: the mean of
     ``x − piv`` per channel, then ``xc ← (x − piv) − mean`` (kept for x̂; not written where
-    ``xc`` is ``None``) and the mean of its squares. Row sums in :func:`_lane_sums`' order, then summed over the batch; one
-    compiled pass each where numba is installed (the same numbers). Returns ``(mean of
-    x − piv, biased variance)``, both ``(C,)``."""
+    ``xc`` is ``None``) and the mean of its squares. Row sums in :func:`_lane_sums`' order,
+    then summed over the batch; one compiled pass each where numba is installed (the same
+    numbers). Returns ``(mean of x − piv, biased variance)``, both ``(C,)``."""
     xp = backend.xp
     n, c = x3.shape[0], x3.shape[1]
     s1, s2 = xp.empty((n, c), x3.dtype), xp.empty((n, c), x3.dtype)
