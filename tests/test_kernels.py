@@ -706,15 +706,16 @@ def test_batch_norm_kernels_are_bit_identical_to_numpy(dtype, affine, shape, tra
 
 
 @pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
-@pytest.mark.parametrize("affine", ["both", "weight", "bias"])
+@pytest.mark.parametrize("affine", ["both", "weight", "bias", "none"])
 @pytest.mark.parametrize(
     "shape", [(8, 3, 5, 4), (6, 4), (3, 2, 7, 5), (2, 3, 50), (4, 3, 17, 3), (0, 3, 2, 2)]
 )
 def test_batch_norm_without_a_stored_xhat_gives_the_same_bits(dtype, affine, shape, monkeypatch):
-    """In training with an affine output, batch norm makes x̂ again from its input instead of
-    storing it (``normalization.RECOMPUTE_XHAT``): the output, the running statistics and
-    every gradient are bit for bit those of the stored x̂, with the kernels on and off; where
-    the rows are long enough for the sum kernels, the four x̂-from-x kernels ran."""
+    """In training, batch norm makes x̂ again from its input instead of storing it
+    (``normalization.RECOMPUTE_XHAT``), with or without an affine output: the output, the
+    running statistics and every gradient are bit for bit those of the stored x̂, with the
+    kernels on and off; where the rows are long enough for the sum kernels, the four
+    x̂-from-x kernels ran."""
     from deepgrad.functional import normalization as nz
 
     c = shape[1]
@@ -722,8 +723,8 @@ def test_batch_norm_without_a_stored_xhat_gives_the_same_bits(dtype, affine, sha
     def run():
         dg.manual_seed(0)
         x = (dg.randn(*shape, dtype=dtype) * 3 + 1).requires_grad_()
-        w = dg.randn(c, dtype=dtype).requires_grad_() if affine != "bias" else None
-        b = dg.randn(c, dtype=dtype).requires_grad_() if affine != "weight" else None
+        w = dg.randn(c, dtype=dtype).requires_grad_() if affine in ("both", "weight") else None
+        b = dg.randn(c, dtype=dtype).requires_grad_() if affine in ("both", "bias") else None
         rm, rv = dg.zeros(c, dtype=dtype), dg.ones(c, dtype=dtype)
         y = F.batch_norm(x, rm, rv, w, b, training=True)
         y.backward(dg.randn(*shape, dtype=dtype))

@@ -690,6 +690,23 @@ def index_for(a: Any, index: Any) -> Any:
     return xp.asarray(index)
 
 
+def cached_constant(table: dict, key: Any, make: Any) -> Any:
+    """A small constant array a training step asks for again and again (``ones(M)`` for a
+    bias gradient, a loss's row offsets): ``make(numpy)`` kept read-only in ``table`` under
+    ``key`` (emptied when it holds 64) while NumPy computes; on any other array module
+    ``make(xp)`` anew each call (a GPU array lives on one device). A fresh one cost ~1 µs of
+    a small model's step."""
+    if xp is not numpy:
+        return make(xp)
+    a = table.get(key)
+    if a is None:
+        if len(table) >= 64:
+            table.clear()
+        a = table[key] = make(numpy)
+        a.flags.writeable = False
+    return a
+
+
 def to_numpy(a: Any) -> numpy.ndarray:
     """Copy an array of the active module to host NumPy (no copy on NumPy)."""
     if isinstance(a, numpy.ndarray):

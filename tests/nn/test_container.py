@@ -5,6 +5,8 @@ never where a hook, an instance ``forward`` or ``return_indices`` could tell the
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -55,7 +57,8 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 def test_relu_max_pool_in_a_sequential_gives_the_written_orders_bits(
     cls, args, shape, kind, compiled
 ):
-    rng = np.random.default_rng(abs(hash((cls.__name__, args, shape, kind))) % 2**32)
+    # a seed of the case's own (hash() of strings changes from process to process)
+    rng = np.random.default_rng(zlib.crc32(repr((cls.__name__, args, shape, kind)).encode()))
     relu, pool = nn.ReLU(), cls(*args)
     seq = nn.Sequential(relu, pool)
     x = _values(shape, "specials" if kind == "inf_grad" else kind, rng)

@@ -291,10 +291,9 @@ class BatchNorm(Function):
         x3 = x.reshape(x.shape[0], c, math.prod(x.shape[2:]))  # no -1: N may be 0
         w = params[0][:, None] if self.has_w else None
         b = params[1 if self.has_w else 0][:, None] if self.has_b else None
-        # with an affine output in training, x̂ is not stored: the output and the backward
-        # make it again from x (RECOMPUTE_XHAT, _xhat_rows); otherwise xc holds x − mean,
-        # then x̂
-        again = RECOMPUTE_XHAT and self.training and (self.has_w or self.has_b)
+        # in training x̂ is not stored: the output and the backward make it again from x
+        # (RECOMPUTE_XHAT, _xhat_rows); in eval xc holds x − mean, then x̂
+        again = RECOMPUTE_XHAT and self.training
         xc = None if again else xp.empty(x3.shape, x.dtype)
         if self.training:
             cnt = x3.shape[0] * x3.shape[2]
@@ -326,8 +325,10 @@ class BatchNorm(Function):
                     xp.multiply(xs, w, out=y[i:j])
                     if b is not None:
                         y[i:j] += b
-                else:
+                elif b is not None:
                     xp.add(xs, b, out=y[i:j])
+                else:
+                    y[i:j] = xs
 
             _rows(normalize, x3)
             return y.reshape(x.shape)
@@ -445,12 +446,13 @@ class BatchNorm(Function):
         return tuple(out)
 
 
-#: in training with an affine output, batch norm keeps no x̂ (the size of its input): its
-#: output and its backward make x̂ again from the input in their passes, the same operations
-#: in the same order (the same numbers). That saves the forward two passes' writes, the
-#: centred copy and x̂ (Intel Xeon, the batch-norm Fashion-MNIST recipe's training step 1.03x
-#: at two threads, 1.04x at one; a (128, 32, 28, 28) forward 3.19 → 2.61 ms), and a tensor
-#: of the input's size held until the backward. Tests switch it off to compare the two.
+#: in training, batch norm keeps no x̂ (the size of its input): its output and its backward
+#: make x̂ again from the input in their passes, the same operations in the same order (the
+#: same numbers). That saves the forward a pass's writes (with an affine output two: the
+#: centred copy and x̂; Intel Xeon, the batch-norm Fashion-MNIST recipe's training step 1.03x
+#: at two threads, 1.04x at one; a (128, 32, 28, 28) forward 3.19 → 2.61 ms), and with an
+#: affine output a tensor of the input's size held until the backward. Tests switch it off
+#: to compare the two.
 RECOMPUTE_XHAT = True
 
 #: batch norm's elementwise passes run over the batch in blocks of at most this many
