@@ -245,14 +245,53 @@ def test_recurrent_backward_layouts_give_the_same_numbers(kind, dtype, monkeypat
         ((out * out).sum() + (hn * 2).sum()).backward()
         return [out.detach().numpy(), x.grad.numpy(), *(p.grad.numpy() for p in net.parameters())]
 
+    uses = ("lstm_gates", "lstm_backward") if kind == "LSTM" else ()
+    if dtype == dg.float32:
+        uses += ("rational_tanh",)  # the float32 gates' and cells' tanh
     results = []
     for n in (1, 2):
         monkeypatch.setattr(threads, "blas_threads", lambda n=n: n)
-        if kind == "LSTM":
-            _assert_kernels_change_nothing(run, monkeypatch, uses=("lstm_gates", "lstm_backward"))
+        _assert_kernels_change_nothing(run, monkeypatch, uses=uses)
         results.append([np.array(a, copy=True) for a in run()])
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b, strict=True)
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_rational_tanh_is_its_numpy_form(in_place, monkeypatch):
+    """The recurrent layers' float32 tanh (``gate_tanh``): kernel and NumPy form bit for bit,
+    in place and into another array, over ordinary values, the clamp's edges, signed zeros,
+    subnormals, ±inf and NaN."""
+    from deepgrad.functional.recurrent import gate_tanh
+
+    rng = np.random.default_rng(11)
+    special = [0.0, -0.0, 1e-40, -1e-40, 1e-20, 8.999999, 9.0, 9.000001, -9.0, 1e30,
+               np.inf, -np.inf, np.nan, -np.nan]  # fmt: skip
+    x = np.concatenate([rng.standard_normal(4000) * 5, rng.standard_normal(1000) * 0.01, special])
+    x = x.astype(np.float32).reshape(2, -1)
+
+    def run():
+        a = x.copy()
+        return [gate_tanh(a, out=a)] if in_place else [gate_tanh(a, out=np.empty_like(a)), a]
+
+    _assert_kernels_change_nothing(run, monkeypatch, uses=("rational_tanh",))
+
+
+def test_rational_tanh_declines_what_it_does_not_take():
+    from deepgrad.functional.recurrent import _TANH32
+
+    x = np.linspace(-3, 3, 24, dtype=np.float32).reshape(4, 6)
+    out = np.zeros_like(x)
+    assert kernels.rational_tanh(x.astype(np.float64), out.astype(np.float64), _TANH32) is False
+    assert kernels.rational_tanh(x[:, ::2], out[:, ::2], _TANH32) is False  # not contiguous
+    assert kernels.rational_tanh(x, out[:2], _TANH32) is False  # shapes disagree
+    flat = x.reshape(-1)
+    assert kernels.rational_tanh(flat[:12], flat[12:].copy(), _TANH32) is True  # apart
+    # overlapping, not the same array: the NumPy form (which reads all before it writes)
+    assert kernels.rational_tanh(flat[:12], flat[6:18], _TANH32) is False
+    np.testing.assert_array_equal(out, 0)
+    assert kernels.rational_tanh(x, out, _TANH32) is True  # and it takes the right ones
+    assert np.abs(out - np.tanh(x)).max() < 1e-6
 
 
 def test_lstm_kernels_decline_what_they_do_not_take():

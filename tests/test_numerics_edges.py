@@ -415,8 +415,10 @@ _CASES = list(_cases())
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize(("fn", "make"), [c[1:] for c in _CASES], ids=[c[0] for c in _CASES])
-def test_inf_and_nan_results_are_silent_and_match_torch(fn, make, dtype):
+@pytest.mark.parametrize(
+    ("name", "fn", "make"), _CASES, ids=[c[0] for c in _CASES]
+)  # fmt: skip
+def test_inf_and_nan_results_are_silent_and_match_torch(name, fn, make, dtype):
     a = np.array(_EDGES[dtype], dtype) if make is None else make(np.dtype(dtype))
     x, tx = _pair(a, dtype)
     with warnings.catch_warnings():
@@ -430,7 +432,16 @@ def test_inf_and_nan_results_are_silent_and_match_torch(fn, make, dtype):
     # subnormal where torch's float32 sigmoid(-100) underflows to 0
     tol = {"rtol": 2e-6, "atol": np.finfo(dtype).eps, "equal_nan": True}
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), **tol)
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+    want = tx.grad.numpy()
+    if name == "logit":
+        # logit's gradient at -0.0: torch's scalar loop gives +inf (its rule: g · inf at 0
+        # and 1), its vectorized loop g / (x (1 - x)) = -inf, so its sign depends on the
+        # tensor's length and the CPU's vector width (float64 on an AVX2 AMD EPYC: +inf for
+        # fewer than 8 values, -inf from 8). deepgrad gives the rule's +inf everywhere.
+        minus_zero = (a == 0) & np.signbit(a)
+        assert (x.grad.numpy()[minus_zero] == np.inf).all()
+        want = np.where(minus_zero, np.inf, want)
+    np.testing.assert_allclose(x.grad.numpy(), want, **tol)
 
 
 def test_a_float_overflowing_the_narrower_dtype_is_silently_inf():

@@ -42,7 +42,11 @@ reported once (a warning) and its NumPy form used from then on.
 What does not go through a kernel: arrays of another module (CuPy), dtypes other than
 float32/float64, arrays that are not C-contiguous or do not share one dtype. Transcendental
 functions (``tanh``, ``exp``) are left to NumPy: its SIMD versions are ~20x faster than the
-scalar libm calls a compiled loop makes (measured on the LSTM cell: 700 µs vs 32 µs).
+scalar libm calls a compiled loop makes (measured on the LSTM cell: 700 µs vs 32 µs). One
+exception: the recurrent layers' float32 ``tanh`` is a rational function of their own
+(``rational_tanh``: multiplications, additions and one division, which LLVM vectorizes),
+whose NumPy form is those operations as ufuncs; NumPy's float32 ``tanh`` without AVX-512
+took 86 µs for an LSTM step's gates on an AMD EPYC, the kernel 18 µs.
 
 Kernels are compiled on first use (about a second; cached on disk by numba afterwards), not
 when deepgrad is imported.
@@ -85,6 +89,7 @@ __all__ = [
     "lstm_backward",
     "lstm_gates",
     "col2im_flat",
+    "rational_tanh",
     "im2col_flat",
     "max_pool2x2",
     "max_pool2x2_backward",
@@ -182,7 +187,32 @@ def _optimizer_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
 
 
 def _lstm_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
-    """The LSTM cell's elementwise work, forward and backward, gate rows batch-innermost."""
+    """The recurrent layers' float32 tanh; the LSTM cell's elementwise work, forward and
+    backward, gate rows batch-innermost."""
+
+    @jit
+    def tanh1(v: Any, k: Any) -> Any:  # pragma: no cover - compiled (inlined by LLVM)
+        lim, one = k[0], k[1]
+        v = lim if v > lim else v  # NaN passes, as through NumPy's minimum and maximum
+        v = -lim if v < -lim else v
+        s = v * v
+        p = ((((k[7] * s + k[6]) * s + k[5]) * s + k[4]) * s + k[3]) * s + k[2]
+        q = (((k[12] * s + k[11]) * s + k[10]) * s + k[9]) * s + k[8]
+        r = (v * p) / q
+        r = one if r > one else r
+        return -one if r < -one else r
+
+    @jit
+    def rational_tanh(x: Any, y: Any, k: Any) -> None:  # pragma: no cover - compiled
+        for i in range(x.size):
+            y[i] = tanh1(x[i], k)
+
+    @jit
+    def rational_tanh_(x: Any, k: Any) -> None:  # pragma: no cover - compiled
+        # in place: one array, so that LLVM vectorizes without a runtime overlap check
+        # (which two views of one buffer fail, leaving the scalar loop: 7x slower)
+        for i in range(x.size):
+            x[i] = tanh1(x[i], k)
 
     @jit
     def lstm_gates(G: Any, cp: Any, c: Any, k: Any) -> None:  # pragma: no cover - compiled
@@ -213,7 +243,12 @@ def _lstm_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 Dg[b] = (dcv * i) * (one - g * g)
                 dc[r, b] = dcv * f
 
-    return {"lstm_gates": lstm_gates, "lstm_backward": lstm_backward}
+    return {
+        "rational_tanh": rational_tanh,
+        "rational_tanh_": rational_tanh_,
+        "lstm_gates": lstm_gates,
+        "lstm_backward": lstm_backward,
+    }
 
 
 def _conv_kernels(jit: Any, uint64: Any) -> dict[str, Callable[..., Any]]:
@@ -830,6 +865,25 @@ def adam_direction(
     if arrays is None:
         return False
     return _run("adam", *arrays, _adam_constants(arrays[0].dtype, beta1, beta2, lr, eps, step))
+
+
+def rational_tanh(x: Any, out: Any, k: Any) -> bool:
+    """The recurrent layers' float32 tanh into ``out`` (``x`` itself, or memory apart from
+    ``x``), or ``False`` to say "run the NumPy form"; with ``k = [X, 1, p0…p5, q0…q4]`` in
+    ``x``'s dtype::
+
+        v = clip(x, −X, X);  out ← clip(v · P(v²) / Q(v²), −1, 1)    (P, Q by Horner's rule)
+
+    ``x`` and ``out`` of one shape and float dtype, C-contiguous. The NumPy form and the
+    coefficients are :func:`deepgrad.functional.recurrent.gate_tanh`'s.
+    """
+    if not enabled() or not _same(x, out) or x.dtype != k.dtype:
+        return False
+    if x is out:
+        return _run("rational_tanh_", x.reshape(-1), k)
+    if numpy.may_share_memory(x, out):
+        return False
+    return _run("rational_tanh", x.reshape(-1), out.reshape(-1), k)
 
 
 def lstm_gates(G: Any, c_prev: Any, c: Any) -> bool:

@@ -31,7 +31,11 @@ optionally bidirectional layers. Each layer and direction is **one fused graph n
   end (``[dW_ih | dW_hh] = Σ_t dA_t [x_t; h_{t-1}]ᵀ``; GRU: one each, its recurrent side differs).
 
 Internally the sigmoid gates are evaluated as ``σ(a) = (tanh(a/2) + 1) / 2`` with the halving
-folded into a scaled copy of the weights, so one ``tanh`` call activates all gates.
+folded into a scaled copy of the weights, so one ``tanh`` call activates all gates. In
+float32 that ``tanh`` (and the cell's) is :func:`gate_tanh`, a rational approximation within
+a few units in the last place, one compiled pass (NumPy's float32 ``tanh`` is 5x slower on
+CPUs without AVX-512); float64 uses NumPy's ``tanh``. The cells below use
+:func:`deepgrad.functional.tanh` itself.
 
 Double backward through the fused sequence functions is not supported (it raises
 ``NotImplementedError``); use the cells in a Python loop where second derivatives are needed.
@@ -126,6 +130,71 @@ def gru_cell(
     z = sigmoid(xz + hz)
     n = tanh(xn + r * hn)
     return n + z * (h - n)
+
+
+# ---------------------------------------------------------------------------------------
+# the fused layers' float32 tanh
+# ---------------------------------------------------------------------------------------
+
+#: ``tanh(x) ≈ v · P(v²) / Q(v²)``, ``v = clip(x, −9, 9)``: a rational minimax fit of
+#: ``tanh(x) / x`` in ``s = x²`` (degrees 5 and 4; relative error 1.3e-9 in exact
+#: arithmetic, rounded to float32 coefficients), as ``[X, 1, p0…p5, q0…q4]``
+_TANH32 = numpy.array(
+    [9.0, 1.0,
+     1.0, 0.13680855929851532, 0.00386950746178627, 2.8031301553710364e-05,
+     3.064250719830852e-08, -1.2246233541124418e-11,
+     1.0, 0.4701418876647949, 0.027250153943896294, 0.00039407124859280884,
+     1.2890344578408985e-06],
+    numpy.float32,
+)  # fmt: skip
+
+
+def gate_tanh(a: Any, out: Any = None) -> Any:
+    """``tanh(a)`` as the fused recurrent layers activate their gates and cells (into
+    ``out``, which may be ``a``; returned).
+
+    float32 NumPy arrays: ``clip(v · P(v²) / Q(v²), −1, 1)`` with ``v = clip(a, −9, 9)``
+    and the degree-5 and degree-4 polynomials of :data:`_TANH32` (Horner's rule, float32
+    arithmetic; past ±9 float32's tanh is ±1). Checked over every float32 in ``[0, 10]``:
+    within 6.04 units in the last place of the true tanh, 97.4 % of them within one
+    (NumPy's own float32 ``tanh``: 1.4), odd bit for bit, never past ±1, monotone up to
+    one-unit wobbles; NaN, ±inf and signed zeros as tanh's (tests/functional/
+    test_recurrent.py sweeps every 61st). It runs as one compiled pass
+    (``kernels.rational_tanh``: these operations in this order, so the same bits) where
+    NumPy's float32 ``tanh`` on a CPU without AVX-512 is slow: on an AMD EPYC (Zen 3) 86 µs
+    for an LSTM step's ``(512, 64)`` gates against 18 µs (the LSTM training step of
+    ``benchmarks/`` 1.28× faster at two threads). float64 and other array modules: their
+    own ``tanh``, unchanged.
+
+    >>> import numpy as np
+    >>> x = np.array([-20.0, -0.5, 0.0, 0.5, 20.0], np.float32)
+    >>> bool(np.allclose(gate_tanh(x), np.tanh(x), rtol=1e-6, atol=0))
+    True
+    """
+    if type(a) is not numpy.ndarray or a.dtype != numpy.float32:
+        return backend.xp.tanh(a, out=out)
+    if out is None:
+        out = numpy.empty_like(a)
+    if kernels.rational_tanh(a, out, _TANH32):
+        return out
+    k = _TANH32
+    v = numpy.minimum(a, k[0])
+    numpy.maximum(v, -k[0], out=v)
+    s = v * v
+    p = s * k[7]  # ((((p5 s + p4) s + p3) s + p2) s + p1) s + p0
+    for c in k[6:2:-1]:
+        p += c
+        p *= s
+    p += k[2]
+    q = s * k[12]  # (((q4 s + q3) s + q2) s + q1) s + q0
+    for c in k[11:8:-1]:
+        q += c
+        q *= s
+    q += k[8]
+    p *= v
+    p /= q
+    numpy.minimum(p, k[1], out=p)
+    return numpy.maximum(p, -k[1], out=out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -367,7 +436,7 @@ class LSTMSequence(_SequenceFunction):
         Hs[first] = h0.T
         Cs[first] = c0.T
         tmp2 = xp.empty((H, B), dt)
-        tanh_, mul, matmul = xp.tanh, xp.multiply, xp.matmul
+        tanh_, mul, matmul = gate_tanh, xp.multiply, xp.matmul
         H3 = 3 * H
         self.h0_zero = not h0.any()  # W_hh @ 0 = 0: the weight gradient skips that step
         for t, p, n, b in self._steps(T):
@@ -545,7 +614,7 @@ class GRUSequence(_SequenceFunction):
         Hs[T if self.reverse else 0] = h0.T
         tmp = xp.empty((3 * H, B), dt)
         tmp2 = xp.empty((H, B), dt)
-        tanh_, mul, matmul = xp.tanh, xp.multiply, xp.matmul
+        tanh_, mul, matmul = gate_tanh, xp.multiply, xp.matmul
         skip = self.h0_zero = not h0.any()  # W_hh @ 0 = 0: skip the first product
         for j, (t, p, n, b) in enumerate(self._steps(T)):
             if b == B:
@@ -691,14 +760,15 @@ class RNNSequence(_SequenceFunction):
                     xp.matmul(w_hh, Hs[p], out=tmp)
                 else:
                     tmp.fill(0)
-                xp.add(A[t], tmp, out=Hs[n])
+                h = Hs[n]
+                xp.add(A[t], tmp, out=h)
                 if self.relu:
-                    xp.maximum(Hs[n], 0, out=Hs[n])
+                    xp.maximum(h, 0, out=h)
                 else:
-                    xp.tanh(Hs[n], out=Hs[n])
+                    gate_tanh(h, out=h)
             else:
                 a = A[t][:, :b] + w_hh @ Hs[p][:, :b]
-                Hs[n][:, :b] = xp.maximum(a, 0) if self.relu else xp.tanh(a)
+                Hs[n][:, :b] = xp.maximum(a, 0) if self.relu else gate_tanh(a)
                 Hs[n][:, b:] = Hs[p][:, b:]
         self.Hs = Hs
         last = 0 if self.reverse else T
