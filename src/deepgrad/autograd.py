@@ -1003,6 +1003,40 @@ _PASS_COUNT = [0]
 _PASSES: list[bool] = []
 
 
+#: one list per backward pass in progress, innermost last: what :func:`queue_callback` asked
+#: to run once that pass has computed all its gradients
+_PASS_CALLBACKS: list[list[Callable[[], Any]]] = []
+
+
+def queue_callback(callback: Callable[[], Any]) -> None:
+    """Run ``callback()`` when the backward pass in progress ends: after every gradient of
+    the pass is computed and the leaves' ``.grad`` accumulated (PyTorch's
+    ``Variable._execution_engine.queue_callback``); callbacks run in the order queued, and
+    one queued by a callback runs too. Outside a backward pass: PyTorch's ``RuntimeError``."""
+    if not _PASS_CALLBACKS:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _PASS_CALLBACKS[-1].append(callback)
+
+
+def _run_final_callbacks(callbacks: list[Callable[[], Any]]) -> None:
+    i = 0
+    while i < len(callbacks):  # a callback may queue another
+        callbacks[i]()
+        i += 1
+
+
+def _leaves_only_pass(pending: dict[int, list[Any]], capture: dict[int, Any] | None) -> None:
+    """A backward pass whose outputs are all leaves: their hooks and ``.grad``, then the
+    pass's final callbacks."""
+    callbacks: list[Callable[[], Any]] = []
+    _PASS_CALLBACKS.append(callbacks)
+    try:
+        _flush_hooked_leaves(pending, capture)
+        _run_final_callbacks(callbacks)
+    finally:
+        _PASS_CALLBACKS.pop()
+
+
 def _is_checkpoint_valid() -> bool:
     """False inside a pass that computes chosen gradients only (PyTorch's name): the reentrant
     checkpoint's backward, which accumulates into ``.grad``, refuses to run there."""
@@ -1100,7 +1134,7 @@ def run_backward(
         slot[y._index] = g if slot[y._index] is None else slot[y._index] + g
         roots.append(fn)
     if not roots:
-        _flush_hooked_leaves(pending, capture)
+        _leaves_only_pass(pending, capture)
         return
     if len(roots) == 1:
         order = _toposort(roots[0])
@@ -1113,6 +1147,8 @@ def run_backward(
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
     _PASSES.append(capture is not None)
+    callbacks: list[Callable[[], Any]] = []
+    _PASS_CALLBACKS.append(callbacks)
     try:
         for fn in order:
             gys = fn.grad_outputs
@@ -1190,8 +1226,11 @@ def run_backward(
                 fn._pin_outputs(False)
         if pending:
             _flush_hooked_leaves(pending, capture)
+        if callbacks:
+            _run_final_callbacks(callbacks)
     finally:
         _PASSES.pop()
+        _PASS_CALLBACKS.pop()
         _GradMode.enabled = prev
 
 
@@ -1359,7 +1398,11 @@ def _accumulate_leaf(
     pending: dict[int, list[Any]] | None = None,
 ) -> None:
     """Add ``g`` to the leaf's ``.grad`` (or to ``capture``). A leaf with gradient hooks
-    collects its contributions in ``pending`` first: its hooks see the total, once."""
+    collects its contributions in ``pending`` first: its hooks see the total, once. A leaf
+    that ``capture`` does not want gets nothing and its hooks do not run (PyTorch runs no
+    leaf's accumulation outside ``backward(inputs=...)``/``grad``'s inputs)."""
+    if capture is not None and id(x) not in capture:
+        return
     if pending is not None and _LEAF_HOOKS and _leaf_hooks(x) is not None:
         slot = pending.get(id(x))
         if slot is None:
@@ -1672,6 +1715,18 @@ class Variable(metaclass=_VariableMeta):
         if requires_grad:
             out.requires_grad_(True)
         return out
+
+
+class _ExecutionEngine:
+    """PyTorch's ``Variable._execution_engine``, for the two of its methods that programs
+    (gradient bucketing, reentrant checkpoints) call: ``queue_callback`` and
+    ``is_checkpoint_valid``."""
+
+    queue_callback = staticmethod(queue_callback)
+    is_checkpoint_valid = staticmethod(_is_checkpoint_valid)
+
+
+Variable._execution_engine = _ExecutionEngine()  # type: ignore[attr-defined]
 
 
 #: PyTorch's gradcheck options that ask for checks deepgrad does not make (forward-mode AD,

@@ -121,17 +121,32 @@ class disable_saved_tensors_hooks:  # noqa: N801 - PyTorch's name
 
 def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., Any], *,
                              mode: str = "all") -> RemovableHandle:  # fmt: skip
-    """``mode="any"``: ``fn(grad)`` with the first of ``tensors``' gradients computed in a
-    backward pass, once a pass (PyTorch's). ``mode="all"`` (``fn`` with every tensor's
-    gradient once the pass has computed them) needs the pass to say when it ends, which
-    deepgrad's engine does not: refused, naming per-tensor hooks instead."""
+    """A hook on several tensors' gradients together, once a backward pass (PyTorch's).
+
+    ``mode="all"`` (the default): ``fn(grads)`` with a list, one entry per tensor, each the
+    gradient the pass computed for it or ``None`` where it computed none (a tensor off the
+    graph, or not needed for the ``inputs`` of ``backward(inputs=...)``/``grad``); not called
+    in a pass that computes none of them. PyTorch calls ``fn`` as soon as the last of those
+    gradients exists; deepgrad when the pass ends (:func:`deepgrad.autograd.queue_callback`:
+    after the leaves' ``.grad`` too), with the same gradients. Every tensor must require
+    grad (``register_hook``'s error otherwise). ``mode="any"``: ``fn(grad)`` with the first
+    of the gradients computed, once a pass. The handle's ``remove()`` removes it.
+
+    >>> import deepgrad as dg
+    >>> a, b = dg.ones(2, requires_grad=True), dg.ones(2, requires_grad=True)
+    >>> c, d = a * b, a * b
+    >>> seen = []
+    >>> h = dg.autograd.graph.register_multi_grad_hook(
+    ...     (a, b, c, d), lambda gs: seen.append([g is not None for g in gs]))
+    >>> c.sum().backward(retain_graph=True)
+    >>> c.sum().backward(inputs=(a,))
+    >>> seen
+    [[True, True, True, False], [True, False, True, False]]
+    """
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
     if mode == "all":
-        raise NotImplementedError(
-            "register_multi_grad_hook(mode='all') is not supported by deepgrad's engine; "
-            "register a hook on each tensor (t.register_hook) and combine their gradients"
-        )
+        return _all_grads_hook(tensors, fn)
     fired: dict[int, bool] = {}
     handles = []
 
@@ -146,6 +161,31 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., Any], 
         if t.requires_grad:
             handles.append(t.register_hook(once))
     return _Handles(handles)
+
+
+def _all_grads_hook(tensors: Sequence[Tensor], fn: Callable[..., Any]) -> RemovableHandle:
+    """``register_multi_grad_hook(mode="all")``: a hook on each tensor fills the pass's list
+    (the first one to fire queues ``fn`` for the end of the pass)."""
+    n = len(tensors)
+    by_pass: dict[int, list[Any]] = {}  # id of the pass's callback list -> its gradients
+
+    def hook_for(i: int) -> Callable[[Tensor], None]:
+        def hook(grad: Tensor) -> None:
+            key = id(autograd._PASS_CALLBACKS[-1])  # the innermost pass: this gradient's
+            grads = by_pass.get(key)
+            if grads is None:
+                grads = by_pass[key] = [None] * n
+
+                def fire() -> None:
+                    del by_pass[key]
+                    fn(grads)
+
+                autograd.queue_callback(fire)
+            grads[i] = grad
+
+        return hook
+
+    return _Handles([t.register_hook(hook_for(i)) for i, t in enumerate(tensors)])
 
 
 def _pass_number() -> int:
