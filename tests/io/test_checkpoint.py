@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import pickle
 import struct
 from collections import OrderedDict
 
@@ -108,9 +109,14 @@ def test_refuses_what_it_cannot_save(tmp_path):
 
 
 def test_refuses_a_pickle(tmp_path, torch):
-    torch.save({"w": torch.ones(2)}, tmp_path / "t.pt")
+    """A legacy (non-zip) torch.save file and a plain pickle stay refused; the default zip
+    format is read by a restricted reader (tests/io/test_torch_zip.py)."""
+    torch.save({"w": torch.ones(2)}, tmp_path / "t.pt", _use_new_zipfile_serialization=False)
     with pytest.raises(ModelFileError, match="never unpickles"):
         dg.load(tmp_path / "t.pt")
+    (tmp_path / "p.pkl").write_bytes(pickle.dumps({"w": [1.0]}))
+    with pytest.raises(ModelFileError, match="never unpickles"):
+        dg.load(tmp_path / "p.pkl")
 
 
 def _file(header: dict, body: bytes = b"", declared: int | None = None) -> bytes:

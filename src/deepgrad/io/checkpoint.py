@@ -16,7 +16,14 @@ safetensors reader can open it, and :func:`load` also reads safetensors files wr
 Loading a file runs no code from it, and refuses a hostile file before allocating, with
 :mod:`deepgrad.io.safe_read`'s checks: the header length against the file's size and a limit,
 every tensor's dtype (numbers and bools only), shape and byte range against the file, and the
-structure's JSON against nesting and duplicate keys. A pickle (what ``torch.save`` writes) is refused with a message saying so.
+structure's JSON against nesting and duplicate keys.
+
+:func:`load` also reads what ``torch.save`` writes in its default zip format, with PyTorch's
+``weights_only=True`` contract (:mod:`deepgrad.io.torch_zip`: tensors, numbers, strings and
+containers; any other object the pickle names is refused, and nothing in the file is run). Any
+other pickle — a legacy ``torch.save(..., _use_new_zipfile_serialization=False)`` file, a
+``pickle.dump`` file — is refused with a message saying so: deepgrad never unpickles arbitrary
+objects.
 
 >>> import io, deepgrad as dg
 >>> buf = io.BytesIO()
@@ -49,6 +56,7 @@ from .safe_read import (
     safetensors_metadata,
 )
 from .serialization import atomic_write
+from .torch_zip import read_torch_zip
 
 __all__ = ["load", "save", "MAX_DEPTH"]
 
@@ -187,10 +195,12 @@ def _read_all(f: Any) -> tuple[bytes, str]:
 def _refuse_pickle(data: bytes, name: str) -> None:
     if looks_like_pickle(data):
         raise ModelFileError(
-            f"{name} is not a safetensors file: it looks like a pickle or a zip of pickles (what "
-            "torch.save writes). deepgrad never unpickles, as loading a pickle can run arbitrary "
-            "code. In PyTorch, convert it once: safetensors.torch.save_file(torch.load(path), "
-            "'weights.safetensors'), then dg.load('weights.safetensors')"
+            f"{name} is not a safetensors file: it looks like a pickle (a legacy torch.save "
+            "file, written with _use_new_zipfile_serialization=False, or a pickle.dump file). "
+            "deepgrad never unpickles, as loading a pickle can run arbitrary code; it reads "
+            "torch.save's default zip format. In PyTorch, re-save it once with torch.save(obj, "
+            "path) (the default format) or safetensors.torch.save_file(torch.load(path), "
+            "'weights.safetensors'), then dg.load that file"
         )
 
 
@@ -258,16 +268,21 @@ def load(
     mmap: bool | None = None,
     **pickle_load_args: Any,
 ) -> Any:
-    """Read what :func:`save` wrote (or any safetensors file: a dict of tensors by name).
+    """Read what :func:`save` wrote (or any safetensors file: a dict of tensors by name), or
+    what ``torch.save`` wrote in its default zip format (read as ``torch.load(f,
+    weights_only=True)`` reads it: :mod:`deepgrad.io.torch_zip`).
 
     ``map_location``: tensors are created on deepgrad's active backend. A device (or its
     name) is checked as PyTorch checks it: ``"cuda"`` while the CUDA backend is off raises
     PyTorch's ``RuntimeError`` (its words: use ``map_location="cpu"``), a name deepgrad does
     not know its ``ValueError``; a dict or a function is accepted (deepgrad's files record no
     device to map from).
-    ``weights_only`` is accepted and always holds: loading never runs code from the file.
-    ``mmap`` is accepted and ignored. Raises :class:`~deepgrad.io.ModelFileError` for a file that
-    is not an intact safetensors file (and for a pickle, which deepgrad never loads).
+    ``weights_only`` is accepted and always holds, ``weights_only=False`` included: loading never
+    runs code from the file, and a ``torch.save`` archive is read by the same restricted reader
+    (deepgrad never unpickles arbitrary objects). ``mmap`` is accepted and ignored. Raises
+    :class:`~deepgrad.io.ModelFileError` for a file that is not an intact safetensors file or
+    ``torch.save`` archive, for an object the restricted reader refuses, and for any other
+    pickle (a legacy non-zip ``torch.save`` file), which deepgrad never loads.
     """
     if pickle_module is not None or pickle_load_args:
         raise TypeError("dg.load: deepgrad never unpickles; pickle_module and its options are "
@@ -282,6 +297,10 @@ def load(
                 "dg.set_backend('cupy') turns it on where CuPy is installed)"
             )
     data, name = _read_all(f)
+    if data[:4] == b"PK\x03\x04" and looks_like_pickle(
+        data
+    ):  # a zip: what torch.save writes (no safetensors file starts so)
+        return read_torch_zip(data, name, max_depth=MAX_DEPTH)
     _refuse_pickle(data, name)
     header = safetensors_header(data, name)  # checked against the file before any array
     arrays = load_safetensors(data, name, header)
