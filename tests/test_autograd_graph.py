@@ -166,3 +166,23 @@ def test_a_leaf_hook_does_not_run_outside_backwards_inputs(lib):
     assert calls == ["a"] and b.grad is None
     m.autograd.grad((a * b).sum(), [a])
     assert calls == ["a", "a"]
+
+
+def test_multi_grad_hook_all_after_a_failed_pass():
+    """A pass that raises after some of the gradients came in calls nothing and leaves
+    nothing behind: the next pass calls ``fn`` once, with its own gradients."""
+    a = dg.tensor([1.0, 2.0], requires_grad=True)
+    c = a * 2
+    got = []
+    dg.autograd.graph.register_multi_grad_hook((c,), lambda gs: got.append(gs[0].numpy()))
+
+    def fail(g):
+        raise ValueError("boom")
+
+    h = a.register_hook(fail)  # runs after c's gradient, at the end of the pass
+    with pytest.raises(ValueError, match="boom"):
+        (c * 3).sum().backward(retain_graph=True)
+    assert got == [] and not dg.autograd._PASS_CALLBACKS
+    h.remove()
+    (c * 5).sum().backward()
+    assert [g.tolist() for g in got] == [[5.0, 5.0]]

@@ -1003,9 +1003,27 @@ _PASS_COUNT = [0]
 _PASSES: list[bool] = []
 
 
-#: one list per backward pass in progress, innermost last: what :func:`queue_callback` asked
-#: to run once that pass has computed all its gradients
-_PASS_CALLBACKS: list[list[Callable[[], Any]]] = []
+class _FinalCallbacks(list):
+    """What :func:`queue_callback` asked to run at the end of one backward pass, and
+    ``state``: what hooks keep for that pass alone (dropped with it, also when it fails)."""
+
+    __slots__ = ("state",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: dict[Any, Any] = {}
+
+
+#: one :class:`_FinalCallbacks` per backward pass in progress, innermost last
+_PASS_CALLBACKS: list[_FinalCallbacks] = []
+
+
+def pass_state() -> dict[Any, Any]:
+    """A dict private to the innermost backward pass in progress (what a hook collects for
+    the end of that pass); outside a pass: PyTorch's ``RuntimeError`` for a callback."""
+    if not _PASS_CALLBACKS:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    return _PASS_CALLBACKS[-1].state
 
 
 def queue_callback(callback: Callable[[], Any]) -> None:
@@ -1028,7 +1046,7 @@ def _run_final_callbacks(callbacks: list[Callable[[], Any]]) -> None:
 def _leaves_only_pass(pending: dict[int, list[Any]], capture: dict[int, Any] | None) -> None:
     """A backward pass whose outputs are all leaves: their hooks and ``.grad``, then the
     pass's final callbacks."""
-    callbacks: list[Callable[[], Any]] = []
+    callbacks = _FinalCallbacks()
     _PASS_CALLBACKS.append(callbacks)
     try:
         _flush_hooked_leaves(pending, capture)
@@ -1147,7 +1165,7 @@ def run_backward(
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
     _PASSES.append(capture is not None)
-    callbacks: list[Callable[[], Any]] = []
+    callbacks = _FinalCallbacks()
     _PASS_CALLBACKS.append(callbacks)
     try:
         for fn in order:

@@ -167,20 +167,15 @@ def _all_grads_hook(tensors: Sequence[Tensor], fn: Callable[..., Any]) -> Remova
     """``register_multi_grad_hook(mode="all")``: a hook on each tensor fills the pass's list
     (the first one to fire queues ``fn`` for the end of the pass)."""
     n = len(tensors)
-    by_pass: dict[int, list[Any]] = {}  # id of the pass's callback list -> its gradients
+    key = object()  # this hook's entry in each pass's state (dropped with the pass)
 
     def hook_for(i: int) -> Callable[[Tensor], None]:
         def hook(grad: Tensor) -> None:
-            key = id(autograd._PASS_CALLBACKS[-1])  # the innermost pass: this gradient's
-            grads = by_pass.get(key)
+            state = autograd.pass_state()  # the innermost pass: this gradient's
+            grads = state.get(key)
             if grads is None:
-                grads = by_pass[key] = [None] * n
-
-                def fire() -> None:
-                    del by_pass[key]
-                    fn(grads)
-
-                autograd.queue_callback(fire)
+                grads = state[key] = [None] * n
+                autograd.queue_callback(lambda: fn(grads))
             grads[i] = grad
 
         return hook
