@@ -282,3 +282,14 @@ def test_a_shared_tuple_as_a_key_is_refused_quickly(torch, tmp_path, shape):
     is hashed, and the error names it without printing it whole."""
     err = refused(tmp_path, with_pickle(torch, b"\x80\x04" + shape), "dict key or set element")
     assert len(str(err)) < 1000
+
+
+def test_an_integer_tensor_that_requires_grad_is_refused(torch, tmp_path):
+    """No PyTorch tensor is like that, so only a forged file holds one."""
+    good = entries_of(saved(torch, {"w": torch.arange(4)}))
+    (pkl_name,) = [n for n in good if n.endswith("/data.pkl")]
+    pkl = good[pkl_name]
+    assert pkl.count(b"\x89") == 1  # requires_grad=False (protocol 2's NEWFALSE)
+    forged = rezip(dict(good, **{pkl_name: pkl.replace(b"\x89", b"\x88")}))
+    refused(tmp_path, forged, "requires grad")
+    assert load_bytes(tmp_path, rezip(good))["w"].tolist() == [0, 1, 2, 3]

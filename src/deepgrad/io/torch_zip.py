@@ -224,7 +224,9 @@ def _tensor(arr: Any, requires_grad: Any, metadata: Any) -> Tensor:
         if metadata.get("neg"):
             arr = numpy.negative(arr)
     if type(requires_grad) is not bool:
-        raise ModelFileError(f"a tensor's requires_grad is {requires_grad!r}, not a bool")
+        raise ModelFileError(f"a tensor's requires_grad is {_short(requires_grad)}, not a bool")
+    if requires_grad and arr.dtype.kind not in "fc":  # no tensor PyTorch makes is like that
+        raise ModelFileError(f"a {arr.dtype} tensor that requires grad (only floats can)")
     return Tensor._wrap(backend.xp.asarray(arr), requires_grad=requires_grad)
 
 
