@@ -186,3 +186,21 @@ def test_multi_grad_hook_all_after_a_failed_pass():
     h.remove()
     (c * 5).sum().backward()
     assert [g.tolist() for g in got] == [[5.0, 5.0]]
+
+
+def test_multi_grad_hook_any_once_a_pass_with_a_pass_inside_it():
+    """A backward run inside a hook is a pass of its own: the outer pass's "any" hook still
+    fires once (it is kept per pass, not by counting passes)."""
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    z = dg.tensor([5.0], requires_grad=True)
+    y = x * 3
+    calls = []
+
+    def nested(g):
+        with dg.enable_grad():
+            (z * 7).sum().backward()
+
+    dg.autograd.graph.register_multi_grad_hook((y, x), calls.append, mode="any")
+    y.register_hook(nested)  # after the "any" hook fired on y, before it would on x
+    y.sum().backward()
+    assert len(calls) == 1

@@ -995,9 +995,6 @@ def record_nodes(log: list) -> Iterator[None]:
         _make_tensor = make
 
 
-#: backward passes started so far in this process
-_PASS_COUNT = [0]
-
 #: one flag per backward pass in progress, innermost last: whether it only computes the
 #: gradients of chosen tensors (``grad``, ``backward(inputs=...)``), touching no other ``.grad``
 _PASSES: list[bool] = []
@@ -1005,25 +1002,34 @@ _PASSES: list[bool] = []
 
 class _FinalCallbacks(list):
     """What :func:`queue_callback` asked to run at the end of one backward pass, and
-    ``state``: what hooks keep for that pass alone (dropped with it, also when it fails)."""
+    ``state``: what hooks keep for that pass alone (made on first use; dropped with the
+    pass, also when it fails)."""
 
     __slots__ = ("state",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.state: dict[Any, Any] = {}
+        self.state: dict[Any, Any] | None = None
 
 
 #: one :class:`_FinalCallbacks` per backward pass in progress, innermost last
 _PASS_CALLBACKS: list[_FinalCallbacks] = []
 
 
-def pass_state() -> dict[Any, Any]:
-    """A dict private to the innermost backward pass in progress (what a hook collects for
-    the end of that pass); outside a pass: PyTorch's ``RuntimeError`` for a callback."""
+def _current_pass() -> _FinalCallbacks:
     if not _PASS_CALLBACKS:
         raise RuntimeError("Final callbacks can only be installed during backward pass.")
-    return _PASS_CALLBACKS[-1].state
+    return _PASS_CALLBACKS[-1]
+
+
+def pass_state() -> dict[Any, Any]:
+    """A dict private to the innermost backward pass in progress (what a hook keeps for
+    that pass: whether it fired, the gradients it collects); outside a pass: PyTorch's
+    ``RuntimeError`` for a callback."""
+    frame = _current_pass()
+    if frame.state is None:
+        frame.state = {}
+    return frame.state
 
 
 def queue_callback(callback: Callable[[], Any]) -> None:
@@ -1031,9 +1037,7 @@ def queue_callback(callback: Callable[[], Any]) -> None:
     the pass is computed and the leaves' ``.grad`` accumulated (PyTorch's
     ``Variable._execution_engine.queue_callback``); callbacks run in the order queued, and
     one queued by a callback runs too. Outside a backward pass: PyTorch's ``RuntimeError``."""
-    if not _PASS_CALLBACKS:
-        raise RuntimeError("Final callbacks can only be installed during backward pass.")
-    _PASS_CALLBACKS[-1].append(callback)
+    _current_pass().append(callback)
 
 
 def _run_final_callbacks(callbacks: list[Callable[[], Any]]) -> None:
@@ -1132,7 +1136,6 @@ def run_backward(
     (as PyTorch: hooks and ``retain_grad`` elsewhere see nothing); ``target_nodes`` are the
     creators of wanted non-leaf tensors.
     """
-    _PASS_COUNT[0] += 1  # tells hooks one pass from the next (register_multi_grad_hook)
     roots: list[Function] = []
     pending: dict[int, list[Any]] = {}
     for y, g in zip(outputs, grad_outputs):

@@ -147,14 +147,13 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable[..., Any], 
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
     if mode == "all":
         return _all_grads_hook(tensors, fn)
-    fired: dict[int, bool] = {}
+    key = object()  # this hook's mark in each pass's state: fired in that pass
     handles = []
 
     def once(grad: Tensor) -> None:
-        key = _pass_number()
-        if not fired.get(key):
-            fired.clear()
-            fired[key] = True
+        state = autograd.pass_state()
+        if key not in state:
+            state[key] = True
             fn(grad)
 
     for t in tensors:
@@ -181,11 +180,6 @@ def _all_grads_hook(tensors: Sequence[Tensor], fn: Callable[..., Any]) -> Remova
         return hook
 
     return _Handles([t.register_hook(hook_for(i)) for i, t in enumerate(tensors)])
-
-
-def _pass_number() -> int:
-    """A number that changes from one backward pass to the next."""
-    return autograd._PASS_COUNT[0]
 
 
 class _Handles(RemovableHandle):

@@ -103,12 +103,8 @@ class LayerNorm(Function):
         y = xc if w is None and b is None else sq  # sq is free again: it takes y
         if not kernels.layer_norm_scale(xc, rstd, w, b, y):
             xc *= rstd[:, None]  # xc is now x̂
-            if w is not None:
-                xp.multiply(xc, w, out=y)
-                if b is not None:
-                    y += b
-            elif b is not None:
-                xp.add(xc, b, out=y)
+            if w is not None or b is not None:  # else y is xc: x̂ is the output
+                _scale_shift_rows(xc, w, b, y)
         return y.reshape(x.shape)
 
     def backward(self, gy: Tensor) -> tuple:
@@ -320,15 +316,7 @@ class BatchNorm(Function):
             def normalize(i: int, j: int) -> None:
                 if kernels.batch_norm_normalize(x3[i:j], pv, ms, rstd, wv, bv, y[i:j]):
                     return
-                xs = _xhat_rows(x3, pv, ms, rstd, i, j)
-                if w is not None:
-                    xp.multiply(xs, w, out=y[i:j])
-                    if b is not None:
-                        y[i:j] += b
-                elif b is not None:
-                    xp.add(xs, b, out=y[i:j])
-                else:
-                    y[i:j] = xs
+                _scale_shift_rows(_xhat_rows(x3, pv, ms, rstd, i, j), w, b, y[i:j])
 
             _rows(normalize, x3)
             return y.reshape(x.shape)
@@ -339,12 +327,8 @@ class BatchNorm(Function):
                 return
             xs = xc[i:j]
             xs *= rstd[:, None]  # x̂
-            if w is not None:
-                xp.multiply(xs, w, out=y[i:j])
-                if b is not None:
-                    y[i:j] += b
-            elif b is not None:
-                xp.add(xs, b, out=y[i:j])
+            if w is not None or b is not None:  # else y is xc: x̂ is the output
+                _scale_shift_rows(xs, w, b, y[i:j])
 
         _rows(scale, xc)
         return y.reshape(x.shape)
@@ -537,6 +521,20 @@ def _batch_stats(x3: Any, piv: Any, xc: Any, cnt: int) -> tuple[Any, Any]:
 
     _rows(center, x3)
     return mu, s2.sum(axis=0) * (1.0 / cnt)
+
+
+def _scale_shift_rows(xs: Any, w: Any, b: Any, out: Any) -> None:
+    """``out ← x̂ · w + b`` for rows ``x̂`` (``w``, ``b`` broadcast against them; either may be
+    None: then that step is left out, and with neither ``out`` is a copy of ``x̂``)."""
+    xp = backend.xp
+    if w is not None:
+        xp.multiply(xs, w, out=out)
+        if b is not None:
+            out += b
+    elif b is not None:
+        xp.add(xs, b, out=out)
+    else:
+        out[...] = xs
 
 
 def _xhat_rows(x3: Any, piv: Any, mu: Any, rstd: Any, i: int, j: int) -> Any:

@@ -63,6 +63,20 @@ def _random_original(shape, dtype, orthogonal_map, seed=1):
     return x
 
 
+def _every_case(test):
+    """``test`` for every map, with and without trivialization, every shape and float dtype."""
+    for mark in reversed(
+        [
+            pytest.mark.parametrize("dtype", ["float32", "float64"]),
+            pytest.mark.parametrize("shape", SHAPES, ids=str),
+            pytest.mark.parametrize("trivialization", [True, False]),
+            pytest.mark.parametrize("orthogonal_map", MAPS),
+        ]
+    ):
+        test = mark(test)
+    return test
+
+
 def _load(torch, m, t, original):
     """The same ``original`` in both, and PyTorch's ``base`` (where there is one) in deepgrad."""
     sd = {k: v.numpy().copy() for k, v in t.state_dict().items()}
@@ -71,10 +85,7 @@ def _load(torch, m, t, original):
     m.load_state_dict({k: dg.tensor(v) for k, v in sd.items()})
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape", SHAPES, ids=str)
-@pytest.mark.parametrize("trivialization", [True, False])
-@pytest.mark.parametrize("orthogonal_map", MAPS)
+@_every_case
 def test_orthogonal_matches_torch(torch, orthogonal_map, trivialization, shape, dtype):
     m, t = _holders(torch, shape, dtype)
     _orthogonal_both(torch, m, t, orthogonal_map, trivialization)
@@ -102,10 +113,7 @@ def test_orthogonal_matches_torch(torch, orthogonal_map, trivialization, shape, 
     )
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape", SHAPES, ids=str)
-@pytest.mark.parametrize("trivialization", [True, False])
-@pytest.mark.parametrize("orthogonal_map", MAPS)
+@_every_case
 def test_assign_matches_torch(torch, orthogonal_map, trivialization, shape, dtype):
     m, t = _holders(torch, shape, dtype)
     _orthogonal_both(torch, m, t, orthogonal_map, trivialization)
