@@ -233,6 +233,7 @@ def test_recurrent_backward_layouts_give_the_same_numbers(kind, dtype, monkeypat
     (transposed once after the loop) with more: the same numbers either way (the LSTM's
     with its kernels, which must run, and without)."""
     from deepgrad import threads
+    from deepgrad.functional import recurrent
 
     def run():
         dg.manual_seed(5)
@@ -246,8 +247,9 @@ def test_recurrent_backward_layouts_give_the_same_numbers(kind, dtype, monkeypat
         return [out.detach().numpy(), x.grad.numpy(), *(p.grad.numpy() for p in net.parameters())]
 
     uses = ("lstm_gates", "lstm_backward") if kind == "LSTM" else ()
-    if dtype == dg.float32:
-        uses += ("rational_tanh",)  # the float32 gates' and cells' tanh
+    if dtype == dg.float32:  # the float32 gates' and cells' tanh (its rational form: forced)
+        monkeypatch.setattr(recurrent, "RATIONAL_TANH32", True)
+        uses += ("rational_tanh",)
     results = []
     for n in (1, 2):
         monkeypatch.setattr(threads, "blas_threads", lambda n=n: n)
@@ -262,8 +264,10 @@ def test_rational_tanh_is_its_numpy_form(in_place, monkeypatch):
     """The recurrent layers' float32 tanh (``gate_tanh``): kernel and NumPy form bit for bit,
     in place and into another array, over ordinary values, the clamp's edges, signed zeros,
     subnormals, ±inf and NaN."""
+    from deepgrad.functional import recurrent
     from deepgrad.functional.recurrent import gate_tanh
 
+    monkeypatch.setattr(recurrent, "RATIONAL_TANH32", True)
     rng = np.random.default_rng(11)
     special = [0.0, -0.0, 1e-40, -1e-40, 1e-20, 8.999999, 9.0, 9.000001, -9.0, 1e30,
                np.inf, -np.inf, np.nan, -np.nan]  # fmt: skip

@@ -286,11 +286,15 @@ def test_float32_matches_pytorch_float32(torch, mode, kw):
         )
 
 
-def test_gate_tanh_is_tanh_to_a_few_units_in_the_last_place():
-    """``gate_tanh`` in float32 over every 61st float32 in [0, 10] (every one was checked
-    once: within 6.04 units in the last place, 97.4 % within one): odd bit for bit, never
-    past ±1, NaN, ±inf and signed zeros as tanh's; float64 is NumPy's tanh itself."""
+def test_gate_tanh_is_tanh_to_a_few_units_in_the_last_place(monkeypatch):
+    """``gate_tanh``'s rational float32 form (taken on CPUs without AVX-512; forced here) over
+    every 61st float32 in [0, 10] (every one was checked once: within 6.04 units in the last
+    place, 97.4 % within one): odd bit for bit, never past ±1, NaN, ±inf and signed zeros as
+    tanh's; float64 is NumPy's tanh itself."""
+    from deepgrad.functional import recurrent
     from deepgrad.functional.recurrent import gate_tanh
+
+    monkeypatch.setattr(recurrent, "RATIONAL_TANH32", True)
 
     top = np.float32(10).view(np.int32)
     x = np.arange(0, top, 61, dtype=np.int32).view(np.float32)
@@ -310,6 +314,35 @@ def test_gate_tanh_is_tanh_to_a_few_units_in_the_last_place():
     np.testing.assert_array_equal(gate_tanh(d), np.tanh(d))
     out = np.empty(4, np.float32)
     assert gate_tanh(np.float32([0.5, -1, 2, 9]), out=out) is out
+    assert not np.array_equal(gate_tanh(x), np.tanh(x))  # it is the rational form
+
+
+def test_gate_tanh_is_numpys_tanh_where_that_is_vectorized(monkeypatch):
+    """Where NumPy's float32 ``tanh`` runs its AVX-512 loop, ``gate_tanh`` is that ``tanh``,
+    bit for bit (in place too); the choice follows NumPy's dispatch for this CPU."""
+    from numpy.lib.introspect import opt_func_info
+
+    from deepgrad.functional import recurrent
+
+    current = opt_func_info(func_name="^tanh$", signature="^float32")["tanh"]["ff"]["current"]
+    simd = current == "X86_V4" or current.startswith("AVX512")
+    assert recurrent._numpy_tanh32_is_simd() is simd
+    assert recurrent.RATIONAL_TANH32 is not simd
+    monkeypatch.setattr(recurrent, "RATIONAL_TANH32", False)
+    x = np.random.default_rng(3).standard_normal((64, 33)).astype(np.float32) * 4
+    np.testing.assert_array_equal(recurrent.gate_tanh(x), np.tanh(x), strict=True)
+    a = x.copy()
+    assert recurrent.gate_tanh(a, out=a) is a
+    np.testing.assert_array_equal(a, np.tanh(x), strict=True)
+    # the layers follow the switch: NumPy's tanh and the rational form differ in last bits
+    dg.manual_seed(0)
+    net = dg.nn.LSTM(3, 16)
+    seq = dg.tensor(x[:, :30].reshape(10, 64, 3))
+    out_numpy = net(seq)[0].numpy().copy()
+    monkeypatch.setattr(recurrent, "RATIONAL_TANH32", True)
+    out_rational = net(seq)[0].numpy()
+    assert out_numpy.dtype == np.float32 and not np.array_equal(out_numpy, out_rational)
+    np.testing.assert_allclose(out_numpy, out_rational, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("mode", MODES)

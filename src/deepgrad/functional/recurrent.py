@@ -32,9 +32,10 @@ optionally bidirectional layers. Each layer and direction is **one fused graph n
 
 Internally the sigmoid gates are evaluated as ``σ(a) = (tanh(a/2) + 1) / 2`` with the halving
 folded into a scaled copy of the weights, so one ``tanh`` call activates all gates. In
-float32 that ``tanh`` (and the cell's) is :func:`gate_tanh`, a rational approximation within
-a few units in the last place, one compiled pass (NumPy's float32 ``tanh`` is 5x slower on
-CPUs without AVX-512); float64 uses NumPy's ``tanh``. The cells below use
+float32 that ``tanh`` (and the cell's) is :func:`gate_tanh`: on CPUs without AVX-512, a
+rational approximation within a few units in the last place, one compiled pass (NumPy's
+float32 ``tanh`` is a 5x slower scalar loop there); with AVX-512, and in float64, NumPy's
+``tanh``. The cells below use
 :func:`deepgrad.functional.tanh` itself.
 
 Double backward through the fused sequence functions is not supported (it raises
@@ -149,21 +150,47 @@ _TANH32 = numpy.array(
 )  # fmt: skip
 
 
+def _numpy_tanh32_is_simd() -> bool:
+    """Whether NumPy's float32 ``tanh`` runs its AVX-512 loop on this CPU (NumPy's dispatch
+    target for it is ``X86_V4`` or an ``AVX512_*`` one): there it is as fast as the rational
+    kernel (Intel Xeon, Sapphire Rapids: 9.6 against 13.5 µs at ``(512, 64)``, LLVM's loop
+    runs on 256-bit vectors); below it, a scalar loop (AMD EPYC Zen 3: 86 µs)."""
+    try:
+        from numpy.lib.introspect import opt_func_info  # NumPy >= 2.0
+
+        info = opt_func_info(func_name="^tanh$", signature="^float32")
+        current = next(iter(info["tanh"].values()))["current"]
+    except Exception:  # noqa: BLE001 - NumPy 1.x: its only float32 tanh loop is AVX512_SKX
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:  # pragma: no cover - NumPy 2 without introspect
+            return False
+        return bool(features.get("AVX512_SKX"))
+    return current == "X86_V4" or current.startswith("AVX512")
+
+
+#: whether :func:`gate_tanh` takes the rational form in float32 (``False``: NumPy's ``tanh``,
+#: where that is vectorized for this CPU); read at each call, so tests may set it
+RATIONAL_TANH32: bool = not _numpy_tanh32_is_simd()
+
+
 def gate_tanh(a: Any, out: Any = None) -> Any:
     """``tanh(a)`` as the fused recurrent layers activate their gates and cells (into
     ``out``, which may be ``a``; returned).
 
-    float32 NumPy arrays: ``clip(v · P(v²) / Q(v²), −1, 1)`` with ``v = clip(a, −9, 9)``
+    float32 NumPy arrays on CPUs where NumPy's float32 ``tanh`` is a scalar loop (without
+    AVX-512; :data:`RATIONAL_TANH32`): ``clip(v · P(v²) / Q(v²), −1, 1)`` with
+    ``v = clip(a, −9, 9)``
     and the degree-5 and degree-4 polynomials of :data:`_TANH32` (Horner's rule, float32
     arithmetic; from ±9.01 on, float32's tanh is ±1). Checked over every float32 in
     ``[0, 10]``: within 6.04 units in the last place of the true tanh, 97.4 % of them
     within one (NumPy's own float32 ``tanh``: 1.4), odd bit for bit, never past ±1,
     monotone up to one-unit wobbles; NaN, ±inf and signed zeros as tanh's (tests/functional/
     test_recurrent.py sweeps every 61st). It runs as one compiled pass
-    (``kernels.rational_tanh``: these operations in this order, so the same bits) where
-    NumPy's float32 ``tanh`` on a CPU without AVX-512 is slow: on an AMD EPYC (Zen 3) 86 µs
-    for an LSTM step's ``(512, 64)`` gates against 18 µs (the LSTM training step of
-    ``benchmarks/`` 1.28× faster at two threads). float64 and other array modules: their
+    (``kernels.rational_tanh``: these operations in this order, so the same bits): on an
+    AMD EPYC (Zen 3) 18 µs for an LSTM step's ``(512, 64)`` gates against NumPy's 86 µs
+    (the LSTM training step of ``benchmarks/`` 1.28× faster at two threads). Where NumPy's
+    float32 ``tanh`` runs its AVX-512 loop, and for float64 and other array modules: their
     own ``tanh``, unchanged.
 
     >>> import numpy as np
@@ -171,7 +198,7 @@ def gate_tanh(a: Any, out: Any = None) -> Any:
     >>> bool(np.allclose(gate_tanh(x), np.tanh(x), rtol=1e-6, atol=0))
     True
     """
-    if type(a) is not numpy.ndarray or a.dtype != numpy.float32:
+    if type(a) is not numpy.ndarray or a.dtype != numpy.float32 or not RATIONAL_TANH32:
         return backend.xp.tanh(a, out=out)
     if out is None:
         out = numpy.empty_like(a)
