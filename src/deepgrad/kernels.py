@@ -78,6 +78,8 @@ from . import backend
 
 __all__ = [
     "adam_direction",
+    "add_cols",
+    "add_cols_relu",
     "adam_update",
     "available",
     "batch_norm_center",
@@ -642,6 +644,15 @@ def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                 ys[j] += b[j]
 
     @jit
+    def add_cols_relu(y: Any, b: Any) -> None:  # pragma: no cover - compiled
+        zero = y.dtype.type(0)
+        for i in range(y.shape[0]):
+            ys = y[i]
+            for j in range(ys.size):
+                v = ys[j] + b[j]
+                ys[j] = v if v > zero or v != v else zero  # relu's: NaN passes, -0.0 → +0.0
+
+    @jit
     def sub_rows(s: Any, m: Any, out: Any) -> None:  # pragma: no cover - compiled
         for i in range(s.shape[0]):
             xs, os, mv = s[i], out[i], m[i]
@@ -699,6 +710,7 @@ def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
 
     return {
         "add_cols": add_cols,
+        "add_cols_relu": add_cols_relu,
         "ln_grad": ln_grad,
         "ln_scale": ln_scale,
         "softmax_grad": softmax_grad,
@@ -1106,6 +1118,18 @@ def add_cols(y: Any, b: Any) -> bool:
     if b.dtype != y.dtype or b.shape != (y.shape[1],):
         return False
     return _run("add_cols", y, b)
+
+
+def add_cols_relu(y: Any, b: Any) -> bool:
+    """``y[i] ← relu(y[i] + b)`` over the rows of a ``(M, n)`` array in place, in one pass
+    (``relu(v) = v if v > 0 or v is NaN else +0``, :func:`relu`'s), or ``False`` to say "run
+    the NumPy form" (:class:`deepgrad.functional.linalg.LinearReLU`: the bias added, then
+    ReLU's own pass). The same additions and comparisons, so the same numbers."""
+    if not enabled() or not _same(y) or y.ndim != 2 or not _same(b):
+        return False
+    if b.dtype != y.dtype or b.shape != (y.shape[1],):
+        return False
+    return _run("add_cols_relu", y, b)
 
 
 def layer_norm_scale(xc: Any, rstd: Any, w: Any, b: Any, y: Any) -> bool:

@@ -167,7 +167,8 @@ def test_to_dot_structure(tmp_path):
     for a, b, _ in edges:
         assert a in nodes and b in nodes
     ops = sorted(v for v in nodes.values() if "\\n" not in v)
-    assert ops == sorted(["Linear", "ReLU", "Linear", "SoftmaxCrossEntropy"])
+    # Sequential records Linear → ReLU as one node (functional.linalg.LinearReLU)
+    assert ops == sorted(["LinearReLU", "Linear", "SoftmaxCrossEntropy"])
     labels = " ".join(nodes.values())
     for name in ("0.weight", "0.bias", "2.weight", "2.bias", "input", "output"):
         assert name in labels

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend, kernels
+from .. import backend, kernels, threads
 from .._errors import (
     ChoiceError,
     DtypeError,
@@ -105,25 +105,35 @@ class ReLU(Function):
         y, g = self.output()._data, gy._data
         if _GradMode.enabled:  # create_graph: through differentiable ops
             return where(_const(y <= 0), _const(xp.zeros((), gy.dtype)), gy)
-        if g.dtype != y.dtype or g.shape != y.shape:
-            return Tensor._from_op(xp.where(y <= 0, xp.zeros((), g.dtype), g), None, 0)
-        gx = xp.empty(y.shape, y.dtype)
-        uint = _UINT[y.dtype.itemsize]
-        if y.flags.c_contiguous and g.flags.c_contiguous:
-            yf, gf, gxf = y.reshape(-1), g.reshape(-1), gx.reshape(-1)
-            gu, gxu = gf.view(uint), gxf.view(uint)
+        return Tensor._from_op(relu_grad_array(y, g), None, 0)
 
-            def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
-                if not kernels.relu_backward(yf[a:b], gf[a:b], gxf[a:b]):
-                    xp.not_equal(yf[a:b], 0, out=gxu[a:b])  # the mask as integers 0/1
-                    xp.multiply(gu[a:b], gxu[a:b], out=gxu[a:b])
 
-            parallel_chunks(chunk, y.size)
-        else:
-            gxu = gx.view(uint)
-            xp.not_equal(y, 0, out=gxu)
-            xp.multiply(g.view(uint), gxu, out=gxu)
-        return Tensor._from_op(gx, None, 0)
+def relu_grad_array(y: Any, g: Any) -> Any:
+    """ReLU's input gradient as an array from its output ``y`` and the output's gradient
+    ``g``: ``0 if y ≤ 0 else g`` (see :class:`ReLU`; also :class:`deepgrad.functional.linalg.
+    LinearReLU`'s backward)."""
+    xp = backend.xp
+    if g.dtype != y.dtype or g.shape != y.shape:
+        return xp.where(y <= 0, xp.zeros((), g.dtype), g)
+    gx = xp.empty(y.shape, y.dtype)
+    uint = _UINT[y.dtype.itemsize]
+    if y.flags.c_contiguous and g.flags.c_contiguous:
+        yf, gf, gxf = y.reshape(-1), g.reshape(-1), gx.reshape(-1)
+        if y.size < 2 * threads.MIN_CHUNK and kernels.relu_backward(yf, gf, gxf):
+            return gx  # one chunk, compiled: no closure, no pool
+        gu, gxu = gf.view(uint), gxf.view(uint)
+
+        def chunk(a: int, b: int) -> None:  # elements a..b (split across threads)
+            if not kernels.relu_backward(yf[a:b], gf[a:b], gxf[a:b]):
+                xp.not_equal(yf[a:b], 0, out=gxu[a:b])  # the mask as integers 0/1
+                xp.multiply(gu[a:b], gxu[a:b], out=gxu[a:b])
+
+        parallel_chunks(chunk, y.size)
+    else:
+        gxu = gx.view(uint)
+        xp.not_equal(y, 0, out=gxu)
+        xp.multiply(g.view(uint), gxu, out=gxu)
+    return gx
 
 
 #: the unsigned integer type of each float size: ReLU's backward multiplies the gradient's

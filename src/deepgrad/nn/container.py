@@ -11,6 +11,7 @@ from typing import Any
 from ..tensor import Tensor
 from . import module as _module
 from .activation import ReLU
+from .linear import Linear
 from .module import Module, _addindent
 from .pooling import MaxPool1d, MaxPool2d, MaxPool3d
 
@@ -106,7 +107,15 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         held = None  # a ReLU whose call waits for the next module (see _pool_first)
+        linear = None  # a Linear whose call waits for the next module (a ReLU: one node)
         for m in self._modules.values():
+            if linear is not None:
+                if type(m) is ReLU and _plain(m) and _plain(linear):
+                    y = linear._forward_relu(input)
+                    if y is not None:
+                        input, linear = y, None
+                        continue
+                input, linear = linear(input), None
             if held is not None:
                 if type(m) in _MAX_POOLS and _pool_first(held, m, input):
                     input, held = held(m(input)), None
@@ -115,7 +124,12 @@ class Sequential(Module):
             if type(m) is ReLU:
                 held = m
                 continue
+            if type(m) is Linear:
+                linear = m
+                continue
             input = m(input)
+        if linear is not None:
+            input = linear(input)
         return input if held is None else held(input)
 
     def __getitem__(self, idx: int | slice) -> Any:

@@ -9,6 +9,7 @@ from .. import backend
 from .. import functional as F
 from .._errors import MatrixShapeError, ValueRangeError, with_prefix
 from ..functional.linalg import Linear as _LinearFn
+from ..functional.linalg import LinearReLU as _LinearReLUFn
 from ..functional.linalg import product_mismatch_words
 from ..tensor import Tensor
 from . import init
@@ -118,6 +119,29 @@ class Linear(Module):
                 f"last axis {self.in_features}, got shape {input.shape})"
             )
         return F.linear(input, w, self.bias)
+
+    def _forward_relu(self, input: Any) -> Tensor | None:
+        """``relu(self(input))`` as one node (:class:`deepgrad.functional.linalg.LinearReLU`:
+        the same numbers, forward and backward) where :meth:`forward` would record the linear
+        map directly (its checks pass) with a bias, on a real floating input; else ``None``
+        (the caller runs the layer and the ReLU). The caller checks that neither module has
+        hooks."""
+        if type(input) is not Tensor:
+            return None
+        w, b, shape = self.weight, self.bias, input.shape
+        if is_lazy(w) and shape:  # built on the first call, as forward builds it
+            self._build(shape[-1])
+            w, b = self.weight, self.bias
+        if (
+            w is not None
+            and b is not None
+            and shape
+            and shape[-1] == self.in_features == w._data.shape[1]
+            and input.dtype == w.dtype
+            and input.dtype.kind == "f"
+        ):
+            return _LinearReLUFn()(input, w, b)
+        return None
 
     def extra_repr(self) -> str:
         in_features = 0 if self.in_features is None else self.in_features  # lazy: PyTorch's 0

@@ -26,7 +26,7 @@ from .. import functional as F
 from .._errors import ChoiceError
 from ..tensor import Tensor
 from .attention import MultiheadAttention
-from .container import ModuleList
+from .container import ModuleList, _plain
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
@@ -70,6 +70,23 @@ def _relu_or_gelu(activation: Callable) -> int:
     if activation is F.gelu or isinstance(activation, GELU):
         return 2
     return 0
+
+
+def _linear_act(linear: Module, activation: Callable, x: Tensor) -> Tensor:
+    """``activation(linear(x))``; one node (``nn.Linear._forward_relu``, the same numbers)
+    where the activation is ReLU (the default ``"relu"``, ``nn.functional.relu`` or a
+    ``ReLU`` module) after a ``Linear``, neither with hooks."""
+    from . import functional as nnF
+    from .activation import ReLU
+
+    relu = activation is F.relu or activation is nnF.relu
+    if not relu and type(activation) is ReLU:
+        relu = _plain(activation)
+    if relu and type(linear) is Linear and _plain(linear):
+        y = linear._forward_relu(x)
+        if y is not None:
+            return y
+    return activation(linear(x))
 
 
 def _check_input(x: Tensor, d_model: int, layer: str, name: str) -> None:
@@ -146,7 +163,7 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        x = self.linear2(self.dropout(_linear_act(self.linear1, self.activation, x)))
         return self.dropout2(x)
 
 
@@ -240,7 +257,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        x = self.linear2(self.dropout(_linear_act(self.linear1, self.activation, x)))
         return self.dropout3(x)
 
 

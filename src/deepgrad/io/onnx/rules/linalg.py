@@ -24,6 +24,8 @@ def linear(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 
 
 RULES[L.Linear] = linear
+# Sequential's fused Linear → ReLU node: the two operations it stands for
+RULES[L.LinearReLU] = lambda ex, fa, fb, ins: ex.node("Relu", [linear(ex, fa, fb, ins)])
 
 
 def einsum(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
