@@ -485,7 +485,7 @@ def _product_flops(name: str, inputs: Any, outputs: Any) -> int:
     """Multiply-adds × 2 of the products the profiler knows (``with_flops``); 0 otherwise."""
     shapes = [tuple(getattr(x, "shape", ())) for x in inputs]
     out = outputs[0] if isinstance(outputs, tuple) else outputs
-    if name in ("MatMul", "Linear") and len(shapes) >= 2 and shapes[0] and shapes[1]:
+    if name in ("MatMul", "Linear", "LinearReLU") and len(shapes) >= 2 and shapes[0] and shapes[1]:
         k = shapes[0][-1]
         return 2 * k * math.prod(getattr(out, "shape", ()))
     if name.startswith("Conv") and name.endswith("Function") and len(shapes) >= 2:

@@ -132,7 +132,7 @@ def test_sequential_fuses_linear_relu_with_the_same_numbers(monkeypatch):
     assert y.grad_fn.name() == "LinearBackward"
     assert type(net(dg.tensor(x))).__name__ == "Tensor"
     h = net[:2](dg.tensor(x, requires_grad=True))
-    assert type(h.grad_fn).__name__ == "LinearReLU" and h.grad_fn.name() == "ReLUBackward"
+    assert type(h.grad_fn).__name__ == "LinearReLU" and h.grad_fn.name() == "LinearReLUBackward"
     plain = _unfused(net, x)
     for a, c in zip(fused, plain, strict=True):
         np.testing.assert_array_equal(a, c, strict=True)
@@ -205,3 +205,16 @@ def test_lazy_linear_fuses_from_its_first_call_and_exports(tmp_path):
 
     back = load_onnx(export_onnx(net, tmp_path / "m.onnx", dg.tensor(x)))
     np.testing.assert_allclose(back(dg.tensor(x)).numpy(), net(dg.tensor(x)).numpy(), rtol=1e-6)
+
+
+def test_profiler_counts_the_fused_products():
+    from deepgrad import profiler
+
+    dg.manual_seed(3)
+    net = nn.Sequential(nn.Linear(8, 4), nn.ReLU())
+    x = dg.randn(16, 8, requires_grad=True)
+    with profiler.profile(with_flops=True) as prof:
+        net(x).sum().backward()
+    ev = {e.name: e for e in prof.events()}
+    assert ev["LinearReLU"].flops == 2 * 16 * 8 * 4
+    assert ev["LinearReLUBackward"].flops == 2 * ev["LinearReLU"].flops

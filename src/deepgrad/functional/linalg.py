@@ -192,8 +192,9 @@ class LinearReLU(Linear):
     :class:`Linear`'s). :class:`deepgrad.nn.Sequential` runs a ``Linear`` followed by a
     ``ReLU`` this way where neither has hooks (``nn.Linear._forward_relu``), as does the
     Transformer layers' feed-forward block: the tiny MLP's training step 1.22x, the MLP's
-    1.07x (Intel Xeon, two threads; benchmarks/PERF-LOG.md). ``grad_fn.name()`` is ReLU's,
-    the last operation; its ``next_functions`` are the linear map's inputs.
+    1.07x (Intel Xeon, two threads; benchmarks/PERF-LOG.md). The graph shows the one node:
+    ``grad_fn.name()`` is ``LinearReLUBackward`` and its ``next_functions`` are the linear
+    map's inputs (the profiler counts its products' FLOPs as ``Linear``'s).
 
     Shapes: ``x (*, in)``, ``w (out, in)``, ``b (out,)`` → ``(*, out)``; ``b`` is required.
     """
@@ -210,9 +211,6 @@ class LinearReLU(Linear):
         else:
             parallel_chunks(lambda a, c: _bias_relu(y[a:c], b), y.shape[0], work=y.size)
         return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
-
-    def name(self) -> str:
-        return "ReLUBackward"
 
     def backward(self, gy: Tensor) -> tuple:
         y = self.output()._data
