@@ -78,9 +78,9 @@ from . import backend
 
 __all__ = [
     "adam_direction",
+    "adam_update",
     "add_cols",
     "add_cols_relu",
-    "adam_update",
     "available",
     "batch_norm_center",
     "batch_norm_grad",

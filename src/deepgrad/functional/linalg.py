@@ -185,18 +185,27 @@ class Linear(Function):
 
 
 class LinearReLU(Linear):
-    """``relu(x @ wᵀ + b)`` as one node: :class:`Linear` then
+    """``y = relu(x @ wᵀ + b)`` as one node: :class:`Linear` then
     :class:`deepgrad.functional.activation.ReLU`, the same numbers forward and backward, with
     one node and one pass fewer (the bias and the ReLU in one compiled pass,
-    :func:`deepgrad.kernels.add_cols_relu`; the ReLU's backward then the products of
-    :class:`Linear`'s). :class:`deepgrad.nn.Sequential` runs a ``Linear`` followed by a
-    ``ReLU`` this way where neither has hooks (``nn.Linear._forward_relu``), as does the
-    Transformer layers' feed-forward block: the tiny MLP's training step 1.22x, the MLP's
-    1.07x (Intel Xeon, two threads; benchmarks/PERF-LOG.md). The graph shows the one node:
+    :func:`deepgrad.kernels.add_cols_relu`; backward: ``g ← 0 if y ≤ 0 else dL/dy``, ReLU's,
+    then :class:`Linear`'s products ``gᵀ x``, ``g w`` and ``Σ_rows g``).
+    :class:`deepgrad.nn.Sequential` runs a ``Linear`` followed by a ``ReLU`` this way where
+    neither has hooks (``nn.Linear._forward_relu``), as does the Transformer layers'
+    feed-forward block: the tiny MLP's training step 1.09x, the Transformer's 1.03x (Intel
+    Xeon, two threads; benchmarks/PERF-LOG.md). The graph shows the one node:
     ``grad_fn.name()`` is ``LinearReLUBackward`` and its ``next_functions`` are the linear
     map's inputs (the profiler counts its products' FLOPs as ``Linear``'s).
 
     Shapes: ``x (*, in)``, ``w (out, in)``, ``b (out,)`` → ``(*, out)``; ``b`` is required.
+
+    >>> import deepgrad as dg
+    >>> x = dg.tensor([[1.0, -2.0]])
+    >>> w, b = dg.tensor([[1.0, 1.0], [2.0, 0.0]]), dg.tensor([0.5, -3.0])
+    >>> LinearReLU()(x, w, b).tolist()
+    [[0.0, 0.0]]
+    >>> LinearReLU()(x, w, dg.tensor([1.5, 0.0])).tolist()
+    [[0.5, 2.0]]
     """
 
     keep_output = True
