@@ -37,7 +37,7 @@ def _both(x, w, b, g, create_graph=False):
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(7,), (3, 5), (0,), (2, 0, 4)])
+@pytest.mark.parametrize("shape", [(), (7,), (3, 5), (0,), (2, 0, 4)])
 def test_fused_is_linear_then_relu_bit_for_bit(dtype, shape):
     x, w, b = _inputs(shape, 6, 9, dtype)
     if x.size:
