@@ -130,7 +130,6 @@ def test_sequential_fuses_linear_relu_with_the_same_numbers(monkeypatch):
     y, fused = _run(net, x)
     assert calls == [net[0], net[2]]  # both pairs took the fused path
     assert y.grad_fn.name() == "LinearBackward"
-    assert type(net(dg.tensor(x))).__name__ == "Tensor"
     h = net[:2](dg.tensor(x, requires_grad=True))
     assert type(h.grad_fn).__name__ == "LinearReLU" and h.grad_fn.name() == "LinearReLUBackward"
     plain = _unfused(net, x)

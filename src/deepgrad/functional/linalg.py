@@ -211,15 +211,13 @@ class LinearReLU(Linear):
     keep_output = True
 
     def forward(self, x: Any, w: Any, b: Any) -> Any:  # type: ignore[override]
-        lead = x.shape[:-1]
-        if x.ndim != 2:
-            x = x.reshape(_rows(x.shape), x.shape[-1])
-        y = x @ w.T
-        if y.size < 2 * threads.MIN_CHUNK:  # one chunk: no closure, no pool
-            _bias_relu(y, b)
+        y = Linear.forward(self, x, w)  # the product, without the bias
+        y2 = y.reshape(_rows(y.shape), y.shape[-1])  # its rows: a view (y is contiguous)
+        if y.size < 2 * threads.MIN_CHUNK:  # one chunk (parallel_chunks' rule): no closure
+            _bias_relu(y2, b)
         else:
-            parallel_chunks(lambda a, c: _bias_relu(y[a:c], b), y.shape[0], work=y.size)
-        return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
+            parallel_chunks(lambda a, c: _bias_relu(y2[a:c], b), y2.shape[0], work=y.size)
+        return y
 
     def backward(self, gy: Tensor) -> tuple:
         y = self.output()._data

@@ -64,6 +64,18 @@ def _pool_first(relu: Module, pool: Module, x: Any) -> bool:
     )
 
 
+def _linear_relu(linear: Module, relu: Module | None, x: Any) -> Any:
+    """``relu(linear(x))`` as one node (``nn.Linear._forward_relu``: the same numbers), or
+    ``None`` where the two calls must run as written: ``linear`` not exactly a ``Linear``,
+    ``relu`` (a ``ReLU`` module; ``None``: the function ``relu``) not exactly a ``ReLU``,
+    or either with hooks or an instance ``forward``."""
+    if type(linear) is not Linear or not _plain(linear):
+        return None
+    if relu is not None and (type(relu) is not ReLU or not _plain(relu)):
+        return None
+    return linear._forward_relu(x)
+
+
 class Container(Module):
     """PyTorch's deprecated ``nn.Container(**modules)``: a Module holding the given named
     modules (warns as PyTorch does; subclass ``Module`` instead)."""
@@ -110,11 +122,10 @@ class Sequential(Module):
         linear = None  # a Linear whose call waits for the next module (a ReLU: one node)
         for m in self._modules.values():
             if linear is not None:
-                if type(m) is ReLU and _plain(m) and _plain(linear):
-                    y = linear._forward_relu(input)
-                    if y is not None:
-                        input, linear = y, None
-                        continue
+                y = _linear_relu(linear, m, input) if type(m) is ReLU else None
+                if y is not None:
+                    input, linear = y, None
+                    continue
                 input, linear = linear(input), None
             if held is not None:
                 if type(m) in _MAX_POOLS and _pool_first(held, m, input):

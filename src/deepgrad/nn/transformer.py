@@ -26,7 +26,7 @@ from .. import functional as F
 from .._errors import ChoiceError
 from ..tensor import Tensor
 from .attention import MultiheadAttention
-from .container import ModuleList, _plain
+from .container import ModuleList, _linear_relu
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
@@ -77,16 +77,13 @@ def _linear_act(linear: Module, activation: Callable, x: Tensor) -> Tensor:
     where the activation is ReLU (the default ``"relu"``, ``nn.functional.relu`` or a
     ``ReLU`` module) after a ``Linear``, neither with hooks."""
     from . import functional as nnF
-    from .activation import ReLU
 
-    relu = activation is F.relu or activation is nnF.relu
-    if not relu and type(activation) is ReLU:
-        relu = _plain(activation)
-    if relu and type(linear) is Linear and _plain(linear):
-        y = linear._forward_relu(x)
-        if y is not None:
-            return y
-    return activation(linear(x))
+    y = None
+    if activation is F.relu or activation is nnF.relu:
+        y = _linear_relu(linear, None, x)
+    elif isinstance(activation, Module):
+        y = _linear_relu(linear, activation, x)
+    return activation(linear(x)) if y is None else y
 
 
 def _check_input(x: Tensor, d_model: int, layer: str, name: str) -> None:
