@@ -871,6 +871,82 @@ def test_sub_rows_is_numpys_broadcast_subtraction(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 10), (32, 10), (5, 128), (0, 7)])
+def test_sub_row_max_is_numpys_shift_by_the_row_maximum(dtype, shape):
+    x = (np.random.default_rng(2).standard_normal(shape) * 5).astype(dtype)
+    z = np.full(shape, 7, dtype)
+    assert kernels.sub_row_max(x, z) is True
+    np.testing.assert_array_equal(z, x - x.max(axis=1, keepdims=True), strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sub_row_max_keeps_numpys_nan_and_inf_and_ties(dtype):
+    """A NaN anywhere makes its row NaN, as NumPy's maximum; ``±inf`` as they come
+    (``inf − inf`` is NaN); ties keep NumPy's choice, so only the sign of a zero
+    difference could differ where a row's maximum is a zero of both signs."""
+    inf, nan = np.inf, np.nan
+    x = np.array(
+        [
+            [1.0, nan, 3.0, 2.0],
+            [nan, 1.0, 2.0, 3.0],
+            [1.0, 2.0, 3.0, nan],
+            [-inf, -inf, -inf, -inf],
+            [1.0, inf, -inf, 2.0],
+            [-inf, 0.5, -2.0, 0.5],
+            [-0.0, 0.0, -1.0, -0.0],
+            [0.0, -0.0, -1.0, 0.0],
+            [2.0, 2.0, 2.0, 2.0],
+        ],
+        dtype,
+    )
+    z = np.empty_like(x)
+    with np.errstate(invalid="ignore"):
+        want = x - x.max(axis=1, keepdims=True)
+    assert kernels.sub_row_max(x, z) is True
+    np.testing.assert_array_equal(z, want)  # NaN where NumPy has NaN, ±0 equal
+    assert np.array_equal(z[:6].view(np.uint8), want[:6].view(np.uint8))  # bit for bit
+
+
+def test_sub_row_max_declines_what_it_does_not_take():
+    x = np.zeros((3, 4), np.float32)
+    assert kernels.sub_row_max(x, np.empty((3, 5), np.float32)) is False  # shapes differ
+    assert kernels.sub_row_max(x, np.empty((3, 4), np.float64)) is False  # dtypes differ
+    assert kernels.sub_row_max(x.astype(np.float16), np.empty((3, 4), np.float16)) is False
+    assert kernels.sub_row_max(x[:, ::2], np.empty((3, 2), np.float32)) is False  # strided
+    assert kernels.sub_row_max(x.reshape(3, 2, 2), np.empty((3, 2, 2), np.float32)) is False
+    assert kernels.sub_row_max(np.zeros((3, 0), np.float32), np.zeros((3, 0), np.float32)) is False
+    long = np.zeros((2, kernels.SUB_ROW_MAX_UP_TO + 1), np.float32)
+    assert kernels.sub_row_max(long, np.empty_like(long)) is False  # NumPy's is faster there
+    assert kernels.sub_row_max(x, x.copy()) is True
+    before = kernels.set_enabled(False)
+    try:
+        assert kernels.sub_row_max(x, x.copy()) is False
+    finally:
+        kernels.set_enabled(before)
+
+
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+@pytest.mark.parametrize("shape", [(6, 10), (2, 3, 5), (4, 1)])
+def test_softmax_and_cross_entropy_shift_is_bit_identical_to_numpy(dtype, shape, monkeypatch):
+    """Softmax, log-softmax and the fused softmax cross-entropy shift their rows by the row
+    maximum in one compiled pass (``sub_row_max``): outputs and gradients bit for bit the
+    NumPy form's."""
+
+    def run():
+        dg.manual_seed(0)
+        x = (dg.randn(*shape, dtype=dtype) * 4).requires_grad_()
+        g = dg.randn(*shape, dtype=dtype)
+        y1, y2 = F.softmax(x, -1), F.log_softmax(x, -1)
+        rows = x.reshape(-1, shape[-1])
+        labels = dg.randint(0, shape[-1], (rows.shape[0],))
+        loss = F.cross_entropy(rows, labels) + F.cross_entropy(rows, labels, reduction="sum")
+        ((y1 * g).sum() + (y2 * g).sum() + loss).backward()
+        return [y1.detach().numpy(), y2.detach().numpy(), loss.detach().numpy(), x.grad.numpy()]
+
+    _assert_kernels_change_nothing(run, monkeypatch, ("sub_row_max",))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_add_cols_is_numpys_broadcast_addition(dtype):
     """The bias added to every row (``Linear``'s forward): NumPy's ``y += b``, bit for bit,
     inf and NaN included; what it does not take is left to NumPy."""

@@ -300,22 +300,35 @@ def test_nll_loss_any_dims_with_weights_and_ignore_index(shape, reduction, torch
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.uint64])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_cross_entropy_plain_label_path_equals_the_general_one(monkeypatch, dtype, reduction):
-    """Integer labels, no weights or smoothing take a shortcut (``_plain_labels``); its loss
-    and gradient are bit for bit those of the general path."""
+@pytest.mark.parametrize("form", ["array", "tensor", "strided logits"])
+def test_cross_entropy_plain_label_path_equals_the_general_one(monkeypatch, dtype, reduction, form):
+    """Integer labels, no weights or smoothing take a shortcut (``_plain_labels``; int64 label
+    tensors straight from the top of ``cross_entropy``); its loss and gradient are bit for bit
+    those of the general path, also for logits that are a transposed view."""
     r = np.random.default_rng(5)
     x0 = r.standard_normal((7, 4)).astype(np.float32)
+    if form == "strided logits":
+        x0 = np.asfortranarray(x0)
     y = r.integers(0, 4, 7).astype(dtype)
+    if form != "array" and dtype == np.int64:
+        y = dg.tensor(y)
     out = []
     for shortcut in (True, False):
         if not shortcut:
             monkeypatch.setattr(L, "_plain_labels", lambda *a: None)
-        x = dg.tensor(x0, requires_grad=True)
+        x = dg.tensor(x0, requires_grad=True) if form != "strided logits" else None
+        if x is None:
+            x = dg.from_numpy(x0).requires_grad_()
+            assert not x._data.flags.c_contiguous
         loss = L.cross_entropy(x, y, reduction=reduction)
         loss.backward()
         out.append((loss.numpy(), x.grad.numpy()))
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
+    p = np.exp(x0 - x0.max(1, keepdims=True))  # the gradient itself: softmax − one-hot
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(7), np.asarray(y._data if isinstance(y, dg.Tensor) else y, np.int64)] -= 1
+    np.testing.assert_allclose(out[0][1], p / (7 if reduction == "mean" else 1), atol=1e-6)
 
 
 def test_bce_with_logits_target_gradient_is_pytorchs(torch):

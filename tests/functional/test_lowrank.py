@@ -20,12 +20,14 @@ def test_svd_lowrank_is_the_truncated_svd():
     np.testing.assert_allclose(np.abs(np.sum(V.numpy() * tVh[:3].T.numpy(), 0)), 1, atol=1e-10)
     assert U.shape == (20, 3) and V.shape == (8, 3)
     np.testing.assert_allclose((U * S) @ V.T, A @ (V @ V.T), atol=1e-10)  # the rank-3 part
+    torch.manual_seed(0)  # its random projection: seeded, or the 0.5 % below holds by chance
     _, rS, _ = torch.svd_lowrank(torch.tensor(A), q=3, niter=10)  # PyTorch's approximation
     np.testing.assert_allclose(S.numpy(), rS.numpy(), rtol=5e-3)
 
 
 def test_pca_lowrank_as_torch():
     U, S, V = dg.pca_lowrank(dg.tensor(A))
+    torch.manual_seed(0)  # its random projection, seeded (see above)
     tU, tS, tV = torch.pca_lowrank(torch.tensor(A), niter=10)
     assert (U.shape, S.shape, V.shape) == (tuple(tU.shape), tuple(tS.shape), tuple(tV.shape))
     np.testing.assert_allclose(S.numpy(), tS.numpy(), rtol=5e-3)

@@ -342,7 +342,7 @@ class Softmax(Function):
 
     def _softmax(self, x: Any) -> Any:
         xp = backend.xp
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = xp.exp(shift_by_max(x, self.axis))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
 
@@ -366,6 +366,32 @@ class Softmax(Function):
         y = self.output()
         gyy = gy * y
         return gyy - y * sum(gyy, self.axis, keepdim=True)
+
+
+def shift_by_max(x: Any, axis: int | None) -> Any:
+    """``x − max(x, axis, keepdims=True)`` on an array (the shift before a softmax's ``exp``):
+    along the last axis of a C-contiguous float array with short rows, one compiled pass
+    (:func:`deepgrad.kernels.sub_row_max`, the same numbers), else NumPy's two calls.
+
+    >>> import numpy as np
+    >>> shift_by_max(np.array([[1.0, 3.0], [2.0, -1.0]], np.float32), 1).tolist()
+    [[-2.0, 0.0], [0.0, -3.0]]
+    """
+    nd, n = x.ndim, x.shape[-1] if x.ndim else 0
+    if (
+        axis == nd - 1
+        and 0 < n <= kernels.SUB_ROW_MAX_UP_TO
+        and type(x) is numpy.ndarray
+        and x.flags.c_contiguous
+    ):
+        z = numpy.empty_like(x)
+        if (
+            kernels.sub_row_max(x, z)
+            if nd == 2
+            else kernels.sub_row_max(x.reshape(-1, n), z.reshape(-1, n))
+        ):
+            return z
+    return x - x.max(axis=axis, keepdims=True)
 
 
 @torch_names
@@ -416,7 +442,7 @@ class LogSoftmax(Function):
                 s = s.astype(xp.float16).astype(xp.float32)
                 return (z - xp.log(s).astype(xp.float16).astype(xp.float32)).astype(xp.float16)
             return (z - xp.log(s)).astype(xp.float16)
-        z = x - x.max(axis=self.axis, keepdims=True)
+        z = shift_by_max(x, self.axis)
         return z - xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
 
     def backward(self, gy: Tensor) -> Tensor:

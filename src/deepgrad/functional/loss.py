@@ -58,7 +58,15 @@ from .._errors import (
 )
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
-from .activation import log_softmax, logsigmoid, relu, sigmoid, softmax, softplus
+from .activation import (
+    log_softmax,
+    logsigmoid,
+    relu,
+    shift_by_max,
+    sigmoid,
+    softmax,
+    softplus,
+)
 from .elementwise import abs, clip, exp, log, minimum, sqrt, where
 from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwise_distance
 from .reduce import mean, sum
@@ -513,7 +521,7 @@ class SoftmaxCrossEntropy(Function):
         # -inf logits (masked classes) give PyTorch's inf/NaN silently: where the user's
         # filters turn NumPy's message into an error, Function.__call__ runs this again quietly
         xp = backend.xp
-        z = x - x.max(axis=1, keepdims=True)
+        z = shift_by_max(x, 1)
         e = xp.exp(z)
         s = e.sum(axis=1, keepdims=True)
         if self.coef is None:  # plain integer labels: pick one log-probability per row
@@ -525,7 +533,7 @@ class SoftmaxCrossEntropy(Function):
             per = -(z.take(self.flat) - xp.log(s).reshape(n))
         else:
             per = -(self.coef * (z - xp.log(s))).sum(axis=1)
-        self.p = e / s
+        self.e, self.s = e, s  # the backward's softmax e / s: made there, where it is written
         per = per * self.scale
         return per.sum() if self.reduce_sum else per
 
@@ -547,11 +555,13 @@ class SoftmaxCrossEntropy(Function):
                 rs = Tensor._from_op(a.sum(axis=1, keepdims=True), None, 0)
             diff = p * rs - Tensor._from_op(a, None, 0)
             return diff * Tensor._from_op(xp.asarray(scale, x.dtype), None, 0) * gyt
+        e = self.e
+        p = xp.divide(e, self.s, out=xp.empty(e.shape, e.dtype))  # softmax(x): fresh, C-order
         if self.coef is None:
-            gx = self.p.copy()
-            gx.reshape(-1)[self.flat] -= 1  # a view of the fresh copy: written in place
+            p.reshape(-1)[self.flat] -= 1  # a view (C-order: e keeps a strided x's order)
+            gx = p
         else:
-            gx = self.p * self.coef.sum(axis=1, keepdims=True) - self.coef
+            gx = p * self.coef.sum(axis=1, keepdims=True) - self.coef
         gx *= scale * g
         return Tensor._from_op(gx.astype(x._data.dtype, copy=False), None, 0)
 
@@ -585,6 +595,30 @@ def _cross_entropy_options(
     return reduction, label_smoothing, ignore_index
 
 
+def _plain_call(
+    x: Any, t: Any, weight: Any, size_average: Any, reduce: Any, reduction: Any,
+    smoothing: Any, ignore_index: Any,
+) -> Tensor | None:  # fmt: skip
+    """:func:`cross_entropy` for the common call, before any option is read: logits and an
+    int64 label tensor, no weight, the defaults but a ``"mean"`` or ``"sum"`` reduction;
+    :func:`_plain_labels` then (``None`` for anything else)."""
+    if (
+        type(t) is Tensor
+        and type(x) is Tensor
+        and weight is None
+        and size_average is None
+        and reduce is None
+        and type(reduction) is str
+        and (reduction == "mean" or reduction == "sum")
+        and type(smoothing) is float
+        and smoothing == 0.0
+        and type(ignore_index) is int
+        and t._data.dtype == numpy.int64
+    ):
+        return _plain_labels(x, t._data, ignore_index, reduction)
+    return None
+
+
 def cross_entropy(
     input: Tensor,  # noqa: A002
     target: Any,
@@ -604,6 +638,10 @@ def cross_entropy(
     PyTorch). The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``; the
     mean of an empty batch is NaN, as PyTorch's.
     """
+    plain = _plain_call(input, target, weight, size_average, reduce, reduction,
+                        label_smoothing, ignore_index)  # fmt: skip
+    if plain is not None:
+        return plain
     fn = "cross_entropy"
     reduction, label_smoothing, ignore_index = _cross_entropy_options(
         input, size_average, reduce, reduction, label_smoothing, ignore_index
