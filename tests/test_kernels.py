@@ -41,7 +41,7 @@ def _assert_kernels_change_nothing(run, monkeypatch=None, uses=()):
 
         def call(*args):
             done = fn(*args)
-            if done:
+            if done is not False and done is not None:  # True, or a kernel's result
                 ran.add(name)
             return done
 
@@ -944,6 +944,127 @@ def test_softmax_and_cross_entropy_shift_is_bit_identical_to_numpy(dtype, shape,
         return [y1.detach().numpy(), y2.detach().numpy(), loss.detach().numpy(), x.grad.numpy()]
 
     _assert_kernels_change_nothing(run, monkeypatch, ("sub_row_max",))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pairwise_sum_is_numpys_sum_bit_for_bit(dtype):
+    """The loss kernels' sums follow NumPy's add.reduce order (its pairwise_sum: one by one
+    below 8 values, eight accumulators up to 128, halves above), so their sums are NumPy's."""
+    kernels._kernels()
+    rng = np.random.default_rng(3)
+    lengths = [*range(1, 140), 255, 256, 257, 1000, 1025, 4099, 70001]
+    for n in lengths:
+        for scale in (1.0, 1e4, 1e-4):
+            v = ((rng.random(n) - 0.3) * scale).astype(dtype)
+            got = kernels._pairwise_sum_jit(v)
+            assert np.asarray(got, dtype).tobytes() == v.sum().tobytes(), n
+    for v in (
+        np.full(5, -0.0, dtype),
+        np.full(300, -0.0, dtype),
+        np.array([np.inf, -np.inf] * 9, dtype),
+    ):
+        np.testing.assert_array_equal(
+            np.asarray(kernels._pairwise_sum_jit(v), dtype), v.sum(), strict=True
+        )
+
+
+def _ce_numpy(x, labels, scale, reduce_sum):
+    """SoftmaxCrossEntropy's NumPy form (the kernels off): loss, then the gradient for 1.0."""
+    before = kernels.set_enabled(False)
+    try:
+        return _ce_run(x, labels, scale, reduce_sum)
+    finally:
+        kernels.set_enabled(before)
+
+
+def _ce_run(x, labels, scale, reduce_sum):
+    from deepgrad.functional.loss import SoftmaxCrossEntropy
+
+    xt = dg.tensor(x, requires_grad=True)
+    out = SoftmaxCrossEntropy(labels, None, scale, reduce_sum)(xt)
+    out.backward(dg.ones_like(out) if out.ndim else None)
+    return out.numpy(), xt.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 10), (32, 10), (200, 7), (300, 128), (9, 2)])
+@pytest.mark.parametrize("reduce_sum", [True, False])
+def test_softmax_cross_entropy_kernels_are_its_numpy_form(dtype, shape, reduce_sum, monkeypatch):
+    """The softmax cross-entropy in five calls (the shift, exp, ce_rows, log, ce_losses) and
+    its gradient in one pass: loss and gradient bit for bit the NumPy form's, with NaN, ±inf
+    and an all -inf row among the logits."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal(shape) * 6).astype(dtype)
+    if shape[0] > 3 and shape[1] > 2:
+        x[0, 1], x[1, :], x[2, 0], x[3, 2] = np.nan, -np.inf, np.inf, -np.inf
+    labels = rng.integers(0, shape[1], shape[0])
+    scale = np.asarray(1 / shape[0], dtype)
+    calls: list = []
+    for name in ("softmax_cross_entropy", "softmax_cross_entropy_grad"):
+        fn = getattr(kernels, name)
+        monkeypatch.setattr(
+            kernels, name, lambda *a, fn=fn, name=name: calls.append(name) or fn(*a)
+        )
+    with np.errstate(all="ignore"):
+        got = _ce_run(x, labels, scale, reduce_sum)
+        want = _ce_numpy(x, labels, scale, reduce_sum)
+    assert "softmax_cross_entropy" in calls
+    assert ("softmax_cross_entropy_grad" in calls) == reduce_sum  # per-sample: NumPy's form
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert a.tobytes() == b.tobytes()
+
+
+def test_softmax_cross_entropy_kernels_decline_what_they_do_not_take():
+    x, lab = np.zeros((4, 3), np.float32), np.zeros(4, np.int64)
+    sc = np.asarray(0.25, np.float32)
+    assert kernels.softmax_cross_entropy(x, lab, sc, True) is not None
+    assert kernels.softmax_cross_entropy(x, lab.astype(np.int32), sc, True) is None
+    assert kernels.softmax_cross_entropy(x, lab[:3], sc, True) is None
+    assert kernels.softmax_cross_entropy(x, lab, sc.astype(np.float64), True) is None
+    assert kernels.softmax_cross_entropy(x, lab, np.full(4, 0.25, np.float32), True) is None
+    assert kernels.softmax_cross_entropy(np.asfortranarray(x.T), lab[:3], sc, True) is None
+    assert kernels.softmax_cross_entropy(x[:0], lab[:0], sc, True) is None  # no rows
+    long = np.zeros((2, kernels.SUB_ROW_MAX_UP_TO + 1), np.float32)
+    assert kernels.softmax_cross_entropy(long, lab[:2], sc, True) is None
+    assert kernels.softmax_cross_entropy(x, np.array([0, 1, 3, 0]), sc, True) is None  # 3 ≥ C
+    assert kernels.softmax_cross_entropy(x, np.array([0, -1, 2, 0]), sc, True) is None
+    e, s = np.ones((4, 3), np.float32), np.full((4, 1), 3.0, np.float32)
+    assert kernels.softmax_cross_entropy_grad(e, s, lab, sc) is not None
+    assert kernels.softmax_cross_entropy_grad(e, s, lab, sc.astype(np.float64)) is None
+    assert kernels.softmax_cross_entropy_grad(np.asfortranarray(e), s, lab, sc) is None
+    assert kernels.softmax_cross_entropy_grad(e, s, lab.astype(np.int32), sc) is None
+    assert kernels.softmax_cross_entropy_grad(e, s[:3], lab, sc) is None
+    before = kernels.set_enabled(False)
+    try:
+        assert kernels.softmax_cross_entropy(x, lab, sc, True) is None
+        assert kernels.softmax_cross_entropy_grad(e, s, lab, sc) is None
+    finally:
+        kernels.set_enabled(before)
+
+
+@pytest.mark.parametrize("dtype", [dg.float32, dg.float64])
+def test_cross_entropy_training_step_is_bit_identical_to_numpy(dtype, monkeypatch):
+    """A classifier's steps through nn.CrossEntropyLoss (both reductions that sum) with the
+    kernels on and off: the losses and every parameter after three Adam steps, bit for bit."""
+
+    def run():
+        dg.manual_seed(0)
+        net = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 5)).to(dtype)
+        opt = optim.Adam(net.parameters(), lr=1e-2)
+        x, y = dg.randn(40, 6, dtype=dtype), dg.randint(0, 5, (40,))
+        out = []
+        for reduction in ("mean", "sum", "mean"):
+            opt.zero_grad()
+            loss = nn.CrossEntropyLoss(reduction=reduction)(net(x), y)
+            loss.backward()
+            opt.step()
+            out.append(loss.detach().numpy())
+        return out + [p.detach().numpy() for p in net.parameters()]
+
+    _assert_kernels_change_nothing(
+        run, monkeypatch, ("softmax_cross_entropy", "softmax_cross_entropy_grad")
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -24,7 +24,14 @@ softmax's shift by each score matrix's maximum) runs NumPy's inner loop once per
 rows on an Intel Xeon). Batch norm's per-channel sums are taken inside the passes that need
 them, in a fixed lane order that its NumPy form follows too (five passes over the input for
 the statistics and the scaling became three, four over the gradient three; the batch-norm
-Fashion-MNIST recipe's step 1.03× at two threads on an Intel Xeon).
+Fashion-MNIST recipe's step 1.03× at two threads on an Intel Xeon). The softmax
+cross-entropy with integer labels was fourteen NumPy calls on a ``(batch, classes)`` array,
+each a few microseconds of dispatch, which a training step makes 2-5x slower than a loop of
+them shows (the GEMMs before it evict the interpreter's and NumPy's code from the caches):
+the row maximum and shift, the row sums with each label's logit, the losses and their sum,
+and the gradient are four kernels around NumPy's ``exp`` and ``log`` (the tiny MLP's step
+1.05x, the MLP's 1.03x; Intel Xeon, two threads). Their sums are NumPy's, in NumPy's
+pairwise order (:func:`_pairwise_sum`), so they are NumPy's bits.
 
 Loops index from zero through slices (``dst, src = o[t0:t1], run[t0 + s : t1 + s]``) or with
 unsigned indices: an index numba cannot prove non-negative gets a wraparound branch that
@@ -98,6 +105,8 @@ __all__ = [
     "relu",
     "relu_backward",
     "set_enabled",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
     "softmax_grad",
     "sub_row_max",
     "sub_rows",
@@ -158,6 +167,7 @@ def _build() -> dict[str, Callable[..., Any]]:
         **_bn_sum_kernels(jit),
         **_bn_input_kernels(jit),
         **_row_kernels(jit),
+        **_loss_kernels(jit),
     }
 
 
@@ -630,6 +640,121 @@ def _bn_input_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
                     os[t] = ((gs[t] - (((xs[t] - pv) - m) * r) * cv) - av) * sv
 
     return {"bn_grad_x": bn_grad_x, "bn_norm": bn_norm}
+
+
+def _pairwise_block(v: Any, lo: int, n: int) -> Any:  # pragma: no cover - compiled
+    # NumPy's pairwise_sum over n <= 128 contiguous values v[lo:lo + n], in its order:
+    # fewer than 8 one after another from -0.0; else eight accumulators folded
+    # ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the tail
+    if n < 8:
+        res = v.dtype.type(-0.0)
+        for i in range(lo, lo + n):
+            res += v[i]
+        return res
+    r0, r1, r2, r3 = v[lo], v[lo + 1], v[lo + 2], v[lo + 3]
+    r4, r5, r6, r7 = v[lo + 4], v[lo + 5], v[lo + 6], v[lo + 7]
+    i, m = 8, n - n % 8
+    while i < m:
+        b = lo + i
+        r0 += v[b]
+        r1 += v[b + 1]
+        r2 += v[b + 2]
+        r3 += v[b + 3]
+        r4 += v[b + 4]
+        r5 += v[b + 5]
+        r6 += v[b + 6]
+        r7 += v[b + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += v[lo + i]
+        i += 1
+    return res
+
+
+def _pairwise_sum(v: Any) -> Any:  # pragma: no cover - compiled
+    # NumPy's add.reduce over a contiguous 1-D v, bit for bit: +0.0 plus its pairwise_sum,
+    # which splits more than 128 values in two halves (the first a multiple of 8) and adds
+    # the halves' sums. The recursion runs on an explicit stack (numba's on-disk cache
+    # cannot load a function that calls itself): a node's phase 0 (to split), 1 (its left
+    # half running), 2 (its right half running)
+    n = v.size
+    if n <= 128:
+        return v.dtype.type(0) + _pairwise_block_jit(v, 0, n)
+    los, ns = numpy.empty(64, numpy.int64), numpy.empty(64, numpy.int64)
+    phase = numpy.zeros(64, numpy.int64)
+    left, right = numpy.empty(64, v.dtype), numpy.empty(64, v.dtype)
+    los[0], ns[0], sp = 0, n, 1
+    val = v.dtype.type(0)
+    while sp:
+        t = sp - 1
+        lo, m = los[t], ns[t]
+        h = m // 2 - (m // 2) % 8
+        if m <= 128:
+            val = _pairwise_block_jit(v, lo, m)
+        elif phase[t] == 0:
+            phase[t], los[sp], ns[sp], phase[sp] = 1, lo, h, 0
+            sp += 1
+            continue
+        elif phase[t] == 1:
+            phase[t], los[sp], ns[sp], phase[sp] = 2, lo + h, m - h, 0
+            sp += 1
+            continue
+        else:
+            val = left[t] + right[t]
+        sp -= 1
+        if sp:  # the value of the parent's left or right half
+            if phase[sp - 1] == 1:
+                left[sp - 1] = val
+            else:
+                right[sp - 1] = val
+    return v.dtype.type(0) + val
+
+
+#: :func:`_pairwise_block` and :func:`_pairwise_sum` compiled (set by :func:`_loss_kernels`)
+_pairwise_block_jit: Any = None
+_pairwise_sum_jit: Any = None
+
+
+def _loss_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
+    """The softmax cross-entropy with integer labels around NumPy's ``exp`` and ``log``:
+    each row's sum and its label's shifted logit, the per-sample losses and their sum, and
+    the gradient ``(softmax − one-hot) · c`` in one pass (NumPy's sums in NumPy's order)."""
+
+    global _pairwise_block_jit, _pairwise_sum_jit
+    _pairwise_block_jit = jit(_pairwise_block)  # module globals: see _bn_sum_kernels
+    _pairwise_sum_jit = jit(_pairwise_sum)
+
+    @jit
+    def ce_rows(e: Any, z: Any, labels: Any, s: Any, pick: Any) -> bool:  # pragma: no cover
+        zero, c = e.dtype.type(0), e.shape[1]
+        for i in range(e.shape[0]):
+            lab = labels[i]
+            if lab < 0 or lab >= c:  # not a class: NumPy's form raises its IndexError
+                return False
+            s[i] = zero + _pairwise_block_jit(e[i], 0, c)  # c <= 128 (the wrapper's rule)
+            pick[i] = z[i, lab]
+        return True
+
+    @jit
+    def ce_losses(pick: Any, ls: Any, scale: Any, per: Any, total: Any) -> None:  # pragma: no cover
+        sc = scale[0]
+        for i in range(per.size):
+            per[i] = -(pick[i] - ls[i]) * sc
+        total[0] = _pairwise_sum_jit(per)
+
+    @jit
+    def ce_grad(e: Any, s: Any, labels: Any, c: Any, gx: Any) -> None:  # pragma: no cover
+        one, cv = e.dtype.type(1), c[0]
+        for i in range(e.shape[0]):
+            es, gs, sv, lab = e[i], gx[i], s[i], labels[i]
+            for j in range(es.size):
+                v = es[j] / sv
+                if j == lab:
+                    v = v - one
+                gs[j] = v * cv
+
+    return {"ce_grad": ce_grad, "ce_losses": ce_losses, "ce_rows": ce_rows}
 
 
 def _row_kernels(jit: Any) -> dict[str, Callable[..., Any]]:
@@ -1150,6 +1275,67 @@ def sub_row_max(x: Any, z: Any) -> bool:
     if dt not in _DTYPES or z.dtype != dt or not (x.flags.c_contiguous and z.flags.c_contiguous):
         return False
     return _run("sub_row_max", x, z)
+
+
+def softmax_cross_entropy(x: Any, labels: Any, scale: Any, reduce_sum: bool) -> tuple | None:
+    """The softmax cross-entropy of logits ``x (N, C)`` at integer ``labels (N,)`` (each in
+    ``[0, C)``, checked by the caller), times ``scale`` (a 0-d array of ``x``'s dtype), summed
+    when ``reduce_sum`` — :class:`deepgrad.functional.loss.SoftmaxCrossEntropy`'s forward —
+    as ``(loss, e, s)`` with ``e = exp(x − max)`` and its row sums ``s (N, 1)`` for the
+    backward (:func:`softmax_cross_entropy_grad`), or ``None`` to say "run the NumPy form".
+
+    Five calls where the NumPy form makes fourteen: the shift (:func:`sub_row_max`), NumPy's
+    ``exp``, each row's sum and its label's shifted logit (``ce_rows``), NumPy's ``log``, the
+    losses ``−(z_label − log s) · scale`` and their sum (``ce_losses``). Small batches spend
+    the loss in per-call overhead, which a training step makes 2-5x what a loop of calls
+    shows (the GEMMs before it evict the interpreter's and NumPy's code from the caches). The
+    sums are NumPy's, in its pairwise order, so the numbers are the NumPy form's, bit for
+    bit. Rows of at most :data:`SUB_ROW_MAX_UP_TO` classes; float32/float64; C-contiguous."""
+    if not _enabled or type(x) is not numpy.ndarray or type(labels) is not numpy.ndarray:
+        return None
+    shape, dt = x.shape, x.dtype
+    if len(shape) != 2 or not 0 < shape[1] <= SUB_ROW_MAX_UP_TO or not shape[0]:
+        return None
+    if dt not in _DTYPES or not x.flags.c_contiguous or labels.shape != shape[:1]:
+        return None
+    if labels.dtype != numpy.int64 or not labels.flags.c_contiguous:
+        return None
+    if type(scale) is not numpy.ndarray or scale.dtype != dt or scale.ndim:
+        return None
+    z = numpy.empty_like(x)
+    if not _run("sub_row_max", x, z):
+        return None
+    e = numpy.exp(z)
+    n = shape[0]
+    s, pick, per = numpy.empty((n, 1), dt), numpy.empty(n, dt), numpy.empty(n, dt)
+    if _call("ce_rows", e, z, labels, s.reshape(n), pick) is not True:
+        return None
+    total = numpy.empty((), dt)
+    if not _run(
+        "ce_losses", pick, numpy.log(s).reshape(n), scale.reshape(1), per, total.reshape(1)
+    ):
+        return None
+    return (total if reduce_sum else per), e, s
+
+
+def softmax_cross_entropy_grad(e: Any, s: Any, labels: Any, c: Any) -> Any:
+    """:func:`softmax_cross_entropy`'s gradient ``(e / s − one-hot(labels)) · c`` (``c`` a 0-d
+    array: the scale times the incoming gradient) in one pass, a new ``(N, C)`` array, or
+    ``None`` to say "run the NumPy form" (the division, the labels' ``− 1`` and the scaling,
+    the same operations in the same order: bit for bit)."""
+    if not _enabled or type(e) is not numpy.ndarray or e.ndim != 2 or e.dtype not in _DTYPES:
+        return None
+    dt, n = e.dtype, e.shape[0]
+    if type(c) is not numpy.ndarray or c.dtype != dt or c.size != 1 or not e.flags.c_contiguous:
+        return None
+    if type(s) is not numpy.ndarray or s.dtype != dt or s.size != n or not s.flags.c_contiguous:
+        return None
+    if type(labels) is not numpy.ndarray or labels.dtype != numpy.int64 or labels.shape != (n,):
+        return None
+    gx = numpy.empty_like(e)
+    if not _run("ce_grad", e, s.reshape(n), labels, c.reshape(1), gx):
+        return None
+    return gx
 
 
 def add_cols(y: Any, b: Any) -> bool:

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import backend, kernels
 from .._errors import (
     ChoiceError,
     DtypeNotImplementedError,
@@ -521,19 +521,21 @@ class SoftmaxCrossEntropy(Function):
         # -inf logits (masked classes) give PyTorch's inf/NaN silently: where the user's
         # filters turn NumPy's message into an error, Function.__call__ runs this again quietly
         xp = backend.xp
+        if self.coef is None:  # the same numbers in five calls (compiled around exp and log)
+            done = kernels.softmax_cross_entropy(x, self.labels, self.scale, self.reduce_sum)
+            if done is not None:
+                loss, self.e, self.s = done
+                return loss
         z = shift_by_max(x, 1)
         e = xp.exp(z)
         s = e.sum(axis=1, keepdims=True)
+        self.e, self.s = e, s  # the backward's softmax e / s: made there, where it is written
         if self.coef is None:  # plain integer labels: pick one log-probability per row
             n, c = x.shape
-            # each row's label as an index into the flattened (N, C) array (kept for the
-            # backward): a 1-D gather and scatter cost a third of the 2-D (rows, labels) ones
-            self.flat = self.labels.astype(numpy.int64, copy=False) + _row_starts(n, c)
             # -(z - log s) at the labels only (the other classes' log-probabilities unused)
-            per = -(z.take(self.flat) - xp.log(s).reshape(n))
+            per = -(z.take(self._flat()) - xp.log(s).reshape(n))
         else:
             per = -(self.coef * (z - xp.log(s))).sum(axis=1)
-        self.e, self.s = e, s  # the backward's softmax e / s: made there, where it is written
         per = per * self.scale
         return per.sum() if self.reduce_sum else per
 
@@ -555,15 +557,28 @@ class SoftmaxCrossEntropy(Function):
                 rs = Tensor._from_op(a.sum(axis=1, keepdims=True), None, 0)
             diff = p * rs - Tensor._from_op(a, None, 0)
             return diff * Tensor._from_op(xp.asarray(scale, x.dtype), None, 0) * gyt
-        e = self.e
+        e, c = self.e, xp.asarray(scale * g)
+        if self.coef is None and self.reduce_sum:  # the lines below in one compiled pass
+            gx = kernels.softmax_cross_entropy_grad(e, self.s, self.labels, c)
+            if gx is not None:
+                return Tensor._from_op(gx.astype(x._data.dtype, copy=False), None, 0)
         p = xp.divide(e, self.s, out=xp.empty(e.shape, e.dtype))  # softmax(x): fresh, C-order
         if self.coef is None:
-            p.reshape(-1)[self.flat] -= 1  # a view (C-order: e keeps a strided x's order)
+            p.reshape(-1)[self._flat()] -= 1  # a view (C-order: e keeps a strided x's order)
             gx = p
         else:
             gx = p * self.coef.sum(axis=1, keepdims=True) - self.coef
-        gx *= scale * g
+        gx *= c
         return Tensor._from_op(gx.astype(x._data.dtype, copy=False), None, 0)
+
+    def _flat(self) -> Any:
+        """Each row's label as an index into the flattened ``(N, C)`` array (made once): a
+        1-D gather and scatter cost a third of the 2-D ``(rows, labels)`` ones."""
+        flat = self.__dict__.get("flat")
+        if flat is None:
+            n, c = self.e.shape
+            flat = self.flat = self.labels.astype(numpy.int64, copy=False) + _row_starts(n, c)
+        return flat
 
 
 def _cross_entropy_options(
