@@ -25,6 +25,7 @@ __all__ = [
     "IndexRangeError",
     "IndexShapeError",
     "IntArgumentError",
+    "LabelRangeError",
     "LinAlgError",
     "MatrixShapeError",
     "ValueRangeError",
@@ -397,6 +398,13 @@ def refuse_unbroadcastable(error: BaseException) -> None:
 class AmbiguousTruthError(RuntimeError, ValueError):
     """``bool()`` of a tensor that has not exactly one value: PyTorch's ``RuntimeError``
     (NumPy's ``ValueError`` for the same question, which deepgrad raised before)."""
+
+
+class LabelRangeError(IndexError, RuntimeError, ValueError):
+    """A class label outside ``[0, C)`` given to a classification loss: PyTorch raises
+    ``IndexError`` ("Target 3 is out of bounds.": ``cross_entropy``, ``nll_loss``) or
+    ``RuntimeError`` (the margin losses); deepgrad raised ``ValueError`` before, so it is all
+    three."""
 
 
 class ValueRangeError(RuntimeError, ValueError):

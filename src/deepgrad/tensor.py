@@ -4444,7 +4444,7 @@ def linspace(
     _options("linspace", kw)
     steps = int_arg(steps, "linspace", "steps", 3)
     if steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+        raise ValueRangeError(f"number of steps must be non-negative (linspace: got {steps!r})")
     arr = numpy.linspace(float(start), float(end), int(steps)).astype(_dtype(dtype))
     return _leaf(backend.xp.asarray(arr), device, requires_grad, "linspace")
 
@@ -4468,7 +4468,7 @@ def logspace(
     _options("logspace", kw)
     steps = int_arg(steps, "logspace", "steps", 3)
     if steps < 0:
-        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
+        raise ValueRangeError(f"number of steps must be non-negative (logspace: got {steps!r})")
     arr = (float(base) ** numpy.linspace(float(start), float(end), int(steps))).astype(
         _dtype(dtype)
     )

@@ -1,4 +1,4 @@
-"""Shape and linear-algebra errors against PyTorch 2.13: where torch raises, deepgrad raises
+"""Shape, linear-algebra and value-range errors against PyTorch 2.13: where torch raises, deepgrad raises
 an instance of torch's exception class (its own classes derive from both, so code written
 for deepgrad's earlier ``ValueError`` still catches them); where torch succeeds, deepgrad
 succeeds with the same shape. Each case is ``call(L)`` with ``L`` the ``torch`` or the
@@ -192,6 +192,50 @@ CASES = {
     "flip_range": lambda L: L.zeros(2, 3).flip(2),
     "flip_dup": lambda L: L.zeros(2, 3).flip(0, 0),
     "flip_ok": lambda L: L.zeros(2, 3).flip(-1),
+    # values out of range (PyTorch's RuntimeError or IndexError; deepgrad's were ValueError)
+    "linspace_negative_steps": lambda L: L.linspace(0, 1, -1),
+    "logspace_negative_steps": lambda L: L.logspace(0, 1, -1),
+    "bincount_2d": lambda L: L.tensor([[1, 2]]).bincount(),
+    "bincount_negative": lambda L: L.tensor([1, -2]).bincount(),
+    "bincount_minlength": lambda L: L.tensor([1, 2]).bincount(minlength=-1),
+    "bincount_weights": lambda L: L.tensor([1, 2]).bincount(weights=L.tensor([1.0])),
+    "cross_entropy_label": lambda L: _f(L).cross_entropy(L.ones(2, 3), L.tensor([0, 3])),
+    "cross_entropy_negative_label": lambda L: _f(L).cross_entropy(L.ones(2, 3), L.tensor([0, -2])),
+    "cross_entropy_smoothed_label": lambda L: _f(L).cross_entropy(
+        L.ones(2, 3), L.tensor([0, 3]), label_smoothing=0.1
+    ),
+    "cross_entropy_spatial_label": lambda L: _f(L).cross_entropy(
+        L.ones(2, 3, 4), L.zeros(2, 4, dtype=L.int64) + 5
+    ),
+    "nll_loss_label": lambda L: _f(L).nll_loss(L.ones(2, 3), L.tensor([0, 3])),
+    "nll_loss_one_sample_label": lambda L: _f(L).nll_loss(L.ones(3), L.tensor(4)),
+    "multi_margin_label": lambda L: _f(L).multi_margin_loss(L.ones(2, 3), L.tensor([0, 3])),
+    "multilabel_margin_label": lambda L: _f(L).multilabel_margin_loss(
+        L.ones(2, 3), L.tensor([[0, 3, -1], [0, 1, 2]])
+    ),
+    "avg_pool1d_zero_kernel": lambda L: _f(L).avg_pool1d(L.ones(1, 1, 4), 0),
+    "avg_pool2d_zero_kernel": lambda L: _f(L).avg_pool2d(L.ones(1, 1, 4, 4), 0),
+    "avg_pool3d_zero_kernel": lambda L: _f(L).avg_pool3d(L.ones(1, 1, 4, 4, 4), 0),
+    "max_pool1d_zero_kernel": lambda L: _f(L).max_pool1d(L.ones(1, 1, 4), 0),
+    "max_pool2d_zero_kernel": lambda L: _f(L).max_pool2d(L.ones(1, 1, 4, 4), 0),
+    "max_pool3d_zero_kernel": lambda L: _f(L).max_pool3d(L.ones(1, 1, 4, 4, 4), 0),
+    "lp_pool2d_zero_stride": lambda L: _f(L).lp_pool2d(L.ones(1, 1, 4, 4), 2, 0),
+    "avg_pool2d_zero_divisor": lambda L: _f(L).avg_pool2d(
+        L.ones(1, 1, 4, 4), 2, divisor_override=0
+    ),
+    "avg_pool3d_zero_divisor": lambda L: _f(L).avg_pool3d(
+        L.ones(1, 1, 4, 4, 4), 2, divisor_override=0
+    ),
+    "adaptive_avg_pool2d_negative": lambda L: _f(L).adaptive_avg_pool2d(L.ones(1, 1, 4, 4), -1),
+    "interpolate_zero_scale": lambda L: _f(L).interpolate(L.ones(1, 1, 4), scale_factor=0.0),
+    "interpolate_negative_scale": lambda L: _f(L).interpolate(L.ones(1, 1, 4), scale_factor=-1.0),
+    "interpolate_zero_size": lambda L: _f(L).interpolate(L.ones(1, 1, 4), size=0),
+    "grid_sample_grid_size": lambda L: _f(L).grid_sample(
+        L.ones(1, 1, 2, 2), L.ones(1, 2, 2, 3), align_corners=False
+    ),
+    "grid_sample_grid_dims": lambda L: _f(L).grid_sample(
+        L.ones(1, 1, 2, 2), L.ones(1, 2, 2), align_corners=False
+    ),
 }
 
 
@@ -199,7 +243,12 @@ CASES = {
 WORDS_DIFFER = {
     "expand_fewer", "meshgrid_2d", "movedim_dup", "permute_short",
     "pixel_shuffle_bad", "unflatten_two_minus1", "sdpa_bad", "max_pool2d_small",
-    "avg_pool2d_small",
+    "avg_pool2d_small", "multi_margin_label", "multilabel_margin_label",
+    "avg_pool1d_zero_kernel", "avg_pool2d_zero_kernel", "avg_pool3d_zero_kernel",
+    "max_pool1d_zero_kernel", "max_pool2d_zero_kernel", "max_pool3d_zero_kernel",
+    "lp_pool2d_zero_stride", "avg_pool3d_zero_divisor", "adaptive_avg_pool2d_negative",
+    "interpolate_zero_scale", "interpolate_negative_scale", "interpolate_zero_size",
+    "grid_sample_grid_size", "grid_sample_grid_dims",
 }  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
-from .._errors import DtypeError, bool_arg
+from .._errors import DtypeError, ShapeMismatchError, bool_arg
 from ..autograd import Function
 from ..tensor import Tensor
 from .linalg import matmul
@@ -207,12 +207,12 @@ def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) ->
             f"{fn}: mode='bicubic' is not implemented in deepgrad; use 'bilinear' or 'nearest'"
         )
     if x.ndim not in (4, 5) or grid.ndim != x.ndim:
-        raise ValueError(
+        raise ShapeMismatchError(
             f"{fn}: expected 4D or 5D input and grid with same number of dimensions, but got "
             f"input with sizes {list(x.shape)} and grid with sizes {list(grid.shape)}"
         )
     if grid.shape[-1] != x.ndim - 2 or grid.shape[0] != x.shape[0]:
-        raise ValueError(
+        raise ShapeMismatchError(
             f"{fn}: expected grid of shape (N, *out, {x.ndim - 2}) with the input's batch size "
             f"N = {x.shape[0]}, but got input with sizes {list(x.shape)} and grid with sizes "
             f"{list(grid.shape)}"

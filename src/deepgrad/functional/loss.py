@@ -48,6 +48,7 @@ from .. import backend, kernels
 from .._errors import (
     ChoiceError,
     DtypeNotImplementedError,
+    LabelRangeError,
     ShapeMismatchError,
     ValueRangeError,
     _type_words,
@@ -889,9 +890,9 @@ def _check_labels(t: Any, c: int, ignore_index: int, fn: str, shape: tuple) -> t
     bad = (t != ignore_index) & ((t < 0) | (t >= c))  # some label is out of range: which
     if bool(xp.any(bad)):
         v = int(t[bad].reshape(-1)[0])
-        raise ValueError(
-            f"{fn}: class label {v} is out of range for {c} classes (expected labels in "
-            f"[0, {c - 1}])"
+        raise LabelRangeError(  # PyTorch's words (its IndexError), then deepgrad's
+            f"Target {v} is out of bounds. ({fn}: class label {v} is out of range for {c} "
+            f"classes, expected labels in [0, {c - 1}])"
         )
     return t, False
 
@@ -1151,7 +1152,7 @@ def multi_margin_loss(
     t = t.reshape(-1).astype(numpy.int64)
     if t.size and (int(t.min()) < 0 or int(t.max()) >= c):
         v = int(t[(t < 0) | (t >= c)][0])
-        raise ValueError(
+        raise LabelRangeError(
             f"{fn}: class label {v} is out of range for {c} classes (expected labels in "
             f"[0, {c - 1}])"
         )
@@ -1599,7 +1600,7 @@ def multilabel_margin_loss(
     listed = xp.cumprod(t != -1, axis=1).astype(bool)  # the entries before the first -1
     bad = listed & ((t < 0) | (t >= c))
     if bad.any():
-        raise ValueError(
+        raise LabelRangeError(
             f"{fn}: class label {int(t[bad][0])} is out of range for {c} classes (expected "
             f"labels in [0, {c - 1}], then -1 to end the list)"
         )

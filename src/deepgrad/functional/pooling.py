@@ -383,8 +383,8 @@ def max_pool2d(
     s = k if stride is None else int_tuple(stride, 2, "stride", fn)
     p = int_tuple(padding, 2, "padding", fn)
     d = int_tuple(dilation, 2, "dilation", fn)
-    if min(k + s + d) < 1 or min(p) < 0:
-        raise ValueError(
+    if min(k + s + d) < 1 or min(p) < 0:  # PyTorch's RuntimeError (also a ValueError)
+        raise ValueRangeError(
             f"{fn}: kernel_size, stride and dilation must be positive and padding non-negative, "
             f"got kernel_size={k}, stride={s}, padding={p}, dilation={d}"
         )
@@ -535,13 +535,15 @@ def avg_pool2d(
     k = int_tuple(kernel_size, 2, "kernel_size", fn)
     s = k if stride is None else int_tuple(stride, 2, "stride", fn)
     p = int_tuple(padding, 2, "padding", fn)
-    if min(k + s) < 1 or min(p) < 0:
-        raise ValueError(
+    if min(k + s) < 1 or min(p) < 0:  # PyTorch's RuntimeError (also a ValueError)
+        raise ValueRangeError(
             f"{fn}: kernel_size and stride must be positive and padding non-negative, got "
             f"kernel_size={k}, stride={s}, padding={p}"
         )
     if divisor_override is not None and divisor_override <= 0:
-        raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
+        raise ValueRangeError(
+            f"divisor must be not zero ({fn}: divisor_override must be positive, got {divisor_override})"
+        )
     g = _PoolGeom(x.shape, k, s, p, (1, 1), ceil_mode, fn)
     return AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, x.dtype))(x)
 
@@ -689,7 +691,7 @@ def _adaptive_output(
                 raise TypeError(f"{fn}: output_size must be {what}, got {output_size!r}")
         out = tuple(size if v is None else operator.index(v) for v, size in zip(items, in_sizes))
     if min(out) < 1:
-        raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
+        raise ValueRangeError(f"{fn}: output_size must be positive, got {output_size!r}")
     if min(in_sizes) < 1:
         raise ValueError(f"{fn}: expected non-empty pooled axes, got sizes {in_sizes}")
     return out
@@ -887,8 +889,8 @@ def _pool3d_args(x: Tensor, kernel_size: IntTuple, stride: IntTuple | None, padd
     s = k if stride is None else int_tuple(stride, 3, "stride", fn)
     p = int_tuple(padding, 3, "padding", fn)
     d = int_tuple(dilation, 3, "dilation", fn)
-    if min(k + s + d) < 1 or min(p) < 0:
-        raise ValueError(
+    if min(k + s + d) < 1 or min(p) < 0:  # PyTorch's RuntimeError (also a ValueError)
+        raise ValueRangeError(
             f"{fn}: kernel_size, stride and dilation must be positive and padding non-negative, "
             f"got kernel_size={k}, stride={s}, padding={p}, dilation={d}"
         )
@@ -963,7 +965,9 @@ def avg_pool3d(
         ceil_mode, count_include_pad, divisor_override, fn
     )
     if divisor_override is not None and divisor_override <= 0:
-        raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
+        raise ValueRangeError(
+            f"divisor must be not zero ({fn}: divisor_override must be positive, got {divisor_override})"
+        )
     if x.ndim == 4:
         return unbatched(avg_pool3d, x, k, s, p, ceil_mode, count_include_pad, divisor_override)
     if any(n < kk for n, kk in zip(x.shape[2:], k)):  # PyTorch's avg_pool3d check (unpadded)

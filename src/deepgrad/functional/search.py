@@ -18,6 +18,7 @@ import numpy
 
 from .. import backend
 from .._errors import (
+    ShapeMismatchError,
     ValueRangeError,
     _refuse_complex_order,
     bool_arg,
@@ -251,23 +252,24 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     refuse_kernel_dtype(a, "bincount", "fcb", "bincount_cpu")  # PyTorch's NotImplementedError
     if a.dtype.kind not in "iu":
         raise TypeError(f"bincount: expects an integer tensor, got dtype {a.dtype}")
-    if a.ndim != 1 or (a.size and a.min() < 0):
-        raise ValueError(
-            f"bincount: only 1-D non-negative integer inputs, got shape {a.shape}"
-            + (f" with minimum {a.min()}" if a.ndim == 1 else "")
+    if a.ndim != 1 or (a.size and a.min() < 0):  # PyTorch's RuntimeError (and a ValueError)
+        raise ValueRangeError(
+            "bincount only supports 1-d non-negative integral inputs. (bincount: got shape "
+            f"{a.shape}" + (f" with minimum {a.min()}" if a.ndim == 1 else "") + "; count "
+            "the values of a flattened tensor with x.flatten(), shifted by -x.min() if negative)"
         )
     minlength = int_arg(minlength, "bincount", "minlength", 3)
     if minlength < 0:
-        raise ValueError(f"bincount: minlength must be >= 0, got {minlength}")
+        raise ValueRangeError(f"minlength should be >= 0 (bincount: got {minlength})")
     length = builtins.max(int(minlength), int(a.max()) + 1 if a.size else 0)
     index = a.astype(numpy.int64, copy=False)
     if weights is None:
         return _out(backend.xp.bincount(index, minlength=length))
     w = weights if isinstance(weights, Tensor) else Tensor(weights)
     if w.ndim != 1 or w.shape[0] != a.shape[0]:
-        raise ValueError(
-            f"bincount: weights must be 1-D with one weight per element of input (shape "
-            f"{a.shape}), got shape {w.shape}"
+        raise ShapeMismatchError(
+            "weights should be 1-d and have the same length as input (bincount: one weight "
+            f"per element of input, shape {a.shape}; got weights of shape {w.shape})"
         )
     dtype = numpy.float32 if w.dtype == numpy.float32 else numpy.float64
     return _BinCount(index, length)(w if w.dtype == dtype else w.to(dtype))

@@ -31,7 +31,7 @@ from typing import Any
 import numpy
 
 from .. import backend
-from .._errors import ChoiceNotImplementedError, bool_arg, ints_arg
+from .._errors import ChoiceNotImplementedError, ValueRangeError, bool_arg, ints_arg
 from ..tensor import Tensor
 from .linalg import matmul
 from .shape import broadcast_to, reshape
@@ -174,13 +174,15 @@ def interpolate(
             else tuple(float(f) for f in scale_factor)  # type: ignore[union-attr]
         )
         if len(factors) != nd or min(factors) <= 0:  # type: ignore[type-var]
-            raise ValueError(f"{fn}: expected {nd} positive scale factor(s), got {scale_factor!r}")
+            raise ValueRangeError(
+                f"{fn}: expected {nd} positive scale factor(s), got {scale_factor!r}"
+            )
         sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))  # type: ignore[operator]
         if recompute_scale_factor:
             factors = (None,) * nd  # map by the sizes, as an explicit size does
     # "area" is adaptive average pooling, which PyTorch lets give an empty output
     if len(sizes) != nd or min(sizes) < (0 if mode == "area" else 1):
-        raise ValueError(f"{fn}: expected {nd} positive output size(s), got {sizes}")
+        raise ValueRangeError(f"{fn}: expected {nd} positive output size(s), got {sizes}")
 
     N, C = x.shape[:2]
     # nearest with integer factors: a repeat of every pixel
