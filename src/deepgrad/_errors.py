@@ -17,6 +17,7 @@ from typing import Any
 import numpy
 
 __all__ = [
+    "AssertedValueError",
     "ChoiceError",
     "ChoiceNotImplementedError",
     "DimError",
@@ -398,6 +399,12 @@ def refuse_unbroadcastable(error: BaseException) -> None:
 class AmbiguousTruthError(RuntimeError, ValueError):
     """``bool()`` of a tensor that has not exactly one value: PyTorch's ``RuntimeError``
     (NumPy's ``ValueError`` for the same question, which deepgrad raised before)."""
+
+
+class AssertedValueError(AssertionError, ValueError):
+    """An argument PyTorch checks with an ``assert`` (``MultiheadAttention``'s ``embed_dim``
+    not divisible by ``num_heads``: ``AssertionError``); deepgrad raised ``ValueError``
+    before, so it is both."""
 
 
 class LabelRangeError(IndexError, RuntimeError, ValueError):

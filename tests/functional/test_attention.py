@@ -316,7 +316,7 @@ def test_mha_dropout_in_training_only(rng):
 
 
 def test_mha_errors():
-    with pytest.raises(ValueError, match=r"embed_dim \(10\) must be divisible by num_heads \(3\)"):
+    with pytest.raises(ValueError, match=r"embed_dim must be divisible by num_heads .*10 .* 3"):
         nn.MultiheadAttention(10, 3)
     mha = nn.MultiheadAttention(8, 2, batch_first=True)
     x = dg.zeros(2, 5, 8)

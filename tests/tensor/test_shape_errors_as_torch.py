@@ -233,6 +233,8 @@ CASES = {
     "grid_sample_grid_size": lambda L: _f(L).grid_sample(
         L.ones(1, 1, 2, 2), L.ones(1, 2, 2, 3), align_corners=False
     ),
+    "mha_heads_not_dividing": lambda L: L.nn.MultiheadAttention(10, 3),
+    "transformer_layer_heads_not_dividing": lambda L: L.nn.TransformerEncoderLayer(10, 3),
     "grid_sample_grid_dims": lambda L: _f(L).grid_sample(
         L.ones(1, 1, 2, 2), L.ones(1, 2, 2), align_corners=False
     ),

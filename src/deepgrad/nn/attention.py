@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import backend
+from .._errors import AssertedValueError
 from ..functional.attention import SDP_ENABLED, multi_head_attention_forward
 from ..tensor import Tensor
 from . import init
@@ -67,10 +68,10 @@ class MultiheadAttention(Module):
                 f"MultiheadAttention: embed_dim and num_heads must be positive, got "
                 f"embed_dim={embed_dim}, num_heads={num_heads}"
             )
-        if embed_dim % num_heads:
-            raise ValueError(
-                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
-                f"({num_heads})"
+        if embed_dim % num_heads:  # PyTorch asserts it (AssertionError): both classes
+            raise AssertedValueError(
+                f"embed_dim must be divisible by num_heads (MultiheadAttention: embed_dim "
+                f"{embed_dim} is not a multiple of num_heads {num_heads})"
             )
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
