@@ -886,26 +886,40 @@ _FAILED = object()
 def _call(name: str, *args: Any) -> Any:
     """Kernel ``name``'s result, or :data:`_FAILED` (and a one-time warning) if it cannot be
     compiled."""
-    global _compiled
-    fn = _kernels().get(name)
+    fn = (_compiled if _compiled is not None else _kernels()).get(name)
     if fn is None:
         return _FAILED
     try:
         return fn(*args)
     except Exception as e:  # a numba typing/lowering error: fall back to NumPy for good
-        warnings.warn(
-            f"deepgrad: the compiled {name} kernel failed ({type(e).__name__}: {e}); "
-            "using the NumPy form from now on",
-            RuntimeWarning,
-            stacklevel=4,
-        )
-        _compiled = {k: f for k, f in _compiled.items() if k != name} if _compiled else {}
+        _drop(name, e)
         return _FAILED
 
 
 def _run(name: str, *args: Any) -> bool:
-    """Call kernel ``name``; ``False`` (and a one-time warning) if it cannot be compiled."""
-    return _call(name, *args) is not _FAILED
+    """Call kernel ``name``; ``False`` (and a one-time warning) if it cannot be compiled.
+    (:func:`_call`'s lines again, not a call of it: a training step makes dozens of these.)"""
+    fn = (_compiled if _compiled is not None else _kernels()).get(name)
+    if fn is None:
+        return False
+    try:
+        fn(*args)
+    except Exception as e:  # a numba typing/lowering error: fall back to NumPy for good
+        _drop(name, e)
+        return False
+    return True
+
+
+def _drop(name: str, error: Exception) -> None:
+    """Warn that kernel ``name`` failed and use its NumPy form from now on."""
+    global _compiled
+    warnings.warn(
+        f"deepgrad: the compiled {name} kernel failed ({type(error).__name__}: {error}); "
+        "using the NumPy form from now on",
+        RuntimeWarning,
+        stacklevel=4,  # the caller of the function that ran the kernel
+    )
+    _compiled = {k: f for k, f in _compiled.items() if k != name} if _compiled else {}
 
 
 def flat_views(arrays: tuple[Any, ...]) -> list[Any] | None:
@@ -1344,9 +1358,7 @@ def add_cols(y: Any, b: Any) -> bool:
     whose broadcast runs NumPy's inner loop once per row: 2.5x slower at the Transformer's
     ``(1024, 64…256)`` projections; :class:`deepgrad.functional.linalg.Linear`). The same
     additions, so the same numbers."""
-    if not enabled() or not _same(y) or y.ndim != 2 or not _same(b):
-        return False
-    if b.dtype != y.dtype or b.shape != (y.shape[1],):
+    if not _rows_and_bias(y, b):
         return False
     return _run("add_cols", y, b)
 
@@ -1356,9 +1368,7 @@ def add_cols_relu(y: Any, b: Any) -> bool:
     (``relu(v) = v if v > 0 or v is NaN else +0``, :func:`relu`'s), or ``False`` to say "run
     the NumPy form" (:class:`deepgrad.functional.linalg.LinearReLU`: the bias added, then
     ReLU's own pass). The same additions and comparisons, so the same numbers."""
-    if not enabled() or not _same(y) or y.ndim != 2 or not _same(b):
-        return False
-    if b.dtype != y.dtype or b.shape != (y.shape[1],):
+    if not _rows_and_bias(y, b):
         return False
     return _run("add_cols_relu", y, b)
 
@@ -1528,7 +1538,7 @@ def relu(x: Any, y: Any) -> bool:
     """``y = x if x > 0 or x is NaN else 0`` (NumPy's ``maximum(x, 0)``), one pass, or
     ``False`` to say "run the NumPy form" (:class:`deepgrad.functional.activation.ReLU`).
     ``x`` and ``y`` 1-D, one float dtype, C-contiguous."""
-    if not enabled() or not _same(x, y) or x.ndim != 1:
+    if not _flat_same(x, y):
         return False
     return _run("relu", x, y)
 
@@ -1537,7 +1547,7 @@ def relu_backward(y: Any, g: Any, gx: Any) -> bool:
     """``gx = 0 if y ≤ 0 else g`` (PyTorch's ``threshold_backward``: a gradient reaching a
     unit that is off gives 0 even where it is inf or NaN; a NaN output lets it pass), one
     pass, or ``False`` to say "run the NumPy form". 1-D, one float dtype, C-contiguous."""
-    if not enabled() or not _same(y, g, gx) or y.ndim != 1:
+    if not (_flat_same(y, g) and _flat_same(y, gx)):
         return False
     return _run("relu_backward", y, g, gx)
 
@@ -1552,6 +1562,29 @@ _CONSTANTS = {dt: numpy.array([1.0, 0.5], dt) for dt in _DTYPES}
 
 def _constants(dtype: Any) -> Any:
     return _CONSTANTS[numpy.dtype(dtype)]
+
+
+def _rows_and_bias(y: Any, b: Any) -> bool:
+    """With the kernels enabled: ``y`` a C-contiguous ``(M, n)`` float32/float64 NumPy array
+    and ``b`` one of ``n`` values of its dtype (a bias for every row). :func:`_same`'s checks,
+    written out: a small layer's forward makes a few of these calls a step."""
+    if not _enabled or type(y) is not numpy.ndarray or type(b) is not numpy.ndarray:
+        return False
+    dt = y.dtype
+    if y.ndim != 2 or dt not in _DTYPES or b.dtype != dt or b.shape != (y.shape[1],):
+        return False
+    return y.flags.c_contiguous and b.flags.c_contiguous
+
+
+def _flat_same(x: Any, y: Any) -> bool:
+    """With the kernels enabled: ``x`` and ``y`` 1-D C-contiguous NumPy arrays of one shape
+    and one float32/float64 dtype (:func:`_same` for two 1-D arrays, written out)."""
+    if not _enabled or type(x) is not numpy.ndarray or type(y) is not numpy.ndarray:
+        return False
+    dt = x.dtype
+    if x.ndim != 1 or dt not in _DTYPES or y.dtype != dt or y.shape != x.shape:
+        return False
+    return x.flags.c_contiguous and y.flags.c_contiguous
 
 
 def _same(*arrays: Any) -> bool:

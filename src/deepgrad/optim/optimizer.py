@@ -970,16 +970,19 @@ class _FusedGroup:
             return False
         keyed = self.keyed
         for p, q, d, st, views in zip(group_params, params, self.datas, self.states, self.views):
-            g = p.grad
+            g = p._grad  # a parameter is a leaf: its .grad without the property
             if (
                 p is not q
                 or g is None
                 or p._data is not d
                 or g._data.shape != d.shape
                 or state.get(p) is not st
-                or not _holds(st, keyed, views)
             ):
                 return False
+            for k, (tensor, view) in zip(keyed, views):  # _holds, inlined: once a step
+                v = st.get(k)
+                if v is not tensor or v._data is not view:
+                    return False
         steps = self.steps
         return not steps or steps.count(steps[0]) == len(steps)
 
