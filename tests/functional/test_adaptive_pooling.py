@@ -195,22 +195,60 @@ def test_wrong_ndim():
         nn.AdaptiveMaxPool2d(2)(dg.zeros(3, 4))
 
 
-@pytest.mark.parametrize("out", [0, -1, (0, 2), (2, -3)])
-def test_output_size_must_be_positive(out):
-    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: output_size must be positive"):
+@pytest.mark.parametrize("out", [-1, (0, -2), (2, -3)])
+def test_output_size_must_not_be_negative(out):
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: elements of output_size must "):
         F.adaptive_max_pool2d(dg.zeros(1, 1, 4, 4), out)
+    with pytest.raises(RuntimeError, match=r"adaptive_avg_pool2d: .*greater than or equal to 0"):
+        F.adaptive_avg_pool2d(dg.zeros(1, 1, 4, 4), out)
+
+
+ZERO_CASES = [  # (function name, input shape, output_size)
+    ("adaptive_avg_pool1d", (2, 3, 5), 0),
+    ("adaptive_max_pool1d", (2, 3, 5), 0),
+    ("adaptive_avg_pool2d", (2, 3, 5, 6), 0),
+    ("adaptive_avg_pool2d", (2, 3, 5, 6), (0, 2)),
+    ("adaptive_avg_pool2d", (3, 5, 6), (None, 0)),
+    ("adaptive_max_pool2d", (2, 3, 5, 6), (2, 0)),
+    ("adaptive_max_pool2d", (3, 5, 6), 0),
+    ("adaptive_avg_pool3d", (2, 3, 4, 5, 6), (0, 2, 2)),
+    ("adaptive_avg_pool3d", (3, 4, 5, 6), 0),
+    ("adaptive_max_pool3d", (2, 3, 4, 5, 6), (2, 2, 0)),
+]
+
+
+@pytest.mark.parametrize("name, shape, out", ZERO_CASES)
+def test_zero_output_size_as_torch(torch, name, shape, out):
+    """PyTorch's contract for a 0 in output_size: an empty output of the right shape (and
+    empty int64 indices); differentiating it raises PyTorch's RuntimeError."""
+    x = dg.randn(*shape, requires_grad=True)
+    xt = torch.randn(*shape, requires_grad=True)
+    y, yt = getattr(F, name)(x, out), getattr(torch.nn.functional, name)(xt, out)
+    assert y.shape == tuple(yt.shape) and y.dtype == dg.float32 and y.numel() == 0
+    with pytest.raises(RuntimeError) as theirs:
+        yt.sum().backward()
+    with pytest.raises(RuntimeError, match=r"_backward\(\): Expected grad_output to have non-zero"):
+        y.sum().backward()
+    assert str(theirs.value).split("(")[0] in name + "_backward" or "pool2d" in str(theirs.value)
+    if "max" in name:
+        _, i = getattr(F, name)(x.detach(), out, return_indices=True)
+        _, it = getattr(torch.nn.functional, name)(xt.detach(), out, return_indices=True)
+        assert i.shape == tuple(it.shape) and i.dtype == dg.int64
+    layer = {"avg": nn.AdaptiveAvgPool2d, "max": nn.AdaptiveMaxPool2d}[name[9:12]]
+    if name.endswith("2d"):
+        assert layer(out)(x).shape == y.shape
 
 
 @pytest.mark.parametrize("fn", [F.adaptive_max_pool1d, F.adaptive_avg_pool1d])
 def test_1d_output_size_errors(fn):
     name = fn.__name__
-    with pytest.raises(ValueError, match=rf"{name}: output_size must be positive, got 0"):
-        fn(dg.zeros(1, 1, 4), 0)
+    with pytest.raises(ValueError, match=rf"{name}: elements of output_size .* got -1"):
+        fn(dg.zeros(1, 1, 4), -1)
     with pytest.raises(ValueError, match=rf"{name}: output_size must be an int.*\(2, 2\)"):
         fn(dg.zeros(1, 1, 4), (2, 2))
     with pytest.raises(TypeError, match=rf"{name}: output_size must be an int.*None"):
         fn(dg.zeros(1, 1, 4), None)
-    with pytest.raises(ValueError, match=r"AdaptiveMaxPool1d\(output_size=-2\): .*positive"):
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool1d\(output_size=-2\): .*or equal to 0"):
         nn.AdaptiveMaxPool1d(-2)(dg.zeros(1, 1, 4))
 
 
@@ -297,8 +335,9 @@ def test_adaptive_max_pool3d_gradcheck_ties_and_errors(torch):
         F.adaptive_max_pool3d(dg.zeros(1, 1, 2, 2, 2, dtype=dg.int64), 1)
     with pytest.raises(ValueError, match=r"adaptive_max_pool3d: output_size must be an int or a"):
         F.adaptive_max_pool3d(dg.zeros(1, 1, 2, 2, 2), (1, 2))
-    with pytest.raises(ValueError, match=r"AdaptiveMaxPool3d\(output_size=0\): .*positive"):
-        nn.AdaptiveMaxPool3d(0)(dg.zeros(1, 1, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool3d\(output_size=-1\): .*equal to 0"):
+        nn.AdaptiveMaxPool3d(-1)(dg.zeros(1, 1, 2, 2, 2))
+    assert nn.AdaptiveMaxPool3d(0)(dg.zeros(1, 1, 2, 2, 2)).shape == (1, 1, 0, 0, 0)
     assert repr(nn.AdaptiveMaxPool3d((2, None, 1))) == "AdaptiveMaxPool3d(output_size=(2, None, 1))"
     again = dg.io.module_from_config(dg.io.module_to_config(nn.AdaptiveMaxPool3d(2, True)))
     assert again.get_config() == {"output_size": 2, "return_indices": True}

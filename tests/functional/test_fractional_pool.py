@@ -153,8 +153,8 @@ def test_errors_name_what_was_expected():
         F.fractional_max_pool2d(dg.zeros(2, 0, 7, 9), 2, 3)
     with pytest.raises(ValueError, match="kernel_size must be positive"):
         F.fractional_max_pool2d(x, 0, 3)
-    with pytest.raises(ValueError, match="output_size must be positive"):
-        F.fractional_max_pool2d(x, 2, 0)
+    with pytest.raises(ValueError, match="output_size must be greater than or equal to 0"):
+        F.fractional_max_pool2d(x, 2, -1)
     with pytest.raises(ValueError, match=r"output_ratio must be between 0 and 1 \(got 1.0\)"):
         nn.FractionalMaxPool2d(2, output_ratio=1.0)
     with pytest.raises(ValueError, match="only one of output_size and output_ratio"):
@@ -174,3 +174,21 @@ def test_with_indices_names_return_indices_as_torch(torch, nd):
     )
     np.testing.assert_array_equal(i.numpy(), ti.numpy())
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+@pytest.mark.parametrize("nd, out", [(2, 0), (2, (0, 3)), (3, (2, 0, 1))])
+def test_zero_output_size_as_torch(torch, nd, out):
+    """A 0 in output_size (or a ratio that floors to 0): PyTorch's empty output and int64
+    indices; the input's gradient is zeros, as PyTorch's."""
+    shape = (2, 3, 7, 9, 5)[: nd + 2]
+    name = f"fractional_max_pool{nd}d"
+    x = dg.randn(*shape, requires_grad=True)
+    y, i = getattr(F, name)(x, 2, out, return_indices=True)
+    xt = torch.randn(*shape, requires_grad=True)
+    yt, it = getattr(torch.nn.functional, name)(xt, 2, out, return_indices=True)
+    assert y.shape == tuple(yt.shape) and i.shape == tuple(it.shape) and i.dtype == dg.int64
+    y.sum().backward()
+    yt.sum().backward()
+    assert x.grad.shape == shape and not x.grad.numpy().any() and not xt.grad.any()
+    r = F.fractional_max_pool2d(dg.randn(1, 1, 7, 9), 2, output_ratio=(0.1, 0.5))
+    assert r.shape == (1, 1, 0, 4)

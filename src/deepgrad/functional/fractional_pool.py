@@ -30,6 +30,7 @@ from ..tensor import Tensor
 from .arguments import int_tuple
 from .conv import input_dims, unbatched
 from .pooling import _adaptive_output, _PlaneScatter, window_max
+from .shape import reshape
 
 
 def _starts(u: Any, n_in: int, n_out: int, k: int, dtype: Any) -> Any:
@@ -144,6 +145,11 @@ def _fractional(x: Tensor, kernel_size: Any, output_size: Any, output_ratio: Any
                 f"least {o + kk - 1}, got {n}"
             )
     u = _samples(samples, x, nd, fn)
+    if 0 in out:  # PyTorch's empty output, which no input element reaches (zero gradient)
+        y = reshape(reshape(x, (-1,))[:0], (*x.shape[:2], *out))
+        if not return_indices:
+            return y
+        return y, Tensor._from_op(backend.xp.empty(y.shape, numpy.int64), None, 0)
     order = (1, 0) if nd == 2 else (0, 1, 2)  # the sample each axis reads, as PyTorch
     starts = [_starts(u[..., order[a]], n, o, kk, x.dtype)
               for a, (n, o, kk) in enumerate(zip(x.shape[2:], out, k))]  # fmt: skip

@@ -598,6 +598,8 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
         return unbatched(adaptive_avg_pool2d, x, output_size)
     N, C, H, W = x.shape
     Ho, Wo = _adaptive_output(output_size, (H, W), fn)
+    if not Ho or not Wo:
+        return _empty_pool(x, (Ho, Wo), fn)
     if (Ho, Wo) == (H, W):
         return x
     if (Ho, Wo) == (1, 1):
@@ -635,6 +637,8 @@ def adaptive_avg_pool3d(x: Tensor, output_size: int | Sequence[int | None]) -> T
             x.shape[0], *_adaptive_output(output_size, x.shape[1:], fn)))  # fmt: skip
     N, C, D, H, W = x.shape
     Do, Ho, Wo = _adaptive_output(output_size, (D, H, W), fn)
+    if not (Do and Ho and Wo):
+        return _empty_pool(x, (Do, Ho, Wo), fn)
     y = x
     if Wo != W:
         y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
@@ -658,6 +662,8 @@ def adaptive_avg_pool1d(x: Tensor, output_size: int | Sequence[int]) -> Tensor:
         return unbatched(adaptive_avg_pool1d, x, output_size)
     N, C, L = x.shape
     (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
+    if not Lo:
+        return _empty_pool(x, (0,), fn)
     y = adaptive_avg_pool2d(reshape(x, (N, C, 1, L)), (1, Lo))
     return reshape(y, (N, C, Lo))
 
@@ -690,11 +696,44 @@ def _adaptive_output(
             if not _is_int(v) and not (v is None and allow_none):
                 raise TypeError(f"{fn}: output_size must be {what}, got {output_size!r}")
         out = tuple(size if v is None else operator.index(v) for v, size in zip(items, in_sizes))
-    if min(out) < 1:
-        raise ValueRangeError(f"{fn}: output_size must be positive, got {output_size!r}")
+    if min(out) < 0:
+        raise ValueRangeError(
+            f"{fn}: elements of output_size must be greater than or equal to 0, got {output_size!r}"
+        )
     if min(in_sizes) < 1:
         raise ValueError(f"{fn}: expected non-empty pooled axes, got sizes {in_sizes}")
     return out
+
+
+class EmptyAdaptivePool(Function):
+    """An adaptive pooling to an output size with a zero in it: PyTorch's empty result
+    ``(N, C, *output_size)``, which no input element reaches. Its backward raises
+    PyTorch's error (PyTorch's adaptive pooling backward refuses an empty gradient; a
+    gradient of zeros would differ from it without a word)."""
+
+    def __init__(self, shape: tuple[int, ...], fn: str) -> None:
+        self.shape, self.fn = shape, fn
+
+    def forward(self, x: Any) -> Any:
+        return backend.xp.empty(self.shape, x.dtype)
+
+    def backward(self, gy: Tensor) -> Any:
+        empty = next((i for i, n in enumerate(gy.shape) if i >= 2 and n == 0), 2)
+        raise RuntimeError(
+            f"{self.fn}_backward(): Expected grad_output to have non-zero size for non-batch "
+            f"dimensions, but grad_output has sizes {list(gy.shape)} with dimension {empty} "
+            "being empty (an output_size with a 0 gives an empty output; PyTorch refuses to "
+            "differentiate it)"
+        )
+
+
+def _empty_pool(x: Tensor, out: tuple[int, ...], fn: str, return_indices: bool = False) -> Any:
+    """:class:`EmptyAdaptivePool` of batched ``x`` to the pooled sizes ``out`` (one of them
+    0), with PyTorch's empty int64 indices where ``return_indices``."""
+    y = EmptyAdaptivePool((*x.shape[:2], *out), fn)(x)
+    if not return_indices:
+        return y
+    return y, Tensor._from_op(backend.xp.empty(y.shape, numpy.int64), None, 0)
 
 
 def _adaptive_windows(n_in: int, n_out: int) -> Any:
@@ -792,7 +831,9 @@ class _PlaneGather(Function):
         return _PlaneScatter(self.index, self.inputs[0].shape[2:])(gy)
 
 
-def _adaptive_max(x: Tensor, out_size: tuple[int, ...], return_indices: bool) -> Any:
+def _adaptive_max(x: Tensor, out_size: tuple[int, ...], return_indices: bool, fn: str) -> Any:
+    if 0 in out_size:
+        return _empty_pool(x, out_size, fn, return_indices)
     f = AdaptiveMaxPoolFunction(out_size)
     y = f(x)
     if not return_indices:
@@ -825,7 +866,7 @@ def adaptive_max_pool2d(
     if x.ndim == 3:
         return unbatched(adaptive_max_pool2d, x, output_size, return_indices)
     H, W = x.shape[2:]
-    return _adaptive_max(x, _adaptive_output(output_size, (H, W), fn), return_indices)
+    return _adaptive_max(x, _adaptive_output(output_size, (H, W), fn), return_indices, fn)
 
 
 def adaptive_max_pool1d(
@@ -841,7 +882,7 @@ def adaptive_max_pool1d(
         return unbatched(adaptive_max_pool1d, x, output_size, return_indices)
     N, C, L = x.shape
     (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
-    out = _adaptive_max(reshape(x, (N, C, 1, L)), (1, Lo), return_indices)
+    out = _adaptive_max(reshape(x, (N, C, 1, L)), (1, Lo), return_indices, "adaptive_max_pool2d")
     if not return_indices:
         return reshape(out, (N, C, Lo))
     y, idx = out
@@ -872,7 +913,7 @@ def adaptive_max_pool3d(
     _check_float(x, fn)
     if x.ndim == 4:
         return unbatched(adaptive_max_pool3d, x, output_size, return_indices)
-    return _adaptive_max(x, _adaptive_output(output_size, x.shape[2:], fn), return_indices)
+    return _adaptive_max(x, _adaptive_output(output_size, x.shape[2:], fn), return_indices, fn)
 
 
 # ---- 3-D pooling: separable into a 2-D pooling over (H, W) and one over D --------------------
