@@ -311,7 +311,14 @@ class Tensor:
         Whether operations on this tensor are recorded for differentiation.
     """
 
-    __slots__ = ("_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "__weakref__")
+    __slots__ = (
+        "_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "__weakref__",
+        "__dict__",
+    )  # fmt: skip
+    # ``__dict__``: a program's own attributes (``p.no_decay = True``), as PyTorch's tensors
+    # take them; made on first use, so a tensor without any costs one pointer. deepcopy,
+    # pickle and torch.save files (``_rebuild_from_type_v2``) carry them; views, ``clone``,
+    # ``detach`` and results of operations start without, as PyTorch's
     # ``requires_grad`` is a property over the ``_requires_grad`` slot (bound after the class:
     # its reads stay the slot's C getter); deepgrad's own code writes the slot
     # ``_view`` (unset unless True): made by a user-facing view method (``x[1:]``, ``x.view``,
@@ -2779,7 +2786,7 @@ class Tensor:
                 "not possible. Make sure your class inherits from Tensor."
             )
         out = _new(cls)
-        for slot in Tensor.__slots__[:-1]:  # all but __weakref__ (``_requires_grad`` too)
+        for slot in _VALUE_SLOTS:  # not __weakref__ nor __dict__ (``_requires_grad`` too)
             if hasattr(self, slot):
                 object.__setattr__(out, slot, getattr(self, slot))
         return out
@@ -3305,6 +3312,8 @@ _FLOAT_POWER_ = _in_place_method("float_power_", "float_power")
 
 _new = object.__new__
 _GENERIC = numpy.generic
+#: the slots holding a tensor's value and place in the graph (what ``as_subclass`` shares)
+_VALUE_SLOTS = tuple(s for s in Tensor.__slots__ if s not in ("__weakref__", "__dict__"))
 autograd._make_tensor = _make_tensor
 
 

@@ -293,3 +293,54 @@ def test_an_integer_tensor_that_requires_grad_is_refused(torch, tmp_path):
     forged = rezip(dict(good, **{pkl_name: pkl.replace(b"\x89", b"\x88")}))
     refused(tmp_path, forged, "requires grad")
     assert load_bytes(tmp_path, rezip(good))["w"].tolist() == [0, 1, 2, 3]
+
+
+# ---- tensors with Python attributes (torch._tensor._rebuild_from_type_v2) ---------------------
+def test_tensor_and_parameter_attributes_are_loaded_as_torch_loads_them(torch, tmp_path):
+    """``t.foo = ...`` before ``torch.save``: PyTorch's weights_only loader gives the
+    attributes back (``_rebuild_from_type_v2``, ``_rebuild_parameter_with_state``)."""
+    t = torch.randn(2, 3)
+    t.foo, t.n = "bar", 3
+    p = torch.nn.Parameter(torch.randn(2))
+    p.extra = {"a": [1, 2.5]}
+    g = torch.ones(2, requires_grad=True)
+    g.note = None
+    obj = {"t": t, "p": p, "g": g}
+    theirs = torch.load(io.BytesIO(saved(torch, obj)), weights_only=True)
+    ours = round_trip(torch, tmp_path, obj)
+    assert (ours["t"].foo, ours["t"].n) == (theirs["t"].foo, theirs["t"].n) == ("bar", 3)
+    assert ours["p"].extra == theirs["p"].extra == {"a": [1, 2.5]}
+    assert ours["g"].note is None and ours["g"].requires_grad
+    assert ours["t"].__dict__ == {"foo": "bar", "n": 3}
+
+
+def _forged_state(torch, attr: str) -> bytes:
+    """A file whose tensor has the attribute ``attr``: saved with a placeholder name of the
+    same length, renamed in the pickle (its length prefix stays right)."""
+    t = torch.arange(3.0)
+    setattr(t, "z" * len(attr), 1)
+    entries = entries_of(saved(torch, {"w": t}))
+    (name,) = [n for n in entries if n.endswith("/data.pkl")]
+    assert entries[name].count(b"z" * len(attr)) == 1
+    entries[name] = entries[name].replace(b"z" * len(attr), attr.encode())
+    return rezip(entries)
+
+
+@pytest.mark.parametrize("attr", ["data", "grad", "_data", "__class__", "requires_grad", "9a"])
+def test_a_saved_attribute_that_would_replace_the_tensors_own_is_refused(torch, tmp_path, attr):
+    """A real ``__dict__`` never holds these; a forged file naming one would replace the
+    tensor's values (``data``, ``_data``) or its class: refused, naming the attribute."""
+    refused(tmp_path, _forged_state(torch, attr), "saved attribute")
+    assert load_bytes(tmp_path, _forged_state(torch, "ok_" + attr[:0]))["w"].ok_ == 1
+
+
+def test_rebuild_from_type_takes_tensor_rebuilds_and_types_only(torch, tmp_path):
+    head = b"\x80\x02ctorch._tensor\n_rebuild_from_type_v2\n"
+    # a type other than Tensor/Parameter (the allowed OrderedDict) as new_type
+    pkl = head + b"(ctorch._utils\n_rebuild_parameter\nccollections\nOrderedDict\n)Ntq\x00R."
+    refused(tmp_path, with_pickle(torch, pkl), "only Tensor and Parameter")
+    # a func that is not a tensor rebuild (OrderedDict) with the Tensor type
+    pkl = head + b"(ccollections\nOrderedDict\nctorch\nTensor\n)Ntq\x00R."
+    refused(tmp_path, with_pickle(torch, pkl), "not allowed")
+    # torch.Tensor itself is never called
+    refused(tmp_path, with_pickle(torch, b"\x80\x02ctorch\nTensor\n)R."), "not allowed")

@@ -247,11 +247,61 @@ def _rebuild_tensor_v3(storage: Any, offset: Any, size: Any, stride: Any, requir
 
 def _rebuild_parameter(data: Any, requires_grad: Any, hooks: Any, state: Any = None) -> Any:
     _no_hooks(hooks)
-    if state:
-        raise ModelFileError("a Parameter with Python attributes (a subclass's state) is refused")
     if not isinstance(data, Tensor) or type(requires_grad) is not bool:
         raise ModelFileError("a Parameter whose data is not a tensor")
-    return Parameter(data, requires_grad=requires_grad)
+    return _set_state(Parameter(data, requires_grad=requires_grad), state)
+
+
+class _TensorType:
+    """``torch.Tensor`` or ``torch.nn.Parameter`` named by a file: only the type argument of
+    ``_rebuild_from_type_v2`` (``REDUCE`` calls :class:`_Constructor` objects alone)."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+
+def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> Any:
+    """PyTorch's rebuild of a tensor that has Python attributes (``t.foo = 1`` before
+    ``torch.save``): ``func(*args)`` (one of the tensor rebuilds), as ``new_type`` (Tensor or
+    Parameter; subclasses are refused, as by ``weights_only=True``), then the attributes."""
+    if not (isinstance(func, _Constructor) and func.name in _TENSOR_REBUILDS):
+        raise ModelFileError(f"a tensor rebuilt by {_short(func)}, which is not allowed")
+    if not isinstance(new_type, _TensorType) or type(args) is not tuple:
+        raise ModelFileError(f"a tensor of type {_short(new_type)}: only Tensor and Parameter")
+    t = func.fn(*args)
+    if type(t) is not new_type.cls:
+        if new_type.cls is not Parameter or type(t) is not Tensor:
+            raise ModelFileError(f"a {type(t).__name__} read as a {new_type.cls.__name__}")
+        t = Parameter(t, requires_grad=t.requires_grad)
+    return _set_state(t, state)
+
+
+def _set_state(t: Tensor, state: Any) -> Tensor:
+    """PyTorch's ``_set_obj_state``: ``state`` is the tensor's ``__dict__`` (or a pair of it
+    and a dict of slots); each item becomes an attribute. Names of deepgrad's own attributes
+    (``data``, ``grad``, ``_data``, ...) and dunders are refused: a saved ``__dict__`` never
+    holds them, and setting one would replace the tensor's values."""
+    if state is None:
+        return t
+    parts = state if type(state) is tuple else (state,)
+    if len(parts) > 2 or not all(p is None or type(p) in (dict, OrderedDict) for p in parts):
+        raise ModelFileError(f"a tensor's state {_short(state)} is not a dict of attributes")
+    for part in parts:
+        for k, v in (part or {}).items():
+            if (
+                type(k) is not str
+                or not k.isidentifier()
+                or k.startswith("__")
+                or hasattr(type(t), k)
+            ):
+                raise ModelFileError(
+                    f"a tensor's saved attribute {_short(k)} is refused: expected a name of "
+                    "the program's own (not one of the tensor's attributes, nor a dunder)"
+                )
+            setattr(t, k, v)
+    return t
 
 
 def _odict(*args: Any) -> OrderedDict:
@@ -307,6 +357,11 @@ def _globals() -> dict[str, Any]:
     fn("torch._utils._rebuild_tensor_v3", _rebuild_tensor_v3)
     fn("torch._utils._rebuild_parameter", _rebuild_parameter)
     fn("torch._utils._rebuild_parameter_with_state", _rebuild_parameter)
+    fn("torch._tensor._rebuild_from_type_v2", _rebuild_from_type_v2)
+    out["torch.Tensor"] = _TensorType(Tensor)
+    out["torch._tensor.Tensor"] = out["torch.Tensor"]
+    out["torch.nn.parameter.Parameter"] = _TensorType(Parameter)
+    out["torch.nn.Parameter"] = out["torch.nn.parameter.Parameter"]
     fn("builtins.set", _set(set))
     fn("builtins.frozenset", _set(frozenset))
     fn("builtins.complex", _complex)
@@ -322,6 +377,13 @@ def _globals() -> dict[str, Any]:
     return out
 
 
+#: the rebuilds ``_rebuild_from_type_v2`` may call
+_TENSOR_REBUILDS = {
+    "torch._utils._rebuild_tensor_v2",
+    "torch._utils._rebuild_tensor_v3",
+    "torch._utils._rebuild_parameter",
+    "torch._utils._rebuild_parameter_with_state",
+}
 #: the globals a ``torch.save`` file may name, each to what it is read as (nothing is imported)
 GLOBALS: dict[str, Any] = _globals()
 _REFUSED = {"torch.BFloat16Storage", "torch.bfloat16"}
