@@ -762,9 +762,7 @@ class Tensor:
         tensor is, as PyTorch's ``preserve_format``)."""
         fmt = _format(memory_format, "clone")
         if self.requires_grad and autograd.is_grad_enabled():
-            out = F.add(self, 0)
-            out._data = fmt.layout(out._data)
-            return out
+            return F.shape.copy_as(self, fmt.layout)
         return Tensor._from_op(fmt.layout(self._data), None, 0)
 
     def is_contiguous(self, memory_format: Any = contiguous_format) -> bool:

@@ -90,6 +90,25 @@ def test_model_with_full_backward_hooks(tmp_path, rng):
     assert [op for op in _ops(proto) if op != "Identity"] == ["Gemm", "Tanh", "Gemm"]
 
 
+class _Copies(nn.Module):
+    """``clone()`` and a transposed ``contiguous()`` (the multi-head attention idiom
+    ``x.transpose(1, 2).contiguous().view(...)``) between two layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(4, 6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        y = self.a(x).clone()
+        y = y.reshape(-1, 2, 3).transpose(1, 2).contiguous().view(-1, 6)
+        return self.b(y)
+
+
+def test_clone_and_contiguous_export_as_identities(tmp_path, rng):
+    proto = roundtrip(tmp_path, _Copies(), _f32(rng, 5, 4), _f32(rng, 2, 4))
+    assert _ops(proto).count("Identity") == 2
+
+
 def test_mlp_with_batchnorm_and_dropout(tmp_path, rng):
     model = _warm(models.MLP(4, [8], 3, dropout=0.5, batch_norm=True), _f32(rng, 16, 4))
     proto = roundtrip(tmp_path, model, _f32(rng, 3, 4), _f32(rng, 7, 4))

@@ -36,3 +36,32 @@ def test_gradient_through_a_layout_copy():
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.arange(18.0).reshape(1, 2, 3, 3))
     assert dg.zeros_like(x, memory_format=dg.channels_last).is_contiguous()
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("fmt", ["preserve_format", "contiguous_format", "channels_last"])
+def test_clone_copies_bits_and_layout_as_torch(torch, grad, fmt):
+    """``clone`` is a copy whether or not it is recorded: ``-0.0``, NaN's bits, infinities
+    unchanged (it was ``x + 0`` under autograd, which made ``-0.0`` ``+0.0``), in the layout
+    PyTorch gives, the gradient passing through unchanged."""
+    vals = np.array([-0.0, 0.0, np.inf, -np.inf, np.nan, 1.5], np.float32)
+    base = np.resize(vals, (2, 3, 2, 2)).transpose(0, 2, 3, 1)  # a non-contiguous layout
+    leaf = dg.tensor(np.ascontiguousarray(base), requires_grad=grad)
+    leaf_t = torch.tensor(np.ascontiguousarray(base), requires_grad=grad)
+    x, t = leaf.permute(0, 3, 1, 2), leaf_t.permute(0, 3, 1, 2)
+    c = x.clone(memory_format=getattr(dg, fmt))
+    ct = t.clone(memory_format=getattr(torch, fmt))
+    assert c.stride() == ct.stride() and (c.grad_fn is not None) == grad
+    got, want = c.detach().numpy(), ct.detach().numpy()
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+    if grad:
+        w = np.arange(24, dtype=np.float32).reshape(c.shape)
+        (c * dg.tensor(w)).sum().backward()
+        (ct * torch.tensor(w)).sum().backward()
+        np.testing.assert_array_equal(leaf.grad.numpy(), leaf_t.grad.numpy())
+
+
+def test_clone_gradcheck_and_double_backward():
+    x = dg.tensor([[1.0, -0.0], [2.0, 3.0]], dtype=dg.float64, requires_grad=True)
+    assert dg.autograd.gradcheck(lambda a: (a.t().clone() ** 3).sum(), (x,))
+    assert dg.autograd.gradgradcheck(lambda a: (a.clone() ** 3).sum(), (x,))

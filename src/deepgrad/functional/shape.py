@@ -561,6 +561,28 @@ def contiguous(x: Tensor) -> Tensor:
     return Contiguous()(x)
 
 
+class Clone(Function):
+    """``x.clone()``: a copy laid out by ``layout`` (a function of the array returning a new
+    array); the gradient passes through unchanged. A copy, bit for bit: ``x + 0`` would turn
+    ``-0.0`` into ``+0.0``."""
+
+    reads_inputs = False  # its backward reads nothing of the input
+
+    def __init__(self, layout: Any) -> None:
+        self.layout = layout
+
+    def forward(self, x: Any) -> Any:
+        return self.layout(x)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return gy
+
+
+def copy_as(x: Tensor, layout: Any) -> Tensor:
+    """:class:`Clone`: ``x``'s values copied by ``layout``, differentiable (``x.clone()``)."""
+    return Clone(layout)(x)
+
+
 def _tri_mask(x: Tensor, diagonal: int, lower: bool, fn: str) -> Any:
     if x.ndim < 2:
         raise ShapeMismatchError(

@@ -28,6 +28,9 @@ def _resolve(shape: Sequence[int], target: Sequence[int]) -> tuple[int, ...]:
 
 
 RULES[S.Concat] = lambda ex, fa, fb, ins: ex.node("Concat", ins, axis=int(fa.axis))
+# copies: ONNX values have no memory layout, so ``clone()`` and ``contiguous()`` pass through
+RULES[S.Clone] = lambda ex, fa, fb, ins: ex.node("Identity", [ins[0]])
+RULES[S.Contiguous] = lambda ex, fa, fb, ins: ex.node("Identity", [ins[0]])
 
 
 def reshape(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
