@@ -109,6 +109,48 @@ def test_clone_and_contiguous_export_as_identities(tmp_path, rng):
     assert _ops(proto).count("Identity") == 2
 
 
+class _AlongAxis(nn.Module):
+    """Values picked along an axis: max/min over a dim (the text CNN's max over time), top-k,
+    a descending sort and a gather with a constant index (one that depends on the batch
+    size is refused, as every such constant)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.how, self.proj = how, nn.Linear(6, 6)
+
+    def forward(self, x):
+        y = self.proj(x)  # (N, T, 6)
+        if self.how == "max":
+            return y.max(dim=1)[0] + y.min(2, keepdim=True).values.sum(1)
+        if self.how == "topk":
+            return y.topk(3, dim=-1).values + y.topk(3, dim=-1, largest=False)[0]
+        if self.how == "sort":
+            return y.sort(dim=1, descending=True)[0] - y.sort(dim=1).values
+        picked = self.proj.weight.gather(1, dg.tensor([[5], [0], [1], [1], [2], [4]]))
+        return y + picked.reshape(6)  # a constant index into a parameter
+
+
+@pytest.mark.parametrize("how", ["max", "topk", "sort", "gather"])
+def test_values_along_an_axis_export(tmp_path, rng, how):
+    """``GatherElements`` with the index from ``ArgMax``/``ArgMin``/``TopK`` of the input
+    (what ``max(dim)``, ``topk`` and ``sort`` select), or a constant (``gather``)."""
+    proto = roundtrip(tmp_path, _AlongAxis(how), _f32(rng, 2, 5, 6), _f32(rng, 3, 5, 6))
+    ops = _ops(proto)
+    assert ("GatherElements" in ops) == (how != "gather")  # parameters only: folded
+    want = {"max": {"ArgMax", "ArgMin"}, "topk": {"TopK"}, "sort": {"TopK"}, "gather": set()}
+    assert want[how] <= set(ops)
+
+
+def test_gather_with_an_integer_input_exports(tmp_path, rng):
+    class M(nn.Module):
+        def forward(self, x, i):
+            return (x * 2).gather(1, i)
+
+    x, i = _f32(rng, 4, 5), rng.integers(0, 5, (4, 2))
+    x2, i2 = _f32(rng, 3, 5), rng.integers(0, 5, (3, 2))
+    roundtrip(tmp_path, M(), (x, i), (x2, i2), names=("x", "i"))
+
+
 def test_mlp_with_batchnorm_and_dropout(tmp_path, rng):
     model = _warm(models.MLP(4, [8], 3, dropout=0.5, batch_norm=True), _f32(rng, 16, 4))
     proto = roundtrip(tmp_path, model, _f32(rng, 3, 4), _f32(rng, 7, 4))

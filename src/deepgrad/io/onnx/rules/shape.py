@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
+from .... import backend
 from ....functional import shape as S
 from ..common import INT64_MAX, INT64_MIN, Rule, dt, index_source, is_array, show_index
 
@@ -144,12 +145,84 @@ def roll(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 RULES[S.Roll] = roll
 
 
+def _along_axis(items: tuple, ndim: int) -> int | None:
+    """The axis of a take-along-axis index (what ``gather`` builds, and with it ``max(dim)``,
+    ``min(dim)``, ``topk`` and ``sort``): ``ndim`` integer arrays of ``ndim`` dims, each but
+    the one at the axis ``arange(n)`` laid along its own dim. None for any other index."""
+    if ndim == 0 or len(items) != ndim or not all(is_array(it) for it in items):
+        return None
+    arrays = [numpy.asarray(backend.to_numpy(it)) for it in items]
+    if any(a.ndim != ndim or a.dtype.kind not in "iu" for a in arrays):
+        return None
+    axis = None
+    for d, a in enumerate(arrays):
+        n = a.shape[d]
+        lying = a.shape == tuple(n if e == d else 1 for e in range(ndim))
+        if lying and numpy.array_equal(a.reshape(-1), numpy.arange(n)):
+            continue
+        if axis is not None:
+            return None
+        axis = d
+    return axis
+
+
+def _data_index(x: Any, idx: Any, axis: int) -> tuple[str, int] | None:
+    """What a take-along-axis index ``idx`` computed from ``x``'s values is: ``("ArgMax",
+    0)`` / ``("ArgMin", 0)`` (the first extreme along ``axis``, kept as a dim), ``("TopK",
+    1)`` / ``("TopK", 0)`` (positions of the ``k`` largest / smallest values, in order);
+    None for anything else (or NaN in ``x``, where ONNX leaves the choice open)."""
+    x, idx = numpy.asarray(backend.to_numpy(x)), numpy.asarray(backend.to_numpy(idx))
+    others = tuple(n for d, n in enumerate(x.shape) if d != axis)
+    if (
+        x.dtype.kind not in "fiu"
+        or tuple(n for d, n in enumerate(idx.shape) if d != axis) != others
+    ):
+        return None
+    if x.dtype.kind == "f" and numpy.isnan(x).any():
+        return None
+    k = idx.shape[axis]
+    if k == 1 and numpy.array_equal(idx, x.argmax(axis=axis, keepdims=True)):
+        return "ArgMax", 0
+    if k == 1 and numpy.array_equal(idx, x.argmin(axis=axis, keepdims=True)):
+        return "ArgMin", 0
+    values = numpy.take_along_axis(x, idx, axis)
+    ordered = numpy.sort(x, axis=axis)
+    if numpy.array_equal(values, numpy.flip(ordered, axis).take(range(k), axis)):
+        return "TopK", 1
+    if numpy.array_equal(values, ordered.take(range(k), axis)):
+        return "TopK", 0
+    return None
+
+
+def _gather_elements(ex: Exporter, fa: Any, fb: Any, ins: list[str], axis: int) -> str:
+    """``x[take-along-axis index]`` as ``GatherElements``: the index from ``ArgMax``/``ArgMin``
+    or ``TopK`` where it is that of the input's values in both traces (``max(dim)``,
+    ``topk``, ``sort``), else an integer graph input or a constant (``gather``)."""
+    ia, ib = fa.index[axis], fb.index[axis]
+    kind_a = _data_index(fa.inputs[0]._data, ia, axis)
+    kind_b = _data_index(fb.inputs[0]._data, ib, axis)
+    if kind_a is not None and kind_a == kind_b and numpy.shape(ia)[axis] == numpy.shape(ib)[axis]:
+        op, largest = kind_a
+        if op == "TopK":
+            k = ex.ints([numpy.shape(ia)[axis]])
+            idx = ex.node("TopK", [ins[0], k], n_out=2, axis=axis, largest=largest, sorted=1)[1]
+        else:
+            idx = ex.node(op, [ins[0]], axis=axis, keepdims=1, select_last_index=0)
+    else:
+        idx = index_source(ex, ia, ib)
+    return ex.node("GatherElements", [ins[0], idx], axis=axis)
+
+
 def _getitem(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
-    """``x[index]`` for ints, slices, None, Ellipsis and one integer array."""
+    """``x[index]`` for ints, slices, None, Ellipsis, one integer array, and a take-along-axis
+    index (:func:`_along_axis`)."""
     index, index_b = fa.index, fb.index
     items = index if isinstance(index, tuple) else (index,)
     items_b = index_b if isinstance(index_b, tuple) else (index_b,)
     ndim = fa.inputs[0].ndim
+    axis = _along_axis(items, ndim)
+    if axis is not None and axis == _along_axis(items_b, ndim):
+        return _gather_elements(ex, fa, fb, ins, axis)
     arrays = [i for i, it in enumerate(items) if is_array(it)]
     if arrays:
         it = items[arrays[0]]
