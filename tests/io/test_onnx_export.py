@@ -151,6 +151,50 @@ def test_gather_with_an_integer_input_exports(tmp_path, rng):
     roundtrip(tmp_path, M(), (x, i), (x2, i2), names=("x", "i"))
 
 
+class _Masked(nn.Module):
+    """Token ids and a boolean padding mask (True = padding) given with the batch."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.how = how
+        self.emb = nn.Embedding(10, 8)
+        self.layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.mha = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, ids, pad):
+        x = self.emb(ids)
+        if self.how == "masked_fill":
+            return x.masked_fill(pad.unsqueeze(-1), 0.0).sum(1)
+        if self.how == "encoder":
+            return self.layer(x, src_key_padding_mask=pad)
+        if self.how == "mha":
+            y, w = self.mha(x, x, x, key_padding_mask=pad)
+            return y + w.sum(-1, keepdim=True)
+        return F.scaled_dot_product_attention(x, x, x, attn_mask=~pad[:, None, :])
+
+
+_IDS = np.array([[3, 5, 0, 0], [2, 0, 0, 0], [7, 8, 9, 1]], np.int64)
+_IDS2 = np.array([[3, 0, 0, 0], [1, 2, 0, 0]], np.int64)
+
+
+@pytest.mark.parametrize("how", ["masked_fill", "encoder", "mha", "sdpa"])
+def test_padding_mask_given_as_an_input_exports(tmp_path, how):
+    """A boolean mask input reaches masked_fill's condition and the attention masks (the
+    exporter finds it by value: no node records a boolean tensor's reshape)."""
+    proto = roundtrip(tmp_path, _Masked(how).eval(), (_IDS, _IDS == 0), (_IDS2, _IDS2 == 0),
+                      names=("ids", "pad"))  # fmt: skip
+    assert "Where" in _ops(proto)
+
+
+def test_a_padding_mask_made_from_the_ids_is_refused_naming_the_way_out(tmp_path):
+    class FromIds(_Masked):
+        def forward(self, ids):
+            return super().forward(ids, ids == 0)
+
+    with pytest.raises(NotImplementedError, match="give it as a boolean model input"):
+        export_onnx(FromIds("mha").eval(), tmp_path / "m.onnx", _IDS)
+
+
 def test_mlp_with_batchnorm_and_dropout(tmp_path, rng):
     model = _warm(models.MLP(4, [8], 3, dropout=0.5, batch_norm=True), _f32(rng, 16, 4))
     proto = roundtrip(tmp_path, model, _f32(rng, 3, 4), _f32(rng, 7, 4))

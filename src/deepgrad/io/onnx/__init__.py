@@ -27,13 +27,18 @@ elementwise math) is therefore exported as computed; a Function without a transl
   that differs between the traces is ``k · N`` and is written as ``-1`` or computed from the
   input's shape at run time; a constant that differs (a number read with ``.data`` or
   ``item()``, a mask made with NumPy from the input's values) is refused, unless it is one
-  value repeated over a batch-sized shape (``zeros(N, H)``, written as ``Expand``), or the
-  condition of a ``where`` that is a comparison of its operands (``x > 0`` as in ``prelu``).
-  Control flow that changes the graph is refused too.
+  value repeated over a batch-sized shape (``zeros(N, H)``, written as ``Expand``), the
+  condition of a ``where`` that is a comparison of its operands (``x > 0`` as in ``prelu``),
+  a boolean model input (a padding mask given with the batch, reshaped:
+  ``masked_fill(m.unsqueeze(-1), 0)``, ``key_padding_mask=m``; found by value in both
+  traces), or the positions ``max(dim)``/``min(dim)``/``topk``/``sort`` pick (``ArgMax``,
+  ``ArgMin``, ``TopK`` then ``GatherElements``). Control flow that changes the graph is
+  refused too.
 
 Not exported (each raises :class:`NotImplementedError` saying what): operations without a
 rule below, training-mode randomness (the model runs in eval mode), recurrent layers with
-per-sample lengths or ``proj_size``, a per-sample attention mask (``key_padding_mask``).
+per-sample lengths or ``proj_size``, a per-sample mask computed in ``forward`` from the input's
+values (``ids == 0``, ``(x > 0).float()``: give such a mask as a boolean model input).
 Every input has its batch on axis 0. A row of attention scores that is masked out entirely
 gives 0 in deepgrad and NaN in ONNX's ``Softmax``.
 

@@ -111,6 +111,30 @@ class Exporter:
                 raise self.batch_error(f"{what} {da} depends on the batch size non-linearly")
         return out
 
+    def bool_input(self, a: Any, b: Any) -> str | None:
+        """A boolean graph input whose values a mask ``a`` (twin ``b``) holds in their order,
+        dims of size 1 added or removed (``m.unsqueeze(-1)``, ``m[:, None, None, :]``): its
+        ONNX name, reshaped where the shapes differ; None where no input does. A mask built
+        in ``forward`` from a mask input is computed outside the graph (no node records a
+        boolean tensor's reshape), so the exporter finds its source by value, in both
+        traces, as :meth:`int_input` finds an index's."""
+        a, b = backend.to_numpy(a), backend.to_numpy(b)
+        if a.dtype != numpy.bool_ or b.dtype != numpy.bool_:
+            return None
+        for xa, xb in zip(self.inputs_a, self.inputs_b):
+            da, db = backend.to_numpy(xa._data), backend.to_numpy(xb._data)
+            if da.dtype != numpy.bool_ or da.size != a.size or db.size != b.size:
+                continue
+            if not (same_values(a.reshape(-1), da.reshape(-1))
+                    and same_values(b.reshape(-1), db.reshape(-1))):  # fmt: skip
+                continue
+            name = self.input_ids[id(xa)]
+            if a.shape == da.shape and b.shape == db.shape:
+                return name
+            dims = self.dims(a.shape, b.shape, "a boolean mask's shape")
+            return self.node("Reshape", [name, self.shape_value(dims, reshape=True)])
+        return None
+
     def int_input(self, a: Any, b: Any) -> Tensor | None:
         """The integer graph input whose values an index array ``a`` (twin ``b``) holds."""
         for xa, xb in zip(self.inputs_a, self.inputs_b):

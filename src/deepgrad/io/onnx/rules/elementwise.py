@@ -131,13 +131,17 @@ RULES[E.PiecewiseConstant] = piecewise
 
 def _where_condition(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     """The boolean condition of a ``where``: a comparison of the operands recognized from the
-    data (``x > 0``, ``a < b``, as in ``prelu`` or a tensor ``clamp``), or a constant mask (a
-    causal mask); anything else computed from the data outside the graph is unsupported."""
+    data (``x > 0``, ``a < b``, as in ``prelu`` or a tensor ``clamp``), a boolean model input
+    (reshaped: ``x.masked_fill(m.unsqueeze(-1), 0)``), or a constant mask (a causal mask);
+    anything else computed from the data outside the graph is unsupported."""
     ca, cb = backend.to_numpy(fa.cond), backend.to_numpy(fb.cond)
     if ca.any() and not ca.all():  # both values occur: try the comparisons of the operands
         found = _comparison(ex, fa, fb, ca, cb, ins)
         if found is not None:
             return found
+    found = ex.bool_input(ca, cb)  # a mask given as a model input (masked_fill(m, ...))
+    if found is not None:
+        return found
     if numpy.shape(ca) == numpy.shape(cb) and same_values(ca, cb):
         return ex.array_const(fa.cond, fb.cond, "where condition", "condition")
     raise NotImplementedError(
