@@ -342,5 +342,6 @@ def test_rebuild_from_type_takes_tensor_rebuilds_and_types_only(torch, tmp_path)
     # a func that is not a tensor rebuild (OrderedDict) with the Tensor type
     pkl = head + b"(ccollections\nOrderedDict\nctorch\nTensor\n)Ntq\x00R."
     refused(tmp_path, with_pickle(torch, pkl), "not allowed")
-    # torch.Tensor itself is never called
+    # torch.Tensor itself is never called, nor given a state
     refused(tmp_path, with_pickle(torch, b"\x80\x02ctorch\nTensor\n)R."), "not allowed")
+    refused(tmp_path, with_pickle(torch, b"\x80\x02ctorch\nTensor\n}b."), "state")

@@ -252,28 +252,18 @@ def _rebuild_parameter(data: Any, requires_grad: Any, hooks: Any, state: Any = N
     return _set_state(Parameter(data, requires_grad=requires_grad), state)
 
 
-class _TensorType:
-    """``torch.Tensor`` or ``torch.nn.Parameter`` named by a file: only the type argument of
-    ``_rebuild_from_type_v2`` (``REDUCE`` calls :class:`_Constructor` objects alone)."""
-
-    __slots__ = ("cls",)
-
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-
-
 def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> Any:
     """PyTorch's rebuild of a tensor that has Python attributes (``t.foo = 1`` before
     ``torch.save``): ``func(*args)`` (one of the tensor rebuilds), as ``new_type`` (Tensor or
     Parameter; subclasses are refused, as by ``weights_only=True``), then the attributes."""
     if not (isinstance(func, _Constructor) and func.name in _TENSOR_REBUILDS):
         raise ModelFileError(f"a tensor rebuilt by {_short(func)}, which is not allowed")
-    if not isinstance(new_type, _TensorType) or type(args) is not tuple:
+    if new_type not in (Tensor, Parameter) or type(args) is not tuple:
         raise ModelFileError(f"a tensor of type {_short(new_type)}: only Tensor and Parameter")
     t = func.fn(*args)
-    if type(t) is not new_type.cls:
-        if new_type.cls is not Parameter or type(t) is not Tensor:
-            raise ModelFileError(f"a {type(t).__name__} read as a {new_type.cls.__name__}")
+    if type(t) is not new_type:
+        if new_type is not Parameter or type(t) is not Tensor:
+            raise ModelFileError(f"a {type(t).__name__} read as a {new_type.__name__}")
         t = Parameter(t, requires_grad=t.requires_grad)
     return _set_state(t, state)
 
@@ -358,10 +348,10 @@ def _globals() -> dict[str, Any]:
     fn("torch._utils._rebuild_parameter", _rebuild_parameter)
     fn("torch._utils._rebuild_parameter_with_state", _rebuild_parameter)
     fn("torch._tensor._rebuild_from_type_v2", _rebuild_from_type_v2)
-    out["torch.Tensor"] = _TensorType(Tensor)
-    out["torch._tensor.Tensor"] = out["torch.Tensor"]
-    out["torch.nn.parameter.Parameter"] = _TensorType(Parameter)
-    out["torch.nn.Parameter"] = out["torch.nn.parameter.Parameter"]
+    # the classes, as PyTorch's loader gives them: only ``_rebuild_from_type_v2`` uses them
+    # (``REDUCE`` calls _Constructor objects alone, ``BUILD`` sets no class's state)
+    out["torch.Tensor"] = out["torch._tensor.Tensor"] = Tensor
+    out["torch.nn.parameter.Parameter"] = out["torch.nn.Parameter"] = Parameter
     fn("builtins.set", _set(set))
     fn("builtins.frozenset", _set(frozenset))
     fn("builtins.complex", _complex)
