@@ -344,3 +344,22 @@ def test_refusals_raise_pytorchs_class(call):
     with pytest.raises(type(want.value)) as got:
         call(dg)
     assert isinstance(got.value, ValueError)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("form", ["function", "layer", "in_place"])
+def test_threshold_passes_nan_as_torch(torch, dtype, form):
+    """PyTorch's threshold replaces ``x <= threshold``: a NaN is not replaced, and its
+    gradient passes (deepgrad replaced it, with ``x > threshold``, and dropped the gradient)."""
+    v = np.array([np.nan, 0.5, 1.0, -0.0, np.inf, -np.inf, 0.50001], dtype=dtype)
+    make = {
+        "function": lambda lib, x: lib.nn.functional.threshold(x, 0.5, -1.0),
+        "layer": lambda lib, x: lib.nn.Threshold(0.5, -1.0)(x),
+        "in_place": lambda lib, x: lib.nn.functional.threshold_(x * 1, 0.5, -1.0),
+    }[form]
+    x, xt = dg.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    y, yt = make(dg, x), make(torch, xt)
+    np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())

@@ -763,14 +763,16 @@ class Threshold(Function):
         self.threshold, self.value = threshold, value
 
     def forward(self, x: Any) -> Any:
-        return backend.xp.where(x > self.threshold, x, x.dtype.type(self.value))
+        # PyTorch's test, x <= threshold: NaN is not replaced (nor its gradient dropped)
+        return backend.xp.where(x <= self.threshold, x.dtype.type(self.value), x)
 
     def backward(self, gy: Tensor) -> Tensor:
-        return _keep(gy, self.inputs[0]._data > self.threshold)
+        return _keep(gy, ~(self.inputs[0]._data <= self.threshold))
 
 
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """``threshold(x) = x if x > threshold else value``; gradient ``1[x > threshold]``.
+    """``threshold(x) = value if x <= threshold else x``; gradient ``1[not x <= threshold]``
+    (PyTorch's: a NaN passes, with its gradient).
 
     Shapes: any → the same.
     """

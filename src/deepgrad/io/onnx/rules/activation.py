@@ -72,8 +72,8 @@ RULES[A.LogSigmoid] = lambda ex, fa, fb, ins: ex.node(
 
 def threshold(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     d = dt(fa)
-    above = ex.node("Greater", [ins[0], ex.scalar(fa.threshold, d)])
-    return ex.node("Where", [above, ins[0], ex.scalar(fa.value, d)])
+    below = ex.node("LessOrEqual", [ins[0], ex.scalar(fa.threshold, d)])  # NaN passes
+    return ex.node("Where", [below, ex.scalar(fa.value, d), ins[0]])
 
 
 RULES[A.Threshold] = threshold
