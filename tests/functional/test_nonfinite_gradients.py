@@ -81,3 +81,43 @@ def test_double_backward_through_the_kept_gradient(name: str) -> None:
     g = dg.tensor(np.linspace(-1, 1, 9), requires_grad=True)
     assert grad_of(g).requires_grad
     assert dg.autograd.gradcheck(grad_of, (g,))
+
+
+_SPECIAL = [-0.0, 0.0, np.inf, -np.inf, np.nan, 0.3, -2.0, 5.0, 1.0, -1.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "name, kw",
+    [("smooth_l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {}),
+     ("huber_loss", {"delta": 2.0})],
+)  # fmt: skip
+def test_robust_losses_at_infinite_and_nan_differences_as_torch(dtype, name, kw):
+    """An infinite difference has the gradient ``sign(d)`` (``±delta``), as PyTorch's, not
+    ``0 · ∞ = NaN`` from the quadratic branch it does not take; a NaN one a NaN gradient."""
+    a = np.array([p for p in _SPECIAL for _ in _SPECIAL], dtype)
+    b = np.array([q for _ in _SPECIAL for q in _SPECIAL], dtype)
+    got = []
+    for m in (torch, dg):
+        x, t = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        y = getattr(_F(m), name)(x, t, reduction="none", **kw)
+        y.sum().backward()
+        got.append([y.detach().numpy(), x.grad.numpy(), t.grad.numpy()])
+    for want, have in zip(*got):
+        np.testing.assert_array_equal(have, want)
+
+
+def test_clamp_with_tensor_bounds_gives_no_gradient_where_the_result_is_nan():
+    """PyTorch: ``clamp(x, lo, hi)`` is NaN where ``x`` or a bound is, and no gradient flows
+    there to any of the three (deepgrad sent it to ``x``, or to a NaN bound)."""
+    v = np.array([np.nan, 0.5, 3.0, 0.5, np.nan], np.float32)
+    lo = np.array([0.0, 1.0, 0.0, np.nan, np.nan], np.float32)
+    hi = np.array([2.0, 2.0, 2.0, 2.0, 2.0], np.float32)
+    got = []
+    for m in (torch, dg):
+        ts = [m.tensor(u, requires_grad=True) for u in (v, lo, hi)]
+        y = m.clamp(*ts)
+        y.sum().backward()
+        got.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for want, have in zip(*got):
+        np.testing.assert_array_equal(have, want)

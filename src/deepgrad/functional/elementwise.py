@@ -844,7 +844,8 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     tensor beside a number (PyTorch reads it as a number there); a tensor with dimensions
     beside a number raises ``TypeError``, as PyTorch's. Tensor bounds: the result has the
     dtype of the three (``result_type``), the bounds cast to it (wrapping, as PyTorch's); a
-    NaN bound gives NaN; a bound broadcasts and receives the gradient where it is taken."""
+    NaN bound gives NaN; a bound broadcasts and receives the gradient where it is taken;
+    where the result is NaN (``x`` or a bound NaN) no gradient flows, as PyTorch's."""
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         return clip(x, min, max)
     if any(v is not None and not isinstance(v, Tensor) for v in (min, max)):
@@ -872,6 +873,10 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         y = where(_beyond(y._data < lo._data, lo), lo, y)
     if hi is not None:
         y = where(_beyond(y._data > hi._data, hi), hi, y)
+    if dt.kind == "f":
+        nan = y._data != y._data
+        if nan.any():  # NaN from x or a bound: no gradient to any of them there, as PyTorch's
+            y = where(nan, Tensor._from_op(y._data, None, 0), y)
     return y
 
 

@@ -297,9 +297,17 @@ def huber_loss(
     _same_shape(input, y, "huber_loss")
     d = input - y
     ad = abs(d)
-    small = ad._data < delta
-    loss = where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    small = ~(ad._data >= delta)  # NaN too: its gradient NaN, as PyTorch's
+    loss = where(small, _inside(d, small) ** 2 * 0.5, (ad - 0.5 * delta) * delta)
     return _weighted_reduce(loss, weight, input, reduction, "huber_loss", by_weight=False)
+
+
+def _inside(d: Tensor, small: Any) -> Tensor:
+    """``d`` where ``small``, 0 elsewhere: the quadratic branch of the Huber and smooth L1
+    losses computed only where it is taken, so that its gradient where it is not is 0, not
+    ``0 · ∞ = NaN`` (an infinite difference has PyTorch's gradient ``sign(d)``). Values
+    and gradients where taken are ``d``'s."""
+    return where(small, d, Tensor._from_op(backend.xp.zeros((), d._data.dtype), None, 0))
 
 
 # PyTorch's EPSILON, a float constant (1e-12 rounded to float32) even for float64 inputs
@@ -1091,7 +1099,8 @@ def smooth_l1_loss(
     ad = abs(d)
     if beta == 0:
         return _reduce(ad, reduction, fn)
-    loss = where(ad._data < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    small = ~(ad._data >= beta)  # NaN too: its gradient NaN, as PyTorch's
+    loss = where(small, _inside(d, small) ** 2 * (0.5 / beta), ad - 0.5 * beta)
     return _reduce(loss, reduction, fn)
 
 
