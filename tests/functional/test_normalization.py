@@ -291,3 +291,21 @@ def test_clamped_norms_stay_infinite_as_torch():
         else:
             np.testing.assert_allclose(ours[0], got.numpy(), rtol=1e-12)
             np.testing.assert_allclose(ours[1], nll.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [7, 11, 49, 64, 768])
+def test_layer_norm_gradient_of_a_constant_row_is_zero(dtype, n):
+    """A row of equal values (a padding position) with an equal gradient along it: the input's
+    gradient is 0, as PyTorch's. Its mean ⟨g⟩ is now the row's sum divided by n; summing terms
+    each scaled by 1/n left it ~n ulp off, which the row's 1/σ = 1/√eps amplified (-3e-5)."""
+    x = np.zeros((3, n), dtype)
+    x[1] = 2.5
+    x[2] = -1.0
+    t = dg.tensor(x, requires_grad=True)
+    dg.nn.functional.layer_norm(t, (n,)).sum().backward()
+    assert not t.grad.numpy().any()
+    t = dg.tensor(x, requires_grad=True)
+    w = dg.tensor(np.full(n, 1.5, dtype), requires_grad=True)
+    dg.nn.functional.layer_norm(t, (n,), w).sum().backward()
+    assert not t.grad.numpy().any()

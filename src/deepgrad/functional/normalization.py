@@ -97,7 +97,7 @@ class LayerNorm(Function):
         var += self.eps
         rstd = xp.sqrt(var)
         xp.divide(1.0, rstd, out=rstd)
-        self.xhat, self.rstd, self.avg = xc, rstd, avg
+        self.xhat, self.rstd = xc, rstd
         w = params[0].reshape(n) if self.has_w else None
         b = params[1 if self.has_w else 0].reshape(n) if self.has_b else None
         y = xc if w is None and b is None else sq  # sq is free again: it takes y
@@ -116,7 +116,7 @@ class LayerNorm(Function):
         n = self.n
         need = self.needs_input_grad
         inputs = self.inputs
-        xhat, rstd, avg = self.xhat, self.rstd, self.avg
+        xhat, rstd = self.xhat, self.rstd
         g2 = gy._data.reshape(-1, n)
         out: list[Any] = [None] * len(inputs)
         ones_m = _ones_row(g2)
@@ -130,9 +130,14 @@ class LayerNorm(Function):
         if self.has_b and need[i]:
             out[i] = _const((ones_m @ g2).reshape(inputs[i].shape))
         if need[0]:
-            wa = w * avg if self.has_w else avg  # γ / n
-            a = g2 @ wa  # ⟨g⟩ per row
-            c = gxh @ wa  # ⟨g x̂⟩ per row
+            # ⟨γ g⟩ and ⟨γ g x̂⟩ per row: the sums, then divided by n (one rounding; summing
+            # terms each scaled by 1/n left a row of equal gradients ~n ulp from its mean,
+            # which the row's 1/σ amplifies: a constant row got ~1e-5 instead of 0)
+            wa = w if self.has_w else _ones_row(g2.T)
+            a = g2 @ wa
+            c = gxh @ wa
+            a /= n
+            c /= n
             a *= rstd
             c *= rstd
             gx = gxh  # its products are taken: it takes the gradient
