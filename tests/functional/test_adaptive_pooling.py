@@ -366,3 +366,23 @@ def test_adaptive_max_pool_nan_goes_to_the_last_nan_as_torch(torch, rng, name, a
     yd.sum().backward()
     yt.sum().backward()
     np.testing.assert_array_equal(xd.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "name, shape, out",
+    [("adaptive_avg_pool1d", (2, 3, 7), 3), ("adaptive_avg_pool2d", (2, 3, 6, 7), (4, 3)),
+     ("adaptive_avg_pool3d", (1, 2, 5, 6, 7), (2, 4, 3))],
+)  # fmt: skip
+def test_avg_pool_of_non_finite_values_stays_in_its_windows(torch, name, shape, out):
+    """NaN and ±inf reach only the windows that hold them (averaging matrices multiplied
+    them by zeros elsewhere: whole rows NaN); the gradients are the windows' 1/size."""
+    x = np.random.default_rng(1).standard_normal(shape)
+    flat = x.reshape(-1)
+    flat[[1, flat.size // 3, flat.size - 2]] = [np.nan, np.inf, -np.inf]
+    t, tt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = getattr(F, name)(t, out), getattr(torch.nn.functional, name)(tt, out)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    w = np.random.default_rng(2).standard_normal(y.shape)
+    (y * dg.tensor(w)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-12)

@@ -63,3 +63,30 @@ def test_deprecated_upsample_as_torch(torch, kw):
     assert got[0][0] == got[1][0] and len(got[0][0]) == 1 and got[0][0][0][2] == __file__
     for u, v in zip(got[0][1:], got[1][1:]):
         np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+_NAN_CASES = [  # (input shape, interpolate keywords)
+    ((2, 2, 5), dict(size=9, mode="linear", align_corners=True)),
+    ((2, 2, 5), dict(size=8, mode="linear")),
+    ((2, 2, 4, 5), dict(size=(7, 9), mode="bilinear")),
+    ((2, 2, 4, 5), dict(size=(3, 8), mode="bilinear", align_corners=True)),
+    ((2, 2, 4, 5), dict(size=(6, 4), mode="bicubic")),
+    ((2, 2, 4, 5), dict(size=(4, 5), mode="bicubic", align_corners=True)),
+    ((2, 2, 6, 7), dict(size=(4, 3), mode="area")),
+    ((2, 2, 4, 5), dict(scale_factor=1.7, mode="nearest")),
+    ((2, 2, 4, 5), dict(size=(7, 3), mode="nearest-exact")),
+    ((1, 2, 3, 4, 5), dict(size=(5, 3, 7), mode="trilinear")),
+    ((1, 2, 3, 4, 5), dict(size=(2, 3, 4), mode="area")),
+]
+
+
+@pytest.mark.parametrize("shape, kw", _NAN_CASES)
+def test_a_nan_reaches_only_the_outputs_that_read_it(torch, shape, kw):
+    """A NaN pixel makes NaN exactly the outputs whose taps read it, as PyTorch's (the
+    matrix products made whole rows NaN: 0 · NaN), and the rest keep their values."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    x.reshape(-1)[[3, x.size // 2]] = np.nan
+    got = F.interpolate(dg.tensor(x), **kw).numpy()
+    want = torch.nn.functional.interpolate(torch.tensor(x), **kw).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

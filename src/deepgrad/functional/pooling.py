@@ -53,6 +53,7 @@ from .linalg import matmul
 from .pool_indices import window_argmax
 from .reduce import mean
 from .shape import reshape
+from .upsample import all_finite, along_axis, area_taps
 
 #: max pooling runs over the batch in blocks of at most this many input elements (per
 #: thread): its 4-16 passes over strided taps then reread a block still in the 2 MB L2 cache.
@@ -574,7 +575,7 @@ def avg_pool1d(
 # ---- adaptive average pooling --------------------------------------------------------------------
 def _adaptive_matrix(n_in: int, n_out: int, dtype: Any) -> Tensor:
     """``(n_out, n_in)`` averaging matrix of PyTorch's adaptive windows
-    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)``."""
+    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)`` (for finite inputs: see :func:`area_taps`)."""
     m = numpy.zeros((n_out, n_in))
     for i in range(n_out):  # over output positions of one axis, not pixels
         a = (i * n_in) // n_out
@@ -590,7 +591,9 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
 
     ``(N, C, H, W)`` → ``(N, C, Ho, Wo)``. When ``Ho`` divides ``H`` (and ``Wo`` divides
     ``W``) this is ``avg_pool2d`` with kernel = stride = ``H/Ho``; otherwise it is
-    ``A_h @ x @ A_wᵀ`` with averaging matrices.
+    ``A_h @ x @ A_wᵀ`` with averaging matrices, or, for an input holding NaN or ±inf, each
+    axis's window sums divided by their sizes (:func:`~.upsample.along_axis`), so that a
+    NaN or inf reaches only the outputs whose windows hold it, as in PyTorch.
     """
     fn = "adaptive_avg_pool2d"
     _check_input(x, fn)
@@ -607,6 +610,12 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     if H % Ho == 0 and W % Wo == 0:
         return avg_pool2d(x, (H // Ho, W // Wo))
     y = x
+    if not all_finite(x._data):  # window sums: a NaN or inf stays local
+        if Wo != W:
+            y = along_axis(y, 3, area_taps(W, Wo))
+        if Ho != H:
+            y = along_axis(y, 2, area_taps(H, Ho))
+        return y
     if Wo != W:
         y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
     if Ho != H:
@@ -618,7 +627,7 @@ def adaptive_avg_pool3d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     """Average pooling of a volume to a fixed output size ``(Do, Ho, Wo)`` (PyTorch's windows
     ``[⌊i·D/Do⌋, ⌈(i+1)·D/Do⌉)`` on each axis; ``None`` keeps that axis): ``(N, C, D, H, W)``
     → ``(N, C, Do, Ho, Wo)``, or one unbatched sample ``(C, D, H, W)``. Computed as averaging
-    matrices applied along each axis, so gradients come from ``matmul``.
+    matrices applied along each axis (window sums for an input holding NaN or ±inf).
 
     >>> import deepgrad as dg
     >>> dg.nn.functional.adaptive_avg_pool3d(dg.ones(1, 2, 4, 5, 6), (2, 1, None)).shape
@@ -635,11 +644,17 @@ def adaptive_avg_pool3d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     if x.ndim == 4:
         return reshape(adaptive_avg_pool3d(reshape(x, (1, *x.shape)), output_size), (
             x.shape[0], *_adaptive_output(output_size, x.shape[1:], fn)))  # fmt: skip
-    N, C, D, H, W = x.shape
+    D, H, W = x.shape[2:]
     Do, Ho, Wo = _adaptive_output(output_size, (D, H, W), fn)
     if not (Do and Ho and Wo):
         return _empty_pool(x, (Do, Ho, Wo), fn)
     y = x
+    if not all_finite(x._data):  # window sums: a NaN or inf stays local
+        for axis, (n, o) in zip((4, 3, 2), ((W, Wo), (H, Ho), (D, Do))):
+            if o != n:
+                y = along_axis(y, axis, area_taps(n, o))
+        return y
+    N, C = x.shape[:2]
     if Wo != W:
         y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
     if Ho != H:
