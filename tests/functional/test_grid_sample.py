@@ -131,3 +131,25 @@ def test_errors_and_warnings_as_torchs(torch):
     ):  # fmt: skip  # PyTorch refuses the same arguments
         with pytest.raises((RuntimeError, ValueError)):
             call()
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("nd", [2, 3])
+def test_points_outside_read_zero_even_beside_a_nan_pixel(torch, mode, nd):
+    """With ``zeros`` padding a point outside the input reads 0, not ``0 ·`` the pixel read in
+    its place (pixel 0: a NaN there made every such point NaN), as PyTorch's; the gradients
+    too."""
+    rng = np.random.default_rng(0)
+    shape = (2, 2, 3, 4) if nd == 2 else (1, 2, 3, 4, 2)
+    x = rng.standard_normal(shape)
+    x.reshape(2 if nd == 2 else 1, 2, -1)[0, 0, 0] = np.nan
+    x.reshape(2 if nd == 2 else 1, 2, -1)[0, 1, 0] = np.inf
+    grid = rng.uniform(-1.6, 1.6, (shape[0], 3, 5, nd) if nd == 2 else (1, 2, 3, 4, nd))
+    t, tt = dg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    g, gt = dg.tensor(grid), torch.tensor(grid)
+    y = F.grid_sample(t, g, mode=mode, align_corners=False)
+    yt = torch.nn.functional.grid_sample(tt, gt, mode=mode, align_corners=False)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-12)

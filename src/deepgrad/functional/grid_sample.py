@@ -30,6 +30,7 @@ from .. import backend
 from .._errors import DtypeError, ShapeMismatchError, bool_arg
 from ..autograd import Function
 from ..tensor import Tensor
+from .elementwise import where
 from .linalg import matmul
 from .shape import getitem, reshape, transpose
 
@@ -176,8 +177,9 @@ def _source_index(g: Tensor, n: int, padding_mode: str, align: bool) -> Tensor:
 
 def _read(xf: Tensor, idx: Sequence[Any], sizes: Sequence[int]) -> tuple[Tensor, Any]:
     """``xf (N, C, ∏sizes)`` read at the integer positions ``idx`` (one array ``(N, P)`` per
-    spatial axis) → ``(N, C, P)``, and the mask of the positions inside the input (outside
-    ones read pixel 0, to be zeroed by the caller)."""
+    spatial axis) → ``(N, C, P)``, 0 at the positions outside the input (selected, not
+    multiplied: a NaN or inf at the pixel read in their place stays out, as in PyTorch's
+    ``zeros`` padding), and the mask of the positions inside."""
     xp = backend.xp
     n = idx[0].shape[0]
     valid = xp.ones(idx[0].shape, bool)
@@ -188,7 +190,11 @@ def _read(xf: Tensor, idx: Sequence[Any], sizes: Sequence[int]) -> tuple[Tensor,
     flat = xp.where(valid, flat, 0)
     batch = xp.arange(n).reshape(n, 1, 1)
     channels = xp.arange(xf.shape[1]).reshape(1, -1, 1)
-    return getitem(xf, (batch, channels, flat[:, None, :])), valid
+    values = getitem(xf, (batch, channels, flat[:, None, :]))
+    if not valid.all():
+        zero = _const(xp.zeros((), xf._data.dtype))
+        values = where(_const(xp.broadcast_to(valid[:, None, :], values.shape)), values, zero)
+    return values, valid
 
 
 def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:
