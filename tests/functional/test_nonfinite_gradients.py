@@ -121,3 +121,37 @@ def test_clamp_with_tensor_bounds_gives_no_gradient_where_the_result_is_nan():
         got.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
     for want, have in zip(*got):
         np.testing.assert_array_equal(have, want)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize(
+    "kw", [{}, {"label_smoothing": 0.1}, {"weight": [1.0, 2.0, 3.0, 4.0]}, {"spatial": True}]
+)
+def test_ignored_rows_with_nan_or_inf_logits_count_zero_as_torch(reduction, kw):
+    """``ignore_index`` leaves a row out: its loss is 0 whatever its logits, as PyTorch's (a
+    NaN or inf row times a zero scale made the loss NaN); the kept rows' gradients are
+    PyTorch's."""
+    kw = dict(kw)
+    spatial = kw.pop("spatial", False)
+    x = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+    x[1] = np.nan
+    x[3, 2] = np.inf
+    labels = np.array([0, -100, 2, -100])
+    if spatial:  # (N, C, d): the rows are positions
+        x, labels = x.T[None].copy(), labels[None]
+    got = []
+    for m in (torch, dg):
+        t = m.tensor(x, requires_grad=True)
+        extra = {k: m.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        y = _F(m).cross_entropy(t, m.tensor(labels), reduction=reduction, **extra)
+        y.sum().backward()
+        got.append((y.detach().numpy(), t.grad.numpy()))
+    np.testing.assert_allclose(got[1][0], got[0][0], rtol=1e-6)
+    kept = [0, 2] if not spatial else (slice(None), slice(None), [0, 2])
+    (_, g_t), (_, g_dg) = got
+    np.testing.assert_allclose(g_dg[kept], g_t[kept], rtol=1e-5, atol=1e-7)
+
+
+def test_nll_loss_ignored_positions_are_plus_zero():
+    y = dg.nn.functional.nll_loss(dg.ones(3, 4), dg.tensor([0, -100, 2]), reduction="none")
+    assert not np.signbit(y.numpy()[1])

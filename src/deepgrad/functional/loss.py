@@ -523,8 +523,13 @@ class SoftmaxCrossEntropy(Function):
     ``p = softmax(x)`` — no log or exp in the backward pass.
     """
 
-    def __init__(self, labels: Any, coef: Any, scale: Any, reduce_sum: bool) -> None:
+    def __init__(
+        self, labels: Any, coef: Any, scale: Any, reduce_sum: bool, keep: Any = None
+    ) -> None:
         self.labels, self.coef, self.scale, self.reduce_sum = labels, coef, scale, reduce_sum
+        # the rows that count (ignore_index leaves some out): the others' losses are 0 whatever
+        # their logits (a NaN row times a 0 scale would be NaN), as PyTorch skips them
+        self.keep = keep
 
     def forward(self, x: Any) -> Any:
         # -inf logits (masked classes) give PyTorch's inf/NaN silently: where the user's
@@ -546,6 +551,8 @@ class SoftmaxCrossEntropy(Function):
         else:
             per = -(self.coef * (z - xp.log(s))).sum(axis=1)
         per = per * self.scale
+        if self.keep is not None:
+            per = xp.where(self.keep, per, per.dtype.type(0))
         return per.sum() if self.reduce_sum else per
 
     def backward(self, gy: Tensor) -> Tensor:
@@ -710,6 +717,7 @@ def cross_entropy(
     dt = x.dtype
     n = x.shape[0]
     none_counted = False
+    valid = None  # the rows ignore_index leaves in (None: all)
     if probs:
         q = t
         if rest:
@@ -750,17 +758,7 @@ def cross_entropy(
         else:
             if valid is None:
                 valid = labels != ignore_index
-            safe = xp.where(valid, labels, 0)
-            wt = w[safe] if w is not None else xp.ones(n, dt)
-            wt = wt * valid
-            if label_smoothing == 0 and w is None:
-                coef = None
-            else:
-                coef = xp.zeros((n, c), dt)
-                coef[xp.arange(n), safe] = (1 - label_smoothing) * wt
-                if label_smoothing:
-                    row = (w if w is not None else xp.ones(c, dt)) * (label_smoothing / c)
-                    coef += row[None, :] * valid[:, None]
+            safe, wt, coef = _label_weights(labels, valid, w, c, dt, label_smoothing)
             if reduction == "mean":
                 denom = float(wt.sum())
                 # the mean is 0/0 = NaN when the weights of the counted labels sum to 0; as in
@@ -776,12 +774,33 @@ def cross_entropy(
             if coef is None:
                 scale = (valid * scale).astype(dt) if not valid.all() else scale
                 labels = safe
-    out = SoftmaxCrossEntropy(labels, coef, scale, reduction != "none")(x)
+    keep = valid if valid is not None and not valid.all() else None
+    out = SoftmaxCrossEntropy(labels, coef, scale, reduction != "none", keep)(x)
     if reduction == "mean" and (n == 0 or none_counted):  # no losses: NaN (0 / 0), as PyTorch
         out = out + float("nan")
     if reduction == "none":
         out = reshape(out, input.shape[:1] + rest if input.ndim > 1 else ())
     return out
+
+
+def _label_weights(
+    labels: Any, valid: Any, w: Any, c: int, dt: Any, label_smoothing: float
+) -> tuple[Any, Any, Any]:
+    """:func:`cross_entropy`'s labels with the ignored ones at 0 (``safe``), each row's weight
+    (0 where ignored), and the per-class coefficients ``(n, C)`` of the weighted or smoothed
+    loss (``None`` for plain labels)."""
+    xp = backend.xp
+    n = labels.shape[0]
+    safe = xp.where(valid, labels, 0)
+    wt = (w[safe] if w is not None else xp.ones(n, dt)) * valid
+    if label_smoothing == 0 and w is None:
+        return safe, wt, None
+    coef = xp.zeros((n, c), dt)
+    coef[xp.arange(n), safe] = (1 - label_smoothing) * wt
+    if label_smoothing:
+        row = (w if w is not None else xp.ones(c, dt)) * (label_smoothing / c)
+        coef += row[None, :] * valid[:, None]
+    return safe, wt, coef
 
 
 def _refuse_label_dtype(dt: Any, ndim: int, fn: str) -> None:
@@ -970,10 +989,10 @@ def nll_loss(
         # target and 0 elsewhere (all 0 when every target is ignored: the NaN is added)
         with backend.quiet():
             coef = xp.where(valid, wt / xp.asarray(total, wt.dtype), 0)
-        per = -_weighted(picked, coef, valid)
+        per = _weighted(-picked, coef, valid)  # +0.0 where ignored
         nan = Tensor._from_op(xp.asarray(numpy.nan, input.dtype), None, 0)
         return sum(per) + nan if not valid.any() else sum(per)
-    per = -_weighted(picked, wt, valid)
+    per = _weighted(-picked, wt, valid)  # +0.0 where ignored, as PyTorch's
     if reduction == "mean":
         return sum(per) * (1.0 / total)
     if reduction == "none":
