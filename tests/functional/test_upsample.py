@@ -90,3 +90,11 @@ def test_a_nan_reaches_only_the_outputs_that_read_it(torch, shape, kw):
     want = torch.nn.functional.interpolate(torch.tensor(x), **kw).numpy()
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_area_to_an_empty_size_with_a_nan_input(torch):
+    x = np.array([[[1.0, np.nan, 3.0]]], np.float32)
+    got = F.interpolate(dg.tensor(x), size=0, mode="area")
+    assert got.shape == tuple(
+        torch.nn.functional.interpolate(torch.tensor(x), size=0, mode="area").shape
+    )

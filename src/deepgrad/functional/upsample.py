@@ -285,7 +285,7 @@ def interpolate(
 
     # the last axis first, then the height and the depth; an identity map is skipped
     y = x
-    if not all_finite(x._data):  # tap by tap: a NaN or inf stays local
+    if min(sizes) > 0 and not all_finite(x._data):  # tap by tap: a NaN or inf stays local
         for k in range(nd - 1, -1, -1):
             if mode == "bicubic":  # never skipped: PyTorch reads the four taps at any size
                 taps = _bicubic_taps(in_sizes[k], sizes[k], align, factors[k])
