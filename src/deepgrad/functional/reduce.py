@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy
@@ -339,11 +339,15 @@ class Var(Function):
         shape = _reduced_shape(x.shape, self.axes, self.keepdims)
         if x.size == 0:
             return xp.full(shape, numpy.nan, x.dtype)
+        out_dt = x.dtype
+        if out_dt == numpy.float16:  # in float32, as PyTorch computes half precision
+            x = x.astype(numpy.float32)
         d = x - _pivot(x, self.axes)
         d -= d.mean(axis=self.axes, keepdims=True)
         ss = (d * d).sum(axis=self.axes, keepdims=self.keepdims)
         with numpy.errstate(divide="ignore", invalid="ignore"):
-            return xp.asarray(ss / x.dtype.type(builtins.max(self.dof, 0))).reshape(shape)
+            v = ss / x.dtype.type(builtins.max(self.dof, 0))
+        return xp.asarray(v).astype(out_dt, copy=False).reshape(shape)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -608,10 +612,19 @@ class CumSum(Function):
         self.axis, self.acc = axis, acc
 
     def forward(self, x: Any) -> Any:
-        return x.cumsum(axis=self.axis, dtype=_acc(x, self.acc))
+        return _half_in_float(x.cumsum, x, self.axis, _acc(x, self.acc))
 
     def backward(self, gy: Tensor) -> Tensor:
         return _reverse_cumsum(gy, self.axis)
+
+
+def _half_in_float(scan: Callable[..., Any], x: Any, axis: int, acc: Any) -> Any:
+    """``scan(axis=, dtype=)`` (a cumulative sum or product of ``x``), a float16 ``x``'s in
+    float32 and rounded to float16 at the end, as PyTorch accumulates half precision
+    (a float16 running sum stops growing: 0.05 at a time it stays at 256)."""
+    if acc is None and x.dtype == numpy.float16:
+        return scan(axis=axis, dtype=numpy.float32).astype(numpy.float16)
+    return scan(axis=axis, dtype=acc)
 
 
 @torch_names
@@ -632,7 +645,7 @@ class CumProd(Function):
         self.axis, self.acc = axis, acc
 
     def forward(self, x: Any) -> Any:
-        return x.cumprod(axis=self.axis, dtype=_acc(x, self.acc))
+        return _half_in_float(x.cumprod, x, self.axis, _acc(x, self.acc))
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -678,7 +691,12 @@ class Prod(Function):
         self.axis, self.keepdims, self.acc = axis, keepdims, acc
 
     def forward(self, x: Any) -> Any:
-        return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=_acc(x, self.acc))
+        acc = _acc(x, self.acc)
+        if acc is None and x.dtype == numpy.float16:  # in float32, as PyTorch's half
+            return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=numpy.float32).astype(
+                numpy.float16
+            )
+        return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=acc)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -754,6 +772,11 @@ class VectorNorm(Function):
         self.p, self.axes, self.keepdims = p, axes, keepdims
 
     def forward(self, x: Any) -> Any:
+        if x.dtype == numpy.float16:  # in float32, as PyTorch computes half precision
+            return self._norm(x.astype(numpy.float32)).astype(numpy.float16)
+        return self._norm(x)
+
+    def _norm(self, x: Any) -> Any:
         xp, p = backend.xp, self.p
         if p == 2:
             if x.dtype.kind == "c":  # |x|², real (x * x is not, for complex x)
