@@ -38,6 +38,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .activation import softmax
 from .dropout import _check_p, dropout_mask
+from .elementwise import astype
 from .linalg import linear, matmul
 from .reduce import mean
 from .reduce import sum as tsum
@@ -314,9 +315,15 @@ def scaled_dot_product_attention(
             "scaled_dot_product_attention: an explicit attn_mask cannot be given with "
             "is_causal=True (PyTorch refuses it too); fold the causal mask into attn_mask"
         )
-    return attention_with_weights(
+    half = all(isinstance(t, Tensor) and t.dtype == numpy.float16 for t in (query, key, value))
+    if half:  # in float32, rounded once, as PyTorch's half precision (scores overflow float16)
+        query, key, value = (astype(t, numpy.float32) for t in (query, key, value))
+        if isinstance(attn_mask, Tensor) and attn_mask.dtype == numpy.float16:
+            attn_mask = astype(attn_mask, numpy.float32)
+    out = attention_with_weights(
         query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa
     )[0]
+    return astype(out, numpy.float16) if half else out
 
 
 def attention_with_weights(

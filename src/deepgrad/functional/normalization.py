@@ -52,7 +52,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
 from .conv import _EmptyBatch
-from .elementwise import clip
+from .elementwise import astype, clip
 from .linalg import _ones_row
 from .reduce import mean, norm
 from .reduce import sum as tsum
@@ -240,7 +240,11 @@ def layer_norm(
     ns = _trailing_shape(x, normalized_shape, {"weight": weight, "bias": bias}, "layer_norm")
     refuse_mixed_dtypes("layer_norm", x, True, weight=weight, bias=bias)
     params = [p for p in (weight, bias) if p is not None]
-    return LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)(x, *params)
+    norm = LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)
+    if x.dtype == numpy.float16:  # in float32, rounded once, as PyTorch's half precision
+        wide = [astype(t, numpy.float32) for t in (x, *params)]
+        return astype(norm(*wide), numpy.float16)
+    return norm(x, *params)
 
 
 def rms_norm(
