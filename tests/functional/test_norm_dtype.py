@@ -102,3 +102,16 @@ def test_float16_norms_and_attention_compute_in_float32_as_torch(torch, name):
     assert t.grad.dtype == dg.float16
     np.testing.assert_allclose(t.grad.numpy().astype(np.float32), tt.grad.float().numpy(),
                                rtol=2e-2, atol=2e-2)  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [(4,), (3, 2, 1), ((2, 5), (1, 3), (1, 2), True, False)])
+def test_float16_avg_pool2d_computes_in_float32_as_torch(torch, args):
+    v = (np.random.default_rng(0).standard_normal((2, 3, 16, 40)) * 3).astype(np.float16)
+    t, tt = dg.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    y = dg.nn.functional.avg_pool2d(t, *args)
+    yt = torch.nn.functional.avg_pool2d(tt, *args)
+    assert y.dtype == dg.float16
+    np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+    y.float().sum().backward()
+    yt.float().sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-3)

@@ -49,6 +49,7 @@ from ..threads import parallel_chunks
 from .activation import _UINT
 from .arguments import IntTuple, _is_int, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
+from .elementwise import astype
 from .linalg import matmul
 from .pool_indices import window_argmax
 from .reduce import mean
@@ -546,6 +547,10 @@ def avg_pool2d(
             f"divisor must be not zero ({fn}: divisor_override must be positive, got {divisor_override})"
         )
     g = _PoolGeom(x.shape, k, s, p, (1, 1), ceil_mode, fn)
+    if x.dtype == numpy.float16:  # in float32, rounded once, as PyTorch's half precision
+        wide = numpy.dtype(numpy.float32)
+        y = AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, wide))
+        return astype(y(astype(x, wide)), numpy.float16)
     return AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, x.dtype))(x)
 
 
