@@ -115,3 +115,27 @@ def test_float16_avg_pool2d_computes_in_float32_as_torch(torch, args):
     y.float().sum().backward()
     yt.float().sum().backward()
     np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_float16_batch_norm_computes_in_float32_as_torch(torch, training):
+    """Statistics in float32 (they were float16: up to ~65 % off), the running statistics
+    float16 buffers updated in place, gradients float16."""
+    v = (np.random.default_rng(0).standard_normal((64, 512)) * 3 + 5).astype(np.float16)
+    mods = [m.nn.BatchNorm1d(512).half() for m in (dg, torch)]
+    if not training:
+        for b in mods:
+            b.eval()
+            b.running_mean.data.fill_(4.0)
+    t, tt = dg.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    y, yt = mods[0](t), mods[1](tt)
+    assert y.dtype == dg.float16 and mods[0].running_var.dtype == dg.float16
+    np.testing.assert_allclose(y.detach().numpy().astype(np.float32),
+                               yt.detach().float().numpy(), atol=4e-3)  # fmt: skip
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(mods[0], name).numpy().astype(np.float32),
+                                   getattr(mods[1], name).float().numpy(), atol=4e-3)  # fmt: skip
+    y.float().sum().backward()
+    yt.float().sum().backward()
+    np.testing.assert_allclose(t.grad.numpy().astype(np.float32), tt.grad.float().numpy(),
+                               atol=4e-3)  # fmt: skip

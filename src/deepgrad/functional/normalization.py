@@ -646,18 +646,20 @@ def batch_norm(
         )
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are needed outside training")
-    fn = BatchNorm(
-        training,
-        float(eps),
-        weight is not None,
-        bias is not None,
-        None if training else running_mean._data,
-        None if training else running_var._data,
-    )
     params = [p for p in (weight, bias) if p is not None]
     if training and cnt == 0:  # an empty batch: an empty output, statistics left as they are
         return _EmptyBatch(x.shape)(x, *params)
+    # float16: in float32, rounded once, as PyTorch's half precision (the running statistics
+    # stay float16 buffers, updated in place below)
+    half = x.dtype == numpy.float16
+    stats = (None, None) if training else (running_mean._data, running_var._data)
+    if half:
+        x, params = astype(x, numpy.float32), [astype(p, numpy.float32) for p in params]
+        stats = tuple(None if a is None else a.astype(numpy.float32) for a in stats)
+    fn = BatchNorm(training, float(eps), weight is not None, bias is not None, *stats)
     y = fn(x, *params)
+    if half:
+        y = astype(y, numpy.float16)
     if training and momentum is not None:
         m = float(momentum)
         with backend.quiet():  # statistics of an infinite batch: inf/NaN, as PyTorch's
