@@ -227,9 +227,11 @@ def test_zero_output_size_as_torch(torch, name, shape, out):
     assert y.shape == tuple(yt.shape) and y.dtype == dg.float32 and y.numel() == 0
     with pytest.raises(RuntimeError) as theirs:
         yt.sum().backward()
-    with pytest.raises(RuntimeError, match=r"_backward\(\): Expected grad_output to have non-zero"):
+    with pytest.raises(
+        RuntimeError, match=r"_backward\(\): Expected grad_output to have non-zero"
+    ) as ours:
         y.sum().backward()
-    assert str(theirs.value).split("(")[0] in name + "_backward" or "pool2d" in str(theirs.value)
+    assert str(ours.value).split("(")[0] == str(theirs.value).split("(")[0]  # the same name
     if "max" in name:
         _, i = getattr(F, name)(x.detach(), out, return_indices=True)
         _, it = getattr(torch.nn.functional, name)(xt.detach(), out, return_indices=True)

@@ -38,7 +38,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .activation import softmax
 from .dropout import _check_p, dropout_mask
-from .elementwise import astype
+from .elementwise import astype, computed_in
 from .linalg import linear, matmul
 from .reduce import mean
 from .reduce import sum as tsum
@@ -317,9 +317,9 @@ def scaled_dot_product_attention(
         )
     half = all(isinstance(t, Tensor) and t.dtype == numpy.float16 for t in (query, key, value))
     if half:  # in float32, rounded once, as PyTorch's half precision (scores overflow float16)
-        query, key, value = (astype(t, numpy.float32) for t in (query, key, value))
-        if isinstance(attn_mask, Tensor) and attn_mask.dtype == numpy.float16:
-            attn_mask = astype(attn_mask, numpy.float32)
+        query, key, value = (astype(t, computed_in(t.dtype)) for t in (query, key, value))
+        if isinstance(attn_mask, Tensor):
+            attn_mask = astype(attn_mask, computed_in(attn_mask.dtype))
     out = attention_with_weights(
         query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa
     )[0]

@@ -837,6 +837,14 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
     return AsType(dtype)(x)
 
 
+def computed_in(dtype: Any) -> numpy.dtype:
+    """The dtype PyTorch's CPU kernels compute a normalization, pooling or attention of
+    ``dtype`` in: float32 for float16 (the result rounded back once), else ``dtype`` itself.
+    With :func:`astype` on the way in and out (no-ops for the other dtypes)."""
+    dtype = numpy.dtype(dtype)
+    return numpy.dtype(numpy.float32) if dtype == numpy.float16 else dtype
+
+
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """PyTorch's ``clamp``: ``min(max(x, min), max)``, either bound optional (not both).
 

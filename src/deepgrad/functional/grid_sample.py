@@ -281,10 +281,11 @@ def grid_sample(
         y = None
         for corner in itertools.product((0, 1), repeat=nd):
             idx = [(lo + k).astype(xp.int64) for lo, k in zip(lows, corner)]
-            values, valid = _read(xf, idx, sizes)
-            weight = _const(valid.astype(x._data.dtype))
+            values = _read(xf, idx, sizes)[0]  # 0 outside: no mask in the weight
+            weight = None
             for c, lo, k in zip(coords, lows, corner):  # 1 - |c - corner| along each axis
-                weight = weight * (c - _const(lo) if k else _const(lo + 1) - c)
+                f = c - _const(lo) if k else _const(lo + 1) - c
+                weight = f if weight is None else weight * f
             term = values * reshape(weight, (n, 1, m))
             y = term if y is None else y + term
     return reshape(y, (n, ch, *out_shape))

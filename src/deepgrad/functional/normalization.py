@@ -52,7 +52,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks
 from .conv import _EmptyBatch
-from .elementwise import astype, clip
+from .elementwise import astype, clip, computed_in
 from .linalg import _ones_row
 from .reduce import mean, norm
 from .reduce import sum as tsum
@@ -241,10 +241,8 @@ def layer_norm(
     refuse_mixed_dtypes("layer_norm", x, True, weight=weight, bias=bias)
     params = [p for p in (weight, bias) if p is not None]
     norm = LayerNorm(math.prod(ns), float(eps), weight is not None, bias is not None)
-    if x.dtype == numpy.float16:  # in float32, rounded once, as PyTorch's half precision
-        wide = [astype(t, numpy.float32) for t in (x, *params)]
-        return astype(norm(*wide), numpy.float16)
-    return norm(x, *params)
+    wide = computed_in(x.dtype)  # float16 in float32, as PyTorch's half precision
+    return astype(norm(*[astype(t, wide) for t in (x, *params)]), x.dtype)
 
 
 def rms_norm(
@@ -649,17 +647,13 @@ def batch_norm(
     params = [p for p in (weight, bias) if p is not None]
     if training and cnt == 0:  # an empty batch: an empty output, statistics left as they are
         return _EmptyBatch(x.shape)(x, *params)
-    # float16: in float32, rounded once, as PyTorch's half precision (the running statistics
-    # stay float16 buffers, updated in place below)
-    half = x.dtype == numpy.float16
+    # float16 in float32, as PyTorch's half precision (the running statistics stay float16
+    # buffers, updated in place below)
+    wide = computed_in(x.dtype)
     stats = (None, None) if training else (running_mean._data, running_var._data)
-    if half:
-        x, params = astype(x, numpy.float32), [astype(p, numpy.float32) for p in params]
-        stats = tuple(None if a is None else a.astype(numpy.float32) for a in stats)
-    fn = BatchNorm(training, float(eps), weight is not None, bias is not None, *stats)
-    y = fn(x, *params)
-    if half:
-        y = astype(y, numpy.float16)
+    fn = BatchNorm(training, float(eps), weight is not None, bias is not None,
+                   *(None if a is None else a.astype(wide, copy=False) for a in stats))  # fmt: skip
+    y = astype(fn(astype(x, wide), *[astype(p, wide) for p in params]), x.dtype)
     if training and momentum is not None:
         m = float(momentum)
         with backend.quiet():  # statistics of an infinite batch: inf/NaN, as PyTorch's

@@ -49,12 +49,12 @@ from ..threads import parallel_chunks
 from .activation import _UINT
 from .arguments import IntTuple, _is_int, int_tuple
 from .conv import SCRATCH, input_dims, unbatched
-from .elementwise import astype
+from .elementwise import astype, computed_in
 from .linalg import matmul
 from .pool_indices import window_argmax
 from .reduce import mean
 from .shape import reshape
-from .upsample import all_finite, along_axis, area_taps
+from .upsample import all_finite, along_axis, area_taps, axis_matrix
 
 #: max pooling runs over the batch in blocks of at most this many input elements (per
 #: thread): its 4-16 passes over strided taps then reread a block still in the 2 MB L2 cache.
@@ -547,11 +547,9 @@ def avg_pool2d(
             f"divisor must be not zero ({fn}: divisor_override must be positive, got {divisor_override})"
         )
     g = _PoolGeom(x.shape, k, s, p, (1, 1), ceil_mode, fn)
-    if x.dtype == numpy.float16:  # in float32, rounded once, as PyTorch's half precision
-        wide = numpy.dtype(numpy.float32)
-        y = AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, wide))
-        return astype(y(astype(x, wide)), numpy.float16)
-    return AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, x.dtype))(x)
+    wide = computed_in(x.dtype)  # float16 in float32, as PyTorch's half precision
+    pool = AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, wide))
+    return astype(pool(astype(x, wide)), x.dtype)
 
 
 def avg_pool1d(
@@ -580,13 +578,21 @@ def avg_pool1d(
 # ---- adaptive average pooling --------------------------------------------------------------------
 def _adaptive_matrix(n_in: int, n_out: int, dtype: Any) -> Tensor:
     """``(n_out, n_in)`` averaging matrix of PyTorch's adaptive windows
-    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)`` (for finite inputs: see :func:`area_taps`)."""
-    m = numpy.zeros((n_out, n_in))
-    for i in range(n_out):  # over output positions of one axis, not pixels
-        a = (i * n_in) // n_out
-        b = -((-(i + 1) * n_in) // n_out)
-        m[i, a:b] = 1.0 / (b - a)
+    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)`` (``interpolate``'s ``area`` matrix; for finite
+    inputs: see :func:`_window_means`)."""
+    m = axis_matrix(n_in, n_out, "area", False, None)
     return Tensor._from_op(backend.xp.asarray(m, dtype=dtype), None, 0)
+
+
+def _window_means(x: Tensor, axes: Sequence[tuple[int, int, int]]) -> Tensor:
+    """Adaptive average pooling of an input holding NaN or ±inf: ``(axis, n_in, n_out)`` in
+    ``axes``, each axis's window sums divided by their sizes
+    (:func:`~.upsample.along_axis`), so that a NaN or inf reaches only the outputs whose
+    windows hold it, as in PyTorch (the averaging matrices multiply it by their zeros)."""
+    for axis, n, o in axes:
+        if o != n:
+            x = along_axis(x, axis, area_taps(n, o))
+    return x
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
@@ -596,9 +602,8 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
 
     ``(N, C, H, W)`` → ``(N, C, Ho, Wo)``. When ``Ho`` divides ``H`` (and ``Wo`` divides
     ``W``) this is ``avg_pool2d`` with kernel = stride = ``H/Ho``; otherwise it is
-    ``A_h @ x @ A_wᵀ`` with averaging matrices, or, for an input holding NaN or ±inf, each
-    axis's window sums divided by their sizes (:func:`~.upsample.along_axis`), so that a
-    NaN or inf reaches only the outputs whose windows hold it, as in PyTorch.
+    ``A_h @ x @ A_wᵀ`` with averaging matrices, or, for an input holding NaN or ±inf, the
+    window means of :func:`_window_means`.
     """
     fn = "adaptive_avg_pool2d"
     _check_input(x, fn)
@@ -614,13 +619,9 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | Sequence[int | None]) -> T
         return mean(x, (2, 3), keepdims=True)
     if H % Ho == 0 and W % Wo == 0:
         return avg_pool2d(x, (H // Ho, W // Wo))
+    if not all_finite(x._data):
+        return _window_means(x, ((3, W, Wo), (2, H, Ho)))
     y = x
-    if not all_finite(x._data):  # window sums: a NaN or inf stays local
-        if Wo != W:
-            y = along_axis(y, 3, area_taps(W, Wo))
-        if Ho != H:
-            y = along_axis(y, 2, area_taps(H, Ho))
-        return y
     if Wo != W:
         y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
     if Ho != H:
@@ -653,12 +654,9 @@ def adaptive_avg_pool3d(x: Tensor, output_size: int | Sequence[int | None]) -> T
     Do, Ho, Wo = _adaptive_output(output_size, (D, H, W), fn)
     if not (Do and Ho and Wo):
         return _empty_pool(x, (Do, Ho, Wo), fn)
+    if not all_finite(x._data):
+        return _window_means(x, ((4, W, Wo), (3, H, Ho), (2, D, Do)))
     y = x
-    if not all_finite(x._data):  # window sums: a NaN or inf stays local
-        for axis, (n, o) in zip((4, 3, 2), ((W, Wo), (H, Ho), (D, Do))):
-            if o != n:
-                y = along_axis(y, axis, area_taps(n, o))
-        return y
     N, C = x.shape[:2]
     if Wo != W:
         y = matmul(y, _adaptive_matrix(W, Wo, x.dtype).T)
@@ -682,9 +680,7 @@ def adaptive_avg_pool1d(x: Tensor, output_size: int | Sequence[int]) -> Tensor:
         return unbatched(adaptive_avg_pool1d, x, output_size)
     N, C, L = x.shape
     (Lo,) = _adaptive_output(output_size, (L,), fn, allow_none=False)
-    if not Lo:
-        return _empty_pool(x, (0,), fn)
-    y = adaptive_avg_pool2d(reshape(x, (N, C, 1, L)), (1, Lo))
+    y = adaptive_avg_pool2d(reshape(x, (N, C, 1, L)), (1, Lo))  # Lo = 0: its empty output
     return reshape(y, (N, C, Lo))
 
 
@@ -759,11 +755,7 @@ def _empty_pool(x: Tensor, out: tuple[int, ...], fn: str, return_indices: bool =
 def _adaptive_windows(n_in: int, n_out: int) -> Any:
     """``(n_out, k)`` input positions of PyTorch's adaptive windows ``[⌊i·n_in/n_out⌋,
     ⌈(i+1)·n_in/n_out⌉)``, each padded to the longest ``k`` by repeating its last position."""
-    i = numpy.arange(n_out)
-    start = (i * n_in) // n_out
-    end = -((-(i + 1) * n_in) // n_out)
-    k = int((end - start).max())
-    return backend.xp.asarray(numpy.minimum(start[:, None] + numpy.arange(k), end[:, None] - 1))
+    return backend.xp.asarray(area_taps(n_in, n_out)[0])
 
 
 def window_max(win: Any) -> tuple[Any, Any]:

@@ -339,15 +339,14 @@ class Var(Function):
         shape = _reduced_shape(x.shape, self.axes, self.keepdims)
         if x.size == 0:
             return xp.full(shape, numpy.nan, x.dtype)
-        out_dt = x.dtype
-        if out_dt == numpy.float16:  # in float32, as PyTorch computes half precision
-            x = x.astype(numpy.float32)
+        return _on_float32(self._var, x).reshape(shape)
+
+    def _var(self, x: Any) -> Any:
         d = x - _pivot(x, self.axes)
         d -= d.mean(axis=self.axes, keepdims=True)
         ss = (d * d).sum(axis=self.axes, keepdims=self.keepdims)
         with numpy.errstate(divide="ignore", invalid="ignore"):
-            v = ss / x.dtype.type(builtins.max(self.dof, 0))
-        return xp.asarray(v).astype(out_dt, copy=False).reshape(shape)
+            return backend.xp.asarray(ss / x.dtype.type(builtins.max(self.dof, 0)))
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -612,19 +611,28 @@ class CumSum(Function):
         self.axis, self.acc = axis, acc
 
     def forward(self, x: Any) -> Any:
-        return _half_in_float(x.cumsum, x, self.axis, _acc(x, self.acc))
+        return _half_in_float(x.cumsum, x, _acc(x, self.acc), axis=self.axis)
 
     def backward(self, gy: Tensor) -> Tensor:
         return _reverse_cumsum(gy, self.axis)
 
 
-def _half_in_float(scan: Callable[..., Any], x: Any, axis: int, acc: Any) -> Any:
-    """``scan(axis=, dtype=)`` (a cumulative sum or product of ``x``), a float16 ``x``'s in
-    float32 and rounded to float16 at the end, as PyTorch accumulates half precision
-    (a float16 running sum stops growing: 0.05 at a time it stays at 256)."""
+def _half_in_float(op: Callable[..., Any], x: Any, acc: Any, **kw: Any) -> Any:
+    """``op(dtype=acc, **kw)`` (``x``'s ``cumsum``, ``cumprod`` or ``prod``); a float16
+    ``x``'s, with no ``dtype=`` given, accumulated in float32 and rounded to float16 at the
+    end, as PyTorch accumulates half precision (a float16 running sum stops growing: 0.05 at a
+    time it stays at 256)."""
     if acc is None and x.dtype == numpy.float16:
-        return scan(axis=axis, dtype=numpy.float32).astype(numpy.float16)
-    return scan(axis=axis, dtype=acc)
+        return op(dtype=numpy.float32, **kw).astype(numpy.float16)
+    return op(dtype=acc, **kw)
+
+
+def _on_float32(f: Callable[[Any], Any], x: Any) -> Any:
+    """``f(x)``; a float16 ``x``'s computed in float32 and rounded to float16 once, as
+    PyTorch computes half precision (a float16 variance of 100k values came out 0)."""
+    if x.dtype == numpy.float16:
+        return f(x.astype(numpy.float32)).astype(numpy.float16)
+    return f(x)
 
 
 @torch_names
@@ -645,7 +653,7 @@ class CumProd(Function):
         self.axis, self.acc = axis, acc
 
     def forward(self, x: Any) -> Any:
-        return _half_in_float(x.cumprod, x, self.axis, _acc(x, self.acc))
+        return _half_in_float(x.cumprod, x, _acc(x, self.acc), axis=self.axis)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -692,11 +700,7 @@ class Prod(Function):
 
     def forward(self, x: Any) -> Any:
         acc = _acc(x, self.acc)
-        if acc is None and x.dtype == numpy.float16:  # in float32, as PyTorch's half
-            return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=numpy.float32).astype(
-                numpy.float16
-            )
-        return x.prod(axis=self.axis, keepdims=self.keepdims, dtype=acc)
+        return _half_in_float(x.prod, x, acc, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
@@ -772,9 +776,7 @@ class VectorNorm(Function):
         self.p, self.axes, self.keepdims = p, axes, keepdims
 
     def forward(self, x: Any) -> Any:
-        if x.dtype == numpy.float16:  # in float32, as PyTorch computes half precision
-            return self._norm(x.astype(numpy.float32)).astype(numpy.float16)
-        return self._norm(x)
+        return _on_float32(self._norm, x)
 
     def _norm(self, x: Any) -> Any:
         xp, p = backend.xp, self.p

@@ -43,7 +43,7 @@ from .linalg import matmul
 from .shape import broadcast_to, index_select, reshape
 
 
-def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor: float | None,
+def axis_matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor: float | None,
             bc: bool = False) -> numpy.ndarray:  # fmt: skip
     """The ``(n_out, n_in)`` interpolation matrix of one axis. ``bc``: PyTorch's 2-D
     ``nearest`` kernel (its ``nearest_idx``) copies rows as they are when ``n_out == n_in`` and
@@ -66,10 +66,9 @@ def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_factor:
             src = rows if n_out == n_in else rows // 2
         m[rows, src] = 1.0
     elif mode == "area":
-        start = (rows * n_in) // n_out
-        end = -((-(rows + 1) * n_in) // n_out)  # ceil
-        for i, (a, b) in enumerate(zip(start, end)):
-            m[i, a:b] = 1.0 / (b - a)
+        idx, _, (inside, size) = area_taps(n_in, n_out)
+        r, t = numpy.nonzero(inside)
+        m[r, idx[r, t]] = 1.0 / size[r]
     else:
         if align_corners:
             s = rows * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
@@ -117,16 +116,16 @@ def all_finite(a: Any) -> bool:
 
 
 def area_taps(n_in: int, n_out: int) -> tuple:
-    """Adaptive average pooling's taps along one axis (``mode="area"``): each output's window
-    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)`` padded to the longest, the padding masked, and
-    the window sizes (for :func:`along_axis`)."""
+    """Adaptive pooling's taps along one axis (``mode="area"``): each output's window
+    ``[⌊i·n_in/n_out⌋, ⌈(i+1)·n_in/n_out⌉)`` as ``idx (n_out, k)``, padded to the longest by
+    repeating its last position, the mask of the positions not padded, and the window sizes
+    (for :func:`along_axis`; adaptive max pooling reads ``idx`` alone)."""
     rows = numpy.arange(n_out)
     start = (rows * n_in) // n_out
     end = -((-(rows + 1) * n_in) // n_out)
     k = int((end - start).max()) if n_out else 0
-    idx = numpy.minimum(start[:, None] + numpy.arange(k), n_in - 1)
-    valid = start[:, None] + numpy.arange(k) < end[:, None]
-    return idx, None, (valid, end - start)
+    pos = start[:, None] + numpy.arange(k)
+    return numpy.minimum(pos, end[:, None] - 1), None, (pos < end[:, None], end - start)
 
 
 def _taps(m: numpy.ndarray, mode: str) -> tuple[numpy.ndarray, numpy.ndarray | None, Any]:
@@ -134,14 +133,14 @@ def _taps(m: numpy.ndarray, mode: str) -> tuple[numpy.ndarray, numpy.ndarray | N
     weights ``w (out, T)`` (``None`` where every weight is 1), and for ``area`` the window
     mask ``(out, T)`` and sizes ``(out,)`` (``w`` None: sums, divided by the sizes). Linear
     modes read both neighbours even where one's weight is 0 (PyTorch's kernels do: a NaN
-    there gives NaN); bicubic its four clamped taps (``_matrix`` summed repeated ones)."""
+    there gives NaN); bicubic its four clamped taps (``axis_matrix`` summed repeated ones)."""
     n_out, n_in = m.shape
     if mode == "area":
         return area_taps(n_in, n_out)
-    nz = m != 0
-    t = max(1, int(nz.sum(axis=1).max())) if n_out else 1
     if mode in ("nearest", "nearest-exact"):
         return m.argmax(axis=1)[:, None], None, None
+    nz = m != 0
+    t = max(1, int(nz.sum(axis=1).max())) if n_out else 1
     idx = numpy.zeros((n_out, t), int)
     w = numpy.zeros((n_out, t))
     for i in range(n_out):  # over output positions of one axis, not pixels
@@ -290,22 +289,22 @@ def interpolate(
             if mode == "bicubic":  # never skipped: PyTorch reads the four taps at any size
                 taps = _bicubic_taps(in_sizes[k], sizes[k], align, factors[k])
             else:
-                m = _matrix(in_sizes[k], sizes[k], mode, align, factors[k], nd == 2 and k < 2)
+                m = axis_matrix(in_sizes[k], sizes[k], mode, align, factors[k], nd == 2 and k < 2)
                 if _is_identity(m):
                     continue
                 taps = _taps(m, mode)
             y = along_axis(y, 2 + k, taps)
         return y
     # finite values: the matrices (one GEMM an axis, 17-33x faster than the gathers)
-    mw = _matrix(in_sizes[-1], sizes[-1], mode, align, factors[-1], nd == 2)
+    mw = axis_matrix(in_sizes[-1], sizes[-1], mode, align, factors[-1], nd == 2)
     if not _is_identity(mw):
         y = matmul(y, _const(mw.T, x))
     if nd >= 2:
-        mh = _matrix(in_sizes[-2], sizes[-2], mode, align, factors[-2], nd == 2)
+        mh = axis_matrix(in_sizes[-2], sizes[-2], mode, align, factors[-2], nd == 2)
         if not _is_identity(mh):
             y = matmul(_const(mh, x), y)
     if nd == 3:
-        md = _matrix(in_sizes[0], sizes[0], mode, align, factors[0])
+        md = axis_matrix(in_sizes[0], sizes[0], mode, align, factors[0])
         if not _is_identity(md):
             d, h, w = y.shape[2:]
             y = reshape(matmul(_const(md, x), reshape(y, (N, C, d, h * w))), (N, C, sizes[0], h, w))

@@ -256,7 +256,8 @@ def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> An
     """PyTorch's rebuild of a tensor that has Python attributes (``t.foo = 1`` before
     ``torch.save``): ``func(*args)`` (one of the tensor rebuilds), as ``new_type`` (Tensor or
     Parameter; subclasses are refused, as by ``weights_only=True``), then the attributes."""
-    if not (isinstance(func, _Constructor) and func.name in _TENSOR_REBUILDS):
+    rebuilds = (_rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter)
+    if not (isinstance(func, _Constructor) and func.fn in rebuilds):
         raise ModelFileError(f"a tensor rebuilt by {_short(func)}, which is not allowed")
     if new_type not in (Tensor, Parameter) or type(args) is not tuple:
         raise ModelFileError(f"a tensor of type {_short(new_type)}: only Tensor and Parameter")
@@ -367,13 +368,6 @@ def _globals() -> dict[str, Any]:
     return out
 
 
-#: the rebuilds ``_rebuild_from_type_v2`` may call
-_TENSOR_REBUILDS = {
-    "torch._utils._rebuild_tensor_v2",
-    "torch._utils._rebuild_tensor_v3",
-    "torch._utils._rebuild_parameter",
-    "torch._utils._rebuild_parameter_with_state",
-}
 #: the globals a ``torch.save`` file may name, each to what it is read as (nothing is imported)
 GLOBALS: dict[str, Any] = _globals()
 _REFUSED = {"torch.BFloat16Storage", "torch.bfloat16"}
