@@ -32,10 +32,10 @@ FLOORS: list[set[str]] = [
      "printing", "threads", "_blas_env", "version", "multiprocessing"},
     {"tensor", "autograd", "gradcheck", "devices", "random", "shared_memory", "storage"},
     {"functional"},
-    {"nn", "optim", "utils", "cuda", "accelerator", "amp", "backends", "linalg", "distributions",
+    {"nn", "optim", "utils", "cuda", "cpu", "accelerator", "amp", "backends", "linalg", "distributions",
      "testing", "special", "autograd_functional", "func", "fft", "profiler",
      "autograd_profiler", "autograd_forward_ad", "autograd_graph"},
-    {"train", "io", "models", "onnx"},
+    {"train", "io", "models", "onnx", "serialization"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
 ]  # fmt: skip

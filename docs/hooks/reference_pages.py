@@ -47,6 +47,11 @@ MODULES: list[tuple[str, str, str]] = [
         "Callbacks for `fit`: early stopping, checkpoints, logging.",
     ),
     ("io", "deepgrad.io", "Saving and loading models and weights; ONNX export."),
+    (
+        "serialization",
+        "deepgrad.serialization",
+        "`torch.serialization`: `save`, `load` and the allowlist of globals a checkpoint may name.",
+    ),
     ("integrations", "deepgrad.integrations", "scikit-learn estimators around deepgrad models."),
     ("distributed", "deepgrad.distributed", "Data-parallel training on MPI; distributed search."),
     (

@@ -14,6 +14,14 @@ from numpy import uint16, uint32, uint64  # noqa: F401  (PyTorch's limited-suppo
 from numpy import complex64 as cfloat, complex128 as cdouble  # noqa: F401
 
 from . import accelerator, backend, cuda
+from .cuda import OutOfMemoryError
+import math as _math
+
+pi: float = _math.pi  #: PyTorch's ``torch.pi`` (Python floats, as PyTorch's constants are)
+e: float = _math.e  #: ``torch.e``
+inf: float = _math.inf  #: ``torch.inf``: ``x.masked_fill(mask, -dg.inf)``
+nan: float = _math.nan  #: ``torch.nan``
+newaxis = None  #: ``torch.newaxis`` (NumPy's): ``x[:, dg.newaxis]`` adds an axis
 from .devices import device, get_default_device, set_default_device
 from .autograd import (
     Function,
@@ -610,6 +618,7 @@ from .version import __version__  # noqa: E402
 from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
 from .io.checkpoint import load, save  # noqa: E402
+from . import serialization  # noqa: E402
 from . import amp, backends, onnx  # noqa: E402
 from .amp import (  # noqa: E402
     autocast,
@@ -630,6 +639,9 @@ from .amp import (  # noqa: E402
 import sys as _sys  # noqa: E402
 
 cuda.amp = amp.cuda_amp  # type: ignore[attr-defined]
+from . import cpu  # noqa: E402
+
+_sys.modules[__name__ + ".cpu.amp"] = amp.cpu_amp  # `from deepgrad.cpu.amp import autocast`
 _sys.modules[__name__ + ".cuda.amp"] = amp.cuda_amp  # `from deepgrad.cuda.amp import GradScaler`
 del _sys
 from .backends import (  # noqa: E402

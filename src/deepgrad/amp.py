@@ -269,7 +269,9 @@ class _CudaAutocast(autocast):
 
 class _CudaGradScaler(GradScaler):
     """``torch.cuda.amp.GradScaler(init_scale=2.**16, ...)``: :class:`GradScaler` for
-    ``"cuda"`` (disabled here, an identity)."""
+    ``"cuda"`` (disabled here, an identity); the older paths' signature, without ``device``."""
+
+    _device, _deprecation = "cuda", None
 
     def __init__(
         self,
@@ -279,8 +281,10 @@ class _CudaGradScaler(GradScaler):
         growth_interval: int = 2000,
         enabled: bool = True,
     ) -> None:
+        if self._deprecation:
+            warnings.warn(self._deprecation, FutureWarning, stacklevel=2)
         super().__init__(
-            "cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled
+            self._device, init_scale, growth_factor, backoff_factor, growth_interval, enabled
         )
 
 
@@ -344,3 +348,35 @@ cuda_amp.autocast = _CudaAutocast  # type: ignore[attr-defined]
 cuda_amp.GradScaler = _CudaGradScaler  # type: ignore[attr-defined]
 cuda_amp.custom_fwd = _cuda_custom_fwd  # type: ignore[attr-defined]
 cuda_amp.custom_bwd = _cuda_custom_bwd  # type: ignore[attr-defined]
+
+
+class _CpuAutocast(autocast):
+    """``torch.cpu.amp.autocast(enabled=True, dtype=torch.bfloat16, cache_enabled=True)``,
+    PyTorch's deprecated path: :class:`autocast` on ``"cpu"`` (which deepgrad refuses to
+    enable), with PyTorch's ``FutureWarning``."""
+
+    def __init__(self, enabled: bool = True, dtype: Any = None, cache_enabled: bool = True) -> None:
+        warnings.warn(
+            "`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+            "`torch.amp.autocast('cpu', args...)` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__("cpu", dtype, enabled, cache_enabled)
+
+
+class _CpuGradScaler(_CudaGradScaler):
+    """``torch.cpu.amp.GradScaler(init_scale=2.**16, ...)``, PyTorch's deprecated path:
+    :class:`GradScaler` for ``"cpu"``, with PyTorch's ``FutureWarning``."""
+
+    _device = "cpu"
+    _deprecation = (
+        "`torch.cpu.amp.GradScaler(args...)` is deprecated. Please use "
+        "`torch.amp.GradScaler('cpu', args...)` instead."
+    )
+
+
+#: ``deepgrad.cpu.amp`` (PyTorch's deprecated path ``torch.cpu.amp``)
+cpu_amp = types.ModuleType("deepgrad.cpu.amp", "PyTorch's torch.cpu.amp path (see deepgrad.amp).")
+cpu_amp.autocast = _CpuAutocast  # type: ignore[attr-defined]
+cpu_amp.GradScaler = _CpuGradScaler  # type: ignore[attr-defined]

@@ -17,6 +17,13 @@ from typing import Any
 from . import backend
 
 
+class OutOfMemoryError(RuntimeError):
+    """PyTorch's ``torch.cuda.OutOfMemoryError`` (also ``torch.OutOfMemoryError``), a
+    ``RuntimeError``: here for programs that catch it around a GPU allocation. On the CPU,
+    deepgrad's allocations fail as NumPy's do, with a ``MemoryError``.
+    """
+
+
 def is_available() -> bool:
     """True when tensors can live on a GPU: the CuPy backend is active (it checked for one)."""
     return backend.name() == "cupy"

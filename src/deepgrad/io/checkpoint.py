@@ -279,7 +279,8 @@ def load(
     device to map from).
     ``weights_only`` is accepted and always holds, ``weights_only=False`` included: loading never
     runs code from the file, and a ``torch.save`` archive is read by the same restricted reader
-    (deepgrad never unpickles arbitrary objects). ``mmap`` is accepted and ignored. Raises
+    (deepgrad never unpickles arbitrary objects; classes and functions the program allowlisted
+    with :func:`deepgrad.serialization.add_safe_globals` are allowed, as in PyTorch). ``mmap`` is accepted and ignored. Raises
     :class:`~deepgrad.io.ModelFileError` for a file that is not an intact safetensors file or
     ``torch.save`` archive, for an object the restricted reader refuses, and for any other
     pickle (a legacy non-zip ``torch.save`` file), which deepgrad never loads.

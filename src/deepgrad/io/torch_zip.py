@@ -12,11 +12,18 @@ deepgrad tensors (``nn.Parameter`` for parameters) with their dtype, shape and
 
 How it reads it: the pickle is run by a restricted unpickler (a subclass of Python's own
 ``pickle`` unpickler, its pure-Python implementation, so that every opcode is under control)
-that never imports a module and never calls a named global: :data:`GLOBALS` maps the few names
-``torch.save`` writes to deepgrad-side constructors that check their arguments, and any other
-global is refused. Only those constructors may be called (``REDUCE``); ``BUILD`` only sets a
-state dict's ``_metadata``; items are only appended/set into lists, dicts and sets, whose keys
-must be plain (``None``, bools, 64-bit ints, floats, strings, short flat tuples of them).
+that never imports a module and never calls a global the file names on its own:
+:data:`GLOBALS` maps the few names ``torch.save`` writes to deepgrad-side constructors that
+check their arguments, and any other global is refused. Only those constructors may be called
+(``REDUCE``); ``BUILD`` only sets a state dict's ``_metadata``; items are only appended/set into
+lists, dicts and sets, whose keys must be plain (``None``, bools, 64-bit ints, floats, strings,
+short flat tuples of them). The one widening is PyTorch's: classes and functions the *program*
+allowlisted (:func:`deepgrad.serialization.add_safe_globals`, the objects themselves, found by
+their ``module.qualname`` or the name given with them) may be named, called (``REDUCE``),
+instantiated (``NEWOBJ``: ``cls.__new__(cls, *args)``) and have their state set (``BUILD``:
+``__setstate__``, else the instance's ``__dict__`` and slots), as PyTorch's ``weights_only``
+loader allows them — say, ``numpy.dtype`` and NumPy's scalar constructor for a checkpoint
+holding a NumPy number.
 ``persistent_load`` reads each storage's entry through :func:`~deepgrad.io.read_zip_entry`
 (the zip-bomb and size checks), once per key: tensors viewing one storage share it, as in
 PyTorch (a NumPy view of the storage; a view whose elements overlap, such as an expanded
@@ -29,7 +36,7 @@ structure sharing one list many times costs its distinct containers, not its pat
 refused as too deep).
 
 What it refuses, with :class:`~deepgrad.io.ModelFileError`: any other global (``os.system``,
-``builtins.eval``, a class to instantiate: the file runs no code), ``bfloat16`` tensors (NumPy
+``builtins.eval``, a class not allowlisted: the file runs no code of its choosing), ``bfloat16`` tensors (NumPy
 has no bfloat16: convert to float32 in PyTorch first), tensors with backward hooks or Python
 attributes, a truncated or malformed pickle, storages and views that do not fit their bytes.
 A legacy (non-zip) ``torch.save`` file or a plain pickle is not read here at all:
@@ -65,7 +72,7 @@ from ..nn.parameter import Parameter
 from ..tensor import Tensor
 from .safe_read import MAX_NDIM, ModelFileError, read_zip_entry, zip_entries
 
-__all__ = ["GLOBALS", "read_torch_zip", "TorchZipUnpickler"]
+__all__ = ["GLOBALS", "SAFE_GLOBALS", "read_torch_zip", "TorchZipUnpickler", "user_globals"]
 
 #: most items of a tuple used as a dict key or set element (hashing a tuple is not cached)
 MAX_KEY_TUPLE = 8
@@ -373,6 +380,44 @@ GLOBALS: dict[str, Any] = _globals()
 _REFUSED = {"torch.BFloat16Storage", "torch.bfloat16"}
 
 
+#: the globals the program allowlisted (:func:`deepgrad.serialization.add_safe_globals`): each a
+#: class or function, or ``(object, "module.qualname")``; a dict used as an ordered set
+SAFE_GLOBALS: dict[Any, None] = {}
+
+
+def check_safe_global(entry: Any) -> None:
+    """Refuse an allowlist entry that is neither an object with a ``__module__`` and a
+    ``__qualname__`` nor a ``(object, "full.name")`` pair (PyTorch's errors)."""
+    if isinstance(entry, tuple):
+        if len(entry) != 2:
+            raise ValueError(
+                "Expected tuple of length 2 (global, str of callable full path), but got tuple "
+                f"of length: {len(entry)}"
+            )
+        if type(entry[1]) is not str:
+            raise TypeError(
+                "Expected second item in tuple to be str of callable full path, but got: "
+                f"{type(entry[1])}"
+            )
+    elif not (hasattr(entry, "__module__") and hasattr(entry, "__qualname__")):
+        raise TypeError(
+            "add_safe_globals expects classes or functions (or (object, 'module.name') pairs), "
+            f"got {_short(entry)} of type {type(entry).__name__}"
+        )
+
+
+def user_globals() -> dict[str, Any]:
+    """The allowlisted globals by the name a file refers to each with: the one given with it,
+    else ``f"{obj.__module__}.{obj.__qualname__}"`` (PyTorch's rule)."""
+    out: dict[str, Any] = {}
+    for entry in SAFE_GLOBALS:
+        if isinstance(entry, tuple):
+            out[entry[1]] = entry[0]
+        else:
+            out[f"{entry.__module__}.{entry.__qualname__}"] = entry
+    return out
+
+
 # ---- the unpickler ----------------------------------------------------------------------------
 def _refuse(what: str) -> Callable[[Any], None]:
     def op(self: Any) -> None:
@@ -394,6 +439,8 @@ class TorchZipUnpickler(_P):
         super().__init__(io.BytesIO(data), encoding="utf-8")
         self._entry, self._byteorder = entry, byteorder
         self._storages: dict[str, tuple[_Storage, numpy.ndarray]] = {}
+        self._user = user_globals()
+        self._user_ids = {id(v) for v in self._user.values()}
 
     def find_class(self, module: str, name: str) -> Any:
         if module == "__builtin__":  # protocol 2's name of builtins
@@ -403,11 +450,18 @@ class TorchZipUnpickler(_P):
             raise ModelFileError(_BFLOAT16)
         if full in GLOBALS:
             return GLOBALS[full]
+        if full in self._user:
+            return self._user[full]
         raise ModelFileError(
             f"the pickle names the global {full[:120]!r}, which is not allowed: deepgrad loads "
             "tensors, numbers, strings and containers only (PyTorch's weights_only=True), and "
-            "never imports or calls what a file names"
+            "never imports or calls what a file names. If you trust this class or function, "
+            f"allowlist it: dg.serialization.add_safe_globals([{full[:120]}]) or the "
+            "dg.serialization.safe_globals([...]) context manager (PyTorch's)"
         )
+
+    def _allowed(self, obj: Any) -> bool:
+        return id(obj) in self._user_ids
 
     def persistent_load(self, pid: Any) -> numpy.ndarray:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
@@ -441,9 +495,24 @@ class TorchZipUnpickler(_P):
     def load_reduce(self) -> None:
         args = self.stack.pop()
         func = self.stack[-1]
-        if not isinstance(func, _Constructor) or type(args) is not tuple:
+        if type(args) is not tuple:
+            raise ModelFileError(f"the pickle calls {_short(func)} with {_short(args)}")
+        if isinstance(func, _Constructor):
+            self.stack[-1] = func.fn(*args)
+        elif self._allowed(func):  # allowlisted by the program
+            self.stack[-1] = func(*args)
+        else:
             raise ModelFileError(f"the pickle calls {_short(func)}, which is not allowed")
-        self.stack[-1] = func.fn(*args)
+
+    def load_newobj(self) -> None:
+        args = self.stack.pop()
+        cls = self.stack.pop()
+        if not (isinstance(cls, type) and self._allowed(cls)) or type(args) is not tuple:
+            raise ModelFileError(
+                f"the pickle creates an object (NEWOBJ) of {_short(cls)}: only classes allowlisted with "
+                "dg.serialization.add_safe_globals may be (PyTorch's rule)"
+            )
+        self.append(cls.__new__(cls, *args))
 
     def load_build(self) -> None:
         state = self.stack.pop()
@@ -451,6 +520,20 @@ class TorchZipUnpickler(_P):
         if type(inst) is OrderedDict and type(state) is dict and set(state) <= {"_metadata"}:
             if "_metadata" in state:
                 inst._metadata = state["_metadata"]  # type: ignore[attr-defined]
+            return
+        if self._allowed(type(inst)):  # PyTorch's (and pickle's) way to set a state
+            setstate = getattr(inst, "__setstate__", None)
+            if setstate is not None:
+                setstate(state)
+                return
+            slots = None
+            if isinstance(state, tuple) and len(state) == 2:
+                state, slots = state
+            if state:
+                inst.__dict__.update(state)
+            if slots:
+                for k, v in slots.items():
+                    setattr(inst, k, v)
             return
         raise ModelFileError(f"the pickle sets the state of a {type(inst).__name__}: refused")
 
@@ -492,15 +575,15 @@ class TorchZipUnpickler(_P):
         self.append(frozenset(_check_key(x) for x in items))
 
     for _code, _fn in (
-        (pickle.REDUCE, load_reduce), (pickle.BUILD, load_build), (pickle.APPEND, load_append),
+        (pickle.REDUCE, load_reduce), (pickle.NEWOBJ, load_newobj), (pickle.BUILD, load_build),
+        (pickle.APPEND, load_append),
         (pickle.APPENDS, load_appends), (pickle.SETITEM, load_setitem),
         (pickle.SETITEMS, load_setitems), (pickle.ADDITEMS, load_additems),
         (pickle.FROZENSET, load_frozenset), (pickle.DICT, load_dict),
     ):  # fmt: skip
         dispatch[_code[0]] = _fn
     for _code, _what in (
-        (pickle.INST, "INST"), (pickle.OBJ, "OBJ"), (pickle.NEWOBJ, "NEWOBJ"),
-        (pickle.NEWOBJ_EX, "NEWOBJ_EX"), (pickle.EXT1, "EXT1"), (pickle.EXT2, "EXT2"),
+        (pickle.INST, "INST"), (pickle.OBJ, "OBJ"), (pickle.NEWOBJ_EX, "NEWOBJ_EX"), (pickle.EXT1, "EXT1"), (pickle.EXT2, "EXT2"),
         (pickle.EXT4, "EXT4"), (pickle.PERSID, "PERSID"), (pickle.NEXT_BUFFER, "NEXT_BUFFER"),
         (pickle.READONLY_BUFFER, "READONLY_BUFFER"),
     ):  # fmt: skip
@@ -551,6 +634,38 @@ def _archive(zf: zipfile.ZipFile, name: str) -> tuple[str, dict[str, zipfile.Zip
             "a deepgrad model file is read by dg.load_model"
         )
     return pkl[0][: -len("data.pkl")], infos
+
+
+def globals_in_archive(data: bytes, name: str) -> set[str]:
+    """The ``module.name`` of every global the pickle of the ``torch.save`` archive ``data``
+    names (``GLOBAL``, and ``STACK_GLOBAL`` after two strings), read by disassembling it with
+    :mod:`pickletools` (nothing is unpickled); protocol 2's ``__builtin__`` reads ``builtins``."""
+    import pickletools
+
+    size = len(data)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, OverflowError, EOFError) as e:  # fmt: skip
+        raise ValueError(
+            f"Expected input to be a checkpoint returned by torch.save ({name}: {e})"
+        ) from None
+    with zf:
+        prefix, infos = _archive(zf, name)
+        pkl = read_zip_entry(zf, infos[prefix + "data.pkl"], size, name, size)
+    found: set[str] = set()
+    strings: list[str] = []
+    try:
+        for op, arg, _pos in pickletools.genops(pkl):
+            if op.name == "GLOBAL":
+                module, _, attr = str(arg).partition(" ")
+                found.add(f"{'builtins' if module == '__builtin__' else module}.{attr}")
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found.add(f"{strings[-2]}.{strings[-1]}")
+            elif isinstance(arg, str) and "UNICODE" in op.name:
+                strings.append(arg)
+    except Exception as e:  # noqa: BLE001 - a malformed pickle: whatever the parser raises
+        raise ModelFileError(f"{name}: data.pkl is truncated or malformed ({_short(e)})") from None
+    return found
 
 
 def read_torch_zip(data: bytes, name: str, *, max_depth: int = 64) -> Any:
