@@ -1,5 +1,6 @@
 """F.upsample_bilinear / F.upsample_nearest: PyTorch's deprecated forms of interpolate,
-with its warnings and numbers."""
+with its warnings and numbers; interpolate with NaN/inf inputs, and with antialias=True
+(bilinear, bicubic, lanczos) against torch."""
 
 from __future__ import annotations
 
@@ -98,3 +99,103 @@ def test_area_to_an_empty_size_with_a_nan_input(torch):
     assert got.shape == tuple(
         torch.nn.functional.interpolate(torch.tensor(x), size=0, mode="area").shape
     )
+
+
+# ---- antialias=True: PIL's resampling, as PyTorch's ------------------------------------------
+_AA_SIZES = [
+    ((9, 7), {"size": (4, 3)}),  # downsampling: the filter widens with the scale
+    ((6, 10), {"size": (11, 4)}),  # one axis up, one down
+    ((8, 8), {"scale_factor": 0.37}),  # the scale factor itself maps the coordinates
+    ((8, 8), {"scale_factor": (0.5, 1.7), "recompute_scale_factor": True}),
+    ((5, 6), {"size": (5, 6)}),  # the sizes kept
+    ((7, 13), {"size": (1, 2)}),
+]
+
+
+@pytest.mark.parametrize(
+    "mode, align",  # lanczos refuses align_corners=True (tested below)
+    [
+        ("bilinear", False),
+        ("bilinear", True),
+        ("bicubic", False),
+        ("bicubic", True),
+        ("lanczos", False),
+    ],
+)
+@pytest.mark.parametrize("shape, kw", _AA_SIZES)
+def test_antialias_as_torch(torch, mode, align, shape, kw):
+    x = np.random.default_rng(0).standard_normal((2, 3, *shape))
+    g = None
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 2e-6)):
+        xt = torch.tensor(x.astype(dtype), requires_grad=True)
+        want = torch.nn.functional.interpolate(
+            xt, mode=mode, align_corners=align, antialias=True, **kw
+        )
+        xd = dg.tensor(x.astype(dtype), requires_grad=True)
+        got = F.interpolate(xd, mode=mode, align_corners=align, antialias=True, **kw)
+        assert got.dtype == xd.dtype and got.shape == tuple(want.shape)
+        scale = np.abs(want.detach().numpy()).max()
+        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=rtol, atol=rtol * scale)
+        g = np.random.default_rng(1).standard_normal(got.shape).astype(dtype)
+        want.backward(torch.tensor(g))
+        got.backward(dg.tensor(g))
+        np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=rtol * 10)
+
+
+def test_antialias_downsampling_counts_every_pixel(torch):
+    """The point of antialias: a 1-pixel stripe pattern halves to its mean, not to one phase."""
+    stripes = np.tile([0.0, 1.0], 8)[None, None, None, :].repeat(4, axis=2)
+    plain = F.interpolate(dg.tensor(stripes), size=(4, 4), mode="bilinear")
+    smooth = F.interpolate(dg.tensor(stripes), size=(4, 4), mode="bilinear", antialias=True)
+    assert np.ptp(plain.numpy()) == 0 and plain.numpy()[0, 0, 0, 0] in (0.0, 0.5, 1.0)
+    np.testing.assert_allclose(smooth.numpy()[..., 1:-1], 0.5, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_antialias_with_nan_and_inf_reads_each_outputs_window(torch, mode):
+    x = np.random.default_rng(2).standard_normal((2, 2, 9, 7))
+    x[0, 0, 2, 3], x[1, 1, 5, 1], x[1, 0, 0, 0] = np.nan, np.inf, -np.inf
+    want = torch.nn.functional.interpolate(torch.tensor(x), size=(4, 3), mode=mode, antialias=True)
+    got = F.interpolate(dg.tensor(x), size=(4, 3), mode=mode, antialias=True)
+    np.testing.assert_allclose(
+        got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12
+    )  # NaN, ±inf where torch's
+
+
+def test_antialias_gradcheck():
+    x = dg.tensor(np.random.default_rng(3).standard_normal((1, 2, 7, 6)), requires_grad=True)
+    for mode in ("bilinear", "bicubic", "lanczos"):
+        assert dg.gradcheck(
+            lambda t, m=mode: F.interpolate(t, size=(3, 4), mode=m, antialias=True), (x,)
+        )
+
+
+def test_antialias_refusals_are_torchs(torch):
+    x = dg.ones(1, 1, 6, 6)
+    for kw in ({"mode": "nearest"}, {"mode": "area"}):
+        with pytest.raises(ValueError, match="restricted to bilinear, bicubic, and lanczos"):
+            F.interpolate(x, size=3, antialias=True, **kw)
+    with pytest.raises(ValueError, match="restricted to bilinear, bicubic, and lanczos"):
+        F.interpolate(dg.ones(1, 1, 6), size=3, mode="linear", antialias=True)
+    with pytest.raises(ValueError, match="Lanczos mode requires antialias=True"):
+        F.interpolate(x, size=3, mode="lanczos")
+    with pytest.raises(ValueError, match="does not support align_corners=True"):
+        F.interpolate(x, size=3, mode="lanczos", antialias=True, align_corners=True)
+    for call in (
+        lambda t: t.nn.functional.interpolate(
+            t.ones(1, 1, 6), size=3, mode="lanczos", antialias=True
+        ),
+        lambda t: t.nn.functional.interpolate(t.ones(1, 1, 6, 6), size=3, mode="lanczos"),
+    ):
+        with pytest.raises(ValueError):
+            call(torch)
+
+
+def test_antialias_to_a_width_of_one_filters_each_row():
+    """PyTorch 2.13 (CPU) gives every output row the first row's value when the output width is
+    1 (its height filter is not applied per row: a bug; README table): deepgrad filters each."""
+    x = np.arange(5.0)[None, None, :, None]  # a column 0..4
+    got = F.interpolate(dg.tensor(x), size=(2, 1), mode="bilinear", antialias=True).numpy()
+    m = F.interpolate(dg.tensor(x.repeat(3, axis=3)), size=(2, 3), mode="bilinear", antialias=True)
+    np.testing.assert_allclose(got[..., 0], m.numpy()[..., 0], rtol=1e-15)
+    assert got[0, 0, 0, 0] < 2 < got[0, 0, 1, 0]  # the top and the bottom of the column

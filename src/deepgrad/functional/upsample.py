@@ -24,6 +24,14 @@ gives at some such places and not at others.
   ``c₁(x) = ((A + 2)x - (A + 3))x² + 1``, ``c₂(x) = ((Ax - 5A)x + 8A)x - 4A``.
 * ``area``: adaptive average pooling: output ``i`` averages inputs
   ``⌊i·in/out⌋ … ⌈(i + 1)·in/out⌉ - 1``.
+* ``antialias=True`` (``bilinear``, ``bicubic``, ``lanczos``; 4-D): PIL's resampling, as
+  PyTorch's: with ``scale = in/out`` (``(in - 1)/(out - 1)`` with ``align_corners``, or
+  ``1/scale_factor``), ``s = max(scale, 1)`` and a filter of support ``r`` (1 triangle,
+  2 Keys' cubic with ``A = -0.5``, 3 Lanczos-3 ``sinc(x)·sinc(x/3)``), output ``i`` centred at
+  ``c = scale·(i + ½)`` reads inputs ``j ∈ [⌊c - r·s + ½⌋, ⌊c + r·s + ½⌋)`` (inside the axis)
+  with weights ``f((j - c + ½)/s)`` normalized to sum 1: a downsampling filter as wide as the
+  scale, so every input pixel counts (without it, one in ``scale`` does). ``lanczos``
+  exists only with ``antialias=True`` (PyTorch's rule).
 """
 
 from __future__ import annotations
@@ -109,10 +117,57 @@ def _bicubic_taps(n_in: int, n_out: int, align: bool, scale_factor: float | None
     return idx, numpy.stack(ws, axis=1), None
 
 
+#: antialiased modes: (filter support r, the filter)
+_AA_FILTERS = {
+    "bilinear": (1, lambda x: numpy.maximum(1.0 - numpy.abs(x), 0.0)),
+    "bicubic": (2, lambda x: _keys(numpy.abs(x), -0.5)),
+    "lanczos": (3, lambda x: numpy.where(numpy.abs(x) < 3, numpy.sinc(x) * numpy.sinc(x / 3), 0.0)),
+}
+
+
+def _keys(x: numpy.ndarray, a: float) -> numpy.ndarray:
+    """Keys' cubic convolution kernel at ``|t| = x``: ``c₁`` below 1, ``c₂`` below 2, else 0."""
+    return numpy.where(x < 1, _cubic1(x, a), numpy.where(x < 2, _cubic2(x, a), 0.0))
+
+
+def aa_taps(n_in: int, n_out: int, mode: str, align: bool, scale_factor: float | None) -> tuple:
+    """The antialiased taps of one axis (see the module): ``idx (n_out, K)`` over each output's
+    window (padded by repeating its last position), the normalized weights ``w`` (0 on the
+    padding) and ``(inside, ones)``: the window mask, for :func:`along_axis`."""
+    support, f = _AA_FILTERS[mode]
+    if align:
+        scale = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        scale = 1.0 / scale_factor if scale_factor else n_in / n_out
+    s = max(scale, 1.0)
+    rows = numpy.arange(n_out)
+    center = scale * (rows + 0.5)
+    lo = numpy.maximum((center - support * s + 0.5).astype(int), 0)
+    hi = numpy.minimum((center + support * s + 0.5).astype(int), n_in)
+    k = max(1, int((hi - lo).max())) if n_out else 1
+    pos = lo[:, None] + numpy.arange(k)
+    inside = pos < hi[:, None]
+    w = numpy.where(inside, f((pos - center[:, None] + 0.5) / s), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = numpy.divide(w, total, out=numpy.zeros_like(w), where=total != 0)
+    idx = numpy.minimum(pos, numpy.maximum(hi, 1)[:, None] - 1)
+    return idx, w, (inside, numpy.ones(n_out))
+
+
+def _aa_matrix(taps: tuple, n_in: int) -> numpy.ndarray:
+    """The ``(n_out, n_in)`` matrix of :func:`aa_taps`' weights."""
+    idx, w, (inside, _) = taps
+    m = numpy.zeros((idx.shape[0], n_in))
+    r, t = numpy.nonzero(inside)
+    numpy.add.at(m, (r, idx[r, t]), w[r, t])
+    return m
+
+
 def all_finite(a: Any) -> bool:
     """Whether array ``a`` holds no NaN nor ±inf, from its sum (one pass, no temporary; a sum
     that overflows says no: the caller's exact path for non-finite values then runs)."""
-    return bool(backend.xp.isfinite(a.sum()))
+    with numpy.errstate(invalid="ignore", over="ignore"):  # inf + -inf: NaN, said quietly
+        return bool(backend.xp.isfinite(a.sum()))
 
 
 def area_taps(n_in: int, n_out: int) -> tuple:
@@ -202,12 +257,14 @@ def interpolate(
     size : output spatial size (an int for every axis, or one per axis)
     scale_factor : multiplier(s) of the spatial size (output ``⌊in · scale⌋``)
     mode : ``"nearest"``, ``"nearest-exact"``, ``"area"``, ``"linear"`` (3-D input),
-        ``"bilinear"`` or ``"bicubic"`` (4-D input), ``"trilinear"`` (5-D input)
+        ``"bilinear"`` or ``"bicubic"`` (4-D input), ``"trilinear"`` (5-D input),
+        ``"lanczos"`` (4-D input, with ``antialias=True``)
     align_corners : for linear modes: map the corner pixels' centres onto each other
         (``True``) or the corners' edges (``False``, the default)
     recompute_scale_factor : with ``scale_factor``, ``True`` maps coordinates by the
         output/input size ratio instead of ``scale_factor`` itself (PyTorch's meaning)
-    antialias : PyTorch's anti-aliased downsampling; ``True`` is refused (not implemented)
+    antialias : PIL's anti-aliased resampling (``bilinear``, ``bicubic``, ``lanczos``, 4-D
+        input; see the module): downsampling averages over the whole footprint
 
     Returns
     -------
@@ -220,7 +277,7 @@ def interpolate(
             f"got shape {getattr(x, 'shape', type(x).__name__)}"
         )
     nd = x.ndim - 2
-    allowed = {*_ANY, _LINEAR[nd], *(("bicubic",) if nd == 2 else ())}
+    allowed = {*_ANY, _LINEAR[nd], *(("bicubic", "lanczos") if nd == 2 else ())}
     if mode not in allowed:
         # PyTorch's NotImplementedError (also the ValueError deepgrad raised before)
         raise ChoiceNotImplementedError(
@@ -233,11 +290,16 @@ def interpolate(
         )
     # PyTorch's upsample kernels take a Python bool (align_corners=1 is their TypeError)
     align = False if align_corners is None else bool_arg(align_corners, fn, "align_corners")
-    if antialias:
-        raise NotImplementedError(
-            f"{fn}: antialias=True is not implemented in deepgrad; leave it False (it changes "
-            "only downsampling in the bilinear/bicubic modes)"
+    antialias = bool_arg(antialias, fn, "antialias")
+    if antialias and mode not in _AA_FILTERS:
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
+            f"requires a 4-D tensor as input ({fn}: got mode {mode!r}, a {x.ndim}-D input)"
         )
+    if mode == "lanczos" and align:
+        raise ValueError(f"Lanczos mode does not support align_corners=True ({fn})")
+    if mode == "lanczos" and not antialias:
+        raise ValueError(f"Lanczos mode requires antialias=True ({fn})")
     if recompute_scale_factor and size is not None:
         raise ValueError(
             f"{fn}: recompute_scale_factor is not meaningful with an explicit size (as PyTorch)"
@@ -284,6 +346,8 @@ def interpolate(
 
     # the last axis first, then the height and the depth; an identity map is skipped
     y = x
+    if antialias:
+        return _antialiased(x, in_sizes, sizes, mode, align, factors)
     if min(sizes) > 0 and not all_finite(x._data):  # tap by tap: a NaN or inf stays local
         for k in range(nd - 1, -1, -1):
             if mode == "bicubic":  # never skipped: PyTorch reads the four taps at any size
@@ -308,6 +372,25 @@ def interpolate(
         if not _is_identity(md):
             d, h, w = y.shape[2:]
             y = reshape(matmul(_const(md, x), reshape(y, (N, C, d, h * w))), (N, C, sizes[0], h, w))
+    return y
+
+
+def _antialiased(x: Tensor, in_sizes: tuple, sizes: tuple, mode: str, align: bool,
+                 factors: tuple) -> Tensor:  # fmt: skip
+    """:func:`interpolate` with ``antialias=True`` (4-D): the width's taps, then the height's,
+    as two matrix products, or tap by tap where ``x`` holds NaN or ±inf (PyTorch reads each
+    output's window, weights of 0 included)."""
+    y = x
+    local = min(sizes) > 0 and not all_finite(x._data)
+    for k in (1, 0):
+        taps = aa_taps(in_sizes[k], sizes[k], mode, align, factors[k])
+        if local:
+            y = along_axis(y, 2 + k, taps)
+            continue
+        m = _aa_matrix(taps, in_sizes[k])
+        if _is_identity(m):
+            continue
+        y = matmul(y, _const(m.T, x)) if k == 1 else matmul(_const(m, x), y)
     return y
 
 
