@@ -65,6 +65,23 @@ def test_predict_from_npy_and_csv(trained, tmp_path, capsys):
     assert np.loadtxt(out_csv, delimiter=",").shape == (20, 10)
 
 
+def test_the_run_folder_stands_for_its_model_file(trained, tmp_path, capsys):
+    """``deepgrad predict runs/NAME data`` (the folder train wrote) reads its model.dg."""
+    from deepgrad.data import load_digits
+
+    np.save(tmp_path / "x.npy", load_digits()[0][:5])
+    assert cli.main(["predict", str(trained / "model.dg"), str(tmp_path / "x.npy")]) == 0
+    by_file = capsys.readouterr().out
+    assert cli.main(["predict", str(trained), str(tmp_path / "x.npy")]) == 0
+    assert capsys.readouterr().out == by_file
+    assert cli.main(["evaluate", str(trained)]) == 0
+    assert "accuracy:" in capsys.readouterr().out
+    assert cli.main(["summary", str(trained)]) == 0
+    assert "Conv2d" in capsys.readouterr().out
+    assert cli.main(["predict", str(tmp_path), str(tmp_path / "x.npy")]) != 0
+    assert "a folder without model.dg" in capsys.readouterr().err
+
+
 def test_summary_of_model_and_recipe(trained, capsys):
     assert cli.main(["summary", str(trained / "model.dg")]) == 0
     assert "Conv2d" in capsys.readouterr().out
@@ -287,6 +304,49 @@ def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_pa
     recipe.write_text(text.replace('target = "label"', 'target = "label"\ntask = "regression"'))
     assert cli.main(["train", str(recipe), "--out", str(tmp_path / "r2")]) == 2
     assert "holds text labels" in capsys.readouterr().err
+
+
+def test_csv_recipe_with_a_categorical_column_then_predict(tmp_path, capsys):
+    """``[data] categorical``: a text column one-hot encoded (a column per category seen); the
+    model file records the categories, and predict encodes a new CSV by them, refusing one it
+    never saw and reading an empty cell as none."""
+    rng = np.random.default_rng(0)
+    n = 240
+    a = rng.normal(size=n)
+    city = rng.choice(["oslo", "paris", "rome"], size=n)
+    label = np.where(a + 2.5 * (city == "oslo") - 1.2 > 0, "yes", "no")
+    rows = ["a,city,label"] + [f"{x:.4f},{c},{lab}" for x, c, lab in zip(a, city, label)]
+    data = tmp_path / "table.csv"
+    data.write_text("\n".join(rows) + "\n")
+    recipe = tmp_path / "csv.toml"
+    recipe.write_text(
+        f'[data]\nname = "csv"\npath = "{data}"\ntarget = "label"\ncategorical = ["city"]\n'
+        '[model]\nlayers = [{type = "Linear", args = [4, 16]}, {type = "ReLU"}, '
+        '{type = "Linear", args = [16, 2]}]\n'
+        '[optimizer]\nname = "adam"\nlr = 0.02\n[training]\nepochs = 40\nbatch_size = 16\n'
+    )
+    out = tmp_path / "run"
+    assert cli.main(["train", str(recipe), "--out", str(out)]) == 0
+    assert "of 4 inputs (city: 3 categories)" in capsys.readouterr().out
+    pre = dg.load_model(out / "model.dg").preprocessing
+    assert pre.features == ["a", "city"] and pre.categories == {"city": ["oslo", "paris", "rome"]}
+    assert pre.width() == 4
+    assert json.loads((out / "metrics.json").read_text())["accuracy"] > 0.9
+    new = tmp_path / "new.csv"  # other column order, no label; an empty city is none
+    new.write_text("city,a\noslo,0.0\nrome,0.0\nparis,3.0\n,-3.0\n")
+    assert cli.main(["predict", str(out), str(new)]) == 0
+    assert capsys.readouterr().out.split() == ["yes", "no", "yes", "no"]
+    unseen = tmp_path / "unseen.csv"
+    unseen.write_text("a,city\n0.0,berlin\n")
+    assert cli.main(["predict", str(out), str(unseen)]) == 2
+    assert "'berlin'" in (err := capsys.readouterr().err) and "['oslo', 'paris', 'rome']" in err
+    bare = tmp_path / "bare.csv"  # no header: the columns cannot be found by name
+    bare.write_text("0.0,1.0,0.0,0.0\n")
+    assert cli.main(["predict", str(out), str(bare)]) == 2
+    assert "give the CSV a header row" in capsys.readouterr().err
+    recipe.write_text(recipe.read_text().replace('categorical = ["city"]\n', ""))
+    assert cli.main(["train", str(recipe), "--out", str(tmp_path / "r2")]) == 2
+    assert "categorical=['city']" in capsys.readouterr().err  # the error names the way
 
 
 def test_cli_argument_errors_and_version(tmp_path, capsys):

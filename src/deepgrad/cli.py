@@ -48,6 +48,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_path(arg: str) -> Path:
+    """The model file a command names: the path itself, or ``model.dg`` in a run folder that
+    ``deepgrad train`` wrote (``deepgrad predict runs/NAME data.csv``)."""
+    path = Path(arg)
+    if path.is_dir() and (path / "model.dg").is_file():
+        return path / "model.dg"
+    return path
+
+
 def _load_model_file(model_path: Path, *, compile: bool) -> Any:  # noqa: A002
     """The model in ``model_path``, checked before anything else is read."""
     import warnings
@@ -55,7 +64,8 @@ def _load_model_file(model_path: Path, *, compile: bool) -> Any:  # noqa: A002
     from . import load_model
 
     if not model_path.is_file():
-        raise CLIError(f"no model file at {str(model_path)!r}")
+        hint = " (a folder without model.dg)" if model_path.is_dir() else ""
+        raise CLIError(f"no model file at {str(model_path)!r}{hint}")
     with warnings.catch_warnings():  # a custom loss: loaded uncompiled, said where it matters
         warnings.simplefilter("ignore")
         return load_model(model_path, compile=compile)
@@ -98,7 +108,7 @@ def _recipe_data(recipe_file: Path) -> dict[str, Any]:
 def _evaluate(args: argparse.Namespace) -> int:
     from .app import recipe as R
 
-    model_path = Path(args.model)
+    model_path = _model_path(args.model)
     model = _load_model_file(model_path, compile=True)  # the model file first
     if args.recipe:
         data_spec, source = R.load_recipe(args.recipe).get("data", {}), args.recipe
@@ -167,12 +177,16 @@ _NPZ_INPUT_NAMES = ("x", "X", "inputs", "input", "images", "features", "data", "
 
 
 def _load_input(
-    path: Path, features: list[str] | None = None, delimiter: str | None = ","
+    path: Path,
+    features: list[str] | None = None,
+    delimiter: str | None = ",",
+    categories: dict[str, list[str]] | None = None,
 ) -> np.ndarray:
     """Inputs for ``predict``: a ``.npy``/``.npz`` array, or a CSV — by column name when
     the model was trained on a CSV (``features``: its feature columns; other columns, such as
-    the target, are ignored), else every column, with or without a header row; its fields
-    separated as the training CSV's were (``delimiter``; ``None``: whitespace)."""
+    the target, are ignored; ``categories``: the categorical ones, one-hot as in training),
+    else every column, with or without a header row; its fields separated as the training
+    CSV's were (``delimiter``; ``None``: whitespace)."""
     if not path.is_file():
         raise CLIError(f"input file {path} does not exist")
     if path.suffix in (".npy", ".npz"):
@@ -195,9 +209,15 @@ def _load_input(
             header = False
         except ValueError:
             header = True
+        if categories and not header:
+            raise CLIError(
+                f"{path}: the model reads the categorical column(s) {sorted(categories)} by "
+                f"name; give the CSV a header row naming its columns ({', '.join(features or [])})"
+            )
         try:
             if features is not None and header:
-                return D.load_csv(path, columns=features, delimiter=delimiter).x
+                cats = categories or None
+                return D.load_csv(path, columns=features, delimiter=delimiter, categorical=cats).x
             return D.load_csv(path, header=header, delimiter=delimiter).x
         except (ValueError, KeyError) as e:
             raise CLIError(str(e)) from None
@@ -251,13 +271,14 @@ def _as_model_samples(x: np.ndarray, model: Any, path: Path) -> np.ndarray:
     )
 
 
-def _csv_reading(pre: Any) -> tuple[list[str] | None, str | None]:
-    """The feature columns and the field separator of the CSV a model was trained on."""
+def _csv_reading(pre: Any) -> tuple[list[str] | None, str | None, dict[str, list[str]] | None]:
+    """The feature columns, the field separator and the categorical columns' categories of
+    the CSV a model was trained on."""
     if pre is None:
-        return None, ","
+        return None, ",", None
     spec = pre.data if isinstance(pre.data, dict) else {}
     delimiter = spec.get("delimiter", ",") if spec.get("name") == "csv" else ","
-    return pre.features, None if delimiter == "whitespace" else delimiter
+    return pre.features, None if delimiter == "whitespace" else delimiter, pre.categories
 
 
 def _probabilities(out: np.ndarray, loss: Any) -> np.ndarray:
@@ -295,7 +316,7 @@ def _probabilities(out: np.ndarray, loss: Any) -> np.ndarray:
 def _predict(args: argparse.Namespace) -> int:
     from .train.compiled import _KEY
 
-    model_path = Path(args.model)
+    model_path = _model_path(args.model)
     model = _load_model_file(model_path, compile=True)
     compiled = model.__dict__.get(_KEY)
     loss = compiled.loss if compiled is not None else None
@@ -353,7 +374,7 @@ def _predict(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from .app import recipe as R
 
-    path = Path(args.target)
+    path = _model_path(args.target)
     if not path.is_file():
         raise CLIError(f"no model or recipe file at {str(path)!r}")
     if path.suffix in (".toml", ".json"):
@@ -432,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         help="print the recipe reference (sections, keys, types, defaults) and exit",
     )
     e = sub.add_parser("evaluate", help="evaluate a saved model on its recipe's test set")
-    e.add_argument("model")
+    e.add_argument("model", help="a model file, or the run folder holding model.dg")
     e.add_argument("--recipe", help="the recipe (default: recipe.json beside the model)")
     pr = sub.add_parser(
         "predict",
@@ -444,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         "Fashion-MNIST, and any other shape (channels last, flat) is refused, never "
         "transposed.",
     )
-    pr.add_argument("model")
+    pr.add_argument("model", help="a model file, or the run folder holding model.dg")
     pr.add_argument("input", help="a .npy/.npz array, or a CSV (by column name)")
     pr.add_argument("--output", help="write predictions as CSV here")
     pr.add_argument(
@@ -453,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         help="print class probabilities (rows sum to 1), not classes",
     )
     s = sub.add_parser("summary", help="layers, output shapes and parameter counts")
-    s.add_argument("target", help="a saved model or a recipe")
+    s.add_argument("target", help="a saved model (or its run folder) or a recipe")
     sub.add_parser("lab", help="the guides' experiments: deepgrad lab --help")
     sub.add_parser("bench", help="the benchmark suite: deepgrad bench --help")
     args = p.parse_args(argv)

@@ -472,6 +472,36 @@ def test_load_csv(tmp_path, engine):
         load_csv(path, target="cost", engine=engine)
 
 
+@pytest.mark.parametrize("engine", ["numpy", "pandas"])
+def test_load_csv_categorical_columns_one_hot_in_place(tmp_path, engine):
+    if engine == "pandas":
+        pytest.importorskip("pandas")
+    path = tmp_path / "houses.csv"
+    path.write_text(CSV + "60,3,,200\n")  # a missing city: no category
+    table = load_csv(path, target="price", categorical=["city"], engine=engine)
+    x, y, names = table  # still three fields to unpack
+    assert names == ["area", "rooms", "city"] and table.categories == {"city": ["Lyon", "Paris"]}
+    assert table.x_names() == ["area", "rooms", "city=Lyon", "city=Paris"]
+    assert x.dtype == np.float32 and x.shape == (4, 4)
+    assert x[:, 2:].tolist() == [[0, 1], [1, 0], [0, 1], [0, 0]]
+    np.testing.assert_array_equal(x[:, :2], load_csv(path, target="price", columns=[0, 1]).x)
+    # the categories a model recorded, in its order; one it never saw is refused
+    given = load_csv(path, target="price", categorical={"city": ["Paris", "Lyon", "Nice"]})
+    assert given.x[:, 2:].tolist() == [[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 0]]
+    with pytest.raises(ValueError, match=r"holds 'Lyon' \(row 2 of the data\), which is not one"):
+        load_csv(path, target="price", categorical={"city": ["Paris"]})
+    with pytest.raises(TypeError, match=r"wrap one name in a list, \['city'\]"):
+        load_csv(path, target="price", categorical="city")
+    with pytest.raises(ValueError, match="categorical column 'price' is the target"):
+        load_csv(path, target="price", categorical=["price"])
+    with pytest.raises(ValueError, match="not among the feature columns read"):
+        load_csv(path, target="price", columns=["area"], categorical=["city"])
+    with pytest.raises(ValueError, match="distinct and non-empty"):
+        load_csv(path, target="price", categorical={"city": ["Paris", "Paris"]})
+    with pytest.raises(ValueError, match=r"categorical=\['city'\]"):  # the hint names the way
+        load_csv(path, target="price")
+
+
 def test_load_csv_without_header_and_errors(tmp_path):
     path = tmp_path / "plain.csv"
     path.write_text("1;2;0\n3;4;1\n")

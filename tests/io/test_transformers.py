@@ -185,3 +185,50 @@ def test_matching_widths_load_and_mismatches_name_what_says_so(tmp_path, model, 
         ModelFileError, match=f"{expected + 1} features per sample.*takes {expected}"
     ):
         model.save(tmp_path / "m.dg")
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda p: p.update({"categories": ["city"]}), "table of the features' categories"),
+        (lambda p: p.update({"categories": {"town": ["x", "y"]}}), "features' categories"),
+        (lambda p: p["categories"].update({"city": ["x", "x"]}), r"names \['x'\] more than once"),
+        (lambda p: p["categories"].update({"city": []}), "are empty"),
+        (lambda p: p["categories"].update({"city": ["x", ""]}), "are empty"),
+        (lambda p: p["categories"].update({"city": [1, 2]}), "list of strings"),
+        (lambda p: p.update({"features": None}), "features' categories"),
+        (
+            lambda p: p["categories"].update({"city": ["x", "y", "z"]}),
+            r"names 2 features \(4 columns with the categories\), its first step",
+        ),  # fmt: skip
+    ],
+)
+def test_categories_round_trip_and_hostile_ones_are_refused(tmp_path, change, match):
+    """A CSV's categorical columns (``load_csv(categorical=...)``): the record keeps each one's
+    categories, in order; they must belong to the features and fit the first step's width."""
+    x = np.array([[1.0, 1.0, 0.0], [3.0, 0.0, 1.0]])
+    pre = Preprocessing([("scaler", StandardScaler().fit(x))], features=["a", "city"], categories={"city": ["x", "y"]})  # fmt: skip
+    assert pre.width() == 3
+    back = roundtrip(tmp_path, pre)
+    assert back.categories == {"city": ["x", "y"]} and back.features == ["a", "city"]
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.preprocessing = pre
+    model.save(tmp_path / "m.dg")
+    with zipfile.ZipFile(tmp_path / "m.dg") as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    cfg = json.loads(entries["config.json"])
+    change(cfg["preprocessing"])
+    entries["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(tmp_path / "bad.dg", "w") as zf:
+        for n, d in entries.items():
+            zf.writestr(n, d)
+    with pytest.raises(ModelFileError, match=match):
+        dg.load_model(tmp_path / "bad.dg")
+
+
+def test_a_record_without_categories_is_written_as_before(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.preprocessing = Preprocessing(features=["a", "b", "c"])
+    model.save(tmp_path / "m.dg")
+    with zipfile.ZipFile(tmp_path / "m.dg") as zf:
+        assert "categories" not in json.loads(zf.read("config.json"))["preprocessing"]

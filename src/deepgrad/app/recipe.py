@@ -195,6 +195,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     class_names = None
     pre_split = None
     features: list[str] | None = None
+    categories = None
     if name == "digits":
         x, y = D.load_digits(flat=flat)
     elif name in ("iris", "wine", "breast_cancer", "diabetes"):
@@ -213,7 +214,7 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     elif name == "csv":
         if "path" not in spec or "target" not in spec:
             raise RecipeError("data: name = 'csv' needs 'path' and 'target' (the label column)")
-        x, y, features, class_names = _read_csv(spec)
+        x, y, features, class_names, categories = _read_csv(spec)
     else:
         raise RecipeError(
             f"data: unknown dataset {name!r}; expected digits, iris, wine, breast_cancer, "
@@ -246,7 +247,11 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     # what `deepgrad predict` needs, saved inside the model file: the CSV's feature columns
     # (read by name), the class names it prints, and the fitted steps below
     preprocessing = D.Preprocessing(
-        features=features, classes=class_names, task=task, data=copy.deepcopy(spec)
+        features=features,
+        classes=class_names,
+        task=task,
+        data=copy.deepcopy(spec),
+        categories=categories,
     )
     # missing values: medians of the training data fill them, here and in `deepgrad predict`
     # (always fitted for a CSV, whose new rows may have gaps the training rows had not)
@@ -280,8 +285,10 @@ def load_data(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | None]:
-    """A ``[data] name = "csv"`` table: features, targets, feature names and class names.
+def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | None, Any]:
+    """A ``[data] name = "csv"`` table: features, targets, feature names, class names and the
+    categories of its categorical columns (``[data] categorical``: one-hot, see
+    :func:`deepgrad.data.load_csv`; ``None`` without).
 
     Classification targets become classes ``0..K-1`` numbered in sorted order of the file's
     labels (text, or numbers such as 3/7/9 or -1/1), whose values are the class names that
@@ -299,11 +306,12 @@ def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | No
         columns=spec.get("columns"),
         delimiter=None if delimiter == "whitespace" else delimiter,
         header=spec.get("header", S.default("data", "header")),
+        categorical=spec.get("categorical"),
     )
     x, y = table.x, table.y
     target = spec["target"]
     text = y.dtype.kind in "USO"
-    for name, col in [*zip(table.feature_names, x.T), *([] if text else [(target, y)])]:
+    for name, col in [*zip(table.x_names(), x.T), *([] if text else [(target, y)])]:
         if np.isinf(col).any():  # (NaN is a missing cell; inf, or 1e400, no number to fill)
             row = int(np.flatnonzero(np.isinf(col))[0]) + 1
             raise RecipeError(
@@ -344,7 +352,18 @@ def _read_csv(spec: dict[str, Any]) -> tuple[Any, Any, list[str], list[str] | No
         if text or not np.array_equal(classes, np.arange(len(classes))):
             y = codes.reshape(-1)
             class_names = [str(c) if text else str(int(c)) for c in classes.tolist()]
-    return x, y, list(table.feature_names), class_names
+    return x, y, list(table.feature_names), class_names, dict(table.categories) or None
+
+
+def _inputs_said(ds: dict[str, Any]) -> str:
+    """Where a CSV's categorical columns widen the inputs, how: ``" of 5 inputs (city: 3
+    categories)"``, so that a first layer's width can be checked against it."""
+    pre = ds.get("preprocessing")
+    cats = getattr(pre, "categories", None)
+    if not cats:
+        return ""
+    each = ", ".join(f"{k}: {len(v)} categories" for k, v in cats.items())
+    return f" of {ds['x_train'].shape[1]} inputs ({each})"
 
 
 def _split(x: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, ...]:
@@ -721,7 +740,8 @@ def run(
     )
     print_fn(
         f"deepgrad train: {recipe.get('name', 'run')} — {held} and {len(ds['x_test'])} test "
-        f"samples; {training.epochs} epochs, batch size {training.batch_size}{per_rank}"
+        f"samples{_inputs_said(ds)}; {training.epochs} epochs, batch size "
+        f"{training.batch_size}{per_rank}"
     )
     t0 = time.perf_counter()
     try:

@@ -271,6 +271,7 @@ def _check_data(section: dict[str, Any], where: str) -> None:
         "path": ("fashion-mnist", "mnist", "csv"),
         "target": ("csv",),
         "columns": ("csv",),
+        "categorical": ("csv",),
         "delimiter": ("csv",),
         "header": ("csv",),
         "n_samples": ("moons", "circles", "spirals", "house_prices", "shapes"),
@@ -398,7 +399,14 @@ SECTIONS: tuple[Section, ...] = (
                 "columns",
                 "list[str]",
                 "csv: the feature columns, by header name (default: every column but the "
-                "target); leave out text columns, which are not numbers.",
+                "target); a text column must be listed in categorical.",
+            ),
+            Key(
+                "categorical",
+                "list[str]",
+                'csv: feature columns of text categories ("red", "blue"), one-hot encoded: one '
+                "0/1 input per category seen in the file; the model file records them, and "
+                "predict refuses a category it never saw (an empty cell: none).",
             ),
             Key(
                 "delimiter",

@@ -97,6 +97,9 @@ class Preprocessing:
     data : dict, optional
         Where the training data came from (a recipe's ``[data]`` section): ``deepgrad
         evaluate`` rebuilds the test set from it.
+    categories : dict of str to list of str, optional
+        The categorical ones among ``features``, each with its categories in the order of
+        its one-hot columns (``load_csv(..., categorical=categories)`` reads a new CSV so).
 
     Examples
     --------
@@ -111,6 +114,15 @@ class Preprocessing:
     classes: list[str] | None = None
     task: str | None = None
     data: dict[str, Any] | None = None
+    categories: dict[str, list[str]] | None = None
+
+    def width(self) -> int | None:
+        """The columns a CSV read by ``features`` gives the first step: one per feature, one
+        per category of a categorical one (``None`` without a feature list)."""
+        if self.features is None:
+            return None
+        cats = self.categories or {}
+        return sum(len(cats[f]) if f in cats else 1 for f in self.features)
 
     def transform(self, x: Any) -> np.ndarray:
         """Apply every step to raw inputs ``x`` ``(N, F)``; float32 out."""

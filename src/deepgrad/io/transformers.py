@@ -296,13 +296,16 @@ def preprocessing_to_config(pre: Any, arrays: dict[str, numpy.ndarray], prefix: 
     for i, (name, t) in enumerate(pre.steps):
         entry = transformer_to_config(t, arrays, f"{prefix}.{i}")
         steps.append({"name": str(name), **entry})
-    return {
+    out = {
         "steps": steps,
         "features": None if pre.features is None else [str(f) for f in pre.features],
         "classes": None if pre.classes is None else [str(c) for c in pre.classes],
         "task": pre.task,
         "data": pre.data,
     }
+    if pre.categories:  # (written only where there are some: files without them stay as were)
+        out["categories"] = {str(k): [str(c) for c in v] for k, v in pre.categories.items()}
+    return out
 
 
 def _strings(v: Any, what: str, where: str) -> list[str] | None:
@@ -326,7 +329,7 @@ def preprocessing_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where:
     (:class:`ModelFileError` otherwise)."""
     from ..data import Preprocessing
 
-    keys = {"steps", "features", "classes", "task", "data"}
+    keys = {"steps", "features", "classes", "task", "data", "categories"}
     if not isinstance(cfg, dict) or set(cfg) - keys:
         raise ModelFileError(f"{where}: 'preprocessing' must be a table of {sorted(keys)}")
     raw_steps = cfg.get("steps", [])
@@ -345,19 +348,41 @@ def preprocessing_from_config(cfg: Any, arrays: dict[str, numpy.ndarray], where:
     if data is not None and not isinstance(data, dict):
         raise ModelFileError(f"{where}: preprocessing data must be a table")
     features = _strings(cfg.get("features"), "features", where)
-    n_in = getattr(steps[0][1], "n_features_in_", None) if steps else None
-    if features is not None and n_in is not None and len(features) != n_in:
-        raise ModelFileError(
-            f"{where}: preprocessing names {len(features)} features, its first step "
-            f"({type(steps[0][1]).__name__}) takes {n_in}"
-        )
-    return Preprocessing(
+    categories = _categories(cfg.get("categories"), features, where)
+    pre = Preprocessing(
         steps=steps,
         features=features,
         classes=_strings(cfg.get("classes"), "classes", where),
         task=task,
         data=data,
+        categories=categories,
     )
+    n_in = getattr(steps[0][1], "n_features_in_", None) if steps else None
+    if features is not None and n_in is not None and pre.width() != n_in:
+        cats = f" ({pre.width()} columns with the categories)" if categories else ""
+        raise ModelFileError(
+            f"{where}: preprocessing names {len(features)} features{cats}, its first step "
+            f"({type(steps[0][1]).__name__}) takes {n_in}"
+        )
+    return pre
+
+
+def _categories(v: Any, features: list[str] | None, where: str) -> dict[str, list[str]] | None:
+    """A record's categorical features: ``{feature: [category, ...]}``, each a feature of the
+    list, its categories distinct non-empty strings."""
+    if v is None:
+        return None
+    if not isinstance(v, dict) or features is None or not set(v) <= set(features):
+        raise ModelFileError(
+            f"{where}: preprocessing categories must be a table of the features' categories"
+        )
+    out = {}
+    for k, cats in v.items():
+        cats = _strings(cats, f"categories of {k!r:.40}", where)
+        if not cats or "" in cats:
+            raise ModelFileError(f"{where}: preprocessing categories of {k!r:.40} are empty")
+        out[k] = cats
+    return out
 
 
 # ---- preprocessing.json of older runs ------------------------------------------------------------
@@ -431,7 +456,7 @@ def preprocessing_width(pre: Any) -> tuple[int, str] | None:
                 return None
             return n, f"its step {name!r} ({type(step).__name__})"
     if not pre.steps and pre.features is not None:
-        return len(pre.features), "its feature list"
+        return pre.width(), "its feature list" + (" and categories" if pre.categories else "")
     return None
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import os
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -16,12 +18,34 @@ __all__ = ["load_csv", "CSVTable", "MISSING_MARKERS"]
 MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "?")
 
 
-class CSVTable(NamedTuple):
-    """What :func:`load_csv` returns: ``x, y, feature_names = load_csv(...)``."""
-
+class _Table(NamedTuple):
     x: np.ndarray
     y: np.ndarray | None
     feature_names: list[str]
+
+
+class CSVTable(_Table):
+    """What :func:`load_csv` returns: ``x, y, feature_names = load_csv(...)``.
+    ``feature_names`` are the columns read, in order; a categorical column among them fills
+    one column of ``x`` per category, in the order of ``categories[name]`` (an attribute,
+    ``{}`` without categorical columns; see :meth:`x_names`)."""
+
+    categories: Mapping[str, list[str]] = MappingProxyType({})  # (for _replace / _make)
+
+    def __new__(cls, x: np.ndarray, y: np.ndarray | None, feature_names: list[str],
+                categories: dict[str, list[str]] | None = None) -> CSVTable:  # fmt: skip
+        self = super().__new__(cls, x, y, feature_names)
+        self.categories = dict(categories or {})
+        return self
+
+    def x_names(self) -> list[str]:
+        """The name of each column of ``x``: a feature's name, ``"name=category"`` for the
+        one-hot columns of a categorical one."""
+        out: list[str] = []
+        for n in self.feature_names:
+            cats = self.categories.get(n)
+            out += [n] if cats is None else [f"{n}={c}" for c in cats]
+        return out
 
 
 def load_csv(
@@ -32,6 +56,7 @@ def load_csv(
     delimiter: str | None = ",",
     header: bool = True,
     engine: str = "auto",
+    categorical: Sequence[str | int] | Mapping[str, Sequence[str]] | None = None,
 ) -> CSVTable:
     """Read a CSV file into a float32 feature matrix and an optional target column.
 
@@ -56,13 +81,21 @@ def load_csv(
         Whether the first row holds column names (else they are ``"0"``, ``"1"``, ...).
     engine : {"auto", "numpy", "pandas"}
         ``"auto"`` uses pandas when it is installed; both give the same arrays.
+    categorical : list of str or int, or dict of str to list of str, optional
+        Feature columns of text categories (``"paris"``, ``"rome"``), one-hot encoded in
+        place: one 0/1 column of ``x`` per category, in the sorted order of the values the
+        file holds (a list), or in the order given (a dict ``{column: categories}``, as a
+        fitted model recorded them: a value outside them is refused, naming it). A missing
+        cell is no category (all its columns 0).
 
     Returns
     -------
     CSVTable
         ``x`` ``(N, F)`` float32; ``y`` ``(N,)``: int64 if every target value is a whole
         number, float32 if numeric (a missing value is NaN), str otherwise (encode with
-        ``LabelEncoder``; a missing value is ``""``), or None without a target; ``feature_names`` the ``F`` column names.
+        ``LabelEncoder``; a missing value is ``""``), or None without a target;
+        ``feature_names`` the columns read; ``categories`` each categorical column's
+        categories (``x`` has one column per category there).
 
     Raises
     ------
@@ -105,19 +138,86 @@ def load_csv(
     else:
         feature_idx = [_column_index(names, c, path, "feature") for c in columns]
         _refuse_repeated_features(feature_idx, target_index, names, path)
-    x = np.empty((cells.shape[0], len(feature_idx)), dtype=np.float32)
-    for j, i in enumerate(feature_idx):
+    categories = _categorical(categorical, names, feature_idx, target_index, path)
+    blocks = []
+    for i in feature_idx:
+        if names[i] in categories:
+            block, categories[names[i]] = _one_hot(
+                cells[:, i], names[i], categories[names[i]], path
+            )
+            blocks.append(block)
+            continue
         values = _to_numbers(cells[:, i])
         if values is None:
             row = _first_non_number(cells[:, i])
             raise ValueError(
                 f"load_csv: {path}: column {names[i]!r} is not numeric (row {row + 1} of the "
                 f"data holds {cells[row, i]!r}); pick numeric columns with columns=, or "
-                "encode this one first (deepgrad.data.OneHotEncoder)"
+                f"read it as categories (categorical=[{names[i]!r}]: one 0/1 column each)"
             )
-        x[:, j] = values
+        blocks.append(values.astype(np.float32)[:, None])
+    x = np.concatenate(blocks, axis=1) if blocks else np.empty((cells.shape[0], 0), np.float32)
     y = None if target_index is None else _target_array(cells[:, target_index])
-    return CSVTable(x, y, [names[i] for i in feature_idx])
+    return CSVTable(x, y, [names[i] for i in feature_idx], categories)  # type: ignore[arg-type]
+
+
+def _categorical(spec: Any, names: list[str], feature_idx: list[int], target_index: int | None,
+                 path: Path) -> dict[str, list[str] | None]:  # fmt: skip
+    """``{column: categories}`` (``None``: to be read from the file) of ``load_csv``'s
+    ``categorical``, each a feature column that is read."""
+    if spec is None:
+        return {}
+    given = isinstance(spec, Mapping)
+    if isinstance(spec, (str, bytes)) or not isinstance(spec, (Sequence, Mapping)):
+        raise TypeError(
+            f"load_csv: categorical must be a list of column names (or a dict of column: "
+            f"categories), got {type(spec).__name__}: wrap one name in a list, [{spec!r}]"
+        )
+    out: dict[str, list[str] | None] = {}
+    for col in spec:
+        i = _column_index(names, col, path, "categorical")
+        if i == target_index or i not in feature_idx:
+            what = "the target" if i == target_index else "not among the feature columns read"
+            raise ValueError(f"load_csv: {path}: categorical column {names[i]!r} is {what}")
+        cats = None
+        if given:
+            cats = spec[col]
+            if isinstance(cats, str) or not all(isinstance(c, str) for c in cats):
+                raise TypeError(
+                    f"load_csv: the categories of {names[i]!r} must be a list of strings, got "
+                    f"{cats!r:.80}"
+                )
+            cats = list(cats)
+            if len(set(cats)) != len(cats) or "" in cats:
+                raise ValueError(
+                    f"load_csv: the categories of {names[i]!r} must be distinct and non-empty"
+                )
+        out[names[i]] = cats
+    return out
+
+
+def _one_hot(cells: np.ndarray, name: str, cats: list[str] | None,
+             path: Path) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """The ``(N, K)`` 0/1 columns of a categorical column (a missing cell: all 0) and its
+    categories: ``cats``, or where that is ``None`` the sorted values present."""
+    missing, stripped = _missing_mask(cells)
+    values = stripped.astype(str)
+    present = sorted(set(values[~missing].tolist()))
+    if cats is None:
+        cats = present
+    unknown = [v for v in present if v not in set(cats)]
+    if unknown:
+        row = int(np.flatnonzero(values == unknown[0])[0]) + 1
+        raise ValueError(
+            f"load_csv: {path}: column {name!r} holds {unknown[0]!r} (row {row} of the data), "
+            f"which is not one of its categories {cats[:20]}{' ...' if len(cats) > 20 else ''}; "
+            "a model can only read the categories it was trained on"
+        )
+    index = {c: k for k, c in enumerate(cats)}
+    out = np.zeros((len(values), len(cats)), np.float32)
+    rows = np.flatnonzero(~missing)
+    out[rows, [index[v] for v in values[rows]]] = 1.0
+    return out, cats
 
 
 def _rows(f: Any, delimiter: str | None) -> Any:
