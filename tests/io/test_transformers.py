@@ -32,6 +32,22 @@ def roundtrip(tmp_path, pre: Preprocessing, width: int = 3) -> Preprocessing:
     return dg.load_model(tmp_path / "m.dg").preprocessing
 
 
+def refused_after(tmp_path, model, change, match) -> None:
+    """Save ``model``, apply ``change`` to its file's preprocessing record, and expect
+    ``load_model`` to refuse the result with ``match``."""
+    model.save(tmp_path / "m.dg")
+    with zipfile.ZipFile(tmp_path / "m.dg") as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    cfg = json.loads(entries["config.json"])
+    change(cfg["preprocessing"])
+    entries["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(tmp_path / "bad.dg", "w") as zf:
+        for n, d in entries.items():
+            zf.writestr(n, d)
+    with pytest.raises(ModelFileError, match=match):
+        dg.load_model(tmp_path / "bad.dg")
+
+
 def test_every_transformer_roundtrips(tmp_path):
     imp = SimpleImputer(strategy="median").fit(X)
     xi = imp.transform(X)
@@ -107,17 +123,7 @@ def test_a_model_without_preprocessing_has_none_and_foreign_steps_cannot_be_save
 def test_hostile_preprocessing_is_refused(tmp_path, change, match):
     model = nn.Sequential(nn.Linear(3, 2))
     model.preprocessing = Preprocessing([("scaler", StandardScaler().fit(np.nan_to_num(X)))])
-    model.save(tmp_path / "m.dg")
-    with zipfile.ZipFile(tmp_path / "m.dg") as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    cfg = json.loads(entries["config.json"])
-    change(cfg["preprocessing"])
-    entries["config.json"] = json.dumps(cfg).encode()
-    with zipfile.ZipFile(tmp_path / "bad.dg", "w") as zf:
-        for n, d in entries.items():
-            zf.writestr(n, d)
-    with pytest.raises(ModelFileError, match=match):
-        dg.load_model(tmp_path / "bad.dg")
+    refused_after(tmp_path, model, change, match)
 
 
 #: a preprocessing.json exactly as `deepgrad train` wrote it before model files held it
@@ -213,17 +219,7 @@ def test_categories_round_trip_and_hostile_ones_are_refused(tmp_path, change, ma
     assert back.categories == {"city": ["x", "y"]} and back.features == ["a", "city"]
     model = nn.Sequential(nn.Linear(3, 2))
     model.preprocessing = pre
-    model.save(tmp_path / "m.dg")
-    with zipfile.ZipFile(tmp_path / "m.dg") as zf:
-        entries = {n: zf.read(n) for n in zf.namelist()}
-    cfg = json.loads(entries["config.json"])
-    change(cfg["preprocessing"])
-    entries["config.json"] = json.dumps(cfg).encode()
-    with zipfile.ZipFile(tmp_path / "bad.dg", "w") as zf:
-        for n, d in entries.items():
-            zf.writestr(n, d)
-    with pytest.raises(ModelFileError, match=match):
-        dg.load_model(tmp_path / "bad.dg")
+    refused_after(tmp_path, model, change, match)
 
 
 def test_a_record_without_categories_is_written_as_before(tmp_path):
