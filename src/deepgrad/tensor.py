@@ -624,8 +624,10 @@ class Tensor:
     def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
         """PyTorch's ``type``: without an argument the type name (``'deepgrad.FloatTensor'``,
         ``'deepgrad.cuda.LongTensor'``...); with a dtype (or such a name, ``'torch.LongTensor'``)
-        the cast tensor, the tensor itself when it has that dtype. A name of no tensor type is
-        PyTorch's ``ValueError`` ("invalid type: 'Foo'")."""
+        the cast tensor, the tensor itself when it has that dtype. A name of no tensor type
+        (``'Foo'``, a bare ``'FloatTensor'``) is PyTorch's ``ValueError`` ("invalid type:
+        'Foo'"); a ``'torch.cuda.…'`` name without CUDA its ``RuntimeError``, never a CPU
+        tensor."""
         bool_arg(non_blocking, "type", "non_blocking", 2)
         if kwargs.keys() - {"async"}:  # PyTorch's deprecated alias of non_blocking
             raise TypeError(f"type() got an unexpected keyword argument '{sorted(kwargs)[0]}'")
@@ -634,12 +636,20 @@ class Tensor:
             cuda = ".cuda" if self.device.type == "cuda" else ""
             return f"deepgrad{cuda}.{name}"
         if isinstance(dtype, str):
-            short = dtype.rsplit(".", 1)[-1]
-            if short in _TYPE_NAMES.values():
+            lib, _, rest = dtype.partition(".")
+            cuda = rest.startswith("cuda.")
+            short = rest.removeprefix("cuda.")
+            if lib in ("torch", "deepgrad") and short in _TYPE_NAMES.values():
+                if cuda and not backend.gpu:  # PyTorch without CUDA refuses, never a CPU copy
+                    raise RuntimeError(
+                        f"type({dtype!r}): CUDA is not available (deepgrad computes on a GPU "
+                        "through CuPy after dg.set_backend('cupy')); for the CPU give "
+                        f"'torch.{short}'"
+                    )
                 dtype = next(d for d, n in _TYPE_NAMES.items() if n == short)
             elif not _device.is_dtype(dtype):
                 raise ValueError(
-                    f"invalid type: {dtype!r} (type() takes a tensor type's name such as "
+                    f"invalid type: {dtype!r} (type() takes a tensor type's full name such as "
                     "'torch.FloatTensor', or a dtype such as dg.float32)"
                 )
         return F.astype(self, dtype)

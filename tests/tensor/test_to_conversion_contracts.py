@@ -109,6 +109,10 @@ CASES = {
     "type(1)": lambda L, x: x.type(1),
     "type('Foo')": lambda L, x: x.type("Foo"),
     "type('torch.Foo')": lambda L, x: x.type("torch.Foo"),
+    "type('FloatTensor')": lambda L, x: x.type("FloatTensor"),  # a bare name: invalid
+    "type('numpy.FloatTensor')": lambda L, x: x.type("numpy.FloatTensor"),
+    "type('torch.cuda.DoubleTensor')": lambda L, x: x.type("torch.cuda.DoubleTensor"),  # no CUDA
+    "type(x.type())": lambda L, x: x.long().type(x.type()),
     "type(FloatTensor)": lambda L, x: x.type(L.FloatTensor),
     "type(DoubleTensor)": lambda L, x: x.type(L.DoubleTensor),
     "type_as(float64 tensor)": lambda L, x: x.type_as(L.zeros(1, dtype=L.float64)),
