@@ -35,7 +35,7 @@ FLOORS: list[set[str]] = [
     {"nn", "optim", "utils", "cuda", "cpu", "accelerator", "amp", "backends", "linalg", "distributions",
      "testing", "special", "autograd_functional", "func", "fft", "profiler",
      "autograd_profiler", "autograd_forward_ad", "autograd_graph"},
-    {"train", "io", "models", "onnx", "serialization"},
+    {"train", "io", "models", "onnx", "serialization", "hub"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},
 ]  # fmt: skip

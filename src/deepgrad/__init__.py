@@ -618,7 +618,7 @@ from .version import __version__  # noqa: E402
 from . import io, train  # noqa: E402
 from .io import register  # noqa: E402
 from .io.checkpoint import load, save  # noqa: E402
-from . import serialization  # noqa: E402
+from . import hub, serialization  # noqa: E402
 from . import amp, backends, onnx  # noqa: E402
 from .amp import (  # noqa: E402
     autocast,
