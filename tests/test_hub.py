@@ -87,3 +87,12 @@ def test_code_loading_is_refused_naming_the_way(fn):
         NotImplementedError, match="never runs downloaded code.*load_state_dict_from_url"
     ):
         getattr(dg.hub, fn)(*args)
+
+
+def test_a_failed_check_leaves_no_file_under_any_name(torch, hub_dir):
+    _, path, _ = _checkpoint(torch, hub_dir)
+    out = hub_dir / "out"
+    out.mkdir()
+    with pytest.raises(RuntimeError, match="invalid hash value"):
+        dg.hub.download_url_to_file(path.as_uri(), out / "w.pth", hash_prefix="ffff")
+    assert list(out.iterdir()) == []

@@ -25,6 +25,7 @@ import hashlib
 import os
 import re
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -68,16 +69,21 @@ def download_url_to_file(
     ``progress`` is accepted; no bar is drawn."""
     del progress
     dst = Path(dst)
-    download_url(url, dst, overwrite=True)
-    if hash_prefix:
-        h = hashlib.sha256()
-        with open(dst, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        digest = h.hexdigest()
-        if digest[: len(hash_prefix)] != hash_prefix:
-            dst.unlink(missing_ok=True)
-            raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{digest}")')
+    # checked under a temporary name, then renamed: a file at dst always passed the check
+    tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex}.partial")
+    try:
+        download_url(url, tmp, overwrite=True)
+        if hash_prefix:
+            h = hashlib.sha256()
+            with open(tmp, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            digest = h.hexdigest()
+            if digest[: len(hash_prefix)] != hash_prefix:
+                raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{digest}")')
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_state_dict_from_url(
