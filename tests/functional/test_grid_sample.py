@@ -24,10 +24,12 @@ CASES = [  # (input shape, grid shape): ordinary, a 1-pixel input, 3-D volumes
 @pytest.mark.parametrize("shapes", CASES)
 @pytest.mark.parametrize(
     "mode,padding_mode,align",
-    list(itertools.product(("bilinear", "nearest"), ("zeros", "border", "reflection"), (True, False))),
+    list(itertools.product(("bilinear", "nearest", "bicubic"), ("zeros", "border", "reflection"), (True, False))),
 )  # fmt: skip
 def test_grid_sample_as_torchs(torch, rng, shapes, mode, padding_mode, align):
     xs, gs = shapes
+    if mode == "bicubic" and len(xs) == 5:
+        return  # 4-D only (PyTorch's error: test_errors_and_warnings_as_torchs)
     x, g = rng.standard_normal(xs), rng.uniform(-1.6, 1.6, gs)  # some points outside
     tx, tg = torch.tensor(x, requires_grad=True), torch.tensor(g, requires_grad=True)
     ty = torch.nn.functional.grid_sample(tx, tg, mode, padding_mode, align)
@@ -45,11 +47,29 @@ def test_grid_sample_float32_and_points_on_the_grid(torch, rng):
     x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
     g = np.stack(np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 4)), -1)
     g = np.broadcast_to(g, (2, 4, 5, 2)).astype(np.float32)  # points on pixel centres/edges
-    for mode, pad, align in itertools.product(("bilinear", "nearest"), ("zeros", "border", "reflection"), (True, False)):  # fmt: skip
+    for mode, pad, align in itertools.product(("bilinear", "nearest", "bicubic"), ("zeros", "border", "reflection"), (True, False)):  # fmt: skip
         y = F.grid_sample(dg.tensor(x), dg.tensor(g), mode, pad, align)
         ty = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode, pad, align)
         assert y.dtype == np.float32
         np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("pad", ["zeros", "border", "reflection"])
+def test_grid_sample_bicubic_gradcheck_and_special_grids(torch, pad):
+    """Bicubic: Keys' weights of the fraction (the grid's gradient), each of the 16 taps padded
+    by its integer position (PyTorch's rule); NaN and ±inf coordinates and far-out points as
+    PyTorch's."""
+    x = dg.randn(1, 2, 4, 5, dtype=dg.float64, requires_grad=True)
+    g = dg.tensor(np.random.default_rng(2).uniform(-1.3, 1.3, (1, 2, 3, 2)), requires_grad=True)
+    assert dg.gradcheck(lambda a, b: F.grid_sample(a, b, "bicubic", pad, True), (x, g))
+    xs = np.arange(20.0).reshape(1, 1, 4, 5)
+    gs = np.array([[[[np.nan, 0.2], [0.1, np.inf], [-np.inf, 0.0], [3e9, 0.5], [1.0, -1.0]]]])
+    for align in (False, True):
+        want = torch.nn.functional.grid_sample(
+            torch.tensor(xs), torch.tensor(gs), "bicubic", pad, align
+        )
+        got = F.grid_sample(dg.tensor(xs), dg.tensor(gs), "bicubic", pad, align)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("pad", ["zeros", "border", "reflection"])
@@ -106,8 +126,14 @@ def test_errors_and_warnings_as_torchs(torch):
         F.grid_sample(x, g, "area", align_corners=False)
     with pytest.raises(ValueError, match="expected padding_mode"):
         F.grid_sample(x, g, padding_mode="circular", align_corners=False)
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        F.grid_sample(x, g, "bicubic", align_corners=False)
+    with pytest.raises(ValueError, match="bicubic interpolation only supports 4D input"):
+        F.grid_sample(
+            dg.randn(1, 1, 2, 2, 2), dg.zeros(1, 1, 1, 1, 3), "bicubic", align_corners=False
+        )
+    with pytest.raises(RuntimeError, match="bicubic interpolation only supports 4D input"):
+        torch.nn.functional.grid_sample(
+            torch.randn(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), "bicubic", align_corners=False
+        )
     with pytest.raises(ValueError, match="same number of dimensions"):
         F.grid_sample(x, dg.zeros(1, 2, 2), align_corners=False)
     with pytest.raises(ValueError, match="grid of shape"):

@@ -12,7 +12,8 @@ the pixel position
 to ``[0, n - 1]``, ``reflection`` reflects ``c`` at the border (the centres or edges, as
 ``align_corners`` says) and then clips it. ``bilinear`` mixes the ``2^d`` neighbours with the
 weights ``∏ (1 - |c - corner|)``; ``nearest`` reads the pixel at ``c`` rounded (halves to
-even). Both are built from differentiable operations: the gradient reaches the input
+even); ``bicubic`` (4-D) mixes the 4 × 4 pixels around ``c`` with Keys' cubic weights
+(``A = -0.75``), padding each tap's position rather than ``c`` (PyTorch's rule). Both are built from differentiable operations: the gradient reaches the input
 through the reads (repeated reads add up) and the grid through the bilinear weights
 (``nearest``'s is 0, as PyTorch's); clipping and reflection carry PyTorch's derivatives
 (0 where clipped, ±1 where reflected).
@@ -197,6 +198,70 @@ def _read(xf: Tensor, idx: Sequence[Any], sizes: Sequence[int]) -> tuple[Tensor,
     return values, valid
 
 
+#: Keys' cubic convolution parameter of PyTorch's bicubic modes
+_A = -0.75
+
+
+def _cubic_weights(t: Tensor) -> list[Tensor]:
+    """The four taps' weights at fractions ``t``: ``c₂(t + 1), c₁(t), c₁(1 - t), c₂(2 - t)``
+    with ``c₁(u) = ((A + 2)u - (A + 3))u² + 1``, ``c₂(u) = ((Au - 5A)u + 8A)u - 4A``, as
+    Tensor arithmetic (so the grid's gradient flows through ``t``)."""
+    a = _A
+
+    def c1(u: Tensor) -> Tensor:
+        return ((u * (a + 2) - (a + 3)) * u) * u + 1
+
+    def c2(u: Tensor) -> Tensor:
+        return ((u * a - 5 * a) * u + 8 * a) * u - 4 * a
+
+    return [c2(t + 1), c1(t), c1(1 - t), c2(2 - t)]
+
+
+def _tap_index(i: Any, n: int, padding_mode: str, align: bool) -> Any:
+    """A tap's integer position along an axis of ``n``, padded as PyTorch pads bicubic taps:
+    clipped (``border``), reflected then clipped (``reflection``), as is (``zeros``: a tap
+    outside reads 0)."""
+    xp = backend.xp
+    if padding_mode == "zeros":
+        return i
+    c = i.astype(xp.float64)
+    if padding_mode == "reflection":
+        c = _reflect(c, n, align)[0]
+    return xp.clip(c, 0, n - 1).astype(xp.int64)
+
+
+def _bicubic(xf: Tensor, g: Tensor, sizes: Sequence[int], padding_mode: str, align: bool) -> Tensor:
+    """PyTorch's bicubic ``grid_sample``: at ``c = (cx, cy)`` (unnormalized, not clipped),
+    the 4 × 4 pixels around ``⌊c⌋`` (offsets -1 … 2, each tap padded by :func:`_tap_index`)
+    mixed with Keys' weights (``A = -0.75``) of ``t = c - ⌊c⌋``: along x in each row, then
+    the rows along y, as PyTorch sums them. ``xf (N, C, H·W)``, ``g (N, M, 2)`` →
+    ``(N, C, M)``."""
+    xp = backend.xp
+    n, m = g.shape[0], g.shape[1]
+    cs, lows, ws = [], [], []
+    for j in range(2):  # axis j (0: height, 1: width) is the grid's component 1 - j
+        s = sizes[j]
+        gj = g[:, :, 1 - j]
+        c = (gj + 1) / 2 * (s - 1) if align else ((gj + 1) * s - 1) / 2
+        low = xp.floor(c._data)
+        cs.append(c)
+        lows.append(low)
+        ws.append([reshape(w, (n, 1, m)) for w in _cubic_weights(c - _const(low))])
+    with xp.errstate(invalid="ignore"):  # NaN coordinates: out of range, read as 0
+        base = [xp.where(xp.isfinite(lo), lo, -(2**40)).astype(xp.int64) for lo in lows]
+    rows = [_tap_index(base[0] + k - 1, sizes[0], padding_mode, align) for k in range(4)]
+    cols = [_tap_index(base[1] + k - 1, sizes[1], padding_mode, align) for k in range(4)]
+    y = None
+    for i in range(4):
+        row = None
+        for k in range(4):
+            v = _read(xf, [rows[i], cols[k]], sizes)[0] * ws[1][k]
+            row = v if row is None else row + v
+        term = row * ws[0][i]
+        y = term if y is None else y + term
+    return y
+
+
 def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:
     fn = "nn.functional.grid_sample()"
     if mode not in ("bilinear", "nearest", "bicubic"):
@@ -207,10 +272,6 @@ def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) ->
         raise ValueError(
             f"{fn}: expected padding_mode to be 'zeros', 'border', or 'reflection', but got: "
             f"'{padding_mode}'"
-        )
-    if mode == "bicubic":
-        raise NotImplementedError(
-            f"{fn}: mode='bicubic' is not implemented in deepgrad; use 'bilinear' or 'nearest'"
         )
     if x.ndim not in (4, 5) or grid.ndim != x.ndim:
         raise ShapeMismatchError(
@@ -223,6 +284,8 @@ def _check_grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str) ->
             f"N = {x.shape[0]}, but got input with sizes {list(x.shape)} and grid with sizes "
             f"{list(grid.shape)}"
         )
+    if mode == "bicubic" and x.ndim != 4:
+        raise ValueError(f"{fn}: bicubic interpolation only supports 4D input")
     if min(x.shape[2:]) == 0:
         raise ValueError(f"{fn}: expected input to have non-empty spatial dimensions, but "
                          f"input has sizes {list(x.shape)}")  # fmt: skip
@@ -246,7 +309,7 @@ def grid_sample(
     x : ``(N, C, H, W)`` (or ``(N, C, D, H, W)``, with ``bilinear`` then trilinear)
     grid : ``(N, H_out, W_out, 2)`` (or ``(N, D_out, H_out, W_out, 3)``), ``x`` coordinate
         first, values in ``[-1, 1]`` inside the input
-    mode : ``"bilinear"`` or ``"nearest"`` (``"bicubic"`` is refused: not implemented)
+    mode : ``"bilinear"``, ``"nearest"`` or ``"bicubic"`` (4-D; see :func:`_bicubic`)
     padding_mode : ``"zeros"``, ``"border"`` or ``"reflection"`` (see the module docstring)
     align_corners : ``±1`` at the corner pixels' centres (``True``) or outer edges
         (``False``; ``None`` warns and means ``False``, as PyTorch)
@@ -268,9 +331,11 @@ def grid_sample(
     out_shape = grid.shape[1:-1]
     m = math.prod(out_shape)  # explicit sizes: an empty batch has no -1 to infer
     g = reshape(grid, (n, m, nd))
+    xf = reshape(x, (n, ch, math.prod(sizes)))
+    if mode == "bicubic":  # its taps are padded, not the coordinate
+        return reshape(_bicubic(xf, g, sizes, padding_mode, align), (n, ch, *out_shape))
     # one coordinate per spatial axis (axis j is the grid's component nd - 1 - j)
     coords = [_source_index(g[:, :, nd - 1 - j], sizes[j], padding_mode, align) for j in range(nd)]
-    xf = reshape(x, (n, ch, math.prod(sizes)))
     if mode == "nearest":
         idx = [xp.round(c._data).astype(xp.int64) for c in coords]
         values, valid = _read(xf, idx, sizes)
