@@ -34,6 +34,7 @@ from ..tensor import Tensor
 from .elementwise import where
 from .linalg import matmul
 from .shape import getitem, reshape, transpose
+from .upsample import cubic_conv1, cubic_conv2
 
 _ALIGN_WARNING = (
     "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
@@ -204,17 +205,14 @@ _A = -0.75
 
 def _cubic_weights(t: Tensor) -> list[Tensor]:
     """The four taps' weights at fractions ``t``: ``c₂(t + 1), c₁(t), c₁(1 - t), c₂(2 - t)``
-    with ``c₁(u) = ((A + 2)u - (A + 3))u² + 1``, ``c₂(u) = ((Au - 5A)u + 8A)u - 4A``, as
-    Tensor arithmetic (so the grid's gradient flows through ``t``)."""
-    a = _A
-
-    def c1(u: Tensor) -> Tensor:
-        return ((u * (a + 2) - (a + 3)) * u) * u + 1
-
-    def c2(u: Tensor) -> Tensor:
-        return ((u * a - 5 * a) * u + 8 * a) * u - 4 * a
-
-    return [c2(t + 1), c1(t), c1(1 - t), c2(2 - t)]
+    (Keys' kernel, :func:`~deepgrad.functional.upsample.cubic_conv1` / ``cubic_conv2``), as
+    Tensor arithmetic, so that the grid's gradient flows through ``t``."""
+    return [
+        cubic_conv2(t + 1, _A),
+        cubic_conv1(t, _A),
+        cubic_conv1(1 - t, _A),
+        cubic_conv2(2 - t, _A),
+    ]
 
 
 def _tap_index(i: Any, n: int, padding_mode: str, align: bool) -> Any:

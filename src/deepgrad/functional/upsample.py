@@ -88,8 +88,8 @@ def axis_matrix(n_in: int, n_out: int, mode: str, align_corners: bool, scale_fac
         lam = s - i0
         if mode == "bicubic":
             a = -0.75
-            taps = [(-1, _cubic2(lam + 1, a)), (0, _cubic1(lam, a)), (1, _cubic1(1 - lam, a)),
-                    (2, _cubic2(2 - lam, a))]  # fmt: skip
+            taps = [(-1, cubic_conv2(lam + 1, a)), (0, cubic_conv1(lam, a)), (1, cubic_conv1(1 - lam, a)),
+                    (2, cubic_conv2(2 - lam, a))]  # fmt: skip
             for off, w in taps:
                 numpy.add.at(m, (rows, numpy.clip(i0 + off, 0, n_in - 1)), w)
         else:
@@ -112,7 +112,12 @@ def _bicubic_taps(n_in: int, n_out: int, align: bool, scale_factor: float | None
     i0 = numpy.floor(s).astype(int)
     lam = s - i0
     a = -0.75
-    ws = [_cubic2(lam + 1, a), _cubic1(lam, a), _cubic1(1 - lam, a), _cubic2(2 - lam, a)]
+    ws = [
+        cubic_conv2(lam + 1, a),
+        cubic_conv1(lam, a),
+        cubic_conv1(1 - lam, a),
+        cubic_conv2(2 - lam, a),
+    ]
     idx = numpy.stack([numpy.clip(i0 + off, 0, n_in - 1) for off in (-1, 0, 1, 2)], axis=1)
     return idx, numpy.stack(ws, axis=1), None
 
@@ -127,7 +132,7 @@ _AA_FILTERS = {
 
 def _keys(x: numpy.ndarray, a: float) -> numpy.ndarray:
     """Keys' cubic convolution kernel at ``|t| = x``: ``c₁`` below 1, ``c₂`` below 2, else 0."""
-    return numpy.where(x < 1, _cubic1(x, a), numpy.where(x < 2, _cubic2(x, a), 0.0))
+    return numpy.where(x < 1, cubic_conv1(x, a), numpy.where(x < 2, cubic_conv2(x, a), 0.0))
 
 
 def aa_taps(n_in: int, n_out: int, mode: str, align: bool, scale_factor: float | None) -> tuple:
@@ -227,11 +232,14 @@ def along_axis(y: Tensor, axis: int, taps: tuple) -> Tensor:
     return out
 
 
-def _cubic1(x: numpy.ndarray, a: float) -> numpy.ndarray:
+def cubic_conv1(x: Any, a: float) -> Any:
+    """Keys' cubic convolution kernel on ``|t| < 1``: ``((A + 2)x - (A + 3))x² + 1`` (arrays
+    or Tensors: grid_sample's bicubic weights carry the grid's gradient through it)."""
     return ((a + 2) * x - (a + 3)) * x * x + 1
 
 
-def _cubic2(x: numpy.ndarray, a: float) -> numpy.ndarray:
+def cubic_conv2(x: Any, a: float) -> Any:
+    """Keys' cubic convolution kernel on ``1 ≤ |t| < 2``: ``((Ax - 5A)x + 8A)x - 4A``."""
     return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
 
