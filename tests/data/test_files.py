@@ -502,6 +502,23 @@ def test_load_csv_categorical_columns_one_hot_in_place(tmp_path, engine):
         load_csv(path, target="price")
 
 
+def test_load_csv_refuses_a_categorical_column_of_too_many_categories(tmp_path, monkeypatch):
+    """Every category is a column of x: an identifier column (a category per row) would make x
+    rows × rows; refused before x is made, naming the count."""
+    from deepgrad.data.datasets import csv as csv_module
+
+    monkeypatch.setattr(csv_module, "MAX_CATEGORIES", 50)
+    path = tmp_path / "ids.csv"
+    path.write_text("id,v\n" + "".join(f"user{i},{i}\n" for i in range(51)))
+    with pytest.raises(ValueError, match="'id' has 51 categories, more than 50"):
+        load_csv(path, target="v", categorical=["id"])
+    path.write_text("id,v\n" + "".join(f"user{i},{i}\n" for i in range(50)))
+    assert load_csv(path, target="v", categorical=["id"]).x.shape == (50, 50)
+    monkeypatch.setattr(csv_module, "MAX_ONE_HOT_ELEMENTS", 2499)
+    with pytest.raises(ValueError, match=r"50 rows × 50 categories = 2500 values"):
+        load_csv(path, target="v", categorical=["id"])
+
+
 def test_load_csv_without_header_and_errors(tmp_path):
     path = tmp_path / "plain.csv"
     path.write_text("1;2;0\n3;4;1\n")

@@ -202,6 +202,10 @@ def test_matching_widths_load_and_mismatches_name_what_says_so(tmp_path, model, 
         (lambda p: p["categories"].update({"city": []}), "are empty"),
         (lambda p: p["categories"].update({"city": ["x", ""]}), "are empty"),
         (lambda p: p["categories"].update({"city": [1, 2]}), "list of strings"),
+        (
+            lambda p: p["categories"].update({"city": [f"c{i}" for i in range(1001)]}),
+            "1001 categories of 'city', more than load_csv's 1000",
+        ),  # fmt: skip
         (lambda p: p.update({"features": None}), "features' categories"),
         (
             lambda p: p["categories"].update({"city": ["x", "y", "z"]}),

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy
 
+from ..data.datasets.csv import MAX_CATEGORIES
 from .safe_read import ModelFileError
 
 
@@ -381,6 +382,11 @@ def _categories(v: Any, features: list[str] | None, where: str) -> dict[str, lis
         cats = _strings(cats, f"categories of {k!r:.40}", where)
         if not cats or "" in cats:
             raise ModelFileError(f"{where}: preprocessing categories of {k!r:.40} are empty")
+        if len(cats) > MAX_CATEGORIES:  # each a column of every input row predict reads
+            raise ModelFileError(
+                f"{where}: preprocessing lists {len(cats)} categories of {k!r:.40}, more than "
+                f"load_csv's {MAX_CATEGORIES}"
+            )
         out[k] = cats
     return out
 

@@ -12,7 +12,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["load_csv", "CSVTable", "MISSING_MARKERS"]
+__all__ = ["load_csv", "CSVTable", "MAX_CATEGORIES", "MISSING_MARKERS"]
+
+#: The most categories a categorical column may have (each is a column of ``x``): more
+#: looks like an identifier, and would make ``x`` rows × categories large
+MAX_CATEGORIES = 1000
+
+#: The most elements a categorical column's one-hot block may have (rows × categories:
+#: 1 GiB of float32)
+MAX_ONE_HOT_ELEMENTS = 1 << 28
 
 #: Cell values read as missing (NaN).
 MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "?")
@@ -205,6 +213,18 @@ def _one_hot(cells: np.ndarray, name: str, cats: list[str] | None,
     present = sorted(set(values[~missing].tolist()))
     if cats is None:
         cats = present
+    if len(cats) > MAX_CATEGORIES:
+        raise ValueError(
+            f"load_csv: {path}: categorical column {name!r} has {len(cats)} categories, more "
+            f"than {MAX_CATEGORIES} (one input column each): an identifier or a free-text "
+            "column, not categories; leave it out (columns=)"
+        )
+    if len(values) * len(cats) > MAX_ONE_HOT_ELEMENTS:
+        raise ValueError(
+            f"load_csv: {path}: categorical column {name!r} would take {len(values)} rows × "
+            f"{len(cats)} categories = {len(values) * len(cats)} values (more than "
+            f"{MAX_ONE_HOT_ELEMENTS}); read fewer rows or group its categories"
+        )
     unknown = [v for v in present if v not in set(cats)]
     if unknown:
         row = int(np.flatnonzero(values == unknown[0])[0]) + 1
