@@ -135,7 +135,7 @@ def test_the_allowlist_functions(torch):
         S.add_safe_globals([(Config, "a.Config", 1)])
     with pytest.raises(TypeError, match="str of callable full path"):
         S.add_safe_globals([(Config, 3)])
-    with pytest.raises(TypeError, match="list"):
+    with pytest.raises(TypeError, match=r"wrap it in a list, add_safe_globals\(\[Config\]\)"):
         S.add_safe_globals(Config)
     assert S.get_safe_globals() == []
     assert S.DEFAULT_PROTOCOL == torch.serialization.DEFAULT_PROTOCOL

@@ -58,9 +58,10 @@ Entry = Callable[..., Any] | tuple[Callable[..., Any], str]
 
 def _entries(items: Iterable[Entry], fn: str) -> list[Entry]:
     if isinstance(items, (str, bytes, tuple)) or not isinstance(items, Iterable):
+        shown = getattr(items, "__qualname__", None) or repr(items)[:60]
         raise TypeError(
             f"{fn} expects a list of classes or functions (or (object, 'module.name') pairs), "
-            f"got {type(items).__name__}: wrap it in a list, e.g. {fn}([{type(items).__name__}])"
+            f"got {type(items).__name__} {shown}: wrap it in a list, {fn}([{shown}])"
         )
     out = list(items)
     for entry in out:
