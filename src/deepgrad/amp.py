@@ -6,9 +6,11 @@ on a machine without CUDA.
   disabled (a no-op); ``enabled=False`` is a silent no-op on any device.
 - ``autocast(device_type="cpu")`` enabled: raises — deepgrad has no bfloat16/float16 autocast;
   train in float32 (the default) or cast the model with ``model.to(dg.float16)`` yourself.
-- ``GradScaler``: disabled (as PyTorch's is without CUDA, with the same warning when asked for
-  ``enabled=True``): ``scale(loss)`` is ``loss``, ``step(opt)`` is ``opt.step()``, ``update()`` and
-  ``unscale_(opt)`` do nothing, ``get_scale()`` is 1.0.
+- ``GradScaler``: PyTorch's loss scaling. On ``"cpu"`` it scales, unscales, skips steps whose
+  gradients are not finite and moves its scale as PyTorch's CPU scaler does; on ``"cuda"``
+  (the default device) without the CuPy backend it is disabled, as PyTorch's is without CUDA,
+  with the same warning: ``scale(loss)`` is ``loss``, ``step(opt)`` is ``opt.step()``,
+  ``update()`` and ``unscale_(opt)`` do nothing, ``get_scale()`` is 1.0.
 
 >>> import deepgrad as dg
 >>> with dg.autocast(device_type="cpu", enabled=False):
@@ -24,6 +26,8 @@ import types
 import warnings
 from collections.abc import Callable
 from typing import Any
+
+import numpy
 
 __all__ = [
     "GradScaler",
@@ -211,7 +215,22 @@ def set_autocast_gpu_dtype(dtype: Any) -> None:
 
 
 class GradScaler:
-    """Loss scaling for float16 training in PyTorch; here always disabled, an identity."""
+    """PyTorch's loss scaling (``torch.amp.GradScaler``), with its numbers.
+
+    ``scale(loss)`` multiplies by the scale ``S`` (``init_scale``, 2¹⁶); ``unscale_(opt)``
+    multiplies the optimizer's gradients by ``1/S`` (computed in float32) and notes whether
+    any is infinite or NaN; ``step(opt)`` unscales if that was not done, then steps unless a
+    gradient was not finite (the step is skipped, PyTorch's ``None``); ``update()`` halves
+    ``S`` (``backoff_factor``) after a skipped step and doubles it (``growth_factor``) after
+    ``growth_interval`` clean ones in a row. Enabled on ``"cpu"`` (as PyTorch's CPU scaler)
+    and on ``"cuda"`` while the CuPy backend is on; on ``"cuda"`` without it the scaler
+    disables itself with PyTorch's warning and is an identity (``get_scale()`` is 1.0).
+
+    >>> import deepgrad as dg
+    >>> s = dg.amp.GradScaler("cpu", init_scale=8.0)
+    >>> s.scale(dg.tensor(2.0)).item(), s.get_scale()
+    (16.0, 8.0)
+    """
 
     def __init__(
         self,
@@ -222,41 +241,162 @@ class GradScaler:
         growth_interval: int = 2000,
         enabled: bool = True,
     ) -> None:
-        if enabled:
+        from . import backend
+
+        self._device = str(device)
+        if enabled and self._device.split(":")[0] == "cuda" and not backend.gpu:
             warnings.warn(
                 "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
                 stacklevel=2,
             )
-        self._enabled = False
+            enabled = False
+        self._enabled = bool(enabled)
+        if self._enabled:
+            if not growth_factor > 1.0:
+                raise AssertionError("The growth factor must be > 1.0.")
+            if not backoff_factor < 1.0:
+                raise AssertionError("The backoff factor must be < 1.0.")
+        self._scale = float(numpy.float32(init_scale))
+        self._growth_factor = float(growth_factor)
+        self._backoff_factor = float(backoff_factor)
+        self._growth_interval = int(growth_interval)
+        self._growth_tracker = 0
+        self._per_optimizer: dict[int, dict[str, Any]] = {}  # by id: "stage", "found_inf"
 
     def is_enabled(self) -> bool:
-        """False: nothing is scaled."""
+        """Whether the scaler scales (see the class)."""
         return self._enabled
 
     def scale(self, outputs: Any) -> Any:
-        """``outputs`` unchanged."""
-        return outputs
+        """``outputs`` (a tensor, or an iterable of them, nested) times the scale; unchanged
+        when disabled."""
+        if not self._enabled:
+            return outputs
+        from .tensor import Tensor
+
+        def times(v: Any) -> Any:
+            if isinstance(v, Tensor):
+                return v * v._data.dtype.type(self._scale)
+            if isinstance(v, (list, tuple)):
+                return type(v)(times(x) for x in v)
+            raise ValueError("outputs must be a Tensor or an iterable of Tensors")
+
+        return times(outputs)
+
+    def _state(self, optimizer: Any) -> dict[str, Any]:
+        return self._per_optimizer.setdefault(id(optimizer), {"stage": "ready", "found_inf": False})
 
     def unscale_(self, optimizer: Any) -> None:
-        """Nothing to unscale."""
+        """Divide ``optimizer``'s gradients by the scale (× ``1/S`` in float32), in place, and
+        note whether any is not finite; once per optimizer between updates (PyTorch's
+        ``RuntimeError`` otherwise)."""
+        if not self._enabled:
+            return
+        state = self._state(optimizer)
+        if state["stage"] == "unscaled":
+            raise RuntimeError(
+                "unscale_() has already been called on this optimizer since the last update()."
+            )
+        if state["stage"] == "stepped":
+            raise RuntimeError("unscale_() is being called after step().")
+        from . import backend
+
+        inv = numpy.float32(1.0) / numpy.float32(self._scale)
+        found = False
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                a = g._data
+                found = found or not bool(backend.xp.isfinite(a).all())
+                a *= a.dtype.type(inv)
+        state["found_inf"] = found
+        state["stage"] = "unscaled"
 
     def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
-        """``optimizer.step(*args, **kwargs)``."""
-        return optimizer.step(*args, **kwargs)
+        """``optimizer.step(*args, **kwargs)`` after unscaling, unless a gradient was
+        infinite or NaN (then the step is skipped and ``None`` returned)."""
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
+        state = self._state(optimizer)
+        if state["stage"] == "stepped":
+            raise RuntimeError("step() has already been called since the last update().")
+        if state["stage"] == "ready":
+            self.unscale_(optimizer)
+        out = None if state["found_inf"] else optimizer.step(*args, **kwargs)
+        state["stage"] = "stepped"
+        return out
 
     def update(self, new_scale: Any = None) -> None:
-        """Nothing to update."""
+        """The next scale: ``new_scale`` if given, else backed off after a skipped step, grown
+        after ``growth_interval`` clean ones (see the class)."""
+        if not self._enabled:
+            return
+        if new_scale is not None:
+            self._scale = float(numpy.float32(float(new_scale)))
+        else:
+            if any(st["found_inf"] for st in self._per_optimizer.values()):
+                self._scale = float(numpy.float32(self._scale * self._backoff_factor))
+                self._growth_tracker = 0
+            else:
+                self._growth_tracker += 1
+                if self._growth_tracker == self._growth_interval:
+                    self._scale = float(numpy.float32(self._scale * self._growth_factor))
+                    self._growth_tracker = 0
+        self._per_optimizer = {}
 
     def get_scale(self) -> float:
-        """1.0 (PyTorch's value for a disabled scaler)."""
-        return 1.0
+        """The current scale (1.0 when disabled, as PyTorch's)."""
+        return self._scale if self._enabled else 1.0
+
+    def get_growth_factor(self) -> float:
+        return self._growth_factor
+
+    def set_growth_factor(self, new_factor: float) -> None:
+        self._growth_factor = float(new_factor)
+
+    def get_backoff_factor(self) -> float:
+        return self._backoff_factor
+
+    def set_backoff_factor(self, new_factor: float) -> None:
+        self._backoff_factor = float(new_factor)
+
+    def get_growth_interval(self) -> int:
+        return self._growth_interval
+
+    def set_growth_interval(self, new_interval: int) -> None:
+        self._growth_interval = int(new_interval)
 
     def state_dict(self) -> dict[str, Any]:
-        """Empty, as PyTorch's for a disabled scaler."""
-        return {}
+        """PyTorch's keys (empty when disabled)."""
+        if not self._enabled:
+            return {}
+        return {
+            "scale": self.get_scale(),
+            "growth_factor": self._growth_factor,
+            "backoff_factor": self._backoff_factor,
+            "growth_interval": self._growth_interval,
+            "_growth_tracker": self._growth_tracker,
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Accepted (a disabled scaler has no state)."""
+        """Restore :meth:`state_dict`'s values (PyTorch's ``RuntimeError`` for an empty one
+        given to an enabled scaler)."""
+        if not self._enabled:
+            return
+        if len(state_dict) == 0:
+            raise RuntimeError(
+                "The source state dict is empty, possibly because it was saved from a disabled "
+                "instance of GradScaler."
+            )
+        self._scale = float(numpy.float32(state_dict["scale"]))
+        self._growth_factor = float(state_dict["growth_factor"])
+        self._backoff_factor = float(state_dict["backoff_factor"])
+        self._growth_interval = int(state_dict["growth_interval"])
+        self._growth_tracker = int(state_dict.get("_growth_tracker", 0))
 
 
 class _CudaAutocast(autocast):
