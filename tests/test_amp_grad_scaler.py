@@ -83,6 +83,28 @@ def test_unscale_gives_the_true_gradients_and_the_errors_are_torchs(torch):
         assert off.state_dict() == {} and off.get_scale() == 1.0
 
 
+def test_the_scale_is_made_by_the_first_scale_call_as_torchs(torch):
+    for L in (torch, dg):
+        s = L.amp.GradScaler("cpu", init_scale=0.1)
+        assert s.get_scale() == 0.1 and s.state_dict()["scale"] == 0.1  # not yet float32
+        m = L.nn.Linear(2, 1)
+        opt = L.optim.SGD(m.parameters(), lr=0.1)
+        m(L.ones(1, 2)).sum().backward()
+        with pytest.raises(AssertionError, match="Attempted unscale_ but _scale is None"):
+            s.unscale_(opt)
+        with pytest.raises(AssertionError, match="Attempted update but _scale is None"):
+            s.update()
+        s.scale(L.ones(1))
+        assert s.get_scale() == float(np.float32(0.1))
+        with pytest.raises(AssertionError, match="No inf checks were recorded prior to update"):
+            s.update()
+        half = L.nn.Linear(2, 1).to(L.float16)
+        h_opt = L.optim.SGD(half.parameters(), lr=0.1)
+        s.scale(half(L.ones(1, 2, dtype=L.float16)).sum()).backward()
+        with pytest.raises(ValueError, match="Attempting to unscale FP16 gradients"):
+            s.unscale_(h_opt)
+
+
 def test_cuda_without_cuda_disables_itself_with_torchs_warning(torch):
     for L in (torch, dg):
         with warnings.catch_warnings(record=True) as w:

@@ -47,7 +47,10 @@ def test_load_state_dict_from_url_as_torch(torch, hub_dir, capsys):
     model.load_state_dict(sd)
     x = np.ones((1, 3), np.float32)
     np.testing.assert_allclose(
-        model(dg.tensor(x)).detach().numpy(), net(torch.tensor(x)).detach().numpy(), rtol=1e-6
+        model(dg.tensor(x)).detach().numpy(),
+        net(torch.tensor(x)).detach().numpy(),
+        rtol=1e-6,
+        atol=1e-6,  # float32 sums of random weights: an output near 0 has no relative precision
     )
     path.unlink()  # read from the cache now, not the URL
     again = dg.hub.load_state_dict_from_url(url, file_name=None)

@@ -256,7 +256,8 @@ class GradScaler:
                 raise AssertionError("The growth factor must be > 1.0.")
             if not backoff_factor < 1.0:
                 raise AssertionError("The backoff factor must be < 1.0.")
-        self._scale = float(numpy.float32(init_scale))
+        self._init_scale = float(init_scale)
+        self._scale: float | None = None  # float32, made by the first scale() (PyTorch's)
         self._growth_factor = float(growth_factor)
         self._backoff_factor = float(backoff_factor)
         self._growth_interval = int(growth_interval)
@@ -274,9 +275,13 @@ class GradScaler:
             return outputs
         from .tensor import Tensor
 
+        if self._scale is None:
+            self._scale = float(numpy.float32(self._init_scale))
+        factor = self._scale
+
         def times(v: Any) -> Any:
             if isinstance(v, Tensor):
-                return v * v._data.dtype.type(self._scale)
+                return v * v._data.dtype.type(factor)
             if isinstance(v, (list, tuple)):
                 return type(v)(times(x) for x in v)
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
@@ -292,6 +297,7 @@ class GradScaler:
         ``RuntimeError`` otherwise)."""
         if not self._enabled:
             return
+        self._check_scaled("unscale_")
         state = self._state(optimizer)
         if state["stage"] == "unscaled":
             raise RuntimeError(
@@ -309,6 +315,8 @@ class GradScaler:
                 if g is None:
                     continue
                 a = g._data
+                if a.dtype == numpy.float16:
+                    raise ValueError("Attempting to unscale FP16 gradients.")
                 found = found or not bool(backend.xp.isfinite(a).all())
                 a *= a.dtype.type(inv)
         state["found_inf"] = found
@@ -335,8 +343,18 @@ class GradScaler:
         after ``growth_interval`` clean ones (see the class)."""
         if not self._enabled:
             return
+        self._check_scaled("update")
         if new_scale is not None:
+            from .tensor import Tensor
+
+            if not isinstance(new_scale, (float, Tensor)):
+                raise TypeError(
+                    "new_scale should be a float or a 1-element tensor with requires_grad=False, "
+                    f"got {type(new_scale).__name__}"
+                )
             self._scale = float(numpy.float32(float(new_scale)))
+        elif not self._per_optimizer:
+            raise AssertionError("No inf checks were recorded prior to update.")
         else:
             if any(st["found_inf"] for st in self._per_optimizer.values()):
                 self._scale = float(numpy.float32(self._scale * self._backoff_factor))
@@ -350,7 +368,16 @@ class GradScaler:
 
     def get_scale(self) -> float:
         """The current scale (1.0 when disabled, as PyTorch's)."""
-        return self._scale if self._enabled else 1.0
+        if not self._enabled:
+            return 1.0
+        return self._init_scale if self._scale is None else self._scale
+
+    def _check_scaled(self, what: str) -> None:
+        if self._scale is None:
+            raise AssertionError(
+                f"Attempted {what} but _scale is None.  This may indicate your script did not "
+                "use scaler.scale(loss or outputs) earlier in the iteration."
+            )
 
     def get_growth_factor(self) -> float:
         return self._growth_factor
@@ -392,7 +419,9 @@ class GradScaler:
                 "The source state dict is empty, possibly because it was saved from a disabled "
                 "instance of GradScaler."
             )
-        self._scale = float(numpy.float32(state_dict["scale"]))
+        self._init_scale = float(state_dict["scale"])
+        if self._scale is not None:
+            self._scale = float(numpy.float32(self._init_scale))
         self._growth_factor = float(state_dict["growth_factor"])
         self._backoff_factor = float(state_dict["backoff_factor"])
         self._growth_interval = int(state_dict["growth_interval"])

@@ -21,7 +21,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .data.download import download_url, get_cache_dir
+from .data.download import download_url, file_hash, get_cache_dir
 from .io.checkpoint import load as _load
 
 __all__ = [
@@ -74,11 +73,7 @@ def download_url_to_file(
     try:
         download_url(url, tmp, overwrite=True)
         if hash_prefix:
-            h = hashlib.sha256()
-            with open(tmp, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-            digest = h.hexdigest()
+            digest = file_hash(tmp, "sha256")
             if digest[: len(hash_prefix)] != hash_prefix:
                 raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{digest}")')
         os.replace(tmp, dst)

@@ -27,6 +27,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from .. import backend
 from .._errors import DtypeError, ShapeMismatchError, bool_arg
 from ..autograd import Function
@@ -162,10 +164,16 @@ def _reflect(c: Any, n: int, align: bool) -> tuple[Any, Any]:
     return xp.where(even, extra + low, span - extra + low), xp.where(even, sign, -sign)
 
 
+def _unnormalize(g: Tensor, n: int, align: bool) -> Tensor:
+    """The pixel position of normalized coordinates ``g`` along an axis of ``n`` (see the
+    module), neither clipped nor reflected."""
+    return (g + 1) / 2 * (n - 1) if align else ((g + 1) * n - 1) / 2
+
+
 def _source_index(g: Tensor, n: int, padding_mode: str, align: bool) -> Tensor:
     """The pixel position ``c`` along an axis of ``n`` pixels for normalized coordinates ``g``,
     clipped or reflected as ``padding_mode`` says."""
-    c = (g + 1) / 2 * (n - 1) if align else ((g + 1) * n - 1) / 2
+    c = _unnormalize(g, n, align)
     if padding_mode == "zeros":
         return c
     xp = backend.xp
@@ -236,16 +244,13 @@ def _bicubic(xf: Tensor, g: Tensor, sizes: Sequence[int], padding_mode: str, ali
     ``(N, C, M)``."""
     xp = backend.xp
     n, m = g.shape[0], g.shape[1]
-    cs, lows, ws = [], [], []
+    lows, ws = [], []
     for j in range(2):  # axis j (0: height, 1: width) is the grid's component 1 - j
-        s = sizes[j]
-        gj = g[:, :, 1 - j]
-        c = (gj + 1) / 2 * (s - 1) if align else ((gj + 1) * s - 1) / 2
+        c = _unnormalize(g[:, :, 1 - j], sizes[j], align)
         low = xp.floor(c._data)
-        cs.append(c)
         lows.append(low)
         ws.append([reshape(w, (n, 1, m)) for w in _cubic_weights(c - _const(low))])
-    with xp.errstate(invalid="ignore"):  # NaN coordinates: out of range, read as 0
+    with numpy.errstate(invalid="ignore"):  # NaN or huge coordinates: out of range, read as 0
         base = [xp.where(xp.isfinite(lo), lo, -(2**40)).astype(xp.int64) for lo in lows]
     rows = [_tap_index(base[0] + k - 1, sizes[0], padding_mode, align) for k in range(4)]
     cols = [_tap_index(base[1] + k - 1, sizes[1], padding_mode, align) for k in range(4)]

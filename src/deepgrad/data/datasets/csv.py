@@ -225,7 +225,8 @@ def _one_hot(cells: np.ndarray, name: str, cats: list[str] | None,
             f"{len(cats)} categories = {len(values) * len(cats)} values (more than "
             f"{MAX_ONE_HOT_ELEMENTS}); read fewer rows or group its categories"
         )
-    unknown = [v for v in present if v not in set(cats)]
+    known = set(cats)
+    unknown = [v for v in present if v not in known]
     if unknown:
         row = int(np.flatnonzero(values == unknown[0])[0]) + 1
         raise ValueError(
