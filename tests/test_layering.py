@@ -28,7 +28,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepgrad"
 
 FLOORS: list[set[str]] = [
-    {"backend", "_errors", "_names", "_choices", "_absent", "compiler", "jit", "kernels", "cuda_kernels",
+    {"backend", "_torch_rng", "_errors", "_names", "_choices", "_absent", "compiler", "jit", "kernels", "cuda_kernels",
      "printing", "threads", "_blas_env", "version", "multiprocessing"},
     {"tensor", "autograd", "gradcheck", "devices", "random", "shared_memory", "storage"},
     {"functional"},

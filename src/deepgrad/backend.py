@@ -94,10 +94,30 @@ def silently(fn: Any, *args: Any) -> Any:
 
 
 _default_dtype = numpy.dtype(numpy.float32)
+
+
+class Stream(numpy.random.Generator):
+    """A random stream as PyTorch's CPU generator keeps it: a Mersenne Twister (MT19937)
+    seeded as ``std::mt19937`` with the seed's low 32 bits (PyTorch's ``at::mt19937``), and
+    the second value of its last Box–Muller pair (``normal_cache``, PyTorch's
+    ``next_double_normal_sample``). A NumPy ``Generator`` over that bit generator, so every
+    draw deepgrad makes comes from it; :mod:`deepgrad._torch_rng` makes PyTorch's own
+    numbers from its words (``rand``, ``randn``, ``randint``, ``randperm``, ``uniform_``,
+    ``normal_``)."""
+
+    torch_stream = True
+
+    def __init__(self, seed: int) -> None:
+        bits = numpy.random.MT19937()
+        bits._legacy_seeding(int(seed) & 0xFFFFFFFF)
+        super().__init__(bits)
+        self.normal_cache: float | None = None
+
+
 #: the seed the global stream started from: drawn from the operating system's entropy at
 #: import (as PyTorch's), so ``initial_seed()`` names it; ``manual_seed`` replaces it
 _seed: int | None = int(numpy.random.SeedSequence().entropy % 2**63)
-_rng: Any = numpy.random.default_rng(_seed)
+_rng: Any = Stream(_seed)
 
 
 #: glibc's ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD`` after ``import deepgrad`` (bytes):
@@ -208,7 +228,7 @@ class _CupyRandom:
 
 def _new_rng(seed: int) -> Any:
     """The global generator for ``seed`` on the active array module."""
-    return _CupyRandom(seed) if gpu else numpy.random.default_rng(seed)
+    return _CupyRandom(seed) if gpu else Stream(seed)
 
 
 @contextlib.contextmanager
@@ -407,7 +427,7 @@ class Generator:
     ``generator=`` (``rand``/``randn``/``randint``/``randperm``/``multinomial``,
     ``random_split``, ``DataLoader`` and the samplers). Drawing advances it; it starts at
     PyTorch's default seed (67280421310721), so an unseeded one is reproducible too. The
-    numbers are NumPy's (PCG64), not PyTorch's, for the same seed.
+    numbers are PyTorch's for the same seed (:class:`Stream`).
 
     >>> import deepgrad as dg
     >>> g = dg.Generator().manual_seed(42)
@@ -441,7 +461,7 @@ class Generator:
                 "(Generator.manual_seed takes an int)"
             )
         self._seed = _seed_value(int(seed))
-        self.rng = numpy.random.default_rng(self._seed)
+        self.rng = Stream(self._seed)
         return self
 
     def seed(self) -> int:
@@ -455,18 +475,24 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        """The stream's state (a dict, NumPy's PCG64 state; PyTorch returns a byte tensor)."""
-        return {"seed": self._seed, "bit_generator": self.rng.bit_generator.state}
+        """The stream's state (a dict: the seed, NumPy's MT19937 state and the cached normal
+        value; PyTorch returns a byte tensor)."""
+        return {
+            "seed": self._seed,
+            "bit_generator": self.rng.bit_generator.state,
+            "normal_cache": self.rng.normal_cache,
+        }
 
     def set_state(self, state: dict) -> Generator:
         """Restore a state from :meth:`get_state`; returns the generator."""
-        if not isinstance(state, dict) or set(state) != {"seed", "bit_generator"}:
+        if not isinstance(state, dict) or set(state) != {"seed", "bit_generator", "normal_cache"}:
             raise TypeError(
                 "Generator.set_state expects the dict that get_state returned "
-                f"(keys 'seed', 'bit_generator'); got {type(state).__name__}"
+                f"(keys 'seed', 'bit_generator', 'normal_cache'); got {type(state).__name__}"
             )
         self._seed = int(state["seed"])
         self.rng.bit_generator.state = state["bit_generator"]
+        self.rng.normal_cache = state["normal_cache"]
         return self
 
     @property
@@ -593,10 +619,17 @@ def fork_rng(seed: int) -> Iterator[None]:
 
 
 def get_rng_state() -> dict:
-    """The generator's state, for checkpoints (a JSON-able dict)."""
+    """The generator's state, for checkpoints (a JSON-able dict: the bit generator's, and
+    the stream's cached normal value)."""
     if isinstance(_rng, _CupyRandom):
         return _rng.get_state()
-    return _rng.bit_generator.state
+    st = _rng.bit_generator.state
+    if st.get("bit_generator") == "MT19937":  # its words as ints: the dict stays JSON-able
+        st = {
+            **st,
+            "state": {"key": [int(k) for k in st["state"]["key"]], "pos": int(st["state"]["pos"])},
+        }
+    return {**st, "normal_cache": getattr(_rng, "normal_cache", None)}
 
 
 def set_rng_state(state: dict) -> None:
@@ -604,7 +637,21 @@ def set_rng_state(state: dict) -> None:
     if isinstance(_rng, _CupyRandom):
         _rng.set_state(state)
     else:
+        state = dict(state)
+        cache = state.pop("normal_cache", None)
+        if state.get("bit_generator") != "MT19937":
+            raise ValueError(
+                "set_rng_state: the state is not of deepgrad's generator (PyTorch's Mersenne "
+                f"Twister, MT19937), but of {str(state.get('bit_generator'))[:40]!r} — deepgrad "
+                "before it drew PyTorch's numbers kept NumPy's PCG64; such a state cannot be "
+                "continued: start the run again"
+            )
+        inner = state.get("state")
+        if isinstance(inner, dict) and isinstance(inner.get("key"), list):
+            state = {**state, "state": {**inner, "key": numpy.asarray(inner["key"], numpy.uint32)}}
         _rng.bit_generator.state = state
+        if isinstance(_rng, Stream):
+            _rng.normal_cache = cache
 
 
 def special(fn_name: str) -> Any:

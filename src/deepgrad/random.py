@@ -1,22 +1,24 @@
 """PyTorch's ``torch.random`` functions over deepgrad's global generator: the state as a
 byte tensor, and the seed.
 
-deepgrad draws from NumPy's PCG64, so its state is not PyTorch's 5056-byte Mersenne-Twister
-state: :func:`get_rng_state` returns deepgrad's own (a uint8 tensor of
-:data:`STATE_BYTES` bytes) and :func:`set_rng_state` takes only such a tensor back (a
-PyTorch state is refused by its size). Draws after ``set_rng_state(s)`` repeat those made
-after ``s = get_rng_state()``.
+deepgrad's generator is PyTorch's CPU generator (a Mersenne Twister seeded as PyTorch seeds
+it: :class:`deepgrad.backend.Stream`), and :func:`get_rng_state` returns its state in
+PyTorch's own 5056-byte layout (the initial seed, the twister's 624 words and position, the
+cached normal value), so ``dg.set_rng_state(torch.get_rng_state())`` continues PyTorch's
+stream and ``torch.set_rng_state(dg.get_rng_state())`` deepgrad's. Draws after
+``set_rng_state(s)`` repeat those made after ``s = get_rng_state()``.
 
 >>> import deepgrad as dg
 >>> s = dg.get_rng_state()
 >>> a = dg.rand(3); dg.set_rng_state(s)
 >>> bool((dg.rand(3) == a).all()), s.dtype, tuple(s.shape)
-(True, dtype('uint8'), (49,))
+(True, dtype('uint8'), (5056,))
 """
 
 from __future__ import annotations
 
 import contextlib
+import struct
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -36,63 +38,76 @@ __all__ = [
     "set_rng_state",
 ]
 
-_MAGIC = b"DGR1"  # deepgrad, PCG64, layout 1
-#: the bytes of a state: magic, PCG64's 128-bit state and increment, its buffered 32-bit
-#: draw (flag and value), and the seed the stream started from (64 bits)
-STATE_BYTES = 4 + 16 + 16 + 1 + 4 + 8
+#: PyTorch's CPU generator state: seed (u64), left, seeded (i32), next (u64), the 624 words
+#: (u64 each), the double normal's x, y, rho (f64) and valid flag (i32, 4 bytes padding),
+#: the float normal (f32) and its flag (bool, 3 bytes padding)
+_HEAD = struct.Struct("<QiiQ")
+_TAIL = struct.Struct("<dddi4xf?3x")
+STATE_BYTES = _HEAD.size + 624 * 8 + _TAIL.size
 
 
-def _pcg64_state() -> dict:
-    st = backend.rng().bit_generator.state
-    if not isinstance(st, dict) or st.get("bit_generator") != "PCG64":
+def _stream() -> Any:
+    g = backend.rng()
+    if not isinstance(g, backend.Stream):
         raise RuntimeError(
-            "get_rng_state/set_rng_state: the generator is not NumPy's PCG64 (the CuPy "
-            "backend's has no byte state); use dg.manual_seed to restart it instead"
+            "get_rng_state/set_rng_state: the generator is not deepgrad's CPU stream (the "
+            "CuPy backend's has no byte state); use dg.manual_seed to restart it instead"
         )
-    return st
+    return g
+
+
+def _fresh(key: numpy.ndarray) -> bool:
+    """Whether the twister's words are those of its seeding, not yet regenerated."""
+    k0 = int(key[0])
+    return int(key[1]) == (1812433253 * (k0 ^ (k0 >> 30)) + 1) & 0xFFFFFFFF
 
 
 def get_rng_state() -> Tensor:
-    """The global generator's state as a uint8 tensor (deepgrad's layout, see the module
-    docstring), for :func:`set_rng_state`."""
-    st = _pcg64_state()
-    inner = st["state"]
-    seed_ = (backend._seed or 0) % 2**64
+    """The global generator's state as a uint8 tensor in PyTorch's layout (see the module
+    docstring), for :func:`set_rng_state` — deepgrad's or PyTorch's."""
+    g = _stream()
+    st = g.bit_generator.state["state"]
+    key, pos = numpy.asarray(st["key"], numpy.uint32), int(st["pos"])
+    if pos >= 624:  # the next draw regenerates the words
+        left, nxt = 1, 0 if _fresh(key) else 624
+    else:
+        left, nxt = 625 - pos, pos
+    cache = g.normal_cache
     raw = (
-        _MAGIC
-        + int(inner["state"]).to_bytes(16, "little")
-        + int(inner["inc"]).to_bytes(16, "little")
-        + bytes([int(st["has_uint32"])])
-        + int(st["uinteger"]).to_bytes(4, "little")
-        + seed_.to_bytes(8, "little")
+        _HEAD.pack((backend._seed or 0) % 2**64, left, 1, nxt)
+        + key.astype("<u8").tobytes()
+        + _TAIL.pack(0.0, 0.0 if cache is None else cache, 0.0, cache is not None, 0.0, False)
     )
     return Tensor._wrap(numpy.frombuffer(raw, dtype=numpy.uint8).copy())
 
 
 def set_rng_state(new_state: Any) -> None:
-    """Restore the global generator to a state from :func:`get_rng_state`."""
+    """Restore the global generator to a state from :func:`get_rng_state` (or PyTorch's
+    ``torch.get_rng_state()``)."""
     if not isinstance(new_state, Tensor) or new_state.dtype != numpy.uint8:
         what = new_state.dtype if isinstance(new_state, Tensor) else type(new_state).__name__
         raise TypeError(f"RNG state must be a uint8 tensor (from dg.get_rng_state()), got {what}")
     raw = bytes(backend.to_numpy(new_state._data).reshape(-1).tobytes())
-    if len(raw) != STATE_BYTES or raw[:4] != _MAGIC:
+    if len(raw) != STATE_BYTES:
         raise RuntimeError(
-            f"set_rng_state: expected deepgrad's generator state of {STATE_BYTES} bytes from "
-            f"dg.get_rng_state(), got {len(raw)} bytes (PyTorch's states cannot be loaded: "
-            "deepgrad draws from NumPy's PCG64, not PyTorch's generator)"
+            f"set_rng_state: expected a generator state of {STATE_BYTES} bytes (PyTorch's CPU "
+            f"layout, from dg.get_rng_state() or torch.get_rng_state()), got {len(raw)} bytes"
         )
-    st = _pcg64_state()
-    st = {
-        "bit_generator": "PCG64",
-        "state": {
-            "state": int.from_bytes(raw[4:20], "little"),
-            "inc": int.from_bytes(raw[20:36], "little"),
-        },
-        "has_uint32": raw[36],
-        "uinteger": int.from_bytes(raw[37:41], "little"),
+    seed_, left, _seeded, nxt = _HEAD.unpack_from(raw, 0)
+    words = numpy.frombuffer(raw, "<u8", 624, _HEAD.size)
+    _x, y, _rho, valid, _f, _fvalid = _TAIL.unpack_from(raw, _HEAD.size + 624 * 8)
+    if (words >> 32).any() or not 1 <= left <= 625 or not 0 <= nxt <= 624:
+        raise RuntimeError(
+            "set_rng_state: the state's Mersenne Twister words or position are corrupt"
+        )
+    g = _stream()
+    pos = 624 if left == 1 else int(nxt)
+    g.bit_generator.state = {
+        "bit_generator": "MT19937",
+        "state": {"key": words.astype(numpy.uint32), "pos": pos},
     }
-    backend.rng().bit_generator.state = st
-    backend._seed = int.from_bytes(raw[41:49], "little")
+    g.normal_cache = float(y) if valid else None
+    backend._seed = int(seed_)
 
 
 def seed() -> int:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy
 
-from . import autograd, backend, printing
+from . import _torch_rng, autograd, backend, printing
 from . import devices as _device
 from ._absent import AbsentDtype as _AbsentDtype
 from ._errors import (
@@ -1367,7 +1367,7 @@ class Tensor:
             raise ValueRangeError(
                 f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
             )
-        return self.copy_(_gen(generator).uniform(a, b, self.shape).astype(self.dtype))
+        return self.copy_(_draw_like(self, _torch_rng.uniform, generator, a, b))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std²) (deepgrad's generator, or ``generator``);
@@ -1379,7 +1379,7 @@ class Tensor:
             )
         if std < 0:
             raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
-        return self.copy_(_gen(generator).normal(mean, std, self.shape).astype(self.dtype))
+        return self.copy_(_draw_like(self, _torch_rng.normal, generator, mean, std))
 
     def _compare(self, other: Any, op: Any) -> Tensor:
         o = other._data if isinstance(other, Tensor) else other
@@ -4540,6 +4540,14 @@ class _NoDraw(NotImplementedError, TypeError):
     deepgrad raised NumPy's ``TypeError`` before, so it is both."""
 
 
+def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
+    """``draw``'s values (:mod:`deepgrad._torch_rng`) for tensor ``t``: its shape and dtype,
+    the float16 and complex dtypes through float32/float64 draws."""
+    d = numpy.dtype(t.dtype)
+    base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
+    return numpy.asarray(draw(_gen(generator), tuple(t.shape), base, *params)).astype(d)
+
+
 def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
     """``rand``'s uniform ``[0, 1)`` or ``randn``'s standard normal draws in dtype ``d``:
     float16 from 11 random bits (uniform, so never rounded up to 1) or a float32 draw (normal);
@@ -4553,6 +4561,9 @@ def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
     part = numpy.dtype(f"f{d.itemsize // 2}") if d.kind == "c" else d
     base = part if part.itemsize >= 4 else numpy.dtype(numpy.float32)
     n = (*shape, 2) if d.kind == "c" else shape
+    if d.kind == "f" and d.itemsize >= 4 and getattr(g, "torch_stream", False):
+        # PyTorch's numbers (deepgrad._torch_rng); a NumPy generator handed in: its own
+        return (_torch_rng.uniform if where == "rand" else _torch_rng.normal)(g, shape, d)
     if where == "rand":
         arr = g.random(n, dtype=base) if part.itemsize >= 4 else g.integers(0, 2048, n) / 2048
     else:
@@ -4597,7 +4608,7 @@ def randint(
         )
     shape = _shape((size,), None, "randint")
     dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
-    arr = _gen(generator).integers(low, high, shape, dtype=numpy.int64).astype(dt, copy=False)
+    arr = _torch_rng.randint(_gen(generator), low, high, shape).astype(dt, copy=False)
     return _leaf(arr, device, requires_grad, "randint")
 
 
@@ -4613,7 +4624,7 @@ def randperm(
     """A random permutation of ``0 … n-1`` (int64)."""
     _options("randperm", kw)
     dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
-    arr = _gen(generator).permutation(int_arg(n, "randperm", "n", 1)).astype(dt)
+    arr = _torch_rng.randperm(_gen(generator), int_arg(n, "randperm", "n", 1)).astype(dt)
     return _leaf(arr, device, requires_grad, "randperm")
 
 

@@ -15,7 +15,7 @@ import numpy
 from .. import backend
 from .. import functional as F
 from ..autograd import enable_grad
-from ..tensor import Size, Tensor, tensor
+from ..tensor import Size, Tensor, rand, randn, tensor
 
 __all__ = [
     "broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
@@ -43,14 +43,14 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
 
 
 def _standard_normal(shape: Any, dtype: Any) -> Tensor:
-    """N(0, 1) draws of ``shape`` from deepgrad's seeded generator (``dg.manual_seed``)."""
-    dt = numpy.dtype(dtype)
-    return Tensor._wrap(backend.rng().standard_normal(tuple(shape), dtype=dt))
+    """N(0, 1) draws of ``shape`` from deepgrad's seeded generator (``dg.manual_seed``):
+    ``dg.randn``'s, PyTorch's numbers as its ``_standard_normal`` draws them."""
+    return randn(*tuple(shape), dtype=numpy.dtype(dtype))
 
 
 def _uniform(shape: Any, dtype: Any) -> Tensor:
-    """U[0, 1) draws of ``shape`` from deepgrad's seeded generator."""
-    return Tensor._wrap(backend.rng().random(tuple(shape), dtype=numpy.dtype(dtype)))
+    """U[0, 1) draws of ``shape`` from deepgrad's seeded generator: ``dg.rand``'s."""
+    return rand(*tuple(shape), dtype=numpy.dtype(dtype))
 
 
 def _sum_rightmost(value: Tensor, dim: int) -> Tensor:

@@ -57,6 +57,8 @@ def gradients(ctx: Context) -> Outcome:
             loss_fn().backward()
             return [backend.to_numpy(p.grad._data) for p in params]
 
+        if not rows:  # once, untimed: the first call's one-time costs (lazy imports, caches)
+            numerical_grad(loss_fn, *params, eps=1e-6)
         t_num0 = time.perf_counter()
         num = numerical_grad(loss_fn, *params, eps=1e-6)
         t_num = time.perf_counter() - t_num0

@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .. import backend
+from .. import _torch_rng, backend
 from .._errors import ValueRangeError
 from ..autograd import no_grad
 from ..tensor import Tensor
@@ -112,6 +112,14 @@ def _rng(generator: Any = None) -> Any:
     return _gen(generator)
 
 
+def _draw(draw: Any, t: Tensor, generator: Any, *params: float) -> Any:
+    """PyTorch's ``uniform_``/``normal_`` values for ``t`` (:mod:`deepgrad._torch_rng`: the
+    same numbers as PyTorch's for the same seed in float32 and float64)."""
+    from ..tensor import _draw_like
+
+    return _draw_like(t, draw, generator, *params)
+
+
 @_no_placeholder
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of U(a, b); ``a > b`` raises PyTorch's ``RuntimeError`` (also a
@@ -120,7 +128,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = No
         raise ValueRangeError(
             f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
         )
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    return _fill(tensor, _draw(_torch_rng.uniform, tensor, generator, a, b))
 
 
 @_no_placeholder
@@ -129,7 +137,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
     ``std < 0`` raises PyTorch's ``RuntimeError`` (also a ``ValueError``)."""
     if std < 0:
         raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    return _fill(tensor, _draw(_torch_rng.normal, tensor, generator, mean, std))
 
 
 @_no_placeholder

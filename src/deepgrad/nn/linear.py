@@ -84,8 +84,8 @@ class Linear(Module):
             return
         in_features = self.weight.shape[1]
         bound = 1 / math.sqrt(in_features) if in_features else 0.0
-        if self._weight_init is None:
-            init.uniform_(self.weight, -bound, bound)
+        if self._weight_init is None:  # PyTorch's very call (the same bound, rounded alike)
+            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         else:
             init.get(self._weight_init)(self.weight)
         if self.bias is not None:

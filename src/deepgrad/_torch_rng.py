@@ -1,0 +1,183 @@
+"""PyTorch's CPU random draws, bit for bit, on deepgrad's global stream.
+
+deepgrad's stream is PyTorch's CPU generator: a Mersenne Twister (MT19937) seeded as
+``std::mt19937`` with the seed's low 32 bits (:class:`deepgrad.backend.Stream`), so the same
+seed gives the same 32-bit words. The draws that PyTorch's programs use to make their numbers
+— ``rand``, ``randn``, ``uniform_``, ``normal_`` (and through them the initializers),
+``randint``, ``randperm`` — turn those words into values as PyTorch's CPU kernels do:
+
+* uniform float32: the word's low 24 bits · 2⁻²⁴, then ``u · (b - a) + a`` in float32;
+  float64: two words ``hi·2³² + lo``, its low 53 bits · 2⁻⁵³, the same map in float64;
+* normal, 16 values or more: uniforms first (one per value), then each block of 16 by
+  Box–Muller, ``u1 = 1 - x[j]``, ``u2 = x[j+8]``, ``r = √(-2 ln u1)``, ``θ = 2π u2``:
+  ``x[j] = r cos θ · std + mean``, ``x[j+8] = r sin θ · std + mean`` (``j < 8``); a length
+  that is not a multiple of 16 draws 16 new uniforms for the last 16 values and redoes them.
+  Fewer than 16: one double at a time, Box–Muller on two float64 uniforms
+  (``r = √(-2 log1p(-u2))``, ``θ = 2π u1``), returning ``r cos θ`` and keeping ``r sin θ``
+  for the next value (the stream's ``normal_cache``, as PyTorch's generator keeps it);
+* ``randint(low, high)``: ``word % (high - low) + low`` (two words when the range passes 2³²);
+* ``randperm(n)``: Fisher–Yates, ``i ↔ i + word % (n - i)``.
+
+float64 values are PyTorch's exactly; float32 normals within an ulp (PyTorch's vectorized
+``log``/``cos``/``sin`` round otherwise than NumPy's). Other dtypes and other draws take
+NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not PyTorch's
+numbers). A stream that is not a :class:`~deepgrad.backend.Stream` (the CuPy backend's, a
+NumPy generator handed in) takes NumPy's methods too.
+
+>>> import deepgrad as dg
+>>> _ = dg.manual_seed(0)
+>>> dg.rand(3, dtype=dg.float64).tolist()  # torch.manual_seed(0); torch.rand(3, dtype=torch.float64)
+[0.9700530018065531, 0.707819864399788, 0.45938294312745087]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy
+
+__all__ = ["normal", "randint", "randperm", "uniform"]
+
+_M24 = numpy.uint64((1 << 24) - 1)
+_M53 = numpy.uint64((1 << 53) - 1)
+
+
+def _exact(g: Any, dtype: Any) -> bool:
+    return getattr(g, "torch_stream", False) and numpy.dtype(dtype) in (
+        numpy.dtype(numpy.float32),
+        numpy.dtype(numpy.float64),
+    )
+
+
+def _words(g: Any, n: int) -> numpy.ndarray:
+    """``n`` 32-bit words of the stream (as uint64)."""
+    return g.bit_generator.random_raw(n).astype(numpy.uint64)
+
+
+def _words64(g: Any, n: int) -> numpy.ndarray:
+    """``n`` 64-bit words: two 32-bit words each, the first the high half (PyTorch's
+    ``random64``)."""
+    w = _words(g, 2 * n)
+    return (w[0::2] << numpy.uint64(32)) | w[1::2]
+
+
+def _unit(g: Any, n: int, dtype: Any) -> numpy.ndarray:
+    """``n`` uniforms in ``[0, 1)`` of ``dtype`` (float32: 24 bits; float64: 53 bits)."""
+    if numpy.dtype(dtype) == numpy.float32:
+        return ((_words(g, n) & _M24).astype(numpy.float32) * numpy.float32(2.0**-24)).astype(
+            numpy.float32
+        )
+    return (_words64(g, n) & _M53).astype(numpy.float64) * 2.0**-53
+
+
+def _fma(x: numpy.ndarray, y: float, z: float) -> numpy.ndarray:
+    """``x · y + z`` rounded once, in ``x``'s dtype (PyTorch's compiled kernels fuse the
+    multiply and add): float32 through float64 (its product of two float32 values is exact),
+    float64 through the product's exact error (Dekker's split) and the sum's (Knuth's)."""
+    if x.dtype == numpy.float32:
+        f = numpy.float32
+        return (x.astype(numpy.float64) * float(f(y)) + float(f(z))).astype(numpy.float32)
+    y, z = float(y), float(z)
+    p = x * y
+    cx = 134217729.0 * x  # 2^27 + 1: the halves of x and y
+    xh = cx - (cx - x)
+    xl = x - xh
+    cy = 134217729.0 * y
+    yh = cy - (cy - y)
+    yl = y - yh
+    e = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl  # p + e == x·y exactly
+    s = p + z
+    bb = s - p
+    return s + (((p - (s - bb)) + (z - bb)) + e)
+
+
+def uniform(g: Any, shape: tuple, dtype: Any, a: float = 0.0, b: float = 1.0) -> Any:
+    """Draws of U(a, b) of ``shape`` and ``dtype`` (see the module): ``u · (b - a) + a`` with
+    ``b - a`` in ``dtype`` and one rounding, as PyTorch's kernel."""
+    dtype = numpy.dtype(dtype)
+    if not _exact(g, dtype):
+        return g.uniform(a, b, shape).astype(dtype)
+    u = _unit(g, math.prod(shape), dtype).reshape(shape)
+    if a == 0.0 and b == 1.0:
+        return u
+    t = dtype.type
+    return _fma(u, t(t(b) - t(a)), t(a))
+
+
+def _log(x: numpy.ndarray) -> numpy.ndarray:
+    """``ln x``: float64 through the C library's ``log`` as PyTorch's scalar kernel calls it
+    (NumPy's vectorized float64 log, on AVX-512 CPUs, is off by an ulp for ~0.4 % of
+    values; its cos and sin agree); float32 through NumPy's (PyTorch's own float32 path is
+    Sleef's, within an ulp either way)."""
+    if x.dtype != numpy.float64:
+        return numpy.log(x)
+    return numpy.fromiter(map(math.log, x.ravel().tolist()), numpy.float64, x.size).reshape(x.shape)
+
+
+def _box_muller_16(x: numpy.ndarray, mean: float, std: float) -> None:
+    """Blocks of 16 uniforms (``x (k, 16)``) into normals, in place (see the module); the
+    scaling ``z · std + mean`` rounded once."""
+    t = x.dtype.type
+    u1 = 1 - x[:, :8]
+    u2 = x[:, 8:].copy()
+    r = numpy.sqrt(t(-2) * _log(u1))
+    theta = t(2.0 * math.pi) * u2
+    for half, trig in ((slice(0, 8), numpy.cos), (slice(8, 16), numpy.sin)):
+        z = r * trig(theta)
+        x[:, half] = z if (mean, std) == (0.0, 1.0) else _fma(z, t(std), t(mean))
+
+
+def normal(g: Any, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0) -> Any:
+    """Draws of N(mean, std²) of ``shape`` and ``dtype`` (see the module)."""
+    dtype = numpy.dtype(dtype)
+    if not _exact(g, dtype):
+        return g.normal(mean, std, shape).astype(dtype)
+    n = math.prod(shape)
+    if n < 16:
+        out = numpy.empty(n, numpy.float64)
+        for i in range(n):
+            cached = g.normal_cache
+            if cached is not None:
+                g.normal_cache = None
+                z = cached
+            else:
+                u1, u2 = (_words64(g, 2) & _M53).astype(numpy.float64) * 2.0**-53
+                r = math.sqrt(-2.0 * math.log1p(-u2))
+                theta = 2.0 * math.pi * u1
+                z, g.normal_cache = r * math.cos(theta), r * math.sin(theta)
+            out[i] = z
+        if (mean, std) != (0.0, 1.0):
+            out = _fma(out, std, mean)
+        return out.astype(dtype).reshape(shape)
+    x = _unit(g, n, dtype)
+    k = n // 16
+    _box_muller_16(x[: k * 16].reshape(k, 16), mean, std)
+    if n % 16:
+        tail = _unit(g, 16, dtype).reshape(1, 16)
+        _box_muller_16(tail, mean, std)
+        x[n - 16 :] = tail[0]
+    return x.reshape(shape)
+
+
+def randint(g: Any, low: int, high: int, shape: tuple) -> Any:
+    """int64 draws uniform in ``[low, high)`` (see the module)."""
+    if not getattr(g, "torch_stream", False):
+        return g.integers(low, high, shape, dtype=numpy.int64)
+    span = high - low
+    n = math.prod(shape)
+    words = _words(g, n) if span < 2**32 else _words64(g, n)
+    return ((words % numpy.uint64(span)).astype(numpy.int64) + low).reshape(shape)
+
+
+def randperm(g: Any, n: int) -> Any:
+    """A permutation of ``0 … n-1`` (int64; see the module)."""
+    if not getattr(g, "torch_stream", False):
+        return g.permutation(n).astype(numpy.int64)
+    p = numpy.arange(n, dtype=numpy.int64)
+    if n < 2:
+        return p
+    z = (_words(g, n - 1) % numpy.arange(n, 1, -1, dtype=numpy.uint64)).astype(numpy.int64)
+    for i, j in enumerate((z + numpy.arange(n - 1)).tolist()):  # the swaps, in order
+        p[i], p[j] = p[j], p[i]
+    return p

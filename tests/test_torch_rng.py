@@ -1,0 +1,226 @@
+"""PyTorch's CPU random numbers after the same seed (deepgrad/_torch_rng.py, backend.Stream):
+the draws, the layers' initial weights, the distributions' samples and the generator state,
+each compared with torch 2.13 — bit for bit where PyTorch's kernel is exact (float64, the
+uniforms, the integers), within an ulp where its vectorized log/cos/sin round otherwise."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+
+pytestmark = pytest.mark.numpy_only("PyTorch's CPU generator; the CuPy backend draws CuPy's")
+
+SEEDS = (0, 1, 123, 2**40 + 7, 2**64 - 1)
+
+
+def _np(x) -> np.ndarray:
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def _same(torch, seed, t_fn, d_fn, *, ulps: int = 0) -> None:
+    torch.manual_seed(seed)
+    dg.manual_seed(seed)
+    a, b = t_fn(torch), d_fn(dg)
+    a = a if isinstance(a, tuple) else (a,)
+    b = b if isinstance(b, tuple) else (b,)
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        x, y = _np(x), _np(y)
+        assert x.shape == y.shape and x.dtype == y.dtype
+        if ulps == 0:
+            np.testing.assert_array_equal(y, x)
+        else:
+            spacing = np.spacing(np.maximum(np.abs(x), np.finfo(x.dtype).tiny)).astype(np.float64)
+            assert (np.abs(x.astype(np.float64) - y) <= ulps * spacing * 4).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "shape", [(), (0,), (1,), (5,), (15,), (16,), (17,), (3, 7), (37, 5), (2, 0, 3)]
+)
+def test_rand_and_randn_float64_are_torchs_bit_for_bit(torch, seed, shape):
+    _same(
+        torch,
+        seed,
+        lambda m: m.rand(shape, dtype=m.float64),
+        lambda m: m.rand(shape, dtype=m.float64),
+    )
+    _same(
+        torch,
+        seed,
+        lambda m: m.randn(shape, dtype=m.float64),
+        lambda m: m.randn(shape, dtype=m.float64),
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", [(), (5,), (16,), (37, 5), (4, 9, 3)])
+def test_rand_and_randn_float32(torch, seed, shape):
+    _same(torch, seed, lambda m: m.rand(shape), lambda m: m.rand(shape))
+    n = math.prod(shape)
+    # below 16 values PyTorch goes through float64 (exact); from 16 on its vectorized Sleef
+    # log/cos/sin, within an ulp of NumPy's
+    _same(torch, seed, lambda m: m.randn(shape), lambda m: m.randn(shape), ulps=0 if n < 16 else 1)
+
+
+def test_the_cached_normal_carries_across_calls_and_dtypes(torch):
+    """PyTorch's generator keeps the second value of its last scalar Box–Muller pair: an odd
+    number of small draws leaves it for the next one, whatever its dtype."""
+
+    def draws(m):
+        return (
+            m.randn(3, dtype=m.float64),
+            m.randn(1),
+            m.randn(2, dtype=m.float64),
+            m.rand(2, dtype=m.float64),
+            m.randn(20, dtype=m.float64),
+            m.randn(5, dtype=m.float64),
+        )
+
+    _same(torch, 7, draws, draws)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(3, 50, (100,)), (10, (4, 5)), (-7, 7, (9,)), (2**40, (7,)), (0, 1, (3,)), (5, (0,))],
+)
+def test_randint(torch, args):
+    for seed in SEEDS:
+        _same(torch, seed, lambda m: m.randint(*args), lambda m: m.randint(*args))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 10, 300, 5000])
+def test_randperm(torch, n):
+    for seed in SEEDS[:3]:
+        _same(torch, seed, lambda m: m.randperm(n), lambda m: m.randperm(n))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [1, 5, 16, 100])
+def test_uniform_and_normal_fill_as_torch(torch, dtype, n):
+    def fill(m):
+        dt = getattr(m, dtype)
+        return (
+            m.empty(n, dtype=dt).uniform_(-0.1, 0.35),
+            m.empty(n, dtype=dt).uniform_(),
+            m.empty(n, dtype=dt).normal_(2.0, 3.0),
+            m.empty(n, dtype=dt).normal_(),
+        )
+
+    _same(torch, 3, fill, fill, ulps=0 if dtype == "float64" or n < 16 else 1)
+
+
+def test_rand_like_randn_like_and_generator_argument(torch):
+    _same(torch, 0, lambda m: (m.rand_like(m.ones(3)), m.randn_like(m.ones(20))),
+          lambda m: (m.rand_like(m.ones(3)), m.randn_like(m.ones(20))), ulps=1)  # fmt: skip
+    t = torch.rand(4, generator=torch.Generator().manual_seed(5))
+    d = dg.rand(4, generator=dg.Generator().manual_seed(5))
+    np.testing.assert_array_equal(_np(d), _np(t))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layers_start_from_torchs_weights(torch, dtype):
+    def layers(m):
+        dt = getattr(m, dtype)
+        nets = (
+            m.nn.Linear(20, 30, dtype=dt),
+            m.nn.Conv2d(3, 8, 3, dtype=dt),
+            m.nn.LSTM(4, 8, dtype=dt),
+            m.nn.GRU(3, 5, num_layers=2, dtype=dt),
+            m.nn.Sequential(m.nn.Linear(5, 7, dtype=dt), m.nn.ReLU(), m.nn.Linear(7, 2, dtype=dt)),
+        )
+        return tuple(p for net in nets for p in net.parameters())
+
+    _same(torch, 0, layers, layers)
+
+
+def test_init_functions_as_torch(torch):
+    def inits(m):
+        i = m.nn.init
+        return (
+            i.xavier_uniform_(m.empty(6, 9)),
+            i.kaiming_uniform_(m.empty(6, 9), a=0.1),
+            i.uniform_(m.empty(4, 4), -2.0, 3.0),
+            i.normal_(m.empty(3), 1.0, 0.5),
+            i.trunc_normal_(m.empty(2, 2)) * 0,  # drawn (the stream advances); values: NumPy's
+            i.kaiming_normal_(m.empty(6, 9)),
+            i.xavier_normal_(m.empty(20, 3)),
+        )
+
+    # trunc_normal_ consumes other words than PyTorch's: compare what comes before it
+    _same(torch, 0, lambda m: inits(m)[:4], lambda m: inits(m)[:4])
+    _same(torch, 1, lambda m: m.nn.init.kaiming_normal_(m.empty(6, 9)),
+          lambda m: m.nn.init.kaiming_normal_(m.empty(6, 9)), ulps=1)  # fmt: skip
+
+
+def test_distributions_rsample_as_torch(torch):
+    def samples(m):
+        d = m.distributions
+        loc, scale = m.tensor([0.5, -1.0], dtype=m.float64), m.tensor([2.0, 0.1], dtype=m.float64)
+        cov = m.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=m.float64)
+        return (
+            d.Normal(loc, scale).rsample((3,)),
+            d.Uniform(loc, loc + 1).rsample((4,)),
+            d.MultivariateNormal(loc, covariance_matrix=cov).rsample((5,)),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, samples, samples)
+
+
+def test_rng_state_moves_between_the_frameworks(torch):
+    """torch.get_rng_state()'s 5056 bytes continue in deepgrad, and deepgrad's in torch."""
+    torch.manual_seed(42)
+    torch.randn(3)  # leaves a cached normal
+    torch.rand(1000)
+    dg.set_rng_state(dg.tensor(torch.get_rng_state().numpy()))
+    assert dg.initial_seed() == 42
+    for fn in ("randn", "rand"):
+        a, b = getattr(torch, fn)(7, dtype=torch.float64), getattr(dg, fn)(7, dtype=dg.float64)
+        np.testing.assert_array_equal(_np(b), _np(a))
+    dg.manual_seed(9)
+    dg.randn(1, dtype=dg.float64)
+    s = dg.get_rng_state()
+    assert _np(s).tobytes() == bytes(_np(s))  # a flat uint8 tensor
+    torch.set_rng_state(torch.from_numpy(_np(s).copy()))
+    np.testing.assert_array_equal(
+        _np(dg.randn(3, dtype=dg.float64)), _np(torch.randn(3, dtype=torch.float64))
+    )
+    torch.manual_seed(9)
+    dg.manual_seed(9)
+    assert _np(dg.get_rng_state()).tobytes() == torch.get_rng_state().numpy().tobytes()
+    dg.rand(700)  # past the first regeneration of the twister's words
+    torch.rand(700)
+    assert _np(dg.get_rng_state()).tobytes() == torch.get_rng_state().numpy().tobytes()
+
+
+def test_seeds_are_taken_modulo_two_to_the_64_as_torch(torch):
+    for seed in (-1, -(2**63), 2**64 - 1):
+        _same(
+            torch, seed, lambda m: m.rand(3, dtype=m.float64), lambda m: m.rand(3, dtype=m.float64)
+        )
+        assert dg.initial_seed() == torch.initial_seed()
+
+
+def test_other_dtypes_and_draws_stay_seeded():
+    """Draws PyTorch makes otherwise (float16, complex, bernoulli, multinomial, dropout) come
+    from the same stream: reproducible under manual_seed, not PyTorch's numbers."""
+
+    def draws():
+        return (
+            dg.rand(5, dtype=dg.float16),
+            dg.randn(3, dtype=dg.complex64),
+            dg.bernoulli(dg.full((6,), 0.5)),
+            dg.ones(2, 4).multinomial(2),
+            dg.nn.functional.dropout(dg.ones(8), 0.5),
+        )
+
+    dg.manual_seed(4)
+    a = draws()
+    dg.manual_seed(4)
+    for x, y in zip(a, draws(), strict=True):
+        assert x.tolist() == y.tolist()
