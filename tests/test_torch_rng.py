@@ -224,3 +224,140 @@ def test_other_dtypes_and_draws_stay_seeded():
     dg.manual_seed(4)
     for x, y in zip(a, draws(), strict=True):
         assert x.tolist() == y.tolist()
+
+
+def _loader_orders(m, **kw):
+    """Two epochs of a shuffled loader's batches, then the stream's next draw."""
+    ds = m.utils.data.TensorDataset(m.arange(23))
+    loader = m.utils.data.DataLoader(ds, batch_size=5, shuffle=True, **kw)
+    epochs = [[b[0].tolist() for b in loader] for _ in range(2)]
+    return epochs, m.rand(3, dtype=m.float64).tolist()
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"drop_last": True}, {"num_workers": 1}, {"num_workers": 1, "persistent_workers": True}],
+)
+def test_dataloader_shuffles_as_torch(torch, kw):
+    """PyTorch's loader draws a base seed per iterator, its RandomSampler a seed for a private
+    generator, then randperm: the same batches after the same manual_seed, and the global
+    stream left where torch leaves it."""
+    for seed in SEEDS[:3]:
+        torch.manual_seed(seed)
+        dg.manual_seed(seed)
+        assert _loader_orders(dg, **kw) == _loader_orders(torch, **kw)
+
+
+def test_dataloader_with_a_generator_and_unshuffled_draws_as_torch(torch):
+    def orders(m):
+        g = m.Generator().manual_seed(11)
+        ds = m.utils.data.TensorDataset(m.arange(10))
+        shuffled = [
+            b[0].tolist() for b in m.utils.data.DataLoader(ds, 4, shuffle=True, generator=g)
+        ]
+        plain = [b[0].tolist() for b in m.utils.data.DataLoader(ds, 4)]  # draws a base seed too
+        single = [int(x[0]) for x in m.utils.data.DataLoader(ds, batch_size=None, shuffle=True)]
+        return shuffled, plain, single, m.rand(2, dtype=m.float64).tolist(), g.initial_seed()
+
+    torch.manual_seed(3)
+    dg.manual_seed(3)
+    assert orders(dg) == orders(torch)
+
+
+def test_samplers_and_random_split_as_torch(torch):
+    def draws(m):
+        d = m.utils.data
+        return (
+            list(d.RandomSampler(range(7))),
+            list(d.RandomSampler(range(7), num_samples=17)),
+            list(d.RandomSampler(range(7), replacement=True, num_samples=70)),
+            list(d.SubsetRandomSampler([10, 20, 30, 40, 50])),
+            [s.indices for s in d.random_split(range(10), [3, 7])],
+            [s.indices for s in d.random_split(range(11), [0.5, 0.5])],
+            [
+                s.indices
+                for s in d.random_split(range(9), [4, 5], generator=m.Generator().manual_seed(2))
+            ],
+        )
+
+    for seed in SEEDS[:3]:
+        torch.manual_seed(seed)
+        dg.manual_seed(seed)
+        assert draws(dg) == draws(torch)
+
+
+def test_distributed_sampler_order_as_torch(torch):
+    def order(m):
+        s = m.utils.data.DistributedSampler(range(13), num_replicas=3, rank=1, seed=5)
+        first = list(s)
+        s.set_epoch(2)
+        return first, list(s)
+
+    assert order(dg) == order(torch)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dropout_masks_as_torch(torch, dtype):
+    """PyTorch's CPU dropout: one float64 uniform per value (two words), kept where u < 1 - p,
+    scaled by 1 / (1 - p) in the input's dtype; alpha and feature dropout alike."""
+
+    def masks(m):
+        F = m.nn.functional
+        x = m.arange(-20.0, 20.0, dtype=getattr(m, dtype)) / 7
+        x4 = m.ones(2, 3, 4, 4, dtype=getattr(m, dtype))
+        return (
+            F.dropout(x, 0.3),
+            F.dropout(x, 0.37),
+            m.nn.Dropout(0.9)(x),
+            F.dropout2d(x4, 0.5),
+            F.dropout1d(x4[:, :, 0], 0.25),
+            F.alpha_dropout(x, 0.3, True),
+            F.feature_alpha_dropout(x4, 0.2, True),
+            m.rand(3, dtype=m.float64),  # the stream is left where torch leaves it
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, masks, masks)
+
+
+def test_bernoulli_as_torch(torch):
+    def draws(m):
+        p32 = m.arange(0, 30) / 29
+        return (
+            m.bernoulli(p32),  # float32 probabilities: one word per value
+            m.bernoulli(p32.double()),  # float64: two
+            m.bernoulli(m.ones(30), 0.3),  # a number p: float64 uniforms
+            m.empty(30).bernoulli_(0.3),
+            m.empty(5, dtype=m.float64).bernoulli_(0.6),
+            m.empty(3, 4).bernoulli_(m.arange(0, 4) / 3),
+            m.bernoulli(p32, generator=m.Generator().manual_seed(8)),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, draws, draws)
+
+
+def test_a_seeded_torch_program_runs_the_same_numbers(torch):
+    """The mission's example: a plain PyTorch training program — seed, model, shuffled
+    DataLoader, dropout, SGD — gives the same losses under deepgrad, without copying weights."""
+
+    def program(m):
+        m.manual_seed(1234)
+        x = m.randn(96, 6, dtype=m.float64)
+        y = m.randint(0, 3, (96,))
+        loader = m.utils.data.DataLoader(m.utils.data.TensorDataset(x, y), 16, shuffle=True)
+        net = m.nn.Sequential(
+            m.nn.Linear(6, 32), m.nn.ReLU(), m.nn.Dropout(0.25), m.nn.Linear(32, 3)
+        ).double()
+        opt = m.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        losses = []
+        for _ in range(3):
+            for xb, yb in loader:
+                opt.zero_grad()
+                loss = m.nn.functional.cross_entropy(net(xb), yb)
+                loss.backward()
+                opt.step()
+                losses.append(loss.item())
+        return losses
+
+    np.testing.assert_allclose(program(dg), program(torch), rtol=1e-12, atol=0)

@@ -15,8 +15,12 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
   Fewer than 16: one double at a time, Box–Muller on two float64 uniforms
   (``r = √(-2 log1p(-u2))``, ``θ = 2π u1``), returning ``r cos θ`` and keeping ``r sin θ``
   for the next value (the stream's ``normal_cache``, as PyTorch's generator keeps it);
+* ``bernoulli``: ``u < p``, one uniform per value (float64 for a number ``p`` — dropout's
+  masks —, the probabilities' dtype for a tensor of them);
 * ``randint(low, high)``: ``word % (high - low) + low`` (two words when the range passes 2³²);
-* ``randperm(n)``: Fisher–Yates, ``i ↔ i + word % (n - i)``.
+* ``randperm(n)``: Fisher–Yates, ``i ↔ i + word % (n - i)``;
+* an int64 ``random_()``: a 64-bit word modulo 2⁶³ (how PyTorch's ``DataLoader`` and
+  ``RandomSampler`` seed their own generators, so their shuffled order is PyTorch's too).
 
 float64 values are PyTorch's exactly; float32 normals within an ulp (PyTorch's vectorized
 ``log``/``cos``/``sin`` round otherwise than NumPy's). Other dtypes and other draws take
@@ -37,7 +41,7 @@ from typing import Any
 
 import numpy
 
-__all__ = ["normal", "randint", "randperm", "uniform"]
+__all__ = ["bernoulli", "normal", "random_int64", "randint", "randperm", "uniform"]
 
 _M24 = numpy.uint64((1 << 24) - 1)
 _M53 = numpy.uint64((1 << 53) - 1)
@@ -168,6 +172,26 @@ def randint(g: Any, low: int, high: int, shape: tuple) -> Any:
     n = math.prod(shape)
     words = _words(g, n) if span < 2**32 else _words64(g, n)
     return ((words % numpy.uint64(span)).astype(numpy.int64) + low).reshape(shape)
+
+
+def bernoulli(g: Any, shape: tuple, p: Any, dtype: Any = numpy.float64) -> Any:
+    """Bernoulli(``p``) draws of ``shape`` as booleans, ``u < p`` with one uniform ``u`` of
+    ``dtype`` per value in order (PyTorch: a number ``p`` draws float64 uniforms — dropout's
+    masks too —, a tensor of probabilities uniforms of its own dtype)."""
+    if not getattr(g, "torch_stream", False):
+        return g.random(shape) < p
+    dtype = numpy.dtype(numpy.float64 if dtype is None else dtype)
+    if dtype not in (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64)):
+        dtype = numpy.dtype(numpy.float32)  # float16/bfloat16 probabilities: float's path
+    return _unit(g, math.prod(shape), dtype).reshape(shape) < p
+
+
+def random_int64(g: Any) -> int:
+    """One int64 ``random_()`` draw (a 64-bit word modulo 2⁶³), what PyTorch's data loader and
+    ``RandomSampler`` take from the stream to seed their own generators."""
+    if not getattr(g, "torch_stream", False):
+        return int(g.integers(2**63))
+    return int(_words64(g, 1)[0] % numpy.uint64(2**63))
 
 
 def randperm(g: Any, n: int) -> Any:

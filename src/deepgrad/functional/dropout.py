@@ -8,8 +8,10 @@ dropout        x ⊙ m / (1 - p),  m_i ~ Bernoulli(1 - p)         m / (1 - p)   
 dropout2d      the same, one m per (sample, channel) map        m / (1 - p)
 =============  ==============================================  ================================
 
-The mask is drawn from deepgrad's seeded generator (``dg.manual_seed``) and kept in the
-input's dtype (a float32 input never meets a float64 array). ``p = 1`` gives zeros; outside
+The mask is drawn from deepgrad's seeded generator (``dg.manual_seed``) as PyTorch's CPU
+kernel draws it — one float64 uniform ``u`` per value, kept where ``u < 1 - p``, scaled by
+``1 / (1 - p)`` computed in the input's dtype — so the same seed gives PyTorch's masks. It is
+kept in the input's dtype (a float32 input never meets a float64 array). ``p = 1`` gives zeros; outside
 training, or with ``p = 0``, the input itself is returned (no node is recorded).
 
 >>> import deepgrad as dg
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from .._errors import bool_arg
 from ..autograd import Function
 from ..tensor import Tensor
@@ -47,11 +49,16 @@ def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any) -> Any:
     dt = numpy.dtype(dtype)
     if p >= 1.0:
         return backend.xp.zeros(shape, dt)
-    draw_dt = dt if dt in (numpy.float32, numpy.float64) else numpy.dtype(numpy.float32)
-    u = backend.rng().random(shape, dtype=draw_dt)
-    keep = (u >= draw_dt.type(p)).astype(dt)
-    keep *= dt.type(1.0 / (1.0 - p))
+    keep = backend.xp.asarray(_torch_rng.bernoulli(backend.rng(), shape, 1.0 - p)).astype(dt)
+    keep *= _scale(1.0, 1.0 - p, dt)
     return keep
+
+
+def _scale(a: float, b: float, dt: Any) -> Any:
+    """``a / b`` as PyTorch's kernels compute it for a tensor of ``dt``: in float64 for
+    float64, else in float32 (its "opmath" type), then rounded to ``dt``."""
+    op = numpy.float64 if dt == numpy.float64 else numpy.float32
+    return dt.type(op(a) / op(b))
 
 
 class Dropout(Function):
@@ -139,11 +146,11 @@ def _alpha(x: Tensor, p: float, mask_shape: tuple[int, ...]) -> Tensor:
     dt = x._data.dtype
     if p >= 1.0:
         return Dropout(backend.xp.zeros(mask_shape, dt))(x)
-    draw_dt = dt if dt in (numpy.float32, numpy.float64) else numpy.dtype(numpy.float32)
-    keep = (backend.rng().random(mask_shape, dtype=draw_dt) >= draw_dt.type(p)).astype(dt)
+    keep = backend.xp.asarray(_torch_rng.bernoulli(backend.rng(), mask_shape, 1.0 - p)).astype(dt)
     a = 1.0 / numpy.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
-    bias = ((keep - 1.0) * (_ALPHA * a) + _ALPHA * a * p).astype(dt)
-    return Dropout((keep * a).astype(dt))(x) + Tensor._from_op(bias, None, 0)
+    # PyTorch's order, in the input's dtype: b = (m - 1)·(α'a) + α'a·p, then x·(m·a) + b
+    bias = (keep - dt.type(1)) * dt.type(_ALPHA * a) + dt.type(_ALPHA * a * p)
+    return Dropout(keep * dt.type(a))(x) + Tensor._from_op(bias.astype(dt), None, 0)
 
 
 def alpha_dropout(

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from .._errors import ShapeMismatchError, ValueRangeError, broadcast_words
 from ..tensor import Tensor, _gen, _leaf, _options, _shape
 
@@ -116,8 +116,9 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
     a = _floating_input(input, "bernoulli")
     prob = a if p is None else p
     _check_probability(prob, "bernoulli")
-    u = _gen(generator).random(a.shape)
-    return Tensor._wrap(backend.xp.asarray(u < prob).astype(a.dtype))
+    # PyTorch's draws: uniforms of the probabilities' dtype, or float64 ones for a number p
+    keep = _torch_rng.bernoulli(_gen(generator), a.shape, prob, a.dtype if p is None else None)
+    return Tensor._wrap(backend.xp.asarray(keep).astype(a.dtype))
 
 
 def _check_probability(p: Any, fn: str) -> None:
@@ -155,8 +156,9 @@ def bernoulli_(x: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     broadcasts to ``x``)."""
     _check_probability(p, "bernoulli_")
     prob = p._data if isinstance(p, Tensor) else p
-    u = _gen(generator).random(x.shape)
-    return x.copy_(backend.xp.asarray(u < prob).astype(x.dtype))
+    dt = backend.to_numpy(prob).dtype if isinstance(p, Tensor) else None  # as bernoulli()
+    keep = _torch_rng.bernoulli(_gen(generator), x.shape, prob, dt)
+    return x.copy_(backend.xp.asarray(keep).astype(x.dtype))
 
 
 def exponential_(x: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:

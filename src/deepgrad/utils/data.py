@@ -46,11 +46,10 @@ from typing import Any, Generic
 
 import numpy as np
 
-from .. import backend
+from .. import _torch_rng, backend
 from ..data import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset
 from ..data import DataLoader as _NumpyLoader
-from ..data import random_split as _numpy_random_split
-from ..data.dataset import T_co
+from ..data.dataset import T_co, _split_sizes
 from ..data.loader import _prefetched
 from ..functional import stack
 from ..tensor import Tensor, as_tensor, tensor
@@ -96,6 +95,22 @@ def _numpy_rng(generator: Any) -> np.random.Generator:
         "generator must be None, an int seed, a numpy.random.Generator or an object holding one "
         f"under .rng; got {type(generator).__name__}"
     )
+
+
+def _stream(generator: Any) -> Any:
+    """The stream PyTorch's ``generator=`` argument draws from: the global generator itself
+    when ``None`` (``torch.default_generator``), else ``generator``'s (:func:`_numpy_rng`)."""
+    return backend.rng() if generator is None else _numpy_rng(generator)
+
+
+def _seeded_stream(generator: Any) -> Any:
+    """PyTorch's samplers' private generator: without ``generator``, a new one seeded with an
+    int64 ``random_()`` draw from the global stream (``RandomSampler``'s rule); else
+    ``generator``'s stream."""
+    if generator is not None:
+        return _numpy_rng(generator)
+    seed = _torch_rng.random_int64(backend.rng())
+    return backend.Stream(seed) if not backend.gpu else np.random.default_rng(seed)
 
 
 # ---- collation -------------------------------------------------------------------------------
@@ -363,8 +378,10 @@ def random_split(
     >>> len(a), len(b), sorted(a.indices + b.indices) == list(range(10))
     (7, 3, True)
     """
-    parts = _numpy_random_split(dataset, lengths, seed=_numpy_rng(generator))
-    return [Subset(dataset, p.indices.tolist()) for p in parts]  # lists of ints, as PyTorch's
+    sizes = _split_sizes(list(lengths), len(dataset))  # PyTorch's rules and errors
+    perm = _torch_rng.randperm(_stream(generator), sum(sizes)).tolist()  # PyTorch's numbers
+    ends = np.cumsum(sizes).tolist()
+    return [Subset(dataset, perm[e - k : e]) for e, k in zip(ends, sizes, strict=True)]
 
 
 # ---- samplers --------------------------------------------------------------------------------
@@ -424,13 +441,18 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else int(self._num_samples)
 
     def __iter__(self) -> Iterator[int]:
-        rng = _numpy_rng(self.generator)
-        n = len(self.data_source)
+        """PyTorch's order (drawn when the first index is asked for): a private generator
+        seeded from the global stream (or ``generator``), then whole ``randperm(n)`` s and
+        the start of one more; with replacement, ``randint(n)`` in blocks of 32."""
+        g = _seeded_stream(self.generator)
+        n, k = len(self.data_source), self.num_samples
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
-        reps = math.ceil(self.num_samples / max(n, 1))
-        order = np.concatenate([rng.permutation(n) for _ in range(reps)]) if n else []
-        return iter(np.asarray(order[: self.num_samples], dtype=np.int64).tolist())
+            for size in [32] * (k // 32) + [k % 32]:
+                yield from _torch_rng.randint(g, 0, n, (size,)).tolist()
+            return
+        for _ in range(k // n):
+            yield from _torch_rng.randperm(g, n).tolist()
+        yield from _torch_rng.randperm(g, n)[: k % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -445,8 +467,8 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        perm = _numpy_rng(self.generator).permutation(len(self.indices))
-        return iter([self.indices[i] for i in perm])
+        perm = _torch_rng.randperm(_stream(self.generator), len(self.indices))  # PyTorch's
+        yield from (self.indices[i] for i in perm.tolist())
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -576,7 +598,8 @@ class DistributedSampler(Sampler[T_co]):
 
     ``num_replicas`` / ``rank`` default to deepgrad's MPI world (``dist.get_world_size()``,
     ``dist.get_rank()``: 1 and 0 when the program runs alone), where PyTorch needs an
-    initialized process group. The shuffled order is not PyTorch's numbers (README).
+    initialized process group. The shuffled order is PyTorch's (``randperm`` of a generator
+    seeded with ``seed + epoch``).
 
     >>> s = DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False)
     >>> list(s), len(s)
@@ -611,7 +634,8 @@ class DistributedSampler(Sampler[T_co]):
     def __iter__(self) -> Iterator[int]:
         n = len(self.dataset)
         if self.shuffle:  # the same order on every replica: seeded by seed + epoch alone
-            indices = np.random.default_rng(self.seed + self.epoch).permutation(n).tolist()
+            g = backend.Stream(self.seed + self.epoch)  # PyTorch's generator and randperm
+            indices = _torch_rng.randperm(g, n).tolist()
         else:
             indices = list(range(n))
         if not self.drop_last:  # pad by repeating the start, to a multiple of num_replicas
@@ -787,6 +811,14 @@ class DataLoader(Generic[T_co]):
                 "_SingleProcessDataLoaderIter requires timeout == 0 (timeout is how long to wait "
                 "for a worker's batch: give num_workers > 0, or timeout=0)"
             )
+        if not (
+            self.persistent_workers and self.num_workers > 0 and self.__dict__.get("_iterated")
+        ):
+            # PyTorch's iterator draws its workers' base seed (an int64 random_()) first, from
+            # the loader's generator or the global stream, shuffled or not (a persistent
+            # workers' iterator, once): later draws stay PyTorch's
+            _torch_rng.random_int64(_stream(self.generator))
+        self.__dict__["_iterated"] = True
         batches = self._batches()
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
@@ -797,20 +829,28 @@ class DataLoader(Generic[T_co]):
     def _batches(self) -> Iterator[Any]:
         ds = self.dataset
         collate = self.collate_fn or default_collate
+        # shuffle=True: the RandomSampler's order (PyTorch's numbers), drawn here, in the
+        # calling thread, before any batch is fetched (the prefetching thread only fetches)
+        shuffled = self.shuffle and not self._sampler_given
         if self.batch_size is None and self.batch_sampler is None:  # samples one by one
             convert = self.collate_fn or default_convert
-            source = iter(ds) if self._iterable else (ds[i] for i in self.sampler)  # type: ignore[union-attr]
+            order = list(self.sampler) if shuffled else self.sampler  # type: ignore[call-overload]
+            source = iter(ds) if self._iterable else (ds[i] for i in order)  # type: ignore[union-attr]
             return (convert(s) for s in source)
         fast = collate is default_collate and _batches_fast(ds)
-        if self._sampler_given or (not fast and callable(getattr(ds, "__getitems__", None))):
-            return (self._fetch(list(b)) for b in self.batch_sampler)  # type: ignore[union-attr]
-        # deepgrad.data's loader: its order, shuffling and drop_last; our collation
+        if (
+            self._sampler_given
+            or shuffled
+            or (not fast and callable(getattr(ds, "__getitems__", None)))
+        ):
+            groups = list(self.batch_sampler) if shuffled else self.batch_sampler  # type: ignore[call-overload]
+            return (self._fetch(list(b)) for b in groups)  # type: ignore[union-attr]
+        # in order: deepgrad.data's loader (its batches and drop_last); our collation
         inner = _NumpyLoader(
             ds,
             batch_size=self.batch_size,
-            shuffle=self.shuffle,
+            shuffle=False,
             drop_last=self.drop_last,
-            seed=_numpy_rng(self.generator) if self.shuffle else None,
             collate_fn=None if fast else collate,
         )
         return iter(inner)
