@@ -5,6 +5,7 @@ uniforms, the integers), within an ulp where its vectorized log/cos/sin round ot
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -361,3 +362,111 @@ def test_a_seeded_torch_program_runs_the_same_numbers(torch):
         return losses
 
     np.testing.assert_allclose(program(dg), program(torch), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "args", [(), (0.0, 0.02), (1.0, 0.5, 0.0, 1.5), (0.0, 1.0, 2.0, 3.0), (5.0, 1.0, -1.0, 1.0)]
+)
+def test_trunc_normal_as_torch(torch, dtype, args):
+    """torch 2.13's two rejection schemes (whole-tensor normals; uniforms against the density),
+    after the same seed: float64 bit for bit, float32 within PyTorch's float32 normals' ulp."""
+
+    def draw(m):
+        far = m is torch and args[:1] == (5.0,)  # torch warns: the mean lies > 2 std out
+        with pytest.warns(UserWarning) if far else contextlib.nullcontext():
+            t = m.nn.init.trunc_normal_(m.empty(700, dtype=getattr(m, dtype)), *args)
+        return t, m.rand(2, dtype=m.float64)
+
+    _same(torch, 0, draw, draw, ulps=0 if dtype == "float64" else 8)
+    out = _np(dg.nn.init.trunc_normal_(dg.empty(2000, dtype=getattr(dg, dtype)), *args))
+    lo, hi = (args[2], args[3]) if len(args) == 4 else (-2.0, 2.0)
+    assert out.min() >= lo and out.max() <= hi
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_in_place_fills_as_torch(torch, dtype):
+    def fills(m):
+        dt = getattr(m, dtype)
+        return (
+            m.empty(30, dtype=dt).exponential_(),
+            m.empty(30, dtype=dt).exponential_(3.0),
+            m.empty(30, dtype=dt).cauchy_(1.5, 2.0),
+            m.empty(30, dtype=dt).geometric_(0.3),
+            m.empty(7, dtype=dt).log_normal_(),  # PyTorch's scalar normals, the cache between
+            m.empty(20, dtype=dt).log_normal_(0.5, 0.3),
+            m.empty(30, dtype=dt).random_(),
+            m.empty(30, dtype=dt).random_(5, 2**40 if dtype == "float64" else 2**20),
+            m.empty(30, dtype=dt).random_(7),
+            m.rand(3, dtype=m.float64),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, fills, fills)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "uint8", "bool"])
+def test_random_on_integers_as_torch(torch, dtype):
+    def fills(m):
+        dt = getattr(m, dtype)
+        hi = 2 if dtype == "bool" else 100
+        return m.empty(40, dtype=dt).random_(), m.empty(40, dtype=dt).random_(0, hi)
+
+    _same(torch, 0, fills, fills)
+    top = 1 if dtype == "bool" else int(np.iinfo(dtype).max)
+    for lo, hi in ((0, top + 2), (-1, 1) if dtype in ("uint8", "bool") else (-(top + 2), 0)):
+        with pytest.raises(ValueError, match="out of bounds"):  # torch: RuntimeError
+            dg.empty(3, dtype=getattr(dg, dtype)).random_(lo, hi)
+        with pytest.raises((RuntimeError, ValueError)):  # int64: its argument parser's
+            torch.empty(3, dtype=getattr(torch, dtype)).random_(lo, hi)
+
+
+def test_normal_overloads_as_torch(torch):
+    def draws(m):
+        f64 = m.float64
+        mean, std = m.arange(20.0, dtype=f64) / 3, m.ones(20, dtype=f64) * 1.7
+        return (
+            m.normal(mean, std),  # normal_(0, 1) · std + mean
+            m.normal(mean[:5], std[:5]),  # fewer than 16: the scalar sampler
+            m.normal(mean, 2.0),  # normal_(0, 2) + mean
+            m.normal(1.5, std),
+            m.normal(1.5, 2.0, (20,), dtype=f64),
+            m.normal(1.5, 2.0, (3,), dtype=f64),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, draws, draws)
+
+
+def test_more_distributions_sample_as_torch(torch):
+    def draws(m):
+        d = m.distributions
+        a, b = m.tensor([0.5, 2.0], dtype=m.float64), m.tensor([1.0, 3.0], dtype=m.float64)
+        return (
+            d.Bernoulli(probs=a / 4).sample((10,)),
+            d.Cauchy(a, b).rsample((8,)),
+            d.Exponential(b).rsample((8,)),
+            d.Geometric(a / 4).sample((8,)),
+            d.HalfNormal(b).rsample((8,)),
+        )
+
+    def near(m):  # the same draws through formulas that round an ulp otherwise
+        d = m.distributions
+        a, b = m.tensor([0.5, 2.0], dtype=m.float64), m.tensor([1.0, 3.0], dtype=m.float64)
+        return (
+            d.Laplace(a, b).rsample((8,)),
+            d.LogNormal(a, b).rsample((8,)),  # exp: PyTorch's vectorized one
+            d.Weibull(a, b).rsample((8,)),
+            d.Pareto(a, b).rsample((8,)),
+            d.Gumbel(a, b).rsample((8,)),
+            d.Kumaraswamy(a, b).rsample((8,)),
+            d.RelaxedBernoulli(m.tensor(0.5, dtype=m.float64), probs=a / 4).rsample((8,)),
+            d.LogisticNormal(a, b).rsample((8,)),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, draws, draws)
+        torch.manual_seed(seed)
+        dg.manual_seed(seed)
+        for x, y in zip(near(torch), near(dg), strict=True):  # within rounding of the formula
+            np.testing.assert_allclose(_np(y), _np(x), rtol=1e-13, atol=1e-14)

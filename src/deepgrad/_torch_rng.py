@@ -41,7 +41,10 @@ from typing import Any
 
 import numpy
 
-__all__ = ["bernoulli", "normal", "random_int64", "randint", "randperm", "uniform"]
+__all__ = [
+    "bernoulli", "cauchy", "exponential", "geometric", "log_normal", "normal",
+    "random_int64", "randint", "randperm", "scalar_normals", "uniform",
+]  # fmt: skip
 
 _M24 = numpy.uint64((1 << 24) - 1)
 _M53 = numpy.uint64((1 << 53) - 1)
@@ -109,14 +112,18 @@ def uniform(g: Any, shape: tuple, dtype: Any, a: float = 0.0, b: float = 1.0) ->
     return _fma(u, t(t(b) - t(a)), t(a))
 
 
+def _libm(fn: str, x: numpy.ndarray) -> numpy.ndarray:
+    """``math.<fn>`` of every value: float64 through the C library's function, as PyTorch's
+    scalar kernels call it (NumPy's vectorized float64 ``log``, ``log1p``, ``exp`` and ``tan``
+    are an ulp off for 0.3–7 % of values on AVX-512 CPUs; its cos and sin agree)."""
+    f = getattr(math, fn)
+    return numpy.fromiter(map(f, x.ravel().tolist()), numpy.float64, x.size).reshape(x.shape)
+
+
 def _log(x: numpy.ndarray) -> numpy.ndarray:
-    """``ln x``: float64 through the C library's ``log`` as PyTorch's scalar kernel calls it
-    (NumPy's vectorized float64 log, on AVX-512 CPUs, is off by an ulp for ~0.4 % of
-    values; its cos and sin agree); float32 through NumPy's (PyTorch's own float32 path is
-    Sleef's, within an ulp either way)."""
-    if x.dtype != numpy.float64:
-        return numpy.log(x)
-    return numpy.fromiter(map(math.log, x.ravel().tolist()), numpy.float64, x.size).reshape(x.shape)
+    """``ln x``: float64 through the C library's ``log`` (:func:`_libm`), float32 through
+    NumPy's (PyTorch's own float32 path is Sleef's, within an ulp either way)."""
+    return numpy.log(x) if x.dtype != numpy.float64 else _libm("log", x)
 
 
 def _box_muller_16(x: numpy.ndarray, mean: float, std: float) -> None:
@@ -139,21 +146,7 @@ def normal(g: Any, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0
         return g.normal(mean, std, shape).astype(dtype)
     n = math.prod(shape)
     if n < 16:
-        out = numpy.empty(n, numpy.float64)
-        for i in range(n):
-            cached = g.normal_cache
-            if cached is not None:
-                g.normal_cache = None
-                z = cached
-            else:
-                u1, u2 = (_words64(g, 2) & _M53).astype(numpy.float64) * 2.0**-53
-                r = math.sqrt(-2.0 * math.log1p(-u2))
-                theta = 2.0 * math.pi * u1
-                z, g.normal_cache = r * math.cos(theta), r * math.sin(theta)
-            out[i] = z
-        if (mean, std) != (0.0, 1.0):
-            out = _fma(out, std, mean)
-        return out.astype(dtype).reshape(shape)
+        return scalar_normals(g, n, mean, std).astype(dtype).reshape(shape)
     x = _unit(g, n, dtype)
     k = n // 16
     _box_muller_16(x[: k * 16].reshape(k, 16), mean, std)
@@ -162,6 +155,60 @@ def normal(g: Any, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0
         _box_muller_16(tail, mean, std)
         x[n - 16 :] = tail[0]
     return x.reshape(shape)
+
+
+def scalar_normals(g: Any, n: int, mean: float = 0.0, std: float = 1.0) -> numpy.ndarray:
+    """``n`` float64 normals as PyTorch's scalar sampler draws them one at a time (``normal_``
+    of fewer than 16 values, ``log_normal_``): the cached second value of the last pair
+    first, then Box–Muller pairs on two 53-bit uniforms each, ``r = √(-2 log1p(-u2))``,
+    ``θ = 2π u1``, giving ``r cos θ`` then ``r sin θ`` — an odd count leaves its last
+    ``r sin θ`` in the cache — each scaled as ``fma(z, std, mean)``."""
+    cached = g.normal_cache
+    head = [] if cached is None or n == 0 else [cached]
+    pairs = (n - len(head) + 1) // 2
+    u = (_words64(g, 2 * pairs) & _M53).astype(numpy.float64) * 2.0**-53
+    r = numpy.sqrt(-2.0 * _libm("log1p", -u[1::2]))
+    theta = 2.0 * math.pi * u[0::2]
+    z = numpy.empty(2 * pairs, numpy.float64)
+    z[0::2], z[1::2] = r * _libm("cos", theta), r * _libm("sin", theta)
+    z = numpy.concatenate([numpy.asarray(head, numpy.float64), z])
+    if n:
+        g.normal_cache = float(z[n]) if len(z) > n else None
+    z = z[:n]
+    return z if (mean, std) == (0.0, 1.0) else _fma(z, std, mean)
+
+
+def exponential(g: Any, shape: tuple, dtype: Any, lambd: float = 1.0) -> Any:
+    """Exp(``lambd``) draws: ``-1/λ · log1p(-u)``, ``u`` a 53-bit uniform, in float64 (as
+    PyTorch's CPU kernel for every dtype), then rounded to ``dtype``."""
+    if not getattr(g, "torch_stream", False):
+        return g.exponential(1.0 / lambd, shape).astype(dtype)
+    u = _unit(g, math.prod(shape), numpy.float64)
+    return ((-1.0 / lambd) * _libm("log1p", -u)).astype(dtype).reshape(shape)
+
+
+def cauchy(g: Any, shape: tuple, dtype: Any, median: float = 0.0, sigma: float = 1.0) -> Any:
+    """Cauchy draws ``median + σ tan(π (u - ½))`` (float64, then ``dtype``)."""
+    if not getattr(g, "torch_stream", False):
+        return (median + sigma * numpy.tan(numpy.pi * (g.random(shape) - 0.5))).astype(dtype)
+    u = _unit(g, math.prod(shape), numpy.float64).reshape(shape)
+    return _fma(_libm("tan", math.pi * (u - 0.5)), sigma, median).astype(dtype)
+
+
+def geometric(g: Any, shape: tuple, dtype: Any, p: float) -> Any:
+    """Geometric draws (trials to the first success): ``⌈ln u / log1p(-p)⌉`` (float64)."""
+    if not getattr(g, "torch_stream", False):
+        return g.geometric(p, shape).astype(dtype)
+    u = _unit(g, math.prod(shape), numpy.float64).reshape(shape)
+    return numpy.ceil(_libm("log", u) / math.log1p(-p)).astype(dtype)
+
+
+def log_normal(g: Any, shape: tuple, dtype: Any, mean: float = 1.0, std: float = 2.0) -> Any:
+    """exp(N(mean, std²)) draws, the normals from PyTorch's scalar sampler (:func:`scalar_normals`)."""
+    if not getattr(g, "torch_stream", False):
+        return g.lognormal(mean, std, shape).astype(dtype)
+    z = scalar_normals(g, math.prod(shape), mean, std)
+    return _libm("exp", z).astype(dtype).reshape(shape)
 
 
 def randint(g: Any, low: int, high: int, shape: tuple) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from .. import functional as F
 from ..tensor import Size, Tensor, full_like
 from . import constraints
@@ -150,8 +150,9 @@ class Exponential(_Elementwise, ExponentialFamily):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        u = _uniform(self._extended_shape(sample_shape), self.rate.dtype)
-        return -F.log1p(-u) / self.rate
+        # PyTorch's: exponential_() draws (-log1p(-u), u a 53-bit uniform) over the rate
+        shape, dt = tuple(self._extended_shape(sample_shape)), numpy.dtype(self.rate.dtype)
+        return Tensor._wrap(_torch_rng.exponential(backend.rng(), shape, dt)) / self.rate
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -485,8 +486,10 @@ class Cauchy(_Elementwise):
         return full_like(self.loc, float("inf"))
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
-        u = _uniform(self._extended_shape(sample_shape), self.loc.dtype)
-        return self.loc + self.scale * F.tan(math.pi * (u - 0.5))
+        # PyTorch's: standard cauchy_() draws (tan(π(u - ½)), u a 53-bit uniform), scaled
+        shape, dt = tuple(self._extended_shape(sample_shape)), numpy.dtype(self.loc.dtype)
+        eps = Tensor._wrap(_torch_rng.cauchy(backend.rng(), shape, dt))
+        return self.loc + eps * self.scale
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

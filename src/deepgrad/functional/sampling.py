@@ -85,8 +85,9 @@ def normal(
             )
         shape = _shape((size,), None, "normal")
         dt = numpy.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-        z = g.standard_normal(shape, dtype=dt if dt.kind == "f" else numpy.float64)
-        return _leaf((z * std + mean).astype(dt, copy=False), device, requires_grad, "normal")
+        draw = dt if dt.kind == "f" and dt.itemsize >= 4 else numpy.dtype(numpy.float64)
+        z = _torch_rng.normal(g, shape, draw, float(mean), float(std))  # PyTorch's normal_
+        return _leaf(z.astype(dt, copy=False), device, requires_grad, "normal")
     if size is not None:
         raise TypeError("normal: size is only taken with a number mean and std")
     arrays = [_floating_input(t, "normal") for t in tensors]
@@ -100,8 +101,14 @@ def normal(
             f"{broadcast_words(numpy.shape(m), numpy.shape(s))} (normal: mean and std must "
             "broadcast together)"
         ) from None
-    z = g.standard_normal(shape, dtype=dt)
-    out = (z * backend.xp.asarray(s, dtype=dt) + backend.xp.asarray(m, dtype=dt)).astype(dt)
+    # PyTorch's steps, each rounded in dt: a std tensor multiplies normal_(0, 1) draws, a
+    # number std scales them in the draw (normal_(0, std)); then the mean is added
+    draw = dt if dt.itemsize >= 4 else numpy.dtype(numpy.float64)
+    by_tensor = isinstance(std, Tensor)
+    z = _torch_rng.normal(g, shape, draw, 0.0, 1.0 if by_tensor else float(std)).astype(dt)
+    if by_tensor:
+        z = z * backend.xp.asarray(s, dtype=dt)
+    out = (z + backend.xp.asarray(m, dtype=dt)).astype(dt)
     return _leaf(out, device, requires_grad, "normal")
 
 
@@ -166,8 +173,8 @@ def exponential_(x: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Ten
     _floating_input(x, "exponential_")
     if not lambd > 0:
         raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
-    e = _gen(generator).exponential(1.0 / lambd, x.shape)
-    return x.copy_(backend.xp.asarray(e).astype(x.dtype))
+    e = _torch_rng.exponential(_gen(generator), x.shape, x.dtype, lambd)  # PyTorch's draws
+    return x.copy_(backend.xp.asarray(e))
 
 
 def cauchy_(x: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -186,9 +193,8 @@ def cauchy_(x: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: An
         )
     if not sigma > 0:
         raise ValueRangeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    u = _gen(generator).random(x.shape)
-    c = median + sigma * numpy.tan(numpy.pi * (u - 0.5))
-    return x.copy_(backend.xp.asarray(c).astype(x.dtype))
+    c = _torch_rng.cauchy(_gen(generator), x.shape, x.dtype, median, sigma)  # PyTorch's draws
+    return x.copy_(backend.xp.asarray(c))
 
 
 def geometric_(x: Tensor, p: float, *, generator: Any = None) -> Tensor:
@@ -202,8 +208,8 @@ def geometric_(x: Tensor, p: float, *, generator: Any = None) -> Tensor:
     """
     if not 0 < p < 1:
         raise ValueRangeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    g = _gen(generator).geometric(p, x.shape)
-    return x.copy_(backend.xp.asarray(g).astype(x.dtype))
+    g = _torch_rng.geometric(_gen(generator), x.shape, x.dtype, p)  # PyTorch's draws
+    return x.copy_(backend.xp.asarray(g))
 
 
 def log_normal_(x: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
@@ -218,8 +224,8 @@ def log_normal_(x: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: An
         raise NotImplementedError(f'"log_normal_cpu" not implemented for {x.dtype}')
     if not std > 0:
         raise ValueRangeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    z = _gen(generator).lognormal(mean, std, x.shape)
-    return x.copy_(backend.xp.asarray(z).astype(x.dtype))
+    z = _torch_rng.log_normal(_gen(generator), x.shape, x.dtype, mean, std)  # PyTorch's draws
+    return x.copy_(backend.xp.asarray(z))
 
 
 def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
@@ -243,7 +249,17 @@ def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
         hi = _top(x.dtype)
     if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral)) or hi <= lo:
         raise ValueError(f"random_: expected integers from < to, got from={lo}, to={hi}")
-    draws = _gen(generator).integers(lo, hi, x.shape, dtype=numpy.int64)
+    d = numpy.dtype(x.dtype)
+    if d.kind in "iub":  # PyTorch's range check: from and to - 1 must fit the dtype
+        info = (0, 1) if d.kind == "b" else (int(numpy.iinfo(d).min), int(numpy.iinfo(d).max))
+        for name, v in (("from", lo), ("to - 1", hi - 1)):
+            if not info[0] <= v <= info[1]:
+                raise ValueRangeError(
+                    f"random_: {name} is out of bounds for {d} ({v} is outside "
+                    f"[{info[0]}, {info[1]}])"
+                )
+    # PyTorch's: a 32-bit word (64-bit past a range of 2^32) modulo the range, plus from
+    draws = _torch_rng.randint(_gen(generator), lo, hi, x.shape)
     return x.copy_(backend.xp.asarray(draws).astype(x.dtype))
 
 
@@ -253,4 +269,4 @@ def _top(dtype: numpy.dtype) -> int:
         return 2
     if dtype.kind == "f":
         return 2 ** (numpy.finfo(dtype).nmant + 1) + 1
-    return int(numpy.iinfo(dtype).max)
+    return int(numpy.iinfo(dtype).max) + 1

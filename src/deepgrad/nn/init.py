@@ -246,9 +246,16 @@ def trunc_normal_(
     b: float = 2.0,
     generator: Any = None,
 ) -> Tensor:
-    """Fill with samples of N(mean, std²) restricted to ``[a, b]`` (absolute bounds, as
-    PyTorch's ``trunc_normal_``): draws outside are redrawn, so the values follow the
-    truncated normal exactly."""
+    """Fill with samples of N(mean, std²) restricted to ``[a, b]`` (absolute bounds), exactly
+    distributed, as PyTorch's ``trunc_normal_`` (2.13) draws them — so after the same seed
+    PyTorch's values (float64 bit for bit; float32 within an ulp of its normal draws).
+
+    Where ``[a, b]`` holds more than 30 % of the normal's mass, normal draws of the whole
+    tensor, each round redrawing the whole tensor and keeping the new values where the old
+    ones fell outside; else rejection from ``U(a, b)``: a candidate ``x`` is kept when
+    ``ln u ≤ -½((x - mean)/std)² - ln peak`` for ``u ~ U(0, 1)`` (``peak`` the density's
+    highest value on ``[a, b]``).
+    """
     if a > b:  # PyTorch's RuntimeError (its uniform_ draw's), also a ValueError
         raise ValueRangeError(
             f"uniform_ expects to return a [from, to) range, but found from={a} > to={b} "
@@ -258,17 +265,55 @@ def trunc_normal_(
         raise ValueError(f"trunc_normal_: need std >= 0, got std={std}")
     if a == b:  # every draw is the one point of [a, b], as PyTorch's clamp leaves it
         return _fill(tensor, float(a))
-    if not a <= mean <= b and std > 0:
-        lo, hi = (a - mean) / std, (b - mean) / std
-        if min(abs(lo), abs(hi)) > 6:
-            raise ValueError(f"trunc_normal_: [{a}, {b}] lies beyond 6 std of the mean {mean}")
-    rng = _rng(generator)
-    out = rng.normal(mean, std, tensor.shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _fill(tensor, out)
+    if std == 0:  # a point mass (PyTorch divides by zero)
+        if not a <= mean <= b:
+            raise ValueError(
+                f"trunc_normal_: std=0 puts every value at mean={mean}, outside [{a}, {b}]"
+            )
+        return _fill(tensor, float(mean))
+
+    def cdf(v: float) -> float:
+        return (1.0 + math.erf(v / math.sqrt(2.0))) / 2.0
+
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        return _fill(tensor, _trunc_by_normals(tensor, mean, std, a, b, generator))
+    return _fill(tensor, _trunc_by_uniforms(tensor, mean, std, a, b, generator))
+
+
+def _trunc_by_normals(t: Tensor, mean: float, std: float, a: float, b: float, gen: Any) -> Any:
+    """PyTorch's first way: whole-tensor normal draws until every value lies in ``[a, b]``
+    (the bounds rounded to ``t``'s dtype)."""
+    xp = backend.xp
+    result = _draw(_torch_rng.normal, t, gen, mean, std)
+    lo, hi = result.dtype.type(a), result.dtype.type(b)
+    while True:
+        outside = (result < lo) | (result > hi)
+        if not outside.any():
+            return result
+        result = xp.where(outside, _draw(_torch_rng.normal, t, gen, mean, std), result)
+
+
+def _trunc_by_uniforms(t: Tensor, mean: float, std: float, a: float, b: float, gen: Any) -> Any:
+    """PyTorch's second way: rejection from ``U(a, b)`` against the normal's density over its
+    peak on ``[a, b]``, whole-tensor draws each round, in ``t``'s dtype."""
+    xp = backend.xp
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_ratio(x: Any) -> Any:
+        dt = x.dtype.type
+        return ((x - dt(mean)) / dt(std)) ** 2 * dt(-0.5) - dt(log_peak)
+
+    def rejected(x: Any) -> Any:
+        return xp.log(_draw(_torch_rng.uniform, t, gen, 0.0, 1.0)) > log_ratio(x)
+
+    result = _draw(_torch_rng.uniform, t, gen, a, b)
+    pending = rejected(result)
+    while pending.any():
+        candidates = _draw(_torch_rng.uniform, t, gen, a, b)
+        result = xp.where(pending, candidates, result)
+        pending = xp.where(pending, rejected(candidates), pending)
+    return result
 
 
 @_no_placeholder
