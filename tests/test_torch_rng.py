@@ -470,3 +470,23 @@ def test_more_distributions_sample_as_torch(torch):
         dg.manual_seed(seed)
         for x, y in zip(near(torch), near(dg), strict=True):  # within rounding of the formula
             np.testing.assert_allclose(_np(y), _np(x), rtol=1e-13, atol=1e-14)
+
+
+def test_multinomial_and_what_is_built_on_it_as_torch(torch):
+    def draws(m):
+        w = m.tensor([[0.1, 0.5, 0.2, 0.2], [1.0, 2.0, 0.0, 3.0]])
+        d = m.utils.data
+        return (
+            m.multinomial(w, 10, True),  # cumulative sums searched by 53-bit uniforms
+            m.multinomial(w, 3),  # the 3 largest w / Exp(1)
+            m.multinomial(w[0], 1, True),  # one sample: the Gumbel-max path too
+            m.multinomial(w.double(), 20, True),
+            m.distributions.Categorical(probs=w).sample((7,)),
+            m.distributions.OneHotCategorical(probs=w).sample((2,)),
+            m.tensor(list(d.WeightedRandomSampler([0.1, 2.0, 0.5, 1.0], 12))),
+            m.tensor(list(d.WeightedRandomSampler([0.1, 2.0, 0.5, 1.0], 3, replacement=False))),
+            m.rand(2, dtype=m.float64),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, draws, draws)

@@ -42,7 +42,7 @@ from typing import Any
 import numpy
 
 __all__ = [
-    "bernoulli", "cauchy", "exponential", "geometric", "log_normal", "normal",
+    "bernoulli", "cauchy", "exponential", "geometric", "log_normal", "multinomial", "normal",
     "random_int64", "randint", "randperm", "scalar_normals", "uniform",
 ]  # fmt: skip
 
@@ -231,6 +231,22 @@ def bernoulli(g: Any, shape: tuple, p: Any, dtype: Any = numpy.float64) -> Any:
     if dtype not in (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64)):
         dtype = numpy.dtype(numpy.float32)  # float16/bfloat16 probabilities: float's path
     return _unit(g, math.prod(shape), dtype).reshape(shape) < p
+
+
+def multinomial(g: Any, w: numpy.ndarray, k: int, replacement: bool) -> numpy.ndarray:
+    """PyTorch's ``multinomial`` of the rows of weights ``w`` (2-D, checked, float32 or
+    float64): without replacement, or for one sample, the ``k`` largest ``w / q`` with
+    ``q ~ Exp(1)`` drawn like ``w`` (``exponential_``; the Gumbel-max trick); with replacement,
+    per row the running sum of ``w`` in its dtype over the total (the last one set to 1),
+    searched for one 53-bit uniform per sample (the first sum ≥ ``u``)."""
+    if not replacement or k == 1:
+        ratio = w / exponential(g, w.shape, w.dtype)
+        return numpy.argsort(-ratio, axis=1, kind="stable")[:, :k]
+    cum = numpy.cumsum(w, axis=1, dtype=w.dtype)
+    cum /= cum[:, -1:]
+    cum[:, -1] = 1
+    u = _unit(g, w.shape[0] * k, numpy.float64).reshape(w.shape[0], k)
+    return numpy.stack([numpy.searchsorted(c, r, side="left") for c, r in zip(cum, u, strict=True)])
 
 
 def random_int64(g: Any) -> int:

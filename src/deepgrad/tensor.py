@@ -4677,6 +4677,11 @@ def multinomial(
     if (sums <= 0).any():
         raise MultinomialError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
+    if getattr(g, "torch_stream", False):  # PyTorch's algorithm and numbers
+        dt = w.dtype if w.dtype.itemsize >= 4 else numpy.dtype(numpy.float32)
+        out = _torch_rng.multinomial(g, numpy.atleast_2d(w).astype(dt), k, replacement)
+        out = out.astype(numpy.int64)
+        return Tensor._wrap(backend.xp.asarray(out[0] if w.ndim == 1 else out))
     p = rows / sums[:, None]
     if replacement:  # inverse CDF, all rows at once
         cdf = numpy.cumsum(p, axis=1)

@@ -537,10 +537,13 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        rng = _numpy_rng(self.generator)
-        w = np.asarray(backend.to_numpy(self.weights._data), dtype=np.float64)
-        p = w / w.sum()
-        return iter(rng.choice(len(p), self.num_samples, replace=self.replacement, p=p).tolist())
+        # PyTorch's: multinomial(weights, num_samples, replacement), drawn at the first index
+        w = np.asarray(backend.to_numpy(self.weights._data), dtype=np.float64)[None]
+        g = _stream(self.generator)
+        if not getattr(g, "torch_stream", False):  # a NumPy generator handed in: its draws
+            yield from g.choice(w.size, self.num_samples, self.replacement, w[0] / w.sum()).tolist()
+            return
+        yield from _torch_rng.multinomial(g, w, self.num_samples, self.replacement)[0].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
