@@ -90,5 +90,7 @@ def test_manual_seed_returns_the_default_generator_as_torch(torch):
     x = dg.rand(3)
     dg.default_generator.set_state(state)
     assert bool((dg.rand(3) == x).all())
-    with pytest.raises(TypeError, match="get_state returned"):
+    with pytest.raises(TypeError, match="uint8 tensor"):
         dg.default_generator.set_state({"bad": 1})
+    now = dg.default_generator.get_state()  # the global stream's, as torch's
+    assert bytes(now.numpy()) == bytes(dg.get_rng_state().numpy())

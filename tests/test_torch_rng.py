@@ -490,3 +490,21 @@ def test_multinomial_and_what_is_built_on_it_as_torch(torch):
 
     for seed in SEEDS[:3]:
         _same(torch, seed, draws, draws)
+
+
+def test_generator_states_move_between_the_frameworks(torch):
+    tg = torch.Generator().manual_seed(5)
+    torch.rand(3, generator=tg)
+    torch.randn(1, dtype=torch.float64, generator=tg)  # leaves a cached normal in the state
+    g = dg.Generator().set_state(dg.tensor(tg.get_state().numpy()))
+    assert g.initial_seed() == 5
+    a = torch.randn(5, dtype=torch.float64, generator=tg)
+    np.testing.assert_array_equal(_np(dg.randn(5, dtype=dg.float64, generator=g)), _np(a))
+    g2 = dg.Generator().manual_seed(9)
+    dg.rand(700, generator=g2)  # past a regeneration of the twister's words
+    tg2 = torch.Generator()
+    tg2.set_state(torch.from_numpy(_np(g2.get_state()).copy()))
+    assert tg2.initial_seed() == 9
+    np.testing.assert_array_equal(_np(dg.rand(5, generator=g2)), _np(torch.rand(5, generator=tg2)))
+    with pytest.raises(RuntimeError, match="5056 bytes"):
+        g.set_state(dg.zeros(7, dtype=dg.uint8))

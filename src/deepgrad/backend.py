@@ -475,8 +475,9 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        """The stream's state (a dict: the seed, NumPy's MT19937 state and the cached normal
-        value; PyTorch returns a byte tensor)."""
+        """The stream's state as a dict (the seed, NumPy's MT19937 state and the cached
+        normal value). :mod:`deepgrad.random`, a floor up, replaces this method and
+        :meth:`set_state` with PyTorch's: the state as its 5056 bytes, a uint8 tensor."""
         return {
             "seed": self._seed,
             "bit_generator": self.rng.bit_generator.state,

@@ -62,10 +62,8 @@ def _fresh(key: numpy.ndarray) -> bool:
     return int(key[1]) == (1812433253 * (k0 ^ (k0 >> 30)) + 1) & 0xFFFFFFFF
 
 
-def get_rng_state() -> Tensor:
-    """The global generator's state as a uint8 tensor in PyTorch's layout (see the module
-    docstring), for :func:`set_rng_state` — deepgrad's or PyTorch's."""
-    g = _stream()
+def _state_tensor(g: Any, seed_: int) -> Tensor:
+    """Stream ``g`` (started from ``seed_``) as PyTorch's 5056 state bytes, a uint8 tensor."""
     st = g.bit_generator.state["state"]
     key, pos = numpy.asarray(st["key"], numpy.uint32), int(st["pos"])
     if pos >= 624:  # the next draw regenerates the words
@@ -74,24 +72,24 @@ def get_rng_state() -> Tensor:
         left, nxt = 625 - pos, pos
     cache = g.normal_cache
     raw = (
-        _HEAD.pack((backend._seed or 0) % 2**64, left, 1, nxt)
+        _HEAD.pack(seed_ % 2**64, left, 1, nxt)
         + key.astype("<u8").tobytes()
         + _TAIL.pack(0.0, 0.0 if cache is None else cache, 0.0, cache is not None, 0.0, False)
     )
     return Tensor._wrap(numpy.frombuffer(raw, dtype=numpy.uint8).copy())
 
 
-def set_rng_state(new_state: Any) -> None:
-    """Restore the global generator to a state from :func:`get_rng_state` (or PyTorch's
-    ``torch.get_rng_state()``)."""
+def _load_state(g: Any, new_state: Any, who: str) -> int:
+    """Put PyTorch's state bytes ``new_state`` (a uint8 tensor) into stream ``g``; returns the
+    seed they record. ``who`` names the caller in the errors."""
     if not isinstance(new_state, Tensor) or new_state.dtype != numpy.uint8:
         what = new_state.dtype if isinstance(new_state, Tensor) else type(new_state).__name__
-        raise TypeError(f"RNG state must be a uint8 tensor (from dg.get_rng_state()), got {what}")
+        raise TypeError(f"RNG state must be a uint8 tensor (from {who}), got {what}")
     raw = bytes(backend.to_numpy(new_state._data).reshape(-1).tobytes())
     if len(raw) != STATE_BYTES:
         raise RuntimeError(
             f"set_rng_state: expected a generator state of {STATE_BYTES} bytes (PyTorch's CPU "
-            f"layout, from dg.get_rng_state() or torch.get_rng_state()), got {len(raw)} bytes"
+            f"layout, from {who} or PyTorch's), got {len(raw)} bytes"
         )
     seed_, left, _seeded, nxt = _HEAD.unpack_from(raw, 0)
     words = numpy.frombuffer(raw, "<u8", 624, _HEAD.size)
@@ -100,14 +98,53 @@ def set_rng_state(new_state: Any) -> None:
         raise RuntimeError(
             "set_rng_state: the state's Mersenne Twister words or position are corrupt"
         )
-    g = _stream()
     pos = 624 if left == 1 else int(nxt)
     g.bit_generator.state = {
         "bit_generator": "MT19937",
         "state": {"key": words.astype(numpy.uint32), "pos": pos},
     }
     g.normal_cache = float(y) if valid else None
-    backend._seed = int(seed_)
+    return int(seed_)
+
+
+def get_rng_state() -> Tensor:
+    """The global generator's state as a uint8 tensor in PyTorch's layout (see the module
+    docstring), for :func:`set_rng_state` — deepgrad's or PyTorch's."""
+    return _state_tensor(_stream(), backend._seed or 0)
+
+
+def set_rng_state(new_state: Any) -> None:
+    """Restore the global generator to a state from :func:`get_rng_state` (or PyTorch's
+    ``torch.get_rng_state()``)."""
+    if not isinstance(new_state, Tensor) or new_state.dtype != numpy.uint8:
+        _load_state(None, new_state, "dg.get_rng_state()")  # raises its TypeError
+    backend._seed = _load_state(_stream(), new_state, "dg.get_rng_state()")
+
+
+def _generator_get_state(self: Any) -> Tensor:
+    """PyTorch's ``Generator.get_state()``: the stream's state as 5056 uint8 bytes in
+    PyTorch's layout (``torch.Generator().set_state`` takes it, and this generator takes
+    PyTorch's)."""
+    if isinstance(self, backend._DefaultGenerator):
+        return get_rng_state()
+    return _state_tensor(self.rng, self._seed)
+
+
+def _generator_set_state(self: Any, new_state: Any) -> Any:
+    """PyTorch's ``Generator.set_state(state)``: continue from a state of
+    :meth:`get_state` (or of a ``torch.Generator``); returns the generator."""
+    if isinstance(self, backend._DefaultGenerator):
+        set_rng_state(new_state)
+    else:
+        self._seed = _load_state(self.rng, new_state, "Generator.get_state()")
+    return self
+
+
+# the generators' states as PyTorch's byte tensors (the backend, a floor below the tensor,
+# keeps dicts; this module puts PyTorch's methods in place, as devices.py puts ``device``)
+for _cls in (backend.Generator, backend._DefaultGenerator):
+    _cls.get_state = _generator_get_state  # type: ignore[method-assign]
+    _cls.set_state = _generator_set_state  # type: ignore[method-assign]
 
 
 def seed() -> int:
