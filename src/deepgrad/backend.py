@@ -442,6 +442,11 @@ class Generator:
         dev = str(getattr(device, "type", device))
         if dev.split(":")[0] not in ("cpu", "cuda"):
             raise ValueError(f"Generator: device must be 'cpu' or 'cuda'; got {device!r}")
+        if dev.startswith("cuda") and not gpu:  # PyTorch's error without CUDA
+            raise RuntimeError(
+                "Cannot get CUDA generator without CUDA: deepgrad computes on a GPU through "
+                "CuPy after dg.set_backend('cupy') (use Generator() for the CPU's)"
+            )
         self._device = str(device)
         self.manual_seed(self._DEFAULT_SEED)
 

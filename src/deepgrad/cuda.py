@@ -37,13 +37,18 @@ def device_count() -> int:
 
 
 def current_device() -> int:
-    """The index of the GPU CuPy computes on."""
+    """The index of the GPU CuPy computes on; without CUDA PyTorch's ``AssertionError``."""
     if not is_available():
-        raise RuntimeError(
-            "dg.cuda.current_device(): CUDA is not available (deepgrad uses a GPU through "
-            "CuPy after dg.set_backend('cupy'))"
-        )
+        raise _not_compiled("current_device()")
     return int(backend.xp.cuda.runtime.getDevice())
+
+
+def set_device(device: Any) -> None:
+    """Compute on GPU ``device`` (an index, ``"cuda:1"`` or a ``dg.device``); without CUDA
+    PyTorch's ``AssertionError``."""
+    if not is_available():
+        raise _not_compiled("set_device()")
+    backend.xp.cuda.Device(_index(device)).use()
 
 
 def manual_seed(seed: int) -> None:
@@ -59,9 +64,65 @@ def manual_seed_all(seed: int) -> None:
 
 
 def synchronize(device: Any = None) -> None:
-    """Wait for the GPU's queued work (nothing to wait for on the CPU)."""
-    if is_available():
-        backend.xp.cuda.Device().synchronize()
+    """Wait for the GPU's queued work; without CUDA PyTorch's ``AssertionError`` (a program
+    that times GPU work this way would otherwise time nothing)."""
+    if not is_available():
+        raise _not_compiled("synchronize()")
+    backend.xp.cuda.Device().synchronize()
+
+
+def get_rng_state(device: Any = "cuda") -> Any:
+    """PyTorch's CUDA generator state. Without CUDA its ``AssertionError``; on the CuPy
+    backend a ``RuntimeError``: CuPy's generator has no byte state (``fit``'s checkpoints
+    save and restore it; ``dg.manual_seed`` restarts it)."""
+    if not is_available():
+        raise _not_compiled("get_rng_state()")
+    raise RuntimeError(
+        "dg.cuda.get_rng_state(): the CuPy backend's generator has no byte state (CUDA's "
+        "Philox is PyTorch's); restart it with dg.manual_seed, or save a run with fit's "
+        "checkpoints, which keep it"
+    )
+
+
+def set_rng_state(new_state: Any, device: Any = "cuda") -> None:
+    """PyTorch's CUDA generator state, restored: see :func:`get_rng_state`."""
+    if not is_available():
+        raise _not_compiled("set_rng_state()")
+    get_rng_state()
+
+
+def get_rng_state_all() -> list:
+    """Every GPU's generator state: see :func:`get_rng_state`."""
+    return [get_rng_state()]
+
+
+def set_rng_state_all(new_states: Any) -> None:
+    """Every GPU's generator state, restored: see :func:`get_rng_state`."""
+    set_rng_state(None)
+
+
+class Stream:
+    """PyTorch's ``torch.cuda.Stream``: a CuPy stream on the CuPy backend; without CUDA
+    PyTorch's ``RuntimeError``."""
+
+    def __new__(cls, device: Any = None, priority: int = 0, **kwargs: Any) -> Any:
+        if not is_available():
+            raise RuntimeError("dg.cuda.Stream requires CUDA support (the CuPy backend)")
+        return backend.xp.cuda.Stream(non_blocking=True)
+
+
+class Event:
+    """PyTorch's ``torch.cuda.Event``: a CuPy event on the CuPy backend (``enable_timing``,
+    ``blocking``, ``interprocess`` as CuPy takes them); without CUDA a ``RuntimeError``."""
+
+    def __new__(
+        cls, enable_timing: bool = False, blocking: bool = False, interprocess: bool = False
+    ) -> Any:
+        if not is_available():
+            raise RuntimeError("dg.cuda.Event requires CUDA support (the CuPy backend)")
+        return backend.xp.cuda.Event(
+            block=blocking, disable_timing=not enable_timing, interprocess=interprocess
+        )
 
 
 def empty_cache() -> None:
@@ -72,9 +133,14 @@ def empty_cache() -> None:
         backend.xp.get_default_pinned_memory_pool().free_all_blocks()
 
 
+class _NoCuda(AssertionError, RuntimeError):
+    """PyTorch's ``AssertionError`` for CUDA on a build without it; also a ``RuntimeError``,
+    what deepgrad raised for some of these before."""
+
+
 def _not_compiled(fn: str) -> AssertionError:
     """PyTorch's error for a CUDA query on a build without CUDA (here: the CuPy backend off)."""
-    return AssertionError(
+    return _NoCuda(
         f"Torch not compiled with CUDA enabled (dg.cuda.{fn}: deepgrad uses a GPU through "
         "CuPy after dg.set_backend('cupy'))"
     )
