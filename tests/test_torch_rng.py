@@ -508,3 +508,50 @@ def test_generator_states_move_between_the_frameworks(torch):
     np.testing.assert_array_equal(_np(dg.rand(5, generator=g2)), _np(torch.rand(5, generator=tg2)))
     with pytest.raises(RuntimeError, match="5056 bytes"):
         g.set_state(dg.zeros(7, dtype=dg.uint8))
+
+
+def test_more_layers_and_inits_start_as_torch(torch):
+    def exact(m):
+        nets = (
+            m.nn.MultiheadAttention(16, 4),
+            m.nn.TransformerEncoderLayer(16, 4, 32),
+            m.nn.ConvTranspose2d(3, 5, 3),
+            m.nn.Conv1d(3, 5, 3),
+            m.nn.Bilinear(3, 4, 5),
+            m.nn.LSTM(4, 6, proj_size=3),
+            m.nn.GRUCell(4, 6),
+        )
+        return tuple(p for net in nets for p in net.parameters())
+
+    _same(torch, 0, exact, exact)
+
+    def near(m):  # normal_ of 16 values or more (an ulp), QR (the LAPACKs' rounding)
+        return (
+            m.nn.Embedding(100, 32).weight,
+            m.nn.init.orthogonal_(m.empty(6, 4)),
+            m.nn.init.orthogonal_(m.empty(3, 7), gain=2.0),
+            m.nn.init.sparse_(m.empty(6, 4), 0.5),
+        )
+
+    torch.manual_seed(0)
+    dg.manual_seed(0)
+    for x, y in zip(near(torch), near(dg), strict=True):
+        np.testing.assert_allclose(_np(y), _np(x), rtol=2e-6, atol=2e-6)
+
+
+def test_copied_and_pickled_streams_continue_as_the_original():
+    """NumPy pickles a Generator subclass as a plain Generator: the copy would draw NumPy's
+    numbers. deepgrad's stream keeps its class and its cached normal."""
+    import copy
+    import pickle
+
+    g = dg.Generator().manual_seed(4)
+    dg.randn(3, dtype=dg.float64, generator=g)  # a cached normal
+    for twin in (copy.deepcopy(g), pickle.loads(pickle.dumps(g))):
+        assert type(twin.rng) is type(g.rng)
+        a = dg.randn(5, dtype=dg.float64, generator=twin)
+        b = dg.randn(5, dtype=dg.float64, generator=copy.deepcopy(g))
+        assert a.tolist() == b.tolist()
+    dg.manual_seed(2)
+    state = copy.deepcopy(dg.backend.rng())
+    assert state.normal_cache is None and type(state) is dg.backend.Stream

@@ -46,7 +46,6 @@ __all__ = [
     "random_int64", "randint", "randperm", "scalar_normals", "uniform",
 ]  # fmt: skip
 
-_M24 = numpy.uint64((1 << 24) - 1)
 _M53 = numpy.uint64((1 << 53) - 1)
 
 
@@ -58,24 +57,28 @@ def _exact(g: Any, dtype: Any) -> bool:
 
 
 def _words(g: Any, n: int) -> numpy.ndarray:
-    """``n`` 32-bit words of the stream (as uint64)."""
-    return g.bit_generator.random_raw(n).astype(numpy.uint64)
+    """``n`` 32-bit words of the stream, as uint64. (NumPy's full-range ``integers`` of
+    uint32 hands MT19937's words out unchanged, in order, 5× faster than ``random_raw``.)"""
+    return g.integers(0, 2**32, n, dtype=numpy.uint32).astype(numpy.uint64)
 
 
 def _words64(g: Any, n: int) -> numpy.ndarray:
     """``n`` 64-bit words: two 32-bit words each, the first the high half (PyTorch's
-    ``random64``)."""
-    w = _words(g, 2 * n)
-    return (w[0::2] << numpy.uint64(32)) | w[1::2]
+    ``random64``; NumPy's MT19937 makes its full-range uint64 draws the same way)."""
+    return g.integers(0, 2**64, n, dtype=numpy.uint64)
+
+
+def _bits53(g: Any, n: int) -> numpy.ndarray:
+    """The 53 bits of ``n`` float64 uniforms (``u = bits · 2⁻⁵³``)."""
+    return _words64(g, n) & _M53
 
 
 def _unit(g: Any, n: int, dtype: Any) -> numpy.ndarray:
     """``n`` uniforms in ``[0, 1)`` of ``dtype`` (float32: 24 bits; float64: 53 bits)."""
     if numpy.dtype(dtype) == numpy.float32:
-        return ((_words(g, n) & _M24).astype(numpy.float32) * numpy.float32(2.0**-24)).astype(
-            numpy.float32
-        )
-    return (_words64(g, n) & _M53).astype(numpy.float64) * 2.0**-53
+        w = g.integers(0, 2**32, n, dtype=numpy.uint32)
+        return (w & numpy.uint32(0xFFFFFF)).astype(numpy.float32) * numpy.float32(2.0**-24)
+    return _bits53(g, n).astype(numpy.float64) * 2.0**-53
 
 
 def _fma(x: numpy.ndarray, y: float, z: float) -> numpy.ndarray:
@@ -166,7 +169,7 @@ def scalar_normals(g: Any, n: int, mean: float = 0.0, std: float = 1.0) -> numpy
     cached = g.normal_cache
     head = [] if cached is None or n == 0 else [cached]
     pairs = (n - len(head) + 1) // 2
-    u = (_words64(g, 2 * pairs) & _M53).astype(numpy.float64) * 2.0**-53
+    u = _bits53(g, 2 * pairs).astype(numpy.float64) * 2.0**-53
     r = numpy.sqrt(-2.0 * _libm("log1p", -u[1::2]))
     theta = 2.0 * math.pi * u[0::2]
     z = numpy.empty(2 * pairs, numpy.float64)
@@ -230,7 +233,11 @@ def bernoulli(g: Any, shape: tuple, p: Any, dtype: Any = numpy.float64) -> Any:
     dtype = numpy.dtype(numpy.float64 if dtype is None else dtype)
     if dtype not in (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64)):
         dtype = numpy.dtype(numpy.float32)  # float16/bfloat16 probabilities: float's path
-    return _unit(g, math.prod(shape), dtype).reshape(shape) < p
+    n = math.prod(shape)
+    if dtype == numpy.float64 and numpy.ndim(p) == 0:  # u < p  ⇔  bits < ⌈p · 2⁵³⌉
+        bound = min(max(math.ceil(float(p) * 2.0**53), 0), 2**53)
+        return (_bits53(g, n) < numpy.uint64(bound)).reshape(shape)
+    return _unit(g, n, dtype).reshape(shape) < p
 
 
 def multinomial(g: Any, w: numpy.ndarray, k: int, replacement: bool) -> numpy.ndarray:
@@ -265,6 +272,7 @@ def randperm(g: Any, n: int) -> Any:
     if n < 2:
         return p
     z = (_words(g, n - 1) % numpy.arange(n, 1, -1, dtype=numpy.uint64)).astype(numpy.int64)
+    perm = p.tolist()
     for i, j in enumerate((z + numpy.arange(n - 1)).tolist()):  # the swaps, in order
-        p[i], p[j] = p[j], p[i]
-    return p
+        perm[i], perm[j] = perm[j], perm[i]
+    return numpy.asarray(perm, dtype=numpy.int64)

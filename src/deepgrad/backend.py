@@ -113,6 +113,20 @@ class Stream(numpy.random.Generator):
         super().__init__(bits)
         self.normal_cache: float | None = None
 
+    def __reduce__(self) -> tuple:
+        # NumPy's Generator pickles (and copies) as a plain Generator: keep the class and
+        # the cached normal, or a copied stream would draw NumPy's numbers
+        return (_stream_at, (self.bit_generator.state, self.normal_cache))
+
+
+def _stream_at(state: dict, normal_cache: float | None) -> Stream:
+    """A :class:`Stream` in ``state`` (``bit_generator.state``) with ``normal_cache``: what a
+    pickled or copied stream is rebuilt from."""
+    s = Stream(0)
+    s.bit_generator.state = state
+    s.normal_cache = normal_cache
+    return s
+
 
 #: the seed the global stream started from: drawn from the operating system's entropy at
 #: import (as PyTorch's), so ``initial_seed()`` names it; ``manual_seed`` replaces it

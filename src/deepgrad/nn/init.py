@@ -219,7 +219,8 @@ def kaiming_normal_(
 
 @_no_placeholder
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
-    """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed) times ``gain``."""
+    """A (semi-)orthogonal matrix (QR of a Gaussian matrix, signs fixed) times ``gain``: after
+    the same seed PyTorch's matrix, to the rounding of the two LAPACKs' QR."""
     t = tensor
     if t.ndim < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dims, got shape {t.shape}")
@@ -227,14 +228,15 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
         return t
     rows = t.shape[0]
     cols = t.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    # PyTorch's draws: normal_(0, 1) of (rows, cols) in the tensor's dtype, QR in that dtype
+    flat = _draw(_torch_rng.normal, t, generator, 0.0, 1.0).reshape(rows, cols)
     if rows < cols:
         flat = flat.T
     q, r = backend.xp.linalg.qr(flat)
     q = q * backend.xp.sign(backend.xp.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(t, gain * q.reshape(t.shape))
+    return _fill(t, q.reshape(t.shape) * q.dtype.type(gain))
 
 
 @_no_placeholder
@@ -346,15 +348,15 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 @_no_placeholder
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
     """A 2-D matrix with ``ceil(sparsity · rows)`` zeros in each column (at random rows) and
-    N(0, std²) elsewhere (Martens, 2010; PyTorch's ``sparse_``)."""
+    N(0, std²) elsewhere (Martens, 2010; PyTorch's ``sparse_``, its draws: ``normal_`` from
+    ``generator``, each column's rows by ``randperm`` from the global stream, as PyTorch's)."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
-    rng = _rng(generator)
-    w = rng.normal(0.0, std, (rows, cols))
-    for col in range(cols):
-        w[rng.permutation(rows)[:num_zeros], col] = 0.0
+    w = _draw(_torch_rng.normal, tensor, generator, 0.0, std)
+    for col in range(cols):  # as PyTorch's: the rows from the global stream, not ``generator``
+        w[_torch_rng.randperm(backend.rng(), rows)[:num_zeros], col] = 0
     return _fill(tensor, w)
 
 
