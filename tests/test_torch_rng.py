@@ -555,3 +555,17 @@ def test_copied_and_pickled_streams_continue_as_the_original():
     dg.manual_seed(2)
     state = copy.deepcopy(dg.backend.rng())
     assert state.normal_cache is None and type(state) is dg.backend.Stream
+
+
+def test_a_given_sampler_draws_in_the_calling_thread_as_torch(torch):
+    """With a prefetching worker, a sampler's draws from the global stream (RandomSampler's
+    seed) still come before the loop body's own draws, as in PyTorch's main process."""
+
+    def run(m):
+        m.manual_seed(0)
+        ds = m.utils.data.TensorDataset(m.arange(40))
+        sampler = m.utils.data.RandomSampler(ds)
+        loader = m.utils.data.DataLoader(ds, batch_size=8, sampler=sampler, num_workers=1)
+        return [(b.tolist(), m.rand(1, dtype=m.float64).item()) for (b,) in loader]
+
+    assert run(dg) == run(torch)

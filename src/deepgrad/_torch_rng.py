@@ -22,11 +22,19 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
 * an int64 ``random_()``: a 64-bit word modulo 2⁶³ (how PyTorch's ``DataLoader`` and
   ``RandomSampler`` seed their own generators, so their shuffled order is PyTorch's too).
 
-float64 values are PyTorch's exactly; float32 normals within an ulp (PyTorch's vectorized
-``log``/``cos``/``sin`` round otherwise than NumPy's). Other dtypes and other draws take
-NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not PyTorch's
-numbers). A stream that is not a :class:`~deepgrad.backend.Stream` (the CuPy backend's, a
-NumPy generator handed in) takes NumPy's methods too.
+* ``exponential_``, ``cauchy_``, ``geometric_``: one 53-bit uniform per value through
+  ``-log1p(-u)/λ``, ``median + σ tan(π(u - ½))``, ``⌈ln u / log1p(-p)⌉`` in float64;
+  ``log_normal_``: ``exp`` of the scalar normals above (the cache included);
+* ``multinomial``: the ``k`` largest ``w / Exp(1)`` draws (without replacement, or one
+  sample), else each row's running sums searched by 53-bit uniforms.
+
+float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/``exp``, as
+PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
+float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
+than NumPy's). Other dtypes (float16, complex) and other draws (Poisson, the gamma family)
+take NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not
+PyTorch's numbers). A stream that is not a :class:`~deepgrad.backend.Stream` (the CuPy
+backend's, a NumPy generator handed in) takes NumPy's methods too.
 
 >>> import deepgrad as dg
 >>> _ = dg.manual_seed(0)

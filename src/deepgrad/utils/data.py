@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+import itertools
 import math
 import re
 import sys as _sys
@@ -832,13 +833,13 @@ class DataLoader(Generic[T_co]):
     def _batches(self) -> Iterator[Any]:
         ds = self.dataset
         collate = self.collate_fn or default_collate
-        # shuffle=True: the RandomSampler's order (PyTorch's numbers), drawn here, in the
-        # calling thread, before any batch is fetched (the prefetching thread only fetches)
+        # a sampler's first indices are drawn here, in the calling thread, so that its draws
+        # from the global stream (RandomSampler's seed) come in PyTorch's order even where a
+        # prefetching thread fetches the batches
         shuffled = self.shuffle and not self._sampler_given
         if self.batch_size is None and self.batch_sampler is None:  # samples one by one
             convert = self.collate_fn or default_convert
-            order = list(self.sampler) if shuffled else self.sampler  # type: ignore[call-overload]
-            source = iter(ds) if self._iterable else (ds[i] for i in order)  # type: ignore[union-attr]
+            source = iter(ds) if self._iterable else (ds[i] for i in _primed(self.sampler))
             return (convert(s) for s in source)
         fast = collate is default_collate and _batches_fast(ds)
         if (
@@ -846,8 +847,7 @@ class DataLoader(Generic[T_co]):
             or shuffled
             or (not fast and callable(getattr(ds, "__getitems__", None)))
         ):
-            groups = list(self.batch_sampler) if shuffled else self.batch_sampler  # type: ignore[call-overload]
-            return (self._fetch(list(b)) for b in groups)  # type: ignore[union-attr]
+            return (self._fetch(list(b)) for b in _primed(self.batch_sampler))
         # in order: deepgrad.data's loader (its batches and drop_last); our collation
         inner = _NumpyLoader(
             ds,
@@ -874,6 +874,14 @@ class DataLoader(Generic[T_co]):
             f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, num_workers={self.num_workers})"
         )
+
+
+def _primed(indices: Any) -> Iterator[Any]:
+    """``iter(indices)`` with its first item already drawn (by the calling thread)."""
+    it = iter(indices)
+    for first in it:
+        return itertools.chain([first], it)
+    return iter(())
 
 
 #: the DataLoader attributes PyTorch refuses to set after ``__init__``
