@@ -26,13 +26,15 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
   ``-log1p(-u)/λ``, ``median + σ tan(π(u - ½))``, ``⌈ln u / log1p(-p)⌉`` in float64;
   ``log_normal_``: ``exp`` of the scalar normals above (the cache included);
 * ``multinomial``: the ``k`` largest ``w / Exp(1)`` draws (without replacement, or one
-  sample), else each row's running sums searched by 53-bit uniforms.
+  sample), else each row's running sums searched by 53-bit uniforms;
+* ``gamma`` (so Gamma, Beta, Dirichlet, Chi2, StudentT) and ``poisson``: PyTorch's scalar
+  rejection samplers, value by value, on the same 53-bit uniforms and scalar normals.
 
 float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/``exp``, as
 PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
 float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
-than NumPy's). Other dtypes (float16, complex) and other draws (Poisson, the gamma family)
-take NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not
+than NumPy's). Other dtypes (float16, complex) and other draws (``binomial``, the von Mises
+sampler) take NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not
 PyTorch's numbers). A stream that is not a :class:`~deepgrad.backend.Stream` (the CuPy
 backend's, a NumPy generator handed in) takes NumPy's methods too.
 
@@ -50,8 +52,8 @@ from typing import Any
 import numpy
 
 __all__ = [
-    "bernoulli", "cauchy", "exponential", "geometric", "log_normal", "multinomial", "normal",
-    "random_int64", "randint", "randperm", "scalar_normals", "uniform",
+    "bernoulli", "cauchy", "exponential", "gamma", "geometric", "log_normal", "multinomial",
+    "normal", "poisson", "random_int64", "randint", "randperm", "scalar_normals", "uniform",
 ]  # fmt: skip
 
 _M53 = numpy.uint64((1 << 53) - 1)
@@ -262,6 +264,107 @@ def multinomial(g: Any, w: numpy.ndarray, k: int, replacement: bool) -> numpy.nd
     cum[:, -1] = 1
     u = _unit(g, w.shape[0] * k, numpy.float64).reshape(w.shape[0], k)
     return numpy.stack([numpy.searchsorted(c, r, side="left") for c, r in zip(cum, u, strict=True)])
+
+
+def _u53(g: Any) -> float:
+    """One 53-bit float64 uniform (PyTorch's ``uniform_real_distribution<double>``)."""
+    return (int(g.integers(0, 2**64, dtype=numpy.uint64)) & ((1 << 53) - 1)) * 2.0**-53
+
+
+def _normal1(g: Any) -> float:
+    """One standard normal from PyTorch's scalar sampler, its cache first (as
+    :func:`scalar_normals`, one value)."""
+    cached = g.normal_cache
+    if cached is not None:
+        g.normal_cache = None
+        return cached
+    u1, u2 = _u53(g), _u53(g)
+    r, theta = math.sqrt(-2.0 * math.log1p(-u2)), 2.0 * math.pi * u1
+    g.normal_cache = r * math.sin(theta)
+    return r * math.cos(theta)
+
+
+_THIRD_F = float(numpy.float32(1.0) / numpy.float32(3.0))  # PyTorch's 1.0f / 3.0f
+_C_F = float(numpy.float32(0.0331))  # and its 0.0331f
+
+
+def _gamma1(g: Any, alpha: float, single: bool) -> float:
+    """One Gamma(``alpha``, 1) draw as PyTorch's ``sample_gamma``: Marsaglia and Tsang's
+    rejection on its scalar normals and 53-bit uniforms, ``alpha < 1`` boosted by
+    ``u^(1/α)``; ``single``: ``alpha`` a float32 (PyTorch's steps on it in float32)."""
+    f = numpy.float32
+    scale = 1.0
+    if alpha < 1.0:
+        if alpha == 0:
+            return 0.0
+        inv = float(f(1.0) / f(alpha)) if single else 1.0 / alpha
+        scale *= math.pow(1 - _u53(g), inv)
+        alpha = float(f(alpha) + f(1.0)) if single else alpha + 1.0
+    d = float(f(alpha) - f(_THIRD_F)) if single else alpha - _THIRD_F
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        x = _normal1(g)
+        y = 1.0 + c * x
+        if y <= 0:
+            continue
+        v = y * y * y
+        u = 1 - _u53(g)
+        xx = x * x
+        if u < 1.0 - _C_F * xx * xx or math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def gamma(g: Any, alpha: numpy.ndarray) -> numpy.ndarray:
+    """Gamma(``alpha``, 1) draws, one per value of ``alpha`` in order, in its dtype (at least
+    the dtype's smallest normal number), as PyTorch's ``_standard_gamma``."""
+    dt = alpha.dtype if alpha.dtype in (numpy.float32, numpy.float64) else numpy.dtype("f4")
+    if not getattr(g, "torch_stream", False):
+        x = g.gamma(alpha.astype(numpy.float64), 1.0)
+    else:
+        single = dt == numpy.float32
+        x = [_gamma1(g, a, single) for a in alpha.astype(numpy.float64).ravel().tolist()]
+    x = numpy.asarray(x, numpy.float64).astype(dt).reshape(alpha.shape)
+    return numpy.maximum(x, numpy.finfo(dt).tiny).astype(alpha.dtype)
+
+
+def _poisson1(g: Any, lam: float) -> int:
+    """One Poisson(``lam``) draw as PyTorch's ``sample_poisson``: Hörmann's transformed
+    rejection (1993) from ``lam ≥ 10``, else the product of uniforms against ``e^-lam``."""
+    if lam == 0:
+        return 0
+    if lam < 10:
+        enlam, k, prod = math.exp(-lam), 0, 1.0
+        while True:
+            prod *= _u53(g)
+            if prod <= enlam:
+                return k
+            k += 1
+    slam, loglam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = _u53(g) - 0.5
+        v = _u53(g)
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= (
+            -lam + k * loglam - math.lgamma(k + 1.0)
+        ):
+            return k
+
+
+def poisson(g: Any, rates: numpy.ndarray) -> numpy.ndarray:
+    """Poisson draws, one per rate in order, in the rates' dtype (PyTorch's ``poisson``)."""
+    if not getattr(g, "torch_stream", False):
+        return numpy.asarray(g.poisson(rates)).astype(rates.dtype)
+    k = [_poisson1(g, r) for r in rates.astype(numpy.float64).ravel().tolist()]
+    return numpy.asarray(k, numpy.float64).astype(rates.dtype).reshape(rates.shape)
 
 
 def random_int64(g: Any) -> int:

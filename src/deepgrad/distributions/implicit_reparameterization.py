@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -221,10 +221,8 @@ class _StandardGamma(Function):
     keep_output = True
 
     def forward(self, alpha: Any) -> Any:
-        a = backend.to_numpy(alpha)
-        x = backend.rng().gamma(a.astype(numpy.float64), 1.0)
-        x = numpy.asarray(x, dtype=a.dtype).reshape(a.shape)
-        return backend.xp.asarray(numpy.maximum(x, numpy.finfo(a.dtype).tiny))
+        a = backend.to_numpy(alpha)  # PyTorch's sampler and numbers (deepgrad._torch_rng)
+        return backend.xp.asarray(_torch_rng.gamma(backend.rng(), a))
 
     def backward(self, grad: Tensor) -> Tensor:
         (alpha,) = self.inputs
@@ -242,7 +240,8 @@ class _Dirichlet(Function):
     def forward(self, concentration: Any) -> Any:
         c = backend.to_numpy(concentration)
         dt = c.dtype
-        g = backend.rng().gamma(c.astype(numpy.float64), 1.0).reshape(c.shape)
+        # PyTorch's: the gamma draws in float64 whatever the dtype, then normalized
+        g = _torch_rng.gamma(backend.rng(), c.astype(numpy.float64))
         total = g.sum(-1, keepdims=True)
         with numpy.errstate(all="ignore"):
             x = g / total

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
@@ -70,12 +70,15 @@ class NegativeBinomial(_CountAndProbsLogits, Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
+        # PyTorch's: rate ~ Gamma(total_count, exp(-logits)) (standard gamma draws over the
+        # rate, at least the dtype's tiny), then poisson(rate); its samplers and numbers
+        dt = self._param.dtype
         r = numpy.broadcast_to(backend.to_numpy(self.total_count.detach()._data), shape)
-        odds = numpy.exp(backend.to_numpy(self.logits.detach()._data))
+        inv = numpy.exp(-backend.to_numpy(self.logits.detach()._data)).astype(dt)
         rng = backend.rng()
-        rate = rng.gamma(r, numpy.broadcast_to(odds, shape), shape)
-        out = rng.poisson(rate, shape)
-        return Tensor._wrap(backend.xp.asarray(numpy.asarray(out, dtype=self._param.dtype)))
+        rate = _torch_rng.gamma(rng, numpy.array(r, dtype=dt)) / numpy.broadcast_to(inv, shape)
+        rate = numpy.maximum(rate, numpy.finfo(dt).tiny).astype(dt)
+        return Tensor._wrap(backend.xp.asarray(_torch_rng.poisson(rng, rate)))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

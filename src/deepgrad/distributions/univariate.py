@@ -380,7 +380,8 @@ class Poisson(_Elementwise, ExponentialFamily):
         return self.rate
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        return self._draw(sample_shape, lambda rng, r, shape: rng.poisson(r, shape))
+        # PyTorch's: poisson(rate.expand(shape)), its sampler and numbers
+        return self._draw(sample_shape, lambda g, r, shape: _torch_rng.poisson(g, r.copy()))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

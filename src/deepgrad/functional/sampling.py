@@ -142,7 +142,8 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
     a = _floating_input(input, "poisson")
     if a.size and bool((a < 0).any()):
         raise ValueError("poisson: rates must be non-negative")
-    return Tensor._wrap(backend.xp.asarray(_gen(generator).poisson(a)).astype(a.dtype))
+    k = _torch_rng.poisson(_gen(generator), backend.to_numpy(a))  # PyTorch's sampler
+    return Tensor._wrap(backend.xp.asarray(k))
 
 
 def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
