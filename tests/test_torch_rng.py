@@ -413,6 +413,9 @@ def test_random_on_integers_as_torch(torch, dtype):
         return m.empty(40, dtype=dt).random_(), m.empty(40, dtype=dt).random_(0, hi)
 
     _same(torch, 0, fills, fills)
+    for m in (torch, dg):  # the wide unsigned types have no kernel in torch
+        with pytest.raises(NotImplementedError, match="random_kernel_cpu"):
+            m.empty(3, dtype=m.uint32).random_()
     top = 1 if dtype == "bool" else int(np.iinfo(dtype).max)
     for lo, hi in ((0, top + 2), (-1, 1) if dtype in ("uint8", "bool") else (-(top + 2), 0)):
         with pytest.raises(ValueError, match="out of bounds"):  # torch: RuntimeError

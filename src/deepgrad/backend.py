@@ -102,8 +102,8 @@ class Stream(numpy.random.Generator):
     the second value of its last Box–Muller pair (``normal_cache``, PyTorch's
     ``next_double_normal_sample``). A NumPy ``Generator`` over that bit generator, so every
     draw deepgrad makes comes from it; :mod:`deepgrad._torch_rng` makes PyTorch's own
-    numbers from its words (``rand``, ``randn``, ``randint``, ``randperm``, ``uniform_``,
-    ``normal_``)."""
+    numbers from its words (every draw PyTorch's programs make on the CPU, its module lists
+    which)."""
 
     torch_stream = True
 

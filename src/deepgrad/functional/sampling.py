@@ -251,6 +251,10 @@ def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
     if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral)) or hi <= lo:
         raise ValueError(f"random_: expected integers from < to, got from={lo}, to={hi}")
     d = numpy.dtype(x.dtype)
+    if d.kind == "u" and d.itemsize > 1:  # PyTorch's kernel has no wide unsigned types
+        raise NotImplementedError(
+            f'"random_kernel_cpu" not implemented for {d} (draw into int64 and convert)'
+        )
     if d.kind in "iub":  # PyTorch's range check: from and to - 1 must fit the dtype
         info = (0, 1) if d.kind == "b" else (int(numpy.iinfo(d).min), int(numpy.iinfo(d).max))
         for name, v in (("from", lo), ("to - 1", hi - 1)):
