@@ -604,3 +604,22 @@ def test_gamma_family_and_poisson_sample_as_torch(torch, dtype):
                 np.testing.assert_allclose(y, x, rtol=4 * np.finfo(x.dtype).eps, atol=0)
             else:
                 np.testing.assert_array_equal(y, x)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binomial_as_torch(torch, dtype):
+    """PyTorch's sample_binomial: BTRS (its acceptance box and its Stirling-tail bound) where
+    n·min(p, 1 - p) ≥ 10, else inversion; p > ½ by symmetry; float32 steps in float32."""
+
+    def draws(m):
+        dt = getattr(m, dtype)
+        n = m.tensor([10.0, 100.0, 1000.0, 5.0, 40.0, 0.0, 7.0] * 30, dtype=dt)
+        p = m.tensor([0.3, 0.8, 0.02, 0.5, 0.9, 0.4, 1.0] * 30, dtype=dt)
+        return (
+            m.binomial(n, p),
+            m.distributions.Binomial(m.tensor([20.0, 300.0], dtype=dt), p[:2]).sample((10,)),
+            m.rand(2, dtype=m.float64),
+        )
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, draws, draws)

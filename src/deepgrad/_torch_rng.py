@@ -27,14 +27,15 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
   ``log_normal_``: ``exp`` of the scalar normals above (the cache included);
 * ``multinomial``: the ``k`` largest ``w / Exp(1)`` draws (without replacement, or one
   sample), else each row's running sums searched by 53-bit uniforms;
-* ``gamma`` (so Gamma, Beta, Dirichlet, Chi2, StudentT) and ``poisson``: PyTorch's scalar
-  rejection samplers, value by value, on the same 53-bit uniforms and scalar normals.
+* ``gamma`` (so Gamma, Beta, Dirichlet, Chi2, StudentT), ``poisson`` and ``binomial``:
+  PyTorch's scalar rejection samplers, value by value, on the same 53-bit uniforms and
+  scalar normals.
 
 float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/``exp``, as
 PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
 float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
-than NumPy's). Other dtypes (float16, complex) and other draws (``binomial``, the von Mises
-sampler) take NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not
+than NumPy's). Other dtypes (float16, complex) and other draws (the von Mises sampler) take
+NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not
 PyTorch's numbers). A stream that is not a :class:`~deepgrad.backend.Stream` (the CuPy
 backend's, a NumPy generator handed in) takes NumPy's methods too.
 
@@ -52,7 +53,7 @@ from typing import Any
 import numpy
 
 __all__ = [
-    "bernoulli", "cauchy", "exponential", "gamma", "geometric", "log_normal", "multinomial",
+    "bernoulli", "binomial", "cauchy", "exponential", "gamma", "geometric", "log_normal", "multinomial",
     "normal", "poisson", "random_int64", "randint", "randperm", "scalar_normals", "uniform",
 ]  # fmt: skip
 
@@ -365,6 +366,92 @@ def poisson(g: Any, rates: numpy.ndarray) -> numpy.ndarray:
         return numpy.asarray(g.poisson(rates)).astype(rates.dtype)
     k = [_poisson1(g, r) for r in rates.astype(numpy.float64).ravel().tolist()]
     return numpy.asarray(k, numpy.float64).astype(rates.dtype).reshape(rates.shape)
+
+
+#: ``ln k! - (k + ½) ln(k + 1) + (k + 1) - ½ ln 2π`` for ``k = 0 … 9`` (PyTorch's table for
+#: the BTRS sampler's Stirling tail; larger ``k`` by its series)
+_STIRLING_TAIL = (
+    0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+    0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+    0.00925546218271273, 0.00833056343336287,
+)  # fmt: skip
+
+
+def _stirling_tail(k: float) -> float:
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _btrs(g: Any, n: Any, p: Any, t: Any) -> float:
+    """Hörmann's BTRS (1993) as PyTorch's ``btrs``: a Binomial(``n``, ``p ≤ ½``) draw;
+    ``t`` the count's type (``numpy.float32`` for float32 counts: PyTorch's steps on them in
+    float32), the rest in float64."""
+    sd = float(t(math.sqrt(t(t(n) * t(p)) * t(t(1) - t(p)))))
+    b = 1.15 + 2.53 * sd
+    a = -0.0873 + 0.0248 * b + 0.01 * float(p)
+    c = float(t(n) * t(p)) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = float(t(p) / t(t(1) - t(p)))
+    alpha = (2.83 + 5.1 / b) * sd
+    m = float(math.floor(t(t(n) + t(1)) * t(p)))
+    n = float(n)
+    while True:
+        u = _u53(g) - 0.5
+        v = _u53(g)
+        us = 0.5 - abs(u)
+        k = float(t(math.floor((2 * a / us + b) * u + c)))
+        if k < 0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = (
+            (m + 0.5) * math.log((m + 1) / (r * (n - m + 1)))
+            + (n + 1) * math.log((n - m + 1) / (n - k + 1))
+            + (k + 0.5) * math.log(r * (n - k + 1) / (k + 1))
+            + _stirling_tail(m) + _stirling_tail(n - m) - _stirling_tail(k) - _stirling_tail(n - k)
+        )  # fmt: skip
+        if v <= bound:
+            return k
+
+
+def _binomial_inversion(g: Any, n: Any, p: Any, t: Any) -> float:
+    """PyTorch's ``binomial_inversion``: geometric gaps summed past ``n`` (``n·p < 10``)."""
+    log_q = float(t(math.log1p(-float(p))))
+    total, k = 0.0, 0
+    while True:
+        total += math.ceil(math.log(_u53(g)) / log_q)
+        if total > n:
+            return float(k)
+        k += 1
+
+
+def _binomial1(g: Any, n: Any, p: Any, t: Any) -> float:
+    """One Binomial(``n``, ``p``) draw as PyTorch's ``sample_binomial``."""
+    n, p = t(n), t(p)
+    if n <= 0 or p <= 0:
+        return 0.0
+    if p >= 1:
+        return float(n)
+    if p <= 0.5:
+        return _btrs(g, n, p, t) if t(n * p) >= 10 else _binomial_inversion(g, n, p, t)
+    q = t(1.0 - float(p))
+    k = _btrs(g, n, q, t) if t(n * q) >= 10 else _binomial_inversion(g, n, q, t)
+    return float(t(n - t(k)))
+
+
+def binomial(g: Any, count: numpy.ndarray, prob: numpy.ndarray) -> numpy.ndarray:
+    """Binomial(``count``, ``prob``) draws, one per (broadcast) pair in order, in ``count``'s
+    dtype, as PyTorch's ``binomial``: BTRS where ``n·min(p, 1-p) ≥ 10``, else inversion."""
+    count, prob = numpy.broadcast_arrays(count, prob)
+    if not getattr(g, "torch_stream", False):
+        return numpy.asarray(g.binomial(count.astype(numpy.int64), prob)).astype(count.dtype)
+    t = numpy.float32 if count.dtype == numpy.float32 else float
+    pairs = zip(count.ravel().tolist(), prob.ravel().tolist(), strict=True)
+    k = [_binomial1(g, n, p, t) for n, p in pairs]
+    return numpy.asarray(k, numpy.float64).astype(count.dtype).reshape(count.shape)
 
 
 def random_int64(g: Any) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from ..tensor import Size, Tensor, arange
 from . import constraints
 from .distribution import Distribution
@@ -99,8 +99,9 @@ class Binomial(_CountAndProbsLogits, Distribution):
         shape = tuple(self._extended_shape(sample_shape))
         n = numpy.broadcast_to(backend.to_numpy(self.total_count._data), shape)
         p = numpy.broadcast_to(backend.to_numpy(self.probs.detach()._data), shape)
-        out = backend.rng().binomial(n.astype(numpy.int64), p, shape)
-        return Tensor._wrap(backend.xp.asarray(numpy.asarray(out, dtype=self._param.dtype)))
+        dt = self._param.dtype  # PyTorch's: binomial(total_count, probs), its sampler
+        out = _torch_rng.binomial(backend.rng(), n.astype(dt), p.astype(dt))
+        return Tensor._wrap(backend.xp.asarray(out))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

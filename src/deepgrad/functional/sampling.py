@@ -155,8 +155,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
         raise ValueRangeError("binomial: prob must be in [0, 1]")
     if c.size and bool((c < 0).any()):
         raise ValueRangeError("binomial: count must be non-negative")
-    draws = _gen(generator).binomial(c.astype(numpy.int64), p)
-    return Tensor._wrap(backend.xp.asarray(draws).astype(c.dtype))
+    draws = _torch_rng.binomial(_gen(generator), c, numpy.asarray(p, dtype=c.dtype))  # torch's
+    return Tensor._wrap(backend.xp.asarray(draws))
 
 
 def bernoulli_(x: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
