@@ -623,3 +623,17 @@ def test_binomial_as_torch(torch, dtype):
 
     for seed in SEEDS[:3]:
         _same(torch, seed, draws, draws)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_von_mises_samples_as_torch(torch, dtype):
+    """Best & Fisher's rejection as torch's sampler runs it: rounds of float64 uniforms for
+    every value, a later acceptance replacing an earlier one."""
+
+    def draws(m):
+        dt = getattr(m, dtype)
+        loc, kappa = m.tensor([0.3, -2.0, 1.0], dtype=dt), m.tensor([0.5, 4.0, 1e-6], dtype=dt)
+        return m.distributions.VonMises(loc, kappa).sample((50,)), m.rand(2, dtype=m.float64)
+
+    for seed in SEEDS[:3]:
+        _same(torch, seed, draws, draws)

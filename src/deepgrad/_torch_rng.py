@@ -34,10 +34,10 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
 float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/``exp``, as
 PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
 float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
-than NumPy's). Other dtypes (float16, complex) and other draws (the von Mises sampler) take
-NumPy's methods on the same stream (deterministic under ``dg.manual_seed``, not
-PyTorch's numbers). A stream that is not a :class:`~deepgrad.backend.Stream` (the CuPy
-backend's, a NumPy generator handed in) takes NumPy's methods too.
+than NumPy's). Other dtypes (float16, complex) take NumPy's methods on the same stream
+(deterministic under ``dg.manual_seed``, not PyTorch's numbers). A stream that is not a
+:class:`~deepgrad.backend.Stream` (the CuPy backend's, a NumPy generator handed in) takes
+NumPy's methods too.
 
 >>> import deepgrad as dg
 >>> _ = dg.manual_seed(0)

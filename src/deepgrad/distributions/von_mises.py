@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend
+from .. import _torch_rng, backend
 from .. import functional as F
 from ..tensor import Size, Tensor
 from . import constraints
@@ -57,18 +57,21 @@ def _log_modified_bessel_fn(x: Tensor, order: int = 0) -> Tensor:
 
 
 def _rejection_sample(loc: Any, kappa: Any, proposal_r: Any, shape: tuple) -> numpy.ndarray:
-    """Best & Fisher (1979): accepted draws in ``[-π, π)`` around ``loc`` (float64)."""
+    """Best & Fisher (1979): accepted draws in ``[-π, π)`` around ``loc`` (float64), as
+    PyTorch's sampler makes them: each round draws float64 uniforms ``(3, *shape)`` for every
+    value (``dg.rand``'s: PyTorch's numbers after the same seed) until every value has been
+    accepted once, and a value accepted again in a later round takes the later draw (as
+    PyTorch's; each accepted draw is a von Mises sample)."""
     rng = backend.rng()
     x = numpy.zeros(shape)
     done = numpy.zeros(shape, dtype=bool)
     while not done.all():
-        u1, u2, u3 = rng.random((3,) + shape)
+        u1, u2, u3 = _torch_rng.uniform(rng, (3,) + shape, numpy.float64)
         z = numpy.cos(math.pi * u1)
         f = (1 + proposal_r * z) / (proposal_r + z)
         c = kappa * (proposal_r - f)
         with numpy.errstate(all="ignore"):
             accept = ((c * (2 - c) - u2) > 0) | (numpy.log(c / u2) + 1 - c >= 0)
-        accept &= ~done
         x = numpy.where(accept, numpy.sign(u3 - 0.5) * numpy.arccos(numpy.clip(f, -1, 1)), x)
         done |= accept
     return numpy.mod(x + math.pi + loc, 2 * math.pi) - math.pi
