@@ -3,6 +3,8 @@ round-trips exactly, seed() and initial_seed()."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,21 @@ def test_manual_seed_returns_the_default_generator_as_torch(torch):
         dg.default_generator.set_state({"bad": 1})
     now = dg.default_generator.get_state()  # the global stream's, as torch's
     assert bytes(now.numpy()) == bytes(dg.get_rng_state().numpy())
+
+
+@pytest.mark.numpy_only("the CPU generator's checkpoint state")
+def test_a_checkpoint_state_of_the_old_generator_is_refused_by_name():
+    """fit's backups keep backend.get_rng_state()'s dict; one written before deepgrad drew
+    PyTorch's numbers (NumPy's PCG64) cannot continue this stream: a clear error, not a
+    silently different run."""
+    state = dg.backend.get_rng_state()
+    assert state["bit_generator"] == "MT19937" and "normal_cache" in state
+    json_safe = json.loads(json.dumps(state))
+    dg.randn(1, dtype=dg.float64)  # leaves a cached normal behind the saved state
+    x = dg.randn(3, dtype=dg.float64)
+    dg.backend.set_rng_state(json_safe)  # round-trips through JSON
+    dg.randn(1, dtype=dg.float64)
+    assert dg.randn(3, dtype=dg.float64).tolist() == x.tolist()
+    old = {"bit_generator": "PCG64", "state": {"state": 1, "inc": 3}, "has_uint32": 0}
+    with pytest.raises(ValueError, match="PCG64.*start the run again"):
+        dg.backend.set_rng_state(old)
