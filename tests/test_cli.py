@@ -260,6 +260,21 @@ def test_recipe_loss_with_options(tmp_path, capsys):
     )
 
 
+def _csv_recipe(tmp_path: Path, rows: list[str], *, inputs: int, epochs: int, data: str = ""):
+    """``table.csv`` of ``rows`` and a recipe ``csv.toml`` training a small MLP (``inputs`` →
+    16 → 2, Adam) on it, its target the ``label`` column; ``data``: more ``[data]`` keys."""
+    table = tmp_path / "table.csv"
+    table.write_text("\n".join(rows) + "\n")
+    recipe = tmp_path / "csv.toml"
+    recipe.write_text(
+        f'[data]\nname = "csv"\npath = "{table}"\ntarget = "label"\n{data}'
+        f'[model]\nlayers = [{{type = "Linear", args = [{inputs}, 16]}}, {{type = "ReLU"}}, '
+        '{type = "Linear", args = [16, 2]}]\n'
+        f'[optimizer]\nname = "adam"\nlr = 0.02\n[training]\nepochs = {epochs}\nbatch_size = 16\n'
+    )
+    return recipe
+
+
 def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_path, capsys):
     """A CSV whose target holds text labels is a classification task (classes in sorted
     order); missing cells are filled with the training medians, in training and in
@@ -272,15 +287,7 @@ def test_csv_recipe_with_text_labels_and_gaps_then_predict_by_column_name(tmp_pa
         f"{'' if i % 17 == 0 else f'{x:.4f}'},{y:.4f},{lab}"
         for i, (x, y, lab) in enumerate(zip(a, b, label))
     ]
-    data = tmp_path / "table.csv"
-    data.write_text("\n".join(rows) + "\n")
-    recipe = tmp_path / "csv.toml"
-    recipe.write_text(
-        f'[data]\nname = "csv"\npath = "{data}"\ntarget = "label"\n'
-        '[model]\nlayers = [{type = "Linear", args = [2, 16]}, {type = "ReLU"}, '
-        '{type = "Linear", args = [16, 2]}]\n'
-        '[optimizer]\nname = "adam"\nlr = 0.02\n[training]\nepochs = 30\nbatch_size = 16\n'
-    )
+    recipe = _csv_recipe(tmp_path, rows, inputs=2, epochs=30)
     out = tmp_path / "run"
     assert cli.main(["train", str(recipe), "--out", str(out), "--verbose", "0"]) == 0
     pre = dg.load_model(out / "model.dg").preprocessing  # inside the model file
@@ -316,15 +323,7 @@ def test_csv_recipe_with_a_categorical_column_then_predict(tmp_path, capsys):
     city = rng.choice(["oslo", "paris", "rome"], size=n)
     label = np.where(a + 2.5 * (city == "oslo") - 1.2 > 0, "yes", "no")
     rows = ["a,city,label"] + [f"{x:.4f},{c},{lab}" for x, c, lab in zip(a, city, label)]
-    data = tmp_path / "table.csv"
-    data.write_text("\n".join(rows) + "\n")
-    recipe = tmp_path / "csv.toml"
-    recipe.write_text(
-        f'[data]\nname = "csv"\npath = "{data}"\ntarget = "label"\ncategorical = ["city"]\n'
-        '[model]\nlayers = [{type = "Linear", args = [4, 16]}, {type = "ReLU"}, '
-        '{type = "Linear", args = [16, 2]}]\n'
-        '[optimizer]\nname = "adam"\nlr = 0.02\n[training]\nepochs = 40\nbatch_size = 16\n'
-    )
+    recipe = _csv_recipe(tmp_path, rows, inputs=4, epochs=40, data='categorical = ["city"]\n')
     out = tmp_path / "run"
     assert cli.main(["train", str(recipe), "--out", str(out)]) == 0
     assert "of 4 inputs (city: 3 categories)" in capsys.readouterr().out

@@ -79,12 +79,17 @@ def _state_tensor(g: Any, seed_: int) -> Tensor:
     return Tensor._wrap(numpy.frombuffer(raw, dtype=numpy.uint8).copy())
 
 
-def _load_state(g: Any, new_state: Any, who: str) -> int:
-    """Put PyTorch's state bytes ``new_state`` (a uint8 tensor) into stream ``g``; returns the
-    seed they record. ``who`` names the caller in the errors."""
+def _check_state(new_state: Any, who: str) -> None:
+    """PyTorch's ``TypeError`` for a state that is not a uint8 tensor."""
     if not isinstance(new_state, Tensor) or new_state.dtype != numpy.uint8:
         what = new_state.dtype if isinstance(new_state, Tensor) else type(new_state).__name__
         raise TypeError(f"RNG state must be a uint8 tensor (from {who}), got {what}")
+
+
+def _load_state(g: Any, new_state: Any, who: str) -> int:
+    """Put PyTorch's state bytes ``new_state`` (a uint8 tensor) into stream ``g``; returns the
+    seed they record. ``who`` names the caller in the errors."""
+    _check_state(new_state, who)
     raw = bytes(backend.to_numpy(new_state._data).reshape(-1).tobytes())
     if len(raw) != STATE_BYTES:
         raise RuntimeError(
@@ -116,8 +121,7 @@ def get_rng_state() -> Tensor:
 def set_rng_state(new_state: Any) -> None:
     """Restore the global generator to a state from :func:`get_rng_state` (or PyTorch's
     ``torch.get_rng_state()``)."""
-    if not isinstance(new_state, Tensor) or new_state.dtype != numpy.uint8:
-        _load_state(None, new_state, "dg.get_rng_state()")  # raises its TypeError
+    _check_state(new_state, "dg.get_rng_state()")  # before the CuPy backend's refusal
     backend._seed = _load_state(_stream(), new_state, "dg.get_rng_state()")
 
 
