@@ -208,12 +208,12 @@ def test_seeds_are_taken_modulo_two_to_the_64_as_torch(torch):
 
 
 def test_other_dtypes_and_draws_stay_seeded():
-    """Draws PyTorch makes otherwise (float16, complex, bernoulli, multinomial, dropout) come
-    from the same stream: reproducible under manual_seed, not PyTorch's numbers."""
+    """Draws PyTorch makes otherwise (float16 normals, complex) come from the same stream:
+    reproducible under manual_seed, not PyTorch's numbers."""
 
     def draws():
         return (
-            dg.rand(5, dtype=dg.float16),
+            dg.randn(5, dtype=dg.float16),
             dg.randn(3, dtype=dg.complex64),
             dg.bernoulli(dg.full((6,), 0.5)),
             dg.ones(2, 4).multinomial(2),
@@ -225,6 +225,52 @@ def test_other_dtypes_and_draws_stay_seeded():
     dg.manual_seed(4)
     for x, y in zip(a, draws(), strict=True):
         assert x.tolist() == y.tolist()
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (7,), (3, 5), (4096,)])
+@pytest.mark.parametrize("bounds", [(0.0, 1.0), (0.1, 0.7), (-2.0, 3.0), (1e-3, 2.5)])
+def test_float16_uniforms_as_torch(torch, shape, bounds):
+    """float16 ``rand``/``uniform_``/``rand_like`` are PyTorch's: float32's draws rounded to
+    half, a value rounding up to the upper bound replaced by the lower (``rand`` never 1),
+    and the stream continues as PyTorch's."""
+    a, b = bounds
+
+    def draws(m):
+        u = m.empty(shape, dtype=m.float16).uniform_(a, b)
+        r = m.rand(shape, dtype=m.float16) if bounds == (0.0, 1.0) else m.rand_like(u)
+        return u, r, m.rand(2, dtype=m.float64)
+
+    _same(torch, 5, draws, draws)
+    g, tg = dg.Generator().manual_seed(9), torch.Generator().manual_seed(9)
+    np.testing.assert_array_equal(
+        dg.rand(shape, dtype=dg.float16, generator=g).numpy(),
+        torch.rand(shape, dtype=torch.float16, generator=tg).numpy(),
+    )
+
+
+def test_float16_layers_and_uniform_inits_as_torch(torch):
+    """The uniform inits on float16 tensors, hence a float16 layer's initial weights."""
+
+    def inits(m):
+        w = m.empty(6, 5, dtype=m.float16)
+        return (
+            m.nn.init.uniform_(w, -0.3, 0.2).clone(),
+            m.nn.init.kaiming_uniform_(w, a=math.sqrt(5)).clone(),
+            m.nn.init.xavier_uniform_(w).clone(),
+            m.nn.Linear(7, 3, dtype=m.float16).weight.detach(),
+        )
+
+    _same(torch, 3, inits, inits)
+
+
+def test_float16_rand_never_reaches_one(torch):
+    """200,000 float16 draws: the ~20 float32 values in [1 − 2⁻¹², 1) round to 1.0 in half;
+    PyTorch makes them 0, and so does deepgrad."""
+    dg.manual_seed(1)
+    x = dg.rand(200_000, dtype=dg.float16).numpy()
+    torch.manual_seed(1)
+    np.testing.assert_array_equal(x, torch.rand(200_000, dtype=torch.float16).numpy())
+    assert x.max() < 1 and (x == 0).sum() > 0
 
 
 def _loader_orders(m, **kw):

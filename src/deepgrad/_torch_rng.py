@@ -34,7 +34,8 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
 float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/``exp``, as
 PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
 float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
-than NumPy's). Other dtypes (float16, complex) take NumPy's methods on the same stream
+than NumPy's). float16 uniforms are float32's rounded (:func:`uniform_half`, PyTorch's rule);
+other float16 and complex draws take NumPy's methods on the same stream
 (deterministic under ``dg.manual_seed``, not PyTorch's numbers). A stream that is not a
 :class:`~deepgrad.backend.Stream` (the CuPy backend's, a NumPy generator handed in) takes
 NumPy's methods too.
@@ -124,6 +125,16 @@ def uniform(g: Any, shape: tuple, dtype: Any, a: float = 0.0, b: float = 1.0) ->
         return u
     t = dtype.type
     return _fma(u, t(t(b) - t(a)), t(a))
+
+
+def uniform_half(g: Any, shape: tuple, a: float = 0.0, b: float = 1.0) -> Any:
+    """float16 draws of U(a, b) as PyTorch's ``rand``/``uniform_`` make them: float32's
+    (:func:`uniform`) rounded to half, a value that rounds up to ``half(b)`` replaced by
+    ``half(a)`` (so ``rand`` never gives 1.0)."""
+    h = numpy.float16
+    v = numpy.asarray(uniform(g, shape, numpy.float32, a, b)).astype(h)
+    v[v == h(b)] = h(a)
+    return v
 
 
 def _libm(fn: str, x: numpy.ndarray) -> numpy.ndarray:

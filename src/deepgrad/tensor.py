@@ -4542,15 +4542,20 @@ class _NoDraw(NotImplementedError, TypeError):
 
 def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
     """``draw``'s values (:mod:`deepgrad._torch_rng`) for tensor ``t``: its shape and dtype,
-    the float16 and complex dtypes through float32/float64 draws."""
+    the float16 and complex dtypes through float32/float64 draws (float16 uniforms as
+    PyTorch's: :func:`deepgrad._torch_rng.uniform_half`)."""
     d = numpy.dtype(t.dtype)
+    g = _gen(generator)
+    if d == numpy.float16 and draw is _torch_rng.uniform and getattr(g, "torch_stream", False):
+        return _torch_rng.uniform_half(g, tuple(t.shape), *params)
     base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
-    return numpy.asarray(draw(_gen(generator), tuple(t.shape), base, *params)).astype(d)
+    return numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
 
 
 def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
     """``rand``'s uniform ``[0, 1)`` or ``randn``'s standard normal draws in dtype ``d``:
-    float16 from 11 random bits (uniform, so never rounded up to 1) or a float32 draw (normal);
+    float16 uniforms as PyTorch's (:func:`deepgrad._torch_rng.uniform_half`; from 11 random
+    bits on a stream that is not PyTorch's), normals a float32 draw rounded;
     a complex dtype as PyTorch's, real and imaginary parts drawn apart (``randn``'s each of
     variance ½, so the complex variance is 1)."""
     if d.kind not in "fc":
@@ -4561,9 +4566,12 @@ def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
     part = numpy.dtype(f"f{d.itemsize // 2}") if d.kind == "c" else d
     base = part if part.itemsize >= 4 else numpy.dtype(numpy.float32)
     n = (*shape, 2) if d.kind == "c" else shape
-    if d.kind == "f" and d.itemsize >= 4 and getattr(g, "torch_stream", False):
+    if d.kind == "f" and getattr(g, "torch_stream", False):
         # PyTorch's numbers (deepgrad._torch_rng); a NumPy generator handed in: its own
-        return (_torch_rng.uniform if where == "rand" else _torch_rng.normal)(g, shape, d)
+        if d.itemsize >= 4:
+            return (_torch_rng.uniform if where == "rand" else _torch_rng.normal)(g, shape, d)
+        if where == "rand":
+            return _torch_rng.uniform_half(g, shape)
     if where == "rand":
         arr = g.random(n, dtype=base) if part.itemsize >= 4 else g.integers(0, 2048, n) / 2048
     else:
