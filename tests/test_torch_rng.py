@@ -263,6 +263,40 @@ def test_float16_layers_and_uniform_inits_as_torch(torch):
     _same(torch, 3, inits, inits)
 
 
+@pytest.mark.parametrize(
+    "dtype, a, b",
+    [
+        ("float16", 0.0, 1e5),  # to outside half's range
+        ("float16", -7e4, 0.0),  # from outside it
+        ("float16", 0.0, math.inf),
+        ("float16", math.nan, 1.0),
+        ("float16", -6e4, 6e4),  # each inside, to - from past 65504
+        ("float32", -3e38, 3e38),
+        ("float64", -1e308, 1e308),
+        ("float32", 2.0, 1.0),  # from > to
+    ],
+)
+def test_uniform_bounds_refused_as_torch(torch, dtype, a, b):
+    """Bounds PyTorch refuses (the draws would be ±inf or NaN) are refused with its
+    RuntimeError, by Tensor.uniform_ and nn.init.uniform_ alike."""
+    with pytest.raises(RuntimeError):
+        torch.empty(3, dtype=getattr(torch, dtype)).uniform_(a, b)
+    for fill in (lambda t: t.uniform_(a, b), lambda t: dg.nn.init.uniform_(t, a, b)):
+        with pytest.raises(RuntimeError) as info:
+            fill(dg.empty(3, dtype=getattr(dg, dtype)))
+        assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("bounds", [(-1e300, 1e300), (-1.7e308, 0.0), (1e299, 1.7e308)])
+def test_float64_uniforms_over_huge_ranges_as_torch(torch, bounds):
+    """``u · (b − a) + a`` rounded once stays exact where ``b − a`` is near float64's
+    largest value (the exact product's split would overflow: it is scaled by 2⁻⁶⁴)."""
+    _same(
+        torch, 0, lambda m: m.empty(500, dtype=m.float64).uniform_(*bounds),
+        lambda m: m.empty(500, dtype=m.float64).uniform_(*bounds),
+    )  # fmt: skip
+
+
 def test_float16_rand_never_reaches_one(torch):
     """200,000 float16 draws: the ~20 float32 values in [1 − 2⁻¹², 1) round to 1.0 in half;
     PyTorch makes them 0, and so does deepgrad."""

@@ -101,6 +101,8 @@ def _fma(x: numpy.ndarray, y: float, z: float) -> numpy.ndarray:
         f = numpy.float32
         return (x.astype(numpy.float64) * float(f(y)) + float(f(z))).astype(numpy.float32)
     y, z = float(y), float(z)
+    if max(abs(y), abs(z)) > 2.0**996:  # Dekker's split of y would overflow: scale by 2^-64
+        return _fma(x, y * 2.0**-64, z * 2.0**-64) * 2.0**64  # powers of two: exact
     p = x * y
     cx = 134217729.0 * x  # 2^27 + 1: the halves of x and y
     xh = cx - (cx - x)

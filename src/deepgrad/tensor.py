@@ -1363,10 +1363,7 @@ class Tensor:
                 f'"check_uniform_bounds" not implemented for '
                 f"'{kernel_dtype_name(self._data.dtype)}' (uniform_ fills floating tensors)"
             )
-        if a > b:
-            raise ValueRangeError(
-                f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
-            )
+        check_uniform_bounds(self._data.dtype, a, b)
         return self.copy_(_draw_like(self, _torch_rng.uniform, generator, a, b))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -4538,6 +4535,30 @@ def randn(
 class _NoDraw(NotImplementedError, TypeError):
     """``rand``/``randn`` of an integer or bool dtype: PyTorch's ``NotImplementedError``;
     deepgrad raised NumPy's ``TypeError`` before, so it is both."""
+
+
+def check_uniform_bounds(dtype: Any, a: float, b: float) -> None:
+    """PyTorch's checks of ``uniform_(a, b)`` on a floating ``dtype``, in its order: each
+    bound finite within the dtype's range, ``a ≤ b``, and ``b − a`` no larger than the
+    dtype's largest value (else the draws would be ±inf or NaN). Raises PyTorch's
+    ``RuntimeError`` (also a ``ValueError``)."""
+    big = float(numpy.finfo(dtype).max)
+    name = kernel_dtype_name(numpy.dtype(dtype))
+    for what, v in (("from", a), ("to", b)):
+        if not -big <= v <= big:
+            raise ValueRangeError(
+                f"{what} is out of bounds for {name}: uniform_ on {name} takes finite bounds "
+                f"within ±{big:g}, got {what}={v}"
+            )
+    if a > b:
+        raise ValueRangeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
+    if b - a > big:
+        raise ValueRangeError(
+            f"uniform_ expects to-from <= the largest {name} ({big:g}), but found to={b} and "
+            f"from={a} which result in to-from to exceed the limit"
+        )
 
 
 def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:

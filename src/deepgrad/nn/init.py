@@ -33,7 +33,7 @@ from typing import Any
 from .. import _torch_rng, backend
 from .._errors import ValueRangeError
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, check_uniform_bounds
 from .parameter import _UNINITIALIZED_USE, is_lazy
 
 Initializer = Callable[[Tensor], Tensor]
@@ -122,12 +122,10 @@ def _draw(draw: Any, t: Tensor, generator: Any, *params: float) -> Any:
 
 @_no_placeholder
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    """Fill with samples of U(a, b); ``a > b`` raises PyTorch's ``RuntimeError`` (also a
+    """Fill with samples of U(a, b); bounds PyTorch refuses (``a > b``, outside the dtype's
+    range, ``b − a`` past its largest value) raise its ``RuntimeError`` (also a
     ``ValueError``)."""
-    if a > b:
-        raise ValueRangeError(
-            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
-        )
+    check_uniform_bounds(tensor.dtype, a, b)
     return _fill(tensor, _draw(_torch_rng.uniform, tensor, generator, a, b))
 
 
