@@ -297,6 +297,226 @@ def test_float64_uniforms_over_huge_ranges_as_torch(torch, bounds):
     )  # fmt: skip
 
 
+def _outcome(fn, *args):
+    """``fn(*args)``'s values as a list, or "raises" for a RuntimeError (PyTorch's class)."""
+    try:
+        return fn(*args).tolist()
+    except RuntimeError:
+        return "raises"
+
+
+def _fill_random(m, dtype, *bounds):
+    return m.empty(40, dtype=getattr(m, dtype)).random_(*bounds)
+
+
+def _randint(m, dtype, lo, hi):
+    return m.randint(lo, hi, (40,), dtype=getattr(m, dtype))
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float16", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+)
+@pytest.mark.filterwarnings("ignore:.*out of bounds")
+def test_random_ranges_and_their_checks_as_torch(torch, dtype):
+    """random_(from, to), random_(to), random_() and randint over every dtype and ranges
+    around the dtypes' limits: PyTorch's numbers (a 64-bit word from a range of 2^28 on, a
+    float's bounds moved to integers it holds) or PyTorch's refusal (a bound outside the
+    dtype, an empty range)."""
+    ranges = [(0, 1000), (0, 2), (-100, 100), (0, 2**27), (0, 2**28), (0, 2**30),
+              (3, 2**31 - 1), (-(2**25) - 3, 2**25 + 5), (0, 70000), (0, 2**60), (5, 5)]  # fmt: skip
+    calls = [(_fill_random, r) for r in ranges] + [(_randint, r) for r in ranges]
+    calls += [(_fill_random, form) for form in ((), (2**29,), (7,))]
+    for fn, bounds in calls:
+        torch.manual_seed(0)
+        want = _outcome(fn, torch, dtype, *bounds)
+        dg.manual_seed(0)
+        assert _outcome(fn, dg, dtype, *bounds) == want, (fn.__name__, bounds)
+
+
+@pytest.mark.parametrize(
+    "n, dtype", [(128, "int8"), (129, "int8"), (257, "uint8"), (2049, "float16"),
+                 (2050, "float16"), (-1, "int64"), (3, "bool"), (0, "int16")],
+)  # fmt: skip
+def test_randperm_checks_as_torch(torch, n, dtype):
+    """randperm refuses what PyTorch refuses: n − 1 past the dtype, a float past 2^digits + 1,
+    a negative n, bool."""
+    try:
+        torch.manual_seed(0)
+        want = torch.randperm(n, dtype=getattr(torch, dtype)).tolist()
+    except (RuntimeError, NotImplementedError) as e:
+        with pytest.raises(type(e)):
+            dg.randperm(n, dtype=getattr(dg, dtype))
+        return
+    dg.manual_seed(0)
+    assert dg.randperm(n, dtype=getattr(dg, dtype)).tolist() == want
+
+
+@pytest.mark.parametrize("n", [3, 20])
+@pytest.mark.parametrize(
+    "mean, std",
+    [(0.0, math.inf), (math.inf, 1.0), (math.nan, 1.0), (-math.inf, 0.0), (1e308, 1e308),
+     (0.0, math.nan)],
+)  # fmt: skip
+def test_normal_with_infinite_or_nan_parameters_as_torch(torch, n, mean, std):
+    """PyTorch's ±inf and NaN for infinite or NaN parameters (not the NaN of an exact
+    product's error terms), and its refusal of a NaN std."""
+
+    def fill(m, dtype):
+        return m.empty(n, dtype=getattr(m, dtype)).normal_(mean, std)
+
+    for dtype in ("float32", "float64"):
+        torch.manual_seed(0)
+        want = _outcome(fill, torch, dtype)
+        dg.manual_seed(0)
+        got = _outcome(fill, dg, dtype)
+        if want == "raises":
+            assert got == "raises"
+        else:
+            np.testing.assert_array_equal(np.array(got), np.array(want))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bounds", [(1 / 8, 1 / 3), (0.1, 0.9), (0.3, 0.3)])
+def test_rrelu_slopes_as_torch(torch, dtype, bounds):
+    """Training rrelu draws PyTorch's slopes: one float64 U(lower, upper) per non-positive
+    element in order (the bounds in the dtype first, product and sum rounded apart), so the
+    output, the gradient and the stream after it are PyTorch's; NaN and ±0 included."""
+    x = np.random.default_rng(0).standard_normal((30, 7))
+    x[0, :3] = [np.nan, 0.0, -0.0]
+
+    def run(m):
+        t = m.tensor(x, dtype=getattr(m, dtype), requires_grad=True)
+        y = m.nn.functional.rrelu(t, *bounds, training=True)
+        y.sum().backward()
+        return y, t.grad, m.rand(3, dtype=m.float64), m.nn.RReLU(*bounds)(t.detach())
+
+    _same(torch, 3, run, run)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gumbel_softmax_noise_as_torch(torch, dtype):
+    """gumbel_softmax's noise is PyTorch's ``-log(exponential_())`` draws (the soft output
+    within float rounding of ``log``, the hard one-hots equal)."""
+
+    def run(m, hard):
+        logits = m.tensor(np.linspace(-2, 2, 60).reshape(10, 6), dtype=getattr(m, dtype))
+        return m.nn.functional.gumbel_softmax(logits, tau=0.7, hard=hard)
+
+    torch.manual_seed(5)
+    want = run(torch, False).numpy()
+    dg.manual_seed(5)
+    np.testing.assert_allclose(
+        run(dg, False).numpy(), want, rtol=1e-6 if dtype == "float32" else 1e-14
+    )
+    _same(torch, 6, lambda m: run(m, True), lambda m: run(m, True))
+
+
+def test_inits_refuse_integer_tensors_as_torch(torch):
+    """nn.init.uniform_/normal_ on an integer tensor: PyTorch's NotImplementedError."""
+    for fill in (torch.nn.init.uniform_, torch.nn.init.normal_):
+        with pytest.raises(NotImplementedError):
+            fill(torch.empty(3, dtype=torch.int64))
+    for fill in (dg.nn.init.uniform_, dg.nn.init.normal_):
+        with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+            fill(dg.empty(3, dtype=dg.int64))
+
+
+_FILLS = {
+    "uniform_": lambda t: t.uniform_(-1, 2),
+    "normal_": lambda t: t.normal_(1, 2),
+    "exponential_": lambda t: t.exponential_(2.0),
+    "cauchy_": lambda t: t.cauchy_(),
+    "geometric_": lambda t: t.geometric_(0.3),
+    "log_normal_": lambda t: t.log_normal_(),
+    "bernoulli_": lambda t: t.bernoulli_(0.3),
+    "random_": lambda t: t.random_(0, 100),
+}
+_VIEWS = {
+    "transposed": lambda b: b.transpose(0, 2),
+    "permuted": lambda b: b.permute(2, 0, 1),
+    "strided": lambda b: b[:, ::2].transpose(0, 1),
+    "contiguous": lambda b: b,
+}
+
+
+@pytest.mark.parametrize("fill", sorted(_FILLS))
+@pytest.mark.parametrize("view", sorted(_VIEWS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_in_place_fills_of_views_as_torch(torch, fill, view, dtype):
+    """An in-place draw into a non-contiguous view fills it in memory order, as PyTorch's
+    TensorIterator walks it (normal_ by its scalar sampler there): the base tensor, and the
+    stream (its cached normal too) after it, are PyTorch's."""
+
+    def run(m):
+        base = m.zeros(4, 6, 5, dtype=getattr(m, dtype))
+        _FILLS[fill](_VIEWS[view](base))
+        return base, m.randn(3, dtype=m.float64)
+
+    _same(torch, 0, run, run, ulps=1 if dtype == "float32" and "normal" in fill else 0)
+
+
+_DROPOUTS = {
+    "transposed": lambda m, t: m.nn.functional.dropout(t.transpose(0, 2), 0.5),
+    "permuted": lambda m, t: m.nn.functional.dropout(t.permute(1, 2, 3, 0), 0.3),
+    "strided": lambda m, t: m.nn.functional.dropout(t[1:, :, ::3].permute(3, 1, 0, 2), 0.5),
+    "expanded": lambda m, t: m.nn.functional.dropout(t[:, :1].expand(3, 4, 5, 2), 0.5),
+    "expanded, transposed": lambda m, t: m.nn.Dropout(0.5)(
+        t[:, :1].expand(3, 4, 5, 2).transpose(0, 3)
+    ),
+    "alpha": lambda m, t: m.nn.functional.alpha_dropout(t.transpose(1, 2), 0.4, True),
+    "after relu": lambda m, t: m.nn.functional.dropout(m.relu(t.transpose(0, 2)), 0.5),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_DROPOUTS))
+def test_dropout_of_views_as_torch(torch, case):
+    """Dropout's noise goes into ``empty_like(input)``, which keeps a view's stride order:
+    the mask is filled in that order (PyTorch's), not the view's logical one."""
+    x = np.random.default_rng(1).standard_normal((3, 4, 5, 2)).astype(np.float32)
+
+    def run(m):
+        return _DROPOUTS[case](m, m.tensor(x)), m.rand(2)
+
+    _same(torch, 0, run, run)
+
+
+@pytest.mark.parametrize(
+    "kind, kw",
+    [("LSTM", {}), ("LSTM", {"batch_first": True}), ("GRU", {}), ("RNN", {}),
+     ("LSTM", {"bidirectional": True})],
+)  # fmt: skip
+def test_dropout_between_recurrent_layers_as_torch(torch, kind, kw):
+    """``dropout=`` between stacked recurrent layers draws PyTorch's masks (over each layer's
+    time-major output), also for packed sequences (over the packed steps only)."""
+    x = np.random.default_rng(2).standard_normal((6, 4, 5)).astype(np.float32)
+
+    def run(m, packed):
+        m.manual_seed(0)
+        layer = getattr(m.nn, kind)(5, 4, num_layers=3, dropout=0.4, **kw)
+        t = m.tensor(x.swapaxes(0, 1) if kw.get("batch_first") else x)
+        if packed:
+            lens = m.tensor([6, 3, 5, 2])
+            t = m.nn.utils.rnn.pack_padded_sequence(t, lens, kw.get("batch_first", False), False)
+        out, _ = layer(t)
+        if packed:
+            out = m.nn.utils.rnn.pad_packed_sequence(out, kw.get("batch_first", False))[0]
+        return out.detach(), m.rand(2)
+
+    for packed in (False, True):
+        torch.manual_seed(7)
+        want = run(torch, packed)
+        dg.manual_seed(7)
+        got = run(dg, packed)
+        np.testing.assert_allclose(_np(got[0]), _np(want[0]), rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(_np(got[1]), _np(want[1]))
+
+
+def test_poisson_of_an_infinite_rate_is_refused():
+    """PyTorch returns -2^63 for an infinite rate; deepgrad refuses it with a message."""
+    with pytest.raises(RuntimeError, match="finite"):
+        dg.poisson(dg.tensor([1.0, math.inf]))
+
+
 def test_float16_rand_never_reaches_one(torch):
     """200,000 float16 draws: the ~20 float32 values in [1 − 2⁻¹², 1) round to 1.0 in half;
     PyTorch makes them 0, and so does deepgrad."""

@@ -17,7 +17,8 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
   for the next value (the stream's ``normal_cache``, as PyTorch's generator keeps it);
 * ``bernoulli``: ``u < p``, one uniform per value (float64 for a number ``p`` — dropout's
   masks —, the probabilities' dtype for a tensor of them);
-* ``randint(low, high)``: ``word % (high - low) + low`` (two words when the range passes 2³²);
+* ``randint(low, high)``: ``word % (high - low) + low`` (two words from a range of 2²⁸ on;
+  the full-range ``random_()``: from 2³²);
 * ``randperm(n)``: Fisher–Yates, ``i ↔ i + word % (n - i)``;
 * an int64 ``random_()``: a 64-bit word modulo 2⁶³ (how PyTorch's ``DataLoader`` and
   ``RandomSampler`` seed their own generators, so their shuffled order is PyTorch's too).
@@ -56,6 +57,7 @@ import numpy
 __all__ = [
     "bernoulli", "binomial", "cauchy", "exponential", "gamma", "geometric", "log_normal", "multinomial",
     "normal", "poisson", "random_int64", "randint", "randperm", "scalar_normals", "uniform",
+    "as_filled",
 ]  # fmt: skip
 
 _M53 = numpy.uint64((1 << 53) - 1)
@@ -101,6 +103,8 @@ def _fma(x: numpy.ndarray, y: float, z: float) -> numpy.ndarray:
         f = numpy.float32
         return (x.astype(numpy.float64) * float(f(y)) + float(f(z))).astype(numpy.float32)
     y, z = float(y), float(z)
+    if not (math.isfinite(y) and math.isfinite(z)):  # inf/NaN: no error terms (inf - inf)
+        return x * y + z
     if max(abs(y), abs(z)) > 2.0**996:  # Dekker's split of y would overflow: scale by 2^-64
         return _fma(x, y * 2.0**-64, z * 2.0**-64) * 2.0**64  # powers of two: exact
     p = x * y
@@ -127,6 +131,49 @@ def uniform(g: Any, shape: tuple, dtype: Any, a: float = 0.0, b: float = 1.0) ->
         return u
     t = dtype.type
     return _fma(u, t(t(b) - t(a)), t(a))
+
+
+def as_filled(values: Any, like: Any) -> Any:
+    """Values drawn one per element in the order PyTorch's kernels fill a tensor laid out as
+    the array ``like`` (an in-place fill of it, or dropout's noise in ``empty_like`` of it),
+    returned in ``like``'s shape; ``values`` holds the draws in draw order. The order is
+    TensorIterator's: the dimensions sorted by stride, innermost the smallest, by its
+    insertion sort (a zero stride compares as "either", so an expanded dimension keeps its
+    place; equal strides put the larger size outside) — a transposed view is filled along
+    its rows in memory (``F.dropout(x.t())``, ``x.t().uniform_()``)."""
+    values = numpy.asarray(values)
+    shape, strides = like.shape, getattr(like, "strides", None)
+    if strides is None or len(shape) < 2 or like.flags.c_contiguous:
+        return values.reshape(shape)
+    dims = [i for i in range(len(shape)) if shape[i] > 1]  # a size-1 axis fills in any order
+
+    def swap(a: int, b: int) -> int:  # TensorIterator's should_swap, on |strides|
+        sa, sb = abs(strides[a]), abs(strides[b])
+        if sa == 0 or sb == 0:
+            return 0
+        if sa != sb:
+            return 1 if sa > sb else -1
+        return 1 if shape[a] > shape[b] else 0
+
+    perm = dims[::-1]  # innermost first
+    for i in range(1, len(perm)):
+        j = i
+        for k in range(i - 1, -1, -1):
+            c = swap(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    outer = [i for i in range(len(shape)) if shape[i] == 1] + perm[::-1]
+    return values.reshape([shape[i] for i in outer]).transpose(numpy.argsort(outer))
+
+
+def uniform_scalar(g: Any, n: int, a: float, b: float) -> numpy.ndarray:
+    """``n`` float64 draws of U(a, b) as PyTorch's scalar loops make them (``rrelu``'s slopes:
+    ``uniform_real_distribution<double>`` called per value): ``u · (b - a) + a`` with the
+    product and the sum rounded apart, where ``uniform_``'s kernel rounds once (:func:`uniform`)."""
+    return _unit(g, n, numpy.float64) * (float(b) - float(a)) + float(a)
 
 
 def uniform_half(g: Any, shape: tuple, a: float = 0.0, b: float = 1.0) -> Any:
@@ -172,15 +219,16 @@ def normal(g: Any, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0
     if not _exact(g, dtype):
         return g.normal(mean, std, shape).astype(dtype)
     n = math.prod(shape)
-    if n < 16:
-        return scalar_normals(g, n, mean, std).astype(dtype).reshape(shape)
-    x = _unit(g, n, dtype)
-    k = n // 16
-    _box_muller_16(x[: k * 16].reshape(k, 16), mean, std)
-    if n % 16:
-        tail = _unit(g, 16, dtype).reshape(1, 16)
-        _box_muller_16(tail, mean, std)
-        x[n - 16 :] = tail[0]
+    with numpy.errstate(over="ignore", invalid="ignore"):  # huge or infinite mean/std: ±inf
+        if n < 16:  # or NaN as PyTorch's, without NumPy's warnings
+            return scalar_normals(g, n, mean, std).astype(dtype).reshape(shape)
+        x = _unit(g, n, dtype)
+        k = n // 16
+        _box_muller_16(x[: k * 16].reshape(k, 16), mean, std)
+        if n % 16:
+            tail = _unit(g, 16, dtype).reshape(1, 16)
+            _box_muller_16(tail, mean, std)
+            x[n - 16 :] = tail[0]
     return x.reshape(shape)
 
 
@@ -238,13 +286,16 @@ def log_normal(g: Any, shape: tuple, dtype: Any, mean: float = 1.0, std: float =
     return _libm("exp", z).astype(dtype).reshape(shape)
 
 
-def randint(g: Any, low: int, high: int, shape: tuple) -> Any:
-    """int64 draws uniform in ``[low, high)`` (see the module)."""
+def randint(g: Any, low: int, high: int, shape: tuple, wide: int = 2**28) -> Any:
+    """int64 draws uniform in ``[low, high)`` (see the module): a 32-bit word modulo the
+    span, a 64-bit one from a span of ``wide`` on — PyTorch's ``random_(from, to)`` (so
+    ``randint``) takes 64 bits from ``2^28`` (its note: to keep the modulo's skew small),
+    the full-range ``random_()`` from ``2^32`` (int64 and float64)."""
     if not getattr(g, "torch_stream", False):
         return g.integers(low, high, shape, dtype=numpy.int64)
     span = high - low
     n = math.prod(shape)
-    words = _words(g, n) if span < 2**32 else _words64(g, n)
+    words = _words(g, n) if span < wide else _words64(g, n)
     return ((words % numpy.uint64(span)).astype(numpy.int64) + low).reshape(shape)
 
 

@@ -1368,13 +1368,13 @@ class Tensor:
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std²) (deepgrad's generator, or ``generator``);
-        ``std < 0`` raises PyTorch's ``RuntimeError`` (also a ValueError)."""
+        ``std < 0`` (or NaN) raises PyTorch's ``RuntimeError`` (also a ValueError)."""
         if self._data.dtype.kind in "biu":  # PyTorch has no kernel for them
             raise DtypeNotImplementedError(
                 f'"normal_kernel_cpu" not implemented for '
                 f"'{kernel_dtype_name(self._data.dtype)}' (normal_ fills floating tensors)"
             )
-        if std < 0:
+        if not std >= 0:  # NaN too, as PyTorch
             raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
         return self.copy_(_draw_like(self, _torch_rng.normal, generator, mean, std))
 
@@ -4542,8 +4542,13 @@ def check_uniform_bounds(dtype: Any, a: float, b: float) -> None:
     bound finite within the dtype's range, ``a ≤ b``, and ``b − a`` no larger than the
     dtype's largest value (else the draws would be ±inf or NaN). Raises PyTorch's
     ``RuntimeError`` (also a ``ValueError``)."""
-    big = float(numpy.finfo(dtype).max)
     name = kernel_dtype_name(numpy.dtype(dtype))
+    if numpy.dtype(dtype).kind in "biu":  # PyTorch has no kernel for them
+        raise DtypeNotImplementedError(
+            f"\"check_uniform_bounds\" not implemented for '{name}' (uniform_ fills floating "
+            "tensors)"
+        )
+    big = float(numpy.finfo(dtype).max)
     for what, v in (("from", a), ("to", b)):
         if not -big <= v <= big:
             raise ValueRangeError(
@@ -4564,13 +4569,22 @@ def check_uniform_bounds(dtype: Any, a: float, b: float) -> None:
 def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
     """``draw``'s values (:mod:`deepgrad._torch_rng`) for tensor ``t``: its shape and dtype,
     the float16 and complex dtypes through float32/float64 draws (float16 uniforms as
-    PyTorch's: :func:`deepgrad._torch_rng.uniform_half`)."""
+    PyTorch's: :func:`deepgrad._torch_rng.uniform_half`), in ``t``'s memory order
+    (:func:`deepgrad._torch_rng.as_filled`)."""
     d = numpy.dtype(t.dtype)
     g = _gen(generator)
-    if d == numpy.float16 and draw is _torch_rng.uniform and getattr(g, "torch_stream", False):
-        return _torch_rng.uniform_half(g, tuple(t.shape), *params)
-    base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
-    return numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
+    if not getattr(g, "torch_stream", False):
+        base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
+        return numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
+    if d == numpy.float16 and draw is _torch_rng.uniform:
+        v = _torch_rng.uniform_half(g, tuple(t.shape), *params)
+    elif draw is _torch_rng.normal and not t._data.flags.c_contiguous:
+        # PyTorch's kernel fills a non-contiguous tensor value by value (its scalar path)
+        v = _torch_rng.scalar_normals(g, t._data.size, *params).astype(d)
+    else:
+        base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
+        v = numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
+    return _torch_rng.as_filled(v, t._data)  # in t's memory order, as PyTorch fills it
 
 
 def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
@@ -4599,6 +4613,67 @@ def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
         arr = g.standard_normal(n, dtype=base) * (math.sqrt(0.5) if d.kind == "c" else 1)
     arr = arr.astype(part, copy=False)
     return arr[..., 0] + 1j * arr[..., 1] if d.kind == "c" else arr
+
+
+def _float_nudged(lo: int, hi: int, d: numpy.dtype) -> tuple[int, int]:
+    """PyTorch's ``update_from``/``update_to`` for a floating dtype ``d``: a ``from`` whose
+    ``from + 1`` rounds below it moves up, and a ``to`` whose ``to - 1`` rounds to ``to`` or
+    above moves down, by the dtype's spacing there (so the drawn integers round into the
+    range)."""
+    digits = numpy.finfo(d).nmant + 1
+    with numpy.errstate(over="ignore"):  # past the dtype's range: the caller refuses it
+        up, down = d.type(lo + 1), d.type(hi - 1)
+    if numpy.isfinite(up) and int(up) < lo:
+        lo = int(up) + (1 << ((abs(lo + 1)).bit_length() - 1 - digits + 1))
+    if numpy.isfinite(down) and int(down) >= hi:
+        hi = int(down) - (1 << ((abs(hi - 1)).bit_length() - 1 - digits + 1))
+    return lo, hi
+
+
+def random_bounds(lo: int, hi: int, dtype: Any, fn: str = "random_") -> tuple[int, int]:
+    """``[lo, hi)`` as PyTorch's ``random_(from, to)`` (so ``randint``) takes it for
+    ``dtype``: ``from < to``; for a floating dtype both moved to integers the dtype holds
+    (:func:`_float_nudged`) and still ``from < to``; ``from`` and ``to - 1`` within the
+    dtype's range (its largest finite value for floats); beyond ``2^digits`` a float cannot
+    hold every integer, which PyTorch warns about and so does deepgrad. Raises PyTorch's
+    ``RuntimeError`` (also a ``ValueError``)."""
+    if hi <= lo:
+        raise ValueRangeError(
+            f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi} "
+            f"({fn}: the range [{lo}, {hi}) is empty)"
+        )
+    d = numpy.dtype(dtype)
+    if d.kind == "f":
+        lo, hi = _float_nudged(lo, hi, d)
+        if hi <= lo:
+            raise ValueRangeError(
+                f"random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, "
+                f"but got from={lo} >= to={hi} ({fn} on {d})"
+            )
+        big = int(numpy.finfo(d).max)
+        info = (-big, big)
+    elif d.kind == "b":
+        info = (0, 1)
+    else:
+        info = (int(numpy.iinfo(d).min), int(numpy.iinfo(d).max))
+    for name, v in (("from", lo), ("to - 1", hi - 1)):
+        if not info[0] <= v <= info[1]:
+            raise ValueRangeError(
+                f"{name} is out of bounds for {kernel_dtype_name(d)} ({fn}: {v} is outside "
+                f"[{info[0]}, {info[1]}])"
+            )
+    if d.kind == "f":
+        digits = numpy.finfo(d).nmant + 1
+        for name, v in (("from", lo), ("to - 1", hi - 1)):
+            if abs(v) > 1 << digits:
+                warnings.warn(
+                    f"{name} is out of bounds [-{1 << digits}, {1 << digits}]. Due to precision "
+                    f"limitations {kernel_dtype_name(d)} can support discrete uniform "
+                    "distribution only within this range.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+    return lo, hi
 
 
 def randint(
@@ -4630,13 +4705,9 @@ def randint(
             f"keywords low=, high=, size=), got {len(args)} positional arguments"
         )
     low, high = int_arg(low, "randint", "low", 1), int_arg(high, "randint", "high", 2)
-    if high <= low:
-        raise ValueRangeError(  # PyTorch's RuntimeError (also a ValueError)
-            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high} "
-            f"(randint: the range [low, high) = [{low}, {high}) is empty)"
-        )
     shape = _shape((size,), None, "randint")
     dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
+    low, high = random_bounds(low, high, dt, "randint")  # PyTorch's checks (its random_'s)
     arr = _torch_rng.randint(_gen(generator), low, high, shape).astype(dt, copy=False)
     return _leaf(arr, device, requires_grad, "randint")
 
@@ -4650,10 +4721,30 @@ def randperm(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
-    """A random permutation of ``0 … n-1`` (int64)."""
+    """A random permutation of ``0 … n-1`` (int64, or ``dtype``). PyTorch's checks: ``n ≥ 0``,
+    ``n - 1`` representable in ``dtype`` (a float holds every integer up to ``2^digits``, so
+    ``n ≤ 2^digits + 1``), no bool."""
     _options("randperm", kw)
-    dt = numpy.int64 if dtype is None else numpy.dtype(dtype)
-    arr = _torch_rng.randperm(_gen(generator), int_arg(n, "randperm", "n", 1)).astype(dt)
+    dt = numpy.dtype(numpy.int64 if dtype is None else dtype)
+    n = int_arg(n, "randperm", "n", 1)
+    if n < 0:
+        raise ValueRangeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if dt.kind == "b":
+        raise DtypeNotImplementedError(
+            "\"randperm\" not implemented for 'Bool' (draw int64 and compare or convert)"
+        )
+    top = (1 << (numpy.finfo(dt).nmant + 1)) + 1 if dt.kind == "f" else None
+    if top is None and dt.kind in "iu" and n - 1 > int(numpy.iinfo(dt).max):
+        raise ValueRangeError(
+            f"value cannot be converted to type {dt} without overflow (randperm({n}) needs "
+            f"{n - 1}; {dt} holds at most {int(numpy.iinfo(dt).max)})"
+        )
+    if top is not None and n > top:
+        raise ValueRangeError(
+            f"n cannot be greater than {top} for {kernel_dtype_name(dt)} type (randperm: "
+            f"larger integers are not all representable)"
+        )
+    arr = _torch_rng.randperm(_gen(generator), n).astype(dt)
     return _leaf(arr, device, requires_grad, "randperm")
 
 

@@ -13,7 +13,12 @@ import deepgrad as dg
 torch = pytest.importorskip("torch")
 
 
-def test_cond_and_while_loop_as_torch():
+def test_cond_and_while_loop_as_torch(monkeypatch):
+    # torch.cond compiles through dynamo, which turns torch.distributions' argument
+    # validation off for the whole process: restored after the test, else the distributions
+    # tests that a worker runs later compare against an unvalidating torch
+    D = torch.distributions.Distribution
+    monkeypatch.setattr(D, "_validate_args", D._validate_args)
     for m in (dg, torch):
         x = m.tensor([1.0, 2.0], requires_grad=True)
         y = m.cond(x.sum() > 2, lambda t: t * 3, lambda t: t - 1, (x,))

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy
 
-from .. import backend, kernels, threads
+from .. import _torch_rng, backend, kernels, threads
 from .._errors import (
     ChoiceError,
     DtypeError,
@@ -838,7 +838,8 @@ def rrelu(
     """Randomized leaky ReLU (PyTorch's ``F.rrelu``): ``x`` if ``x > 0`` else ``a · x``.
 
     In training each non-positive element draws its own slope ``a ~ U(lower, upper)`` from
-    deepgrad's seeded generator (``dg.manual_seed``), and the gradient there is ``a``; in
+    deepgrad's seeded generator (``dg.manual_seed``; PyTorch's numbers: one float64 uniform
+    per non-positive element, in order), and the gradient there is ``a``; in
     evaluation ``a = (lower + upper) / 2`` for every element (a leaky ReLU). ``inplace`` is
     accepted and ignored. Shapes: any → the same."""
     training = bool_arg(training, "rrelu", "training", 4)
@@ -849,6 +850,13 @@ def rrelu(
     xd = x._data
     if xd.dtype.kind != "f":
         raise TypeError(f"rrelu: expected a floating tensor, got dtype {xd.dtype}")
-    draw = backend.rng().uniform(lower, upper, size=xd.shape).astype(xd.dtype)
-    slope = backend.xp.where(xd <= 0, draw, xd.dtype.type(1))
+    g = backend.rng()
+    if getattr(g, "torch_stream", False):  # PyTorch's: a float64 U(lower, upper) for each
+        neg = xd <= 0  # non-positive element in order (the bounds in the dtype first), the
+        t = xd.dtype.type  # slope rounded to the dtype
+        slope = numpy.ones(xd.shape, xd.dtype)
+        slope[neg] = _torch_rng.uniform_scalar(g, int(neg.sum()), float(t(lower)), float(t(upper)))
+    else:
+        draw = g.uniform(lower, upper, size=xd.shape).astype(xd.dtype)
+        slope = backend.xp.where(xd <= 0, draw, xd.dtype.type(1))
     return x * _const(slope)

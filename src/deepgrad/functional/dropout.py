@@ -41,15 +41,26 @@ def _check_p(p: float, fn: str) -> None:
         raise ValueError(f"{fn}: dropout probability p must be a number in [0, 1], got {p!r}")
 
 
-def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any) -> Any:
+def _keep(shape: tuple[int, ...], p: float, like: Any = None) -> Any:
+    """Bernoulli(``1 - p``) draws of ``shape`` (booleans), filled in the memory order of the
+    array ``like`` where one is given (PyTorch draws its noise into ``empty_like(input)``:
+    :func:`deepgrad._torch_rng.as_filled`)."""
+    keep = _torch_rng.bernoulli(backend.rng(), shape, 1.0 - p)
+    if like is not None and getattr(backend.rng(), "torch_stream", False):
+        keep = _torch_rng.as_filled(keep, like)
+    return backend.xp.asarray(keep)
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any, like: Any = None) -> Any:
     """A scaled keep-mask: ``1 / (1 - p)`` with probability ``1 - p``, else 0 (in ``dtype``).
 
-    Drawn from :func:`deepgrad.backend.rng`; used by dropout and by attention dropout.
+    Drawn from :func:`deepgrad.backend.rng`; used by dropout and by attention dropout; with
+    ``like`` (the input's array, of ``shape``) in its memory order, as PyTorch's.
     """
     dt = numpy.dtype(dtype)
     if p >= 1.0:
         return backend.xp.zeros(shape, dt)
-    keep = backend.xp.asarray(_torch_rng.bernoulli(backend.rng(), shape, 1.0 - p)).astype(dt)
+    keep = _keep(shape, p, like).astype(dt)
     keep *= _scale(1.0, 1.0 - p, dt)
     return keep
 
@@ -86,7 +97,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
         return x
     if x.dtype.kind != "f":
         raise TypeError(f"dropout: expected a floating tensor, got dtype {x.dtype}")
-    return Dropout(dropout_mask(x.shape, p, x.dtype))(x)
+    return Dropout(dropout_mask(x.shape, p, x.dtype, x._data))(x)
 
 
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -146,7 +157,8 @@ def _alpha(x: Tensor, p: float, mask_shape: tuple[int, ...]) -> Tensor:
     dt = x._data.dtype
     if p >= 1.0:
         return Dropout(backend.xp.zeros(mask_shape, dt))(x)
-    keep = backend.xp.asarray(_torch_rng.bernoulli(backend.rng(), mask_shape, 1.0 - p)).astype(dt)
+    like = x._data if mask_shape == x.shape else None  # per element: x's memory order
+    keep = _keep(mask_shape, p, like).astype(dt)
     a = 1.0 / numpy.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
     # PyTorch's order, in the input's dtype: b = (m - 1)·(α'a) + α'a·p, then x·(m·a) + b
     bias = (keep - dt.type(1)) * dt.type(_ALPHA * a) + dt.type(_ALPHA * a * p)

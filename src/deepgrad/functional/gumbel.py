@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 
-from .. import backend
+from .. import _torch_rng, backend
 from .._errors import int_arg
 from .._names import torch_names
 from ..tensor import Tensor
@@ -52,7 +52,11 @@ def gumbel_softmax(
     if xd.dtype.kind != "f":
         raise TypeError(f"gumbel_softmax: expected floating logits, got dtype {xd.dtype}")
     xp = backend.xp
-    gumbels = -xp.log(backend.rng().standard_exponential(xd.shape)).astype(xd.dtype)
+    g = backend.rng()
+    if getattr(g, "torch_stream", False):  # PyTorch's: -log(empty_like(logits).exponential_())
+        gumbels = -xp.log(_torch_rng.exponential(g, xd.shape, xd.dtype))
+    else:
+        gumbels = -xp.log(g.standard_exponential(xd.shape)).astype(xd.dtype)
     dim = int_arg(dim, "softmax", "dim", 1)  # an int: not softmax's implicit dim=None
     y = softmax((logits + Tensor._from_op(gumbels, None, 0)) / tau, dim)
     if not hard:

@@ -58,6 +58,7 @@ from .._errors import ShapeMismatchError
 from ..autograd import Function
 from ..tensor import Tensor
 from .activation import relu, sigmoid, tanh
+from .dropout import Dropout, dropout_mask
 from .linalg import linear
 from .shape import concat, getitem, split, stack, swapaxes, unsqueeze
 
@@ -881,6 +882,21 @@ def _batch_sizes(lengths: Any, T: int, B: int, fn: str) -> tuple[Any, list[int] 
     return order, [int(b) for b in bs]
 
 
+def _layer_dropout(inp: Tensor, p: float, batch_sizes: list[int] | None) -> Tensor:
+    """Dropout between stacked layers as PyTorch's kernel draws it: one mask over the layer's
+    output ``(T, B, D·H)`` in that time-major order, or for packed sequences over the valid
+    steps only, in packed order (step ``t``'s first ``batch_sizes[t]`` sequences), the
+    padding masked out (:func:`~deepgrad.functional.dropout.dropout_mask`: PyTorch's masks
+    for the same seed)."""
+    if batch_sizes is None:
+        return Dropout(dropout_mask(inp.shape, p, inp.dtype))(inp)
+    T, B, F = inp.shape
+    valid = numpy.arange(B)[None, :] < numpy.asarray(batch_sizes)[:, None]
+    mask = numpy.zeros(inp.shape, inp.dtype)
+    mask[valid] = backend.to_numpy(dropout_mask((int(valid.sum()), F), p, inp.dtype))
+    return Dropout(backend.xp.asarray(mask))(inp)
+
+
 def _run(
     mode: str,
     x: Tensor,
@@ -981,10 +997,7 @@ def _run(
             hns.append(hn)
         inp = outs[0] if D == 1 else concat(outs, axis=2)
         if dropout > 0 and training and layer < num_layers - 1:
-            keep = backend.rng().random(inp.shape) >= dropout
-            scale = 1.0 / (1.0 - dropout) if dropout < 1 else 0.0  # p = 1 zeroes all, as torch
-            mask = xp.asarray(keep, dtype=inp.dtype) * inp.dtype.type(scale)
-            inp = inp * Tensor._from_op(mask, None, 0)
+            inp = _layer_dropout(inp, dropout, batch_sizes)
     output = inp
     h_n = unsqueeze(hns[0], 0) if len(hns) == 1 else stack(hns, 0)
     c_n = None

@@ -34,7 +34,7 @@ import numpy
 
 from .. import _torch_rng, backend
 from .._errors import ShapeMismatchError, ValueRangeError, broadcast_words
-from ..tensor import Tensor, _gen, _leaf, _options, _shape
+from ..tensor import Tensor, _gen, _leaf, _options, _shape, random_bounds
 
 
 def _floating_input(x: Any, fn: str) -> Any:
@@ -46,9 +46,10 @@ def _floating_input(x: Any, fn: str) -> Any:
 
 def _refuse_negative_std(std: Any) -> None:
     s = std._data if isinstance(std, Tensor) else numpy.asarray(std)
-    if s.size and bool((s < 0).any()):
+    bad = ~(s >= 0)  # negative or NaN, as PyTorch refuses
+    if s.size and bool(bad.any()):
         raise ValueRangeError(  # PyTorch's RuntimeError (also the ValueError of before)
-            f"normal expects std >= 0.0, but found std {float(s.min())}"
+            f"normal expects std >= 0.0, but found std {float(s[bad].flat[0])}"
         )
 
 
@@ -140,8 +141,12 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:  # noqa: A002
     """Draws from Poisson(rate = ``input``) (elementwise, rates ``>= 0``), in ``input``'s
     dtype."""
     a = _floating_input(input, "poisson")
-    if a.size and bool((a < 0).any()):
-        raise ValueError("poisson: rates must be non-negative")
+    if a.size and bool((a < 0).any()):  # PyTorch's RuntimeError (also a ValueError)
+        raise ValueRangeError("poisson: rates must be non-negative")
+    if a.size and bool(numpy.isposinf(backend.to_numpy(a)).any()):
+        raise ValueRangeError(  # PyTorch returns -2^63 (its count's int64 overflow)
+            "poisson: rates must be finite, got inf (no count to draw)"
+        )
     k = _torch_rng.poisson(_gen(generator), backend.to_numpy(a))  # PyTorch's sampler
     return Tensor._wrap(backend.xp.asarray(k))
 
@@ -165,8 +170,21 @@ def bernoulli_(x: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     _check_probability(p, "bernoulli_")
     prob = p._data if isinstance(p, Tensor) else p
     dt = backend.to_numpy(prob).dtype if isinstance(p, Tensor) else None  # as bernoulli()
-    keep = _torch_rng.bernoulli(_gen(generator), x.shape, prob, dt)
-    return x.copy_(backend.xp.asarray(keep).astype(x.dtype))
+    if isinstance(p, Tensor):  # one probability per element: drawn in its logical order
+        keep = _torch_rng.bernoulli(_gen(generator), x.shape, prob, dt)
+        return x.copy_(backend.xp.asarray(keep).astype(x.dtype))
+    return _fill(x, _torch_rng.bernoulli, prob, dt, generator=generator)
+
+
+def _fill(x: Tensor, draw: Any, *params: Any, generator: Any = None) -> Tensor:
+    """``x`` filled in place with ``draw(stream, x.shape, ...)`` (:mod:`deepgrad._torch_rng`,
+    PyTorch's values) in ``x``'s memory order, as PyTorch's kernels fill it
+    (:func:`deepgrad._torch_rng.as_filled`)."""
+    g = _gen(generator)
+    v = draw(g, x.shape, *params)
+    if getattr(g, "torch_stream", False):
+        v = _torch_rng.as_filled(v, x._data)
+    return x.copy_(backend.xp.asarray(v).astype(x.dtype, copy=False))
 
 
 def exponential_(x: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -174,8 +192,7 @@ def exponential_(x: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Ten
     _floating_input(x, "exponential_")
     if not lambd > 0:
         raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
-    e = _torch_rng.exponential(_gen(generator), x.shape, x.dtype, lambd)  # PyTorch's draws
-    return x.copy_(backend.xp.asarray(e))
+    return _fill(x, _torch_rng.exponential, x.dtype, lambd, generator=generator)
 
 
 def cauchy_(x: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -194,8 +211,7 @@ def cauchy_(x: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: An
         )
     if not sigma > 0:
         raise ValueRangeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    c = _torch_rng.cauchy(_gen(generator), x.shape, x.dtype, median, sigma)  # PyTorch's draws
-    return x.copy_(backend.xp.asarray(c))
+    return _fill(x, _torch_rng.cauchy, x.dtype, median, sigma, generator=generator)
 
 
 def geometric_(x: Tensor, p: float, *, generator: Any = None) -> Tensor:
@@ -209,8 +225,7 @@ def geometric_(x: Tensor, p: float, *, generator: Any = None) -> Tensor:
     """
     if not 0 < p < 1:
         raise ValueRangeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    g = _torch_rng.geometric(_gen(generator), x.shape, x.dtype, p)  # PyTorch's draws
-    return x.copy_(backend.xp.asarray(g))
+    return _fill(x, _torch_rng.geometric, x.dtype, p, generator=generator)
 
 
 def log_normal_(x: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
@@ -225,8 +240,7 @@ def log_normal_(x: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: An
         raise NotImplementedError(f'"log_normal_cpu" not implemented for {x.dtype}')
     if not std > 0:
         raise ValueRangeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    z = _torch_rng.log_normal(_gen(generator), x.shape, x.dtype, mean, std)  # PyTorch's draws
-    return x.copy_(backend.xp.asarray(z))
+    return _fill(x, _torch_rng.log_normal, x.dtype, mean, std, generator=generator)
 
 
 def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
@@ -245,26 +259,26 @@ def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
         raise TypeError(
             f"random_: expected random_(), random_(to) or random_(from, to), got {args}"
         )
+    full = lo is None and hi is None  # PyTorch's full-range kernel, not its from-to one
     lo = 0 if lo is None else lo
     if hi is None:
         hi = _top(x.dtype)
-    if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral)) or hi <= lo:
+    if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral)):
         raise ValueError(f"random_: expected integers from < to, got from={lo}, to={hi}")
     d = numpy.dtype(x.dtype)
     if d.kind == "u" and d.itemsize > 1:  # PyTorch's kernel has no wide unsigned types
         raise NotImplementedError(
             f'"random_kernel_cpu" not implemented for {d} (draw into int64 and convert)'
         )
-    if d.kind in "iub":  # PyTorch's range check: from and to - 1 must fit the dtype
-        info = (0, 1) if d.kind == "b" else (int(numpy.iinfo(d).min), int(numpy.iinfo(d).max))
-        for name, v in (("from", lo), ("to - 1", hi - 1)):
-            if not info[0] <= v <= info[1]:
-                raise ValueRangeError(
-                    f"random_: {name} is out of bounds for {d} ({v} is outside "
-                    f"[{info[0]}, {info[1]}])"
-                )
-    # PyTorch's: a 32-bit word (64-bit past a range of 2^32) modulo the range, plus from
-    draws = _torch_rng.randint(_gen(generator), lo, hi, x.shape)
+    # PyTorch's checks: from < to (a float's both moved to integers it holds), from and
+    # to - 1 within the dtype
+    lo, hi = random_bounds(int(lo), int(hi), d)
+    # PyTorch's: a 32-bit word (64-bit from a range of 2^28; 2^32 in the full range) modulo
+    # the range, plus from
+    g = _gen(generator)
+    draws = _torch_rng.randint(g, lo, hi, x.shape, 2**32 if full else 2**28)
+    if getattr(g, "torch_stream", False):  # in x's memory order, as PyTorch fills it
+        draws = _torch_rng.as_filled(draws, x._data)
     return x.copy_(backend.xp.asarray(draws).astype(x.dtype))
 
 

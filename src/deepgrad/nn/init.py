@@ -30,8 +30,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy
+
 from .. import _torch_rng, backend
-from .._errors import ValueRangeError
+from .._errors import DtypeNotImplementedError, ValueRangeError, kernel_dtype_name
 from ..autograd import no_grad
 from ..tensor import Tensor, check_uniform_bounds
 from .parameter import _UNINITIALIZED_USE, is_lazy
@@ -132,8 +134,13 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = No
 @_no_placeholder
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples of N(mean, std²); ``normal_(w, std=0.01)`` is the guides' init.
-    ``std < 0`` raises PyTorch's ``RuntimeError`` (also a ``ValueError``)."""
-    if std < 0:
+    ``std < 0`` (or NaN) raises PyTorch's ``RuntimeError`` (also a ``ValueError``)."""
+    if numpy.dtype(tensor.dtype).kind in "biu":  # PyTorch has no kernel for them
+        raise DtypeNotImplementedError(
+            f"\"normal_kernel_cpu\" not implemented for '{kernel_dtype_name(tensor.dtype)}' "
+            "(normal_ fills floating tensors)"
+        )
+    if not std >= 0:  # NaN too, as PyTorch
         raise ValueRangeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(tensor, _draw(_torch_rng.normal, tensor, generator, mean, std))
 
