@@ -511,6 +511,31 @@ def test_dropout_between_recurrent_layers_as_torch(torch, kind, kw):
         np.testing.assert_array_equal(_np(got[1]), _np(want[1]))
 
 
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("kind", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+def test_transformer_layers_train_with_torchs_dropout(torch, batch_first, kind):
+    """A Transformer layer training with dropout gives PyTorch's output and gradients: the
+    attention's output has PyTorch's (seq-major) layout, so dropout1's mask lands where
+    PyTorch's does, batch-first too."""
+    x = np.random.default_rng(1).standard_normal((3, 4, 5, 8)).astype(np.float32)
+
+    def run(m):
+        m.manual_seed(0)
+        layer = getattr(m.nn, kind)(8, 2, 16, dropout=0.3, batch_first=batch_first)
+        args = (m.tensor(x[0]),) if "Encoder" in kind else (m.tensor(x[0]), m.tensor(x[1]))
+        y = layer(*args)
+        y.sum().backward()
+        return y.detach(), layer.self_attn.in_proj_weight.grad, m.rand(2)
+
+    torch.manual_seed(0)
+    want = run(torch)
+    dg.manual_seed(0)
+    got = run(dg)
+    for a, b in zip(got[:2], want[:2], strict=True):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(_np(got[2]), _np(want[2]))
+
+
 def test_poisson_of_an_infinite_rate_is_refused():
     """PyTorch returns -2^63 for an infinite rate; deepgrad refuses it with a message."""
     with pytest.raises(RuntimeError, match="finite"):

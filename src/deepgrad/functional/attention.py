@@ -434,12 +434,15 @@ def _packed_heads(x: Any, h: int, batch_first: bool) -> tuple:
     return tuple(x5[:, :, i].transpose(perm) for i in range(3))
 
 
-def _merge(yh: Any, batch_first: bool) -> Any:
-    """``(N, H, L, D)`` → ``(N, L, H·D)`` (or ``(L, N, H·D)``), contiguous."""
+def _merge(yh: Any, batch_first: bool, seq_major: bool = False) -> Any:
+    """``(N, H, L, D)`` → ``(N, L, H·D)`` (or ``(L, N, H·D)``), contiguous; with
+    ``seq_major`` the batch-first result is a transposed view of a contiguous ``(L, N, H·D)``
+    (PyTorch's layout, see :func:`multi_head_attention_forward`)."""
     n, h, l_len, d = yh.shape
-    if batch_first:
+    if batch_first and not seq_major:
         return yh.transpose(0, 2, 1, 3).reshape(n, l_len, h * d)
-    return yh.transpose(2, 0, 1, 3).reshape(l_len, n, h * d)
+    y = yh.transpose(2, 0, 1, 3).reshape(l_len, n, h * d)
+    return y.transpose(1, 0, 2) if batch_first else y
 
 
 def _merge_t(y: Tensor, batch_first: bool) -> Tensor:
@@ -478,7 +481,7 @@ class MultiHeadAttentionCore(Function):
     def forward(self, *xs: Any) -> tuple:
         qh, kh, vh = self._split(xs)
         yh, self.a, self.p = _attn_forward(qh, kh, vh, self.scale, self.mask, self.drop)
-        return _merge(yh, self.bf), self.p
+        return _merge(yh, self.bf, self.drop is not None), self.p
 
     def backward(self, gy: Tensor | None, gp: Tensor | None) -> tuple:
         if is_grad_enabled():
@@ -665,7 +668,14 @@ def multi_head_attention_forward(
         drop = dropout_mask((n, h, l_len, s_len), dropout_p, dt)
     scale = 1.0 / math.sqrt(e // h)
     y, w = MultiHeadAttentionCore(h, batch_first, scale, mask, drop)(*inputs)
-    y = linear(y, out_proj_weight, out_proj_bias)
+    if batch_first and drop is not None:
+        # PyTorch's layout: out_proj over seq-major rows, the result a transposed view, so
+        # the dropout that follows in training (a Transformer layer's dropout1, its p the
+        # attention's) fills its mask in PyTorch's order (functional.dropout.dropout_mask).
+        # Only then: the copies it costs in the backward are ~1-4 % of a Transformer step
+        y = swapaxes(linear(swapaxes(y, 0, 1), out_proj_weight, out_proj_bias), 0, 1)
+    else:
+        y = linear(y, out_proj_weight, out_proj_bias)
     if not batched:
         y = reshape(y, (l_len, e))
     if not need_weights:
