@@ -536,6 +536,76 @@ def test_transformer_layers_train_with_torchs_dropout(torch, batch_first, kind):
     np.testing.assert_array_equal(_np(got[2]), _np(want[2]))
 
 
+class _RandomDataset:
+    """A map-style dataset drawing random numbers in ``__getitem__`` (augmentation)."""
+
+    def __init__(self, m):
+        self.m = m
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        return self.m.rand(1) + self.m.randn(1), i
+
+
+def _reseed_worker(m):
+    def init(worker_id):
+        m.manual_seed(1000 + worker_id)
+
+    return init
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"num_workers": 2, "shuffle": True},
+     {"num_workers": 3, "persistent_workers": True, "shuffle": True},
+     {"num_workers": 2, "worker_init_fn": "reseed"},
+     {"num_workers": 2, "prefetch_factor": 1}],
+)  # fmt: skip
+@pytest.mark.filterwarnings("ignore:This DataLoader will create")
+def test_loader_workers_draw_as_torchs(torch, kw):
+    """With ``num_workers``, batch i is prepared as PyTorch's worker ``i % N``: its own stream
+    seeded ``base_seed + id`` (a random ``__getitem__`` gives PyTorch's batches, a
+    ``manual_seed`` in ``worker_init_fn`` reseeds that worker only), while the main thread's
+    draws between batches stay PyTorch's, over two epochs (persistent workers keep their
+    streams)."""
+
+    def run(m):
+        m.manual_seed(3)
+        opts = dict(kw)
+        if opts.get("worker_init_fn") == "reseed":
+            opts["worker_init_fn"] = _reseed_worker(m)
+        loader = m.utils.data.DataLoader(_RandomDataset(m), batch_size=3, **opts)
+        out = []
+        for _ in range(2):
+            for xb, ib in loader:
+                out.append((ib.tolist(), xb.flatten().tolist(), m.rand(1).item()))
+        return out
+
+    assert run(dg) == run(torch)
+
+
+def test_worker_info_and_seed_inside_a_worker():
+    """get_worker_info() and initial_seed() inside a worker: its id, count and seed
+    (base_seed + id); None and the global seed in the main thread."""
+    seen = []
+
+    class Probe:
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            info = dg.utils.data.get_worker_info()
+            seen.append((info.id, info.num_workers, info.seed == dg.initial_seed()))
+            return i
+
+    dg.manual_seed(0)
+    list(dg.utils.data.DataLoader(Probe(), batch_size=1, num_workers=2))
+    assert seen == [(0, 2, True), (1, 2, True), (0, 2, True), (1, 2, True)]
+    assert dg.utils.data.get_worker_info() is None and dg.initial_seed() == 0
+
+
 def test_poisson_of_an_infinite_rate_is_refused():
     """PyTorch returns -2^63 for an infinite rate; deepgrad refuses it with a message."""
     with pytest.raises(RuntimeError, match="finite"):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import threading
 import warnings
 from collections.abc import Iterator
 from types import ModuleType
@@ -417,6 +418,11 @@ def manual_seed(seed: int) -> Generator:
     shuffling, augmentations and ``random_split`` that were given no seed of their own.
     Returns :data:`default_generator` (the global stream), as ``torch.manual_seed`` does."""
     global _rng, _seed
+    ws = getattr(_worker, "ws", None)
+    if ws is not None:  # in a DataLoader worker: its own stream (PyTorch's worker process)
+        ws.seed = _seed_value(int(seed))
+        ws.rng = _new_rng(ws.seed)
+        return default_generator
     _seed = _seed_value(int(seed))  # PyTorch's int(seed): 2.5 seeds 2, "3" seeds 3
     _rng = _new_rng(_seed)
     return default_generator
@@ -547,7 +553,8 @@ class _DefaultGenerator(Generator):
         return s
 
     def initial_seed(self) -> int:
-        return int(_seed or 0)
+        ws = getattr(_worker, "ws", None)
+        return int((_seed if ws is None else ws.seed) or 0)
 
     def get_state(self) -> dict:
         return {"seed": self.initial_seed(), "bit_generator": get_rng_state()}
@@ -565,7 +572,7 @@ class _DefaultGenerator(Generator):
 
     @property
     def rng(self) -> Any:  # type: ignore[override]
-        return _rng
+        return _current()
 
     @property
     def _generator(self) -> Any:
@@ -592,13 +599,56 @@ def refuse_random(message: str | None) -> None:
         _RANDOM_REFUSED.append(message)
 
 
+class WorkerStream:
+    """A DataLoader worker's own random stream and seed (PyTorch seeds each worker process's
+    generator with ``base_seed + worker_id``): while :func:`worker_stream` has it in a
+    thread, :func:`rng`, :func:`manual_seed`, :func:`initial_seed` and the state functions
+    act on it there, and the global stream of every other thread is left alone."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = _seed_value(int(seed))
+        self.rng: Any = _new_rng(self.seed)
+
+
+_worker = threading.local()
+
+
+@contextlib.contextmanager
+def worker_stream(ws: WorkerStream) -> Iterator[None]:
+    """Run a block of the calling thread on the worker stream ``ws``."""
+    before = getattr(_worker, "ws", None)
+    _worker.ws = ws
+    try:
+        yield
+    finally:
+        _worker.ws = before
+
+
+def _set_current_seed(seed: int) -> None:
+    """Record ``seed`` as the calling thread's stream's initial seed (a restored state's)."""
+    global _seed
+    ws = getattr(_worker, "ws", None)
+    if ws is None:
+        _seed = seed
+    else:
+        ws.seed = seed
+
+
+def _current() -> Any:
+    """The calling thread's stream: its worker's (:func:`worker_stream`), else the global."""
+    ws = getattr(_worker, "ws", None)
+    return _rng if ws is None else ws.rng
+
+
 def rng() -> Any:
-    """The generator behind every random draw (a ``numpy.random.Generator`` on NumPy)."""
+    """The generator behind every random draw (a ``numpy.random.Generator`` on NumPy): the
+    global stream, or in a DataLoader worker's block its own (:class:`WorkerStream`)."""
     if _RANDOM_REFUSED:
         refusal = next((m for m in _RANDOM_REFUSED if m), None)
         if refusal:
             raise RuntimeError(refusal)
-    return _rng
+    ws = getattr(_worker, "ws", None)
+    return _rng if ws is None else ws.rng
 
 
 def draw_seed() -> int:
@@ -610,7 +660,7 @@ def draw_seed() -> int:
     >>> _ = dg.manual_seed(0); a == dg.backend.draw_seed()
     True
     """
-    return int(_rng.integers(0, 2**62))
+    return int(_current().integers(0, 2**62))
 
 
 @contextlib.contextmanager
@@ -641,21 +691,23 @@ def fork_rng(seed: int) -> Iterator[None]:
 def get_rng_state() -> dict:
     """The generator's state, for checkpoints (a JSON-able dict: the bit generator's, and
     the stream's cached normal value)."""
-    if isinstance(_rng, _CupyRandom):
-        return _rng.get_state()
-    st = _rng.bit_generator.state
+    cur = _current()
+    if isinstance(cur, _CupyRandom):
+        return cur.get_state()
+    st = cur.bit_generator.state
     if st.get("bit_generator") == "MT19937":  # its words as ints: the dict stays JSON-able
         st = {
             **st,
             "state": {"key": [int(k) for k in st["state"]["key"]], "pos": int(st["state"]["pos"])},
         }
-    return {**st, "normal_cache": getattr(_rng, "normal_cache", None)}
+    return {**st, "normal_cache": getattr(cur, "normal_cache", None)}
 
 
 def set_rng_state(state: dict) -> None:
     """Restore a state returned by :func:`get_rng_state`."""
-    if isinstance(_rng, _CupyRandom):
-        _rng.set_state(state)
+    cur = _current()
+    if isinstance(cur, _CupyRandom):
+        cur.set_state(state)
     else:
         state = dict(state)
         cache = state.pop("normal_cache", None)
@@ -669,9 +721,9 @@ def set_rng_state(state: dict) -> None:
         inner = state.get("state")
         if isinstance(inner, dict) and isinstance(inner.get("key"), list):
             state = {**state, "state": {**inner, "key": numpy.asarray(inner["key"], numpy.uint32)}}
-        _rng.bit_generator.state = state
-        if isinstance(_rng, Stream):
-            _rng.normal_cache = cache
+        cur.bit_generator.state = state
+        if isinstance(cur, Stream):
+            cur.normal_cache = cache
 
 
 def special(fn_name: str) -> Any:

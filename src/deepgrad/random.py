@@ -115,14 +115,14 @@ def _load_state(g: Any, new_state: Any, who: str) -> int:
 def get_rng_state() -> Tensor:
     """The global generator's state as a uint8 tensor in PyTorch's layout (see the module
     docstring), for :func:`set_rng_state` — deepgrad's or PyTorch's."""
-    return _state_tensor(_stream(), backend._seed or 0)
+    return _state_tensor(_stream(), backend.default_generator.initial_seed())
 
 
 def set_rng_state(new_state: Any) -> None:
     """Restore the global generator to a state from :func:`get_rng_state` (or PyTorch's
     ``torch.get_rng_state()``)."""
     _check_state(new_state, "dg.get_rng_state()")  # before the CuPy backend's refusal
-    backend._seed = _load_state(_stream(), new_state, "dg.get_rng_state()")
+    backend._set_current_seed(_load_state(_stream(), new_state, "dg.get_rng_state()"))
 
 
 def _generator_get_state(self: Any) -> Tensor:
@@ -160,8 +160,8 @@ def seed() -> int:
 
 def initial_seed() -> int:
     """The seed the global generator started from (``manual_seed``'s, or the one drawn at
-    import)."""
-    return int(backend._seed or 0)
+    import); in a DataLoader worker, its own (``base_seed + worker_id``, as PyTorch's)."""
+    return backend.default_generator.initial_seed()
 
 
 @contextlib.contextmanager

@@ -15,8 +15,7 @@ does. A program written for ``torch.utils.data`` runs unchanged::
 
 Randomness: with ``shuffle=True`` (or :func:`random_split`, :class:`RandomSampler`) and no
 ``generator``, each epoch's order is drawn from deepgrad's global generator, so
-``dg.manual_seed(s)`` makes it reproducible (the numbers differ from PyTorch's: the two
-libraries' random streams differ). ``generator`` may be a ``numpy.random.Generator``, an int
+``dg.manual_seed(s)`` makes it reproducible — and PyTorch's order for the same seed. ``generator`` may be a ``numpy.random.Generator``, an int
 seed, or an object with a ``numpy.random.Generator`` under ``.rng``.
 
 ``num_workers > 0`` prepares up to ``prefetch_factor · num_workers`` batches ahead in one
@@ -24,8 +23,12 @@ background thread, in order, so the batches are identical to ``num_workers=0``; 
 ``timeout > 0`` a batch that is not ready within ``timeout`` seconds of being asked for
 raises PyTorch's ``RuntimeError("DataLoader timed out after {timeout} seconds")`` (the thread
 goes on preparing it: a later ``next`` waits again, as PyTorch's). ``pin_memory``,
-``persistent_workers``, ``worker_init_fn`` and ``multiprocessing_context`` are accepted for
-PyTorch's signature and have no effect.
+``persistent_workers`` and ``multiprocessing_context`` are accepted for PyTorch's signature
+and have no effect. A map-style dataset's batches are each prepared as PyTorch's worker
+``i % num_workers`` would prepare batch ``i`` (:class:`_Workers`): with that worker's own
+random stream seeded ``base_seed + id``, :func:`get_worker_info` and ``worker_init_fn``,
+so random augmentation in ``__getitem__`` draws PyTorch's numbers and never the main
+stream's.
 
 >>> import deepgrad as dg
 >>> from deepgrad.utils.data import DataLoader, TensorDataset
@@ -42,6 +45,7 @@ import itertools
 import math
 import re
 import sys as _sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic
 
@@ -73,6 +77,7 @@ __all__ = [
     "WeightedRandomSampler",
     "default_collate",
     "default_convert",
+    "WorkerInfo",
     "get_worker_info",
     "random_split",
 ]
@@ -671,9 +676,78 @@ def _check_batch_size(batch_size: Any) -> None:
         )
 
 
-def get_worker_info() -> None:
-    """``None``: samples are always read in the main process (PyTorch's value there)."""
-    return None
+class WorkerInfo:
+    """What :func:`get_worker_info` gives while a worker prepares a batch (PyTorch's
+    attributes): ``id``, ``num_workers``, ``seed`` (``base_seed + id``) and ``dataset``."""
+
+    def __init__(self, id: int, num_workers: int, seed: int, dataset: Any) -> None:  # noqa: A002
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
+            f"dataset={self.dataset!r})"
+        )
+
+
+_worker_info = threading.local()
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """In a map-style loader's worker (``num_workers > 0``) while it prepares a batch: its
+    :class:`WorkerInfo`; elsewhere ``None`` (PyTorch's value in the main process)."""
+    return getattr(_worker_info, "info", None)
+
+
+class _Workers:
+    """PyTorch's ``num_workers`` worker processes as deepgrad runs them: one thread (the
+    prefetching one) preparing batch ``i`` as worker ``i % num_workers`` would — the dataset
+    read and collated with that worker's own random stream seeded ``base_seed + id``
+    (:class:`deepgrad.backend.WorkerStream`: ``dg.rand``, ``dg.manual_seed``,
+    ``initial_seed`` there act on it), :func:`get_worker_info` giving its
+    :class:`WorkerInfo`, and ``worker_init_fn(id)`` run on it once before its first batch.
+    So a dataset drawing PyTorch random numbers in ``__getitem__`` (augmentation) gives
+    PyTorch's batches, and the main thread's stream is never touched by the workers.
+    Python's ``random`` and NumPy's global generator are process-wide: not per worker."""
+
+    def __init__(self, loader: DataLoader, base_seed: int) -> None:
+        n = loader.num_workers
+        self.streams = [backend.WorkerStream(base_seed + k) for k in range(n)]
+        self.infos = [
+            WorkerInfo(k, n, self.streams[k].seed, loader.dataset) for k in range(n)
+        ]  # fmt: skip
+        self.init_fn, self.started = loader.worker_init_fn, [False] * n
+
+    def run(self, k: int, fn: Callable[[], Any]) -> Any:
+        """``fn()`` as worker ``k``: its stream and info, its ``worker_init_fn`` first."""
+        before = getattr(_worker_info, "info", None)
+        _worker_info.info = self.infos[k]
+        try:
+            with backend.worker_stream(self.streams[k]):
+                if not self.started[k]:
+                    self.started[k] = True
+                    if self.init_fn is not None:
+                        self.init_fn(k)
+                return fn()
+        finally:
+            _worker_info.info = before
+
+    def batches(self, batches: Iterator[Any]) -> Iterator[Any]:
+        """``batches``, batch ``i`` made as worker ``i % num_workers`` (round robin, as
+        PyTorch's iterator hands out the indices)."""
+        n = len(self.streams)
+        for i in itertools.count():
+            done, batch = self.run(i % n, lambda: _next_or_done(batches))
+            if done:
+                return
+            yield batch
+
+
+def _next_or_done(it: Iterator[Any]) -> tuple[bool, Any]:
+    try:
+        return False, next(it)
+    except StopIteration:
+        return True, None
 
 
 # ---- the loader ------------------------------------------------------------------------------
@@ -821,9 +895,14 @@ class DataLoader(Generic[T_co]):
             # PyTorch's iterator draws its workers' base seed (an int64 random_()) first, from
             # the loader's generator or the global stream, shuffled or not (a persistent
             # workers' iterator, once): later draws stay PyTorch's
-            _torch_rng.random_int64(_stream(self.generator))
+            base_seed = _torch_rng.random_int64(_stream(self.generator))
+            if self.num_workers > 0 and not self._iterable:  # workers seeded from it
+                self.__dict__["_workers"] = _Workers(self, base_seed)
         self.__dict__["_iterated"] = True
         batches = self._batches()
+        workers = self.__dict__.get("_workers") if self.num_workers > 0 else None
+        if workers is not None:
+            batches = workers.batches(batches)
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
             depth = max(1, (self.prefetch_factor or 0) * self.num_workers)
