@@ -586,6 +586,23 @@ def test_loader_workers_draw_as_torchs(torch, kw):
     assert run(dg) == run(torch)
 
 
+def test_an_iterable_dataset_with_a_worker_draws_as_torchs(torch):
+    """An IterableDataset drawing in ``__iter__``, one worker: PyTorch's batches (worker 0's
+    stream) and the main stream after them."""
+
+    def run(m):
+        class Stream(m.utils.data.IterableDataset):
+            def __iter__(self):
+                for i in range(6):
+                    yield m.rand(1), i
+
+        m.manual_seed(5)
+        loader = m.utils.data.DataLoader(Stream(), batch_size=2, num_workers=1)
+        return [(b[1].tolist(), b[0].flatten().tolist()) for b in loader], m.rand(1).item()
+
+    assert run(dg) == run(torch)
+
+
 def test_worker_info_and_seed_inside_a_worker():
     """get_worker_info() and initial_seed() inside a worker: its id, count and seed
     (base_seed + id); None and the global seed in the main thread."""

@@ -560,14 +560,13 @@ class _DefaultGenerator(Generator):
         return {"seed": self.initial_seed(), "bit_generator": get_rng_state()}
 
     def set_state(self, state: dict) -> Generator:
-        global _seed
         if not isinstance(state, dict) or set(state) != {"seed", "bit_generator"}:
             raise TypeError(
                 "Generator.set_state expects the dict that get_state returned "
                 f"(keys 'seed', 'bit_generator'); got {type(state).__name__}"
             )
         set_rng_state(state["bit_generator"])
-        _seed = int(state["seed"])
+        _set_current_seed(int(state["seed"]))
         return self
 
     @property
@@ -647,8 +646,7 @@ def rng() -> Any:
         refusal = next((m for m in _RANDOM_REFUSED if m), None)
         if refusal:
             raise RuntimeError(refusal)
-    ws = getattr(_worker, "ws", None)
-    return _rng if ws is None else ws.rng
+    return _current()
 
 
 def draw_seed() -> int:

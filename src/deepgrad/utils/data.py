@@ -15,20 +15,21 @@ does. A program written for ``torch.utils.data`` runs unchanged::
 
 Randomness: with ``shuffle=True`` (or :func:`random_split`, :class:`RandomSampler`) and no
 ``generator``, each epoch's order is drawn from deepgrad's global generator, so
-``dg.manual_seed(s)`` makes it reproducible — and PyTorch's order for the same seed. ``generator`` may be a ``numpy.random.Generator``, an int
-seed, or an object with a ``numpy.random.Generator`` under ``.rng``.
+``dg.manual_seed(s)`` makes it reproducible — and PyTorch's order for the same seed.
+``generator`` may be a ``numpy.random.Generator``, an int seed, or an object with a
+``numpy.random.Generator`` under ``.rng``.
 
 ``num_workers > 0`` prepares up to ``prefetch_factor · num_workers`` batches ahead in one
 background thread, in order, so the batches are identical to ``num_workers=0``; with
 ``timeout > 0`` a batch that is not ready within ``timeout`` seconds of being asked for
 raises PyTorch's ``RuntimeError("DataLoader timed out after {timeout} seconds")`` (the thread
-goes on preparing it: a later ``next`` waits again, as PyTorch's). ``pin_memory``,
-``persistent_workers`` and ``multiprocessing_context`` are accepted for PyTorch's signature
-and have no effect. A map-style dataset's batches are each prepared as PyTorch's worker
-``i % num_workers`` would prepare batch ``i`` (:class:`_Workers`): with that worker's own
-random stream seeded ``base_seed + id``, :func:`get_worker_info` and ``worker_init_fn``,
-so random augmentation in ``__getitem__`` draws PyTorch's numbers and never the main
-stream's.
+goes on preparing it: a later ``next`` waits again, as PyTorch's). A map-style dataset's
+batch ``i`` is prepared as PyTorch's worker ``i % num_workers`` would prepare it
+(:class:`_Workers`): on that worker's own random stream seeded ``base_seed + id`` (kept
+across epochs with ``persistent_workers``), with :func:`get_worker_info` and
+``worker_init_fn``, so random augmentation in ``__getitem__`` draws PyTorch's numbers and
+never the main stream's. ``pin_memory`` and ``multiprocessing_context`` are accepted for
+PyTorch's signature and have no effect.
 
 >>> import deepgrad as dg
 >>> from deepgrad.utils.data import DataLoader, TensorDataset
@@ -732,9 +733,19 @@ class _Workers:
         finally:
             _worker_info.info = before
 
-    def batches(self, batches: Iterator[Any]) -> Iterator[Any]:
+    def batches(self, batches: Iterator[Any], iterable: bool = False) -> Iterator[Any]:
         """``batches``, batch ``i`` made as worker ``i % num_workers`` (round robin, as
-        PyTorch's iterator hands out the indices)."""
+        PyTorch's iterator hands out the indices). An iterable dataset, read once here where
+        each of PyTorch's workers reads it all, is read on worker 0's stream alone, without a
+        :class:`WorkerInfo` or ``worker_init_fn`` (whose sharding by worker id would keep one
+        shard of it)."""
+        if iterable:
+            while True:
+                with backend.worker_stream(self.streams[0]):
+                    done, batch = _next_or_done(batches)
+                if done:
+                    return
+                yield batch
         n = len(self.streams)
         for i in itertools.count():
             done, batch = self.run(i % n, lambda: _next_or_done(batches))
@@ -896,13 +907,13 @@ class DataLoader(Generic[T_co]):
             # the loader's generator or the global stream, shuffled or not (a persistent
             # workers' iterator, once): later draws stay PyTorch's
             base_seed = _torch_rng.random_int64(_stream(self.generator))
-            if self.num_workers > 0 and not self._iterable:  # workers seeded from it
+            if self.num_workers > 0:  # workers seeded from it
                 self.__dict__["_workers"] = _Workers(self, base_seed)
         self.__dict__["_iterated"] = True
         batches = self._batches()
         workers = self.__dict__.get("_workers") if self.num_workers > 0 else None
         if workers is not None:
-            batches = workers.batches(batches)
+            batches = workers.batches(batches, self._iterable)
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
             depth = max(1, (self.prefetch_factor or 0) * self.num_workers)
