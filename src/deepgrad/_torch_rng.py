@@ -57,7 +57,7 @@ import numpy
 __all__ = [
     "bernoulli", "binomial", "cauchy", "exponential", "gamma", "geometric", "log_normal", "multinomial",
     "normal", "poisson", "random_int64", "randint", "randperm", "scalar_normals", "uniform",
-    "as_filled",
+    "as_filled", "uniform_half", "uniform_scalar",
 ]  # fmt: skip
 
 _M53 = numpy.uint64((1 << 53) - 1)

@@ -1357,12 +1357,8 @@ class Tensor:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) (deepgrad's generator, ``dg.manual_seed`` applies, or
-        ``generator``); ``a > b`` raises PyTorch's ``RuntimeError`` (also a ValueError)."""
-        if self._data.dtype.kind in "biu":  # PyTorch has no kernel for them
-            raise DtypeNotImplementedError(
-                f'"check_uniform_bounds" not implemented for '
-                f"'{kernel_dtype_name(self._data.dtype)}' (uniform_ fills floating tensors)"
-            )
+        ``generator``); the bounds PyTorch refuses (:func:`check_uniform_bounds`) and integer
+        tensors raise its errors."""
         check_uniform_bounds(self._data.dtype, a, b)
         return self.copy_(_draw_like(self, _torch_rng.uniform, generator, a, b))
 
