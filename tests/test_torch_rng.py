@@ -623,6 +623,62 @@ def test_worker_info_and_seed_inside_a_worker():
     assert dg.utils.data.get_worker_info() is None and dg.initial_seed() == 0
 
 
+_OUT_CASES = {
+    "rand": lambda m, E: m.rand(3, out=E(3)),
+    "rand, resized": lambda m, E: m.rand(2, 3, out=E(4)),
+    "rand, float64": lambda m, E: m.rand(5, out=E(5, dtype=m.float64)),
+    "rand, float16": lambda m, E: m.rand(6, out=E(6, dtype=m.float16)),
+    "rand into a transposed view": lambda m, E: m.rand(5, 4, out=E(4, 5).t()),
+    "randn": lambda m, E: m.randn(20, out=E(20)),
+    "randn into a transposed view": lambda m, E: m.randn(5, 4, out=E(4, 5).t()),
+    "randint, int32": lambda m, E: m.randint(0, 9, (4,), out=E(4, dtype=m.int32)),
+    "randint into a transposed view": lambda m, E: m.randint(
+        0, 9, (3, 2), out=E(2, 3, dtype=m.int64).t()
+    ),
+    "randperm": lambda m, E: m.randperm(6, out=E(6, dtype=m.int64)),
+    "normal": lambda m, E: m.normal(2.0, 3.0, (20,), out=E(20)),
+    "zeros, resized": lambda m, E: m.zeros(2, 2, out=E(1)),
+    "ones, int32": lambda m, E: m.ones(3, out=E(3, dtype=m.int32)),
+    "full": lambda m, E: m.full((2,), 7.0, out=E(2, dtype=m.float64)),
+    "arange": lambda m, E: m.arange(0, 1, 0.25, out=E(4)),
+    "linspace": lambda m, E: m.linspace(0, 1, 5, out=E(5)),
+    "logspace": lambda m, E: m.logspace(0, 2, 3, out=E(3)),
+    "eye": lambda m, E: m.eye(3, out=E(3, 3)),
+    "requires_grad": lambda m, E: m.rand(2, out=E(2), requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_OUT_CASES))
+def test_factories_write_into_out_as_torch(torch, case):
+    """``out=`` of the factories: the values in out's dtype, out resized where its shape
+    differs and returned, a view filled in its memory order — PyTorch's values and stream."""
+
+    def run(m):
+        out = _OUT_CASES[case](m, m.empty)
+        return out.detach(), out.requires_grad, m.rand(2)
+
+    torch.manual_seed(0)
+    want = run(torch)
+    dg.manual_seed(0)
+    got = run(dg)
+    assert got[1] == want[1]
+    for a, b in ((got[0], want[0]), (got[2], want[2])):
+        assert tuple(a.shape) == tuple(b.shape) and _np(a).dtype == _np(b).dtype
+        np.testing.assert_allclose(_np(a).astype(float), _np(b).astype(float), rtol=1e-6)
+
+
+def test_factory_out_refusals_as_torch(torch):
+    """A dtype other than out's, an out that requires grad, an out that is no tensor: the
+    errors PyTorch raises."""
+    for m in (torch, dg):
+        with pytest.raises(RuntimeError, match="does not match dtype of out"):
+            m.rand(3, out=m.empty(3), dtype=m.float64)
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            m.rand(2, out=m.zeros(2, requires_grad=True))
+        with pytest.raises(TypeError, match="must be Tensor"):
+            m.ones(2, out=[1])
+
+
 def test_poisson_of_an_infinite_rate_is_refused():
     """PyTorch returns -2^63 for an infinite rate; deepgrad refuses it with a message."""
     with pytest.raises(RuntimeError, match="finite"):

@@ -19,7 +19,7 @@ import numbers
 import sys
 import warnings
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy
@@ -4214,6 +4214,59 @@ def _dtype(dtype: Any) -> Any:
     return backend.get_default_dtype() if dtype is None else numpy.dtype(dtype)
 
 
+def _with_out(where: str, fill: str | None = None) -> Callable[[Callable], Callable]:
+    """PyTorch's ``out=`` for a factory: the values made in ``out``'s dtype (a ``dtype`` that
+    differs is PyTorch's ``RuntimeError``) and written into ``out``, resized to the result's
+    shape where it differs, and ``out`` returned (``requires_grad=True`` sets its flag; an
+    ``out`` that requires grad is refused, as PyTorch refuses it). A random factory fills a
+    non-contiguous ``out`` as PyTorch's kernels do: in its memory order
+    (:func:`deepgrad._torch_rng.as_filled`), ``randn`` by ``normal_`` (``fill``)."""
+
+    def wrap(fn: Callable) -> Callable:
+        def factory(*args: Any, out: Any = None, **kw: Any) -> Tensor:
+            if out is None:
+                return fn(*args, **kw)
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"{where}(): argument 'out' must be Tensor, not {type(out).__name__}"
+                )
+            if out.requires_grad:
+                raise ValueRangeError(
+                    f"{where}(): functions with out=... arguments don't support automatic "
+                    "differentiation, but one of the arguments requires grad."
+                )
+            dt = numpy.dtype(out.dtype)
+            if kw.get("dtype") is not None and numpy.dtype(_dtype(kw["dtype"])) != dt:
+                raise ValueRangeError(
+                    f"dtype {kernel_dtype_name(numpy.dtype(_dtype(kw['dtype'])))} does not match "
+                    f"dtype of out parameter ({kernel_dtype_name(dt)})"
+                )
+            grad = kw.pop("requires_grad", False)
+            kw["dtype"] = out.dtype
+            strided = not out._data.flags.c_contiguous
+            if fill == "normal" and strided and "generator" not in kw and len(args) > 0:
+                shape = _sized(where, args, {})
+                if tuple(out.shape) == tuple(shape):  # PyTorch: normal_ into out itself
+                    out.normal_()
+                    return out.requires_grad_(True) if grad else out
+            values = fn(*args, **kw)
+            if tuple(out.shape) != tuple(values.shape):
+                out.resize_(values.shape)
+            v = values._data
+            if fill is not None and not out._data.flags.c_contiguous:
+                v = _torch_rng.as_filled(v.ravel(), out._data)  # drawn in out's order
+            out.copy_(Tensor._wrap(backend.xp.asarray(v)))
+            return out.requires_grad_(True) if grad else out
+
+        factory.__name__, factory.__qualname__ = fn.__name__, fn.__qualname__
+        factory.__module__ = fn.__module__
+        factory.__doc__, factory.__wrapped__ = fn.__doc__, fn  # type: ignore[attr-defined]
+        return factory
+
+    return wrap
+
+
+@_with_out("zeros")
 def zeros(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
 ) -> Tensor:
@@ -4222,6 +4275,7 @@ def zeros(
     return _leaf(backend.xp.zeros(shape, _dtype(dtype)), device, requires_grad, "zeros")
 
 
+@_with_out("ones")
 def ones(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
 ) -> Tensor:
@@ -4230,6 +4284,7 @@ def ones(
     return _leaf(backend.xp.ones(shape, _dtype(dtype)), device, requires_grad, "ones")
 
 
+@_with_out("empty")
 def empty(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
 ) -> Tensor:
@@ -4342,6 +4397,7 @@ def _fill_dtype(fill_value: Any) -> Any:
     return backend.get_default_dtype()
 
 
+@_with_out("full")
 def full(
     size: Any,
     fill_value: Scalar,
@@ -4359,6 +4415,7 @@ def full(
     return _leaf(backend.xp.full(shape, fill_value, dt), device, requires_grad, "full")
 
 
+@_with_out("arange")
 def arange(
     start: Scalar,
     end: Scalar | None = None,
@@ -4436,6 +4493,7 @@ def tensor_range(
     return _leaf(backend.xp.asarray(arr), device, requires_grad, "range")
 
 
+@_with_out("linspace")
 def linspace(
     start: float,
     end: float,
@@ -4459,6 +4517,7 @@ def linspace(
     return _leaf(backend.xp.asarray(arr), device, requires_grad, "linspace")
 
 
+@_with_out("logspace")
 def logspace(
     start: float,
     end: float,
@@ -4485,6 +4544,7 @@ def logspace(
     return _leaf(backend.xp.asarray(arr), device, requires_grad, "logspace")
 
 
+@_with_out("eye")
 def eye(
     n: int,
     m: int | None = None,
@@ -4500,6 +4560,7 @@ def eye(
     return _leaf(backend.xp.eye(n, m, dtype=_dtype(dtype)), device, requires_grad, "eye")
 
 
+@_with_out("rand", "uniform")
 def rand(
     *size: Any,
     generator: Any = None,
@@ -4514,6 +4575,7 @@ def rand(
     return _leaf(arr, device, requires_grad, "rand")
 
 
+@_with_out("randn", "normal")
 def randn(
     *size: Any,
     generator: Any = None,
@@ -4672,6 +4734,7 @@ def random_bounds(lo: int, hi: int, dtype: Any, fn: str = "random_") -> tuple[in
     return lo, hi
 
 
+@_with_out("randint", "random")
 def randint(
     *args: Any,
     generator: Any = None,
@@ -4708,6 +4771,7 @@ def randint(
     return _leaf(arr, device, requires_grad, "randint")
 
 
+@_with_out("randperm", "random")
 def randperm(
     n: int,
     *,

@@ -34,7 +34,7 @@ import numpy
 
 from .. import _torch_rng, backend
 from .._errors import ShapeMismatchError, ValueRangeError, broadcast_words
-from ..tensor import Tensor, _gen, _leaf, _options, _shape, random_bounds
+from ..tensor import Tensor, _gen, _leaf, _options, _shape, _with_out, random_bounds
 
 
 def _floating_input(x: Any, fn: str) -> Any:
@@ -53,6 +53,7 @@ def _refuse_negative_std(std: Any) -> None:
         )
 
 
+@_with_out("normal", "uniform")
 def normal(
     mean: Any,
     std: Any = 1.0,
