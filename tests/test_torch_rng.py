@@ -631,6 +631,9 @@ _OUT_CASES = {
     "rand into a transposed view": lambda m, E: m.rand(5, 4, out=E(4, 5).t()),
     "randn": lambda m, E: m.randn(20, out=E(20)),
     "randn into a transposed view": lambda m, E: m.randn(5, 4, out=E(4, 5).t()),
+    "randn into a view, with a generator": lambda m, E: m.randn(
+        5, 4, out=E(4, 5).t(), generator=m.Generator().manual_seed(3)
+    ),
     "randint, int32": lambda m, E: m.randint(0, 9, (4,), out=E(4, dtype=m.int32)),
     "randint into a transposed view": lambda m, E: m.randint(
         0, 9, (3, 2), out=E(2, 3, dtype=m.int64).t()
@@ -881,9 +884,17 @@ def test_random_on_integers_as_torch(torch, dtype):
         return m.empty(40, dtype=dt).random_(), m.empty(40, dtype=dt).random_(0, hi)
 
     _same(torch, 0, fills, fills)
-    for m in (torch, dg):  # the wide unsigned types have no kernel in torch
+    for m in (torch, dg):  # the wide unsigned types: no full-range kernel in torch
         with pytest.raises(NotImplementedError, match="random_kernel_cpu"):
             m.empty(3, dtype=m.uint32).random_()
+
+    def wide(m):  # ... but its from-to kernel takes them
+        return tuple(
+            m.empty(6, dtype=getattr(m, u)).random_(*r)
+            for u in ("uint16", "uint32", "uint64") for r in ((1000,), (5, 2**16))
+        )  # fmt: skip
+
+    _same(torch, 0, wide, wide)
     top = 1 if dtype == "bool" else int(np.iinfo(dtype).max)
     for lo, hi in ((0, top + 2), (-1, 1) if dtype in ("uint8", "bool") else (-(top + 2), 0)):
         with pytest.raises(ValueError, match="out of bounds"):  # torch: RuntimeError

@@ -71,34 +71,38 @@ def synchronize(device: Any = None) -> None:
     backend.xp.cuda.Device().synchronize()
 
 
+def _no_byte_state(fn: str) -> RuntimeError:
+    """Why a CUDA generator state cannot be had: PyTorch's ``AssertionError`` without CUDA;
+    on the CuPy backend a ``RuntimeError`` (CuPy's generator has no byte state)."""
+    if not is_available():
+        return _not_compiled(fn)
+    return RuntimeError(
+        f"dg.cuda.{fn}: the CuPy backend's generator has no byte state (CUDA's Philox is "
+        "PyTorch's); restart it with dg.manual_seed, or save a run with fit's checkpoints, "
+        "which keep it"
+    )
+
+
 def get_rng_state(device: Any = "cuda") -> Any:
     """PyTorch's CUDA generator state. Without CUDA its ``AssertionError``; on the CuPy
     backend a ``RuntimeError``: CuPy's generator has no byte state (``fit``'s checkpoints
     save and restore it; ``dg.manual_seed`` restarts it)."""
-    if not is_available():
-        raise _not_compiled("get_rng_state()")
-    raise RuntimeError(
-        "dg.cuda.get_rng_state(): the CuPy backend's generator has no byte state (CUDA's "
-        "Philox is PyTorch's); restart it with dg.manual_seed, or save a run with fit's "
-        "checkpoints, which keep it"
-    )
+    raise _no_byte_state("get_rng_state()")
 
 
 def set_rng_state(new_state: Any, device: Any = "cuda") -> None:
     """PyTorch's CUDA generator state, restored: see :func:`get_rng_state`."""
-    if not is_available():
-        raise _not_compiled("set_rng_state()")
-    get_rng_state()
+    raise _no_byte_state("set_rng_state()")
 
 
 def get_rng_state_all() -> list:
     """Every GPU's generator state: see :func:`get_rng_state`."""
-    return [get_rng_state()]
+    raise _no_byte_state("get_rng_state_all()")
 
 
 def set_rng_state_all(new_states: Any) -> None:
     """Every GPU's generator state, restored: see :func:`get_rng_state`."""
-    set_rng_state(None)
+    raise _no_byte_state("set_rng_state_all()")
 
 
 class Stream:

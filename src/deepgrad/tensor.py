@@ -4214,13 +4214,13 @@ def _dtype(dtype: Any) -> Any:
     return backend.get_default_dtype() if dtype is None else numpy.dtype(dtype)
 
 
-def _with_out(where: str, fill: str | None = None) -> Callable[[Callable], Callable]:
+def _with_out(where: str, drawn: bool = False) -> Callable[[Callable], Callable]:
     """PyTorch's ``out=`` for a factory: the values made in ``out``'s dtype (a ``dtype`` that
     differs is PyTorch's ``RuntimeError``) and written into ``out``, resized to the result's
     shape where it differs, and ``out`` returned (``requires_grad=True`` sets its flag; an
-    ``out`` that requires grad is refused, as PyTorch refuses it). A random factory fills a
-    non-contiguous ``out`` as PyTorch's kernels do: in its memory order
-    (:func:`deepgrad._torch_rng.as_filled`), ``randn`` by ``normal_`` (``fill``)."""
+    ``out`` that requires grad is refused, as PyTorch refuses it). A random factory
+    (``drawn``) fills a non-contiguous ``out`` as PyTorch's kernels do: in its memory order
+    (:func:`deepgrad._torch_rng.as_filled`), ``randn`` by ``normal_`` into ``out`` itself."""
 
     def wrap(fn: Callable) -> Callable:
         def factory(*args: Any, out: Any = None, **kw: Any) -> Tensor:
@@ -4241,21 +4241,21 @@ def _with_out(where: str, fill: str | None = None) -> Callable[[Callable], Calla
                     f"dtype {kernel_dtype_name(numpy.dtype(_dtype(kw['dtype'])))} does not match "
                     f"dtype of out parameter ({kernel_dtype_name(dt)})"
                 )
-            grad = kw.pop("requires_grad", False)
-            kw["dtype"] = out.dtype
-            strided = not out._data.flags.c_contiguous
-            if fill == "normal" and strided and "generator" not in kw and len(args) > 0:
-                shape = _sized(where, args, {})
-                if tuple(out.shape) == tuple(shape):  # PyTorch: normal_ into out itself
-                    out.normal_()
-                    return out.requires_grad_(True) if grad else out
-            values = fn(*args, **kw)
-            if tuple(out.shape) != tuple(values.shape):
-                out.resize_(values.shape)
-            v = values._data
-            if fill is not None and not out._data.flags.c_contiguous:
-                v = _torch_rng.as_filled(v.ravel(), out._data)  # drawn in out's order
-            out.copy_(Tensor._wrap(backend.xp.asarray(v)))
+            grad, kw["dtype"] = kw.pop("requires_grad", False), out.dtype
+            if (
+                where == "randn"
+                and not out._data.flags.c_contiguous
+                and tuple(out.shape) == _sized(where, args, {"size": kw.get("size")})
+            ):  # PyTorch: normal_ into out itself (by its scalar sampler there)
+                out.normal_(generator=kw.get("generator"))
+            else:
+                values = fn(*args, **kw)
+                if tuple(out.shape) != tuple(values.shape):
+                    out.resize_(values.shape)
+                v = values._data
+                if drawn and not out._data.flags.c_contiguous:
+                    v = _torch_rng.as_filled(v.ravel(), out._data)  # drawn in out's order
+                out.copy_(Tensor._wrap(backend.xp.asarray(v)))
             return out.requires_grad_(True) if grad else out
 
         factory.__name__, factory.__qualname__ = fn.__name__, fn.__qualname__
@@ -4560,7 +4560,7 @@ def eye(
     return _leaf(backend.xp.eye(n, m, dtype=_dtype(dtype)), device, requires_grad, "eye")
 
 
-@_with_out("rand", "uniform")
+@_with_out("rand", drawn=True)
 def rand(
     *size: Any,
     generator: Any = None,
@@ -4575,7 +4575,7 @@ def rand(
     return _leaf(arr, device, requires_grad, "rand")
 
 
-@_with_out("randn", "normal")
+@_with_out("randn", drawn=True)
 def randn(
     *size: Any,
     generator: Any = None,
@@ -4734,7 +4734,7 @@ def random_bounds(lo: int, hi: int, dtype: Any, fn: str = "random_") -> tuple[in
     return lo, hi
 
 
-@_with_out("randint", "random")
+@_with_out("randint", drawn=True)
 def randint(
     *args: Any,
     generator: Any = None,
@@ -4771,7 +4771,7 @@ def randint(
     return _leaf(arr, device, requires_grad, "randint")
 
 
-@_with_out("randperm", "random")
+@_with_out("randperm", drawn=True)
 def randperm(
     n: int,
     *,

@@ -53,7 +53,7 @@ def _refuse_negative_std(std: Any) -> None:
         )
 
 
-@_with_out("normal", "uniform")
+@_with_out("normal", drawn=True)
 def normal(
     mean: Any,
     std: Any = 1.0,
@@ -267,8 +267,8 @@ def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
     if not (isinstance(lo, numbers.Integral) and isinstance(hi, numbers.Integral)):
         raise ValueError(f"random_: expected integers from < to, got from={lo}, to={hi}")
     d = numpy.dtype(x.dtype)
-    if d.kind == "u" and d.itemsize > 1:  # PyTorch's kernel has no wide unsigned types
-        raise NotImplementedError(
+    if full and d.kind == "u" and d.itemsize > 1:  # PyTorch's full-range kernel has no wide
+        raise NotImplementedError(  # unsigned types (its from-to one has)
             f'"random_kernel_cpu" not implemented for {d} (draw into int64 and convert)'
         )
     # PyTorch's checks: from < to (a float's both moved to integers it holds), from and
