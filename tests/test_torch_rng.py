@@ -603,6 +603,66 @@ def test_an_iterable_dataset_with_a_worker_draws_as_torchs(torch):
     assert run(dg) == run(torch)
 
 
+class _RangeStream:
+    """PyTorch's documentation example: an IterableDataset over ``range(start, end)``, sharded
+    over the workers in ``__iter__`` ("iter"), by ``worker_init_fn`` on the worker's copy
+    ("init"), or not at all ("none": every worker yields it all), drawing as it goes."""
+
+    @staticmethod
+    def run(m, mode, num_workers, batch_size, **kw):
+        class Stream(m.utils.data.IterableDataset):
+            def __init__(self, start, end):
+                self.start, self.end = start, end
+
+            def __iter__(self):
+                a, b, info = self.start, self.end, m.utils.data.get_worker_info()
+                if mode == "iter" and info is not None:
+                    per = math.ceil((b - a) / info.num_workers)
+                    a = a + info.id * per
+                    b = min(a + per, b)
+                for i in range(a, b):
+                    yield i, m.rand(1)
+
+        def shard(worker_id):
+            info = m.utils.data.get_worker_info()
+            ds = info.dataset
+            per = math.ceil((ds.end - ds.start) / info.num_workers)
+            ds.start += worker_id * per
+            ds.end = min(ds.start + per, ds.end)
+
+        if mode == "init":
+            kw["worker_init_fn"] = shard
+        m.manual_seed(0)
+        ds = Stream(3, 14)
+        loader = m.utils.data.DataLoader(ds, batch_size=batch_size, num_workers=num_workers, **kw)
+        out = []
+        for _ in range(2):
+            out += [(m.as_tensor(b[0]).tolist(), b[1].flatten().tolist()) for b in loader]
+            out.append(m.rand(1).item())
+        return out, (ds.start, ds.end)
+
+
+@pytest.mark.parametrize(
+    ("mode", "num_workers", "batch_size", "kw"),
+    [("iter", 2, 2, {}),
+     ("iter", 3, None, {"persistent_workers": True}),
+     ("init", 2, 2, {"drop_last": True}),
+     ("init", 3, 1, {"persistent_workers": True}),
+     ("none", 2, 2, {})],
+)  # fmt: skip
+@pytest.mark.filterwarnings("ignore:This DataLoader will create")
+def test_an_iterable_dataset_with_workers_is_read_as_torchs(
+    torch, mode, num_workers, batch_size, kw
+):
+    """Each worker iterates its own copy of an IterableDataset (its WorkerInfo, its stream,
+    worker_init_fn on its copy, its own last short batch), their batches taken in turn until
+    each is done: PyTorch's batches, draws and main stream after, over two epochs; the main
+    dataset untouched by the workers' sharding."""
+    assert _RangeStream.run(dg, mode, num_workers, batch_size, **kw) == _RangeStream.run(
+        torch, mode, num_workers, batch_size, **kw
+    )
+
+
 def test_worker_info_and_seed_inside_a_worker():
     """get_worker_info() and initial_seed() inside a worker: its id, count and seed
     (base_seed + id); None and the global seed in the main thread."""

@@ -20,7 +20,7 @@ Randomness: with ``shuffle=True`` (or :func:`random_split`, :class:`RandomSample
 ``numpy.random.Generator`` under ``.rng``.
 
 ``num_workers > 0`` prepares up to ``prefetch_factor · num_workers`` batches ahead in one
-background thread, in order, so the batches are identical to ``num_workers=0``; with
+background thread, in order (a map-style dataset's batches are those of ``num_workers=0``); with
 ``timeout > 0`` a batch that is not ready within ``timeout`` seconds of being asked for
 raises PyTorch's ``RuntimeError("DataLoader timed out after {timeout} seconds")`` (the thread
 goes on preparing it: a later ``next`` waits again, as PyTorch's). A map-style dataset's
@@ -28,7 +28,9 @@ batch ``i`` is prepared as PyTorch's worker ``i % num_workers`` would prepare it
 (:class:`_Workers`): on that worker's own random stream seeded ``base_seed + id`` (kept
 across epochs with ``persistent_workers``), with :func:`get_worker_info` and
 ``worker_init_fn``, so random augmentation in ``__getitem__`` draws PyTorch's numbers and
-never the main stream's. ``pin_memory`` and ``multiprocessing_context`` are accepted for
+never the main stream's. An iterable dataset is iterated by every worker over its own
+(shallow) copy, their batches taken in turn (:meth:`_Workers.iterate`), as PyTorch's.
+``pin_memory`` and ``multiprocessing_context`` are accepted for
 PyTorch's signature and have no effect.
 
 >>> import deepgrad as dg
@@ -708,7 +710,8 @@ class _Workers:
     ``initial_seed`` there act on it), :func:`get_worker_info` giving its
     :class:`WorkerInfo`, and ``worker_init_fn(id)`` run on it once before its first batch.
     So a dataset drawing PyTorch random numbers in ``__getitem__`` (augmentation) gives
-    PyTorch's batches, and the main thread's stream is never touched by the workers.
+    PyTorch's batches, and the main thread's stream is never touched by the workers; an
+    iterable dataset is read by every worker (:meth:`iterate`).
     Python's ``random`` and NumPy's global generator are process-wide: not per worker."""
 
     def __init__(self, loader: DataLoader, base_seed: int) -> None:
@@ -718,6 +721,7 @@ class _Workers:
             WorkerInfo(k, n, self.streams[k].seed, loader.dataset) for k in range(n)
         ]  # fmt: skip
         self.init_fn, self.started = loader.worker_init_fn, [False] * n
+        self.dataset = loader.dataset
 
     def run(self, k: int, fn: Callable[[], Any]) -> Any:
         """``fn()`` as worker ``k``: its stream and info, its ``worker_init_fn`` first."""
@@ -733,25 +737,45 @@ class _Workers:
         finally:
             _worker_info.info = before
 
-    def batches(self, batches: Iterator[Any], iterable: bool = False) -> Iterator[Any]:
-        """``batches``, batch ``i`` made as worker ``i % num_workers`` (round robin, as
-        PyTorch's iterator hands out the indices). An iterable dataset, read once here where
-        each of PyTorch's workers reads it all, is read on worker 0's stream alone, without a
-        :class:`WorkerInfo` or ``worker_init_fn`` (whose sharding by worker id would keep one
-        shard of it)."""
-        if iterable:
-            while True:
-                with backend.worker_stream(self.streams[0]):
-                    done, batch = _next_or_done(batches)
-                if done:
-                    return
-                yield batch
+    def batches(self, batches: Iterator[Any]) -> Iterator[Any]:
+        """A map-style dataset's ``batches``, batch ``i`` made as worker ``i % num_workers``
+        (round robin, as PyTorch's iterator hands out the indices)."""
         n = len(self.streams)
         for i in itertools.count():
             done, batch = self.run(i % n, lambda: _next_or_done(batches))
             if done:
                 return
             yield batch
+
+    def iterate(self, make: Callable[[Any], Iterator[Any]]) -> Iterator[Any]:
+        """An iterable dataset as PyTorch's workers read it: each worker ``k`` its own copy
+        (a shallow one: PyTorch's workers are processes, so a ``worker_init_fn`` setting
+        ``get_worker_info().dataset.start`` shards that worker's copy alone) iterated in
+        full by ``make(copy)`` — batched and collated there —, with its stream, info and
+        ``worker_init_fn``; their batches taken in turn, 0, 1, …, N-1, 0, …, a worker left
+        out once it is done (PyTorch's in-order iterator). Without sharding by
+        ``get_worker_info()`` every worker yields the whole dataset, as in PyTorch."""
+        its: dict[int, Iterator[Any]] = {}
+        for k, info in enumerate(self.infos):
+            if info.dataset is self.dataset:  # a worker's own copy, made once
+                info.dataset = _worker_copy(self.dataset)
+            its[k] = make(info.dataset)
+        while its:
+            for k in list(its):
+                done, batch = self.run(k, lambda: _next_or_done(its[k]))  # noqa: B023
+                if done:
+                    del its[k]
+                else:
+                    yield batch
+
+
+def _worker_copy(dataset: Any) -> Any:
+    """A worker's copy of an iterable dataset (shallow: its own attributes, shared arrays);
+    the dataset itself where it cannot be copied."""
+    try:
+        return copy.copy(dataset)
+    except Exception:  # noqa: BLE001 - an uncopyable dataset is shared, as before
+        return dataset
 
 
 def _next_or_done(it: Iterator[Any]) -> tuple[bool, Any]:
@@ -779,7 +803,9 @@ class DataLoader(Generic[T_co]):
     sampler, batch_sampler : iterable, optional
         Where the indices (or lists of indices) come from, instead of ``shuffle``.
     num_workers : int
-        ``> 0`` prepares batches ahead in a background thread (same batches, same order).
+        ``> 0`` prepares batches ahead in a background thread as PyTorch's workers would
+        (a map-style dataset's batches are those of ``0``; an iterable dataset is read by
+        every worker).
     timeout : float
         With workers, how long (seconds) to wait for each batch before PyTorch's
         ``RuntimeError`` ("DataLoader timed out after ... seconds"); 0 waits for ever.
@@ -910,10 +936,13 @@ class DataLoader(Generic[T_co]):
             if self.num_workers > 0:  # workers seeded from it
                 self.__dict__["_workers"] = _Workers(self, base_seed)
         self.__dict__["_iterated"] = True
-        batches = self._batches()
         workers = self.__dict__.get("_workers") if self.num_workers > 0 else None
-        if workers is not None:
-            batches = workers.batches(batches, self._iterable)
+        if workers is None:
+            batches = self._batches()
+        elif self._iterable:  # each worker reads its own copy
+            batches = workers.iterate(self._worker_batches)
+        else:
+            batches = workers.batches(self._batches())
         if self.num_workers > 0:
             # at least one batch ahead (a queue of size 0 would be unbounded)
             depth = max(1, (self.prefetch_factor or 0) * self.num_workers)
@@ -947,6 +976,22 @@ class DataLoader(Generic[T_co]):
             collate_fn=None if fast else collate,
         )
         return iter(inner)
+
+    def _worker_batches(self, dataset: Any) -> Iterator[Any]:
+        """One worker's batches of an iterable dataset (its copy): ``iter(dataset)`` at its
+        first ``next`` (in the worker), ``batch_size`` samples a batch, the last one short
+        unless ``drop_last`` (each worker's own, as PyTorch's fetcher), or the samples one by
+        one where ``batch_size`` is None."""
+        it = iter(dataset)
+        if self.batch_size is None:
+            convert = self.collate_fn or default_convert
+            yield from (convert(s) for s in it)
+            return
+        collate = self.collate_fn or default_collate
+        while chunk := list(itertools.islice(it, self.batch_size)):
+            if len(chunk) < self.batch_size and self.drop_last:
+                return
+            yield collate(chunk)
 
     def _fetch(self, indices: list[int]) -> Any:
         """One batch from its indices, as PyTorch's fetcher: the dataset's ``__getitems__``
