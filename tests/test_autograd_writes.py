@@ -47,7 +47,38 @@ AS_TORCH = {
         m.ones(3, dtype=m.float64) * 2
     ),
     ".data written after mul read y": lambda m, x: (lambda y: (y * y, y.data.add_(1))[0])(x * 2),
+    # a product reads each factor for the other's gradient only (PyTorch saves it only then)
+    "y times a constant, y written under no_grad": lambda m, x: (
+        lambda y: (y * 3, _no_grad_add(m, y))[0]
+    )(x * 2),
+    "y over a constant, y written under no_grad": lambda m, x: (
+        lambda y: (y / 3, _no_grad_add(m, y))[0]
+    )(x * 2),
+    "a view times a constant, its base written": lambda m, x: (
+        lambda y: (y[:2] * 3, y.__setitem__(0, 5.0))[0].sum() + y.sum()
+    )(x * 2),
+    "matmul by a constant, x's producer written under no_grad": lambda m, x: (
+        lambda y: (y @ m.ones(3, 2, dtype=m.float64), _no_grad_add(m, y))[0]
+    )(x * 2),
+    "linear's bias written under no_grad": lambda m, x: _linear_then_bias_written(m, x),
+    "conv2d's bias written under no_grad": lambda m, x: _conv_then_bias_written(m, x),
 }
+
+
+def _linear_then_bias_written(m, x):
+    w = m.ones(2, 3, dtype=m.float64, requires_grad=True)
+    b = m.ones(2, dtype=m.float64, requires_grad=True)
+    y = m.nn.functional.linear(x * x, w, b)
+    _no_grad_add(m, b)
+    return y
+
+
+def _conv_then_bias_written(m, x):
+    w = m.ones(2, 1, 1, 2, dtype=m.float64, requires_grad=True)
+    b = m.ones(2, dtype=m.float64, requires_grad=True)
+    y = m.nn.functional.conv2d((x * x).reshape(1, 1, 1, 3), w, b)
+    _no_grad_add(m, b)
+    return y
 
 
 def _no_grad_add(m, w):
@@ -112,6 +143,15 @@ GONE = {
     ),
     "mul reads y, written through detach()": lambda m, x: (
         lambda y: (y * y, y.detach().add_(1))[0]
+    )(x * 2),
+    "matmul's constant factor written under no_grad": lambda m, x: (
+        lambda w: (x @ w, _no_grad_add(m, w))[0]
+    )(m.ones(3, 2, dtype=m.float64)),
+    "linear's input written under no_grad (its weight needs a gradient)": lambda m, x: (
+        lambda y: (
+            m.nn.functional.linear(y, m.ones(2, 3, dtype=m.float64, requires_grad=True)),
+            _no_grad_add(m, y),
+        )[0]
     )(x * 2),
 }
 

@@ -399,12 +399,12 @@ def _resolve_writes(fn: Function) -> None:
     producer: any copy of that tensor taken after it was read names it."""
     epoch = fn._epoch
     inputs = list(fn.inputs)
-    reads = fn.reads_inputs
     ctx = isinstance(fn, _CtxNode)  # its backward reads ctx.saved_tensors, not fn.inputs
     for k, x in enumerate(inputs):
         rec = _written_since(x, epoch)
         if rec is None:
             continue
+        reads = _reads_input(fn, k)
         mine = [c for c in rec.copies if c[2] == id(x) and c[0] > epoch]
         copy = mine[0][3]() if mine else None
         if copy is not None and not ctx and (mine[0][1] <= epoch or not reads):
@@ -418,6 +418,15 @@ def _resolve_writes(fn: Function) -> None:
             o = o() if isinstance(o, weakref.ref) else o
             if o is not None and _written_since(o, epoch) is not None:
                 _refuse_stale(fn, None, o)
+
+
+def _reads_input(fn: Function, k: int) -> bool:
+    """Whether ``fn``'s backward reads input ``k``'s values (see ``Function.reads_when``)."""
+    when = fn.reads_when
+    if when is None:
+        return fn.reads_inputs
+    need = fn.needs_input_grad
+    return any(need[j] for j in when[k] if j < len(need))
 
 
 def _refuse_stale(fn: Function, k: int | None, x: Any) -> None:
@@ -474,6 +483,11 @@ class Function:
     #: shapes: ``add``, ``sum``, ``reshape``...); an input written in place after the node
     #: read it is refused at backward only where its value is needed (PyTorch's rule)
     reads_inputs = True
+    #: finer than ``reads_inputs`` where an input's value is read only for the gradients of
+    #: others (a product ``a·b`` reads ``b`` for ``∂a`` alone): ``reads_when[k]`` lists the
+    #: inputs whose needing a gradient makes the backward read input ``k`` (PyTorch saves
+    #: ``b`` for ``mul`` only when ``a`` requires grad); None: ``reads_inputs`` for all
+    reads_when: tuple[tuple[int, ...], ...] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

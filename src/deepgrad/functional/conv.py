@@ -763,6 +763,9 @@ class Conv2dFunction(Function):
     """``y = conv2d(x, w) + b``; ``∂x = conv_t(gy, w)``, ``∂w = conv_wgrad(x, gy)``,
     ``∂b = Σ_{n,i,j} gy``."""
 
+    reads_when = ((1,), (0,), ())  # the input for the weight's gradient, the weight for
+    # the input's; the bias never
+
     def __init__(self, g: _Geom) -> None:
         self.g = g
 
@@ -830,6 +833,9 @@ class ConvTranspose2dFunction(Function):
     """``x = conv_t(y, w) + b``, the adjoint of ``conv2d`` in its input, for the geometry
     ``g`` (``y (N, O, Ho, Wo)``, ``w (O, C/G, kh, kw)`` → ``x (N, C, H, W)``).
     ``∂y = conv2d(gx, w)``, ``∂w = conv_wgrad(gx, y)``, ``∂b = Σ_{n,i,j} gx``."""
+
+    reads_when = ((1,), (0,), ())  # the input for the weight's gradient, the weight for
+    # the input's; the bias never
 
     def __init__(self, g: _Geom, yt: Any = None) -> None:
         self.g = g

@@ -355,6 +355,8 @@ def add_scaled(a: Any, b: Any, alpha: Any, fn: str, negate: bool = False) -> Ten
 
 
 class Mul(Function):
+    reads_when = ((1,), (0,))  # each factor read for the other's gradient only
+
     def forward(self, a: Any, b: Any) -> Any:
         return a * b
 
@@ -415,6 +417,8 @@ def _rsqrt(x: Any) -> Any:
 
 
 class Div(Function):
+    reads_when = ((1,), (0, 1))  # a read for b's gradient only, b for both
+
     def forward(self, a: Any, b: Any) -> Any:
         return backend.divide(a, b)  # x/0 = inf, 0/0 = nan silently (on the hot path: no cost)
 

@@ -42,6 +42,8 @@ from .shape import _expand_words, broadcast_to, concat, permute, reshape, sum_to
 
 
 class MatMul(Function):
+    reads_when = ((1,), (0,))  # each factor read for the other's gradient only
+
     def forward(self, a: Any, b: Any) -> Any:
         return a @ b
 
@@ -125,6 +127,8 @@ _KERNEL_BIAS_FROM = 4096
 
 
 class Linear(Function):
+    reads_when = ((1,), (0,), ())  # x for w's gradient, w for x's; the bias never
+
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
         lead = x.shape[:-1]
         if x.ndim != 2:  # one 2-D GEMM over all leading axes, not a batched loop of small ones
