@@ -136,12 +136,40 @@ def test_set_default_tensor_type_as_torch(torch, arg):
         torch.set_default_dtype(t_before)
 
 
-def test_finfo_iinfo_match_pytorch(torch):
-    assert dg.finfo().eps == torch.finfo().eps
-    for d in ("float16", "float32", "float64"):
-        a, b = dg.finfo(getattr(dg, d)), torch.finfo(getattr(torch, d))
-        assert (a.eps, a.max, a.min, a.tiny, a.bits) == (b.eps, b.max, b.min, b.tiny, b.bits)
-    assert dg.iinfo(dg.int32).max == torch.iinfo(torch.int32).max
+@pytest.mark.parametrize(
+    "name", ["float16", "float32", "float64", "bfloat16", "complex64", "complex128"]
+)
+def test_finfo_is_pytorchs(torch, name):
+    """Every attribute PyTorch's finfo has, as Python numbers (a float16 limit times 2 does
+    not overflow), its repr and equality; bfloat16's limits although it makes no arrays."""
+    a, b = dg.finfo(getattr(dg, name)), torch.finfo(getattr(torch, name))
+    names = [n for n in dir(b) if not n.startswith("_")]
+    assert {n: getattr(a, n) for n in names} == {n: getattr(b, n) for n in names}
+    assert all(type(getattr(a, n)) is type(getattr(b, n)) for n in names)
+    assert repr(a) == repr(b) and str(a) == str(b)
+    assert a == dg.finfo(getattr(dg, name))
+    assert (a == dg.finfo(dg.float64)) == (b == torch.finfo(torch.float64))
+    assert -a.max * 2 == -b.max * 2
+
+
+def test_finfo_default_and_iinfo_are_pytorchs(torch):
+    assert dg.finfo() == dg.finfo(dg.float32) and repr(dg.finfo()) == repr(torch.finfo())
+    for name in ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32", "uint64"):
+        a, b = dg.iinfo(getattr(dg, name)), torch.iinfo(getattr(torch, name))
+        assert (a.bits, a.min, a.max, a.dtype, repr(a)) == (b.bits, b.min, b.max, b.dtype, repr(b))
+        assert type(a.max) is int and a == dg.iinfo(getattr(dg, name))
+
+
+@pytest.mark.parametrize(
+    ("fn", "dtype"),
+    [("finfo", "int8"), ("finfo", "bool"), ("iinfo", "float32"), ("iinfo", "bool"),
+     ("iinfo", "complex64")],
+)  # fmt: skip
+def test_finfo_iinfo_refuse_the_other_kind_as_pytorch(torch, fn, dtype):
+    with pytest.raises(TypeError):
+        getattr(torch, fn)(getattr(torch, dtype))
+    with pytest.raises(TypeError, match=f"{fn}\\(\\) requires .* got {dtype}"):
+        getattr(dg, fn)(getattr(dg, dtype))
 
 
 def test_generator_streams_are_their_own_and_reproducible(torch):

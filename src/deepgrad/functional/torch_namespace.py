@@ -10,7 +10,7 @@ exactly — one implementation, two spellings::
 The legacy typed constructors (``torch.FloatTensor``, ``torch.LongTensor``, …): called with
 sizes they make a zero tensor of that shape (PyTorch's is uninitialised), called with data a
 tensor of their dtype; ``isinstance(x, torch.FloatTensor)`` asks for a float32 tensor.
-``finfo`` / ``iinfo`` are NumPy's, with PyTorch's default for ``finfo()``.
+``finfo`` / ``iinfo`` are PyTorch's: Python numbers, its default dtype for ``finfo()``.
 
 >>> import deepgrad as dg
 >>> x = dg.tensor([[1.0, 5.0], [7.0, 2.0]])
@@ -29,6 +29,7 @@ from typing import Any
 import numpy
 
 from .. import backend
+from .._absent import AbsentDtype
 from .._names import torch_names
 from ..tensor import _NO_ALPHA, Tensor, _mark_views
 from .reduce import _unbiased_positional
@@ -448,15 +449,101 @@ def set_default_tensor_type(t: Any) -> None:
     backend.set_default_dtype(cls.dtype)
 
 
-def finfo(type: Any = None) -> numpy.finfo:  # noqa: A002 - PyTorch's name
-    """Machine limits of a floating dtype (``eps``, ``max``, ``min``, ``tiny``,
-    ``resolution``, ``bits``): NumPy's ``finfo``; the default dtype when none is given."""
-    return numpy.finfo(backend.get_default_dtype() if type is None else type)
+class finfo:  # noqa: N801 - PyTorch's name
+    """Machine limits of a floating dtype, PyTorch's ``torch.finfo``: ``bits`` (int), ``eps``,
+    ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution`` (Python floats, as
+    PyTorch's: ``finfo(float16).max * 2`` is 131008.0, not a float16 overflow) and ``dtype``
+    (its name). The default dtype when none is given; a complex dtype gives its parts'
+    limits; ``bfloat16`` its own, though deepgrad makes no bfloat16 arrays.
+
+    >>> import deepgrad as dg
+    >>> f = dg.finfo(dg.float16)
+    >>> f.max, f.eps, f.bits, f.dtype
+    (65504.0, 0.0009765625, 16, 'float16')
+    """
+
+    bits: int
+    eps: float
+    max: float
+    min: float
+    tiny: float
+    smallest_normal: float
+    resolution: float
+    dtype: str
+
+    def __init__(self, type: Any = None) -> None:  # noqa: A002 - PyTorch's name
+        if isinstance(type, AbsentDtype) and repr(type) == "bfloat16":
+            # 8 exponent bits as float32, 7 stored mantissa bits
+            big = (2.0 - 2.0**-7) * 2.0**127
+            self._set(16, 2.0**-7, big, 2.0**-126, 0.01, "bfloat16")
+            return
+        dt = numpy.dtype(backend.get_default_dtype() if type is None else type)
+        if dt.kind not in "fc":
+            raise TypeError(
+                f"finfo() requires a floating point input type; got {dt.name}"
+                + (": use iinfo for an integer dtype" if dt.kind in "iu" else "")
+            )
+        np_info = numpy.finfo(dt)  # a complex dtype's parts
+        self._set(
+            int(np_info.bits),
+            float(np_info.eps),
+            float(np_info.max),
+            float(np_info.smallest_normal),
+            10.0**-np_info.precision,  # PyTorch's, in double (NumPy's is in the dtype)
+            np_info.dtype.name,
+        )
+
+    def _set(self, bits: int, eps: float, big: float, tiny: float, res: float, name: str) -> None:
+        self.bits, self.eps, self.max, self.min = bits, eps, big, -big
+        self.tiny = self.smallest_normal = tiny
+        self.resolution, self.dtype = res, name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, finfo) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment] - unhashable, as PyTorch's
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
 
 
-def iinfo(type: Any) -> numpy.iinfo:  # noqa: A002 - PyTorch's name
-    """Machine limits of an integer dtype (``min``, ``max``, ``bits``): NumPy's ``iinfo``."""
-    return numpy.iinfo(type)
+class iinfo:  # noqa: N801 - PyTorch's name
+    """Machine limits of an integer dtype, PyTorch's ``torch.iinfo``: ``bits``, ``min``,
+    ``max`` (Python ints) and ``dtype`` (its name).
+
+    >>> import deepgrad as dg
+    >>> dg.iinfo(dg.uint8).max, dg.iinfo(dg.int64).min
+    (255, -9223372036854775808)
+    """
+
+    bits: int
+    min: int
+    max: int
+    dtype: str
+
+    def __init__(self, type: Any) -> None:  # noqa: A002 - PyTorch's name
+        dt = numpy.dtype(type)
+        if dt.kind not in "iu":
+            kind = "a bool" if dt.kind == "b" else "a floating point or complex"
+            raise TypeError(
+                f"iinfo() requires an integer input type; got {dt.name}, {kind} dtype"
+                + ("" if dt.kind == "b" else ": use finfo")
+            )
+        np_info = numpy.iinfo(dt)
+        self.bits, self.min, self.max = int(np_info.bits), int(np_info.min), int(np_info.max)
+        self.dtype = dt.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, iinfo) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment] - unhashable, as PyTorch's
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 # ---- the function forms of views: marked as views like the methods' results -------------------
