@@ -208,12 +208,11 @@ def test_seeds_are_taken_modulo_two_to_the_64_as_torch(torch):
 
 
 def test_other_dtypes_and_draws_stay_seeded():
-    """Draws PyTorch makes otherwise (float16 normals, complex) come from the same stream:
-    reproducible under manual_seed, not PyTorch's numbers."""
+    """Draws PyTorch makes otherwise (complex) come from the same stream: reproducible under
+    manual_seed, not PyTorch's numbers."""
 
     def draws():
         return (
-            dg.randn(5, dtype=dg.float16),
             dg.randn(3, dtype=dg.complex64),
             dg.bernoulli(dg.full((6,), 0.5)),
             dg.ones(2, 4).multinomial(2),
@@ -246,6 +245,33 @@ def test_float16_uniforms_as_torch(torch, shape, bounds):
         dg.rand(shape, dtype=dg.float16, generator=g).numpy(),
         torch.rand(shape, dtype=torch.float16, generator=tg).numpy(),
     )
+
+
+_HALF_NORMALS = {
+    "randn": lambda m, n: m.randn(3, n, dtype=m.float16),
+    "normal_": lambda m, n: m.empty(n, dtype=m.float16).normal_(0.5, 2.0),
+    "normal_ on a view": lambda m, n: m.empty(n, 2, dtype=m.float16).t().normal_(),
+    "init.normal_": lambda m, n: m.nn.init.normal_(m.empty(n, 3, dtype=m.float16), 0.0, 0.02),
+    "normal(size)": lambda m, n: m.normal(1.0, 3.0, (n,), dtype=m.float16),
+    "normal(mean, std tensors)": lambda m, n: m.normal(
+        m.ones(n, dtype=m.float16), m.full((n,), 2.0, dtype=m.float16)
+    ),
+    "randn_like": lambda m, n: m.randn_like(m.ones(n, dtype=m.float16)),
+    "kaiming_normal_": lambda m, n: m.nn.init.kaiming_normal_(m.empty(n, 4, dtype=m.float16)),
+    "trunc_normal_": lambda m, n: m.nn.init.trunc_normal_(m.empty(n, 4, dtype=m.float16)),
+}
+
+
+@pytest.mark.parametrize("n", [1, 7, 16, 20, 33])
+@pytest.mark.parametrize("name", sorted(_HALF_NORMALS))
+def test_float16_normals_as_torch(torch, name, n):
+    """float16 normals are PyTorch's: fewer than 16 values (or a non-contiguous tensor) by the
+    scalar sampler rounded; else float32's Box–Muller blocks rounded, a count that is not a
+    multiple of 16 recomputing its last 16 from 16 fresh uniforms — with no uniforms drawn for
+    the values they replace (float32's kernel draws them) —; the stream continues as
+    PyTorch's."""
+    draw = _HALF_NORMALS[name]
+    _same(torch, 5, lambda m: (draw(m, n), m.rand(2)), lambda m: (draw(m, n), m.rand(2)))
 
 
 def test_float16_layers_and_uniform_inits_as_torch(torch):

@@ -35,8 +35,9 @@ seed gives the same 32-bit words. The draws that PyTorch's programs use to make 
 float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/``exp``, as
 PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
 float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
-than NumPy's). float16 uniforms are float32's rounded (:func:`uniform_half`, PyTorch's rule);
-other float16 and complex draws take NumPy's methods on the same stream
+than NumPy's). float16 uniforms are float32's rounded (:func:`uniform_half`, PyTorch's rule),
+float16 normals float32's Box–Muller blocks rounded (:func:`normal`); other float16 and
+complex draws take NumPy's methods on the same stream
 (deterministic under ``dg.manual_seed``, not PyTorch's numbers). A stream that is not a
 :class:`~deepgrad.backend.Stream` (the CuPy backend's, a NumPy generator handed in) takes
 NumPy's methods too.
@@ -216,20 +217,26 @@ def _box_muller_16(x: numpy.ndarray, mean: float, std: float) -> None:
 def normal(g: Any, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0) -> Any:
     """Draws of N(mean, std²) of ``shape`` and ``dtype`` (see the module)."""
     dtype = numpy.dtype(dtype)
-    if not _exact(g, dtype):
+    half = dtype == numpy.float16 and getattr(g, "torch_stream", False)
+    if not (half or _exact(g, dtype)):
         return g.normal(mean, std, shape).astype(dtype)
     n = math.prod(shape)
     with numpy.errstate(over="ignore", invalid="ignore"):  # huge or infinite mean/std: ±inf
         if n < 16:  # or NaN as PyTorch's, without NumPy's warnings
             return scalar_normals(g, n, mean, std).astype(dtype).reshape(shape)
-        x = _unit(g, n, dtype)
         k = n // 16
+        # float16: float32's blocks rounded, from k·16 uniforms only (measured against
+        # torch 2.13: its half kernel draws no uniforms for the values the tail recomputes)
+        x = _unit(g, k * 16 if half else n, numpy.float32 if half else dtype)
         _box_muller_16(x[: k * 16].reshape(k, 16), mean, std)
         if n % 16:
-            tail = _unit(g, 16, dtype).reshape(1, 16)
+            tail = _unit(g, 16, x.dtype).reshape(1, 16)
             _box_muller_16(tail, mean, std)
-            x[n - 16 :] = tail[0]
-    return x.reshape(shape)
+            if half:
+                x = numpy.concatenate([x[: n - 16], tail[0]])
+            else:
+                x[n - 16 :] = tail[0]
+    return (x.astype(numpy.float16) if half else x).reshape(shape)
 
 
 def scalar_normals(g: Any, n: int, mean: float = 0.0, std: float = 1.0) -> numpy.ndarray:

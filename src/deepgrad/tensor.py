@@ -4639,8 +4639,9 @@ def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
     elif draw is _torch_rng.normal and not t._data.flags.c_contiguous:
         # PyTorch's kernel fills a non-contiguous tensor value by value (its scalar path)
         v = _torch_rng.scalar_normals(g, t._data.size, *params).astype(d)
-    else:
-        base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
+    else:  # float16 normals are PyTorch's too (float32's, rounded)
+        half = d == numpy.float16 and draw is _torch_rng.normal
+        base = d if d.kind == "f" and (d.itemsize >= 4 or half) else numpy.dtype(numpy.float64)
         v = numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
     return _torch_rng.as_filled(v, t._data)  # in t's memory order, as PyTorch fills it
 
@@ -4648,7 +4649,8 @@ def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
 def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
     """``rand``'s uniform ``[0, 1)`` or ``randn``'s standard normal draws in dtype ``d``:
     float16 uniforms as PyTorch's (:func:`deepgrad._torch_rng.uniform_half`; from 11 random
-    bits on a stream that is not PyTorch's), normals a float32 draw rounded;
+    bits on a stream that is not PyTorch's), normals PyTorch's (float32's Box–Muller blocks
+    rounded, :func:`deepgrad._torch_rng.normal`; a float32 draw rounded on other streams);
     a complex dtype as PyTorch's, real and imaginary parts drawn apart (``randn``'s each of
     variance ½, so the complex variance is 1)."""
     if d.kind not in "fc":
@@ -4663,8 +4665,9 @@ def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
         # PyTorch's numbers (deepgrad._torch_rng); a NumPy generator handed in: its own
         if d.itemsize >= 4:
             return (_torch_rng.uniform if where == "rand" else _torch_rng.normal)(g, shape, d)
-        if where == "rand":
-            return _torch_rng.uniform_half(g, shape)
+        return (_torch_rng.uniform_half if where == "rand" else _torch_rng.normal)(
+            g, shape, *(() if where == "rand" else (d,))
+        )
     if where == "rand":
         arr = g.random(n, dtype=base) if part.itemsize >= 4 else g.integers(0, 2048, n) / 2048
     else:

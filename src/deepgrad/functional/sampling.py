@@ -87,7 +87,7 @@ def normal(
             )
         shape = _shape((size,), None, "normal")
         dt = numpy.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-        draw = dt if dt.kind == "f" and dt.itemsize >= 4 else numpy.dtype(numpy.float64)
+        draw = dt if dt.kind == "f" and dt.itemsize >= 2 else numpy.dtype(numpy.float64)
         z = _torch_rng.normal(g, shape, draw, float(mean), float(std))  # PyTorch's normal_
         return _leaf(z.astype(dt, copy=False), device, requires_grad, "normal")
     if size is not None:
@@ -105,7 +105,7 @@ def normal(
         ) from None
     # PyTorch's steps, each rounded in dt: a std tensor multiplies normal_(0, 1) draws, a
     # number std scales them in the draw (normal_(0, std)); then the mean is added
-    draw = dt if dt.itemsize >= 4 else numpy.dtype(numpy.float64)
+    draw = dt if dt.itemsize >= 4 or dt.kind == "f" else numpy.dtype(numpy.float64)
     by_tensor = isinstance(std, Tensor)
     z = _torch_rng.normal(g, shape, draw, 0.0, 1.0 if by_tensor else float(std)).astype(dt)
     if by_tensor:
