@@ -274,6 +274,42 @@ def test_float16_normals_as_torch(torch, name, n):
     _same(torch, 5, lambda m: (draw(m, n), m.rand(2)), lambda m: (draw(m, n), m.rand(2)))
 
 
+_COMPLEX_DRAWS = {
+    "randn": lambda m, n, d: m.randn(3, n, dtype=d),
+    "rand": lambda m, n, d: m.rand(n, dtype=d),
+    "normal_": lambda m, n, d: m.empty(n, dtype=d).normal_(0.5, 2.0),
+    "uniform_": lambda m, n, d: m.empty(n, dtype=d).uniform_(-2, 3),
+    "normal_ on a view": lambda m, n, d: m.empty(n, 2, dtype=d).t().normal_(1, 3),
+    "uniform_ on a view": lambda m, n, d: m.empty(n, 2, dtype=d).t().uniform_(),
+    "init.normal_": lambda m, n, d: m.nn.init.normal_(m.empty(n, 3, dtype=d), 0.0, 0.02),
+    "normal(size)": lambda m, n, d: m.normal(1.0, 3.0, (n,), dtype=d),
+    "randn_like": lambda m, n, d: m.randn_like(m.ones(n, dtype=d)),
+    "rand with a generator": lambda m, n, d: m.rand(
+        n, dtype=d, generator=m.Generator().manual_seed(3)
+    ),
+}
+
+
+@pytest.mark.parametrize("n", [1, 7, 20])
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("name", sorted(_COMPLEX_DRAWS))
+def test_complex_draws_as_torch(torch, name, dtype, n):
+    """Complex draws are PyTorch's: the float tensor of the parts (``view_as_real``) drawn —
+    each part U(a, b), or N(mean, std²/2) so that the complex variance is std² —, in its
+    memory order; complex128 bit for bit, complex64 normals of 16 parts or more within the
+    float32 normals' ulp (scaled by 1/√2: two), fewer exact; the stream continues as
+    PyTorch's."""
+    draw = _COMPLEX_DRAWS[name]
+    uniform = name.startswith(("rand ", "uniform_")) or name == "rand"
+    ulps = 2 if dtype == "complex64" and n > 1 and not uniform else 0  # n = 1: scalar, exact
+
+    def run(m):
+        z = draw(m, n, getattr(m, dtype))
+        return m.view_as_real(z.resolve_conj() if m is torch else z), m.rand(2)
+
+    _same(torch, 2, run, run, ulps=ulps)
+
+
 def test_float16_layers_and_uniform_inits_as_torch(torch):
     """The uniform inits on float16 tensors, hence a float16 layer's initial weights."""
 

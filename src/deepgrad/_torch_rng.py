@@ -36,8 +36,9 @@ float64 values are PyTorch's exactly (the C library's ``log``/``log1p``/``tan``/
 PyTorch's scalar kernels call them, where NumPy's vectorized ones differ in the last bit);
 float32 normals within an ulp (PyTorch's vectorized ``log``/``cos``/``sin`` round otherwise
 than NumPy's). float16 uniforms are float32's rounded (:func:`uniform_half`, PyTorch's rule),
-float16 normals float32's Box–Muller blocks rounded (:func:`normal`); other float16 and
-complex draws take NumPy's methods on the same stream
+float16 normals float32's Box–Muller blocks rounded (:func:`normal`), complex uniforms and
+normals drawn over the parts as a float tensor (PyTorch's ``view_as_real``); other float16
+and complex draws take NumPy's methods on the same stream
 (deterministic under ``dg.manual_seed``, not PyTorch's numbers). A stream that is not a
 :class:`~deepgrad.backend.Stream` (the CuPy backend's, a NumPy generator handed in) takes
 NumPy's methods too.
@@ -123,8 +124,11 @@ def _fma(x: numpy.ndarray, y: float, z: float) -> numpy.ndarray:
 
 def uniform(g: Any, shape: tuple, dtype: Any, a: float = 0.0, b: float = 1.0) -> Any:
     """Draws of U(a, b) of ``shape`` and ``dtype`` (see the module): ``u · (b - a) + a`` with
-    ``b - a`` in ``dtype`` and one rounding, as PyTorch's kernel."""
+    ``b - a`` in ``dtype`` and one rounding, as PyTorch's kernel. A complex dtype: its real
+    and imaginary parts each U(a, b), drawn as a float tensor of them (:func:`_parts`)."""
     dtype = numpy.dtype(dtype)
+    if dtype.kind == "c" and getattr(g, "torch_stream", False):
+        return _parts(uniform(g, (*shape, 2), _part(dtype), a, b), dtype)
     if not _exact(g, dtype):
         return g.uniform(a, b, shape).astype(dtype)
     u = _unit(g, math.prod(shape), dtype).reshape(shape)
@@ -132,6 +136,16 @@ def uniform(g: Any, shape: tuple, dtype: Any, a: float = 0.0, b: float = 1.0) ->
         return u
     t = dtype.type
     return _fma(u, t(t(b) - t(a)), t(a))
+
+
+def _part(dtype: numpy.dtype) -> numpy.dtype:
+    """The float dtype of a complex dtype's parts."""
+    return numpy.dtype(f"f{dtype.itemsize // 2}")
+
+
+def _parts(v: Any, dtype: numpy.dtype) -> Any:
+    """Complex values of ``dtype`` from draws ``v (..., 2)``: real, imaginary."""
+    return numpy.ascontiguousarray(v, _part(dtype)).view(dtype)[..., 0]
 
 
 def as_filled(values: Any, like: Any) -> Any:
@@ -215,8 +229,12 @@ def _box_muller_16(x: numpy.ndarray, mean: float, std: float) -> None:
 
 
 def normal(g: Any, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0) -> Any:
-    """Draws of N(mean, std²) of ``shape`` and ``dtype`` (see the module)."""
+    """Draws of N(mean, std²) of ``shape`` and ``dtype`` (see the module). A complex dtype:
+    each part N(mean, std²/2), drawn as a float tensor of the parts (PyTorch's
+    ``view_as_real``), so the complex variance is std²."""
     dtype = numpy.dtype(dtype)
+    if dtype.kind == "c" and getattr(g, "torch_stream", False):
+        return _parts(normal(g, (*shape, 2), _part(dtype), mean, std / math.sqrt(2)), dtype)
     half = dtype == numpy.float16 and getattr(g, "torch_stream", False)
     if not (half or _exact(g, dtype)):
         return g.normal(mean, std, shape).astype(dtype)

@@ -4634,6 +4634,8 @@ def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
     if not getattr(g, "torch_stream", False):
         base = d if d.kind == "f" and d.itemsize >= 4 else numpy.dtype(numpy.float64)
         return numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
+    if d.kind == "c":  # PyTorch draws over view_as_real(t): the parts, in their memory order
+        return _complex_draw_like(t, draw, g, *params)
     if d == numpy.float16 and draw is _torch_rng.uniform:
         v = _torch_rng.uniform_half(g, tuple(t.shape), *params)
     elif draw is _torch_rng.normal and not t._data.flags.c_contiguous:
@@ -4644,6 +4646,23 @@ def _draw_like(t: Tensor, draw: Any, generator: Any, *params: float) -> Any:
         base = d if d.kind == "f" and (d.itemsize >= 4 or half) else numpy.dtype(numpy.float64)
         v = numpy.asarray(draw(g, tuple(t.shape), base, *params)).astype(d)
     return _torch_rng.as_filled(v, t._data)  # in t's memory order, as PyTorch fills it
+
+
+def _complex_draw_like(t: Tensor, draw: Any, g: Any, *params: float) -> Any:
+    """:func:`_draw_like` for a complex tensor: the draws of the float tensor of its parts
+    (``view_as_real``: each part U(a, b), or N(mean, std²/2)), in that view's memory order —
+    a non-contiguous one value by value by the scalar normal sampler, as PyTorch's."""
+    a = t._data
+    part = numpy.dtype(f"f{a.dtype.itemsize // 2}")
+    real = numpy.lib.stride_tricks.as_strided(
+        a.real, (*a.shape, 2), (*a.strides, part.itemsize), writeable=False
+    )
+    if draw is _torch_rng.normal and not a.flags.c_contiguous:
+        mean, std = params
+        v = _torch_rng.scalar_normals(g, real.size, mean, std / math.sqrt(2)).astype(part)
+        v = _torch_rng.as_filled(v, real)
+        return v[..., 0] + 1j * v[..., 1]  # finite: scalar draws of a finite std
+    return _torch_rng.as_filled(draw(g, tuple(a.shape), a.dtype, *params), a)
 
 
 def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
@@ -4661,9 +4680,9 @@ def _draw(where: str, g: Any, shape: tuple, d: numpy.dtype) -> Any:
     part = numpy.dtype(f"f{d.itemsize // 2}") if d.kind == "c" else d
     base = part if part.itemsize >= 4 else numpy.dtype(numpy.float32)
     n = (*shape, 2) if d.kind == "c" else shape
-    if d.kind == "f" and getattr(g, "torch_stream", False):
+    if getattr(g, "torch_stream", False):
         # PyTorch's numbers (deepgrad._torch_rng); a NumPy generator handed in: its own
-        if d.itemsize >= 4:
+        if d.itemsize >= 4 or d.kind == "c":
             return (_torch_rng.uniform if where == "rand" else _torch_rng.normal)(g, shape, d)
         return (_torch_rng.uniform_half if where == "rand" else _torch_rng.normal)(
             g, shape, *(() if where == "rand" else (d,))

@@ -87,7 +87,7 @@ def normal(
             )
         shape = _shape((size,), None, "normal")
         dt = numpy.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-        draw = dt if dt.kind == "f" and dt.itemsize >= 2 else numpy.dtype(numpy.float64)
+        draw = dt if dt.kind in "fc" else numpy.dtype(numpy.float64)
         z = _torch_rng.normal(g, shape, draw, float(mean), float(std))  # PyTorch's normal_
         return _leaf(z.astype(dt, copy=False), device, requires_grad, "normal")
     if size is not None:
