@@ -1017,6 +1017,9 @@ def test_random_on_integers_as_torch(torch, dtype):
         )  # fmt: skip
 
     _same(torch, 0, wide, wide)
+    for m in (torch, dg):  # random_(from) on uint64: PyTorch's top, its max cast to int64, is -1
+        with pytest.raises(RuntimeError, match="to - 1 is out of bounds"):
+            m.empty(3, dtype=m.uint64).random_(5, None)
     top = 1 if dtype == "bool" else int(np.iinfo(dtype).max)
     for lo, hi in ((0, top + 2), (-1, 1) if dtype in ("uint8", "bool") else (-(top + 2), 0)):
         with pytest.raises(ValueError, match="out of bounds"):  # torch: RuntimeError

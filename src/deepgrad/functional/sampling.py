@@ -261,6 +261,12 @@ def random_(x: Tensor, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
             f"random_: expected random_(), random_(to) or random_(from, to), got {args}"
         )
     full = lo is None and hi is None  # PyTorch's full-range kernel, not its from-to one
+    if hi is None and not full and numpy.dtype(x.dtype) == numpy.uint64:
+        # PyTorch's top for random_(from) is the dtype's largest value cast to int64: -1
+        raise ValueRangeError(
+            "to - 1 is out of bounds for UInt64 (random_(from) on uint64: PyTorch takes the "
+            "largest uint64 as int64; give to=, below 2**63)"
+        )
     lo = 0 if lo is None else lo
     if hi is None:
         hi = _top(x.dtype)
