@@ -393,6 +393,7 @@ from .dropout import (
     feature_alpha_dropout,
 )
 from .ctc import ctc_loss
+from .linear_cross_entropy import LinearCrossEntropyOptions, linear_cross_entropy
 from .embedding import embedding, embedding_bag, one_hot
 from .fold import fold, unfold
 from .grid_sample import affine_grid, grid_sample

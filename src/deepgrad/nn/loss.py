@@ -7,10 +7,13 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy
+
 from .. import functional as F
-from .._errors import _type_words
+from .._errors import ShapeMismatchError, ValueRangeError, _type_words
 from ..functional import ctc as C
 from ..functional import loss as L
+from ..functional.linear_cross_entropy import LinearCrossEntropyOptions, linear_cross_entropy
 from ..functional.reduction import resolve as legacy_reduction
 from ..tensor import Tensor
 from .module import Module
@@ -149,6 +152,72 @@ class CrossEntropyLoss(_WeightedLoss):
             ignore_index=self.ignore_index,
             reduction=self.reduction,
             label_smoothing=self.label_smoothing,
+        )
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """A classifier's last layer and its cross-entropy in one module, PyTorch 2.13's
+    ``torch.nn.LinearCrossEntropyLoss``: ``self.linear`` is a :class:`~deepgrad.nn.Linear`
+    from ``in_features`` to ``num_classes · prod(out_features)`` (PyTorch's weights for the
+    same seed; ``bias=False`` by default), and ``forward(input, target)`` is
+    :func:`~deepgrad.functional.linear_cross_entropy.linear_cross_entropy` with that weight
+    as ``(num_classes, *out_features, in_features)``. ``options`` turns on the chunked path
+    (the logits of ``batch_chunk_size`` rows at a time).
+
+    >>> import deepgrad as dg
+    >>> loss = dg.nn.LinearCrossEntropyLoss(5, 10)
+    >>> loss(dg.randn(4, 5), dg.tensor([1, 0, 9, 3])).shape
+    ()
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        num_classes: int,
+        *,
+        out_features: tuple[int, ...] = (),
+        bias: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        reduction: str = "mean",
+        weight: Any = None,
+        ignore_index: int | None = None,
+        label_smoothing: float = 0.0,
+        options: LinearCrossEntropyOptions | None = None,
+    ) -> None:
+        from .linear import Linear
+
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise ShapeMismatchError(
+                f"expected weight shape to be {(num_classes,)}, got {tuple(weight.shape)}"
+            )
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueRangeError(
+                f"expected label_smoothing to be in range [0, 1], got {label_smoothing}"
+            )
+        super().__init__(weight, None, None, reduction)
+        self.num_classes, self.out_features = num_classes, tuple(out_features)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        rows = num_classes * int(numpy.prod(self.out_features, dtype=numpy.int64))
+        self.linear = Linear(in_features, rows, bias=bias, device=device, dtype=dtype)
+        self.options = options
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        lin = self.linear
+        w = lin.weight.reshape(self.num_classes, *self.out_features, lin.in_features)
+        b = None if lin.bias is None else lin.bias.reshape(self.num_classes, *self.out_features)
+        return linear_cross_entropy(
+            input, w, target, linear_bias=b, weight=self.weight, reduction=self.reduction,
+            ignore_index=self.ignore_index, label_smoothing=self.label_smoothing,
+            options=self.options,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+            f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+            f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+            f"label_smoothing={self.label_smoothing}, options={self.options}"
         )
 
 
