@@ -320,6 +320,10 @@ class _Writes:
 
 
 _WRITES: dict[int, _Writes] = {}
+#: the clock of the last recorded write (0: none yet): a view made before it and used after
+#: it may need replaying (:func:`_replay_stale_views`); the tensor module sets ``_REPLAY``
+_LAST_RECORDED = [0]
+_REPLAY: list = [None]
 
 
 def _memory_owner(a: Any) -> Any:
@@ -369,6 +373,32 @@ def note_write(
         rec.copies = [c for c in rec.copies if c[3]() is not None]
         valid_from = before if values_kept else _EPOCH  # no reader's clock is >= _EPOCH
         rec.copies.append((_EPOCH, valid_from, id(tensor), weakref.ref(earlier)))
+        _LAST_RECORDED[0] = _EPOCH
+
+
+def note_replay(tensor: Any, earlier: Any) -> None:
+    """``tensor``, a view whose memory a recorded write changed after it was made, has been
+    given a new creator (:func:`_replay_stale_views`); ``earlier`` carries its old creator for the
+    nodes that read it before the write (they differentiate through it, as PyTorch's keep
+    the view's old ``grad_fn``; its values are gone, so a node that needs them is refused).
+    The clock does not move: the tensor's other views are not made stale by this."""
+    rec = _writes_of(tensor._data)
+    rec.copies = [c for c in rec.copies if c[3]() is not None]
+    rec.copies.append((_EPOCH, _EPOCH + 1, id(tensor), weakref.ref(earlier)))
+    # held by the tensor's new creator: alive while the tensor is (an earlier reader holds it)
+    tensor._creator.__dict__.setdefault("_replaced", []).append(earlier)
+
+
+def _replay_stale_views(inputs: Sequence[Any]) -> None:
+    """PyTorch's view replay: an input that is a view made before a recorded in-place write
+    into its memory (``w = y[:2]; y.mul_(3); w * w``) is remade from the tensor it views
+    before this node reads it, so its gradient reaches the write. Only views built before
+    the last recorded write are looked at: nothing to do in a program without such writes."""
+    last = _LAST_RECORDED[0]
+    for x in inputs:
+        c = x._creator
+        if c is not None and c._epoch < last and not c.reads_inputs:
+            _REPLAY[0](x)
 
 
 def note_writes(datas: Sequence[Any]) -> None:
@@ -569,6 +599,8 @@ class Function:
             if type(ys) is tuple:
                 return tuple([make(y, None, 0) for y in ys])
             return make(ys, None, 0)
+        if _LAST_RECORDED[0]:
+            _replay_stale_views(inputs)
         self.inputs = inputs
         self.needs_input_grad = needs
         if _EPOCH:

@@ -3266,13 +3266,8 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
             "as a leaf would lose its gradient); do it under dg.no_grad() (with "
             "dg.no_grad(): p -= lr * p.grad) or write the out-of-place form"
         )
-    if _is_view_of_another(t):  # PyTorch would record the write into the viewed tensor
-        raise RuntimeError(
-            f"{what}: an in-place operation on a view (a tensor of shape {t.shape} that shares "
-            "another tensor's memory) while the graph is recorded; PyTorch records the write "
-            "into the tensor it views, which deepgrad does not: write into that tensor "
-            "(x[1:] *= s, x.index_add_(...)) or clone the view first"
-        )
+    if _is_view_of_another(t):  # PyTorch records the write into the viewed tensor: so here
+        return _record_view_write(t, sources, compute, what)
     readers, views = _readers(t, sources, what)
     _keep_saved_values(t)
     prev = Tensor._from_op(t._data.copy(), creator, t._index)
@@ -3306,6 +3301,138 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
         node._epoch = autograd._EPOCH  # its output is t as written: not a stale read
     t._creator, t._index, t._requires_grad = node, out._index, node is not None
     return t
+
+
+def _record_view_write(t: Tensor, sources: tuple, compute: Any, what: str) -> Tensor:
+    """An in-place operation on a view ``t`` of another tensor's memory, recorded as PyTorch
+    records it (its ``CopySlices``): as a write into the tensor viewed, ``base``,
+    ``base <- base with t's elements replaced by compute(t, *sources)`` (one
+    :func:`_record_in_place` of ``base``), ``t``'s elements read and written at their
+    positions in ``base`` (found from the memory addresses). ``t`` keeps its memory, which
+    now holds the result, and becomes a gather of those positions from the written ``base``
+    (PyTorch's view replay), so later uses of ``t`` and of ``base`` both differentiate the
+    write. A view whose base tensor is not in the graph (made where nothing required grad),
+    of another dtype, or with elements sharing memory (``expand``) is refused."""
+    node = t._creator
+    if node is not None and node.n_outputs > 1:  # chunk, split: PyTorch refuses
+        raise RuntimeError(
+            f"Output {t._index} of {node.name()} is a view and is being modified inplace. "
+            "This view is the output of a function that returns multiple views. Such "
+            "functions do not allow the output views to be modified inplace. You should "
+            f"replace the inplace operation by an out-of-place one. ({what})"
+        )
+    base = _view_base(t)
+    index = None if base is None else _positions_in(t._data, base._data)
+    if index is None:
+        raise RuntimeError(
+            f"{what}: an in-place operation on a view (a tensor of shape {t.shape} that shares "
+            "another tensor's memory) while the graph is recorded, where the tensor it views "
+            "is not known (a view made while no gradient was recorded, as of a buffer that "
+            "does not require grad, or by unfold): write into that tensor itself "
+            "(buf[0, :2] = s) or clone the view first"
+        )
+    if isinstance(index, str):
+        raise RuntimeError(index.format(what=what))
+
+    me = object()  # stands for t among the sources (``v.add_(v)``); one per level of views
+
+    def on_base(prev: Tensor, *srcs: Any) -> Tensor:
+        old = prev[index]  # the view's values before the write, read from base's
+        new = compute(old, *[old if s is me else s for s in srcs])
+        if tuple(new.shape) != tuple(t.shape):
+            raise ValueError(
+                f"{what}: cannot update a tensor of shape {t.shape} in place with a result "
+                f"of shape {tuple(new.shape)}"
+            )
+        return _Assignment(index, new)(prev, *_tensors(new))
+
+    # t's old creator and values, for the nodes that read t before (its own memory: never
+    # itself a view to replay)
+    earlier = Tensor._from_op(t._data.copy(), t._creator, t._index)
+    _record_in_place(base, tuple(me if s is t else s for s in sources), on_base, what)
+    replay = base[index]  # t as it is now: a gather of the written base
+    node = replay._creator
+    if node is not None:
+        _retarget(node, replay, t)
+    t._creator, t._index = node, replay._index
+    t._requires_grad = node is not None
+    if node is not None:  # the nodes that read t before keep its old creator
+        autograd.note_replay(t, earlier)
+    return t
+
+
+def _replay_if_stale(x: Tensor) -> None:
+    """:func:`deepgrad.autograd._replay_stale_views` for one input ``x`` whose creator
+    reads no values and was built before the last recorded write: if ``x`` views its
+    creator's input ``base`` and that memory was written after ``x`` was made, ``x`` becomes
+    a gather of its positions from ``base`` as it is now (itself replayed first, as an input
+    of that gather); the nodes that read ``x`` before keep its old creator."""
+    node = x._creator
+    base = _view_base(x)
+    if base is None or autograd._written_since(x, node._epoch) is None:
+        return
+    index = _positions_in(x._data, base._data)
+    if index is None or isinstance(index, str):
+        return
+    with autograd.enable_grad():
+        replay = base[index]
+    if replay._creator is None:
+        return
+    _retarget(replay._creator, replay, x)
+    x._creator, x._index = replay._creator, replay._index
+    autograd.note_replay(x, Tensor._from_op(x._data.copy(), node, x._index))  # see above
+
+
+autograd._REPLAY[0] = _replay_if_stale
+
+
+def _view_base(t: Tensor) -> Tensor | None:
+    """The tensor ``t`` is a view of, found in the graph: the one input of ``t``'s view
+    operation that shares its memory (itself a view of another for ``y.t()[0]``: a write
+    through ``t`` is then recorded into it, which records it into its own base, each level
+    replayed); None when ``t`` was made without a graph."""
+    shared = [
+        i
+        for i in getattr(t._creator, "inputs", ()) or ()
+        if isinstance(i, Tensor) and numpy.may_share_memory(i._data, t._data)
+    ]
+    return shared[0] if len(shared) == 1 else None
+
+
+def _positions_in(v: Any, b: Any) -> tuple | str | None:
+    """Where the elements of array ``v`` lie in array ``b`` (both views of one memory): an
+    index tuple of integer arrays of ``v``'s shape (``b[index]`` holds ``v``'s values), a
+    message (with ``{what}``) where PyTorch refuses the write, None where some element of
+    ``v`` is not one of ``b``'s."""
+    if v.dtype != b.dtype:
+        return None
+    if any(s == 0 and n > 1 for s, n in zip(v.strides, v.shape, strict=True)):
+        return (
+            "{what}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location. Please clone() the tensor before performing "
+            "the operation. (PyTorch's words: an expanded view)"
+        )
+    xp = backend.xp
+
+    def addresses(a: Any) -> Any:
+        out = xp.full(a.shape, a.__array_interface__["data"][0], xp.int64)
+        for d, (n, s) in enumerate(zip(a.shape, a.strides, strict=True)):
+            out += (xp.arange(n, dtype=xp.int64) * s).reshape((-1,) + (1,) * (a.ndim - d - 1))
+        return out
+
+    want = addresses(v)
+    if b.flags.c_contiguous:  # the common base: an element's position is its offset
+        flat, rest = xp.divmod(want - b.__array_interface__["data"][0], b.itemsize)
+        if rest.any() or (flat < 0).any() or (flat >= b.size).any():
+            return None
+    else:  # any layout: each of v's addresses looked up among b's
+        have = addresses(b).reshape(-1)
+        order = xp.argsort(have, kind="stable")
+        spot = xp.minimum(xp.searchsorted(have[order], want), max(have.size - 1, 0))
+        if have.size == 0 or not bool((have[order][spot] == want).all()):
+            return None
+        flat = order[spot]
+    return tuple(xp.unravel_index(flat, b.shape)) if b.ndim else ()
 
 
 _FLOAT_POWER_ = _in_place_method("float_power_", "float_power")
