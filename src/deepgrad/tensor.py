@@ -312,8 +312,8 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "__weakref__",
-        "__dict__",
+        "_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "_vbase",
+        "__weakref__", "__dict__",
     )  # fmt: skip
     # ``__dict__``: a program's own attributes (``p.no_decay = True``), as PyTorch's tensors
     # take them; made on first use, so a tensor without any costs one pointer. deepcopy,
@@ -322,7 +322,9 @@ class Tensor:
     # ``requires_grad`` is a property over the ``_requires_grad`` slot (bound after the class:
     # its reads stay the slot's C getter); deepgrad's own code writes the slot
     # ``_view`` (unset unless True): made by a user-facing view method (``x[1:]``, ``x.view``,
-    # ``x.t()``, ...) sharing its input's memory, which ``detach_`` refuses, as PyTorch does
+    # ``x.t()``, ...) sharing its input's memory, which ``detach_`` refuses, as PyTorch does;
+    # ``_vbase`` (unset unless a view was made while no graph was recorded): the tensor it
+    # views, so that a recorded write through it reaches that tensor (``_view_base``)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy's ufunc protocol. A binary operator with an array or a NumPy scalar on the
@@ -481,7 +483,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         """The tensor with its axes reversed."""
-        return _viewed(F.permute(self, tuple(range(self.ndim - 1, -1, -1))))
+        return _viewed(F.permute(self, tuple(range(self.ndim - 1, -1, -1))), self)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -700,7 +702,7 @@ class Tensor:
         return False
 
     def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
-        return _viewed(F.as_strided(self, size, stride, storage_offset))
+        return _viewed(F.as_strided(self, size, stride, storage_offset), self)
 
     def storage_offset(self) -> int:
         return F.storage_offset(self)
@@ -972,6 +974,8 @@ class Tensor:
         b = out._data.base  # _viewed_if_shared, inlined (the hottest view)
         if b is not None and (b is self._data or b is self._data.base):
             out._view = True
+            if out._creator is None:
+                _note_view_base(out, self)
         return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -1553,19 +1557,19 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if len(axes) == 2:
-            return _viewed(F.swapaxes(self, axes[0], axes[1]))
-        return _viewed(F.permute(self, axes or tuple(range(self.ndim - 1, -1, -1))))
+            return _viewed(F.swapaxes(self, axes[0], axes[1]), self)
+        return _viewed(F.permute(self, axes or tuple(range(self.ndim - 1, -1, -1))), self)
 
     def permute(self, *axes: Any, **kw: Any) -> Tensor:
         axes = _sizes_or_keyword(axes, kw, "permute", "dims")
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _viewed(F.permute(self, axes))
+        return _viewed(F.permute(self, axes), self)
 
     def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         """Exchange two axes (PyTorch's alias of ``transpose``, its arguments ``axis0``,
         ``axis1``)."""
-        return _viewed(F.swapaxes(self, axis0, axis1))
+        return _viewed(F.swapaxes(self, axis0, axis1), self)
 
     def expand(self, *shape: Any, size: Any = None) -> Tensor:
         """``x`` repeated along its size-1 dims (and new leading ones) to ``size``, given as
@@ -1574,7 +1578,7 @@ class Tensor:
             if shape:
                 raise TypeError("expand: the size was given both positionally and as size=")
             shape = (size,)
-        return _viewed(F.broadcast_to(self, shape[0] if len(shape) == 1 else shape))
+        return _viewed(F.broadcast_to(self, shape[0] if len(shape) == 1 else shape), self)
 
     broadcast_to = expand  # PyTorch's method takes the same arguments
 
@@ -1582,11 +1586,11 @@ class Tensor:
     def squeeze(self, dim: Any = None, *dims: Any) -> Tensor:
         """The size-1 dims removed (every one, or those of ``dim``: an int, a tuple, or
         PyTorch's varargs ``x.squeeze(0, 2)``)."""
-        return _viewed(F.squeeze(self, _varargs_dims(dim, dims)))
+        return _viewed(F.squeeze(self, _varargs_dims(dim, dims)), self)
 
     @torch_names
     def unsqueeze(self, dim: int) -> Tensor:
-        return _viewed(F.unsqueeze(self, dim))
+        return _viewed(F.unsqueeze(self, dim), self)
 
     @torch_names
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -1686,7 +1690,7 @@ class Tensor:
                 "use transpose(dim0, dim1) or permute"
             )
         out = F.transpose(self, 0, 1) if self._data.ndim == 2 else F.reshape(self, self.shape)
-        return _viewed(out)
+        return _viewed(out, self)
 
     def view_as(self, other: Tensor) -> Tensor:
         return _viewed_if_shared(F.reshape(self, other.shape), self)
@@ -1695,7 +1699,7 @@ class Tensor:
         return _viewed_if_shared(F.reshape(self, other.shape), self)
 
     def expand_as(self, other: Tensor) -> Tensor:
-        return _viewed(F.broadcast_to(self, other.shape))
+        return _viewed(F.broadcast_to(self, other.shape), self)
 
     def tril(self, diagonal: int = 0) -> Tensor:
         return F.tril(self, diagonal)
@@ -1746,12 +1750,12 @@ class Tensor:
 
     @torch_names
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        return tuple(_viewed(t) for t in F.chunk(self, chunks, dim))
+        return tuple(_viewed(t, self) for t in F.chunk(self, chunks, dim))
 
     @torch_names
     def split(self, split_size: Any, dim: int = 0) -> tuple:
         """``split_size`` (PyTorch's name on the method): an int or a list of sizes."""
-        return tuple(_viewed(t) for t in F.split(self, split_size, dim))
+        return tuple(_viewed(t, self) for t in F.split(self, split_size, dim))
 
     def repeat(self, *sizes: Any, **kw: Any) -> Tensor:
         """Tile along each dim: ``x.repeat(2, 1)``, ``x.repeat((2, 1))`` or
@@ -1763,14 +1767,14 @@ class Tensor:
 
     @torch_names
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        return _viewed(F.narrow(self, dim, start, length))
+        return _viewed(F.narrow(self, dim, start, length), self)
 
     def movedim(self, source: Any, destination: Any) -> Tensor:
-        return _viewed(F.movedim(self, source, destination))
+        return _viewed(F.movedim(self, source, destination), self)
 
     @torch_names
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
-        return _viewed(F.unflatten(self, dim, sizes))
+        return _viewed(F.unflatten(self, dim, sizes), self)
 
     @torch_names
     def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
@@ -1904,7 +1908,7 @@ class Tensor:
                 "tensor.mT is only supported on matrices or batches of matrices. Got "
                 f"{self.ndim}-D tensor.; mT: expects a tensor with at least 2 dims, got shape {self.shape}"
             )
-        return _viewed(F.swapaxes(self, -2, -1))
+        return _viewed(F.swapaxes(self, -2, -1), self)
 
     @property
     def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -1916,7 +1920,7 @@ class Tensor:
                 f"{self.ndim}-D tensor."
             )
         if self._data.dtype.kind != "c":
-            return _viewed(F.swapaxes(self, -2, -1))
+            return _viewed(F.swapaxes(self, -2, -1), self)
         return F.conj(F.swapaxes(self, -2, -1))
 
     def adjoint(self) -> Tensor:
@@ -2113,10 +2117,10 @@ class Tensor:
 
     @torch_names
     def unbind(self, dim: int = 0) -> tuple:
-        return tuple(_viewed(t) for t in F.unbind(self, dim))
+        return tuple(_viewed(t, self) for t in F.unbind(self, dim))
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-        return _viewed(F.diagonal(self, offset, dim1, dim2))
+        return _viewed(F.diagonal(self, offset, dim1, dim2), self)
 
     def diag(self, diagonal: int = 0) -> Tensor:
         return F.diag(self, diagonal)
@@ -2306,7 +2310,7 @@ class Tensor:
     @torch_names
     def select(self, dim: int, index: int) -> Tensor:
         """The slice at ``index`` along ``dim``, that dim removed (a view, as PyTorch's)."""
-        return _viewed(F.select(self, dim, index))
+        return _viewed(F.select(self, dim, index), self)
 
     select_scatter = slice_scatter = repeat_interleave = inner = mv = cross = _delegate
     inverse = det = logdet = slogdet = matrix_exp = addmv = addbmm = _delegate
@@ -2568,7 +2572,7 @@ class Tensor:
         shape = (*a.shape[:d], len(starts), *a.shape[d + 1 :], size)
         strides = (*a.strides[:d], a.strides[d] * step, *a.strides[d + 1 :], a.strides[d])
         out._data = backend.xp.lib.stride_tricks.as_strided(a, shape, strides)
-        return _viewed(out)
+        return _viewed(out, self)
 
     # ---- PyTorch's utility methods: sampling, legacy constructors, memory queries ---------
     def multinomial(
@@ -2870,10 +2874,19 @@ _DETACH_VIEW = (
 )
 
 
-def _viewed(out: Tensor) -> Tensor:
-    """``out``, marked as a user-facing view (``detach_`` refuses it)."""
+def _viewed(out: Tensor, base: Tensor) -> Tensor:
+    """``out``, marked as a user-facing view of ``base`` (``detach_`` refuses it)."""
     out._view = True
+    if out._creator is None:
+        _note_view_base(out, base)
     return out
+
+
+def _note_view_base(view: Tensor, base: Tensor) -> None:
+    """Remember the tensor a view made while no graph was recorded views (a graph's view
+    finds it among its creator's inputs), so that a recorded write through the view reaches
+    it (``buf[0, :2].copy_(h)``)."""
+    view._vbase = base
 
 
 def _strides_as_torch(x: Tensor) -> bool:
@@ -2897,6 +2910,8 @@ def _viewed_if_shared(out: Tensor, x: Tensor) -> Tensor:
     b = out._data.base
     if b is not None and (b is x._data or b is x._data.base):
         out._view = True
+        if out._creator is None:
+            _note_view_base(out, x)
     return out
 
 
@@ -2912,7 +2927,7 @@ def _mark_views(out: Any, x: Any, shared: bool = False) -> Any:
             if shared:
                 _viewed_if_shared(t, x)
             else:
-                t._view = True
+                _viewed(t, x)
     return out
 
 
@@ -3305,14 +3320,15 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
 
 def _record_view_write(t: Tensor, sources: tuple, compute: Any, what: str) -> Tensor:
     """An in-place operation on a view ``t`` of another tensor's memory, recorded as PyTorch
-    records it (its ``CopySlices``): as a write into the tensor viewed, ``base``,
+    records it (its ``CopySlices``): as a write into the tensor viewed, ``base`` (a buffer
+    outside the graph too: it joins the graph, as PyTorch's),
     ``base <- base with t's elements replaced by compute(t, *sources)`` (one
     :func:`_record_in_place` of ``base``), ``t``'s elements read and written at their
     positions in ``base`` (found from the memory addresses). ``t`` keeps its memory, which
     now holds the result, and becomes a gather of those positions from the written ``base``
     (PyTorch's view replay), so later uses of ``t`` and of ``base`` both differentiate the
-    write. A view whose base tensor is not in the graph (made where nothing required grad),
-    of another dtype, or with elements sharing memory (``expand``) is refused."""
+    write. A view whose base is not known (``unfold``'s), of another dtype, or with elements
+    sharing memory (``expand``) is refused."""
     node = t._creator
     if node is not None and node.n_outputs > 1:  # chunk, split: PyTorch refuses
         raise RuntimeError(
@@ -3327,9 +3343,8 @@ def _record_view_write(t: Tensor, sources: tuple, compute: Any, what: str) -> Te
         raise RuntimeError(
             f"{what}: an in-place operation on a view (a tensor of shape {t.shape} that shares "
             "another tensor's memory) while the graph is recorded, where the tensor it views "
-            "is not known (a view made while no gradient was recorded, as of a buffer that "
-            "does not require grad, or by unfold): write into that tensor itself "
-            "(buf[0, :2] = s) or clone the view first"
+            "is not known (an unfold window, a view of a NumPy array): write into that "
+            "tensor itself (buf[0, :2] = s) or clone the view first"
         )
     if isinstance(index, str):
         raise RuntimeError(index.format(what=what))
@@ -3390,7 +3405,10 @@ def _view_base(t: Tensor) -> Tensor | None:
     """The tensor ``t`` is a view of, found in the graph: the one input of ``t``'s view
     operation that shares its memory (itself a view of another for ``y.t()[0]``: a write
     through ``t`` is then recorded into it, which records it into its own base, each level
-    replayed); None when ``t`` was made without a graph."""
+    replayed); for a view made without a graph, the tensor noted when it was made (None if
+    none was)."""
+    if t._creator is None:  # a view made without a graph: its base if it was noted
+        return getattr(t, "_vbase", None)
     shared = [
         i
         for i in getattr(t._creator, "inputs", ()) or ()

@@ -200,16 +200,22 @@ def test_a_write_into_a_view_of_a_graph_tensor_is_recorded_into_its_base(torch):
     assert list(want[1:]) == [[8.0, 400.0, 864.0], [160.0, 432.0]]
 
 
-def test_a_write_into_a_view_whose_base_is_not_known_is_refused():
+def test_a_write_into_a_view_of_a_buffer_brings_it_into_the_graph(torch):
     """A view made while nothing required grad (of a buffer), written with a source that
-    does: the buffer it views is not in the graph, so the write is refused, not lost."""
-    s = dg.tensor([5.0, 6.0], requires_grad=True)
+    does: the buffer joins the graph, as PyTorch's (its CopySlices); an unfold window, whose
+    base deepgrad does not know, refuses instead of losing the write."""
+
+    def run(m):
+        s = m.tensor([5.0, 6.0], requires_grad=True)
+        buf = m.zeros(3, 2)
+        buf[1:].index_add_(0, m.tensor([0]), s[None])
+        (buf * buf).sum().backward()
+        return buf.tolist(), s.grad.tolist()
+
+    assert run(dg) == run(torch) == ([[0.0, 0.0], [5.0, 6.0], [0.0, 0.0]], [10.0, 12.0])
+    x = dg.arange(6.0, requires_grad=True)
     with pytest.raises(RuntimeError, match="in-place operation on a view"):
-        dg.zeros(3, 2)[1:].index_add_(0, dg.tensor([0]), s[None])
-    buf = dg.zeros(3, 2)
-    buf[1, :] = s  # the form that works: a write into the buffer itself
-    buf.sum().backward()
-    assert s.grad.tolist() == [1.0, 1.0]
+        (x * 1).reshape(2, 3).unfold(1, 2, 1)[0, 0].mul_(10)
 
 
 _FRESH_OUTPUTS = {

@@ -43,6 +43,9 @@ PROGRAMS = {
     "scatter_ on a slice": "y = x * 1; y[1:].scatter_(0, torch.tensor([2, 0]), x[:2]); out = y ** 2",
     "item assignment into a view": "y = (x * 1).reshape(2, 3); y[0][torch.tensor([0, 2])] = 7.; out = y ** 2",
     "+= into a view of a view": "y = (x * 1).reshape(2, 3); y[0][1:] += x[:2]; out = y ** 2",
+    # a buffer outside the graph, written through its views (it joins the graph)
+    "a buffer filled through views": "b = torch.zeros(2, 3, dtype=torch.float64); b[0, :2].copy_(x[:2]); b[1].add_(x[3:]); out = b * b",
+    "a buffer's transposed view": "b = torch.ones(3, 2, dtype=torch.float64); b.t()[1].mul_(x[3:]); out = b * x[:2]",
     # views made before a write into their base, used after it (PyTorch replays them)
     "a slice made before the base's write": "y = x * 2; w = y[:2]; y.mul_(3); out = w * w",
     "a reshape made before an item write": "y = x * 2; w = y.view(3, 2); y[0] = 5.; out = w * w",
