@@ -3242,7 +3242,7 @@ def _is_view_of_another(t: Tensor) -> bool:
     own (a transposed GEMM result, a reshaped temporary) is not one: PyTorch's is a new
     tensor there, and an in-place write into it changes nothing else."""
     if getattr(t, "_view", False):
-        return True
+        return t._data.base is not None  # a deep copy of a view owns its memory
     a = t._data
     if a.base is None:
         return False

@@ -122,3 +122,17 @@ def test_second_order_gradients_through_a_view_write(torch):
 
     for a, b in zip(run(dg), run(torch), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_a_deep_copy_of_a_view_is_its_own_tensor(torch):
+    """deepcopy of a view owns its memory: an in-place write into it is an ordinary write."""
+    import copy
+
+    def run(m):
+        v = copy.deepcopy(m.arange(6.0, dtype=m.float64).reshape(2, 3)[0])
+        s = m.tensor([1.0, 2.0, 3.0], dtype=m.float64, requires_grad=True)
+        v.mul_(s)
+        (v * v).sum().backward()
+        return v.tolist(), s.grad.tolist()
+
+    assert run(dg) == run(torch)
