@@ -378,10 +378,10 @@ def note_write(
 
 def note_replay(tensor: Any, earlier: Any) -> None:
     """``tensor``, a view whose memory a recorded write changed after it was made, has been
-    given a new creator (:func:`_replay_stale_views`); ``earlier`` carries its old creator for the
-    nodes that read it before the write (they differentiate through it, as PyTorch's keep
-    the view's old ``grad_fn``; its values are gone, so a node that needs them is refused).
-    The clock does not move: the tensor's other views are not made stale by this."""
+    given a new creator (:func:`_replay_stale_views`); ``earlier`` carries its old creator
+    for the nodes that read it before the write (they differentiate through it, as
+    PyTorch's keep the view's old ``grad_fn``; its values are not kept, so a node that needs
+    them is refused). The clock does not move: the tensor's other views stay as they are."""
     rec = _writes_of(tensor._data)
     rec.copies = [c for c in rec.copies if c[3]() is not None]
     rec.copies.append((_EPOCH, _EPOCH + 1, id(tensor), weakref.ref(earlier)))

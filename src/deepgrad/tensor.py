@@ -3432,15 +3432,19 @@ def _positions_in(v: Any, b: Any) -> tuple | str | None:
         )
     xp = backend.xp
 
+    def start(a: Any) -> int:  # the first element's address (CuPy: its device pointer)
+        face = getattr(a, "__array_interface__", None)
+        return face["data"][0] if face is not None else a.data.ptr
+
     def addresses(a: Any) -> Any:
-        out = xp.full(a.shape, a.__array_interface__["data"][0], xp.int64)
+        out = xp.full(a.shape, start(a), xp.int64)
         for d, (n, s) in enumerate(zip(a.shape, a.strides, strict=True)):
             out += (xp.arange(n, dtype=xp.int64) * s).reshape((-1,) + (1,) * (a.ndim - d - 1))
         return out
 
     want = addresses(v)
     if b.flags.c_contiguous:  # the common base: an element's position is its offset
-        flat, rest = xp.divmod(want - b.__array_interface__["data"][0], b.itemsize)
+        flat, rest = xp.divmod(want - start(b), b.itemsize)
         if rest.any() or (flat < 0).any() or (flat >= b.size).any():
             return None
     else:  # any layout: each of v's addresses looked up among b's
