@@ -1742,6 +1742,8 @@ class Tensor:
             raise TypeError(
                 f"Tensor.flip() got dims both positionally {args} and as a keyword {dims!r}"
             )
+        if not args and dims is None:  # PyTorch's: not NumPy's flip of every dim
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
         return F.flip(self, _dims(args) if dims is None else dims)
 
     @torch_names
@@ -1763,6 +1765,8 @@ class Tensor:
         return F.repeat(self, _dims(_sizes_or_keyword(sizes, kw, "repeat", "repeats")))
 
     def tile(self, *dims: Any, **kw: Any) -> Tensor:
+        if not dims and not kw:
+            raise TypeError('tile() missing 1 required positional arguments: "dims"')
         return F.tile(self, _dims(_sizes_or_keyword(dims, kw, "tile", "dims")))
 
     @torch_names
@@ -2537,6 +2541,8 @@ class Tensor:
 
     def sum_to_size(self, *size: Any) -> Tensor:
         """Sum over broadcast dims down to ``size`` (the reverse of :meth:`expand`)."""
+        if not size:
+            raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
         shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
         return F.sum_to(self, tuple(int(v) for v in shape))
 

@@ -853,3 +853,16 @@ def test_transpose_dim_keywords_match_pytorch():
     for args, kw in (((0,), {"dim0": 1}), ((), {"dim1": 1}), ((0, 1), {"dim1": 1})):
         with pytest.raises(TypeError, match=r"transpose\(\)"):
             dg.tensor(a).transpose(*args, **kw)
+
+
+@pytest.mark.parametrize("name", ["flip", "tile", "sum_to_size"])
+def test_methods_that_need_their_sizes_refuse_none_as_torch(torch, name):
+    """``x.flip()`` is not NumPy's flip of every dim: PyTorch requires the dims (deepgrad
+    returned the tensor unchanged), as ``tile()`` its repeats and ``sum_to_size()`` a size;
+    an empty tuple is given sizes (no change)."""
+    for m in (torch, dg):
+        x = m.ones(2, 3)
+        with pytest.raises(TypeError, match="missing 1 required positional argument"):
+            getattr(x, name)()
+    assert dg.ones(2, 3).flip(()).shape == tuple(torch.ones(2, 3).flip(()).shape)
+    assert dg.ones(2, 3).tile(()).shape == tuple(torch.ones(2, 3).tile(()).shape)
