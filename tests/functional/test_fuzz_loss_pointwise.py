@@ -241,3 +241,16 @@ def test_poisson_nll_full_differentiates_the_stirling_term():
     tz = dg.tensor([0.0, 3.0], requires_grad=True)
     dg.nn.functional.poisson_nll_loss(dg.tensor([0.1, 0.2]), tz, full=True).backward()
     assert np.isfinite(tz.grad.numpy()).all()
+
+
+def test_kl_div_of_a_negative_or_nan_target_is_nan_as_torch():
+    """xlogy(t, t) is NaN for t < 0 (and NaN): deepgrad's constant-target path gave 0 there,
+    a finite loss where PyTorch flags the invalid target."""
+    import deepgrad as dg
+
+    x = np.array([[0.5, -1.5, 2.0], [3.0, 0.25, -0.75]], np.float32)
+    t = np.array([[1.0, 0.0, -1.0], [0.5, np.nan, 4.0]], np.float32)
+    for reduction in ("none", "sum", "batchmean"):
+        got = dg.nn.functional.kl_div(dg.tensor(x), dg.tensor(t), reduction=reduction)
+        want = torch.nn.functional.kl_div(torch.tensor(x), torch.tensor(t), reduction=reduction)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -1040,7 +1040,8 @@ def kl_div(
         else:
             yd = y._data
             dt = backend.promote_types(input.dtype, y.dtype)
-            ylogy = xp.where(yd > 0, yd * xp.log(xp.where(yd > 0, yd, 1)), 0).astype(dt)
+            # xlogy(y, y): 0 where y = 0, NaN for a negative (or NaN) target, as PyTorch's
+            ylogy = xp.where(yd == 0, 0, yd * xp.log(xp.where(yd == 0, 1, yd))).astype(dt)
             yv = y
         if not y.requires_grad:
             loss = Tensor._from_op(ylogy, None, 0) - yv * input
