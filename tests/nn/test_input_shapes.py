@@ -6,6 +6,7 @@ indices... The forms PyTorch rejects raise a ValueError that names the shape tha
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -326,27 +327,31 @@ def test_functional_unbatched_gradcheck(fn, shape, wshape, kwargs):
 
 
 # ---- Dropout2d --------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (3, 4, 4)])
-def test_dropout2d_drops_whole_channels_batched_and_unbatched(shape):
-    """One unbatched sample ``(C, H, W)`` drops whole maps ``x[c]`` (the (C, H, W) reading
-    PyTorch announces; its 3-D input today is read as (N, C, L), with a warning)."""
-    x = dg.ones(*shape, requires_grad=True)
-    y = nn.Dropout2d(0.5)(x)
-    assert y.shape == shape
-    maps = y.numpy().reshape(-1, 16)
-    assert set(np.unique(maps)) <= {0.0, 2.0}
-    assert all(len(set(m)) == 1 for m in maps)  # each map all kept or all dropped
-    y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())  # the same scaled mask
+@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (3, 4, 4), (4,), (4, 4), (1, 2, 3, 4, 4)])
+@pytest.mark.filterwarnings("ignore:dropout2d")
+def test_dropout2d_reads_shapes_as_torch(torch, shape):
+    """PyTorch 2.13's reading, mask and warnings: x[n, c] of the first two dims dropped whole
+    — a 3-D input is (N, C, L) (dropout1d's channels, warned), other ranks than 3 and 4 are
+    warned about as deprecated, fewer than 2 dims refused."""
 
+    def run(m):
+        m.manual_seed(0)
+        x = m.ones(*shape, dtype=m.float64, requires_grad=True)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            y = m.nn.Dropout2d(0.5)(x)
+        y.sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), sorted(str(w.message)[:40] for w in seen)
 
-@pytest.mark.parametrize("shape", [(4,), (4, 4), (1, 2, 3, 4, 4)])
-def test_dropout2d_rejects_other_ranks(shape):
-    # PyTorch only warns (deprecated, "will result in an error in a future release")
-    with pytest.raises(
-        ValueError, match=r"\(N, C, H, W\) or \(C, H, W\), got " + re.escape(str(shape))
-    ):
-        nn.Dropout2d(0.5)(dg.zeros(*shape))
+    if len(shape) < 2:
+        for m in (torch, dg):
+            with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+                run(m)
+        return
+    (y, g, warned), (ty, tg, twarned) = run(dg), run(torch)
+    np.testing.assert_array_equal(y, ty)
+    np.testing.assert_array_equal(g, tg)
+    assert warned == twarned
 
 
 # ---- Embedding: indices of any shape ----------------------------------------------------------

@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy
@@ -104,16 +105,35 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     """Channel dropout (spatial dropout): zero whole feature maps ``x[n, c]`` with probability
     ``p`` and scale the kept ones by ``1 / (1 - p)``.
 
-    Shapes: ``(N, C, H, W)`` or ``(C, H, W)`` → the same shape.
+    Shapes: ``(N, C, H, W)`` → the same shape. As PyTorch's, a 3-D input is read as
+    ``(N, C, L)`` (``dropout1d``'s channels, with PyTorch's warning: not an unbatched
+    ``(C, H, W)``), and an input of another rank drops ``x[n, c]`` of its first two dims
+    with PyTorch's deprecation warning.
     """
     _check_p(p, "dropout2d")
     training = bool_arg(training, "feature_dropout", "train", 3)
     if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected input (N, C, H, W) or (C, H, W), got {x.shape}")
-    if not training or p == 0.0:
+        warnings.warn(
+            f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+            "and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if x.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    _check_p(p, "feature_dropout")
+    if not training or p == 0.0 or x.numel() == 0:
         return x
-    mask_shape = x.shape[:-2] + (1, 1)
-    return Dropout(dropout_mask(mask_shape, p, x.dtype))(x)
+    return _feature_dropout(x, p, training)
 
 
 def _channel_dropout(x: Tensor, p: float, training: bool, nd: int, fn: str) -> Tensor:
