@@ -327,23 +327,24 @@ def test_functional_unbatched_gradcheck(fn, shape, wshape, kwargs):
 
 
 # ---- Dropout2d --------------------------------------------------------------------------------
+@pytest.mark.parametrize("layer", ["Dropout2d", "Dropout3d"])
 @pytest.mark.parametrize("shape", [(2, 3, 4, 4), (3, 4, 4), (4,), (4, 4), (1, 2, 3, 4, 4)])
-@pytest.mark.filterwarnings("ignore:dropout2d")
-def test_dropout2d_reads_shapes_as_torch(torch, shape):
-    """PyTorch 2.13's reading, mask and warnings: x[n, c] of the first two dims dropped whole
-    — a 3-D input is (N, C, L) (dropout1d's channels, warned), other ranks than 3 and 4 are
-    warned about as deprecated, fewer than 2 dims refused."""
+def test_dropout2d_reads_shapes_as_torch(torch, shape, layer):
+    """PyTorch 2.13's reading, mask and warnings: Dropout2d drops x[n, c] of the first two
+    dims whole — a 3-D input is (N, C, L) (dropout1d's channels, warned), other ranks than 3
+    and 4 are warned about as deprecated, fewer than 2 dims refused; Dropout3d reads a rank
+    other than 5 unbatched (other than 4 and 5 warned about)."""
 
     def run(m):
         m.manual_seed(0)
         x = m.ones(*shape, dtype=m.float64, requires_grad=True)
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
-            y = m.nn.Dropout2d(0.5)(x)
+            y = getattr(m.nn, layer)(0.5)(x)
         y.sum().backward()
         return y.detach().numpy(), x.grad.numpy(), sorted(str(w.message)[:40] for w in seen)
 
-    if len(shape) < 2:
+    if len(shape) < 2 and layer == "Dropout2d":
         for m in (torch, dg):
             with pytest.raises(RuntimeError, match="at least 2 dimensions"):
                 run(m)

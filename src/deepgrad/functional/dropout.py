@@ -162,8 +162,23 @@ def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
 def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout of volumes: zero whole channels of ``(N, C, D, H, W)`` (or
     ``(C, D, H, W)``) with probability ``p``, scale the kept ones by ``1 / (1 - p)``.
-    Shapes: the same."""
-    return _channel_dropout(x, p, training, 3, "dropout3d")
+    Shapes: the same. As PyTorch's, another rank is read as unbatched (``x[c]`` of its
+    first dim dropped whole) with PyTorch's deprecation warning."""
+    if x.ndim in (4, 5):
+        return _channel_dropout(x, p, training, 3, "dropout3d")
+    _check_p(p, "dropout3d")
+    warnings.warn(
+        f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated and will "
+        "result in an error in a future release. To retain the behavior and silence this "
+        "warning, please use dropout instead. Note that dropout3d exists to provide "
+        "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
+        "an optional batch dimension (i.e. 4D or 5D inputs).",
+        stacklevel=2,
+    )
+    training = bool_arg(training, "feature_dropout", "train", 3)
+    if not training or p == 0.0 or x.numel() == 0:
+        return x
+    return _feature_dropout(x.unsqueeze(0), p, training).squeeze(0)
 
 
 #: SELU's ``α·λ``: the value a "dropped" SELU activation takes (its negative saturation)
