@@ -130,9 +130,6 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
             "channel-wise dropout behavior, please switch to using dropout1d instead.",
             stacklevel=2,
         )
-    _check_p(p, "feature_dropout")
-    if not training or p == 0.0 or x.numel() == 0:
-        return x
     return _feature_dropout(x, p, training)
 
 
@@ -177,7 +174,7 @@ def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     )
     training = bool_arg(training, "feature_dropout", "train", 3)
     if not training or p == 0.0 or x.numel() == 0:
-        return x
+        return x  # (an unsqueezed view would be a new tensor)
     return _feature_dropout(x.unsqueeze(0), p, training).squeeze(0)
 
 
