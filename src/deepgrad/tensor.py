@@ -3367,19 +3367,32 @@ def _record_view_write(t: Tensor, sources: tuple, compute: Any, what: str) -> Te
             )
         return _Assignment(index, new)(prev, *_tensors(new))
 
-    # t's old creator and values, for the nodes that read t before (its own memory: never
-    # itself a view to replay)
-    earlier = Tensor._from_op(t._data.copy(), t._creator, t._index)
+    earlier = _stand_in(t)  # its values before the write
     _record_in_place(base, tuple(me if s is t else s for s in sources), on_base, what)
-    replay = base[index]  # t as it is now: a gather of the written base
-    node = replay._creator
-    if node is not None:
-        _retarget(node, replay, t)
-    t._creator, t._index = node, replay._index
-    t._requires_grad = node is not None
-    if node is not None:  # the nodes that read t before keep its old creator
-        autograd.note_replay(t, earlier)
+    t._requires_grad = _regather(t, base, index, earlier)
     return t
+
+
+def _stand_in(t: Tensor) -> Tensor:
+    """``t``'s creator and values now, in a tensor of its own memory (never itself a view
+    to replay), for the nodes that read ``t`` before it is regathered."""
+    return Tensor._from_op(t._data.copy(), t._creator, t._index)
+
+
+def _regather(t: Tensor, base: Tensor, index: tuple, earlier: Tensor) -> bool:
+    """PyTorch's view replay: ``t`` (whose memory ``base[index]`` is) becomes a gather of
+    ``index`` from ``base`` as it is now — its creator that gather's, ``earlier`` (its old
+    creator, :func:`_stand_in`) kept for the nodes that read it before. False, and ``t``
+    unchanged, where ``base`` is not in a graph."""
+    with autograd.enable_grad():
+        replay = base[index]
+    node = replay._creator
+    if node is None:
+        return False
+    _retarget(node, replay, t)
+    t._creator, t._index = node, replay._index
+    autograd.note_replay(t, earlier)
+    return True
 
 
 def _replay_if_stale(x: Tensor) -> None:
@@ -3392,16 +3405,16 @@ def _replay_if_stale(x: Tensor) -> None:
     base = _view_base(x)
     if base is None or autograd._written_since(x, node._epoch) is None:
         return
+    if node.n_outputs > 1:  # chunk, split: PyTorch refuses to replay them
+        raise RuntimeError(
+            f"Output {x._index} of {node.name()} is a view and its base or another view of "
+            "its base has been modified inplace. This view is the output of a function that "
+            "returns multiple views. Such functions do not allow the output views to be "
+            "modified inplace. You should replace the inplace operation by an out-of-place one."
+        )
     index = _positions_in(x._data, base._data)
-    if index is None or isinstance(index, str):
-        return
-    with autograd.enable_grad():
-        replay = base[index]
-    if replay._creator is None:
-        return
-    _retarget(replay._creator, replay, x)
-    x._creator, x._index = replay._creator, replay._index
-    autograd.note_replay(x, Tensor._from_op(x._data.copy(), node, x._index))  # see above
+    if index is not None and not isinstance(index, str):
+        _regather(x, base, index, _stand_in(x))
 
 
 autograd._REPLAY[0] = _replay_if_stale

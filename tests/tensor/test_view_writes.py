@@ -75,6 +75,11 @@ REFUSED = {
     "split": ("y = x * 1; a, b = y.split(3); b.add_(1)", "returns multiple views"),
     # PyTorch: "unsupported operation: more than one element of the written-to tensor ..."
     "expand": ("y = x[:1] * 1; y.expand(4).add_(1)", "more than one element"),
+    # PyTorch: "Output 1 of SplitBackward0 is a view and its base ... has been modified inplace"
+    "a split output used after its base's write": (
+        "y = x * 2; a, b = y.chunk(2); y.mul_(3); c = b * b",
+        "its base or another view of its base has been modified inplace",
+    ),
 }
 
 

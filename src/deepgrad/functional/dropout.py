@@ -113,14 +113,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     _check_p(p, "dropout2d")
     training = bool_arg(training, "feature_dropout", "train", 3)
     if x.ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout2d exists to provide "
-            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 3D or 4D inputs).",
-            stacklevel=2,
-        )
+        _warn_rank(x, 2)
     if x.ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
@@ -131,6 +124,19 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
             stacklevel=2,
         )
     return _feature_dropout(x, p, training)
+
+
+def _warn_rank(x: Tensor, nd: int) -> None:
+    """PyTorch's deprecation warning for ``dropout{nd}d`` of an input of another rank."""
+    fn = f"dropout{nd}d"
+    warnings.warn(
+        f"{fn}: Received a {x.ndim}-D input to {fn}, which is deprecated and will result in "
+        "an error in a future release. To retain the behavior and silence this warning, "
+        f"please use dropout instead. Note that {fn} exists to provide channel-wise dropout "
+        f"on inputs with {nd} spatial dimensions, a channel dimension, and an optional batch "
+        f"dimension (i.e. {nd + 1}D or {nd + 2}D inputs).",
+        stacklevel=3,
+    )
 
 
 def _channel_dropout(x: Tensor, p: float, training: bool, nd: int, fn: str) -> Tensor:
@@ -164,14 +170,7 @@ def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     if x.ndim in (4, 5):
         return _channel_dropout(x, p, training, 3, "dropout3d")
     _check_p(p, "dropout3d")
-    warnings.warn(
-        f"dropout3d: Received a {x.ndim}-D input to dropout3d, which is deprecated and will "
-        "result in an error in a future release. To retain the behavior and silence this "
-        "warning, please use dropout instead. Note that dropout3d exists to provide "
-        "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and "
-        "an optional batch dimension (i.e. 4D or 5D inputs).",
-        stacklevel=2,
-    )
+    _warn_rank(x, 3)
     training = bool_arg(training, "feature_dropout", "train", 3)
     if not training or p == 0.0 or x.numel() == 0:
         return x  # (an unsqueezed view would be a new tensor)
