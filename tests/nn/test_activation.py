@@ -230,7 +230,7 @@ MODULES = [
     (lambda: nn.Tanhshrink(), lambda t: t.nn.Tanhshrink()),
     (lambda: nn.Softmin(1), lambda t: t.nn.Softmin(1)),
     (lambda: nn.Threshold(0.1, 20.0), lambda t: t.nn.Threshold(0.1, 20.0)),
-    (lambda: nn.SiLU(inplace=True), lambda t: t.nn.SiLU()),
+    (lambda: nn.SiLU(), lambda t: t.nn.SiLU()),
 ]
 
 

@@ -32,8 +32,11 @@ threshold      x if x > t else v                            1[x > t]
 on arrays, in one pass; under ``create_graph=True`` the same derivative is built from
 differentiable operations, so higher-order gradients work.
 
-PyTorch's ``inplace=`` is accepted and has no effect: the result is a new tensor, the input
-is left as it was (as the modules' ``inplace``; README, "What differs, on purpose").
+``inplace=True`` is PyTorch's: the activation is written into ``x``'s own memory and dtype and
+``x`` is returned (``F.relu(x, inplace=True) is x``; ``relu6`` writes ``hardtanh_(x, 0, 6)``,
+as PyTorch's), recorded in the graph as every in-place write (the gradient flows through it;
+a leaf that requires grad refuses, as in PyTorch). Under ``no_grad`` or outside a graph it is
+a plain write.
 """
 
 from __future__ import annotations
@@ -68,6 +71,15 @@ from .shape import reshape
 def _const(a: Any) -> Tensor:
     """A gradient computed directly on arrays (first-order backward: no graph is recorded)."""
     return Tensor._from_op(a, None, 0)
+
+
+def _in_place(x: Tensor, fn: Any, name: str, *args: Any) -> Tensor:
+    """``x <- fn(x, *args)`` in ``x``'s memory (PyTorch's ``name``, e.g. ``relu_``), recorded
+    when ``x`` takes part in a graph; returns ``x``."""
+    try:
+        return x._write_op(None, name, lambda t, _: fn(t, *args))
+    except TypeError as e:  # a float result into an integer tensor, a dtype refused
+        raise type(e)(f"{name}: {e}") from None  # its class kept: PyTorch's RuntimeError too
 
 
 class ReLU(Function):
@@ -143,6 +155,8 @@ _UINT = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
 
 def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """Rectified linear unit ``max(x, 0)`` (bool and complex tensors refused, as in PyTorch)."""
+    if inplace:
+        return _in_place(x, relu, "relu_")
     refuse_kernel_dtype(x, "relu", "bc")
     return ReLU()(x)
 
@@ -162,6 +176,8 @@ class LeakyReLU(Function):
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for positive inputs, ``negative_slope · x`` otherwise (floating tensors only, as
     in PyTorch)."""
+    if inplace:
+        return _in_place(x, leaky_relu, "leaky_relu_", negative_slope)
     refuse_kernel_dtype(x, "leaky_relu", "biuc", "leaky_relu_cpu")
     return LeakyReLU(negative_slope)(x)
 
@@ -187,6 +203,8 @@ class ELU(Function):
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Exponential linear unit: ``x`` if ``x > 0`` else ``alpha (eˣ - 1)`` (floating tensors
     only, as in PyTorch)."""
+    if inplace:
+        return _in_place(x, elu, "elu_", alpha)
     refuse_kernel_dtype(x, "elu", "biuc", "elu_cpu")
     return ELU(alpha)(x)
 
@@ -507,6 +525,8 @@ def silu(x: Tensor, inplace: bool = False) -> Tensor:
     Derivative ``σ(x) (1 + x (1 - σ(x)))``. Shapes: any → the same. Bool and integer tensors
     are refused, as in PyTorch.
     """
+    if inplace:
+        return _in_place(x, silu, "silu_")
     refuse_kernel_dtype(x, "silu", "biu", "silu_cpu")
     return SiLU()(x)
 
@@ -531,6 +551,8 @@ def mish(x: Tensor, inplace: bool = False) -> Tensor:
     Derivative ``t + x σ(x) (1 - t²)`` with ``t = tanh(softplus(x))``. Shapes: any → the same.
     Floating tensors only, as in PyTorch.
     """
+    if inplace:
+        return _in_place(x, mish, "mish_")
     refuse_kernel_dtype(x, "mish", "biuc", "mish_cpu")
     return Mish()(x)
 
@@ -548,6 +570,8 @@ def selu(x: Tensor, inplace: bool = False) -> Tensor:
     The derivative at 0 is ``scale · alpha`` (the left branch), as in PyTorch. Shapes: any →
     the same.
     """
+    if inplace:
+        return _in_place(x, selu, "selu_")
     return elu(x, SELU_ALPHA) * SELU_SCALE
 
 
@@ -576,6 +600,8 @@ def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Derivative 1 for ``x > 0``, ``e^(x/alpha)`` otherwise (1 at 0). ``alpha`` must not be 0.
     Shapes: any → the same. Floating tensors only, as in PyTorch.
     """
+    if inplace:
+        return _in_place(x, celu, "celu_", alpha)
     refuse_kernel_dtype(x, "celu", "biuc", "elu_cpu")
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (it divides x)")
@@ -637,6 +663,8 @@ def hardtanh(
 
     Shapes: any → the same.
     """
+    if inplace:
+        return _in_place(x, hardtanh, "hardtanh_", min_val, max_val)
     if min_val > max_val:
         raise ValueError(
             f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
@@ -663,6 +691,8 @@ def relu6(x: Tensor, inplace: bool = False) -> Tensor:
 
     Shapes: any → the same.
     """
+    if inplace:
+        return _in_place(x, hardtanh, "hardtanh_", 0.0, 6.0)
     _refuse_hardtanh(x, 0.0)
     return Hardtanh(0.0, 6.0)(x)
 
@@ -682,6 +712,8 @@ def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
 
     Shapes: any → the same. Floating tensors only, as in PyTorch.
     """
+    if inplace:
+        return _in_place(x, hardsigmoid, "hardsigmoid_")
     refuse_kernel_dtype(x, "hardsigmoid", "biuc", "hardsigmoid_cpu")
     return Hardsigmoid()(x)
 
@@ -703,6 +735,8 @@ def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
     ``-3 < x < 3``, 1 for ``x ≥ 3``. Shapes: any → the same. Floating tensors only, as in
     PyTorch.
     """
+    if inplace:
+        return _in_place(x, hardswish, "hardswish_")
     refuse_kernel_dtype(x, "hardswish", "biuc", "hardswish_cpu")
     return Hardswish()(x)
 
@@ -776,7 +810,12 @@ def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) 
 
     Shapes: any → the same.
     """
+    if inplace:
+        return _in_place(x, _threshold, "threshold_", threshold, value)
     return Threshold(threshold, value)(x)
+
+
+_threshold = threshold  # the parameter of threshold(..., threshold, ...) shadows the function
 
 
 def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
@@ -840,8 +879,10 @@ def rrelu(
     In training each non-positive element draws its own slope ``a ~ U(lower, upper)`` from
     deepgrad's seeded generator (``dg.manual_seed``; PyTorch's numbers: one float64 uniform
     per non-positive element, in order), and the gradient there is ``a``; in
-    evaluation ``a = (lower + upper) / 2`` for every element (a leaky ReLU). ``inplace`` is
-    accepted and ignored. Shapes: any → the same."""
+    evaluation ``a = (lower + upper) / 2`` for every element (a leaky ReLU). ``inplace=True``
+    writes the result into ``x`` (PyTorch's ``rrelu_``). Shapes: any → the same."""
+    if inplace:
+        return _in_place(x, rrelu, "rrelu_", lower, upper, training)
     training = bool_arg(training, "rrelu", "training", 4)
     if lower > upper:
         raise ValueError(f"rrelu: lower bound ({lower}) must not exceed upper bound ({upper})")

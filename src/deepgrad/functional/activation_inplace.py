@@ -15,19 +15,9 @@ refuses it, as in PyTorch: use ``dg.no_grad()`` for a hand-written edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from ..tensor import Tensor
-from .activation import celu, elu, hardtanh, leaky_relu, relu, rrelu, selu, threshold
-
-
-def _apply(x: Tensor, fn: Callable[..., Tensor], name: str, *args: Any) -> Tensor:
-    """``x <- fn(x, *args)`` in place (recorded when ``x`` takes part in a graph)."""
-    try:
-        return x._write_op(None, name, lambda t, _: fn(t, *args))
-    except TypeError as e:  # a float result into an integer tensor, a dtype refused
-        raise type(e)(f"{name}: {e}") from None  # its class kept: PyTorch's RuntimeError too
+from .activation import _in_place as _apply
+from .activation import _threshold, celu, elu, hardtanh, leaky_relu, relu, rrelu, selu
 
 
 def relu_(x: Tensor) -> Tensor:
@@ -70,6 +60,3 @@ def rrelu_(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     """In place :func:`~deepgrad.functional.rrelu` (in training the slopes are drawn from
     deepgrad's seeded generator)."""
     return _apply(x, rrelu, "rrelu_", lower, upper, training)
-
-
-_threshold = threshold  # the parameter of threshold_ shadows the function's name

@@ -13,6 +13,9 @@ kernel draws it — one float64 uniform ``u`` per value, kept where ``u < 1 - p`
 ``1 / (1 - p)`` computed in the input's dtype — so the same seed gives PyTorch's masks. It is
 kept in the input's dtype (a float32 input never meets a float64 array). ``p = 1`` gives zeros; outside
 training, or with ``p = 0``, the input itself is returned (no node is recorded).
+``inplace=True`` is PyTorch's: in training the result is written into the input, which is
+returned (``dropout_``, ``feature_dropout_``, ``alpha_dropout_``: the same draws), recorded
+in the graph as every in-place write.
 
 >>> import deepgrad as dg
 >>> _ = dg.manual_seed(1)
@@ -98,7 +101,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
         return x
     if x.dtype.kind != "f":
         raise TypeError(f"dropout: expected a floating tensor, got dtype {x.dtype}")
-    return Dropout(dropout_mask(x.shape, p, x.dtype, x._data))(x)
+    mask = dropout_mask(x.shape, p, x.dtype, x._data)  # in x's memory order, as PyTorch's
+    if inplace:
+        return _written(x, "dropout_", Dropout(mask))
+    return Dropout(mask)(x)
 
 
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -123,6 +129,8 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
             "channel-wise dropout behavior, please switch to using dropout1d instead.",
             stacklevel=2,
         )
+    if inplace:
+        return _in_place(x, p, training, _feature_dropout, "feature_dropout_")
     return _feature_dropout(x, p, training)
 
 
@@ -139,9 +147,12 @@ def _warn_rank(x: Tensor, nd: int) -> None:
     )
 
 
-def _channel_dropout(x: Tensor, p: float, training: bool, nd: int, fn: str) -> Tensor:
+def _channel_dropout(
+    x: Tensor, p: float, training: bool, nd: int, fn: str, inplace: bool = False
+) -> Tensor:
     """Zero whole channels of ``(N, C, *spatial)`` or an unbatched ``(C, *spatial)`` with
-    ``nd`` spatial axes; the kept ones are scaled by ``1 / (1 - p)``."""
+    ``nd`` spatial axes; the kept ones are scaled by ``1 / (1 - p)`` (written into ``x`` with
+    ``inplace``)."""
     _check_p(p, fn)
     training = bool_arg(training, "feature_dropout", "train", 3)
     if x.ndim not in (nd + 1, nd + 2):
@@ -152,14 +163,15 @@ def _channel_dropout(x: Tensor, p: float, training: bool, nd: int, fn: str) -> T
     if not training or p == 0.0:
         return x
     mask_shape = x.shape[: x.ndim - nd] + (1,) * nd
-    return Dropout(dropout_mask(mask_shape, p, x.dtype))(x)
+    drop = Dropout(dropout_mask(mask_shape, p, x.dtype))
+    return _written(x, "feature_dropout_", drop) if inplace else drop(x)
 
 
 def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout of sequences: zero whole channels ``x[n, c]`` of ``(N, C, L)`` (or
-    ``(C, L)``) with probability ``p``, scale the kept ones by ``1 / (1 - p)``. ``inplace``
-    is accepted and ignored. Shapes: the same."""
-    return _channel_dropout(x, p, training, 1, "dropout1d")
+    ``(C, L)``) with probability ``p``, scale the kept ones by ``1 / (1 - p)``. Shapes: the
+    same."""
+    return _channel_dropout(x, p, training, 1, "dropout1d", inplace)
 
 
 def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -168,12 +180,19 @@ def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     Shapes: the same. As PyTorch's, another rank is read as unbatched (``x[c]`` of its
     first dim dropped whole) with PyTorch's deprecation warning."""
     if x.ndim in (4, 5):
-        return _channel_dropout(x, p, training, 3, "dropout3d")
+        return _channel_dropout(x, p, training, 3, "dropout3d", inplace)
     _check_p(p, "dropout3d")
     _warn_rank(x, 3)
     training = bool_arg(training, "feature_dropout", "train", 3)
     if not training or p == 0.0 or x.numel() == 0:
         return x  # (an unsqueezed view would be a new tensor)
+    if inplace:
+        return _in_place(x, p, True, _unbatched_feature_dropout, "feature_dropout_")
+    return _unbatched_feature_dropout(x, p, training)
+
+
+def _unbatched_feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
+    """:func:`_feature_dropout` of ``x`` read as one sample (``x[c]`` of its first dim)."""
     return _feature_dropout(x.unsqueeze(0), p, training).squeeze(0)
 
 
@@ -181,19 +200,25 @@ def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
 _ALPHA = 1.7580993408473766
 
 
-def _alpha(x: Tensor, p: float, mask_shape: tuple[int, ...]) -> Tensor:
+def _alpha(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: str = "") -> Tensor:
     """``y = a·(x ⊙ m) + a·α'·(m - 1 + p)``, ``m ~ Bernoulli(1 - p)``, ``α' = 1.758…``,
     ``a = ((α'²·p + 1)(1 - p))^(-1/2)`` (PyTorch's): keeps zero mean and unit variance of
-    SELU activations. Gradient ``a·m``."""
+    SELU activations. Gradient ``a·m``. Written into ``x`` where ``inplace`` names the
+    in-place form."""
     dt = x._data.dtype
     if p >= 1.0:
-        return Dropout(backend.xp.zeros(mask_shape, dt))(x)
+        drop = Dropout(backend.xp.zeros(mask_shape, dt))
+        return _written(x, inplace, drop) if inplace else drop(x)
     like = x._data if mask_shape == x.shape else None  # per element: x's memory order
     keep = _keep(mask_shape, p, like).astype(dt)
     a = 1.0 / numpy.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
     # PyTorch's order, in the input's dtype: b = (m - 1)·(α'a) + α'a·p, then x·(m·a) + b
     bias = (keep - dt.type(1)) * dt.type(_ALPHA * a) + dt.type(_ALPHA * a * p)
-    return Dropout(keep * dt.type(a))(x) + Tensor._from_op(bias.astype(dt), None, 0)
+
+    def alpha(t: Tensor) -> Tensor:
+        return Dropout(keep * dt.type(a))(t) + Tensor._from_op(bias.astype(dt), None, 0)
+
+    return _written(x, inplace, alpha) if inplace else alpha(x)
 
 
 def alpha_dropout(
@@ -207,7 +232,7 @@ def alpha_dropout(
     training = bool_arg(training, "alpha_dropout", "train", 3)
     if not training or p == 0.0 or x.numel() == 0:
         return x
-    return _alpha(x, p, x.shape)
+    return _alpha(x, p, x.shape, "alpha_dropout_" if inplace else "")
 
 
 def feature_alpha_dropout(
@@ -225,7 +250,8 @@ def feature_alpha_dropout(
             f"feature_alpha_dropout: feature dropout requires at least 2 dimensions in the "
             f"input, got shape {x.shape}"
         )
-    return _alpha(x, p, x.shape[:2] + (1,) * (x.ndim - 2))
+    shape = x.shape[:2] + (1,) * (x.ndim - 2)
+    return _alpha(x, p, shape, "feature_alpha_dropout_" if inplace else "")
 
 
 def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
@@ -242,11 +268,18 @@ def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
     return Dropout(dropout_mask(x.shape[:2] + (1,) * (x.ndim - 2), p, x.dtype))(x)
 
 
+def _written(x: Tensor, what: str, fn: Any) -> Tensor:
+    """``x <- fn(x)`` in ``x``'s memory (PyTorch's in-place form ``what``), recorded when ``x``
+    takes part in a graph; returns ``x``."""
+    return x._write_op(None, what, lambda t, _: fn(t))
+
+
 def _in_place(x: Tensor, p: float, train: bool, fn: Any, what: str) -> Tensor:
+    """``x <- fn(x, p, True)`` in place in training with ``p > 0``; else ``x`` as it is."""
     if not train or p == 0.0:
         _check_p(p, what)
         return x
-    return x._write_op(None, what, lambda t, _: fn(t, p, True))
+    return _written(x, what, lambda t: fn(t, p, True))
 
 
 def dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -50,15 +50,16 @@ def _pool_first(relu: Module, pool: Module, x: Any) -> bool:
     Fashion-MNIST 3-convolution recipe's training step 1.075x (its three ReLUs ran on the
     full convolution outputs, 12.8 MB for the first at batch 128, at memory speed).
 
-    Only for the exact classes (ReLU's ``inplace`` is ignored either way), a pool without
-    ``return_indices``, a floating input ``x`` (others raise ReLU's error, as written), and
-    when neither module has hooks or an instance ``forward`` (whatever they would see or
-    change runs in the written order)."""
+    Only for the exact classes, a ReLU without ``inplace`` (which writes into ``x``, a tensor
+    the caller may hold), a pool without ``return_indices``, a floating input ``x`` (others
+    raise ReLU's error, as written), and when neither module has hooks or an instance
+    ``forward`` (whatever they would see or change runs in the written order)."""
     dtype = getattr(x, "dtype", None)
     return (
         dtype is not None
         and getattr(dtype, "kind", None) == "f"
         and not pool.return_indices
+        and not relu.inplace
         and _plain(relu)
         and _plain(pool)
     )

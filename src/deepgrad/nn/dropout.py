@@ -2,8 +2,9 @@
 
 ``Dropout`` (elements), ``Dropout1d``/``Dropout2d``/``Dropout3d`` (whole channels),
 ``AlphaDropout``/``FeatureAlphaDropout`` (for SELU networks). Each is the identity in eval
-mode; ``inplace`` is accepted for PyTorch compatibility and ignored (tensors are not
-modified in place).
+mode; ``inplace=True`` writes the result into the input in training and returns it, as
+PyTorch's (whose ``AlphaDropout`` and ``FeatureAlphaDropout`` keep ``inplace`` without passing
+it on: the same here).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class _DropoutNd(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return type(self)._fn(input, self.p, self.training)
+        return type(self)._fn(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -73,8 +74,16 @@ class AlphaDropout(_DropoutNd):
 
     _fn = staticmethod(F.alpha_dropout)
 
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training)  # ``inplace`` not passed: PyTorch's
+
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels ``x[n, c]`` of ``(N, C, *)``. Shapes: the same."""
 
     _fn = staticmethod(F.feature_alpha_dropout)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(
+            input, self.p, self.training
+        )  # ``inplace`` not passed: PyTorch's
