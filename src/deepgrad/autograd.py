@@ -324,6 +324,9 @@ _WRITES: dict[int, _Writes] = {}
 #: it may need replaying (:func:`_replay_stale_views`); the tensor module sets ``_REPLAY``
 _LAST_RECORDED = [0]
 _REPLAY: list = [None]
+#: set by the tensor module: remakes the inputs that are views made without a graph of a
+#: tensor a recorded write has since brought into the graph; True if it remade one
+_REPLAY_UNRECORDED: list = [None]
 
 
 def _memory_owner(a: Any) -> Any:
@@ -595,6 +598,8 @@ class Function:
                 raise
             needs = tuple([x.requires_grad for x in inputs])
             record = _GradMode.enabled and True in needs
+        if _LAST_RECORDED[0] and _GradMode.enabled and _REPLAY_UNRECORDED[0](inputs):
+            needs, record = tuple([x.requires_grad for x in inputs]), True
         if not record:  # nothing to differentiate: plain constant outputs, no graph
             if type(ys) is tuple:
                 return tuple([make(y, None, 0) for y in ys])

@@ -312,7 +312,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "_vbase",
+        "_data", "_grad", "_requires_grad", "_creator", "_index", "_view", "_vbase", "_vepoch",
         "__weakref__", "__dict__",
     )  # fmt: skip
     # ``__dict__``: a program's own attributes (``p.no_decay = True``), as PyTorch's tensors
@@ -324,7 +324,9 @@ class Tensor:
     # ``_view`` (unset unless True): made by a user-facing view method (``x[1:]``, ``x.view``,
     # ``x.t()``, ...) sharing its input's memory, which ``detach_`` refuses, as PyTorch does;
     # ``_vbase`` (unset unless a view was made while no graph was recorded): the tensor it
-    # views, so that a recorded write through it reaches that tensor (``_view_base``)
+    # views, so that a recorded write through it reaches that tensor (``_view_base``);
+    # ``_vepoch``: the write clock then, negated minus one if made under ``no_grad``
+    # (``_replay_unrecorded``)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy's ufunc protocol. A binary operator with an array or a NumPy scalar on the
@@ -998,10 +1000,20 @@ class Tensor:
 
     # ---- in place: PyTorch's `p -= lr * p.grad` under no_grad ------------------------------
     def _records(self, other: Any = None) -> bool:
-        """Whether an operation on ``self`` (and ``other``) would be recorded in a graph."""
-        return autograd.is_grad_enabled() and (
-            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
-        )
+        """Whether an operation on ``self`` (and ``other``) would be recorded in a graph (a
+        view made without a graph of a tensor in one since, too: PyTorch's view replay)."""
+        if not autograd.is_grad_enabled():
+            return False
+        if self.requires_grad or (isinstance(other, Tensor) and other.requires_grad):
+            return True
+        base = getattr(self, "_vbase", None) if self._creator is None else None
+        for _ in range(_VIEW_DEPTH):  # the chain of views made without a graph
+            if base is None:
+                return False
+            if base.requires_grad:
+                return True
+            base = getattr(base, "_vbase", None) if base._creator is None else None
+        return False
 
     def _refuse_if_hooked(self) -> None:
         """PyTorch's error for an in-place change of a tensor that a module's full backward
@@ -2891,8 +2903,12 @@ def _viewed(out: Tensor, base: Tensor) -> Tensor:
 def _note_view_base(view: Tensor, base: Tensor) -> None:
     """Remember the tensor a view made while no graph was recorded views (a graph's view
     finds it among its creator's inputs), so that a recorded write through the view reaches
-    it (``buf[0, :2].copy_(h)``)."""
+    it (``buf[0, :2].copy_(h)``), and when (:func:`_replay_unrecorded`). An operation that
+    returned its input itself (``flatten`` of a flat tensor) is not a view of it."""
+    if view is base:
+        return
     view._vbase = base
+    view._vepoch = autograd._EPOCH if autograd._GradMode.enabled else -autograd._EPOCH - 1
 
 
 def _strides_as_torch(x: Tensor) -> bool:
@@ -3336,6 +3352,14 @@ def _record_view_write(t: Tensor, sources: tuple, compute: Any, what: str) -> Te
     write. A view whose base is not known (``unfold``'s), of another dtype, or with elements
     sharing memory (``expand``) is refused."""
     node = t._creator
+    if node is None and getattr(t, "_vepoch", 0) < 0:
+        raise RuntimeError(
+            f"{what}: A view was created in no_grad mode and is being modified inplace with "
+            "grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
+            "forbidden. You can clarify your code by moving both the view and the inplace "
+            "either both inside the no_grad block (if you don't want the inplace to be "
+            "tracked) or both outside (if you want the inplace to be tracked)."
+        )
     if node is not None and node.n_outputs > 1:  # chunk, split: PyTorch refuses
         raise RuntimeError(
             f"Output {t._index} of {node.name()} is a view and is being modified inplace. "
@@ -3418,6 +3442,54 @@ def _replay_if_stale(x: Tensor) -> None:
 
 
 autograd._REPLAY[0] = _replay_if_stale
+
+
+def _replay_unrecorded(inputs: Any) -> bool:
+    """PyTorch's view replay for views made without a graph: each input that is a view of a
+    tensor outside the graph (``v = buf[:2]``), where a recorded write since has brought that
+    tensor into the graph (``buf.copy_(x * 2)``), becomes a gather of its positions from it
+    (``v`` requires grad, as PyTorch's); a view made under ``no_grad`` raises PyTorch's error
+    there. True if some input was remade (its node is then recorded)."""
+    hit = False
+    for x in inputs:
+        if x._creator is None and not x._requires_grad and getattr(x, "_vbase", None) is not None:
+            hit = _replay_unrecorded_view(x) or hit
+    return hit
+
+
+#: the longest chain of views of views followed (a guard: no program nests so deep)
+_VIEW_DEPTH = 64
+
+
+def _replay_unrecorded_view(x: Tensor, depth: int = 0) -> bool:
+    """:func:`_replay_unrecorded` for one view ``x`` (its own base replayed first)."""
+    base = x._vbase
+    if base._creator is None and not (
+        getattr(base, "_vbase", None) is not None
+        and depth < _VIEW_DEPTH
+        and _replay_unrecorded_view(base, depth + 1)
+    ):
+        return False
+    e = x._vepoch
+    if autograd._written_since(x, e if e >= 0 else -e - 1) is None:
+        return False
+    if e < 0:
+        raise RuntimeError(
+            "A view was created in no_grad mode and its base or another view of its base has "
+            "been modified inplace with grad mode enabled. Given that this use case is "
+            "ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+            "both the view and the inplace either both inside the no_grad block (if you don't "
+            "want the inplace to be tracked) or both outside (if you want the inplace to be "
+            "tracked)."
+        )
+    index = _positions_in(x._data, base._data)
+    if index is None or isinstance(index, str):
+        return False
+    x._requires_grad = _regather(x, base, index, _stand_in(x))
+    return x._requires_grad
+
+
+autograd._REPLAY_UNRECORDED[0] = _replay_unrecorded
 
 
 def _view_base(t: Tensor) -> Tensor | None:

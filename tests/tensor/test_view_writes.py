@@ -2,7 +2,9 @@
 and used after it (tensor.py's ``_record_view_write`` and ``_replay_if_stale``), against
 torch 2.13: PyTorch records a write into a view as a write into the tensor viewed (its
 ``CopySlices``) and remakes a view whose base was written before the view is used again
-(view replay). Each program's values and gradients in float64."""
+(view replay), a view of a buffer outside the graph included (it requires grad once a
+recorded write brings the buffer into the graph; made under ``no_grad``, it is refused as
+there). Each program's values and gradients in float64."""
 
 from __future__ import annotations
 
@@ -50,6 +52,13 @@ PROGRAMS = {
     "a slice made before the base's write": "y = x * 2; w = y[:2]; y.mul_(3); out = w * w",
     "a reshape made before an item write": "y = x * 2; w = y.view(3, 2); y[0] = 5.; out = w * w",
     "a view read before and after": "y = x * 2; w = y[:2]; a = w * 1; y.mul_(3); out = w * w + a.sum()",
+    # views of a buffer outside the graph made before a write brings it into the graph
+    "a buffer's slice made before its write": "b = torch.zeros(6, dtype=torch.float64); v = b[:2]; b.copy_(x * 2); out = v * v + x[:2]",
+    "a buffer's reshape, then a write": "b = torch.zeros(6, dtype=torch.float64); v = b.view(2, 3); b.add_(x); out = v @ v.t()",
+    "a view of a view of a buffer": "b = torch.zeros(6, dtype=torch.float64); v = b[:4]; w = v[1:]; b[1:].copy_(x[:5] * 2); out = w * 3 + v.sum()",
+    "another view of the buffer written": "b = torch.zeros(6, dtype=torch.float64); v = b.view(2, 3); u = b[3:]; v.add_(x.view(2, 3)); out = u ** 2",
+    "a transposed view of a buffer's rows": "b = torch.zeros(4, 3, dtype=torch.float64); v = b[1:3].t(); u = b[::2]; b[1:3] = x.view(2, 3); out = v.sin().sum() * 2 + u.sum()",
+    "a buffer written under no_grad": "b = torch.zeros(6, dtype=torch.float64); v = b[:2]\nwith torch.no_grad(): b.copy_(x * 2)\nout = v * 2 + x[:2]",
 }
 
 
@@ -76,6 +85,17 @@ REFUSED = {
     # PyTorch: "unsupported operation: more than one element of the written-to tensor ..."
     "expand": ("y = x[:1] * 1; y.expand(4).add_(1)", "more than one element"),
     # PyTorch: "Output 1 of SplitBackward0 is a view and its base ... has been modified inplace"
+    # PyTorch: "A view was created in no_grad mode and its base ... has been modified inplace"
+    "a view made under no_grad used after its base's write": (
+        "b = torch.zeros(6, dtype=torch.float64)\nwith torch.no_grad(): v = b[:2]\n"
+        "b.copy_(x * 2); y = v * v",
+        "A view was created in no_grad mode and its base",
+    ),
+    "a view made under no_grad, written": (
+        "b = torch.zeros(6, dtype=torch.float64)\nwith torch.no_grad(): v = b[:2]\n"
+        "v.copy_(x[:2]); y = b",
+        "A view was created in no_grad mode and is being modified inplace",
+    ),
     "a split output used after its base's write": (
         "y = x * 2; a, b = y.chunk(2); y.mul_(3); c = b * b",
         "its base or another view of its base has been modified inplace",
