@@ -34,7 +34,7 @@ FLOORS: list[set[str]] = [
     {"functional"},
     {"nn", "optim", "utils", "cuda", "cpu", "accelerator", "amp", "backends", "linalg", "distributions",
      "testing", "special", "autograd_functional", "func", "fft", "profiler",
-     "autograd_profiler", "autograd_forward_ad", "autograd_graph"},
+     "autograd_profiler", "autograd_forward_ad", "autograd_graph", "autograd_function"},
     {"train", "io", "models", "onnx", "serialization", "hub"},
     {"viz", "lab", "integrations", "distributed"},
     {"app", "cli", "__main__"},

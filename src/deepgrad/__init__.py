@@ -686,6 +686,7 @@ from .functional.torch_namespace import dtype  # noqa: E402
 from .tensor import to_dlpack  # noqa: E402
 
 from . import autograd_graph as _autograd_graph  # noqa: E402
+from . import autograd_function as _autograd_function  # noqa: E402
 
 # torch.autograd's submodules, at PyTorch's paths (deepgrad keeps them beside autograd.py)
 for _name, _module in (
@@ -693,10 +694,13 @@ for _name, _module in (
     ("profiler", _autograd_profiler),
     ("forward_ad", _forward_ad),
     ("graph", _autograd_graph),
+    ("function", _autograd_function),
+    ("grad_mode", _autograd_function.grad_mode),
 ):
     setattr(autograd, _name, _module)
     _sys.modules[f"{__name__}.autograd.{_name}"] = _module
 del _sys, _name, _module, _autograd_functional, _autograd_profiler, _forward_ad, _autograd_graph
+del _autograd_function
 from .printing import set_printoptions  # noqa: E402
 from .threads import (  # noqa: E402
     get_num_interop_threads,

@@ -167,7 +167,7 @@ from .transformer import (
     generate_square_subsequent_mask,
 )
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
-from . import parallel, utils
+from . import common_types, parallel, utils
 from .parallel import DataParallel
 
 # ``import deepgrad.nn.functional as F`` (PyTorch's path): deepgrad.functional's functions,
