@@ -35,8 +35,18 @@ from .._errors import (
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor
+from . import tie_order
 from .elementwise import _keep, lerp
-from .shape import ValuesIndices, _norm_axis, gather, movedim, reshape, squeeze, take_along_dim
+from .shape import (
+    ValuesIndices,
+    _by_rows,
+    _norm_axis,
+    gather,
+    movedim,
+    reshape,
+    squeeze,
+    take_along_dim,
+)
 
 
 def _index(a: Any) -> Tensor:
@@ -76,9 +86,10 @@ def _sorted(a: Any, axis: int) -> Any:
     return backend.xp.argsort(a, axis=axis, kind="stable")
 
 
-def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str) -> ValuesIndices:
+def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str, ties: Any = None) -> ValuesIndices:
     """The element at sorted position ``pos`` (an int or an array broadcasting over the
-    other dims) along ``dim``, and its index in ``x``."""
+    other dims) along ``dim``, and its index in ``x`` (``ties(rows, picked)``, given, names
+    which of tied elements: ``kthvalue``'s)."""
     axis = _norm_axis(dim, max(x.ndim, 1), fn)
     if x.ndim == 0:
         if x._data.dtype.kind == "b":  # x * 1 would be int64
@@ -94,6 +105,8 @@ def _pick(x: Tensor, dim: int, keepdim: bool, pos: Any, fn: str) -> ValuesIndice
     rest = x.shape[:axis] + x.shape[axis + 1 :]
     where_ = xp.expand_dims(xp.broadcast_to(xp.asarray(pos, dtype=numpy.int64), rest), axis)
     idx = xp.take_along_axis(order, where_, axis)
+    if ties is not None and not backend.gpu:
+        idx = _by_rows(x._data, idx, axis, lambda r, o: ties(r, o[:, 0])[:, None])
     values = gather(x, axis, idx)
     if not keepdim:
         values, idx = squeeze(values, axis), idx.squeeze(axis)
@@ -162,7 +175,8 @@ def _median(x: Tensor, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
 @torch_names
 def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """``(values, indices)``: the ``k``-th smallest element along ``dim`` (``k`` from 1; NaN
-    counts as the largest). Tied values: the index of the ``k``-th in a stable sort.
+    counts as the largest). Tied values: the index PyTorch's quickselect names
+    (:mod:`deepgrad.functional.tie_order`).
 
     >>> import deepgrad as dg
     >>> dg.tensor([5.0, 1.0, 4.0]).kthvalue(2).values.item()
@@ -182,13 +196,16 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
             f"kthvalue(): selected number k out of range for dimension {dim} (kthvalue: k "
             f"must be an int in [1, {n}] (the size of dim {dim}), got {k!r})"
         )
-    return _pick(x, dim, keepdim, int(k) - 1, "kthvalue")
+    k = int(k)
+    return _pick(x, dim, keepdim, k - 1, "kthvalue", lambda r, p: tie_order.kth_ties(r, p, k))
 
 
 @torch_names
 def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest of several
-    equally frequent ones) and the last index where it occurs, as PyTorch's (on the CPU).
+    equally frequent ones) and the index PyTorch's CPU kernel names: the last of its
+    occurrences after PyTorch's sort (:mod:`deepgrad.functional.tie_order`; in order up to 16
+    elements, the last index).
 
     >>> import deepgrad as dg
     >>> v, i = dg.tensor([2, 1, 2, 1, 3]).mode()
@@ -220,6 +237,9 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     length = pos - start + 1  # the length of each run so far: its last element holds it all
     best = xp.argmax(length, axis=-1)  # the first (smallest value) of the longest runs
     last = xp.take_along_axis(order, best[..., None], -1)  # stable: its last occurrence
+    if n > 16 and not backend.gpu:  # which occurrence PyTorch's sort leaves last
+        flat = tie_order.mode_ties(a.reshape(-1, n), last.reshape(-1))
+        last = flat.reshape(last.shape)
     idx = xp.moveaxis(last, -1, axis)
     values = gather(x, axis, idx)
     if not keepdim:
@@ -305,6 +325,10 @@ def _quantile(
             kept[axis] = 1
         out_kept = tuple(kept)
     order = _sorted(xs._data, -1)
+    if xs.ndim and xs.shape[-1] > 16 and not backend.gpu:  # PyTorch's sort: its tie order,
+        a = xs._data  # which decides which tied element the gradient reaches
+        order = tie_order.sort_ties(a.reshape(-1, a.shape[-1]), order.reshape(-1, a.shape[-1]),
+                                    False).reshape(order.shape)  # fmt: skip
     s = take_along_dim(xs, _index(order), -1)  # (..., n) sorted, NaN last
     n = s.shape[-1]
     nan = xp.isnan(s._data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy
@@ -39,6 +39,7 @@ from .._errors import (
 from .._names import torch_names
 from ..autograd import Function
 from ..tensor import Tensor, _check_device_bounds, _index_arrays, _pytorch_index, as_tensor
+from . import tie_order
 
 
 def _norm_axis(axis: int, ndim: int, fn: str) -> int:
@@ -1253,14 +1254,16 @@ class ValuesIndices(tuple):
 
 
 @torch_names
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> ValuesIndices:
+def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
     """The values of ``x`` sorted along ``dim`` (ascending, or ``descending``), and the int64
-    positions they came from: ``values = take_along_dim(x, indices, dim)``. Ties keep their
-    order (a stable sort); NaN sorts as the largest value (last, or first when
-    ``descending``), as PyTorch's. The gradient of ``values`` flows back to the positions read.
-    ``descending`` and ``stable`` are Python bools, as PyTorch's parser takes them."""
+    positions they came from: ``values = take_along_dim(x, indices, dim)``. NaN sorts as the
+    largest value (last, or first when ``descending``), as PyTorch's. Tied values: with
+    ``stable=True`` in their order; by default in PyTorch's order (its CPU kernel's
+    ``std::sort``, an unstable sort beyond 16 elements: :mod:`deepgrad.functional.tie_order`).
+    The gradient of ``values`` flows back to the positions read. ``descending`` and ``stable``
+    are Python bools, as PyTorch's parser takes them."""
     descending = bool_arg(descending, "sort", "descending", 3)
-    stable = stable if stable is None else bool_arg(stable, "sort", "stable")
+    stable = False if stable is None else bool_arg(stable, "sort", "stable")
     _refuse_complex_order("sort", x)
     axis = _norm_axis(dim, max(x.ndim, 1), "sort")
     if x.ndim == 0:
@@ -1275,16 +1278,30 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True
         nan = xp.isnan(xp.take_along_axis(data, idx, axis))
         if nan.any():  # PyTorch's order: NaN is the largest, so first when descending
             idx = xp.take_along_axis(idx, xp.argsort(~nan, axis=axis, kind="stable"), axis)
+    if not stable and x.shape[axis] > 16 and not backend.gpu:
+        idx = _by_rows(x._data, idx, axis, lambda r, o: tie_order.sort_ties(r, o, descending))
     return ValuesIndices((take_along_dim(x, idx, axis), Tensor._from_op(idx, None, 0)))
+
+
+def _by_rows(a: Any, order: Any, axis: int, fn: Callable[[Any, Any], Any]) -> Any:
+    """``fn(rows, order_rows)`` on ``a`` and ``order`` seen as 2-D rows along ``axis``, its
+    result (rows of any length) put back along ``axis``."""
+    rows = numpy.moveaxis(a, axis, -1)
+    lead = rows.shape[:-1]
+    m = int(numpy.prod(lead, dtype=numpy.int64))
+    r2 = rows.reshape(m, rows.shape[-1])
+    o2 = numpy.moveaxis(order, axis, -1).reshape(m, order.shape[axis])
+    out = fn(r2, o2)
+    return numpy.moveaxis(out.reshape(lead + out.shape[-1:]), -1, axis)
 
 
 @torch_names
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
-    """The int64 positions that sort ``x`` along ``dim``. The sort is always stable (ties keep
-    their order), so ``stable`` (PyTorch's flag) is accepted and changes nothing."""
+    """The int64 positions that sort ``x`` along ``dim`` (:func:`sort`'s indices: tied values
+    in their order with ``stable=True``, else in PyTorch's)."""
     descending = bool_arg(descending, "argsort", "descending", 3)
     stable = bool_arg(stable, "argsort", "stable")
-    return sort(x, dim, descending)[1]
+    return sort(x, dim, descending, stable)[1]
 
 
 @torch_names
@@ -1296,8 +1313,10 @@ def topk(
     sorted: bool = True,  # noqa: A002
 ) -> ValuesIndices:
     """The ``k`` largest (or smallest) values along ``dim`` and their int64 positions, largest
-    first (PyTorch's ``topk``); differentiable in the values. Ties: the earlier position
-    first. ``largest`` and ``sorted`` are Python bools, as PyTorch's parser takes them."""
+    first (PyTorch's ``topk``); differentiable in the values. Tied values, and the order with
+    ``sorted=False``, are PyTorch's (its CPU kernel's selection:
+    :mod:`deepgrad.functional.tie_order`). ``largest`` and ``sorted`` are Python bools, as
+    PyTorch's parser takes them."""
     largest = bool_arg(largest, "topk", "largest", 4)
     sorted = bool_arg(sorted, "topk", "sorted", 5)  # noqa: A001 - PyTorch's name
     axis = _norm_axis(dim, max(x.ndim, 1), "topk")
@@ -1307,9 +1326,14 @@ def topk(
         raise ValueRangeError(
             f"selected index k out of range (topk: k must be a whole number in [0, {n}] for dim {dim}, got {k})"
         )
-    values, idx = sort(x, axis, descending=largest)
+    values, idx = sort(x, axis, descending=largest, stable=True)
     if x.ndim == 0:
         return ValuesIndices((values, idx))
-    sl = (slice(None),) * axis + (slice(0, int(k)),)
-    # getitem, not values[sl]: a new tensor for the caller, not a view (detach_ takes it)
-    return ValuesIndices((getitem(values, sl), Tensor._from_op(idx._data[sl], None, 0)))
+    if backend.gpu:
+        sl = (slice(None),) * axis + (slice(0, int(k)),)
+        # getitem, not values[sl]: a new tensor for the caller, not a view (detach_ takes it)
+        return ValuesIndices((getitem(values, sl), Tensor._from_op(idx._data[sl], None, 0)))
+    picked = _by_rows(
+        x._data, idx._data, axis, lambda r, o: tie_order.topk_ties(r, o, int(k), largest, sorted)
+    )
+    return ValuesIndices((take_along_dim(x, picked, axis), Tensor._from_op(picked, None, 0)))

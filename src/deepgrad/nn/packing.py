@@ -28,6 +28,7 @@ from .. import backend
 from .. import functional as F
 from .._errors import ValueRangeError
 from ..autograd import Function
+from ..functional import tie_order
 from ..tensor import Tensor, as_tensor
 
 
@@ -168,7 +169,9 @@ def pack_padded_sequence(
         sorted_idx = None
         order = numpy.arange(B)
     else:
-        order = numpy.argsort(-lens, kind="stable")
+        # PyTorch's sort(lengths, descending=True): its order among equal lengths
+        order = tie_order.sort_ties(lens[None, :], numpy.argsort(-lens, kind="stable")[None, :],
+                                    True)[0]  # fmt: skip
         sorted_idx = order
     Tmax = int(lens.max()) if B else 0
     batch_sizes = (lens[None, :] > numpy.arange(Tmax)[:, None]).sum(axis=1).astype(numpy.int64)
