@@ -1111,31 +1111,23 @@ class Tensor:
             self._refuse_read_only(what)
         if result.shape != self.shape:
             raise self._shape_error(other, what, f"the result has shape {result.shape}")
-        if not backend.can_cast(result.dtype, self._data.dtype):
-            raise DtypeError(
-                f"{what}: result type {kernel_dtype_name(result.dtype)} can't be cast to the "
-                f"desired output type {kernel_dtype_name(self._data.dtype)} (PyTorch's rule "
-                f"for in-place operations: {result.dtype} into {self._data.dtype}; write the "
-                "out-of-place form, or convert the tensor first)"
-            )
+        self._check_cast(result, what)
         # a value past float16's range is inf there, silently as PyTorch's
         backend.silently(backend.xp.copyto, self._data, result._data, "unsafe")
         self._note_write()
         return self
 
     def _augmented(self, ufunc: Any, other: Any, out_of_place: Any, what: str) -> Tensor:
-        """``self op= other``: in place when no graph is recorded (under ``no_grad``, or for
-        tensors that need no gradient); otherwise the out-of-place result (``x = x + y``), as
-        a graph node must not change under its consumers. A leaf that requires grad cannot
-        be updated in place while the graph is recorded (PyTorch's rule)."""
-        if self._records(other):
+        """``self op= other``: in place, as PyTorch's (the tensor keeps its identity, dtype and
+        memory: its views and other references see the result); while recording, the write is
+        recorded as every in-place method's (:func:`_record_in_place`). A leaf that requires
+        grad cannot be updated in place while the graph is recorded (PyTorch's rule)."""
+        if self._records(other) and self._creator is None and self.requires_grad:
             self._refuse_if_hooked()
-            if self._creator is None and self.requires_grad:
-                raise RuntimeError(
-                    f"{what}: a leaf tensor that requires grad is used in an in-place operation; "
-                    "update parameters under dg.no_grad() (with dg.no_grad(): p -= lr * p.grad)"
-                )
-            return out_of_place(self, other)
+            raise RuntimeError(
+                f"{what}: a leaf tensor that requires grad is used in an in-place operation; "
+                "update parameters under dg.no_grad() (with dg.no_grad(): p -= lr * p.grad)"
+            )
         return self._in_place(ufunc, other, what, out_of_place)
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -2188,9 +2180,22 @@ class Tensor:
         )
 
     def _write(self, result: Tensor, what: str) -> Tensor:
-        """The in-place form of an out-of-place result: its values copied into this tensor."""
+        """The in-place form of an out-of-place result: its values copied into this tensor
+        (PyTorch's error for a result of a higher category: a float into an integer tensor)."""
+        self._check_cast(result, what)
         backend.xp.copyto(self._data, result._data, casting="same_kind")
         return self
+
+    def _check_cast(self, result: Tensor, what: str) -> None:
+        """PyTorch's refusal of an in-place result that does not cast to this tensor's dtype by
+        ``torch.can_cast`` (a higher category: a float into an integer tensor)."""
+        if not backend.can_cast(result.dtype, self._data.dtype):
+            raise DtypeError(
+                f"{what}: result type {kernel_dtype_name(result.dtype)} can't be cast to the "
+                f"desired output type {kernel_dtype_name(self._data.dtype)} (PyTorch's rule "
+                f"for in-place operations: {result.dtype} into {self._data.dtype}; write the "
+                "out-of-place form, or convert the tensor first)"
+            )
 
     def _write_op(self, source: Any, what: str, compute: Any) -> Tensor:
         """The in-place form of ``compute(self, source)`` (an out-of-place function), written
@@ -3119,6 +3124,11 @@ class _Assignment(autograd.Function):
     zeroed (they did not reach the result); a tensor value receives ``gy[index]``, summed to
     its shape (as broadcasting spread it) and in its dtype."""
 
+    #: the backward reads neither input's values (only the value's shape and dtype): a value
+    #: written after the assignment read it (``y[0][1:] += s``: the view written, then
+    #: assigned back into itself) is not refused
+    reads_when = ((), ())
+
     def __init__(self, index: Any, value: Any) -> None:
         self.index = index
         self.value = None if isinstance(value, Tensor) else value  # a number: no input
@@ -3321,7 +3331,9 @@ def _record_in_place(t: Tensor, sources: tuple, compute: Any, what: str) -> Tens
         )
     try:
         t._write(out, what)  # first: if the write is refused, the graph is as it was
-    except TypeError as e:  # e.g. a float into an integer tensor
+    except DtypeError:  # a float into an integer tensor: PyTorch's words, its class
+        raise
+    except TypeError as e:
         raise TypeError(f"{what}: {e}") from None
     if out.dtype != t.dtype and out.requires_grad:  # PyTorch keeps the tensor's dtype
         out = out.to(t.dtype)
@@ -3470,7 +3482,7 @@ def _replay_unrecorded_view(x: Tensor, depth: int = 0) -> bool:
         and _replay_unrecorded_view(base, depth + 1)
     ):
         return False
-    e = x._vepoch
+    e = getattr(x, "_vepoch", 0)
     if autograd._written_since(x, e if e >= 0 else -e - 1) is None:
         return False
     if e < 0:
