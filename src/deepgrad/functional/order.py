@@ -1,6 +1,7 @@
 """Order statistics: the median, the k-th smallest value, the mode and quantiles.
 
-Each reads a sorted copy of its input (a stable sort, NaN last, as PyTorch's). The values
+Each reads a sorted copy of its input (NaN last, as PyTorch's; which of tied elements is
+named is PyTorch's CPU kernels' choice, :mod:`deepgrad.functional.tie_order`). The values
 along a dim are gathered from the input, so their gradient goes to the element chosen (for
 the median of all elements: split evenly among the elements equal to it, as PyTorch's);
 quantiles interpolate two gathered values with :func:`~deepgrad.functional.lerp`.
