@@ -121,3 +121,10 @@ def test_rows_without_ties_keep_the_stable_order():
     a = np.random.default_rng(1).permutation(100).astype(np.float32)[None, :]
     order = np.argsort(a, axis=1, kind="stable")
     assert tie_order.sort_ties(a, order, False) is order  # nothing redone
+
+
+def test_nanmedian_of_an_all_nan_row_as_torch(torch):
+    for n in (1, 2, 5, 17, 29, 100, 333):
+        a = np.full((2, n), np.nan, np.float32)
+        a[0, :: max(n // 3, 1)] = 1.0  # a row holding numbers too
+        _eq(dg.tensor(a).nanmedian(1).indices, torch.tensor(a).nanmedian(1).indices)

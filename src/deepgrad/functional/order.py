@@ -165,7 +165,7 @@ def _median(x: Tensor, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
     n = x.shape[axis] if x.ndim else 1
     if ignore_nan and x._data.dtype.kind == "f" and x.ndim:
         valid = (~xp.isnan(x._data)).sum(axis=axis)
-        return _pick(x, dim, keepdim, xp.maximum(valid - 1, 0) // 2, fn)
+        return _pick(x, dim, keepdim, xp.maximum(valid - 1, 0) // 2, fn, tie_order.nanmedian_ties)
     if not ignore_nan and x._data.dtype.kind == "f" and x.ndim:
         nan = xp.isnan(x._data)
         first_nan = xp.where(nan.any(axis=axis), n - nan.sum(axis=axis), (n - 1) // 2)

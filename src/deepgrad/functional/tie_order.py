@@ -12,15 +12,18 @@ a property of the algorithm, not of the values. So for the rows that hold ties (
 step for step, on the same pairs. Checked against torch 2.13 on thousands of tie-heavy rows
 (``tests/functional/test_tie_order.py``): the same indices every time.
 
-=====================  ========================================================================
-PyTorch call           algorithm (comparator: ``<`` ascending, ``>`` descending; NaN largest)
-=====================  ========================================================================
-``sort(stable=False)``  ``std::sort`` of the row (``stable=True``: ``std::stable_sort``: NumPy's)
-``topk(k)``            ``std::partial_sort`` of ``k`` if ``64 k <= n``, else ``std::nth_element``
-                       at ``k - 1`` and ``std::sort`` of the first ``k - 1`` when ``sorted``
-``kthvalue(k)``        a median-of-three quickselect of position ``k - 1``
-``mode()``             ``std::sort`` by ``<``, then the last pair of the first longest run
-=====================  ========================================================================
+======================  ======================================================================
+PyTorch call            algorithm (comparator: ``<`` ascending, ``>`` descending; NaN largest)
+======================  ======================================================================
+``sort(stable=False)``  ``std::sort`` of the row (``stable=True``: ``std::stable_sort``, NumPy's)
+``topk(k)``             ``std::partial_sort`` of ``k`` if ``64 k <= n``, else
+                        ``std::nth_element`` at ``k - 1`` and ``std::sort`` of the first
+                        ``k - 1`` when ``sorted``
+``kthvalue(k)``         a median-of-three quickselect of position ``k - 1``
+``mode()``              ``std::sort`` by ``<``, then the last pair of the first longest run
+``nanmedian(dim)``      ``std::nth_element`` (ties by index: the stable choice; an all-NaN
+                        row: the algorithm's, all its elements equivalent)
+======================  ======================================================================
 
 The algorithms are written once below as plain Python over NumPy arrays; where numba is
 installed (``deepgrad.kernels``) the same functions are compiled, else they run as they are
@@ -272,6 +275,15 @@ def _kth_rows(keys: Any, rows: Any, out: Any, kk: int) -> None:
         out[r] = ix[kk]
 
 
+def _nth_rows(keys: Any, rows: Any, out: Any, kk: int) -> None:
+    n = keys.shape[1]
+    for r in rows:  # std::nth_element at kk, ascending, NaN the largest
+        k = keys[r].copy()
+        ix = numpy.arange(n)
+        _nth_element(k, ix, 0, kk, n, False)
+        out[r] = ix[kk]
+
+
 def _mode_rows(keys: Any, rows: Any, out: Any) -> None:
     n = keys.shape[1]
     for r in rows:  # rows without NaN: PyTorch's "<" is then the comparator above
@@ -292,9 +304,12 @@ def _mode_rows(keys: Any, rows: Any, out: Any) -> None:
 _NAMES = (
     "_less", "_swap", "_linear_insert", "_insertion_sort", "_partition_pivot", "_adjust_heap",
     "_pop_heap", "_heap_select", "_partial_sort", "_depth_limit", "_std_sort", "_nth_element",
-    "_sort_rows", "_topk_rows", "_kth_rows", "_mode_rows",
+    "_sort_rows", "_topk_rows", "_kth_rows", "_nth_rows", "_mode_rows",
 )  # fmt: skip
-_ENTRIES = {"sort": "_sort_rows", "topk": "_topk_rows", "kth": "_kth_rows", "mode": "_mode_rows"}
+_ENTRIES = {
+    "sort": "_sort_rows", "topk": "_topk_rows", "kth": "_kth_rows", "nth": "_nth_rows",
+    "mode": "_mode_rows",
+}  # fmt: skip
 
 
 def _table(compiled: bool) -> dict[str, Callable[..., Any]]:
@@ -417,4 +432,20 @@ def mode_ties(rows: Any, picked: Any) -> Any:
     if redo.size:
         picked = numpy.array(picked, dtype=numpy.int64, copy=True)
         _call("mode", _keys(rows), redo, picked)
+    return picked
+
+
+def nanmedian_ties(rows: Any, picked: Any) -> Any:
+    """``picked`` (each row's ``nanmedian`` index in a stable sort) with the rows that are all
+    NaN redone as PyTorch's names them: its ``std::nth_element`` at 0, under a comparator for
+    which NaNs are all equivalent (rows holding a number are a strict order there: the
+    stable choice)."""
+    if rows.dtype.kind != "f" or not rows.size:
+        return picked
+    redo = numpy.flatnonzero(numpy.isnan(rows).all(axis=1))
+    if redo.size:
+        picked = numpy.array(picked, dtype=numpy.int64, copy=True)
+        first = numpy.zeros(1, numpy.int64)
+        _call("nth", numpy.zeros((1, rows.shape[1]), numpy.float64), numpy.arange(1), first, 0)
+        picked[redo] = first[0]
     return picked
