@@ -105,6 +105,28 @@ def test_samples_come_from_deepgrads_generator():
     assert a.shape == (2, 3, 5, 5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_seeded_draws_are_torchs(torch, dtype):
+    """Without ``_random_samples`` the windows come from ``rand(N, C, nd)`` in the input's
+    dtype: the same seed gives PyTorch's windows, and the generator moves as PyTorch's."""
+    rng = np.random.default_rng(0)
+    a2 = rng.standard_normal((2, 3, 9, 9)).astype(dtype)
+    a3 = rng.standard_normal((2, 2, 6, 7, 5)).astype(dtype)
+    got = []
+    for lib in (dg, torch):
+        lib.manual_seed(7)
+        y, i = lib.nn.functional.fractional_max_pool2d(
+            lib.tensor(a2), 2, (5, 4), return_indices=True
+        )
+        y3, i3 = lib.nn.functional.fractional_max_pool3d(
+            lib.tensor(a3), 2, output_ratio=(0.5, 0.6, 0.7), return_indices=True
+        )
+        u = lib.nn.FractionalMaxPool2d(3, output_ratio=0.5)(lib.tensor(a2[0]))
+        got.append([t.numpy() for t in (y, i, y3, i3, u, lib.rand(3))])
+    for a, b in zip(*got, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_layers_match_torch_and_keep_their_samples(torch, tmp_path):
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 3, 8, 7, 9))

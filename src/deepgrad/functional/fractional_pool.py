@@ -26,7 +26,7 @@ import numpy
 
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, _draw
 from .arguments import int_tuple
 from .conv import input_dims, unbatched
 from .pooling import _adaptive_output, _PlaneScatter, window_max
@@ -102,11 +102,11 @@ def _output_size(x: Tensor, output_size: Any, output_ratio: Any, nd: int, fn: st
 
 def _samples(samples: Any, x: Tensor, nd: int, fn: str) -> Any:
     """The ``(N, C, nd)`` sample array: the given one checked as PyTorch checks it, else
-    uniform draws from deepgrad's generator in the input's dtype."""
+    ``rand(N, C, nd)`` in the input's dtype from deepgrad's generator (PyTorch's draws: the
+    same seed gives PyTorch's windows)."""
     N, C = x.shape[:2]
     if samples is None:
-        dt = x.dtype if x.dtype in (numpy.float32, numpy.float64) else numpy.dtype(numpy.float32)
-        return backend.rng().random((N, C, nd), dtype=dt).astype(x.dtype, copy=False)
+        return _draw("rand", backend.rng(), (N, C, nd), numpy.dtype(x.dtype))
     u = samples._data if isinstance(samples, Tensor) else backend.xp.asarray(samples)
     if u.ndim != 3 or u.shape[0] < N or u.shape[1:] != (C, nd):
         raise ValueError(
