@@ -4765,8 +4765,70 @@ def linspace(
     steps = int_arg(steps, "linspace", "steps", 3)
     if steps < 0:
         raise ValueRangeError(f"number of steps must be non-negative (linspace: got {steps!r})")
-    arr = numpy.linspace(float(start), float(end), int(steps)).astype(_dtype(dtype))
+    arr = torch_linspace(start, end, int(steps), numpy.dtype(_dtype(dtype)))
     return _leaf(backend.xp.asarray(arr), device, requires_grad, "linspace")
+
+
+def torch_linspace(start: Any, end: Any, steps: int, dt: numpy.dtype) -> Any:
+    """PyTorch's CPU ``linspace``, value for value, as a NumPy array of dtype ``dt``.
+
+    ``step = (end - start) / (steps - 1)`` in ``dt`` (in float64 for integer dtypes, whose
+    ends are truncated to integers first); element ``i`` is ``start + step·i`` before the
+    middle (``i < steps // 2``) and ``end - step·(steps - 1 - i)`` from it, each computed as
+    one fused multiply-add — rounded once, as PyTorch's compiled kernel computes it (a
+    product rounded first misses it by an ulp in about a third of the elements) — then
+    truncated for integer dtypes. The exact product and sum come from error-free
+    transformations (:func:`_fused_line`). float16, bfloat16 and complex dtypes: NumPy's
+    ``linspace``, rounded."""
+    if dt.kind not in "fiu" or (dt.kind == "f" and dt.itemsize < 4):
+        return numpy.linspace(float(start), float(end), steps).astype(dt)
+    if steps == 0:
+        return numpy.empty(0, dt)
+    integral = dt.kind in "iu"
+    t = numpy.float64 if integral else dt.type
+    lo = t(int(start)) if integral else t(start)  # Scalar::to<int>: truncation
+    hi = t(int(end)) if integral else t(end)
+    if steps == 1:
+        return numpy.array([lo], dt)
+    with numpy.errstate(all="ignore"):
+        step = (hi - lo) / t(steps - 1)
+    i = numpy.arange(steps)
+    first = i < steps // 2
+    base = numpy.where(first, numpy.float64(lo), numpy.float64(hi))
+    times = numpy.where(first, i, i - (steps - 1)).astype(numpy.float64)  # -(steps - 1 - i)
+    val = _fused_line(
+        base, numpy.float64(step), times, numpy.float32 if dt == numpy.float32 else None
+    )
+    if integral:
+        return numpy.trunc(val).astype(dt)
+    return val.astype(dt)
+
+
+def _fused_line(base: Any, step: Any, times: Any, narrow: Any) -> Any:
+    """``base + step·times`` rounded once (a fused multiply-add) in float64, or, with
+    ``narrow`` (float32), rounded once to it: the product split exactly (Dekker's
+    ``two_prod``), the sum with its error (``two_sum``), and for float32 the double rounded
+    to odd first, so that the second rounding is the exact sum's."""
+    with numpy.errstate(all="ignore"):
+        p = step * times
+        c = 134217729.0  # 2**27 + 1: Veltkamp's split of a double into two 26-bit halves
+        sh = c * step - (c * step - step)
+        sl = step - sh
+        th = c * times - (c * times - times)
+        tl = times - th
+        e1 = ((sh * th - p) + sh * tl + sl * th) + sl * tl  # step·times = p + e1, exactly
+        s = base + p
+        bb = s - base
+        e2 = (base - (s - bb)) + (p - bb)  # base + p = s + e2, exactly
+        err = e1 + e2
+        val = s + err
+        if narrow is None:
+            return numpy.where(numpy.isfinite(p), val, base + p)
+        rest = (s - val) + err  # what val misses of the sum
+        bits = val.view(numpy.int64)
+        odd = (rest != 0) & ((bits & 1) == 0) & numpy.isfinite(val)
+        val = numpy.where(odd, numpy.nextafter(val, val + rest), val)  # rounded to odd
+        return numpy.where(numpy.isfinite(p), val, base + p).astype(narrow)
 
 
 @_with_out("logspace")

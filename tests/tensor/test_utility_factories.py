@@ -1,5 +1,5 @@
-"""PyTorch's empty_strided, scalar_tensor and frombuffer (its checks, so it never reads past
-the buffer), compared with torch."""
+"""PyTorch's empty_strided, scalar_tensor, frombuffer (its checks, so it never reads past
+the buffer) and linspace (its kernel's values), compared with torch."""
 
 from __future__ import annotations
 
@@ -68,3 +68,18 @@ def test_frombuffer_shares_a_writable_buffer():
     ro = dg.frombuffer(b"\x01\x00", dtype=dg.int16)  # read-only bytes: copied
     ro[0] = 5
     assert ro.tolist() == [5]
+
+
+def test_linspace_is_torchs_bit_for_bit(torch):
+    """``linspace`` computes PyTorch's CPU kernel's values: ``start + step·i`` (the second
+    half from ``end``) as one fused multiply-add in the dtype, integers truncated."""
+    rng = np.random.default_rng(0)
+    cases = [(-2.0, 2.0, 101), (0, 1, 5), (0.0, 10.0, 1000), (5, -5, 64), (3, 3, 10), (0, 1, 1),
+             (0, 1, 0), (-1, 1, 40000), (1e-3, 7.5, 33)]  # fmt: skip
+    cases += [(float(rng.normal() * 10), float(rng.normal() * 10), int(rng.integers(2, 500)))
+              for _ in range(60)]  # fmt: skip
+    for start, end, steps in cases:
+        for name in ("float32", "float64", "int64", "int32", "int16"):
+            got = dg.linspace(start, end, steps, dtype=getattr(dg, name))
+            want = torch.linspace(start, end, steps, dtype=getattr(torch, name))
+            np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=f"{start, end, steps}")

@@ -25,7 +25,7 @@ import numpy
 
 from .. import backend
 from .._errors import bool_arg
-from ..tensor import Tensor
+from ..tensor import Tensor, torch_linspace
 
 #: ``torch.histogram``'s result
 HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
@@ -34,18 +34,9 @@ HistogramddResult = namedtuple("histogramdd", ["hist", "bin_edges"])
 
 
 def _linspace(lo: Any, hi: Any, steps: int, dtype: Any) -> Any:
-    """PyTorch's CPU ``linspace`` formula in ``dtype``: ``lo + i·step`` for the first half
-    and ``hi - (steps - 1 - i)·step`` for the second (both ends exact). PyTorch's vectorized
-    kernel rounds the middle edges of a float32 histogram differently by an ulp or two."""
-    xp = backend.xp
-    lo, hi = dtype.type(lo), dtype.type(hi)
-    if steps == 1:
-        return xp.asarray([lo], dtype)
-    step = (hi - lo) / dtype.type(steps - 1)
-    i = xp.arange(steps).astype(dtype)
-    return xp.where(
-        xp.arange(steps) < steps // 2, lo + step * i, hi - step * (dtype.type(steps - 1) - i)
-    ).astype(dtype)
+    """PyTorch's CPU ``linspace`` in ``dtype`` (:func:`deepgrad.tensor.torch_linspace`): the
+    bin edges PyTorch's histogram counts against, value for value."""
+    return backend.xp.asarray(torch_linspace(lo, hi, steps, numpy.dtype(dtype)))
 
 
 def _array(x: Any, what: str) -> Any:
