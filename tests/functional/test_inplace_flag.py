@@ -159,3 +159,25 @@ def test_refusals_and_plain_writes():
     assert dg.nn.functional.relu6(n, True) is n and n.tolist() == [0, 0, 3]
     with pytest.raises(TypeError, match="dropout"):
         dg.nn.functional.dropout(n, 0.5, True, True)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, x: lib.dropout_(x, 0.4, True),
+        lambda lib, x: lib.alpha_dropout_(x, 0.4, True),
+        lambda lib, x: lib.feature_alpha_dropout_(x, 0.4, True),
+        lambda lib, x: lib.nn.functional.feature_alpha_dropout(x, 0.4, True),
+        lambda lib, x: lib.nn.functional.alpha_dropout(x, 0.4, True),
+    ],
+)
+def test_strided_inputs_draw_as_torch(torch, call):
+    """Per-element masks fill the input's memory order, per-channel ones a new row-major
+    array, as PyTorch's noise tensors: a transposed input gets PyTorch's numbers."""
+
+    def run(lib):
+        x = lib.randn(3, 4, 5).transpose(0, 2)
+        return call(lib, x), x
+
+    for a, b in zip(*_both(torch, run), strict=True):
+        _close(a, b)

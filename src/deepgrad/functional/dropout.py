@@ -200,16 +200,19 @@ def _unbatched_feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
 _ALPHA = 1.7580993408473766
 
 
-def _alpha(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: str = "") -> Tensor:
+def _alpha(
+    x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: str = "", feature: bool = False
+) -> Tensor:
     """``y = a·(x ⊙ m) + a·α'·(m - 1 + p)``, ``m ~ Bernoulli(1 - p)``, ``α' = 1.758…``,
     ``a = ((α'²·p + 1)(1 - p))^(-1/2)`` (PyTorch's): keeps zero mean and unit variance of
     SELU activations. Gradient ``a·m``. Written into ``x`` where ``inplace`` names the
-    in-place form."""
+    in-place form. The draws fill ``x``'s memory order for the per-element form, a new
+    row-major array for the per-channel one (``feature``), as PyTorch's noise tensors."""
     dt = x._data.dtype
     if p >= 1.0:
         drop = Dropout(backend.xp.zeros(mask_shape, dt))
         return _written(x, inplace, drop) if inplace else drop(x)
-    like = x._data if mask_shape == x.shape else None  # per element: x's memory order
+    like = x._data if not feature else None  # per element: x's memory order
     keep = _keep(mask_shape, p, like).astype(dt)
     a = 1.0 / numpy.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
     # PyTorch's order, in the input's dtype: b = (m - 1)·(α'a) + α'a·p, then x·(m·a) + b
@@ -251,7 +254,7 @@ def feature_alpha_dropout(
             f"input, got shape {x.shape}"
         )
     shape = x.shape[:2] + (1,) * (x.ndim - 2)
-    return _alpha(x, p, shape, "feature_alpha_dropout_" if inplace else "")
+    return _alpha(x, p, shape, "feature_alpha_dropout_" if inplace else "", feature=True)
 
 
 def _feature_dropout(x: Tensor, p: float, training: bool) -> Tensor:
@@ -284,13 +287,14 @@ def _in_place(x: Tensor, p: float, train: bool, fn: Any, what: str) -> Tensor:
 
 def dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002 - PyTorch's names
     """PyTorch's ``torch.dropout_(input, p, train)``: :func:`dropout` written into ``input``
-    (recorded in the graph when ``input`` takes part in one); returns ``input``."""
-    return _in_place(input, p, train, dropout, "dropout_")
+    (recorded in the graph when ``input`` takes part in one; the mask in its memory order,
+    as PyTorch's); returns ``input``."""
+    return dropout(input, p, train, inplace=True)
 
 
 def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
     """PyTorch's ``torch.alpha_dropout_(input, p, train)``: :func:`alpha_dropout` in place."""
-    return _in_place(input, p, train, alpha_dropout, "alpha_dropout_")
+    return alpha_dropout(input, p, train, inplace=True)
 
 
 def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
@@ -303,4 +307,4 @@ def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A
 def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
     """PyTorch's ``torch.feature_alpha_dropout_(input, p, train)``:
     :func:`feature_alpha_dropout` in place."""
-    return _in_place(input, p, train, feature_alpha_dropout, "feature_alpha_dropout_")
+    return feature_alpha_dropout(input, p, train, inplace=True)
