@@ -123,6 +123,36 @@ def test_rand_like_randn_like_and_generator_argument(torch):
     np.testing.assert_array_equal(_np(d), _np(t))
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.randn(3, 5).t(),
+        lambda lib: lib.randn(2, 3, 4).permute(2, 0, 1),
+        lambda lib: lib.randn(4, 6)[:, ::2],
+        lambda lib: lib.randn(4, 6).t()[::2],
+        lambda lib: lib.randn(4, 1, 6).expand(4, 3, 6),
+    ],
+)
+def test_like_draws_of_strided_inputs_as_torch(torch, make):
+    """``rand_like``/``randn_like``/``randint_like`` fill ``empty_like(input)``, which keeps a
+    transposed or permuted input's layout: PyTorch's values (in that memory order, and a
+    strided normal drawn element by element), its strides, and the generator after."""
+    got = []
+    for lib in (dg, torch):
+        lib.manual_seed(0)
+        x = make(lib)
+        outs = [lib.rand_like(x), lib.randn_like(x), lib.randn_like(x, dtype=lib.float64),
+                lib.randint_like(x, 3, 10)]  # fmt: skip
+        got.append([o.numpy() for o in outs] + [outs[0].stride(), lib.rand(2).numpy()])
+    for a, b in zip(*got, strict=True):
+        if isinstance(a, tuple):
+            assert a == b
+        elif a.dtype == np.float32:  # float32 normals: PyTorch's vectorized log/cos, an ulp
+            np.testing.assert_array_max_ulp(a, b, maxulp=2)
+        else:
+            np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_layers_start_from_torchs_weights(torch, dtype):
     def layers(m):

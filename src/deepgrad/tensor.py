@@ -5325,6 +5325,10 @@ def rand_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
+    out = _strided_like(input, dtype, device, requires_grad, kw,
+                        lambda t, g: t.uniform_(0.0, 1.0, generator=g))  # fmt: skip
+    if out is not None:
+        return out
     return rand(
         input.shape,
         dtype=_like(input, dtype),
@@ -5332,6 +5336,25 @@ def rand_like(
         requires_grad=requires_grad,
         **kw,
     )
+
+
+def _strided_like(
+    input: Tensor, dtype: Any, device: Any, requires_grad: bool, kw: dict, fill: Any
+) -> Tensor | None:
+    """PyTorch's ``*_like`` draw of a transposed or permuted ``input``: ``fill`` (an in-place
+    draw, ``uniform_``) of ``empty_like(input)``, which keeps ``input``'s layout — so the
+    values land in its memory order, and a normal draw of a strided tensor takes PyTorch's
+    element-by-element path. None where ``input`` is C-contiguous (the plain draw is the
+    same) or not a NumPy array."""
+    a = input._data
+    if not isinstance(a, numpy.ndarray) or a.ndim < 2 or a.flags.c_contiguous or 0 in a.strides:
+        return None  # (an expanded input: PyTorch's empty_like of it is row-major)
+    if kw.get("memory_format", preserve_format) is not preserve_format:
+        return None  # a format asked for: the plain draw's layout
+    _options("rand_like", {k: v for k, v in kw.items() if k != "generator"})
+    out = Tensor._wrap(numpy.empty_like(a, dtype=numpy.dtype(_like(input, dtype)), order="K"))
+    fill(out, kw.get("generator"))
+    return _leaf(out._data, _like_device(input, device), requires_grad, "rand_like")
 
 
 def randn_like(
@@ -5342,6 +5365,10 @@ def randn_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
+    out = _strided_like(input, dtype, device, requires_grad, kw,
+                        lambda t, g: t.normal_(0.0, 1.0, generator=g))  # fmt: skip
+    if out is not None:
+        return out
     return randn(
         input.shape,
         dtype=_like(input, dtype),
@@ -5364,6 +5391,10 @@ def randint_like(
     """``randint`` with ``input``'s shape (``randint_like(x, high)`` or ``(x, low, high)``)."""
     if high is None:
         low, high = 0, low
+    out = _strided_like(input, dtype, device, requires_grad, kw,
+                        lambda t, g: t.random_(low, high, generator=g))  # fmt: skip
+    if out is not None:
+        return out
     return randint(
         low,
         high,
