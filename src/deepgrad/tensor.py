@@ -5273,9 +5273,26 @@ def zeros_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
+    order = _like_order(input, kw)
     _options("zeros_like", kw)
-    arr = backend.xp.zeros(input.shape, _like(input, dtype))
+    arr = backend.xp.zeros_like(input._data, dtype=_like(input, dtype), order=order)
     return _leaf(arr, _like_device(input, device), requires_grad, "zeros_like")
+
+
+def _like_order(input: Tensor, kw: dict) -> str:
+    """NumPy's ``order`` for a ``*_like`` result: ``"K"`` keeps a transposed or permuted
+    input's layout, as PyTorch's ``preserve_format`` (its default) does, so later memory-order
+    work (an in-place draw, ``view``) sees PyTorch's strides; ``"C"`` for a row-major or
+    expanded input, or when ``memory_format`` asks for another."""
+    a = input._data
+    if (
+        kw.get("memory_format", preserve_format) is preserve_format
+        and a.ndim > 1
+        and not a.flags.c_contiguous
+        and 0 not in a.strides
+    ):
+        return "K"
+    return "C"
 
 
 def ones_like(
@@ -5286,8 +5303,9 @@ def ones_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
+    order = _like_order(input, kw)
     _options("ones_like", kw)
-    arr = backend.xp.ones(input.shape, _like(input, dtype))
+    arr = backend.xp.ones_like(input._data, dtype=_like(input, dtype), order=order)
     return _leaf(arr, _like_device(input, device), requires_grad, "ones_like")
 
 
@@ -5312,8 +5330,11 @@ def full_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
+    order = _like_order(input, kw)
     _options("full_like", kw)
-    arr = backend.xp.full(input.shape, fill_value, _like(input, dtype))
+    full = backend.xp.full(input.shape, fill_value, _like(input, dtype))
+    arr = backend.xp.empty_like(input._data, dtype=full.dtype, order=order)
+    arr[...] = full
     return _leaf(arr, _like_device(input, device), requires_grad, "full_like")
 
 
@@ -5347,10 +5368,8 @@ def _strided_like(
     element-by-element path. None where ``input`` is C-contiguous (the plain draw is the
     same) or not a NumPy array."""
     a = input._data
-    if not isinstance(a, numpy.ndarray) or a.ndim < 2 or a.flags.c_contiguous or 0 in a.strides:
-        return None  # (an expanded input: PyTorch's empty_like of it is row-major)
-    if kw.get("memory_format", preserve_format) is not preserve_format:
-        return None  # a format asked for: the plain draw's layout
+    if not isinstance(a, numpy.ndarray) or _like_order(input, kw) == "C":
+        return None
     _options("rand_like", {k: v for k, v in kw.items() if k != "generator"})
     out = Tensor._wrap(numpy.empty_like(a, dtype=numpy.dtype(_like(input, dtype)), order="K"))
     fill(out, kw.get("generator"))

@@ -105,3 +105,21 @@ def test_arange_is_torchs_bit_for_bit(torch):
         np.testing.assert_array_equal(big, torch.arange(0.0, 50000 * 0.37, 0.37).numpy())
     finally:
         torch.set_num_threads(threads)
+
+
+def test_like_factories_keep_a_transposed_layout_as_torch(torch):
+    """``zeros_like``/``ones_like``/``full_like``/``empty_like`` keep a transposed or permuted
+    input's strides (PyTorch's ``preserve_format``), so an in-place draw into the result
+    fills PyTorch's memory order; ``memory_format=contiguous_format`` and expanded inputs are
+    row-major."""
+    for lib_make in (lambda lib: lib.zeros(3, 5).t(), lambda lib: lib.zeros(2, 3, 4).permute(2, 0, 1),
+                     lambda lib: lib.zeros(4, 1, 6).expand(4, 3, 6)):  # fmt: skip
+        got = []
+        for lib in (dg, torch):
+            x = lib_make(lib)
+            outs = [lib.zeros_like(x), lib.ones_like(x), lib.full_like(x, 2.0), lib.empty_like(x),
+                    lib.zeros_like(x, memory_format=lib.contiguous_format)]  # fmt: skip
+            lib.manual_seed(0)
+            got.append([tuple(o.stride()) for o in outs] + [outs[0].uniform_().numpy()])
+        assert got[0][:-1] == got[1][:-1]
+        np.testing.assert_array_equal(got[0][-1], got[1][-1])
