@@ -324,8 +324,8 @@ _WRITES: dict[int, _Writes] = {}
 #: it may need replaying (:func:`_replay_stale_views`); the tensor module sets ``_REPLAY``
 _LAST_RECORDED = [0]
 _REPLAY: list = [None]
-#: set by the tensor module: remakes the inputs that are views made without a graph of a
-#: tensor a recorded write has since brought into the graph; True if it remade one
+#: set by the tensor module: remakes one input that is a view made without a graph of a
+#: tensor a recorded write has since brought into the graph; True if it remade it
 _REPLAY_UNRECORDED: list = [None]
 
 
@@ -392,16 +392,23 @@ def note_replay(tensor: Any, earlier: Any) -> None:
     tensor._creator.__dict__.setdefault("_replaced", []).append(earlier)
 
 
-def _replay_stale_views(inputs: Sequence[Any]) -> None:
+def _replay_stale_views(inputs: Sequence[Any]) -> bool:
     """PyTorch's view replay: an input that is a view made before a recorded in-place write
     into its memory (``w = y[:2]; y.mul_(3); w * w``) is remade from the tensor it views
-    before this node reads it, so its gradient reaches the write. Only views built before
-    the last recorded write are looked at: nothing to do in a program without such writes."""
+    before this node reads it, so its gradient reaches the write — a view made without a
+    graph too (``v = buf[:2]; buf.copy_(x * 2)``: it then takes part). Only views built
+    before the last recorded write are looked at: nothing to do in a program without such
+    writes. True if an input that took no part in the graph now does."""
     last = _LAST_RECORDED[0]
+    joined = False
     for x in inputs:
         c = x._creator
-        if c is not None and c._epoch < last and not c.reads_inputs:
+        if c is None:
+            if not x._requires_grad and getattr(x, "_vbase", None) is not None:
+                joined = _REPLAY_UNRECORDED[0](x) or joined
+        elif c._epoch < last and not c.reads_inputs:
             _REPLAY[0](x)
+    return joined
 
 
 def note_writes(datas: Sequence[Any]) -> None:
@@ -598,14 +605,12 @@ class Function:
                 raise
             needs = tuple([x.requires_grad for x in inputs])
             record = _GradMode.enabled and True in needs
-        if _LAST_RECORDED[0] and _GradMode.enabled and _REPLAY_UNRECORDED[0](inputs):
+        if _LAST_RECORDED[0] and _GradMode.enabled and _replay_stale_views(inputs):
             needs, record = tuple([x.requires_grad for x in inputs]), True
         if not record:  # nothing to differentiate: plain constant outputs, no graph
             if type(ys) is tuple:
                 return tuple([make(y, None, 0) for y in ys])
             return make(ys, None, 0)
-        if _LAST_RECORDED[0]:
-            _replay_stale_views(inputs)
         self.inputs = inputs
         self.needs_input_grad = needs
         if _EPOCH:

@@ -326,7 +326,7 @@ class Tensor:
     # ``_vbase`` (unset unless a view was made while no graph was recorded): the tensor it
     # views, so that a recorded write through it reaches that tensor (``_view_base``);
     # ``_vepoch``: the write clock then, negated minus one if made under ``no_grad``
-    # (``_replay_unrecorded``)
+    # (``_replay_unrecorded_view``)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy's ufunc protocol. A binary operator with an array or a NumPy scalar on the
@@ -2908,7 +2908,7 @@ def _viewed(out: Tensor, base: Tensor) -> Tensor:
 def _note_view_base(view: Tensor, base: Tensor) -> None:
     """Remember the tensor a view made while no graph was recorded views (a graph's view
     finds it among its creator's inputs), so that a recorded write through the view reaches
-    it (``buf[0, :2].copy_(h)``), and when (:func:`_replay_unrecorded`). An operation that
+    it (``buf[0, :2].copy_(h)``), and when (:func:`_replay_unrecorded_view`). An operation that
     returned its input itself (``flatten`` of a flat tensor) is not a view of it."""
     if view is base:
         return
@@ -3456,25 +3456,16 @@ def _replay_if_stale(x: Tensor) -> None:
 autograd._REPLAY[0] = _replay_if_stale
 
 
-def _replay_unrecorded(inputs: Any) -> bool:
-    """PyTorch's view replay for views made without a graph: each input that is a view of a
-    tensor outside the graph (``v = buf[:2]``), where a recorded write since has brought that
-    tensor into the graph (``buf.copy_(x * 2)``), becomes a gather of its positions from it
-    (``v`` requires grad, as PyTorch's); a view made under ``no_grad`` raises PyTorch's error
-    there. True if some input was remade (its node is then recorded)."""
-    hit = False
-    for x in inputs:
-        if x._creator is None and not x._requires_grad and getattr(x, "_vbase", None) is not None:
-            hit = _replay_unrecorded_view(x) or hit
-    return hit
-
-
 #: the longest chain of views of views followed (a guard: no program nests so deep)
 _VIEW_DEPTH = 64
 
 
 def _replay_unrecorded_view(x: Tensor, depth: int = 0) -> bool:
-    """:func:`_replay_unrecorded` for one view ``x`` (its own base replayed first)."""
+    """PyTorch's view replay for a view ``x`` made without a graph (:func:`deepgrad.autograd.
+    _replay_stale_views`): where a recorded write since it was made brought the tensor it
+    views into the graph (``v = buf[:2]; buf.copy_(x * 2)``), ``x`` becomes a gather of its
+    positions from it (and requires grad, as PyTorch's; its own base replayed first); a view
+    made under ``no_grad`` raises PyTorch's error there. True if ``x`` was remade."""
     base = x._vbase
     if base._creator is None and not (
         getattr(base, "_vbase", None) is not None
@@ -3501,7 +3492,7 @@ def _replay_unrecorded_view(x: Tensor, depth: int = 0) -> bool:
     return x._requires_grad
 
 
-autograd._REPLAY_UNRECORDED[0] = _replay_unrecorded
+autograd._REPLAY_UNRECORDED[0] = _replay_unrecorded_view
 
 
 def _view_base(t: Tensor) -> Tensor | None:
@@ -5346,7 +5337,7 @@ def rand_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
-    out = _strided_like(input, dtype, device, requires_grad, kw,
+    out = _strided_like("rand_like", input, dtype, device, requires_grad, kw,
                         lambda t, g: t.uniform_(0.0, 1.0, generator=g))  # fmt: skip
     if out is not None:
         return out
@@ -5360,7 +5351,7 @@ def rand_like(
 
 
 def _strided_like(
-    input: Tensor, dtype: Any, device: Any, requires_grad: bool, kw: dict, fill: Any
+    where: str, input: Tensor, dtype: Any, device: Any, requires_grad: bool, kw: dict, fill: Any
 ) -> Tensor | None:
     """PyTorch's ``*_like`` draw of a transposed or permuted ``input``: ``fill`` (an in-place
     draw, ``uniform_``) of ``empty_like(input)``, which keeps ``input``'s layout — so the
@@ -5370,10 +5361,10 @@ def _strided_like(
     a = input._data
     if not isinstance(a, numpy.ndarray) or _like_order(input, kw) == "C":
         return None
-    _options("rand_like", {k: v for k, v in kw.items() if k != "generator"})
+    _options(where, {k: v for k, v in kw.items() if k != "generator"})
     out = Tensor._wrap(numpy.empty_like(a, dtype=numpy.dtype(_like(input, dtype)), order="K"))
     fill(out, kw.get("generator"))
-    return _leaf(out._data, _like_device(input, device), requires_grad, "rand_like")
+    return _leaf(out._data, _like_device(input, device), requires_grad, where)
 
 
 def randn_like(
@@ -5384,7 +5375,7 @@ def randn_like(
     requires_grad: bool = False,
     **kw: Any,
 ) -> Tensor:
-    out = _strided_like(input, dtype, device, requires_grad, kw,
+    out = _strided_like("randn_like", input, dtype, device, requires_grad, kw,
                         lambda t, g: t.normal_(0.0, 1.0, generator=g))  # fmt: skip
     if out is not None:
         return out
@@ -5410,7 +5401,7 @@ def randint_like(
     """``randint`` with ``input``'s shape (``randint_like(x, high)`` or ``(x, low, high)``)."""
     if high is None:
         low, high = 0, low
-    out = _strided_like(input, dtype, device, requires_grad, kw,
+    out = _strided_like("randint_like", input, dtype, device, requires_grad, kw,
                         lambda t, g: t.random_(low, high, generator=g))  # fmt: skip
     if out is not None:
         return out

@@ -89,21 +89,21 @@ def _insertion_sort(k: Any, ix: Any, first: int, last: int, desc: bool) -> None:
             _linear_insert(k, ix, i, desc)
 
 
-def _partition_pivot(k: Any, ix: Any, first: int, last: int, desc: bool) -> int:
-    a, b, c = first + 1, first + (last - first) // 2, last - 1  # the median to first
+def _median_of(k: Any, a: int, b: int, c: int, desc: bool) -> int:
+    """Which of positions ``a``, ``b``, ``c`` libstdc++'s median-of-three picks (its order of
+    comparisons decides among equal keys)."""
     if _less(k[a], k[b], desc):
         if _less(k[b], k[c], desc):
-            _swap(k, ix, first, b)
-        elif _less(k[a], k[c], desc):
-            _swap(k, ix, first, c)
-        else:
-            _swap(k, ix, first, a)
-    elif _less(k[a], k[c], desc):
-        _swap(k, ix, first, a)
-    elif _less(k[b], k[c], desc):
-        _swap(k, ix, first, c)
-    else:
-        _swap(k, ix, first, b)
+            return b
+        return c if _less(k[a], k[c], desc) else a
+    if _less(k[a], k[c], desc):
+        return a
+    return c if _less(k[b], k[c], desc) else b
+
+
+def _partition_pivot(k: Any, ix: Any, first: int, last: int, desc: bool) -> int:
+    a, b, c = first + 1, first + (last - first) // 2, last - 1
+    _swap(k, ix, first, _median_of(k, a, b, c, desc))  # std::__move_median_to_first
     lo, hi = first + 1, last  # the unguarded partition around k[first]
     while True:
         while _less(k[lo], k[first], desc):
@@ -302,8 +302,9 @@ def _mode_rows(keys: Any, rows: Any, out: Any) -> None:
 
 #: the algorithms' functions, callees first (compiled in this order)
 _NAMES = (
-    "_less", "_swap", "_linear_insert", "_insertion_sort", "_partition_pivot", "_adjust_heap",
-    "_pop_heap", "_heap_select", "_partial_sort", "_depth_limit", "_std_sort", "_nth_element",
+    "_less", "_swap", "_linear_insert", "_insertion_sort", "_median_of", "_partition_pivot",
+    "_adjust_heap", "_pop_heap", "_heap_select", "_partial_sort", "_depth_limit", "_std_sort",
+    "_nth_element",
     "_sort_rows", "_topk_rows", "_kth_rows", "_nth_rows", "_mode_rows",
 )  # fmt: skip
 _ENTRIES = {
