@@ -416,11 +416,11 @@ def shift_by_max(x: Any, axis: int | None) -> Any:
 def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """``e^(x_i - max x) / Σ_j e^(x_j - max x)`` along ``dim``; ``dtype`` casts ``x`` first,
     as PyTorch (``_stacklevel`` is PyTorch's, unused)."""
-    x = _cast(x, dtype, "softmax")
+    x = _cast(x, dtype, "softmax", dim)
     return Softmax(_check_axis(x, dim, "softmax"))(x)
 
 
-def _cast(x: Tensor, dtype: Any, fn: str) -> Tensor:
+def _cast(x: Tensor, dtype: Any, fn: str, axis: int | None = None) -> Tensor:
     """``x`` in the floating ``dtype`` (a recorded cast), or ``x`` itself for ``None``; an
     integer or bool ``x`` without a ``dtype`` is refused, as PyTorch has no kernel for it."""
     if dtype is None:
@@ -429,6 +429,10 @@ def _cast(x: Tensor, dtype: Any, fn: str) -> Tensor:
                 f"{fn}: not implemented for a {x.dtype} tensor (PyTorch has no {fn} kernel for "
                 f"integer or bool input); pass dtype=dg.float32, or convert it first: x.float()"
             )
+        if x.dtype.kind == "c":  # PyTorch's kernel names: the last dim or another
+            last = axis is None or axis in (-1, x.ndim - 1)
+            kernel = "softmax" if fn == "softmin" else fn
+            refuse_kernel_dtype(x, fn, "c", f"{kernel}_{'lastdim_' if last else ''}kernel_impl")
         return x
     dt = numpy.dtype(dtype)
     if dt.kind != "f":
@@ -473,7 +477,7 @@ def log_softmax(
 ) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: log-probabilities without overflow; ``dtype``
     casts ``x`` first, as PyTorch."""
-    x = _cast(x, dtype, "log_softmax")
+    x = _cast(x, dtype, "log_softmax", dim)
     return LogSoftmax(_check_axis(x, dim, "log_softmax"))(x)
 
 
@@ -615,6 +619,7 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     elements for ``x (N, C, *)``, one slope per channel (axis 1, as in PyTorch). The gradient
     is ``1`` or ``weight`` for ``x`` (``weight`` at 0) and ``Σ min(x, 0) · g`` for ``weight``.
     """
+    refuse_kernel_dtype(x, "prelu", "c", "prelu_cpu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
     if weight.ndim > 1:  # PyTorch's RuntimeError (still a ValueError)
@@ -789,7 +794,7 @@ def softmin(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any 
     # PyTorch negates in the input's dtype (a bool x is refused there, a uint8 one wraps
     # around), then casts, or refuses an integer result without dtype=
     axis = _check_axis(x, dim, "softmin")
-    return Softmax(axis)(_cast(-x, dtype, "softmin"))
+    return Softmax(axis)(_cast(-x, dtype, "softmin", axis))
 
 
 class Threshold(Function):
@@ -810,6 +815,7 @@ def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) 
 
     Shapes: any → the same.
     """
+    refuse_kernel_dtype(x, "threshold", "c", "threshold_cpu")
     if inplace:
         return _in_place(x, _threshold, "threshold_", threshold, value)
     return Threshold(threshold, value)(x)
@@ -851,6 +857,7 @@ def glu(x: Tensor, dim: int = -1) -> Tensor:
 
     Shapes: ``(*, 2n, *)`` → ``(*, n, *)``; the halved axis must be even (PyTorch's error
     otherwise, and for a 0-d input)."""
+    refuse_kernel_dtype(x, "glu", "c", "glu_cpu")
     if x.ndim == 0:
         raise ShapeMismatchError("glu does not support scalars because halving size must be even")
     axis = _check_axis(x, dim, "glu")

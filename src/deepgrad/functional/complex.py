@@ -29,6 +29,8 @@ view; here all five return new tensors (writing into the result does not change 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy
@@ -74,6 +76,24 @@ class Conj(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         return conj(gy)
+
+
+def conjugate_adjoint(backward: Callable[[Any, Tensor], Any]) -> Callable[[Any, Tensor], Any]:
+    """A bilinear node's ``backward`` made right for complex operands. For ``y = B(a, b)``
+    with real coefficients (a convolution, a linear map), the real backward computes
+    ``B_a(b)ᵀ gy``; the complex gradient is ``B_a(conj b)ᵀ gy = conj(B_a(b)ᵀ conj(gy))``
+    (and the same for ``b``; a bias's ``Σ gy`` is unchanged). So a complex ``gy`` runs the
+    real backward on ``conj(gy)`` and conjugates what comes back: still recorded operations,
+    so differentiable again; real ones are untouched."""
+
+    @functools.wraps(backward)
+    def wrapper(self: Any, gy: Tensor) -> Any:
+        if gy.dtype.kind != "c":
+            return backward(self, gy)
+        grads = backward(self, conj(gy))
+        return tuple(None if g is None else conj(g) for g in grads)
+
+    return wrapper
 
 
 def conj(x: Tensor) -> Tensor:

@@ -73,6 +73,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from ..threads import parallel_chunks, worker_count
 from .arguments import IntTuple, int_tuple
+from .complex import conjugate_adjoint
 from .reduce import sum as _sum
 from .shape import pad, permute, reshape, stack
 
@@ -795,6 +796,7 @@ class Conv2dFunction(Function):
             SCRATCH.give(cols)
         return y
 
+    @conjugate_adjoint
     def backward(self, gy: Tensor) -> tuple:
         g = self.g
         x, w = self.inputs[0], self.inputs[1]
@@ -866,6 +868,7 @@ class ConvTranspose2dFunction(Function):
         self.yt = yt if self.keep_yt else None
         return x
 
+    @conjugate_adjoint
     def backward(self, gx: Tensor) -> tuple:
         g = self.g
         y, w = self.inputs[0], self.inputs[1]
@@ -920,6 +923,7 @@ class Conv2dWeightGradFunction(Function):
         self.cols = self.yt = None
         return w
 
+    @conjugate_adjoint
     def backward(self, ggw: Tensor) -> tuple:
         g = self.g
         x, gy = self.inputs

@@ -10,8 +10,10 @@ quantity       formula (PyTorch's)
 mean           ``avg_i = Σ_k w_k x_ik / Σ w``
 norm factor    ``Σ w - correction · Σ(w · aweights) / Σ w`` with aweights and a
                correction, else ``Σ w - correction``; set to 0 (a warning) when ``<= 0``
-cov            ``(x - avg) (w · (x - avg))ᵀ / norm``, size-1 dims squeezed
-corrcoef       ``cov_ij / sqrt(cov_ii cov_jj)`` clipped to ``[-1, 1]`` (a 0-d cov: ``c / c``)
+cov            ``(x - avg) (w · (x - avg))ᴴ / norm``, size-1 dims squeezed (ᴴ: the
+               conjugate transpose, for complex input)
+corrcoef       ``cov_ij / sqrt(cov_ii cov_jj)`` clipped to ``[-1, 1]`` (a 0-d cov: ``c / c``);
+               complex: the real and imaginary parts clipped each, ``√Re(cov_ii)``
 =============  =====================================================================
 
 Everything is built from differentiable ops (sum, matmul, sqrt, clip), so the gradients are
@@ -28,6 +30,7 @@ import numpy
 from .. import backend
 from .._names import torch_names
 from ..tensor import Tensor, as_tensor
+from .complex import complex, conj, imag, real
 from .diagonal import diagonal
 from .elementwise import astype, clip, sqrt
 from .linalg import matmul
@@ -105,7 +108,7 @@ def cov(
         )
         norm = 0
     xc = x - reshape(avg, (-1, 1))
-    c = matmul(xc, transpose(xc if w is None else xc * w, 0, 1))
+    c = matmul(xc, conj(transpose(xc if w is None else xc * w, 0, 1)))
     if not isinstance(norm, Tensor):  # a number: keep c's dtype (0 gives inf / nan as torch)
         norm = Tensor._wrap(backend.xp.asarray(norm, dtype=c.dtype))
     with numpy.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: inf/NaN, no warning
@@ -130,7 +133,10 @@ def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
     with numpy.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: NaN, no warning
         if c.ndim == 0:
             return c / c
-        std = sqrt(diagonal(c))
+        d = diagonal(c)
+        std = sqrt(real(d) if d.dtype.kind == "c" else d)
         c = c / reshape(std, (-1, 1))
         c = c / reshape(std, (1, -1))
+        if c.dtype.kind == "c":  # each part clipped, as PyTorch's
+            return complex(clip(real(c), -1, 1), clip(imag(c), -1, 1))
         return clip(c, -1, 1)

@@ -89,7 +89,8 @@ from .shape import sum_to
 
 class Unary(Function):
     """``y = fn(x)`` with ``dy/dx = deriv(x, y)``, the derivative built from tensor operations
-    (so that it is differentiable in turn)."""
+    (so that it is differentiable in turn). A complex input's gradient is ``gy · conj(f'(x))``
+    (PyTorch's convention for holomorphic functions, as ``mul``'s ``gy · conj(b)``)."""
 
     keep_output = True
 
@@ -102,7 +103,8 @@ class Unary(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         with backend.quiet():  # inf/nan at the domain's edges (atanh'(1)), as PyTorch's
-            return gy * self.deriv(self.inputs[0], self.output())
+            d = self.deriv(self.inputs[0], self.output())
+            return gy * (conj(d) if isinstance(d, Tensor) else d)
 
 
 def _unary(x: Any, fn: Callable[[Any], Any], deriv: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
@@ -163,8 +165,15 @@ def asinh(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def acosh(input: Tensor) -> Tensor:  # noqa: A002
-    """``arcosh x`` for ``x ≥ 1`` (NaN below; derivative ``1/√(x² - 1)``)."""
-    return _unary(input, _ufunc("arccosh"), lambda x, y: rsqrt(x * x - 1.0))
+    """``arcosh x`` for ``x ≥ 1`` (NaN below; derivative ``1/√(x² - 1)``, for a complex
+    input ``1/(√(x - 1)·√(x + 1))``: arcosh's branch cut, as PyTorch's)."""
+    return _unary(input, _ufunc("arccosh"), _acosh_deriv)
+
+
+def _acosh_deriv(x: Tensor, y: Tensor) -> Tensor:
+    if x.dtype.kind == "c":  # √(x² - 1) takes another branch off the real line
+        return rsqrt(x - 1.0) * rsqrt(x + 1.0)
+    return rsqrt(x * x - 1.0)
 
 
 def atanh(input: Tensor) -> Tensor:  # noqa: A002

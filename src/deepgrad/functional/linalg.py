@@ -35,7 +35,7 @@ from ..autograd import Function, _GradMode
 from ..tensor import Tensor, as_tensor
 from ..threads import parallel_chunks
 from .activation import relu_grad_array
-from .complex import conj
+from .complex import conj, conjugate_adjoint
 from .elementwise import _pair, where
 from .reduce import sum as _sum
 from .shape import _expand_words, broadcast_to, concat, permute, reshape, sum_to, swapaxes
@@ -140,6 +140,7 @@ class Linear(Function):
             y += b
         return y.reshape(*lead, w.shape[0]) if len(lead) != 1 else y
 
+    @conjugate_adjoint
     def backward(self, gy: Tensor) -> tuple:
         if not _GradMode.enabled:
             return self._backward_arrays(gy)

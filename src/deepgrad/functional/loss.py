@@ -56,6 +56,7 @@ from .._errors import (
     broadcast_words,
     float_arg,
     int_arg,
+    refuse_kernel_dtype,
 )
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
@@ -221,6 +222,7 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error ``mean((x - y)²)``; with ``weight`` (the input's shape) PyTorch's
     weighted form ``Σ w (x - y)² / Σ w``."""
+    refuse_kernel_dtype(input, "mse_loss", "c", "mse_cpu")
     reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "mse_loss")
     _refuse_integer_input("mse_loss", input, target, both=True)
     y = _target(target, input, "mse_loss", promote=True)
@@ -285,6 +287,7 @@ def huber_loss(
     """Huber loss: quadratic ``½d²`` for ``|d| < delta``, linear ``delta(|d| - ½delta)``
     beyond (robust to outliers); ``weight`` (the input's shape) multiplies each term, and the
     mean stays a mean over the elements, as PyTorch's."""
+    refuse_kernel_dtype(input, "huber_loss", "c", "huber_cpu")
     reduction = _reduction_enum(reduction, "huber_loss")
     delta = float_arg(delta, "huber_loss", "delta", 4)
     if not delta > 0:  # NaN too, as PyTorch's check
@@ -430,6 +433,7 @@ def binary_cross_entropy_with_logits(
     dtypes of ``weight`` and ``pos_weight`` do not matter. Integer and bool target tensors
     raise, as PyTorch's; arrays and lists (which PyTorch refuses) are taken in the input's
     dtype."""
+    refuse_kernel_dtype(input, "binary_cross_entropy_with_logits", "c", "log_sigmoid_cpu")
     reduction = _reduction_enum(
         legacy_reduction(size_average, reduce, reduction), "binary_cross_entropy_with_logits"
     )
@@ -669,6 +673,9 @@ def cross_entropy(
     PyTorch). The mean over labels is weighted: ``Σ_n w_{t_n} loss_n / Σ_n w_{t_n}``; the
     mean of an empty batch is NaN, as PyTorch's.
     """
+    if isinstance(input, Tensor) and input.dtype.kind == "c":
+        last = "lastdim_" if input.ndim <= 2 else ""
+        refuse_kernel_dtype(input, "cross_entropy", "c", f"log_softmax_{last}kernel_impl")
     plain = _plain_call(input, target, weight, size_average, reduce, reduction,
                         label_smoothing, ignore_index)  # fmt: skip
     if plain is not None:
@@ -942,6 +949,7 @@ def nll_loss(
     ``(C,)`` with a 0-d target, and ``(N, C, d1, ...)`` with targets ``(N, d1, ...)`` (per
     position; ``reduction="none"`` keeps that shape). ``"mean"`` divides by the summed
     weights of the counted targets."""
+    refuse_kernel_dtype(input, "nll_loss", "c", "nll_loss_out_frame")
     reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "nll_loss")
     fn = "nll_loss"
     ignore_index = int_arg(ignore_index, "nll_loss_nd", "ignore_index", 5)
@@ -1103,6 +1111,7 @@ def smooth_l1_loss(
     Shapes: ``input`` and ``target`` the same shape ``(*)`` → a scalar, or ``(*)`` with
     ``reduction="none"``.
     """
+    refuse_kernel_dtype(input, "smooth_l1_loss", "c", "smooth_l1_cpu")
     reduction = _reduction_enum(legacy_reduction(size_average, reduce, reduction), "smooth_l1_loss")
     fn = "smooth_l1_loss"
     beta = float_arg(beta, fn, "beta", 4)
@@ -1144,6 +1153,7 @@ def multi_margin_loss(
     Shapes: ``input (N, C)`` with integer ``target (N,)`` in ``[0, C)`` → a scalar, or
     ``(N,)`` with ``reduction="none"``; or ``input (C,)`` with one label.
     """
+    refuse_kernel_dtype(input, "multi_margin_loss", "c", "multi_margin_loss_cpu_kernel")
     reduction = _reduction_enum(
         legacy_reduction(size_average, reduce, reduction), "multi_margin_loss"
     )

@@ -123,7 +123,7 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     """``input`` with each sub-tensor along ``dim`` (``input.select(dim, i)``) whose ``p``-norm
     exceeds ``maxnorm`` scaled down to it, as PyTorch's ``renorm``: the factor is
     ``maxnorm / (norm + 1e-7)`` where ``norm > maxnorm``, else 1. The input needs 2 or more
-    dims, a floating dtype, ``p > 0`` and ``maxnorm >= 0``. The gradient flows through the
+    dims, a floating or complex dtype (the factor is real), ``p > 0`` and ``maxnorm >= 0``. The gradient flows through the
     norm as well (the factor depends on the input).
 
     >>> import deepgrad as dg
@@ -134,8 +134,8 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     input = as_tensor(input)  # noqa: A001
     if input.ndim < 2:
         raise ValueError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
-    if input.dtype.kind != "f":
-        raise TypeError(f"renorm: expected a floating point input, got {input.dtype}")
+    if input.dtype.kind not in "fc":
+        raise TypeError(f"renorm: expected a floating point or complex input, got {input.dtype}")
     if not p > 0:
         raise ValueError(f"renorm: non-positive-norm not supported (p={p!r})")
     if not maxnorm >= 0:
@@ -147,7 +147,7 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa
     # whose norm is not > maxnorm) keep factor 1 and gradient 1, as PyTorch's, not 0 · NaN
     zero = _const(input.dtype.type(0), input)
     norm = _vector_norm(where(over, input, zero), p, others, True)
-    factor = where(over, maxnorm / (norm + 1e-7), _const(input.dtype.type(1), input))
+    factor = where(over, maxnorm / (norm + 1e-7), _const(norm.dtype.type(1), norm))
     return input * factor
 
 

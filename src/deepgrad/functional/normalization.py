@@ -44,6 +44,8 @@ from .._errors import (
     dim_error,
     int_arg,
     ints_arg,
+    kernel_dtype_name,
+    refuse_kernel_dtype,
     refuse_mixed_dtypes,
     tensor_needed,
 )
@@ -869,6 +871,14 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Shapes: ``x1``, ``x2`` broadcasting to a common shape → that shape without ``dim``.
     """
     fn = "cosine_similarity"
+    kinds = [numpy.dtype(getattr(x, "dtype", numpy.float64)) for x in (x1, x2)]
+    if any(k.kind == "c" for k in kinds):  # PyTorch's: Σ x1·x2 and Σ x1·conj(x2) differ
+        common = kernel_dtype_name(numpy.result_type(*kinds))
+        raise RuntimeError(
+            f"expected common dtype to be floating point, yet common dtype is {common} "
+            f"(cosine_similarity: got {kinds[0]} and {kinds[1]}; compare real tensors, e.g. "
+            "dg.view_as_real(x).flatten(-2))"
+        )
     shape = _broadcast_shape(fn, x1, x2)
     nd = len(shape)
     if not -max(nd, 1) <= dim < max(nd, 1):
@@ -908,6 +918,7 @@ def local_response_norm(
 
     Shapes: ``(N, C, *)`` with at least 3 dims → the same.
     """
+    refuse_kernel_dtype(x, "local_response_norm", "c", "avg_pool2d")
     if x.ndim < 3:
         raise ValueError(
             f"local_response_norm: expected 3D or higher dimensionality input (N, C, *), got "

@@ -32,6 +32,7 @@ from .._errors import (
 from .._names import torch_names
 from ..autograd import Function, _GradMode
 from ..tensor import Tensor
+from .complex import conj, imag, real
 from .complex import sgn as _sgn
 from .elementwise import _keep, _mask, abs, astype, exp, log, maximum, minimum, sign, where
 from .shape import (
@@ -482,7 +483,8 @@ def var(
     ``unbiased`` (a bool, PyTorch's second positional argument) says the same as 1 or 0:
     ``x.var(1, False)`` is the population variance over dim 1, ``x.var(False)`` over all.
     With ``n - correction ≤ 0`` the result is NaN (or ``inf``), as PyTorch's, with its
-    warning."""
+    warning. A complex input's variance is real, ``Σ|x - mean|² / (n - correction)``:
+    the real parts' variance plus the imaginary parts' (PyTorch's)."""
     dim, correction = _correction("var", dim, unbiased, correction, keepdim)
     _refuse_integer_spread(x, "std and var")
     axes = _axes(dim, x.ndim, "var")
@@ -495,6 +497,8 @@ def var(
             UserWarning,
             stacklevel=2,
         )
+    if x._data.dtype.kind == "c":
+        return Var(axes, keepdim, dof)(real(x)) + Var(axes, keepdim, dof)(imag(x))
     return Var(axes, keepdim, dof)(x)
 
 
@@ -562,7 +566,7 @@ class LogSumExp(Function):
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
         with backend.quiet():  # an all -inf slice: -inf - -inf is NaN, as PyTorch's
-            return _expand(gy, x.shape, self.axes) * exp(x - reshape(self.output(), kept))
+            return _expand(gy, x.shape, self.axes) * conj(exp(x - reshape(self.output(), kept)))
 
 
 @torch_names
@@ -660,7 +664,7 @@ class CumProd(Function):
         if x.shape[self.axis] == 1:  # y = x: dy itself (also at NaN/±inf), as PyTorch's
             return gy
         if not (x._data == 0).any():  # dx_i = Σ_{j >= i} dy_j y_j / x_i
-            return _reverse_cumsum(gy * self.output(), self.axis) / x
+            return _reverse_cumsum(gy * conj(self.output()), self.axis) / conj(x)
         return _cumprod_grad_with_zeros(x, gy, self.axis)
 
 
@@ -675,7 +679,7 @@ def _cumprod_grad_with_zeros(x: Tensor, gy: Tensor, axis: int) -> Tensor:
     rows = broadcast_to(unsqueeze(xm, -2), xm.shape[:-1] + (n, n))
     others = cumprod(where(xp.eye(n, dtype=bool), 1.0, rows), -1)
     upper = _mask(xp.triu(xp.ones((n, n))), gy)  # j >= k
-    gx = sum(unsqueeze(gm, -2) * others * upper, -1)
+    gx = sum(unsqueeze(gm, -2) * conj(others) * upper, -1)
     return movedim(gx, -1, axis)
 
 
@@ -704,7 +708,7 @@ class Prod(Function):
 
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
-        return _expand(gy, x.shape, (self.axis,)) * _product_of_others(x, self.axis)
+        return _expand(gy, x.shape, (self.axis,)) * conj(_product_of_others(x, self.axis))
 
 
 def _product_of_others(x: Tensor, axis: int) -> Tensor:
@@ -1070,7 +1074,8 @@ class LogCumSumExp(Function):
 
 @torch_names
 def logcumsumexp(x: Tensor, dim: int) -> Tensor:
-    """``log Σ_{j <= i} e^(x_j)`` along ``dim`` (same shape), stable at any magnitude.
+    """``log Σ_{j <= i} e^(x_j)`` along ``dim`` (same shape), stable at any magnitude (a
+    complex ``x``: shifted by its largest real part along ``dim``).
 
     >>> import deepgrad as dg
     >>> dg.round(dg.logcumsumexp(dg.tensor([0.0, 0.0]), 0).double(), decimals=4).tolist()
@@ -1080,6 +1085,13 @@ def logcumsumexp(x: Tensor, dim: int) -> Tensor:
     axis = _dim(dim, x.ndim, "logcumsumexp")
     if x.ndim == 0:  # x itself, gradient dy (also at NaN/±inf), as PyTorch's
         return x * 1
+    if x._data.dtype.kind == "c":  # log Σ e^(x - s) + s, s the largest real part (a
+        # constant): the gradient comes from exp, cumsum and log, conjugated as theirs
+        with numpy.errstate(invalid="ignore"):
+            s = backend.xp.nan_to_num(x._data.real.max(axis=axis, keepdims=True))
+        shift = Tensor._from_op(s.astype(x._data.dtype), None, 0)
+        with backend.quiet():
+            return log(cumsum(exp(x - shift), axis)) + shift
     return LogCumSumExp(axis)(x)
 
 
