@@ -469,9 +469,11 @@ def test_activations(tmp_path, rng, act):
     roundtrip(tmp_path, model, 3 * _f32(rng, 5, 3), 3 * _f32(rng, 2, 3))
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
 @pytest.mark.parametrize("opset, fused", [(17, False), (20, True)])
-def test_gelu_is_one_node_from_opset_20(tmp_path, rng, opset, fused):
-    proto = roundtrip(tmp_path, nn.Sequential(nn.GELU()), _f32(rng, 4, 3), opset=opset)
+def test_gelu_is_one_node_from_opset_20(tmp_path, rng, opset, fused, approximate):
+    model = nn.Sequential(nn.GELU(approximate))
+    proto = roundtrip(tmp_path, model, 3 * _f32(rng, 4, 3), opset=opset)
     assert ("Gelu" in _ops(proto)) == fused
     assert proto.opset_import[0].version == opset
 

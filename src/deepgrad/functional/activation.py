@@ -64,6 +64,7 @@ from ..tensor import Tensor
 from ..threads import parallel_chunks
 from .complex import conj
 from .elementwise import _floating, _keep, _mask, abs, exp, minimum, where
+from .half_math import float32_forward, float32_kernel
 from .reduce import sum
 from .shape import reshape
 
@@ -161,6 +162,7 @@ def relu(x: Tensor, inplace: bool = False) -> Tensor:
     return ReLU()(x)
 
 
+@float32_kernel
 class LeakyReLU(Function):
     def __init__(self, slope: float) -> None:
         self.slope = slope
@@ -182,22 +184,33 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -
     return LeakyReLU(negative_slope)(x)
 
 
+@float32_kernel
 class ELU(Function):
     keep_output = True
 
-    def __init__(self, alpha: float) -> None:
-        self.alpha = alpha
+    def __init__(self, alpha: float, scale: float = 1.0) -> None:
+        self.alpha, self.scale = alpha, scale
 
     def forward(self, x: Any) -> Any:
         xp = backend.xp
         # minimum(0, x): -0.0 stays -0.0 (elu(-0.0) = -0.0, as PyTorch's)
-        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x.dtype.type(0), x)))
+        em1 = xp.expm1(xp.minimum(x.dtype.type(0), x))
+        if self.scale == 1.0:
+            return xp.where(x > 0, x, self.alpha * em1)
+        # SELU in one pass, as PyTorch's elu kernel: x·scale, or (eˣ - 1)·(alpha·scale)
+        pos, neg = (x.dtype.type(c) for c in (self.scale, self.alpha * self.scale))
+        return xp.where(x > 0, x * pos, em1 * neg)
 
     def backward(self, gy: Tensor) -> Tensor:
         # α·eˣ from x (PyTorch's elu_backward), not y + α: float32's y + α rounds e^-100 to 0
         x = self.inputs[0]
         pos = x._data > 0
-        return where(pos, gy, gy * (exp(minimum(x, 0.0)) * self.alpha))
+        if self.scale == 1.0:
+            return where(pos, gy, gy * (exp(minimum(x, 0.0)) * self.alpha))
+        dt = x._data.dtype.type
+        return where(
+            pos, gy * dt(self.scale), gy * dt(self.alpha * self.scale) * exp(minimum(x, 0.0))
+        )
 
 
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -225,6 +238,7 @@ def erf(x: Tensor) -> Tensor:
     return Erf()(_floating(x))
 
 
+@float32_kernel
 class GELU(Function):
     def forward(self, x: Any) -> Any:
         cdf = 0.5 * (1.0 + backend.special("erf")(x * (1 / math.sqrt(2.0))))
@@ -237,6 +251,30 @@ class GELU(Function):
         return gy * (cdf + x * pdf)
 
 
+#: the tanh approximation's constants, as PyTorch's kernel: β = √2 · (2/√π) · ½ = √(2/π)
+_GELU_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5
+_GELU_KAPPA = 0.044715
+
+
+@float32_kernel
+class GELUTanh(Function):
+    """``½ x (1 + tanh(β (x + κ x³)))`` in one node, as PyTorch's kernel writes it; backward
+    ``½ (1 + t) + ½ x (1 - t²) β (1 + 3κ x²)`` with ``t = tanh(β (x + κ x³))``."""
+
+    def forward(self, x: Any) -> Any:
+        dt = x.dtype.type
+        inner = dt(_GELU_BETA) * (x + dt(_GELU_KAPPA) * (x * x * x))
+        return dt(0.5) * x * (1 + backend.xp.tanh(inner))
+
+    def backward(self, gy: Tensor) -> Tensor:
+        x = self.inputs[0]
+        x_sq = x * x
+        t = tanh((x + x_sq * x * _GELU_KAPPA) * _GELU_BETA)
+        left_d = (t + 1.0) * 0.5
+        right_d = x * 0.5 * (1.0 - t * t) * ((x_sq * (3 * _GELU_KAPPA) + 1.0) * _GELU_BETA)
+        return gy * (left_d + right_d)
+
+
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``x Φ(x)``; ``approximate="tanh"`` uses
     ``0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³)))`` (both as in PyTorch; floating tensors only,
@@ -245,8 +283,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return GELU()(x)
     if approximate == "tanh":
-        inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
-        return x * (tanh(inner) + 1.0) * 0.5
+        return GELUTanh()(x)
     raise ChoiceError(  # PyTorch's RuntimeError (and the ValueError of before)
         f"approximate argument must be either none or tanh. (gelu: got {approximate!r})"
     )
@@ -269,6 +306,7 @@ def _softplus(x: Any) -> Any:
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
+@float32_forward
 class Sigmoid(Function):
     keep_output = True
 
@@ -282,9 +320,9 @@ class Sigmoid(Function):
         if y.dtype.kind == "c":  # the conjugate derivative (PyTorch's convention)
             return gy * conj(y * (1.0 - y))
         if is_grad_enabled():
-            return gy * y * (1.0 - y)
-        yd = y._data
-        return _const(gy._data * yd * (1 - yd))  # one node instead of three
+            return gy * (1.0 - y) * y
+        yd = y._data  # PyTorch's sigmoid_backward: g·(1 - y)·y in that order
+        return _const(gy._data * (1 - yd) * yd)  # one node instead of three
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -292,6 +330,7 @@ def sigmoid(x: Tensor) -> Tensor:
     return Sigmoid()(_floating(x))
 
 
+@float32_kernel
 class Tanh(Function):
     keep_output = True
 
@@ -313,6 +352,7 @@ def tanh(x: Tensor) -> Tensor:
     return Tanh()(_floating(x))
 
 
+@float32_kernel
 class Softplus(Function):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         self.beta, self.threshold = beta, threshold
@@ -504,6 +544,7 @@ def _check_axis(x: Tensor, axis: int, fn: str) -> int | None:
 # ---------------------------------------------------------------------------------------------
 # more activations (PyTorch's names, defaults and derivatives at the kinks)
 # ---------------------------------------------------------------------------------------------
+@float32_kernel
 class SiLU(Function):
     def forward(self, x: Any) -> Any:
         if x.dtype.kind == "c":  # no |x| trick for complex numbers: the plain formula
@@ -535,6 +576,7 @@ def silu(x: Tensor, inplace: bool = False) -> Tensor:
     return SiLU()(x)
 
 
+@float32_kernel
 class Mish(Function):
     def forward(self, x: Any) -> Any:
         return x * backend.xp.tanh(_softplus(x))
@@ -576,9 +618,11 @@ def selu(x: Tensor, inplace: bool = False) -> Tensor:
     """
     if inplace:
         return _in_place(x, selu, "selu_")
-    return elu(x, SELU_ALPHA) * SELU_SCALE
+    refuse_kernel_dtype(x, "selu", "biuc", "elu_cpu")
+    return ELU(SELU_ALPHA, SELU_SCALE)(x)
 
 
+@float32_kernel
 class CELU(Function):
     keep_output = True
 
@@ -702,6 +746,7 @@ def relu6(x: Tensor, inplace: bool = False) -> Tensor:
     return Hardtanh(0.0, 6.0)(x)
 
 
+@float32_kernel
 class Hardsigmoid(Function):
     def forward(self, x: Any) -> Any:
         return backend.xp.clip(x + 3, 0, 6) / x.dtype.type(6)
@@ -723,6 +768,7 @@ def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
     return Hardsigmoid()(x)
 
 
+@float32_kernel
 class Hardswish(Function):
     def forward(self, x: Any) -> Any:
         return x * backend.xp.clip(x + 3, 0, 6) / x.dtype.type(6)
@@ -751,6 +797,7 @@ def softsign(x: Tensor) -> Tensor:
     return x / (abs(x) + 1.0)
 
 
+@float32_kernel
 class LogSigmoid(Function):
     """``log σ(x) = min(x, 0) − log1p(e^{−|x|})`` (PyTorch's CPU formula: no cut-off, so
     ``logsigmoid(−25) = −25 − 1.4e−11``, not −25); derivative ``σ(−x)``, computed as

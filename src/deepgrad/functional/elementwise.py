@@ -53,6 +53,7 @@ from .._errors import (
 from ..autograd import Function, _GradMode
 from ..tensor import _NO_ALPHA, Tensor, _checked_scalar
 from .complex import Real, conj
+from .half_math import float32_forward
 from .search import nonzero
 from .shape import sum_to, sum_to_array
 
@@ -1030,6 +1031,7 @@ def square(x: Tensor) -> Tensor:
     return PowScalar(2)(x)
 
 
+@float32_forward
 class Rsqrt(Function):
     keep_output = True
 

@@ -271,6 +271,8 @@ def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
 
 def _sinc_array(a: Any) -> Any:
     xp = backend.xp
+    if a.dtype == numpy.float16:  # PyTorch's kernel: in float32 (πx in float16 loses x)
+        return _sinc_array(a.astype(numpy.float32)).astype(numpy.float16)
     with numpy.errstate(invalid="ignore", divide="ignore"):
         px = a * a.dtype.type(math.pi)
         y = xp.sin(px) / px

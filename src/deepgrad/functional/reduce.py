@@ -156,7 +156,10 @@ class Sum(Function):
         self.axes, self.keepdims, self.acc = axes, keepdims, acc
 
     def forward(self, x: Any) -> Any:
-        return x.sum(axis=self.axes, keepdims=self.keepdims, dtype=_acc(x, self.acc))
+        # float16 summed in float32 and rounded once, as PyTorch (NumPy's float16 sum over
+        # a strided axis adds in float16: 51.88 for a column whose sum is 51.67)
+        acc = _acc(x, self.acc)
+        return _half_in_float(x.sum, x, acc, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy: Tensor) -> Tensor:
         shape = self.inputs[0].shape

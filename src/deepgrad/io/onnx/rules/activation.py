@@ -21,7 +21,15 @@ RULES[A.Hardswish] = same("HardSwish")
 RULES[A.Hardsigmoid] = same("HardSigmoid", alpha=1.0 / 6.0, beta=0.5)
 
 RULES[A.LeakyReLU] = lambda ex, fa, fb, ins: ex.node("LeakyRelu", ins, alpha=float(fa.slope))
-RULES[A.ELU] = lambda ex, fa, fb, ins: ex.node("Elu", ins, alpha=float(fa.alpha))
+
+
+def elu(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    if fa.scale != 1.0:  # SELU: scale · elu(x, alpha) in one node
+        return ex.node("Selu", ins, alpha=float(fa.alpha), gamma=float(fa.scale))
+    return ex.node("Elu", ins, alpha=float(fa.alpha))
+
+
+RULES[A.ELU] = elu
 RULES[A.CELU] = lambda ex, fa, fb, ins: ex.node("Celu", ins, alpha=float(fa.alpha))
 RULES[A.Softmax] = lambda ex, fa, fb, ins: ex.node("Softmax", ins, axis=int(fa.axis))
 RULES[A.LogSoftmax] = lambda ex, fa, fb, ins: ex.node("LogSoftmax", ins, axis=int(fa.axis))
@@ -37,6 +45,20 @@ def gelu(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 
 
 RULES[A.GELU] = gelu
+
+
+def gelu_tanh(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
+    if ex.opset >= 20:
+        return ex.node("Gelu", ins, approximate="tanh")
+    d = dt(fa)  # ½ x (1 + tanh(β (x + κ x³)))
+    x3 = ex.node("Mul", [ex.node("Mul", [ins[0], ins[0]]), ins[0]])
+    inner = ex.node("Add", [ins[0], ex.node("Mul", [x3, ex.scalar(A._GELU_KAPPA, d)])])
+    t = ex.node("Tanh", [ex.node("Mul", [inner, ex.scalar(A._GELU_BETA, d)])])
+    half_x = ex.node("Mul", [ins[0], ex.scalar(0.5, d)])
+    return ex.node("Mul", [half_x, ex.node("Add", [t, ex.scalar(1.0, d)])])
+
+
+RULES[A.GELUTanh] = gelu_tanh
 RULES[A.SiLU] = lambda ex, fa, fb, ins: ex.node("Mul", [ins[0], ex.node("Sigmoid", ins)])
 
 

@@ -1,0 +1,107 @@
+"""float16 activations computed as PyTorch's CPU kernels compute them: in float32, rounded
+once (``functional.half_math``), against torch 2.13 bit for bit; and what that changes in
+precision (NumPy's float16 arithmetic rounds after every step)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepgrad as dg
+from deepgrad.functional.half_math import float32_kernel
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(3)
+X = (RNG.standard_normal((4, 300)) * 3).astype(np.float16)
+G = RNG.standard_normal((4, 300)).astype(np.float16)
+
+EXACT = [
+    "x.sigmoid()", "x.tanh()", "F.silu(x)", "F.mish(x)", "F.softplus(x)", "F.softplus(x, 2, 5)",
+    "F.hardsigmoid(x)", "F.elu(x)", "F.celu(x, 0.7)", "F.leaky_relu(x, 0.1)", "F.selu(x)",
+    "F.rrelu(x)", "F.hardswish(x)", "F.logsigmoid(x)", "F.gelu(x)", "t.sinc(x)",
+    "F.gelu(x, approximate='tanh')", "x.sum(0)", "x.sum(1)",
+]  # fmt: skip
+#: within one float16 ulp of PyTorch's (the formulas' float32 roundings differ)
+WITHIN_ULP = {"F.hardswish(x)", "F.logsigmoid(x)", "t.sinc(x)"}
+WITHIN_ULPS = {"F.gelu(x, approximate='tanh')"}
+
+
+def _run(lib, expr):
+    x = lib.tensor(X.copy(), requires_grad=True)
+    y = eval(expr, {"t": lib, "F": lib.nn.functional, "x": x})  # noqa: S307
+    gy = G.reshape(-1)[: y.numel()].reshape(tuple(y.shape)).copy()  # a sum's shape too
+    (g,) = lib.autograd.grad(y, x, lib.tensor(gy))
+    return y.detach().numpy(), g.numpy()
+
+
+def _ulps(a, b):
+    ia, ib = (v.view(np.int16).astype(np.int32) for v in (a, b))
+    ia = np.where(ia < 0, -32768 - ia, ia)  # ordered integers across the sign
+    ib = np.where(ib < 0, -32768 - ib, ib)
+    return np.abs(ia - ib)
+
+
+@pytest.mark.parametrize("expr", EXACT)
+def test_float16_activation_matches_torch(expr):
+    (yd, gd), (yt, gt) = _run(dg, expr), _run(torch, expr)
+    assert yd.dtype == gd.dtype == np.float16
+    if expr == "F.gelu(x)":  # 1 + erf(x/√2) cancels for x < -3: float32's two erfs differ
+        from scipy.special import erfc
+
+        x = X.astype(np.float64)
+        exact = (x * 0.5 * erfc(-x / np.sqrt(2))).astype(np.float16)
+        assert (yd != exact).sum() <= (yt != exact).sum()  # as often right as PyTorch's
+        assert _ulps(gd, gt).max() <= 1
+    elif expr in WITHIN_ULP:
+        assert _ulps(yd, yt).max() <= 1 and _ulps(gd, gt).max() <= 1
+    elif expr in WITHIN_ULPS:  # the float32 tanh of x³ terms: a few ulps where t ≈ ±1
+        assert _ulps(yd, yt).max() <= 4 and _ulps(gd, gt).max() <= 32
+    else:
+        np.testing.assert_array_equal(yd, yt)
+        np.testing.assert_array_equal(gd, gt)
+
+
+def test_float16_gradients_are_not_lost_to_rounding():
+    """σ'(7.65)·1 is 4.9e-4 in PyTorch's float16; rounding 1 - σ(x) first gave 0; silu's
+    gradient at large x is not rounded to 1."""
+    x = dg.tensor(np.array([7.65, 4.637], dtype=np.float16), requires_grad=True)
+    (g,) = dg.autograd.grad(x.sigmoid().sum(), x)
+    assert g.numpy()[0] > 4e-4
+    (g,) = dg.autograd.grad(dg.nn.functional.silu(x).sum(), x)
+    assert g.numpy()[1] > 1.0
+
+
+def test_create_graph_keeps_the_float16_graph():
+    """A recorded backward stays differentiable (it runs in float16 tensor operations)."""
+    x = dg.tensor(np.array([0.5, -1.0], dtype=np.float16), requires_grad=True)
+    (g,) = dg.autograd.grad(dg.tanh(x).sum(), x, create_graph=True)
+    assert g.dtype == dg.float16 and g.requires_grad
+    (h,) = dg.autograd.grad(g.sum(), x)
+    ref = -2 * np.tanh(np.float32([0.5, -1.0])) * (1 - np.tanh(np.float32([0.5, -1.0])) ** 2)
+    np.testing.assert_allclose(h.numpy().astype(np.float32), ref, rtol=5e-3)
+
+
+def test_other_dtypes_pass_through_untouched():
+    class Twice(dg.autograd.Function):
+        def forward(self, x):
+            self.seen = x.dtype
+            return x * 2
+
+        def backward(self, gy):
+            return gy * 2
+
+    Wrapped = float32_kernel(Twice)
+    for dt, seen in ((np.float64, np.float64), (np.float32, np.float32), (np.float16, np.float32)):
+        f = Wrapped()
+        y = f(dg.tensor(np.ones(3, dt), requires_grad=True))
+        assert f.seen == seen and y.dtype == dt
+
+
+def test_gelu_tanh_is_one_node_with_its_gradients():
+    x = dg.tensor(RNG.standard_normal(6), requires_grad=True)
+    f = lambda x: dg.nn.functional.gelu(x, approximate="tanh")  # noqa: E731
+    assert dg.autograd.gradcheck(f, (x,)) and dg.autograd.gradgradcheck(f, (x,))
+    assert type(f(x).grad_fn).__name__ == "GELUTanh"
+    ref = torch.nn.functional.gelu(torch.tensor(x.detach().numpy()), approximate="tanh")
+    np.testing.assert_allclose(f(x).detach().numpy(), ref.numpy(), rtol=1e-13)
