@@ -189,3 +189,32 @@ def test_non_integer_indices_are_torchs_runtime_error(torch, dtype):
         with pytest.raises(RuntimeError, match="'indices' .* Long, Int.*integers") as info:
             getattr(dg.nn.functional, fn)(dg.tensor(idx), dg.tensor(W), *map(dg.tensor, args))
         assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_bag_values_are_torchs_bit_for_bit(torch, dtype, mode):
+    """A bag's mean divides by its count, as PyTorch's (times 1/count differed in the last bit
+    of half the values); float16 bags are summed in float32 and rounded once."""
+    rng = np.random.default_rng(0)
+    idx, W = rng.integers(0, 50, (300, 7)), rng.standard_normal((50, 16)).astype(dtype)
+    want = torch.nn.functional.embedding_bag(torch.tensor(idx), torch.tensor(W), mode=mode)
+    got = dg.nn.functional.embedding_bag(dg.tensor(idx), dg.tensor(W), mode=mode)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float16_table_gradient_is_torchs(torch, sparse):
+    """float16 lookups' gradients are added row after row in float16, as PyTorch's index_add_
+    (SciPy's sparse product, used otherwise, has no float16: it raised ValueError)."""
+    rng = np.random.default_rng(1)
+    idx, G = rng.integers(0, 5, (40, 50)), rng.standard_normal((40, 50, 4)).astype(np.float16)
+    grads = []
+    for lib in (torch, dg):
+        w = lib.tensor(np.zeros((5, 4), np.float16), requires_grad=True)
+        lib.nn.functional.embedding(lib.tensor(idx), w, padding_idx=2, sparse=sparse).backward(
+            lib.tensor(G)
+        )
+        grads.append(w.grad.to_dense() if lib is torch and sparse else w.grad)
+    assert grads[1].dtype == dg.float16
+    np.testing.assert_array_equal(grads[1].numpy(), grads[0].numpy())

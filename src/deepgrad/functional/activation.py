@@ -776,7 +776,7 @@ class Hardswish(Function):
     def backward(self, gy: Tensor) -> Tensor:
         x = self.inputs[0]
         xd = x._data
-        return _keep(gy * where(xd < 3, x * (1.0 / 3.0) + 0.5, 1.0), xd > -3)
+        return _keep(gy * where(xd < 3, x / 3.0 + 0.5, 1.0), xd > -3)  # PyTorch's x/3 + ½
 
 
 def hardswish(x: Tensor, inplace: bool = False) -> Tensor:

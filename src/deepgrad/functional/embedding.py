@@ -40,9 +40,10 @@ from .shape import broadcast_to, cat, reshape
 
 
 def _scatter_rows(idx: Any, rows: Any, n: int) -> Any:
-    """``out (n, D)`` with ``out[v] = Σ rows[p] over idx[p] = v``."""
+    """``out (n, D)`` with ``out[v] = Σ rows[p] over idx[p] = v`` (float16 added row after
+    row in float16, as PyTorch's ``index_add_``; SciPy's sparse product has no float16)."""
     xp = backend.xp
-    if backend.name() == "numpy" and idx.size:
+    if backend.name() == "numpy" and idx.size and rows.dtype != numpy.float16:
         import scipy.sparse as sp
 
         N = idx.size
@@ -355,11 +356,15 @@ def embedding_bag(
         rows = rows * reshape(psw[xp.nonzero(keep)[0]], (-1, 1))
     if mode == "max":
         return _bag_max(rows, bag, B)
-    total = EmbeddingGrad(bag, None, B, False)(rows)
+    if rows._data.dtype == numpy.float16:  # PyTorch's bag sums: in float32, rounded once
+        total = EmbeddingGrad(bag, None, B, False)(rows.float()).half()
+    else:
+        total = EmbeddingGrad(bag, None, B, False)(rows)
     if mode == "sum":
         return total
     counts = xp.bincount(bag, minlength=B).astype(total._data.dtype)
-    return total * Tensor._from_op(1.0 / xp.maximum(counts, 1)[:, None], None, 0)
+    # divided by the count, as PyTorch (not times 1/count: another last bit in half the bags)
+    return total / Tensor._from_op(xp.maximum(counts, 1)[:, None], None, 0)
 
 
 def _bag_max(rows: Tensor, bag: Any, B: int) -> Tensor:
