@@ -315,3 +315,29 @@ def test_errors():
         nn.Upsample()
     with pytest.raises(ValueError, match="output_size must be greater than or equal to 0"):
         F.adaptive_avg_pool2d(dg.zeros(1, 1, 4, 4), -1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "expr",
+    ["F.avg_pool2d(x, 3, 2, 1)", "F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)",
+     "F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)", "F.avg_pool2d(x, 3, 1)",
+     "F.avg_pool2d(x, 3, divisor_override=5)", "F.avg_pool2d(x, (3, 2), (1, 2), (1, 0))",
+     "F.avg_pool1d(x[0], 3, 1)"],
+)  # fmt: skip
+def test_average_pooling_is_torchs_bit_for_bit(expr, dtype):
+    """Window sums divided by the divisor (times its reciprocal differed in the last bit
+    wherever it is not a power of two), and overlapping windows' gradients added in the
+    windows' row-major order, as PyTorch's kernels."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 10, 12)).astype(dtype)
+    out = []
+    for lib in (torch, dg):
+        xx = lib.tensor(x, requires_grad=True)
+        y = eval(expr, {"x": xx, "F": lib.nn.functional})  # noqa: S307
+        gy = np.linspace(0.5, 1.5, y.numel()).reshape(tuple(y.shape)).astype(dtype)
+        (g,) = lib.autograd.grad(y, xx, lib.tensor(gy))
+        out.append((y.detach().numpy(), g.numpy()))
+    np.testing.assert_array_equal(out[1][0], out[0][0])
+    np.testing.assert_array_equal(out[1][1], out[0][1])

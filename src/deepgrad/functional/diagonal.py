@@ -17,8 +17,8 @@ from .. import backend
 from .._errors import MatrixShapeError, ShapeMismatchError, int_arg, refuse_kernel_dtype
 from ..autograd import Function
 from ..tensor import Tensor
-from .reduce import sum
-from .shape import _norm_axis, movedim, reshape
+from .reduce import cumsum, sum
+from .shape import _norm_axis, getitem, movedim, reshape
 
 
 def _diag_coords(m: int, n: int, offset: int) -> tuple[Any, Any]:
@@ -137,7 +137,8 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
 
 def trace(input: Tensor) -> Tensor:  # noqa: A002
     """The sum of the main diagonal of a 2-D tensor (integers sum to int64, as in PyTorch; a
-    bool one raises its ``NotImplementedError``).
+    bool one raises its ``NotImplementedError``; float32 accumulates in float64, float16 in
+    float32, complex64 in complex128, each rounded once, as PyTorch's kernel).
 
     >>> import deepgrad as dg
     >>> dg.tensor([[1.0, 2.0], [3.0, 4.0]]).trace().item()
@@ -152,7 +153,11 @@ def trace(input: Tensor) -> Tensor:  # noqa: A002
     d = LastDiagonal(0)(input)
     if d._data.dtype.kind in "iub":
         return Tensor._from_op(backend.xp.asarray(d._data.sum(dtype=numpy.int64)), None, 0)
-    return sum(d)
+    if d.shape[0] == 0:
+        return sum(d)
+    # PyTorch's trace kernel: a running sum along the diagonal, wider for float32 (float64),
+    # float16 (float32) and complex64, rounded once: the last running value of a scan
+    return getitem(cumsum(d, 0), -1)
 
 
 def _triangle(row: int, col: int, offset: int, upper: bool, dtype: Any, fn: str) -> Tensor:

@@ -447,13 +447,14 @@ def _avg_flags(ceil_mode: Any, count_include_pad: Any, divisor_override: Any,
     )
 
 
-def _avg_scale(g: _PoolGeom, count_include_pad: bool, divisor_override: int | None,
+def _avg_divisor(g: _PoolGeom, count_include_pad: bool, divisor_override: int | None,
                dtype: Any) -> Any:  # fmt: skip
-    """``1 / divisor`` per output position (a Python float when it is the same everywhere),
-    as PyTorch: windows are clipped to the padded input; ``count_include_pad=False`` counts
-    only input pixels."""
+    """The divisor per output position (a Python float when it is the same everywhere), as
+    PyTorch: windows are clipped to the padded input; ``count_include_pad=False`` counts only
+    input pixels. The window sums are divided by it, as PyTorch's kernel does (times its
+    reciprocal differed in the last bit wherever the divisor is not a power of two)."""
     if divisor_override is not None:
-        return 1.0 / divisor_override
+        return float(divisor_override)
 
     def sizes(n_out: int, s: int, p: int, k: int, size: int) -> numpy.ndarray:
         start = numpy.arange(n_out) * s - p
@@ -465,42 +466,45 @@ def _avg_scale(g: _PoolGeom, count_include_pad: bool, divisor_override: int | No
     hs = sizes(g.Ho, g.sh, g.ph, g.kh, g.H)
     ws = sizes(g.Wo, g.sw, g.pw, g.kw, g.W)
     if (hs == hs[0]).all() and (ws == ws[0]).all():
-        return 1.0 / float(hs[0] * ws[0])
-    return backend.xp.asarray(1.0 / numpy.outer(hs, ws), dtype=dtype)
+        return float(hs[0] * ws[0])
+    return backend.xp.asarray(numpy.outer(hs, ws), dtype=dtype)
 
 
 class AvgPool2dFunction(Function):
-    """``y = Σ_taps xpad_tap · scale``; backward is :class:`_AvgPoolAdjoint`."""
+    """``y = Σ_taps xpad_tap / divisor`` (the taps added in row-major order, as PyTorch's
+    kernel); backward is :class:`_AvgPoolAdjoint`."""
 
-    def __init__(self, g: _PoolGeom, scale: Any) -> None:
-        self.g, self.scale = g, scale
+    def __init__(self, g: _PoolGeom, divisor: Any) -> None:
+        self.g, self.divisor = g, divisor
 
     def forward(self, x: Any) -> Any:
         taps = self.g.taps(self.g.pad(x, 0.0))
         y = taps[0] + taps[1] if len(taps) > 1 else taps[0].copy()
         for t in taps[2:]:
             y += t
-        y *= self.scale
+        y /= self.divisor
         return y
 
     def backward(self, gy: Tensor) -> Tensor:
-        return _AvgPoolAdjoint(self.g, self.scale)(gy)
+        return _AvgPoolAdjoint(self.g, self.divisor)(gy)
 
 
 class _AvgPoolAdjoint(Function):
-    """``gy`` → ``gx``: ``gy · scale`` added into every tap's slice of the padded input."""
+    """``gy`` → ``gx``: ``gy / divisor`` added into every tap's slice of the padded input."""
 
-    def __init__(self, g: _PoolGeom, scale: Any) -> None:
-        self.g, self.scale = g, scale
+    def __init__(self, g: _PoolGeom, divisor: Any) -> None:
+        self.g, self.divisor = g, divisor
 
     def forward(self, gy: Any) -> Any:
         xp = backend.xp
         g = self.g
-        gs = gy * self.scale
+        gs = gy / self.divisor
         shape = (g.N, g.C, g.Hp, g.Wp) if g.padded else (g.N, g.C, g.H, g.W)
         buf = xp.zeros(shape, gy.dtype)
         overlap = g.overlapping()
-        for d in g.taps(buf):
+        # the taps last to first: each input pixel then takes its windows' shares in the
+        # windows' row-major order, PyTorch's order of additions where windows overlap
+        for d in reversed(g.taps(buf)):
             if overlap:
                 d += gs
             else:
@@ -508,7 +512,7 @@ class _AvgPoolAdjoint(Function):
         return g.crop(buf)
 
     def backward(self, ggx: Tensor) -> Tensor:
-        return AvgPool2dFunction(self.g, self.scale)(ggx)
+        return AvgPool2dFunction(self.g, self.divisor)(ggx)
 
 
 def avg_pool2d(
@@ -548,7 +552,7 @@ def avg_pool2d(
         )
     g = _PoolGeom(x.shape, k, s, p, (1, 1), ceil_mode, fn)
     wide = computed_in(x.dtype)  # float16 in float32, as PyTorch's half precision
-    pool = AvgPool2dFunction(g, _avg_scale(g, count_include_pad, divisor_override, wide))
+    pool = AvgPool2dFunction(g, _avg_divisor(g, count_include_pad, divisor_override, wide))
     return astype(pool(astype(x, wide)), x.dtype)
 
 

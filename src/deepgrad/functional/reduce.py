@@ -343,7 +343,15 @@ class Var(Function):
         shape = _reduced_shape(x.shape, self.axes, self.keepdims)
         if x.size == 0:
             return xp.full(shape, numpy.nan, x.dtype)
-        return _on_float32(self._var, x).reshape(shape)
+        wide = CPU_ACC_DTYPE.get(x.dtype)  # PyTorch's CPU variance accumulates wider (double
+        # for float32) and rounds once: float32's two-pass result differed in the last bit
+        if wide is not None:
+            return self._finish(self._var(x.astype(wide))).astype(x.dtype).reshape(shape)
+        return self._finish(self._var(x)).reshape(shape)
+
+    def _finish(self, v: Any) -> Any:
+        """The variance as it is (:class:`Std` takes its root, in the wide dtype)."""
+        return v
 
     def _var(self, x: Any) -> Any:
         d = x - _pivot(x, self.axes)
@@ -489,6 +497,13 @@ def var(
     warning. A complex input's variance is real, ``Σ|x - mean|² / (n - correction)``:
     the real parts' variance plus the imaginary parts' (PyTorch's)."""
     dim, correction = _correction("var", dim, unbiased, correction, keepdim)
+    return _spread(x, dim, keepdim, correction, Var)
+
+
+def _spread(x: Tensor, dim: Axis, keepdim: bool, correction: float, node: type) -> Tensor:
+    """The variance (``node`` :class:`Var`) or standard deviation (:class:`Std`) node of
+    ``x`` over ``dim``, after PyTorch's checks and its warning for ``n - correction ≤ 0``;
+    a complex ``x``'s variance is the sum of its parts'."""
     _refuse_integer_spread(x, "std and var")
     axes = _axes(dim, x.ndim, "var")
     dof = _reduced_size(x.shape, axes) - correction
@@ -498,11 +513,11 @@ def var(
             f"{_reduced_size(x.shape, axes)} elements, correction={correction}): the result "
             "is NaN or inf, as PyTorch's",
             UserWarning,
-            stacklevel=2,
+            stacklevel=5,  # _spread, var/std and its two wrappers: the caller
         )
     if x._data.dtype.kind == "c":
         return Var(axes, keepdim, dof)(real(x)) + Var(axes, keepdim, dof)(imag(x))
-    return Var(axes, keepdim, dof)(x)
+    return node(axes, keepdim, dof)(x)
 
 
 def _refuse_integer_spread(x: Tensor, fn: str) -> None:
@@ -525,10 +540,27 @@ class StdFromVar(Function):
         return backend.xp.sqrt(v)
 
     def backward(self, gy: Tensor) -> Tensor:
-        y = self.output()
-        zero = y._data == 0
-        safe = where(zero, 1.0, y)
-        return where(zero, 0.0, gy / (safe * 2.0))
+        return _root_grad(gy, self.output())
+
+
+def _root_grad(gy: Tensor, y: Tensor) -> Tensor:
+    """``gy / (2y)``, the gradient through ``y = √v``; 0 where ``y = 0`` (PyTorch's ``std``)."""
+    zero = y._data == 0
+    return where(zero, 0.0, gy / (where(zero, 1.0, y) * 2.0))
+
+
+class Std(Var):
+    """``√var`` with the root taken before rounding (a float16/float32 variance accumulates
+    wider: its root too, as PyTorch's); gradient ``gy / (2 std) · ∂var``, 0 where the
+    standard deviation is 0 (a constant input), as :class:`StdFromVar`."""
+
+    keep_output = True
+
+    def _finish(self, v: Any) -> Any:
+        return backend.xp.sqrt(v)
+
+    def backward(self, gy: Tensor) -> Tensor:
+        return super().backward(_root_grad(gy, self.output()))
 
 
 @torch_names
@@ -544,7 +576,9 @@ def std(
     """Standard deviation ``√var`` (the arguments as :func:`var`'s); its gradient is 0 where
     it is 0 (a constant input), as PyTorch's."""
     dim, correction = _correction("std", dim, unbiased, correction, keepdim)
-    return StdFromVar()(var(x, dim, keepdim=keepdim, correction=correction))
+    if x._data.dtype in (numpy.float16, numpy.float32):  # the root before the rounding
+        return _spread(x, dim, keepdim, correction, Std)
+    return StdFromVar()(_spread(x, dim, keepdim, correction, Var))
 
 
 class LogSumExp(Function):
@@ -634,9 +668,9 @@ def _half_in_float(op: Callable[..., Any], x: Any, acc: Any, **kw: Any) -> Any:
     return op(dtype=acc, **kw)
 
 
-#: the dtype PyTorch's CPU scans (cumsum, cumprod, logcumsumexp) accumulate a float dtype in
-#: (``at::acc_type`` on the CPU: double for float, float for half)
-_SCAN_ACC = {
+#: the dtype PyTorch's CPU scans (cumsum, cumprod, logcumsumexp) and variances accumulate a
+#: float dtype in (``at::acc_type`` on the CPU: double for float, float for half)
+CPU_ACC_DTYPE = {
     numpy.dtype(numpy.float16): numpy.float32,
     numpy.dtype(numpy.float32): numpy.float64,
     numpy.dtype(numpy.complex64): numpy.complex128,
@@ -648,7 +682,7 @@ def _scan_wide(op: Callable[..., Any], x: Any, acc: Any, **kw: Any) -> Any:
     complex64 ``x``'s accumulated in the next wider dtype and each running value rounded
     once, as PyTorch's CPU scans (a float32 running sum of 300 normal values was off in its
     last bits at 83 % of the places)."""
-    wide = _SCAN_ACC.get(x.dtype) if acc is None or numpy.dtype(acc) == x.dtype else None
+    wide = CPU_ACC_DTYPE.get(x.dtype) if acc is None or numpy.dtype(acc) == x.dtype else None
     if wide is not None:
         return op(dtype=wide, **kw).astype(x.dtype)
     return op(dtype=acc, **kw)
@@ -1073,7 +1107,7 @@ class LogCumSumExp(Function):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        wide = _SCAN_ACC.get(x.dtype)  # accumulated wider, as PyTorch's scan
+        wide = CPU_ACC_DTYPE.get(x.dtype)  # accumulated wider, as PyTorch's scan
         if wide is not None:
             return backend.accumulate("logaddexp", x.astype(wide), self.axis).astype(x.dtype)
         return backend.accumulate("logaddexp", x, self.axis)

@@ -63,19 +63,19 @@ def avg_pool(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
     g = fa.g
     attrs = dict(kernel_shape=[g.kh, g.kw], strides=[g.sh, g.sw],
                  pads=[g.ph, g.pw, g.ph, g.pw], ceil_mode=ceil_mode(g))  # fmt: skip
-    scale = fa.scale
-    full = 1.0 / (g.kh * g.kw)
-    if isinstance(scale, float):
+    divisor = fa.divisor
+    full = float(g.kh * g.kw)
+    if isinstance(divisor, float):
         y = ex.node("AveragePool", ins, count_include_pad=1, **attrs)
-        if scale != full:  # divisor_override
-            y = ex.node("Mul", [y, ex.scalar(scale / full, dt(fa))])
+        if divisor != full:  # divisor_override
+            y = ex.node("Mul", [y, ex.scalar(full / divisor, dt(fa))])
         return y
-    exclude = P._avg_scale(g, False, None, numpy.float64)
-    if not isinstance(exclude, float) and numpy.allclose(backend.to_numpy(scale), exclude):
+    exclude = P._avg_divisor(g, False, None, numpy.float64)
+    if not isinstance(exclude, float) and numpy.allclose(backend.to_numpy(divisor), exclude):
         return ex.node("AveragePool", ins, count_include_pad=0, **attrs)
     # windows clipped at the padded border (ceil mode): sum, then PyTorch's divisors
     y = ex.node("AveragePool", ins, count_include_pad=1, **attrs)
-    return ex.node("Mul", [y, ex.init(backend.to_numpy(scale) / full, "avg_pool_scale")])
+    return ex.node("Mul", [y, ex.init(full / backend.to_numpy(divisor), "avg_pool_scale")])
 
 
 RULES[P.AvgPool2dFunction] = avg_pool

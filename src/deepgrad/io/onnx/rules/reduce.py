@@ -63,6 +63,7 @@ def var(ex: Exporter, fa: Any, fb: Any, ins: list[str]) -> str:
 
 
 RULES[Re.Var] = var
+RULES[Re.Std] = lambda ex, fa, fb, ins: ex.node("Sqrt", [var(ex, fa, fb, ins)])
 RULES[Re.StdFromVar] = lambda ex, fa, fb, ins: ex.node("Sqrt", ins)
 RULES[Re.CumSum] = lambda ex, fa, fb, ins: ex.node(
     "CumSum", [ins[0], ex.const(int(fa.axis), numpy.int64, "axis")]
