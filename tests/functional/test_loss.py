@@ -638,3 +638,25 @@ def test_gaussian_nll_integer_var_and_soft_margin_target_grad_raise_as_torch():
         F.soft_margin_loss(x, t)
     with dg.no_grad():
         F.soft_margin_loss(x, t)  # no graph recorded: accepted, as PyTorch's
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mse_mean_gradient_is_torchs_bit_for_bit(dtype):
+    """``mse_loss``'s mean is one node whose backward is PyTorch's ``((x - y)·(2/n))·gy``
+    (the two-node ``2(x - y)·(gy/n)`` differed in the last bit in about half the elements),
+    for the target too; gradcheck and gradgradcheck hold; an empty input is NaN, silently."""
+    rng = np.random.default_rng(0)
+    X, T = (rng.standard_normal((40, 30)).astype(dtype) for _ in range(2))
+    gy = np.asarray(rng.standard_normal(), dtype)
+    grads = []
+    for lib in (torch, dg):
+        x, t = lib.tensor(X, requires_grad=True), lib.tensor(T, requires_grad=True)
+        y = lib.nn.functional.mse_loss(x, t)
+        grads.append([g.numpy() for g in lib.autograd.grad(y, (x, t), lib.tensor(gy))])
+    for a, b in zip(grads[1], grads[0]):
+        np.testing.assert_array_equal(a, b)  # the loss itself: the sums' orders differ
+    a, b = (dg.tensor(rng.standard_normal(4), requires_grad=True) for _ in range(2))
+    assert dg.autograd.gradcheck(F.mse_loss, (a, b)) and dg.autograd.gradgradcheck(
+        F.mse_loss, (a, b)
+    )
+    assert np.isnan(F.mse_loss(dg.zeros(0), dg.zeros(0)).item())

@@ -227,8 +227,30 @@ def mse_loss(
     _refuse_integer_input("mse_loss", input, target, both=True)
     y = _target(target, input, "mse_loss", promote=True)
     _same_shape(input, y, "mse_loss")
-    d = _bool_input_as(input, y) - y
+    x = _bool_input_as(input, y)
+    if reduction == "mean" and weight is None and x.shape == y.shape and x.dtype == y.dtype:
+        return MeanSquaredError()(x, y)
+    d = x - y
     return _weighted_reduce(d * d, weight, input, reduction, "mse_loss")
+
+
+class MeanSquaredError(Function):
+    """``mean((x - y)²)`` in one node whose backward is PyTorch's ``mse_loss_backward``:
+    ``((x - y) · (2/n)) · gy`` for ``x`` (``2/n`` a number, as PyTorch's scalar) and its negative for
+    ``y`` — the same last bits as PyTorch's gradient (the two-node form's ``2(x - y)·(gy/n)``
+    differed in about half the elements)."""
+
+    def forward(self, x: Any, y: Any) -> Any:
+        if x.size == 0:  # the mean of nothing: NaN, silently as PyTorch's
+            return backend.xp.full((), numpy.nan, x.dtype)
+        d = x - y
+        return (d * d).mean()
+
+    def backward(self, gy: Tensor) -> tuple:
+        x, y = self.inputs
+        need_x, need_y = self.needs_input_grad
+        g = (x - y) * (2.0 / builtins.max(x._data.size, 1)) * gy  # a number, as PyTorch's
+        return (g if need_x else None), (-g if need_y else None)
 
 
 def l1_loss(

@@ -198,7 +198,8 @@ class Mean(Function):
         for i, s in enumerate(shape):
             if self.axes is None or i in self.axes:
                 n *= s
-        return _expand(gy * (1.0 / builtins.max(n, 1)), shape, self.axes)
+        # gy / n, divided as PyTorch's mean_backward (gy · (1/n) differs in the last bit)
+        return _expand(gy / float(builtins.max(n, 1)), shape, self.axes)
 
 
 def _refuse_mean_dtype(x: Tensor, dtype: Any, fn: str) -> None:
