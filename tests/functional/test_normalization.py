@@ -309,3 +309,23 @@ def test_layer_norm_gradient_of_a_constant_row_is_zero(dtype, n):
     w = dg.tensor(np.full(n, 1.5, dtype), requires_grad=True)
     dg.nn.functional.layer_norm(t, (n,), w).sum().backward()
     assert not t.grad.numpy().any()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_eval_input_gradient_is_torchs_bit_for_bit(dtype, affine):
+    """Outside training the input's gradient is PyTorch's ``(gy · invstd) · w`` with
+    ``invstd = 1/√(running_var + eps)`` computed in float64 and rounded (``gy · (invstd·w)``
+    in the input's dtype differed in the last bit)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X, G = (rng.standard_normal((4, 3, 5, 6)).astype(dtype) for _ in range(2))
+    rm, w, b = (rng.standard_normal(3).astype(dtype) for _ in range(3))
+    rv = (rng.random(3) + 0.5).astype(dtype)
+    grads = []
+    for lib in (torch, dg):
+        x = lib.tensor(X, requires_grad=True)
+        wb = (lib.tensor(w), lib.tensor(b)) if affine else (None, None)
+        y = lib.nn.functional.batch_norm(x, lib.tensor(rm), lib.tensor(rv), *wb, training=False)
+        grads.append(lib.autograd.grad(y, x, lib.tensor(G))[0].numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

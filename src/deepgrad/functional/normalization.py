@@ -396,8 +396,16 @@ class BatchNorm(Function):
                     gs *= scale
 
                 _rows(grad, gx)
-            else:
-                _rows(lambda i, j: xp.multiply(g3[i:j], scale, out=gx[i:j]), gx)
+            else:  # PyTorch's: (gy · invstd) · w, invstd = 1/√(var + eps) in float64, rounded
+                inv = (1.0 / xp.sqrt(self.var.astype(numpy.float64) + self.eps)).astype(g3.dtype)
+                wv = w[:, None] if self.has_w else None
+
+                def grad_eval(i: int, j: int) -> None:
+                    gs = xp.multiply(g3[i:j], inv[:, None], out=gx[i:j])
+                    if wv is not None:
+                        gs *= wv
+
+                _rows(grad_eval, gx)
             out[0] = _const(gx.reshape(inputs[0].shape))
         return tuple(out)
 
