@@ -660,3 +660,44 @@ def test_mse_mean_gradient_is_torchs_bit_for_bit(dtype):
         F.mse_loss, (a, b)
     )
     assert np.isnan(F.mse_loss(dg.zeros(0), dg.zeros(0)).item())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "expr",
+    ["F.smooth_l1_loss(x, t)", "F.smooth_l1_loss(x, t, beta=0.5)",
+     "F.smooth_l1_loss(x, t, reduction='sum')", "F.smooth_l1_loss(x, t, reduction='none')",
+     "F.huber_loss(x, t)", "F.huber_loss(x, t, delta=0.5)",
+     "F.huber_loss(x, t, reduction='sum', delta=2.0)", "F.huber_loss(x, t, reduction='none')"],
+)  # fmt: skip
+def test_smooth_l1_and_huber_gradients_are_torchs_bit_for_bit(expr, dtype):
+    """One node each, whose backward is PyTorch's kernel's formula (the graph of where,
+    powers and a mean gave other last bits in a fifth to a half of the elements), for the
+    target too; the values as before."""
+    rng = np.random.default_rng(0)
+    X, T = (rng.standard_normal((40, 30)).astype(dtype) for _ in range(2))
+    grads = []
+    for lib in (torch, dg):
+        x, t = lib.tensor(X, requires_grad=True), lib.tensor(T, requires_grad=True)
+        y = eval(expr, {"x": x, "t": t, "F": lib.nn.functional})  # noqa: S307
+        gy = np.linspace(0.5, 1.5, y.numel()).reshape(tuple(y.shape)).astype(dtype)
+        grads.append([g.numpy() for g in lib.autograd.grad(y, (x, t), lib.tensor(gy))])
+    for a, b in zip(grads[1], grads[0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_smooth_l1_and_huber_nodes_differentiate_twice_and_keep_the_edges():
+    rng = np.random.default_rng(1)
+    a, b = (dg.tensor(rng.standard_normal(6) * 2, requires_grad=True) for _ in range(2))
+    for f in (
+        lambda a, b: F.smooth_l1_loss(a, b, beta=0.7),
+        lambda a, b: F.huber_loss(a, b, delta=0.7),
+        lambda a, b: F.huber_loss(a, b, reduction="none", delta=0.7).sum(),
+    ):
+        assert dg.autograd.gradcheck(f, (a, b)) and dg.autograd.gradgradcheck(f, (a, b))
+    for fn in (F.smooth_l1_loss, F.huber_loss):  # ±inf: the linear branch's ±1/n; NaN: NaN
+        x = dg.tensor([float("inf"), float("-inf"), float("nan"), 0.5], requires_grad=True)
+        (g,) = dg.autograd.grad(fn(x, dg.zeros(4)), x)
+        np.testing.assert_array_equal(g.numpy(), [0.25, -0.25, np.nan, 0.125])
+    assert np.isnan(F.smooth_l1_loss(dg.zeros(0), dg.zeros(0)).item())
+    assert F.huber_loss(dg.zeros(0), dg.zeros(0), reduction="sum").item() == 0.0
