@@ -105,3 +105,64 @@ def test_gelu_tanh_is_one_node_with_its_gradients():
     assert type(f(x).grad_fn).__name__ == "GELUTanh"
     ref = torch.nn.functional.gelu(torch.tensor(x.detach().numpy()), approximate="tanh")
     np.testing.assert_allclose(f(x).detach().numpy(), ref.numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "fn, wshape, kw",
+    [("conv1d", (5, 4, 3), {}), ("conv2d", (5, 4, 3, 3), {"padding": 1}),
+     ("conv3d", (5, 4, 3, 3, 3), {"stride": 2}), ("conv_transpose1d", (4, 5, 3), {}),
+     ("conv_transpose2d", (4, 5, 3, 3), {"stride": 2, "padding": 1}),
+     ("conv_transpose3d", (4, 5, 3, 3, 3), {"stride": 2})],
+)  # fmt: skip
+def test_float16_convolutions_compute_in_float32(fn, wshape, kw):
+    """float16 convolutions run in float32 and round once, as PyTorch's (col2im's slice-adds
+    and conv3d's depth taps rounded at every step: 2.5× PyTorch's error): values and
+    gradients within one float16 ulp of PyTorch's, as close to the float64 result."""
+    nd = len(wshape) - 2
+    x = RNG.standard_normal((2, 4) + (7,) * nd).astype(np.float16)
+    w = RNG.standard_normal(wshape).astype(np.float16)
+    out = []
+    for lib in (torch, dg):
+        xx, ww = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(xx, ww, **kw)
+        gy = np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)).astype(np.float16)
+        out.append(
+            [
+                y.detach().numpy(),
+                *(g.numpy() for g in lib.autograd.grad(y, (xx, ww), lib.tensor(gy))),
+            ]
+        )
+    for d, t in zip(out[1], out[0]):
+        assert d.dtype == np.float16
+        assert _ulps(d, t).max() <= 1
+    exact = getattr(torch.nn.functional, fn)(
+        torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64), **kw
+    ).numpy()
+    err = lambda v: np.abs(v.astype(np.float64) - exact).max()  # noqa: E731
+    assert err(out[1][0]) <= err(out[0][0]) * 1.01
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"scale_factor": 2, "mode": "bilinear"}, {"scale_factor": 2, "mode": "nearest"},
+     {"size": (31, 45), "mode": "nearest-exact"}, {"size": (7, 9), "mode": "bicubic"}],
+)  # fmt: skip
+def test_float16_interpolation_computes_in_float32(kw):
+    """float16 resampling weighs in float32 and rounds once (per axis it rounded after each
+    axis: twice PyTorch's error for bilinear); its backward adds each pixel's shares in
+    float32 (nearest's too). Bilinear and nearest bit for bit; bicubic at least as close to
+    the float64 result as PyTorch's."""
+    x = (RNG.standard_normal((1, 4, 15, 20)) * 3).astype(np.float16)
+    out = []
+    for lib in (torch, dg):
+        xx = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.interpolate(xx, **kw)
+        gy = np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)).astype(np.float16)
+        out.append((y.detach().numpy(), lib.autograd.grad(y, xx, lib.tensor(gy))[0].numpy()))
+    if kw["mode"] == "bicubic":
+        exact = torch.nn.functional.interpolate(torch.tensor(x, dtype=torch.float64), **kw).numpy()
+        err = lambda v: np.abs(v.astype(np.float64) - exact).max()  # noqa: E731
+        assert err(out[1][0]) <= err(out[0][0])
+        return
+    np.testing.assert_array_equal(out[1][0], out[0][0])
+    np.testing.assert_array_equal(out[1][1], out[0][1])

@@ -67,6 +67,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy
+
 from .. import backend, kernels
 from .._errors import ShapeMismatchError, refuse_mixed_dtypes
 from ..autograd import Function, is_grad_enabled
@@ -74,6 +76,7 @@ from ..tensor import Tensor
 from ..threads import parallel_chunks, worker_count
 from .arguments import IntTuple, int_tuple
 from .complex import conjugate_adjoint
+from .elementwise import astype
 from .reduce import sum as _sum
 from .shape import pad, permute, reshape, stack
 
@@ -1071,9 +1074,7 @@ def conv2d(
     _check_fits(g, fn)
     if g.N == 0:
         return _EmptyBatch((0, g.O, g.Ho, g.Wo))(x, weight, *(() if bias is None else (bias,)))
-    if bias is None:
-        return Conv2dFunction(g)(x, weight)
-    return Conv2dFunction(g)(x, weight, bias)
+    return _in_float32(Conv2dFunction(g), x, weight, bias)
 
 
 def conv_transpose2d(
@@ -1147,9 +1148,17 @@ def conv_transpose2d(
               groups)  # fmt: skip
     if (g.Ho, g.Wo) != (H, W):  # pragma: no cover - guaranteed by the output_padding check
         raise AssertionError(f"{fn}: geometry mismatch {(g.Ho, g.Wo)} vs {(H, W)}")
-    if bias is None:
-        return ConvTranspose2dFunction(g)(x, weight)
-    return ConvTranspose2dFunction(g)(x, weight, bias)
+    return _in_float32(ConvTranspose2dFunction(g), x, weight, bias)
+
+
+def _in_float32(node: Function, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """``node(x, weight[, bias])``; float16 operands computed in float32 and the result
+    rounded once, as PyTorch's CPU convolutions (col2im's slice-adds in float16 rounded at
+    every tap: 2.5× PyTorch's error in a transposed convolution), gradients the same way."""
+    args = (x, weight) if bias is None else (x, weight, bias)
+    if x._data.dtype != numpy.float16:
+        return node(*args)
+    return astype(node(*[astype(a, numpy.float32) for a in args]), numpy.float16)
 
 
 def conv1d(
@@ -1264,6 +1273,9 @@ def conv3d(
     _check_conv_args(x, weight, bias, groups, fn, 3, False)
     if x.ndim == 4:
         return unbatched(conv3d, x, weight, bias, stride, padding, dilation, groups)
+    if x._data.dtype == numpy.float16:  # in float32, rounded once (the depth taps' sums too)
+        wide = [None if a is None else astype(a, numpy.float32) for a in (x, weight, bias)]
+        return astype(conv3d(*wide, stride, padding, dilation, groups), numpy.float16)
     st = int_tuple(stride, 3, "stride", fn)
     dil = int_tuple(dilation, 3, "dilation", fn)
     _positive(st, "stride", fn)
@@ -1321,6 +1333,10 @@ def conv_transpose3d(
     if x.ndim == 4:
         return unbatched(conv_transpose3d, x, weight, bias, stride, padding, output_padding,
                          groups, dilation)  # fmt: skip
+    if x._data.dtype == numpy.float16:  # in float32, rounded once (the depth taps' sums too)
+        wide = [None if a is None else astype(a, numpy.float32) for a in (x, weight, bias)]
+        y = conv_transpose3d(*wide, stride, padding, output_padding, groups, dilation)
+        return astype(y, numpy.float16)
     st = int_tuple(stride, 3, "stride", fn)
     dil = int_tuple(dilation, 3, "dilation", fn)
     _positive(st, "stride", fn)

@@ -46,7 +46,7 @@ import numpy
 from .. import backend
 from .._errors import ChoiceNotImplementedError, ValueRangeError, bool_arg, ints_arg
 from ..tensor import Tensor
-from .elementwise import where
+from .elementwise import astype, where
 from .linalg import matmul
 from .shape import broadcast_to, index_select, reshape
 
@@ -279,6 +279,13 @@ def interpolate(
     ``(N, C, *size)``.
     """
     fn = "interpolate"
+    if isinstance(x, Tensor) and x._data.dtype == numpy.float16:
+        # PyTorch's kernels weigh float16 in float32 and round once (per axis here it rounded
+        # after every axis: ~2x PyTorch's error for bilinear), and their backward adds each
+        # pixel's shares in float32 (nearest's too)
+        y = interpolate(astype(x, numpy.float32), size, scale_factor, mode, align_corners,
+                        recompute_scale_factor, antialias)  # fmt: skip
+        return astype(y, numpy.float16)
     if not isinstance(x, Tensor) or x.ndim not in (3, 4, 5):
         raise ValueError(
             f"{fn}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
