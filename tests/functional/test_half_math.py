@@ -166,3 +166,37 @@ def test_float16_interpolation_computes_in_float32(kw):
         return
     np.testing.assert_array_equal(out[1][0], out[0][0])
     np.testing.assert_array_equal(out[1][1], out[0][1])
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("relu", [False, True])
+def test_float16_linear_adds_its_bias_before_rounding(bias, relu):
+    """float16 ``linear`` is ``x @ wᵀ + b`` in float32 rounded once, as PyTorch's addmm (the
+    product rounded, then the bias added in float16: 1.5× PyTorch's error); also the fused
+    Linear→ReLU node that Sequential runs. Values and gradients bit for bit."""
+    x = RNG.standard_normal((64, 48)).astype(np.float16)
+    w, b = (
+        RNG.standard_normal((32, 48)).astype(np.float16),
+        RNG.standard_normal(32).astype(np.float16),
+    )
+    gy = RNG.standard_normal((64, 32)).astype(np.float16)
+    out = []
+    for lib in (torch, dg):
+        xx, ww, bb = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+        if relu and bias:
+            m = lib.nn.Sequential(lib.nn.Linear(48, 32), lib.nn.ReLU()).half()
+            with lib.no_grad():
+                m[0].weight.copy_(ww), m[0].bias.copy_(bb)
+            y, params = m(xx), (xx, m[0].weight, m[0].bias)
+        else:
+            y = lib.nn.functional.linear(xx, ww, bb if bias else None)
+            y, params = (lib.relu(y) if relu else y), ((xx, ww, bb) if bias else (xx, ww))
+        out.append(
+            [y.detach().numpy(), *(g.numpy() for g in lib.autograd.grad(y, params, lib.tensor(gy)))]
+        )
+    for d, t in zip(out[1], out[0]):
+        assert d.dtype == np.float16
+        np.testing.assert_array_equal(d, t)
+    if relu and bias:  # the fused node ran
+        m = dg.nn.Sequential(dg.nn.Linear(48, 32), dg.nn.ReLU()).half()
+        assert type(m(dg.tensor(x, requires_grad=True)).grad_fn).__name__ == "LinearReLU"

@@ -37,6 +37,7 @@ from ..threads import parallel_chunks
 from .activation import relu_grad_array
 from .complex import conj, conjugate_adjoint
 from .elementwise import _pair, where
+from .half_math import float32_forward
 from .reduce import sum as _sum
 from .shape import _expand_words, broadcast_to, concat, permute, reshape, sum_to, swapaxes
 
@@ -126,6 +127,7 @@ def _rows(shape: tuple) -> int:
 _KERNEL_BIAS_FROM = 4096
 
 
+@float32_forward  # float16: x @ wᵀ + b in float32, rounded once (PyTorch's addmm)
 class Linear(Function):
     reads_when = ((1,), (0,), ())  # x for w's gradient, w for x's; the bias never
 
@@ -189,6 +191,7 @@ class Linear(Function):
         return gx, gw, make(_ones_row(g2) @ g2, None, 0) if need[2] else None
 
 
+@float32_forward
 class LinearReLU(Linear):
     """``y = relu(x @ wᵀ + b)`` as one node: :class:`Linear` then
     :class:`deepgrad.functional.activation.ReLU`, the same numbers forward and backward, with
