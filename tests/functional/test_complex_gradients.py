@@ -110,3 +110,33 @@ def test_what_torch_refuses_for_complex_input_is_refused(expr):
         errors.append(info.value)
     assert isinstance(errors[1], type(errors[0]))
     assert str(errors[0]) in str(errors[1])  # PyTorch's words, then deepgrad's hint
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [(lambda nn: nn.Linear(6, 3), (4, 6)), (lambda nn: nn.Conv2d(2, 3, 3, padding=1), (2, 2, 5, 5)),
+     (lambda nn: nn.ConvTranspose2d(2, 3, 3, stride=2), (2, 2, 5, 5)),
+     (lambda nn: nn.Sequential(nn.Linear(6, 3), nn.Tanh(), nn.Linear(3, 2)), (4, 6))],
+)  # fmt: skip
+def test_complex_layers_match_torch(make, shape):
+    """A layer cast to complex64 (``.to(dg.complex64)``, as in PyTorch) computes PyTorch's
+    outputs and gradients, its parameters' too; made with ``dtype=complex64`` it is refused
+    with the cast named (PyTorch draws complex initial weights there)."""
+    rng = np.random.default_rng(0)
+    x0 = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    out, state = [], None
+    for lib in (torch, dg):
+        with pytest.warns(UserWarning, match="Complex modules"):
+            m = make(lib.nn).to(lib.complex64)
+        if state is None:
+            state = {k: v.detach().numpy() * (1 + 0.5j) for k, v in m.state_dict().items()}
+        m.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+        x = lib.tensor(x0, requires_grad=True)
+        y = m(x)
+        (y.real * 1.3 + y.imag * 0.7).sum().backward()
+        got = [y.detach(), x.grad, *(p.grad for p in m.parameters())]
+        out.append([g.resolve_conj().numpy() if lib is torch else g.numpy() for g in got])
+    for a, b in zip(out[1], out[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    with pytest.raises(TypeError, match=r"\.to\(dg\.complex64\)"):
+        dg.nn.Linear(6, 3, dtype=dg.complex64)

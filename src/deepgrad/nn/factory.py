@@ -46,6 +46,14 @@ def read(device: Any, dtype: Any, where: str) -> tuple[devices.device | None, nu
             f"{where}: dtype must be a floating dtype such as dg.float32 or dg.float64, "
             f"got {dtype!r}"
         ) from None
+    if dt.kind == "c":  # PyTorch makes complex layers (complex initial draws): not here
+        raise TypeError(
+            f"{where}: dtype must be a floating dtype (dg.float16, dg.float32 or dg.float64), "
+            f"got {dt}: deepgrad makes no complex layers (PyTorch's draws complex initial "
+            f"weights; README, deliberate differences); build it in float32 and cast it, "
+            f"{where}(...).to(dg.{dt.name}), for complex weights whose imaginary parts start "
+            "at 0"
+        )
     if dt.kind != "f":
         raise TypeError(
             f"{where}: dtype must be a floating dtype (dg.float16, dg.float32 or dg.float64), "
