@@ -119,15 +119,15 @@ def test_what_torch_refuses_for_complex_input_is_refused(expr):
      (lambda nn: nn.Sequential(nn.Linear(6, 3), nn.Tanh(), nn.Linear(3, 2)), (4, 6))],
 )  # fmt: skip
 def test_complex_layers_match_torch(make, shape):
-    """A layer cast to complex64 (``.to(dg.complex64)``, as in PyTorch) computes PyTorch's
+    """A layer cast to complex (``.to(dg.complex128)``, as in PyTorch) computes PyTorch's
     outputs and gradients, its parameters' too; made with ``dtype=complex64`` it is refused
     with the cast named (PyTorch draws complex initial weights there)."""
     rng = np.random.default_rng(0)
-    x0 = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    x0 = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex128)
     out, state = [], None
     for lib in (torch, dg):
         with pytest.warns(UserWarning, match="Complex modules"):
-            m = make(lib.nn).to(lib.complex64)
+            m = make(lib.nn).to(lib.complex128)
         if state is None:
             state = {k: v.detach().numpy() * (1 + 0.5j) for k, v in m.state_dict().items()}
         m.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
@@ -137,6 +137,44 @@ def test_complex_layers_match_torch(make, shape):
         got = [y.detach(), x.grad, *(p.grad for p in m.parameters())]
         out.append([g.resolve_conj().numpy() if lib is torch else g.numpy() for g in got])
     for a, b in zip(out[1], out[0]):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
     with pytest.raises(TypeError, match=r"\.to\(dg\.complex64\)"):
         dg.nn.Linear(6, 3, dtype=dg.complex64)
+
+
+@pytest.mark.parametrize("name, kw", [("LSTM", {}), ("GRU", {"batch_first": True}),
+                                      ("RNN", {}), ("LSTM", {"num_layers": 2, "bidirectional": True})])  # fmt: skip
+def test_complex_recurrent_layers_match_torch(name, kw):
+    """The fused recurrent sequences' backward for complex input: the cells are holomorphic,
+    so PyTorch's Jᴴ·gy is the real formulas run on conj(gy), conjugated (the input and weight
+    gradients were Jᵀ·gy, silently)."""
+    rng = np.random.default_rng(0)
+    x0 = (rng.standard_normal((5, 2, 6)) + 1j * rng.standard_normal((5, 2, 6))).astype(
+        np.complex128
+    )
+    out, state = [], None
+    for lib in (torch, dg):
+        with pytest.warns(UserWarning, match="Complex modules"):
+            m = getattr(lib.nn, name)(6, 3, **kw).to(lib.complex128)
+        if state is None:
+            state = {k: v.detach().numpy() * (1 + 0.3j) for k, v in m.state_dict().items()}
+        m.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+        x = lib.tensor(x0, requires_grad=True)
+        y, _ = m(x)
+        (y.real * 1.3 + y.imag * 0.7).sum().backward()
+        got = [y.detach(), x.grad, *(p.grad for p in m.parameters())]
+        out.append([g.resolve_conj().numpy() if lib is torch else g.numpy() for g in got])
+    for a, b in zip(out[1], out[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)  # complex128: no float32 noise
+
+
+def test_complex_multihead_attention_is_refused_as_torch():
+    errors = []
+    for lib in (torch, dg):
+        with pytest.warns(UserWarning, match="Complex modules"):
+            m = lib.nn.MultiheadAttention(6, 2).to(lib.complex64)
+        x = lib.tensor(np.ones((5, 2, 6), np.complex64))
+        with pytest.raises(NotImplementedError) as info:
+            m(x, x, x)
+        errors.append(str(info.value))
+    assert errors[0] in errors[1]

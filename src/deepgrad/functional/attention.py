@@ -33,7 +33,7 @@ from typing import Any
 import numpy
 
 from .. import backend, kernels
-from .._errors import ShapeMismatchError, bool_arg
+from .._errors import ShapeMismatchError, bool_arg, refuse_kernel_dtype
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .activation import softmax
@@ -583,6 +583,8 @@ def multi_head_attention_forward(
     batched = query.ndim == 3
     if query.ndim not in (2, 3):
         raise ValueError(f"{fn}: query must be 2-D (unbatched) or 3-D, got shape {query.shape}")
+    for t in (query, key, value):  # PyTorch's softmax has no complex kernel: its error
+        refuse_kernel_dtype(t, fn, "c", "softmax_lastdim_kernel_impl")
     if key.ndim != query.ndim or value.ndim != query.ndim:
         raise ValueError(
             f"{fn}: query, key and value must all be batched (3-D) or all unbatched (2-D), got "

@@ -310,7 +310,20 @@ class _SequenceFunction(Function):
     def backward(self, *gys: Tensor | None) -> tuple:
         arrays = [None if g is None else g._data for g in gys]
         needed = [i for i, n in enumerate(self.needs_input_grad) if n]
-        res = _FusedGrad(lambda: self._grads(arrays, needed), self.name)(*self.inputs)
+        if self.inputs[0]._data.dtype.kind == "c":
+            # complex: the cells are holomorphic (tanh, σ, products), so PyTorch's gradient
+            # Jᴴ·gy is conj(Jᵀ·conj(gy)): the real formulas on conjugated gradients, conjugated
+            arrays = [None if a is None else a.conj() for a in arrays]
+
+            def compute() -> tuple:
+                return tuple(g.conj() for g in self._grads(arrays, needed))
+
+        else:
+
+            def compute() -> tuple:
+                return self._grads(arrays, needed)
+
+        res = _FusedGrad(compute, self.name)(*self.inputs)
         grads: list[Any] = [None] * len(self.inputs)
         for i, g in zip(needed, res):
             grads[i] = g
