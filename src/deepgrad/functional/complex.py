@@ -88,7 +88,7 @@ def conjugate_adjoint(backward: Callable[[Any, Tensor], Any]) -> Callable[[Any, 
 
     @functools.wraps(backward)
     def wrapper(self: Any, gy: Tensor) -> Any:
-        if gy.dtype.kind != "c":
+        if gy._data.dtype.kind != "c":
             return backward(self, gy)
         grads = backward(self, conj(gy))
         return tuple(None if g is None else conj(g) for g in grads)

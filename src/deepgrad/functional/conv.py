@@ -76,7 +76,7 @@ from ..tensor import Tensor
 from ..threads import parallel_chunks, worker_count
 from .arguments import IntTuple, int_tuple
 from .complex import conjugate_adjoint
-from .elementwise import astype
+from .half_math import in_float32
 from .reduce import sum as _sum
 from .shape import pad, permute, reshape, stack
 
@@ -1156,9 +1156,7 @@ def _in_float32(node: Function, x: Tensor, weight: Tensor, bias: Tensor | None) 
     rounded once, as PyTorch's CPU convolutions (col2im's slice-adds in float16 rounded at
     every tap: 2.5× PyTorch's error in a transposed convolution), gradients the same way."""
     args = (x, weight) if bias is None else (x, weight, bias)
-    if x._data.dtype != numpy.float16:
-        return node(*args)
-    return astype(node(*[astype(a, numpy.float32) for a in args]), numpy.float16)
+    return in_float32(node, args) if x._data.dtype == numpy.float16 else node(*args)
 
 
 def conv1d(
@@ -1274,8 +1272,7 @@ def conv3d(
     if x.ndim == 4:
         return unbatched(conv3d, x, weight, bias, stride, padding, dilation, groups)
     if x._data.dtype == numpy.float16:  # in float32, rounded once (the depth taps' sums too)
-        wide = [None if a is None else astype(a, numpy.float32) for a in (x, weight, bias)]
-        return astype(conv3d(*wide, stride, padding, dilation, groups), numpy.float16)
+        return in_float32(conv3d, (x, weight, bias), stride, padding, dilation, groups)
     st = int_tuple(stride, 3, "stride", fn)
     dil = int_tuple(dilation, 3, "dilation", fn)
     _positive(st, "stride", fn)
@@ -1334,9 +1331,9 @@ def conv_transpose3d(
         return unbatched(conv_transpose3d, x, weight, bias, stride, padding, output_padding,
                          groups, dilation)  # fmt: skip
     if x._data.dtype == numpy.float16:  # in float32, rounded once (the depth taps' sums too)
-        wide = [None if a is None else astype(a, numpy.float32) for a in (x, weight, bias)]
-        y = conv_transpose3d(*wide, stride, padding, output_padding, groups, dilation)
-        return astype(y, numpy.float16)
+        tensors = (x, weight, bias)
+        return in_float32(conv_transpose3d, tensors, stride, padding, output_padding, groups,
+                          dilation)  # fmt: skip
     st = int_tuple(stride, 3, "stride", fn)
     dil = int_tuple(dilation, 3, "dilation", fn)
     _positive(st, "stride", fn)

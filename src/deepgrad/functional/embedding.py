@@ -36,6 +36,7 @@ from .._errors import (
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import where
+from .half_math import in_float32
 from .shape import broadcast_to, cat, reshape
 
 
@@ -356,10 +357,9 @@ def embedding_bag(
         rows = rows * reshape(psw[xp.nonzero(keep)[0]], (-1, 1))
     if mode == "max":
         return _bag_max(rows, bag, B)
-    if rows._data.dtype == numpy.float16:  # PyTorch's bag sums: in float32, rounded once
-        total = EmbeddingGrad(bag, None, B, False)(rows.float()).half()
-    else:
-        total = EmbeddingGrad(bag, None, B, False)(rows)
+    bag_sums = EmbeddingGrad(bag, None, B, False)
+    # PyTorch's bag sums of float16: in float32, rounded once
+    total = in_float32(bag_sums, (rows,)) if rows._data.dtype == numpy.float16 else bag_sums(rows)
     if mode == "sum":
         return total
     counts = xp.bincount(bag, minlength=B).astype(total._data.dtype)

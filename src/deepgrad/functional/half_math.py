@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy
@@ -84,8 +85,8 @@ def float32_kernel(cls: type[Function]) -> type[Function]:
 
     @functools.wraps(backward)
     def half_backward(self: Function, *grads: Tensor) -> Any:
-        g0 = grads[0] if grads else None
-        if is_grad_enabled() or not isinstance(g0, Tensor) or g0._data.dtype != _HALF:
+        g0 = grads[0] if grads else None  # the dtype first: cheaper than the grad mode
+        if not isinstance(g0, Tensor) or g0._data.dtype != _HALF or is_grad_enabled():
             return backward(self, *grads)
         wide = copy.copy(self)
         wide.inputs = tuple(_widened_tensor(t) for t in self.inputs)
@@ -99,3 +100,15 @@ def float32_kernel(cls: type[Function]) -> type[Function]:
 
     cls.backward = half_backward  # type: ignore[method-assign]
     return cls
+
+
+def in_float32(f: Callable[..., Tensor], tensors: Sequence[Tensor | None], *args: Any) -> Tensor:
+    """``f(*tensors, *args)`` with the float16 ``tensors`` (``None`` kept) cast to float32 and
+    the result rounded to float16 once: PyTorch's CPU half precision for a function whose
+    steps would otherwise round one by one (col2im's slice-adds, conv3d's depth taps, a
+    separable resampling's axes). The casts are recorded: gradients flow in float32 and are
+    rounded back at the boundary."""
+    from .elementwise import astype  # elementwise's nodes are decorated from here
+
+    wide = [None if t is None else astype(t, _SINGLE) for t in tensors]
+    return astype(f(*wide, *args), _HALF)

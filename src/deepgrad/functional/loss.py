@@ -71,7 +71,7 @@ from .activation import (
 )
 from .elementwise import abs, clip, exp, log, minimum, sqrt, where
 from .normalization import _broadcast_shape, _clamp_min_straight_through, pairwise_distance
-from .reduce import mean, sum
+from .reduce import _half_in_float, mean, sum
 from .reduction import resolve as legacy_reduction
 from .shape import permute, reshape, take_along_dim, unsqueeze
 from .special import xlogy
@@ -234,6 +234,18 @@ def mse_loss(
     return _weighted_reduce(d * d, weight, input, reduction, "mse_loss")
 
 
+def _reduce_array(loss: Any, reduction: str) -> Any:
+    """An array loss reduced as :func:`_reduce` reduces a tensor (``sum``'s and ``mean``'s
+    forwards): float16 summed in float32, the mean of nothing NaN (silently, as PyTorch's)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return _half_in_float(loss.sum, loss, None)
+    if loss.size == 0:
+        return backend.xp.full((), numpy.nan, loss.dtype)
+    return loss.mean()
+
+
 class MeanSquaredError(Function):
     """``mean((x - y)²)`` in one node whose backward is PyTorch's ``mse_loss_backward``:
     ``((x - y) · (2/n)) · gy`` for ``x`` (``2/n`` a number, as PyTorch's scalar) and its negative for
@@ -241,10 +253,8 @@ class MeanSquaredError(Function):
     differed in about half the elements)."""
 
     def forward(self, x: Any, y: Any) -> Any:
-        if x.size == 0:  # the mean of nothing: NaN, silently as PyTorch's
-            return backend.xp.full((), numpy.nan, x.dtype)
         d = x - y
-        return (d * d).mean()
+        return _reduce_array(d * d, "mean")
 
     def backward(self, gy: Tensor) -> tuple:
         x, y = self.inputs
@@ -358,14 +368,7 @@ class PiecewiseQuadratic(Function):
             loss = xp.where(small, inside**2 * 0.5, (ad - 0.5 * t) * t)
         else:
             loss = xp.where(small, inside**2 * (0.5 / t), ad - 0.5 * t)
-        if self.reduction == "none":
-            return loss
-        if loss.size == 0:
-            return xp.full((), numpy.nan if self.reduction == "mean" else 0, loss.dtype)
-        if self.reduction == "sum":  # float16 summed in float32, as sum()
-            wide = numpy.float32 if loss.dtype == numpy.float16 else None
-            return loss.sum(dtype=wide).astype(loss.dtype)
-        return loss.mean()
+        return _reduce_array(loss, self.reduction)
 
     def backward(self, gy: Tensor) -> tuple:
         x, y = self.inputs

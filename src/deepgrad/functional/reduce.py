@@ -514,7 +514,7 @@ def _spread(x: Tensor, dim: Axis, keepdim: bool, correction: float, node: type) 
             f"{_reduced_size(x.shape, axes)} elements, correction={correction}): the result "
             "is NaN or inf, as PyTorch's",
             UserWarning,
-            stacklevel=5,  # _spread, var/std and its two wrappers: the caller
+            stacklevel=3,  # past _spread: the frame var's warning named before
         )
     if x._data.dtype.kind == "c":
         return Var(axes, keepdim, dof)(real(x)) + Var(axes, keepdim, dof)(imag(x))

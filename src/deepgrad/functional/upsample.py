@@ -46,7 +46,8 @@ import numpy
 from .. import backend
 from .._errors import ChoiceNotImplementedError, ValueRangeError, bool_arg, ints_arg
 from ..tensor import Tensor
-from .elementwise import astype, where
+from .elementwise import where
+from .half_math import in_float32
 from .linalg import matmul
 from .shape import broadcast_to, index_select, reshape
 
@@ -283,9 +284,8 @@ def interpolate(
         # PyTorch's kernels weigh float16 in float32 and round once (per axis here it rounded
         # after every axis: ~2x PyTorch's error for bilinear), and their backward adds each
         # pixel's shares in float32 (nearest's too)
-        y = interpolate(astype(x, numpy.float32), size, scale_factor, mode, align_corners,
-                        recompute_scale_factor, antialias)  # fmt: skip
-        return astype(y, numpy.float16)
+        return in_float32(interpolate, (x,), size, scale_factor, mode, align_corners,
+                          recompute_scale_factor, antialias)  # fmt: skip
     if not isinstance(x, Tensor) or x.ndim not in (3, 4, 5):
         raise ValueError(
             f"{fn}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
