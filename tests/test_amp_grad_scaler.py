@@ -44,8 +44,9 @@ def test_a_training_loop_with_the_scaler_as_torchs(torch):
     for (ts, tskip, tscale, tsd), (ds, dskip, dscale, dsd) in zip(want[0], got[0], strict=True):
         assert (dskip, dscale, dsd) == (tskip, tscale, tsd)
         assert ds == pytest.approx(ts, rel=1e-6) or (np.isinf(ds) and np.isinf(ts))
-    np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
-    np.testing.assert_allclose(got[2], want[2], rtol=1e-6)
+    # float32 weights after nine momentum steps: sums in another order differ in the last bits
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(got[2], want[2], rtol=1e-6, atol=1e-7)
 
 
 def test_unscale_gives_the_true_gradients_and_the_errors_are_torchs(torch):

@@ -42,6 +42,20 @@ def _ulps(a, b):
     return np.abs(ia - ib)
 
 
+def _as_close_as_torch(d, t, exact):
+    """deepgrad's float16 result ``d`` is within one float16 ulp of the float64 result
+    ``exact`` and on average at least as close to it as PyTorch's ``t``. Not bit for bit
+    with PyTorch: PyTorch's CPU float16 GEMMs and convolutions take per-CPU paths (oneDNN's
+    float32 accumulation where the CPU has it, as on the Intel Xeons seen here; elsewhere,
+    as on the AMD EPYCs, col2im and some GEMMs accumulate in float16, up to hundreds of ulps
+    from the exact result), and float32 sums in another order round differently now and then."""
+    assert d.dtype == np.float16
+    e = exact.astype(np.float64)
+    err = np.abs(d.astype(np.float64) - e)
+    assert (err <= np.spacing(np.abs(e).astype(np.float16)).astype(np.float64) + 1e-6).all()
+    assert err.mean() <= np.abs(t.astype(np.float64) - e).mean() * 1.05 + 1e-9
+
+
 @pytest.mark.parametrize("expr", EXACT)
 def test_float16_activation_matches_torch(expr):
     (yd, gd), (yt, gt) = _run(dg, expr), _run(torch, expr)
@@ -115,31 +129,22 @@ def test_gelu_tanh_is_one_node_with_its_gradients():
      ("conv_transpose3d", (4, 5, 3, 3, 3), {"stride": 2})],
 )  # fmt: skip
 def test_float16_convolutions_compute_in_float32(fn, wshape, kw):
-    """float16 convolutions run in float32 and round once, as PyTorch's (col2im's slice-adds
-    and conv3d's depth taps rounded at every step: 2.5× PyTorch's error): values and
-    gradients within one float16 ulp of PyTorch's, as close to the float64 result."""
+    """float16 convolutions run in float32 and round once, as PyTorch's oneDNN path (col2im's
+    slice-adds and conv3d's depth taps rounded at every step: 2.5× PyTorch's error): values
+    and gradients within one float16 ulp of the float64 result, as close as PyTorch's."""
     nd = len(wshape) - 2
     x = RNG.standard_normal((2, 4) + (7,) * nd).astype(np.float16)
     w = RNG.standard_normal(wshape).astype(np.float16)
     out = []
-    for lib in (torch, dg):
-        xx, ww = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+    for lib, dtype in ((torch, np.float16), (dg, np.float16), (torch, np.float64)):
+        xx = lib.tensor(x.astype(dtype), requires_grad=True)
+        ww = lib.tensor(w.astype(dtype), requires_grad=True)
         y = getattr(lib.nn.functional, fn)(xx, ww, **kw)
         gy = np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)).astype(np.float16)
-        out.append(
-            [
-                y.detach().numpy(),
-                *(g.numpy() for g in lib.autograd.grad(y, (xx, ww), lib.tensor(gy))),
-            ]
-        )
-    for d, t in zip(out[1], out[0]):
-        assert d.dtype == np.float16
-        assert _ulps(d, t).max() <= 1
-    exact = getattr(torch.nn.functional, fn)(
-        torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64), **kw
-    ).numpy()
-    err = lambda v: np.abs(v.astype(np.float64) - exact).max()  # noqa: E731
-    assert err(out[1][0]) <= err(out[0][0]) * 1.01
+        grads = lib.autograd.grad(y, (xx, ww), lib.tensor(gy.astype(dtype)))
+        out.append([y.detach().numpy(), *(g.numpy() for g in grads)])
+    for t, d, exact in zip(*out, strict=True):
+        _as_close_as_torch(d, t, exact)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +178,8 @@ def test_float16_interpolation_computes_in_float32(kw):
 def test_float16_linear_adds_its_bias_before_rounding(bias, relu):
     """float16 ``linear`` is ``x @ wᵀ + b`` in float32 rounded once, as PyTorch's addmm (the
     product rounded, then the bias added in float16: 1.5× PyTorch's error); also the fused
-    Linear→ReLU node that Sequential runs. Values and gradients bit for bit."""
+    Linear→ReLU node that Sequential runs. Values and gradients within an ulp of the float64
+    result and as close as PyTorch's (bit for bit on the Intel Xeons seen here)."""
     x = RNG.standard_normal((64, 48)).astype(np.float16)
     w, b = (
         RNG.standard_normal((32, 48)).astype(np.float16),
@@ -181,22 +187,20 @@ def test_float16_linear_adds_its_bias_before_rounding(bias, relu):
     )
     gy = RNG.standard_normal((64, 32)).astype(np.float16)
     out = []
-    for lib in (torch, dg):
-        xx, ww, bb = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+    for lib, dtype in ((torch, np.float16), (dg, np.float16), (torch, np.float64)):
+        xx, ww, bb = (lib.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
         if relu and bias:
-            m = lib.nn.Sequential(lib.nn.Linear(48, 32), lib.nn.ReLU()).half()
+            m = lib.nn.Sequential(lib.nn.Linear(48, 32), lib.nn.ReLU()).to(xx.dtype)
             with lib.no_grad():
                 m[0].weight.copy_(ww), m[0].bias.copy_(bb)
             y, params = m(xx), (xx, m[0].weight, m[0].bias)
         else:
             y = lib.nn.functional.linear(xx, ww, bb if bias else None)
             y, params = (lib.relu(y) if relu else y), ((xx, ww, bb) if bias else (xx, ww))
-        out.append(
-            [y.detach().numpy(), *(g.numpy() for g in lib.autograd.grad(y, params, lib.tensor(gy)))]
-        )
-    for d, t in zip(out[1], out[0]):
-        assert d.dtype == np.float16
-        np.testing.assert_array_equal(d, t)
+        grads = lib.autograd.grad(y, params, lib.tensor(gy.astype(dtype)))
+        out.append([y.detach().numpy(), *(g.numpy() for g in grads)])
+    for t, d, exact in zip(*out, strict=True):
+        _as_close_as_torch(d, t, exact)
     if relu and bias:  # the fused node ran
         m = dg.nn.Sequential(dg.nn.Linear(48, 32), dg.nn.ReLU()).half()
         assert type(m(dg.tensor(x, requires_grad=True)).grad_fn).__name__ == "LinearReLU"
