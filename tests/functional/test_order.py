@@ -32,3 +32,21 @@ def test_k_and_q_out_of_range_are_torchs_runtime_error(torch, call):
     ) as info:
         call(dg, dg.tensor(X))
     assert isinstance(info.value, (IndexError, ValueError))
+
+
+@pytest.mark.parametrize(
+    "q, match",
+    [
+        (lambda m: m.tensor([0.5], dtype=m.float32), "same dtype as the input"),
+        (lambda m: m.tensor([[0.5]], dtype=m.float64), "scalar or 1D tensor"),
+    ],
+)
+def test_a_q_tensor_of_another_dtype_or_rank_is_torchs_runtime_error(torch, q, match):
+    """torch raises RuntimeError ("quantile() q tensor must be same dtype as the input
+    tensor", "quantile() q must be a scalar or 1D tensor"); deepgrad raised TypeError and
+    ValueError (still those)."""
+    for m in (torch, dg):
+        with pytest.raises(RuntimeError, match=match):
+            m.quantile(m.tensor(X), q(m))
+    with pytest.raises((TypeError, ValueError)):
+        dg.quantile(dg.tensor(X), q(dg))

@@ -291,9 +291,14 @@ def _quantile_q(q: Any, x: Tensor, fn: str) -> tuple[Any, bool]:
     xp = backend.xp
     qa = q._data if isinstance(q, Tensor) else xp.asarray(q, dtype=x._data.dtype)
     if isinstance(q, Tensor) and q._data.dtype != x._data.dtype:
-        raise TypeError(f"{fn}: q of dtype {q.dtype} must have the input's dtype {x.dtype}")
+        raise DtypeError(
+            f"quantile() q tensor must be same dtype as the input tensor ({fn}: q of dtype "
+            f"{q.dtype}, the input {x.dtype})"
+        )
     if qa.ndim > 1:
-        raise ValueError(f"{fn}: q must be a number or a 1-D tensor, got shape {qa.shape}")
+        raise IndexShapeError(
+            f"quantile() q must be a scalar or 1D tensor ({fn}: got shape {tuple(qa.shape)})"
+        )
     if qa.size and (bool((qa < 0).any()) or bool((qa > 1).any()) or bool(xp.isnan(qa).any())):
         raise ValueRangeError(
             f"quantile() q must be in the range [0, 1] but got {qa.tolist()} ({fn}: q values "
