@@ -1262,7 +1262,10 @@ def test_binomial_as_torch(torch, dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_von_mises_samples_as_torch(torch, dtype):
     """Best & Fisher's rejection as torch's sampler runs it: rounds of float64 uniforms for
-    every value, a later acceptance replacing an earlier one."""
+    every value, a later acceptance replacing an earlier one. The same acceptances (the
+    stream after them bit for bit); the angles within 1e-14 (float64: ``cos``/``acos`` in
+    NumPy's and PyTorch's vectorized math differ in the last bits, by the CPU's vector width:
+    equal on the AVX-512 machines seen, 16 ulps apart near 0.23 with NumPy's AVX2 loops)."""
 
     def draws(m):
         dt = getattr(m, dtype)
@@ -1270,4 +1273,11 @@ def test_von_mises_samples_as_torch(torch, dtype):
         return m.distributions.VonMises(loc, kappa).sample((50,)), m.rand(2, dtype=m.float64)
 
     for seed in SEEDS[:3]:
-        _same(torch, seed, draws, draws)
+        torch.manual_seed(seed)
+        dg.manual_seed(seed)
+        (xt, rt), (xd, rd) = draws(torch), draws(dg)
+        assert xd.dtype == getattr(dg, dtype) and tuple(xd.shape) == tuple(xt.shape)
+        np.testing.assert_allclose(
+            _np(xd), _np(xt), rtol=0, atol=1e-14 if dtype == "float64" else 0
+        )
+        np.testing.assert_array_equal(_np(rd), _np(rt))

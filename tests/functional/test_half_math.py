@@ -24,6 +24,14 @@ EXACT = [
 ]  # fmt: skip
 #: within one float16 ulp of PyTorch's (the formulas' float32 roundings differ)
 WITHIN_ULP = {"F.hardswish(x)", "F.logsigmoid(x)", "t.sinc(x)"}
+#: float32 exp/log/tanh/erf inside: PyTorch's vectorized ones (SLEEF) and NumPy's differ in
+#: float32's last bits by the CPU's vector width, which the float16 rounding hides but for a
+#: rare value on the rounding edge (mish's gradient: 1 of 1200 with AVX2 loops, none with
+#: AVX-512 ones): bit for bit but for at most 1 % of the values, those within an ulp
+TRANSCENDENTAL = {
+    "x.sigmoid()", "x.tanh()", "F.silu(x)", "F.mish(x)", "F.softplus(x)", "F.softplus(x, 2, 5)",
+    "F.elu(x)", "F.celu(x, 0.7)", "F.selu(x)",
+}  # fmt: skip
 WITHIN_ULPS = {"F.gelu(x, approximate='tanh')"}
 
 
@@ -71,6 +79,9 @@ def test_float16_activation_matches_torch(expr):
         assert _ulps(yd, yt).max() <= 1 and _ulps(gd, gt).max() <= 1
     elif expr in WITHIN_ULPS:  # the float32 tanh of x³ terms: a few ulps where t ≈ ±1
         assert _ulps(yd, yt).max() <= 4 and _ulps(gd, gt).max() <= 32
+    elif expr in TRANSCENDENTAL:
+        for d, t in ((yd, yt), (gd, gt)):
+            assert _ulps(d, t).max() <= 1 and (d != t).mean() <= 0.01
     else:
         np.testing.assert_array_equal(yd, yt)
         np.testing.assert_array_equal(gd, gt)
