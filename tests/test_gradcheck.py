@@ -173,3 +173,22 @@ def test_gradcheck_error_is_a_runtime_error_as_torch(torch):
         with pytest.raises(RuntimeError):
             lib.autograd.gradcheck(Twice.apply, (x,))
     assert issubclass(dg.GradcheckError, AssertionError)
+
+
+def test_an_output_without_a_graph_fails_unless_its_numerical_gradient_is_zero(torch):
+    """PyTorch's contract: an output that does not require grad has backprop Jacobian 0, so
+    gradcheck fails ("Numerical gradient for function expected to be zero") where the
+    numbers move with the input and passes where they do not; deepgrad's backward raised
+    "does not require grad" instead. Beside outputs that require grad, such an output is not
+    checked at all (deepgrad's check counted it and failed)."""
+    for lib in (torch, dg):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        moving = lambda a: a.detach() * 2  # noqa: E731
+        still = lambda a: a.detach() * 0 + 1  # noqa: E731
+        assert not lib.autograd.gradcheck(moving, (x,), raise_exception=False)
+        with pytest.raises(RuntimeError, match="Numerical gradient for function expected to be"):
+            lib.autograd.gradcheck(moving, (x,))
+        assert lib.autograd.gradcheck(still, (x,))
+        # beside an output that requires grad, one that does not is left out of the check
+        assert lib.autograd.gradcheck(lambda a: (a * 3, a.detach() * 2), (x,))
+        assert lib.autograd.gradcheck(lambda a: (a.detach() * 2, a.sin()), (x,))

@@ -23,19 +23,24 @@ from .autograd import grad
 from .tensor import Tensor
 
 
-def _scalar(out: Any, proj: list) -> Tensor:
-    """Reduce a function's output(s) to one number ``Σ out ⊙ v`` with fixed random ``v``."""
+def _scalar(out: Any, proj: list) -> Tensor | None:
+    """Reduce a function's output(s) to one number ``Σ out ⊙ v`` with fixed random ``v``.
+
+    The first call fixes which outputs take part (``proj`` keeps their positions and ``v``s):
+    the floating outputs that require grad, as PyTorch's gradcheck checks only its
+    differentiable outputs — or, where none does, every floating output (whose numerical
+    gradient must then be 0)."""
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    outs = [o for o in outs if isinstance(o, Tensor) and o.dtype.kind in "fc"]
     if not proj:
+        floats = [k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.dtype.kind in "fc"]
+        keep = [k for k in floats if outs[k].requires_grad] or floats
         rng = numpy.random.default_rng(0)
-        for o in outs:
-            proj.append(
-                Tensor._wrap(backend.xp.asarray(rng.standard_normal(o.shape)), dtype=o.dtype)
-            )
+        for k in keep:
+            v = backend.xp.asarray(rng.standard_normal(outs[k].shape))
+            proj.append((k, Tensor._wrap(v, dtype=outs[k].dtype)))
     total = None
-    for o, v in zip(outs, proj):
-        s = (o * v).sum()
+    for k, v in proj:
+        s = (outs[k] * v).sum()
         total = s if total is None else total + s
     return total
 
@@ -130,6 +135,10 @@ def gradcheck(
     may come as separate arguments or, PyTorch's way, as one tuple/list). An element passes when ``|backprop - numerical| <= atol + rtol |numerical|``. Use float64
     inputs (float32 rounding swamps the differences).
 
+    An output that does not require grad (computed without a graph to the inputs, e.g.
+    through ``detach()``) has backprop's Jacobian 0, as in PyTorch: it passes only if the
+    numerical gradient is 0 too.
+
     Returns a :class:`GradcheckResult` (truthy when it passed) naming the worst input and
     element; raises :class:`GradcheckError` with that report on failure unless
     ``raise_exception=False``.
@@ -144,10 +153,15 @@ def gradcheck(
         )
     proj: list = []
     out = _scalar(f(*inputs), proj)
-    analytic = grad(out, [inputs[i] for i in checked], allow_unused=True)
+    detached = out is None or not out.requires_grad
+    if detached:  # no graph to the inputs: the Jacobian backprop gives is 0, as in PyTorch
+        analytic: Any = [None] * len(checked)
+    else:
+        analytic = grad(out, [inputs[i] for i in checked], allow_unused=True)
 
     def total(*xs: Tensor) -> float:
-        return float(_scalar(f(*xs), proj).item())
+        s = _scalar(f(*xs), proj)
+        return 0.0 if s is None else float(s.item())
 
     numeric = _numerical(total, tuple(inputs[i] for i in checked), eps)
     worst = GradcheckResult(True, 0.0, 0.0, -1, (), 0.0, 0.0)
@@ -174,5 +188,10 @@ def gradcheck(
                 numerical=float(n.flat[j]),
             )
     if not worst.ok and raise_exception:
-        raise GradcheckError(str(worst))
+        raise GradcheckError(
+            "Numerical gradient for function expected to be zero (its output does not "
+            f"require grad: no graph reaches the inputs; {worst})"
+            if detached
+            else str(worst)
+        )
     return worst
