@@ -5,7 +5,7 @@
 # test that compares deepgrad's bits with PyTorch's can hold on one kind and fail on another
 # (on 2026-12-08 the suite, green on the Intel Xeon, had 11 failures on a Zen 4 and 2 more
 # under the AVX2 emulation below). Usage (from the repository root, after the README's test
-# setup):
+# setup; PYTHON=/path/to/python picks another interpreter than .venv's):
 #
 #     bash tools/test_as_cpu.sh avx2 [PYTEST_ARGS...]     # a Zen 3 / AVX2-only machine
 #     bash tools/test_as_cpu.sh avx512 [PYTEST_ARGS...]   # as this machine has it (no change)
@@ -18,8 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind="${1:-avx2}"; shift || true
-py=.venv/bin/python
-[ -x "$py" ] || py=python3
+py="${PYTHON:-.venv/bin/python}"  # PYTHON: the interpreter with deepgrad's test extras
+[ -x "$py" ] || command -v "$py" >/dev/null || py=python3
 case "$kind" in
   avx2)
     features=$("$py" - <<'EOF'
