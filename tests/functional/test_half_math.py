@@ -55,7 +55,7 @@ def _as_close_as_torch(d, t, exact):
     ``exact`` and on average at least as close to it as PyTorch's ``t``. Not bit for bit
     with PyTorch: PyTorch's CPU float16 GEMMs and convolutions take per-CPU paths (oneDNN's
     float32 accumulation where the CPU has it, as on the Intel Xeons seen here; elsewhere,
-    as on the AMD EPYCs, col2im and some GEMMs accumulate in float16, up to hundreds of ulps
+    as on the AMD EPYCs, col2im and some GEMMs accumulate in float16, up to thousands of ulps
     from the exact result), and float32 sums in another order round differently now and then."""
     assert d.dtype == np.float16
     e = exact.astype(np.float64)
